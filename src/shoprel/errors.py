@@ -1,0 +1,33 @@
+"""Errors a user can act on: each names where the problem is."""
+
+from __future__ import annotations
+
+
+class ShoprelError(Exception):
+    """Base class for errors shown to users without a traceback."""
+
+
+class InputError(ShoprelError):
+    """Bad input data, located by file, line and field."""
+
+    def __init__(self, message: str, path=None, line: int | None = None, field: str | None = None):
+        self.path = str(path) if path is not None else None
+        self.line = line
+        self.field = field
+        self.reason = message
+        where = []
+        if self.path:
+            where.append(self.path)
+        if line is not None:
+            where.append(f"line {line}")
+        if field:
+            where.append(f"field '{field}'")
+        super().__init__(f"{', '.join(where)}: {message}" if where else message)
+
+
+class ConfigError(ShoprelError):
+    """A config file or option that cannot be used, naming the bad key."""
+
+
+class RunDirError(ShoprelError):
+    """A run directory that is missing files or was made by something else."""
