@@ -10,7 +10,14 @@ class ShoprelError(Exception):
 class InputError(ShoprelError):
     """Bad input data, located by file, line and field."""
 
-    def __init__(self, message: str, path=None, line: int | None = None, field: str | None = None):
+    def __init__(
+        self,
+        message: str,
+        path=None,
+        line: int | None = None,
+        field: str | None = None,
+        line_label: str = "line",
+    ):
         self.path = str(path) if path is not None else None
         self.line = line
         self.field = field
@@ -19,7 +26,7 @@ class InputError(ShoprelError):
         if self.path:
             where.append(self.path)
         if line is not None:
-            where.append(f"line {line}")
+            where.append(f"{line_label} {line}")
         if field:
             where.append(f"field '{field}'")
         super().__init__(f"{', '.join(where)}: {message}" if where else message)

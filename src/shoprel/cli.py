@@ -1,0 +1,158 @@
+"""`shoprel <verb>`: parse the command line, call the Python API, print the outcome."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from shoprel.errors import ShoprelError
+
+
+def _fmt(value) -> str:
+    return "–" if value is None else (f"{value:.4f}" if isinstance(value, float) else str(value))
+
+
+def metrics_table(metrics: dict) -> str:
+    """A plain-text table: overall, then each language, model next to the all-positive baseline."""
+    header = f"{'slice':<14}{'n':>7}{'F1':>8}{'base F1':>9}{'AUC':>8}{'prec':>8}{'recall':>8}"
+    lines = [header, "-" * len(header)]
+    slices = [("overall", metrics["overall"])] + list(metrics.get("per_language", {}).items())
+    for name, m in slices:
+        lines.append(f"{name[:14]:<14}{m['n']:>7}{_fmt(m['f1']):>8}"
+                     f"{_fmt(m['baseline_all_positive_f1']):>9}{_fmt(m['roc_auc']):>8}"
+                     f"{_fmt(m['precision']):>8}{_fmt(m['recall']):>8}")
+    return "\n".join(lines)
+
+
+class _Group(click.Group):
+    """Shows ShoprelErrors as one clear line and exit code 2, not a traceback."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except (ShoprelError, FileExistsError) as exc:
+            click.echo(f"error: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=_Group)
+@click.version_option(package_name="shoprel")
+def main() -> None:
+    """Decide whether products fit shoppers' queries, in any language (QC and QI tasks)."""
+
+
+@main.command()
+@click.argument("train_file", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Run directory to create.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path),
+              help="YAML config (defaults are used for whatever it leaves out).")
+@click.option("--folds", type=int, help="Number of cross-validation folds (overrides config).")
+@click.option("--task", type=click.Choice(["QC", "QI"], case_sensitive=False),
+              help="Task, when the columns do not tell.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing run directory.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def train(train_file, out_dir, config_file, folds, task, overwrite, quiet):
+    """Cross-validate, tune the threshold, fit the final model and write a run directory."""
+    from shoprel.training.config import load_config
+    from shoprel.training.runner import train as run_training
+
+    overrides = {}
+    if folds is not None:
+        overrides["folds.k"] = folds
+    if task is not None:
+        overrides["data.task"] = task.upper()
+    config = load_config(config_file, overrides)
+    result = run_training(train_file, out_dir, config, overwrite=overwrite, progress=not quiet)
+    m = result.metrics
+    click.echo(f"task {m['task']}  rows {m['overall']['n']}  threshold {m['threshold']:.4f}  "
+               f"cv {m['timing']['cv_seconds']:.1f}s")
+    click.echo(metrics_table(m))
+    click.echo(f"run written to {result.run_dir} (report: {result.run_dir / 'report.html'})")
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.argument("input_file", type=click.Path(path_type=Path))
+@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path),
+              help="Submission file (.jsonl/.txt, .csv, .tsv or .parquet).")
+@click.option("--chunk-rows", default=20_000, show_default=True, help="Rows scored at a time.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def predict(run_dir, input_file, out_file, chunk_rows, quiet):
+    """Score INPUT_FILE with a run; write id, texts, prediction and probability."""
+    from shoprel.predict.predictor import predict_file
+
+    result = predict_file(run_dir, input_file, out_file, chunk_rows, progress=not quiet)
+    click.echo(f"{result.rows} rows scored, {result.positives} predicted relevant "
+               f"(threshold {result.threshold:.4f}) → {result.out_file}")
+
+
+@main.command("check-submission")
+@click.argument("submission", type=click.Path(path_type=Path))
+@click.option("--input", "input_file", required=True, type=click.Path(path_type=Path),
+              help="The file the submission answers.")
+def check_submission_cmd(submission, input_file):
+    """Check ids, order, count and 0/1 values of a submission against its input."""
+    from shoprel.data.submission import check_submission
+
+    check = check_submission(submission, input_file)
+    if check.ok:
+        click.echo(f"ok: {check.rows} rows match {input_file}")
+        return
+    for problem in check.problems:
+        click.echo(problem, err=True)
+    if check.more_problems:
+        click.echo(f"... and {check.more_problems} more problem(s)", err=True)
+    sys.exit(1)
+
+
+@main.command()
+@click.argument("predictions", type=click.Path(path_type=Path))
+@click.argument("gold", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print all metrics as JSON.")
+def evaluate(predictions, gold, as_json):
+    """F1, precision, recall, ROC-AUC and the all-positive baseline, overall and per language."""
+    from shoprel.evaluate.files import evaluate_files
+
+    metrics = evaluate_files(predictions, gold)
+    if as_json:
+        click.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
+    else:
+        click.echo(metrics_table(metrics))
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--out", "out_file", type=click.Path(path_type=Path),
+              help="Where to write the HTML (default: RUN_DIR/report.html).")
+def report(run_dir, out_file):
+    """Write the run's self-contained HTML report."""
+    from shoprel.evaluate.report import write_run_report
+
+    path = write_run_report(run_dir, out_file)
+    click.echo(f"report written to {path}")
+
+
+@main.command()
+@click.option("--out", "out_dir", default=Path("runs/demo"), show_default=True,
+              type=click.Path(path_type=Path), help="Folder for the demo's runs and outputs.")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path),
+              help="Folder of competition files (train_QC.txt, train_QI.txt, dev_*, test_*) "
+                   "to use instead of the built-in demo set.")
+@click.option("--folds", type=int, default=None, help="Cross-validation folds.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def demo(out_dir, data_dir, folds, quiet):
+    """Train, predict, evaluate and report on the built-in demo set (or on --data)."""
+    from shoprel.demo import run_demo
+
+    summary = run_demo(out_dir, data_dir, folds=folds, progress=not quiet, echo=click.echo)
+    click.echo("")
+    for line in summary:
+        click.echo(line)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

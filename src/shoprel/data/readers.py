@@ -1,0 +1,54 @@
+"""Read pair files into PairFrames, whole or in chunks, validating every row."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from shoprel.data.formats import file_format
+from shoprel.data.frame import PairFrame
+from shoprel.data.records import iter_records
+from shoprel.data.tasks import Task
+from shoprel.data.validate import RecordValidator, validated_chunks
+from shoprel.errors import InputError
+
+
+def iter_pair_chunks(
+    path: str | Path,
+    task: Task | str | None = None,
+    require_label: bool = False,
+    empty_text: str = "keep",
+    chunk_rows: int = 50_000,
+) -> Iterator[PairFrame]:
+    """Stream a file as PairFrames of at most chunk_rows rows; memory stays flat."""
+    path = Path(path)
+    line_label = "row" if file_format(path) == "parquet" else "line"
+    validator = RecordValidator(path, task, require_label, empty_text, line_label)
+    produced = False
+    for chunk in validated_chunks(iter_records(path), validator, chunk_rows):
+        if validator.task is None:
+            raise InputError("the file has no rows", path=path)
+        produced = True
+        yield chunk
+    if not produced:
+        raise InputError("every row was dropped (empty query or target)", path=path)
+
+
+def read_pairs(
+    path: str | Path,
+    task: Task | str | None = None,
+    require_label: bool = False,
+    empty_text: str = "keep",
+) -> PairFrame:
+    """Read a whole file; the task comes from its columns unless given."""
+    chunks = list(iter_pair_chunks(path, task, require_label, empty_text, chunk_rows=10**12))
+    frame = chunks[0]
+    if len(chunks) > 1:
+        frame = PairFrame(frame.task, pd.concat([c.df for c in chunks], ignore_index=True),
+                          frame.source, chunks[-1].stats)
+    if require_label and len(frame) and frame.df["label"].nunique() < 2:
+        raise InputError("training needs both labels (0 and 1); the file has only one",
+                         path=path, field="label")
+    return frame

@@ -1,0 +1,111 @@
+"""Raw records with their line numbers, streamed from any supported format."""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Iterator
+from pathlib import Path
+
+from shoprel.data.formats import file_format
+from shoprel.errors import InputError
+
+Record = tuple[int, dict]  # (line or row number, fields)
+
+
+def iter_records(path: str | Path) -> Iterator[Record]:
+    """Yield (line number, record) pairs; line numbers are 1-based as an editor shows them."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found", path=path)
+    fmt = file_format(path)
+    if fmt == "jsonl":
+        yield from _jsonl_records(path)
+    elif fmt in ("csv", "tsv"):
+        yield from _delimited_records(path, "," if fmt == "csv" else "\t")
+    else:
+        yield from _parquet_records(path)
+
+
+def _decode(raw: bytes, path: Path, line_no: int) -> str:
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InputError(
+            f"invalid UTF-8 at byte {exc.start} of the line ({raw[exc.start:exc.start + 4]!r})",
+            path=path, line=line_no,
+        ) from None
+
+
+def _jsonl_records(path: Path) -> Iterator[Record]:
+    with open(path, "rb") as fh:
+        for line_no, raw in enumerate(fh, start=1):
+            text = _decode(raw, path, line_no)
+            if line_no == 1 and text.startswith("\ufeff"):
+                text = text[1:]
+            if not text.strip():
+                continue
+            try:
+                record = json.loads(text)
+            except json.JSONDecodeError as exc:
+                raise InputError(
+                    f"malformed JSON: {exc.msg} at column {exc.colno}", path=path, line=line_no
+                ) from None
+            if not isinstance(record, dict):
+                raise InputError(
+                    f"expected a JSON object, got {type(record).__name__}", path=path, line=line_no
+                )
+            yield line_no, record
+
+
+def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:
+    """CSV/TSV rows as dicts of strings; quoted fields may span lines, numbers stay exact."""
+
+    def lines() -> Iterator[str]:
+        with open(path, "rb") as fh:
+            for line_no, raw in enumerate(fh, start=1):
+                text = _decode(raw, path, line_no)
+                yield text[1:] if line_no == 1 and text.startswith("\ufeff") else text
+
+    reader = csv.reader(lines(), delimiter=delimiter)
+    try:
+        header = next(reader)
+    except StopIteration:
+        return
+    except csv.Error as exc:
+        raise InputError(f"malformed header: {exc}", path=path, line=1) from None
+    header = [h.strip() for h in header]
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise InputError(f"malformed row: {exc}", path=path, line=reader.line_num) from None
+        if not row or all(not cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            raise InputError(
+                f"expected {len(header)} fields, found {len(row)}", path=path, line=reader.line_num
+            )
+        yield reader.line_num, dict(zip(header, row, strict=True))
+
+
+def _parquet_records(path: Path) -> Iterator[Record]:
+    import pyarrow.parquet as pq
+
+    try:
+        parquet = pq.ParquetFile(path)
+    except Exception as exc:  # pyarrow raises several types for a bad file
+        raise InputError(f"not a readable Parquet file: {exc}", path=path) from None
+    row_no = 0
+    for batch in parquet.iter_batches(batch_size=65536):
+        for record in batch.to_pylist():
+            row_no += 1
+            yield row_no, {k: _none_if_nan(v) for k, v in record.items()}
+
+
+def _none_if_nan(value):
+    return None if isinstance(value, float) and math.isnan(value) else value
+

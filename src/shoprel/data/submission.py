@@ -1,0 +1,79 @@
+"""Check a submission against the file it answers: same ids, same order, binary predictions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shoprel.data.records import iter_records
+from shoprel.data.validate import RecordValidator
+
+MAX_PROBLEMS = 20
+
+
+@dataclass
+class SubmissionCheck:
+    submission: Path
+    input: Path
+    rows: int = 0
+    expected_rows: int = 0
+    problems: list[str] = field(default_factory=list)
+    more_problems: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def add(self, message: str) -> None:
+        if len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(message)
+        else:
+            self.more_problems += 1
+
+
+def _input_ids(path: Path, task) -> list:
+    validator = RecordValidator(path, task)
+    return [validator.validate(line, record)["id"] for line, record in iter_records(path)]
+
+
+def check_submission(submission: str | Path, input_file: str | Path,
+                     task: str | None = None) -> SubmissionCheck:
+    """Every problem found (up to a limit), each naming the submission's line and field."""
+    submission, input_file = Path(submission), Path(input_file)
+    expected = _input_ids(input_file, task)
+    check = SubmissionCheck(submission, input_file, expected_rows=len(expected))
+    seen: set = set()
+    for index, (line, record) in enumerate(iter_records(submission)):
+        check.rows += 1
+        where = f"{submission}, line {line}"
+        row_id = record.get("id")
+        if row_id is None:
+            check.add(f"{where}, field 'id': missing")
+        elif isinstance(row_id, str) and row_id.strip().lstrip("-").isdigit():
+            row_id = int(row_id)
+        if row_id in seen:
+            check.add(f"{where}, field 'id': duplicate id {row_id!r}")
+        seen.add(row_id)
+        if index < len(expected) and row_id is not None and row_id != expected[index]:
+            check.add(f"{where}, field 'id': expected id {expected[index]!r} (input order), "
+                      f"got {row_id!r}")
+        prediction = record.get("prediction")
+        if isinstance(prediction, str):
+            prediction = prediction.strip()
+        if prediction not in (0, 1, "0", "1") or isinstance(prediction, bool):
+            check.add(f"{where}, field 'prediction': must be 0 or 1, got {prediction!r}")
+        if "probability" in record:
+            try:
+                probability = float(record["probability"])
+            except (TypeError, ValueError):
+                probability = float("nan")
+            if not 0.0 <= probability <= 1.0:
+                check.add(f"{where}, field 'probability': must be within [0, 1], "
+                          f"got {record['probability']!r}")
+    if check.rows != len(expected):
+        check.add(f"{submission}: {check.rows} rows, but {input_file} has {len(expected)}")
+    missing = set(expected) - seen
+    if missing:
+        sample = ", ".join(repr(i) for i in sorted(missing, key=str)[:5])
+        check.add(f"{submission}: {len(missing)} input id(s) have no prediction, e.g. {sample}")
+    return check

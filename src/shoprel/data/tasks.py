@@ -1,0 +1,58 @@
+"""The two competition tasks and the columns that tell them apart."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from shoprel.errors import InputError
+
+
+class Task(StrEnum):
+    QC = "QC"  # query vs category path
+    QI = "QI"  # query vs item title
+
+    @property
+    def target_column(self) -> str:
+        return TARGET_COLUMN[self]
+
+    @classmethod
+    def parse(cls, value: str | Task) -> Task:
+        if isinstance(value, Task):
+            return value
+        try:
+            return cls(str(value).upper())
+        except ValueError:
+            raise InputError(f"unknown task {value!r}: expected QC or QI") from None
+
+
+TARGET_COLUMN = {Task.QC: "category_path", Task.QI: "item_title"}
+QUERY_COLUMN = "origin_query"
+
+
+def detect_task(columns, path=None, given: str | Task | None = None) -> Task:
+    """Pick the task from the columns present, or check a given one against them.
+
+    A file with both target columns needs the task given; a task that does not match the
+    columns is an error rather than a silent guess.
+    """
+    cols = set(columns)
+    present = [t for t in Task if t.target_column in cols]
+    if given is not None:
+        task = Task.parse(given)
+        if task.target_column not in cols:
+            other = [t.value for t in present]
+            hint = f" (the file looks like a {other[0]} file)" if other else ""
+            raise InputError(
+                f"column missing for task {task.value}{hint}", path=path, field=task.target_column
+            )
+        return task
+    if len(present) == 1:
+        return present[0]
+    if not present:
+        raise InputError(
+            "no target column: expected 'category_path' (QC) or 'item_title' (QI)", path=path
+        )
+    raise InputError(
+        "both 'category_path' and 'item_title' are present: give the task (--task QC|QI)",
+        path=path,
+    )

@@ -1,0 +1,160 @@
+"""Turn raw records into canonical columns, stopping at the first bad field with its location."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import pandas as pd
+
+from shoprel.data.frame import PairFrame
+from shoprel.data.records import Record
+from shoprel.data.tasks import QUERY_COLUMN, Task, detect_task
+from shoprel.errors import InputError
+
+UNKNOWN_LANGUAGE = "unk"
+EMPTY_TEXT_POLICIES = ("keep", "drop")
+
+
+class RecordValidator:
+    """Checks records one at a time so that large files can be streamed.
+
+    State carried across chunks: seen ids (duplicates), the id type, and counts of empty texts.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        task: Task | str | None = None,
+        require_label: bool = False,
+        empty_text: str = "keep",
+        line_label: str = "line",
+    ):
+        if empty_text not in EMPTY_TEXT_POLICIES:
+            raise InputError(f"empty_text must be one of {EMPTY_TEXT_POLICIES}, got {empty_text!r}")
+        self.path = path
+        self.task = Task.parse(task) if task is not None else None
+        self.require_label = require_label
+        self.empty_text = empty_text
+        self.line_label = line_label
+        self.seen_ids: dict = {}
+        self.id_type: type | None = None
+        self.has_label: bool | None = None
+        self.has_translation: bool | None = None
+        self.stats = {"rows": 0, "empty_query": 0, "empty_target": 0, "dropped": 0}
+
+    def _error(self, message: str, line: int, field: str | None = None) -> InputError:
+        return InputError(message, path=self.path, line=line, field=field,
+                          line_label=self.line_label)
+
+    def _first_record(self, line: int, record: dict) -> None:
+        """The first record fixes the task and which optional columns the file has."""
+        try:
+            self.task = detect_task(record.keys(), path=self.path, given=self.task)
+        except InputError as exc:
+            raise self._error(exc.reason, line, exc.field) from None
+        self.has_label = "label" in record
+        if self.require_label and not self.has_label:
+            raise self._error("missing required column (training needs labels)", line, "label")
+        self.has_translation = "translated_query" in record
+
+    def validate(self, line: int, record: dict) -> dict | None:
+        if self.task is None or self.has_label is None:
+            self._first_record(line, record)
+        task = self.task
+        if "task" in record and record["task"] not in (None, "") and \
+                str(record["task"]).upper() != task.value:
+            raise self._error(f"task is {record['task']!r} but the file is {task.value}", line,
+                              "task")
+        for name in ("id", QUERY_COLUMN, task.target_column):
+            if name not in record:
+                raise self._error("missing required column", line, name)
+        row_id = self._check_id(line, record["id"])
+        query = self._text(line, record, QUERY_COLUMN, "empty_query")
+        target = self._text(line, record, task.target_column, "empty_target")
+        language = record.get("language")
+        language = str(language).strip().lower() if language not in (None, "") else UNKNOWN_LANGUAGE
+        row = {"id": row_id, "language": language, "query": query, "target": target}
+        if self.has_label:
+            if "label" not in record:
+                raise self._error("missing required column (other rows have labels)", line, "label")
+            row["label"] = self._label(line, record["label"])
+        if self.has_translation:
+            translated = record.get("translated_query")
+            row["query_en"] = "" if translated is None else str(translated)
+        self.stats["rows"] += 1
+        if self.empty_text == "drop" and (not query.strip() or not target.strip()):
+            self.stats["dropped"] += 1
+            return None
+        return row
+
+    def _check_id(self, line: int, value):
+        if isinstance(value, bool) or value is None or value == "":
+            raise self._error(f"id must be an integer or a non-empty string, got {value!r}",
+                              line, "id")
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            value = int(value)
+        if not isinstance(value, int | str):
+            raise self._error(f"id must be an integer or a string, got {value!r}", line, "id")
+        if self.id_type is None:
+            self.id_type = type(value)
+        elif type(value) is not self.id_type:
+            raise self._error(
+                f"id {value!r} is a {type(value).__name__} but earlier ids are "
+                f"{self.id_type.__name__}s", line, "id")
+        if value in self.seen_ids:
+            raise self._error(
+                f"duplicate id {value!r} (first seen on {self.line_label} {self.seen_ids[value]})",
+                line, "id")
+        self.seen_ids[value] = line
+        return value
+
+    def _text(self, line: int, record: dict, name: str, counter: str) -> str:
+        value = record[name]
+        if value is None:
+            value = ""
+        if not isinstance(value, str):
+            if isinstance(value, int | float) and not isinstance(value, bool):
+                value = str(value)  # a query such as 1080 read as a number
+            else:
+                raise self._error(f"expected text, got {type(value).__name__}", line, name)
+        if not value.strip():
+            self.stats[counter] += 1
+        return value
+
+    def _label(self, line: int, value) -> int:
+        if isinstance(value, str):
+            value = value.strip()
+        if value in (0, 1, "0", "1") and not isinstance(value, bool):
+            return int(value)
+        if isinstance(value, float) and value in (0.0, 1.0):
+            return int(value)
+        raise self._error(f"label must be 0 or 1, got {value!r}", line, "label")
+
+    def frame(self, rows: list[dict]) -> PairFrame:
+        columns = ["id", "language", "query", "target"]
+        if self.has_label:
+            columns.append("label")
+        if self.has_translation:
+            columns.append("query_en")
+        df = pd.DataFrame(rows, columns=columns)
+        if self.has_label:
+            df["label"] = df["label"].astype("int64")
+        return PairFrame(self.task, df, self.path, dict(self.stats))
+
+
+def validated_chunks(
+    records: Iterable[Record], validator: RecordValidator, chunk_rows: int
+) -> Iterator[PairFrame]:
+    rows: list[dict] = []
+    for line, record in records:
+        row = validator.validate(line, record)
+        if row is not None:
+            rows.append(row)
+        if len(rows) >= chunk_rows:
+            yield validator.frame(rows)
+            rows = []
+    if rows or validator.stats["rows"] == 0:
+        yield validator.frame(rows)

@@ -1,0 +1,75 @@
+"""`shoprel evaluate`: score a predictions file against a labelled gold file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from shoprel.data.category import top_level
+from shoprel.data.readers import read_pairs
+from shoprel.data.records import iter_records
+from shoprel.data.tasks import Task
+from shoprel.errors import InputError
+from shoprel.evaluate.run_metrics import scored_metrics
+
+
+def _read_predictions(path: Path) -> pd.DataFrame:
+    ids, predictions, probabilities = [], [], []
+    has_probability = None
+    for line, record in iter_records(path):
+        for name in ("id", "prediction"):
+            if name not in record:
+                raise InputError("missing required column", path=path, line=line, field=name)
+        value = record["prediction"]
+        if isinstance(value, str):
+            value = value.strip()
+        if value not in (0, 1, "0", "1") or isinstance(value, bool):
+            raise InputError(f"must be 0 or 1, got {value!r}", path=path, line=line,
+                             field="prediction")
+        if has_probability is None:
+            has_probability = "probability" in record
+        if has_probability:
+            try:
+                probability = float(record["probability"])
+            except (KeyError, TypeError, ValueError):
+                raise InputError("missing or not a number", path=path, line=line,
+                                 field="probability") from None
+            probabilities.append(probability)
+        row_id = record["id"]
+        if isinstance(row_id, str) and row_id.strip().lstrip("-").isdigit():
+            row_id = int(row_id)
+        ids.append(row_id)
+        predictions.append(int(value))
+    table = pd.DataFrame({"id": ids, "prediction": predictions})
+    if has_probability:
+        table["probability"] = probabilities
+    duplicated = table["id"].duplicated()
+    if duplicated.any():
+        raise InputError(f"duplicate id {table['id'][duplicated].iloc[0]!r}", path=path,
+                         field="id")
+    return table
+
+
+def evaluate_files(predictions: str | Path, gold: str | Path,
+                   task: str | None = None) -> dict:
+    """Metrics of predictions against gold labels, matched by id; every gold id must be scored."""
+    predictions, gold = Path(predictions), Path(gold)
+    gold_frame = read_pairs(gold, task=task, require_label=True)
+    scored = _read_predictions(predictions)
+    table = gold_frame.df.merge(scored, on="id", how="left", validate="one_to_one")
+    missing = table["prediction"].isna()
+    if missing.any():
+        sample = ", ".join(repr(i) for i in table.loc[missing, "id"].head(5))
+        raise InputError(f"{int(missing.sum())} gold id(s) have no prediction, e.g. {sample}",
+                         path=predictions, field="id")
+    extra = len(scored) - (len(table) - int(missing.sum()))
+    if extra:
+        raise InputError(f"{extra} predicted id(s) are not in the gold file {gold}",
+                         path=predictions, field="id")
+    table["prediction"] = table["prediction"].astype("int64")
+    if gold_frame.task is Task.QC:
+        table["top_category"] = table["target"].map(top_level)
+    out = scored_metrics(table, gold_frame.task)
+    out.update({"predictions": str(predictions), "gold": str(gold)})
+    return out

@@ -1,0 +1,67 @@
+"""Stratified group k-fold: a category (QC) or a query (QI) never sits on both sides of a split."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import StratifiedGroupKFold
+
+from shoprel.data.category import prefix, top_level
+from shoprel.data.frame import PairFrame
+from shoprel.data.tasks import Task
+from shoprel.errors import InputError
+
+
+def normalise_query(text: str) -> str:
+    return " ".join(str(text).lower().split())
+
+
+def fold_groups(frame: PairFrame, qc_group_levels: int = 3) -> np.ndarray:
+    """The unit that must stay whole: QC's first N path levels, QI's normalised query."""
+    if frame.task is Task.QC:
+        return frame.df["target"].map(lambda p: prefix(p, qc_group_levels).lower()).to_numpy()
+    return frame.df["query"].map(normalise_query).to_numpy()
+
+
+def strata(frame: PairFrame, k: int) -> np.ndarray:
+    """Language × label (QC also × top-level category), so folds look alike.
+
+    Small files have too few rows per stratum for k folds; then coarser strata are used, down
+    to the label alone.
+    """
+    label = frame.df["label"].astype(str)
+    language = frame.df["language"].astype(str)
+    candidates = [language + "|" + label, label]
+    if frame.task is Task.QC:
+        top = frame.df["target"].map(lambda p: top_level(p).lower())
+        candidates.insert(0, language + "|" + label + "|" + top)
+    for parts in candidates:
+        codes = pd.factorize(parts)[0]
+        if np.bincount(codes).max() >= k:
+            return codes
+    return codes
+
+
+def assign_folds(frame: PairFrame, k: int = 5, seed: int = 42,
+                 qc_group_levels: int = 3) -> np.ndarray:
+    """Fold number (0..k-1) of every row; the same seed gives the same folds."""
+    if not frame.has_labels:
+        raise InputError("folds need labelled rows", path=frame.source, field="label")
+    groups = fold_groups(frame, qc_group_levels)
+    n_groups = len(set(groups))
+    if n_groups < k:
+        raise InputError(
+            f"only {n_groups} distinct groups for {k} folds (grouping by "
+            f"{'category prefix' if frame.task is Task.QC else 'query'}): use fewer folds",
+            path=frame.source)
+    splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+    folds = np.full(len(frame), -1, dtype=np.int64)
+    with warnings.catch_warnings():
+        # rare strata (one row of a language × category × label) are expected and harmless
+        warnings.filterwarnings("ignore", message="The least populated class")
+        splits = list(splitter.split(np.zeros(len(frame)), strata(frame, k), groups))
+    for fold, (_, valid) in enumerate(splits):
+        folds[valid] = fold
+    return folds

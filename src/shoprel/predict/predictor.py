@@ -1,0 +1,90 @@
+"""Score a file with a saved run, in chunks, writing the competition's submission format."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
+import pyarrow.parquet as pq
+from tqdm.auto import tqdm
+
+from shoprel.data.formats import file_format
+from shoprel.data.frame import PairFrame
+from shoprel.data.readers import iter_pair_chunks
+from shoprel.data.tasks import QUERY_COLUMN
+from shoprel.data.writers import append_table
+from shoprel.runs import Run, mean_positive_probability
+from shoprel.utils.atomic import atomic_file
+
+
+@dataclass
+class PredictResult:
+    out_file: Path
+    rows: int
+    positives: int
+    threshold: float
+
+
+class Predictor:
+    """A run's models and threshold, loaded once, scoring PairFrames."""
+
+    def __init__(self, run_dir: str | Path):
+        self.run = Run.open(run_dir)
+        self.models = self.run.load_models()
+        self.threshold = self.run.threshold
+        self.task = self.run.task
+
+    def probabilities(self, frame: PairFrame) -> np.ndarray:
+        return mean_positive_probability(self.models, frame)
+
+    def submission(self, frame: PairFrame) -> pd.DataFrame:
+        """Rows in input order: id, language, query, target, prediction (0/1), probability."""
+        p = self.probabilities(frame)
+        return pd.DataFrame({
+            "id": frame.df["id"],
+            "language": frame.df["language"],
+            QUERY_COLUMN: frame.df["query"],
+            self.task.target_column: frame.df["target"],
+            "prediction": (p >= self.threshold).astype(np.int64),
+            "probability": np.round(p, 6),
+        })
+
+
+def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Path,
+                 chunk_rows: int = 20_000, progress: bool = True) -> PredictResult:
+    """Stream the input through the run's models; the output appears only when complete.
+
+    Every input row gets a prediction (empty texts are kept and scored).
+    """
+    predictor = Predictor(run_dir)
+    out_file = Path(out_file)
+    fmt = file_format(out_file)
+    rows = positives = 0
+    with atomic_file(out_file) as tmp:
+        chunks = iter_pair_chunks(input_file, task=predictor.task, chunk_rows=chunk_rows)
+        bar = tqdm(desc="scoring", unit=" rows", disable=not progress)
+        if fmt == "parquet":
+            writer = None
+            for chunk in chunks:
+                batch = pa.Table.from_pandas(predictor.submission(chunk), preserve_index=False)
+                writer = writer or pq.ParquetWriter(tmp, batch.schema)
+                writer.write_table(batch)
+                rows += batch.num_rows
+                positives += int(pa.compute.sum(batch["prediction"]).as_py() or 0)
+                bar.update(batch.num_rows)
+            if writer is not None:
+                writer.close()
+        else:
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                for chunk in chunks:
+                    table = predictor.submission(chunk)
+                    append_table(table, fh, fmt, header=rows == 0)
+                    rows += len(table)
+                    positives += int(table["prediction"].sum())
+                    bar.update(len(chunk))
+        bar.close()
+    return PredictResult(out_file, rows, positives, predictor.threshold)

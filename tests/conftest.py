@@ -1,0 +1,55 @@
+"""Shared fixtures: small real files (the shipped demo set, the shared real QC sample)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from shoprel.demo import demo_file
+
+REPO = Path(__file__).resolve().parents[1]
+REAL_QC = REPO.parent / "shared" / "data" / "qc_real" / "train_QC.txt"
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                    encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def jsonl():
+    """Write rows to a JSON-lines file: jsonl(path, rows) -> path."""
+    return write_jsonl
+
+
+@pytest.fixture
+def qc_rows() -> list[dict]:
+    return [
+        {"id": 1, "task": "QC", "language": "es", "origin_query": "funda iphone",
+         "category_path": "phones & telecommunications,mobile phone accessories,cases", "label": 1},
+        {"id": 2, "task": "QC", "language": "en", "origin_query": "car wash sponge",
+         "category_path": "automobiles, parts & accessories,car wash & maintenance,"
+                          "sponges, cloths & brushes", "label": 1},
+        {"id": 3, "task": "QC", "language": "ja", "origin_query": "ドラクエ バッグ",
+         "category_path": "home & garden,kitchen,drinkware", "label": 0},
+    ]
+
+
+@pytest.fixture
+def qc_demo() -> Path:
+    return demo_file("QC")
+
+
+@pytest.fixture
+def qi_demo() -> Path:
+    return demo_file("QI")
+
+
+@pytest.fixture
+def real_qc() -> Path:
+    if not REAL_QC.is_file():
+        pytest.skip(f"real QC sample not found at {REAL_QC} (it lives in ../shared, not in git)")
+    return REAL_QC

@@ -1,0 +1,139 @@
+import pandas as pd
+import pytest
+
+from shoprel.data.readers import iter_pair_chunks, read_pairs
+from shoprel.data.tasks import Task
+from shoprel.data.writers import write_table
+from shoprel.errors import InputError
+
+
+def test_reads_competition_jsonl(tmp_path, jsonl, qc_rows):
+    frame = read_pairs(jsonl(tmp_path / "train_QC.txt", qc_rows), require_label=True)
+    assert frame.task is Task.QC
+    assert list(frame.df.columns) == ["id", "language", "query", "target", "label"]
+    assert frame.df["id"].tolist() == [1, 2, 3]
+    assert frame.df["label"].tolist() == [1, 1, 0]
+    assert frame.df["query"][2] == "ドラクエ バッグ"
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".parquet", ".jsonl"])
+def test_every_format_round_trips(tmp_path, jsonl, qc_rows, suffix):
+    original = read_pairs(jsonl(tmp_path / "a.txt", qc_rows))
+    path = write_table(original.to_competition(), tmp_path / f"copy{suffix}")
+    again = read_pairs(path)
+    pd.testing.assert_frame_equal(again.df, original.df)
+
+
+def test_task_detected_from_columns_and_checked(tmp_path, jsonl):
+    rows = [{"id": 1, "language": "en", "origin_query": "usb cable",
+             "item_title": "USB C Cable 2m Fast Charging", "label": 1}]
+    path = jsonl(tmp_path / "qi.txt", rows)
+    assert read_pairs(path).task is Task.QI
+    with pytest.raises(InputError, match="category_path.*looks like a QI file"):
+        read_pairs(path, task="QC")
+
+
+def _error(tmp_path, name: str, content: bytes, **kwargs) -> str:
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError) as info:
+        read_pairs(path, **kwargs)
+    return str(info.value)
+
+
+def test_malformed_json_names_file_and_line(tmp_path):
+    message = _error(tmp_path, "bad.txt",
+                     b'{"id": 1, "origin_query": "a", "category_path": "x", "label": 1}\n'
+                     b'{"id": 2, "origin_query": "b", "category_path": "x" "label": 0}\n')
+    assert "bad.txt" in message and "line 2" in message and "malformed JSON" in message
+
+
+def test_missing_column_names_field(tmp_path):
+    message = _error(tmp_path, "m.txt",
+                     b'{"id": 1, "origin_query": "a", "category_path": "x", "label": 1}\n'
+                     b'{"id": 2, "category_path": "x", "label": 0}\n')
+    assert "line 2" in message and "field 'origin_query'" in message
+
+
+def test_label_must_be_binary(tmp_path):
+    message = _error(tmp_path, "l.txt",
+                     b'{"id": 1, "origin_query": "a", "category_path": "x", "label": 2}\n')
+    assert "line 1" in message and "field 'label'" in message and "0 or 1" in message
+
+
+def test_training_requires_labels(tmp_path):
+    message = _error(tmp_path, "nolabel.txt",
+                     b'{"id": 1, "origin_query": "a", "category_path": "x"}\n',
+                     require_label=True)
+    assert "field 'label'" in message
+
+
+def test_duplicate_ids_name_both_lines(tmp_path):
+    message = _error(tmp_path, "d.txt",
+                     b'{"id": 7, "origin_query": "a", "category_path": "x"}\n'
+                     b'{"id": 8, "origin_query": "b", "category_path": "x"}\n'
+                     b'{"id": 7, "origin_query": "c", "category_path": "x"}\n')
+    assert "line 3" in message and "duplicate id 7" in message and "line 1" in message
+
+
+def test_invalid_utf8_names_line(tmp_path):
+    message = _error(tmp_path, "u.txt",
+                     b'{"id": 1, "origin_query": "a", "category_path": "x"}\n'
+                     b'{"id": 2, "origin_query": "caf\xe9", "category_path": "x"}\n')
+    assert "line 2" in message and "UTF-8" in message
+
+
+def test_both_target_columns_need_a_task(tmp_path):
+    message = _error(tmp_path, "both.txt",
+                     b'{"id": 1, "origin_query": "a", "category_path": "x", "item_title": "t"}\n')
+    assert "--task" in message
+
+
+def test_task_field_conflicting_with_columns(tmp_path):
+    message = _error(tmp_path, "t.txt",
+                     b'{"id": 1, "task": "QI", "origin_query": "a", "category_path": "x"}\n')
+    assert "field 'task'" in message
+
+
+def test_csv_errors_name_line(tmp_path):
+    message = _error(tmp_path, "bad.csv",
+                     b"id,origin_query,category_path,label\n1,a,x,1\n2,b,x,yes\n")
+    assert "bad.csv" in message and "line 3" in message and "field 'label'" in message
+
+
+def test_unknown_extension(tmp_path):
+    assert "unknown file type" in _error(tmp_path, "x.xlsx", b"")
+
+
+def test_empty_file(tmp_path):
+    assert "no rows" in _error(tmp_path, "empty.txt", b"\n")
+
+
+def test_empty_texts_kept_by_default_and_counted(tmp_path, jsonl, qc_rows):
+    qc_rows[0]["origin_query"] = ""
+    qc_rows[1]["category_path"] = None
+    path = jsonl(tmp_path / "e.txt", qc_rows)
+    kept = read_pairs(path)
+    assert len(kept) == 3
+    assert kept.stats["empty_query"] == 1 and kept.stats["empty_target"] == 1
+    dropped = read_pairs(path, empty_text="drop")
+    assert dropped.df["id"].tolist() == [3] and dropped.stats["dropped"] == 2
+
+
+def test_chunks_cover_the_file_in_order(qc_demo):
+    whole = read_pairs(qc_demo)
+    chunks = list(iter_pair_chunks(qc_demo, chunk_rows=50))
+    assert len(chunks) == -(-len(whole) // 50)
+    pd.testing.assert_frame_equal(pd.concat([c.df for c in chunks], ignore_index=True), whole.df)
+
+
+def test_duplicates_found_across_chunks(tmp_path, jsonl, qc_rows):
+    rows = qc_rows + [dict(qc_rows[0])]
+    with pytest.raises(InputError, match="line 4.*duplicate id 1"):
+        list(iter_pair_chunks(jsonl(tmp_path / "x.txt", rows), chunk_rows=2))
+
+
+def test_reads_real_sample(real_qc):
+    frame = read_pairs(real_qc, require_label=True)
+    assert frame.task is Task.QC and len(frame) == 9547
+    assert set(frame.df["language"]) == {"en", "es", "fr", "ja", "ko", "pt"}

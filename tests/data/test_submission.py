@@ -1,0 +1,61 @@
+import json
+
+import pytest
+
+from shoprel.data.submission import check_submission
+
+
+@pytest.fixture
+def files(tmp_path, jsonl, qc_rows):
+    source = jsonl(tmp_path / "test_QC.txt", [{k: v for k, v in r.items() if k != "label"}
+                                              for r in qc_rows])
+    good = [{"id": r["id"], "prediction": 1, "probability": 0.7} for r in qc_rows]
+    return tmp_path, source, good
+
+
+def _write(path, rows):
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+def test_valid_submission_passes(files):
+    tmp_path, source, good = files
+    check = check_submission(_write(tmp_path / "s.txt", good), source)
+    assert check.ok and check.rows == 3
+
+
+def test_wrong_count_is_caught(files):
+    tmp_path, source, good = files
+    check = check_submission(_write(tmp_path / "s.txt", good[:2]), source)
+    assert not check.ok
+    assert any("2 rows, but" in p for p in check.problems)
+    assert any("no prediction" in p for p in check.problems)
+
+
+def test_wrong_id_is_caught(files):
+    tmp_path, source, good = files
+    good[1]["id"] = 99
+    check = check_submission(_write(tmp_path / "s.txt", good), source)
+    assert any("line 2, field 'id': expected id 2" in p for p in check.problems)
+
+
+def test_swapped_order_is_caught(files):
+    tmp_path, source, good = files
+    good[0], good[1] = good[1], good[0]
+    check = check_submission(_write(tmp_path / "s.txt", good), source)
+    assert any("line 1, field 'id'" in p for p in check.problems)
+
+
+@pytest.mark.parametrize("value", [2, 0.5, "yes", None, True])
+def test_non_binary_prediction_is_caught(files, value):
+    tmp_path, source, good = files
+    good[2]["prediction"] = value
+    check = check_submission(_write(tmp_path / "s.txt", good), source)
+    assert any("line 3, field 'prediction'" in p for p in check.problems)
+
+
+def test_probability_out_of_range_is_caught(files):
+    tmp_path, source, good = files
+    good[0]["probability"] = 1.5
+    check = check_submission(_write(tmp_path / "s.txt", good), source)
+    assert any("field 'probability'" in p for p in check.problems)

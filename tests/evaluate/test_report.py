@@ -1,0 +1,271 @@
+"""Behaviour of the self-contained HTML CV report (shoprel.evaluate.report)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.metrics import (
+    accuracy_score,
+    f1_score,
+    precision_score,
+    recall_score,
+    roc_auc_score,
+)
+
+from shoprel.errors import RunDirError
+from shoprel.evaluate.report import (
+    f1_by_threshold,
+    render_report,
+    write_report,
+    write_run_report,
+)
+
+THRESHOLD = 0.43
+LANGUAGES = ("en", "ja", "de")
+CATEGORIES = ("home & garden", "<script>alert(1)</script>", "toys")
+N_PLOTS = 5  # languages, PR curve, F1-vs-threshold, score histograms, fold spread
+
+
+def make_oof(n: int = 300, seed: int = 0, with_category: bool = True) -> pd.DataFrame:
+    """Synthetic OOF frame: ~68 % positives, probabilities correlated with labels."""
+    rng = np.random.default_rng(seed)
+    label = (rng.random(n) < 0.68).astype(int)
+    logit = 1.2 * (2 * label - 1) + rng.normal(0.0, 1.3, n) + 0.6
+    frame = pd.DataFrame(
+        {
+            "id": np.arange(n),
+            "fold": np.arange(n) % 5,
+            "probability": 1.0 / (1.0 + np.exp(-logit)),
+            "label": label,
+            "language": rng.choice(LANGUAGES, size=n, p=[0.5, 0.3, 0.2]),
+        }
+    )
+    if with_category:
+        frame["top_category"] = rng.choice(CATEGORIES, size=n)
+    return frame
+
+
+def group_metrics(frame: pd.DataFrame, threshold: float = THRESHOLD) -> dict:
+    """The metrics.json keys for one group, computed with scikit-learn."""
+    y, p = frame["label"].to_numpy(), frame["probability"].to_numpy()
+    pred = (p >= threshold).astype(int)
+    rate = float(y.mean())
+    return {
+        "n": int(len(y)),
+        "positives": int(y.sum()),
+        "positive_rate": rate,
+        "f1": float(f1_score(y, pred, zero_division=0)),
+        "precision": float(precision_score(y, pred, zero_division=0)),
+        "recall": float(recall_score(y, pred, zero_division=0)),
+        "accuracy": float(accuracy_score(y, pred)),
+        "roc_auc": float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None,
+        "predicted_positive_rate": float(pred.mean()),
+        "baseline_all_positive_f1": float(f1_score(y, np.ones_like(y), zero_division=0)),
+    }
+
+
+def make_metrics(frame: pd.DataFrame, task: str = "QC") -> dict:
+    """A metrics.json dict consistent with ``frame``."""
+    metrics = {
+        "task": task,
+        "run_name": "demo-qc",
+        "created": "2026-11-25T01:00:00+00:00",
+        "model": {"family": "fast", "params": {"C": 1.0}},
+        "threshold": THRESHOLD,
+        "overall": group_metrics(frame),
+        "per_language": {k: group_metrics(g) for k, g in frame.groupby("language")},
+        "per_fold": [{"fold": int(k), **group_metrics(g)} for k, g in frame.groupby("fold")],
+        "timing": {"cv_seconds": 31.2, "final_fit_seconds": 6.0},
+    }
+    if "top_category" in frame.columns:
+        metrics["per_category"] = {k: group_metrics(g) for k, g in frame.groupby("top_category")}
+    return metrics
+
+
+@pytest.fixture(scope="module")
+def oof() -> pd.DataFrame:
+    return make_oof()
+
+
+@pytest.fixture(scope="module")
+def metrics(oof: pd.DataFrame) -> dict:
+    return make_metrics(oof)
+
+
+@pytest.fixture(scope="module")
+def report(metrics: dict, oof: pd.DataFrame) -> str:
+    return render_report(metrics, oof, "Demo <QC> run")
+
+
+def external_loads(doc: str) -> list[str]:
+    """src/href values and <script src>/<link> tags that would fetch something."""
+    urls = re.findall(r"""(?:src|href)\s*=\s*["']?\s*((?:https?:)?//[^"'\s>]*)""", doc, re.I)
+    tags = re.findall(r"<script[^>]*\bsrc\b|<link\b[^>]*>|@import|url\(\s*['\"]?https?:", doc)
+    return urls + tags
+
+
+def test_complete_document(report: str) -> None:
+    assert report.startswith("<!DOCTYPE html>")
+    for tag in ("<html", "<head>", '<meta charset="utf-8">', "<style>", "<body>"):
+        assert tag in report
+    assert report.rstrip().endswith("</html>")
+    assert report.count("<section") == report.count("</section>")
+    assert "<title>Demo &lt;QC&gt; run</title>" in report
+
+
+def test_one_inline_svg_per_plot(report: str) -> None:
+    assert report.count("<svg") == N_PLOTS
+    assert report.count("</svg>") == N_PLOTS
+    assert "<?xml" not in report and "<!DOCTYPE svg" not in report
+
+
+def test_svg_ids_are_unique_across_figures(report: str) -> None:
+    ids = re.findall(r'\sid="([^"]+)"', report)
+    assert len(ids) == len(set(ids))
+
+
+def test_header_facts_and_threshold(report: str, metrics: dict) -> None:
+    assert "0.43" in report
+    for text in ("QC", "fast", "C=1.0", "demo-qc", "2026-11-25T01:00:00+00:00", "300"):
+        assert text in report
+    assert f"{metrics['overall']['baseline_all_positive_f1']:.3f}" in report
+    assert f"{metrics['overall']['roc_auc']:.3f}" in report
+
+
+def test_every_language_is_shown(report: str) -> None:
+    for lang in LANGUAGES:
+        assert f"<th>{lang}</th>" in report  # table row
+        assert f">{lang}" in report
+
+
+def test_languages_sorted_by_n_descending(report: str, metrics: dict) -> None:
+    table = report[report.index('id="languages"') :]
+    order = sorted(metrics["per_language"], key=lambda k: -metrics["per_language"][k]["n"])
+    positions = [table.index(f"<th>{lang}</th>") for lang in order]
+    assert positions == sorted(positions)
+
+
+def test_no_external_resources(report: str) -> None:
+    assert external_loads(report) == []
+    assert "<script" not in report
+    assert "<img" not in report
+
+
+def test_external_load_check_catches_a_cdn() -> None:
+    bad = '<script src="https://cdn.example/x.js"></script><link href="http://x/y.css">'
+    assert external_loads(bad)
+
+
+def test_malicious_category_name_is_escaped(report: str) -> None:
+    assert "<script>alert(1)</script>" not in report
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in report
+    assert "home &amp; garden" in report
+
+
+HOSTILE_LANGUAGE = 'x"><img src=x onerror=alert(1)>$a$'
+
+
+@pytest.fixture(scope="module")
+def qi_report() -> str:
+    """QI run: no top_category column, no per_category, a hostile language code and run name."""
+    frame = make_oof(n=150, seed=1, with_category=False)
+    frame.loc[frame["language"] == "de", "language"] = HOSTILE_LANGUAGE
+    metrics = make_metrics(frame, task="QI")
+    metrics["run_name"] = "<b>run</b>"
+    metrics["model"]["params"] = {"note": "<i>"}
+    return render_report(metrics, frame, "QI run")
+
+
+def test_qi_without_top_category(qi_report: str) -> None:
+    assert qi_report.count("<svg") == N_PLOTS
+    assert 'id="categories"' not in qi_report
+    for lang in ("en", "ja"):
+        assert f"<th>{lang}</th>" in qi_report
+
+
+def test_malicious_language_and_run_name_are_escaped(qi_report: str) -> None:
+    assert "<img" not in qi_report and "<b>run" not in qi_report and "<i>" not in qi_report
+    assert "&lt;img src=x onerror=alert(1)&gt;" in qi_report
+    assert "&lt;b&gt;run&lt;/b&gt;" in qi_report
+    assert external_loads(qi_report) == []
+
+
+def test_null_roc_auc_and_missing_per_category(metrics: dict, oof: pd.DataFrame) -> None:
+    m = copy.deepcopy(metrics)
+    m["per_language"]["ja"]["roc_auc"] = None
+    m["per_fold"][2]["roc_auc"] = None
+    m["overall"]["roc_auc"] = None
+    del m["per_category"]
+    doc = render_report(m, oof.iloc[:0], "null auc")  # no OOF rows: only metrics-driven plots
+    assert doc.count("<svg") == 2  # language and fold charts, both with a missing AUC
+    ja_row = re.search(r"<tr><th>ja</th>(.*?)</tr>", doc).group(1)
+    assert "<td>–</td>" in ja_row
+    assert "None" not in doc and "nan" not in doc
+    assert "No per-category metrics" in doc
+
+
+def test_minimal_metrics_and_empty_oof_still_render() -> None:
+    doc = render_report({"task": "QC", "per_category": {}}, make_oof(n=0), "bare")
+    assert doc.rstrip().endswith("</html>")
+    assert doc.count("<svg") == 0
+    assert "No per-category metrics" in doc
+    assert "No per-language metrics" in doc and "No per-fold metrics" in doc
+
+
+def test_category_table_keeps_largest_thirty() -> None:
+    categories = {f"cat{i:02d}": {"n": i, "f1": 0.5} for i in range(40)}
+    doc = render_report({"task": "QC", "per_category": categories}, make_oof(n=0), "many")
+    section = doc[doc.index('id="categories"') :]
+    assert "<th>cat39</th>" in section and "<th>cat10</th>" in section
+    assert "<th>cat09</th>" not in section
+    assert section.index("<th>cat39</th>") < section.index("<th>cat10</th>")
+    assert "30 largest of 40" in section
+
+
+def test_single_class_oof_skips_curves_without_failing(metrics: dict) -> None:
+    frame = make_oof(n=50, seed=2).assign(label=1)
+    doc = render_report({"per_fold": metrics["per_fold"]}, frame, "one class")
+    assert doc.count("<svg") == 1  # the fold chart comes from metrics.json, not from the OOF
+    assert doc.count("Needs out-of-fold rows with both labels") == 3
+
+
+def test_f1_by_threshold_matches_sklearn(oof: pd.DataFrame) -> None:
+    y, p = oof["label"].to_numpy(), oof["probability"].to_numpy()
+    grid = np.array([0.0, 0.2, THRESHOLD, 0.7, 1.0])
+    expected = [f1_score(y, (p >= t).astype(int), zero_division=0) for t in grid]
+    np.testing.assert_allclose(f1_by_threshold(p, y, grid), expected)
+    assert f1_by_threshold(p, y, np.array([0.0]))[0] == pytest.approx(
+        group_metrics(oof)["baseline_all_positive_f1"]
+    )
+
+
+def test_write_report_puts_report_html_in_the_run(tmp_path) -> None:
+    metrics = {"task": "QI", "run_name": "r<1>"}
+    path = write_report(tmp_path, metrics, make_oof(n=0))
+    assert path == tmp_path / "report.html"
+    text = path.read_text(encoding="utf-8")
+    assert "<title>shoprel QI cross-validation — r&lt;1&gt;</title>" in text
+
+
+def test_write_run_report_reads_a_finished_run(tmp_path) -> None:
+    frame = make_oof(n=0)
+    (tmp_path / "run.json").write_text(json.dumps({"task": "QC", "threshold": 0.5}))
+    (tmp_path / "metrics.json").write_text(json.dumps({"task": "QC", "run_name": "demo"}))
+    frame.to_parquet(tmp_path / "oof.parquet", index=False)
+    path = write_run_report(tmp_path)
+    assert path == tmp_path / "report.html" and "demo" in path.read_text(encoding="utf-8")
+    other = write_run_report(tmp_path, tmp_path / "elsewhere" / "r.html")
+    assert other.is_file()
+
+
+def test_write_run_report_rejects_an_unfinished_run(tmp_path) -> None:
+    with pytest.raises(RunDirError):
+        write_run_report(tmp_path)  # no run.json
+    (tmp_path / "run.json").write_text("{}")
+    with pytest.raises(RunDirError, match="metrics.json"):
+        write_run_report(tmp_path)

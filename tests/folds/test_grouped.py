@@ -1,0 +1,56 @@
+import numpy as np
+import pytest
+
+from shoprel.data.category import prefix
+from shoprel.data.readers import read_pairs
+from shoprel.errors import InputError
+from shoprel.folds.grouped import assign_folds, fold_groups
+
+
+def _groups_never_cross(frame, folds, groups):
+    for group in set(groups):
+        assert len(set(folds[groups == group])) == 1, group
+
+
+@pytest.mark.parametrize("fixture", ["qc_demo", "qi_demo"])
+def test_no_group_crosses_folds(fixture, request):
+    frame = read_pairs(request.getfixturevalue(fixture), require_label=True)
+    folds = assign_folds(frame, k=5, seed=1)
+    assert set(folds) == set(range(5))
+    _groups_never_cross(frame, folds, fold_groups(frame))
+
+
+def test_qc_groups_are_category_prefixes(qc_demo):
+    frame = read_pairs(qc_demo)
+    groups = fold_groups(frame, qc_group_levels=2)
+    assert groups[0] == prefix(frame.df["target"][0], 2).lower()
+
+
+def test_qi_groups_by_normalised_query(tmp_path, jsonl):
+    rows = [{"id": i, "language": "en", "origin_query": q, "item_title": "t", "label": i % 2}
+            for i, q in enumerate(["Phone Case", "phone  case", "usb", "usb", "lamp", "lamp"])]
+    frame = read_pairs(jsonl(tmp_path / "qi.txt", rows))
+    folds = assign_folds(frame, k=3, seed=0)
+    assert folds[0] == folds[1] and folds[2] == folds[3] and folds[4] == folds[5]
+
+
+def test_same_seed_same_folds_other_seed_differs(qc_demo):
+    frame = read_pairs(qc_demo)
+    a, b, c = (assign_folds(frame, 5, seed) for seed in (3, 3, 4))
+    assert np.array_equal(a, b) and not np.array_equal(a, c)
+
+
+def test_too_few_groups_is_a_clear_error(tmp_path, jsonl, qc_rows):
+    frame = read_pairs(jsonl(tmp_path / "x.txt", qc_rows))
+    with pytest.raises(InputError, match="only 3 distinct groups for 5 folds"):
+        assign_folds(frame, k=5)
+
+
+def test_real_folds_are_balanced_and_leak_free(real_qc):
+    frame = read_pairs(real_qc, require_label=True)
+    folds = assign_folds(frame, k=5, seed=42)
+    _groups_never_cross(frame, folds, fold_groups(frame))
+    sizes = np.bincount(folds)
+    assert sizes.min() > 0.8 * sizes.max()
+    rates = [frame.labels[folds == k].mean() for k in range(5)]
+    assert max(rates) - min(rates) < 0.05
