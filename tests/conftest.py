@@ -53,3 +53,19 @@ def real_qc() -> Path:
     if not REAL_QC.is_file():
         pytest.skip(f"real QC sample not found at {REAL_QC} (it lives in ../shared, not in git)")
     return REAL_QC
+
+
+FAST_TEST_PARAMS = {"model.params.n_features": 2**16, "model.params.n_estimators": 60,
+                    "folds.k": 3}
+
+
+@pytest.fixture(scope="session")
+def trained_runs(tmp_path_factory) -> dict[str, Path]:
+    """One small QC run and one QI run on the demo set, shared by the tests that only read them."""
+    from shoprel.training.config import load_config
+    from shoprel.training.runner import train
+
+    root = tmp_path_factory.mktemp("runs")
+    return {task: train(demo_file(task), root / task, load_config(None, FAST_TEST_PARAMS),
+                        progress=False).run_dir
+            for task in ("QC", "QI")}

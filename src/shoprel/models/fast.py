@@ -84,6 +84,8 @@ class FastModel(RelevanceModel):
         self.task_ = frame.task
         df = frame.df
         y = frame.labels
+        if len(np.unique(y)) < 2:
+            raise ValueError("training needs both labels (0 and 1) among its rows")
         X = self._sparse(frame)
         linear = self._linear().fit(X, y)
         self.coef_ = linear.coef_.ravel().astype(np.float32)

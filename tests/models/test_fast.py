@@ -1,0 +1,102 @@
+import json
+
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from shoprel.data.readers import read_pairs
+from shoprel.data.tasks import Task
+from shoprel.folds.grouped import assign_folds
+from shoprel.models.base import RelevanceModel
+from shoprel.models.fast import FastModel
+
+
+@pytest.fixture(scope="module")
+def qc_frame():
+    from shoprel.demo import demo_file
+
+    return read_pairs(demo_file("QC"), require_label=True)
+
+
+@pytest.fixture(scope="module")
+def qi_frame():
+    from shoprel.demo import demo_file
+
+    return read_pairs(demo_file("QI"), require_label=True)
+
+
+def _small():
+    return FastModel(n_features=2**16, n_estimators=50)
+
+
+@pytest.mark.parametrize("frame_name", ["qc_frame", "qi_frame"])
+def test_fit_predict_shape_and_range(frame_name, request):
+    frame = request.getfixturevalue(frame_name)
+    model = _small().fit(frame)
+    proba = model.predict_proba(frame)
+    assert proba.shape == (len(frame), 2)
+    assert np.allclose(proba.sum(axis=1), 1.0)
+    assert ((proba >= 0) & (proba <= 1)).all()
+    assert roc_auc_score(frame.labels, proba[:, 1]) > 0.8  # it fits its own training rows
+
+
+@pytest.mark.parametrize("stack", [True, False])
+def test_save_load_gives_identical_probabilities(tmp_path, qc_frame, stack):
+    model = FastModel(n_features=2**16, n_estimators=50, stack=stack).fit(qc_frame)
+    folder = model.save(tmp_path / "m")
+    assert not list(folder.glob("*.pkl")) and not list(folder.glob("*.pickle"))
+    config = json.loads((folder / "model.json").read_text())
+    assert config["family"] == "fast" and config["params"]["stack"] is stack
+    loaded = RelevanceModel.load(folder)
+    assert isinstance(loaded, FastModel)
+    np.testing.assert_array_equal(loaded.predict_proba(qc_frame), model.predict_proba(qc_frame))
+
+
+def test_generalises_to_held_out_groups(qi_frame):
+    folds = assign_folds(qi_frame, k=4, seed=0)
+    train, valid = np.where(folds != 0)[0], np.where(folds == 0)[0]
+    model = _small().fit(qi_frame.take(train))
+    p = model.predict_proba(qi_frame.take(valid))[:, 1]
+    assert roc_auc_score(qi_frame.labels[valid], p) > 0.6
+
+
+def test_learns_a_query_category_association(tmp_path, jsonl):
+    """Queries about shoes go with shoes; queries about lamps with lighting: a clear signal."""
+    rows, i = [], 0
+    for lang, shoe, lamp in [("en", "running shoes", "desk lamp"), ("es", "zapatillas", "lampara"),
+                             ("fr", "chaussures", "lampe"), ("de", "schuhe", "lampe tisch")]:
+        for n in range(12):
+            for query, path, label in [(f"{shoe} {n}", "shoes,men's shoes,sneakers", 1),
+                                       (f"{shoe} {n}", "lights & lighting,indoor,desk lamps", 0),
+                                       (f"{lamp} {n}", "lights & lighting,indoor,desk lamps", 1),
+                                       (f"{lamp} {n}", "shoes,men's shoes,sneakers", 0)]:
+                i += 1
+                rows.append({"id": i, "language": lang, "origin_query": query,
+                             "category_path": path, "label": label})
+    frame = read_pairs(jsonl(tmp_path / "toy.txt", rows))
+    number = frame.df["query"].str.split().str[-1].astype(int)
+    model = FastModel(n_features=2**16, stack=False).fit(frame.take(np.where(number < 9)[0]))
+    held = frame.take(np.where(number >= 9)[0])
+    assert roc_auc_score(held.labels, model.predict_proba(held)[:, 1]) > 0.95
+
+
+def test_one_class_is_a_clear_error(qc_frame):
+    positives = qc_frame.take(np.where(qc_frame.labels == 1)[0])
+    with pytest.raises(ValueError, match="both labels"):
+        _small().fit(positives)
+
+
+def test_refuses_the_other_task(qc_frame, qi_frame):
+    model = _small().fit(qc_frame)
+    assert model.task_ is Task.QC
+    with pytest.raises(ValueError, match="trained for QC"):
+        model.predict_proba(qi_frame)
+
+
+def test_real_qc_beats_chance(real_qc):
+    frame = read_pairs(real_qc, require_label=True)
+    folds = assign_folds(frame, k=5, seed=42)
+    train, valid = np.where(folds != 0)[0], np.where(folds == 0)[0]
+    model = FastModel(n_features=2**18).fit(frame.take(train))
+    p = model.predict_proba(frame.take(valid))[:, 1]
+    assert roc_auc_score(frame.labels[valid], p) > 0.63

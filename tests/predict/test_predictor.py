@@ -1,0 +1,92 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from shoprel.data.readers import read_pairs
+from shoprel.data.submission import check_submission
+from shoprel.errors import InputError, RunDirError
+from shoprel.predict.predictor import Predictor, predict_file
+
+
+def _unlabelled(tmp_path, source, name="test_QC.txt"):
+    rows = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines()]
+    for row in rows:
+        row.pop("label")
+    path = tmp_path / name
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                    encoding="utf-8")
+    return path
+
+
+def test_submission_format_and_check(tmp_path, trained_runs, qc_demo):
+    source = _unlabelled(tmp_path, qc_demo)
+    result = predict_file(trained_runs["QC"], source, tmp_path / "sub.jsonl", progress=False)
+    assert result.rows == 360
+    lines = (tmp_path / "sub.jsonl").read_text(encoding="utf-8").splitlines()
+    first = json.loads(lines[0])
+    assert list(first) == ["id", "language", "origin_query", "category_path", "prediction",
+                           "probability"]
+    assert first["prediction"] in (0, 1) and 0 <= first["probability"] <= 1
+    assert sum(json.loads(line)["prediction"] for line in lines) == result.positives
+    assert check_submission(tmp_path / "sub.jsonl", source).ok
+
+
+def test_chunked_output_equals_one_chunk(tmp_path, trained_runs, qi_demo):
+    a = predict_file(trained_runs["QI"], qi_demo, tmp_path / "a.jsonl", chunk_rows=7,
+                     progress=False)
+    b = predict_file(trained_runs["QI"], qi_demo, tmp_path / "b.jsonl", chunk_rows=10**6,
+                     progress=False)
+    assert a.rows == b.rows == 360
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".parquet"])
+def test_other_output_formats(tmp_path, trained_runs, qc_demo, suffix):
+    predict_file(trained_runs["QC"], qc_demo, tmp_path / "ref.jsonl", progress=False)
+    predict_file(trained_runs["QC"], qc_demo, tmp_path / f"out{suffix}", chunk_rows=100,
+                 progress=False)
+    reference = pd.read_json(tmp_path / "ref.jsonl", lines=True)
+    out = (pd.read_parquet(tmp_path / f"out{suffix}") if suffix == ".parquet" else
+           pd.read_csv(tmp_path / f"out{suffix}", sep="," if suffix == ".csv" else "\t"))
+    assert out["id"].tolist() == reference["id"].tolist()
+    assert out["prediction"].tolist() == reference["prediction"].tolist()
+    np.testing.assert_allclose(out["probability"], reference["probability"])
+
+
+def test_probabilities_match_the_models(trained_runs, qc_demo):
+    predictor = Predictor(trained_runs["QC"])
+    frame = read_pairs(qc_demo)
+    expected = predictor.models[0].predict_proba(frame)[:, 1]
+    np.testing.assert_allclose(predictor.probabilities(frame), expected)
+
+
+def test_bad_input_leaves_no_output(tmp_path, trained_runs, qc_demo):
+    text = qc_demo.read_text(encoding="utf-8").splitlines()
+    text[200] = text[200][:-5]  # truncated JSON late in the file
+    source = tmp_path / "broken.txt"
+    source.write_text("\n".join(text) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="broken.txt, line 201"):
+        predict_file(trained_runs["QC"], source, tmp_path / "out.jsonl", chunk_rows=50,
+                     progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.txt"]
+
+
+def test_wrong_task_file_is_refused(tmp_path, trained_runs, qi_demo):
+    with pytest.raises(InputError, match="column missing for task QC"):
+        predict_file(trained_runs["QC"], qi_demo, tmp_path / "out.jsonl", progress=False)
+
+
+def test_not_a_run_directory(tmp_path, qc_demo):
+    with pytest.raises(RunDirError, match="not a shoprel run directory"):
+        Predictor(tmp_path)
+
+
+def test_empty_texts_still_get_predictions(tmp_path, trained_runs, jsonl, qc_rows):
+    qc_rows[0]["origin_query"] = ""
+    qc_rows[1]["category_path"] = None
+    source = jsonl(tmp_path / "e.txt", qc_rows)
+    result = predict_file(trained_runs["QC"], source, tmp_path / "o.jsonl", progress=False)
+    assert result.rows == 3
+    assert check_submission(tmp_path / "o.jsonl", source).ok

@@ -1,0 +1,88 @@
+"""The CLI end to end, as a user runs it: separate processes, real files."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from shoprel.demo import demo_file
+
+SHOPREL = [sys.executable, "-m", "shoprel.cli"]
+
+
+def run(*args, cwd=None, check=True):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    done = subprocess.run([*SHOPREL, *map(str, args)], capture_output=True, text=True, cwd=cwd,
+                          env=env, timeout=600)
+    if check and done.returncode != 0:
+        raise AssertionError(f"exit {done.returncode}\n{done.stdout}\n{done.stderr}")
+    return done
+
+
+def test_train_predict_check_evaluate_report(tmp_path):
+    config = tmp_path / "small.yaml"
+    config.write_text("model:\n  params:\n    n_features: 65536\n    n_estimators: 60\n")
+    out = run("train", demo_file("QI"), "--out", tmp_path / "run", "--folds", "3",
+              "--config", config, "--quiet").stdout
+    assert "task QI" in out and "overall" in out and "base F1" in out
+    run("predict", tmp_path / "run", demo_file("QI"), "--out", tmp_path / "sub.txt", "--quiet")
+    checked = run("check-submission", tmp_path / "sub.txt", "--input", demo_file("QI"))
+    assert "ok: 360 rows" in checked.stdout
+    table = run("evaluate", tmp_path / "sub.txt", demo_file("QI")).stdout
+    assert "overall" in table and "th" in table
+    metrics = json.loads(run("evaluate", tmp_path / "sub.txt", demo_file("QI"), "--json").stdout)
+    assert metrics["overall"]["n"] == 360 and metrics["overall"]["roc_auc"] > 0.8
+    (tmp_path / "run" / "report.html").unlink()
+    run("report", tmp_path / "run")
+    assert (tmp_path / "run" / "report.html").read_text().count("<svg") >= 5
+
+
+def test_errors_are_one_clear_line(tmp_path):
+    bad = tmp_path / "bad.txt"
+    bad.write_text('{"id": 1, "origin_query": "a", "category_path": "x", "label": 5}\n')
+    done = run("train", bad, "--out", tmp_path / "run", check=False)
+    assert done.returncode == 2
+    assert done.stderr.strip() == (f"error: {bad}, line 1, field 'label': label must be 0 or 1, "
+                                   "got 5")
+    config = tmp_path / "c.yaml"
+    config.write_text("folds:\n  kk: 3\n")
+    done = run("train", demo_file("QC"), "--out", tmp_path / "run", "--config", config,
+               check=False)
+    assert done.returncode == 2 and "folds.kk: unknown key" in done.stderr
+    done = run("predict", tmp_path / "nowhere", demo_file("QC"), "--out", tmp_path / "o.txt",
+               check=False)
+    assert done.returncode == 2 and "run directory not found" in done.stderr
+    assert not (tmp_path / "run").exists() and not (tmp_path / "o.txt").exists()
+
+
+def test_check_submission_fails_with_problems(tmp_path):
+    sub = tmp_path / "sub.txt"
+    sub.write_text('{"id": 1, "prediction": 3}\n')
+    done = run("check-submission", sub, "--input", demo_file("QC"), check=False)
+    assert done.returncode == 1
+    assert "field 'prediction'" in done.stderr and "1 rows, but" in done.stderr
+
+
+@pytest.mark.parametrize("data", [False, True])
+def test_demo(tmp_path, data):
+    args = ["demo", "--out", tmp_path / "demo", "--folds", "3", "--quiet"]
+    if data:  # a folder of competition-format files, as --data expects
+        folder = tmp_path / "comp"
+        folder.mkdir()
+        (folder / "train_QC.txt").write_bytes(demo_file("QC").read_bytes())
+        rows = [json.loads(line) for line in demo_file("QC").read_text().splitlines()][:40]
+        (folder / "dev_QC.txt").write_text("".join(
+            json.dumps({k: v for k, v in r.items() if k != "label"}) + "\n" for r in rows))
+        args += ["--data", folder]
+    out = run(*args).stdout
+    assert "QC cross-validation: F1" in out
+    if data:
+        assert "QI" not in out and "dev_QC.txt" in out
+        assert len((tmp_path / "demo" / "pred_dev_QC.jsonl").read_text().splitlines()) == 40
+    else:
+        assert "QI cross-validation" in out and "held-out F1" in out
+        assert (tmp_path / "demo" / "run_QI" / "report.html").is_file()
+    assert Path(tmp_path / "demo" / "run_QC" / "report.html").is_file()

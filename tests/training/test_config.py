@@ -1,0 +1,46 @@
+import pytest
+
+from shoprel.errors import ConfigError
+from shoprel.training.config import load_config, parse_config
+
+
+def test_defaults_resolve_fully():
+    config = parse_config({})
+    assert config.model.family == "fast" and config.folds.k == 5
+    assert config.model.params["C"] == 4.0
+    assert "n_features: 1048576" in config.to_yaml()
+
+
+@pytest.mark.parametrize("data, key", [
+    ({"folds": {"kk": 3}}, "folds.kk: unknown key"),
+    ({"folds": {"k": 1}}, "folds.k: Input should be greater than or equal to 2"),
+    ({"model": {"family": "nope"}}, "model.family: unknown model family 'nope'"),
+    ({"model": {"params": {"C": "big"}}}, "model.params.C"),
+    ({"model": {"params": {"Cee": 1}}}, "model.params.Cee: unknown key"),
+    ({"model": {"params": {"linear_weight": 2}}}, "model.params.linear_weight"),
+    ({"threshold": {"mode": "best"}}, "threshold.mode"),
+    ({"final": {"refit_full": False, "keep_fold_models": False}}, "predict has none"),
+])
+def test_errors_name_the_bad_key(data, key):
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, "my.yaml")
+    assert key in str(info.value) and "my.yaml" in str(info.value)
+
+
+def test_yaml_file_and_overrides(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("folds:\n  k: 3\n  qc_group_levels: 2\nmodel:\n  params:\n    C: 1.5\n")
+    config = load_config(path, {"folds.seed": 7})
+    assert (config.folds.k, config.folds.seed, config.model.params["C"]) == (3, 7, 1.5)
+    assert config.model.params["group_levels"] == 2  # inner folds group like the outer ones
+    again = parse_config(__import__("yaml").safe_load(config.to_yaml()))
+    assert again == config
+
+
+def test_bad_yaml_and_missing_file(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("folds: [1, 2\n")
+    with pytest.raises(ConfigError, match="bad.yaml: not valid YAML"):
+        load_config(path)
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "none.yaml")

@@ -1,0 +1,95 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from shoprel import runs
+from shoprel.errors import InputError
+from shoprel.evaluate.metrics import best_f1_threshold
+from shoprel.folds.grouped import fold_groups
+from shoprel.data.readers import read_pairs
+from shoprel.training import runner
+from shoprel.training.config import load_config
+
+
+@pytest.mark.parametrize("task", ["QC", "QI"])
+def test_run_directory_is_complete(trained_runs, task):
+    run_dir = trained_runs[task]
+    for name in (runs.MANIFEST, runs.CONFIG, runs.FOLDS, runs.OOF, runs.METRICS, runs.REPORT):
+        assert (run_dir / name).is_file(), name
+    models = sorted(p.name for p in (run_dir / runs.MODELS).iterdir())
+    assert models == ["fold_0", "fold_1", "fold_2", "full"]
+    manifest = json.loads((run_dir / runs.MANIFEST).read_text())
+    assert manifest["task"] == task and manifest["predict_models"] == ["full"]
+    assert yaml.safe_load((run_dir / runs.CONFIG).read_text())["folds"]["k"] == 3
+
+
+def test_oof_threshold_and_metrics_agree(trained_runs):
+    run = runs.Run.open(trained_runs["QC"])
+    oof, metrics = run.oof(), run.metrics()
+    assert oof["probability"].between(0, 1).all() and set(oof["fold"]) == {0, 1, 2}
+    threshold, f1 = best_f1_threshold(oof["label"], oof["probability"])
+    assert run.threshold == pytest.approx(threshold) == metrics["threshold"]
+    assert metrics["overall"]["f1"] == pytest.approx(f1)
+    assert metrics["overall"]["n"] == len(oof) == 360
+    assert set(metrics["per_language"]) == set(oof["language"])
+    assert "per_category" in metrics and len(metrics["per_fold"]) == 3
+    assert metrics["overall"]["baseline_all_positive_f1"] == pytest.approx(0.8)
+
+
+def test_saved_folds_are_leak_free(trained_runs, qc_demo):
+    folds = pd.read_parquet(trained_runs["QC"] / runs.FOLDS)
+    frame = read_pairs(qc_demo)
+    assert folds["id"].tolist() == frame.df["id"].tolist()
+    assert (folds["group"].to_numpy() == fold_groups(frame)).all()
+    assert folds.groupby("group")["fold"].nunique().max() == 1
+
+
+def test_interrupted_training_leaves_nothing(tmp_path, qc_demo, monkeypatch):
+    def broken(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(runner, "choose_threshold", broken)
+    with pytest.raises(KeyboardInterrupt):
+        runner.train(qc_demo, tmp_path / "run", load_config(None, {"folds.k": 3}),
+                     progress=False)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_run_needs_overwrite(trained_runs, qc_demo):
+    with pytest.raises(FileExistsError, match="--overwrite"):
+        runner.train(qc_demo, trained_runs["QC"], progress=False)
+
+
+def test_fold_models_only(tmp_path, qi_demo):
+    config = load_config(None, {"folds.k": 3, "final.refit_full": False,
+                                "model.params.n_estimators": 30})
+    run_dir = runner.train(qi_demo, tmp_path / "r", config, progress=False).run_dir
+    run = runs.Run.open(run_dir)
+    assert run.manifest["predict_models"] == ["fold_0", "fold_1", "fold_2"]
+    assert len(run.load_models()) == 3
+
+
+def test_unlabelled_file_is_refused(tmp_path, jsonl, qc_rows):
+    for row in qc_rows:
+        del row["label"]
+    with pytest.raises(InputError, match="field 'label'"):
+        runner.train(jsonl(tmp_path / "x.txt", qc_rows), tmp_path / "run", progress=False)
+    assert not (tmp_path / "run").exists()
+
+
+def test_oof_probabilities_are_out_of_fold(trained_runs):
+    """A fold's OOF scores come from a model that did not train on it: refit fold 0 to check."""
+    from shoprel.models.base import RelevanceModel
+
+    run = runs.Run.open(trained_runs["QI"])
+    oof = run.oof()
+    model = RelevanceModel.load(run.path / runs.MODELS / "fold_0")
+    from shoprel.demo import demo_file
+
+    frame = read_pairs(demo_file("QI"))
+    valid = np.where(oof["fold"].to_numpy() == 0)[0]
+    np.testing.assert_allclose(model.predict_proba(frame.take(valid))[:, 1],
+                               oof["probability"].to_numpy()[valid])
