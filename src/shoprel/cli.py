@@ -154,5 +154,15 @@ def demo(out_dir, data_dir, folds, quiet):
         click.echo(line)
 
 
+def _register_subcommands() -> None:
+    """Commands whose code lives beside the API they drive."""
+    from shoprel.augment.cli import langid, translate
+
+    main.add_command(translate)
+    main.add_command(langid)
+
+
+_register_subcommands()
+
 if __name__ == "__main__":  # pragma: no cover
     main()

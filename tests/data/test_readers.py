@@ -137,3 +137,15 @@ def test_reads_real_sample(real_qc):
     frame = read_pairs(real_qc, require_label=True)
     assert frame.task is Task.QC and len(frame) == 9547
     assert set(frame.df["language"]) == {"en", "es", "fr", "ja", "ko", "pt"}
+
+
+def test_translated_query_becomes_the_query_side(tmp_path, jsonl, qc_rows):
+    qc_rows[0]["translated_query"] = "iphone case"
+    qc_rows[1]["translated_query"] = "car wash sponge"  # same as the query: kept bare
+    qc_rows[2]["translated_query"] = ""  # no route: kept bare
+    frame = read_pairs(jsonl(tmp_path / "t.txt", qc_rows))
+    assert frame.df["query_en"].tolist() == ["iphone case", "car wash sponge", ""]
+    assert frame.query_side().tolist() == ["funda iphone - iphone case", "car wash sponge",
+                                           "ドラクエ バッグ"]
+    assert frame.query_side("{translation} | {query}")[0] == "iphone case | funda iphone"
+    assert "translated_query" in frame.to_competition().columns

@@ -100,3 +100,26 @@ def test_real_qc_beats_chance(real_qc):
     model = FastModel(n_features=2**18).fit(frame.take(train))
     p = model.predict_proba(frame.take(valid))[:, 1]
     assert roc_auc_score(frame.labels[valid], p) > 0.63
+
+
+def test_translations_feed_the_features(tmp_path, jsonl, qc_rows):
+    """A Spanish query with an English translation shares features with the English query."""
+    plain = read_pairs(jsonl(tmp_path / "a.txt", qc_rows))
+    for row in qc_rows:
+        row["translated_query"] = "car wash sponge" if row["id"] == 1 else ""
+    translated = read_pairs(jsonl(tmp_path / "b.txt", qc_rows))
+    model = FastModel(n_features=2**16, stack=False)
+    a, b = model._sparse(plain), model._sparse(translated)
+    overlap = lambda X: X[0].multiply(X[1]).sum()  # noqa: E731
+    assert overlap(b) > overlap(a)
+    off = FastModel(n_features=2**16, stack=False, use_translation=False)
+    assert (off._sparse(translated) != a).nnz == 0
+
+
+def test_warns_when_trained_with_translations_but_input_has_none(tmp_path, qc_frame):
+    df = qc_frame.df.assign(query_en=qc_frame.df["query"])
+    from shoprel.data.frame import PairFrame
+
+    model = _small().fit(PairFrame(qc_frame.task, df))
+    with pytest.warns(UserWarning, match="shoprel translate"):
+        model.predict_proba(qc_frame)

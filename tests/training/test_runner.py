@@ -6,10 +6,10 @@ import pytest
 import yaml
 
 from shoprel import runs
+from shoprel.data.readers import read_pairs
 from shoprel.errors import InputError
 from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.folds.grouped import fold_groups
-from shoprel.data.readers import read_pairs
 from shoprel.training import runner
 from shoprel.training.config import load_config
 

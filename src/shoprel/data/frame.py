@@ -37,6 +37,22 @@ class PairFrame:
         """Rows by position, e.g. one fold's training side."""
         return PairFrame(self.task, self.df.iloc[index].reset_index(drop=True), self.source)
 
+    def query_side(self, template: str = "{query} - {translation}") -> pd.Series:
+        """The query as models read it: with its translation where the file carries one.
+
+        The winning solution fed "{query} - {english}"; rows without a translation, or whose
+        translation is the query itself, keep the bare query.
+        """
+        query = self.df["query"]
+        if "query_en" not in self.df.columns:
+            return query
+        translation = self.df["query_en"].fillna("")
+        useful = (translation.str.strip() != "") & (translation != query)
+        combined = [template.format(query=q, translation=t)
+                    for q, t in zip(query[useful], translation[useful], strict=True)]
+        return query.where(~useful, pd.Series(combined, index=query.index[useful],
+                                               dtype=object))
+
     def to_competition(self) -> pd.DataFrame:
         """The competition's column names, for writing back out."""
         out = self.df.rename(columns={"query": QUERY_COLUMN, "target": self.task.target_column})

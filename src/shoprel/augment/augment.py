@@ -1,0 +1,67 @@
+"""Training rows in languages the training data lacks, made by translating existing rows.
+
+Training side only: an augmented row is a translation of a row that may sit in another fold,
+so it must never reach validation folds or threshold tuning (see docs/translation.md).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from shoprel.augment.translator import Translator, normalize_lang
+from shoprel.data.frame import PairFrame
+from shoprel.errors import ConfigError
+
+AUGMENTED_COLUMN = "augmented"
+
+
+def _new_ids(existing: pd.Series, count: int, tag: str) -> list:
+    """Ids no original row has: the next integers, or '<id>~<lang>'-style strings."""
+    if count == 0:
+        return []
+    if pd.api.types.is_integer_dtype(existing):
+        start = int(existing.max()) + 1 if len(existing) else 1
+        return list(range(start, start + count))
+    taken = set(existing.astype(str))
+    ids, n = [], 0
+    while len(ids) < count:
+        n += 1
+        candidate = f"aug-{tag}-{n}"
+        if candidate not in taken:
+            ids.append(candidate)
+    return ids
+
+
+def augment_translations(frame: PairFrame, targets: dict[str, str], translator: Translator,
+                         include_original: bool = True) -> PairFrame:
+    """Translate rows of language src into each new language: targets = {new: src}.
+
+    {"it": "es"} makes Italian rows from the Spanish ones. Labels and targets are copied;
+    rows whose query has no route are left out. Originals come first, augmented=False.
+    """
+    df = frame.df
+    pieces, taken = [], df["id"]
+    for new_lang, source in targets.items():
+        new_lang, source = normalize_lang(new_lang), normalize_lang(source)
+        if new_lang == source:
+            raise ConfigError(f"augmentation target {new_lang!r} is its own source")
+        rows = df[df["language"].map(normalize_lang) == source]
+        if rows.empty:
+            continue
+        queries = rows["query"].astype(str).tolist()
+        outputs = translator.translate(queries, [source] * len(queries), new_lang)
+        keep = [o is not None and o.strip() != "" for o in outputs]
+        made = rows[keep].copy()
+        made["query"] = [o for o, k in zip(outputs, keep, strict=True) if k]
+        made["language"] = new_lang
+        if "query_en" in made.columns:  # the source row's English stays right for its copy
+            made["query_en"] = rows.loc[keep, "query_en"].to_numpy()
+        made["id"] = _new_ids(taken, len(made), new_lang)
+        taken = pd.concat([taken, made["id"]], ignore_index=True)
+        made[AUGMENTED_COLUMN] = True
+        pieces.append(made)
+    original = df.assign(**{AUGMENTED_COLUMN: False})
+    parts = ([original] if include_original else []) + pieces
+    out = pd.concat(parts, ignore_index=True) if parts else original.iloc[:0]
+    stats = dict(frame.stats, augmented=int(sum(len(p) for p in pieces)))
+    return PairFrame(frame.task, out, frame.source, stats)

@@ -1,0 +1,38 @@
+"""Build a translator by name, wrapped in the persistent cache when a path is given."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shoprel.augment.cache import CachedTranslator
+from shoprel.augment.translator import Translator
+from shoprel.errors import ConfigError
+
+BACKENDS = ("apertium", "table", "hf")
+
+
+def make_translator(backend: str, cache: str | Path | None = None, table: str | Path | None = None,
+                    model: str | Path | None = None, progress: bool | None = None,
+                    **options) -> Translator:
+    """'apertium' (offline rules), 'table' (a file of translations), 'hf' (a seq2seq model)."""
+    if backend == "apertium":
+        from shoprel.augment.apertium import ApertiumTranslator
+
+        inner: Translator = ApertiumTranslator(**options)
+    elif backend == "table":
+        if table is None:
+            raise ConfigError("the table backend needs a translations file (--table PATH)")
+        from shoprel.augment.table import TableTranslator
+
+        inner = TableTranslator(table)
+    elif backend == "hf":
+        if model is None:
+            raise ConfigError("the hf backend needs a model folder or id (--model PATH)")
+        from shoprel.augment.hf import HFTranslator
+
+        inner = HFTranslator(model, **options)
+    else:
+        raise ConfigError(f"unknown translation backend {backend!r}: use one of {BACKENDS}")
+    if cache is None:
+        return inner
+    return CachedTranslator(inner, cache, progress=progress)

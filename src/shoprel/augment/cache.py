@@ -1,0 +1,110 @@
+"""A persistent SQLite cache in front of any Translator: nothing is translated twice.
+
+Rows are committed after every backend batch, so an interrupted run keeps what it finished.
+Only real translations are stored: a text with no route is asked again next time (a pair
+installed since then may give it one).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from shoprel.augment.translator import Translator, check_batch, normalize_lang
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS translations (
+    backend TEXT NOT NULL, model TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,
+    text TEXT NOT NULL, translation TEXT NOT NULL,
+    PRIMARY KEY (backend, model, source, target, text)
+)
+"""
+
+
+class CachedTranslator:
+    """Wraps a Translator; same contract, plus hit/miss counters for reports and tests."""
+
+    def __init__(self, inner: Translator, path: str | Path, batch_size: int = 256,
+                 progress: bool | None = None, progress_min: int = 2000):
+        self.inner = inner
+        self.name = inner.name
+        self.model = inner.model
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.batch_size = batch_size
+        self.progress = progress
+        self.progress_min = progress_min
+        self.hits = 0
+        self.misses = 0
+        self._db = sqlite3.connect(self.path)
+        self._db.execute(SCHEMA)
+        self._db.commit()
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> CachedTranslator:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _lookup(self, source: str, target: str, texts: list[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for start in range(0, len(texts), 500):  # SQLite caps bound parameters per query
+            part = texts[start:start + 500]
+            marks = ",".join("?" * len(part))
+            rows = self._db.execute(
+                f"SELECT text, translation FROM translations WHERE backend=? AND model=? "
+                f"AND source=? AND target=? AND text IN ({marks})",
+                (self.name, self.model, source, target, *part))
+            found.update(rows.fetchall())
+        return found
+
+    def translate(self, texts: list[str], source_langs: list[str], target: str
+                  ) -> list[str | None]:
+        check_batch(texts, source_langs)
+        target = normalize_lang(target)
+        sources = [normalize_lang(s) for s in source_langs]
+        known: dict[tuple[str, str], str | None] = {}
+        unique: dict[str, list[str]] = {}
+        for text, source in zip(texts, sources, strict=True):
+            if source == target:
+                known[(source, text)] = text
+            else:
+                unique.setdefault(source, [])
+                if (source, text) not in known:
+                    known[(source, text)] = None
+                    unique[source].append(text)
+        missing: list[tuple[str, str]] = []
+        for source, group in unique.items():
+            cached = self._lookup(source, target, group)
+            for text in group:
+                if text in cached:
+                    known[(source, text)] = cached[text]
+                else:
+                    missing.append((source, text))
+        self.hits += sum(len(g) for g in unique.values()) - len(missing)
+        self.misses += len(missing)
+        self._fill(missing, target, known)
+        return [known[(s, t)] for t, s in zip(texts, sources, strict=True)]
+
+    def _fill(self, missing: list[tuple[str, str]], target: str, known: dict) -> None:
+        show = self.progress if self.progress is not None else len(missing) >= self.progress_min
+        with tqdm(total=len(missing), desc=f"translate→{target}", unit="text",
+                  disable=not show) as bar:
+            for start in range(0, len(missing), self.batch_size):
+                batch = missing[start:start + self.batch_size]
+                outputs = self.inner.translate([t for _, t in batch], [s for s, _ in batch],
+                                               target)
+                rows = []
+                for (source, text), out in zip(batch, outputs, strict=True):
+                    known[(source, text)] = out
+                    if out is not None:
+                        rows.append((self.name, self.model, source, target, text, out))
+                self._db.executemany("INSERT OR REPLACE INTO translations VALUES (?,?,?,?,?,?)",
+                                     rows)
+                self._db.commit()
+                bar.update(len(batch))

@@ -1,0 +1,58 @@
+"""`shoprel translate` and `shoprel langid`: parse, call the augment API, print counts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from shoprel.augment.backends import BACKENDS
+
+
+@click.command("translate")
+@click.argument("input_file", type=click.Path(path_type=Path))
+@click.option("--to", "target", default="en", show_default=True, help="Target language.")
+@click.option("--backend", type=click.Choice(BACKENDS), default="apertium", show_default=True)
+@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path),
+              help="Output file (format from its extension).")
+@click.option("--cache", "cache_file", type=click.Path(path_type=Path),
+              help="SQLite cache: reruns translate nothing twice.")
+@click.option("--table", "table_file", type=click.Path(path_type=Path),
+              help="Translations file for --backend table (text, source, target, translation).")
+@click.option("--model", help="Model folder or local id for --backend hf.")
+@click.option("--beams", type=int, default=1, show_default=True, help="hf: beam size (1=greedy).")
+@click.option("--device", default="cpu", show_default=True, help="hf: torch device.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def translate(input_file, target, backend, out_file, cache_file, table_file, model, beams,
+              device, quiet):
+    """Add a translated_query column; print translated / passed through / no route counts."""
+    from shoprel.augment.backends import make_translator
+    from shoprel.augment.translate_file import translate_file
+
+    options = {"num_beams": beams, "device": device} if backend == "hf" else {}
+    translator = make_translator(backend, cache=cache_file, table=table_file, model=model,
+                                 progress=False if quiet else None, **options)
+    try:
+        report = translate_file(input_file, out_file, translator, to=target)
+    finally:
+        if hasattr(translator, "close"):
+            translator.close()
+    click.echo("\n".join(report.lines()))
+    t = report.totals
+    click.echo(f"wrote {out_file}: {t['translated']} translated, {t['passed_through']} passed "
+               f"through, {t['no_route']} with no route to {target}")
+
+
+@click.command("langid")
+@click.argument("input_file", type=click.Path(path_type=Path))
+@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path),
+              help="Output file with detected_language added.")
+@click.option("--candidates", help="Comma-separated languages to choose among (e.g. en,es,fr).")
+def langid(input_file, out_file, candidates):
+    """Detect each query's language; print, per given tag, how many rows disagree."""
+    from shoprel.augment.langid import langid_file
+
+    wanted = {c.strip() for c in candidates.split(",") if c.strip()} if candidates else None
+    report = langid_file(input_file, out_file, candidates=wanted)
+    click.echo("\n".join(report.lines()))
+    click.echo(f"wrote {out_file}")

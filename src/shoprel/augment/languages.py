@@ -1,0 +1,29 @@
+"""Language-code conventions: ours (ISO 639-1, as the data tags rows) and the backends'."""
+
+from __future__ import annotations
+
+# ISO 639-3 (Apertium's newer pair names) → ISO 639-1 (our tags).
+ISO3_TO_ISO1 = {
+    "eng": "en", "spa": "es", "fra": "fr", "por": "pt", "ita": "it", "cat": "ca", "glg": "gl",
+    "deu": "de", "nld": "nl", "pol": "pl", "rus": "ru", "ukr": "uk", "ron": "ro", "eus": "eu",
+    "oci": "oc", "arg": "an", "ast": "ast", "srd": "sc", "afr": "af", "isl": "is", "mkd": "mk",
+    "bel": "be", "epo": "eo", "kor": "ko", "jpn": "ja", "tha": "th", "ara": "ar", "vie": "vi",
+    "tur": "tr", "heb": "he", "ind": "id", "zlm": "ms", "zho": "zh", "hbs": "sh",
+}
+
+# NLLB-200 codes (script-tagged) for the languages the competition has and their neighbours.
+NLLB_CODES = {
+    "en": "eng_Latn", "es": "spa_Latn", "fr": "fra_Latn", "pt": "por_Latn", "it": "ita_Latn",
+    "de": "deu_Latn", "nl": "nld_Latn", "pl": "pol_Latn", "ru": "rus_Cyrl", "uk": "ukr_Cyrl",
+    "ja": "jpn_Jpan", "ko": "kor_Hang", "th": "tha_Thai", "ar": "arb_Arab", "vi": "vie_Latn",
+    "tr": "tur_Latn", "he": "heb_Hebr", "id": "ind_Latn", "ms": "zsm_Latn", "zh": "zho_Hans",
+    "ca": "cat_Latn", "gl": "glg_Latn", "ro": "ron_Latn", "cs": "ces_Latn", "sv": "swe_Latn",
+    "hi": "hin_Deva", "fa": "pes_Arab", "el": "ell_Grek", "hu": "hun_Latn", "fi": "fin_Latn",
+    "da": "dan_Latn", "no": "nob_Latn", "bg": "bul_Cyrl", "uz": "uzn_Latn",
+}
+
+
+def iso1(code: str) -> str:
+    """Apertium writes 'spa', 'es' or 'pt_BR': reduce each to our two-letter tag."""
+    base = code.split("_")[0].lower()
+    return ISO3_TO_ISO1.get(base, base)

@@ -1,0 +1,49 @@
+"""Translations someone already made (an LLM, a human, a shared file), served as a backend."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from shoprel.augment.translator import check_batch, normalize_lang
+from shoprel.data.records import iter_records
+from shoprel.errors import InputError
+
+TABLE_COLUMNS = ("text", "source", "target", "translation")
+
+
+class TableTranslator:
+    """Looks up (text, source, target) in a CSV/TSV/JSONL/Parquet file; None when absent."""
+
+    name = "table"
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        self.table: dict[tuple[str, str, str], str] = {}
+        first: dict[tuple[str, str, str], int] = {}
+        for line, record in iter_records(self.path):
+            for column in TABLE_COLUMNS:
+                if column not in record:
+                    raise InputError("missing required column", path=self.path, line=line,
+                                     field=column)
+                if not isinstance(record[column], str):
+                    raise InputError(f"expected text, got {type(record[column]).__name__}",
+                                     path=self.path, line=line, field=column)
+            key = (record["text"], normalize_lang(record["source"]),
+                   normalize_lang(record["target"]))
+            translation = record["translation"].strip()
+            if key in first and self.table[key] != translation:
+                raise InputError(f"conflicting translation (line {first[key]} differs)",
+                                 path=self.path, line=line, field="translation")
+            first.setdefault(key, line)
+            if translation:
+                self.table[key] = translation
+        # The cache must not mix two different tables under one name.
+        self.model = hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
+
+    def translate(self, texts: list[str], source_langs: list[str], target: str
+                  ) -> list[str | None]:
+        check_batch(texts, source_langs)
+        target = normalize_lang(target)
+        return [self.table.get((t, normalize_lang(s), target)) for t, s in
+                zip(texts, source_langs, strict=True)]

@@ -1,0 +1,88 @@
+"""Add a translated_query column to a pair file (the column our reader maps to query_en)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shoprel.augment.langid import read_raw
+from shoprel.augment.translator import Translator, normalize_lang
+from shoprel.data.readers import read_pairs
+from shoprel.data.tasks import QUERY_COLUMN
+from shoprel.data.writers import write_table
+from shoprel.errors import InputError
+
+TRANSLATION_COLUMN = "translated_query"
+
+
+@dataclass
+class TranslationReport:
+    """Counts per source language: translated, passed through (already target), no route."""
+
+    target: str
+    translated: Counter = field(default_factory=Counter)
+    passed_through: Counter = field(default_factory=Counter)
+    no_route: Counter = field(default_factory=Counter)
+    unchanged: Counter = field(default_factory=Counter)  # translated, yet identical to the query
+
+    @property
+    def totals(self) -> dict[str, int]:
+        return {"translated": sum(self.translated.values()),
+                "passed_through": sum(self.passed_through.values()),
+                "no_route": sum(self.no_route.values()),
+                "unchanged": sum(self.unchanged.values())}
+
+    def lines(self) -> list[str]:
+        langs = sorted(set(self.translated) | set(self.passed_through) | set(self.no_route))
+        header = ("language", "translated", "(unchanged)", "passed", "no route")
+        out = [f"{header[0]:<10}{header[1]:>12}{header[2]:>13}{header[3]:>9}{header[4]:>10}"]
+        for lang in langs:
+            out.append(f"{lang:<10}{self.translated[lang]:>12}{self.unchanged[lang]:>13}"
+                       f"{self.passed_through[lang]:>9}{self.no_route[lang]:>10}")
+        t = self.totals
+        out.append(f"{'all':<10}{t['translated']:>12}{t['unchanged']:>13}"
+                   f"{t['passed_through']:>9}{t['no_route']:>10}")
+        return out
+
+
+def translate_queries(queries: list[str], languages: list[str], translator: Translator,
+                      target: str = "en") -> tuple[list[str | None], TranslationReport]:
+    """Translate each query into target; rows already in target are passed through unchanged."""
+    target = normalize_lang(target)
+    langs = [normalize_lang(lang) or "unk" for lang in languages]
+    report = TranslationReport(target)
+    todo = [i for i, lang in enumerate(langs) if lang != target]
+    outputs = translator.translate([queries[i] for i in todo], [langs[i] for i in todo], target)
+    result: list[str | None] = list(queries)
+    for i, out in zip(todo, outputs, strict=True):
+        result[i] = out
+    for i, lang in enumerate(langs):
+        if lang == target:
+            report.passed_through[lang] += 1
+        elif result[i] is None:
+            report.no_route[lang] += 1
+        else:
+            report.translated[lang] += 1
+            if result[i].strip().lower() == queries[i].strip().lower():
+                report.unchanged[lang] += 1
+    return result, report
+
+
+def translate_file(input_path: str | Path, output_path: str | Path, translator: Translator,
+                   to: str = "en") -> TranslationReport:
+    """Write the input with translated_query added (empty where there is no route), atomically.
+
+    Every other column is kept as it was; an existing translated_query column is replaced.
+    """
+    read_pairs(input_path)  # the whole file's validation, with line numbers, before any work
+    df = read_raw(input_path)
+    if "language" not in df.columns:
+        raise InputError("missing required column (the source language of each query)",
+                         path=input_path, line=1, field="language")
+    queries = df[QUERY_COLUMN].fillna("").astype(str).tolist()
+    languages = df["language"].fillna("").astype(str).tolist()
+    translations, report = translate_queries(queries, languages, translator, to)
+    df[TRANSLATION_COLUMN] = ["" if t is None else t for t in translations]
+    write_table(df, output_path)
+    return report

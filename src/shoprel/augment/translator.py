@@ -1,0 +1,39 @@
+"""The contract every translation backend meets, so callers never care which one runs."""
+
+from __future__ import annotations
+
+from typing import Protocol, runtime_checkable
+
+from shoprel.errors import ShoprelError
+
+
+@runtime_checkable
+class Translator(Protocol):
+    """Translate a batch; None for a text whose language has no route to the target.
+
+    `name` and `model` identify the output for the cache: two backends (or two models of one
+    backend) must never share cached translations.
+    """
+
+    name: str
+    model: str
+
+    def translate(
+        self, texts: list[str], source_langs: list[str], target: str
+    ) -> list[str | None]: ...
+
+
+class TranslationError(ShoprelError, RuntimeError):
+    """A backend that cannot run at all (binary or model missing), as opposed to a missing route."""
+
+
+def check_batch(texts: list[str], source_langs: list[str]) -> None:
+    if len(texts) != len(source_langs):
+        raise ValueError(f"{len(texts)} texts but {len(source_langs)} source languages")
+
+
+def normalize_lang(code: str | None) -> str:
+    """Our language tags are lower-case ISO 639-1 ('es'); 'es-MX' and 'ES' mean the same."""
+    if code is None:
+        return ""
+    return str(code).strip().lower().replace("_", "-").split("-")[0]

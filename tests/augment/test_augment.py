@@ -1,0 +1,44 @@
+"""augment_translations: new-language training rows, flagged, labels kept, ids unique."""
+
+from __future__ import annotations
+
+import pytest
+
+from shoprel.augment.augment import augment_translations
+from shoprel.augment.table import TableTranslator
+from shoprel.data.readers import read_pairs
+from shoprel.errors import ConfigError
+
+
+@pytest.fixture
+def table(tmp_path, jsonl):
+    return TableTranslator(jsonl(tmp_path / "t.jsonl", [
+        {"text": "funda iphone", "source": "es", "target": "it", "translation": "custodia iphone"},
+        {"text": "car wash sponge", "source": "en", "target": "de",
+         "translation": "autowaschschwamm"},
+    ]))
+
+
+def test_rows_in_new_languages(tmp_path, jsonl, qc_rows, table):
+    rows = qc_rows + [{"id": 4, "task": "QC", "language": "es", "origin_query": "bolso",
+                       "category_path": "luggage & bags", "label": 0}]
+    frame = read_pairs(jsonl(tmp_path / "qc.jsonl", rows))
+    out = augment_translations(frame, {"it": "es", "de": "en", "th": "ko"}, table)
+    df = out.df
+    assert len(df) == 6 and out.stats["augmented"] == 2  # "bolso" has no translation: left out
+    new = df[df["augmented"]]
+    assert new["language"].tolist() == ["it", "de"]
+    assert new["query"].tolist() == ["custodia iphone", "autowaschschwamm"]
+    assert new["label"].tolist() == [1, 1]
+    assert new["target"].tolist() == [rows[0]["category_path"], rows[1]["category_path"]]
+    assert df["id"].is_unique and new["id"].tolist() == [5, 6]
+    assert not df.loc[~df["augmented"], "query"].ne(frame.df["query"]).any()
+
+
+def test_string_ids_and_bad_target(tmp_path, jsonl, qc_rows, table):
+    rows = [dict(r, id=f"q{r['id']}") for r in qc_rows]
+    frame = read_pairs(jsonl(tmp_path / "qc.jsonl", rows))
+    out = augment_translations(frame, {"it": "es"}, table, include_original=False)
+    assert out.df["id"].tolist() == ["aug-it-1"] and out.df["augmented"].all()
+    with pytest.raises(ConfigError, match="its own source"):
+        augment_translations(frame, {"es": "es"}, table)

@@ -1,0 +1,79 @@
+"""The SQLite cache: a rerun asks the backend nothing; an interrupted run keeps its batches."""
+
+from __future__ import annotations
+
+import pytest
+
+from shoprel.augment.cache import CachedTranslator
+
+
+class CountingTranslator:
+    """Upper-cases Spanish and French; no route for anything else. Counts what it is asked."""
+
+    name = "counting"
+    model = "v1"
+
+    def __init__(self, fail_after: int | None = None):
+        self.calls = 0
+        self.texts = 0
+        self.fail_after = fail_after
+
+    def translate(self, texts, source_langs, target):
+        if self.fail_after is not None and self.calls >= self.fail_after:
+            raise KeyboardInterrupt
+        self.calls += 1
+        self.texts += len(texts)
+        return [t.upper() if s in ("es", "fr") else None for t, s in
+                zip(texts, source_langs, strict=True)]
+
+
+TEXTS = ["zapatos", "montre", "zapatos", "電動ドリル", "car", "bolso"]
+LANGS = ["es", "fr", "es", "ja", "en", "es"]
+EXPECTED = ["ZAPATOS", "MONTRE", "ZAPATOS", None, "car", "BOLSO"]
+
+
+def test_second_run_calls_backend_zero_times(tmp_path):
+    first = CountingTranslator()
+    with CachedTranslator(first, tmp_path / "c.sqlite") as cached:
+        assert cached.translate(TEXTS, LANGS, "en") == EXPECTED
+    assert first.texts == 4  # duplicates asked once, English never asked
+
+    second = CountingTranslator()
+    with CachedTranslator(second, tmp_path / "c.sqlite") as cached:
+        assert cached.translate(TEXTS[:3] + TEXTS[4:], LANGS[:3] + LANGS[4:], "en") == \
+            EXPECTED[:3] + EXPECTED[4:]
+        assert cached.hits == 3 and cached.misses == 0
+    assert second.calls == 0
+
+
+def test_unrouted_texts_are_not_cached(tmp_path):
+    with CachedTranslator(CountingTranslator(), tmp_path / "c.sqlite") as cached:
+        cached.translate(["電動ドリル"], ["ja"], "en")
+    again = CountingTranslator()
+    with CachedTranslator(again, tmp_path / "c.sqlite") as cached:
+        assert cached.translate(["電動ドリル"], ["ja"], "en") == [None]
+    assert again.texts == 1  # asked again: a pair installed since might route it now
+
+
+def test_interrupted_run_keeps_finished_batches(tmp_path):
+    texts = [f"consulta {i}" for i in range(10)]
+    broken = CountingTranslator(fail_after=2)
+    with CachedTranslator(broken, tmp_path / "c.sqlite", batch_size=3) as cached:
+        with pytest.raises(KeyboardInterrupt):
+            cached.translate(texts, ["es"] * 10, "en")
+    resumed = CountingTranslator()
+    with CachedTranslator(resumed, tmp_path / "c.sqlite", batch_size=3) as cached:
+        out = cached.translate(texts, ["es"] * 10, "en")
+    assert out == [t.upper() for t in texts]
+    assert resumed.texts == 4  # 2 batches of 3 were committed before the interruption
+
+
+def test_model_and_target_are_part_of_the_key(tmp_path):
+    with CachedTranslator(CountingTranslator(), tmp_path / "c.sqlite") as cached:
+        cached.translate(["zapatos"], ["es"], "en")
+    other = CountingTranslator()
+    other.model = "v2"
+    with CachedTranslator(other, tmp_path / "c.sqlite") as cached:
+        cached.translate(["zapatos"], ["es"], "en")
+        cached.translate(["zapatos"], ["es"], "fr")
+    assert other.calls == 2

@@ -1,0 +1,74 @@
+"""hf backend on a tiny randomly initialised M2M100 with a real (tiny) M2M100 tokenizer.
+
+The model translates nothing well; the test runs the real path: save a folder, load it by
+path, set the source language, force the target language token, generate, decode.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+torch = pytest.importorskip("torch", reason="the hf backend needs torch (pip install torch)")
+transformers = pytest.importorskip("transformers", reason="the hf backend needs transformers")
+spm = pytest.importorskip("sentencepiece", reason="the M2M100 tokenizer needs sentencepiece")
+
+SENTENCES = ["funda para iphone", "zapatos de mujer", "phone case", "women shoes",
+             "coque de téléphone", "montre bracelet", "capa celular", "reloj inteligente"]
+
+
+@pytest.fixture(scope="module")
+def tiny_m2m100(tmp_path_factory):
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    torch.set_num_threads(1)
+    root = tmp_path_factory.mktemp("m2m100")
+    (root / "corpus.txt").write_text("\n".join(SENTENCES * 20), encoding="utf-8")
+    spm.SentencePieceTrainer.train(
+        input=str(root / "corpus.txt"), model_prefix=str(root / "spm"), vocab_size=40,
+        hard_vocab_limit=False, character_coverage=1.0, bos_id=0, pad_id=1, eos_id=2, unk_id=3,
+        minloglevel=2)
+    pieces = spm.SentencePieceProcessor(model_file=str(root / "spm.model"))
+    vocab = {pieces.id_to_piece(i): i for i in range(pieces.get_piece_size())}
+    (root / "vocab.json").write_text(json.dumps(vocab), encoding="utf-8")
+    tokenizer = transformers.M2M100Tokenizer(str(root / "vocab.json"), str(root / "spm.model"))
+    folder = root / "model"
+    tokenizer.save_pretrained(folder)
+    config = transformers.M2M100Config(
+        vocab_size=max(tokenizer.lang_code_to_id.values()) + 1 + tokenizer.num_madeup_words,
+        d_model=16, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
+        decoder_attention_heads=2, encoder_ffn_dim=32, decoder_ffn_dim=32,
+        max_position_embeddings=64, pad_token_id=tokenizer.pad_token_id,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+        decoder_start_token_id=tokenizer.eos_token_id)
+    torch.manual_seed(0)
+    transformers.M2M100ForConditionalGeneration(config).save_pretrained(folder)
+    return folder
+
+
+def test_tiny_m2m100_generates_through_the_real_path(tiny_m2m100):
+    from shoprel.augment.hf import HFTranslator
+
+    translator = HFTranslator(tiny_m2m100, max_new_tokens=6, batch_size=2)
+    assert translator.family == "m2m100"
+    texts = ["funda para iphone", "coque de téléphone", "women shoes", "zapatos", "ドリル"]
+    out = translator.translate(texts, ["es", "fr", "en", "es", "xx"], "en")
+    assert out[2] == "women shoes"  # already English: passed through
+    assert out[4] is None  # a language the model does not know
+    assert all(isinstance(o, str) and "__" not in o for o in out[:2] + out[3:4])
+    again = translator.translate(texts[:2], ["es", "fr"], "en")
+    assert again == out[:2]  # greedy decoding is deterministic
+    beams = HFTranslator(tiny_m2m100, max_new_tokens=6, num_beams=2, dtype="bfloat16")
+    assert beams.net.dtype == torch.bfloat16
+    assert all(isinstance(o, str) for o in beams.translate(texts[:2], ["es", "fr"], "en"))
+    assert beams.model.endswith("beams=2")
+    assert beams.translate(texts[:1], ["es"], "zz") == [None]  # unknown target
+
+
+def test_missing_model_folder_is_a_clear_error(tmp_path):
+    from shoprel.augment.hf import HFTranslator
+    from shoprel.augment.translator import TranslationError
+
+    with pytest.raises(TranslationError, match="cannot load translation model"):
+        HFTranslator(tmp_path / "nowhere")

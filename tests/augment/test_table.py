@@ -1,0 +1,35 @@
+"""Table backend: translations from a user file, with located errors for bad files."""
+
+from __future__ import annotations
+
+import pytest
+
+from shoprel.augment.table import TableTranslator
+from shoprel.errors import InputError
+
+
+def test_table_lookup_from_csv(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("text,source,target,translation\n"
+                    "zapatos de mujer,es,en,women's shoes\n"
+                    "電動ドリル,ja,en,electric drill\n"
+                    "montre,FR,en, watch \n", encoding="utf-8")
+    table = TableTranslator(path)
+    out = table.translate(["電動ドリル", "zapatos de mujer", "montre", "bolso"],
+                          ["ja", "es", "fr", "es"], "en")
+    assert out == ["electric drill", "women's shoes", "watch", None]
+    assert table.translate(["zapatos de mujer"], ["es"], "fr") == [None]
+
+
+def test_table_jsonl_and_errors(tmp_path, jsonl):
+    good = jsonl(tmp_path / "t.jsonl", [
+        {"text": "무선 마우스", "source": "ko", "target": "en", "translation": "wireless mouse"}])
+    assert TableTranslator(good).translate(["무선 마우스"], ["ko"], "en") == ["wireless mouse"]
+    missing = jsonl(tmp_path / "m.jsonl", [{"text": "a", "source": "es", "target": "en"}])
+    with pytest.raises(InputError, match=r"m.jsonl, line 1, field 'translation'"):
+        TableTranslator(missing)
+    conflict = jsonl(tmp_path / "c.jsonl", [
+        {"text": "a", "source": "es", "target": "en", "translation": "x"},
+        {"text": "a", "source": "es", "target": "en", "translation": "y"}])
+    with pytest.raises(InputError, match=r"line 2, field 'translation'.*line 1"):
+        TableTranslator(conflict)

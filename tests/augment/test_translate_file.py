@@ -1,0 +1,62 @@
+"""translate_file end to end on the demo QC file; the output reads back with query_en."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from shoprel.augment.cli import translate
+from shoprel.augment.table import TableTranslator
+from shoprel.augment.translate_file import translate_file
+from shoprel.data.readers import read_pairs
+from shoprel.errors import InputError
+
+
+def test_table_backend_file_counts_and_reader_mapping(tmp_path, jsonl, qc_rows):
+    data = jsonl(tmp_path / "qc.jsonl", qc_rows)
+    table = jsonl(tmp_path / "t.jsonl", [
+        {"text": "funda iphone", "source": "es", "target": "en", "translation": "iphone case"}])
+    report = translate_file(data, tmp_path / "out.csv", TableTranslator(table), to="en")
+    assert report.totals == {"translated": 1, "passed_through": 1, "no_route": 1,
+                             "unchanged": 0}
+    assert report.no_route == {"ja": 1}
+    frame = read_pairs(tmp_path / "out.csv")
+    assert frame.df["query_en"].tolist() == ["iphone case", "car wash sponge", ""]
+    assert frame.df["query"].tolist() == [r["origin_query"] for r in qc_rows]
+
+
+def test_bad_input_is_located_and_nothing_written(tmp_path, jsonl, qc_rows):
+    rows = [dict(qc_rows[0]), {k: v for k, v in qc_rows[1].items() if k != "id"}]
+    data = jsonl(tmp_path / "bad.jsonl", rows)
+    table = jsonl(tmp_path / "t.jsonl", [])
+    with pytest.raises(InputError, match=r"bad.jsonl, line 2, field 'id'"):
+        translate_file(data, tmp_path / "out.jsonl", TableTranslator(table))
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+@pytest.mark.skipif(shutil.which("apertium") is None,
+                    reason="the apertium command is absent (apt-get install apertium "
+                           "apertium-eng-spa apertium-fr-es apertium-es-pt apertium-spa-ita)")
+def test_demo_file_with_apertium_cli_and_cache(tmp_path, qc_demo):
+    out, cache = tmp_path / "qc_en.jsonl", tmp_path / "cache.sqlite"
+    args = [str(qc_demo), "--to", "en", "--backend", "apertium", "--out", str(out),
+            "--cache", str(cache), "--quiet"]
+    result = CliRunner().invoke(translate, args)
+    assert result.exit_code == 0, result.output
+    assert "45 passed through" in result.output
+    rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(rows) == 360 and all("translated_query" in r and "task" in r for r in rows)
+    by_lang: dict[str, list[str]] = {}
+    for r in rows:
+        by_lang.setdefault(r["language"], []).append(r["translated_query"])
+    assert all(t == "" for t in by_lang["ja"] + by_lang["ko"] + by_lang["de"])  # no route
+    assert all(t != "" for lang in ("es", "fr", "pt", "it") for t in by_lang[lang])
+    en_rows = [r for r in rows if r["language"] == "en"]
+    assert all(r["translated_query"] == r["origin_query"] for r in en_rows)
+    first = out.read_text(encoding="utf-8")
+    again = CliRunner().invoke(translate, args)  # from the cache this time
+    assert again.exit_code == 0 and out.read_text(encoding="utf-8") == first
+    assert read_pairs(out).df["query_en"].str.len().gt(0).sum() == 225
