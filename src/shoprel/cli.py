@@ -71,6 +71,11 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, quiet):
     click.echo(f"task {m['task']}  rows {m['overall']['n']}  threshold {m['threshold']:.4f}  "
                f"cv {m['timing']['cv_seconds']:.1f}s")
     click.echo(metrics_table(m))
+    data = m["data"]
+    if data["empty_query"] or data["empty_target"]:
+        click.echo(f"note: {data['empty_query']} row(s) with an empty query and "
+                   f"{data['empty_target']} with an empty target "
+                   f"({'dropped' if data['dropped'] else 'kept'}; see data.empty_text)")
     click.echo(f"run written to {result.run_dir} (report: {result.run_dir / 'report.html'})")
 
 
