@@ -162,9 +162,11 @@ def demo(out_dir, data_dir, folds, quiet):
 def _register_subcommands() -> None:
     """Commands whose code lives beside the API they drive."""
     from shoprel.augment.cli import langid, translate
+    from shoprel.serve.cli import serve
 
     main.add_command(translate)
     main.add_command(langid)
+    main.add_command(serve)
 
 
 _register_subcommands()

@@ -1,0 +1,197 @@
+"""Load test: start `shoprel serve` on loopback for a run, drive it at several concurrencies.
+
+    .venv/bin/python bench/load_test.py RUN_DIR [--data FILE] [--seconds 10]
+        [--concurrency 1,8,32] [--pairs-per-request 10]
+
+Rows come from --data (any file `shoprel predict` reads; default: the run's shipped demo file
+for its task). Prints pairs/s, request latency p50/p99 and errors per concurrency level, plus
+pairs per model call and the server's own mean time per request (from /metrics), which
+tells server queueing from client-side overhead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+from prometheus_client.parser import text_string_to_metric_families
+
+from shoprel.data.readers import read_pairs
+from shoprel.demo import demo_file
+from shoprel.runs import Run
+
+LAUNCH = "from shoprel.serve.cli import serve; serve()"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start_server(run_dir: Path, port: int, extra: list[str]) -> subprocess.Popen:
+    env = {**os.environ, "OMP_NUM_THREADS": os.environ.get("OMP_NUM_THREADS", "1")}
+    proc = subprocess.Popen([sys.executable, "-c", LAUNCH, str(run_dir), "--host", "127.0.0.1",
+                             "--port", str(port), "--log-level", "warning", *extra], env=env)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server exited with code {proc.returncode}")
+        try:
+            if httpx.get(url + "/readyz", timeout=1).status_code == 200:
+                return proc
+        except httpx.TransportError:
+            pass
+        time.sleep(0.2)
+    proc.kill()
+    raise SystemExit("server did not become ready in 120 s")
+
+
+def request_bodies(data: Path, task, pairs_per_request: int) -> list[dict]:
+    frame = read_pairs(data, task=task)
+    target = task.target_column
+    pairs = [{"id": i, "query": r.query, target: r.target, "language": r.language}
+             for i, r in enumerate(frame.df.itertuples())]
+    return [{"pairs": pairs[i:i + pairs_per_request]}
+            for i in range(0, len(pairs) - pairs_per_request + 1, pairs_per_request)]
+
+
+COUNTERS = ("shoprel_model_calls_total", "shoprel_pairs_scored_total",
+            "shoprel_request_latency_seconds_sum", "shoprel_request_latency_seconds_count")
+
+
+def counters(url: str) -> dict[str, float]:
+    """Server-side totals: model calls, pairs, and /v1/score time as the server saw it."""
+    out = {}
+    for family in text_string_to_metric_families(httpx.get(url + "/metrics").text):
+        for sample in family.samples:
+            if sample.name in COUNTERS and sample.labels.get("path", "/v1/score") == "/v1/score":
+                out[sample.name] = sample.value
+    return out
+
+
+class KeepAliveConnection:
+    """A bare HTTP/1.1 keep-alive client: the load generator must cost far less than the server
+    (httpx's pool alone became the bottleneck at 32 connections on a 2-core machine)."""
+
+    def __init__(self, port: int):
+        self.port = port
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def post(self, path: str, body: bytes) -> int:
+        if self.writer is None:
+            self.reader, self.writer = await asyncio.open_connection("127.0.0.1", self.port)
+        head = (f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json"
+                f"\r\nContent-Length: {len(body)}\r\n\r\n").encode()
+        self.writer.write(head + body)
+        await self.writer.drain()
+        status_line = await self.reader.readline()
+        length = 0
+        while (line := await self.reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode("latin-1").partition(":")
+            if name.strip().lower() == "content-length":
+                length = int(value)
+        await self.reader.readexactly(length)
+        return int(status_line.split()[1])
+
+    async def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+            await self.writer.wait_closed()
+            self.writer = None
+
+
+async def drive(port: int, bodies: list[bytes], sizes: list[int], concurrency: int,
+                seconds: float) -> dict:
+    latencies: list[float] = []
+    errors = pairs = 0
+    stop_at = time.perf_counter() + seconds
+
+    async def worker(offset: int):
+        nonlocal errors, pairs
+        conn = KeepAliveConnection(port)
+        i = offset
+        while time.perf_counter() < stop_at:
+            k = i % len(bodies)
+            i += concurrency
+            start = time.perf_counter()
+            try:
+                ok = await conn.post("/v1/score", bodies[k]) == 200
+            except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
+                ok = False
+                await conn.close()
+            latencies.append(time.perf_counter() - start)
+            if ok:
+                pairs += sizes[k]
+            else:
+                errors += 1
+        await conn.close()
+
+    began = time.perf_counter()
+    await asyncio.gather(*[worker(k) for k in range(concurrency)])
+    elapsed = time.perf_counter() - began
+    lat = np.array(latencies) * 1000
+    return {"concurrency": concurrency, "requests": len(latencies), "pairs_per_s": pairs / elapsed,
+            "p50_ms": float(np.percentile(lat, 50)), "p99_ms": float(np.percentile(lat, 99)),
+            "errors": errors}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("run_dir", type=Path)
+    parser.add_argument("--data", type=Path, help="rows to send (default: the demo file)")
+    parser.add_argument("--seconds", type=float, default=10.0, help="per concurrency level")
+    parser.add_argument("--concurrency", default="1,8,32")
+    parser.add_argument("--pairs-per-request", type=int, default=10)
+    parser.add_argument("--server-arg", action="append", default=[],
+                        help="extra `shoprel serve` option, e.g. --server-arg=--max-wait-ms=5")
+    args = parser.parse_args()
+
+    task = Run.open(args.run_dir).task
+    requests = request_bodies(args.data or demo_file(task.value), task, args.pairs_per_request)
+    bodies = [json.dumps(r, ensure_ascii=False).encode("utf-8") for r in requests]
+    sizes = [len(r["pairs"]) for r in requests]
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    proc = start_server(args.run_dir, port, args.server_arg)
+    try:
+        asyncio.run(drive(port, bodies, sizes, 1, 1.0))  # warm-up
+        rows = []
+        for level in (int(c) for c in args.concurrency.split(",")):
+            before = counters(url)
+            row = asyncio.run(drive(port, bodies, sizes, level, args.seconds))
+            after = counters(url)
+            delta = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in COUNTERS}
+            calls, answered = delta[COUNTERS[0]], delta[COUNTERS[3]]
+            row["pairs_per_call"] = delta[COUNTERS[1]] / calls if calls else 0.0
+            row["server_ms"] = 1000 * delta[COUNTERS[2]] / answered if answered else 0.0
+            rows.append(row)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+    print(f"run {args.run_dir}  {args.pairs_per_request} pairs/request  "
+          f"{args.seconds:g} s per level")
+    header = (f"{'concurrency':>11}{'requests':>10}{'pairs/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
+              f"{'errors':>8}{'pairs/call':>12}{'server mean ms':>16}")
+    print(header)
+    print("-" * len(header))
+    for r in rows:
+        print(f"{r['concurrency']:>11}{r['requests']:>10}{r['pairs_per_s']:>10.0f}"
+              f"{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['errors']:>8}{r['pairs_per_call']:>12.1f}"
+              f"{r['server_ms']:>16.1f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,154 @@
+"""The FastAPI app: score pairs with a saved run, report health and metrics.
+
+No `from __future__ import annotations` here: FastAPI reads the endpoint's annotations at
+runtime, and the request model is built per run inside create_app.
+"""
+
+import hashlib
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from starlette.exceptions import HTTPException
+
+import shoprel
+from shoprel.data.frame import PairFrame
+from shoprel.data.tasks import Task
+from shoprel.data.validate import UNKNOWN_LANGUAGE
+from shoprel.predict.predictor import Predictor
+from shoprel.serve.batching import BatcherClosed, MicroBatcher
+from shoprel.serve.limits import BodySizeLimit
+from shoprel.serve.metrics import CONTENT_TYPE, MetricsMiddleware, ServeMetrics
+from shoprel.serve.schemas import ErrorResponse, ModelInfo, ScoreResponse, score_request_model
+from shoprel.serve.settings import RUN_DIR_ENV, ServeSettings
+from shoprel.serve.validation_errors import validation_error_body
+
+ERROR_RESPONSES = {
+    413: {"model": ErrorResponse, "description": "Body larger than the server's limit."},
+    400: {"model": ErrorResponse, "description": "A body that cannot be read at all."},
+    422: {"model": ErrorResponse, "description": "Malformed JSON, a wrong or missing field, "
+                                                 "or more pairs/characters than allowed."},
+    503: {"model": ErrorResponse, "description": "The server is shutting down."},
+}
+
+
+def model_info(predictor: Predictor) -> ModelInfo:
+    manifest = predictor.run.path / "run.json"
+    version = hashlib.sha256(manifest.read_bytes()).hexdigest()[:12]
+    return ModelInfo(name=predictor.run.name, task=predictor.task.value,
+                     family=str(predictor.run.manifest.get("model_family", "unknown")),
+                     version=version)
+
+
+def _language(value: str | None) -> str:
+    """The same normalisation the file readers apply, so API and files score alike."""
+    if value in (None, ""):
+        return UNKNOWN_LANGUAGE
+    return value.strip().lower()
+
+
+def pairs_to_rows(pairs, task: Task) -> pd.DataFrame:
+    """Request pairs as PairFrame columns; the id column is positional (models ignore it)."""
+    target = task.target_column
+    return pd.DataFrame({
+        "id": np.arange(len(pairs), dtype=np.int64),
+        "language": [_language(p.language) for p in pairs],
+        "query": [p.query for p in pairs],
+        "target": [getattr(p, target) for p in pairs],
+    })
+
+
+def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> FastAPI:
+    """Load the run once (errors surface here, before any port is opened) and wire the API."""
+    settings = settings or ServeSettings()
+    predictor = Predictor(run_dir)
+    task = predictor.task
+    info = model_info(predictor)
+    metrics = ServeMetrics()
+    batcher = MicroBatcher(lambda rows: predictor.probabilities(PairFrame(task, rows)),
+                           settings.max_batch_pairs, settings.max_wait_ms,
+                           on_batch=lambda n: (metrics.model_calls.inc(),
+                                               metrics.batch_pairs.observe(n)))
+    ScoreRequest = score_request_model(task, settings)  # noqa: N806  (a class)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        await batcher.start()
+        yield
+        await batcher.close()  # uvicorn has let in-flight requests finish by now
+
+    app = FastAPI(
+        title="shoprel relevance API",
+        version=shoprel.__version__,
+        description=f"Scores query/{task.target_column} pairs with the {task.value} run "
+                    f"'{info.name}'. Limits: {settings.max_pairs} pairs per request, "
+                    f"{settings.max_text_chars} characters per text, "
+                    f"{settings.max_body_bytes} bytes per body.",
+        lifespan=lifespan,
+    )
+    app.state.predictor = predictor
+    app.state.batcher = batcher
+    app.state.metrics = metrics
+    app.state.settings = settings
+    app.add_middleware(BodySizeLimit, settings=settings)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: sees every answer
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, exc: RequestValidationError):
+        return JSONResponse(validation_error_body(exc.errors(), task), status_code=422)
+
+    @app.exception_handler(HTTPException)
+    async def http_error(request: Request, exc: HTTPException):
+        """404, 405, unparsable bodies...: the same {error, detail} shape as every error."""
+        return JSONResponse({"error": str(exc.detail), "detail": []},
+                            status_code=exc.status_code, headers=exc.headers)
+
+    @app.exception_handler(Exception)
+    async def server_fault(request: Request, exc: Exception):
+        """A fault of ours (e.g. the model failed): logged by uvicorn, answered in JSON."""
+        return JSONResponse({"error": f"internal error ({type(exc).__name__})", "detail": []},
+                            status_code=500)
+
+    @app.exception_handler(BatcherClosed)
+    async def shutting_down(request: Request, exc: BatcherClosed):
+        return JSONResponse({"error": str(exc), "detail": []}, status_code=503)
+
+    @app.post("/v1/score", response_model=ScoreResponse, responses=ERROR_RESPONSES,
+              summary=f"Score query/{task.target_column} pairs")
+    async def score(body: ScoreRequest) -> ScoreResponse:
+        rows = pairs_to_rows(body.pairs, task)
+        probabilities = await batcher.score(rows)
+        metrics.pairs.inc(len(rows))
+        threshold = predictor.threshold
+        results = [{"id": i if p.id is None else p.id, "probability": float(prob),
+                    "label": int(prob >= threshold)}
+                   for i, (p, prob) in enumerate(zip(body.pairs, probabilities, strict=True))]
+        return ScoreResponse(results=results, threshold=threshold, model=info)
+
+    @app.get("/healthz", summary="The process is alive")
+    async def healthz() -> dict:
+        return {"status": "ok"}
+
+    @app.get("/readyz", summary="The model is loaded and requests are accepted",
+             responses={503: {"model": ErrorResponse}})
+    async def readyz():
+        if not batcher.running:
+            return JSONResponse({"error": "not ready", "detail": []}, status_code=503)
+        return {"status": "ready", "model": info.model_dump()}
+
+    @app.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    async def prometheus_metrics() -> Response:
+        return Response(metrics.exposition(), media_type=CONTENT_TYPE)
+
+    return app
+
+
+def app_from_env() -> FastAPI:
+    """Factory for uvicorn worker processes (`--workers N`), configured by the CLI's env."""
+    import os
+
+    return create_app(os.environ[RUN_DIR_ENV], ServeSettings.from_env())

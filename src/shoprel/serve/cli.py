@@ -1,0 +1,41 @@
+"""`shoprel serve RUN_DIR`: parse options, hand them to the server runner."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from shoprel.serve.settings import ServeSettings
+
+_DEFAULTS = ServeSettings()
+
+
+@click.command("serve")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (0.0.0.0 exposes the API to the network).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1),
+              help="Worker processes; each loads the model and keeps its own metrics.")
+@click.option("--max-pairs", default=_DEFAULTS.max_pairs, show_default=True,
+              type=click.IntRange(1), help="Pairs allowed in one request.")
+@click.option("--max-text-chars", default=_DEFAULTS.max_text_chars, show_default=True,
+              type=click.IntRange(1), help="Characters allowed in one query or target.")
+@click.option("--max-body-bytes", default=_DEFAULTS.max_body_bytes, show_default=True,
+              type=click.IntRange(1024), help="Request body size limit.")
+@click.option("--max-batch-pairs", default=_DEFAULTS.max_batch_pairs, show_default=True,
+              type=click.IntRange(1), help="Pairs per model call (from concurrent requests).")
+@click.option("--max-wait-ms", default=_DEFAULTS.max_wait_ms, show_default=True,
+              type=click.FloatRange(0), help="How long a batch waits for more requests.")
+@click.option("--log-level", default="info", show_default=True,
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+def serve(run_dir, host, port, workers, max_pairs, max_text_chars, max_body_bytes,
+          max_batch_pairs, max_wait_ms, log_level):
+    """Serve a run over HTTP: POST /v1/score, /healthz, /readyz, /metrics, /docs."""
+    from shoprel.serve.server import run_server
+
+    settings = ServeSettings(max_pairs=max_pairs, max_text_chars=max_text_chars,
+                             max_body_bytes=max_body_bytes, max_batch_pairs=max_batch_pairs,
+                             max_wait_ms=max_wait_ms)
+    run_server(run_dir, settings, host=host, port=port, workers=workers, log_level=log_level)

@@ -1,0 +1,77 @@
+"""Prometheus metrics, one registry per app so several apps (tests, workers) never collide.
+
+With `--workers N` each worker process counts on its own; scrape each or run one worker.
+"""
+
+from __future__ import annotations
+
+import time
+
+from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+KNOWN_PATHS = {"/v1/score", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json",
+               "/redoc"}
+ERROR_KIND = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
+              413: "body_too_large", 415: "unsupported_media_type", 422: "validation",
+              503: "unavailable"}
+LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+def error_kind(status: int) -> str:
+    return ERROR_KIND.get(status, "client_error" if status < 500 else "internal")
+
+
+class ServeMetrics:
+    def __init__(self):
+        self.registry = CollectorRegistry()
+        self.requests = Counter("shoprel_requests", "HTTP requests answered.",
+                                ["path", "method", "status"], registry=self.registry)
+        self.latency = Histogram("shoprel_request_latency_seconds", "Time to answer a request.",
+                                 ["path"], buckets=LATENCY_BUCKETS, registry=self.registry)
+        self.errors = Counter("shoprel_errors", "Requests answered with an error, by kind.",
+                              ["kind"], registry=self.registry)
+        self.pairs = Counter("shoprel_pairs_scored", "Pairs scored.", registry=self.registry)
+        self.model_calls = Counter("shoprel_model_calls", "Batched calls to the model.",
+                                   registry=self.registry)
+        self.batch_pairs = Histogram("shoprel_batch_pairs", "Pairs per model call.",
+                                     buckets=BATCH_BUCKETS, registry=self.registry)
+
+    def exposition(self) -> bytes:
+        return generate_latest(self.registry)
+
+    def observe(self, path: str, method: str, status: int, seconds: float) -> None:
+        path = path if path in KNOWN_PATHS else "other"
+        self.requests.labels(path, method, str(status)).inc()
+        self.latency.labels(path).observe(seconds)
+        if status >= 400:
+            self.errors.labels(error_kind(status)).inc()
+
+
+class MetricsMiddleware:
+    """Pure ASGI middleware: counts every answer, including 413s and unhandled failures."""
+
+    def __init__(self, app, metrics: ServeMetrics):
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        start = time.perf_counter()
+        status = 500
+
+        async def recording_send(message):
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, recording_send)
+        finally:
+            self.metrics.observe(scope.get("path", ""), scope.get("method", ""), status,
+                                 time.perf_counter() - start)

@@ -1,0 +1,100 @@
+"""Request and response shapes; the pair model is built per run so the schema names its task.
+
+A QC run accepts `category_path`, a QI run `item_title`; the other field is rejected (extra
+fields are forbidden), so a client sending titles to a category model hears about it.
+"""
+
+from typing import Annotated
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictInt,
+    StrictStr,
+    StringConstraints,
+    create_model,
+)
+
+from shoprel.data.tasks import Task
+from shoprel.serve.settings import ServeSettings
+
+MAX_LANGUAGE_CHARS = 32
+MAX_ID_CHARS = 256
+
+
+def _encodable(value: str) -> str:
+    """JSON may carry lone surrogates; they cannot be hashed or echoed back as UTF-8."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text is not valid Unicode (it contains a lone surrogate)") from None
+    return value
+
+
+def _text(max_chars: int, description: str):
+    return Annotated[StrictStr, StringConstraints(max_length=max_chars),
+                     AfterValidator(_encodable), Field(description=description)]
+
+
+PairId = StrictInt | Annotated[StrictStr, StringConstraints(max_length=MAX_ID_CHARS),
+                               AfterValidator(_encodable)]
+
+
+def pair_model(task: Task, settings: ServeSettings) -> type[BaseModel]:
+    target_help = ("Category path, levels separated by commas, e.g. "
+                   "'home & garden,kitchen,drinkware'." if task is Task.QC
+                   else "Product title.")
+    return create_model(
+        f"{task.value}Pair",
+        __config__=ConfigDict(extra="forbid"),
+        query=(_text(settings.max_text_chars, "The shopper's search query, any language."), ...),
+        **{task.target_column: (_text(settings.max_text_chars, target_help), ...)},
+        language=(Annotated[StrictStr, StringConstraints(max_length=MAX_LANGUAGE_CHARS),
+                            AfterValidator(_encodable)] | None,
+                  Field(None, description="Language code of the query, e.g. 'es'; "
+                                          "'unk' when left out.")),
+        id=(PairId | None,
+            Field(None, description="Echoed back; defaults to the pair's position.")),
+    )
+
+
+def score_request_model(task: Task, settings: ServeSettings) -> type[BaseModel]:
+    pair = pair_model(task, settings)
+    return create_model(
+        f"{task.value}ScoreRequest",
+        __config__=ConfigDict(extra="forbid"),
+        pairs=(list[pair], Field(..., min_length=1, max_length=settings.max_pairs,
+                                 description=f"1 to {settings.max_pairs} pairs to score.")),
+    )
+
+
+class ScoreResult(BaseModel):
+    id: int | str
+    probability: float = Field(description="Probability that the pair is relevant.")
+    label: int = Field(description="1 when probability >= threshold, else 0.")
+
+
+class ModelInfo(BaseModel):
+    name: str
+    task: str
+    family: str
+    version: str = Field(description="Fingerprint of the run's manifest: changes with each run.")
+
+
+class ScoreResponse(BaseModel):
+    results: list[ScoreResult]
+    threshold: float
+    model: ModelInfo
+
+
+class ErrorDetail(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorResponse(BaseModel):
+    error: str = Field(description="One line: where the problem is and what it is.")
+    detail: list[ErrorDetail] = Field(default_factory=list)

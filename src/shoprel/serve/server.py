@@ -1,0 +1,30 @@
+"""Run the app under uvicorn: one process, or N worker processes rebuilt from the environment."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import uvicorn
+
+from shoprel.runs import Run
+from shoprel.serve.settings import RUN_DIR_ENV, ServeSettings
+
+GRACEFUL_SHUTDOWN_SECONDS = 30
+
+
+def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.0.1",
+               port: int = 8000, workers: int = 1, log_level: str = "info") -> None:
+    """Blocks until stopped; on SIGINT/SIGTERM in-flight requests finish before exit."""
+    from shoprel.serve.app import create_app
+
+    run_dir = Path(run_dir).resolve()
+    Run.open(run_dir)  # a bad run directory is one clear error, before any worker starts
+    common = {"host": host, "port": port, "log_level": log_level,
+              "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS}
+    if workers == 1:
+        uvicorn.run(create_app(run_dir, settings), **common)
+        return
+    os.environ[RUN_DIR_ENV] = str(run_dir)
+    os.environ.update(settings.to_env())
+    uvicorn.run("shoprel.serve.app:app_from_env", factory=True, workers=workers, **common)

@@ -1,0 +1,55 @@
+"""Turn pydantic's validation errors into one clear line plus a safe, short detail list.
+
+The raw errors echo the client's input; that input may be huge or hold lone surrogates that
+cannot be encoded, so only locations and messages go back, truncated and escaped.
+"""
+
+from __future__ import annotations
+
+from shoprel.data.tasks import TARGET_COLUMN, Task
+
+MAX_PART_CHARS = 80
+MAX_MESSAGE_CHARS = 300
+MAX_DETAILS = 20
+
+
+def _safe(text: str, limit: int = MAX_PART_CHARS) -> str:
+    text = text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+def _other_task(error: dict, task: Task) -> Task | None:
+    """The task a rejected extra field belongs to, when it is the other task's target."""
+    loc = error.get("loc") or ()
+    if error.get("type") != "extra_forbidden" or not loc:
+        return None
+    return {col: t for t, col in TARGET_COLUMN.items() if t is not task}.get(loc[-1])
+
+
+def _message(error: dict, task: Task) -> str:
+    other = _other_task(error, task)
+    if other is not None:
+        return (f"'{other.target_column}' is for {other.value} models; this model is "
+                f"{task.value} and expects '{task.target_column}'")
+    if error.get("type") == "extra_forbidden":
+        return "unknown field"
+    if error.get("type") == "json_invalid":
+        reason = (error.get("ctx") or {}).get("error")
+        return f"malformed JSON ({reason})" if reason else "malformed JSON"
+    return str(error.get("msg", "invalid value"))
+
+
+def validation_error_body(errors, task: Task) -> dict:
+    # a field meant for the other task explains the "missing field" next to it: say it first
+    errors = sorted(errors, key=lambda e: _other_task(e, task) is None)
+    details = []
+    for error in errors[:MAX_DETAILS]:
+        loc = [part if isinstance(part, int) else _safe(str(part))
+               for part in error.get("loc") or ()]
+        details.append({"loc": loc, "msg": _safe(_message(error, task), MAX_MESSAGE_CHARS),
+                        "type": _safe(str(error.get("type", "invalid")))})
+    first = details[0] if details else {"loc": [], "msg": "invalid request"}
+    where = ".".join(str(p) for p in first["loc"])
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return {"error": f"{where}: {first['msg']}{more}" if where else first["msg"] + more,
+            "detail": details}

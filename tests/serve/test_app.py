@@ -1,0 +1,217 @@
+import asyncio
+import json
+
+import httpx
+import numpy as np
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from shoprel.data.readers import read_pairs
+from shoprel.predict.predictor import Predictor
+from shoprel.serve import create_app
+
+TEST_PAIRS_LIMIT = 400
+TEXT_LIMIT = 500
+
+
+def _pairs(frame, target="category_path", with_language=True):
+    out = []
+    for row in frame.df.itertuples():
+        pair = {"id": row.id, "query": row.query, target: row.target}
+        if with_language:
+            pair["language"] = row.language
+        out.append(pair)
+    return out
+
+
+def _metric(client, name: str, **labels) -> float:
+    text = client.get("/metrics").text
+    total = 0.0
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and all(sample.labels.get(k) == v for k, v in labels.items()):
+                total += sample.value
+    return total
+
+
+def test_scores_equal_predictor(client, qc_run, qc_demo):
+    frame = read_pairs(qc_demo)
+    predictor = Predictor(qc_run)
+    expected = predictor.probabilities(frame)
+    results = []
+    for start in range(0, len(frame), 150):
+        r = client.post("/v1/score", json={"pairs": _pairs(frame.take(range(start, min(
+            start + 150, len(frame)))))})
+        assert r.status_code == 200, r.text
+        body = r.json()
+        results += body["results"]
+    assert [r["id"] for r in results] == frame.df["id"].tolist()
+    got = np.array([r["probability"] for r in results])
+    assert np.abs(got - expected).max() < 1e-9
+    assert [r["label"] for r in results] == (expected >= predictor.threshold).astype(int).tolist()
+    assert body["threshold"] == pytest.approx(predictor.threshold)
+    assert body["model"]["task"] == "QC" and body["model"]["family"] == "fast"
+    assert body["model"]["name"] == predictor.run.name and len(body["model"]["version"]) == 12
+
+
+def test_defaults_for_missing_id_and_language(client, qc_run):
+    r = client.post("/v1/score", json={"pairs": [
+        {"query": "funda iphone", "category_path": "phones & telecommunications,cases"},
+        {"query": "funda iphone", "category_path": "phones & telecommunications,cases",
+         "language": "unk", "id": "x"}]})
+    assert r.status_code == 200
+    a, b = r.json()["results"]
+    assert (a["id"], b["id"]) == (0, "x")
+    assert a["probability"] == b["probability"]  # a missing language is 'unk', as in files
+
+
+def test_health_ready_docs(client):
+    assert client.get("/healthz").json() == {"status": "ok"}
+    ready = client.get("/readyz")
+    assert ready.status_code == 200 and ready.json()["model"]["task"] == "QC"
+    assert client.get("/docs").status_code == 200
+    schema = client.get("/openapi.json").json()
+    pair = schema["components"]["schemas"]["QCPair"]
+    assert "category_path" in pair["properties"] and "item_title" not in pair["properties"]
+    assert pair["properties"]["query"]["maxLength"] == TEXT_LIMIT
+
+
+def test_wrong_task_field_is_named(client):
+    r = client.post("/v1/score", json={"pairs": [{"query": "a", "item_title": "b"}]})
+    assert r.status_code == 422
+    body = r.json()
+    locs = [d["loc"] for d in body["detail"]]
+    assert ["body", "pairs", 0, "item_title"] in locs
+    assert ["body", "pairs", 0, "category_path"] in locs
+    assert any("is for QI models" in d["msg"] for d in body["detail"])
+
+
+@pytest.mark.parametrize("content, fragment", [
+    (b'{"pairs": [', "malformed JSON"),
+    (b"not json at all", "malformed JSON"),
+    (b"[]", "body"),
+    (b'{"pairs": "x"}', "body.pairs"),
+    (b'{"pairs": [{"query": 5, "category_path": "a"}]}', "body.pairs.0.query"),
+    (b'{"pairs": [{"query": "a", "category_path": null}]}', "body.pairs.0.category_path"),
+    (b'{"pairs": [{"query": "a", "category_path": "b", "id": 1.5}]}', "body.pairs.0.id"),
+    (b'{"pairs": [{"query": "\\ud800", "category_path": "b"}]}', "body.pairs.0.query"),
+    (b'{"pairs": [], "extra": 1}', "body"),
+])
+def test_malformed_bodies_are_422_naming_the_place(client, content, fragment):
+    r = client.post("/v1/score", content=content, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert fragment in r.json()["error"]
+
+
+def test_pairs_limit_names_the_limit(client):
+    pair = {"query": "a", "category_path": "b"}
+    assert client.post("/v1/score", json={"pairs": [pair] * TEST_PAIRS_LIMIT}).status_code == 200
+    r = client.post("/v1/score", json={"pairs": [pair] * (TEST_PAIRS_LIMIT + 1)})
+    assert r.status_code == 422
+    assert f"at most {TEST_PAIRS_LIMIT} items" in r.json()["error"]
+
+
+def test_text_limit(client):
+    ok = client.post("/v1/score", json={"pairs": [{"query": "a" * TEXT_LIMIT,
+                                                   "category_path": "b"}]})
+    assert ok.status_code == 200
+    r = client.post("/v1/score", json={"pairs": [{"query": "a",
+                                                  "category_path": "b" * (TEXT_LIMIT + 1)}]})
+    assert r.status_code == 422
+    assert r.json()["error"].startswith("body.pairs.0.category_path:")
+    assert f"at most {TEXT_LIMIT} characters" in r.json()["error"]
+
+
+def test_body_limit_with_and_without_content_length(client, qc_server):
+    limit = qc_server.app.state.settings.max_body_bytes
+    big = json.dumps({"pairs": [{"query": "q" * 400, "category_path": "c"}] * 700}).encode()
+    assert len(big) > limit
+    r = client.post("/v1/score", content=big, headers={"content-type": "application/json"})
+    assert r.status_code == 413 and str(limit) in r.json()["error"]
+
+    def chunked():  # no Content-Length: the server must count as it reads
+        for i in range(0, len(big), 8192):
+            yield big[i:i + 8192]
+
+    r = client.post("/v1/score", content=chunked(), headers={"content-type": "application/json"})
+    assert r.status_code == 413
+    assert client.get("/healthz").status_code == 200  # still alive
+
+
+def test_metrics_count_requests_pairs_and_errors(client):
+    before_pairs = _metric(client, "shoprel_pairs_scored_total")
+    before_ok = _metric(client, "shoprel_requests_total", path="/v1/score", status="200")
+    before_err = _metric(client, "shoprel_errors_total", kind="validation")
+    before_lat = _metric(client, "shoprel_request_latency_seconds_count", path="/v1/score")
+    pairs = [{"query": "a", "category_path": "b"}] * 3
+    assert client.post("/v1/score", json={"pairs": pairs}).status_code == 200
+    assert client.post("/v1/score", json={"pairs": []}).status_code == 422
+    assert _metric(client, "shoprel_pairs_scored_total") == before_pairs + 3
+    assert _metric(client, "shoprel_requests_total", path="/v1/score",
+                   status="200") == before_ok + 1
+    assert _metric(client, "shoprel_errors_total", kind="validation") == before_err + 1
+    assert _metric(client, "shoprel_request_latency_seconds_count",
+                   path="/v1/score") == before_lat + 2
+    assert _metric(client, "shoprel_model_calls_total") >= 1
+
+
+def test_unknown_paths_and_methods_are_4xx(client):
+    assert client.get("/v1/nothing").status_code == 404
+    assert client.get("/v1/score").status_code == 405
+    assert client.post("/v1/score", content=b"a=b",
+                       headers={"content-type": "application/x-www-form-urlencoded"}
+                       ).status_code == 422
+    assert _metric(client, "shoprel_errors_total", kind="not_found") >= 1
+
+
+def test_qi_run_takes_item_titles(trained_runs, qi_demo):
+    app = create_app(trained_runs["QI"])
+    frame = read_pairs(qi_demo).take(range(40))
+    expected = Predictor(trained_runs["QI"]).probabilities(frame)
+
+    async def go():
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+                good = await c.post("/v1/score", json={"pairs": _pairs(frame, "item_title")})
+                bad = await c.post("/v1/score", json={"pairs": _pairs(frame, "category_path")})
+                return good, bad
+
+
+    good, bad = asyncio.run(go())
+    assert good.status_code == 200
+    got = np.array([r["probability"] for r in good.json()["results"]])
+    assert np.abs(got - expected).max() < 1e-9
+    assert bad.status_code == 422 and "is for QC models" in bad.json()["error"]
+
+
+def test_model_failure_is_a_json_500_and_shutdown_a_503(qc_run):
+    app = create_app(qc_run)
+    batcher = app.state.batcher
+    working = batcher.score_rows
+    pair = {"pairs": [{"query": "a", "category_path": "b"}]}
+
+    def broken(rows):
+        raise RuntimeError("model exploded")
+
+    async def go():
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+                batcher.score_rows = broken
+                failed = await c.post("/v1/score", json=pair)
+                batcher.score_rows = working
+                recovered = await c.post("/v1/score", json=pair)
+                await batcher.close()
+                closed = await c.post("/v1/score", json=pair)
+                ready = await c.get("/readyz")
+                metrics = (await c.get("/metrics")).text
+                return failed, recovered, closed, ready, metrics
+
+
+    failed, recovered, closed, ready, metrics = asyncio.run(go())
+    assert failed.status_code == 500 and failed.json()["error"] == "internal error (RuntimeError)"
+    assert recovered.status_code == 200
+    assert closed.status_code == 503 and "shutting down" in closed.json()["error"]
+    assert ready.status_code == 503
+    assert 'shoprel_errors_total{kind="internal"} 1.0' in metrics

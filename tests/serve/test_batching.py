@@ -1,0 +1,143 @@
+import asyncio
+import threading
+import time
+
+import httpx
+import numpy as np
+import pandas as pd
+import pytest
+
+from shoprel.data.readers import read_pairs
+from shoprel.predict.predictor import Predictor
+from shoprel.serve import ServeSettings, create_app
+from shoprel.serve.batching import BatcherClosed, MicroBatcher
+
+
+def _rows(values) -> pd.DataFrame:
+    return pd.DataFrame({"x": list(values)})
+
+
+def _doubling(calls: list[int], delay: float = 0.0):
+    def score(rows: pd.DataFrame) -> np.ndarray:
+        calls.append(len(rows))
+        time.sleep(delay)
+        return rows["x"].to_numpy(dtype=float) * 2
+    return score
+
+
+def test_concurrent_jobs_share_model_calls_and_get_their_own_rows():
+    calls: list[int] = []
+
+    async def go():
+        batcher = MicroBatcher(_doubling(calls, 0.02), max_batch_pairs=1000, max_wait_ms=10)
+        await batcher.start()
+        jobs = [batcher.score(_rows(range(i * 10, i * 10 + i + 1))) for i in range(20)]
+        results = await asyncio.gather(*jobs)
+        await batcher.close()
+        return batcher, results
+
+    batcher, results = asyncio.run(go())
+    for i, got in enumerate(results):
+        assert got.tolist() == [2.0 * v for v in range(i * 10, i * 10 + i + 1)]
+    assert batcher.model_calls == len(calls) < 20
+    assert sum(calls) == sum(i + 1 for i in range(20))
+
+
+def test_batches_respect_max_pairs_but_never_split_a_request():
+    calls: list[int] = []
+
+    async def go():
+        batcher = MicroBatcher(_doubling(calls), max_batch_pairs=10, max_wait_ms=5)
+        await batcher.start()
+        await asyncio.gather(*[batcher.score(_rows(range(4))) for _ in range(5)],
+                             batcher.score(_rows(range(25))))
+        await batcher.close()
+
+    asyncio.run(go())
+    assert sorted(calls) == [4, 8, 8, 25]
+
+
+def test_model_failure_fails_its_requests_not_the_batcher():
+    state = {"fail": True}
+
+    def flaky(rows):
+        if state.pop("fail", False):
+            raise ValueError("boom")
+        return np.zeros(len(rows))
+
+    async def go():
+        batcher = MicroBatcher(flaky, max_batch_pairs=100, max_wait_ms=0)
+        await batcher.start()
+        with pytest.raises(ValueError, match="boom"):
+            await batcher.score(_rows([1]))
+        ok = await batcher.score(_rows([1, 2]))
+        await batcher.close()
+        return ok
+
+    assert asyncio.run(go()).tolist() == [0.0, 0.0]
+
+
+def test_close_drains_queued_jobs_then_refuses_new_ones():
+    calls: list[int] = []
+
+    async def go():
+        batcher = MicroBatcher(_doubling(calls, 0.05), max_batch_pairs=3, max_wait_ms=0)
+        await batcher.start()
+        pending = [asyncio.ensure_future(batcher.score(_rows([i, i]))) for i in range(4)]
+        await asyncio.sleep(0)  # queued, not yet scored
+        await batcher.close()
+        assert all(p.done() for p in pending)
+        with pytest.raises(BatcherClosed):
+            await batcher.score(_rows([1]))
+        return [p.result().tolist() for p in pending]
+
+    assert asyncio.run(go()) == [[2.0 * i, 2.0 * i] for i in range(4)]
+    assert calls == [2, 2, 2, 2]
+
+
+def test_twenty_concurrent_http_requests_are_batched_and_correct(qc_server, qc_run, qc_demo):
+    frame = read_pairs(qc_demo).take(range(200))
+    expected = Predictor(qc_run).probabilities(frame)
+    chunks = [frame.take(range(i, i + 10)) for i in range(0, 200, 10)]
+    batcher = qc_server.app.state.batcher
+
+    async def go():
+        async with httpx.AsyncClient(base_url=qc_server.url, timeout=30) as c:
+            bodies = [{"pairs": [{"id": r.id, "query": r.query, "category_path": r.target,
+                                  "language": r.language} for r in chunk.df.itertuples()]}
+                      for chunk in chunks]
+            return await asyncio.gather(*[c.post("/v1/score", json=b) for b in bodies])
+
+    before = batcher.model_calls
+    responses = asyncio.run(go())
+    calls = batcher.model_calls - before
+    assert all(r.status_code == 200 for r in responses)
+    got = np.array([x["probability"] for r in responses for x in r.json()["results"]])
+    assert np.abs(got - expected).max() < 1e-9
+    assert [x["id"] for r in responses for x in r.json()["results"]] == frame.df["id"].tolist()
+    assert 1 <= calls < len(chunks)
+
+
+def test_in_flight_request_finishes_during_shutdown(qc_run, start_server):
+    app = create_app(qc_run, ServeSettings(max_wait_ms=0))
+    slow_model = app.state.batcher.score_rows
+    started = threading.Event()
+
+    def slow(rows):
+        started.set()
+        time.sleep(1.0)
+        return slow_model(rows)
+
+    app.state.batcher.score_rows = slow
+    with start_server(app) as live:
+        box = {}
+        sender = threading.Thread(target=lambda: box.setdefault("r", httpx.post(
+            live.url + "/v1/score", json={"pairs": [{"query": "a", "category_path": "b"}]},
+            timeout=30)))
+        sender.start()
+        assert started.wait(10)
+        live.stop()  # asks uvicorn to exit while the model call is running
+        sender.join(30)
+        assert not live.thread.is_alive()
+    assert box["r"].status_code == 200
+    assert 0 <= box["r"].json()["results"][0]["probability"] <= 1

@@ -1,0 +1,62 @@
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import httpx
+from click.testing import CliRunner
+
+from shoprel.errors import RunDirError
+from shoprel.serve.cli import serve
+
+LAUNCH = "from shoprel.serve.cli import serve; serve()"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_bad_run_dir_fails_before_listening(tmp_path):
+    result = CliRunner().invoke(serve, [str(tmp_path / "missing")])
+    assert isinstance(result.exception, RunDirError)
+    assert "run directory not found" in str(result.exception)
+
+
+def test_option_ranges_are_checked(qc_run):
+    result = CliRunner().invoke(serve, [str(qc_run), "--max-pairs", "0"])
+    assert result.exit_code == 2 and "--max-pairs" in result.output
+
+
+def test_serve_command_answers_then_stops_cleanly_on_sigterm(qc_run):
+    port = _free_port()
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LAUNCH, str(qc_run), "--port", str(port), "--max-pairs", "2",
+         "--log-level", "warning"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(url + "/readyz", timeout=1).status_code == 200:
+                    break
+            except httpx.TransportError:
+                assert proc.poll() is None, proc.stdout.read().decode()
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.1)
+        pair = {"query": "funda iphone", "category_path": "phones & telecommunications"}
+        assert httpx.post(url + "/v1/score", json={"pairs": [pair] * 2}).status_code == 200
+        too_many = httpx.post(url + "/v1/score", json={"pairs": [pair] * 3})
+        assert too_many.status_code == 422 and "at most 2 items" in too_many.json()["error"]
+        proc.send_signal(signal.SIGTERM)
+        # uvicorn shuts down gracefully, then re-raises the signal it caught
+        assert proc.wait(30) in (0, -signal.SIGTERM)
+        assert b"Traceback" not in proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
