@@ -162,11 +162,14 @@ def demo(out_dir, data_dir, folds, quiet):
 def _register_subcommands() -> None:
     """Commands whose code lives beside the API they drive."""
     from shoprel.augment.cli import langid, translate
+    from shoprel.ensemble.cli import ensemble, noise
     from shoprel.serve.cli import serve
 
     main.add_command(translate)
     main.add_command(langid)
     main.add_command(serve)
+    main.add_command(ensemble)
+    main.add_command(noise)
 
 
 _register_subcommands()

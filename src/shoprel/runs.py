@@ -64,6 +64,19 @@ class Run:
     def name(self) -> str:
         return self.manifest.get("name", self.path.name)
 
+    @property
+    def kind(self) -> str:
+        """"run" (trained models) or "ensemble" (a combination of other runs)."""
+        return self.manifest.get("kind", "run")
+
+    def member_dirs(self) -> list[Path]:
+        """An ensemble's member run directories (stored relative to it, or absolute)."""
+        members = [self.path / m["path"] for m in self.manifest.get("members", [])]
+        missing = [str(m) for m in members if not (m / MANIFEST).is_file()]
+        if missing:
+            raise RunDirError(f"{self.path}: ensemble member run(s) missing: {', '.join(missing)}")
+        return members
+
     def metrics(self) -> dict:
         return json.loads((self.path / METRICS).read_text(encoding="utf-8"))
 
@@ -72,6 +85,8 @@ class Run:
 
     def model_folders(self) -> list[Path]:
         """The models predict combines: the full-data model, or else every fold's model."""
+        if "predict_models" not in self.manifest:
+            raise RunDirError(f"{self.path}: a {self.kind} directory has no models of its own")
         folders = [self.path / MODELS / name for name in self.manifest["predict_models"]]
         missing = [str(f) for f in folders if not f.is_dir()]
         if missing:

@@ -30,16 +30,39 @@ class PredictResult:
 
 
 class Predictor:
-    """A run's models and threshold, loaded once, scoring PairFrames."""
+    """A run's models and threshold, loaded once, scoring PairFrames.
+
+    An ensemble directory loads its members' Predictors and combines their probabilities.
+    `threshold` is the global cut; `row_thresholds` applies per-language cuts when the run
+    has them (run.json "language_thresholds").
+    """
 
     def __init__(self, run_dir: str | Path):
         self.run = Run.open(run_dir)
-        self.models = self.run.load_models()
         self.threshold = self.run.threshold
         self.task = self.run.task
+        self.members: list[Predictor] = []
+        if self.run.kind == "ensemble":
+            self.models = []
+            self.members = [Predictor(d) for d in self.run.member_dirs()]
+        else:
+            self.models = self.run.load_models()
 
     def probabilities(self, frame: PairFrame) -> np.ndarray:
+        if self.members:
+            from shoprel.ensemble.predict import ensemble_probabilities
+
+            return ensemble_probabilities(self, frame)
         return mean_positive_probability(self.models, frame)
+
+    def row_thresholds(self, frame: PairFrame) -> np.ndarray:
+        """Each row's cut: its language's when the run has per-language cuts, else global."""
+        table = self.run.manifest.get("language_thresholds")
+        if not table:
+            return np.full(len(frame), self.threshold)
+        from shoprel.ensemble.thresholds import row_thresholds
+
+        return row_thresholds(frame.df["language"], table, self.threshold)
 
     def submission(self, frame: PairFrame) -> pd.DataFrame:
         """Rows in input order: id, language, query, target, prediction (0/1), probability."""
@@ -49,7 +72,7 @@ class Predictor:
             "language": frame.df["language"],
             QUERY_COLUMN: frame.df["query"],
             self.task.target_column: frame.df["target"],
-            "prediction": (p >= self.threshold).astype(np.int64),
+            "prediction": (p >= self.row_thresholds(frame)).astype(np.int64),
             "probability": np.round(p, 6),
         })
 

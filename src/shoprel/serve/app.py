@@ -123,11 +123,12 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
         rows = pairs_to_rows(body.pairs, task)
         probabilities = await batcher.score(rows)
         metrics.pairs.inc(len(rows))
-        threshold = predictor.threshold
+        cuts = predictor.row_thresholds(PairFrame(task, rows))
         results = [{"id": i if p.id is None else p.id, "probability": float(prob),
-                    "label": int(prob >= threshold)}
-                   for i, (p, prob) in enumerate(zip(body.pairs, probabilities, strict=True))]
-        return ScoreResponse(results=results, threshold=threshold, model=info)
+                    "label": int(prob >= cut), "threshold": float(cut)}
+                   for i, (p, prob, cut) in enumerate(zip(body.pairs, probabilities, cuts,
+                                                          strict=True))]
+        return ScoreResponse(results=results, threshold=predictor.threshold, model=info)
 
     @app.get("/healthz", summary="The process is alive")
     async def healthz() -> dict:

@@ -74,6 +74,8 @@ class ScoreResult(BaseModel):
     id: int | str
     probability: float = Field(description="Probability that the pair is relevant.")
     label: int = Field(description="1 when probability >= threshold, else 0.")
+    threshold: float = Field(description="The cut applied to this pair: its language's when the "
+                                         "run has per-language thresholds, else the global one.")
 
 
 class ModelInfo(BaseModel):

@@ -1,0 +1,93 @@
+"""Line up several runs' out-of-fold scores row by row, refusing runs that are not comparable.
+
+Combining runs only makes sense when they scored the same rows, for the same task, with the
+same fold assignment: otherwise a member's OOF score could come from a model that saw the row.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from shoprel import runs
+from shoprel.errors import RunDirError
+
+SHARED_COLUMNS = ("id", "fold", "label", "language", "top_category")
+
+
+@dataclass
+class AlignedRuns:
+    """Members' OOF probabilities as columns of one matrix, rows in the first run's order."""
+
+    runs: list[runs.Run]
+    base: pd.DataFrame  # id, fold, label, language (+ top_category for QC)
+    probabilities: np.ndarray  # (n_rows, n_runs)
+
+    @property
+    def names(self) -> list[str]:
+        return [run.name for run in self.runs]
+
+
+def _folds(run: runs.Run) -> pd.DataFrame:
+    path = run.path / runs.FOLDS
+    table = pd.read_parquet(path) if path.is_file() else run.oof()
+    return table[["id", "fold"]]
+
+
+def _oof(run: runs.Run) -> pd.DataFrame:
+    if not (run.path / runs.OOF).is_file():
+        raise RunDirError(f"{run.path}: no {runs.OOF}; only cross-validated runs can be combined")
+    oof = run.oof()
+    if oof["id"].duplicated().any():
+        raise RunDirError(f"{run.path / runs.OOF}: ids are not unique; cannot align rows by id")
+    return oof
+
+
+def align_runs(run_dirs: list[str | Path]) -> AlignedRuns:
+    """Open the runs and align their OOF tables by id; a clear error names any mismatch."""
+    if len(run_dirs) < 2:
+        raise RunDirError("an ensemble needs at least two run directories")
+    opened = [runs.Run.open(d) for d in run_dirs]
+    first = opened[0]
+    tasks = {run.name: run.task.value for run in opened}
+    if len(set(tasks.values())) > 1:
+        raise RunDirError(f"runs are for different tasks: {tasks}")
+    base = _oof(first)
+    base = base[[c for c in SHARED_COLUMNS if c in base.columns]].reset_index(drop=True)
+    base_ids = set(base["id"].tolist())
+    base_folds = _folds(first).set_index("id")["fold"]
+    columns = [base["id"].map(_oof(first).set_index("id")["probability"]).to_numpy()]
+    for run in opened[1:]:
+        oof = _oof(run).set_index("id")
+        ids = set(oof.index.tolist())
+        if ids != base_ids:
+            raise RunDirError(
+                f"runs were trained on different rows: {first.path} has {len(base_ids)} ids, "
+                f"{run.path} has {len(ids)}, {len(base_ids ^ ids)} ids are in only one of them")
+        labels = base["id"].map(oof["label"]).to_numpy()
+        if not np.array_equal(labels, base["label"].to_numpy()):
+            raise RunDirError(f"runs disagree on labels: {first.path} and {run.path}")
+        folds = _folds(run).set_index("id")["fold"]
+        if not np.array_equal(base["id"].map(folds).to_numpy(),
+                              base["id"].map(base_folds).to_numpy()):
+            raise RunDirError(
+                f"runs used different folds: {first.path} and {run.path} (compare their "
+                f"{runs.FOLDS}); their OOF scores cannot be combined honestly")
+        columns.append(base["id"].map(oof["probability"]).to_numpy())
+    probabilities = np.column_stack(columns).astype(np.float64)
+    if np.isnan(probabilities).any():
+        raise RunDirError("some runs have rows without an OOF probability; cannot combine them")
+    return AlignedRuns(opened, base, probabilities)
+
+
+def member_reference(member: Path, ensemble_dir: Path) -> str:
+    """A member's path as stored in run.json: relative to the ensemble when possible."""
+    member, ensemble_dir = Path(member).resolve(), Path(ensemble_dir).resolve()
+    try:
+        return os.path.relpath(member, ensemble_dir)
+    except ValueError:  # another drive (Windows)
+        return str(member)

@@ -1,0 +1,76 @@
+"""`shoprel ensemble` and `shoprel noise`: parse, call the Python API, print the outcome."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from shoprel.ensemble.thresholds import DEFAULT_SHRINKAGE
+
+
+def _weights(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return [float(x) for x in value.split(",")]
+    except ValueError:
+        raise click.BadParameter("comma-separated numbers, e.g. 0.6,0.4") from None
+
+
+@click.command("ensemble")
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Ensemble directory to create (predict/report/serve accept it as a run).")
+@click.option("--method", type=click.Choice(["mean", "weighted", "vote", "stack"]),
+              default="mean", show_default=True,
+              help="mean/weighted: average probabilities; vote: weighted majority of each "
+                   "run's thresholded predictions; stack: logistic regression on OOF logits.")
+@click.option("--weights", callback=_weights,
+              help="Member weights, e.g. 0.6,0.4 (weighted: searched on OOF AUC when absent).")
+@click.option("--per-language-thresholds", is_flag=True,
+              help="Predict with per-language cuts, shrunk toward the global one.")
+@click.option("--shrinkage", type=float, default=DEFAULT_SHRINKAGE, show_default=True,
+              help="Rows' worth of pull toward the global cut (m in (n·t+m·g)/(n+m)).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing ensemble directory.")
+def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrinkage, overwrite):
+    """Combine cross-validated runs trained on the same rows and folds."""
+    from shoprel.cli import metrics_table
+    from shoprel.ensemble.runner import build_ensemble
+
+    result = build_ensemble(list(run_dirs), out_dir, method, weights, per_language_thresholds,
+                            shrinkage, overwrite)
+    for member in result.metrics["members"]:
+        click.echo(f"member {member['name']}: F1 {member['f1']:.4f}  AUC {member['roc_auc']:.4f}")
+    click.echo(metrics_table(result.metrics))
+    block = result.metrics["per_language_thresholds"]
+    click.echo(f"nested F1: global cut {block['global_f1_nested']:.4f}, per-language cuts "
+               f"{block['per_language_f1_nested']:.4f}")
+    click.echo(f"ensemble written to {result.out_dir}")
+
+
+@click.command("noise")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--out", "out_file", type=click.Path(path_type=Path),
+              help="Write the flagged ids here (one per line; .csv/.parquet/.jsonl: a table).")
+@click.option("--top", type=int, default=20, show_default=True,
+              help="How many of the most suspicious rows to print.")
+@click.option("--filtered-train", type=click.Path(path_type=Path),
+              help="Also write the training file without the flagged rows (drop mode).")
+def noise(run_dir, out_file, top, filtered_train):
+    """List rows whose label the run's out-of-fold scores doubt (cleanlab)."""
+    from shoprel.ensemble.noise import filter_training_file, find_noisy_rows, write_flagged_ids
+    from shoprel.runs import Run
+
+    flagged = find_noisy_rows(run_dir)
+    n = Run.open(run_dir).manifest.get("n_rows")
+    click.echo(f"{len(flagged)} rows flagged" + (f" of {n}" if n else ""))
+    for row in flagged.head(top).itertuples():
+        click.echo(f"{row.id}\t{row.language}\tlabel={row.label}\tp={row.probability:.3f}\t"
+                   f"{row.query}\t{row.target}")
+    if out_file is not None:
+        click.echo(f"flagged ids written to {write_flagged_ids(flagged, out_file)}")
+    if filtered_train is not None:
+        train_file = Run.open(run_dir).metrics()["data"]["train_file"]
+        dropped = filter_training_file(train_file, flagged["id"], filtered_train)
+        click.echo(f"{dropped} rows dropped; filtered training file: {filtered_train}")

@@ -1,0 +1,94 @@
+"""Label-noise filtering with cleanlab on a run's out-of-fold probabilities.
+
+OOF scores come from models that never saw the row, which is what confident learning needs.
+Only `drop` mode exists: the fast model takes no sample weights, so down-weighting would be
+ignored by training (add a `weight` mode once a model reads sample weights).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from shoprel import runs
+from shoprel.data.formats import file_format
+from shoprel.data.readers import read_pairs
+from shoprel.data.writers import write_table
+from shoprel.errors import InputError, RunDirError
+from shoprel.utils.atomic import atomic_file
+
+DEFAULT_FILTER = "prune_by_noise_rate"
+
+
+def find_noisy_rows(run_dir: str | Path, filter_by: str = DEFAULT_FILTER,
+                    with_text: bool = True) -> pd.DataFrame:
+    """Rows cleanlab flags, most suspicious first: id, language, label, probability,
+    label_quality (the given label's OOF probability), query and target when the file exists."""
+    from cleanlab.filter import find_label_issues
+
+    run = runs.Run.open(run_dir)
+    oof = run.oof()
+    p = np.clip(oof["probability"].to_numpy(dtype=np.float64), 1e-9, 1 - 1e-9)
+    labels = oof["label"].to_numpy(dtype=np.int64)
+    ranked = find_label_issues(labels, np.column_stack([1 - p, p]), filter_by=filter_by,
+                               return_indices_ranked_by="self_confidence")
+    flagged = oof.iloc[ranked][["id", "language", "label", "probability"]].copy()
+    flagged["label_quality"] = np.where(flagged["label"] == 1, flagged["probability"],
+                                        1 - flagged["probability"])
+    if with_text:
+        train_file = run.metrics().get("data", {}).get("train_file")
+        if not train_file or not Path(train_file).is_file():
+            raise RunDirError(f"{run.path}: training file {train_file!r} (metrics.json "
+                              "data.train_file) not found; cannot show the flagged rows' text")
+        texts = read_pairs(train_file, task=run.task).df.set_index("id")
+        flagged["query"] = flagged["id"].map(texts["query"])
+        flagged["target"] = flagged["id"].map(texts["target"])
+    return flagged.reset_index(drop=True)
+
+
+def write_flagged_ids(flagged: pd.DataFrame, out_file: str | Path) -> Path:
+    """One flagged id per line (plain text), or a table when the name ends .csv/.parquet/..."""
+    out_file = Path(out_file)
+    if out_file.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq", ".jsonl"):
+        return write_table(flagged, out_file)
+    with atomic_file(out_file) as tmp:
+        tmp.write_text("".join(f"{i}\n" for i in flagged["id"]), encoding="utf-8")
+    return out_file
+
+
+def _row_id(line: str, path: Path, number: int):
+    try:
+        return json.loads(line)["id"]
+    except (json.JSONDecodeError, KeyError, TypeError):
+        raise InputError("not a JSON object with an id", path=path, line=number,
+                         field="id") from None
+
+
+def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Path,
+                         mode: str = "drop") -> int:
+    """Write the training file without the flagged rows, in its own format; returns rows
+    dropped. JSON-lines files are filtered line by line so every other field is kept as is."""
+    if mode != "drop":
+        raise InputError(f"noise filtering mode {mode!r} is not available: only 'drop' "
+                         "(the fast model takes no sample weights)")
+    train_file, out_file = Path(train_file), Path(out_file)
+    drop = {str(i) for i in flagged_ids}
+    dropped = 0
+    if file_format(train_file) == "jsonl":
+        with open(train_file, encoding="utf-8") as src, atomic_file(out_file) as tmp, \
+                open(tmp, "w", encoding="utf-8") as dst:
+            for number, line in enumerate(src, start=1):
+                if line.strip() and str(_row_id(line, train_file, number)) in drop:
+                    dropped += 1
+                    continue
+                dst.write(line)
+        return dropped
+    reader = {"csv": pd.read_csv, "tsv": lambda p: pd.read_csv(p, sep="\t"),
+              "parquet": pd.read_parquet}[file_format(train_file)]
+    table = reader(train_file)
+    keep = ~table["id"].astype(str).isin(drop)
+    write_table(table[keep], out_file)
+    return int((~keep).sum())

@@ -1,0 +1,141 @@
+"""Build an ensemble directory from finished runs; predict/report/serve open it like a run.
+
+Everything that picks a weight, a coefficient or a cut for the reported OOF figures is chosen
+on other folds' rows (weights, stack) or on OOF rows as runs do (the global cut; the nested
+per-language block says how much that flatters).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+
+import shoprel
+from shoprel import runs
+from shoprel.ensemble import combine, stacking, thresholds
+from shoprel.ensemble.align import AlignedRuns, align_runs, member_reference
+from shoprel.errors import ConfigError
+from shoprel.evaluate.metrics import best_f1_threshold
+from shoprel.evaluate.run_metrics import run_metrics
+from shoprel.utils.atomic import atomic_dir
+
+METHODS = ("mean", "weighted", "vote", "stack")
+KIND = "ensemble"
+VOTE_THRESHOLD = 0.5  # a weighted majority: at least half the weight says positive
+
+
+@dataclass
+class EnsembleResult:
+    out_dir: Path
+    metrics: dict
+
+
+def member_row_thresholds(aligned: AlignedRuns) -> np.ndarray:
+    """(n, m) cuts each member applies to each OOF row (its language cut when it has them)."""
+    return np.column_stack([
+        thresholds.row_thresholds(aligned.base["language"],
+                                  run.manifest.get(thresholds.MANIFEST_KEY), run.threshold)
+        for run in aligned.runs])
+
+
+def fit_combination(aligned: AlignedRuns, method: str, weights=None,
+                    stack_C: float = stacking.DEFAULT_C) -> tuple[dict, np.ndarray]:
+    """(combination saved in run.json, honest OOF probabilities of the ensemble)."""
+    if method not in METHODS:
+        raise ConfigError(f"unknown ensemble method {method!r}: use one of {', '.join(METHODS)}")
+    if weights is not None and method not in ("weighted", "vote"):
+        raise ConfigError(f"--weights applies to the weighted and vote methods, not {method!r}")
+    p, base = aligned.probabilities, aligned.base
+    y, folds, m = base["label"].to_numpy(), base["fold"].to_numpy(), p.shape[1]
+    try:
+        given = None if weights is None else combine.normalise(weights, m)
+    except ValueError as exc:
+        raise ConfigError(f"--weights: {exc}") from None
+    if method == "mean":
+        w = combine.normalise(None, m)
+        return {"method": method, "weights": w.tolist()}, combine.weighted_mean(p, w)
+    if method == "weighted":
+        if given is not None:
+            return ({"method": method, "weights": given.tolist(), "weights_from": "given"},
+                    combine.weighted_mean(p, given))
+        w = combine.search_weights(p, y)
+        return ({"method": method, "weights": w.tolist(),
+                 "weights_from": f"grid search maximising OOF {combine.WEIGHT_METRIC}; "
+                                 "reported OOF uses weights searched on the other folds"},
+                combine.nested_weighted_mean(p, y, folds))
+    if method == "vote":
+        w = given if given is not None else combine.normalise(None, m)
+        return ({"method": method, "weights": w.tolist(), "member_thresholds":
+                 [run.threshold for run in aligned.runs]},
+                combine.vote_share(p, member_row_thresholds(aligned), w))
+    coefficients = stacking.fit_stack(p, base["language"], y, stack_C)
+    oof = stacking.nested_stack_oof(p, base["language"], y, folds, stack_C)
+    return {"method": method, "stack": coefficients}, oof
+
+
+def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str = "mean",
+                   weights=None, per_language_thresholds: bool = False,
+                   shrinkage: float = thresholds.DEFAULT_SHRINKAGE, overwrite: bool = False,
+                   name: str | None = None) -> EnsembleResult:
+    """Combine finished runs into an ensemble directory (complete, or nothing)."""
+    from shoprel.evaluate.report import write_report
+
+    out_dir = Path(out_dir)
+    aligned = align_runs(run_dirs)
+    combination, oof_p = fit_combination(aligned, method, weights)
+    table = aligned.base.assign(probability=oof_p)
+    threshold = (VOTE_THRESHOLD if method == "vote"
+                 else best_f1_threshold(table["label"], oof_p)[0])
+    task = aligned.runs[0].task
+    language_table, threshold_block = thresholds.threshold_metrics(table, threshold, shrinkage)
+
+    metrics = run_metrics(table, threshold, task)
+    first_metrics = aligned.runs[0].metrics()
+    metrics.update({
+        "run_name": name or out_dir.name,
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+        "model": {"family": KIND, "params": {"method": method, "members": aligned.names,
+                                             **{k: v for k, v in combination.items()
+                                                if k != "method"}}},
+        "members": [{"name": run.name, "threshold": run.threshold,
+                     "f1": run.metrics()["overall"]["f1"],
+                     "roc_auc": run.metrics()["overall"]["roc_auc"]} for run in aligned.runs],
+        "data": first_metrics.get("data", {}),
+        thresholds.METRICS_KEY: threshold_block,
+    })
+    config = {"ensemble": {"method": method, "members": [str(Path(d)) for d in run_dirs],
+                           "weights": None if weights is None else [float(x) for x in weights],
+                           "per_language_thresholds": per_language_thresholds,
+                           "shrinkage": shrinkage}}
+    with atomic_dir(out_dir, overwrite=overwrite) as tmp:
+        table.to_parquet(tmp / runs.OOF, index=False)
+        folds_file = aligned.runs[0].path / runs.FOLDS
+        if folds_file.is_file():
+            pd.read_parquet(folds_file).to_parquet(tmp / runs.FOLDS, index=False)
+        (tmp / runs.CONFIG).write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
+        (tmp / runs.METRICS).write_text(json.dumps(metrics, indent=2, ensure_ascii=False),
+                                        encoding="utf-8")
+        write_report(tmp, metrics, table)
+        manifest = {
+            "kind": KIND,
+            "shoprel_version": shoprel.__version__,
+            "name": metrics["run_name"],
+            "task": task.value,
+            "created": metrics["created"],
+            "threshold": threshold,
+            "model_family": KIND,
+            "members": [{"name": run.name, "path": member_reference(run.path, out_dir)}
+                        for run in aligned.runs],
+            "combination": combination,
+            "n_rows": len(table),
+        }
+        if per_language_thresholds:
+            manifest[thresholds.MANIFEST_KEY] = language_table
+        (tmp / runs.MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return EnsembleResult(out_dir, metrics)

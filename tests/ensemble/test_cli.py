@@ -1,0 +1,111 @@
+"""The ensemble command end to end, then the ensemble used as a run: predict, report."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+import shoprel.demo
+from shoprel.data.readers import read_pairs
+from shoprel.ensemble.cli import ensemble, noise
+from shoprel.ensemble.combine import vote_share
+from shoprel.ensemble.stacking import predict_stack
+from shoprel.evaluate.report import write_run_report
+from shoprel.predict.predictor import Predictor, predict_file
+
+
+@pytest.fixture(scope="module")
+def frame():
+    return read_pairs(shoprel.demo.demo_file("QC")).take(np.arange(40))
+
+
+def _build(qc_runs, out, *args):
+    result = CliRunner().invoke(ensemble, [str(qc_runs[0]), str(qc_runs[1]), "--out", str(out),
+                                           *args])
+    assert result.exit_code == 0, result.output
+    return result
+
+
+@pytest.mark.parametrize("method", ["mean", "weighted", "vote", "stack"])
+def test_ensemble_predicts_like_its_members_combined(qc_runs, tmp_path, frame, method):
+    extra = ["--weights", "0.7,0.3"] if method == "weighted" else []
+    result = _build(qc_runs, tmp_path / "ens", "--method", method, *extra)
+    assert "nested F1" in result.output
+    ens = Predictor(tmp_path / "ens")
+    members = [Predictor(d) for d in qc_runs]
+    p = np.column_stack([m.probabilities(frame) for m in members])
+    combination = ens.run.manifest["combination"]
+    expected = {
+        "mean": lambda: p.mean(axis=1),
+        "weighted": lambda: p @ np.array([0.7, 0.3]),
+        "vote": lambda: vote_share(p, np.array([m.threshold for m in members])),
+        "stack": lambda: predict_stack(combination["stack"], p, frame.df["language"]),
+    }[method]()
+    assert np.allclose(ens.probabilities(frame), expected)
+    assert ens.run.manifest["kind"] == "ensemble"
+    stored = [m["path"] for m in ens.run.manifest["members"]]
+    assert all(path.startswith("..") for path in stored)
+    assert [(tmp_path / "ens" / path).resolve() for path in stored] == \
+        [d.resolve() for d in qc_runs]
+
+
+def test_ensemble_directory_works_as_a_run(qc_runs, tmp_path, frame):
+    ens_dir = tmp_path / "ens"
+    _build(qc_runs, ens_dir, "--method", "stack", "--per-language-thresholds")
+    metrics = json.loads((ens_dir / "metrics.json").read_text())
+    assert metrics["overall"]["n"] == 360 and metrics["model"]["family"] == "ensemble"
+    assert {"global_f1_nested", "per_language_f1_nested"} <= set(
+        metrics["per_language_thresholds"])
+    assert "language_thresholds" in json.loads((ens_dir / "run.json").read_text())
+    assert (ens_dir / "report.html").read_text().startswith("<!DOCTYPE html>")
+    write_run_report(ens_dir, tmp_path / "again.html")
+    assert (tmp_path / "again.html").stat().st_size > 1000
+    out = predict_file(ens_dir, shoprel.demo.demo_file("QC"), tmp_path / "pred.csv",
+                       progress=False)
+    assert out.rows == 360
+    assert set(pd.read_csv(tmp_path / "pred.csv")["prediction"]) <= {0, 1}
+
+
+def test_bad_weights_are_a_clear_error(qc_runs, tmp_path):
+    result = CliRunner().invoke(ensemble, [str(qc_runs[0]), str(qc_runs[1]), "--out",
+                                           str(tmp_path / "e"), "--weights", "1,x"])
+    assert result.exit_code == 2 and "comma-separated numbers" in result.output
+
+
+def test_weights_for_a_method_without_weights_are_refused(qc_runs, tmp_path):
+    from shoprel.errors import ConfigError
+
+    result = CliRunner().invoke(ensemble, [str(qc_runs[0]), str(qc_runs[1]), "--out",
+                                           str(tmp_path / "e"), "--method", "stack",
+                                           "--weights", "1,2"])
+    assert isinstance(result.exception, ConfigError)
+    assert "weighted and vote" in str(result.exception)
+
+
+def test_noise_command_lists_and_writes_flagged_ids(qc_runs, tmp_path):
+    result = CliRunner().invoke(noise, [str(qc_runs[0]), "--out", str(tmp_path / "ids.txt"),
+                                        "--top", "3", "--filtered-train",
+                                        str(tmp_path / "clean.jsonl")])
+    assert result.exit_code == 0, result.output
+    ids = (tmp_path / "ids.txt").read_text().split()
+    assert len(ids) > 0 and f"{len(ids)} rows flagged of 360" in result.output
+    kept = read_pairs(tmp_path / "clean.jsonl")
+    assert len(kept) == 360 - len(ids)
+    assert not set(kept.df["id"].astype(str)) & set(ids)
+
+
+def test_runs_on_different_data_fail_with_one_clear_line(qc_runs, tmp_path, make_fake_run):
+    """As it will run once registered on `main` (whose group turns errors into one line)."""
+    from shoprel.cli import _Group
+
+    group = _Group(name="shoprel", commands={"ensemble": ensemble})
+    other = make_fake_run(qc_runs[1], tmp_path / "other")
+    oof = pd.read_parquet(other / "oof.parquet")
+    oof.assign(id=oof["id"] + 10_000).to_parquet(other / "oof.parquet", index=False)
+    result = CliRunner().invoke(group, ["ensemble", str(qc_runs[0]), str(other), "--out",
+                                        str(tmp_path / "e")])
+    assert result.exit_code == 2
+    assert "trained on different rows" in result.output and str(other) in result.output
+    assert not (tmp_path / "e").exists()

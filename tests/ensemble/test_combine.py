@@ -1,0 +1,44 @@
+import numpy as np
+import pytest
+from sklearn.metrics import roc_auc_score
+
+from shoprel.ensemble.combine import (
+    nested_weighted_mean,
+    search_weights,
+    simplex_grid,
+    vote_share,
+    weighted_mean,
+)
+
+
+def test_weighted_mean_normalises_weights():
+    p = np.array([[0.2, 0.6], [1.0, 0.0]])
+    assert weighted_mean(p, [3, 1]) == pytest.approx([0.3, 0.75])
+    assert weighted_mean(p) == pytest.approx([0.4, 0.5])
+    with pytest.raises(ValueError, match="2 members need 2 weights"):
+        weighted_mean(p, [1, 2, 3])
+
+
+def test_vote_share_uses_each_members_cut():
+    p = np.array([[0.5, 0.2, 0.9], [0.1, 0.5, 0.3]])
+    cuts = np.array([0.4, 0.3, 0.95])
+    assert vote_share(p, cuts) == pytest.approx([1 / 3, 1 / 3])
+    assert vote_share(p, cuts, [2, 1, 1]) == pytest.approx([0.5, 0.25])
+
+
+def test_simplex_grid_sums_to_one():
+    grid = simplex_grid(3, 10)
+    assert len(grid) == 66
+    assert np.allclose(grid.sum(axis=1), 1)
+
+
+def test_weight_search_prefers_the_informative_member():
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 2, 600)
+    good = np.clip(y * 0.3 + rng.uniform(size=600) * 0.7, 0, 1)
+    noise = rng.uniform(size=600)
+    p = np.column_stack([noise, good])
+    w = search_weights(p, y)
+    assert w[1] >= 0.8
+    nested = nested_weighted_mean(p, y, np.arange(600) % 3)
+    assert roc_auc_score(y, nested) > roc_auc_score(y, weighted_mean(p)) + 0.02

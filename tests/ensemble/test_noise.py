@@ -1,0 +1,68 @@
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import shoprel.demo
+from shoprel.ensemble.noise import filter_training_file, find_noisy_rows
+from shoprel.errors import InputError
+from shoprel.training.config import load_config
+from shoprel.training.runner import train
+
+FLIP_RATE = 0.1
+
+
+@pytest.fixture(scope="module")
+def flipped_run(tmp_path_factory):
+    """QI demo with 10% of labels flipped, and a run trained on it."""
+    root = tmp_path_factory.mktemp("flipped")
+    rows = [json.loads(line) for line in
+            shoprel.demo.demo_file("QI").read_text(encoding="utf-8").splitlines() if line]
+    rng = np.random.default_rng(0)
+    flipped = set(rng.choice(len(rows), int(FLIP_RATE * len(rows)), replace=False).tolist())
+    for i in flipped:
+        rows[i]["label"] = 1 - rows[i]["label"]
+    data = root / "qi_flipped.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    train(data, root / "run", load_config(None, {
+        "folds.k": 3, "model.params.n_features": 65536, "model.params.n_estimators": 60,
+        "model.params.n_jobs": 1}), progress=False)
+    return root / "run", {rows[i]["id"] for i in flipped}, data
+
+
+def test_filter_on_the_small_demo_run_beats_chance(flipped_run):
+    """The 360-row demo model is weak (OOF AUC ~0.7 on the true labels), so it cannot find
+    most flips; it must still find them far more often than flagging at random would."""
+    run, flipped, _ = flipped_run
+    found = find_noisy_rows(run)
+    hits = len(set(found["id"]) & flipped)
+    chance_recall = len(found) / 360
+    assert hits / len(flipped) > 2.5 * chance_recall
+    assert hits / len(found) > 2.5 * FLIP_RATE
+    assert {"query", "target", "label_quality"} <= set(found.columns)
+    assert found["label_quality"].is_monotonic_increasing
+
+
+def test_filter_with_a_good_scorer_finds_most_flips(flipped_run, tmp_path, make_fake_run):
+    """Same flipped file, OOF scores of a good model (AUC ~0.9 on the true labels)."""
+    run, flipped, _ = flipped_run
+    oof = pd.read_parquet(run / "oof.parquet")
+    true = np.where(oof["id"].isin(flipped), 1 - oof["label"], oof["label"])
+    rng = np.random.default_rng(3)
+    good = np.clip(0.15 + 0.7 * true + rng.normal(0, 0.2, len(true)), 0.01, 0.99)
+    found = find_noisy_rows(make_fake_run(run, tmp_path / "good", probabilities=good))
+    hits = len(set(found["id"]) & flipped)
+    assert hits / len(flipped) > 0.5
+    assert hits / len(found) > 5 * FLIP_RATE
+
+
+def test_filtered_file_drops_only_flagged_rows(flipped_run, tmp_path):
+    _, flipped, data = flipped_run
+    some = sorted(flipped)[:5]
+    assert filter_training_file(data, some, tmp_path / "clean.jsonl") == 5
+    kept = [json.loads(line)["id"] for line in (tmp_path / "clean.jsonl").read_text().split("\n")
+            if line]
+    assert len(kept) == 355 and not set(kept) & set(some)
+    with pytest.raises(InputError, match="only 'drop'"):
+        filter_training_file(data, some, tmp_path / "w.jsonl", mode="weight")
