@@ -85,12 +85,27 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, quiet):
 @click.option("--out", "out_file", required=True, type=click.Path(path_type=Path),
               help="Submission file (.jsonl/.txt, .csv, .tsv or .parquet).")
 @click.option("--chunk-rows", default=20_000, show_default=True, help="Rows scored at a time.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: this process; ray: a pool of Ray actors, one model load each.")
+@click.option("--address", default=None,
+              help="Ray cluster to connect to (e.g. auto, ray://host:10001); default: start a "
+                   "local Ray instance. Only with --engine ray.")
+@click.option("--num-actors", type=int, default=None,
+              help="Ray actors (default: one per CPU in the cluster). Only with --engine ray.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def predict(run_dir, input_file, out_file, chunk_rows, quiet):
+def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_actors, quiet):
     """Score INPUT_FILE with a run; write id, texts, prediction and probability."""
-    from shoprel.predict.predictor import predict_file
+    if engine == "ray":
+        from shoprel.predict.ray_engine import predict_file_ray
 
-    result = predict_file(run_dir, input_file, out_file, chunk_rows, progress=not quiet)
+        # smaller batches than the local chunks, so that every actor gets work
+        result = predict_file_ray(run_dir, input_file, out_file, address=address,
+                                  num_actors=num_actors, batch_rows=min(chunk_rows, 5_000),
+                                  progress=not quiet)
+    else:
+        from shoprel.predict.predictor import predict_file
+
+        result = predict_file(run_dir, input_file, out_file, chunk_rows, progress=not quiet)
     click.echo(f"{result.rows} rows scored, {result.positives} predicted relevant "
                f"(threshold {result.threshold:.4f}) → {result.out_file}")
 
