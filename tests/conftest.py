@@ -69,3 +69,26 @@ def trained_runs(tmp_path_factory) -> dict[str, Path]:
     return {task: train(demo_file(task), root / task, load_config(None, FAST_TEST_PARAMS),
                         progress=False).run_dir
             for task in ("QC", "QI")}
+
+
+def _tiny_backbone(folder, texts, seed=0):
+    """A randomly initialised 2-layer BERT with a character WordPiece vocabulary for `texts`."""
+    import torch
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    chars = sorted({c for t in texts for c in t if not c.isspace()})
+    pieces = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *chars, *(f"##{c}" for c in chars)]
+    tokenizer = BertTokenizerFast(vocab={p: i for i, p in enumerate(pieces)},
+                                  do_lower_case=False, strip_accents=False)
+    torch.manual_seed(seed)
+    config = BertConfig(vocab_size=len(pieces), hidden_size=16, num_hidden_layers=2,
+                        num_attention_heads=2, intermediate_size=32)
+    BertModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def tiny_backbone():
+    """Build a tiny local encoder folder: tiny_backbone(folder, texts, seed=0) -> folder."""
+    return _tiny_backbone

@@ -31,6 +31,7 @@ def families() -> list[str]:
 
 
 def model_class(family: str) -> type[RelevanceModel]:
+    import shoprel.models.embed  # noqa: F401  (registers "embed"; loads no torch until used)
     import shoprel.models.fast  # noqa: F401  (registers the built-in families)
 
     try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,6 +78,37 @@ class Predictor:
         })
 
 
+def write_submission(tables: Iterable[pa.Table], out_file: Path, progress: bool = True,
+                     desc: str = "scoring") -> tuple[int, int]:
+    """Stream scored tables into the file's format; the file appears only when complete.
+
+    Returns (rows, predicted positives). Shared by the local and the Ray engine, so both write
+    byte for byte the same output.
+    """
+    fmt = file_format(out_file)
+    rows = positives = 0
+    with atomic_file(out_file) as tmp, tqdm(desc=desc, unit=" rows",
+                                            disable=not progress) as bar:
+        writer = None
+        fh = None if fmt == "parquet" else open(tmp, "w", encoding="utf-8", newline="")
+        try:
+            for table in tables:
+                if fh is None:
+                    writer = writer or pq.ParquetWriter(tmp, table.schema)
+                    writer.write_table(table)
+                else:
+                    append_table(table.to_pandas(), fh, fmt, header=rows == 0)
+                rows += table.num_rows
+                positives += int(pa.compute.sum(table["prediction"]).as_py() or 0)
+                bar.update(table.num_rows)
+        finally:
+            if writer is not None:
+                writer.close()
+            if fh is not None:
+                fh.close()
+    return rows, positives
+
+
 def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Path,
                  chunk_rows: int = 20_000, progress: bool = True) -> PredictResult:
     """Stream the input through the run's models; the output appears only when complete.
@@ -84,30 +116,8 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
     Every input row gets a prediction (empty texts are kept and scored).
     """
     predictor = Predictor(run_dir)
-    out_file = Path(out_file)
-    fmt = file_format(out_file)
-    rows = positives = 0
-    with atomic_file(out_file) as tmp:
-        chunks = iter_pair_chunks(input_file, task=predictor.task, chunk_rows=chunk_rows)
-        bar = tqdm(desc="scoring", unit=" rows", disable=not progress)
-        if fmt == "parquet":
-            writer = None
-            for chunk in chunks:
-                batch = pa.Table.from_pandas(predictor.submission(chunk), preserve_index=False)
-                writer = writer or pq.ParquetWriter(tmp, batch.schema)
-                writer.write_table(batch)
-                rows += batch.num_rows
-                positives += int(pa.compute.sum(batch["prediction"]).as_py() or 0)
-                bar.update(batch.num_rows)
-            if writer is not None:
-                writer.close()
-        else:
-            with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                for chunk in chunks:
-                    table = predictor.submission(chunk)
-                    append_table(table, fh, fmt, header=rows == 0)
-                    rows += len(table)
-                    positives += int(table["prediction"].sum())
-                    bar.update(len(chunk))
-        bar.close()
+    chunks = iter_pair_chunks(input_file, task=predictor.task, chunk_rows=chunk_rows)
+    tables = (pa.Table.from_pandas(predictor.submission(chunk), preserve_index=False)
+              for chunk in chunks)
+    rows, positives = write_submission(tables, Path(out_file), progress)
     return PredictResult(out_file, rows, positives, predictor.threshold)

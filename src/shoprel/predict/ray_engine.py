@@ -20,19 +20,13 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute  # noqa: F401  (pa.compute)
-import pyarrow.parquet as pq
-from tqdm.auto import tqdm
 
-from shoprel.data.formats import file_format
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.tasks import Task
-from shoprel.data.writers import append_table
 from shoprel.errors import ConfigError
-from shoprel.predict.predictor import Predictor, PredictResult
+from shoprel.predict.predictor import Predictor, PredictResult, write_submission
 from shoprel.runs import Run
-from shoprel.utils.atomic import atomic_file
 
 
 class ScoreBatches:
@@ -115,29 +109,8 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
     run_dir = Path(run_dir).resolve()
     run = Run.open(run_dir)  # a bad run dir fails here, before Ray starts
     out_file = Path(out_file)
-    fmt = file_format(out_file)
     blocks = _read_canonical(Path(input_file), run.task, batch_rows)
-    rows = positives = 0
-    with ray_session(address), atomic_file(out_file) as tmp:
+    with ray_session(address):
         batches = _scored_batches(blocks, run_dir, run.task, num_actors, batch_rows)
-        bar = tqdm(desc="scoring (ray)", unit=" rows", disable=not progress)
-        if fmt == "parquet":
-            writer = None
-            for table in batches:
-                writer = writer or pq.ParquetWriter(tmp, table.schema)
-                writer.write_table(table)
-                rows += table.num_rows
-                positives += int(pa.compute.sum(table["prediction"]).as_py() or 0)
-                bar.update(table.num_rows)
-            if writer is not None:
-                writer.close()
-        else:
-            with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                for table in batches:
-                    scored = table.to_pandas()
-                    append_table(scored, fh, fmt, header=rows == 0)
-                    rows += len(scored)
-                    positives += int(scored["prediction"].sum())
-                    bar.update(len(scored))
-        bar.close()
+        rows, positives = write_submission(batches, out_file, progress, desc="scoring (ray)")
     return PredictResult(out_file, rows, positives, run.threshold)

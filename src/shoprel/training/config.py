@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from pathlib import Path
 from typing import Literal
 
@@ -9,7 +10,14 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shoprel.errors import ConfigError
-from shoprel.models.base import validate_params
+from shoprel.models.base import model_class, validate_params
+
+
+def _takes_group_levels(family: str | None) -> bool:
+    try:
+        return "group_levels" in inspect.signature(model_class(family or "fast")).parameters
+    except ConfigError:
+        return False  # the family check reports it
 
 
 class _Strict(BaseModel):
@@ -65,7 +73,7 @@ class RunConfig(_Strict):
             model = data.get("model") or {}
             folds = data.get("folds") or {}
             if isinstance(model, dict) and isinstance(folds, dict) and \
-                    model.get("family", "fast") == "fast" and "qc_group_levels" in folds:
+                    "qc_group_levels" in folds and _takes_group_levels(model.get("family")):
                 params = dict(model.get("params") or {})
                 params.setdefault("group_levels", folds["qc_group_levels"])
                 data = {**data, "model": {**model, "params": params}}

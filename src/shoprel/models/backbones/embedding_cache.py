@@ -1,0 +1,74 @@
+"""Sentence embeddings kept on disk, so each distinct text is embedded once per backbone.
+
+One SQLite file per backbone fingerprint (the weights' checksum), rows keyed by a hash of kind
+and text, vectors stored as raw float32 bytes: no pickle, safe to share between processes. QC
+has few distinct category paths and many repeated queries, so most rows hit the cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from shoprel.models.backbones.resolve import Backbone
+
+Embed = Callable[[list[str], str], np.ndarray]
+
+
+def text_key(kind: str, text: str) -> str:
+    return hashlib.sha256(f"{kind}\x00{text}".encode()).hexdigest()
+
+
+class EmbeddingCache:
+    def __init__(self, folder: str | Path, backbone: Backbone):
+        self.folder = Path(folder)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        self.path = self.folder / f"{backbone.slug}.sqlite"
+        self.fingerprint = backbone.fingerprint
+        with self._connect() as db:
+            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            db.execute("CREATE TABLE IF NOT EXISTS vectors "
+                       "(key TEXT PRIMARY KEY, dim INTEGER, vector BLOB)")
+            db.execute("INSERT OR IGNORE INTO meta VALUES ('fingerprint', ?)", (self.fingerprint,))
+            (stored,) = db.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
+        if stored != self.fingerprint:
+            raise ValueError(f"{self.path}: holds embeddings of {stored}, not {self.fingerprint}")
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=60)
+
+    def lookup(self, kind: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        keys = {text_key(kind, t): t for t in texts}
+        found: dict[str, np.ndarray] = {}
+        items = list(keys)
+        with self._connect() as db:
+            for start in range(0, len(items), 500):
+                part = items[start:start + 500]
+                marks = ",".join("?" * len(part))
+                for key, dim, blob in db.execute(
+                        f"SELECT key, dim, vector FROM vectors WHERE key IN ({marks})", part):
+                    found[keys[key]] = np.frombuffer(blob, dtype=np.float32, count=dim)
+        return found
+
+    def store(self, kind: str, texts: Sequence[str], vectors: np.ndarray) -> None:
+        rows = [(text_key(kind, t), int(v.shape[0]), np.ascontiguousarray(v, np.float32).tobytes())
+                for t, v in zip(texts, vectors, strict=True)]
+        with self._connect() as db:
+            db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
+
+    def embed(self, texts: Sequence[str], kind: str, encode: Embed) -> tuple[np.ndarray, int]:
+        """Vectors for `texts` (row per text) and how many distinct texts had to be encoded."""
+        distinct = list(dict.fromkeys(str(t) for t in texts))
+        found = self.lookup(kind, distinct)
+        missing = [t for t in distinct if t not in found]
+        if missing:
+            fresh = encode(missing, kind)
+            self.store(kind, missing, fresh)
+            found.update(zip(missing, fresh, strict=True))
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32), 0
+        return np.vstack([found[str(t)] for t in texts]), len(missing)

@@ -1,0 +1,91 @@
+"""Sentence embeddings from an encoder backbone: mean-pooled over real tokens, unit length.
+
+Texts are sorted by length and padded per batch, so short queries are not padded to the length
+of the longest category path in the set.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator, Sequence
+from typing import Literal
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from shoprel.models.backbones.resolve import Backbone, load_backbone, resolve_backbone
+
+Kind = Literal["query", "passage"]
+PLURAL = {"query": "queries", "passage": "passages"}
+
+
+class Encoder:
+    def __init__(self, backbone: Backbone, batch_size: int = 64, max_length: int = 512,
+                 num_threads: int | None = None, show_progress: bool = False):
+        self.backbone = backbone
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self.num_threads = num_threads
+        self.show_progress = show_progress
+        self.model, self.tokenizer = load_backbone(backbone)
+        self.dim = int(self.model.config.hidden_size)
+
+    @classmethod
+    def from_name(cls, name: str, cache_dir: str | os.PathLike | None = None,
+                  **kwargs) -> Encoder:
+        return cls(resolve_backbone(name, cache_dir), **kwargs)
+
+    def prefix(self, kind: Kind) -> str:
+        if kind == "query":
+            return self.backbone.query_prefix
+        if kind == "passage":
+            return self.backbone.passage_prefix
+        raise ValueError(f"kind must be 'query' or 'passage', not {kind!r}")
+
+    def encode(self, texts: Sequence[str], kind: Kind = "query") -> np.ndarray:
+        """(n, dim) float32, L2-normalised; e5 backbones get their "query: "/"passage: " prefix."""
+        import torch
+
+        prefix = self.prefix(kind)
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if len(texts) == 0:
+            return out
+        ids = self.tokenizer([prefix + str(t) for t in texts], truncation=True,
+                             max_length=self.max_length)["input_ids"]
+        order = np.argsort([len(x) for x in ids], kind="stable")
+        bar = tqdm(total=len(texts), unit="text", desc=f"embedding {PLURAL[kind]}",
+                   disable=not self.show_progress)
+        with bar, _threads(self.num_threads), torch.inference_mode():
+            for batch in _batches(order, self.batch_size):
+                padded = self.tokenizer.pad({"input_ids": [ids[i] for i in batch]},
+                                            return_tensors="pt")
+                mask = padded["attention_mask"]
+                hidden = self.model(input_ids=padded["input_ids"], attention_mask=mask)[0]
+                weights = mask.unsqueeze(-1).to(hidden.dtype)
+                pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+                pooled = torch.nn.functional.normalize(pooled.float(), dim=-1)
+                out[batch] = pooled.numpy()
+                bar.update(len(batch))
+        return out
+
+
+def _batches(order: np.ndarray, size: int) -> Iterator[np.ndarray]:
+    for start in range(0, len(order), size):
+        yield order[start:start + size]
+
+
+@contextlib.contextmanager
+def _threads(n: int | None):
+    """Use n torch threads for the block, then give back what the caller had."""
+    import torch
+
+    if not n:
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(n)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)

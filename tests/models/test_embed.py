@@ -1,0 +1,142 @@
+"""The embedding model on the demo set, with a tiny random local backbone so it runs in seconds."""
+
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from sklearn.metrics import roc_auc_score  # noqa: E402
+
+from shoprel.data.readers import read_pairs  # noqa: E402
+from shoprel.errors import ConfigError  # noqa: E402
+from shoprel.models.backbones import Encoder  # noqa: E402
+from shoprel.models.base import RelevanceModel, model_class, validate_params  # noqa: E402
+from shoprel.models.embed import EmbedModel, pair_features  # noqa: E402
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_thread():
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def qc_frame():
+    from shoprel.demo import demo_file
+
+    return read_pairs(demo_file("QC"), require_label=True)
+
+
+@pytest.fixture(scope="module")
+def backbone(tmp_path_factory, qc_frame, tiny_backbone):
+    texts = [*qc_frame.df["query"], *qc_frame.df["target"]]
+    return tiny_backbone(tmp_path_factory.mktemp("tiny") / "bert", texts)
+
+
+class _Calls(list):
+    loads = 0
+
+
+@pytest.fixture
+def count_encoded(monkeypatch):
+    """Records the texts that actually go through an encoder (and how often one is loaded)."""
+    seen = _Calls()
+    encode, init = Encoder.encode, Encoder.__init__
+
+    def counting_encode(self, texts, kind="query"):
+        seen.extend((kind, t) for t in texts)
+        return encode(self, texts, kind=kind)
+
+    def counting_init(self, *args, **kwargs):
+        seen.loads += 1
+        init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Encoder, "encode", counting_encode)
+    monkeypatch.setattr(Encoder, "__init__", counting_init)
+    return seen
+
+
+def _model(backbone, cache, **kwargs):
+    return EmbedModel(backbone=str(backbone), cache_dir=str(cache), n_features=2**16,
+                      n_estimators=60, inner_folds=3, n_jobs=1, **kwargs)
+
+
+def test_pair_features():
+    q = np.array([[1.0, 0.0], [0.6, 0.8]], dtype=np.float32)
+    t = np.array([[0.0, 1.0], [0.6, 0.8]], dtype=np.float32)
+    features = pair_features(q, t)
+    assert features.shape == (2, 4 * 2 + 1)
+    np.testing.assert_allclose(features[:, -1], [0.0, 1.0], atol=1e-6)
+    np.testing.assert_allclose(features[0, 4:6], [0.0, 0.0])  # q * t
+    np.testing.assert_allclose(features[0, 6:8], [1.0, 1.0])  # |q - t|
+
+
+def test_family_is_registered():
+    assert model_class("embed") is EmbedModel
+    params = validate_params("embed", {"backbone": "e5-small", "n_estimators": 10})
+    assert params["n_estimators"] == 10 and params["linear_weight"] == 0.3
+    with pytest.raises(ConfigError, match="model.params.bogus: unknown key"):
+        validate_params("embed", {"bogus": 1})
+
+
+def test_train_save_load_same_probabilities(tmp_path, backbone, qc_frame, count_encoded):
+    model = _model(backbone, tmp_path / "cache").fit(qc_frame)
+    proba = model.predict_proba(qc_frame)
+    assert proba.shape == (len(qc_frame), 2)
+    assert np.allclose(proba.sum(axis=1), 1.0) and ((proba >= 0) & (proba <= 1)).all()
+    assert roc_auc_score(qc_frame.labels, proba[:, 1]) > 0.8  # it fits its own rows
+
+    folder = model.save(tmp_path / "saved")
+    assert sorted(p.name for p in folder.iterdir()) == ["fast", "lightgbm.txt", "model.json"]
+    assert not list(folder.rglob("*.pkl"))
+    config = json.loads((folder / "model.json").read_text())
+    assert config["family"] == "embed"
+    assert config["state"]["fingerprint"].startswith("sha256:")
+
+    loaded = RelevanceModel.load(folder)
+    assert isinstance(loaded, EmbedModel)
+    np.testing.assert_array_equal(loaded.predict_proba(qc_frame), proba)
+    assert loaded.texts_embedded_ == 0  # everything came from the cache
+
+
+def test_each_distinct_text_is_embedded_once(tmp_path, backbone, qc_frame, count_encoded):
+    df = qc_frame.df
+    first = _model(backbone, tmp_path / "cache").fit(qc_frame)
+    expected = df["query"].nunique() + df["target"].nunique()
+    assert first.texts_embedded_ == len(count_encoded) == expected
+    assert count_encoded.loads == 1
+    assert {kind for kind, _ in count_encoded} == {"query", "passage"}
+
+    count_encoded.clear()
+    second = _model(backbone, tmp_path / "cache", seed=7).fit(qc_frame)
+    second.predict_proba(qc_frame)
+    assert second.texts_embedded_ == 0 and count_encoded == []
+    assert count_encoded.loads == 1  # the backbone was not even loaded again
+
+    count_encoded.clear()
+    half = qc_frame.take(np.arange(len(qc_frame) // 2))
+    _model(backbone, tmp_path / "other-cache").fit(half)
+    assert len(count_encoded) == (half.df["query"].nunique() + half.df["target"].nunique())
+
+
+def test_changed_backbone_weights_are_refused(tmp_path, qc_frame, tiny_backbone):
+    texts = [*qc_frame.df["query"], *qc_frame.df["target"]]
+    folder = tiny_backbone(tmp_path / "bert", texts, seed=0)
+    small = qc_frame.take(np.arange(120))
+    saved = _model(folder, tmp_path / "cache").fit(small).save(tmp_path / "model")
+    tiny_backbone(folder, texts, seed=1)  # someone retrains the backbone in place
+    with pytest.raises(ConfigError, match="was trained on sha256:"):
+        RelevanceModel.load(saved).predict_proba(small)
+
+
+def test_wrong_task_is_refused(tmp_path, backbone, qc_frame):
+    from shoprel.demo import demo_file
+
+    model = _model(backbone, tmp_path / "cache").fit(qc_frame.take(np.arange(120)))
+    with pytest.raises(ValueError, match="trained for QC"):
+        model.predict_proba(read_pairs(demo_file("QI"), require_label=True))
