@@ -40,13 +40,7 @@ SENTENCES = {
 CATEGORY = "home & garden,kitchen,dining & bar,drinkware,  water bottles"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 @pytest.fixture(scope="session")
 def e5_cache(tmp_path_factory):

@@ -16,14 +16,7 @@ from shoprel.models.backbones import Encoder  # noqa: E402
 from shoprel.models.base import RelevanceModel, model_class, validate_params  # noqa: E402
 from shoprel.models.embed import EmbedModel, pair_features  # noqa: E402
 
-
-@pytest.fixture(scope="module", autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 @pytest.fixture(scope="module")
 def qc_frame():
