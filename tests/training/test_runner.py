@@ -112,3 +112,37 @@ def test_embed_family_runs_end_to_end(tmp_path, qc_demo, tiny_backbone):
     assert result.rows == 360
     oof = runs.Run.open(run_dir).oof()
     assert oof["probability"].between(0, 1).all()
+
+
+def test_augmented_rows_train_but_never_validate(tmp_path, qc_demo, monkeypatch):
+    """Translated copies (es → pt here, from a table) join each fold's training side only."""
+    frame = read_pairs(qc_demo)
+    spanish = frame.df[frame.df["language"] == "es"]["query"].unique()
+    table = tmp_path / "translations.jsonl"
+    table.write_text("".join(json.dumps({"text": q, "source": "es", "target": "pt",
+                                         "translation": f"pt {q}"}, ensure_ascii=False) + "\n"
+                             for q in spanish), encoding="utf-8")
+    fitted = []
+    original_fit = runner.model_class("fast").fit
+
+    def recording_fit(self, training):
+        fitted.append(training.df.copy())
+        return original_fit(self, training)
+
+    monkeypatch.setattr(runner.model_class("fast"), "fit", recording_fit)
+    config = load_config(None, {"folds.k": 3, "model.params.n_estimators": 30,
+                                "augment.translate": {"pt": "es"}, "augment.backend": "table",
+                                "augment.table": str(table)})
+    result = runner.train(qc_demo, tmp_path / "run", config, progress=False)
+    run = runs.Run.open(result.run_dir)
+    oof = run.oof()
+    assert sorted(oof["id"]) == sorted(frame.df["id"])  # validation: original rows only
+    folds = oof.set_index("id")["fold"]
+    for fold, training in enumerate(fitted[:3]):  # the three fold models, then the full one
+        added = training[training["augmented"]]
+        assert len(added) > 0 and (added["language"] == "pt").all()
+        assert added["query"].str.startswith("pt ").all()
+        originals = training[~training["augmented"]]
+        assert not folds.loc[originals["id"]].eq(fold).any()  # no validation row trained on
+    assert result.metrics["data"]["augmented_rows"] == len(fitted[3][fitted[3]["augmented"]])
+    assert result.metrics["data"]["augmented_rows"] == (frame.df["language"] == "es").sum()

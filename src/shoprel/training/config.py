@@ -45,6 +45,20 @@ class ModelConfig(_Strict):
         return self
 
 
+class AugmentConfig(_Strict):
+    """Translated copies of training rows in languages the training data lacks.
+
+    They join the training side of every fold and the final fit, never a validation fold, so
+    out-of-fold scores and the threshold are measured on original rows only.
+    """
+
+    translate: dict[str, str] = Field(default_factory=dict)  # new language -> source language
+    backend: Literal["apertium", "table", "hf"] = "apertium"
+    cache: str | None = None  # SQLite translation cache
+    table: str | None = None  # for backend: table
+    model: str | None = None  # for backend: hf
+
+
 class ThresholdConfig(_Strict):
     # "oof_f1": the cut maximising positive-class F1 on out-of-fold scores; "fixed": `value`
     mode: Literal["oof_f1", "fixed"] = "oof_f1"
@@ -62,6 +76,7 @@ class RunConfig(_Strict):
     data: DataConfig = Field(default_factory=DataConfig)
     folds: FoldsConfig = Field(default_factory=FoldsConfig)
     model: ModelConfig = Field(default_factory=ModelConfig)
+    augment: AugmentConfig = Field(default_factory=AugmentConfig)
     threshold: ThresholdConfig = Field(default_factory=ThresholdConfig)
     final: FinalConfig = Field(default_factory=FinalConfig)
 

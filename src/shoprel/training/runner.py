@@ -32,15 +32,34 @@ class TrainResult:
     metrics: dict
 
 
+def training_side(config: RunConfig, progress: bool = True):
+    """What a fold's training rows become before fitting: themselves, or with translations."""
+    augment = config.augment
+    if not augment.translate:
+        return lambda frame: frame
+    from shoprel.augment.augment import augment_translations
+    from shoprel.augment.backends import make_translator
+
+    translator = make_translator(augment.backend, cache=augment.cache, table=augment.table,
+                                 model=augment.model, progress=progress)
+    return lambda frame: augment_translations(frame, augment.translate, translator)
+
+
 def cross_validate(frame: PairFrame, config: RunConfig, folds: np.ndarray,
-                   models_dir: Path | None = None, progress: bool = True) -> np.ndarray:
-    """Out-of-fold positive probabilities; each fold's model is saved when models_dir is given."""
+                   models_dir: Path | None = None, progress: bool = True,
+                   prepare=None) -> np.ndarray:
+    """Out-of-fold positive probabilities; each fold's model is saved when models_dir is given.
+
+    `prepare` turns a fold's training rows into what the model fits on (augmentation); the
+    validation rows are always the original ones.
+    """
     family = model_class(config.model.family)
+    prepare = prepare or training_side(config, progress)
     oof = np.full(len(frame), np.nan)
     k = int(folds.max()) + 1
     for fold in tqdm(range(k), desc=f"{frame.task.value} folds", disable=not progress):
         train, valid = np.where(folds != fold)[0], np.where(folds == fold)[0]
-        model = family(**config.model.params).fit(frame.take(train))
+        model = family(**config.model.params).fit(prepare(frame.take(train)))
         oof[valid] = model.predict_proba(frame.take(valid))[:, 1]
         if models_dir is not None and config.final.keep_fold_models:
             model.save(models_dir / runs.fold_model_name(fold))
@@ -74,13 +93,15 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         models_dir = tmp / runs.MODELS
         started = time.perf_counter()
         folds = assign_folds(frame, config.folds.k, config.folds.seed, config.folds.qc_group_levels)
-        oof = cross_validate(frame, config, folds, models_dir, progress)
+        prepare = training_side(config, progress)
+        oof = cross_validate(frame, config, folds, models_dir, progress, prepare)
         cv_seconds = time.perf_counter() - started
         threshold = choose_threshold(frame.labels, oof, config)
 
         started = time.perf_counter()
+        final_rows = prepare(frame)
         if config.final.refit_full:
-            model = model_class(config.model.family)(**config.model.params).fit(frame)
+            model = model_class(config.model.family)(**config.model.params).fit(final_rows)
             model.save(models_dir / runs.FULL_MODEL)
         final_seconds = time.perf_counter() - started
         predict_models = ([runs.FULL_MODEL] if config.final.refit_full
@@ -101,7 +122,8 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
             "timing": {"cv_seconds": round(cv_seconds, 2), "final_fit_seconds":
                        round(final_seconds, 2), "rows_per_second_cv":
                        round(len(frame) * config.folds.k / max(cv_seconds, 1e-9), 1)},
-            "data": {"train_file": str(Path(train_file).resolve()), **frame.stats},
+            "data": {"train_file": str(Path(train_file).resolve()), **frame.stats,
+                     "augmented_rows": int(final_rows.stats.get("augmented", 0))},
         })
         (tmp / runs.METRICS).write_text(json.dumps(metrics, indent=2, ensure_ascii=False),
                                         encoding="utf-8")
