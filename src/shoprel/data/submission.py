@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shoprel.data.records import iter_records
-from shoprel.data.validate import RecordValidator
+from shoprel.data.validate import RecordValidator, binary_value, coerce_id
 
 MAX_PROBLEMS = 20
 
@@ -49,19 +49,17 @@ def check_submission(submission: str | Path, input_file: str | Path,
         row_id = record.get("id")
         if row_id is None:
             check.add(f"{where}, field 'id': missing")
-        elif isinstance(row_id, str) and row_id.strip().lstrip("-").isdigit():
-            row_id = int(row_id)
+        else:
+            row_id = coerce_id(row_id)
         if row_id in seen:
             check.add(f"{where}, field 'id': duplicate id {row_id!r}")
         seen.add(row_id)
         if index < len(expected) and row_id is not None and row_id != expected[index]:
             check.add(f"{where}, field 'id': expected id {expected[index]!r} (input order), "
                       f"got {row_id!r}")
-        prediction = record.get("prediction")
-        if isinstance(prediction, str):
-            prediction = prediction.strip()
-        if prediction not in (0, 1, "0", "1") or isinstance(prediction, bool):
-            check.add(f"{where}, field 'prediction': must be 0 or 1, got {prediction!r}")
+        if binary_value(record.get("prediction")) is None:
+            check.add(f"{where}, field 'prediction': must be 0 or 1, "
+                      f"got {record.get('prediction')!r}")
         if "probability" in record:
             try:
                 probability = float(record["probability"])

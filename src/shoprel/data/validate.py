@@ -16,6 +16,26 @@ UNKNOWN_LANGUAGE = "unk"
 EMPTY_TEXT_POLICIES = ("keep", "drop")
 
 
+def coerce_id(value):
+    """Ids as the files mean them: 7, 7.0 and "7" are the same row; other strings stay strings."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value)
+    return value
+
+
+def binary_value(value) -> int | None:
+    """0 or 1 from 0/1, "0"/"1" (spaces allowed) or 0.0/1.0; None for anything else."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+    if value in (0, 1, "0", "1"):  # 0.0 and 1.0 compare equal to 0 and 1
+        return int(value)
+    return None
+
+
 class RecordValidator:
     """Checks records one at a time so that large files can be streamed.
 
@@ -92,10 +112,7 @@ class RecordValidator:
         if isinstance(value, bool) or value is None or value == "":
             raise self._error(f"id must be an integer or a non-empty string, got {value!r}",
                               line, "id")
-        if isinstance(value, float) and value.is_integer():
-            value = int(value)
-        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-            value = int(value)
+        value = coerce_id(value)
         if not isinstance(value, int | str):
             raise self._error(f"id must be an integer or a string, got {value!r}", line, "id")
         if self.id_type is None:
@@ -125,12 +142,9 @@ class RecordValidator:
         return value
 
     def _label(self, line: int, value) -> int:
-        if isinstance(value, str):
-            value = value.strip()
-        if value in (0, 1, "0", "1") and not isinstance(value, bool):
-            return int(value)
-        if isinstance(value, float) and value in (0.0, 1.0):
-            return int(value)
+        label = binary_value(value)
+        if label is not None:
+            return label
         raise self._error(f"label must be 0 or 1, got {value!r}", line, "label")
 
     def frame(self, rows: list[dict]) -> PairFrame:

@@ -10,6 +10,7 @@ from shoprel.data.category import top_level
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import iter_records
 from shoprel.data.tasks import Task
+from shoprel.data.validate import binary_value, coerce_id
 from shoprel.errors import InputError
 from shoprel.evaluate.run_metrics import scored_metrics
 
@@ -21,12 +22,10 @@ def _read_predictions(path: Path) -> pd.DataFrame:
         for name in ("id", "prediction"):
             if name not in record:
                 raise InputError("missing required column", path=path, line=line, field=name)
-        value = record["prediction"]
-        if isinstance(value, str):
-            value = value.strip()
-        if value not in (0, 1, "0", "1") or isinstance(value, bool):
-            raise InputError(f"must be 0 or 1, got {value!r}", path=path, line=line,
-                             field="prediction")
+        prediction = binary_value(record["prediction"])
+        if prediction is None:
+            raise InputError(f"must be 0 or 1, got {record['prediction']!r}", path=path,
+                             line=line, field="prediction")
         if has_probability is None:
             has_probability = "probability" in record
         if has_probability:
@@ -36,11 +35,8 @@ def _read_predictions(path: Path) -> pd.DataFrame:
                 raise InputError("missing or not a number", path=path, line=line,
                                  field="probability") from None
             probabilities.append(probability)
-        row_id = record["id"]
-        if isinstance(row_id, str) and row_id.strip().lstrip("-").isdigit():
-            row_id = int(row_id)
-        ids.append(row_id)
-        predictions.append(int(value))
+        ids.append(coerce_id(record["id"]))
+        predictions.append(prediction)
     table = pd.DataFrame({"id": ids, "prediction": predictions})
     if has_probability:
         table["probability"] = probabilities
