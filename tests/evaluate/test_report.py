@@ -269,3 +269,30 @@ def test_write_run_report_rejects_an_unfinished_run(tmp_path) -> None:
     (tmp_path / "run.json").write_text("{}")
     with pytest.raises(RunDirError, match="metrics.json"):
         write_run_report(tmp_path)
+
+
+def test_given_and_detected_languages_are_shown_side_by_side(oof: pd.DataFrame) -> None:
+    from shoprel.data.tasks import Task
+    from shoprel.evaluate.run_metrics import run_metrics
+
+    table = oof.copy()
+    table["detected_language"] = table["language"]
+    table.loc[table.index[:40], "detected_language"] = "es"  # 40 rows tagged otherwise
+    metrics = run_metrics(table, THRESHOLD, Task.QC)
+    agreement = metrics["language_agreement"]
+    assert sum(row["n"] for row in agreement.values()) == len(table)
+    moved = table.iloc[:40]["language"].value_counts()
+    for lang, count in moved.items():
+        assert agreement[lang]["detected_as"]["es"] == count
+        n = int((table["language"] == lang).sum())
+        assert agreement[lang]["agreement"] == pytest.approx((n - count) / n, abs=1e-4)
+    assert metrics["per_detected_language"]["es"]["n"] == 40
+
+    document = render_report(metrics, table, "run")
+    section = document.split('id="detected-languages"')[1].split("</section>")[0]
+    assert "Given vs detected language" in document and "detected language" in section
+    assert all(f"<th>{lang}</th>" in section for lang in LANGUAGES)
+
+
+def test_no_detected_language_section_without_detection(report: str) -> None:
+    assert 'id="detected-languages"' not in report

@@ -115,6 +115,15 @@ def compare(given: list[str], detected: list[str]) -> LangidReport:
     return report
 
 
+def agreement_table(given: list[str], detected: list[str], top: int = 3) -> dict:
+    """JSON-ready {given language: rows, agreement, most frequent other detections}."""
+    report = compare(given, detected)
+    return {lang: {"n": report.rows[lang], "agreement": round(report.agreement(lang), 4),
+                   "detected_as": {k: v for k, v in report.detected_as[lang].most_common(top + 1)
+                                   if k != lang}}
+            for lang in sorted(report.rows, key=lambda x: -report.rows[x])}
+
+
 def read_raw(path: str | Path) -> pd.DataFrame:
     """Every column of a pair file as given, so outputs keep what they did not change."""
     records = [record for _, record in iter_records(path)]

