@@ -55,7 +55,8 @@ def real_qc() -> Path:
     return REAL_QC
 
 
-FAST_TEST_PARAMS = {"model.params.n_features": 2**16, "model.params.n_estimators": 60,
+FAST_TEST_PARAMS = {"model.family": "fast",
+                    "model.params.n_features": 2**16, "model.params.n_estimators": 60,
                     "folds.k": 3}
 
 
@@ -92,3 +93,13 @@ def _tiny_backbone(folder, texts, seed=0):
 def tiny_backbone():
     """Build a tiny local encoder folder: tiny_backbone(folder, texts, seed=0) -> folder."""
     return _tiny_backbone
+
+
+@pytest.fixture(scope="module")
+def one_torch_thread():
+    """Model tests run torch on one thread: CI machines have two cores, shared."""
+    torch = pytest.importorskip("torch")
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)

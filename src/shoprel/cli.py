@@ -178,13 +178,19 @@ def _register_subcommands() -> None:
     """Commands whose code lives beside the API they drive."""
     from shoprel.augment.cli import langid, translate
     from shoprel.ensemble.cli import ensemble, noise
+    from shoprel.export.cli import export
     from shoprel.serve.cli import serve
+    from shoprel.training.distill_cli import distill
+    from shoprel.training.pretrain_cli import pretrain
 
     main.add_command(translate)
     main.add_command(langid)
     main.add_command(serve)
     main.add_command(ensemble)
     main.add_command(noise)
+    main.add_command(export)
+    main.add_command(pretrain)
+    main.add_command(distill)
 
 
 _register_subcommands()

@@ -13,7 +13,8 @@ import shoprel.demo
 from shoprel.training.config import load_config
 from shoprel.training.runner import train
 
-SMALL = {"folds.k": 3, "model.params.n_features": 65536, "model.params.n_estimators": 60,
+SMALL = {"folds.k": 3, "model.family": "fast",
+         "model.params.n_features": 65536, "model.params.n_estimators": 60,
          "model.params.n_jobs": 1}
 
 

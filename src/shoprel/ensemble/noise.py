@@ -1,8 +1,11 @@
 """Label-noise filtering with cleanlab on a run's out-of-fold probabilities.
 
 OOF scores come from models that never saw the row, which is what confident learning needs.
-Only `drop` mode exists: the fast model takes no sample weights, so down-weighting would be
-ignored by training (add a `weight` mode once a model reads sample weights).
+The flagged ids (`--out`) feed a run config's `noise` section (`flagged: FILE`, `mode: drop` or
+`downweight`, `weight: 0.2`), which drops or down-weights them on the training side of every
+fold and the final fit while validation keeps every row (training/noise_filter.py). A filtered
+copy of the training file (`--filtered-train`) is the drop-only alternative; its runs validate
+on the filtered rows alone, so their OOF figures do not compare with the original run's.
 """
 
 from __future__ import annotations
@@ -72,8 +75,9 @@ def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Pa
     """Write the training file without the flagged rows, in its own format; returns rows
     dropped. JSON-lines files are filtered line by line so every other field is kept as is."""
     if mode != "drop":
-        raise InputError(f"noise filtering mode {mode!r} is not available: only 'drop' "
-                         "(the fast model takes no sample weights)")
+        raise InputError(f"noise filtering mode {mode!r} is not available for a filtered file: "
+                         "only 'drop'; to down-weight, give the flagged ids to a run config "
+                         "(noise: {flagged: FILE, mode: downweight, weight: 0.2})")
     train_file, out_file = Path(train_file), Path(out_file)
     drop = {str(i) for i in flagged_ids}
     dropped = 0

@@ -31,8 +31,10 @@ def families() -> list[str]:
 
 
 def model_class(family: str) -> type[RelevanceModel]:
+    import shoprel.models.cross_encoder  # noqa: F401  (registers "cross"; torch only when used)
     import shoprel.models.embed  # noqa: F401  (registers "embed"; loads no torch until used)
     import shoprel.models.fast  # noqa: F401  (registers the built-in families)
+    import shoprel.models.llm  # noqa: F401  (registers "llm"; torch only when used)
 
     try:
         return _REGISTRY[family]
@@ -53,6 +55,18 @@ class RelevanceModel:
 
     def predict_proba(self, frame: PairFrame):
         raise NotImplementedError
+
+    def start_from(self, folder: str | Path) -> RelevanceModel:
+        """Begin the next fit from a saved model of this family (stage 0: the other task).
+
+        Families that fine-tune pretrained weights override this; the others cannot.
+        """
+        raise ConfigError(f"family {self.family} cannot start from a stage-0 model ({folder})")
+
+    @classmethod
+    def supports_start_from(cls) -> bool:
+        """Whether the family overrides start_from (a config's `stage0` needs it)."""
+        return cls.start_from is not RelevanceModel.start_from
 
     def save(self, folder: str | Path) -> Path:
         folder = Path(folder)

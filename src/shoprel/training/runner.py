@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -14,6 +16,7 @@ from tqdm.auto import tqdm
 
 import shoprel
 from shoprel import runs
+from shoprel.augment.langid import detect_languages
 from shoprel.data.category import top_level
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import read_pairs
@@ -23,7 +26,10 @@ from shoprel.evaluate.run_metrics import run_metrics
 from shoprel.folds.grouped import assign_folds, fold_groups
 from shoprel.models.base import model_class
 from shoprel.training.config import RunConfig
+from shoprel.training.ranks import RankGroup, Ranks, current_ranks
 from shoprel.utils.atomic import atomic_dir
+
+STAGE0_MODEL = "stage0"  # models/stage0: the cross-task model every other model starts from
 
 
 @dataclass
@@ -32,34 +38,71 @@ class TrainResult:
     metrics: dict
 
 
-def training_side(config: RunConfig, progress: bool = True):
-    """What a fold's training rows become before fitting: themselves, or with translations."""
+def training_side(config: RunConfig, progress: bool = True, frame: PairFrame | None = None):
+    """What a fold's training rows become before fitting: themselves, with flagged noisy rows
+    dropped or down-weighted (config.noise; `frame`, all rows, checks its ids), with translations.
+    """
+    from shoprel.training.noise_filter import noise_side
+
+    denoise = noise_side(config, frame)
     augment = config.augment
     if not augment.translate:
-        return lambda frame: frame
+        return denoise
     from shoprel.augment.augment import augment_translations
     from shoprel.augment.backends import make_translator
 
     translator = make_translator(augment.backend, cache=augment.cache, table=augment.table,
                                  model=augment.model, progress=progress)
-    return lambda frame: augment_translations(frame, augment.translate, translator)
+    return lambda rows: augment_translations(denoise(rows), augment.translate, translator)
+
+
+def _chained(first, then):
+    return lambda rows: then(first(rows))
+
+
+def new_model(config: RunConfig, start_from: Path | None = None, params: dict | None = None):
+    """An unfitted model of the run's family, starting from the stage-0 model when there is one."""
+    model = model_class(config.model.family)(**(config.model.params if params is None
+                                                 else params))
+    if start_from is not None:
+        model.start_from(start_from)
+    return model
+
+
+def fit_stage0(config: RunConfig, models_dir: Path, progress: bool = True
+               ) -> tuple[Path | None, dict | None]:
+    """Fit the stage-0 model on config.stage0.data (another task's labelled file) and save it."""
+    stage0 = config.stage0
+    if stage0.data is None:
+        return None, None
+    started = time.perf_counter()
+    frame = read_pairs(stage0.data, task=stage0.task, require_label=True,
+                       empty_text=config.data.empty_text)
+    if progress:
+        tqdm.write(f"stage 0: fitting {config.model.family} on {len(frame)} "
+                   f"{frame.task.value} rows of {stage0.data}")
+    folder = new_model(config, params=config.stage0_params()).fit(frame).save(
+        models_dir / STAGE0_MODEL)
+    info = {"train_file": str(Path(stage0.data).resolve()), "task": frame.task.value,
+            "train_rows": len(frame), "seconds": round(time.perf_counter() - started, 2),
+            "params": stage0.params, "model": f"{runs.MODELS}/{STAGE0_MODEL}"}
+    return folder, info
 
 
 def cross_validate(frame: PairFrame, config: RunConfig, folds: np.ndarray,
                    models_dir: Path | None = None, progress: bool = True,
-                   prepare=None) -> np.ndarray:
+                   prepare=None, start_from: Path | None = None) -> np.ndarray:
     """Out-of-fold positive probabilities; each fold's model is saved when models_dir is given.
 
     `prepare` turns a fold's training rows into what the model fits on (augmentation); the
-    validation rows are always the original ones.
+    validation rows are always the original ones. `start_from`: a stage-0 model folder.
     """
-    family = model_class(config.model.family)
-    prepare = prepare or training_side(config, progress)
+    prepare = prepare or training_side(config, progress, frame)
     oof = np.full(len(frame), np.nan)
     k = int(folds.max()) + 1
     for fold in tqdm(range(k), desc=f"{frame.task.value} folds", disable=not progress):
         train, valid = np.where(folds != fold)[0], np.where(folds == fold)[0]
-        model = family(**config.model.params).fit(prepare(frame.take(train)))
+        model = new_model(config, start_from).fit(prepare(frame.take(train)))
         oof[valid] = model.predict_proba(frame.take(valid))[:, 1]
         if models_dir is not None and config.final.keep_fold_models:
             model.save(models_dir / runs.fold_model_name(fold))
@@ -77,31 +120,75 @@ def oof_table(frame: PairFrame, folds: np.ndarray, oof: np.ndarray) -> pd.DataFr
                           "label": frame.df["label"], "language": frame.df["language"]})
     if frame.task is Task.QC:
         table["top_category"] = frame.df["target"].map(top_level)
+    # the given tag often names the market, not the query's language: reports show both
+    table["detected_language"] = [code for code, _ in detect_languages(
+        frame.df["query"].astype(str).tolist())]
     return table
 
 
+@contextlib.contextmanager
+def run_folder(out_dir: Path, overwrite: bool, ranks: Ranks, group: RankGroup | None):
+    """Rank 0 writes the run atomically; other ranks write into a throwaway temporary folder.
+
+    Every rank checks for an existing run before any trains, so all fail alike.
+    """
+    if out_dir.exists() and not overwrite:
+        raise FileExistsError(f"{out_dir} already exists (use --overwrite to replace it)")
+    if group is not None:
+        group.barrier()
+    if ranks.is_main:
+        with atomic_dir(out_dir, overwrite=overwrite) as tmp:
+            yield tmp
+    else:
+        with tempfile.TemporaryDirectory(prefix=f"shoprel-rank{ranks.rank}-") as tmp:
+            yield Path(tmp)
+
+
 def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None = None,
-          overwrite: bool = False, progress: bool = True, name: str | None = None) -> TrainResult:
-    """Train with cross-validation and write a complete run directory (or nothing)."""
+          overwrite: bool = False, progress: bool = True, name: str | None = None,
+          frame: PairFrame | None = None, folds: np.ndarray | None = None,
+          extra_metrics=None, fit_rows=None) -> TrainResult:
+    """Train with cross-validation and write a complete run directory (or nothing).
+
+    Under torchrun / accelerate launch every rank runs the same fits (Trainer-based families
+    split each batch across ranks and sync gradients; the others repeat the work), only rank 0
+    writes `out_dir`, and every rank returns rank 0's result once the run directory is in place.
+    `frame`: the rows of train_file already read (and given soft labels, as distill does);
+    `folds`: a fold per row instead of new ones; `extra_metrics(metrics) -> dict`: more blocks
+    for metrics.json; `fit_rows(rows) -> rows`: applied to each fit's training rows first.
+    """
     from shoprel.evaluate.report import write_report
 
     config = config or RunConfig()
-    frame = read_pairs(train_file, task=config.data.task, require_label=True,
-                       empty_text=config.data.empty_text)
+    ranks = current_ranks()
+    group = RankGroup(ranks) if ranks.distributed else None
+    progress = progress and ranks.is_main
+    if frame is None:
+        frame = read_pairs(train_file, task=config.data.task, require_label=True,
+                           empty_text=config.data.empty_text)
     out_dir = Path(out_dir)
-    with atomic_dir(out_dir, overwrite=overwrite) as tmp:
+    with run_folder(out_dir, overwrite, ranks, group) as tmp:
         models_dir = tmp / runs.MODELS
+        stage0_dir, stage0_info = fit_stage0(config, models_dir, progress)
+        if group is not None and stage0_dir is not None:
+            # only rank 0's save writes weights (transformers saves on rank 0 alone): every rank
+            # starts from rank 0's copy, so the run folder's parent must be shared across nodes
+            stage0_dir = Path(group.broadcast(str(stage0_dir)))
         started = time.perf_counter()
-        folds = assign_folds(frame, config.folds.k, config.folds.seed, config.folds.qc_group_levels)
-        prepare = training_side(config, progress)
-        oof = cross_validate(frame, config, folds, models_dir, progress, prepare)
+        if folds is None:
+            folds = assign_folds(frame, config.folds.k, config.folds.seed,
+                                 config.folds.qc_group_levels)
+        prepare = training_side(config, progress, frame)
+        if fit_rows is not None:
+            prepare = _chained(fit_rows, prepare)
+        oof = cross_validate(frame, config, folds, models_dir, progress, prepare, stage0_dir)
         cv_seconds = time.perf_counter() - started
         threshold = choose_threshold(frame.labels, oof, config)
 
         started = time.perf_counter()
         final_rows = prepare(frame)
         if config.final.refit_full:
-            model = model_class(config.model.family)(**config.model.params).fit(final_rows)
+            model = new_model(config, stage0_dir).fit(final_rows)
             model.save(models_dir / runs.FULL_MODEL)
         final_seconds = time.perf_counter() - started
         predict_models = ([runs.FULL_MODEL] if config.final.refit_full
@@ -125,6 +212,16 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
             "data": {"train_file": str(Path(train_file).resolve()), **frame.stats,
                      "augmented_rows": int(final_rows.stats.get("augmented", 0))},
         })
+        if stage0_info is not None:
+            metrics["stage0"] = stage0_info
+        if config.noise.active:
+            from shoprel.training.noise_filter import noise_summary
+
+            metrics["noise"] = noise_summary(config.noise, frame)
+        if extra_metrics is not None:
+            metrics.update(extra_metrics(metrics))
+        if ranks.distributed:
+            metrics["distributed"] = {"world_size": ranks.world_size}
         (tmp / runs.METRICS).write_text(json.dumps(metrics, indent=2, ensure_ascii=False),
                                         encoding="utf-8")
         write_report(tmp, metrics, table)
@@ -141,4 +238,7 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         }
         # the manifest goes last: a folder without it is not a finished run
         (tmp / runs.MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    if group is not None:
+        # the others wait here until rank 0 has moved the run into place, then return its result
+        metrics = group.broadcast(metrics)
     return TrainResult(out_dir, metrics)

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 from pathlib import Path
 
 CACHE_ENV = "SHOPREL_CACHE"
+META_FILE = "shoprel-backbone.json"  # what a built-in backbone folder records about its build
 
 
 def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:
@@ -34,3 +36,11 @@ def files_sha256(paths: list[Path]) -> str:
         digest.update(path.name.encode())
         digest.update(file_sha256(path).encode())
     return digest.hexdigest()
+
+
+def read_meta(folder: Path) -> dict | None:
+    """A backbone folder's build record, or None when it has none (or an unreadable one)."""
+    try:
+        return json.loads((Path(folder) / META_FILE).read_text())
+    except (OSError, ValueError):
+        return None

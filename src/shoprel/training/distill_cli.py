@@ -1,0 +1,47 @@
+"""`shoprel distill`: parse, call training.distill, print teacher vs student."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from shoprel.training.distill import DEFAULT_HARD_WEIGHT, SPEED_ROWS
+
+
+@click.command("distill")
+@click.argument("teacher_dir", type=click.Path(path_type=Path))
+@click.option("--student", "config_file", required=True, type=click.Path(path_type=Path),
+              help="Run config YAML of the student model (its folds come from the teacher).")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Run directory to create for the student.")
+@click.option("--hard-weight", type=click.FloatRange(0.0, 1.0), default=DEFAULT_HARD_WEIGHT,
+              show_default=True,
+              help="Share of the 0/1 label in each target; the rest is the teacher's OOF "
+                   "probability.")
+@click.option("--speed-rows", type=click.IntRange(min=0), default=SPEED_ROWS, show_default=True,
+              help="Rows both models score to compare their speed (0: skip).")
+@click.option("--nested", is_flag=True,
+              help="Honest student OOF: refit the teacher without each student fold "
+                   "(k·(k−1) extra fits per teacher model).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing run directory.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, overwrite, quiet):
+    """Train a student run on TEACHER_DIR's out-of-fold probabilities (a run or ensemble)."""
+    from shoprel.cli import metrics_table
+    from shoprel.training.distill import distill as run_distill
+
+    result = run_distill(teacher_dir, config_file, out_dir, hard_weight, overwrite=overwrite,
+                         progress=not quiet, speed_rows=speed_rows, nested=nested)
+    block = result.metrics["distillation"]
+    for who in ("teacher", "student"):
+        m = block[f"{who}_oof"]
+        click.echo(f"{who} OOF: F1 {m['f1']:.4f}  AUC {m['roc_auc']:.4f}")
+    speed = block.get("speed")
+    if speed:
+        click.echo(f"scoring: teacher {speed['teacher']['pairs_per_second']:.0f} pairs/s, "
+                   f"student {speed['student']['pairs_per_second']:.0f} pairs/s "
+                   f"(speed-up {speed['speed_up']:.2f}x)")
+    click.echo(metrics_table(result.metrics))
+    click.echo(f"note: {block['caveat']}")
+    click.echo(f"student run written to {result.run_dir}")

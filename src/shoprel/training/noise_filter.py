@@ -1,0 +1,119 @@
+"""A run config's `noise` section: flagged rows dropped from, or down-weighted in, training.
+
+The ids come from `shoprel noise RUN --out FILE` (cleanlab on an earlier run's OOF scores), or
+with `inner_folds` from cleanlab on inner-fold scores of each fit's own training rows. Only the
+training side of each fold and the final fit change; validation folds keep every row, so the new
+run's OOF figures are measured on unfiltered rows and compare with the old run's. A flag file
+made from a run on the same rows leaks validation labels into the choice of what to drop (see
+NoiseConfig); inner_folds does not.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from shoprel.data.frame import PairFrame
+from shoprel.errors import ConfigError, InputError
+from shoprel.models.targets import WEIGHT, require_row_targets
+from shoprel.training.config import NoiseConfig, RunConfig
+
+TABLE_SUFFIXES = {".csv": 2, ".tsv": 2, ".jsonl": 1, ".parquet": 1, ".pq": 1}  # first data line
+
+
+def read_flagged_ids(path: str | Path) -> list[tuple[str, int]]:
+    """(id as text, line) per flagged row: a plain file has one id a line; a table (.csv, .tsv,
+    .jsonl, .parquet, as `shoprel noise --out` writes) has an id column."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"noise.flagged: file {path} not found")
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        lines = path.read_text(encoding="utf-8").splitlines()
+        return [(line.strip(), n) for n, line in enumerate(lines, start=1) if line.strip()]
+    reader = {".csv": pd.read_csv, ".tsv": lambda p: pd.read_csv(p, sep="\t"),
+              ".jsonl": lambda p: pd.read_json(p, lines=True, dtype=False)}.get(
+                  suffix, pd.read_parquet)
+    table = reader(path)
+    if "id" not in table.columns:
+        raise InputError("no id column", path=path, field="id")
+    first = TABLE_SUFFIXES[suffix]
+    return [(str(value), first + i) for i, value in enumerate(table["id"])]
+
+
+def flagged_ids(noise: NoiseConfig, frame: PairFrame) -> set[str]:
+    """The flagged ids, each checked to be a row of the training file."""
+    known = set(frame.df["id"].astype(str))
+    ids = set()
+    for value, line in read_flagged_ids(noise.flagged):
+        if value not in known:
+            source = f" {frame.source}" if frame.source else ""
+            raise InputError(f"id {value!r} is not a row of the training file{source}",
+                             path=noise.flagged, line=line, field="id")
+        ids.add(value)
+    return ids
+
+
+def inner_flags(rows: PairFrame, config: RunConfig) -> np.ndarray:
+    """Which rows cleanlab doubts, from scores of models fitted on the other inner folds."""
+    from cleanlab.filter import find_label_issues
+
+    from shoprel.ensemble.noise import DEFAULT_FILTER
+    from shoprel.folds.grouped import assign_folds
+    from shoprel.models.base import model_class
+
+    folds = assign_folds(rows, config.noise.inner_folds, config.folds.seed,
+                         config.folds.qc_group_levels)
+    family = model_class(config.model.family)
+    p = np.zeros(len(rows))
+    for fold in range(config.noise.inner_folds):
+        train, valid = np.flatnonzero(folds != fold), np.flatnonzero(folds == fold)
+        model = family(**config.model.params).fit(rows.take(train))
+        p[valid] = model.predict_proba(rows.take(valid))[:, 1]
+    p = np.clip(p, 1e-9, 1 - 1e-9)
+    return find_label_issues(rows.labels, np.column_stack([1 - p, p]), filter_by=DEFAULT_FILTER)
+
+
+def noise_side(config: RunConfig, frame: PairFrame | None) -> Callable[[PairFrame], PairFrame]:
+    """Training rows → the same rows with flagged ones dropped or given `noise.weight`
+    (downweight needs a model family that reads weights; drop works with any)."""
+    noise = config.noise
+    if not noise.active:
+        return lambda rows: rows
+    if noise.mode == "downweight":
+        require_row_targets(config.model.family, "noise.mode: downweight")
+    if noise.flagged is not None:
+        if frame is None:
+            raise ConfigError("noise.flagged: the training rows are needed to check the ids")
+        ids = flagged_ids(noise, frame)
+
+    def apply(rows: PairFrame) -> PairFrame:
+        if noise.inner_folds is not None:
+            flagged = inner_flags(rows, config)
+        else:
+            flagged = rows.df["id"].astype(str).isin(ids).to_numpy()
+        if noise.mode == "drop":
+            out = rows.take(np.flatnonzero(~flagged))
+        else:
+            out = rows.take(np.arange(len(rows)))
+            base = out.df[WEIGHT].to_numpy(dtype=np.float64) if WEIGHT in out.df else 1.0
+            out.df[WEIGHT] = np.where(flagged, noise.weight, 1.0) * base
+        out.stats = dict(rows.stats)
+        return out
+
+    return apply
+
+
+def noise_summary(noise: NoiseConfig, frame: PairFrame) -> dict:
+    """What metrics.json records about the filtering."""
+    out = {"mode": noise.mode, "weight": noise.weight if noise.mode == "downweight" else 0.0,
+           "applied_to": "training side of each fold and the final fit; validation folds keep "
+                         "every row"}
+    if noise.inner_folds is not None:
+        return {"flagged_by": f"cleanlab on {noise.inner_folds} inner folds of each fit's "
+                              "training rows", **out}
+    return {"flagged_file": str(Path(noise.flagged).resolve()),
+            "flagged_rows": len(flagged_ids(noise, frame)), **out}

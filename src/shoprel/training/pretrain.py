@@ -1,0 +1,254 @@
+"""Masked-LM continued pre-training of an encoder backbone on the task's own texts.
+
+Task-adaptive pre-training: the distinct queries and targets (category paths or item titles) of
+train, dev and test files — no labels needed — teach the encoder the vocabulary of shop
+searches before any fine-tuning. The encoder gets a masked-LM head (a checkpoint without one,
+like the built-in e5-small BertModel, gets a fresh head whose decoder is tied to the word
+embeddings), trains through Hugging Face `Trainer` with `DataCollatorForLanguageModeling`, and the
+encoder alone is written back as an ordinary backbone folder (`resolve_backbone(DIR)` loads it)
+that keeps the source's query/passage prefixes and records its own weights checksum, so caches
+keyed by the backbone's fingerprint never mix it up with its source.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from shoprel.data.readers import read_pairs
+from shoprel.errors import ConfigError
+from shoprel.models.backbones import e5_small
+from shoprel.models.backbones.cache import file_sha256
+from shoprel.models.backbones.resolve import Backbone, resolve_backbone
+from shoprel.training.ranks import RankGroup, current_ranks
+from shoprel.utils.atomic import atomic_dir
+from shoprel.utils.threads import torch_threads
+
+WEIGHTS_FILE = "model.safetensors"
+
+
+@dataclass
+class PretrainConfig:
+    backbone: str = "e5-small"
+    epochs: float = 1.0
+    max_steps: int | None = None  # wins over epochs
+    time_budget_minutes: float | None = None
+    mask_prob: float = 0.15
+    max_length: int = 64
+    batch_size: int = 32
+    learning_rate: float = 5e-5
+    warmup_ratio: float = 0.06
+    weight_decay: float = 0.01
+    train_word_embeddings: bool = False  # e5-small: 96M of 118M weights; frozen by default
+    seed: int = 42
+    n_threads: int | None = None
+    eval_texts: int = 512  # texts whose masked-LM loss is measured before and after
+    cache_dir: str | None = None
+
+
+@dataclass
+class PretrainResult:
+    out_dir: Path
+    queries: int
+    targets: int
+    steps: int
+    seconds: float
+    loss_before: float
+    loss_after: float
+    stopped_by_time_budget: bool
+    files: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict:
+        return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
+
+
+def collect_texts(files: Sequence[str | Path]) -> tuple[list[str], list[str]]:
+    """Distinct non-empty queries and targets of the files, in order of first appearance.
+
+    Each file's task comes from its own columns, so QC and QI files may be mixed.
+    """
+    queries: dict[str, None] = {}
+    targets: dict[str, None] = {}
+    for path in files:
+        frame = read_pairs(path, require_label=False)
+        for text in frame.df["query"].astype(str):
+            if text.strip():
+                queries.setdefault(text, None)
+        for text in frame.df["target"].astype(str):
+            if text.strip():
+                targets.setdefault(text, None)
+    return list(queries), list(targets)
+
+
+def mlm_model(backbone: Backbone):
+    """(masked-LM model, tokenizer); a missing head is created with its decoder tied."""
+    from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(backbone.source)
+    if tokenizer.mask_token is None:
+        raise ConfigError(f"backbone {backbone.name!r}: its tokenizer has no mask token, so it "
+                          "cannot be pre-trained with masked LM")
+    model = AutoModelForMaskedLM.from_pretrained(backbone.source)
+    decoder, embeddings = model.get_output_embeddings(), model.get_input_embeddings()
+    if decoder is not None and decoder.weight is not embeddings.weight:
+        model.config.tie_word_embeddings = True
+        model.tie_weights()
+    return model, tokenizer
+
+
+class _TextDataset:
+    """Tokenized texts (with the backbone's prefixes), padded and masked per batch."""
+
+    def __init__(self, tokenizer, texts: list[str], max_length: int):
+        encoded = tokenizer(texts, truncation=True, max_length=max_length,
+                            return_special_tokens_mask=True)
+        self.rows = [{"input_ids": ids, "special_tokens_mask": special}
+                     for ids, special in zip(encoded["input_ids"],
+                                             encoded["special_tokens_mask"], strict=True)]
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, i: int) -> dict:
+        return self.rows[i]
+
+
+def masked_lm_loss(model, tokenizer, dataset: _TextDataset, mask_prob: float, seed: int,
+                   batch_size: int = 64) -> float:
+    """Mean masked-LM loss over `dataset` with a fixed masking (same seed → same masks)."""
+    import torch
+    from transformers import DataCollatorForLanguageModeling
+
+    collator = DataCollatorForLanguageModeling(tokenizer, mlm_probability=mask_prob, seed=seed)
+    total, count = 0.0, 0
+    was_training = model.training
+    model.eval()
+    with torch.inference_mode():
+        for start in range(0, len(dataset), batch_size):
+            batch = collator([dataset[i] for i in range(start, min(start + batch_size,
+                                                                      len(dataset)))])
+            n = int((batch["labels"] != -100).sum())
+            if n:
+                total += float(model(**batch).loss) * n
+                count += n
+    model.train(was_training)
+    return total / count if count else math.nan
+
+
+def _evaluation_sample(texts: list[str], n: int, seed: int) -> list[str]:
+    import random
+
+    if len(texts) <= n:
+        return list(texts)
+    return random.Random(seed).sample(texts, n)
+
+
+def _encoder_kwargs(base_model, source_kwargs: dict) -> dict:
+    """How to load the saved encoder: a masked-LM model's encoder has no pooler."""
+    kwargs = dict(source_kwargs)
+    if getattr(base_model, "pooler", "absent") is None:
+        kwargs["add_pooling_layer"] = False
+    return kwargs
+
+
+def _save_backbone(folder: Path, model, tokenizer, backbone: Backbone, record: dict) -> None:
+    encoder = model.base_model
+    encoder.save_pretrained(folder, safe_serialization=True)
+    tokenizer.save_pretrained(folder)
+    meta = {"name": folder.name, "pretrained_from": backbone.name,
+            "source_fingerprint": backbone.fingerprint, "weights_file": WEIGHTS_FILE,
+            "weights_sha256": file_sha256(folder / WEIGHTS_FILE),
+            "query_prefix": backbone.query_prefix, "passage_prefix": backbone.passage_prefix,
+            "model_kwargs": _encoder_kwargs(encoder, backbone.model_kwargs),
+            "masked_lm": record}
+    (folder / e5_small.META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False))
+    mask = os.umask(0)
+    os.umask(mask)
+    for path in folder.iterdir():  # transformers writes weights 0600: a backbone is for sharing
+        path.chmod(0o666 & ~mask)
+
+
+def pretrain(files: Sequence[str | Path], out_dir: str | Path,
+             config: PretrainConfig | None = None, overwrite: bool = False,
+             progress: bool = True) -> PretrainResult:
+    """Continue pre-training `config.backbone` with masked LM on the files' texts; write DIR.
+
+    Under torchrun / accelerate launch every rank trains (Trainer syncs gradients) and only
+    rank 0 writes DIR.
+    """
+    from transformers import DataCollatorForLanguageModeling, Trainer, set_seed
+
+    from shoprel.models import hf_training as hft
+
+    config = config or PretrainConfig()
+    if not 0.0 < config.mask_prob < 1.0:
+        raise ConfigError(f"--mask-prob: {config.mask_prob} is not between 0 and 1")
+    out_dir = Path(out_dir)
+    if out_dir.exists() and not overwrite:
+        raise FileExistsError(f"{out_dir} already exists (use --overwrite to replace it)")
+    ranks = current_ranks()
+    group = RankGroup(ranks) if ranks.distributed else None
+    progress = progress and ranks.is_main
+    queries, targets = collect_texts(files)
+    if not queries and not targets:
+        raise ConfigError("pretrain: the files hold no text")
+    backbone = resolve_backbone(config.backbone, config.cache_dir, show_progress=progress)
+    texts = ([backbone.query_prefix + q for q in queries]
+             + [backbone.passage_prefix + t for t in targets])
+
+    set_seed(config.seed)
+    quiet = hft.quiet_transformers(not progress)
+    with torch_threads(config.n_threads), quiet, \
+            tempfile.TemporaryDirectory(prefix="shoprel-pretrain-") as scratch:
+        model, tokenizer = mlm_model(backbone)
+        if not config.train_word_embeddings:
+            model.get_input_embeddings().weight.requires_grad_(False)
+        dataset = _TextDataset(tokenizer, texts, config.max_length)
+        probe = _TextDataset(tokenizer, _evaluation_sample(texts, config.eval_texts, config.seed),
+                             config.max_length)
+        loss_before = masked_lm_loss(model, tokenizer, probe, config.mask_prob, config.seed)
+        params = hft.TrainParams(
+            batch_size=config.batch_size, learning_rate=config.learning_rate,
+            lr_scheduler="linear", warmup_ratio=config.warmup_ratio,
+            weight_decay=config.weight_decay, epochs=config.epochs, max_steps=config.max_steps,
+            time_budget_minutes=config.time_budget_minutes, seed=config.seed,
+            save_steps=10**9, progress=progress)
+        callbacks = []
+        budget = None
+        if config.time_budget_minutes:
+            budget = hft.time_budget_callback(config.time_budget_minutes)
+            callbacks.append(budget)
+        trainer = Trainer(
+            model=model, args=hft.training_arguments(params, Path(scratch) / "checkpoints"),
+            train_dataset=dataset, processing_class=tokenizer, callbacks=callbacks,
+            data_collator=DataCollatorForLanguageModeling(
+                tokenizer, mlm_probability=config.mask_prob, seed=config.seed))
+        if not progress:
+            from transformers.trainer_callback import PrinterCallback
+
+            trainer.remove_callback(PrinterCallback)
+        started = time.perf_counter()
+        trainer.train()
+        seconds = time.perf_counter() - started
+        model.eval()
+        loss_after = masked_lm_loss(model, tokenizer, probe, config.mask_prob, config.seed)
+        result = PretrainResult(
+            out_dir=out_dir, queries=len(queries), targets=len(targets),
+            steps=int(trainer.state.global_step), seconds=round(seconds, 2),
+            loss_before=round(loss_before, 4), loss_after=round(loss_after, 4),
+            stopped_by_time_budget=bool(budget and budget.stopped_early),
+            files=[str(Path(f).resolve()) for f in files])
+        if ranks.is_main:
+            record = {**result.summary(), "config": asdict(config)}
+            del record["out_dir"]
+            with atomic_dir(out_dir, overwrite=overwrite) as tmp:
+                _save_backbone(tmp, model, tokenizer, backbone, record)
+    if group is not None:
+        result = group.broadcast(result)  # the others return once DIR is in place
+    return result

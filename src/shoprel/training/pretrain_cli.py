@@ -1,0 +1,48 @@
+"""`shoprel pretrain FILES... --backbone e5-small --out DIR`: masked-LM continued pre-training."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--backbone", default="e5-small", show_default=True,
+              help="Encoder to continue: a built-in (e5-small), a model folder or a hub id.")
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Folder to write; use it as a backbone (model.params.backbone: DIR).")
+@click.option("--epochs", type=float, default=1.0, show_default=True)
+@click.option("--max-steps", type=int, default=None, help="Optimizer steps (wins over epochs).")
+@click.option("--time-budget", "time_budget", type=float, default=None,
+              help="Stop cleanly after this many minutes of training.")
+@click.option("--mask-prob", type=float, default=0.15, show_default=True,
+              help="Share of tokens masked per text.")
+@click.option("--max-length", type=int, default=64, show_default=True,
+              help="Tokens kept per text.")
+@click.option("--batch-size", type=int, default=32, show_default=True)
+@click.option("--learning-rate", type=float, default=5e-5, show_default=True)
+@click.option("--train-word-embeddings", is_flag=True,
+              help="Also update the (tied) word embeddings; frozen by default.")
+@click.option("--seed", type=int, default=42, show_default=True)
+@click.option("--threads", "n_threads", type=int, default=None, help="torch CPU threads.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def pretrain(files, backbone, out_dir, epochs, max_steps, time_budget, mask_prob, max_length,
+             batch_size, learning_rate, train_word_embeddings, seed, n_threads, overwrite, quiet):
+    """Masked-LM pre-training of an encoder on the queries and targets of FILES (no labels)."""
+    from shoprel.training.pretrain import PretrainConfig
+    from shoprel.training.pretrain import pretrain as run_pretrain
+
+    config = PretrainConfig(
+        backbone=backbone, epochs=epochs, max_steps=max_steps, time_budget_minutes=time_budget,
+        mask_prob=mask_prob, max_length=max_length, batch_size=batch_size,
+        learning_rate=learning_rate, train_word_embeddings=train_word_embeddings, seed=seed,
+        n_threads=n_threads)
+    result = run_pretrain(files, out_dir, config, overwrite=overwrite, progress=not quiet)
+    click.echo(f"{result.queries} queries + {result.targets} targets, {result.steps} steps in "
+               f"{result.seconds:.1f}s; masked-LM loss {result.loss_before:.3f} → "
+               f"{result.loss_after:.3f}"
+               + (" (stopped by the time budget)" if result.stopped_by_time_budget else ""))
+    click.echo(f"backbone written to {result.out_dir} (model.params.backbone: {result.out_dir})")

@@ -1,0 +1,161 @@
+"""Distillation round trip: teacher run/ensemble → student run through the CLI → predict."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from shoprel import runs
+from shoprel.cli import main
+from shoprel.errors import ConfigError, RunDirError
+from shoprel.models.fast import FastModel
+from shoprel.training.config import load_config
+from shoprel.training.distill import distill
+from shoprel.training.distill_cli import distill as distill_command
+from shoprel.training.runner import train
+
+SMALL = {"folds.k": 3, "model.family": "fast",
+         "model.params.n_features": 2**16, "model.params.n_estimators": 30,
+         "model.params.n_jobs": 1}
+STUDENT_YAML = """model:
+  family: fast
+  params: {n_features: 65536, n_estimators: 30, n_jobs: 1, stack: false}
+folds: {k: 7, seed: 99}  # ignored: the student uses the teacher's folds
+"""
+
+
+@pytest.fixture(scope="module")
+def teachers(tmp_path_factory):
+    """A demo QC run, a second one with other params, and their mean ensemble."""
+    from shoprel.demo import demo_file
+    from shoprel.ensemble.runner import build_ensemble
+
+    root = tmp_path_factory.mktemp("teachers")
+    data = demo_file("QC")
+    a = train(data, root / "a", load_config(None, SMALL), progress=False).run_dir
+    b = train(data, root / "b", load_config(None, {**SMALL, "model.params.C": 0.5,
+                                                   "model.params.stack": False}),
+              progress=False).run_dir
+    build_ensemble([a, b], root / "ens", method="mean")
+    return {"run": a, "ensemble": root / "ens", "data": data}
+
+
+@pytest.fixture
+def student_yaml(tmp_path):
+    path = tmp_path / "student.yaml"
+    path.write_text(STUDENT_YAML, encoding="utf-8")
+    return path
+
+
+def test_cli_round_trip_from_an_ensemble_then_predict(teachers, student_yaml, tmp_path):
+    out = tmp_path / "student"
+    result = CliRunner().invoke(distill_command, [
+        str(teachers["ensemble"]), "--student", str(student_yaml), "--out", str(out),
+        "--hard-weight", "0.4", "--speed-rows", "200", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "teacher OOF" in result.output and "speed-up" in result.output
+
+    run = runs.Run.open(out)
+    assert run.kind == "run" and run.task.value == "QC"
+    teacher_folds = pd.read_parquet(teachers["ensemble"] / runs.FOLDS)
+    student_folds = pd.read_parquet(out / runs.FOLDS)
+    assert student_folds["id"].tolist() == teacher_folds["id"].tolist()
+    assert (student_folds["fold"] == teacher_folds["fold"]).all()
+
+    metrics = run.metrics()
+    block = metrics["distillation"]
+    teacher_metrics = runs.Run.open(teachers["ensemble"]).metrics()
+    assert block["teacher"]["kind"] == "ensemble" and block["hard_weight"] == 0.4
+    assert block["teacher_oof"]["roc_auc"] == teacher_metrics["overall"]["roc_auc"]
+    assert block["student_oof"]["f1"] == metrics["overall"]["f1"]
+    # no quality bar: on the 360-row demo with grouped folds even the teacher ranks near chance
+    assert 0 < block["student_oof"]["roc_auc"] < 1
+    assert block["speed"]["student"]["rows"] == 200 and block["speed"]["speed_up"] > 0
+    assert "caveat" in block and metrics["overall"]["n"] == 360
+
+    predictions = tmp_path / "pred.csv"
+    result = CliRunner().invoke(main, ["predict", str(out), str(teachers["data"]),
+                                       "--out", str(predictions), "--quiet"])
+    assert result.exit_code == 0, result.output
+    scored = pd.read_csv(predictions)
+    assert len(scored) == 360 and scored["probability"].between(0, 1).all()
+
+
+def test_student_fits_the_mixed_teacher_targets(teachers, student_yaml, tmp_path, monkeypatch):
+    seen = []
+    fit = FastModel.fit
+
+    def spy(self, frame):
+        seen.append(frame.df[["id", "label", "soft_label"]].copy())
+        return fit(self, frame)
+
+    monkeypatch.setattr(FastModel, "fit", spy)
+    distill(teachers["run"], student_yaml, tmp_path / "s", hard_weight=0.3, progress=False,
+            speed_rows=0)
+    oof = runs.Run.open(teachers["run"]).oof().set_index("id")["probability"]
+    final = seen[-1]  # the full fit sees every row
+    expected = 0.3 * final["label"] + 0.7 * final["id"].map(oof)
+    np.testing.assert_allclose(final["soft_label"], expected)
+    assert len(seen) == 4 and len(final) == 360
+    metrics = json.loads((tmp_path / "s" / runs.METRICS).read_text())
+    assert "speed" not in metrics["distillation"]
+
+
+def test_teacher_on_other_rows_is_refused(teachers, student_yaml, tmp_path):
+    fake = tmp_path / "teacher"
+    import shutil
+
+    shutil.copytree(teachers["run"], fake)
+    oof = pd.read_parquet(fake / runs.OOF)
+    oof.iloc[:-5].to_parquet(fake / runs.OOF, index=False)
+    with pytest.raises(RunDirError, match="do not match"):
+        distill(fake, student_yaml, tmp_path / "s", progress=False)
+
+
+def test_student_on_another_task_is_refused(teachers, tmp_path):
+    config = tmp_path / "qi.yaml"
+    config.write_text("data: {task: QI}\n")
+    with pytest.raises(ConfigError, match="data.task"):
+        distill(teachers["run"], config, tmp_path / "s", progress=False)
+    assert not (tmp_path / "s").exists()
+
+
+def test_student_family_that_ignores_soft_targets_is_refused(teachers, tmp_path):
+    config = tmp_path / "cross.yaml"
+    config.write_text("model: {family: cross}\n")
+    with pytest.raises(ConfigError, match="ignores per-row weights"):
+        distill(teachers["run"], config, tmp_path / "s", progress=False)
+
+
+@pytest.mark.slow  # two distillations and six teacher refits
+def test_nested_teacher_removes_the_self_distillation_leak(teachers, tmp_path, monkeypatch):
+    """A student with the teacher's own config and hard_weight 0 can only beat the teacher
+    through the leak; nested soft targets must not show that gain."""
+    config = tmp_path / "same.yaml"
+    config.write_text("model:\n  family: fast\n  params: {n_features: 65536, n_estimators: 30, "
+                      "n_jobs: 1}\n")
+    seen = []
+    fit = FastModel.fit
+
+    def spy(self, frame):
+        if "soft_label" in frame.df:
+            seen.append(frame.df[["id", "soft_label"]].copy())
+        return fit(self, frame)
+
+    leaky = distill(teachers["run"], config, tmp_path / "leaky", hard_weight=0.0,
+                    progress=False, speed_rows=0).metrics
+    monkeypatch.setattr(FastModel, "fit", spy)
+    honest = distill(teachers["run"], config, tmp_path / "nested", hard_weight=0.0,
+                     progress=False, speed_rows=0, nested=True).metrics
+    teacher_auc = leaky["distillation"]["teacher_oof"]["roc_auc"]
+    assert honest["distillation"]["nested"] is True
+    assert leaky["overall"]["roc_auc"] > teacher_auc + 0.05
+    assert honest["overall"]["roc_auc"] < leaky["overall"]["roc_auc"] - 0.05
+
+    oof = runs.Run.open(teachers["run"]).oof().set_index("id")["probability"]
+    assert len(seen) == 4  # three student folds and the final fit (the teacher has none)
+    for frame in seen[:3]:
+        assert not np.allclose(frame["soft_label"], frame["id"].map(oof))
+    np.testing.assert_allclose(seen[3]["soft_label"], seen[3]["id"].map(oof))

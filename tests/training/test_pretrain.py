@@ -1,0 +1,101 @@
+"""Masked-LM continued pre-training: the loss falls and the output is a usable backbone."""
+
+import json
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from shoprel.data.readers import read_pairs
+from shoprel.models.backbones import Encoder, resolve_backbone
+from shoprel.models.backbones.cache import file_sha256
+from shoprel.training.pretrain import PretrainConfig, collect_texts, pretrain
+from shoprel.training.pretrain_cli import pretrain as pretrain_cmd
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+@pytest.fixture(scope="module")
+def demo_backbone(tmp_path_factory, tiny_backbone):
+    """A tiny BERT knowing the demo files' characters, marked like a copied e5-small."""
+    from shoprel.demo import demo_file
+
+    texts = ["query: passage: "]
+    for task in ("QC", "QI"):
+        frame = read_pairs(demo_file(task))
+        texts += frame.df["query"].tolist() + frame.df["target"].tolist()
+    folder = tiny_backbone(tmp_path_factory.mktemp("bb") / "tiny", texts)
+    (folder / "shoprel-backbone.json").write_text(json.dumps({
+        "name": "tiny-e5", "weights_file": "model.safetensors",
+        "weights_sha256": file_sha256(folder / "model.safetensors"),
+        "query_prefix": "query: ", "passage_prefix": "passage: ", "model_kwargs": {}}))
+    return folder
+
+
+def test_texts_are_distinct_queries_and_targets_of_every_file(qc_demo, qi_demo, tmp_path,
+                                                              jsonl):
+    unlabelled = jsonl(tmp_path / "test_QC.txt", [
+        {"id": 1, "language": "en", "origin_query": "brand new query",
+         "category_path": "home & garden,kitchen"},
+        {"id": 2, "language": "en", "origin_query": "brand new query", "category_path": ""}])
+    queries, targets = collect_texts([qc_demo, qi_demo, unlabelled])
+    qc, qi = read_pairs(qc_demo), read_pairs(qi_demo)
+    assert len(queries) == len(set(queries))
+    assert set(queries) == set(qc.df["query"]) | set(qi.df["query"]) | {"brand new query"}
+    assert set(targets) == set(qc.df["target"]) | set(qi.df["target"]) | {"home & garden,kitchen"}
+    assert "" not in targets
+
+
+def test_loss_falls_and_output_is_a_backbone(demo_backbone, qc_demo, qi_demo, tmp_path):
+    config = PretrainConfig(backbone=str(demo_backbone), max_steps=40, batch_size=32,
+                            learning_rate=1e-3, train_word_embeddings=True, eval_texts=256)
+    result = pretrain([qc_demo, qi_demo], tmp_path / "mlm", config, progress=False)
+    assert result.steps == 40 and not result.stopped_by_time_budget
+    assert result.loss_after < result.loss_before - 0.3, result
+    out = tmp_path / "mlm"
+    assert [p.name for p in tmp_path.iterdir()] == ["mlm"]  # written atomically, nothing else
+    assert all(p.stat().st_mode & 0o044 == 0o044 for p in out.iterdir())  # readable by others
+
+    backbone = resolve_backbone(str(out))
+    source = resolve_backbone(str(demo_backbone))
+    assert (backbone.query_prefix, backbone.passage_prefix) == ("query: ", "passage: ")
+    assert backbone.fingerprint != source.fingerprint  # caches never mix the two up
+    meta = json.loads((out / "shoprel-backbone.json").read_text())
+    assert meta["pretrained_from"] == str(demo_backbone)
+    assert meta["masked_lm"]["steps"] == 40 and meta["masked_lm"]["config"]["mask_prob"] == 0.15
+
+    encoder = Encoder(backbone)
+    assert type(encoder.model).__name__ == "BertModel"
+    assert "pooler" not in {n.split(".")[0] for n, _ in encoder.model.named_parameters()}
+    vectors = encoder.encode(["funda iphone", "car wash sponge"], "query")
+    assert vectors.shape == (2, 16) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0)
+    before = Encoder(source).encode(["funda iphone"], "query")
+    assert not np.allclose(before, vectors[:1])  # the weights did change
+
+
+def test_frozen_word_embeddings_stay_put(demo_backbone, qc_demo, tmp_path):
+    from safetensors.numpy import load_file
+
+    config = PretrainConfig(backbone=str(demo_backbone), max_steps=3, batch_size=16,
+                            learning_rate=1e-3, eval_texts=16)
+    pretrain([qc_demo], tmp_path / "frozen", config, progress=False)
+    old = load_file(str(demo_backbone / "model.safetensors"))
+    new = load_file(str(tmp_path / "frozen" / "model.safetensors"))
+    key = next(k for k in new if k.endswith("word_embeddings.weight"))
+    assert np.array_equal(old[key], new[key])
+    layer = next(k for k in new if "layer.0.attention.self.query.weight" in k)
+    assert not np.array_equal(old[layer], new[layer])
+
+
+def test_cli(demo_backbone, qi_demo, tmp_path):
+    out = tmp_path / "cli"
+    args = [str(qi_demo), "--backbone", str(demo_backbone), "--out", str(out),
+            "--max-steps", "2", "--batch-size", "8", "--quiet"]
+    result = CliRunner().invoke(pretrain_cmd, args)
+    assert result.exit_code == 0, result.output
+    assert "2 steps" in result.output and "masked-LM loss" in result.output
+    assert (out / "model.safetensors").is_file() and (out / "tokenizer.json").is_file()
+    again = CliRunner().invoke(pretrain_cmd, args)
+    assert again.exit_code != 0 and "--overwrite" in str(again.exception)
+    bad = CliRunner().invoke(pretrain_cmd, [*args[:-1], "--mask-prob", "1.5", "--overwrite"])
+    assert bad.exit_code != 0 and "--mask-prob" in str(bad.exception)

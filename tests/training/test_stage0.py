@@ -1,0 +1,152 @@
+"""Stage 0 (cross-task pre-training): one model fitted on the other task's file, then every fold
+model and the final model start from it."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from shoprel import runs
+from shoprel.errors import ConfigError
+from shoprel.models import base
+from shoprel.models.base import RelevanceModel, model_class
+from shoprel.training import runner
+from shoprel.training.config import load_config
+
+
+class WarmStart(RelevanceModel):
+    """A stand-in for a fine-tuned family: remembers what it started from and what it fitted."""
+
+    family = "warmtest"
+
+    def __init__(self, epochs: int = 1, tag: str = "main"):
+        self.epochs = epochs
+        self.tag = tag
+        self.start: dict | None = None
+
+    def start_from(self, folder):
+        saved = json.loads((Path(folder) / base.MODEL_CONFIG).read_text())
+        self.start = {"tag": saved["params"]["tag"], "epochs": saved["params"]["epochs"],
+                      **saved["state"]}
+        return self
+
+    def fit(self, frame):
+        self.rows, self.task, self.rate = len(frame), frame.task.value, float(frame.labels.mean())
+        return self
+
+    def predict_proba(self, frame):
+        p = np.clip(self.rate + frame.df["query"].str.len().to_numpy() % 7 / 100, 0, 1)
+        return np.column_stack([1 - p, p])
+
+    def _state(self):
+        return {"rows": self.rows, "task": self.task, "rate": self.rate, "start": self.start}
+
+    def _restore(self, state, folder):
+        self.rows, self.task, self.rate = state["rows"], state["task"], state["rate"]
+        self.start = state["start"]
+
+
+@pytest.fixture
+def warm_family(monkeypatch):
+    model_class("fast")  # the built-in families register first
+    monkeypatch.setitem(base._REGISTRY, WarmStart.family, WarmStart)
+    return WarmStart.family
+
+
+def test_every_model_starts_from_the_stage0_model(tmp_path, warm_family, qc_demo, qi_demo):
+    config = load_config(None, {"model.family": warm_family, "folds.k": 3,
+                                "stage0.data": str(qi_demo),
+                                "stage0.params": {"epochs": 3, "tag": "stage0"}})
+    result = runner.train(qc_demo, tmp_path / "run", config, progress=False)
+    models = result.run_dir / runs.MODELS
+    assert sorted(p.name for p in models.iterdir()) == ["fold_0", "fold_1", "fold_2", "full",
+                                                        "stage0"]
+    stage0 = json.loads((models / "stage0" / base.MODEL_CONFIG).read_text())
+    assert stage0["params"] == {"epochs": 3, "tag": "stage0"}  # overrides applied to stage 0 only
+    assert stage0["state"]["task"] == "QI" and stage0["state"]["rows"] == 360
+    for name in ("fold_0", "fold_1", "fold_2", "full"):
+        saved = json.loads((models / name / base.MODEL_CONFIG).read_text())
+        assert saved["params"] == {"epochs": 1, "tag": "main"}
+        assert saved["state"]["task"] == "QC"
+        assert saved["state"]["start"]["tag"] == "stage0"
+        assert saved["state"]["start"]["rows"] == 360
+    assert json.loads((models / "full" / base.MODEL_CONFIG).read_text())["state"]["rows"] == 360
+    info = result.metrics["stage0"]
+    assert info["task"] == "QI" and info["train_rows"] == 360 and info["seconds"] >= 0
+    assert info["train_file"] == str(qi_demo.resolve()) and info["params"]["epochs"] == 3
+    assert json.loads((result.run_dir / runs.METRICS).read_text())["stage0"] == info
+    assert runs.Run.open(result.run_dir).manifest["predict_models"] == ["full"]
+
+
+def test_without_stage0_nothing_starts_from_anything(tmp_path, warm_family, qc_demo):
+    config = load_config(None, {"model.family": warm_family, "folds.k": 2})
+    result = runner.train(qc_demo, tmp_path / "run", config, progress=False)
+    assert not (result.run_dir / runs.MODELS / "stage0").exists()
+    assert "stage0" not in result.metrics
+    saved = json.loads((result.run_dir / runs.MODELS / "full" / base.MODEL_CONFIG).read_text())
+    assert saved["state"]["start"] is None
+
+
+def test_a_family_that_cannot_start_from_a_model_is_refused(qi_demo):
+    assert not model_class("fast").supports_start_from()
+    with pytest.raises(ConfigError, match=r"stage0\.data: family fast cannot start"):
+        load_config(None, {"stage0.data": str(qi_demo)})
+    with pytest.raises(ConfigError, match="family fast cannot start from a stage-0 model"):
+        model_class("fast")().start_from(qi_demo.parent)
+
+
+def test_stage0_params_are_checked_against_the_family(warm_family, qi_demo):
+    assert model_class(warm_family).supports_start_from()
+    with pytest.raises(ConfigError, match=r"stage0\.params\.epoch: unknown key"):
+        load_config(None, {"model.family": warm_family, "stage0.data": str(qi_demo),
+                           "stage0.params": {"epoch": 2}})
+    with pytest.raises(ConfigError, match="without stage0.data"):
+        load_config(None, {"model.family": warm_family, "stage0.params": {"epochs": 2}})
+
+
+def test_missing_stage0_file_leaves_no_run(tmp_path, warm_family, qc_demo):
+    config = load_config(None, {"model.family": warm_family, "folds.k": 2,
+                                "stage0.data": str(tmp_path / "missing.txt")})
+    with pytest.raises(Exception, match="missing.txt"):
+        runner.train(qc_demo, tmp_path / "run", config, progress=False)
+    assert not (tmp_path / "run").exists()
+    assert [p.name for p in tmp_path.iterdir()] == []
+
+
+def test_cross_fold_models_start_from_the_stage0_weights(tmp_path, qc_demo, qi_demo, jsonl,
+                                                          tiny_backbone):
+    """With a near-zero learning rate after stage 0, fold models keep stage 0's encoder."""
+    pytest.importorskip("torch")
+    from safetensors.numpy import load_file
+
+    from shoprel.data.readers import read_pairs
+
+    files, texts = {}, []
+    for task, source in (("QC", qc_demo), ("QI", qi_demo)):
+        rows = [json.loads(x) for x in source.read_text(encoding="utf-8").splitlines()][:40]
+        files[task] = jsonl(tmp_path / f"{task}.jsonl", rows)
+        frame = read_pairs(files[task])
+        texts += frame.df["query"].tolist() + frame.df["target"].tolist()
+    backbone = tiny_backbone(tmp_path / "tiny", texts)
+    config = load_config(None, {
+        "folds.k": 2, "model.family": "cross",
+        "model.params": {"backbone": str(backbone), "batch_size": 8, "max_steps": 2,
+                         "learning_rate": 1e-12, "n_threads": 1, "max_length": 48,
+                         "cache_dir": str(tmp_path / "cache")},
+        "stage0.data": str(files["QI"]),
+        "stage0.params": {"learning_rate": 1e-2, "max_steps": 5}})
+    result = runner.train(files["QC"], tmp_path / "run", config, progress=False)
+    models = result.run_dir / runs.MODELS
+
+    def encoder(name):
+        return load_file(str(next((models / name).rglob("model.safetensors"))))
+
+    key = next(k for k in encoder("stage0") if "layer.0.attention.self.query.weight" in k)
+    start = load_file(str(backbone / "model.safetensors"))
+    plain_key = next(k for k in start if k.endswith("layer.0.attention.self.query.weight"))
+    stage0 = encoder("stage0")[key]
+    assert not np.allclose(stage0, start[plain_key], atol=1e-4)  # stage 0 learned something
+    for name in ("fold_0", "fold_1", "full"):
+        np.testing.assert_allclose(encoder(name)[key], stage0, atol=1e-6)
+    assert result.metrics["stage0"]["task"] == "QI" and result.metrics["stage0"]["train_rows"] == 40
