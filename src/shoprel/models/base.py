@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import warnings
 from pathlib import Path
 from typing import Any, ClassVar, get_type_hints
 
@@ -97,6 +98,18 @@ class RelevanceModel:
 
     def _restore(self, state: dict, folder: Path) -> None:
         pass
+
+
+def check_scoring_input(model: RelevanceModel, frame: PairFrame,
+                        translated: bool = False) -> None:
+    """Refuse rows of the other task; warn when a model that learned from translated queries
+    gets none (it would score bare queries it never saw in that form)."""
+    if frame.task is not model.task_:
+        raise ValueError(f"model was trained for {model.task_.value}, got {frame.task.value}")
+    if translated and "query_en" not in frame.df.columns:
+        warnings.warn("the model was trained with translated queries but this input has no "
+                      "translated_query column: run `shoprel translate` on it first",
+                      stacklevel=3)
 
 
 def validate_params(family: str, params: dict | None) -> dict:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import warnings
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -25,7 +24,7 @@ from shoprel.data.frame import PairFrame
 from shoprel.data.tasks import Task
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.models import hf_training as hft
-from shoprel.models.base import MODEL_CONFIG, RelevanceModel, register
+from shoprel.models.base import MODEL_CONFIG, RelevanceModel, check_scoring_input, register
 from shoprel.utils.threads import torch_threads
 
 HF_FOLDER = "hf"
@@ -193,12 +192,7 @@ class CrossEncoderModel(RelevanceModel):
 
     # --- prediction ----------------------------------------------------------------------
     def predict_proba(self, frame: PairFrame) -> np.ndarray:
-        if frame.task is not self.task_:
-            raise ValueError(f"model was trained for {self.task_.value}, got {frame.task.value}")
-        if self.translated_ and self.use_translation and "query_en" not in frame.df.columns:
-            warnings.warn("the model was trained with translated queries but this input has no "
-                          "translated_query column: run `shoprel translate` on it first",
-                          stacklevel=2)
+        check_scoring_input(self, frame, self.translated_ and self.use_translation)
         if len(frame) == 0:
             return np.zeros((0, 2))
         first, second = self._sides(frame)

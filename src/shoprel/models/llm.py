@@ -25,7 +25,7 @@ from shoprel.data.frame import PairFrame
 from shoprel.data.tasks import Task
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.models import hf_training
-from shoprel.models.base import MODEL_CONFIG, RelevanceModel, register
+from shoprel.models.base import MODEL_CONFIG, RelevanceModel, check_scoring_input, register
 from shoprel.models.llm_text import DEFAULT_TEMPLATE, PairEncoder, check_template, ensure_pad_token
 from shoprel.utils.threads import torch_threads
 
@@ -353,8 +353,7 @@ class LLMClassifier(RelevanceModel):
         return out
 
     def predict_proba(self, frame: PairFrame) -> np.ndarray:
-        if frame.task is not self.task_:
-            raise ValueError(f"model was trained for {self.task_.value}, got {frame.task.value}")
+        check_scoring_input(self, frame)
         if len(frame) == 0:
             return np.zeros((0, 2))
         p = hf_training.softmax_positive(self.logits(frame))
