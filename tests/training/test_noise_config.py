@@ -11,8 +11,8 @@ from shoprel.models.fast import FastModel
 from shoprel.training.config import load_config
 from shoprel.training.runner import train
 
-SMALL = {"folds.k": 3, "model.params.n_features": 2**16, "model.params.n_estimators": 30,
-         "model.params.n_jobs": 1}
+SMALL = {"model.family": "fast", "folds.k": 3, "model.params.n_features": 2**16,
+         "model.params.n_estimators": 30, "model.params.n_jobs": 1}
 
 
 @pytest.fixture
