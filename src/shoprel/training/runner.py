@@ -28,6 +28,7 @@ from shoprel.models.base import model_class
 from shoprel.training.config import RunConfig
 from shoprel.training.ranks import RankGroup, Ranks, current_ranks
 from shoprel.utils.atomic import atomic_dir
+from shoprel.utils.progress import honours_progress
 
 STAGE0_MODEL = "stage0"  # models/stage0: the cross-task model every other model starts from
 
@@ -144,6 +145,7 @@ def run_folder(out_dir: Path, overwrite: bool, ranks: Ranks, group: RankGroup | 
             yield Path(tmp)
 
 
+@honours_progress
 def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None = None,
           overwrite: bool = False, progress: bool = True, name: str | None = None,
           frame: PairFrame | None = None, folds: np.ndarray | None = None,

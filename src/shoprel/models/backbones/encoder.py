@@ -14,6 +14,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from shoprel.models.backbones.resolve import Backbone, load_backbone, resolve_backbone
+from shoprel.utils.progress import bars_allowed
 from shoprel.utils.threads import torch_threads
 
 Kind = Literal["query", "passage"]
@@ -55,7 +56,7 @@ class Encoder:
                              max_length=self.max_length)["input_ids"]
         order = np.argsort([len(x) for x in ids], kind="stable")
         bar = tqdm(total=len(texts), unit="text", desc=f"embedding {PLURAL[kind]}",
-                   disable=not self.show_progress)
+                   disable=not (self.show_progress and bars_allowed()))
         with bar, torch_threads(self.num_threads), torch.inference_mode():
             for batch in _batches(order, self.batch_size):
                 padded = self.tokenizer.pad({"input_ids": [ids[i] for i in batch]},

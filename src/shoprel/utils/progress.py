@@ -1,0 +1,42 @@
+"""One switch for progress bars drawn deep inside models (e.g. embedding thousands of texts).
+
+Models are built from configs and do not know whether the command was run with `--quiet`;
+API functions with a `progress` argument turn them off for everything they call
+(`@honours_progress`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import inspect
+from contextvars import ContextVar
+
+_quiet: ContextVar[bool] = ContextVar("shoprel_quiet", default=False)
+
+
+def bars_allowed() -> bool:
+    return not _quiet.get()
+
+
+@contextlib.contextmanager
+def quiet_while(quiet: bool = True):
+    token = _quiet.set(quiet or _quiet.get())
+    try:
+        yield
+    finally:
+        _quiet.reset(token)
+
+
+def honours_progress(func):
+    """Run `func` with every nested bar off when it is called with progress=False."""
+    signature = inspect.signature(func)
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        with quiet_while(not bound.arguments.get("progress", True)):
+            return func(*args, **kwargs)
+
+    return wrapper
