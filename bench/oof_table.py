@@ -21,22 +21,24 @@ REPO = Path(__file__).resolve().parents[1]
 def read_oof(path: Path):
     import pandas as pd
 
-    file = path / "oof.parquet" if path.is_dir() else path
+    from shoprel.runs import OOF
+
+    file = path / OOF if path.is_dir() else path
     frame = pd.read_parquet(file)
     return frame.set_index("id").sort_index()
 
 
 def scores(labels, proba, languages) -> dict[str, tuple[float, float, float]]:
     """language -> (AUC, F1 at the overall tuned threshold, all-positive F1)."""
-    from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics
+    from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics, grouped_metrics
 
     threshold, _ = best_f1_threshold(labels, proba)
-    out = {}
-    for name in ["overall", *sorted(set(languages))]:
-        mask = languages == languages if name == "overall" else languages == name
-        m = binary_metrics(labels[mask], (proba[mask] >= threshold).astype(int), proba[mask])
-        out[name] = (m["roc_auc"], m["f1"], m["baseline_all_positive_f1"])
-    return out
+    predictions = (proba >= threshold).astype(int)
+    per_language = grouped_metrics(labels, predictions, proba, languages)
+    slices = {"overall": binary_metrics(labels, predictions, proba),
+              **{name: per_language[name] for name in sorted(per_language)}}
+    return {name: (m["roc_auc"], m["f1"], m["baseline_all_positive_f1"])
+            for name, m in slices.items()}
 
 
 def main(argv=None) -> int:

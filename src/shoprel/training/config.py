@@ -13,7 +13,7 @@ from shoprel.errors import ConfigError
 from shoprel.models.base import model_class, validate_params
 
 # The default family: the best one that trains 10k rows within 15 minutes on 2 cores (README,
-# "Which model"). `fast` stays one key away for quick experiments.
+# "The embedding model"). `fast` stays one key away for quick experiments.
 DEFAULT_FAMILY = "embed"
 
 
