@@ -31,6 +31,9 @@ class _Group(click.Group):
     """Shows ShoprelErrors as one clear line and exit code 2, not a traceback."""
 
     def invoke(self, ctx):
+        from shoprel.utils.signals import terminate_as_interrupt
+
+        terminate_as_interrupt()  # temporary outputs are removed on SIGTERM too
         try:
             return super().invoke(ctx)
         except (ShoprelError, FileExistsError) as exc:

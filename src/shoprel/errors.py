@@ -38,3 +38,12 @@ class ConfigError(ShoprelError):
 
 class RunDirError(ShoprelError):
     """A run directory that is missing files or was made by something else."""
+
+
+class OutputError(ShoprelError):
+    """An output that would destroy something: an input, a run being read, a folder shoprel
+    did not write, or one another process is writing."""
+
+
+class OutputExistsError(OutputError, FileExistsError):
+    """The output exists and --overwrite was not given (a FileExistsError for older callers)."""

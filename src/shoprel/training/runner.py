@@ -28,6 +28,7 @@ from shoprel.models.base import model_class
 from shoprel.training.config import RunConfig
 from shoprel.training.ranks import RankGroup, Ranks, current_ranks
 from shoprel.utils.atomic import atomic_dir
+from shoprel.utils.outputs import check_output_dir, check_replaceable
 from shoprel.utils.progress import honours_progress
 
 STAGE0_MODEL = "stage0"  # models/stage0: the cross-task model every other model starts from
@@ -128,17 +129,18 @@ def oof_table(frame: PairFrame, folds: np.ndarray, oof: np.ndarray) -> pd.DataFr
 
 
 @contextlib.contextmanager
-def run_folder(out_dir: Path, overwrite: bool, ranks: Ranks, group: RankGroup | None):
+def run_folder(out_dir: Path, overwrite: bool, ranks: Ranks, group: RankGroup | None,
+               reads=()):
     """Rank 0 writes the run atomically; other ranks write into a throwaway temporary folder.
 
-    Every rank checks for an existing run before any trains, so all fail alike.
+    Every rank checks the output (utils/outputs.py; `reads`: the input files) before any
+    trains, so all fail alike.
     """
-    if out_dir.exists() and not overwrite:
-        raise FileExistsError(f"{out_dir} already exists (use --overwrite to replace it)")
+    check_output_dir(out_dir, overwrite, reads)
     if group is not None:
         group.barrier()
     if ranks.is_main:
-        with atomic_dir(out_dir, overwrite=overwrite) as tmp:
+        with atomic_dir(out_dir, overwrite=overwrite, guard=check_replaceable) as tmp:
             yield tmp
     else:
         with tempfile.TemporaryDirectory(prefix=f"shoprel-rank{ranks.rank}-") as tmp:
@@ -169,7 +171,7 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         frame = read_pairs(train_file, task=config.data.task, require_label=True,
                            empty_text=config.data.empty_text)
     out_dir = Path(out_dir)
-    with run_folder(out_dir, overwrite, ranks, group) as tmp:
+    with run_folder(out_dir, overwrite, ranks, group, reads=[train_file]) as tmp:
         models_dir = tmp / runs.MODELS
         stage0_dir, stage0_info = fit_stage0(config, models_dir, progress)
         if group is not None and stage0_dir is not None:

@@ -1,13 +1,31 @@
-"""Outputs appear complete or not at all: write beside the target, then rename."""
+"""Outputs appear complete or not at all: write beside the target, then rename.
+
+Temporary names carry the writer's pid and host (`.NAME.PID@HOST.RANDOM.partial`): a writer
+killed with SIGKILL cleans nothing up, so the next writer of the same target removes what dead
+writers left. A folder written for a command (`guard` given) is also locked for the whole write,
+so that of two processes writing one output the second fails at once instead of both training
+and the later silently replacing the earlier; and the final rename never replaces a folder
+unless overwrite was asked.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import errno
+import fcntl
+import hashlib
 import os
+import re
 import shutil
+import socket
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+
+from shoprel.errors import OutputError, OutputExistsError
+from shoprel.utils.outputs import stamp_entries
+
+_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)@(?P<host>[0-9a-f]{6})\.[^.]+\.(partial|old)$")
 
 
 def _umask() -> int:
@@ -16,12 +34,90 @@ def _umask() -> int:
     return mask
 
 
+def _host() -> str:
+    return hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
+
+
+def _prefix(target: Path) -> str:
+    return f".{target.name}.{os.getpid()}@{_host()}."
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's live process
+    return True
+
+
+def clean_stale(target: str | os.PathLike) -> list[Path]:
+    """Remove temporary files and folders that dead writers of `target` left beside it.
+
+    Only this host's writers are judged (a pid means nothing on another machine sharing the
+    folder). Returns what was removed.
+    """
+    target = Path(target)
+    removed = []
+    try:
+        siblings = list(target.parent.iterdir())
+    except OSError:
+        return removed
+    for path in siblings:
+        match = _TEMP.match(path.name)
+        if not match or match["name"] != target.name or match["host"] != _host() \
+                or _alive(int(match["pid"])):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def _make_parent(target: Path) -> list[Path]:
+    """Create the target's missing parent folders; returns those created (deepest last)."""
+    missing = []
+    parent = target.parent
+    while not parent.exists() and parent != parent.parent:
+        missing.append(parent)
+        parent = parent.parent
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except (FileExistsError, NotADirectoryError):
+        raise OutputError(f"{target}: a part of the path is a file, not a folder") from None
+    except PermissionError:
+        raise OutputError(f"{target}: cannot create {target.parent} (permission denied)") from None
+    return list(reversed(missing))
+
+
+def _remove_created(created: list[Path]) -> None:
+    for folder in reversed(created):
+        with contextlib.suppress(OSError):
+            folder.rmdir()  # only while empty: never what another writer put there
+
+
+@contextlib.contextmanager
+def _write_access(target: Path) -> Iterator[None]:
+    try:
+        yield
+    except PermissionError:
+        raise OutputError(f"{target}: cannot write in {target.parent} (permission denied)"
+                          ) from None
+
+
 @contextlib.contextmanager
 def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path in the target's folder; rename it over the target on success."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent)
+    if target.is_dir():
+        raise OutputError(f"{target}: is a folder; the output must be a file name")
+    created = _make_parent(target)
+    clean_stale(target)
+    with _write_access(target):
+        fd, tmp = tempfile.mkstemp(prefix=_prefix(target), suffix=".partial", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
@@ -30,34 +126,101 @@ def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
         os.replace(tmp_path, target)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
+        _remove_created(created)
         raise
 
 
 @contextlib.contextmanager
-def atomic_dir(path: str | os.PathLike, overwrite: bool = False) -> Iterator[Path]:
+def output_lock(target: Path) -> Iterator[None]:
+    """Hold `.NAME.lock` beside the target for the whole write; fail at once when another
+    process holds it. flock dies with its process, so a killed writer never blocks the next."""
+    lock = target.parent / f".{target.name}.lock"
+    while True:
+        with _write_access(target):
+            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.read(fd, 32).decode(errors="replace").strip()
+            os.close(fd)
+            raise OutputError(f"{target}: another shoprel process"
+                              + (f" (pid {holder})" if holder.isdigit() else "")
+                              + " is writing it; wait for it or choose another output") from None
+        try:
+            same = os.stat(lock).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            break
+        os.close(fd)  # the previous holder removed the file between our open and flock: retry
+    try:
+        os.ftruncate(fd, 0)
+        os.write(fd, str(os.getpid()).encode())
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+        os.close(fd)
+
+
+@contextlib.contextmanager
+def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
+               guard: Callable[[Path], None] | None = None) -> Iterator[Path]:
     """Yield a temporary folder beside the target; move it into place when the block succeeds.
 
     An existing target is replaced only with overwrite=True, and only once the new folder is
-    complete, so an interrupted run never destroys the previous one.
+    complete, so an interrupted run never destroys the previous one. `guard(target)` (for a
+    command's output, e.g. outputs.check_replaceable) decides whether an existing target may be
+    replaced; with it the target is locked for the whole write and the new folder is stamped
+    with what it holds.
     """
     target = Path(path)
+    if target.exists() and not target.is_dir():
+        raise OutputError(f"{target}: is a file, not a folder; choose a new folder name")
     if target.exists() and not overwrite:
-        raise FileExistsError(f"{target} already exists (use --overwrite to replace it)")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+        raise OutputExistsError(f"{target} already exists (use --overwrite to replace it)")
+    created = _make_parent(target)
+    with contextlib.ExitStack() as stack:
+        stack.callback(_remove_created, created)
+        if guard is not None:
+            stack.enter_context(output_lock(target))
+            if target.exists():
+                guard(target)
+        clean_stale(target)
+        with _write_access(target):
+            tmp = Path(tempfile.mkdtemp(prefix=_prefix(target), suffix=".partial",
+                                        dir=target.parent))
+        try:
+            yield tmp
+            if guard is not None:
+                stamp_entries(tmp)
+            _readable(tmp)
+            if overwrite and target.exists():
+                if guard is not None:
+                    guard(target)  # it may have changed while this run worked
+                backup = Path(tempfile.mkdtemp(prefix=_prefix(target), suffix=".old",
+                                               dir=target.parent))
+                os.replace(target, backup / "old")
+                os.replace(tmp, target)
+                shutil.rmtree(backup, ignore_errors=True)
+            else:
+                _rename_new(tmp, target)
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        created.clear()  # the parents now hold the output
+
+
+def _rename_new(tmp: Path, target: Path) -> None:
+    """Move into place without replacing: a folder that appeared meanwhile wins."""
+    if target.exists() and any(target.iterdir()):
+        raise OutputExistsError(f"{target} was created by another process while this one "
+                                "worked; nothing was replaced (use --overwrite to replace it)")
     try:
-        yield tmp
-        _readable(tmp)
-        if target.exists():
-            backup = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".old",
-                                           dir=target.parent))
-            os.replace(target, backup / "old")
-            os.replace(tmp, target)
-            shutil.rmtree(backup, ignore_errors=True)
-        else:
-            os.replace(tmp, target)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        os.rename(tmp, target)  # replaces at most an empty folder, never a non-empty one
+    except OSError as exc:
+        if exc.errno in (errno.ENOTEMPTY, errno.EEXIST):
+            raise OutputExistsError(f"{target} was created by another process while this one "
+                                    "worked; nothing was replaced") from None
         raise
 
 

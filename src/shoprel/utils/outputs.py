@@ -1,0 +1,144 @@
+"""Where a command may write, decided before any work starts.
+
+Every command that writes calls one of the two checks here with what it reads, so that no
+output can destroy an input file, a run being read, or a folder shoprel did not write. The
+checks look at paths only; `atomic.py` does the writing (and repeats the folder check under its
+lock, so that a folder that changed during a long run is still not replaced blindly).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from shoprel.errors import OutputError, OutputExistsError
+
+# atomic_dir writes this into every folder it produces: which top-level entries it wrote, so
+# that --overwrite can tell shoprel's files from what a user put there later
+STAMP = ".shoprel-output.json"
+RUN_MARKER = "run.json"  # runs.MANIFEST; a finished run or ensemble
+# what runs written before the stamp existed hold at their top level
+LEGACY_RUN_ENTRIES = frozenset({"run.json", "config.yaml", "folds.parquet", "oof.parquet",
+                                "metrics.json", "report.html", "models"})
+# shoprel's own temporary names (atomic.py): leftovers of an interrupted write, never user data
+TEMP_NAME = re.compile(r"^\..+\.(partial|old|lock)$")
+
+PathLike = str | os.PathLike
+
+
+def _resolved(path: PathLike) -> Path:
+    return Path(path).expanduser().resolve()
+
+
+def _overlap(a: Path, b: Path) -> bool:
+    """Whether one of two resolved paths is the other or lies inside it."""
+    return a == b or a in b.parents or b in a.parents
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    """The same file by inode (hard links, symlinks), or the same resolved path."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return _resolved(a) == _resolved(b)
+
+
+def check_parent(out: PathLike) -> None:
+    """The output's nearest existing ancestor must be a folder this process can write in."""
+    out = Path(out)
+    ancestor = out.absolute().parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise OutputError(f"{out}: {ancestor} is a file, not a folder")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise OutputError(f"{out}: cannot write in {ancestor} (permission denied)")
+
+
+def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
+                      runs: Iterable[PathLike] = (), own: Iterable[PathLike] = ()) -> Path:
+    """Refuse a file output that is a folder, is one of the input files `reads` (also through
+    links), or lies inside one of the run folders `runs` being read, unless it is one of the
+    run files the command rewrites as its own (`own`, e.g. RUN/report.html for `report`)."""
+    out = Path(out)
+    if out.is_dir():
+        raise OutputError(f"{out}: is a folder; the output must be a file name")
+    for source in reads:
+        if Path(source).exists() and _same_file(out, Path(source)):
+            raise OutputError(f"{out}: is the input file {source}; writing it would destroy "
+                              "the input, choose another output")
+    mine = {_resolved(path) for path in own}
+    for run in runs:
+        if _resolved(out) not in mine and _overlap(_resolved(out), _resolved(run)):
+            raise OutputError(f"{out}: lies inside the run folder {run} being read; write it "
+                              "outside the run")
+    check_parent(out)
+    return out
+
+
+def check_output_dir(out: PathLike, overwrite: bool = False, reads: Iterable[PathLike] = (),
+                     legacy_entries: frozenset[str] | None = LEGACY_RUN_ENTRIES,
+                     marker: str = RUN_MARKER) -> Path:
+    """Refuse a folder output that is or holds the current folder or anything read, is a
+    file, exists without `overwrite`, or (with it) is not a folder shoprel wrote."""
+    out = Path(out)
+    target = _resolved(out)
+    here = Path.cwd().resolve()
+    if target == here or target in here.parents:
+        raise OutputError(f"{out}: is the current folder or holds it; the output must be a "
+                          "new folder")
+    for source in reads:
+        if _overlap(target, _resolved(source)):
+            raise OutputError(f"{out}: overlaps {source}, which this command reads; the "
+                              "output must be a separate folder")
+    if out.exists() or out.is_symlink():
+        if not out.is_dir():
+            raise OutputError(f"{out}: is a file, not a folder; choose a new folder name")
+        if not overwrite:
+            raise OutputExistsError(f"{out} already exists (use --overwrite to replace it)")
+        check_replaceable(out, legacy_entries, marker)
+    check_parent(out)
+    return out
+
+
+def read_stamp(folder: Path) -> dict | None:
+    try:
+        stamp = json.loads((folder / STAMP).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return stamp if isinstance(stamp, dict) and isinstance(stamp.get("entries"), list) else None
+
+
+def check_replaceable(folder: PathLike, legacy_entries: frozenset[str] | None = LEGACY_RUN_ENTRIES,
+                      marker: str = RUN_MARKER) -> None:
+    """--overwrite replaces an empty folder or one shoprel wrote, holding nothing else.
+
+    A stamped folder may hold exactly what its stamp lists; an older one needs its marker file
+    and, when `legacy_entries` is given, nothing beyond those names.
+    """
+    folder = Path(folder)
+    entries = {p.name for p in folder.iterdir() if not TEMP_NAME.match(p.name)} - {STAMP}
+    if not entries:
+        return
+    stamp = read_stamp(folder)
+    if stamp is not None:
+        foreign = entries - set(stamp["entries"])
+    elif (folder / marker).is_file():
+        foreign = entries - legacy_entries if legacy_entries is not None else set()
+    else:
+        raise OutputError(f"{folder}: not a folder shoprel wrote (no {marker}); --overwrite "
+                          "replaces only shoprel's outputs, choose another output folder")
+    if foreign:
+        shown = ", ".join(sorted(foreign)[:5]) + (" ..." if len(foreign) > 5 else "")
+        raise OutputError(f"{folder}: holds {shown}, which shoprel did not write there; "
+                          "--overwrite would delete it: move it away or choose another folder")
+
+
+def stamp_entries(folder: Path) -> None:
+    """Record the folder's top-level entries (see check_replaceable); called once it is full."""
+    entries = sorted(p.name for p in folder.iterdir() if p.name != STAMP)
+    (folder / STAMP).write_text(json.dumps({"written_by": "shoprel", "entries": entries}),
+                                encoding="utf-8")

@@ -1,0 +1,197 @@
+"""Output safety: no output may destroy an input, a run being read or a folder shoprel did not
+write; interrupted and concurrent writers leave nothing behind and replace nothing."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from shoprel.errors import OutputError, OutputExistsError
+from shoprel.utils.atomic import atomic_dir, atomic_file, clean_stale
+from shoprel.utils.outputs import STAMP, check_output_dir, check_output_file
+
+
+def _run_folder(path, *extra):
+    """A finished run as older shoprel versions left it (no stamp)."""
+    path.mkdir(parents=True)
+    (path / "run.json").write_text("{}")
+    (path / "metrics.json").write_text("{}")
+    for name in extra:
+        (path / name).write_text("user data")
+    return path
+
+
+def test_file_output_that_is_the_input_is_refused_also_through_links(tmp_path):
+    source = tmp_path / "gold.jsonl"
+    source.write_text("x")
+    (tmp_path / "hard.jsonl").hardlink_to(source)
+    (tmp_path / "soft.jsonl").symlink_to(source)
+    for out in ("gold.jsonl", "hard.jsonl", "soft.jsonl", "sub/../gold.jsonl"):
+        with pytest.raises(OutputError, match="is the input file"):
+            check_output_file(tmp_path / out, reads=[source])
+    assert check_output_file(tmp_path / "other.jsonl", reads=[source])
+
+
+def test_file_output_inside_a_run_being_read_is_refused(tmp_path):
+    run = _run_folder(tmp_path / "run")
+    for out in (run / "run.json", run / "models" / "x.json", run / "sub.txt"):
+        with pytest.raises(OutputError, match="inside the run folder"):
+            check_output_file(out, runs=[run])
+    assert check_output_file(run / "report.html", runs=[run], own=[run / "report.html"])
+
+
+def test_file_output_that_is_a_folder_or_under_a_file_is_refused(tmp_path):
+    (tmp_path / "afile").write_text("x")
+    with pytest.raises(OutputError, match="is a folder"):
+        check_output_file(tmp_path)
+    with pytest.raises(OutputError, match="is a file, not a folder"):
+        check_output_file(tmp_path / "afile" / "out.jsonl")
+    with pytest.raises(OutputError, match="is a folder"):
+        with atomic_file(tmp_path):
+            pass
+
+
+def test_folder_output_refusals(tmp_path, monkeypatch):
+    data = tmp_path / "data"
+    data.mkdir()
+    train = data / "d.jsonl"
+    train.write_text("x")
+    (data / "sub").mkdir()
+    monkeypatch.chdir(data / "sub")
+    with pytest.raises(OutputError, match="current folder"):
+        check_output_dir(".", overwrite=True)
+    with pytest.raises(OutputError, match="current folder"):
+        check_output_dir("..", overwrite=True)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(OutputError, match="overlaps"):
+        check_output_dir(data, overwrite=True, reads=[train])
+    with pytest.raises(OutputError, match="is a file"):
+        check_output_dir(train, overwrite=True)
+    with pytest.raises(OutputError, match="overlaps"):
+        check_output_dir(train, overwrite=True, reads=[train])
+    with pytest.raises(OutputExistsError, match="--overwrite"):
+        check_output_dir(tmp_path / "data")
+    with pytest.raises(OutputError, match="not a folder shoprel wrote"):
+        check_output_dir(tmp_path / "data", overwrite=True)
+    assert train.read_text() == "x"
+
+
+def test_overwrite_replaces_only_a_run_holding_nothing_else(tmp_path):
+    assert check_output_dir(_run_folder(tmp_path / "old"), overwrite=True)
+    with pytest.raises(OutputError, match="submission.txt, which shoprel did not write"):
+        check_output_dir(_run_folder(tmp_path / "mixed", "submission.txt"), overwrite=True)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert check_output_dir(empty, overwrite=True)
+
+
+def test_a_stamped_folder_may_hold_exactly_what_was_written(tmp_path):
+    from shoprel.utils.outputs import check_replaceable
+
+    target = tmp_path / "run"
+    with atomic_dir(target, guard=check_replaceable) as tmp:
+        (tmp / "run.json").write_text("{}")
+        (tmp / "learning_curve.json").write_text("{}")  # a name the legacy list does not know
+    assert json.loads((target / STAMP).read_text())["entries"] == ["learning_curve.json",
+                                                                  "run.json"]
+    check_output_dir(target, overwrite=True)
+    (target / "mine.txt").write_text("user data")
+    with pytest.raises(OutputError, match="mine.txt"):
+        check_output_dir(target, overwrite=True)
+    with pytest.raises(OutputError, match="mine.txt"):
+        with atomic_dir(target, overwrite=True, guard=check_replaceable):
+            pass
+    assert (target / "mine.txt").read_text() == "user data"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_final_rename_never_replaces_a_folder_that_appeared_meanwhile(tmp_path):
+    target = tmp_path / "run"
+    with pytest.raises(OutputExistsError, match="another process"):
+        with atomic_dir(target) as tmp:
+            (tmp / "run.json").write_text("mine")
+            _run_folder(target)  # the other writer finished first
+    assert (target / "run.json").read_text() == "{}"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_a_second_writer_of_one_output_fails_at_once(tmp_path):
+    from shoprel.utils.outputs import check_replaceable
+
+    target = tmp_path / "run"
+    with atomic_dir(target, guard=check_replaceable) as tmp:
+        (tmp / "run.json").write_text("first")
+        code = textwrap.dedent(f"""
+            from shoprel.utils.atomic import atomic_dir
+            from shoprel.utils.outputs import check_replaceable
+            with atomic_dir({str(target)!r}, guard=check_replaceable):
+                pass
+        """)
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+        assert done.returncode != 0
+        assert "another shoprel process" in done.stderr and f"pid {os.getpid()}" in done.stderr
+    assert (target / "run.json").read_text() == "first"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # lock file gone too
+
+
+def test_failed_write_removes_the_parent_folders_it_made(tmp_path):
+    with pytest.raises(RuntimeError):
+        with atomic_dir(tmp_path / "a" / "b" / "run") as tmp:
+            (tmp / "x").write_text("x")
+            raise RuntimeError("interrupted")
+    with pytest.raises(RuntimeError):
+        with atomic_file(tmp_path / "c" / "out.jsonl") as tmp:
+            raise RuntimeError("interrupted")
+    assert list(tmp_path.iterdir()) == []
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+def test_leftovers_of_dead_writers_are_cleaned_by_the_next_write(tmp_path):
+    target = tmp_path / "pred.jsonl"
+    with atomic_file(target) as tmp:
+        host = tmp.name.split("@")[1].split(".")[0]
+        dead = _dead_pid()
+        stale = tmp_path / f".pred.jsonl.{dead}@{host}.abc123_x.partial"
+        stale.write_text("23 MB of a killed predict")
+        stale_dir = tmp_path / f".pred.jsonl.{dead}@{host}.zz.old"
+        stale_dir.mkdir()
+        live = tmp_path / f".pred.jsonl.{os.getpid()}@{host}.live.partial"
+        live.write_text("a writer still at work")
+        other_host = tmp_path / f".pred.jsonl.{dead}@000000.q.partial"
+        other_host.write_text("another machine's writer")
+        other_target = tmp_path / f".pred.jsonl.bak.{dead}@{host}.q.partial"
+        other_target.write_text("another target")
+        tmp.write_text("new")
+    assert sorted(clean_stale(target)) == sorted([stale, stale_dir])
+    assert live.exists() and other_host.exists() and other_target.exists()
+
+
+def test_sigterm_removes_temporary_outputs(tmp_path):
+    """A process stopped with SIGTERM cleans up as on Ctrl-C (the CLI installs the handler)."""
+    code = textwrap.dedent(f"""
+        import time
+        from pathlib import Path
+        from shoprel.utils.atomic import atomic_dir
+        from shoprel.utils.signals import terminate_as_interrupt
+        terminate_as_interrupt()
+        with atomic_dir({str(tmp_path / 'run')!r}) as tmp:
+            (tmp / "half").write_text("x")
+            print("ready", flush=True)
+            time.sleep(60)
+    """)
+    child = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    assert child.stdout.readline().strip() == "ready"
+    child.send_signal(signal.SIGTERM)
+    child.wait(timeout=30)
+    assert child.returncode != 0
+    assert list(tmp_path.iterdir()) == []
