@@ -28,7 +28,7 @@ from shoprel.evaluate.report import (
 THRESHOLD = 0.43
 LANGUAGES = ("en", "ja", "de")
 CATEGORIES = ("home & garden", "<script>alert(1)</script>", "toys")
-N_PLOTS = 5  # languages, PR curve, F1-vs-threshold, score histograms, fold spread
+N_PLOTS = 7  # ROC, calibration, languages, PR, F1-vs-threshold, score histograms, folds
 
 
 def make_oof(n: int = 300, seed: int = 0, with_category: bool = True) -> pd.DataFrame:
@@ -202,7 +202,7 @@ def test_null_roc_auc_and_missing_per_category(metrics: dict, oof: pd.DataFrame)
     m["overall"]["roc_auc"] = None
     del m["per_category"]
     doc = render_report(m, oof.iloc[:0], "null auc")  # no OOF rows: only metrics-driven plots
-    assert doc.count("<svg") == 2  # language and fold charts, both with a missing AUC
+    assert doc.count("<svg") == 1  # the fold chart, with a missing AUC
     ja_row = re.search(r"<tr><th>ja</th>(.*?)</tr>", doc).group(1)
     assert "<td>–</td>" in ja_row
     assert "None" not in doc and "nan" not in doc
@@ -231,7 +231,7 @@ def test_single_class_oof_skips_curves_without_failing(metrics: dict) -> None:
     frame = make_oof(n=50, seed=2).assign(label=1)
     doc = render_report({"per_fold": metrics["per_fold"]}, frame, "one class")
     assert doc.count("<svg") == 1  # the fold chart comes from metrics.json, not from the OOF
-    assert doc.count("Needs out-of-fold rows with both labels") == 3
+    assert doc.count("Needs out-of-fold rows with both labels") == 4
 
 
 def test_f1_by_threshold_matches_sklearn(oof: pd.DataFrame) -> None:
@@ -266,7 +266,7 @@ def test_write_run_report_reads_a_finished_run(tmp_path) -> None:
 def test_write_run_report_rejects_an_unfinished_run(tmp_path) -> None:
     with pytest.raises(RunDirError):
         write_run_report(tmp_path)  # no run.json
-    (tmp_path / "run.json").write_text("{}")
+    (tmp_path / "run.json").write_text(json.dumps({"task": "QC", "threshold": 0.5}))
     with pytest.raises(RunDirError, match="metrics.json"):
         write_run_report(tmp_path)
 

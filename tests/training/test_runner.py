@@ -4,6 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from sklearn.metrics import f1_score
 
 from shoprel import runs
 from shoprel.data.readers import read_pairs
@@ -32,7 +33,18 @@ def test_oof_threshold_and_metrics_agree(trained_runs):
     assert oof["probability"].between(0, 1).all() and set(oof["fold"]) == {0, 1, 2}
     threshold, f1 = best_f1_threshold(oof["label"], oof["probability"])
     assert run.threshold == pytest.approx(threshold) == metrics["threshold"]
-    assert metrics["overall"]["f1"] == pytest.approx(f1)
+    assert metrics["threshold_selection"]["in_sample"]["f1"] == pytest.approx(f1)
+    # the reported F1 cuts each fold at the threshold chosen on the other folds
+    y, p = oof["label"].to_numpy(), oof["probability"].to_numpy()
+    prediction = np.zeros(len(oof), dtype=int)
+    for fold in range(3):
+        rest, held = oof["fold"] != fold, oof["fold"] == fold
+        cut = best_f1_threshold(y[rest], p[rest])[0]
+        assert metrics["threshold_selection"]["fold_thresholds"][str(fold)] == pytest.approx(cut)
+        prediction[held] = p[held] >= cut
+    assert metrics["overall"]["f1"] == pytest.approx(f1_score(y, prediction))
+    assert metrics["overall"]["f1"] <= f1 + 1e-12  # the in-sample cut is the best on these rows
+    assert {"query", "target"} <= set(oof.columns)
     assert metrics["overall"]["n"] == len(oof) == 360
     assert set(metrics["per_language"]) == set(oof["language"])
     assert "per_category" in metrics and len(metrics["per_fold"]) == 3

@@ -95,7 +95,7 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
     task = aligned.runs[0].task
     language_table, threshold_block = thresholds.threshold_metrics(table, threshold, shrinkage)
 
-    metrics = run_metrics(table, threshold, task)
+    metrics = run_metrics(table, threshold, task, "fixed" if method == "vote" else "oof_f1")
     first_metrics = aligned.runs[0].metrics()
     metrics.update({
         "run_name": name or out_dir.name,

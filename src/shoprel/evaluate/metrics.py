@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import average_precision_score, roc_auc_score
 
 METRIC_KEYS = ("n", "positives", "positive_rate", "f1", "precision", "recall", "accuracy",
-               "roc_auc", "predicted_positive_rate", "baseline_all_positive_f1")
+               "roc_auc", "predicted_positive_rate", "baseline_all_positive_f1",
+               "average_precision", "brier")
 
 
 def _ratio(num: float, den: float) -> float | None:
@@ -15,7 +16,9 @@ def _ratio(num: float, den: float) -> float | None:
 
 
 def binary_metrics(labels, predictions, probabilities=None) -> dict:
-    """Metrics of 0/1 predictions; ROC-AUC when probabilities are given and both classes occur."""
+    """Metrics of 0/1 predictions; with probabilities also the Brier score, and ROC-AUC and
+    average precision when both classes occur (their baselines are 0.5 and the positive rate;
+    the Brier score's is positive_rate * (1 - positive_rate), a constant guess of the rate)."""
     y = np.asarray(labels, dtype=np.int64)
     pred = np.asarray(predictions, dtype=np.int64)
     n = len(y)
@@ -26,9 +29,13 @@ def binary_metrics(labels, predictions, probabilities=None) -> dict:
     precision = _ratio(tp, tp + fp)
     recall = _ratio(tp, tp + fn)
     f1 = _ratio(2 * tp, 2 * tp + fp + fn)
-    auc = None
-    if probabilities is not None and 0 < positives < n:
-        auc = float(roc_auc_score(y, np.asarray(probabilities, dtype=np.float64)))
+    auc = ap = brier = None
+    if probabilities is not None and n:
+        p = np.asarray(probabilities, dtype=np.float64)
+        brier = float(np.mean((p - y) ** 2))
+        if 0 < positives < n:
+            auc = float(roc_auc_score(y, p))
+            ap = float(average_precision_score(y, p))
     return {
         "n": n,
         "positives": positives,
@@ -40,6 +47,8 @@ def binary_metrics(labels, predictions, probabilities=None) -> dict:
         "roc_auc": auc,
         "predicted_positive_rate": _ratio(int(pred.sum()), n),
         "baseline_all_positive_f1": _ratio(2 * positives, 2 * positives + (n - positives)),
+        "average_precision": ap,
+        "brier": brier,
     }
 
 

@@ -1,4 +1,10 @@
-"""The metrics block of a run (or of any scored file): overall, per language, category, fold."""
+"""The metrics block of a run (or of any scored file): overall, per language, category, fold.
+
+A run's threshold is tuned on its out-of-fold scores; scoring F1 on those same scores would
+report a figure tuned on itself. So the reported predictions are nested: each fold is cut at
+the threshold chosen on the *other* folds' OOF scores. The final threshold (chosen on all OOF
+scores) is what predict uses; both are recorded under ``threshold_selection``.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,15 @@ import numpy as np
 import pandas as pd
 
 from shoprel.data.tasks import Task
-from shoprel.evaluate.metrics import binary_metrics, grouped_metrics
+from shoprel.evaluate.intervals import paired_interval
+from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics, grouped_metrics
+
+THRESHOLD_METHODS = {
+    "oof_f1": "the cut maximising F1 on out-of-fold scores; reported figures cut each fold at "
+              "the threshold chosen on the other folds (nested), predict uses the cut chosen "
+              "on all folds",
+    "fixed": "a fixed cut from the config, the same for every fold and for predict",
+}
 
 
 def scored_metrics(table: pd.DataFrame, task: Task) -> dict:
@@ -31,14 +45,70 @@ def scored_metrics(table: pd.DataFrame, task: Task) -> dict:
     return out
 
 
-def run_metrics(oof: pd.DataFrame, threshold: float, task: Task) -> dict:
-    """A cross-validation run's metrics: the threshold applied to out-of-fold probabilities."""
-    table = oof.assign(prediction=(oof["probability"] >= threshold).astype(np.int64))
+def nested_fold_thresholds(labels, probabilities, folds, threshold: float,
+                           method: str = "oof_f1") -> dict[int, float]:
+    """Each fold's cut, chosen without it: best F1 on the other folds' scores ("oof_f1"), or
+    ``threshold`` everywhere ("fixed", or a single fold that has no other folds)."""
+    y = np.asarray(labels, dtype=np.int64)
+    p = np.asarray(probabilities, dtype=np.float64)
+    folds = np.asarray(folds)
+    out = {}
+    for fold in np.unique(folds).tolist():
+        rest = folds != fold
+        if method == "fixed" or not rest.any():
+            out[int(fold)] = float(threshold)
+        else:
+            out[int(fold)] = best_f1_threshold(y[rest], p[rest])[0]
+    return out
+
+
+def run_metrics(oof: pd.DataFrame, threshold: float, task: Task,
+                threshold_method: str = "oof_f1") -> dict:
+    """A cross-validation run's metrics from its out-of-fold probabilities.
+
+    Reported figures (overall, per language/category/fold) use nested per-fold cuts; the
+    in-sample figures at the final ``threshold`` are kept for reference, as are the paired
+    per-fold intervals of F1 over the all-positive baseline and of ROC-AUC over chance.
+    """
+    if threshold_method not in THRESHOLD_METHODS:
+        raise ValueError(f"unknown threshold method {threshold_method!r}")
+    cuts = nested_fold_thresholds(oof["label"], oof["probability"], oof["fold"], threshold,
+                                  threshold_method)
+    row_cut = oof["fold"].map(cuts).to_numpy(dtype=np.float64)
+    table = oof.assign(prediction=(oof["probability"].to_numpy() >= row_cut).astype(np.int64))
     out = {"task": task.value, "threshold": float(threshold)}
     out.update(scored_metrics(table, task))
     out["per_fold"] = [
-        {"fold": int(fold), **binary_metrics(part["label"], part["prediction"],
-                                             part["probability"])}
+        {"fold": int(fold), "threshold": cuts[int(fold)],
+         **binary_metrics(part["label"], part["prediction"], part["probability"])}
         for fold, part in table.groupby("fold", sort=True)
     ]
+    in_sample = (oof["probability"] >= threshold).astype(np.int64)
+    out["threshold_selection"] = {
+        "method": threshold_method,
+        "description": THRESHOLD_METHODS[threshold_method],
+        "final_threshold": float(threshold),
+        "fold_thresholds": {str(k): v for k, v in cuts.items()},
+        "reported": "nested",
+        "in_sample": binary_metrics(oof["label"], in_sample, oof["probability"]),
+    }
+    out["uncertainty"] = {
+        "delta_f1": paired_interval(f["f1"] - f["baseline_all_positive_f1"]
+                                    if f["f1"] is not None
+                                    and f["baseline_all_positive_f1"] is not None else None
+                                    for f in out["per_fold"]),
+        "delta_auc": paired_interval(None if f["roc_auc"] is None else f["roc_auc"] - 0.5
+                                     for f in out["per_fold"]),
+    }
     return out
+
+
+def prediction_table(oof: pd.DataFrame, metrics: dict) -> pd.DataFrame:
+    """The OOF table with the reported 0/1 prediction of each row (its fold's nested cut), for
+    views built after training (confusion matrix, most confident errors)."""
+    selection = metrics.get("threshold_selection") or {}
+    cuts = {int(k): float(v) for k, v in (selection.get("fold_thresholds") or {}).items()}
+    default = float(metrics.get("threshold", 0.5))
+    row_cut = oof["fold"].map(cuts).fillna(default).to_numpy(dtype=np.float64) \
+        if "fold" in oof.columns else np.full(len(oof), default)
+    return oof.assign(prediction=(oof["probability"].to_numpy() >= row_cut).astype(np.int64))

@@ -118,8 +118,10 @@ def choose_threshold(labels: np.ndarray, oof: np.ndarray, config: RunConfig) -> 
 
 
 def oof_table(frame: PairFrame, folds: np.ndarray, oof: np.ndarray) -> pd.DataFrame:
+    # query and target text ride along so reports can show the most confident errors
     table = pd.DataFrame({"id": frame.df["id"], "fold": folds, "probability": oof,
-                          "label": frame.df["label"], "language": frame.df["language"]})
+                          "label": frame.df["label"], "language": frame.df["language"],
+                          "query": frame.df["query"], "target": frame.df["target"]})
     if frame.task is Task.QC:
         table["top_category"] = frame.df["target"].map(top_level)
     # the given tag often names the market, not the query's language: reports show both
@@ -205,7 +207,7 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
                      ).to_parquet(tmp / runs.FOLDS, index=False)
         (tmp / runs.CONFIG).write_text(config.to_yaml(), encoding="utf-8")
 
-        metrics = run_metrics(table, threshold, frame.task)
+        metrics = run_metrics(table, threshold, frame.task, config.threshold.mode)
         metrics.update({
             "run_name": name or out_dir.name,
             "created": datetime.now(UTC).isoformat(timespec="seconds"),

@@ -1,0 +1,75 @@
+"""Intervals for "is this gain real?": paired differences over the cross-validation folds.
+
+Every fold scores the model and its comparison (the all-positive baseline, or another run) on
+the same held-out rows, so the per-fold differences are paired and their spread is the noise a
+single pooled number hides. With k folds the interval uses Student's t with k - 1 degrees of
+freedom: wide for k = 5, which is the honest width; a gain is only called a gain when the whole
+interval lies above zero.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+from scipy import stats
+
+CONFIDENCE = 0.95
+METHOD = "paired per-fold differences, Student t with k-1 degrees of freedom"
+
+
+def paired_interval(differences: Iterable[float | None], confidence: float = CONFIDENCE) -> dict:
+    """Mean of the per-fold differences with its t interval; nulls (a fold without an AUC) are
+    skipped. ``low``/``high`` are None when fewer than two folds have a value."""
+    values = np.array([float(d) for d in differences
+                       if d is not None and not math.isnan(float(d))], dtype=np.float64)
+    k = int(values.size)
+    mean = float(values.mean()) if k else None
+    low = high = None
+    if k >= 2:
+        half = float(stats.t.ppf(0.5 + confidence / 2, k - 1)) * values.std(ddof=1) / math.sqrt(k)
+        low, high = mean - half, mean + half
+    return {"mean": mean, "low": low, "high": high, "k": k, "confidence": confidence,
+            "method": METHOD, "per_fold": values.tolist()}
+
+
+def verdict(interval: dict, tolerance: float = 0.0) -> str:
+    """"gain" when the interval lies above zero, "loss" when below, else "unclear"."""
+    low, high = interval.get("low"), interval.get("high")
+    if low is None or high is None:
+        return "unclear"
+    if low > tolerance:
+        return "gain"
+    if high < -tolerance:
+        return "loss"
+    return "unclear"
+
+
+def fold_differences(a: list[dict], b: list[dict], key: str) -> list[float | None]:
+    """Per-fold ``a[key] - b[key]`` for two per-fold metric lists matched by fold number."""
+    by_fold = {row.get("fold"): row for row in b}
+    out = []
+    for row in a:
+        other = by_fold.get(row.get("fold"), {})
+        x, y = row.get(key), other.get(key)
+        out.append(None if x is None or y is None else float(x) - float(y))
+    return out
+
+
+def group_fold_intervals(frame, group_column: str, value, min_rows: int,
+                         max_groups: int | None = None) -> dict[str, dict]:
+    """Per group (largest first, at least ``min_rows`` rows): the paired interval of
+    ``value(rows of one fold and group)`` over the folds; ``value`` returns None where a fold's
+    slice cannot be scored (e.g. one class only), and such folds are skipped."""
+    counts = frame[group_column].astype(str).value_counts()
+    counts = counts[counts >= min_rows]
+    if max_groups is not None:
+        counts = counts.head(max_groups)
+    out = {}
+    groups = frame[group_column].astype(str)
+    for name in counts.index:
+        part = frame[groups == name]
+        values = [value(rows) for _, rows in part.groupby("fold", sort=True)]
+        out[str(name)] = {"n": int(counts[name]), **paired_interval(values)}
+    return out

@@ -1,0 +1,17 @@
+"""Self-contained HTML report of one cross-validation run (and the pieces it is built from).
+
+Entry points: :func:`render_report` (metrics + OOF frame -> HTML text), :func:`write_report`
+(training writes report.html into the run being built) and :func:`write_run_report`
+(``shoprel report RUN_DIR`` rebuilds it from a finished run directory).
+"""
+
+from shoprel.evaluate.report.curves import f1_by_threshold
+from shoprel.evaluate.report.document import (
+    render_report,
+    report_title,
+    write_report,
+    write_run_report,
+)
+
+__all__ = ["f1_by_threshold", "render_report", "report_title", "write_report",
+           "write_run_report"]

@@ -1,0 +1,118 @@
+"""The run report: sections in reading order, and writing it into a run folder.
+
+Reading order follows the questions a reader asks: is the model worth anything (verdict, first
+screen), what was run (folded facts), where and why it fails (error analysis), how good the
+scores are (ROC, calibration, PR, threshold, distributions), and how the result varies across
+languages, categories and folds.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from matplotlib import rc_context
+
+from shoprel.errors import RunDirError
+from shoprel.evaluate.report.curves import (
+    clean_oof,
+    distribution_section,
+    pr_section,
+    roc_calibration_section,
+    threshold_section,
+)
+from shoprel.evaluate.report.folds import fold_section
+from shoprel.evaluate.report.groups import (
+    category_section,
+    detected_language_section,
+    language_section,
+    language_threshold_section,
+)
+from shoprel.evaluate.report.learning import learning_curve_section, read_learning_curve
+from shoprel.evaluate.report.mistakes import errors_section
+from shoprel.evaluate.report.page import document
+from shoprel.evaluate.report.svg import PLOT_RC
+from shoprel.evaluate.report.verdict import facts_section, verdict_section
+from shoprel.evaluate.run_metrics import prediction_table
+
+
+def render_report(metrics: dict, oof: pd.DataFrame, title: str,
+                  learning_curve: Mapping[str, Any] | None = None) -> str:
+    """Return one self-contained HTML document (no network: no scripts, no external
+    CSS/fonts/images) describing a cross-validation run.
+
+    ``metrics`` is the run's metrics.json content (tables and headline numbers come from it, so
+    the report agrees with what was saved); ``oof`` holds the out-of-fold probabilities from
+    which the curves, intervals per language and error lists are drawn.
+    """
+    metrics = metrics or {}
+    rows = _reported_rows(metrics, oof)
+    with rc_context(PLOT_RC):  # styling is read when axes are created, so wrap it all
+        sections = [
+            verdict_section(metrics, title),
+            facts_section(metrics, 0 if oof is None else len(oof)),
+            errors_section(metrics, rows),
+            roc_calibration_section(metrics, rows),
+            language_section(metrics, rows),
+            learning_curve_section(learning_curve),
+            pr_section(metrics, rows),
+            threshold_section(metrics, rows),
+            language_threshold_section(metrics),
+            distribution_section(metrics, rows),
+            fold_section(metrics),
+            category_section(metrics),
+            detected_language_section(metrics),
+        ]
+    return document(title, "\n".join(s for s in sections if s))
+
+
+def _reported_rows(metrics: Mapping[str, Any], oof: pd.DataFrame | None) -> pd.DataFrame:
+    """OOF rows with the reported 0/1 prediction (each fold at its nested threshold)."""
+    rows = clean_oof(oof)
+    if len(rows) == 0:
+        return rows.assign(prediction=pd.Series(dtype="int64"))
+    return prediction_table(rows, dict(metrics))
+
+
+def report_title(metrics: Mapping[str, Any]) -> str:
+    """Default page title: task and run name, what someone scanning saved reports looks for."""
+    task = metrics.get("task") or "?"
+    return f"shoprel {task} cross-validation — {metrics.get('run_name') or 'unnamed run'}"
+
+
+def write_report(run_dir: str | Path, metrics: dict, oof: pd.DataFrame) -> Path:
+    """Write RUN_DIR/report.html from in-memory results (used by training before the run
+    directory is moved into place); returns the file's path."""
+    from shoprel import runs
+
+    path = Path(run_dir) / runs.REPORT
+    curve = read_learning_curve(run_dir)
+    path.write_text(render_report(metrics, oof, report_title(metrics), curve), encoding="utf-8")
+    return path
+
+
+def write_run_report(run_dir: str | Path, out_file: str | Path | None = None) -> Path:
+    """(Re)write the report of a finished run directory, atomically; default RUN_DIR/report.html.
+
+    Raises RunDirError when the directory is not a finished run or lacks its metrics/OOF file.
+    """
+    from shoprel import runs
+    from shoprel.utils.atomic import atomic_file
+
+    run = runs.Run.open(run_dir)
+    for name in (runs.METRICS, runs.OOF):
+        if not (run.path / name).is_file():
+            raise RunDirError(f"{run.path}: no {name}; cannot write the report")
+    try:
+        metrics = run.metrics()
+    except json.JSONDecodeError as exc:
+        raise RunDirError(f"{run.path / runs.METRICS}: not valid JSON ({exc})") from None
+    curve = read_learning_curve(run.path)
+    text = render_report(metrics, run.oof(), report_title(metrics), curve)
+    target = Path(out_file) if out_file is not None else run.path / runs.REPORT
+    with atomic_file(target) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return target

@@ -1,0 +1,90 @@
+"""Turning metric values and user text into safe, uniform HTML text.
+
+Every value shown in a report passes through here: names, codes and queries come from users'
+files and must be escaped; metrics may be null (a one-class group has no AUC) and show as '–'.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+
+MISSING = "–"
+
+
+def esc(value: Any) -> str:
+    """Escape any user-supplied text (names, codes, params) for HTML body and attributes."""
+    return html.escape(str(value), quote=True)
+
+
+def num(value: Any) -> float:
+    """Metric value as float, NaN when null/missing/non-numeric, so plots can skip it."""
+    if value is None or isinstance(value, bool):
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def fmt(value: Any, digits: int = 3) -> str:
+    """Format a metric for a table cell; nulls (e.g. AUC of a one-class group) show as '–'."""
+    x = num(value)
+    return MISSING if math.isnan(x) else f"{x:.{digits}f}"
+
+
+def fmt_signed(value: Any, digits: int = 3) -> str:
+    """A difference with its sign, '–' when missing."""
+    x = num(value)
+    return MISSING if math.isnan(x) else f"{x:+.{digits}f}"
+
+
+def fmt_int(value: Any) -> str:
+    """Format a count with thousands separators, '–' when missing."""
+    x = num(value)
+    return MISSING if math.isnan(x) else f"{round(x):,}"
+
+
+def fmt_pct(value: Any, digits: int = 1) -> str:
+    """A rate as a percentage ('97.0%'), '–' when missing."""
+    x = num(value)
+    return MISSING if math.isnan(x) else f"{100 * x:.{digits}f}%"
+
+
+def fmt_threshold(value: Any) -> str:
+    """Threshold as saved (0.43 stays '0.43'), so it can be matched against metrics.json."""
+    x = num(value)
+    return MISSING if math.isnan(x) else f"{x:.4g}"
+
+
+def mpl_text(value: Any) -> str:
+    """Make user text literal for matplotlib: a '$' would otherwise start mathtext."""
+    return str(value).replace("$", r"\$")
+
+
+def note(text: str) -> str:
+    """A visible 'this part is unavailable' line, so a missing plot is never silent."""
+    return f'<p class="note">{text}</p>'
+
+
+def shorten(text: Any, limit: int = 140) -> str:
+    """User text cut to ``limit`` characters (an ellipsis marks the cut), then escaped."""
+    text = "" if text is None else str(text)
+    return esc(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def with_delta(row: Mapping[str, Any]) -> dict[str, Any]:
+    """Copy a metrics row adding F1 minus all-positive F1, the number that says if it helps."""
+    out = dict(row)
+    out.setdefault("delta_f1", num(row.get("f1")) - num(row.get("baseline_all_positive_f1")))
+    return out
+
+
+def sorted_groups(groups: Mapping[str, Mapping[str, Any]] | None) -> list[tuple[str, dict]]:
+    """Groups as (name, row) sorted by n descending, then name, so big groups come first."""
+    items = [(str(k), dict(v or {})) for k, v in (groups or {}).items()]
+    return sorted(items, key=lambda kv: (-np.nan_to_num(num(kv[1].get("n"))), kv[0]))

@@ -1,0 +1,104 @@
+"""Fold-to-fold spread: tells whether a gain over the baseline is larger than the noise."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from shoprel.evaluate.report.fmt import esc, fmt_threshold, mpl_text, note, num, with_delta
+from shoprel.evaluate.report.page import table_wrap
+from shoprel.evaluate.report.svg import (
+    AUC_COLOR,
+    BASELINE_COLOR,
+    MODEL_COLOR,
+    figure_block,
+    new_figure,
+    svg,
+)
+from shoprel.evaluate.report.tables import GROUP_COLUMNS, group_table
+
+
+def fold_rows(metrics: Mapping[str, Any]) -> list[tuple[str, dict]]:
+    """Per-fold rows as (fold label, row), ordered by fold number."""
+    folds = [dict(f) for f in metrics.get("per_fold") or [] if isinstance(f, Mapping)]
+    folds.sort(key=lambda f: np.nan_to_num(num(f.get("fold")), nan=1e9))
+    return [(str(f.get("fold", i)), f) for i, f in enumerate(folds)]
+
+
+def fold_summary(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> list[tuple[str, dict, bool]]:
+    """Mean and standard deviation rows over folds (nulls skipped), for the table footer."""
+    keys = [k for k, _, kind in GROUP_COLUMNS if kind != "int"]
+    data = {k: np.array([num(with_delta(r).get(k)) for _, r in rows]) for k in keys}
+    mean, std = {}, {}
+    for k, v in data.items():
+        v = v[~np.isnan(v)]
+        mean[k] = float(v.mean()) if v.size else None
+        std[k] = float(v.std(ddof=1)) if v.size > 1 else None
+    mean["n"] = float(np.nansum([num(r.get("n")) for _, r in rows]))
+    return [("mean (n: total)", mean, True), ("std", std, False)]
+
+
+def fold_section(metrics: Mapping[str, Any]) -> str:
+    """Per-fold dots and table, with each fold's nested threshold."""
+    rows = fold_rows(metrics)
+    head = '<section id="folds"><h2>Fold spread</h2>'
+    if not rows:
+        return head + note("No per-fold metrics in this run.") + "</section>"
+    caption = (
+        "Left: F1 per fold (dots), all-positive F1 per fold (grey crosses), mean F1 (dashed). "
+        "Right: ROC-AUC per fold with its mean. Folds without an AUC are skipped."
+    )
+    cuts = [(name, r.get("threshold")) for name, r in rows if r.get("threshold") is not None]
+    cut_text = ""
+    if cuts:
+        cells = "".join(f"<td>{esc(fmt_threshold(t))}</td>" for _, t in cuts)
+        heads = "".join(f"<th>{esc(n)}</th>" for n, _ in cuts)
+        cut_text = table_wrap(
+            '<table class="groups"><caption class="hint">Each fold\'s threshold, chosen on the '
+            f"other folds' scores</caption><thead><tr><th>fold</th>{heads}</tr></thead>"
+            f"<tbody><tr><th>threshold</th>{cells}</tr></tbody></table>", "fold thresholds")
+    return (head + figure_block(_fold_svg(rows), caption)
+            + group_table(rows, "fold", footer=fold_summary(rows), split_small=False)
+            + cut_text + "</section>")
+
+
+def _fold_svg(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
+    """Dot plots of per-fold F1 (vs baseline) and AUC, each with its mean line."""
+    names = [mpl_text(name) for name, _ in rows]
+    x = np.arange(len(rows), dtype=float)
+    f1 = np.array([num(r.get("f1")) for _, r in rows])
+    base = np.array([num(r.get("baseline_all_positive_f1")) for _, r in rows])
+    auc = np.array([num(r.get("roc_auc")) for _, r in rows])
+    fig, (ax_f1, ax_auc) = new_figure(6.6, 3.2, ncols=2)
+    panels = ((ax_f1, f1, MODEL_COLOR, "F1"), (ax_auc, auc, AUC_COLOR, "ROC-AUC"))
+    for ax, values, color, name in panels:
+        ok = ~np.isnan(values)
+        ax.plot(x[ok], values[ok], "o", color=color, markersize=7, label=f"{name} per fold")
+        if ok.any():
+            mean = float(values[ok].mean())
+            ax.axhline(mean, color=color, linestyle="--", linewidth=1, label=f"mean {mean:.3f}")
+        ax.set_xticks(x)
+        ax.set_xticklabels(names)
+        ax.set_xlabel("fold")
+        ax.set_ylabel(name)
+        ax.set_xlim(-0.5, len(rows) - 0.5)
+    okb = ~np.isnan(base)
+    ax_f1.plot(x[okb], base[okb], "x", color=BASELINE_COLOR, markersize=7, label="all-positive F1")
+    _pad_ylim(ax_f1, np.concatenate([f1, base]))
+    _pad_ylim(ax_auc, auc)
+    for ax in (ax_f1, ax_auc):
+        ax.legend(loc="lower right", fontsize=7)
+    return svg(fig, "fold", "F1 and ROC-AUC per cross-validation fold")
+
+
+def _pad_ylim(ax, values: np.ndarray) -> None:
+    """Zoom the y axis on the data (fold differences are small) but keep it inside [0, 1]."""
+    values = values[~np.isnan(values)]
+    if values.size == 0:
+        ax.set_ylim(0, 1)
+        return
+    lo, hi = float(values.min()), float(values.max())
+    pad = max(0.02, (hi - lo) * 0.5)
+    ax.set_ylim(max(0.0, lo - pad), min(1.0, hi + pad) + 0.005)

@@ -1,0 +1,198 @@
+"""Per-language and per-category views: where the overall figure hides a weak market.
+
+Per-language F1 bars of model and baseline are the same height at a 0–1 scale and say nothing;
+what matters is the difference and whether it is larger than the fold-to-fold noise. So the
+chart is a dot plot of ΔF1 over all-positive and of ROC-AUC per language, each with its paired
+per-fold interval, computed from the out-of-fold rows; small languages are left out of the
+chart and set apart in the tables.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from shoprel.evaluate.intervals import group_fold_intervals, verdict
+from shoprel.evaluate.metrics import binary_metrics
+from shoprel.evaluate.report.fmt import esc, fmt, fmt_int, mpl_text, note, num, sorted_groups
+from shoprel.evaluate.report.page import table_wrap
+from shoprel.evaluate.report.svg import (
+    BASELINE_COLOR,
+    BLACK,
+    MODEL_COLOR,
+    VERMILLION,
+    figure_block,
+    new_figure,
+    svg,
+)
+from shoprel.evaluate.report.tables import MIN_GROUP_ROWS, group_table
+
+MAX_CHART_GROUPS = 20
+MAX_CATEGORY_ROWS = 30
+
+_MARKERS = {"gain": ("o", MODEL_COLOR, "interval above 0"),
+            "loss": ("s", VERMILLION, "interval below 0"),
+            "unclear": ("D", BASELINE_COLOR, "interval includes 0")}
+
+
+def _delta_f1(rows: pd.DataFrame) -> float | None:
+    m = binary_metrics(rows["label"], rows["prediction"])
+    if m["f1"] is None or m["baseline_all_positive_f1"] is None or not m["positives"]:
+        return None
+    return m["f1"] - m["baseline_all_positive_f1"]
+
+
+def _delta_auc(rows: pd.DataFrame) -> float | None:
+    auc = binary_metrics(rows["label"], rows["prediction"], rows["probability"])["roc_auc"]
+    return None if auc is None else auc - 0.5
+
+
+def language_intervals(rows: pd.DataFrame, column: str = "language") -> dict[str, dict]:
+    """Per large group: the paired per-fold intervals of ΔF1 and ΔAUC (AUC − 0.5)."""
+    if len(rows) == 0 or not {column, "fold", "prediction"} <= set(rows.columns):
+        return {}
+    f1 = group_fold_intervals(rows, column, _delta_f1, MIN_GROUP_ROWS, MAX_CHART_GROUPS)
+    auc = group_fold_intervals(rows, column, _delta_auc, MIN_GROUP_ROWS, MAX_CHART_GROUPS)
+    return {name: {"n": f1[name]["n"], "delta_f1": f1[name], "delta_auc": auc[name]}
+            for name in f1}
+
+
+def _short(name: str, limit: int = 22) -> str:
+    """Axis labels stay short so the panels keep their width (the table has full names)."""
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def dot_plot_svg(intervals: Mapping[str, Mapping[str, Any]], panels, prefix: str,
+                 title: str) -> str:
+    """Horizontal dot plot, one row per group, one panel per (key, axis label, offset, refs):
+    dot = mean paired difference (+ offset), bar = its interval, shape/colour = verdict."""
+    names = list(intervals)
+    y = np.arange(len(names))[::-1].astype(float)
+    labels = [f"{mpl_text(_short(n))} (n={intervals[n]['n']:,})" for n in names]
+    fig, axes = new_figure(6.6, 1.6 + 0.3 * len(names), ncols=len(panels))
+    for ax, (key, xlabel, offset, refs) in zip(axes, panels, strict=True):
+        for yi, name in zip(y, names, strict=True):
+            iv = intervals[name][key]
+            if iv.get("mean") is None:
+                continue
+            marker, colour, _ = _MARKERS[verdict(iv)]
+            if iv.get("low") is not None:
+                ax.plot([iv["low"] + offset, iv["high"] + offset], [yi, yi], color=colour,
+                        linewidth=1.6)
+            ax.plot([iv["mean"] + offset], [yi], marker, color=colour, markersize=6)
+        for value, style, _ in refs:
+            ax.axvline(value, color=BLACK if style == ":" else BASELINE_COLOR,
+                       linestyle=style, linewidth=1)
+        ax.set_yticks(y)
+        ax.set_yticklabels(labels if ax is axes[0] else [])
+        ax.set_ylim(-0.7, len(names) - 0.3)
+        ax.set_xlabel(xlabel)
+        ax.grid(axis="y", visible=False)
+    handles = [axes[0].plot([], [], marker + "-", color=colour, label=text)[0]
+               for marker, colour, text in _MARKERS.values()]
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8,
+               frameon=False)
+    return svg(fig, prefix, title)
+
+
+def language_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
+    """Per-language ΔF1 and AUC with intervals, then the table (small languages folded)."""
+    groups = sorted_groups(metrics.get("per_language"))
+    head = '<section id="languages"><h2>Per language</h2>'
+    if not groups:
+        return head + note("No per-language metrics in this run.") + "</section>"
+    overall_auc = num((metrics.get("overall") or {}).get("roc_auc"))
+    chart = ""
+    intervals = language_intervals(rows)
+    if intervals:
+        refs_auc = [(0.5, "--", "chance")]
+        if not math.isnan(overall_auc):
+            refs_auc.append((overall_auc, ":", "overall"))
+        svg_text = dot_plot_svg(
+            intervals,
+            [("delta_f1", "ΔF1 over all-positive", 0.0, [(0.0, "--", "zero")]),
+             ("delta_auc", "ROC-AUC", 0.5, refs_auc)],
+            "lang", "Per-language ΔF1 over all-positive and ROC-AUC with 95% intervals")
+        chart = figure_block(svg_text, (
+            f"Languages with at least {MIN_GROUP_ROWS} rows (at most {MAX_CHART_GROUPS}, "
+            "largest first). Dot: mean over folds; bar: 95% interval of the paired per-fold "
+            "values; circle = whole interval above the reference, square = below, diamond = "
+            "includes it. Left: F1 minus all-positive F1 (reference 0). Right: ROC-AUC "
+            f"(dashed: chance 0.5; dotted: overall {fmt(overall_auc)})."))
+    return (head + chart + group_table(groups, "language", overall_auc=overall_auc)
+            + "</section>")
+
+
+def detected_language_section(metrics: Mapping[str, Any]) -> str:
+    """Given tag against the language detected in the query: the tags name the market, so a
+    model that does well on "en" may still fail on the Spanish queries tagged "en"."""
+    agreement = metrics.get("language_agreement") or {}
+    groups = sorted_groups(metrics.get("per_detected_language"))
+    if not agreement and not groups:
+        return ""
+    rows = "".join(_agreement_row(lang, row) for lang, row in agreement.items())
+    table = table_wrap(
+        '<table class="groups"><thead><tr><th>given language</th>'
+        "<th>rows</th><th>detected the same</th><th>most often detected as</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table>", "given against detected language")
+    overall_auc = num((metrics.get("overall") or {}).get("roc_auc"))
+    return (
+        '<section id="detected-languages"><h2>Given vs detected language</h2>'
+        + note("Language detected from the query text (fastText lite model, script rules for "
+               "Hangul, kana, Thai...). Short queries are hard to identify, so disagreement "
+               "is an upper bound on mislabelled tags.")
+        + table
+        + (group_table(groups, "detected language", overall_auc=overall_auc) if groups else "")
+        + "</section>")
+
+
+def _agreement_row(language: str, row: Mapping[str, Any]) -> str:
+    others = ", ".join(f"{k} {v}" for k, v in (row.get("detected_as") or {}).items())
+    return (f"<tr><th>{esc(language)}</th><td>{fmt_int(row.get('n'))}</td>"
+            f"<td>{fmt(100 * num(row.get('agreement')), 1)}%</td>"
+            f'<td class="text">{esc(others)}</td></tr>')
+
+
+def category_section(metrics: Mapping[str, Any]) -> str:
+    """Per top-level category table (QC): which parts of the catalogue the model gets wrong.
+    Omitted for other tasks when there is nothing to show."""
+    groups = sorted_groups(metrics.get("per_category"))
+    head = '<section id="categories"><h2>Per top-level category</h2>'
+    if not groups:
+        if str(metrics.get("task", "")).upper() == "QC":
+            return head + note("No per-category metrics in this run.") + "</section>"
+        return ""
+    shown = groups[:MAX_CATEGORY_ROWS]
+    more = (note(f"Showing the {len(shown)} largest of {len(groups)} categories.")
+            if len(groups) > len(shown) else "")
+    overall_auc = num((metrics.get("overall") or {}).get("roc_auc"))
+    return head + more + group_table(shown, "top category", overall_auc=overall_auc) + \
+        "</section>"
+
+
+def language_threshold_section(metrics: Mapping[str, Any]) -> str:
+    """Per-language thresholds, where the run (or ensemble) has them: each language's shrunk
+    cut beside the global one, and the nested F1 of both rules."""
+    block = metrics.get("per_language_thresholds") or {}
+    languages = block.get("languages") or {}
+    if not languages:
+        return ""
+    rows = "".join(
+        f"<tr><th>{esc(code)}</th><td>{fmt_int(r.get('n'))}</td><td>{fmt(r.get('best'))}</td>"
+        f"<td>{fmt(r.get('threshold'))}</td></tr>"
+        for code, r in sorted(languages.items(), key=lambda kv: -num(kv[1].get("n"))))
+    summary = (f"Global threshold {fmt(block.get('global_threshold'))}, shrinkage m = "
+               f"{fmt(block.get('shrinkage'), 0)}. Nested F1: global cut "
+               f"{fmt(block.get('global_f1_nested'))}, per-language cuts "
+               f"{fmt(block.get('per_language_f1_nested'))}.")
+    return (
+        '<section id="language-thresholds"><h2>Per-language thresholds</h2>'
+        f'<p class="hint">{summary}</p>'
+        + table_wrap('<table class="groups"><thead><tr><th>language</th><th>n</th>'
+                     "<th>best cut</th><th>shrunk cut (used)</th></tr></thead>"
+                     f"<tbody>{rows}</tbody></table>", "per-language thresholds")
+        + "</section>")

@@ -1,0 +1,85 @@
+"""The learning curve, where the run has one: would more labelled rows still help?
+
+``learning_curve.json`` (written into the run folder by the learning-curve option) holds
+``{"points": [{"fraction", "rows", "roc_auc", "f1", "baseline_f1", "fold_roc_auc": [...]}]}``;
+a curve still rising at the full size says more data pays, a flat one says it will not.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from shoprel.evaluate.intervals import paired_interval
+from shoprel.evaluate.report.fmt import fmt, fmt_int, num
+from shoprel.evaluate.report.page import table_wrap
+from shoprel.evaluate.report.svg import (
+    AUC_COLOR,
+    BASELINE_COLOR,
+    MODEL_COLOR,
+    figure_block,
+    new_figure,
+    svg,
+)
+
+LEARNING_CURVE = "learning_curve.json"
+
+
+def read_learning_curve(run_dir: str | Path) -> dict | None:
+    """The run's learning curve, or None when it has none (or it is not readable JSON)."""
+    path = Path(run_dir) / LEARNING_CURVE
+    if not path.is_file():
+        return None
+    try:
+        curve = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return curve if isinstance(curve, dict) and curve.get("points") else None
+
+
+def learning_curve_section(curve: Mapping[str, Any] | None) -> str:
+    """OOF ROC-AUC (with its per-fold interval when given) and F1 against training rows."""
+    if not curve:
+        return ""
+    points = sorted((p for p in curve.get("points") or [] if isinstance(p, Mapping)),
+                    key=lambda p: num(p.get("rows")))
+    if not points:
+        return ""
+    rows = np.array([num(p.get("rows")) for p in points])
+    auc = np.array([num(p.get("roc_auc")) for p in points])
+    f1 = np.array([num(p.get("f1")) for p in points])
+    base = np.array([num(p.get("baseline_f1")) for p in points])
+    intervals = [paired_interval(p.get("fold_roc_auc") or []) for p in points]
+
+    fig, (ax_auc, ax_f1) = new_figure(6.6, 3.2, ncols=2)
+    ok = ~np.isnan(auc)
+    ax_auc.plot(rows[ok], auc[ok], "o-", color=AUC_COLOR, label="OOF ROC-AUC")
+    for x, iv in zip(rows, intervals, strict=True):
+        if iv["low"] is not None:
+            ax_auc.plot([x, x], [iv["low"], iv["high"]], color=AUC_COLOR, linewidth=1.4)
+    ax_f1.plot(rows[~np.isnan(f1)], f1[~np.isnan(f1)], "o-", color=MODEL_COLOR, label="OOF F1")
+    okb = ~np.isnan(base)
+    ax_f1.plot(rows[okb], base[okb], "x--", color=BASELINE_COLOR, label="all-positive F1")
+    for ax, name in ((ax_auc, "ROC-AUC"), (ax_f1, "F1")):
+        ax.set_xlabel("training rows")
+        ax.set_ylabel(name)
+        ax.legend(loc="lower right", fontsize=8)
+    table_rows = "".join(
+        f"<tr><th>{fmt(p.get('fraction'), 2)}</th><td>{fmt_int(p.get('rows'))}</td>"
+        f"<td>{fmt(p.get('roc_auc'))}</td><td>{fmt(p.get('f1'))}</td>"
+        f"<td>{fmt(p.get('baseline_f1'))}</td></tr>" for p in points)
+    table = table_wrap(
+        '<table class="groups"><thead><tr><th>fraction</th><th>rows</th><th>ROC-AUC</th>'
+        f"<th>F1</th><th>all-positive F1</th></tr></thead><tbody>{table_rows}</tbody></table>",
+        "learning curve")
+    caption = ("Out-of-fold ROC-AUC (bars: 95% interval over the folds, where recorded) and F1 "
+               "against the number of training rows. Still rising at the right: more labelled "
+               "rows should help.")
+    return ('<section id="learning-curve"><h2>Learning curve</h2>'
+            + figure_block(svg(fig, "lc", "Learning curve: out-of-fold ROC-AUC and F1 against "
+                                          "training rows"), caption)
+            + table + "</section>")

@@ -1,0 +1,152 @@
+"""The first screen of a report: what the run is worth, with its uncertainty, then the facts.
+
+A model that calls 97 % of rows relevant can sit a hair above the all-positive baseline; a
+single green "+0.003" would read as a win. So the verdict leads with the paired per-fold
+interval of F1 over all-positive and of ROC-AUC over chance, and colours a difference as a
+gain only when its whole interval lies above zero. Beside it: how many rows the model calls
+relevant, average precision and Brier score next to what a constant guess scores, and how the
+threshold was chosen (a threshold tuned on the very rows it is scored on flatters F1).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping
+from pathlib import PurePath
+from typing import Any
+
+from shoprel.evaluate.intervals import paired_interval, verdict
+from shoprel.evaluate.report.fmt import (
+    MISSING,
+    esc,
+    fmt,
+    fmt_int,
+    fmt_pct,
+    fmt_signed,
+    fmt_threshold,
+    num,
+)
+
+NEAR_ALL_POSITIVE = 0.9  # predicted positive rate above which the model is nearly all-positive
+
+_HEADLINES = {
+    "gain": "Beats predicting everything relevant",
+    "loss": "Worse than predicting everything relevant",
+    "unclear": "No clear gain over predicting everything relevant",
+}
+
+
+def fold_intervals(metrics: Mapping[str, Any]) -> dict[str, dict]:
+    """ΔF1 (model − all-positive) and ΔAUC (AUC − 0.5) from the per-fold rows of metrics.json,
+    recomputed here so runs saved before metrics.json carried them get the same verdict."""
+    folds = [f for f in metrics.get("per_fold") or [] if isinstance(f, Mapping)]
+    f1 = [num(f.get("f1")) - num(f.get("baseline_all_positive_f1")) for f in folds]
+    auc = [num(f.get("roc_auc")) - 0.5 for f in folds]
+    return {"delta_f1": paired_interval(f1), "delta_auc": paired_interval(auc)}
+
+
+def interval_text(interval: Mapping[str, Any]) -> str:
+    """'+0.012 (95% interval −0.004 to +0.028, 5 folds)', or what is missing."""
+    if interval.get("mean") is None:
+        return MISSING
+    if interval.get("low") is None:
+        return f"{fmt_signed(interval['mean'])} (one fold: no interval)"
+    level = round(100 * float(interval.get("confidence", 0.95)))
+    return (f"{fmt_signed(interval['mean'])} ({level}% interval {fmt_signed(interval['low'])} "
+            f"to {fmt_signed(interval['high'])}, {interval['k']} folds)")
+
+
+def verdict_section(metrics: Mapping[str, Any], title: str) -> str:
+    """Title and verdict box: the part that must fit in the first screen."""
+    overall = metrics.get("overall") or {}
+    intervals = fold_intervals(metrics)
+    state = verdict(intervals["delta_f1"])
+    auc_state = verdict(intervals["delta_auc"])
+    rate, predicted = num(overall.get("positive_rate")), num(overall.get("predicted_positive_rate"))
+    items = [
+        f"<li>F1 {fmt(overall.get('f1'))} against all-positive "
+        f"{fmt(overall.get('baseline_all_positive_f1'))}: ΔF1 "
+        f'<span class="{state}">{esc(interval_text(intervals["delta_f1"]))}</span></li>',
+        f"<li>ROC-AUC {fmt(overall.get('roc_auc'))}: ΔAUC over chance (0.5) "
+        f'<span class="{auc_state}">{esc(interval_text(intervals["delta_auc"]))}</span></li>',
+        f"<li>Predicted relevant: {fmt_pct(predicted)} of rows (labels: {fmt_pct(rate)})"
+        + (' — <span class="flag">nearly everything is called relevant</span>'
+           if predicted >= NEAR_ALL_POSITIVE else "") + "</li>",
+        f"<li>Average precision {fmt(overall.get('average_precision'))} (baseline: the "
+        f"positive rate {fmt(rate)})</li>",
+        f"<li>Brier score {fmt(overall.get('brier'))} (a constant guess of the positive rate: "
+        f"{fmt(rate * (1 - rate) if not math.isnan(rate) else None)}; lower is better)</li>",
+        f"<li>{threshold_text(metrics)}</li>",
+    ]
+    return (
+        f"<header><h1>{esc(title)}</h1></header>\n"
+        f'<section id="verdict" class="verdict verdict-{state}" aria-label="verdict">'
+        f'<p class="headline"><strong>{_HEADLINES[state]}</strong></p>'
+        f"<ul>{''.join(items)}</ul>"
+        '<p class="hint">Intervals: the mean of the paired per-fold differences with a Student t '
+        "interval over the folds; a difference is marked a gain only when its whole interval "
+        "lies above 0. The all-positive baseline predicts 1 for every row.</p></section>"
+    )
+
+
+def threshold_text(metrics: Mapping[str, Any]) -> str:
+    """How the threshold was chosen, and which figure each threshold produced."""
+    selection = metrics.get("threshold_selection") or {}
+    final = fmt_threshold(metrics.get("threshold"))
+    if not selection:
+        return (f"Threshold {esc(final)}; method not recorded: this run predates nested "
+                "thresholds, so its F1 is scored at a threshold tuned on the same rows "
+                "(optimistic). Retrain or re-run to get the nested figure.")
+    cuts = [num(v) for v in (selection.get("fold_thresholds") or {}).values()]
+    cuts = [c for c in cuts if not math.isnan(c)]
+    spread = (f"; per-fold thresholds {fmt_threshold(min(cuts))}–{fmt_threshold(max(cuts))}"
+              if cuts and selection.get("method") != "fixed" else "")
+    in_sample = (selection.get("in_sample") or {}).get("f1")
+    return (f"Threshold: {esc(selection.get('description', selection.get('method', '?')))}. "
+            f"Final threshold {esc(final)} (used by predict){spread}; F1 at the final "
+            f"threshold on the same rows it was tuned on: {fmt(in_sample)} (optimistic).")
+
+
+def facts_section(metrics: Mapping[str, Any], oof_rows: int) -> str:
+    """What was run, folded below the verdict; file names only, never the training machine's
+    absolute paths."""
+    model = metrics.get("model") or {}
+    params = model.get("params") or {}
+    params_text = ", ".join(
+        f"{k}={json.dumps(v, default=str, ensure_ascii=False)}" for k, v in params.items()
+    )
+    overall = metrics.get("overall") or {}
+    timing = metrics.get("timing") or {}
+    facts = [
+        ("task", metrics.get("task", MISSING)),
+        ("model family", model.get("family", MISSING)),
+        ("model params", params_text or MISSING),
+        ("run name", metrics.get("run_name", MISSING)),
+        ("created", metrics.get("created", MISSING)),
+        ("threshold", fmt_threshold(metrics.get("threshold"))),
+        ("rows (metrics)", fmt_int(overall.get("n"))),
+        ("rows (out-of-fold file)", fmt_int(oof_rows)),
+        ("folds", len(metrics.get("per_fold") or []) or MISSING),
+    ]
+    timing_text = ", ".join(_timing_text(k, v) for k, v in timing.items())
+    if timing_text:
+        facts.append(("timing", timing_text))
+    train_file = (metrics.get("data") or {}).get("train_file")
+    if train_file:
+        facts.append(("training file", PurePath(str(train_file)).name))
+    rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in facts)
+    return (
+        '<section id="facts"><details><summary>Run facts (model, parameters, timing, '
+        f'data)</summary><div class="table-wrap"><table class="facts">{rows}</table></div>'
+        "</details></section>"
+    )
+
+
+def _timing_text(key: str, value: Any) -> str:
+    """One timing entry: '*_seconds' keys as 'cv: 31.2 s', other rates as plain numbers."""
+    x = num(value)
+    if key.endswith("_seconds"):
+        name = key.removesuffix("_seconds").replace("_", " ")
+        return f"{name}: {MISSING if math.isnan(x) else f'{x:.1f} s'}"
+    return f"{key.replace('_', ' ')}: {MISSING if math.isnan(x) else f'{x:,.0f}'}"

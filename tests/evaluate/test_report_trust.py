@@ -1,0 +1,161 @@
+"""The report's first screen, error analysis and accessibility: what a reader must be able to
+trust at a glance (issue 16)."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from shoprel.data.tasks import Task
+from shoprel.evaluate.report import render_report
+from shoprel.evaluate.run_metrics import prediction_table, run_metrics
+
+
+def scored_oof(n: int = 900, signal: float = 1.2, seed: int = 0,
+               backwards: str = "food") -> pd.DataFrame:
+    """OOF rows with text, languages (one tiny), categories (one the model gets backwards)."""
+    rng = np.random.default_rng(seed)
+    label = (rng.random(n) < 0.68).astype(int)
+    language = rng.choice(["en", "es", "fr"], size=n, p=[0.6, 0.3, 0.1])
+    language[:5] = "tl"  # a language with five rows
+    category = rng.choice(["home", "toys", "food"], size=n)
+    direction = np.where(category == backwards, -1.0, 1.0)  # scores point the wrong way
+    logit = signal * direction * (2 * label - 1) + rng.normal(0, 1.3, n) + 0.6
+    return pd.DataFrame({
+        "id": np.arange(n), "fold": np.arange(n) % 5,
+        "probability": 1 / (1 + np.exp(-logit)), "label": label, "language": language,
+        "query": [f"query <{i}>" for i in range(n)],
+        "target": [f"{c},sub" for c in category], "top_category": category,
+    })
+
+
+def metrics_for(oof: pd.DataFrame) -> dict:
+    from shoprel.evaluate.metrics import best_f1_threshold
+
+    threshold = best_f1_threshold(oof["label"], oof["probability"])[0]
+    m = run_metrics(oof, threshold, Task.QC)
+    m.update({"run_name": "trust", "model": {"family": "fast", "params": {}},
+              "data": {"train_file": "/home/someone/secret/train_QC.txt"}})
+    return m
+
+
+@pytest.fixture(scope="module")
+def oof() -> pd.DataFrame:
+    return scored_oof()
+
+
+@pytest.fixture(scope="module")
+def metrics(oof) -> dict:
+    return metrics_for(oof)
+
+
+@pytest.fixture(scope="module")
+def doc(metrics, oof) -> str:
+    return render_report(metrics, oof, "trust run")
+
+
+def section(doc: str, name: str) -> str:
+    return doc.split(f'id="{name}"', 1)[1].split("</section>", 1)[0]
+
+
+def test_verdict_comes_first_with_intervals(doc: str, metrics: dict) -> None:
+    body = doc[doc.index("<main>"):]
+    first = re.findall(r'<section id="([^"]+)"', body)
+    assert first[:3] == ["verdict", "facts", "errors"]
+    verdict = section(doc, "verdict")
+    delta = metrics["uncertainty"]["delta_f1"]
+    assert f"{delta['mean']:+.3f}" in verdict and f"{delta['low']:+.3f}" in verdict
+    assert "interval" in verdict and "5 folds" in verdict
+    for key in ("roc_auc", "average_precision", "brier"):
+        assert f"{metrics['overall'][key]:.3f}" in verdict
+    assert "Predicted relevant" in verdict and "nested" in verdict.lower()
+    rate = metrics["overall"]["positive_rate"]
+    assert f"{rate * (1 - rate):.3f}" in verdict  # Brier of a constant positive-rate guess
+
+
+def test_a_model_that_calls_everything_relevant_is_no_gain() -> None:
+    oof = scored_oof(signal=0.05, seed=3)
+    metrics = metrics_for(oof)
+    assert metrics["overall"]["predicted_positive_rate"] > 0.9
+    doc = render_report(metrics, oof, "weak")
+    verdict = section(doc, "verdict")
+    assert 'class="verdict verdict-unclear"' in doc and "No clear gain" in verdict
+    assert 'class="gain"' not in verdict.split("ROC-AUC")[0]
+    assert "nearly everything is called relevant" in verdict
+
+
+def test_a_clear_gain_is_marked_as_one() -> None:
+    oof = scored_oof(signal=3.0, seed=4, backwards="none")
+    metrics = metrics_for(oof)
+    assert metrics["uncertainty"]["delta_f1"]["low"] > 0
+    doc = render_report(metrics, oof, "strong")
+    assert 'class="verdict verdict-gain"' in doc and "Beats predicting everything" in doc
+
+
+def test_facts_are_folded_without_absolute_paths(doc: str) -> None:
+    facts = section(doc, "facts")
+    assert facts.startswith("><details>") and "train_QC.txt" in facts
+    assert "/home/someone" not in doc
+
+
+def test_confusion_matrix_and_most_confident_errors(doc: str, metrics: dict, oof) -> None:
+    rows = prediction_table(oof, metrics)
+    errors = section(doc, "errors")
+    fp = rows[(rows.prediction == 1) & (rows.label == 0)]
+    fn = rows[(rows.prediction == 0) & (rows.label == 1)]
+    assert f"{len(fp):,} <small>" in errors and f"{len(fn):,} <small>" in errors
+    top_fp = fp.sort_values("probability", ascending=False).head(20)
+    top_fn = fn.sort_values("probability").head(20)
+    parts = {part.split(" <small>")[0]: part for part in errors.split("<h3>")}
+    fp_part = parts["Most confident false positives"]
+    positions = [fp_part.index(f"query &lt;{i}&gt;</td>") for i in top_fp["id"]]
+    assert positions == sorted(positions)  # most confident first, text escaped
+    fn_part = parts["Most confident false negatives"]
+    assert all(f"query &lt;{i}&gt;</td>" in fn_part for i in top_fn["id"])
+    assert fn_part.count("<tr>") == 1 + len(top_fn)
+
+
+def test_weak_category_is_flagged_with_its_n(doc: str, metrics: dict) -> None:
+    food = metrics["per_category"]["food"]
+    assert food["roc_auc"] < 0.5
+    errors = section(doc, "errors")
+    assert "<strong>food</strong>" in errors and "below chance" in errors
+    assert f"{food['n']:,} rows" in errors
+    assert "<strong>home</strong>" not in errors
+
+
+def test_small_language_is_folded_and_greyed(doc: str) -> None:
+    languages = section(doc, "languages")
+    main_table, small = languages.split("<details>", 1)
+    assert "<th>tl</th>" not in main_table and "<th>en</th>" in main_table
+    assert '<tr class="small"><th>tl</th><td>5</td>' in small
+    assert "fewer than 30 rows" in small
+
+
+def test_every_svg_has_an_accessible_name(doc: str) -> None:
+    svgs = re.findall(r"<svg\b[^>]*>\s*<title id=\"([^\"]+)\">([^<]+)</title>", doc)
+    assert len(svgs) == doc.count("<svg") >= 7
+    for title_id, text in svgs:
+        assert f'aria-labelledby="{title_id}"' in doc and text.strip()
+    assert doc.count('role="img"') == doc.count("<svg")
+
+
+def test_old_runs_say_their_threshold_was_tuned_in_sample(metrics: dict, oof) -> None:
+    old = {k: v for k, v in metrics.items() if k not in ("threshold_selection", "uncertainty")}
+    verdict = section(render_report(old, oof, "old"), "verdict")
+    assert "method not recorded" in verdict and "optimistic" in verdict
+
+
+def test_learning_curve_is_plotted_when_the_run_has_one(metrics: dict, oof) -> None:
+    curve = {"points": [
+        {"fraction": 0.5, "rows": 450, "roc_auc": 0.70, "f1": 0.80, "baseline_f1": 0.80,
+         "fold_roc_auc": [0.68, 0.71, 0.70, 0.72, 0.69]},
+        {"fraction": 1.0, "rows": 900, "roc_auc": 0.74, "f1": 0.82, "baseline_f1": 0.80,
+         "fold_roc_auc": [0.73, 0.75, 0.74, 0.72, 0.76]}]}
+    doc = render_report(metrics, oof, "lc", learning_curve=curve)
+    part = section(doc, "learning-curve")
+    assert "<svg" in part and "<td>450</td>" in part and "0.740" in part
+    assert 'id="learning-curve"' not in render_report(metrics, oof, "no lc")
