@@ -77,6 +77,15 @@ class Run:
             raise RunDirError(f"{self.path}: ensemble member run(s) missing: {', '.join(missing)}")
         return members
 
+    def folders_read(self) -> list[Path]:
+        """This run's folder and, for an ensemble, its members' (recursively): what predicting
+        with it reads, so that no output may land there."""
+        folders = [self.path]
+        if self.kind == "ensemble":
+            for member in self.member_dirs():
+                folders += Run.open(member).folders_read()
+        return folders
+
     def metrics(self) -> dict:
         return json.loads((self.path / METRICS).read_text(encoding="utf-8"))
 

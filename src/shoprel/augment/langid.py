@@ -18,6 +18,7 @@ from shoprel.data.records import iter_records
 from shoprel.data.tasks import QUERY_COLUMN
 from shoprel.data.writers import write_table
 from shoprel.errors import InputError
+from shoprel.utils.outputs import check_output_file
 
 UNDETERMINED = "und"
 
@@ -138,6 +139,7 @@ def read_raw(path: str | Path) -> pd.DataFrame:
 def langid_file(input_path: str | Path, output_path: str | Path,
                 candidates: set[str] | None = None) -> LangidReport:
     """Write the file with a detected_language column added; the given language stays."""
+    check_output_file(output_path, reads=[input_path])
     df = read_raw(input_path)
     queries = df[QUERY_COLUMN].fillna("").astype(str).tolist()
     detected = detect_languages(queries, candidates)

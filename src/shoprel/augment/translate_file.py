@@ -12,6 +12,7 @@ from shoprel.data.readers import read_pairs
 from shoprel.data.tasks import QUERY_COLUMN
 from shoprel.data.writers import write_table
 from shoprel.errors import InputError
+from shoprel.utils.outputs import check_output_file
 
 TRANSLATION_COLUMN = "translated_query"
 
@@ -75,6 +76,7 @@ def translate_file(input_path: str | Path, output_path: str | Path, translator: 
 
     Every other column is kept as it was; an existing translated_query column is replaced.
     """
+    check_output_file(output_path, reads=[input_path])
     read_pairs(input_path)  # the whole file's validation, with line numbers, before any work
     df = read_raw(input_path)
     if "language" not in df.columns:

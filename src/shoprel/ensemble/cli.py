@@ -69,7 +69,7 @@ def noise(run_dir, out_file, top, filtered_train):
         click.echo(f"{row.id}\t{row.language}\tlabel={row.label}\tp={row.probability:.3f}\t"
                    f"{row.query}\t{row.target}")
     if out_file is not None:
-        click.echo(f"flagged ids written to {write_flagged_ids(flagged, out_file)}")
+        click.echo(f"flagged ids written to {write_flagged_ids(flagged, out_file, run_dir)}")
     if filtered_train is not None:
         train_file = Run.open(run_dir).metrics()["data"]["train_file"]
         dropped = filter_training_file(train_file, flagged["id"], filtered_train)

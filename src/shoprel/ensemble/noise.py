@@ -22,6 +22,7 @@ from shoprel.data.readers import read_pairs
 from shoprel.data.writers import write_table
 from shoprel.errors import InputError, RunDirError
 from shoprel.utils.atomic import atomic_file
+from shoprel.utils.outputs import check_output_file
 
 DEFAULT_FILTER = "prune_by_noise_rate"
 
@@ -52,9 +53,12 @@ def find_noisy_rows(run_dir: str | Path, filter_by: str = DEFAULT_FILTER,
     return flagged.reset_index(drop=True)
 
 
-def write_flagged_ids(flagged: pd.DataFrame, out_file: str | Path) -> Path:
-    """One flagged id per line (plain text), or a table when the name ends .csv/.parquet/..."""
-    out_file = Path(out_file)
+def write_flagged_ids(flagged: pd.DataFrame, out_file: str | Path,
+                      run_dir: str | Path | None = None) -> Path:
+    """One flagged id per line (plain text), or a table when the name ends .csv/.parquet/...
+
+    `run_dir`: the run the flags came from; the file may not land inside it."""
+    out_file = check_output_file(out_file, runs=[run_dir] if run_dir is not None else [])
     if out_file.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq", ".jsonl"):
         return write_table(flagged, out_file)
     with atomic_file(out_file) as tmp:
@@ -78,7 +82,7 @@ def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Pa
         raise InputError(f"noise filtering mode {mode!r} is not available for a filtered file: "
                          "only 'drop'; to down-weight, give the flagged ids to a run config "
                          "(noise: {flagged: FILE, mode: downweight, weight: 0.2})")
-    train_file, out_file = Path(train_file), Path(out_file)
+    train_file, out_file = Path(train_file), check_output_file(out_file, reads=[train_file])
     drop = {str(i) for i in flagged_ids}
     dropped = 0
     if file_format(train_file) == "jsonl":

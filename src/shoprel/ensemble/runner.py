@@ -24,6 +24,7 @@ from shoprel.errors import ConfigError
 from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.evaluate.run_metrics import run_metrics
 from shoprel.utils.atomic import atomic_dir
+from shoprel.utils.outputs import check_output_dir, check_replaceable
 
 METHODS = ("mean", "weighted", "vote", "stack")
 KIND = "ensemble"
@@ -86,7 +87,7 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
     """Combine finished runs into an ensemble directory (complete, or nothing)."""
     from shoprel.evaluate.report import write_report
 
-    out_dir = Path(out_dir)
+    out_dir = check_output_dir(out_dir, overwrite, reads=run_dirs)  # members are read
     aligned = align_runs(run_dirs)
     combination, oof_p = fit_combination(aligned, method, weights)
     table = aligned.base.assign(probability=oof_p)
@@ -113,7 +114,7 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
                            "weights": None if weights is None else [float(x) for x in weights],
                            "per_language_thresholds": per_language_thresholds,
                            "shrinkage": shrinkage}}
-    with atomic_dir(out_dir, overwrite=overwrite) as tmp:
+    with atomic_dir(out_dir, overwrite=overwrite, guard=check_replaceable) as tmp:
         table.to_parquet(tmp / runs.OOF, index=False)
         folds_file = aligned.runs[0].path / runs.FOLDS
         if folds_file.is_file():

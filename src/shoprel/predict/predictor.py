@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +21,7 @@ from shoprel.data.tasks import QUERY_COLUMN
 from shoprel.data.writers import append_table
 from shoprel.runs import Run, mean_positive_probability
 from shoprel.utils.atomic import atomic_file
+from shoprel.utils.outputs import check_output_file
 from shoprel.utils.progress import honours_progress
 
 
@@ -88,6 +90,9 @@ def write_submission(tables: Iterable[pa.Table], out_file: Path, progress: bool 
     """
     fmt = file_format(out_file)
     rows = positives = 0
+    tables = iter(tables)
+    first = next(tables, None)  # a bad first chunk fails before any bar or temporary file
+    tables = itertools.chain([first] if first is not None else [], tables)
     with atomic_file(out_file) as tmp, tqdm(desc=desc, unit=" rows",
                                             disable=not progress) as bar:
         writer = None
@@ -115,8 +120,10 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
                  chunk_rows: int = 20_000, progress: bool = True) -> PredictResult:
     """Stream the input through the run's models; the output appears only when complete.
 
-    Every input row gets a prediction (empty texts are kept and scored).
+    Every input row gets a prediction (empty texts are kept and scored). The output may not be
+    the input file nor lie in a run folder being read (utils/outputs.py).
     """
+    check_output_file(out_file, reads=[input_file], runs=Run.open(run_dir).folders_read())
     predictor = Predictor(run_dir)
     chunks = iter_pair_chunks(input_file, task=predictor.task, chunk_rows=chunk_rows)
     tables = (pa.Table.from_pandas(predictor.submission(chunk), preserve_index=False)

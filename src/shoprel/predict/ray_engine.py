@@ -27,6 +27,7 @@ from shoprel.data.tasks import Task
 from shoprel.errors import ConfigError
 from shoprel.predict.predictor import Predictor, PredictResult, write_submission
 from shoprel.runs import Run
+from shoprel.utils.outputs import check_output_file
 
 
 class ScoreBatches:
@@ -106,9 +107,11 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
                      address: str | None = None, num_actors: int | None = None,
                      batch_rows: int = 5_000, progress: bool = True) -> PredictResult:
     """`predict_file` with scoring spread over a pool of Ray actors; same output bytes."""
+    if num_actors is not None and num_actors < 1:
+        raise ConfigError(f"--num-actors: must be at least 1, got {num_actors}")
     run_dir = Path(run_dir).resolve()
     run = Run.open(run_dir)  # a bad run dir fails here, before Ray starts
-    out_file = Path(out_file)
+    out_file = check_output_file(out_file, reads=[input_file], runs=run.folders_read())
     blocks = _read_canonical(Path(input_file), run.task, batch_rows)
     with ray_session(address):
         batches = _scored_batches(blocks, run_dir, run.task, num_actors, batch_rows)

@@ -38,6 +38,7 @@ from shoprel.models.targets import SOFT_LABEL, mix_targets, require_row_targets
 from shoprel.training.config import RunConfig, load_config
 from shoprel.training.runner import TrainResult, train
 from shoprel.utils.atomic import atomic_file
+from shoprel.utils.outputs import check_output_dir
 
 DEFAULT_HARD_WEIGHT = 0.3
 SPEED_ROWS = 2000  # rows both models score when their speed is compared
@@ -210,8 +211,8 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     (nested: honest OOF figures at k·(k−1) teacher refits, see the module docstring)."""
     if not 0.0 <= hard_weight <= 1.0:
         raise ConfigError(f"--hard-weight must lie in [0, 1], got {hard_weight}")
-    if Path(out_dir).exists() and not overwrite:  # before the (long) nested teacher fits
-        raise FileExistsError(f"{out_dir} already exists (use --overwrite to replace it)")
+    # before the (long) nested teacher fits; the student may not replace its teacher
+    check_output_dir(out_dir, overwrite, reads=[teacher_dir])
     teacher = open_teacher(teacher_dir)
     k = int(teacher.folds["fold"].max()) + 1
     config = student_config(config, teacher, k)

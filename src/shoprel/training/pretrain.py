@@ -28,6 +28,7 @@ from shoprel.models.backbones.cache import file_sha256
 from shoprel.models.backbones.resolve import Backbone, resolve_backbone
 from shoprel.training.ranks import RankGroup, current_ranks
 from shoprel.utils.atomic import atomic_dir
+from shoprel.utils.outputs import check_output_dir, check_replaceable
 from shoprel.utils.threads import torch_threads
 
 WEIGHTS_FILE = "model.safetensors"
@@ -157,6 +158,10 @@ def _encoder_kwargs(base_model, source_kwargs: dict) -> dict:
     return kwargs
 
 
+# --overwrite replaces a folder that holds a backbone's record (any files beside it)
+_BACKBONE_OUTPUT = {"marker": e5_small.META_FILE, "legacy_entries": None}
+
+
 def _save_backbone(folder: Path, model, tokenizer, backbone: Backbone, record: dict) -> None:
     encoder = model.base_model
     encoder.save_pretrained(folder, safe_serialization=True)
@@ -190,8 +195,7 @@ def pretrain(files: Sequence[str | Path], out_dir: str | Path,
     if not 0.0 < config.mask_prob < 1.0:
         raise ConfigError(f"--mask-prob: {config.mask_prob} is not between 0 and 1")
     out_dir = Path(out_dir)
-    if out_dir.exists() and not overwrite:
-        raise FileExistsError(f"{out_dir} already exists (use --overwrite to replace it)")
+    check_output_dir(out_dir, overwrite, reads=files, **_BACKBONE_OUTPUT)
     ranks = current_ranks()
     group = RankGroup(ranks) if ranks.distributed else None
     progress = progress and ranks.is_main
@@ -247,7 +251,8 @@ def pretrain(files: Sequence[str | Path], out_dir: str | Path,
         if ranks.is_main:
             record = {**result.summary(), "config": asdict(config)}
             del record["out_dir"]
-            with atomic_dir(out_dir, overwrite=overwrite) as tmp:
+            with atomic_dir(out_dir, overwrite=overwrite,
+                            guard=lambda d: check_replaceable(d, **_BACKBONE_OUTPUT)) as tmp:
                 _save_backbone(tmp, model, tokenizer, backbone, record)
     if group is not None:
         result = group.broadcast(result)  # the others return once DIR is in place
