@@ -164,6 +164,23 @@ def report(run_dir, out_file):
 
 
 @main.command()
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path),
+              help="The comparison page to write (HTML).")
+def compare(run_dirs, out_file):
+    """Compare runs on the same rows and folds: paired per-fold differences with intervals.
+
+    The first run is the reference; runs on different rows, labels or folds are refused.
+    """
+    from shoprel.evaluate.compare import summary_text
+    from shoprel.evaluate.report.compare_page import write_comparison
+
+    path, comparison = write_comparison(list(run_dirs), out_file)
+    click.echo(summary_text(comparison))
+    click.echo(f"comparison written to {path}")
+
+
+@main.command()
 @click.option("--out", "out_dir", default=Path("runs/demo"), show_default=True,
               type=click.Path(path_type=Path), help="Folder for the demo's runs and outputs.")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path),

@@ -46,7 +46,8 @@ def render_report(metrics: dict, oof: pd.DataFrame, title: str,
 
     ``metrics`` is the run's metrics.json content (tables and headline numbers come from it, so
     the report agrees with what was saved); ``oof`` holds the out-of-fold probabilities from
-    which the curves, intervals per language and error lists are drawn.
+    which the curves, intervals per language and error lists are drawn; ``learning_curve``
+    (learning_curve.json) defaults to the copy in metrics.json, where training puts one.
     """
     metrics = metrics or {}
     rows = _reported_rows(metrics, oof)
@@ -57,7 +58,7 @@ def render_report(metrics: dict, oof: pd.DataFrame, title: str,
             errors_section(metrics, rows),
             roc_calibration_section(metrics, rows),
             language_section(metrics, rows),
-            learning_curve_section(learning_curve),
+            learning_curve_section(learning_curve or metrics.get("learning_curve")),
             pr_section(metrics, rows),
             threshold_section(metrics, rows),
             language_threshold_section(metrics),

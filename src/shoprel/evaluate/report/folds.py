@@ -89,7 +89,7 @@ def _fold_svg(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
     _pad_ylim(ax_f1, np.concatenate([f1, base]))
     _pad_ylim(ax_auc, auc)
     for ax in (ax_f1, ax_auc):
-        ax.legend(loc="lower right", fontsize=7)
+        ax.legend(loc="lower right", fontsize=8)
     return svg(fig, "fold", "F1 and ROC-AUC per cross-validation fold")
 
 

@@ -18,6 +18,7 @@ from shoprel.evaluate.report.page import table_wrap
 from shoprel.evaluate.report.tables import MIN_GROUP_ROWS, flagged_groups
 
 TOP_ERRORS = 20
+MAX_FLAGS = 8  # the worst ones; the rest stay one click away
 _SLICES = (("per_language", "language"), ("per_detected_language", "detected language"),
            ("per_category", "top category"))
 
@@ -79,18 +80,24 @@ def _confusion_table(c: Mapping[str, int]) -> str:
 
 def _flag_list(metrics: Mapping[str, Any]) -> str:
     overall_auc = (metrics.get("overall") or {}).get("roc_auc")
-    items = []
-    for key, label in _SLICES:
-        for name, row, reason in flagged_groups(metrics.get(key), overall_auc):
-            items.append(f"<li>{esc(label)} <strong>{esc(name)}</strong>: ROC-AUC "
-                         f"{fmt(row.get('roc_auc'))} on {fmt_int(row.get('n'))} rows "
-                         f'(<span class="flag">{esc(reason)}</span>)</li>')
+    flagged = sorted(((row.get("roc_auc"), label, name, row, reason)
+                      for key, label in _SLICES
+                      for name, row, reason in flagged_groups(metrics.get(key), overall_auc)),
+                     key=lambda x: x[0])  # worst AUC first, whatever the kind of slice
+    items = [f"<li>{esc(label)} <strong>{esc(name)}</strong>: ROC-AUC "
+             f"{fmt(row.get('roc_auc'))} on {fmt_int(row.get('n'))} rows "
+             f'(<span class="flag">{esc(reason)}</span>)</li>'
+             for _, label, name, row, reason in flagged]
     intro = (f"<h3>Weak slices</h3><p class=\"hint\">Slices of at least {MIN_GROUP_ROWS} rows "
              f"whose ROC-AUC is below chance or more than 0.05 below the overall "
              f"{fmt(overall_auc)}.</p>")
     if not items:
         return intro + note("No slice is flagged.")
-    return intro + f"<ul>{''.join(items)}</ul>"
+    shown = f"<ul>{''.join(items[:MAX_FLAGS])}</ul>"
+    if len(items) > MAX_FLAGS:
+        shown += (f"<details><summary>{len(items) - MAX_FLAGS} more flagged slice(s)</summary>"
+                  f"<ul>{''.join(items[MAX_FLAGS:])}</ul></details>")
+    return intro + shown
 
 
 def _error_table(table: pd.DataFrame, has_text: bool, label: str) -> str:

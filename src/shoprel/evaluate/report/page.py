@@ -76,6 +76,7 @@ figure { margin: 8px 0 16px; }
 .plot { overflow-x: auto; max-width: 100%; }
 .plot svg { max-width: 100%; height: auto; display: block; }
 .grid2 { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 12px; }
+.grid2 > * { min-width: 0; }
 footer { margin-top: 40px; border-top: 1px solid var(--line); padding-top: 8px; }
 @media (max-width: 600px) {
   body { font-size: 14px; }
@@ -85,6 +86,7 @@ footer { margin-top: 40px; border-top: 1px solid var(--line); padding-top: 8px; 
   .plot svg { min-width: 440px; }
   .grid2 { grid-template-columns: 1fr; }
   th, td { padding: 3px 6px; }
+  th.text, td.text { min-width: 8em; }
 }
 @media print {
   main { max-width: none; padding: 0; }

@@ -1,0 +1,171 @@
+"""Compare cross-validated runs on the same rows and folds: paired differences, not two numbers.
+
+Two runs' pooled AUCs (0.682 against 0.697) do not say whether the gap is larger than the noise.
+Runs that share rows and folds were scored on identical held-out sets, so the per-fold
+differences are paired: their spread gives an interval, and "better on 5 of 5 folds" is a
+statement a reader can check. Runs on different rows (or folds, or labels) are refused, naming
+both, because their OOF scores cannot be compared honestly.
+
+The first run is the reference; every other run is compared against it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from shoprel.ensemble.align import align_runs
+from shoprel.errors import RunDirError
+from shoprel.evaluate.intervals import group_fold_intervals, paired_interval, verdict
+from shoprel.evaluate.metrics import binary_metrics
+from shoprel.evaluate.run_metrics import prediction_table
+
+MIN_GROUP_ROWS = 30
+MAX_LANGUAGES = 20
+
+
+@dataclass
+class RunSide:
+    """One run as the comparison sees it: name, reported figures, cost."""
+
+    name: str
+    folder: str  # the run folder's name, never the machine's absolute path
+    overall: dict
+    cost: dict
+    threshold_method: str
+
+
+@dataclass
+class Comparison:
+    """Runs aligned row by row (same ids, labels and folds), with paired differences."""
+
+    task: str
+    rows: int
+    folds: int
+    runs: list[RunSide]
+    base: pd.DataFrame  # id, fold, label, language (+ top_category)
+    probabilities: np.ndarray  # (rows, runs)
+    predictions: np.ndarray  # (rows, runs): each run's reported 0/1 (its nested cuts)
+    pairs: list[dict] = field(default_factory=list)  # every run against the first
+
+
+def folder_size(path: Path) -> int:
+    """Bytes of all files under a run folder (models included): the cost of keeping it."""
+    return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
+
+
+def _cost(run, metrics: dict) -> dict:
+    timing = metrics.get("timing") or {}
+    return {"cv_seconds": timing.get("cv_seconds"),
+            "final_fit_seconds": timing.get("final_fit_seconds"),
+            "rows_per_second_cv": timing.get("rows_per_second_cv"),
+            "size_bytes": folder_size(run.path)}
+
+
+def _fold_rows(frame: pd.DataFrame) -> list[dict]:
+    out = []
+    for fold, part in frame.groupby("fold", sort=True):
+        a = binary_metrics(part["label"], part["pred_a"], part["p_a"])
+        b = binary_metrics(part["label"], part["pred_b"], part["p_b"])
+        delta_auc = (None if a["roc_auc"] is None or b["roc_auc"] is None
+                     else b["roc_auc"] - a["roc_auc"])
+        out.append({"fold": int(fold), "n": a["n"], "auc_a": a["roc_auc"],
+                    "auc_b": b["roc_auc"], "delta_auc": delta_auc, "f1_a": a["f1"],
+                    "f1_b": b["f1"], "delta_f1": b["f1"] - a["f1"]})
+    return out
+
+
+def _delta_auc(part: pd.DataFrame) -> float | None:
+    a = binary_metrics(part["label"], part["pred_a"], part["p_a"])["roc_auc"]
+    b = binary_metrics(part["label"], part["pred_b"], part["p_b"])["roc_auc"]
+    return None if a is None or b is None else b - a
+
+
+def _delta_f1(part: pd.DataFrame) -> float | None:
+    if not part["label"].any():
+        return None
+    return (binary_metrics(part["label"], part["pred_b"])["f1"]
+            - binary_metrics(part["label"], part["pred_a"])["f1"])
+
+
+def paired_comparison(base: pd.DataFrame, p_a, p_b, pred_a, pred_b) -> dict:
+    """Run B minus run A on the same rows: per fold, intervals, wins, and per language."""
+    frame = base.assign(p_a=p_a, p_b=p_b, pred_a=pred_a, pred_b=pred_b)
+    per_fold = _fold_rows(frame)
+    out = {
+        "per_fold": per_fold,
+        "delta_auc": paired_interval(r["delta_auc"] for r in per_fold),
+        "delta_f1": paired_interval(r["delta_f1"] for r in per_fold),
+        "auc_better_folds": sum(1 for r in per_fold if (r["delta_auc"] or 0) > 0),
+        "f1_better_folds": sum(1 for r in per_fold if r["delta_f1"] > 0),
+    }
+    if "language" in frame.columns:
+        auc = group_fold_intervals(frame, "language", _delta_auc, MIN_GROUP_ROWS, MAX_LANGUAGES)
+        f1 = group_fold_intervals(frame, "language", _delta_f1, MIN_GROUP_ROWS, MAX_LANGUAGES)
+        out["per_language"] = {k: {"n": auc[k]["n"], "delta_auc": auc[k], "delta_f1": f1[k]}
+                               for k in auc}
+    return out
+
+
+def compare_runs(run_dirs: list[str | Path]) -> Comparison:
+    """Align the runs and compare each with the first; RunDirError when they are not on the
+    same rows, labels and folds (the message names both runs)."""
+    if len(run_dirs) < 2:
+        raise RunDirError("compare needs at least two run directories")
+    aligned = align_runs(run_dirs)
+    base = aligned.base
+    sides, predictions = [], []
+    for i, run in enumerate(aligned.runs):
+        metrics = run.metrics()
+        scored = base.assign(probability=aligned.probabilities[:, i])
+        predictions.append(prediction_table(scored, metrics)["prediction"].to_numpy())
+        overall = binary_metrics(base["label"], predictions[-1], aligned.probabilities[:, i])
+        method = (metrics.get("threshold_selection") or {}).get("method", "not recorded")
+        sides.append(RunSide(run.name, run.path.name, overall, _cost(run, metrics), method))
+    pred = np.column_stack(predictions)
+    out = Comparison(aligned.runs[0].task.value, len(base), int(base["fold"].nunique()), sides,
+                     base, aligned.probabilities, pred)
+    for j in range(1, len(sides)):
+        pair = paired_comparison(base, aligned.probabilities[:, 0], aligned.probabilities[:, j],
+                                 pred[:, 0], pred[:, j])
+        out.pairs.append({"a": sides[0].name, "b": sides[j].name, **pair})
+    return out
+
+
+def interval_text(iv: dict) -> str:
+    """'+0.0241 (95% interval +0.0111 to +0.0372)', or what is missing."""
+    if iv.get("mean") is None:
+        return "–"
+    if iv.get("low") is None:
+        return f"{iv['mean']:+.4f}"
+    return f"{iv['mean']:+.4f} (95% interval {iv['low']:+.4f} to {iv['high']:+.4f})"
+
+
+def pair_sentence(pair: dict, folds: int) -> str:
+    """One line a reader can act on: the paired ΔAUC and ΔF1 of B over A, and fold wins."""
+    auc, f1 = pair["delta_auc"], pair["delta_f1"]
+    word = {"gain": "better", "loss": "worse", "unclear": "no clear difference"}
+    return (f"{pair['b']} − {pair['a']}: ΔAUC {interval_text(auc)}, {word[verdict(auc)]}; higher "
+            f"on {pair['auc_better_folds']}/{folds} folds. ΔF1 {interval_text(f1)}, "
+            f"{word[verdict(f1)]}; higher on {pair['f1_better_folds']}/{folds} folds.")
+
+
+def summary_text(comparison: Comparison) -> str:
+    """Plain-text summary for the terminal: each run's figures and cost, then the pairs."""
+    head = (f"{'run':<20}{'ROC-AUC':>9}{'F1':>8}{'ΔF1 all-pos':>13}{'pred+ rate':>12}"
+            f"{'cv s':>9}{'size MB':>9}")
+    lines = [f"{comparison.task}: {comparison.rows:,} rows, {comparison.folds} folds, "
+             f"reference {comparison.runs[0].name}", head, "-" * len(head)]
+    for side in comparison.runs:
+        o, c = side.overall, side.cost
+        auc = "–" if o["roc_auc"] is None else f"{o['roc_auc']:.4f}"
+        cv = "–" if c["cv_seconds"] is None else f"{float(c['cv_seconds']):.1f}"
+        lines.append(f"{side.name[:19]:<20}{auc:>9}{o['f1']:>8.4f}"
+                     f"{o['f1'] - o['baseline_all_positive_f1']:>+13.4f}"
+                     f"{o['predicted_positive_rate']:>12.3f}{cv:>9}"
+                     f"{c['size_bytes'] / 1e6:>9.1f}")
+    lines += [pair_sentence(pair, comparison.folds) for pair in comparison.pairs]
+    return "\n".join(lines)

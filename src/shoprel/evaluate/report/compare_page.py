@@ -1,0 +1,172 @@
+"""The comparison page: runs on the same rows and folds side by side, in one offline file.
+
+It leads with the paired verdict of every run against the reference (interval and fold wins),
+then the per-fold table a reader can check, the ROC and precision–recall curves overlaid,
+per-language paired differences and what each run costs to train and keep.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from matplotlib import rc_context
+from sklearn.metrics import average_precision_score, precision_recall_curve
+
+from shoprel.evaluate.compare import Comparison, compare_runs, interval_text
+from shoprel.evaluate.intervals import verdict
+from shoprel.evaluate.report.curves import roc_svg, thin_indices
+from shoprel.evaluate.report.fmt import esc, fmt, fmt_int, fmt_signed, mpl_text
+from shoprel.evaluate.report.groups import dot_plot_svg
+from shoprel.evaluate.report.page import document, table_wrap
+from shoprel.evaluate.report.svg import (
+    BASELINE_COLOR,
+    PLOT_RC,
+    SERIES,
+    figure_block,
+    new_figure,
+    svg,
+)
+
+
+def render_comparison(comparison: Comparison) -> str:
+    """One self-contained HTML document comparing the runs."""
+    names = [s.name for s in comparison.runs]
+    title = f"shoprel {comparison.task} comparison — {' vs '.join(names)}"
+    with rc_context(PLOT_RC):
+        sections = [
+            _verdict(comparison, title),
+            _fold_section(comparison),
+            _curves_section(comparison),
+            _language_section(comparison),
+            _cost_section(comparison),
+        ]
+    return document(title, "\n".join(s for s in sections if s))
+
+
+def write_comparison(run_dirs: list[str | Path], out_file: str | Path
+                     ) -> tuple[Path, Comparison]:
+    """Compare the runs and write the page atomically; returns (path, comparison)."""
+    from shoprel.utils.atomic import atomic_file
+
+    comparison = compare_runs(run_dirs)
+    text = render_comparison(comparison)
+    target = Path(out_file)
+    with atomic_file(target) as tmp:
+        Path(tmp).write_text(text, encoding="utf-8")
+    return target, comparison
+
+
+def _verdict(c: Comparison, title: str) -> str:
+    states = [verdict(p["delta_auc"]) for p in c.pairs]
+    state = "gain" if all(s == "gain" for s in states) else (
+        "loss" if all(s == "loss" for s in states) else "unclear")
+    items = "".join(_pair_item(p, c.folds) for p in c.pairs)
+    return (
+        f"<header><h1>{esc(title)}</h1></header>"
+        f'<section id="verdict" class="verdict verdict-{state}" aria-label="verdict">'
+        f'<p class="headline"><strong>{c.rows:,} {esc(c.task)} rows, {c.folds} folds, '
+        f"reference: {esc(c.runs[0].name)}</strong></p><ul>{items}</ul>"
+        '<p class="hint">Differences are run minus reference on the same held-out rows of each '
+        "fold; the interval is a Student t interval over the paired per-fold differences, and "
+        "a difference counts only when its whole interval excludes 0. F1 uses each run's "
+        "reported predictions (each fold cut at its own nested threshold).</p></section>"
+    )
+
+
+def _pair_item(pair: dict, folds: int) -> str:
+    """One pair's verdict; ΔAUC and ΔF1 coloured each by its own interval."""
+    words = {"gain": "better", "loss": "worse", "unclear": "no clear difference"}
+    parts = [f"<strong>{esc(pair['b'])} − {esc(pair['a'])}</strong>:"]
+    for key, name, wins in (("delta_auc", "ΔAUC", "auc_better_folds"),
+                            ("delta_f1", "ΔF1", "f1_better_folds")):
+        state = verdict(pair[key])
+        parts.append(f'{name} <span class="{state}">{esc(interval_text(pair[key]))}, '
+                     f"{words[state]}</span>; higher on {pair[wins]}/{folds} folds.")
+    return f"<li>{' '.join(parts)}</li>"
+
+
+def _fold_section(c: Comparison) -> str:
+    parts = ['<section id="folds"><h2>Per fold</h2>']
+    for pair in c.pairs:
+        a, b = esc(pair["a"]), esc(pair["b"])
+        body = "".join(
+            f"<tr><th>{r['fold']}</th><td>{fmt_int(r['n'])}</td><td>{fmt(r['auc_a'])}</td>"
+            f"<td>{fmt(r['auc_b'])}</td><td>{fmt_signed(r['delta_auc'], 4)}</td>"
+            f"<td>{fmt(r['f1_a'])}</td><td>{fmt(r['f1_b'])}</td>"
+            f"<td>{fmt_signed(r['delta_f1'], 4)}</td></tr>" for r in pair["per_fold"])
+        parts.append(f"<h3>{b} against {a}</h3>" + table_wrap(
+            f"<table><thead><tr><th>fold</th><th>n</th><th>AUC {a}</th><th>AUC {b}</th>"
+            f"<th>ΔAUC</th><th>F1 {a}</th><th>F1 {b}</th><th>ΔF1</th></tr></thead>"
+            f"<tbody>{body}</tbody></table>", f"per-fold {pair['b']} against {pair['a']}"))
+    return "".join(parts) + "</section>"
+
+
+def _curves_section(c: Comparison) -> str:
+    y = c.base["label"].to_numpy()
+    if not 0 < int(y.sum()) < len(y):
+        return ""
+    series = [(s.name, c.probabilities[:, i], y, SERIES[i % len(SERIES)])
+              for i, s in enumerate(c.runs)]
+    roc = figure_block(roc_svg(series, None, "roc"),
+                       "Out-of-fold ROC curves of every run on the same rows; the diagonal is "
+                       "chance.")
+    pr = figure_block(_pr_overlay(series), "Out-of-fold precision–recall curves; dashed: the "
+                                           "positive rate (precision of all-positive).")
+    return ('<section id="curves"><h2>ROC and precision–recall curves</h2>'
+            f'<div class="grid2">{roc}{pr}</div></section>')
+
+
+def _pr_overlay(series) -> str:
+    fig, (ax,) = new_figure(4.6, 4.2)
+    styles = ("-", "--", "-.", ":")
+    rate = float(np.mean(series[0][2]))
+    for i, (name, p, y, colour) in enumerate(series):
+        precision, recall, _ = precision_recall_curve(y, p)
+        keep = thin_indices(len(recall))
+        ax.plot(recall[keep], precision[keep], color=colour, linestyle=styles[i % 4],
+                linewidth=1.6, label=f"{mpl_text(name)} (AP {average_precision_score(y, p):.3f})")
+    ax.axhline(rate, color=BASELINE_COLOR, linestyle="--", linewidth=1,
+               label=f"positive rate {rate:.3f}")
+    ax.set_xlim(0, 1.01)
+    ax.set_xlabel("recall")
+    ax.set_ylabel("precision")
+    ax.legend(loc="lower left", fontsize=8)
+    names = ", ".join(str(s[0]) for s in series)
+    return svg(fig, "pr", f"Precision against recall: {names}")
+
+
+def _language_section(c: Comparison) -> str:
+    parts = []
+    for i, pair in enumerate(c.pairs):
+        langs = pair.get("per_language") or {}
+        if not langs:
+            continue
+        chart = dot_plot_svg(
+            langs,
+            [("delta_auc", "ΔROC-AUC", 0.0, [(0.0, "--", "zero")]),
+             ("delta_f1", "ΔF1", 0.0, [(0.0, "--", "zero")])],
+            f"lang{i}", f"Per-language ΔROC-AUC and ΔF1 of {pair['b']} over {pair['a']} "
+                        "with 95% intervals")
+        parts.append(f"<h3>{esc(pair['b'])} against {esc(pair['a'])}</h3>" + figure_block(
+            chart, "Languages with at least 30 rows. Dot: mean paired per-fold difference; bar: "
+                   "95% interval; circle = above 0, square = below, diamond = includes 0."))
+    if not parts:
+        return ""
+    return '<section id="languages"><h2>Per language</h2>' + "".join(parts) + "</section>"
+
+
+def _cost_section(c: Comparison) -> str:
+    body = "".join(
+        f"<tr><th>{esc(s.name)}</th><td>{esc(s.folder)}</td>"
+        f"<td>{fmt(s.cost['cv_seconds'], 1)}</td><td>{fmt(s.cost['final_fit_seconds'], 1)}</td>"
+        f"<td>{fmt(s.cost['rows_per_second_cv'], 0)}</td>"
+        f"<td>{fmt(s.cost['size_bytes'] / 1e6, 1)}</td><td>{esc(s.threshold_method)}</td></tr>"
+        for s in c.runs)
+    return ('<section id="cost"><h2>Cost</h2>' + table_wrap(
+        "<table><thead><tr><th>run</th><th>folder</th><th>CV seconds</th>"
+        "<th>final fit seconds</th><th>CV rows/s</th><th>size on disk (MB)</th>"
+        f"<th>threshold method</th></tr></thead><tbody>{body}</tbody></table>", "cost")
+        + '<p class="hint">Timings as recorded by each run on the machine that trained it; '
+          "runs trained on different machines or under different load are not comparable "
+          "on time.</p></section>")

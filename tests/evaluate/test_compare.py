@@ -1,0 +1,87 @@
+"""shoprel compare: paired per-fold differences between runs on the same rows and folds."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from sklearn.metrics import roc_auc_score
+from tests.evaluate.fake_runs import make_run, rows
+
+from shoprel.cli import main
+from shoprel.errors import RunDirError
+from shoprel.evaluate.compare import compare_runs, summary_text
+from shoprel.evaluate.report.compare_page import render_comparison, write_comparison
+
+N = 600
+
+
+@pytest.fixture(scope="module")
+def two_runs(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cmp")
+    base = rows()
+    return (make_run(root / "weak", base, 0.6, 1, "weak"),
+            make_run(root / "strong", base, 1.6, 2, "strong", cv_seconds=46.0))
+
+
+def test_paired_per_fold_differences(two_runs) -> None:
+    c = compare_runs(list(two_runs))
+    assert c.rows == N and c.folds == 5 and [s.name for s in c.runs] == ["weak", "strong"]
+    pair = c.pairs[0]
+    weak, strong = (pd.read_parquet(d / "oof.parquet") for d in two_runs)
+    for row in pair["per_fold"]:
+        mask = weak["fold"] == row["fold"]
+        expected = (roc_auc_score(strong["label"][mask], strong["probability"][mask])
+                    - roc_auc_score(weak["label"][mask], weak["probability"][mask]))
+        assert row["delta_auc"] == pytest.approx(expected)
+    assert pair["delta_auc"]["per_fold"] == pytest.approx([r["delta_auc"]
+                                                          for r in pair["per_fold"]])
+    assert pair["delta_auc"]["low"] > 0 and pair["auc_better_folds"] == 5
+    assert set(pair["per_language"]) == {"en", "es"}  # "xx" has fewer than 30 rows
+    assert c.runs[1].cost["cv_seconds"] == 46.0 and c.runs[1].cost["size_bytes"] > 0
+
+
+def test_summary_text_names_the_paired_verdict(two_runs) -> None:
+    text = summary_text(compare_runs(list(two_runs)))
+    assert "strong − weak: ΔAUC +" in text and "better; higher on 5/5 folds" in text
+    assert "600 rows, 5 folds" in text
+
+
+def test_page_is_self_contained_and_accessible(two_runs, tmp_path) -> None:
+    path, c = write_comparison(list(two_runs), tmp_path / "compare.html")
+    doc = path.read_text(encoding="utf-8")
+    assert doc.startswith("<!DOCTYPE html>") and 'id="verdict"' in doc
+    assert doc.index('id="verdict"') < doc.index('id="folds"') < doc.index('id="curves"')
+    assert doc.count("<svg") == doc.count('role="img"') == 3  # ROC, PR, languages
+    assert len(re.findall(r"<svg\b[^>]*>\s*<title id=", doc)) == 3
+    assert not re.search(r"(?:src|href)\s*=\s*[\"']?(?:https?:)?//", doc)
+    assert str(tmp_path) not in doc  # folder names only, never absolute paths
+    fold0 = c.pairs[0]["per_fold"][0]
+    assert f"{fold0['delta_auc']:+.4f}" in doc
+
+
+def test_runs_on_different_rows_are_refused_naming_both(two_runs, tmp_path) -> None:
+    other = make_run(tmp_path / "other", rows(n=N - 10), 1.0, 3, "other")
+    with pytest.raises(RunDirError, match="different rows") as info:
+        compare_runs([two_runs[0], other])
+    assert str(two_runs[0]) in str(info.value) and str(other) in str(info.value)
+    with pytest.raises(RunDirError, match="at least two"):
+        compare_runs([two_runs[0]])
+
+
+def test_cli_prints_summary_and_writes_page(two_runs, tmp_path) -> None:
+    out = tmp_path / "c.html"
+    result = CliRunner().invoke(main, ["compare", *map(str, two_runs), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "strong − weak" in result.output and out.is_file()
+    bad = CliRunner().invoke(main, ["compare", str(two_runs[0]), str(tmp_path / "nope"),
+                                    "--out", str(tmp_path / "x.html")])
+    assert bad.exit_code == 2 and "error:" in bad.output and not (tmp_path / "x.html").exists()
+
+
+def test_render_comparison_of_three_runs(two_runs, tmp_path) -> None:
+    third = make_run(tmp_path / "third", rows(), 1.0, 5, "third")
+    doc = render_comparison(compare_runs([*two_runs, third]))
+    assert "strong against weak" in doc and "third against weak" in doc
