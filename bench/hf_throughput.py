@@ -70,7 +70,7 @@ def main(argv=None) -> int:
     import numpy as np
 
     from shoprel.data.readers import read_pairs
-    from shoprel.models.base import model_class
+    from shoprel.models.registry import model_class
 
     family, params = model_params(args.config, args.set)
     params.update(time_budget_minutes=None, max_steps=args.train_steps)

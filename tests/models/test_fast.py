@@ -9,6 +9,7 @@ from shoprel.data.tasks import Task
 from shoprel.folds.grouped import assign_folds
 from shoprel.models.base import RelevanceModel
 from shoprel.models.fast import FastModel
+from shoprel.models.lexical import LexicalFeatures
 
 
 @pytest.fixture(scope="module")
@@ -108,12 +109,12 @@ def test_translations_feed_the_features(tmp_path, jsonl, qc_rows):
     for row in qc_rows:
         row["translated_query"] = "car wash sponge" if row["id"] == 1 else ""
     translated = read_pairs(jsonl(tmp_path / "b.txt", qc_rows))
-    model = FastModel(n_features=2**16, stack=False)
-    a, b = model._sparse(plain), model._sparse(translated)
+    lexical = LexicalFeatures(FastModel(n_features=2**16, stack=False).lexical_params())
+    a, b = lexical.sparse(plain), lexical.sparse(translated)
     overlap = lambda X: X[0].multiply(X[1]).sum()  # noqa: E731
     assert overlap(b) > overlap(a)
     off = FastModel(n_features=2**16, stack=False, use_translation=False)
-    assert (off._sparse(translated) != a).nnz == 0
+    assert (LexicalFeatures(off.lexical_params()).sparse(translated) != a).nnz == 0
 
 
 def test_warns_when_trained_with_translations_but_input_has_none(tmp_path, qc_frame):

@@ -117,7 +117,7 @@ def test_all_zero_weights_is_an_error(qc_frame):
 def test_embed_model_honours_weights_and_soft_targets(qc_frame, tmp_path_factory, tiny_backbone,
                                                       one_torch_thread):
     pytest.importorskip("torch")
-    from shoprel.models.embed import EmbedModel
+    from shoprel.models.embed.model import EmbedModel
 
     texts = [*qc_frame.df["query"], *qc_frame.df["target"]]
     backbone = tiny_backbone(tmp_path_factory.mktemp("tiny") / "bert", texts)

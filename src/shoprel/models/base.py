@@ -1,4 +1,4 @@
-"""The contract every model family follows, and where families are looked up by name.
+"""The contract every model family follows (families are looked up in registry.py).
 
 scikit-learn style: hyperparameters in __init__, fit(frame) returns self, predict_proba(frame)
 gives an (n, 2) array, save(folder)/load(folder) use config JSON plus plain array or library
@@ -17,32 +17,9 @@ from pydantic import ConfigDict, ValidationError, create_model
 
 from shoprel.data.frame import PairFrame
 from shoprel.errors import ConfigError, RunDirError
+from shoprel.models.registry import model_class
 
 MODEL_CONFIG = "model.json"
-_REGISTRY: dict[str, type[RelevanceModel]] = {}
-
-
-def register(cls: type[RelevanceModel]) -> type[RelevanceModel]:
-    _REGISTRY[cls.family] = cls
-    return cls
-
-
-def families() -> list[str]:
-    return sorted(_REGISTRY)
-
-
-def model_class(family: str) -> type[RelevanceModel]:
-    import shoprel.models.cross_encoder  # noqa: F401  (registers "cross"; torch only when used)
-    import shoprel.models.embed  # noqa: F401  (registers "embed"; loads no torch until used)
-    import shoprel.models.fast  # noqa: F401  (registers the built-in families)
-    import shoprel.models.llm  # noqa: F401  (registers "llm"; torch only when used)
-
-    try:
-        return _REGISTRY[family]
-    except KeyError:
-        raise ConfigError(
-            f"model.family: unknown model family {family!r}; known: {', '.join(families())}"
-        ) from None
 
 
 class RelevanceModel:

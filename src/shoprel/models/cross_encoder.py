@@ -24,7 +24,7 @@ from shoprel.data.frame import PairFrame
 from shoprel.data.tasks import Task
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.models import hf_training as hft
-from shoprel.models.base import MODEL_CONFIG, RelevanceModel, check_scoring_input, register
+from shoprel.models.base import MODEL_CONFIG, RelevanceModel, check_scoring_input
 from shoprel.utils.threads import torch_threads
 
 HF_FOLDER = "hf"
@@ -38,7 +38,6 @@ RUNTIME_PARAMS = {"checkpoint_dir", "keep_checkpoints", "n_threads", "progress",
                   "max_steps", "epochs"}
 
 
-@register
 class CrossEncoderModel(RelevanceModel):
     family = "cross"
 

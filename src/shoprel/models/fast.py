@@ -10,39 +10,22 @@ as they will be on new rows.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
 import lightgbm as lgb
 import numpy as np
 from pydantic import Field
-from safetensors.numpy import load_file, save_file
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
 
 from shoprel.data.frame import PairFrame
 from shoprel.data.tasks import Task
-from shoprel.folds.grouped import fold_groups
-from shoprel.models.base import RelevanceModel, check_scoring_input, register
-from shoprel.models.features import (
-    OVERLAP_NAMES,
-    SmoothedPriors,
-    hashed_matrix,
-    overlap_features,
-    prior_keys,
-)
-from shoprel.models.targets import Targets, fitting_rows, linear_problem, training_targets
+from shoprel.models.base import RelevanceModel, check_scoring_input
+from shoprel.models.lexical import LexicalFeatures, LexicalParams
+from shoprel.models.targets import fitting_rows, training_targets
 
-LINEAR_FILE = "linear.safetensors"
 BOOSTER_FILE = "lightgbm.txt"
 
 
-def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-@register
 class FastModel(RelevanceModel):
     family = "fast"
     reads_row_targets = True  # fit honours `weight` and `soft_label` columns (targets.py)
@@ -82,61 +65,31 @@ class FastModel(RelevanceModel):
         self.n_jobs = n_jobs
 
     # --- fitting -------------------------------------------------------------------------
-    def _linear(self) -> LogisticRegression:
-        # far more hashed features than rows: the dual problem is ~10x faster, same solution
-        return LogisticRegression(C=self.C, solver="liblinear", dual=True, max_iter=1000,
-                                  random_state=self.seed)
+    def lexical_params(self) -> LexicalParams:
+        return LexicalParams(n_features=self.n_features, C=self.C, inner_folds=self.inner_folds,
+                             prior_smoothing=self.prior_smoothing, group_levels=self.group_levels,
+                             use_translation=self.use_translation,
+                             translation_template=self.translation_template, seed=self.seed)
 
     def fit(self, frame: PairFrame) -> FastModel:
         """Fit on the frame's rows; optional `weight` / `soft_label` columns (see targets.py)
         weight rows and replace the 0/1 targets; label rates use the targets, unweighted."""
         frame = fitting_rows(frame)
         self.task_ = frame.task
-        df = frame.df
         targets = training_targets(frame)
         if len(np.unique(targets.hard)) < 2:
             raise ValueError("training needs both labels (0 and 1) among its rows")
-        X = self._sparse(frame)
-        linear = self._fit_linear(X, targets)
-        self.coef_ = linear.coef_.ravel().astype(np.float32)
-        self.intercept_ = float(linear.intercept_[0])
-        keys = self._keys(frame)
-        self.priors_ = SmoothedPriors(self.prior_smoothing).fit(keys, targets.target)
-        self.languages_ = sorted(df["language"].unique().tolist())
-        self.translated_ = "query_en" in df.columns
+        lexical = LexicalFeatures(self.lexical_params())
+        X = lexical.sparse(frame)
+        self.lexical_ = lexical.fit(frame, targets, X)
         self.booster_ = None
         if self.stack:
-            linear_oof, priors_oof = self._inner_oof(frame, X, keys, targets)
-            dense = self._dense(frame, linear_oof, priors_oof)
+            dense = lexical.oof_dense(frame, targets, X)
             self.booster_ = lgb.train(self._booster_params(targets.objective), lgb.Dataset(
                 dense, targets.target, weight=targets.weight,
-                categorical_feature=[self._language_column()], free_raw_data=True),
+                categorical_feature=[lexical.language_column], free_raw_data=True),
                 num_boost_round=self.n_estimators)
         return self
-
-    def _fit_linear(self, X, targets: Targets) -> LogisticRegression:
-        X, y, sample_weight = linear_problem(X, targets)
-        return self._linear().fit(X, y, sample_weight=sample_weight)
-
-    def _inner_oof(self, frame: PairFrame, X, keys, targets: Targets):
-        """Linear scores and label rates for training rows, each from a model that never saw it."""
-        groups = fold_groups(frame, self.group_levels)
-        n_splits = min(self.inner_folds, len(set(groups)))
-        y = targets.hard
-        linear_oof = np.zeros(len(y))
-        priors_oof = np.zeros((len(y), 2 * len(keys[0])))
-        splitter = GroupKFold(n_splits=n_splits, shuffle=True, random_state=self.seed)
-        for train, valid in splitter.split(X, y, groups):
-            inner_targets = targets.subset(train)
-            if len(np.unique(y[train])) < 2:
-                linear_oof[valid] = inner_targets.target.mean()
-            else:
-                linear = self._fit_linear(X[train], inner_targets)
-                linear_oof[valid] = linear.predict_proba(X[valid])[:, 1]
-            inner = SmoothedPriors(self.prior_smoothing).fit([keys[i] for i in train],
-                                                             inner_targets.target)
-            priors_oof[valid] = inner.transform([keys[i] for i in valid])
-        return linear_oof, priors_oof
 
     def _booster_params(self, objective: str = "binary") -> dict:
         return {"objective": objective, "learning_rate": self.learning_rate,
@@ -145,43 +98,17 @@ class FastModel(RelevanceModel):
                 "seed": self.seed, "num_threads": self.n_jobs, "deterministic": True,
                 "verbose": -1}
 
-    # --- features ------------------------------------------------------------------------
-    def _query(self, frame: PairFrame):
-        if not self.use_translation:
-            return frame.df["query"]
-        return frame.query_side(self.translation_template)
-
-    def _sparse(self, frame: PairFrame):
-        df = frame.df
-        return hashed_matrix(frame.task, self._query(frame), df["target"], df["language"],
-                             self.n_features)
-
-    def _keys(self, frame: PairFrame) -> list[list[str]]:
-        df = frame.df
-        return [prior_keys(frame.task, t, lang)
-                for t, lang in zip(df["target"], df["language"], strict=True)]
-
-    def _language_column(self) -> int:
-        return 1 + 2 * len(self.priors_.tables) + len(OVERLAP_NAMES)
-
-    def _dense(self, frame: PairFrame, linear_score, priors) -> np.ndarray:
-        df = frame.df
-        lookup = {lang: i for i, lang in enumerate(self.languages_)}
-        language = df["language"].map(lambda x: lookup.get(x, -1)).to_numpy(dtype=np.float64)
-        overlap = overlap_features(frame.task, self._query(frame), df["target"])
-        return np.column_stack([linear_score, priors, overlap, language])
-
     # --- prediction ----------------------------------------------------------------------
     def predict_proba(self, frame: PairFrame) -> np.ndarray:
-        check_scoring_input(self, frame, self.translated_ and self.use_translation)
+        check_scoring_input(self, frame, self.lexical_.translated_ and self.use_translation)
         if len(frame) == 0:
             return np.zeros((0, 2))
-        linear = _sigmoid(self._sparse(frame) @ self.coef_ + self.intercept_)
+        linear = self.lexical_.linear_score(frame)
         if self.booster_ is None:
             p = linear
         else:
-            dense = self._dense(frame, linear, self.priors_.transform(self._keys(frame)))
-            boosted = self.booster_.predict(dense, num_threads=self.n_jobs)
+            boosted = self.booster_.predict(self.lexical_.dense(frame, linear),
+                                            num_threads=self.n_jobs)
             # the booster alone ranks slightly worse than the linear score; their mix is better
             p = self.linear_weight * linear + (1 - self.linear_weight) * boosted
         p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
@@ -189,22 +116,16 @@ class FastModel(RelevanceModel):
 
     # --- persistence ---------------------------------------------------------------------
     def _state(self) -> dict:
-        return {"task": self.task_.value, "intercept": self.intercept_,
-                "languages": self.languages_, "has_booster": self.booster_ is not None,
-                "translated": self.translated_}
+        return {"task": self.task_.value, "lexical": self.lexical_.state(),
+                "has_booster": self.booster_ is not None}
 
     def _save_arrays(self, folder: Path) -> None:
-        save_file({"coef": self.coef_}, str(folder / LINEAR_FILE))
-        (folder / "priors.json").write_text(json.dumps(self.priors_.to_json(), ensure_ascii=False))
+        self.lexical_.save(folder)
         if self.booster_ is not None:
             self.booster_.save_model(str(folder / BOOSTER_FILE))
 
     def _restore(self, state: dict, folder: Path) -> None:
         self.task_ = Task(state["task"])
-        self.intercept_ = state["intercept"]
-        self.languages_ = state["languages"]
-        self.translated_ = state.get("translated", False)
-        self.coef_ = load_file(str(folder / LINEAR_FILE))["coef"]
-        self.priors_ = SmoothedPriors.from_json(json.loads((folder / "priors.json").read_text()))
+        self.lexical_ = LexicalFeatures.load(state["lexical"], folder)
         self.booster_ = (lgb.Booster(model_file=str(folder / BOOSTER_FILE))
                          if state["has_booster"] else None)

@@ -25,7 +25,7 @@ from shoprel.data.frame import PairFrame
 from shoprel.data.tasks import Task
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.models import hf_training
-from shoprel.models.base import MODEL_CONFIG, RelevanceModel, check_scoring_input, register
+from shoprel.models.base import MODEL_CONFIG, RelevanceModel, check_scoring_input
 from shoprel.models.llm_text import DEFAULT_TEMPLATE, PairEncoder, check_template, ensure_pad_token
 from shoprel.utils.threads import torch_threads
 
@@ -89,7 +89,6 @@ class EncodedPairs(hf_training.PairDataset):
         self.keys = ["input_ids", "attention_mask"]
 
 
-@register
 class LLMClassifier(RelevanceModel):
     family = "llm"
 

@@ -44,7 +44,7 @@ class Targets:
 
 def require_row_targets(family: str, what: str) -> None:
     """Refuse a family whose fit would silently ignore weights and soft targets."""
-    from shoprel.models.base import families, model_class
+    from shoprel.models.registry import families, model_class
 
     if not getattr(model_class(family), "reads_row_targets", False):
         readers = [f for f in families() if getattr(model_class(f), "reads_row_targets", False)]

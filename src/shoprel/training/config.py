@@ -10,7 +10,8 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shoprel.errors import ConfigError
-from shoprel.models.base import model_class, validate_params
+from shoprel.models.base import validate_params
+from shoprel.models.registry import model_class
 
 # The default family: the best one that trains 10k rows within 15 minutes on 2 cores (README,
 # "The embedding model"). `fast` stays one key away for quick experiments.
@@ -47,6 +48,9 @@ class ModelConfig(_Strict):
     @model_validator(mode="after")
     def _check_params(self) -> ModelConfig:
         self.params = validate_params(self.family, self.params)
+        threads = self.params.get("n_jobs")
+        if isinstance(threads, int) and threads < 1:  # LightGBM would quietly use every core
+            raise ConfigError(f"model.params.n_jobs: must be at least 1, got {threads}")
         return self
 
 
@@ -180,7 +184,7 @@ def _describe(exc: ValidationError, source: str) -> str:
         if error["type"] == "extra_forbidden":
             message = "unknown key"
         lines.append(f"{source}: {key}: {message}")
-    return "\n".join(lines)
+    return "; ".join(lines)  # one line: the CLI prints errors as one `error: ...` line
 
 
 def parse_config(data: dict | None, source: str = "config") -> RunConfig:
@@ -208,7 +212,7 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None) -
         try:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
         except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {exc}") from None
+            raise ConfigError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: expected a mapping at the top level")
     for dotted, value in (overrides or {}).items():

@@ -63,7 +63,7 @@ def inner_flags(rows: PairFrame, config: RunConfig) -> np.ndarray:
 
     from shoprel.ensemble.noise import DEFAULT_FILTER
     from shoprel.folds.grouped import assign_folds
-    from shoprel.models.base import model_class
+    from shoprel.models.registry import model_class
 
     folds = assign_folds(rows, config.noise.inner_folds, config.folds.seed,
                          config.folds.qc_group_levels)

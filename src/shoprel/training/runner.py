@@ -24,7 +24,7 @@ from shoprel.data.tasks import Task
 from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.evaluate.run_metrics import run_metrics
 from shoprel.folds.grouped import assign_folds, fold_groups
-from shoprel.models.base import model_class
+from shoprel.models.registry import model_class
 from shoprel.training.config import RunConfig
 from shoprel.training.ranks import RankGroup, Ranks, current_ranks
 from shoprel.utils.atomic import atomic_dir
@@ -153,7 +153,7 @@ def run_folder(out_dir: Path, overwrite: bool, ranks: Ranks, group: RankGroup | 
 def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None = None,
           overwrite: bool = False, progress: bool = True, name: str | None = None,
           frame: PairFrame | None = None, folds: np.ndarray | None = None,
-          extra_metrics=None, fit_rows=None) -> TrainResult:
+          extra_metrics=None, fit_rows=None, curve_fractions=None) -> TrainResult:
     """Train with cross-validation and write a complete run directory (or nothing).
 
     Under torchrun / accelerate launch every rank runs the same fits (Trainer-based families
@@ -161,7 +161,8 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
     writes `out_dir`, and every rank returns rank 0's result once the run directory is in place.
     `frame`: the rows of train_file already read (and given soft labels, as distill does);
     `folds`: a fold per row instead of new ones; `extra_metrics(metrics) -> dict`: more blocks
-    for metrics.json; `fit_rows(rows) -> rows`: applied to each fit's training rows first.
+    for metrics.json; `fit_rows(rows) -> rows`: applied to each fit's training rows first;
+    `curve_fractions`: also fit each fold on these shares of its rows (training/curve.py).
     """
     from shoprel.evaluate.report import write_report
 
@@ -190,6 +191,13 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         oof = cross_validate(frame, config, folds, models_dir, progress, prepare, stage0_dir)
         cv_seconds = time.perf_counter() - started
         threshold = choose_threshold(frame.labels, oof, config)
+        curve = None
+        if curve_fractions:
+            from shoprel.training.curve import learning_curve, write_curve
+
+            curve = learning_curve(frame, folds, oof, lambda: new_model(config, stage0_dir),
+                                   prepare, curve_fractions, config.folds.seed, progress)
+            write_curve(tmp, curve)
 
         started = time.perf_counter()
         final_rows = prepare(frame)
@@ -220,6 +228,8 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         })
         if stage0_info is not None:
             metrics["stage0"] = stage0_info
+        if curve is not None:
+            metrics["learning_curve"] = curve
         if config.noise.active:
             from shoprel.training.noise_filter import noise_summary
 

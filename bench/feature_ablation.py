@@ -1,0 +1,137 @@
+"""Every feature block of the embed model on and off, on the same grouped folds.
+
+    python bench/feature_ablation.py DATA --backbone NAME[,NAME] [--name LABEL] [--rows N]
+                                     [--set key=value ...]
+
+For each of 5 grouped folds (shoprel's own: category prefix for QC, query for QI) it computes
+the model's named feature blocks once — for the training side as `fit` does (label-using blocks
+from inner folds), for the validation side as `predict_proba` does — keeps them under
+$SHOPREL_CACHE/ablation/LABEL, then fits the booster with all blocks, with each block left out,
+and with the old default's blocks only (lexical + cosine + raw vectors). Prints OOF ROC-AUC,
+F1 at the OOF-tuned threshold beside all-positive F1, the predicted-positive rate, per-fold and
+per-language AUC. Dropping a block here is what switching its parameter off does in training.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def parse_value(text: str):
+    try:
+        return json.loads(text)
+    except ValueError:
+        return text
+
+
+def compute_blocks(frame, folds, params: dict, folder: Path) -> list[dict]:
+    from shoprel.models.embed.model import EmbedModel
+    from shoprel.models.targets import training_targets
+
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    for fold in range(int(folds.max()) + 1):
+        path = folder / f"fold{fold}.npz"
+        if path.exists():
+            continue
+        train, valid = np.where(folds != fold)[0], np.where(folds == fold)[0]
+        model = EmbedModel(**params)
+        rows = frame.take(train)
+        targets = training_targets(rows)
+        fitted = model.training_blocks(rows, targets)
+        scored = model.scoring_blocks(frame.take(valid))
+        np.savez(path, **{f"tr_{k}": v for k, v in fitted.items()},
+                 **{f"va_{k}": v for k, v in scored.items()}, tr_y=targets.target, va_idx=valid)
+        print(f"fold {fold}: blocks in {time.perf_counter() - started:.0f} s", flush=True)
+    return [dict(np.load(folder / f"fold{f}.npz")) for f in range(int(folds.max()) + 1)]
+
+
+def evaluate(frame, loaded, params, blocks: list[str], label: str, name: str) -> dict:
+    import lightgbm as lgb
+    from sklearn.metrics import roc_auc_score
+
+    from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics
+    from shoprel.models.embed.model import EmbedModel
+
+    model = EmbedModel(**params)
+    y = frame.labels
+    languages = frame.df["language"].to_numpy()
+    oof = np.zeros(len(frame))
+    per_fold = []
+    for data in loaded:
+        X = np.hstack([data[f"tr_{k}"] for k in blocks])
+        categorical = [data["tr_lexical"].shape[1] - 1] if "lexical" in blocks else []
+        booster = lgb.train(model.booster_params(), lgb.Dataset(
+            X, data["tr_y"], categorical_feature=categorical), num_boost_round=model.n_estimators)
+        p = booster.predict(np.hstack([data[f"va_{k}"] for k in blocks]))
+        if "lexical" in blocks:
+            p = model.linear_weight * data["va_lexical"][:, 0] + (1 - model.linear_weight) * p
+        oof[data["va_idx"]] = p
+        per_fold.append(roc_auc_score(y[data["va_idx"]], p))
+    threshold = best_f1_threshold(y, oof)[0]
+    m = binary_metrics(y, oof >= threshold, oof)
+    per_language = {lang: roc_auc_score(y[languages == lang], oof[languages == lang])
+                    for lang in sorted(set(languages)) if len(set(y[languages == lang])) == 2}
+    print(f"{name:12s} {label:24s} AUC {m['roc_auc']:.4f}  F1 {m['f1']:.4f} "
+          f"(all-positive {m['baseline_all_positive_f1']:.4f}, predicted positive "
+          f"{m['predicted_positive_rate']:.2f})  folds "
+          f"{' '.join(f'{a:.3f}' for a in per_fold)}  | "
+          + " ".join(f"{k}:{v:.3f}" for k, v in per_language.items()), flush=True)
+    return {"label": label, "roc_auc": m["roc_auc"], "f1": m["f1"],
+            "baseline_f1": m["baseline_all_positive_f1"], "fold_roc_auc": per_fold,
+            "language_roc_auc": per_language}
+
+
+def main() -> None:
+    sys.path.insert(0, str(REPO / "src"))
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("data")
+    parser.add_argument("--backbone", default=None, help="comma-separated backbone names")
+    parser.add_argument("--name", default=None, help="label for the printout and the cache")
+    parser.add_argument("--rows", type=int, default=None, help="use the first N rows only")
+    parser.add_argument("--variants", default=None,
+                        help="comma-separated: all, -BLOCK (all but that block), old; "
+                             "default: all, each block left out, old")
+    parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                        help="another embed parameter (JSON value)")
+    args = parser.parse_args()
+
+    from shoprel.data.readers import read_pairs
+    from shoprel.folds.grouped import assign_folds
+    from shoprel.models.backbones.cache import cache_root
+
+    frame = read_pairs(args.data, require_label=True)
+    if args.rows:
+        frame = frame.take(np.arange(min(args.rows, len(frame))))
+    params = {k: parse_value(v) for k, v in (item.split("=", 1) for item in args.set)}
+    if args.backbone:
+        params["backbone"] = args.backbone.split(",")
+    name = args.name or (args.backbone or "default").replace(",", "+")
+    folds = assign_folds(frame, 5, 42, 3)
+    loaded = compute_blocks(frame, folds, params, cache_root() / "ablation" / name)
+    blocks = [k[3:] for k in loaded[0] if k.startswith("tr_") and k != "tr_y"]
+    variants = (args.variants.split(",") if args.variants
+                else ["all", *(f"-{b}" for b in blocks), "old"])
+    old = [b for b in blocks if b.startswith(("lexical", "cosine", "raw"))]
+    results = []
+    for variant in variants:
+        if variant == "all":
+            chosen, label = blocks, "all"
+        elif variant == "old":
+            chosen, label = old, "old blocks only"
+        else:
+            chosen, label = [b for b in blocks if b != variant[1:]], f"without {variant[1:]}"
+        results.append(evaluate(frame, loaded, params, chosen, label, name))
+    print(json.dumps({"name": name, "rows": len(frame), "results": results}))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The `embed` family: frozen encoder embeddings + similarity, neighbour and lexical features."""

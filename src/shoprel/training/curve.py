@@ -1,0 +1,105 @@
+"""Learning curve: the same folds, fitted on growing shares of each fold's training rows.
+
+It answers "would labelling more rows pay?": if out-of-fold ROC-AUC still climbs from 50% to
+100% of the rows, more labels will help; if it is flat, a better model or features will. Every
+point scores the same validation rows (the whole fold), so the points differ only in how much
+the model saw.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from shoprel.data.frame import PairFrame
+from shoprel.errors import ConfigError
+from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics
+from shoprel.models.base import RelevanceModel
+
+CURVE_FILE = "learning_curve.json"
+DEFAULT_FRACTIONS = (0.1, 0.25, 0.5)
+
+
+def check_fractions(fractions: Sequence[float]) -> list[float]:
+    """Sorted distinct shares in (0, 1); 1.0 is always the run's own cross-validation."""
+    bad = [f for f in fractions if not 0.0 < f < 1.0]
+    if bad:
+        raise ConfigError(f"learning curve: fractions must lie strictly between 0 and 1, "
+                          f"got {bad}")
+    return sorted(set(float(f) for f in fractions))
+
+
+def parse_fractions(text: str) -> list[float]:
+    """"0.1,0.25,0.5" → [0.1, 0.25, 0.5], checked."""
+    try:
+        values = [float(part) for part in str(text).split(",") if part.strip()]
+    except ValueError:
+        raise ConfigError(f"--curve-fractions: expected numbers separated by commas, got "
+                          f"{text!r}") from None
+    if not values:
+        raise ConfigError("--curve-fractions: give at least one share, e.g. 0.1,0.25,0.5")
+    return check_fractions(values)
+
+
+def subsample(train: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """A seeded share of a fold's training rows (the same rows for the same seed)."""
+    rng = np.random.default_rng(seed)
+    keep = max(2, int(round(fraction * len(train))))
+    return np.sort(rng.permutation(train)[:keep])
+
+
+def point(labels: np.ndarray, folds: np.ndarray, oof: np.ndarray, fraction: float,
+          rows: int) -> dict:
+    """OOF ROC-AUC (overall and per fold) and F1 at the OOF-best threshold, beside all-positive."""
+    threshold = best_f1_threshold(labels, oof)[0]
+    overall = binary_metrics(labels, oof >= threshold, oof)
+    per_fold = [binary_metrics(labels[folds == f], oof[folds == f] >= threshold,
+                               oof[folds == f])["roc_auc"] for f in np.unique(folds)]
+    return {"fraction": fraction, "rows": int(rows), "roc_auc": overall["roc_auc"],
+            "f1": overall["f1"], "baseline_f1": overall["baseline_all_positive_f1"],
+            "fold_roc_auc": per_fold}
+
+
+def learning_curve(frame: PairFrame, folds: np.ndarray, full_oof: np.ndarray,
+                   new_model: Callable[[], RelevanceModel], prepare=None,
+                   fractions: Sequence[float] = DEFAULT_FRACTIONS, seed: int = 42,
+                   progress: bool = True) -> dict:
+    """Points for each fraction plus the run's own OOF as the 100% point."""
+    prepare = prepare or (lambda rows: rows)
+    labels = frame.labels
+    k = int(folds.max()) + 1
+    points = []
+    fractions = check_fractions(fractions)
+    bar = tqdm(total=len(fractions) * k, desc="learning curve", disable=not progress)
+    with bar:
+        for fraction in fractions:
+            oof = np.full(len(frame), np.nan)
+            rows = 0
+            for fold in range(k):
+                train, valid = np.where(folds != fold)[0], np.where(folds == fold)[0]
+                part = subsample(train, fraction, seed + fold)
+                rows += len(part)
+                model = new_model().fit(prepare(frame.take(part)))
+                oof[valid] = model.predict_proba(frame.take(valid))[:, 1]
+                bar.update(1)
+            points.append(point(labels, folds, oof, fraction, rows / k))
+    full_rows = np.mean([np.sum(folds != f) for f in range(k)])
+    points.append(point(labels, folds, full_oof, 1.0, full_rows))
+    return {"seed": seed, "folds": k, "points": points}
+
+
+def write_curve(folder: Path, curve: dict) -> Path:
+    path = Path(folder) / CURVE_FILE
+    path.write_text(json.dumps(curve, indent=2), encoding="utf-8")
+    return path
+
+
+def read_curve(folder: Path) -> dict | None:
+    path = Path(folder) / CURVE_FILE
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text(encoding="utf-8"))
