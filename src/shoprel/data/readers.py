@@ -12,7 +12,7 @@ from shoprel.data.frame import PairFrame
 from shoprel.data.records import iter_records
 from shoprel.data.tasks import Task
 from shoprel.data.validate import RecordValidator, validated_chunks
-from shoprel.errors import InputError
+from shoprel.errors import ConfigError, InputError
 
 
 def iter_pair_chunks(
@@ -23,6 +23,9 @@ def iter_pair_chunks(
     chunk_rows: int = 50_000,
 ) -> Iterator[PairFrame]:
     """Stream a file as PairFrames of at most chunk_rows rows; memory stays flat."""
+    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
+        raise ConfigError(f"--chunk-rows: must be a whole number of rows, at least 1; got "
+                          f"{chunk_rows!r}")
     path = Path(path)
     line_label = "row" if file_format(path) == "parquet" else "line"
     validator = RecordValidator(path, task, require_label, empty_text, line_label)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -14,13 +15,29 @@ from shoprel.errors import InputError
 
 UNKNOWN_LANGUAGE = "unk"
 EMPTY_TEXT_POLICIES = ("keep", "drop")
+# integer ids must fit every writer: Parquet/Arrow int64, pandas, JSON readers in other tools
+ID_MIN, ID_MAX = -(2**63), 2**63 - 1
+_DIGITS = re.compile(r"\s*-?[0-9]+\s*")
+# text no UTF-8 writer can store (lone surrogates) or that C-based tools cut short (NUL)
+_UNWRITABLE = re.compile("[\ud800-\udfff\x00]")
+
+
+def unwritable_reason(text: str) -> str | None:
+    """Why a string cannot be written back out as UTF-8 text, or None when it can."""
+    found = _UNWRITABLE.search(text)
+    if found is None:
+        return None
+    if found.group() == "\x00":
+        return f"contains a NUL character at position {found.start()}"
+    return (f"contains a lone surrogate (U+{ord(found.group()):04X}) at position "
+            f"{found.start()}, which no UTF-8 file can hold")
 
 
 def coerce_id(value):
     """Ids as the files mean them: 7, 7.0 and "7" are the same row; other strings stay strings."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and _DIGITS.fullmatch(value):
         return int(value)
     return value
 
@@ -92,8 +109,7 @@ class RecordValidator:
         row_id = self._check_id(line, record["id"])
         query = self._text(line, record, QUERY_COLUMN, "empty_query")
         target = self._text(line, record, task.target_column, "empty_target")
-        language = record.get("language")
-        language = str(language).strip().lower() if language not in (None, "") else UNKNOWN_LANGUAGE
+        language = self._language(line, record.get("language"))
         row = {"id": row_id, "language": language, "query": query, "target": target}
         if self.has_label:
             if "label" not in record:
@@ -101,7 +117,8 @@ class RecordValidator:
             row["label"] = self._label(line, record["label"])
         if self.has_translation:
             translated = record.get("translated_query")
-            row["query_en"] = "" if translated is None else str(translated)
+            row["query_en"] = "" if translated is None else self._string(line, translated,
+                                                                          "translated_query")
         self.stats["rows"] += 1
         if self.empty_text == "drop" and (not query.strip() or not target.strip()):
             self.stats["dropped"] += 1
@@ -115,6 +132,11 @@ class RecordValidator:
         value = coerce_id(value)
         if not isinstance(value, int | str):
             raise self._error(f"id must be an integer or a string, got {value!r}", line, "id")
+        if isinstance(value, int) and not ID_MIN <= value <= ID_MAX:
+            raise self._error(f"id {value} does not fit a signed 64-bit integer; write ids this "
+                              "large as strings", line, "id")
+        if isinstance(value, str):
+            self._string(line, value, "id")
         if self.id_type is None:
             self.id_type = type(value)
         elif type(value) is not self.id_type:
@@ -137,9 +159,24 @@ class RecordValidator:
                 value = str(value)  # a query such as 1080 read as a number
             else:
                 raise self._error(f"expected text, got {type(value).__name__}", line, name)
+        self._string(line, value, name)
         if not value.strip():
             self.stats[counter] += 1
         return value
+
+    def _string(self, line: int, value, name: str) -> str:
+        if not isinstance(value, str):
+            raise self._error(f"expected text, got {type(value).__name__}", line, name)
+        reason = unwritable_reason(value)
+        if reason is not None:
+            raise self._error(reason, line, name)
+        return value
+
+    def _language(self, line: int, value) -> str:
+        """A language tag is text (or absent); an object or a number is a broken row."""
+        if value in (None, ""):
+            return UNKNOWN_LANGUAGE
+        return self._string(line, value, "language").strip().lower() or UNKNOWN_LANGUAGE
 
     def _label(self, line: int, value) -> int:
         label = binary_value(value)

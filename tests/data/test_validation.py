@@ -1,0 +1,67 @@
+"""Rows no writer can store, caught at read time with their place (before any training)."""
+
+import json
+import re
+
+import pytest
+
+from shoprel.data.readers import iter_pair_chunks, read_pairs
+from shoprel.errors import ConfigError, InputError
+
+
+def _row(**changes) -> dict:
+    row = {"id": 1, "language": "en", "origin_query": "usb cable",
+           "category_path": "consumer electronics,cables", "label": 1}
+    return {**row, **changes}
+
+
+def _file(tmp_path, *rows) -> object:
+    path = tmp_path / "rows.jsonl"
+    # json.dumps writes a lone surrogate as the escape "\ud800", as a broken export would
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(("row", "field", "reason"), [
+    (_row(id=2**63), "id", "signed 64-bit"),
+    (_row(id=-(2**63) - 1), "id", "signed 64-bit"),
+    (_row(id="99999999999999999999999"), "id", "signed 64-bit"),
+    (_row(id=1e30), "id", "signed 64-bit"),
+    (_row(id="a\ud800"), "id", "lone surrogate"),
+    (_row(id=[1]), "id", "integer or a string"),
+    (_row(origin_query="bad \ud800 query"), "origin_query", "lone surrogate (U+D800)"),
+    (_row(category_path="a\x00b"), "category_path", "NUL character at position 1"),
+    (_row(origin_query={"text": "x"}), "origin_query", "expected text, got dict"),
+    (_row(category_path=["a", "b"]), "category_path", "expected text, got list"),
+    (_row(language={"code": "en"}), "language", "expected text, got dict"),
+    (_row(language=7), "language", "expected text, got int"),
+    (_row(language="e\udc80"), "language", "lone surrogate"),
+    (_row(label={"v": 1}), "label", "0 or 1"),
+    (_row(translated_query={"en": "x"}), "translated_query", "expected text, got dict"),
+])
+def test_unwritable_or_non_scalar_values_are_refused_with_their_place(tmp_path, row, field,
+                                                                      reason):
+    good = _row(id=0, origin_query="fine")
+    if "translated_query" in row:
+        good["translated_query"] = "fine"
+    path = _file(tmp_path, good, row)
+    with pytest.raises(InputError, match=re.escape(reason)) as info:
+        read_pairs(path, require_label=True)
+    assert f"{path}, line 2, field '{field}'" in str(info.value)
+
+
+def test_extreme_ids_that_fit_are_kept(tmp_path):
+    path = _file(tmp_path, _row(id=2**63 - 1, label=1), _row(id=-(2**63), label=0),
+                 _row(id=" 12 ", label=0))
+    assert read_pairs(path).df["id"].tolist() == [2**63 - 1, -(2**63), 12]
+
+
+def test_mixed_odd_string_ids_stay_strings(tmp_path):
+    path = _file(tmp_path, _row(id="--5", label=1), _row(id="²", label=0))
+    assert read_pairs(path).df["id"].tolist() == ["--5", "²"]  # no crash in int()
+
+
+@pytest.mark.parametrize("rows", [0, -3, 2.5, True])
+def test_chunk_rows_must_be_a_positive_whole_number(tmp_path, rows):
+    with pytest.raises(ConfigError, match="--chunk-rows"):
+        next(iter_pair_chunks(_file(tmp_path, _row()), chunk_rows=rows))
