@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from shoprel.data.tasks import Task
-from shoprel.errors import RunDirError
+from shoprel.errors import RunDirError, ShoprelError
+from shoprel.manifest import validate_manifest
 from shoprel.models.base import RelevanceModel
 
 MANIFEST = "run.json"
@@ -32,13 +33,27 @@ def fold_model_name(fold: int) -> str:
 
 @dataclass
 class Run:
-    """A finished run directory, opened for reading."""
+    """A finished run directory, opened for reading.
+
+    `run.json` is checked against its schema (manifest.py) on opening, and an ensemble's members
+    are followed down to finished runs, so that a broken or cyclic folder is one clear error
+    before any model loads. `manifest` stays the file's dict (fields this version does not
+    know are kept when a command rewrites it).
+    """
 
     path: Path
     manifest: dict
 
     @classmethod
     def open(cls, path: str | Path) -> Run:
+        run = cls.read(path)
+        if run.kind == "ensemble":
+            check_members(run)
+        return run
+
+    @classmethod
+    def read(cls, path: str | Path) -> Run:
+        """Open one folder without following an ensemble's members."""
         path = Path(path)
         if not path.is_dir():
             raise RunDirError(f"{path}: run directory not found")
@@ -48,8 +63,9 @@ class Run:
                               "(was training interrupted?)")
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise RunDirError(f"{manifest_path}: not valid JSON ({exc})") from None
+        validate_manifest(manifest, manifest_path)
         return cls(path, manifest)
 
     @property
@@ -87,10 +103,26 @@ class Run:
         return folders
 
     def metrics(self) -> dict:
-        return json.loads((self.path / METRICS).read_text(encoding="utf-8"))
+        path = self.path / METRICS
+        try:
+            metrics = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise RunDirError(f"{path}: missing") from None
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise RunDirError(f"{path}: not valid JSON ({exc})") from None
+        if not isinstance(metrics, dict):
+            raise RunDirError(f"{path}: expected a JSON object")
+        return metrics
 
     def oof(self) -> pd.DataFrame:
-        return pd.read_parquet(self.path / OOF)
+        path = self.path / OOF
+        if not path.is_file():
+            raise RunDirError(f"{path}: missing")
+        try:
+            return pd.read_parquet(path)
+        except Exception as exc:  # noqa: BLE001 (pyarrow raises several types for a bad file)
+            raise RunDirError(f"{path}: not a readable Parquet file "
+                              f"({' '.join(str(exc).split())[:200]})") from None
 
     def model_folders(self) -> list[Path]:
         """The models predict combines: the full-data model, or else every fold's model."""
@@ -100,10 +132,44 @@ class Run:
         missing = [str(f) for f in folders if not f.is_dir()]
         if missing:
             raise RunDirError(f"{self.path}: model folder(s) missing: {', '.join(missing)}")
+        inside = (self.path / MODELS).resolve()
+        for folder in folders:
+            if folder.resolve().parent != inside:  # a link to a model elsewhere
+                raise RunDirError(f"{folder}: leads outside the run's {MODELS} folder "
+                                  f"(to {folder.resolve()}); a run carries its own models")
         return folders
 
     def load_models(self) -> list[RelevanceModel]:
-        return [RelevanceModel.load(folder) for folder in self.model_folders()]
+        return [load_model(folder) for folder in self.model_folders()]
+
+
+def check_members(run: Run, chain: tuple[Path, ...] = ()) -> None:
+    """Every member of an ensemble, and of ensembles among them, is a finished run that does
+    not lead back to an ensemble on the way (which would recurse forever)."""
+    here = run.path.resolve()
+    chain = (*chain, here)
+    for member in run.member_dirs():
+        if member.resolve() in chain:
+            raise RunDirError(f"{run.path / MANIFEST}: field 'members': {member} leads back to "
+                              f"{member.resolve()}, an ensemble that contains it (a cycle)")
+        opened = Run.read(member)
+        if opened.kind == "ensemble":
+            check_members(opened, chain)
+
+
+def load_model(folder: Path) -> RelevanceModel:
+    """A saved model, or one RunDirError line naming the folder when its files are broken
+    (truncated weights, a LightGBM or safetensors file that will not parse, unknown params)."""
+    try:
+        return RelevanceModel.load(folder)
+    except ShoprelError as exc:
+        if str(folder) in str(exc):
+            raise
+        raise RunDirError(f"{folder}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 (each library fails its own way on a broken file)
+        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+        raise RunDirError(f"{folder}: cannot load the saved model ({type(exc).__name__}: "
+                          f"{reason})") from None
 
 
 def mean_positive_probability(models: list[RelevanceModel], frame) -> np.ndarray:

@@ -23,6 +23,7 @@ from shoprel.ensemble.align import AlignedRuns, align_runs, member_reference
 from shoprel.errors import ConfigError
 from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.evaluate.run_metrics import run_metrics
+from shoprel.manifest import MANIFEST_VERSION
 from shoprel.utils.atomic import atomic_dir
 from shoprel.utils.outputs import check_output_dir, check_replaceable
 
@@ -124,6 +125,7 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
                                         encoding="utf-8")
         write_report(tmp, metrics, table)
         manifest = {
+            "schema_version": MANIFEST_VERSION,
             "kind": KIND,
             "shoprel_version": shoprel.__version__,
             "name": metrics["run_name"],

@@ -20,6 +20,10 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
 
     run_dir = Path(run_dir).resolve()
     Run.open(run_dir)  # a bad run directory is one clear error, before any worker starts
+    if workers > 1:
+        from shoprel.predict.predictor import Predictor
+
+        Predictor(run_dir)  # so is a broken model file: here once, not a traceback per worker
     common = {"host": host, "port": port, "log_level": log_level,
               "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS}
     if workers == 1:

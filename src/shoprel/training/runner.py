@@ -24,6 +24,7 @@ from shoprel.data.tasks import Task
 from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.evaluate.run_metrics import run_metrics
 from shoprel.folds.grouped import assign_folds, fold_groups
+from shoprel.manifest import MANIFEST_VERSION
 from shoprel.models.registry import model_class
 from shoprel.training.config import RunConfig
 from shoprel.training.ranks import RankGroup, Ranks, current_ranks
@@ -242,6 +243,7 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
                                         encoding="utf-8")
         write_report(tmp, metrics, table)
         manifest = {
+            "schema_version": MANIFEST_VERSION,
             "kind": "run",
             "shoprel_version": shoprel.__version__,
             "name": metrics["run_name"],

@@ -22,7 +22,7 @@ STAMP = ".shoprel-output.json"
 RUN_MARKER = "run.json"  # runs.MANIFEST; a finished run or ensemble
 # what runs written before the stamp existed hold at their top level
 LEGACY_RUN_ENTRIES = frozenset({"run.json", "config.yaml", "folds.parquet", "oof.parquet",
-                                "metrics.json", "report.html", "models"})
+                                "metrics.json", "report.html", "models", "learning_curve.json"})
 # shoprel's own temporary names (atomic.py): leftovers of an interrupted write, never user data
 TEMP_NAME = re.compile(r"^\..+\.(partial|old|lock)$")
 

@@ -1,0 +1,134 @@
+"""The schema of a run's `run.json`, checked whenever a run is opened.
+
+A run folder travels (copied, edited by hand, half-synced); reading it trusts nothing. Every
+missing or wrong field is reported as one line naming the file and the field, instead of a
+KeyError or a NaN deep inside predict or serve. `schema_version` tells a newer shoprel's runs
+from ours; runs written before it existed are version 1.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path, PurePosixPath, PureWindowsPath
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from shoprel.errors import RunDirError
+
+MANIFEST_VERSION = 1
+
+
+def _unit(value: float) -> float:
+    if not math.isfinite(value) or not 0.0 <= value <= 1.0:
+        raise ValueError(f"must be a probability between 0 and 1, got {value}")
+    return value
+
+
+class _Open(BaseModel):
+    # fields this version does not know are kept (other commands add their own blocks)
+    model_config = ConfigDict(extra="allow", strict=False)
+
+
+class LanguageCut(_Open):
+    threshold: float
+
+    @field_validator("threshold")
+    @classmethod
+    def _probability(cls, value: float) -> float:
+        return _unit(value)
+
+
+class LanguageThresholds(_Open):
+    global_: float = Field(alias="global")
+    languages: dict[str, LanguageCut]
+
+    @field_validator("global_")
+    @classmethod
+    def _probability(cls, value: float) -> float:
+        return _unit(value)
+
+
+class Member(_Open):
+    name: str | None = None
+    path: str = Field(min_length=1)
+
+
+class Combination(_Open):
+    method: Literal["mean", "weighted", "vote", "stack"]
+    weights: list[float] | None = None
+    stack: dict | None = None
+
+    @model_validator(mode="after")
+    def _parts(self) -> Combination:
+        if self.method == "stack" and not self.stack:
+            raise ValueError("method 'stack' needs its 'stack' coefficients")
+        if self.method != "stack" and not self.weights:
+            raise ValueError(f"method {self.method!r} needs 'weights'")
+        return self
+
+
+class Manifest(_Open):
+    schema_version: int = MANIFEST_VERSION
+    kind: Literal["run", "ensemble"] = "run"
+    name: str | None = None
+    task: Literal["QC", "QI"]
+    threshold: float
+    model_family: str | None = None
+    predict_models: list[str] | None = Field(None, min_length=1)  # fold models or "full"
+    members: list[Member] | None = None
+    combination: Combination | None = None
+    language_thresholds: LanguageThresholds | None = None
+    n_rows: int | None = Field(None, ge=0)
+
+    @field_validator("threshold")
+    @classmethod
+    def _probability(cls, value: float) -> float:
+        return _unit(value)
+
+    @field_validator("predict_models")
+    @classmethod
+    def _model_names(cls, names: list[str] | None) -> list[str] | None:
+        """Model folders are names inside the run's models/ folder, never paths elsewhere."""
+        for name in names or []:
+            if not name or name in (".", "..") or PurePosixPath(name).name != name \
+                    or PureWindowsPath(name).name != name:
+                raise ValueError(f"{name!r} is not a folder name inside models/")
+        return names
+
+    @model_validator(mode="after")
+    def _kind_parts(self) -> Manifest:
+        if self.schema_version > MANIFEST_VERSION:
+            raise ValueError(f"schema_version {self.schema_version} was written by a newer "
+                             f"shoprel (this one reads up to {MANIFEST_VERSION}); upgrade it")
+        if self.kind == "ensemble":
+            if not self.members:
+                raise ValueError("members: an ensemble needs at least one member run")
+            if self.combination is None:
+                raise ValueError("combination: an ensemble needs its combination")
+            weights = self.combination.weights
+            if weights is not None and len(weights) != len(self.members):
+                raise ValueError(f"combination.weights: {len(weights)} weights for "
+                                 f"{len(self.members)} members")
+        return self
+
+
+def _where(error: dict) -> str:
+    loc = ".".join(str(part) for part in error["loc"])
+    return loc.replace("global_", "global")
+
+
+def validate_manifest(data, path: Path) -> Manifest:
+    """The manifest as a Manifest, or one RunDirError line naming the file and the field."""
+    if not isinstance(data, dict):
+        raise RunDirError(f"{path}: expected a JSON object, got {type(data).__name__}")
+    try:
+        return Manifest.model_validate(data)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors():
+            message = "missing" if error["type"] == "missing" else error["msg"]
+            message = message.removeprefix("Value error, ")
+            where = _where(error)
+            problems.append(f"field '{where}': {message}" if where else message)
+        raise RunDirError(f"{path}: {'; '.join(problems)}") from None

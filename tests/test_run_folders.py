@@ -1,0 +1,106 @@
+"""Run folders are checked on opening: a broken one is one line naming the file and field."""
+
+import json
+import shutil
+
+import pytest
+
+from shoprel.errors import RunDirError
+from shoprel.predict.predictor import Predictor
+from shoprel.runs import Run
+
+
+@pytest.fixture
+def run_copy(tmp_path, trained_runs):
+    """A writable copy of the small QC run, and a function that edits its run.json."""
+    run = tmp_path / "run"
+    shutil.copytree(trained_runs["QC"], run)
+
+    def edit(**changes):
+        manifest = json.loads((run / "run.json").read_text())
+        for key, value in changes.items():
+            if value is None:
+                manifest.pop(key, None)
+            else:
+                manifest[key] = value
+        (run / "run.json").write_text(json.dumps(manifest))
+        return run
+
+    return run, edit
+
+
+@pytest.mark.parametrize(("changes", "message"), [
+    ({"threshold": None}, "field 'threshold': missing"),
+    ({"threshold": "high"}, "field 'threshold'"),
+    ({"threshold": 7}, "field 'threshold': must be a probability"),
+    ({"task": "QX"}, "field 'task'"),
+    ({"predict_models": []}, "field 'predict_models'"),
+    ({"predict_models": ["../../elsewhere"]}, "not a folder name inside models/"),
+    ({"kind": "pipeline"}, "field 'kind'"),
+    ({"schema_version": 99}, "newer shoprel"),
+    ({"language_thresholds": {"global": 0.5}}, "field 'language_thresholds.languages': missing"),
+])
+def test_broken_manifest_fields_are_named(run_copy, changes, message):
+    run, edit = run_copy
+    edit(**changes)
+    with pytest.raises(RunDirError, match=message) as info:
+        Run.open(run)
+    assert str(info.value).startswith(f"{run / 'run.json'}: ") and "\n" not in str(info.value)
+
+
+def test_a_model_folder_linking_outside_the_run_is_refused(run_copy, tmp_path):
+    run, _ = run_copy
+    outside = tmp_path / "outside_full"
+    shutil.move(run / "models" / "full", outside)
+    (run / "models" / "full").symlink_to(outside, target_is_directory=True)
+    with pytest.raises(RunDirError, match="leads outside the run's models folder"):
+        Predictor(run)
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage", "params"])
+def test_broken_model_files_are_one_line(run_copy, damage):
+    run, _ = run_copy
+    folder = run / "models" / "full"
+    if damage == "params":
+        config = json.loads((folder / "model.json").read_text())
+        config["params"]["no_such_param"] = 1
+        (folder / "model.json").write_text(json.dumps(config))
+    else:
+        for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != "model.json"):
+            data = path.read_bytes()
+            path.write_bytes(data[: len(data) // 3] if damage == "truncate" else b"\x00garbage")
+    with pytest.raises(RunDirError) as info:
+        Predictor(run)
+    assert str(info.value).startswith(str(folder)) and "\n" not in str(info.value)
+
+
+def _ensemble(path, members):
+    path.mkdir()
+    (path / "run.json").write_text(json.dumps({
+        "kind": "ensemble", "task": "QC", "threshold": 0.5,
+        "members": [{"name": m, "path": m} for m in members],
+        "combination": {"method": "mean", "weights": [1 / len(members)] * len(members)}}))
+    return path
+
+
+def test_ensemble_cycles_are_refused(tmp_path, trained_runs):
+    shutil.copytree(trained_runs["QC"], tmp_path / "qc")
+    _ensemble(tmp_path / "self", ["."])
+    with pytest.raises(RunDirError, match="a cycle"):
+        Predictor(tmp_path / "self")
+    _ensemble(tmp_path / "a", ["../qc", "../b"])
+    _ensemble(tmp_path / "b", ["../qc", "../a"])
+    with pytest.raises(RunDirError, match="a cycle"):
+        Predictor(tmp_path / "a")
+    _ensemble(tmp_path / "ok", ["../qc", "../qc"])
+    assert len(Predictor(tmp_path / "ok").members) == 2
+
+
+def test_ensemble_weights_must_match_members(tmp_path, trained_runs):
+    shutil.copytree(trained_runs["QC"], tmp_path / "qc")
+    ens = _ensemble(tmp_path / "ens", ["../qc", "../qc"])
+    manifest = json.loads((ens / "run.json").read_text())
+    manifest["combination"]["weights"] = [1.0]
+    (ens / "run.json").write_text(json.dumps(manifest))
+    with pytest.raises(RunDirError, match="1 weights for 2 members"):
+        Run.open(ens)
