@@ -85,3 +85,11 @@ def test_render_comparison_of_three_runs(two_runs, tmp_path) -> None:
     third = make_run(tmp_path / "third", rows(), 1.0, 5, "third")
     doc = render_comparison(compare_runs([*two_runs, third]))
     assert "strong against weak" in doc and "third against weak" in doc
+
+
+def test_page_inside_a_run_being_read_is_refused(two_runs) -> None:
+    from shoprel.errors import ShoprelError
+
+    with pytest.raises(ShoprelError, match="inside the run folder"):
+        write_comparison(list(two_runs), two_runs[0] / "compare.html")
+    assert not (two_runs[0] / "compare.html").exists()

@@ -46,9 +46,13 @@ def render_comparison(comparison: Comparison) -> str:
 
 def write_comparison(run_dirs: list[str | Path], out_file: str | Path
                      ) -> tuple[Path, Comparison]:
-    """Compare the runs and write the page atomically; returns (path, comparison)."""
+    """Compare the runs and write the page atomically; returns (path, comparison). The page
+    may not land inside one of the runs it reads (a run folder holds only what training wrote).
+    """
     from shoprel.utils.atomic import atomic_file
+    from shoprel.utils.outputs import check_output_file
 
+    check_output_file(out_file, runs=run_dirs)
     comparison = compare_runs(run_dirs)
     text = render_comparison(comparison)
     target = Path(out_file)

@@ -1,0 +1,130 @@
+"""The report and the comparison page in a real browser (Debian's chromium via selenium).
+
+Static checks on the HTML text cannot see layout: whether a table pushes the page sideways at
+phone width, whether the verdict is on the first screen, what a screen reader announces for a
+chart. Skips, saying why, where chromium, chromedriver or selenium are missing
+(``scripts/install-chromium`` installs the first two, the ``dev`` extra the third).
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import numpy as np
+import pandas as pd
+import pytest
+from tests.evaluate.fake_runs import make_run, rows
+
+from shoprel.data.tasks import Task
+from shoprel.evaluate.metrics import best_f1_threshold
+from shoprel.evaluate.report import render_report
+from shoprel.evaluate.report.compare_page import write_comparison
+from shoprel.evaluate.run_metrics import run_metrics
+
+webdriver = pytest.importorskip("selenium.webdriver",
+                                reason="selenium not installed (pip install -e '.[dev]')")
+BROWSER = next((p for p in map(shutil.which, ("chromium", "chromium-browser")) if p), None)
+DRIVER = shutil.which("chromedriver")
+if BROWSER is None or DRIVER is None:
+    pytest.skip("chromium and chromium-driver not installed (run scripts/install-chromium as "
+                "root)", allow_module_level=True)
+
+WIDTHS = {1400: 900, 420: 800}  # width: height of the first screen
+MIN_CHART_TEXT_PX = 7.0
+
+_LAYOUT = """
+const doc = document.documentElement;
+const verdict = document.getElementById('verdict').getBoundingClientRect();
+const headline = document.querySelector('#verdict .headline, #verdict p').getBoundingClientRect();
+const sizes = [...document.querySelectorAll('svg text')].map(t => {
+  const m = t.getScreenCTM();
+  return parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+}).filter(s => s > 0);
+return {scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth,
+        innerHeight: window.innerHeight, verdictTop: verdict.top,
+        headlineBottom: headline.bottom, minText: Math.min(...sizes),
+        resources: performance.getEntriesByType('resource').map(e => e.name)};
+"""
+
+
+def long_text_oof(n: int = 1200, seed: int = 0) -> pd.DataFrame:
+    """Rows that stress layout: 40 languages (most tiny), long unbroken queries and titles."""
+    rng = np.random.default_rng(seed)
+    label = (rng.random(n) < 0.68).astype(int)
+    logit = 1.0 * (2 * label - 1) + rng.normal(0, 1.3, n) + 0.6
+    language = np.array(["en", "es", "fr", "pt", "ja", "ko"] + [f"l{i:02d}" for i in range(34)])
+    weights = np.r_[np.full(6, 0.15), np.full(34, 0.1 / 34)]
+    return pd.DataFrame({
+        "id": np.arange(n), "fold": np.arange(n) % 5,
+        "probability": 1 / (1 + np.exp(-logit)), "label": label,
+        "language": rng.choice(language, n, p=weights / weights.sum()),
+        "query": [f"q{i} " + "x" * (i % 90) for i in range(n)],
+        "target": [f"automobiles, parts & accessories,{'y' * 70},cat{i % 7}" for i in range(n)],
+        "top_category": [f"category number {i % 12}" for i in range(n)],
+    })
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory) -> dict[str, str]:
+    root = tmp_path_factory.mktemp("browser")
+    oof = long_text_oof()
+    metrics = run_metrics(oof, best_f1_threshold(oof["label"], oof["probability"])[0], Task.QC)
+    metrics.update({"run_name": "browser", "model": {"family": "fast", "params": {"C": 1}},
+                    "data": {"train_file": "/srv/data/train_QC.txt"}})
+    report = root / "report.html"
+    report.write_text(render_report(metrics, oof, "browser run"), encoding="utf-8")
+    base = rows()
+    runs = [make_run(root / "a", base, 0.6, 1, "a"), make_run(root / "b", base, 1.2, 2, "b")]
+    compare, _ = write_comparison(runs, root / "compare.html")
+    return {"report": report.as_uri(), "compare": compare.as_uri()}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = BROWSER
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--hide-scrollbars"):
+        options.add_argument(arg)
+    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
+    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    driver.set_page_load_timeout(60)  # a page waiting on the network fails, it does not hang
+    yield driver
+    driver.quit()
+
+
+def network_requests(driver) -> list[str]:
+    """Every URL the page asked for, from the DevTools performance log."""
+    urls = []
+    for entry in driver.get_log("performance"):
+        message = json.loads(entry["message"])["message"]
+        if message.get("method") == "Network.requestWillBeSent":
+            urls.append(message["params"]["request"]["url"])
+    return urls
+
+
+@pytest.mark.parametrize("width", list(WIDTHS))
+@pytest.mark.parametrize("page", ["report", "compare"])
+def test_page_in_chromium(browser, pages, page: str, width: int) -> None:
+    browser.set_window_size(width, WIDTHS[width])
+    browser.get_log("performance")  # drop what earlier pages logged
+    browser.get(pages[page])
+    layout = browser.execute_script(_LAYOUT)
+
+    assert layout["scrollWidth"] <= layout["clientWidth"], "the page scrolls sideways"
+    assert 0 <= layout["verdictTop"] and layout["headlineBottom"] <= layout["innerHeight"], \
+        "the verdict is not on the first screen"
+    assert layout["minText"] >= MIN_CHART_TEXT_PX, "chart text too small to read"
+
+    svgs = browser.find_elements("css selector", "svg")
+    assert svgs
+    for svg in svgs:
+        assert svg.aria_role in ("img", "image"), svg.aria_role
+        assert svg.accessible_name.strip(), "an SVG has no accessible name"
+
+    assert layout["resources"] == []
+    requests = network_requests(browser)
+    assert requests and all(url.startswith(("file:", "data:")) for url in requests), requests
