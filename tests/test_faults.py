@@ -1,0 +1,463 @@
+"""The fault suite: bad inputs and misuse, each run through the CLI as a user would.
+
+Every case must exit with code 2 and print exactly one line, `error: ...`, naming the place
+(file, line, field or option), and leave the sandbox it ran in byte for byte as it was: inputs
+untouched, no output, no temporary leftovers. The sandbox holds a training file, a gold file, a
+finished run, an ensemble of it and a fast config; each case may add what it needs first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from shoprel.cli import main
+from shoprel.demo import demo_file
+
+FAST = "model:\n  family: fast\n  params: {n_features: 65536, n_estimators: 40}\nfolds: {k: 3}\n"
+
+
+def snapshot(root: Path) -> dict[str, str]:
+    """Every path under root with its content hash (or link target): what a case may not change."""
+    state = {}
+    for path in sorted(root.rglob("*")):
+        key = str(path.relative_to(root))
+        if path.is_symlink():
+            state[key] = "link:" + os.readlink(path)
+        elif path.is_dir():
+            state[key] = "dir"
+        else:
+            state[key] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return state
+
+
+def rows(n: int = 30, **changes) -> list[dict]:
+    """The first n rows of the QC demo set, with changes to row 2 (line 2 of the file)."""
+    lines = demo_file("QC").read_text(encoding="utf-8").splitlines()[:n]
+    out = [json.loads(line) for line in lines]
+    out[1].update(changes)
+    return out
+
+
+def write_rows(path: Path, records: list[dict]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def edit_manifest(run: Path, **changes) -> Path:
+    manifest = json.loads((run / "run.json").read_text())
+    manifest.update(changes)
+    (run / "run.json").write_text(json.dumps(manifest))
+    return run
+
+
+@dataclass
+class Case:
+    name: str
+    prepare: object  # (sandbox) -> list of CLI arguments, relative to the sandbox
+    place: str  # what the error line must name
+
+
+def _bad_train(**changes):
+    return lambda sb: ["train", write_rows(sb / "bad.jsonl", rows(**changes)), "--out",
+                       "newrun", "--config", "fast.yaml"]
+
+
+def _bad_predict(**changes):
+    return lambda sb: ["predict", "run", write_rows(sb / "bad.jsonl", rows(**changes)),
+                       "--out", "pred.jsonl"]
+
+
+def _raw_train(content: bytes, name: str = "bad.jsonl"):
+    def prepare(sb):
+        (sb / name).write_bytes(content)
+        return ["train", name, "--out", "newrun", "--config", "fast.yaml"]
+    return prepare
+
+
+def _config(text: str):
+    def prepare(sb):
+        (sb / "bad.yaml").write_text(text)
+        return ["train", "train.jsonl", "--out", "newrun", "--config", "bad.yaml"]
+    return prepare
+
+
+def _broken_run(**changes):
+    def prepare(sb):
+        shutil.copytree(sb / "run", sb / "broken")
+        edit_manifest(sb / "broken", **changes)
+        return ["predict", "broken", "gold.jsonl", "--out", "pred.jsonl"]
+    return prepare
+
+
+def _drop_manifest_key(key):
+    def prepare(sb):
+        shutil.copytree(sb / "run", sb / "broken")
+        manifest = json.loads((sb / "broken" / "run.json").read_text())
+        del manifest[key]
+        (sb / "broken" / "run.json").write_text(json.dumps(manifest))
+        return ["predict", "broken", "gold.jsonl", "--out", "pred.jsonl"]
+    return prepare
+
+
+def _broken_model(damage):
+    def prepare(sb):
+        shutil.copytree(sb / "run", sb / "broken")
+        full = sb / "broken" / "models" / "full"
+        for path in full.iterdir():
+            if path.name == "model.json":
+                config = json.loads(path.read_text())
+                if damage == "params":
+                    config["params"]["no_such_param"] = 1
+                elif damage == "family":
+                    config["family"] = "no_such_family"
+                path.write_text(json.dumps(config))
+            elif damage == "weights":
+                path.write_bytes(path.read_bytes()[:100])
+        return ["predict", "broken", "gold.jsonl", "--out", "pred.jsonl"]
+    return prepare
+
+
+def _ensemble(members, name="ens2"):
+    def prepare(sb):
+        (sb / name).mkdir()
+        (sb / name / "run.json").write_text(json.dumps({
+            "kind": "ensemble", "task": "QC", "threshold": 0.5,
+            "members": [{"name": m, "path": m} for m in members],
+            "combination": {"method": "mean", "weights": [1 / len(members)] * len(members)}}))
+        return ["predict", name, "gold.jsonl", "--out", "pred.jsonl"]
+    return prepare
+
+
+def _with(setup, args):
+    def prepare(sb):
+        setup(sb)
+        return args
+    return prepare
+
+
+def _links(sb):
+    os.link(sb / "gold.jsonl", sb / "hard.jsonl")
+    (sb / "soft.jsonl").symlink_to(sb / "gold.jsonl")
+
+
+def _foreign_dir(sb):
+    (sb / "notes").mkdir()
+    (sb / "notes" / "mine.txt").write_text("not shoprel's")
+
+
+def _run_with_submission(sb):
+    (sb / "run" / "submission.txt").write_text("a user's file inside the run")
+
+
+def _data_dir(sb):
+    (sb / "data").mkdir()
+    shutil.copy(sb / "train.jsonl", sb / "data" / "d.jsonl")
+    (sb / "data" / "other.csv").write_text("id\n1\n")
+
+
+def _a_file(sb):
+    (sb / "afile").write_text("x")
+
+
+def _table(sb):
+    (sb / "table.tsv").write_text("text\tsource\ttarget\ttranslation\n")
+
+
+def _parquet_with_list(sb):
+    import pandas as pd
+
+    table = pd.DataFrame(rows(4))
+    table["origin_query"] = [[q] for q in table["origin_query"]]  # one type per column
+    table.to_parquet(sb / "bad.parquet", index=False)
+    return ["train", "bad.parquet", "--out", "newrun", "--config", "fast.yaml"]
+
+
+def _two_cycle(sb):
+    _ensemble(["../run", "../ens3"], "ens2")(sb)
+    _ensemble(["../run", "../ens2"], "ens3")(sb)
+    return ["predict", "ens2", "gold.jsonl", "--out", "pred.jsonl"]
+
+
+def _unreadable_manifest(sb):
+    shutil.copytree(sb / "run", sb / "broken")
+    (sb / "broken" / "run.json").write_text("{")
+    return ["predict", "broken", "gold.jsonl", "--out", "pred.jsonl"]
+
+
+def _damaged(name: str, content: bytes, args: list[str]):
+    """A copy of the run with one of its files replaced by `content`."""
+    def prepare(sb):
+        shutil.copytree(sb / "run", sb / "broken")
+        (sb / "broken" / name).write_bytes(content)
+        return args
+    return prepare
+
+
+def _serve(breakage):
+    """`serve` on a run that `breakage` (a predict case) broke: it must refuse to start."""
+    def prepare(sb):
+        breakage(sb)
+        return ["serve", "broken", "--port", "0"]
+    return prepare
+
+
+CASES = [
+    # --- outputs that would destroy an input, a run or a folder shoprel did not write ---
+    Case("predict onto its input", lambda sb: ["predict", "run", "gold.jsonl", "--out",
+                                               "gold.jsonl"], "gold.jsonl"),
+    Case("predict onto a hard link of its input",
+         _with(_links, ["predict", "run", "gold.jsonl", "--out", "hard.jsonl"]), "hard.jsonl"),
+    Case("predict onto a symlink to its input",
+         _with(_links, ["predict", "run", "gold.jsonl", "--out", "soft.jsonl"]), "soft.jsonl"),
+    Case("predict into the run's run.json", lambda sb: ["predict", "run", "gold.jsonl", "--out",
+                                                        "run/run.json"], "run/run.json"),
+    Case("predict into the run's models", lambda sb: [
+        "predict", "run", "gold.jsonl", "--out", "run/models/full/model.json"], "run/models"),
+    Case("predict into a member of an ensemble", lambda sb: [
+        "predict", "ens", "gold.jsonl", "--out", "run/metrics.json"], "run/metrics.json"),
+    Case("predict onto a folder", lambda sb: ["predict", "run", "gold.jsonl", "--out", "run"],
+         "run: is a folder"),
+    Case("predict below a file", _with(_a_file, ["predict", "run", "gold.jsonl", "--out",
+                                                 "afile/pred.jsonl"]), "afile"),
+    Case("train onto its input", lambda sb: ["train", "train.jsonl", "--out", "train.jsonl",
+                                             "--overwrite", "--config", "fast.yaml"],
+         "train.jsonl"),
+    Case("train over the folder holding its input",
+         _with(_data_dir, ["train", "data/d.jsonl", "--out", "data", "--overwrite",
+                           "--config", "fast.yaml"]), "data"),
+    Case("train over the current folder", lambda sb: [
+        "train", "train.jsonl", "--out", ".", "--overwrite", "--config", "fast.yaml"],
+        "current folder"),
+    Case("train over the parent folder", lambda sb: [
+        "train", "train.jsonl", "--out", "..", "--overwrite", "--config", "fast.yaml"],
+        "current folder"),
+    Case("train onto an existing run without --overwrite", lambda sb: [
+        "train", "train.jsonl", "--out", "run", "--config", "fast.yaml"], "run already exists"),
+    Case("train --overwrite over a folder shoprel did not write",
+         _with(_foreign_dir, ["train", "train.jsonl", "--out", "notes", "--overwrite",
+                              "--config", "fast.yaml"]), "notes: not a folder shoprel wrote"),
+    Case("train --overwrite over a run holding a user's file",
+         _with(_run_with_submission, ["train", "train.jsonl", "--out", "run", "--overwrite",
+                                      "--config", "fast.yaml"]), "submission.txt"),
+    Case("train --overwrite over a file", lambda sb: [
+        "train", "train.jsonl", "--out", "gold.jsonl", "--overwrite", "--config", "fast.yaml"],
+        "gold.jsonl: is a file"),
+    Case("ensemble over one of its members", lambda sb: [
+        "ensemble", "run", "ens", "--out", "run", "--overwrite"], "run: overlaps"),
+    Case("ensemble inside one of its members", lambda sb: [
+        "ensemble", "run", "run", "--out", "run/ens"], "overlaps"),
+    Case("distill over its teacher", lambda sb: [
+        "distill", "run", "--student", "fast.yaml", "--out", "run", "--overwrite"],
+        "run: overlaps"),
+    Case("report into run.json", lambda sb: ["report", "run", "--out", "run/run.json"],
+         "run/run.json"),
+    Case("report onto a folder", lambda sb: ["report", "run", "--out", "ens"], "ens: is a folder"),
+    Case("noise flags into the run", lambda sb: ["noise", "run", "--out", "run/flags.txt"],
+         "run/flags.txt"),
+    Case("langid onto its input", lambda sb: ["langid", "gold.jsonl", "--out", "gold.jsonl"],
+         "gold.jsonl"),
+    Case("translate onto its input",
+         _with(_table, ["translate", "gold.jsonl", "--backend", "table", "--table", "table.tsv",
+                        "--out", "gold.jsonl"]), "gold.jsonl"),
+    Case("pretrain onto a file", lambda sb: [
+        "pretrain", "train.jsonl", "--out", "gold.jsonl", "--overwrite"], "gold.jsonl: is a file"),
+    # --- input files ---
+    Case("id beyond 64 bits", _bad_train(id=2**64), "line 2, field 'id'"),
+    Case("id beyond 64 bits as a string", _bad_train(id="1" * 30), "line 2, field 'id'"),
+    Case("lone surrogate in a query", _bad_train(origin_query="a\ud800b"),
+         "line 2, field 'origin_query'"),
+    Case("NUL in a category path", _bad_train(category_path="a\x00b"),
+         "line 2, field 'category_path'"),
+    Case("language as an object", _bad_train(language={"code": "en"}), "line 2, field 'language'"),
+    Case("language as a number", _bad_train(language=3), "line 2, field 'language'"),
+    Case("query as a list", _bad_train(origin_query=["a"]), "line 2, field 'origin_query'"),
+    Case("label 2", _bad_train(label=2), "line 2, field 'label'"),
+    Case("label as an object", _bad_train(label={"v": 1}), "line 2, field 'label'"),
+    Case("id missing", _bad_train(id=None), "line 2, field 'id'"),
+    Case("duplicate id", lambda sb: ["train", write_rows(
+        sb / "bad.jsonl", rows()[:1] + rows()[:1]), "--out", "newrun", "--config", "fast.yaml"],
+        "line 2, field 'id'"),
+    Case("task of the other kind", _bad_train(task="QI"), "line 2, field 'task'"),
+    Case("malformed JSON", _raw_train(b'{"id": 1,\n'), "bad.jsonl, line 1"),
+    Case("invalid UTF-8", _raw_train(b'{"id": "\xff"}\n'), "bad.jsonl, line 1"),
+    Case("not a JSON object", _raw_train(b'[1, 2]\n'), "bad.jsonl, line 1"),
+    Case("empty file", _raw_train(b""), "bad.jsonl"),
+    Case("unknown file type", _raw_train(b"x", name="bad.xlsx"), "bad.xlsx"),
+    Case("training file missing", lambda sb: ["train", "nothere.jsonl", "--out", "newrun",
+                                              "--config", "fast.yaml"], "nothere.jsonl"),
+    Case("one label only", lambda sb: ["train", write_rows(
+        sb / "bad.jsonl", [dict(r, label=1) for r in rows()]), "--out", "newrun", "--config",
+        "fast.yaml"], "field 'label'"),
+    Case("CSV row with a missing field", _raw_train(
+        b"id,language,origin_query,category_path,label\n1,en,a,b,1\n2,en,a\n", name="bad.csv"),
+        "bad.csv, line 3"),
+    Case("Parquet cell holding a list", _parquet_with_list, "bad.parquet, row 1, field "
+                                                            "'origin_query'"),
+    Case("predict to an unknown file type", lambda sb: [
+        "predict", "run", "gold.jsonl", "--out", "pred.xlsx"], "pred.xlsx"),
+    Case("evaluate against a missing gold file", lambda sb: [
+        "evaluate", "gold.jsonl", "nothere.jsonl"], "nothere.jsonl"),
+    Case("predict input with a lone surrogate", _bad_predict(origin_query="\udfff"),
+         "line 2, field 'origin_query'"),
+    Case("predict input of the other task", lambda sb: [
+        "predict", "run", str(demo_file("QI")), "--out", "pred.jsonl"], "category_path"),
+    # --- options and configs ---
+    Case("--chunk-rows 0", lambda sb: ["predict", "run", "gold.jsonl", "--out", "pred.jsonl",
+                                       "--chunk-rows", "0"], "--chunk-rows"),
+    Case("--num-actors 0", lambda sb: ["predict", "run", "gold.jsonl", "--out", "pred.jsonl",
+                                       "--engine", "ray", "--num-actors", "0"], "--num-actors"),
+    Case("--folds 1", lambda sb: ["train", "train.jsonl", "--out", "newrun", "--folds", "1",
+                                  "--config", "fast.yaml"], "folds.k"),
+    Case("more folds than groups", lambda sb: ["train", write_rows(sb / "few.jsonl", rows(12)),
+                                               "--out", "newrun", "--folds", "40",
+                                               "--config", "fast.yaml"], "few.jsonl"),
+    Case("n_jobs -1000", _config("model: {family: fast, params: {n_jobs: -1000}}\n"),
+         "model.params.n_jobs"),
+    Case("unknown model param", _config("model: {family: fast, params: {depth: 3}}\n"),
+         "model.params.depth"),
+    Case("unknown config key", _config("foldz: {k: 3}\n"), "foldz"),
+    Case("two config errors", _config("folds: {k: 1, seed: x}\n"), "folds.k"),
+    Case("invalid YAML", _config("model: [\n  family: fast\n"), "bad.yaml: not valid YAML"),
+    Case("config not a mapping", _config("- 1\n"), "bad.yaml"),
+    Case("config file missing", lambda sb: ["train", "train.jsonl", "--out", "newrun",
+                                            "--config", "none.yaml"], "none.yaml"),
+    # --- run folders ---
+    Case("run without threshold", _drop_manifest_key("threshold"), "field 'threshold'"),
+    Case("run with an unknown task", _broken_run(task="QX"), "field 'task'"),
+    Case("run with no models to predict with", _broken_run(predict_models=[]),
+         "field 'predict_models'"),
+    Case("run whose model path leaves the run", _broken_run(predict_models=["../../x"]),
+         "field 'predict_models'"),
+    Case("run with a threshold out of range", _broken_run(threshold=3), "field 'threshold'"),
+    Case("run from a newer shoprel", _broken_run(schema_version=99), "schema_version"),
+    Case("run.json not JSON", _unreadable_manifest, "broken/run.json"),
+    Case("not a run folder", _with(_foreign_dir, ["predict", "notes", "gold.jsonl", "--out",
+                                                  "pred.jsonl"]), "notes: no run.json"),
+    Case("truncated model weights", _broken_model("weights"), "broken/models/full"),
+    Case("unknown model param in a run", _broken_model("params"), "broken/models/full"),
+    Case("unknown model family in a run", _broken_model("family"), "broken/models/full"),
+    Case("ensemble listing itself", _ensemble(["."]), "a cycle"),
+    Case("ensembles listing each other", _two_cycle, "a cycle"),
+    Case("ensemble with a missing member", _ensemble(["../nothere", "../run"]), "nothere"),
+    Case("report on a run whose metrics.json is broken",
+         _damaged("metrics.json", b"{", ["report", "broken"]), "broken/metrics.json"),
+    Case("ensemble of a run whose oof.parquet is broken",
+         _damaged("oof.parquet", b"PAR1 not parquet", ["ensemble", "broken", "run", "--out",
+                                                        "newens"]), "broken/oof.parquet"),
+    Case("noise on a run whose oof.parquet is broken",
+         _damaged("oof.parquet", b"garbage", ["noise", "broken"]), "broken/oof.parquet"),
+    Case("serve a run without a threshold", _serve(_drop_manifest_key("threshold")),
+         "field 'threshold'"),
+    Case("serve a run with broken weights", _serve(_broken_model("weights")),
+         "broken/models/full"),
+]
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory, trained_runs):
+    """The sandbox every case starts from: files, a finished run and an ensemble of it."""
+    root = tmp_path_factory.mktemp("fault_template")
+    shutil.copy(demo_file("QC"), root / "train.jsonl")
+    shutil.copy(demo_file("QC"), root / "gold.jsonl")
+    (root / "fast.yaml").write_text(FAST)
+    shutil.copytree(trained_runs["QC"], root / "run")
+    _ensemble(["../run", "../run"], "ens")(root)
+    return root
+
+
+@pytest.fixture
+def sandbox(template, tmp_path, monkeypatch):
+    box = tmp_path / "sb"
+    shutil.copytree(template, box, symlinks=True)
+    monkeypatch.chdir(box)
+    return box
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_fault(case, sandbox):
+    args = [str(a) for a in case.prepare(sandbox)]
+    before = snapshot(sandbox.parent)
+    result = CliRunner().invoke(main, args, catch_exceptions=True)
+    assert result.exception is None or isinstance(result.exception, SystemExit), \
+        f"traceback: {result.exception!r}"
+    assert result.exit_code == 2, (result.exit_code, result.output)
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert case.place in lines[0], lines[0]
+    assert snapshot(sandbox.parent) == before  # inputs untouched, no output, no leftovers
+
+
+def test_the_readme_counts_the_cases():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert f"{len(CASES)} cases of bad input and misuse" in readme
+
+
+SHOPREL = [sys.executable, "-m", "shoprel.cli"]
+
+
+def _train(box: Path, out: str, *extra: str) -> subprocess.Popen:
+    return subprocess.Popen([*SHOPREL, "train", "train.jsonl", "--out", out, "--config",
+                             "fast.yaml", "--quiet", *extra], cwd=box, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def _leftovers(box: Path) -> list[str]:
+    return sorted(p.name for p in box.rglob(".*") if p.name.endswith((".partial", ".old",
+                                                                        ".lock")))
+
+
+def test_two_trainings_to_one_folder_one_fails_and_nothing_is_replaced(sandbox):
+    first, second = _train(sandbox, "same"), _train(sandbox, "same")
+    outcomes = sorted([(p.wait(timeout=600), p.communicate()[1]) for p in (first, second)])
+    assert [code for code, _ in outcomes] == [0, 2], outcomes
+    error = outcomes[1][1].strip()
+    assert error.startswith("error: ") and "same" in error and \
+        ("another shoprel process" in error or "already exists" in error)
+    manifest = json.loads((sandbox / "same" / "run.json").read_text())
+    assert manifest["task"] == "QC"
+    assert _leftovers(sandbox) == []
+
+
+def test_a_killed_training_leaves_nothing_that_survives_the_next_run(sandbox):
+    """SIGKILL skips every cleanup; the next run of the same output removes the leftovers."""
+    victim = _train(sandbox, "killed")
+    deadline = time.monotonic() + 300
+    while not _leftovers(sandbox) and victim.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    assert not (sandbox / "killed").exists()
+    assert _leftovers(sandbox)  # the partial folder and the lock file are still there
+    again = _train(sandbox, "killed")
+    assert again.wait(timeout=600) == 0, again.communicate()
+    assert _leftovers(sandbox) == []
+    assert json.loads((sandbox / "killed" / "run.json").read_text())["task"] == "QC"
+
+
+def test_a_killed_predict_leaves_nothing_that_survives_the_next_run(sandbox):
+    records = [dict(r, id=i) for i, r in enumerate(rows(360) * 30)]  # 10,800 rows
+    write_rows(sandbox / "big.jsonl", records)
+    args = [*SHOPREL, "predict", "run", "big.jsonl", "--out", "pred.jsonl", "--chunk-rows",
+            "200", "--quiet"]
+    victim = subprocess.Popen(args, cwd=sandbox, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    while not _leftovers(sandbox) and victim.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    assert not (sandbox / "pred.jsonl").exists() and _leftovers(sandbox)
+    assert subprocess.run(args, cwd=sandbox, capture_output=True).returncode == 0
+    assert _leftovers(sandbox) == []
+    assert len((sandbox / "pred.jsonl").read_text().splitlines()) == len(records)
