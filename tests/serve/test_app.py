@@ -160,7 +160,7 @@ def test_unknown_paths_and_methods_are_4xx(client):
     assert client.get("/v1/score").status_code == 405
     assert client.post("/v1/score", content=b"a=b",
                        headers={"content-type": "application/x-www-form-urlencoded"}
-                       ).status_code == 422
+                       ).status_code == 415
     assert _metric(client, "shoprel_errors_total", kind="not_found") >= 1
 
 

@@ -4,6 +4,7 @@ No `from __future__ import annotations` here: FastAPI reads the endpoint's annot
 runtime, and the request model is built per run inside create_app.
 """
 
+import asyncio
 import hashlib
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -21,6 +22,7 @@ from shoprel.data.tasks import Task
 from shoprel.data.validate import UNKNOWN_LANGUAGE
 from shoprel.predict.predictor import Predictor
 from shoprel.serve.batching import BatcherClosed, MicroBatcher
+from shoprel.serve.guards import RequestGuards
 from shoprel.serve.limits import BodySizeLimit
 from shoprel.serve.metrics import CONTENT_TYPE, MetricsMiddleware, ServeMetrics
 from shoprel.serve.schemas import ErrorResponse, ModelInfo, ScoreResponse, score_request_model
@@ -32,7 +34,11 @@ ERROR_RESPONSES = {
     400: {"model": ErrorResponse, "description": "A body that cannot be read at all."},
     422: {"model": ErrorResponse, "description": "Malformed JSON, a wrong or missing field, "
                                                  "or more pairs/characters than allowed."},
-    503: {"model": ErrorResponse, "description": "The server is shutting down."},
+    401: {"model": ErrorResponse, "description": "The server has an API key and the request "
+                                                 "did not send it as a Bearer token."},
+    415: {"model": ErrorResponse, "description": "The body is not JSON."},
+    503: {"model": ErrorResponse, "description": "The server is shutting down, or the "
+                                                 "request waited longer than its timeout."},
 }
 
 
@@ -95,6 +101,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
     app.state.metrics = metrics
     app.state.settings = settings
     app.add_middleware(BodySizeLimit, settings=settings)
+    app.add_middleware(RequestGuards, settings=settings)  # before any body is read
     app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: sees every answer
 
     @app.exception_handler(RequestValidationError)
@@ -121,7 +128,13 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
               summary=f"Score query/{task.target_column} pairs")
     async def score(body: ScoreRequest) -> ScoreResponse:
         rows = pairs_to_rows(body.pairs, task)
-        probabilities = await batcher.score(rows)
+        try:
+            probabilities = await asyncio.wait_for(batcher.score(rows),
+                                                   settings.request_timeout_s)
+        except TimeoutError:
+            return JSONResponse({"error": f"scoring took longer than the server's limit of "
+                                          f"{settings.request_timeout_s:g} s; try again or send "
+                                          "fewer pairs", "detail": []}, status_code=503)
         metrics.pairs.inc(len(rows))
         cuts = predictor.row_thresholds(PairFrame(task, rows))
         results = [{"id": i if p.id is None else p.id, "probability": float(prob),

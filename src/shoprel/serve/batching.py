@@ -109,6 +109,9 @@ class MicroBatcher:
         return batch
 
     async def _run(self, batch: list[_Job]) -> None:
+        batch = [job for job in batch if not job.future.done()]  # timed out while queued
+        if not batch:
+            return
         rows = pd.concat([job.rows for job in batch], ignore_index=True)
         self.model_calls += 1
         if self.on_batch is not None:

@@ -28,14 +28,27 @@ _DEFAULTS = ServeSettings()
               type=click.IntRange(1), help="Pairs per model call (from concurrent requests).")
 @click.option("--max-wait-ms", default=_DEFAULTS.max_wait_ms, show_default=True,
               type=click.FloatRange(0), help="How long a batch waits for more requests.")
+@click.option("--max-total-chars", default=_DEFAULTS.max_total_chars, show_default=True,
+              type=click.IntRange(1), help="Characters allowed in one request, all texts.")
+@click.option("--request-timeout", default=_DEFAULTS.request_timeout_s, show_default=True,
+              type=click.FloatRange(0, min_open=True),
+              help="Seconds a request may wait for its scores (then 503).")
+@click.option("--api-key", envvar="SHOPREL_API_KEY", default=None, show_envvar=True,
+              help="Require 'Authorization: Bearer KEY' on every request but /healthz and "
+                   "/readyz.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve(run_dir, host, port, workers, max_pairs, max_text_chars, max_body_bytes,
-          max_batch_pairs, max_wait_ms, log_level):
+          max_batch_pairs, max_wait_ms, max_total_chars, request_timeout, api_key, log_level):
     """Serve a run over HTTP: POST /v1/score, /healthz, /readyz, /metrics, /docs."""
+    from shoprel.serve.guards import exposure_warning
     from shoprel.serve.server import run_server
 
     settings = ServeSettings(max_pairs=max_pairs, max_text_chars=max_text_chars,
                              max_body_bytes=max_body_bytes, max_batch_pairs=max_batch_pairs,
-                             max_wait_ms=max_wait_ms)
+                             max_wait_ms=max_wait_ms, max_total_chars=max_total_chars,
+                             request_timeout_s=request_timeout, api_key=api_key or None)
+    warning = exposure_warning(host, settings.api_key)
+    if warning:
+        click.echo(warning, err=True)
     run_server(run_dir, settings, host=host, port=port, workers=workers, log_level=log_level)

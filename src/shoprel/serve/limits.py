@@ -7,11 +7,12 @@ import json
 from shoprel.serve.settings import ServeSettings
 
 
-async def _send_error(send, status: int, message: str) -> None:
+async def send_error(send, status: int, message: str, headers=()) -> None:
+    """An error answer in the API's {error, detail} shape, from ASGI middleware."""
     body = json.dumps({"error": message, "detail": []}).encode("utf-8")
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
-                            (b"content-length", str(len(body)).encode())]})
+                            (b"content-length", str(len(body)).encode()), *headers]})
     await send({"type": "http.response.body", "body": body})
 
 
@@ -30,9 +31,9 @@ class BodySizeLimit:
         if declared is not None:
             try:
                 if int(declared) > self.limit:
-                    return await _send_error(send, 413, too_large)
+                    return await send_error(send, 413, too_large)
             except ValueError:
-                return await _send_error(send, 400, "Content-Length is not a number")
+                return await send_error(send, 400, "Content-Length is not a number")
         chunks, size, more = [], 0, True
         while more:
             message = await receive()
@@ -41,7 +42,7 @@ class BodySizeLimit:
             chunk = message.get("body", b"")
             size += len(chunk)
             if size > self.limit:
-                return await _send_error(send, 413, too_large)
+                return await send_error(send, 413, too_large)
             chunks.append(chunk)
             more = message.get("more_body", False)
         replayed = False

@@ -62,11 +62,22 @@ def pair_model(task: Task, settings: ServeSettings) -> type[BaseModel]:
 
 def score_request_model(task: Task, settings: ServeSettings) -> type[BaseModel]:
     pair = pair_model(task, settings)
+    target = task.target_column
+
+    def total_chars(pairs: list) -> list:
+        total = sum(len(p.query) + len(getattr(p, target)) for p in pairs)
+        if total > settings.max_total_chars:
+            raise ValueError(f"the pairs' texts hold {total} characters; one request may hold "
+                             f"{settings.max_total_chars} (send fewer pairs per request)")
+        return pairs
+
     return create_model(
         f"{task.value}ScoreRequest",
         __config__=ConfigDict(extra="forbid"),
-        pairs=(list[pair], Field(..., min_length=1, max_length=settings.max_pairs,
-                                 description=f"1 to {settings.max_pairs} pairs to score.")),
+        pairs=(Annotated[list[pair], AfterValidator(total_chars)],
+               Field(..., min_length=1, max_length=settings.max_pairs,
+                     description=f"1 to {settings.max_pairs} pairs to score, "
+                                 f"{settings.max_total_chars} characters in all.")),
     )
 
 

@@ -21,6 +21,14 @@ class ServeSettings(BaseModel):
     max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Request body size limit.")
     max_batch_pairs: int = Field(1024, ge=1, description="Pairs gathered into one model call.")
     max_wait_ms: float = Field(2.0, ge=0, description="How long a batch waits for more requests.")
+    # one request's share of the model: without it a client can send max_pairs pairs of
+    # max_text_chars texts each and hold every other client up
+    max_total_chars: int = Field(200_000, ge=1,
+                                 description="Characters allowed in one request, all texts.")
+    request_timeout_s: float = Field(30.0, gt=0, description="Longest a request may wait for "
+                                                             "its scores before a 503.")
+    api_key: str | None = Field(None, min_length=1, repr=False,
+                                description="Bearer key every request but the probes must send.")
 
     def to_env(self) -> dict[str, str]:
         """For uvicorn worker processes, which rebuild the app from the environment."""

@@ -1,0 +1,70 @@
+"""Who may call the API and with what: a Bearer key and a JSON content type, checked before any
+body is read or parsed (pure ASGI, like the body-size limit)."""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+
+from shoprel.serve.limits import send_error
+from shoprel.serve.settings import ServeSettings
+
+# probes answer without a key: a load balancer or orchestrator has none to send
+OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+JSON_BODY_PATHS = frozenset({"/v1/score"})
+
+
+def _header(scope, name: bytes) -> bytes | None:
+    for key, value in scope.get("headers") or []:
+        if key.lower() == name:
+            return value
+    return None
+
+
+def is_json(content_type: bytes | None) -> bool:
+    """application/json or any +json type, parameters (charset) allowed."""
+    if not content_type:
+        return False
+    media = content_type.split(b";", 1)[0].strip().lower()
+    return media == b"application/json" or (media.startswith(b"application/")
+                                            and media.endswith(b"+json"))
+
+
+def exposure_warning(host: str, api_key: str | None) -> str | None:
+    """A warning line when the server listens beyond this machine without a key."""
+    if api_key:
+        return None
+    try:
+        local = ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        local = host == "localhost"
+    if local:
+        return None
+    return (f"warning: listening on {host} without an API key: anyone who can reach this port "
+            "can use the model (set --api-key or SHOPREL_API_KEY)")
+
+
+class RequestGuards:
+    """401 without the right `Authorization: Bearer KEY` (when a key is set); 415 for a
+    scoring request whose body is not JSON."""
+
+    def __init__(self, app, settings: ServeSettings):
+        self.app = app
+        self.key = settings.api_key.encode() if settings.api_key else None
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        path = scope.get("path", "")
+        if self.key is not None and path not in OPEN_PATHS:
+            given = _header(scope, b"authorization") or b""
+            scheme, _, token = given.partition(b" ")
+            if scheme.lower() != b"bearer" or not hmac.compare_digest(token.strip(), self.key):
+                return await send_error(send, 401, "missing or wrong API key (send "
+                                        "'Authorization: Bearer KEY')",
+                                        [(b"www-authenticate", b"Bearer")])
+        if scope.get("method") == "POST" and path in JSON_BODY_PATHS \
+                and not is_json(_header(scope, b"content-type")):
+            return await send_error(send, 415, "the body must be JSON (Content-Type: "
+                                    "application/json)")
+        return await self.app(scope, receive, send)

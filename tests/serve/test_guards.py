@@ -1,0 +1,91 @@
+"""Serving limits: an API key, JSON only, a total-character limit and a request timeout."""
+
+import asyncio
+import time
+
+import httpx
+import pytest
+
+from shoprel.serve import ServeSettings, create_app
+from shoprel.serve.guards import exposure_warning
+
+KEY = "s3cret-key"
+
+
+def _pair(query="usb cable", target="consumer electronics,cables"):
+    return {"query": query, "category_path": target}
+
+
+def _call(app, method, path, **kwargs):
+    async def go():
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+                return await c.request(method, path, **kwargs)
+    return asyncio.run(go())
+
+
+@pytest.fixture(scope="module")
+def keyed_app(qc_run):
+    return create_app(qc_run, ServeSettings(api_key=KEY, max_total_chars=100))
+
+
+@pytest.mark.parametrize("headers", [{}, {"authorization": "Bearer wrong"},
+                                     {"authorization": KEY}, {"authorization": f"Basic {KEY}"}])
+def test_a_key_is_required_when_set(keyed_app, headers):
+    r = _call(keyed_app, "POST", "/v1/score", json={"pairs": [_pair()]}, headers=headers)
+    assert r.status_code == 401 and r.headers["www-authenticate"] == "Bearer"
+    assert "API key" in r.json()["error"]
+    assert _call(keyed_app, "GET", "/metrics", headers=headers).status_code == 401
+
+
+def test_the_right_key_and_the_probes_pass(keyed_app):
+    r = _call(keyed_app, "POST", "/v1/score", json={"pairs": [_pair()]},
+              headers={"authorization": f"bearer {KEY}"})
+    assert r.status_code == 200 and 0 <= r.json()["results"][0]["probability"] <= 1
+    assert _call(keyed_app, "GET", "/healthz").status_code == 200
+    assert _call(keyed_app, "GET", "/readyz").status_code == 200
+
+
+def test_total_characters_per_request_are_limited(keyed_app):
+    auth = {"authorization": f"Bearer {KEY}"}
+    fits = [_pair("a" * 20, "b" * 20)] * 2  # 80 characters
+    assert _call(keyed_app, "POST", "/v1/score", json={"pairs": fits},
+                 headers=auth).status_code == 200
+    r = _call(keyed_app, "POST", "/v1/score", json={"pairs": fits + [_pair("c", "d" * 20)]},
+              headers=auth)
+    assert r.status_code == 422 and "101 characters" in r.json()["error"]
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
+                                          None])
+def test_a_body_that_is_not_json_is_415(qc_run, content_type):
+    app = create_app(qc_run)
+    headers = {"content-type": content_type} if content_type else {}
+    r = _call(app, "POST", "/v1/score", content=b'{"pairs": []}', headers=headers)
+    assert r.status_code == 415 and "JSON" in r.json()["error"]
+    ok = _call(app, "POST", "/v1/score", json={"pairs": [_pair()]},
+               headers={"content-type": "application/json; charset=utf-8"})
+    assert ok.status_code == 200
+
+
+def test_a_request_waiting_past_its_timeout_is_503(qc_run, monkeypatch):
+    app = create_app(qc_run, ServeSettings(request_timeout_s=0.2))
+    predictor = app.state.predictor
+    slow = predictor.probabilities
+
+    def sleepy(frame):
+        time.sleep(0.6)
+        return slow(frame)
+
+    monkeypatch.setattr(predictor, "probabilities", sleepy)
+    r = _call(app, "POST", "/v1/score", json={"pairs": [_pair()]})
+    assert r.status_code == 503 and "longer than" in r.json()["error"]
+
+
+@pytest.mark.parametrize(("host", "key", "warns"), [
+    ("0.0.0.0", None, True), ("192.168.1.5", None, True), ("::", None, True),
+    ("0.0.0.0", KEY, False), ("127.0.0.1", None, False), ("localhost", None, False),
+    ("::1", None, False)])
+def test_listening_beyond_loopback_without_a_key_warns(host, key, warns):
+    assert (exposure_warning(host, key) is not None) is warns
