@@ -1,9 +1,11 @@
 """Output safety: no output may destroy an input, a run being read or a folder shoprel did not
 write; interrupted and concurrent writers leave nothing behind and replace nothing."""
 
+import hashlib
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -155,24 +157,28 @@ def _dead_pid() -> int:
     return child.pid
 
 
-def test_leftovers_of_dead_writers_are_cleaned_by_the_next_write(tmp_path):
-    target = tmp_path / "pred.jsonl"
-    with atomic_file(target) as tmp:
-        host = tmp.name.split("@")[1].split(".")[0]
-        dead = _dead_pid()
-        stale = tmp_path / f".pred.jsonl.{dead}@{host}.abc123_x.partial"
-        stale.write_text("23 MB of a killed predict")
-        stale_dir = tmp_path / f".pred.jsonl.{dead}@{host}.zz.old"
-        stale_dir.mkdir()
-        live = tmp_path / f".pred.jsonl.{os.getpid()}@{host}.live.partial"
-        live.write_text("a writer still at work")
-        other_host = tmp_path / f".pred.jsonl.{dead}@000000.q.partial"
-        other_host.write_text("another machine's writer")
-        other_target = tmp_path / f".pred.jsonl.bak.{dead}@{host}.q.partial"
-        other_target.write_text("another target")
+def test_leftovers_of_dead_writers_are_cleaned_by_the_next_write_beside_them(tmp_path):
+    host = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
+    dead = _dead_pid()
+    stale = tmp_path / f".pred.jsonl.{dead}@{host}.abc123_x.partial"
+    stale.write_text("23 MB of a killed predict")
+    stale_dir = tmp_path / f".run.{dead}@{host}.zz.old"
+    stale_dir.mkdir()
+    other_output = tmp_path / f".sub.csv.{dead}@{host}.q.partial"
+    other_output.write_text("another output's leftover")
+    dead_lock = tmp_path / ".run.lock"
+    dead_lock.write_text(str(dead))
+    keep = [tmp_path / f".pred.jsonl.{os.getpid()}@{host}.live.partial",  # a live writer's
+            tmp_path / f".pred.jsonl.{dead}@000000.q.partial",  # another machine's
+            tmp_path / ".live.lock", tmp_path / ".mine.lock"]
+    for path in keep:
+        path.write_text("x")
+    keep[2].write_text(str(os.getpid()))
+    with atomic_file(tmp_path / "new.jsonl") as tmp:
         tmp.write_text("new")
-    assert sorted(clean_stale(target)) == sorted([stale, stale_dir])
-    assert live.exists() and other_host.exists() and other_target.exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["new.jsonl", *(p.name for p in keep)])
+    assert clean_stale(tmp_path / "new.jsonl") == []
 
 
 def test_sigterm_removes_temporary_outputs(tmp_path):

@@ -26,6 +26,7 @@ from shoprel.errors import OutputError, OutputExistsError
 from shoprel.utils.outputs import stamp_entries
 
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)@(?P<host>[0-9a-f]{6})\.[^.]+\.(partial|old)$")
+_LOCK = re.compile(r"^\..+\.lock$")
 
 
 def _umask() -> int:
@@ -53,10 +54,12 @@ def _alive(pid: int) -> bool:
 
 
 def clean_stale(target: str | os.PathLike) -> list[Path]:
-    """Remove temporary files and folders that dead writers of `target` left beside it.
+    """Remove what dead writers left beside `target`: their temporary files and folders (of any
+    output in that folder) and lock files nobody holds. Returns what was removed.
 
     Only this host's writers are judged (a pid means nothing on another machine sharing the
-    folder). Returns what was removed.
+    folder); a lock file is removed only while this process holds its flock, so a writer that
+    opens it meanwhile notices (output_lock re-checks the inode) and takes a fresh one.
     """
     target = Path(target)
     removed = []
@@ -64,17 +67,45 @@ def clean_stale(target: str | os.PathLike) -> list[Path]:
         siblings = list(target.parent.iterdir())
     except OSError:
         return removed
+    own_lock = _lock_path(target)
     for path in siblings:
         match = _TEMP.match(path.name)
-        if not match or match["name"] != target.name or match["host"] != _host() \
-                or _alive(int(match["pid"])):
-            continue
-        if path.is_dir() and not path.is_symlink():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
-        removed.append(path)
+        if match:
+            if match["host"] != _host() or _alive(int(match["pid"])):
+                continue
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+            removed.append(path)
+        elif _LOCK.match(path.name) and path != own_lock and _unheld_lock_removed(path):
+            removed.append(path)
     return removed
+
+
+def _lock_path(target: Path) -> Path:
+    return target.parent / f".{target.name}.lock"
+
+
+def _unheld_lock_removed(lock: Path) -> bool:
+    """Remove a lock file that output_lock wrote (it holds a pid) for a process now dead."""
+    try:
+        fd = os.open(lock, os.O_RDWR)
+    except OSError:
+        return False
+    try:
+        holder = os.read(fd, 32).decode("ascii", errors="replace").strip()
+        if not holder.isdigit() or _alive(int(holder)):
+            raise BlockingIOError  # not ours, or its writer lives
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        return False
+    try:
+        lock.unlink(missing_ok=True)
+    finally:
+        os.close(fd)
+    return True
 
 
 def _make_parent(target: Path) -> list[Path]:
@@ -134,7 +165,7 @@ def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
 def output_lock(target: Path) -> Iterator[None]:
     """Hold `.NAME.lock` beside the target for the whole write; fail at once when another
     process holds it. flock dies with its process, so a killed writer never blocks the next."""
-    lock = target.parent / f".{target.name}.lock"
+    lock = _lock_path(target)
     while True:
         with _write_access(target):
             fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
