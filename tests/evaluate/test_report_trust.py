@@ -159,3 +159,23 @@ def test_learning_curve_is_plotted_when_the_run_has_one(metrics: dict, oof) -> N
     part = section(doc, "learning-curve")
     assert "<svg" in part and "<td>450</td>" in part and "0.740" in part
     assert 'id="learning-curve"' not in render_report(metrics, oof, "no lc")
+
+
+def test_learning_curve_is_read_from_metrics_or_the_run_folder(metrics: dict, oof,
+                                                               tmp_path) -> None:
+    import json
+
+    from shoprel.evaluate.report import write_run_report
+
+    curve = {"points": [{"fraction": 0.25, "rows": 180, "roc_auc": 0.61, "f1": 0.8,
+                         "baseline_f1": 0.8, "fold_roc_auc": [0.6, 0.62, 0.61]},
+                        {"fraction": 1.0, "rows": 720, "roc_auc": 0.66, "f1": 0.81,
+                         "baseline_f1": 0.8, "fold_roc_auc": [0.65, 0.67, 0.66]}]}
+    doc = render_report({**metrics, "learning_curve": curve}, oof, "lc in metrics")
+    assert "<td>180</td>" in section(doc, "learning-curve")
+    (tmp_path / "run.json").write_text(json.dumps({"task": "QC", "threshold": 0.5}))
+    (tmp_path / "metrics.json").write_text(json.dumps(metrics))
+    (tmp_path / "learning_curve.json").write_text(json.dumps(curve))
+    oof.to_parquet(tmp_path / "oof.parquet", index=False)
+    text = write_run_report(tmp_path).read_text(encoding="utf-8")
+    assert "<td>720</td>" in section(text, "learning-curve")

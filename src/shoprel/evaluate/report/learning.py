@@ -64,8 +64,13 @@ def learning_curve_section(curve: Mapping[str, Any] | None) -> str:
     ax_f1.plot(rows[~np.isnan(f1)], f1[~np.isnan(f1)], "o-", color=MODEL_COLOR, label="OOF F1")
     okb = ~np.isnan(base)
     ax_f1.plot(rows[okb], base[okb], "x--", color=BASELINE_COLOR, label="all-positive F1")
+    both = np.concatenate([f1, base])
+    both = both[~np.isnan(both)]
+    if both.size:  # a 0.0001 spread must not fill the panel and look like a trend
+        pad = max(0.02, float(both.max() - both.min()) * 0.3)
+        ax_f1.set_ylim(float(both.min()) - pad, float(both.max()) + pad)
     for ax, name in ((ax_auc, "ROC-AUC"), (ax_f1, "F1")):
-        ax.set_xlabel("training rows")
+        ax.set_xlabel("training rows per fold")
         ax.set_ylabel(name)
         ax.legend(loc="lower right", fontsize=8)
     table_rows = "".join(
@@ -77,8 +82,10 @@ def learning_curve_section(curve: Mapping[str, Any] | None) -> str:
         f"<th>F1</th><th>all-positive F1</th></tr></thead><tbody>{table_rows}</tbody></table>",
         "learning curve")
     caption = ("Out-of-fold ROC-AUC (bars: 95% interval over the folds, where recorded) and F1 "
-               "against the number of training rows. Still rising at the right: more labelled "
-               "rows should help.")
+               "against the training rows of each fold model. F1 here is at each point's best "
+               "out-of-fold threshold (tuned on the rows it scores, so optimistic; compare the "
+               "points with each other, not with the verdict). Still rising at the right: more "
+               "labelled rows should help.")
     return ('<section id="learning-curve"><h2>Learning curve</h2>'
             + figure_block(svg(fig, "lc", "Learning curve: out-of-fold ROC-AUC and F1 against "
                                           "training rows"), caption)
