@@ -264,6 +264,8 @@ CASES = [
     Case("report into run.json", lambda sb: ["report", "run", "--out", "run/run.json"],
          "run/run.json"),
     Case("report onto a folder", lambda sb: ["report", "run", "--out", "ens"], "ens: is a folder"),
+    Case("compare page into a run's run.json", lambda sb: [
+        "compare", "run", "run", "--out", "run/run.json"], "run/run.json"),
     Case("noise flags into the run", lambda sb: ["noise", "run", "--out", "run/flags.txt"],
          "run/flags.txt"),
     Case("langid onto its input", lambda sb: ["langid", "gold.jsonl", "--out", "gold.jsonl"],
