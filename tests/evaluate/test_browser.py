@@ -32,6 +32,8 @@ if BROWSER is None or DRIVER is None:
 
 WIDTHS = {1400: 900, 420: 800}  # width: height of the first screen
 MIN_CHART_TEXT_PX = 7.0
+LONG_CATEGORIES = ("phones & telecommunications accessories", "automobiles, parts & accessories",
+                   "motorcycle equipments & parts", "home & garden")
 
 _LAYOUT = """
 const doc = document.documentElement;
@@ -52,7 +54,8 @@ def long_text_oof(n: int = 1200, seed: int = 0) -> pd.DataFrame:
     """Rows that stress layout: 40 languages (most tiny), long unbroken queries and titles."""
     rng = np.random.default_rng(seed)
     label = (rng.random(n) < 0.68).astype(int)
-    logit = 1.0 * (2 * label - 1) + rng.normal(0, 1.3, n) + 0.6
+    direction = np.where(np.arange(n) % 4 == 0, -1.0, 1.0)  # one category gets a flag
+    logit = direction * (2 * label - 1) + rng.normal(0, 1.3, n) + 0.6
     language = np.array(["en", "es", "fr", "pt", "ja", "ko"] + [f"l{i:02d}" for i in range(34)])
     weights = np.r_[np.full(6, 0.15), np.full(34, 0.1 / 34)]
     return pd.DataFrame({
@@ -61,7 +64,7 @@ def long_text_oof(n: int = 1200, seed: int = 0) -> pd.DataFrame:
         "language": rng.choice(language, n, p=weights / weights.sum()),
         "query": [f"q{i} " + "x" * (i % 90) for i in range(n)],
         "target": [f"automobiles, parts & accessories,{'y' * 70},cat{i % 7}" for i in range(n)],
-        "top_category": [f"category number {i % 12}" for i in range(n)],
+        "top_category": [LONG_CATEGORIES[i % len(LONG_CATEGORIES)] for i in range(n)],
     })
 
 
@@ -128,3 +131,19 @@ def test_page_in_chromium(browser, pages, page: str, width: int) -> None:
     assert layout["resources"] == []
     requests = network_requests(browser)
     assert requests and all(url.startswith(("file:", "data:")) for url in requests), requests
+
+
+@pytest.mark.parametrize("page", ["report", "compare"])
+def test_print_layout_keeps_tables_and_charts_on_the_page(browser, pages, page: str) -> None:
+    """With print styles (scroll boxes gone) nothing may stick out of an A4-wide page."""
+    browser.set_window_size(720, 1000)
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        browser.get(pages[page])
+        outside = browser.execute_script("""
+          const w = document.documentElement.clientWidth;
+          return [...document.querySelectorAll('table, svg, figure')]
+            .filter(e => e.getBoundingClientRect().right > w + 0.5).map(e => e.tagName);""")
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+    assert outside == []

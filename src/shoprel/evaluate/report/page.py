@@ -92,8 +92,9 @@ footer { margin-top: 40px; border-top: 1px solid var(--line); padding-top: 8px; 
   main { max-width: none; padding: 0; }
   .table-wrap, .plot { overflow: visible; }
   .plot svg { min-width: 0; }
-  table { font-size: 11px; }
-  td.text { max-width: 18em; }
+  table { font-size: 10px; width: 100%; }
+  th, td, thead th { padding: 2px 4px; white-space: normal; }
+  th.text, td.text { min-width: 0; max-width: 18em; }
   section, figure, tr { break-inside: avoid; }
   h2 { break-after: avoid; }
 }
