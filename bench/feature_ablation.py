@@ -15,6 +15,7 @@ per-language AUC. Dropping a block here is what switching its parameter off does
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import sys
 import time
@@ -98,7 +99,8 @@ def main() -> None:
     parser.add_argument("--name", default=None, help="label for the printout and the cache")
     parser.add_argument("--rows", type=int, default=None, help="use the first N rows only")
     parser.add_argument("--variants", default=None,
-                        help="comma-separated: all, -BLOCK (all but that block), old; "
+                        help="comma-separated: all, -BLOCK (all but the blocks this glob "
+                             "matches), old; "
                              "default: all, each block left out, old")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="another embed parameter (JSON value)")
@@ -127,8 +129,10 @@ def main() -> None:
             chosen, label = blocks, "all"
         elif variant == "old":
             chosen, label = old, "old blocks only"
-        else:
-            chosen, label = [b for b in blocks if b != variant[1:]], f"without {variant[1:]}"
+        else:  # "-NAME": leave out the blocks NAME matches (a glob: "-*1", every block of the
+            # second backbone)
+            chosen = [b for b in blocks if not fnmatch.fnmatch(b, variant[1:])]
+            label = f"without {variant[1:]}"
         results.append(evaluate(frame, loaded, params, chosen, label, name))
     print(json.dumps({"name": name, "rows": len(frame), "results": results}))
 

@@ -86,3 +86,11 @@ def test_demo(tmp_path, data):
         assert "QI cross-validation" in out and "held-out F1" in out
         assert (tmp_path / "demo" / "run_QI" / "report.html").is_file()
     assert Path(tmp_path / "demo" / "run_QC" / "report.html").is_file()
+    # the built-in default: the embedding model on EmbeddingGemma with every feature block
+    model = json.loads((tmp_path / "demo" / "run_QC" / "models" / "full" / "model.json")
+                       .read_text())
+    assert model["family"] == "embed"
+    assert model["params"]["backbone"] == ["embeddinggemma-300m"]
+    assert model["params"]["neighbours"] > 0 and model["params"]["level_similarity"]
+    metrics = json.loads((tmp_path / "demo" / "run_QC" / "metrics.json").read_text())
+    assert metrics["overall"]["roc_auc"] > 0.8

@@ -9,7 +9,9 @@ from shoprel.errors import ConfigError
 from shoprel.training.config import load_config
 from shoprel.training.curve import CURVE_FILE, parse_fractions, subsample
 from shoprel.training.runner import train
-from tests.conftest import FAST_TEST_PARAMS
+
+FAST = {"model.family": "fast", "model.params.n_features": 2**16,
+        "model.params.n_estimators": 60, "folds.k": 3}
 
 
 def test_fractions_are_checked():
@@ -27,7 +29,7 @@ def test_subsample_is_seeded_and_sized():
 
 
 def test_run_keeps_a_learning_curve(tmp_path, qc_demo):
-    result = train(qc_demo, tmp_path / "run", load_config(None, FAST_TEST_PARAMS),
+    result = train(qc_demo, tmp_path / "run", load_config(None, FAST),
                    progress=False, curve_fractions=[0.25, 0.5])
     curve = json.loads((result.run_dir / CURVE_FILE).read_text())
     points = curve["points"]
@@ -41,3 +43,5 @@ def test_run_keeps_a_learning_curve(tmp_path, qc_demo):
     assert result.metrics["learning_curve"]["points"] == points
     # fewer rows fit worse on this set (it is built so that words carry the signal)
     assert points[0]["roc_auc"] < points[-1]["roc_auc"]
+    report = (result.run_dir / "report.html").read_text(encoding="utf-8")
+    assert '<section id="learning-curve">' in report and "Learning curve: out-of-fold" in report

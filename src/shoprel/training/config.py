@@ -13,8 +13,9 @@ from shoprel.errors import ConfigError
 from shoprel.models.base import validate_params
 from shoprel.models.registry import model_class
 
-# The default family: the best one that trains 10k rows within 15 minutes on 2 cores (README,
-# "The embedding model"). `fast` stays one key away for quick experiments.
+# The default family: the best one that trains 10k rows within 30 minutes on 2 cores, backbone
+# build included (README, "The embedding model": EmbeddingGemma embeddings + similarity,
+# neighbour and lexical features). `fast` stays one key away for quick experiments.
 DEFAULT_FAMILY = "embed"
 
 

@@ -44,7 +44,7 @@ LEXICAL_FOLDER = "lexical"
 BOOSTER_FILE = "lightgbm.txt"
 NEIGHBOURS_FILE = "neighbours.safetensors"
 PROGRESS_FROM = 1000  # texts to embed before a progress bar is worth showing
-DEFAULT_BACKBONES = ("embeddinggemma-300m", "use-multilingual")
+DEFAULT_BACKBONES = ("embeddinggemma-300m",)
 
 
 class EmbedModel(RelevanceModel):
