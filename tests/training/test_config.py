@@ -7,8 +7,9 @@ from shoprel.training.config import load_config, parse_config
 def test_defaults_resolve_fully():
     config = parse_config({})
     assert config.model.family == "embed" and config.folds.k == 5
-    assert config.model.params["backbone"] == "e5-small"
-    assert config.model.params["C"] == 4.0  # its fast half
+    assert config.model.params["backbone"] == ["embeddinggemma-300m"]
+    assert config.model.params["neighbours"] == 20 and config.model.params["level_similarity"]
+    assert config.model.params["C"] == 4.0  # its lexical half
     assert "n_features: 1048576" in config.to_yaml()
     fast = parse_config({"model": {"family": "fast"}})
     assert "backbone" not in fast.model.params

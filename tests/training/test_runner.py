@@ -142,7 +142,8 @@ def test_augmented_rows_train_but_never_validate(tmp_path, qc_demo, monkeypatch)
         return original_fit(self, training)
 
     monkeypatch.setattr(runner.model_class("fast"), "fit", recording_fit)
-    config = load_config(None, {"folds.k": 3, "model.params.n_estimators": 30,
+    config = load_config(None, {"model.family": "fast", "folds.k": 3,
+                                "model.params.n_estimators": 30,
                                 "augment.translate": {"pt": "es"}, "augment.backend": "table",
                                 "augment.table": str(table)})
     result = runner.train(qc_demo, tmp_path / "run", config, progress=False)

@@ -9,8 +9,9 @@ import pytest
 
 from shoprel import runs
 from shoprel.errors import ConfigError
-from shoprel.models import base
-from shoprel.models.base import RelevanceModel, model_class
+from shoprel.models import base, registry
+from shoprel.models.base import RelevanceModel
+from shoprel.models.registry import model_class
 from shoprel.training import runner
 from shoprel.training.config import load_config
 
@@ -49,8 +50,7 @@ class WarmStart(RelevanceModel):
 
 @pytest.fixture
 def warm_family(monkeypatch):
-    model_class("fast")  # the built-in families register first
-    monkeypatch.setitem(base._REGISTRY, WarmStart.family, WarmStart)
+    monkeypatch.setitem(registry.FAMILIES, WarmStart.family, WarmStart)
     return WarmStart.family
 
 

@@ -38,7 +38,7 @@ def find_noisy_rows(run_dir: str | Path, filter_by: str = DEFAULT_FILTER,
     p = np.clip(oof["probability"].to_numpy(dtype=np.float64), 1e-9, 1 - 1e-9)
     labels = oof["label"].to_numpy(dtype=np.int64)
     ranked = find_label_issues(labels, np.column_stack([1 - p, p]), filter_by=filter_by,
-                               return_indices_ranked_by="self_confidence")
+                               return_indices_ranked_by="self_confidence", n_jobs=1)
     flagged = oof.iloc[ranked][["id", "language", "label", "probability"]].copy()
     flagged["label_quality"] = np.where(flagged["label"] == 1, flagged["probability"],
                                         1 - flagged["probability"])

@@ -66,10 +66,7 @@ class FastModel(RelevanceModel):
 
     # --- fitting -------------------------------------------------------------------------
     def lexical_params(self) -> LexicalParams:
-        return LexicalParams(n_features=self.n_features, C=self.C, inner_folds=self.inner_folds,
-                             prior_smoothing=self.prior_smoothing, group_levels=self.group_levels,
-                             use_translation=self.use_translation,
-                             translation_template=self.translation_template, seed=self.seed)
+        return LexicalParams.of(self)
 
     def fit(self, frame: PairFrame) -> FastModel:
         """Fit on the frame's rows; optional `weight` / `soft_label` columns (see targets.py)

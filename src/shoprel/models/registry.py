@@ -10,7 +10,9 @@ from importlib import import_module
 
 from shoprel.errors import ConfigError
 
-FAMILIES: dict[str, str] = {
+# a family is "module:Class" (imported on first use) or the class itself (a plug-in or test
+# family registered at run time with `register`)
+FAMILIES: dict[str, str | type] = {
     "fast": "shoprel.models.fast:FastModel",
     "embed": "shoprel.models.embed.model:EmbedModel",
     "cross": "shoprel.models.cross_encoder:CrossEncoderModel",
@@ -22,11 +24,19 @@ def families() -> list[str]:
     return sorted(FAMILIES)
 
 
+def register(family: str, target: str | type) -> None:
+    """Add a family: a "module:Class" path or a RelevanceModel subclass."""
+    FAMILIES[family] = target
+
+
 def model_class(family: str):
     """The class registered under `family`."""
     try:
-        module, name = FAMILIES[family].split(":")
+        target = FAMILIES[family]
     except KeyError:
         raise ConfigError(f"model.family: unknown model family {family!r}; known: "
                           f"{', '.join(families())}") from None
+    if not isinstance(target, str):
+        return target
+    module, name = target.split(":")
     return getattr(import_module(module), name)

@@ -74,7 +74,10 @@ def inner_flags(rows: PairFrame, config: RunConfig) -> np.ndarray:
         model = family(**config.model.params).fit(rows.take(train))
         p[valid] = model.predict_proba(rows.take(valid))[:, 1]
     p = np.clip(p, 1e-9, 1 - 1e-9)
-    return find_label_issues(rows.labels, np.column_stack([1 - p, p]), filter_by=DEFAULT_FILTER)
+    # n_jobs=1: cleanlab's default forks a pool, which can deadlock in a process whose torch or
+    # OpenMP threads already run (seen in the test suite), and buys nothing on one fit's rows
+    return find_label_issues(rows.labels, np.column_stack([1 - p, p]), filter_by=DEFAULT_FILTER,
+                             n_jobs=1)
 
 
 def noise_side(config: RunConfig, frame: PairFrame | None) -> Callable[[PairFrame], PairFrame]:

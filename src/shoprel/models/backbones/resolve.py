@@ -18,6 +18,7 @@ import shoprel.models.backbones.gemma3_270m as gemma3_270m
 import shoprel.models.backbones.use_multilingual as use_multilingual
 from shoprel.errors import ConfigError
 from shoprel.models.backbones.cache import cache_root, files_sha256, read_meta
+from shoprel.utils.progress import bars_allowed
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +59,7 @@ def resolve_backbone(name: str, cache_dir: str | os.PathLike | None = None,
         return _resolve_use()
     if name in BUILTINS:
         return _resolve_builtin(_BUILDERS[name], builtin_folder(name, cache_dir), verify,
-                                show_progress)
+                                show_progress and bars_allowed())
     path = Path(name).expanduser()
     if path.is_dir():
         return _resolve_folder(name, path)

@@ -15,9 +15,9 @@ from importlib import metadata, util
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from shoprel.models.backbones.cache import file_sha256
+from shoprel.models.backbones.chunked import encode_in_chunks
 
 NAME = "use-multilingual"
 ENGINE = "use"
@@ -69,14 +69,9 @@ class UseEncoder:
         self.show_progress = show_progress
 
     def encode(self, texts: Sequence[str], kind: str = "query") -> np.ndarray:
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        bar = tqdm(total=len(texts), unit="text", desc=f"embedding {kind} texts (USE)",
-                   disable=not self.show_progress)
-        with bar:
-            for start in range(0, len(texts), CHUNK):
-                part = [str(t) for t in texts[start:start + CHUNK]]
-                vectors = np.asarray(self.model.encode(part), dtype=np.float32)
-                norms = np.linalg.norm(vectors, axis=1, keepdims=True)
-                out[start:start + len(part)] = vectors / np.maximum(norms, 1e-12)
-                bar.update(len(part))
-        return out
+        def unit(part: list[str]) -> np.ndarray:
+            vectors = np.asarray(self.model.encode(part), dtype=np.float32)
+            return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
+
+        return encode_in_chunks(texts, self.dim, CHUNK, unit,
+                                f"embedding {kind} texts (USE)", self.show_progress)

@@ -39,6 +39,7 @@ from shoprel.models.embed.pair_features import (
 )
 from shoprel.models.lexical import LexicalFeatures, LexicalParams
 from shoprel.models.targets import fitting_rows, training_targets
+from shoprel.utils.progress import bars_allowed
 
 LEXICAL_FOLDER = "lexical"
 BOOSTER_FILE = "lightgbm.txt"
@@ -162,7 +163,7 @@ class EmbedModel(RelevanceModel):
             if encoder is None:
                 encoder = make_encoder(backbone, batch_size=self.batch_size,
                                        num_threads=self.n_jobs)
-            encoder.show_progress = len(texts) >= PROGRESS_FROM
+            encoder.show_progress = len(texts) >= PROGRESS_FROM and bars_allowed()
             return encoder.encode(texts, kind=kind)
 
         def embed(texts: list[str], kind: str) -> np.ndarray:
@@ -198,10 +199,7 @@ class EmbedModel(RelevanceModel):
 
     # --- fitting -------------------------------------------------------------------------
     def lexical_params(self) -> LexicalParams:
-        return LexicalParams(n_features=self.n_features, C=self.C, inner_folds=self.inner_folds,
-                             prior_smoothing=self.prior_smoothing, group_levels=self.group_levels,
-                             use_translation=self.use_translation,
-                             translation_template=self.translation_template, seed=self.seed)
+        return LexicalParams.of(self)
 
     def fit(self, frame: PairFrame) -> EmbedModel:
         """Optional `weight` / `soft_label` columns weight rows and replace the 0/1 targets

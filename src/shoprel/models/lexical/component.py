@@ -11,7 +11,7 @@ in-sample they would look far more certain than they are (measured: held-out ROC
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -48,6 +48,11 @@ class LexicalParams:
     use_translation: bool = True
     translation_template: str = "{query} - {translation}"
     seed: int = 42
+
+    @classmethod
+    def of(cls, model) -> LexicalParams:
+        """The lexical settings of a model that carries them as hyperparameters."""
+        return cls(**{f.name: getattr(model, f.name) for f in fields(cls)})
 
 
 class LexicalFeatures:
