@@ -337,5 +337,14 @@ def _checkpoint_step(checkpoint: Path | None) -> int:
 
 
 def remove_checkpoints(folder: str | Path) -> None:
-    """Drop a finished fit's checkpoints (they can be as large as several models)."""
+    """Drop a finished fit's checkpoints (they can be as large as several models).
+
+    In a distributed run the ranks share the folder: all wait until every rank is done with it,
+    then rank 0 alone removes it (a rank that removed it early broke another still listing it)."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
+        dist.barrier()
+        if dist.get_rank() != 0:
+            return
     shutil.rmtree(folder, ignore_errors=True)
