@@ -59,7 +59,7 @@ def evaluate(frame, loaded, params, blocks: list[str], label: str, name: str) ->
     import lightgbm as lgb
     from sklearn.metrics import roc_auc_score
 
-    from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics
+    from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics, grouped_metrics
     from shoprel.models.embed.model import EmbedModel
 
     model = EmbedModel(**params)
@@ -79,8 +79,9 @@ def evaluate(frame, loaded, params, blocks: list[str], label: str, name: str) ->
         per_fold.append(roc_auc_score(y[data["va_idx"]], p))
     threshold = best_f1_threshold(y, oof)[0]
     m = binary_metrics(y, oof >= threshold, oof)
-    per_language = {lang: roc_auc_score(y[languages == lang], oof[languages == lang])
-                    for lang in sorted(set(languages)) if len(set(y[languages == lang])) == 2}
+    groups = grouped_metrics(y, oof >= threshold, oof, languages)
+    per_language = {lang: groups[lang]["roc_auc"] for lang in sorted(groups)
+                    if groups[lang]["roc_auc"] is not None}
     print(f"{name:12s} {label:24s} AUC {m['roc_auc']:.4f}  F1 {m['f1']:.4f} "
           f"(all-positive {m['baseline_all_positive_f1']:.4f}, predicted positive "
           f"{m['predicted_positive_rate']:.2f})  folds "
