@@ -30,7 +30,7 @@ from shoprel.data.readers import read_pairs
 from shoprel.demo import demo_file
 from shoprel.runs import Run
 
-LAUNCH = "from shoprel.serve.cli import serve; serve()"
+LAUNCH = "from shoprel.cli.serve import serve; serve()"
 
 
 def free_port() -> int:

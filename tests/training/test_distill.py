@@ -9,11 +9,11 @@ from click.testing import CliRunner
 
 from shoprel import runs
 from shoprel.cli import main
+from shoprel.cli.distill import distill as distill_command
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.models.fast import FastModel
 from shoprel.training.config import load_config
 from shoprel.training.distill import distill
-from shoprel.training.distill_cli import distill as distill_command
 from shoprel.training.runner import train
 
 SMALL = {"folds.k": 3, "model.family": "fast",

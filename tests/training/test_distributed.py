@@ -70,7 +70,7 @@ def loss(model, *args, **kwargs):
 pretrain_module.masked_lm_loss = loss
 
 from shoprel.cli import main
-from shoprel.training.pretrain_cli import pretrain
+from shoprel.cli.pretrain import pretrain
 
 if "pretrain" not in main.commands:
     main.add_command(pretrain)

@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
+from shoprel.cli.pretrain import pretrain as pretrain_cmd
 from shoprel.data.readers import read_pairs
 from shoprel.models.backbones import Encoder, resolve_backbone
 from shoprel.models.backbones.cache import file_sha256
 from shoprel.training.pretrain import PretrainConfig, collect_texts, pretrain
-from shoprel.training.pretrain_cli import pretrain as pretrain_cmd
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

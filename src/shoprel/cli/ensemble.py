@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from shoprel.ensemble.thresholds import DEFAULT_SHRINKAGE
+from shoprel.evaluate.console import metrics_table
 
 
 def _weights(ctx, param, value):
@@ -35,7 +36,6 @@ def _weights(ctx, param, value):
 @click.option("--overwrite", is_flag=True, help="Replace an existing ensemble directory.")
 def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrinkage, overwrite):
     """Combine cross-validated runs trained on the same rows and folds."""
-    from shoprel.cli import metrics_table
     from shoprel.ensemble.runner import build_ensemble
 
     result = build_ensemble(list(run_dirs), out_dir, method, weights, per_language_thresholds,
@@ -74,3 +74,6 @@ def noise(run_dir, out_file, top, filtered_train):
         train_file = Run.open(run_dir).metrics()["data"]["train_file"]
         dropped = filter_training_file(train_file, flagged["id"], filtered_train)
         click.echo(f"{dropped} rows dropped; filtered training file: {filtered_train}")
+
+
+COMMANDS = (ensemble, noise)

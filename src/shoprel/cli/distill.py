@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from shoprel.evaluate.console import metrics_table
 from shoprel.training.distill import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 
 
@@ -28,7 +29,6 @@ from shoprel.training.distill import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, overwrite, quiet):
     """Train a student run on TEACHER_DIR's out-of-fold probabilities (a run or ensemble)."""
-    from shoprel.cli import metrics_table
     from shoprel.training.distill import distill as run_distill
 
     result = run_distill(teacher_dir, config_file, out_dir, hard_weight, overwrite=overwrite,
@@ -45,3 +45,6 @@ def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, 
     click.echo(metrics_table(result.metrics))
     click.echo(f"note: {block['caveat']}")
     click.echo(f"student run written to {result.run_dir}")
+
+
+COMMANDS = (distill,)

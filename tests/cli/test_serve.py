@@ -6,12 +6,18 @@ import sys
 import time
 
 import httpx
+import pytest
 from click.testing import CliRunner
 
+from shoprel.cli.serve import serve
 from shoprel.errors import RunDirError
-from shoprel.serve.cli import serve
 
-LAUNCH = "from shoprel.serve.cli import serve; serve()"
+LAUNCH = "from shoprel.cli.serve import serve; serve()"
+
+
+@pytest.fixture(scope="module")
+def qc_run(trained_runs):
+    return trained_runs["QC"]
 
 
 def _free_port() -> int:

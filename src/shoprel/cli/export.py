@@ -27,3 +27,6 @@ def export(run_dir: Path, to_onnx: bool, int8: bool, int8_weights: str) -> None:
     kind = "ONNX int8 (+ fp32)" if int8 else "ONNX fp32"
     for folder in done:
         click.echo(f"exported {kind}: {folder}")
+
+
+COMMANDS = (export,)

@@ -8,8 +8,8 @@ import pytest
 from click.testing import CliRunner
 
 import shoprel.demo
+from shoprel.cli.ensemble import ensemble, noise
 from shoprel.data.readers import read_pairs
-from shoprel.ensemble.cli import ensemble, noise
 from shoprel.ensemble.combine import vote_share
 from shoprel.ensemble.stacking import predict_stack
 from shoprel.evaluate.report import write_run_report
@@ -98,9 +98,9 @@ def test_noise_command_lists_and_writes_flagged_ids(qc_runs, tmp_path):
 
 def test_runs_on_different_data_fail_with_one_clear_line(qc_runs, tmp_path, make_fake_run):
     """As it will run once registered on `main` (whose group turns errors into one line)."""
-    from shoprel.cli import _Group
+    from shoprel.cli import ShoprelGroup
 
-    group = _Group(name="shoprel", commands={"ensemble": ensemble})
+    group = ShoprelGroup(name="shoprel", commands={"ensemble": ensemble})
     other = make_fake_run(qc_runs[1], tmp_path / "other")
     oof = pd.read_parquet(other / "oof.parquet")
     oof.assign(id=oof["id"] + 10_000).to_parquet(other / "oof.parquet", index=False)

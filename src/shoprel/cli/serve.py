@@ -52,3 +52,6 @@ def serve(run_dir, host, port, workers, max_pairs, max_text_chars, max_body_byte
     if warning:
         click.echo(warning, err=True)
     run_server(run_dir, settings, host=host, port=port, workers=workers, log_level=log_level)
+
+
+COMMANDS = (serve,)

@@ -56,3 +56,6 @@ def langid(input_file, out_file, candidates):
     report = langid_file(input_file, out_file, candidates=wanted)
     click.echo("\n".join(report.lines()))
     click.echo(f"wrote {out_file}")
+
+
+COMMANDS = (translate, langid)

@@ -46,3 +46,6 @@ def pretrain(files, backbone, out_dir, epochs, max_steps, time_budget, mask_prob
                f"{result.loss_after:.3f}"
                + (" (stopped by the time budget)" if result.stopped_by_time_budget else ""))
     click.echo(f"backbone written to {result.out_dir} (model.params.backbone: {result.out_dir})")
+
+
+COMMANDS = (pretrain,)

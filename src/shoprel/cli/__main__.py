@@ -1,0 +1,5 @@
+"""`python -m shoprel.cli …`: the same commands as `shoprel …`."""
+
+from shoprel.cli.app import main
+
+main()

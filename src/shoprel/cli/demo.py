@@ -1,0 +1,28 @@
+"""`shoprel demo`: train, predict, evaluate and report on the built-in demo set."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.option("--out", "out_dir", default=Path("runs/demo"), show_default=True,
+              type=click.Path(path_type=Path), help="Folder for the demo's runs and outputs.")
+@click.option("--data", "data_dir", type=click.Path(path_type=Path),
+              help="Folder of competition files (train_QC.txt, train_QI.txt, dev_*, test_*) "
+                   "to use instead of the built-in demo set.")
+@click.option("--folds", type=int, default=None, help="Cross-validation folds.")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def demo(out_dir, data_dir, folds, quiet):
+    """Train, predict, evaluate and report on the built-in demo set (or on --data)."""
+    from shoprel.demo import run_demo
+
+    summary = run_demo(out_dir, data_dir, folds=folds, progress=not quiet, echo=click.echo)
+    click.echo("")
+    for line in summary:
+        click.echo(line)
+
+
+COMMANDS = (demo,)

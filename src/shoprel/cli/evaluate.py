@@ -1,0 +1,61 @@
+"""`shoprel evaluate`, `report` and `compare`: metrics, HTML reports, run comparisons."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from shoprel.evaluate.console import metrics_table
+
+
+@click.command()
+@click.argument("predictions", type=click.Path(path_type=Path))
+@click.argument("gold", type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print all metrics as JSON.")
+def evaluate(predictions, gold, as_json):
+    """F1, precision, recall, ROC-AUC and the all-positive baseline, overall and per language."""
+    from shoprel.evaluate.files import evaluate_files
+
+    metrics = evaluate_files(predictions, gold)
+    if as_json:
+        click.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
+    else:
+        click.echo(metrics_table(metrics))
+
+
+@click.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--out", "out_file", type=click.Path(path_type=Path),
+              help="Where to write the HTML (default: RUN_DIR/report.html).")
+def report(run_dir, out_file):
+    """Write the run's self-contained HTML report."""
+    from shoprel.evaluate.report import write_run_report
+    from shoprel.runs import REPORT
+    from shoprel.utils.outputs import check_output_file
+
+    if out_file is not None:
+        check_output_file(out_file, runs=[run_dir], own=[run_dir / REPORT])
+    path = write_run_report(run_dir, out_file)
+    click.echo(f"report written to {path}")
+
+
+@click.command()
+@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path),
+              help="The comparison page to write (HTML).")
+def compare(run_dirs, out_file):
+    """Compare runs on the same rows and folds: paired per-fold differences with intervals.
+
+    The first run is the reference; runs on different rows, labels or folds are refused.
+    """
+    from shoprel.evaluate.compare import summary_text
+    from shoprel.evaluate.report.compare_page import write_comparison
+
+    path, comparison = write_comparison(list(run_dirs), out_file)
+    click.echo(summary_text(comparison))
+    click.echo(f"comparison written to {path}")
+
+
+COMMANDS = (evaluate, report, compare)

@@ -1,0 +1,61 @@
+"""`shoprel predict` and `shoprel check-submission`: score files with a run, check the output."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.command()
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.argument("input_file", type=click.Path(path_type=Path))
+@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path),
+              help="Submission file (.jsonl/.txt, .csv, .tsv or .parquet).")
+@click.option("--chunk-rows", default=20_000, show_default=True, help="Rows scored at a time.")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: this process; ray: a pool of Ray actors, one model load each.")
+@click.option("--address", default=None,
+              help="Ray cluster to connect to (e.g. auto, ray://host:10001); default: start a "
+                   "local Ray instance. Only with --engine ray.")
+@click.option("--num-actors", type=int, default=None,
+              help="Ray actors (default: one per CPU in the cluster). Only with --engine ray.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_actors, quiet):
+    """Score INPUT_FILE with a run; write id, texts, prediction and probability."""
+    if engine == "ray":
+        from shoprel.predict.ray_engine import predict_file_ray
+
+        # smaller batches than the local chunks, so that every actor gets work
+        result = predict_file_ray(run_dir, input_file, out_file, address=address,
+                                  num_actors=num_actors, batch_rows=min(chunk_rows, 5_000),
+                                  progress=not quiet)
+    else:
+        from shoprel.predict.predictor import predict_file
+
+        result = predict_file(run_dir, input_file, out_file, chunk_rows, progress=not quiet)
+    click.echo(f"{result.rows} rows scored, {result.positives} predicted relevant "
+               f"(threshold {result.threshold:.4f}) → {result.out_file}")
+
+
+@click.command("check-submission")
+@click.argument("submission", type=click.Path(path_type=Path))
+@click.option("--input", "input_file", required=True, type=click.Path(path_type=Path),
+              help="The file the submission answers.")
+def check_submission_cmd(submission, input_file):
+    """Check ids, order, count and 0/1 values of a submission against its input."""
+    from shoprel.data.submission import check_submission
+
+    check = check_submission(submission, input_file)
+    if check.ok:
+        click.echo(f"ok: {check.rows} rows match {input_file}")
+        return
+    for problem in check.problems:
+        click.echo(problem, err=True)
+    if check.more_problems:
+        click.echo(f"... and {check.more_problems} more problem(s)", err=True)
+    sys.exit(1)
+
+
+COMMANDS = (predict, check_submission_cmd)

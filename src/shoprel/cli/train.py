@@ -1,0 +1,63 @@
+"""`shoprel train`: cross-validate, tune the threshold, write a run directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from shoprel.evaluate.console import metrics_table
+
+
+@click.command()
+@click.argument("train_file", type=click.Path(path_type=Path))
+@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+              help="Run directory to create.")
+@click.option("--config", "config_file", type=click.Path(path_type=Path),
+              help="YAML config (defaults are used for whatever it leaves out).")
+@click.option("--folds", type=int, help="Number of cross-validation folds (overrides config).")
+@click.option("--task", type=click.Choice(["QC", "QI"], case_sensitive=False),
+              help="Task, when the columns do not tell.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing run directory.")
+@click.option("--learning-curve", "curve", is_flag=True,
+              help="Also fit every fold on 10/25/50%% of its rows and plot OOF ROC-AUC and F1 "
+                   "against rows in the report (about 0.85x the CV time more).")
+@click.option("--curve-fractions", default=None,
+              help="Shares for --learning-curve, comma-separated (default 0.1,0.25,0.5).")
+@click.option("--quiet", is_flag=True, help="No progress bars.")
+def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve_fractions,
+          quiet):
+    """Cross-validate, tune the threshold, fit the final model and write a run directory."""
+    from shoprel.training.config import load_config
+    from shoprel.training.runner import train as run_training
+
+    overrides = {}
+    if folds is not None:
+        overrides["folds.k"] = folds
+    if task is not None:
+        overrides["data.task"] = task.upper()
+    config = load_config(config_file, overrides)
+    fractions = None
+    if curve or curve_fractions:
+        from shoprel.training.curve import DEFAULT_FRACTIONS, parse_fractions
+
+        fractions = (parse_fractions(curve_fractions) if curve_fractions
+                     else list(DEFAULT_FRACTIONS))
+    result = run_training(train_file, out_dir, config, overwrite=overwrite, progress=not quiet,
+                          curve_fractions=fractions)
+    m = result.metrics
+    click.echo(f"task {m['task']}  rows {m['overall']['n']}  threshold {m['threshold']:.4f}  "
+               f"cv {m['timing']['cv_seconds']:.1f}s")
+    click.echo(metrics_table(m))
+    data = m["data"]
+    if data["empty_query"] or data["empty_target"]:
+        click.echo(f"note: {data['empty_query']} row(s) with an empty query and "
+                   f"{data['empty_target']} with an empty target "
+                   f"({'dropped' if data['dropped'] else 'kept'}; see data.empty_text)")
+    for point in m.get("learning_curve", {}).get("points", []):
+        click.echo(f"learning curve: {point['fraction']:>5.0%} ({point['rows']:.0f} rows/fold)"
+                   f"  AUC {point['roc_auc']:.4f}  F1 {point['f1']:.4f}")
+    click.echo(f"run written to {result.run_dir} (report: {result.run_dir / 'report.html'})")
+
+
+COMMANDS = (train,)

@@ -1,0 +1,19 @@
+"""Plain-text views of metrics for the terminal (the commands print these)."""
+
+from __future__ import annotations
+
+
+def _fmt(value) -> str:
+    return "–" if value is None else (f"{value:.4f}" if isinstance(value, float) else str(value))
+
+
+def metrics_table(metrics: dict) -> str:
+    """A plain-text table: overall, then each language, model next to the all-positive baseline."""
+    header = f"{'slice':<14}{'n':>7}{'F1':>8}{'base F1':>9}{'AUC':>8}{'prec':>8}{'recall':>8}"
+    lines = [header, "-" * len(header)]
+    slices = [("overall", metrics["overall"])] + list(metrics.get("per_language", {}).items())
+    for name, m in slices:
+        lines.append(f"{name[:14]:<14}{m['n']:>7}{_fmt(m['f1']):>8}"
+                     f"{_fmt(m['baseline_all_positive_f1']):>9}{_fmt(m['roc_auc']):>8}"
+                     f"{_fmt(m['precision']):>8}{_fmt(m['recall']):>8}")
+    return "\n".join(lines)
