@@ -55,16 +55,27 @@ class Member(_Open):
 
 
 class Combination(_Open):
-    method: Literal["mean", "weighted", "vote", "stack"]
+    """An ensemble combiner's state (ensemble/combiners.py): its method and what it learned."""
+
+    method: str
     weights: list[float] | None = None
     stack: dict | None = None
 
+    @field_validator("method")
+    @classmethod
+    def _known(cls, method: str) -> str:
+        from shoprel.ensemble.combiners import COMBINERS
+
+        if method not in COMBINERS:
+            raise ValueError(f"unknown ensemble method {method!r}: use one of "
+                             f"{', '.join(COMBINERS)}")
+        return method
+
     @model_validator(mode="after")
     def _parts(self) -> Combination:
-        if self.method == "stack" and not self.stack:
-            raise ValueError("method 'stack' needs its 'stack' coefficients")
-        if self.method != "stack" and not self.weights:
-            raise ValueError(f"method {self.method!r} needs 'weights'")
+        from shoprel.ensemble.combiners import COMBINERS
+
+        COMBINERS[self.method].check_state(self.model_dump())
         return self
 
 

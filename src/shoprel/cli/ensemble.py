@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from shoprel.ensemble.combiners import COMBINERS, methods_help
 from shoprel.ensemble.thresholds import DEFAULT_SHRINKAGE
 from shoprel.evaluate.console import metrics_table
 
@@ -23,10 +24,8 @@ def _weights(ctx, param, value):
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
               help="Ensemble directory to create (predict/report/serve accept it as a run).")
-@click.option("--method", type=click.Choice(["mean", "weighted", "vote", "stack"]),
-              default="mean", show_default=True,
-              help="mean/weighted: average probabilities; vote: weighted majority of each "
-                   "run's thresholded predictions; stack: logistic regression on OOF logits.")
+@click.option("--method", type=click.Choice(list(COMBINERS)), default="mean", show_default=True,
+              help=methods_help())
 @click.option("--weights", callback=_weights,
               help="Member weights, e.g. 0.6,0.4 (weighted: searched on OOF AUC when absent).")
 @click.option("--per-language-thresholds", is_flag=True,

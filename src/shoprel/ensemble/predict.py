@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from shoprel.ensemble import combine, stacking
-from shoprel.errors import RunDirError
+from shoprel.ensemble.combiners import MemberScores, combiner_from_state
 
 
 def ensemble_probabilities(predictor, frame) -> np.ndarray:
     """predictor: a Predictor of an ensemble directory (members already loaded)."""
-    combination = predictor.run.manifest["combination"]
-    p = np.column_stack([member.probabilities(frame) for member in predictor.members])
-    method = combination["method"]
-    if method in ("mean", "weighted"):
-        return combine.weighted_mean(p, combination["weights"])
-    if method == "vote":
-        cuts = np.column_stack([member.row_thresholds(frame) for member in predictor.members])
-        return combine.vote_share(p, cuts, combination["weights"])
-    if method == "stack":
-        return stacking.predict_stack(combination["stack"], p, frame.df["language"])
-    raise RunDirError(f"{predictor.run.path}: unknown ensemble method {method!r}")
+    combiner = combiner_from_state(predictor.run.manifest["combination"])
+    scores = MemberScores(
+        np.column_stack([member.probabilities(frame) for member in predictor.members]),
+        frame.df["language"].to_numpy(dtype=object),
+        np.column_stack([member.row_thresholds(frame) for member in predictor.members]))
+    return combiner.predict(scores)

@@ -18,18 +18,16 @@ import yaml
 
 import shoprel
 from shoprel import runs
-from shoprel.ensemble import combine, stacking, thresholds
+from shoprel.ensemble import thresholds
 from shoprel.ensemble.align import AlignedRuns, align_runs, member_reference
-from shoprel.errors import ConfigError
+from shoprel.ensemble.combiners import MemberScores, combiner_class, make_combiner
 from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.evaluate.run_metrics import run_metrics
 from shoprel.manifest import MANIFEST_VERSION
 from shoprel.utils.atomic import atomic_dir
 from shoprel.utils.outputs import check_output_dir, check_replaceable
 
-METHODS = ("mean", "weighted", "vote", "stack")
 KIND = "ensemble"
-VOTE_THRESHOLD = 0.5  # a weighted majority: at least half the weight says positive
 
 
 @dataclass
@@ -46,39 +44,19 @@ def member_row_thresholds(aligned: AlignedRuns) -> np.ndarray:
         for run in aligned.runs])
 
 
-def fit_combination(aligned: AlignedRuns, method: str, weights=None,
-                    stack_C: float = stacking.DEFAULT_C) -> tuple[dict, np.ndarray]:
+def member_scores(aligned: AlignedRuns) -> MemberScores:
+    """The members' OOF scores as a combiner sees them."""
+    return MemberScores(aligned.probabilities, aligned.base["language"].to_numpy(dtype=object),
+                        member_row_thresholds(aligned))
+
+
+def fit_combination(aligned: AlignedRuns, method: str, weights=None) -> tuple[dict, np.ndarray]:
     """(combination saved in run.json, honest OOF probabilities of the ensemble)."""
-    if method not in METHODS:
-        raise ConfigError(f"unknown ensemble method {method!r}: use one of {', '.join(METHODS)}")
-    if weights is not None and method not in ("weighted", "vote"):
-        raise ConfigError(f"--weights applies to the weighted and vote methods, not {method!r}")
-    p, base = aligned.probabilities, aligned.base
-    y, folds, m = base["label"].to_numpy(), base["fold"].to_numpy(), p.shape[1]
-    try:
-        given = None if weights is None else combine.normalise(weights, m)
-    except ValueError as exc:
-        raise ConfigError(f"--weights: {exc}") from None
-    if method == "mean":
-        w = combine.normalise(None, m)
-        return {"method": method, "weights": w.tolist()}, combine.weighted_mean(p, w)
-    if method == "weighted":
-        if given is not None:
-            return ({"method": method, "weights": given.tolist(), "weights_from": "given"},
-                    combine.weighted_mean(p, given))
-        w = combine.search_weights(p, y)
-        return ({"method": method, "weights": w.tolist(),
-                 "weights_from": f"grid search maximising OOF {combine.WEIGHT_METRIC}; "
-                                 "reported OOF uses weights searched on the other folds"},
-                combine.nested_weighted_mean(p, y, folds))
-    if method == "vote":
-        w = given if given is not None else combine.normalise(None, m)
-        return ({"method": method, "weights": w.tolist(), "member_thresholds":
-                 [run.threshold for run in aligned.runs]},
-                combine.vote_share(p, member_row_thresholds(aligned), w))
-    coefficients = stacking.fit_stack(p, base["language"], y, stack_C)
-    oof = stacking.nested_stack_oof(p, base["language"], y, folds, stack_C)
-    return {"method": method, "stack": coefficients}, oof
+    combiner = make_combiner(method, weights)
+    scores = member_scores(aligned)
+    y, folds = aligned.base["label"].to_numpy(), aligned.base["fold"].to_numpy()
+    combiner.fit(scores, y, [run.threshold for run in aligned.runs])
+    return combiner.state(), combiner.out_of_fold(scores, y, folds)
 
 
 def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str = "mean",
@@ -92,12 +70,12 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
     aligned = align_runs(run_dirs)
     combination, oof_p = fit_combination(aligned, method, weights)
     table = aligned.base.assign(probability=oof_p)
-    threshold = (VOTE_THRESHOLD if method == "vote"
-                 else best_f1_threshold(table["label"], oof_p)[0])
+    fixed = combiner_class(method).fixed_threshold
+    threshold = fixed if fixed is not None else best_f1_threshold(table["label"], oof_p)[0]
     task = aligned.runs[0].task
     language_table, threshold_block = thresholds.threshold_metrics(table, threshold, shrinkage)
 
-    metrics = run_metrics(table, threshold, task, "fixed" if method == "vote" else "oof_f1")
+    metrics = run_metrics(table, threshold, task, "oof_f1" if fixed is None else "fixed")
     first_metrics = aligned.runs[0].metrics()
     metrics.update({
         "run_name": name or out_dir.name,

@@ -113,10 +113,13 @@ def teacher_specs(teacher: Teacher) -> list[tuple[RunConfig, float]]:
     """(run config, weight) of each model the teacher averages: itself, or its members."""
     if teacher.run.kind != "ensemble":
         return [(load_config(teacher.run.path / runs.CONFIG), 1.0)]
+    from shoprel.ensemble.combiners import COMBINERS
+
     combination = teacher.run.manifest.get("combination", {})
-    if combination.get("method") not in ("mean", "weighted"):
+    averaging = [name for name, cls in COMBINERS.items() if cls.averages_members]
+    if combination.get("method") not in averaging:
         raise ConfigError(f"nested distillation refits a teacher ensemble's members and "
-                          f"averages them: its method must be mean or weighted, not "
+                          f"averages them: its method must be {' or '.join(averaging)}, not "
                           f"{combination.get('method')!r}")
     members = teacher.run.member_dirs()
     return [(load_config(m / runs.CONFIG), float(w))
