@@ -77,7 +77,7 @@ def worker(args) -> dict:
     scored, train = split(args)
     work = Path(args.work)
     if args.worker == "train":
-        from shoprel.models.cross_encoder import CrossEncoderModel
+        from shoprel.models.cross.model import CrossEncoderModel
 
         model = CrossEncoderModel(max_length=args.max_length, batch_size=args.batch_size,
                                   max_steps=args.train_steps, save_steps=10_000,
@@ -103,13 +103,13 @@ def worker(args) -> dict:
 
     from sklearn.metrics import roc_auc_score
 
-    from shoprel.models import hf_training as hft
     from shoprel.models.base import RelevanceModel
+    from shoprel.models.hf import trainer as hft
 
     folder = Path(args.model) if args.model else work / "model"
     started = time.perf_counter()
     if args.worker == "st-crossencoder":  # shoprel's input format, none of its weights
-        from shoprel.models.cross_encoder import CrossEncoderModel
+        from shoprel.models.cross.model import CrossEncoderModel
 
         config = json.loads((folder / "model.json").read_text())
         model = CrossEncoderModel(**config["params"])

@@ -18,7 +18,7 @@ from sklearn.metrics import roc_auc_score
 from shoprel.data.readers import read_pairs
 from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics
 from shoprel.folds.grouped import assign_folds
-from shoprel.models.fast import FastModel
+from shoprel.models.fast.model import FastModel
 
 DEFAULT = Path(__file__).resolve().parents[1].parent / "shared/data/qc_real/train_QC.txt"
 

@@ -63,6 +63,7 @@ def evaluate(frame, loaded, params, blocks: list[str], label: str, name: str) ->
     from shoprel.models.embed.model import EmbedModel
 
     model = EmbedModel(**params)
+    config = model.config()
     y = frame.labels
     languages = frame.df["language"].to_numpy()
     oof = np.zeros(len(frame))
@@ -70,8 +71,9 @@ def evaluate(frame, loaded, params, blocks: list[str], label: str, name: str) ->
     for data in loaded:
         X = np.hstack([data[f"tr_{k}"] for k in blocks])
         categorical = [data["tr_lexical"].shape[1] - 1] if "lexical" in blocks else []
-        booster = lgb.train(model.booster_params(), lgb.Dataset(
-            X, data["tr_y"], categorical_feature=categorical), num_boost_round=model.n_estimators)
+        booster = lgb.train(config.booster_params(), lgb.Dataset(
+            X, data["tr_y"], categorical_feature=categorical),
+            num_boost_round=config.booster.n_estimators)
         p = booster.predict(np.hstack([data[f"va_{k}"] for k in blocks]))
         if "lexical" in blocks:
             p = model.linear_weight * data["va_lexical"][:, 0] + (1 - model.linear_weight) * p

@@ -145,7 +145,9 @@ def test_translated_query_becomes_the_query_side(tmp_path, jsonl, qc_rows):
     qc_rows[2]["translated_query"] = ""  # no route: kept bare
     frame = read_pairs(jsonl(tmp_path / "t.txt", qc_rows))
     assert frame.df["query_en"].tolist() == ["iphone case", "car wash sponge", ""]
-    assert frame.query_side().tolist() == ["funda iphone - iphone case", "car wash sponge",
-                                           "ドラクエ バッグ"]
-    assert frame.query_side("{translation} | {query}")[0] == "iphone case | funda iphone"
+    from shoprel.models.base import query_side
+
+    assert query_side(frame).tolist() == ["funda iphone - iphone case", "car wash sponge",
+                                          "ドラクエ バッグ"]
+    assert query_side(frame, "{translation} | {query}")[0] == "iphone case | funda iphone"
     assert "translated_query" in frame.to_competition().columns

@@ -16,7 +16,8 @@ from shoprel.data.readers import read_pairs  # noqa: E402
 from shoprel.errors import RunDirError  # noqa: E402
 from shoprel.export import onnx as onnx_export  # noqa: E402
 from shoprel.models.base import RelevanceModel  # noqa: E402
-from shoprel.models.cross_encoder import CrossEncoderModel  # noqa: E402
+from shoprel.models.cross.model import CrossEncoderModel  # noqa: E402
+from shoprel.models.hf.onnx import OnnxScorer  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -56,12 +57,12 @@ def test_fp32_matches_torch_and_int8_runs(saved, qc_frame, tmp_path):
     assert meta["preferred"] == "int8" and set(meta["files"]) == {"fp32", "int8"}
     tokenizer = torch_model.tokenizer_
     first, second = torch_model._sides(valid)
-    from shoprel.models import hf_training as hft
+    from shoprel.models.hf import trainer as hft
 
     encodings = hft.encode_pairs(tokenizer, first, second, torch_model.max_length)
     scores = {}
     for precision, name in meta["files"].items():
-        scorer = onnx_export.OnnxScorer(tmp_path / "onnx" / name, n_threads=1)
+        scorer = OnnxScorer(tmp_path / "onnx" / name, n_threads=1)
         # odd batch size: batches of different lengths and a ragged last batch
         scores[precision] = hft.score_encoded(encodings, tokenizer, 7, scorer.positive)
     assert np.abs(scores["fp32"] - p_torch).max() < 1e-4

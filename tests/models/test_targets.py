@@ -4,19 +4,11 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from shoprel.data.readers import read_pairs
 from shoprel.errors import InputError
 from shoprel.folds.grouped import assign_folds
 from shoprel.models.base import RelevanceModel
-from shoprel.models.fast import FastModel
+from shoprel.models.fast.model import FastModel
 from shoprel.models.targets import Targets, linear_problem, mix_targets, training_targets
-
-
-@pytest.fixture(scope="module")
-def qc_frame():
-    from shoprel.demo import demo_file
-
-    return read_pairs(demo_file("QC"), require_label=True)
 
 
 def _fast(**kwargs):

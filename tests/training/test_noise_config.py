@@ -7,7 +7,7 @@ import pytest
 from shoprel import runs
 from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError, InputError
-from shoprel.models.fast import FastModel
+from shoprel.models.fast.model import FastModel
 from shoprel.training.config import load_config
 from shoprel.training.runner import train
 

@@ -11,41 +11,42 @@ from shoprel import runs
 from shoprel.errors import ConfigError
 from shoprel.models import base, registry
 from shoprel.models.base import RelevanceModel
+from shoprel.models.config import FamilyConfig
 from shoprel.models.registry import model_class
 from shoprel.training import runner
 from shoprel.training.config import load_config
 
 
+class WarmConfig(FamilyConfig):
+    epochs: int = 1
+    tag: str = "main"
+
+
 class WarmStart(RelevanceModel):
-    """A stand-in for a fine-tuned family: remembers what it started from and what it fitted."""
+    """A stand-in for a fine-tuned family: remembers what it started from and what it fitted.
+    A plug-in family as any would be written: a config class, _fit, _positive, state."""
 
     family = "warmtest"
-
-    def __init__(self, epochs: int = 1, tag: str = "main"):
-        self.epochs = epochs
-        self.tag = tag
-        self.start: dict | None = None
+    config_class = WarmConfig
 
     def start_from(self, folder):
         saved = json.loads((Path(folder) / base.MODEL_CONFIG).read_text())
-        self.start = {"tag": saved["params"]["tag"], "epochs": saved["params"]["epochs"],
-                      **saved["state"]}
+        self._start = {"tag": saved["params"]["tag"], "epochs": saved["params"]["epochs"],
+                       **saved["state"]}
         return self
 
-    def fit(self, frame):
-        self.rows, self.task, self.rate = len(frame), frame.task.value, float(frame.labels.mean())
-        return self
+    def _fit(self, frame, config):
+        self.rows_, self.rate_ = len(frame), float(frame.labels.mean())
+        self.start_ = getattr(self, "_start", None)
 
-    def predict_proba(self, frame):
-        p = np.clip(self.rate + frame.df["query"].str.len().to_numpy() % 7 / 100, 0, 1)
-        return np.column_stack([1 - p, p])
+    def _positive(self, frame):
+        return self.rate_ + frame.df["query"].str.len().to_numpy() % 7 / 100
 
     def _state(self):
-        return {"rows": self.rows, "task": self.task, "rate": self.rate, "start": self.start}
+        return {"rows": self.rows_, "rate": self.rate_, "start": self.start_}
 
     def _restore(self, state, folder):
-        self.rows, self.task, self.rate = state["rows"], state["task"], state["rate"]
-        self.start = state["start"]
+        self.rows_, self.rate_, self.start_ = state["rows"], state["rate"], state["start"]
 
 
 @pytest.fixture
@@ -63,11 +64,12 @@ def test_every_model_starts_from_the_stage0_model(tmp_path, warm_family, qc_demo
     assert sorted(p.name for p in models.iterdir()) == ["fold_0", "fold_1", "fold_2", "full",
                                                         "stage0"]
     stage0 = json.loads((models / "stage0" / base.MODEL_CONFIG).read_text())
-    assert stage0["params"] == {"epochs": 3, "tag": "stage0"}  # overrides applied to stage 0 only
+    # overrides applied to stage 0 only
+    assert (stage0["params"]["epochs"], stage0["params"]["tag"]) == (3, "stage0")
     assert stage0["state"]["task"] == "QI" and stage0["state"]["rows"] == 360
     for name in ("fold_0", "fold_1", "fold_2", "full"):
         saved = json.loads((models / name / base.MODEL_CONFIG).read_text())
-        assert saved["params"] == {"epochs": 1, "tag": "main"}
+        assert (saved["params"]["epochs"], saved["params"]["tag"]) == (1, "main")
         assert saved["state"]["task"] == "QC"
         assert saved["state"]["start"]["tag"] == "stage0"
         assert saved["state"]["start"]["rows"] == 360

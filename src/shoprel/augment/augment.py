@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from shoprel.augment.translator import Translator, normalize_lang
-from shoprel.data.frame import PairFrame
+from shoprel.data.frame import TRANSLATION, PairFrame
 from shoprel.errors import ConfigError
 
 AUGMENTED_COLUMN = "augmented"
@@ -54,8 +54,8 @@ def augment_translations(frame: PairFrame, targets: dict[str, str], translator: 
         made = rows[keep].copy()
         made["query"] = [o for o, k in zip(outputs, keep, strict=True) if k]
         made["language"] = new_lang
-        if "query_en" in made.columns:  # the source row's English stays right for its copy
-            made["query_en"] = rows.loc[keep, "query_en"].to_numpy()
+        if TRANSLATION in made.columns:  # the source row's English stays right for its copy
+            made[TRANSLATION] = rows.loc[keep, TRANSLATION].to_numpy()
         made["id"] = _new_ids(taken, len(made), new_lang)
         taken = pd.concat([taken, made["id"]], ignore_index=True)
         made[AUGMENTED_COLUMN] = True

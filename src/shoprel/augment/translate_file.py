@@ -1,4 +1,5 @@
-"""Add a translated_query column to a pair file (the column our reader maps to query_en)."""
+"""Add a translated_query column to a pair file (the column our reader maps to the frame's
+`TRANSLATION`)."""
 
 from __future__ import annotations
 
@@ -9,12 +10,10 @@ from pathlib import Path
 from shoprel.augment.langid import read_raw
 from shoprel.augment.translator import Translator, normalize_lang
 from shoprel.data.readers import read_pairs
-from shoprel.data.tasks import QUERY_COLUMN
+from shoprel.data.tasks import QUERY_COLUMN, TRANSLATION_COLUMN
 from shoprel.data.writers import write_table
 from shoprel.errors import InputError
 from shoprel.utils.outputs import check_output_file
-
-TRANSLATION_COLUMN = "translated_query"
 
 
 @dataclass

@@ -27,6 +27,7 @@ class Task(StrEnum):
 
 TARGET_COLUMN = {Task.QC: "category_path", Task.QI: "item_title"}
 QUERY_COLUMN = "origin_query"
+TRANSLATION_COLUMN = "translated_query"  # a file's translation of the query (optional)
 
 
 def detect_task(columns, path=None, given: str | Task | None = None) -> Task:

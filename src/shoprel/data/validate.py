@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from shoprel.data.frame import PairFrame
+from shoprel.data.frame import TRANSLATION, PairFrame
 from shoprel.data.records import Record
-from shoprel.data.tasks import QUERY_COLUMN, Task, detect_task
+from shoprel.data.tasks import QUERY_COLUMN, TRANSLATION_COLUMN, Task, detect_task
 from shoprel.errors import InputError
 
 UNKNOWN_LANGUAGE = "unk"
@@ -93,7 +93,7 @@ class RecordValidator:
         self.has_label = "label" in record
         if self.require_label and not self.has_label:
             raise self._error("missing required column (training needs labels)", line, "label")
-        self.has_translation = "translated_query" in record
+        self.has_translation = TRANSLATION_COLUMN in record
 
     def validate(self, line: int, record: dict) -> dict | None:
         if self.task is None or self.has_label is None:
@@ -116,9 +116,9 @@ class RecordValidator:
                 raise self._error("missing required column (other rows have labels)", line, "label")
             row["label"] = self._label(line, record["label"])
         if self.has_translation:
-            translated = record.get("translated_query")
-            row["query_en"] = "" if translated is None else self._string(line, translated,
-                                                                          "translated_query")
+            translated = record.get(TRANSLATION_COLUMN)
+            row[TRANSLATION] = "" if translated is None else self._string(line, translated,
+                                                                           TRANSLATION_COLUMN)
         self.stats["rows"] += 1
         if self.empty_text == "drop" and (not query.strip() or not target.strip()):
             self.stats["dropped"] += 1
@@ -189,7 +189,7 @@ class RecordValidator:
         if self.has_label:
             columns.append("label")
         if self.has_translation:
-            columns.append("query_en")
+            columns.append(TRANSLATION)
         df = pd.DataFrame(rows, columns=columns)
         if self.has_label:
             df["label"] = df["label"].astype("int64")

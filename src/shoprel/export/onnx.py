@@ -3,7 +3,7 @@
 A saved `cross` model folder holds an ordinary Hugging Face folder (`hf/`); exporting adds
 `onnx/` beside it: `model.onnx` (fp32, dynamic batch and sequence axes), optionally
 `model.int8.onnx` (dynamic int8 quantisation of the weights) and `export.json` saying which one
-scoring should use. Loading the model folder then scores with onnxruntime (see
+scoring should use. Loading the model folder then scores with onnxruntime (models/hf/onnx.py,
 CrossEncoderModel.use_engine). Exports of a whole run appear together or not at all.
 """
 
@@ -13,44 +13,17 @@ import contextlib
 import json
 import time
 import warnings
-from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
-
 from shoprel.errors import RunDirError
+from shoprel.models.hf.onnx import FP32_FILE, INT8_FILE, META_FILE, ONNX_FOLDER
 from shoprel.utils.atomic import atomic_dir
 
-ONNX_FOLDER = "onnx"
-FP32_FILE = "model.onnx"
-INT8_FILE = "model.int8.onnx"
-META_FILE = "export.json"
 OPSET = 17
 # int8 weight type. Unsigned weights (u8 activations × u8 weights) avoid the saturation of
 # u8×s8 products on x86 CPUs without VNNI (AVX2, older AVX-512); on a fine-tuned e5-small
 # measured on such a CPU, signed weights moved AUC by 0.010, unsigned by 0.002.
 INT8_WEIGHTS = ("uint8", "int8")
-
-
-@dataclass(frozen=True)
-class ExportedModel:
-    path: Path
-    precision: str  # "fp32" or "int8"
-
-
-def exported_model(model_folder: str | Path, precision: str | None = None) -> ExportedModel | None:
-    """The ONNX file a model folder's export says to score with (or the given precision's),
-    or None when there is none."""
-    folder = Path(model_folder) / ONNX_FOLDER
-    try:
-        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    precision = precision or meta["preferred"]
-    if precision not in meta["files"]:
-        return None
-    path = folder / meta["files"][precision]
-    return ExportedModel(path, precision) if path.is_file() else None
 
 
 def export_hf_classifier(hf_folder: str | Path, out_folder: str | Path, int8: bool = False,
@@ -61,7 +34,7 @@ def export_hf_classifier(hf_folder: str | Path, out_folder: str | Path, int8: bo
 
     hf_folder, out_folder = Path(hf_folder), Path(out_folder)
     out_folder.mkdir(parents=True, exist_ok=True)
-    from shoprel.models.hf_training import quiet_transformers
+    from shoprel.models.hf.trainer import quiet_transformers
 
     with quiet_transformers():
         tokenizer = AutoTokenizer.from_pretrained(hf_folder)
@@ -133,30 +106,6 @@ def _by_name_class():
     return ByName
 
 
-class OnnxScorer:
-    """An onnxruntime session that turns padded batches into positive-class probabilities."""
-
-    def __init__(self, path: str | Path, n_threads: int | None = None):
-        import onnxruntime as ort
-
-        options = ort.SessionOptions()
-        if n_threads:
-            options.intra_op_num_threads = n_threads
-            options.inter_op_num_threads = 1
-        options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.path = Path(path)
-        self.session = ort.InferenceSession(str(path), options,
-                                            providers=["CPUExecutionProvider"])
-        self.inputs = [i.name for i in self.session.get_inputs()]
-
-    def positive(self, batch: dict[str, np.ndarray]) -> np.ndarray:
-        from shoprel.models.hf_training import softmax_positive
-
-        feed = {name: batch[name].astype(np.int64) for name in self.inputs}
-        (logits,) = self.session.run(["logits"], feed)
-        return softmax_positive(logits)
-
-
 def cross_model_folders(run_dir: str | Path) -> list[Path]:
     """Every saved cross-encoder folder of a run: each fold's and the full-data model."""
     from shoprel import runs
@@ -182,7 +131,7 @@ def export_run(run_dir: str | Path, int8: bool = False, int8_weights: str = "uin
                ) -> list[Path]:
     """Export every cross-encoder of a run; all `onnx/` folders appear together at the end,
     and an earlier export stays in place until the new one is complete."""
-    from shoprel.models.cross_encoder import HF_FOLDER
+    from shoprel.models.cross.model import HF_FOLDER
 
     folders = cross_model_folders(run_dir)
     with contextlib.ExitStack() as stack:

@@ -1,8 +1,14 @@
 """The contract every model family follows (families are looked up in registry.py).
 
-scikit-learn style: hyperparameters in __init__, fit(frame) returns self, predict_proba(frame)
-gives an (n, 2) array, save(folder)/load(folder) use config JSON plus plain array or library
-files, never pickle, so loading a run from elsewhere runs no code.
+scikit-learn style: hyperparameters in __init__ (exactly the names of the family's config,
+config.py), learned state in trailing-underscore attributes set by fit, fit(frame) returns self,
+predict_proba(frame) gives an (n, 2) array, save(folder)/load(folder) use config JSON plus plain
+array or library files, never pickle, so loading a run from elsewhere runs no code.
+
+The base class owns what every family does alike: checking params at fit, recording the task
+and whether the rows came with translated queries, the query side models read, and
+predict_proba's shape (empty input, clipping, two columns). A family implements `_fit`,
+`_positive` and the three persistence hooks.
 """
 
 from __future__ import annotations
@@ -11,27 +17,75 @@ import inspect
 import json
 import warnings
 from pathlib import Path
-from typing import Any, ClassVar, get_type_hints
+from typing import Any, ClassVar
 
-from pydantic import ConfigDict, ValidationError, create_model
+import numpy as np
+import pandas as pd
 
-from shoprel.data.frame import PairFrame
+from shoprel.data.frame import TRANSLATION, PairFrame
+from shoprel.data.tasks import Task
 from shoprel.errors import ConfigError, RunDirError
+from shoprel.models.config import QUERY_TEMPLATE, FamilyConfig
 from shoprel.models.registry import model_class
 
 MODEL_CONFIG = "model.json"
 
 
+def query_side(frame: PairFrame, template: str = QUERY_TEMPLATE) -> pd.Series:
+    """The query as models read it: with its translation where the rows carry one.
+
+    The winning solution fed "{query} - {english}"; rows without a translation, or whose
+    translation is the query itself, keep the bare query.
+    """
+    query = frame.df["query"]
+    if not frame.has_translation:
+        return query
+    translation = frame.df[TRANSLATION].fillna("")
+    useful = (translation.str.strip() != "") & (translation != query)
+    combined = [template.format(query=q, translation=t)
+                for q, t in zip(query[useful], translation[useful], strict=True)]
+    return query.where(~useful, pd.Series(combined, index=query.index[useful], dtype=object))
+
+
 class RelevanceModel:
     family: ClassVar[str] = ""
+    config_class: ClassVar[type[FamilyConfig]] = FamilyConfig
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # the constructor's signature is the config's params (for help() and IDEs)
+        defaults = cls.config_class.defaults()
+        cls.__signature__ = inspect.Signature([
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=defaults[name])
+            for name in cls.config_class.param_names()])
+
+    def __init__(self, **params):
+        names = self.config_class.param_names()
+        unknown = sorted(set(params) - set(names))
+        if unknown:
+            raise TypeError(f"{type(self).__name__}: unknown parameter"
+                            f"{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}"
+                            f"; known: {', '.join(names)}")
+        defaults = self.config_class.defaults()
+        for name in names:
+            setattr(self, name, params.get(name, defaults[name]))
 
     def get_params(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in inspect.signature(type(self)).parameters}
+        return {name: getattr(self, name) for name in self.config_class.param_names()}
 
+    def config(self) -> FamilyConfig:
+        """The current params, validated (a ConfigError names the bad one)."""
+        return self.config_class.from_params(self.get_params())
+
+    # --- fitting -------------------------------------------------------------------------
     def fit(self, frame: PairFrame) -> RelevanceModel:
-        raise NotImplementedError
+        config = self.config()
+        self.task_ = frame.task
+        self.translated_ = frame.has_translation
+        self._fit(frame, config)
+        return self
 
-    def predict_proba(self, frame: PairFrame):
+    def _fit(self, frame: PairFrame, config: FamilyConfig) -> None:
         raise NotImplementedError
 
     def start_from(self, folder: str | Path) -> RelevanceModel:
@@ -46,10 +100,45 @@ class RelevanceModel:
         """Whether the family overrides start_from (a config's `stage0` needs it)."""
         return cls.start_from is not RelevanceModel.start_from
 
+    # --- scoring -------------------------------------------------------------------------
+    @property
+    def reads_translation(self) -> bool:
+        """Whether the fitted model reads "{query} - {translation}" (and so wants translations)."""
+        return bool(getattr(self, "translated_", False) and self.use_translation)
+
+    def queries(self, frame: PairFrame) -> pd.Series:
+        """The query side as this model reads it."""
+        if not self.use_translation:
+            return frame.df["query"]
+        return query_side(frame, self.translation_template)
+
+    def predict_proba(self, frame: PairFrame) -> np.ndarray:
+        self._check_scoring_input(frame)
+        if len(frame) == 0:
+            return np.zeros((0, 2))
+        p = np.clip(np.asarray(self._positive(frame), dtype=np.float64), 0.0, 1.0)
+        return np.column_stack([1 - p, p])
+
+    def _positive(self, frame: PairFrame) -> np.ndarray:
+        """P(relevant) of each row of a non-empty frame."""
+        raise NotImplementedError
+
+    def _check_scoring_input(self, frame: PairFrame) -> None:
+        """Refuse rows of the other task; warn when a model that learned from translated queries
+        gets none (it would score bare queries it never saw in that form)."""
+        if frame.task is not self.task_:
+            raise ValueError(f"model was trained for {self.task_.value}, got {frame.task.value}")
+        if self.reads_translation and not frame.has_translation:
+            warnings.warn("the model was trained with translated queries but this input has no "
+                          "translated_query column: run `shoprel translate` on it first",
+                          stacklevel=3)
+
+    # --- persistence ---------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
-        config = {"family": self.family, "params": self.get_params(), "state": self._state()}
+        state = {**self._state(), "task": self.task_.value, "translated": self.translated_}
+        config = {"family": self.family, "params": self.get_params(), "state": state}
         (folder / MODEL_CONFIG).write_text(json.dumps(config, indent=2, ensure_ascii=False))
         self._save_arrays(folder)
         return folder
@@ -63,10 +152,14 @@ class RelevanceModel:
         config = json.loads(config_path.read_text())
         family_cls = model_class(config["family"]) if cls is RelevanceModel else cls
         model = family_cls(**config["params"])
-        model._restore(config.get("state", {}), folder)
+        state = config.get("state", {})
+        model.task_ = Task(state["task"])
+        model.translated_ = bool(state.get("translated", False))
+        model._restore(state, folder)
         return model
 
-    # Families override these three to store what fit learned.
+    # Families override these three to store what fit learned (task and translated are kept
+    # by the base).
     def _state(self) -> dict:
         return {}
 
@@ -77,32 +170,10 @@ class RelevanceModel:
         pass
 
 
-def check_scoring_input(model: RelevanceModel, frame: PairFrame,
-                        translated: bool = False) -> None:
-    """Refuse rows of the other task; warn when a model that learned from translated queries
-    gets none (it would score bare queries it never saw in that form)."""
-    if frame.task is not model.task_:
-        raise ValueError(f"model was trained for {model.task_.value}, got {frame.task.value}")
-    if translated and "query_en" not in frame.df.columns:
-        warnings.warn("the model was trained with translated queries but this input has no "
-                      "translated_query column: run `shoprel translate` on it first",
-                      stacklevel=3)
+def config_class(family: str) -> type[FamilyConfig]:
+    return model_class(family).config_class
 
 
-def validate_params(family: str, params: dict | None) -> dict:
-    """Check a config's params against the family's __init__, naming any bad key."""
-    cls = model_class(family)
-    hints = get_type_hints(cls.__init__, include_extras=True)
-    fields = {name: (hints.get(name, Any), p.default)
-              for name, p in inspect.signature(cls).parameters.items()}
-    schema = create_model(f"{cls.__name__}Params", __config__=ConfigDict(extra="forbid"),
-                          **fields)
-    try:
-        return schema(**(params or {})).model_dump()
-    except ValidationError as exc:
-        problems = "; ".join(
-            f"model.params.{'.'.join(str(x) for x in e['loc'])}: "
-            f"{'unknown key' if e['type'] == 'extra_forbidden' else e['msg']}"
-            for e in exc.errors()
-        )
-        raise ConfigError(problems) from None
+def validate_params(family: str, params: dict | None, where: str = "model.params") -> dict:
+    """Check a config's params with the family's config class, naming any bad key."""
+    return config_class(family).from_params(params, where).flat()

@@ -13,10 +13,10 @@ from shoprel.errors import ConfigError
 # a family is "module:Class" (imported on first use) or the class itself (a plug-in or test
 # family registered at run time with `register`)
 FAMILIES: dict[str, str | type] = {
-    "fast": "shoprel.models.fast:FastModel",
+    "fast": "shoprel.models.fast.model:FastModel",
     "embed": "shoprel.models.embed.model:EmbedModel",
-    "cross": "shoprel.models.cross_encoder:CrossEncoderModel",
-    "llm": "shoprel.models.llm:LLMClassifier",
+    "cross": "shoprel.models.cross.model:CrossEncoderModel",
+    "llm": "shoprel.models.llm.model:LLMClassifier",
 }
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 from typing import Literal
 
@@ -10,7 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shoprel.errors import ConfigError
-from shoprel.models.base import validate_params
+from shoprel.models.base import config_class, validate_params
 from shoprel.models.registry import model_class
 
 # The default family: the best one that trains 10k rows within 30 minutes on 2 cores, backbone
@@ -21,8 +20,7 @@ DEFAULT_FAMILY = "embed"
 
 def _takes_group_levels(family: str | None) -> bool:
     try:
-        return "group_levels" in inspect.signature(
-            model_class(family or DEFAULT_FAMILY)).parameters
+        return config_class(family or DEFAULT_FAMILY).uses_group_levels
     except ConfigError:
         return False  # the family check reports it
 
@@ -49,9 +47,6 @@ class ModelConfig(_Strict):
     @model_validator(mode="after")
     def _check_params(self) -> ModelConfig:
         self.params = validate_params(self.family, self.params)
-        threads = self.params.get("n_jobs")
-        if isinstance(threads, int) and threads < 1:  # LightGBM would quietly use every core
-            raise ConfigError(f"model.params.n_jobs: must be at least 1, got {threads}")
         return self
 
 
@@ -163,10 +158,7 @@ class RunConfig(_Strict):
         if not model_class(family).supports_start_from():
             raise ConfigError(f"stage0.data: family {family} cannot start from a stage-0 model; "
                               "stage 0 needs a family that fine-tunes weights (cross, llm)")
-        try:
-            validate_params(family, {**self.model.params, **stage0.params})
-        except ConfigError as exc:
-            raise ConfigError(str(exc).replace("model.params.", "stage0.params.")) from None
+        validate_params(family, {**self.model.params, **stage0.params}, where="stage0.params")
         return self
 
     def stage0_params(self) -> dict:

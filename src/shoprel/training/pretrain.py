@@ -189,7 +189,8 @@ def pretrain(files: Sequence[str | Path], out_dir: str | Path,
     """
     from transformers import DataCollatorForLanguageModeling, Trainer, set_seed
 
-    from shoprel.models import hf_training as hft
+    from shoprel.models.hf import trainer as hft
+    from shoprel.models.hf.config import TrainingArguments
 
     config = config or PretrainConfig()
     if not 0.0 < config.mask_prob < 1.0:
@@ -217,7 +218,7 @@ def pretrain(files: Sequence[str | Path], out_dir: str | Path,
         probe = _TextDataset(tokenizer, _evaluation_sample(texts, config.eval_texts, config.seed),
                              config.max_length)
         loss_before = masked_lm_loss(model, tokenizer, probe, config.mask_prob, config.seed)
-        params = hft.TrainParams(
+        params = TrainingArguments(
             batch_size=config.batch_size, learning_rate=config.learning_rate,
             lr_scheduler="linear", warmup_ratio=config.warmup_ratio,
             weight_decay=config.weight_decay, epochs=config.epochs, max_steps=config.max_steps,

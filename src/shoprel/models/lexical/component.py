@@ -11,7 +11,6 @@ in-sample they would look far more certain than they are (measured: held-out ROC
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,8 @@ from sklearn.model_selection import GroupKFold
 
 from shoprel.data.frame import PairFrame
 from shoprel.folds.grouped import fold_groups
+from shoprel.models.base import query_side
+from shoprel.models.lexical.config import LexicalParams
 from shoprel.models.lexical.features import (
     OVERLAP_NAMES,
     SmoothedPriors,
@@ -38,23 +39,6 @@ def sigmoid(z: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-z))
 
 
-@dataclass
-class LexicalParams:
-    n_features: int = 2**20
-    C: float = 4.0
-    inner_folds: int = 4
-    prior_smoothing: float = 20.0
-    group_levels: int = 3
-    use_translation: bool = True
-    translation_template: str = "{query} - {translation}"
-    seed: int = 42
-
-    @classmethod
-    def of(cls, model) -> LexicalParams:
-        """The lexical settings of a model that carries them as hyperparameters."""
-        return cls(**{f.name: getattr(model, f.name) for f in fields(cls)})
-
-
 class LexicalFeatures:
     """fit → linear weights and label rates on all rows; dense(frame) → features of new rows."""
 
@@ -65,7 +49,7 @@ class LexicalFeatures:
     def query(self, frame: PairFrame):
         if not self.params.use_translation:
             return frame.df["query"]
-        return frame.query_side(self.params.translation_template)
+        return query_side(frame, self.params.translation_template)
 
     def sparse(self, frame: PairFrame):
         df = frame.df
@@ -97,7 +81,7 @@ class LexicalFeatures:
         self.priors_ = SmoothedPriors(self.params.prior_smoothing).fit(self.keys(frame),
                                                                        targets.target)
         self.languages_ = sorted(frame.df["language"].unique().tolist())
-        self.translated_ = "query_en" in frame.df.columns
+        self.translated_ = frame.has_translation
         return self
 
     def oof_dense(self, frame: PairFrame, targets: Targets, X=None) -> np.ndarray:
@@ -150,7 +134,7 @@ class LexicalFeatures:
 
     # --- persistence -------------------------------------------------------------------
     def state(self) -> dict:
-        return {"params": asdict(self.params), "intercept": self.intercept_,
+        return {"params": self.params.model_dump(), "intercept": self.intercept_,
                 "languages": self.languages_, "translated": self.translated_}
 
     def save(self, folder: Path) -> None:

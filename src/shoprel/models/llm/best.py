@@ -2,7 +2,8 @@
 
 The winners evaluated every 500 steps and kept the best checkpoint. Only the LoRA matrices and
 the head train, so the best state is a few MB: it is copied in memory when an evaluation beats
-the last best, and put back when training ends, without touching the Trainer's checkpoints.
+the last best (F1 at its best threshold, as the runner tunes it), and put back when training
+ends, without touching the Trainer's checkpoints.
 """
 
 from __future__ import annotations
@@ -10,18 +11,8 @@ from __future__ import annotations
 import numpy as np
 from transformers import TrainerCallback
 
-from shoprel.models import hf_training
-
-
-def best_f1(labels: np.ndarray, scores: np.ndarray) -> float:
-    """Positive-class F1 at its best threshold (the runner tunes the threshold the same way)."""
-    order = np.argsort(-scores, kind="stable")
-    hits = np.cumsum(np.asarray(labels)[order] == 1)
-    positives = int(np.sum(labels == 1))
-    if positives == 0:
-        return 0.0
-    predicted = np.arange(1, len(order) + 1)
-    return float(np.max(2 * hits / (predicted + positives)))
+from shoprel.evaluate.metrics import best_f1_threshold
+from shoprel.models.hf import trainer as hft
 
 
 class BestByF1(TrainerCallback):
@@ -39,8 +30,8 @@ class BestByF1(TrainerCallback):
     def _scores(self, model) -> np.ndarray:
         encodings = {"input_ids": self.input_ids,
                      "attention_mask": [[1] * len(x) for x in self.input_ids]}
-        return hf_training.score_encoded(encodings, self.tokenizer, self.batch_size,
-                                         hf_training.torch_positive(model))
+        return hft.score_encoded(encodings, self.tokenizer, self.batch_size,
+                                 hft.torch_positive(model))
 
     def _evaluate(self, model, step: int) -> None:
         if step == self._last_step:
@@ -48,7 +39,7 @@ class BestByF1(TrainerCallback):
         self._last_step = step
         was_training = model.training
         model.eval()
-        f1 = best_f1(self.labels, self._scores(model))
+        _, f1 = best_f1_threshold(self.labels, self._scores(model))
         if was_training:
             model.train()
         if self.best is None or f1 > self.best["f1"]:

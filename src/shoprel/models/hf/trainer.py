@@ -1,9 +1,8 @@
-"""Hugging Face `Trainer` plumbing shared by the families that fine-tune a transformer.
+"""Hugging Face `Trainer` wiring shared by the families that fine-tune a transformer.
 
-The cross-encoder uses it, and so can any later family (an LLM classifier with LoRA): it turns
-plain hyperparameters into `TrainingArguments`, stops cleanly on a time budget, weights classes,
-resumes from the newest checkpoint in a stable folder (kill a run, start it again, it goes on
-where it was), tokenizes (query side, target side) pairs, and scores them length-sorted with
+It turns the typed `TrainingArguments` (config.py) into transformers' own, stops cleanly on a
+time budget, weights classes, resumes from the newest checkpoint of a fit's folder
+(checkpoints.py), tokenizes (query side, target side) pairs, and scores them length-sorted with
 per-batch padding. torch and transformers are imported inside functions, so importing this
 module stays cheap.
 """
@@ -12,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import shutil
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -21,33 +19,16 @@ from typing import Any
 
 import numpy as np
 
-TIME_FILE = "shoprel_time.json"  # seconds of training spent up to a checkpoint
-SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup", "cosine_with_restarts",
-              "polynomial", "inverse_sqrt")
+from shoprel.models.hf.checkpoints import (
+    TIME_FILE,
+    checkpoint_step,
+    latest_checkpoint,
+    spent_seconds,
+)
+from shoprel.models.hf.config import TrainingArguments
 
 
-@dataclass
-class TrainParams:
-    """What a fine-tuning run needs to know, independent of the model family."""
-
-    batch_size: int = 32
-    learning_rate: float = 5e-5
-    lr_scheduler: str = "linear"
-    warmup_ratio: float = 0.06
-    weight_decay: float = 0.01
-    epochs: float = 1.0
-    max_steps: int | None = None  # wins over epochs when set
-    time_budget_minutes: float | None = None
-    grad_accumulation: int = 1
-    seed: int = 42
-    save_steps: int = 200
-    save_total_limit: int = 2
-    group_by_length: bool = True
-    progress: bool = False
-    logging_steps: int = 50
-
-
-def training_arguments(params: TrainParams, output_dir: str | Path):
+def training_arguments(params: TrainingArguments, output_dir: str | Path):
     """`TrainingArguments` for a plain CPU/GPU fine-tune: no hub, no trackers, no eval loop."""
     from transformers import TrainingArguments
 
@@ -132,25 +113,6 @@ def _any_rank(flag: bool) -> bool:
     vote = torch.tensor([int(flag)], device=device)
     dist.all_reduce(vote, op=dist.ReduceOp.MAX)
     return bool(vote.item())
-
-
-def latest_checkpoint(folder: str | Path | None) -> Path | None:
-    """The newest complete `checkpoint-N` folder in `folder`, or None."""
-    from transformers.trainer_utils import get_last_checkpoint
-
-    if folder is None or not Path(folder).is_dir():
-        return None
-    found = get_last_checkpoint(str(folder))
-    return Path(found) if found else None
-
-
-def spent_seconds(checkpoint: Path | None) -> float:
-    if checkpoint is None:
-        return 0.0
-    try:
-        return float(json.loads((checkpoint / TIME_FILE).read_text())["seconds"])
-    except (OSError, ValueError, KeyError):
-        return 0.0
 
 
 def balanced_class_weights(labels: np.ndarray, n_classes: int = 2) -> np.ndarray:
@@ -277,9 +239,6 @@ def quiet_transformers(quiet: bool = True):
         if bars:
             hf_logging.enable_progress_bar()
 
-
-
-
 @dataclass
 class FitResult:
     global_step: int
@@ -289,7 +248,7 @@ class FitResult:
     stopped_by_time_budget: bool
 
 
-def run_trainer(model, tokenizer, dataset: PairDataset, params: TrainParams,
+def run_trainer(model, tokenizer, dataset: PairDataset, params: TrainingArguments,
                 checkpoint_dir: str | Path, class_weights: Sequence[float] | None = None,
                 callbacks: list | None = None) -> FitResult:
     """Fine-tune `model` in place, resuming from the newest checkpoint in `checkpoint_dir`.
@@ -302,7 +261,7 @@ def run_trainer(model, tokenizer, dataset: PairDataset, params: TrainParams,
 
     checkpoint_dir = Path(checkpoint_dir)
     resume = latest_checkpoint(checkpoint_dir)
-    resumed_step = _checkpoint_step(resume)
+    resumed_step = checkpoint_step(resume)
     budget = None
     extra = list(callbacks or [])
     if params.time_budget_minutes:
@@ -328,23 +287,3 @@ def run_trainer(model, tokenizer, dataset: PairDataset, params: TrainParams,
         examples_per_second=round(output.metrics.get("train_samples_per_second", 0.0)
                                   if not examples else examples / max(seconds, 1e-9), 2),
         stopped_by_time_budget=bool(budget and budget.stopped_early))
-
-
-def _checkpoint_step(checkpoint: Path | None) -> int:
-    if checkpoint is None:
-        return 0
-    return int(checkpoint.name.rsplit("-", 1)[-1])
-
-
-def remove_checkpoints(folder: str | Path) -> None:
-    """Drop a finished fit's checkpoints (they can be as large as several models).
-
-    In a distributed run the ranks share the folder: all wait until every rank is done with it,
-    then rank 0 alone removes it (a rank that removed it early broke another still listing it)."""
-    import torch.distributed as dist
-
-    if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
-        dist.barrier()
-        if dist.get_rank() != 0:
-            return
-    shutil.rmtree(folder, ignore_errors=True)

@@ -8,22 +8,8 @@ from shoprel.data.readers import read_pairs
 from shoprel.data.tasks import Task
 from shoprel.folds.grouped import assign_folds
 from shoprel.models.base import RelevanceModel
-from shoprel.models.fast import FastModel
-from shoprel.models.lexical import LexicalFeatures
-
-
-@pytest.fixture(scope="module")
-def qc_frame():
-    from shoprel.demo import demo_file
-
-    return read_pairs(demo_file("QC"), require_label=True)
-
-
-@pytest.fixture(scope="module")
-def qi_frame():
-    from shoprel.demo import demo_file
-
-    return read_pairs(demo_file("QI"), require_label=True)
+from shoprel.models.fast.model import FastModel
+from shoprel.models.lexical import LexicalFeatures, LexicalParams
 
 
 def _small():
@@ -109,12 +95,12 @@ def test_translations_feed_the_features(tmp_path, jsonl, qc_rows):
     for row in qc_rows:
         row["translated_query"] = "car wash sponge" if row["id"] == 1 else ""
     translated = read_pairs(jsonl(tmp_path / "b.txt", qc_rows))
-    lexical = LexicalFeatures(FastModel(n_features=2**16, stack=False).lexical_params())
+    lexical = LexicalFeatures(LexicalParams.of(FastModel(n_features=2**16, stack=False).config()))
     a, b = lexical.sparse(plain), lexical.sparse(translated)
     overlap = lambda X: X[0].multiply(X[1]).sum()  # noqa: E731
     assert overlap(b) > overlap(a)
     off = FastModel(n_features=2**16, stack=False, use_translation=False)
-    assert (LexicalFeatures(off.lexical_params()).sparse(translated) != a).nnz == 0
+    assert (LexicalFeatures(LexicalParams.of(off.config())).sparse(translated) != a).nnz == 0
 
 
 def test_warns_when_trained_with_translations_but_input_has_none(tmp_path, qc_frame):

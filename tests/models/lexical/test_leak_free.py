@@ -2,21 +2,12 @@
 never used its own label nor the labels of its inner fold (its group included)."""
 
 import numpy as np
-import pytest
 
-from shoprel.data.readers import read_pairs
 from shoprel.folds.grouped import fold_groups
 from shoprel.models.embed.neighbours import NeighbourVotes
-from shoprel.models.fast import FastModel
-from shoprel.models.lexical import LexicalFeatures
+from shoprel.models.fast.model import FastModel
+from shoprel.models.lexical import LexicalFeatures, LexicalParams
 from shoprel.models.targets import training_targets
-
-
-@pytest.fixture(scope="module")
-def qc_frame():
-    from shoprel.demo import demo_file
-
-    return read_pairs(demo_file("QC"), require_label=True)
 
 
 def _flip_group(frame, groups, group):
@@ -27,7 +18,7 @@ def _flip_group(frame, groups, group):
 
 
 def test_lexical_inner_fold_features_ignore_their_own_labels(qc_frame):
-    lexical = LexicalFeatures(FastModel(n_features=2**14).lexical_params())
+    lexical = LexicalFeatures(LexicalParams.of(FastModel(n_features=2**14).config()))
     groups = fold_groups(qc_frame, lexical.params.group_levels)
     before = lexical.fit(qc_frame, training_targets(qc_frame)).oof_dense(
         qc_frame, training_targets(qc_frame))

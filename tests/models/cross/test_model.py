@@ -9,42 +9,24 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from shoprel.data.frame import PairFrame  # noqa: E402
-from shoprel.data.readers import read_pairs  # noqa: E402
 from shoprel.errors import ConfigError, RunDirError  # noqa: E402
-from shoprel.models import hf_training as hft  # noqa: E402
-from shoprel.models.base import RelevanceModel, model_class, validate_params  # noqa: E402
-from shoprel.models.cross_encoder import HF_FOLDER, CrossEncoderModel  # noqa: E402
+from shoprel.models.base import RelevanceModel, validate_params  # noqa: E402
+from shoprel.models.cross.model import HF_FOLDER, CrossEncoderModel  # noqa: E402
+from shoprel.models.hf import trainer as hft  # noqa: E402
+from shoprel.models.registry import model_class  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.fixture(scope="module")
-def qc_frame():
-    from shoprel.demo import demo_file
-
-    return read_pairs(demo_file("QC"), require_label=True)
-
-
-@pytest.fixture(scope="module")
-def backbone(tmp_path_factory, qc_frame, tiny_backbone):
-    texts = [*qc_frame.df["query"], *qc_frame.df["target"], " - "]
-    return str(tiny_backbone(tmp_path_factory.mktemp("tiny") / "bert", texts))
+def small(small_model):
+    """small(**params) -> an unfitted tiny cross-encoder (the shared model fixture)."""
+    return lambda **params: small_model("cross", **params)
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("cache"))
-
-
-def small(backbone, cache, **params) -> CrossEncoderModel:
-    defaults = {"backbone": backbone, "cache_dir": cache, "max_length": 48, "batch_size": 16,
-                "max_steps": 8, "save_steps": 4, "learning_rate": 1e-3, "n_threads": 1}
-    return CrossEncoderModel(**{**defaults, **params})
-
-
-@pytest.fixture(scope="module")
-def fitted(qc_frame, backbone, cache):
-    return small(backbone, cache).fit(qc_frame.take(np.arange(200)))
+def fitted(qc_frame, small):
+    return small().fit(qc_frame.take(np.arange(200)))
 
 
 def test_registered_and_params_validated():
@@ -87,11 +69,11 @@ def test_saved_folder_is_an_ordinary_hf_classifier(fitted, qc_frame, tmp_path):
                                atol=1e-5)
 
 
-def test_class_weighting_is_applied(qc_frame, backbone, cache):
+def test_class_weighting_is_applied(qc_frame, small):
     y = qc_frame.labels[:200]
     weights = hft.balanced_class_weights(y)
     np.testing.assert_allclose(weights * np.bincount(y), [100, 100])
-    model = small(backbone, cache, class_weight="balanced", max_steps=2)
+    model = small(class_weight="balanced", max_steps=2)
     model.fit(qc_frame.take(np.arange(200)))
     np.testing.assert_allclose(model.class_weights_, weights)
 
@@ -112,23 +94,23 @@ def test_class_weighting_is_applied(qc_frame, backbone, cache):
     assert float(loss) != pytest.approx(float(per_row.mean()))
 
 
-def test_word_embeddings_frozen_or_not(fitted, qc_frame, backbone, cache):
+def test_word_embeddings_frozen_or_not(fitted, qc_frame, small, tiny_bert):
     from transformers import AutoModel
 
-    base = AutoModel.from_pretrained(backbone).get_input_embeddings().weight
+    base = AutoModel.from_pretrained(tiny_bert).get_input_embeddings().weight
     frozen = fitted.model_.get_input_embeddings().weight
     torch.testing.assert_close(frozen, base)
     total = sum(p.numel() for p in fitted.model_.parameters())
     assert fitted.train_stats_["trainable_parameters"] == total - base.numel()
 
-    free = small(backbone, cache, freeze_word_embeddings=False, max_steps=2)
+    free = small(freeze_word_embeddings=False, max_steps=2)
     free.fit(qc_frame.take(np.arange(200)))
     assert free.train_stats_["trainable_parameters"] == total
     assert not torch.equal(free.model_.get_input_embeddings().weight, base)
 
 
-def test_time_budget_stops_training(qc_frame, backbone, cache):
-    model = small(backbone, cache, max_steps=100_000, time_budget_minutes=0.02,
+def test_time_budget_stops_training(qc_frame, small):
+    model = small(max_steps=100_000, time_budget_minutes=0.02,
                   save_steps=100_000)
     model.fit(qc_frame.take(np.arange(200)))
     stats = model.train_stats_
@@ -142,7 +124,7 @@ class _Interrupt(Exception):
     pass
 
 
-def test_interrupted_fit_resumes_from_its_checkpoint(qc_frame, backbone, tmp_path, monkeypatch):
+def test_interrupted_fit_resumes_from_its_checkpoint(qc_frame, small, tmp_path, monkeypatch):
     """A fit that dies after step 6 leaves checkpoint-4; the same fit run again goes on from
     step 4 (in the same cache-derived folder) and ends where an uninterrupted fit ends."""
     from transformers import TrainerCallback
@@ -156,40 +138,40 @@ def test_interrupted_fit_resumes_from_its_checkpoint(qc_frame, backbone, tmp_pat
             if state.global_step == 6:
                 raise _Interrupt()
 
-    def interrupted(*args, **kwargs):
-        return run_trainer(*args, callbacks=[DieAtStep6()], **kwargs)
+    def interrupted(*args, callbacks=None, **kwargs):
+        return run_trainer(*args, callbacks=[*(callbacks or []), DieAtStep6()], **kwargs)
 
     monkeypatch.setattr(hft, "run_trainer", interrupted)
     with pytest.raises(_Interrupt):
-        small(backbone, cache).fit(rows)
+        small(cache_dir=cache).fit(rows)
     folders = list((tmp_path / "cache" / "checkpoints").iterdir())
     assert len(folders) == 1
     assert sorted(p.name for p in folders[0].iterdir()) == ["checkpoint-4"]
 
     monkeypatch.setattr(hft, "run_trainer", run_trainer)
-    resumed = small(backbone, cache).fit(rows)
+    resumed = small(cache_dir=cache).fit(rows)
     assert resumed.train_stats_["resumed_from_step"] == 4
     assert resumed.train_stats_["global_step"] == 8
     assert not folders[0].exists()  # a finished fit removes its checkpoints
 
-    straight = small(backbone, str(tmp_path / "other")).fit(rows)
+    straight = small(cache_dir=str(tmp_path / "other")).fit(rows)
     assert straight.train_stats_["resumed_from_step"] == 0
     valid = qc_frame.take(np.arange(200, 260))
     np.testing.assert_allclose(resumed.predict_proba(valid), straight.predict_proba(valid),
                                atol=1e-5)
 
 
-def test_explicit_checkpoint_dir_is_kept_on_request(qc_frame, backbone, cache, tmp_path):
-    model = small(backbone, cache, checkpoint_dir=str(tmp_path / "ckpt"), keep_checkpoints=True)
+def test_explicit_checkpoint_dir_is_kept_on_request(qc_frame, small, tmp_path):
+    model = small(checkpoint_dir=str(tmp_path / "ckpt"), keep_checkpoints=True)
     model.fit(qc_frame.take(np.arange(100)))
     (fit_folder,) = (tmp_path / "ckpt").iterdir()  # one folder per fit, named by its inputs
     assert sorted(p.name for p in fit_folder.iterdir()) == ["checkpoint-4", "checkpoint-8"]
-    again = small(backbone, cache, checkpoint_dir=str(tmp_path / "ckpt"), max_steps=10)
+    again = small(checkpoint_dir=str(tmp_path / "ckpt"), max_steps=10)
     again.fit(qc_frame.take(np.arange(100)))
     assert again.train_stats_["resumed_from_step"] == 8
     assert again.train_stats_["global_step"] == 10
 
-    other_rows = small(backbone, cache, checkpoint_dir=str(tmp_path / "ckpt"), max_steps=10,
+    other_rows = small(checkpoint_dir=str(tmp_path / "ckpt"), max_steps=10,
                        keep_checkpoints=True)
     other_rows.fit(qc_frame.take(np.arange(100, 200)))  # another fold: starts from scratch
     assert other_rows.train_stats_.get("resumed_from_step") in (None, 0)
@@ -198,7 +180,7 @@ def test_explicit_checkpoint_dir_is_kept_on_request(qc_frame, backbone, cache, t
     assert not fit_folder.exists()
 
 
-def test_query_side_uses_translation(backbone, cache):
+def test_query_side_uses_translation(small):
     import pandas as pd
 
     from shoprel.data.tasks import Task
@@ -208,7 +190,7 @@ def test_query_side_uses_translation(backbone, cache):
                        "target": ["phones,cases", "phones,cases"],
                        "query_en": ["iphone case", "phone case"], "label": [1, 0]})
     frame = PairFrame(Task.QC, df)
-    model = small(backbone, cache)
+    model = small()
     model.query_prefix_, model.passage_prefix_ = "query: ", "passage: "
     first, second = model._sides(frame)
     assert first == ["query: funda iphone - iphone case", "query: phone case"]
@@ -217,18 +199,18 @@ def test_query_side_uses_translation(backbone, cache):
     assert model._sides(frame)[0] == ["query: funda iphone", "query: phone case"]
 
 
-def test_start_from_a_saved_model(fitted, qc_frame, backbone, cache, tmp_path):
+def test_start_from_a_saved_model(fitted, qc_frame, small, tmp_path):
     folder = fitted.save(tmp_path / "stage0")
     valid = qc_frame.take(np.arange(200, 240))
     # one step at a vanishing learning rate: the result is the starting weights
-    warm = small(backbone, cache, max_steps=1, learning_rate=1e-12).start_from(folder)
+    warm = small(max_steps=1, learning_rate=1e-12).start_from(folder)
     warm.fit(qc_frame.take(np.arange(200, 300)))
     np.testing.assert_allclose(warm.predict_proba(valid), fitted.predict_proba(valid), atol=1e-5)
-    cold = small(backbone, cache, max_steps=1, learning_rate=1e-12)
+    cold = small(max_steps=1, learning_rate=1e-12)
     cold.fit(qc_frame.take(np.arange(200, 300)))
     assert np.abs(cold.predict_proba(valid) - fitted.predict_proba(valid)).max() > 1e-3
-    with pytest.raises(RunDirError, match="not a saved cross-encoder"):
-        small(backbone, cache).start_from(tmp_path)
+    with pytest.raises(RunDirError, match="not a saved 'cross' model"):
+        small().start_from(tmp_path)
 
 
 def test_forcing_an_engine_without_export_fails(fitted, tmp_path, monkeypatch):

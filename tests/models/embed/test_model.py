@@ -27,16 +27,8 @@ from shoprel.models.registry import model_class  # noqa: E402
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 @pytest.fixture(scope="module")
-def qc_frame():
-    from shoprel.demo import demo_file
-
-    return read_pairs(demo_file("QC"), require_label=True)
-
-
-@pytest.fixture(scope="module")
-def backbone(tmp_path_factory, qc_frame, tiny_backbone):
-    texts = [*qc_frame.df["query"], *qc_frame.df["target"]]
-    return tiny_backbone(tmp_path_factory.mktemp("tiny") / "bert", texts)
+def backbone(tiny_bert):
+    return tiny_bert
 
 
 class _Calls(list):
@@ -62,9 +54,10 @@ def count_encoded(monkeypatch):
     return seen
 
 
-def _model(backbone, cache, **kwargs):
-    return EmbedModel(backbone=str(backbone), cache_dir=str(cache), n_features=2**16,
-                      n_estimators=60, inner_folds=3, n_jobs=1, **kwargs)
+@pytest.fixture(scope="module")
+def small(small_model):
+    """small(cache, **params) -> an unfitted tiny embed model with its own cache folder."""
+    return lambda cache, **params: small_model("embed", cache_dir=str(cache), **params)
 
 
 def test_raw_pair_features():
@@ -103,8 +96,8 @@ def test_family_is_registered():
         validate_params("embed", {"bogus": 1})
 
 
-def test_train_save_load_same_probabilities(tmp_path, backbone, qc_frame, count_encoded):
-    model = _model(backbone, tmp_path / "cache").fit(qc_frame)
+def test_train_save_load_same_probabilities(tmp_path, qc_frame, count_encoded, small):
+    model = small(tmp_path / "cache").fit(qc_frame)
     proba = model.predict_proba(qc_frame)
     assert proba.shape == (len(qc_frame), 2)
     assert np.allclose(proba.sum(axis=1), 1.0) and ((proba >= 0) & (proba <= 1)).all()
@@ -130,58 +123,58 @@ def _distinct_texts(frame) -> int:
     return frame.df["query"].nunique() + len(set(frame.df["target"]) | levels)
 
 
-def test_each_distinct_text_is_embedded_once(tmp_path, backbone, qc_frame, count_encoded):
-    first = _model(backbone, tmp_path / "cache").fit(qc_frame)
+def test_each_distinct_text_is_embedded_once(tmp_path, qc_frame, count_encoded, small):
+    first = small(tmp_path / "cache").fit(qc_frame)
     expected = _distinct_texts(qc_frame)
     assert first.texts_embedded_ == len(count_encoded) == expected
     assert count_encoded.loads == 1
     assert {kind for kind, _ in count_encoded} == {"query", "passage"}
 
     count_encoded.clear()
-    second = _model(backbone, tmp_path / "cache", seed=7).fit(qc_frame)
+    second = small(tmp_path / "cache", seed=7).fit(qc_frame)
     second.predict_proba(qc_frame)
     assert second.texts_embedded_ == 0 and count_encoded == []
     assert count_encoded.loads == 1  # the backbone was not even loaded again
 
     count_encoded.clear()
     half = qc_frame.take(np.arange(len(qc_frame) // 2))
-    _model(backbone, tmp_path / "other-cache").fit(half)
+    small(tmp_path / "other-cache").fit(half)
     assert len(count_encoded) == _distinct_texts(half)
 
 
-def test_changed_backbone_weights_are_refused(tmp_path, qc_frame, tiny_backbone):
+def test_changed_backbone_weights_are_refused(tmp_path, qc_frame, tiny_backbone, small):
     texts = [*qc_frame.df["query"], *qc_frame.df["target"]]
     folder = tiny_backbone(tmp_path / "bert", texts, seed=0)
-    small = qc_frame.take(np.arange(120))
-    saved = _model(folder, tmp_path / "cache").fit(small).save(tmp_path / "model")
+    rows = qc_frame.take(np.arange(120))
+    saved = small(tmp_path / "cache", backbone=str(folder)).fit(rows).save(tmp_path / "model")
     tiny_backbone(folder, texts, seed=1)  # someone retrains the backbone in place
     with pytest.raises(ConfigError, match="was trained on sha256:"):
-        RelevanceModel.load(saved).predict_proba(small)
+        RelevanceModel.load(saved).predict_proba(rows)
 
 
-def test_wrong_task_is_refused(tmp_path, backbone, qc_frame):
+def test_wrong_task_is_refused(tmp_path, qc_frame, small):
     from shoprel.demo import demo_file
 
-    model = _model(backbone, tmp_path / "cache").fit(qc_frame.take(np.arange(120)))
+    model = small(tmp_path / "cache").fit(qc_frame.take(np.arange(120)))
     with pytest.raises(ValueError, match="trained for QC"):
         model.predict_proba(read_pairs(demo_file("QI"), require_label=True))
 
 
-def test_query_side_reads_the_translation(tmp_path, backbone, qc_frame, count_encoded):
-    small = qc_frame.take(np.arange(40))
-    small.df["query_en"] = "translated " + small.df["query"]
-    _model(backbone, tmp_path / "cache").fit(small)
+def test_query_side_reads_the_translation(tmp_path, qc_frame, count_encoded, small):
+    rows = qc_frame.take(np.arange(40))
+    rows.df["query_en"] = "translated " + rows.df["query"]
+    small(tmp_path / "cache").fit(rows)
     queries = {text for kind, text in count_encoded if kind == "query"}
-    assert queries == {f"{q} - translated {q}" for q in small.df["query"]}
+    assert queries == {f"{q} - translated {q}" for q in rows.df["query"]}
 
     count_encoded.clear()
-    _model(backbone, tmp_path / "cache", use_translation=False).fit(small)
-    assert {text for kind, text in count_encoded if kind == "query"} == set(small.df["query"])
+    small(tmp_path / "cache", use_translation=False).fit(rows)
+    assert {text for kind, text in count_encoded if kind == "query"} == set(rows.df["query"])
 
 
-def test_saved_model_scores_its_training_targets_from_its_index(tmp_path, backbone, qc_frame,
-                                                                count_encoded):
-    model = _model(backbone, tmp_path / "cache").fit(qc_frame)
+def test_saved_model_scores_its_training_targets_from_its_index(tmp_path, qc_frame,
+                                                                count_encoded, small):
+    model = small(tmp_path / "cache").fit(qc_frame)
     folder = model.save(tmp_path / "saved")
     # Another machine: an empty embedding cache. Only the queries need an encoder there.
     loaded = RelevanceModel.load(folder)
@@ -198,8 +191,8 @@ def test_saved_model_scores_its_training_targets_from_its_index(tmp_path, backbo
     np.testing.assert_allclose(indexed, model.predict_proba(qc_frame), atol=1e-5, rtol=0)
 
 
-def test_recent_texts_are_served_from_memory(tmp_path, backbone, qc_frame, count_encoded):
-    model = _model(backbone, tmp_path / "cache").fit(qc_frame).keep_recent(10_000)
+def test_recent_texts_are_served_from_memory(tmp_path, qc_frame, count_encoded, small):
+    model = small(tmp_path / "cache").fit(qc_frame).keep_recent(10_000)
     first = model.predict_proba(qc_frame)
     before = dict(model.embedding_counts_)
     np.testing.assert_array_equal(model.predict_proba(qc_frame), first)

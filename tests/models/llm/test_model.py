@@ -1,7 +1,6 @@
 """The LLM family on tiny random Gemma-3 and Qwen-2 decoders built here, with a small BPE
 tokenizer learnt from the demo texts; the real Gemma-3-270M runs only in the slow test."""
 
-import functools
 import json
 from pathlib import Path
 
@@ -14,80 +13,20 @@ pytest.importorskip("transformers")
 pytest.importorskip("peft")
 
 from safetensors import safe_open  # noqa: E402
+from tests.models.builders import DECODER_LAYERS as LAYERS  # noqa: E402
+from tests.models.builders import small_tokenizer, tiny_decoder  # noqa: E402
 from transformers import AutoTokenizer  # noqa: E402
 
 from shoprel.data.frame import PairFrame  # noqa: E402
-from shoprel.data.readers import read_pairs  # noqa: E402
 from shoprel.data.tasks import Task  # noqa: E402
 from shoprel.errors import ConfigError, RunDirError  # noqa: E402
-from shoprel.models.base import RelevanceModel, model_class, validate_params  # noqa: E402
-from shoprel.models.llm import (  # noqa: E402
-    ADAPTER_FOLDER,
-    LINEAR_PROJECTIONS,
-    LLMClassifier,
-)
-from shoprel.models.llm_best import best_f1  # noqa: E402
-from shoprel.models.llm_text import PairEncoder, shorten  # noqa: E402
+from shoprel.models.base import RelevanceModel, validate_params  # noqa: E402
+from shoprel.models.llm.config import LINEAR_PROJECTIONS  # noqa: E402
+from shoprel.models.llm.model import ADAPTER_FOLDER, LLMClassifier  # noqa: E402
+from shoprel.models.registry import model_class  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
-REPO = Path(__file__).resolve().parents[2]
-LAYERS = 2
-
-
-@functools.cache
-def _trained_tokenizer():
-    """A 600-piece BPE tokenizer learnt from the demo texts (all their scripts), in a second."""
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, processors, trainers
-
-    from shoprel.demo import demo_file
-
-    texts = []
-    for task in ("QC", "QI"):
-        df = read_pairs(demo_file(task)).df
-        texts += [*df["query"], *df["target"]]
-    texts += ["Query: Product: Relevant: - phone case"]
-    tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
-    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
-    tokenizer.decoder = decoders.Metaspace()
-    tokenizer.train_from_iterator(texts, trainers.BpeTrainer(
-        vocab_size=600, special_tokens=["<pad>", "</s>", "<s>", "<unk>"], show_progress=False))
-    tokenizer.post_processor = processors.TemplateProcessing(
-        single="<s> $A", special_tokens=[("<s>", tokenizer.token_to_id("<s>"))])
-    return tokenizer
-
-
-def small_tokenizer(with_pad: bool):
-    """A real subword tokenizer; without a pad token it is like most decoders."""
-    from transformers import PreTrainedTokenizerFast
-
-    specials = {"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"}
-    if with_pad:
-        specials["pad_token"] = "<pad>"
-    return PreTrainedTokenizerFast(tokenizer_object=_trained_tokenizer(), **specials)
-
-
-def tiny_decoder(folder: Path, kind: str, with_pad: bool = True) -> str:
-    """A randomly initialised 2-layer decoder of the given architecture, saved with a tokenizer.
-
-    transformers 5 loads a qwen2 folder's tokenizer as its Qwen2 class, which adds its own pad
-    token: the vocabulary leaves room for such additions.
-    """
-    from transformers import Gemma3ForCausalLM, Gemma3TextConfig, Qwen2Config, Qwen2ForCausalLM
-
-    tokenizer = small_tokenizer(with_pad=with_pad)
-    common = {"vocab_size": len(tokenizer) + 8, "hidden_size": 16, "intermediate_size": 32,
-              "num_hidden_layers": LAYERS, "num_attention_heads": 2, "num_key_value_heads": 1,
-              "bos_token_id": tokenizer.bos_token_id, "eos_token_id": tokenizer.eos_token_id}
-    torch.manual_seed(0)
-    if kind == "gemma3":
-        config = Gemma3TextConfig(**common, head_dim=8, sliding_window=16,
-                                  pad_token_id=tokenizer.pad_token_id or 0)
-        model = Gemma3ForCausalLM(config)
-    else:
-        model = Qwen2ForCausalLM(Qwen2Config(**common))
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return str(folder)
+REPO = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture(scope="module", params=["gemma3", "qwen2"])
@@ -97,32 +36,15 @@ def any_backbone(request, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def backbone(tmp_path_factory):
-    """Gemma-3 alone, for the tests of training options (keeps the file fast)."""
-    return tiny_decoder(tmp_path_factory.mktemp("gemma3") / "model", "gemma3")
+def small(small_model):
+    """small(**params) -> an unfitted tiny LLM classifier (the shared model fixture; Gemma-3
+    unless given another backbone)."""
+    return lambda **params: small_model("llm", **params)
 
 
 @pytest.fixture(scope="module")
-def qc_frame():
-    from shoprel.demo import demo_file
-
-    return read_pairs(demo_file("QC"), require_label=True)
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory):
-    return str(tmp_path_factory.mktemp("cache"))
-
-
-def small(backbone, cache, **params) -> LLMClassifier:
-    defaults = {"backbone": backbone, "cache_dir": cache, "max_length": 40, "batch_size": 8,
-                "max_steps": 4, "save_steps": 2, "learning_rate": 1e-2, "n_threads": 1}
-    return LLMClassifier(**{**defaults, **params})
-
-
-@pytest.fixture(scope="module")
-def fitted(any_backbone, cache, qc_frame):
-    return small(any_backbone, cache).fit(qc_frame.take(np.arange(48)))
+def fitted(any_backbone, small, qc_frame):
+    return small(backbone=any_backbone).fit(qc_frame.take(np.arange(48)))
 
 
 def test_registered_and_params_validated():
@@ -134,8 +56,10 @@ def test_registered_and_params_validated():
         validate_params("llm", {"dtype": "int3"})
     with pytest.raises(ConfigError, match="model.params.lora_rank: unknown key"):
         validate_params("llm", {"lora_rank": 8})
-    with pytest.raises(ValueError, match="template"):
-        LLMClassifier(template="{target} then {query}")
+    with pytest.raises(ConfigError, match="model.params.template: .*{query} then {target}"):
+        validate_params("llm", {"template": "{target} then {query}"})
+    with pytest.raises(ConfigError, match="model.params.template"):
+        LLMClassifier(template="{target} then {query}").config()
 
 
 def test_lora_on_every_linear_projection_and_head_trained(fitted):
@@ -174,8 +98,8 @@ def test_fit_save_load_gives_identical_logits(fitted, qc_frame, tmp_path):
     assert config["family"] == "llm" and config["state"]["fingerprint"].startswith("sha256:")
 
 
-def test_training_moves_the_head_away_from_a_fresh_one(fitted, any_backbone, cache, qc_frame):
-    fresh = small(any_backbone, cache, max_steps=1, learning_rate=1e-12)
+def test_training_moves_the_head_away_from_a_fresh_one(fitted, any_backbone, small, qc_frame):
+    fresh = small(backbone=any_backbone, max_steps=1, learning_rate=1e-12)
     fresh.fit(qc_frame.take(np.arange(48)))
     rows = qc_frame.take(np.arange(48, 64))
     assert np.abs(fresh.logits(rows) - fitted.logits(rows)).max() > 1e-3
@@ -209,64 +133,55 @@ def test_query_side_uses_the_translation():
     df = pd.DataFrame({"id": [1, 2], "language": ["es", "es"], "query": ["funda", "gato"],
                        "target": ["phones,cases", "pets"], "query_en": ["phone case", None]})
     frame = PairFrame(Task.QC, df)
-    with_en = [tokenizer.decode(x) for x in LLMClassifier()._encode(frame, tokenizer)]
-    bare = [tokenizer.decode(x) for x in
-            LLMClassifier(use_translation=False)._encode(frame, tokenizer)]
+    def prompts(model):
+        return [tokenizer.decode(x) for x in model._encode(model._texts(frame), tokenizer)]
+
+    with_en = prompts(LLMClassifier())
+    bare = prompts(LLMClassifier(use_translation=False))
     assert "funda - phone case" in with_en[0] and "phone case" not in bare[0]
     assert "gato" in with_en[1] and " - " not in with_en[1]
     assert "phones,cases" in with_en[0] and with_en[0].endswith("Relevant:")
 
 
-def test_long_pairs_are_cut_longest_first_keeping_the_template():
-    assert shorten([1] * 5, [2] * 50, 20) == ([1] * 5, [2] * 15)
-    assert shorten([1] * 50, [2] * 3, 20) == ([1] * 17, [2] * 3)
-    assert shorten([1] * 30, [2] * 30, 21) == ([1] * 11, [2] * 10)
-    encoder = PairEncoder(small_tokenizer(with_pad=True), max_length=48)
-    ids = encoder.encode(["a very long query " * 20], ["an even longer product title " * 20])[0]
-    assert len(ids) == 48
-    assert encoder.tokenizer.decode(ids).endswith("Relevant:")
-
-
-def test_rerun_resumes_from_its_own_checkpoints_only(backbone, cache, qc_frame, tmp_path):
+def test_rerun_resumes_from_its_own_checkpoints_only(small, qc_frame, tmp_path):
     params = {"checkpoint_dir": str(tmp_path / "ckpt"), "keep_checkpoints": True}
     rows = qc_frame.take(np.arange(32))
-    first = small(backbone, cache, **params).fit(rows)
+    first = small(**params).fit(rows)
     assert first.fit_result_.resumed_from_step == 0
-    again = small(backbone, cache, **params).fit(rows)
+    again = small(**params, inference_batch_size=4).fit(rows)  # a runtime param: same fit
     assert again.fit_result_.resumed_from_step == 4  # nothing left to do: picks up the end
     probe = qc_frame.take(np.arange(32, 48))
     np.testing.assert_allclose(again.logits(probe), first.logits(probe), atol=1e-6)
-    other = small(backbone, cache, **params).fit(qc_frame.take(np.arange(8, 40)))
+    other = small(**params).fit(qc_frame.take(np.arange(8, 40)))
     assert other.fit_result_.resumed_from_step == 0  # another fold: its own folder
     assert len(list((tmp_path / "ckpt").iterdir())) == 2
 
 
-def test_start_from_a_saved_model(fitted, any_backbone, cache, qc_frame, tmp_path):
-    backbone = any_backbone
+def test_start_from_a_saved_model(fitted, any_backbone, small, qc_frame, tmp_path):
     fitted.save(tmp_path / "stage0")
     rows = qc_frame.take(np.arange(48, 64))
     # a learning rate of ~0 leaves the stage-0 adapter and head as they were
-    follow = small(backbone, cache, max_steps=1, learning_rate=1e-12)
+    follow = small(backbone=any_backbone, max_steps=1, learning_rate=1e-12)
     assert LLMClassifier.supports_start_from()
     follow.start_from(tmp_path / "stage0").fit(qc_frame.take(np.arange(16)))
     np.testing.assert_allclose(follow.logits(rows), fitted.logits(rows), atol=1e-5)
     with pytest.raises(RunDirError):
-        small(backbone, cache).start_from(tmp_path / "nothing")
-    with pytest.raises(ConfigError, match="backbone"):
-        LLMClassifier(backbone="gemma3-270m").start_from(tmp_path / "stage0")
+        small(backbone=any_backbone).start_from(tmp_path / "nothing")
+    # other backbone weights: refused before any training, as in every family
+    other = tiny_decoder(tmp_path / "other", "qwen2" if "gemma3" in any_backbone else "gemma3")
+    with pytest.raises(ConfigError, match="backbone.*start-from model"):
+        small(backbone=other).start_from(tmp_path / "stage0").fit(qc_frame.take(np.arange(16)))
 
 
-def test_keep_best_by_f1_on_a_held_out_slice(backbone, cache, qc_frame, tmp_path):
-    model = small(backbone, cache, eval_fraction=0.25, eval_steps=2).fit(qc_frame.take(
-        np.arange(48)))
+def test_keep_best_by_f1_on_a_held_out_slice(small, qc_frame, tmp_path):
+    model = small(eval_fraction=0.25, eval_steps=2).fit(qc_frame.take(np.arange(48)))
     assert model.best_eval_["step"] in (2, 4) and 0 < model.best_eval_["f1"] <= 1
     model.save(tmp_path / "m")
     assert json.loads((tmp_path / "m" / "model.json").read_text())["state"]["best_eval"]
-    assert best_f1(np.array([1, 0, 1, 1]), np.array([0.9, 0.8, 0.7, 0.1])) == pytest.approx(6 / 7)
 
 
-def test_bf16_and_merged_inference(backbone, cache, qc_frame, tmp_path):
-    model = small(backbone, cache, dtype="bf16", max_steps=2)
+def test_bf16_and_merged_inference(small, qc_frame, tmp_path):
+    model = small(dtype="bf16", max_steps=2)
     model.fit(qc_frame.take(np.arange(16)))
     head = next(p for n, p in model.model_.named_parameters() if p.requires_grad and "score" in n)
     assert head.dtype == torch.float32  # a bf16 head would round small updates away

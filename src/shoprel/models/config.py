@@ -1,0 +1,107 @@
+"""A model family's hyperparameters as one typed, validated config.
+
+Each family declares its params once, as a `FamilyConfig` subclass in `<family>/config.py`; the
+model class takes exactly those names (see base.py) and the run config validates `model.params`
+with it. Shared groups of params (the fine-tuning arguments of hf/) are nested sections: a
+field whose type is a `Section`. Outside, in YAML and in a saved model.json, params stay one
+flat mapping (`params: {learning_rate: 1e-4, lora_r: 8}`); `from_params` nests the section's
+keys and `flat` undoes it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+
+from shoprel.errors import ConfigError
+
+# how models read a query that comes with its translation (the winners' "{query} - {english}")
+QUERY_TEMPLATE = "{query} - {translation}"
+
+
+class Section(BaseModel):
+    """A group of params shared by several families, nested in their configs."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class FamilyConfig(BaseModel):
+    """The params every family has; a family's config adds its own."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    # read the query's translation too ("{query} - {translation}") when the rows carry one
+    use_translation: bool = True
+    translation_template: str = QUERY_TEMPLATE
+
+    uses_group_levels: ClassVar[bool] = False  # inner folds group like the run's outer folds
+
+    @classmethod
+    def sections(cls) -> dict[str, type[Section]]:
+        return {name: field.annotation for name, field in cls.model_fields.items()
+                if isinstance(field.annotation, type) and issubclass(field.annotation, Section)}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nest(cls, data: Any) -> Any:
+        """Flat keys that belong to a section go into it, over the family's section defaults."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        for name, section in cls.sections().items():
+            given = data.get(name)
+            if isinstance(given, Section):
+                given = given.model_dump()
+            values = {**cls.model_fields[name].get_default(call_default_factory=True)
+                      .model_dump(), **(given or {})}
+            for key in section.model_fields:
+                if key in data:
+                    values[key] = data.pop(key)
+            data[name] = values
+        return data
+
+    def flat(self) -> dict[str, Any]:
+        """The params as one mapping, sections inlined (what YAML and model.json hold)."""
+        out = {}
+        sections = self.sections()
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if name in sections:
+                out.update(value.model_dump())
+            else:
+                out[name] = value
+        return out
+
+    @classmethod
+    def param_names(cls) -> list[str]:
+        names = []
+        sections = cls.sections()
+        for name in cls.model_fields:
+            names += list(sections[name].model_fields) if name in sections else [name]
+        return names
+
+    @classmethod
+    def defaults(cls) -> dict[str, Any]:
+        return cls().flat()
+
+    @classmethod
+    def from_params(cls, params: dict | None, where: str = "model.params") -> FamilyConfig:
+        """Validate flat params, each problem named by its key (`model.params.lr_scheduler`)."""
+        try:
+            return cls.model_validate(params or {})
+        except ValidationError as exc:
+            raise ConfigError(describe(exc, cls, where)) from None
+
+
+def describe(exc: ValidationError, config: type[FamilyConfig], where: str) -> str:
+    """One line of `where.key: problem`, keys as the user wrote them (flat, no section)."""
+    sections = config.sections()
+    problems = []
+    for error in exc.errors():
+        loc = [str(x) for x in error["loc"]]
+        if loc and loc[0] in sections and len(loc) > 1:
+            loc = loc[1:]
+        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        problems.append(f"{where}.{'.'.join(loc)}: {message}" if loc else f"{where}: {message}")
+    return "; ".join(problems)

