@@ -51,9 +51,8 @@ class Combiner:
                               f"not {self.name!r}")
         self.weights = weights
 
-    def given_weights(self, n_members: int) -> np.ndarray | None:
-        if self.weights is None:
-            return None
+    def member_weights(self, n_members: int) -> np.ndarray:
+        """The given weights normalised (equal ones when none were given)."""
         try:
             return combine.normalise(self.weights, n_members)
         except ValueError as exc:
@@ -110,8 +109,7 @@ class Mean(_WeightedMembers):
     averages_members = True
 
     def fit(self, scores, labels, member_thresholds):
-        self.weights_ = combine.normalise(None, scores.probabilities.shape[1])
-        self.extra_ = {}
+        self.weights_, self.extra_ = self.member_weights(scores.probabilities.shape[1]), {}
         return self
 
     def predict(self, scores):
@@ -119,31 +117,26 @@ class Mean(_WeightedMembers):
 
 
 @register
-class Weighted(_WeightedMembers):
+class Weighted(Mean):
     """Given weights, or weights searched on OOF ROC-AUC (reported OOF: searched on other folds)."""
 
     name = "weighted"
-    summary = "average probabilities"
     takes_weights = True
-    averages_members = True
 
     def fit(self, scores, labels, member_thresholds):
-        given = self.given_weights(scores.probabilities.shape[1])
-        if given is not None:
-            self.weights_, self.extra_ = given, {"weights_from": "given"}
-        else:
+        if self.weights is None:
             self.weights_ = combine.search_weights(scores.probabilities, labels)
             self.extra_ = {"weights_from": f"grid search maximising OOF {combine.WEIGHT_METRIC}; "
                                            "reported OOF uses weights searched on the other folds"}
+        else:
+            self.weights_ = self.member_weights(scores.probabilities.shape[1])
+            self.extra_ = {"weights_from": "given"}
         return self
 
     def out_of_fold(self, scores, labels, folds):
         if self.weights is not None:
             return self.predict(scores)
         return combine.nested_weighted_mean(scores.probabilities, labels, folds)
-
-    def predict(self, scores):
-        return combine.weighted_mean(scores.probabilities, self.weights_)
 
 
 @register
@@ -156,9 +149,7 @@ class Vote(_WeightedMembers):
     fixed_threshold = 0.5  # a weighted majority: at least half the weight says positive
 
     def fit(self, scores, labels, member_thresholds):
-        given = self.given_weights(scores.probabilities.shape[1])
-        self.weights_ = given if given is not None else combine.normalise(
-            None, scores.probabilities.shape[1])
+        self.weights_ = self.member_weights(scores.probabilities.shape[1])
         self.extra_ = {"member_thresholds": list(member_thresholds)}
         return self
 
