@@ -151,7 +151,9 @@ class RelevanceModel:
             raise RunDirError(f"{folder}: no {MODEL_CONFIG}; not a saved shoprel model")
         config = json.loads(config_path.read_text())
         family_cls = model_class(config["family"]) if cls is RelevanceModel else cls
-        model = family_cls(**config["params"])
+        params = family_cls.config_class.from_params(config["params"],
+                                                     f"{config_path}: params").flat()
+        model = family_cls(**params)
         state = config.get("state", {})
         model.task_ = Task(state["task"])
         model.translated_ = bool(state.get("translated", False))
