@@ -5,7 +5,6 @@ runtime, and the request model is built per run inside create_app.
 """
 
 import asyncio
-import hashlib
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -27,6 +26,7 @@ from shoprel.serve.limits import BodySizeLimit
 from shoprel.serve.metrics import CONTENT_TYPE, MetricsMiddleware, ServeMetrics
 from shoprel.serve.schemas import ErrorResponse, ModelInfo, ScoreResponse, score_request_model
 from shoprel.serve.settings import RUN_DIR_ENV, ServeSettings
+from shoprel.serve.translation import QueryTranslation
 from shoprel.serve.validation_errors import validation_error_body
 
 ERROR_RESPONSES = {
@@ -43,11 +43,9 @@ ERROR_RESPONSES = {
 
 
 def model_info(predictor: Predictor) -> ModelInfo:
-    manifest = predictor.run.path / "run.json"
-    version = hashlib.sha256(manifest.read_bytes()).hexdigest()[:12]
     return ModelInfo(name=predictor.run.name, task=predictor.task.value,
                      family=str(predictor.run.manifest.get("model_family", "unknown")),
-                     version=version)
+                     version=predictor.run.version)
 
 
 def _language(value: str | None) -> str:
@@ -71,14 +69,16 @@ def pairs_to_rows(pairs, task: Task) -> pd.DataFrame:
 def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> FastAPI:
     """Load the run once (errors surface here, before any port is opened) and wire the API."""
     settings = settings or ServeSettings()
-    predictor = Predictor(run_dir)
+    predictor = Predictor(run_dir, settings.index_dirs, settings.recent_texts)
     task = predictor.task
     info = model_info(predictor)
-    metrics = ServeMetrics()
+    translation = QueryTranslation(predictor)
+    metrics = ServeMetrics(embedding_counts=predictor.embedding_counts)
     batcher = MicroBatcher(lambda rows: predictor.probabilities(PairFrame(task, rows)),
                            settings.max_batch_pairs, settings.max_wait_ms,
                            on_batch=lambda n: (metrics.model_calls.inc(),
-                                               metrics.batch_pairs.observe(n)))
+                                               metrics.batch_pairs.observe(n)),
+                           slice_pairs=settings.slice_pairs)
     ScoreRequest = score_request_model(task, settings)  # noqa: N806  (a class)
 
     @asynccontextmanager
@@ -86,6 +86,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
         await batcher.start()
         yield
         await batcher.close()  # uvicorn has let in-flight requests finish by now
+        translation.close()
 
     app = FastAPI(
         title="shoprel relevance API",
@@ -128,6 +129,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
               summary=f"Score query/{task.target_column} pairs")
     async def score(body: ScoreRequest) -> ScoreResponse:
         rows = pairs_to_rows(body.pairs, task)
+        rows, bare = await translation.fill(rows, [p.translated_query for p in body.pairs])
         try:
             probabilities = await asyncio.wait_for(batcher.score(rows),
                                                    settings.request_timeout_s)
@@ -141,7 +143,8 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
                     "label": int(prob >= cut), "threshold": float(cut)}
                    for i, (p, prob, cut) in enumerate(zip(body.pairs, probabilities, cuts,
                                                           strict=True))]
-        return ScoreResponse(results=results, threshold=predictor.threshold, model=info)
+        return ScoreResponse(results=results, threshold=predictor.threshold, model=info,
+                             bare_queries=bare)
 
     @app.get("/healthz", summary="The process is alive")
     async def healthz() -> dict:

@@ -57,6 +57,10 @@ def pair_model(task: Task, settings: ServeSettings) -> type[BaseModel]:
                                           "'unk' when left out.")),
         id=(PairId | None,
             Field(None, description="Echoed back; defaults to the pair's position.")),
+        translated_query=(_text(settings.max_text_chars, "The query translated (into English), "
+                                "as `shoprel translate` writes it; a run trained on translated "
+                                "queries translates the query itself when this is left out "
+                                "(see bare_queries).") | None, Field(None)),
     )
 
 
@@ -65,7 +69,8 @@ def score_request_model(task: Task, settings: ServeSettings) -> type[BaseModel]:
     target = task.target_column
 
     def total_chars(pairs: list) -> list:
-        total = sum(len(p.query) + len(getattr(p, target)) for p in pairs)
+        total = sum(len(p.query) + len(getattr(p, target)) + len(p.translated_query or "")
+                    for p in pairs)
         if total > settings.max_total_chars:
             raise ValueError(f"the pairs' texts hold {total} characters; one request may hold "
                              f"{settings.max_total_chars} (send fewer pairs per request)")
@@ -100,6 +105,10 @@ class ScoreResponse(BaseModel):
     results: list[ScoreResult]
     threshold: float
     model: ModelInfo
+    bare_queries: int = Field(0, description="Pairs scored on their bare query although the "
+                                             "run's models were trained on translated ones: "
+                                             "no translated_query was sent and none could be "
+                                             "made. 0 when the run reads bare queries.")
 
 
 class ErrorDetail(BaseModel):

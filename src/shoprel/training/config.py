@@ -29,9 +29,21 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class TranslatorConfig(_Strict):
+    """How the training file's translated_query column was made (`shoprel translate`), so that
+    `shoprel serve` can translate a query that arrives without one the same way."""
+
+    backend: Literal["apertium", "table", "hf"]
+    to: str = "en"
+    cache: str | None = None  # SQLite translation cache
+    table: str | None = None  # for backend: table
+    model: str | None = None  # for backend: hf
+
+
 class DataConfig(_Strict):
     task: Literal["QC", "QI"] | None = None  # detected from the columns when not given
     empty_text: Literal["keep", "drop"] = "keep"
+    translator: TranslatorConfig | None = None
 
 
 class FoldsConfig(_Strict):

@@ -1,0 +1,102 @@
+"""Translated queries for a served run whose models read "{query} - {translation}".
+
+A run trained on two-language rows (a `translated_query` column) scores best on the same kind
+of rows. A pair may bring its own `translated_query`; for one that does not, the run's recorded
+translator (config.yaml `data.translator`, how the training file was translated) makes one,
+through its SQLite cache when it has one and a small in-memory cache otherwise. Without a
+recorded translator, or where it has no route, the pair is scored on its bare query: the
+response counts such pairs (`bare_queries`) and the server logs it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import OrderedDict
+from concurrent.futures import ThreadPoolExecutor
+
+import pandas as pd
+
+from shoprel.data.frame import TRANSLATION
+
+log = logging.getLogger("shoprel.serve")
+MEMORY_ENTRIES = 50_000  # translations kept in memory when the translator has no cache file
+
+
+def _models(predictor) -> list:
+    return [*predictor.models, *(m for member in predictor.members for m in _models(member))]
+
+
+def _recorded_translator(predictor):
+    """The data.translator of the run (or of its first member that has one), else None."""
+    from shoprel.runs import CONFIG
+    from shoprel.training.config import load_config
+
+    runs = [predictor.run, *(member.run for member in predictor.members)]
+    for run in runs:
+        if (run.path / CONFIG).is_file():
+            translator = load_config(run.path / CONFIG).data.translator
+            if translator is not None:
+                return translator
+    return None
+
+
+class QueryTranslation:
+    """fill(rows, given) -> (rows as the run's models want them, pairs scored bare)."""
+
+    def __init__(self, predictor, translator=None, target: str = "en"):
+        self.wanted = any(getattr(m, "reads_translation", False) for m in _models(predictor))
+        self.recorded = _recorded_translator(predictor) if self.wanted else None
+        self.target = self.recorded.to if self.recorded is not None else target
+        self._translator = translator  # given (tests) or built on first use
+        self._memory: OrderedDict[tuple[str, str], str | None] = OrderedDict()
+        # one thread: the translator (and its SQLite cache) is made and used on it alone
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="translate")
+
+    @property
+    def can_translate(self) -> bool:
+        return self._translator is not None or self.recorded is not None
+
+    def _translate(self, queries: list[str], languages: list[str]) -> list[str | None]:
+        from shoprel.augment.translate_file import translate_queries
+
+        if self._translator is None:
+            from shoprel.augment.backends import make_translator
+
+            r = self.recorded
+            self._translator = make_translator(r.backend, cache=r.cache, table=r.table,
+                                               model=r.model, progress=False)
+        keys = list(zip(queries, languages, strict=True))
+        todo = list(dict.fromkeys(k for k in keys if k not in self._memory))
+        if todo:
+            made, _ = translate_queries([q for q, _ in todo], [lang for _, lang in todo],
+                                        self._translator, self.target)
+            for key, text in zip(todo, made, strict=True):
+                self._memory[key] = text
+            while len(self._memory) > MEMORY_ENTRIES:
+                self._memory.popitem(last=False)
+        return [self._memory[k] for k in keys]
+
+    async def fill(self, rows: pd.DataFrame, given: list[str | None]) -> tuple[pd.DataFrame, int]:
+        """Rows with the translation column when the run reads one; how many pairs got none."""
+        if not self.wanted:
+            return rows, 0
+        translations = list(given)
+        missing = [i for i, t in enumerate(translations) if t is None]
+        if missing and self.can_translate:
+            made = await asyncio.get_running_loop().run_in_executor(
+                self._thread, self._translate, [rows["query"].iat[i] for i in missing],
+                [rows["language"].iat[i] for i in missing])
+            for i, text in zip(missing, made, strict=True):
+                translations[i] = text
+        bare = sum(t is None for t in translations)
+        if bare:
+            log.warning("scored %d of %d pairs on bare queries: the run was trained on "
+                        "translated queries and %s", bare, len(rows),
+                        "its translator had no route for them" if self.can_translate else
+                        "the request sent no translated_query and the run records no "
+                        "translator (config.yaml data.translator)")
+        return rows.assign(**{TRANSLATION: ["" if t is None else t for t in translations]}), bare
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=False)

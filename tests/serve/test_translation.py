@@ -1,0 +1,117 @@
+"""A served run trained on two-language rows scores like `predict` on the same rows: with the
+pairs' own translated_query, with its recorded translator when they send none, and on bare
+queries (said in the response and the log) when it has no translator."""
+
+import json
+import logging
+import shutil
+
+import httpx
+import numpy as np
+import pytest
+import yaml
+
+from shoprel.augment.table import TableTranslator
+from shoprel.augment.translate_file import translate_file
+from shoprel.data.readers import read_pairs
+from shoprel.demo import demo_file
+from shoprel.predict.predictor import Predictor
+from shoprel.serve import ServeSettings, create_app
+from shoprel.training.config import load_config
+from shoprel.training.runner import train
+
+ROWS = 120
+SETTINGS = ServeSettings(max_pairs=400, max_text_chars=500, max_wait_ms=20)
+
+
+@pytest.fixture(scope="module")
+def two_language(tmp_path_factory):
+    """(run trained on translated queries with a recorded table translator, its translated
+    training file, the same rows without translations)."""
+    root = tmp_path_factory.mktemp("two-language")
+    rows = [json.loads(x) for x in demo_file("QC").read_text(encoding="utf-8").splitlines()]
+    bare = root / "bare.jsonl"
+    bare.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows[:ROWS]),
+                    encoding="utf-8")
+    table = root / "translations.jsonl"
+    table.write_text("".join(json.dumps({"text": r["origin_query"], "source": r["language"],
+                                         "target": "en",
+                                         "translation": f"english {r['origin_query']}"},
+                                        ensure_ascii=False) + "\n"
+                             for r in rows if r["language"] != "en"), encoding="utf-8")
+    translated = root / "translated.jsonl"
+    translate_file(bare, translated, TableTranslator(table))  # as `shoprel translate` does
+    config = load_config(None, {"model.family": "fast", "model.params.n_features": 2**16,
+                                "model.params.n_estimators": 40, "model.params.n_jobs": 1,
+                                "folds.k": 3, "final.keep_fold_models": False,
+                                "data.translator": {"backend": "table", "table": str(table)}})
+    run = train(translated, root / "run", config, progress=False).run_dir
+    return run, translated, bare
+
+
+def _pairs(path, with_translation: bool) -> list[dict]:
+    pairs = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        pair = {"query": r["origin_query"], "category_path": r["category_path"],
+                "language": r["language"]}
+        if with_translation:
+            pair["translated_query"] = r["translated_query"]
+        pairs.append(pair)
+    return pairs
+
+
+def _score(start_server, run, pairs) -> dict:
+    with start_server(create_app(run, SETTINGS)) as live:
+        response = httpx.post(live.url + "/v1/score", json={"pairs": pairs}, timeout=60)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _predicted(run, path) -> np.ndarray:
+    return Predictor(run).probabilities(read_pairs(path))
+
+
+def _probabilities(body) -> np.ndarray:
+    return np.array([r["probability"] for r in body["results"]])
+
+
+def test_served_two_language_run_scores_like_predict(two_language, start_server):
+    run, translated, _ = two_language
+    expected = _predicted(run, translated)
+    sent = _score(start_server, run, _pairs(translated, with_translation=True))
+    assert sent["bare_queries"] == 0
+    np.testing.assert_allclose(_probabilities(sent), expected, rtol=0, atol=1e-12)
+    # no translated_query in the request: the run's recorded translator makes the same ones
+    made = _score(start_server, run, _pairs(translated, with_translation=False))
+    assert made["bare_queries"] == 0
+    np.testing.assert_allclose(_probabilities(made), expected, rtol=0, atol=1e-12)
+
+
+def test_without_a_translator_bare_queries_are_said(two_language, start_server, tmp_path,
+                                                   caplog):
+    run, translated, bare = two_language
+    copy = shutil.copytree(run, tmp_path / "run")
+    config = yaml.safe_load((copy / "config.yaml").read_text())
+    config["data"]["translator"] = None
+    (copy / "config.yaml").write_text(yaml.safe_dump(config))
+    with pytest.warns(UserWarning, match="shoprel translate"):
+        expected = _predicted(copy, bare)
+    with caplog.at_level(logging.WARNING, logger="shoprel.serve"):
+        body = _score(start_server, copy, _pairs(translated, with_translation=False))
+    assert body["bare_queries"] == ROWS
+    assert np.abs(expected - _predicted(run, translated)).max() > 1e-3  # translations matter
+    assert f"scored {ROWS} of {ROWS} pairs on bare queries" in caplog.text
+    np.testing.assert_allclose(_probabilities(body), expected, rtol=0, atol=1e-12)
+    # a pair that brings its translation is read with it even then
+    one = _score(start_server, copy, _pairs(translated, with_translation=True)[:1])
+    assert one["bare_queries"] == 0
+
+
+def test_a_run_on_bare_queries_ignores_translations(qc_run, start_server, qc_demo):
+    pairs = _pairs(qc_demo, with_translation=False)[:5]
+    plain = _score(start_server, qc_run, pairs)
+    sent = _score(start_server, qc_run, [{**p, "translated_query": "something else"}
+                                         for p in pairs])
+    assert plain["bare_queries"] == sent["bare_queries"] == 0
+    assert _probabilities(plain).tolist() == _probabilities(sent).tolist()
