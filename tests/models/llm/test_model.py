@@ -239,7 +239,7 @@ def test_real_gemma3_270m_trains_and_reloads(qc_frame, tmp_path):
 def test_gemma3_270m_cache_record_is_checked(tmp_path):
     from shoprel.models.backbones import BUILTINS
     from shoprel.models.backbones import gemma3_270m as g
-    from shoprel.models.backbones.cache import files_sha256, read_meta
+    from shoprel.models.backbones.cache import META_FILE, files_sha256, read_meta
 
     assert g.NAME in BUILTINS
     assert g.stale_reason(tmp_path, read_meta(tmp_path)) == "not built yet"
@@ -247,7 +247,7 @@ def test_gemma3_270m_cache_record_is_checked(tmp_path):
     weights.write_bytes(b"weights")
     meta = {"build_format": g.BUILD_FORMAT, "sources": g.source_versions(),
             "weights_files": [weights.name], "weights_sha256": files_sha256([weights])}
-    (tmp_path / g.META_FILE).write_text(json.dumps(meta))
+    (tmp_path / META_FILE).write_text(json.dumps(meta))
     assert g.stale_reason(tmp_path, read_meta(tmp_path)) is None
     weights.write_bytes(b"changed")
     assert "SHA-256" in g.stale_reason(tmp_path, read_meta(tmp_path))

@@ -56,3 +56,28 @@ def weights_stale_reason(folder: Path, meta: dict, verify: bool = True) -> str |
     if verify and files_sha256(weights) != meta["weights_sha256"]:
         return "weights do not match their recorded SHA-256"
     return None
+
+
+def write_meta(folder: Path, name: str, build_format: int, sources, weights: list[Path],
+               **extra) -> dict:
+    """Record what built a backbone folder and its weight files' checksum (read_meta reads it,
+    build_stale_reason checks it)."""
+    meta = {"name": name, "build_format": build_format, "sources": sources,
+            "weights_files": [str(Path(p).relative_to(folder)) for p in weights],
+            "weights_sha256": files_sha256(weights), "query_prefix": "", "passage_prefix": "",
+            "model_kwargs": {}, **extra}
+    (Path(folder) / META_FILE).write_text(json.dumps(meta, indent=2))
+    return meta
+
+
+def build_stale_reason(folder: Path, meta: dict | None, build_format: int, verify: bool = True,
+                       sources=None) -> str | None:
+    """Why a built folder cannot be used as it is (not built, another build format or source
+    version when `sources` is known, changed weights), or None when it can."""
+    if meta is None:
+        return "not built yet"
+    if meta.get("build_format") != build_format:
+        return "built by another shoprel version"
+    if sources and meta.get("sources") != sources:
+        return "built by another source package version"
+    return weights_stale_reason(folder, meta, verify)

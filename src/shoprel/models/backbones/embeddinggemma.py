@@ -14,7 +14,6 @@ better (OFFLINE_MODELS.md), so its embeddings are cached and targets can be inde
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import shutil
 import subprocess
@@ -27,7 +26,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from shoprel.models.backbones.cache import META_FILE, files_sha256, weights_stale_reason
+from shoprel.models.backbones.cache import build_stale_reason, write_meta
 from shoprel.utils.atomic import atomic_dir
 
 log = logging.getLogger(__name__)
@@ -129,21 +128,14 @@ def build(folder: Path, show_progress: bool = True) -> dict:
             if not (tmp / "modules.json").is_file() or not weights:
                 raise BuildError(f"backbone {NAME!r}: the zip holds no sentence-transformers "
                                  f"folder (modules.json and weights)")
-            meta = {"name": NAME, "build_format": BUILD_FORMAT,
-                    "sources": {PACKAGE: f"{VERSIONS[0]}..{VERSIONS[-1]}", "zip_sha256": sha},
-                    "engine": "sentence-transformers",
-                    "weights_files": [str(p.relative_to(tmp)) for p in weights],
-                    "weights_sha256": files_sha256(weights), "query_prefix": QUERY_PREFIX,
-                    "passage_prefix": PASSAGE_PREFIX, "model_kwargs": {}}
-            (tmp / META_FILE).write_text(json.dumps(meta, indent=2))
+            meta = write_meta(tmp, NAME, BUILD_FORMAT,
+                              {PACKAGE: f"{VERSIONS[0]}..{VERSIONS[-1]}", "zip_sha256": sha},
+                              weights, engine="sentence-transformers",
+                              query_prefix=QUERY_PREFIX, passage_prefix=PASSAGE_PREFIX)
     say("built %s in %.0f s", NAME, time.perf_counter() - start)
     return meta
 
 
 def stale_reason(folder: Path, meta: dict | None, verify: bool = True) -> str | None:
     """Why a cached folder cannot be used as it is, or None when it can."""
-    if meta is None:
-        return "not built yet"
-    if meta.get("build_format") != BUILD_FORMAT:
-        return "built by another shoprel version"
-    return weights_stale_reason(folder, meta, verify)
+    return build_stale_reason(folder, meta, BUILD_FORMAT, verify)

@@ -9,14 +9,13 @@ loads in a fraction of a second; later runs only read the folder.
 
 from __future__ import annotations
 
-import json
 import logging
 import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
 
-from shoprel.models.backbones.cache import META_FILE, files_sha256, weights_stale_reason
+from shoprel.models.backbones.cache import build_stale_reason, write_meta
 from shoprel.utils.atomic import atomic_dir
 
 log = logging.getLogger(__name__)
@@ -72,24 +71,15 @@ def build(folder: Path, show_progress: bool = True) -> dict:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
         del model
-        weights = weight_files(tmp)
-        meta = {"name": NAME, "build_format": BUILD_FORMAT, "sources": source_versions(),
-                "weights_files": [p.name for p in weights],
-                "weights_sha256": files_sha256(weights), "query_prefix": "",
-                "passage_prefix": "", "model_kwargs": {}}
-        (tmp / META_FILE).write_text(json.dumps(meta, indent=2))
+        meta = write_meta(tmp, NAME, BUILD_FORMAT, source_versions(), weight_files(tmp))
     say("built %s in %.0f s", NAME, time.perf_counter() - start)
     return meta
 
 
 def stale_reason(folder: Path, meta: dict | None, verify: bool = True) -> str | None:
     """Why a cached folder cannot be used as it is, or None when it can."""
-    if meta is None:
-        return "not built yet"
     try:
         current = source_versions()
     except metadata.PackageNotFoundError:
         current = None  # the folder is complete; the source package is only needed to rebuild
-    if meta.get("build_format") != BUILD_FORMAT or (current and meta.get("sources") != current):
-        return "built by another shoprel or source package version"
-    return weights_stale_reason(folder, meta, verify)
+    return build_stale_reason(folder, meta, BUILD_FORMAT, verify, sources=current)
