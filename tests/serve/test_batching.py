@@ -43,18 +43,52 @@ def test_concurrent_jobs_share_model_calls_and_get_their_own_rows():
     assert sum(calls) == sum(i + 1 for i in range(20))
 
 
-def test_batches_respect_max_pairs_but_never_split_a_request():
+def test_batches_respect_max_pairs_and_split_big_requests_in_order():
     calls: list[int] = []
 
     async def go():
         batcher = MicroBatcher(_doubling(calls), max_batch_pairs=10, max_wait_ms=5)
         await batcher.start()
-        await asyncio.gather(*[batcher.score(_rows(range(4))) for _ in range(5)],
-                             batcher.score(_rows(range(25))))
+        results = await asyncio.gather(*[batcher.score(_rows(range(4))) for _ in range(5)],
+                                       batcher.score(_rows(range(25))))
         await batcher.close()
+        return results
 
-    asyncio.run(go())
-    assert sorted(calls) == [4, 8, 8, 25]
+    results = asyncio.run(go())
+    assert all(r.tolist() == [0.0, 2.0, 4.0, 6.0] for r in results[:5])
+    assert results[5].tolist() == [2.0 * v for v in range(25)]  # slices joined in order
+    assert max(calls) <= 10 and sum(calls) == 45
+
+
+def test_one_pair_request_waits_for_one_batch_not_for_a_big_request():
+    """A maximal request is scored in slices; a 1-pair request that arrives meanwhile is in
+    the next batch, not behind the whole big request."""
+    calls: list[int] = []
+    finished: dict[str, float] = {}
+
+    async def go():
+        batcher = MicroBatcher(_doubling(calls, 0.05), max_batch_pairs=1000, max_wait_ms=0,
+                               slice_pairs=100)
+        await batcher.start()
+        loop = asyncio.get_running_loop()
+
+        async def timed(name, rows):
+            result = await batcher.score(rows)
+            finished[name] = loop.time()
+            return result
+
+        big = asyncio.ensure_future(timed("big", _rows(range(1000))))
+        await asyncio.sleep(0.07)  # the big request's first slices are being scored
+        small = await timed("small", _rows([21]))
+        await big
+        await batcher.close()
+        return small, big.result()
+
+    small, big = asyncio.run(go())
+    assert small.tolist() == [42.0] and big.tolist() == [2.0 * v for v in range(1000)]
+    assert finished["small"] < finished["big"]
+    small_call = calls.index(101)  # its batch: one slice of the big request and the pair
+    assert small_call <= 2 and calls.count(100) == 9
 
 
 def test_model_failure_fails_its_requests_not_the_batcher():

@@ -19,6 +19,7 @@ from shoprel.data.frame import PairFrame
 from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.tasks import QUERY_COLUMN
 from shoprel.data.writers import append_table
+from shoprel.predict.index import index_folders
 from shoprel.runs import Run, mean_positive_probability
 from shoprel.utils.atomic import atomic_file
 from shoprel.utils.outputs import check_output_file
@@ -41,16 +42,36 @@ class Predictor:
     has them (run.json "language_thresholds").
     """
 
-    def __init__(self, run_dir: str | Path):
+    def __init__(self, run_dir: str | Path, indexes: list[str | Path] | None = None,
+                 recent_texts: int = 0):
+        """`indexes`: target-index folders besides the run's own (`shoprel index --out`);
+        `recent_texts`: how many recently embedded texts embedding models keep in memory."""
         self.run = Run.open(run_dir)
         self.threshold = self.run.threshold
         self.task = self.run.task
         self.members: list[Predictor] = []
+        folders = index_folders(self.run.path, indexes)
         if self.run.kind == "ensemble":
             self.models = []
-            self.members = [Predictor(d) for d in self.run.member_dirs()]
+            self.members = [Predictor(d, folders, recent_texts) for d in self.run.member_dirs()]
         else:
             self.models = self.run.load_models()
+            for model in self.models:
+                if hasattr(model, "use_indexes"):
+                    model.use_indexes(folders)
+                    if recent_texts:
+                        model.keep_recent(recent_texts)
+
+    def embedding_counts(self) -> dict[str, int]:
+        """Distinct texts per source (index, memory, disk, encoded) over the models so far."""
+        total: dict[str, int] = {}
+        for model in self.models:
+            for source, n in getattr(model, "embedding_counts_", {}).items():
+                total[source] = total.get(source, 0) + n
+        for member in self.members:
+            for source, n in member.embedding_counts().items():
+                total[source] = total.get(source, 0) + n
+        return total
 
     def probabilities(self, frame: PairFrame) -> np.ndarray:
         if self.members:
@@ -117,14 +138,15 @@ def write_submission(tables: Iterable[pa.Table], out_file: Path, progress: bool 
 
 @honours_progress
 def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Path,
-                 chunk_rows: int = 20_000, progress: bool = True) -> PredictResult:
+                 chunk_rows: int = 20_000, progress: bool = True,
+                 indexes: list[str | Path] | None = None) -> PredictResult:
     """Stream the input through the run's models; the output appears only when complete.
 
     Every input row gets a prediction (empty texts are kept and scored). The output may not be
     the input file nor lie in a run folder being read (utils/outputs.py).
     """
     check_output_file(out_file, reads=[input_file], runs=Run.open(run_dir).folders_read())
-    predictor = Predictor(run_dir)
+    predictor = Predictor(run_dir, indexes)
     chunks = iter_pair_chunks(input_file, task=predictor.task, chunk_rows=chunk_rows)
     tables = (pa.Table.from_pandas(predictor.submission(chunk), preserve_index=False)
               for chunk in chunks)

@@ -5,7 +5,6 @@ runtime, and the request model is built per run inside create_app.
 """
 
 import asyncio
-import hashlib
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -44,11 +43,9 @@ ERROR_RESPONSES = {
 
 
 def model_info(predictor: Predictor) -> ModelInfo:
-    manifest = predictor.run.path / "run.json"
-    version = hashlib.sha256(manifest.read_bytes()).hexdigest()[:12]
     return ModelInfo(name=predictor.run.name, task=predictor.task.value,
                      family=str(predictor.run.manifest.get("model_family", "unknown")),
-                     version=version)
+                     version=predictor.run.version)
 
 
 def _language(value: str | None) -> str:
@@ -72,15 +69,16 @@ def pairs_to_rows(pairs, task: Task) -> pd.DataFrame:
 def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> FastAPI:
     """Load the run once (errors surface here, before any port is opened) and wire the API."""
     settings = settings or ServeSettings()
-    predictor = Predictor(run_dir)
+    predictor = Predictor(run_dir, settings.index_dirs, settings.recent_texts)
     task = predictor.task
     info = model_info(predictor)
     translation = QueryTranslation(predictor)
-    metrics = ServeMetrics()
+    metrics = ServeMetrics(embedding_counts=predictor.embedding_counts)
     batcher = MicroBatcher(lambda rows: predictor.probabilities(PairFrame(task, rows)),
                            settings.max_batch_pairs, settings.max_wait_ms,
                            on_batch=lambda n: (metrics.model_calls.inc(),
-                                               metrics.batch_pairs.observe(n)))
+                                               metrics.batch_pairs.observe(n)),
+                           slice_pairs=settings.slice_pairs)
     ScoreRequest = score_request_model(task, settings)  # noqa: N806  (a class)
 
     @asynccontextmanager

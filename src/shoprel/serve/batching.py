@@ -2,7 +2,9 @@
 many calls on a few rows each.
 
 The model runs in one worker thread, so the event loop keeps accepting requests meanwhile;
-requests that arrive during a call form the next batch.
+requests that arrive during a call form the next batch. A big request is scored in slices, one
+per batch, taken in turn with every other queued request: a one-pair request that arrives while
+a big one is scored waits for the batch in progress, not for the whole big request.
 """
 
 from __future__ import annotations
@@ -21,23 +23,38 @@ class BatcherClosed(RuntimeError):
     """The server is shutting down and takes no new work."""
 
 
-@dataclass
+@dataclass(eq=False)  # jobs are compared by identity (queue removal)
 class _Job:
     rows: pd.DataFrame
     future: asyncio.Future
+    taken: int = 0  # rows handed to batches so far
+    scored: list | None = None  # probabilities of the slices scored so far, in order
+
+    @property
+    def remaining(self) -> int:
+        return len(self.rows) - self.taken
+
+
+@dataclass
+class _Slice:
+    job: _Job
+    start: int
+    stop: int
 
 
 class MicroBatcher:
     """Queue of scoring jobs; a background task drains it in batches.
 
-    A batch holds at most max_batch_pairs rows (a larger single request goes alone, whole) and
-    waits at most max_wait_ms after its first job for company.
+    A batch holds at most max_batch_pairs rows and at most slice_pairs rows of each queued job,
+    oldest first; it waits at most max_wait_ms after its first job for company.
     """
 
     def __init__(self, score_rows: Callable[[pd.DataFrame], np.ndarray], max_batch_pairs: int,
-                 max_wait_ms: float, on_batch: Callable[[int], None] | None = None):
+                 max_wait_ms: float, on_batch: Callable[[int], None] | None = None,
+                 slice_pairs: int | None = None):
         self.score_rows = score_rows
         self.max_batch_pairs = max_batch_pairs
+        self.slice_pairs = min(slice_pairs or max_batch_pairs, max_batch_pairs)
         self.max_wait = max_wait_ms / 1000
         self.on_batch = on_batch
         self.model_calls = 0
@@ -60,6 +77,8 @@ class MicroBatcher:
     async def score(self, rows: pd.DataFrame) -> np.ndarray:
         if not self.running:
             raise BatcherClosed("the server is shutting down")
+        if len(rows) == 0:
+            return np.zeros(0)
         job = _Job(rows, asyncio.get_running_loop().create_future())
         self._jobs.append(job)
         self._arrived.set()
@@ -85,34 +104,53 @@ class MicroBatcher:
                 continue
             await self._run(await self._collect())
 
-    async def _collect(self) -> list[_Job]:
+    async def _collect(self) -> list[_Slice]:
         loop = asyncio.get_running_loop()
-        batch = [self._jobs.popleft()]
-        size = len(batch[0].rows)
         deadline = loop.time() + self.max_wait
-        while size < self.max_batch_pairs:
-            if self._jobs:
-                if size + len(self._jobs[0].rows) > self.max_batch_pairs:
-                    break
-                job = self._jobs.popleft()
-                batch.append(job)
-                size += len(job.rows)
-                continue
+        while True:
+            queued = sum(job.remaining for job in self._jobs)
+            if queued >= self.max_batch_pairs or self._closing:
+                break
             remaining = deadline - loop.time()
-            if remaining <= 0 or self._closing:
+            if remaining <= 0:
                 break
             self._arrived.clear()
             try:
                 await asyncio.wait_for(self._arrived.wait(), remaining)
             except TimeoutError:
                 break
+        return self._take_slices()
+
+    def _take_slices(self) -> list[_Slice]:
+        """Up to slice_pairs rows of each queued job in arrival order while the batch has room;
+        finished jobs leave the queue. No job takes more than a slice of a batch, so a request
+        arriving now waits for one batch, whatever else is queued."""
+        batch: list[_Slice] = []
+        room = self.max_batch_pairs
+        for job in list(self._jobs):
+            if room == 0:
+                break
+            if job.future.done():  # timed out while queued
+                self._jobs.remove(job)
+                continue
+            n = min(job.remaining, self.slice_pairs)
+            if n > room:
+                if job.remaining <= self.slice_pairs or not batch:
+                    break  # a request that fits a slice is never cut; it leads the next batch
+                n = room
+            batch.append(_Slice(job, job.taken, job.taken + n))
+            job.taken += n
+            room -= n
+            if job.remaining == 0:
+                self._jobs.remove(job)
         return batch
 
-    async def _run(self, batch: list[_Job]) -> None:
-        batch = [job for job in batch if not job.future.done()]  # timed out while queued
+    async def _run(self, batch: list[_Slice]) -> None:
+        batch = [part for part in batch if not part.job.future.done()]
         if not batch:
             return
-        rows = pd.concat([job.rows for job in batch], ignore_index=True)
+        rows = pd.concat([part.job.rows.iloc[part.start:part.stop] for part in batch],
+                         ignore_index=True)
         self.model_calls += 1
         if self.on_batch is not None:
             self.on_batch(len(rows))
@@ -120,13 +158,17 @@ class MicroBatcher:
             probabilities = await asyncio.get_running_loop().run_in_executor(
                 self._executor, self.score_rows, rows)
         except Exception as exc:  # the requests fail (500); the server keeps going
-            for job in batch:
-                if not job.future.done():
-                    job.future.set_exception(exc)
+            for part in batch:
+                if not part.job.future.done():
+                    part.job.future.set_exception(exc)
+                if part.job in self._jobs:
+                    self._jobs.remove(part.job)
             return
         start = 0
-        for job in batch:
-            end = start + len(job.rows)
-            if not job.future.done():
-                job.future.set_result(probabilities[start:end])
+        for part in batch:
+            end = start + part.stop - part.start
+            job = part.job
+            job.scored = [*(job.scored or []), probabilities[start:end]]
+            if part.stop == len(job.rows) and not job.future.done():
+                job.future.set_result(np.concatenate(job.scored))
             start = end

@@ -6,9 +6,13 @@ With `--workers N` each worker process counts on its own; scrape each or run one
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client.core import CounterMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
+
+from shoprel.models.backbones.embedding_store import SOURCES
 
 KNOWN_PATHS = {"/v1/score", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json",
                "/redoc"}
@@ -25,9 +29,27 @@ def error_kind(status: int) -> str:
     return ERROR_KIND.get(status, "client_error" if status < 500 else "internal")
 
 
+class EmbeddingSources:
+    """Distinct texts embedding models took from each source (index, memory, disk, encoded),
+    read from the models when scraped: `memory` are the in-process cache's hits."""
+
+    def __init__(self, counts: Callable[[], dict[str, int]]):
+        self.counts = counts
+
+    def collect(self):
+        family = CounterMetricFamily("shoprel_embedding_texts", "Distinct texts embedded, by "
+                                     "where the vector came from.", labels=["source"])
+        counts = self.counts()
+        for source in SOURCES:
+            family.add_metric([source], counts.get(source, 0))
+        yield family
+
+
 class ServeMetrics:
-    def __init__(self):
+    def __init__(self, embedding_counts: Callable[[], dict[str, int]] | None = None):
         self.registry = CollectorRegistry()
+        if embedding_counts is not None:
+            self.registry.register(EmbeddingSources(embedding_counts))
         self.requests = Counter("shoprel_requests", "HTTP requests answered.",
                                 ["path", "method", "status"], registry=self.registry)
         self.latency = Histogram("shoprel_request_latency_seconds", "Time to answer a request.",

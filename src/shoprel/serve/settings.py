@@ -21,6 +21,12 @@ class ServeSettings(BaseModel):
     max_body_bytes: int = Field(2 * 1024 * 1024, ge=1024, description="Request body size limit.")
     max_batch_pairs: int = Field(1024, ge=1, description="Pairs gathered into one model call.")
     max_wait_ms: float = Field(2.0, ge=0, description="How long a batch waits for more requests.")
+    slice_pairs: int = Field(64, ge=1, description="Pairs of one request per batch: a bigger "
+                                                   "request is scored in turns with the others.")
+    recent_texts: int = Field(100_000, ge=0, description="Embedded texts (queries repeat) kept "
+                                                         "in memory; 0: none.")
+    index_dirs: list[str] = Field(default_factory=list, description="Target-index folders "
+                                  "besides the run's own (`shoprel index --out`).")
     # one request's share of the model: without it a client can send max_pairs pairs of
     # max_text_chars texts each and hold every other client up
     max_total_chars: int = Field(200_000, ge=1,

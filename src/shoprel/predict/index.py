@@ -1,0 +1,162 @@
+"""`shoprel index`: embed a category taxonomy or a catalogue of titles ahead of scoring.
+
+A pair whose target is indexed needs only its query embedded, so scoring against a known
+catalogue costs one query embedding per distinct query. The index goes into the run folder
+(found there by predict, serve and the Ray engine with no flag) or into a folder of its own
+that those commands take with `--index`. Builds stream the input, embed in parts that survive a
+kill, and add to an existing index only the texts it lacks.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from shoprel.data.formats import file_format
+from shoprel.data.records import iter_records
+from shoprel.data.tasks import Task
+from shoprel.errors import InputError, OutputError
+from shoprel.runs import Run
+from shoprel.utils.atomic import atomic_file, output_lock
+from shoprel.utils.outputs import STAMP, read_stamp
+from shoprel.utils.progress import honours_progress
+
+INDEX_FOLDER = "index"  # inside a run folder
+MARKER = "index.json"  # what makes a folder an index: shoprel never writes into anything else
+
+
+@dataclass
+class IndexResult:
+    folder: Path
+    targets: int  # target rows read
+    added: int  # texts newly embedded (targets and, for QC, their levels' names)
+    indexed_models: int
+    seconds: float
+
+
+def iter_targets(path: str | Path, task: Task) -> Iterator[str]:
+    """Targets from a pairs file of any format shoprel reads, JSON lines with the task's target
+    field, or plain text with one target per line."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("file not found", path=path)
+    if file_format(path) == "jsonl" and not _starts_with_json(path):
+        with open(path, encoding="utf-8", errors="strict") as fh:
+            for line in fh:
+                text = line.rstrip("\r\n").lstrip("\ufeff")
+                if text.strip():
+                    yield text
+        return
+    column = task.target_column
+    for line_no, record in iter_records(path):
+        value = record.get(column)
+        if not isinstance(value, str):
+            raise InputError(f"no {column} text (this run scores {task.value})", path=path,
+                             line=line_no, field=column)
+        if value.strip():
+            yield value
+
+
+def _starts_with_json(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        for raw in fh:
+            text = raw.decode("utf-8", errors="replace").lstrip("\ufeff").strip()
+            if text:
+                return text.startswith("{")
+    return True
+
+
+def index_models(run_dir: str | Path) -> list:
+    """The run's models that can use an index (ensembles: their members'), loaded."""
+    run = Run.open(run_dir)
+    if run.kind == "ensemble":
+        return [m for member in run.member_dirs() for m in index_models(member)]
+    return [m for m in run.load_models() if hasattr(m, "index_targets")]
+
+
+def check_index_folder(folder: Path) -> None:
+    """An index goes only into a new or empty folder, or one shoprel made an index of."""
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: is a file; --out needs a folder for the index")
+    if folder.is_dir() and any(folder.iterdir()) and not (folder / MARKER).is_file():
+        raise OutputError(f"{folder}: not an index folder shoprel wrote (no {MARKER}); "
+                          "choose a new or empty folder")
+
+
+@honours_progress
+def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | None = None,
+                progress: bool = True) -> IndexResult:
+    """Embed the file's targets with every backbone of the run's models into `out` (default:
+    the run's own index folder)."""
+    started = time.perf_counter()
+    run = Run.open(run_dir)
+    folder = Path(out) if out is not None else run.path / INDEX_FOLDER
+    check_index_folder(folder)
+    models = index_models(run.path)
+    if not models:
+        raise OutputError(f"{run.path}: its models embed nothing (family "
+                          f"{run.manifest.get('family', run.kind)}); an index would not help them")
+    input_file = Path(input_file)
+    build_id = f"{input_file.resolve()}\x00{input_file.stat().st_size}"
+    targets = 0
+    added = 0
+    folder.mkdir(parents=True, exist_ok=True)
+    with output_lock(folder):
+        if not (folder / MARKER).is_file():
+            with atomic_file(folder / MARKER) as tmp:
+                tmp.write_text(json.dumps({"written_by": "shoprel index", "format": 1}))
+        if out is None:
+            _add_to_stamp(run.path, INDEX_FOLDER)
+        seen_backbones: set[tuple] = set()
+        for model in models:
+            key = tuple(model.fingerprints_) + (model.task_.value, model.level_similarity)
+            if key in seen_backbones:
+                continue  # fold models share backbones: index once
+            seen_backbones.add(key)
+            with tqdm(desc="indexing", unit=" texts", disable=not progress) as bar:
+                rows = _counting(iter_targets(input_file, run.task))
+                items = (item for t in rows for item in model.index_texts([t]))
+                added += model.index_targets(folder, items, build_id, on_part=bar.update)
+            targets = rows.count
+    return IndexResult(folder, targets, added, len(seen_backbones),
+                       time.perf_counter() - started)
+
+
+class _counting:
+    """An iterator that counts what passed through it."""
+
+    def __init__(self, items):
+        self.items, self.count = iter(items), 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        item = next(self.items)
+        self.count += 1
+        return item
+
+
+def _add_to_stamp(run_path: Path, entry: str) -> None:
+    """The run's stamp lists the index, so `--overwrite` still knows the folder as shoprel's."""
+    stamp = read_stamp(run_path)
+    if stamp is None or entry in stamp["entries"]:
+        return
+    stamp["entries"] = sorted({*stamp["entries"], entry})
+    with atomic_file(run_path / STAMP) as tmp:
+        tmp.write_text(json.dumps(stamp), encoding="utf-8")
+
+
+def index_folders(run_dir: str | Path, extra: list[str | Path] | None = None) -> list[Path]:
+    """Where scoring looks targets up: the run's own index, then those given."""
+    folders = [Path(run_dir) / INDEX_FOLDER, *(Path(f) for f in extra or [])]
+    for folder in folders[1:]:
+        if not (folder / MARKER).is_file():
+            raise InputError(f"not an index folder (no {MARKER}); build one with "
+                             f"`shoprel index RUN FILE --out {folder}`", path=folder)
+    return folders

@@ -1,0 +1,160 @@
+"""`shoprel index`: targets embedded ahead of scoring give the same scores with fewer encodes."""
+
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from fastapi.testclient import TestClient  # noqa: E402
+from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
+
+from shoprel import runs  # noqa: E402
+from shoprel.data.readers import read_pairs  # noqa: E402
+from shoprel.errors import InputError, OutputError  # noqa: E402
+from shoprel.models.backbones import Encoder  # noqa: E402
+from shoprel.models.backbones.cache import CACHE_ENV  # noqa: E402
+from shoprel.predict.index import MARKER, build_index  # noqa: E402
+from shoprel.predict.predictor import Predictor  # noqa: E402
+from shoprel.serve import ServeSettings, create_app  # noqa: E402
+from shoprel.training import runner  # noqa: E402
+from shoprel.training.config import load_config  # noqa: E402
+from shoprel.utils.outputs import check_replaceable  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+@pytest.fixture(scope="module")
+def embed_run(tmp_path_factory, qc_demo_module, tiny_backbone):
+    root = tmp_path_factory.mktemp("embed-run")
+    frame = read_pairs(qc_demo_module)
+    texts = [*frame.df["query"], *frame.df["target"], "new , level"]
+    backbone = tiny_backbone(root / "bert", texts)
+    config = load_config(None, {"folds.k": 3, "model.family": "embed",
+                                "model.params.backbone": str(backbone),
+                                "model.params.n_features": 2**16,
+                                "model.params.n_estimators": 40, "model.params.n_jobs": 1})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(CACHE_ENV, str(root / "train-cache"))
+        return runner.train(qc_demo_module, root / "run", config, progress=False).run_dir
+
+
+@pytest.fixture(scope="module")
+def qc_demo_module():
+    from shoprel.demo import demo_file
+
+    return demo_file("QC")
+
+
+@pytest.fixture
+def new_pairs(tmp_path, qc_demo_module):
+    """Demo pairs whose targets the run never saw (one more level on each path)."""
+    frame = read_pairs(qc_demo_module).take(range(60))
+    path = tmp_path / "new.jsonl"
+    with open(path, "w", encoding="utf-8") as fh:
+        for row in frame.df.itertuples():
+            fh.write(json.dumps({"id": row.id, "language": row.language,
+                                 "origin_query": row.query,
+                                 "category_path": f"{row.target},new level"}) + "\n")
+    return path
+
+
+@pytest.fixture
+def encoded(monkeypatch):
+    seen = []
+    encode = Encoder.encode
+
+    def counting(self, texts, kind="query"):
+        seen.extend((kind, t) for t in texts)
+        return encode(self, texts, kind=kind)
+
+    monkeypatch.setattr(Encoder, "encode", counting)
+    return seen
+
+
+def _fresh_cache(monkeypatch, path):
+    monkeypatch.setenv(CACHE_ENV, str(path))
+
+
+def test_indexed_targets_score_the_same_and_only_queries_are_encoded(
+        tmp_path, embed_run, new_pairs, monkeypatch, encoded):
+    frame = read_pairs(new_pairs)
+    _fresh_cache(monkeypatch, tmp_path / "cache-plain")
+    plain = Predictor(embed_run).probabilities(frame)
+    assert {kind for kind, _ in encoded} == {"query", "passage"}
+
+    out = tmp_path / "catalogue-index"
+    catalogue = tmp_path / "catalogue.txt"  # plain text, one target per line
+    catalogue.write_text("".join(f"{t}\n" for t in frame.df["target"]), encoding="utf-8")
+    _fresh_cache(monkeypatch, tmp_path / "cache-build")
+    result = build_index(embed_run, catalogue, out=out, progress=False)
+    assert result.targets == len(frame) and result.added > 0 and (out / MARKER).is_file()
+    again = build_index(embed_run, catalogue, out=out, progress=False)
+    assert again.added == 0  # everything is indexed already
+
+    encoded.clear()
+    _fresh_cache(monkeypatch, tmp_path / "cache-indexed")
+    predictor = Predictor(embed_run, indexes=[out])
+    indexed = predictor.probabilities(frame)
+    assert {kind for kind, _ in encoded} == {"query"}
+    assert predictor.embedding_counts()["index"] > 0
+    np.testing.assert_allclose(indexed, plain, atol=1e-5, rtol=0)
+
+
+def test_index_inside_the_run_is_found_without_a_flag(tmp_path, embed_run, new_pairs,
+                                                      monkeypatch, encoded):
+    _fresh_cache(monkeypatch, tmp_path / "cache-a")
+    build_index(embed_run, new_pairs, progress=False)  # a pairs file works too
+    assert (embed_run / "index" / MARKER).is_file()
+    check_replaceable(embed_run)  # still a folder shoprel wrote, for --overwrite
+    encoded.clear()
+    _fresh_cache(monkeypatch, tmp_path / "cache-b")
+    Predictor(embed_run).probabilities(read_pairs(new_pairs))
+    assert {kind for kind, _ in encoded} == {"query"}
+
+
+def test_misuse_is_refused_with_one_line(tmp_path, embed_run, trained_runs, new_pairs):
+    foreign = tmp_path / "mine"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("keep me")
+    with pytest.raises(OutputError, match="not an index folder"):
+        build_index(embed_run, new_pairs, out=foreign, progress=False)
+    assert (foreign / "notes.txt").read_text() == "keep me"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"category_path": "a,b"}\n{"item_title": "x"}\n')
+    with pytest.raises(InputError) as err:
+        build_index(embed_run, bad, out=tmp_path / "ix", progress=False)
+    assert "bad.jsonl" in str(err.value) and "line 2" in str(err.value)
+    assert "category_path" in str(err.value)
+    with pytest.raises(OutputError, match="embed nothing"):
+        build_index(trained_runs["QC"], new_pairs, out=tmp_path / "ix2", progress=False)
+    with pytest.raises(InputError, match="not an index folder"):
+        Predictor(embed_run, indexes=[foreign])
+    runs.Run.open(embed_run)  # the run still opens
+
+
+def _texts_from(client, source):
+    for family in text_string_to_metric_families(client.get("/metrics").text):
+        for sample in family.samples:
+            if (sample.name == "shoprel_embedding_texts_total"
+                    and sample.labels.get("source") == source):
+                return sample.value
+    raise AssertionError(f"no shoprel_embedding_texts_total{{source={source!r}}}")
+
+
+def test_serve_keeps_recent_queries_in_memory(tmp_path, embed_run, monkeypatch):
+    _fresh_cache(monkeypatch, tmp_path / "cache-serve")
+    body = {"pairs": [{"query": "running shoes", "category_path": "sports,shoes"},
+                      {"query": "red dress", "category_path": "women,dresses"}]}
+    app = create_app(embed_run, ServeSettings(max_wait_ms=0, recent_texts=1000))
+    with TestClient(app) as client:
+        first = client.post("/v1/score", json=body).json()
+        misses = _texts_from(client, "encoded")
+        assert misses >= 2 and _texts_from(client, "memory") == 0
+        second = client.post("/v1/score", json=body).json()
+        assert _texts_from(client, "memory") >= 2  # both queries: hits
+        assert _texts_from(client, "encoded") == misses  # nothing encoded again
+    assert [r["probability"] for r in first["results"]] == [
+        r["probability"] for r in second["results"]]
