@@ -98,6 +98,28 @@ def tiny_backbone():
     return _tiny_backbone
 
 
+@pytest.fixture(scope="session")
+def embed_run(tmp_path_factory) -> Path:
+    """A small QC run of the embedding family on a tiny random local backbone (its own cache)."""
+    pytest.importorskip("torch")
+    from shoprel.data.readers import read_pairs
+    from shoprel.models.backbones.cache import CACHE_ENV
+    from shoprel.training.config import load_config
+    from shoprel.training.runner import train
+
+    root = tmp_path_factory.mktemp("embed-run")
+    frame = read_pairs(demo_file("QC"))
+    backbone = _tiny_backbone(root / "bert", [*frame.df["query"], *frame.df["target"],
+                                              "new , level"])
+    config = load_config(None, {"folds.k": 3, "model.family": "embed",
+                                "model.params.backbone": str(backbone),
+                                "model.params.n_features": 2**16,
+                                "model.params.n_estimators": 40, "model.params.n_jobs": 1})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(CACHE_ENV, str(root / "train-cache"))
+        return train(demo_file("QC"), root / "run", config, progress=False).run_dir
+
+
 @pytest.fixture(scope="module")
 def one_torch_thread():
     """Model tests run torch on one thread: CI machines have two cores, shared."""

@@ -19,26 +19,9 @@ from shoprel.models.backbones.cache import CACHE_ENV  # noqa: E402
 from shoprel.predict.index import MARKER, build_index  # noqa: E402
 from shoprel.predict.predictor import Predictor  # noqa: E402
 from shoprel.serve import ServeSettings, create_app  # noqa: E402
-from shoprel.training import runner  # noqa: E402
-from shoprel.training.config import load_config  # noqa: E402
 from shoprel.utils.outputs import check_replaceable  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
-
-
-@pytest.fixture(scope="module")
-def embed_run(tmp_path_factory, qc_demo_module, tiny_backbone):
-    root = tmp_path_factory.mktemp("embed-run")
-    frame = read_pairs(qc_demo_module)
-    texts = [*frame.df["query"], *frame.df["target"], "new , level"]
-    backbone = tiny_backbone(root / "bert", texts)
-    config = load_config(None, {"folds.k": 3, "model.family": "embed",
-                                "model.params.backbone": str(backbone),
-                                "model.params.n_features": 2**16,
-                                "model.params.n_estimators": 40, "model.params.n_jobs": 1})
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(CACHE_ENV, str(root / "train-cache"))
-        return runner.train(qc_demo_module, root / "run", config, progress=False).run_dir
 
 
 @pytest.fixture(scope="module")

@@ -13,8 +13,8 @@ from shoprel.errors import ShoprelError
 # click commands. A new command: write `cli/<group>.py` that parses, calls the Python API and
 # prints, then add its module name here (and a test under tests/cli/).
 COMMAND_MODULES = (
-    "train", "predict", "evaluate", "demo", "augment", "serve", "ensemble", "export", "pretrain",
-    "distill",
+    "train", "predict", "index", "evaluate", "demo", "augment", "serve", "ensemble", "export",
+    "pretrain", "distill",
 )
 
 

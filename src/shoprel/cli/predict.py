@@ -21,8 +21,12 @@ import click
                    "local Ray instance. Only with --engine ray.")
 @click.option("--num-actors", type=int, default=None,
               help="Ray actors (default: one per CPU in the cluster). Only with --engine ray.")
+@click.option("--index", "index_dirs", multiple=True, type=click.Path(path_type=Path),
+              help="Target-index folder (shoprel index --out), besides the run's own index; "
+                   "repeatable.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_actors, quiet):
+def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_actors, index_dirs,
+            quiet):
     """Score INPUT_FILE with a run; write id, texts, prediction and probability."""
     if engine == "ray":
         from shoprel.predict.ray_engine import predict_file_ray
@@ -30,11 +34,12 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
         # smaller batches than the local chunks, so that every actor gets work
         result = predict_file_ray(run_dir, input_file, out_file, address=address,
                                   num_actors=num_actors, batch_rows=min(chunk_rows, 5_000),
-                                  progress=not quiet)
+                                  progress=not quiet, indexes=list(index_dirs))
     else:
         from shoprel.predict.predictor import predict_file
 
-        result = predict_file(run_dir, input_file, out_file, chunk_rows, progress=not quiet)
+        result = predict_file(run_dir, input_file, out_file, chunk_rows, progress=not quiet,
+                              indexes=list(index_dirs))
     click.echo(f"{result.rows} rows scored, {result.positives} predicted relevant "
                f"(threshold {result.threshold:.4f}) → {result.out_file}")
 

@@ -28,6 +28,15 @@ _DEFAULTS = ServeSettings()
               type=click.IntRange(1), help="Pairs per model call (from concurrent requests).")
 @click.option("--max-wait-ms", default=_DEFAULTS.max_wait_ms, show_default=True,
               type=click.FloatRange(0), help="How long a batch waits for more requests.")
+@click.option("--slice-pairs", default=_DEFAULTS.slice_pairs, show_default=True,
+              type=click.IntRange(1), help="Pairs of one request per model call: bigger "
+                                           "requests are scored in turns with the others.")
+@click.option("--recent-texts", default=_DEFAULTS.recent_texts, show_default=True,
+              type=click.IntRange(0), help="Embedded texts kept in memory (queries repeat); 0: "
+                                           "none.")
+@click.option("--index", "index_dirs", multiple=True, type=click.Path(path_type=Path),
+              help="Target-index folder (shoprel index --out), besides the run's own; "
+                   "repeatable.")
 @click.option("--max-total-chars", default=_DEFAULTS.max_total_chars, show_default=True,
               type=click.IntRange(1), help="Characters allowed in one request, all texts.")
 @click.option("--request-timeout", default=_DEFAULTS.request_timeout_s, show_default=True,
@@ -39,14 +48,18 @@ _DEFAULTS = ServeSettings()
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve(run_dir, host, port, workers, max_pairs, max_text_chars, max_body_bytes,
-          max_batch_pairs, max_wait_ms, max_total_chars, request_timeout, api_key, log_level):
+          max_batch_pairs, max_wait_ms, slice_pairs, recent_texts, index_dirs, max_total_chars,
+          request_timeout, api_key, log_level):
     """Serve a run over HTTP: POST /v1/score, /healthz, /readyz, /metrics, /docs."""
     from shoprel.serve.guards import exposure_warning
     from shoprel.serve.server import run_server
 
     settings = ServeSettings(max_pairs=max_pairs, max_text_chars=max_text_chars,
                              max_body_bytes=max_body_bytes, max_batch_pairs=max_batch_pairs,
-                             max_wait_ms=max_wait_ms, max_total_chars=max_total_chars,
+                             max_wait_ms=max_wait_ms, slice_pairs=slice_pairs,
+                             recent_texts=recent_texts,
+                             index_dirs=[str(d.resolve()) for d in index_dirs],
+                             max_total_chars=max_total_chars,
                              request_timeout_s=request_timeout, api_key=api_key or None)
     warning = exposure_warning(host, settings.api_key)
     if warning:

@@ -102,6 +102,8 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
         raise OutputError(f"{run.path}: its models embed nothing (family "
                           f"{run.manifest.get('family', run.kind)}); an index would not help them")
     input_file = Path(input_file)
+    if not input_file.is_file():
+        raise InputError("file not found", path=input_file)
     build_id = f"{input_file.resolve()}\x00{input_file.stat().st_size}"
     targets = 0
     added = 0

@@ -1,0 +1,28 @@
+"""`shoprel index RUN FILE`: embed a taxonomy or catalogue ahead of scoring."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+
+@click.command("index")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.argument("input_file", type=click.Path(path_type=Path))
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Index folder elsewhere (then give it to predict/serve with --index); "
+                   "default: the run's own index, used with no flag.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def index(run_dir, input_file, out, quiet):
+    """Embed the targets of INPUT_FILE (a pairs file, JSON lines with category_path or
+    item_title, or text with one target per line) so that scoring embeds only queries.
+    Rerun after a kill: finished parts are kept."""
+    from shoprel.predict.index import build_index
+
+    result = build_index(run_dir, input_file, out, progress=not quiet)
+    click.echo(f"{result.targets} targets read, {result.added} new texts embedded in "
+               f"{result.seconds:.1f} s → {result.folder}")
+
+
+COMMANDS = (index,)

@@ -1,0 +1,48 @@
+"""`shoprel index` and `predict --index` from the command line."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+pytest.importorskip("torch")
+
+from shoprel.cli.app import main  # noqa: E402
+from shoprel.models.backbones.cache import CACHE_ENV  # noqa: E402
+
+
+def _catalogue(path, n=30):
+    path.write_text("".join(f"home,kitchen,item {i}\n" for i in range(n)), encoding="utf-8")
+    return path
+
+
+def test_index_then_predict_with_index(tmp_path, embed_run, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    catalogue = _catalogue(tmp_path / "catalogue.txt")
+    out = tmp_path / "ix"
+    runner = CliRunner()
+    result = runner.invoke(main, ["index", str(embed_run), str(catalogue), "--out", str(out),
+                                  "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "30 targets read" in result.output and str(out) in result.output
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps({"id": i, "origin_query": f"pan {i}",
+                                         "category_path": f"home,kitchen,item {i}"}) + "\n"
+                             for i in range(5)))
+    result = runner.invoke(main, ["predict", str(embed_run), str(pairs), "--out",
+                                  str(tmp_path / "pred.jsonl"), "--index", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert len((tmp_path / "pred.jsonl").read_text().splitlines()) == 5
+
+
+def test_index_misuse_is_one_line(tmp_path, embed_run):
+    folder = tmp_path / "not-an-index"
+    folder.mkdir()
+    (folder / "keep.txt").write_text("x")
+    result = CliRunner().invoke(main, ["index", str(embed_run), str(_catalogue(tmp_path / "c.txt")),
+                                       "--out", str(folder), "--quiet"])
+    assert result.exit_code == 2
+    assert "not an index folder" in result.output and "Traceback" not in result.output
+    assert (folder / "keep.txt").read_text() == "x"
+    result = CliRunner().invoke(main, ["index", str(embed_run), str(tmp_path / "missing.txt")])
+    assert result.exit_code == 2 and "missing.txt" in result.output
