@@ -1,19 +1,26 @@
-"""The schema of a run's `run.json`, checked whenever a run is opened.
+"""The schema of a run's `run.json`: checked whenever a run is opened, built by every writer.
 
 A run folder travels (copied, edited by hand, half-synced); reading it trusts nothing. Every
 missing or wrong field is reported as one line naming the file and the field, instead of a
 KeyError or a NaN deep inside predict or serve. `schema_version` tells a newer shoprel's runs
 from ours; runs written before it existed are version 1.
+
+Writers (train, ensemble, distill, thresholds) build a `Manifest` with `Manifest.new(...)` and
+hand it to `runs.RunWriter`, which writes `to_json()`: the fields that were given, in the
+order declared here, then fields this version does not know (kept from an older file).
 """
 
 from __future__ import annotations
 
+import json
 import math
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+import shoprel
 from shoprel.errors import RunDirError
 
 MANIFEST_VERSION = 1
@@ -31,6 +38,8 @@ class _Open(BaseModel):
 
 
 class LanguageCut(_Open):
+    n: int | None = None  # the language's OOF rows
+    best: float | None = None  # its own best cut, before shrinking toward the global one
     threshold: float
 
     @field_validator("threshold")
@@ -41,6 +50,7 @@ class LanguageCut(_Open):
 
 class LanguageThresholds(_Open):
     global_: float = Field(alias="global")
+    shrinkage: float | None = None
     languages: dict[str, LanguageCut]
 
     @field_validator("global_")
@@ -82,15 +92,36 @@ class Combination(_Open):
 class Manifest(_Open):
     schema_version: int = MANIFEST_VERSION
     kind: Literal["run", "ensemble"] = "run"
+    shoprel_version: str | None = None
     name: str | None = None
     task: Literal["QC", "QI"]
+    created: str | None = None  # ISO 8601, UTC, seconds
     threshold: float
     model_family: str | None = None
     predict_models: list[str] | None = Field(None, min_length=1)  # fold models or "full"
     members: list[Member] | None = None
     combination: Combination | None = None
-    language_thresholds: LanguageThresholds | None = None
     n_rows: int | None = Field(None, ge=0)
+    language_thresholds: LanguageThresholds | None = None
+
+    @classmethod
+    def new(cls, **fields) -> Manifest:
+        """A manifest for a folder being written now: this schema version and shoprel version,
+        `created` now unless given; the fields are checked as a reader would check them."""
+        fields.setdefault("created", datetime.now(UTC).isoformat(timespec="seconds"))
+        return cls.model_validate({"schema_version": MANIFEST_VERSION,
+                                   "shoprel_version": shoprel.__version__, **fields})
+
+    def to_dict(self) -> dict:
+        """The fields given (or read), JSON-ready, `global` under its own name."""
+        return self.model_dump(mode="json", by_alias=True, exclude_unset=True)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def replace(self, **fields) -> Manifest:
+        """A checked copy with some fields changed (or added)."""
+        return type(self).model_validate({**self.to_dict(), **fields})
 
     @field_validator("threshold")
     @classmethod

@@ -1,12 +1,15 @@
-"""Run directories: what a training run leaves behind, and reading it back.
+"""Run directories: what a training run leaves behind, writing it (`RunWriter`) and reading
+it back (`Run`).
 
-Everything later commands need (predict, report, ensemble, serve) is read from here.
+Everything later commands need (predict, report, ensemble, serve) is read from here; every
+command that writes a run folder (train, ensemble, distill, thresholds) writes through here.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -14,8 +17,9 @@ import pandas as pd
 
 from shoprel.data.tasks import Task
 from shoprel.errors import RunDirError, ShoprelError
-from shoprel.manifest import validate_manifest
+from shoprel.manifest import Manifest, validate_manifest
 from shoprel.models.base import RelevanceModel
+from shoprel.utils.atomic import atomic_file
 
 MANIFEST = "run.json"
 CONFIG = "config.yaml"
@@ -43,6 +47,7 @@ class Run:
 
     path: Path
     manifest: dict
+    info: Manifest | None = field(default=None, repr=False)  # the same, typed
 
     @classmethod
     def open(cls, path: str | Path) -> Run:
@@ -65,8 +70,16 @@ class Run:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
             raise RunDirError(f"{manifest_path}: not valid JSON ({exc})") from None
-        validate_manifest(manifest, manifest_path)
-        return cls(path, manifest)
+        return cls(path, manifest, validate_manifest(manifest, manifest_path))
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.path / MANIFEST
+
+    @property
+    def version(self) -> str:
+        """A short digest of run.json: changes whenever the run's manifest does."""
+        return hashlib.sha256(self.manifest_path.read_bytes()).hexdigest()[:12]
 
     @property
     def task(self) -> Task:
@@ -114,8 +127,8 @@ class Run:
             raise RunDirError(f"{path}: expected a JSON object")
         return metrics
 
-    def oof(self) -> pd.DataFrame:
-        path = self.path / OOF
+    def _parquet(self, name: str) -> pd.DataFrame:
+        path = self.path / name
         if not path.is_file():
             raise RunDirError(f"{path}: missing")
         try:
@@ -123,6 +136,13 @@ class Run:
         except Exception as exc:  # noqa: BLE001 (pyarrow raises several types for a bad file)
             raise RunDirError(f"{path}: not a readable Parquet file "
                               f"({' '.join(str(exc).split())[:200]})") from None
+
+    def oof(self) -> pd.DataFrame:
+        return self._parquet(OOF)
+
+    def folds(self) -> pd.DataFrame:
+        """id, fold (+ group): folds.parquet, or the OOF table for a folder without one."""
+        return self._parquet(FOLDS if (self.path / FOLDS).is_file() else OOF)
 
     def model_folders(self) -> list[Path]:
         """The models predict combines: the full-data model, or else every fold's model."""
@@ -141,6 +161,67 @@ class Run:
 
     def load_models(self) -> list[RelevanceModel]:
         return [load_model(folder) for folder in self.model_folders()]
+
+
+class RunWriter:
+    """Writes the files of a run folder.
+
+    `RunWriter(tmp)` fills a folder being built (the temporary folder of `atomic_dir`, moved
+    into place when complete): the manifest goes last, since a folder without it is not a
+    finished run. `RunWriter.finished(run_dir)` rewrites files of a finished run, each one
+    atomically (a reader sees the old file or the new one).
+    """
+
+    def __init__(self, folder: str | Path, in_place: bool = False):
+        self.path = Path(folder)
+        self.in_place = in_place
+
+    @classmethod
+    def finished(cls, run_dir: str | Path) -> RunWriter:
+        return cls(run_dir, in_place=True)
+
+    def _text(self, name: str, text: str) -> Path:
+        target = self.path / name
+        if self.in_place:
+            with atomic_file(target) as tmp:
+                Path(tmp).write_text(text, encoding="utf-8")
+        else:
+            target.write_text(text, encoding="utf-8")
+        return target
+
+    def _table(self, name: str, table: pd.DataFrame) -> Path:
+        target = self.path / name
+        if self.in_place:
+            with atomic_file(target) as tmp:
+                table.to_parquet(tmp, index=False)
+        else:
+            table.to_parquet(target, index=False)
+        return target
+
+    @property
+    def models_dir(self) -> Path:
+        return self.path / MODELS
+
+    def oof(self, table: pd.DataFrame) -> Path:
+        return self._table(OOF, table)
+
+    def folds(self, table: pd.DataFrame) -> Path:
+        return self._table(FOLDS, table)
+
+    def config(self, text: str) -> Path:
+        return self._text(CONFIG, text)
+
+    def metrics(self, metrics: dict) -> Path:
+        return self._text(METRICS, json.dumps(metrics, indent=2, ensure_ascii=False))
+
+    def report(self, metrics: dict, oof: pd.DataFrame) -> Path:
+        from shoprel.evaluate.report import write_report
+
+        return write_report(self.path, metrics, oof)
+
+    def manifest(self, manifest: Manifest) -> Path:
+        """run.json; when building a folder, the last file written."""
+        return self._text(MANIFEST, manifest.to_json())
 
 
 def check_members(run: Run, chain: tuple[Path, ...] = ()) -> None:
@@ -162,10 +243,8 @@ def load_model(folder: Path) -> RelevanceModel:
     (truncated weights, a LightGBM or safetensors file that will not parse, unknown params)."""
     try:
         return RelevanceModel.load(folder)
-    except ShoprelError as exc:
-        if str(folder) in str(exc):
-            raise
-        raise RunDirError(f"{folder}: {exc}") from None
+    except ShoprelError as exc:  # also e.g. params the family's config refuses: a broken folder
+        raise RunDirError(str(exc) if str(folder) in str(exc) else f"{folder}: {exc}") from None
     except Exception as exc:  # noqa: BLE001 (each library fails its own way on a broken file)
         reason = " ".join(str(exc).split())[:300] or type(exc).__name__
         raise RunDirError(f"{folder}: cannot load the saved model ({type(exc).__name__}: "

@@ -33,9 +33,7 @@ class AlignedRuns:
 
 
 def _folds(run: runs.Run) -> pd.DataFrame:
-    path = run.path / runs.FOLDS
-    table = pd.read_parquet(path) if path.is_file() else run.oof()
-    return table[["id", "fold"]]
+    return run.folds()[["id", "fold"]]
 
 
 def _oof(run: runs.Run) -> pd.DataFrame:

@@ -7,7 +7,6 @@ per-language block says how much that flatters).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -16,14 +15,13 @@ import numpy as np
 import pandas as pd
 import yaml
 
-import shoprel
 from shoprel import runs
 from shoprel.ensemble import thresholds
 from shoprel.ensemble.align import AlignedRuns, align_runs, member_reference
 from shoprel.ensemble.combiners import MemberScores, combiner_class, make_combiner
 from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.evaluate.run_metrics import run_metrics
-from shoprel.manifest import MANIFEST_VERSION
+from shoprel.manifest import Manifest
 from shoprel.utils.atomic import atomic_dir
 from shoprel.utils.outputs import check_output_dir, check_replaceable
 
@@ -64,8 +62,6 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
                    shrinkage: float = thresholds.DEFAULT_SHRINKAGE, overwrite: bool = False,
                    name: str | None = None) -> EnsembleResult:
     """Combine finished runs into an ensemble directory (complete, or nothing)."""
-    from shoprel.evaluate.report import write_report
-
     out_dir = check_output_dir(out_dir, overwrite, reads=run_dirs)  # members are read
     aligned = align_runs(run_dirs)
     combination, oof_p = fit_combination(aligned, method, weights)
@@ -93,30 +89,21 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
                            "weights": None if weights is None else [float(x) for x in weights],
                            "per_language_thresholds": per_language_thresholds,
                            "shrinkage": shrinkage}}
+    manifest = Manifest.new(
+        kind=KIND, name=metrics["run_name"], task=task.value, created=metrics["created"],
+        threshold=threshold, model_family=KIND,
+        members=[{"name": run.name, "path": member_reference(run.path, out_dir)}
+                 for run in aligned.runs],
+        combination=combination, n_rows=len(table),
+        **({thresholds.MANIFEST_KEY: language_table} if per_language_thresholds else {}))
     with atomic_dir(out_dir, overwrite=overwrite, guard=check_replaceable) as tmp:
-        table.to_parquet(tmp / runs.OOF, index=False)
+        writer = runs.RunWriter(tmp)
+        writer.oof(table)
         folds_file = aligned.runs[0].path / runs.FOLDS
         if folds_file.is_file():
-            pd.read_parquet(folds_file).to_parquet(tmp / runs.FOLDS, index=False)
-        (tmp / runs.CONFIG).write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
-        (tmp / runs.METRICS).write_text(json.dumps(metrics, indent=2, ensure_ascii=False),
-                                        encoding="utf-8")
-        write_report(tmp, metrics, table)
-        manifest = {
-            "schema_version": MANIFEST_VERSION,
-            "kind": KIND,
-            "shoprel_version": shoprel.__version__,
-            "name": metrics["run_name"],
-            "task": task.value,
-            "created": metrics["created"],
-            "threshold": threshold,
-            "model_family": KIND,
-            "members": [{"name": run.name, "path": member_reference(run.path, out_dir)}
-                        for run in aligned.runs],
-            "combination": combination,
-            "n_rows": len(table),
-        }
-        if per_language_thresholds:
-            manifest[thresholds.MANIFEST_KEY] = language_table
-        (tmp / runs.MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+            writer.folds(pd.read_parquet(folds_file))
+        writer.config(yaml.safe_dump(config, sort_keys=False))
+        writer.metrics(metrics)
+        writer.report(metrics, table)
+        writer.manifest(manifest)
     return EnsembleResult(out_dir, metrics)

@@ -8,7 +8,6 @@ nested folds (cuts chosen on k-1 folds, applied to the held-out fold).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +15,6 @@ import pandas as pd
 
 from shoprel import runs
 from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics
-from shoprel.utils.atomic import atomic_file
 
 DEFAULT_SHRINKAGE = 200.0
 MANIFEST_KEY = "language_thresholds"
@@ -96,9 +94,7 @@ def add_language_thresholds(run_dir: str | Path, shrinkage: float = DEFAULT_SHRI
     table, block = threshold_metrics(run.oof(), run.threshold, shrinkage)
     metrics = run.metrics()
     metrics[METRICS_KEY] = block
-    manifest = {**run.manifest, MANIFEST_KEY: table}
-    for name, content in ((runs.METRICS, metrics), (runs.MANIFEST, manifest)):
-        with atomic_file(run.path / name) as tmp:
-            Path(tmp).write_text(json.dumps(content, indent=2, ensure_ascii=False),
-                                 encoding="utf-8")
+    writer = runs.RunWriter.finished(run.path)
+    writer.metrics(metrics)
+    writer.manifest(run.info.replace(**{MANIFEST_KEY: table}))
     return block

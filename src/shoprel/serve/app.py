@@ -5,7 +5,6 @@ runtime, and the request model is built per run inside create_app.
 """
 
 import asyncio
-import hashlib
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -44,11 +43,9 @@ ERROR_RESPONSES = {
 
 
 def model_info(predictor: Predictor) -> ModelInfo:
-    manifest = predictor.run.path / "run.json"
-    version = hashlib.sha256(manifest.read_bytes()).hexdigest()[:12]
     return ModelInfo(name=predictor.run.name, task=predictor.task.value,
                      family=str(predictor.run.manifest.get("model_family", "unknown")),
-                     version=version)
+                     version=predictor.run.version)
 
 
 def _language(value: str | None) -> str:

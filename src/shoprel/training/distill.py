@@ -22,7 +22,6 @@ always learns the teacher's OOF probabilities (no estimate depends on it).
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,7 +36,6 @@ from shoprel.errors import ConfigError, RunDirError
 from shoprel.models.targets import SOFT_LABEL, mix_targets, require_row_targets
 from shoprel.training.config import RunConfig, load_config
 from shoprel.training.runner import TrainResult, train
-from shoprel.utils.atomic import atomic_file
 from shoprel.utils.outputs import check_output_dir
 
 DEFAULT_HARD_WEIGHT = 0.3
@@ -72,9 +70,8 @@ def open_teacher(teacher_dir: str | Path) -> Teacher:
         raise RunDirError(f"{run.path}: the teacher's training file {train_file!r} (metrics.json "
                           "data.train_file) not found")
     oof = run.oof()
-    folds_file = run.path / runs.FOLDS
-    folds = pd.read_parquet(folds_file) if folds_file.is_file() else oof[["id", "fold"]]
-    for name, table in (("oof.parquet", oof), ("folds.parquet", folds)):
+    folds = run.folds()
+    for name, table in ((runs.OOF, oof), (runs.FOLDS, folds)):
         if table["id"].duplicated().any():
             raise RunDirError(f"{run.path}: {name} repeats ids; cannot align it with the rows")
     return Teacher(run, Path(train_file), oof, folds)
@@ -249,7 +246,5 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     if speed_rows > 0:
         speed = compare_speed(teacher.run.path, result.run_dir, frame, speed_rows)
         result.metrics["distillation"]["speed"] = speed
-        with atomic_file(result.run_dir / runs.METRICS) as tmp:
-            tmp.write_text(json.dumps(result.metrics, indent=2, ensure_ascii=False),
-                           encoding="utf-8")
+        runs.RunWriter.finished(result.run_dir).metrics(result.metrics)
     return result

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import tempfile
 import time
 from dataclasses import dataclass
@@ -14,7 +13,6 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-import shoprel
 from shoprel import runs
 from shoprel.augment.langid import detect_languages
 from shoprel.data.category import top_level
@@ -24,7 +22,7 @@ from shoprel.data.tasks import Task
 from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.evaluate.run_metrics import run_metrics
 from shoprel.folds.grouped import assign_folds, fold_groups
-from shoprel.manifest import MANIFEST_VERSION
+from shoprel.manifest import Manifest
 from shoprel.models.registry import model_class
 from shoprel.training.config import RunConfig
 from shoprel.training.ranks import RankGroup, Ranks, current_ranks
@@ -165,8 +163,6 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
     for metrics.json; `fit_rows(rows) -> rows`: applied to each fit's training rows first;
     `curve_fractions`: also fit each fold on these shares of its rows (training/curve.py).
     """
-    from shoprel.evaluate.report import write_report
-
     config = config or RunConfig()
     ranks = current_ranks()
     group = RankGroup(ranks) if ranks.distributed else None
@@ -210,11 +206,11 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
                           else [runs.fold_model_name(f) for f in range(config.folds.k)])
 
         table = oof_table(frame, folds, oof)
-        table.to_parquet(tmp / runs.OOF, index=False)
-        pd.DataFrame({"id": frame.df["id"], "fold": folds,
-                      "group": fold_groups(frame, config.folds.qc_group_levels)}
-                     ).to_parquet(tmp / runs.FOLDS, index=False)
-        (tmp / runs.CONFIG).write_text(config.to_yaml(), encoding="utf-8")
+        writer = runs.RunWriter(tmp)
+        writer.oof(table)
+        writer.folds(pd.DataFrame({"id": frame.df["id"], "fold": folds,
+                                   "group": fold_groups(frame, config.folds.qc_group_levels)}))
+        writer.config(config.to_yaml())
 
         metrics = run_metrics(table, threshold, frame.task, config.threshold.mode)
         metrics.update({
@@ -239,23 +235,13 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
             metrics.update(extra_metrics(metrics))
         if ranks.distributed:
             metrics["distributed"] = {"world_size": ranks.world_size}
-        (tmp / runs.METRICS).write_text(json.dumps(metrics, indent=2, ensure_ascii=False),
-                                        encoding="utf-8")
-        write_report(tmp, metrics, table)
-        manifest = {
-            "schema_version": MANIFEST_VERSION,
-            "kind": "run",
-            "shoprel_version": shoprel.__version__,
-            "name": metrics["run_name"],
-            "task": frame.task.value,
-            "created": metrics["created"],
-            "threshold": threshold,
-            "model_family": config.model.family,
-            "predict_models": predict_models,
-            "n_rows": len(frame),
-        }
+        writer.metrics(metrics)
+        writer.report(metrics, table)
         # the manifest goes last: a folder without it is not a finished run
-        (tmp / runs.MANIFEST).write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+        writer.manifest(Manifest.new(
+            kind="run", name=metrics["run_name"], task=frame.task.value,
+            created=metrics["created"], threshold=threshold, model_family=config.model.family,
+            predict_models=predict_models, n_rows=len(frame)))
     if group is not None:
         # the others wait here until rank 0 has moved the run into place, then return its result
         metrics = group.broadcast(metrics)

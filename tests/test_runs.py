@@ -1,0 +1,64 @@
+"""RunWriter and the typed manifest: what writers put in run.json is what readers check."""
+
+import hashlib
+import json
+import shutil
+
+import pandas as pd
+import pytest
+
+import shoprel
+from shoprel.ensemble.thresholds import add_language_thresholds
+from shoprel.manifest import MANIFEST_VERSION, Manifest
+from shoprel.runs import MANIFEST, Run, RunWriter
+
+FIELDS = {"kind": "run", "name": "r", "task": "QC", "threshold": 0.4, "model_family": "fast",
+          "predict_models": ["full"], "n_rows": 3}
+
+
+def test_new_manifest_carries_versions_and_keeps_field_order():
+    manifest = Manifest.new(created="2026-01-01T00:00:00+00:00", **FIELDS)
+    data = json.loads(manifest.to_json())
+    assert data["schema_version"] == MANIFEST_VERSION
+    assert data["shoprel_version"] == shoprel.__version__
+    assert list(data) == ["schema_version", "kind", "shoprel_version", "name", "task", "created",
+                          "threshold", "model_family", "predict_models", "n_rows"]
+
+
+def test_new_manifest_is_checked_like_a_read_one():
+    with pytest.raises(ValueError, match="probability"):
+        Manifest.new(**{**FIELDS, "threshold": 3.0})
+
+
+def test_writer_builds_a_folder_that_opens_as_a_run(tmp_path):
+    writer = RunWriter(tmp_path / "run")
+    writer.path.mkdir()
+    table = pd.DataFrame({"id": [1, 2, 3], "fold": [0, 1, 2], "label": [1, 0, 1],
+                          "language": ["en"] * 3, "probability": [0.9, 0.2, 0.6]})
+    writer.oof(table)
+    writer.folds(table[["id", "fold"]])
+    writer.metrics({"overall": {"n": 3}})
+    writer.manifest(Manifest.new(**FIELDS))
+    run = Run.open(writer.path)
+    assert run.info.predict_models == ["full"] and run.metrics() == {"overall": {"n": 3}}
+    assert run.folds()["fold"].tolist() == [0, 1, 2]
+    assert run.version == hashlib.sha256((writer.path / MANIFEST).read_bytes()).hexdigest()[:12]
+
+
+def test_a_run_from_before_versions_keeps_loading_and_updating(tmp_path, trained_runs):
+    """run.json as the first shoprel wrote it: no schema_version, no shoprel_version."""
+    old = tmp_path / "old"
+    shutil.copytree(trained_runs["QC"], old)
+    manifest = json.loads((old / MANIFEST).read_text())
+    for key in ("schema_version", "shoprel_version", "created"):
+        manifest.pop(key)
+    manifest["written_by"] = "an older shoprel"  # a field this version does not know
+    (old / MANIFEST).write_text(json.dumps(manifest))
+    run = Run.open(old)
+    assert run.info.schema_version == 1 and run.threshold == manifest["threshold"]
+    add_language_thresholds(old, 50)
+    updated = json.loads((old / MANIFEST).read_text())
+    assert "schema_version" not in updated and updated["written_by"] == "an older shoprel"
+    assert updated["language_thresholds"]["shrinkage"] == 50
+    assert {k: v for k, v in updated.items() if k != "language_thresholds"} == manifest
+    assert Run.open(old).info.language_thresholds.global_ == pytest.approx(run.threshold)
