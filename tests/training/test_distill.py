@@ -159,3 +159,41 @@ def test_nested_teacher_removes_the_self_distillation_leak(teachers, tmp_path, m
     for frame in seen[:3]:
         assert not np.allclose(frame["soft_label"], frame["id"].map(oof))
     np.testing.assert_allclose(seen[3]["soft_label"], seen[3]["id"].map(oof))
+
+
+def test_unlabeled_pairs_train_every_fit_with_the_teacher_scores(teachers, student_yaml,
+                                                                 tmp_path, monkeypatch):
+    from shoprel.data.readers import read_pairs
+    from shoprel.predict.predictor import Predictor
+
+    rows = read_pairs(teachers["data"]).df.head(50)
+    unlabeled = tmp_path / "to_predict.jsonl"
+    with open(unlabeled, "w", encoding="utf-8") as fh:  # no label field, like a test file
+        for r in rows.itertuples():
+            fh.write(json.dumps({"id": f"t{r.id}", "language": r.language,
+                                 "origin_query": f"{r.query} new",
+                                 "category_path": r.target}) + "\n")
+    expected = Predictor(teachers["run"]).probabilities(read_pairs(unlabeled))
+    seen = []
+    fit = FastModel.fit
+
+    def spy(self, frame):
+        seen.append(frame.df.copy())
+        return fit(self, frame)
+
+    monkeypatch.setattr(FastModel, "fit", spy)
+    out = tmp_path / "student"
+    result = CliRunner().invoke(distill_command, [
+        str(teachers["run"]), "--student", str(student_yaml), "--out", str(out),
+        "--unlabeled", str(unlabeled), "--speed-rows", "0", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "50 teacher-scored unlabelled pairs" in result.output
+    assert len(seen) == 4
+    for frame in seen:  # every fold fit and the final fit learn from them
+        extra = frame[frame["id"].astype(str).str.startswith("unlabeled")]
+        assert len(extra) == 50
+        np.testing.assert_allclose(extra["soft_label"], expected)
+    metrics = runs.Run.open(out).metrics()
+    assert metrics["overall"]["n"] == 360  # never a validation row
+    assert metrics["distillation"]["unlabeled"]["rows"] == 50
+    assert not runs.Run.open(out).oof()["id"].astype(str).str.startswith("unlabeled").any()

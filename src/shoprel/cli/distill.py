@@ -25,18 +25,25 @@ from shoprel.training.distill import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 @click.option("--nested", is_flag=True,
               help="Honest student OOF: refit the teacher without each student fold "
                    "(k·(k−1) extra fits per teacher model).")
+@click.option("--unlabeled", "unlabeled", multiple=True, type=click.Path(path_type=Path),
+              help="Pairs without labels (e.g. the file to predict) that the teacher scores "
+                   "for the student to learn too; repeatable.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing run directory.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
-def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, overwrite, quiet):
+def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, unlabeled,
+            overwrite, quiet):
     """Train a student run on TEACHER_DIR's out-of-fold probabilities (a run or ensemble)."""
     from shoprel.training.distill import distill as run_distill
 
     result = run_distill(teacher_dir, config_file, out_dir, hard_weight, overwrite=overwrite,
-                         progress=not quiet, speed_rows=speed_rows, nested=nested)
+                         progress=not quiet, speed_rows=speed_rows, nested=nested,
+                         unlabeled=list(unlabeled))
     block = result.metrics["distillation"]
     for who in ("teacher", "student"):
         m = block[f"{who}_oof"]
         click.echo(f"{who} OOF: F1 {m['f1']:.4f}  AUC {m['roc_auc']:.4f}")
+    if "unlabeled" in block:
+        click.echo(f"learnt from {block['unlabeled']['rows']} teacher-scored unlabelled pairs")
     speed = block.get("speed")
     if speed:
         click.echo(f"scoring: teacher {speed['teacher']['pairs_per_second']:.0f} pairs/s, "

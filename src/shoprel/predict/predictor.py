@@ -19,6 +19,7 @@ from shoprel.data.frame import PairFrame
 from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.tasks import QUERY_COLUMN
 from shoprel.data.writers import append_table
+from shoprel.predict.index import MARKER as INDEX_MARKER
 from shoprel.predict.index import index_folders
 from shoprel.runs import Run, mean_positive_probability
 from shoprel.utils.atomic import atomic_file
@@ -53,7 +54,9 @@ class Predictor:
         folders = index_folders(self.run.path, indexes)
         if self.run.kind == "ensemble":
             self.models = []
-            self.members = [Predictor(d, folders, recent_texts) for d in self.run.member_dirs()]
+            # members look in the ensemble's index too, when it has one
+            shared = [f for f in folders if (f / INDEX_MARKER).is_file()]
+            self.members = [Predictor(d, shared, recent_texts) for d in self.run.member_dirs()]
         else:
             self.models = self.run.load_models()
             for model in self.models:

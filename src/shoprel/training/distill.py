@@ -23,6 +23,7 @@ always learns the teacher's OOF probabilities (no estimate depends on it).
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ from shoprel.errors import ConfigError, RunDirError
 from shoprel.models.targets import SOFT_LABEL, mix_targets, require_row_targets
 from shoprel.training.config import RunConfig, load_config
 from shoprel.training.runner import TrainResult, train
+from shoprel.training.unlabeled import adding, teacher_scored
 from shoprel.utils.outputs import check_output_dir
 
 DEFAULT_HARD_WEIGHT = 0.3
@@ -206,13 +208,15 @@ def compare_speed(teacher_dir: Path, student_dir: Path, frame: PairFrame,
 def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: str | Path,
             hard_weight: float = DEFAULT_HARD_WEIGHT, overwrite: bool = False,
             progress: bool = True, name: str | None = None,
-            speed_rows: int = SPEED_ROWS, nested: bool = False) -> TrainResult:
+            speed_rows: int = SPEED_ROWS, nested: bool = False,
+            unlabeled: Sequence[str | Path] = ()) -> TrainResult:
     """Train the student described by `config` on the teacher's OOF probabilities
-    (nested: honest OOF figures at k·(k−1) teacher refits, see the module docstring)."""
+    (nested: honest OOF figures at k·(k−1) teacher refits, see the module docstring);
+    `unlabeled`: pair files the teacher scores for the student to learn too (unlabeled.py)."""
     if not 0.0 <= hard_weight <= 1.0:
         raise ConfigError(f"--hard-weight must lie in [0, 1], got {hard_weight}")
     # before the (long) nested teacher fits; the student may not replace its teacher
-    check_output_dir(out_dir, overwrite, reads=[teacher_dir])
+    check_output_dir(out_dir, overwrite, reads=[teacher_dir, *unlabeled])
     teacher = open_teacher(teacher_dir)
     k = int(teacher.folds["fold"].max()) + 1
     config = student_config(config, teacher, k)
@@ -226,6 +230,12 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
         fit_rows = nested_soft_labels(frame, folds, per_fold, hard_weight)
     frame.df[SOFT_LABEL] = mix_targets(frame.labels, teacher_p, hard_weight)
     teacher_metrics = teacher.run.metrics()
+    extra_rows = None
+    if unlabeled:
+        extra_rows = teacher_scored(teacher.run.path, unlabeled, teacher.run.task,
+                                    config.data.empty_text, progress)
+        add = adding(extra_rows)
+        fit_rows = add if fit_rows is None else (lambda rows, f=fit_rows: add(f(rows)))
 
     def block(metrics: dict) -> dict:
         return {"distillation": {
@@ -238,7 +248,12 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
             "teacher_oof": _oof_figures(teacher_metrics),
             "student_oof": _oof_figures(metrics),
             "nested": nested,
-            "caveat": NESTED_NOTE if nested else LEAK_CAVEAT,
+            "caveat": NESTED_NOTE if nested and extra_rows is None else LEAK_CAVEAT,
+            **({} if extra_rows is None else {"unlabeled": {
+                "files": [str(Path(f).resolve()) for f in unlabeled],
+                "rows": len(extra_rows),
+                "note": "teacher-scored pairs join every fit's training side, never a "
+                        "validation fold; the teacher's final model scored them"}}),
         }}
 
     result = train(teacher.train_file, out_dir, config, overwrite=overwrite, progress=progress,
