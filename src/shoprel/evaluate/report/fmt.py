@@ -31,34 +31,34 @@ def num(value: Any) -> float:
         return math.nan
 
 
+def _cell(value: Any, render) -> str:
+    x = num(value)
+    return MISSING if math.isnan(x) else render(x)
+
+
 def fmt(value: Any, digits: int = 3) -> str:
     """Format a metric for a table cell; nulls (e.g. AUC of a one-class group) show as '–'."""
-    x = num(value)
-    return MISSING if math.isnan(x) else f"{x:.{digits}f}"
+    return _cell(value, lambda x: f"{x:.{digits}f}")
 
 
 def fmt_signed(value: Any, digits: int = 3) -> str:
     """A difference with its sign, '–' when missing."""
-    x = num(value)
-    return MISSING if math.isnan(x) else f"{x:+.{digits}f}"
+    return _cell(value, lambda x: f"{x:+.{digits}f}")
 
 
 def fmt_int(value: Any) -> str:
     """Format a count with thousands separators, '–' when missing."""
-    x = num(value)
-    return MISSING if math.isnan(x) else f"{round(x):,}"
+    return _cell(value, lambda x: f"{round(x):,}")
 
 
 def fmt_pct(value: Any, digits: int = 1) -> str:
     """A rate as a percentage ('97.0%'), '–' when missing."""
-    x = num(value)
-    return MISSING if math.isnan(x) else f"{100 * x:.{digits}f}%"
+    return _cell(value, lambda x: f"{100 * x:.{digits}f}%")
 
 
 def fmt_threshold(value: Any) -> str:
     """Threshold as saved (0.43 stays '0.43'), so it can be matched against metrics.json."""
-    x = num(value)
-    return MISSING if math.isnan(x) else f"{x:.4g}"
+    return _cell(value, lambda x: f"{x:.4g}")
 
 
 def mpl_text(value: Any) -> str:

@@ -15,16 +15,9 @@ from typing import Any
 import numpy as np
 
 from shoprel.evaluate.intervals import paired_interval
+from shoprel.evaluate.report import svg as charts
 from shoprel.evaluate.report.fmt import fmt, fmt_int, num
 from shoprel.evaluate.report.page import table_wrap
-from shoprel.evaluate.report.svg import (
-    AUC_COLOR,
-    BASELINE_COLOR,
-    MODEL_COLOR,
-    figure_block,
-    new_figure,
-    svg,
-)
 
 LEARNING_CURVE = "learning_curve.json"
 
@@ -55,15 +48,16 @@ def learning_curve_section(curve: Mapping[str, Any] | None) -> str:
     base = np.array([num(p.get("baseline_f1")) for p in points])
     intervals = [paired_interval(p.get("fold_roc_auc") or []) for p in points]
 
-    fig, (ax_auc, ax_f1) = new_figure(6.6, 3.2, ncols=2)
+    fig, (ax_auc, ax_f1) = charts.new_figure(6.6, 3.2, ncols=2)
     ok = ~np.isnan(auc)
-    ax_auc.plot(rows[ok], auc[ok], "o-", color=AUC_COLOR, label="OOF ROC-AUC")
+    ax_auc.plot(rows[ok], auc[ok], "o-", color=charts.AUC_COLOR, label="OOF ROC-AUC")
     for x, iv in zip(rows, intervals, strict=True):
         if iv["low"] is not None:
-            ax_auc.plot([x, x], [iv["low"], iv["high"]], color=AUC_COLOR, linewidth=1.4)
-    ax_f1.plot(rows[~np.isnan(f1)], f1[~np.isnan(f1)], "o-", color=MODEL_COLOR, label="OOF F1")
+            ax_auc.plot([x, x], [iv["low"], iv["high"]], color=charts.AUC_COLOR, linewidth=1.4)
+    ok_f1 = ~np.isnan(f1)
+    ax_f1.plot(rows[ok_f1], f1[ok_f1], "o-", color=charts.MODEL_COLOR, label="OOF F1")
     okb = ~np.isnan(base)
-    ax_f1.plot(rows[okb], base[okb], "x--", color=BASELINE_COLOR, label="all-positive F1")
+    ax_f1.plot(rows[okb], base[okb], "x--", color=charts.BASELINE_COLOR, label="all-positive F1")
     both = np.concatenate([f1, base])
     both = both[~np.isnan(both)]
     if both.size:  # a 0.0001 spread must not fill the panel and look like a trend
@@ -87,6 +81,6 @@ def learning_curve_section(curve: Mapping[str, Any] | None) -> str:
                "points with each other, not with the verdict). Still rising at the right: more "
                "labelled rows should help.")
     return ('<section id="learning-curve"><h2>Learning curve</h2>'
-            + figure_block(svg(fig, "lc", "Learning curve: out-of-fold ROC-AUC and F1 against "
-                                          "training rows"), caption)
+            + charts.figure_block(charts.svg(fig, "lc", "Learning curve: out-of-fold ROC-AUC and "
+                                                      "F1 against training rows"), caption)
             + table + "</section>")
