@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -67,6 +68,7 @@ class Case:
     name: str
     prepare: object  # (sandbox) -> list of CLI arguments, relative to the sandbox
     place: str  # what the error line must name
+    embed: bool = False  # the sandbox also holds `erun`, a small run of the embed family
 
 
 def _bad_train(**changes):
@@ -127,6 +129,63 @@ def _broken_model(damage):
                 path.write_bytes(path.read_bytes()[:100])
         return ["predict", "broken", "gold.jsonl", "--out", "pred.jsonl"]
     return prepare
+
+
+def _reshaped(run: str, edit, verb: str = "predict"):
+    """A copy of `run` whose full model `edit(folder)` changed so that its stored arrays no
+    longer fit its params; predict (or serve) must refuse it at load."""
+    def prepare(sb):
+        shutil.copytree(sb / run, sb / "broken")
+        edit(sb / "broken" / "models" / "full")
+        if verb == "serve":
+            return ["serve", "broken", "--port", "0"]
+        return ["predict", "broken", "gold.jsonl", "--out", "pred.jsonl"]
+    return prepare
+
+
+def _edit_json(name: str, change):
+    def edit(folder):
+        data = json.loads((folder / name).read_text())
+        change(data)
+        (folder / name).write_text(json.dumps(data))
+    return edit
+
+
+def _n_features(both: bool):
+    def change(config):
+        config["params"]["n_features"] = 2**17
+        if both:  # the saved lexical params agree, the weights do not
+            config["state"]["lexical"]["params"]["n_features"] = 2**17
+    return _edit_json("model.json", change)
+
+
+def _save_arrays(name: str, **arrays):
+    def edit(folder):
+        from safetensors.numpy import save_file
+
+        save_file(arrays, str(folder / name))
+    return edit
+
+
+def _other_booster(name: str = "lightgbm.txt"):
+    """A booster fitted on 5 feature columns, where the model builds many more."""
+    def edit(folder):
+        import lightgbm as lgb
+
+        rng = np.random.default_rng(0)
+        X, y = rng.normal(size=(200, 5)), rng.integers(0, 2, 200)
+        booster = lgb.train({"objective": "binary", "verbose": -1, "num_threads": 1},
+                            lgb.Dataset(X, y), num_boost_round=3)
+        booster.save_model(str(folder / name))
+    return edit
+
+
+def _neighbours_rows(folder):
+    from safetensors.numpy import load_file, save_file
+
+    arrays = load_file(str(folder / "neighbours.safetensors"))
+    arrays["neighbour_t"] = arrays["neighbour_t"][:-5]
+    save_file(arrays, str(folder / "neighbours.safetensors"))
 
 
 def _ensemble(members, name="ens2"):
@@ -360,6 +419,52 @@ CASES = [
                                                         "newens"]), "broken/oof.parquet"),
     Case("noise on a run whose oof.parquet is broken",
          _damaged("oof.parquet", b"garbage", ["noise", "broken"]), "broken/oof.parquet"),
+    # --- saved models whose arrays do not fit their params: refused at load, not scored ---
+    Case("fast model whose params and weights say another n_features",
+         _reshaped("run", _n_features(both=True)), "linear.safetensors: field 'coef'"),
+    Case("fast model whose params disagree with its lexical state",
+         _reshaped("run", _n_features(both=False)), "field 'params.n_features'"),
+    Case("fast model with linear weights of another size",
+         _reshaped("run", _save_arrays("linear.safetensors",
+                                       coef=np.zeros(1000, "float32"))),
+         "linear.safetensors: field 'coef'"),
+    Case("fast model with linear weights under another name",
+         _reshaped("run", _save_arrays("linear.safetensors",
+                                       w=np.zeros(2**16, "float32"))),
+         "linear.safetensors: field 'coef' missing"),
+    Case("fast model with label rates of another task",
+         _reshaped("run", _edit_json("priors.json", lambda p: p.update(tables=p["tables"][:1]))),
+         "priors.json: field 'tables'"),
+    Case("fast model whose booster reads another number of features",
+         _reshaped("run", _other_booster()), "lightgbm.txt: field 'max_feature_idx'"),
+    Case("serve a fast model whose booster reads another number of features",
+         _reshaped("run", _other_booster(), verb="serve"),
+         "lightgbm.txt: field 'max_feature_idx'"),
+    Case("embed model with neighbour rows of different counts",
+         _reshaped("erun", _neighbours_rows), "neighbours.safetensors: field 'neighbour_t'",
+         embed=True),
+    Case("embed model whose booster reads another number of features",
+         _reshaped("erun", _other_booster()), "lightgbm.txt: field 'max_feature_idx'",
+         embed=True),
+    Case("embed model whose saved block widths do not fit its arrays",
+         _reshaped("erun", _edit_json("model.json",
+                                      lambda c: c["state"]["blocks"].update(raw0=7))),
+         "field 'state.blocks.raw0'", embed=True),
+    Case("embed model whose params drop a block it was fitted with",
+         _reshaped("erun", _edit_json("model.json",
+                                      lambda c: c["params"].update(level_similarity=False))),
+         "field 'state.blocks'", embed=True),
+    Case("embed model whose lexical state says another n_features",
+         _reshaped("erun", _edit_json("model.json", lambda c: c["state"]["lexical"]["params"]
+                                      .update(n_features=2**17))),
+         "lexical/linear.safetensors: field 'coef'", embed=True),
+    Case("embed model whose params say another n_features than its lexical state",
+         _reshaped("erun", _edit_json("model.json", lambda c: c["params"]
+                                      .update(n_features=2**17))),
+         "field 'params.n_features'", embed=True),
+    Case("serve an embed model with neighbour rows of different counts",
+         _reshaped("erun", _neighbours_rows, verb="serve"),
+         "neighbours.safetensors: field 'neighbour_t'", embed=True),
     Case("serve a run without a threshold", _serve(_drop_manifest_key("threshold")),
          "field 'threshold'"),
     Case("serve a run with broken weights", _serve(_broken_model("weights")),
@@ -388,7 +493,9 @@ def sandbox(template, tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
-def test_fault(case, sandbox):
+def test_fault(case, sandbox, request):
+    if case.embed:  # built on first use only: it needs torch and a tiny random backbone
+        shutil.copytree(request.getfixturevalue("embed_run"), sandbox / "erun")
     args = [str(a) for a in case.prepare(sandbox)]
     before = snapshot(sandbox.parent)
     result = CliRunner().invoke(main, args, catch_exceptions=True)

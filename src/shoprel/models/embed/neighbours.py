@@ -11,6 +11,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.model_selection import GroupKFold
 
+from shoprel.errors import RunDirError
+
 NAMES = ("nn_mean_label", "nn_weighted_label", "nn_top1_sim", "nn_top1_label",
          "nn_best_positive_sim", "nn_best_negative_sim")
 CHUNK = 1024  # scoring rows per similarity block: bounds memory at CHUNK × training rows
@@ -65,8 +67,24 @@ class NeighbourVotes:
         return {"neighbour_q": self.q_, "neighbour_t": self.t_, "neighbour_labels": self.labels_}
 
     @classmethod
-    def from_arrays(cls, k: int, arrays: dict[str, np.ndarray]) -> NeighbourVotes:
+    def from_arrays(cls, k: int, arrays: dict[str, np.ndarray], source=None) -> NeighbourVotes:
+        """Votes from saved arrays: as many query and target vectors (of one dimension) as
+        labels, else one RunDirError naming `source` (the file) and the field."""
+        where = source or "neighbour arrays"
+        for name in ("neighbour_q", "neighbour_t", "neighbour_labels"):
+            if name not in arrays:
+                raise RunDirError(f"{where}: field {name!r} missing")
+        q, t, labels = arrays["neighbour_q"], arrays["neighbour_t"], arrays["neighbour_labels"]
+        if labels.ndim != 1:
+            raise RunDirError(f"{where}: field 'neighbour_labels' has shape {labels.shape}; "
+                              "expected one label per training pair")
+        for name, vectors in (("neighbour_q", q), ("neighbour_t", t)):
+            if vectors.ndim != 2 or vectors.shape[0] != len(labels):
+                raise RunDirError(f"{where}: field {name!r} has shape {vectors.shape}, but "
+                                  f"'neighbour_labels' holds {len(labels)} labels")
+        if q.shape[1] != t.shape[1]:
+            raise RunDirError(f"{where}: field 'neighbour_t' has vectors of dimension "
+                              f"{t.shape[1]}, but 'neighbour_q' of {q.shape[1]}")
         votes = cls(k)
-        votes.q_, votes.t_ = arrays["neighbour_q"], arrays["neighbour_t"]
-        votes.labels_ = arrays["neighbour_labels"]
+        votes.q_, votes.t_, votes.labels_ = q, t, labels
         return votes

@@ -12,12 +12,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import lightgbm as lgb
 import numpy as np
 
 from shoprel.data.frame import PairFrame
-from shoprel.models.base import RelevanceModel
-from shoprel.models.boosted import fit_booster, mixed
+from shoprel.models.base import MODEL_CONFIG, RelevanceModel
+from shoprel.models.boosted import fit_booster, load_booster, mixed, predict_checked
 from shoprel.models.fast.config import FastConfig
 from shoprel.models.lexical import LexicalFeatures, LexicalParams
 from shoprel.models.targets import fitting_rows, training_targets
@@ -51,8 +50,7 @@ class FastModel(RelevanceModel):
         linear = self.lexical_.linear_score(frame)
         if self.booster_ is None:
             return linear
-        boosted = self.booster_.predict(self.lexical_.dense(frame, linear),
-                                        num_threads=self.n_jobs)
+        boosted = predict_checked(self.booster_, self.lexical_.dense(frame, linear), self.n_jobs)
         return mixed(linear, boosted, self.linear_weight)
 
     # --- persistence ---------------------------------------------------------------------
@@ -65,8 +63,9 @@ class FastModel(RelevanceModel):
             self.booster_.save_model(str(folder / BOOSTER_FILE))
 
     def _restore(self, state: dict, folder: Path) -> None:
-        self.lexical_ = LexicalFeatures.load(state["lexical"], folder)
+        self.lexical_ = LexicalFeatures.load(state["lexical"], folder, self.task_)
+        self.lexical_.check_params(self.n_features, folder / MODEL_CONFIG)
         if "translated" not in state:  # saved before the base kept it
             self.translated_ = self.lexical_.translated_
-        self.booster_ = (lgb.Booster(model_file=str(folder / BOOSTER_FILE))
+        self.booster_ = (load_booster(folder / BOOSTER_FILE, self.lexical_.width)
                          if state["has_booster"] else None)

@@ -19,6 +19,8 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from shoprel.data.frame import PairFrame
+from shoprel.data.tasks import Task
+from shoprel.errors import RunDirError
 from shoprel.folds.grouped import fold_groups
 from shoprel.models.base import query_side
 from shoprel.models.lexical.config import LexicalParams
@@ -143,14 +145,38 @@ class LexicalFeatures:
         (folder / PRIORS_FILE).write_text(json.dumps(self.priors_.to_json(),
                                                      ensure_ascii=False))
 
+    def check_params(self, n_features: int, config_path: Path) -> None:
+        """The model's own params and the component's saved ones must agree on the shape."""
+        if self.params.n_features != n_features:
+            raise RunDirError(f"{config_path}: field 'state.lexical.params.n_features' is "
+                              f"{self.params.n_features}, but field 'params.n_features' is "
+                              f"{n_features}")
+
     @classmethod
-    def load(cls, state: dict, folder: Path) -> LexicalFeatures:
+    def load(cls, state: dict, folder: Path, task: Task | None = None) -> LexicalFeatures:
+        """The saved component; arrays that do not fit its params (another `n_features`, label
+        rates for another task's slots) are one RunDirError naming the file and the field."""
         lexical = cls(LexicalParams(**state["params"]))
         lexical.intercept_ = state["intercept"]
         lexical.languages_ = state["languages"]
         lexical.translated_ = state.get("translated", False)
-        lexical.coef_ = load_file(str(folder / LINEAR_FILE))["coef"]
-        lexical.priors_ = SmoothedPriors.from_json(
-            json.loads((folder / PRIORS_FILE).read_text()))
+        linear_path = folder / LINEAR_FILE
+        arrays = load_file(str(linear_path))
+        if "coef" not in arrays:
+            raise RunDirError(f"{linear_path}: field 'coef' missing")
+        coef = arrays["coef"]
+        n_features = lexical.params.n_features
+        if coef.shape != (n_features,) or coef.dtype.kind != "f":
+            raise RunDirError(f"{linear_path}: field 'coef' has shape {tuple(coef.shape)} "
+                              f"({coef.dtype}), but the model's params say n_features = "
+                              f"{n_features}")
+        lexical.coef_ = coef
+        priors_path = folder / PRIORS_FILE
+        lexical.priors_ = SmoothedPriors.from_json(json.loads(priors_path.read_text()))
+        if task is not None:
+            slots = len(prior_keys(task, "", ""))
+            if len(lexical.priors_.tables) != slots:
+                raise RunDirError(f"{priors_path}: field 'tables' holds "
+                                  f"{len(lexical.priors_.tables)} tables of label rates, but a "
+                                  f"{task.value} model has {slots}")
         return lexical
-
