@@ -22,14 +22,15 @@ class ShoprelGroup(click.Group):
     """Shows ShoprelErrors as one clear line and exit code 2, not a traceback."""
 
     def invoke(self, ctx):
-        from shoprel.utils.signals import terminate_as_interrupt
+        from shoprel.utils.signals import sigterm_as_interrupt
 
-        terminate_as_interrupt()  # temporary outputs are removed on SIGTERM too
-        try:
-            return super().invoke(ctx)
-        except (ShoprelError, FileExistsError) as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
+        # temporary outputs are removed on SIGTERM too; the caller's handler is back after
+        with sigterm_as_interrupt():
+            try:
+                return super().invoke(ctx)
+            except (ShoprelError, FileExistsError) as exc:
+                click.echo(f"error: {exc}", err=True)
+                sys.exit(2)
 
 
 @click.group(cls=ShoprelGroup)

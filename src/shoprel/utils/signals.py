@@ -8,13 +8,31 @@ from __future__ import annotations
 
 import signal
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt(f"stopped by signal {signum}")
 
 
-def terminate_as_interrupt() -> None:
-    """Install the handler (main thread only; a server installs its own later)."""
+def terminate_as_interrupt():
+    """Install the handler (main thread only; a server installs its own later); returns the
+    handler it replaced (None off the main thread, where nothing was changed)."""
     if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _interrupt)
+        previous = signal.signal(signal.SIGTERM, _interrupt)
+        return signal.SIG_DFL if previous is None else previous  # None: set outside Python
+    return None
+
+
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM raises KeyboardInterrupt inside the block; the handler before it is back after
+    (a command run in-process, from tests or `main(standalone_mode=False)`, leaves the
+    caller's handler as it was)."""
+    previous = terminate_as_interrupt()
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)

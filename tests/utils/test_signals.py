@@ -1,0 +1,67 @@
+"""The CLI turns SIGTERM into KeyboardInterrupt while a command runs, and gives the caller's
+handler back when it is invoked in-process (tests, `main(standalone_mode=False)`)."""
+
+from __future__ import annotations
+
+import signal
+import threading
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from shoprel.cli import main
+from shoprel.errors import ConfigError
+from shoprel.utils import signals
+
+
+def _callers_handler(signum, frame):  # a handler of the program that calls shoprel
+    pass
+
+
+@pytest.fixture
+def probe():
+    """A command added to `main` for the test: records the SIGTERM handler it runs under."""
+    seen = []
+
+    @click.command("signal-probe")
+    @click.option("--fail", is_flag=True)
+    def command(fail):
+        seen.append(signal.getsignal(signal.SIGTERM))
+        if fail:
+            raise ConfigError("probe: asked to fail")
+
+    main.add_command(command)
+    before = signal.signal(signal.SIGTERM, _callers_handler)
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGTERM, before)
+        main.commands.pop("signal-probe")
+
+
+def test_in_process_invocation_restores_the_callers_handler(probe):
+    main(["signal-probe"], standalone_mode=False)
+    assert probe == [signals._interrupt]  # installed while the command ran
+    assert signal.getsignal(signal.SIGTERM) is _callers_handler
+
+
+def test_the_handler_is_restored_after_a_failing_command(probe):
+    result = CliRunner().invoke(main, ["signal-probe", "--fail"])
+    assert result.exit_code == 2 and "probe: asked to fail" in result.stderr
+    assert probe == [signals._interrupt]
+    assert signal.getsignal(signal.SIGTERM) is _callers_handler
+
+
+def test_the_default_handler_comes_back_too(probe):
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    main(["signal-probe"], standalone_mode=False)
+    assert signal.getsignal(signal.SIGTERM) == signal.SIG_DFL
+
+
+def test_off_the_main_thread_nothing_is_installed(probe):
+    seen = []
+    thread = threading.Thread(target=lambda: seen.append(signals.terminate_as_interrupt()))
+    thread.start()
+    thread.join()
+    assert seen == [None] and signal.getsignal(signal.SIGTERM) is _callers_handler
