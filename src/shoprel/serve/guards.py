@@ -1,5 +1,5 @@
-"""Who may call the API and with what: a Bearer key and a JSON content type, checked before any
-body is read or parsed (pure ASGI, like the body-size limit)."""
+"""Who may call the API and with what: a URL of sane length, a Bearer key and a JSON content
+type, checked before any body is read or parsed (pure ASGI, like the body-size limit)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,8 @@ from shoprel.serve.settings import ServeSettings
 # probes answer without a key: a load balancer or orchestrator has none to send
 OPEN_PATHS = frozenset({"/healthz", "/readyz"})
 JSON_BODY_PATHS = frozenset({"/v1/score"})
+# no route has a longer URL; h11 itself refuses request heads beyond 16 KiB with a 400
+MAX_URL_BYTES = 2048
 
 
 def _header(scope, name: bytes) -> bytes | None:
@@ -45,8 +47,8 @@ def exposure_warning(host: str, api_key: str | None) -> str | None:
 
 
 class RequestGuards:
-    """401 without the right `Authorization: Bearer KEY` (when a key is set); 415 for a
-    scoring request whose body is not JSON."""
+    """414 for a URL longer than any route's; 401 without the right `Authorization: Bearer
+    KEY` (when a key is set); 415 for a scoring request whose body is not JSON."""
 
     def __init__(self, app, settings: ServeSettings):
         self.app = app
@@ -56,6 +58,11 @@ class RequestGuards:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         path = scope.get("path", "")
+        url_bytes = len(scope.get("raw_path") or path.encode()) + len(scope.get("query_string")
+                                                                       or b"")
+        if url_bytes > MAX_URL_BYTES:
+            return await send_error(send, 414, f"the URL is {url_bytes} bytes long; the "
+                                    f"server's limit is {MAX_URL_BYTES}")
         if self.key is not None and path not in OPEN_PATHS:
             given = _header(scope, b"authorization") or b""
             scheme, _, token = given.partition(b" ")

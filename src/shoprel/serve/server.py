@@ -8,6 +8,7 @@ from pathlib import Path
 import uvicorn
 
 from shoprel.runs import Run
+from shoprel.serve.logs import log_config
 from shoprel.serve.settings import RUN_DIR_ENV, ServeSettings
 
 GRACEFUL_SHUTDOWN_SECONDS = 30
@@ -25,6 +26,7 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
 
         Predictor(run_dir)  # so is a broken model file: here once, not a traceback per worker
     common = {"host": host, "port": port, "log_level": log_level,
+              "log_config": log_config(log_level),  # long paths and values cut in log lines
               "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS}
     if workers == 1:
         uvicorn.run(create_app(run_dir, settings), **common)
