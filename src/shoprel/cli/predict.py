@@ -8,6 +8,25 @@ from pathlib import Path
 import click
 
 
+@click.command("check-submission")
+@click.argument("submission", type=click.Path(path_type=Path))
+@click.option("--input", "input_file", required=True, type=click.Path(path_type=Path),
+              help="The file the submission answers.")
+def check_submission_cmd(submission, input_file):
+    """Check ids, order, count and 0/1 values of a submission against its input."""
+    from shoprel.data.submission import check_submission
+
+    check = check_submission(submission, input_file)
+    if check.ok:
+        click.echo(f"ok: {check.rows} rows match {input_file}")
+        return
+    for problem in check.problems:
+        click.echo(problem, err=True)
+    if check.more_problems:
+        click.echo(f"... and {check.more_problems} more problem(s)", err=True)
+    sys.exit(1)
+
+
 @click.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.argument("input_file", type=click.Path(path_type=Path))
@@ -42,25 +61,6 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
                               indexes=list(index_dirs))
     click.echo(f"{result.rows} rows scored, {result.positives} predicted relevant "
                f"(threshold {result.threshold:.4f}) → {result.out_file}")
-
-
-@click.command("check-submission")
-@click.argument("submission", type=click.Path(path_type=Path))
-@click.option("--input", "input_file", required=True, type=click.Path(path_type=Path),
-              help="The file the submission answers.")
-def check_submission_cmd(submission, input_file):
-    """Check ids, order, count and 0/1 values of a submission against its input."""
-    from shoprel.data.submission import check_submission
-
-    check = check_submission(submission, input_file)
-    if check.ok:
-        click.echo(f"ok: {check.rows} rows match {input_file}")
-        return
-    for problem in check.problems:
-        click.echo(problem, err=True)
-    if check.more_problems:
-        click.echo(f"... and {check.more_problems} more problem(s)", err=True)
-    sys.exit(1)
 
 
 COMMANDS = (predict, check_submission_cmd)
