@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
+import shoprel.evaluate.report.svg as charts
 from shoprel.evaluate.intervals import paired_interval
-from shoprel.evaluate.report import svg as charts
 from shoprel.evaluate.report.fmt import fmt, fmt_int, num
 from shoprel.evaluate.report.page import table_wrap
 
