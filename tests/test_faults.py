@@ -11,8 +11,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import random
 import shutil
-import signal
 import subprocess
 import sys
 import time
@@ -539,34 +539,105 @@ def test_two_trainings_to_one_folder_one_fails_and_nothing_is_replaced(sandbox):
     assert _leftovers(sandbox) == []
 
 
-def test_a_killed_training_leaves_nothing_that_survives_the_next_run(sandbox):
-    """SIGKILL skips every cleanup; the next run of the same output removes the leftovers."""
-    victim = _train(sandbox, "killed")
-    deadline = time.monotonic() + 300
-    while not _leftovers(sandbox) and victim.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.05)
-    victim.send_signal(signal.SIGKILL)
-    victim.wait()
-    assert not (sandbox / "killed").exists()
-    assert _leftovers(sandbox)  # the partial folder and the lock file are still there
-    again = _train(sandbox, "killed")
-    assert again.wait(timeout=600) == 0, again.communicate()
-    assert _leftovers(sandbox) == []
-    assert json.loads((sandbox / "killed" / "run.json").read_text())["task"] == "QC"
+# --- crash safety: SIGKILL (no cleanup at all) at seeded random points, then the same command --
+
+SMALL = ("model:\n  family: fast\n  params: {n_features: 1024, n_estimators: 10, inner_folds: 2, "
+         "n_jobs: 1}\nfolds: {k: 2}\n")
 
 
-def test_a_killed_predict_leaves_nothing_that_survives_the_next_run(sandbox):
-    records = [dict(r, id=i) for i, r in enumerate(rows(360) * 30)]  # 10,800 rows
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _kill_points(duration: float, writing: tuple[float, float] | None, seed: int) -> list[float]:
+    """Three seconds-after-start over the command's measured duration: one before it starts
+    writing (startup, reading, fitting) and two while it writes (its temporary files exist),
+    each drawn at random within the middle of its span."""
+    rng = random.Random(seed)
+    if writing is None:  # the writes were too quick to see: thirds of the whole duration
+        return [duration * rng.uniform(lo, hi) for lo, hi in ((0.05, 0.35), (0.35, 0.65),
+                                                              (0.65, 0.95))]
+    first, last = writing
+    span = last - first
+    return [first * rng.uniform(0.1, 0.9),
+            *sorted(first + span * rng.uniform(0.1, 0.9) for _ in range(2))]
+
+
+def _crash_then_rerun(box: Path, args: list[str], out: str, same_as_reference, seed: int,
+                      reads: str):
+    """Run `args` once uninterrupted, writing `reference` (with `out`'s suffix) instead of
+    `out`; then SIGKILL the same command at three seeded points of its measured duration, one
+    after the other, each start also cleaning what the previous kill left. After each kill the
+    input (`reads`) and the run are unchanged and `out` is absent or complete; a last start
+    must succeed with the reference's output and leave no temporary files. Returns how many
+    kills left temporary files of their own (landed during a write)."""
+    inputs = {name: _sha(box / name) for name in (reads, "gold.jsonl")}
+    run_files = snapshot(box / "run")
+
+    def start(target: str) -> subprocess.Popen:
+        return subprocess.Popen([*SHOPREL, *[target if a == out else a for a in args]],
+                                cwd=box, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    ref = box / ("reference" + Path(out).suffix)
+    began = time.monotonic()
+    reference, seen = start(ref.name), []
+    while reference.poll() is None and time.monotonic() - began < 300:
+        if _leftovers(box):
+            seen.append(time.monotonic() - began)
+        time.sleep(0.01)
+    assert reference.wait(timeout=1) == 0, reference.communicate()[1]
+    duration = time.monotonic() - began
+
+    def unharmed() -> None:
+        assert {name: _sha(box / name) for name in inputs} == inputs
+        assert snapshot(box / "run") == run_files
+        assert not (box / out).exists() or same_as_reference(box / out, ref)
+
+    hits = 0
+    for at in _kill_points(duration, (seen[0], seen[-1]) if len(seen) > 1 else None, seed):
+        before = set(_leftovers(box))
+        victim = start(out)
+        deadline = time.monotonic() + at
+        while victim.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        victim.kill()  # SIGKILL: no finally, no atexit, no signal handler runs
+        victim.wait()
+        hits += bool(set(_leftovers(box)) - before)
+        unharmed()
+    last = start(out)
+    assert last.wait(timeout=300) == 0, last.communicate()[1]
+    unharmed()
+    assert same_as_reference(box / out, ref)
+    assert _leftovers(box) == []
+    return hits
+
+
+def _same_oof(run: Path, reference: Path) -> bool:
+    import pandas as pd
+
+    def probabilities(folder):
+        return pd.read_parquet(folder / "oof.parquet").sort_values("id")[
+            ["id", "fold", "probability"]].reset_index(drop=True)
+
+    return (run / "run.json").is_file() and probabilities(run).equals(probabilities(reference))
+
+
+def test_training_killed_at_random_points_loses_nothing_and_leaves_nothing(sandbox):
+    """SIGKILL skips every cleanup: the next run of the same output removes the leftovers."""
+    (sandbox / "small.yaml").write_text(SMALL)
+    args = ["train", "train.jsonl", "--out", "killed", "--config", "small.yaml", "--quiet",
+            "--overwrite"]  # a kill after the final rename leaves a finished run to replace
+    hits = _crash_then_rerun(sandbox, args, "killed", _same_oof, seed=15, reads="train.jsonl")
+    assert hits >= 1, "no kill landed while the run folder was being written"
+
+
+def test_predict_killed_at_random_points_loses_nothing_and_leaves_nothing(sandbox):
+    records = [dict(r, id=i) for i, r in enumerate(rows(360) * 10)]  # 3,600 rows
     write_rows(sandbox / "big.jsonl", records)
-    args = [*SHOPREL, "predict", "run", "big.jsonl", "--out", "pred.jsonl", "--chunk-rows",
-            "200", "--quiet"]
-    victim = subprocess.Popen(args, cwd=sandbox, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 300
-    while not _leftovers(sandbox) and victim.poll() is None and time.monotonic() < deadline:
-        time.sleep(0.02)
-    victim.send_signal(signal.SIGKILL)
-    victim.wait()
-    assert not (sandbox / "pred.jsonl").exists() and _leftovers(sandbox)
-    assert subprocess.run(args, cwd=sandbox, capture_output=True).returncode == 0
-    assert _leftovers(sandbox) == []
+    args = ["predict", "run", "big.jsonl", "--out", "pred.jsonl", "--chunk-rows", "100",
+            "--quiet"]
+    hits = _crash_then_rerun(sandbox, args, "pred.jsonl",
+                             lambda out, ref: out.read_bytes() == ref.read_bytes(), seed=16,
+                             reads="big.jsonl")
+    assert hits >= 1, "no kill landed while the predictions were being written"
     assert len((sandbox / "pred.jsonl").read_text().splitlines()) == len(records)
