@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
 
 WEIGHT_METRIC = "roc_auc"
 
@@ -51,6 +50,8 @@ def search_weights(probabilities: np.ndarray, labels) -> np.ndarray:
     steps = {1: 1, 2: 20, 3: 10, 4: 6}.get(m, 4)
     if m > 6:  # the grid grows too fast; equal weights are a sound default
         return np.full(m, 1.0 / m)
+    from sklearn.metrics import roc_auc_score  # here: the CLI imports this module to start
+
     y = np.asarray(labels)
     best, best_auc = np.full(m, 1.0 / m), -1.0
     for w in simplex_grid(m, steps):

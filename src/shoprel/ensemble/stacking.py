@@ -8,7 +8,6 @@ Coefficients are stored as plain JSON numbers and applied here, with no pickled 
 from __future__ import annotations
 
 import numpy as np
-from sklearn.linear_model import LogisticRegression
 
 EPS = 1e-6
 DEFAULT_C = 1.0
@@ -29,6 +28,8 @@ def features(probabilities: np.ndarray, languages, known_languages: list[str]) -
 
 def fit_stack(probabilities: np.ndarray, languages, labels, C: float = DEFAULT_C) -> dict:
     """Fit on all given rows; returns the coefficients as a JSON-ready dict."""
+    from sklearn.linear_model import LogisticRegression  # here: the CLI imports this module
+
     known = sorted({str(x) for x in np.asarray(languages, dtype=object)})
     model = LogisticRegression(C=C, max_iter=2000)
     model.fit(features(probabilities, languages, known), np.asarray(labels))
