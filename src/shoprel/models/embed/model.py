@@ -96,26 +96,38 @@ class EmbedModel(RelevanceModel):
             backbone.check_trained(trained)
 
     def _embedder(self, backbone: Backbone) -> EmbeddingStore:
-        """The backbone's vectors through indexes, recent texts and the disk cache; the encoder
-        is loaded only for texts none of them has, and let go with the store (fold models kept
-        side by side must not each hold the weights)."""
-        encoder = None
+        """The backbone's vectors through indexes, recent texts and the disk cache, kept for
+        the model's life (a server or a chunked predict asks for every batch). The encoder is
+        loaded only for texts none of them has and kept for scoring; `fit` lets it go (fold
+        models kept side by side must not each hold the weights)."""
+        folder = cache_root(self.cache_dir) / "embeddings"
+        stores = self.__dict__.setdefault("_stores", {})
+        key = (backbone.slug, str(folder))
+        if key in stores:
+            return stores[key]
+        encoders = self.__dict__.setdefault("_encoders", {})
 
         def encode(texts: list[str], kind: str) -> np.ndarray:
-            nonlocal encoder
+            encoder = encoders.get(backbone.slug)
             if encoder is None:
-                encoder = make_encoder(backbone, batch_size=self.batch_size,
-                                       num_threads=self.n_jobs)
+                encoder = encoders[backbone.slug] = make_encoder(
+                    backbone, batch_size=self.batch_size, num_threads=self.n_jobs)
             encoder.show_progress = len(texts) >= PROGRESS_FROM and bars_allowed()
             return encoder.encode(texts, kind=kind)
 
         indexes = [index for folder in getattr(self, "index_dirs_", [])
                    if (index := open_index(Path(folder) / backbone.slug,
                                            backbone.fingerprint)) is not None]
-        return EmbeddingStore(encode, EmbeddingCache(cache_root(self.cache_dir) / "embeddings",
-                                                     backbone),
-                              indexes, getattr(self, "_recent", {}).get(backbone.slug),
-                              self.embedding_counts_)
+        stores[key] = EmbeddingStore(encode, EmbeddingCache(folder, backbone), indexes,
+                                     getattr(self, "_recent", {}).get(backbone.slug),
+                                     self.embedding_counts_)
+        return stores[key]
+
+    def _forget_sources(self, encoders: bool = False) -> None:
+        """Stores are rebuilt on the next use (indexes or memory changed); encoders too."""
+        self.__dict__.pop("_stores", None)
+        if encoders:
+            self.__dict__.pop("_encoders", None)
 
     @property
     def embedding_counts_(self) -> Counter:
@@ -132,12 +144,14 @@ class EmbedModel(RelevanceModel):
         """Look targets up in these index folders (each holds one sub-folder per backbone,
         written by `index_targets`) before embedding them; earlier folders win."""
         self.index_dirs_ = [*getattr(self, "index_dirs_", []), *(Path(f) for f in folders)]
+        self._forget_sources()
         return self
 
     def keep_recent(self, size: int) -> EmbedModel:
         """Keep the last `size` embedded texts per backbone in memory (queries repeat)."""
         self._recent = ({b.slug: RecentTexts(size) for b in self.resolved()} if size > 0
                         else {})
+        self._forget_sources()
         return self
 
     def index_texts(self, targets: list[str]) -> list[tuple[str, str]]:
@@ -200,6 +214,7 @@ class EmbedModel(RelevanceModel):
         self.block_widths_ = {name: int(block.shape[1]) for name, block in blocks.items()}
         self.booster_ = fit_booster(config, np.hstack(list(blocks.values())), targets,
                                     categorical)
+        self._forget_sources(encoders=True)
 
     def training_blocks(self, frame: PairFrame, targets,
                         config: EmbedConfig | None = None) -> dict[str, np.ndarray]:

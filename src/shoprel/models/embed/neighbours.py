@@ -35,7 +35,7 @@ class NeighbourVotes:
         if n_train == 0:
             return out
         k = min(self.k, n_train)
-        qt, tt = self.q_.astype(np.float32), self.t_.astype(np.float32)
+        qt, tt = self._float32()
         for start in range(0, len(q), CHUNK):
             stop = start + CHUNK
             sim = (np.asarray(q[start:stop], np.float32) @ qt.T
@@ -52,6 +52,14 @@ class NeighbourVotes:
                 top_label.mean(axis=1), (weight * top_label).sum(1) / weight.sum(1),
                 top_sim[rows, best], top_label[rows, best], positive, negative])
         return out
+
+    def _float32(self) -> tuple[np.ndarray, np.ndarray]:
+        """The stored vectors as float32, converted once: a server scores a few rows at a time
+        and converting every call cost more than the search itself."""
+        cached = self.__dict__.get("_as_float32")
+        if cached is None or cached[0].shape != self.q_.shape:
+            cached = self._as_float32 = (self.q_.astype(np.float32), self.t_.astype(np.float32))
+        return cached
 
     def oof_transform(self, q, t, labels, groups, inner_folds: int, seed: int) -> np.ndarray:
         """Votes for the fitted rows themselves, each from the other inner folds only."""
