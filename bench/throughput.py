@@ -1,0 +1,172 @@
+"""Scoring throughput of `shoprel predict`, whole command included, for the fast model, the
+default model and a student distilled from it, on pairs whose queries no model has seen.
+
+    .venv/bin/python bench/throughput.py DATA --workdir DIR [--holdout 0.2] [--seed 0]
+        [--student-config configs/embed-use.yaml] [--skip default-plain,...]
+
+DATA is split by query (seeded) into a training part and a held-out part. The runs are trained
+on the training part (once; reruns reuse them): `fast` (configs/fast.yaml), `default` (no
+config) and `student` (`shoprel distill default --student CONFIG --unlabeled HELDOUT`). The
+held-out targets are indexed into the default and student runs (`shoprel index`). Then each
+variant runs `shoprel predict` on the held-out pairs in a child process with its own embedding
+cache (built backbones are linked in, not rebuilt): `cold` starts from an empty cache (every
+query is new), `warm` repeats the command on the cache the cold one filled, `plain` is the
+default run with its indexes removed (targets embedded too). Prints rows/s, CPU-seconds per
+1k pairs, peak RSS of the command and the held-out ROC-AUC / F1 against the labels, and writes
+DIR/throughput.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.metrics import f1_score, roc_auc_score
+
+from shoprel.data.readers import read_pairs
+from shoprel.data.tasks import QUERY_COLUMN
+from shoprel.models.backbones.cache import CACHE_ENV, cache_root
+
+SHOPREL = [sys.executable, "-m", "shoprel"]
+
+
+def split_by_query(data: Path, workdir: Path, holdout: float, seed: int) -> tuple[Path, Path]:
+    frame = read_pairs(data, require_label=True)
+    queries = frame.df["query"].str.lower().str.strip()
+    distinct = queries.unique()
+    rng = np.random.default_rng(seed)
+    held = set(rng.choice(distinct, int(len(distinct) * holdout), replace=False))
+    rows = [json.loads(line) for line in open(data, encoding="utf-8") if line.strip()]
+    train_file, held_file = workdir / "train.jsonl", workdir / "heldout.jsonl"
+    with (open(train_file, "w", encoding="utf-8") as tr,
+          open(held_file, "w", encoding="utf-8") as he):
+        for row in rows:
+            key = str(row[QUERY_COLUMN]).lower().strip()
+            (he if key in held else tr).write(json.dumps(row, ensure_ascii=False) + "\n")
+    return train_file, held_file
+
+
+def without_labels(held_file: Path, out: Path) -> Path:
+    with open(held_file, encoding="utf-8") as src, open(out, "w", encoding="utf-8") as dst:
+        for line in src:
+            row = json.loads(line)
+            row.pop("label", None)
+            dst.write(json.dumps(row, ensure_ascii=False) + "\n")
+    return out
+
+
+def shoprel(*args, env=None) -> None:
+    print("$ shoprel", " ".join(str(a) for a in args), flush=True)
+    subprocess.run([*SHOPREL, *map(str, args)], check=True, env=env)
+
+
+def measured(args: list, env: dict) -> dict:
+    """Wall and CPU seconds and peak RSS of one child command (a fresh interpreter measures
+    its child alone: RUSAGE_CHILDREN's peak is the largest child so far)."""
+    probe = ("import json,resource,subprocess,sys,time;t=time.perf_counter();"
+             "subprocess.run(sys.argv[1:],check=True);w=time.perf_counter()-t;"
+             "r=resource.getrusage(resource.RUSAGE_CHILDREN);"
+             "print(json.dumps({'wall':w,'cpu':r.ru_utime+r.ru_stime,'rss_kb':r.ru_maxrss}))")
+    out = subprocess.run([sys.executable, "-c", probe, *SHOPREL, *map(str, args)], check=True,
+                         env=env, stdout=subprocess.PIPE, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def fresh_cache(folder: Path) -> dict:
+    """An environment whose embedding cache is empty but whose built backbones are linked."""
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    (folder / "backbones").symlink_to(cache_root() / "backbones")
+    return {**os.environ, CACHE_ENV: str(folder)}
+
+
+def quality(pred_file: Path, held_file: Path) -> dict:
+    pred = pd.read_json(pred_file, lines=True)
+    truth = pd.read_json(held_file, lines=True)[["id", "label"]]
+    joined = pred.merge(truth, on="id")
+    return {"roc_auc": round(float(roc_auc_score(joined["label"], joined["probability"])), 4),
+            "f1": round(float(f1_score(joined["label"], joined["prediction"])), 4),
+            "all_positive_f1": round(float(f1_score(joined["label"],
+                                                    np.ones(len(joined), dtype=int))), 4)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("data", type=Path)
+    parser.add_argument("--workdir", type=Path, required=True)
+    parser.add_argument("--holdout", type=float, default=0.2)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--student-config", type=Path, default=Path("configs/embed-use.yaml"))
+    parser.add_argument("--skip", default="", help="Variants to leave out, comma-separated.")
+    args = parser.parse_args()
+    work = args.workdir
+    work.mkdir(parents=True, exist_ok=True)
+    train_file, held_file = split_by_query(args.data, work, args.holdout, args.seed)
+    unlabeled = without_labels(held_file, work / "heldout_nolabel.jsonl")
+    runs_dir = work / "runs"
+    started = time.perf_counter()
+    if not (runs_dir / "fast" / "run.json").is_file():
+        shoprel("train", train_file, "--out", runs_dir / "fast", "--config", "configs/fast.yaml",
+                "--quiet")
+    if not (runs_dir / "default" / "run.json").is_file():
+        shoprel("train", train_file, "--out", runs_dir / "default", "--quiet")
+    if not (runs_dir / "student" / "run.json").is_file():
+        shoprel("distill", runs_dir / "default", "--student", args.student_config, "--out",
+                runs_dir / "student", "--unlabeled", unlabeled, "--speed-rows", "0", "--quiet")
+    for name in ("default", "student"):
+        shoprel("index", runs_dir / name, unlabeled, "--quiet")
+    plain = work / "default-plain"
+    shutil.rmtree(plain, ignore_errors=True)
+    shutil.copytree(runs_dir / "default", plain, symlinks=True)
+    for folder in [plain / "index", *plain.glob("models/*/index")]:
+        shutil.rmtree(folder)
+    print(f"runs ready in {time.perf_counter() - started:.0f} s", flush=True)
+
+    default, student = runs_dir / "default", runs_dir / "student"
+    variants = [("fast", runs_dir / "fast", "cold"), ("default-plain", plain, "cold"),
+                ("default", default, "cold"), ("default", default, "warm"),
+                ("student", student, "cold"), ("student", student, "warm")]
+    skip = set(filter(None, args.skip.split(",")))
+    rows = len(read_pairs(unlabeled))
+    results = []
+    envs: dict[str, dict] = {}
+    for name, run, cache in variants:
+        if name in skip or f"{name}-{cache}" in skip:
+            continue
+        if cache == "cold" or name not in envs:
+            envs[name] = fresh_cache(work / "caches" / name)
+        out = work / f"pred-{name}-{cache}.jsonl"
+        out.unlink(missing_ok=True)
+        m = measured(["predict", run, unlabeled, "--out", out, "--quiet"], envs[name])
+        result = {"variant": name, "query_cache": cache, "rows": rows,
+                  "rows_per_s": round(rows / m["wall"], 1),
+                  "cpu_s_per_1k": round(1000 * m["cpu"] / rows, 2),
+                  "peak_rss_mb": round(m["rss_kb"] / 1024), "wall_s": round(m["wall"], 1),
+                  **quality(out, held_file)}
+        results.append(result)
+        print(json.dumps(result), flush=True)
+    load = os.getloadavg()
+    (work / "throughput.json").write_text(json.dumps({"results": results, "loadavg": load},
+                                                     indent=2))
+    print(f"\nload average at the end: {load[0]:.1f} / {load[1]:.1f} / {load[2]:.1f} "
+          f"(1/5/15 min) on {os.cpu_count()} cores")
+    print("| run | query cache | rows/s | CPU s / 1k pairs | peak RSS MB | ROC-AUC | F1 "
+          "| all-positive F1 |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in results:
+        print(f"| {r['variant']} | {r['query_cache']} | {r['rows_per_s']} | {r['cpu_s_per_1k']} "
+              f"| {r['peak_rss_mb']} | {r['roc_auc']} | {r['f1']} | {r['all_positive_f1']} |")
+
+
+if __name__ == "__main__":
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    main()
