@@ -549,18 +549,20 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def _kill_points(duration: float, writing: tuple[float, float] | None, seed: int) -> list[float]:
-    """Three seconds-after-start over the command's measured duration: one before it starts
-    writing (startup, reading, fitting) and two while it writes (its temporary files exist),
-    each drawn at random within the middle of its span."""
+def _kill_points(duration: float, writing: tuple[float, float] | None, seed: int
+                 ) -> list[tuple[str, float]]:
+    """Three kills: one at a random point before the command starts writing (startup, reading,
+    fitting), two at random points of its write window, counted from the moment its own
+    temporary files appear (a start's timing varies: counting from the start alone sometimes
+    missed the window)."""
     rng = random.Random(seed)
     if writing is None:  # the writes were too quick to see: thirds of the whole duration
-        return [duration * rng.uniform(lo, hi) for lo, hi in ((0.05, 0.35), (0.35, 0.65),
-                                                              (0.65, 0.95))]
+        return [("start", duration * rng.uniform(lo, hi))
+                for lo, hi in ((0.05, 0.35), (0.35, 0.65), (0.65, 0.95))]
     first, last = writing
     span = last - first
-    return [first * rng.uniform(0.1, 0.9),
-            *sorted(first + span * rng.uniform(0.1, 0.9) for _ in range(2))]
+    return [("start", first * rng.uniform(0.1, 0.9)),
+            *sorted(("writing", span * rng.uniform(0.1, 0.9)) for _ in range(2))]
 
 
 def _crash_then_rerun(box: Path, args: list[str], out: str, same_as_reference, seed: int,
@@ -594,9 +596,13 @@ def _crash_then_rerun(box: Path, args: list[str], out: str, same_as_reference, s
         assert not (box / out).exists() or same_as_reference(box / out, ref)
 
     hits = 0
-    for at in _kill_points(duration, (seen[0], seen[-1]) if len(seen) > 1 else None, seed):
+    for counted_from, at in _kill_points(duration, (seen[0], seen[-1]) if len(seen) > 1
+                                         else None, seed):
         before = set(_leftovers(box))
         victim = start(out)
+        if counted_from == "writing":  # wait for this start's own temporary files
+            while victim.poll() is None and not set(_leftovers(box)) - before:
+                time.sleep(0.005)
         deadline = time.monotonic() + at
         while victim.poll() is None and time.monotonic() < deadline:
             time.sleep(0.01)
