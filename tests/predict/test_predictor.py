@@ -90,3 +90,19 @@ def test_empty_texts_still_get_predictions(tmp_path, trained_runs, jsonl, qc_row
     result = predict_file(trained_runs["QC"], source, tmp_path / "o.jsonl", progress=False)
     assert result.rows == 3
     assert check_submission(tmp_path / "o.jsonl", source).ok
+
+
+def test_a_second_writer_of_the_same_output_fails_and_replaces_nothing(tmp_path, trained_runs,
+                                                                       qc_demo):
+    from shoprel.errors import OutputError
+    from shoprel.utils.atomic import output_lock
+
+    out = tmp_path / "sub.jsonl"
+    out.write_text("earlier output\n")
+    with output_lock(out):  # another shoprel process writing it
+        with pytest.raises(OutputError, match="another shoprel process"):
+            predict_file(trained_runs["QC"], qc_demo, out, progress=False)
+    assert out.read_text() == "earlier output\n"
+    predict_file(trained_runs["QC"], qc_demo, out, progress=False)  # free again
+    assert len(out.read_text().splitlines()) == 360
+    assert not list(tmp_path.glob(".*"))

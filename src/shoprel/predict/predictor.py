@@ -22,7 +22,7 @@ from shoprel.data.writers import append_table
 from shoprel.predict.index import MARKER as INDEX_MARKER
 from shoprel.predict.index import index_folders
 from shoprel.runs import Run, mean_positive_probability
-from shoprel.utils.atomic import atomic_file
+from shoprel.utils.atomic import atomic_file, output_lock
 from shoprel.utils.outputs import check_output_file
 from shoprel.utils.progress import honours_progress
 
@@ -117,8 +117,9 @@ def write_submission(tables: Iterable[pa.Table], out_file: Path, progress: bool 
     tables = iter(tables)
     first = next(tables, None)  # a bad first chunk fails before any bar or temporary file
     tables = itertools.chain([first] if first is not None else [], tables)
-    with atomic_file(out_file) as tmp, tqdm(desc=desc, unit=" rows",
-                                            disable=not progress) as bar:
+    # the lock: of two commands writing one file, the second fails at once (one line)
+    with output_lock(out_file), atomic_file(out_file) as tmp, \
+            tqdm(desc=desc, unit=" rows", disable=not progress) as bar:
         writer = None
         fh = None if fmt == "parquet" else open(tmp, "w", encoding="utf-8", newline="")
         try:
