@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from shoprel.evaluate.console import metrics_table
-from shoprel.training.distill import DEFAULT_HARD_WEIGHT, SPEED_ROWS
+from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 
 
 @click.command("distill")

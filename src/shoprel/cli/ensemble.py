@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from shoprel.ensemble.combiners import COMBINERS, methods_help
-from shoprel.ensemble.thresholds import DEFAULT_SHRINKAGE
+from shoprel.ensemble.defaults import DEFAULT_SHRINKAGE
 from shoprel.evaluate.console import metrics_table
 
 

@@ -14,9 +14,9 @@ import numpy as np
 import pandas as pd
 
 from shoprel import runs
+from shoprel.ensemble.defaults import DEFAULT_SHRINKAGE
 from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics
 
-DEFAULT_SHRINKAGE = 200.0
 MANIFEST_KEY = "language_thresholds"
 METRICS_KEY = "per_language_thresholds"
 

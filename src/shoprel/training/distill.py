@@ -36,12 +36,11 @@ from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.models.targets import SOFT_LABEL, mix_targets, require_row_targets
 from shoprel.training.config import RunConfig, load_config
+from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 from shoprel.training.runner import TrainResult, train
 from shoprel.training.unlabeled import adding, teacher_scored
 from shoprel.utils.outputs import check_output_dir
 
-DEFAULT_HARD_WEIGHT = 0.3
-SPEED_ROWS = 2000  # rows both models score when their speed is compared
 LEAK_CAVEAT = ("student OOF is optimistic: the teacher OOF probability of a training row came "
                "from a teacher model that saw the student's validation rows (use nested)")
 NESTED_NOTE = ("each student fold's soft targets come from teacher models refitted without "
