@@ -523,8 +523,10 @@ def _train(box: Path, out: str, *extra: str) -> subprocess.Popen:
 
 
 def _leftovers(box: Path) -> list[str]:
-    return sorted(p.name for p in box.rglob(".*") if p.name.endswith((".partial", ".old",
-                                                                        ".lock")))
+    """Temporary files and folders anywhere under box. os.walk skips a folder that vanishes
+    while it is listed (a writer renaming or removing its temporary folder meanwhile)."""
+    return sorted(name for _, dirs, files in os.walk(box) for name in [*dirs, *files]
+                  if name.startswith(".") and name.endswith((".partial", ".old", ".lock")))
 
 
 def test_two_trainings_to_one_folder_one_fails_and_nothing_is_replaced(sandbox):
