@@ -1,13 +1,12 @@
 import os
 import signal
-import socket
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
 from click.testing import CliRunner
+from tests.serve.process import free_port, wait_until_ready
 
 from shoprel.cli.serve import serve
 from shoprel.errors import RunDirError
@@ -18,12 +17,6 @@ LAUNCH = "from shoprel.cli.serve import serve; serve()"
 @pytest.fixture(scope="module")
 def qc_run(trained_runs):
     return trained_runs["QC"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def test_bad_run_dir_fails_before_listening(tmp_path):
@@ -38,22 +31,14 @@ def test_option_ranges_are_checked(qc_run):
 
 
 def test_serve_command_answers_then_stops_cleanly_on_sigterm(qc_run):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-c", LAUNCH, str(qc_run), "--port", str(port), "--max-pairs", "2",
          "--log-level", "warning"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert proc.poll() is None, proc.stdout.read().decode()
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.1)
+        wait_until_ready(url, proc, lambda: proc.stdout.read().decode())
         pair = {"query": "funda iphone", "category_path": "phones & telecommunications"}
         assert httpx.post(url + "/v1/score", json={"pairs": [pair] * 2}).status_code == 200
         too_many = httpx.post(url + "/v1/score", json={"pairs": [pair] * 3})

@@ -7,10 +7,10 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 
 import httpx
 import pytest
+from tests.serve.process import free_port, wait_until_ready
 from uvicorn.logging import AccessFormatter
 
 from shoprel.serve.logs import MAX_LOGGED_CHARS, BoundedValues, bounded, log_config
@@ -57,12 +57,6 @@ def test_the_config_bounds_every_handler_and_shoprels_own_loggers():
                                             "propagate": False}
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _raw_get(port: int, target: str, headers: str = "") -> int:
     """Send a GET as raw bytes (a client library may refuse such a URL); the status answered."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as conn:
@@ -81,22 +75,14 @@ def _raw_get(port: int, target: str, headers: str = "") -> int:
 def served(trained_runs, tmp_path_factory):
     """`shoprel serve` on the demo QC run, its log (stdout and stderr) in a file."""
     log = tmp_path_factory.mktemp("serve-log") / "server.log"
-    port = _free_port()
+    port = free_port()
     with log.open("wb") as sink:
         proc = subprocess.Popen([sys.executable, "-m", "shoprel.cli", "serve",
                                  str(trained_runs["QC"]), "--port", str(port), "--log-level",
                                  "info"], stdout=sink, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if httpx.get(url + "/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                assert proc.poll() is None, log.read_text()
-            assert time.monotonic() < deadline, "server did not start"
-            time.sleep(0.1)
+        wait_until_ready(url, proc, log.read_text)
         yield port, proc, log
     finally:
         if proc.poll() is None:
