@@ -71,11 +71,10 @@ def _starts_with_json(path: Path) -> bool:
     return True
 
 
-def index_models(run_dir: str | Path) -> list:
+def index_models(run: Run) -> list:
     """The run's models that can use an index (ensembles: their members'), loaded."""
-    run = Run.open(run_dir)
     if run.kind == "ensemble":
-        return [m for member in run.member_dirs() for m in index_models(member)]
+        return [m for member in run.member_dirs() for m in index_models(Run.open(member))]
     return [m for m in run.load_models() if hasattr(m, "index_targets")]
 
 
@@ -97,7 +96,7 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
     run = Run.open(run_dir)
     folder = Path(out) if out is not None else run.path / INDEX_FOLDER
     check_index_folder(folder)
-    models = index_models(run.path)
+    models = index_models(run)
     if not models:
         raise OutputError(f"{run.path}: its models embed nothing (family "
                           f"{run.manifest.get('family', run.kind)}); an index would not help them")

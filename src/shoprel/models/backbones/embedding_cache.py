@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from shoprel.models.backbones.resolve import Backbone
-
-Embed = Callable[[list[str], str], np.ndarray]
 
 
 def text_key(kind: str, text: str) -> str:
@@ -59,16 +57,3 @@ class EmbeddingCache:
                 for t, v in zip(texts, vectors, strict=True)]
         with self._connect() as db:
             db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
-
-    def embed(self, texts: Sequence[str], kind: str, encode: Embed) -> tuple[np.ndarray, int]:
-        """Vectors for `texts` (row per text) and how many distinct texts had to be encoded."""
-        distinct = list(dict.fromkeys(str(t) for t in texts))
-        found = self.lookup(kind, distinct)
-        missing = [t for t in distinct if t not in found]
-        if missing:
-            fresh = encode(missing, kind)
-            self.store(kind, missing, fresh)
-            found.update(zip(missing, fresh, strict=True))
-        if not texts:
-            return np.zeros((0, 0), dtype=np.float32), 0
-        return np.vstack([found[str(t)] for t in texts]), len(missing)

@@ -71,25 +71,27 @@ class TargetIndex:
     def __len__(self) -> int:
         return sum(len(keys) for keys, _ in self.segments)
 
+    def _matches(self, kind: str, texts: list[str]):
+        """(segment vectors, text positions found there, their rows) for each segment."""
+        wanted = hashes(kind, texts)
+        for keys, vectors in self.segments:
+            if len(keys):
+                at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+                hit = np.flatnonzero(keys[at] == wanted)
+                yield vectors, hit, at[hit]
+
     def lookup(self, kind: str, texts: list[str]) -> dict[str, np.ndarray]:
         """The vectors of those texts that are indexed."""
-        wanted = hashes(kind, texts)
         found: dict[str, np.ndarray] = {}
-        for keys, vectors in self.segments:
-            if not len(keys):
-                continue
-            at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-            for i in np.flatnonzero(keys[at] == wanted):
-                found.setdefault(texts[i], np.asarray(vectors[at[i]], dtype=np.float32))
+        for vectors, hit, rows in self._matches(kind, texts):
+            for i, row in zip(hit, rows, strict=True):
+                found.setdefault(texts[i], np.asarray(vectors[row], dtype=np.float32))
         return found
 
     def has(self, kind: str, texts: list[str]) -> np.ndarray:
-        wanted = hashes(kind, texts)
         present = np.zeros(len(texts), dtype=bool)
-        for keys, _ in self.segments:
-            if len(keys):
-                at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
-                present |= keys[at] == wanted
+        for _, hit, _ in self._matches(kind, texts):
+            present[hit] = True
         return present
 
 
