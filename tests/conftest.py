@@ -75,6 +75,22 @@ def trained_runs(tmp_path_factory) -> dict[str, Path]:
             for task in ("QC", "QI")}
 
 
+# a fast student (it reads soft targets like the default USE one, in a fraction of the time)
+FAST_STUDENT = {"model": {"family": "fast", "params": {"n_features": 2**16, "n_estimators": 30,
+                                                       "n_jobs": 1, "stack": False}}}
+
+
+@pytest.fixture(scope="session")
+def student_run(tmp_path_factory) -> Path:
+    """A small QC run of the fast family that carries a (fast) distilled student."""
+    from shoprel.training.config import load_config
+    from shoprel.training.runner import train
+
+    root = tmp_path_factory.mktemp("student-run")
+    config = load_config(None, {**FAST_TEST_PARAMS, "student": FAST_STUDENT})
+    return train(demo_file("QC"), root / "run", config, progress=False).run_dir
+
+
 def _tiny_backbone(folder, texts, seed=0):
     """A randomly initialised 2-layer BERT with a character WordPiece vocabulary for `texts`."""
     import torch

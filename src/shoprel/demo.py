@@ -47,7 +47,8 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
              echo: Callable[[str], None] = print) -> list[str]:
     """Train each task, predict the held-out (or dev/test) files, evaluate where labels exist."""
     out_dir = Path(out_dir)
-    overrides = {"folds.k": folds} if folds else {}
+    # no carried student: it would double the demo's training time (`shoprel train` makes one)
+    overrides = {"student": None, **({"folds.k": folds} if folds else {})}
     summary = []
     for task in ("QC", "QI"):
         if data_dir is None:

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from shoprel.data.tasks import Task
-from shoprel.errors import RunDirError, ShoprelError
+from shoprel.errors import ConfigError, RunDirError, ShoprelError
 from shoprel.manifest import Manifest, validate_manifest
 from shoprel.models.base import RelevanceModel
 from shoprel.utils.atomic import atomic_file
@@ -29,6 +29,8 @@ METRICS = "metrics.json"
 REPORT = "report.html"
 MODELS = "models"
 FULL_MODEL = "full"
+STUDENT = "student"  # a run's carried student: a finished run folder of its own
+SCORERS = ("full", "student")  # what scores for predict/serve: the run's models or its student
 
 
 def fold_model_name(fold: int) -> str:
@@ -114,6 +116,11 @@ class Run:
             for member in self.member_dirs():
                 folders += Run.open(member).folders_read()
         return folders
+
+    def student_dir(self) -> Path | None:
+        """RUN/student when the run carries a finished student (training/student.py)."""
+        folder = self.path / STUDENT
+        return folder if (folder / MANIFEST).is_file() else None
 
     def metrics(self) -> dict:
         path = self.path / METRICS
@@ -222,6 +229,30 @@ class RunWriter:
     def manifest(self, manifest: Manifest) -> Path:
         """run.json; when building a folder, the last file written."""
         return self._text(MANIFEST, manifest.to_json())
+
+
+def carried_student(run: Run) -> Path:
+    """RUN/student, the fast student a run carries (training/student.py), or one RunDirError
+    line saying why there is none."""
+    folder = run.student_dir()
+    if folder is not None:
+        return folder
+    try:
+        error = (run.metrics().get("student") or {}).get("error")
+    except RunDirError:
+        error = None
+    why = (f"its distillation failed: {error}" if error else
+           "trained with `student: null` / --no-student, or before runs carried one")
+    raise RunDirError(f"{run.path}: carries no distilled student ({why}); score with "
+                      f"--scorer full, or distil one: shoprel distill {run.path} --student "
+                      f"STUDENT.yaml --out {run.path / STUDENT}")
+
+
+def scoring_run(run: Run, scorer: str) -> Run:
+    """The run that scores: `run` itself ("full") or the student it carries ("student")."""
+    if scorer not in SCORERS:
+        raise ConfigError(f"unknown scorer {scorer!r}; use one of {', '.join(SCORERS)}")
+    return run if scorer == "full" else Run.open(carried_student(run))
 
 
 def check_members(run: Run, chain: tuple[Path, ...] = ()) -> None:

@@ -27,7 +27,7 @@ def flipped_run(tmp_path_factory):
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     train(data, root / "run", load_config(None, {
         "folds.k": 3, "model.params.n_features": 65536, "model.params.n_estimators": 60,
-        "model.params.n_jobs": 1}), progress=False)
+        "model.params.n_jobs": 1, "student": None}), progress=False)
     return root / "run", {rows[i]["id"] for i in flipped}, data
 
 

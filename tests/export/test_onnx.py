@@ -115,7 +115,7 @@ def test_export_refuses_a_run_without_cross_encoders(tmp_path, jsonl, qc_demo):
 
     rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()][:60]
     config = load_config(None, {"folds.k": 2, "model.params.n_features": 2**10,
-                                "model.params.n_estimators": 5})
+                                "model.params.n_estimators": 5, "student": None})
     run = train(jsonl(tmp_path / "t.jsonl", rows), tmp_path / "fast", config,
                 progress=False).run_dir
     with pytest.raises(RunDirError, match="no cross-encoder models"):

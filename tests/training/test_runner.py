@@ -77,7 +77,7 @@ def test_existing_run_needs_overwrite(trained_runs, qc_demo):
 
 def test_fold_models_only(tmp_path, qi_demo):
     config = load_config(None, {"folds.k": 3, "final.refit_full": False,
-                                "model.params.n_estimators": 30})
+                                "model.params.n_estimators": 30, "student": None})
     run_dir = runner.train(qi_demo, tmp_path / "r", config, progress=False).run_dir
     run = runs.Run.open(run_dir)
     assert run.manifest["predict_models"] == ["fold_0", "fold_1", "fold_2"]

@@ -24,9 +24,12 @@ from shoprel.evaluate.console import metrics_table
                    "against rows in the report (about 0.85x the CV time more).")
 @click.option("--curve-fractions", default=None,
               help="Shares for --learning-curve, comma-separated (default 0.1,0.25,0.5).")
+@click.option("--no-student", "no_student", is_flag=True,
+              help="Distil no student (config `student: null`); by default the default model "
+                   "carries a fast one in RUN/student for `predict/serve --scorer student`.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve_fractions,
-          quiet):
+          no_student, quiet):
     """Cross-validate, tune the threshold, fit the final model and write a run directory."""
     from shoprel.training.config import load_config
     from shoprel.training.runner import train as run_training
@@ -36,6 +39,8 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
         overrides["folds.k"] = folds
     if task is not None:
         overrides["data.task"] = task.upper()
+    if no_student:
+        overrides["student"] = None
     config = load_config(config_file, overrides)
     fractions = None
     if curve or curve_fractions:
@@ -57,6 +62,18 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
     for point in m.get("learning_curve", {}).get("points", []):
         click.echo(f"learning curve: {point['fraction']:>5.0%} ({point['rows']:.0f} rows/fold)"
                    f"  AUC {point['roc_auc']:.4f}  F1 {point['f1']:.4f}")
+    student = m.get("student")
+    if student and "error" in student:
+        click.echo(f"warning: the run carries no student, its distillation failed: "
+                   f"{student['error']} (the run itself is complete)", err=True)
+    elif student:
+        ours, theirs = student["student_oof"], student["teacher_oof"]
+        backbone = student.get("backbone") or "-"
+        backbone = ", ".join(backbone) if isinstance(backbone, list) else backbone
+        click.echo(f"student ({student['family']} on {backbone}) in "
+                   f"{student['seconds']:.0f} s: OOF AUC {ours['roc_auc']:.4f} F1 "
+                   f"{ours['f1']:.4f} (run: AUC {theirs['roc_auc']:.4f} F1 {theirs['f1']:.4f})"
+                   f"; score with --scorer student")
     click.echo(f"run written to {result.run_dir} (report: {result.run_dir / 'report.html'})")
 
 

@@ -6,11 +6,19 @@ from pathlib import Path
 from typing import Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from shoprel.errors import ConfigError
 from shoprel.models.base import config_class, validate_params
 from shoprel.models.registry import model_class
+from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, STUDENT_BACKBONE
 
 # The default family: the best one that trains 10k rows within 30 minutes on 2 cores, backbone
 # build included (README, "The embedding model": EmbeddingGemma embeddings + similarity,
@@ -127,6 +135,55 @@ class Stage0Config(_Strict):
     params: dict = Field(default_factory=dict)  # model.params overrides for stage 0 (epochs, …)
 
 
+def _student_model() -> ModelConfig:
+    """The carried student's default: the embedding model on Universal Sentence Encoder alone
+    (configs/embed-use.yaml), ~10x faster to score than EmbeddingGemma on new texts."""
+    return ModelConfig(family="embed", params={"backbone": [STUDENT_BACKBONE]})
+
+
+class StudentConfig(_Strict):
+    """A fast student the run carries in `RUN/student/`: once the run's own model is trained,
+    it is distilled from its out-of-fold probabilities on the same folds
+    (training/distill.py), and `predict`/`serve --scorer student` score with it.
+
+    `model`: the student's model section, inline, or the path of a run config YAML whose model
+    section it takes (its other sections are the run's). `hard_weight`: the share of the 0/1
+    label in each target, the rest being the teacher's probability.
+    """
+
+    model: ModelConfig = Field(default_factory=_student_model)
+    hard_weight: float = Field(DEFAULT_HARD_WEIGHT, ge=0.0, le=1.0)
+
+    @field_validator("model", mode="before")
+    @classmethod
+    def _model_from_file(cls, value):
+        if isinstance(value, str):
+            try:
+                return load_config(value, {"student": None}).model.model_dump()
+            except ConfigError as exc:
+                raise ConfigError(f"student.model: {exc}") from None
+        return value
+
+    @model_validator(mode="after")
+    def _check_family(self) -> StudentConfig:
+        from shoprel.models.targets import require_row_targets
+
+        try:
+            require_row_targets(self.model.family, "a distilled student")
+        except ConfigError as exc:
+            raise ConfigError(f"student.{exc}") from None
+        return self
+
+
+def carries_student_by_default(model: ModelConfig) -> bool:
+    """The default model (the default family on its default backbone, EmbeddingGemma: slow on
+    new texts) carries a student unless told otherwise; any other model only when asked."""
+    if model.family != DEFAULT_FAMILY:
+        return False
+    default = config_class(DEFAULT_FAMILY).defaults().get("backbone")
+    return model.params.get("backbone") == default and default != [STUDENT_BACKBONE]
+
+
 class RunConfig(_Strict):
     """Everything a run was asked to do; saved resolved (with defaults) in the run folder."""
 
@@ -138,6 +195,8 @@ class RunConfig(_Strict):
     final: FinalConfig = Field(default_factory=FinalConfig)
     stage0: Stage0Config = Field(default_factory=Stage0Config)
     noise: NoiseConfig = Field(default_factory=NoiseConfig)
+    # left out: on for the default model (carries_student_by_default); `student: null`: none
+    student: StudentConfig | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -171,6 +230,12 @@ class RunConfig(_Strict):
             raise ConfigError(f"stage0.data: family {family} cannot start from a stage-0 model; "
                               "stage 0 needs a family that fine-tunes weights (cross, llm)")
         validate_params(family, {**self.model.params, **stage0.params}, where="stage0.params")
+        return self
+
+    @model_validator(mode="after")
+    def _default_student(self) -> RunConfig:
+        if "student" not in self.model_fields_set and carries_student_by_default(self.model):
+            self.student = StudentConfig()
         return self
 
     def stage0_params(self) -> dict:

@@ -104,7 +104,8 @@ def student_config(config: RunConfig | str | Path, teacher: Teacher, k: int) -> 
                           f"teacher was trained on {task}")
     require_row_targets(config.model.family, "a distilled student")
     return config.model_copy(update={"data": config.data.model_copy(update={"task": task}),
-                                     "folds": config.folds.model_copy(update={"k": k})})
+                                     "folds": config.folds.model_copy(update={"k": k}),
+                                     "student": None})  # a student carries none of its own
 
 
 def teacher_specs(teacher: Teacher) -> list[tuple[RunConfig, float]]:
@@ -214,8 +215,12 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     `unlabeled`: pair files the teacher scores for the student to learn too (unlabeled.py)."""
     if not 0.0 <= hard_weight <= 1.0:
         raise ConfigError(f"--hard-weight must lie in [0, 1], got {hard_weight}")
-    # before the (long) nested teacher fits; the student may not replace its teacher
-    check_output_dir(out_dir, overwrite, reads=[teacher_dir, *unlabeled])
+    # before the (long) nested teacher fits; the student may not replace its teacher, but may
+    # be the one it carries (RUN/student: the teacher's metrics and stamp then record it)
+    started = time.perf_counter()
+    carried = is_carried(teacher_dir, out_dir)
+    check_output_dir(out_dir, overwrite, reads=[*unlabeled] if carried else
+                     [teacher_dir, *unlabeled])
     teacher = open_teacher(teacher_dir)
     k = int(teacher.folds["fold"].max()) + 1
     config = student_config(config, teacher, k)
@@ -261,4 +266,35 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
         speed = compare_speed(teacher.run.path, result.run_dir, frame, speed_rows)
         result.metrics["distillation"]["speed"] = speed
         runs.RunWriter.finished(result.run_dir).metrics(result.metrics)
+    if carried:
+        record_carried(teacher.run, result, time.perf_counter() - started)
     return result
+
+
+def is_carried(teacher_dir: str | Path, out_dir: str | Path) -> bool:
+    """Whether the student goes where its teacher carries one (RUN/student)."""
+    return Path(out_dir).resolve() == (Path(teacher_dir) / runs.STUDENT).resolve()
+
+
+def carried_summary(result: TrainResult, seconds: float) -> dict:
+    """The teacher's metrics.json "student" block: where, what, and both OOF figures."""
+    block = result.metrics["distillation"]
+    model = result.metrics["model"]
+    return {"folder": runs.STUDENT, "family": model["family"],
+            "backbone": model["params"].get("backbone"), "hard_weight": block["hard_weight"],
+            "student_oof": block["student_oof"], "teacher_oof": block["teacher_oof"],
+            "seconds": round(seconds, 2),
+            "caveat": block["caveat"]}
+
+
+def record_carried(teacher: runs.Run, result: TrainResult, seconds: float) -> None:
+    """The teacher lists its student: in its stamp (so --overwrite knows the folder as
+    shoprel's), its metrics.json and its report, each file rewritten atomically."""
+    from shoprel.evaluate.report import write_run_report
+    from shoprel.utils.atomic import add_to_stamp
+
+    add_to_stamp(teacher.path, runs.STUDENT)
+    metrics = teacher.metrics()
+    metrics["student"] = carried_summary(result, seconds)
+    runs.RunWriter.finished(teacher.path).metrics(metrics)
+    write_run_report(teacher.path)

@@ -162,6 +162,8 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
     `folds`: a fold per row instead of new ones; `extra_metrics(metrics) -> dict`: more blocks
     for metrics.json; `fit_rows(rows) -> rows`: applied to each fit's training rows first;
     `curve_fractions`: also fit each fold on these shares of its rows (training/curve.py).
+    With config.student, the finished run then distils the student it carries
+    (training/student.py).
     """
     config = config or RunConfig()
     ranks = current_ranks()
@@ -245,4 +247,9 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
     if group is not None:
         # the others wait here until rank 0 has moved the run into place, then return its result
         metrics = group.broadcast(metrics)
+    if config.student is not None and ranks.is_main:
+        # after the run is in place: whatever happens to the student, the run stays whole
+        from shoprel.training.student import carry_student
+
+        metrics["student"] = carry_student(out_dir, config, progress, metrics["run_name"])
     return TrainResult(out_dir, metrics)

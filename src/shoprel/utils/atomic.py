@@ -14,6 +14,7 @@ import contextlib
 import errno
 import fcntl
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -23,7 +24,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from shoprel.errors import OutputError, OutputExistsError
-from shoprel.utils.outputs import stamp_entries
+from shoprel.utils.outputs import STAMP, read_stamp, stamp_entries
 
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)@(?P<host>[0-9a-f]{6})\.[^.]+\.(partial|old)$")
 _LOCK = re.compile(r"^\..+\.lock$")
@@ -266,3 +267,14 @@ def _readable(folder: Path) -> None:
         mode = path.stat().st_mode & 0o777
         if mode | wanted != mode:
             path.chmod(mode | wanted)
+
+
+def add_to_stamp(folder: Path, entry: str) -> None:
+    """List one more top-level entry in a finished output's stamp (a run's target index or
+    carried student), so that `--overwrite` still knows the folder as shoprel's."""
+    stamp = read_stamp(folder)
+    if stamp is None or entry in stamp["entries"]:
+        return
+    stamp["entries"] = sorted({*stamp["entries"], entry})
+    with atomic_file(folder / STAMP) as tmp:
+        tmp.write_text(json.dumps(stamp), encoding="utf-8")

@@ -135,12 +135,32 @@ def facts_section(metrics: Mapping[str, Any], oof_rows: int) -> str:
     train_file = (metrics.get("data") or {}).get("train_file")
     if train_file:
         facts.append(("training file", PurePath(str(train_file)).name))
+    student = metrics.get("student")
+    if isinstance(student, Mapping):
+        facts.append(("carried student", _student_text(student)))
     rows = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v)}</td></tr>" for k, v in facts)
     return (
         '<section id="facts"><details><summary>Run facts (model, parameters, timing, '
         f'data)</summary><div class="table-wrap"><table class="facts">{rows}</table></div>'
         "</details></section>"
     )
+
+
+def _student_text(student: Mapping[str, Any]) -> str:
+    """The distilled student the run carries (RUN/student), its OOF figures beside the run's."""
+    if student.get("error"):
+        return f"none: its distillation failed ({student['error']})"
+    ours = student.get("student_oof") or {}
+    theirs = student.get("teacher_oof") or {}
+    backbone = student.get("backbone")
+    if isinstance(backbone, list):
+        backbone = ", ".join(map(str, backbone))
+    took = _timing_text("distilled_in_seconds", student.get("seconds"))
+    return (f"{student.get('family', MISSING)}{f' on {backbone}' if backbone else ''} in "
+            f"{student.get('folder', 'student')}/: OOF ROC-AUC {fmt(ours.get('roc_auc'))}, "
+            f"F1 {fmt(ours.get('f1'))} (this run: {fmt(theirs.get('roc_auc'))}, "
+            f"{fmt(theirs.get('f1'))}; the student's OOF is optimistic: its soft targets saw "
+            f"its validation rows); {took}; predict/serve --scorer student")
 
 
 def _timing_text(key: str, value: Any) -> str:

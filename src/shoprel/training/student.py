@@ -1,0 +1,62 @@
+"""The student a run carries: distilled into RUN/student once the run's own model is trained.
+
+The run's model (the teacher) is finished and in place before the student starts, so a student
+that fails, or a kill while it trains, costs the student only: the teacher run stays whole, and
+a failure is recorded in its metrics.json. `shoprel distill RUN --student FILE --out
+RUN/student` distils one again later. The student is an ordinary run folder (predict, serve and
+report read it) trained on the teacher's folds; `predict`/`serve --scorer student` score with it.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from tqdm.auto import tqdm
+
+from shoprel import runs
+from shoprel.training.config import RunConfig
+from shoprel.training.distill import distill
+
+
+def student_run_config(config: RunConfig) -> RunConfig:
+    """The student's run config: the run's data, folds and threshold rule, the student's model."""
+    return RunConfig(data=config.data, folds=config.folds, model=config.student.model,
+                     threshold=config.threshold, student=None)
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())[:300]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def carry_student(run_dir: str | Path, config: RunConfig, progress: bool = True,
+                  name: str | None = None) -> dict:
+    """Distil config.student from the finished run at run_dir into run_dir/student; returns
+    the block the run's metrics.json now holds under "student" ({"error": ...} on failure)."""
+    run_dir = Path(run_dir)
+    student = config.student
+    started = time.perf_counter()
+    if progress:
+        backbone = student.model.params.get("backbone")
+        tqdm.write(f"distilling the run's student ({student.model.family}"
+                   f"{f' on {backbone}' if backbone else ''}) into {run_dir / runs.STUDENT}")
+    try:
+        distill(run_dir, student_run_config(config), run_dir / runs.STUDENT,
+                student.hard_weight, progress=progress, speed_rows=0,
+                name=f"{name or run_dir.name}-student")
+    except Exception as exc:  # noqa: BLE001 (whatever the student does, the teacher run stays)
+        block = {"error": _one_line(exc), "seconds": round(time.perf_counter() - started, 2)}
+        _record_failure(run_dir, block)
+        return block
+    return runs.Run.open(run_dir).metrics()["student"]
+
+
+def _record_failure(run_dir: Path, block: dict) -> None:
+    from shoprel.evaluate.report import write_run_report
+
+    run = runs.Run.open(run_dir)
+    metrics = run.metrics()
+    metrics["student"] = block
+    runs.RunWriter.finished(run.path).metrics(metrics)
+    write_run_report(run.path)

@@ -1,0 +1,132 @@
+"""The student a run carries: config defaults, distilled after the run, recorded, crash-safe."""
+
+import json
+import shutil
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from tests.conftest import FAST_STUDENT, FAST_TEST_PARAMS
+
+from shoprel import runs
+from shoprel.cli import main
+from shoprel.demo import demo_file
+from shoprel.errors import ConfigError, OutputError, RunDirError
+from shoprel.training import student as student_module
+from shoprel.training.config import StudentConfig, load_config, parse_config
+from shoprel.training.distill import distill
+from shoprel.training.runner import train
+from shoprel.utils.outputs import read_stamp
+
+FAST_YAML = """folds: {k: 3}
+model:
+  family: fast
+  params: {n_features: 65536, n_estimators: 30, n_jobs: 1}
+student:
+  model:
+    family: fast
+    params: {n_features: 65536, n_estimators: 20, n_jobs: 1, stack: false}
+"""
+
+
+def test_the_default_model_carries_a_use_student_and_others_do_not(tmp_path):
+    config = parse_config({})
+    assert config.student == StudentConfig()
+    assert config.student.model.family == "embed"
+    assert config.student.model.params["backbone"] == ["use-multilingual"]
+    assert config.student.hard_weight == 0.3
+    assert parse_config({"student": None}).student is None
+    assert load_config(None, {"student": None}).student is None  # what --no-student does
+    assert parse_config({"model": {"family": "fast"}}).student is None
+    assert parse_config({"model": {"params": {"backbone": "use-multilingual"}}}).student is None
+    asked = parse_config({"model": {"family": "fast"}, "student": {"hard_weight": 0.5}})
+    assert asked.student.hard_weight == 0.5 and asked.student.model.family == "embed"
+    # the resolved config says so explicitly: reading it back gives the same
+    again = parse_config(__import__("yaml").safe_load(config.to_yaml()))
+    assert again.student == config.student
+    assert "student: null" in parse_config({"student": None}).to_yaml()
+
+
+def test_student_model_from_a_preset_file_and_bad_sections(tmp_path):
+    preset = tmp_path / "s.yaml"
+    preset.write_text("folds: {k: 9}\nmodel:\n  family: fast\n  params: {C: 0.5}\n")
+    config = parse_config({"student": {"model": str(preset)}})
+    assert config.student.model.family == "fast" and config.student.model.params["C"] == 0.5
+    for data, message in [
+        ({"student": {"model": {"family": "cross"}}}, "student.model.family: 'cross' ignores"),
+        ({"student": {"model": str(tmp_path / "none.yaml")}}, "student.model: "),
+        ({"student": {"hard_weight": 2}}, "student.hard_weight"),
+        ({"student": {"modle": {}}}, "student.modle: unknown key"),
+    ]:
+        with pytest.raises(ConfigError, match=message):
+            parse_config(data, "my.yaml")
+
+
+def test_the_run_carries_its_student_on_the_same_folds(student_run):
+    teacher = runs.Run.open(student_run)
+    student = runs.Run.open(runs.carried_student(teacher))
+    assert student.path == student_run / runs.STUDENT and teacher.student_dir() == student.path
+    assert student.manifest["model_family"] == "fast" and student.task is teacher.task
+    pd.testing.assert_series_equal(student.folds()["fold"], teacher.folds()["fold"])
+    assert runs.Run.open(student_run / runs.STUDENT).student_dir() is None
+
+    block = teacher.metrics()["student"]
+    ours = student.metrics()
+    assert block["folder"] == "student" and block["family"] == "fast"
+    assert block["student_oof"]["roc_auc"] == ours["overall"]["roc_auc"]
+    assert block["teacher_oof"]["roc_auc"] == teacher.metrics()["overall"]["roc_auc"]
+    assert block["hard_weight"] == 0.3 and block["seconds"] > 0
+    assert ours["distillation"]["teacher"]["path"] == str(student_run.resolve())
+    assert load_config(student.path / runs.CONFIG).student is None
+    assert "carried student" in (student_run / runs.REPORT).read_text(encoding="utf-8")
+    # --overwrite still knows the whole folder as shoprel's
+    assert "student" in read_stamp(student_run)["entries"]
+
+
+def test_cli_train_no_student_and_overwrite(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text(FAST_YAML, encoding="utf-8")
+    run = tmp_path / "run"
+    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out", str(run),
+                                     "--config", str(config), "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert "student (fast on -)" in done.output and "--scorer student" in done.output
+    assert (run / runs.STUDENT / runs.MANIFEST).is_file()
+    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out", str(run),
+                                     "--config", str(config), "--quiet", "--overwrite",
+                                     "--no-student"])
+    assert done.exit_code == 0, done.output
+    assert not (run / runs.STUDENT).exists() and "student (" not in done.output
+    assert "student" not in runs.Run.open(run).metrics()
+    assert load_config(run / runs.CONFIG).student is None
+
+
+def test_a_failed_student_keeps_the_run(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("out of\nmemory")
+
+    monkeypatch.setattr(student_module, "distill", broken)
+    config = load_config(None, {**FAST_TEST_PARAMS, "student": FAST_STUDENT})
+    result = train(demo_file("QC"), tmp_path / "run", config, progress=False)
+    run = runs.Run.open(result.run_dir)
+    assert result.metrics["student"]["error"] == "RuntimeError: out of memory"
+    assert run.metrics()["student"] == result.metrics["student"]
+    assert run.load_models() and run.student_dir() is None
+    assert "its distillation failed" in (run.path / runs.REPORT).read_text(encoding="utf-8")
+    with pytest.raises(RunDirError, match="its distillation failed: RuntimeError: out of"):
+        runs.carried_student(run)
+    assert not [p.name for p in run.path.iterdir() if p.name.startswith(".student")]
+
+
+def test_shoprel_distill_gives_a_run_its_student_later(student_run, tmp_path):
+    """The way back after a failed or killed student: distil into RUN/student."""
+    run = tmp_path / "run"
+    shutil.copytree(student_run, run)
+    shutil.rmtree(run / runs.STUDENT)
+    preset = tmp_path / "s.yaml"
+    preset.write_text(json.dumps(FAST_STUDENT), encoding="utf-8")
+    distill(run, preset, run / runs.STUDENT, hard_weight=0.5, progress=False, speed_rows=0)
+    block = runs.Run.open(run).metrics()["student"]
+    assert block["hard_weight"] == 0.5 and runs.Run.open(run).student_dir() is not None
+    with pytest.raises(OutputError, match="overlaps"):  # anywhere else in the run: refused
+        distill(run, preset, run / "other", progress=False, speed_rows=0)
