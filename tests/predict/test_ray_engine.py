@@ -90,3 +90,12 @@ def test_bad_input_gives_the_local_engines_error_and_no_output(tmp_path, trained
     assert str(ray_error.value) == str(local_error.value)
     assert "line 13" in str(ray_error.value) and "origin_query" in str(ray_error.value)
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_ray_engine_scores_with_the_carried_student(tmp_path, student_run, big_input):
+    local = predict_file(student_run, big_input, tmp_path / "local.jsonl", progress=False,
+                         scorer="student")
+    remote = predict_file_ray(student_run, big_input, tmp_path / "ray.jsonl", num_actors=2,
+                              batch_rows=500, progress=False, scorer="student")
+    assert remote.threshold == local.threshold
+    assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()

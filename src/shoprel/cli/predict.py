@@ -43,9 +43,13 @@ def check_submission_cmd(submission, input_file):
 @click.option("--index", "index_dirs", multiple=True, type=click.Path(path_type=Path),
               help="Target-index folder (shoprel index --out), besides the run's own index; "
                    "repeatable.")
+@click.option("--scorer", type=click.Choice(["full", "student"]), default="full",
+              show_default=True,
+              help="full: the run's models; student: the fast distilled student the run "
+                   "carries (RUN/student, its own threshold).")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_actors, index_dirs,
-            quiet):
+            scorer, quiet):
     """Score INPUT_FILE with a run; write id, texts, prediction and probability."""
     if engine == "ray":
         from shoprel.predict.ray_engine import predict_file_ray
@@ -53,14 +57,15 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
         # smaller batches than the local chunks, so that every actor gets work
         result = predict_file_ray(run_dir, input_file, out_file, address=address,
                                   num_actors=num_actors, batch_rows=min(chunk_rows, 5_000),
-                                  progress=not quiet, indexes=list(index_dirs))
+                                  progress=not quiet, indexes=list(index_dirs), scorer=scorer)
     else:
         from shoprel.predict.predictor import predict_file
 
         result = predict_file(run_dir, input_file, out_file, chunk_rows, progress=not quiet,
-                              indexes=list(index_dirs))
+                              indexes=list(index_dirs), scorer=scorer)
+    scored_by = ", the run's student" if scorer == "student" else ""
     click.echo(f"{result.rows} rows scored, {result.positives} predicted relevant "
-               f"(threshold {result.threshold:.4f}) → {result.out_file}")
+               f"(threshold {result.threshold:.4f}{scored_by}) → {result.out_file}")
 
 
 COMMANDS = (predict, check_submission_cmd)

@@ -45,11 +45,15 @@ _DEFAULTS = ServeSettings()
 @click.option("--api-key", envvar="SHOPREL_API_KEY", default=None, show_envvar=True,
               help="Require 'Authorization: Bearer KEY' on every request but /healthz and "
                    "/readyz.")
+@click.option("--scorer", type=click.Choice(["full", "student"]), default=_DEFAULTS.scorer,
+              show_default=True,
+              help="full: the run's models; student: the fast distilled student the run "
+                   "carries (RUN/student, its own threshold).")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve(run_dir, host, port, workers, max_pairs, max_text_chars, max_body_bytes,
           max_batch_pairs, max_wait_ms, slice_pairs, recent_texts, index_dirs, max_total_chars,
-          request_timeout, api_key, log_level):
+          request_timeout, api_key, scorer, log_level):
     """Serve a run over HTTP: POST /v1/score, /healthz, /readyz, /metrics, /docs."""
     from shoprel.serve.guards import exposure_warning
     from shoprel.serve.server import run_server
@@ -60,7 +64,8 @@ def serve(run_dir, host, port, workers, max_pairs, max_text_chars, max_body_byte
                              recent_texts=recent_texts,
                              index_dirs=[str(d.resolve()) for d in index_dirs],
                              max_total_chars=max_total_chars,
-                             request_timeout_s=request_timeout, api_key=api_key or None)
+                             request_timeout_s=request_timeout, api_key=api_key or None,
+                             scorer=scorer)
     warning = exposure_warning(host, settings.api_key)
     if warning:
         click.echo(warning, err=True)

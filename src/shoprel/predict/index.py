@@ -22,8 +22,7 @@ from shoprel.data.records import iter_records
 from shoprel.data.tasks import Task
 from shoprel.errors import InputError, OutputError
 from shoprel.runs import Run
-from shoprel.utils.atomic import atomic_file, output_lock
-from shoprel.utils.outputs import STAMP, read_stamp
+from shoprel.utils.atomic import add_to_stamp, atomic_file, output_lock
 from shoprel.utils.progress import honours_progress
 
 INDEX_FOLDER = "index"  # inside a run folder
@@ -72,10 +71,14 @@ def _starts_with_json(path: Path) -> bool:
 
 
 def index_models(run: Run) -> list:
-    """The run's models that can use an index (ensembles: their members'), loaded."""
+    """The run's models that can use an index (ensembles: their members'), loaded, and those of
+    the student it carries, whose `--scorer student` looks targets up in the run's index too."""
     if run.kind == "ensemble":
-        return [m for member in run.member_dirs() for m in index_models(Run.open(member))]
-    return [m for m in run.load_models() if hasattr(m, "index_targets")]
+        models = [m for member in run.member_dirs() for m in index_models(Run.open(member))]
+    else:
+        models = [m for m in run.load_models() if hasattr(m, "index_targets")]
+    student = run.student_dir()
+    return models + (index_models(Run.open(student)) if student is not None else [])
 
 
 def check_index_folder(folder: Path) -> None:
@@ -112,7 +115,7 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
             with atomic_file(folder / MARKER) as tmp:
                 tmp.write_text(json.dumps({"written_by": "shoprel index", "format": 1}))
         if out is None:
-            _add_to_stamp(run.path, INDEX_FOLDER)
+            add_to_stamp(run.path, INDEX_FOLDER)
         seen_backbones: set[tuple] = set()
         for model in models:
             key = tuple(model.fingerprints_) + (model.task_.value, model.level_similarity)
@@ -141,16 +144,6 @@ class _counting:
         item = next(self.items)
         self.count += 1
         return item
-
-
-def _add_to_stamp(run_path: Path, entry: str) -> None:
-    """The run's stamp lists the index, so `--overwrite` still knows the folder as shoprel's."""
-    stamp = read_stamp(run_path)
-    if stamp is None or entry in stamp["entries"]:
-        return
-    stamp["entries"] = sorted({*stamp["entries"], entry})
-    with atomic_file(run_path / STAMP) as tmp:
-        tmp.write_text(json.dumps(stamp), encoding="utf-8")
 
 
 def index_folders(run_dir: str | Path, extra: list[str | Path] | None = None) -> list[Path]:

@@ -19,9 +19,9 @@ from shoprel.data.frame import PairFrame
 from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.tasks import QUERY_COLUMN
 from shoprel.data.writers import append_table
+from shoprel.predict.index import INDEX_FOLDER, index_folders
 from shoprel.predict.index import MARKER as INDEX_MARKER
-from shoprel.predict.index import index_folders
-from shoprel.runs import Run, mean_positive_probability
+from shoprel.runs import Run, mean_positive_probability, scoring_run
 from shoprel.utils.atomic import atomic_file, output_lock
 from shoprel.utils.outputs import check_output_file
 from shoprel.utils.progress import honours_progress
@@ -44,10 +44,17 @@ class Predictor:
     """
 
     def __init__(self, run_dir: str | Path, indexes: list[str | Path] | None = None,
-                 recent_texts: int = 0):
+                 recent_texts: int = 0, scorer: str = "full"):
         """`indexes`: target-index folders besides the run's own (`shoprel index --out`);
-        `recent_texts`: how many recently embedded texts embedding models keep in memory."""
-        self.run = Run.open(run_dir)
+        `recent_texts`: how many recently embedded texts embedding models keep in memory;
+        `scorer`: "student" scores with the student the run carries (its own threshold),
+        which also looks targets up in the run's index (`shoprel index` fills it for both)."""
+        carrier = Run.open(run_dir)
+        self.run = scoring_run(carrier, scorer)
+        self.scorer = scorer
+        if self.run is not carrier:
+            own = carrier.path / INDEX_FOLDER
+            indexes = [*([own] if (own / INDEX_MARKER).is_file() else []), *(indexes or [])]
         self.threshold = self.run.threshold
         self.task = self.run.task
         self.members: list[Predictor] = []
@@ -143,14 +150,15 @@ def write_submission(tables: Iterable[pa.Table], out_file: Path, progress: bool 
 @honours_progress
 def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Path,
                  chunk_rows: int = 20_000, progress: bool = True,
-                 indexes: list[str | Path] | None = None) -> PredictResult:
-    """Stream the input through the run's models; the output appears only when complete.
+                 indexes: list[str | Path] | None = None, scorer: str = "full") -> PredictResult:
+    """Stream the input through the run's models (or, scorer="student", the student it
+    carries); the output appears only when complete, in the same format either way.
 
     Every input row gets a prediction (empty texts are kept and scored). The output may not be
     the input file nor lie in a run folder being read (utils/outputs.py).
     """
     check_output_file(out_file, reads=[input_file], runs=Run.open(run_dir).folders_read())
-    predictor = Predictor(run_dir, indexes)
+    predictor = Predictor(run_dir, indexes, scorer=scorer)
     chunks = iter_pair_chunks(input_file, task=predictor.task, chunk_rows=chunk_rows)
     tables = (pa.Table.from_pandas(predictor.submission(chunk), preserve_index=False)
               for chunk in chunks)

@@ -27,15 +27,16 @@ from shoprel.data.tasks import Task
 from shoprel.errors import ConfigError
 from shoprel.predict.index import index_folders
 from shoprel.predict.predictor import Predictor, PredictResult, write_submission
-from shoprel.runs import Run
+from shoprel.runs import Run, scoring_run
 from shoprel.utils.outputs import check_output_file
 
 
 class ScoreBatches:
     """Ray actor: loads the run once, then turns canonical row batches into submission rows."""
 
-    def __init__(self, run_dir: str, task: str, indexes: list[str] | None = None):
-        self.predictor = Predictor(run_dir, indexes)
+    def __init__(self, run_dir: str, task: str, indexes: list[str] | None = None,
+                 scorer: str = "full"):
+        self.predictor = Predictor(run_dir, indexes, scorer=scorer)
         self.task = Task(task)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
@@ -82,7 +83,8 @@ def _read_canonical(input_file: Path, task: Task, batch_rows: int) -> list[pd.Da
 
 
 def _scored_batches(blocks: list[pd.DataFrame], run_dir: Path, task: Task, num_actors: int | None,
-                    batch_rows: int, indexes: list[str] | None = None) -> Iterator[pa.Table]:
+                    batch_rows: int, indexes: list[str] | None = None,
+                    scorer: str = "full") -> Iterator[pa.Table]:
     import ray
 
     # The context is the driver's global: set what we need, give the caller theirs back.
@@ -95,7 +97,7 @@ def _scored_batches(blocks: list[pd.DataFrame], run_dir: Path, task: Task, num_a
     actors = num_actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
     try:
         dataset = ray.data.from_pandas(blocks).map_batches(
-            ScoreBatches, fn_constructor_args=(str(run_dir), task.value, indexes),
+            ScoreBatches, fn_constructor_args=(str(run_dir), task.value, indexes, scorer),
             batch_format="pyarrow", batch_size=batch_rows,
             compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=1)
         yield from dataset.iter_batches(batch_format="pyarrow", batch_size=None)
@@ -107,16 +109,19 @@ def _scored_batches(blocks: list[pd.DataFrame], run_dir: Path, task: Task, num_a
 def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str | Path,
                      address: str | None = None, num_actors: int | None = None,
                      batch_rows: int = 5_000, progress: bool = True,
-                     indexes: list[str | Path] | None = None) -> PredictResult:
+                     indexes: list[str | Path] | None = None,
+                     scorer: str = "full") -> PredictResult:
     """`predict_file` with scoring spread over a pool of Ray actors; same output bytes."""
     if num_actors is not None and num_actors < 1:
         raise ConfigError(f"--num-actors: must be at least 1, got {num_actors}")
     run_dir = Path(run_dir).resolve()
-    run = Run.open(run_dir)  # a bad run dir fails here, before Ray starts
+    run = Run.open(run_dir)  # a bad run dir (or a student it lacks) fails here, before Ray
+    scoring = scoring_run(run, scorer)
     out_file = check_output_file(out_file, reads=[input_file], runs=run.folders_read())
     indexes = [str(folder.resolve()) for folder in index_folders(run_dir, indexes)[1:]]
     blocks = _read_canonical(Path(input_file), run.task, batch_rows)
     with ray_session(address):
-        batches = _scored_batches(blocks, run_dir, run.task, num_actors, batch_rows, indexes)
+        batches = _scored_batches(blocks, run_dir, run.task, num_actors, batch_rows, indexes,
+                                  scorer)
         rows, positives = write_submission(batches, out_file, progress, desc="scoring (ray)")
-    return PredictResult(out_file, rows, positives, run.threshold)
+    return PredictResult(out_file, rows, positives, scoring.threshold)

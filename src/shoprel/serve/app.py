@@ -45,7 +45,7 @@ ERROR_RESPONSES = {
 def model_info(predictor: Predictor) -> ModelInfo:
     return ModelInfo(name=predictor.run.name, task=predictor.task.value,
                      family=str(predictor.run.manifest.get("model_family", "unknown")),
-                     version=predictor.run.version)
+                     version=predictor.run.version, scorer=predictor.scorer)
 
 
 def _language(value: str | None) -> str:
@@ -69,7 +69,7 @@ def pairs_to_rows(pairs, task: Task) -> pd.DataFrame:
 def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> FastAPI:
     """Load the run once (errors surface here, before any port is opened) and wire the API."""
     settings = settings or ServeSettings()
-    predictor = Predictor(run_dir, settings.index_dirs, settings.recent_texts)
+    predictor = Predictor(run_dir, settings.index_dirs, settings.recent_texts, settings.scorer)
     task = predictor.task
     info = model_info(predictor)
     translation = QueryTranslation(predictor)

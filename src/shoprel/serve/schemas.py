@@ -4,7 +4,7 @@ A QC run accepts `category_path`, a QI run `item_title`; the other field is reje
 fields are forbidden), so a client sending titles to a category model hears about it.
 """
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -99,6 +99,8 @@ class ModelInfo(BaseModel):
     task: str
     family: str
     version: str = Field(description="Fingerprint of the run's manifest: changes with each run.")
+    scorer: Literal["full", "student"] = Field(
+        "full", description="full: the run's models; student: the distilled student it carries.")
 
 
 class ScoreResponse(BaseModel):

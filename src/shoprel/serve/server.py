@@ -7,7 +7,7 @@ from pathlib import Path
 
 import uvicorn
 
-from shoprel.runs import Run
+from shoprel.runs import Run, scoring_run
 from shoprel.serve.logs import log_config
 from shoprel.serve.settings import RUN_DIR_ENV, ServeSettings
 
@@ -20,11 +20,13 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
     from shoprel.serve.app import create_app
 
     run_dir = Path(run_dir).resolve()
-    Run.open(run_dir)  # a bad run directory is one clear error, before any worker starts
+    # a bad run directory (or a student it lacks) is one clear error, before any worker starts
+    scoring_run(Run.open(run_dir), settings.scorer)
     if workers > 1:
         from shoprel.predict.predictor import Predictor
 
-        Predictor(run_dir)  # so is a broken model file: here once, not a traceback per worker
+        # so is a broken model file: here once, not a traceback per worker
+        Predictor(run_dir, scorer=settings.scorer)
     common = {"host": host, "port": port, "log_level": log_level,
               "log_config": log_config(log_level),  # long paths and values cut in log lines
               "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,6 +36,8 @@ class ServeSettings(BaseModel):
                                                              "its scores before a 503.")
     api_key: str | None = Field(None, min_length=1, repr=False,
                                 description="Bearer key every request but the probes must send.")
+    scorer: Literal["full", "student"] = Field(
+        "full", description="full: the run's models; student: the fast student it carries.")
 
     def to_env(self) -> dict[str, str]:
         """For uvicorn worker processes, which rebuild the app from the environment."""
