@@ -104,8 +104,9 @@ def test_train_save_load_same_probabilities(tmp_path, qc_frame, count_encoded, s
     assert roc_auc_score(qc_frame.labels, proba[:, 1]) > 0.8  # it fits its own rows
 
     folder = model.save(tmp_path / "saved")
-    assert sorted(p.name for p in folder.iterdir()) == ["index", "lexical", "lightgbm.txt",
-                                                        "model.json", "neighbours.safetensors"]
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "index", "learned_similarity.safetensors", "lexical", "lightgbm.txt", "model.json",
+        "neighbours.safetensors"]
     assert not list(folder.rglob("*.pkl"))
     config = json.loads((folder / "model.json").read_text())
     assert config["family"] == "embed"

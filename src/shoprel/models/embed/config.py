@@ -22,6 +22,11 @@ class EmbedConfig(FeatureModelConfig):
     level_similarity: bool = True
     query_context: bool = False  # no gain measured on QC or QI (README); opt in
     neighbours: Annotated[int, Field(ge=0)] = 20
+    # a projection of the frozen embeddings trained on the labels (learned_similarity.py)
+    learned_similarity: bool = True
+    similarity_dim: Annotated[int, Field(ge=1)] = 256
+    similarity_epochs: Annotated[int, Field(ge=1)] = 4
+    similarity_seeds: Annotated[int, Field(ge=1)] = 3
     lexical: bool = True
     linear_weight: Annotated[float, Field(ge=0, le=1)] = 0.3
     booster: BoosterConfig = booster_defaults(

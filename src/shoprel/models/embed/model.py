@@ -31,6 +31,8 @@ from shoprel.models.backbones.target_index import build_segment, open_index
 from shoprel.models.base import MODEL_CONFIG, RelevanceModel
 from shoprel.models.boosted import fit_booster, load_booster, mixed, predict_checked
 from shoprel.models.embed.config import EmbedConfig
+from shoprel.models.embed.learned_similarity import NAME as LEARNED
+from shoprel.models.embed.learned_similarity import LearnedSimilarity
 from shoprel.models.embed.neighbours import NAMES as NEIGHBOUR_NAMES
 from shoprel.models.embed.neighbours import NeighbourVotes
 from shoprel.models.embed.pair_features import (
@@ -47,6 +49,7 @@ from shoprel.utils.progress import bars_allowed
 LEXICAL_FOLDER = "lexical"
 BOOSTER_FILE = "lightgbm.txt"
 NEIGHBOURS_FILE = "neighbours.safetensors"
+LEARNED_FILE = "learned_similarity.safetensors"
 INDEX_FOLDER = "index"  # embeddings of the training targets (target_index.py)
 PROGRESS_FROM = 1000  # texts to embed before a progress bar is worth showing
 
@@ -228,6 +231,17 @@ class EmbedModel(RelevanceModel):
             groups = fold_groups(frame, lexical.group_levels)
             blocks["neighbours"] = self.votes_.oof_transform(q, t, targets.target, groups,
                                                              lexical.inner_folds, config.seed)
+        self.similarity_ = None
+        if self.learned_similarity:
+            q, t, _ = views[0]
+            head = LearnedSimilarity(self.similarity_dim, self.similarity_epochs,
+                                     self.similarity_seeds, seed=config.seed,
+                                     threads=self.n_jobs)
+            self.similarity_ = head.fit(q, t, targets.target, targets.weight)
+            lexical = config.lexical_features
+            groups = fold_groups(frame, lexical.group_levels)
+            blocks[LEARNED] = head.oof_transform(q, t, targets.target, targets.weight, groups,
+                                                 lexical.inner_folds, config.seed)
         return blocks
 
     def scoring_blocks(self, frame: PairFrame) -> dict[str, np.ndarray]:
@@ -240,6 +254,9 @@ class EmbedModel(RelevanceModel):
         if self.votes_ is not None:
             q, t, _ = views[0]
             blocks["neighbours"] = self.votes_.transform(q, t)
+        if self.similarity_ is not None:
+            q, t, _ = views[0]
+            blocks[LEARNED] = self.similarity_.transform(q, t)
         return blocks
 
     # --- prediction ----------------------------------------------------------------------
@@ -262,6 +279,8 @@ class EmbedModel(RelevanceModel):
             self.lexical_.save(folder / LEXICAL_FOLDER)
         if self.votes_ is not None:
             save_file(self.votes_.arrays(), str(folder / NEIGHBOURS_FILE))
+        if self.similarity_ is not None:
+            save_file(self.similarity_.arrays(), str(folder / LEARNED_FILE))
         self.booster_.save_model(str(folder / BOOSTER_FILE))
         fitted = getattr(self, "_fitted_targets", None)
         if fitted:  # the run carries its training targets' embeddings (no re-embedding later)
@@ -285,6 +304,8 @@ class EmbedModel(RelevanceModel):
                 widths[f"context{i}"] = 4
         if self.votes_ is not None:
             widths["neighbours"] = len(NEIGHBOUR_NAMES)
+        if self.similarity_ is not None:
+            widths[LEARNED] = 1
         return widths
 
     def _saved_widths(self, saved: dict | None, config_path: Path) -> dict[str, int] | None:
@@ -303,6 +324,23 @@ class EmbedModel(RelevanceModel):
                                   f"but the params and saved arrays give {known[name]} columns")
         return saved
 
+    def _saved_similarity(self, blocks, folder: Path) -> LearnedSimilarity | None:
+        """The learned-similarity heads; a model saved before the block existed (no file, and
+        no such block among those it was fitted with) scores without it, as it was fitted."""
+        path = folder / LEARNED_FILE
+        if not path.exists() and (blocks is None or LEARNED not in blocks):
+            self.learned_similarity = False
+        if not self.learned_similarity:
+            return None
+        if not path.exists():
+            raise RunDirError(f"{path}: missing, but the model was fitted with the "
+                              f"{LEARNED} block")
+        dim = self.votes_.q_.shape[1] if self.votes_ is not None else None
+        arrays = load_file(str(path))
+        if dim is None:
+            dim = int(arrays["projections"].shape[-1]) if "projections" in arrays else 0
+        return LearnedSimilarity.from_arrays(arrays, dim, path)
+
     def _restore(self, state: dict, folder: Path) -> None:
         self.fingerprints_ = state["fingerprints"]
         self.lexical_ = (None if state["lexical"] is None
@@ -314,6 +352,7 @@ class EmbedModel(RelevanceModel):
                                                   load_file(str(folder / NEIGHBOURS_FILE)),
                                                   folder / NEIGHBOURS_FILE)
                        if self.neighbours else None)
+        self.similarity_ = self._saved_similarity(state.get("blocks"), folder)
         widths = self._saved_widths(state.get("blocks"), folder / MODEL_CONFIG)
         self.block_widths_ = widths
         self.booster_ = load_booster(folder / BOOSTER_FILE,
