@@ -235,8 +235,7 @@ class EmbedModel(RelevanceModel):
         if self.learned_similarity:
             q, t, _ = views[0]
             head = LearnedSimilarity(self.similarity_dim, self.similarity_epochs,
-                                     self.similarity_seeds, seed=config.seed,
-                                     threads=self.n_jobs)
+                                     self.similarity_seeds, seed=config.seed)
             self.similarity_ = head.fit(q, t, targets.target, targets.weight)
             lexical = config.lexical_features
             groups = fold_groups(frame, lexical.group_levels)
