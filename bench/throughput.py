@@ -1,19 +1,24 @@
 """Scoring throughput of `shoprel predict`, whole command included, for the fast model, the
-default model and a student distilled from it, on pairs whose queries no model has seen.
+default model, the student it carries and a student distilled from it with the held-out pairs
+unlabelled, on pairs whose queries no model has seen.
 
     .venv/bin/python bench/throughput.py DATA --workdir DIR [--holdout 0.2] [--seed 0]
         [--student-config configs/embed-use.yaml] [--skip default-plain,...]
 
 DATA is split by query (seeded) into a training part and a held-out part. The runs are trained
 on the training part (once; reruns reuse them): `fast` (configs/fast.yaml), `default` (no
-config) and `student` (`shoprel distill default --student CONFIG --unlabeled HELDOUT`). The
-held-out targets are indexed into the default and student runs (`shoprel index`). Then each
+config; it carries its student in default/student, scored as `carried` with `--scorer
+student`) and `student` (`shoprel distill default --student CONFIG --unlabeled HELDOUT`). The
+held-out targets are indexed into the default run (for both its backbones) and the student run
+(`shoprel index`). Then each
 variant runs `shoprel predict` on the held-out pairs in a child process with its own embedding
 cache (built backbones are linked in, not rebuilt): `cold` starts from an empty cache (every
 query is new), `warm` repeats the command on the cache the cold one filled, `plain` is the
 default run with its indexes removed (targets embedded too). Prints rows/s, CPU-seconds per
 1k pairs, peak RSS of the command and the held-out ROC-AUC / F1 against the labels, and writes
-DIR/throughput.json.
+DIR/throughput.json. `--skip` takes variant names (`fast`, `default-plain`, `default`,
+`carried`, `student`) or name-cache pairs (`default-warm`); runs that only skipped variants
+need are not trained.
 """
 
 from __future__ import annotations
@@ -81,11 +86,16 @@ def measured(args: list, env: dict) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+BUILT = ("backbones", "onnx")  # built once per machine (encoders, ONNX exports), not per text
+
+
 def fresh_cache(folder: Path) -> dict:
-    """An environment whose embedding cache is empty but whose built backbones are linked."""
+    """An environment whose embedding cache is empty but whose built encoders are linked."""
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
-    (folder / "backbones").symlink_to(cache_root() / "backbones")
+    for name in BUILT:
+        if (cache_root() / name).is_dir():
+            (folder / name).symlink_to(cache_root() / name)
     return {**os.environ, CACHE_ENV: str(folder)}
 
 
@@ -113,40 +123,47 @@ def main() -> None:
     train_file, held_file = split_by_query(args.data, work, args.holdout, args.seed)
     unlabeled = without_labels(held_file, work / "heldout_nolabel.jsonl")
     runs_dir = work / "runs"
+    skip = set(filter(None, args.skip.split(",")))
+    default, student = runs_dir / "default", runs_dir / "student"
+    plain = work / "default-plain"
+    carried = ["--scorer", "student"]
+    variants = [("fast", runs_dir / "fast", "cold", []), ("default-plain", plain, "cold", []),
+                ("default", default, "cold", []), ("default", default, "warm", []),
+                ("carried", default, "cold", carried), ("carried", default, "warm", carried),
+                ("student", student, "cold", []), ("student", student, "warm", [])]
+    variants = [v for v in variants if v[0] not in skip and f"{v[0]}-{v[2]}" not in skip]
+    wanted = {name for name, *_ in variants}  # only the runs these need are trained
     started = time.perf_counter()
-    if not (runs_dir / "fast" / "run.json").is_file():
+    if "fast" in wanted and not (runs_dir / "fast" / "run.json").is_file():
         shoprel("train", train_file, "--out", runs_dir / "fast", "--config", "configs/fast.yaml",
                 "--quiet")
-    if not (runs_dir / "default" / "run.json").is_file():
-        shoprel("train", train_file, "--out", runs_dir / "default", "--quiet")
-    if not (runs_dir / "student" / "run.json").is_file():
-        shoprel("distill", runs_dir / "default", "--student", args.student_config, "--out",
-                runs_dir / "student", "--unlabeled", unlabeled, "--speed-rows", "0", "--quiet")
-    for name in ("default", "student"):
-        shoprel("index", runs_dir / name, unlabeled, "--quiet")
-    plain = work / "default-plain"
-    shutil.rmtree(plain, ignore_errors=True)
-    shutil.copytree(runs_dir / "default", plain, symlinks=True)
-    for folder in [plain / "index", *plain.glob("models/*/index")]:
-        shutil.rmtree(folder)
+    if wanted - {"fast"} and not (default / "run.json").is_file():
+        shoprel("train", train_file, "--out", default, "--quiet")
+    if "carried" in wanted and not (default / "student" / "run.json").is_file():  # an old run
+        shoprel("distill", default, "--student", args.student_config, "--out",
+                default / "student", "--speed-rows", "0", "--quiet")
+    if "student" in wanted and not (student / "run.json").is_file():
+        shoprel("distill", default, "--student", args.student_config, "--out", student,
+                "--unlabeled", unlabeled, "--speed-rows", "0", "--quiet")
+    for run in (default, student):
+        if run.name in wanted or (run == default and wanted & {"carried", "default-plain"}):
+            shoprel("index", run, unlabeled, "--quiet")
+    if "default-plain" in wanted:
+        shutil.rmtree(plain, ignore_errors=True)
+        shutil.copytree(default, plain, symlinks=True, ignore=shutil.ignore_patterns("student"))
+        for folder in [plain / "index", *plain.glob("models/*/index")]:
+            shutil.rmtree(folder)
     print(f"runs ready in {time.perf_counter() - started:.0f} s", flush=True)
 
-    default, student = runs_dir / "default", runs_dir / "student"
-    variants = [("fast", runs_dir / "fast", "cold"), ("default-plain", plain, "cold"),
-                ("default", default, "cold"), ("default", default, "warm"),
-                ("student", student, "cold"), ("student", student, "warm")]
-    skip = set(filter(None, args.skip.split(",")))
     rows = len(read_pairs(unlabeled))
     results = []
     envs: dict[str, dict] = {}
-    for name, run, cache in variants:
-        if name in skip or f"{name}-{cache}" in skip:
-            continue
+    for name, run, cache, options in variants:
         if cache == "cold" or name not in envs:
             envs[name] = fresh_cache(work / "caches" / name)
         out = work / f"pred-{name}-{cache}.jsonl"
         out.unlink(missing_ok=True)
-        m = measured(["predict", run, unlabeled, "--out", out, "--quiet"], envs[name])
+        m = measured(["predict", run, unlabeled, "--out", out, "--quiet", *options], envs[name])
         result = {"variant": name, "query_cache": cache, "rows": rows,
                   "rows_per_s": round(rows / m["wall"], 1),
                   "cpu_s_per_1k": round(1000 * m["cpu"] / rows, 2),
