@@ -6,8 +6,8 @@ Runs the real command in a fresh process with SHOPREL_CACHE pointing at an empty
 backbones are downloaded/built and every text embedded), on the first --rows rows of DATA.
 Prints the wall time, the CPU time of the process tree, its peak RSS, the machine's load average
 before and after (these 2-core machines are shared: compare CPU seconds too), the run's OOF
-ROC-AUC and F1, and the time and OOF figures of the student the default run carries
-(`--no-student` leaves it out). The issue's target: 10k rows within 30 minutes on 2 cores.
+ROC-AUC and F1, and with `--student` the time and OOF figures of a carried student (train
+--student). The issue's target: 10k rows within 30 minutes on 2 cores.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def main() -> None:
     parser.add_argument("data")
     parser.add_argument("--rows", type=int, default=10_000)
     parser.add_argument("--keep", default=None, help="keep the cache and run in this folder")
-    parser.add_argument("--no-student", action="store_true", help="train without the student")
+    parser.add_argument("--student", action="store_true", help="train --student (carry one)")
     args = parser.parse_args()
 
     work = Path(args.keep or tempfile.mkdtemp(prefix="shoprel-bench-"))
@@ -42,7 +42,7 @@ def main() -> None:
     load_before = os.getloadavg()
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "shoprel.cli", "train", str(data), "--out",
-                    str(work / "run"), "--quiet", *(["--no-student"] if args.no_student else [])],
+                    str(work / "run"), "--quiet", *(["--student"] if args.student else [])],
                    check=True, env=env)
     wall = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -7,8 +7,8 @@ unlabelled, on pairs whose queries no model has seen.
 
 DATA is split by query (seeded) into a training part and a held-out part. The runs are trained
 on the training part (once; reruns reuse them): `fast` (configs/fast.yaml), `default` (no
-config; it carries its student in default/student, scored as `carried` with `--scorer
-student`) and `student` (`shoprel distill default --student CONFIG --unlabeled HELDOUT`). The
+config; its carried student is distilled into default/student as `train --student` would,
+scored as `carried` with `--scorer student`) and `student` (`shoprel distill default --student CONFIG --unlabeled HELDOUT`). The
 held-out targets are indexed into the default run (for both its backbones) and the student run
 (`shoprel index`). Then each
 variant runs `shoprel predict` on the held-out pairs in a child process with its own embedding
@@ -139,7 +139,7 @@ def main() -> None:
                 "--quiet")
     if wanted - {"fast"} and not (default / "run.json").is_file():
         shoprel("train", train_file, "--out", default, "--quiet")
-    if "carried" in wanted and not (default / "student" / "run.json").is_file():  # an old run
+    if "carried" in wanted and not (default / "student" / "run.json").is_file():
         shoprel("distill", default, "--student", args.student_config, "--out",
                 default / "student", "--speed-rows", "0", "--quiet")
     if "student" in wanted and not (student / "run.json").is_file():

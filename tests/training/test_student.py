@@ -29,22 +29,21 @@ student:
 """
 
 
-def test_the_default_model_carries_a_use_student_and_others_do_not(tmp_path):
-    config = parse_config({})
-    assert config.student == StudentConfig()
-    assert config.student.model.family == "embed"
-    assert config.student.model.params["backbone"] == ["use-multilingual"]
-    assert config.student.hard_weight == 0.3
+def test_a_student_is_carried_only_when_asked(tmp_path):
+    assert parse_config({}).student is None  # not even for the default model
     assert parse_config({"student": None}).student is None
     assert load_config(None, {"student": None}).student is None  # what --no-student does
-    assert parse_config({"model": {"family": "fast"}}).student is None
-    assert parse_config({"model": {"params": {"backbone": "use-multilingual"}}}).student is None
-    asked = parse_config({"model": {"family": "fast"}, "student": {"hard_weight": 0.5}})
-    assert asked.student.hard_weight == 0.5 and asked.student.model.family == "embed"
+    asked = load_config(None, {"student": {}})  # what --student does
+    assert asked.student == StudentConfig()
+    assert asked.student.model.family == "embed"
+    assert asked.student.model.params["backbone"] == ["use-multilingual"]
+    assert asked.student.hard_weight == 0.3
+    mixed = parse_config({"model": {"family": "fast"}, "student": {"hard_weight": 0.5}})
+    assert mixed.student.hard_weight == 0.5 and mixed.student.model.family == "embed"
     # the resolved config says so explicitly: reading it back gives the same
-    again = parse_config(__import__("yaml").safe_load(config.to_yaml()))
-    assert again.student == config.student
-    assert "student: null" in parse_config({"student": None}).to_yaml()
+    again = parse_config(__import__("yaml").safe_load(asked.to_yaml()))
+    assert again.student == asked.student
+    assert "student: null" in parse_config({}).to_yaml()
 
 
 def test_student_model_from_a_preset_file_and_bad_sections(tmp_path):

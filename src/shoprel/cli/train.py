@@ -24,12 +24,12 @@ from shoprel.evaluate.console import metrics_table
                    "against rows in the report (about 0.85x the CV time more).")
 @click.option("--curve-fractions", default=None,
               help="Shares for --learning-curve, comma-separated (default 0.1,0.25,0.5).")
-@click.option("--no-student", "no_student", is_flag=True,
-              help="Distil no student (config `student: null`); by default the default model "
-                   "carries a fast one in RUN/student for `predict/serve --scorer student`.")
+@click.option("--student/--no-student", "student", default=None,
+              help="Also distil a fast student (USE-multilingual) into RUN/student for "
+                   "`predict/serve --scorer student` (config `student: {}`); off unless asked.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve_fractions,
-          no_student, quiet):
+          student, quiet):
     """Cross-validate, tune the threshold, fit the final model and write a run directory."""
     from shoprel.training.config import load_config
     from shoprel.training.runner import train as run_training
@@ -39,8 +39,8 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
         overrides["folds.k"] = folds
     if task is not None:
         overrides["data.task"] = task.upper()
-    if no_student:
-        overrides["student"] = None
+    if student is not None:
+        overrides["student"] = {} if student else None
     config = load_config(config_file, overrides)
     fractions = None
     if curve or curve_fractions:
@@ -62,16 +62,16 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
     for point in m.get("learning_curve", {}).get("points", []):
         click.echo(f"learning curve: {point['fraction']:>5.0%} ({point['rows']:.0f} rows/fold)"
                    f"  AUC {point['roc_auc']:.4f}  F1 {point['f1']:.4f}")
-    student = m.get("student")
-    if student and "error" in student:
+    carried = m.get("student")
+    if carried and "error" in carried:
         click.echo(f"warning: the run carries no student, its distillation failed: "
-                   f"{student['error']} (the run itself is complete)", err=True)
-    elif student:
-        ours, theirs = student["student_oof"], student["teacher_oof"]
-        backbone = student.get("backbone") or "-"
+                   f"{carried['error']} (the run itself is complete)", err=True)
+    elif carried:
+        ours, theirs = carried["student_oof"], carried["teacher_oof"]
+        backbone = carried.get("backbone") or "-"
         backbone = ", ".join(backbone) if isinstance(backbone, list) else backbone
-        click.echo(f"student ({student['family']} on {backbone}) in "
-                   f"{student['seconds']:.0f} s: OOF AUC {ours['roc_auc']:.4f} F1 "
+        click.echo(f"student ({carried['family']} on {backbone}) in "
+                   f"{carried['seconds']:.0f} s: OOF AUC {ours['roc_auc']:.4f} F1 "
                    f"{ours['f1']:.4f} (run: AUC {theirs['roc_auc']:.4f} F1 {theirs['f1']:.4f})"
                    f"; score with --scorer student")
     click.echo(f"run written to {result.run_dir} (report: {result.run_dir / 'report.html'})")
