@@ -8,10 +8,10 @@ unlabelled, on pairs whose queries no model has seen.
 DATA is split by query (seeded) into a training part and a held-out part. The runs are trained
 on the training part (once; reruns reuse them): `fast` (configs/fast.yaml), `default` (no
 config; its carried student is distilled into default/student as `train --student` would,
-scored as `carried` with `--scorer student`) and `student` (`shoprel distill default --student CONFIG --unlabeled HELDOUT`). The
-held-out targets are indexed into the default run (for both its backbones) and the student run
-(`shoprel index`). Then each
-variant runs `shoprel predict` on the held-out pairs in a child process with its own embedding
+scored as `carried` with `--scorer student`) and `student` (`shoprel distill default
+--student CONFIG --unlabeled HELDOUT`). The held-out targets are indexed into the default run
+(for both its backbones) and the student run (`shoprel index`). Then each variant runs
+`shoprel predict` on the held-out pairs in a child process with its own embedding
 cache (built backbones are linked in, not rebuilt): `cold` starts from an empty cache (every
 query is new), `warm` repeats the command on the cache the cold one filled, `plain` is the
 default run with its indexes removed (targets embedded too). Prints rows/s, CPU-seconds per
