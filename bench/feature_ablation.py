@@ -1,9 +1,10 @@
 """Every feature block of the embed model on and off, on the same grouped folds.
 
     python bench/feature_ablation.py DATA --backbone NAME[,NAME] [--name LABEL] [--rows N]
-                                     [--set key=value ...]
+                                     [--set key=value ...] [--group task|query]
 
-For each of 5 grouped folds (shoprel's own: category prefix for QC, query for QI) it computes
+For each of 5 grouped folds (shoprel's own: category prefix for QC, query for QI; `--group
+query` keeps only queries whole, as new queries on a known taxonomy are) it computes
 the model's named feature blocks once — for the training side as `fit` does (label-using blocks
 from inner folds), for the validation side as `predict_proba` does — keeps them under
 $SHOPREL_CACHE/ablation/LABEL, then fits the booster with all blocks, with each block left out,
@@ -31,6 +32,22 @@ def parse_value(text: str):
         return json.loads(text)
     except ValueError:
         return text
+
+
+def query_folds(frame, k: int = 5, seed: int = 42):
+    """Folds that keep each (normalised) query whole but let categories recur across them: how
+    new queries on a known taxonomy look. The model's inner folds keep the task's grouping."""
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    from shoprel.folds.grouped import normalise_query, strata
+
+    groups = frame.df["query"].map(normalise_query).to_numpy()
+    folds = np.full(len(frame), -1)
+    splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+    for fold, (_, valid) in enumerate(splitter.split(np.zeros(len(frame)), strata(frame, k),
+                                                     groups)):
+        folds[valid] = fold
+    return folds
 
 
 def compute_blocks(frame, folds, params: dict, folder: Path) -> list[dict]:
@@ -107,6 +124,9 @@ def main() -> None:
                              "default: all, each block left out, old")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="another embed parameter (JSON value)")
+    parser.add_argument("--group", choices=["task", "query"], default="task",
+                        help="fold groups: the task's own (QC: category prefix, QI: query) or "
+                             "the query for QC too (new queries on a known taxonomy)")
     args = parser.parse_args()
 
     from shoprel.data.readers import read_pairs
@@ -120,7 +140,8 @@ def main() -> None:
     if args.backbone:
         params["backbone"] = args.backbone.split(",")
     name = args.name or (args.backbone or "default").replace(",", "+")
-    folds = assign_folds(frame, 5, 42, 3)
+    name += "" if args.group == "task" else "-query-folds"
+    folds = assign_folds(frame, 5, 42, 3) if args.group == "task" else query_folds(frame)
     loaded = compute_blocks(frame, folds, params, cache_root() / "ablation" / name)
     blocks = [k[3:] for k in loaded[0] if k.startswith("tr_") and k != "tr_y"]
     variants = (args.variants.split(",") if args.variants
