@@ -6,7 +6,7 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import StratifiedGroupKFold
+from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 
 from shoprel.data.category import prefix, top_level
 from shoprel.data.frame import PairFrame
@@ -23,6 +23,14 @@ def fold_groups(frame: PairFrame, qc_group_levels: int = 3) -> np.ndarray:
     if frame.task is Task.QC:
         return frame.df["target"].map(lambda p: prefix(p, qc_group_levels).lower()).to_numpy()
     return frame.df["query"].map(normalise_query).to_numpy()
+
+
+def inner_splits(groups: np.ndarray, inner_folds: int, seed: int):
+    """(train, valid) row indices of the inner folds that give fitted rows their label-using
+    features: no group on both sides, as many folds as asked or as there are groups."""
+    n_splits = min(inner_folds, len(set(groups)))
+    splitter = GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
+    return splitter.split(np.zeros(len(groups)), groups=groups)
 
 
 def strata(frame: PairFrame, k: int) -> np.ndarray:

@@ -19,9 +19,9 @@ products are small, and on a loaded 2-core machine two threads took 10× the CPU
 from __future__ import annotations
 
 import numpy as np
-from sklearn.model_selection import GroupKFold
 
 from shoprel.errors import RunDirError
+from shoprel.folds.grouped import inner_splits
 
 NAME = "learned_similarity"
 CHUNK = 4096  # rows per projection product when scoring
@@ -29,11 +29,9 @@ CHUNK = 4096  # rows per projection product when scoring
 
 class LearnedSimilarity:
     def __init__(self, dim: int = 256, epochs: int = 4, seeds: int = 3,
-                 learning_rate: float = 3e-4, batch_size: int = 64, seed: int = 0,
-                 threads: int = 1):
+                 learning_rate: float = 3e-4, batch_size: int = 64, seed: int = 0):
         self.dim, self.epochs, self.seeds = dim, epochs, seeds
-        self.learning_rate, self.batch_size = learning_rate, batch_size
-        self.seed, self.threads = seed, threads
+        self.learning_rate, self.batch_size, self.seed = learning_rate, batch_size, seed
 
     def fit(self, q: np.ndarray, t: np.ndarray, targets: np.ndarray,
             weight: np.ndarray | None = None) -> LearnedSimilarity:
@@ -49,7 +47,7 @@ class LearnedSimilarity:
         import torch.nn.functional as F
 
         threads = torch.get_num_threads()
-        torch.set_num_threads(max(1, self.threads))
+        torch.set_num_threads(1)
         try:
             generator = torch.Generator().manual_seed(seed)
             projection = torch.empty(min(self.dim, q.shape[1]), q.shape[1])
@@ -96,11 +94,9 @@ class LearnedSimilarity:
                       seed: int) -> np.ndarray:
         """Scores for the fitted rows themselves, each from heads fitted on other inner folds."""
         out = np.zeros((len(targets), 1), dtype=np.float64)
-        n_splits = min(inner_folds, len(set(groups)))
-        splitter = GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-        for train, valid in splitter.split(q, targets, groups):
+        for train, valid in inner_splits(groups, inner_folds, seed):
             inner = LearnedSimilarity(self.dim, self.epochs, self.seeds, self.learning_rate,
-                                      self.batch_size, self.seed, self.threads)
+                                      self.batch_size, self.seed)
             inner.fit(q[train], t[train], targets[train],
                       None if weight is None else weight[train])
             out[valid] = inner.transform(q[valid], t[valid])

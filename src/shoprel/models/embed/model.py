@@ -223,24 +223,21 @@ class EmbedModel(RelevanceModel):
             self.lexical_ = lexical.fit(frame, targets, X)
             blocks["lexical"] = lexical.oof_dense(frame, targets, X)
         blocks.update(self._embedding_blocks(frame, views))
-        self.votes_ = None
+        self.votes_ = self.similarity_ = None
+        if self.neighbours or self.learned_similarity:  # inner folds grouped like the outer
+            q, t, _ = views[0]
+            inner = config.lexical_features
+            groups = fold_groups(frame, inner.group_levels)
         if self.neighbours:
-            q, t, _ = views[0]
             self.votes_ = NeighbourVotes(self.neighbours).fit(q, t, targets.target)
-            lexical = config.lexical_features
-            groups = fold_groups(frame, lexical.group_levels)
             blocks["neighbours"] = self.votes_.oof_transform(q, t, targets.target, groups,
-                                                             lexical.inner_folds, config.seed)
-        self.similarity_ = None
+                                                             inner.inner_folds, config.seed)
         if self.learned_similarity:
-            q, t, _ = views[0]
             head = LearnedSimilarity(self.similarity_dim, self.similarity_epochs,
                                      self.similarity_seeds, seed=config.seed)
             self.similarity_ = head.fit(q, t, targets.target, targets.weight)
-            lexical = config.lexical_features
-            groups = fold_groups(frame, lexical.group_levels)
             blocks[LEARNED] = head.oof_transform(q, t, targets.target, targets.weight, groups,
-                                                 lexical.inner_folds, config.seed)
+                                                 inner.inner_folds, config.seed)
         return blocks
 
     def scoring_blocks(self, frame: PairFrame) -> dict[str, np.ndarray]:

@@ -9,9 +9,9 @@ hears from its own group: in-sample votes look far more certain than they will o
 from __future__ import annotations
 
 import numpy as np
-from sklearn.model_selection import GroupKFold
 
 from shoprel.errors import RunDirError
+from shoprel.folds.grouped import inner_splits
 
 NAMES = ("nn_mean_label", "nn_weighted_label", "nn_top1_sim", "nn_top1_label",
          "nn_best_positive_sim", "nn_best_negative_sim")
@@ -64,9 +64,7 @@ class NeighbourVotes:
     def oof_transform(self, q, t, labels, groups, inner_folds: int, seed: int) -> np.ndarray:
         """Votes for the fitted rows themselves, each from the other inner folds only."""
         out = np.zeros((len(labels), len(NAMES)), dtype=np.float64)
-        n_splits = min(inner_folds, len(set(groups)))
-        splitter = GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
-        for train, valid in splitter.split(q, labels, groups):
+        for train, valid in inner_splits(groups, inner_folds, seed):
             inner = NeighbourVotes(self.k).fit(q[train], t[train], labels[train])
             out[valid] = inner.transform(q[valid], t[valid])
         return out

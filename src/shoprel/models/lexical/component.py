@@ -16,12 +16,11 @@ from pathlib import Path
 import numpy as np
 from safetensors.numpy import load_file, save_file
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import GroupKFold
 
 from shoprel.data.frame import PairFrame
 from shoprel.data.tasks import Task
 from shoprel.errors import RunDirError
-from shoprel.folds.grouped import fold_groups
+from shoprel.folds.grouped import fold_groups, inner_splits
 from shoprel.models.base import query_side
 from shoprel.models.lexical.config import LexicalParams
 from shoprel.models.lexical.features import (
@@ -92,12 +91,10 @@ class LexicalFeatures:
         X = self.sparse(frame) if X is None else X
         keys = self.keys(frame)
         groups = fold_groups(frame, self.params.group_levels)
-        n_splits = min(self.params.inner_folds, len(set(groups)))
         y = targets.hard
         linear_oof = np.zeros(len(y))
         priors_oof = np.zeros((len(y), 2 * len(keys[0])))
-        splitter = GroupKFold(n_splits=n_splits, shuffle=True, random_state=self.params.seed)
-        for train, valid in splitter.split(X, y, groups):
+        for train, valid in inner_splits(groups, self.params.inner_folds, self.params.seed):
             inner_targets = targets.subset(train)
             if len(np.unique(y[train])) < 2:
                 linear_oof[valid] = inner_targets.target.mean()
