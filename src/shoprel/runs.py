@@ -242,7 +242,7 @@ def carried_student(run: Run) -> Path:
     except RunDirError:
         error = None
     why = (f"its distillation failed: {error}" if error else
-           "trained with `student: null` / --no-student, or before runs carried one")
+           "trained without `train --student` / config `student: {}`")
     raise RunDirError(f"{run.path}: carries no distilled student ({why}); score with "
                       f"--scorer full, or distil one: shoprel distill {run.path} --student "
                       f"STUDENT.yaml --out {run.path / STUDENT}")
