@@ -1,10 +1,11 @@
 """Every feature block of the embed model on and off, on the same grouped folds.
 
     python bench/feature_ablation.py DATA --backbone NAME[,NAME] [--name LABEL] [--rows N]
-                                     [--set key=value ...] [--group task|query]
+                                     [--set key=value ...] [--group task|query|language]
 
 For each of 5 grouped folds (shoprel's own: category prefix for QC, query for QI; `--group
-query` keeps only queries whole, as new queries on a known taxonomy are) it computes
+query` keeps only queries whole, as new queries on a known taxonomy are; `--group language`
+holds out one language per fold, as the languages a model never saw are) it computes
 the model's named feature blocks once — for the training side as `fit` does (label-using blocks
 from inner folds), for the validation side as `predict_proba` does — keeps them under
 $SHOPREL_CACHE/ablation/LABEL, then fits the booster with all blocks, with each block left out,
@@ -48,6 +49,13 @@ def query_folds(frame, k: int = 5, seed: int = 42):
                                                      groups)):
         folds[valid] = fold
     return folds
+
+
+def language_folds(frame):
+    """One fold per language: each fold's rows are scored by a model that saw none of its
+    language (cross-lingual transfer; its per-fold AUC is the held-out language's)."""
+    languages = sorted(frame.df["language"].unique())
+    return frame.df["language"].map({lang: i for i, lang in enumerate(languages)}).to_numpy()
 
 
 def compute_blocks(frame, folds, params: dict, folder: Path) -> list[dict]:
@@ -124,9 +132,10 @@ def main() -> None:
                              "default: all, each block left out, old")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="another embed parameter (JSON value)")
-    parser.add_argument("--group", choices=["task", "query"], default="task",
-                        help="fold groups: the task's own (QC: category prefix, QI: query) or "
-                             "the query for QC too (new queries on a known taxonomy)")
+    parser.add_argument("--group", choices=["task", "query", "language"], default="task",
+                        help="fold groups: the task's own (QC: category prefix, QI: query), "
+                             "the query for QC too (new queries on a known taxonomy), or the "
+                             "language (one held-out language per fold)")
     args = parser.parse_args()
 
     from shoprel.data.readers import read_pairs
@@ -140,8 +149,9 @@ def main() -> None:
     if args.backbone:
         params["backbone"] = args.backbone.split(",")
     name = args.name or (args.backbone or "default").replace(",", "+")
-    name += "" if args.group == "task" else "-query-folds"
-    folds = assign_folds(frame, 5, 42, 3) if args.group == "task" else query_folds(frame)
+    name += "" if args.group == "task" else f"-{args.group}-folds"
+    folds = {"task": lambda: assign_folds(frame, 5, 42, 3), "query": lambda: query_folds(frame),
+             "language": lambda: language_folds(frame)}[args.group]()
     loaded = compute_blocks(frame, folds, params, cache_root() / "ablation" / name)
     blocks = [k[3:] for k in loaded[0] if k.startswith("tr_") and k != "tr_y"]
     variants = (args.variants.split(",") if args.variants

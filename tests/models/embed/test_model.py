@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pandas as pd
 import pytest
 
 torch = pytest.importorskip("torch")
@@ -11,11 +12,12 @@ pytest.importorskip("transformers")
 from sklearn.metrics import roc_auc_score  # noqa: E402
 
 from shoprel.data.category import split_levels  # noqa: E402
+from shoprel.data.frame import PairFrame  # noqa: E402
 from shoprel.data.readers import read_pairs  # noqa: E402
-from shoprel.errors import ConfigError  # noqa: E402
+from shoprel.errors import ConfigError, RunDirError  # noqa: E402
 from shoprel.models.backbones import Encoder  # noqa: E402
 from shoprel.models.base import RelevanceModel, validate_params  # noqa: E402
-from shoprel.models.embed.model import EmbedModel  # noqa: E402
+from shoprel.models.embed.model import EmbedModel, without_lexical  # noqa: E402
 from shoprel.models.embed.pair_features import (  # noqa: E402
     LEVELS,
     level_similarity,
@@ -91,13 +93,15 @@ def test_query_context_ranks_candidates_of_the_same_query():
 def test_family_is_registered():
     assert model_class("embed") is EmbedModel
     params = validate_params("embed", {"backbone": "e5-small", "n_estimators": 10})
-    assert params["n_estimators"] == 10 and params["linear_weight"] == 0.3
+    assert params["n_estimators"] == 10 and params["linear_weight"] == 0.0
     with pytest.raises(ConfigError, match="model.params.bogus: unknown key"):
         validate_params("embed", {"bogus": 1})
 
 
 def test_train_save_load_same_probabilities(tmp_path, qc_frame, count_encoded, small):
-    model = small(tmp_path / "cache").fit(qc_frame)
+    # the linear score mixed in (fitted on every row) makes it fit its own demo rows; the
+    # booster alone learns little from 360 rows and a random backbone
+    model = small(tmp_path / "cache", linear_weight=0.3).fit(qc_frame)
     proba = model.predict_proba(qc_frame)
     assert proba.shape == (len(qc_frame), 2)
     assert np.allclose(proba.sum(axis=1), 1.0) and ((proba >= 0) & (proba <= 1)).all()
@@ -105,8 +109,8 @@ def test_train_save_load_same_probabilities(tmp_path, qc_frame, count_encoded, s
 
     folder = model.save(tmp_path / "saved")
     assert sorted(p.name for p in folder.iterdir()) == [
-        "index", "learned_similarity.safetensors", "lexical", "lightgbm.txt", "model.json",
-        "neighbours.safetensors"]
+        "index", "learned_similarity.safetensors", "lexical", "lightgbm.txt",
+        "lightgbm_unseen_languages.txt", "model.json", "neighbours.safetensors"]
     assert not list(folder.rglob("*.pkl"))
     config = json.loads((folder / "model.json").read_text())
     assert config["family"] == "embed"
@@ -199,3 +203,57 @@ def test_recent_texts_are_served_from_memory(tmp_path, qc_frame, count_encoded, 
     np.testing.assert_array_equal(model.predict_proba(qc_frame), first)
     assert model.embedding_counts_["disk"] == before.get("disk", 0)  # nothing read from disk
     assert model.embedding_counts_["memory"] > before.get("memory", 0)
+
+
+def _in_language(frame, language: str, rows: int):
+    """The first `rows` rows, tagged with another language."""
+    out = frame.take(np.arange(rows))
+    out.df["language"] = language
+    return out
+
+
+def test_rows_in_unseen_languages_skip_the_lexical_block(tmp_path, qc_frame, small):
+    model = small(tmp_path / "cache").fit(qc_frame)
+    seen_language = qc_frame.df["language"].iloc[0]
+    assert "xx" not in set(qc_frame.df["language"])
+    unseen_rows, seen = _in_language(qc_frame, "xx", 30), _in_language(qc_frame, seen_language, 30)
+    both = PairFrame(qc_frame.task, pd.concat([unseen_rows.df, seen.df], ignore_index=True))
+    np.testing.assert_array_equal(model.unseen_languages(both), [True] * 30 + [False] * 30)
+
+    p = model.predict_proba(both)[:, 1]
+    blocks = model.scoring_blocks(unseen_rows)
+    unseen = model.unseen_booster_.predict(without_lexical(blocks))
+    np.testing.assert_allclose(p[:30], unseen, rtol=0, atol=1e-12)
+    assert model.unseen_booster_.num_feature() == sum(
+        width for name, width in model.block_widths_.items() if name != "lexical")
+    np.testing.assert_array_equal(p[30:], model.predict_proba(seen)[:, 1])  # as before
+
+    loaded = RelevanceModel.load(model.save(tmp_path / "saved"))
+    np.testing.assert_array_equal(loaded.predict_proba(both)[:, 1], p)
+
+    off = small(tmp_path / "cache", unseen_language_booster=False).fit(qc_frame)
+    assert off.unseen_booster_ is None and not off.unseen_languages(both).any()
+    folder = off.save(tmp_path / "off")
+    assert not (folder / "lightgbm_unseen_languages.txt").exists()
+    assert not RelevanceModel.load(folder).unseen_languages(both).any()
+
+
+def test_model_saved_before_the_unseen_language_booster_scores_as_it_did(tmp_path, qc_frame,
+                                                                         small):
+    folder = small(tmp_path / "cache").fit(qc_frame).save(tmp_path / "saved")
+    config = json.loads((folder / "model.json").read_text())
+    unseen_rows = _in_language(qc_frame, "xx", 30)
+
+    (folder / "lightgbm_unseen_languages.txt").unlink()
+    with pytest.raises(RunDirError, match="lightgbm_unseen_languages.txt: missing"):
+        RelevanceModel.load(folder)
+
+    del config["state"]["unseen_language_booster"]  # as an older release wrote it
+    (folder / "model.json").write_text(json.dumps(config))
+    old = RelevanceModel.load(folder)
+    assert not old.unseen_languages(unseen_rows).any()
+    main = old.booster_.predict(np.hstack(list(old.scoring_blocks(unseen_rows).values())))
+    linear = old.scoring_blocks(unseen_rows)["lexical"][:, 0]
+    np.testing.assert_allclose(old.predict_proba(unseen_rows)[:, 1],
+                               old.linear_weight * linear + (1 - old.linear_weight) * main,
+                               rtol=0, atol=1e-12)

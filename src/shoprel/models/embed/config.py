@@ -28,6 +28,11 @@ class EmbedConfig(FeatureModelConfig):
     similarity_epochs: Annotated[int, Field(ge=1)] = 4
     similarity_seeds: Annotated[int, Field(ge=1)] = 3
     lexical: bool = True
-    linear_weight: Annotated[float, Field(ge=0, le=1)] = 0.3
+    # rows in a language none of the training rows had skip the lexical block and the linear
+    # mix (a second booster fitted without them): those features are language-bound
+    unseen_language_booster: bool = True
+    # the lexical linear score mixed into the booster's probability: with EmbeddingGemma the
+    # booster alone ranks as well in-language and better for held-out languages (README)
+    linear_weight: Annotated[float, Field(ge=0, le=1)] = 0.0
     booster: BoosterConfig = booster_defaults(
         n_estimators=400, feature_fraction=0.15)

@@ -48,10 +48,16 @@ from shoprel.utils.progress import bars_allowed
 
 LEXICAL_FOLDER = "lexical"
 BOOSTER_FILE = "lightgbm.txt"
+UNSEEN_BOOSTER_FILE = "lightgbm_unseen_languages.txt"  # fitted without the lexical block
 NEIGHBOURS_FILE = "neighbours.safetensors"
 LEARNED_FILE = "learned_similarity.safetensors"
 INDEX_FOLDER = "index"  # embeddings of the training targets (target_index.py)
 PROGRESS_FROM = 1000  # texts to embed before a progress bar is worth showing
+
+
+def without_lexical(blocks: dict[str, np.ndarray]) -> np.ndarray:
+    """The feature matrix of every block but the language-bound lexical one."""
+    return np.hstack([block for name, block in blocks.items() if name != "lexical"])
 
 
 class EmbedModel(RelevanceModel):
@@ -203,6 +209,9 @@ class EmbedModel(RelevanceModel):
         self.block_widths_ = {name: int(block.shape[1]) for name, block in blocks.items()}
         self.booster_ = fit_booster(config, np.hstack(list(blocks.values())), targets,
                                     categorical)
+        self.unseen_booster_ = None
+        if self.lexical_ is not None and self.unseen_language_booster and len(blocks) > 1:
+            self.unseen_booster_ = fit_booster(config, without_lexical(blocks), targets, [])
         self._forget_sources(encoders=True)
 
     def training_blocks(self, frame: PairFrame, targets,
@@ -262,13 +271,27 @@ class EmbedModel(RelevanceModel):
         if self.lexical_ is None:
             return p
         # the lexical block starts with the linear score
-        return mixed(blocks["lexical"][:, 0], p, self.linear_weight)
+        p = mixed(blocks["lexical"][:, 0], p, self.linear_weight)
+        unseen = self.unseen_languages(frame)
+        if unseen.any():
+            p[unseen] = predict_checked(self.unseen_booster_, without_lexical(blocks)[unseen],
+                                        self.n_jobs)
+        return p
+
+    def unseen_languages(self, frame: PairFrame) -> np.ndarray:
+        """Rows the booster without the lexical block scores: their language was not among
+        the training rows', so its hashed words and label rates never had a weight (held out
+        of training, every QC language ranked better without them: README)."""
+        if getattr(self, "unseen_booster_", None) is None:
+            return np.zeros(len(frame), dtype=bool)
+        return ~frame.df["language"].isin(self.lexical_.languages_).to_numpy()
 
     # --- persistence ---------------------------------------------------------------------
     def _state(self) -> dict:
         return {"fingerprints": self.fingerprints_,
                 "lexical": None if self.lexical_ is None else self.lexical_.state(),
-                "blocks": getattr(self, "block_widths_", None)}
+                "blocks": getattr(self, "block_widths_", None),
+                "unseen_language_booster": getattr(self, "unseen_booster_", None) is not None}
 
     def _save_arrays(self, folder: Path) -> None:
         if self.lexical_ is not None:
@@ -278,6 +301,8 @@ class EmbedModel(RelevanceModel):
         if self.similarity_ is not None:
             save_file(self.similarity_.arrays(), str(folder / LEARNED_FILE))
         self.booster_.save_model(str(folder / BOOSTER_FILE))
+        if getattr(self, "unseen_booster_", None) is not None:
+            self.unseen_booster_.save_model(str(folder / UNSEEN_BOOSTER_FILE))
         fitted = getattr(self, "_fitted_targets", None)
         if fitted:  # the run carries its training targets' embeddings (no re-embedding later)
             self.index_targets(folder / INDEX_FOLDER, self.index_texts(fitted),
@@ -337,6 +362,19 @@ class EmbedModel(RelevanceModel):
             dim = int(arrays["projections"].shape[-1]) if "projections" in arrays else 0
         return LearnedSimilarity.from_arrays(arrays, dim, path)
 
+    def _saved_unseen_booster(self, state: dict, widths, folder: Path):
+        """The booster for unseen languages; models saved before it existed (no such state
+        field) score every language with the main booster, as they did."""
+        if not state.get("unseen_language_booster"):
+            self.unseen_language_booster = False
+            return None
+        path = folder / UNSEEN_BOOSTER_FILE
+        if not path.exists():
+            raise RunDirError(f"{path}: missing, but {folder / MODEL_CONFIG} field "
+                              f"'state.unseen_language_booster' says the model has one")
+        rest = None if widths is None else sum(widths.values()) - widths["lexical"]
+        return load_booster(path, rest)
+
     def _restore(self, state: dict, folder: Path) -> None:
         self.fingerprints_ = state["fingerprints"]
         self.lexical_ = (None if state["lexical"] is None
@@ -353,4 +391,5 @@ class EmbedModel(RelevanceModel):
         self.block_widths_ = widths
         self.booster_ = load_booster(folder / BOOSTER_FILE,
                                      None if widths is None else sum(widths.values()))
+        self.unseen_booster_ = self._saved_unseen_booster(state, widths, folder)
         self.index_dirs_ = [folder / INDEX_FOLDER, *getattr(self, "index_dirs_", [])]
