@@ -62,3 +62,31 @@ def test_a_run_from_before_versions_keeps_loading_and_updating(tmp_path, trained
     assert updated["language_thresholds"]["shrinkage"] == 50
     assert {k: v for k, v in updated.items() if k != "language_thresholds"} == manifest
     assert Run.open(old).info.language_thresholds.global_ == pytest.approx(run.threshold)
+
+
+def test_report_of_a_finished_run_is_replaced_whole_or_not_at_all(tmp_path, monkeypatch):
+    """A reader of report.html sees the old report or the new one, never half of one (here:
+    the disk fills up halfway through the new one)."""
+    from pathlib import Path
+
+    writer = RunWriter.finished(tmp_path)
+    table = pd.DataFrame({"id": [1, 2, 3, 4], "fold": [0, 1, 0, 1], "label": [1, 0, 1, 0],
+                          "language": ["en"] * 4, "probability": [0.9, 0.2, 0.6, 0.4]})
+    metrics = {"task": "QC", "threshold": 0.5, "overall": {"n": 4}}
+    (tmp_path / "report.html").write_text("the old report")
+    write_text = Path.write_text
+
+    def disk_full(self, text, *args, **kwargs):
+        write_text(self, text[: len(text) // 2], *args, **kwargs)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        writer.report(metrics, table)
+    monkeypatch.undo()
+    assert (tmp_path / "report.html").read_text() == "the old report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+    path = writer.report(metrics, table)
+    assert path == tmp_path / "report.html" and "</html>" in path.read_text().lower()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]

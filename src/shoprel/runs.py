@@ -222,9 +222,9 @@ class RunWriter:
         return self._text(METRICS, json.dumps(metrics, indent=2, ensure_ascii=False))
 
     def report(self, metrics: dict, oof: pd.DataFrame) -> Path:
-        from shoprel.evaluate.report import write_report
+        from shoprel.evaluate.report.document import run_report_html
 
-        return write_report(self.path, metrics, oof)
+        return self._text(REPORT, run_report_html(self.path, metrics, oof))
 
     def manifest(self, manifest: Manifest) -> Path:
         """run.json; when building a folder, the last file written."""

@@ -84,14 +84,20 @@ def report_title(metrics: Mapping[str, Any]) -> str:
     return f"shoprel {task} cross-validation — {metrics.get('run_name') or 'unnamed run'}"
 
 
+def run_report_html(run_dir: str | Path, metrics: dict, oof: pd.DataFrame) -> str:
+    """The report of a run from in-memory results (training renders it before the run
+    directory is moved into place); the learning curve comes from RUN_DIR when it has one."""
+    return render_report(metrics, oof, report_title(metrics), read_learning_curve(run_dir))
+
+
 def write_report(run_dir: str | Path, metrics: dict, oof: pd.DataFrame) -> Path:
-    """Write RUN_DIR/report.html from in-memory results (used by training before the run
-    directory is moved into place); returns the file's path."""
+    """Write RUN_DIR/report.html from in-memory results, atomically; returns its path."""
     from shoprel import runs
+    from shoprel.utils.atomic import atomic_file
 
     path = Path(run_dir) / runs.REPORT
-    curve = read_learning_curve(run_dir)
-    path.write_text(render_report(metrics, oof, report_title(metrics), curve), encoding="utf-8")
+    with atomic_file(path) as tmp:
+        Path(tmp).write_text(run_report_html(run_dir, metrics, oof), encoding="utf-8")
     return path
 
 
