@@ -90,3 +90,32 @@ def test_report_of_a_finished_run_is_replaced_whole_or_not_at_all(tmp_path, monk
     path = writer.report(metrics, table)
     assert path == tmp_path / "report.html" and "</html>" in path.read_text().lower()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
+
+
+def test_metrics_updates_of_two_commands_at_once_both_land(tmp_path):
+    import threading
+    import time
+
+    from shoprel.utils.atomic import output_lock
+
+    (tmp_path / "metrics.json").write_text(json.dumps({"overall": {"n": 3}}))
+    writer = RunWriter.finished(tmp_path)
+    read, done = threading.Event(), threading.Event()
+
+    def slow_student():  # another command's read-modify-write, holding the lock
+        with output_lock(tmp_path / "metrics.json"):
+            metrics = json.loads((tmp_path / "metrics.json").read_text())
+            read.set()
+            time.sleep(0.5)
+            metrics["student"] = {"roc_auc": 0.7}
+            writer.metrics(metrics)
+        done.set()
+
+    thread = threading.Thread(target=slow_student)
+    thread.start()
+    read.wait()
+    updated = writer.update_metrics(lambda m: m.update(language_thresholds={"f1": 0.8}))
+    assert done.is_set()  # it waited for the other writer
+    thread.join()
+    assert updated == json.loads((tmp_path / "metrics.json").read_text()) == {
+        "overall": {"n": 3}, "student": {"roc_auc": 0.7}, "language_thresholds": {"f1": 0.8}}

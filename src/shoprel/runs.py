@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from shoprel.data.tasks import Task
 from shoprel.errors import ConfigError, RunDirError, ShoprelError
 from shoprel.manifest import Manifest, validate_manifest
 from shoprel.models.base import RelevanceModel
-from shoprel.utils.atomic import atomic_file
+from shoprel.utils.atomic import SHARED_FILE_WAIT_S, atomic_file, output_lock
 
 MANIFEST = "run.json"
 CONFIG = "config.yaml"
@@ -220,6 +221,18 @@ class RunWriter:
 
     def metrics(self, metrics: dict) -> Path:
         return self._text(METRICS, json.dumps(metrics, indent=2, ensure_ascii=False))
+
+    def update_metrics(self, change: Callable[[dict], None]) -> dict:
+        """Read a finished run's metrics.json, `change` it in place and write it back, locked
+        against the other commands that add to it (a carried student, language thresholds)."""
+        with output_lock(self.path / METRICS, wait_s=SHARED_FILE_WAIT_S):
+            try:
+                metrics = json.loads((self.path / METRICS).read_text(encoding="utf-8"))
+            except (OSError, json.JSONDecodeError) as exc:
+                raise RunDirError(f"{self.path / METRICS}: cannot read it ({exc})") from None
+            change(metrics)
+            self.metrics(metrics)
+        return metrics
 
     def report(self, metrics: dict, oof: pd.DataFrame) -> Path:
         from shoprel.evaluate.report.document import run_report_html

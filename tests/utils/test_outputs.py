@@ -201,3 +201,34 @@ def test_sigterm_removes_temporary_outputs(tmp_path):
     child.wait(timeout=30)
     assert child.returncode != 0
     assert list(tmp_path.iterdir()) == []
+
+
+def test_stamp_additions_of_two_commands_at_once_both_land(tmp_path):
+    """`index` and a student finishing both add to a run's stamp: neither may lose the other's."""
+    from shoprel.utils.atomic import add_to_stamp
+    from shoprel.utils.outputs import check_replaceable
+
+    target = tmp_path / "run"
+    with atomic_dir(target, guard=check_replaceable) as tmp:
+        (tmp / "run.json").write_text("{}")
+    other = textwrap.dedent(f"""
+        import json, time
+        from pathlib import Path
+        from shoprel.utils.atomic import atomic_file, output_lock
+        from shoprel.utils.outputs import STAMP, read_stamp
+        folder = Path({str(target)!r})
+        with output_lock(folder / STAMP):
+            stamp = read_stamp(folder)
+            print("read", flush=True)
+            time.sleep(1.0)
+            stamp["entries"] = sorted({{*stamp["entries"], "student"}})
+            with atomic_file(folder / STAMP) as tmp:
+                tmp.write_text(json.dumps(stamp))
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", other], stdout=subprocess.PIPE, text=True)
+    assert proc.stdout.readline().strip() == "read"
+    add_to_stamp(target, "index")  # waits for the other's write, then adds to it
+    assert proc.wait() == 0
+    assert json.loads((target / STAMP).read_text())["entries"] == ["index", "run.json",
+                                                                  "student"]
+    assert sorted(p.name for p in target.iterdir()) == [STAMP, "run.json"]

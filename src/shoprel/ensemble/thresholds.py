@@ -92,9 +92,7 @@ def add_language_thresholds(run_dir: str | Path, shrinkage: float = DEFAULT_SHRI
     prediction applies by row language; metrics.json gets the global vs per-language F1."""
     run = runs.Run.open(run_dir)
     table, block = threshold_metrics(run.oof(), run.threshold, shrinkage)
-    metrics = run.metrics()
-    metrics[METRICS_KEY] = block
     writer = runs.RunWriter.finished(run.path)
-    writer.metrics(metrics)
+    writer.update_metrics(lambda metrics: metrics.update({METRICS_KEY: block}))
     writer.manifest(run.info.replace(**{MANIFEST_KEY: table}))
     return block

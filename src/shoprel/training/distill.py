@@ -294,7 +294,7 @@ def record_carried(teacher: runs.Run, result: TrainResult, seconds: float) -> No
     from shoprel.utils.atomic import add_to_stamp
 
     add_to_stamp(teacher.path, runs.STUDENT)
-    metrics = teacher.metrics()
-    metrics["student"] = carried_summary(result, seconds)
-    runs.RunWriter.finished(teacher.path).metrics(metrics)
+    summary = carried_summary(result, seconds)
+    runs.RunWriter.finished(teacher.path).update_metrics(
+        lambda metrics: metrics.update(student=summary))
     write_run_report(teacher.path)

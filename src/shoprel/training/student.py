@@ -56,7 +56,5 @@ def _record_failure(run_dir: Path, block: dict) -> None:
     from shoprel.evaluate.report import write_run_report
 
     run = runs.Run.open(run_dir)
-    metrics = run.metrics()
-    metrics["student"] = block
-    runs.RunWriter.finished(run.path).metrics(metrics)
+    runs.RunWriter.finished(run.path).update_metrics(lambda metrics: metrics.update(student=block))
     write_run_report(run.path)

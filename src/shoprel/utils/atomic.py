@@ -20,6 +20,7 @@ import re
 import shutil
 import socket
 import tempfile
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -28,6 +29,9 @@ from shoprel.utils.outputs import STAMP, read_stamp, stamp_entries
 
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)@(?P<host>[0-9a-f]{6})\.[^.]+\.(partial|old)$")
 _LOCK = re.compile(r"^\..+\.lock$")
+# how long a short read-modify-write of a file several commands update (a run's stamp or
+# metrics) waits for another process's, before failing with the holder's pid
+SHARED_FILE_WAIT_S = 60.0
 
 
 def _umask() -> int:
@@ -163,10 +167,12 @@ def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
 
 
 @contextlib.contextmanager
-def output_lock(target: Path) -> Iterator[None]:
-    """Hold `.NAME.lock` beside the target for the whole write; fail at once when another
-    process holds it. flock dies with its process, so a killed writer never blocks the next."""
+def output_lock(target: Path, wait_s: float = 0.0) -> Iterator[None]:
+    """Hold `.NAME.lock` beside the target for the whole write; when another process holds
+    it, wait up to `wait_s` (a short read-modify-write of a shared file), then fail. flock dies
+    with its process, so a killed writer never blocks the next."""
     lock = _lock_path(target)
+    deadline = time.monotonic() + wait_s
     while True:
         with _write_access(target):
             fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
@@ -175,6 +181,9 @@ def output_lock(target: Path) -> Iterator[None]:
         except BlockingIOError:
             holder = os.read(fd, 32).decode(errors="replace").strip()
             os.close(fd)
+            if time.monotonic() < deadline:
+                time.sleep(0.05)
+                continue
             raise OutputError(f"{target}: another shoprel process"
                               + (f" (pid {holder})" if holder.isdigit() else "")
                               + " is writing it; wait for it or choose another output") from None
@@ -271,10 +280,12 @@ def _readable(folder: Path) -> None:
 
 def add_to_stamp(folder: Path, entry: str) -> None:
     """List one more top-level entry in a finished output's stamp (a run's target index or
-    carried student), so that `--overwrite` still knows the folder as shoprel's."""
-    stamp = read_stamp(folder)
-    if stamp is None or entry in stamp["entries"]:
-        return
-    stamp["entries"] = sorted({*stamp["entries"], entry})
-    with atomic_file(folder / STAMP) as tmp:
-        tmp.write_text(json.dumps(stamp), encoding="utf-8")
+    carried student), so that `--overwrite` still knows the folder as shoprel's. Locked: an
+    index build and a student finishing may both add theirs at once."""
+    with output_lock(folder / STAMP, wait_s=SHARED_FILE_WAIT_S):
+        stamp = read_stamp(folder)
+        if stamp is None or entry in stamp["entries"]:
+            return
+        stamp["entries"] = sorted({*stamp["entries"], entry})
+        with atomic_file(folder / STAMP) as tmp:
+            tmp.write_text(json.dumps(stamp), encoding="utf-8")
