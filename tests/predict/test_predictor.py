@@ -106,3 +106,27 @@ def test_a_second_writer_of_the_same_output_fails_and_replaces_nothing(tmp_path,
     predict_file(trained_runs["QC"], qc_demo, out, progress=False)  # free again
     assert len(out.read_text().splitlines()) == 360
     assert not list(tmp_path.glob(".*"))
+
+
+def test_rows_in_languages_absent_from_the_training_file_are_counted(tmp_path, trained_runs,
+                                                                    qc_demo):
+    from click.testing import CliRunner
+
+    from shoprel.cli.app import main
+
+    rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()]
+    for i, row in enumerate(rows[:8]):
+        row["language"] = "xx" if i < 5 else "yy"
+    source = tmp_path / "new_languages.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                      encoding="utf-8")
+    result = predict_file(trained_runs["QC"], source, tmp_path / "a.jsonl", chunk_rows=3,
+                          progress=False)
+    assert result.new_languages == {"xx": 5, "yy": 3}
+    assert predict_file(trained_runs["QC"], qc_demo, tmp_path / "b.jsonl",
+                        progress=False).new_languages == {}
+
+    out = CliRunner().invoke(main, ["predict", str(trained_runs["QC"]), str(source), "--out",
+                                    str(tmp_path / "c.jsonl"), "--quiet"])
+    assert out.exit_code == 0, out.output
+    assert "8 rows in languages absent from the training file (xx 5, yy 3)" in out.output

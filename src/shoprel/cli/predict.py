@@ -66,6 +66,12 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
     scored_by = ", the run's student" if scorer == "student" else ""
     click.echo(f"{result.rows} rows scored, {result.positives} predicted relevant "
                f"(threshold {result.threshold:.4f}{scored_by}) → {result.out_file}")
+    if result.new_languages:
+        shown = ", ".join(f"{lang} {n}" for lang, n in list(result.new_languages.items())[:8])
+        more = ", ..." if len(result.new_languages) > 8 else ""
+        click.echo(f"{sum(result.new_languages.values())} rows in languages absent from the "
+                   f"training file ({shown}{more}): its cross-validation says nothing about "
+                   "them (README: languages never seen in training)")
 
 
 COMMANDS = (predict, check_submission_cmd)

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import itertools
+from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +20,7 @@ from shoprel.data.frame import PairFrame
 from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.tasks import QUERY_COLUMN
 from shoprel.data.writers import append_table
+from shoprel.errors import RunDirError
 from shoprel.predict.index import INDEX_FOLDER, index_folders
 from shoprel.predict.index import MARKER as INDEX_MARKER
 from shoprel.runs import Run, mean_positive_probability, scoring_run
@@ -33,6 +35,8 @@ class PredictResult:
     rows: int
     positives: int
     threshold: float
+    # rows per language absent from the run's training file (its per-language metrics)
+    new_languages: dict[str, int] = field(default_factory=dict)
 
 
 class Predictor:
@@ -89,6 +93,15 @@ class Predictor:
 
             return ensemble_probabilities(self, frame)
         return mean_positive_probability(self.models, frame)
+
+    def training_languages(self) -> set[str] | None:
+        """The languages of the run's training file (those its cross-validation scored); None
+        for a run whose metrics do not list them."""
+        try:
+            per_language = self.run.metrics().get("per_language")
+        except (RunDirError, ValueError):
+            return None
+        return set(per_language) if isinstance(per_language, dict) and per_language else None
 
     def row_thresholds(self, frame: PairFrame) -> np.ndarray:
         """Each row's cut: its language's when the run has per-language cuts, else global."""
@@ -160,7 +173,13 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
     check_output_file(out_file, reads=[input_file], runs=Run.open(run_dir).folders_read())
     predictor = Predictor(run_dir, indexes, scorer=scorer)
     chunks = iter_pair_chunks(input_file, task=predictor.task, chunk_rows=chunk_rows)
-    tables = (pa.Table.from_pandas(predictor.submission(chunk), preserve_index=False)
-              for chunk in chunks)
-    rows, positives = write_submission(tables, Path(out_file), progress)
-    return PredictResult(out_file, rows, positives, predictor.threshold)
+    known, new_languages = predictor.training_languages(), Counter()
+
+    def scored(chunk: PairFrame) -> pa.Table:
+        if known is not None:
+            new_languages.update(lang for lang in chunk.df["language"] if lang not in known)
+        return pa.Table.from_pandas(predictor.submission(chunk), preserve_index=False)
+
+    rows, positives = write_submission(map(scored, chunks), Path(out_file), progress)
+    return PredictResult(out_file, rows, positives, predictor.threshold,
+                         dict(new_languages.most_common()))
