@@ -155,6 +155,18 @@ def test_metrics_count_requests_pairs_and_errors(client):
     assert _metric(client, "shoprel_model_calls_total") >= 1
 
 
+def test_metrics_count_pairs_in_languages_absent_from_training(client, qc_run):
+    import json
+
+    trained = set(json.loads((qc_run / "metrics.json").read_text())["per_language"])
+    assert "en" in trained and "xx" not in trained
+    before = _metric(client, "shoprel_pairs_new_language_total")
+    pairs = [{"query": "a", "category_path": "b", "language": lang}
+             for lang in ("en", "xx", "xx", "unk")]
+    assert client.post("/v1/score", json={"pairs": pairs}).status_code == 200
+    assert _metric(client, "shoprel_pairs_new_language_total") == before + 3
+
+
 def test_unknown_paths_and_methods_are_4xx(client):
     assert client.get("/v1/nothing").status_code == 404
     assert client.get("/v1/score").status_code == 405

@@ -70,6 +70,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
     """Load the run once (errors surface here, before any port is opened) and wire the API."""
     settings = settings or ServeSettings()
     predictor = Predictor(run_dir, settings.index_dirs, settings.recent_texts, settings.scorer)
+    known_languages = predictor.training_languages()
     task = predictor.task
     info = model_info(predictor)
     translation = QueryTranslation(predictor)
@@ -138,6 +139,8 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
                                           f"{settings.request_timeout_s:g} s; try again or send "
                                           "fewer pairs", "detail": []}, status_code=503)
         metrics.pairs.inc(len(rows))
+        if known_languages is not None:
+            metrics.new_language_pairs.inc(int((~rows["language"].isin(known_languages)).sum()))
         cuts = predictor.row_thresholds(PairFrame(task, rows))
         results = [{"id": i if p.id is None else p.id, "probability": float(prob),
                     "label": int(prob >= cut), "threshold": float(cut)}

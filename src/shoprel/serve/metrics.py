@@ -57,6 +57,12 @@ class ServeMetrics:
         self.errors = Counter("shoprel_errors", "Requests answered with an error, by kind.",
                               ["kind"], registry=self.registry)
         self.pairs = Counter("shoprel_pairs_scored", "Pairs scored.", registry=self.registry)
+        # one number, no language label: clients choose the tags, a label per tag would let
+        # them grow the metric without bound
+        self.new_language_pairs = Counter(
+            "shoprel_pairs_new_language", "Pairs scored in a language absent from the run's "
+            "training file (or untagged): its cross-validation says nothing about them.",
+            registry=self.registry)
         self.model_calls = Counter("shoprel_model_calls", "Batched calls to the model.",
                                    registry=self.registry)
         self.batch_pairs = Histogram("shoprel_batch_pairs", "Pairs per model call.",
