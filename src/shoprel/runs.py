@@ -124,16 +124,7 @@ class Run:
         return folder if (folder / MANIFEST).is_file() else None
 
     def metrics(self) -> dict:
-        path = self.path / METRICS
-        try:
-            metrics = json.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise RunDirError(f"{path}: missing") from None
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise RunDirError(f"{path}: not valid JSON ({exc})") from None
-        if not isinstance(metrics, dict):
-            raise RunDirError(f"{path}: expected a JSON object")
-        return metrics
+        return read_metrics(self.path)
 
     def _parquet(self, name: str) -> pd.DataFrame:
         path = self.path / name
@@ -169,6 +160,20 @@ class Run:
 
     def load_models(self) -> list[RelevanceModel]:
         return [load_model(folder) for folder in self.model_folders()]
+
+
+def read_metrics(run_dir: Path) -> dict:
+    """RUN_DIR/metrics.json, or one RunDirError line saying what is wrong with it."""
+    path = run_dir / METRICS
+    try:
+        metrics = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RunDirError(f"{path}: missing") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise RunDirError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(metrics, dict):
+        raise RunDirError(f"{path}: expected a JSON object")
+    return metrics
 
 
 class RunWriter:
@@ -226,10 +231,7 @@ class RunWriter:
         """Read a finished run's metrics.json, `change` it in place and write it back, locked
         against the other commands that add to it (a carried student, language thresholds)."""
         with output_lock(self.path / METRICS, wait_s=SHARED_FILE_WAIT_S):
-            try:
-                metrics = json.loads((self.path / METRICS).read_text(encoding="utf-8"))
-            except (OSError, json.JSONDecodeError) as exc:
-                raise RunDirError(f"{self.path / METRICS}: cannot read it ({exc})") from None
+            metrics = read_metrics(self.path)
             change(metrics)
             self.metrics(metrics)
         return metrics
