@@ -266,16 +266,20 @@ class EmbedModel(RelevanceModel):
 
     # --- prediction ----------------------------------------------------------------------
     def _positive(self, frame: PairFrame) -> np.ndarray:
+        """Each row through one booster: the main one, or for a language no training row had
+        the one fitted without the lexical block."""
         blocks = self.scoring_blocks(frame)
-        p = predict_checked(self.booster_, np.hstack(list(blocks.values())), self.n_jobs)
-        if self.lexical_ is None:
-            return p
-        # the lexical block starts with the linear score
-        p = mixed(blocks["lexical"][:, 0], p, self.linear_weight)
         unseen = self.unseen_languages(frame)
+        p = np.empty(len(frame))
         if unseen.any():
-            p[unseen] = predict_checked(self.unseen_booster_, without_lexical(blocks)[unseen],
-                                        self.n_jobs)
+            rows = {name: block[unseen] for name, block in blocks.items()}
+            p[unseen] = predict_checked(self.unseen_booster_, without_lexical(rows), self.n_jobs)
+            blocks = {name: block[~unseen] for name, block in blocks.items()}
+        if not unseen.all():
+            seen = predict_checked(self.booster_, np.hstack(list(blocks.values())), self.n_jobs)
+            if self.lexical_ is not None:  # the lexical block starts with the linear score
+                seen = mixed(blocks["lexical"][:, 0], seen, self.linear_weight)
+            p[~unseen] = seen
         return p
 
     def unseen_languages(self, frame: PairFrame) -> np.ndarray:
