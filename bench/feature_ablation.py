@@ -128,7 +128,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=None, help="use the first N rows only")
     parser.add_argument("--variants", default=None,
                         help="comma-separated: all, -BLOCK (all but the blocks this glob "
-                             "matches), old; "
+                             "matches; -A+B: all but both), old; "
                              "default: all, each block left out, old")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                         help="another embed parameter (JSON value)")
@@ -164,9 +164,10 @@ def main() -> None:
         elif variant == "old":
             chosen, label = old, "old blocks only"
         else:  # "-NAME": leave out the blocks NAME matches (a glob: "-*1", every block of the
-            # second backbone)
-            chosen = [b for b in blocks if not fnmatch.fnmatch(b, variant[1:])]
-            label = f"without {variant[1:]}"
+            # second backbone; "-lexical+target_rank" leaves out both)
+            left_out = variant[1:].split("+")
+            chosen = [b for b in blocks if not any(fnmatch.fnmatch(b, n) for n in left_out)]
+            label = f"without {' and '.join(left_out)}"
         results.append(evaluate(frame, loaded, params, chosen, label, name))
     print(json.dumps({"name": name, "rows": len(frame), "results": results}))
 

@@ -110,7 +110,8 @@ def test_train_save_load_same_probabilities(tmp_path, qc_frame, count_encoded, s
     folder = model.save(tmp_path / "saved")
     assert sorted(p.name for p in folder.iterdir()) == [
         "index", "learned_similarity.safetensors", "lexical", "lightgbm.txt",
-        "lightgbm_unseen_languages.txt", "model.json", "neighbours.safetensors"]
+        "lightgbm_unseen_languages.txt", "model.json", "neighbours.safetensors",
+        "target_rank.safetensors"]
     assert not list(folder.rglob("*.pkl"))
     config = json.loads((folder / "model.json").read_text())
     assert config["family"] == "embed"
@@ -257,3 +258,40 @@ def test_model_saved_before_the_unseen_language_booster_scores_as_it_did(tmp_pat
     np.testing.assert_allclose(old.predict_proba(unseen_rows)[:, 1],
                                old.linear_weight * linear + (1 - old.linear_weight) * main,
                                rtol=0, atol=1e-12)
+
+
+def test_model_saved_before_the_target_rank_block_scores_as_it_did(tmp_path, qc_frame, small):
+    old = small(tmp_path / "cache", target_rank=False).fit(qc_frame)
+    proba = old.predict_proba(qc_frame)
+    folder = old.save(tmp_path / "saved")
+    assert not (folder / "target_rank.safetensors").exists()
+    config = json.loads((folder / "model.json").read_text())
+    del config["params"]["target_rank"]  # as an older release wrote it: the default is on now
+    (folder / "model.json").write_text(json.dumps(config))
+    loaded = RelevanceModel.load(folder)
+    assert loaded.target_rank is False and "target_rank" not in loaded.scoring_blocks(qc_frame)
+    np.testing.assert_array_equal(loaded.predict_proba(qc_frame), proba)
+
+
+def test_target_rank_block_compares_with_the_training_targets(tmp_path, qc_frame, small):
+    model = small(tmp_path / "cache").fit(qc_frame)
+    assert len(model.ranks_.keys_) == qc_frame.df["target"].nunique()
+    rows = qc_frame.take(np.arange(20))
+    block = model.scoring_blocks(rows)["target_rank"]
+    assert block.shape == (20, 5) and not np.isnan(block).any()
+    folder = model.save(tmp_path / "saved")
+    (folder / "target_rank.safetensors").unlink()
+    with pytest.raises(RunDirError, match="target_rank.safetensors: missing, but the model was "
+                                          "fitted with the target_rank block"):
+        RelevanceModel.load(folder)
+
+
+def test_unseen_language_booster_without_a_lexical_block_is_refused(tmp_path, qc_frame, small):
+    folder = small(tmp_path / "cache", lexical=False).fit(qc_frame).save(tmp_path / "saved")
+    config = json.loads((folder / "model.json").read_text())
+    assert config["state"]["unseen_language_booster"] is False
+    config["state"]["unseen_language_booster"] = True
+    (folder / "model.json").write_text(json.dumps(config))
+    with pytest.raises(RunDirError, match="model.json: field 'state.unseen_language_booster' is "
+                                          "true, but the model has no lexical block"):
+        RelevanceModel.load(folder)

@@ -27,6 +27,9 @@ class EmbedConfig(FeatureModelConfig):
     similarity_dim: Annotated[int, Field(ge=1)] = 256
     similarity_epochs: Annotated[int, Field(ge=1)] = 4
     similarity_seeds: Annotated[int, Field(ge=1)] = 3
+    # where the pair's cosine stands among the query's cosines to every training target
+    # (target_rank.py)
+    target_rank: bool = True
     lexical: bool = True
     # rows in a language none of the training rows had skip the lexical block and the linear
     # mix (a second booster fitted without them): those features are language-bound

@@ -42,6 +42,9 @@ from shoprel.models.embed.pair_features import (
     query_context,
     raw_pair,
 )
+from shoprel.models.embed.target_rank import COLUMNS as RANK_COLUMNS
+from shoprel.models.embed.target_rank import NAME as RANK
+from shoprel.models.embed.target_rank import TargetRank
 from shoprel.models.lexical import LexicalFeatures, LexicalParams
 from shoprel.models.targets import fitting_rows, training_targets
 from shoprel.utils.progress import bars_allowed
@@ -51,6 +54,7 @@ BOOSTER_FILE = "lightgbm.txt"
 UNSEEN_BOOSTER_FILE = "lightgbm_unseen_languages.txt"  # fitted without the lexical block
 NEIGHBOURS_FILE = "neighbours.safetensors"
 LEARNED_FILE = "learned_similarity.safetensors"
+RANK_FILE = "target_rank.safetensors"
 INDEX_FOLDER = "index"  # embeddings of the training targets (target_index.py)
 PROGRESS_FROM = 1000  # texts to embed before a progress bar is worth showing
 
@@ -247,6 +251,11 @@ class EmbedModel(RelevanceModel):
             self.similarity_ = head.fit(q, t, targets.target, targets.weight)
             blocks[LEARNED] = head.oof_transform(q, t, targets.target, targets.weight, groups,
                                                  inner.inner_folds, config.seed)
+        self.ranks_ = None
+        if self.target_rank:  # no labels: the fitted rows need no inner folds
+            q, t, _ = views[0]
+            self.ranks_ = TargetRank().fit(t, frame.df["target"])
+            blocks[RANK] = self.ranks_.transform(q, t, frame.df["target"])
         return blocks
 
     def scoring_blocks(self, frame: PairFrame) -> dict[str, np.ndarray]:
@@ -262,6 +271,9 @@ class EmbedModel(RelevanceModel):
         if self.similarity_ is not None:
             q, t, _ = views[0]
             blocks[LEARNED] = self.similarity_.transform(q, t)
+        if getattr(self, "ranks_", None) is not None:
+            q, t, _ = views[0]
+            blocks[RANK] = self.ranks_.transform(q, t, frame.df["target"])
         return blocks
 
     # --- prediction ----------------------------------------------------------------------
@@ -304,6 +316,8 @@ class EmbedModel(RelevanceModel):
             save_file(self.votes_.arrays(), str(folder / NEIGHBOURS_FILE))
         if self.similarity_ is not None:
             save_file(self.similarity_.arrays(), str(folder / LEARNED_FILE))
+        if getattr(self, "ranks_", None) is not None:
+            save_file(self.ranks_.arrays(), str(folder / RANK_FILE))
         self.booster_.save_model(str(folder / BOOSTER_FILE))
         if getattr(self, "unseen_booster_", None) is not None:
             self.unseen_booster_.save_model(str(folder / UNSEEN_BOOSTER_FILE))
@@ -331,6 +345,8 @@ class EmbedModel(RelevanceModel):
             widths["neighbours"] = len(NEIGHBOUR_NAMES)
         if self.similarity_ is not None:
             widths[LEARNED] = 1
+        if getattr(self, "ranks_", None) is not None:
+            widths[RANK] = len(RANK_COLUMNS)
         return widths
 
     def _saved_widths(self, saved: dict | None, config_path: Path) -> dict[str, int] | None:
@@ -366,12 +382,28 @@ class EmbedModel(RelevanceModel):
             dim = int(arrays["projections"].shape[-1]) if "projections" in arrays else 0
         return LearnedSimilarity.from_arrays(arrays, dim, path)
 
+    def _saved_ranks(self, blocks, folder: Path) -> TargetRank | None:
+        """The training targets' vectors; a model saved before the block existed (no file, and
+        no such block among those it was fitted with) scores without it, as it was fitted."""
+        path = folder / RANK_FILE
+        if not path.exists() and (blocks is None or RANK not in blocks):
+            self.target_rank = False
+        if not self.target_rank:
+            return None
+        if not path.exists():
+            raise RunDirError(f"{path}: missing, but the model was fitted with the {RANK} block")
+        dim = self.votes_.q_.shape[1] if self.votes_ is not None else None
+        return TargetRank.from_arrays(load_file(str(path)), dim, path)
+
     def _saved_unseen_booster(self, state: dict, widths, folder: Path):
         """The booster for unseen languages; models saved before it existed (no such state
         field) score every language with the main booster, as they did."""
         if not state.get("unseen_language_booster"):
             self.unseen_language_booster = False
             return None
+        if self.lexical_ is None:
+            raise RunDirError(f"{folder / MODEL_CONFIG}: field 'state.unseen_language_booster' "
+                              "is true, but the model has no lexical block to leave out")
         path = folder / UNSEEN_BOOSTER_FILE
         if not path.exists():
             raise RunDirError(f"{path}: missing, but {folder / MODEL_CONFIG} field "
@@ -391,6 +423,7 @@ class EmbedModel(RelevanceModel):
                                                   folder / NEIGHBOURS_FILE)
                        if self.neighbours else None)
         self.similarity_ = self._saved_similarity(state.get("blocks"), folder)
+        self.ranks_ = self._saved_ranks(state.get("blocks"), folder)
         widths = self._saved_widths(state.get("blocks"), folder / MODEL_CONFIG)
         self.block_widths_ = widths
         self.booster_ = load_booster(folder / BOOSTER_FILE,

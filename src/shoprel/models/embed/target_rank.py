@@ -1,0 +1,109 @@
+"""Where a pair's similarity stands among the query's similarities to every training target.
+
+The raw cosine of a pair says little on its own: some queries sit close to everything, others
+to nothing. Set against the query's cosine to every other target the model was fitted on (the
+taxonomy for QC, the catalogue of titles for QI) it says whether this target is among the
+query's best matches. The targets are known without labels, so a fitted row's features need no
+inner folds; a row's own target is left out of its comparison, for fitted and new rows alike,
+so a target seen in training and a new one are compared the same way.
+Measured on the real QC rows (README): +0.009 ROC-AUC on category-grouped folds (every fold),
++0.004 on query-grouped folds, every held-out language up; neutral on Home Depot QI rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+from shoprel.errors import RunDirError
+
+NAME = "target_rank"
+COLUMNS = ("gap_to_best_other", "gap_to_top5_others", "z_among_others", "rank_among_others",
+           "best_other_similarity")
+TOP = 5
+CELLS = 1 << 23  # similarities held at once (rows per chunk × targets): ~32 MB of float32
+
+
+def text_keys(texts) -> np.ndarray:
+    """A 64-bit key per text (its BLAKE2b digest), to recognise a row's own target."""
+    return np.array([int.from_bytes(hashlib.blake2b(str(text).encode(), digest_size=8).digest(),
+                                    "little", signed=True) for text in texts], dtype=np.int64)
+
+
+class TargetRank:
+    def fit(self, t: np.ndarray, texts) -> TargetRank:
+        """Keeps one vector per distinct target text."""
+        keys = text_keys(texts)
+        _, first = np.unique(keys, return_index=True)
+        first.sort()
+        self.vectors_ = np.asarray(t, dtype=np.float32)[first].astype(np.float16)
+        self.keys_ = keys[first]
+        return self
+
+    def transform(self, q: np.ndarray, t: np.ndarray, texts) -> np.ndarray:
+        """COLUMNS for each row; NaN where no other target is known."""
+        keys = text_keys(texts)
+        out = np.full((len(q), len(COLUMNS)), np.nan, dtype=np.float64)
+        targets = self._float32()
+        if len(targets) == 0:
+            return out
+        chunk = max(1, CELLS // len(targets))
+        for start in range(0, len(q), chunk):
+            rows = slice(start, start + chunk)
+            out[rows] = self._standing(np.asarray(q[rows], np.float32),
+                                       np.asarray(t[rows], np.float32), keys[rows], targets)
+        return out
+
+    def _standing(self, q, t, keys, targets) -> np.ndarray:
+        similarity = q @ targets.T
+        own = keys[:, None] == self.keys_[None, :]
+        others = (~own).sum(axis=1)
+        score = (q * t).sum(axis=1)
+        masked = np.where(own, -np.inf, similarity)
+        top = min(TOP, masked.shape[1])
+        best = -np.partition(-masked, top - 1, axis=1)[:, :top]
+        best.sort(axis=1)
+        best = best[:, ::-1]
+        finite = np.isfinite(best)
+        top_mean = np.where(finite, best, 0).sum(axis=1) / np.maximum(finite.sum(axis=1), 1)
+        total = np.where(own, 0, similarity).sum(axis=1)
+        mean = total / np.maximum(others, 1)
+        spread = np.sqrt(np.where(own, 0, (similarity - mean[:, None]) ** 2).sum(axis=1)
+                         / np.maximum(others, 1))
+        above = (masked > score[:, None]).sum(axis=1) / np.maximum(others, 1)
+        out = np.column_stack([score - best[:, 0], score - top_mean,
+                               (score - mean) / np.maximum(spread, 1e-6), above, best[:, 0]])
+        out[others == 0] = np.nan
+        return out
+
+    def _float32(self) -> np.ndarray:
+        """The stored vectors as float32, converted once (a server asks for a few rows at a
+        time)."""
+        cached = self.__dict__.get("_as_float32")
+        if cached is None or cached.shape != self.vectors_.shape:
+            cached = self._as_float32 = self.vectors_.astype(np.float32)
+        return cached
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return {"target_vectors": self.vectors_, "target_keys": self.keys_}
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray], dim: int | None,
+                    source=None) -> TargetRank:
+        """The saved targets: one key per vector, of the backbone's dimension (when known),
+        else one RunDirError naming `source` (the file) and the field."""
+        where = source or "target rank arrays"
+        for name in ("target_vectors", "target_keys"):
+            if name not in arrays:
+                raise RunDirError(f"{where}: field {name!r} missing")
+        vectors, keys = arrays["target_vectors"], arrays["target_keys"]
+        if vectors.ndim != 2 or (dim is not None and vectors.shape[1] != dim):
+            raise RunDirError(f"{where}: field 'target_vectors' has shape {vectors.shape}; "
+                              f"expected (targets, {dim if dim is not None else 'dim'})")
+        if keys.shape != (vectors.shape[0],):
+            raise RunDirError(f"{where}: field 'target_keys' has shape {keys.shape}, but "
+                              f"'target_vectors' holds {vectors.shape[0]} targets")
+        rank = cls()
+        rank.vectors_, rank.keys_ = vectors, keys.astype(np.int64)
+        return rank

@@ -1,0 +1,78 @@
+"""Where a pair stands among the query's similarities to every training target."""
+
+import numpy as np
+import pytest
+
+from shoprel.errors import RunDirError
+from shoprel.models.embed.target_rank import COLUMNS, TargetRank, text_keys
+
+
+def _unit(rows) -> np.ndarray:
+    rows = np.asarray(rows, dtype=np.float64)
+    return rows / np.linalg.norm(rows, axis=1, keepdims=True)
+
+
+# four training targets; the query lies along the first axis
+TARGETS = _unit([[1.0, 0.0, 0.0], [0.8, 0.6, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+NAMES = ["a", "b", "c", "d"]
+QUERY = _unit([[1.0, 0.0, 0.0]])
+
+
+def test_columns_by_hand():
+    rank = TargetRank().fit(TARGETS, NAMES)
+    new = _unit([[0.6, 0.8, 0.0]])  # cosine 0.6 with the query, a target never fitted
+    got = rank.transform(QUERY, new, ["e"])[0]
+    others = np.array([1.0, 0.8, 0.0, 0.0])  # the query's cosine to a, b, c, d
+    z = (0.6 - others.mean()) / others.std()
+    np.testing.assert_allclose(got, [0.6 - 1.0, 0.6 - others.mean(), z, 2 / 4, 1.0], atol=1e-3)
+    assert len(got) == len(COLUMNS)
+
+
+def test_a_row_never_compares_its_target_with_itself():
+    fitted = TargetRank().fit(TARGETS, NAMES)
+    without_b = TargetRank().fit(TARGETS[[0, 2, 3]], ["a", "c", "d"])
+    # the pair (query, b) of a fitted row reads like the same pair against the other targets
+    np.testing.assert_array_equal(fitted.transform(QUERY, TARGETS[[1]], ["b"]),
+                                  without_b.transform(QUERY, TARGETS[[1]], ["b"]))
+    assert fitted.transform(QUERY, TARGETS[[1]], ["b"])[0, 3] == pytest.approx(1 / 3)
+
+
+def test_repeated_targets_are_kept_once_and_chunks_change_nothing(monkeypatch):
+    rng = np.random.default_rng(0)
+    t = _unit(rng.normal(size=(50, 8)))
+    names = [f"t{i % 20}" for i in range(50)]
+    t = t[[i % 20 for i in range(50)]]  # the same text, the same vector
+    rank = TargetRank().fit(t, names)
+    assert len(rank.keys_) == 20 and rank.vectors_.dtype == np.float16
+    q = _unit(rng.normal(size=(50, 8)))
+    whole = rank.transform(q, t, names)
+    monkeypatch.setattr("shoprel.models.embed.target_rank.CELLS", 7)  # 1 row per chunk
+    np.testing.assert_allclose(rank.transform(q, t, names), whole, rtol=0, atol=1e-6)
+
+
+def test_no_other_target_gives_nan():
+    rank = TargetRank().fit(TARGETS[:1], ["a"])
+    assert np.isnan(rank.transform(QUERY, TARGETS[:1], ["a"])).all()
+    assert not np.isnan(rank.transform(QUERY, TARGETS[1:2], ["b"])).any()
+
+
+def test_saved_arrays_round_trip_and_bad_ones_are_named():
+    rank = TargetRank().fit(TARGETS, NAMES)
+    again = TargetRank.from_arrays(rank.arrays(), 3, "x.safetensors")
+    queries = np.repeat(QUERY, 4, axis=0)
+    np.testing.assert_array_equal(again.transform(queries, TARGETS, NAMES),
+                                  rank.transform(queries, TARGETS, NAMES))
+    with pytest.raises(RunDirError, match="x.safetensors: field 'target_keys' missing"):
+        TargetRank.from_arrays({"target_vectors": rank.vectors_}, 3, "x.safetensors")
+    with pytest.raises(RunDirError, match="field 'target_vectors' has shape .4, 3.; expected "
+                                          r"\(targets, 5\)"):
+        TargetRank.from_arrays(rank.arrays(), 5, "x.safetensors")
+    with pytest.raises(RunDirError, match="'target_keys' has shape .3,., but 'target_vectors' "
+                                          "holds 4"):
+        TargetRank.from_arrays({**rank.arrays(), "target_keys": rank.keys_[:3]}, 3, "x")
+
+
+def test_text_keys_are_stable_and_distinct():
+    keys = text_keys(["a", "b", "a"])
+    assert keys[0] == keys[2] != keys[1] and keys.dtype == np.int64
+    assert text_keys(["a"])[0] == text_keys(["a"])[0]
