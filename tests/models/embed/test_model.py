@@ -109,9 +109,8 @@ def test_train_save_load_same_probabilities(tmp_path, qc_frame, count_encoded, s
 
     folder = model.save(tmp_path / "saved")
     assert sorted(p.name for p in folder.iterdir()) == [
-        "index", "learned_similarity.safetensors", "lexical", "lightgbm.txt",
-        "lightgbm_unseen_languages.txt", "model.json", "neighbours.safetensors",
-        "target_rank.safetensors"]
+        "index", "learned_similarity.safetensors", "lexical", "lightgbm.txt", "model.json",
+        "neighbours.safetensors", "target_rank.safetensors"]
     assert not list(folder.rglob("*.pkl"))
     config = json.loads((folder / "model.json").read_text())
     assert config["family"] == "embed"
@@ -214,7 +213,7 @@ def _in_language(frame, language: str, rows: int):
 
 
 def test_rows_in_unseen_languages_skip_the_lexical_block(tmp_path, qc_frame, small):
-    model = small(tmp_path / "cache").fit(qc_frame)
+    model = small(tmp_path / "cache", unseen_language_booster=True).fit(qc_frame)
     seen_language = qc_frame.df["language"].iloc[0]
     assert "xx" not in set(qc_frame.df["language"])
     unseen_rows, seen = _in_language(qc_frame, "xx", 30), _in_language(qc_frame, seen_language, 30)
@@ -232,8 +231,9 @@ def test_rows_in_unseen_languages_skip_the_lexical_block(tmp_path, qc_frame, sma
     loaded = RelevanceModel.load(model.save(tmp_path / "saved"))
     np.testing.assert_array_equal(loaded.predict_proba(both)[:, 1], p)
 
-    off = small(tmp_path / "cache", unseen_language_booster=False).fit(qc_frame)
-    assert off.unseen_booster_ is None and not off.unseen_languages(both).any()
+    off = small(tmp_path / "cache").fit(qc_frame)  # the default
+    assert off.unseen_language_booster is False and off.unseen_booster_ is None
+    assert not off.unseen_languages(both).any()
     folder = off.save(tmp_path / "off")
     assert not (folder / "lightgbm_unseen_languages.txt").exists()
     assert not RelevanceModel.load(folder).unseen_languages(both).any()
@@ -241,7 +241,8 @@ def test_rows_in_unseen_languages_skip_the_lexical_block(tmp_path, qc_frame, sma
 
 def test_model_saved_before_the_unseen_language_booster_scores_as_it_did(tmp_path, qc_frame,
                                                                          small):
-    folder = small(tmp_path / "cache").fit(qc_frame).save(tmp_path / "saved")
+    folder = small(tmp_path / "cache", unseen_language_booster=True).fit(qc_frame).save(
+        tmp_path / "saved")
     config = json.loads((folder / "model.json").read_text())
     unseen_rows = _in_language(qc_frame, "xx", 30)
 

@@ -297,7 +297,8 @@ class EmbedModel(RelevanceModel):
     def unseen_languages(self, frame: PairFrame) -> np.ndarray:
         """Rows the booster without the lexical block scores: their language (or a missing
         tag, `unk`) was not among the training rows', so its hashed words and label rates never
-        had a weight there (language-held-out QC folds: 0.7323 → 0.7364 pooled, README)."""
+        had a weight there (opt-in: language-held-out QC folds 0.7323 → 0.7364 pooled before
+        the target_rank block, 0.7387 either way since, README)."""
         if getattr(self, "unseen_booster_", None) is None:
             return np.zeros(len(frame), dtype=bool)
         return ~frame.df["language"].isin(self.lexical_.languages_).to_numpy()
