@@ -1,5 +1,6 @@
 """The embedding model: frozen encoder embeddings of query and target, similarity features that
-carry to new queries, neighbour votes and lexical features, into LightGBM.
+carry to new queries (to each category level, learned from the labels, and ranked against every
+training target), neighbour votes and lexical features, into LightGBM.
 
 The encoders are never trained, so each distinct text is embedded once per backbone and kept in
 an on-disk cache keyed by the backbone's checksum; cross-validation folds and later predictions
