@@ -367,35 +367,35 @@ class EmbedModel(RelevanceModel):
                                   f"but the params and saved arrays give {known[name]} columns")
         return saved
 
-    def _saved_similarity(self, blocks, folder: Path) -> LearnedSimilarity | None:
-        """The learned-similarity heads; a model saved before the block existed (no file, and
-        no such block among those it was fitted with) scores without it, as it was fitted."""
-        path = folder / LEARNED_FILE
-        if not path.exists() and (blocks is None or LEARNED not in blocks):
-            self.learned_similarity = False
-        if not self.learned_similarity:
+    def _saved_block_arrays(self, param: str, block: str, path: Path, blocks) -> dict | None:
+        """The arrays of an optional block; a model saved before the block existed (no file,
+        and no such block among those it was fitted with) scores without it, as it was fitted:
+        its param is switched off."""
+        if not path.exists() and (blocks is None or block not in blocks):
+            setattr(self, param, False)
+        if not getattr(self, param):
             return None
         if not path.exists():
-            raise RunDirError(f"{path}: missing, but the model was fitted with the "
-                              f"{LEARNED} block")
+            raise RunDirError(f"{path}: missing, but the model was fitted with the {block} block")
+        return load_file(str(path))
+
+    def _saved_similarity(self, blocks, folder: Path) -> LearnedSimilarity | None:
+        path = folder / LEARNED_FILE
+        arrays = self._saved_block_arrays("learned_similarity", LEARNED, path, blocks)
+        if arrays is None:
+            return None
         dim = self.votes_.q_.shape[1] if self.votes_ is not None else None
-        arrays = load_file(str(path))
         if dim is None:
             dim = int(arrays["projections"].shape[-1]) if "projections" in arrays else 0
         return LearnedSimilarity.from_arrays(arrays, dim, path)
 
     def _saved_ranks(self, blocks, folder: Path) -> TargetRank | None:
-        """The training targets' vectors; a model saved before the block existed (no file, and
-        no such block among those it was fitted with) scores without it, as it was fitted."""
         path = folder / RANK_FILE
-        if not path.exists() and (blocks is None or RANK not in blocks):
-            self.target_rank = False
-        if not self.target_rank:
+        arrays = self._saved_block_arrays("target_rank", RANK, path, blocks)
+        if arrays is None:
             return None
-        if not path.exists():
-            raise RunDirError(f"{path}: missing, but the model was fitted with the {RANK} block")
         dim = self.votes_.q_.shape[1] if self.votes_ is not None else None
-        return TargetRank.from_arrays(load_file(str(path)), dim, path)
+        return TargetRank.from_arrays(arrays, dim, path)
 
     def _saved_unseen_booster(self, state: dict, widths, folder: Path):
         """The booster for unseen languages; models saved before it existed (no such state
