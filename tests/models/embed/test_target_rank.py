@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from shoprel.errors import RunDirError
-from shoprel.models.embed.target_rank import COLUMNS, TargetRank, text_keys
+from shoprel.models.backbones.target_index import hashes
+from shoprel.models.embed.target_rank import COLUMNS, KIND, TargetRank
 
 
 def _unit(rows) -> np.ndarray:
@@ -72,7 +73,9 @@ def test_saved_arrays_round_trip_and_bad_ones_are_named():
         TargetRank.from_arrays({**rank.arrays(), "target_keys": rank.keys_[:3]}, 3, "x")
 
 
-def test_text_keys_are_stable_and_distinct():
-    keys = text_keys(["a", "b", "a"])
-    assert keys[0] == keys[2] != keys[1] and keys.dtype == np.int64
-    assert text_keys(["a"])[0] == text_keys(["a"])[0]
+def test_targets_are_keyed_as_the_target_index_keys_them():
+    rank = TargetRank().fit(TARGETS[[0, 1, 0]], ["a", "b", "a"])
+    keys = hashes(KIND, ["a", "b", "a"])
+    assert keys[0] == keys[2] != keys[1] and rank.keys_.dtype == np.uint64
+    np.testing.assert_array_equal(rank.keys_, keys[:2])
+    assert hashes(KIND, ["a"])[0] == hashes(KIND, ["a"])[0]

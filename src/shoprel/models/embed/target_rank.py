@@ -12,11 +12,10 @@ Measured on the real QC rows (README): +0.009 ROC-AUC on category-grouped folds 
 
 from __future__ import annotations
 
-import hashlib
-
 import numpy as np
 
 from shoprel.errors import RunDirError
+from shoprel.models.backbones.target_index import hashes
 
 NAME = "target_rank"
 COLUMNS = ("gap_to_best_other", "gap_to_top5_others", "z_among_others", "rank_among_others",
@@ -25,16 +24,13 @@ TOP = 5
 CELLS = 1 << 23  # similarities held at once (rows per chunk × targets): ~32 MB of float32
 
 
-def text_keys(texts) -> np.ndarray:
-    """A 64-bit key per text (its BLAKE2b digest), to recognise a row's own target."""
-    return np.array([int.from_bytes(hashlib.blake2b(str(text).encode(), digest_size=8).digest(),
-                                    "little", signed=True) for text in texts], dtype=np.int64)
+KIND = "passage"  # targets are embedded as passages: keyed as the target index keys them
 
 
 class TargetRank:
     def fit(self, t: np.ndarray, texts) -> TargetRank:
         """Keeps one vector per distinct target text."""
-        keys = text_keys(texts)
+        keys = hashes(KIND, texts)  # to recognise a row's own target
         _, first = np.unique(keys, return_index=True)
         first.sort()
         self.vectors_ = np.asarray(t, dtype=np.float32)[first].astype(np.float16)
@@ -43,7 +39,7 @@ class TargetRank:
 
     def transform(self, q: np.ndarray, t: np.ndarray, texts) -> np.ndarray:
         """COLUMNS for each row; NaN where no other target is known."""
-        keys = text_keys(texts)
+        keys = hashes(KIND, texts)
         out = np.full((len(q), len(COLUMNS)), np.nan, dtype=np.float64)
         targets = self._float32()
         if len(targets) == 0:
@@ -123,5 +119,5 @@ class TargetRank:
             raise RunDirError(f"{where}: field 'target_keys' has shape {keys.shape}, but "
                               f"'target_vectors' holds {vectors.shape[0]} targets")
         rank = cls()
-        rank.vectors_, rank.keys_ = vectors, keys.astype(np.int64)
+        rank.vectors_, rank.keys_ = vectors, keys.astype(np.uint64)
         return rank
