@@ -12,6 +12,7 @@ import numpy as np
 
 from shoprel.errors import RunDirError
 from shoprel.folds.grouped import inner_splits
+from shoprel.models.embed.float32_copies import float32_copies
 
 NAMES = ("nn_mean_label", "nn_weighted_label", "nn_top1_sim", "nn_top1_label",
          "nn_best_positive_sim", "nn_best_negative_sim")
@@ -35,7 +36,7 @@ class NeighbourVotes:
         if n_train == 0:
             return out
         k = min(self.k, n_train)
-        qt, tt = self._float32()
+        qt, tt = float32_copies(self, self.q_, self.t_)
         for start in range(0, len(q), CHUNK):
             stop = start + CHUNK
             sim = (np.asarray(q[start:stop], np.float32) @ qt.T
@@ -52,14 +53,6 @@ class NeighbourVotes:
                 top_label.mean(axis=1), (weight * top_label).sum(1) / weight.sum(1),
                 top_sim[rows, best], top_label[rows, best], positive, negative])
         return out
-
-    def _float32(self) -> tuple[np.ndarray, np.ndarray]:
-        """The stored vectors as float32, converted once: a server scores a few rows at a time
-        and converting every call cost more than the search itself."""
-        cached = self.__dict__.get("_as_float32")
-        if cached is None or cached[0].shape != self.q_.shape:
-            cached = self._as_float32 = (self.q_.astype(np.float32), self.t_.astype(np.float32))
-        return cached
 
     def oof_transform(self, q, t, labels, groups, inner_folds: int, seed: int) -> np.ndarray:
         """Votes for the fitted rows themselves, each from the other inner folds only."""

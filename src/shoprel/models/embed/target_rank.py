@@ -16,6 +16,7 @@ import numpy as np
 
 from shoprel.errors import RunDirError
 from shoprel.models.backbones.target_index import hashes
+from shoprel.models.embed.float32_copies import float32_copies
 
 NAME = "target_rank"
 COLUMNS = ("gap_to_best_other", "gap_to_top5_others", "z_among_others", "rank_among_others",
@@ -41,7 +42,7 @@ class TargetRank:
         """COLUMNS for each row; NaN where no other target is known."""
         keys = hashes(KIND, texts)
         out = np.full((len(q), len(COLUMNS)), np.nan, dtype=np.float64)
-        targets = self._float32()
+        (targets,) = float32_copies(self, self.vectors_)
         if len(targets) == 0:
             return out
         chunk = max(1, CELLS // len(targets))
@@ -90,14 +91,6 @@ class TargetRank:
         sorted_keys = self.keys_[order]
         at = np.minimum(np.searchsorted(sorted_keys, keys), len(order) - 1)
         return np.where(sorted_keys[at] == keys, order[at], -1)
-
-    def _float32(self) -> np.ndarray:
-        """The stored vectors as float32, converted once (a server asks for a few rows at a
-        time)."""
-        cached = self.__dict__.get("_as_float32")
-        if cached is None or cached.shape != self.vectors_.shape:
-            cached = self._as_float32 = self.vectors_.astype(np.float32)
-        return cached
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {"target_vectors": self.vectors_, "target_keys": self.keys_}
