@@ -9,7 +9,8 @@ holds out one language per fold, as the languages a model never saw are) it comp
 the model's named feature blocks once — for the training side as `fit` does (label-using blocks
 from inner folds), for the validation side as `predict_proba` does — keeps them under
 $SHOPREL_CACHE/ablation/LABEL, then fits the booster with all blocks, with each block left out,
-and with the old default's blocks only (lexical + cosine + raw vectors). Prints OOF ROC-AUC,
+and with the old default's blocks only (lexical + cosine + raw vectors), through the model's own
+booster fit (`fit_booster`: its bag of seeds). Prints OOF ROC-AUC,
 F1 at the OOF-tuned threshold beside all-positive F1, the predicted-positive rate, per-fold and
 per-language AUC. Dropping a block here is what switching its parameter off does in training.
 """
@@ -81,11 +82,12 @@ def compute_blocks(frame, folds, params: dict, folder: Path) -> list[dict]:
 
 
 def evaluate(frame, loaded, params, blocks: list[str], label: str, name: str) -> dict:
-    import lightgbm as lgb
     from sklearn.metrics import roc_auc_score
 
     from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics, grouped_metrics
+    from shoprel.models.boosted import fit_booster
     from shoprel.models.embed.model import EmbedModel
+    from shoprel.models.targets import Targets
 
     model = EmbedModel(**params)
     config = model.config()
@@ -96,10 +98,8 @@ def evaluate(frame, loaded, params, blocks: list[str], label: str, name: str) ->
     for data in loaded:
         X = np.hstack([data[f"tr_{k}"] for k in blocks])
         categorical = [data["tr_lexical"].shape[1] - 1] if "lexical" in blocks else []
-        booster = lgb.train(config.booster_params(), lgb.Dataset(
-            X, data["tr_y"], categorical_feature=categorical),
-            num_boost_round=config.booster.n_estimators)
-        p = booster.predict(np.hstack([data[f"va_{k}"] for k in blocks]))
+        booster = fit_booster(config, X, Targets(data["tr_y"], None, None), categorical)
+        p = booster.predict(np.hstack([data[f"va_{k}"] for k in blocks]), config.n_jobs)
         if "lexical" in blocks:
             p = model.linear_weight * data["va_lexical"][:, 0] + (1 - model.linear_weight) * p
         oof[data["va_idx"]] = p

@@ -70,7 +70,7 @@ def test_soft_targets_pull_the_model_toward_the_teacher(qc_frame, stack):
 def test_soft_target_booster_saves_and_loads(qc_frame, tmp_path):
     teacher = np.clip(0.2 + 0.6 * qc_frame.labels, 0, 1)
     model = _fast().fit(_with(qc_frame, soft_label=teacher, weight=1.0))
-    assert "cross_entropy" in model.booster_.model_to_string()[:2000]
+    assert "cross_entropy" in model.booster_.boosters[0].model_to_string()[:2000]
     loaded = RelevanceModel.load(model.save(tmp_path / "m"))
     np.testing.assert_array_equal(loaded.predict_proba(qc_frame), model.predict_proba(qc_frame))
 

@@ -20,7 +20,7 @@ from shoprel.evaluate.console import metrics_table
               help="Task, when the columns do not tell.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing run directory.")
 @click.option("--learning-curve", "curve", is_flag=True,
-              help="Also fit every fold on 10/25/50%% of its rows and plot OOF ROC-AUC and F1 "
+              help="Also fit every fold on 10/25/50% of its rows and plot OOF ROC-AUC and F1 "
                    "against rows in the report (about 0.85x the CV time more).")
 @click.option("--curve-fractions", default=None,
               help="Shares for --learning-curve, comma-separated (default 0.1,0.25,0.5).")

@@ -109,8 +109,8 @@ def test_train_save_load_same_probabilities(tmp_path, qc_frame, count_encoded, s
 
     folder = model.save(tmp_path / "saved")
     assert sorted(p.name for p in folder.iterdir()) == [
-        "index", "learned_similarity.safetensors", "lexical", "lightgbm.txt", "model.json",
-        "neighbours.safetensors", "target_rank.safetensors"]
+        "index", "learned_similarity.safetensors", "lexical", "lightgbm.2.txt", "lightgbm.3.txt",
+        "lightgbm.txt", "model.json", "neighbours.safetensors", "target_rank.safetensors"]
     assert not list(folder.rglob("*.pkl"))
     config = json.loads((folder / "model.json").read_text())
     assert config["family"] == "embed"
@@ -296,3 +296,37 @@ def test_unseen_language_booster_without_a_lexical_block_is_refused(tmp_path, qc
     with pytest.raises(RunDirError, match="model.json: field 'state.unseen_language_booster' is "
                                           "true, but the model has no lexical block"):
         RelevanceModel.load(folder)
+
+
+def test_boosters_of_the_bag_are_averaged_and_saved_beside_each_other(tmp_path, qc_frame,
+                                                                       small):
+    model = small(tmp_path / "cache", n_boosters=3).fit(qc_frame)
+    assert len(model.booster_) == 3
+    blocks = np.hstack(list(model.scoring_blocks(qc_frame).values()))
+    members = [b.predict(blocks) for b in model.booster_.boosters]
+    assert not np.allclose(members[0], members[1])  # the seeds differ
+    np.testing.assert_allclose(model.predict_proba(qc_frame)[:, 1], np.mean(members, axis=0),
+                               rtol=0, atol=1e-12)
+    folder = model.save(tmp_path / "saved")
+    assert {p.name for p in folder.glob("lightgbm*.txt")} == {
+        "lightgbm.txt", "lightgbm.2.txt", "lightgbm.3.txt"}
+    np.testing.assert_array_equal(RelevanceModel.load(folder).predict_proba(qc_frame),
+                                  model.predict_proba(qc_frame))
+    (folder / "lightgbm.3.txt").unlink()
+    with pytest.raises(RunDirError, match=r"lightgbm\.3\.txt: missing, but .*model\.json field "
+                                          r"'state\.boosters' says the model averages 3"):
+        RelevanceModel.load(folder)
+
+
+def test_model_saved_before_the_booster_bag_scores_with_its_one_booster(tmp_path, qc_frame,
+                                                                         small):
+    old = small(tmp_path / "cache", n_boosters=1).fit(qc_frame)
+    proba = old.predict_proba(qc_frame)
+    folder = old.save(tmp_path / "saved")
+    config = json.loads((folder / "model.json").read_text())
+    del config["state"]["boosters"]  # as an older release wrote it: the default is 3 now
+    del config["params"]["n_boosters"]
+    (folder / "model.json").write_text(json.dumps(config))
+    loaded = RelevanceModel.load(folder)
+    assert loaded.n_boosters == 1 and len(loaded.booster_) == 1
+    np.testing.assert_array_equal(loaded.predict_proba(qc_frame), proba)

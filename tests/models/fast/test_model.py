@@ -110,3 +110,20 @@ def test_warns_when_trained_with_translations_but_input_has_none(tmp_path, qc_fr
     model = _small().fit(PairFrame(qc_frame.task, df))
     with pytest.warns(UserWarning, match="shoprel translate"):
         model.predict_proba(qc_frame)
+
+
+def test_a_bag_member_of_another_width_is_refused(tmp_path, qc_frame, small_model):
+    import lightgbm as lgb
+
+    from shoprel.errors import RunDirError
+
+    folder = small_model("fast", n_boosters=2).fit(qc_frame).save(tmp_path / "saved")
+    assert (folder / "lightgbm.2.txt").exists()
+    rng = np.random.default_rng(0)
+    narrow = lgb.train({"objective": "binary", "verbose": -1, "num_threads": 1},
+                       lgb.Dataset(rng.normal(size=(50, 3)), rng.integers(0, 2, 50)),
+                       num_boost_round=2)
+    narrow.save_model(str(folder / "lightgbm.2.txt"))
+    with pytest.raises(RunDirError, match=r"lightgbm\.2\.txt: field 'max_feature_idx': the "
+                                          r"booster reads 3 features"):
+        RelevanceModel.load(folder)

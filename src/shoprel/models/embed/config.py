@@ -38,5 +38,6 @@ class EmbedConfig(FeatureModelConfig):
     # the lexical linear score mixed into the booster's probability: with EmbeddingGemma the
     # booster alone ranks as well in-language and better for held-out languages (README)
     linear_weight: Annotated[float, Field(ge=0, le=1)] = 0.0
+    # three seeds averaged: each tree draws 15% of ~3k columns (README: +0.0024 on QC folds)
     booster: BoosterConfig = booster_defaults(
-        n_estimators=400, feature_fraction=0.15)
+        n_estimators=400, feature_fraction=0.15, n_boosters=3)

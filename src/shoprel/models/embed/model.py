@@ -309,7 +309,8 @@ class EmbedModel(RelevanceModel):
         return {"fingerprints": self.fingerprints_,
                 "lexical": None if self.lexical_ is None else self.lexical_.state(),
                 "blocks": getattr(self, "block_widths_", None),
-                "unseen_language_booster": getattr(self, "unseen_booster_", None) is not None}
+                "unseen_language_booster": getattr(self, "unseen_booster_", None) is not None,
+                "boosters": len(self.booster_)}
 
     def _save_arrays(self, folder: Path) -> None:
         if self.lexical_ is not None:
@@ -320,9 +321,9 @@ class EmbedModel(RelevanceModel):
             save_file(self.similarity_.arrays(), str(folder / LEARNED_FILE))
         if getattr(self, "ranks_", None) is not None:
             save_file(self.ranks_.arrays(), str(folder / RANK_FILE))
-        self.booster_.save_model(str(folder / BOOSTER_FILE))
+        self.booster_.save(folder / BOOSTER_FILE)
         if getattr(self, "unseen_booster_", None) is not None:
-            self.unseen_booster_.save_model(str(folder / UNSEEN_BOOSTER_FILE))
+            self.unseen_booster_.save(folder / UNSEEN_BOOSTER_FILE)
         fitted = getattr(self, "_fitted_targets", None)
         if fitted:  # the run carries its training targets' embeddings (no re-embedding later)
             self.index_targets(folder / INDEX_FOLDER, self.index_texts(fitted),
@@ -397,6 +398,10 @@ class EmbedModel(RelevanceModel):
         dim = self.votes_.q_.shape[1] if self.votes_ is not None else None
         return TargetRank.from_arrays(arrays, dim, path)
 
+    @staticmethod
+    def _boosters_field(folder: Path) -> str:
+        return f"{folder / MODEL_CONFIG} field 'state.boosters'"
+
     def _saved_unseen_booster(self, state: dict, widths, folder: Path):
         """The booster for unseen languages; models saved before it existed (no such state
         field) score every language with the main booster, as they did."""
@@ -411,7 +416,7 @@ class EmbedModel(RelevanceModel):
             raise RunDirError(f"{path}: missing, but {folder / MODEL_CONFIG} field "
                               f"'state.unseen_language_booster' says the model has one")
         rest = None if widths is None else sum(widths.values()) - widths["lexical"]
-        return load_booster(path, rest)
+        return load_booster(path, rest, self.n_boosters, self._boosters_field(folder))
 
     def _restore(self, state: dict, folder: Path) -> None:
         self.fingerprints_ = state["fingerprints"]
@@ -428,7 +433,10 @@ class EmbedModel(RelevanceModel):
         self.ranks_ = self._saved_ranks(state.get("blocks"), folder)
         widths = self._saved_widths(state.get("blocks"), folder / MODEL_CONFIG)
         self.block_widths_ = widths
+        # models saved before bagging hold one booster and no such field
+        self.n_boosters = int(state.get("boosters", 1))
         self.booster_ = load_booster(folder / BOOSTER_FILE,
-                                     None if widths is None else sum(widths.values()))
+                                     None if widths is None else sum(widths.values()),
+                                     self.n_boosters, self._boosters_field(folder))
         self.unseen_booster_ = self._saved_unseen_booster(state, widths, folder)
         self.index_dirs_ = [folder / INDEX_FOLDER, *getattr(self, "index_dirs_", [])]

@@ -55,17 +55,22 @@ class FastModel(RelevanceModel):
 
     # --- persistence ---------------------------------------------------------------------
     def _state(self) -> dict:
-        return {"lexical": self.lexical_.state(), "has_booster": self.booster_ is not None}
+        return {"lexical": self.lexical_.state(), "has_booster": self.booster_ is not None,
+                "boosters": 0 if self.booster_ is None else len(self.booster_)}
 
     def _save_arrays(self, folder: Path) -> None:
         self.lexical_.save(folder)
         if self.booster_ is not None:
-            self.booster_.save_model(str(folder / BOOSTER_FILE))
+            self.booster_.save(folder / BOOSTER_FILE)
 
     def _restore(self, state: dict, folder: Path) -> None:
         self.lexical_ = LexicalFeatures.load(state["lexical"], folder, self.task_)
         self.lexical_.check_params(self.n_features, folder / MODEL_CONFIG)
         if "translated" not in state:  # saved before the base kept it
             self.translated_ = self.lexical_.translated_
-        self.booster_ = (load_booster(folder / BOOSTER_FILE, self.lexical_.width)
+        if state["has_booster"]:  # models saved before bagging: one booster, no such field
+            self.n_boosters = int(state.get("boosters", 1))
+        self.booster_ = (load_booster(folder / BOOSTER_FILE, self.lexical_.width,
+                                      self.n_boosters,
+                                      f"{folder / MODEL_CONFIG} field 'state.boosters'")
                          if state["has_booster"] else None)
