@@ -137,6 +137,16 @@ def member_path(path: Path, i: int) -> Path:
     return path if i == 0 else path.with_name(f"{path.stem}.{i + 1}{path.suffix}")
 
 
+def saved_booster_count(state: dict, model_json: Path) -> int:
+    """How many boosters a saved model's state says it averages: models saved before the bag
+    have no such field and one booster."""
+    count = state.get("boosters", 1)
+    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
+        raise RunDirError(f"{model_json}: field 'state.boosters': must be a whole number of "
+                          f"saved boosters (at least 1), not {count!r}")
+    return count
+
+
 def load_booster(path: Path, width: int | None, count: int = 1,
                  declared_by: str = "") -> BoosterBag:
     return BoosterBag.load(path, width, count, declared_by)

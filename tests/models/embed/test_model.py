@@ -330,3 +330,14 @@ def test_model_saved_before_the_booster_bag_scores_with_its_one_booster(tmp_path
     loaded = RelevanceModel.load(folder)
     assert loaded.n_boosters == 1 and len(loaded.booster_) == 1
     np.testing.assert_array_equal(loaded.predict_proba(qc_frame), proba)
+
+
+@pytest.mark.parametrize("count", [0, -2, "3", 1.5, True])
+def test_a_bad_booster_count_is_refused_naming_the_field(tmp_path, qc_frame, small, count):
+    folder = small(tmp_path / "cache", n_boosters=1).fit(qc_frame).save(tmp_path / "saved")
+    config = json.loads((folder / "model.json").read_text())
+    config["state"]["boosters"] = count
+    (folder / "model.json").write_text(json.dumps(config))
+    with pytest.raises(RunDirError, match=r"model\.json: field 'state\.boosters': must be a "
+                                          r"whole number"):
+        RelevanceModel.load(folder)

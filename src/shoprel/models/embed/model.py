@@ -30,7 +30,13 @@ from shoprel.models.backbones.engines import pick_engine, with_engine
 from shoprel.models.backbones.resolve import Backbone, resolve_backbone
 from shoprel.models.backbones.target_index import build_segment, open_index
 from shoprel.models.base import MODEL_CONFIG, RelevanceModel
-from shoprel.models.boosted import fit_booster, load_booster, mixed, predict_checked
+from shoprel.models.boosted import (
+    fit_booster,
+    load_booster,
+    mixed,
+    predict_checked,
+    saved_booster_count,
+)
 from shoprel.models.embed.config import EmbedConfig
 from shoprel.models.embed.learned_similarity import NAME as LEARNED
 from shoprel.models.embed.learned_similarity import LearnedSimilarity
@@ -433,8 +439,7 @@ class EmbedModel(RelevanceModel):
         self.ranks_ = self._saved_ranks(state.get("blocks"), folder)
         widths = self._saved_widths(state.get("blocks"), folder / MODEL_CONFIG)
         self.block_widths_ = widths
-        # models saved before bagging hold one booster and no such field
-        self.n_boosters = int(state.get("boosters", 1))
+        self.n_boosters = saved_booster_count(state, folder / MODEL_CONFIG)
         self.booster_ = load_booster(folder / BOOSTER_FILE,
                                      None if widths is None else sum(widths.values()),
                                      self.n_boosters, self._boosters_field(folder))

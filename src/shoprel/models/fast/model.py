@@ -16,7 +16,13 @@ import numpy as np
 
 from shoprel.data.frame import PairFrame
 from shoprel.models.base import MODEL_CONFIG, RelevanceModel
-from shoprel.models.boosted import fit_booster, load_booster, mixed, predict_checked
+from shoprel.models.boosted import (
+    fit_booster,
+    load_booster,
+    mixed,
+    predict_checked,
+    saved_booster_count,
+)
 from shoprel.models.fast.config import FastConfig
 from shoprel.models.lexical import LexicalFeatures, LexicalParams
 from shoprel.models.targets import fitting_rows, training_targets
@@ -68,8 +74,8 @@ class FastModel(RelevanceModel):
         self.lexical_.check_params(self.n_features, folder / MODEL_CONFIG)
         if "translated" not in state:  # saved before the base kept it
             self.translated_ = self.lexical_.translated_
-        if state["has_booster"]:  # models saved before bagging: one booster, no such field
-            self.n_boosters = int(state.get("boosters", 1))
+        if state["has_booster"]:
+            self.n_boosters = saved_booster_count(state, folder / MODEL_CONFIG)
         self.booster_ = (load_booster(folder / BOOSTER_FILE, self.lexical_.width,
                                       self.n_boosters,
                                       f"{folder / MODEL_CONFIG} field 'state.boosters'")
