@@ -102,34 +102,6 @@ class BoosterBag:
         for i, booster in enumerate(self.boosters):
             booster.save_model(str(member_path(path, i)))
 
-    @classmethod
-    def load(cls, path: Path, width: int | None, count: int = 1,
-             declared_by: str = "") -> BoosterBag:
-        """The `count` saved boosters, each reading exactly the `width` feature columns the
-        model builds (None: not known before scoring); LightGBM itself would score a narrower
-        matrix as if the missing columns were absent, or fail at the first request. A missing
-        member is refused, naming the file and what declared it (`declared_by`)."""
-        path = Path(path)
-        boosters = []
-        for i in range(count):
-            member = member_path(path, i)
-            if i and not member.exists():
-                raise RunDirError(f"{member}: missing, but {declared_by or path} says the model "
-                                  f"averages {count} boosters")
-            booster = lgb.Booster(model_file=str(member))
-            if width is not None and booster.num_feature() != width:
-                raise RunDirError(f"{member}: field 'max_feature_idx': the booster reads "
-                                  f"{booster.num_feature()} features, but the model's params "
-                                  f"and saved arrays build {width}")
-            if boosters and booster.num_feature() != boosters[0].num_feature():
-                raise RunDirError(f"{member}: field 'max_feature_idx': the booster reads "
-                                  f"{booster.num_feature()} features, but {path.name} beside "
-                                  f"it reads {boosters[0].num_feature()}")
-            boosters.append(booster)
-        bag = cls(boosters)
-        bag.source_ = path  # named by `predict_checked` if a scored matrix does not fit it
-        return bag
-
 
 def member_path(path: Path, i: int) -> Path:
     """`lightgbm.txt` for the first booster of a bag, `lightgbm.2.txt` ... for the others."""
@@ -147,9 +119,32 @@ def saved_booster_count(state: dict, model_json: Path) -> int:
     return count
 
 
-def load_booster(path: Path, width: int | None, count: int = 1,
-                 declared_by: str = "") -> BoosterBag:
-    return BoosterBag.load(path, width, count, declared_by)
+def load_booster(path: Path, width: int | None, count: int, model_json: Path) -> BoosterBag:
+    """The `count` saved boosters of a bag (`model_json`'s `state.boosters`, read by
+    `saved_booster_count`), each reading exactly the `width` feature columns the model builds
+    (None: not known before scoring); LightGBM itself would score a narrower matrix as if the
+    missing columns were absent, or fail at the first request. A missing member is refused,
+    naming the file and the field that declared it."""
+    path = Path(path)
+    boosters = []
+    for i in range(count):
+        member = member_path(path, i)
+        if i and not member.exists():
+            raise RunDirError(f"{member}: missing, but {model_json} field "
+                              f"'state.boosters' says the model averages {count} boosters")
+        booster = lgb.Booster(model_file=str(member))
+        if width is not None and booster.num_feature() != width:
+            raise RunDirError(f"{member}: field 'max_feature_idx': the booster reads "
+                              f"{booster.num_feature()} features, but the model's params "
+                              f"and saved arrays build {width}")
+        if boosters and booster.num_feature() != boosters[0].num_feature():
+            raise RunDirError(f"{member}: field 'max_feature_idx': the booster reads "
+                              f"{booster.num_feature()} features, but {path.name} beside "
+                              f"it reads {boosters[0].num_feature()}")
+        boosters.append(booster)
+    bag = BoosterBag(boosters)
+    bag.source_ = path  # named by `predict_checked` if a scored matrix does not fit it
+    return bag
 
 
 def predict_checked(booster: BoosterBag, X: np.ndarray, n_jobs: int) -> np.ndarray:

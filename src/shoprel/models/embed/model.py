@@ -404,10 +404,6 @@ class EmbedModel(RelevanceModel):
         dim = self.votes_.q_.shape[1] if self.votes_ is not None else None
         return TargetRank.from_arrays(arrays, dim, path)
 
-    @staticmethod
-    def _boosters_field(folder: Path) -> str:
-        return f"{folder / MODEL_CONFIG} field 'state.boosters'"
-
     def _saved_unseen_booster(self, state: dict, widths, folder: Path):
         """The booster for unseen languages; models saved before it existed (no such state
         field) score every language with the main booster, as they did."""
@@ -422,7 +418,7 @@ class EmbedModel(RelevanceModel):
             raise RunDirError(f"{path}: missing, but {folder / MODEL_CONFIG} field "
                               f"'state.unseen_language_booster' says the model has one")
         rest = None if widths is None else sum(widths.values()) - widths["lexical"]
-        return load_booster(path, rest, self.n_boosters, self._boosters_field(folder))
+        return load_booster(path, rest, self.n_boosters, folder / MODEL_CONFIG)
 
     def _restore(self, state: dict, folder: Path) -> None:
         self.fingerprints_ = state["fingerprints"]
@@ -442,6 +438,6 @@ class EmbedModel(RelevanceModel):
         self.n_boosters = saved_booster_count(state, folder / MODEL_CONFIG)
         self.booster_ = load_booster(folder / BOOSTER_FILE,
                                      None if widths is None else sum(widths.values()),
-                                     self.n_boosters, self._boosters_field(folder))
+                                     self.n_boosters, folder / MODEL_CONFIG)
         self.unseen_booster_ = self._saved_unseen_booster(state, widths, folder)
         self.index_dirs_ = [folder / INDEX_FOLDER, *getattr(self, "index_dirs_", [])]

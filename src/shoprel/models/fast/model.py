@@ -74,9 +74,8 @@ class FastModel(RelevanceModel):
         self.lexical_.check_params(self.n_features, folder / MODEL_CONFIG)
         if "translated" not in state:  # saved before the base kept it
             self.translated_ = self.lexical_.translated_
+        self.booster_ = None
         if state["has_booster"]:
             self.n_boosters = saved_booster_count(state, folder / MODEL_CONFIG)
-        self.booster_ = (load_booster(folder / BOOSTER_FILE, self.lexical_.width,
-                                      self.n_boosters,
-                                      f"{folder / MODEL_CONFIG} field 'state.boosters'")
-                         if state["has_booster"] else None)
+            self.booster_ = load_booster(folder / BOOSTER_FILE, self.lexical_.width,
+                                         self.n_boosters, folder / MODEL_CONFIG)
