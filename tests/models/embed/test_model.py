@@ -287,6 +287,42 @@ def test_target_rank_block_compares_with_the_training_targets(tmp_path, qc_frame
         RelevanceModel.load(folder)
 
 
+def test_model_saved_before_the_word_match_block_scores_as_it_did(tmp_path, qi_frame, small):
+    old = small(tmp_path / "cache", word_match=False).fit(qi_frame)
+    proba = old.predict_proba(qi_frame)
+    folder = old.save(tmp_path / "saved")
+    assert not (folder / "word_match.json").exists()
+    config = json.loads((folder / "model.json").read_text())
+    del config["params"]["word_match"]  # as an older release wrote it: the default is on now
+    (folder / "model.json").write_text(json.dumps(config))
+    loaded = RelevanceModel.load(folder)
+    assert loaded.word_match is False and "word_match" not in loaded.scoring_blocks(qi_frame)
+    np.testing.assert_array_equal(loaded.predict_proba(qi_frame), proba)
+
+
+def test_word_match_block_is_for_query_title_pairs(tmp_path, qc_frame, qi_frame, small):
+    qc = small(tmp_path / "cache").fit(qc_frame)
+    assert qc.word_match_ is None and "word_match" not in qc.scoring_blocks(qc_frame)
+    model = small(tmp_path / "cache").fit(qi_frame)
+    assert model.word_match_.documents_ == qi_frame.df["target"].nunique()
+    rows = qi_frame.take(np.arange(20))
+    block = model.scoring_blocks(rows)["word_match"]
+    assert block.shape == (20, 11)
+    folder = model.save(tmp_path / "saved")
+    assert json.loads((folder / "model.json").read_text())["state"]["blocks"]["word_match"] == 11
+    loaded = RelevanceModel.load(folder)
+    np.testing.assert_array_equal(loaded.scoring_blocks(rows)["word_match"], block)
+    np.testing.assert_array_equal(loaded.predict_proba(qi_frame), model.predict_proba(qi_frame))
+    path = folder / "word_match.json"
+    path.write_text('{"documents": 3,')
+    with pytest.raises(RunDirError, match="word_match.json: not readable JSON"):
+        RelevanceModel.load(folder)
+    path.unlink()
+    with pytest.raises(RunDirError, match="word_match.json: missing, but the model was "
+                                          "fitted with the word_match block"):
+        RelevanceModel.load(folder)
+
+
 def test_unseen_language_booster_without_a_lexical_block_is_refused(tmp_path, qc_frame, small):
     folder = small(tmp_path / "cache", lexical=False).fit(qc_frame).save(tmp_path / "saved")
     config = json.loads((folder / "model.json").read_text())

@@ -11,6 +11,7 @@ inner folds for the fitted rows, so LightGBM weighs them as they will be on new 
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from pathlib import Path
 
@@ -53,6 +54,9 @@ from shoprel.models.embed.target_rank import COLUMNS as RANK_COLUMNS
 from shoprel.models.embed.target_rank import NAME as RANK
 from shoprel.models.embed.target_rank import TargetRank
 from shoprel.models.lexical import LexicalFeatures, LexicalParams
+from shoprel.models.lexical.word_match import COLUMNS as MATCH_COLUMNS
+from shoprel.models.lexical.word_match import NAME as MATCH
+from shoprel.models.lexical.word_match import WordMatch
 from shoprel.models.targets import fitting_rows, training_targets
 from shoprel.utils.progress import bars_allowed
 
@@ -62,6 +66,7 @@ UNSEEN_BOOSTER_FILE = "lightgbm_unseen_languages.txt"  # fitted without the lexi
 NEIGHBOURS_FILE = "neighbours.safetensors"
 LEARNED_FILE = "learned_similarity.safetensors"
 RANK_FILE = "target_rank.safetensors"
+MATCH_FILE = "word_match.json"
 INDEX_FOLDER = "index"  # embeddings of the training targets (target_index.py)
 PROGRESS_FROM = 1000  # texts to embed before a progress bar is worth showing
 
@@ -263,6 +268,10 @@ class EmbedModel(RelevanceModel):
             q, t, _ = views[0]
             self.ranks_ = TargetRank().fit(t, frame.df["target"])
             blocks[RANK] = self.ranks_.transform(q, t, frame.df["target"])
+        self.word_match_ = None
+        if self.word_match and frame.task is Task.QI:  # no labels either
+            self.word_match_ = WordMatch(frame.task).fit(frame.df["target"])
+            blocks[MATCH] = self.word_match_.transform(self.queries(frame), frame.df["target"])
         return blocks
 
     def scoring_blocks(self, frame: PairFrame) -> dict[str, np.ndarray]:
@@ -281,6 +290,8 @@ class EmbedModel(RelevanceModel):
         if getattr(self, "ranks_", None) is not None:
             q, t, _ = views[0]
             blocks[RANK] = self.ranks_.transform(q, t, frame.df["target"])
+        if getattr(self, "word_match_", None) is not None:
+            blocks[MATCH] = self.word_match_.transform(self.queries(frame), frame.df["target"])
         return blocks
 
     # --- prediction ----------------------------------------------------------------------
@@ -327,6 +338,9 @@ class EmbedModel(RelevanceModel):
             save_file(self.similarity_.arrays(), str(folder / LEARNED_FILE))
         if getattr(self, "ranks_", None) is not None:
             save_file(self.ranks_.arrays(), str(folder / RANK_FILE))
+        if getattr(self, "word_match_", None) is not None:
+            (folder / MATCH_FILE).write_text(json.dumps(self.word_match_.to_json()),
+                                             encoding="utf-8")
         self.booster_.save(folder / BOOSTER_FILE)
         if getattr(self, "unseen_booster_", None) is not None:
             self.unseen_booster_.save(folder / UNSEEN_BOOSTER_FILE)
@@ -356,6 +370,8 @@ class EmbedModel(RelevanceModel):
             widths[LEARNED] = 1
         if getattr(self, "ranks_", None) is not None:
             widths[RANK] = len(RANK_COLUMNS)
+        if getattr(self, "word_match_", None) is not None:
+            widths[MATCH] = len(MATCH_COLUMNS)
         return widths
 
     def _saved_widths(self, saved: dict | None, config_path: Path) -> dict[str, int] | None:
@@ -374,17 +390,20 @@ class EmbedModel(RelevanceModel):
                                   f"but the params and saved arrays give {known[name]} columns")
         return saved
 
-    def _saved_block_arrays(self, param: str, block: str, path: Path, blocks) -> dict | None:
-        """The arrays of an optional block; a model saved before the block existed (no file,
-        and no such block among those it was fitted with) scores without it, as it was fitted:
-        its param is switched off."""
+    def _saved_block_file(self, param: str, block: str, path: Path, blocks) -> bool:
+        """Whether an optional block's file is there to load; a model saved before the block
+        existed (no file, and no such block among those it was fitted with) scores without it,
+        as it was fitted: its param is switched off."""
         if not path.exists() and (blocks is None or block not in blocks):
             setattr(self, param, False)
         if not getattr(self, param):
-            return None
+            return False
         if not path.exists():
             raise RunDirError(f"{path}: missing, but the model was fitted with the {block} block")
-        return load_file(str(path))
+        return True
+
+    def _saved_block_arrays(self, param: str, block: str, path: Path, blocks) -> dict | None:
+        return load_file(str(path)) if self._saved_block_file(param, block, path, blocks) else None
 
     def _saved_similarity(self, blocks, folder: Path) -> LearnedSimilarity | None:
         path = folder / LEARNED_FILE
@@ -403,6 +422,18 @@ class EmbedModel(RelevanceModel):
             return None
         dim = self.votes_.q_.shape[1] if self.votes_ is not None else None
         return TargetRank.from_arrays(arrays, dim, path)
+
+    def _saved_word_match(self, blocks, folder: Path) -> WordMatch | None:
+        path = folder / MATCH_FILE
+        if self.task_ is not Task.QI:  # a block of query-title pairs only
+            return None
+        if not self._saved_block_file("word_match", MATCH, path, blocks):
+            return None
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            raise RunDirError(f"{path}: not readable JSON ({error})") from error
+        return WordMatch.from_json(self.task_, data, path)
 
     def _saved_unseen_booster(self, state: dict, widths, folder: Path):
         """The booster for unseen languages; models saved before it existed (no such state
@@ -433,6 +464,7 @@ class EmbedModel(RelevanceModel):
                        if self.neighbours else None)
         self.similarity_ = self._saved_similarity(state.get("blocks"), folder)
         self.ranks_ = self._saved_ranks(state.get("blocks"), folder)
+        self.word_match_ = self._saved_word_match(state.get("blocks"), folder)
         widths = self._saved_widths(state.get("blocks"), folder / MODEL_CONFIG)
         self.block_widths_ = widths
         self.n_boosters = saved_booster_count(state, folder / MODEL_CONFIG)
