@@ -127,3 +127,31 @@ def test_a_bag_member_of_another_width_is_refused(tmp_path, qc_frame, small_mode
     with pytest.raises(RunDirError, match=r"lightgbm\.2\.txt: field 'max_feature_idx': the "
                                           r"booster reads 3 features"):
         RelevanceModel.load(folder)
+
+
+def test_query_title_pairs_get_the_word_match_block(tmp_path, qc_frame, qi_frame):
+    from shoprel.errors import RunDirError
+
+    assert _small().fit(qc_frame).word_match_ is None  # query-category pairs do not
+    model = _small().fit(qi_frame)
+    assert model.word_match_.documents_ == qi_frame.df["target"].nunique()
+    assert model.booster_.boosters[0].num_feature() == model.lexical_.width + 11
+    folder = model.save(tmp_path / "m")
+    assert json.loads((folder / "model.json").read_text())["state"]["word_match"] is True
+    loaded = RelevanceModel.load(folder)
+    np.testing.assert_array_equal(loaded.predict_proba(qi_frame), model.predict_proba(qi_frame))
+    (folder / "word_match.json").unlink()
+    with pytest.raises(RunDirError, match="word_match.json: missing, but .*model.json field "
+                                          "'state.word_match' says the model has one"):
+        RelevanceModel.load(folder)
+
+
+def test_model_saved_before_the_word_match_block_scores_as_it_did(tmp_path, qi_frame):
+    old = FastModel(n_features=2**16, n_estimators=50, word_match=False).fit(qi_frame)
+    folder = old.save(tmp_path / "m")
+    config = json.loads((folder / "model.json").read_text())
+    del config["params"]["word_match"], config["state"]["word_match"]  # as an older release
+    (folder / "model.json").write_text(json.dumps(config))
+    loaded = RelevanceModel.load(folder)
+    assert loaded.word_match is False and loaded.word_match_ is None
+    np.testing.assert_array_equal(loaded.predict_proba(qi_frame), old.predict_proba(qi_frame))

@@ -11,7 +11,6 @@ inner folds for the fitted rows, so LightGBM weighs them as they will be on new 
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from pathlib import Path
 
@@ -339,8 +338,7 @@ class EmbedModel(RelevanceModel):
         if getattr(self, "ranks_", None) is not None:
             save_file(self.ranks_.arrays(), str(folder / RANK_FILE))
         if getattr(self, "word_match_", None) is not None:
-            (folder / MATCH_FILE).write_text(json.dumps(self.word_match_.to_json()),
-                                             encoding="utf-8")
+            self.word_match_.save(folder / MATCH_FILE)
         self.booster_.save(folder / BOOSTER_FILE)
         if getattr(self, "unseen_booster_", None) is not None:
             self.unseen_booster_.save(folder / UNSEEN_BOOSTER_FILE)
@@ -429,11 +427,7 @@ class EmbedModel(RelevanceModel):
             return None
         if not self._saved_block_file("word_match", MATCH, path, blocks):
             return None
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, ValueError) as error:
-            raise RunDirError(f"{path}: not readable JSON ({error})") from error
-        return WordMatch.from_json(self.task_, data, path)
+        return WordMatch.load(self.task_, path)
 
     def _saved_unseen_booster(self, state: dict, widths, folder: Path):
         """The booster for unseen languages; models saved before it existed (no such state

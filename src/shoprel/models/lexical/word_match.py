@@ -11,6 +11,7 @@ ones. Measured (README): Home Depot QI rows +0.008 ROC-AUC, every fold up.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections import Counter
@@ -138,6 +139,17 @@ class WordMatch:
     # --- persistence ---------------------------------------------------------------------
     def to_json(self) -> dict:
         return {"documents": self.documents_, "counts": self.counts_}
+
+    def save(self, path: Path) -> None:
+        Path(path).write_text(json.dumps(self.to_json(), ensure_ascii=False), encoding="utf-8")
+
+    @classmethod
+    def load(cls, task: Task, path: Path) -> WordMatch:
+        try:
+            data = json.loads(Path(path).read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as error:
+            raise RunDirError(f"{path}: not readable JSON ({error})") from error
+        return cls.from_json(task, data, path)
 
     @classmethod
     def from_json(cls, task: Task, data, source: Path | str) -> WordMatch:
