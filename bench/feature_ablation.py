@@ -41,9 +41,9 @@ def query_folds(frame, k: int = 5, seed: int = 42):
     new queries on a known taxonomy look. The model's inner folds keep the task's grouping."""
     from sklearn.model_selection import StratifiedGroupKFold
 
-    from shoprel.folds.grouped import normalise_query, strata
+    from shoprel.folds.grouped import query_groups, strata
 
-    groups = frame.df["query"].map(normalise_query).to_numpy()
+    groups = query_groups(frame)
     folds = np.full(len(frame), -1)
     splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
     for fold, (_, valid) in enumerate(splitter.split(np.zeros(len(frame)), strata(frame, k),

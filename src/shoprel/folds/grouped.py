@@ -18,11 +18,16 @@ def normalise_query(text: str) -> str:
     return " ".join(str(text).lower().split())
 
 
+def query_groups(frame: PairFrame) -> np.ndarray:
+    """Each row's normalised query: rows of one query stay on one side of a split."""
+    return frame.df["query"].map(normalise_query).to_numpy()
+
+
 def fold_groups(frame: PairFrame, qc_group_levels: int = 3) -> np.ndarray:
     """The unit that must stay whole: QC's first N path levels, QI's normalised query."""
     if frame.task is Task.QC:
         return frame.df["target"].map(lambda p: prefix(p, qc_group_levels).lower()).to_numpy()
-    return frame.df["query"].map(normalise_query).to_numpy()
+    return query_groups(frame)
 
 
 def inner_splits(groups: np.ndarray, inner_folds: int, seed: int):

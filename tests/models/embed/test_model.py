@@ -377,3 +377,23 @@ def test_a_bad_booster_count_is_refused_naming_the_field(tmp_path, qc_frame, sma
     with pytest.raises(RunDirError, match=r"model\.json: field 'state\.boosters': must be a "
                                           r"whole number"):
         RelevanceModel.load(folder)
+
+
+@pytest.mark.parametrize("setting", ["query", "task"])
+def test_neighbour_votes_of_fitted_rows_come_from_other_queries(tmp_path, qc_frame, small,
+                                                                monkeypatch, setting):
+    from shoprel.folds.grouped import fold_groups, query_groups
+    from shoprel.models.embed.neighbours import NeighbourVotes
+
+    seen = []
+    oof_transform = NeighbourVotes.oof_transform
+
+    def recording(self, q, t, labels, groups, inner_folds, seed):
+        seen.append(groups)
+        return oof_transform(self, q, t, labels, groups, inner_folds, seed)
+
+    monkeypatch.setattr(NeighbourVotes, "oof_transform", recording)
+    small(tmp_path / "cache", neighbour_groups=setting).fit(qc_frame)
+    expected = query_groups(qc_frame) if setting == "query" else fold_groups(qc_frame, 3)
+    assert len(seen) == 1 and seen[0].tolist() == expected.tolist()
+    assert query_groups(qc_frame).tolist() != fold_groups(qc_frame, 3).tolist()  # they differ

@@ -22,6 +22,12 @@ class EmbedConfig(FeatureModelConfig):
     level_similarity: bool = True
     query_context: bool = False  # no gain measured on QC or QI (README); opt in
     neighbours: Annotated[int, Field(ge=0)] = 20
+    # the inner folds that give fitted rows their votes keep each query whole ("query": votes
+    # of other queries on the same category, as new queries on a known taxonomy get them) or
+    # each fold group whole ("task": QC's category prefix, as new categories get them; the
+    # default until 2026-11-30). Same for QI, whose groups are queries. README: "query" QC
+    # query folds +0.0045, every fold and language up
+    neighbour_groups: Literal["query", "task"] = "query"
     # a projection of the frozen embeddings trained on the labels (learned_similarity.py)
     learned_similarity: bool = True
     similarity_dim: Annotated[int, Field(ge=1)] = 256

@@ -21,7 +21,7 @@ from shoprel.data.category import split_levels
 from shoprel.data.frame import PairFrame
 from shoprel.data.tasks import Task
 from shoprel.errors import ConfigError, RunDirError
-from shoprel.folds.grouped import fold_groups
+from shoprel.folds.grouped import fold_groups, query_groups
 from shoprel.models.backbones.cache import cache_root
 from shoprel.models.backbones.embedding_cache import EmbeddingCache
 from shoprel.models.backbones.embedding_store import EmbeddingStore, RecentTexts
@@ -254,7 +254,8 @@ class EmbedModel(RelevanceModel):
             groups = fold_groups(frame, inner.group_levels)
         if self.neighbours:
             self.votes_ = NeighbourVotes(self.neighbours).fit(q, t, targets.target)
-            blocks["neighbours"] = self.votes_.oof_transform(q, t, targets.target, groups,
+            vote_groups = query_groups(frame) if self.neighbour_groups == "query" else groups
+            blocks["neighbours"] = self.votes_.oof_transform(q, t, targets.target, vote_groups,
                                                              inner.inner_folds, config.seed)
         if self.learned_similarity:
             head = LearnedSimilarity(self.similarity_dim, self.similarity_epochs,
