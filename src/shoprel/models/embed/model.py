@@ -1,12 +1,13 @@
 """The embedding model: frozen encoder embeddings of query and target, similarity features that
 carry to new queries (to each category level, learned from the labels, and ranked against every
-training target), neighbour votes and lexical features, into LightGBM.
+training target), neighbour votes, lexical features and for QI the word match, into LightGBM.
 
 The encoders are never trained, so each distinct text is embedded once per backbone and kept in
 an on-disk cache keyed by the backbone's checksum; cross-validation folds and later predictions
 on the same texts embed nothing new. Several backbones may be joined (each adds its own view).
 Features that use labels (the lexical linear score and label rates, neighbour votes) come from
-inner folds for the fitted rows, so LightGBM weighs them as they will be on new rows.
+inner folds for the fitted rows, so LightGBM weighs them as they will be on new rows; the
+neighbour votes' inner folds keep queries whole, as new queries on a known taxonomy are.
 """
 
 from __future__ import annotations
