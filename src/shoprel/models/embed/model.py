@@ -55,6 +55,7 @@ from shoprel.models.embed.target_rank import NAME as RANK
 from shoprel.models.embed.target_rank import TargetRank
 from shoprel.models.lexical import LexicalFeatures, LexicalParams
 from shoprel.models.lexical.word_match import COLUMNS as MATCH_COLUMNS
+from shoprel.models.lexical.word_match import FILE as MATCH_FILE
 from shoprel.models.lexical.word_match import NAME as MATCH
 from shoprel.models.lexical.word_match import WordMatch
 from shoprel.models.targets import fitting_rows, training_targets
@@ -66,7 +67,6 @@ UNSEEN_BOOSTER_FILE = "lightgbm_unseen_languages.txt"  # fitted without the lexi
 NEIGHBOURS_FILE = "neighbours.safetensors"
 LEARNED_FILE = "learned_similarity.safetensors"
 RANK_FILE = "target_rank.safetensors"
-MATCH_FILE = "word_match.json"
 INDEX_FOLDER = "index"  # embeddings of the training targets (target_index.py)
 PROGRESS_FROM = 1000  # texts to embed before a progress bar is worth showing
 

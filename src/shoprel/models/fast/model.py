@@ -28,11 +28,11 @@ from shoprel.models.boosted import (
 from shoprel.models.fast.config import FastConfig
 from shoprel.models.lexical import LexicalFeatures, LexicalParams
 from shoprel.models.lexical.word_match import COLUMNS as MATCH_COLUMNS
+from shoprel.models.lexical.word_match import FILE as MATCH_FILE
 from shoprel.models.lexical.word_match import WordMatch
 from shoprel.models.targets import fitting_rows, training_targets
 
 BOOSTER_FILE = "lightgbm.txt"
-MATCH_FILE = "word_match.json"
 
 
 class FastModel(RelevanceModel):

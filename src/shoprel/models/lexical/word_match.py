@@ -28,6 +28,7 @@ from shoprel.errors import RunDirError
 from shoprel.models.lexical.text import char_ngrams, normalise, words
 
 NAME = "word_match"
+FILE = "word_match.json"  # the saved document counts, in a model's folder
 COLUMNS = ("fuzzy_recall_mean", "fuzzy_recall_min", "last_word_found", "first_word_found",
            "stem_recall", "rare_word_recall", "number_recall", "numbers_all_differ",
            "joined_pairs_found", "trigram_containment", "words_missing")
@@ -113,7 +114,7 @@ class WordMatch:
         weights = [self.rarity(word) for word in query]
         numbers = [word for word in query if _DIGIT.search(word)]
         numbers_found = sum(word in target.set for word in numbers)
-        query_grams = set(char_ngrams(" ".join(query), (3,)))
+        query_grams = set().union(*(trigrams(word) for word in query))
         return (
             sum(fuzzy) / len(fuzzy), min(fuzzy), fuzzy[-1], fuzzy[0],
             sum(stems) / len(stems),
