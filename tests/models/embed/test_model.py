@@ -261,17 +261,22 @@ def test_model_saved_before_the_unseen_language_booster_scores_as_it_did(tmp_pat
                                rtol=0, atol=1e-12)
 
 
-def test_model_saved_before_the_target_rank_block_scores_as_it_did(tmp_path, qc_frame, small):
-    old = small(tmp_path / "cache", target_rank=False).fit(qc_frame)
-    proba = old.predict_proba(qc_frame)
+@pytest.mark.parametrize(("block", "file", "frame_name"), [
+    ("target_rank", "target_rank.safetensors", "qc_frame"),
+    ("word_match", "word_match.json", "qi_frame")])
+def test_model_saved_before_a_block_existed_scores_as_it_did(tmp_path, small, request, block,
+                                                             file, frame_name):
+    frame = request.getfixturevalue(frame_name)
+    old = small(tmp_path / "cache", **{block: False}).fit(frame)
+    proba = old.predict_proba(frame)
     folder = old.save(tmp_path / "saved")
-    assert not (folder / "target_rank.safetensors").exists()
+    assert not (folder / file).exists()
     config = json.loads((folder / "model.json").read_text())
-    del config["params"]["target_rank"]  # as an older release wrote it: the default is on now
+    del config["params"][block]  # as an older release wrote it: the default is on now
     (folder / "model.json").write_text(json.dumps(config))
     loaded = RelevanceModel.load(folder)
-    assert loaded.target_rank is False and "target_rank" not in loaded.scoring_blocks(qc_frame)
-    np.testing.assert_array_equal(loaded.predict_proba(qc_frame), proba)
+    assert getattr(loaded, block) is False and block not in loaded.scoring_blocks(frame)
+    np.testing.assert_array_equal(loaded.predict_proba(frame), proba)
 
 
 def test_target_rank_block_compares_with_the_training_targets(tmp_path, qc_frame, small):
@@ -285,19 +290,6 @@ def test_target_rank_block_compares_with_the_training_targets(tmp_path, qc_frame
     with pytest.raises(RunDirError, match="target_rank.safetensors: missing, but the model was "
                                           "fitted with the target_rank block"):
         RelevanceModel.load(folder)
-
-
-def test_model_saved_before_the_word_match_block_scores_as_it_did(tmp_path, qi_frame, small):
-    old = small(tmp_path / "cache", word_match=False).fit(qi_frame)
-    proba = old.predict_proba(qi_frame)
-    folder = old.save(tmp_path / "saved")
-    assert not (folder / "word_match.json").exists()
-    config = json.loads((folder / "model.json").read_text())
-    del config["params"]["word_match"]  # as an older release wrote it: the default is on now
-    (folder / "model.json").write_text(json.dumps(config))
-    loaded = RelevanceModel.load(folder)
-    assert loaded.word_match is False and "word_match" not in loaded.scoring_blocks(qi_frame)
-    np.testing.assert_array_equal(loaded.predict_proba(qi_frame), proba)
 
 
 def test_word_match_block_is_for_query_title_pairs(tmp_path, qc_frame, qi_frame, small):
