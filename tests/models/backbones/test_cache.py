@@ -1,0 +1,90 @@
+"""File checksums are remembered by the file's stamp, and a changed file is hashed again."""
+
+import hashlib
+import json
+import os
+
+import pytest
+
+import shoprel.models.backbones.cache as cache
+from shoprel.models.backbones.cache import CACHE_ENV, CHECKSUMS_FILE, file_sha256
+
+
+@pytest.fixture
+def root(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv(CACHE_ENV, str(folder))
+    return folder
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class CountingOpen:
+    """Counts the files file_sha256 reads (it opens a file only to hash it)."""
+
+    def __init__(self, monkeypatch):
+        self.reads = 0
+        real = open
+
+        def counting(path, mode="r", *args, **kwargs):
+            if "b" in mode:
+                self.reads += 1
+            return real(path, mode, *args, **kwargs)
+
+        monkeypatch.setattr(cache, "open", counting, raising=False)
+
+
+def test_a_known_file_is_not_read_again(root, tmp_path, monkeypatch):
+    weights = tmp_path / "weights.bin"
+    weights.write_bytes(b"a" * 5000)
+    counter = CountingOpen(monkeypatch)
+    assert file_sha256(weights) == digest(b"a" * 5000)
+    assert file_sha256(weights) == digest(b"a" * 5000)
+    assert counter.reads == 1
+    memo = json.loads((root / CHECKSUMS_FILE).read_text())
+    assert memo[str(weights.absolute())]["sha256"] == digest(b"a" * 5000)
+
+
+@pytest.mark.parametrize("change", ["rewrite same size", "replace with a copy"])
+def test_a_changed_file_is_hashed_again(root, tmp_path, change):
+    weights = tmp_path / "weights.bin"
+    weights.write_bytes(b"a" * 5000)
+    assert file_sha256(weights) == digest(b"a" * 5000)
+    if change == "rewrite same size":  # same size, written in place
+        with open(weights, "r+b") as handle:
+            handle.seek(2500)
+            handle.write(b"b")
+        expected = digest(b"a" * 2500 + b"b" + b"a" * 2499)
+    else:  # another file moved into its place, its times copied from the old one
+        other = tmp_path / "other.bin"
+        other.write_bytes(b"c" * 5000)
+        info = weights.stat()
+        os.utime(other, ns=(info.st_atime_ns, info.st_mtime_ns))
+        os.replace(other, weights)
+        expected = digest(b"c" * 5000)
+    assert file_sha256(weights) == expected
+
+
+def test_a_broken_or_unwritable_memo_only_costs_a_read(root, tmp_path, monkeypatch):
+    weights = tmp_path / "weights.bin"
+    weights.write_bytes(b"x" * 100)
+    root.mkdir()
+    (root / CHECKSUMS_FILE).write_text("{not json")
+    assert file_sha256(weights) == digest(b"x" * 100)
+    assert json.loads((root / CHECKSUMS_FILE).read_text())  # rewritten whole
+    # a cache root that is a file: nothing can be remembered, the digest is still right
+    monkeypatch.setenv(CACHE_ENV, str(weights))
+    assert file_sha256(weights) == digest(b"x" * 100)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "weights.bin"]
+
+
+def test_entries_of_files_gone_are_dropped(root, tmp_path):
+    first, second = tmp_path / "a.bin", tmp_path / "b.bin"
+    first.write_bytes(b"1")
+    second.write_bytes(b"2")
+    file_sha256(first)
+    first.unlink()
+    file_sha256(second)
+    assert list(json.loads((root / CHECKSUMS_FILE).read_text())) == [str(second.absolute())]
