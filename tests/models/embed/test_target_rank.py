@@ -51,6 +51,38 @@ def test_repeated_targets_are_kept_once_and_chunks_change_nothing(monkeypatch):
     np.testing.assert_allclose(rank.transform(q, t, names), whole, rtol=0, atol=1e-6)
 
 
+@pytest.mark.parametrize("cells", [1 << 23, 7])
+def test_rows_sharing_a_query_read_as_if_scored_alone(monkeypatch, cells):
+    """Per-query sums and best few are computed once for all its rows, in any row order."""
+    rng = np.random.default_rng(1)
+    targets = _unit(rng.normal(size=(30, 8)))
+    names = [f"t{i}" for i in range(30)]
+    rank = TargetRank().fit(targets, names)
+    queries = _unit(rng.normal(size=(6, 8)))
+    which = rng.permutation(np.repeat(np.arange(6), 5))  # each query 5 times, shuffled
+    own = rng.integers(0, 30, size=30)
+    own[1::3] = np.argmax(queries @ targets.T, axis=1)[which[1::3]]  # the query's best target
+    rows_t = np.where((np.arange(30) % 3 == 0)[:, None], _unit(rng.normal(size=(30, 8))),
+                      targets[own])
+    rows_names = [f"new {i}" if i % 3 == 0 else names[own[i]] for i in range(30)]
+    monkeypatch.setattr("shoprel.models.embed.target_rank.CELLS", cells)
+    together = rank.transform(queries[which], rows_t, rows_names)
+    alone = np.vstack([rank.transform(queries[which[[i]]], rows_t[[i]], rows_names[i:i + 1])
+                       for i in range(30)])
+    np.testing.assert_allclose(together, alone, rtol=0, atol=1e-6)
+    # a row whose own target is its query's best compares with the second best
+    assert len(np.unique(together[:, 4].round(6))) > 6
+
+
+def test_a_second_target_with_the_same_vector_still_counts_as_another():
+    names = NAMES + ["a again"]  # another text that embeds like "a"
+    rank = TargetRank().fit(np.vstack([TARGETS, TARGETS[:1]]), names)
+    queries = np.repeat(QUERY, 2, axis=0)  # two rows of one query: computed once for both
+    got = rank.transform(queries, TARGETS[[0, 0]], ["a", "a"])
+    np.testing.assert_allclose(got[:, 0], 0.0, atol=1e-3)  # "a again" is as good as "a"
+    np.testing.assert_allclose(got[:, 4], 1.0, atol=1e-3)
+
+
 def test_no_other_target_gives_nan():
     rank = TargetRank().fit(TARGETS[:1], ["a"])
     assert np.isnan(rank.transform(QUERY, TARGETS[:1], ["a"])).all()

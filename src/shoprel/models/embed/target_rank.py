@@ -28,6 +28,17 @@ CELLS = 1 << 23  # similarities held at once (rows per chunk × targets): ~32 MB
 KIND = "passage"  # targets are embedded as passages: keyed as the target index keys them
 
 
+def distinct_rows(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct rows, and each row's place among them (a dict of row bytes: ~25× faster
+    than np.unique(axis=0), which sorts whole rows)."""
+    places: dict[bytes, int] = {}
+    which = np.fromiter((places.setdefault(row.tobytes(), len(places)) for row in vectors),
+                        dtype=np.int64, count=len(vectors))
+    first = np.zeros(len(places), dtype=np.int64)
+    first[which[::-1]] = np.arange(len(vectors) - 1, -1, -1)
+    return vectors[first], which
+
+
 class TargetRank:
     def fit(self, t: np.ndarray, texts) -> TargetRank:
         """Keeps one vector per distinct target text."""
@@ -39,39 +50,68 @@ class TargetRank:
         return self
 
     def transform(self, q: np.ndarray, t: np.ndarray, texts) -> np.ndarray:
-        """COLUMNS for each row; NaN where no other target is known."""
+        """COLUMNS for each row; NaN where no other target is known. Rows that share a query
+        (a QI query comes with ~6 titles) share its similarities to every target and their
+        sums and best few: where queries repeat (two rows a query or more), those are computed
+        once per distinct query vector (37k targets, 6 rows a query: ~3× faster)."""
         keys = hashes(KIND, texts)
         out = np.full((len(q), len(COLUMNS)), np.nan, dtype=np.float64)
         (targets,) = float32_copies(self, self.vectors_)
-        if len(targets) == 0:
+        if len(targets) == 0 or len(q) == 0:
             return out
+        q, t = np.asarray(q, np.float32), np.asarray(t, np.float32)
+        distinct, which = distinct_rows(q)
+        grouped = 2 * len(distinct) <= len(q)  # else gathering rows costs more than it saves
+        if not grouped:
+            distinct, which = q, np.arange(len(q))
+        order = np.argsort(which, kind="stable")  # rows grouped by their query
+        starts = np.searchsorted(which[order], np.arange(len(distinct) + 1))
         chunk = max(1, CELLS // len(targets))
-        for start in range(0, len(q), chunk):
-            rows = slice(start, start + chunk)
-            out[rows] = self._standing(np.asarray(q[rows], np.float32),
-                                       np.asarray(t[rows], np.float32), keys[rows], targets)
+        for first in range(0, len(distinct), chunk):
+            last = min(first + chunk, len(distinct))
+            per_query = self._per_query(distinct[first:last], targets)
+            rows = order[starts[first]:starts[last]]
+            for part in range(0, len(rows), chunk):
+                at = rows[part:part + chunk]
+                local = which[at] - first if grouped else slice(None)  # a row per query
+                out[at] = self._standing(per_query, local, q[at], t[at], keys[at])
         return out
 
-    def _standing(self, q, t, keys, targets) -> np.ndarray:
-        """One pass of sums over the (rows × targets) similarities, the row's own target taken
-        back out; a partition for the best five (37k targets: the product dominates)."""
-        similarity = q @ targets.T
+    @staticmethod
+    def _per_query(queries: np.ndarray, targets: np.ndarray) -> dict[str, np.ndarray]:
+        """Similarities to every target, their sum and sum of squares, and the best TOP + 1
+        (one more, for a row whose own target is among them)."""
+        similarity = queries @ targets.T
+        n_targets = similarity.shape[1]
+        keep = min(TOP + 1, n_targets)
+        return {"similarity": similarity,  # values only: argpartition costs ~3× partition
+                "best": np.partition(similarity, n_targets - keep, axis=1)[:, n_targets - keep:],
+                "sum": similarity.sum(axis=1, dtype=np.float64),
+                "squares": np.einsum("ij,ij->i", similarity, similarity).astype(np.float64)}
+
+    def _standing(self, per_query, local, q, t, keys) -> np.ndarray:
+        """The row's own target taken back out of its query's sums and best few."""
+        similarity = per_query["similarity"][local]
         n_targets = similarity.shape[1]
         own = self._own_index(keys)
-        has_own = np.nonzero(own >= 0)[0]
-        own_similarity = np.zeros(len(q), dtype=np.float64)
-        own_similarity[has_own] = similarity[has_own, own[has_own]]
-        others = n_targets - (own >= 0)
+        has_own = own >= 0
+        own_similarity = np.where(has_own, similarity[np.arange(len(q)), np.maximum(own, 0)],
+                                  np.float32(0))
+        others = n_targets - has_own
         count = np.maximum(others, 1)
-        mean = (similarity.sum(axis=1, dtype=np.float64) - own_similarity) / count
-        squares = (np.einsum("ij,ij->i", similarity, similarity).astype(np.float64)
-                   - own_similarity ** 2)
+        mean = (per_query["sum"][local] - own_similarity) / count
+        squares = per_query["squares"][local] - own_similarity.astype(np.float64) ** 2
         spread = np.sqrt(np.maximum(squares / count - mean ** 2, 0.0))
-        similarity[has_own, own[has_own]] = -np.inf
         score = (q * t).sum(axis=1, dtype=np.float64)
-        above = (similarity > score[:, None].astype(np.float32)).sum(axis=1) / count
-        top = min(TOP, n_targets)
-        best = np.partition(similarity, n_targets - top, axis=1)[:, n_targets - top:]
+        threshold = score.astype(np.float32)
+        above = ((similarity > threshold[:, None]).sum(axis=1)
+                 - (has_own & (own_similarity > threshold))) / count
+        best = np.array(per_query["best"][local])
+        # the own target's value, where it is among the best, is taken out once (a tie with
+        # another target leaves the same values)
+        own_best = has_own[:, None] & (best == own_similarity[:, None])
+        best[own_best & (np.cumsum(own_best, axis=1) == 1)] = -np.inf
+        best = -np.sort(-best, axis=1)[:, :min(TOP, n_targets)]  # the TOP best others
         finite = np.isfinite(best)
         best_other = np.where(finite, best, -np.inf).max(axis=1).astype(np.float64)
         top_mean = np.where(finite, best, 0).sum(axis=1, dtype=np.float64) / np.maximum(
