@@ -75,6 +75,18 @@ class _Target:
         self.has_numbers = any(_DIGIT.search(w) for w in found)
 
 
+class _Query:
+    """What the columns need of one query, computed once per distinct text (a QI query comes
+    with ~6 titles)."""
+
+    def __init__(self, found: list[str], rarity):
+        self.words = found
+        self.stems = [stem(w) for w in found]
+        self.weights = [rarity(w) for w in found]
+        self.numbers = [w for w in found if _DIGIT.search(w)]
+        self.grams = set().union(*(trigrams(w) for w in found))
+
+
 class WordMatch:
     """fit → document counts of the fitted targets' words; transform → COLUMNS per row."""
 
@@ -96,33 +108,35 @@ class WordMatch:
         return math.log((self.documents_ + 1) / (self.counts_.get(word, 0) + 1)) + 1
 
     def transform(self, queries: Iterable[str], targets: Iterable[str]) -> np.ndarray:
-        seen: dict[str, _Target] = {}
+        seen_targets: dict[str, _Target] = {}
+        seen_queries: dict[str, _Query] = {}
         rows = []
         for query, target in zip(queries, targets, strict=True):
-            target = str(target)
-            parsed = seen.get(target)
+            query, target = str(query), str(target)
+            parsed = seen_targets.get(target)
             if parsed is None:
-                parsed = seen[target] = _Target(target_words(self.task, target))
-            rows.append(self._row(words(normalise(str(query))), parsed))
+                parsed = seen_targets[target] = _Target(target_words(self.task, target))
+            asked = seen_queries.get(query)
+            if asked is None:
+                asked = seen_queries[query] = _Query(words(normalise(query)), self.rarity)
+            rows.append(self._row(asked, parsed))
         return np.asarray(rows, dtype=np.float64).reshape(-1, len(COLUMNS))
 
-    def _row(self, query: list[str], target: _Target) -> tuple:
-        if not query:
+    def _row(self, query: _Query, target: _Target) -> tuple:
+        found = query.words
+        if not found:
             return (0.0,) * len(COLUMNS)
-        fuzzy = [self._found(word, target) for word in query]
-        stems = [stem(word) in target.stems for word in query]
-        weights = [self.rarity(word) for word in query]
-        numbers = [word for word in query if _DIGIT.search(word)]
-        numbers_found = sum(word in target.set for word in numbers)
-        query_grams = set().union(*(trigrams(word) for word in query))
+        fuzzy = [self._found(word, target) for word in found]
+        stems = [s in target.stems for s in query.stems]
+        numbers_found = sum(word in target.set for word in query.numbers)
         return (
             sum(fuzzy) / len(fuzzy), min(fuzzy), fuzzy[-1], fuzzy[0],
             sum(stems) / len(stems),
-            sum(w for w, s in zip(weights, stems, strict=True) if s) / sum(weights),
-            numbers_found / len(numbers) if numbers else math.nan,
-            float(bool(numbers) and target.has_numbers and numbers_found == 0),
-            float(sum(a + b in target.set for a, b in zip(query, query[1:], strict=False))),
-            len(query_grams & target.all_grams) / len(query_grams) if query_grams else 0.0,
+            sum(w for w, s in zip(query.weights, stems, strict=True) if s) / sum(query.weights),
+            numbers_found / len(query.numbers) if query.numbers else math.nan,
+            float(bool(query.numbers) and target.has_numbers and numbers_found == 0),
+            float(sum(a + b in target.set for a, b in zip(found, found[1:], strict=False))),
+            len(query.grams & target.all_grams) / len(query.grams) if query.grams else 0.0,
             float(sum(score < MISSING_BELOW for score in fuzzy)),
         )
 
