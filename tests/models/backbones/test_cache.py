@@ -67,13 +67,22 @@ def test_a_changed_file_is_hashed_again(root, tmp_path, change):
     assert file_sha256(weights) == expected
 
 
-def test_a_broken_or_unwritable_memo_only_costs_a_read(root, tmp_path, monkeypatch):
+@pytest.mark.parametrize("foreign", ["{not json", '{"a": 1}', "[]"])
+def test_a_file_that_is_not_a_memo_is_left_alone(root, tmp_path, foreign):
     weights = tmp_path / "weights.bin"
     weights.write_bytes(b"x" * 100)
     root.mkdir()
-    (root / CHECKSUMS_FILE).write_text("{not json")
+    (root / CHECKSUMS_FILE).write_text(foreign)
     assert file_sha256(weights) == digest(b"x" * 100)
-    assert json.loads((root / CHECKSUMS_FILE).read_text())  # rewritten whole
+    assert file_sha256(weights) == digest(b"x" * 100)
+    assert (root / CHECKSUMS_FILE).read_text() == foreign  # not ours: never overwritten
+    assert sorted(p.name for p in root.iterdir()) == [CHECKSUMS_FILE]
+
+
+def test_an_unwritable_cache_root_only_costs_a_read(root, tmp_path, monkeypatch):
+    weights = tmp_path / "weights.bin"
+    weights.write_bytes(b"x" * 100)
+    root.mkdir()
     # a cache root that is a file: nothing can be remembered, the digest is still right
     monkeypatch.setenv(CACHE_ENV, str(weights))
     assert file_sha256(weights) == digest(b"x" * 100)

@@ -33,7 +33,7 @@ def file_sha256(path: str | os.PathLike, chunk: int = 1 << 22) -> str:
     Any write to the file, or a new file put in its place, changes the stamp."""
     path = Path(path).absolute()
     stamp = _stamp(path)
-    known = _read_checksums().get(str(path))
+    known = (_read_checksums() or {}).get(str(path))
     if isinstance(known, dict) and known.get("stamp") == stamp:
         return str(known["sha256"])
     digest = hashlib.sha256()
@@ -54,19 +54,31 @@ def _checksums_path() -> Path:
     return cache_root() / CHECKSUMS_FILE
 
 
-def _read_checksums() -> dict:
+def _read_checksums() -> dict | None:
+    """The memo ({} when there is none), or None when the file there is not one this code
+    writes (it is replaced whole, so never half-written): then it is left alone."""
+    path = _checksums_path()
     try:
-        memo = json.loads(_checksums_path().read_text())
-    except (OSError, ValueError):
+        memo = json.loads(path.read_text())
+    except FileNotFoundError:
         return {}
-    return memo if isinstance(memo, dict) else {}
+    except (OSError, ValueError):
+        return None if path.exists() else {}
+    if isinstance(memo, dict) and all(isinstance(e, dict) and {"stamp", "sha256"} <= set(e)
+                                      for e in memo.values()):
+        return memo
+    return None
 
 
 def _remember(path: str, stamp: list[int], sha256: str) -> None:
     """Best effort: a cache root that cannot be written only means hashing again next time.
     Entries of files that no longer exist are dropped; concurrent writers lose an entry at
     worst (the file is replaced whole, never left half-written)."""
-    memo = {name: entry for name, entry in _read_checksums().items() if os.path.exists(name)}
+    memo = _read_checksums()
+    if memo is None:  # someone else's file: not ours to overwrite
+        log.debug("%s is not a checksum memo; left as it is", _checksums_path())
+        return
+    memo = {name: entry for name, entry in memo.items() if os.path.exists(name)}
     memo[path] = {"stamp": stamp, "sha256": sha256}
     target = _checksums_path()
     tmp = None
