@@ -48,8 +48,11 @@ SMALL_PARAMS = {
               "learning_rate": 1e-3, "n_threads": 1},
     "llm": {"max_length": 40, "batch_size": 8, "max_steps": 4, "save_steps": 2,
             "learning_rate": 1e-2, "n_threads": 1},
+    "biencoder": {"max_length": 48, "batch_size": 16, "max_steps": 8, "learning_rate": 1e-3,
+                  "tuned_layers": 1, "eval_steps": 4, "n_threads": 1},
 }
-BACKBONE = {"embed": "tiny_bert", "cross": "tiny_bert", "llm": "tiny_gemma"}
+BACKBONE = {"embed": "tiny_bert", "cross": "tiny_bert", "llm": "tiny_gemma",
+            "biencoder": "tiny_bert"}
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,8 @@ from shoprel.models.base import RelevanceModel, validate_params
 from shoprel.models.registry import families, model_class
 
 FAMILIES = families()
-TORCH_FAMILIES = {"embed", "cross", "llm"}  # tiny random transformers built in the test
+# tiny random transformers built in the test
+TORCH_FAMILIES = {"embed", "cross", "llm", "biencoder"}
 
 
 def test_the_registry_holds_the_four_families():

@@ -17,6 +17,7 @@ FAMILIES: dict[str, str | type] = {
     "embed": "shoprel.models.embed.model:EmbedModel",
     "cross": "shoprel.models.cross.model:CrossEncoderModel",
     "llm": "shoprel.models.llm.model:LLMClassifier",
+    "biencoder": "shoprel.models.biencoder.model:BiEncoderModel",
 }
 
 

@@ -1,0 +1,205 @@
+"""The bi-encoder: the backbone's top layers fine-tuned so that the cosine of query and target
+predicts relevance, the lower layers frozen.
+
+The embed model's learned similarity reshapes frozen vectors; this family moves the encoder's
+top layers themselves (the winners fine-tuned whole models on GPUs). On 2 cores a whole
+EmbeddingGemma epoch would take about an hour, so the lower layers run once per distinct text
+(split_encoder.py, states.py) and each step trains only the top `tuned_layers`. A share of the
+training groups is held out and scored as training goes; the best weights are kept and training
+stops once they stop improving, so a fit does not memorise the categories it sees (the
+cross-encoder, fine-tuned whole, did: README). Its scores rank pairs differently from the embed
+model's, so the two are worth ensembling (`shoprel ensemble`, README).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from shoprel.data.frame import PairFrame
+from shoprel.errors import ConfigError, RunDirError
+from shoprel.folds.grouped import fold_groups, inner_splits
+from shoprel.models.biencoder.config import BiEncoderConfig
+from shoprel.models.hf import trainer as hft
+from shoprel.models.hf.family import FineTunedModel
+from shoprel.utils.progress import bars_allowed
+from shoprel.utils.threads import torch_threads
+
+TUNED_FOLDER = "tuned"
+WEIGHTS_FILE = "weights.safetensors"
+
+
+class BiEncoderModel(FineTunedModel):
+    family = "biencoder"
+    config_class = BiEncoderConfig
+    weights_folder = TUNED_FOLDER
+
+    # --- the torch parts -----------------------------------------------------------------
+    def _parts(self, backbone, config: BiEncoderConfig):
+        """(scorer, states) for `backbone`, loaded once per model object."""
+        parts = getattr(self, "_loaded", None)
+        if parts is None:
+            from shoprel.models.biencoder.encoder_parts import load_parts
+            from shoprel.models.biencoder.scorer import PairScorer
+            from shoprel.models.biencoder.states import StateStore
+
+            encoder, tokenizer, heads = load_parts(backbone, config.training.n_threads)
+            split = encoder_split(encoder, config.tuned_layers)
+            scorer = PairScorer(split.top, heads, config.loss)
+            scorer.eval()
+            states = StateStore(split, tokenizer, (backbone.fingerprint, split.start,
+                                                   config.max_length),
+                                config.max_length, config.training.inference_batch_size)
+            parts = self._loaded = (scorer, states, split)
+        return parts
+
+    def _texts(self, frame: PairFrame) -> tuple[list[str], list[str]]:
+        return ([self.query_prefix_ + str(q) for q in self.queries(frame)],
+                [self.passage_prefix_ + str(t) for t in frame.df["target"]])
+
+    # --- fitting -------------------------------------------------------------------------
+    def _fit(self, frame: PairFrame, config: BiEncoderConfig) -> None:
+        from transformers import set_seed
+
+        from shoprel.models.biencoder.training import fit_scorer
+
+        args = config.training
+        backbone = self._backbone(config)
+        start = self._start_folder(backbone)
+        self.fingerprint_ = backbone.fingerprint
+        self.query_prefix_, self.passage_prefix_ = backbone.query_prefix, backbone.passage_prefix
+        set_seed(args.seed)
+        with torch_threads(args.n_threads), hft.quiet_transformers(not args.progress):
+            scorer, states, split = self._parts(backbone, config)
+            if start is not None:
+                load_tuned(scorer, split, start / TUNED_FOLDER / WEIGHTS_FILE)
+            queries, targets = self._texts(frame)
+            show = bars_allowed()
+            q_states = states.states(queries, remember=True, show_progress=show, kind="queries")
+            t_states = states.states(targets, remember=True, show_progress=show,
+                                     kind="targets")
+            train, holdout = self._holdout(frame, config)
+            stats = fit_scorer(scorer, split, q_states, t_states, frame.labels.astype(float),
+                               train, holdout, config)
+        self.train_stats_ = {**stats, "rows": len(frame), "holdout_rows": int(len(holdout))}
+
+    def _holdout(self, frame: PairFrame, config: BiEncoderConfig):
+        """(training rows, early-stopping rows): whole groups held out, as the outer folds are
+        (QC: category prefix, QI: query); none when eval_fraction is 0 or groups are too few."""
+        everything = np.arange(len(frame))
+        if config.eval_fraction == 0:
+            return everything, everything[:0]
+        groups = fold_groups(frame, config.group_levels)
+        folds = max(2, round(1 / config.eval_fraction))
+        if len(set(groups)) < folds:
+            return everything, everything[:0]
+        train, holdout = next(iter(inner_splits(groups, folds, config.training.seed)))
+        if len(np.unique(frame.labels[holdout])) < 2:
+            return everything, everything[:0]
+        return np.sort(train), np.sort(holdout)
+
+    # --- scoring -------------------------------------------------------------------------
+    def _positive(self, frame: PairFrame) -> np.ndarray:
+        config = self.config()
+        from shoprel.models.backbones import resolve_backbone
+
+        with torch_threads(config.training.n_threads), hft.quiet_transformers():
+            if getattr(self, "_loaded", None) is None:
+                backbone = resolve_backbone(config.backbone, config.cache_dir,
+                                            show_progress=False)
+                backbone.check_trained(self.fingerprint_)
+                scorer, _, split = self._parts(backbone, config)
+                load_tuned(scorer, split, Path(self.folder_) / TUNED_FOLDER / WEIGHTS_FILE)
+            scorer, states, _ = self._loaded
+            queries, targets = self._texts(frame)
+            # a model fitted in this process is scoring its fold's held-out rows, which the next
+            # fold trains on: keep their states too
+            fitted_here = getattr(self, "train_stats_", None) is not None and \
+                getattr(self, "folder_", None) is None
+            q = states.vectors(scorer, queries, remember=fitted_here)
+            t = states.vectors(scorer, targets, remember=fitted_here)
+            logits = scorer.scale.item() * (q * t).sum(1) + scorer.bias.item()
+        return 1.0 / (1.0 + np.exp(-logits))
+
+    # --- persistence ---------------------------------------------------------------------
+    def _state(self) -> dict:
+        return {"fingerprint": self.fingerprint_, "query_prefix": self.query_prefix_,
+                "passage_prefix": self.passage_prefix_, "train_stats": self.train_stats_}
+
+    def _save_arrays(self, folder: Path) -> None:
+        import shutil
+
+        target = folder / TUNED_FOLDER
+        target.mkdir(parents=True, exist_ok=True)
+        if getattr(self, "_loaded", None) is None:  # loaded and never scored: copy the file
+            shutil.copyfile(Path(self.folder_) / TUNED_FOLDER / WEIGHTS_FILE,
+                            target / WEIGHTS_FILE)
+            return
+        scorer, _, split = self._loaded
+        save_tuned(scorer, split, target / WEIGHTS_FILE)
+
+    def _restore(self, state: dict, folder: Path) -> None:
+        for key in ("fingerprint", "query_prefix", "passage_prefix"):
+            if key not in state:
+                raise RunDirError(f"{folder}: model.json state has no {key!r}")
+        if not (folder / TUNED_FOLDER / WEIGHTS_FILE).is_file():
+            raise RunDirError(f"{folder / TUNED_FOLDER / WEIGHTS_FILE}: missing; not a saved "
+                              f"bi-encoder")
+        self.fingerprint_ = state["fingerprint"]
+        self.query_prefix_, self.passage_prefix_ = state["query_prefix"], state["passage_prefix"]
+        self.train_stats_ = state.get("train_stats", {})
+        self.folder_ = Path(folder)
+        self._loaded = None
+
+
+def encoder_split(encoder, tuned_layers: int):
+    from shoprel.models.backbones.split_encoder import SplitEncoder, n_layers
+
+    total = n_layers(encoder)
+    if tuned_layers > total:
+        raise ConfigError(f"model.params.tuned_layers: {tuned_layers}, but the backbone has "
+                          f"{total} layers")
+    return SplitEncoder(encoder, total - tuned_layers)
+
+
+def tuned_tensors(scorer, split) -> dict:
+    """Every trained tensor by a stable name: the top layers, the final norm, the dense head,
+    the scale and bias (the frozen rest comes from the backbone, checked by fingerprint)."""
+    named = {"scale": scorer.scale, "bias": scorer.bias}
+    for prefix, module in split.tuned_modules().items():
+        named.update({f"{prefix}.{k}": v for k, v in module.state_dict().items()})
+    for i, head in enumerate(scorer.heads):
+        named.update({f"head{i}.{k}": v for k, v in head.state_dict().items()})
+    return named
+
+
+def save_tuned(scorer, split, path: Path) -> None:
+    from safetensors.torch import save_file
+
+    save_file({k: v.detach().contiguous().clone() for k, v in tuned_tensors(scorer, split).items()},
+              str(path))
+
+
+def load_tuned(scorer, split, path: Path) -> None:
+    """Put saved tuned weights into the scorer, else one RunDirError naming the file."""
+    import torch
+    from safetensors import SafetensorError
+    from safetensors.torch import load_file
+
+    try:
+        saved = load_file(str(path))
+    except (OSError, SafetensorError) as error:
+        raise RunDirError(f"{path}: cannot read the tuned weights ({error})") from None
+    current = tuned_tensors(scorer, split)
+    missing = sorted(set(current) - set(saved))
+    extra = sorted(set(saved) - set(current))
+    if missing or extra:
+        raise RunDirError(f"{path}: tensors do not match this backbone and tuned_layers "
+                          f"(missing {missing[:3]}, unexpected {extra[:3]})")
+    with torch.no_grad():
+        for name, tensor in current.items():
+            if tuple(saved[name].shape) != tuple(tensor.shape):
+                raise RunDirError(f"{path}: field {name!r} has shape "
+                                  f"{tuple(saved[name].shape)}; expected {tuple(tensor.shape)}")
+            tensor.copy_(saved[name])

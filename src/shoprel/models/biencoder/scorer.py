@@ -1,0 +1,63 @@
+"""The trained part of the bi-encoder as one torch module: the backbone's top layers, its pooling
+and dense head (sentence-transformers folders have one), and a scale and bias that turn the
+pair's cosine into a logit. The Trainer sees it as any model: a batch in, a loss out."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+COSENT_SCALE = 20.0  # sentence-transformers' CoSENTLoss default
+
+
+def pad(states: list[torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Variable-length (tokens, hidden) states as one float32 batch and its attention mask."""
+    longest = max(len(s) for s in states)
+    batch = torch.zeros(len(states), longest, states[0].shape[1])
+    mask = torch.zeros(len(states), longest, dtype=torch.long)
+    for row, s in enumerate(states):
+        batch[row, :len(s)] = s.float()
+        mask[row, :len(s)] = 1
+    return batch, mask
+
+
+class PairScorer(nn.Module):
+    def __init__(self, top: nn.Module, heads: list[nn.Module], loss: str = "bce"):
+        super().__init__()
+        self.top = top
+        self.heads = nn.ModuleList(heads)
+        self.loss_name = loss
+        self.scale = nn.Parameter(torch.tensor(10.0))
+        self.bias = nn.Parameter(torch.tensor(0.0))
+
+    def embed(self, states: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """Unit vectors of texts from the hidden states entering the first tuned layer."""
+        hidden = self.top(inputs_embeds=states, attention_mask=mask).last_hidden_state
+        weights = mask.unsqueeze(-1).to(hidden.dtype)
+        pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1.0)
+        for head in self.heads:  # sentence-transformers modules read and write a dict
+            pooled = head({"sentence_embedding": pooled})["sentence_embedding"]
+        return F.normalize(pooled, dim=-1)
+
+    def logits(self, q: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+        return self.scale * (q * t).sum(-1) + self.bias
+
+    def forward(self, q_states, q_mask, t_states, t_mask, labels=None, **kwargs):
+        logits = self.logits(self.embed(q_states, q_mask), self.embed(t_states, t_mask))
+        out = {"logits": logits}
+        if labels is not None:
+            out["loss"] = self.loss(logits, labels.to(logits.dtype))
+        return out
+
+    def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        if self.loss_name == "bce":
+            return F.binary_cross_entropy_with_logits(logits, labels)
+        # CoSENT: log(1 + Σ exp(λ(cos_neg − cos_pos))) over every (positive, negative) pair of
+        # the batch; the scale and bias do not change the order, so the raw cosine is used
+        cos = (logits - self.bias) / self.scale
+        gaps = COSENT_SCALE * (cos[None, :] - cos[:, None])  # [i, j] = cos_j − cos_i
+        ordered = (labels[:, None] > labels[None, :])  # i should score above j
+        gaps = gaps[ordered]
+        zero = torch.zeros(1, dtype=cos.dtype)
+        return torch.logsumexp(torch.cat([zero, gaps]), dim=0)

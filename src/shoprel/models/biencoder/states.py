@@ -1,0 +1,112 @@
+"""Hidden states entering the first tuned layer, per distinct text.
+
+A fit needs each text's lower-layer output at every epoch; it is computed once, with the lower
+layers frozen, and kept for the process as float16 (EmbeddingGemma: ~30 KB a short text), so the
+fold models of one cross-validation and its final model share it. Scoring computes the states of
+new texts and runs them straight through the top layers without keeping them.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+import torch
+from tqdm.auto import tqdm
+
+PROGRESS_FROM = 1000  # texts to run before a progress bar is worth showing
+MEMO_BYTES = 6 * 2**30  # states kept for the process, oldest dropped first beyond this
+_MEMO: OrderedDict[tuple, dict[str, torch.Tensor]] = OrderedDict()
+
+
+class StateStore:
+    def __init__(self, split, tokenizer, key: tuple, max_length: int, batch_size: int):
+        self.split, self.tokenizer, self.key = split, tokenizer, key
+        self.max_length, self.batch_size = max_length, batch_size
+
+    def _batches(self, texts: Sequence[str]):
+        """(positions, states, mask) of length-sorted padded batches of `texts`."""
+        if not texts:
+            return
+        ids = self.tokenizer(list(texts), truncation=True, max_length=self.max_length)["input_ids"]
+        order = np.argsort([len(x) for x in ids], kind="stable")
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start:start + self.batch_size]
+            padded = self.tokenizer.pad({"input_ids": [ids[i] for i in batch]},
+                                        return_tensors="pt")
+            mask = padded["attention_mask"]
+            with torch.inference_mode():
+                states = self.split.bottom(padded["input_ids"], mask)
+            yield batch, states, mask
+
+    def states(self, texts: Sequence[str], remember: bool = True, show_progress: bool = False,
+               kind: str = "texts") -> list[torch.Tensor]:
+        """Each text's (tokens, hidden) float16 states, computed once per distinct text."""
+        memo = _MEMO.setdefault(self.key, {})
+        _MEMO.move_to_end(self.key)
+        missing = [t for t in dict.fromkeys(texts) if t not in memo]
+        found: dict[str, torch.Tensor] = {}
+        with tqdm(total=len(missing), unit="text", desc=f"lower layers of {kind}",
+                  disable=not show_progress or len(missing) < PROGRESS_FROM) as bar:
+            for batch, states, mask in self._batches(missing):
+                lengths = mask.sum(1).tolist()
+                for row, i in enumerate(batch):
+                    found[missing[i]] = states[row, :lengths[row]].to(torch.float16).clone()
+                bar.update(len(batch))
+        if remember:
+            memo.update(found)
+            _trim()
+        return [memo[t] if t in memo else found[t] for t in texts]
+
+    def vectors(self, scorer, texts: Sequence[str], remember: bool = False) -> np.ndarray:
+        """Unit vectors of `texts` through the (tuned) top, one pass per distinct text; with
+        `remember` the new texts' states are kept like a fit's."""
+        distinct = list(dict.fromkeys(texts))
+        memo = _MEMO.get(self.key, {}) if not remember else _MEMO.setdefault(self.key, {})
+        out = np.zeros((len(distinct), 0), dtype=np.float32)
+        vectors: dict[int, np.ndarray] = {}
+        known = [i for i, t in enumerate(distinct) if t in memo]
+        new = [i for i, t in enumerate(distinct) if t not in memo]
+        with torch.inference_mode():
+            for start in range(0, len(known), self.batch_size):
+                rows = known[start:start + self.batch_size]
+                states, mask = _pad([memo[distinct[i]] for i in rows])
+                for i, v in zip(rows, scorer.embed(states, mask).numpy(), strict=True):
+                    vectors[i] = v
+            for batch, states, mask in self._batches([distinct[i] for i in new]):
+                embedded = scorer.embed(states.float(), mask).numpy()
+                lengths = mask.sum(1).tolist()
+                for row, i in enumerate(batch):
+                    vectors[new[i]] = embedded[row]
+                    if remember:
+                        memo[distinct[new[i]]] = states[row, :lengths[row]].to(
+                            torch.float16).clone()
+        if remember and new:
+            _MEMO[self.key] = memo
+            _trim()
+        if vectors:
+            out = np.stack([vectors[i] for i in range(len(distinct))])
+        position = {t: i for i, t in enumerate(distinct)}
+        return out[[position[t] for t in texts]] if len(texts) else out
+
+
+def _pad(states):
+    from shoprel.models.biencoder.scorer import pad
+
+    return pad(states)
+
+
+def _trim() -> None:
+    def size(memo):
+        return sum(t.numel() * t.element_size() for t in memo.values())
+
+    total = sum(size(m) for m in _MEMO.values())
+    while len(_MEMO) > 1 and total > MEMO_BYTES:
+        _, dropped = _MEMO.popitem(last=False)
+        total -= size(dropped)
+
+
+def forget() -> None:
+    """Drop every kept state (tests; a long-lived process done with its fits)."""
+    _MEMO.clear()

@@ -1,0 +1,138 @@
+"""The bi-encoder on the demo set with a tiny random local BERT (its top layer trained), and on
+EmbeddingGemma where it is built: the frozen split pipeline gives the backbone's own vectors."""
+
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from sklearn.metrics import roc_auc_score  # noqa: E402
+
+from shoprel.errors import ConfigError, RunDirError  # noqa: E402
+from shoprel.models.base import RelevanceModel, validate_params  # noqa: E402
+from shoprel.models.biencoder.model import TUNED_FOLDER, WEIGHTS_FILE, BiEncoderModel  # noqa: E402
+from shoprel.models.biencoder.scorer import PairScorer  # noqa: E402
+from shoprel.models.biencoder.states import forget  # noqa: E402
+from shoprel.models.registry import model_class  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+@pytest.fixture(scope="module")
+def small(small_model):
+    return lambda **params: small_model("biencoder", **params)
+
+
+@pytest.fixture(scope="module")
+def fitted(qc_frame, small):
+    forget()
+    # 30 steps at most; the held-out score peaks at step 12 on these rows and settings
+    return small(max_steps=30, learning_rate=1e-2, eval_fraction=0.25).fit(
+        qc_frame.take(np.arange(240)))
+
+
+def test_registered_and_params_validated():
+    assert model_class("biencoder") is BiEncoderModel
+    assert validate_params("biencoder", {"loss": "cosent"})["loss"] == "cosent"
+    with pytest.raises(ConfigError, match="model.params.tuned_layers"):
+        validate_params("biencoder", {"tuned_layers": 0})
+    with pytest.raises(ConfigError, match="model.params.loss"):
+        validate_params("biencoder", {"loss": "hinge"})
+
+
+def test_only_the_top_layer_moves(fitted, small):
+    from transformers import AutoModel
+
+    original = AutoModel.from_pretrained(small().backbone)
+    scorer, _, split = fitted._loaded
+    moved = {name for name, p in split.model.named_parameters()
+             if not torch.equal(p, original.state_dict()[name])}
+    assert moved and all(name.startswith("encoder.layer.1.") for name in moved), moved
+
+
+def test_the_best_held_out_weights_are_kept(fitted, qc_frame):
+    """Early stopping keeps the weights of the best held-out score, not the last step's."""
+    stats = fitted.train_stats_
+    assert stats["holdout_rows"] > 0 and 0 < stats["best_step"] < stats["steps"]
+    assert stats["holdout_roc_auc_best"] > stats["holdout_roc_auc_start"]
+    rows = qc_frame.take(np.arange(240))
+    _, holdout = fitted._holdout(rows, fitted.config())
+    p = fitted.predict_proba(rows.take(holdout))[:, 1]
+    assert roc_auc_score(rows.labels[holdout], p) == pytest.approx(
+        stats["holdout_roc_auc_best"], abs=1e-4)
+
+
+def test_training_stops_once_the_held_out_score_stops_improving(fitted):
+    stats = fitted.train_stats_
+    assert stats["steps"] < 30
+    assert stats["steps"] - stats["best_step"] == 3 * 4  # patience 3 scores, every 4 steps
+
+
+def test_without_a_holdout_every_row_trains_the_whole_schedule(qc_frame, small):
+    model = small(max_steps=5, eval_fraction=0).fit(qc_frame.take(np.arange(120)))
+    assert model.train_stats_["steps"] == 5 and model.train_stats_["holdout_rows"] == 0
+    assert "best_step" not in model.train_stats_
+
+
+def test_cosent_loss_orders_positives_above_negatives():
+    scorer = PairScorer(torch.nn.Identity(), [], loss="cosent")
+    labels = torch.tensor([1.0, 0.0, 1.0, 0.0])
+    target = torch.tensor([[1.0, 0.0]] * 4)
+    along, across = [1.0, 0.0], [0.0, 1.0]  # cosine 1 and 0 with the target
+    right = scorer.loss(scorer.logits(torch.tensor([along, across, along, across]), target),
+                        labels)
+    wrong = scorer.loss(scorer.logits(torch.tensor([across, along, across, along]), target),
+                        labels)
+    assert right.item() < 1e-6 < wrong.item()
+    assert wrong.item() == pytest.approx(np.log(1 + 4 * np.exp(20.0)), rel=1e-5)
+
+
+def test_saved_weights_that_do_not_fit_are_refused(fitted, qc_frame, tmp_path):
+    folder = fitted.save(tmp_path / "model")
+    assert (folder / TUNED_FOLDER / WEIGHTS_FILE).is_file()
+    config = json.loads((folder / "model.json").read_text())
+    config["params"]["tuned_layers"] = 2
+    (folder / "model.json").write_text(json.dumps(config))
+    loaded = RelevanceModel.load(folder)
+    with pytest.raises(RunDirError, match=f"{WEIGHTS_FILE}: tensors do not match"):
+        loaded.predict_proba(qc_frame.take(np.arange(3)))
+    (folder / TUNED_FOLDER / WEIGHTS_FILE).write_bytes(b"not safetensors")
+    with pytest.raises(RunDirError, match="cannot read the tuned weights"):
+        RelevanceModel.load(folder).predict_proba(qc_frame.take(np.arange(3)))
+    (folder / TUNED_FOLDER / WEIGHTS_FILE).unlink()
+    with pytest.raises(RunDirError, match=f"{WEIGHTS_FILE}: missing"):
+        RelevanceModel.load(folder)
+
+
+def test_more_tuned_layers_than_the_backbone_has_is_refused(qc_frame, small):
+    with pytest.raises(ConfigError, match="tuned_layers: 3, but the backbone has 2 layers"):
+        small(tuned_layers=3).fit(qc_frame.take(np.arange(60)))
+
+
+def _embeddinggemma():
+    from shoprel.models.backbones import embeddinggemma as eg
+    from shoprel.models.backbones.cache import META_FILE, cache_root
+
+    return eg, (cache_root() / "backbones" / eg.NAME / META_FILE).is_file()
+
+
+@pytest.mark.skipif(not _embeddinggemma()[1], reason="EmbeddingGemma is not built in the "
+                    "shoprel cache (1.2 GB; `shoprel train` with the default model builds it)")
+def test_untrained_split_pipeline_gives_embeddinggemmas_vectors():
+    """Lower layers, then the top 4 on their states, pooling and the dense head: the vectors
+    sentence-transformers computes from the whole model."""
+    from shoprel.models.backbones.encoders import make_encoder
+    from shoprel.models.backbones.resolve import resolve_backbone
+    from shoprel.models.biencoder.config import BiEncoderConfig
+    from shoprel.models.biencoder.model import BiEncoderModel
+
+    eg, _ = _embeddinggemma()
+    backbone = resolve_backbone(eg.NAME, verify=False)
+    texts = ["water bottle for kids", "funda iphone 13", "무선 이어폰"]
+    expected = make_encoder(backbone, num_threads=1).encode(texts, kind="query")
+    scorer, states, _ = BiEncoderModel()._parts(backbone, BiEncoderConfig(tuned_layers=4))
+    ours = states.vectors(scorer, [backbone.query_prefix + t for t in texts])
+    np.testing.assert_allclose(ours, expected, atol=2e-4)
