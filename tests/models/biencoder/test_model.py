@@ -136,3 +136,18 @@ def test_untrained_split_pipeline_gives_embeddinggemmas_vectors():
     scorer, states, _ = BiEncoderModel()._parts(backbone, BiEncoderConfig(tuned_layers=4))
     ours = states.vectors(scorer, [backbone.query_prefix + t for t in texts])
     np.testing.assert_allclose(ours, expected, atol=2e-4)
+
+
+def test_cosent_fits_scale_and_bias_on_the_held_out_rows(qc_frame, small):
+    """CoSENT trains only the order of cosines; the scale and bias are then fitted, so the
+    probabilities match the held-out rows' positive rate instead of sigmoid(10·cos)."""
+    rows = qc_frame.take(np.arange(240))
+    model = small(max_steps=8, learning_rate=1e-2, eval_fraction=0.25, loss="cosent").fit(rows)
+    assert model.train_stats_["calibrated_on"] == "holdout"
+    scorer = model._loaded[0]
+    assert (scorer.scale.item(), scorer.bias.item()) != (10.0, 0.0)
+    _, holdout = model._holdout(rows, model.config())
+    p = model.predict_proba(rows.take(holdout))[:, 1]
+    assert p.mean() == pytest.approx(rows.labels[holdout].mean(), abs=0.02)
+    bce = small(max_steps=2, eval_fraction=0.25).fit(rows)
+    assert bce.train_stats_["calibrated_on"] is None

@@ -60,4 +60,5 @@ class PairScorer(nn.Module):
         ordered = (labels[:, None] > labels[None, :])  # i should score above j
         gaps = gaps[ordered]
         zero = torch.zeros(1, dtype=cos.dtype)
-        return torch.logsumexp(torch.cat([zero, gaps]), dim=0)
+        # a copy: logsumexp's backward reads its own output, which the Trainer scales in place
+        return torch.logsumexp(torch.cat([zero, gaps]), dim=0).clone()

@@ -43,9 +43,9 @@ def collator(q_states, t_states, labels: np.ndarray):
     return collate
 
 
-def holdout_scorer(scorer, q_states, t_states, labels: np.ndarray, rows: np.ndarray,
-                   batch_size: int):
-    """ROC-AUC of the scorer's cosine on `rows`, each distinct text embedded once."""
+def pair_cosines(scorer, q_states, t_states, rows: np.ndarray, batch_size: int):
+    """A function giving the scorer's current cosine of each pair in `rows`, each distinct text
+    embedded once per call."""
     def distinct(states):
         index: dict[int, int] = {}
         unique = []
@@ -67,14 +67,36 @@ def holdout_scorer(scorer, q_states, t_states, labels: np.ndarray, rows: np.ndar
                        .float().cpu().numpy())
         return np.concatenate(out)
 
-    def score() -> float:
+    def cosines() -> np.ndarray:
         was_training = scorer.training
         scorer.eval()
         with torch.no_grad():
             q, t = embed(q_unique), embed(t_unique)
         scorer.train(was_training)
-        return float(roc_auc_score(labels[rows], (q[q_pos] * t[t_pos]).sum(1)))
-    return score
+        return (q[q_pos] * t[t_pos]).sum(1)
+    return cosines
+
+
+def holdout_scorer(scorer, q_states, t_states, labels: np.ndarray, rows: np.ndarray,
+                   batch_size: int):
+    """ROC-AUC of the scorer's cosine on `rows`."""
+    cosines = pair_cosines(scorer, q_states, t_states, rows, batch_size)
+    return lambda: float(roc_auc_score(labels[rows], cosines()))
+
+
+def calibrate(scorer, cosines: np.ndarray, labels: np.ndarray) -> None:
+    """Set the scale and bias by a logistic regression of the labels on the cosine.
+
+    CoSENT trains only the order of the cosines, so scale and bias keep their initial values
+    and the probabilities would mean nothing; ensembles average probabilities, so they are
+    fitted once training is done (held-out rows when there are some: on rows it was trained
+    on the cosine separates better than it will on new ones)."""
+    from sklearn.linear_model import LogisticRegression
+
+    fit = LogisticRegression(C=1e4).fit(cosines.reshape(-1, 1), labels.astype(int))
+    with torch.no_grad():
+        scorer.scale.fill_(float(fit.coef_[0, 0]))
+        scorer.bias.fill_(float(fit.intercept_[0]))
 
 
 def early_stopping(score, tensors: dict, eval_steps: int, patience: int):
@@ -179,7 +201,12 @@ def fit_scorer(scorer, split, q_states, t_states, labels: np.ndarray, train: np.
         scorer.eval()
     for p in scorer.parameters():
         p.requires_grad_(False)
-    stats = {"steps": int(trainer.state.global_step),
+    calibrated_on = None
+    if config.loss == "cosent" and len(np.unique(labels[train])) == 2:
+        rows, calibrated_on = (holdout, "holdout") if len(holdout) else (train, "training")
+        calibrate(scorer, pair_cosines(scorer, q_states, t_states, rows,
+                                       args.inference_batch_size)(), labels[rows])
+    stats = {"steps": int(trainer.state.global_step), "calibrated_on": calibrated_on,
              "seconds": round(time.perf_counter() - started, 1),
              "stopped_by_time_budget": bool(budget and budget.stopped_early)}
     if stopper is not None:
