@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 from shoprel.errors import ConfigError
@@ -48,3 +50,12 @@ def test_bad_yaml_and_missing_file(tmp_path):
         load_config(path)
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "none.yaml")
+
+
+@pytest.mark.parametrize("preset", sorted((Path(__file__).resolve().parents[2] / "configs")
+                                          .glob("*.yaml")), ids=lambda p: p.name)
+def test_every_preset_validates(preset):
+    """The presets the README points to load into typed configs with valid model params."""
+    config = load_config(preset)
+    assert config.model.family in {"fast", "embed", "cross", "llm", "biencoder"}
+    assert preset.stem.split("-")[0] in {config.model.family, "gemma3"}
