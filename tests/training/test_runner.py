@@ -126,6 +126,36 @@ def test_embed_family_runs_end_to_end(tmp_path, qc_demo, tiny_backbone):
     assert oof["probability"].between(0, 1).all()
 
 
+def test_biencoder_runs_end_to_end_and_records_each_fit(tmp_path, qc_demo, tiny_backbone):
+    """A fine-tuned family's run keeps each fit's training record (held-out curve, kept step)
+    in metrics.json and shows it in the report; families without one get neither."""
+    pytest.importorskip("torch")
+    from shoprel.predict.predictor import predict_file
+
+    frame = read_pairs(qc_demo)
+    backbone = tiny_backbone(tmp_path / "bert", [*frame.df["query"], *frame.df["target"]])
+    params = {"backbone": str(backbone), "cache_dir": str(tmp_path / "cache"), "max_steps": 6,
+              "eval_steps": 2, "tuned_layers": 1, "max_length": 48, "n_threads": 1,
+              "learning_rate": 1e-3, "eval_fraction": 0.25}
+    config = load_config(None, {"folds.k": 3, "model.family": "biencoder",
+                                **{f"model.params.{k}": v for k, v in params.items()}})
+    run_dir = runner.train(qc_demo, tmp_path / "run", config, progress=False).run_dir
+    fits = json.loads((run_dir / runs.METRICS).read_text())["fine_tuning"]
+    assert [f["fit"] for f in fits] == ["fold 0", "fold 1", "fold 2", "final"]
+    for fit in fits:
+        assert fit["holdout_curve"][0][0] == 0 and fit["steps"] <= 6
+        assert fit["holdout_roc_auc_best"] == max(a for _, a in fit["holdout_curve"])
+    assert 'id="fine-tuning"' in (run_dir / runs.REPORT).read_text()
+    result = predict_file(run_dir, qc_demo, tmp_path / "pred.jsonl", progress=False)
+    assert result.rows == 360
+
+
+def test_runs_of_models_without_a_training_record_have_none(trained_runs):
+    metrics = json.loads((trained_runs["QC"] / runs.METRICS).read_text())
+    assert "fine_tuning" not in metrics
+    assert 'id="fine-tuning"' not in (trained_runs["QC"] / runs.REPORT).read_text()
+
+
 def test_augmented_rows_train_but_never_validate(tmp_path, qc_demo, monkeypatch):
     """Translated copies (es → pt here, from a table) join each fold's training side only."""
     frame = read_pairs(qc_demo)

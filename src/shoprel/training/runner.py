@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import tempfile
 import time
 from dataclasses import dataclass
@@ -92,11 +93,14 @@ def fit_stage0(config: RunConfig, models_dir: Path, progress: bool = True
 
 def cross_validate(frame: PairFrame, config: RunConfig, folds: np.ndarray,
                    models_dir: Path | None = None, progress: bool = True,
-                   prepare=None, start_from: Path | None = None) -> np.ndarray:
+                   prepare=None, start_from: Path | None = None,
+                   fit_stats: list | None = None) -> np.ndarray:
     """Out-of-fold positive probabilities; each fold's model is saved when models_dir is given.
 
     `prepare` turns a fold's training rows into what the model fits on (augmentation); the
     validation rows are always the original ones. `start_from`: a stage-0 model folder.
+    `fit_stats`: a list that receives each fold model's record of its training (fine-tuned
+    families keep one: steps, held-out scores), an empty dict for the others.
     """
     prepare = prepare or training_side(config, progress, frame)
     oof = np.full(len(frame), np.nan)
@@ -105,9 +109,18 @@ def cross_validate(frame: PairFrame, config: RunConfig, folds: np.ndarray,
         train, valid = np.where(folds != fold)[0], np.where(folds == fold)[0]
         model = new_model(config, start_from).fit(prepare(frame.take(train)))
         oof[valid] = model.predict_proba(frame.take(valid))[:, 1]
+        if fit_stats is not None:
+            fit_stats.append({**training_record(model), "fit": f"fold {fold}"})
         if models_dir is not None and config.final.keep_fold_models:
             model.save(models_dir / runs.fold_model_name(fold))
     return oof
+
+
+def training_record(model) -> dict:
+    """What a fitted model recorded about its training (`train_stats_`), JSON-safe, with the
+    fit it came from; {"fit": ...} alone for models that keep none."""
+    stats = getattr(model, "train_stats_", None) or {}
+    return json.loads(json.dumps({"fit": "", **stats}, default=str))
 
 
 def choose_threshold(labels: np.ndarray, oof: np.ndarray, config: RunConfig) -> float:
@@ -187,7 +200,9 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         prepare = training_side(config, progress, frame)
         if fit_rows is not None:
             prepare = _chained(fit_rows, prepare)
-        oof = cross_validate(frame, config, folds, models_dir, progress, prepare, stage0_dir)
+        fits: list[dict] = []
+        oof = cross_validate(frame, config, folds, models_dir, progress, prepare, stage0_dir,
+                             fits)
         cv_seconds = time.perf_counter() - started
         threshold = choose_threshold(frame.labels, oof, config)
         curve = None
@@ -203,6 +218,7 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         if config.final.refit_full:
             model = new_model(config, stage0_dir).fit(final_rows)
             model.save(models_dir / runs.FULL_MODEL)
+            fits.append({**training_record(model), "fit": "final"})
         final_seconds = time.perf_counter() - started
         predict_models = ([runs.FULL_MODEL] if config.final.refit_full
                           else [runs.fold_model_name(f) for f in range(config.folds.k)])
@@ -227,6 +243,8 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         })
         if stage0_info is not None:
             metrics["stage0"] = stage0_info
+        if any(len(f) > 1 for f in fits):
+            metrics["fine_tuning"] = fits
         if curve is not None:
             metrics["learning_curve"] = curve
         if config.noise.active:

@@ -35,6 +35,7 @@ from shoprel.evaluate.report.learning import learning_curve_section, read_learni
 from shoprel.evaluate.report.mistakes import errors_section
 from shoprel.evaluate.report.page import document
 from shoprel.evaluate.report.svg import PLOT_RC
+from shoprel.evaluate.report.tuning import fine_tuning_section
 from shoprel.evaluate.report.verdict import facts_section, verdict_section
 from shoprel.evaluate.run_metrics import prediction_table
 
@@ -64,6 +65,7 @@ def render_report(metrics: dict, oof: pd.DataFrame, title: str,
             language_threshold_section(metrics),
             distribution_section(metrics, rows),
             fold_section(metrics),
+            fine_tuning_section(metrics),
             category_section(metrics),
             detected_language_section(metrics),
         ]

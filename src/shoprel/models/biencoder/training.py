@@ -104,11 +104,13 @@ def early_stopping(score, tensors: dict, eval_steps: int, patience: int):
 
     class EarlyStopping(TrainerCallback):
         def __init__(self):
-            self.best, self.best_step, self.bad = -1.0, 0, 0
+            self.best, self.best_step, self.bad, self.stopped = -1.0, 0, 0, False
             self.first = self.best_state = None
+            self.history: list[list[float]] = []
 
         def check(self, step: int, control) -> None:
             auc = score()
+            self.history.append([step, round(auc, 4)])
             if self.first is None:
                 self.first = auc
             if auc > self.best + 1e-5:
@@ -117,7 +119,7 @@ def early_stopping(score, tensors: dict, eval_steps: int, patience: int):
             else:
                 self.bad += 1
                 if self.bad >= patience and control is not None:
-                    control.should_training_stop = True
+                    control.should_training_stop = self.stopped = True
 
         def on_train_begin(self, args, state, control, **kwargs):
             self.check(0, None)
@@ -212,5 +214,6 @@ def fit_scorer(scorer, split, q_states, t_states, labels: np.ndarray, train: np.
     if stopper is not None:
         stats.update({"holdout_roc_auc_start": round(stopper.first, 4),
                       "holdout_roc_auc_best": round(stopper.best, 4),
-                      "best_step": stopper.best_step})
+                      "best_step": stopper.best_step, "holdout_curve": stopper.history,
+                      "stopped_early": stopper.stopped})
     return stats
