@@ -118,7 +118,7 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
             add_to_stamp(run.path, INDEX_FOLDER)
         seen_backbones: set[tuple] = set()
         for model in models:
-            key = tuple(model.fingerprints_) + (model.task_.value, model.level_similarity)
+            key = model.index_identity()
             if key in seen_backbones:
                 continue  # fold models share backbones: index once
             seen_backbones.add(key)

@@ -73,8 +73,8 @@ class Predictor:
             for model in self.models:
                 if hasattr(model, "use_indexes"):
                     model.use_indexes(folders)
-                    if recent_texts:
-                        model.keep_recent(recent_texts)
+                if recent_texts and hasattr(model, "keep_recent"):
+                    model.keep_recent(recent_texts)
 
     def embedding_counts(self) -> dict[str, int]:
         """Distinct texts per source (index, memory, disk, encoded) over the models so far."""

@@ -13,6 +13,7 @@ model's, so the two are worth ensembling (`shoprel ensemble`, README).
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,7 @@ class BiEncoderModel(FineTunedModel):
         from shoprel.models.biencoder.training import fit_scorer
 
         args = config.training
+        self.__dict__.pop("_digest", None)  # new weights, new vectors
         backbone = self._backbone(config)
         start = self._start_folder(backbone)
         self.fingerprint_ = backbone.fingerprint
@@ -100,27 +102,99 @@ class BiEncoderModel(FineTunedModel):
         return np.sort(train), np.sort(holdout)
 
     # --- scoring -------------------------------------------------------------------------
+    def _scoring_parts(self):
+        """(scorer, states) of a fitted or loaded model, the tuned weights in place."""
+        if getattr(self, "_loaded", None) is None:
+            from shoprel.models.backbones import resolve_backbone
+
+            config = self.config()
+            backbone = resolve_backbone(config.backbone, config.cache_dir, show_progress=False)
+            backbone.check_trained(self.fingerprint_)
+            scorer, _, split = self._parts(backbone, config)
+            load_tuned(scorer, split, Path(self.folder_) / TUNED_FOLDER / WEIGHTS_FILE)
+        scorer, states, _ = self._loaded
+        return scorer, states
+
     def _positive(self, frame: PairFrame) -> np.ndarray:
         config = self.config()
-        from shoprel.models.backbones import resolve_backbone
-
         with torch_threads(config.training.n_threads), hft.quiet_transformers():
-            if getattr(self, "_loaded", None) is None:
-                backbone = resolve_backbone(config.backbone, config.cache_dir,
-                                            show_progress=False)
-                backbone.check_trained(self.fingerprint_)
-                scorer, _, split = self._parts(backbone, config)
-                load_tuned(scorer, split, Path(self.folder_) / TUNED_FOLDER / WEIGHTS_FILE)
-            scorer, states, _ = self._loaded
+            scorer, states = self._scoring_parts()
             queries, targets = self._texts(frame)
             # a model fitted in this process is scoring its fold's held-out rows, which the next
             # fold trains on: keep their states too
             fitted_here = getattr(self, "train_stats_", None) is not None and \
                 getattr(self, "folder_", None) is None
             q = states.vectors(scorer, queries, remember=fitted_here)
-            t = states.vectors(scorer, targets, remember=fitted_here)
+            self.embedding_counts_["encoded"] += len(set(queries))
+            t = self._target_vectors(scorer, states, targets, fitted_here)
             logits = scorer.scale.item() * (q * t).sum(1) + scorer.bias.item()
         return 1.0 / (1.0 + np.exp(-logits))
+
+    def _target_vectors(self, scorer, states, targets: list[str], remember: bool) -> np.ndarray:
+        """Targets' vectors: from the indexes given by `use_indexes` where they are, the rest
+        through the encoder."""
+        distinct = list(dict.fromkeys(targets))
+        found = {}
+        if getattr(self, "index_dirs_", None):
+            from shoprel.models.biencoder.indexing import indexed_vectors
+
+            found = indexed_vectors(self.index_dirs_, self.weights_digest(), distinct)
+        rest = [t for t in distinct if t not in found]
+        if rest:
+            found.update(zip(rest, states.vectors(scorer, rest, remember=remember),
+                             strict=True))
+        self.embedding_counts_["index"] += len(distinct) - len(rest)
+        self.embedding_counts_["encoded"] += len(rest)
+        if not targets:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([found[t] for t in targets])
+
+    # --- target indexes (`shoprel index`) ------------------------------------------------
+    @property
+    def embedding_counts_(self) -> Counter:
+        """Distinct texts scored, per source: `index` (looked up) or `encoded`."""
+        return self.__dict__.setdefault("_embedding_counts", Counter())
+
+    def weights_digest(self) -> str:
+        """Names this tuned model's vectors (indexing.py); the tuned weights are loaded."""
+        digest = self.__dict__.get("_digest")
+        if digest is None:
+            from shoprel.models.biencoder.indexing import weights_digest
+
+            scorer, _ = self._scoring_parts()
+            digest = self._digest = weights_digest(
+                tuned_tensors(scorer, self._loaded[2]), self.fingerprint_)
+        return digest
+
+    def index_identity(self) -> tuple:
+        """Models with the same identity share an index (fold models of one backbone do)."""
+        return (self.weights_digest(),)
+
+    def index_texts(self, targets: list[str]) -> list[tuple[str, str]]:
+        from shoprel.models.biencoder.indexing import KIND
+
+        return [(KIND, self.passage_prefix_ + str(t)) for t in targets]
+
+    def index_targets(self, folder: str | Path, items, build_id: str, on_part=None) -> int:
+        """Embed `items` ((kind, text) pairs from `index_texts`) into `folder`'s index."""
+        from shoprel.models.backbones.target_index import build_segment
+        from shoprel.models.biencoder.indexing import index_slug
+
+        config = self.config()
+        digest = self.weights_digest()
+        scorer, states = self._scoring_parts()
+
+        def embed(texts: list[str], kind: str) -> np.ndarray:
+            with torch_threads(config.training.n_threads), hft.quiet_transformers():
+                return states.vectors(scorer, texts)
+
+        return build_segment(Path(folder) / index_slug(digest), digest, items, embed,
+                             f"{build_id}\x00{digest}", on_part)
+
+    def use_indexes(self, folders: list[str | Path]) -> BiEncoderModel:
+        """Look targets up in these index folders before encoding them; earlier ones win."""
+        self.index_dirs_ = [*getattr(self, "index_dirs_", []), *(Path(f) for f in folders)]
+        return self
 
     # --- persistence ---------------------------------------------------------------------
     def _state(self) -> dict:

@@ -165,6 +165,10 @@ class EmbedModel(RelevanceModel):
         self._forget_sources()
         return self
 
+    def index_identity(self) -> tuple:
+        """Models with the same identity index the same texts (fold models of one backbone)."""
+        return (*self.fingerprints_, self.task_.value, self.level_similarity)
+
     def index_texts(self, targets: list[str]) -> list[tuple[str, str]]:
         """(kind, text) of everything scoring these targets embeds: the targets and, when the
         level similarity is on for QC, the names of their path's levels."""

@@ -1,0 +1,70 @@
+"""A tuned bi-encoder's targets indexed ahead: same scores, only queries through the encoder,
+and an index of other tuned weights is never read."""
+
+import json
+
+import numpy as np
+import pytest
+
+torch = pytest.importorskip("torch")
+pytest.importorskip("transformers")
+
+from shoprel.data.readers import read_pairs  # noqa: E402
+from shoprel.models.biencoder.indexing import index_slug, indexed_vectors  # noqa: E402
+from shoprel.predict.index import build_index  # noqa: E402
+from shoprel.predict.predictor import Predictor  # noqa: E402
+from shoprel.training import runner  # noqa: E402
+from shoprel.training.config import load_config  # noqa: E402
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+
+@pytest.fixture(scope="module")
+def bi_run(tmp_path_factory, tiny_bert, model_cache):
+    from shoprel.demo import demo_file
+
+    folder = tmp_path_factory.mktemp("bi-run")
+    params = {"backbone": tiny_bert, "cache_dir": model_cache, "max_steps": 4, "eval_steps": 2,
+              "tuned_layers": 1, "max_length": 48, "n_threads": 1, "learning_rate": 1e-3}
+    config = load_config(None, {"folds.k": 2, "model.family": "biencoder",
+                                **{f"model.params.{k}": v for k, v in params.items()}})
+    return runner.train(demo_file("QC"), folder / "run", config, progress=False).run_dir
+
+
+@pytest.fixture
+def new_pairs(tmp_path):
+    from shoprel.demo import demo_file
+
+    frame = read_pairs(demo_file("QC")).take(range(40))
+    path = tmp_path / "new.jsonl"
+    path.write_text("".join(json.dumps({"id": r.id, "language": r.language,
+                                        "origin_query": r.query,
+                                        "category_path": f"{r.target},new level"}) + "\n"
+                            for r in frame.df.itertuples()), encoding="utf-8")
+    return path
+
+
+def test_indexed_targets_score_the_same_and_only_queries_are_encoded(bi_run, new_pairs,
+                                                                     tmp_path):
+    frame = read_pairs(new_pairs)
+    plain_predictor = Predictor(bi_run)
+    plain = plain_predictor.probabilities(frame)
+    assert plain_predictor.embedding_counts().get("index", 0) == 0
+
+    out = tmp_path / "index"
+    result = build_index(bi_run, new_pairs, out=out, progress=False)
+    assert result.added == frame.df["target"].nunique() and result.indexed_models == 1
+    assert build_index(bi_run, new_pairs, out=out, progress=False).added == 0
+
+    predictor = Predictor(bi_run, indexes=[out])
+    indexed = predictor.probabilities(frame)
+    counts = predictor.embedding_counts()
+    assert counts["index"] == frame.df["target"].nunique()
+    assert counts["encoded"] == frame.df["query"].nunique()
+    np.testing.assert_allclose(indexed, plain, atol=1e-5, rtol=0)
+
+    model = predictor.models[0]
+    assert (out / index_slug(model.weights_digest())).is_dir()
+    texts = [text for _, text in model.index_texts(frame.df["target"].unique().tolist())]
+    assert len(indexed_vectors([out], model.weights_digest(), texts)) == len(texts)
+    assert indexed_vectors([out], "0" * 64, texts) == {}  # another tuned model's digest
