@@ -119,7 +119,8 @@ def gemma_encoders(args):
 
     backbone = resolve_backbone("embeddinggemma-300m", args.cache_dir, verify=False)
     torch_encoder = make_encoder(backbone, batch_size=args.batch_size, num_threads=args.threads)
-    folders = {p: oe.exported(backbone, p) for p in ("fp32", "int8")}
+    folders = {"fp32": oe.exported(backbone, oe.PRECISION[oe.ONNX]),
+               "int8": oe.exported(backbone, oe.PRECISION[oe.ONNX_INT8])}
     prefixes = {"query": backbone.query_prefix, "passage": backbone.passage_prefix}
 
     def onnx(precision, threads, batch, sort=True):

@@ -45,7 +45,7 @@ def test_fp32_shares_torchs_cache_and_int8_has_its_own(with_onnxruntime):
     fp32 = with_engine(GEMMA, ONNX)
     assert (fp32.fingerprint, fp32.slug, fp32.engine) == (GEMMA.fingerprint, GEMMA.slug, ONNX)
     int8 = with_engine(GEMMA, ONNX_INT8)
-    assert int8.fingerprint == f"{ONNX_INT8}:{GEMMA.fingerprint}" and int8.slug != GEMMA.slug
+    assert int8.fingerprint == f"{ONNX_INT8}-{onnx_engine.INT8_SCHEME}:{GEMMA.fingerprint}" and int8.slug != GEMMA.slug
     assert onnx_engine.export_root(int8) == onnx_engine.export_root(GEMMA)
     assert onnx_engine.export_root(GEMMA).as_posix() == \
         "/cache/onnx/embeddinggemma-300m-abababababababab"
@@ -102,6 +102,8 @@ def test_onnx_vectors_equal_torchs(with_onnxruntime, one_torch_thread):
         assert ours.shape == (len(texts), 768)
         assert float(np.abs(ours - expected).max()) < 1e-5
         cosine = (int8.encode(texts, kind=kind) * expected).sum(axis=1)
-        assert 0.95 < cosine.min() < 0.99999  # ~0.996 on short texts, 0.974 on the long one
+        # ~0.995 on short texts, 0.976 on the 256-token one without VNNI (8-bit weights gave
+        # 0.937 there: onnx_engine.INT8_SCHEME)
+        assert 0.97 < cosine.min() < 0.99999
     assert EmbedModel(backbone=eg.NAME).resolved()[0].engine == ONNX
     assert EmbedModel(backbone=eg.NAME, engine="torch").resolved()[0] == backbone
