@@ -45,7 +45,8 @@ def test_fp32_shares_torchs_cache_and_int8_has_its_own(with_onnxruntime):
     fp32 = with_engine(GEMMA, ONNX)
     assert (fp32.fingerprint, fp32.slug, fp32.engine) == (GEMMA.fingerprint, GEMMA.slug, ONNX)
     int8 = with_engine(GEMMA, ONNX_INT8)
-    assert int8.fingerprint == f"{ONNX_INT8}-{onnx_engine.INT8_SCHEME}:{GEMMA.fingerprint}" and int8.slug != GEMMA.slug
+    assert int8.fingerprint == f"{ONNX_INT8}-{onnx_engine.INT8_SCHEME}:{GEMMA.fingerprint}"
+    assert int8.slug != GEMMA.slug
     assert onnx_engine.export_root(int8) == onnx_engine.export_root(GEMMA)
     assert onnx_engine.export_root(GEMMA).as_posix() == \
         "/cache/onnx/embeddinggemma-300m-abababababababab"
