@@ -110,17 +110,17 @@ def cross_validate(frame: PairFrame, config: RunConfig, folds: np.ndarray,
         model = new_model(config, start_from).fit(prepare(frame.take(train)))
         oof[valid] = model.predict_proba(frame.take(valid))[:, 1]
         if fit_stats is not None:
-            fit_stats.append({**training_record(model), "fit": f"fold {fold}"})
+            fit_stats.append(training_record(model, f"fold {fold}"))
         if models_dir is not None and config.final.keep_fold_models:
             model.save(models_dir / runs.fold_model_name(fold))
     return oof
 
 
-def training_record(model) -> dict:
-    """What a fitted model recorded about its training (`train_stats_`), JSON-safe, with the
-    fit it came from; {"fit": ...} alone for models that keep none."""
+def training_record(model, fit: str) -> dict:
+    """What a fitted model recorded about its training (`train_stats_`), JSON-safe, under the
+    name of the fit it came from; {"fit": fit} alone for models that keep none."""
     stats = getattr(model, "train_stats_", None) or {}
-    return json.loads(json.dumps({"fit": "", **stats}, default=str))
+    return json.loads(json.dumps({**stats, "fit": fit}, default=str))
 
 
 def choose_threshold(labels: np.ndarray, oof: np.ndarray, config: RunConfig) -> float:
@@ -218,7 +218,7 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         if config.final.refit_full:
             model = new_model(config, stage0_dir).fit(final_rows)
             model.save(models_dir / runs.FULL_MODEL)
-            fits.append({**training_record(model), "fit": "final"})
+            fits.append(training_record(model, "final"))
         final_seconds = time.perf_counter() - started
         predict_models = ([runs.FULL_MODEL] if config.final.refit_full
                           else [runs.fold_model_name(f) for f in range(config.folds.k)])

@@ -10,7 +10,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from shoprel.data.readers import read_pairs  # noqa: E402
-from shoprel.models.biencoder.indexing import index_slug, indexed_vectors  # noqa: E402
+from shoprel.models.biencoder.indexing import KIND, index_slug, target_indexes  # noqa: E402
 from shoprel.predict.index import build_index  # noqa: E402
 from shoprel.predict.predictor import Predictor  # noqa: E402
 from shoprel.training import runner  # noqa: E402
@@ -66,5 +66,6 @@ def test_indexed_targets_score_the_same_and_only_queries_are_encoded(bi_run, new
     model = predictor.models[0]
     assert (out / index_slug(model.weights_digest())).is_dir()
     texts = [text for _, text in model.index_texts(frame.df["target"].unique().tolist())]
-    assert len(indexed_vectors([out], model.weights_digest(), texts)) == len(texts)
-    assert indexed_vectors([out], "0" * 64, texts) == {}  # another tuned model's digest
+    (index,) = target_indexes([out], model.weights_digest())
+    assert len(index.lookup(KIND, texts)) == len(texts)
+    assert target_indexes([out], "0" * 64) == []  # another tuned model's digest

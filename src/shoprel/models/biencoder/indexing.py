@@ -14,9 +14,7 @@ import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 
-import numpy as np
-
-from shoprel.models.backbones.target_index import open_index
+from shoprel.models.backbones.target_index import TargetIndex, open_index
 
 KIND = "tuned-target"
 
@@ -34,17 +32,7 @@ def index_slug(digest: str) -> str:
     return f"biencoder-{digest[:16]}"
 
 
-def indexed_vectors(folders: Sequence[Path], digest: str, texts: list[str]
-                    ) -> dict[str, np.ndarray]:
-    """The vectors of those texts found in the folders' indexes of this tuned model (earlier
-    folders win)."""
-    found: dict[str, np.ndarray] = {}
-    for folder in folders:
-        index = open_index(Path(folder) / index_slug(digest), digest)
-        if index is None:
-            continue
-        missing = [t for t in texts if t not in found]
-        if not missing:
-            break
-        found.update(index.lookup(KIND, missing))
-    return found
+def target_indexes(folders: Sequence[Path], digest: str) -> list[TargetIndex]:
+    """This tuned model's indexes in those folders, in their order (earlier ones win)."""
+    return [index for folder in folders
+            if (index := open_index(Path(folder) / index_slug(digest), digest)) is not None]

@@ -22,6 +22,7 @@ from shoprel.data.frame import PairFrame
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.folds.grouped import fold_groups, inner_splits
 from shoprel.models.biencoder.config import BiEncoderConfig
+from shoprel.models.biencoder.indexing import KIND
 from shoprel.models.hf import trainer as hft
 from shoprel.models.hf.family import FineTunedModel
 from shoprel.utils.progress import bars_allowed
@@ -124,30 +125,22 @@ class BiEncoderModel(FineTunedModel):
             # fold trains on: keep their states too
             fitted_here = getattr(self, "train_stats_", None) is not None and \
                 getattr(self, "folder_", None) is None
-            q = states.vectors(scorer, queries, remember=fitted_here)
-            self.embedding_counts_["encoded"] += len(set(queries))
-            t = self._target_vectors(scorer, states, targets, fitted_here)
+            store = self._store(scorer, states, fitted_here)
+            q, t = store.embed(queries, "query"), store.embed(targets, KIND)
             logits = scorer.scale.item() * (q * t).sum(1) + scorer.bias.item()
         return 1.0 / (1.0 + np.exp(-logits))
 
-    def _target_vectors(self, scorer, states, targets: list[str], remember: bool) -> np.ndarray:
-        """Targets' vectors: from the indexes given by `use_indexes` where they are, the rest
-        through the encoder."""
-        distinct = list(dict.fromkeys(targets))
-        found = {}
-        if getattr(self, "index_dirs_", None):
-            from shoprel.models.biencoder.indexing import indexed_vectors
+    def _store(self, scorer, states, remember: bool):
+        """Texts' vectors: targets from the indexes given by `use_indexes` where they are,
+        everything else through the encoder (the embedding models' store, without a disk cache:
+        tuned vectors change with every fit)."""
+        from shoprel.models.backbones.embedding_store import EmbeddingStore
+        from shoprel.models.biencoder.indexing import target_indexes
 
-            found = indexed_vectors(self.index_dirs_, self.weights_digest(), distinct)
-        rest = [t for t in distinct if t not in found]
-        if rest:
-            found.update(zip(rest, states.vectors(scorer, rest, remember=remember),
-                             strict=True))
-        self.embedding_counts_["index"] += len(distinct) - len(rest)
-        self.embedding_counts_["encoded"] += len(rest)
-        if not targets:
-            return np.zeros((0, 0), dtype=np.float32)
-        return np.stack([found[t] for t in targets])
+        indexes = (target_indexes(self.index_dirs_, self.weights_digest())
+                   if getattr(self, "index_dirs_", None) else [])
+        return EmbeddingStore(lambda texts, kind: states.vectors(scorer, texts, remember),
+                              indexes=indexes, counts=self.embedding_counts_)
 
     # --- target indexes (`shoprel index`) ------------------------------------------------
     @property
@@ -171,8 +164,6 @@ class BiEncoderModel(FineTunedModel):
         return (self.weights_digest(),)
 
     def index_texts(self, targets: list[str]) -> list[tuple[str, str]]:
-        from shoprel.models.biencoder.indexing import KIND
-
         return [(KIND, self.passage_prefix_ + str(t)) for t in targets]
 
     def index_targets(self, folder: str | Path, items, build_id: str, on_part=None) -> int:
