@@ -68,6 +68,7 @@ class BiEncoderModel(FineTunedModel):
 
         args = config.training
         self.__dict__.pop("_digest", None)  # new weights, new vectors
+        self.__dict__.pop("_stores", None)
         backbone = self._backbone(config)
         start = self._start_folder(backbone)
         self.fingerprint_ = backbone.fingerprint
@@ -137,10 +138,14 @@ class BiEncoderModel(FineTunedModel):
         from shoprel.models.backbones.embedding_store import EmbeddingStore
         from shoprel.models.biencoder.indexing import target_indexes
 
-        indexes = (target_indexes(self.index_dirs_, self.weights_digest())
-                   if getattr(self, "index_dirs_", None) else [])
-        return EmbeddingStore(lambda texts, kind: states.vectors(scorer, texts, remember),
-                              indexes=indexes, counts=self.embedding_counts_)
+        stores = self.__dict__.setdefault("_stores", {})  # kept: a server scores every batch
+        if remember not in stores:
+            indexes = (target_indexes(self.index_dirs_, self.weights_digest())
+                       if getattr(self, "index_dirs_", None) else [])
+            stores[remember] = EmbeddingStore(
+                lambda texts, kind: states.vectors(scorer, texts, remember), indexes=indexes,
+                counts=self.embedding_counts_)
+        return stores[remember]
 
     # --- target indexes (`shoprel index`) ------------------------------------------------
     @property
@@ -185,6 +190,7 @@ class BiEncoderModel(FineTunedModel):
     def use_indexes(self, folders: list[str | Path]) -> BiEncoderModel:
         """Look targets up in these index folders before encoding them; earlier ones win."""
         self.index_dirs_ = [*getattr(self, "index_dirs_", []), *(Path(f) for f in folders)]
+        self.__dict__.pop("_stores", None)
         return self
 
     # --- persistence ---------------------------------------------------------------------
