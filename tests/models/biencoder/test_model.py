@@ -151,3 +151,32 @@ def test_cosent_fits_scale_and_bias_on_the_held_out_rows(qc_frame, small):
     assert p.mean() == pytest.approx(rows.labels[holdout].mean(), abs=0.02)
     bce = small(max_steps=2, eval_fraction=0.25).fit(rows)
     assert bce.train_stats_["calibrated_on"] is None
+
+
+def test_a_second_fit_reads_the_frozen_layers_states_from_disk(qc_frame, small, tmp_path,
+                                                               monkeypatch):
+    from shoprel.models.biencoder.states import StateStore
+
+    rows = qc_frame.take(np.arange(80))
+    forget()
+    first = small(max_steps=3, eval_fraction=0, cache_dir=str(tmp_path)).fit(rows)
+    assert list((tmp_path / "states").glob("*.sqlite"))
+    forget()  # a new process: nothing in memory
+    computed = []
+    batches = StateStore._batches
+
+    def counted(self, texts):
+        computed.extend(texts)
+        return batches(self, texts)
+
+    monkeypatch.setattr(StateStore, "_batches", counted)
+    second = small(max_steps=3, eval_fraction=0, cache_dir=str(tmp_path)).fit(rows)
+    assert computed == []
+    np.testing.assert_allclose(second.predict_proba(rows), first.predict_proba(rows), atol=1e-6)
+
+
+def test_without_the_state_cache_nothing_is_written(qc_frame, small, tmp_path):
+    forget()
+    small(max_steps=2, eval_fraction=0, cache_dir=str(tmp_path), state_cache=False).fit(
+        qc_frame.take(np.arange(40)))
+    assert not (tmp_path / "states").exists()

@@ -30,5 +30,8 @@ class BiEncoderConfig(HFConfig):
     eval_steps: Annotated[int, Field(ge=1)] = 50
     patience: Annotated[int, Field(ge=1)] = 3
     group_levels: Annotated[int, Field(ge=1, le=10)] = 3  # QC: path levels of a hold-out group
+    # keep the frozen layers' states of training texts in the cache's states/ folder, so the
+    # next train on the same texts skips them (QC: ~0.4 GB, saves ~7 min on 2 cores)
+    state_cache: bool = True
     training: TrainingArguments = training_defaults(learning_rate=3e-5, epochs=1.0, batch_size=32,
                                          warmup_ratio=0.06)

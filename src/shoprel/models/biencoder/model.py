@@ -50,9 +50,16 @@ class BiEncoderModel(FineTunedModel):
             split = encoder_split(encoder, config.tuned_layers)
             scorer = PairScorer(split.top, heads, config.loss)
             scorer.eval()
+            disk = None
+            if config.state_cache:
+                from shoprel.models.backbones.cache import cache_root
+                from shoprel.models.biencoder.state_cache import StateCache, state_file
+
+                disk = StateCache(state_file(cache_root(config.cache_dir), backbone.slug,
+                                             split.start, config.max_length))
             states = StateStore(split, tokenizer, (backbone.fingerprint, split.start,
                                                    config.max_length),
-                                config.max_length, config.training.inference_batch_size)
+                                config.max_length, config.training.inference_batch_size, disk)
             parts = self._loaded = (scorer, states, split)
         return parts
 

@@ -2,8 +2,10 @@
 
 A fit needs each text's lower-layer output at every epoch; it is computed once, with the lower
 layers frozen, and kept for the process as float16 (EmbeddingGemma: ~30 KB a short text), so the
-fold models of one cross-validation and its final model share it. Scoring computes the states of
-new texts and runs them straight through the top layers without keeping them.
+fold models of one cross-validation and its final model share it, and on disk (state_cache.py)
+when given one, so the next `train` on the same texts starts at the tuned layers. Scoring
+computes the states of new texts and runs them straight through the top layers without keeping
+them.
 """
 
 from __future__ import annotations
@@ -16,14 +18,17 @@ import torch
 from tqdm.auto import tqdm
 
 PROGRESS_FROM = 1000  # texts to run before a progress bar is worth showing
+SAVE_EVERY = 1024  # computed states written to disk in parts of this many texts
 MEMO_BYTES = 6 * 2**30  # states kept for the process, oldest dropped first beyond this
 _MEMO: OrderedDict[tuple, dict[str, torch.Tensor]] = OrderedDict()
 
 
 class StateStore:
-    def __init__(self, split, tokenizer, key: tuple, max_length: int, batch_size: int):
+    def __init__(self, split, tokenizer, key: tuple, max_length: int, batch_size: int,
+                 disk=None):
         self.split, self.tokenizer, self.key = split, tokenizer, key
         self.max_length, self.batch_size = max_length, batch_size
+        self.disk = disk  # a StateCache, or None
 
     def _batches(self, texts: Sequence[str]):
         """(positions, states, mask) of length-sorted padded batches of `texts`."""
@@ -46,49 +51,66 @@ class StateStore:
         memo = _MEMO.setdefault(self.key, {})
         _MEMO.move_to_end(self.key)
         missing = [t for t in dict.fromkeys(texts) if t not in memo]
-        found: dict[str, torch.Tensor] = {}
+        found = self.disk.lookup(missing) if self.disk is not None and missing else {}
+        missing = [t for t in missing if t not in found]
+        unsaved: dict[str, torch.Tensor] = {}
         with tqdm(total=len(missing), unit="text", desc=f"lower layers of {kind}",
                   disable=not show_progress or len(missing) < PROGRESS_FROM) as bar:
             for batch, states, mask in self._batches(missing):
                 lengths = mask.sum(1).tolist()
                 for row, i in enumerate(batch):
-                    found[missing[i]] = states[row, :lengths[row]].to(torch.float16).clone()
+                    unsaved[missing[i]] = states[row, :lengths[row]].to(torch.float16).clone()
                 bar.update(len(batch))
+                if len(unsaved) >= SAVE_EVERY:  # a killed run keeps what it computed
+                    self._save(unsaved, found)
+            self._save(unsaved, found)
         if remember:
             memo.update(found)
             _trim()
         return [memo[t] if t in memo else found[t] for t in texts]
 
+    def _save(self, unsaved: dict, found: dict) -> None:
+        if self.disk is not None and unsaved:
+            self.disk.store(unsaved)
+        found.update(unsaved)
+        unsaved.clear()
+
     def vectors(self, scorer, texts: Sequence[str], remember: bool = False) -> np.ndarray:
         """Unit vectors of `texts` through the (tuned) top, one pass per distinct text; with
-        `remember` the new texts' states are kept like a fit's."""
+        `remember` the new texts' states are kept like a fit's (and written to disk)."""
         distinct = list(dict.fromkeys(texts))
-        memo = _MEMO.get(self.key, {}) if not remember else _MEMO.setdefault(self.key, {})
-        out = np.zeros((len(distinct), 0), dtype=np.float32)
-        vectors: dict[int, np.ndarray] = {}
-        known = [i for i, t in enumerate(distinct) if t in memo]
-        new = [i for i, t in enumerate(distinct) if t not in memo]
+        memo = _MEMO.setdefault(self.key, {}) if remember else _MEMO.get(self.key, {})
+        known = {t: memo[t] for t in distinct if t in memo}
+        unseen = [t for t in distinct if t not in known]
+        if self.disk is not None and unseen:
+            stored = self.disk.lookup(unseen)
+            known.update(stored)
+            if remember:
+                memo.update(stored)
+        vectors: dict[str, np.ndarray] = {}
+        kept: dict[str, torch.Tensor] = {}
         with torch.inference_mode():
-            for start in range(0, len(known), self.batch_size):
-                rows = known[start:start + self.batch_size]
-                states, mask = _pad([memo[distinct[i]] for i in rows])
-                for i, v in zip(rows, scorer.embed(states, mask).numpy(), strict=True):
-                    vectors[i] = v
-            for batch, states, mask in self._batches([distinct[i] for i in new]):
+            ready = list(known)
+            for start in range(0, len(ready), self.batch_size):
+                rows = ready[start:start + self.batch_size]
+                states, mask = _pad([known[t] for t in rows])
+                vectors.update(zip(rows, scorer.embed(states, mask).numpy(), strict=True))
+            new = [t for t in distinct if t not in known]
+            for batch, states, mask in self._batches(new):
                 embedded = scorer.embed(states.float(), mask).numpy()
                 lengths = mask.sum(1).tolist()
                 for row, i in enumerate(batch):
                     vectors[new[i]] = embedded[row]
                     if remember:
-                        memo[distinct[new[i]]] = states[row, :lengths[row]].to(
-                            torch.float16).clone()
-        if remember and new:
-            _MEMO[self.key] = memo
+                        kept[new[i]] = states[row, :lengths[row]].to(torch.float16).clone()
+        if kept:
+            memo.update(kept)
+            if self.disk is not None:
+                self.disk.store(kept)
             _trim()
-        if vectors:
-            out = np.stack([vectors[i] for i in range(len(distinct))])
-        position = {t: i for i, t in enumerate(distinct)}
-        return out[[position[t] for t in texts]] if len(texts) else out
+        if not texts:
+            return np.zeros((0, 0), dtype=np.float32)
+        return np.stack([vectors[t] for t in texts])
 
 
 def _pad(states):
