@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import tempfile
 import time
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ from shoprel.models.registry import model_class
 from shoprel.training.config import RunConfig
 from shoprel.training.ranks import RankGroup, Ranks, current_ranks
 from shoprel.utils.atomic import atomic_dir
+from shoprel.utils.jsonsafe import json_safe
 from shoprel.utils.outputs import check_output_dir, check_replaceable
 from shoprel.utils.progress import honours_progress
 
@@ -120,7 +120,7 @@ def training_record(model, fit: str) -> dict:
     """What a fitted model recorded about its training (`train_stats_`), JSON-safe, under the
     name of the fit it came from; {"fit": fit} alone for models that keep none."""
     stats = getattr(model, "train_stats_", None) or {}
-    return json.loads(json.dumps({**stats, "fit": fit}, default=str))
+    return json_safe({**stats, "fit": fit})
 
 
 def choose_threshold(labels: np.ndarray, oof: np.ndarray, config: RunConfig) -> float:

@@ -19,6 +19,15 @@ Encode = Callable[[list[str], str], np.ndarray]
 SOURCES = ("index", "memory", "disk", "encoded")
 
 
+class CountsEmbeddedTexts:
+    """Mixed into models that score through an EmbeddingStore: what serve's /metrics reads."""
+
+    @property
+    def embedding_counts_(self) -> Counter:
+        """Distinct texts this instance embedded, per source (SOURCES)."""
+        return self.__dict__.setdefault("_embedding_counts", Counter())
+
+
 class RecentTexts:
     """A bounded least-recently-used map (kind, text) → vector, safe across threads."""
 

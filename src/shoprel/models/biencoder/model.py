@@ -13,7 +13,6 @@ model's, so the two are worth ensembling (`shoprel ensemble`, README).
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ import numpy as np
 from shoprel.data.frame import PairFrame
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.folds.grouped import fold_groups, inner_splits
+from shoprel.models.backbones.embedding_store import CountsEmbeddedTexts
 from shoprel.models.biencoder.config import BiEncoderConfig
 from shoprel.models.biencoder.indexing import KIND
 from shoprel.models.hf import trainer as hft
@@ -32,7 +32,7 @@ TUNED_FOLDER = "tuned"
 WEIGHTS_FILE = "weights.safetensors"
 
 
-class BiEncoderModel(FineTunedModel):
+class BiEncoderModel(CountsEmbeddedTexts, FineTunedModel):
     family = "biencoder"
     config_class = BiEncoderConfig
     weights_folder = TUNED_FOLDER
@@ -155,11 +155,6 @@ class BiEncoderModel(FineTunedModel):
         return stores[remember]
 
     # --- target indexes (`shoprel index`) ------------------------------------------------
-    @property
-    def embedding_counts_(self) -> Counter:
-        """Distinct texts scored, per source: `index` (looked up) or `encoded`."""
-        return self.__dict__.setdefault("_embedding_counts", Counter())
-
     def weights_digest(self) -> str:
         """Names this tuned model's vectors (indexing.py); the tuned weights are loaded."""
         digest = self.__dict__.get("_digest")

@@ -12,7 +12,6 @@ neighbour votes' inner folds keep queries whole, as new queries on a known taxon
 
 from __future__ import annotations
 
-from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +24,11 @@ from shoprel.errors import ConfigError, RunDirError
 from shoprel.folds.grouped import fold_groups, query_groups
 from shoprel.models.backbones.cache import cache_root
 from shoprel.models.backbones.embedding_cache import EmbeddingCache
-from shoprel.models.backbones.embedding_store import EmbeddingStore, RecentTexts
+from shoprel.models.backbones.embedding_store import (
+    CountsEmbeddedTexts,
+    EmbeddingStore,
+    RecentTexts,
+)
 from shoprel.models.backbones.encoders import make_encoder
 from shoprel.models.backbones.engines import pick_engine, with_engine
 from shoprel.models.backbones.resolve import Backbone, resolve_backbone
@@ -76,7 +79,7 @@ def without_lexical(blocks: dict[str, np.ndarray]) -> np.ndarray:
     return np.hstack([block for name, block in blocks.items() if name != "lexical"])
 
 
-class EmbedModel(RelevanceModel):
+class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
     family = "embed"
     config_class = EmbedConfig
     reads_row_targets = True  # fit honours `weight` and `soft_label` columns (targets.py)
@@ -139,11 +142,6 @@ class EmbedModel(RelevanceModel):
         self.__dict__.pop("_stores", None)
         if encoders:
             self.__dict__.pop("_encoders", None)
-
-    @property
-    def embedding_counts_(self) -> Counter:
-        """Distinct texts this instance embedded, per source (store.SOURCES)."""
-        return self.__dict__.setdefault("_embedding_counts", Counter())
 
     @property
     def texts_embedded_(self) -> int:
