@@ -21,6 +21,15 @@ def text_key(kind: str, text: str) -> str:
     return hashlib.sha256(f"{kind}\x00{text}".encode()).hexdigest()
 
 
+def rows_by_key(db: sqlite3.Connection, select: str, keys, part: int = 500):
+    """Rows of `select` whose `key` is one of `keys`, asked in parts small enough for SQLite's
+    bound-parameter limit (999 on old builds)."""
+    keys = list(keys)
+    for start in range(0, len(keys), part):
+        chunk = keys[start:start + part]
+        yield from db.execute(f"{select} WHERE key IN ({','.join('?' * len(chunk))})", chunk)
+
+
 class EmbeddingCache:
     def __init__(self, folder: str | Path, backbone: Backbone):
         self.folder = Path(folder)
@@ -42,14 +51,9 @@ class EmbeddingCache:
     def lookup(self, kind: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
         keys = {text_key(kind, t): t for t in texts}
         found: dict[str, np.ndarray] = {}
-        items = list(keys)
         with self._connect() as db:
-            for start in range(0, len(items), 500):
-                part = items[start:start + 500]
-                marks = ",".join("?" * len(part))
-                for key, dim, blob in db.execute(
-                        f"SELECT key, dim, vector FROM vectors WHERE key IN ({marks})", part):
-                    found[keys[key]] = np.frombuffer(blob, dtype=np.float32, count=dim)
+            for key, dim, blob in rows_by_key(db, "SELECT key, dim, vector FROM vectors", keys):
+                found[keys[key]] = np.frombuffer(blob, dtype=np.float32, count=dim)
         return found
 
     def store(self, kind: str, texts: Sequence[str], vectors: np.ndarray) -> None:

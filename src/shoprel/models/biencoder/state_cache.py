@@ -16,11 +16,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from shoprel.models.backbones.embedding_cache import text_key
+from shoprel.models.backbones.embedding_cache import rows_by_key, text_key
 
 FOLDER = "states"
 KIND = "state"  # the hash's namespace: a text's states, not its sentence vector
-BATCH = 500  # keys per SELECT (SQLite's bound-parameter limit is 999 on old builds)
 
 
 def state_file(root: str | Path, slug: str, start: int, max_length: int) -> Path:
@@ -41,23 +40,18 @@ class StateCache:
 
     def lookup(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
         keys = {text_key(KIND, t): t for t in texts}
-        items, found = list(keys), {}
+        found = {}
         with self._connect() as db:
-            for start in range(0, len(items), BATCH):
-                part = items[start:start + BATCH]
-                rows = db.execute(f"SELECT key, tokens, hidden, state FROM states WHERE key IN "
-                                  f"({','.join('?' * len(part))})", part)
-                for key, tokens, hidden, blob in rows:
-                    if len(blob) != tokens * hidden * 2:
-                        continue  # a torn or foreign row: computed again
-                    array = np.frombuffer(blob, dtype=np.float16).reshape(tokens, hidden)
-                    found[keys[key]] = torch.from_numpy(array.copy())
+            for key, tokens, hidden, blob in rows_by_key(
+                    db, "SELECT key, tokens, hidden, state FROM states", keys):
+                if len(blob) != tokens * hidden * 2:
+                    continue  # a torn or foreign row: computed again
+                array = np.frombuffer(blob, dtype=np.float16).reshape(tokens, hidden)
+                found[keys[key]] = torch.from_numpy(array.copy())
         return found
 
     def store(self, states: dict[str, torch.Tensor]) -> None:
         rows = [(text_key(KIND, t), int(s.shape[0]), int(s.shape[1]),
                  s.to(torch.float16).contiguous().numpy().tobytes()) for t, s in states.items()]
         with self._connect() as db:
-            for start in range(0, len(rows), BATCH):
-                db.executemany("INSERT OR REPLACE INTO states VALUES (?, ?, ?, ?)",
-                               rows[start:start + BATCH])
+            db.executemany("INSERT OR REPLACE INTO states VALUES (?, ?, ?, ?)", rows)
