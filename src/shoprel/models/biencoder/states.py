@@ -90,7 +90,7 @@ class StateStore:
         vectors: dict[str, np.ndarray] = {}
         kept: dict[str, torch.Tensor] = {}
         with torch.inference_mode():
-            ready = list(known)
+            ready = sorted(known, key=lambda t: len(known[t]))  # batches of like lengths pad less
             for start in range(0, len(ready), self.batch_size):
                 rows = ready[start:start + self.batch_size]
                 states, mask = _pad([known[t] for t in rows])
