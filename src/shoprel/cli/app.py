@@ -14,7 +14,7 @@ from shoprel.errors import ShoprelError
 # prints, then add its module name here (and a test under tests/cli/).
 COMMAND_MODULES = (
     "train", "predict", "index", "evaluate", "demo", "augment", "serve", "ensemble", "export",
-    "pretrain", "distill",
+    "pretrain", "distill", "cache",
 )
 
 

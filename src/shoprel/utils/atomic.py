@@ -74,9 +74,8 @@ def clean_stale(target: str | os.PathLike) -> list[Path]:
         return removed
     own_lock = _lock_path(target)
     for path in siblings:
-        match = _TEMP.match(path.name)
-        if match:
-            if match["host"] != _host() or _alive(int(match["pid"])):
+        if _TEMP.match(path.name):
+            if not dead_writer_leftover(path):
                 continue
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path, ignore_errors=True)
@@ -86,6 +85,13 @@ def clean_stale(target: str | os.PathLike) -> list[Path]:
         elif _LOCK.match(path.name) and path != own_lock and _unheld_lock_removed(path):
             removed.append(path)
     return removed
+
+
+def dead_writer_leftover(path: str | os.PathLike) -> bool:
+    """Whether `path` is a temporary file or folder that a writer on this host left when it
+    died (its pid gone): never part of a finished output, safe to remove."""
+    match = _TEMP.match(Path(path).name)
+    return bool(match) and match["host"] == _host() and not _alive(int(match["pid"]))
 
 
 def _lock_path(target: Path) -> Path:

@@ -59,6 +59,22 @@ def builtin_folder(name: str, cache_dir=None) -> Path:
     return cache_root(cache_dir) / "backbones" / name
 
 
+def built_sha256(name: str, cache_dir: str | os.PathLike | None = None) -> str | None:
+    """The weights' SHA-256 of built-in `name` as the cache holds it now (the hex in its
+    fingerprint), without building or hashing anything; None when it is not built there (or
+    not usable as it is). USE's weights are pinned, so it always has one."""
+    if name == use_multilingual.NAME:
+        return use_multilingual.WEIGHTS_SHA256
+    builder = _BUILDERS.get(name)
+    if builder is None:
+        return None
+    folder = builtin_folder(name, cache_dir)
+    meta = read_meta(folder)
+    if builder.stale_reason(folder, meta, verify=False) is not None:
+        return None
+    return str(meta["weights_sha256"])
+
+
 def resolve_backbone(name: str, cache_dir: str | os.PathLike | None = None,
                      verify: bool = True, show_progress: bool = True) -> Backbone:
     """Find (building if needed) the backbone `name`; verify=False skips the weights checksum."""

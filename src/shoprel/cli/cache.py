@@ -1,0 +1,89 @@
+"""`shoprel cache`: what the cache folder holds, and freeing what nothing current can use."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+CACHE_DIR = click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
+                         help="The cache folder (default: $SHOPREL_CACHE, else "
+                              "~/.cache/shoprel).")
+
+
+def _size(n: int) -> str:
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GB"
+
+
+def _rows(entries, root: Path) -> list[str]:
+    return [f"{e.kind:<12} {_size(e.size):>9} {e.age_days:7.1f} d  "
+            f"{e.path.relative_to(root)}" + (f"  — stale: {e.stale}" if e.stale else "")
+            for e in entries]
+
+
+@click.group("cache")
+def cache() -> None:
+    """Show and free the cache: built backbones, ONNX exports, embeddings, bi-encoder states."""
+
+
+@cache.command("list")
+@CACHE_DIR
+def list_cache(cache_dir):
+    """Every entry with its size, age and whether anything current can still use it."""
+    from shoprel.models.backbones.cache import cache_root
+    from shoprel.models.cache_inventory import inventory
+
+    root = cache_root(cache_dir)
+    entries = inventory(cache_dir)
+    click.echo(f"cache: {root}")
+    if not entries:
+        click.echo("empty")
+        return
+    click.echo(f"{'kind':<12} {'size':>9} {'age':>9}  path")
+    for row in _rows(entries, root):
+        click.echo(row)
+    stale = [e for e in entries if e.stale]
+    click.echo(f"{len(entries)} entries, {_size(sum(e.size for e in entries))}; "
+               f"{len(stale)} stale, {_size(sum(e.size for e in stale))}"
+               + (" (`shoprel cache prune --stale` frees them)" if stale else ""))
+
+
+@cache.command("prune")
+@CACHE_DIR
+@click.option("--stale", is_flag=True, help="Entries nothing current can use.")
+@click.option("--kind", "kinds", multiple=True,
+              type=click.Choice(["backbones", "onnx", "embeddings", "states", "checkpoints",
+                                 "ablation", "partial"]),
+              help="Entries of this kind (repeatable); backbones and exports are rebuilt on "
+                   "next use, which needs PyPI.")
+@click.option("--older-than", "older_than", type=click.FloatRange(min=0), default=None,
+              metavar="DAYS", help="Entries not written for more than DAYS days.")
+@click.option("--dry-run", is_flag=True, help="Say what would go; remove nothing.")
+def prune(cache_dir, stale, kinds, older_than, dry_run):
+    """Remove the entries meeting every condition given (at least one). Only what shoprel
+    writes is ever removed; a linked-in folder loses its link, never its files. Run it while no
+    other shoprel command uses the same cache."""
+    from shoprel.models.backbones.cache import cache_root
+    from shoprel.models.cache_inventory import inventory, remove, select
+
+    if not stale and not kinds and older_than is None:
+        raise click.UsageError("say what to remove: --stale, --kind or --older-than "
+                               "(`shoprel cache list` shows what there is)")
+    root = cache_root(cache_dir)
+    chosen = select(inventory(cache_dir), stale=stale, kinds=tuple(kinds),
+                    older_than_days=older_than)
+    for row in _rows(chosen, root):
+        click.echo(row)
+    total = sum(e.size for e in chosen)
+    if dry_run:
+        click.echo(f"would remove {len(chosen)} entries, {_size(total)} (dry run)")
+        return
+    freed = remove(chosen)
+    click.echo(f"removed {len(chosen)} entries, {_size(freed)} freed from {root}")
+
+
+COMMANDS = (cache,)

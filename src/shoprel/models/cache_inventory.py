@@ -1,0 +1,187 @@
+"""What the shoprel cache folder holds, how much disk each part takes, and which parts nothing
+current can use any more, so that `shoprel cache` can show it and free it.
+
+Nothing here is removed on its own: caches only grow (a backbone's ONNX export, the embeddings
+of every text ever scored, a bi-encoder's lower-layer states: QI's 37k texts take ~1.7 GB), and
+older exports stay behind when their scheme changes. An entry is *stale* when a current build
+cannot read it: it was computed from weights other than the built-in backbone now built in the
+same cache, by an export scheme since replaced, or it is what a killed writer left half-written.
+Entries of backbones given as folders or hub ids cannot be judged (their weights live elsewhere)
+and are only removed when asked for by kind or age.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from shoprel.models.backbones.cache import CHECKSUMS_FILE, cache_root
+from shoprel.models.backbones.onnx_engine import INT8_SCHEME, ONNX_INT8, PRECISION
+from shoprel.models.backbones.resolve import BUILTINS, built_sha256
+from shoprel.utils.atomic import dead_writer_leftover
+
+# the cache's folders, as the modules that write them name them (a test keeps them in step)
+BACKBONES, ONNX, EMBEDDINGS, STATES, CHECKPOINTS, ABLATION = (
+    "backbones", "onnx", "embeddings", "states", "checkpoints", "ablation")
+KINDS = (BACKBONES, ONNX, EMBEDDINGS, STATES, CHECKPOINTS, ABLATION, "partial")
+_SLUG = re.compile(r"^(?P<base>.+)-(?P<sha>[0-9a-f]{16})$")
+_STATE = re.compile(r"^(?P<slug>.+)-from\d+-len\d+$")
+_SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    kind: str  # one of KINDS
+    path: Path
+    size: int  # bytes on disk below it (0 for a link: what it points to is not ours)
+    modified: float  # newest modification time below it (epoch seconds)
+    stale: str | None  # why nothing current can use it; None when in use or unknown
+
+    @property
+    def age_days(self) -> float:
+        return max(0.0, (time.time() - self.modified) / 86400)
+
+
+def inventory(cache_dir: str | os.PathLike | None = None) -> list[CacheEntry]:
+    """Every entry of the cache, by kind then name; files shoprel does not write are left out
+    (and never removed)."""
+    root = cache_root(cache_dir)
+    current = _current_shas(cache_dir)
+    entries = []
+    for kind in KINDS[:-1]:
+        folder = root / kind
+        if folder.is_symlink() or not folder.is_dir():
+            continue
+        for path in sorted(folder.iterdir()):
+            if path.name.endswith(_SQLITE_COMPANIONS):
+                continue  # counted with their database
+            if dead_writer_leftover(path):
+                entries.append(_entry("partial", path, "left by a writer that was killed"))
+            elif kind == ONNX and path.is_dir() and not path.is_symlink():
+                entries.extend(_entry(ONNX, precision, _onnx_stale(path.name, precision.name,
+                                                                   current))
+                               for precision in sorted(path.iterdir()))
+            elif kind in (EMBEDDINGS, STATES) and path.suffix == ".sqlite":
+                entries.append(_entry(kind, path, _slug_stale(_slug_of(kind, path), current)))
+            elif kind == BACKBONES:
+                entries.append(_entry(kind, path, _backbone_stale(path.name, current)))
+            elif kind in (CHECKPOINTS, ABLATION):
+                entries.append(_entry(kind, path, None))
+    entries.extend(_entry("partial", path, "left by a writer that was killed")
+                   for path in sorted(root.iterdir()) if root.is_dir()
+                   and path.name.startswith(f".{CHECKSUMS_FILE}.") and dead_writer_leftover(path))
+    return entries
+
+
+def select(entries: list[CacheEntry], *, stale: bool = False, kinds: tuple[str, ...] = (),
+           older_than_days: float | None = None) -> list[CacheEntry]:
+    """The entries meeting every condition given; with none given, none (never everything by
+    accident)."""
+    if not stale and not kinds and older_than_days is None:
+        return []
+    return [entry for entry in entries
+            if (not stale or entry.stale is not None)
+            and (not kinds or entry.kind in kinds)
+            and (older_than_days is None or entry.age_days > older_than_days)]
+
+
+def remove(entries: list[CacheEntry]) -> int:
+    """Delete these entries (a link is unlinked, never followed); returns the bytes freed.
+    A database goes with its journal files."""
+    freed = 0
+    for entry in entries:
+        path = entry.path
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            for companion in _SQLITE_COMPANIONS if path.suffix == ".sqlite" else ():
+                Path(f"{path}{companion}").unlink(missing_ok=True)
+            path.unlink(missing_ok=True)
+        if not path.exists() and not path.is_symlink():
+            freed += entry.size
+    for folder in {entry.path.parent for entry in entries if entry.kind == ONNX}:
+        if folder.is_dir() and not any(folder.iterdir()):
+            folder.rmdir()  # a backbone's export folder left with no precision in it
+    return freed
+
+
+def _current_shas(cache_dir) -> dict[str, str]:
+    """Slug base → the 16 hex digits of the weights it must be computed from now."""
+    shas = {}
+    for name in BUILTINS:
+        sha = built_sha256(name, cache_dir)
+        if sha is not None:
+            shas[name] = sha[:16]
+            shas[f"{name}-{ONNX_INT8}-{INT8_SCHEME}"] = sha[:16]
+    return shas
+
+
+def _slug_of(kind: str, path: Path) -> str:
+    if kind == STATES and (match := _STATE.match(path.stem)):
+        return match["slug"]
+    return path.stem
+
+
+def _slug_stale(slug: str, current: dict[str, str]) -> str | None:
+    match = _SLUG.match(slug)
+    if match is None:
+        return None
+    base, sha = match["base"], match["sha"]
+    if base in current:
+        return None if current[base] == sha else f"computed from other {base} weights than " \
+                                                  f"the build in this cache"
+    for name in BUILTINS:
+        if base.startswith(f"{name}-{ONNX_INT8}") and name in current:
+            return f"an {ONNX_INT8} scheme since replaced (now {INT8_SCHEME})"
+    return None  # a folder or hub backbone, or a built-in not built here: cannot tell
+
+
+def _onnx_stale(export: str, precision: str, current: dict[str, str]) -> str | None:
+    match = _SLUG.match(export)
+    if match is None or match["base"] not in current:
+        return None
+    if current[match["base"]] != match["sha"]:
+        return f"exported from other {match['base']} weights than the build in this cache"
+    if precision not in PRECISION.values():
+        return f"an export scheme since replaced (now {', '.join(PRECISION.values())})"
+    return None
+
+
+def _backbone_stale(name: str, current: dict[str, str]) -> str | None:
+    if name in BUILTINS and name not in current:
+        return "not a usable build (it is rebuilt on next use)"
+    return None
+
+
+def _entry(kind: str, path: Path, stale: str | None) -> CacheEntry:
+    size, modified = _usage(path)
+    return CacheEntry(kind=kind, path=path, size=size, modified=modified, stale=stale)
+
+
+def _usage(path: Path) -> tuple[int, float]:
+    """Bytes and newest modification below `path`, links not followed (a linked-in backbone
+    is someone else's disk)."""
+    try:
+        info = path.lstat()
+    except OSError:
+        return 0, 0.0
+    if path.is_symlink():
+        return 0, info.st_mtime
+    if not path.is_dir():
+        files = [path, *(Path(f"{path}{c}") for c in _SQLITE_COMPANIONS)]
+        stats = [f.lstat() for f in files if f.exists()]
+        return sum(s.st_blocks * 512 for s in stats), max(s.st_mtime for s in stats)
+    size, newest = 0, info.st_mtime
+    for folder, _, names in os.walk(path):
+        for name in names:
+            try:
+                stat = os.lstat(os.path.join(folder, name))
+            except OSError:
+                continue
+            size += stat.st_blocks * 512
+            newest = max(newest, stat.st_mtime)
+    return size, newest

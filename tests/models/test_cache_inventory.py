@@ -1,0 +1,165 @@
+"""The cache inventory: sizes, which entries nothing current can use, and pruning that removes
+only those (and never what shoprel did not write, nor what a link points to)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import shoprel.models.backbones.embeddinggemma as embeddinggemma
+import shoprel.models.backbones.use_multilingual as use_multilingual
+from shoprel.cli.app import main
+from shoprel.models import cache_inventory as inv
+from shoprel.models.backbones.cache import write_meta
+from shoprel.models.backbones.embedding_cache import EmbeddingCache
+from shoprel.models.backbones.onnx_engine import INT8_SCHEME, export_root
+from shoprel.models.backbones.resolve import Backbone, builtin_folder
+from shoprel.models.biencoder.state_cache import FOLDER as STATE_FOLDER
+from shoprel.models.biencoder.state_cache import state_file
+from shoprel.utils.atomic import _host
+
+OTHER = "0123456789abcdef"
+EG = embeddinggemma.NAME
+
+
+def _file(path: Path, size: int = 1000) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x" * size)
+    return path
+
+
+def _dead_pid() -> int:
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+@pytest.fixture
+def cache(tmp_path):
+    """A cache with a built EmbeddingGemma (tiny weights) and entries of every status."""
+    root = tmp_path / "cache"
+    folder = builtin_folder(EG, root)
+    weights = _file(folder / "model.safetensors", 4096)
+    sha = write_meta(folder, EG, embeddinggemma.BUILD_FORMAT, None, [weights])["weights_sha256"]
+    sha16 = sha[:16]
+    use16 = use_multilingual.WEIGHTS_SHA256[:16]
+    paths = {
+        "fp32": _file(root / "onnx" / f"{EG}-{sha16}" / "fp32" / "model.onnx"),
+        "int8_r7": _file(root / "onnx" / f"{EG}-{sha16}" / f"int8-{INT8_SCHEME}" / "model.onnx"),
+        "int8_old": _file(root / "onnx" / f"{EG}-{sha16}" / "int8" / "model.onnx", 5000),
+        "onnx_other": _file(root / "onnx" / f"{EG}-{OTHER}" / "fp32" / "model.onnx", 7000),
+        "emb": _file(root / "embeddings" / f"{EG}-{sha16}.sqlite"),
+        "emb_int8_r7": _file(root / "embeddings" / f"{EG}-onnx-int8-{INT8_SCHEME}-{sha16}.sqlite"),
+        "emb_int8_old": _file(root / "embeddings" / f"{EG}-onnx-int8-{sha16}.sqlite", 3000),
+        "emb_other": _file(root / "embeddings" / f"{EG}-{OTHER}.sqlite", 2000),
+        "emb_other_wal": _file(root / "embeddings" / f"{EG}-{OTHER}.sqlite-wal", 500),
+        "emb_use": _file(root / "embeddings" / f"use-multilingual-{use16}.sqlite"),
+        "emb_folder": _file(root / "embeddings" / f"my-model-{OTHER}.sqlite"),
+        "states_other": _file(root / "states" / f"{EG}-{OTHER}-from20-len128.sqlite", 6000),
+        "states": _file(root / "states" / f"{EG}-{sha16}-from20-len128.sqlite"),
+        "partial": _file(root / "embeddings" /
+                         f".{EG}-{sha16}.sqlite.{_dead_pid()}@{_host()}.abc.partial", 800),
+        "live_partial": _file(root / "embeddings" /
+                              f".{EG}-{sha16}.sqlite.{os.getpid()}@{_host()}.abc.partial"),
+        "foreign_root": _file(root / "notes.txt"),
+        "foreign_sub": _file(root / "embeddings" / "readme.txt"),
+    }
+    return root, paths
+
+
+def _by_path(entries):
+    return {entry.path: entry for entry in entries}
+
+
+def test_layout_matches_the_writers(tmp_path):
+    eg = Backbone(name=EG, source=str(builtin_folder(EG, tmp_path)),
+                  fingerprint="sha256:" + "a" * 64)
+    assert builtin_folder(EG, tmp_path).parent == tmp_path / inv.BACKBONES
+    assert export_root(eg).parent == tmp_path / inv.ONNX
+    assert STATE_FOLDER == inv.STATES
+    assert state_file(tmp_path, eg.slug, 20, 128).parent == tmp_path / inv.STATES
+    folder = tmp_path / inv.EMBEDDINGS
+    assert EmbeddingCache(folder, eg).path.stem == eg.slug
+    kinds = next(p for p in main.commands["cache"].commands["prune"].params if p.name == "kinds")
+    assert tuple(kinds.type.choices) == inv.KINDS
+
+
+def test_inventory_says_which_entries_are_stale(cache):
+    root, paths = cache
+    entries = _by_path(inv.inventory(root))
+    stale = {path for path, entry in entries.items() if entry.stale}
+    expected = {paths["int8_old"].parent, paths["onnx_other"].parent, paths["emb_int8_old"],
+                paths["emb_other"], paths["states_other"], paths["partial"]}
+    assert stale == expected
+    assert {paths[k] for k in ("emb", "emb_int8_r7", "emb_use", "emb_folder", "states")} \
+        <= set(entries)
+    assert paths["live_partial"] not in entries  # its writer (this process) lives
+    assert paths["foreign_root"] not in entries and paths["foreign_sub"] not in entries
+    assert paths["emb_other_wal"] not in entries  # counted with its database
+    assert entries[paths["emb_other"]].size >= 2500
+    assert entries[paths["partial"]].kind == "partial"
+    assert "other embeddinggemma-300m weights" in entries[paths["emb_other"]].stale
+    assert "replaced" in entries[paths["int8_old"].parent].stale
+    assert entries[builtin_folder(EG, root)].stale is None
+
+
+def test_select_needs_a_condition_and_combines_them(cache):
+    root, paths = cache
+    entries = inv.inventory(root)
+    assert inv.select(entries) == []
+    old = entries[0]
+    os.utime(paths["states_other"], (0, 0))
+    entries = inv.inventory(root)
+    chosen = inv.select(entries, stale=True, kinds=("states",), older_than_days=30)
+    assert [e.path for e in chosen] == [paths["states_other"]]
+    assert inv.select(entries, kinds=("backbones",)) == [old]
+    assert {e.path for e in inv.select(entries, older_than_days=30)} == {paths["states_other"]}
+
+
+def test_prune_removes_only_the_chosen_entries(cache):
+    root, paths = cache
+    chosen = inv.select(inv.inventory(root), stale=True)
+    freed = inv.remove(chosen)
+    assert freed == sum(e.size for e in chosen) > 0
+    for key in ("int8_old", "onnx_other", "emb_int8_old", "emb_other", "emb_other_wal",
+                "states_other", "partial"):
+        assert not paths[key].exists(), key
+    assert not (root / "onnx" / f"{EG}-{OTHER}").exists()  # left empty, so removed
+    for key in ("fp32", "int8_r7", "emb", "emb_int8_r7", "emb_use", "emb_folder", "states",
+                "live_partial", "foreign_root", "foreign_sub"):
+        assert paths[key].exists(), key
+    assert [e for e in inv.inventory(root) if e.stale] == []
+
+
+def test_a_linked_in_backbone_loses_its_link_not_its_files(tmp_path):
+    root = tmp_path / "cache"
+    elsewhere = tmp_path / "shared-e5"
+    weights = _file(elsewhere / "model.safetensors", 4096)
+    (root / "backbones").mkdir(parents=True)
+    (root / "backbones" / "e5-small").symlink_to(elsewhere, target_is_directory=True)
+    (entry,) = inv.inventory(root)
+    assert entry.size == 0 and entry.kind == "backbones"
+    inv.remove([entry])
+    assert not (root / "backbones" / "e5-small").exists() and weights.exists()
+
+
+def test_cli_lists_and_prunes(cache):
+    root, paths = cache
+    runner = CliRunner()
+    listed = runner.invoke(main, ["cache", "list", "--cache-dir", str(root)])
+    assert listed.exit_code == 0, listed.output
+    assert "stale: an export scheme since replaced" in listed.output
+    assert "6 stale" in listed.output and "prune --stale" in listed.output
+    refused = runner.invoke(main, ["cache", "prune", "--cache-dir", str(root)])
+    assert refused.exit_code == 2 and "say what to remove" in refused.output
+    dry = runner.invoke(main, ["cache", "prune", "--stale", "--dry-run", "--cache-dir", str(root)])
+    assert dry.exit_code == 0 and "would remove 6 entries" in dry.output
+    assert paths["emb_other"].exists()
+    done = runner.invoke(main, ["cache", "prune", "--stale", "--cache-dir", str(root)])
+    assert done.exit_code == 0 and "removed 6 entries" in done.output
+    assert not paths["emb_other"].exists() and paths["emb"].exists()
