@@ -13,6 +13,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from shoprel.augment.translator import Translator, check_batch, normalize_lang
+from shoprel.utils.sqlite_in import rows_where_in
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS translations (
@@ -52,16 +53,10 @@ class CachedTranslator:
         self.close()
 
     def _lookup(self, source: str, target: str, texts: list[str]) -> dict[str, str]:
-        found: dict[str, str] = {}
-        for start in range(0, len(texts), 500):  # SQLite caps bound parameters per query
-            part = texts[start:start + 500]
-            marks = ",".join("?" * len(part))
-            rows = self._db.execute(
-                f"SELECT text, translation FROM translations WHERE backend=? AND model=? "
-                f"AND source=? AND target=? AND text IN ({marks})",
-                (self.name, self.model, source, target, *part))
-            found.update(rows.fetchall())
-        return found
+        return dict(rows_where_in(
+            self._db, "SELECT text, translation FROM translations", "text", texts,
+            where="backend=? AND model=? AND source=? AND target=?",
+            params=(self.name, self.model, source, target)))
 
     def translate(self, texts: list[str], source_langs: list[str], target: str
                   ) -> list[str | None]:

@@ -15,19 +15,11 @@ from pathlib import Path
 import numpy as np
 
 from shoprel.models.backbones.resolve import Backbone
+from shoprel.utils.sqlite_in import rows_where_in
 
 
 def text_key(kind: str, text: str) -> str:
     return hashlib.sha256(f"{kind}\x00{text}".encode()).hexdigest()
-
-
-def rows_by_key(db: sqlite3.Connection, select: str, keys, part: int = 500):
-    """Rows of `select` whose `key` is one of `keys`, asked in parts small enough for SQLite's
-    bound-parameter limit (999 on old builds)."""
-    keys = list(keys)
-    for start in range(0, len(keys), part):
-        chunk = keys[start:start + part]
-        yield from db.execute(f"{select} WHERE key IN ({','.join('?' * len(chunk))})", chunk)
 
 
 class EmbeddingCache:
@@ -52,7 +44,8 @@ class EmbeddingCache:
         keys = {text_key(kind, t): t for t in texts}
         found: dict[str, np.ndarray] = {}
         with self._connect() as db:
-            for key, dim, blob in rows_by_key(db, "SELECT key, dim, vector FROM vectors", keys):
+            for key, dim, blob in rows_where_in(db, "SELECT key, dim, vector FROM vectors",
+                                                "key", keys):
                 found[keys[key]] = np.frombuffer(blob, dtype=np.float32, count=dim)
         return found
 

@@ -16,7 +16,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from shoprel.models.backbones.embedding_cache import rows_by_key, text_key
+from shoprel.models.backbones.embedding_cache import text_key
+from shoprel.utils.sqlite_in import rows_where_in
 
 FOLDER = "states"
 KIND = "state"  # the hash's namespace: a text's states, not its sentence vector
@@ -42,8 +43,8 @@ class StateCache:
         keys = {text_key(KIND, t): t for t in texts}
         found = {}
         with self._connect() as db:
-            for key, tokens, hidden, blob in rows_by_key(
-                    db, "SELECT key, tokens, hidden, state FROM states", keys):
+            for key, tokens, hidden, blob in rows_where_in(
+                    db, "SELECT key, tokens, hidden, state FROM states", "key", keys):
                 if len(blob) != tokens * hidden * 2:
                     continue  # a torn or foreign row: computed again
                 array = np.frombuffer(blob, dtype=np.float16).reshape(tokens, hidden)
