@@ -69,3 +69,38 @@ def test_indexed_targets_score_the_same_and_only_queries_are_encoded(bi_run, new
     (index,) = target_indexes([out], model.weights_digest())
     assert len(index.lookup(KIND, texts)) == len(texts)
     assert target_indexes([out], "0" * 64) == []  # another tuned model's digest
+
+
+def test_the_run_carries_its_training_targets_vectors(bi_run, tmp_path):
+    import shutil
+
+    from shoprel.demo import demo_file
+    from shoprel.models.backbones.target_index import OWN_TARGETS_FOLDER
+
+    frame = read_pairs(demo_file("QC")).take(range(60))
+    assert (bi_run / "models" / "full" / OWN_TARGETS_FOLDER).is_dir()
+    predictor = Predictor(bi_run)
+    carried = predictor.probabilities(frame)
+    counts = predictor.embedding_counts()
+    assert counts["index"] == frame.df["target"].nunique()
+    assert counts["encoded"] == frame.df["query"].nunique()
+
+    bare = tmp_path / "bare"
+    shutil.copytree(bi_run, bare)
+    for own in (bare / "models").glob(f"*/{OWN_TARGETS_FOLDER}"):
+        shutil.rmtree(own)
+    plain_predictor = Predictor(bare)
+    np.testing.assert_allclose(carried, plain_predictor.probabilities(frame), atol=1e-5, rtol=0)
+    assert plain_predictor.embedding_counts().get("index", 0) == 0
+
+
+def test_a_loaded_model_saved_again_keeps_its_training_targets_vectors(bi_run, tmp_path):
+    from shoprel.models.backbones.target_index import OWN_TARGETS_FOLDER
+    from shoprel.models.biencoder.model import BiEncoderModel
+
+    model = BiEncoderModel.load(bi_run / "models" / "full")
+    out = model.save(tmp_path / "copy")
+    original = sorted(p.relative_to(bi_run / "models" / "full")
+                      for p in (bi_run / "models" / "full" / OWN_TARGETS_FOLDER).rglob("*"))
+    assert original and sorted(p.relative_to(out) for p in
+                               (out / OWN_TARGETS_FOLDER).rglob("*")) == original

@@ -28,6 +28,9 @@ META = "meta.json"
 KEYS, VECTORS = ".keys.npy", ".vectors.npy"
 PART_TEXTS = 4096  # new texts per resumable part
 FORMAT = 1
+# inside a saved model's folder: the vectors of the targets it was fitted on, so that scoring
+# them later (the taxonomy a QC model learned) embeds nothing
+OWN_TARGETS_FOLDER = "index"
 
 
 def text_hash(kind: str, text: str) -> int:

@@ -21,6 +21,7 @@ from shoprel.data.frame import PairFrame
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.folds.grouped import fold_groups, inner_splits
 from shoprel.models.backbones.embedding_store import CountsEmbeddedTexts
+from shoprel.models.backbones.target_index import OWN_TARGETS_FOLDER
 from shoprel.models.biencoder.config import BiEncoderConfig
 from shoprel.models.biencoder.indexing import KIND
 from shoprel.models.hf import trainer as hft
@@ -94,6 +95,7 @@ class BiEncoderModel(CountsEmbeddedTexts, FineTunedModel):
             stats = fit_scorer(scorer, split, q_states, t_states, frame.labels.astype(float),
                                train, holdout, config)
         self.train_stats_ = {**stats, "rows": len(frame), "holdout_rows": int(len(holdout))}
+        self._fitted_targets = list(dict.fromkeys(frame.df["target"].astype(str)))
 
     def _holdout(self, frame: PairFrame, config: BiEncoderConfig):
         """(training rows, early-stopping rows): whole groups held out, as the outer folds are
@@ -205,12 +207,19 @@ class BiEncoderModel(CountsEmbeddedTexts, FineTunedModel):
 
         target = folder / TUNED_FOLDER
         target.mkdir(parents=True, exist_ok=True)
-        if getattr(self, "_loaded", None) is None:  # loaded and never scored: copy the file
+        if getattr(self, "_loaded", None) is None:  # loaded and never scored: copy the files
             shutil.copyfile(Path(self.folder_) / TUNED_FOLDER / WEIGHTS_FILE,
                             target / WEIGHTS_FILE)
+            if (Path(self.folder_) / OWN_TARGETS_FOLDER).is_dir():
+                shutil.copytree(Path(self.folder_) / OWN_TARGETS_FOLDER,
+                                folder / OWN_TARGETS_FOLDER)
             return
         scorer, _, split = self._loaded
         save_tuned(scorer, split, target / WEIGHTS_FILE)
+        fitted = getattr(self, "_fitted_targets", None)
+        if fitted:  # the model carries its training targets' vectors, as the embed model does
+            self.index_targets(folder / OWN_TARGETS_FOLDER, self.index_texts(fitted),
+                               build_id="training targets")
 
     def _restore(self, state: dict, folder: Path) -> None:
         for key in ("fingerprint", "query_prefix", "passage_prefix"):
@@ -224,6 +233,7 @@ class BiEncoderModel(CountsEmbeddedTexts, FineTunedModel):
         self.train_stats_ = state.get("train_stats", {})
         self.folder_ = Path(folder)
         self._loaded = None
+        self.index_dirs_ = [Path(folder) / OWN_TARGETS_FOLDER, *getattr(self, "index_dirs_", [])]
 
 
 def encoder_split(encoder, tuned_layers: int):

@@ -32,7 +32,11 @@ from shoprel.models.backbones.embedding_store import (
 from shoprel.models.backbones.encoders import make_encoder
 from shoprel.models.backbones.engines import pick_engine, with_engine
 from shoprel.models.backbones.resolve import Backbone, resolve_backbone
-from shoprel.models.backbones.target_index import build_segment, open_index
+from shoprel.models.backbones.target_index import (
+    OWN_TARGETS_FOLDER,
+    build_segment,
+    open_index,
+)
 from shoprel.models.base import MODEL_CONFIG, RelevanceModel
 from shoprel.models.boosted import (
     fit_booster,
@@ -70,7 +74,7 @@ UNSEEN_BOOSTER_FILE = "lightgbm_unseen_languages.txt"  # fitted without the lexi
 NEIGHBOURS_FILE = "neighbours.safetensors"
 LEARNED_FILE = "learned_similarity.safetensors"
 RANK_FILE = "target_rank.safetensors"
-INDEX_FOLDER = "index"  # embeddings of the training targets (target_index.py)
+INDEX_FOLDER = OWN_TARGETS_FOLDER  # embeddings of the training targets (target_index.py)
 PROGRESS_FROM = 1000  # texts to embed before a progress bar is worth showing
 
 
