@@ -19,7 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from shoprel.models.backbones.cache import CHECKSUMS_FILE, cache_root
+from shoprel.models.backbones.cache import cache_root
 from shoprel.models.backbones.onnx_engine import INT8_SCHEME, ONNX_INT8, PRECISION
 from shoprel.models.backbones.resolve import BUILTINS, built_sha256
 from shoprel.utils.atomic import dead_writer_leftover
@@ -71,9 +71,6 @@ def inventory(cache_dir: str | os.PathLike | None = None) -> list[CacheEntry]:
                 entries.append(_entry(kind, path, _backbone_stale(path.name, current)))
             elif kind in (CHECKPOINTS, ABLATION):
                 entries.append(_entry(kind, path, None))
-    entries.extend(_entry("partial", path, "left by a writer that was killed")
-                   for path in sorted(root.iterdir()) if root.is_dir()
-                   and path.name.startswith(f".{CHECKSUMS_FILE}.") and dead_writer_leftover(path))
     return entries
 
 
