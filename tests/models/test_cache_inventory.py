@@ -66,6 +66,7 @@ def cache(tmp_path):
                          f".{EG}-{sha16}.sqlite.{_dead_pid()}@{_host()}.abc.partial", 800),
         "live_partial": _file(root / "embeddings" /
                               f".{EG}-{sha16}.sqlite.{os.getpid()}@{_host()}.abc.partial"),
+        "root_partial": _file(root / f".checksums.json.{_dead_pid()}@{_host()}.x.partial"),
         "foreign_root": _file(root / "notes.txt"),
         "foreign_sub": _file(root / "embeddings" / "readme.txt"),
     }
@@ -94,7 +95,8 @@ def test_inventory_says_which_entries_are_stale(cache):
     entries = _by_path(inv.inventory(root))
     stale = {path for path, entry in entries.items() if entry.stale}
     expected = {paths["int8_old"].parent, paths["onnx_other"].parent, paths["emb_int8_old"],
-                paths["emb_other"], paths["states_other"], paths["partial"]}
+                paths["emb_other"], paths["states_other"], paths["partial"],
+                paths["root_partial"]}
     assert stale == expected
     assert {paths[k] for k in ("emb", "emb_int8_r7", "emb_use", "emb_folder", "states")} \
         <= set(entries)
@@ -154,12 +156,13 @@ def test_cli_lists_and_prunes(cache):
     listed = runner.invoke(main, ["cache", "list", "--cache-dir", str(root)])
     assert listed.exit_code == 0, listed.output
     assert "stale: an export scheme since replaced" in listed.output
-    assert "6 stale" in listed.output and "prune --stale" in listed.output
+    assert "7 stale" in listed.output and "prune --stale" in listed.output
     refused = runner.invoke(main, ["cache", "prune", "--cache-dir", str(root)])
     assert refused.exit_code == 2 and "say what to remove" in refused.output
     dry = runner.invoke(main, ["cache", "prune", "--stale", "--dry-run", "--cache-dir", str(root)])
-    assert dry.exit_code == 0 and "would remove 6 entries" in dry.output
+    assert dry.exit_code == 0 and "would remove 7 entries" in dry.output
     assert paths["emb_other"].exists()
     done = runner.invoke(main, ["cache", "prune", "--stale", "--cache-dir", str(root)])
-    assert done.exit_code == 0 and "removed 6 entries" in done.output
+    assert done.exit_code == 0 and "removed 7 entries" in done.output
     assert not paths["emb_other"].exists() and paths["emb"].exists()
+    assert not paths["root_partial"].exists() and paths["foreign_root"].exists()

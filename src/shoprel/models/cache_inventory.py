@@ -71,6 +71,9 @@ def inventory(cache_dir: str | os.PathLike | None = None) -> list[CacheEntry]:
                 entries.append(_entry(kind, path, _backbone_stale(path.name, current)))
             elif kind in (CHECKPOINTS, ABLATION):
                 entries.append(_entry(kind, path, None))
+    if root.is_dir() and not root.is_symlink():  # a killed writer of checksums.json
+        entries.extend(_entry("partial", path, "left by a writer that was killed")
+                       for path in sorted(root.iterdir()) if dead_writer_leftover(path))
     return entries
 
 

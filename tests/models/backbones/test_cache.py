@@ -3,6 +3,8 @@
 import hashlib
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -97,3 +99,21 @@ def test_entries_of_files_gone_are_dropped(root, tmp_path):
     first.unlink()
     file_sha256(second)
     assert list(json.loads((root / CHECKSUMS_FILE).read_text())) == [str(second.absolute())]
+
+
+def test_a_killed_writers_temporary_is_removed_by_the_next_one(root, tmp_path):
+    """The memo is written through atomic_file, whose temporaries carry the writer's pid: what
+    a killed writer left is recognised (and removed by the next write or `cache prune`)."""
+    from shoprel.utils import atomic
+
+    root.mkdir(parents=True)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    leftover = root / f".{CHECKSUMS_FILE}.{dead.pid}@{atomic._host()}.abcd.partial"
+    leftover.write_text("{")
+    assert atomic.dead_writer_leftover(leftover)
+    weights = tmp_path / "weights.bin"
+    weights.write_bytes(b"c" * 100)
+    file_sha256(weights)
+    assert not leftover.exists()
+    assert sorted(p.name for p in root.iterdir()) == [CHECKSUMS_FILE]

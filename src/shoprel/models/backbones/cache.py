@@ -6,8 +6,10 @@ import hashlib
 import json
 import logging
 import os
-import tempfile
 from pathlib import Path
+
+from shoprel.errors import ShoprelError
+from shoprel.utils.atomic import atomic_file
 
 CACHE_ENV = "SHOPREL_CACHE"
 META_FILE = "shoprel-backbone.json"  # what a built-in backbone folder records about its build
@@ -73,7 +75,8 @@ def _read_checksums() -> dict | None:
 def _remember(path: str, stamp: list[int], sha256: str) -> None:
     """Best effort: a cache root that cannot be written only means hashing again next time.
     Entries of files that no longer exist are dropped; concurrent writers lose an entry at
-    worst (the file is replaced whole, never left half-written)."""
+    worst (the file is replaced whole, never left half-written; a killed writer's temporary
+    carries its pid, so the next writer and `shoprel cache prune` remove it)."""
     memo = _read_checksums()
     if memo is None:  # someone else's file: not ours to overwrite
         log.debug("%s is not a checksum memo; left as it is", _checksums_path())
@@ -81,19 +84,11 @@ def _remember(path: str, stamp: list[int], sha256: str) -> None:
     memo = {name: entry for name, entry in memo.items() if os.path.exists(name)}
     memo[path] = {"stamp": stamp, "sha256": sha256}
     target = _checksums_path()
-    tmp = None
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{CHECKSUMS_FILE}.", dir=target.parent)
-        with os.fdopen(fd, "w") as handle:
-            json.dump(memo, handle)
-        os.replace(tmp, target)
-        tmp = None
-    except OSError:
+        with atomic_file(target) as tmp:
+            tmp.write_text(json.dumps(memo))
+    except (OSError, ShoprelError):
         log.debug("could not remember the checksum of %s in %s", path, target)
-    finally:
-        if tmp is not None and os.path.exists(tmp):
-            os.unlink(tmp)
 
 
 def files_sha256(paths: list[Path]) -> str:
