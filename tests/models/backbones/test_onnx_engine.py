@@ -108,3 +108,64 @@ def test_onnx_vectors_equal_torchs(with_onnxruntime, one_torch_thread):
         assert 0.97 < cosine.min() < 0.99999
     assert EmbedModel(backbone=eg.NAME).resolved()[0].engine == ONNX
     assert EmbedModel(backbone=eg.NAME, engine="torch").resolved()[0] == backbone
+
+
+def test_token_batches_keep_order_rows_and_padded_tokens():
+    lengths = np.array([3, 9, 2, 2, 40, 5, 5, 1, 7])
+    order = np.argsort(lengths, kind="stable")
+    batches = onnx_engine.token_batches(lengths, order, max_rows=3, max_tokens=12)
+    assert np.concatenate(batches).tolist() == order.tolist()
+    for batch in batches:
+        assert len(batch) <= 3
+        assert len(batch) * lengths[batch].max() <= 12 or len(batch) == 1
+    assert [lengths[b].tolist() for b in batches] == [[1, 2, 2], [3, 5], [5], [7], [9], [40]]
+    unlimited = onnx_engine.token_batches(lengths, order, max_rows=4, max_tokens=0)
+    assert [len(b) for b in unlimited] == [4, 4, 1]
+
+
+@pytest.fixture
+def tiny_onnx(tmp_path, with_onnxruntime):
+    """A real onnxruntime model and tokenizer small enough to check batching by hand: a text's
+    vector is (sum of its token ids, its token count), so padding that leaked in would show."""
+    import onnx
+    from onnx import TensorProto, helper
+    from tokenizers import Tokenizer, models, pre_tokenizers
+
+    words = "water bottle kids funda iphone case red blue lamp".split()
+    tokenizer = Tokenizer(models.WordLevel({w: i + 1 for i, w in enumerate(words)} | {"?": 0},
+                                           unk_token="?"))
+    tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tokenizer.save(str(tmp_path / "tokenizer.json"))
+    axis = helper.make_tensor("axis", TensorProto.INT64, [1], [1])
+    nodes = [helper.make_node("Mul", ["input_ids", "attention_mask"], ["kept"]),
+             helper.make_node("ReduceSum", ["kept", "axis"], ["total"], keepdims=1),
+             helper.make_node("ReduceSum", ["attention_mask", "axis"], ["count"], keepdims=1),
+             helper.make_node("Concat", ["total", "count"], ["both"], axis=1),
+             helper.make_node("Cast", ["both"], ["embedding"], to=TensorProto.FLOAT)]
+    graph = helper.make_graph(
+        nodes, "tiny", [helper.make_tensor_value_info(n, TensorProto.INT64, ["batch", "sequence"])
+                        for n in ("input_ids", "attention_mask")],
+        [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["batch", 2])],
+        initializer=[axis])
+    onnx.save_model(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]),
+                    str(tmp_path / onnx_engine.MODEL_FILE))
+    return tmp_path
+
+
+def test_batching_by_padded_tokens_changes_no_vector(tiny_onnx):
+    texts = ["water", "red blue lamp water bottle kids case", "funda iphone", "lamp",
+             "kids water bottle", "blue " * 30, "iphone case red", ""]
+    expected = []
+    for text in texts:
+        ids = [1 + "water bottle kids funda iphone case red blue lamp".split().index(w)
+               for w in text.split()]
+        expected.append([sum(ids), len(ids)])
+    expected = np.array(expected, dtype=np.float32)
+    expected /= np.linalg.norm(expected, axis=1, keepdims=True).clip(min=1e-12)
+    for rows, tokens in [(1, 0), (64, 0), (3, 8), (64, 1)]:
+        encoder = onnx_engine.OnnxEncoder.from_folder(tiny_onnx, batch_size=rows,
+                                                      batch_tokens=tokens)
+        assert encoder.dim == 2
+        np.testing.assert_allclose(encoder.encode_prefixed(texts), expected, atol=1e-6)
+    with pytest.raises(ValueError, match="batch_tokens"):
+        onnx_engine.OnnxEncoder.from_folder(tiny_onnx, batch_tokens=-1)

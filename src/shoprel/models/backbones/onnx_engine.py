@@ -44,6 +44,10 @@ EXPORT_FORMAT = 1  # bump when the exported graph changes meaning, so old export
 OPSET = 17
 MODEL_FILE, DATA_FILE, META_FILE = "model.onnx", "model.onnx.data", "export.json"
 MAX_LENGTH = 256  # tokens, as the sentence-transformers encoder truncates (encoders.py)
+# Padded tokens per batch (rows x the longest row): measured on EmbeddingGemma, 2 threads
+# (bench/embed_speed.py), item titles +20% a second over 64-row batches and queries the same;
+# larger batches of long texts spill the CPU's caches.
+BATCH_TOKENS = 1024
 CHECK_TEXTS = ("water bottle for kids", "funda iphone 13", "무선 이어폰")
 MIN_CHECK_COSINE = 0.999  # an export that disagrees more with torch on CHECK_TEXTS is refused
 
@@ -283,25 +287,28 @@ def _module_class():
 
 class OnnxEncoder:
     """Same interface as Encoder.encode. Texts are tokenized once, sorted by token count and
-    padded per batch, so short queries never wait on a long title's padding."""
+    padded per batch, so short queries never wait on a long title's padding; a batch holds at
+    most `batch_size` rows and `batch_tokens` padded tokens (0: no token limit)."""
 
     def __init__(self, backbone: Backbone, batch_size: int = 32, num_threads: int | None = None,
-                 show_progress: bool = False):
+                 show_progress: bool = False, batch_tokens: int = BATCH_TOKENS):
         folder = exported(backbone, PRECISION[backbone.engine], show_progress and bars_allowed())
-        self._open(folder, batch_size, num_threads)
+        self._open(folder, batch_size, num_threads, batch_tokens)
         self.query_prefix, self.passage_prefix = backbone.query_prefix, backbone.passage_prefix
         self.show_progress = show_progress
 
     @classmethod
     def from_folder(cls, folder: Path, batch_size: int = 32, num_threads: int | None = None,
-                    query_prefix: str = "", passage_prefix: str = "") -> OnnxEncoder:
+                    query_prefix: str = "", passage_prefix: str = "",
+                    batch_tokens: int = BATCH_TOKENS) -> OnnxEncoder:
         encoder = cls.__new__(cls)
-        encoder._open(folder, batch_size, num_threads)
+        encoder._open(folder, batch_size, num_threads, batch_tokens)
         encoder.query_prefix, encoder.passage_prefix = query_prefix, passage_prefix
         encoder.show_progress = False
         return encoder
 
-    def _open(self, folder: Path, batch_size: int, num_threads: int | None) -> None:
+    def _open(self, folder: Path, batch_size: int, num_threads: int | None,
+              batch_tokens: int) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -315,7 +322,10 @@ class OnnxEncoder:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_LENGTH)
         self.tokenizer.no_padding()
-        self.batch_size = batch_size
+        if batch_size < 1 or batch_tokens < 0:
+            raise ValueError(f"batch_size must be >= 1 and batch_tokens >= 0, not {batch_size} "
+                             f"and {batch_tokens}")
+        self.batch_size, self.batch_tokens = batch_size, batch_tokens
         self.dim = int(self.session.get_outputs()[0].shape[-1])
 
     def encode(self, texts: Sequence[str], kind: Kind = "query") -> np.ndarray:
@@ -338,8 +348,7 @@ class OnnxEncoder:
         bar = tqdm(total=len(texts), unit="text", desc=desc,
                    disable=not (self.show_progress and bars_allowed()))
         with bar:
-            for start in range(0, len(order), self.batch_size):
-                batch = order[start:start + self.batch_size]
+            for batch in token_batches(lengths, order, self.batch_size, self.batch_tokens):
                 width = int(lengths[batch].max())
                 input_ids = np.zeros((len(batch), width), dtype=np.int64)
                 mask = np.zeros((len(batch), width), dtype=np.int64)
@@ -351,3 +360,18 @@ class OnnxEncoder:
                 out[batch] = vectors
                 bar.update(len(batch))
         return out / np.linalg.norm(out, axis=1, keepdims=True).clip(min=1e-12)
+
+
+def token_batches(lengths: np.ndarray, order: np.ndarray, max_rows: int,
+                  max_tokens: int) -> list[np.ndarray]:
+    """Consecutive runs of `order`, each within max_rows rows and max_tokens padded tokens
+    (rows x the longest row; 0: no token limit; a text longer than that is a batch alone)."""
+    batches, start, widest = [], 0, 0
+    for end, i in enumerate(order):
+        rows, widest = end - start + 1, max(widest, int(lengths[i]))
+        if rows > max_rows or (max_tokens and rows > 1 and rows * widest > max_tokens):
+            batches.append(order[start:end])
+            start, widest = end, int(lengths[i])
+    if start < len(order):
+        batches.append(order[start:])
+    return batches
