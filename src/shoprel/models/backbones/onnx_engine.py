@@ -45,7 +45,7 @@ OPSET = 17
 MODEL_FILE, DATA_FILE, META_FILE = "model.onnx", "model.onnx.data", "export.json"
 MAX_LENGTH = 256  # tokens, as the sentence-transformers encoder truncates (encoders.py)
 # Padded tokens per batch (rows x the longest row): measured on EmbeddingGemma, 2 threads
-# (bench/embed_speed.py), item titles +20% a second over 64-row batches and queries the same;
+# (bench/embed_speed.py), item titles +27% a second over 64-row batches, queries the same;
 # larger batches of long texts spill the CPU's caches.
 BATCH_TOKENS = 1024
 CHECK_TEXTS = ("water bottle for kids", "funda iphone 13", "무선 이어폰")
