@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,6 +16,13 @@ from shoprel.demo import demo_file
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_QC = REPO.parent / "shared" / "data" / "qc_real" / "train_QC.txt"
+
+
+def dead_pid() -> int:
+    """The pid of a process that has exited: what a killed writer's leftovers carry."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:

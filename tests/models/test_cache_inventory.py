@@ -4,12 +4,11 @@ only those (and never what shoprel did not write, nor what a link points to)."""
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from tests.conftest import dead_pid
 
 import shoprel.models.backbones.embeddinggemma as embeddinggemma
 import shoprel.models.backbones.use_multilingual as use_multilingual
@@ -31,12 +30,6 @@ def _file(path: Path, size: int = 1000) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(b"x" * size)
     return path
-
-
-def _dead_pid() -> int:
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    return child.pid
 
 
 @pytest.fixture
@@ -63,10 +56,10 @@ def cache(tmp_path):
         "states_other": _file(root / "states" / f"{EG}-{OTHER}-from20-len128.sqlite", 6000),
         "states": _file(root / "states" / f"{EG}-{sha16}-from20-len128.sqlite"),
         "partial": _file(root / "embeddings" /
-                         f".{EG}-{sha16}.sqlite.{_dead_pid()}@{_host()}.abc.partial", 800),
+                         f".{EG}-{sha16}.sqlite.{dead_pid()}@{_host()}.abc.partial", 800),
         "live_partial": _file(root / "embeddings" /
                               f".{EG}-{sha16}.sqlite.{os.getpid()}@{_host()}.abc.partial"),
-        "root_partial": _file(root / f".checksums.json.{_dead_pid()}@{_host()}.x.partial"),
+        "root_partial": _file(root / f".checksums.json.{dead_pid()}@{_host()}.x.partial"),
         "foreign_root": _file(root / "notes.txt"),
         "foreign_sub": _file(root / "embeddings" / "readme.txt"),
     }

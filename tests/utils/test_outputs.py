@@ -11,6 +11,7 @@ import sys
 import textwrap
 
 import pytest
+from tests.conftest import dead_pid
 
 from shoprel.errors import OutputError, OutputExistsError
 from shoprel.utils.atomic import atomic_dir, atomic_file, clean_stale
@@ -151,15 +152,9 @@ def test_failed_write_removes_the_parent_folders_it_made(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def _dead_pid() -> int:
-    child = subprocess.Popen([sys.executable, "-c", "pass"])
-    child.wait()
-    return child.pid
-
-
 def test_leftovers_of_dead_writers_are_cleaned_by_the_next_write_beside_them(tmp_path):
     host = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
-    dead = _dead_pid()
+    dead = dead_pid()
     stale = tmp_path / f".pred.jsonl.{dead}@{host}.abc123_x.partial"
     stale.write_text("23 MB of a killed predict")
     stale_dir = tmp_path / f".run.{dead}@{host}.zz.old"

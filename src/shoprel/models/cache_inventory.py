@@ -28,6 +28,7 @@ from shoprel.utils.atomic import dead_writer_leftover
 BACKBONES, ONNX, EMBEDDINGS, STATES, CHECKPOINTS, ABLATION = (
     "backbones", "onnx", "embeddings", "states", "checkpoints", "ablation")
 KINDS = (BACKBONES, ONNX, EMBEDDINGS, STATES, CHECKPOINTS, ABLATION, "partial")
+KILLED_WRITER = "left by a writer that was killed"  # why a partial entry is stale
 _SLUG = re.compile(r"^(?P<base>.+)-(?P<sha>[0-9a-f]{16})$")
 _STATE = re.compile(r"^(?P<slug>.+)-from\d+-len\d+$")
 _SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
@@ -60,7 +61,7 @@ def inventory(cache_dir: str | os.PathLike | None = None) -> list[CacheEntry]:
             if path.name.endswith(_SQLITE_COMPANIONS):
                 continue  # counted with their database
             if dead_writer_leftover(path):
-                entries.append(_entry("partial", path, "left by a writer that was killed"))
+                entries.append(_entry("partial", path, KILLED_WRITER))
             elif kind == ONNX and path.is_dir() and not path.is_symlink():
                 entries.extend(_entry(ONNX, precision, _onnx_stale(path.name, precision.name,
                                                                    current))
@@ -72,7 +73,7 @@ def inventory(cache_dir: str | os.PathLike | None = None) -> list[CacheEntry]:
             elif kind in (CHECKPOINTS, ABLATION):
                 entries.append(_entry(kind, path, None))
     if root.is_dir() and not root.is_symlink():  # a killed writer of checksums.json
-        entries.extend(_entry("partial", path, "left by a writer that was killed")
+        entries.extend(_entry("partial", path, KILLED_WRITER)
                        for path in sorted(root.iterdir()) if dead_writer_leftover(path))
     return entries
 

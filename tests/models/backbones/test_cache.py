@@ -3,10 +3,9 @@
 import hashlib
 import json
 import os
-import subprocess
-import sys
 
 import pytest
+from tests.conftest import dead_pid
 
 import shoprel.models.backbones.cache as cache
 from shoprel.models.backbones.cache import CACHE_ENV, CHECKSUMS_FILE, file_sha256
@@ -107,9 +106,7 @@ def test_a_killed_writers_temporary_is_removed_by_the_next_one(root, tmp_path):
     from shoprel.utils import atomic
 
     root.mkdir(parents=True)
-    dead = subprocess.Popen([sys.executable, "-c", "pass"])
-    dead.wait()
-    leftover = root / f".{CHECKSUMS_FILE}.{dead.pid}@{atomic._host()}.abcd.partial"
+    leftover = root / f".{CHECKSUMS_FILE}.{dead_pid()}@{atomic._host()}.abcd.partial"
     leftover.write_text("{")
     assert atomic.dead_writer_leftover(leftover)
     weights = tmp_path / "weights.bin"

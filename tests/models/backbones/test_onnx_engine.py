@@ -123,6 +123,9 @@ def test_token_batches_keep_order_rows_and_padded_tokens():
     assert [len(b) for b in unlimited] == [4, 4, 1]
 
 
+TINY_WORDS = "water bottle kids funda iphone case red blue lamp".split()  # ids 1..9
+
+
 @pytest.fixture
 def tiny_onnx(tmp_path, with_onnxruntime):
     """A real onnxruntime model and tokenizer small enough to check batching by hand: a text's
@@ -131,8 +134,7 @@ def tiny_onnx(tmp_path, with_onnxruntime):
     from onnx import TensorProto, helper
     from tokenizers import Tokenizer, models, pre_tokenizers
 
-    words = "water bottle kids funda iphone case red blue lamp".split()
-    tokenizer = Tokenizer(models.WordLevel({w: i + 1 for i, w in enumerate(words)} | {"?": 0},
+    tokenizer = Tokenizer(models.WordLevel({w: i + 1 for i, w in enumerate(TINY_WORDS)} | {"?": 0},
                                            unk_token="?"))
     tokenizer.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
     tokenizer.save(str(tmp_path / "tokenizer.json"))
@@ -157,8 +159,7 @@ def test_batching_by_padded_tokens_changes_no_vector(tiny_onnx):
              "kids water bottle", "blue " * 30, "iphone case red", ""]
     expected = []
     for text in texts:
-        ids = [1 + "water bottle kids funda iphone case red blue lamp".split().index(w)
-               for w in text.split()]
+        ids = [1 + TINY_WORDS.index(w) for w in text.split()]
         expected.append([sum(ids), len(ids)])
     expected = np.array(expected, dtype=np.float32)
     expected /= np.linalg.norm(expected, axis=1, keepdims=True).clip(min=1e-12)
