@@ -309,6 +309,9 @@ class OnnxEncoder:
 
     def _open(self, folder: Path, batch_size: int, num_threads: int | None,
               batch_tokens: int) -> None:
+        if batch_size < 1 or batch_tokens < 0:
+            raise ValueError(f"batch_size must be >= 1 and batch_tokens >= 0, not {batch_size} "
+                             f"and {batch_tokens}")
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -322,9 +325,6 @@ class OnnxEncoder:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_LENGTH)
         self.tokenizer.no_padding()
-        if batch_size < 1 or batch_tokens < 0:
-            raise ValueError(f"batch_size must be >= 1 and batch_tokens >= 0, not {batch_size} "
-                             f"and {batch_tokens}")
         self.batch_size, self.batch_tokens = batch_size, batch_tokens
         self.dim = int(self.session.get_outputs()[0].shape[-1])
 
