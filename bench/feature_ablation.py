@@ -2,6 +2,7 @@
 
     python bench/feature_ablation.py DATA --backbone NAME[,NAME] [--name LABEL] [--rows N]
                                      [--set key=value ...] [--group task|query|language]
+                                     [--save-oof DIR]
 
 For each of 5 grouped folds (shoprel's own: category prefix for QC, query for QI; `--group
 query` keeps only queries whole, as new queries on a known taxonomy are; `--group language`
@@ -81,7 +82,8 @@ def compute_blocks(frame, folds, params: dict, folder: Path) -> list[dict]:
     return [dict(np.load(folder / f"fold{f}.npz")) for f in range(int(folds.max()) + 1)]
 
 
-def evaluate(frame, loaded, params, blocks: list[str], label: str, name: str) -> dict:
+def evaluate(frame, loaded, params, blocks: list[str], label: str, name: str,
+             save_oof: Path | None = None) -> dict:
     from sklearn.metrics import roc_auc_score
 
     from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics, grouped_metrics
@@ -105,6 +107,13 @@ def evaluate(frame, loaded, params, blocks: list[str], label: str, name: str) ->
         oof[data["va_idx"]] = p
         per_fold.append(roc_auc_score(y[data["va_idx"]], p))
     threshold = best_f1_threshold(y, oof)[0]
+    if save_oof:  # each row's OOF score beside its label, language and fold
+        folds = np.zeros(len(frame), dtype=np.int64)
+        for fold, data in enumerate(loaded):
+            folds[data["va_idx"]] = fold
+        save_oof.mkdir(parents=True, exist_ok=True)
+        np.savez(save_oof / f"{label.replace(' ', '_')}.npz", probability=oof, label=y,
+                 language=languages.astype(str), fold=folds)
     m = binary_metrics(y, oof >= threshold, oof)
     groups = grouped_metrics(y, oof >= threshold, oof, languages)
     per_language = {lang: groups[lang]["roc_auc"] for lang in sorted(groups)
@@ -136,6 +145,9 @@ def main() -> None:
                         help="fold groups: the task's own (QC: category prefix, QI: query), "
                              "the query for QC too (new queries on a known taxonomy), or the "
                              "language (one held-out language per fold)")
+    parser.add_argument("--save-oof", type=Path, default=None, metavar="DIR",
+                        help="write each variant's OOF scores, labels, languages and folds "
+                             "to DIR/VARIANT.npz")
     args = parser.parse_args()
 
     from shoprel.data.readers import read_pairs
@@ -168,7 +180,7 @@ def main() -> None:
             left_out = variant[1:].split("+")
             chosen = [b for b in blocks if not any(fnmatch.fnmatch(b, n) for n in left_out)]
             label = f"without {' and '.join(left_out)}"
-        results.append(evaluate(frame, loaded, params, chosen, label, name))
+        results.append(evaluate(frame, loaded, params, chosen, label, name, args.save_oof))
     print(json.dumps({"name": name, "rows": len(frame), "results": results}))
 
 
