@@ -157,3 +157,14 @@ def test_batching_by_padded_tokens_changes_no_vector(tiny_onnx):
         np.testing.assert_allclose(encoder.encode_prefixed(texts), expected, atol=1e-6)
     with pytest.raises(ValueError, match="batch_tokens"):
         onnx_engine.OnnxEncoder.from_folder(tiny_onnx, batch_tokens=-1)
+
+
+def test_cpu_has_vnni_reads_the_flags(tmp_path):
+    info = tmp_path / "cpuinfo"
+    info.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_vnni\n")
+    assert onnx_engine.cpu_has_vnni(info) is True
+    info.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 fma\n")
+    assert onnx_engine.cpu_has_vnni(info) is False
+    info.write_text("processor\t: 0\n")  # no flags line: cannot tell
+    assert onnx_engine.cpu_has_vnni(info) is None
+    assert onnx_engine.cpu_has_vnni(tmp_path / "missing") is None
