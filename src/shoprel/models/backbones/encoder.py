@@ -74,4 +74,3 @@ class Encoder:
                 out[batch] = pooled.numpy()
                 bar.update(len(batch))
         return out
-

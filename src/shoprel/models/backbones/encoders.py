@@ -71,6 +71,7 @@ class SentenceTransformerEncoder:
                 bar.update(len(batch))
         return out
 
+
 def make_encoder(backbone: Backbone, batch_size: int = 64, num_threads: int | None = None,
                  show_progress: bool = False):
     """The encoder that computes `backbone` (see Backbone.engine)."""

@@ -374,4 +374,3 @@ class OnnxEncoder:
                 out[batch] = vectors
                 bar.update(len(batch))
         return out / np.linalg.norm(out, axis=1, keepdims=True).clip(min=1e-12)
-
