@@ -389,3 +389,21 @@ def test_neighbour_votes_of_fitted_rows_come_from_other_queries(tmp_path, qc_fra
     expected = query_groups(qc_frame) if setting == "query" else fold_groups(qc_frame, 3)
     assert len(seen) == 1 and seen[0].tolist() == expected.tolist()
     assert query_groups(qc_frame).tolist() != fold_groups(qc_frame, 3).tolist()  # they differ
+
+
+def test_node_profiles_block_is_saved_and_scored_alike(tmp_path, qc_frame, qi_frame, small):
+    model = small(tmp_path / "cache", node_profiles=True).fit(qc_frame)
+    rows = qc_frame.take(np.arange(20))
+    block = model.scoring_blocks(rows)["node_profiles"]
+    assert block.shape == (20, 8) and not np.isnan(block[:, 0]).all()
+    folder = model.save(tmp_path / "saved")
+    assert json.loads((folder / "model.json").read_text())["state"]["blocks"]["node_profiles"] == 8
+    loaded = RelevanceModel.load(folder)
+    np.testing.assert_array_equal(loaded.scoring_blocks(rows)["node_profiles"], block)
+    np.testing.assert_array_equal(loaded.predict_proba(qc_frame), model.predict_proba(qc_frame))
+    (folder / "node_profiles.safetensors").unlink()
+    with pytest.raises(RunDirError, match="node_profiles.safetensors: missing, but the model "
+                                          "was fitted with the node_profiles block"):
+        RelevanceModel.load(folder)
+    qi = small(tmp_path / "cache", node_profiles=True).fit(qi_frame)  # paths only
+    assert qi.profiles_ is None and "node_profiles" not in qi.scoring_blocks(qi_frame)

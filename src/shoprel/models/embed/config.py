@@ -28,6 +28,9 @@ class EmbedConfig(FeatureModelConfig):
     # default until 2026-11-30). Same for QI, whose groups are queries. README: "query" QC
     # query folds +0.0045, every fold and language up
     neighbour_groups: Literal["query", "task"] = "query"
+    # (QC) the query's cosine to the relevant and irrelevant queries of each node of the
+    # path, from inner folds keeping queries whole (node_profiles.py)
+    node_profiles: bool = False
     # a projection of the frozen embeddings trained on the labels (learned_similarity.py)
     learned_similarity: bool = True
     similarity_dim: Annotated[int, Field(ge=1)] = 256

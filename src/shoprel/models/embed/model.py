@@ -50,6 +50,10 @@ from shoprel.models.embed.learned_similarity import NAME as LEARNED
 from shoprel.models.embed.learned_similarity import LearnedSimilarity
 from shoprel.models.embed.neighbours import NAMES as NEIGHBOUR_NAMES
 from shoprel.models.embed.neighbours import NeighbourVotes
+from shoprel.models.embed.node_profiles import COLUMNS as PROFILE_COLUMNS
+from shoprel.models.embed.node_profiles import FILE as PROFILES_FILE
+from shoprel.models.embed.node_profiles import NAME as PROFILES
+from shoprel.models.embed.node_profiles import NodeProfiles
 from shoprel.models.embed.pair_features import (
     LEVELS,
     cosine,
@@ -255,7 +259,7 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
             blocks["lexical"] = lexical.oof_dense(frame, targets, X)
         blocks.update(self._embedding_blocks(frame, views))
         self.votes_ = self.similarity_ = None
-        if self.neighbours or self.learned_similarity:  # inner folds grouped like the outer
+        if self.neighbours or self.learned_similarity or self.node_profiles:  # inner folds
             q, t, _ = views[0]
             inner = config.lexical_features
             groups = fold_groups(frame, inner.group_levels)
@@ -264,6 +268,13 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
             vote_groups = query_groups(frame) if self.neighbour_groups == "query" else groups
             blocks["neighbours"] = self.votes_.oof_transform(q, t, targets.target, vote_groups,
                                                              inner.inner_folds, config.seed)
+        self.profiles_ = None
+        if self.node_profiles and frame.task is Task.QC:
+            q, t, _ = views[0]
+            paths = frame.df["target"].astype(str).tolist()
+            self.profiles_ = NodeProfiles().fit(q, paths, targets.target)
+            blocks[PROFILES] = self.profiles_.oof_transform(
+                q, paths, targets.target, query_groups(frame), inner.inner_folds, config.seed)
         if self.learned_similarity:
             head = LearnedSimilarity(self.similarity_dim, self.similarity_epochs,
                                      self.similarity_seeds, seed=config.seed)
@@ -291,6 +302,9 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         if self.votes_ is not None:
             q, t, _ = views[0]
             blocks["neighbours"] = self.votes_.transform(q, t)
+        if getattr(self, "profiles_", None) is not None:
+            q, t, _ = views[0]
+            blocks[PROFILES] = self.profiles_.transform(q, frame.df["target"].astype(str))
         if self.similarity_ is not None:
             q, t, _ = views[0]
             blocks[LEARNED] = self.similarity_.transform(q, t)
@@ -341,6 +355,8 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
             self.lexical_.save(folder / LEXICAL_FOLDER)
         if self.votes_ is not None:
             save_file(self.votes_.arrays(), str(folder / NEIGHBOURS_FILE))
+        if getattr(self, "profiles_", None) is not None:
+            self.profiles_.save(folder)
         if self.similarity_ is not None:
             save_file(self.similarity_.arrays(), str(folder / LEARNED_FILE))
         if getattr(self, "ranks_", None) is not None:
@@ -372,6 +388,8 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
                 widths[f"context{i}"] = 4
         if self.votes_ is not None:
             widths["neighbours"] = len(NEIGHBOUR_NAMES)
+        if getattr(self, "profiles_", None) is not None:
+            widths[PROFILES] = len(PROFILE_COLUMNS)
         if self.similarity_ is not None:
             widths[LEARNED] = 1
         if getattr(self, "ranks_", None) is not None:
@@ -421,6 +439,14 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
             dim = int(arrays["projections"].shape[-1]) if "projections" in arrays else 0
         return LearnedSimilarity.from_arrays(arrays, dim, path)
 
+    def _saved_profiles(self, blocks, folder: Path) -> NodeProfiles | None:
+        if self.task_ is not Task.QC:  # a block of category paths only
+            return None
+        if not self._saved_block_file("node_profiles", PROFILES, folder / PROFILES_FILE, blocks):
+            return None
+        dim = self.votes_.q_.shape[1] if self.votes_ is not None else None
+        return NodeProfiles.load(folder, dim)
+
     def _saved_ranks(self, blocks, folder: Path) -> TargetRank | None:
         path = folder / RANK_FILE
         arrays = self._saved_block_arrays("target_rank", RANK, path, blocks)
@@ -464,6 +490,7 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
                                                   load_file(str(folder / NEIGHBOURS_FILE)),
                                                   folder / NEIGHBOURS_FILE)
                        if self.neighbours else None)
+        self.profiles_ = self._saved_profiles(state.get("blocks"), folder)
         self.similarity_ = self._saved_similarity(state.get("blocks"), folder)
         self.ranks_ = self._saved_ranks(state.get("blocks"), folder)
         self.word_match_ = self._saved_word_match(state.get("blocks"), folder)
