@@ -110,7 +110,8 @@ def test_train_save_load_same_probabilities(tmp_path, qc_frame, count_encoded, s
     folder = model.save(tmp_path / "saved")
     assert sorted(p.name for p in folder.iterdir()) == [
         "index", "learned_similarity.safetensors", "lexical", "lightgbm.2.txt", "lightgbm.3.txt",
-        "lightgbm.txt", "model.json", "neighbours.safetensors", "target_rank.safetensors"]
+        "lightgbm.txt", "model.json", "neighbours.safetensors", "node_profiles.json",
+        "node_profiles.safetensors", "target_rank.safetensors"]
     assert not list(folder.rglob("*.pkl"))
     config = json.loads((folder / "model.json").read_text())
     assert config["family"] == "embed"
@@ -263,6 +264,7 @@ def test_model_saved_before_the_unseen_language_booster_scores_as_it_did(tmp_pat
 
 @pytest.mark.parametrize(("block", "file", "frame_name"), [
     ("target_rank", "target_rank.safetensors", "qc_frame"),
+    ("node_profiles", "node_profiles.safetensors", "qc_frame"),
     ("word_match", "word_match.json", "qi_frame")])
 def test_model_saved_before_a_block_existed_scores_as_it_did(tmp_path, small, request, block,
                                                              file, frame_name):
@@ -392,7 +394,7 @@ def test_neighbour_votes_of_fitted_rows_come_from_other_queries(tmp_path, qc_fra
 
 
 def test_node_profiles_block_is_saved_and_scored_alike(tmp_path, qc_frame, qi_frame, small):
-    model = small(tmp_path / "cache", node_profiles=True).fit(qc_frame)
+    model = small(tmp_path / "cache").fit(qc_frame)  # on by default
     rows = qc_frame.take(np.arange(20))
     block = model.scoring_blocks(rows)["node_profiles"]
     assert block.shape == (20, 8) and not np.isnan(block[:, 0]).all()
@@ -405,5 +407,5 @@ def test_node_profiles_block_is_saved_and_scored_alike(tmp_path, qc_frame, qi_fr
     with pytest.raises(RunDirError, match="node_profiles.safetensors: missing, but the model "
                                           "was fitted with the node_profiles block"):
         RelevanceModel.load(folder)
-    qi = small(tmp_path / "cache", node_profiles=True).fit(qi_frame)  # paths only
+    qi = small(tmp_path / "cache").fit(qi_frame)  # category paths only
     assert qi.profiles_ is None and "node_profiles" not in qi.scoring_blocks(qi_frame)
