@@ -1,6 +1,7 @@
 """The embedding model: frozen encoder embeddings of query and target, similarity features that
 carry to new queries (to each category level, learned from the labels, and ranked against every
-training target), neighbour votes, lexical features and for QI the word match, into LightGBM.
+training target), neighbour votes, for QC the queries each node of the taxonomy was judged on
+(node profiles), lexical features and for QI the word match, into LightGBM.
 
 The encoders are never trained, so each distinct text is embedded once per backbone and kept in
 an on-disk cache keyed by the backbone's checksum; cross-validation folds and later predictions
