@@ -260,22 +260,24 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
             blocks["lexical"] = lexical.oof_dense(frame, targets, X)
         blocks.update(self._embedding_blocks(frame, views))
         self.votes_ = self.similarity_ = None
-        if self.neighbours or self.learned_similarity or self.node_profiles:  # inner folds
+        if self.neighbours or self.learned_similarity or self.node_profiles:
+            # inner folds grouped like the outer ones (the learned similarity), or keeping
+            # queries whole (neighbour votes by default, node profiles)
             q, t, _ = views[0]
             inner = config.lexical_features
             groups = fold_groups(frame, inner.group_levels)
+            by_query = query_groups(frame)
         if self.neighbours:
             self.votes_ = NeighbourVotes(self.neighbours).fit(q, t, targets.target)
-            vote_groups = query_groups(frame) if self.neighbour_groups == "query" else groups
+            vote_groups = by_query if self.neighbour_groups == "query" else groups
             blocks["neighbours"] = self.votes_.oof_transform(q, t, targets.target, vote_groups,
                                                              inner.inner_folds, config.seed)
         self.profiles_ = None
         if self.node_profiles and frame.task is Task.QC:
-            q, t, _ = views[0]
             paths = frame.df["target"].astype(str).tolist()
             self.profiles_ = NodeProfiles().fit(q, paths, targets.target)
             blocks[PROFILES] = self.profiles_.oof_transform(
-                q, paths, targets.target, query_groups(frame), inner.inner_folds, config.seed)
+                q, paths, targets.target, by_query, inner.inner_folds, config.seed)
         if self.learned_similarity:
             head = LearnedSimilarity(self.similarity_dim, self.similarity_epochs,
                                      self.similarity_seeds, seed=config.seed)

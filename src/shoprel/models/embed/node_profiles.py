@@ -38,7 +38,7 @@ class NodeProfiles:
         a query counts toward both sides by its probability)."""
         q = np.asarray(q, dtype=np.float32)
         y = np.asarray(targets, dtype=np.float32)[:, None]
-        self.nodes_, self.relevant_, self.irrelevant_ = [], [], []
+        names_per_depth, self.relevant_, self.irrelevant_ = [], [], []
         for depth in DEPTHS:
             keys = node_keys(paths, depth)
             names = list(dict.fromkeys(keys))
@@ -49,10 +49,17 @@ class NodeProfiles:
                 sums = np.zeros((len(names), q.shape[1]), dtype=np.float32)
                 np.add.at(sums, rows, weight * q)
                 sides.append(sums)
-            self.nodes_.append(names)
+            names_per_depth.append(names)
             self.relevant_.append(_unit(sides[0]).astype(np.float16))
             self.irrelevant_.append(_unit(sides[1]).astype(np.float16))
+        self._set_nodes(names_per_depth)
         return self
+
+    def _set_nodes(self, names_per_depth: list[list[str]]) -> None:
+        """Node names per depth and their row numbers, looked up once, not on every call (a
+        server scores a few rows at a time)."""
+        self.nodes_ = names_per_depth
+        self.index_ = [{name: i for i, name in enumerate(names)} for names in names_per_depth]
 
     def transform(self, q: np.ndarray, paths) -> np.ndarray:
         """Per depth: cosine to the node's relevant and irrelevant directions (NaN: the node
@@ -60,14 +67,14 @@ class NodeProfiles:
         q = np.asarray(q, dtype=np.float32)
         out = np.full((len(q), len(COLUMNS)), np.nan)
         for d, depth in enumerate(DEPTHS):
-            index = {name: i for i, name in enumerate(self.nodes_[d])}
+            index = self.index_[d]
             found = np.array([index.get(k, -1) for k in node_keys(paths, depth)], dtype=np.int64)
-            known = found >= 0
+            known = np.flatnonzero(found >= 0)
             for side, directions in enumerate((self.relevant_[d], self.irrelevant_[d])):
                 vectors = np.asarray(directions[found[known]], dtype=np.float32)
                 cos = (q[known] * vectors).sum(axis=1)
                 empty = ~np.any(vectors, axis=1)  # no query on this side of the node
-                out[np.where(known)[0], 2 * d + side] = np.where(empty, np.nan, cos)
+                out[known, 2 * d + side] = np.where(empty, np.nan, cos)
         return out
 
     def oof_transform(self, q, paths, targets, groups, inner_folds: int,
@@ -115,7 +122,7 @@ class NodeProfiles:
         if not isinstance(nodes, dict):
             raise RunDirError(f"{names_where}: expected a JSON object of depth -> node names")
         profiles = cls()
-        profiles.nodes_, profiles.relevant_, profiles.irrelevant_ = [], [], []
+        names_per_depth, profiles.relevant_, profiles.irrelevant_ = [], [], []
         for depth in DEPTHS:
             names = nodes.get(str(depth))
             if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
@@ -131,7 +138,8 @@ class NodeProfiles:
                     raise RunDirError(f"{where}: field {field!r} has shape {vectors.shape}; "
                                       f"expected ({len(names)}, {dim or 'dim'})")
                 kept.append(vectors)
-            profiles.nodes_.append(names)
+            names_per_depth.append(names)
+        profiles._set_nodes(names_per_depth)
         return profiles
 
 
