@@ -59,6 +59,9 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
                                   num_actors=num_actors, batch_rows=min(chunk_rows, 5_000),
                                   progress=not quiet, indexes=list(index_dirs), scorer=scorer)
     else:
+        from shoprel.utils.scoring_imports import import_lightgbm_for_scoring
+
+        import_lightgbm_for_scoring()
         from shoprel.predict.predictor import predict_file
 
         result = predict_file(run_dir, input_file, out_file, chunk_rows, progress=not quiet,

@@ -55,6 +55,9 @@ def serve(run_dir, host, port, workers, max_pairs, max_text_chars, max_body_byte
           max_batch_pairs, max_wait_ms, slice_pairs, recent_texts, index_dirs, max_total_chars,
           request_timeout, api_key, scorer, log_level):
     """Serve a run over HTTP: POST /v1/score, /healthz, /readyz, /metrics, /docs."""
+    from shoprel.utils.scoring_imports import import_lightgbm_for_scoring
+
+    import_lightgbm_for_scoring()
     from shoprel.serve.guards import exposure_warning
     from shoprel.serve.server import run_server
 

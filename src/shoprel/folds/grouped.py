@@ -6,7 +6,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import GroupKFold, StratifiedGroupKFold
 
 from shoprel.data.category import prefix, top_level
 from shoprel.data.frame import PairFrame
@@ -33,6 +32,8 @@ def fold_groups(frame: PairFrame, qc_group_levels: int = 3) -> np.ndarray:
 def inner_splits(groups: np.ndarray, inner_folds: int, seed: int):
     """(train, valid) row indices of the inner folds that give fitted rows their label-using
     features: no group on both sides, as many folds as asked or as there are groups."""
+    from sklearn.model_selection import GroupKFold  # here: scoring imports this module, not sklearn
+
     n_splits = min(inner_folds, len(set(groups)))
     splitter = GroupKFold(n_splits=n_splits, shuffle=True, random_state=seed)
     return splitter.split(np.zeros(len(groups)), groups=groups)
@@ -69,6 +70,8 @@ def assign_folds(frame: PairFrame, k: int = 5, seed: int = 42,
             f"only {n_groups} distinct groups for {k} folds (grouping by "
             f"{'category prefix' if frame.task is Task.QC else 'query'}): use fewer folds",
             path=frame.source)
+    from sklearn.model_selection import StratifiedGroupKFold  # here: as in inner_splits
+
     splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
     folds = np.full(len(frame), -1, dtype=np.int64)
     with warnings.catch_warnings():

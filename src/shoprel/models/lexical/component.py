@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from safetensors.numpy import load_file, save_file
-from sklearn.linear_model import LogisticRegression
 
 from shoprel.data.frame import PairFrame
 from shoprel.data.tasks import Task
@@ -31,6 +31,9 @@ from shoprel.models.lexical.features import (
     prior_keys,
 )
 from shoprel.models.targets import Targets, linear_problem
+
+if TYPE_CHECKING:
+    from sklearn.linear_model import LogisticRegression
 
 LINEAR_FILE = "linear.safetensors"
 PRIORS_FILE = "priors.json"
@@ -65,6 +68,8 @@ class LexicalFeatures:
 
     # --- fitting -----------------------------------------------------------------------
     def _new_linear(self) -> LogisticRegression:
+        from sklearn.linear_model import LogisticRegression  # here: scoring needs only coef_
+
         # far more hashed features than rows: the dual problem is ~10x faster, same solution
         return LogisticRegression(C=self.params.C, solver="liblinear", dual=True, max_iter=1000,
                                   random_state=self.params.seed)
