@@ -4,7 +4,7 @@ import pytest
 from shoprel.data.category import prefix
 from shoprel.data.readers import read_pairs
 from shoprel.errors import InputError
-from shoprel.folds.grouped import assign_folds, fold_groups
+from shoprel.folds.grouped import assign_folds, cross_fitted, fold_groups
 
 
 def _groups_never_cross(frame, folds, groups):
@@ -54,3 +54,25 @@ def test_real_folds_are_balanced_and_leak_free(real_qc):
     assert sizes.min() > 0.8 * sizes.max()
     rates = [frame.labels[folds == k].mean() for k in range(5)]
     assert max(rates) - min(rates) < 0.05
+
+
+def test_cross_fitted_rows_come_from_folds_without_their_group(qc_demo):
+    groups = fold_groups(read_pairs(qc_demo))
+    calls = []
+
+    def fit_transform(train, valid):
+        calls.append((train, valid))
+        # 1 where the row's group was on the fitting side (a leak), and the fitting side's size
+        return np.column_stack([np.isin(groups[valid], groups[train]), np.full(len(valid),
+                                                                               len(train))])
+
+    out = cross_fitted(fit_transform, groups, inner_folds=4, seed=3, width=2, fill=-1.0)
+    assert len(calls) == 4
+    assert not out[:, 0].any()  # no row's group ever on the side that made its features
+    assert (out[:, 1] > 0).all() and (out[:, 1] < len(groups)).all()  # every row filled
+    valid_rows = np.concatenate([valid for _, valid in calls])
+    assert sorted(valid_rows) == list(range(len(groups)))  # each row made exactly once
+    # as many folds as groups when fewer groups than folds are asked for
+    few = np.array(["a", "a", "b", "b", "c"])
+    assert cross_fitted(lambda train, valid: np.zeros((len(valid), 1)), few, 10, 0, 1,
+                        fill=np.nan).tolist() == [[0.0]] * 5

@@ -39,6 +39,18 @@ def inner_splits(groups: np.ndarray, inner_folds: int, seed: int):
     return splitter.split(np.zeros(len(groups)), groups=groups)
 
 
+def cross_fitted(fit_transform, groups: np.ndarray, inner_folds: int, seed: int, width: int,
+                 fill: float = 0.0) -> np.ndarray:
+    """(rows, width) features of the rows a model is fitted on, each row's from
+    `fit_transform(train, valid)`: a block fitted on the other inner folds only, so that no row
+    hears its own label or its group's and the booster on top sees them as honest as on new
+    rows. `fill` stays where a block leaves nothing."""
+    out = np.full((len(groups), width), fill, dtype=np.float64)
+    for train, valid in inner_splits(groups, inner_folds, seed):
+        out[valid] = fit_transform(train, valid)
+    return out
+
+
 def strata(frame: PairFrame, k: int) -> np.ndarray:
     """Language × label (QC also × top-level category), so folds look alike.
 

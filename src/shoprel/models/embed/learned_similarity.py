@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 
 from shoprel.errors import RunDirError
-from shoprel.folds.grouped import inner_splits
+from shoprel.folds.grouped import cross_fitted
 
 NAME = "learned_similarity"
 CHUNK = 4096  # rows per projection product when scoring
@@ -93,14 +93,14 @@ class LearnedSimilarity:
     def oof_transform(self, q, t, targets, weight, groups, inner_folds: int,
                       seed: int) -> np.ndarray:
         """Scores for the fitted rows themselves, each from heads fitted on other inner folds."""
-        out = np.zeros((len(targets), 1), dtype=np.float64)
-        for train, valid in inner_splits(groups, inner_folds, seed):
+        def head(train, valid):
             inner = LearnedSimilarity(self.dim, self.epochs, self.seeds, self.learning_rate,
                                       self.batch_size, self.seed)
             inner.fit(q[train], t[train], targets[train],
                       None if weight is None else weight[train])
-            out[valid] = inner.transform(q[valid], t[valid])
-        return out
+            return inner.transform(q[valid], t[valid])
+
+        return cross_fitted(head, groups, inner_folds, seed, 1)
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {"projections": self.projections_, "scales": self.scales_,

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from shoprel.errors import RunDirError
-from shoprel.folds.grouped import inner_splits
+from shoprel.folds.grouped import cross_fitted
 from shoprel.models.embed.float32_copies import float32_copies
 
 NAMES = ("nn_mean_label", "nn_weighted_label", "nn_top1_sim", "nn_top1_label",
@@ -56,11 +56,11 @@ class NeighbourVotes:
 
     def oof_transform(self, q, t, labels, groups, inner_folds: int, seed: int) -> np.ndarray:
         """Votes for the fitted rows themselves, each from the other inner folds only."""
-        out = np.zeros((len(labels), len(NAMES)), dtype=np.float64)
-        for train, valid in inner_splits(groups, inner_folds, seed):
+        def votes(train, valid):
             inner = NeighbourVotes(self.k).fit(q[train], t[train], labels[train])
-            out[valid] = inner.transform(q[valid], t[valid])
-        return out
+            return inner.transform(q[valid], t[valid])
+
+        return cross_fitted(votes, groups, inner_folds, seed, len(NAMES))
 
     def arrays(self) -> dict[str, np.ndarray]:
         return {"neighbour_q": self.q_, "neighbour_t": self.t_, "neighbour_labels": self.labels_}

@@ -19,7 +19,7 @@ from safetensors.numpy import load_file, save_file
 
 from shoprel.data.category import prefix
 from shoprel.errors import RunDirError
-from shoprel.folds.grouped import inner_splits
+from shoprel.folds.grouped import cross_fitted
 
 NAME = "node_profiles"
 FILE, NODES_FILE = "node_profiles.safetensors", "node_profiles.json"  # in a model's folder
@@ -80,12 +80,13 @@ class NodeProfiles:
     def oof_transform(self, q, paths, targets, groups, inner_folds: int,
                       seed: int) -> np.ndarray:
         """Features of the fitted rows, each from profiles of the other inner folds only."""
-        paths = np.asarray(list(paths), dtype=object)
-        out = np.full((len(targets), len(COLUMNS)), np.nan)
-        for train, valid in inner_splits(groups, inner_folds, seed):
-            inner = NodeProfiles().fit(q[train], paths[train], np.asarray(targets)[train])
-            out[valid] = inner.transform(q[valid], paths[valid])
-        return out
+        paths, targets = np.asarray(list(paths), dtype=object), np.asarray(targets)
+
+        def profiles(train, valid):
+            inner = NodeProfiles().fit(q[train], paths[train], targets[train])
+            return inner.transform(q[valid], paths[valid])
+
+        return cross_fitted(profiles, groups, inner_folds, seed, len(COLUMNS), fill=np.nan)
 
     def save(self, folder: Path) -> None:
         """The directions (safetensors) and the node names they belong to (JSON)."""
