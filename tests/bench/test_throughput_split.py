@@ -1,0 +1,38 @@
+"""The throughput bench scores pairs whose queries neither the runs nor the distilled student
+ever saw, and its training part does not depend on how the held-out queries are divided."""
+
+import importlib.util
+import json
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parents[2] / "bench" / "throughput.py"
+
+
+def load_bench():
+    spec = importlib.util.spec_from_file_location("throughput_bench", BENCH)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def queries(path: Path) -> list[str]:
+    return [json.loads(line)["origin_query"].lower().strip()
+            for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+def test_three_parts_share_no_query_and_training_part_is_stable(qc_demo, tmp_path):
+    bench = load_bench()
+    parts = {}
+    for share in (0.5, 0.3):
+        work = tmp_path / str(share)
+        work.mkdir()
+        parts[share] = bench.split_by_query(qc_demo, work, holdout=0.4, seed=3,
+                                            unlabeled_share=share)
+    train, held, given = parts[0.5]
+    sets = [set(queries(p)) for p in (train, held, given)]
+    assert all(sets) and not (sets[0] & sets[1]) and not (sets[0] & sets[2])
+    assert not (sets[1] & sets[2])
+    total = sum(len(p.read_text().splitlines()) for p in (train, held, given))
+    assert total == len(qc_demo.read_text().splitlines())
+    assert train.read_bytes() == parts[0.3][0].read_bytes()  # runs trained before stay valid
+    assert len(queries(parts[0.3][2])) < len(queries(given))
