@@ -37,7 +37,7 @@ def test_a_student_is_carried_only_when_asked(tmp_path):
     assert asked.student == StudentConfig()
     assert asked.student.model.family == "embed"
     assert asked.student.model.params["backbone"] == ["use-multilingual"]
-    assert asked.student.hard_weight == 0.3
+    assert asked.student.hard_weight == 1.0  # the labels alone (training/defaults.py)
     mixed = parse_config({"model": {"family": "fast"}, "student": {"hard_weight": 0.5}})
     assert mixed.student.hard_weight == 0.5 and mixed.student.model.family == "embed"
     # the resolved config says so explicitly: reading it back gives the same
@@ -74,7 +74,7 @@ def test_the_run_carries_its_student_on_the_same_folds(student_run):
     assert block["folder"] == "student" and block["family"] == "fast"
     assert block["student_oof"]["roc_auc"] == ours["overall"]["roc_auc"]
     assert block["teacher_oof"]["roc_auc"] == teacher.metrics()["overall"]["roc_auc"]
-    assert block["hard_weight"] == 0.3 and block["seconds"] > 0
+    assert block["hard_weight"] == 1.0 and block["seconds"] > 0
     assert ours["distillation"]["teacher"]["path"] == str(student_run.resolve())
     assert load_config(student.path / runs.CONFIG).student is None
     assert "carried student" in (student_run / runs.REPORT).read_text(encoding="utf-8")
