@@ -197,3 +197,13 @@ def test_unlabeled_pairs_train_every_fit_with_the_teacher_scores(teachers, stude
     assert metrics["overall"]["n"] == 360  # never a validation row
     assert metrics["distillation"]["unlabeled"]["rows"] == 50
     assert not runs.Run.open(out).oof()["id"].astype(str).str.startswith("unlabeled").any()
+
+
+def test_oof_caveat_says_what_the_student_oof_is_worth():
+    from shoprel.training.distill import LABELS_NOTE, LEAK_CAVEAT, NESTED_NOTE, oof_caveat
+
+    assert oof_caveat(0.3, nested=False, unlabeled=False) == LEAK_CAVEAT
+    assert oof_caveat(0.3, nested=True, unlabeled=False) == NESTED_NOTE
+    assert oof_caveat(1.0, nested=False, unlabeled=False) == LABELS_NOTE
+    # teacher-scored pairs come from the teacher's final model, which saw every fold
+    assert oof_caveat(1.0, nested=True, unlabeled=True) == LEAK_CAVEAT

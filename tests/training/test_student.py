@@ -75,6 +75,9 @@ def test_the_run_carries_its_student_on_the_same_folds(student_run):
     assert block["student_oof"]["roc_auc"] == ours["overall"]["roc_auc"]
     assert block["teacher_oof"]["roc_auc"] == teacher.metrics()["overall"]["roc_auc"]
     assert block["hard_weight"] == 1.0 and block["seconds"] > 0
+    # the labels alone leak nothing, and the caveat and the report say so
+    assert "learnt the labels alone" in block["caveat"]
+    assert "learnt the labels alone" in (student_run / runs.REPORT).read_text(encoding="utf-8")
     assert ours["distillation"]["teacher"]["path"] == str(student_run.resolve())
     assert load_config(student.path / runs.CONFIG).student is None
     assert "carried student" in (student_run / runs.REPORT).read_text(encoding="utf-8")

@@ -45,6 +45,18 @@ LEAK_CAVEAT = ("student OOF is optimistic: the teacher OOF probability of a trai
                "from a teacher model that saw the student's validation rows (use nested)")
 NESTED_NOTE = ("each student fold's soft targets come from teacher models refitted without "
                "that fold: its OOF figures are honest")
+LABELS_NOTE = ("hard_weight 1.0: the student learnt the labels alone, so its OOF figures are as "
+               "honest as the teacher's")
+
+
+def oof_caveat(hard_weight: float, nested: bool, unlabeled: bool) -> str:
+    """What the student's OOF figures are worth: teacher-scored pairs and soft targets from a
+    teacher that saw the validation folds make them optimistic; the labels alone do not."""
+    if unlabeled:
+        return LEAK_CAVEAT
+    if hard_weight >= 1.0:
+        return LABELS_NOTE
+    return NESTED_NOTE if nested else LEAK_CAVEAT
 
 
 @dataclass
@@ -252,7 +264,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
             "teacher_oof": _oof_figures(teacher_metrics),
             "student_oof": _oof_figures(metrics),
             "nested": nested,
-            "caveat": NESTED_NOTE if nested and extra_rows is None else LEAK_CAVEAT,
+            "caveat": oof_caveat(hard_weight, nested, extra_rows is not None),
             **({} if extra_rows is None else {"unlabeled": {
                 "files": [str(Path(f).resolve()) for f in unlabeled],
                 "rows": len(extra_rows),

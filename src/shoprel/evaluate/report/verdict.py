@@ -159,8 +159,14 @@ def _student_text(student: Mapping[str, Any]) -> str:
     return (f"{student.get('family', MISSING)}{f' on {backbone}' if backbone else ''} in "
             f"{student.get('folder', 'student')}/: OOF ROC-AUC {fmt(ours.get('roc_auc'))}, "
             f"F1 {fmt(ours.get('f1'))} (this run: {fmt(theirs.get('roc_auc'))}, "
-            f"{fmt(theirs.get('f1'))}; the student's OOF is optimistic: its soft targets saw "
-            f"its validation rows); {took}; predict/serve --scorer student")
+            f"{fmt(theirs.get('f1'))}; {_student_oof_worth(student)}); {took}; "
+            "predict/serve --scorer student")
+
+
+def _student_oof_worth(student: dict) -> str:
+    if num(student.get("hard_weight")) == 1.0:
+        return "the student learnt the labels alone, so its OOF is as honest as this run's"
+    return "the student's OOF is optimistic: its soft targets saw its validation rows"
 
 
 def _timing_text(key: str, value: Any) -> str:
