@@ -159,3 +159,47 @@ def test_cli_lists_and_prunes(cache):
     assert done.exit_code == 0 and "removed 7 entries" in done.output
     assert not paths["emb_other"].exists() and paths["emb"].exists()
     assert not paths["root_partial"].exists() and paths["foreign_root"].exists()
+
+
+def test_parse_size_reads_binary_units():
+    assert inv.parse_size("500M") == 500 * 1024 ** 2
+    assert inv.parse_size("1.5t") == int(1.5 * 1024 ** 4)
+    assert inv.parse_size("20GB") == inv.parse_size("20 GiB") == 20 * 1024 ** 3
+    assert inv.parse_size("123456") == 123456
+    for bad in ("", "lots", "-1G", "5X"):
+        with pytest.raises(ValueError, match="not a size"):
+            inv.parse_size(bad)
+
+
+def test_a_size_budget_removes_the_least_recently_written_first(cache):
+    root, paths = cache
+    for age, key in enumerate(("emb_folder", "states", "emb_use", "emb")):
+        os.utime(paths[key], (1000 + age, 1000 + age))  # emb_folder the oldest
+    os.utime(builtin_folder(EG, root) / "model.safetensors", (1, 1))  # older still: spared
+    entries = inv.inventory(root)
+    total = sum(e.size for e in entries)
+    candidates = [e for e in entries if e.kind not in inv.REBUILT]
+    oldest = _by_path(entries)[paths["emb_folder"]].size  # bytes on disk, not written
+    chosen = inv.over_budget(entries, candidates, total - oldest - 1)
+    assert [e.path for e in chosen] == [paths["emb_folder"], paths["states"]]
+    assert inv.over_budget(entries, candidates, total) == []  # already within it
+    everything = inv.over_budget(entries, entries, 0)
+    assert {e.kind for e in everything} >= {"backbones", "onnx"}  # only when named
+
+
+def test_cli_prunes_to_a_size(cache):
+    root, paths = cache
+    runner = CliRunner()
+    bad = runner.invoke(main, ["cache", "prune", "--keep-under", "lots", "--cache-dir",
+                               str(root)])
+    assert bad.exit_code == 2 and "--keep-under" in bad.output and "not a size" in bad.output
+    entries = inv.inventory(root)
+    spared = sum(e.size for e in entries if e.kind in inv.REBUILT)
+    done = runner.invoke(main, ["cache", "prune", "--keep-under", "1K", "--cache-dir",
+                                str(root)])
+    assert done.exit_code == 0, done.output
+    assert "over 1K" in done.output  # the backbone and exports stay, and it says so
+    left = inv.inventory(root)
+    assert {e.kind for e in left} == set(inv.REBUILT)
+    assert sum(e.size for e in left) == spared
+    assert paths["live_partial"].exists() and paths["foreign_root"].exists()

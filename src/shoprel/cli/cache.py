@@ -64,20 +64,47 @@ def list_cache(cache_dir):
                    "next use, which needs PyPI.")
 @click.option("--older-than", "older_than", type=click.FloatRange(min=0), default=None,
               metavar="DAYS", help="Entries not written for more than DAYS days.")
+@click.option("--keep-under", "keep_under", default=None, metavar="SIZE",
+              help="Remove the least recently written entries (of those the other conditions "
+                   "choose) until the cache takes at most SIZE (500M, 20G, 1.5T); built "
+                   "backbones and exports only when --kind names them.")
 @click.option("--dry-run", is_flag=True, help="Say what would go; remove nothing.")
-def prune(cache_dir, stale, kinds, older_than, dry_run):
+def prune(cache_dir, stale, kinds, older_than, keep_under, dry_run):
     """Remove the entries meeting every condition given (at least one). Only what shoprel
     writes is ever removed; a linked-in folder loses its link, never its files. Run it while no
     other shoprel command uses the same cache."""
     from shoprel.models.backbones.cache import cache_root
-    from shoprel.models.cache_inventory import inventory, remove, select
+    from shoprel.models.cache_inventory import (
+        REBUILT,
+        inventory,
+        over_budget,
+        parse_size,
+        remove,
+        select,
+    )
 
-    if not stale and not kinds and older_than is None:
-        raise click.UsageError("say what to remove: --stale, --kind or --older-than "
-                               "(`shoprel cache list` shows what there is)")
+    if not stale and not kinds and older_than is None and keep_under is None:
+        raise click.UsageError("say what to remove: --stale, --kind, --older-than or "
+                               "--keep-under (`shoprel cache list` shows what there is)")
+    try:
+        budget = None if keep_under is None else parse_size(keep_under)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--keep-under") from None
     root = cache_root(cache_dir)
-    chosen = select(inventory(cache_dir), stale=stale, kinds=tuple(kinds),
-                    older_than_days=older_than)
+    entries = inventory(cache_dir)
+    if budget is None:
+        chosen = select(entries, stale=stale, kinds=tuple(kinds), older_than_days=older_than)
+    else:
+        conditioned = stale or kinds or older_than is not None
+        candidates = (select(entries, stale=stale, kinds=tuple(kinds),
+                             older_than_days=older_than) if conditioned else entries)
+        candidates = [e for e in candidates if e.kind not in REBUILT or e.kind in kinds]
+        chosen = over_budget(entries, candidates, budget)
+        left = sum(e.size for e in entries) - sum(e.size for e in chosen)
+        if left > budget:
+            click.echo(f"note: the cache stays at {_size(left)}, over {keep_under}: what is "
+                       "left is not a candidate (built backbones and exports go only when "
+                       "--kind names them)", err=True)
     for row in _rows(chosen, root):
         click.echo(row)
     total = sum(e.size for e in chosen)

@@ -90,6 +90,37 @@ def select(entries: list[CacheEntry], *, stale: bool = False, kinds: tuple[str, 
             and (older_than_days is None or entry.age_days > older_than_days)]
 
 
+REBUILT = (BACKBONES, ONNX)  # rebuilt from PyPI on next use: a size budget spares them
+_UNITS = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4}
+_SIZE = re.compile(r"^\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>[KMGT]?)(?:I?B)?\s*$", re.IGNORECASE)
+
+
+def parse_size(text: str) -> int:
+    """Bytes of a size written like 500M, 20G, 1.5TB or 123456 (binary units)."""
+    match = _SIZE.match(str(text))
+    if match is None:
+        raise ValueError(f"{text!r} is not a size (e.g. 500M, 20G, 1.5T)")
+    return int(float(match["n"]) * _UNITS[match["unit"].upper()])
+
+
+def over_budget(entries: list[CacheEntry], candidates: list[CacheEntry],
+                budget: int) -> list[CacheEntry]:
+    """Candidates, least recently written first, whose removal brings the cache (all of
+    `entries`) to at most `budget` bytes, or as near as the candidates allow. Built backbones
+    and their exports are candidates only when the caller names them: they are written once
+    and read ever after, so their age says nothing of their use, and rebuilding them needs
+    PyPI."""
+    total = sum(entry.size for entry in entries)
+    chosen = []
+    for entry in sorted(candidates, key=lambda e: e.modified):
+        if total <= budget:
+            break
+        if entry.size:
+            chosen.append(entry)
+            total -= entry.size
+    return chosen
+
+
 def remove(entries: list[CacheEntry]) -> int:
     """Delete these entries (a link is unlinked, never followed); returns the bytes freed.
     A database goes with its journal files."""
