@@ -1,0 +1,39 @@
+"""The boosters score small batches on one thread, and the same scores either way."""
+
+import lightgbm as lgb
+import numpy as np
+import pytest
+
+from shoprel.errors import RunDirError
+from shoprel.models.boosted import ONE_THREAD_ROWS, BoosterBag, predict_checked
+
+
+class Recording(BoosterBag):
+    def __init__(self, bag):
+        super().__init__(bag.boosters)
+        self.threads = []
+
+    def predict(self, X, num_threads=None):
+        self.threads.append(num_threads)
+        return super().predict(X, num_threads=num_threads)
+
+
+@pytest.fixture(scope="module")
+def bag():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(600, 8))
+    y = (X[:, 0] + 0.5 * rng.normal(size=600) > 0).astype(float)
+    boosters = [lgb.train({"objective": "binary", "verbose": -1, "seed": s, "num_threads": 1},
+                          lgb.Dataset(X, y), num_boost_round=20) for s in range(2)]
+    return Recording(BoosterBag(boosters)), X
+
+
+def test_small_batches_use_one_thread_and_score_the_same(bag):
+    booster, X = bag
+    small = predict_checked(booster, X[:10], n_jobs=2)
+    large = predict_checked(booster, X, n_jobs=2)
+    assert booster.threads[-2:] == [1, 2]
+    assert len(X) > ONE_THREAD_ROWS >= 10
+    np.testing.assert_array_equal(small, large[:10])
+    with pytest.raises(RunDirError, match="reads 8 features, but the model built 3"):
+        predict_checked(booster, X[:, :3], n_jobs=2)
