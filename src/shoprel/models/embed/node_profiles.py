@@ -38,21 +38,18 @@ class NodeProfiles:
         a query counts toward both sides by its probability)."""
         q = np.asarray(q, dtype=np.float32)
         y = np.asarray(targets, dtype=np.float32)[:, None]
-        names_per_depth, self.relevant_, self.irrelevant_ = [], [], []
-        for depth in DEPTHS:
-            keys = node_keys(paths, depth)
-            names = list(dict.fromkeys(keys))
-            index = {name: i for i, name in enumerate(names)}
+        keys_per_depth = [node_keys(paths, depth) for depth in DEPTHS]
+        self._set_nodes([list(dict.fromkeys(keys)) for keys in keys_per_depth])
+        self.relevant_, self.irrelevant_ = [], []
+        for keys, names, index in zip(keys_per_depth, self.nodes_, self.index_, strict=True):
             rows = np.fromiter((index[k] for k in keys), dtype=np.int64, count=len(keys))
             sides = []
             for weight in (y, 1.0 - y):
                 sums = np.zeros((len(names), q.shape[1]), dtype=np.float32)
                 np.add.at(sums, rows, weight * q)
                 sides.append(sums)
-            names_per_depth.append(names)
             self.relevant_.append(_unit(sides[0]).astype(np.float16))
             self.irrelevant_.append(_unit(sides[1]).astype(np.float16))
-        self._set_nodes(names_per_depth)
         return self
 
     def _set_nodes(self, names_per_depth: list[list[str]]) -> None:
