@@ -74,14 +74,7 @@ def prune(cache_dir, stale, kinds, older_than, keep_under, dry_run):
     writes is ever removed; a linked-in folder loses its link, never its files. Run it while no
     other shoprel command uses the same cache."""
     from shoprel.models.backbones.cache import cache_root
-    from shoprel.models.cache_inventory import (
-        REBUILT,
-        inventory,
-        over_budget,
-        parse_size,
-        remove,
-        select,
-    )
+    from shoprel.models.cache_inventory import inventory, parse_size, remove, select, to_fit
 
     if not stale and not kinds and older_than is None and keep_under is None:
         raise click.UsageError("say what to remove: --stale, --kind, --older-than or "
@@ -92,14 +85,11 @@ def prune(cache_dir, stale, kinds, older_than, keep_under, dry_run):
         raise click.BadParameter(str(exc), param_hint="--keep-under") from None
     root = cache_root(cache_dir)
     entries = inventory(cache_dir)
+    conditions = {"stale": stale, "kinds": tuple(kinds), "older_than_days": older_than}
     if budget is None:
-        chosen = select(entries, stale=stale, kinds=tuple(kinds), older_than_days=older_than)
+        chosen = select(entries, **conditions)
     else:
-        conditioned = stale or kinds or older_than is not None
-        candidates = (select(entries, stale=stale, kinds=tuple(kinds),
-                             older_than_days=older_than) if conditioned else entries)
-        candidates = [e for e in candidates if e.kind not in REBUILT or e.kind in kinds]
-        chosen = over_budget(entries, candidates, budget)
+        chosen = to_fit(entries, budget, **conditions)
         left = sum(e.size for e in entries) - sum(e.size for e in chosen)
         if left > budget:
             click.echo(f"note: the cache stays at {_size(left)}, over {keep_under}: what is "

@@ -103,13 +103,23 @@ def parse_size(text: str) -> int:
     return int(float(match["n"]) * _UNITS[match["unit"].upper()])
 
 
+def to_fit(entries: list[CacheEntry], budget: int, *, stale: bool = False,
+           kinds: tuple[str, ...] = (), older_than_days: float | None = None) -> list[CacheEntry]:
+    """What `prune --keep-under` removes: of the entries meeting every other condition given
+    (all of them when none is), the least recently written until the cache fits `budget`.
+    Built backbones and their exports only when `kinds` names them: they are written once and
+    read ever after, so their age says nothing of their use, and rebuilding them needs PyPI."""
+    conditioned = stale or kinds or older_than_days is not None
+    candidates = (select(entries, stale=stale, kinds=kinds, older_than_days=older_than_days)
+                  if conditioned else entries)
+    return over_budget(entries, [e for e in candidates if e.kind not in REBUILT or e.kind in kinds],
+                       budget)
+
+
 def over_budget(entries: list[CacheEntry], candidates: list[CacheEntry],
                 budget: int) -> list[CacheEntry]:
     """Candidates, least recently written first, whose removal brings the cache (all of
-    `entries`) to at most `budget` bytes, or as near as the candidates allow. Built backbones
-    and their exports are candidates only when the caller names them: they are written once
-    and read ever after, so their age says nothing of their use, and rebuilding them needs
-    PyPI."""
+    `entries`) to at most `budget` bytes, or as near as the candidates allow."""
     total = sum(entry.size for entry in entries)
     chosen = []
     for entry in sorted(candidates, key=lambda e: e.modified):
