@@ -163,9 +163,12 @@ def _student_text(student: Mapping[str, Any]) -> str:
             "predict/serve --scorer student")
 
 
-def _student_oof_worth(student: dict) -> str:
-    if num(student.get("hard_weight")) == 1.0:
-        return "the student learnt the labels alone, so its OOF is as honest as this run's"
+def _student_oof_worth(student: Mapping[str, Any]) -> str:
+    """What the student's OOF is worth, as its distillation judged it (`caveat`, from
+    training/distill.py's oof_caveat); a student recorded without one learnt soft targets."""
+    caveat = student.get("caveat")
+    if isinstance(caveat, str) and caveat:
+        return caveat
     return "the student's OOF is optimistic: its soft targets saw its validation rows"
 
 
