@@ -13,6 +13,7 @@ import numpy as np
 from shoprel.errors import RunDirError
 from shoprel.folds.grouped import cross_fitted
 from shoprel.models.embed.float32_copies import float32_copies
+from shoprel.models.embed.vector_rows import top_k_columns
 
 NAMES = ("nn_mean_label", "nn_weighted_label", "nn_top1_sim", "nn_top1_label",
          "nn_best_positive_sim", "nn_best_negative_sim")
@@ -39,9 +40,9 @@ class NeighbourVotes:
         qt, tt = float32_copies(self, self.q_, self.t_)
         for start in range(0, len(q), CHUNK):
             stop = start + CHUNK
-            sim = (np.asarray(q[start:stop], np.float32) @ qt.T
-                   + np.asarray(t[start:stop], np.float32) @ tt.T)
-            top = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+            sim = np.asarray(q[start:stop], np.float32) @ qt.T
+            sim += np.asarray(t[start:stop], np.float32) @ tt.T
+            top = top_k_columns(sim, k)
             top_sim = np.take_along_axis(sim, top, axis=1)
             top_label = self.labels_[top]
             best = np.argmax(top_sim, axis=1)
