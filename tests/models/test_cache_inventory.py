@@ -79,7 +79,8 @@ def test_layout_matches_the_writers(tmp_path):
     assert state_file(tmp_path, eg.slug, 20, 128).parent == tmp_path / inv.STATES
     folder = tmp_path / inv.EMBEDDINGS
     assert EmbeddingCache(folder, eg).path.stem == eg.slug
-    kinds = next(p for p in main.commands["cache"].commands["prune"].params if p.name == "kinds")
+    kinds = next(p for p in main.get_command(None, "cache").commands["prune"].params
+                 if p.name == "kinds")
     assert tuple(kinds.type.choices) == inv.KINDS
 
 

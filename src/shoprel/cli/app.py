@@ -9,17 +9,35 @@ import click
 
 from shoprel.errors import ShoprelError
 
-# Each name is a module of this package that ends with `COMMANDS = (command, ...)`, a tuple of
-# click commands. A new command: write `cli/<group>.py` that parses, calls the Python API and
-# prints, then add its module name here (and a test under tests/cli/).
-COMMAND_MODULES = (
-    "train", "predict", "index", "evaluate", "demo", "augment", "serve", "ensemble", "export",
-    "pretrain", "distill", "cache",
-)
+# Each command's module: a module of this package that ends with `COMMANDS = (command, ...)`,
+# a tuple of click commands. A module is imported when one of its commands runs (or --help
+# lists them all), so `shoprel predict` does not import the server's, the ensembles' or the
+# translators' stacks (~0.2 s a command). A new command: write `cli/<group>.py` that parses,
+# calls the Python API and prints, then add its name here (tests/cli/test_app.py checks the
+# two agree) and a test under tests/cli/.
+COMMAND_MODULE = {
+    "train": "train", "predict": "predict", "check-submission": "predict", "index": "index",
+    "evaluate": "evaluate", "report": "evaluate", "compare": "evaluate", "demo": "demo",
+    "translate": "augment", "langid": "augment", "serve": "serve", "ensemble": "ensemble",
+    "noise": "ensemble", "export": "export", "pretrain": "pretrain", "distill": "distill",
+    "cache": "cache",
+}
+COMMAND_MODULES = tuple(dict.fromkeys(COMMAND_MODULE.values()))
 
 
 class ShoprelGroup(click.Group):
-    """Shows ShoprelErrors as one clear line and exit code 2, not a traceback."""
+    """Shows ShoprelErrors as one clear line and exit code 2, not a traceback; finds each
+    command in its module (COMMAND_MODULE) when it is asked for."""
+
+    def list_commands(self, ctx) -> list[str]:
+        return sorted({*self.commands, *COMMAND_MODULE})
+
+    def get_command(self, ctx, name: str):
+        if name not in self.commands and name in COMMAND_MODULE:
+            module = importlib.import_module(f"{__package__}.{COMMAND_MODULE[name]}")
+            for command in module.COMMANDS:
+                self.commands.setdefault(command.name, command)
+        return self.commands.get(name)
 
     def invoke(self, ctx):
         from shoprel.utils.signals import sigterm_as_interrupt
@@ -37,14 +55,3 @@ class ShoprelGroup(click.Group):
 @click.version_option(package_name="shoprel")
 def main() -> None:
     """Decide whether products fit shoppers' queries, in any language (QC and QI tasks)."""
-
-
-def register_commands(group: click.Group, modules=COMMAND_MODULES) -> None:
-    """Add every command of the listed modules (their COMMANDS tuple) to the group."""
-    for name in modules:
-        module = importlib.import_module(f"{__package__}.{name}")
-        for command in module.COMMANDS:
-            group.add_command(command)
-
-
-register_commands(main)

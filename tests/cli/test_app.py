@@ -1,0 +1,35 @@
+"""The command group finds each command in its module, and loads no module a command does not
+need."""
+
+import importlib
+import subprocess
+import sys
+
+from click.testing import CliRunner
+
+from shoprel.cli import COMMAND_MODULE, main
+
+
+def test_the_command_map_lists_every_command_of_every_module():
+    found = {}
+    for name in set(COMMAND_MODULE.values()):
+        module = importlib.import_module(f"shoprel.cli.{name}")
+        found.update({command.name: name for command in module.COMMANDS})
+    assert found == COMMAND_MODULE
+
+
+def test_help_lists_every_command_and_an_unknown_one_is_refused():
+    result = CliRunner().invoke(main, ["--help"])
+    assert result.exit_code == 0
+    assert all(f"  {name} " in result.output for name in COMMAND_MODULE)
+    result = CliRunner().invoke(main, ["predictt"])
+    assert result.exit_code == 2 and "No such command 'predictt'" in result.output
+
+
+def test_a_command_imports_only_its_own_module():
+    code = ("import sys\nfrom shoprel.cli import main\n"
+            "main(['check-submission', '--help'], standalone_mode=False)\n"
+            "print(sorted(m for m in sys.modules if m.startswith('shoprel.cli.')))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=120)
+    assert done.stdout.strip().splitlines()[-1] == "['shoprel.cli.app', 'shoprel.cli.predict']"
