@@ -334,6 +334,20 @@ CASES = [
                         "--out", "gold.jsonl"]), "gold.jsonl"),
     Case("pretrain onto a file", lambda sb: [
         "pretrain", "train.jsonl", "--out", "gold.jsonl", "--overwrite"], "gold.jsonl: is a file"),
+    # an existing file the command did not read is still the user's: kept without --overwrite
+    Case("predict onto an existing file", lambda sb: [
+        "predict", "run", "gold.jsonl", "--out", "train.jsonl"], "train.jsonl already exists"),
+    Case("report onto an existing file", lambda sb: ["report", "run", "--out", "train.jsonl"],
+         "train.jsonl already exists"),
+    Case("compare page onto an existing file", lambda sb: [
+        "compare", "run", "run", "--out", "train.jsonl"], "train.jsonl already exists"),
+    Case("noise flags onto an existing file", lambda sb: [
+        "noise", "run", "--out", "train.jsonl"], "train.jsonl already exists"),
+    Case("langid onto an existing file", lambda sb: [
+        "langid", "gold.jsonl", "--out", "train.jsonl"], "train.jsonl already exists"),
+    Case("translate onto an existing file",
+         _with(_table, ["translate", "gold.jsonl", "--backend", "table", "--table", "table.tsv",
+                        "--out", "train.jsonl"]), "train.jsonl already exists"),
     # --- input files ---
     Case("id beyond 64 bits", _bad_train(id=2**64), "line 2, field 'id'"),
     Case("id beyond 64 bits as a string", _bad_train(id="1" * 30), "line 2, field 'id'"),

@@ -71,7 +71,7 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
                        f"— report {run_dir / 'report.html'}")
         for source in to_predict:
             out_file = out_dir / f"pred_{source.stem}.jsonl"
-            predict_file(run_dir, source, out_file, progress=progress)
+            predict_file(run_dir, source, out_file, progress=progress, overwrite=True)
             check = check_submission(out_file, source, task)
             if not check.ok:
                 raise InputError("submission check failed: " + "; ".join(check.problems))

@@ -57,6 +57,9 @@ def test_demo_file_with_apertium_cli_and_cache(tmp_path, qc_demo):
     en_rows = [r for r in rows if r["language"] == "en"]
     assert all(r["translated_query"] == r["origin_query"] for r in en_rows)
     first = out.read_text(encoding="utf-8")
-    again = CliRunner().invoke(translate, args)  # from the cache this time
+    refused = CliRunner().invoke(translate, args)  # the output exists: kept
+    assert refused.exit_code != 0 and "already exists (use --overwrite" in str(refused.exception)
+    assert out.read_text(encoding="utf-8") == first
+    again = CliRunner().invoke(translate, [*args, "--overwrite"])  # from the cache this time
     assert again.exit_code == 0 and out.read_text(encoding="utf-8") == first
     assert read_pairs(out).df["query_en"].str.len().gt(0).sum() == 225

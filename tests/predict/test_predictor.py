@@ -101,9 +101,9 @@ def test_a_second_writer_of_the_same_output_fails_and_replaces_nothing(tmp_path,
     out.write_text("earlier output\n")
     with output_lock(out):  # another shoprel process writing it
         with pytest.raises(OutputError, match="another shoprel process"):
-            predict_file(trained_runs["QC"], qc_demo, out, progress=False)
+            predict_file(trained_runs["QC"], qc_demo, out, progress=False, overwrite=True)
     assert out.read_text() == "earlier output\n"
-    predict_file(trained_runs["QC"], qc_demo, out, progress=False)  # free again
+    predict_file(trained_runs["QC"], qc_demo, out, progress=False, overwrite=True)  # free again
     assert len(out.read_text().splitlines()) == 360
     assert not list(tmp_path.glob(".*"))
 

@@ -47,6 +47,20 @@ def test_file_output_inside_a_run_being_read_is_refused(tmp_path):
     assert check_output_file(run / "report.html", runs=[run], own=[run / "report.html"])
 
 
+def test_an_existing_file_is_replaced_only_with_overwrite(tmp_path):
+    mine = tmp_path / "notes.txt"
+    mine.write_text("the user's")
+    with pytest.raises(OutputExistsError, match="notes.txt already exists .use --overwrite"):
+        check_output_file(mine)
+    (tmp_path / "link.txt").symlink_to(tmp_path / "gone.txt")  # a dangling link is a file too
+    with pytest.raises(OutputExistsError, match="link.txt already exists"):
+        check_output_file(tmp_path / "link.txt")
+    assert check_output_file(mine, overwrite=True) == mine
+    run = _run_folder(tmp_path / "run", "report.html")  # a run's own report is rewritten
+    assert check_output_file(run / "report.html", runs=[run], own=[run / "report.html"])
+    assert mine.read_text() == "the user's"
+
+
 def test_file_output_that_is_a_folder_or_under_a_file_is_refused(tmp_path):
     (tmp_path / "afile").write_text("x")
     with pytest.raises(OutputError, match="is a folder"):

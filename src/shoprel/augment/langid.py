@@ -137,9 +137,9 @@ def read_raw(path: str | Path) -> pd.DataFrame:
 
 
 def langid_file(input_path: str | Path, output_path: str | Path,
-                candidates: set[str] | None = None) -> LangidReport:
+                candidates: set[str] | None = None, overwrite: bool = False) -> LangidReport:
     """Write the file with a detected_language column added; the given language stays."""
-    check_output_file(output_path, reads=[input_path])
+    check_output_file(output_path, reads=[input_path], overwrite=overwrite)
     df = read_raw(input_path)
     queries = df[QUERY_COLUMN].fillna("").astype(str).tolist()
     detected = detect_languages(queries, candidates)

@@ -70,12 +70,12 @@ def translate_queries(queries: list[str], languages: list[str], translator: Tran
 
 
 def translate_file(input_path: str | Path, output_path: str | Path, translator: Translator,
-                   to: str = "en") -> TranslationReport:
+                   to: str = "en", overwrite: bool = False) -> TranslationReport:
     """Write the input with translated_query added (empty where there is no route), atomically.
 
     Every other column is kept as it was; an existing translated_query column is replaced.
     """
-    check_output_file(output_path, reads=[input_path])
+    check_output_file(output_path, reads=[input_path], overwrite=overwrite)
     read_pairs(input_path)  # the whole file's validation, with line numbers, before any work
     df = read_raw(input_path)
     if "language" not in df.columns:

@@ -22,9 +22,10 @@ from shoprel.augment.backends import BACKENDS
 @click.option("--model", help="Model folder or local id for --backend hf.")
 @click.option("--beams", type=int, default=1, show_default=True, help="hf: beam size (1=greedy).")
 @click.option("--device", default="cpu", show_default=True, help="hf: torch device.")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def translate(input_file, target, backend, out_file, cache_file, table_file, model, beams,
-              device, quiet):
+              device, overwrite, quiet):
     """Add a translated_query column; print translated / passed through / no route counts."""
     from shoprel.augment.backends import make_translator
     from shoprel.augment.translate_file import translate_file
@@ -33,7 +34,7 @@ def translate(input_file, target, backend, out_file, cache_file, table_file, mod
     translator = make_translator(backend, cache=cache_file, table=table_file, model=model,
                                  progress=False if quiet else None, **options)
     try:
-        report = translate_file(input_file, out_file, translator, to=target)
+        report = translate_file(input_file, out_file, translator, to=target, overwrite=overwrite)
     finally:
         if hasattr(translator, "close"):
             translator.close()
@@ -48,12 +49,13 @@ def translate(input_file, target, backend, out_file, cache_file, table_file, mod
 @click.option("--out", "out_file", required=True, type=click.Path(path_type=Path),
               help="Output file with detected_language added.")
 @click.option("--candidates", help="Comma-separated languages to choose among (e.g. en,es,fr).")
-def langid(input_file, out_file, candidates):
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def langid(input_file, out_file, candidates, overwrite):
     """Detect each query's language; print, per given tag, how many rows disagree."""
     from shoprel.augment.langid import langid_file
 
     wanted = {c.strip() for c in candidates.split(",") if c.strip()} if candidates else None
-    report = langid_file(input_file, out_file, candidates=wanted)
+    report = langid_file(input_file, out_file, candidates=wanted, overwrite=overwrite)
     click.echo("\n".join(report.lines()))
     click.echo(f"wrote {out_file}")
 

@@ -56,7 +56,8 @@ def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrink
               help="How many of the most suspicious rows to print.")
 @click.option("--filtered-train", type=click.Path(path_type=Path),
               help="Also write the training file without the flagged rows (drop mode).")
-def noise(run_dir, out_file, top, filtered_train):
+@click.option("--overwrite", is_flag=True, help="Replace existing output files.")
+def noise(run_dir, out_file, top, filtered_train, overwrite):
     """List rows whose label the run's out-of-fold scores doubt (cleanlab)."""
     from shoprel.ensemble.noise import filter_training_file, find_noisy_rows, write_flagged_ids
     from shoprel.runs import Run
@@ -68,10 +69,12 @@ def noise(run_dir, out_file, top, filtered_train):
         click.echo(f"{row.id}\t{row.language}\tlabel={row.label}\tp={row.probability:.3f}\t"
                    f"{row.query}\t{row.target}")
     if out_file is not None:
-        click.echo(f"flagged ids written to {write_flagged_ids(flagged, out_file, run_dir)}")
+        written = write_flagged_ids(flagged, out_file, run_dir, overwrite)
+        click.echo(f"flagged ids written to {written}")
     if filtered_train is not None:
         train_file = Run.open(run_dir).metrics()["data"]["train_file"]
-        dropped = filter_training_file(train_file, flagged["id"], filtered_train)
+        dropped = filter_training_file(train_file, flagged["id"], filtered_train,
+                                       overwrite=overwrite)
         click.echo(f"{dropped} rows dropped; filtered training file: {filtered_train}")
 
 

@@ -29,14 +29,15 @@ def evaluate(predictions, gold, as_json):
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--out", "out_file", type=click.Path(path_type=Path),
               help="Where to write the HTML (default: RUN_DIR/report.html).")
-def report(run_dir, out_file):
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def report(run_dir, out_file, overwrite):
     """Write the run's self-contained HTML report."""
     from shoprel.evaluate.report import write_run_report
     from shoprel.runs import REPORT
     from shoprel.utils.outputs import check_output_file
 
     if out_file is not None:
-        check_output_file(out_file, runs=[run_dir], own=[run_dir / REPORT])
+        check_output_file(out_file, runs=[run_dir], own=[run_dir / REPORT], overwrite=overwrite)
     path = write_run_report(run_dir, out_file)
     click.echo(f"report written to {path}")
 
@@ -45,7 +46,8 @@ def report(run_dir, out_file):
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--out", "out_file", required=True, type=click.Path(path_type=Path),
               help="The comparison page to write (HTML).")
-def compare(run_dirs, out_file):
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+def compare(run_dirs, out_file, overwrite):
     """Compare runs on the same rows and folds: paired per-fold differences with intervals.
 
     The first run is the reference; runs on different rows, labels or folds are refused.
@@ -53,7 +55,7 @@ def compare(run_dirs, out_file):
     from shoprel.evaluate.compare import summary_text
     from shoprel.evaluate.report.compare_page import write_comparison
 
-    path, comparison = write_comparison(list(run_dirs), out_file)
+    path, comparison = write_comparison(list(run_dirs), out_file, overwrite=overwrite)
     click.echo(summary_text(comparison))
     click.echo(f"comparison written to {path}")
 

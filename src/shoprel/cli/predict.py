@@ -47,9 +47,10 @@ def check_submission_cmd(submission, input_file):
               show_default=True,
               help="full: the run's models; student: the fast distilled student the run "
                    "carries (RUN/student, its own threshold).")
+@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_actors, index_dirs,
-            scorer, quiet):
+            scorer, overwrite, quiet):
     """Score INPUT_FILE with a run; write id, texts, prediction and probability."""
     if engine == "ray":
         from shoprel.predict.ray_engine import predict_file_ray
@@ -57,7 +58,8 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
         # smaller batches than the local chunks, so that every actor gets work
         result = predict_file_ray(run_dir, input_file, out_file, address=address,
                                   num_actors=num_actors, batch_rows=min(chunk_rows, 5_000),
-                                  progress=not quiet, indexes=list(index_dirs), scorer=scorer)
+                                  progress=not quiet, indexes=list(index_dirs), scorer=scorer,
+                                  overwrite=overwrite)
     else:
         from shoprel.utils.scoring_imports import import_lightgbm_for_scoring
 
@@ -65,7 +67,7 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
         from shoprel.predict.predictor import predict_file
 
         result = predict_file(run_dir, input_file, out_file, chunk_rows, progress=not quiet,
-                              indexes=list(index_dirs), scorer=scorer)
+                              indexes=list(index_dirs), scorer=scorer, overwrite=overwrite)
     scored_by = ", the run's student" if scorer == "student" else ""
     click.echo(f"{result.rows} rows scored, {result.positives} predicted relevant "
                f"(threshold {result.threshold:.4f}{scored_by}) → {result.out_file}")

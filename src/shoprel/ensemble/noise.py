@@ -54,11 +54,12 @@ def find_noisy_rows(run_dir: str | Path, filter_by: str = DEFAULT_FILTER,
 
 
 def write_flagged_ids(flagged: pd.DataFrame, out_file: str | Path,
-                      run_dir: str | Path | None = None) -> Path:
+                      run_dir: str | Path | None = None, overwrite: bool = False) -> Path:
     """One flagged id per line (plain text), or a table when the name ends .csv/.parquet/...
 
     `run_dir`: the run the flags came from; the file may not land inside it."""
-    out_file = check_output_file(out_file, runs=[run_dir] if run_dir is not None else [])
+    out_file = check_output_file(out_file, runs=[run_dir] if run_dir is not None else [],
+                                 overwrite=overwrite)
     if out_file.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq", ".jsonl"):
         return write_table(flagged, out_file)
     with atomic_file(out_file) as tmp:
@@ -75,14 +76,15 @@ def _row_id(line: str, path: Path, number: int):
 
 
 def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Path,
-                         mode: str = "drop") -> int:
+                         mode: str = "drop", overwrite: bool = False) -> int:
     """Write the training file without the flagged rows, in its own format; returns rows
     dropped. JSON-lines files are filtered line by line so every other field is kept as is."""
     if mode != "drop":
         raise InputError(f"noise filtering mode {mode!r} is not available for a filtered file: "
                          "only 'drop'; to down-weight, give the flagged ids to a run config "
                          "(noise: {flagged: FILE, mode: downweight, weight: 0.2})")
-    train_file, out_file = Path(train_file), check_output_file(out_file, reads=[train_file])
+    train_file = Path(train_file)
+    out_file = check_output_file(out_file, reads=[train_file], overwrite=overwrite)
     drop = {str(i) for i in flagged_ids}
     dropped = 0
     if file_format(train_file) == "jsonl":

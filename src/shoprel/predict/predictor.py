@@ -163,14 +163,17 @@ def write_submission(tables: Iterable[pa.Table], out_file: Path, progress: bool 
 @honours_progress
 def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Path,
                  chunk_rows: int = 20_000, progress: bool = True,
-                 indexes: list[str | Path] | None = None, scorer: str = "full") -> PredictResult:
+                 indexes: list[str | Path] | None = None, scorer: str = "full",
+                 overwrite: bool = False) -> PredictResult:
     """Stream the input through the run's models (or, scorer="student", the student it
     carries); the output appears only when complete, in the same format either way.
 
     Every input row gets a prediction (empty texts are kept and scored). The output may not be
-    the input file nor lie in a run folder being read (utils/outputs.py).
+    the input file nor lie in a run folder being read, and replaces an existing file only with
+    `overwrite` (utils/outputs.py).
     """
-    check_output_file(out_file, reads=[input_file], runs=Run.open(run_dir).folders_read())
+    check_output_file(out_file, reads=[input_file], runs=Run.open(run_dir).folders_read(),
+                      overwrite=overwrite)
     predictor = Predictor(run_dir, indexes, scorer=scorer)
     chunks = iter_pair_chunks(input_file, task=predictor.task, chunk_rows=chunk_rows)
     known, new_languages = predictor.training_languages(), Counter()

@@ -110,14 +110,15 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
                      address: str | None = None, num_actors: int | None = None,
                      batch_rows: int = 5_000, progress: bool = True,
                      indexes: list[str | Path] | None = None,
-                     scorer: str = "full") -> PredictResult:
+                     scorer: str = "full", overwrite: bool = False) -> PredictResult:
     """`predict_file` with scoring spread over a pool of Ray actors; same output bytes."""
     if num_actors is not None and num_actors < 1:
         raise ConfigError(f"--num-actors: must be at least 1, got {num_actors}")
     run_dir = Path(run_dir).resolve()
     run = Run.open(run_dir)  # a bad run dir (or a student it lacks) fails here, before Ray
     scoring = scoring_run(run, scorer)
-    out_file = check_output_file(out_file, reads=[input_file], runs=run.folders_read())
+    out_file = check_output_file(out_file, reads=[input_file], runs=run.folders_read(),
+                                 overwrite=overwrite)
     indexes = [str(folder.resolve()) for folder in index_folders(run_dir, indexes)[1:]]
     blocks = _read_canonical(Path(input_file), run.task, batch_rows)
     with ray_session(address):

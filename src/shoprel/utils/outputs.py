@@ -59,10 +59,12 @@ def check_parent(out: PathLike) -> None:
 
 
 def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
-                      runs: Iterable[PathLike] = (), own: Iterable[PathLike] = ()) -> Path:
+                      runs: Iterable[PathLike] = (), own: Iterable[PathLike] = (),
+                      overwrite: bool = False) -> Path:
     """Refuse a file output that is a folder, is one of the input files `reads` (also through
-    links), or lies inside one of the run folders `runs` being read, unless it is one of the
-    run files the command rewrites as its own (`own`, e.g. RUN/report.html for `report`)."""
+    links), lies inside one of the run folders `runs` being read, unless it is one of the
+    run files the command rewrites as its own (`own`, e.g. RUN/report.html for `report`), or
+    exists without `overwrite` (a file of the user's that only looks like an output)."""
     out = Path(out)
     if out.is_dir():
         raise OutputError(f"{out}: is a folder; the output must be a file name")
@@ -75,6 +77,8 @@ def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
         if _resolved(out) not in mine and _overlap(_resolved(out), _resolved(run)):
             raise OutputError(f"{out}: lies inside the run folder {run} being read; write it "
                               "outside the run")
+    if (out.exists() or out.is_symlink()) and not overwrite and _resolved(out) not in mine:
+        raise OutputExistsError(f"{out} already exists (use --overwrite to replace it)")
     check_parent(out)
     return out
 

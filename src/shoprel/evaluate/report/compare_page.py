@@ -44,15 +44,16 @@ def render_comparison(comparison: Comparison) -> str:
     return document(title, "\n".join(s for s in sections if s))
 
 
-def write_comparison(run_dirs: list[str | Path], out_file: str | Path
-                     ) -> tuple[Path, Comparison]:
+def write_comparison(run_dirs: list[str | Path], out_file: str | Path,
+                     overwrite: bool = False) -> tuple[Path, Comparison]:
     """Compare the runs and write the page atomically; returns (path, comparison). The page
-    may not land inside one of the runs it reads (a run folder holds only what training wrote).
+    may not land inside one of the runs it reads (a run folder holds only what training wrote)
+    nor replace an existing file without `overwrite`.
     """
     from shoprel.utils.atomic import atomic_file
     from shoprel.utils.outputs import check_output_file
 
-    check_output_file(out_file, runs=run_dirs)
+    check_output_file(out_file, runs=run_dirs, overwrite=overwrite)
     comparison = compare_runs(run_dirs)
     text = render_comparison(comparison)
     target = Path(out_file)
