@@ -348,6 +348,10 @@ CASES = [
     Case("translate onto an existing file",
          _with(_table, ["translate", "gold.jsonl", "--backend", "table", "--table", "table.tsv",
                         "--out", "train.jsonl"]), "train.jsonl already exists"),
+    Case("translate with a data file as its cache",
+         _with(_table, ["translate", "gold.jsonl", "--backend", "table", "--table", "table.tsv",
+                        "--out", "t.jsonl", "--cache", "train.jsonl"]),
+         "train.jsonl: not a translation cache"),
     # --- input files ---
     Case("id beyond 64 bits", _bad_train(id=2**64), "line 2, field 'id'"),
     Case("id beyond 64 bits as a string", _bad_train(id="1" * 30), "line 2, field 'id'"),

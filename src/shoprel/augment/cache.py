@@ -13,6 +13,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from shoprel.augment.translator import Translator, check_batch, normalize_lang
+from shoprel.errors import InputError
 from shoprel.utils.sqlite_in import rows_where_in
 
 SCHEMA = """
@@ -39,9 +40,13 @@ class CachedTranslator:
         self.progress_min = progress_min
         self.hits = 0
         self.misses = 0
-        self._db = sqlite3.connect(self.path)
-        self._db.execute(SCHEMA)
-        self._db.commit()
+        try:
+            self._db = sqlite3.connect(self.path)
+            self._db.execute(SCHEMA)
+            self._db.commit()
+        except sqlite3.DatabaseError as exc:  # a data file or a folder named as the cache
+            raise InputError(f"not a translation cache ({exc}); give a new file name or a "
+                             "cache shoprel wrote", path=self.path) from None
 
     def close(self) -> None:
         self._db.close()
