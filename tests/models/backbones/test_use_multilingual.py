@@ -41,16 +41,20 @@ def test_batched_vectors_equal_one_at_a_time():
     assert pair[0] @ pair[1] > pair[0] @ pair[2] + 0.2
 
 
-def test_a_changed_weights_file_is_refused(monkeypatch, tmp_path):
-    fake = tmp_path / "weights.npz"
+@pytest.mark.parametrize(("name", "path", "checksum"), [
+    ("weights.npz", "weights_path", "weights_sha256"),
+    ("sp.model", "pieces_path", "pieces_sha256"),
+])
+def test_a_changed_package_file_is_refused(monkeypatch, tmp_path, name, path, checksum):
+    fake = tmp_path / name
     fake.write_bytes(b"not the model")
-    monkeypatch.setattr(use_multilingual, "weights_path", lambda: fake)
-    use_multilingual.weights_sha256.cache_clear()
+    monkeypatch.setattr(use_multilingual, path, lambda: fake)
+    getattr(use_multilingual, checksum).cache_clear()
     try:
-        with pytest.raises(ImportError, match="expected"):
+        with pytest.raises(ImportError, match=f"{name} has SHA-256 .* expected"):
             use_multilingual.check_weights()
     finally:
-        use_multilingual.weights_sha256.cache_clear()
+        getattr(use_multilingual, checksum).cache_clear()
 
 
 def demo_texts() -> list[str]:
@@ -81,15 +85,3 @@ def test_piece_ids_equal_the_package_port():
     # the runs above are what the mending is for: the library alone gives other ids
     plain = [1, *ours.processor.encode("꼴뚜기젓갈", out_type=int), 2]
     assert plain != ours.encode("꼴뚜기젓갈")
-
-
-def test_a_changed_sentencepiece_model_is_refused(monkeypatch, tmp_path):
-    fake = tmp_path / "sp.model"
-    fake.write_bytes(b"not the pieces")
-    monkeypatch.setattr(use_multilingual, "pieces_path", lambda: fake)
-    use_multilingual.pieces_sha256.cache_clear()
-    try:
-        with pytest.raises(ImportError, match="sp.model has SHA-256"):
-            use_multilingual.check_weights()
-    finally:
-        use_multilingual.pieces_sha256.cache_clear()
