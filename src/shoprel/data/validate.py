@@ -92,7 +92,8 @@ class RecordValidator:
             raise self._error(exc.reason, line, exc.field) from None
         self.has_label = "label" in record
         if self.require_label and not self.has_label:
-            raise self._error("missing required column (training needs labels)", line, "label")
+            raise self._error("missing required column (labels: needed to train, or to "
+                              "score predictions against)", line, "label")
         self.has_translation = TRANSLATION_COLUMN in record
 
     def validate(self, line: int, record: dict) -> dict | None:
