@@ -86,6 +86,13 @@ def test_wrong_task_field_is_named(client):
     assert any("is for QI models" in d["msg"] for d in body["detail"])
 
 
+def test_a_field_named_as_in_the_files_is_given_its_api_name(client):
+    r = client.post("/v1/score", json={"pairs": [{"origin_query": "a", "category_path": "b"}]})
+    assert r.status_code == 422
+    assert r.json()["error"] == ("body.pairs.0.origin_query: the API calls this field 'query' "
+                                 "('origin_query' is the training files' column) (and 1 more)")
+
+
 @pytest.mark.parametrize("content, fragment", [
     (b'{"pairs": [', "malformed JSON"),
     (b"not json at all", "malformed JSON"),

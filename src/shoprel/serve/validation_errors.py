@@ -11,6 +11,7 @@ from shoprel.data.tasks import TARGET_COLUMN, Task
 MAX_PART_CHARS = 80
 MAX_MESSAGE_CHARS = 300
 MAX_DETAILS = 20
+FILE_COLUMNS = {"origin_query": "query"}  # a file's column -> the request field it is
 
 
 def _safe(text: str, limit: int = MAX_PART_CHARS) -> str:
@@ -26,11 +27,22 @@ def _other_task(error: dict, task: Task) -> Task | None:
     return {col: t for t, col in TARGET_COLUMN.items() if t is not task}.get(loc[-1])
 
 
+def _file_column(error: dict) -> str | None:
+    """The API's name for a rejected field named as in the training files (origin_query)."""
+    loc = error.get("loc") or ()
+    if error.get("type") != "extra_forbidden" or not loc:
+        return None
+    return FILE_COLUMNS.get(loc[-1])
+
+
 def _message(error: dict, task: Task) -> str:
     other = _other_task(error, task)
     if other is not None:
         return (f"'{other.target_column}' is for {other.value} models; this model is "
                 f"{task.value} and expects '{task.target_column}'")
+    if (field := _file_column(error)) is not None:
+        return (f"the API calls this field '{field}' ('{error['loc'][-1]}' is the training "
+                "files' column)")
     if error.get("type") == "extra_forbidden":
         return "unknown field"
     if error.get("type") == "json_invalid":
@@ -40,8 +52,10 @@ def _message(error: dict, task: Task) -> str:
 
 
 def validation_error_body(errors, task: Task) -> dict:
-    # a field meant for the other task explains the "missing field" next to it: say it first
-    errors = sorted(errors, key=lambda e: _other_task(e, task) is None)
+    # a field meant for the other task, or named as in the files, explains the "missing field"
+    # next to it: say it first
+    errors = sorted(errors, key=lambda e: _other_task(e, task) is None
+                    and _file_column(e) is None)
     details = []
     for error in errors[:MAX_DETAILS]:
         loc = [part if isinstance(part, int) else _safe(str(part))
