@@ -62,7 +62,7 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
             to_predict = [*_find(Path(data_dir), f"dev_{task}"),
                           *_find(Path(data_dir), f"test_{task}")]
         echo(f"== {task}: training on {train_file}")
-        config = load_config(None, {**overrides, "data.task": task})
+        config = load_config(None, {**overrides, "data.task": task}, options={"folds.k": "--folds"})
         run_dir = out_dir / f"run_{task}"
         result = train(train_file, run_dir, config, overwrite=True, progress=progress)
         m = result.metrics["overall"]

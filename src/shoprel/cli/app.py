@@ -47,7 +47,8 @@ class ShoprelGroup(click.Group):
             try:
                 return super().invoke(ctx)
             except (ShoprelError, FileExistsError) as exc:
-                click.echo(f"error: {exc}", err=True)
+                # one line, even where the error quotes a library's several-line message
+                click.echo(f"error: {' '.join(str(exc).splitlines())}", err=True)
                 sys.exit(2)
 
 

@@ -41,7 +41,8 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
         overrides["data.task"] = task.upper()
     if student is not None:
         overrides["student"] = {} if student else None
-    config = load_config(config_file, overrides)
+    config = load_config(config_file, overrides,
+                         options={"folds.k": "--folds", "data.task": "--task"})
     fractions = None
     if curve or curve_fractions:
         from shoprel.training.curve import DEFAULT_FRACTIONS, parse_fractions

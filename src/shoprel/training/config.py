@@ -235,18 +235,21 @@ class RunConfig(_Strict):
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
 
 
-def _describe(exc: ValidationError, source: str) -> str:
+def _describe(exc: ValidationError, source: str, options: dict[str, str] | None = None) -> str:
+    """`options`: dotted key -> the command-line option that set it, named instead of the file."""
     lines = []
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
         message = error["msg"]
         if error["type"] == "extra_forbidden":
             message = "unknown key"
-        lines.append(f"{source}: {key}: {message}")
+        where = f"{options[key]} (sets {key})" if key in (options or {}) else f"{source}: {key}"
+        lines.append(f"{where}: {message}")
     return "; ".join(lines)  # one line: the CLI prints errors as one `error: ...` line
 
 
-def parse_config(data: dict | None, source: str = "config") -> RunConfig:
+def parse_config(data: dict | None, source: str = "config",
+                 options: dict[str, str] | None = None) -> RunConfig:
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -254,13 +257,16 @@ def parse_config(data: dict | None, source: str = "config") -> RunConfig:
     try:
         return RunConfig.model_validate(data)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, source)) from None
+        raise ConfigError(_describe(exc, source, options)) from None
     except ConfigError as exc:
         raise ConfigError(f"{source}: {exc}") from None
 
 
-def load_config(path: str | Path | None = None, overrides: dict | None = None) -> RunConfig:
-    """Read a YAML config (or the defaults), then apply dotted overrides like {'folds.k': 3}."""
+def load_config(path: str | Path | None = None, overrides: dict | None = None,
+                options: dict[str, str] | None = None) -> RunConfig:
+    """Read a YAML config (or the defaults), then apply dotted overrides like {'folds.k': 3};
+    `options` names the command-line option behind an override ({'folds.k': '--folds'}), for
+    errors."""
     data: dict = {}
     source = "defaults"
     if path is not None:
@@ -280,4 +286,4 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None) -
         for part in parents:
             node = node.setdefault(part, {})
         node[leaf] = value
-    return parse_config(data, source)
+    return parse_config(data, source, options)
