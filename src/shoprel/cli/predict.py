@@ -43,14 +43,18 @@ def check_submission_cmd(submission, input_file):
 @click.option("--index", "index_dirs", multiple=True, type=click.Path(path_type=Path),
               help="Target-index folder (shoprel index --out), besides the run's own index; "
                    "repeatable.")
-@click.option("--scorer", type=click.Choice(["full", "student"]), default="full",
+@click.option("--scorer", type=click.Choice(["full", "student", "cascade"]), default="full",
               show_default=True,
               help="full: the run's models; student: the fast distilled student the run "
-                   "carries (RUN/student, its own threshold).")
+                   "carries (RUN/student, its own threshold); cascade: the student, with the "
+                   "full model rescoring the queries it is least sure of (--cascade-share).")
+@click.option("--cascade-share", type=float, default=0.2, show_default=True,
+              help="--scorer cascade: the share of rows the full model rescores, whole queries "
+                   "nearest the student's threshold first.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_actors, index_dirs,
-            scorer, overwrite, quiet):
+            scorer, cascade_share, overwrite, quiet):
     """Score INPUT_FILE with a run; write id, texts, prediction and probability."""
     if engine == "ray":
         from shoprel.predict.ray_engine import predict_file_ray
@@ -67,8 +71,11 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
         from shoprel.predict.predictor import predict_file
 
         result = predict_file(run_dir, input_file, out_file, chunk_rows, progress=not quiet,
-                              indexes=list(index_dirs), scorer=scorer, overwrite=overwrite)
-    scored_by = ", the run's student" if scorer == "student" else ""
+                              indexes=list(index_dirs), scorer=scorer, overwrite=overwrite,
+                              cascade_share=cascade_share)
+    scored_by = {"student": ", the run's student",
+                 "cascade": f", the full model's; it rescored {result.rescored or 0} of the "
+                            "student's rows"}.get(scorer, "")
     click.echo(f"{result.rows} rows scored, {result.positives} predicted relevant "
                f"(threshold {result.threshold:.4f}{scored_by}) → {result.out_file}")
     if result.new_languages:

@@ -18,11 +18,12 @@ from tqdm.auto import tqdm
 from shoprel.data.formats import file_format
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import iter_pair_chunks
-from shoprel.data.tasks import QUERY_COLUMN
 from shoprel.data.writers import append_table
 from shoprel.errors import RunDirError
+from shoprel.predict.cascade import DEFAULT_SHARE, CascadePredictor, check_share
 from shoprel.predict.index import INDEX_FOLDER, index_folders
 from shoprel.predict.index import MARKER as INDEX_MARKER
+from shoprel.predict.table import submission_table
 from shoprel.runs import Run, mean_positive_probability, scoring_run
 from shoprel.utils.atomic import atomic_file, output_lock
 from shoprel.utils.outputs import check_output_file
@@ -37,6 +38,7 @@ class PredictResult:
     threshold: float
     # rows per language absent from the run's training file (its per-language metrics)
     new_languages: dict[str, int] = field(default_factory=dict)
+    rescored: int | None = None  # --scorer cascade: rows the full model scored
 
 
 class Predictor:
@@ -114,15 +116,20 @@ class Predictor:
 
     def submission(self, frame: PairFrame) -> pd.DataFrame:
         """Rows in input order: id, language, query, target, prediction (0/1), probability."""
-        p = self.probabilities(frame)
-        return pd.DataFrame({
-            "id": frame.df["id"],
-            "language": frame.df["language"],
-            QUERY_COLUMN: frame.df["query"],
-            self.task.target_column: frame.df["target"],
-            "prediction": (p >= self.row_thresholds(frame)).astype(np.int64),
-            "probability": np.round(p, 6),
-        })
+        return submission_table(frame, self.task, self.probabilities(frame),
+                                self.row_thresholds(frame))
+
+
+def open_predictor(run_dir: str | Path, indexes: list[str | Path] | None = None,
+                   recent_texts: int = 0, scorer: str = "full",
+                   cascade_share: float = DEFAULT_SHARE) -> Predictor | CascadePredictor:
+    """What scores for `scorer`: the run's models ("full"), its student ("student"), or the
+    student with the full model rescoring its least sure `cascade_share` of rows ("cascade")."""
+    if scorer != "cascade":
+        return Predictor(run_dir, indexes, recent_texts, scorer)
+    check_share(cascade_share)
+    return CascadePredictor(Predictor(run_dir, indexes, recent_texts, "student"),
+                            Predictor(run_dir, indexes, recent_texts, "full"), cascade_share)
 
 
 def write_submission(tables: Iterable[pa.Table], out_file: Path, progress: bool = True,
@@ -164,9 +171,11 @@ def write_submission(tables: Iterable[pa.Table], out_file: Path, progress: bool 
 def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Path,
                  chunk_rows: int = 20_000, progress: bool = True,
                  indexes: list[str | Path] | None = None, scorer: str = "full",
-                 overwrite: bool = False) -> PredictResult:
+                 overwrite: bool = False, cascade_share: float = DEFAULT_SHARE
+                 ) -> PredictResult:
     """Stream the input through the run's models (or, scorer="student", the student it
-    carries); the output appears only when complete, in the same format either way.
+    carries; "cascade": the student, the full model rescoring its least sure `cascade_share`
+    of the rows); the output appears only when complete, in the same format either way.
 
     Every input row gets a prediction (empty texts are kept and scored). The output may not be
     the input file nor lie in a run folder being read, and replaces an existing file only with
@@ -174,7 +183,7 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
     """
     check_output_file(out_file, reads=[input_file], runs=Run.open(run_dir).folders_read(),
                       overwrite=overwrite)
-    predictor = Predictor(run_dir, indexes, scorer=scorer)
+    predictor = open_predictor(run_dir, indexes, scorer=scorer, cascade_share=cascade_share)
     chunks = iter_pair_chunks(input_file, task=predictor.task, chunk_rows=chunk_rows)
     known, new_languages = predictor.training_languages(), Counter()
 
@@ -185,4 +194,5 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
 
     rows, positives = write_submission(map(scored, chunks), Path(out_file), progress)
     return PredictResult(out_file, rows, positives, predictor.threshold,
-                         dict(new_languages.most_common()))
+                         dict(new_languages.most_common()),
+                         getattr(predictor, "rescored", None))

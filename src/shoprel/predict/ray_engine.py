@@ -112,6 +112,9 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
                      indexes: list[str | Path] | None = None,
                      scorer: str = "full", overwrite: bool = False) -> PredictResult:
     """`predict_file` with scoring spread over a pool of Ray actors; same output bytes."""
+    if scorer == "cascade":
+        raise ConfigError("--scorer cascade: runs with --engine local only (each Ray actor "
+                          "scores with one model)")
     if num_actors is not None and num_actors < 1:
         raise ConfigError(f"--num-actors: must be at least 1, got {num_actors}")
     run_dir = Path(run_dir).resolve()

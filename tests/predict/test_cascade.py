@@ -1,0 +1,80 @@
+"""`--scorer cascade`: the student scores every pair, the full model the least sure queries."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from shoprel.cli import main
+from shoprel.data.readers import read_pairs
+from shoprel.errors import ConfigError
+from shoprel.predict.cascade import least_sure_rows, logit
+from shoprel.predict.predictor import Predictor, open_predictor, predict_file
+
+
+def test_least_sure_rows_takes_whole_queries_nearest_the_cut_first():
+    queries = pd.Series(["a", "b", "a", "c", "b", "d"])
+    margin = np.array([0.9, 0.1, 0.05, 2.0, 3.0, 0.5])  # closest pair: a 0.05, b 0.1, d 0.5
+    np.testing.assert_array_equal(least_sure_rows(queries, margin, 0.3),
+                                  [True, False, True, False, False, False])  # a: 2 of 6 rows
+    np.testing.assert_array_equal(least_sure_rows(queries, margin, 0.34),
+                                  [True, True, True, False, True, False])  # then b
+    assert least_sure_rows(queries, margin, 1.0).all()
+    assert least_sure_rows(pd.Series([], dtype=object), np.zeros(0), 0.5).size == 0
+
+
+def test_cascade_rows_come_from_the_model_that_scored_them(student_run, qc_demo):
+    frame = read_pairs(qc_demo)
+    cascade = open_predictor(student_run, scorer="cascade", cascade_share=0.25)
+    student, full = Predictor(student_run, scorer="student"), Predictor(student_run)
+    got = cascade.probabilities(frame)
+    p_student, p_full = student.probabilities(frame), full.probabilities(frame)
+    rescored = np.isclose(got, p_full, atol=1e-12)
+    assert 0.25 <= rescored.mean() < 0.35 and cascade.rescored == rescored.sum()
+    # whole queries: a query's pairs are all rescored or none
+    by_query = pd.Series(rescored).groupby(frame.df["query"].to_numpy()).nunique()
+    assert (by_query == 1).all()
+    # the others keep the student's decision, moved onto the full model's scale
+    kept = ~rescored
+    np.testing.assert_array_equal(got[kept] >= full.threshold,
+                                  p_student[kept] >= student.threshold)
+    np.testing.assert_allclose(logit(got[kept]) - logit(full.threshold),
+                               logit(p_student[kept]) - logit(student.threshold), atol=1e-9)
+    # the student was least sure of the rescored queries: each one's pair nearest the cut is
+    # nearer than any other query's
+    distance = pd.Series(np.abs(logit(p_student) - logit(student.threshold)))
+    nearest = distance.groupby(frame.df["query"].to_numpy()).min()
+    chosen = pd.Series(rescored).groupby(frame.df["query"].to_numpy()).first()
+    assert nearest[chosen].max() <= nearest[~chosen].min()
+
+
+def test_cascade_share_one_is_the_full_model(student_run, qc_demo, tmp_path):
+    done = CliRunner().invoke(main, ["predict", str(student_run), str(qc_demo), "--out",
+                                     str(tmp_path / "c.jsonl"), "--scorer", "cascade",
+                                     "--cascade-share", "1", "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert "it rescored 360 of the student's rows" in done.output
+    predict_file(student_run, qc_demo, tmp_path / "full.jsonl", progress=False)
+    rows = [json.loads(line) for line in (tmp_path / "c.jsonl").read_text().splitlines()]
+    full = [json.loads(line) for line in (tmp_path / "full.jsonl").read_text().splitlines()]
+    assert [r["prediction"] for r in rows] == [r["prediction"] for r in full]
+    np.testing.assert_allclose([r["probability"] for r in rows],
+                               [r["probability"] for r in full], atol=1e-6)
+
+
+@pytest.mark.parametrize("share", ["0", "1.5", "-0.2"])
+def test_a_share_outside_0_to_1_is_one_clear_error(student_run, qc_demo, tmp_path, share):
+    done = CliRunner().invoke(main, ["predict", str(student_run), str(qc_demo), "--out",
+                                     str(tmp_path / "c.jsonl"), "--scorer", "cascade",
+                                     "--cascade-share", share])
+    assert done.exit_code == 2 and "--cascade-share" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and not (tmp_path / "c.jsonl").exists()
+
+
+def test_the_ray_engine_refuses_the_cascade(student_run, qc_demo, tmp_path):
+    from shoprel.predict.ray_engine import predict_file_ray
+
+    with pytest.raises(ConfigError, match="--engine local only"):
+        predict_file_ray(student_run, qc_demo, tmp_path / "r.jsonl", scorer="cascade")
