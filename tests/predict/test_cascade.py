@@ -10,44 +10,46 @@ from click.testing import CliRunner
 from shoprel.cli import main
 from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError
-from shoprel.predict.cascade import least_sure_rows, logit
+from shoprel.predict.cascade import distance_cut, logit, nearest_by_query
 from shoprel.predict.predictor import Predictor, open_predictor, predict_file
 
 
-def test_least_sure_rows_takes_whole_queries_nearest_the_cut_first():
+def test_the_distance_cut_takes_whole_queries_nearest_first():
     queries = pd.Series(["a", "b", "a", "c", "b", "d"])
-    margin = np.array([0.9, 0.1, 0.05, 2.0, 3.0, 0.5])  # closest pair: a 0.05, b 0.1, d 0.5
-    np.testing.assert_array_equal(least_sure_rows(queries, margin, 0.3),
-                                  [True, False, True, False, False, False])  # a: 2 of 6 rows
-    np.testing.assert_array_equal(least_sure_rows(queries, margin, 0.34),
-                                  [True, True, True, False, True, False])  # then b
-    assert least_sure_rows(queries, margin, 1.0).all()
-    assert least_sure_rows(pd.Series([], dtype=object), np.zeros(0), 0.5).size == 0
+    distance = np.array([0.9, 0.1, 0.05, 2.0, 3.0, 0.5])  # nearest: a 0.05, b 0.1, d 0.5, c 2
+    np.testing.assert_array_equal(nearest_by_query(queries, distance),
+                                  [0.05, 0.1, 0.05, 2.0, 0.1, 0.5])
+    assert distance_cut(queries, distance, 0.3) == 0.05  # a: 2 of 6 rows
+    assert distance_cut(queries, distance, 0.34) == 0.1  # then b
+    assert distance_cut(queries, distance, 0.9) == 2.0
+    assert distance_cut(queries, distance, 1.0) == np.inf
+    assert distance_cut(pd.Series([], dtype=object), np.zeros(0), 0.5) == np.inf
 
 
 def test_cascade_rows_come_from_the_model_that_scored_them(student_run, qc_demo):
     frame = read_pairs(qc_demo)
-    cascade = open_predictor(student_run, scorer="cascade", cascade_share=0.25)
+    cascade = open_predictor(student_run, scorer="cascade", cascade_share=0.5)
     student, full = Predictor(student_run, scorer="student"), Predictor(student_run)
     got = cascade.probabilities(frame)
     p_student, p_full = student.probabilities(frame), full.probabilities(frame)
-    rescored = np.isclose(got, p_full, atol=1e-12)
-    assert 0.25 <= rescored.mean() < 0.35 and cascade.rescored == rescored.sum()
-    # whole queries: a query's pairs are all rescored or none
-    by_query = pd.Series(rescored).groupby(frame.df["query"].to_numpy()).nunique()
-    assert (by_query == 1).all()
+    distance = np.abs(logit(p_student) - logit(student.threshold))
+    unsure = nearest_by_query(frame.df["query"], distance) <= cascade.cut
+    assert 0 < unsure.sum() < len(frame) and cascade.rescored == unsure.sum()
+    np.testing.assert_allclose(got[unsure], p_full[unsure], atol=1e-12)
     # the others keep the student's decision, moved onto the full model's scale
-    kept = ~rescored
+    kept = ~unsure
+    assert not np.isclose(got[kept], p_full[kept], atol=1e-6).all()
     np.testing.assert_array_equal(got[kept] >= full.threshold,
                                   p_student[kept] >= student.threshold)
     np.testing.assert_allclose(logit(got[kept]) - logit(full.threshold),
                                logit(p_student[kept]) - logit(student.threshold), atol=1e-9)
-    # the student was least sure of the rescored queries: each one's pair nearest the cut is
-    # nearer than any other query's
-    distance = pd.Series(np.abs(logit(p_student) - logit(student.threshold)))
-    nearest = distance.groupby(frame.df["query"].to_numpy()).min()
-    chosen = pd.Series(rescored).groupby(frame.df["query"].to_numpy()).first()
-    assert nearest[chosen].max() <= nearest[~chosen].min()
+    # a query's fate is its own: its rows scored with other queries', the same scores
+    pieces = open_predictor(student_run, scorer="cascade", cascade_share=0.5)
+    codes = pd.factorize(frame.df["query"])[0]
+    for part in (codes % 2 == 0, codes % 2 == 1):
+        rows = np.flatnonzero(part)
+        np.testing.assert_allclose(pieces.probabilities(frame.take(rows)), got[rows],
+                                   atol=1e-12)
 
 
 def test_cascade_share_one_is_the_full_model(student_run, qc_demo, tmp_path):

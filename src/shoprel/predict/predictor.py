@@ -107,12 +107,16 @@ class Predictor:
 
     def row_thresholds(self, frame: PairFrame) -> np.ndarray:
         """Each row's cut: its language's when the run has per-language cuts, else global."""
+        return self.language_thresholds(frame.df["language"])
+
+    def language_thresholds(self, languages) -> np.ndarray:
+        """The cut of each of these languages (row_thresholds, for rows of any table)."""
         table = self.run.manifest.get("language_thresholds")
         if not table:
-            return np.full(len(frame), self.threshold)
+            return np.full(len(languages), self.threshold)
         from shoprel.ensemble.thresholds import row_thresholds
 
-        return row_thresholds(frame.df["language"], table, self.threshold)
+        return row_thresholds(languages, table, self.threshold)
 
     def submission(self, frame: PairFrame) -> pd.DataFrame:
         """Rows in input order: id, language, query, target, prediction (0/1), probability."""
