@@ -80,3 +80,21 @@ def test_the_ray_engine_refuses_the_cascade(student_run, qc_demo, tmp_path):
 
     with pytest.raises(ConfigError, match="--engine local only"):
         predict_file_ray(student_run, qc_demo, tmp_path / "r.jsonl", scorer="cascade")
+
+
+def test_serve_scores_with_the_cascade(student_run, qc_demo):
+    from fastapi.testclient import TestClient
+
+    from shoprel.serve import ServeSettings, create_app
+
+    frame = read_pairs(qc_demo).take(range(60))
+    expected = open_predictor(student_run, scorer="cascade", cascade_share=0.5)
+    pairs = [{"id": r.id, "query": r.query, "category_path": r.target, "language": r.language}
+             for r in frame.df.itertuples()]
+    settings = ServeSettings(scorer="cascade", cascade_share=0.5)
+    with TestClient(create_app(student_run, settings)) as client:
+        body = client.post("/v1/score", json={"pairs": pairs}).json()
+    np.testing.assert_allclose([r["probability"] for r in body["results"]],
+                               expected.probabilities(frame), atol=1e-12)
+    assert body["threshold"] == pytest.approx(expected.threshold)
+    assert body["model"]["scorer"] == "cascade"

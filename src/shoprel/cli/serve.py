@@ -45,15 +45,20 @@ _DEFAULTS = ServeSettings()
 @click.option("--api-key", envvar="SHOPREL_API_KEY", default=None, show_envvar=True,
               help="Require 'Authorization: Bearer KEY' on every request but /healthz and "
                    "/readyz.")
-@click.option("--scorer", type=click.Choice(["full", "student"]), default=_DEFAULTS.scorer,
-              show_default=True,
+@click.option("--scorer", type=click.Choice(["full", "student", "cascade"]),
+              default=_DEFAULTS.scorer, show_default=True,
               help="full: the run's models; student: the fast distilled student the run "
-                   "carries (RUN/student, its own threshold).")
+                   "carries (RUN/student, its own threshold); cascade: the student, with the "
+                   "full model rescoring the queries it is least sure of (--cascade-share).")
+@click.option("--cascade-share", default=_DEFAULTS.cascade_share, show_default=True,
+              type=click.FloatRange(0, 1, min_open=True),
+              help="--scorer cascade: the share of the student's training rows, nearest its "
+                   "threshold, whose distance sets which queries the full model rescores.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
 def serve(run_dir, host, port, workers, max_pairs, max_text_chars, max_body_bytes,
           max_batch_pairs, max_wait_ms, slice_pairs, recent_texts, index_dirs, max_total_chars,
-          request_timeout, api_key, scorer, log_level):
+          request_timeout, api_key, scorer, cascade_share, log_level):
     """Serve a run over HTTP: POST /v1/score, /healthz, /readyz, /metrics, /docs."""
     from shoprel.utils.scoring_imports import import_lightgbm_for_scoring
 
@@ -68,7 +73,7 @@ def serve(run_dir, host, port, workers, max_pairs, max_text_chars, max_body_byte
                              index_dirs=[str(d.resolve()) for d in index_dirs],
                              max_total_chars=max_total_chars,
                              request_timeout_s=request_timeout, api_key=api_key or None,
-                             scorer=scorer)
+                             scorer=scorer, cascade_share=cascade_share)
     warning = exposure_warning(host, settings.api_key)
     if warning:
         click.echo(warning, err=True)

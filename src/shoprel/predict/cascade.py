@@ -68,6 +68,9 @@ class CascadePredictor:
         self.student, self.full = student, full
         self.run, self.task, self.threshold = full.run, full.task, full.threshold
         self.scorer = "cascade"
+        # what a server's query translation looks at: every model and member that may score
+        self.models = [*student.models, *full.models]
+        self.members = [*student.members, *full.members]
         oof = student.run.oof()
         distance = np.abs(logit(oof["probability"])
                           - logit(student.language_thresholds(oof["language"])))

@@ -19,7 +19,8 @@ import shoprel
 from shoprel.data.frame import PairFrame
 from shoprel.data.tasks import Task
 from shoprel.data.validate import UNKNOWN_LANGUAGE
-from shoprel.predict.predictor import Predictor
+from shoprel.predict.cascade import CascadePredictor
+from shoprel.predict.predictor import Predictor, open_predictor
 from shoprel.serve.batching import BatcherClosed, MicroBatcher
 from shoprel.serve.guards import RequestGuards
 from shoprel.serve.limits import BodySizeLimit
@@ -42,7 +43,7 @@ ERROR_RESPONSES = {
 }
 
 
-def model_info(predictor: Predictor) -> ModelInfo:
+def model_info(predictor: Predictor | CascadePredictor) -> ModelInfo:
     return ModelInfo(name=predictor.run.name, task=predictor.task.value,
                      family=str(predictor.run.manifest.get("model_family", "unknown")),
                      version=predictor.run.version, scorer=predictor.scorer)
@@ -69,7 +70,8 @@ def pairs_to_rows(pairs, task: Task) -> pd.DataFrame:
 def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> FastAPI:
     """Load the run once (errors surface here, before any port is opened) and wire the API."""
     settings = settings or ServeSettings()
-    predictor = Predictor(run_dir, settings.index_dirs, settings.recent_texts, settings.scorer)
+    predictor = open_predictor(run_dir, settings.index_dirs, settings.recent_texts,
+                               settings.scorer, settings.cascade_share)
     known_languages = predictor.training_languages()
     task = predictor.task
     info = model_info(predictor)

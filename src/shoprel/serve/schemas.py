@@ -99,8 +99,10 @@ class ModelInfo(BaseModel):
     task: str
     family: str
     version: str = Field(description="Fingerprint of the run's manifest: changes with each run.")
-    scorer: Literal["full", "student"] = Field(
-        "full", description="full: the run's models; student: the distilled student it carries.")
+    scorer: Literal["full", "student", "cascade"] = Field(
+        "full", description="full: the run's models; student: the distilled student it "
+                            "carries; cascade: the student, the full model where it is least "
+                            "sure.")
 
 
 class ScoreResponse(BaseModel):

@@ -21,12 +21,12 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
 
     run_dir = Path(run_dir).resolve()
     # a bad run directory (or a student it lacks) is one clear error, before any worker starts
-    scoring_run(Run.open(run_dir), settings.scorer)
+    scoring_run(Run.open(run_dir), "student" if settings.scorer == "cascade" else settings.scorer)
     if workers > 1:
-        from shoprel.predict.predictor import Predictor
+        from shoprel.predict.predictor import open_predictor
 
         # so is a broken model file: here once, not a traceback per worker
-        Predictor(run_dir, scorer=settings.scorer)
+        open_predictor(run_dir, scorer=settings.scorer, cascade_share=settings.cascade_share)
     common = {"host": host, "port": port, "log_level": log_level,
               "log_config": log_config(log_level),  # long paths and values cut in log lines
               "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS}

@@ -36,8 +36,14 @@ class ServeSettings(BaseModel):
                                                              "its scores before a 503.")
     api_key: str | None = Field(None, min_length=1, repr=False,
                                 description="Bearer key every request but the probes must send.")
-    scorer: Literal["full", "student"] = Field(
-        "full", description="full: the run's models; student: the fast student it carries.")
+    scorer: Literal["full", "student", "cascade"] = Field(
+        "full", description="full: the run's models; student: the fast student it carries; "
+                            "cascade: the student, the full model for the queries it is least "
+                            "sure of.")
+    cascade_share: float = Field(0.2, gt=0, le=1,
+                                 description="cascade: the share of the student's training "
+                                             "rows whose distance to its cut sets the "
+                                             "queries the full model rescores.")
 
     def to_env(self) -> dict[str, str]:
         """For uvicorn worker processes, which rebuild the app from the environment."""
