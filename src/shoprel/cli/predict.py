@@ -49,8 +49,9 @@ def check_submission_cmd(submission, input_file):
                    "carries (RUN/student, its own threshold); cascade: the student, with the "
                    "full model rescoring the queries it is least sure of (--cascade-share).")
 @click.option("--cascade-share", type=float, default=0.2, show_default=True,
-              help="--scorer cascade: the share of rows the full model rescores, whole queries "
-                   "nearest the student's threshold first.")
+              help="--scorer cascade: how much the full model rescores, as the share of the "
+                   "student's training rows nearest its threshold (whole queries; new queries "
+                   "leave it surer, so usually fewer).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_actors, index_dirs,

@@ -128,7 +128,8 @@ def open_predictor(run_dir: str | Path, indexes: list[str | Path] | None = None,
                    recent_texts: int = 0, scorer: str = "full",
                    cascade_share: float = DEFAULT_SHARE) -> Predictor | CascadePredictor:
     """What scores for `scorer`: the run's models ("full"), its student ("student"), or the
-    student with the full model rescoring its least sure `cascade_share` of rows ("cascade")."""
+    student with the full model rescoring the queries it is least sure of ("cascade": as many
+    as `cascade_share` of the student's own training rows; cascade.py)."""
     if scorer != "cascade":
         return Predictor(run_dir, indexes, recent_texts, scorer)
     check_share(cascade_share)
@@ -178,8 +179,8 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
                  overwrite: bool = False, cascade_share: float = DEFAULT_SHARE
                  ) -> PredictResult:
     """Stream the input through the run's models (or, scorer="student", the student it
-    carries; "cascade": the student, the full model rescoring its least sure `cascade_share`
-    of the rows); the output appears only when complete, in the same format either way.
+    carries; "cascade": the student, the full model rescoring the queries it is least sure of,
+    see open_predictor); the output appears only when complete, in the same format either way.
 
     Every input row gets a prediction (empty texts are kept and scored). The output may not be
     the input file nor lie in a run folder being read, and replaces an existing file only with
