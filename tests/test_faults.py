@@ -352,6 +352,11 @@ CASES = [
          _with(_table, ["translate", "gold.jsonl", "--backend", "table", "--table", "table.tsv",
                         "--out", "t.jsonl", "--cache", "train.jsonl"]),
          "train.jsonl: not a translation cache"),
+    Case("distill with an unlabelled file that is not there", lambda sb: [
+        "distill", "run", "--student", "fast.yaml", "--out", "stu", "--unlabeled", "nope.jsonl"],
+        "nope.jsonl: file not found (--unlabeled)"),
+    Case("index of a run whose models embed nothing", lambda sb: [
+        "index", "run", "gold.jsonl"], "(family fast)"),
     # --- input files ---
     Case("id beyond 64 bits", _bad_train(id=2**64), "line 2, field 'id'"),
     Case("id beyond 64 bits as a string", _bad_train(id="1" * 30), "line 2, field 'id'"),

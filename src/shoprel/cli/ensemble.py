@@ -52,7 +52,7 @@ def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrink
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--out", "out_file", type=click.Path(path_type=Path),
               help="Write the flagged ids here (one per line; .csv/.parquet/.jsonl: a table).")
-@click.option("--top", type=int, default=20, show_default=True,
+@click.option("--top", type=click.IntRange(0), default=20, show_default=True,
               help="How many of the most suspicious rows to print.")
 @click.option("--filtered-train", type=click.Path(path_type=Path),
               help="Also write the training file without the flagged rows (drop mode).")

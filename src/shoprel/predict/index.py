@@ -101,8 +101,9 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
     check_index_folder(folder)
     models = index_models(run)
     if not models:
-        raise OutputError(f"{run.path}: its models embed nothing (family "
-                          f"{run.manifest.get('family', run.kind)}); an index would not help them")
+        family = run.manifest.get("model_family", run.kind)
+        raise OutputError(f"{run.path}: its models embed nothing (family {family}); an index "
+                          "would not help them")
     input_file = Path(input_file)
     if not input_file.is_file():
         raise InputError("file not found", path=input_file)

@@ -33,7 +33,7 @@ import pandas as pd
 from shoprel import runs
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import read_pairs
-from shoprel.errors import ConfigError, RunDirError
+from shoprel.errors import ConfigError, InputError, RunDirError
 from shoprel.models.targets import SOFT_LABEL, mix_targets, require_row_targets
 from shoprel.training.config import RunConfig, load_config
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
@@ -233,6 +233,9 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     carried = is_carried(teacher_dir, out_dir)
     check_output_dir(out_dir, overwrite, reads=[*unlabeled] if carried else
                      [teacher_dir, *unlabeled])
+    for path in unlabeled:  # before the teacher is loaded, let alone refitted
+        if not Path(path).is_file():
+            raise InputError("file not found (--unlabeled)", path=path)
     teacher = open_teacher(teacher_dir)
     k = int(teacher.folds["fold"].max()) + 1
     config = student_config(config, teacher, k)
