@@ -1,6 +1,6 @@
 """Scoring throughput of `shoprel predict`, whole command included, for the fast model, the
-default model, the student it carries and a student distilled from it with other new pairs
-unlabelled, on pairs whose queries no model has seen.
+default model, the student it carries, the cascade of the two and a student distilled from it
+with other new pairs unlabelled, on pairs whose queries no model has seen.
 
     .venv/bin/python bench/throughput.py DATA --workdir DIR [--holdout 0.2] [--seed 0]
         [--unlabeled-share 0.5] [--student-config configs/embed-use.yaml] [--skip ...]
@@ -13,7 +13,8 @@ would find each one among its own neighbours with the teacher's score attached a
 teacher (measured: ROC-AUC 0.7775 on pairs it was distilled on, against the teacher's 0.7868),
 a figure no new query would see. The runs are trained on the training part (once; reruns
 reuse them): `fast` (configs/fast.yaml), `default` (no config; its carried student is distilled
-into default/student as `train --student` would, scored as `carried` with `--scorer student`)
+into default/student as `train --student` would, with the labels alone (CARRIED_HARD_WEIGHT),
+scored as `carried` with `--scorer student` and as `cascade` with `--scorer cascade`)
 and `student` (`shoprel distill default --student CONFIG --unlabeled unlabeled.jsonl`). The
 scored pairs' targets are indexed into the default run (for both its backbones) and the student
 run (`shoprel index`). Then each variant runs `shoprel predict` on the scored pairs in a child
@@ -22,8 +23,8 @@ starts from an empty cache (every query is new), `warm` repeats the command on t
 cold one filled, `plain` is the default run with its indexes removed (targets embedded too).
 Prints rows/s, CPU-seconds per 1k pairs, peak RSS of the command and the ROC-AUC / F1 against
 the labels, and writes DIR/throughput.json. `--skip` takes variant names (`fast`,
-`default-plain`, `default`, `carried`, `student`) or name-cache pairs (`default-warm`); runs
-that only skipped variants need are not trained.
+`default-plain`, `default`, `carried`, `cascade`, `student`) or name-cache pairs
+(`default-warm`); runs that only skipped variants need are not trained.
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ from sklearn.metrics import f1_score, roc_auc_score
 from shoprel.data.readers import read_pairs
 from shoprel.data.tasks import QUERY_COLUMN
 from shoprel.models.backbones.cache import CACHE_ENV, cache_root
+from shoprel.training.defaults import CARRIED_HARD_WEIGHT
 
 SHOPREL = [sys.executable, "-m", "shoprel"]
 
@@ -150,10 +152,11 @@ def main() -> None:
     skip = set(filter(None, args.skip.split(",")))
     default, student = runs_dir / "default", runs_dir / "student"
     plain = work / "default-plain"
-    carried = ["--scorer", "student"]
+    carried, cascade = ["--scorer", "student"], ["--scorer", "cascade"]
     variants = [("fast", runs_dir / "fast", "cold", []), ("default-plain", plain, "cold", []),
                 ("default", default, "cold", []), ("default", default, "warm", []),
                 ("carried", default, "cold", carried), ("carried", default, "warm", carried),
+                ("cascade", default, "cold", cascade), ("cascade", default, "warm", cascade),
                 ("student", student, "cold", []), ("student", student, "warm", [])]
     variants = [v for v in variants if v[0] not in skip and f"{v[0]}-{v[2]}" not in skip]
     wanted = {name for name, *_ in variants}  # only the runs these need are trained
@@ -163,14 +166,16 @@ def main() -> None:
                 "--quiet")
     if wanted - {"fast"} and not (default / "run.json").is_file():
         shoprel("train", train_file, "--out", default, "--quiet")
-    if "carried" in wanted and not (default / "student" / "run.json").is_file():
-        shoprel("distill", default, "--student", args.student_config, "--out",
+    if wanted & {"carried", "cascade"} and not (default / "student" / "run.json").is_file():
+        shoprel("distill", default, "--student", args.student_config, "--hard-weight",
+                str(CARRIED_HARD_WEIGHT), "--out",
                 default / "student", "--speed-rows", "0", "--quiet")
     if "student" in wanted and not (student / "run.json").is_file():
         shoprel("distill", default, "--student", args.student_config, "--out", student,
                 "--unlabeled", unlabeled, "--speed-rows", "0", "--quiet")
     for run in (default, student):
-        if run.name in wanted or (run == default and wanted & {"carried", "default-plain"}):
+        if run.name in wanted or (run == default
+                                  and wanted & {"carried", "cascade", "default-plain"}):
             shoprel("index", run, scored, "--quiet")
     if "default-plain" in wanted:
         shutil.rmtree(plain, ignore_errors=True)
