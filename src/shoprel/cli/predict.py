@@ -77,6 +77,9 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
     scored_by = {"student": ", the run's student",
                  "cascade": f", the full model's; it rescored {result.rescored or 0} of the "
                             "student's rows"}.get(scorer, "")
+    if result.rows == 0:
+        click.echo(f"note: {input_file} holds no rows; {result.out_file} holds none either",
+                   err=True)
     click.echo(f"{result.rows} rows scored, {result.positives} predicted relevant "
                f"(threshold {result.threshold:.4f}{scored_by}) → {result.out_file}")
     if result.new_languages:
