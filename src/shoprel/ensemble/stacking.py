@@ -9,13 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from shoprel.utils.log_odds import logit, sigmoid
+
 EPS = 1e-6
 DEFAULT_C = 1.0
-
-
-def logits(probabilities: np.ndarray) -> np.ndarray:
-    p = np.clip(probabilities, EPS, 1 - EPS)
-    return np.log(p / (1 - p))
 
 
 def features(probabilities: np.ndarray, languages, known_languages: list[str]) -> np.ndarray:
@@ -23,7 +20,7 @@ def features(probabilities: np.ndarray, languages, known_languages: list[str]) -
     lang = np.asarray(languages, dtype=object)
     onehot = np.column_stack([lang == code for code in known_languages]) if known_languages \
         else np.zeros((len(lang), 0))
-    return np.hstack([logits(probabilities), onehot.astype(np.float64)])
+    return np.hstack([logit(probabilities, EPS), onehot.astype(np.float64)])
 
 
 def fit_stack(probabilities: np.ndarray, languages, labels, C: float = DEFAULT_C) -> dict:
@@ -43,7 +40,7 @@ def fit_stack(probabilities: np.ndarray, languages, labels, C: float = DEFAULT_C
 def predict_stack(coefficients: dict, probabilities: np.ndarray, languages) -> np.ndarray:
     x = features(probabilities, languages, coefficients["languages"])
     w = np.asarray(coefficients["member_coef"] + coefficients["language_coef"])
-    return 1.0 / (1.0 + np.exp(-(x @ w + coefficients["intercept"])))
+    return sigmoid(x @ w + coefficients["intercept"])
 
 
 def nested_stack_oof(probabilities: np.ndarray, languages, labels, folds,

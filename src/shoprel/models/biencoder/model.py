@@ -26,6 +26,7 @@ from shoprel.models.biencoder.config import BiEncoderConfig
 from shoprel.models.biencoder.indexing import KIND
 from shoprel.models.hf import trainer as hft
 from shoprel.models.hf.family import FineTunedModel
+from shoprel.utils.log_odds import sigmoid
 from shoprel.utils.progress import bars_allowed
 from shoprel.utils.threads import torch_threads
 
@@ -138,7 +139,7 @@ class BiEncoderModel(CountsEmbeddedTexts, FineTunedModel):
             store = self._store(scorer, states, fitted_here)
             q, t = store.embed(queries, "query"), store.embed(targets, KIND)
             logits = scorer.scale.item() * (q * t).sum(1) + scorer.bias.item()
-        return 1.0 / (1.0 + np.exp(-logits))
+        return sigmoid(logits)
 
     def _store(self, scorer, states, remember: bool):
         """Texts' vectors: targets from the indexes given by `use_indexes` where they are,

@@ -31,16 +31,13 @@ from shoprel.models.lexical.features import (
     prior_keys,
 )
 from shoprel.models.targets import Targets, linear_problem
+from shoprel.utils.log_odds import sigmoid
 
 if TYPE_CHECKING:
     from sklearn.linear_model import LogisticRegression
 
 LINEAR_FILE = "linear.safetensors"
 PRIORS_FILE = "priors.json"
-
-
-def sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-z))
 
 
 class LexicalFeatures:
