@@ -6,6 +6,6 @@ in `COMMANDS`, and `app.COMMAND_MODULE` is the one place that registers them on 
 No command holds logic of its own: the work is a function of the package it drives.
 """
 
-from shoprel.cli.app import COMMAND_MODULE, COMMAND_MODULES, ShoprelGroup, main
+from shoprel.cli.app import COMMAND_MODULE, ShoprelGroup, main
 
-__all__ = ["COMMAND_MODULE", "COMMAND_MODULES", "ShoprelGroup", "main"]
+__all__ = ["COMMAND_MODULE", "ShoprelGroup", "main"]

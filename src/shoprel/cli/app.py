@@ -22,7 +22,6 @@ COMMAND_MODULE = {
     "noise": "ensemble", "export": "export", "pretrain": "pretrain", "distill": "distill",
     "cache": "cache",
 }
-COMMAND_MODULES = tuple(dict.fromkeys(COMMAND_MODULE.values()))
 
 
 class ShoprelGroup(click.Group):

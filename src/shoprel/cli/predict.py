@@ -7,6 +7,8 @@ from pathlib import Path
 
 import click
 
+from shoprel.predict.cascade import DEFAULT_SHARE
+
 
 @click.command("check-submission")
 @click.argument("submission", type=click.Path(path_type=Path))
@@ -48,7 +50,7 @@ def check_submission_cmd(submission, input_file):
               help="full: the run's models; student: the fast distilled student the run "
                    "carries (RUN/student, its own threshold); cascade: the student, with the "
                    "full model rescoring the queries it is least sure of (--cascade-share).")
-@click.option("--cascade-share", type=float, default=0.2, show_default=True,
+@click.option("--cascade-share", type=float, default=DEFAULT_SHARE, show_default=True,
               help="--scorer cascade: how much the full model rescores, as the share of the "
                    "student's training rows nearest its threshold (whole queries; new queries "
                    "leave it surer, so usually fewer).")

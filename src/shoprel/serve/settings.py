@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shoprel.predict.cascade import DEFAULT_SHARE
+
 SETTINGS_ENV = "SHOPREL_SERVE_SETTINGS"
 RUN_DIR_ENV = "SHOPREL_SERVE_RUN_DIR"
 
@@ -40,7 +42,7 @@ class ServeSettings(BaseModel):
         "full", description="full: the run's models; student: the fast student it carries; "
                             "cascade: the student, the full model for the queries it is least "
                             "sure of.")
-    cascade_share: float = Field(0.2, gt=0, le=1,
+    cascade_share: float = Field(DEFAULT_SHARE, gt=0, le=1,
                                  description="cascade: the share of the student's training "
                                              "rows whose distance to its cut sets the "
                                              "queries the full model rescores.")
