@@ -15,7 +15,7 @@ from shoprel.errors import ConfigError
 AUGMENTED_COLUMN = "augmented"
 
 
-def _new_ids(existing: pd.Series, count: int, tag: str) -> list:
+def new_ids(existing: pd.Series, count: int, tag: str) -> list:
     """Ids no original row has: the next integers, or '<id>~<lang>'-style strings."""
     if count == 0:
         return []
@@ -56,7 +56,7 @@ def augment_translations(frame: PairFrame, targets: dict[str, str], translator: 
         made["language"] = new_lang
         if TRANSLATION in made.columns:  # the source row's English stays right for its copy
             made[TRANSLATION] = rows.loc[keep, TRANSLATION].to_numpy()
-        made["id"] = _new_ids(taken, len(made), new_lang)
+        made["id"] = new_ids(taken, len(made), new_lang)
         taken = pd.concat([taken, made["id"]], ignore_index=True)
         made[AUGMENTED_COLUMN] = True
         pieces.append(made)

@@ -71,7 +71,8 @@ class ModelConfig(_Strict):
 
 
 class AugmentConfig(_Strict):
-    """Translated copies of training rows in languages the training data lacks.
+    """Rows added to the training side: translated copies of training rows in languages the
+    training data lacks, and easy negatives (augment/easy_negatives.py).
 
     They join the training side of every fold and the final fit, never a validation fold, so
     out-of-fold scores and the threshold are measured on original rows only.
@@ -82,6 +83,10 @@ class AugmentConfig(_Strict):
     cache: str | None = None  # SQLite translation cache
     table: str | None = None  # for backend: table
     model: str | None = None  # for backend: hf
+    # easy negatives per training row: a relevant row's query with a target from another
+    # branch (QC) or another query (QI), label 0, row weight easy_negative_weight
+    easy_negatives: float = Field(0.0, ge=0.0, le=10.0)
+    easy_negative_weight: float = Field(1.0, gt=0.0, le=100.0)
 
 
 class ThresholdConfig(_Strict):
@@ -211,6 +216,14 @@ class RunConfig(_Strict):
     def _check_final(self) -> RunConfig:
         if not (self.final.refit_full or self.final.keep_fold_models):
             raise ValueError("final: keep the full model or the fold models, or predict has none")
+        return self
+
+    @model_validator(mode="after")
+    def _check_easy_negative_weight(self) -> RunConfig:
+        if self.augment.easy_negatives > 0 and self.augment.easy_negative_weight != 1.0:
+            from shoprel.models.targets import require_row_targets
+
+            require_row_targets(self.model.family, "augment.easy_negative_weight")
         return self
 
     @model_validator(mode="after")

@@ -42,20 +42,27 @@ class TrainResult:
 
 def training_side(config: RunConfig, progress: bool = True, frame: PairFrame | None = None):
     """What a fold's training rows become before fitting: themselves, with flagged noisy rows
-    dropped or down-weighted (config.noise; `frame`, all rows, checks its ids), with translations.
+    dropped or down-weighted (config.noise; `frame`, all rows, checks its ids), with translations
+    and easy negatives (config.augment).
     """
     from shoprel.training.noise_filter import noise_side
 
-    denoise = noise_side(config, frame)
+    side = noise_side(config, frame)
     augment = config.augment
-    if not augment.translate:
-        return denoise
-    from shoprel.augment.augment import augment_translations
-    from shoprel.augment.backends import make_translator
+    if augment.translate:
+        from shoprel.augment.augment import augment_translations
+        from shoprel.augment.backends import make_translator
 
-    translator = make_translator(augment.backend, cache=augment.cache, table=augment.table,
-                                 model=augment.model, progress=progress)
-    return lambda rows: augment_translations(denoise(rows), augment.translate, translator)
+        translator = make_translator(augment.backend, cache=augment.cache, table=augment.table,
+                                     model=augment.model, progress=progress)
+        side = _chained(side, lambda rows: augment_translations(rows, augment.translate,
+                                                                translator))
+    if augment.easy_negatives > 0:
+        from shoprel.augment.easy_negatives import add_easy_negatives
+
+        side = _chained(side, lambda rows: add_easy_negatives(
+            rows, augment.easy_negatives, augment.easy_negative_weight, config.folds.seed))
+    return side
 
 
 def _chained(first, then):

@@ -1,0 +1,73 @@
+"""Easy negatives: training rows that pair a relevant row's query with a target from elsewhere
+in the training data, labelled irrelevant.
+
+Search-log candidates are all plausible (~69% of QC pairs and ~62% of QI pairs are relevant),
+and a model fitted on them alone never sees the far end of the scale: the default calls a query
+paired with a random category relevant a quarter of the time, the USE student 71% of the time
+(README, "Speed and memory"). Like translated copies, these rows join the training side of
+every fold and the final fit, never a validation fold or the threshold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from shoprel.augment.augment import AUGMENTED_COLUMN, new_ids
+from shoprel.data.category import top_level
+from shoprel.data.frame import PairFrame
+from shoprel.data.tasks import Task
+from shoprel.models.targets import SOFT_LABEL, WEIGHT
+
+ATTEMPTS = 20  # random targets tried per new row before its query is given up on
+
+
+def far_keys(task: Task, target: str) -> str:
+    """What a drawn target may not share with the query's relevant targets: a category path's
+    branch (a sibling category may well fit the query too), a title itself."""
+    return top_level(target) if task is Task.QC else target
+
+
+def add_easy_negatives(frame: PairFrame, share: float, weight: float = 1.0,
+                       seed: int = 0) -> PairFrame:
+    """`share` × rows new rows (relevant rows drawn at random): the row's query with a target
+    drawn from the frame's targets that is none of the query's own targets and shares no
+    `far_keys` with its relevant ones, label 0 (soft label 0), weight `weight`. Originals
+    come first, `augmented` False; a query with no such target gets no new row."""
+    df = frame.df
+    count = int(round(share * len(df)))
+    relevant = np.flatnonzero(df["label"].to_numpy() == 1) if count else np.array([], int)
+    if count == 0 or len(relevant) == 0:
+        return frame
+    rng = np.random.default_rng(seed)
+    queries = df["query"].astype(str).to_numpy()
+    targets = df["target"].astype(str).to_numpy()
+    own: dict[str, set[str]] = {}
+    near: dict[str, set[str]] = {}
+    for query, target, label in zip(queries, targets, df["label"].to_numpy(), strict=True):
+        own.setdefault(query, set()).add(target)
+        if label == 1:
+            near.setdefault(query, set()).add(far_keys(frame.task, target))
+    pool = np.unique(targets)
+    sources, drawn = [], []
+    for row in rng.choice(relevant, size=count, replace=count > len(relevant)):
+        query = queries[row]
+        for candidate in rng.choice(pool, size=ATTEMPTS):
+            if candidate not in own[query] and far_keys(frame.task, candidate) not in near[query]:
+                sources.append(row)
+                drawn.append(candidate)
+                break
+    made = df.iloc[sources].copy()
+    made["target"] = drawn
+    made["label"] = 0
+    if SOFT_LABEL in made.columns:
+        made[SOFT_LABEL] = 0.0
+    original = df.assign(**{AUGMENTED_COLUMN: df.get(AUGMENTED_COLUMN, False)})
+    if weight != 1.0 or WEIGHT in df.columns:
+        original[WEIGHT] = df[WEIGHT] if WEIGHT in df.columns else 1.0
+        made[WEIGHT] = weight
+    made["id"] = new_ids(df["id"], len(made), "easy")
+    made[AUGMENTED_COLUMN] = True
+    out = pd.concat([original, made], ignore_index=True)
+    stats = dict(frame.stats, augmented=int(frame.stats.get("augmented", 0)) + len(made))
+    return PairFrame(frame.task, out, frame.source, stats)
