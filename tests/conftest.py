@@ -72,6 +72,23 @@ FAST_TEST_PARAMS = {"model.family": "fast",
                     "folds.k": 3}
 
 
+@pytest.fixture
+def fast_fits(monkeypatch) -> list:
+    """The rows each fit of the fast family is given, in order (fold models, then the full)."""
+    from shoprel.models.registry import model_class
+
+    fitted = []
+    fast = model_class("fast")
+    original_fit = fast.fit
+
+    def recording_fit(self, training):
+        fitted.append(training.df.copy())
+        return original_fit(self, training)
+
+    monkeypatch.setattr(fast, "fit", recording_fit)
+    return fitted
+
+
 @pytest.fixture(scope="session")
 def trained_runs(tmp_path_factory) -> dict[str, Path]:
     """One small QC run and one QI run on the demo set, shared by the tests that only read them."""

@@ -67,16 +67,9 @@ def test_nothing_to_add(qc_demo):
     assert add_easy_negatives(negatives, 1.0) is negatives  # no relevant row to start from
 
 
-def test_easy_negatives_train_but_never_validate(tmp_path, qc_demo, monkeypatch):
+def test_easy_negatives_train_but_never_validate(tmp_path, qc_demo, fast_fits):
     frame = read_pairs(qc_demo)
-    fitted = []
-    original_fit = runner.model_class("fast").fit
-
-    def recording_fit(self, training):
-        fitted.append(training.df.copy())
-        return original_fit(self, training)
-
-    monkeypatch.setattr(runner.model_class("fast"), "fit", recording_fit)
+    fitted = fast_fits
     config = load_config(None, {"model.family": "fast", "folds.k": 3,
                                 "model.params.n_estimators": 30, "augment.easy_negatives": 0.25})
     result = runner.train(qc_demo, tmp_path / "run", config, progress=False)

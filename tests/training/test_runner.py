@@ -156,7 +156,7 @@ def test_runs_of_models_without_a_training_record_have_none(trained_runs):
     assert 'id="fine-tuning"' not in (trained_runs["QC"] / runs.REPORT).read_text()
 
 
-def test_augmented_rows_train_but_never_validate(tmp_path, qc_demo, monkeypatch):
+def test_augmented_rows_train_but_never_validate(tmp_path, qc_demo, fast_fits):
     """Translated copies (es → pt here, from a table) join each fold's training side only."""
     frame = read_pairs(qc_demo)
     spanish = frame.df[frame.df["language"] == "es"]["query"].unique()
@@ -164,14 +164,7 @@ def test_augmented_rows_train_but_never_validate(tmp_path, qc_demo, monkeypatch)
     table.write_text("".join(json.dumps({"text": q, "source": "es", "target": "pt",
                                          "translation": f"pt {q}"}, ensure_ascii=False) + "\n"
                              for q in spanish), encoding="utf-8")
-    fitted = []
-    original_fit = runner.model_class("fast").fit
-
-    def recording_fit(self, training):
-        fitted.append(training.df.copy())
-        return original_fit(self, training)
-
-    monkeypatch.setattr(runner.model_class("fast"), "fit", recording_fit)
+    fitted = fast_fits
     config = load_config(None, {"model.family": "fast", "folds.k": 3,
                                 "model.params.n_estimators": 30,
                                 "augment.translate": {"pt": "es"}, "augment.backend": "table",
