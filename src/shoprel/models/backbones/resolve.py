@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import shoprel.models.backbones.e5_small as e5_small
@@ -29,6 +30,7 @@ WEIGHT_SUFFIXES = (".safetensors", ".bin", ".pt", ".pth", ".gguf")
 # how a backbone's embeddings are computed (encoders.py): plain transformers with mean pooling,
 # a sentence-transformers folder (its own pooling, dense layers and normalisation), or USE
 TRANSFORMERS, SENTENCE_TRANSFORMERS = "transformers", "sentence-transformers"
+HUB_PROBE_SECONDS = 3.0  # how long the hub may take to answer before it counts as out of reach
 
 
 @dataclass(frozen=True)
@@ -135,10 +137,37 @@ def _resolve_folder(name: str, folder: Path) -> Backbone:
                     model_kwargs=meta.get("model_kwargs", {}), engine=engine)
 
 
+@lru_cache(maxsize=1)
+def hub_reachable() -> bool:
+    """Whether the Hugging Face endpoint answers at all (any HTTP status), through the proxies
+    the environment names. Asked once per process, before the hub client, which retries an
+    unreachable host for ~25 s (five warnings) before it gives up."""
+    import httpx
+    from huggingface_hub import constants
+
+    if constants.HF_HUB_OFFLINE:
+        return False
+    try:
+        httpx.head(constants.ENDPOINT, timeout=HUB_PROBE_SECONDS)
+    except (httpx.HTTPError, OSError):
+        return False
+    return True
+
+
 def _resolve_hub(name: str) -> Backbone:
-    """A Hugging Face id; the commit its config resolves to stands for the weights."""
+    """A Hugging Face id; the commit its config resolves to stands for the weights. With the
+    hub out of reach, an id not in the local Hugging Face cache fails at once."""
+    from huggingface_hub import constants
     from transformers import AutoConfig
 
+    if not hub_reachable():
+        try:
+            AutoConfig.from_pretrained(name, local_files_only=True)
+        except OSError:
+            raise ConfigError(f"backbone {name!r}: the Hugging Face hub ({constants.ENDPOINT}) "
+                              "cannot be reached from this machine and the model is not in "
+                              "its local cache; use a local folder or "
+                              f"{', '.join(BUILTINS)}") from None
     try:
         config = AutoConfig.from_pretrained(name)
     except OSError as exc:
