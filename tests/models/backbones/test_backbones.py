@@ -190,6 +190,11 @@ def test_an_unreachable_hub_is_told_at_once(monkeypatch):
                                               r"\(http://127.0.0.1:9\) cannot be reached"):
             resolve_backbone("someone/model")
         assert calls == [{"local_files_only": True}]  # the cache was asked, the hub never
+        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+        resolve.hub_reachable.cache_clear()
+        with pytest.raises(ConfigError, match="'someone/model': HF_HUB_OFFLINE is set and the "
+                                              "model is not in its local cache"):
+            resolve_backbone("someone/model")
     finally:
         resolve.hub_reachable.cache_clear()
 

@@ -164,10 +164,11 @@ def _resolve_hub(name: str) -> Backbone:
         try:
             AutoConfig.from_pretrained(name, local_files_only=True)
         except OSError:
-            raise ConfigError(f"backbone {name!r}: the Hugging Face hub ({constants.ENDPOINT}) "
-                              "cannot be reached from this machine and the model is not in "
-                              "its local cache; use a local folder or "
-                              f"{', '.join(BUILTINS)}") from None
+            why = ("HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else
+                   f"the Hugging Face hub ({constants.ENDPOINT}) cannot be reached from this "
+                   "machine")
+            raise ConfigError(f"backbone {name!r}: {why} and the model is not in its local "
+                              f"cache; use a local folder or {', '.join(BUILTINS)}") from None
     try:
         config = AutoConfig.from_pretrained(name)
     except OSError as exc:
