@@ -37,7 +37,7 @@ def add_easy_negatives(frame: PairFrame, share: float, weight: float = 1.0,
     come first, `augmented` False; a query with no such target gets no new row."""
     df = frame.df
     count = int(round(share * len(df)))
-    relevant = np.flatnonzero(df["label"].to_numpy() == 1) if count else np.array([], int)
+    relevant = np.flatnonzero(df["label"].to_numpy() == 1)
     if count == 0 or len(relevant) == 0:
         return frame
     rng = np.random.default_rng(seed)
@@ -64,8 +64,9 @@ def add_easy_negatives(frame: PairFrame, share: float, weight: float = 1.0,
     if SOFT_LABEL in made.columns:
         made[SOFT_LABEL] = 0.0
     original = df.assign(**{AUGMENTED_COLUMN: df.get(AUGMENTED_COLUMN, False)})
-    if weight != 1.0 or WEIGHT in df.columns:
-        original[WEIGHT] = df[WEIGHT] if WEIGHT in df.columns else 1.0
+    if weight != 1.0 and WEIGHT not in original.columns:
+        original[WEIGHT] = 1.0  # the file's own weights, where it has them, stay as they are
+    if WEIGHT in original.columns:
         made[WEIGHT] = weight
     made["id"] = new_ids(df["id"], len(made), "easy")
     made[AUGMENTED_COLUMN] = True
