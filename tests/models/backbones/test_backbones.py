@@ -3,6 +3,7 @@
 import json
 import os
 import shutil
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -168,35 +169,73 @@ def test_unusable_names_are_clear_errors(tmp_path):
         resolve_backbone(str(tmp_path / "missing"))
 
 
-def test_an_unreachable_hub_is_told_at_once(monkeypatch):
-    """An id not in the local cache, the hub out of reach: one error, no retries against it."""
+def _cache_snapshot(hub_cache: Path, repo: str, make_files) -> Path:
+    """A snapshot in the Hugging Face cache's layout, as a download would have left it."""
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    root = hub_cache / f"models--{repo.replace('/', '--')}"
+    snapshot = root / "snapshots" / commit
+    make_files(snapshot)
+    (root / "refs").mkdir()
+    (root / "refs" / "main").write_text(commit)
+    return snapshot
+
+
+@pytest.fixture
+def hub_out_of_reach(monkeypatch, tmp_path):
+    """Nothing listens at the hub's address; the Hugging Face cache is an empty folder."""
     from huggingface_hub import constants
-    from transformers import AutoConfig
 
     from shoprel.models.backbones import resolve
 
-    monkeypatch.setattr(constants, "ENDPOINT", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setattr(constants, "ENDPOINT", "http://127.0.0.1:9")
+    monkeypatch.setattr(constants, "HF_HUB_CACHE", str(tmp_path / "hf-cache"))
     resolve.hub_reachable.cache_clear()
-    calls = []
+    yield tmp_path / "hf-cache"
+    resolve.hub_reachable.cache_clear()
 
-    def not_cached(name, **kwargs):
-        calls.append(kwargs)
-        raise OSError(f"{name} is not in the cache")
 
-    monkeypatch.setattr(AutoConfig, "from_pretrained", not_cached)
-    try:
-        assert not resolve.hub_reachable()
-        with pytest.raises(ConfigError, match=r"backbone 'someone/model': the Hugging Face hub "
-                                              r"\(http://127.0.0.1:9\) cannot be reached"):
-            resolve_backbone("someone/model")
-        assert calls == [{"local_files_only": True}]  # the cache was asked, the hub never
-        monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
-        resolve.hub_reachable.cache_clear()
-        with pytest.raises(ConfigError, match="'someone/model': HF_HUB_OFFLINE is set and the "
-                                              "model is not in its local cache"):
-            resolve_backbone("someone/model")
-    finally:
-        resolve.hub_reachable.cache_clear()
+def test_an_unreachable_hub_is_told_at_once(hub_out_of_reach, monkeypatch):
+    """An id not in the local cache, the hub out of reach: one error, no retries against it."""
+    from huggingface_hub import constants
+
+    from shoprel.models.backbones import resolve
+
+    assert not resolve.hub_reachable()
+    with pytest.raises(ConfigError, match=r"backbone 'someone/model': the Hugging Face hub "
+                                          r"\(http://127.0.0.1:9\) cannot be reached"):
+        resolve_backbone("someone/model")
+    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", True)
+    resolve.hub_reachable.cache_clear()
+    with pytest.raises(ConfigError, match="'someone/model': HF_HUB_OFFLINE is set and the "
+                                          "model is not in its local cache"):
+        resolve_backbone("someone/model")
+    with pytest.raises(ConfigError, match="not in its local cache"):
+        resolve_backbone("not a/valid id")
+
+
+def test_a_cached_hub_model_loads_from_its_snapshot_when_the_hub_is_out_of_reach(
+        hub_out_of_reach, tmp_path, tiny_backbone):
+    """The hub client would retry the dead host for every file the loaders ask for (minutes
+    for one model, measured); the snapshot folder is loaded directly instead, under the
+    fingerprint the hub's answer gives the same commit."""
+    texts = list(SENTENCES.values())
+    snapshot = _cache_snapshot(hub_out_of_reach, "someone/tiny",
+                               lambda folder: tiny_backbone(folder, texts))
+    backbone = resolve_backbone("someone/tiny")
+    assert backbone.source == str(snapshot) and backbone.engine == "transformers"
+    assert backbone.fingerprint == f"hub:someone/tiny@{snapshot.name}"
+    vectors = Encoder(backbone, batch_size=2).encode(texts, kind="query")
+    plain = tiny_backbone(tmp_path / "plain", texts)
+    np.testing.assert_allclose(
+        vectors, Encoder(resolve_backbone(str(plain)), batch_size=2).encode(texts, kind="query"),
+        atol=1e-6)
+
+
+def test_a_cached_snapshot_without_its_config_is_not_a_model(hub_out_of_reach):
+    _cache_snapshot(hub_out_of_reach, "someone/partial",
+                    lambda folder: folder.mkdir(parents=True))
+    with pytest.raises(ConfigError, match="'someone/partial': the Hugging Face hub"):
+        resolve_backbone("someone/partial")
 
 
 def test_a_hub_that_answers_is_reachable(monkeypatch):

@@ -156,19 +156,16 @@ def hub_reachable() -> bool:
 
 def _resolve_hub(name: str) -> Backbone:
     """A Hugging Face id; the commit its config resolves to stands for the weights. With the
-    hub out of reach, an id not in the local Hugging Face cache fails at once."""
+    hub out of reach, the id's snapshot in the local Hugging Face cache is used as a folder (the
+    hub client would retry the host for every file it loads: minutes), and an id not there
+    fails at once."""
     from huggingface_hub import constants
     from transformers import AutoConfig
 
     if not hub_reachable():
-        try:
-            AutoConfig.from_pretrained(name, local_files_only=True)
-        except OSError:
-            why = ("HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else
-                   f"the Hugging Face hub ({constants.ENDPOINT}) cannot be reached from this "
-                   "machine")
-            raise ConfigError(f"backbone {name!r}: {why} and the model is not in its local "
-                              f"cache; use a local folder or {', '.join(BUILTINS)}") from None
+        return _resolve_cached_hub(name, "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else
+                                   f"the Hugging Face hub ({constants.ENDPOINT}) cannot be "
+                                   "reached from this machine")
     try:
         config = AutoConfig.from_pretrained(name)
     except OSError as exc:
@@ -177,6 +174,23 @@ def _resolve_hub(name: str) -> Backbone:
     commit = getattr(config, "_commit_hash", None) or "unknown"
     return Backbone(name=name, source=name, fingerprint=f"hub:{name}@{commit}",
                     engine=_hub_engine(name))
+
+
+def _resolve_cached_hub(name: str, why: str) -> Backbone:
+    """The id's snapshot folder in the local Hugging Face cache, fingerprinted by its commit as
+    when the hub answers, so the caches keyed by it stay valid either way."""
+    from huggingface_hub import snapshot_download
+
+    try:
+        folder = Path(snapshot_download(name, local_files_only=True))
+    except (OSError, ValueError):  # not cached, or not a valid id: the same answer for both
+        folder = None
+    if folder is None or not (folder / "config.json").is_file():
+        raise ConfigError(f"backbone {name!r}: {why} and the model is not in its local cache; "
+                          f"use a local folder or {', '.join(BUILTINS)}")
+    engine = SENTENCE_TRANSFORMERS if (folder / "modules.json").is_file() else TRANSFORMERS
+    return Backbone(name=name, source=str(folder), fingerprint=f"hub:{name}@{folder.name}",
+                    engine=engine)
 
 
 def _hub_engine(name: str) -> str:
