@@ -21,6 +21,7 @@ from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.evaluate.report import render_report
 from shoprel.evaluate.report.compare_page import write_comparison
 from shoprel.evaluate.run_metrics import run_metrics
+from shoprel.training.far_pairs import far_pairs_summary
 
 webdriver = pytest.importorskip("selenium.webdriver",
                                 reason="selenium not installed (pip install -e '.[dev]')")
@@ -72,9 +73,12 @@ def long_text_oof(n: int = 1200, seed: int = 0) -> pd.DataFrame:
 def pages(tmp_path_factory) -> dict[str, str]:
     root = tmp_path_factory.mktemp("browser")
     oof = long_text_oof()
-    metrics = run_metrics(oof, best_f1_threshold(oof["label"], oof["probability"])[0], Task.QC)
+    threshold = best_f1_threshold(oof["label"], oof["probability"])[0]
+    metrics = run_metrics(oof, threshold, Task.QC)
+    far = oof[oof["label"] == 0].assign(probability=lambda d: d["probability"] * 0.8)
     metrics.update({"run_name": "browser", "model": {"family": "fast", "params": {"C": 1}},
-                    "data": {"train_file": "/srv/data/train_QC.txt"}})
+                    "data": {"train_file": "/srv/data/train_QC.txt"},
+                    "far_pairs": far_pairs_summary(far, threshold, oof)})
     report = root / "report.html"
     report.write_text(render_report(metrics, oof, "browser run"), encoding="utf-8")
     base = rows()
@@ -124,6 +128,8 @@ def test_page_in_chromium(browser, pages, page: str, width: int) -> None:
 
     svgs = browser.find_elements("css selector", "svg")
     assert svgs
+    if page == "report":
+        assert browser.find_elements("css selector", "#far-pairs svg")
     for svg in svgs:
         assert svg.aria_role in ("img", "image"), svg.aria_role
         assert svg.accessible_name.strip(), "an SVG has no accessible name"

@@ -29,23 +29,26 @@ def far_keys(task: Task, target: str) -> str:
     return top_level(target) if task is Task.QC else target
 
 
-def add_easy_negatives(frame: PairFrame, share: float, weight: float = 1.0,
-                       seed: int = 0) -> PairFrame:
-    """`share` × rows new rows (relevant rows drawn at random): the row's query with a target
-    drawn from the frame's targets that is none of the query's own targets and shares no
-    `far_keys` with its relevant ones, label 0 (soft label 0), weight `weight`. Originals
-    come first, `augmented` False; a query with no such target gets no new row."""
+def far_pairs(frame: PairFrame, count: int, seed: int = 0,
+              universe: PairFrame | None = None) -> PairFrame:
+    """`count` rows (relevant rows drawn at random, with replacement only when there are fewer):
+    the row's query with a target drawn from `universe`'s targets (default: the frame's) that
+    is none of the query's own targets there and shares no `far_keys` with its relevant ones,
+    label 0 (soft label 0 where the frame has them), each row's other columns (id, language,
+    weight) as its source row's; a query with no such target gets no row. Deterministic for a
+    seed."""
     df = frame.df
-    count = int(round(share * len(df)))
     relevant = np.flatnonzero(df["label"].to_numpy() == 1)
-    if count == 0 or len(relevant) == 0:
-        return frame
+    if count <= 0 or len(relevant) == 0:
+        return PairFrame(frame.task, df.iloc[:0].copy(), frame.source, dict(frame.stats))
     rng = np.random.default_rng(seed)
     queries = df["query"].astype(str).to_numpy()
-    targets = df["target"].astype(str).to_numpy()
+    known = (universe or frame).df
+    targets = known["target"].astype(str).to_numpy()
     own: dict[str, set[str]] = {}
     near: dict[str, set[str]] = {}
-    for query, target, label in zip(queries, targets, df["label"].to_numpy(), strict=True):
+    for query, target, label in zip(known["query"].astype(str), targets,
+                                    known["label"].to_numpy(), strict=True):
         own.setdefault(query, set()).add(target)
         if label == 1:
             near.setdefault(query, set()).add(far_keys(frame.task, target))
@@ -63,6 +66,17 @@ def add_easy_negatives(frame: PairFrame, share: float, weight: float = 1.0,
     made["label"] = 0
     if SOFT_LABEL in made.columns:
         made[SOFT_LABEL] = 0.0
+    return PairFrame(frame.task, made, frame.source, dict(frame.stats))
+
+
+def add_easy_negatives(frame: PairFrame, share: float, weight: float = 1.0,
+                       seed: int = 0) -> PairFrame:
+    """The frame's rows, then `far_pairs` for `share` × rows of them with new ids, weight
+    `weight` and `augmented` True (the originals: False)."""
+    df = frame.df
+    made = far_pairs(frame, int(round(share * len(df))), seed).df.copy()
+    if len(made) == 0:
+        return frame
     original = df.assign(**{AUGMENTED_COLUMN: df.get(AUGMENTED_COLUMN, False)})
     if weight != 1.0 and WEIGHT not in original.columns:
         original[WEIGHT] = 1.0  # the file's own weights, where it has them, stay as they are

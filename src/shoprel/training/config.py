@@ -123,6 +123,13 @@ class NoiseConfig(_Strict):
         return self.flagged is not None or self.inner_folds is not None
 
 
+class CheckConfig(_Strict):
+    """Checks run beside cross-validation, reported in metrics.json and the report."""
+
+    # far pairs (training/far_pairs.py) the fold models score, spread over the folds; 0: none
+    far_pairs: int = Field(1000, ge=0, le=1_000_000)
+
+
 class FinalConfig(_Strict):
     refit_full: bool = True  # fit one more model on all rows; predict uses it
     keep_fold_models: bool = True  # keep each fold's model (predict averages them without full)
@@ -193,6 +200,7 @@ class RunConfig(_Strict):
     final: FinalConfig = Field(default_factory=FinalConfig)
     stage0: Stage0Config = Field(default_factory=Stage0Config)
     noise: NoiseConfig = Field(default_factory=NoiseConfig)
+    check: CheckConfig = Field(default_factory=CheckConfig)
     # off unless asked (`student: {}` or train --student): one costs about as much training as
     # the model itself and ranks pairs of new queries ~0.04 ROC-AUC below the default model
     # (0.7463 against 0.7868; README, "Scoring speed")

@@ -25,6 +25,7 @@ from shoprel.folds.grouped import assign_folds, fold_groups
 from shoprel.manifest import Manifest
 from shoprel.models.registry import model_class
 from shoprel.training.config import RunConfig
+from shoprel.training.far_pairs import FarPairCheck
 from shoprel.training.ranks import RankGroup, Ranks, current_ranks
 from shoprel.utils.atomic import atomic_dir
 from shoprel.utils.jsonsafe import json_safe
@@ -101,13 +102,14 @@ def fit_stage0(config: RunConfig, models_dir: Path, progress: bool = True
 def cross_validate(frame: PairFrame, config: RunConfig, folds: np.ndarray,
                    models_dir: Path | None = None, progress: bool = True,
                    prepare=None, start_from: Path | None = None,
-                   fit_stats: list | None = None) -> np.ndarray:
+                   fit_stats: list | None = None, on_fold=None) -> np.ndarray:
     """Out-of-fold positive probabilities; each fold's model is saved when models_dir is given.
 
     `prepare` turns a fold's training rows into what the model fits on (augmentation); the
     validation rows are always the original ones. `start_from`: a stage-0 model folder.
     `fit_stats`: a list that receives each fold model's record of its training (fine-tuned
     families keep one: steps, held-out scores), an empty dict for the others.
+    `on_fold(fold, model)`: called with each fold's fitted model (the far-pairs check).
     """
     prepare = prepare or training_side(config, progress, frame)
     oof = np.full(len(frame), np.nan)
@@ -116,6 +118,8 @@ def cross_validate(frame: PairFrame, config: RunConfig, folds: np.ndarray,
         train, valid = np.where(folds != fold)[0], np.where(folds == fold)[0]
         model = new_model(config, start_from).fit(prepare(frame.take(train)))
         oof[valid] = model.predict_proba(frame.take(valid))[:, 1]
+        if on_fold is not None:
+            on_fold(fold, model)
         if fit_stats is not None:
             fit_stats.append(training_record(model, f"fold {fold}"))
         if models_dir is not None and config.final.keep_fold_models:
@@ -208,8 +212,10 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         if fit_rows is not None:
             prepare = _chained(fit_rows, prepare)
         fits: list[dict] = []
+        far = (FarPairCheck(frame, folds, config.check.far_pairs, config.folds.seed)
+               if config.check.far_pairs else None)
         oof = cross_validate(frame, config, folds, models_dir, progress, prepare, stage0_dir,
-                             fits)
+                             fits, None if far is None else far.score)
         cv_seconds = time.perf_counter() - started
         threshold = choose_threshold(frame.labels, oof, config)
         curve = None
@@ -254,6 +260,9 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
             metrics["fine_tuning"] = fits
         if curve is not None:
             metrics["learning_curve"] = curve
+        far_summary = None if far is None else far.summary(threshold, table)
+        if far_summary is not None:
+            metrics["far_pairs"] = far_summary
         if config.noise.active:
             from shoprel.training.noise_filter import noise_summary
 

@@ -24,6 +24,7 @@ from shoprel.evaluate.report.curves import (
     roc_calibration_section,
     threshold_section,
 )
+from shoprel.evaluate.report.far_pairs import far_pairs_section
 from shoprel.evaluate.report.folds import fold_section
 from shoprel.evaluate.report.groups import (
     category_section,
@@ -64,6 +65,7 @@ def render_report(metrics: dict, oof: pd.DataFrame, title: str,
             threshold_section(metrics, rows),
             language_threshold_section(metrics),
             distribution_section(metrics, rows),
+            far_pairs_section(metrics, rows),
             fold_section(metrics),
             fine_tuning_section(metrics),
             category_section(metrics),

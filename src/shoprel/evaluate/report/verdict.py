@@ -29,6 +29,7 @@ from shoprel.evaluate.report.fmt import (
 )
 
 NEAR_ALL_POSITIVE = 0.9  # predicted positive rate above which the model is nearly all-positive
+FAR_PAIRS_FLAG = 0.5  # share of far pairs called relevant above which the verdict flags it
 
 _HEADLINES = {
     "gain": "Beats predicting everything relevant",
@@ -73,6 +74,7 @@ def verdict_section(metrics: Mapping[str, Any], title: str) -> str:
         f"<li>Predicted relevant: {fmt_pct(predicted)} of rows (labels: {fmt_pct(rate)})"
         + (' — <span class="flag">nearly everything is called relevant</span>'
            if predicted >= NEAR_ALL_POSITIVE else "") + "</li>",
+        *far_pairs_items(metrics),
         f"<li>Average precision {fmt(overall.get('average_precision'))} (baseline: the "
         f"positive rate {fmt(rate)})</li>",
         f"<li>Brier score {fmt(overall.get('brier'))} (a constant guess of the positive rate: "
@@ -88,6 +90,18 @@ def verdict_section(metrics: Mapping[str, Any], title: str) -> str:
         "interval over the folds; a difference is marked a gain only when its whole interval "
         "lies above 0. The all-positive baseline predicts 1 for every row.</p></section>"
     )
+
+
+def far_pairs_items(metrics: Mapping[str, Any]) -> list[str]:
+    """The far-pairs check in one line, flagged when most plainly irrelevant pairs pass."""
+    far = metrics.get("far_pairs")
+    if not isinstance(far, Mapping):
+        return []
+    called = num(far.get("called_relevant"))
+    flag = (' — <span class="flag">most plainly irrelevant pairs are called relevant</span>'
+            if called >= FAR_PAIRS_FLAG else "")
+    return [f'<li>Far pairs (<a href="#far-pairs">below</a>): {fmt_pct(called)} of '
+            f"{fmt_int(far.get('n'))} called relevant{flag}</li>"]
 
 
 def threshold_text(metrics: Mapping[str, Any]) -> str:

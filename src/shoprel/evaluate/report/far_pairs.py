@@ -1,0 +1,95 @@
+"""The far-pairs check (training/far_pairs.py): does the model tell a plainly irrelevant pair
+from a logged candidate, or does it call nearly everything relevant?
+
+Drawn from metrics.json's `far_pairs` block (the far pairs' scores kept as a histogram) and the
+out-of-fold rows, so a rewritten report shows what training saw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from shoprel.evaluate.report.fmt import esc, fmt, fmt_int, fmt_pct, fmt_threshold, num
+from shoprel.evaluate.report.page import table_wrap
+from shoprel.evaluate.report.svg import (
+    BLACK,
+    NEGATIVE_COLOR,
+    POSITIVE_COLOR,
+    figure_block,
+    new_figure,
+    svg,
+)
+
+FAR_COLOR = "#7a4fa0"
+
+
+def far_pairs_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
+    far = metrics.get("far_pairs")
+    if not isinstance(far, Mapping):
+        return ""
+    threshold = num(far.get("threshold"))
+    head = ('<section id="far-pairs"><h2>Far pairs</h2>'
+            f"<p>Each fold's model also scored {fmt_int(far.get('n'))} pairs built from its "
+            "validation rows: a relevant row's query with a target far from it (QC: a path "
+            "from another branch of the taxonomy; QI: another query's title), taken as "
+            "irrelevant. Logged candidates are all plausible, so a model can score well on "
+            "them and still call such pairs relevant; a search system would then show them. "
+            f"At the threshold {esc(fmt_threshold(threshold))}: "
+            f"<strong>{fmt_pct(far.get('called_relevant'))}</strong> of the far pairs are "
+            f"called relevant, against {fmt_pct(far.get('relevant_rows_called_relevant'))} of "
+            "the relevant validation rows; ROC-AUC of the relevant rows against the far pairs "
+            f"{fmt(far.get('roc_auc_relevant_vs_far'))} (1: every far pair below every "
+            "relevant row). <code>augment.easy_negatives</code> trains on such pairs; "
+            "<code>check.far_pairs: 0</code> turns this check off.</p>")
+    return head + _histogram(far, rows, threshold) + _language_table(far) + "</section>"
+
+
+def _histogram(far: Mapping[str, Any], rows: pd.DataFrame, threshold: float) -> str:
+    histogram = far.get("histogram") or {}
+    edges = np.asarray(histogram.get("edges") or [], dtype=float)
+    counts = np.asarray(histogram.get("counts") or [], dtype=float)
+    if len(edges) != len(counts) + 1 or counts.sum() <= 0:
+        return ""
+    widths = np.diff(edges)
+    fig, (ax,) = new_figure(6.0, 3.4)
+    for value, color, name in ((0, NEGATIVE_COLOR, "label 0 rows"),
+                               (1, POSITIVE_COLOR, "label 1 rows")):
+        scores = rows.loc[rows["label"] == value, "probability"].to_numpy() \
+            if len(rows) else np.array([])
+        if scores.size:
+            seen, _ = np.histogram(scores, bins=edges)
+            ax.stairs(seen / (seen.sum() * widths), edges, color=color, linewidth=1.3,
+                      label=f"{name}, n={scores.size:,}")
+    ax.stairs(counts / (counts.sum() * widths), edges, color=FAR_COLOR, fill=True, alpha=0.35,
+              label=f"far pairs, n={int(counts.sum()):,}")
+    if not np.isnan(threshold):
+        ax.axvline(threshold, color=BLACK, linewidth=1.2, label="threshold")
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("out-of-fold probability")
+    ax.set_ylabel("density")
+    ax.legend(loc="upper left", fontsize=8)
+    caption = ("Density of the fold models' scores: far pairs (filled) beside the labelled "
+               "validation rows; far pairs right of the line are called relevant.")
+    return figure_block(svg(fig, "far", "Score densities of far pairs and labelled rows"),
+                        caption)
+
+
+def _language_table(far: Mapping[str, Any]) -> str:
+    languages = far.get("per_language") or {}
+    if not isinstance(languages, Mapping) or not languages:
+        return ""
+    body = "".join(
+        f"<tr><th>{esc(language)}</th><td>{fmt_int(block.get('n'))}</td>"
+        f"<td>{fmt_pct(block.get('called_relevant'))}</td>"
+        f"<td>{fmt_pct(block.get('relevant_rows_called_relevant'))}</td>"
+        f"<td>{fmt(block.get('roc_auc_relevant_vs_far'))}</td></tr>"
+        for language, block in sorted(languages.items()) if isinstance(block, Mapping))
+    return table_wrap(
+        '<table class="groups"><thead><tr><th>language</th><th>far pairs</th>'
+        "<th>far called relevant</th><th>relevant rows called relevant</th>"
+        f"<th>ROC-AUC relevant vs far</th></tr></thead><tbody>{body}</tbody></table>",
+        "far pairs by language")

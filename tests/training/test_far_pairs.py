@@ -1,0 +1,103 @@
+"""The far-pairs check: each fold's model scores plainly irrelevant pairs built from its own
+validation rows; the run records how many it calls relevant, and nothing else changes."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from shoprel.cli import main
+from shoprel.data.category import top_level
+from shoprel.data.readers import read_pairs
+from shoprel.folds.grouped import assign_folds
+from shoprel.training import runner
+from shoprel.training.config import load_config
+from shoprel.training.far_pairs import MIN_LANGUAGE_PAIRS, FarPairCheck, far_pairs_summary
+
+FAST = {"model.family": "fast", "model.params.n_features": 2**16,
+        "model.params.n_estimators": 30, "folds.k": 3}
+
+
+class ByLength:
+    """A stand-in model whose score is known: the target's length, scaled into 0..1."""
+
+    def predict_proba(self, frame):
+        p = frame.df["target"].str.len().to_numpy() / 200.0
+        return np.c_[1 - p, p]
+
+
+def test_far_pairs_come_from_each_folds_validation_rows(qc_demo):
+    frame = read_pairs(qc_demo)
+    folds = assign_folds(frame, 3, 42, 3)
+    check = FarPairCheck(frame, folds, 90, seed=5)
+    assert 80 <= check.size <= 90
+    df = frame.df
+    for fold, pairs in enumerate(check.pairs):
+        valid = df[folds == fold]
+        assert set(pairs.df["query"]) <= set(valid.loc[valid["label"] == 1, "query"])
+        assert set(pairs.df["id"]) <= set(valid["id"])  # each keeps its source row's columns
+        assert (pairs.df["label"] == 0).all()
+        for query, target in zip(pairs.df["query"], pairs.df["target"], strict=True):
+            mine = df[df["query"] == query]  # every fold's rows, not the validation fold's
+            assert target not in set(mine["target"])
+            assert top_level(target) not in set(mine.loc[mine["label"] == 1, "target"]
+                                                 .map(top_level))
+    again = FarPairCheck(frame, folds, 90, seed=5)
+    assert all(a.df.equals(b.df) for a, b in zip(check.pairs, again.pairs, strict=True))
+
+
+def test_summary_counts_what_the_fold_models_said(qc_demo):
+    frame = read_pairs(qc_demo)
+    folds = assign_folds(frame, 3, 42, 3)
+    check = FarPairCheck(frame, folds, 150, seed=0)
+    for fold in range(3):
+        check.score(fold, ByLength())
+    table = check.table()
+    expected = table["target"].str.len().to_numpy() / 200.0
+    np.testing.assert_allclose(table["probability"], expected)
+    oof = pd.DataFrame({"label": frame.labels, "language": frame.df["language"],
+                        "probability": frame.df["target"].str.len() / 200.0})
+    block = check.summary(0.3, oof)
+    assert block["n"] == len(table) and block["threshold"] == 0.3
+    assert block["called_relevant"] == pytest.approx(np.mean(expected >= 0.3))
+    relevant = oof.loc[oof["label"] == 1, "probability"].to_numpy()
+    assert block["relevant_rows_called_relevant"] == pytest.approx(np.mean(relevant >= 0.3))
+    wins = (relevant[:, None] > expected[None, :]).mean() + \
+        0.5 * (relevant[:, None] == expected[None, :]).mean()
+    assert block["roc_auc_relevant_vs_far"] == pytest.approx(wins)
+    assert sum(block["histogram"]["counts"]) == len(table)
+    counted = table["language"].value_counts()
+    assert set(block["per_language"]) == set(counted[counted >= MIN_LANGUAGE_PAIRS].index)
+    for language, figures in block["per_language"].items():
+        mine = expected[table["language"].to_numpy() == language]
+        assert figures["n"] == len(mine)
+        assert figures["called_relevant"] == pytest.approx(np.mean(mine >= 0.3))
+    assert far_pairs_summary(table.iloc[:0], 0.3, oof) is None
+
+
+def test_train_records_far_pairs_and_leaves_everything_else_alone(tmp_path, qc_demo):
+    out, config = tmp_path / "on", tmp_path / "fast.yaml"
+    config.write_text("model: {family: fast, params: {n_features: 65536, n_estimators: 30}}\n"
+                      "folds: {k: 3}\n")
+    result = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(out), "--quiet",
+                                      "--config", str(config)])
+    assert result.exit_code == 0, result.output
+    line = next(l for l in result.output.splitlines() if l.startswith("far pairs:"))
+    metrics = json.loads((out / "metrics.json").read_text())
+    far = metrics["far_pairs"]  # the default 1,000 is more than the demo's 360 rows: one a row
+    assert 0.9 * len(read_pairs(qc_demo)) <= far["n"] <= len(read_pairs(qc_demo))
+    assert f"{far['called_relevant']:.1%} of {far['n']} called relevant" in line
+    assert 0.5 < far["roc_auc_relevant_vs_far"] <= 1.0
+    report = (out / "report.html").read_text()
+    assert 'id="far-pairs"' in report and 'href="#far-pairs"' in report
+
+    off = runner.train(qc_demo, tmp_path / "off",
+                       load_config(None, {**FAST, "check.far_pairs": 0}), progress=False)
+    assert "far_pairs" not in off.metrics
+    assert 'id="far-pairs"' not in (off.run_dir / "report.html").read_text()
+    oof_on = pd.read_parquet(out / "oof.parquet")
+    oof_off = pd.read_parquet(off.run_dir / "oof.parquet")
+    assert oof_on.equals(oof_off)  # the check scores pairs; it changes no model
+    assert metrics["threshold"] == off.metrics["threshold"]
