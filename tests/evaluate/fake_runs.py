@@ -21,7 +21,7 @@ def rows(seed: int = 0, n: int = 600) -> pd.DataFrame:
 
 
 def make_run(folder, base: pd.DataFrame, signal: float, seed: int, name: str,
-             cv_seconds: float = 10.0):
+             cv_seconds: float = 10.0, far_pairs: dict | None = None):
     """A finished run folder written the way training writes one (metrics from run_metrics)."""
     rng = np.random.default_rng(seed)
     logit = signal * (2 * base["label"] - 1) + rng.normal(0, 1.0, len(base))
@@ -30,6 +30,8 @@ def make_run(folder, base: pd.DataFrame, signal: float, seed: int, name: str,
     metrics = run_metrics(oof, threshold, Task.QI)
     metrics.update({"run_name": name, "timing": {"cv_seconds": cv_seconds,
                                                  "final_fit_seconds": 1.0}})
+    if far_pairs is not None:
+        metrics["far_pairs"] = far_pairs
     folder.mkdir(parents=True)
     oof.to_parquet(folder / "oof.parquet", index=False)
     oof[["id", "fold"]].to_parquet(folder / "folds.parquet", index=False)

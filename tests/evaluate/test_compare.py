@@ -23,7 +23,10 @@ def two_runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("cmp")
     base = rows()
     return (make_run(root / "weak", base, 0.6, 1, "weak"),
-            make_run(root / "strong", base, 1.6, 2, "strong", cv_seconds=46.0))
+            make_run(root / "strong", base, 1.6, 2, "strong", cv_seconds=46.0,
+                     far_pairs={"n": 120, "called_relevant": 0.25,
+                                "relevant_rows_called_relevant": 0.9,
+                                "roc_auc_relevant_vs_far": 0.875}))
 
 
 def test_paired_per_fold_differences(two_runs) -> None:
@@ -47,6 +50,8 @@ def test_summary_text_names_the_paired_verdict(two_runs) -> None:
     text = summary_text(compare_runs(list(two_runs)))
     assert "strong − weak: ΔAUC +" in text and "better; higher on 5/5 folds" in text
     assert "600 rows, 5 folds" in text
+    weak, strong = text.splitlines()[3:5]  # after the title, the header and its rule
+    assert weak.split()[5] == "–" and strong.split()[5] == "0.250"  # far pairs called relevant
 
 
 def test_page_is_self_contained_and_accessible(two_runs, tmp_path) -> None:
@@ -60,6 +65,9 @@ def test_page_is_self_contained_and_accessible(two_runs, tmp_path) -> None:
     assert str(tmp_path) not in doc  # folder names only, never absolute paths
     fold0 = c.pairs[0]["per_fold"][0]
     assert f"{fold0['delta_auc']:+.4f}" in doc
+    far = doc[doc.index('id="far-pairs"'):doc.index('id="cost"')]
+    assert "<th>weak</th><td>–</td>" in far  # a run without the check
+    assert "<th>strong</th><td>120</td><td>25.0%</td><td>90.0%</td><td>0.875</td>" in far
 
 
 def test_runs_on_different_rows_are_refused_naming_both(two_runs, tmp_path) -> None:

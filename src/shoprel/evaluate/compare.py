@@ -36,6 +36,7 @@ class RunSide:
     overall: dict
     cost: dict
     threshold_method: str
+    far_pairs: dict | None = None  # the run's far-pairs check (metrics.json), where it has one
 
 
 @dataclass
@@ -124,7 +125,9 @@ def compare_runs(run_dirs: list[str | Path]) -> Comparison:
         predictions.append(prediction_table(scored, metrics)["prediction"].to_numpy())
         overall = binary_metrics(base["label"], predictions[-1], aligned.probabilities[:, i])
         method = (metrics.get("threshold_selection") or {}).get("method", "not recorded")
-        sides.append(RunSide(run.name, run.path.name, overall, _cost(run, metrics), method))
+        far = metrics.get("far_pairs")
+        sides.append(RunSide(run.name, run.path.name, overall, _cost(run, metrics), method,
+                             far if isinstance(far, dict) else None))
     pred = np.column_stack(predictions)
     out = Comparison(aligned.runs[0].task.value, len(base), int(base["fold"].nunique()), sides,
                      base, aligned.probabilities, pred)
@@ -156,16 +159,18 @@ def pair_sentence(pair: dict, folds: int) -> str:
 def summary_text(comparison: Comparison) -> str:
     """Plain-text summary for the terminal: each run's figures and cost, then the pairs."""
     head = (f"{'run':<20}{'ROC-AUC':>9}{'F1':>8}{'ΔF1 all-pos':>13}{'pred+ rate':>12}"
-            f"{'cv s':>9}{'size MB':>9}")
+            f"{'far+ rate':>11}{'cv s':>9}{'size MB':>9}")
     lines = [f"{comparison.task}: {comparison.rows:,} rows, {comparison.folds} folds, "
              f"reference {comparison.runs[0].name}", head, "-" * len(head)]
     for side in comparison.runs:
         o, c = side.overall, side.cost
         auc = "–" if o["roc_auc"] is None else f"{o['roc_auc']:.4f}"
         cv = "–" if c["cv_seconds"] is None else f"{float(c['cv_seconds']):.1f}"
+        far = (side.far_pairs or {}).get("called_relevant")
+        far = "–" if far is None else f"{float(far):.3f}"
         lines.append(f"{side.name[:19]:<20}{auc:>9}{o['f1']:>8.4f}"
                      f"{o['f1'] - o['baseline_all_positive_f1']:>+13.4f}"
-                     f"{o['predicted_positive_rate']:>12.3f}{cv:>9}"
+                     f"{o['predicted_positive_rate']:>12.3f}{far:>11}{cv:>9}"
                      f"{c['size_bytes'] / 1e6:>9.1f}")
     lines += [pair_sentence(pair, comparison.folds) for pair in comparison.pairs]
     return "\n".join(lines)
