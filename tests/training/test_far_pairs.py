@@ -84,7 +84,7 @@ def test_train_records_far_pairs_and_leaves_everything_else_alone(tmp_path, qc_d
     result = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(out), "--quiet",
                                       "--config", str(config)])
     assert result.exit_code == 0, result.output
-    line = next(l for l in result.output.splitlines() if l.startswith("far pairs:"))
+    line = next(x for x in result.output.splitlines() if x.startswith("far pairs:"))
     metrics = json.loads((out / "metrics.json").read_text())
     far = metrics["far_pairs"]  # the default 1,000 is more than the demo's 360 rows: one a row
     assert 0.9 * len(read_pairs(qc_demo)) <= far["n"] <= len(read_pairs(qc_demo))

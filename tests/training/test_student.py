@@ -1,6 +1,7 @@
 """The student a run carries: config defaults, distilled after the run, recorded, crash-safe."""
 
 import json
+import re
 import shutil
 
 import pandas as pd
@@ -93,6 +94,7 @@ def test_cli_train_no_student_and_overwrite(tmp_path):
                                      "--config", str(config), "--quiet"])
     assert done.exit_code == 0, done.output
     assert "student (fast on -)" in done.output and "--scorer student" in done.output
+    assert re.search(r"far pairs called relevant \d+\.\d% \(run: \d+\.\d%\)", done.output)
     assert (run / runs.STUDENT / runs.MANIFEST).is_file()
     done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out", str(run),
                                      "--config", str(config), "--quiet", "--overwrite",

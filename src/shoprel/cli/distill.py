@@ -43,7 +43,9 @@ def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, 
     block = result.metrics["distillation"]
     for who in ("teacher", "student"):
         m = block[f"{who}_oof"]
-        click.echo(f"{who} OOF: F1 {m['f1']:.4f}  AUC {m['roc_auc']:.4f}")
+        far = m.get("far_pairs_called_relevant")
+        click.echo(f"{who} OOF: F1 {m['f1']:.4f}  AUC {m['roc_auc']:.4f}"
+                   + ("" if far is None else f"  far pairs called relevant {far:.1%}"))
     if "unlabeled" in block:
         click.echo(f"learnt from {block['unlabeled']['rows']} teacher-scored unlabelled pairs")
     speed = block.get("speed")

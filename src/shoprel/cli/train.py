@@ -77,10 +77,15 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
         ours, theirs = carried["student_oof"], carried["teacher_oof"]
         backbone = carried.get("backbone") or "-"
         backbone = ", ".join(backbone) if isinstance(backbone, list) else backbone
+        far = ""
+        if ours.get("far_pairs_called_relevant") is not None and \
+                theirs.get("far_pairs_called_relevant") is not None:
+            far = (f", far pairs called relevant {ours['far_pairs_called_relevant']:.1%} (run: "
+                   f"{theirs['far_pairs_called_relevant']:.1%})")
         click.echo(f"student ({carried['family']} on {backbone}) in "
                    f"{carried['seconds']:.0f} s: OOF AUC {ours['roc_auc']:.4f} F1 "
                    f"{ours['f1']:.4f} (run: AUC {theirs['roc_auc']:.4f} F1 {theirs['f1']:.4f})"
-                   f"; score with --scorer student")
+                   f"{far}; score with --scorer student")
     click.echo(f"run written to {result.run_dir} (report: {result.run_dir / 'report.html'})")
 
 

@@ -186,7 +186,8 @@ def nested_soft_labels(frame: PairFrame, folds: np.ndarray, per_fold: dict[int, 
 def _oof_figures(metrics: dict) -> dict:
     overall = metrics["overall"]
     return {"f1": overall["f1"], "roc_auc": overall["roc_auc"],
-            "threshold": metrics.get("threshold")}
+            "threshold": metrics.get("threshold"),
+            "far_pairs_called_relevant": (metrics.get("far_pairs") or {}).get("called_relevant")}
 
 
 def scoring_speed(run_dir: str | Path, frame: PairFrame) -> dict:

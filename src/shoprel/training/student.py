@@ -20,9 +20,10 @@ from shoprel.training.distill import distill
 
 
 def student_run_config(config: RunConfig) -> RunConfig:
-    """The student's run config: the run's data, folds and threshold rule, the student's model."""
+    """The student's run config: the run's data, folds, threshold rule and checks, the student's
+    model."""
     return RunConfig(data=config.data, folds=config.folds, model=config.student.model,
-                     threshold=config.threshold, student=None)
+                     threshold=config.threshold, check=config.check, student=None)
 
 
 def _one_line(exc: BaseException) -> str:
