@@ -241,3 +241,46 @@ def test_stamp_additions_of_two_commands_at_once_both_land(tmp_path):
     assert json.loads((target / STAMP).read_text())["entries"] == ["index", "run.json",
                                                                   "student"]
     assert sorted(p.name for p in target.iterdir()) == [STAMP, "run.json"]
+
+
+def test_overwrite_replaces_only_an_output_of_the_same_kind(tmp_path):
+    """A pretrained backbone is not a run, nor a run a backbone: --overwrite refuses both."""
+    from shoprel.utils.outputs import check_replaceable
+
+    backbone = tmp_path / "backbone"
+    with atomic_dir(backbone, guard=lambda d: check_replaceable(d, marker="meta.json")) as tmp:
+        (tmp / "meta.json").write_text("{}")
+        (tmp / "model.safetensors").write_text("weights")
+    with pytest.raises(OutputError, match="another kind of shoprel output .no run.json."):
+        check_output_dir(backbone, overwrite=True)
+    assert (backbone / "model.safetensors").read_text() == "weights"
+    check_output_dir(backbone, overwrite=True, marker="meta.json", legacy_entries=None)
+    run = tmp_path / "run"
+    with atomic_dir(run, guard=check_replaceable) as tmp:
+        (tmp / "run.json").write_text("{}")
+    with pytest.raises(OutputError, match="no meta.json"):
+        check_output_dir(run, overwrite=True, marker="meta.json", legacy_entries=None)
+
+
+def test_a_file_output_inside_any_folder_shoprel_wrote_is_refused(tmp_path):
+    """Not only the run being read: another run, an older unstamped run, an index."""
+    from shoprel.utils.outputs import check_replaceable
+
+    other = tmp_path / "other"
+    with atomic_dir(other, guard=check_replaceable) as tmp:
+        (tmp / "run.json").write_text("{}")
+        (tmp / "models").mkdir()
+    legacy = _run_folder(tmp_path / "legacy")
+    index = tmp_path / "index"
+    index.mkdir()
+    (index / "index.json").write_text(json.dumps({"written_by": "shoprel index"}))
+    for out in (other / "run.json", other / "models" / "full" / "model.json",
+                legacy / "metrics.json", index / "x.npy"):
+        with pytest.raises(OutputError, match="a folder shoprel wrote"):
+            check_output_file(out, overwrite=True)
+    users = tmp_path / "site"
+    users.mkdir()
+    (users / "index.json").write_text('{"pages": 3}')  # a user's index.json is not an index
+    assert check_output_file(users / "pred.jsonl")
+    assert check_output_file(tmp_path / "pred.jsonl")
+    assert check_output_file(other / "report.html", own=[other / "report.html"], overwrite=True)

@@ -20,6 +20,7 @@ from shoprel.errors import OutputError, OutputExistsError
 # that --overwrite can tell shoprel's files from what a user put there later
 STAMP = ".shoprel-output.json"
 RUN_MARKER = "run.json"  # runs.MANIFEST; a finished run or ensemble
+INDEX_MARKER = "index.json"  # predict/index.py's MARKER: a target index folder
 # what runs written before the stamp existed hold at their top level
 LEGACY_RUN_ENTRIES = frozenset({"run.json", "config.yaml", "folds.parquet", "oof.parquet",
                                 "metrics.json", "report.html", "models", "learning_curve.json"})
@@ -77,10 +78,34 @@ def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
         if _resolved(out) not in mine and _overlap(_resolved(out), _resolved(run)):
             raise OutputError(f"{out}: lies inside the run folder {run} being read; write it "
                               "outside the run")
+    holder = None if _resolved(out) in mine else shoprel_output_holding(out)
+    if holder is not None:
+        raise OutputError(f"{out}: lies inside {holder}, a folder shoprel wrote (a run, an "
+                          "index or a backbone); writing there would change it, write the "
+                          "file outside it")
     if (out.exists() or out.is_symlink()) and not overwrite and _resolved(out) not in mine:
         raise OutputExistsError(f"{out} already exists (use --overwrite to replace it)")
     check_parent(out)
     return out
+
+
+def _is_shoprel_output(folder: Path) -> bool:
+    """A folder shoprel wrote: stamped, a run (older runs carry no stamp), or an index."""
+    if (folder / STAMP).is_file() or (folder / RUN_MARKER).is_file():
+        return True
+    try:
+        record = json.loads((folder / INDEX_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and str(record.get("written_by", "")).startswith("shoprel")
+
+
+def shoprel_output_holding(path: PathLike) -> Path | None:
+    """The nearest folder above `path` that shoprel wrote, or None."""
+    for folder in _resolved(path).parents:
+        if folder.is_dir() and _is_shoprel_output(folder):
+            return folder
+    return None
 
 
 def check_output_dir(out: PathLike, overwrite: bool = False, reads: Iterable[PathLike] = (),
@@ -118,7 +143,8 @@ def read_stamp(folder: Path) -> dict | None:
 
 def check_replaceable(folder: PathLike, legacy_entries: frozenset[str] | None = LEGACY_RUN_ENTRIES,
                       marker: str = RUN_MARKER) -> None:
-    """--overwrite replaces an empty folder or one shoprel wrote, holding nothing else.
+    """--overwrite replaces an empty folder or one shoprel wrote, of the same kind (its
+    `marker` file: a run's run.json, a backbone's record), holding nothing else.
 
     A stamped folder may hold exactly what its stamp lists; an older one needs its marker file
     and, when `legacy_entries` is given, nothing beyond those names.
@@ -128,6 +154,10 @@ def check_replaceable(folder: PathLike, legacy_entries: frozenset[str] | None = 
     if not entries:
         return
     stamp = read_stamp(folder)
+    if stamp is not None and marker not in entries:
+        raise OutputError(f"{folder}: holds another kind of shoprel output (no {marker}); "
+                          "--overwrite replaces only an output of the same kind, choose "
+                          "another output folder")
     if stamp is not None:
         foreign = entries - set(stamp["entries"])
     elif (folder / marker).is_file():
