@@ -66,3 +66,23 @@ def test_filtered_file_drops_only_flagged_rows(flipped_run, tmp_path):
     assert len(kept) == 355 and not set(kept) & set(some)
     with pytest.raises(InputError, match="only 'drop'"):
         filter_training_file(data, some, tmp_path / "w.jsonl", mode="weight")
+
+
+def test_noise_outputs_are_checked_before_any_work(flipped_run, tmp_path):
+    """Neither output may be the training file (even with --overwrite) or one file given twice;
+    both are refused before the flagged rows are printed or anything is written."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    run, _, data = flipped_run
+    before = data.read_bytes()
+    twice = tmp_path / "flagged.txt"
+    for args in (["--out", str(data), "--overwrite"],
+                 ["--filtered-train", str(data), "--overwrite"],
+                 ["--out", str(twice), "--filtered-train", str(twice)]):
+        done = CliRunner().invoke(main, ["noise", str(run), *args])
+        assert done.exit_code == 2, done.output
+        assert done.output.count("\n") == 1 and done.output.startswith("error:"), done.output
+    assert data.read_bytes() == before
+    assert not twice.exists()

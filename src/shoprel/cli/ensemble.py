@@ -59,9 +59,15 @@ def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrink
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 def noise(run_dir, out_file, top, filtered_train, overwrite):
     """List rows whose label the run's out-of-fold scores doubt (cleanlab)."""
-    from shoprel.ensemble.noise import filter_training_file, find_noisy_rows, write_flagged_ids
+    from shoprel.ensemble.noise import (
+        check_noise_outputs,
+        filter_training_file,
+        find_noisy_rows,
+        write_flagged_ids,
+    )
     from shoprel.runs import Run
 
+    check_noise_outputs(run_dir, out_file, filtered_train, overwrite)
     flagged = find_noisy_rows(run_dir)
     n = Run.open(run_dir).manifest.get("n_rows")
     click.echo(f"{len(flagged)} rows flagged" + (f" of {n}" if n else ""))

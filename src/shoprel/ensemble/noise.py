@@ -20,7 +20,7 @@ from shoprel import runs
 from shoprel.data.formats import file_format
 from shoprel.data.readers import read_pairs
 from shoprel.data.writers import write_table
-from shoprel.errors import InputError, RunDirError
+from shoprel.errors import InputError, OutputError, RunDirError
 from shoprel.utils.atomic import atomic_file
 from shoprel.utils.outputs import check_output_file
 
@@ -53,12 +53,37 @@ def find_noisy_rows(run_dir: str | Path, filter_by: str = DEFAULT_FILTER,
     return flagged.reset_index(drop=True)
 
 
+def run_training_file(run_dir: str | Path) -> Path | None:
+    """The file the run was trained on, as its metrics.json records it (None when it does not)."""
+    train_file = runs.Run.open(run_dir).metrics().get("data", {}).get("train_file")
+    return Path(train_file) if train_file else None
+
+
+def check_noise_outputs(run_dir: str | Path, out_file: str | Path | None,
+                        filtered_train: str | Path | None, overwrite: bool = False) -> None:
+    """Both outputs of `shoprel noise`, checked before any work: neither may be the run's
+    training file or lie inside the run, nor may they be one file."""
+    train_file = run_training_file(run_dir)
+    reads = [train_file] if train_file is not None else []
+    if out_file is not None:
+        check_output_file(out_file, reads=reads, runs=[run_dir], overwrite=overwrite)
+    if filtered_train is not None:
+        check_output_file(filtered_train, reads=reads, runs=[run_dir], overwrite=overwrite)
+    if out_file is not None and filtered_train is not None and \
+            Path(out_file).resolve() == Path(filtered_train).resolve():
+        raise OutputError(f"{out_file}: given as both --out and --filtered-train; choose two "
+                          "files")
+
+
 def write_flagged_ids(flagged: pd.DataFrame, out_file: str | Path,
                       run_dir: str | Path | None = None, overwrite: bool = False) -> Path:
     """One flagged id per line (plain text), or a table when the name ends .csv/.parquet/...
 
-    `run_dir`: the run the flags came from; the file may not land inside it."""
+    `run_dir`: the run the flags came from; the file may not land inside it, nor be the file
+    it was trained on."""
+    train_file = run_training_file(run_dir) if run_dir is not None else None
     out_file = check_output_file(out_file, runs=[run_dir] if run_dir is not None else [],
+                                 reads=[train_file] if train_file is not None else [],
                                  overwrite=overwrite)
     if out_file.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq", ".jsonl"):
         return write_table(flagged, out_file)
