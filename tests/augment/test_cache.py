@@ -77,3 +77,22 @@ def test_model_and_target_are_part_of_the_key(tmp_path):
         cached.translate(["zapatos"], ["es"], "en")
         cached.translate(["zapatos"], ["es"], "fr")
     assert other.calls == 2
+
+
+def test_a_file_that_is_not_a_translation_cache_is_left_as_it_was(tmp_path):
+    """Another database, or an empty file, is the user's: no table is added to it."""
+    import hashlib
+    import sqlite3
+
+    from shoprel.errors import InputError
+
+    users = tmp_path / "user.db"
+    with sqlite3.connect(users) as db:
+        db.execute("CREATE TABLE mine (x)")
+    empty = tmp_path / "empty.sqlite"
+    empty.write_bytes(b"")
+    for path, held in ((users, "holds mine"), (empty, "holds no tables")):
+        before = hashlib.sha256(path.read_bytes()).hexdigest()
+        with pytest.raises(InputError, match=f"not a translation cache shoprel wrote .{held}"):
+            CachedTranslator(CountingTranslator(), path)
+        assert hashlib.sha256(path.read_bytes()).hexdigest() == before

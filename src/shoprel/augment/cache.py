@@ -16,6 +16,7 @@ from shoprel.augment.translator import Translator, check_batch, normalize_lang
 from shoprel.errors import InputError
 from shoprel.utils.sqlite_in import rows_where_in
 
+COLUMNS = ("backend", "model", "source", "target", "text", "translation")
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS translations (
     backend TEXT NOT NULL, model TEXT NOT NULL, source TEXT NOT NULL, target TEXT NOT NULL,
@@ -40,13 +41,29 @@ class CachedTranslator:
         self.progress_min = progress_min
         self.hits = 0
         self.misses = 0
+        existed = self.path.exists()
         try:
             self._db = sqlite3.connect(self.path)
+            if existed:
+                self._check_ours()
             self._db.execute(SCHEMA)
             self._db.commit()
         except sqlite3.DatabaseError as exc:  # a data file or a folder named as the cache
             raise InputError(f"not a translation cache ({exc}); give a new file name or a "
                              "cache shoprel wrote", path=self.path) from None
+
+    def _check_ours(self) -> None:
+        """An existing file must be a cache this class wrote: another database (or an empty
+        file) is the user's, and adding a table to it would change it."""
+        tables = {name for (name,) in self._db.execute(
+            "SELECT name FROM sqlite_master WHERE type='table'") if not name.startswith("sqlite_")}
+        columns = {row[1] for row in self._db.execute("PRAGMA table_info(translations)")}
+        if tables != {"translations"} or columns != set(COLUMNS):
+            self._db.close()
+            found = ", ".join(sorted(tables)) or "no tables"
+            raise InputError(f"exists and is not a translation cache shoprel wrote (holds "
+                             f"{found}); give a new file name or a cache shoprel wrote",
+                             path=self.path)
 
     def close(self) -> None:
         self._db.close()
