@@ -28,8 +28,17 @@ EG = embeddinggemma.NAME
 
 def _file(path: Path, size: int = 1000) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(b"x" * size)
+    path.write_bytes((inv.SQLITE_HEADER if path.suffix == ".sqlite" else b"").ljust(size, b"x"))
     return path
+
+
+def _text(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("a user's notes, named like a store")
+    return path
+
+
+FOREIGN = ("foreign_root", "foreign_sub", "foreign_db", "foreign_text", "foreign_lookalike")
 
 
 @pytest.fixture
@@ -62,6 +71,10 @@ def cache(tmp_path):
         "root_partial": _file(root / f".checksums.json.{dead_pid()}@{_host()}.x.partial"),
         "foreign_root": _file(root / "notes.txt"),
         "foreign_sub": _file(root / "embeddings" / "readme.txt"),
+        # named .sqlite, yet not shoprel's: a name it never gives, or not a database at all
+        "foreign_db": _file(root / "embeddings" / "mine.sqlite"),
+        "foreign_text": _file(root / "embeddings" / f"{EG}-{OTHER}-notes.sqlite"),
+        "foreign_lookalike": _text(root / "states" / f"{EG}-{OTHER}-from20-len64.sqlite"),
     }
     return root, paths
 
@@ -95,7 +108,7 @@ def test_inventory_says_which_entries_are_stale(cache):
     assert {paths[k] for k in ("emb", "emb_int8_r7", "emb_use", "emb_folder", "states")} \
         <= set(entries)
     assert paths["live_partial"] not in entries  # its writer (this process) lives
-    assert paths["foreign_root"] not in entries and paths["foreign_sub"] not in entries
+    assert not {paths[name] for name in FOREIGN} & set(entries)
     assert paths["emb_other_wal"] not in entries  # counted with its database
     assert entries[paths["emb_other"]].size >= 2500
     assert entries[paths["partial"]].kind == "partial"
@@ -127,7 +140,7 @@ def test_prune_removes_only_the_chosen_entries(cache):
         assert not paths[key].exists(), key
     assert not (root / "onnx" / f"{EG}-{OTHER}").exists()  # left empty, so removed
     for key in ("fp32", "int8_r7", "emb", "emb_int8_r7", "emb_use", "emb_folder", "states",
-                "live_partial", "foreign_root", "foreign_sub"):
+                "live_partial", *FOREIGN):
         assert paths[key].exists(), key
     assert [e for e in inv.inventory(root) if e.stale] == []
 
@@ -203,4 +216,5 @@ def test_cli_prunes_to_a_size(cache):
     left = inv.inventory(root)
     assert {e.kind for e in left} == set(inv.REBUILT)
     assert sum(e.size for e in left) == spared
-    assert paths["live_partial"].exists() and paths["foreign_root"].exists()
+    assert paths["live_partial"].exists()
+    assert all(paths[key].exists() for key in FOREIGN)  # even a prune of everything spares them

@@ -32,6 +32,7 @@ KILLED_WRITER = "left by a writer that was killed"  # why a partial entry is sta
 _SLUG = re.compile(r"^(?P<base>.+)-(?P<sha>[0-9a-f]{16})$")
 _STATE = re.compile(r"^(?P<slug>.+)-from\d+-len\d+$")
 _SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
+SQLITE_HEADER = b"SQLite format 3\x00"
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def inventory(cache_dir: str | os.PathLike | None = None) -> list[CacheEntry]:
                 entries.extend(_entry(ONNX, precision, _onnx_stale(path.name, precision.name,
                                                                    current))
                                for precision in sorted(path.iterdir()))
-            elif kind in (EMBEDDINGS, STATES) and path.suffix == ".sqlite":
+            elif kind in (EMBEDDINGS, STATES) and _ours_sqlite(kind, path):
                 entries.append(_entry(kind, path, _slug_stale(_slug_of(kind, path), current)))
             elif kind == BACKBONES:
                 entries.append(_entry(kind, path, _backbone_stale(path.name, current)))
@@ -160,6 +161,20 @@ def _current_shas(cache_dir) -> dict[str, str]:
             shas[name] = sha[:16]
             shas[f"{name}-{ONNX_INT8}-{INT8_SCHEME}"] = sha[:16]
     return shas
+
+
+def _ours_sqlite(kind: str, path: Path) -> bool:
+    """An SQLite database named as shoprel names its stores (`<backbone>-<16 hex>.sqlite`,
+    states with `-from<N>-len<N>`): anything else in the folder is someone else's file."""
+    if path.suffix != ".sqlite" or not path.is_file() or path.is_symlink():
+        return False
+    if _SLUG.match(_slug_of(kind, path)) is None:
+        return False
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(16) in (SQLITE_HEADER, b"")  # b"": created, not yet written
+    except OSError:
+        return False
 
 
 def _slug_of(kind: str, path: Path) -> str:
