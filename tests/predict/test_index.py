@@ -111,6 +111,12 @@ def test_misuse_is_refused_with_one_line(tmp_path, embed_run, trained_runs, new_
         build_index(embed_run, bad, out=tmp_path / "ix", progress=False)
     assert "bad.jsonl" in str(err.value) and "line 2" in str(err.value)
     assert "category_path" in str(err.value)
+    qi = tmp_path / "qi.jsonl"  # the other task's file: refused before any folder is made
+    qi.write_text('{"id": 1, "task": "QI", "language": "en", "origin_query": "drill", '
+                  '"item_title": "cordless drill", "label": 1}\n')
+    with pytest.raises(InputError, match="no category_path text .this run scores QC."):
+        build_index(embed_run, qi, out=tmp_path / "ix3", progress=False)
+    assert not (tmp_path / "ix3").exists()
     with pytest.raises(OutputError, match="embed nothing"):
         build_index(trained_runs["QC"], new_pairs, out=tmp_path / "ix2", progress=False)
     with pytest.raises(InputError, match="not an index folder"):

@@ -110,7 +110,8 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
     build_id = f"{input_file.resolve()}\x00{input_file.stat().st_size}"
     targets = 0
     added = 0
-    folder.mkdir(parents=True, exist_ok=True)
+    next(iter_targets(input_file, run.task), None)  # a file of the other task fails here,
+    folder.mkdir(parents=True, exist_ok=True)  # before any folder is made
     with output_lock(folder):
         if not (folder / MARKER).is_file():
             with atomic_file(folder / MARKER) as tmp:
