@@ -284,3 +284,19 @@ def test_a_file_output_inside_any_folder_shoprel_wrote_is_refused(tmp_path):
     assert check_output_file(users / "pred.jsonl")
     assert check_output_file(tmp_path / "pred.jsonl")
     assert check_output_file(other / "report.html", own=[other / "report.html"], overwrite=True)
+
+
+def test_a_locked_write_makes_its_folders_and_removes_them_when_it_fails(tmp_path):
+    """predict writes under output_lock: a new folder for the output is made, not a traceback."""
+    from shoprel.utils.atomic import output_lock
+
+    target = tmp_path / "new" / "deeper" / "sub.jsonl"
+    with output_lock(target), atomic_file(target) as tmp:
+        tmp.write_text("rows\n")
+    assert target.read_text() == "rows\n"
+    assert sorted(p.name for p in target.parent.iterdir()) == ["sub.jsonl"]
+    failed = tmp_path / "other" / "sub.jsonl"
+    with pytest.raises(RuntimeError):
+        with output_lock(failed), atomic_file(failed):
+            raise RuntimeError("scoring failed")
+    assert not (tmp_path / "other").exists()

@@ -178,6 +178,7 @@ def output_lock(target: Path, wait_s: float = 0.0) -> Iterator[None]:
     it, wait up to `wait_s` (a short read-modify-write of a shared file), then fail. flock dies
     with its process, so a killed writer never blocks the next."""
     lock = _lock_path(target)
+    created = _make_parent(target)  # the lock sits beside the output: its folder must exist
     deadline = time.monotonic() + wait_s
     while True:
         with _write_access(target):
@@ -207,6 +208,7 @@ def output_lock(target: Path, wait_s: float = 0.0) -> Iterator[None]:
     finally:
         lock.unlink(missing_ok=True)
         os.close(fd)
+        _remove_created(created)  # folders it made and nothing was written into
 
 
 @contextlib.contextmanager
