@@ -76,3 +76,23 @@ def test_cross_fitted_rows_come_from_folds_without_their_group(qc_demo):
     few = np.array(["a", "a", "b", "b", "c"])
     assert cross_fitted(lambda train, valid: np.zeros((len(valid), 1)), few, 10, 0, 1,
                         fill=np.nan).tolist() == [[0.0]] * 5
+
+
+def _qi_rows(labels):
+    return [{"id": i, "language": "en", "origin_query": f"query {i}", "item_title": "t",
+             "label": label} for i, label in enumerate(labels)]
+
+
+def test_more_folds_than_rows_of_a_label_is_a_clear_error(tmp_path, jsonl):
+    frame = read_pairs(jsonl(tmp_path / "s.txt", _qi_rows([1] * 20 + [0] * 10)))
+    with pytest.raises(InputError, match="only 20 rows of the commonest label for 27 folds"):
+        assign_folds(frame, k=27)
+
+
+def test_a_fold_whose_training_side_has_one_label_is_told_at_once(tmp_path, jsonl):
+    frame = read_pairs(jsonl(tmp_path / "t.txt", _qi_rows([1] * 20 + [0])))
+    with pytest.raises(InputError, match=r"all 1 row\(s\) labelled 0 fall into fold \d, so its "
+                                         "model would train on one label"):
+        assign_folds(frame, k=5)
+    assert len(set(assign_folds(read_pairs(jsonl(tmp_path / "u.txt", _qi_rows(
+        [1] * 20 + [0] * 2))), k=2))) == 2  # two of them, two folds: each trains on both

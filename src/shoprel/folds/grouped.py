@@ -84,6 +84,11 @@ def assign_folds(frame: PairFrame, k: int = 5, seed: int = 42,
             path=frame.source)
     from sklearn.model_selection import StratifiedGroupKFold  # here: as in inner_splits
 
+    labels = frame.df["label"].to_numpy()
+    commonest = int(np.bincount(pd.factorize(labels)[0]).max())
+    if commonest < k:
+        raise InputError(f"only {commonest} rows of the commonest label for {k} folds: use "
+                         "fewer folds", path=frame.source, field="label")
     splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
     folds = np.full(len(frame), -1, dtype=np.int64)
     with warnings.catch_warnings():
@@ -92,4 +97,17 @@ def assign_folds(frame: PairFrame, k: int = 5, seed: int = 42,
         splits = list(splitter.split(np.zeros(len(frame)), strata(frame, k), groups))
     for fold, (_, valid) in enumerate(splits):
         folds[valid] = fold
+    check_both_labels_train(labels, folds, frame.source)
     return folds
+
+
+def check_both_labels_train(labels: np.ndarray, folds: np.ndarray, source=None) -> None:
+    """Every fold's training side must hold both labels, or its model cannot be fitted: a
+    label whose rows all fell into one fold (a file with very few of them) is told at once."""
+    for fold in range(int(folds.max()) + 1 if len(folds) else 0):
+        held = set(np.unique(labels[folds != fold]).tolist())
+        for label in sorted(set(np.unique(labels).tolist()) - held):
+            count = int(np.sum(labels == label))
+            raise InputError(f"all {count} row(s) labelled {label} fall into fold {fold}, so "
+                             f"its model would train on one label: give more rows labelled "
+                             f"{label} or use fewer folds", path=source, field="label")
