@@ -25,6 +25,7 @@ def test_defaults_resolve_fully():
     ({"model": {"params": {"Cee": 1}}}, "model.params.Cee: unknown key"),
     ({"model": {"params": {"linear_weight": 2}}}, "model.params.linear_weight"),
     ({"threshold": {"mode": "best"}}, "threshold.mode"),
+    ({"folds": {"qc_group_levels": 0}}, "folds.qc_group_levels: Input should be greater"),
     ({"final": {"refit_full": False, "keep_fold_models": False}}, "predict has none"),
 ])
 def test_errors_name_the_bad_key(data, key):
@@ -59,3 +60,33 @@ def test_every_preset_validates(preset):
     config = load_config(preset)
     assert config.model.family in {"fast", "embed", "cross", "llm", "biencoder"}
     assert preset.stem.split("-")[0] in {config.model.family, "gemma3"}
+
+
+def test_a_files_mistake_names_the_file_and_an_options_names_the_option(tmp_path):
+    """--folds is named only when it set the value; a key of the file names the file."""
+    options = {"folds.k": "--folds", "data.task": "--task"}
+    path = tmp_path / "c.yaml"
+    path.write_text("folds: {k: 1}\ndata: {task: QX}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, {}, options=options)
+    assert "--folds" not in str(info.value) and "--task" not in str(info.value)
+    assert f"{path}: folds.k" in str(info.value) and f"{path}: data.task" in str(info.value)
+    with pytest.raises(ConfigError, match=r"--folds \(sets folds.k\)"):
+        load_config(None, {"folds.k": 1}, options=options)
+
+
+def test_an_empty_section_takes_an_option(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("model: {family: fast}\nfolds: null\n")
+    assert load_config(path, {"folds.k": 2}).folds.k == 2
+    path.write_text("model: {family: fast}\nfolds: 3\n")
+    with pytest.raises(ConfigError, match="c.yaml: folds: expected a mapping, found int"):
+        load_config(path, {"folds.k": 2})
+
+
+def test_a_key_given_twice_is_refused(tmp_path):
+    """YAML keeps the last of two `model:` keys; a config would silently train another model."""
+    path = tmp_path / "c.yaml"
+    path.write_text("model: {family: fast}\nfolds: {k: 3}\nmodel: {family: embed}\n")
+    with pytest.raises(ConfigError, match="c.yaml: not valid YAML: key 'model' given twice"):
+        load_config(path)

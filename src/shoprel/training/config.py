@@ -213,8 +213,10 @@ class RunConfig(_Strict):
         if isinstance(data, dict):
             model = data.get("model") or {}
             folds = data.get("folds") or {}
-            if isinstance(model, dict) and isinstance(folds, dict) and \
-                    "qc_group_levels" in folds and _takes_group_levels(model.get("family")):
+            levels = folds.get("qc_group_levels") if isinstance(folds, dict) else None
+            valid = isinstance(levels, int) and not isinstance(levels, bool) and 1 <= levels <= 10
+            # an invalid value is left for folds.qc_group_levels' own check to name
+            if isinstance(model, dict) and valid and _takes_group_levels(model.get("family")):
                 params = dict(model.get("params") or {})
                 params.setdefault("group_levels", folds["qc_group_levels"])
                 data = {**data, "model": {**model, "params": params}}
@@ -283,6 +285,25 @@ def parse_config(data: dict | None, source: str = "config",
         raise ConfigError(f"{source}: {exc}") from None
 
 
+class _UniqueKeyLoader(yaml.SafeLoader):
+    """YAML's safe loader, refusing a key given twice in one mapping: YAML keeps the last,
+    so a second `model:` would silently replace the first."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = set()
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=deep)
+            try:
+                hash(key)
+            except TypeError:
+                continue  # an unhashable key: the base loader reports it
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None, None, f"key {key!r} given twice in one mapping", key_node.start_mark)
+            seen.add(key)
+        return super().construct_mapping(node, deep=deep)
+
+
 def load_config(path: str | Path | None = None, overrides: dict | None = None,
                 options: dict[str, str] | None = None) -> RunConfig:
     """Read a YAML config (or the defaults), then apply dotted overrides like {'folds.k': 3};
@@ -296,7 +317,7 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
         if not path.is_file():
             raise ConfigError(f"{path}: config file not found")
         try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader) or {}
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
         if not isinstance(data, dict):
@@ -304,7 +325,14 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
     for dotted, value in (overrides or {}).items():
         node = data
         *parents, leaf = dotted.split(".")
-        for part in parents:
-            node = node.setdefault(part, {})
+        for depth, part in enumerate(parents, start=1):
+            if node.get(part) is None:  # absent, or `folds:` left empty in the file
+                node[part] = {}
+            node = node[part]
+            if not isinstance(node, dict):
+                raise ConfigError(f"{source}: {'.'.join(parents[:depth])}: expected a mapping, "
+                                  f"found {type(node).__name__}")
         node[leaf] = value
+    # an option names itself only for the keys it set: a file's own mistake names the file
+    options = {key: flag for key, flag in (options or {}).items() if key in (overrides or {})}
     return parse_config(data, source, options)
