@@ -99,3 +99,18 @@ def test_cli(demo_backbone, qi_demo, tmp_path):
     assert again.exit_code != 0 and "--overwrite" in str(again.exception)
     bad = CliRunner().invoke(pretrain_cmd, [*args[:-1], "--mask-prob", "1.5", "--overwrite"])
     assert bad.exit_code != 0 and "--mask-prob" in str(bad.exception)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--max-steps", "0"], "--max-steps: 0 is out of range; it must be at least 1"),
+    (["--epochs", "0"], "--epochs: 0.0 is out of range"),
+    (["--mask-prob", "1.5"], "--mask-prob: 1.5 is out of range; it must be between 0 and 1"),
+    (["--batch-size", "0"], "--batch-size: 0 is out of range"),
+])
+def test_settings_out_of_range_are_one_line_before_any_work(qc_demo, tmp_path, args, message):
+    from shoprel.cli import main
+
+    done = CliRunner().invoke(main, ["pretrain", str(qc_demo), "--out", str(tmp_path / "pt"),
+                                     *args])
+    assert done.exit_code == 2 and message in done.output and done.output.count("\n") == 1
+    assert not (tmp_path / "pt").exists()

@@ -52,6 +52,23 @@ class PretrainConfig:
     eval_texts: int = 512  # texts whose masked-LM loss is measured before and after
     cache_dir: str | None = None
 
+    def __post_init__(self) -> None:
+        """Each setting in its range, named as the command line names it."""
+        checks = (("--epochs", self.epochs, self.epochs > 0, "above 0"),
+                  ("--max-steps", self.max_steps, self.max_steps is None or self.max_steps >= 1,
+                   "at least 1"),
+                  ("--time-budget", self.time_budget_minutes,
+                   self.time_budget_minutes is None or self.time_budget_minutes > 0, "above 0"),
+                  ("--mask-prob", self.mask_prob, 0 < self.mask_prob < 1, "between 0 and 1"),
+                  ("--max-length", self.max_length, self.max_length >= 4, "at least 4"),
+                  ("--batch-size", self.batch_size, self.batch_size >= 1, "at least 1"),
+                  ("--learning-rate", self.learning_rate, self.learning_rate > 0, "above 0"),
+                  ("--threads", self.n_threads, self.n_threads is None or self.n_threads >= 1,
+                   "at least 1"))
+        for option, value, ok, wanted in checks:
+            if not ok:
+                raise ConfigError(f"{option}: {value} is out of range; it must be {wanted}")
+
 
 @dataclass
 class PretrainResult:
