@@ -393,6 +393,15 @@ CASES = [
         "predict", "run", "gold.jsonl", "--out", "pred.xlsx"], "pred.xlsx"),
     Case("evaluate against a missing gold file", lambda sb: [
         "evaluate", "gold.jsonl", "nothere.jsonl"], "nothere.jsonl"),
+    Case("evaluate predictions with an id twice", lambda sb: [
+        "evaluate", write_rows(sb / "p.jsonl", [
+            {"id": r["id"], "prediction": 1, "probability": 0.7} for r in rows(2)[:1] * 2]),
+        "gold.jsonl"], f"p.jsonl, line 2, field 'id': duplicate id {rows()[0]['id']!r} "
+                       "(first seen on line 1)"),
+    Case("evaluate a probability above 1", lambda sb: [
+        "evaluate", write_rows(sb / "p.jsonl", [
+            {"id": r["id"], "prediction": 1, "probability": 1.5} for r in rows(2)]),
+        "gold.jsonl"], "p.jsonl, line 1, field 'probability': must be a probability in [0, 1]"),
     Case("predict input with a lone surrogate", _bad_predict(origin_query="\udfff"),
          "line 2, field 'origin_query'"),
     Case("predict input of the other task", lambda sb: [

@@ -17,6 +17,7 @@ from shoprel.evaluate.run_metrics import scored_metrics
 
 def _read_predictions(path: Path) -> pd.DataFrame:
     ids, predictions, probabilities = [], [], []
+    first_line: dict = {}
     has_probability = None
     for line, record in iter_records(path):
         for name in ("id", "prediction"):
@@ -34,16 +35,23 @@ def _read_predictions(path: Path) -> pd.DataFrame:
             except (KeyError, TypeError, ValueError):
                 raise InputError("missing or not a number", path=path, line=line,
                                  field="probability") from None
+            if not 0.0 <= probability <= 1.0:  # NaN fails this too
+                raise InputError(f"must be a probability in [0, 1], got {probability!r}",
+                                 path=path, line=line, field="probability")
             probabilities.append(probability)
-        ids.append(coerce_id(record["id"]))
+        row_id = coerce_id(record["id"])
+        if not isinstance(row_id, int | str) or isinstance(row_id, bool):
+            raise InputError(f"must be a number or a text, got {record['id']!r}", path=path,
+                             line=line, field="id")
+        if row_id in first_line:
+            raise InputError(f"duplicate id {row_id!r} (first seen on line "
+                             f"{first_line[row_id]})", path=path, line=line, field="id")
+        first_line[row_id] = line
+        ids.append(row_id)
         predictions.append(prediction)
     table = pd.DataFrame({"id": ids, "prediction": predictions})
     if has_probability:
         table["probability"] = probabilities
-    duplicated = table["id"].duplicated()
-    if duplicated.any():
-        raise InputError(f"duplicate id {table['id'][duplicated].iloc[0]!r}", path=path,
-                         field="id")
     return table
 
 
