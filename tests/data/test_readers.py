@@ -151,3 +151,10 @@ def test_translated_query_becomes_the_query_side(tmp_path, jsonl, qc_rows):
                                           "ドラクエ バッグ"]
     assert query_side(frame, "{translation} | {query}")[0] == "iphone case | funda iphone"
     assert "translated_query" in frame.to_competition().columns
+
+
+def test_a_folder_given_as_a_file_says_so(tmp_path):
+    for name in ("data", "dir.txt"):
+        (tmp_path / name).mkdir()
+        with pytest.raises(InputError, match=f"{name}: is a folder; give a file"):
+            read_pairs(tmp_path / name)

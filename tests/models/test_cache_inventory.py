@@ -218,3 +218,13 @@ def test_cli_prunes_to_a_size(cache):
     assert sum(e.size for e in left) == spared
     assert paths["live_partial"].exists()
     assert all(paths[key].exists() for key in FOREIGN)  # even a prune of everything spares them
+
+
+def test_a_file_given_as_the_cache_is_an_error(tmp_path):
+    from shoprel.errors import InputError
+
+    data = _text(tmp_path / "qc.txt")
+    with pytest.raises(InputError, match="qc.txt: is a file, not a cache folder"):
+        inv.inventory(data)
+    done = CliRunner().invoke(main, ["cache", "list", "--cache-dir", str(data)])
+    assert done.exit_code == 2 and "is a file, not a cache folder" in done.output

@@ -12,6 +12,8 @@ FORMATS = {**{s: "jsonl" for s in JSONL_SUFFIXES}, ".csv": "csv", ".tsv": "tsv",
 
 
 def file_format(path: str | Path) -> str:
+    if Path(path).is_dir():
+        raise InputError("is a folder; give a file", path=path)
     suffix = Path(path).suffix.lower()
     try:
         return FORMATS[suffix]

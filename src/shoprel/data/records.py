@@ -17,6 +17,8 @@ Record = tuple[int, dict]  # (line or row number, fields)
 def iter_records(path: str | Path) -> Iterator[Record]:
     """Yield (line number, record) pairs; line numbers are 1-based as an editor shows them."""
     path = Path(path)
+    if path.is_dir():
+        raise InputError("is a folder; give a file", path=path)
     if not path.is_file():
         raise InputError("file not found", path=path)
     fmt = file_format(path)

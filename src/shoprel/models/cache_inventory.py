@@ -19,6 +19,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from shoprel.errors import InputError
 from shoprel.models.backbones.cache import cache_root
 from shoprel.models.backbones.onnx_engine import INT8_SCHEME, ONNX_INT8, PRECISION
 from shoprel.models.backbones.resolve import BUILTINS, built_sha256
@@ -52,6 +53,8 @@ def inventory(cache_dir: str | os.PathLike | None = None) -> list[CacheEntry]:
     """Every entry of the cache, by kind then name; files shoprel does not write are left out
     (and never removed)."""
     root = cache_root(cache_dir)
+    if root.exists() and not root.is_dir():
+        raise InputError("is a file, not a cache folder", path=root)
     current = _current_shas(cache_dir)
     entries = []
     for kind in KINDS[:-1]:
