@@ -2,16 +2,40 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import socket
 from pathlib import Path
 
 import uvicorn
 
+from shoprel.errors import ConfigError
 from shoprel.runs import Run, scoring_run
 from shoprel.serve.logs import log_config
 from shoprel.serve.settings import RUN_DIR_ENV, ServeSettings
 
 GRACEFUL_SHUTDOWN_SECONDS = 30
+
+
+def check_address(host: str, port: int) -> None:
+    """The address must resolve and be free: one ConfigError line, not uvicorn's log and exit
+    code 3 (the port may still be taken between this check and the server's own bind)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ConfigError(f"--host {host!r}: not an address this machine can listen on "
+                          f"({exc})") from None
+    if port == 0:
+        return  # the system picks a free port
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            why = ("already in use" if exc.errno == errno.EADDRINUSE
+                   else exc.strerror or str(exc))
+            raise ConfigError(f"--port {port}: cannot listen on {host}:{port} ({why})") from None
 
 
 def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.0.1",
@@ -20,6 +44,7 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
     from shoprel.serve.app import create_app
 
     run_dir = Path(run_dir).resolve()
+    check_address(host, port)
     # a bad run directory (or a student it lacks) is one clear error, before any worker starts
     scoring_run(Run.open(run_dir), "student" if settings.scorer == "cascade" else settings.scorer)
     if workers > 1:
