@@ -103,6 +103,8 @@ def test_a_field_named_as_in_the_files_is_given_its_api_name(client):
     (b'{"pairs": [{"query": "a", "category_path": "b", "id": 1.5}]}', "body.pairs.0.id"),
     (b'{"pairs": [{"query": "\\ud800", "category_path": "b"}]}', "body.pairs.0.query"),
     (b'{"pairs": [], "extra": 1}', "body"),
+    (b'{"pairs": [{"query": "\xff", "category_path": "b"}]}', "not UTF-8 text"),
+    (b"[" * 100_000, "malformed JSON"),
 ])
 def test_malformed_bodies_are_422_naming_the_place(client, content, fragment):
     r = client.post("/v1/score", content=content, headers={"content-type": "application/json"})

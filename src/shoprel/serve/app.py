@@ -30,6 +30,8 @@ from shoprel.serve.settings import RUN_DIR_ENV, ServeSettings
 from shoprel.serve.translation import QueryTranslation
 from shoprel.serve.validation_errors import validation_error_body
 
+UNPARSABLE_BODY = "There was an error parsing the body"  # FastAPI's 400 detail for such a body
+
 ERROR_RESPONSES = {
     413: {"model": ErrorResponse, "description": "Body larger than the server's limit."},
     400: {"model": ErrorResponse, "description": "A body that cannot be read at all."},
@@ -114,7 +116,12 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
-        """404, 405, unparsable bodies...: the same {error, detail} shape as every error."""
+        """404, 405...: the same {error, detail} shape as every error. A body FastAPI cannot
+        even decode (not UTF-8, nested past the parser's depth) is malformed JSON like any
+        other: 422, as the README promises, not FastAPI's bare 400."""
+        if exc.status_code == 400 and exc.detail == UNPARSABLE_BODY:
+            return JSONResponse({"error": "malformed JSON: the body is not UTF-8 text, or it "
+                                          "nests too deeply", "detail": []}, status_code=422)
         return JSONResponse({"error": str(exc.detail), "detail": []},
                             status_code=exc.status_code, headers=exc.headers)
 
