@@ -33,3 +33,11 @@ def test_table_jsonl_and_errors(tmp_path, jsonl):
         {"text": "a", "source": "es", "target": "en", "translation": "y"}])
     with pytest.raises(InputError, match=r"line 2, field 'translation'.*line 1"):
         TableTranslator(conflict)
+
+
+def test_a_table_without_rows_is_an_error(tmp_path):
+    """Otherwise every row goes untranslated ('no route') and the command succeeds."""
+    for name, text in (("h.csv", "text,source,target,translation\n"), ("e.tsv", "")):
+        (tmp_path / name).write_text(text, encoding="utf-8")
+        with pytest.raises(InputError, match=f"{name}: .*holds no translations|{name}: .*empty"):
+            TableTranslator(tmp_path / name)

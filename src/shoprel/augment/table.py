@@ -38,6 +38,9 @@ class TableTranslator:
             first.setdefault(key, line)
             if translation:
                 self.table[key] = translation
+        if not first:
+            raise InputError(f"holds no translations (expected rows with "
+                             f"{', '.join(TABLE_COLUMNS)})", path=self.path)
         # The cache must not mix two different tables under one name.
         self.model = hashlib.sha256(self.path.read_bytes()).hexdigest()[:16]
 
