@@ -51,5 +51,12 @@ def test_one_run_is_not_an_ensemble(qc_runs):
         align_runs([qc_runs[0]])
 
 
+def test_a_run_given_twice_is_refused(qc_runs, tmp_path):
+    (tmp_path / "again").symlink_to(qc_runs[0], target_is_directory=True)
+    for twice in ([qc_runs[0], qc_runs[0]], [qc_runs[0], qc_runs[1], tmp_path / "again"]):
+        with pytest.raises(RunDirError, match="given twice"):
+            align_runs(twice)
+
+
 def test_member_paths_are_stored_relative(tmp_path):
     assert member_reference(tmp_path / "runs" / "a", tmp_path / "ens") == "../runs/a"

@@ -50,6 +50,12 @@ def align_runs(run_dirs: list[str | Path]) -> AlignedRuns:
     if len(run_dirs) < 2:
         raise RunDirError("an ensemble needs at least two run directories")
     opened = [runs.Run.open(d) for d in run_dirs]
+    seen: dict[Path, Path] = {}
+    for run in opened:
+        where = run.path.resolve()
+        if where in seen:
+            raise RunDirError(f"{run.path}: given twice (also as {seen[where]}); each run once")
+        seen[where] = run.path
     first = opened[0]
     tasks = {run.name: run.task.value for run in opened}
     if len(set(tasks.values())) > 1:
