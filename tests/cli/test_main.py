@@ -55,6 +55,9 @@ def test_errors_are_one_clear_line(tmp_path):
     done = run("predict", tmp_path / "nowhere", demo_file("QC"), "--out", tmp_path / "o.txt",
                check=False)
     assert done.returncode == 2 and "run directory not found" in done.stderr
+    done = run("predict", tmp_path / "nowhere", demo_file("QC"), "--out", tmp_path / "o.txt",
+               "--num-actors", "3", check=False)  # a Ray option on the local engine
+    assert done.returncode == 2 and "--num-actors: only with --engine ray" in done.stderr
     assert not (tmp_path / "run").exists() and not (tmp_path / "o.txt").exists()
 
 
