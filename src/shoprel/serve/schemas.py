@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from shoprel.data.tasks import Task
+from shoprel.data.validate import ID_MAX, ID_MIN, unwritable_reason
 from shoprel.serve.settings import ServeSettings
 
 MAX_LANGUAGE_CHARS = 32
@@ -25,11 +26,11 @@ MAX_ID_CHARS = 256
 
 
 def _encodable(value: str) -> str:
-    """JSON may carry lone surrogates; they cannot be hashed or echoed back as UTF-8."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("text is not valid Unicode (it contains a lone surrogate)") from None
+    """The files' rule (data/validate.py): JSON may carry lone surrogates, which cannot be
+    hashed or echoed back as UTF-8, and NUL characters, which C-based tools cut short."""
+    reason = unwritable_reason(value)
+    if reason is not None:
+        raise ValueError(f"text {reason}")
     return value
 
 
@@ -38,8 +39,9 @@ def _text(max_chars: int, description: str):
                      AfterValidator(_encodable), Field(description=description)]
 
 
-PairId = StrictInt | Annotated[StrictStr, StringConstraints(max_length=MAX_ID_CHARS),
-                               AfterValidator(_encodable)]
+PairId = (Annotated[StrictInt, Field(ge=ID_MIN, le=ID_MAX)]  # what every file writer holds
+          | Annotated[StrictStr, StringConstraints(max_length=MAX_ID_CHARS),
+                      AfterValidator(_encodable)])
 
 
 def pair_model(task: Task, settings: ServeSettings) -> type[BaseModel]:
