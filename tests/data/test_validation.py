@@ -65,3 +65,19 @@ def test_mixed_odd_string_ids_stay_strings(tmp_path):
 def test_chunk_rows_must_be_a_positive_whole_number(tmp_path, rows):
     with pytest.raises(ConfigError, match="--chunk-rows"):
         next(iter_pair_chunks(_file(tmp_path, _row()), chunk_rows=rows))
+
+
+def test_a_label_written_from_a_float_column_reads_in_csv_as_in_json(tmp_path):
+    """pandas writes a float label column as 1.0/0.0: the same rows read from CSV or JSON."""
+    csv = tmp_path / "t.csv"
+    csv.write_text("id,language,origin_query,category_path,label\n"
+                   "1,en,a,x,1.0\n2,en,b,y,0.0\n3,en,c,z, 1 \n", encoding="utf-8")
+    jsonl = tmp_path / "t.jsonl"
+    jsonl.write_text("".join(json.dumps({"id": i, "language": "en", "origin_query": q,
+                                         "category_path": c, "label": label}) + "\n"
+                             for i, q, c, label in ((1, "a", "x", "1.0"), (2, "b", "y", 0.0),
+                                                    (3, "c", "z", 1))), encoding="utf-8")
+    assert read_pairs(csv).labels.tolist() == read_pairs(jsonl).labels.tolist() == [1, 0, 1]
+    csv.write_text("id,language,origin_query,category_path,label\n1,en,a,x,1.5\n")
+    with pytest.raises(InputError, match="line 2, field 'label'"):
+        read_pairs(csv)

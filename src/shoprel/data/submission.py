@@ -57,7 +57,8 @@ def check_submission(submission: str | Path, input_file: str | Path,
         if index < len(expected) and row_id is not None and row_id != expected[index]:
             check.add(f"{where}, field 'id': expected id {expected[index]!r} (input order), "
                       f"got {row_id!r}")
-        if binary_value(record.get("prediction")) is None:
+        # a submission is checked as the grader reads it: no "1.0" text for a prediction
+        if binary_value(record.get("prediction"), float_text=False) is None:
             check.add(f"{where}, field 'prediction': must be 0 or 1, "
                       f"got {record.get('prediction')!r}")
         if "probability" in record:

@@ -42,12 +42,15 @@ def coerce_id(value):
     return value
 
 
-def binary_value(value) -> int | None:
-    """0 or 1 from 0/1, "0"/"1" (spaces allowed) or 0.0/1.0; None for anything else."""
+def binary_value(value, float_text: bool = True) -> int | None:
+    """0 or 1 from 0/1, "0"/"1", "0.0"/"1.0" (spaces allowed: a CSV written from a float
+    column holds those; not with `float_text` False) or 0.0/1.0; None for anything else."""
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
         value = value.strip()
+        if float_text:
+            value = {"0.0": "0", "1.0": "1"}.get(value, value)
     if value in (0, 1, "0", "1"):  # 0.0 and 1.0 compare equal to 0 and 1
         return int(value)
     return None
