@@ -31,7 +31,8 @@ def test_table_backend_file_counts_and_reader_mapping(tmp_path, jsonl, qc_rows):
 def test_bad_input_is_located_and_nothing_written(tmp_path, jsonl, qc_rows):
     rows = [dict(qc_rows[0]), {k: v for k, v in qc_rows[1].items() if k != "id"}]
     data = jsonl(tmp_path / "bad.jsonl", rows)
-    table = jsonl(tmp_path / "t.jsonl", [])
+    table = jsonl(tmp_path / "t.jsonl", [{"text": "funda", "source": "es", "target": "en",
+                                          "translation": "case"}])
     with pytest.raises(InputError, match=r"bad.jsonl, line 2, field 'id'"):
         translate_file(data, tmp_path / "out.jsonl", TableTranslator(table))
     assert not (tmp_path / "out.jsonl").exists()
