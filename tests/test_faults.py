@@ -231,7 +231,7 @@ def _a_file(sb):
 
 
 def _table(sb):
-    (sb / "table.tsv").write_text("text\tsource\ttarget\ttranslation\n")
+    (sb / "table.tsv").write_text("text\tsource\ttarget\ttranslation\nfunda\tes\ten\tcase\n")
 
 
 def _parquet_with_list(sb):
@@ -393,6 +393,12 @@ CASES = [
         "predict", "run", "gold.jsonl", "--out", "pred.xlsx"], "pred.xlsx"),
     Case("evaluate against a missing gold file", lambda sb: [
         "evaluate", "gold.jsonl", "nothere.jsonl"], "nothere.jsonl"),
+    Case("ensemble with a negative shrinkage", lambda sb: [
+        "ensemble", "run", "run", "--out", "ens", "--shrinkage", "-5"],
+        "--shrinkage: -5.0 is out of range"),
+    Case("a Ray option with the local engine", lambda sb: [
+        "predict", "run", "gold.jsonl", "--out", "pred.jsonl", "--num-actors", "3"],
+        "--num-actors: only with --engine ray"),
     Case("evaluate predictions with an id twice", lambda sb: [
         "evaluate", write_rows(sb / "p.jsonl", [
             {"id": r["id"], "prediction": 1, "probability": 0.7} for r in rows(2)[:1] * 2]),

@@ -31,7 +31,7 @@ def test_nested_stack_oof_does_not_reward_memorised_noise():
 
 def test_noise_member_does_not_lift_the_stack(qc_runs, tmp_path, make_fake_run):
     rng = np.random.default_rng(7)
-    base = align_runs([qc_runs[0]] * 2)
+    base = align_runs([qc_runs[0], qc_runs[1]])  # column 0: the first run alone
     noise = make_fake_run(qc_runs[1], tmp_path / "noise",
                           probabilities=rng.uniform(size=len(base.base)))
     y = base.base["label"].to_numpy()

@@ -101,3 +101,15 @@ def test_train_records_far_pairs_and_leaves_everything_else_alone(tmp_path, qc_d
     oof_off = pd.read_parquet(off.run_dir / "oof.parquet")
     assert oof_on.equals(oof_off)  # the check scores pairs; it changes no model
     assert metrics["threshold"] == off.metrics["threshold"]
+
+
+def test_more_far_pairs_than_relevant_rows_still_have_distinct_labels(qc_demo):
+    """A relevant row drawn twice gives two pairs with two index labels: the embedding model
+    aligns on them (a repeated label failed its scoring)."""
+    frame = read_pairs(qc_demo)
+    folds = assign_folds(frame, 3, 42, 3)
+    check = FarPairCheck(frame, folds, 10_000, seed=1)
+    for fold, pairs in enumerate(check.pairs):
+        relevant = int(((folds == fold) & (frame.labels == 1)).sum())
+        assert len(pairs) > relevant  # drawn with replacement
+        assert pairs.df.index.equals(pd.RangeIndex(len(pairs)))

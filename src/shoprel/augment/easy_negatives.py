@@ -61,7 +61,7 @@ def far_pairs(frame: PairFrame, count: int, seed: int = 0,
                 sources.append(row)
                 drawn.append(candidate)
                 break
-    made = df.iloc[sources].copy()
+    made = df.iloc[sources].reset_index(drop=True)  # a row drawn twice: two labels, not one
     made["target"] = drawn
     made["label"] = 0
     if SOFT_LABEL in made.columns:

@@ -30,8 +30,7 @@ def _weights(ctx, param, value):
               help="Member weights, e.g. 0.6,0.4 (weighted: searched on OOF AUC when absent).")
 @click.option("--per-language-thresholds", is_flag=True,
               help="Predict with per-language cuts, shrunk toward the global one.")
-@click.option("--shrinkage", type=click.FloatRange(min=0), default=DEFAULT_SHRINKAGE,
-              show_default=True,
+@click.option("--shrinkage", type=float, default=DEFAULT_SHRINKAGE, show_default=True,
               help="Rows' worth of pull toward the global cut (m in (n·t+m·g)/(n+m)).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing ensemble directory.")
 def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrinkage, overwrite):

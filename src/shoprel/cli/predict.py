@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from shoprel.errors import ConfigError
 from shoprel.predict.cascade import DEFAULT_SHARE
 
 
@@ -34,14 +35,13 @@ def check_submission_cmd(submission, input_file):
 @click.argument("input_file", type=click.Path(path_type=Path))
 @click.option("--out", "out_file", required=True, type=click.Path(path_type=Path),
               help="Submission file (.jsonl/.txt, .csv, .tsv or .parquet).")
-@click.option("--chunk-rows", type=click.IntRange(min=1), default=20_000, show_default=True,
-              help="Rows scored at a time.")
+@click.option("--chunk-rows", default=20_000, show_default=True, help="Rows scored at a time.")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local: this process; ray: a pool of Ray actors, one model load each.")
 @click.option("--address", default=None,
               help="Ray cluster to connect to (e.g. auto, ray://host:10001); default: start a "
                    "local Ray instance. Only with --engine ray.")
-@click.option("--num-actors", type=click.IntRange(min=1), default=None,
+@click.option("--num-actors", type=int, default=None,
               help="Ray actors (default: one per CPU in the cluster). Only with --engine ray.")
 @click.option("--index", "index_dirs", multiple=True, type=click.Path(path_type=Path),
               help="Target-index folder (shoprel index --out), besides the run's own index; "
@@ -64,8 +64,8 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
         given = [name for name, value in (("--address", address), ("--num-actors", num_actors))
                  if value is not None]
         if given:
-            raise click.UsageError(f"{' and '.join(given)}: only with --engine ray (this "
-                                   "command scores with --engine local)")
+            raise ConfigError(f"{' and '.join(given)}: only with --engine ray (this command "
+                              "scores with --engine local)")
     if engine == "ray":
         from shoprel.predict.ray_engine import predict_file_ray
 

@@ -19,6 +19,7 @@ from shoprel import runs
 from shoprel.ensemble import thresholds
 from shoprel.ensemble.align import AlignedRuns, align_runs, member_reference
 from shoprel.ensemble.combiners import MemberScores, combiner_class, make_combiner
+from shoprel.errors import ConfigError
 from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.evaluate.run_metrics import run_metrics
 from shoprel.manifest import Manifest
@@ -62,6 +63,9 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
                    shrinkage: float = thresholds.DEFAULT_SHRINKAGE, overwrite: bool = False,
                    name: str | None = None) -> EnsembleResult:
     """Combine finished runs into an ensemble directory (complete, or nothing)."""
+    if not shrinkage >= 0:  # NaN too: a negative pull would push cuts away from the global one
+        raise ConfigError(f"--shrinkage: {shrinkage} is out of range; it must be 0 or more "
+                          "(rows' worth of pull toward the global cut)")
     out_dir = check_output_dir(out_dir, overwrite, reads=run_dirs)  # members are read
     aligned = align_runs(run_dirs)
     combination, oof_p = fit_combination(aligned, method, weights)
