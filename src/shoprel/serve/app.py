@@ -34,9 +34,10 @@ UNPARSABLE_BODY = "There was an error parsing the body"  # FastAPI's 400 detail 
 
 ERROR_RESPONSES = {
     413: {"model": ErrorResponse, "description": "Body larger than the server's limit."},
-    400: {"model": ErrorResponse, "description": "A body that cannot be read at all."},
-    422: {"model": ErrorResponse, "description": "Malformed JSON, a wrong or missing field, "
-                                                 "or more pairs/characters than allowed."},
+    422: {"model": ErrorResponse, "description": "Malformed JSON (also a body that is not "
+                                                 "UTF-8 or nests too deeply), a wrong or "
+                                                 "missing field, or more pairs/characters "
+                                                 "than allowed."},
     401: {"model": ErrorResponse, "description": "The server has an API key and the request "
                                                  "did not send it as a Bearer token."},
     415: {"model": ErrorResponse, "description": "The body is not JSON."},
