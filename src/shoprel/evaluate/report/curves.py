@@ -32,6 +32,7 @@ from shoprel.evaluate.report.svg import (
     POSITIVE_COLOR,
     figure_block,
     new_figure,
+    probability_density_axes,
     svg,
 )
 
@@ -277,10 +278,7 @@ def distribution_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
     if not math.isnan(threshold):
         ax.axvline(threshold, color=BLACK, linewidth=1.2,
                    label=f"final threshold {fmt_threshold(threshold)}")
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("out-of-fold probability")
-    ax.set_ylabel("density")
-    ax.legend(loc="upper left", fontsize=8)
+    probability_density_axes(ax)
     caption = ("Density histograms of the out-of-fold probability for irrelevant (hatched) and "
                "relevant rows; the vertical line is the final threshold.")
     return head + figure_block(svg(fig, "hist", "Histograms of out-of-fold probability by "

@@ -21,6 +21,7 @@ from shoprel.evaluate.report.svg import (
     POSITIVE_COLOR,
     figure_block,
     new_figure,
+    probability_density_axes,
     svg,
 )
 
@@ -68,10 +69,7 @@ def _histogram(far: Mapping[str, Any], rows: pd.DataFrame, threshold: float) -> 
               label=f"far pairs, n={int(counts.sum()):,}")
     if not np.isnan(threshold):
         ax.axvline(threshold, color=BLACK, linewidth=1.2, label="threshold")
-    ax.set_xlim(0, 1)
-    ax.set_xlabel("out-of-fold probability")
-    ax.set_ylabel("density")
-    ax.legend(loc="upper left", fontsize=8)
+    probability_density_axes(ax)
     caption = ("Density of the fold models' scores: far pairs (filled) beside the labelled "
                "validation rows; far pairs right of the line are called relevant.")
     return figure_block(svg(fig, "far", "Score densities of far pairs and labelled rows"),

@@ -95,3 +95,11 @@ def svg(fig: Figure, prefix: str, title: str) -> str:
 def figure_block(svg_text: str, caption: str) -> str:
     """Wrap an inline SVG with a caption that says how to read it."""
     return f"<figure>{svg_text}<figcaption>{caption}</figcaption></figure>"
+
+
+def probability_density_axes(ax) -> None:
+    """The score-density plots' frame: out-of-fold probability 0..1 against density."""
+    ax.set_xlim(0, 1)
+    ax.set_xlabel("out-of-fold probability")
+    ax.set_ylabel("density")
+    ax.legend(loc="upper left", fontsize=8)
