@@ -90,3 +90,11 @@ def test_a_key_given_twice_is_refused(tmp_path):
     path.write_text("model: {family: fast}\nfolds: {k: 3}\nmodel: {family: embed}\n")
     with pytest.raises(ConfigError, match="c.yaml: not valid YAML: key 'model' given twice"):
         load_config(path)
+
+
+def test_a_merged_anchor_may_be_overridden(tmp_path):
+    """Merge keys are YAML's way to override: not a key given twice."""
+    path = tmp_path / "c.yaml"
+    path.write_text("model:\n  <<: {family: fast, params: {n_jobs: 2}}\n  params: {n_jobs: 1}\n")
+    config = load_config(path)
+    assert config.model.family == "fast" and config.model.params["n_jobs"] == 1
