@@ -43,6 +43,11 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
         overrides["student"] = {} if student else None
     config = load_config(config_file, overrides,
                          options={"folds.k": "--folds", "data.task": "--task"})
+    from shoprel.utils.threads import busy_machine_note
+
+    note = busy_machine_note(config.model.params.get("n_jobs"))
+    if note:
+        click.echo(note, err=True)
     fractions = None
     if curve or curve_fractions:
         from shoprel.training.curve import DEFAULT_FRACTIONS, parse_fractions

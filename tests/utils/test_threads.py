@@ -1,0 +1,45 @@
+"""The busy-machine note: several LightGBM threads on cores already taken run far slower."""
+
+import os
+
+import pytest
+
+from shoprel.utils.threads import busy_machine_note
+
+
+@pytest.fixture
+def two_cores(monkeypatch):
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+
+    def at(load):
+        monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
+    return at
+
+
+def test_a_loaded_machine_gets_the_note(two_cores):
+    two_cores(5.0)
+    note = busy_machine_note(2)
+    assert note.startswith("note: this machine's load is 5.0 on 2 cores")
+    assert "model.params.n_jobs: 1" in note
+
+
+def test_no_note_with_one_thread_or_free_cores(two_cores):
+    two_cores(5.0)
+    assert busy_machine_note(1) is None and busy_machine_note(None) is None
+    two_cores(1.2)
+    assert busy_machine_note(2) is None
+
+
+def test_train_says_it_before_training(two_cores, tmp_path, qc_demo):
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    two_cores(7.5)
+    config = tmp_path / "c.yaml"
+    config.write_text("model: {family: fast, params: {n_estimators: 20, n_jobs: 2}}\n"
+                      "folds: {k: 2}\ncheck: {far_pairs: 0}\n")
+    done = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(tmp_path / "run"),
+                                     "--config", str(config), "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert "note: this machine's load is 7.5 on 2 cores" in done.stderr
