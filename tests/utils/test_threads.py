@@ -30,7 +30,7 @@ def test_no_note_with_one_thread_or_free_cores(two_cores):
     assert busy_machine_note(2) is None
 
 
-def test_train_says_it_before_training(two_cores, tmp_path, qc_demo):
+def test_train_says_it_after_the_run(two_cores, tmp_path, qc_demo):
     from click.testing import CliRunner
 
     from shoprel.cli import main
@@ -43,3 +43,8 @@ def test_train_says_it_before_training(two_cores, tmp_path, qc_demo):
                                      "--config", str(config), "--quiet"])
     assert done.exit_code == 0, done.output
     assert "note: this machine's load is 7.5 on 2 cores" in done.stderr
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1, "origin_query": "a", "category_path": "x", "label": 5}\n')
+    failed = CliRunner().invoke(main, ["train", str(bad), "--out", str(tmp_path / "r2"),
+                                       "--config", str(config)])
+    assert failed.exit_code == 2 and failed.output.count("\n") == 1  # the error line alone

@@ -33,6 +33,7 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
     """Cross-validate, tune the threshold, fit the final model and write a run directory."""
     from shoprel.training.config import load_config
     from shoprel.training.runner import train as run_training
+    from shoprel.utils.threads import busy_machine_note
 
     overrides = {}
     if folds is not None:
@@ -43,11 +44,6 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
         overrides["student"] = {} if student else None
     config = load_config(config_file, overrides,
                          options={"folds.k": "--folds", "data.task": "--task"})
-    from shoprel.utils.threads import busy_machine_note
-
-    note = busy_machine_note(config.model.params.get("n_jobs"))
-    if note:
-        click.echo(note, err=True)
     fractions = None
     if curve or curve_fractions:
         from shoprel.training.curve import DEFAULT_FRACTIONS, parse_fractions
@@ -92,6 +88,10 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
                    f"{ours['f1']:.4f} (run: AUC {theirs['roc_auc']:.4f} F1 {theirs['f1']:.4f})"
                    f"{far}; score with --scorer student")
     click.echo(f"run written to {result.run_dir} (report: {result.run_dir / 'report.html'})")
+    # after the run, not before: a failing command keeps its one error line
+    note = busy_machine_note(config.model.params.get("n_jobs"))
+    if note:
+        click.echo(note, err=True)
 
 
 COMMANDS = (train,)
