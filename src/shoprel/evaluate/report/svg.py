@@ -97,9 +97,9 @@ def figure_block(svg_text: str, caption: str) -> str:
     return f"<figure>{svg_text}<figcaption>{caption}</figcaption></figure>"
 
 
-def probability_density_axes(ax) -> None:
+def probability_density_axes(ax, legend: str = "upper left") -> None:
     """The score-density plots' frame: out-of-fold probability 0..1 against density."""
     ax.set_xlim(0, 1)
     ax.set_xlabel("out-of-fold probability")
     ax.set_ylabel("density")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc=legend, fontsize=8)
