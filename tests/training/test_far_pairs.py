@@ -113,3 +113,37 @@ def test_more_far_pairs_than_relevant_rows_still_have_distinct_labels(qc_demo):
         relevant = int(((folds == fold) & (frame.labels == 1)).sum())
         assert len(pairs) > relevant  # drawn with replacement
         assert pairs.df.index.equals(pd.RangeIndex(len(pairs)))
+
+
+def test_a_run_trained_without_the_check_gets_the_same_figures_afterwards(tmp_path, qc_demo):
+    """`shoprel far-pairs RUN`: the saved fold models, the same rows, folds, seed and count,
+    so the block equals the one training writes; metrics.json and the report gain it."""
+    from shoprel.training.far_pairs_existing import add_far_pairs
+
+    on = runner.train(qc_demo, tmp_path / "on", load_config(None, FAST), progress=False)
+    off = runner.train(qc_demo, tmp_path / "off",
+                       load_config(None, {**FAST, "check.far_pairs": 0}), progress=False)
+    assert "far_pairs" not in off.metrics
+    done = CliRunner().invoke(main, ["far-pairs", str(off.run_dir), "--quiet"])
+    assert done.exit_code == 0, done.output
+    written = json.loads((off.run_dir / "metrics.json").read_text())["far_pairs"]
+    expected = dict(on.metrics["far_pairs"])
+    for block in (written, expected):
+        assert block.pop("threshold") == pytest.approx(on.metrics["threshold"])
+    assert json.dumps(written, sort_keys=True) == json.dumps(expected, sort_keys=True)
+    assert f"{written['called_relevant']:.1%} of {written['n']} called relevant" in done.output
+    assert 'id="far-pairs"' in (off.run_dir / "report.html").read_text()
+    assert add_far_pairs(off.run_dir, 100, progress=False)["n"] <= 100  # asked again: replaced
+
+
+def test_far_pairs_afterwards_refuses_what_it_cannot_check(tmp_path, qc_demo):
+    from shoprel.errors import ConfigError, RunDirError
+    from shoprel.training.far_pairs_existing import add_far_pairs
+
+    config = {**FAST, "final.keep_fold_models": False, "check.far_pairs": 0}
+    run = runner.train(qc_demo, tmp_path / "run", load_config(None, config), progress=False)
+    with pytest.raises(RunDirError, match="keeps no fold models"):
+        add_far_pairs(run.run_dir, progress=False)
+    with pytest.raises(ConfigError, match="--pairs: 0 is out of range"):
+        add_far_pairs(run.run_dir, 0, progress=False)
+    assert "far_pairs" not in json.loads((run.run_dir / "metrics.json").read_text())

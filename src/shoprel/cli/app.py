@@ -18,6 +18,7 @@ from shoprel.errors import ShoprelError
 COMMAND_MODULE = {
     "train": "train", "predict": "predict", "check-submission": "predict", "index": "index",
     "evaluate": "evaluate", "report": "evaluate", "compare": "evaluate", "demo": "demo",
+    "far-pairs": "evaluate",
     "translate": "augment", "langid": "augment", "serve": "serve", "ensemble": "ensemble",
     "noise": "ensemble", "export": "export", "pretrain": "pretrain", "distill": "distill",
     "cache": "cache",

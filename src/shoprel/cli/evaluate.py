@@ -60,4 +60,20 @@ def compare(run_dirs, out_file, overwrite):
     click.echo(f"comparison written to {path}")
 
 
-COMMANDS = (evaluate, report, compare)
+@click.command("far-pairs")
+@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.option("--pairs", type=int, default=1000, show_default=True,
+              help="Far pairs over the folds, as check.far_pairs in a training config.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def far_pairs(run_dir, pairs, quiet):
+    """Add the far-pairs check to a run trained without it: its fold models score pairs of a
+    query with an unrelated target; metrics.json and the report gain the figures."""
+    from shoprel.evaluate.console import far_pairs_line
+    from shoprel.training.far_pairs_existing import add_far_pairs
+
+    block = add_far_pairs(run_dir, pairs, progress=not quiet)
+    click.echo(far_pairs_line(block))
+    click.echo(f"written into {Path(run_dir) / 'metrics.json'} and its report.html")
+
+
+COMMANDS = (evaluate, report, compare, far_pairs)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from shoprel.evaluate.console import metrics_table
+from shoprel.evaluate.console import far_pairs_line, metrics_table
 
 
 @click.command()
@@ -61,12 +61,8 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
         click.echo(f"note: {data['empty_query']} row(s) with an empty query and "
                    f"{data['empty_target']} with an empty target "
                    f"({'dropped' if data['dropped'] else 'kept'}; see data.empty_text)")
-    far = m.get("far_pairs")
-    if far:
-        auc = far["roc_auc_relevant_vs_far"]
-        click.echo(f"far pairs: {far['called_relevant']:.1%} of {far['n']} called relevant "
-                   f"(relevant rows {far['relevant_rows_called_relevant']:.1%}); ROC-AUC "
-                   f"relevant vs far {'-' if auc is None else format(auc, '.4f')}")
+    if m.get("far_pairs"):
+        click.echo(far_pairs_line(m["far_pairs"]))
     for point in m.get("learning_curve", {}).get("points", []):
         click.echo(f"learning curve: {point['fraction']:>5.0%} ({point['rows']:.0f} rows/fold)"
                    f"  AUC {point['roc_auc']:.4f}  F1 {point['f1']:.4f}")

@@ -17,3 +17,11 @@ def metrics_table(metrics: dict) -> str:
                      f"{_fmt(m['baseline_all_positive_f1']):>9}{_fmt(m['roc_auc']):>8}"
                      f"{_fmt(m['precision']):>8}{_fmt(m['recall']):>8}")
     return "\n".join(lines)
+
+
+def far_pairs_line(block: dict) -> str:
+    """The far-pairs check in one terminal line (metrics.json's `far_pairs` block)."""
+    auc = block.get("roc_auc_relevant_vs_far")
+    return (f"far pairs: {block['called_relevant']:.1%} of {block['n']} called relevant "
+            f"(relevant rows {block['relevant_rows_called_relevant']:.1%}); ROC-AUC relevant "
+            f"vs far {'-' if auc is None else format(auc, '.4f')}")

@@ -90,19 +90,21 @@ def open_teacher(teacher_dir: str | Path) -> Teacher:
     return Teacher(run, Path(train_file), oof, folds)
 
 
-def _aligned(frame: PairFrame, table: pd.DataFrame, column: str, teacher: Teacher) -> np.ndarray:
-    """table[column] in the frame's row order; every row and no other must be in the table."""
+def aligned_to_rows(frame: PairFrame, table: pd.DataFrame, column: str,
+                    teacher: Teacher) -> np.ndarray:
+    """table[column] in the frame's row order; every row and no other must be in the table
+    (the run's OOF or folds table against the file it was trained on)."""
     ids = frame.df["id"].astype(str)
     values = table.assign(id=table["id"].astype(str)).set_index("id")[column]
     missing = ~ids.isin(values.index)
     if missing.any() or len(values) != len(frame):
         first = ids[missing].iloc[0] if missing.any() else None
         raise RunDirError(
-            f"{teacher.run.path}: its OOF rows do not match {teacher.train_file} ({len(values)} "
-            f"teacher rows, {len(frame)} file rows, {int(missing.sum())} without a teacher score"
+            f"{teacher.run.path}: its rows do not match {teacher.train_file} ({len(values)} "
+            f"run rows, {len(frame)} file rows, {int(missing.sum())} not in the run"
             + (f", e.g. id {first!r}" if first is not None else "")
-            + "): was the file changed since the teacher was trained, or does the student "
-              "config's data.empty_text differ?")
+            + "): was the file changed since the run was trained, or does the config's "
+              "data.empty_text differ?")
     return values.loc[ids].to_numpy()
 
 
@@ -242,8 +244,8 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     config = student_config(config, teacher, k)
     frame = read_pairs(teacher.train_file, task=teacher.run.task, require_label=True,
                        empty_text=config.data.empty_text)
-    teacher_p = _aligned(frame, teacher.oof, "probability", teacher).astype(np.float64)
-    folds = _aligned(frame, teacher.folds, "fold", teacher).astype(np.int64)
+    teacher_p = aligned_to_rows(frame, teacher.oof, "probability", teacher).astype(np.float64)
+    folds = aligned_to_rows(frame, teacher.folds, "fold", teacher).astype(np.int64)
     fit_rows = None
     if nested:
         per_fold = nested_teacher(teacher, frame, folds, progress)

@@ -1,0 +1,56 @@
+"""The far-pairs check added to a run trained without it (before it existed, or with
+`check.far_pairs: 0`): its saved fold models score the pairs training would have built — the
+same rows, folds, seed and count — and the run's metrics.json and report gain the block.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from shoprel import runs
+from shoprel.data.readers import read_pairs
+from shoprel.errors import ConfigError, InputError, RunDirError
+from shoprel.training.config import load_config
+from shoprel.training.distill import aligned_to_rows, open_teacher
+from shoprel.training.far_pairs import FarPairCheck
+from shoprel.utils.progress import honours_progress
+
+DEFAULT_PAIRS = 1000  # as check.far_pairs defaults
+
+
+@honours_progress
+def add_far_pairs(run_dir: str | Path, count: int = DEFAULT_PAIRS,
+                  progress: bool = True) -> dict:
+    """Score far pairs with each fold model of a finished run; returns the block written into
+    its metrics.json (its report is rewritten too)."""
+    from shoprel.evaluate.report import write_run_report
+
+    if count < 1:
+        raise ConfigError(f"--pairs: {count} is out of range; it must be at least 1")
+    run = runs.Run.open(run_dir)
+    if run.kind != "run":
+        raise RunDirError(f"{run.path}: an {run.kind}, which has no fold models of its own; "
+                          "check its member runs")
+    trained = open_teacher(run.path)  # the training file and the run's folds, checked
+    config = load_config(run.path / runs.CONFIG)
+    frame = read_pairs(trained.train_file, task=run.task, require_label=True,
+                       empty_text=config.data.empty_text)
+    folds = aligned_to_rows(frame, trained.folds, "fold", trained).astype(np.int64)
+    folders = [run.path / runs.MODELS / runs.fold_model_name(f)
+               for f in range(int(folds.max()) + 1)]
+    if not all(folder.is_dir() for folder in folders):
+        raise RunDirError(f"{run.path}: keeps no fold models (final.keep_fold_models: false); "
+                          "the check needs each fold's model: retrain with them kept")
+    check = FarPairCheck(frame, folds, count, config.folds.seed)
+    for fold, folder in enumerate(tqdm(folders, desc="far pairs", disable=not progress)):
+        check.score(fold, runs.load_model(folder))
+    block = check.summary(run.threshold, run.oof())
+    if block is None:
+        raise InputError("no relevant rows to build far pairs from",
+                         path=trained.train_file, field="label")
+    runs.RunWriter.finished(run.path).update_metrics(lambda m: m.update(far_pairs=block))
+    write_run_report(run.path)
+    return block
