@@ -41,3 +41,20 @@ def test_the_demo_replaces_what_it_wrote_itself(tmp_path):
     (tmp_path / "pred_dev_QI.jsonl").write_text("the user's\n")
     with pytest.raises(OutputError, match="pred_dev_QI.jsonl: exists"):
         again.claim(tmp_path / "pred_dev_QI.jsonl")
+
+
+def test_a_demo_folder_of_an_older_shoprel_is_rerun(tmp_path):
+    """Its runs are there and no record: the files with the demo's names are the demo's."""
+    (tmp_path / "run_QC").mkdir()
+    (tmp_path / "run_QC" / "run.json").write_text("{}")
+    (tmp_path / "data").mkdir()
+    (tmp_path / "data" / "train_QC.jsonl").write_text("old demo rows\n")
+    (tmp_path / "pred_holdout_QC.jsonl").write_text("old predictions\n")
+    (tmp_path / "notes.jsonl").write_text("the user's\n")
+    files = DemoFiles(tmp_path)
+    assert files.claim(tmp_path / "data" / "train_QC.jsonl")
+    assert files.claim(tmp_path / "pred_holdout_QC.jsonl")
+    (tmp_path / "data" / "holdout_QC.txt").write_text("the user's\n")
+    with pytest.raises(OutputError, match="notes.jsonl: exists"):
+        files.claim(tmp_path / "notes.jsonl")
+    assert DemoFiles(tmp_path / "data").written == set()  # no runs there: nothing is the demo's

@@ -57,8 +57,18 @@ class DemoFiles:
             self.written = set(record["files"]) if record.get("written_by") == "shoprel demo" \
                 else set()
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            self.written = set()
+            self.written = self._older_demo(out_dir)
         self.out_dir = out_dir
+
+    @staticmethod
+    def _older_demo(out_dir: Path) -> set[str]:
+        """A folder an older shoprel's demo filled (its runs, no record): the files it names
+        as the demo names them are taken as the demo's, so a rerun after an upgrade works."""
+        if not any((out_dir / f"run_{task}" / "run.json").is_file() for task in ("QC", "QI")):
+            return set()
+        names = [*out_dir.glob("data/train_Q[CI].jsonl"), *out_dir.glob("data/holdout_Q[CI].jsonl"),
+                 *out_dir.glob("pred_*.jsonl")]
+        return {path.relative_to(out_dir).as_posix() for path in names}
 
     def claim(self, path: Path) -> Path:
         """Refuse `path` when something the demo did not write is there; else record it."""
