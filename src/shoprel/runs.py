@@ -126,6 +126,10 @@ class Run:
     def metrics(self) -> dict:
         return read_metrics(self.path)
 
+    def train_file(self) -> str | None:
+        """The file the run was trained on, as its metrics.json records it (data.train_file)."""
+        return self.metrics().get("data", {}).get("train_file") or None
+
     def _parquet(self, name: str) -> pd.DataFrame:
         path = self.path / name
         if not path.is_file():

@@ -78,7 +78,7 @@ def noise(run_dir, out_file, top, filtered_train, overwrite):
         written = write_flagged_ids(flagged, out_file, run_dir, overwrite)
         click.echo(f"flagged ids written to {written}")
     if filtered_train is not None:
-        train_file = Run.open(run_dir).metrics()["data"]["train_file"]
+        train_file = Run.open(run_dir).train_file()
         dropped = filter_training_file(train_file, flagged["id"], filtered_train,
                                        overwrite=overwrite)
         click.echo(f"{dropped} rows dropped; filtered training file: {filtered_train}")

@@ -43,7 +43,7 @@ def find_noisy_rows(run_dir: str | Path, filter_by: str = DEFAULT_FILTER,
     flagged["label_quality"] = np.where(flagged["label"] == 1, flagged["probability"],
                                         1 - flagged["probability"])
     if with_text:
-        train_file = run.metrics().get("data", {}).get("train_file")
+        train_file = run.train_file()
         if not train_file or not Path(train_file).is_file():
             raise RunDirError(f"{run.path}: training file {train_file!r} (metrics.json "
                               "data.train_file) not found; cannot show the flagged rows' text")
@@ -53,17 +53,11 @@ def find_noisy_rows(run_dir: str | Path, filter_by: str = DEFAULT_FILTER,
     return flagged.reset_index(drop=True)
 
 
-def run_training_file(run_dir: str | Path) -> Path | None:
-    """The file the run was trained on, as its metrics.json records it (None when it does not)."""
-    train_file = runs.Run.open(run_dir).metrics().get("data", {}).get("train_file")
-    return Path(train_file) if train_file else None
-
-
 def check_noise_outputs(run_dir: str | Path, out_file: str | Path | None,
                         filtered_train: str | Path | None, overwrite: bool = False) -> None:
     """Both outputs of `shoprel noise`, checked before any work: neither may be the run's
     training file or lie inside the run, nor may they be one file."""
-    train_file = run_training_file(run_dir)
+    train_file = runs.Run.open(run_dir).train_file()
     reads = [train_file] if train_file is not None else []
     if out_file is not None:
         check_output_file(out_file, reads=reads, runs=[run_dir], overwrite=overwrite)
@@ -81,7 +75,7 @@ def write_flagged_ids(flagged: pd.DataFrame, out_file: str | Path,
 
     `run_dir`: the run the flags came from; the file may not land inside it, nor be the file
     it was trained on."""
-    train_file = run_training_file(run_dir) if run_dir is not None else None
+    train_file = runs.Run.open(run_dir).train_file() if run_dir is not None else None
     out_file = check_output_file(out_file, runs=[run_dir] if run_dir is not None else [],
                                  reads=[train_file] if train_file is not None else [],
                                  overwrite=overwrite)

@@ -69,7 +69,7 @@ class Teacher:
 
 def _train_file(run: runs.Run) -> str | None:
     """metrics.json data.train_file; an ensemble without one takes its first member's."""
-    train_file = run.metrics().get("data", {}).get("train_file")
+    train_file = run.train_file()
     if not train_file and run.kind == "ensemble":
         for member in run.member_dirs():
             return _train_file(runs.Run.open(member))
