@@ -42,6 +42,14 @@ def coerce_id(value):
     return value
 
 
+def repeated_id(seen: dict, value, line: int, line_label: str = "line") -> str | None:
+    """Record the line an id is first met on; for a repeat, the message naming both lines."""
+    if value in seen:
+        return f"duplicate id {value!r} (first seen on {line_label} {seen[value]})"
+    seen[value] = line
+    return None
+
+
 def binary_value(value, float_text: bool = True) -> int | None:
     """0 or 1 from 0/1, "0"/"1", "0.0"/"1.0" (spaces allowed: a CSV written from a float
     column holds those; not with `float_text` False) or 0.0/1.0; None for anything else."""
@@ -147,11 +155,9 @@ class RecordValidator:
             raise self._error(
                 f"id {value!r} is a {type(value).__name__} but earlier ids are "
                 f"{self.id_type.__name__}s", line, "id")
-        if value in self.seen_ids:
-            raise self._error(
-                f"duplicate id {value!r} (first seen on {self.line_label} {self.seen_ids[value]})",
-                line, "id")
-        self.seen_ids[value] = line
+        repeated = repeated_id(self.seen_ids, value, line, self.line_label)
+        if repeated:
+            raise self._error(repeated, line, "id")
         return value
 
     def _text(self, line: int, record: dict, name: str, counter: str) -> str:

@@ -10,7 +10,7 @@ from shoprel.data.category import top_level
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import iter_records
 from shoprel.data.tasks import Task
-from shoprel.data.validate import binary_value, coerce_id
+from shoprel.data.validate import binary_value, coerce_id, repeated_id
 from shoprel.errors import InputError
 from shoprel.evaluate.run_metrics import scored_metrics
 
@@ -43,10 +43,9 @@ def _read_predictions(path: Path) -> pd.DataFrame:
         if not isinstance(row_id, int | str) or isinstance(row_id, bool):
             raise InputError(f"must be a number or a text, got {record['id']!r}", path=path,
                              line=line, field="id")
-        if row_id in first_line:
-            raise InputError(f"duplicate id {row_id!r} (first seen on line "
-                             f"{first_line[row_id]})", path=path, line=line, field="id")
-        first_line[row_id] = line
+        repeated = repeated_id(first_line, row_id, line)
+        if repeated:
+            raise InputError(repeated, path=path, line=line, field="id")
         ids.append(row_id)
         predictions.append(prediction)
     table = pd.DataFrame({"id": ids, "prediction": predictions})
