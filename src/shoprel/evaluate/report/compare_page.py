@@ -16,7 +16,8 @@ from sklearn.metrics import average_precision_score, precision_recall_curve
 from shoprel.evaluate.compare import Comparison, compare_runs, interval_text
 from shoprel.evaluate.intervals import verdict
 from shoprel.evaluate.report.curves import roc_svg, thin_indices
-from shoprel.evaluate.report.fmt import esc, fmt, fmt_int, fmt_pct, fmt_signed, mpl_text
+from shoprel.evaluate.report.far_pairs import FIGURE_HEADERS, figure_cells
+from shoprel.evaluate.report.fmt import esc, fmt, fmt_int, fmt_signed, mpl_text
 from shoprel.evaluate.report.groups import dot_plot_svg
 from shoprel.evaluate.report.page import document, table_wrap
 from shoprel.evaluate.report.svg import (
@@ -166,19 +167,13 @@ def _far_pairs_section(c: Comparison) -> str:
     """Each run's far-pairs check side by side (same rows, folds and seed: the same pairs)."""
     if not any(s.far_pairs for s in c.runs):
         return ""
-    body = "".join(
-        f"<tr><th>{esc(s.name)}</th><td>{fmt_int((s.far_pairs or {}).get('n'))}</td>"
-        f"<td>{fmt_pct((s.far_pairs or {}).get('called_relevant'))}</td>"
-        f"<td>{fmt_pct((s.far_pairs or {}).get('relevant_rows_called_relevant'))}</td>"
-        f"<td>{fmt((s.far_pairs or {}).get('roc_auc_relevant_vs_far'))}</td></tr>"
-        for s in c.runs)
+    body = "".join(f"<tr><th>{esc(s.name)}</th>{figure_cells(s.far_pairs)}</tr>" for s in c.runs)
     return ('<section id="far-pairs"><h2>Far pairs</h2><p class="hint">Pairs of a relevant '
             "row's query with a target far from it, scored by each fold's model (the report's "
             "far-pairs section); fewer called relevant is better, at the same recall of the "
             "relevant rows.</p>" + table_wrap(
-                "<table><thead><tr><th>run</th><th>far pairs</th><th>far called relevant</th>"
-                "<th>relevant rows called relevant</th><th>ROC-AUC relevant vs far</th></tr>"
-                f"</thead><tbody>{body}</tbody></table>", "far pairs") + "</section>")
+                f"<table><thead><tr><th>run</th>{FIGURE_HEADERS}</tr></thead>"
+                f"<tbody>{body}</tbody></table>", "far pairs") + "</section>")
 
 
 def _cost_section(c: Comparison) -> str:

@@ -26,6 +26,17 @@ from shoprel.evaluate.report.svg import (
 )
 
 FAR_COLOR = "#7a4fa0"
+# a far-pairs block's figures as table columns: the report's languages, the comparison's runs
+FIGURE_HEADERS = ("<th>far pairs</th><th>far called relevant</th>"
+                  "<th>relevant rows called relevant</th><th>ROC-AUC relevant vs far</th>")
+
+
+def figure_cells(block: Mapping[str, Any] | None) -> str:
+    """The FIGURE_HEADERS cells of one block (dashes where it is missing)."""
+    block = block or {}
+    return (f"<td>{fmt_int(block.get('n'))}</td><td>{fmt_pct(block.get('called_relevant'))}</td>"
+            f"<td>{fmt_pct(block.get('relevant_rows_called_relevant'))}</td>"
+            f"<td>{fmt(block.get('roc_auc_relevant_vs_far'))}</td>")
 
 
 def far_pairs_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
@@ -80,14 +91,9 @@ def _language_table(far: Mapping[str, Any]) -> str:
     languages = far.get("per_language") or {}
     if not isinstance(languages, Mapping) or not languages:
         return ""
-    body = "".join(
-        f"<tr><th>{esc(language)}</th><td>{fmt_int(block.get('n'))}</td>"
-        f"<td>{fmt_pct(block.get('called_relevant'))}</td>"
-        f"<td>{fmt_pct(block.get('relevant_rows_called_relevant'))}</td>"
-        f"<td>{fmt(block.get('roc_auc_relevant_vs_far'))}</td></tr>"
-        for language, block in sorted(languages.items()) if isinstance(block, Mapping))
+    body = "".join(f"<tr><th>{esc(language)}</th>{figure_cells(block)}</tr>"
+                   for language, block in sorted(languages.items())
+                   if isinstance(block, Mapping))
     return table_wrap(
-        '<table class="groups"><thead><tr><th>language</th><th>far pairs</th>'
-        "<th>far called relevant</th><th>relevant rows called relevant</th>"
-        f"<th>ROC-AUC relevant vs far</th></tr></thead><tbody>{body}</tbody></table>",
-        "far pairs by language")
+        f'<table class="groups"><thead><tr><th>language</th>{FIGURE_HEADERS}</tr></thead>'
+        f"<tbody>{body}</tbody></table>", "far pairs by language")
