@@ -74,7 +74,7 @@ def add_easy_negatives(frame: PairFrame, share: float, weight: float = 1.0,
     """The frame's rows, then `far_pairs` for `share` × rows of them with new ids, weight
     `weight` and `augmented` True (the originals: False)."""
     df = frame.df
-    made = far_pairs(frame, int(round(share * len(df))), seed).df.copy()
+    made = far_pairs(frame, int(round(share * len(df))), seed).df  # a new frame already
     if len(made) == 0:
         return frame
     original = df.assign(**{AUGMENTED_COLUMN: df.get(AUGMENTED_COLUMN, False)})
