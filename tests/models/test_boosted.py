@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 
 from shoprel.errors import RunDirError
-from shoprel.models.boosted import ONE_THREAD_ROWS, BoosterBag, predict_checked
+from shoprel.models.boosted import BoosterBag, predict_checked
+from shoprel.utils.threads import ONE_THREAD_ROWS
 
 
 class Recording(BoosterBag):

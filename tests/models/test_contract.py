@@ -10,6 +10,7 @@ from shoprel.data.frame import TRANSLATION, PairFrame
 from shoprel.errors import ConfigError
 from shoprel.models.base import RelevanceModel, validate_params
 from shoprel.models.registry import families, model_class
+from shoprel.utils import threads
 
 FAMILIES = families()
 # tiny random transformers built in the test
@@ -53,6 +54,31 @@ def test_predict_proba_shape_range_and_empty_input(fitted, rows):
     assert ((p >= 0) & (p <= 1)).all()
     np.testing.assert_allclose(p.sum(axis=1), 1.0)
     assert fitted.predict_proba(rows.take(np.arange(0))).shape == (0, 2)
+
+
+def blas_threads_now() -> list[int]:
+    from threadpoolctl import threadpool_info
+
+    return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+
+def test_a_small_batch_is_scored_on_one_blas_thread(fitted, rows, monkeypatch):
+    """A served request is a few rows: a pool of threads costs more than it saves there, and
+    far more when another process holds a core (utils/threads.py)."""
+    seen = []
+    positive = type(fitted)._positive
+
+    def recording(self, frame):
+        seen.append(blas_threads_now())
+        return positive(self, frame)
+
+    monkeypatch.setattr(type(fitted), "_positive", recording)
+    before = blas_threads_now()
+    expected = fitted.predict_proba(rows.take(np.arange(10)))
+    assert seen == [[1] * len(before)] and blas_threads_now() == before
+    monkeypatch.setattr(threads, "ONE_THREAD_ROWS", 0)  # the same rows on the caller's threads
+    np.testing.assert_array_equal(fitted.predict_proba(rows.take(np.arange(10))), expected)
+    assert seen[-1] == before
 
 
 def test_save_then_load_scores_identically(fitted, family, rows, tmp_path):

@@ -4,7 +4,7 @@ import os
 
 import pytest
 
-from shoprel.utils.threads import busy_machine_note
+from shoprel.utils.threads import ONE_THREAD_ROWS, blas_threads, busy_machine_note, threads_for_rows
 
 
 @pytest.fixture
@@ -48,3 +48,23 @@ def test_train_says_it_after_the_run(two_cores, tmp_path, qc_demo):
     failed = CliRunner().invoke(main, ["train", str(bad), "--out", str(tmp_path / "r2"),
                                        "--config", str(config)])
     assert failed.exit_code == 2 and failed.output.count("\n") == 1  # the error line alone
+
+
+def test_small_batches_get_one_thread_large_ones_the_callers():
+    assert threads_for_rows(10, 2) == 1 and threads_for_rows(ONE_THREAD_ROWS, None) == 1
+    assert threads_for_rows(ONE_THREAD_ROWS + 1, 2) == 2
+    assert threads_for_rows(ONE_THREAD_ROWS + 1, None) is None
+
+
+def test_blas_threads_limits_inside_and_restores():
+    from threadpoolctl import threadpool_info
+
+    def now():
+        return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+    before = now()
+    with blas_threads(1):
+        assert now() == [1] * len(before)
+    assert now() == before
+    with blas_threads(None):  # nothing asked: nothing changed
+        assert now() == before

@@ -27,6 +27,7 @@ from shoprel.data.tasks import Task
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.models.config import QUERY_TEMPLATE, FamilyConfig
 from shoprel.models.registry import model_class
+from shoprel.utils.threads import blas_threads, threads_for_rows
 
 MODEL_CONFIG = "model.json"
 
@@ -116,7 +117,8 @@ class RelevanceModel:
         self._check_scoring_input(frame)
         if len(frame) == 0:
             return np.zeros((0, 2))
-        p = np.clip(np.asarray(self._positive(frame), dtype=np.float64), 0.0, 1.0)
+        with blas_threads(threads_for_rows(len(frame), None)):  # a small batch: one thread
+            p = np.clip(np.asarray(self._positive(frame), dtype=np.float64), 0.0, 1.0)
         return np.column_stack([1 - p, p])
 
     def _positive(self, frame: PairFrame) -> np.ndarray:

@@ -18,6 +18,7 @@ from shoprel.errors import RunDirError
 from shoprel.models.config import FamilyConfig, Section
 from shoprel.models.lexical.config import LexicalConfig
 from shoprel.models.targets import Targets
+from shoprel.utils.threads import threads_for_rows
 
 
 class BoosterConfig(Section):
@@ -147,17 +148,10 @@ def load_booster(path: Path, width: int | None, count: int, model_json: Path) ->
     return bag
 
 
-# Rows up to which a booster scores on one thread. A served request is a few rows; waking
-# LightGBM's OpenMP threads for them, right after the encoder's own thread pool ran, cost ~4 ms
-# a booster on 2 cores where one thread takes 0.1 ms: a 10-pair request of cached texts
-# 28 -> 14 ms (the USE student), 31 -> 19 ms (the default). Scores do not depend on threads.
-ONE_THREAD_ROWS = 256
-
-
 def predict_checked(booster: BoosterBag, X: np.ndarray, n_jobs: int) -> np.ndarray:
     """The booster's probabilities, refusing a matrix of another width than it was fitted on."""
     if X.shape[1] != booster.num_feature():
         where = getattr(booster, "source_", "the booster")
         raise RunDirError(f"{where}: field 'max_feature_idx': the booster reads "
                           f"{booster.num_feature()} features, but the model built {X.shape[1]}")
-    return booster.predict(X, num_threads=1 if len(X) <= ONE_THREAD_ROWS else n_jobs)
+    return booster.predict(X, num_threads=threads_for_rows(len(X), n_jobs))

@@ -41,6 +41,18 @@ def test_batched_vectors_equal_one_at_a_time():
     assert pair[0] @ pair[1] > pair[0] @ pair[2] + 0.2
 
 
+def test_a_few_texts_take_one_thread_many_the_encoders(monkeypatch):
+    """A served request's few queries are encoded on one BLAS thread (utils/threads.py)."""
+    from shoprel.utils import threads
+
+    encoder = make_encoder(resolve_backbone(use_multilingual.NAME), num_threads=2)
+    few = encoder.encode(TEXTS[:3])
+    assert encoder.model.threads == 1
+    monkeypatch.setattr(threads, "ONE_THREAD_ROWS", 2)
+    np.testing.assert_allclose(encoder.encode(TEXTS[:3]), few, atol=1e-6)
+    assert encoder.model.threads == 2
+
+
 @pytest.mark.parametrize(("name", "path", "checksum"), [
     ("weights.npz", "weights_path", "weights_sha256"),
     ("sp.model", "pieces_path", "pieces_sha256"),

@@ -41,8 +41,10 @@ class EmbeddingCache:
         return sqlite3.connect(self.path, timeout=60)
 
     def lookup(self, kind: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        keys = {text_key(kind, t): t for t in texts}
         found: dict[str, np.ndarray] = {}
+        if not texts:  # every text came from an index or memory: no file to open
+            return found
+        keys = {text_key(kind, t): t for t in texts}
         with self._connect() as db:
             for key, dim, blob in rows_where_in(db, "SELECT key, dim, vector FROM vectors",
                                                 "key", keys):

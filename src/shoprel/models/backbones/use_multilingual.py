@@ -29,6 +29,7 @@ from shoprel.errors import OutputError
 from shoprel.models.backbones.cache import cache_root, file_sha256
 from shoprel.models.backbones.chunked import encode_in_chunks
 from shoprel.utils.atomic import atomic_file
+from shoprel.utils.threads import threads_for_rows
 
 NAME = "use-multilingual"
 ENGINE = "use"
@@ -171,8 +172,12 @@ class UseEncoder:
                                   threads=num_threads or 1)
         self.dim = DIM
         self.show_progress = show_progress
+        self.num_threads = num_threads or 1
 
     def encode(self, texts: Sequence[str], kind: str = "query") -> np.ndarray:
+        # the backend sets its BLAS threads at every call: one for a served request's few texts
+        self.model.threads = threads_for_rows(len(texts), self.num_threads)
+
         def unit(part: list[str]) -> np.ndarray:
             vectors = np.asarray(self.model.encode(part), dtype=np.float32)
             return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)

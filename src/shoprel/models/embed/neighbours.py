@@ -12,12 +12,21 @@ import numpy as np
 
 from shoprel.errors import RunDirError
 from shoprel.folds.grouped import cross_fitted
-from shoprel.models.embed.float32_copies import float32_copies
-from shoprel.models.embed.vector_rows import top_k_columns
+from shoprel.models.embed.float32_copies import once_per_arrays
+from shoprel.models.embed.vector_rows import distinct_rows, top_k_columns
 
 NAMES = ("nn_mean_label", "nn_weighted_label", "nn_top1_sim", "nn_top1_label",
          "nn_best_positive_sim", "nn_best_negative_sim")
 CHUNK = 1024  # scoring rows per similarity block: bounds memory at CHUNK × training rows
+
+
+def _by_target(q: np.ndarray, t: np.ndarray, labels: np.ndarray):
+    """The training rows in order of their target, as float32: the distinct targets, how many
+    rows each has, and the rows' query vectors and labels in that order."""
+    distinct, place = distinct_rows(t)
+    order = np.argsort(place, kind="stable")
+    return (np.asarray(distinct, dtype=np.float32), np.bincount(place),
+            np.asarray(q[order], dtype=np.float32), labels[order])
 
 
 class NeighbourVotes:
@@ -37,14 +46,19 @@ class NeighbourVotes:
         if n_train == 0:
             return out
         k = min(self.k, n_train)
-        qt, tt = float32_copies(self, self.q_, self.t_)
+        # pairs share targets (a path, a title) on both sides: each distinct pair of targets
+        # is multiplied once (QC: 2,884 distinct paths among 7,650 training rows) and the
+        # training rows sit in order of their target, so its similarity repeats along a row
+        tt, per_target, qt, labels = once_per_arrays(
+            self, "_by_target", (self.q_, self.t_, self.labels_), _by_target)
         for start in range(0, len(q), CHUNK):
             stop = start + CHUNK
             sim = np.asarray(q[start:stop], np.float32) @ qt.T
-            sim += np.asarray(t[start:stop], np.float32) @ tt.T
+            batch_t, batch_place = distinct_rows(np.asarray(t[start:stop], np.float32))
+            sim += np.repeat((batch_t @ tt.T)[batch_place], per_target, axis=1)
             top = top_k_columns(sim, k)
             top_sim = np.take_along_axis(sim, top, axis=1)
-            top_label = self.labels_[top]
+            top_label = labels[top]
             best = np.argmax(top_sim, axis=1)
             rows = np.arange(len(top))
             weight = np.exp(4.0 * (top_sim - top_sim[rows, best][:, None]))
