@@ -190,6 +190,44 @@ def test_leftovers_of_dead_writers_are_cleaned_by_the_next_write_beside_them(tmp
     assert clean_stale(tmp_path / "new.jsonl") == []
 
 
+def test_an_interrupted_swap_puts_the_previous_output_back(tmp_path, monkeypatch):
+    """Ctrl-C between moving the old folder aside and the new one in: the old one returns."""
+    from shoprel.utils import atomic
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "model.json").write_text("old")
+    renames = []
+    real_replace = os.replace
+
+    def interrupted(src, dst):
+        renames.append(dst)
+        if len(renames) == 2:  # the new folder's move into place
+            raise KeyboardInterrupt
+        real_replace(src, dst)
+
+    monkeypatch.setattr(atomic.os, "replace", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_dir(run, overwrite=True) as tmp:
+            (tmp / "model.json").write_text("new")
+    monkeypatch.setattr(atomic.os, "replace", real_replace)
+    assert (run / "model.json").read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_a_writer_killed_mid_swap_leaves_the_old_output_to_be_restored(tmp_path):
+    """SIGKILL between the two renames: the next write beside it restores the previous output
+    instead of deleting it as a leftover."""
+    host = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
+    backup = tmp_path / f".run.{dead_pid()}@{host}.zz.old"
+    (backup / "old").mkdir(parents=True)
+    (backup / "old" / "model.json").write_text("the previous run")
+    with atomic_file(tmp_path / "report.html") as tmp:
+        tmp.write_text("x")
+    assert (tmp_path / "run" / "model.json").read_text() == "the previous run"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "run"]
+
+
 def test_sigterm_removes_temporary_outputs(tmp_path):
     """A process stopped with SIGTERM cleans up as on Ctrl-C (the CLI installs the handler)."""
     code = textwrap.dedent(f"""
@@ -300,3 +338,17 @@ def test_a_locked_write_makes_its_folders_and_removes_them_when_it_fails(tmp_pat
         with output_lock(failed), atomic_file(failed):
             raise RuntimeError("scoring failed")
     assert not (tmp_path / "other").exists()
+
+
+def test_a_folder_output_inside_any_folder_shoprel_wrote_is_refused(tmp_path):
+    """`train --out RUN/inner`, `ensemble --out ENSEMBLE/x`: the outer folder would hold what
+    it did not write and could no longer be replaced; a carried student goes where told."""
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "run.json").write_text("{}")
+    with pytest.raises(OutputError, match="lies inside .*run, a folder shoprel wrote"):
+        check_output_dir(run / "inner")
+    with pytest.raises(OutputError, match="lies inside"):
+        check_output_dir(run / "a" / "b", inside=tmp_path / "elsewhere")
+    assert check_output_dir(run / "student", inside=run) == run / "student"
+    assert check_output_dir(tmp_path / "beside") == tmp_path / "beside"

@@ -235,7 +235,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     started = time.perf_counter()
     carried = is_carried(teacher_dir, out_dir)
     check_output_dir(out_dir, overwrite, reads=[*unlabeled] if carried else
-                     [teacher_dir, *unlabeled])
+                     [teacher_dir, *unlabeled], inside=teacher_dir if carried else None)
     for path in unlabeled:  # before the teacher is loaded, let alone refitted
         if not Path(path).is_file():
             raise InputError("file not found (--unlabeled)", path=path)
@@ -279,7 +279,8 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
         }}
 
     result = train(teacher.train_file, out_dir, config, overwrite=overwrite, progress=progress,
-                   name=name, frame=frame, folds=folds, extra_metrics=block, fit_rows=fit_rows)
+                   name=name, frame=frame, folds=folds, extra_metrics=block, fit_rows=fit_rows,
+                   inside=teacher_dir if carried else None)
     if speed_rows > 0:
         speed = compare_speed(teacher.run.path, result.run_dir, frame, speed_rows)
         result.metrics["distillation"]["speed"] = speed

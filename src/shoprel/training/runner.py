@@ -155,13 +155,13 @@ def oof_table(frame: PairFrame, folds: np.ndarray, oof: np.ndarray) -> pd.DataFr
 
 @contextlib.contextmanager
 def run_folder(out_dir: Path, overwrite: bool, ranks: Ranks, group: RankGroup | None,
-               reads=()):
+               reads=(), inside: str | Path | None = None):
     """Rank 0 writes the run atomically; other ranks write into a throwaway temporary folder.
 
     Every rank checks the output (utils/outputs.py; `reads`: the input files) before any
     trains, so all fail alike.
     """
-    check_output_dir(out_dir, overwrite, reads)
+    check_output_dir(out_dir, overwrite, reads, inside=inside)
     if group is not None:
         group.barrier()
     if ranks.is_main:
@@ -176,7 +176,8 @@ def run_folder(out_dir: Path, overwrite: bool, ranks: Ranks, group: RankGroup | 
 def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None = None,
           overwrite: bool = False, progress: bool = True, name: str | None = None,
           frame: PairFrame | None = None, folds: np.ndarray | None = None,
-          extra_metrics=None, fit_rows=None, curve_fractions=None) -> TrainResult:
+          extra_metrics=None, fit_rows=None, curve_fractions=None,
+          inside: str | Path | None = None) -> TrainResult:
     """Train with cross-validation and write a complete run directory (or nothing).
 
     Under torchrun / accelerate launch every rank runs the same fits (Trainer-based families
@@ -185,9 +186,9 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
     `frame`: the rows of train_file already read (and given soft labels, as distill does);
     `folds`: a fold per row instead of new ones; `extra_metrics(metrics) -> dict`: more blocks
     for metrics.json; `fit_rows(rows) -> rows`: applied to each fit's training rows first;
-    `curve_fractions`: also fit each fold on these shares of its rows (training/curve.py).
-    With config.student, the finished run then distils the student it carries
-    (training/student.py).
+    `curve_fractions`: also fit each fold on these shares of its rows (training/curve.py);
+    `inside`: the run out_dir may lie in (a carried student's). With config.student, the
+    finished run then distils the student it carries (training/student.py).
     """
     config = config or RunConfig()
     ranks = current_ranks()
@@ -197,7 +198,7 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         frame = read_pairs(train_file, task=config.data.task, require_label=True,
                            empty_text=config.data.empty_text)
     out_dir = Path(out_dir)
-    with run_folder(out_dir, overwrite, ranks, group, reads=[train_file]) as tmp:
+    with run_folder(out_dir, overwrite, ranks, group, reads=[train_file], inside=inside) as tmp:
         models_dir = tmp / runs.MODELS
         stage0_dir, stage0_info = fit_stage0(config, models_dir, progress)
         if group is not None and stage0_dir is not None:

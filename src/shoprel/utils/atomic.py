@@ -77,6 +77,9 @@ def clean_stale(target: str | os.PathLike) -> list[Path]:
         if _TEMP.match(path.name):
             if not dead_writer_leftover(path):
                 continue
+            if path.name.endswith(".old") and path.is_dir() and not path.is_symlink() and \
+                    _put_back(path, path.parent / _TEMP.match(path.name)["name"]):
+                continue  # a writer killed mid-swap: its output is the previous one, restored
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path, ignore_errors=True)
             else:
@@ -248,8 +251,12 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
                     guard(target)  # it may have changed while this run worked
                 backup = Path(tempfile.mkdtemp(prefix=_prefix(target), suffix=".old",
                                                dir=target.parent))
-                os.replace(target, backup / "old")
-                os.replace(tmp, target)
+                try:
+                    os.replace(target, backup / "old")
+                    os.replace(tmp, target)
+                except BaseException:  # Ctrl-C between the two renames: the old one goes back
+                    _put_back(backup, target)
+                    raise
                 shutil.rmtree(backup, ignore_errors=True)
             else:
                 _rename_new(tmp, target)
@@ -257,6 +264,17 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
             shutil.rmtree(tmp, ignore_errors=True)
             raise
         created.clear()  # the parents now hold the output
+
+
+def _put_back(backup: Path, target: Path) -> bool:
+    """Return a replaced output to its place when the new one never got there (an interrupted
+    swap; a writer killed in it leaves the backup to the next, see clean_stale)."""
+    old = backup / "old"
+    if target.exists() or target.is_symlink() or not old.exists():
+        return False
+    os.replace(old, target)
+    shutil.rmtree(backup, ignore_errors=True)
+    return True
 
 
 def _rename_new(tmp: Path, target: Path) -> None:

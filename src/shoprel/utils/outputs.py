@@ -110,8 +110,9 @@ def shoprel_output_holding(path: PathLike) -> Path | None:
 
 def check_output_dir(out: PathLike, overwrite: bool = False, reads: Iterable[PathLike] = (),
                      legacy_entries: frozenset[str] | None = LEGACY_RUN_ENTRIES,
-                     marker: str = RUN_MARKER) -> Path:
-    """Refuse a folder output that is or holds the current folder or anything read, is a
+                     marker: str = RUN_MARKER, inside: PathLike | None = None) -> Path:
+    """Refuse a folder output that is or holds the current folder or anything read, lies
+    inside a folder shoprel wrote (but `inside`, the run a carried student goes into), is a
     file, exists without `overwrite`, or (with it) is not a folder shoprel wrote."""
     out = Path(out)
     target = _resolved(out)
@@ -119,6 +120,11 @@ def check_output_dir(out: PathLike, overwrite: bool = False, reads: Iterable[Pat
     if target == here or target in here.parents:
         raise OutputError(f"{out}: is the current folder or holds it; the output must be a "
                           "new folder")
+    holder = shoprel_output_holding(out)
+    if holder is not None and (inside is None or holder != _resolved(inside)):
+        raise OutputError(f"{out}: lies inside {holder}, a folder shoprel wrote (a run, an "
+                          "index or a backbone); writing there would change it, choose a "
+                          "folder outside it")
     for source in reads:
         if _overlap(target, _resolved(source)):
             raise OutputError(f"{out}: overlaps {source}, which this command reads; the "
