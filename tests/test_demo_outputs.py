@@ -37,7 +37,8 @@ def test_the_demo_replaces_what_it_wrote_itself(tmp_path):
     again = DemoFiles(tmp_path)  # a rerun reads the record
     assert again.claim(first) == first
     record = json.loads((tmp_path / RECORD).read_text())
-    assert record == {"written_by": "shoprel demo", "files": ["pred_holdout_QC.jsonl"]}
+    assert record == {"written_by": "shoprel demo", "files": ["pred_holdout_QC.jsonl"],
+                      "runs": []}
     (tmp_path / "pred_dev_QI.jsonl").write_text("the user's\n")
     with pytest.raises(OutputError, match="pred_dev_QI.jsonl: exists"):
         again.claim(tmp_path / "pred_dev_QI.jsonl")
@@ -58,3 +59,58 @@ def test_a_demo_folder_of_an_older_shoprel_is_rerun(tmp_path):
     with pytest.raises(OutputError, match="notes.jsonl: exists"):
         files.claim(tmp_path / "notes.jsonl")
     assert DemoFiles(tmp_path / "data").written == set()  # no runs there: nothing is the demo's
+
+
+def nothing_written(out) -> bool:
+    return not (out / RECORD).exists() and not (out / "data").exists()
+
+
+def test_a_users_run_with_a_demo_name_is_never_replaced(tmp_path):
+    """A run of the user's at DEMO/run_QC (no demo record): refused before any training."""
+    out = tmp_path / "demo"
+    (out / "run_QC").mkdir(parents=True)
+    (out / "run_QC" / "run.json").write_text("{}")
+    with pytest.raises(OutputError, match="run_QC: a run the demo did not train"):
+        run_demo(out, progress=False, echo=lambda line: None)
+    assert nothing_written(out) and (out / "run_QC" / "run.json").read_text() == "{}"
+    files = DemoFiles(out)  # once a demo record lists the run, it is the demo's to replace
+    files.claim_run(out / "run_QC")
+    DemoFiles(out).check_run(out / "run_QC", out / "data" / "train_QC.jsonl")
+
+
+def test_every_name_is_checked_before_the_first_write(tmp_path):
+    """A user's file the demo would write last is refused before training starts."""
+    out = tmp_path / "demo"
+    out.mkdir()
+    (out / "pred_holdout_QI.jsonl").write_text("mine\n")
+    with pytest.raises(OutputError, match="pred_holdout_QI.jsonl: exists"):
+        run_demo(out, progress=False, echo=lambda line: None)
+    assert nothing_written(out) and not (out / "run_QC").exists()
+
+
+@pytest.mark.parametrize("where", ["run", "run/sub", "link", "."])
+def test_an_out_the_demo_may_not_fill_is_refused_at_once(tmp_path, monkeypatch, where):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "run.json").write_text("{}")
+    (tmp_path / "link").symlink_to(tmp_path / "nowhere")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(OutputError, match="folder shoprel wrote|link to nothing|current folder"):
+        run_demo(tmp_path / where, progress=False, echo=lambda line: None)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "run"]
+    assert sorted(p.name for p in run.iterdir()) == ["run.json"]
+
+
+def test_folds_zero_and_a_data_file_are_refused(tmp_path):
+    from shoprel.errors import InputError
+
+    with pytest.raises(ConfigError, match="--folds"):
+        run_demo(tmp_path / "d", folds=0, progress=False, echo=lambda line: None)
+    (tmp_path / "train_QC.txt").write_text("x")
+    with pytest.raises(InputError, match="is a file; --data needs a folder"):
+        run_demo(tmp_path / "d", data_dir=tmp_path / "train_QC.txt", progress=False,
+                 echo=lambda line: None)
+    with pytest.raises(InputError, match="folder not found"):
+        run_demo(tmp_path / "d", data_dir=tmp_path / "none", progress=False,
+                 echo=lambda line: None)
+    assert not (tmp_path / "d").exists()

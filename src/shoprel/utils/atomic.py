@@ -135,6 +135,9 @@ def _make_parent(target: Path) -> list[Path]:
         raise OutputError(f"{target}: a part of the path is a file, not a folder") from None
     except PermissionError:
         raise OutputError(f"{target}: cannot create {target.parent} (permission denied)") from None
+    except OSError as exc:  # a read-only or virtual file system (/proc, /sys), a full disk
+        raise OutputError(f"{target}: cannot create {target.parent} "
+                          f"({exc.strerror or exc})") from None
     return list(reversed(missing))
 
 

@@ -89,7 +89,7 @@ def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
     return out
 
 
-def _is_shoprel_output(folder: Path) -> bool:
+def is_shoprel_output(folder: Path) -> bool:
     """A folder shoprel wrote: stamped, a run (older runs carry no stamp), or an index."""
     if (folder / STAMP).is_file() or (folder / RUN_MARKER).is_file():
         return True
@@ -103,7 +103,7 @@ def _is_shoprel_output(folder: Path) -> bool:
 def shoprel_output_holding(path: PathLike) -> Path | None:
     """The nearest folder above `path` that shoprel wrote, or None."""
     for folder in _resolved(path).parents:
-        if folder.is_dir() and _is_shoprel_output(folder):
+        if folder.is_dir() and is_shoprel_output(folder):
             return folder
     return None
 
