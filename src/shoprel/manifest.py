@@ -62,6 +62,9 @@ class LanguageThresholds(_Open):
 class Member(_Open):
     name: str | None = None
     path: str = Field(min_length=1)
+    # the member run's own `created` when the ensemble combined it: a run replaced since then
+    # (train --overwrite) is another model, whose scores the combination never saw
+    created: str | None = None
 
 
 class Combination(_Open):

@@ -104,9 +104,13 @@ class Run:
     def member_dirs(self) -> list[Path]:
         """An ensemble's member run directories (stored relative to it, or absolute)."""
         members = [self.path / m["path"] for m in self.manifest.get("members", [])]
-        missing = [str(m) for m in members if not (m / MANIFEST).is_file()]
+        missing = [str(m) for m in members if not m.exists()]
         if missing:
             raise RunDirError(f"{self.path}: ensemble member run(s) missing: {', '.join(missing)}")
+        not_runs = [str(m) for m in members if not (m / MANIFEST).is_file()]
+        if not_runs:
+            raise RunDirError(f"{self.path}: ensemble member(s) {', '.join(not_runs)}: no "
+                              f"{MANIFEST}; not a shoprel run (was it replaced or emptied?)")
         return members
 
     def folders_read(self) -> list[Path]:
@@ -284,6 +288,13 @@ def check_members(run: Run, chain: tuple[Path, ...] = ()) -> None:
             raise RunDirError(f"{run.path / MANIFEST}: field 'members': {member} leads back to "
                               f"{member.resolve()}, an ensemble that contains it (a cycle)")
         opened = Run.read(member)
+        entry = next(m for m in run.manifest["members"] if run.path / m["path"] == member)
+        if entry.get("created") and opened.manifest.get("created") != entry["created"]:
+            raise RunDirError(
+                f"{run.path / MANIFEST}: field 'members': {member} was replaced after this "
+                f"ensemble combined it (created {opened.manifest.get('created')}, the ensemble "
+                f"holds the one created {entry['created']}); build the ensemble again "
+                "(shoprel ensemble ... --overwrite)")
         if opened.kind == "ensemble":
             check_members(opened, chain)
 

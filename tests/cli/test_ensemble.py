@@ -109,3 +109,27 @@ def test_runs_on_different_data_fail_with_one_clear_line(qc_runs, tmp_path, make
     assert result.exit_code == 2
     assert "trained on different rows" in result.output and str(other) in result.output
     assert not (tmp_path / "e").exists()
+
+
+def test_a_member_replaced_after_the_ensemble_is_refused(qc_runs, tmp_path):
+    """A member retrained in place (train --overwrite) is another model: the ensemble's
+    combination never saw its scores, so opening the ensemble says so instead of using it."""
+    import shutil
+
+    from shoprel.errors import RunDirError
+    from shoprel.runs import Run
+
+    members = [tmp_path / "a", tmp_path / "b"]
+    for source, copy in zip(qc_runs, members, strict=True):
+        shutil.copytree(source, copy)
+    _build(members, tmp_path / "ens")
+    assert Run.open(tmp_path / "ens").member_dirs()
+    manifest = json.loads((members[1] / "run.json").read_text())
+    manifest["created"] = "2030-01-01T00:00:00+00:00"  # what a retrained run carries
+    (members[1] / "run.json").write_text(json.dumps(manifest))
+    with pytest.raises(RunDirError, match=r"b was replaced after this ensemble combined it"):
+        Run.open(tmp_path / "ens")
+    shutil.rmtree(members[1])
+    (members[1]).mkdir()
+    with pytest.raises(RunDirError, match="no run.json; not a shoprel run"):
+        Run.open(tmp_path / "ens")

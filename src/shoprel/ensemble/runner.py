@@ -96,8 +96,8 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
     manifest = Manifest.new(
         kind=KIND, name=metrics["run_name"], task=task.value, created=metrics["created"],
         threshold=threshold, model_family=KIND,
-        members=[{"name": run.name, "path": member_reference(run.path, out_dir)}
-                 for run in aligned.runs],
+        members=[{"name": run.name, "path": member_reference(run.path, out_dir),
+                  "created": run.manifest.get("created")} for run in aligned.runs],
         combination=combination, n_rows=len(table),
         **({thresholds.MANIFEST_KEY: language_table} if per_language_thresholds else {}))
     with atomic_dir(out_dir, overwrite=overwrite, guard=check_replaceable) as tmp:
