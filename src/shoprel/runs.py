@@ -19,7 +19,7 @@ import pandas as pd
 from shoprel.data.tasks import Task
 from shoprel.errors import ConfigError, RunDirError, ShoprelError
 from shoprel.manifest import Manifest, validate_manifest
-from shoprel.models.base import RelevanceModel
+from shoprel.models.base import MODEL_CONFIG, RelevanceModel
 from shoprel.utils.atomic import SHARED_FILE_WAIT_S, atomic_file, output_lock
 
 MANIFEST = "run.json"
@@ -159,6 +159,9 @@ class Run:
         missing = [str(f) for f in folders if not f.is_dir()]
         if missing:
             raise RunDirError(f"{self.path}: model folder(s) missing: {', '.join(missing)}")
+        for folder in folders:  # said before a scorer (or a Ray actor) starts loading them
+            if not (folder / MODEL_CONFIG).is_file():
+                raise RunDirError(f"{folder}: no {MODEL_CONFIG}; not a saved shoprel model")
         inside = (self.path / MODELS).resolve()
         for folder in folders:
             if folder.resolve().parent != inside:  # a link to a model elsewhere

@@ -15,16 +15,19 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import re
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
 
+from shoprel import errors
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.tasks import Task
-from shoprel.errors import ConfigError
+from shoprel.errors import ConfigError, ShoprelError
 from shoprel.predict.index import index_folders
 from shoprel.predict.predictor import Predictor, PredictResult, write_submission
 from shoprel.runs import Run, scoring_run
@@ -70,11 +73,51 @@ def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iter
     if address is None:
         ray.init(num_cpus=num_cpus or os.cpu_count() or 1, **common)
     else:
-        ray.init(address=address, **common)
+        check_reachable(address)
+        try:
+            ray.init(address=address, **common)
+        except (ValueError, ConnectionError, RuntimeError, TimeoutError) as exc:
+            reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+            raise ConfigError(f"--address {address}: cannot join a Ray cluster there "
+                              f"({reason})") from None
     try:
         yield
     finally:
         ray.shutdown()
+
+
+def check_reachable(address: str, timeout_s: float = 5.0) -> None:
+    """Refuse, within seconds, a host:port (or ray://host:port) where nothing listens: Ray
+    itself retries such an address for minutes. "auto" and other forms go to Ray as given."""
+    hostport = address.removeprefix("ray://")
+    host, _, port = hostport.rpartition(":")
+    if not host or not port.isdigit():
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout_s).close()
+    except OSError as exc:
+        raise ConfigError(f"--address {address}: nothing answers at {hostport} "
+                          f"({exc.strerror or type(exc).__name__}); start the cluster or "
+                          "check the address") from None
+
+
+_RAISED = re.compile(r"shoprel\.errors\.(\w+): ([^\n]+)\s*$")
+
+
+def shoprel_cause(error: BaseException) -> ShoprelError | None:
+    """The shoprel error an actor raised, out of the exceptions Ray wraps it in (an actor that
+    died in its constructor carries it only as the text of its traceback)."""
+    seen = 0
+    while error is not None and seen < 20:
+        if isinstance(error, ShoprelError):
+            return error
+        found = _RAISED.search(str(error))
+        kind = getattr(errors, found[1], None) if found else None
+        if isinstance(kind, type) and issubclass(kind, ShoprelError):
+            return kind(found[2].strip())
+        error = getattr(error, "cause", None) or error.__cause__ or error.__context__
+        seen += 1
+    return None
 
 
 def _read_canonical(input_file: Path, task: Task, batch_rows: int) -> list[pd.DataFrame]:
@@ -120,6 +163,8 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
     run_dir = Path(run_dir).resolve()
     run = Run.open(run_dir)  # a bad run dir (or a student it lacks) fails here, before Ray
     scoring = scoring_run(run, scorer)
+    if scoring.kind != "ensemble":
+        scoring.model_folders()  # a run missing a model fails here, not in every actor
     out_file = check_output_file(out_file, reads=[input_file], runs=run.folders_read(),
                                  overwrite=overwrite)
     indexes = [str(folder.resolve()) for folder in index_folders(run_dir, indexes)[1:]]
@@ -127,5 +172,12 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
     with ray_session(address):
         batches = _scored_batches(blocks, run_dir, run.task, num_actors, batch_rows, indexes,
                                   scorer)
-        rows, positives = write_submission(batches, out_file, progress, desc="scoring (ray)")
+        try:
+            rows, positives = write_submission(batches, out_file, progress,
+                                               desc="scoring (ray)")
+        except Exception as exc:  # an actor's failure arrives wrapped in Ray's exceptions
+            cause = shoprel_cause(exc)
+            if cause is None:
+                raise
+            raise cause from None
     return PredictResult(out_file, rows, positives, scoring.threshold)

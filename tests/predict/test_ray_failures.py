@@ -1,0 +1,48 @@
+"""How the Ray engine says what went wrong, in one line: an address nothing answers at (Ray
+itself retries it for minutes), and a shoprel error an actor raised inside Ray's wrappers."""
+
+import socket
+
+import pytest
+
+from shoprel.errors import ConfigError, RunDirError
+from shoprel.predict.ray_engine import check_reachable, shoprel_cause
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # free once the socket closes: nothing listens there
+
+
+@pytest.mark.parametrize("prefix", ["", "ray://"])
+def test_an_address_nothing_answers_at_is_refused_at_once(prefix):
+    address = f"{prefix}127.0.0.1:{closed_port()}"
+    with pytest.raises(ConfigError, match=f"--address {address}: nothing answers at"):
+        check_reachable(address, timeout_s=2)
+
+
+def test_a_listening_address_and_ray_s_own_forms_pass():
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        check_reachable(f"127.0.0.1:{server.getsockname()[1]}")
+    check_reachable("auto")  # Ray resolves it
+
+
+class Wrapped(Exception):
+    def __init__(self, text, cause=None):
+        super().__init__(text)
+        self.cause = cause
+
+
+def test_the_actor_s_shoprel_error_is_found_in_ray_s_wrappers():
+    inner = RunDirError("run/models/full: no model.json; not a saved shoprel model")
+    assert shoprel_cause(Wrapped("task failed", cause=inner)) is inner
+    # an actor that died in its constructor: only its traceback's text comes back
+    text = ("The actor died because of an error raised in its creation task\n  File ...\n"
+            "shoprel.errors.RunDirError: run/models/full: no model.json; not a saved model\n")
+    found = shoprel_cause(Wrapped(text))
+    assert isinstance(found, RunDirError)
+    assert str(found) == "run/models/full: no model.json; not a saved model"
+    assert shoprel_cause(Wrapped("out of memory")) is None
