@@ -135,5 +135,5 @@ def test_shoprel_distill_gives_a_run_its_student_later(student_run, tmp_path):
     # soft targets from a teacher that saw every fold: the report says the OOF is optimistic
     assert "optimistic" in block["caveat"]
     assert "student OOF is optimistic" in (run / runs.REPORT).read_text(encoding="utf-8")
-    with pytest.raises(OutputError, match="lies inside"):  # anywhere else in the run: refused
+    with pytest.raises(OutputError, match="overlaps"):  # anywhere else in the run: refused
         distill(run, preset, run / "other", progress=False, speed_rows=0)

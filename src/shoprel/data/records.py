@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import csv
+import errno
 import json
 import math
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,13 +16,30 @@ from shoprel.errors import InputError
 Record = tuple[int, dict]  # (line or row number, fields)
 
 
+def not_a_file(path: Path) -> str | None:
+    """Why `path` cannot be read as an input file (said as the error's reason), or None."""
+    if path.is_file():
+        return None
+    if path.is_dir():
+        return "is a folder; give a file"
+    if path.is_symlink():
+        try:
+            os.stat(path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return "is a link that leads back to itself; give a file"
+            return "is a link to nothing; give a file"
+    if path.exists():
+        return "is not a regular file (a pipe, a socket or a device); give a file"
+    return "file not found"
+
+
 def iter_records(path: str | Path) -> Iterator[Record]:
     """Yield (line number, record) pairs; line numbers are 1-based as an editor shows them."""
     path = Path(path)
-    if path.is_dir():
-        raise InputError("is a folder; give a file", path=path)
-    if not path.is_file():
-        raise InputError("file not found", path=path)
+    reason = not_a_file(path)
+    if reason:
+        raise InputError(reason, path=path)
     fmt = file_format(path)
     if fmt == "jsonl":
         yield from _jsonl_records(path)

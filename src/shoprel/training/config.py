@@ -15,6 +15,7 @@ from pydantic import (
     model_validator,
 )
 
+from shoprel.data.records import not_a_file
 from shoprel.errors import ConfigError
 from shoprel.models.base import config_class, validate_params
 from shoprel.models.registry import model_class
@@ -316,12 +317,19 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
     if path is not None:
         path = Path(path)
         source = str(path)
-        if not path.is_file():
-            raise ConfigError(f"{path}: config file not found")
+        reason = not_a_file(path)
+        if reason:
+            raise ConfigError(f"{path}: " + ("config file not found" if reason ==
+                                              "file not found" else f"config {reason}"))
         try:
             data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader) or {}
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
+        except UnicodeDecodeError as exc:
+            line = path.read_bytes()[:exc.start].count(b"\n") + 1
+            raise ConfigError(f"{path}: line {line}: invalid UTF-8 "
+                              f"({exc.object[exc.start:exc.start + 4]!r}); save it as UTF-8"
+                              ) from None
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: expected a mapping at the top level")
     for dotted, value in (overrides or {}).items():

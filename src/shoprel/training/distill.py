@@ -33,6 +33,7 @@ import pandas as pd
 from shoprel import runs
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import read_pairs
+from shoprel.data.records import not_a_file
 from shoprel.errors import ConfigError, InputError, RunDirError
 from shoprel.models.targets import SOFT_LABEL, mix_targets, require_row_targets
 from shoprel.training.config import RunConfig, load_config
@@ -237,8 +238,9 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     check_output_dir(out_dir, overwrite, reads=[*unlabeled] if carried else
                      [teacher_dir, *unlabeled], inside=teacher_dir if carried else None)
     for path in unlabeled:  # before the teacher is loaded, let alone refitted
-        if not Path(path).is_file():
-            raise InputError("file not found (--unlabeled)", path=path)
+        reason = not_a_file(Path(path))
+        if reason:
+            raise InputError(f"{reason} (--unlabeled)", path=path)
     teacher = open_teacher(teacher_dir)
     k = int(teacher.folds["fold"].max()) + 1
     config = student_config(config, teacher, k)

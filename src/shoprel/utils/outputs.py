@@ -120,15 +120,15 @@ def check_output_dir(out: PathLike, overwrite: bool = False, reads: Iterable[Pat
     if target == here or target in here.parents:
         raise OutputError(f"{out}: is the current folder or holds it; the output must be a "
                           "new folder")
+    for source in reads:
+        if _overlap(target, _resolved(source)):
+            raise OutputError(f"{out}: overlaps {source}, which this command reads; the "
+                              "output must be a separate folder")
     holder = shoprel_output_holding(out)
     if holder is not None and (inside is None or holder != _resolved(inside)):
         raise OutputError(f"{out}: lies inside {holder}, a folder shoprel wrote (a run, an "
                           "index or a backbone); writing there would change it, choose a "
                           "folder outside it")
-    for source in reads:
-        if _overlap(target, _resolved(source)):
-            raise OutputError(f"{out}: overlaps {source}, which this command reads; the "
-                              "output must be a separate folder")
     if out.exists() or out.is_symlink():
         if not out.is_dir():
             raise OutputError(f"{out}: is a file, not a folder; choose a new folder name")
