@@ -38,6 +38,8 @@ def _file(tmp_path, *rows) -> object:
     (_row(language="e\udc80"), "language", "lone surrogate"),
     (_row(label={"v": 1}), "label", "0 or 1"),
     (_row(translated_query={"en": "x"}), "translated_query", "expected text, got dict"),
+    (_row(origin_query="x" * 1_000_000), "origin_query", "holds 1,000,000 characters"),
+    (_row(category_path="a," * 20_000), "category_path", "at most 20,000"),
 ])
 def test_unwritable_or_non_scalar_values_are_refused_with_their_place(tmp_path, row, field,
                                                                       reason):

@@ -14,6 +14,9 @@ from shoprel.data.tasks import QUERY_COLUMN, TRANSLATION_COLUMN, Task, detect_ta
 from shoprel.errors import InputError
 
 UNKNOWN_LANGUAGE = "unk"
+# A query, a title or a category path is at most a few hundred characters; a field far longer is
+# a broken file (a whole document in one cell), and the features of one 1 MB query took 1 GB.
+MAX_TEXT_CHARS = 20_000
 EMPTY_TEXT_POLICIES = ("keep", "drop")
 # integer ids must fit every writer: Parquet/Arrow int64, pandas, JSON readers in other tools
 ID_MIN, ID_MAX = -(2**63), 2**63 - 1
@@ -170,6 +173,10 @@ class RecordValidator:
             else:
                 raise self._error(f"expected text, got {type(value).__name__}", line, name)
         self._string(line, value, name)
+        if len(value) > MAX_TEXT_CHARS:
+            raise self._error(f"holds {len(value):,} characters; a query, title or path may "
+                              f"hold at most {MAX_TEXT_CHARS:,} (is this the right field?)",
+                              line, name)
         if not value.strip():
             self.stats[counter] += 1
         return value
