@@ -58,7 +58,8 @@ def _import_ray():
 
 
 @contextlib.contextmanager
-def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iterator[None]:
+def ray_session(address: str | None = None, num_cpus: int | None = None,
+                quiet: bool = False) -> Iterator[None]:
     """Use the Ray instance already running, or start one; shut down only what we started.
 
     address=None starts a local instance limited to this machine's CPUs; an address
@@ -68,7 +69,8 @@ def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iter
     if ray.is_initialized():
         yield
         return
-    common = {"include_dashboard": False, "logging_level": logging.WARNING,
+    common = {"include_dashboard": False,
+              "logging_level": logging.ERROR if quiet else logging.WARNING,
               "log_to_driver": False, "configure_logging": True}
     if address is None:
         ray.init(num_cpus=num_cpus or os.cpu_count() or 1, **common)
@@ -169,7 +171,7 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
                                  overwrite=overwrite)
     indexes = [str(folder.resolve()) for folder in index_folders(run_dir, indexes)[1:]]
     blocks = _read_canonical(Path(input_file), run.task, batch_rows)
-    with ray_session(address):
+    with ray_session(address, quiet=not progress):
         batches = _scored_batches(blocks, run_dir, run.task, num_actors, batch_rows, indexes,
                                   scorer)
         try:
