@@ -119,3 +119,14 @@ def test_metrics_updates_of_two_commands_at_once_both_land(tmp_path):
     thread.join()
     assert updated == json.loads((tmp_path / "metrics.json").read_text()) == {
         "overall": {"n": 3}, "student": {"roc_auc": 0.7}, "language_thresholds": {"f1": 0.8}}
+
+
+def test_a_file_given_as_a_run_is_named_a_file(tmp_path):
+    from shoprel.errors import RunDirError
+    from shoprel.runs import Run
+
+    (tmp_path / "run.txt").write_text("x")
+    with pytest.raises(RunDirError, match="run.txt: is a file, not a run directory"):
+        Run.open(tmp_path / "run.txt")
+    with pytest.raises(RunDirError, match="none: run directory not found"):
+        Run.open(tmp_path / "none")

@@ -64,7 +64,8 @@ class Run:
         """Open one folder without following an ensemble's members."""
         path = Path(path)
         if not path.is_dir():
-            raise RunDirError(f"{path}: run directory not found")
+            raise RunDirError(f"{path}: " + ("is a file, not a run directory" if path.exists()
+                                             else "run directory not found"))
         manifest_path = path / MANIFEST
         if not manifest_path.is_file():
             raise RunDirError(f"{path}: no {MANIFEST}; not a shoprel run directory "

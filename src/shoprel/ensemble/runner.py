@@ -68,6 +68,9 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
                           "(rows' worth of pull toward the global cut)")
     out_dir = check_output_dir(out_dir, overwrite, reads=run_dirs)  # members are read
     aligned = align_runs(run_dirs)
+    for run in aligned.runs:  # a member that cannot score fails now, not at its first predict
+        if run.kind != "ensemble":
+            run.model_folders()
     combination, oof_p = fit_combination(aligned, method, weights)
     table = aligned.base.assign(probability=oof_p)
     fixed = combiner_class(method).fixed_threshold

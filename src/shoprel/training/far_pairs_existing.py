@@ -41,9 +41,14 @@ def add_far_pairs(run_dir: str | Path, count: int = DEFAULT_PAIRS,
     folds = aligned_to_rows(frame, trained.folds, "fold", trained).astype(np.int64)
     folders = [run.path / runs.MODELS / runs.fold_model_name(f)
                for f in range(int(folds.max()) + 1)]
-    if not all(folder.is_dir() for folder in folders):
-        raise RunDirError(f"{run.path}: keeps no fold models (final.keep_fold_models: false); "
-                          "the check needs each fold's model: retrain with them kept")
+    missing = [folder for folder in folders if not folder.is_dir()]
+    if missing:
+        kept = config.final.keep_fold_models
+        why = ("keeps no fold models (final.keep_fold_models: false)" if not kept else
+               f"has lost fold model(s) {', '.join(f.name for f in missing)} (its config kept "
+               f"them: were they deleted?)")
+        raise RunDirError(f"{run.path}: {why}; the check needs each fold's model: retrain "
+                          "with them kept")
     check = FarPairCheck(frame, folds, count, config.folds.seed)
     for fold, folder in enumerate(tqdm(folders, desc="far pairs", disable=not progress)):
         check.score(fold, runs.load_model(folder))
