@@ -133,3 +133,15 @@ def test_a_member_replaced_after_the_ensemble_is_refused(qc_runs, tmp_path):
     (members[1]).mkdir()
     with pytest.raises(RunDirError, match="no run.json; not a shoprel run"):
         Run.open(tmp_path / "ens")
+
+
+def test_members_of_one_name_are_told_apart_by_their_folders(qc_runs, tmp_path):
+    import shutil
+
+    members = [tmp_path / "x" / "qc", tmp_path / "y" / "qc"]
+    for copy in members:
+        shutil.copytree(qc_runs[0], copy)
+    output = _build(members, tmp_path / "ens").output
+    name = json.loads((members[0] / "run.json").read_text())["name"]
+    assert f"member {name} ({members[0]}): F1" in output
+    assert f"member {name} ({members[1]}): F1" in output
