@@ -19,7 +19,7 @@ from shoprel.folds.grouped import assign_folds
 from shoprel.predict.predictor import predict_file
 from shoprel.training.config import load_config
 from shoprel.training.runner import train
-from shoprel.utils.outputs import check_parent, is_shoprel_output, shoprel_output_holding
+from shoprel.utils.outputs import check_outside_outputs, check_parent, is_shoprel_output
 
 DEMO_FILES = {"QC": "qc_demo.jsonl", "QI": "qi_demo.jsonl"}
 RECORD = ".shoprel-demo.json"  # in the demo's folder: the files it wrote, which a rerun replaces
@@ -133,10 +133,7 @@ def _demo_folder(out_dir: Path) -> None:
     if out_dir.is_dir() and is_shoprel_output(target):
         raise OutputError(f"{out_dir}: is a folder shoprel wrote (a run, an index or a "
                           "backbone); the demo would write into it, choose another --out")
-    holder = shoprel_output_holding(out_dir)
-    if holder is not None:
-        raise OutputError(f"{out_dir}: lies inside {holder}, a folder shoprel wrote (a run, "
-                          "an index or a backbone); choose a folder outside it")
+    check_outside_outputs(out_dir, then="choose a folder outside it")
     check_parent(out_dir)
 
 

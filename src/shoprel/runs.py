@@ -287,12 +287,11 @@ def check_members(run: Run, chain: tuple[Path, ...] = ()) -> None:
     not lead back to an ensemble on the way (which would recurse forever)."""
     here = run.path.resolve()
     chain = (*chain, here)
-    for member in run.member_dirs():
+    for entry, member in zip(run.manifest["members"], run.member_dirs(), strict=True):
         if member.resolve() in chain:
             raise RunDirError(f"{run.path / MANIFEST}: field 'members': {member} leads back to "
                               f"{member.resolve()}, an ensemble that contains it (a cycle)")
         opened = Run.read(member)
-        entry = next(m for m in run.manifest["members"] if run.path / m["path"] == member)
         if entry.get("created") and opened.manifest.get("created") != entry["created"]:
             raise RunDirError(
                 f"{run.path / MANIFEST}: field 'members': {member} was replaced after this "

@@ -34,12 +34,17 @@ def not_a_file(path: Path) -> str | None:
     return "file not found"
 
 
+def require_file(path: Path, option: str | None = None) -> None:
+    """One InputError naming `path` (and the option it came from) unless it is a file."""
+    reason = not_a_file(path)
+    if reason:
+        raise InputError(f"{reason} ({option})" if option else reason, path=path)
+
+
 def iter_records(path: str | Path) -> Iterator[Record]:
     """Yield (line number, record) pairs; line numbers are 1-based as an editor shows them."""
     path = Path(path)
-    reason = not_a_file(path)
-    if reason:
-        raise InputError(reason, path=path)
+    require_file(path)
     fmt = file_format(path)
     if fmt == "jsonl":
         yield from _jsonl_records(path)

@@ -18,7 +18,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from shoprel.data.formats import file_format
-from shoprel.data.records import iter_records, not_a_file
+from shoprel.data.records import iter_records, require_file
 from shoprel.data.tasks import Task
 from shoprel.errors import InputError, OutputError
 from shoprel.runs import Run
@@ -42,9 +42,7 @@ def iter_targets(path: str | Path, task: Task) -> Iterator[str]:
     """Targets from a pairs file of any format shoprel reads, JSON lines with the task's target
     field, or plain text with one target per line."""
     path = Path(path)
-    reason = not_a_file(path)
-    if reason:
-        raise InputError(reason, path=path)
+    require_file(path)
     if file_format(path) == "jsonl" and not _starts_with_json(path):
         with open(path, encoding="utf-8", errors="strict") as fh:
             for line in fh:
@@ -106,14 +104,12 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
         raise OutputError(f"{run.path}: its models embed nothing (family {family}); an index "
                           "would not help them")
     input_file = Path(input_file)
-    reason = not_a_file(input_file)
-    if reason:
-        raise InputError(reason, path=input_file)
+    # not a file, or a file of the other task: told here, before any folder is made
+    next(iter_targets(input_file, run.task), None)
     build_id = f"{input_file.resolve()}\x00{input_file.stat().st_size}"
     targets = 0
     added = 0
-    next(iter_targets(input_file, run.task), None)  # a file of the other task fails here,
-    folder.mkdir(parents=True, exist_ok=True)  # before any folder is made
+    folder.mkdir(parents=True, exist_ok=True)
     with output_lock(folder):
         if not (folder / MARKER).is_file():
             with atomic_file(folder / MARKER) as tmp:

@@ -33,8 +33,8 @@ import pandas as pd
 from shoprel import runs
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import read_pairs
-from shoprel.data.records import not_a_file
-from shoprel.errors import ConfigError, InputError, RunDirError
+from shoprel.data.records import require_file
+from shoprel.errors import ConfigError, RunDirError
 from shoprel.models.targets import SOFT_LABEL, mix_targets, require_row_targets
 from shoprel.training.config import RunConfig, load_config
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
@@ -238,9 +238,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     check_output_dir(out_dir, overwrite, reads=[*unlabeled] if carried else
                      [teacher_dir, *unlabeled], inside=teacher_dir if carried else None)
     for path in unlabeled:  # before the teacher is loaded, let alone refitted
-        reason = not_a_file(Path(path))
-        if reason:
-            raise InputError(f"{reason} (--unlabeled)", path=path)
+        require_file(Path(path), "--unlabeled")
     teacher = open_teacher(teacher_dir)
     k = int(teacher.folds["fold"].max()) + 1
     config = student_config(config, teacher, k)

@@ -78,11 +78,9 @@ def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
         if _resolved(out) not in mine and _overlap(_resolved(out), _resolved(run)):
             raise OutputError(f"{out}: lies inside the run folder {run} being read; write it "
                               "outside the run")
-    holder = None if _resolved(out) in mine else shoprel_output_holding(out)
-    if holder is not None:
-        raise OutputError(f"{out}: lies inside {holder}, a folder shoprel wrote (a run, an "
-                          "index or a backbone); writing there would change it, write the "
-                          "file outside it")
+    if _resolved(out) not in mine:
+        check_outside_outputs(out, then="writing there would change it, write the file "
+                                        "outside it")
     if (out.exists() or out.is_symlink()) and not overwrite and _resolved(out) not in mine:
         raise OutputExistsError(f"{out} already exists (use --overwrite to replace it)")
     check_parent(out)
@@ -108,6 +106,14 @@ def shoprel_output_holding(path: PathLike) -> Path | None:
     return None
 
 
+def check_outside_outputs(out: PathLike, then: str, allowed: PathLike | None = None) -> None:
+    """Refuse an output inside a folder shoprel wrote (but `allowed`); `then`: what to do."""
+    holder = shoprel_output_holding(out)
+    if holder is not None and (allowed is None or holder != _resolved(allowed)):
+        raise OutputError(f"{out}: lies inside {holder}, a folder shoprel wrote (a run, an "
+                          f"index or a backbone); {then}")
+
+
 def check_output_dir(out: PathLike, overwrite: bool = False, reads: Iterable[PathLike] = (),
                      legacy_entries: frozenset[str] | None = LEGACY_RUN_ENTRIES,
                      marker: str = RUN_MARKER, inside: PathLike | None = None) -> Path:
@@ -124,11 +130,8 @@ def check_output_dir(out: PathLike, overwrite: bool = False, reads: Iterable[Pat
         if _overlap(target, _resolved(source)):
             raise OutputError(f"{out}: overlaps {source}, which this command reads; the "
                               "output must be a separate folder")
-    holder = shoprel_output_holding(out)
-    if holder is not None and (inside is None or holder != _resolved(inside)):
-        raise OutputError(f"{out}: lies inside {holder}, a folder shoprel wrote (a run, an "
-                          "index or a backbone); writing there would change it, choose a "
-                          "folder outside it")
+    check_outside_outputs(out, allowed=inside,
+                          then="writing there would change it, choose a folder outside it")
     if out.exists() or out.is_symlink():
         if not out.is_dir():
             raise OutputError(f"{out}: is a file, not a folder; choose a new folder name")
