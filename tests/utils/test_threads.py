@@ -4,7 +4,14 @@ import os
 
 import pytest
 
-from shoprel.utils.threads import ONE_THREAD_ROWS, blas_threads, busy_machine_note, threads_for_rows
+from shoprel.utils.threads import (
+    ONE_THREAD_ROWS,
+    blas_threads,
+    busy_machine_note,
+    in_row_parts,
+    part_rows_for,
+    threads_for_rows,
+)
 
 
 @pytest.fixture
@@ -68,3 +75,46 @@ def test_blas_threads_limits_inside_and_restores():
     assert now() == before
     with blas_threads(None):  # nothing asked: nothing changed
         assert now() == before
+
+
+def _blas_now():
+    from threadpoolctl import threadpool_info
+
+    return [p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"]
+
+
+def test_row_parts_in_order_side_by_side_on_one_blas_thread_each():
+    import threading
+
+    seen = []
+
+    def compute(start, stop):
+        seen.append((threading.current_thread().name, set(_blas_now())))
+        return list(range(start, stop))
+
+    before = _blas_now()
+    parts = list(in_row_parts(compute, 10, 4, workers=2))
+    assert [(a, b) for a, b, _ in parts] == [(0, 4), (4, 8), (8, 10)]
+    assert [x for _, _, rows in parts for x in rows] == list(range(10))
+    assert all(name.startswith("shoprel-rows") and blas == {1} for name, blas in seen)
+    assert _blas_now() == before  # given back
+    seen.clear()
+    here = threading.current_thread().name
+    assert [r for _, _, r in in_row_parts(compute, 5, 2, workers=1)] == [[0, 1], [2, 3], [4]]
+    assert {name for name, _ in seen} == {here}  # one worker: computed in the caller
+    assert list(in_row_parts(compute, 0, 4, workers=2)) == []
+
+
+def test_a_failing_part_fails_the_call():
+    def compute(start, stop):
+        if start == 4:
+            raise ValueError("part 2")
+        return start
+
+    with pytest.raises(ValueError, match="part 2"):
+        list(in_row_parts(compute, 10, 4, workers=2))
+
+
+def test_every_worker_gets_a_part():
+    assert part_rows_for(1000, 2, 1024) == 500 and part_rows_for(3000, 2, 1024) == 1024
+    assert part_rows_for(7, None, 1024) == 7 and part_rows_for(1, 4, 10) == 1

@@ -41,16 +41,36 @@ def test_batched_vectors_equal_one_at_a_time():
     assert pair[0] @ pair[1] > pair[0] @ pair[2] + 0.2
 
 
-def test_a_few_texts_take_one_thread_many_the_encoders(monkeypatch):
-    """A served request's few queries are encoded on one BLAS thread (utils/threads.py)."""
+def test_many_texts_are_split_between_threads_of_one_blas_thread_each(monkeypatch):
+    """A served request's few texts are encoded here; many are cut into one part per thread,
+    each computed on one BLAS thread (utils/threads.in_row_parts): the same vectors (to float
+    rounding: a batch of other shapes sums in another order)."""
+    import threading
+
+    from threadpoolctl import threadpool_info
+
     from shoprel.utils import threads
 
     encoder = make_encoder(resolve_backbone(use_multilingual.NAME), num_threads=2)
-    few = encoder.encode(TEXTS[:3])
-    assert encoder.model.threads == 1
+    alone = make_encoder(resolve_backbone(use_multilingual.NAME), num_threads=1).encode(TEXTS)
+    seen = []
+    encode = encoder.model.encode
+
+    def recorded(part):
+        blas = {p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"}
+        seen.append((threading.current_thread().name, len(part), blas))
+        return encode(part)
+
+    monkeypatch.setattr(encoder.model, "encode", recorded)
+    np.testing.assert_allclose(encoder.encode(TEXTS[:3]), alone[:3], rtol=0, atol=1e-6)
+    # here, and the backend itself sets one BLAS thread around its call
+    assert seen[0][:2] == (threading.current_thread().name, 3) and encoder.model.threads == 1
+    seen.clear()
     monkeypatch.setattr(threads, "ONE_THREAD_ROWS", 2)
-    np.testing.assert_allclose(encoder.encode(TEXTS[:3]), few, atol=1e-6)
-    assert encoder.model.threads == 2
+    np.testing.assert_allclose(encoder.encode(TEXTS), alone, rtol=0, atol=1e-6)
+    assert len({name for name, _, _ in seen}) == 2  # two threads, neither the caller's
+    assert all(name.startswith("shoprel-rows") and blas == {1} for name, _, blas in seen)
+    assert sum(n for _, n, _ in seen) == len(TEXTS) and len(seen) == 2
 
 
 @pytest.mark.parametrize(("name", "path", "checksum"), [

@@ -7,15 +7,25 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
+from shoprel.utils.threads import in_row_parts, part_rows_for
+
 
 def encode_in_chunks(texts: Sequence[str], dim: int, chunk: int,
                      encode_part: Callable[[list[str]], np.ndarray], desc: str,
-                     show_progress: bool) -> np.ndarray:
-    """(n, dim) float32 from `encode_part` called on consecutive chunks of `texts`."""
+                     show_progress: bool, workers: int = 1) -> np.ndarray:
+    """(n, dim) float32 from `encode_part` called on consecutive chunks of `texts` (at most
+    `chunk` texts each); with `workers` > 1, that many chunks side by side in threads, each on
+    one BLAS thread (utils/threads.in_row_parts: encode_part must be safe to call
+    concurrently)."""
     out = np.zeros((len(texts), dim), dtype=np.float32)
+
+    def encoded(start: int, stop: int) -> np.ndarray:
+        return encode_part([str(t) for t in texts[start:stop]])
+
     with tqdm(total=len(texts), unit="text", desc=desc, disable=not show_progress) as bar:
-        for start in range(0, len(texts), chunk):
-            part = [str(t) for t in texts[start:start + chunk]]
-            out[start:start + len(part)] = encode_part(part)
-            bar.update(len(part))
+        for start, stop, vectors in in_row_parts(encoded, len(texts),
+                                                 part_rows_for(len(texts), workers, chunk),
+                                                 workers):
+            out[start:stop] = vectors
+            bar.update(stop - start)
     return out

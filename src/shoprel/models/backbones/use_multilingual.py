@@ -175,12 +175,14 @@ class UseEncoder:
         self.num_threads = num_threads or 1
 
     def encode(self, texts: Sequence[str], kind: str = "query") -> np.ndarray:
-        # the backend sets its BLAS threads at every call: one for a served request's few texts
-        self.model.threads = threads_for_rows(len(texts), self.num_threads)
+        """Chunks of texts side by side in `num_threads` threads, each on one BLAS thread
+        (chunked.py; one thread for a served request's few texts): the same vectors."""
+        self.model.threads = 1  # the backend sets its BLAS threads at every call
 
         def unit(part: list[str]) -> np.ndarray:
             vectors = np.asarray(self.model.encode(part), dtype=np.float32)
             return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-12)
 
-        return encode_in_chunks(texts, self.dim, CHUNK, unit,
-                                f"embedding {kind} texts (USE)", self.show_progress)
+        return encode_in_chunks(texts, self.dim, CHUNK, unit, f"embedding {kind} texts (USE)",
+                                self.show_progress,
+                                workers=threads_for_rows(len(texts), self.num_threads) or 1)

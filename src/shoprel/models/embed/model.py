@@ -72,6 +72,7 @@ from shoprel.models.lexical.word_match import NAME as MATCH
 from shoprel.models.lexical.word_match import WordMatch
 from shoprel.models.targets import fitting_rows, training_targets
 from shoprel.utils.progress import bars_allowed
+from shoprel.utils.threads import threads_for_rows
 
 LEXICAL_FOLDER = "lexical"
 BOOSTER_FILE = "lightgbm.txt"
@@ -297,15 +298,17 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         return blocks
 
     def scoring_blocks(self, frame: PairFrame) -> dict[str, np.ndarray]:
-        """The same blocks for new rows, from the fitted components."""
+        """The same blocks for new rows, from the fitted components; the blocks that search
+        the training rows split a large frame between the model's threads (n_jobs)."""
         views = self._views(frame)
+        workers = threads_for_rows(len(frame), self.n_jobs)
         blocks = {}
         if self.lexical_ is not None:
             blocks["lexical"] = self.lexical_.dense(frame)
         blocks.update(self._embedding_blocks(frame, views))
         if self.votes_ is not None:
             q, t, _ = views[0]
-            blocks["neighbours"] = self.votes_.transform(q, t)
+            blocks["neighbours"] = self.votes_.transform(q, t, workers=workers)
         if getattr(self, "profiles_", None) is not None:
             q, t, _ = views[0]
             blocks[PROFILES] = self.profiles_.transform(q, frame.df["target"].astype(str))
@@ -314,7 +317,7 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
             blocks[LEARNED] = self.similarity_.transform(q, t)
         if getattr(self, "ranks_", None) is not None:
             q, t, _ = views[0]
-            blocks[RANK] = self.ranks_.transform(q, t, frame.df["target"])
+            blocks[RANK] = self.ranks_.transform(q, t, frame.df["target"], workers=workers)
         if getattr(self, "word_match_", None) is not None:
             blocks[MATCH] = self.word_match_.transform(self.queries(frame), frame.df["target"])
         return blocks

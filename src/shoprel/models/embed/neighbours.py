@@ -14,6 +14,7 @@ from shoprel.errors import RunDirError
 from shoprel.folds.grouped import cross_fitted
 from shoprel.models.embed.float32_copies import once_per_arrays
 from shoprel.models.embed.vector_rows import distinct_rows, top_k_columns
+from shoprel.utils.threads import in_row_parts, part_rows_for
 
 NAMES = ("nn_mean_label", "nn_weighted_label", "nn_top1_sim", "nn_top1_label",
          "nn_best_positive_sim", "nn_best_negative_sim")
@@ -39,35 +40,44 @@ class NeighbourVotes:
         self.labels_ = np.asarray(labels, dtype=np.float32)
         return self
 
-    def transform(self, q: np.ndarray, t: np.ndarray) -> np.ndarray:
-        """Pair similarity = cos(query, query') + cos(target, target'), over the k best."""
+    def transform(self, q: np.ndarray, t: np.ndarray, workers: int | None = None) -> np.ndarray:
+        """Pair similarity = cos(query, query') + cos(target, target'), over the k best; with
+        `workers` > 1, parts of the rows side by side (utils/threads.in_row_parts)."""
         out = np.zeros((len(q), len(NAMES)), dtype=np.float64)
-        n_train = len(self.labels_)
-        if n_train == 0:
+        if len(self.labels_) == 0 or len(q) == 0:
             return out
-        k = min(self.k, n_train)
         # pairs share targets (a path, a title) on both sides: each distinct pair of targets
         # is multiplied once (QC: 2,884 distinct paths among 7,650 training rows) and the
         # training rows sit in order of their target, so its similarity repeats along a row
-        tt, per_target, qt, labels = once_per_arrays(
-            self, "_by_target", (self.q_, self.t_, self.labels_), _by_target)
-        for start in range(0, len(q), CHUNK):
-            stop = start + CHUNK
-            sim = np.asarray(q[start:stop], np.float32) @ qt.T
-            batch_t, batch_place = distinct_rows(np.asarray(t[start:stop], np.float32))
-            sim += np.repeat((batch_t @ tt.T)[batch_place], per_target, axis=1)
-            top = top_k_columns(sim, k)
-            top_sim = np.take_along_axis(sim, top, axis=1)
-            top_label = labels[top]
-            best = np.argmax(top_sim, axis=1)
-            rows = np.arange(len(top))
-            weight = np.exp(4.0 * (top_sim - top_sim[rows, best][:, None]))
-            positive = np.where(top_label > 0.5, top_sim, -2.0).max(axis=1)
-            negative = np.where(top_label <= 0.5, top_sim, -2.0).max(axis=1)
-            out[start:stop] = np.column_stack([
-                top_label.mean(axis=1), (weight * top_label).sum(1) / weight.sum(1),
-                top_sim[rows, best], top_label[rows, best], positive, negative])
+        arrays = once_per_arrays(self, "_by_target", (self.q_, self.t_, self.labels_),
+                                 _by_target)
+
+        def votes(start: int, stop: int) -> np.ndarray:
+            return self._votes(np.asarray(q[start:stop], np.float32),
+                               np.asarray(t[start:stop], np.float32), *arrays)
+
+        for start, stop, part in in_row_parts(votes, len(q),
+                                              part_rows_for(len(q), workers, CHUNK), workers):
+            out[start:stop] = part
         return out
+
+    def _votes(self, q, t, tt, per_target, qt, labels) -> np.ndarray:
+        """NAMES for rows few enough to hold their similarity to every training row."""
+        k = min(self.k, len(labels))
+        sim = q @ qt.T
+        batch_t, batch_place = distinct_rows(t)
+        sim += np.repeat((batch_t @ tt.T)[batch_place], per_target, axis=1)
+        top = top_k_columns(sim, k)
+        top_sim = np.take_along_axis(sim, top, axis=1)
+        top_label = labels[top]
+        best = np.argmax(top_sim, axis=1)
+        rows = np.arange(len(top))
+        weight = np.exp(4.0 * (top_sim - top_sim[rows, best][:, None]))
+        positive = np.where(top_label > 0.5, top_sim, -2.0).max(axis=1)
+        negative = np.where(top_label <= 0.5, top_sim, -2.0).max(axis=1)
+        return np.column_stack([
+            top_label.mean(axis=1), (weight * top_label).sum(1) / weight.sum(1),
+            top_sim[rows, best], top_label[rows, best], positive, negative])
 
     def oof_transform(self, q, t, labels, groups, inner_folds: int, seed: int) -> np.ndarray:
         """Votes for the fitted rows themselves, each from the other inner folds only."""

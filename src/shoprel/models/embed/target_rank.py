@@ -18,6 +18,7 @@ from shoprel.errors import RunDirError
 from shoprel.models.backbones.target_index import hashes
 from shoprel.models.embed.float32_copies import float32_copies
 from shoprel.models.embed.vector_rows import distinct_rows
+from shoprel.utils.threads import in_row_parts, part_rows_for
 
 NAME = "target_rank"
 COLUMNS = ("gap_to_best_other", "gap_to_top5_others", "z_among_others", "rank_among_others",
@@ -39,17 +40,34 @@ class TargetRank:
         self.keys_ = keys[first]
         return self
 
-    def transform(self, q: np.ndarray, t: np.ndarray, texts) -> np.ndarray:
-        """COLUMNS for each row; NaN where no other target is known. Rows that share a query
-        (a QI query comes with ~6 titles) share its similarities to every target and their
-        sums and best few: where queries repeat (two rows a query or more), those are computed
-        once per distinct query vector (37k targets, 6 rows a query: ~4× faster)."""
+    def transform(self, q: np.ndarray, t: np.ndarray, texts,
+                  workers: int | None = None) -> np.ndarray:
+        """COLUMNS for each row; NaN where no other target is known. With `workers` > 1,
+        parts of the rows side by side (utils/threads.in_row_parts; a query whose rows fall in
+        two parts is compared with every target in each)."""
         keys = hashes(KIND, texts)
         out = np.full((len(q), len(COLUMNS)), np.nan, dtype=np.float64)
         (targets,) = float32_copies(self, self.vectors_)
         if len(targets) == 0 or len(q) == 0:
             return out
         q, t = np.asarray(q, np.float32), np.asarray(t, np.float32)
+
+        def standing(start: int, stop: int) -> np.ndarray:
+            return self._rows(q[start:stop], t[start:stop], keys[start:stop], targets)
+
+        # contiguous parts keep a file's rows of one query together
+        for start, stop, part in in_row_parts(standing, len(q),
+                                              part_rows_for(len(q), workers, len(q)), workers):
+            out[start:stop] = part
+        return out
+
+    def _rows(self, q: np.ndarray, t: np.ndarray, keys: np.ndarray,
+              targets: np.ndarray) -> np.ndarray:
+        """COLUMNS for these rows. Rows that share a query (a QI query comes with ~6 titles)
+        share its similarities to every target and their sums and best few: where queries
+        repeat (two rows a query or more), those are computed once per distinct query vector
+        (37k targets, 6 rows a query: ~4× faster)."""
+        out = np.full((len(q), len(COLUMNS)), np.nan, dtype=np.float64)
         distinct, which = distinct_rows(q)
         grouped = 2 * len(distinct) <= len(q)  # else gathering rows costs more than it saves
         if not grouped:
