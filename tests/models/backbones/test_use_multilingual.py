@@ -42,7 +42,7 @@ def test_batched_vectors_equal_one_at_a_time():
 
 
 def test_many_texts_are_split_between_threads_of_one_blas_thread_each(monkeypatch):
-    """A served request's few texts are encoded here; many are cut into one part per thread,
+    """A request's few texts are encoded here; more are cut into one part per thread,
     each computed on one BLAS thread (utils/threads.in_row_parts): the same vectors (to float
     rounding: a batch of other shapes sums in another order)."""
     import threading
@@ -66,7 +66,7 @@ def test_many_texts_are_split_between_threads_of_one_blas_thread_each(monkeypatc
     # here, and the backend itself sets one BLAS thread around its call
     assert seen[0][:2] == (threading.current_thread().name, 3) and encoder.model.threads == 1
     seen.clear()
-    monkeypatch.setattr(threads, "ONE_THREAD_ROWS", 2)
+    monkeypatch.setattr(threads, "MIN_PART_ROWS", 3)  # 7 texts: two parts
     np.testing.assert_allclose(encoder.encode(TEXTS), alone, rtol=0, atol=1e-6)
     assert len({name for name, _, _ in seen}) == 2  # two threads, neither the caller's
     assert all(name.startswith("shoprel-rows") and blas == {1} for name, _, blas in seen)

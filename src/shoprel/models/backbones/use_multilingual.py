@@ -29,7 +29,7 @@ from shoprel.errors import OutputError
 from shoprel.models.backbones.cache import cache_root, file_sha256
 from shoprel.models.backbones.chunked import encode_in_chunks
 from shoprel.utils.atomic import atomic_file
-from shoprel.utils.threads import threads_for_rows
+from shoprel.utils.threads import workers_for_rows
 
 NAME = "use-multilingual"
 ENGINE = "use"
@@ -185,4 +185,4 @@ class UseEncoder:
 
         return encode_in_chunks(texts, self.dim, CHUNK, unit, f"embedding {kind} texts (USE)",
                                 self.show_progress,
-                                workers=threads_for_rows(len(texts), self.num_threads) or 1)
+                                workers=workers_for_rows(len(texts), self.num_threads))

@@ -72,7 +72,7 @@ from shoprel.models.lexical.word_match import NAME as MATCH
 from shoprel.models.lexical.word_match import WordMatch
 from shoprel.models.targets import fitting_rows, training_targets
 from shoprel.utils.progress import bars_allowed
-from shoprel.utils.threads import threads_for_rows
+from shoprel.utils.threads import workers_for_rows
 
 LEXICAL_FOLDER = "lexical"
 BOOSTER_FILE = "lightgbm.txt"
@@ -301,7 +301,7 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         """The same blocks for new rows, from the fitted components; the blocks that search
         the training rows split a large frame between the model's threads (n_jobs)."""
         views = self._views(frame)
-        workers = threads_for_rows(len(frame), self.n_jobs)
+        workers = workers_for_rows(len(frame), self.n_jobs)
         blocks = {}
         if self.lexical_ is not None:
             blocks["lexical"] = self.lexical_.dense(frame)
