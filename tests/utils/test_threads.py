@@ -121,9 +121,7 @@ def test_every_worker_gets_a_part():
     assert part_rows_for(7, None, 1024) == 7 and part_rows_for(1, 4, 10) == 1
 
 
-def test_workers_split_rows_only_where_each_gets_enough():
-    from shoprel.utils.threads import MIN_PART_ROWS
-
-    assert workers_for_rows(10, 2) == 1 and workers_for_rows(2 * MIN_PART_ROWS - 1, 2) == 1
-    assert workers_for_rows(2 * MIN_PART_ROWS, 2) == 2 and workers_for_rows(10_000, 2) == 2
-    assert workers_for_rows(10_000, None) == 1 and workers_for_rows(0, 4) == 1
+def test_workers_split_rows_only_beyond_a_served_batch():
+    assert workers_for_rows(10, 2) == 1 and workers_for_rows(ONE_THREAD_ROWS, 2) == 1
+    assert workers_for_rows(ONE_THREAD_ROWS + 1, 2) == 2
+    assert workers_for_rows(10_000, None) == 1

@@ -159,14 +159,6 @@ def test_batching_by_padded_tokens_changes_no_vector(tiny_onnx):
         onnx_engine.OnnxEncoder.from_folder(tiny_onnx, batch_tokens=-1)
 
 
-def test_the_session_threads_sleep_instead_of_spinning(tiny_onnx):
-    """Spinning threads burn the core another process's work needs (onnx_engine._open)."""
-    encoder = onnx_engine.OnnxEncoder.from_folder(tiny_onnx, num_threads=2)
-    options = encoder.session.get_session_options()
-    assert options.get_session_config_entry("session.intra_op.allow_spinning") == "0"
-    assert options.intra_op_num_threads == 2
-
-
 def test_cpu_has_vnni_reads_the_flags(tmp_path):
     info = tmp_path / "cpuinfo"
     info.write_text("processor\t: 0\nflags\t\t: fpu sse2 avx2 avx512f avx512_vnni\n")

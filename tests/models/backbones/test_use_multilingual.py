@@ -66,7 +66,7 @@ def test_many_texts_are_split_between_threads_of_one_blas_thread_each(monkeypatc
     # here, and the backend itself sets one BLAS thread around its call
     assert seen[0][:2] == (threading.current_thread().name, 3) and encoder.model.threads == 1
     seen.clear()
-    monkeypatch.setattr(threads, "MIN_PART_ROWS", 3)  # 7 texts: two parts
+    monkeypatch.setattr(threads, "ONE_THREAD_ROWS", 3)  # 7 texts: two parts
     np.testing.assert_allclose(encoder.encode(TEXTS), alone, rtol=0, atol=1e-6)
     assert len({name for name, _, _ in seen}) == 2  # two threads, neither the caller's
     assert all(name.startswith("shoprel-rows") and blas == {1} for name, _, blas in seen)

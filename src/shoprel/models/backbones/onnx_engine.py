@@ -333,11 +333,6 @@ class OnnxEncoder:
         if num_threads:
             options.intra_op_num_threads = num_threads
         options.inter_op_num_threads = 1
-        # threads that sleep between operators instead of spinning: where another process
-        # holds a core, a spinning thread burns the time slice its partner needs (EmbeddingGemma,
-        # 48 queries a batch, one core busy: 22.8 against 19.7 queries/s, 14% less CPU; on a
-        # quiet moment 45 against 44)
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
         self.session = ort.InferenceSession(str(folder / MODEL_FILE), options,
                                             providers=["CPUExecutionProvider"])
