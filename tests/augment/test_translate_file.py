@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 
 import pytest
@@ -64,3 +65,36 @@ def test_demo_file_with_apertium_cli_and_cache(tmp_path, qc_demo):
     again = CliRunner().invoke(translate, [*args, "--overwrite"])  # from the cache this time
     assert again.exit_code == 0 and out.read_text(encoding="utf-8") == first
     assert read_pairs(out).df["query_en"].str.len().gt(0).sum() == 225
+
+
+def test_table_cache_and_output_are_checked_before_anything_is_made(tmp_path, jsonl, qc_rows):
+    """--out may not replace the table or the cache, the cache may not be the input, the
+    output or the table, nor lie in a folder shoprel wrote: one line, and no file made."""
+    data = jsonl(tmp_path / "qc.jsonl", qc_rows)
+    table = tmp_path / "table.csv"
+    table.write_text("text,source,target,translation\nfunda,es,en,case\n")
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "run.json").write_text("{}")
+    before = sorted(p.name for p in tmp_path.iterdir())
+
+    def refused(*args):
+        from shoprel.cli import main
+
+        result = CliRunner().invoke(main, ["translate", str(data), "--backend", "table",
+                                           "--table", str(table), "--quiet", *map(str, args)])
+        assert result.exit_code == 2 and result.output.count("\n") == 1, result.output
+        return result.output
+
+    assert "is the input file" in refused("--out", table, "--overwrite")
+    assert "is the output file" in refused("--out", tmp_path / "same.db", "--cache",
+                                           tmp_path / "same.db")
+    assert "is the input file" in refused("--out", tmp_path / "o.jsonl", "--cache", data)
+    assert "is the translation table" in refused("--out", tmp_path / "o.jsonl", "--cache",
+                                                  table)
+    assert "a folder shoprel wrote" in refused("--out", tmp_path / "o.jsonl", "--cache",
+                                               run / "tr.sqlite")
+    assert "is a file, not a folder" in refused("--out", tmp_path / "o.jsonl", "--cache",
+                                                data / "c.sqlite")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    assert table.read_text().startswith("text,source") and sorted(os.listdir(run)) == ["run.json"]

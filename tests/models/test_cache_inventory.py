@@ -228,3 +228,32 @@ def test_a_file_given_as_the_cache_is_an_error(tmp_path):
         inv.inventory(data)
     done = CliRunner().invoke(main, ["cache", "list", "--cache-dir", str(data)])
     assert done.exit_code == 2 and "is a file, not a cache folder" in done.output
+
+
+def test_what_a_user_put_beside_shoprels_entries_is_never_listed_nor_pruned(cache):
+    """Only folders as shoprel's writers make them count: a built backbone (its record), a
+    checkpoint folder (family and digest), an ablation folder (fold blocks alone)."""
+    root, _ = cache
+    ours = {root / "checkpoints" / f"cross-{'0' * 20}": "checkpoint-5/weights",
+            root / "ablation" / "qi6k": "fold0.npz"}
+    mine = {root / "checkpoints" / "my-notes.txt": None,
+            root / "checkpoints" / "myproject": "a",
+            root / "ablation" / "keep.txt": None,
+            root / "ablation" / "mixed": "fold0.npz",
+            root / "backbones" / "my-own-model": "w.bin"}
+    for path, inner in {**ours, **mine}.items():
+        _file(path / inner if inner else path)
+    _file(root / "ablation" / "mixed" / "notes.md")  # fold blocks and a file of the user's
+    listed = {entry.path for entry in inv.inventory(root)}
+    assert set(ours) <= listed and not listed & set(mine)
+    removed = runner_prune(root, "--kind", "checkpoints", "--kind", "ablation", "--kind",
+                           "backbones")
+    assert "removed" in removed
+    assert all(not path.exists() for path in ours)
+    assert all(path.exists() for path in mine)
+
+
+def runner_prune(root, *args):
+    done = CliRunner().invoke(main, ["cache", "prune", "--cache-dir", str(root), *args])
+    assert done.exit_code == 0, done.output
+    return done.output

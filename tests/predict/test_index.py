@@ -124,6 +124,40 @@ def test_misuse_is_refused_with_one_line(tmp_path, embed_run, trained_runs, new_
     runs.Run.open(embed_run)  # the run still opens
 
 
+def test_odd_target_files_and_outputs_are_refused_before_any_folder(tmp_path, embed_run,
+                                                                     new_pairs):
+    """Text that is not UTF-8, a file with no targets, a target predict would refuse, an
+    output under a file or inside a folder shoprel wrote: one error each, nothing made."""
+    import shutil
+
+    run = tmp_path / "run"  # a copy: this test writes into the run
+    shutil.copytree(embed_run, run)
+    binary = tmp_path / "targets.txt"
+    binary.write_bytes(b"\xd0\xff broken\nkitchen,cups\n")
+    empty = tmp_path / "empty.txt"
+    empty.write_text("")
+    long = tmp_path / "long.jsonl"
+    long.write_text(json.dumps({"id": 1, "category_path": "y" * 30_000}) + "\n")
+    for path, match in [(binary, "line 1: invalid UTF-8 at byte 0"),
+                        (empty, "holds no category_path texts"),
+                        (long, "line 1, field 'category_path': holds 30,000 characters")]:
+        with pytest.raises(InputError, match=match):
+            build_index(run, path, out=tmp_path / "ix", progress=False)
+        assert not (tmp_path / "ix").exists()
+    with pytest.raises(OutputError, match="is a file, not a folder"):
+        build_index(run, new_pairs, out=new_pairs / "ix", progress=False)
+    for inside in (run / "mine", tmp_path / "index_a" / "sub"):
+        if inside.parent.name == "index_a":
+            build_index(run, new_pairs, out=inside.parent, progress=False)
+        with pytest.raises(OutputError, match="a folder shoprel wrote"):
+            build_index(run, new_pairs, out=inside, progress=False)
+        assert not inside.exists()
+    # the run's own index, named: allowed, and the run records it as its own
+    build_index(run, new_pairs, out=run / "index", progress=False)
+    assert (run / "index" / MARKER).is_file()
+    check_replaceable(run)
+
+
 def _texts_from(client, source):
     for family in text_string_to_metric_families(client.get("/metrics").text):
         for sample in family.samples:

@@ -12,8 +12,8 @@ from shoprel.augment.translator import Translator, normalize_lang
 from shoprel.data.readers import read_pairs
 from shoprel.data.tasks import QUERY_COLUMN, TRANSLATION_COLUMN
 from shoprel.data.writers import write_table
-from shoprel.errors import InputError
-from shoprel.utils.outputs import check_output_file
+from shoprel.errors import InputError, OutputError
+from shoprel.utils.outputs import check_output_file, check_outside_outputs, check_parent
 
 
 @dataclass
@@ -67,6 +67,25 @@ def translate_queries(queries: list[str], languages: list[str], translator: Tran
             if result[i].strip().lower() == queries[i].strip().lower():
                 report.unchanged[lang] += 1
     return result, report
+
+
+def check_translate_paths(input_path: str | Path, output_path: str | Path,
+                          table: str | Path | None = None, cache: str | Path | None = None,
+                          overwrite: bool = False) -> None:
+    """Every path checked before a translator opens (and creates) its cache: the output may be
+    none of the files read (input, table, cache), and the cache none of the others nor lie in
+    a folder shoprel wrote."""
+    check_output_file(output_path, reads=[p for p in (input_path, table, cache) if p],
+                      overwrite=overwrite)
+    if cache is None:
+        return
+    for other, what in ((input_path, "the input file"), (output_path, "the output file"),
+                        (table, "the translation table")):
+        if other is not None and Path(cache).resolve() == Path(other).resolve():
+            raise OutputError(f"{cache}: is {what}; --cache needs a file of its own")
+    check_parent(cache)
+    check_outside_outputs(cache, then="writing there would change it; keep the cache "
+                                      "outside it")
 
 
 def translate_file(input_path: str | Path, output_path: str | Path, translator: Translator,

@@ -28,8 +28,9 @@ def translate(input_file, target, backend, out_file, cache_file, table_file, mod
               device, overwrite, quiet):
     """Add a translated_query column; print translated / passed through / no route counts."""
     from shoprel.augment.backends import make_translator
-    from shoprel.augment.translate_file import translate_file
+    from shoprel.augment.translate_file import check_translate_paths, translate_file
 
+    check_translate_paths(input_file, out_file, table_file, cache_file, overwrite)
     options = {"num_beams": beams, "device": device} if backend == "hf" else {}
     translator = make_translator(backend, cache=cache_file, table=table_file, model=model,
                                  progress=False if quiet else None, **options)

@@ -64,25 +64,31 @@ def _decode(raw: bytes, path: Path, line_no: int) -> str:
         ) from None
 
 
-def _jsonl_records(path: Path) -> Iterator[Record]:
+def iter_text_lines(path: str | Path) -> Iterator[tuple[int, str]]:
+    """(line number, text) of each line, a leading byte-order mark dropped; a line that is not
+    UTF-8 is one InputError naming it."""
+    path = Path(path)
     with open(path, "rb") as fh:
         for line_no, raw in enumerate(fh, start=1):
             text = _decode(raw, path, line_no)
-            if line_no == 1 and text.startswith("\ufeff"):
-                text = text[1:]
-            if not text.strip():
-                continue
-            try:
-                record = json.loads(text)
-            except json.JSONDecodeError as exc:
-                raise InputError(
-                    f"malformed JSON: {exc.msg} at column {exc.colno}", path=path, line=line_no
-                ) from None
-            if not isinstance(record, dict):
-                raise InputError(
-                    f"expected a JSON object, got {type(record).__name__}", path=path, line=line_no
-                )
-            yield line_no, record
+            yield line_no, text[1:] if line_no == 1 and text.startswith("\ufeff") else text
+
+
+def _jsonl_records(path: Path) -> Iterator[Record]:
+    for line_no, text in iter_text_lines(path):
+        if not text.strip():
+            continue
+        try:
+            record = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise InputError(
+                f"malformed JSON: {exc.msg} at column {exc.colno}", path=path, line=line_no
+            ) from None
+        if not isinstance(record, dict):
+            raise InputError(
+                f"expected a JSON object, got {type(record).__name__}", path=path, line=line_no
+            )
+        yield line_no, record
 
 
 def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:

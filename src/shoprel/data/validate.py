@@ -36,6 +36,18 @@ def unwritable_reason(text: str) -> str | None:
             f"{found.start()}, which no UTF-8 file can hold")
 
 
+def text_problem(value: str) -> str | None:
+    """Why a text field cannot be scored (unwritable, or longer than any query, title or path
+    should be), or None."""
+    reason = unwritable_reason(value)
+    if reason is not None:
+        return reason
+    if len(value) > MAX_TEXT_CHARS:
+        return (f"holds {len(value):,} characters; a query, title or path may hold at most "
+                f"{MAX_TEXT_CHARS:,} (is this the right field?)")
+    return None
+
+
 def coerce_id(value):
     """Ids as the files mean them: 7, 7.0 and "7" are the same row; other strings stay strings."""
     if isinstance(value, float) and value.is_integer():
@@ -172,11 +184,9 @@ class RecordValidator:
                 value = str(value)  # a query such as 1080 read as a number
             else:
                 raise self._error(f"expected text, got {type(value).__name__}", line, name)
-        self._string(line, value, name)
-        if len(value) > MAX_TEXT_CHARS:
-            raise self._error(f"holds {len(value):,} characters; a query, title or path may "
-                              f"hold at most {MAX_TEXT_CHARS:,} (is this the right field?)",
-                              line, name)
+        reason = text_problem(value)
+        if reason is not None:
+            raise self._error(reason, line, name)
         if not value.strip():
             self.stats[counter] += 1
         return value

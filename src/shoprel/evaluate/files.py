@@ -9,17 +9,24 @@ import pandas as pd
 from shoprel.data.category import top_level
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import iter_records
-from shoprel.data.tasks import Task
+from shoprel.data.tasks import QUERY_COLUMN, Task
 from shoprel.data.validate import binary_value, coerce_id, repeated_id
 from shoprel.errors import InputError
 from shoprel.evaluate.run_metrics import scored_metrics
 
 
-def _read_predictions(path: Path) -> pd.DataFrame:
-    ids, predictions, probabilities = [], [], []
+def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
+    ids, predictions, probabilities, queries = [], [], [], []
     first_line: dict = {}
     has_probability = None
+    other = next(t for t in Task if t is not task).target_column
     for line, record in iter_records(path):
+        if other in record and task.target_column not in record:
+            raise InputError(f"the predictions hold {other} texts, but the gold file is a "
+                             f"{task.value} file ({task.target_column}): the wrong gold file?",
+                             path=path, line=line, field=other)
+        query = record.get(QUERY_COLUMN)
+        queries.append(query if isinstance(query, str) else None)
         for name in ("id", "prediction"):
             if name not in record:
                 raise InputError("missing required column", path=path, line=line, field=name)
@@ -48,7 +55,10 @@ def _read_predictions(path: Path) -> pd.DataFrame:
             raise InputError(repeated, path=path, line=line, field="id")
         ids.append(row_id)
         predictions.append(prediction)
-    table = pd.DataFrame({"id": ids, "prediction": predictions})
+    # ids of both files as plain values: a text id never meets a number id (an error that
+    # names them below), where typed columns would not merge at all
+    table = pd.DataFrame({"id": pd.Series(ids, dtype=object), "prediction": predictions,
+                          "predicted_query": queries})
     if has_probability:
         table["probability"] = probabilities
     return table
@@ -59,8 +69,9 @@ def evaluate_files(predictions: str | Path, gold: str | Path,
     """Metrics of predictions against gold labels, matched by id; every gold id must be scored."""
     predictions, gold = Path(predictions), Path(gold)
     gold_frame = read_pairs(gold, task=task, require_label=True)
-    scored = _read_predictions(predictions)
-    table = gold_frame.df.merge(scored, on="id", how="left", validate="one_to_one")
+    scored = _read_predictions(predictions, gold_frame.task)
+    gold_rows = gold_frame.df.assign(id=gold_frame.df["id"].astype(object))
+    table = gold_rows.merge(scored, on="id", how="left", validate="one_to_one")
     missing = table["prediction"].isna()
     if missing.any():
         sample = ", ".join(repr(i) for i in table.loc[missing, "id"].head(5))
@@ -70,9 +81,30 @@ def evaluate_files(predictions: str | Path, gold: str | Path,
     if extra:
         raise InputError(f"{extra} predicted id(s) are not in the gold file {gold}",
                          path=predictions, field="id")
+    _check_queries(table, predictions, gold)
+    table = table.drop(columns="predicted_query")
     table["prediction"] = table["prediction"].astype("int64")
     if gold_frame.task is Task.QC:
         table["top_category"] = table["target"].map(top_level)
     out = scored_metrics(table, gold_frame.task)
     out.update({"predictions": str(predictions), "gold": str(gold)})
     return out
+
+
+def _same_text(a: str, b: str) -> bool:
+    return " ".join(a.lower().split()) == " ".join(b.lower().split())
+
+
+def _check_queries(table: pd.DataFrame, predictions: Path, gold: Path) -> None:
+    """Predictions that carry their queries (shoprel predict writes them) must be of the gold
+    file's rows: the same ids with other queries are another file's predictions."""
+    carried = table["predicted_query"].notna()
+    differ = [(row_id, mine, theirs) for row_id, mine, theirs in zip(
+        table.loc[carried, "id"], table.loc[carried, "predicted_query"],
+        table.loc[carried, "query"], strict=True) if not _same_text(mine, str(theirs))]
+    if differ:
+        row_id, mine, theirs = differ[0]
+        raise InputError(f"{len(differ)} row(s) have other queries than the gold file {gold} "
+                         f"under the same id, e.g. id {row_id!r}: {mine[:60]!r} against "
+                         f"{str(theirs)[:60]!r}: predictions of another file?",
+                         path=predictions, field=QUERY_COLUMN)

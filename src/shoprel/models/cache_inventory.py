@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shoprel.errors import InputError
-from shoprel.models.backbones.cache import cache_root
+from shoprel.models.backbones.cache import META_FILE, cache_root
 from shoprel.models.backbones.onnx_engine import INT8_SCHEME, ONNX_INT8, PRECISION
 from shoprel.models.backbones.resolve import BUILTINS, built_sha256
 from shoprel.utils.atomic import dead_writer_leftover
@@ -72,9 +72,9 @@ def inventory(cache_dir: str | os.PathLike | None = None) -> list[CacheEntry]:
                                for precision in sorted(path.iterdir()))
             elif kind in (EMBEDDINGS, STATES) and _ours_sqlite(kind, path):
                 entries.append(_entry(kind, path, _slug_stale(_slug_of(kind, path), current)))
-            elif kind == BACKBONES:
+            elif kind == BACKBONES and _ours_folder(kind, path):
                 entries.append(_entry(kind, path, _backbone_stale(path.name, current)))
-            elif kind in (CHECKPOINTS, ABLATION):
+            elif kind in (CHECKPOINTS, ABLATION) and _ours_folder(kind, path):
                 entries.append(_entry(kind, path, None))
     if root.is_dir() and not root.is_symlink():  # a killed writer of checksums.json
         entries.extend(_entry("partial", path, KILLED_WRITER)
@@ -178,6 +178,29 @@ def _ours_sqlite(kind: str, path: Path) -> bool:
             return handle.read(16) in (SQLITE_HEADER, b"")  # b"": created, not yet written
     except OSError:
         return False
+
+
+_CHECKPOINT_NAME = re.compile(r"[a-z0-9_]+-[0-9a-f]{20}")  # hf/checkpoints.checkpoint_folder
+_ABLATION_FILE = re.compile(r"fold\d+\.npz")  # bench/feature_ablation.py's fold blocks
+
+
+def _ours_folder(kind: str, path: Path) -> bool:
+    """A folder as shoprel's writers make them (a user's own file or folder beside them is
+    never listed, so never removed): a built backbone holds its build record, a fine-tuning
+    checkpoint folder is named by its family and digest, an ablation folder holds fold blocks
+    and nothing else; a link to a backbone under a built-in's name is listed too (removing it
+    removes the link, never what it points to)."""
+    if kind == BACKBONES and path.is_symlink():
+        return path.name in BUILTINS
+    if path.is_symlink() or not path.is_dir():
+        return False
+    if kind == BACKBONES:
+        return (path / META_FILE).is_file()
+    if kind == CHECKPOINTS:
+        return _CHECKPOINT_NAME.fullmatch(path.name) is not None
+    children = list(path.iterdir())
+    return bool(children) and all(_ABLATION_FILE.fullmatch(c.name) and c.is_file()
+                                  for c in children)
 
 
 def _slug_of(kind: str, path: Path) -> str:

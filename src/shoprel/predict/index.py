@@ -18,11 +18,13 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from shoprel.data.formats import file_format
-from shoprel.data.records import iter_records, require_file
+from shoprel.data.records import iter_records, iter_text_lines, require_file
 from shoprel.data.tasks import Task
+from shoprel.data.validate import text_problem
 from shoprel.errors import InputError, OutputError
 from shoprel.runs import Run
 from shoprel.utils.atomic import add_to_stamp, atomic_file, output_lock
+from shoprel.utils.outputs import check_outside_outputs, check_parent
 from shoprel.utils.progress import honours_progress
 
 INDEX_FOLDER = "index"  # inside a run folder
@@ -44,11 +46,11 @@ def iter_targets(path: str | Path, task: Task) -> Iterator[str]:
     path = Path(path)
     require_file(path)
     if file_format(path) == "jsonl" and not _starts_with_json(path):
-        with open(path, encoding="utf-8", errors="strict") as fh:
-            for line in fh:
-                text = line.rstrip("\r\n").lstrip("\ufeff")
-                if text.strip():
-                    yield text
+        for line_no, line in iter_text_lines(path):
+            text = line.rstrip("\r\n")
+            _check_target(text, path, line_no, None)
+            if text.strip():
+                yield text
         return
     column = task.target_column
     for line_no, record in iter_records(path):
@@ -56,8 +58,16 @@ def iter_targets(path: str | Path, task: Task) -> Iterator[str]:
         if not isinstance(value, str):
             raise InputError(f"no {column} text (this run scores {task.value})", path=path,
                              line=line_no, field=column)
+        _check_target(value, path, line_no, column)
         if value.strip():
             yield value
+
+
+def _check_target(text: str, path: Path, line_no: int, field: str | None) -> None:
+    """The text rules predict applies to the same field (validate.text_problem)."""
+    reason = text_problem(text)
+    if reason is not None:
+        raise InputError(reason, path=path, line=line_no, field=field)
 
 
 def _starts_with_json(path: Path) -> bool:
@@ -80,10 +90,15 @@ def index_models(run: Run) -> list:
     return models + (index_models(Run.open(student)) if student is not None else [])
 
 
-def check_index_folder(folder: Path) -> None:
-    """An index goes only into a new or empty folder, or one shoprel made an index of."""
+def check_index_folder(folder: Path, own: bool = False) -> None:
+    """An index goes only into a new or empty folder, or one shoprel made an index of, and
+    (but the run's `own` index) not inside another folder shoprel wrote."""
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{folder}: is a file; --out needs a folder for the index")
+    if not own:
+        check_parent(folder)
+        check_outside_outputs(folder, then="writing there would change it; build the index "
+                                           "in a folder of its own")
     if folder.is_dir() and any(folder.iterdir()) and not (folder / MARKER).is_file():
         raise OutputError(f"{folder}: not an index folder shoprel wrote (no {MARKER}); "
                           "choose a new or empty folder")
@@ -97,7 +112,8 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
     started = time.perf_counter()
     run = Run.open(run_dir)
     folder = Path(out) if out is not None else run.path / INDEX_FOLDER
-    check_index_folder(folder)
+    own = folder.resolve() == (run.path / INDEX_FOLDER).resolve()
+    check_index_folder(folder, own)
     models = index_models(run)
     if not models:
         family = run.manifest.get("model_family", run.kind)
@@ -105,7 +121,8 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
                           "would not help them")
     input_file = Path(input_file)
     # not a file, or a file of the other task: told here, before any folder is made
-    next(iter_targets(input_file, run.task), None)
+    if next(iter_targets(input_file, run.task), None) is None:
+        raise InputError(f"holds no {run.task.target_column} texts to index", path=input_file)
     build_id = f"{input_file.resolve()}\x00{input_file.stat().st_size}"
     targets = 0
     added = 0
@@ -114,7 +131,7 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
         if not (folder / MARKER).is_file():
             with atomic_file(folder / MARKER) as tmp:
                 tmp.write_text(json.dumps({"written_by": "shoprel index", "format": 1}))
-        if out is None:
+        if own:
             add_to_stamp(run.path, INDEX_FOLDER)
         seen_backbones: set[tuple] = set()
         for model in models:

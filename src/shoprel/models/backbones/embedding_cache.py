@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 
 from shoprel.models.backbones.resolve import Backbone
 from shoprel.utils.sqlite_in import rows_where_in
+
+T = TypeVar("T")
 
 
 def text_key(kind: str, text: str) -> str:
@@ -25,34 +28,54 @@ def text_key(kind: str, text: str) -> str:
 class EmbeddingCache:
     def __init__(self, folder: str | Path, backbone: Backbone):
         self.folder = Path(folder)
-        self.folder.mkdir(parents=True, exist_ok=True)
         self.path = self.folder / f"{backbone.slug}.sqlite"
         self.fingerprint = backbone.fingerprint
         with self._connect() as db:
-            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-            db.execute("CREATE TABLE IF NOT EXISTS vectors "
-                       "(key TEXT PRIMARY KEY, dim INTEGER, vector BLOB)")
-            db.execute("INSERT OR IGNORE INTO meta VALUES ('fingerprint', ?)", (self.fingerprint,))
-            (stored,) = db.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
+            stored = self._schema(db)
         if stored != self.fingerprint:
             raise ValueError(f"{self.path}: holds embeddings of {stored}, not {self.fingerprint}")
 
+    def _schema(self, db: sqlite3.Connection) -> str:
+        """The tables (made where missing); the fingerprint the file holds."""
+        db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+        db.execute("CREATE TABLE IF NOT EXISTS vectors "
+                   "(key TEXT PRIMARY KEY, dim INTEGER, vector BLOB)")
+        db.execute("INSERT OR IGNORE INTO meta VALUES ('fingerprint', ?)", (self.fingerprint,))
+        (stored,) = db.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
+        return stored
+
     def _connect(self) -> sqlite3.Connection:
+        self.folder.mkdir(parents=True, exist_ok=True)
         return sqlite3.connect(self.path, timeout=60)
 
-    def lookup(self, kind: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
-        if not texts:  # every text came from an index or memory: no file to open
-            return found
-        keys = {text_key(kind, t): t for t in texts}
+    def _with_db(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """work(db) in one transaction. A file pruned while this process runs (`shoprel cache
+        prune`: a server runs for days) is made again, empty, instead of failing every call
+        from then on."""
+        try:
+            with self._connect() as db:
+                return work(db)
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise
         with self._connect() as db:
-            for key, dim, blob in rows_where_in(db, "SELECT key, dim, vector FROM vectors",
-                                                "key", keys):
-                found[keys[key]] = np.frombuffer(blob, dtype=np.float32, count=dim)
-        return found
+            self._schema(db)
+            return work(db)
+
+    def lookup(self, kind: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        if not texts:  # every text came from an index or memory: no file to open
+            return {}
+        keys = {text_key(kind, t): t for t in texts}
+
+        def found(db: sqlite3.Connection) -> dict[str, np.ndarray]:
+            return {keys[key]: np.frombuffer(blob, dtype=np.float32, count=dim)
+                    for key, dim, blob in rows_where_in(
+                        db, "SELECT key, dim, vector FROM vectors", "key", keys)}
+
+        return self._with_db(found)
 
     def store(self, kind: str, texts: Sequence[str], vectors: np.ndarray) -> None:
         rows = [(text_key(kind, t), int(v.shape[0]), np.ascontiguousarray(v, np.float32).tobytes())
                 for t, v in zip(texts, vectors, strict=True)]
-        with self._connect() as db:
-            db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows)
+        self._with_db(lambda db: db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
+                                                rows))

@@ -1,0 +1,61 @@
+"""`shoprel evaluate` on files: predictions matched to the gold file's rows, and predictions of
+another file (the other task, other ids, other queries under the same ids) refused."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from shoprel.errors import InputError
+from shoprel.evaluate.files import evaluate_files
+
+QUERIES = ["funda iphone", "water bottle", "car tyre", "lampara led", "zapatos", "mesa"]
+
+
+def _write(path, rows):
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+    return path
+
+
+@pytest.fixture
+def gold(tmp_path):
+    return _write(tmp_path / "gold.jsonl", [
+        {"id": i, "task": "QC", "language": "es", "origin_query": q,
+         "category_path": "home,kitchen", "label": i % 2} for i, q in enumerate(QUERIES)])
+
+
+def _predictions(tmp_path, name="pred.jsonl", **change):
+    rows = [{"id": i, "language": "es", "origin_query": q, "category_path": "home,kitchen",
+             "prediction": i % 2, "probability": 0.2 + 0.1 * (i % 2)}
+            for i, q in enumerate(QUERIES)]
+    for row in rows:
+        for key, value in change.items():
+            row[key] = value(row) if callable(value) else value
+    return _write(tmp_path / name, rows)
+
+
+def test_predictions_of_the_gold_rows_are_scored(tmp_path, gold):
+    metrics = evaluate_files(_predictions(tmp_path), gold)
+    assert metrics["overall"]["n"] == 6 and metrics["overall"]["f1"] == 1.0
+    bare = tmp_path / "bare.csv"  # another tool's file: ids and predictions alone
+    bare.write_text("id,prediction\n" + "".join(f"{i},{i % 2}\n" for i in range(6)))
+    assert evaluate_files(bare, gold)["overall"]["f1"] == 1.0
+    spaced = _predictions(tmp_path, "spaced.jsonl",
+                          origin_query=lambda r: f"  {r['origin_query'].upper()} ")
+    assert evaluate_files(spaced, gold)["overall"]["n"] == 6  # case and spaces aside
+
+
+def test_predictions_of_another_file_are_refused(tmp_path, gold):
+    qc = [json.loads(line) for line in _predictions(tmp_path).read_text().splitlines()]
+    qi = _write(tmp_path / "qi.jsonl", [{**{k: v for k, v in r.items() if k != "category_path"},
+                                         "item_title": "cordless drill"} for r in qc])
+    with pytest.raises(InputError, match="hold item_title texts, but the gold file is a QC"):
+        evaluate_files(qi, gold)
+    shifted = _predictions(tmp_path, "shifted.jsonl",
+                           origin_query=lambda r: QUERIES[(r["id"] + 1) % 6])
+    with pytest.raises(InputError, match="6 row.s. have other queries than the gold file"):
+        evaluate_files(shifted, gold)
+    texts = _predictions(tmp_path, "text_ids.jsonl", id=lambda r: f"g{r['id']}")
+    with pytest.raises(InputError, match="6 gold id.s. have no prediction, e.g. 0, 1"):
+        evaluate_files(texts, gold)  # text ids against number ids: one line, not pandas'

@@ -1,0 +1,47 @@
+"""The on-disk embedding cache: vectors back as stored, and a file pruned while a process (a
+server) still uses the cache is made again instead of failing every later call."""
+
+from __future__ import annotations
+
+import shutil
+import sqlite3
+
+import numpy as np
+import pytest
+
+from shoprel.models.backbones.embedding_cache import EmbeddingCache
+from shoprel.models.backbones.resolve import Backbone
+
+
+@pytest.fixture
+def backbone(tmp_path):
+    return Backbone(name="tiny", source=str(tmp_path / "tiny"), fingerprint="sha256:" + "b" * 64)
+
+
+def test_vectors_come_back_as_stored(tmp_path, backbone):
+    cache = EmbeddingCache(tmp_path / "embeddings", backbone)
+    vectors = np.arange(6, dtype=np.float32).reshape(2, 3)
+    cache.store("query", ["a", "b"], vectors)
+    found = cache.lookup("query", ["a", "b", "c"])
+    assert set(found) == {"a", "b"}
+    np.testing.assert_array_equal(found["b"], vectors[1])
+    assert cache.lookup("passage", ["a"]) == {}  # kinds are kept apart
+    with sqlite3.connect(cache.path) as db:  # the file now says another backbone's vectors
+        db.execute("UPDATE meta SET value = 'sha256:other' WHERE key = 'fingerprint'")
+    with pytest.raises(ValueError, match="holds embeddings of sha256:other"):
+        EmbeddingCache(tmp_path / "embeddings", backbone)
+
+
+@pytest.mark.parametrize("pruned", ["file", "folder"])
+def test_a_file_pruned_under_a_running_process_is_made_again(tmp_path, backbone, pruned):
+    cache = EmbeddingCache(tmp_path / "embeddings", backbone)
+    cache.store("query", ["a"], np.ones((1, 3), np.float32))
+    if pruned == "file":
+        cache.path.unlink()
+    else:
+        shutil.rmtree(cache.folder)
+    assert cache.lookup("query", ["a"]) == {}  # gone, not an error
+    cache.store("query", ["b"], np.full((1, 3), 2, np.float32))
+    np.testing.assert_array_equal(cache.lookup("query", ["b"])["b"], [2, 2, 2])
+    # the file made again is a whole cache: another process opens it as one
+    assert set(EmbeddingCache(cache.folder, backbone).lookup("query", ["a", "b"])) == {"b"}
