@@ -147,3 +147,25 @@ def test_far_pairs_afterwards_refuses_what_it_cannot_check(tmp_path, qc_demo):
     with pytest.raises(ConfigError, match="--pairs: 0 is out of range"):
         add_far_pairs(run.run_dir, 0, progress=False)
     assert "far_pairs" not in json.loads((run.run_dir / "metrics.json").read_text())
+
+
+@pytest.mark.parametrize("change", ["label", "origin_query"])
+def test_far_pairs_afterwards_refuses_a_training_file_changed_since(tmp_path, qc_demo, change):
+    """Same ids, another label or query: the run's OOF table says which rows it was trained
+    on, so the check refuses instead of writing figures of rows the run never saw."""
+    from shoprel.errors import RunDirError
+    from shoprel.training.far_pairs_existing import add_far_pairs
+
+    data = tmp_path / "train.jsonl"
+    data.write_bytes(qc_demo.read_bytes())
+    run = runner.train(data, tmp_path / "run", load_config(None, {**FAST, "check.far_pairs": 0}),
+                       progress=False)
+    rows = [json.loads(line) for line in data.read_text(encoding="utf-8").splitlines()]
+    rows[3][change] = 1 - rows[3][change] if change == "label" else rows[3][change] + " x"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                    encoding="utf-8")
+    before = (run.run_dir / "metrics.json").read_text()
+    with pytest.raises(RunDirError, match=f"1 row.s. of {data} differ from those the run was "
+                                          f"trained on .* e.g. id {rows[3]['id']!r}"):
+        add_far_pairs(run.run_dir, progress=False)
+    assert (run.run_dir / "metrics.json").read_text() == before

@@ -109,6 +109,29 @@ def aligned_to_rows(frame: PairFrame, table: pd.DataFrame, column: str,
     return values.loc[ids].to_numpy()
 
 
+def check_rows_unchanged(frame: PairFrame, teacher: Teacher) -> None:
+    """The file's rows must be those the run was trained on: its OOF table keeps each id's
+    query, target and label, so a file edited since (same ids, other labels or texts) is one
+    RunDirError instead of figures computed from rows the run never saw."""
+    oof = teacher.oof
+    for column in ("query", "target", "label"):
+        if column not in oof.columns:
+            return  # an older run's table: the ids alone are checked
+    kept = {column: aligned_to_rows(frame, oof, column, teacher)
+            for column in ("query", "target", "label")}
+    same_label = np.isclose(np.asarray(kept["label"], np.float64),
+                            frame.df["label"].to_numpy(np.float64))
+    same_text = ((frame.df["query"].astype(str).to_numpy() == kept["query"].astype(str))
+                 & (frame.df["target"].astype(str).to_numpy() == kept["target"].astype(str)))
+    changed = ~(same_label & same_text)
+    if changed.any():
+        first = frame.df["id"].tolist()[int(np.argmax(changed))]
+        raise RunDirError(f"{teacher.run.path}: {int(changed.sum())} row(s) of "
+                          f"{teacher.train_file} differ from those the run was trained on "
+                          f"(label, query or target; e.g. id {first!r}): the file was changed "
+                          "since; give the run the file it was trained on")
+
+
 def student_config(config: RunConfig | str | Path, teacher: Teacher, k: int) -> RunConfig:
     """The student's config on the teacher's task and number of folds."""
     if not isinstance(config, RunConfig):
@@ -244,6 +267,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     config = student_config(config, teacher, k)
     frame = read_pairs(teacher.train_file, task=teacher.run.task, require_label=True,
                        empty_text=config.data.empty_text)
+    check_rows_unchanged(frame, teacher)
     teacher_p = aligned_to_rows(frame, teacher.oof, "probability", teacher).astype(np.float64)
     folds = aligned_to_rows(frame, teacher.folds, "fold", teacher).astype(np.int64)
     fit_rows = None

@@ -14,7 +14,7 @@ from shoprel import runs
 from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError, InputError, RunDirError
 from shoprel.training.config import load_config
-from shoprel.training.distill import aligned_to_rows, open_teacher
+from shoprel.training.distill import aligned_to_rows, check_rows_unchanged, open_teacher
 from shoprel.training.far_pairs import FarPairCheck
 from shoprel.utils.progress import honours_progress
 
@@ -38,6 +38,7 @@ def add_far_pairs(run_dir: str | Path, count: int = DEFAULT_PAIRS,
     config = load_config(run.path / runs.CONFIG)
     frame = read_pairs(trained.train_file, task=run.task, require_label=True,
                        empty_text=config.data.empty_text)
+    check_rows_unchanged(frame, trained)
     folds = aligned_to_rows(frame, trained.folds, "fold", trained).astype(np.int64)
     folders = [run.path / runs.MODELS / runs.fold_model_name(f)
                for f in range(int(folds.max()) + 1)]
