@@ -72,3 +72,20 @@ def test_missing_model_folder_is_a_clear_error(tmp_path):
 
     with pytest.raises(TranslationError, match="cannot load translation model"):
         HFTranslator(tmp_path / "nowhere")
+
+
+@pytest.mark.parametrize("config", [None, '{"model_type": "marian"}'])
+def test_a_folder_that_is_not_a_translation_model_is_one_clear_error(tmp_path, config):
+    """An empty folder, or a config with no weights nor tokenizer: one line, not transformers'
+    traceback."""
+    from shoprel.augment.hf import HFTranslator
+    from shoprel.augment.translator import TranslationError
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    if config:
+        (folder / "config.json").write_text(config)
+    with pytest.raises(TranslationError, match=r"cannot load translation model .*\(a folder "
+                                               "holding a seq2seq model") as err:
+        HFTranslator(folder)
+    assert "\n" not in str(err.value)

@@ -52,8 +52,13 @@ class HFTranslator:
             self.tokenizer = AutoTokenizer.from_pretrained(str(model), local_files_only=True)
             self.net = AutoModelForSeq2SeqLM.from_pretrained(
                 str(model), dtype=getattr(torch, dtype) if dtype else None, local_files_only=True)
-        except OSError as exc:
-            raise TranslationError(f"cannot load translation model {model}: {exc}") from None
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            # a folder that is not a (complete) seq2seq model: transformers says so with any of
+            # these, often over many lines
+            reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+            raise TranslationError(f"cannot load translation model {model} (a folder holding a "
+                                   f"seq2seq model and its tokenizer, or a hub id): {reason}"
+                                   ) from None
         self.net.to(device).eval()
         self.torch = torch
         self.device = device
