@@ -59,3 +59,18 @@ def test_probability_out_of_range_is_caught(files):
     good[0]["probability"] = 1.5
     check = check_submission(_write(tmp_path / "s.txt", good), source)
     assert any("field 'probability'" in p for p in check.problems)
+
+
+def test_what_makes_every_line_wrong_is_said_once(files):
+    """No prediction column (the input itself given as the submission), or the other task's
+    texts: one error at line 1 instead of one problem per line."""
+    from shoprel.errors import InputError
+
+    tmp_path, source, good = files
+    with pytest.raises(InputError, match="line 1, field 'prediction': missing required column"):
+        check_submission(source, source)
+    qi = [{**row, "item_title": "cordless drill"} for row in good]
+    with pytest.raises(InputError, match="holds item_title texts, but the input is a QC file"):
+        check_submission(_write(tmp_path / "qi.txt", qi), source)
+    with_texts = [{**row, "category_path": "home,kitchen"} for row in good]
+    assert check_submission(_write(tmp_path / "qc.txt", with_texts), source).ok

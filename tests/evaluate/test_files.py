@@ -59,3 +59,13 @@ def test_predictions_of_another_file_are_refused(tmp_path, gold):
     texts = _predictions(tmp_path, "text_ids.jsonl", id=lambda r: f"g{r['id']}")
     with pytest.raises(InputError, match="6 gold id.s. have no prediction, e.g. 0, 1"):
         evaluate_files(texts, gold)  # text ids against number ids: one line, not pandas'
+
+
+def test_a_gold_file_of_one_label_is_scored_without_an_auc(tmp_path):
+    """Training needs both labels; scoring predictions does not (F1, precision and recall are
+    defined, ROC-AUC is not)."""
+    gold = _write(tmp_path / "gold.jsonl", [
+        {"id": i, "task": "QC", "language": "es", "origin_query": q,
+         "category_path": "home,kitchen", "label": 1} for i, q in enumerate(QUERIES)])
+    metrics = evaluate_files(_predictions(tmp_path), gold)["overall"]
+    assert metrics["n"] == 6 and metrics["recall"] == 0.5 and metrics["roc_auc"] is None

@@ -115,6 +115,17 @@ def test_malformed_bodies_are_422_naming_the_place(client, content, fragment):
     assert fragment in r.json()["error"]
 
 
+def test_ids_repeated_in_one_request_are_422(client):
+    """As in a file, one request holds each id once; a pair without one goes by its position."""
+    pair = {"query": "funda iphone", "category_path": "phones & telecommunications,cases"}
+    for pairs, said in [([{**pair, "id": 1}, {**pair, "id": 1}], "pair 1 has the id 1 of pair 0"),
+                        ([pair, {**pair, "id": 0}], "pair 1 has the id 0 of pair 0"),
+                        ([{**pair, "id": "7"}, {**pair, "id": 7}], "the id 7 of pair 0")]:
+        r = client.post("/v1/score", json={"pairs": pairs})
+        assert r.status_code == 422 and said in r.json()["error"], r.json()
+    assert client.post("/v1/score", json={"pairs": [pair, {**pair, "id": 5}]}).status_code == 200
+
+
 def test_pairs_limit_names_the_limit(client):
     pair = {"query": "a", "category_path": "b"}
     assert client.post("/v1/score", json={"pairs": [pair] * TEST_PAIRS_LIMIT}).status_code == 200

@@ -44,14 +44,17 @@ def read_pairs(
     task: Task | str | None = None,
     require_label: bool = False,
     empty_text: str = "keep",
+    both_labels: bool = True,
 ) -> PairFrame:
-    """Read a whole file; the task comes from its columns unless given."""
+    """Read a whole file; the task comes from its columns unless given. With labels required,
+    both must occur (training needs them) unless `both_labels` is False (a gold file to score
+    predictions against may hold one)."""
     chunks = list(iter_pair_chunks(path, task, require_label, empty_text, chunk_rows=10**12))
     frame = chunks[0]
     if len(chunks) > 1:
         frame = PairFrame(frame.task, pd.concat([c.df for c in chunks], ignore_index=True),
                           frame.source, chunks[-1].stats)
-    if require_label and len(frame) and frame.df["label"].nunique() < 2:
+    if require_label and both_labels and len(frame) and frame.df["label"].nunique() < 2:
         raise InputError("training needs both labels (0 and 1); the file has only one",
                          path=path, field="label")
     return frame

@@ -6,7 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shoprel.data.records import iter_records
+from shoprel.data.tasks import Task
 from shoprel.data.validate import RecordValidator, binary_value, coerce_id
+from shoprel.errors import InputError
 
 MAX_PROBLEMS = 20
 
@@ -31,19 +33,37 @@ class SubmissionCheck:
             self.more_problems += 1
 
 
-def _input_ids(path: Path, task) -> list:
+def _input_ids(path: Path, task) -> tuple[list, Task | None]:
+    """The input's ids in order, and its task (None for an empty file)."""
     validator = RecordValidator(path, task)
-    return [validator.validate(line, record)["id"] for line, record in iter_records(path)]
+    ids = [validator.validate(line, record)["id"] for line, record in iter_records(path)]
+    return ids, validator.task
+
+
+def _first_row_checks(submission: Path, line: int, record: dict, task: Task | None) -> None:
+    """What makes every line wrong is said once: no prediction column, or the other task's
+    texts (predictions of another file)."""
+    if "prediction" not in record:
+        raise InputError("missing required column", path=submission, line=line,
+                         field="prediction")
+    if task is not None:
+        other = next(t for t in Task if t is not task).target_column
+        if other in record and task.target_column not in record:
+            raise InputError(f"the submission holds {other} texts, but the input is a "
+                             f"{task.value} file ({task.target_column}): the wrong input?",
+                             path=submission, line=line, field=other)
 
 
 def check_submission(submission: str | Path, input_file: str | Path,
                      task: str | None = None) -> SubmissionCheck:
     """Every problem found (up to a limit), each naming the submission's line and field."""
     submission, input_file = Path(submission), Path(input_file)
-    expected = _input_ids(input_file, task)
+    expected, input_task = _input_ids(input_file, task)
     check = SubmissionCheck(submission, input_file, expected_rows=len(expected))
     seen: set = set()
     for index, (line, record) in enumerate(iter_records(submission)):
+        if index == 0:
+            _first_row_checks(submission, line, record, input_task)
         check.rows += 1
         where = f"{submission}, line {line}"
         row_id = record.get("id")

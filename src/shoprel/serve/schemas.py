@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from shoprel.data.tasks import Task
-from shoprel.data.validate import ID_MAX, ID_MIN, unwritable_reason
+from shoprel.data.validate import ID_MAX, ID_MIN, coerce_id, unwritable_reason
 from shoprel.serve.settings import ServeSettings
 
 MAX_LANGUAGE_CHARS = 32
@@ -78,10 +78,21 @@ def score_request_model(task: Task, settings: ServeSettings) -> type[BaseModel]:
                              f"{settings.max_total_chars} (send fewer pairs per request)")
         return pairs
 
+    def distinct_ids(pairs: list) -> list:
+        """As in a file: no two pairs under one id (a pair without one goes by its position)."""
+        first: dict = {}
+        for i, p in enumerate(pairs):
+            key = coerce_id(p.id if p.id is not None else i)
+            if key in first:
+                raise ValueError(f"pair {i} has the id {key!r} of pair {first[key]} (a pair "
+                                 "without an id goes by its position); ids must be distinct")
+            first[key] = i
+        return pairs
+
     return create_model(
         f"{task.value}ScoreRequest",
         __config__=ConfigDict(extra="forbid"),
-        pairs=(Annotated[list[pair], AfterValidator(total_chars)],
+        pairs=(Annotated[list[pair], AfterValidator(total_chars), AfterValidator(distinct_ids)],
                Field(..., min_length=1, max_length=settings.max_pairs,
                      description=f"1 to {settings.max_pairs} pairs to score, "
                                  f"{settings.max_total_chars} characters in all.")),
