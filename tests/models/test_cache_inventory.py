@@ -257,3 +257,16 @@ def runner_prune(root, *args):
     done = CliRunner().invoke(main, ["cache", "prune", "--cache-dir", str(root), *args])
     assert done.exit_code == 0, done.output
     return done.output
+
+
+def test_a_mistyped_cache_folder_or_age_is_refused(tmp_path):
+    """A named folder that does not exist is an error, not an empty cache; NaN days are not a
+    number of days (they would choose nothing, quietly)."""
+    runner = CliRunner()
+    for args in (["cache", "list", "--cache-dir", str(tmp_path / "nowhere")],
+                 ["cache", "prune", "--stale", "--cache-dir", str(tmp_path / "nowhere")]):
+        done = runner.invoke(main, args)
+        assert done.exit_code == 2 and "no such cache folder" in done.output, done.output
+    done = runner.invoke(main, ["cache", "prune", "--older-than", "nan", "--cache-dir",
+                                str(tmp_path)])
+    assert done.exit_code == 2 and "nan is not a number of days" in done.output

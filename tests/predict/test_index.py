@@ -181,3 +181,15 @@ def test_serve_keeps_recent_queries_in_memory(tmp_path, embed_run, monkeypatch):
         assert _texts_from(client, "encoded") == misses  # nothing encoded again
     assert [r["probability"] for r in first["results"]] == [
         r["probability"] for r in second["results"]]
+
+
+def test_an_index_given_to_a_run_that_embeds_nothing_is_refused(tmp_path, embed_run,
+                                                                 trained_runs, new_pairs):
+    """`--index` on a fast run was quietly ignored; `shoprel index` refuses such runs too."""
+    from shoprel.errors import ConfigError
+
+    build_index(embed_run, new_pairs, out=tmp_path / "ix", progress=False)
+    with pytest.raises(ConfigError, match="--index: the models of .* embed nothing "
+                                          ".family fast."):
+        Predictor(trained_runs["QC"], indexes=[tmp_path / "ix"])
+    Predictor(trained_runs["QC"])  # without one it scores as before

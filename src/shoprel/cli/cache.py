@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import click
@@ -9,6 +10,13 @@ import click
 CACHE_DIR = click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
                          help="The cache folder (default: $SHOPREL_CACHE, else "
                               "~/.cache/shoprel).")
+
+
+def _days(value: float | None) -> float | None:
+    """A number of days; NaN passes FloatRange but would quietly choose nothing."""
+    if value is not None and math.isnan(value):
+        raise click.BadParameter(f"{value!r} is not a number of days")
+    return value
 
 
 def _size(n: float) -> str:
@@ -63,7 +71,8 @@ def list_cache(cache_dir):
               help="Entries of this kind (repeatable); backbones and exports are rebuilt on "
                    "next use, which needs PyPI.")
 @click.option("--older-than", "older_than", type=click.FloatRange(min=0), default=None,
-              metavar="DAYS", help="Entries not written for more than DAYS days.")
+              metavar="DAYS", callback=lambda ctx, param, value: _days(value),
+              help="Entries not written for more than DAYS days.")
 @click.option("--keep-under", "keep_under", default=None, metavar="SIZE",
               help="Remove the least recently written entries (of those the other conditions "
                    "choose) until the cache takes at most SIZE (500M, 20G, 1.5T); built "

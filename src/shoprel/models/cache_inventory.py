@@ -55,6 +55,8 @@ def inventory(cache_dir: str | os.PathLike | None = None) -> list[CacheEntry]:
     root = cache_root(cache_dir)
     if root.exists() and not root.is_dir():
         raise InputError("is a file, not a cache folder", path=root)
+    if cache_dir is not None and not root.exists():  # a folder named, and mistyped
+        raise InputError("no such cache folder", path=root)
     current = _current_shas(cache_dir)
     entries = []
     for kind in KINDS[:-1]:

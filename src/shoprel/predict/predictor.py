@@ -19,7 +19,7 @@ from shoprel.data.formats import file_format
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.writers import append_table
-from shoprel.errors import RunDirError
+from shoprel.errors import ConfigError, RunDirError
 from shoprel.predict.cascade import DEFAULT_SHARE, CascadePredictor, check_share
 from shoprel.predict.index import INDEX_FOLDER, index_folders
 from shoprel.predict.index import MARKER as INDEX_MARKER
@@ -57,6 +57,7 @@ class Predictor:
         which also looks targets up in the run's index (`shoprel index` fills it for both)."""
         carrier = Run.open(run_dir)
         self.run = scoring_run(carrier, scorer)
+        given = list(indexes or [])
         self.scorer = scorer
         if self.run is not carrier:
             own = carrier.path / INDEX_FOLDER
@@ -72,6 +73,10 @@ class Predictor:
             self.members = [Predictor(d, shared, recent_texts) for d in self.run.member_dirs()]
         else:
             self.models = self.run.load_models()
+            if given and not any(hasattr(model, "use_indexes") for model in self.models):
+                family = self.run.manifest.get("model_family", self.run.kind)
+                raise ConfigError(f"--index: the models of {self.run.path} embed nothing "
+                                  f"(family {family}); an index would not help them")
             for model in self.models:
                 if hasattr(model, "use_indexes"):
                     model.use_indexes(folders)
