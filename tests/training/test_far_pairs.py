@@ -169,3 +169,19 @@ def test_far_pairs_afterwards_refuses_a_training_file_changed_since(tmp_path, qc
                                           f"trained on .* e.g. id {rows[3]['id']!r}"):
         add_far_pairs(run.run_dir, progress=False)
     assert (run.run_dir / "metrics.json").read_text() == before
+
+
+def test_far_pairs_afterwards_names_too_few_pairs_and_a_missing_training_file(tmp_path,
+                                                                               qc_demo):
+    from shoprel.errors import ConfigError, RunDirError
+    from shoprel.training.far_pairs_existing import add_far_pairs
+
+    data = tmp_path / "train.jsonl"
+    data.write_bytes(qc_demo.read_bytes())
+    run = runner.train(data, tmp_path / "run", load_config(None, {**FAST, "check.far_pairs": 0}),
+                       progress=False)
+    with pytest.raises(ConfigError, match="--pairs: 2 is too few for 3 folds"):
+        add_far_pairs(run.run_dir, 2, progress=False)
+    data.unlink()
+    with pytest.raises(RunDirError, match="its training file .* data.train_file.: no file"):
+        add_far_pairs(run.run_dir, progress=False)

@@ -81,8 +81,9 @@ def open_teacher(teacher_dir: str | Path) -> Teacher:
     run = runs.Run.open(teacher_dir)
     train_file = _train_file(run)
     if not train_file or not Path(train_file).is_file():
-        raise RunDirError(f"{run.path}: the teacher's training file {train_file!r} (metrics.json "
-                          "data.train_file) not found")
+        where = "no file" if not train_file or not Path(train_file).exists() else "not a file"
+        raise RunDirError(f"{run.path}: its training file {train_file!r} (metrics.json "
+                          f"data.train_file): {where}")
     oof = run.oof()
     folds = run.folds()
     for name, table in ((runs.OOF, oof), (runs.FOLDS, folds)):

@@ -50,6 +50,9 @@ def add_far_pairs(run_dir: str | Path, count: int = DEFAULT_PAIRS,
                f"them: were they deleted?)")
         raise RunDirError(f"{run.path}: {why}; the check needs each fold's model: retrain "
                           "with them kept")
+    if count < len(folders):  # each fold builds its share of the pairs, rounded
+        raise ConfigError(f"--pairs: {count} is too few for {len(folders)} folds (each builds "
+                          f"its share, rounded); ask for at least {len(folders)}")
     check = FarPairCheck(frame, folds, count, config.folds.seed)
     for fold, folder in enumerate(tqdm(folders, desc="far pairs", disable=not progress)):
         check.score(fold, runs.load_model(folder))
