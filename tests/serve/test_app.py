@@ -126,6 +126,21 @@ def test_ids_repeated_in_one_request_are_422(client):
     assert client.post("/v1/score", json={"pairs": [pair, {**pair, "id": 5}]}).status_code == 200
 
 
+@pytest.mark.parametrize("value, said", [
+    ('"' + "x" * 5000 + '"', "an id text may hold at most 256 characters, this one holds 5,000"),
+    ("1180591620717411303424", "an id number must fit in 64 bits"),
+    ("true", "an id is a whole number or a text, not bool"),
+    ("1.5", "an id is a whole number or a text, not float"),
+    ("9" * 5000, "a number of more digits than a JSON reader takes"),
+])
+def test_a_bad_id_is_one_message_in_the_api_s_words(client, value, said):
+    body = '{"pairs": [{"query": "a", "category_path": "b", "id": ' + value + "}]}"
+    r = client.post("/v1/score", content=body.encode(),
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 422 and said in r.json()["error"], r.json()
+    assert "more)" not in r.json()["error"]  # one error, not one per branch of a union
+
+
 def test_pairs_limit_names_the_limit(client):
     pair = {"query": "a", "category_path": "b"}
     assert client.post("/v1/score", json={"pairs": [pair] * TEST_PAIRS_LIMIT}).status_code == 200

@@ -121,8 +121,10 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
         even decode (not UTF-8, nested past the parser's depth) is malformed JSON like any
         other: 422, as the README promises, not FastAPI's bare 400."""
         if exc.status_code == 400 and exc.detail == UNPARSABLE_BODY:
-            return JSONResponse({"error": "malformed JSON: the body is not UTF-8 text, or it "
-                                          "nests too deeply", "detail": []}, status_code=422)
+            return JSONResponse({"error": "malformed JSON: the body is not UTF-8 text, nests "
+                                          "too deeply, or holds a number of more digits than "
+                                          "a JSON reader takes (4,300)", "detail": []},
+                                status_code=422)
         return JSONResponse({"error": str(exc.detail), "detail": []},
                             status_code=exc.status_code, headers=exc.headers)
 

@@ -9,9 +9,9 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
-    StrictInt,
     StrictStr,
     StringConstraints,
     create_model,
@@ -39,9 +39,22 @@ def _text(max_chars: int, description: str):
                      AfterValidator(_encodable), Field(description=description)]
 
 
-PairId = (Annotated[StrictInt, Field(ge=ID_MIN, le=ID_MAX)]  # what every file writer holds
-          | Annotated[StrictStr, StringConstraints(max_length=MAX_ID_CHARS),
-                      AfterValidator(_encodable)])
+def _pair_id(value):
+    """One message for a bad id, where a union of a number and a text type would answer with
+    an error per branch, the first of them about the branch the client did not mean."""
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise ValueError(f"an id is a whole number or a text, not {type(value).__name__}")
+    if isinstance(value, int) and not ID_MIN <= value <= ID_MAX:
+        raise ValueError("an id number must fit in 64 bits (what every file writer holds)")
+    if isinstance(value, str):
+        if len(value) > MAX_ID_CHARS:
+            raise ValueError(f"an id text may hold at most {MAX_ID_CHARS} characters, this one "
+                             f"holds {len(value):,}")
+        _encodable(value)
+    return value
+
+
+PairId = Annotated[int | str, BeforeValidator(_pair_id)]
 
 
 def pair_model(task: Task, settings: ServeSettings) -> type[BaseModel]:
