@@ -193,6 +193,27 @@ def test_metrics_count_requests_pairs_and_errors(client):
     assert _metric(client, "shoprel_model_calls_total") >= 1
 
 
+def test_a_client_gone_mid_body_is_not_counted_as_our_fault(client, qc_server):
+    """Content-Length 1000, part of a body, then the connection closed: 499 in /metrics (the
+    client's doing), not a 500 and an 'internal' error."""
+    import socket
+    import time
+    from urllib.parse import urlparse
+
+    before_internal = _metric(client, "shoprel_errors_total", kind="internal") or 0
+    before_gone = _metric(client, "shoprel_errors_total", kind="client_closed") or 0
+    url = urlparse(qc_server.url)
+    with socket.create_connection((url.hostname, url.port), timeout=5) as raw:
+        raw.sendall(b"POST /v1/score HTTP/1.1\r\nHost: x\r\ncontent-type: application/json"
+                    b"\r\ncontent-length: 1000\r\n\r\n" + b'{"pairs": [')
+    for _ in range(50):  # the server notices the closed connection on its own time
+        if (_metric(client, "shoprel_errors_total", kind="client_closed") or 0) > before_gone:
+            break
+        time.sleep(0.1)
+    assert _metric(client, "shoprel_errors_total", kind="client_closed") == before_gone + 1
+    assert (_metric(client, "shoprel_errors_total", kind="internal") or 0) == before_internal
+
+
 def test_metrics_count_pairs_in_languages_absent_from_training(client, qc_run):
     import json
 

@@ -18,7 +18,8 @@ KNOWN_PATHS = {"/v1/score", "/healthz", "/readyz", "/metrics", "/docs", "/openap
                "/redoc"}
 ERROR_KIND = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
               413: "body_too_large", 415: "unsupported_media_type", 422: "validation",
-              503: "unavailable"}
+              499: "client_closed", 503: "unavailable"}
+CLIENT_CLOSED = 499  # nginx's status for a request whose client left before the answer
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
 
@@ -91,15 +92,24 @@ class MetricsMiddleware:
             return await self.app(scope, receive, send)
         start = time.perf_counter()
         status = 500
+        answered = gone = False
 
         async def recording_send(message):
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, answered = message["status"], True
             await send(message)
 
+        async def watching_receive():
+            nonlocal gone
+            message = await receive()
+            gone = gone or message["type"] == "http.disconnect"
+            return message
+
         try:
-            await self.app(scope, receive, recording_send)
+            await self.app(scope, watching_receive, recording_send)
         finally:
+            if gone and not answered:  # the client left before its answer: its doing, not ours
+                status = CLIENT_CLOSED
             self.metrics.observe(scope.get("path", ""), scope.get("method", ""), status,
                                  time.perf_counter() - start)
