@@ -98,3 +98,17 @@ def test_table_cache_and_output_are_checked_before_anything_is_made(tmp_path, js
                                                 data / "c.sqlite")
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert table.read_text().startswith("text,source") and sorted(os.listdir(run)) == ["run.json"]
+
+
+def test_a_target_that_is_not_a_language_tag_is_refused(tmp_path, jsonl, qc_rows):
+    from shoprel.cli import main
+
+    data = jsonl(tmp_path / "qc.jsonl", qc_rows)
+    for to in ("../../x", "", "english"):
+        done = CliRunner().invoke(main, ["translate", str(data), "--to", to, "--out",
+                                         str(tmp_path / "o.jsonl")])
+        assert done.exit_code == 2 and "is not a language tag" in done.output, done.output
+    assert not (tmp_path / "o.jsonl").exists()
+    done = CliRunner().invoke(main, ["translate", str(data), "--backend", "hf", "--model", "m",
+                                     "--beams", "0", "--out", str(tmp_path / "o.jsonl")])
+    assert done.exit_code == 2 and "'--beams': 0 is not in the range" in done.output

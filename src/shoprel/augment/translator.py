@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import re
 from typing import Protocol, runtime_checkable
 
-from shoprel.errors import ShoprelError
+from shoprel.errors import ConfigError, ShoprelError
 
 
 @runtime_checkable
@@ -30,6 +31,18 @@ class TranslationError(ShoprelError, RuntimeError):
 def check_batch(texts: list[str], source_langs: list[str]) -> None:
     if len(texts) != len(source_langs):
         raise ValueError(f"{len(texts)} texts but {len(source_langs)} source languages")
+
+
+_TAG = re.compile(r"[a-z]{2,3}")
+
+
+def check_target_language(code: str) -> str:
+    """A tag to translate into ('en', 'pt-BR'): one ConfigError for anything else (a path, an
+    empty string), instead of a file whose every row has "no route"."""
+    if not _TAG.fullmatch(normalize_lang(code)):
+        raise ConfigError(f"--to: {code!r} is not a language tag (two or three letters, e.g. "
+                          "'en', 'pt-BR')")
+    return normalize_lang(code)
 
 
 def normalize_lang(code: str | None) -> str:

@@ -20,7 +20,8 @@ from shoprel.augment.backends import BACKENDS
 @click.option("--table", "table_file", type=click.Path(path_type=Path),
               help="Translations file for --backend table (text, source, target, translation).")
 @click.option("--model", help="Model folder or local id for --backend hf.")
-@click.option("--beams", type=int, default=1, show_default=True, help="hf: beam size (1=greedy).")
+@click.option("--beams", type=click.IntRange(1), default=1, show_default=True,
+              help="hf: beam size (1=greedy).")
 @click.option("--device", default="cpu", show_default=True, help="hf: torch device.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
@@ -29,7 +30,9 @@ def translate(input_file, target, backend, out_file, cache_file, table_file, mod
     """Add a translated_query column; print translated / passed through / no route counts."""
     from shoprel.augment.backends import make_translator
     from shoprel.augment.translate_file import check_translate_paths, translate_file
+    from shoprel.augment.translator import check_target_language
 
+    check_target_language(target)
     check_translate_paths(input_file, out_file, table_file, cache_file, overwrite)
     options = {"num_beams": beams, "device": device} if backend == "hf" else {}
     translator = make_translator(backend, cache=cache_file, table=table_file, model=model,
