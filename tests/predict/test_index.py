@@ -121,6 +121,8 @@ def test_misuse_is_refused_with_one_line(tmp_path, embed_run, trained_runs, new_
         build_index(trained_runs["QC"], new_pairs, out=tmp_path / "ix2", progress=False)
     with pytest.raises(InputError, match="not an index folder"):
         Predictor(embed_run, indexes=[foreign])
+    with pytest.raises(InputError, match="is a file, not an index folder .--index takes"):
+        Predictor(embed_run, indexes=[new_pairs])  # the targets file, not the index built
     runs.Run.open(embed_run)  # the run still opens
 
 

@@ -21,7 +21,8 @@ def index(run_dir, input_file, out, quiet):
     from shoprel.predict.index import build_index
 
     result = build_index(run_dir, input_file, out, progress=not quiet)
-    click.echo(f"{result.targets} targets read, {result.added} new texts embedded in "
+    # "added", not "embedded": a resumed build's finished parts are added without embedding
+    click.echo(f"{result.targets} targets read, {result.added} texts added to the index in "
                f"{result.seconds:.1f} s → {result.folder}")
 
 

@@ -167,6 +167,9 @@ def index_folders(run_dir: str | Path, extra: list[str | Path] | None = None) ->
     """Where scoring looks targets up: the run's own index, then those given."""
     folders = [Path(run_dir) / INDEX_FOLDER, *(Path(f) for f in extra or [])]
     for folder in folders[1:]:
+        if folder.exists() and not folder.is_dir():
+            raise InputError("is a file, not an index folder (--index takes the folder "
+                             "`shoprel index RUN FILE --out FOLDER` wrote)", path=folder)
         if not (folder / MARKER).is_file():
             raise InputError(f"not an index folder (no {MARKER}); build one with "
                              f"`shoprel index RUN FILE --out {folder}`", path=folder)
