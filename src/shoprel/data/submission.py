@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shoprel.data.records import iter_records
-from shoprel.data.tasks import Task
+from shoprel.data.tasks import Task, other_task_column
 from shoprel.data.validate import RecordValidator, binary_value, coerce_id
 from shoprel.errors import InputError
 
@@ -46,12 +46,10 @@ def _first_row_checks(submission: Path, line: int, record: dict, task: Task | No
     if "prediction" not in record:
         raise InputError("missing required column", path=submission, line=line,
                          field="prediction")
-    if task is not None:
-        other = next(t for t in Task if t is not task).target_column
-        if other in record and task.target_column not in record:
-            raise InputError(f"the submission holds {other} texts, but the input is a "
-                             f"{task.value} file ({task.target_column}): the wrong input?",
-                             path=submission, line=line, field=other)
+    if task is not None and (other := other_task_column(record, task)) is not None:
+        raise InputError(f"the submission holds {other} texts, but the input is a "
+                         f"{task.value} file ({task.target_column}): the wrong input?",
+                         path=submission, line=line, field=other)
 
 
 def check_submission(submission: str | Path, input_file: str | Path,

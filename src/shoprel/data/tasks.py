@@ -26,6 +26,13 @@ class Task(StrEnum):
 
 
 TARGET_COLUMN = {Task.QC: "category_path", Task.QI: "item_title"}
+
+
+def other_task_column(record, task: Task) -> str | None:
+    """The other task's target column when a record holds it instead of `task`'s (a row of
+    another task's file: predictions checked against the wrong input), else None."""
+    other = next(col for t, col in TARGET_COLUMN.items() if t is not task)
+    return other if other in record and task.target_column not in record else None
 QUERY_COLUMN = "origin_query"
 TRANSLATION_COLUMN = "translated_query"  # a file's translation of the query (optional)
 

@@ -9,7 +9,7 @@ import pandas as pd
 from shoprel.data.category import top_level
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import iter_records
-from shoprel.data.tasks import QUERY_COLUMN, Task
+from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column
 from shoprel.data.validate import binary_value, coerce_id, repeated_id
 from shoprel.errors import InputError
 from shoprel.evaluate.run_metrics import scored_metrics
@@ -19,9 +19,8 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
     ids, predictions, probabilities, queries = [], [], [], []
     first_line: dict = {}
     has_probability = None
-    other = next(t for t in Task if t is not task).target_column
     for line, record in iter_records(path):
-        if other in record and task.target_column not in record:
+        if (other := other_task_column(record, task)) is not None:
             raise InputError(f"the predictions hold {other} texts, but the gold file is a "
                              f"{task.value} file ({task.target_column}): the wrong gold file?",
                              path=path, line=line, field=other)

@@ -23,6 +23,7 @@ from shoprel.errors import InputError
 from shoprel.models.backbones.cache import META_FILE, cache_root
 from shoprel.models.backbones.onnx_engine import INT8_SCHEME, ONNX_INT8, PRECISION
 from shoprel.models.backbones.resolve import BUILTINS, built_sha256
+from shoprel.models.hf.checkpoints import FOLDER_NAME as CHECKPOINT_FOLDER_NAME
 from shoprel.utils.atomic import dead_writer_leftover
 
 # the cache's folders, as the modules that write them name them (a test keeps them in step)
@@ -182,7 +183,6 @@ def _ours_sqlite(kind: str, path: Path) -> bool:
         return False
 
 
-_CHECKPOINT_NAME = re.compile(r"[a-z0-9_]+-[0-9a-f]{20}")  # hf/checkpoints.checkpoint_folder
 _ABLATION_FILE = re.compile(r"fold\d+\.npz")  # bench/feature_ablation.py's fold blocks
 
 
@@ -199,7 +199,7 @@ def _ours_folder(kind: str, path: Path) -> bool:
     if kind == BACKBONES:
         return (path / META_FILE).is_file()
     if kind == CHECKPOINTS:
-        return _CHECKPOINT_NAME.fullmatch(path.name) is not None
+        return CHECKPOINT_FOLDER_NAME.fullmatch(path.name) is not None
     children = list(path.iterdir())
     return bool(children) and all(_ABLATION_FILE.fullmatch(c.name) and c.is_file()
                                   for c in children)

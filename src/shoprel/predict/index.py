@@ -90,6 +90,13 @@ def index_models(run: Run) -> list:
     return models + (index_models(Run.open(student)) if student is not None else [])
 
 
+def embeds_nothing(run: Run) -> str:
+    """Why an index is no use to this run (index refuses to build one, predict and serve to
+    take one)."""
+    family = run.manifest.get("model_family", run.kind)
+    return f"the models of {run.path} embed nothing (family {family}); an index would not help"
+
+
 def check_index_folder(folder: Path, own: bool = False) -> None:
     """An index goes only into a new or empty folder, or one shoprel made an index of, and
     (but the run's `own` index) not inside another folder shoprel wrote."""
@@ -116,9 +123,7 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
     check_index_folder(folder, own)
     models = index_models(run)
     if not models:
-        family = run.manifest.get("model_family", run.kind)
-        raise OutputError(f"{run.path}: its models embed nothing (family {family}); an index "
-                          "would not help them")
+        raise OutputError(embeds_nothing(run))
     input_file = Path(input_file)
     # not a file, or a file of the other task: told here, before any folder is made
     if next(iter_targets(input_file, run.task), None) is None:

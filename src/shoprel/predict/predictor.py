@@ -21,7 +21,7 @@ from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.writers import append_table
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.predict.cascade import DEFAULT_SHARE, CascadePredictor, check_share
-from shoprel.predict.index import INDEX_FOLDER, index_folders
+from shoprel.predict.index import INDEX_FOLDER, embeds_nothing, index_folders
 from shoprel.predict.index import MARKER as INDEX_MARKER
 from shoprel.predict.table import submission_table
 from shoprel.runs import Run, mean_positive_probability, scoring_run
@@ -74,9 +74,7 @@ class Predictor:
         else:
             self.models = self.run.load_models()
             if given and not any(hasattr(model, "use_indexes") for model in self.models):
-                family = self.run.manifest.get("model_family", self.run.kind)
-                raise ConfigError(f"--index: the models of {self.run.path} embed nothing "
-                                  f"(family {family}); an index would not help them")
+                raise ConfigError(f"--index: {embeds_nothing(self.run)}")
             for model in self.models:
                 if hasattr(model, "use_indexes"):
                     model.use_indexes(folders)

@@ -13,11 +13,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
 TIME_FILE = "shoprel_time.json"  # seconds of training spent up to a checkpoint
+DIGEST_CHARS = 20
+# the names checkpoint_folder gives (the cache inventory lists only folders named so)
+FOLDER_NAME = re.compile(rf"[a-z0-9_]+-[0-9a-f]{{{DIGEST_CHARS}}}")
 
 
 def checkpoint_folder(family: str, params: dict, runtime: frozenset[str], fingerprint: str,
@@ -29,7 +33,7 @@ def checkpoint_folder(family: str, params: dict, runtime: frozenset[str], finger
                              default=str).encode())
     for a, b, label in zip(first, second, labels, strict=True):
         digest.update(f"{a}\x00{b}\x00{label}\x01".encode())
-    return root / f"{family}-{digest.hexdigest()[:20]}"
+    return root / f"{family}-{digest.hexdigest()[:DIGEST_CHARS]}"
 
 
 def latest_checkpoint(folder: str | Path | None) -> Path | None:
