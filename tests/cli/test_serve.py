@@ -1,7 +1,10 @@
+import json
 import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
@@ -45,6 +48,49 @@ def test_serve_command_answers_then_stops_cleanly_on_sigterm(qc_run):
         assert too_many.status_code == 422 and "at most 2 items" in too_many.json()["error"]
         proc.send_signal(signal.SIGTERM)
         # uvicorn shuts down gracefully, then re-raises the signal it caught
+        assert proc.wait(30) in (0, -signal.SIGTERM)
+        assert b"Traceback" not in proc.stdout.read()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _refused(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=2).close()
+    except ConnectionRefusedError:
+        return True
+    return False
+
+
+def test_workers_stop_taking_connections_once_shutdown_begins(qc_run):
+    """With --workers 2 a request in flight is answered, and a client connecting during the
+    graceful shutdown is refused, not queued on the supervisor's copy of the socket and reset."""
+    port = free_port()
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", LAUNCH, str(qc_run), "--port", str(port), "--workers", "2",
+         "--log-level", "warning"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    body = json.dumps({"pairs": [{"query": "funda iphone",
+                                  "category_path": "phones & telecommunications"}]}).encode()
+    try:
+        wait_until_ready(url, proc, lambda: proc.stdout.read().decode())
+        held = socket.create_connection(("127.0.0.1", port), timeout=30)
+        # a request whose body has not all arrived keeps its worker in graceful shutdown
+        held.sendall(b"POST /v1/score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                     b"Content-Length: %d\r\n\r\n" % len(body) + body[:10])
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + 20
+        while not _refused(port):
+            assert time.monotonic() < deadline, "connections still taken during shutdown"
+            time.sleep(0.2)
+        held.sendall(body[10:])
+        answer = held.recv(65536)
+        held.close()
+        assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
         assert proc.wait(30) in (0, -signal.SIGTERM)
         assert b"Traceback" not in proc.stdout.read()
     finally:

@@ -8,6 +8,7 @@ import socket
 from pathlib import Path
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from shoprel.errors import ConfigError
 from shoprel.runs import Run, scoring_run
@@ -38,6 +39,18 @@ def check_address(host: str, port: int) -> None:
             raise ConfigError(f"--port {port}: cannot listen on {host}:{port} ({why})") from None
 
 
+class ClosingSupervisor(Multiprocess):
+    """uvicorn's supervisor of worker processes, closing its own copy of the listening socket
+    when shutdown begins: otherwise it stays open until every worker has exited, so a client
+    that connects meanwhile is queued where no worker accepts it and reset at exit after
+    sending its request, instead of being refused as by a single process."""
+
+    def terminate_all(self) -> None:
+        for sock in self.sockets:
+            sock.close()
+        super().terminate_all()
+
+
 def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.0.1",
                port: int = 8000, workers: int = 1, log_level: str = "info") -> None:
     """Blocks until stopped; on SIGINT/SIGTERM in-flight requests finish before exit."""
@@ -60,4 +73,6 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
         return
     os.environ[RUN_DIR_ENV] = str(run_dir)
     os.environ.update(settings.to_env())
-    uvicorn.run("shoprel.serve.app:app_from_env", factory=True, workers=workers, **common)
+    config = uvicorn.Config("shoprel.serve.app:app_from_env", factory=True, workers=workers,
+                            **common)
+    ClosingSupervisor(config, sockets=[config.bind_socket()]).run()
