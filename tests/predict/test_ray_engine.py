@@ -99,3 +99,16 @@ def test_ray_engine_scores_with_the_carried_student(tmp_path, student_run, big_i
                               batch_rows=500, progress=False, scorer="student")
     assert remote.threshold == local.threshold
     assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
+
+
+def test_no_more_actors_than_blocks(tmp_path, trained_runs, qc_demo_rows, recwarn):
+    """A file of one block asked for two actors starts one: Ray would warn of the idle one."""
+    path = tmp_path / "small_QC.txt"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in qc_demo_rows[:40]),
+                    encoding="utf-8")
+    local = predict_file(trained_runs["QC"], path, tmp_path / "local.jsonl", progress=False)
+    remote = predict_file_ray(trained_runs["QC"], path, tmp_path / "ray.jsonl", num_actors=2,
+                              progress=False)
+    assert remote.rows == local.rows == 40
+    assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
+    assert not [w for w in recwarn if "concurrent actors" in str(w.message)]

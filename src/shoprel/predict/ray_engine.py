@@ -140,6 +140,8 @@ def _scored_batches(blocks: list[pd.DataFrame], run_dir: Path, task: Task, num_a
     context.enable_progress_bars = context.print_on_execution_start = False  # our tqdm bar
     logging.getLogger("ray.data").setLevel(logging.ERROR)
     actors = num_actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
+    # no more actors than blocks: one with none would only load the run, and Ray warns of it
+    actors = min(actors, max(1, len(blocks)))
     try:
         dataset = ray.data.from_pandas(blocks).map_batches(
             ScoreBatches, fn_constructor_args=(str(run_dir), task.value, indexes, scorer),
