@@ -10,6 +10,7 @@ kill, and add to an existing index only the texts it lacks.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -70,12 +71,17 @@ def _check_target(text: str, path: Path, line_no: int, field: str | None) -> Non
         raise InputError(reason, path=path, line=line_no, field=field)
 
 
+# how a JSON object's line begins: a brace, then a key's quote (or the brace closing it); a
+# title such as "{New} phone case" begins with a brace too, and is text
+_JSON_OBJECT_START = re.compile(r'\{\s*(["}]|$)')
+
+
 def _starts_with_json(path: Path) -> bool:
     with open(path, "rb") as fh:
         for raw in fh:
             text = raw.decode("utf-8", errors="replace").lstrip("\ufeff").strip()
             if text:
-                return text.startswith("{")
+                return _JSON_OBJECT_START.match(text) is not None
     return True
 
 

@@ -68,3 +68,34 @@ def test_index_of_another_backbone_is_refused(tmp_path):
     build_segment(tmp_path / "ix", "fp-a", _items(3), _Embed(), "in")
     with pytest.raises(RunDirError, match="field 'fingerprint'.*fp-a.*fp-b"):
         open_index(tmp_path / "ix", "fp-b")
+
+
+def test_killed_build_of_a_changed_file_is_merged_not_left_behind(tmp_path, monkeypatch):
+    """The file grew after a kill (another build id): the next build merges the finished parts
+    into the index, embeds only what they lack and leaves no parts folder behind."""
+    monkeypatch.setattr(target_index, "PART_TEXTS", 8)
+    with pytest.raises(KeyboardInterrupt):
+        build_segment(tmp_path / "ix", "fp", _items(40), _Embed(fail_after=3), "file, 40 rows")
+    embed = _Embed()
+    added = build_segment(tmp_path / "ix", "fp", _items(48), embed, "file, 48 rows")
+    assert sorted(t for call in embed.calls for t in call) == sorted(
+        f"title {i}" for i in range(24, 48))  # parts 0-2 (24 texts) came from the killed build
+    assert added == 48  # texts the index gained: the killed build's and the new ones
+    index = open_index(tmp_path / "ix", "fp")
+    assert len(index) == 48
+    for i in (0, 23, 24, 47):
+        np.testing.assert_array_equal(index.lookup("passage", [f"title {i}"])[f"title {i}"],
+                                      _vector("passage", f"title {i}"))
+    assert not list((tmp_path / "ix").glob("build-*"))
+
+
+def test_parts_of_unknown_weights_are_removed_unread(tmp_path, monkeypatch):
+    monkeypatch.setattr(target_index, "PART_TEXTS", 8)
+    with pytest.raises(KeyboardInterrupt):
+        build_segment(tmp_path / "ix", "fp", _items(40), _Embed(fail_after=2), "old")
+    (leftover,) = (tmp_path / "ix").glob("build-*")
+    (leftover / target_index.BUILD_META).unlink()  # as an older shoprel left them
+    embed = _Embed()
+    assert build_segment(tmp_path / "ix", "fp", _items(10), embed, "new") == 10
+    assert len(open_index(tmp_path / "ix", "fp")) == 10
+    assert not leftover.exists()

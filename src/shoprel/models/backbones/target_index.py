@@ -6,7 +6,9 @@ two plain arrays — sorted 64-bit keys of (kind, text) and float32 vectors in t
 Segments are memory-mapped, so millions of titles cost disk rather than memory, and a lookup is
 a binary search. A build writes numbered parts of a fixed number of new texts, each atomically,
 and merges them into one segment at the end: a killed build rerun over the same input skips
-the parts it already has. Vectors are stored as computed (float32), so an indexed score equals
+the parts it already has; the finished parts of a killed build of another input (the file
+changed since) are merged into the index by the next build, not embedded again nor left
+behind. Vectors are stored as computed (float32), so an indexed score equals
 the score computed without the index.
 """
 
@@ -25,6 +27,7 @@ from shoprel.errors import RunDirError
 from shoprel.utils.atomic import atomic_file
 
 META = "meta.json"
+BUILD_META = "build.json"  # in a build's parts folder: which weights embedded its parts
 KEYS, VECTORS = ".keys.npy", ".vectors.npy"
 PART_TEXTS = 4096  # new texts per resumable part
 FORMAT = 1
@@ -126,9 +129,14 @@ def build_segment(folder: str | os.PathLike, fingerprint: str, items: Iterable[t
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    existing = open_index(folder, fingerprint)
+    open_index(folder, fingerprint)  # an index of other weights is refused before any change
     parts = folder / f"build-{hashlib.sha256(build_id.encode()).hexdigest()[:16]}"
+    absorbed = _absorb_leftovers(folder, fingerprint, keep=parts)
+    existing = open_index(folder, fingerprint)
     parts.mkdir(exist_ok=True)
+    if not (parts / BUILD_META).is_file():
+        with atomic_file(parts / BUILD_META) as tmp:
+            Path(tmp).write_text(json.dumps({"fingerprint": fingerprint}))
     dim = existing.dim if existing else None
     count = 0
     for number, batch in enumerate(_new_batches(items, existing)):
@@ -150,9 +158,40 @@ def build_segment(folder: str | os.PathLike, fingerprint: str, items: Iterable[t
         if on_part is not None:
             on_part(len(batch))
     if count:
-        dim = _merge(folder, parts, fingerprint, dim)
+        _merge(folder, _complete_parts(parts), fingerprint, dim)
     shutil.rmtree(parts, ignore_errors=True)
-    return count
+    return count + absorbed
+
+
+def _complete_parts(parts: Path) -> list[tuple[Path, Path]]:
+    """(keys, vectors) of each part written whole: the keys file is saved last."""
+    found = []
+    for keys_file in sorted(parts.glob(f"part-*{KEYS}")):
+        vectors_file = keys_file.with_name(keys_file.name[:-len(KEYS)] + VECTORS)
+        if vectors_file.is_file():
+            found.append((keys_file, vectors_file))
+    return found
+
+
+def _absorb_leftovers(folder: Path, fingerprint: str, keep: Path) -> int:
+    """Merge the finished parts of other killed builds of the same weights into the index and
+    remove their folders; a parts folder of other weights (or of an older shoprel, which did
+    not record them) is removed unread. Returns how many texts were merged."""
+    merged = 0
+    for parts in sorted(folder.glob("build-*")):
+        if parts == keep or not parts.is_dir():
+            continue
+        try:
+            same = json.loads((parts / BUILD_META).read_text())["fingerprint"] == fingerprint
+        except (OSError, ValueError, KeyError, TypeError):
+            same = False
+        complete = _complete_parts(parts) if same else []
+        if complete:
+            existing = open_index(folder, fingerprint)
+            _merge(folder, complete, fingerprint, existing.dim if existing else None)
+            merged += sum(len(np.load(k, mmap_mode="r", allow_pickle=False)) for k, _ in complete)
+        shutil.rmtree(parts, ignore_errors=True)
+    return merged
 
 
 def _new_batches(items: Iterable[tuple[str, str]], existing: TargetIndex | None
@@ -183,16 +222,18 @@ def _not_indexed(batch: list[tuple[str, str]], existing: TargetIndex | None
     return [item for item, known in zip(batch, present, strict=True) if not known]
 
 
-def _merge(folder: Path, parts: Path, fingerprint: str, dim: int | None) -> int:
-    """Join the parts into one sorted segment; meta.json is written once the segment is."""
-    keys = [np.load(p, allow_pickle=False) for p in sorted(parts.glob(f"part-*{KEYS}"))]
-    vectors = [np.load(p, mmap_mode="r", allow_pickle=False)
-               for p in sorted(parts.glob(f"part-*{VECTORS}"))]
+def _merge(folder: Path, parts: list[tuple[Path, Path]], fingerprint: str,
+           dim: int | None) -> int:
+    """Join the (keys, vectors) parts into one sorted segment; meta.json is written once the
+    segment is."""
+    keys = [np.load(k, allow_pickle=False) for k, _ in parts]
+    vectors = [np.load(v, mmap_mode="r", allow_pickle=False) for _, v in parts]
     all_keys = np.concatenate(keys)
     order = np.argsort(all_keys, kind="stable")
     dim = dim or int(vectors[0].shape[1])
     if any(v.shape[1] != dim for v in vectors):
-        raise RunDirError(f"{parts}: parts of different dimensions; remove the folder")
+        raise RunDirError(f"{parts[0][0].parent}: parts of different dimensions; remove the "
+                          "folder")
     name = f"seg-{hashlib.sha256(all_keys.tobytes()).hexdigest()[:16]}"
     out = np.lib.format.open_memmap(folder / f"{name}{VECTORS}.tmp", mode="w+",
                                     dtype=np.float32, shape=(len(all_keys), dim))
