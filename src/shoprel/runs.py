@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from shoprel.data.tasks import Task
-from shoprel.errors import ConfigError, RunDirError, ShoprelError
+from shoprel.errors import ConfigError, OutputError, RunDirError, ShoprelError
 from shoprel.manifest import Manifest, validate_manifest
 from shoprel.models.base import MODEL_CONFIG, RelevanceModel
 from shoprel.utils.atomic import SHARED_FILE_WAIT_S, atomic_file, output_lock
@@ -36,6 +36,32 @@ SCORERS = ("full", "student")  # what scores for predict/serve: the run's models
 
 def fold_model_name(fold: int) -> str:
     return f"fold_{fold}"
+
+
+
+def replaceable_as(kind: str) -> Callable[[Path], None]:
+    """The --overwrite guard for a run ("run") or an ensemble ("ensemble") output: what
+    outputs.check_replaceable allows, and only a folder of the same kind (a trained run's
+    models and student are not an ensemble's to replace, nor the reverse)."""
+    from shoprel.utils.outputs import check_replaceable
+
+    def guard(folder: Path) -> None:
+        check_replaceable(folder)
+        manifest = Path(folder) / MANIFEST
+        if not manifest.is_file():
+            return  # an empty folder
+        try:
+            found = json.loads(manifest.read_text(encoding="utf-8")).get("kind", "run")
+        except (OSError, ValueError, AttributeError):
+            raise OutputError(f"{manifest}: unreadable, so what the folder holds is unknown; "
+                              "--overwrite would delete it: choose another folder") from None
+        if found != kind:
+            what = {"run": "a trained run", "ensemble": "an ensemble"}.get(found, f"a {found}")
+            raise OutputError(f"{folder}: holds {what}; --overwrite replaces only "
+                              f"{'an ensemble' if kind == 'ensemble' else 'a trained run'}, "
+                              "choose another folder")
+
+    return guard
 
 
 @dataclass

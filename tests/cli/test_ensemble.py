@@ -74,6 +74,43 @@ def test_bad_weights_are_a_clear_error(qc_runs, tmp_path):
     assert result.exit_code == 2 and "comma-separated numbers" in result.output
 
 
+@pytest.mark.parametrize("weights", ["nan,1", "1,inf", "1e400,1"])
+def test_weights_that_are_not_finite_are_refused(qc_runs, tmp_path, weights):
+    from shoprel.errors import ConfigError
+
+    for method in ("weighted", "vote"):
+        result = CliRunner().invoke(ensemble, [str(qc_runs[0]), str(qc_runs[1]), "--out",
+                                               str(tmp_path / "e"), "--method", method,
+                                               "--weights", weights])
+        assert isinstance(result.exception, ConfigError), result.output
+        assert "--weights:" in str(result.exception) and "not a finite number" in str(
+            result.exception)
+        assert not (tmp_path / "e").exists()
+
+
+def test_overwrite_replaces_only_an_output_of_the_same_kind(qc_runs, tmp_path):
+    """An ensemble may not replace a trained run (its models, its student), nor the reverse."""
+    import shutil
+
+    from shoprel.errors import OutputError
+    from shoprel.training.config import load_config
+    from shoprel.training.runner import train
+
+    run_copy = tmp_path / "run"
+    shutil.copytree(qc_runs[0], run_copy)
+    result = CliRunner().invoke(ensemble, [str(qc_runs[0]), str(qc_runs[1]), "--out",
+                                           str(run_copy), "--overwrite"])
+    assert isinstance(result.exception, OutputError)
+    assert "holds a trained run; --overwrite replaces only an ensemble" in str(result.exception)
+    assert (run_copy / "models").is_dir()
+    _build(qc_runs, tmp_path / "ens")
+    with pytest.raises(OutputError, match="holds an ensemble; --overwrite replaces only a "
+                                          "trained run"):
+        train(shoprel.demo.demo_file("QC"), tmp_path / "ens", load_config(None),
+              overwrite=True, progress=False)
+    assert json.loads((tmp_path / "ens" / "run.json").read_text())["kind"] == "ensemble"
+
+
 def test_weights_for_a_method_without_weights_are_refused(qc_runs, tmp_path):
     from shoprel.errors import ConfigError
 

@@ -126,6 +126,41 @@ def test_a_stamped_folder_may_hold_exactly_what_was_written(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 
+def test_a_file_put_below_the_top_level_is_found_too(tmp_path):
+    """A user's file in a run's models/ (or deeper) is refused like one at the top; folders
+    written after the stamp (a run's index, a carried student, an export) are the writers'."""
+    from shoprel.utils.atomic import add_to_stamp
+    from shoprel.utils.outputs import check_replaceable
+
+    target = tmp_path / "run"
+    with atomic_dir(target, guard=check_replaceable) as tmp:
+        (tmp / "run.json").write_text("{}")
+        (tmp / "models" / "fold_0").mkdir(parents=True)
+        (tmp / "models" / "fold_0" / "lightgbm.txt").write_text("trees")
+    check_output_dir(target, overwrite=True)
+    for name in ("models/notes.txt", "models/fold_0/tuned.txt", "models/mine/a.txt"):
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        (target / name).write_text("user data")
+        with pytest.raises(OutputError, match=name.split("/", 1)[1]):
+            check_output_dir(target, overwrite=True)
+        (target / name).unlink()
+    (target / "models" / "mine").rmdir()
+    # written later by shoprel: an export beside a model, the run's index, a student
+    (target / "models" / "fold_0" / "onnx").mkdir()
+    (target / "models" / "fold_0" / "onnx" / "model.onnx").write_text("graph")
+    add_to_stamp(target, "models/fold_0/onnx")
+    (target / "index").mkdir()
+    (target / "index" / "segment.npy").write_text("vectors")
+    add_to_stamp(target, "index")
+    with atomic_dir(target / "student", guard=check_replaceable) as tmp:
+        (tmp / "run.json").write_text("{}")
+    add_to_stamp(target, "student")
+    check_output_dir(target, overwrite=True)
+    (target / "student" / "notes.txt").write_text("user data")  # the student's own stamp
+    with pytest.raises(OutputError, match="notes.txt"):
+        check_output_dir(target, overwrite=True)
+
+
 def test_final_rename_never_replaces_a_folder_that_appeared_meanwhile(tmp_path):
     target = tmp_path / "run"
     with pytest.raises(OutputExistsError, match="another process"):

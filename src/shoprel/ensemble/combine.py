@@ -18,7 +18,9 @@ def normalise(weights, n_members: int) -> np.ndarray:
     w = np.ones(n_members) if weights is None else np.asarray(weights, dtype=np.float64)
     if w.shape != (n_members,):
         raise ValueError(f"{n_members} members need {n_members} weights, got {len(w)}")
-    if (w < 0).any() or w.sum() <= 0:
+    if not np.isfinite(w).all():
+        raise ValueError(f"{w[~np.isfinite(w)][0]} is not a finite number")
+    if (w < 0).any() or w.sum() <= 0 or not np.isfinite(w.sum()):
         raise ValueError("weights must be non-negative and not all zero")
     return w / w.sum()
 

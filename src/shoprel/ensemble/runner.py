@@ -24,7 +24,7 @@ from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.evaluate.run_metrics import run_metrics
 from shoprel.manifest import Manifest
 from shoprel.utils.atomic import atomic_dir
-from shoprel.utils.outputs import check_output_dir, check_replaceable
+from shoprel.utils.outputs import check_output_dir
 
 KIND = "ensemble"
 
@@ -67,6 +67,8 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
         raise ConfigError(f"--shrinkage: {shrinkage} is out of range; it must be 0 or more "
                           "(rows' worth of pull toward the global cut)")
     out_dir = check_output_dir(out_dir, overwrite, reads=run_dirs)  # members are read
+    if overwrite and out_dir.is_dir():
+        runs.replaceable_as(KIND)(out_dir)
     aligned = align_runs(run_dirs)
     for run in aligned.runs:  # a member that cannot score fails now, not at its first predict
         if run.kind != "ensemble":
@@ -103,7 +105,7 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
                   "created": run.manifest.get("created")} for run in aligned.runs],
         combination=combination, n_rows=len(table),
         **({thresholds.MANIFEST_KEY: language_table} if per_language_thresholds else {}))
-    with atomic_dir(out_dir, overwrite=overwrite, guard=check_replaceable) as tmp:
+    with atomic_dir(out_dir, overwrite=overwrite, guard=runs.replaceable_as(KIND)) as tmp:
         writer = runs.RunWriter(tmp)
         writer.oof(table)
         folds_file = aligned.runs[0].path / runs.FOLDS

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from shoprel.errors import RunDirError
 from shoprel.models.hf.onnx import FP32_FILE, INT8_FILE, META_FILE, ONNX_FOLDER
-from shoprel.utils.atomic import atomic_dir
+from shoprel.utils.atomic import add_to_stamp, atomic_dir
 
 OPSET = 17
 # int8 weight type. Unsigned weights (u8 activations × u8 weights) avoid the saturation of
@@ -138,4 +138,7 @@ def export_run(run_dir: str | Path, int8: bool = False, int8_weights: str = "uin
         for folder in folders:
             tmp = stack.enter_context(atomic_dir(folder / ONNX_FOLDER, overwrite=True))
             export_hf_classifier(folder / HF_FOLDER, tmp, int8=int8, int8_weights=int8_weights)
+    run_dir = Path(run_dir).resolve()
+    for folder in folders:  # --overwrite of the run knows these as shoprel's
+        add_to_stamp(run_dir, (folder / ONNX_FOLDER).resolve().relative_to(run_dir).as_posix())
     return [folder / ONNX_FOLDER for folder in folders]

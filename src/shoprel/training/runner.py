@@ -29,7 +29,7 @@ from shoprel.training.far_pairs import FarPairCheck
 from shoprel.training.ranks import RankGroup, Ranks, current_ranks
 from shoprel.utils.atomic import atomic_dir
 from shoprel.utils.jsonsafe import json_safe
-from shoprel.utils.outputs import check_output_dir, check_replaceable
+from shoprel.utils.outputs import check_output_dir
 from shoprel.utils.progress import honours_progress
 
 STAGE0_MODEL = "stage0"  # models/stage0: the cross-task model every other model starts from
@@ -161,11 +161,14 @@ def run_folder(out_dir: Path, overwrite: bool, ranks: Ranks, group: RankGroup | 
     Every rank checks the output (utils/outputs.py; `reads`: the input files) before any
     trains, so all fail alike.
     """
+    guard = runs.replaceable_as("run")
     check_output_dir(out_dir, overwrite, reads, inside=inside)
+    if overwrite and Path(out_dir).is_dir():
+        guard(Path(out_dir))
     if group is not None:
         group.barrier()
     if ranks.is_main:
-        with atomic_dir(out_dir, overwrite=overwrite, guard=check_replaceable) as tmp:
+        with atomic_dir(out_dir, overwrite=overwrite, guard=guard) as tmp:
             yield tmp
     else:
         with tempfile.TemporaryDirectory(prefix=f"shoprel-rank{ranks.rank}-") as tmp:

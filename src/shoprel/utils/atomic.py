@@ -308,13 +308,16 @@ def _readable(folder: Path) -> None:
 
 
 def add_to_stamp(folder: Path, entry: str) -> None:
-    """List one more top-level entry in a finished output's stamp (a run's target index or
-    carried student), so that `--overwrite` still knows the folder as shoprel's. Locked: an
-    index build and a student finishing may both add theirs at once."""
+    """Record a folder written into a finished output after its stamp (a run's target index,
+    carried student, a model's ONNX export; `entry` relative, e.g. "models/full/onnx"), so that
+    `--overwrite` still knows the folder as shoprel's and what lies below `entry` as its
+    writer's. Locked: an index build and a student finishing may both add theirs at once."""
+    top = entry.split("/", 1)[0]
     with output_lock(folder / STAMP, wait_s=SHARED_FILE_WAIT_S):
         stamp = read_stamp(folder)
-        if stamp is None or entry in stamp["entries"]:
+        if stamp is None or (top in stamp["entries"] and entry in stamp.get("open", [])):
             return
-        stamp["entries"] = sorted({*stamp["entries"], entry})
+        stamp["entries"] = sorted({*stamp["entries"], top})
+        stamp["open"] = sorted({*stamp.get("open", []), entry})
         with atomic_file(folder / STAMP) as tmp:
             tmp.write_text(json.dumps(stamp), encoding="utf-8")

@@ -174,14 +174,50 @@ def check_replaceable(folder: PathLike, legacy_entries: frozenset[str] | None = 
     else:
         raise OutputError(f"{folder}: not a folder shoprel wrote (no {marker}); --overwrite "
                           "replaces only shoprel's outputs, choose another output folder")
+    if stamp is not None and not foreign:
+        foreign = _foreign_files(folder, stamp)
     if foreign:
         shown = ", ".join(sorted(foreign)[:5]) + (" ..." if len(foreign) > 5 else "")
         raise OutputError(f"{folder}: holds {shown}, which shoprel did not write there; "
                           "--overwrite would delete it: move it away or choose another folder")
 
 
+def _tree(folder: Path) -> list[str]:
+    """Every file (and link) below `folder`, relative, but the stamp and temporary names."""
+    found = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = [d for d in dirs if not TEMP_NAME.match(d)]
+        base = Path(root).relative_to(folder)
+        found += [(base / name).as_posix() for name in files
+                  if not TEMP_NAME.match(name) and not (base == Path(".") and name == STAMP)]
+    return found
+
+
+def _foreign_files(folder: Path, stamp: dict) -> set[str]:
+    """Files below the top level that the stamp does not list (stamps that list files: since
+    the twenty-first session; an older one is checked at its top level only). A folder added
+    after the stamp (`open`: a carried student, the run's index, an export) holds what its own
+    writer put there; one that is itself a stamped output is checked in turn."""
+    if not isinstance(stamp.get("files"), list):
+        return set()
+    listed = set(stamp["files"])
+    opened = [entry for entry in stamp.get("open", []) if isinstance(entry, str)]
+    foreign = set()
+    for name in _tree(folder):
+        inside = next((entry for entry in opened if name.startswith(entry + "/")), None)
+        if inside is None and name not in listed:
+            foreign.add(name)
+    for entry in opened:
+        nested = folder / entry
+        if nested.is_dir() and read_stamp(nested) is not None:
+            check_replaceable(nested)  # a carried student: its own stamp says what it holds
+    return foreign
+
+
 def stamp_entries(folder: Path) -> None:
-    """Record the folder's top-level entries (see check_replaceable); called once it is full."""
+    """Record the folder's top-level entries and every file below them (see
+    check_replaceable); called once it is full."""
     entries = sorted(p.name for p in folder.iterdir() if p.name != STAMP)
-    (folder / STAMP).write_text(json.dumps({"written_by": "shoprel", "entries": entries}),
+    (folder / STAMP).write_text(json.dumps({"written_by": "shoprel", "entries": entries,
+                                            "files": sorted(_tree(folder))}),
                                 encoding="utf-8")
