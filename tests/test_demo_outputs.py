@@ -114,3 +114,22 @@ def test_folds_zero_and_a_data_file_are_refused(tmp_path):
         run_demo(tmp_path / "d", data_dir=tmp_path / "none", progress=False,
                  echo=lambda line: None)
     assert not (tmp_path / "d").exists()
+
+
+def test_data_folder_files_are_the_competitions_own_names(tmp_path):
+    """train_QC.en.jsonl (what `translate` writes) is not train_QC; two formats of one name
+    are refused before anything is written (either could be meant, and both would predict
+    into one output)."""
+    from shoprel.demo import competition_files
+    from shoprel.errors import InputError
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("train_QC.txt", "train_QC.en.jsonl", "train_QC.langid.jsonl", "dev_QC.txt"):
+        (data / name).write_text("{}\n")
+    assert [p.name for p in competition_files(data, "train_QC")] == ["train_QC.txt"]
+    assert competition_files(data, "train_QI") == []
+    (data / "dev_QC.jsonl").write_text("{}\n")
+    with pytest.raises(InputError, match="holds dev_QC.jsonl and dev_QC.txt: which dev_QC"):
+        run_demo(tmp_path / "out", data, progress=False, echo=lambda line: None)
+    assert not (tmp_path / "out").exists()

@@ -44,8 +44,16 @@ def split_holdout(source: Path, out_dir: Path, holdout_fold: int = 0, k: int = 5
     return train_path, gold_path
 
 
-def _find(data_dir: Path, stem: str) -> list[Path]:
-    return sorted(p for p in data_dir.glob(f"{stem}.*") if p.is_file())
+def competition_files(data_dir: Path, stem: str) -> list[Path]:
+    """The competition file of that name in any format (train_QC.txt, train_QC.parquet...):
+    none or one. Files derived from it (train_QC.en.jsonl, as `translate` writes) are not it;
+    two formats of one name are refused, since either could be meant (and both would predict
+    into one output)."""
+    found = sorted(p for p in data_dir.glob(f"{stem}.*") if p.is_file() and p.stem == stem)
+    if len(found) > 1:
+        raise InputError(f"holds {' and '.join(p.name for p in found)}: which {stem} is meant? "
+                         "Keep one of them in the folder", path=data_dir)
+    return found
 
 
 class DemoFiles:
@@ -167,11 +175,11 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
             outputs = [train_file, out_dir / "data" / f"holdout_{task}.jsonl",
                        out_dir / f"pred_holdout_{task}.jsonl"]
         else:
-            found = _find(Path(data_dir), f"train_{task}")
+            found = competition_files(Path(data_dir), f"train_{task}")
             if not found:
                 continue
-            to_predict = [*_find(Path(data_dir), f"dev_{task}"),
-                          *_find(Path(data_dir), f"test_{task}")]
+            to_predict = [*competition_files(Path(data_dir), f"dev_{task}"),
+                          *competition_files(Path(data_dir), f"test_{task}")]
             plan.append((task, found[0], to_predict, run_dir))
             outputs = [out_dir / f"pred_{source.stem}.jsonl" for source in to_predict]
         for path in outputs:  # every name before the first write (training takes minutes)
