@@ -104,3 +104,42 @@ def test_ensemble_weights_must_match_members(tmp_path, trained_runs):
     (ens / "run.json").write_text(json.dumps(manifest))
     with pytest.raises(RunDirError, match="1 weights for 2 members"):
         Run.open(ens)
+
+
+@pytest.mark.parametrize("damage, message", [
+    (lambda oof: oof.drop(columns=["probability"]), "column 'probability' missing"),
+    (lambda oof: oof.drop(columns=["label"]), "column 'label' missing"),
+    (lambda oof: oof.iloc[:100], "holds 100 rows, but the run has 360"),
+])
+def test_a_damaged_oof_table_is_one_line_for_every_reader(run_copy, tmp_path, damage,
+                                                          message):
+    """compare, ensemble, noise, far-pairs and report read it through Run.oof: a KeyError or
+    a report of the rows that are left before."""
+    import pandas as pd
+
+    from shoprel.ensemble.noise import find_noisy_rows
+    from shoprel.evaluate.report import write_run_report
+
+    run, _ = run_copy
+    pd.read_parquet(run / "oof.parquet").pipe(damage).to_parquet(run / "oof.parquet")
+    with pytest.raises(RunDirError, match=message):
+        write_run_report(run, tmp_path / "report.html")
+    with pytest.raises(RunDirError, match=message):
+        find_noisy_rows(run)
+    assert not (tmp_path / "report.html").exists()
+
+
+@pytest.mark.parametrize("field, value, message", [
+    ("overall", "x", "field 'overall': expected an object, got str"),
+    ("threshold", "high", "field 'threshold': expected a number, got str"),
+    ("per_language", [1, 2], "field 'per_language': expected an object, got list"),
+])
+def test_a_metrics_field_of_the_wrong_type_is_one_line(run_copy, tmp_path, field, value,
+                                                      message):
+    from shoprel.evaluate.report import write_run_report
+
+    run, _ = run_copy
+    metrics = json.loads((run / "metrics.json").read_text())
+    (run / "metrics.json").write_text(json.dumps({**metrics, field: value}))
+    with pytest.raises(RunDirError, match=message):
+        write_run_report(run, tmp_path / "report.html")

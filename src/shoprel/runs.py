@@ -26,6 +26,7 @@ MANIFEST = "run.json"
 CONFIG = "config.yaml"
 FOLDS = "folds.parquet"
 OOF = "oof.parquet"
+OOF_COLUMNS = ("id", "fold", "probability", "label", "language")  # every run's, since the first
 METRICS = "metrics.json"
 REPORT = "report.html"
 MODELS = "models"
@@ -172,7 +173,18 @@ class Run:
                               f"({' '.join(str(exc).split())[:200]})") from None
 
     def oof(self) -> pd.DataFrame:
-        return self._parquet(OOF)
+        """The out-of-fold table, with the columns every reader needs and, where the manifest
+        counts them, all of its rows: a damaged table is one RunDirError, not a KeyError in
+        whichever command reads it first or a report of the rows that are left."""
+        table = self._parquet(OOF)
+        missing = [c for c in OOF_COLUMNS if c not in table.columns]
+        if missing:
+            raise RunDirError(f"{self.path / OOF}: column {missing[0]!r} missing")
+        expected = self.manifest.get("n_rows")
+        if isinstance(expected, int) and len(table) != expected:
+            raise RunDirError(f"{self.path / OOF}: holds {len(table):,} rows, but the run "
+                              f"has {expected:,} ({MANIFEST}: n_rows)")
+        return table
 
     def folds(self) -> pd.DataFrame:
         """id, fold (+ group): folds.parquet, or the OOF table for a folder without one."""
@@ -211,7 +223,28 @@ def read_metrics(run_dir: Path) -> dict:
         raise RunDirError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(metrics, dict):
         raise RunDirError(f"{path}: expected a JSON object")
+    for name, kind in METRICS_FIELDS.items():
+        value = metrics.get(name)
+        if value is not None and not _json_kind(value, kind):
+            raise RunDirError(f"{path}: field {name!r}: expected {kind}, got "
+                              f"{type(value).__name__}")
     return metrics
+
+
+# the types of metrics.json's top-level fields that readers (report, compare, predict) take
+# apart; a field of another type is a damaged file, named here rather than as a TypeError
+METRICS_FIELDS = {"task": "text", "threshold": "a number", "run_name": "text",
+                  "created": "text", "per_fold": "a list",
+                  **dict.fromkeys(("overall", "per_language", "per_detected_language",
+                                   "language_agreement", "per_category", "threshold_selection",
+                                   "uncertainty", "model", "timing", "data", "far_pairs",
+                                   "student", "distillation"), "an object")}
+
+
+def _json_kind(value, kind: str) -> bool:
+    if kind == "a number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, {"text": str, "a list": list, "an object": dict}[kind])
 
 
 class RunWriter:

@@ -1,3 +1,5 @@
+import json
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -23,6 +25,8 @@ def test_different_rows_are_refused_naming_the_runs(qc_runs, tmp_path):
     shutil.copytree(qc_runs[1], other)
     oof = pd.read_parquet(other / "oof.parquet")
     oof.iloc[10:].to_parquet(other / "oof.parquet", index=False)
+    manifest = json.loads((other / "run.json").read_text())
+    (other / "run.json").write_text(json.dumps({**manifest, "n_rows": len(oof) - 10}))
     with pytest.raises(RunDirError, match="different rows") as info:
         align_runs([qc_runs[0], other])
     assert str(other) in str(info.value) and str(qc_runs[0]) in str(info.value)

@@ -110,7 +110,11 @@ def test_teacher_on_other_rows_is_refused(teachers, student_yaml, tmp_path):
     shutil.copytree(teachers["run"], fake)
     oof = pd.read_parquet(fake / runs.OOF)
     oof.iloc[:-5].to_parquet(fake / runs.OOF, index=False)
-    with pytest.raises(RunDirError, match="do not match"):
+    with pytest.raises(RunDirError, match="holds 355 rows, but the run has 360"):
+        distill(fake, student_yaml, tmp_path / "s", progress=False)  # a damaged table
+    manifest = json.loads((fake / runs.MANIFEST).read_text())
+    (fake / runs.MANIFEST).write_text(json.dumps({**manifest, "n_rows": 355}))
+    with pytest.raises(RunDirError, match="do not match"):  # a run of other rows
         distill(fake, student_yaml, tmp_path / "s", progress=False)
 
 
