@@ -203,6 +203,39 @@ def test_unlabeled_pairs_train_every_fit_with_the_teacher_scores(teachers, stude
     assert not runs.Run.open(out).oof()["id"].astype(str).str.startswith("unlabeled").any()
 
 
+def test_unlabeled_pairs_of_the_teachers_training_rows_are_left_out(teachers, student_yaml,
+                                                                    tmp_path):
+    """The teacher's final model learnt those pairs' labels: with them in the student's
+    training side its validation folds would hear their own rows (OOF inflated). A pair
+    given twice (the same file twice) is kept once."""
+    from shoprel.data.readers import read_pairs
+
+    rows = read_pairs(teachers["data"]).df
+    mixed = tmp_path / "mixed.jsonl"
+    with open(mixed, "w", encoding="utf-8") as fh:
+        for number, r in enumerate(rows.head(30).itertuples()):
+            query = r.query if number < 20 else f"{r.query} new"  # 20 training pairs, 10 new
+            fh.write(json.dumps({"id": f"t{number}", "language": r.language,
+                                 "origin_query": query, "category_path": r.target}) + "\n")
+    out = tmp_path / "student"
+    result = CliRunner().invoke(distill_command, [
+        str(teachers["run"]), "--student", str(student_yaml), "--out", str(out),
+        "--unlabeled", str(mixed), "--unlabeled", str(mixed), "--speed-rows", "0", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert ("learnt from 10 teacher-scored unlabelled pairs (left out: 40 of the teacher's "
+            "training pairs, 10 repeated)") in result.output
+    block = runs.Run.open(out).metrics()["distillation"]["unlabeled"]
+    assert block["rows"] == 10
+    assert block["left_out"] == {"teacher_training_pairs": 40, "repeated_pairs": 10}
+    only_training = tmp_path / "only_training.jsonl"
+    only_training.write_text("".join(line for line in mixed.read_text().splitlines(True)[:20]))
+    result = CliRunner().invoke(distill_command, [
+        str(teachers["run"]), "--student", str(student_yaml), "--out", str(tmp_path / "s2"),
+        "--unlabeled", str(only_training), "--speed-rows", "0", "--quiet"])
+    assert "no pairs to learn from (20 are the teacher's training pairs)" in str(
+        result.exception)
+
+
 def test_oof_caveat_says_what_the_student_oof_is_worth():
     from shoprel.training.distill import LABELS_NOTE, LEAK_CAVEAT, NESTED_NOTE, oof_caveat
 

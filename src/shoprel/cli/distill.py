@@ -47,7 +47,13 @@ def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, 
         click.echo(f"{who} OOF: F1 {m['f1']:.4f}  AUC {m['roc_auc']:.4f}"
                    + ("" if far is None else f"  far pairs called relevant {far:.1%}"))
     if "unlabeled" in block:
-        click.echo(f"learnt from {block['unlabeled']['rows']} teacher-scored unlabelled pairs")
+        unlabeled = block["unlabeled"]
+        left = unlabeled.get("left_out", {})
+        left_text = ", ".join(f"{n:,} {what}" for what, n in (
+            ("of the teacher's training pairs", left.get("teacher_training_pairs", 0)),
+            ("repeated", left.get("repeated_pairs", 0))) if n)
+        click.echo(f"learnt from {unlabeled['rows']} teacher-scored unlabelled pairs"
+                   + (f" (left out: {left_text})" if left_text else ""))
     speed = block.get("speed")
     if speed:
         click.echo(f"scoring: teacher {speed['teacher']['pairs_per_second']:.0f} pairs/s, "

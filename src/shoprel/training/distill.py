@@ -279,8 +279,12 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     teacher_metrics = teacher.run.metrics()
     extra_rows = None
     if unlabeled:
-        extra_rows = teacher_scored(teacher.run.path, unlabeled, teacher.run.task,
-                                    config.data.empty_text, progress)
+        skipped: dict = {}
+        extra_rows = teacher_scored(
+            teacher.run.path, unlabeled, teacher.run.task, config.data.empty_text, progress,
+            training_pairs=set(zip(frame.df["query"].astype(str),
+                                   frame.df["target"].astype(str), strict=True)),
+            skipped=skipped)
         add = adding(extra_rows)
         fit_rows = add if fit_rows is None else (lambda rows, f=fit_rows: add(f(rows)))
 
@@ -299,8 +303,11 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
             **({} if extra_rows is None else {"unlabeled": {
                 "files": [str(Path(f).resolve()) for f in unlabeled],
                 "rows": len(extra_rows),
+                "left_out": {"teacher_training_pairs": skipped["training_pairs"],
+                             "repeated_pairs": skipped["repeated_pairs"]},
                 "note": "teacher-scored pairs join every fit's training side, never a "
-                        "validation fold; the teacher's final model scored them"}}),
+                        "validation fold; the teacher's final model scored them; pairs "
+                        "of the teacher's training rows and repeated pairs are left out"}}),
         }}
 
     result = train(teacher.train_file, out_dir, config, overwrite=overwrite, progress=progress,

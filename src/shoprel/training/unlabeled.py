@@ -28,27 +28,52 @@ SCORE_ROWS = 5_000
 
 
 def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: Task,
-                   empty_text: str = "keep", progress: bool = True) -> PairFrame:
+                   empty_text: str = "keep", progress: bool = True,
+                   training_pairs: set[tuple[str, str]] | None = None,
+                   skipped: dict | None = None) -> PairFrame:
     """The pairs of `files` (labels, if any, ignored) with the teacher's probability as
-    soft_label and its decision as label; ids made unique across files."""
+    soft_label and its decision as label; ids made unique across files.
+
+    A pair (query and target) among `training_pairs` is left out: the teacher's final model
+    learnt its label, and with it in the student's training side the student's validation
+    folds would hear their own rows' labels. A pair given again (in another file, or the same
+    file twice) is kept once. `skipped` receives how many of each were left out."""
     from shoprel.predict.predictor import Predictor
 
     predictor = Predictor(teacher_dir)
+    seen = set(training_pairs or ())
+    counts = {"training_pairs": 0, "repeated_pairs": 0}
     parts = []
     with tqdm(desc="teacher scoring unlabelled pairs", unit=" rows",
               disable=not progress) as bar:
         for number, path in enumerate(files):
             for chunk in iter_pair_chunks(path, task=task, empty_text=empty_text,
                                           chunk_rows=SCORE_ROWS):
+                keep = []
+                for i, pair in enumerate(zip(chunk.df["query"].astype(str),
+                                             chunk.df["target"].astype(str), strict=True)):
+                    if pair in seen:
+                        known = training_pairs is not None and pair in training_pairs
+                        counts["training_pairs" if known else "repeated_pairs"] += 1
+                    else:
+                        seen.add(pair)
+                        keep.append(i)
+                bar.update(len(chunk))
+                if not keep:
+                    continue
+                chunk = chunk.take(np.asarray(keep))
                 p = predictor.probabilities(chunk)
                 df = chunk.df.drop(columns=["label", SOFT_LABEL, "weight"], errors="ignore")
                 df["id"] = [f"{ID_PREFIX}{number}:{i}" for i in df["id"].astype(str)]
                 df["label"] = (p >= predictor.row_thresholds(chunk)).astype(np.int64)
                 df[SOFT_LABEL] = np.asarray(p, dtype=np.float64)
                 parts.append(df)
-                bar.update(len(df))
+    if skipped is not None:
+        skipped.update(counts)
     if not parts:
-        raise InputError("no pairs to learn from", path=files[0] if files else None)
+        why = (f" ({counts['training_pairs']:,} are the teacher's training pairs)"
+               if counts["training_pairs"] else "")
+        raise InputError(f"no pairs to learn from{why}", path=files[0] if files else None)
     return PairFrame(task, pd.concat(parts, ignore_index=True), source=Path(files[0]))
 
 
