@@ -64,3 +64,26 @@ def test_a_run_given_twice_is_refused(qc_runs, tmp_path):
 
 def test_member_paths_are_stored_relative(tmp_path):
     assert member_reference(tmp_path / "runs" / "a", tmp_path / "ens") == "../runs/a"
+
+
+def test_runs_on_other_texts_under_the_same_ids_are_refused(qc_runs, tmp_path):
+    import shutil
+
+    other = tmp_path / "edited"
+    shutil.copytree(qc_runs[1], other)
+    oof = pd.read_parquet(other / "oof.parquet")
+    oof.loc[11, "query"] = "another query"
+    oof.to_parquet(other / "oof.parquet", index=False)
+    with pytest.raises(RunDirError, match="differ in the query of 1 row.s., e.g. id"):
+        align_runs([qc_runs[0], other])
+
+
+def test_a_run_inside_an_ensemble_given_is_not_counted_twice(qc_runs, tmp_path):
+    from shoprel.ensemble.runner import build_ensemble
+
+    build_ensemble(list(qc_runs), tmp_path / "ens")
+    with pytest.raises(RunDirError, match="given twice .through .*ens.*; each run once"):
+        build_ensemble([qc_runs[0], tmp_path / "ens"], tmp_path / "nested")
+    assert not (tmp_path / "nested").exists()
+    # compare may still set an ensemble beside one of its members
+    assert len(align_runs([qc_runs[0], tmp_path / "ens"]).runs) == 2

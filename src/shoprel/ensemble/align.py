@@ -45,17 +45,46 @@ def _oof(run: runs.Run) -> pd.DataFrame:
     return oof
 
 
-def align_runs(run_dirs: list[str | Path]) -> AlignedRuns:
-    """Open the runs and align their OOF tables by id; a clear error names any mismatch."""
+def _trained_runs(run: runs.Run) -> list[Path]:
+    """The trained runs behind a run or an ensemble, resolved."""
+    if run.kind != "ensemble":
+        return [run.path.resolve()]
+    return [where for member in run.member_dirs()
+            for where in _trained_runs(runs.Run.read(member))]
+
+
+def _check_same_texts(first: runs.Run, run: runs.Run, ids: pd.Series, oof: pd.DataFrame) -> None:
+    """Same ids and labels, other queries or targets: the runs learnt from different files
+    (tables of older runs and of ensembles keep no texts: then ids and labels must do)."""
+    base = _oof(first).set_index("id")
+    for column in ("query", "target"):
+        if column not in base.columns or column not in oof.columns:
+            continue
+        ours = ids.map(base[column]).astype(str).to_numpy()
+        theirs = ids.map(oof[column]).astype(str).to_numpy()
+        differ = np.flatnonzero(ours != theirs)
+        if len(differ):
+            raise RunDirError(f"runs were trained on different rows: {first.path} and "
+                              f"{run.path} differ in the {column} of {len(differ)} row(s), "
+                              f"e.g. id {ids.iloc[differ[0]]!r}")
+
+
+def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> AlignedRuns:
+    """Open the runs and align their OOF tables by id; a clear error names any mismatch.
+    members_once (an ensemble being built): a run may not also come in as a member of an
+    ensemble given, where it would weigh double (compare may set an ensemble beside its
+    members)."""
     if len(run_dirs) < 2:
         raise RunDirError("an ensemble needs at least two run directories")
     opened = [runs.Run.open(d) for d in run_dirs]
     seen: dict[Path, Path] = {}
     for run in opened:
-        where = run.path.resolve()
-        if where in seen:
-            raise RunDirError(f"{run.path}: given twice (also as {seen[where]}); each run once")
-        seen[where] = run.path
+        for where in (_trained_runs(run) if members_once else [run.path.resolve()]):
+            if where in seen:
+                also = "" if seen[where] == run.path else f" (through {run.path})"
+                raise RunDirError(f"{where}: given twice{also}, also as {seen[where]}; each "
+                                  "run once, or it would weigh double")
+            seen[where] = run.path
     first = opened[0]
     tasks = {run.name: run.task.value for run in opened}
     if len(set(tasks.values())) > 1:
@@ -75,6 +104,7 @@ def align_runs(run_dirs: list[str | Path]) -> AlignedRuns:
         labels = base["id"].map(oof["label"]).to_numpy()
         if not np.array_equal(labels, base["label"].to_numpy()):
             raise RunDirError(f"runs disagree on labels: {first.path} and {run.path}")
+        _check_same_texts(first, run, base["id"], oof)
         folds = _folds(run).set_index("id")["fold"]
         if not np.array_equal(base["id"].map(folds).to_numpy(),
                               base["id"].map(base_folds).to_numpy()):

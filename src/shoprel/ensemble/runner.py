@@ -69,7 +69,7 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
     out_dir = check_output_dir(out_dir, overwrite, reads=run_dirs)  # members are read
     if overwrite and out_dir.is_dir():
         runs.replaceable_as(KIND)(out_dir)
-    aligned = align_runs(run_dirs)
+    aligned = align_runs(run_dirs, members_once=True)
     for run in aligned.runs:  # a member that cannot score fails now, not at its first predict
         if run.kind != "ensemble":
             run.model_folders()
