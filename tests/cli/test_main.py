@@ -58,6 +58,9 @@ def test_errors_are_one_clear_line(tmp_path):
     done = run("predict", tmp_path / "nowhere", demo_file("QC"), "--out", tmp_path / "o.txt",
                "--num-actors", "3", check=False)  # a Ray option on the local engine
     assert done.returncode == 2 and "--num-actors: only with --engine ray" in done.stderr
+    done = run("train", demo_file("QC"), "--out", tmp_path / "run", "--curve-fractions", "0.3",
+               check=False)  # shares without the curve
+    assert done.returncode == 2 and "--curve-fractions: only with --learning-curve" in done.stderr
     assert not (tmp_path / "run").exists() and not (tmp_path / "o.txt").exists()
 
 

@@ -16,9 +16,25 @@ FAST = {"model.family": "fast", "model.params.n_features": 2**16,
 
 def test_fractions_are_checked():
     assert parse_fractions("0.5, 0.1,0.5") == [0.1, 0.5]
-    for bad in ("0", "1.0", "x", ""):
+    for bad in ("0", "1.0", "x", "", "0.1,,0.2", "0.1,"):
         with pytest.raises(ConfigError, match="curve"):
             parse_fractions(bad)
+
+
+def test_shares_a_fold_cannot_learn_from_fail_before_the_cross_validation(tmp_path, qc_demo,
+                                                                          monkeypatch):
+    """0.003 of a fold's ~240 rows leaves 2 rows (one label, or too few); 0.9999 all of them."""
+    import shoprel.training.runner as runner
+
+    def no_cv(*args, **kwargs):
+        raise AssertionError("the cross-validation started")
+
+    monkeypatch.setattr(runner, "cross_validate", no_cv)
+    for shares, message in (([0.1, 0.003], "0.003 leaves fold"), ([0.9999], "0.9999 keeps every")):
+        with pytest.raises(ConfigError, match=f"--curve-fractions: {message}"):
+            train(qc_demo, tmp_path / "run", load_config(None, FAST), progress=False,
+                  curve_fractions=shares)
+        assert not (tmp_path / "run").exists()
 
 
 def test_subsample_is_seeded_and_sized():

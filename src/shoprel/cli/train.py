@@ -45,7 +45,9 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
     config = load_config(config_file, overrides,
                          options={"folds.k": "--folds", "data.task": "--task"})
     fractions = None
-    if curve or curve_fractions:
+    if curve_fractions and not curve:
+        raise click.UsageError("--curve-fractions: only with --learning-curve")
+    if curve:
         from shoprel.training.curve import DEFAULT_FRACTIONS, parse_fractions
 
         fractions = (parse_fractions(curve_fractions) if curve_fractions

@@ -35,14 +35,33 @@ def check_fractions(fractions: Sequence[float]) -> list[float]:
 
 def parse_fractions(text: str) -> list[float]:
     """"0.1,0.25,0.5" → [0.1, 0.25, 0.5], checked."""
+    parts = str(text).split(",")
     try:
-        values = [float(part) for part in str(text).split(",") if part.strip()]
+        if any(not part.strip() for part in parts):
+            raise ValueError
+        values = [float(part) for part in parts]
     except ValueError:
         raise ConfigError(f"--curve-fractions: expected numbers separated by commas, got "
                           f"{text!r}") from None
-    if not values:
-        raise ConfigError("--curve-fractions: give at least one share, e.g. 0.1,0.25,0.5")
     return check_fractions(values)
+
+
+def check_fold_shares(labels: np.ndarray, folds: np.ndarray, fractions: Sequence[float],
+                      seed: int) -> None:
+    """Before any fit: every share of every fold's training rows must hold both labels and
+    fewer rows than the fold itself (a share that rounds to all of them repeats the 100%
+    point). ConfigError naming the share and the fold."""
+    for fraction in fractions:
+        for fold in range(int(folds.max()) + 1):
+            train = np.where(folds != fold)[0]
+            part = subsample(train, fraction, seed + fold)
+            if len(part) >= len(train):
+                raise ConfigError(f"--curve-fractions: {fraction} keeps every one of fold "
+                                  f"{fold}'s {len(train):,} training rows; use a smaller share")
+            if len(np.unique(labels[part])) < 2:
+                raise ConfigError(f"--curve-fractions: {fraction} leaves fold {fold} "
+                                  f"{len(part):,} training rows of one label; use a larger "
+                                  "share")
 
 
 def subsample(train: np.ndarray, fraction: float, seed: int) -> np.ndarray:

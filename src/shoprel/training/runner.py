@@ -212,6 +212,10 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         if folds is None:
             folds = assign_folds(frame, config.folds.k, config.folds.seed,
                                  config.folds.qc_group_levels)
+        if curve_fractions:  # a share too small or too large fails now, not after the CV
+            from shoprel.training.curve import check_fold_shares
+
+            check_fold_shares(frame.labels, folds, curve_fractions, config.folds.seed)
         prepare = training_side(config, progress, frame)
         if fit_rows is not None:
             prepare = _chained(fit_rows, prepare)
