@@ -122,6 +122,22 @@ def test_a_failed_student_keeps_the_run(tmp_path, monkeypatch):
     assert not [p.name for p in run.path.iterdir() if p.name.startswith(".student")]
 
 
+def test_a_student_interrupted_leaves_the_run_saying_so(tmp_path, monkeypatch):
+    """Ctrl-C (or SIGTERM, which the CLI turns into it) while the student is distilled: the
+    run stays whole and records why it has no student; predict's refusal names it."""
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(student_module, "distill", interrupted)
+    config = load_config(None, {**FAST_TEST_PARAMS, "student": FAST_STUDENT})
+    with pytest.raises(KeyboardInterrupt):
+        train(demo_file("QC"), tmp_path / "run", config, progress=False)
+    run = runs.Run.open(tmp_path / "run")
+    assert run.load_models() and run.student_dir() is None
+    with pytest.raises(RunDirError, match="its distillation failed: interrupted"):
+        runs.carried_student(run)
+
+
 def test_shoprel_distill_gives_a_run_its_student_later(student_run, tmp_path):
     """The way back after a failed or killed student: distil into RUN/student."""
     run = tmp_path / "run"

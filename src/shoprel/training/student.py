@@ -50,6 +50,11 @@ def carry_student(run_dir: str | Path, config: RunConfig, progress: bool = True,
         block = {"error": _one_line(exc), "seconds": round(time.perf_counter() - started, 2)}
         _record_failure(run_dir, block)
         return block
+    except KeyboardInterrupt:  # Ctrl-C / SIGTERM: the run is whole; say why it has no student
+        block = {"error": "interrupted (Ctrl-C or SIGTERM) while the student was distilled",
+                 "seconds": round(time.perf_counter() - started, 2)}
+        _record_failure(run_dir, block)
+        raise
     return runs.Run.open(run_dir).metrics()["student"]
 
 
