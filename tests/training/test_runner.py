@@ -8,7 +8,7 @@ from sklearn.metrics import f1_score
 
 from shoprel import runs
 from shoprel.data.readers import read_pairs
-from shoprel.errors import InputError
+from shoprel.errors import ConfigError, InputError
 from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.folds.grouped import fold_groups
 from shoprel.training import runner
@@ -182,3 +182,24 @@ def test_augmented_rows_train_but_never_validate(tmp_path, qc_demo, fast_fits):
         assert not folds.loc[originals["id"]].eq(fold).any()  # no validation row trained on
     assert result.metrics["data"]["augmented_rows"] == len(fitted[3][fitted[3]["augmented"]])
     assert result.metrics["data"]["augmented_rows"] == (frame.df["language"] == "es").sum()
+
+
+def test_translation_pairs_that_would_add_nothing_are_refused(tmp_path, qc_demo):
+    """No rows of the source language, or no route in the backend: a ConfigError before any
+    fit, not a run trained without the copies it was asked for."""
+    frame = read_pairs(qc_demo)
+    spanish = frame.df[frame.df["language"] == "es"]["query"].unique()
+    table = tmp_path / "translations.jsonl"
+    table.write_text("".join(json.dumps({"text": q, "source": "es", "target": "pt",
+                                         "translation": f"pt {q}"}, ensure_ascii=False) + "\n"
+                             for q in spanish), encoding="utf-8")
+    for pairs, message in (({"it": "xx"}, "augment.translate.it: the training file has no "
+                                          "rows in 'xx'"),
+                           ({"de": "es"}, "augment.translate.de: the table backend has no "
+                                          "route es -> de")):
+        config = load_config(None, {"model.family": "fast", "folds.k": 3,
+                                    "augment.translate": pairs, "augment.backend": "table",
+                                    "augment.table": str(table)})
+        with pytest.raises(ConfigError, match=message):
+            runner.train(qc_demo, tmp_path / "run", config, progress=False)
+        assert not (tmp_path / "run").exists()

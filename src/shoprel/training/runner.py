@@ -19,6 +19,7 @@ from shoprel.data.category import top_level
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import read_pairs
 from shoprel.data.tasks import Task
+from shoprel.errors import ConfigError
 from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.evaluate.run_metrics import run_metrics
 from shoprel.folds.grouped import assign_folds, fold_groups
@@ -56,6 +57,7 @@ def training_side(config: RunConfig, progress: bool = True, frame: PairFrame | N
 
         translator = make_translator(augment.backend, cache=augment.cache, table=augment.table,
                                      model=augment.model, progress=progress)
+        check_translation_pairs(frame, augment.translate, translator, augment.backend)
         side = _chained(side, lambda rows: augment_translations(rows, augment.translate,
                                                                 translator))
     if augment.easy_negatives > 0:
@@ -64,6 +66,24 @@ def training_side(config: RunConfig, progress: bool = True, frame: PairFrame | N
         side = _chained(side, lambda rows: add_easy_negatives(
             rows, augment.easy_negatives, augment.easy_negative_weight, config.folds.seed))
     return side
+
+
+def check_translation_pairs(frame, pairs: dict[str, str], translator, backend: str) -> None:
+    """Each augment.translate pair must add rows: the file holds rows of its source language
+    and the backend has a route (tried on one of them), else a ConfigError before any fit,
+    not a run trained without the copies it was asked for."""
+    from shoprel.augment.translator import normalize_lang
+
+    languages = frame.df["language"].map(normalize_lang)
+    for new_lang, source in pairs.items():
+        rows = frame.df.loc[languages == normalize_lang(source), "query"].astype(str)
+        if rows.empty:
+            raise ConfigError(f"augment.translate.{new_lang}: the training file has no rows in "
+                              f"{source!r} to translate")
+        if translator.translate([rows.iloc[0]], [normalize_lang(source)],
+                                normalize_lang(new_lang))[0] is None:
+            raise ConfigError(f"augment.translate.{new_lang}: the {backend} backend has no "
+                              f"route {source} -> {new_lang}")
 
 
 def _chained(first, then):
