@@ -61,6 +61,9 @@ def test_errors_are_one_clear_line(tmp_path):
     done = run("train", demo_file("QC"), "--out", tmp_path / "run", "--curve-fractions", "0.3",
                check=False)  # shares without the curve
     assert done.returncode == 2 and "--curve-fractions: only with --learning-curve" in done.stderr
+    done = run("predict", tmp_path / "nowhere", demo_file("QC"), "--out", tmp_path / "o.txt",
+               "--cascade-share", "0.5", check=False)  # a cascade option on the full scorer
+    assert done.returncode == 2 and "--cascade-share: only with --scorer cascade" in done.stderr
     assert not (tmp_path / "run").exists() and not (tmp_path / "o.txt").exists()
 
 

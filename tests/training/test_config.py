@@ -27,6 +27,10 @@ def test_defaults_resolve_fully():
     ({"threshold": {"mode": "best"}}, "threshold.mode"),
     ({"folds": {"qc_group_levels": 0}}, "folds.qc_group_levels: Input should be greater"),
     ({"final": {"refit_full": False, "keep_fold_models": False}}, "predict has none"),
+    ({"threshold": {"mode": "fixed", "value": float("nan")}},
+     "threshold.value: Input should be a finite number"),
+    ({"model": {"family": "fast", "params": {"learning_rate": float("inf")}}},
+     "model.params.learning_rate: Input should be a finite number"),
 ])
 def test_errors_name_the_bad_key(data, key):
     with pytest.raises(ConfigError) as info:

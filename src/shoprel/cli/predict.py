@@ -51,7 +51,7 @@ def check_submission_cmd(submission, input_file):
               help="full: the run's models; student: the fast distilled student the run "
                    "carries (RUN/student, its own threshold); cascade: the student, with the "
                    "full model rescoring the queries it is least sure of (--cascade-share).")
-@click.option("--cascade-share", type=float, default=DEFAULT_SHARE, show_default=True,
+@click.option("--cascade-share", type=float, default=None, show_default=str(DEFAULT_SHARE),
               help="--scorer cascade: how much the full model rescores, as the share of the "
                    "student's training rows nearest its threshold (whole queries; new queries "
                    "leave it surer, so usually fewer).")
@@ -60,6 +60,10 @@ def check_submission_cmd(submission, input_file):
 def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_actors, index_dirs,
             scorer, cascade_share, overwrite, quiet):
     """Score INPUT_FILE with a run; write id, texts, prediction and probability."""
+    if cascade_share is not None and scorer != "cascade":
+        raise ConfigError(f"--cascade-share: only with --scorer cascade (this command scores "
+                          f"with --scorer {scorer})")
+    cascade_share = DEFAULT_SHARE if cascade_share is None else cascade_share
     if engine != "ray":
         given = [name for name, value in (("--address", address), ("--num-actors", num_actors))
                  if value is not None]

@@ -23,13 +23,13 @@ QUERY_TEMPLATE = "{query} - {translation}"
 class Section(BaseModel):
     """A group of params shared by several families, nested in their configs."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # .nan/.inf: refused
 
 
 class FamilyConfig(BaseModel):
     """The params every family has; a family's config adds its own."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # .nan/.inf: refused
 
     # read the query's translation too ("{query} - {translation}") when the rows carry one
     use_translation: bool = True

@@ -35,7 +35,7 @@ def _takes_group_levels(family: str | None) -> bool:
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # .nan/.inf: refused
 
 
 class TranslatorConfig(_Strict):
