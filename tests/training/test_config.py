@@ -31,6 +31,9 @@ def test_defaults_resolve_fully():
      "threshold.value: Input should be a finite number"),
     ({"model": {"family": "fast", "params": {"learning_rate": float("inf")}}},
      "model.params.learning_rate: Input should be a finite number"),
+    ({"student": {"model": {"family": "nope"}}}, "student.model.family: unknown model family"),
+    ({"student": {"model": {"family": "fast", "params": {"bogus": 1}}}},
+     "student.model.params.bogus: unknown key"),
 ])
 def test_errors_name_the_bad_key(data, key):
     with pytest.raises(ConfigError) as info:

@@ -177,6 +177,11 @@ class StudentConfig(_Strict):
                 return load_config(value, {"student": None}).model.model_dump()
             except ConfigError as exc:
                 raise ConfigError(f"student.model: {exc}") from None
+        if isinstance(value, dict):  # its family and params named as the student's
+            try:
+                return ModelConfig.model_validate(value).model_dump()
+            except ConfigError as exc:
+                raise ConfigError(f"student.{exc}") from None
         return value
 
     @model_validator(mode="after")
