@@ -26,3 +26,24 @@ def test_json_lines_are_read_by_field_and_broken_ones_named(tmp_path):
     broken.write_text('{"id": 1, "item_title": "steel\n', encoding="utf-8")
     with pytest.raises(InputError, match="line 1"):
         list(iter_targets(broken, Task.QI))
+
+
+def test_index_folders_given_are_named_for_what_they_are(tmp_path):
+    """--index: a path that is not there, a run folder (its index/ is meant), an empty folder,
+    a folder of something else: each its own line."""
+    from shoprel.predict.index import INDEX_FOLDER, MARKER, index_folders
+
+    run = tmp_path / "run"
+    (run / INDEX_FOLDER).mkdir(parents=True)
+    (run / INDEX_FOLDER / MARKER).write_text("{}")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("x")
+    (tmp_path / "empty").mkdir()
+    for given, message in ((tmp_path / "nowhere", "index folder not found"),
+                           (run, f"holds one: give --index {run / INDEX_FOLDER}"),
+                           (tmp_path / "empty", "an empty folder, not an index"),
+                           (other, "not an index folder .no index.json.; --index takes")):
+        with pytest.raises(InputError, match=message):
+            index_folders(tmp_path / "scoring_run", [given])
+    assert index_folders(tmp_path / "r", [run / INDEX_FOLDER])[1] == run / INDEX_FOLDER

@@ -181,7 +181,16 @@ def index_folders(run_dir: str | Path, extra: list[str | Path] | None = None) ->
         if folder.exists() and not folder.is_dir():
             raise InputError("is a file, not an index folder (--index takes the folder "
                              "`shoprel index RUN FILE --out FOLDER` wrote)", path=folder)
-        if not (folder / MARKER).is_file():
-            raise InputError(f"not an index folder (no {MARKER}); build one with "
-                             f"`shoprel index RUN FILE --out {folder}`", path=folder)
+        if not folder.exists():
+            raise InputError("index folder not found (--index)", path=folder)
+        if (folder / MARKER).is_file():
+            continue
+        if (folder / INDEX_FOLDER / MARKER).is_file():  # a run folder holding its own index
+            raise InputError(f"not an index folder but holds one: give --index "
+                             f"{folder / INDEX_FOLDER}", path=folder)
+        if any(folder.iterdir()):
+            raise InputError(f"not an index folder (no {MARKER}); --index takes the folder "
+                             "`shoprel index RUN FILE --out FOLDER` wrote", path=folder)
+        raise InputError(f"an empty folder, not an index (no {MARKER}); build one with "
+                         f"`shoprel index RUN FILE --out {folder}`", path=folder)
     return folders
