@@ -23,3 +23,15 @@ def test_a_port_in_use_is_one_line():
 def test_a_host_that_does_not_resolve_is_one_line():
     with pytest.raises(ConfigError, match="--host 'no such host.invalid': not an address"):
         check_address("no such host.invalid", 8000)
+
+
+def test_no_exposure_warning_before_a_bad_address_fails(trained_runs):
+    """The 'listening without an API key' warning is for a server that will listen."""
+    from click.testing import CliRunner
+
+    from shoprel.cli.serve import serve
+
+    result = CliRunner().invoke(serve, [str(trained_runs["QC"]), "--host", "999.1.1.1"])
+    assert isinstance(result.exception, ConfigError)
+    assert "not an address" in str(result.exception)
+    assert "without an API key" not in result.output
