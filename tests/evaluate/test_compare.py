@@ -101,3 +101,15 @@ def test_page_inside_a_run_being_read_is_refused(two_runs) -> None:
     with pytest.raises(ShoprelError, match="inside the run folder"):
         write_comparison(list(two_runs), two_runs[0] / "compare.html")
     assert not (two_runs[0] / "compare.html").exists()
+
+
+def test_a_copied_run_is_told_apart_by_its_folder(two_runs, tmp_path) -> None:
+    """A copy keeps run.json's name: the comparison names each side by its folder too."""
+    import shutil
+
+    copy = tmp_path / "renamed_copy"
+    shutil.copytree(two_runs[0], copy)
+    comparison = compare_runs([two_runs[0], copy])
+    first, second = (side.name for side in comparison.runs)
+    assert first != second and second.endswith("(renamed_copy)")
+    assert comparison.pairs[0]["b"] == second

@@ -111,6 +111,18 @@ def paired_comparison(base: pd.DataFrame, p_a, p_b, pred_a, pred_b) -> dict:
     return out
 
 
+def side_names(opened: list) -> list[str]:
+    """Each run's name (run.json), told apart by its folder where two share one (a copied
+    run keeps its name), and by its path where the folders' names are the same too."""
+    names = [run.name for run in opened]
+    if len(set(names)) == len(names):
+        return names
+    names = [f"{run.name} ({run.path.name})" for run in opened]
+    if len(set(names)) == len(names):
+        return names
+    return [f"{run.name} ({run.path})" for run in opened]
+
+
 def compare_runs(run_dirs: list[str | Path]) -> Comparison:
     """Align the runs and compare each with the first; RunDirError when they are not on the
     same rows, labels and folds (the message names both runs)."""
@@ -119,6 +131,7 @@ def compare_runs(run_dirs: list[str | Path]) -> Comparison:
     aligned = align_runs(run_dirs)
     base = aligned.base
     sides, predictions = [], []
+    names = side_names(aligned.runs)
     for i, run in enumerate(aligned.runs):
         metrics = run.metrics()
         scored = base.assign(probability=aligned.probabilities[:, i])
@@ -126,7 +139,7 @@ def compare_runs(run_dirs: list[str | Path]) -> Comparison:
         overall = binary_metrics(base["label"], predictions[-1], aligned.probabilities[:, i])
         method = (metrics.get("threshold_selection") or {}).get("method", "not recorded")
         far = metrics.get("far_pairs")
-        sides.append(RunSide(run.name, run.path.name, overall, _cost(run, metrics), method,
+        sides.append(RunSide(names[i], run.path.name, overall, _cost(run, metrics), method,
                              far if isinstance(far, dict) else None))
     pred = np.column_stack(predictions)
     out = Comparison(aligned.runs[0].task.value, len(base), int(base["fold"].nunique()), sides,
