@@ -341,6 +341,13 @@ CASES = [
          "train.jsonl already exists"),
     Case("compare page onto an existing file", lambda sb: [
         "compare", "run", "run", "--out", "train.jsonl"], "train.jsonl already exists"),
+    # with --overwrite, a page still never replaces a data file with HTML
+    Case("report over a data file", lambda sb: [
+        "report", "run", "--out", "train.jsonl", "--overwrite"],
+        "train.jsonl: an HTML page is written there; give a name ending in .html"),
+    Case("compare page over a data file", lambda sb: [
+        "compare", "run", "run", "--out", "train.jsonl", "--overwrite"],
+        "train.jsonl: an HTML page is written there"),
     Case("noise flags onto an existing file", lambda sb: [
         "noise", "run", "--out", "train.jsonl"], "train.jsonl already exists"),
     Case("langid onto an existing file", lambda sb: [

@@ -114,6 +114,13 @@ def check_outside_outputs(out: PathLike, then: str, allowed: PathLike | None = N
                           f"index or a backbone); {then}")
 
 
+def check_html_name(out: PathLike) -> None:
+    """A page (report, comparison) goes only to a .html/.htm name: written to a name like
+    train_QC.txt with --overwrite it would replace a data file with HTML."""
+    if Path(out).suffix.lower() not in (".html", ".htm"):
+        raise OutputError(f"{out}: an HTML page is written there; give a name ending in .html")
+
+
 def check_output_dir(out: PathLike, overwrite: bool = False, reads: Iterable[PathLike] = (),
                      legacy_entries: frozenset[str] | None = LEGACY_RUN_ENTRIES,
                      marker: str = RUN_MARKER, inside: PathLike | None = None) -> Path:

@@ -53,9 +53,10 @@ def write_comparison(run_dirs: list[str | Path], out_file: str | Path,
     nor replace an existing file without `overwrite`.
     """
     from shoprel.utils.atomic import atomic_file
-    from shoprel.utils.outputs import check_output_file
+    from shoprel.utils.outputs import check_html_name, check_output_file
 
     check_output_file(out_file, runs=run_dirs, overwrite=overwrite)
+    check_html_name(out_file)
     comparison = compare_runs(run_dirs)
     text = render_comparison(comparison)
     target = Path(out_file)
