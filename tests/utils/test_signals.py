@@ -26,10 +26,13 @@ def probe():
 
     @click.command("signal-probe")
     @click.option("--fail", is_flag=True)
-    def command(fail):
+    @click.option("--interrupt", is_flag=True)
+    def command(fail, interrupt):
         seen.append(signal.getsignal(signal.SIGTERM))
         if fail:
             raise ConfigError("probe: asked to fail")
+        if interrupt:
+            raise KeyboardInterrupt
 
     main.add_command(command)
     before = signal.signal(signal.SIGTERM, _callers_handler)
@@ -65,3 +68,12 @@ def test_off_the_main_thread_nothing_is_installed(probe):
     thread.start()
     thread.join()
     assert seen == [None] and signal.getsignal(signal.SIGTERM) is _callers_handler
+
+
+def test_an_interrupted_command_says_what_became_of_its_files(probe):
+    """Not click's bare "Aborted!" and exit 1: a line on the files, and 130 as shells use."""
+    result = CliRunner().invoke(main, ["signal-probe", "--interrupt"])
+    assert result.exit_code == 130
+    assert "interrupted: what this command had not finished writing was removed" in \
+        result.stderr
+    assert signal.getsignal(signal.SIGTERM) is _callers_handler
