@@ -1,3 +1,4 @@
+import contextlib
 import json
 import os
 import signal
@@ -33,27 +34,39 @@ def test_option_ranges_are_checked(qc_run):
     assert result.exit_code == 2 and "--max-pairs" in result.output
 
 
-def test_serve_command_answers_then_stops_cleanly_on_sigterm(qc_run):
+@contextlib.contextmanager
+def _serving(run, *options):
+    """`shoprel serve RUN OPTIONS` in a child process on a free port, ready: (process, port,
+    url); killed afterwards if it is still running."""
     port = free_port()
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-c", LAUNCH, str(qc_run), "--port", str(port), "--max-pairs", "2",
+        [sys.executable, "-c", LAUNCH, str(run), "--port", str(port), *options,
          "--log-level", "warning"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(url, proc, lambda: proc.stdout.read().decode())
+        yield proc, port, url
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def _stopped_cleanly(proc) -> None:
+    # uvicorn shuts down gracefully, then re-raises the signal it caught
+    assert proc.wait(30) in (0, -signal.SIGTERM)
+    assert b"Traceback" not in proc.stdout.read()
+
+
+def test_serve_command_answers_then_stops_cleanly_on_sigterm(qc_run):
+    with _serving(qc_run, "--max-pairs", "2") as (proc, _, url):
         pair = {"query": "funda iphone", "category_path": "phones & telecommunications"}
         assert httpx.post(url + "/v1/score", json={"pairs": [pair] * 2}).status_code == 200
         too_many = httpx.post(url + "/v1/score", json={"pairs": [pair] * 3})
         assert too_many.status_code == 422 and "at most 2 items" in too_many.json()["error"]
         proc.send_signal(signal.SIGTERM)
-        # uvicorn shuts down gracefully, then re-raises the signal it caught
-        assert proc.wait(30) in (0, -signal.SIGTERM)
-        assert b"Traceback" not in proc.stdout.read()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        _stopped_cleanly(proc)
 
 
 def _refused(port: int) -> bool:
@@ -67,16 +80,9 @@ def _refused(port: int) -> bool:
 def test_workers_stop_taking_connections_once_shutdown_begins(qc_run):
     """With --workers 2 a request in flight is answered, and a client connecting during the
     graceful shutdown is refused, not queued on the supervisor's copy of the socket and reset."""
-    port = free_port()
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    proc = subprocess.Popen(
-        [sys.executable, "-c", LAUNCH, str(qc_run), "--port", str(port), "--workers", "2",
-         "--log-level", "warning"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
     body = json.dumps({"pairs": [{"query": "funda iphone",
                                   "category_path": "phones & telecommunications"}]}).encode()
-    try:
-        wait_until_ready(url, proc, lambda: proc.stdout.read().decode())
+    with _serving(qc_run, "--workers", "2") as (proc, port, _):
         held = socket.create_connection(("127.0.0.1", port), timeout=30)
         # a request whose body has not all arrived keeps its worker in graceful shutdown
         held.sendall(b"POST /v1/score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
@@ -91,9 +97,4 @@ def test_workers_stop_taking_connections_once_shutdown_begins(qc_run):
         answer = held.recv(65536)
         held.close()
         assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
-        assert proc.wait(30) in (0, -signal.SIGTERM)
-        assert b"Traceback" not in proc.stdout.read()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        _stopped_cleanly(proc)

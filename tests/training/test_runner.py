@@ -156,14 +156,20 @@ def test_runs_of_models_without_a_training_record_have_none(trained_runs):
     assert 'id="fine-tuning"' not in (trained_runs["QC"] / runs.REPORT).read_text()
 
 
-def test_augmented_rows_train_but_never_validate(tmp_path, qc_demo, fast_fits):
-    """Translated copies (es → pt here, from a table) join each fold's training side only."""
-    frame = read_pairs(qc_demo)
+def _es_to_pt_table(frame, tmp_path):
+    """A translation table of the file's Spanish queries into Portuguese ("pt " + query)."""
     spanish = frame.df[frame.df["language"] == "es"]["query"].unique()
     table = tmp_path / "translations.jsonl"
     table.write_text("".join(json.dumps({"text": q, "source": "es", "target": "pt",
                                          "translation": f"pt {q}"}, ensure_ascii=False) + "\n"
                              for q in spanish), encoding="utf-8")
+    return table
+
+
+def test_augmented_rows_train_but_never_validate(tmp_path, qc_demo, fast_fits):
+    """Translated copies (es → pt here, from a table) join each fold's training side only."""
+    frame = read_pairs(qc_demo)
+    table = _es_to_pt_table(frame, tmp_path)
     fitted = fast_fits
     config = load_config(None, {"model.family": "fast", "folds.k": 3,
                                 "model.params.n_estimators": 30,
@@ -187,12 +193,7 @@ def test_augmented_rows_train_but_never_validate(tmp_path, qc_demo, fast_fits):
 def test_translation_pairs_that_would_add_nothing_are_refused(tmp_path, qc_demo):
     """No rows of the source language, or no route in the backend: a ConfigError before any
     fit, not a run trained without the copies it was asked for."""
-    frame = read_pairs(qc_demo)
-    spanish = frame.df[frame.df["language"] == "es"]["query"].unique()
-    table = tmp_path / "translations.jsonl"
-    table.write_text("".join(json.dumps({"text": q, "source": "es", "target": "pt",
-                                         "translation": f"pt {q}"}, ensure_ascii=False) + "\n"
-                             for q in spanish), encoding="utf-8")
+    table = _es_to_pt_table(read_pairs(qc_demo), tmp_path)
     for pairs, message in (({"it": "xx"}, "augment.translate.it: the training file has no "
                                           "rows in 'xx'"),
                            ({"de": "es"}, "augment.translate.de: the table backend has no "
