@@ -39,7 +39,6 @@ def fold_model_name(fold: int) -> str:
     return f"fold_{fold}"
 
 
-
 def replaceable_as(kind: str) -> Callable[[Path], None]:
     """The --overwrite guard for a run ("run") or an ensemble ("ensemble") output: what
     outputs.check_replaceable allows, and only a folder of the same kind (a trained run's

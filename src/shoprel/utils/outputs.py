@@ -201,17 +201,18 @@ def _tree(folder: Path) -> list[str]:
 
 
 def _foreign_files(folder: Path, stamp: dict) -> set[str]:
-    """Files below the top level that the stamp does not list (stamps that list files: since
-    the twenty-first session; an older one is checked at its top level only). A folder added
-    after the stamp (`open`: a carried student, the run's index, an export) holds what its own
-    writer put there; one that is itself a stamped output is checked in turn."""
+    """Files below the top level that the stamp does not list (a stamp written before stamps
+    listed files is checked at its top level only). What was added after the stamp (`open`: a
+    carried student, the run's index, an export) holds what its own writer put there; one
+    that is itself a stamped output is checked in turn."""
     if not isinstance(stamp.get("files"), list):
         return set()
     listed = set(stamp["files"])
     opened = [entry for entry in stamp.get("open", []) if isinstance(entry, str)]
     foreign = set()
     for name in _tree(folder):
-        inside = next((entry for entry in opened if name.startswith(entry + "/")), None)
+        inside = next((entry for entry in opened
+                       if name == entry or name.startswith(entry + "/")), None)
         if inside is None and name not in listed:
             foreign.add(name)
     for entry in opened:
