@@ -57,7 +57,8 @@ def training_side(config: RunConfig, progress: bool = True, frame: PairFrame | N
 
         translator = make_translator(augment.backend, cache=augment.cache, table=augment.table,
                                      model=augment.model, progress=progress)
-        check_translation_pairs(frame, augment.translate, translator, augment.backend)
+        if frame is not None:  # all rows known: each pair must add some
+            check_translation_pairs(frame, augment.translate, translator, augment.backend)
         side = _chained(side, lambda rows: augment_translations(rows, augment.translate,
                                                                 translator))
     if augment.easy_negatives > 0:
