@@ -20,6 +20,7 @@ def test_defaults_resolve_fully():
 @pytest.mark.parametrize("data, key", [
     ({"folds": {"kk": 3}}, "folds.kk: unknown key"),
     ({"folds": {"k": 1}}, "folds.k: Input should be greater than or equal to 2"),
+    ({"folds": {"k": True}}, "folds.k: Input should be a valid integer"),
     ({"model": {"family": "nope"}}, "model.family: unknown model family 'nope'"),
     ({"model": {"params": {"C": "big"}}}, "model.params.C"),
     ({"model": {"params": {"Cee": 1}}}, "model.params.Cee: unknown key"),

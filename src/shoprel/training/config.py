@@ -56,7 +56,7 @@ class DataConfig(_Strict):
 
 
 class FoldsConfig(_Strict):
-    k: int = Field(5, ge=2, le=50)
+    k: int = Field(5, ge=2, le=50, strict=True)  # `true` is not 1 fold
     seed: int = 42
     qc_group_levels: int = Field(3, ge=1, le=10)
 
