@@ -53,10 +53,11 @@ def _trained_runs(run: runs.Run) -> list[Path]:
             for where in _trained_runs(runs.Run.read(member))]
 
 
-def _check_same_texts(first: runs.Run, run: runs.Run, ids: pd.Series, oof: pd.DataFrame) -> None:
+def _check_same_texts(first: runs.Run, base: pd.DataFrame, run: runs.Run, ids: pd.Series,
+                      oof: pd.DataFrame) -> None:
     """Same ids and labels, other queries or targets: the runs learnt from different files
-    (tables of older runs and of ensembles keep no texts: then ids and labels must do)."""
-    base = _oof(first).set_index("id")
+    (tables of older runs and of ensembles keep no texts: then ids and labels must do).
+    `base`, `oof`: the two OOF tables indexed by id."""
     for column in ("query", "target"):
         if column not in base.columns or column not in oof.columns:
             continue
@@ -89,11 +90,12 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
     tasks = {run.name: run.task.value for run in opened}
     if len(set(tasks.values())) > 1:
         raise RunDirError(f"runs are for different tasks: {tasks}")
-    base = _oof(first)
-    base = base[[c for c in SHARED_COLUMNS if c in base.columns]].reset_index(drop=True)
+    first_oof = _oof(first)  # read once: the shared columns, its scores, its texts
+    base = first_oof[[c for c in SHARED_COLUMNS if c in first_oof.columns]].reset_index(drop=True)
+    first_oof = first_oof.set_index("id")
     base_ids = set(base["id"].tolist())
     base_folds = _folds(first).set_index("id")["fold"]
-    columns = [base["id"].map(_oof(first).set_index("id")["probability"]).to_numpy()]
+    columns = [base["id"].map(first_oof["probability"]).to_numpy()]
     for run in opened[1:]:
         oof = _oof(run).set_index("id")
         ids = set(oof.index.tolist())
@@ -104,7 +106,7 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
         labels = base["id"].map(oof["label"]).to_numpy()
         if not np.array_equal(labels, base["label"].to_numpy()):
             raise RunDirError(f"runs disagree on labels: {first.path} and {run.path}")
-        _check_same_texts(first, run, base["id"], oof)
+        _check_same_texts(first, first_oof, run, base["id"], oof)
         folds = _folds(run).set_index("id")["fold"]
         if not np.array_equal(base["id"].map(folds).to_numpy(),
                               base["id"].map(base_folds).to_numpy()):
