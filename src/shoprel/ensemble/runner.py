@@ -66,9 +66,8 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
     if not shrinkage >= 0:  # NaN too: a negative pull would push cuts away from the global one
         raise ConfigError(f"--shrinkage: {shrinkage} is out of range; it must be 0 or more "
                           "(rows' worth of pull toward the global cut)")
-    out_dir = check_output_dir(out_dir, overwrite, reads=run_dirs)  # members are read
-    if overwrite and out_dir.is_dir():
-        runs.replaceable_as(KIND)(out_dir)
+    guard = runs.replaceable_as(KIND)
+    out_dir = check_output_dir(out_dir, overwrite, reads=run_dirs, guard=guard)  # members read
     aligned = align_runs(run_dirs, members_once=True)
     for run in aligned.runs:  # a member that cannot score fails now, not at its first predict
         if run.kind != "ensemble":
@@ -105,7 +104,7 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
                   "created": run.manifest.get("created")} for run in aligned.runs],
         combination=combination, n_rows=len(table),
         **({thresholds.MANIFEST_KEY: language_table} if per_language_thresholds else {}))
-    with atomic_dir(out_dir, overwrite=overwrite, guard=runs.replaceable_as(KIND)) as tmp:
+    with atomic_dir(out_dir, overwrite=overwrite, guard=guard) as tmp:
         writer = runs.RunWriter(tmp)
         writer.oof(table)
         folds_file = aligned.runs[0].path / runs.FOLDS

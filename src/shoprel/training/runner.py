@@ -183,9 +183,7 @@ def run_folder(out_dir: Path, overwrite: bool, ranks: Ranks, group: RankGroup | 
     trains, so all fail alike.
     """
     guard = runs.replaceable_as("run")
-    check_output_dir(out_dir, overwrite, reads, inside=inside)
-    if overwrite and Path(out_dir).is_dir():
-        guard(Path(out_dir))
+    check_output_dir(out_dir, overwrite, reads, inside=inside, guard=guard)
     if group is not None:
         group.barrier()
     if ranks.is_main:

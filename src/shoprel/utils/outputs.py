@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from shoprel.errors import OutputError, OutputExistsError
@@ -123,10 +123,13 @@ def check_html_name(out: PathLike) -> None:
 
 def check_output_dir(out: PathLike, overwrite: bool = False, reads: Iterable[PathLike] = (),
                      legacy_entries: frozenset[str] | None = LEGACY_RUN_ENTRIES,
-                     marker: str = RUN_MARKER, inside: PathLike | None = None) -> Path:
+                     marker: str = RUN_MARKER, inside: PathLike | None = None,
+                     guard: Callable[[Path], None] | None = None) -> Path:
     """Refuse a folder output that is or holds the current folder or anything read, lies
     inside a folder shoprel wrote (but `inside`, the run a carried student goes into), is a
-    file, exists without `overwrite`, or (with it) is not a folder shoprel wrote."""
+    file, exists without `overwrite`, or (with it) is not a folder shoprel wrote — decided by
+    `guard` where the command has its own (the one it gives atomic_dir), else by
+    check_replaceable."""
     out = Path(out)
     target = _resolved(out)
     here = Path.cwd().resolve()
@@ -144,7 +147,10 @@ def check_output_dir(out: PathLike, overwrite: bool = False, reads: Iterable[Pat
             raise OutputError(f"{out}: is a file, not a folder; choose a new folder name")
         if not overwrite:
             raise OutputExistsError(f"{out} already exists (use --overwrite to replace it)")
-        check_replaceable(out, legacy_entries, marker)
+        if guard is not None:
+            guard(out)
+        else:
+            check_replaceable(out, legacy_entries, marker)
     check_parent(out)
     return out
 
