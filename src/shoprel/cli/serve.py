@@ -63,8 +63,7 @@ def serve(run_dir, host, port, workers, max_pairs, max_text_chars, max_body_byte
     from shoprel.utils.scoring_imports import import_lightgbm_for_scoring
 
     import_lightgbm_for_scoring()
-    from shoprel.serve.guards import exposure_warning
-    from shoprel.serve.server import check_address, run_server
+    from shoprel.serve.server import run_server
 
     settings = ServeSettings(max_pairs=max_pairs, max_text_chars=max_text_chars,
                              max_body_bytes=max_body_bytes, max_batch_pairs=max_batch_pairs,
@@ -74,11 +73,8 @@ def serve(run_dir, host, port, workers, max_pairs, max_text_chars, max_body_byte
                              max_total_chars=max_total_chars,
                              request_timeout_s=request_timeout, api_key=api_key or None,
                              scorer=scorer, cascade_share=cascade_share)
-    check_address(host, port)  # an address it cannot listen on fails before any warning
-    warning = exposure_warning(host, settings.api_key)
-    if warning:
-        click.echo(warning, err=True)
-    run_server(run_dir, settings, host=host, port=port, workers=workers, log_level=log_level)
+    run_server(run_dir, settings, host=host, port=port, workers=workers, log_level=log_level,
+               warn=lambda text: click.echo(text, err=True))
 
 
 COMMANDS = (serve,)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import socket
+from collections.abc import Callable
 from pathlib import Path
 
 import uvicorn
@@ -12,6 +13,7 @@ from uvicorn.supervisors import Multiprocess
 
 from shoprel.errors import ConfigError
 from shoprel.runs import Run, scoring_run
+from shoprel.serve.guards import exposure_warning
 from shoprel.serve.logs import log_config
 from shoprel.serve.settings import RUN_DIR_ENV, ServeSettings
 
@@ -52,8 +54,11 @@ class ClosingSupervisor(Multiprocess):
 
 
 def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.0.1",
-               port: int = 8000, workers: int = 1, log_level: str = "info") -> None:
-    """Blocks until stopped; on SIGINT/SIGTERM in-flight requests finish before exit."""
+               port: int = 8000, workers: int = 1, log_level: str = "info",
+               warn: Callable[[str], None] | None = None) -> None:
+    """Blocks until stopped; on SIGINT/SIGTERM in-flight requests finish before exit. `warn`
+    hears of a server others can reach without an API key, once the address and the run have
+    passed their checks (not before a failure)."""
     from shoprel.serve.app import create_app
 
     run_dir = Path(run_dir).resolve()
@@ -65,6 +70,9 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
 
         # so is a broken model file: here once, not a traceback per worker
         open_predictor(run_dir, scorer=settings.scorer, cascade_share=settings.cascade_share)
+    warning = exposure_warning(host, settings.api_key)
+    if warning and warn is not None:
+        warn(warning)
     common = {"host": host, "port": port, "log_level": log_level,
               "log_config": log_config(log_level),  # long paths and values cut in log lines
               "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS}
