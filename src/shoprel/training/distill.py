@@ -39,7 +39,7 @@ from shoprel.models.targets import SOFT_LABEL, mix_targets, require_row_targets
 from shoprel.training.config import RunConfig, load_config
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 from shoprel.training.runner import TrainResult, train
-from shoprel.training.unlabeled import adding, teacher_scored
+from shoprel.training.unlabeled import LEFT_OUT, adding, teacher_scored
 from shoprel.utils.outputs import check_output_dir
 
 LEAK_CAVEAT = ("student OOF is optimistic: the teacher OOF probability of a training row came "
@@ -279,12 +279,10 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     teacher_metrics = teacher.run.metrics()
     extra_rows = None
     if unlabeled:
-        skipped: dict = {}
         extra_rows = teacher_scored(
             teacher.run.path, unlabeled, teacher.run.task, config.data.empty_text, progress,
             training_pairs=set(zip(frame.df["query"].astype(str),
-                                   frame.df["target"].astype(str), strict=True)),
-            skipped=skipped)
+                                   frame.df["target"].astype(str), strict=True)))
         add = adding(extra_rows)
         fit_rows = add if fit_rows is None else (lambda rows, f=fit_rows: add(f(rows)))
 
@@ -303,8 +301,9 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
             **({} if extra_rows is None else {"unlabeled": {
                 "files": [str(Path(f).resolve()) for f in unlabeled],
                 "rows": len(extra_rows),
-                "left_out": {"teacher_training_pairs": skipped["training_pairs"],
-                             "repeated_pairs": skipped["repeated_pairs"]},
+                "left_out": {
+                    "teacher_training_pairs": extra_rows.stats[LEFT_OUT]["training_pairs"],
+                    "repeated_pairs": extra_rows.stats[LEFT_OUT]["repeated_pairs"]},
                 "note": "teacher-scored pairs join every fit's training side, never a "
                         "validation fold; the teacher's final model scored them; pairs "
                         "of the teacher's training rows and repeated pairs are left out"}}),

@@ -25,19 +25,19 @@ from shoprel.models.targets import SOFT_LABEL
 
 ID_PREFIX = "unlabeled"
 SCORE_ROWS = 5_000
+LEFT_OUT = "left_out"  # stats key: pairs of the teacher's training rows, and repeated pairs
 
 
 def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: Task,
                    empty_text: str = "keep", progress: bool = True,
-                   training_pairs: set[tuple[str, str]] | None = None,
-                   skipped: dict | None = None) -> PairFrame:
+                   training_pairs: set[tuple[str, str]] | None = None) -> PairFrame:
     """The pairs of `files` (labels, if any, ignored) with the teacher's probability as
     soft_label and its decision as label; ids made unique across files.
 
     A pair (query and target) among `training_pairs` is left out: the teacher's final model
     learnt its label, and with it in the student's training side the student's validation
     folds would hear their own rows' labels. A pair given again (in another file, or the same
-    file twice) is kept once. `skipped` receives how many of each were left out."""
+    file twice) is kept once. The frame's stats count both (LEFT_OUT)."""
     from shoprel.predict.predictor import Predictor
 
     predictor = Predictor(teacher_dir)
@@ -68,13 +68,12 @@ def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: T
                 df["label"] = (p >= predictor.row_thresholds(chunk)).astype(np.int64)
                 df[SOFT_LABEL] = np.asarray(p, dtype=np.float64)
                 parts.append(df)
-    if skipped is not None:
-        skipped.update(counts)
     if not parts:
         why = (f" ({counts['training_pairs']:,} are the teacher's training pairs)"
                if counts["training_pairs"] else "")
         raise InputError(f"no pairs to learn from{why}", path=files[0] if files else None)
-    return PairFrame(task, pd.concat(parts, ignore_index=True), source=Path(files[0]))
+    return PairFrame(task, pd.concat(parts, ignore_index=True), source=Path(files[0]),
+                     stats={LEFT_OUT: counts})
 
 
 def adding(extra: PairFrame) -> Callable[[PairFrame], PairFrame]:
