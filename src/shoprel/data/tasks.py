@@ -26,6 +26,8 @@ class Task(StrEnum):
 
 
 TARGET_COLUMN = {Task.QC: "category_path", Task.QI: "item_title"}
+QUERY_COLUMN = "origin_query"
+TRANSLATION_COLUMN = "translated_query"  # a file's translation of the query (optional)
 
 
 def other_task_column(record, task: Task) -> str | None:
@@ -33,8 +35,6 @@ def other_task_column(record, task: Task) -> str | None:
     another task's file: predictions checked against the wrong input), else None."""
     other = next(col for t, col in TARGET_COLUMN.items() if t is not task)
     return other if other in record and task.target_column not in record else None
-QUERY_COLUMN = "origin_query"
-TRANSLATION_COLUMN = "translated_query"  # a file's translation of the query (optional)
 
 
 def detect_task(columns, path=None, given: str | Task | None = None) -> Task:
