@@ -188,8 +188,7 @@ def _absorb_leftovers(folder: Path, fingerprint: str, keep: Path) -> int:
         complete = _complete_parts(parts) if same else []
         if complete:
             existing = open_index(folder, fingerprint)
-            _merge(folder, complete, fingerprint, existing.dim if existing else None)
-            merged += sum(len(np.load(k, mmap_mode="r", allow_pickle=False)) for k, _ in complete)
+            merged += _merge(folder, complete, fingerprint, existing.dim if existing else None)
         shutil.rmtree(parts, ignore_errors=True)
     return merged
 
@@ -225,7 +224,7 @@ def _not_indexed(batch: list[tuple[str, str]], existing: TargetIndex | None
 def _merge(folder: Path, parts: list[tuple[Path, Path]], fingerprint: str,
            dim: int | None) -> int:
     """Join the (keys, vectors) parts into one sorted segment; meta.json is written once the
-    segment is."""
+    segment is. Returns how many texts it holds."""
     keys = [np.load(k, allow_pickle=False) for k, _ in parts]
     vectors = [np.load(v, mmap_mode="r", allow_pickle=False) for _, v in parts]
     all_keys = np.concatenate(keys)
@@ -250,4 +249,4 @@ def _merge(folder: Path, parts: list[tuple[Path, Path]], fingerprint: str,
         with atomic_file(folder / META) as tmp:
             Path(tmp).write_text(json.dumps({"format": FORMAT, "fingerprint": fingerprint,
                                              "dim": dim}))
-    return dim
+    return len(all_keys)
