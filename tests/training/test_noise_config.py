@@ -97,6 +97,33 @@ def test_noise_config_is_checked():
         read_flagged_ids("/no/such/file.txt")
 
 
+@pytest.mark.parametrize(("name", "content", "match"), [
+    ("flags.txt", b"row-1\n\x8a\x80 not utf-8\n", r"flags\.txt, line 2: invalid UTF-8"),
+    ("flags.csv", b"id,label\nrow-1,0\n\"row-2,1\n", r"flags\.csv, line 3"),
+    ("flags.jsonl", b'{"id": "row-1"}\n{"id": 2\n', r"flags\.jsonl, line 2: malformed JSON"),
+    ("flags.csv", b"id,label\nrow-1,0\n,1\n", r"flags\.csv, line 3, field 'id': no id"),
+    ("flags.csv", b"label\n0\n", r"flags\.csv, line 2, field 'id'"),
+])
+def test_unreadable_flag_files_name_file_line_and_field(tmp_path, name, content, match):
+    from shoprel.training.noise_filter import read_flagged_ids
+
+    path = tmp_path / name
+    path.write_bytes(content)
+    with pytest.raises(InputError, match=match):
+        read_flagged_ids(path)
+
+
+def test_table_ids_stay_text(tmp_path):
+    """Ids such as 007 are compared as the training file writes them, not as numbers."""
+    from shoprel.training.noise_filter import read_flagged_ids
+
+    path = tmp_path / "flags.csv"
+    path.write_text("id,label\n007,0\n12,1\n")
+    assert read_flagged_ids(path) == [("007", 2), ("12", 3)]
+    with pytest.raises(ConfigError, match="is a folder"):
+        read_flagged_ids(tmp_path)
+
+
 def test_downweight_needs_a_family_that_reads_weights(qc_demo, flagged):
     from shoprel.training.noise_filter import noise_side
 

@@ -14,34 +14,33 @@ from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 
 from shoprel.data.frame import PairFrame
+from shoprel.data.records import iter_records, iter_text_lines, not_a_file
 from shoprel.errors import ConfigError, InputError
 from shoprel.models.targets import WEIGHT, require_row_targets
 from shoprel.training.config import NoiseConfig, RunConfig
 
-TABLE_SUFFIXES = {".csv": 2, ".tsv": 2, ".jsonl": 1, ".parquet": 1, ".pq": 1}  # first data line
+TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".parquet", ".pq")  # files with an id column
 
 
 def read_flagged_ids(path: str | Path) -> list[tuple[str, int]]:
     """(id as text, line) per flagged row: a plain file has one id a line; a table (.csv, .tsv,
-    .jsonl, .parquet, as `shoprel noise --out` writes) has an id column."""
+    .jsonl, .parquet, as `shoprel noise --out` writes) has an id column. A file that cannot be
+    read is one error naming it, the line and the field."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"noise.flagged: file {path} not found")
-    suffix = path.suffix.lower()
-    if suffix not in TABLE_SUFFIXES:
-        lines = path.read_text(encoding="utf-8").splitlines()
-        return [(line.strip(), n) for n, line in enumerate(lines, start=1) if line.strip()]
-    reader = {".csv": pd.read_csv, ".tsv": lambda p: pd.read_csv(p, sep="\t"),
-              ".jsonl": lambda p: pd.read_json(p, lines=True, dtype=False)}.get(
-                  suffix, pd.read_parquet)
-    table = reader(path)
-    if "id" not in table.columns:
-        raise InputError("no id column", path=path, field="id")
-    first = TABLE_SUFFIXES[suffix]
-    return [(str(value), first + i) for i, value in enumerate(table["id"])]
+    reason = not_a_file(path)
+    if reason:
+        raise ConfigError(f"noise.flagged: {path}: {reason}")
+    if path.suffix.lower() not in TABLE_SUFFIXES:
+        return [(text.strip(), line) for line, text in iter_text_lines(path) if text.strip()]
+    ids = []
+    for line, record in iter_records(path):
+        value = record.get("id")
+        if value is None or (isinstance(value, str) and not value.strip()):
+            raise InputError("no id", path=path, line=line, field="id")
+        ids.append((str(value).strip(), line))
+    return ids
 
 
 def flagged_ids(noise: NoiseConfig, frame: PairFrame) -> set[str]:
