@@ -1,0 +1,82 @@
+"""The Python API gives what the commands give: same runs, same scores, same errors."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import shoprel
+from shoprel.errors import ConfigError, InputError
+from shoprel.predict.predictor import predict_file
+
+
+def _rows(path, n=None):
+    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+    return rows[:n]
+
+
+def test_scoring_pairs_in_memory_equals_predicting_the_file(tmp_path, trained_runs, qc_demo):
+    predicted = tmp_path / "pred.jsonl"
+    predict_file(trained_runs["QC"], qc_demo, predicted, progress=False)
+    expected = pd.read_json(predicted, lines=True, dtype=False)
+    scorer = shoprel.Scorer(trained_runs["QC"])
+    table = scorer.score(_rows(qc_demo))
+    assert list(table.columns) == list(expected.columns)
+    assert table["id"].tolist() == expected["id"].tolist()
+    assert table["prediction"].tolist() == expected["prediction"].tolist()
+    np.testing.assert_allclose(table["probability"], expected["probability"], atol=1e-12)
+    p = scorer.probabilities(pd.DataFrame(_rows(qc_demo)).drop(columns=["id", "label"]))
+    np.testing.assert_allclose(p, expected["probability"], atol=5e-7)
+    assert scorer.task.value == "QC" and scorer.threshold == pytest.approx(
+        json.loads((trained_runs["QC"] / "run.json").read_text())["threshold"])
+
+
+def test_student_scorer_equals_predict_with_the_student(tmp_path, student_run, qc_demo):
+    predicted = tmp_path / "pred.jsonl"
+    predict_file(student_run, qc_demo, predicted, progress=False, scorer="student")
+    expected = pd.read_json(predicted, lines=True, dtype=False)
+    table = shoprel.Scorer(student_run, scorer="student").score(_rows(qc_demo, 50))
+    np.testing.assert_allclose(table["probability"], expected["probability"][:50], atol=1e-12)
+
+
+def test_pairs_of_the_other_task_name_the_pair_and_field(trained_runs):
+    scorer = shoprel.Scorer(trained_runs["QC"])
+    with pytest.raises(InputError, match=r"^pair 0, field 'category_path': column missing for "
+                                         r"task QC \(the file looks like a QI file\)"):
+        scorer.score([{"origin_query": "drill", "item_title": "cordless drill 18v"}])
+    assert len(scorer.score([])) == 0
+
+
+def test_train_predict_evaluate_as_the_commands_do(tmp_path, qi_demo):
+    result = shoprel.train(qi_demo, tmp_path / "run", {"model.family": "fast", "folds.k": 2,
+                                                       "model.params.n_estimators": 30},
+                           progress=False)
+    assert (tmp_path / "run" / "run.json").is_file()
+    assert result.metrics["model"]["family"] == "fast"
+    out = shoprel.predict_file(tmp_path / "run", qi_demo, tmp_path / "pred.jsonl", progress=False)
+    assert out.rows == len(_rows(qi_demo))
+    scored = shoprel.evaluate_file(tmp_path / "pred.jsonl", qi_demo)
+    assert 0.5 < scored["overall"]["roc_auc"] <= 1.0
+    with pytest.raises(ConfigError, match="folds.k"):
+        shoprel.train(qi_demo, tmp_path / "other", {"folds.k": 1}, progress=False)
+    assert not (tmp_path / "other").exists()
+    config = tmp_path / "fast.yaml"
+    config.write_text("model: {family: fast, params: {n_estimators: 20}}\nfolds: {k: 2}\n")
+    again = shoprel.train(qi_demo, tmp_path / "run2", config, progress=False)
+    assert again.metrics["model"]["params"]["n_estimators"] == 20
+
+
+def test_importing_the_package_stays_light():
+    """`shoprel --help` and every command import the package first: the API loads on use."""
+    code = ("import sys, shoprel; heavy = {'pandas', 'lightgbm', 'shoprel.api'} & "
+            "set(sys.modules); print(sorted(heavy)); print(callable(shoprel.train), "
+            "'Scorer' in dir(shoprel))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout.split("\n")
+    assert out[0] == "[]" and out[1] == "True True"
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        shoprel.nothing  # noqa: B018
+
