@@ -32,13 +32,20 @@ def _file(path: Path, size: int = 1000) -> Path:
     return path
 
 
+def _export(path: Path, size: int = 1000) -> Path:
+    """An exported model file with the export record beside it, as the exporter leaves them."""
+    _file(path.parent / "export.json", 10)
+    return _file(path, size)
+
+
 def _text(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("a user's notes, named like a store")
     return path
 
 
-FOREIGN = ("foreign_root", "foreign_sub", "foreign_db", "foreign_text", "foreign_lookalike")
+FOREIGN = ("foreign_root", "foreign_sub", "foreign_db", "foreign_text", "foreign_lookalike",
+           "onnx_notes", "onnx_own_folder", "onnx_user_folder", "onnx_user_nested")
 
 
 @pytest.fixture
@@ -51,10 +58,10 @@ def cache(tmp_path):
     sha16 = sha[:16]
     use16 = use_multilingual.WEIGHTS_SHA256[:16]
     paths = {
-        "fp32": _file(root / "onnx" / f"{EG}-{sha16}" / "fp32" / "model.onnx"),
-        "int8_r7": _file(root / "onnx" / f"{EG}-{sha16}" / f"int8-{INT8_SCHEME}" / "model.onnx"),
-        "int8_old": _file(root / "onnx" / f"{EG}-{sha16}" / "int8" / "model.onnx", 5000),
-        "onnx_other": _file(root / "onnx" / f"{EG}-{OTHER}" / "fp32" / "model.onnx", 7000),
+        "fp32": _export(root / "onnx" / f"{EG}-{sha16}" / "fp32" / "model.onnx"),
+        "int8_r7": _export(root / "onnx" / f"{EG}-{sha16}" / f"int8-{INT8_SCHEME}" / "model.onnx"),
+        "int8_old": _export(root / "onnx" / f"{EG}-{sha16}" / "int8" / "model.onnx", 5000),
+        "onnx_other": _export(root / "onnx" / f"{EG}-{OTHER}" / "fp32" / "model.onnx", 7000),
         "emb": _file(root / "embeddings" / f"{EG}-{sha16}.sqlite"),
         "emb_int8_r7": _file(root / "embeddings" / f"{EG}-onnx-int8-{INT8_SCHEME}-{sha16}.sqlite"),
         "emb_int8_old": _file(root / "embeddings" / f"{EG}-onnx-int8-{sha16}.sqlite", 3000),
@@ -75,6 +82,13 @@ def cache(tmp_path):
         "foreign_db": _file(root / "embeddings" / "mine.sqlite"),
         "foreign_text": _file(root / "embeddings" / f"{EG}-{OTHER}-notes.sqlite"),
         "foreign_lookalike": _text(root / "states" / f"{EG}-{OTHER}-from20-len64.sqlite"),
+        # a user's files in the export folders: no export record, so not an export
+        "onnx_notes": _text(root / "onnx" / f"{EG}-{sha16}" / "notes.txt"),
+        "onnx_own_folder": _text(root / "onnx" / f"{EG}-{sha16}" / "my-tests" / "results.csv"),
+        "onnx_user_folder": _text(root / "onnx" / "userstuff" / "a.txt"),
+        "onnx_user_nested": _text(root / "onnx" / "userstuff" / "sub" / "thesis.docx"),
+        "onnx_partial": _file(root / "onnx" / f"{EG}-{sha16}" /
+                              f".fp32.{dead_pid()}@{_host()}.abc.partial" / "model.onnx"),
     }
     return root, paths
 
@@ -103,12 +117,14 @@ def test_inventory_says_which_entries_are_stale(cache):
     stale = {path for path, entry in entries.items() if entry.stale}
     expected = {paths["int8_old"].parent, paths["onnx_other"].parent, paths["emb_int8_old"],
                 paths["emb_other"], paths["states_other"], paths["partial"],
-                paths["root_partial"]}
+                paths["root_partial"], paths["onnx_partial"].parent}
     assert stale == expected
     assert {paths[k] for k in ("emb", "emb_int8_r7", "emb_use", "emb_folder", "states")} \
         <= set(entries)
     assert paths["live_partial"] not in entries  # its writer (this process) lives
-    assert not {paths[name] for name in FOREIGN} & set(entries)
+    listed = {path for entry in entries for path in (entry, *entry.parents)}
+    assert not {paths[name] for name in FOREIGN} & listed  # nor a folder holding them
+    assert entries[paths["onnx_partial"].parent].kind == "partial"
     assert paths["emb_other_wal"] not in entries  # counted with its database
     assert entries[paths["emb_other"]].size >= 2500
     assert entries[paths["partial"]].kind == "partial"
@@ -163,16 +179,22 @@ def test_cli_lists_and_prunes(cache):
     listed = runner.invoke(main, ["cache", "list", "--cache-dir", str(root)])
     assert listed.exit_code == 0, listed.output
     assert "stale: an export scheme since replaced" in listed.output
-    assert "7 stale" in listed.output and "prune --stale" in listed.output
+    assert "8 stale" in listed.output and "prune --stale" in listed.output
     refused = runner.invoke(main, ["cache", "prune", "--cache-dir", str(root)])
     assert refused.exit_code == 2 and "say what to remove" in refused.output
     dry = runner.invoke(main, ["cache", "prune", "--stale", "--dry-run", "--cache-dir", str(root)])
-    assert dry.exit_code == 0 and "would remove 7 entries" in dry.output
+    assert dry.exit_code == 0 and "would remove 8 entries" in dry.output
     assert paths["emb_other"].exists()
     done = runner.invoke(main, ["cache", "prune", "--stale", "--cache-dir", str(root)])
-    assert done.exit_code == 0 and "removed 7 entries" in done.output
+    assert done.exit_code == 0 and "removed 8 entries" in done.output
     assert not paths["emb_other"].exists() and paths["emb"].exists()
     assert not paths["root_partial"].exists() and paths["foreign_root"].exists()
+    assert all(paths[name].exists() for name in FOREIGN)
+    everything = runner.invoke(main, ["cache", "prune", "--kind", "onnx", "--kind", "partial",
+                                      "--cache-dir", str(root)])
+    assert everything.exit_code == 0, everything.output
+    assert not paths["fp32"].exists() and not paths["int8_r7"].exists()
+    assert all(paths[name].exists() for name in FOREIGN)  # a user's files under onnx/ stay
 
 
 def test_parse_size_reads_binary_units():

@@ -22,6 +22,7 @@ from pathlib import Path
 from shoprel.errors import InputError
 from shoprel.models.backbones.cache import META_FILE, cache_root
 from shoprel.models.backbones.onnx_engine import INT8_SCHEME, ONNX_INT8, PRECISION
+from shoprel.models.backbones.onnx_engine import META_FILE as ONNX_META_FILE
 from shoprel.models.backbones.resolve import BUILTINS, built_sha256
 from shoprel.models.hf.checkpoints import FOLDER_NAME as CHECKPOINT_FOLDER_NAME
 from shoprel.utils.atomic import dead_writer_leftover
@@ -70,9 +71,7 @@ def inventory(cache_dir: str | os.PathLike | None = None) -> list[CacheEntry]:
             if dead_writer_leftover(path):
                 entries.append(_entry("partial", path, KILLED_WRITER))
             elif kind == ONNX and path.is_dir() and not path.is_symlink():
-                entries.extend(_entry(ONNX, precision, _onnx_stale(path.name, precision.name,
-                                                                   current))
-                               for precision in sorted(path.iterdir()))
+                entries.extend(_onnx_entries(path, current))
             elif kind in (EMBEDDINGS, STATES) and _ours_sqlite(kind, path):
                 entries.append(_entry(kind, path, _slug_stale(_slug_of(kind, path), current)))
             elif kind == BACKBONES and _ours_folder(kind, path):
@@ -203,6 +202,21 @@ def _ours_folder(kind: str, path: Path) -> bool:
     children = list(path.iterdir())
     return bool(children) and all(_ABLATION_FILE.fullmatch(c.name) and c.is_file()
                                   for c in children)
+
+
+def _onnx_entries(export: Path, current: dict[str, str]) -> list[CacheEntry]:
+    """The precisions exported into `onnx/<backbone>-<digest>/`: each a folder holding its
+    export record, as the exporter writes it, or what a killed exporter left; anything else
+    there (a user's notes, a folder of their own) is not listed, so never removed."""
+    entries = []
+    for precision in sorted(export.iterdir()):
+        if dead_writer_leftover(precision):
+            entries.append(_entry("partial", precision, KILLED_WRITER))
+        elif (precision.is_dir() and not precision.is_symlink()
+              and (precision / ONNX_META_FILE).is_file()):
+            entries.append(_entry(ONNX, precision,
+                                  _onnx_stale(export.name, precision.name, current)))
+    return entries
 
 
 def _slug_of(kind: str, path: Path) -> str:
