@@ -160,6 +160,30 @@ def test_odd_target_files_and_outputs_are_refused_before_any_folder(tmp_path, em
     check_replaceable(run)
 
 
+def test_a_build_that_fails_before_any_part_leaves_no_index(tmp_path, embed_run, new_pairs,
+                                                             monkeypatch):
+    """A bad row past the first, or a stop, before any part is embedded: the folder is as it
+    was (none, or empty), not an empty index that --index would take."""
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(new_pairs.read_text() + json.dumps(
+        {"id": 999, "origin_query": "drill", "item_title": "cordless drill"}) + "\n")
+    with pytest.raises(InputError, match="line 61, field 'category_path'"):
+        build_index(embed_run, mixed, out=tmp_path / "ix", progress=False)
+    assert not (tmp_path / "ix").exists()
+    (tmp_path / "made").mkdir()
+    with pytest.raises(InputError, match="line 61"):
+        build_index(embed_run, mixed, out=tmp_path / "made", progress=False)
+    assert (tmp_path / "made").is_dir() and not any((tmp_path / "made").iterdir())
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Encoder, "encode", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        build_index(embed_run, new_pairs, out=tmp_path / "ix", progress=False)
+    assert not (tmp_path / "ix").exists()
+
+
 def _texts_from(client, source):
     for family in text_string_to_metric_families(client.get("/metrics").text):
         for sample in family.samples:

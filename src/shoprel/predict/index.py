@@ -9,8 +9,10 @@ kill, and add to an existing index only the texts it lacks.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,6 +25,7 @@ from shoprel.data.records import iter_records, iter_text_lines, require_file
 from shoprel.data.tasks import Task
 from shoprel.data.validate import text_problem
 from shoprel.errors import InputError, OutputError
+from shoprel.models.backbones.target_index import KEYS
 from shoprel.runs import Run
 from shoprel.utils.atomic import add_to_stamp, atomic_file, output_lock
 from shoprel.utils.outputs import check_outside_outputs, check_parent
@@ -137,8 +140,10 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
     build_id = f"{input_file.resolve()}\x00{input_file.stat().st_size}"
     targets = 0
     added = 0
+    new_folder = not folder.exists()
+    was_empty = new_folder or not any(folder.iterdir())
     folder.mkdir(parents=True, exist_ok=True)
-    with output_lock(folder):
+    with output_lock(folder), _undone_unless_embedded(folder, was_empty, new_folder):
         if not (folder / MARKER).is_file():
             with atomic_file(folder / MARKER) as tmp:
                 tmp.write_text(json.dumps({"written_by": "shoprel index", "format": 1}))
@@ -157,6 +162,23 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
             targets = rows.count
     return IndexResult(folder, targets, added, len(seen_backbones),
                        time.perf_counter() - started)
+
+
+@contextlib.contextmanager
+def _undone_unless_embedded(folder: Path, was_empty: bool, new_folder: bool):
+    """A build that fails or is stopped before any part of embeddings is finished leaves the
+    folder as it found it (made empty, or none): an empty index would pass for a real one.
+    Finished parts stay, for the next build to resume from."""
+    try:
+        yield
+    except BaseException:
+        if was_empty and not any(folder.rglob(f"*{KEYS}")):
+            if new_folder:
+                shutil.rmtree(folder, ignore_errors=True)
+            else:
+                for child in folder.iterdir():
+                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+        raise
 
 
 class _counting:
