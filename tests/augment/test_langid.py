@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 
 import pandas as pd
@@ -66,6 +67,22 @@ def test_langid_file_and_cli_report(tmp_path, jsonl):
     assert list(out.columns[-2:]) == ["detected_language", "detected_confidence"]
     assert out.loc[0, ["language", "detected_language"]].tolist() == ["es", "en"]
     assert re.search(r"^es\s+2\s+1\s+50\.0\s+en 1$", result.output, flags=re.M)
+
+
+@pytest.mark.parametrize(("change", "match"), [
+    ({"label": math.nan}, r"line 2, field 'label': label must be 0 or 1, got nan"),
+    ({"label": "yes"}, r"line 2, field 'label'"),
+    ({"id": 0}, r"line 2, field 'id': duplicate id 0"),
+    ({"task": "QI"}, r"line 2, field 'task'"),
+])
+def test_rows_are_checked_as_every_reader_checks_them(tmp_path, jsonl, change, match):
+    rows = [{"id": i, "language": "en", "origin_query": q, "category_path": "x,y", "label": 1}
+            for i, q in enumerate(["phone case", "yoga mat", "car sponge"])]
+    rows[1].update(change)
+    data = jsonl(tmp_path / "q.jsonl", rows)
+    with pytest.raises(InputError, match=match):
+        langid_file(data, tmp_path / "out.jsonl")
+    assert not (tmp_path / "out.jsonl").exists()
 
 
 def test_agreement_on_real_qc_rows(real_qc, tmp_path):

@@ -13,7 +13,7 @@ from shoprel.augment.table import TableTranslator
 from shoprel.augment.translate_file import translate_file
 from shoprel.cli.augment import translate
 from shoprel.data.readers import read_pairs
-from shoprel.errors import InputError
+from shoprel.errors import ConfigError, InputError
 
 
 def test_table_backend_file_counts_and_reader_mapping(tmp_path, jsonl, qc_rows):
@@ -36,6 +36,18 @@ def test_bad_input_is_located_and_nothing_written(tmp_path, jsonl, qc_rows):
                                           "translation": "case"}])
     with pytest.raises(InputError, match=r"bad.jsonl, line 2, field 'id'"):
         translate_file(data, tmp_path / "out.jsonl", TableTranslator(table))
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_a_target_no_row_can_reach_is_refused(tmp_path, jsonl, qc_rows):
+    """A target the backend routes nothing to (a mistyped code) would write an empty
+    translation on every row, which a model would then train on."""
+    data = jsonl(tmp_path / "qc.jsonl", qc_rows)
+    table = jsonl(tmp_path / "t.jsonl", [
+        {"text": "funda iphone", "source": "es", "target": "en", "translation": "iphone case"}])
+    with pytest.raises(ConfigError, match=r"^to 'xx': no route leads there from any language "
+                                          r"of .*qc\.jsonl \(en, es, ja\); nothing written"):
+        translate_file(data, tmp_path / "out.jsonl", TableTranslator(table), to="xx")
     assert not (tmp_path / "out.jsonl").exists()
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from shoprel.augment.translator import normalize_lang
+from shoprel.data.readers import read_pairs
 from shoprel.data.records import iter_records
 from shoprel.data.tasks import QUERY_COLUMN
 from shoprel.data.writers import write_table
@@ -152,6 +153,7 @@ def langid_file(input_path: str | Path, output_path: str | Path,
                 candidates: set[str] | None = None, overwrite: bool = False) -> LangidReport:
     """Write the file with a detected_language column added; the given language stays."""
     check_output_file(output_path, reads=[input_path], overwrite=overwrite)
+    read_pairs(input_path)  # every row checked as train and predict check it, before any work
     df = read_raw(input_path)
     queries = df[QUERY_COLUMN].fillna("").astype(str).tolist()
     detected = detect_languages(queries, candidates)

@@ -12,7 +12,7 @@ from shoprel.augment.translator import Translator, normalize_lang
 from shoprel.data.readers import read_pairs
 from shoprel.data.tasks import QUERY_COLUMN, TRANSLATION_COLUMN
 from shoprel.data.writers import write_table
-from shoprel.errors import InputError, OutputError
+from shoprel.errors import ConfigError, InputError, OutputError
 from shoprel.utils.outputs import check_output_file, check_outside_outputs, check_parent
 
 
@@ -103,6 +103,12 @@ def translate_file(input_path: str | Path, output_path: str | Path, translator: 
     queries = df[QUERY_COLUMN].fillna("").astype(str).tolist()
     languages = df["language"].fillna("").astype(str).tolist()
     translations, report = translate_queries(queries, languages, translator, to)
+    totals = report.totals
+    if totals["no_route"] and not totals["translated"] and not totals["passed_through"]:
+        sources = ", ".join(sorted(report.no_route))
+        raise ConfigError(f"to {report.target!r}: no route leads there from any language of "
+                          f"{input_path} ({sources}); nothing written (a mistyped code, or a "
+                          "pair the backend lacks? `apertium -l` lists Apertium's pairs)")
     df[TRANSLATION_COLUMN] = ["" if t is None else t for t in translations]
     write_table(df, output_path)
     return report
