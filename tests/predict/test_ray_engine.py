@@ -1,4 +1,5 @@
 import json
+import sys
 
 import numpy as np
 import pandas as pd
@@ -112,3 +113,20 @@ def test_no_more_actors_than_blocks(tmp_path, trained_runs, qc_demo_rows, recwar
     assert remote.rows == local.rows == 40
     assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
     assert not [w for w in recwarn if "concurrent actors" in str(w.message)]
+
+
+def test_a_quiet_run_writes_nothing_to_stderr(tmp_path, trained_runs, qc_demo_rows, capfd):
+    """Ray's C++ core writes past Python's logging (an error line about actor restarts on
+    every run): --quiet (progress=False) silences it too; errors are still raised."""
+    path = tmp_path / "small_QC.txt"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in qc_demo_rows[:40]),
+                    encoding="utf-8")
+    capfd.readouterr()
+    predict_file_ray(trained_runs["QC"], path, tmp_path / "ray.jsonl", num_actors=1,
+                     progress=False)
+    assert capfd.readouterr().err == ""
+    with pytest.raises(InputError, match="no_such_QC.txt"):
+        predict_file_ray(trained_runs["QC"], tmp_path / "no_such_QC.txt",
+                         tmp_path / "other.jsonl", progress=False)
+    print("still here", file=sys.stderr)
+    assert capfd.readouterr().err == "still here\n"  # the descriptor is given back

@@ -17,6 +17,7 @@ import logging
 import os
 import re
 import socket
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -86,6 +87,27 @@ def ray_session(address: str | None = None, num_cpus: int | None = None,
         yield
     finally:
         ray.shutdown()
+
+
+@contextlib.contextmanager
+def _stderr_silenced(active: bool) -> Iterator[None]:
+    """--quiet: Ray's C++ core writes to the process's stderr itself, past Python's logging
+    (an error line on every run about actors that might restart, ray-project/ray#53727), so
+    file descriptor 2 points at nothing meanwhile. shoprel's own errors are raised, and
+    printed once it is given back."""
+    if not active:
+        yield
+        return
+    sys.stderr.flush()
+    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(null, 2)
+        yield
+    finally:
+        sys.stderr.flush()
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(null)
 
 
 def check_reachable(address: str, timeout_s: float = 5.0) -> None:
@@ -173,7 +195,7 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
                                  overwrite=overwrite)
     indexes = [str(folder.resolve()) for folder in index_folders(run_dir, indexes)[1:]]
     blocks = _read_canonical(Path(input_file), run.task, batch_rows)
-    with ray_session(address, quiet=not progress):
+    with _stderr_silenced(not progress), ray_session(address, quiet=not progress):
         batches = _scored_batches(blocks, run_dir, run.task, num_actors, batch_rows, indexes,
                                   scorer)
         try:
