@@ -45,7 +45,7 @@ def _text(path: Path) -> Path:
 
 
 FOREIGN = ("foreign_root", "foreign_sub", "foreign_db", "foreign_text", "foreign_lookalike",
-           "onnx_notes", "onnx_own_folder", "onnx_user_folder", "onnx_user_nested")
+           "onnx_notes", "onnx_own_folder", "onnx_user_folder", "onnx_user_nested", "use_notes")
 
 
 @pytest.fixture
@@ -87,6 +87,13 @@ def cache(tmp_path):
         "onnx_own_folder": _text(root / "onnx" / f"{EG}-{sha16}" / "my-tests" / "results.csv"),
         "onnx_user_folder": _text(root / "onnx" / "userstuff" / "a.txt"),
         "onnx_user_nested": _text(root / "onnx" / "userstuff" / "sub" / "thesis.docx"),
+        "use_copy": _file(root / "backbones" / "use-multilingual" / f"weights-{use16}.npz"),
+        "use_record": _file(root / "backbones" / "use-multilingual" / f"weights-{use16}.json",
+                            100),
+        "use_old": _file(root / "backbones" / "use-multilingual" / f"weights-{OTHER}.npz", 900),
+        "use_old_record": _file(root / "backbones" / "use-multilingual" /
+                                f"weights-{OTHER}.json", 100),
+        "use_notes": _text(root / "backbones" / "use-multilingual" / "notes.txt"),
         "onnx_partial": _file(root / "onnx" / f"{EG}-{sha16}" /
                               f".fp32.{dead_pid()}@{_host()}.abc.partial" / "model.onnx"),
     }
@@ -117,7 +124,7 @@ def test_inventory_says_which_entries_are_stale(cache):
     stale = {path for path, entry in entries.items() if entry.stale}
     expected = {paths["int8_old"].parent, paths["onnx_other"].parent, paths["emb_int8_old"],
                 paths["emb_other"], paths["states_other"], paths["partial"],
-                paths["root_partial"], paths["onnx_partial"].parent}
+                paths["root_partial"], paths["onnx_partial"].parent, paths["use_old"]}
     assert stale == expected
     assert {paths[k] for k in ("emb", "emb_int8_r7", "emb_use", "emb_folder", "states")} \
         <= set(entries)
@@ -125,6 +132,9 @@ def test_inventory_says_which_entries_are_stale(cache):
     listed = {path for entry in entries for path in (entry, *entry.parents)}
     assert not {paths[name] for name in FOREIGN} & listed  # nor a folder holding them
     assert entries[paths["onnx_partial"].parent].kind == "partial"
+    assert entries[paths["use_copy"]].kind == "backbones" and not entries[paths["use_copy"]].stale
+    assert entries[paths["use_old"]].size >= 1000  # with its record
+    assert paths["use_record"] not in entries  # counted with its copy
     assert paths["emb_other_wal"] not in entries  # counted with its database
     assert entries[paths["emb_other"]].size >= 2500
     assert entries[paths["partial"]].kind == "partial"
@@ -142,7 +152,8 @@ def test_select_needs_a_condition_and_combines_them(cache):
     entries = inv.inventory(root)
     chosen = inv.select(entries, stale=True, kinds=("states",), older_than_days=30)
     assert [e.path for e in chosen] == [paths["states_other"]]
-    assert inv.select(entries, kinds=("backbones",)) == [old]
+    assert inv.select(entries, kinds=("backbones",)) == [
+        old, *(e for e in entries if e.path in (paths["use_copy"], paths["use_old"]))]
     assert {e.path for e in inv.select(entries, older_than_days=30)} == {paths["states_other"]}
 
 
@@ -179,17 +190,18 @@ def test_cli_lists_and_prunes(cache):
     listed = runner.invoke(main, ["cache", "list", "--cache-dir", str(root)])
     assert listed.exit_code == 0, listed.output
     assert "stale: an export scheme since replaced" in listed.output
-    assert "8 stale" in listed.output and "prune --stale" in listed.output
+    assert "9 stale" in listed.output and "prune --stale" in listed.output
     refused = runner.invoke(main, ["cache", "prune", "--cache-dir", str(root)])
     assert refused.exit_code == 2 and "say what to remove" in refused.output
     dry = runner.invoke(main, ["cache", "prune", "--stale", "--dry-run", "--cache-dir", str(root)])
-    assert dry.exit_code == 0 and "would remove 8 entries" in dry.output
+    assert dry.exit_code == 0 and "would remove 9 entries" in dry.output
     assert paths["emb_other"].exists()
     done = runner.invoke(main, ["cache", "prune", "--stale", "--cache-dir", str(root)])
-    assert done.exit_code == 0 and "removed 8 entries" in done.output
+    assert done.exit_code == 0 and "removed 9 entries" in done.output
     assert not paths["emb_other"].exists() and paths["emb"].exists()
     assert not paths["root_partial"].exists() and paths["foreign_root"].exists()
     assert all(paths[name].exists() for name in FOREIGN)
+    assert not paths["use_old_record"].exists() and paths["use_record"].exists()
     everything = runner.invoke(main, ["cache", "prune", "--kind", "onnx", "--kind", "partial",
                                       "--cache-dir", str(root)])
     assert everything.exit_code == 0, everything.output

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shoprel.errors import InputError
+from shoprel.models.backbones import use_multilingual
 from shoprel.models.backbones.cache import META_FILE, cache_root
 from shoprel.models.backbones.onnx_engine import INT8_SCHEME, ONNX_INT8, PRECISION
 from shoprel.models.backbones.onnx_engine import META_FILE as ONNX_META_FILE
@@ -74,6 +75,8 @@ def inventory(cache_dir: str | os.PathLike | None = None) -> list[CacheEntry]:
                 entries.extend(_onnx_entries(path, current))
             elif kind in (EMBEDDINGS, STATES) and _ours_sqlite(kind, path):
                 entries.append(_entry(kind, path, _slug_stale(_slug_of(kind, path), current)))
+            elif kind == BACKBONES and path.name == use_multilingual.NAME:
+                entries.extend(_use_copies(path))
             elif kind == BACKBONES and _ours_folder(kind, path):
                 entries.append(_entry(kind, path, _backbone_stale(path.name, current)))
             elif kind in (CHECKPOINTS, ABLATION) and _ours_folder(kind, path):
@@ -146,15 +149,25 @@ def remove(entries: list[CacheEntry]) -> int:
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
         else:
-            for companion in _SQLITE_COMPANIONS if path.suffix == ".sqlite" else ():
-                Path(f"{path}{companion}").unlink(missing_ok=True)
+            for companion in _companions(path):
+                companion.unlink(missing_ok=True)
             path.unlink(missing_ok=True)
         if not path.exists() and not path.is_symlink():
             freed += entry.size
-    for folder in {entry.path.parent for entry in entries if entry.kind == ONNX}:
-        if folder.is_dir() and not any(folder.iterdir()):
-            folder.rmdir()  # a backbone's export folder left with no precision in it
+    for folder in {entry.path.parent for entry in entries
+                   if entry.kind == ONNX or _USE_COPY.fullmatch(entry.path.name)}:
+        if folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir()):
+            folder.rmdir()  # an export folder, or USE's, left with nothing in it
     return freed
+
+
+def _companions(path: Path) -> list[Path]:
+    """Files that go with an entry's file: a database's journals, a USE copy's record."""
+    if path.suffix == ".sqlite":
+        return [Path(f"{path}{companion}") for companion in _SQLITE_COMPANIONS]
+    if _USE_COPY.fullmatch(path.name):
+        return [path.with_suffix(".json")]
+    return []
 
 
 def _current_shas(cache_dir) -> dict[str, str]:
@@ -202,6 +215,26 @@ def _ours_folder(kind: str, path: Path) -> bool:
     children = list(path.iterdir())
     return bool(children) and all(_ABLATION_FILE.fullmatch(c.name) and c.is_file()
                                   for c in children)
+
+
+_USE_COPY = re.compile(r"weights-(?P<sha>[0-9a-f]{16})\.npz")
+
+
+def _use_copies(folder: Path) -> list[CacheEntry]:
+    """USE's weights as the backbone writes them uncompressed (`weights-<16 hex>.npz`, with a
+    record of the same name beside it), stale once the pinned package holds other weights."""
+    if folder.is_symlink() or not folder.is_dir():
+        return []
+    entries = []
+    for path in sorted(folder.iterdir()):
+        match = _USE_COPY.fullmatch(path.name)
+        if match and path.is_file() and not path.is_symlink():
+            stale = (None if match["sha"] == use_multilingual.WEIGHTS_SHA256[:16]
+                     else "weights of another USE package than the one pinned now")
+            entries.append(_entry(BACKBONES, path, stale))
+        elif dead_writer_leftover(path):
+            entries.append(_entry("partial", path, KILLED_WRITER))
+    return entries
 
 
 def _onnx_entries(export: Path, current: dict[str, str]) -> list[CacheEntry]:
@@ -271,7 +304,7 @@ def _usage(path: Path) -> tuple[int, float]:
     if path.is_symlink():
         return 0, info.st_mtime
     if not path.is_dir():
-        files = [path, *(Path(f"{path}{c}") for c in _SQLITE_COMPANIONS)]
+        files = [path, *_companions(path)]
         stats = [f.lstat() for f in files if f.exists()]
         return sum(s.st_blocks * 512 for s in stats), max(s.st_mtime for s in stats)
     size, newest = 0, info.st_mtime
