@@ -83,12 +83,21 @@ def test_a_files_mistake_names_the_file_and_an_options_names_the_option(tmp_path
         load_config(None, {"folds.k": 1}, options=options)
 
 
+@pytest.mark.parametrize("value", ['"three"', "true", "2.5", ".nan", "1"])
+def test_an_option_does_not_hide_a_wrong_value_in_the_file(tmp_path, value):
+    """The file is checked as written: dropping --folds later must not be what reveals it."""
+    path = tmp_path / "c.yaml"
+    path.write_text(f"model: {{family: fast}}\nfolds: {{k: {value}}}\n")
+    with pytest.raises(ConfigError, match=rf"^{path}: folds\.k: "):
+        load_config(path, {"folds.k": 2}, options={"folds.k": "--folds"})
+
+
 def test_an_empty_section_takes_an_option(tmp_path):
     path = tmp_path / "c.yaml"
     path.write_text("model: {family: fast}\nfolds: null\n")
     assert load_config(path, {"folds.k": 2}).folds.k == 2
     path.write_text("model: {family: fast}\nfolds: 3\n")
-    with pytest.raises(ConfigError, match="c.yaml: folds: expected a mapping, found int"):
+    with pytest.raises(ConfigError, match="c.yaml: folds: Input should be a valid dictionary"):
         load_config(path, {"folds.k": 2})
 
 

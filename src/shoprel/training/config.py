@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 from typing import Literal
 
@@ -337,6 +338,10 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
                               ) from None
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: expected a mapping at the top level")
+        if overrides:  # the file as written: an option set over a wrong value hides it
+            # (`folds:` left empty is no value: an option may fill it)
+            parse_config(copy.deepcopy({k: v for k, v in data.items() if v is not None}),
+                         source)
     for dotted, value in (overrides or {}).items():
         node = data
         *parents, leaf = dotted.split(".")
