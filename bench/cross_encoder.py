@@ -22,6 +22,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench_guard import BenchError, claim_workdir, require_input, run_main
+
 REPO = Path(__file__).resolve().parents[1]
 REAL_QC = REPO.parent / "shared" / "data" / "qc_real" / "train_QC.txt"
 ENGINES = ("torch-fp32", "onnx-fp32", "onnx-int8", "st-crossencoder")
@@ -158,7 +160,8 @@ def run_worker(args, name: str) -> dict:
     env = {**os.environ, "OMP_NUM_THREADS": str(args.threads), "TOKENIZERS_PARALLELISM": "false"}
     done = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0:
-        raise SystemExit(f"{name} failed:\n{done.stderr[-3000:]}")
+        sys.stderr.write(done.stderr[-3000:])
+        raise BenchError(f"the {name} worker failed (its output is above)")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
@@ -171,8 +174,10 @@ def main() -> None:
 
     from shoprel.export.onnx import export_hf_classifier
 
-    work = Path(args.work)
-    work.mkdir(parents=True, exist_ok=True)
+    require_input(args.file)
+    if args.model:
+        require_input(args.model, "folder")
+    work = claim_workdir(args.work, "bench/cross_encoder.py", "--work")
     folder = Path(args.model) if args.model else work / "model"
     train = None
     if not args.model:
@@ -210,4 +215,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -3,7 +3,8 @@
     python bench/default_train.py DATA [--rows 10000] [--keep DIR]
 
 Runs the real command in a fresh process with SHOPREL_CACHE pointing at an empty folder (so the
-backbones are downloaded/built and every text embedded), on the first --rows rows of DATA.
+backbones are downloaded/built and every text embedded), on the first --rows rows of DATA;
+--keep DIR (new or empty) keeps that cache and the run.
 Prints the wall time, the CPU time of the process tree, its peak RSS, the machine's load average
 before and after (these 2-core machines are shared: compare CPU seconds too), the run's OOF
 ROC-AUC and F1, and with `--student` the time and OOF figures of a carried student (train
@@ -22,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_guard import BenchError, require_input, run_main
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -33,6 +36,13 @@ def main() -> None:
     parser.add_argument("--student", action="store_true", help="train --student (carry one)")
     args = parser.parse_args()
 
+    require_input(args.data)
+    if args.rows < 1:
+        raise BenchError(f"--rows {args.rows}: at least 1")
+    if args.keep is not None and Path(args.keep).exists() and (
+            not Path(args.keep).is_dir() or any(Path(args.keep).iterdir())):
+        raise BenchError(f"--keep {args.keep}: exists and is not an empty folder; the "
+                         "benchmark measures from empty caches, give a new or empty folder")
     work = Path(args.keep or tempfile.mkdtemp(prefix="shoprel-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     lines = Path(args.data).read_text(encoding="utf-8").splitlines()[:args.rows]
@@ -66,4 +76,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -96,6 +96,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench_guard import run_main
+
 QC_REAL = Path("../shared/data/qc_real/train_QC.txt")
 QI_REAL = Path("../shared/data/qi_homedepot/train_QI.txt")
 
@@ -361,4 +363,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -13,6 +13,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_guard import run_main
 from sklearn.metrics import roc_auc_score
 
 from shoprel.data.readers import read_pairs
@@ -64,4 +65,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_guard import claim_workdir, run_main
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -154,6 +155,8 @@ def main() -> None:
     from shoprel.folds.grouped import assign_folds
     from shoprel.models.backbones.cache import cache_root
 
+    if args.save_oof is not None:  # before the blocks, which take many minutes
+        claim_workdir(args.save_oof, "bench/feature_ablation.py", "--save-oof")
     frame = read_pairs(args.data, require_label=True)
     if args.rows:
         frame = frame.take(np.arange(min(args.rows, len(frame))))
@@ -185,4 +188,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -32,6 +32,7 @@ import time
 from pathlib import Path
 
 import yaml
+from bench_guard import run_main
 
 REPO = Path(__file__).resolve().parents[1]
 PRESET = REPO / "configs" / "cross-e5-small-gpu.yaml"
@@ -369,4 +370,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_main(main)

@@ -44,7 +44,17 @@ fi
 for f in .gpu/backbone.tar.xz .gpu/qc_full.jsonl.xz .gpu/qi_full.jsonl.xz; do
   [ -f "$f" ] || { say "FAIL: $f missing (carry .gpu; bench/gpu_check_bundle.sh makes it)"; exit 4; }
 done
-rm -rf "$WORK" && mkdir -p "$WORK"
+# the scratch folder is cleared: only one that is new, empty or made by a benchmark before
+# (bench/bench_guard.py's record), never a folder of someone's own files
+RECORD=.shoprel-bench.json
+if [ -e "$WORK" ] || [ -L "$WORK" ]; then
+  [ -d "$WORK" ] || { say "FAIL: GPU_CHECK_WORK $WORK is not a folder"; exit 7; }
+  if [ -n "$(ls -A "$WORK")" ] && [ ! -f "$WORK/$RECORD" ]; then
+    say "FAIL: GPU_CHECK_WORK $WORK holds files no benchmark wrote; the check clears its work folder, give a new or empty one"
+    exit 7
+  fi
+fi
+rm -rf "$WORK" && mkdir -p "$WORK" && echo '{"written_by": "bench/gpu_check.sh"}' > "$WORK/$RECORD"
 say "installing wheels from $WHEELS into $SITE"
 $PIP_PY -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
   --target "$SITE" "$WHEELS"/*.whl || { say "FAIL: wheel install"; exit 5; }

@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import yaml
+from bench_guard import run_main
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_QC = REPO.parent / "shared" / "data" / "qc_real" / "train_QC.txt"
@@ -114,4 +115,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_main(main)

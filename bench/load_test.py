@@ -24,6 +24,7 @@ from pathlib import Path
 
 import httpx
 import numpy as np
+from bench_guard import run_main
 from prometheus_client.parser import text_string_to_metric_families
 
 from shoprel.data.readers import read_pairs
@@ -194,4 +195,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

@@ -15,6 +15,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from bench_guard import BenchError, run_main
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -50,12 +52,16 @@ def main(argv=None) -> int:
 
     frames = {}
     for item in args.runs:
-        name, _, path = item.partition("=")
+        name, sep, path = item.partition("=")
+        if not sep or not name or not path:
+            raise BenchError(f"{item!r}: give NAME=PATH (a run folder or an OOF parquet file)")
+        if not Path(path).exists():
+            raise BenchError(f"{path}: not found (NAME=PATH names a run folder or its OOF file)")
         frames[name] = read_oof(Path(path))
     first = next(iter(frames.values()))
     for name, frame in frames.items():
         if not frame.index.equals(first.index) or not (frame["label"] == first["label"]).all():
-            raise SystemExit(f"{name}: scores other rows or labels than the first input")
+            raise BenchError(f"{name}: scores other rows or labels than the first input")
     labels = first["label"].to_numpy()
     languages = first["language"].astype(str).to_numpy()
     columns = {name: f["probability"].to_numpy() for name, f in frames.items()}
@@ -75,4 +81,4 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run_main(main)

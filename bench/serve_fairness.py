@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_guard import run_main
 from load_test import COUNTERS, KeepAliveConnection, counters, free_port, start_server  # noqa: E402
 
 from shoprel.data.readers import read_pairs  # noqa: E402
@@ -152,4 +153,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

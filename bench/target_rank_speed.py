@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from bench_guard import BenchError, run_main
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
 
@@ -36,7 +37,10 @@ def main() -> None:
     parser.add_argument("--rows-per-query", default="1,6")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
-    for count in (int(n) for n in args.targets.split(",")):
+    counts = [int(n) for n in args.targets.split(",")]
+    if min(counts) < 1 or args.rows < 2 or args.dim < 1:
+        raise BenchError("--targets, --rows (at least 2) and --dim must be positive")
+    for count in counts:
         targets = unit(rng.normal(size=(count, args.dim)))
         names = [f"target {i}" for i in range(count)]
         rank = TargetRank().fit(targets, names)
@@ -55,4 +59,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    run_main(main)

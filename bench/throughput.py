@@ -22,7 +22,8 @@ process with its own embedding cache (built backbones are linked in, not rebuilt
 starts from an empty cache (every query is new), `warm` repeats the command on the cache the
 cold one filled, `plain` is the default run with its indexes removed (targets embedded too).
 Prints rows/s, CPU-seconds per 1k pairs, peak RSS of the command and the ROC-AUC / F1 against
-the labels, and writes DIR/throughput.json. `--skip` takes variant names (`fast`,
+the labels, and writes DIR/throughput.json. DIR must be new, empty or a work folder a benchmark
+made (it replaces and removes what it wrote there). `--skip` takes variant names (`fast`,
 `default-plain`, `default`, `carried`, `cascade`, `student`) or name-cache pairs
 (`default-warm`); runs that only skipped variants need are not trained.
 """
@@ -41,6 +42,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from bench_guard import claim_workdir, require_input, run_main
 from sklearn.metrics import f1_score, roc_auc_score
 
 from shoprel.data.readers import read_pairs
@@ -142,8 +144,8 @@ def main() -> None:
     args = parser.parse_args()
     if not 0 < args.unlabeled_share < 1:
         parser.error("--unlabeled-share must be between 0 and 1 (both parts need queries)")
-    work = args.workdir
-    work.mkdir(parents=True, exist_ok=True)
+    require_input(args.data)
+    work = claim_workdir(args.workdir, "bench/throughput.py", "--workdir")
     train_file, held_file, given_file = split_by_query(args.data, work, args.holdout, args.seed,
                                                        args.unlabeled_share)
     scored = without_labels(held_file, work / "heldout_nolabel.jsonl")
@@ -215,4 +217,4 @@ def main() -> None:
 
 if __name__ == "__main__":
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
-    main()
+    run_main(main)

@@ -3,9 +3,12 @@ ever saw, and its training part does not depend on how the held-out queries are 
 
 import importlib.util
 import json
+import sys
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parents[2] / "bench" / "throughput.py"
+if str(BENCH.parent) not in sys.path:  # as when the script runs: its folder comes first
+    sys.path.insert(0, str(BENCH.parent))
 
 
 def load_bench():
