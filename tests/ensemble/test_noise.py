@@ -68,6 +68,24 @@ def test_filtered_file_drops_only_flagged_rows(flipped_run, tmp_path):
         filter_training_file(data, some, tmp_path / "w.jsonl", mode="weight")
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_filtered_file_takes_the_format_its_name_says(flipped_run, tmp_path, suffix):
+    """A JSON-lines training file filtered into clean.csv is a CSV that train reads back."""
+    from shoprel.data.readers import read_pairs
+
+    _, flipped, data = flipped_run
+    some = sorted(flipped)[:5]
+    out = tmp_path / f"clean{suffix}"
+    assert filter_training_file(data, some, out) == 5
+    original, clean = read_pairs(data), read_pairs(out)
+    assert len(clean) == 355 and not set(clean.df["id"].astype(int)) & set(some)
+    kept = original.df[~original.df["id"].isin(some)].reset_index(drop=True)
+    assert clean.df["query"].tolist() == kept["query"].tolist()
+    assert clean.df["label"].tolist() == kept["label"].tolist()
+    with pytest.raises(InputError, match="unknown file type '.xlsx'"):
+        filter_training_file(data, some, tmp_path / "clean.xlsx")
+
+
 def test_noise_outputs_are_checked_before_any_work(flipped_run, tmp_path):
     """Neither output may be the training file (even with --overwrite) or one file given twice;
     both are refused before the flagged rows are printed or anything is written."""
@@ -80,6 +98,7 @@ def test_noise_outputs_are_checked_before_any_work(flipped_run, tmp_path):
     twice = tmp_path / "flagged.txt"
     for args in (["--out", str(data), "--overwrite"],
                  ["--filtered-train", str(data), "--overwrite"],
+                 ["--filtered-train", str(tmp_path / "clean.xlsx")],
                  ["--out", str(twice), "--filtered-train", str(twice)]):
         done = CliRunner().invoke(main, ["noise", str(run), *args])
         assert done.exit_code == 2, done.output

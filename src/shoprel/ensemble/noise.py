@@ -19,6 +19,7 @@ import pandas as pd
 from shoprel import runs
 from shoprel.data.formats import file_format
 from shoprel.data.readers import read_pairs
+from shoprel.data.records import iter_records
 from shoprel.data.writers import write_table
 from shoprel.errors import InputError, OutputError, RunDirError
 from shoprel.utils.atomic import atomic_file
@@ -63,6 +64,7 @@ def check_noise_outputs(run_dir: str | Path, out_file: str | Path | None,
         check_output_file(out_file, reads=reads, runs=[run_dir], overwrite=overwrite)
     if filtered_train is not None:
         check_output_file(filtered_train, reads=reads, runs=[run_dir], overwrite=overwrite)
+        file_format(filtered_train)  # written in the format its name says: one known here
     if out_file is not None and filtered_train is not None and \
             Path(out_file).resolve() == Path(filtered_train).resolve():
         raise OutputError(f"{out_file}: given as both --out and --filtered-train; choose two "
@@ -96,17 +98,19 @@ def _row_id(line: str, path: Path, number: int):
 
 def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Path,
                          mode: str = "drop", overwrite: bool = False) -> int:
-    """Write the training file without the flagged rows, in its own format; returns rows
-    dropped. JSON-lines files are filtered line by line so every other field is kept as is."""
+    """Write the training file without the flagged rows, in the format the output's name says
+    (a JSON-lines copy of a JSON-lines file is filtered line by line, every other field kept
+    as written); returns rows dropped."""
     if mode != "drop":
         raise InputError(f"noise filtering mode {mode!r} is not available for a filtered file: "
                          "only 'drop'; to down-weight, give the flagged ids to a run config "
                          "(noise: {flagged: FILE, mode: downweight, weight: 0.2})")
     train_file = Path(train_file)
     out_file = check_output_file(out_file, reads=[train_file], overwrite=overwrite)
+    out_format = file_format(out_file)  # an extension no reader knows: refused here
     drop = {str(i) for i in flagged_ids}
     dropped = 0
-    if file_format(train_file) == "jsonl":
+    if file_format(train_file) == "jsonl" and out_format == "jsonl":
         with open(train_file, encoding="utf-8") as src, atomic_file(out_file) as tmp, \
                 open(tmp, "w", encoding="utf-8") as dst:
             for number, line in enumerate(src, start=1):
@@ -115,9 +119,7 @@ def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Pa
                     continue
                 dst.write(line)
         return dropped
-    reader = {"csv": pd.read_csv, "tsv": lambda p: pd.read_csv(p, sep="\t"),
-              "parquet": pd.read_parquet}[file_format(train_file)]
-    table = reader(train_file)
-    keep = ~table["id"].astype(str).isin(drop)
-    write_table(table[keep], out_file)
-    return int((~keep).sum())
+    records = [record for _, record in iter_records(train_file)]
+    kept = [record for record in records if str(record.get("id")) not in drop]
+    write_table(pd.DataFrame.from_records(kept), out_file)
+    return len(records) - len(kept)
