@@ -114,3 +114,23 @@ def test_settings_out_of_range_are_one_line_before_any_work(qc_demo, tmp_path, a
                                      *args])
     assert done.exit_code == 2 and message in done.output and done.output.count("\n") == 1
     assert not (tmp_path / "pt").exists()
+
+
+def test_a_backbone_without_a_masked_lm_head_is_one_line(qc_demo, tmp_path):
+    """Gemma-3's encoders (the 270M LLM, EmbeddingGemma) and USE cannot be continued with
+    masked LM: one line naming the backbone, no traceback, nothing written."""
+    from transformers import Gemma3ForCausalLM, Gemma3TextConfig
+
+    from shoprel.cli import main
+
+    folder = tmp_path / "gemma"
+    config = Gemma3TextConfig(vocab_size=64, hidden_size=16, intermediate_size=32,
+                              num_hidden_layers=1, num_attention_heads=1,
+                              num_key_value_heads=1, head_dim=16)
+    Gemma3ForCausalLM(config).save_pretrained(folder)
+    done = CliRunner().invoke(main, ["pretrain", str(qc_demo), "--backbone", str(folder),
+                                     "--out", str(tmp_path / "pt"), "--max-steps", "1"])
+    assert done.exit_code == 2, done.output
+    assert done.output.count("\n") == 1 and "not a masked-LM encoder" in done.output
+    assert "gemma3_text" in done.output
+    assert not (tmp_path / "pt").exists()

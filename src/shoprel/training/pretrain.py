@@ -23,7 +23,7 @@ from pathlib import Path
 
 from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError
-from shoprel.models.backbones import e5_small
+from shoprel.models.backbones import e5_small, use_multilingual
 from shoprel.models.backbones.cache import file_sha256
 from shoprel.models.backbones.resolve import Backbone, resolve_backbone
 from shoprel.training.ranks import RankGroup, current_ranks
@@ -106,8 +106,17 @@ def collect_texts(files: Sequence[str | Path]) -> tuple[list[str], list[str]]:
 
 def mlm_model(backbone: Backbone):
     """(masked-LM model, tokenizer); a missing head is created with its decoder tied."""
-    from transformers import AutoModelForMaskedLM, AutoTokenizer
+    from transformers import AutoConfig, AutoModelForMaskedLM, AutoTokenizer
+    from transformers.models.auto.modeling_auto import MODEL_FOR_MASKED_LM_MAPPING_NAMES
 
+    not_mlm = (f"backbone {backbone.name!r}: not a masked-LM encoder, so pretrain cannot "
+               "continue it; it continues encoders such as e5-small or a BERT-like folder")
+    if backbone.engine == use_multilingual.ENGINE:
+        raise ConfigError(not_mlm + " (USE is not a transformers model)")
+    model_type = AutoConfig.from_pretrained(backbone.source).model_type
+    if model_type not in MODEL_FOR_MASKED_LM_MAPPING_NAMES:
+        raise ConfigError(f"{not_mlm} (its architecture, {model_type}, has no masked-LM head "
+                          "in transformers)")
     tokenizer = AutoTokenizer.from_pretrained(backbone.source)
     if tokenizer.mask_token is None:
         raise ConfigError(f"backbone {backbone.name!r}: its tokenizer has no mask token, so it "
