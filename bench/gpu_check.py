@@ -95,7 +95,8 @@ def variant_config(name: str, work: Path, smoke: bool) -> dict:
                             "params": {"epochs": spec["stage0_epochs"]}}
     if smoke:
         config["folds"]["k"] = 2
-        params.update({"max_steps": 3, "n_threads": 2, "inference_batch_size": 64})
+        params.update({"max_steps": 3, "n_threads": 2, "inference_batch_size": 64,
+                       "device": "auto"})  # a rehearsal may run on a CPU
         if "stage0" in config:
             config["stage0"]["params"]["max_steps"] = 3
     return config

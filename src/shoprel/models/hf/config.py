@@ -40,6 +40,8 @@ class TrainingArguments(Section):
     keep_checkpoints: bool = False
     n_threads: Annotated[int, Field(ge=1)] | None = 2
     progress: bool = False
+    # "cuda": written for a GPU (hours on a CPU): a fit refuses to start where torch sees none
+    device: Literal["auto", "cuda"] = "auto"
 
     # Params that change how a fit runs or scores, or when it stops, not what each step
     # learns: left out of the checkpoint key (checkpoints.py), so a rerun asked to train longer
@@ -47,7 +49,7 @@ class TrainingArguments(Section):
     RUNTIME: ClassVar[frozenset[str]] = frozenset({
         "checkpoint_dir", "keep_checkpoints", "n_threads", "progress", "inference_batch_size",
         "time_budget_minutes", "save_steps", "max_steps", "epochs", "cache_dir", "engine",
-        "merge_for_inference"})
+        "merge_for_inference", "device"})
 
 
 def training_defaults(**changes) -> Field:

@@ -23,6 +23,10 @@ class FineTunedModel(RelevanceModel):
     config_class: ClassVar[type[HFConfig]] = HFConfig
     weights_folder: ClassVar[str] = ""  # where a saved model keeps its trained weights
 
+    def fit(self, frame) -> FineTunedModel:
+        hft.require_device(self.config().training)  # before the backbone loads
+        return super().fit(frame)
+
     def _backbone(self, config: HFConfig):
         from shoprel.models.backbones import resolve_backbone
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 
+from shoprel.errors import ConfigError
 from shoprel.models.hf.checkpoints import (
     TIME_FILE,
     checkpoint_step,
@@ -63,6 +64,16 @@ def _has_cuda() -> bool:
     import torch
 
     return torch.cuda.is_available()
+
+
+def require_device(params: TrainingArguments) -> None:
+    """A config written for a GPU (`device: cuda`) does not start hours of training on a CPU."""
+    if params.device == "cuda" and not _has_cuda():
+        raise ConfigError("model.params.device: cuda, but torch sees no CUDA GPU on this "
+                          "machine; this config is written for one (hours on a CPU): on a CPU "
+                          "use a CPU preset (configs/cross-e5-small.yaml, "
+                          "configs/gemma3-270m-lora.yaml), or set device: auto to train here "
+                          "anyway")
 
 
 def time_budget_callback(minutes: float, spent_before: float = 0.0):

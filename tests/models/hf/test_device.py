@@ -1,0 +1,36 @@
+"""A config written for a GPU (`device: cuda`) refuses to start hours of training on a CPU."""
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+torch = pytest.importorskip("torch")
+
+from shoprel.cli import main  # noqa: E402
+from shoprel.data.readers import read_pairs  # noqa: E402
+from shoprel.errors import ConfigError  # noqa: E402
+from shoprel.models.cross.model import CrossEncoderModel  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[3]
+pytestmark = pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA GPU is present")
+
+
+def test_fit_refuses_before_the_backbone_loads(qc_demo, monkeypatch):
+    def no_backbone(*args, **kwargs):
+        raise AssertionError("the backbone was loaded")
+
+    monkeypatch.setattr(CrossEncoderModel, "_backbone", no_backbone)
+    with pytest.raises(ConfigError, match=r"^model\.params\.device: cuda, but torch sees no "
+                                          "CUDA GPU"):
+        CrossEncoderModel(device="cuda").fit(read_pairs(qc_demo))
+
+
+@pytest.mark.parametrize("preset", ["cross-e5-small-gpu.yaml", "gemma3-270m-lora-gpu.yaml",
+                                    "gemma3-12b-lora-qc.yaml", "gemma3-12b-lora-qi.yaml"])
+def test_gpu_presets_are_one_line_on_a_cpu(qc_demo, tmp_path, preset):
+    done = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(tmp_path / "run"),
+                                     "--config", str(REPO / "configs" / preset), "--quiet"])
+    assert done.exit_code == 2, done.output
+    assert done.output.count("\n") == 1 and "device: cuda" in done.output
+    assert not (tmp_path / "run").exists()
