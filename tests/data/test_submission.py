@@ -54,6 +54,30 @@ def test_non_binary_prediction_is_caught(files, value):
     assert any("line 3, field 'prediction'" in p for p in check.problems)
 
 
+@pytest.mark.parametrize(("value", "message"), [
+    ("1", "must be the number 0 or 1, got '1'"),
+    (1.0, "must be the number 0 or 1, got 1.0"),
+    ("drop", "missing"),
+])
+def test_a_typed_submission_holds_the_numbers_themselves(files, value, message):
+    """JSON lines keep 1 and "1" apart, as a grader reading them does; a missing prediction
+    is said to be missing."""
+    tmp_path, source, good = files
+    if value == "drop":
+        del good[2]["prediction"]
+    else:
+        good[2]["prediction"] = value
+    check = check_submission(_write(tmp_path / "s.txt", good), source)
+    assert check.problems == [f"{tmp_path / 's.txt'}, line 3, field 'prediction': {message}"]
+
+
+def test_csv_holds_text_only_so_text_passes(files):
+    tmp_path, source, good = files
+    path = tmp_path / "s.csv"
+    path.write_text("id,prediction\n" + "".join(f"{r['id']},1\n" for r in good))
+    assert check_submission(path, source).ok
+
+
 def test_probability_out_of_range_is_caught(files):
     tmp_path, source, good = files
     good[0]["probability"] = 1.5

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shoprel.data.formats import file_format
 from shoprel.data.records import iter_records
 from shoprel.data.tasks import Task, other_task_column
 from shoprel.data.validate import RecordValidator, binary_value, coerce_id
@@ -57,6 +58,9 @@ def check_submission(submission: str | Path, input_file: str | Path,
     """Every problem found (up to a limit), each naming the submission's line and field."""
     submission, input_file = Path(submission), Path(input_file)
     expected, input_task = _input_ids(input_file, task)
+    # typed formats keep numbers and texts apart, as a grader reading them does; CSV and TSV
+    # hold text only
+    typed = file_format(submission) not in ("csv", "tsv")
     check = SubmissionCheck(submission, input_file, expected_rows=len(expected))
     seen: set = set()
     for index, (line, record) in enumerate(iter_records(submission)):
@@ -75,10 +79,15 @@ def check_submission(submission: str | Path, input_file: str | Path,
         if index < len(expected) and row_id is not None and row_id != expected[index]:
             check.add(f"{where}, field 'id': expected id {expected[index]!r} (input order), "
                       f"got {row_id!r}")
-        # a submission is checked as the grader reads it: no "1.0" text for a prediction
-        if binary_value(record.get("prediction"), float_text=False) is None:
-            check.add(f"{where}, field 'prediction': must be 0 or 1, "
-                      f"got {record.get('prediction')!r}")
+        # a submission is checked as the grader reads it: no "1.0" text for a prediction, and
+        # in a typed format (JSON lines, Parquet) the number itself, not "1" or 1.0
+        prediction = record.get("prediction")
+        if "prediction" not in record:
+            check.add(f"{where}, field 'prediction': missing")
+        elif binary_value(prediction, float_text=False) is None or (
+                typed and (not isinstance(prediction, int) or isinstance(prediction, bool))):
+            check.add(f"{where}, field 'prediction': must be the number 0 or 1, "
+                      f"got {prediction!r}")
         if "probability" in record:
             try:
                 probability = float(record["probability"])
