@@ -25,6 +25,12 @@ def test_a_host_that_does_not_resolve_is_one_line():
         check_address("no such host.invalid", 8000)
 
 
+def test_an_address_of_another_machine_names_the_host():
+    """8.8.8.8 resolves but is no address of this machine: the host is at fault, not the port."""
+    with pytest.raises(ConfigError, match=r"^--host 8\.8\.8\.8: cannot listen on 8\.8\.8\.8:8713"):
+        check_address("8.8.8.8", 8713)
+
+
 def test_no_exposure_warning_before_a_bad_address_fails(trained_runs):
     """The 'listening without an API key' warning is for a server that will listen."""
     from click.testing import CliRunner

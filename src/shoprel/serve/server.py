@@ -38,7 +38,9 @@ def check_address(host: str, port: int) -> None:
         except OSError as exc:
             why = ("already in use" if exc.errno == errno.EADDRINUSE
                    else exc.strerror or str(exc))
-            raise ConfigError(f"--port {port}: cannot listen on {host}:{port} ({why})") from None
+            # an address of another machine is the host's fault, not the port's
+            option = f"--host {host}" if exc.errno == errno.EADDRNOTAVAIL else f"--port {port}"
+            raise ConfigError(f"{option}: cannot listen on {host}:{port} ({why})") from None
 
 
 class ClosingSupervisor(Multiprocess):
