@@ -113,13 +113,17 @@ def test_unreadable_flag_files_name_file_line_and_field(tmp_path, name, content,
         read_flagged_ids(path)
 
 
-def test_table_ids_stay_text(tmp_path):
-    """Ids such as 007 are compared as the training file writes them, not as numbers."""
+def test_ids_read_as_the_training_frame_holds_them(tmp_path):
+    """7, 7.0 and "7" are one row in a training file, so in a flag file too; other text ids
+    stay text."""
     from shoprel.training.noise_filter import read_flagged_ids
 
     path = tmp_path / "flags.csv"
-    path.write_text("id,label\n007,0\n12,1\n")
-    assert read_flagged_ids(path) == [("007", 2), ("12", 3)]
+    path.write_text("id,label\n7,0\nab-12,1\n")
+    assert read_flagged_ids(path) == [("7", 2), ("ab-12", 3)]
+    path = tmp_path / "flags.jsonl"
+    path.write_text('{"id": 7.0}\n{"id": "8"}\n')
+    assert read_flagged_ids(path) == [("7", 1), ("8", 2)]
     with pytest.raises(ConfigError, match="is a folder"):
         read_flagged_ids(tmp_path)
 
