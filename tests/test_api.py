@@ -80,3 +80,54 @@ def test_importing_the_package_stays_light():
     with pytest.raises(AttributeError, match="no attribute 'nothing'"):
         shoprel.nothing  # noqa: B018
 
+
+
+def test_a_frame_s_result_keeps_its_index_so_columns_assign_back(trained_runs, qc_demo):
+    table = pd.DataFrame(_rows(qc_demo, 6), index=range(10, 16))
+    scored = shoprel.Scorer(trained_runs["QC"]).score(table)
+    table["prediction"] = scored["prediction"]
+    assert list(scored.index) == list(range(10, 16))
+    assert table["prediction"].notna().all()
+
+
+def test_the_api_s_own_misuse_is_one_line(tmp_path, trained_runs, qc_demo):
+    frame = pd.DataFrame(_rows(qc_demo, 5))
+    cases = [
+        (lambda: shoprel.Scorer(None), InputError, "run_dir: expected a path, got NoneType"),
+        (lambda: shoprel.train(frame, tmp_path / "r"), InputError,
+         "train_file: expected a path, got DataFrame (write it first"),
+        (lambda: shoprel.predict_file(trained_runs["QC"], frame, tmp_path / "p.jsonl"),
+         InputError, "input_file: expected a path, got DataFrame"),
+        (lambda: shoprel.train(qc_demo, tmp_path / "r", ["folds.k=2"]), ConfigError,
+         "config: expected a YAML path, a dict of dotted overrides or a RunConfig, got list"),
+        (lambda: shoprel.train(qc_demo, tmp_path / "r", {"model.famly": "fast"}), ConfigError,
+         "overrides: model.famly: unknown key"),
+        (lambda: shoprel.train(qc_demo, tmp_path / "r", task="QX"), ConfigError,
+         "task: 'QC' or 'QI'"),
+        (lambda: shoprel.Scorer(trained_runs["QC"], scorer="bogus"), ConfigError,
+         "use one of full, student, cascade"),
+        (lambda: shoprel.Scorer(trained_runs["QC"], recent_texts=-1), ConfigError,
+         "recent_texts"),
+        (lambda: shoprel.Scorer(trained_runs["QC"], indexes="nope"), InputError,
+         "nope: index folder not found"),  # one folder, not four letters
+    ]
+    for call, kind, message in cases:
+        with pytest.raises(kind) as info:
+            call()
+        assert message in str(info.value) and "\n" not in str(info.value)
+    assert not (tmp_path / "r").exists()
+    assert "QC" in repr(shoprel.Scorer(trained_runs["QC"]))
+
+
+def test_train_takes_the_task_and_predict_file_the_cli_s_options(tmp_path, qc_demo):
+    both = tmp_path / "both.jsonl"
+    rows = [dict(row, item_title="a title") for row in _rows(qc_demo)]
+    both.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    fast = {"model.family": "fast", "folds.k": 2, "model.params.n_estimators": 20}
+    with pytest.raises(InputError, match="give the task"):
+        shoprel.train(both, tmp_path / "r", fast, progress=False)
+    result = shoprel.train(both, tmp_path / "r", fast, progress=False, task="qc")
+    assert result.metrics["task"] == "QC"
+    out = shoprel.predict_file(tmp_path / "r", qc_demo, tmp_path / "p.jsonl", chunk_rows=50,
+                               progress=False)
+    assert out.rows == len(rows)

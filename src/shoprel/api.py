@@ -16,6 +16,7 @@ runs, outputs and one-line errors (`shoprel.errors.ShoprelError`) as the command
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -23,64 +24,153 @@ import pandas as pd
 
 from shoprel.data.memory import pair_frames
 from shoprel.data.readers import read_pairs
+from shoprel.errors import ConfigError, InputError
 from shoprel.evaluate.files import evaluate_files
 from shoprel.predict.cascade import DEFAULT_SHARE
 from shoprel.predict.predictor import PredictResult, open_predictor
 from shoprel.predict.predictor import predict_file as _predict_file
-from shoprel.training.config import RunConfig, load_config
+from shoprel.training.config import RunConfig
+from shoprel.training.config import load_config as _load_config
 from shoprel.training.runner import TrainResult
 from shoprel.training.runner import train as _train_run
 
 __all__ = ["Scorer", "evaluate_file", "load_config", "predict_file", "read_pairs", "train"]
+SCORERS = ("full", "student", "cascade")
+
+
+def _path(value, name: str) -> Path:
+    """A file or folder argument, or one line saying what was given instead (a DataFrame
+    passed where a file is read is the likely slip: Scorer.score takes frames)."""
+    if isinstance(value, str | os.PathLike):
+        return Path(value)
+    hint = (" (write it first, e.g. df.to_json(path, orient='records', lines=True), or score "
+            "it with shoprel.Scorer(run).score(df))" if isinstance(value, pd.DataFrame | list)
+            else "")
+    raise InputError(f"{name}: expected a path, got {type(value).__name__}{hint}")
+
+
+def _config(config) -> RunConfig | None:
+    if config is None or isinstance(config, RunConfig):
+        return config
+    if isinstance(config, dict):
+        if not all(isinstance(key, str) for key in config):
+            raise ConfigError("config: the keys of an overrides dict are dotted names such as "
+                              "'folds.k'")
+        return _load_config(None, config)
+    if isinstance(config, str | os.PathLike):
+        return _load_config(config)
+    raise ConfigError(f"config: expected a YAML path, a dict of dotted overrides or a "
+                      f"RunConfig, got {type(config).__name__}")
+
+
+def load_config(path: str | Path | dict | None = None, overrides: dict | None = None
+                ) -> RunConfig:
+    """A run config: a YAML file (or the defaults) with dotted overrides such as
+    `{"folds.k": 3}` applied; `load_config({...})` takes the dict as the overrides."""
+    if isinstance(path, dict) and overrides is None:
+        path, overrides = None, path
+    if path is not None:
+        path = _path(path, "path")
+    if overrides is not None and not isinstance(overrides, dict):
+        raise ConfigError(f"overrides: a dict of dotted names, got {type(overrides).__name__}")
+    return _load_config(path, overrides)
 
 
 def train(train_file: str | Path, out_dir: str | Path,
           config: RunConfig | str | Path | dict | None = None, overwrite: bool = False,
-          progress: bool = True) -> TrainResult:
+          progress: bool = True, task: str | None = None) -> TrainResult:
     """`shoprel train`: cross-validate, tune the threshold, fit the final model, write the run.
     `config`: a RunConfig, a YAML file, or a dict of dotted overrides such as
-    `{"model.family": "fast", "folds.k": 3}` on the defaults."""
-    if isinstance(config, dict):
-        config = load_config(None, config)
-    elif isinstance(config, str | Path):
-        config = load_config(config)
+    `{"model.family": "fast", "folds.k": 3}` on the defaults; `task` ("QC"/"QI") only for a
+    file holding both target columns (`--task`)."""
+    train_file, out_dir = _path(train_file, "train_file"), _path(out_dir, "out_dir")
+    config = _config(config)
+    if task is not None:
+        if not isinstance(task, str) or task.upper() not in ("QC", "QI"):
+            raise ConfigError(f"task: 'QC' or 'QI', got {task!r}")
+        config = config or RunConfig()
+        config = config.model_copy(update={"data": config.data.model_copy(
+            update={"task": task.upper()})})
     return _train_run(train_file, out_dir, config, overwrite=overwrite, progress=progress)
 
 
 def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Path,
                  scorer: str = "full", indexes: list[str | Path] | None = None,
-                 overwrite: bool = False, progress: bool = True) -> PredictResult:
-    """`shoprel predict`: score a file into a submission file (same format rules and guards)."""
-    return _predict_file(run_dir, input_file, out_file, progress=progress, indexes=indexes,
-                         scorer=scorer, overwrite=overwrite)
+                 overwrite: bool = False, progress: bool = True, chunk_rows: int = 20_000,
+                 cascade_share: float = DEFAULT_SHARE) -> PredictResult:
+    """`shoprel predict`: score a file into a submission file (same format rules and guards);
+    `scorer`, `indexes`, `chunk_rows`, `cascade_share` as its options."""
+    return _predict_file(_path(run_dir, "run_dir"), _path(input_file, "input_file"),
+                         _path(out_file, "out_file"), chunk_rows=chunk_rows, progress=progress,
+                         indexes=_indexes(indexes), scorer=_scorer(scorer),
+                         overwrite=overwrite, cascade_share=cascade_share)
 
 
 def evaluate_file(predictions: str | Path, gold: str | Path, task: str | None = None) -> dict:
     """`shoprel evaluate`: F1, precision, recall, ROC-AUC and all-positive F1, overall and per
     language, of a predictions file against labelled rows."""
-    return evaluate_files(predictions, gold, task)
+    return evaluate_files(_path(predictions, "predictions"), _path(gold, "gold"), task)
+
+
+def _indexes(indexes) -> list[Path] | None:
+    if indexes is None:
+        return None
+    if isinstance(indexes, str | os.PathLike):
+        indexes = [indexes]  # one folder
+    if not isinstance(indexes, list | tuple):
+        raise ConfigError(f"indexes: a list of index folders, got {type(indexes).__name__}")
+    return [_path(folder, "indexes") for folder in indexes]
+
+
+def _scorer(scorer) -> str:
+    if scorer not in SCORERS:
+        raise ConfigError(f"scorer: {scorer!r}; use one of {', '.join(SCORERS)}")
+    return scorer
 
 
 class Scorer:
-    """A run (or ensemble) loaded once, scoring pairs held in memory: a list of dicts or a
-    DataFrame with the file's fields (`origin_query`, `category_path` or `item_title`, optional
-    `language` and `id`). `scorer`: "full", "student" (the student the run carries) or
-    "cascade", as `predict --scorer`; `indexes`: target indexes besides the run's own."""
+    """A run (or ensemble) loaded once, scoring pairs held in memory.
+
+    `pairs`: a list (or any iterable) of dicts, a DataFrame, or what `shoprel.read_pairs`
+    returns, with a file's fields: `origin_query`, `category_path` (QC) or `item_title` (QI),
+    optional `language` and `id` (every pair's or none: then ids are positions), checked by
+    the file rules (an error names the pair by position and the field; empty cells — None, NaN
+    — are a file's null). `scorer`: "full", "student" (the student the run carries) or
+    "cascade", as `predict --scorer`; `indexes`: target-index folders besides the run's own;
+    `recent_texts`: how many embedded texts to keep in memory between calls (as `serve`);
+    `cascade_share`: as `predict --cascade-share`. Pairs are scored in chunks of 20,000, as
+    predict scores a file, so the cascade judges a query on the pairs of one call and chunk.
+    """
 
     def __init__(self, run_dir: str | Path, scorer: str = "full",
                  indexes: list[str | Path] | None = None, recent_texts: int = 0,
                  cascade_share: float = DEFAULT_SHARE):
-        self.predictor = open_predictor(run_dir, indexes, recent_texts, scorer, cascade_share)
+        if isinstance(recent_texts, bool) or not isinstance(recent_texts, int) \
+                or recent_texts < 0:
+            raise ConfigError(f"recent_texts: a whole number >= 0, got {recent_texts!r}")
+        self.run_dir = _path(run_dir, "run_dir")
+        self.predictor = open_predictor(self.run_dir, _indexes(indexes), recent_texts,
+                                        _scorer(scorer), cascade_share)
+        self.scorer = scorer
         self.task = self.predictor.task
         self.threshold = self.predictor.threshold
 
+    def __repr__(self) -> str:
+        return (f"Scorer({str(self.run_dir)!r}, scorer={self.scorer!r}: {self.task.value}, "
+                f"threshold {self.threshold:.4f})")
+
     def score(self, pairs) -> pd.DataFrame:
-        """One row per pair, in order: id, language, query, target, prediction, probability
-        (the columns `predict` writes; probabilities rounded to 6 places as there)."""
+        """One row per pair, in order: id, language, origin_query, category_path or
+        item_title, prediction (0/1 at the run's threshold), probability (rounded to 6 places,
+        as predict writes it). A DataFrame's result keeps its index, so a column can be
+        assigned back."""
         tables = [self.predictor.submission(frame) for frame in pair_frames(pairs, self.task)]
-        return pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+        table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+        if isinstance(pairs, pd.DataFrame):
+            table.index = pairs.index
+        return table
 
     def probabilities(self, pairs) -> np.ndarray:
-        """Each pair's probability of being relevant, unrounded."""
+        """Each pair's probability of being relevant, unrounded, in order."""
         return np.concatenate([self.predictor.probabilities(frame)
                                for frame in pair_frames(pairs, self.task)])

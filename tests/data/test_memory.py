@@ -71,3 +71,42 @@ def test_no_pairs_for_a_known_task_is_an_empty_frame():
     with pytest.raises(InputError, match=r"^pair 0, field 'item_title': column missing for "
                                          "task QI"):
         list(pair_frames([{"origin_query": "x", "category_path": "a"}], task="QI"))
+
+
+def test_empty_cells_and_numpy_numbers_read_alike_in_dicts_and_frames(qc_rows):
+    """A notebook's pairs: np.int64 ids, NaN / None / pd.NA cells, the same in either container."""
+    import numpy as np
+
+    rows = [dict(row, id=np.int64(row["id"])) for row in qc_rows]
+    rows[0]["language"] = pd.NA
+    rows[1]["origin_query"] = math.nan
+    rows[2]["origin_query"] = None
+    as_dicts = _frame(rows)
+    as_frame = _frame(pd.DataFrame(rows))
+    pd.testing.assert_frame_equal(as_dicts.df, as_frame.df)
+    assert as_dicts.df["id"].tolist() == [1, 2, 3]
+    assert as_dicts.df["language"].tolist() == ["unk", "en", "ja"]
+    assert as_dicts.df["query"].tolist() == ["funda iphone", "", ""]  # never the text "nan"
+    nullable = pd.DataFrame(qc_rows).convert_dtypes()  # Int64 ids
+    assert _frame(nullable).df["id"].tolist() == [1, 2, 3]
+    missing = pd.DataFrame(qc_rows).astype({"id": "Int64"})
+    missing.loc[1, "id"] = pd.NA
+    with pytest.raises(InputError, match=r"^pair 1, field 'id': id must be an integer or a "
+                                         "non-empty string, got None"):
+        list(pair_frames(missing))
+
+
+def test_a_frame_with_a_column_twice_is_refused(qc_rows):
+    table = pd.concat([pd.DataFrame(qc_rows), pd.DataFrame({"origin_query": ["x"] * 3})],
+                      axis=1)
+    with pytest.raises(InputError, match="the DataFrame has the column 'origin_query' twice"):
+        list(pair_frames(table))
+
+
+def test_a_pairframe_is_taken_as_read(tmp_path, jsonl, qc_rows):
+    frame = read_pairs(jsonl(tmp_path / "qc.jsonl", qc_rows))
+    chunks = list(pair_frames(frame, task="QC", chunk_rows=2))
+    assert [len(c) for c in chunks] == [2, 1]
+    assert pd.concat([c.df for c in chunks], ignore_index=True).equals(frame.df)
+    with pytest.raises(InputError, match="QC pairs, but QI ones are scored here"):
+        list(pair_frames(frame, task="QI"))

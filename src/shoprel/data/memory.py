@@ -12,6 +12,7 @@ import itertools
 import math
 from collections.abc import Iterable, Iterator, Mapping
 
+import numpy as np
 import pandas as pd
 
 from shoprel.data.frame import PairFrame
@@ -22,18 +23,29 @@ from shoprel.errors import InputError
 
 
 def _missing(value) -> bool:
-    """A DataFrame's empty cell (NaN, None, pd.NA), which a file would leave out."""
-    if value is None or value is pd.NA:
+    """An empty cell (None, NaN, pd.NA, NaT), read as a file's null."""
+    if value is None or value is pd.NA or value is pd.NaT:
         return True
-    return isinstance(value, float) and math.isnan(value)
+    return isinstance(value, float | np.floating) and math.isnan(value)
+
+
+def _plain(value):
+    """A cell as a JSON reader would give it: numpy scalars as Python numbers (an id of
+    np.int64(7) is the id 7), empty cells as None, the same in a list of dicts and a frame."""
+    if _missing(value):
+        return None
+    return value.item() if isinstance(value, np.generic) else value
 
 
 def _records(pairs) -> Iterator[Record]:
     if isinstance(pairs, pd.DataFrame):
         columns = [str(c) for c in pairs.columns]
+        repeated = sorted({c for c in columns if columns.count(c) > 1})
+        if repeated:
+            raise InputError(f"pairs: the DataFrame has the column {repeated[0]!r} twice; "
+                             "keep one")
         for position, values in enumerate(pairs.itertuples(index=False, name=None)):
-            yield position, {c: v for c, v in zip(columns, values, strict=True)
-                             if not _missing(v)}
+            yield position, {c: _plain(v) for c, v in zip(columns, values, strict=True)}
         return
     if isinstance(pairs, str | bytes | Mapping) or not isinstance(pairs, Iterable):
         raise InputError(f"pairs: expected a list of pairs (dicts) or a DataFrame, got "
@@ -42,7 +54,7 @@ def _records(pairs) -> Iterator[Record]:
         if not isinstance(pair, Mapping):
             raise InputError(f"expected a dict of fields, got {type(pair).__name__}",
                              line=position, line_label="pair")
-        yield position, dict(pair)
+        yield position, {str(k): _plain(v) for k, v in pair.items()}
 
 
 def _numbered(records: Iterator[Record]) -> Iterator[Record]:
@@ -67,7 +79,16 @@ def pair_frames(pairs, task: Task | str | None = None, require_label: bool = Fal
     `origin_query`, `category_path` (QC) or `item_title` (QI), optional `language`, `id`
     (every pair's or none: then its position) and `label`; the task comes from the fields
     unless given. No pairs: one empty frame when the task is given (nothing to tell it by
-    otherwise: an error)."""
+    otherwise: an error). Empty cells (None, NaN, pd.NA) are a file's null in both containers:
+    an empty text, the language unknown, a missing id or label refused. A PairFrame
+    (`shoprel.read_pairs`) is taken as it is."""
+    if isinstance(pairs, PairFrame):  # already read and checked (shoprel.read_pairs)
+        if task is not None and pairs.task is not Task.parse(task):
+            raise InputError(f"pairs: {pairs.task.value} pairs, but {Task.parse(task).value} "
+                             "ones are scored here")
+        for start in range(0, max(len(pairs), 1), chunk_rows):
+            yield pairs.take(np.arange(start, min(start + chunk_rows, len(pairs))))
+        return
     validator = RecordValidator(None, task, require_label, "keep", "pair")
     for frame in validated_chunks(_numbered(_records(pairs)), validator, chunk_rows):
         if validator.task is None:

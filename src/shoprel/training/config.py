@@ -319,7 +319,7 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
     `options` names the command-line option behind an override ({'folds.k': '--folds'}), for
     errors."""
     data: dict = {}
-    source = "defaults"
+    source = "overrides" if overrides else "defaults"  # the defaults themselves are valid
     if path is not None:
         path = Path(path)
         source = str(path)
