@@ -131,3 +131,12 @@ def test_train_takes_the_task_and_predict_file_the_cli_s_options(tmp_path, qc_de
     out = shoprel.predict_file(tmp_path / "r", qc_demo, tmp_path / "p.jsonl", chunk_rows=50,
                                progress=False)
     assert out.rows == len(rows)
+
+
+def test_languages_the_run_never_saw_are_counted(trained_runs, qc_demo):
+    scorer = shoprel.Scorer(trained_runs["QC"])
+    rows = _rows(qc_demo, 4)
+    rows[1]["language"], rows[2]["language"] = "sw", "sw"
+    scorer.score(rows)
+    scorer.probabilities(rows[:2])
+    assert dict(scorer.unseen_languages) == {"sw": 3}

@@ -17,6 +17,7 @@ runs, outputs and one-line errors (`shoprel.errors.ShoprelError`) as the command
 from __future__ import annotations
 
 import os
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
@@ -138,8 +139,10 @@ class Scorer:
     — are a file's null). `scorer`: "full", "student" (the student the run carries) or
     "cascade", as `predict --scorer`; `indexes`: target-index folders besides the run's own;
     `recent_texts`: how many embedded texts to keep in memory between calls (as `serve`);
-    `cascade_share`: as `predict --cascade-share`. Pairs are scored in chunks of 20,000, as
-    predict scores a file, so the cascade judges a query on the pairs of one call and chunk.
+    `cascade_share`: as `predict --cascade-share`. `unseen_languages` counts the pairs scored
+    so far per language the run was not trained on (as predict reports). Pairs are scored in
+    chunks of 20,000, as predict scores a file, so the cascade judges a query on the pairs of
+    one call and chunk.
     """
 
     def __init__(self, run_dir: str | Path, scorer: str = "full",
@@ -154,6 +157,10 @@ class Scorer:
         self.scorer = scorer
         self.task = self.predictor.task
         self.threshold = self.predictor.threshold
+        self._known = self.predictor.training_languages()
+        # pairs scored so far per language the run's training file lacked: its
+        # cross-validated figures say nothing about them (predict prints the same count)
+        self.unseen_languages: Counter = Counter()
 
     def __repr__(self) -> str:
         return (f"Scorer({str(self.run_dir)!r}, scorer={self.scorer!r}: {self.task.value}, "
@@ -164,7 +171,8 @@ class Scorer:
         item_title, prediction (0/1 at the run's threshold), probability (rounded to 6 places,
         as predict writes it). A DataFrame's result keeps its index, so a column can be
         assigned back."""
-        tables = [self.predictor.submission(frame) for frame in pair_frames(pairs, self.task)]
+        tables = [self.predictor.submission(self._counted(frame))
+                  for frame in pair_frames(pairs, self.task)]
         table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
         if isinstance(pairs, pd.DataFrame):
             table.index = pairs.index
@@ -172,5 +180,11 @@ class Scorer:
 
     def probabilities(self, pairs) -> np.ndarray:
         """Each pair's probability of being relevant, unrounded, in order."""
-        return np.concatenate([self.predictor.probabilities(frame)
+        return np.concatenate([self.predictor.probabilities(self._counted(frame))
                                for frame in pair_frames(pairs, self.task)])
+
+    def _counted(self, frame):
+        if self._known is not None:
+            self.unseen_languages.update(lang for lang in frame.df["language"]
+                                         if lang not in self._known)
+        return frame
