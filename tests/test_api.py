@@ -140,3 +140,17 @@ def test_languages_the_run_never_saw_are_counted(trained_runs, qc_demo):
     scorer.score(rows)
     scorer.probabilities(rows[:2])
     assert dict(scorer.unseen_languages) == {"sw": 3}
+
+
+def test_errors_name_the_python_parameters_not_the_cli_options(tmp_path, trained_runs, qc_demo):
+    from shoprel.errors import OutputExistsError, RunDirError
+
+    with pytest.raises(OutputExistsError, match=r"already exists \(overwrite=True replaces it\)"):
+        shoprel.train(qc_demo, trained_runs["QC"], {"model.family": "fast"}, progress=False)
+    with pytest.raises(RunDirError, match="score with scorer='full'"):
+        shoprel.Scorer(trained_runs["QC"], scorer="student")
+    with pytest.raises(InputError, match=r"index folder not found \(indexes\)") as info:
+        shoprel.Scorer(trained_runs["QC"], indexes=[tmp_path / "nope"])
+    assert info.value.path == str(tmp_path / "nope")  # the same error, other words
+    with pytest.raises(ConfigError, match="^chunk_rows: "):
+        shoprel.predict_file(trained_runs["QC"], qc_demo, tmp_path / "p.jsonl", chunk_rows=0)

@@ -16,6 +16,7 @@ runs, outputs and one-line errors (`shoprel.errors.ShoprelError`) as the command
 
 from __future__ import annotations
 
+import functools
 import os
 from collections import Counter
 from pathlib import Path
@@ -25,7 +26,7 @@ import pandas as pd
 
 from shoprel.data.memory import pair_frames
 from shoprel.data.readers import read_pairs
-from shoprel.errors import ConfigError, InputError
+from shoprel.errors import ConfigError, InputError, ShoprelError
 from shoprel.evaluate.files import evaluate_files
 from shoprel.predict.cascade import DEFAULT_SHARE
 from shoprel.predict.predictor import PredictResult, open_predictor
@@ -37,6 +38,28 @@ from shoprel.training.runner import train as _train_run
 
 __all__ = ["Scorer", "evaluate_file", "load_config", "predict_file", "read_pairs", "train"]
 SCORERS = ("full", "student", "cascade")
+# the command-line words in messages of the code below, and what they are called here
+_PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces it)"),
+                 ("give the task (--task QC|QI)", "give the task (task='QC' or 'QI')"),
+                 ("--scorer full", "scorer='full'"), ("--scorer student", "scorer='student'"),
+                 ("--scorer cascade", "scorer='cascade'"), ("--cascade-share", "cascade_share"),
+                 ("--chunk-rows", "chunk_rows"), ("--index", "indexes"))
+
+
+def _in_python_words(function):
+    """The errors of the code below name command-line options; called from Python, they name
+    the parameters instead (same error, same fields, other words)."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except ShoprelError as error:
+            text = str(error)
+            for cli, python in _PYTHON_WORDS:
+                text = text.replace(cli, python)
+            error.args = (text, *error.args[1:])
+            raise
+    return wrapper
 
 
 def _path(value, name: str) -> Path:
@@ -64,6 +87,7 @@ def _config(config) -> RunConfig | None:
                       f"RunConfig, got {type(config).__name__}")
 
 
+@_in_python_words
 def load_config(path: str | Path | dict | None = None, overrides: dict | None = None
                 ) -> RunConfig:
     """A run config: a YAML file (or the defaults) with dotted overrides such as
@@ -77,6 +101,7 @@ def load_config(path: str | Path | dict | None = None, overrides: dict | None = 
     return _load_config(path, overrides)
 
 
+@_in_python_words
 def train(train_file: str | Path, out_dir: str | Path,
           config: RunConfig | str | Path | dict | None = None, overwrite: bool = False,
           progress: bool = True, task: str | None = None) -> TrainResult:
@@ -95,6 +120,7 @@ def train(train_file: str | Path, out_dir: str | Path,
     return _train_run(train_file, out_dir, config, overwrite=overwrite, progress=progress)
 
 
+@_in_python_words
 def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Path,
                  scorer: str = "full", indexes: list[str | Path] | None = None,
                  overwrite: bool = False, progress: bool = True, chunk_rows: int = 20_000,
@@ -107,6 +133,7 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
                          overwrite=overwrite, cascade_share=cascade_share)
 
 
+@_in_python_words
 def evaluate_file(predictions: str | Path, gold: str | Path, task: str | None = None) -> dict:
     """`shoprel evaluate`: F1, precision, recall, ROC-AUC and all-positive F1, overall and per
     language, of a predictions file against labelled rows."""
@@ -145,6 +172,7 @@ class Scorer:
     one call and chunk.
     """
 
+    @_in_python_words
     def __init__(self, run_dir: str | Path, scorer: str = "full",
                  indexes: list[str | Path] | None = None, recent_texts: int = 0,
                  cascade_share: float = DEFAULT_SHARE):
@@ -166,6 +194,7 @@ class Scorer:
         return (f"Scorer({str(self.run_dir)!r}, scorer={self.scorer!r}: {self.task.value}, "
                 f"threshold {self.threshold:.4f})")
 
+    @_in_python_words
     def score(self, pairs) -> pd.DataFrame:
         """One row per pair, in order: id, language, origin_query, category_path or
         item_title, prediction (0/1 at the run's threshold), probability (rounded to 6 places,
@@ -178,6 +207,7 @@ class Scorer:
             table.index = pairs.index
         return table
 
+    @_in_python_words
     def probabilities(self, pairs) -> np.ndarray:
         """Each pair's probability of being relevant, unrounded, in order."""
         return np.concatenate([self.predictor.probabilities(self._counted(frame))
