@@ -154,3 +154,17 @@ def test_errors_name_the_python_parameters_not_the_cli_options(tmp_path, trained
     assert info.value.path == str(tmp_path / "nope")  # the same error, other words
     with pytest.raises(ConfigError, match="^chunk_rows: "):
         shoprel.predict_file(trained_runs["QC"], qc_demo, tmp_path / "p.jsonl", chunk_rows=0)
+
+
+def test_language_thresholds_are_the_run_s_own_cuts(tmp_path, qc_runs, trained_runs):
+    from shoprel.ensemble.runner import build_ensemble
+
+    assert shoprel.Scorer(trained_runs["QC"]).language_thresholds == {}
+    build_ensemble(list(qc_runs), tmp_path / "ens", per_language_thresholds=True)
+    scorer = shoprel.Scorer(tmp_path / "ens")
+    cuts = scorer.language_thresholds
+    assert cuts and all(0.0 < cut < 1.0 for cut in cuts.values())
+    language = next(iter(cuts))
+    rows = [{"origin_query": "x", "category_path": "a,b", "language": language}]
+    table = scorer.score(rows)
+    assert table["prediction"][0] == int(scorer.probabilities(rows)[0] >= cuts[language])

@@ -190,6 +190,14 @@ class Scorer:
         # cross-validated figures say nothing about them (predict prints the same count)
         self.unseen_languages: Counter = Counter()
 
+    @property
+    def language_thresholds(self) -> dict[str, float]:
+        """The cut per language where the run has its own per-language cuts (`ensemble
+        --per-language-thresholds`); every other language is cut at `threshold`."""
+        table = self.predictor.run.manifest.get("language_thresholds") or {}
+        return {code: float(row["threshold"])
+                for code, row in table.get("languages", {}).items()}
+
     def __repr__(self) -> str:
         return (f"Scorer({str(self.run_dir)!r}, scorer={self.scorer!r}: {self.task.value}, "
                 f"threshold {self.threshold:.4f})")

@@ -110,3 +110,12 @@ def test_a_pairframe_is_taken_as_read(tmp_path, jsonl, qc_rows):
     assert pd.concat([c.df for c in chunks], ignore_index=True).equals(frame.df)
     with pytest.raises(InputError, match="QC pairs, but QI ones are scored here"):
         list(pair_frames(frame, task="QI"))
+
+
+def test_a_filtered_frame_s_pair_is_named_by_its_index_label_too(qc_rows):
+    table = pd.DataFrame(qc_rows, index=[10, 11, 12])
+    table.loc[12, "label"] = 7
+    with pytest.raises(InputError, match=r"^pair 2 \(index 12\), field 'label'"):
+        list(pair_frames(table))
+    with pytest.raises(InputError, match=r"^pair 2, field 'label'"):
+        list(pair_frames(table.reset_index(drop=True)))

@@ -90,7 +90,25 @@ def pair_frames(pairs, task: Task | str | None = None, require_label: bool = Fal
             yield pairs.take(np.arange(start, min(start + chunk_rows, len(pairs))))
         return
     validator = RecordValidator(None, task, require_label, "keep", "pair")
-    for frame in validated_chunks(_numbered(_records(pairs)), validator, chunk_rows):
-        if validator.task is None:
-            raise InputError("no pairs given: the task (QC or QI) cannot be told from them")
-        yield frame
+    try:
+        for frame in validated_chunks(_numbered(_records(pairs)), validator, chunk_rows):
+            if validator.task is None:
+                raise InputError("no pairs given: the task (QC or QI) cannot be told from them")
+            yield frame
+    except InputError as error:
+        _name_index_label(error, pairs)
+        raise
+
+
+def _name_index_label(error: InputError, pairs) -> None:
+    """A filtered or reordered frame's pair is named by its index label too: "pair 2" alone
+    would send the user to the third row, not to the row labelled 12."""
+    if not isinstance(pairs, pd.DataFrame) or error.line is None:
+        return
+    index = pairs.index
+    if isinstance(index, pd.RangeIndex) and index.start == 0 and index.step == 1:
+        return
+    where = f"pair {error.line}"
+    label = _plain(index[error.line])
+    error.args = (str(error).replace(where, f"{where} (index {label!r})", 1),
+                  *error.args[1:])
