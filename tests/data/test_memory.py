@@ -119,3 +119,15 @@ def test_a_filtered_frame_s_pair_is_named_by_its_index_label_too(qc_rows):
         list(pair_frames(table))
     with pytest.raises(InputError, match=r"^pair 2, field 'label'"):
         list(pair_frames(table.reset_index(drop=True)))
+
+
+def test_a_text_column_pandas_typed_as_float_is_refused(qc_rows):
+    """pd.read_json guesses types: "0123" and 1080 in one column become 123.0 and 1080.0, which
+    would be scored as the texts '123.0' and '1080.0'."""
+    table = pd.DataFrame(qc_rows).assign(origin_query=[123.0, 1080.0, 2.5])
+    with pytest.raises(InputError, match="column 'origin_query' holds floats"):
+        list(pair_frames(table))
+    empty = pd.DataFrame(qc_rows).assign(translated_query=math.nan)  # all empty: fine
+    assert _frame(empty).df["query_en"].tolist() == ["", "", ""]
+    as_ints = pd.DataFrame(qc_rows).assign(origin_query=[1080, 2070, 3090])  # no guess to undo
+    assert _frame(as_ints).df["query"].tolist() == ["1080", "2070", "3090"]

@@ -17,9 +17,12 @@ import pandas as pd
 
 from shoprel.data.frame import PairFrame
 from shoprel.data.records import Record
-from shoprel.data.tasks import Task
+from shoprel.data.tasks import QUERY_COLUMN, TRANSLATION_COLUMN, Task
 from shoprel.data.validate import RecordValidator, validated_chunks
 from shoprel.errors import InputError
+
+# fields read as text: a float column there is pandas' guess, not the user's text
+TEXT_FIELDS = (QUERY_COLUMN, *(task.target_column for task in Task), TRANSLATION_COLUMN)
 
 
 def _missing(value) -> bool:
@@ -44,6 +47,13 @@ def _records(pairs) -> Iterator[Record]:
         if repeated:
             raise InputError(f"pairs: the DataFrame has the column {repeated[0]!r} twice; "
                              "keep one")
+        for name in TEXT_FIELDS:
+            if name in columns and pd.api.types.is_float_dtype(pairs[name]) \
+                    and pairs[name].notna().any():  # all empty: nothing was guessed
+                raise InputError(f"pairs: the DataFrame's column {name!r} holds floats, so a "
+                                 "text such as 1080 would be scored as '1080.0' (pandas guessed "
+                                 "the type: read with pd.read_json(..., dtype=False), or give "
+                                 "text)")
         for position, values in enumerate(pairs.itertuples(index=False, name=None)):
             yield position, {c: _plain(v) for c, v in zip(columns, values, strict=True)}
         return
