@@ -105,3 +105,15 @@ def test_noise_outputs_are_checked_before_any_work(flipped_run, tmp_path):
         assert done.output.count("\n") == 1 and done.output.startswith("error:"), done.output
     assert data.read_bytes() == before
     assert not twice.exists()
+
+
+def test_ids_match_as_the_training_frame_holds_them(flipped_run, tmp_path):
+    """A CSV holds ids as text (" 12" is read as 12 in the frame): the flagged ids, which
+    come from the frame, still find their rows."""
+    _, flipped, data = flipped_run
+    table = pd.read_json(data, lines=True, dtype=False)
+    table["id"] = [f" {i}" for i in table["id"]]
+    csv = tmp_path / "train.csv"
+    table.to_csv(csv, index=False)
+    some = sorted(flipped)[:5]
+    assert filter_training_file(csv, some, tmp_path / "clean.jsonl") == 5

@@ -57,6 +57,12 @@ def coerce_id(value):
     return value
 
 
+def id_text(value) -> str:
+    """An id as text, the way a frame read from a file holds it: to match ids read by other
+    means (a flag file, a training file's raw records) against a frame's."""
+    return str(coerce_id(value))
+
+
 def repeated_id(seen: dict, value, line: int, line_label: str = "line") -> str | None:
     """Record the line an id is first met on; for a repeat, the message naming both lines."""
     if value in seen:

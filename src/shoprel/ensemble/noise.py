@@ -20,6 +20,7 @@ from shoprel import runs
 from shoprel.data.formats import file_format
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import iter_records
+from shoprel.data.validate import id_text
 from shoprel.data.writers import write_table
 from shoprel.errors import InputError, OutputError, RunDirError
 from shoprel.utils.atomic import atomic_file
@@ -108,18 +109,18 @@ def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Pa
     train_file = Path(train_file)
     out_file = check_output_file(out_file, reads=[train_file], overwrite=overwrite)
     out_format = file_format(out_file)  # an extension no reader knows: refused here
-    drop = {str(i) for i in flagged_ids}
+    drop = {id_text(i) for i in flagged_ids}
     dropped = 0
     if file_format(train_file) == "jsonl" and out_format == "jsonl":
         with open(train_file, encoding="utf-8") as src, atomic_file(out_file) as tmp, \
                 open(tmp, "w", encoding="utf-8") as dst:
             for number, line in enumerate(src, start=1):
-                if line.strip() and str(_row_id(line, train_file, number)) in drop:
+                if line.strip() and id_text(_row_id(line, train_file, number)) in drop:
                     dropped += 1
                     continue
                 dst.write(line)
         return dropped
     records = [record for _, record in iter_records(train_file)]
-    kept = [record for record in records if str(record.get("id")) not in drop]
+    kept = [record for record in records if id_text(record.get("id")) not in drop]
     write_table(pd.DataFrame.from_records(kept), out_file)
     return len(records) - len(kept)

@@ -17,7 +17,7 @@ import numpy as np
 
 from shoprel.data.frame import PairFrame
 from shoprel.data.records import iter_records, iter_text_lines, not_a_file
-from shoprel.data.validate import coerce_id
+from shoprel.data.validate import id_text
 from shoprel.errors import ConfigError, InputError
 from shoprel.models.targets import WEIGHT, require_row_targets
 from shoprel.training.config import NoiseConfig, RunConfig
@@ -34,20 +34,15 @@ def read_flagged_ids(path: str | Path) -> list[tuple[str, int]]:
     if reason:
         raise ConfigError(f"noise.flagged: {path}: {reason}")
     if path.suffix.lower() not in TABLE_SUFFIXES:
-        return [(_as_frame_id(text.strip()), line) for line, text in iter_text_lines(path)
+        return [(id_text(text.strip()), line) for line, text in iter_text_lines(path)
                 if text.strip()]
     ids = []
     for line, record in iter_records(path):
         value = record.get("id")
         if value is None or (isinstance(value, str) and not value.strip()):
             raise InputError("no id", path=path, line=line, field="id")
-        ids.append((_as_frame_id(value), line))
+        ids.append((id_text(value), line))
     return ids
-
-
-def _as_frame_id(value) -> str:
-    """An id as the training frame holds it, as text: 7, 7.0 and "7" are one row there."""
-    return str(coerce_id(value.strip() if isinstance(value, str) else value))
 
 
 def flagged_ids(noise: NoiseConfig, frame: PairFrame) -> set[str]:
