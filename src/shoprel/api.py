@@ -24,8 +24,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from shoprel import runs
 from shoprel.data.memory import pair_frames
 from shoprel.data.readers import read_pairs
+from shoprel.ensemble.thresholds import language_cuts
 from shoprel.errors import ConfigError, InputError, ShoprelError
 from shoprel.evaluate.files import evaluate_files
 from shoprel.predict.cascade import DEFAULT_SHARE
@@ -37,7 +39,7 @@ from shoprel.training.runner import TrainResult
 from shoprel.training.runner import train as _train_run
 
 __all__ = ["Scorer", "evaluate_file", "load_config", "predict_file", "read_pairs", "train"]
-SCORERS = ("full", "student", "cascade")
+SCORERS = (*runs.SCORERS, "cascade")  # the cascade joins the two (predict.cascade)
 # the command-line words in messages of the code below, and what they are called here
 _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces it)"),
                  ("give the task (--task QC|QI)", "give the task (task='QC' or 'QI')"),
@@ -194,9 +196,7 @@ class Scorer:
     def language_thresholds(self) -> dict[str, float]:
         """The cut per language where the run has its own per-language cuts (`ensemble
         --per-language-thresholds`); every other language is cut at `threshold`."""
-        table = self.predictor.run.manifest.get("language_thresholds") or {}
-        return {code: float(row["threshold"])
-                for code, row in table.get("languages", {}).items()}
+        return language_cuts(self.predictor.run.manifest.get("language_thresholds"))
 
     def __repr__(self) -> str:
         return (f"Scorer({str(self.run_dir)!r}, scorer={self.scorer!r}: {self.task.value}, "
