@@ -45,7 +45,7 @@ def test_student_scorer_equals_predict_with_the_student(tmp_path, student_run, q
 def test_pairs_of_the_other_task_name_the_pair_and_field(trained_runs):
     scorer = shoprel.Scorer(trained_runs["QC"])
     with pytest.raises(InputError, match=r"^pair 0, field 'category_path': column missing for "
-                                         r"task QC \(the file looks like a QI file\)"):
+                                         r"task QC \(they look like QI pairs\)"):
         scorer.score([{"origin_query": "drill", "item_title": "cordless drill 18v"}])
     assert len(scorer.score([])) == 0
 
@@ -168,3 +168,21 @@ def test_language_thresholds_are_the_run_s_own_cuts(tmp_path, qc_runs, trained_r
     rows = [{"origin_query": "x", "category_path": "a,b", "language": language}]
     table = scorer.score(rows)
     assert table["prediction"][0] == int(scorer.probabilities(rows)[0] >= cuts[language])
+
+
+def test_scored_pairs_keep_their_ids_as_given(trained_runs, qc_demo):
+    rows = _rows(qc_demo, 3)
+    for row, written in zip(rows, ["007", "5188", "12"], strict=True):
+        row["id"] = written
+    table = shoprel.Scorer(trained_runs["QC"]).score(rows)
+    assert table["id"].tolist() == ["007", "5188", "12"]
+    assert shoprel.Scorer(trained_runs["QC"]).score(
+        pd.DataFrame(rows).assign(id=[7, 8, 9]))["id"].tolist() == [7, 8, 9]
+
+
+def test_errors_about_pairs_in_memory_call_them_pairs(trained_runs):
+    scorer = shoprel.Scorer(trained_runs["QC"])
+    pair = {"origin_query": "drill", "category_path": "tools,drills", "task": "QI"}
+    with pytest.raises(InputError, match=r"^pair 0, field 'task': task is 'QI' but the pairs "
+                                         r"are QC$"):
+        scorer.score([pair])

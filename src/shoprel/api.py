@@ -209,7 +209,7 @@ class Scorer:
         as predict writes it). A DataFrame's result keeps its index, so a column can be
         assigned back."""
         tables = [self.predictor.submission(self._counted(frame))
-                  for frame in pair_frames(pairs, self.task)]
+                  for frame in pair_frames(pairs, self.task, written_ids=True)]
         table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
         if isinstance(pairs, pd.DataFrame):
             table.index = pairs.index

@@ -83,3 +83,37 @@ def test_a_label_written_from_a_float_column_reads_in_csv_as_in_json(tmp_path):
     csv.write_text("id,language,origin_query,category_path,label\n1,en,a,x,1.5\n")
     with pytest.raises(InputError, match="line 2, field 'label'"):
         read_pairs(csv)
+
+
+def _written(path, chunk_rows=50_000):
+    chunks = list(iter_pair_chunks(path, chunk_rows=chunk_rows, written_ids=True))
+    return [i for chunk in chunks for i in chunk.output_ids.tolist()]
+
+
+def test_ids_written_as_text_are_given_back_as_written(tmp_path):
+    """A scored file gets its ids back as it wrote them; the key stays the number."""
+    path = _file(tmp_path, _row(id="007"), _row(id="5188"), _row(id=9), _row(id=" 12"))
+    assert _written(path) == ["007", "5188", "9", " 12"]
+    assert _written(path, chunk_rows=1) == ["007", "5188", "9", " 12"]
+    assert read_pairs(path).df["id"].tolist() == [7, 5188, 9, 12]  # matched as before
+
+
+def test_ids_written_as_numbers_stay_numbers_and_a_changed_text_id_is_refused(tmp_path):
+    path = _file(tmp_path, _row(id=5), _row(id="6"), _row(id=7.0), _row(id=" 8 "))
+    assert _written(path) == [5, 6, 7, 8]
+    path = _file(tmp_path, _row(id=5), _row(id="007"))
+    with pytest.raises(InputError, match="quote every id") as info:
+        _written(path)
+    assert f"{path}, line 2, field 'id'" in str(info.value)
+    assert read_pairs(path).df["id"].tolist() == [5, 7]  # training reads it as before
+
+
+def test_csv_ids_are_text_as_written(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("id,language,origin_query,category_path\n0999,en,a,b\n1000,en,c,d\n",
+                    encoding="utf-8")
+    assert _written(path) == ["0999", "1000"]
+    assert read_pairs(path).to_competition()["id"].tolist() == [999, 1000]
+    frame = next(iter_pair_chunks(path, written_ids=True))
+    assert frame.to_competition()["id"].tolist() == ["0999", "1000"]
+    assert "id_written" not in frame.to_competition().columns

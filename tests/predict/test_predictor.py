@@ -144,3 +144,31 @@ def test_an_input_without_rows_is_said(tmp_path, trained_runs):
     assert done.exit_code == 0, done.output
     assert "empty.jsonl holds no rows" in done.stderr
     assert (tmp_path / "p.jsonl").read_text() == ""
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
+def test_ids_are_written_back_as_the_input_wrote_them(tmp_path, trained_runs, qc_demo, suffix):
+    """Fixed-width text ids keep their zeros in every output format, and the output still
+    checks against its input (matched on the key 7 = "007")."""
+    rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()][:40]
+    for i, row in enumerate(rows):
+        row.pop("label")
+        row["id"] = f"{995 + i:04d}"  # "0995" ... "1034": text, some with a leading zero
+    source = tmp_path / "fixed_width.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                      encoding="utf-8")
+    out = tmp_path / f"sub{suffix}"
+    predict_file(trained_runs["QC"], source, out, chunk_rows=7, progress=False)
+    written = (pd.read_parquet(out) if suffix == ".parquet" else
+               pd.read_csv(out, dtype=str) if suffix == ".csv" else
+               pd.read_json(out, lines=True, dtype=False))
+    assert written["id"].tolist() == [r["id"] for r in rows]
+    assert check_submission(out, source).ok
+
+    numbers = tmp_path / "numbers.jsonl"
+    rows[3]["id"] = 3
+    numbers.write_text("".join(json.dumps(r) + "\n" for r in [rows[3], rows[0]]),
+                       encoding="utf-8")
+    with pytest.raises(InputError, match=r"numbers.jsonl, line 2, field 'id'.*'0995'"):
+        predict_file(trained_runs["QC"], numbers, tmp_path / f"n{suffix}", progress=False)
+    assert not (tmp_path / f"n{suffix}").exists()

@@ -14,6 +14,10 @@ from shoprel.data.tasks import QUERY_COLUMN, TRANSLATION_COLUMN, Task
 CANONICAL = ("id", "language", "query", "target")
 # The query's translation (into English), when the file carries one (its `translated_query`).
 TRANSLATION = "query_en"
+# Each row's id as the file wrote it, where a scored file must give it back so: "007" and
+# "5188" in quotes (the `id` column holds the matching key, 7 and 5188). Only frames read for
+# scoring carry it (RecordValidator's `written_ids`), only when the file writes its ids as text.
+WRITTEN_ID = "id_written"
 
 
 @dataclass
@@ -42,9 +46,15 @@ class PairFrame:
     def has_translation(self) -> bool:
         return TRANSLATION in self.df.columns
 
+    @property
+    def output_ids(self) -> pd.Series:
+        """The ids to write back out: as the file wrote them where it kept them, else the keys."""
+        return self.df[WRITTEN_ID] if WRITTEN_ID in self.df.columns else self.df["id"]
+
     def to_competition(self) -> pd.DataFrame:
         """The competition's column names, for writing back out."""
-        out = self.df.rename(columns={"query": QUERY_COLUMN, "target": self.task.target_column})
+        out = self.df.assign(id=self.output_ids).drop(columns=[WRITTEN_ID], errors="ignore")
+        out = out.rename(columns={"query": QUERY_COLUMN, "target": self.task.target_column})
         if TRANSLATION in out.columns:
             out = out.rename(columns={TRANSLATION: TRANSLATION_COLUMN})
         return out

@@ -37,11 +37,13 @@ def other_task_column(record, task: Task) -> str | None:
     return other if other in record and task.target_column not in record else None
 
 
-def detect_task(columns, path=None, given: str | Task | None = None) -> Task:
+def detect_task(columns, path=None, given: str | Task | None = None,
+                in_memory: bool = False) -> Task:
     """Pick the task from the columns present, or check a given one against them.
 
     A file with both target columns needs the task given; a task that does not match the
-    columns is an error rather than a silent guess.
+    columns is an error rather than a silent guess. `in_memory`: the columns are pairs' fields
+    (the Python API), which the hint calls pairs, not a file.
     """
     cols = set(columns)
     present = [t for t in Task if t.target_column in cols]
@@ -49,7 +51,8 @@ def detect_task(columns, path=None, given: str | Task | None = None) -> Task:
         task = Task.parse(given)
         if task.target_column not in cols:
             other = [t.value for t in present]
-            hint = f" (the file looks like a {other[0]} file)" if other else ""
+            hint = "" if not other else (f" (they look like {other[0]} pairs)" if in_memory
+                                         else f" (the file looks like a {other[0]} file)")
             raise InputError(
                 f"column missing for task {task.value}{hint}", path=path, field=task.target_column
             )

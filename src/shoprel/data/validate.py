@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from shoprel.data.frame import TRANSLATION, PairFrame
+from shoprel.data.frame import TRANSLATION, WRITTEN_ID, PairFrame
 from shoprel.data.records import Record
 from shoprel.data.tasks import QUERY_COLUMN, TRANSLATION_COLUMN, Task, detect_task
 from shoprel.errors import InputError
@@ -98,7 +98,10 @@ class RecordValidator:
         require_label: bool = False,
         empty_text: str = "keep",
         line_label: str = "line",
+        written_ids: bool = False,
     ):
+        """`written_ids`: keep each id as the file wrote it (WRITTEN_ID), for a scored file to
+        give back: the key "007" shares with 7 would lose its zeros."""
         if empty_text not in EMPTY_TEXT_POLICIES:
             raise InputError(f"empty_text must be one of {EMPTY_TEXT_POLICIES}, got {empty_text!r}")
         self.path = path
@@ -108,6 +111,8 @@ class RecordValidator:
         self.line_label = line_label
         self.seen_ids: dict = {}
         self.id_type: type | None = None
+        self.written_ids = written_ids
+        self.ids_as_text: bool | None = None  # the first id's kind: text or a number
         self.has_label: bool | None = None
         self.has_translation: bool | None = None
         self.stats = {"rows": 0, "empty_query": 0, "empty_target": 0, "dropped": 0}
@@ -119,7 +124,8 @@ class RecordValidator:
     def _first_record(self, line: int, record: dict) -> None:
         """The first record fixes the task and which optional columns the file has."""
         try:
-            self.task = detect_task(record.keys(), path=self.path, given=self.task)
+            self.task = detect_task(record.keys(), path=self.path, given=self.task,
+                                    in_memory=self.path is None)
         except InputError as exc:
             raise self._error(exc.reason, line, exc.field) from None
         self.has_label = "label" in record
@@ -134,16 +140,20 @@ class RecordValidator:
         task = self.task
         if "task" in record and record["task"] not in (None, "") and \
                 str(record["task"]).upper() != task.value:
-            raise self._error(f"task is {record['task']!r} but the file is {task.value}", line,
+            whole = "the file is" if self.path is not None else "the pairs are"
+            raise self._error(f"task is {record['task']!r} but {whole} {task.value}", line,
                               "task")
         for name in ("id", QUERY_COLUMN, task.target_column):
             if name not in record:
                 raise self._error("missing required column", line, name)
         row_id = self._check_id(line, record["id"])
+        written = self._written_id(line, record["id"], row_id) if self.written_ids else None
         query = self._text(line, record, QUERY_COLUMN, "empty_query")
         target = self._text(line, record, task.target_column, "empty_target")
         language = self._language(line, record.get("language"))
         row = {"id": row_id, "language": language, "query": query, "target": target}
+        if written is not None:
+            row[WRITTEN_ID] = written
         if self.has_label:
             if "label" not in record:
                 raise self._error("missing required column (other rows have labels)", line, "label")
@@ -180,6 +190,21 @@ class RecordValidator:
         if repeated:
             raise self._error(repeated, line, "id")
         return value
+
+    def _written_id(self, line: int, value, key) -> str | None:
+        """A file whose first id is text gets every id back as text, as written (a number
+        among them as its digits); one whose first id is a number gets numbers (None: the key
+        is what it wrote), and a text id there that a number would change is refused rather
+        than written back changed."""
+        if self.ids_as_text is None:
+            self.ids_as_text = isinstance(value, str)
+        if self.ids_as_text:
+            return value if isinstance(value, str) else str(key)
+        if isinstance(value, str) and value.strip() != str(key):
+            raise self._error(
+                f"id {value!r} is text that would be written back as {key!r}, but earlier ids "
+                "are numbers: quote every id (text) to keep them as written", line, "id")
+        return None
 
     def _text(self, line: int, record: dict, name: str, counter: str) -> str:
         value = record[name]
@@ -223,6 +248,8 @@ class RecordValidator:
             columns.append("label")
         if self.has_translation:
             columns.append(TRANSLATION)
+        if self.written_ids and self.ids_as_text:
+            columns.append(WRITTEN_ID)
         df = pd.DataFrame(rows, columns=columns)
         if self.has_label:
             df["label"] = df["label"].astype("int64")

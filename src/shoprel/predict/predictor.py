@@ -192,7 +192,8 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
     check_output_file(out_file, reads=[input_file], runs=Run.open(run_dir).folders_read(),
                       overwrite=overwrite)
     predictor = open_predictor(run_dir, indexes, scorer=scorer, cascade_share=cascade_share)
-    chunks = iter_pair_chunks(input_file, task=predictor.task, chunk_rows=chunk_rows)
+    chunks = iter_pair_chunks(input_file, task=predictor.task, chunk_rows=chunk_rows,
+                              written_ids=True)
     known, new_languages = predictor.training_languages(), Counter()
 
     def scored(chunk: PairFrame) -> pa.Table:

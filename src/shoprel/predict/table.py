@@ -11,9 +11,10 @@ from shoprel.data.tasks import QUERY_COLUMN, Task
 
 def submission_table(frame: PairFrame, task: Task, probabilities: np.ndarray,
                      thresholds: np.ndarray) -> pd.DataFrame:
-    """Rows in input order: id, language, query, target, prediction (0/1), probability."""
+    """Rows in input order: id (as the input wrote it), language, query, target, prediction
+    (0/1), probability."""
     return pd.DataFrame({
-        "id": frame.df["id"],
+        "id": frame.output_ids,
         "language": frame.df["language"],
         QUERY_COLUMN: frame.df["query"],
         task.target_column: frame.df["target"],
