@@ -32,16 +32,63 @@ def test_bad_options_are_refused_before_anything_is_written(tmp_path):
 
 def test_the_demo_replaces_what_it_wrote_itself(tmp_path):
     files = DemoFiles(tmp_path)
-    first = files.claim(tmp_path / "pred_holdout_QC.jsonl")
+    first = tmp_path / "pred_holdout_QC.jsonl"
+    files.check(first)
     first.write_text("old run\n")
+    files.record(first)
     again = DemoFiles(tmp_path)  # a rerun reads the record
-    assert again.claim(first) == first
+    again.check(first)
     record = json.loads((tmp_path / RECORD).read_text())
-    assert record == {"written_by": "shoprel demo", "files": ["pred_holdout_QC.jsonl"],
-                      "runs": []}
+    assert record["written_by"] == "shoprel demo" and record["runs"] == {}
+    assert list(record["files"]) == ["pred_holdout_QC.jsonl"]
     (tmp_path / "pred_dev_QI.jsonl").write_text("the user's\n")
     with pytest.raises(OutputError, match="pred_dev_QI.jsonl: exists"):
-        again.claim(tmp_path / "pred_dev_QI.jsonl")
+        again.check(tmp_path / "pred_dev_QI.jsonl")
+    first.write_text("the user's own, saved over the demo's\n")
+    with pytest.raises(OutputError, match="pred_holdout_QC.jsonl: exists and the demo did not "
+                                          r"write it \(or it changed since\)"):
+        DemoFiles(tmp_path).check(first)
+
+
+def _run(folder, created):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "run.json").write_text(json.dumps({"created": created}))
+
+
+def test_a_run_put_where_a_stopped_demo_would_have_trained_is_the_users(tmp_path, monkeypatch):
+    """A stopped demo records nothing (its writes are atomic), so a run the user trains there
+    afterwards is refused on the next demo; the demo's own run, with work added, is not."""
+    import shoprel.demo as demo
+
+    monkeypatch.setattr(demo.runs.Run, "read", classmethod(
+        lambda cls, path: type("R", (), {"manifest": json.loads(
+            (path / "run.json").read_text())})()))
+    out = tmp_path / "demo"
+    files = DemoFiles(out)
+    files.check_run(out / "run_QC", out / "data" / "train_QC.jsonl")  # nothing there yet
+    _run(out / "run_QC", "2026-12-02T10:00:00")
+    files.record_run(out / "run_QC")
+    (out / "run_QC" / "index").mkdir()  # `shoprel index` into the demo's run: still its own
+    DemoFiles(out).check_run(out / "run_QC", out / "data" / "train_QC.jsonl")
+    _run(out / "run_QC", "2026-12-02T11:00:00")  # the user's run trained there since
+    with pytest.raises(OutputError, match="a run the demo did not train"):
+        DemoFiles(out).check_run(out / "run_QC", out / "data" / "train_QC.jsonl")
+    _run(out / "run_QI", "2026-12-02T11:00:00")  # never recorded by the demo
+    with pytest.raises(OutputError, match="run_QI: a run the demo did not train"):
+        DemoFiles(out).check_run(out / "run_QI", out / "data" / "train_QI.jsonl")
+
+
+def test_a_run_an_older_demo_listed_before_training_is_judged_by_its_train_file(tmp_path):
+    """Older records listed a run before training it, so a stopped demo left the name listed:
+    such a run is the demo's only if it was trained on the demo's file."""
+    out = tmp_path / "demo"
+    out.mkdir()
+    (out / RECORD).write_text(json.dumps({"written_by": "shoprel demo", "files": [],
+                                          "runs": ["run_QC"]}))
+    (out / "run_QC").mkdir()
+    (out / "run_QC" / "run.json").write_text("{}")  # not a run the demo trained
+    with pytest.raises(OutputError, match="a run the demo did not train"):
+        DemoFiles(out).check_run(out / "run_QC", out / "data" / "train_QC.jsonl")
 
 
 def test_a_demo_folder_of_an_older_shoprel_is_rerun(tmp_path):
@@ -53,12 +100,11 @@ def test_a_demo_folder_of_an_older_shoprel_is_rerun(tmp_path):
     (tmp_path / "pred_holdout_QC.jsonl").write_text("old predictions\n")
     (tmp_path / "notes.jsonl").write_text("the user's\n")
     files = DemoFiles(tmp_path)
-    assert files.claim(tmp_path / "data" / "train_QC.jsonl")
-    assert files.claim(tmp_path / "pred_holdout_QC.jsonl")
-    (tmp_path / "data" / "holdout_QC.txt").write_text("the user's\n")
+    files.check(tmp_path / "data" / "train_QC.jsonl")
+    files.check(tmp_path / "pred_holdout_QC.jsonl")
     with pytest.raises(OutputError, match="notes.jsonl: exists"):
-        files.claim(tmp_path / "notes.jsonl")
-    assert DemoFiles(tmp_path / "data").written == set()  # no runs there: nothing is the demo's
+        files.check(tmp_path / "notes.jsonl")
+    assert DemoFiles(tmp_path / "data").written == {}  # no runs there: nothing is the demo's
 
 
 def nothing_written(out) -> bool:
@@ -73,9 +119,6 @@ def test_a_users_run_with_a_demo_name_is_never_replaced(tmp_path):
     with pytest.raises(OutputError, match="run_QC: a run the demo did not train"):
         run_demo(out, progress=False, echo=lambda line: None)
     assert nothing_written(out) and (out / "run_QC" / "run.json").read_text() == "{}"
-    files = DemoFiles(out)  # once a demo record lists the run, it is the demo's to replace
-    files.claim_run(out / "run_QC")
-    DemoFiles(out).check_run(out / "run_QC", out / "data" / "train_QC.jsonl")
 
 
 def test_every_name_is_checked_before_the_first_write(tmp_path):
@@ -133,3 +176,29 @@ def test_data_folder_files_are_the_competitions_own_names(tmp_path):
     with pytest.raises(InputError, match="holds dev_QC.jsonl and dev_QC.txt: which dev_QC"):
         run_demo(tmp_path / "out", data, progress=False, echo=lambda line: None)
     assert not (tmp_path / "out").exists()
+
+
+def test_data_files_are_checked_before_training_and_unused_ones_named(tmp_path, qc_demo):
+    """A test file of the wrong task fails before minutes of training; files the demo leaves
+    alone are named, and a folder without a training file says what it holds."""
+    from shoprel.errors import InputError
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train_QC.txt").write_bytes(qc_demo.read_bytes())
+    (data / "test_QC.txt").write_text(json.dumps({"id": 1, "origin_query": "drill",
+                                                  "item_title": "cordless drill"}) + "\n")
+    (data / "dev_QI.txt").write_text("{}\n")
+    (data / "test_QC_v2.txt").write_text("{}\n")
+    said = []
+    with pytest.raises(InputError, match=r"test_QC.txt, line 1, field 'category_path'"):
+        run_demo(tmp_path / "out", data, progress=False, echo=said.append)
+    assert not (tmp_path / "out" / "run_QC").exists()
+    assert said == [f"not used from {data}: dev_QI.txt (no train_QI.* to train on), "
+                    "test_QC_v2.txt (the demo reads train_QC|QI.*, dev_QC|QI.*, test_QC|QI.*)"]
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "Train_QC.txt").write_text("{}\n")
+    with pytest.raises(InputError, match=r"no train_QC.\* or train_QI.\* file \(names are "
+                                         r"case-sensitive; .*\); it holds Train_QC.txt$"):
+        run_demo(tmp_path / "out2", other, progress=False, echo=said.append)

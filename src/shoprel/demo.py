@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -10,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from shoprel import runs
+from shoprel.data.formats import FORMATS
 from shoprel.data.readers import read_pairs
 from shoprel.data.submission import check_submission
 from shoprel.data.writers import write_table
@@ -30,15 +33,17 @@ def demo_file(task: str) -> Path:
 
 
 def split_holdout(source: Path, out_dir: Path, holdout_fold: int = 0, k: int = 5,
-                  claim: Callable[[Path], Path] = lambda path: path):
+                  check: Callable[[Path], None] = lambda path: None) -> tuple[Path, Path]:
     """Write train and holdout files whose groups (category prefix / query) do not overlap;
-    `claim(path)` first, for each (the demo refuses to replace a file it did not write)."""
+    `check(path)` first, for each (the demo refuses to replace a file it did not write)."""
     frame = read_pairs(source, require_label=True)
     folds = assign_folds(frame, k=k, seed=7)
     table = frame.to_competition().assign(task=frame.task.value)
     columns = ["id", "task", "language", "origin_query", frame.task.target_column, "label"]
-    train_path = claim(out_dir / f"train_{frame.task.value}.jsonl")
-    gold_path = claim(out_dir / f"holdout_{frame.task.value}.jsonl")
+    train_path = out_dir / f"train_{frame.task.value}.jsonl"
+    gold_path = out_dir / f"holdout_{frame.task.value}.jsonl"
+    for path in (train_path, gold_path):
+        check(path)
     write_table(table.loc[folds != holdout_fold, columns], train_path)
     write_table(table.loc[folds == holdout_fold, columns], gold_path)
     return train_path, gold_path
@@ -56,10 +61,33 @@ def competition_files(data_dir: Path, stem: str) -> list[Path]:
     return found
 
 
+def _fingerprint(path: Path) -> str | None:
+    """What the demo wrote, recognisable on a rerun: a file's SHA-256; a run's creation time
+    (work added to the run later, an index, keeps it); None when nothing of the kind is there."""
+    if path.is_dir():
+        try:
+            created = runs.Run.read(path).manifest.get("created")
+        except RunDirError:
+            return None
+        return f"run created {created}" if created else None
+    if not path.is_file():
+        return None
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
 class DemoFiles:
     """The files and runs the demo writes into its folder: a rerun replaces its own, never a
     file or run of the user's that has one of their names. Every name is checked before the
-    first is written (`check`), then recorded as it is written (`claim`)."""
+    first is written (`check`, `check_run`); each is recorded once written, with what it
+    holds (`record`), so a file or run put there later under the same name — after a demo that
+    was stopped, say — is the user's. Writes are atomic: a stopped demo leaves the name as it
+    was."""
+
+    LEGACY = "listed"  # a record of an older shoprel: names without contents, taken on trust
 
     def __init__(self, out_dir: Path):
         self.out_dir = out_dir
@@ -67,11 +95,18 @@ class DemoFiles:
         try:
             record = json.loads(self.path.read_text(encoding="utf-8"))
             ours = record.get("written_by") == "shoprel demo"
-            self.written = set(record["files"]) if ours else set()
+            self.written = self._entries(record["files"]) if ours else {}
             # records before runs were listed: a run counts as the demo's by its train file
-            self.runs = set(record["runs"]) if ours and "runs" in record else None
+            self.runs = self._entries(record["runs"]) if ours and "runs" in record else None
         except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            self.written, self.runs = self._older_demo(out_dir), None
+            self.written = dict.fromkeys(self._older_demo(out_dir), self.LEGACY)
+            self.runs = None
+
+    @classmethod
+    def _entries(cls, listed) -> dict[str, str]:
+        if isinstance(listed, dict):
+            return {str(k): str(v) for k, v in listed.items()}
+        return dict.fromkeys((str(name) for name in listed), cls.LEGACY)
 
     @staticmethod
     def _older_demo(out_dir: Path) -> set[str]:
@@ -86,44 +121,53 @@ class DemoFiles:
     def _name(self, path: Path) -> str:
         return path.relative_to(self.out_dir).as_posix()
 
+    @classmethod
+    def _holds_ours(cls, entries: dict[str, str], name: str, path: Path) -> bool:
+        recorded = entries.get(name)
+        return recorded is not None and (recorded == cls.LEGACY or recorded == _fingerprint(path))
+
     def check(self, path: Path) -> None:
         """Refuse `path` when something the demo did not write is there."""
-        if (path.exists() or path.is_symlink()) and self._name(path) not in self.written:
-            raise OutputError(f"{path}: exists and the demo did not write it; the demo would "
-                              "replace it, choose another --out")
+        if (path.exists() or path.is_symlink()) and not self._holds_ours(
+                self.written, self._name(path), path):
+            raise OutputError(f"{path}: exists and the demo did not write it (or it changed "
+                              "since); the demo would replace it, choose another --out")
 
     def check_run(self, run_dir: Path, train_file: Path) -> None:
         """Refuse a run folder the demo did not train (a user's run copied there)."""
         if not (run_dir.exists() or run_dir.is_symlink()):
             return
-        if self.runs is not None:
-            ours = self._name(run_dir) in self.runs
-        else:
+        recorded = (self.runs or {}).get(self._name(run_dir))
+        if recorded is not None and recorded != self.LEGACY:
+            ours = recorded == _fingerprint(run_dir)
+        elif self.runs is not None and recorded is None:
+            ours = False
+        else:  # an older record: listed before it was trained, so judged by its train file
             try:
                 trained_on = runs.Run.read(run_dir).train_file()
             except RunDirError:
                 trained_on = None
             ours = trained_on is not None and Path(trained_on).resolve() == train_file.resolve()
         if not ours:
-            raise OutputError(f"{run_dir}: a run the demo did not train; the demo would "
-                              "replace it, choose another --out")
+            raise OutputError(f"{run_dir}: a run the demo did not train (or not the one it "
+                              "trained); the demo would replace it, choose another --out")
 
-    def claim(self, path: Path) -> Path:
-        self.check(path)
-        self.written.add(self._name(path))
+    def record(self, path: Path) -> Path:
+        """Note a file the demo has just written."""
+        self.written[self._name(path)] = _fingerprint(path) or self.LEGACY
         self._save()
         return path
 
-    def claim_run(self, run_dir: Path) -> None:
-        self.runs = {*(self.runs or ()), self._name(run_dir)}
+    def record_run(self, run_dir: Path) -> None:
+        self.runs = {**(self.runs or {}), self._name(run_dir): _fingerprint(run_dir) or self.LEGACY}
         self._save()
 
     def _save(self) -> None:
-        record = {"written_by": "shoprel demo", "files": sorted(self.written),
-                  "runs": sorted(self.runs or ())}
+        record = {"written_by": "shoprel demo", "files": dict(sorted(self.written.items())),
+                  "runs": dict(sorted((self.runs or {}).items()))}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps(record), encoding="utf-8")
+            self.path.write_text(json.dumps(record, indent=1), encoding="utf-8")
         except OSError as exc:
             raise OutputError(f"{self.path}: cannot write ({exc.strerror or exc})") from None
 
@@ -186,23 +230,42 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
             files.check(path)
         files.check_run(run_dir, plan[-1][1])
     if not plan:
-        raise InputError(f"no train_QC.* or train_QI.* file in {data_dir}", path=data_dir)
+        raise InputError(f"no train_QC.* or train_QI.* file{_what_is_there(Path(data_dir))}",
+                         path=data_dir)
+    if data_dir is not None:
+        for note in _unused_files(Path(data_dir), plan):
+            echo(note)
+        for task, train_file, to_predict, _ in plan:  # a bad file fails now, not after hours
+            read_pairs(train_file, task=task, require_label=True,
+                       empty_text=configs[task].data.empty_text)
+            for source in to_predict:
+                read_pairs(source, task=task)
     summary = []
     for task, train_file, to_predict, run_dir in plan:
         if to_predict is None:
             train_file, holdout = split_holdout(demo_file(task), out_dir / "data",
-                                                claim=files.claim)
+                                                check=files.check)
+            files.record(train_file), files.record(holdout)
             to_predict = [holdout]
         echo(f"== {task}: training on {train_file}")
-        files.claim_run(run_dir)
-        result = train(train_file, run_dir, configs[task], overwrite=True, progress=progress)
+        files.check_run(run_dir, train_file)
+        try:
+            result = train(train_file, run_dir, configs[task], overwrite=True,
+                           progress=progress)
+        except OutputError as error:  # the guard speaks of train's option; the demo has none
+            error.args = (str(error).replace("--overwrite would delete it",
+                                             "the demo would delete it"), *error.args[1:])
+            raise
+        files.record_run(run_dir)
         m = result.metrics["overall"]
         summary.append(f"{task} cross-validation: F1 {m['f1']:.4f} (all-positive "
                        f"{m['baseline_all_positive_f1']:.4f}), ROC-AUC {m['roc_auc']:.4f} "
                        f"— report {run_dir / 'report.html'}")
         for source in to_predict:
-            out_file = files.claim(out_dir / f"pred_{source.stem}.jsonl")
+            out_file = out_dir / f"pred_{source.stem}.jsonl"
+            files.check(out_file)
             predict_file(run_dir, source, out_file, progress=progress, overwrite=True)
+            files.record(out_file)
             check = check_submission(out_file, source, task)
             if not check.ok:
                 raise InputError("submission check failed: " + "; ".join(check.problems))
@@ -214,6 +277,43 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
                          f"{_num(scored['roc_auc'])}")
             summary.append(line)
     return summary
+
+
+COMPETITION_NAME = re.compile(r"(train|dev|test)_(QC|QI)")
+
+
+def _what_is_there(data_dir: Path) -> str:
+    """The hint of a --data folder without a training file: the names it wants, the ones it
+    has."""
+    formats = ", ".join(sorted(FORMATS))
+    names = sorted(p.name for p in data_dir.iterdir() if not p.name.startswith("."))
+    held = (f"; it holds {', '.join(names[:6])}{' ...' if len(names) > 6 else ''}" if names
+            else "; it is empty")
+    return f" (names are case-sensitive; formats {formats}){held}"
+
+
+def _unused_files(data_dir: Path, plan: list) -> list[str]:
+    """A line for the files of the --data folder the demo leaves alone, and why."""
+    used = {path.resolve() for _, train_file, to_predict, _ in plan
+            for path in (train_file, *to_predict)}
+    tasks = {task for task, *_ in plan}
+    unused = []
+    for path in sorted(p for p in data_dir.iterdir() if p.is_file()
+                       and not p.name.startswith(".")):
+        if path.resolve() in used:
+            continue
+        name = COMPETITION_NAME.fullmatch(path.name.split(".")[0])
+        if name and name.group(2) not in tasks:
+            unused.append(f"{path.name} (no train_{name.group(2)}.* to train on)")
+        elif name and path.suffix.lower() not in FORMATS:
+            unused.append(f"{path.name} (not a format it reads)")
+        else:
+            unused.append(path.name)
+    if not unused:
+        return []
+    shown = ", ".join(unused[:8]) + (f" and {len(unused) - 8} more" if len(unused) > 8 else "")
+    return [f"not used from {data_dir}: {shown} (the demo reads train_QC|QI.*, dev_QC|QI.*, "
+            "test_QC|QI.*)"]
 
 
 def _num(value) -> str:

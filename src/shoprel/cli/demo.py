@@ -12,7 +12,8 @@ import click
               type=click.Path(path_type=Path), help="Folder for the demo's runs and outputs.")
 @click.option("--data", "data_dir", type=click.Path(path_type=Path),
               help="Folder of competition files (train_QC.txt, train_QI.txt, dev_*, test_*) "
-                   "to use instead of the built-in demo set.")
+                   "to use instead of the built-in demo set; trained with the default model "
+                   "(`shoprel train --config` picks another).")
 @click.option("--folds", type=int, default=None, help="Cross-validation folds.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def demo(out_dir, data_dir, folds, quiet):
