@@ -108,8 +108,10 @@ class RelevanceModel:
         return bool(getattr(self, "translated_", False) and self.use_translation)
 
     def queries(self, frame: PairFrame) -> pd.Series:
-        """The query side as this model reads it."""
-        if not self.use_translation:
+        """The query side as this model reads it: with translations only when it was fitted
+        on them (a run that never saw "{query} - {english}" scores the bare query, as `serve`
+        does, whatever columns the file has)."""
+        if not self.use_translation or not getattr(self, "translated_", True):
             return frame.df["query"]
         return query_side(frame, self.translation_template)
 

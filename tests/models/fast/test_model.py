@@ -155,3 +155,22 @@ def test_model_saved_before_the_word_match_block_scores_as_it_did(tmp_path, qi_f
     loaded = RelevanceModel.load(folder)
     assert loaded.word_match is False and loaded.word_match_ is None
     np.testing.assert_array_equal(loaded.predict_proba(qi_frame), old.predict_proba(qi_frame))
+
+
+def test_a_model_fitted_on_bare_queries_ignores_a_files_translations(tmp_path, qc_frame):
+    """predict reads the file's translated_query column, serve a request's: a model that never
+    saw "{query} - {english}" scores the bare query in both, before and after a save."""
+    from shoprel.data.frame import PairFrame
+
+    model = _small().fit(qc_frame)
+    rows = qc_frame.take(np.arange(40))
+    with_english = PairFrame(rows.task, rows.df.assign(query_en="something else entirely"))
+    expected = model.predict_proba(rows)
+    np.testing.assert_array_equal(model.predict_proba(with_english), expected)
+    loaded = RelevanceModel.load(model.save(tmp_path / "m"))
+    np.testing.assert_array_equal(loaded.predict_proba(with_english), expected)
+    translated = _small().fit(PairFrame(qc_frame.task, qc_frame.df.assign(
+        query_en=qc_frame.df["query"] + " english")))
+    assert not np.array_equal(translated.predict_proba(with_english),
+                              translated.predict_proba(PairFrame(rows.task, rows.df.assign(
+                                  query_en=rows.df["query"] + " english"))))

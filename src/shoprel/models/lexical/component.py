@@ -48,7 +48,9 @@ class LexicalFeatures:
 
     # --- text --------------------------------------------------------------------------
     def query(self, frame: PairFrame):
-        if not self.params.use_translation:
+        """The query side: with translations when fitting on rows that have them, and when
+        scoring for a component fitted so (never one fitted on bare queries)."""
+        if not self.params.use_translation or not getattr(self, "translated_", True):
             return frame.df["query"]
         return query_side(frame, self.params.translation_template)
 
