@@ -180,7 +180,12 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
 
 
 def app_from_env() -> FastAPI:
-    """Factory for uvicorn worker processes (`--workers N`), configured by the CLI's env."""
+    """Factory for uvicorn worker processes (`--workers N`), configured by the CLI's env; the
+    worker stops when its supervisor is gone (serve/parent_watch.py)."""
     import os
 
-    return create_app(os.environ[RUN_DIR_ENV], ServeSettings.from_env())
+    from shoprel.serve.parent_watch import watch_supervisor
+
+    app = create_app(os.environ[RUN_DIR_ENV], ServeSettings.from_env())
+    watch_supervisor()
+    return app

@@ -15,6 +15,7 @@ from shoprel.errors import ConfigError
 from shoprel.runs import Run, scoring_run
 from shoprel.serve.guards import exposure_warning
 from shoprel.serve.logs import log_config
+from shoprel.serve.parent_watch import SUPERVISOR_ENV
 from shoprel.serve.settings import RUN_DIR_ENV, ServeSettings
 
 GRACEFUL_SHUTDOWN_SECONDS = 30
@@ -82,6 +83,7 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
         uvicorn.run(create_app(run_dir, settings), **common)
         return
     os.environ[RUN_DIR_ENV] = str(run_dir)
+    os.environ[SUPERVISOR_ENV] = str(os.getpid())  # workers stop when this process is gone
     os.environ.update(settings.to_env())
     config = uvicorn.Config("shoprel.serve.app:app_from_env", factory=True, workers=workers,
                             **common)
