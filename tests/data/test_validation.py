@@ -25,7 +25,8 @@ def _file(tmp_path, *rows) -> object:
 @pytest.mark.parametrize(("row", "field", "reason"), [
     (_row(id=2**63), "id", "signed 64-bit"),
     (_row(id=-(2**63) - 1), "id", "signed 64-bit"),
-    (_row(id="99999999999999999999999"), "id", "signed 64-bit"),
+    (_row(id="99999999999999999999999"), "id", "is text, but earlier ids are numbers"),
+    (_row(id="0.0"), "id", "duplicate id 0"),
     (_row(id=1e30), "id", "signed 64-bit"),
     (_row(id="a\ud800"), "id", "lone surrogate"),
     (_row(id=[1]), "id", "integer or a string"),
@@ -117,3 +118,30 @@ def test_csv_ids_are_text_as_written(tmp_path):
     frame = next(iter_pair_chunks(path, written_ids=True))
     assert frame.to_competition()["id"].tolist() == ["0999", "1000"]
     assert "id_written" not in frame.to_competition().columns
+
+
+def test_ids_too_large_for_64_bits_work_as_text_as_the_error_advises(tmp_path):
+    big = ["9223372036854775808", "18446744073709551616123"]
+    path = _file(tmp_path, _row(id=big[0]), _row(id=big[1]))
+    assert read_pairs(path).df["id"].tolist() == big
+    assert _written(path) == big
+    with pytest.raises(InputError, match="signed 64-bit integer; write ids this large as "
+                                         "strings"):
+        read_pairs(_file(tmp_path, _row(id=2**64)))
+
+
+def test_a_digit_id_among_text_ids_says_how_it_was_read(tmp_path):
+    path = _file(tmp_path, _row(id="a-1"), _row(id="003"))
+    with pytest.raises(InputError, match=r"line 2, field 'id': id '003' reads as the number 3 "
+                                         r"\(7, 7.0 and \"7\" are one id\), but earlier ids "
+                                         "are text"):
+        read_pairs(path)
+
+
+def test_ids_from_a_csv_column_that_passed_through_floats_match_the_numbers(tmp_path):
+    """pandas writes an id column that held a NaN as 1342.0: the same rows as 1342."""
+    path = tmp_path / "t.csv"
+    path.write_text("id,language,origin_query,category_path\n1342.0,en,a,b\n1343.00,en,c,d\n",
+                    encoding="utf-8")
+    assert read_pairs(path).df["id"].tolist() == [1342, 1343]
+    assert _written(path) == ["1342.0", "1343.00"]

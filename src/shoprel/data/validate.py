@@ -20,7 +20,8 @@ MAX_TEXT_CHARS = 20_000
 EMPTY_TEXT_POLICIES = ("keep", "drop")
 # integer ids must fit every writer: Parquet/Arrow int64, pandas, JSON readers in other tools
 ID_MIN, ID_MAX = -(2**63), 2**63 - 1
-_DIGITS = re.compile(r"\s*-?[0-9]+\s*")
+# a whole number as text; ".0" too, as a CSV column that passed through floats writes it
+_DIGITS = re.compile(r"\s*(-?[0-9]+)(?:\.0+)?\s*")
 # text no UTF-8 writer can store (lone surrogates) or that C-based tools cut short (NUL)
 _UNWRITABLE = re.compile("[\ud800-\udfff\x00]")
 
@@ -49,11 +50,15 @@ def text_problem(value: str) -> str | None:
 
 
 def coerce_id(value):
-    """Ids as the files mean them: 7, 7.0 and "7" are the same row; other strings stay strings."""
+    """Ids as the files mean them: 7, 7.0, "7" and "7.0" are the same row; other strings stay
+    strings, and so does a string of digits no 64-bit integer holds (ids that large are
+    written as text for that reason)."""
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and _DIGITS.fullmatch(value):
-        return int(value)
+    if isinstance(value, str):
+        digits = _DIGITS.fullmatch(value)
+        if digits and ID_MIN <= (number := int(digits.group(1))) <= ID_MAX:
+            return number
     return value
 
 
@@ -172,7 +177,7 @@ class RecordValidator:
         if isinstance(value, bool) or value is None or value == "":
             raise self._error(f"id must be an integer or a non-empty string, got {value!r}",
                               line, "id")
-        value = coerce_id(value)
+        raw, value = value, coerce_id(value)
         if not isinstance(value, int | str):
             raise self._error(f"id must be an integer or a string, got {value!r}", line, "id")
         if isinstance(value, int) and not ID_MIN <= value <= ID_MAX:
@@ -183,9 +188,12 @@ class RecordValidator:
         if self.id_type is None:
             self.id_type = type(value)
         elif type(value) is not self.id_type:
-            raise self._error(
-                f"id {value!r} is a {type(value).__name__} but earlier ids are "
-                f"{self.id_type.__name__}s", line, "id")
+            kinds = {int: "numbers", str: "text"}
+            said = (f"id {raw!r} reads as the number {value} (7, 7.0 and \"7\" are one id)"
+                    if isinstance(raw, str) and isinstance(value, int)
+                    else f"id {value!r} is {'a number' if isinstance(value, int) else 'text'}")
+            raise self._error(f"{said}, but earlier ids are {kinds[self.id_type]}: give every "
+                              "id a non-digit character, or every id as a number", line, "id")
         repeated = repeated_id(self.seen_ids, value, line, self.line_label)
         if repeated:
             raise self._error(repeated, line, "id")
