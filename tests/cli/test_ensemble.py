@@ -182,3 +182,49 @@ def test_members_of_one_name_are_told_apart_by_their_folders(qc_runs, tmp_path):
     name = json.loads((members[0] / "run.json").read_text())["name"]
     assert f"member {name} ({members[0]}): F1" in output
     assert f"member {name} ({members[1]}): F1" in output
+
+
+def _report_text(folder) -> str:
+    import re
+
+    return re.sub(r"<[^>]+>", " ", (folder / "report.html").read_text(encoding="utf-8"))
+
+
+def test_the_report_says_whether_predict_uses_the_per_language_cuts(qc_runs, tmp_path):
+    from click.testing import CliRunner as Runner
+
+    from shoprel.cli.predict import predict
+
+    _build(qc_runs, tmp_path / "plain", "--method", "mean")
+    _build(qc_runs, tmp_path / "cuts", "--method", "mean", "--per-language-thresholds")
+    plain, cuts = _report_text(tmp_path / "plain"), _report_text(tmp_path / "cuts")
+    assert "shrunk cut (not used)" in plain and "Not used: predict applies the global" in plain
+    assert "shrunk cut (used)" in cuts and "used by predict for languages without their own" \
+        in cuts
+    said = Runner().invoke(predict, [str(tmp_path / "cuts"), str(shoprel.demo.demo_file("QC")),
+                                     "--out", str(tmp_path / "p.jsonl"), "--quiet"]).output
+    assert "(per-language thresholds 0." in said and "for other languages)" in said
+    said = Runner().invoke(predict, [str(tmp_path / "plain"),
+                                     str(shoprel.demo.demo_file("QC")), "--out",
+                                     str(tmp_path / "q.jsonl"), "--quiet"]).output
+    assert "(threshold 0." in said and "per-language" not in said
+
+
+def test_a_vote_is_reported_as_its_fixed_majority_rule(qc_runs, tmp_path):
+    result = _build(qc_runs, tmp_path / "vote", "--method", "vote")
+    metrics = json.loads((tmp_path / "vote" / "metrics.json").read_text())
+    block = metrics["per_language_thresholds"]
+    assert block["global_threshold"] == 0.5
+    assert block["global_f1_nested"] == pytest.approx(metrics["overall"]["f1"])
+    assert f"nested F1: global cut {metrics['overall']['f1']:.4f}" in result.output
+    text = _report_text(tmp_path / "vote")
+    assert "weighted majority of the members" in text and "from the config" not in text
+    assert "F1 at that cut" in text and "(optimistic)" not in text.split("Threshold:")[1][:400]
+
+
+def test_an_ensembles_errors_show_their_texts(qc_runs, tmp_path):
+    _build(qc_runs, tmp_path / "ens", "--method", "mean")
+    oof = pd.read_parquet(tmp_path / "ens" / "oof.parquet")
+    member = pd.read_parquet(qc_runs[0] / "oof.parquet").set_index("id")
+    assert oof["query"].tolist() == oof["id"].map(member["query"]).tolist()
+    assert "no query/target text" not in _report_text(tmp_path / "ens")

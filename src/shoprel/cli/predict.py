@@ -93,8 +93,12 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
     if result.rows == 0:
         click.echo(f"note: {input_file} holds no rows; {result.out_file} holds none either",
                    err=True)
+    cuts = sorted(result.language_cuts.values())
+    threshold = (f"per-language thresholds {cuts[0]:.4f}–{cuts[-1]:.4f}, "
+                 f"{result.threshold:.4f} for other languages" if cuts
+                 else f"threshold {result.threshold:.4f}")
     click.echo(f"{result.rows} rows scored, {result.positives} predicted relevant "
-               f"(threshold {result.threshold:.4f}{scored_by}) → {result.out_file}")
+               f"({threshold}{scored_by}) → {result.out_file}")
     if result.new_languages:
         shown = ", ".join(f"{lang} {n}" for lang, n in list(result.new_languages.items())[:8])
         more = ", ..." if len(result.new_languages) > 8 else ""

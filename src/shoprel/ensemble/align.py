@@ -16,7 +16,9 @@ import pandas as pd
 from shoprel import runs
 from shoprel.errors import RunDirError
 
-SHARED_COLUMNS = ("id", "fold", "label", "language", "top_category")
+# the rows' own columns, taken from the first run; its texts too, where its OOF file has them
+# (an ensemble's report then shows its errors with their query and target)
+SHARED_COLUMNS = ("id", "fold", "label", "language", "top_category", "query", "target")
 
 
 @dataclass
@@ -24,7 +26,7 @@ class AlignedRuns:
     """Members' OOF probabilities as columns of one matrix, rows in the first run's order."""
 
     runs: list[runs.Run]
-    base: pd.DataFrame  # id, fold, label, language (+ top_category for QC)
+    base: pd.DataFrame  # id, fold, label, language (+ top_category for QC; query, target)
     probabilities: np.ndarray  # (n_rows, n_runs)
 
     @property

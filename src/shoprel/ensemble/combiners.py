@@ -43,6 +43,7 @@ class Combiner:
     takes_weights: ClassVar[bool] = False  # accepts --weights
     averages_members: ClassVar[bool] = False  # a weighted mean of probabilities (distill refits)
     fixed_threshold: ClassVar[float | None] = None  # a cut not tuned on OOF (a vote's majority)
+    fixed_rule: ClassVar[str | None] = None  # what that cut means, as the report says it
 
     def __init__(self, weights=None):
         if weights is not None and not self.takes_weights:
@@ -147,6 +148,9 @@ class Vote(_WeightedMembers):
     summary = "weighted majority of each run's thresholded predictions"
     takes_weights = True
     fixed_threshold = 0.5  # a weighted majority: at least half the weight says positive
+    fixed_rule = ("a weighted majority of the members, each cut at its own threshold (a vote "
+                  "share of at least 0.5): the method's own rule, not tuned, the same for every "
+                  "fold and for predict")
 
     def fit(self, scores, labels, member_thresholds):
         self.weights_ = self.member_weights(scores.probabilities.shape[1])

@@ -74,12 +74,15 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
             run.model_folders()
     combination, oof_p = fit_combination(aligned, method, weights)
     table = aligned.base.assign(probability=oof_p)
-    fixed = combiner_class(method).fixed_threshold
+    combiner = combiner_class(method)
+    fixed = combiner.fixed_threshold
     threshold = fixed if fixed is not None else best_f1_threshold(table["label"], oof_p)[0]
     task = aligned.runs[0].task
-    language_table, threshold_block = thresholds.threshold_metrics(table, threshold, shrinkage)
+    language_table, threshold_block = thresholds.threshold_metrics(
+        table, threshold, shrinkage, fixed=fixed is not None, used=per_language_thresholds)
 
-    metrics = run_metrics(table, threshold, task, "oof_f1" if fixed is None else "fixed")
+    metrics = run_metrics(table, threshold, task, "oof_f1" if fixed is None else "fixed",
+                          description=combiner.fixed_rule)
     first_metrics = aligned.runs[0].metrics()
     metrics.update({
         "run_name": name or out_dir.name,

@@ -56,8 +56,11 @@ def row_thresholds(languages, table: dict | None, global_threshold: float) -> np
 
 
 def nested_threshold_f1(labels, probabilities, languages, folds,
-                        shrinkage: float = DEFAULT_SHRINKAGE) -> dict:
-    """Honest F1 of global and per-language cuts: chosen on k-1 folds, scored on the held-out."""
+                        shrinkage: float = DEFAULT_SHRINKAGE,
+                        fixed_global: float | None = None) -> dict:
+    """Honest F1 of global and per-language cuts: chosen on k-1 folds, scored on the held-out.
+    `fixed_global`: a global cut that is not tuned (a vote's majority): used as it is, and the
+    per-language cuts shrink toward it."""
     y = np.asarray(labels, dtype=np.int64)
     p = np.asarray(probabilities, dtype=np.float64)
     lang = np.asarray(languages, dtype=object)
@@ -66,7 +69,8 @@ def nested_threshold_f1(labels, probabilities, languages, folds,
     language_pred = np.zeros(len(y), dtype=np.int64)
     for fold in np.unique(folds):
         fit, held = folds != fold, folds == fold
-        table = language_thresholds(y[fit], p[fit], lang[fit], shrinkage=shrinkage)
+        table = language_thresholds(y[fit], p[fit], lang[fit], global_threshold=fixed_global,
+                                    shrinkage=shrinkage)
         global_pred[held] = p[held] >= table["global"]
         language_pred[held] = p[held] >= row_thresholds(lang[held], table, table["global"])
     return {"global_f1_nested": binary_metrics(y, global_pred)["f1"],
@@ -74,8 +78,12 @@ def nested_threshold_f1(labels, probabilities, languages, folds,
 
 
 def threshold_metrics(oof: pd.DataFrame, global_threshold: float,
-                      shrinkage: float = DEFAULT_SHRINKAGE) -> tuple[dict, dict]:
-    """(table for run.json, block for metrics.json) from an OOF table with fold and language."""
+                      shrinkage: float = DEFAULT_SHRINKAGE, fixed: bool = False,
+                      used: bool = True) -> tuple[dict, dict]:
+    """(table for run.json, block for metrics.json) from an OOF table with fold and language.
+    `fixed`: the global cut is not tuned (nested figures keep it); `used`: whether predict
+    applies the per-language cuts (an ensemble built without them records them all the same,
+    to show what they would give)."""
     table = language_thresholds(oof["label"], oof["probability"], oof["language"],
                                 global_threshold, shrinkage)
     cuts = row_thresholds(oof["language"], table, global_threshold)
@@ -86,7 +94,9 @@ def threshold_metrics(oof: pd.DataFrame, global_threshold: float,
         "global_threshold": table["global"],
         "global_f1_in_sample": binary_metrics(y, p >= global_threshold)["f1"],
         "per_language_f1_in_sample": binary_metrics(y, p >= cuts)["f1"],
-        **nested_threshold_f1(y, p, oof["language"], oof["fold"], shrinkage),
+        **nested_threshold_f1(y, p, oof["language"], oof["fold"], shrinkage,
+                              fixed_global=global_threshold if fixed else None),
+        "used_by_predict": bool(used),
         "note": "in-sample figures choose and score cuts on the same OOF rows (optimistic); "
                 "nested figures choose cuts on k-1 folds and score the held-out fold",
         "languages": table["languages"],
@@ -98,7 +108,9 @@ def add_language_thresholds(run_dir: str | Path, shrinkage: float = DEFAULT_SHRI
     """Give a finished run (or ensemble) per-language cuts: run.json gets the table, which
     prediction applies by row language; metrics.json gets the global vs per-language F1."""
     run = runs.Run.open(run_dir)
-    table, block = threshold_metrics(run.oof(), run.threshold, shrinkage)
+    method = (run.metrics().get("threshold_selection") or {}).get("method")
+    table, block = threshold_metrics(run.oof(), run.threshold, shrinkage,
+                                     fixed=method == "fixed")
     writer = runs.RunWriter.finished(run.path)
     writer.update_metrics(lambda metrics: metrics.update({METRICS_KEY: block}))
     writer.manifest(run.info.replace(**{MANIFEST_KEY: table}))

@@ -63,12 +63,13 @@ def nested_fold_thresholds(labels, probabilities, folds, threshold: float,
 
 
 def run_metrics(oof: pd.DataFrame, threshold: float, task: Task,
-                threshold_method: str = "oof_f1") -> dict:
+                threshold_method: str = "oof_f1", description: str | None = None) -> dict:
     """A cross-validation run's metrics from its out-of-fold probabilities.
 
     Reported figures (overall, per language/category/fold) use nested per-fold cuts; the
     in-sample figures at the final ``threshold`` are kept for reference, as are the paired
     per-fold intervals of F1 over the all-positive baseline and of ROC-AUC over chance.
+    `description`: where a fixed cut comes from, when not the config (a vote's majority).
     """
     if threshold_method not in THRESHOLD_METHODS:
         raise ValueError(f"unknown threshold method {threshold_method!r}")
@@ -86,7 +87,7 @@ def run_metrics(oof: pd.DataFrame, threshold: float, task: Task,
     in_sample = (oof["probability"] >= threshold).astype(np.int64)
     out["threshold_selection"] = {
         "method": threshold_method,
-        "description": THRESHOLD_METHODS[threshold_method],
+        "description": description or THRESHOLD_METHODS[threshold_method],
         "final_threshold": float(threshold),
         "fold_thresholds": {str(k): v for k, v in cuts.items()},
         "reported": "nested",

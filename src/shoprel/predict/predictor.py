@@ -19,6 +19,7 @@ from shoprel.data.formats import file_format
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.writers import append_table
+from shoprel.ensemble.thresholds import language_cuts, row_thresholds
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.predict.cascade import DEFAULT_SHARE, CascadePredictor, check_share
 from shoprel.predict.index import INDEX_FOLDER, embeds_nothing, index_folders
@@ -39,6 +40,9 @@ class PredictResult:
     # rows per language absent from the run's training file (its per-language metrics)
     new_languages: dict[str, int] = field(default_factory=dict)
     rescored: int | None = None  # --scorer cascade: rows the full model scored
+    # the run's own cut per language (`ensemble --per-language-thresholds`); `threshold` then
+    # cuts only the languages not among them
+    language_cuts: dict[str, float] = field(default_factory=dict)
 
 
 class Predictor:
@@ -117,8 +121,6 @@ class Predictor:
         table = self.run.manifest.get("language_thresholds")
         if not table:
             return np.full(len(languages), self.threshold)
-        from shoprel.ensemble.thresholds import row_thresholds
-
         return row_thresholds(languages, table, self.threshold)
 
     def submission(self, frame: PairFrame) -> pd.DataFrame:
@@ -204,4 +206,5 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
     rows, positives = write_submission(map(scored, chunks), Path(out_file), progress)
     return PredictResult(out_file, rows, positives, predictor.threshold,
                          dict(new_languages.most_common()),
-                         getattr(predictor, "rescored", None))
+                         getattr(predictor, "rescored", None),
+                         language_cuts(predictor.run.manifest.get("language_thresholds")))

@@ -185,14 +185,22 @@ def language_threshold_section(metrics: Mapping[str, Any]) -> str:
         f"<tr><th>{esc(code)}</th><td>{fmt_int(r.get('n'))}</td><td>{fmt(r.get('best'))}</td>"
         f"<td>{fmt(r.get('threshold'))}</td></tr>"
         for code, r in sorted(languages.items(), key=lambda kv: -num(kv[1].get("n"))))
+    used = block.get("used_by_predict")  # absent: recorded before it was said
     summary = (f"Global threshold {fmt(block.get('global_threshold'))}, shrinkage m = "
                f"{fmt(block.get('shrinkage'), 0)}. Nested F1: global cut "
                f"{fmt(block.get('global_f1_nested'))}, per-language cuts "
                f"{fmt(block.get('per_language_f1_nested'))}.")
+    if used is False:
+        summary += (" Not used: predict applies the global threshold to every row (an "
+                    "ensemble uses these cuts when built with --per-language-thresholds).")
+    elif used:
+        summary += (" Used by predict: each row is cut at its language's shrunk cut, a "
+                    "language not in the table at the global threshold.")
+    column = {True: "shrunk cut (used)", False: "shrunk cut (not used)"}.get(used, "shrunk cut")
     return (
         '<section id="language-thresholds"><h2>Per-language thresholds</h2>'
         f'<p class="hint">{summary}</p>'
         + table_wrap('<table class="groups"><thead><tr><th>language</th><th>n</th>'
-                     "<th>best cut</th><th>shrunk cut (used)</th></tr></thead>"
+                     f"<th>best cut</th><th>{column}</th></tr></thead>"
                      f"<tbody>{rows}</tbody></table>", "per-language thresholds")
         + "</section>")

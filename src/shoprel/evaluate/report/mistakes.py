@@ -49,8 +49,9 @@ def errors_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
     parts.insert(0, _confusion_table(confusion_counts(rows)))
     has_text = {"query", "target"} <= set(rows.columns)
     if not has_text:
-        parts.append(note("This run's out-of-fold file has no query/target text (it predates "
-                          "storing them), so the errors below show ids only."))
+        parts.append(note("This run's out-of-fold file has no query/target text (written by "
+                          "an older shoprel, or an ensemble of such runs), so the errors below "
+                          "show ids only."))
     for kind, title, order in (
         ("fp", "Most confident false positives", "highest probability first"),
         ("fn", "Most confident false negatives", "lowest probability first"),

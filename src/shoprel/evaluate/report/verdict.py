@@ -117,9 +117,14 @@ def threshold_text(metrics: Mapping[str, Any]) -> str:
     spread = (f"; per-fold thresholds {fmt_threshold(min(cuts))}–{fmt_threshold(max(cuts))}"
               if cuts and selection.get("method") != "fixed" else "")
     in_sample = (selection.get("in_sample") or {}).get("f1")
+    languages = metrics.get("per_language_thresholds") or {}
+    used = ("used by predict for languages without their own cut; per-language cuts below"
+            if languages.get("used_by_predict") else "used by predict")
+    scored = (f"F1 at that cut: {fmt(in_sample)}" if selection.get("method") == "fixed" else
+              f"F1 at the final threshold on the same rows it was tuned on: {fmt(in_sample)} "
+              "(optimistic)")
     return (f"Threshold: {esc(selection.get('description', selection.get('method', '?')))}. "
-            f"Final threshold {esc(final)} (used by predict){spread}; F1 at the final "
-            f"threshold on the same rows it was tuned on: {fmt(in_sample)} (optimistic).")
+            f"Final threshold {esc(final)} ({used}){spread}; {scored}.")
 
 
 def facts_section(metrics: Mapping[str, Any], oof_rows: int) -> str:
