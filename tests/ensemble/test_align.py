@@ -46,7 +46,8 @@ def test_different_folds_are_refused(qc_runs, tmp_path):
 
 def test_different_tasks_are_refused(qc_runs, tmp_path, make_fake_run):
     other = make_fake_run(qc_runs[1], tmp_path / "qi", task="QI")
-    with pytest.raises(RunDirError, match="different tasks"):
+    with pytest.raises(RunDirError, match=f"different tasks: {qc_runs[0]} is QC, {other} is "
+                                          "QI"):
         align_runs([qc_runs[0], other])
 
 
@@ -58,8 +59,23 @@ def test_one_run_is_not_an_ensemble(qc_runs):
 def test_a_run_given_twice_is_refused(qc_runs, tmp_path):
     (tmp_path / "again").symlink_to(qc_runs[0], target_is_directory=True)
     for twice in ([qc_runs[0], qc_runs[0]], [qc_runs[0], qc_runs[1], tmp_path / "again"]):
-        with pytest.raises(RunDirError, match="given twice"):
+        with pytest.raises(RunDirError, match="given twice.*to compare it with others"):
             align_runs(twice)
+    with pytest.raises(RunDirError, match="given twice.*or it would weigh double"):
+        align_runs([qc_runs[0], qc_runs[0]], members_once=True)
+
+
+def test_runs_on_other_labels_say_how_many_rows_differ(qc_runs, tmp_path):
+    import shutil
+
+    other = tmp_path / "relabelled"
+    shutil.copytree(qc_runs[1], other)
+    oof = pd.read_parquet(other / "oof.parquet")
+    oof.loc[[3, 7], "label"] = 1 - oof.loc[[3, 7], "label"]
+    oof.to_parquet(other / "oof.parquet", index=False)
+    with pytest.raises(RunDirError, match=r"disagree on labels: .* differ on 2 row\(s\), e.g. "
+                                          "id"):
+        align_runs([qc_runs[0], other])
 
 
 def test_member_paths_are_stored_relative(tmp_path):

@@ -244,3 +244,29 @@ def test_oof_caveat_says_what_the_student_oof_is_worth():
     assert oof_caveat(1.0, nested=False, unlabeled=False) == LABELS_NOTE
     # teacher-scored pairs come from the teacher's final model, which saw every fold
     assert oof_caveat(1.0, nested=True, unlabeled=True) == LEAK_CAVEAT
+
+
+def test_compare_and_the_report_say_a_students_figures_are_optimistic(teachers, student_yaml,
+                                                                     tmp_path):
+    """Soft targets from teachers that saw its validation rows flatter a student: compare
+    says so beside any gain over its teacher, and the student's report names the teacher."""
+    import re
+
+    from shoprel.evaluate.compare import compare_runs, summary_text
+    from shoprel.evaluate.report.compare_page import render_comparison
+
+    student = distill(teachers["run"], student_yaml, tmp_path / "st", hard_weight=0.4,
+                      progress=False, speed_rows=0).run_dir
+    metrics = json.loads((student / "metrics.json").read_text())
+    assert metrics["distillation"]["oof_optimistic"] is True
+    comparison = compare_runs([teachers["run"], student])
+    said = summary_text(comparison).splitlines()[-1]
+    assert said.startswith("note: ") and "a student distilled from a" in said
+    assert "optimistic" in said and "leak" in said
+    assert "Caveat:" in render_comparison(comparison)
+    report = re.sub(r"<[^>]+>", " ", (student / "report.html").read_text(encoding="utf-8"))
+    assert "A student distilled from a" in report
+    honest = distill(teachers["run"], student_yaml, tmp_path / "st1", hard_weight=1.0,
+                     progress=False, speed_rows=0).run_dir
+    assert not summary_text(compare_runs([teachers["run"], honest])).splitlines()[-1] \
+        .startswith("note: ")

@@ -85,13 +85,15 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
         for where in (_trained_runs(run) if members_once else [run.path.resolve()]):
             if where in seen:
                 also = "" if seen[where] == run.path else f" (through {run.path})"
+                why = "or it would weigh double" if members_once else "to compare it with others"
                 raise RunDirError(f"{where}: given twice{also}, also as {seen[where]}; each "
-                                  "run once, or it would weigh double")
+                                  f"run once, {why}")
             seen[where] = run.path
     first = opened[0]
-    tasks = {run.name: run.task.value for run in opened}
-    if len(set(tasks.values())) > 1:
-        raise RunDirError(f"runs are for different tasks: {tasks}")
+    other = next((run for run in opened if run.task is not opened[0].task), None)
+    if other is not None:
+        raise RunDirError(f"runs are for different tasks: {opened[0].path} is "
+                          f"{opened[0].task.value}, {other.path} is {other.task.value}")
     first_oof = _oof(first)  # read once: the shared columns, its scores, its texts
     base = first_oof[[c for c in SHARED_COLUMNS if c in first_oof.columns]].reset_index(drop=True)
     first_oof = first_oof.set_index("id")
@@ -106,8 +108,11 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
                 f"runs were trained on different rows: {first.path} has {len(base_ids)} ids, "
                 f"{run.path} has {len(ids)}, {len(base_ids ^ ids)} ids are in only one of them")
         labels = base["id"].map(oof["label"]).to_numpy()
-        if not np.array_equal(labels, base["label"].to_numpy()):
-            raise RunDirError(f"runs disagree on labels: {first.path} and {run.path}")
+        differ = np.flatnonzero(labels != base["label"].to_numpy())
+        if len(differ):
+            raise RunDirError(f"runs disagree on labels: {first.path} and {run.path} differ on "
+                              f"{len(differ)} row(s), e.g. id {base['id'].iloc[differ[0]]!r} "
+                              "(trained on differently labelled files)")
         _check_same_texts(first, first_oof, run, base["id"], oof)
         folds = _folds(run).set_index("id")["fold"]
         if not np.array_equal(base["id"].map(folds).to_numpy(),

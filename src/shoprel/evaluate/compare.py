@@ -37,6 +37,23 @@ class RunSide:
     cost: dict
     threshold_method: str
     far_pairs: dict | None = None  # the run's far-pairs check (metrics.json), where it has one
+    # a distilled student whose OOF figures are optimistic (its soft targets or teacher-scored
+    # pairs saw its validation rows): why, and its teacher's name
+    optimistic: str | None = None
+
+
+def optimistic_student(metrics: dict) -> str | None:
+    """Why a run's OOF figures are optimistic, when it is a student distilled so (metrics.json
+    "distillation"), else None; students recorded before the flag are judged by their caveat."""
+    block = metrics.get("distillation")
+    if not isinstance(block, dict):
+        return None
+    caveat = str(block.get("caveat") or "")
+    flagged = block.get("oof_optimistic", caveat.startswith("student OOF is optimistic"))
+    if not flagged:
+        return None
+    teacher = (block.get("teacher") or {}).get("name", "its teacher")
+    return f"a student distilled from {teacher}; {caveat or 'its OOF figures are optimistic'}"
 
 
 @dataclass
@@ -140,7 +157,8 @@ def compare_runs(run_dirs: list[str | Path]) -> Comparison:
         method = (metrics.get("threshold_selection") or {}).get("method", "not recorded")
         far = metrics.get("far_pairs")
         sides.append(RunSide(names[i], run.path.name, overall, _cost(run, metrics), method,
-                             far if isinstance(far, dict) else None))
+                             far if isinstance(far, dict) else None,
+                             optimistic_student(metrics)))
     pred = np.column_stack(predictions)
     out = Comparison(aligned.runs[0].task.value, len(base), int(base["fold"].nunique()), sides,
                      base, aligned.probabilities, pred)
@@ -186,4 +204,13 @@ def summary_text(comparison: Comparison) -> str:
                      f"{o['predicted_positive_rate']:>12.3f}{far:>11}{cv:>9}"
                      f"{c['size_bytes'] / 1e6:>9.1f}")
     lines += [pair_sentence(pair, comparison.folds) for pair in comparison.pairs]
+    lines += [f"note: {line}" for line in caveat_lines(comparison)]
     return "\n".join(lines)
+
+
+def caveat_lines(comparison: Comparison) -> list[str]:
+    """What makes a run's figures here not comparable: a student whose OOF scores are
+    optimistic (a gain over its own teacher can be leak)."""
+    return [f"{side.name} is {side.optimistic}: its figures here are optimistic, so a gain "
+            "over the other runs can be leak (distill --nested, or --hard-weight 1.0, gives "
+            "honest ones)" for side in comparison.runs if side.optimistic]

@@ -298,6 +298,8 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
             "student_oof": _oof_figures(metrics),
             "nested": nested,
             "caveat": oof_caveat(hard_weight, nested, extra_rows is not None),
+            "oof_optimistic": oof_caveat(hard_weight, nested,
+                                         extra_rows is not None) == LEAK_CAVEAT,
             **({} if extra_rows is None else {"unlabeled": {
                 "files": [str(Path(f).resolve()) for f in unlabeled],
                 "rows": len(extra_rows),

@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib import rc_context
 from sklearn.metrics import average_precision_score, precision_recall_curve
 
-from shoprel.evaluate.compare import Comparison, compare_runs, interval_text
+from shoprel.evaluate.compare import Comparison, caveat_lines, compare_runs, interval_text
 from shoprel.evaluate.intervals import verdict
 from shoprel.evaluate.report.curves import roc_svg, thin_indices
 from shoprel.evaluate.report.far_pairs import FIGURE_HEADERS, figure_cells
@@ -75,6 +75,8 @@ def _verdict(c: Comparison, title: str) -> str:
         f'<section id="verdict" class="verdict verdict-{state}" aria-label="verdict">'
         f'<p class="headline"><strong>{c.rows:,} {esc(c.task)} rows, {c.folds} folds, '
         f"reference: {esc(c.runs[0].name)}</strong></p><ul>{items}</ul>"
+        + "".join(f'<p class="hint"><strong>Caveat:</strong> {esc(line)}</p>'
+                  for line in caveat_lines(c)) +
         '<p class="hint">Differences are run minus reference on the same held-out rows of each '
         "fold; the interval is a Student t interval over the paired per-fold differences, and "
         "a difference counts only when its whole interval excludes 0. F1 uses each run's "

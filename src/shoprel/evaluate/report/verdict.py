@@ -80,6 +80,7 @@ def verdict_section(metrics: Mapping[str, Any], title: str) -> str:
         f"<li>Brier score {fmt(overall.get('brier'))} (a constant guess of the positive rate: "
         f"{fmt(rate * (1 - rate) if not math.isnan(rate) else None)}; lower is better)</li>",
         f"<li>{threshold_text(metrics)}</li>",
+        *distillation_items(metrics),
     ]
     return (
         f"<header><h1>{esc(title)}</h1></header>\n"
@@ -90,6 +91,18 @@ def verdict_section(metrics: Mapping[str, Any], title: str) -> str:
         "interval over the folds; a difference is marked a gain only when its whole interval "
         "lies above 0. The all-positive baseline predicts 1 for every row.</p></section>"
     )
+
+
+def distillation_items(metrics: Mapping[str, Any]) -> list[str]:
+    """A distilled student says so, with its teacher and what its OOF figures are worth."""
+    block = metrics.get("distillation")
+    if not isinstance(block, Mapping):
+        return []
+    teacher = block.get("teacher") or {}
+    theirs = block.get("teacher_oof") or {}
+    return [f"<li>A student distilled from {esc(teacher.get('name', MISSING))} (its OOF "
+            f"ROC-AUC {fmt(theirs.get('roc_auc'))}, F1 {fmt(theirs.get('f1'))}; hard weight "
+            f"{fmt(block.get('hard_weight'), 2)}): {esc(block.get('caveat') or MISSING)}</li>"]
 
 
 def far_pairs_items(metrics: Mapping[str, Any]) -> list[str]:
