@@ -69,3 +69,34 @@ def test_a_gold_file_of_one_label_is_scored_without_an_auc(tmp_path):
          "category_path": "home,kitchen", "label": 1} for i, q in enumerate(QUERIES)])
     metrics = evaluate_files(_predictions(tmp_path), gold)["overall"]
     assert metrics["n"] == 6 and metrics["recall"] == 0.5 and metrics["roc_auc"] is None
+
+
+def test_a_probability_missing_from_the_first_row_is_an_error_not_a_dropped_column(tmp_path,
+                                                                                   gold):
+    path = _predictions(tmp_path)
+    rows = [json.loads(line) for line in path.read_text().splitlines()]
+    del rows[0]["probability"]
+    with pytest.raises(InputError, match=r"line 1, field 'probability': missing or not a "
+                                         "number"):
+        evaluate_files(_write(tmp_path / "first.jsonl", rows), gold)
+
+
+def test_a_predicted_id_not_in_the_gold_file_is_named_with_its_line(tmp_path, gold):
+    rows = [json.loads(line) for line in _predictions(tmp_path).read_text().splitlines()]
+    rows.append({**rows[0], "id": 99})
+    with pytest.raises(InputError, match=r"extra.jsonl, line 7, field 'id': 1 predicted id.s. "
+                                         r"are not in the gold file .*, e.g. id 99"):
+        evaluate_files(_write(tmp_path / "extra.jsonl", rows), gold)
+
+
+def test_the_console_says_what_base_f1_is_and_why_an_auc_is_missing(tmp_path, gold):
+    from shoprel.evaluate.console import evaluation_notes
+
+    notes = evaluation_notes(evaluate_files(_predictions(tmp_path), gold))
+    assert notes == ["base F1: the F1 of answering 1 (relevant) for every row; per category: "
+                     "--json"]
+    bare = tmp_path / "bare.csv"
+    bare.write_text("id,prediction\n" + "".join(f"{i},1\n" for i in range(6)))
+    notes = evaluation_notes(evaluate_files(bare, gold))
+    assert "every row is predicted relevant" in notes[1]
+    assert notes[2] == "note: no ROC-AUC: the predictions have no probability column"

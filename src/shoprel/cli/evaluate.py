@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from shoprel.evaluate.console import metrics_table
+from shoprel.evaluate.console import evaluation_notes, metrics_table
 
 
 @click.command()
@@ -23,6 +23,8 @@ def evaluate(predictions, gold, as_json):
         click.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
     else:
         click.echo(metrics_table(metrics))
+        for line in evaluation_notes(metrics):
+            click.echo(line)
 
 
 @click.command()

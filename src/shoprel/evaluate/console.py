@@ -19,6 +19,21 @@ def metrics_table(metrics: dict) -> str:
     return "\n".join(lines)
 
 
+def evaluation_notes(metrics: dict) -> list[str]:
+    """What the table alone does not say: what "base F1" is, a model that called every row
+    relevant, and why ROC-AUC is missing."""
+    overall = metrics["overall"]
+    notes = ["base F1: the F1 of answering 1 (relevant) for every row; per category: --json"]
+    if overall.get("predicted_positive_rate") == 1.0:
+        notes.append("note: every row is predicted relevant, so F1 is the all-positive "
+                      "baseline's: no better than answering 1 everywhere")
+    if overall.get("roc_auc") is None:
+        notes.append("note: no ROC-AUC: the predictions have no probability column"
+                     if "probability" not in metrics.get("prediction_columns", ["probability"])
+                     else "note: no ROC-AUC: the gold labels are all one class")
+    return notes
+
+
 def far_pairs_line(block: dict) -> str:
     """The far-pairs check in one terminal line (metrics.json's `far_pairs` block)."""
     auc = block.get("roc_auc_relevant_vs_far")

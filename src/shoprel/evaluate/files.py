@@ -16,10 +16,13 @@ from shoprel.evaluate.run_metrics import scored_metrics
 
 
 def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
-    ids, predictions, probabilities, queries = [], [], [], []
+    ids, predictions, probabilities, queries, lines = [], [], [], [], []
     first_line: dict = {}
-    has_probability = None
-    for line, record in iter_records(path):
+    records = list(iter_records(path))
+    # probabilities are the file's when any row has one: then every row needs one (a first
+    # row without one dropped them all, and ROC-AUC, without a word)
+    has_probability = any("probability" in record for _, record in records)
+    for line, record in records:
         if (other := other_task_column(record, task)) is not None:
             raise InputError(f"the predictions hold {other} texts, but the gold file is a "
                              f"{task.value} file ({task.target_column}): the wrong gold file?",
@@ -33,8 +36,6 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
         if prediction is None:
             raise InputError(f"must be 0 or 1, got {record['prediction']!r}", path=path,
                              line=line, field="prediction")
-        if has_probability is None:
-            has_probability = "probability" in record
         if has_probability:
             try:
                 probability = float(record["probability"])
@@ -53,11 +54,12 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
         if repeated:
             raise InputError(repeated, path=path, line=line, field="id")
         ids.append(row_id)
+        lines.append(line)
         predictions.append(prediction)
     # ids of both files as plain values: a text id never meets a number id (an error that
     # names them below), where typed columns would not merge at all
     table = pd.DataFrame({"id": pd.Series(ids, dtype=object), "prediction": predictions,
-                          "predicted_query": queries})
+                          "predicted_query": queries, "line": lines})
     if has_probability:
         table["probability"] = probabilities
     return table
@@ -76,17 +78,21 @@ def evaluate_files(predictions: str | Path, gold: str | Path,
         sample = ", ".join(repr(i) for i in table.loc[missing, "id"].head(5))
         raise InputError(f"{int(missing.sum())} gold id(s) have no prediction, e.g. {sample}",
                          path=predictions, field="id")
-    extra = len(scored) - (len(table) - int(missing.sum()))
-    if extra:
-        raise InputError(f"{extra} predicted id(s) are not in the gold file {gold}",
-                         path=predictions, field="id")
+    extra = scored[~scored["id"].isin(set(gold_rows["id"]))]
+    if len(extra):
+        first = extra.iloc[0]
+        raise InputError(f"{len(extra)} predicted id(s) are not in the gold file {gold}, e.g. "
+                         f"id {first['id']!r}", path=predictions, line=int(first["line"]),
+                         field="id")
     _check_queries(table, predictions, gold)
-    table = table.drop(columns="predicted_query")
+    table = table.drop(columns=["predicted_query", "line"])
     table["prediction"] = table["prediction"].astype("int64")
     if gold_frame.task is Task.QC:
         table["top_category"] = table["target"].map(top_level)
     out = scored_metrics(table, gold_frame.task)
-    out.update({"predictions": str(predictions), "gold": str(gold)})
+    out.update({"predictions": str(predictions), "gold": str(gold),
+                "prediction_columns": ["id", "prediction", *(["probability"]
+                                                  if "probability" in scored.columns else [])]})
     return out
 
 
