@@ -36,7 +36,8 @@ def test_wrong_id_is_caught(files):
     tmp_path, source, good = files
     good[1]["id"] = 99
     check = check_submission(_write(tmp_path / "s.txt", good), source)
-    assert any("line 2, field 'id': expected id 2" in p for p in check.problems)
+    assert any("line 2, field 'id': id 99 is not in " in p and "(expected id 2 there" in p
+               for p in check.problems)
 
 
 def test_swapped_order_is_caught(files):
@@ -98,3 +99,32 @@ def test_what_makes_every_line_wrong_is_said_once(files):
         check_submission(_write(tmp_path / "qi.txt", qi), source)
     with_texts = [{**row, "category_path": "home,kitchen"} for row in good]
     assert check_submission(_write(tmp_path / "qc.txt", with_texts), source).ok
+
+
+def test_an_extra_row_is_named_by_its_line_and_id(files):
+    tmp_path, source, good = files
+    check = check_submission(_write(tmp_path / "s.txt", [*good, {**good[0], "id": 77}]), source)
+    assert f"{tmp_path / 's.txt'}, line 4, field 'id': id 77 is not in {source}" in \
+        check.problems
+
+
+def test_typed_ids_are_checked_as_the_input_wrote_them(files, tmp_path):
+    """A grader reading JSON keeps "2" and 2 apart: predict writes each id back as written, and
+    a submission that does not is caught (CSV inputs say nothing of kinds, so are not)."""
+    _, source, good = files
+    good[1]["id"] = str(good[1]["id"])
+    good[2]["id"] = float(good[2]["id"])
+    check = check_submission(_write(tmp_path / "s.txt", good), source)
+    assert [p.split(": ", 1)[1] for p in check.problems] == [
+        "'2', but the input writes this id as 2; a grader comparing ids as written misses it",
+        "3.0, but the input writes this id as 3; a grader comparing ids as written misses it"]
+
+
+def test_a_row_whose_query_was_edited_is_caught(files, tmp_path):
+    _, source, good = files
+    rows = [json.loads(line) for line in source.read_text().splitlines()]
+    edited = [{**g, "origin_query": r["origin_query"]} for g, r in zip(good, rows, strict=True)]
+    edited[1]["origin_query"] = "zzz"
+    problems = check_submission(_write(tmp_path / "s.txt", edited), source).problems
+    assert problems == [f"{tmp_path / 's.txt'}, line 2, field 'origin_query': 'zzz', but the "
+                        f"input's row holds {rows[1]['origin_query']!r}"]

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shoprel.data.formats import file_format
+from shoprel.data.frame import WRITTEN_ID
 from shoprel.data.records import iter_records
-from shoprel.data.tasks import Task, other_task_column
+from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column
 from shoprel.data.validate import RecordValidator, binary_value, coerce_id
 from shoprel.errors import InputError
 
@@ -34,11 +35,32 @@ class SubmissionCheck:
             self.more_problems += 1
 
 
-def _input_ids(path: Path, task) -> tuple[list, Task | None]:
-    """The input's ids in order, and its task (None for an empty file)."""
-    validator = RecordValidator(path, task)
-    ids = [validator.validate(line, record)["id"] for line, record in iter_records(path)]
-    return ids, validator.task
+@dataclass
+class _Input:
+    """What a submission is checked against: the input's ids (the keys 7 = "7"), each as the
+    input wrote it, its queries, and its task (None for an empty file)."""
+
+    ids: list
+    written: list
+    queries: list
+    task: Task | None
+
+
+def _read_input(path: Path, task) -> _Input:
+    validator = RecordValidator(path, task, written_ids=True)
+    rows = [validator.validate(line, record) for line, record in iter_records(path)]
+    return _Input([r["id"] for r in rows], [r.get(WRITTEN_ID, r["id"]) for r in rows],
+                  [r["query"] for r in rows], validator.task)
+
+
+def _alike(a, b) -> bool:
+    """Written alike: the same value of the same kind (5188 is not "5188", nor 7.0 7)."""
+    return type(a) is type(b) and a == b
+
+
+def _same_text(a, b) -> bool:
+    """Queries as a reader compares them: case and runs of spaces aside."""
+    return " ".join(str(a).lower().split()) == " ".join(str(b).lower().split())
 
 
 def _first_row_checks(submission: Path, line: int, record: dict, task: Task | None) -> None:
@@ -57,12 +79,17 @@ def check_submission(submission: str | Path, input_file: str | Path,
                      task: str | None = None) -> SubmissionCheck:
     """Every problem found (up to a limit), each naming the submission's line and field."""
     submission, input_file = Path(submission), Path(input_file)
-    expected, input_task = _input_ids(input_file, task)
+    given = _read_input(input_file, task)
+    expected, input_task = given.ids, given.task
     # typed formats keep numbers and texts apart, as a grader reading them does; CSV and TSV
     # hold text only
     typed = file_format(submission) not in ("csv", "tsv")
+    # ids are then compared as written too ("5188" is not 5188 to such a grader), where the
+    # input says how it wrote them (a CSV input does not)
+    as_written = typed and file_format(input_file) not in ("csv", "tsv")
     check = SubmissionCheck(submission, input_file, expected_rows=len(expected))
     seen: set = set()
+    known = set(expected)
     for index, (line, record) in enumerate(iter_records(submission)):
         if index == 0:
             _first_row_checks(submission, line, record, input_task)
@@ -73,12 +100,28 @@ def check_submission(submission: str | Path, input_file: str | Path,
             check.add(f"{where}, field 'id': missing")
         else:
             row_id = coerce_id(row_id)
+            if not isinstance(row_id, int | str) or isinstance(row_id, bool):
+                check.add(f"{where}, field 'id': must be a number or a text, got {row_id!r}")
+                row_id = None
         if row_id in seen:
             check.add(f"{where}, field 'id': duplicate id {row_id!r}")
         seen.add(row_id)
-        if index < len(expected) and row_id is not None and row_id != expected[index]:
+        if row_id is not None and row_id not in known:
+            there = (f" (expected id {expected[index]!r} there, input order)"
+                     if index < len(expected) else "")
+            check.add(f"{where}, field 'id': id {record['id']!r} is not in {input_file}{there}")
+        elif index < len(expected) and row_id is not None and row_id != expected[index]:
             check.add(f"{where}, field 'id': expected id {expected[index]!r} (input order), "
                       f"got {row_id!r}")
+        elif as_written and index < len(expected) and not _alike(record["id"],
+                                                                   given.written[index]):
+            check.add(f"{where}, field 'id': {record['id']!r}, but the input writes this id as "
+                      f"{given.written[index]!r}; a grader comparing ids as written misses it")
+        if index < len(expected) and row_id == expected[index] and \
+                isinstance(record.get(QUERY_COLUMN), str) and \
+                not _same_text(record[QUERY_COLUMN], given.queries[index]):
+            check.add(f"{where}, field '{QUERY_COLUMN}': {record[QUERY_COLUMN][:60]!r}, but the "
+                      f"input's row holds {given.queries[index][:60]!r}")
         # a submission is checked as the grader reads it: no "1.0" text for a prediction, and
         # in a typed format (JSON lines, Parquet) the number itself, not "1" or 1.0
         prediction = record.get("prediction")
