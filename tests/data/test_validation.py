@@ -145,3 +145,27 @@ def test_ids_from_a_csv_column_that_passed_through_floats_match_the_numbers(tmp_
                     encoding="utf-8")
     assert read_pairs(path).df["id"].tolist() == [1342, 1343]
     assert _written(path) == ["1342.0", "1343.00"]
+
+
+def test_a_number_given_as_a_query_is_read_as_the_file_wrote_it(tmp_path):
+    """A size such as 1.50 keeps its zero; 1e20 stays 1e20 (not Python's 1e+20)."""
+    path = tmp_path / "n.jsonl"
+    path.write_text('{"id": 1, "origin_query": 1.50, "category_path": "a,b", "label": 1.0}\n'
+                    '{"id": 2.0, "origin_query": 1e20, "category_path": "a,b", "label": 0}\n'
+                    '{"id": 3, "origin_query": 123, "category_path": "a,b", "label": 0}\n')
+    frame = read_pairs(path, require_label=True)
+    assert frame.df["query"].tolist() == ["1.50", "1e20", "123"]
+    assert frame.df["id"].tolist() == [1, 2, 3] and frame.labels.tolist() == [1, 0, 0]
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"id": 1, "origin_query": "a", "category_path": "a,b", "language": 1.5}\n')
+    with pytest.raises(InputError, match="field 'language': expected text, got float"):
+        read_pairs(bad)
+
+
+def test_scoring_leaves_a_label_column_unread(tmp_path):
+    """A test file whose labels are empty (null, or an empty CSV cell) is scored all the same."""
+    path = _file(tmp_path, _row(id=1, label=None), _row(id=2, label=""))
+    with pytest.raises(InputError, match="label must be 0 or 1"):
+        read_pairs(path)
+    chunks = list(iter_pair_chunks(path, written_ids=True, read_labels=False))
+    assert len(chunks[0]) == 2 and not chunks[0].has_labels

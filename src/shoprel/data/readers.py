@@ -22,15 +22,18 @@ def iter_pair_chunks(
     empty_text: str = "keep",
     chunk_rows: int = 50_000,
     written_ids: bool = False,
+    read_labels: bool = True,
 ) -> Iterator[PairFrame]:
     """Stream a file as PairFrames of at most chunk_rows rows; memory stays flat.
-    `written_ids`: keep ids as the file wrote them, to write them back (scoring)."""
+    `written_ids`: keep ids as the file wrote them, to write them back (scoring);
+    `read_labels` False: leave a label column unread (scoring needs none)."""
     if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
         raise ConfigError(f"--chunk-rows: must be a whole number of rows, at least 1; got "
                           f"{chunk_rows!r}")
     path = Path(path)
     line_label = "row" if file_format(path) == "parquet" else "line"
-    validator = RecordValidator(path, task, require_label, empty_text, line_label, written_ids)
+    validator = RecordValidator(path, task, require_label, empty_text, line_label, written_ids,
+                                read_labels)
     produced = False
     for chunk in validated_chunks(iter_records(path), validator, chunk_rows):
         if validator.task is None:

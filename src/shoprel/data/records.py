@@ -16,6 +16,24 @@ from shoprel.errors import InputError
 Record = tuple[int, dict]  # (line or row number, fields)
 
 
+class FloatText(float):
+    """A JSON number with a fraction or exponent, which remembers how the file wrote it: a
+    query such as 1.50 or 1e20 is read as that text, not as Python's 1.5 or 1e+20. It is a
+    float everywhere else (labels, probabilities, ids)."""
+
+    text: str
+
+    def __new__(cls, text: str) -> FloatText:
+        number = super().__new__(cls, text)
+        number.text = text
+        return number
+
+
+def kind_name(value) -> str:
+    """A value's type as a message says it: a JSON number is a float, whatever keeps its text."""
+    return "float" if isinstance(value, FloatText) else type(value).__name__
+
+
 def not_a_file(path: Path) -> str | None:
     """Why `path` cannot be read as an input file (said as the error's reason), or None."""
     if path.is_file():
@@ -79,14 +97,14 @@ def _jsonl_records(path: Path) -> Iterator[Record]:
         if not text.strip():
             continue
         try:
-            record = json.loads(text)
+            record = json.loads(text, parse_float=FloatText)
         except json.JSONDecodeError as exc:
             raise InputError(
                 f"malformed JSON: {exc.msg} at column {exc.colno}", path=path, line=line_no
             ) from None
         if not isinstance(record, dict):
             raise InputError(
-                f"expected a JSON object, got {type(record).__name__}", path=path, line=line_no
+                f"expected a JSON object, got {kind_name(record)}", path=path, line=line_no
             )
         yield line_no, record
 

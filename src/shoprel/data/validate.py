@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from shoprel.data.frame import TRANSLATION, WRITTEN_ID, PairFrame
-from shoprel.data.records import Record
+from shoprel.data.records import FloatText, Record, kind_name
 from shoprel.data.tasks import QUERY_COLUMN, TRANSLATION_COLUMN, Task, detect_task
 from shoprel.errors import InputError
 
@@ -104,9 +104,12 @@ class RecordValidator:
         empty_text: str = "keep",
         line_label: str = "line",
         written_ids: bool = False,
+        read_labels: bool = True,
     ):
         """`written_ids`: keep each id as the file wrote it (WRITTEN_ID), for a scored file to
-        give back: the key "007" shares with 7 would lose its zeros."""
+        give back: the key "007" shares with 7 would lose its zeros. `read_labels` False: a
+        label column is left unread (scoring needs none, so a test file's empty labels are no
+        error)."""
         if empty_text not in EMPTY_TEXT_POLICIES:
             raise InputError(f"empty_text must be one of {EMPTY_TEXT_POLICIES}, got {empty_text!r}")
         self.path = path
@@ -117,6 +120,7 @@ class RecordValidator:
         self.seen_ids: dict = {}
         self.id_type: type | None = None
         self.written_ids = written_ids
+        self.read_labels = read_labels
         self.ids_as_text: bool | None = None  # the first id's kind: text or a number
         self.has_label: bool | None = None
         self.has_translation: bool | None = None
@@ -133,7 +137,7 @@ class RecordValidator:
                                     in_memory=self.path is None)
         except InputError as exc:
             raise self._error(exc.reason, line, exc.field) from None
-        self.has_label = "label" in record
+        self.has_label = self.read_labels and "label" in record
         if self.require_label and not self.has_label:
             raise self._error("missing required column (labels: needed to train, or to "
                               "score predictions against)", line, "label")
@@ -219,10 +223,12 @@ class RecordValidator:
         if value is None:
             value = ""
         if not isinstance(value, str):
-            if isinstance(value, int | float) and not isinstance(value, bool):
+            if isinstance(value, FloatText):
+                value = value.text  # 1.50 as the file wrote it, not Python's 1.5
+            elif isinstance(value, int | float) and not isinstance(value, bool):
                 value = str(value)  # a query such as 1080 read as a number
             else:
-                raise self._error(f"expected text, got {type(value).__name__}", line, name)
+                raise self._error(f"expected text, got {kind_name(value)}", line, name)
         reason = text_problem(value)
         if reason is not None:
             raise self._error(reason, line, name)
@@ -232,7 +238,7 @@ class RecordValidator:
 
     def _string(self, line: int, value, name: str) -> str:
         if not isinstance(value, str):
-            raise self._error(f"expected text, got {type(value).__name__}", line, name)
+            raise self._error(f"expected text, got {kind_name(value)}", line, name)
         reason = unwritable_reason(value)
         if reason is not None:
             raise self._error(reason, line, name)

@@ -195,7 +195,7 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
                       overwrite=overwrite)
     predictor = open_predictor(run_dir, indexes, scorer=scorer, cascade_share=cascade_share)
     chunks = iter_pair_chunks(input_file, task=predictor.task, chunk_rows=chunk_rows,
-                              written_ids=True)
+                              written_ids=True, read_labels=False)
     known, new_languages = predictor.training_languages(), Counter()
 
     def scored(chunk: PairFrame) -> pa.Table:

@@ -148,7 +148,7 @@ def shoprel_cause(error: BaseException) -> ShoprelError | None:
 def _read_canonical(input_file: Path, task: Task, batch_rows: int) -> list[pd.DataFrame]:
     """Validated canonical rows as blocks of at most batch_rows; raises InputError as usual."""
     return [chunk.df for chunk in iter_pair_chunks(input_file, task=task, chunk_rows=batch_rows,
-                                                  written_ids=True)]
+                                                  written_ids=True, read_labels=False)]
 
 
 def _scored_batches(blocks: list[pd.DataFrame], run_dir: Path, task: Task, num_actors: int | None,
