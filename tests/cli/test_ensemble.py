@@ -228,3 +228,10 @@ def test_an_ensembles_errors_show_their_texts(qc_runs, tmp_path):
     member = pd.read_parquet(qc_runs[0] / "oof.parquet").set_index("id")
     assert oof["query"].tolist() == oof["id"].map(member["query"]).tolist()
     assert "no query/target text" not in _report_text(tmp_path / "ens")
+
+
+def test_shrinkage_without_per_language_cuts_is_refused(qc_runs, tmp_path):
+    result = CliRunner().invoke(ensemble, [str(qc_runs[0]), str(qc_runs[1]), "--out",
+                                           str(tmp_path / "e"), "--shrinkage", "50"])
+    assert "--shrinkage: applies only with --per-language-thresholds" in str(result.exception)
+    assert not (tmp_path / "e").exists()

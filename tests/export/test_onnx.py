@@ -122,6 +122,8 @@ def test_export_refuses_a_run_without_cross_encoders(tmp_path, jsonl, qc_demo):
         onnx_export.export_run(run)
     result = CliRunner().invoke(export_command, [str(run)])
     assert result.exit_code != 0 and "--onnx" in str(result.exception)
+    result = CliRunner().invoke(export_command, [str(run), "--onnx", "--int8-weights", "int8"])
+    assert "--int8-weights: applies only with --int8" in str(result.exception)
 
 
 @pytest.mark.slow

@@ -56,6 +56,8 @@ def test_cli_round_trip_from_an_ensemble_then_predict(teachers, student_yaml, tm
         "--hard-weight", "0.4", "--speed-rows", "200", "--quiet"])
     assert result.exit_code == 0, result.output
     assert "teacher OOF" in result.output and "speed-up" in result.output
+    assert "note: the student config's folds (k 7, seed 99) are not used: a student is " \
+        "cross-validated on its teacher's 3 folds" in result.output
 
     run = runs.Run.open(out)
     assert run.kind == "run" and run.task.value == "QC"

@@ -126,6 +126,7 @@ def test_a_run_trained_without_the_check_gets_the_same_figures_afterwards(tmp_pa
     assert "far_pairs" not in off.metrics
     done = CliRunner().invoke(main, ["far-pairs", str(off.run_dir), "--quiet"])
     assert done.exit_code == 0, done.output
+    assert "pairs, not 1000: one per row of the run at most" in done.output  # 360 rows
     written = json.loads((off.run_dir / "metrics.json").read_text())["far_pairs"]
     expected = dict(on.metrics["far_pairs"])
     for block in (written, expected):

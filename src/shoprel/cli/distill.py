@@ -61,6 +61,8 @@ def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, 
                    f"(speed-up {speed['speed_up']:.2f}x)")
     click.echo(metrics_table(result.metrics))
     click.echo(f"note: {block['caveat']}")
+    for line in block.get("ignored", []):
+        click.echo(f"note: {line}")
     click.echo(f"student run written to {result.run_dir}")
 
 

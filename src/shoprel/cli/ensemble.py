@@ -35,7 +35,13 @@ def _weights(ctx, param, value):
 @click.option("--overwrite", is_flag=True, help="Replace an existing ensemble directory.")
 def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrinkage, overwrite):
     """Combine cross-validated runs trained on the same rows and folds."""
+    from shoprel.cli.options import given
     from shoprel.ensemble.runner import build_ensemble
+    from shoprel.errors import ConfigError
+
+    if given("shrinkage") and not per_language_thresholds:
+        raise ConfigError("--shrinkage: applies only with --per-language-thresholds (the "
+                          "pull of each language's cut toward the global one)")
 
     result = build_ensemble(list(run_dirs), out_dir, method, weights, per_language_thresholds,
                             shrinkage, overwrite)

@@ -76,6 +76,8 @@ def far_pairs(run_dir, pairs, quiet):
 
     block = add_far_pairs(run_dir, pairs, progress=not quiet)
     click.echo(far_pairs_line(block))
+    if block["n"] < pairs:
+        click.echo(f"note: {block['n']} pairs, not {pairs}: one per row of the run at most")
     click.echo(f"written into {Path(run_dir) / 'metrics.json'} and its report.html")
 
 

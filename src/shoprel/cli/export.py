@@ -18,11 +18,14 @@ import click
               "CPUs without VNNI).")
 def export(run_dir: Path, to_onnx: bool, int8: bool, int8_weights: str) -> None:
     """Export a run's cross-encoders so `predict` and `serve` score them with onnxruntime."""
+    from shoprel.cli.options import given
     from shoprel.errors import ConfigError
     from shoprel.export.onnx import export_run
 
     if not to_onnx:
         raise ConfigError("export: say which format (--onnx)")
+    if given("int8_weights") and not int8:
+        raise ConfigError("--int8-weights: applies only with --int8 (fp32 has no weight type)")
     done = export_run(run_dir, int8=int8, int8_weights=int8_weights)
     kind = "ONNX int8 (+ fp32)" if int8 else "ONNX fp32"
     for folder in done:

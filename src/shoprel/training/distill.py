@@ -265,6 +265,12 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
         require_file(Path(path), "--unlabeled")
     teacher = open_teacher(teacher_dir)
     k = int(teacher.folds["fold"].max()) + 1
+    if not isinstance(config, RunConfig):
+        config = load_config(config)
+    # the student is measured on the teacher's very folds: a config's own are not used
+    ignored = ([f"the student config's folds (k {config.folds.k}, seed {config.folds.seed}) "
+                f"are not used: a student is cross-validated on its teacher's {k} folds"]
+               if "folds" in config.model_fields_set else [])
     config = student_config(config, teacher, k)
     frame = read_pairs(teacher.train_file, task=teacher.run.task, require_label=True,
                        empty_text=config.data.empty_text)
@@ -298,6 +304,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
             "student_oof": _oof_figures(metrics),
             "nested": nested,
             "caveat": oof_caveat(hard_weight, nested, extra_rows is not None),
+            **({"ignored": ignored} if ignored else {}),
             "oof_optimistic": oof_caveat(hard_weight, nested,
                                          extra_rows is not None) == LEAK_CAVEAT,
             **({} if extra_rows is None else {"unlabeled": {
