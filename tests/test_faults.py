@@ -401,7 +401,8 @@ CASES = [
     Case("evaluate against a missing gold file", lambda sb: [
         "evaluate", "gold.jsonl", "nothere.jsonl"], "nothere.jsonl"),
     Case("ensemble with a negative shrinkage", lambda sb: [
-        "ensemble", "run", "run", "--out", "ens", "--shrinkage", "-5"],
+        "ensemble", "run", "run", "--out", "ens", "--shrinkage", "-5",
+        "--per-language-thresholds"],
         "--shrinkage: -5.0 is out of range"),
     Case("a Ray option with the local engine", lambda sb: [
         "predict", "run", "gold.jsonl", "--out", "pred.jsonl", "--num-actors", "3"],

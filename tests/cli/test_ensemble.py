@@ -176,10 +176,12 @@ def test_members_of_one_name_are_told_apart_by_their_folders(qc_runs, tmp_path):
     import shutil
 
     members = [tmp_path / "x" / "qc", tmp_path / "y" / "qc"]
-    for copy in members:
-        shutil.copytree(qc_runs[0], copy)
-    output = _build(members, tmp_path / "ens").output
+    for run, copy in zip(qc_runs, members, strict=False):
+        shutil.copytree(run, copy)
     name = json.loads((members[0] / "run.json").read_text())["name"]
+    manifest = json.loads((members[1] / "run.json").read_text())
+    (members[1] / "run.json").write_text(json.dumps({**manifest, "name": name}))
+    output = _build(members, tmp_path / "ens").output
     assert f"member {name} ({members[0]}): F1" in output
     assert f"member {name} ({members[1]}): F1" in output
 

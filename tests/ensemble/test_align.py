@@ -103,3 +103,12 @@ def test_a_run_inside_an_ensemble_given_is_not_counted_twice(qc_runs, tmp_path):
     assert not (tmp_path / "nested").exists()
     # compare may still set an ensemble beside one of its members
     assert len(align_runs([qc_runs[0], tmp_path / "ens"]).runs) == 2
+
+
+def test_a_copy_of_a_run_is_not_a_second_member(qc_runs, tmp_path):
+    import shutil
+
+    shutil.copytree(qc_runs[0], tmp_path / "copy")
+    with pytest.raises(RunDirError, match="the same run as .* \\(a copy: same name, created"):
+        align_runs([qc_runs[0], tmp_path / "copy"], members_once=True)
+    assert align_runs([qc_runs[0], tmp_path / "copy"]).probabilities.shape[1] == 2  # compare

@@ -6,6 +6,7 @@ same fold assignment: otherwise a member's OOF score could come from a model tha
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -72,6 +73,21 @@ def _check_same_texts(first: runs.Run, base: pd.DataFrame, run: runs.Run, ids: p
                               f"e.g. id {ids.iloc[differ[0]]!r}")
 
 
+def _check_no_copies(opened: list[runs.Run]) -> None:
+    """A run copied to another folder is the same model: as a second member it would weigh
+    double. Its run.json tells it from a run trained again (stamp, threshold, fingerprints)."""
+    made: dict[str, Path] = {}
+    for run in opened:
+        for where in _trained_runs(run):
+            manifest = runs.Run.read(where).manifest
+            key = json.dumps(manifest, sort_keys=True, default=str)
+            if key in made and made[key] != where:
+                raise RunDirError(f"{where}: the same run as {made[key]} (a copy: same name, "
+                                  f"created {manifest.get('created')}); as two members it "
+                                  "would weigh double")
+            made[key] = where
+
+
 def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> AlignedRuns:
     """Open the runs and align their OOF tables by id; a clear error names any mismatch.
     members_once (an ensemble being built): a run may not also come in as a member of an
@@ -124,6 +140,8 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
     probabilities = np.column_stack(columns).astype(np.float64)
     if np.isnan(probabilities).any():
         raise RunDirError("some runs have rows without an OOF probability; cannot combine them")
+    if members_once:
+        _check_no_copies(opened)
     return AlignedRuns(opened, base, probabilities)
 
 
