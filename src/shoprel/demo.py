@@ -17,6 +17,7 @@ from shoprel.data.readers import read_pairs
 from shoprel.data.submission import check_submission
 from shoprel.data.writers import write_table
 from shoprel.errors import InputError, OutputError, RunDirError
+from shoprel.evaluate.console import constant_scores_line
 from shoprel.evaluate.files import evaluate_files
 from shoprel.folds.grouped import assign_folds
 from shoprel.predict.predictor import predict_file
@@ -261,6 +262,8 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
         summary.append(f"{task} cross-validation: F1 {m['f1']:.4f} (all-positive "
                        f"{m['baseline_all_positive_f1']:.4f}), ROC-AUC {m['roc_auc']:.4f} "
                        f"— report {run_dir / 'report.html'}")
+        if constant_scores_line(result.metrics):
+            summary.append(constant_scores_line(result.metrics))
         for source in to_predict:
             out_file = out_dir / f"pred_{source.stem}.jsonl"
             files.check(out_file)

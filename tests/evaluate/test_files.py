@@ -100,3 +100,24 @@ def test_the_console_says_what_base_f1_is_and_why_an_auc_is_missing(tmp_path, go
     notes = evaluation_notes(evaluate_files(bare, gold))
     assert "every row is predicted relevant" in notes[1]
     assert notes[2] == "note: no ROC-AUC: the predictions have no probability column"
+
+
+def test_a_run_whose_fold_models_learnt_nothing_says_so():
+    """Constant out-of-fold scores (too few rows) make AUC 0.5 and F1 a constant answer's:
+    the metrics carry the value, the console and report say it."""
+    import pandas as pd
+
+    from shoprel.data.tasks import Task
+    from shoprel.evaluate.console import constant_scores_line
+    from shoprel.evaluate.report.verdict import verdict_section
+    from shoprel.evaluate.run_metrics import run_metrics
+
+    oof = pd.DataFrame({"id": range(8), "fold": [0, 1] * 4, "label": [0, 1, 1, 0, 1, 1, 0, 1],
+                        "language": "es", "probability": 0.5167})
+    metrics = run_metrics(oof, 0.5, Task.QI)
+    assert metrics["constant_probability"] == 0.5167
+    assert constant_scores_line(metrics).startswith("warning: every out-of-fold probability "
+                                                    "is 0.5167")
+    assert "Every out-of-fold probability is" in verdict_section(metrics, "run")
+    varied = run_metrics(oof.assign(probability=[0.1 * i for i in range(8)]), 0.5, Task.QI)
+    assert "constant_probability" not in varied and constant_scores_line(varied) is None

@@ -19,6 +19,17 @@ def metrics_table(metrics: dict) -> str:
     return "\n".join(lines)
 
 
+def constant_scores_line(metrics: dict) -> str | None:
+    """A warning when every out-of-fold probability is the same: the figures then describe a
+    constant answer, not a model."""
+    value = metrics.get("constant_probability")
+    if value is None:
+        return None
+    return (f"warning: every out-of-fold probability is {value:.4f}: the models learnt nothing "
+            "that tells these rows apart (too few rows, or features that do not separate "
+            "them), so ROC-AUC is 0.5 and F1 is a constant answer's")
+
+
 def evaluation_notes(metrics: dict) -> list[str]:
     """What the table alone does not say: what "base F1" is, a model that called every row
     relevant, and why ROC-AUC is missing."""

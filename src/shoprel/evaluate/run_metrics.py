@@ -85,6 +85,9 @@ def run_metrics(oof: pd.DataFrame, threshold: float, task: Task,
         for fold, part in table.groupby("fold", sort=True)
     ]
     in_sample = (oof["probability"] >= threshold).astype(np.int64)
+    scores = oof["probability"].to_numpy(dtype=np.float64)
+    if len(scores) and np.ptp(scores) == 0:  # fold models that learnt nothing to tell rows apart
+        out["constant_probability"] = float(scores[0])
     out["threshold_selection"] = {
         "method": threshold_method,
         "description": description or THRESHOLD_METHODS[threshold_method],

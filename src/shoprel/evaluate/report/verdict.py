@@ -75,6 +75,10 @@ def verdict_section(metrics: Mapping[str, Any], title: str) -> str:
         + (' — <span class="flag">nearly everything is called relevant</span>'
            if predicted >= NEAR_ALL_POSITIVE else "") + "</li>",
         *far_pairs_items(metrics),
+        *([f'<li><span class="flag">Every out-of-fold probability is '
+           f'{fmt(metrics["constant_probability"])}</span>: the models learnt nothing that '
+           "tells these rows apart (too few rows?)</li>"]
+          if metrics.get("constant_probability") is not None else []),
         f"<li>Average precision {fmt(overall.get('average_precision'))} (baseline: the "
         f"positive rate {fmt(rate)})</li>",
         f"<li>Brier score {fmt(overall.get('brier'))} (a constant guess of the positive rate: "
