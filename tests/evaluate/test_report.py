@@ -296,3 +296,16 @@ def test_given_and_detected_languages_are_shown_side_by_side(oof: pd.DataFrame) 
 
 def test_no_detected_language_section_without_detection(report: str) -> None:
     assert 'id="detected-languages"' not in report
+
+
+def test_a_chart_of_equal_values_draws_no_axis_of_rounding_noise():
+    """ΔF1 0 for every language (a model that calls all rows relevant) comes out of the folds
+    as ±1e-17: the axis spans a readable width around 0 with no offset label."""
+    from shoprel.evaluate.report.groups import dot_plot_svg
+
+    tiny = {"mean": 1e-17, "low": -2e-17, "high": 3e-17, "k": 3}
+    intervals = {"en": {"n": 100, "delta_f1": tiny}, "es": {"n": 80, "delta_f1": tiny}}
+    svg_text = dot_plot_svg(intervals, [("delta_f1", "ΔF1", 0.0, [(0.0, "--", "zero")])],
+                            "t", "title")
+    assert "17" not in "".join(re.findall(r"1e[^<]{0,8}", svg_text))
+    assert "0.04" in svg_text or "0.02" in svg_text  # tick labels of a ±0.05 span

@@ -75,6 +75,7 @@ def dot_plot_svg(intervals: Mapping[str, Mapping[str, Any]], panels, prefix: str
     labels = [f"{mpl_text(_short(n))} (n={intervals[n]['n']:,})" for n in names]
     fig, axes = new_figure(6.6, 1.6 + 0.3 * len(names), ncols=len(panels))
     for ax, (key, xlabel, offset, refs) in zip(axes, panels, strict=True):
+        shown = [value for value, _, _ in refs]
         for yi, name in zip(y, names, strict=True):
             iv = intervals[name][key]
             if iv.get("mean") is None:
@@ -83,10 +84,18 @@ def dot_plot_svg(intervals: Mapping[str, Mapping[str, Any]], panels, prefix: str
             if iv.get("low") is not None:
                 ax.plot([iv["low"] + offset, iv["high"] + offset], [yi, yi], color=colour,
                         linewidth=1.6)
+                shown += [iv["low"] + offset, iv["high"] + offset]
             ax.plot([iv["mean"] + offset], [yi], marker, color=colour, markersize=6)
+            shown.append(iv["mean"] + offset)
         for value, style, _ in refs:
             ax.axvline(value, color=BLACK if style == ":" else BASELINE_COLOR,
                        linestyle=style, linewidth=1)
+        # every value on one point (a model that calls all rows relevant: ΔF1 0 everywhere):
+        # a readable span around it, not an axis of rounding noise labelled "1e-17"
+        if shown and max(shown) - min(shown) < 1e-6:
+            middle = round(float(np.mean(shown)), 6)
+            ax.set_xlim(middle - 0.05, middle + 0.05)
+        ax.ticklabel_format(axis="x", useOffset=False)
         ax.set_yticks(y)
         ax.set_yticklabels(labels if ax is axes[0] else [])
         ax.set_ylim(-0.7, len(names) - 0.3)
