@@ -69,6 +69,22 @@ def test_a_body_that_is_not_json_is_415(qc_run, content_type):
     assert ok.status_code == 200
 
 
+def test_a_compressed_body_is_415_naming_its_encoding(qc_run):
+    import gzip
+    import json
+
+    app = create_app(qc_run)
+    body = gzip.compress(json.dumps({"pairs": [_pair()]}).encode())
+    r = _call(app, "POST", "/v1/score", content=body,
+              headers={"content-type": "application/json", "content-encoding": "gzip"})
+    assert r.status_code == 415
+    assert r.json()["error"] == "Content-Encoding 'gzip' is not supported: send the JSON " \
+        "uncompressed"
+    plain = _call(app, "POST", "/v1/score", json={"pairs": [_pair()]},
+                  headers={"content-encoding": "identity"})
+    assert plain.status_code == 200
+
+
 def test_a_request_waiting_past_its_timeout_is_503(qc_run, monkeypatch):
     app = create_app(qc_run, ServeSettings(request_timeout_s=0.2))
     predictor = app.state.predictor

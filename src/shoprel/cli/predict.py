@@ -34,7 +34,8 @@ def check_submission_cmd(submission, input_file):
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.argument("input_file", type=click.Path(path_type=Path))
 @click.option("--out", "out_file", required=True, type=click.Path(path_type=Path),
-              help="Submission file (.jsonl/.txt, .csv, .tsv or .parquet).")
+              help="Submission file: JSON lines (.jsonl, .txt, .json, .ndjson), .csv, .tsv "
+                   "or .parquet (.pq).")
 @click.option("--chunk-rows", default=20_000, show_default=True, help="Rows scored at a time.")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local: this process; ray: a pool of Ray actors, one model load each.")
