@@ -237,3 +237,13 @@ def test_shrinkage_without_per_language_cuts_is_refused(qc_runs, tmp_path):
                                            str(tmp_path / "e"), "--shrinkage", "50"])
     assert "--shrinkage: applies only with --per-language-thresholds" in str(result.exception)
     assert not (tmp_path / "e").exists()
+
+
+def test_compare_counts_an_ensembles_members_in_its_size(qc_runs, tmp_path):
+    from shoprel.evaluate.compare import compare_runs, folder_size
+
+    _build(qc_runs, tmp_path / "ens", "--method", "mean")
+    sides = compare_runs([qc_runs[0], tmp_path / "ens"]).runs
+    members = folder_size(qc_runs[0]) + folder_size(qc_runs[1])
+    assert sides[0].cost["size_bytes"] == folder_size(qc_runs[0])
+    assert sides[1].cost["size_bytes"] == members + folder_size(tmp_path / "ens")

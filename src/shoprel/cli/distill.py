@@ -27,9 +27,9 @@ from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
               help="Honest student OOF: refit the teacher without each student fold "
                    "(k·(k−1) extra fits per teacher model).")
 @click.option("--unlabeled", "unlabeled", multiple=True, type=click.Path(path_type=Path),
-              help="Pairs without labels that the teacher scores for the student to learn too; "
-                   "repeatable. On these very pairs the student repeats the teacher: score "
-                   "other files with it.")
+              help="Pairs without labels that the teacher scores for the student to learn too "
+                   "(a label column there is not read); repeatable. On these very pairs the "
+                   "student repeats the teacher: score other files with it.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing run directory.")
 @click.option("--quiet", is_flag=True, help="No progress bars.")
 def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, unlabeled,

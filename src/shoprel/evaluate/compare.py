@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from shoprel import runs
 from shoprel.ensemble.align import align_runs
 from shoprel.errors import RunDirError
 from shoprel.evaluate.intervals import group_fold_intervals, paired_interval, verdict
@@ -75,12 +76,21 @@ def folder_size(path: Path) -> int:
     return sum(p.stat().st_size for p in Path(path).rglob("*") if p.is_file())
 
 
+def needed_size(run) -> int:
+    """Bytes on disk a run needs to predict: an ensemble's folder and its members' (each
+    counted once), a trained run's folder."""
+    if run.kind != "ensemble":
+        return folder_size(run.path)
+    members = {Path(m).resolve(): runs.Run.read(m) for m in run.member_dirs()}
+    return folder_size(run.path) + sum(needed_size(member) for member in members.values())
+
+
 def _cost(run, metrics: dict) -> dict:
     timing = metrics.get("timing") or {}
     return {"cv_seconds": timing.get("cv_seconds"),
             "final_fit_seconds": timing.get("final_fit_seconds"),
             "rows_per_second_cv": timing.get("rows_per_second_cv"),
-            "size_bytes": folder_size(run.path)}
+            "size_bytes": needed_size(run)}
 
 
 def _fold_rows(frame: pd.DataFrame) -> list[dict]:

@@ -47,8 +47,9 @@ def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: T
     with tqdm(desc="teacher scoring unlabelled pairs", unit=" rows",
               disable=not progress) as bar:
         for number, path in enumerate(files):
+            # a label column is not read: the teacher labels these pairs, whatever they hold
             for chunk in iter_pair_chunks(path, task=task, empty_text=empty_text,
-                                          chunk_rows=SCORE_ROWS):
+                                          chunk_rows=SCORE_ROWS, read_labels=False):
                 keep = []
                 for i, pair in enumerate(zip(chunk.df["query"].astype(str),
                                              chunk.df["target"].astype(str), strict=True)):

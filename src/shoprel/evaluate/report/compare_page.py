@@ -188,7 +188,8 @@ def _cost_section(c: Comparison) -> str:
         for s in c.runs)
     return ('<section id="cost"><h2>Cost</h2>' + table_wrap(
         "<table><thead><tr><th>run</th><th>folder</th><th>CV seconds</th>"
-        "<th>final fit seconds</th><th>CV rows/s</th><th>size on disk (MB)</th>"
+        "<th>final fit seconds</th><th>CV rows/s</th><th>size on disk (MB; an ensemble's with "
+        "its members')</th>"
         f"<th>threshold method</th></tr></thead><tbody>{body}</tbody></table>", "cost")
         + '<p class="hint">Timings as recorded by each run on the machine that trained it; '
           "runs trained on different machines or under different load are not comparable "
