@@ -27,7 +27,7 @@ import pandas as pd
 from shoprel import runs
 from shoprel.data.memory import pair_frames
 from shoprel.data.readers import read_pairs
-from shoprel.ensemble.thresholds import language_cuts
+from shoprel.ensemble.cuts import language_cuts
 from shoprel.errors import ConfigError, InputError, ShoprelError
 from shoprel.evaluate.files import evaluate_files
 from shoprel.predict.cascade import DEFAULT_SHARE

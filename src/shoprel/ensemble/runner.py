@@ -19,6 +19,7 @@ from shoprel import runs
 from shoprel.ensemble import thresholds
 from shoprel.ensemble.align import AlignedRuns, align_runs, member_reference
 from shoprel.ensemble.combiners import MemberScores, combiner_class, make_combiner
+from shoprel.ensemble.cuts import row_thresholds
 from shoprel.errors import ConfigError
 from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.evaluate.run_metrics import run_metrics
@@ -38,8 +39,8 @@ class EnsembleResult:
 def member_row_thresholds(aligned: AlignedRuns) -> np.ndarray:
     """(n, m) cuts each member applies to each OOF row (its language cut when it has them)."""
     return np.column_stack([
-        thresholds.row_thresholds(aligned.base["language"],
-                                  run.manifest.get(thresholds.MANIFEST_KEY), run.threshold)
+        row_thresholds(aligned.base["language"], run.manifest.get(thresholds.MANIFEST_KEY),
+                       run.threshold)
         for run in aligned.runs])
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from shoprel import runs
+from shoprel.ensemble.cuts import row_thresholds
 from shoprel.ensemble.defaults import DEFAULT_SHRINKAGE
 from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics
 
@@ -37,22 +38,6 @@ def language_thresholds(labels, probabilities, languages, global_threshold: floa
         shrunk = (n * best + shrinkage * global_threshold) / (n + shrinkage)
         table[str(code)] = {"n": n, "best": float(best), "threshold": float(shrunk)}
     return {"global": float(global_threshold), "shrinkage": float(shrinkage), "languages": table}
-
-
-def language_cuts(table: dict | None) -> dict[str, float]:
-    """The per-language cuts of a run's `language_thresholds` table ({} without one)."""
-    if not table:
-        return {}
-    return {code: float(row["threshold"]) for code, row in table["languages"].items()}
-
-
-def row_thresholds(languages, table: dict | None, global_threshold: float) -> np.ndarray:
-    """Each row's cut: its language's from the table, the global cut for unseen languages."""
-    languages = pd.Series(np.asarray(languages, dtype=object))
-    if not table:
-        return np.full(len(languages), float(global_threshold))
-    cuts = language_cuts(table)
-    return languages.map(cuts).fillna(float(table["global"])).to_numpy(dtype=np.float64)
 
 
 def nested_threshold_f1(labels, probabilities, languages, folds,

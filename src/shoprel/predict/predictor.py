@@ -19,7 +19,7 @@ from shoprel.data.formats import file_format
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.writers import append_table
-from shoprel.ensemble.thresholds import language_cuts, row_thresholds
+from shoprel.ensemble.cuts import language_cuts, row_thresholds
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.predict.cascade import DEFAULT_SHARE, CascadePredictor, check_share
 from shoprel.predict.index import INDEX_FOLDER, embeds_nothing, index_folders
@@ -121,6 +121,7 @@ class Predictor:
         table = self.run.manifest.get("language_thresholds")
         if not table:
             return np.full(len(languages), self.threshold)
+
         return row_thresholds(languages, table, self.threshold)
 
     def submission(self, frame: PairFrame) -> pd.DataFrame:
@@ -204,6 +205,7 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
         return pa.Table.from_pandas(predictor.submission(chunk), preserve_index=False)
 
     rows, positives = write_submission(map(scored, chunks), Path(out_file), progress)
+
     return PredictResult(out_file, rows, positives, predictor.threshold,
                          dict(new_languages.most_common()),
                          getattr(predictor, "rescored", None),

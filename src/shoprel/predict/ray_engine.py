@@ -28,7 +28,7 @@ from shoprel import errors
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.tasks import Task
-from shoprel.ensemble.thresholds import language_cuts
+from shoprel.ensemble.cuts import language_cuts
 from shoprel.errors import ConfigError, ShoprelError
 from shoprel.predict.index import index_folders
 from shoprel.predict.predictor import Predictor, PredictResult, write_submission
@@ -208,5 +208,6 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
             if cause is None:
                 raise
             raise cause from None
+
     return PredictResult(out_file, rows, positives, scoring.threshold,
                          language_cuts=language_cuts(scoring.manifest.get("language_thresholds")))
