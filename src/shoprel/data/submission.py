@@ -9,7 +9,7 @@ from shoprel.data.formats import file_format
 from shoprel.data.frame import WRITTEN_ID
 from shoprel.data.records import iter_records
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column
-from shoprel.data.validate import RecordValidator, binary_value, coerce_id
+from shoprel.data.validate import RecordValidator, binary_value, coerce_id, same_text
 from shoprel.errors import InputError
 
 MAX_PROBLEMS = 20
@@ -56,11 +56,6 @@ def _read_input(path: Path, task) -> _Input:
 def _alike(a, b) -> bool:
     """Written alike: the same value of the same kind (5188 is not "5188", nor 7.0 7)."""
     return type(a) is type(b) and a == b
-
-
-def _same_text(a, b) -> bool:
-    """Queries as a reader compares them: case and runs of spaces aside."""
-    return " ".join(str(a).lower().split()) == " ".join(str(b).lower().split())
 
 
 def _first_row_checks(submission: Path, line: int, record: dict, task: Task | None) -> None:
@@ -119,7 +114,7 @@ def check_submission(submission: str | Path, input_file: str | Path,
                       f"{given.written[index]!r}; a grader comparing ids as written misses it")
         if index < len(expected) and row_id == expected[index] and \
                 isinstance(record.get(QUERY_COLUMN), str) and \
-                not _same_text(record[QUERY_COLUMN], given.queries[index]):
+                not same_text(record[QUERY_COLUMN], given.queries[index]):
             check.add(f"{where}, field '{QUERY_COLUMN}': {record[QUERY_COLUMN][:60]!r}, but the "
                       f"input's row holds {given.queries[index][:60]!r}")
         # a submission is checked as the grader reads it: no "1.0" text for a prediction, and

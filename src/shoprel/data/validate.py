@@ -68,6 +68,12 @@ def id_text(value) -> str:
     return str(coerce_id(value))
 
 
+def same_text(a, b) -> bool:
+    """A query as a reader compares it with its row's: case and runs of spaces aside (a
+    predictions file that carries its queries is checked against its input or gold file)."""
+    return " ".join(str(a).lower().split()) == " ".join(str(b).lower().split())
+
+
 def repeated_id(seen: dict, value, line: int, line_label: str = "line") -> str | None:
     """Record the line an id is first met on; for a repeat, the message naming both lines."""
     if value in seen:

@@ -10,7 +10,7 @@ from shoprel.data.category import top_level
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import iter_records
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column
-from shoprel.data.validate import binary_value, coerce_id, repeated_id
+from shoprel.data.validate import binary_value, coerce_id, repeated_id, same_text
 from shoprel.errors import InputError
 from shoprel.evaluate.run_metrics import scored_metrics
 
@@ -96,17 +96,13 @@ def evaluate_files(predictions: str | Path, gold: str | Path,
     return out
 
 
-def _same_text(a: str, b: str) -> bool:
-    return " ".join(a.lower().split()) == " ".join(b.lower().split())
-
-
 def _check_queries(table: pd.DataFrame, predictions: Path, gold: Path) -> None:
     """Predictions that carry their queries (shoprel predict writes them) must be of the gold
     file's rows: the same ids with other queries are another file's predictions."""
     carried = table["predicted_query"].notna()
     differ = [(row_id, mine, theirs) for row_id, mine, theirs in zip(
         table.loc[carried, "id"], table.loc[carried, "predicted_query"],
-        table.loc[carried, "query"], strict=True) if not _same_text(mine, str(theirs))]
+        table.loc[carried, "query"], strict=True) if not same_text(mine, theirs)]
     if differ:
         row_id, mine, theirs = differ[0]
         raise InputError(f"{len(differ)} row(s) have other queries than the gold file {gold} "
