@@ -233,6 +233,7 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
     if not plan:
         raise InputError(f"no train_QC.* or train_QI.* file{_what_is_there(Path(data_dir))}",
                          path=data_dir)
+    labelled: dict[Path, bool] = {}  # each file to predict: whether it can be scored
     if data_dir is not None:
         for note in _unused_files(Path(data_dir), plan):
             echo(note)
@@ -240,14 +241,14 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
             read_pairs(train_file, task=task, require_label=True,
                        empty_text=configs[task].data.empty_text)
             for source in to_predict:
-                read_pairs(source, task=task)
+                labelled[source] = read_pairs(source, task=task).has_labels
     summary = []
     for task, train_file, to_predict, run_dir in plan:
         if to_predict is None:
             train_file, holdout = split_holdout(demo_file(task), out_dir / "data",
                                                 check=files.check)
             files.record(train_file), files.record(holdout)
-            to_predict = [holdout]
+            to_predict, labelled[holdout] = [holdout], True
         echo(f"== {task}: training on {train_file}")
         files.check_run(run_dir, train_file)
         try:
@@ -262,8 +263,8 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
         summary.append(f"{task} cross-validation: F1 {m['f1']:.4f} (all-positive "
                        f"{m['baseline_all_positive_f1']:.4f}), ROC-AUC {m['roc_auc']:.4f} "
                        f"— report {run_dir / 'report.html'}")
-        if constant_scores_line(result.metrics):
-            summary.append(constant_scores_line(result.metrics))
+        if constant := constant_scores_line(result.metrics):
+            summary.append(constant)
         for source in to_predict:
             out_file = out_dir / f"pred_{source.stem}.jsonl"
             files.check(out_file)
@@ -273,7 +274,7 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
             if not check.ok:
                 raise InputError("submission check failed: " + "; ".join(check.problems))
             line = f"{task} predictions for {source.name} → {out_file} (checked)"
-            if read_pairs(source, task=task).has_labels:
+            if labelled[source]:
                 scored = evaluate_files(out_file, source, task)["overall"]
                 line += (f"; held-out F1 {scored['f1']:.4f} (all-positive "
                          f"{scored['baseline_all_positive_f1']:.4f}), ROC-AUC "

@@ -58,8 +58,8 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
     click.echo(f"task {m['task']}  rows {m['overall']['n']}  threshold {m['threshold']:.4f}  "
                f"cv {m['timing']['cv_seconds']:.1f}s")
     click.echo(metrics_table(m))
-    if constant_scores_line(m):
-        click.echo(constant_scores_line(m))
+    if constant := constant_scores_line(m):
+        click.echo(constant)
     data = m["data"]
     if data["empty_query"] or data["empty_target"]:
         click.echo(f"note: {data['empty_query']} row(s) with an empty query and "

@@ -70,15 +70,13 @@ class RequestGuards:
                 return await send_error(send, 401, "missing or wrong API key (send "
                                         "'Authorization: Bearer KEY')",
                                         [(b"www-authenticate", b"Bearer")])
-        if scope.get("method") == "POST" and path in JSON_BODY_PATHS \
-                and not is_json(_header(scope, b"content-type")):
-            return await send_error(send, 415, "the body must be JSON (Content-Type: "
-                                    "application/json)")
-        encoding = (_header(scope, b"content-encoding") or b"identity").strip().lower()
-        if scope.get("method") == "POST" and path in JSON_BODY_PATHS \
-                and encoding != b"identity":
-            # a compressed body would read as malformed JSON; say what is wrong instead
-            return await send_error(send, 415, f"Content-Encoding "
-                                    f"{encoding.decode('latin-1')!r} is not supported: send "
-                                    "the JSON uncompressed")
+        if scope.get("method") == "POST" and path in JSON_BODY_PATHS:
+            if not is_json(_header(scope, b"content-type")):
+                return await send_error(send, 415, "the body must be JSON (Content-Type: "
+                                        "application/json)")
+            encoding = (_header(scope, b"content-encoding") or b"identity").strip().lower()
+            if encoding != b"identity":  # a compressed body would read as malformed JSON
+                return await send_error(send, 415, f"Content-Encoding "
+                                        f"{encoding.decode('latin-1')!r} is not supported: "
+                                        "send the JSON uncompressed")
         return await self.app(scope, receive, send)
