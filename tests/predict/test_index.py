@@ -219,3 +219,44 @@ def test_an_index_given_to_a_run_that_embeds_nothing_is_refused(tmp_path, embed_
                                           ".family fast."):
         Predictor(trained_runs["QC"], indexes=[tmp_path / "ix"])
     Predictor(trained_runs["QC"])  # without one it scores as before
+
+
+def test_an_index_of_another_backbone_is_refused_by_name(tmp_path, embed_run, new_pairs):
+    """An index built for another run's backbone was read for nothing: every target was
+    embedded again, with no word of why."""
+    from shoprel.errors import ConfigError
+    from shoprel.predict.predictor import open_predictor, predict_file
+
+    ours = tmp_path / "ours"
+    build_index(embed_run, new_pairs, out=ours, progress=False)
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / MARKER).write_text((ours / MARKER).read_text())
+    held = other / "use-multilingual-0123456789abcdef"
+    held.mkdir()
+    (held / "meta.json").write_text(json.dumps({"format": 1, "fingerprint": "sha256:0123",
+                                                "dim": 512}))
+    with pytest.raises(ConfigError) as err:
+        predict_file(embed_run, new_pairs, tmp_path / "pred.jsonl", indexes=[other],
+                     progress=False)
+    message = str(err.value)
+    assert f"--index {other}: holds embeddings of use-multilingual-0123456789abcdef" in message
+    [ours_name] = [p.name for p in ours.iterdir() if p.is_dir()]
+    assert f"({ours_name} as the run was trained)" in message and "\n" not in message
+    assert not (tmp_path / "pred.jsonl").exists()
+    open_predictor(embed_run, [ours])  # its own backbone's index is taken
+    with pytest.raises(ConfigError, match="holds embeddings of use-multilingual"):
+        open_predictor(embed_run, [ours, other])
+
+
+def test_an_index_given_to_an_ensemble_of_runs_that_embed_nothing_is_refused(
+        tmp_path, embed_run, qc_runs, new_pairs):
+    from shoprel.ensemble.runner import build_ensemble
+    from shoprel.errors import ConfigError
+    from shoprel.predict.predictor import open_predictor
+
+    build_index(embed_run, new_pairs, out=tmp_path / "ix", progress=False)
+    ensemble = build_ensemble(list(qc_runs), tmp_path / "ens").out_dir
+    with pytest.raises(ConfigError, match="--index: the models of .* embed nothing"):
+        open_predictor(ensemble, [tmp_path / "ix"])
+    open_predictor(ensemble)

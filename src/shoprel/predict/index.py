@@ -25,7 +25,7 @@ from shoprel.data.records import iter_records, iter_text_lines, require_file
 from shoprel.data.tasks import Task
 from shoprel.data.validate import text_problem
 from shoprel.errors import InputError, OutputError
-from shoprel.models.backbones.target_index import KEYS
+from shoprel.models.backbones.target_index import KEYS, indexed_fingerprints
 from shoprel.runs import Run
 from shoprel.utils.atomic import add_to_stamp, atomic_file, output_lock
 from shoprel.utils.outputs import check_outside_outputs, check_parent
@@ -194,6 +194,11 @@ class _counting:
         item = next(self.items)
         self.count += 1
         return item
+
+
+def index_names_in(folder: Path) -> list[str]:
+    """The backbones an index folder holds embeddings of, as its sub-folders name them."""
+    return list(indexed_fingerprints(folder))
 
 
 def index_folders(run_dir: str | Path, extra: list[str | Path] | None = None) -> list[Path]:

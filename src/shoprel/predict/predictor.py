@@ -22,7 +22,7 @@ from shoprel.data.writers import append_table
 from shoprel.ensemble.cuts import language_cuts, row_thresholds
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.predict.cascade import DEFAULT_SHARE, CascadePredictor, check_share
-from shoprel.predict.index import INDEX_FOLDER, embeds_nothing, index_folders
+from shoprel.predict.index import INDEX_FOLDER, embeds_nothing, index_folders, index_names_in
 from shoprel.predict.index import MARKER as INDEX_MARKER
 from shoprel.predict.table import submission_table
 from shoprel.runs import Run, mean_positive_probability, scoring_run
@@ -60,6 +60,7 @@ class Predictor:
         `scorer`: "student" scores with the student the run carries (its own threshold),
         which also looks targets up in the run's index (`shoprel index` fills it for both)."""
         carrier = Run.open(run_dir)
+        self.carrier_path = carrier.path  # the run named (scorer "student" scores another)
         self.run = scoring_run(carrier, scorer)
         given = list(indexes or [])
         self.scorer = scorer
@@ -137,10 +138,43 @@ def open_predictor(run_dir: str | Path, indexes: list[str | Path] | None = None,
     student with the full model rescoring the queries it is least sure of ("cascade": as many
     as `cascade_share` of the student's own training rows; cascade.py)."""
     if scorer != "cascade":
-        return Predictor(run_dir, indexes, recent_texts, scorer)
+        predictor = Predictor(run_dir, indexes, recent_texts, scorer)
+        check_indexes_used(indexes, [predictor])
+        return predictor
     check_share(cascade_share)
-    return CascadePredictor(Predictor(run_dir, indexes, recent_texts, "student"),
-                            Predictor(run_dir, indexes, recent_texts, "full"), cascade_share)
+    student = Predictor(run_dir, indexes, recent_texts, "student")
+    full = Predictor(run_dir, indexes, recent_texts, "full")
+    check_indexes_used(indexes, [student, full])
+    return CascadePredictor(student, full, cascade_share)
+
+
+def _scoring_models(predictors: list[Predictor]) -> list:
+    models = []
+    for predictor in predictors:
+        models += predictor.models + _scoring_models(predictor.members)
+    return models
+
+
+def check_indexes_used(indexes: list[str | Path] | None, predictors: list[Predictor]) -> None:
+    """Refuse an --index folder none of the scoring models would look anything up in (one
+    built for another run's backbone): it would be read for nothing and every target
+    embedded, at tens of texts a second, with no word of why."""
+    models = [m for m in _scoring_models(predictors) if hasattr(m, "use_indexes")]
+    if not indexes:
+        return
+    if not models:  # an ensemble of members that embed nothing
+        raise ConfigError(f"--index: {embeds_nothing(predictors[0].run)}")
+    if not all(hasattr(model, "indexed_in") for model in models):
+        return  # a model that cannot say (a tuned bi-encoder) may use any of them
+    wanted = sorted({name for model in models for name in model.index_names()})
+    for folder in indexes:
+        if not any(model.indexed_in(folder) for model in models):
+            held = ", ".join(index_names_in(Path(folder))) or "nothing"
+            raise ConfigError(f"--index {folder}: holds embeddings of {held}, none of them of "
+                              f"this run's backbone{'s' if len(wanted) > 1 else ''} "
+                              f"({', '.join(wanted)} as the run was trained); build one with "
+                              f"`shoprel index {predictors[0].carrier_path} FILE --out {folder}`"
+                              " (another folder, or this one: an index holds several)")
 
 
 def write_submission(tables: Iterable[pa.Table], out_file: Path, progress: bool = True,

@@ -31,7 +31,7 @@ from shoprel.data.tasks import Task
 from shoprel.ensemble.cuts import language_cuts
 from shoprel.errors import ConfigError, ShoprelError
 from shoprel.predict.index import index_folders
-from shoprel.predict.predictor import Predictor, PredictResult, write_submission
+from shoprel.predict.predictor import Predictor, PredictResult, check_indexes_used, write_submission
 from shoprel.runs import Run, scoring_run
 from shoprel.utils.outputs import check_output_file
 
@@ -42,6 +42,7 @@ class ScoreBatches:
     def __init__(self, run_dir: str, task: str, indexes: list[str] | None = None,
                  scorer: str = "full"):
         self.predictor = Predictor(run_dir, indexes, scorer=scorer)
+        check_indexes_used(indexes, [self.predictor])
         self.task = Task(task)
 
     def __call__(self, batch: pa.Table) -> pa.Table:

@@ -113,6 +113,19 @@ def read_meta(folder: Path) -> dict:
     return meta
 
 
+def indexed_fingerprints(folder: Path) -> dict[str, str]:
+    """{sub-folder: the weights it holds embeddings of} for each index in an index folder
+    (one per backbone); unreadable ones are left out (opening them says why)."""
+    found = {}
+    for meta_file in sorted(Path(folder).glob(f"*/{META}")):
+        try:
+            meta = json.loads(meta_file.read_text())
+            found[meta_file.parent.name] = str(meta["fingerprint"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return found
+
+
 def open_index(folder: Path, fingerprint: str) -> TargetIndex | None:
     """The index in `folder` when it has one; None when it has none yet."""
     return TargetIndex(folder, fingerprint) if (folder / META).is_file() else None

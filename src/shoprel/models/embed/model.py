@@ -36,6 +36,7 @@ from shoprel.models.backbones.resolve import Backbone, resolve_backbone
 from shoprel.models.backbones.target_index import (
     OWN_TARGETS_FOLDER,
     build_segment,
+    indexed_fingerprints,
     open_index,
 )
 from shoprel.models.base import MODEL_CONFIG, RelevanceModel
@@ -173,6 +174,16 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
                         else {})
         self._forget_sources()
         return self
+
+    def indexed_in(self, folder: str | Path) -> bool:
+        """Whether an index folder holds embeddings of one of this model's backbones."""
+        return bool(set(self.fingerprints_) & set(indexed_fingerprints(Path(folder)).values()))
+
+    def index_names(self) -> list[str]:
+        """The backbones an index must hold, as `shoprel index` names their sub-folders."""
+        return [f"{Path(name).name}-{fingerprint.rsplit(':', 1)[-1][:16]}"
+                for name, fingerprint in zip(self.backbone_names(), self.fingerprints_,
+                                             strict=True)]
 
     def index_identity(self) -> tuple:
         """Models with the same identity index the same texts (fold models of one backbone)."""
