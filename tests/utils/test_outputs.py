@@ -150,7 +150,7 @@ def test_a_file_put_below_the_top_level_is_found_too(tmp_path):
     (target / "models" / "fold_0" / "onnx" / "model.onnx").write_text("graph")
     add_to_stamp(target, "models/fold_0/onnx")
     (target / "index").mkdir()
-    (target / "index" / "segment.npy").write_text("vectors")
+    (target / "index" / "index.json").write_text(json.dumps({"written_by": "shoprel index"}))
     add_to_stamp(target, "index")
     with atomic_dir(target / "student", guard=check_replaceable) as tmp:
         (tmp / "run.json").write_text("{}")
@@ -158,6 +158,51 @@ def test_a_file_put_below_the_top_level_is_found_too(tmp_path):
     check_output_dir(target, overwrite=True)
     (target / "student" / "notes.txt").write_text("user data")  # the student's own stamp
     with pytest.raises(OutputError, match="notes.txt"):
+        check_output_dir(target, overwrite=True)
+
+
+def test_a_users_file_in_a_runs_index_is_refused_like_one_in_models(tmp_path, monkeypatch):
+    """The run's index/ has no stamp (every build adds to it): --overwrite takes only what
+    `shoprel index` writes there (a finished segment, a killed build's parts), nothing else."""
+    import numpy as np
+
+    from shoprel.models.backbones import target_index
+    from shoprel.utils.atomic import add_to_stamp
+    from shoprel.utils.outputs import check_replaceable
+
+    target = tmp_path / "run"
+    with atomic_dir(target, guard=check_replaceable) as tmp:
+        (tmp / "run.json").write_text("{}")
+    index = target / "index"
+    index.mkdir()
+    (index / "index.json").write_text(json.dumps({"written_by": "shoprel index", "format": 1}))
+    add_to_stamp(target, "index")
+    embed = lambda texts, kind: np.ones((len(texts), 3), dtype=np.float32)  # noqa: E731
+    target_index.build_segment(index / "use-0123456789abcdef", "fp", [("passage", "a")],
+                               embed, "first")
+    monkeypatch.setattr(target_index, "PART_TEXTS", 1)
+
+    def killed(texts, kind):  # the second part never finishes: the first one stays
+        if killed.calls:
+            raise KeyboardInterrupt
+        killed.calls += 1
+        return embed(texts, kind)
+
+    killed.calls = 0
+    with pytest.raises(KeyboardInterrupt):
+        target_index.build_segment(index / "use-0123456789abcdef", "fp",
+                                   [("passage", "b"), ("passage", "c")], killed, "second")
+    assert list(index.glob("*/build-*/part-*.npy"))
+    check_output_dir(target, overwrite=True)  # all of it shoprel's
+    for name in ("index/my_notes.txt", "index/use-0123456789abcdef/notes2.txt",
+                 "index/mine/a.txt"):
+        (target / name).parent.mkdir(parents=True, exist_ok=True)
+        (target / name).write_text("user data")
+        with pytest.raises(OutputError, match=f"holds {name}, which shoprel did not write"):
+            check_output_dir(target, overwrite=True)
+        (target / name).unlink()
+    (index / "index.json").write_text('{"pages": 3}')  # not shoprel's marker: nothing is
+    with pytest.raises(OutputError, match="index/index.json"):
         check_output_dir(target, overwrite=True)
 
 

@@ -21,6 +21,13 @@ from shoprel.errors import OutputError, OutputExistsError
 STAMP = ".shoprel-output.json"
 RUN_MARKER = "run.json"  # runs.MANIFEST; a finished run or ensemble
 INDEX_MARKER = "index.json"  # predict/index.py's MARKER: a target index folder
+INDEX_FOLDER = "index"  # predict/index.py's INDEX_FOLDER: a run's own index, added after its stamp
+# what `shoprel index` writes below an index folder (predict/index.py, target_index.py): its
+# marker, and per backbone meta.json, merged segments (a killed merge's .tmp) and the parts
+# of a killed build; a test builds a real index and checks it against these
+_INDEX_FILE = re.compile(r"index\.json|[^/]+/(meta\.json|seg-[0-9a-f]{16}\.(keys|vectors)\.npy"
+                         r"(\.tmp)?|build-[0-9a-f]{16}/(build\.json|"
+                         r"part-\d{6}\.(keys|vectors)\.npy))")
 # what runs written before the stamp existed hold at their top level
 LEGACY_RUN_ENTRIES = frozenset({"run.json", "config.yaml", "folds.parquet", "oof.parquet",
                                 "metrics.json", "report.html", "models", "learning_curve.json"})
@@ -225,7 +232,19 @@ def _foreign_files(folder: Path, stamp: dict) -> set[str]:
         nested = folder / entry
         if nested.is_dir() and read_stamp(nested) is not None:
             check_replaceable(nested)  # a carried student: its own stamp says what it holds
+        elif entry == INDEX_FOLDER and nested.is_dir():
+            foreign |= {f"{entry}/{name}" for name in _index_foreign(nested)}
     return foreign
+
+
+def _index_foreign(folder: Path) -> list[str]:
+    """Files in a run's index folder that `shoprel index` did not write: it has no stamp (it
+    grows with every build), so its layout says what is shoprel's; all of it, when its marker
+    is not shoprel's."""
+    found = _tree(folder)
+    if not is_shoprel_output(folder):
+        return found
+    return [name for name in found if not _INDEX_FILE.fullmatch(name)]
 
 
 def stamp_entries(folder: Path) -> None:
