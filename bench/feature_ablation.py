@@ -153,7 +153,7 @@ def main() -> None:
 
     from shoprel.data.readers import read_pairs
     from shoprel.folds.grouped import assign_folds
-    from shoprel.models.backbones.cache import cache_root
+    from shoprel.models.backbones.cache import cache_folder
 
     if args.save_oof is not None:  # before the blocks, which take many minutes
         claim_workdir(args.save_oof, "bench/feature_ablation.py", "--save-oof")
@@ -167,7 +167,7 @@ def main() -> None:
     name += "" if args.group == "task" else f"-{args.group}-folds"
     folds = {"task": lambda: assign_folds(frame, 5, 42, 3), "query": lambda: query_folds(frame),
              "language": lambda: language_folds(frame)}[args.group]()
-    loaded = compute_blocks(frame, folds, params, cache_root() / "ablation" / name)
+    loaded = compute_blocks(frame, folds, params, cache_folder("ablation") / name)
     blocks = [k[3:] for k in loaded[0] if k.startswith("tr_") and k != "tr_y"]
     variants = (args.variants.split(",") if args.variants
                 else ["all", *(f"-{b}" for b in blocks), "old"])

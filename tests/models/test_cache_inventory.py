@@ -4,8 +4,10 @@ only those (and never what shoprel did not write, nor what a link points to)."""
 from __future__ import annotations
 
 import os
+import sqlite3
 from pathlib import Path
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 from tests.conftest import dead_pid
@@ -14,7 +16,7 @@ import shoprel.models.backbones.embeddinggemma as embeddinggemma
 import shoprel.models.backbones.use_multilingual as use_multilingual
 from shoprel.cli.app import main
 from shoprel.models import cache_inventory as inv
-from shoprel.models.backbones.cache import write_meta
+from shoprel.models.backbones.cache import mark_cache, write_meta
 from shoprel.models.backbones.embedding_cache import EmbeddingCache
 from shoprel.models.backbones.onnx_engine import INT8_SCHEME, export_root
 from shoprel.models.backbones.resolve import Backbone, builtin_folder
@@ -32,6 +34,35 @@ def _file(path: Path, size: int = 1000) -> Path:
     return path
 
 
+_SCHEMAS = {"embeddings": ["meta (key TEXT PRIMARY KEY, value TEXT)",
+                           "vectors (key TEXT PRIMARY KEY, dim INTEGER, vector BLOB)"],
+            "states": ["states (key TEXT PRIMARY KEY, tokens INTEGER, hidden INTEGER, "
+                       "state BLOB)"]}
+
+
+def _store(path: Path, size: int = 1000, tables: tuple[str, ...] = ()) -> Path:
+    """An SQLite file with the tables of shoprel's store of its folder's kind (or others),
+    padded by a row of about `size` bytes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    schema = [f"{table} (key TEXT, value BLOB)" for table in tables] or _SCHEMAS[path.parent.name]
+    db = sqlite3.connect(path)
+    with db:
+        for table in schema:
+            db.execute(f"CREATE TABLE {table}")
+        last = schema[-1].split()[0]
+        column = db.execute(f"PRAGMA table_info({last})").fetchall()[-1][1]
+        db.execute(f"INSERT INTO {last} (key, {column}) VALUES ('pad', ?)", (b"x" * size,))
+    db.close()
+    return path
+
+
+def _fold_block(path: Path, **arrays) -> Path:
+    """A fold block as bench/feature_ablation.py saves it (or other arrays)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, **(arrays or {"tr_y": np.zeros(3), "va_idx": np.arange(2)}))
+    return path
+
+
 def _export(path: Path, size: int = 1000) -> Path:
     """An exported model file with the export record beside it, as the exporter leaves them."""
     _file(path.parent / "export.json", 10)
@@ -45,7 +76,8 @@ def _text(path: Path) -> Path:
 
 
 FOREIGN = ("foreign_root", "foreign_sub", "foreign_db", "foreign_text", "foreign_lookalike",
-           "onnx_notes", "onnx_own_folder", "onnx_user_folder", "onnx_user_nested", "use_notes")
+           "foreign_named_db", "foreign_named_states", "onnx_notes", "onnx_own_folder",
+           "onnx_user_folder", "onnx_user_nested", "use_notes")
 
 
 @pytest.fixture
@@ -62,15 +94,15 @@ def cache(tmp_path):
         "int8_r7": _export(root / "onnx" / f"{EG}-{sha16}" / f"int8-{INT8_SCHEME}" / "model.onnx"),
         "int8_old": _export(root / "onnx" / f"{EG}-{sha16}" / "int8" / "model.onnx", 5000),
         "onnx_other": _export(root / "onnx" / f"{EG}-{OTHER}" / "fp32" / "model.onnx", 7000),
-        "emb": _file(root / "embeddings" / f"{EG}-{sha16}.sqlite"),
-        "emb_int8_r7": _file(root / "embeddings" / f"{EG}-onnx-int8-{INT8_SCHEME}-{sha16}.sqlite"),
-        "emb_int8_old": _file(root / "embeddings" / f"{EG}-onnx-int8-{sha16}.sqlite", 3000),
-        "emb_other": _file(root / "embeddings" / f"{EG}-{OTHER}.sqlite", 2000),
+        "emb": _store(root / "embeddings" / f"{EG}-{sha16}.sqlite"),
+        "emb_int8_r7": _store(root / "embeddings" / f"{EG}-onnx-int8-{INT8_SCHEME}-{sha16}.sqlite"),
+        "emb_int8_old": _store(root / "embeddings" / f"{EG}-onnx-int8-{sha16}.sqlite", 3000),
+        "emb_other": _store(root / "embeddings" / f"{EG}-{OTHER}.sqlite", 2000),
         "emb_other_wal": _file(root / "embeddings" / f"{EG}-{OTHER}.sqlite-wal", 500),
-        "emb_use": _file(root / "embeddings" / f"use-multilingual-{use16}.sqlite"),
-        "emb_folder": _file(root / "embeddings" / f"my-model-{OTHER}.sqlite"),
-        "states_other": _file(root / "states" / f"{EG}-{OTHER}-from20-len128.sqlite", 6000),
-        "states": _file(root / "states" / f"{EG}-{sha16}-from20-len128.sqlite"),
+        "emb_use": _store(root / "embeddings" / f"use-multilingual-{use16}.sqlite"),
+        "emb_folder": _store(root / "embeddings" / f"my-model-{OTHER}.sqlite"),
+        "states_other": _store(root / "states" / f"{EG}-{OTHER}-from20-len128.sqlite", 6000),
+        "states": _store(root / "states" / f"{EG}-{sha16}-from20-len128.sqlite"),
         "partial": _file(root / "embeddings" /
                          f".{EG}-{sha16}.sqlite.{dead_pid()}@{_host()}.abc.partial", 800),
         "live_partial": _file(root / "embeddings" /
@@ -82,6 +114,11 @@ def cache(tmp_path):
         "foreign_db": _file(root / "embeddings" / "mine.sqlite"),
         "foreign_text": _file(root / "embeddings" / f"{EG}-{OTHER}-notes.sqlite"),
         "foreign_lookalike": _text(root / "states" / f"{EG}-{OTHER}-from20-len64.sqlite"),
+        # a database named as shoprel names its stores, holding a user's own tables
+        "foreign_named_db": _store(root / "embeddings" / f"myproj-{OTHER}.sqlite",
+                                   tables=("t",)),
+        "foreign_named_states": _store(root / "states" / f"{EG}-{OTHER}-from1-len8.sqlite",
+                                       tables=("meta", "vectors")),
         # a user's files in the export folders: no export record, so not an export
         "onnx_notes": _text(root / "onnx" / f"{EG}-{sha16}" / "notes.txt"),
         "onnx_own_folder": _text(root / "onnx" / f"{EG}-{sha16}" / "my-tests" / "results.csv"),
@@ -177,6 +214,7 @@ def test_a_linked_in_backbone_loses_its_link_not_its_files(tmp_path):
     elsewhere = tmp_path / "shared-e5"
     weights = _file(elsewhere / "model.safetensors", 4096)
     (root / "backbones").mkdir(parents=True)
+    mark_cache(root)
     (root / "backbones" / "e5-small").symlink_to(elsewhere, target_is_directory=True)
     (entry,) = inv.inventory(root)
     assert entry.size == 0 and entry.kind == "backbones"
@@ -268,16 +306,20 @@ def test_what_a_user_put_beside_shoprels_entries_is_never_listed_nor_pruned(cach
     """Only folders as shoprel's writers make them count: a built backbone (its record), a
     checkpoint folder (family and digest), an ablation folder (fold blocks alone)."""
     root, _ = cache
-    ours = {root / "checkpoints" / f"cross-{'0' * 20}": "checkpoint-5/weights",
-            root / "ablation" / "qi6k": "fold0.npz"}
+    ours = {root / "checkpoints" / f"cross-{'0' * 20}": "checkpoint-5/shoprel_time.json"}
     mine = {root / "checkpoints" / "my-notes.txt": None,
             root / "checkpoints" / "myproject": "a",
+            root / "checkpoints" / f"mine-{'1' * 20}": "checkpoint-5/weights",  # no time record
             root / "ablation" / "keep.txt": None,
-            root / "ablation" / "mixed": "fold0.npz",
             root / "backbones" / "my-own-model": "w.bin"}
     for path, inner in {**ours, **mine}.items():
         _file(path / inner if inner else path)
+    for table, name in ((ours, "qi6k"), (mine, "mixed")):
+        table[root / "ablation" / name] = _fold_block(root / "ablation" / name / "fold0.npz").parent
     _file(root / "ablation" / "mixed" / "notes.md")  # fold blocks and a file of the user's
+    # a project's own fold files, named as the bench names its blocks
+    mine[root / "ablation" / "run1"] = _fold_block(root / "ablation" / "run1" / "fold0.npz",
+                                                   x=np.arange(10)).parent
     listed = {entry.path for entry in inv.inventory(root)}
     assert set(ours) <= listed and not listed & set(mine)
     removed = runner_prune(root, "--kind", "checkpoints", "--kind", "ablation", "--kind",
@@ -304,3 +346,51 @@ def test_a_mistyped_cache_folder_or_age_is_refused(tmp_path):
     done = runner.invoke(main, ["cache", "prune", "--older-than", "nan", "--cache-dir",
                                 str(tmp_path)])
     assert done.exit_code == 2 and "nan is not a number of days" in done.output
+
+
+def test_a_folder_that_is_not_a_shoprel_cache_is_refused(tmp_path):
+    """A wrong --cache-dir: a project whose files look like the cache's is neither listed nor
+    pruned; a cache shoprel marked, an older one with what shoprel builds, or an empty folder
+    is."""
+    project = tmp_path / "proj"
+    blocks = [_fold_block(project / "ablation" / "run1" / f"fold{i}.npz") for i in range(3)]
+    _text(project / "data" / "train.csv")
+    for args in (["list"], ["prune", "--older-than", "0"], ["prune", "--kind", "ablation"]):
+        done = CliRunner().invoke(main, ["cache", *args, "--cache-dir", str(project)])
+        assert done.exit_code == 2, done.output
+        assert f"{project}: not a shoprel cache" in done.output
+        assert len(done.output.strip().splitlines()) == 1
+    assert all(block.exists() for block in blocks)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert inv.inventory(empty) == []
+    older = tmp_path / "older"  # no marker, but a store of shoprel's tables
+    _store(older / "embeddings" / f"{EG}-{OTHER}.sqlite")
+    assert [e.kind for e in inv.inventory(older)] == ["embeddings"]
+
+
+def test_shoprel_marks_the_cache_it_writes_in(tmp_path, monkeypatch):
+    """Every writer goes through cache_folder or mark_cache: the root then holds the marker,
+    and an ablation folder of the bench's blocks there is pruned."""
+    from shoprel.models.backbones import cache as backbone_cache
+
+    root = tmp_path / "cache"
+    monkeypatch.setattr(backbone_cache, "_marked", set())
+    assert backbone_cache.cache_folder("ablation", root) == root / "ablation"
+    assert backbone_cache.is_cache_marker(root)
+    block = _fold_block(root / "ablation" / "qi6k" / "fold0.npz")
+    assert "removed 1 entries" in runner_prune(root, "--kind", "ablation")
+    assert not block.exists()
+
+
+def test_the_stores_shoprel_writes_are_known_by_their_tables(tmp_path):
+    from shoprel.models.biencoder.state_cache import StateCache
+
+    eg = Backbone(name=EG, source=str(builtin_folder(EG, tmp_path)),
+                  fingerprint="sha256:" + "a" * 64)
+    embeddings = EmbeddingCache(tmp_path / inv.EMBEDDINGS, eg).path
+    states = StateCache(state_file(tmp_path, eg.slug, 20, 128)).path
+    assert inv._ours_sqlite(inv.EMBEDDINGS, embeddings)
+    assert inv._ours_sqlite(inv.STATES, states)
+    assert not inv._ours_sqlite(inv.STATES, embeddings.rename(states.with_stem(
+        f"{eg.slug}-from1-len8")))

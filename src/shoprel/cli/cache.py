@@ -79,9 +79,9 @@ def list_cache(cache_dir):
                    "backbones and exports only when --kind names them.")
 @click.option("--dry-run", is_flag=True, help="Say what would go; remove nothing.")
 def prune(cache_dir, stale, kinds, older_than, keep_under, dry_run):
-    """Remove the entries meeting every condition given (at least one). Only what shoprel
-    writes is ever removed; a linked-in folder loses its link, never its files. Run it while no
-    other shoprel command uses the same cache."""
+    """Remove the entries meeting every condition given (at least one). Only a shoprel cache
+    is pruned, and only what shoprel writes there; a linked-in folder loses its link, never its
+    files. Run it while no other shoprel command uses the same cache."""
     from shoprel.models.backbones.cache import cache_root
     from shoprel.models.cache_inventory import inventory, parse_size, remove, select, to_fit
 

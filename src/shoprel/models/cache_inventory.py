@@ -7,25 +7,37 @@ older exports stay behind when their scheme changes. An entry is *stale* when a 
 cannot read it: it was computed from weights other than the built-in backbone now built in the
 same cache, by an export scheme since replaced, or it is what a killed writer left half-written.
 Entries of backbones given as folders or hub ids cannot be judged (their weights live elsewhere)
-and are only removed when asked for by kind or age.
+and are only removed when asked for by kind or age. Only a
+folder that is a shoprel cache is listed (check_cache), and in it only what shoprel's writers
+make, known by its content, not its name alone.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
+import sqlite3
 import time
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from shoprel.errors import InputError
 from shoprel.models.backbones import use_multilingual
-from shoprel.models.backbones.cache import META_FILE, cache_root
+from shoprel.models.backbones.cache import (
+    CACHE_MARKER,
+    CHECKSUMS_FILE,
+    META_FILE,
+    cache_root,
+    is_cache_marker,
+)
 from shoprel.models.backbones.onnx_engine import INT8_SCHEME, ONNX_INT8, PRECISION
 from shoprel.models.backbones.onnx_engine import META_FILE as ONNX_META_FILE
 from shoprel.models.backbones.resolve import BUILTINS, built_sha256
 from shoprel.models.hf.checkpoints import FOLDER_NAME as CHECKPOINT_FOLDER_NAME
+from shoprel.models.hf.checkpoints import TIME_FILE as CHECKPOINT_TIME_FILE
 from shoprel.utils.atomic import dead_writer_leftover
 
 # the cache's folders, as the modules that write them name them (a test keeps them in step)
@@ -37,6 +49,8 @@ _SLUG = re.compile(r"^(?P<base>.+)-(?P<sha>[0-9a-f]{16})$")
 _STATE = re.compile(r"^(?P<slug>.+)-from\d+-len\d+$")
 _SQLITE_COMPANIONS = ("-wal", "-shm", "-journal")
 SQLITE_HEADER = b"SQLite format 3\x00"
+# the tables of shoprel's stores (embedding_cache.py, biencoder/state_cache.py)
+_TABLES = {EMBEDDINGS: {"meta", "vectors"}, STATES: {"states"}}
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,7 @@ def inventory(cache_dir: str | os.PathLike | None = None) -> list[CacheEntry]:
         raise InputError("is a file, not a cache folder", path=root)
     if cache_dir is not None and not root.exists():  # a folder named, and mistyped
         raise InputError("no such cache folder", path=root)
+    check_cache(root)
     current = _current_shas(cache_dir)
     entries = []
     for kind in KINDS[:-1]:
@@ -85,6 +100,43 @@ def inventory(cache_dir: str | os.PathLike | None = None) -> list[CacheEntry]:
         entries.extend(_entry("partial", path, KILLED_WRITER)
                        for path in sorted(root.iterdir()) if dead_writer_leftover(path))
     return entries
+
+
+def check_cache(root: Path) -> None:
+    """Refuse a folder that is not a shoprel cache (a wrong --cache-dir or $SHOPREL_CACHE):
+    its files could look like the cache's. A cache holds the marker shoprel writes in it; one
+    an older shoprel made, what shoprel builds (a backbone's record, an export's, a store)."""
+    if (not root.is_dir() or is_cache_marker(root) or not any(root.iterdir())
+            or _older_cache(root)):
+        return
+    raise InputError(f"not a shoprel cache (no {CACHE_MARKER}, nor a backbone, export or "
+                     "store shoprel built); give the folder shoprel keeps its cache in",
+                     path=root)
+
+
+def _older_cache(root: Path) -> bool:
+    """A cache written before the marker: a checksum memo, a built backbone's record, an
+    export's record or a store of shoprel's tables."""
+    try:
+        memo = json.loads((root / CHECKSUMS_FILE).read_text(encoding="utf-8"))
+        if memo and isinstance(memo, dict) and all(
+                isinstance(e, dict) and {"stamp", "sha256"} <= set(e) for e in memo.values()):
+            return True
+    except (OSError, ValueError):
+        pass
+    records = [*root.glob(f"{BACKBONES}/*/{META_FILE}"),
+               *root.glob(f"{ONNX}/*/*/{ONNX_META_FILE}")]
+    if any(_json_record(path) for path in records):
+        return True
+    return any(_ours_sqlite(kind, path)
+               for kind in (EMBEDDINGS, STATES) for path in root.glob(f"{kind}/*.sqlite"))
+
+
+def _json_record(path: Path) -> bool:
+    try:
+        return isinstance(json.loads(path.read_text(encoding="utf-8")), dict)
+    except (OSError, ValueError):
+        return False
 
 
 def select(entries: list[CacheEntry], *, stale: bool = False, kinds: tuple[str, ...] = (),
@@ -183,38 +235,69 @@ def _current_shas(cache_dir) -> dict[str, str]:
 
 def _ours_sqlite(kind: str, path: Path) -> bool:
     """An SQLite database named as shoprel names its stores (`<backbone>-<16 hex>.sqlite`,
-    states with `-from<N>-len<N>`): anything else in the folder is someone else's file."""
+    states with `-from<N>-len<N>`) and holding its tables: anything else in the folder is
+    someone else's file, a name alone proves nothing."""
     if path.suffix != ".sqlite" or not path.is_file() or path.is_symlink():
         return False
     if _SLUG.match(_slug_of(kind, path)) is None:
         return False
     try:
         with open(path, "rb") as handle:
-            return handle.read(16) in (SQLITE_HEADER, b"")  # b"": created, not yet written
+            if handle.read(16) != SQLITE_HEADER:
+                return False
     except OSError:
         return False
+    return _sqlite_tables(path) == _TABLES[kind]
+
+
+def _sqlite_tables(path: Path) -> set[str] | None:
+    """The database's table names (None when it cannot be read), read as immutable: even a
+    read-only open makes a `-shm` file beside a journal, which would date the store as used."""
+    try:
+        db = sqlite3.connect(f"{path.absolute().as_uri()}?immutable=1", uri=True)
+        try:
+            rows = db.execute("SELECT name FROM sqlite_master WHERE type='table'").fetchall()
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return None
+    return {name for (name,) in rows}
 
 
 _ABLATION_FILE = re.compile(r"fold\d+\.npz")  # bench/feature_ablation.py's fold blocks
+_ABLATION_ARRAYS = {"tr_y.npy", "va_idx.npy"}  # what every fold block holds, among its blocks
+_CHECKPOINT = re.compile(r"checkpoint-\d+")  # a fine-tuning checkpoint (hf/trainer.py)
 
 
 def _ours_folder(kind: str, path: Path) -> bool:
     """A folder as shoprel's writers make them (a user's own file or folder beside them is
     never listed, so never removed): a built backbone holds its build record, a fine-tuning
-    checkpoint folder is named by its family and digest, an ablation folder holds fold blocks
-    and nothing else; a link to a backbone under a built-in's name is listed too (removing it
-    removes the link, never what it points to)."""
+    checkpoint folder is named by its family and digest and holds checkpoints with shoprel's
+    time record, an ablation folder holds the bench's fold blocks and nothing else; a link to
+    a backbone under a built-in's name is listed too (removing it removes the link, never what
+    it points to)."""
     if kind == BACKBONES and path.is_symlink():
         return path.name in BUILTINS
     if path.is_symlink() or not path.is_dir():
         return False
     if kind == BACKBONES:
         return (path / META_FILE).is_file()
-    if kind == CHECKPOINTS:
-        return CHECKPOINT_FOLDER_NAME.fullmatch(path.name) is not None
     children = list(path.iterdir())
+    if kind == CHECKPOINTS:
+        return (CHECKPOINT_FOLDER_NAME.fullmatch(path.name) is not None and bool(children)
+                and all(_CHECKPOINT.fullmatch(c.name) and c.is_dir() for c in children)
+                and any((c / CHECKPOINT_TIME_FILE).is_file() for c in children))
     return bool(children) and all(_ABLATION_FILE.fullmatch(c.name) and c.is_file()
-                                  for c in children)
+                                  and not c.is_symlink() and _fold_block(c) for c in children)
+
+
+def _fold_block(path: Path) -> bool:
+    """An npz as the feature bench saves its fold blocks (its labels and validation rows)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return _ABLATION_ARRAYS <= set(archive.namelist())
+    except (OSError, zipfile.BadZipFile, ValueError):
+        return False
 
 
 _USE_COPY = re.compile(r"weights-(?P<sha>[0-9a-f]{16})\.npz")

@@ -8,7 +8,7 @@ import pytest
 from tests.conftest import dead_pid
 
 import shoprel.models.backbones.cache as cache
-from shoprel.models.backbones.cache import CACHE_ENV, CHECKSUMS_FILE, file_sha256
+from shoprel.models.backbones.cache import CACHE_ENV, CACHE_MARKER, CHECKSUMS_FILE, file_sha256
 
 
 @pytest.fixture
@@ -113,4 +113,4 @@ def test_a_killed_writers_temporary_is_removed_by_the_next_one(root, tmp_path):
     weights.write_bytes(b"c" * 100)
     file_sha256(weights)
     assert not leftover.exists()
-    assert sorted(p.name for p in root.iterdir()) == [CHECKSUMS_FILE]
+    assert sorted(p.name for p in root.iterdir()) == sorted([CHECKSUMS_FILE, CACHE_MARKER])

@@ -14,6 +14,10 @@ from shoprel.utils.atomic import atomic_file
 CACHE_ENV = "SHOPREL_CACHE"
 META_FILE = "shoprel-backbone.json"  # what a built-in backbone folder records about its build
 CHECKSUMS_FILE = "checksums.json"  # in the cache root: file digests by path and stat (file_sha256)
+# in the cache root, written when shoprel first writes there: `shoprel cache prune` acts only
+# on a folder that holds it (or, made by an older shoprel, what shoprel writes)
+CACHE_MARKER = "shoprel-cache.json"
+_marked: set[str] = set()  # cache roots this process has already marked
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +30,39 @@ def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:
     if env:
         return Path(env).expanduser()
     return Path.home() / ".cache" / "shoprel"
+
+
+def cache_folder(kind: str, cache_dir: str | os.PathLike | None = None) -> Path:
+    """The cache's `kind` folder, for a writer about to write in it: the root is marked as
+    shoprel's cache first."""
+    root = cache_root(cache_dir)
+    mark_cache(root)
+    return root / kind
+
+
+def mark_cache(root: Path) -> None:
+    """Write the root's CACHE_MARKER once (made with the root when there is none); best effort:
+    a read-only cache is still read."""
+    if f"cache:{root}" in _marked:
+        return
+    _marked.add(f"cache:{root}")
+    if (root / CACHE_MARKER).is_file():
+        return
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with atomic_file(root / CACHE_MARKER) as tmp:
+            tmp.write_text(json.dumps({"written_by": "shoprel", "format": 1}))
+    except (OSError, ShoprelError):
+        log.debug("could not mark %s as shoprel's cache", root)
+
+
+def is_cache_marker(root: Path) -> bool:
+    """Whether the root holds the marker shoprel writes (not a file of the same name)."""
+    try:
+        record = json.loads((Path(root) / CACHE_MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(record, dict) and record.get("written_by") == "shoprel"
 
 
 def file_sha256(path: str | os.PathLike, chunk: int = 1 << 22) -> str:
@@ -84,6 +121,7 @@ def _remember(path: str, stamp: list[int], sha256: str) -> None:
     memo = {name: entry for name, entry in memo.items() if os.path.exists(name)}
     memo[path] = {"stamp": stamp, "sha256": sha256}
     target = _checksums_path()
+    mark_cache(target.parent)
     try:
         with atomic_file(target) as tmp:
             tmp.write_text(json.dumps(memo))

@@ -18,7 +18,12 @@ import shoprel.models.backbones.embeddinggemma as embeddinggemma
 import shoprel.models.backbones.gemma3_270m as gemma3_270m
 import shoprel.models.backbones.use_multilingual as use_multilingual
 from shoprel.errors import ConfigError
-from shoprel.models.backbones.cache import cache_root, files_sha256, read_meta
+from shoprel.models.backbones.cache import (
+    cache_root,
+    files_sha256,
+    mark_cache,
+    read_meta,
+)
 from shoprel.utils.progress import bars_allowed
 
 log = logging.getLogger(__name__)
@@ -83,6 +88,7 @@ def resolve_backbone(name: str, cache_dir: str | os.PathLike | None = None,
     if name == use_multilingual.NAME:
         return _resolve_use()
     if name in BUILTINS:
+        mark_cache(cache_root(cache_dir))
         return _resolve_builtin(_BUILDERS[name], builtin_folder(name, cache_dir), verify,
                                 show_progress and bars_allowed())
     path = Path(name).expanduser()

@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from shoprel.errors import OutputError
-from shoprel.models.backbones.cache import cache_root, file_sha256
+from shoprel.models.backbones.cache import cache_root, file_sha256, mark_cache
 from shoprel.models.backbones.chunked import encode_in_chunks
 from shoprel.utils.atomic import atomic_file
 from shoprel.utils.threads import workers_for_rows
@@ -96,6 +96,7 @@ def unpacked_weights(cache_dir: str | os.PathLike | None = None) -> Path:
     Beside the copy, a record of its own SHA-256, taken as it was written: a copy changed or
     cut short since no longer matches it and is written again. Call check_weights() first.
     """
+    mark_cache(cache_root(cache_dir))
     folder = unpacked_folder(cache_dir)
     copy = folder / f"weights-{WEIGHTS_SHA256[:16]}.npz"
     record = copy.with_suffix(".json")

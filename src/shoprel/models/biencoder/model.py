@@ -54,9 +54,10 @@ class BiEncoderModel(CountsEmbeddedTexts, FineTunedModel):
             scorer.eval()
             disk = None
             if config.state_cache:
-                from shoprel.models.backbones.cache import cache_root
+                from shoprel.models.backbones.cache import cache_root, mark_cache
                 from shoprel.models.biencoder.state_cache import StateCache, state_file
 
+                mark_cache(cache_root(config.cache_dir))
                 disk = StateCache(state_file(cache_root(config.cache_dir), backbone.slug,
                                              split.start, config.max_length))
             states = StateStore(split, tokenizer, (backbone.fingerprint, split.start,

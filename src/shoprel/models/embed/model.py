@@ -23,7 +23,7 @@ from shoprel.data.frame import PairFrame
 from shoprel.data.tasks import Task
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.folds.grouped import fold_groups, query_groups
-from shoprel.models.backbones.cache import cache_root
+from shoprel.models.backbones.cache import cache_folder
 from shoprel.models.backbones.embedding_cache import EmbeddingCache
 from shoprel.models.backbones.embedding_store import (
     CountsEmbeddedTexts,
@@ -125,7 +125,7 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         the model's life (a server or a chunked predict asks for every batch). The encoder is
         loaded only for texts none of them has and kept for scoring; `fit` lets it go (fold
         models kept side by side must not each hold the weights)."""
-        folder = cache_root(self.cache_dir) / "embeddings"
+        folder = cache_folder("embeddings", self.cache_dir)
         stores = self.__dict__.setdefault("_stores", {})
         key = (backbone.slug, str(folder))
         if key in stores:

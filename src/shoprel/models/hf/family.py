@@ -78,8 +78,8 @@ class FineTunedModel(RelevanceModel):
 
     @staticmethod
     def _checkpoint_root(config: HFConfig) -> Path:
-        from shoprel.models.backbones import cache_root
+        from shoprel.models.backbones.cache import cache_folder
 
         if config.training.checkpoint_dir:
             return Path(config.training.checkpoint_dir).expanduser()
-        return cache_root(config.cache_dir) / "checkpoints"
+        return cache_folder("checkpoints", config.cache_dir)
