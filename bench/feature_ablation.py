@@ -70,6 +70,7 @@ def compute_blocks(frame, folds, params: dict, folder: Path) -> list[dict]:
     for fold in range(int(folds.max()) + 1):
         path = folder / f"fold{fold}.npz"
         if path.exists():
+            path.touch()  # read again: `shoprel cache` ages it from this use
             continue
         train, valid = np.where(folds != fold)[0], np.where(folds == fold)[0]
         model = EmbedModel(**params)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import numpy as np
@@ -381,6 +382,39 @@ def test_shoprel_marks_the_cache_it_writes_in(tmp_path, monkeypatch):
     block = _fold_block(root / "ablation" / "qi6k" / "fold0.npz")
     assert "removed 1 entries" in runner_prune(root, "--kind", "ablation")
     assert not block.exists()
+
+
+def test_a_backbone_or_export_in_use_is_not_old(cache, monkeypatch):
+    """Reading never rewrites a built backbone, an export or a store: their use is recorded,
+    so --older-than and --keep-under both judge by last use."""
+    from shoprel.models.backbones import cache as backbone_cache
+    from shoprel.models.backbones import onnx_engine
+
+    root, paths = cache
+    monkeypatch.setattr(backbone_cache, "_marked", set())
+    long_ago = time.time() - 40 * 86400
+    for path in root.rglob("*"):
+        os.utime(path, (long_ago, long_ago), follow_symlinks=False)
+    entries = inv.inventory(root)
+    backbone = builtin_folder(EG, root)
+    assert backbone in {e.path for e in inv.select(entries, older_than_days=30)}
+    # use them: the built backbone resolved, its export found, its embeddings opened
+    monkeypatch.setattr(embeddinggemma, "stale_reason", lambda *a, **k: None)
+    from shoprel.models.backbones.resolve import resolve_backbone
+    eg = resolve_backbone(EG, root)
+    fp32 = paths["fp32"].parent
+    (fp32 / "model.onnx_data").write_text("weights")
+    os.utime(fp32 / "model.onnx_data", (long_ago, long_ago))
+    monkeypatch.setattr(onnx_engine, "_usable", lambda folder: folder == fp32)
+    assert onnx_engine.exported(eg, "fp32") == fp32
+    EmbeddingCache(root / "embeddings", eg).lookup("query", ["a"])
+    entries = _by_path(inv.inventory(root))
+    old = {e.path for e in inv.select(list(entries.values()), older_than_days=30)}
+    assert not {backbone, fp32, paths["emb"]} & old
+    assert {paths["int8_r7"].parent, paths["emb_other"]} <= old  # not used: still old
+    assert entries[backbone].age_days < 1
+    budget = inv.to_fit(list(entries.values()), 0, kinds=("backbones", "onnx", "embeddings"))
+    assert {e.path for e in budget[-3:]} == {backbone, fp32, paths["emb"]}  # used: last
 
 
 def test_the_stores_shoprel_writes_are_known_by_their_tables(tmp_path):

@@ -72,9 +72,9 @@ def list_cache(cache_dir):
                    "next use, which needs PyPI.")
 @click.option("--older-than", "older_than", type=click.FloatRange(min=0), default=None,
               metavar="DAYS", callback=lambda ctx, param, value: _days(value),
-              help="Entries not written for more than DAYS days.")
+              help="Entries not used (read or written) for more than DAYS days.")
 @click.option("--keep-under", "keep_under", default=None, metavar="SIZE",
-              help="Remove the least recently written entries (of those the other conditions "
+              help="Remove the least recently used entries (of those the other conditions "
                    "choose) until the cache takes at most SIZE (500M, 20G, 1.5T); built "
                    "backbones and exports only when --kind names them.")
 @click.option("--dry-run", is_flag=True, help="Say what would go; remove nothing.")

@@ -7,7 +7,8 @@ older exports stay behind when their scheme changes. An entry is *stale* when a 
 cannot read it: it was computed from weights other than the built-in backbone now built in the
 same cache, by an export scheme since replaced, or it is what a killed writer left half-written.
 Entries of backbones given as folders or hub ids cannot be judged (their weights live elsewhere)
-and are only removed when asked for by kind or age. Only a
+and are only removed when asked for by kind or age. An entry's age is the time since it was
+last written or used (cache.mark_used: a backbone or store read every day is never old). Only a
 folder that is a shoprel cache is listed (check_cache), and in it only what shoprel's writers
 make, known by its content, not its name alone.
 """
@@ -58,7 +59,7 @@ class CacheEntry:
     kind: str  # one of KINDS
     path: Path
     size: int  # bytes on disk below it (0 for a link: what it points to is not ours)
-    modified: float  # newest modification time below it (epoch seconds)
+    modified: float  # last written or used: the newest modification below it (epoch seconds)
     stale: str | None  # why nothing current can use it; None when in use or unknown
 
     @property
@@ -167,9 +168,9 @@ def parse_size(text: str) -> int:
 def to_fit(entries: list[CacheEntry], budget: int, *, stale: bool = False,
            kinds: tuple[str, ...] = (), older_than_days: float | None = None) -> list[CacheEntry]:
     """What `prune --keep-under` removes: of the entries meeting every other condition given
-    (all of them when none is), the least recently written until the cache fits `budget`.
-    Built backbones and their exports only when `kinds` names them: they are written once and
-    read ever after, so their age says nothing of their use, and rebuilding them needs PyPI."""
+    (all of them when none is), the least recently used until the cache fits `budget`.
+    Built backbones and their exports only when `kinds` names them: a budget would take them
+    even in daily use, and rebuilding them needs PyPI."""
     conditioned = stale or kinds or older_than_days is not None
     candidates = (select(entries, stale=stale, kinds=kinds, older_than_days=older_than_days)
                   if conditioned else entries)
@@ -179,7 +180,7 @@ def to_fit(entries: list[CacheEntry], budget: int, *, stale: bool = False,
 
 def over_budget(entries: list[CacheEntry], candidates: list[CacheEntry],
                 budget: int) -> list[CacheEntry]:
-    """Candidates, least recently written first, whose removal brings the cache (all of
+    """Candidates, least recently used (or written) first, whose removal brings the cache (all of
     `entries`) to at most `budget` bytes, or as near as the candidates allow."""
     total = sum(entry.size for entry in entries)
     chosen = []

@@ -17,7 +17,10 @@ CHECKSUMS_FILE = "checksums.json"  # in the cache root: file digests by path and
 # in the cache root, written when shoprel first writes there: `shoprel cache prune` acts only
 # on a folder that holds it (or, made by an older shoprel, what shoprel writes)
 CACHE_MARKER = "shoprel-cache.json"
-_marked: set[str] = set()  # cache roots this process has already marked
+# beside a built backbone's record and in an export: touched when it is loaded, so that its
+# age in `shoprel cache` is the time since it was last used, not since it was built
+LAST_USED = ".shoprel-last-used"
+_marked: set[str] = set()  # cache roots and use stamps this process has already written
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +66,19 @@ def is_cache_marker(root: Path) -> bool:
     except (OSError, ValueError):
         return False
     return isinstance(record, dict) and record.get("written_by") == "shoprel"
+
+
+def mark_used(path: Path) -> None:
+    """Set `path`'s modification time to now (made empty when missing), once per process: a
+    backbone or export read every day then never looks unused to `cache prune --older-than`.
+    Best effort, like every cache write."""
+    if str(path) in _marked:
+        return
+    _marked.add(str(path))
+    try:
+        path.touch()  # an existing file: its times set to now
+    except OSError:
+        log.debug("could not record the use of %s", path)
 
 
 def file_sha256(path: str | os.PathLike, chunk: int = 1 << 22) -> str:

@@ -15,6 +15,7 @@ from typing import TypeVar
 
 import numpy as np
 
+from shoprel.models.backbones.cache import mark_used
 from shoprel.models.backbones.resolve import Backbone
 from shoprel.utils.sqlite_in import rows_where_in
 
@@ -34,6 +35,7 @@ class EmbeddingCache:
             stored = self._schema(db)
         if stored != self.fingerprint:
             raise ValueError(f"{self.path}: holds embeddings of {stored}, not {self.fingerprint}")
+        mark_used(self.path)  # read, maybe never written again: its age is its last use
 
     def _schema(self, db: sqlite3.Connection) -> str:
         """The tables (made where missing); the fingerprint the file holds."""

@@ -27,6 +27,7 @@ from tqdm.auto import tqdm
 import shoprel.models.backbones.embeddinggemma as embeddinggemma
 from shoprel.errors import OutputExistsError
 from shoprel.models.backbones.batching import BATCH_TOKENS, check_batching, token_batches
+from shoprel.models.backbones.cache import LAST_USED, mark_used
 from shoprel.models.backbones.encoder import PLURAL, Kind
 from shoprel.models.backbones.resolve import Backbone
 from shoprel.utils.atomic import atomic_dir
@@ -102,6 +103,7 @@ def exported(backbone: Backbone, precision: str = "fp32", show_progress: bool = 
     """The folder holding `precision`'s model for this backbone, exported on first use."""
     folder = export_root(backbone) / precision
     if _usable(folder):
+        mark_used(folder / LAST_USED)
         return folder
     fp32 = folder if precision == "fp32" else exported(backbone, "fp32", show_progress)
     say = log.warning if show_progress else log.info

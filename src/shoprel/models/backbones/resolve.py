@@ -19,9 +19,11 @@ import shoprel.models.backbones.gemma3_270m as gemma3_270m
 import shoprel.models.backbones.use_multilingual as use_multilingual
 from shoprel.errors import ConfigError
 from shoprel.models.backbones.cache import (
+    LAST_USED,
     cache_root,
     files_sha256,
     mark_cache,
+    mark_used,
     read_meta,
 )
 from shoprel.utils.progress import bars_allowed
@@ -107,6 +109,7 @@ def _resolve_builtin(builder, folder: Path, verify: bool, show_progress: bool) -
         if meta is not None:
             log.warning("rebuilding %s in %s: %s", builder.NAME, folder, reason)
         meta = builder.build(folder, show_progress)
+    mark_used(folder / LAST_USED)
     return Backbone(name=builder.NAME, source=str(folder),
                     fingerprint=f"sha256:{meta['weights_sha256']}",
                     query_prefix=meta["query_prefix"], passage_prefix=meta["passage_prefix"],

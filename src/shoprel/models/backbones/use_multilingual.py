@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from shoprel.errors import OutputError
-from shoprel.models.backbones.cache import cache_root, file_sha256, mark_cache
+from shoprel.models.backbones.cache import cache_root, file_sha256, mark_cache, mark_used
 from shoprel.models.backbones.chunked import encode_in_chunks
 from shoprel.utils.atomic import atomic_file
 from shoprel.utils.threads import workers_for_rows
@@ -102,6 +102,7 @@ def unpacked_weights(cache_dir: str | os.PathLike | None = None) -> Path:
     record = copy.with_suffix(".json")
     try:
         if copy.is_file() and _recorded_sha256(record) == file_sha256(copy):
+            mark_used(record)  # not the copy: its times are in its checksum's memo
             return copy
         with np.load(weights_path(), allow_pickle=False) as packed:
             arrays = {name: packed[name] for name in packed.files}

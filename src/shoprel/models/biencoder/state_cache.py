@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from shoprel.models.backbones.cache import mark_used
 from shoprel.models.backbones.embedding_cache import text_key
 from shoprel.utils.sqlite_in import rows_where_in
 
@@ -35,6 +36,7 @@ class StateCache:
         with self._connect() as db:
             db.execute("CREATE TABLE IF NOT EXISTS states "
                        "(key TEXT PRIMARY KEY, tokens INTEGER, hidden INTEGER, state BLOB)")
+        mark_used(self.path)  # read, maybe never written again: its age is its last use
 
     def _connect(self) -> sqlite3.Connection:
         return sqlite3.connect(self.path, timeout=60)
