@@ -47,3 +47,19 @@ def test_index_folders_given_are_named_for_what_they_are(tmp_path):
         with pytest.raises(InputError, match=message):
             index_folders(tmp_path / "scoring_run", [given])
     assert index_folders(tmp_path / "r", [run / INDEX_FOLDER])[1] == run / INDEX_FOLDER
+
+
+def test_a_file_rewritten_to_the_same_size_is_another_build(tmp_path):
+    """A killed build's parts are resumed only for the file as it was: rewritten in another
+    order (same path, same size) it is another build, whose parts are merged, not resumed."""
+    import os
+
+    from shoprel.predict.index import _build_id
+
+    titles = tmp_path / "titles.txt"
+    titles.write_text("a\nb\n")
+    before = _build_id(titles)
+    assert _build_id(titles) == before
+    titles.write_text("b\na\n")
+    os.utime(titles, ns=(0, titles.stat().st_mtime_ns + 1_000_000))
+    assert _build_id(titles) != before

@@ -137,7 +137,7 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
     # not a file, or a file of the other task: told here, before any folder is made
     if next(iter_targets(input_file, run.task), None) is None:
         raise InputError(f"holds no {run.task.target_column} texts to index", path=input_file)
-    build_id = f"{input_file.resolve()}\x00{input_file.stat().st_size}"
+    build_id = _build_id(input_file)
     targets = 0
     added = 0
     new_folder = not folder.exists()
@@ -162,6 +162,13 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
             targets = rows.count
     return IndexResult(folder, targets, added, len(seen_backbones),
                        time.perf_counter() - started)
+
+
+def _build_id(input_file: Path) -> str:
+    """What a killed build's parts are resumed under: the file as it is now (its path, size and
+    time), so a rewritten file starts anew and merges the killed build's parts instead."""
+    stat = input_file.stat()
+    return f"{input_file.resolve()}\x00{stat.st_size}\x00{stat.st_mtime_ns}"
 
 
 @contextlib.contextmanager

@@ -99,3 +99,23 @@ def test_parts_of_unknown_weights_are_removed_unread(tmp_path, monkeypatch):
     assert build_segment(tmp_path / "ix", "fp", _items(10), embed, "new") == 10
     assert len(open_index(tmp_path / "ix", "fp")) == 10
     assert not leftover.exists()
+
+
+def test_a_part_of_other_texts_under_the_same_id_is_embedded_again(tmp_path, monkeypatch):
+    """The file was rewritten in another order with its size (and id) kept after a kill: the
+    killed build's part 0 holds other texts than the new part 0, so it is embedded again and
+    every text ends up indexed once."""
+    monkeypatch.setattr(target_index, "PART_TEXTS", 8)
+    with pytest.raises(KeyboardInterrupt):
+        build_segment(tmp_path / "ix", "fp", _items(40), _Embed(fail_after=1), "same id")
+    titles = [("passage", f"title {i}") for i in range(40)]
+    reordered = titles[16:24] + titles[8:16] + titles[0:8] + titles[24:]
+    embed = _Embed()
+    assert build_segment(tmp_path / "ix", "fp", reordered, embed, "same id") == 40
+    assert len(embed.calls) == 5  # the stale part 0 was not taken for titles 16-23
+    index = open_index(tmp_path / "ix", "fp")
+    keys = np.concatenate([k for k, _ in index.segments])
+    assert len(index) == 40 and len(np.unique(keys)) == 40
+    assert index.has("passage", [t for _, t in titles]).all()
+    np.testing.assert_array_equal(index.lookup("passage", ["title 20"])["title 20"],
+                                  _vector("passage", "title 20"))

@@ -136,9 +136,10 @@ def build_segment(folder: str | os.PathLike, fingerprint: str, items: Iterable[t
                   on_part: Callable[[int], None] | None = None) -> int:
     """Embed the (kind, text) items not indexed yet into a new segment; returns how many.
 
-    `build_id` names the input (its path and size, say): a rerun with the same id resumes from
-    the parts already written. Texts are grouped into parts in input order, so the parts of a
-    rerun line up with the killed build's.
+    `build_id` names the input (its path, size and time, say): a rerun with the same id resumes
+    from the parts already written. Texts are grouped into parts in input order, so the parts of
+    a rerun line up with the killed build's; a part is reused only when it holds the very texts
+    its batch holds now, and embedded again otherwise.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -152,28 +153,50 @@ def build_segment(folder: str | os.PathLike, fingerprint: str, items: Iterable[t
             Path(tmp).write_text(json.dumps({"fingerprint": fingerprint}))
     dim = existing.dim if existing else None
     count = 0
+    done: list[tuple[Path, Path]] = []  # this build's parts: a stale one beyond them is no text
     for number, batch in enumerate(_new_batches(items, existing)):
         if not batch:
             continue
         keys_file = parts / f"part-{number:06d}{KEYS}"
         vectors_file = parts / f"part-{number:06d}{VECTORS}"
-        if not (keys_file.is_file() and vectors_file.is_file()):
-            by_kind: dict[str, list[str]] = {}
-            for kind, text in batch:
-                by_kind.setdefault(kind, []).append(text)
-            keys, vectors = [], []
-            for kind, texts in by_kind.items():
-                keys.append(hashes(kind, texts))
-                vectors.append(np.asarray(embed(texts, kind), dtype=np.float32))
+        by_kind = _by_kind(batch)
+        keys = np.concatenate([hashes(kind, texts) for kind, texts in by_kind.items()])
+        if not _part_holds(keys_file, vectors_file, keys):
+            vectors = [np.asarray(embed(texts, kind), dtype=np.float32)
+                       for kind, texts in by_kind.items()]
             _save_array(vectors_file, np.vstack(vectors))
-            _save_array(keys_file, np.concatenate(keys))  # last: marks the part complete
+            _save_array(keys_file, keys)  # last: marks the part complete
+        done.append((keys_file, vectors_file))
         count += len(batch)
         if on_part is not None:
             on_part(len(batch))
     if count:
-        _merge(folder, _complete_parts(parts), fingerprint, dim)
+        _merge(folder, done, fingerprint, dim)
     shutil.rmtree(parts, ignore_errors=True)
     return count + absorbed
+
+
+def _by_kind(batch: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """A part's texts grouped by kind, kinds in order of first use: the order its keys and
+    vectors are stored in."""
+    by_kind: dict[str, list[str]] = {}
+    for kind, text in batch:
+        by_kind.setdefault(kind, []).append(text)
+    return by_kind
+
+
+def _part_holds(keys_file: Path, vectors_file: Path, keys: np.ndarray) -> bool:
+    """Whether a finished part holds exactly these keys: a part left by a build of other
+    content under the same id (the file rewritten with its size and time kept) is embedded
+    again, not taken for this batch's texts."""
+    if not (keys_file.is_file() and vectors_file.is_file()):
+        return False
+    try:
+        stored = np.load(keys_file, allow_pickle=False)
+        rows = np.load(vectors_file, mmap_mode="r", allow_pickle=False).shape[0]
+    except (OSError, ValueError):
+        return False
+    return rows == len(keys) and np.array_equal(stored, keys)
 
 
 def _complete_parts(parts: Path) -> list[tuple[Path, Path]]:
