@@ -114,7 +114,8 @@ def test_misuse_is_refused_with_one_line(tmp_path, embed_run, trained_runs, new_
     qi = tmp_path / "qi.jsonl"  # the other task's file: refused before any folder is made
     qi.write_text('{"id": 1, "task": "QI", "language": "en", "origin_query": "drill", '
                   '"item_title": "cordless drill", "label": 1}\n')
-    with pytest.raises(InputError, match="no category_path text .this run scores QC."):
+    with pytest.raises(InputError, match="column missing for task QC .the file looks like a "
+                                         "QI file."):
         build_index(embed_run, qi, out=tmp_path / "ix3", progress=False)
     assert not (tmp_path / "ix3").exists()
     with pytest.raises(OutputError, match="embed nothing"):

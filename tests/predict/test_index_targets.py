@@ -49,6 +49,61 @@ def test_index_folders_given_are_named_for_what_they_are(tmp_path):
     assert index_folders(tmp_path / "r", [run / INDEX_FOLDER])[1] == run / INDEX_FOLDER
 
 
+@pytest.mark.parametrize("name, content", [
+    ("rows.json", json.dumps([{"id": 1, "item_title": "steel bolts"}])),
+    ("pretty.json", '[\n  {"id": 1, "item_title": "steel bolts"}\n]\n'),
+    ("titles.txt", '["steel bolts", "copper pipe"]\n'),
+])
+def test_a_json_array_is_refused_not_read_as_one_title(tmp_path, name, content):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError, match=rf"{name}, line 1: holds a JSON array, not JSON lines"):
+        list(iter_targets(path, Task.QI))
+
+
+def test_titles_in_brackets_are_titles(tmp_path):
+    titles = tmp_path / "titles.txt"
+    titles.write_text("[2 pack] steel bolts\n[New]\n", encoding="utf-8")
+    assert list(iter_targets(titles, Task.QI)) == ["[2 pack] steel bolts", "[New]"]
+
+
+@pytest.mark.parametrize("content", ["a,b\rc,d\re,f\r",
+                                     '{"category_path": "a,b"}\r{"category_path": "c,d"}\r'])
+def test_lines_ended_by_a_carriage_return_alone_are_refused(tmp_path, content):
+    """Old Mac line ends: the whole file would be one target (or one broken JSON line)."""
+    path = tmp_path / "cr.txt"
+    path.write_bytes(content.encode())
+    with pytest.raises(InputError, match=r"cr.txt, line 1: holds a carriage return"):
+        list(iter_targets(path, Task.QC))
+    crlf = tmp_path / "crlf.txt"
+    crlf.write_bytes(content.replace("\r", "\r\n").encode())
+    assert len(list(iter_targets(crlf, Task.QC))) == (3 if "{" not in content else 2)
+
+
+def test_targets_are_read_by_predicts_rules(tmp_path):
+    """A number is its text, null is an empty target (skipped), a list names its type; a file
+    of the other task and a contradicting task field are refused as predict refuses them."""
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text("".join(json.dumps(r) + "\n" for r in (
+        {"item_title": 12345}, {"item_title": None}, {"item_title": "bolts", "task": "QI"}))
+        + '{"item_title": 1.50}\n', encoding="utf-8")
+    assert list(iter_targets(rows, Task.QI)) == ["12345", "bolts", "1.50"]
+    for record, message in (
+            ({"item_title": ["a"]}, "line 2, field 'item_title': expected text, got list"),
+            ({"item_title": "x", "task": "QC"}, "line 2, field 'task': task is 'QC' but the "
+                                                "file is QI"),
+            ({"category_path": "a,b"}, "line 2, field 'item_title': missing required column")):
+        bad = tmp_path / "bad.jsonl"
+        bad.write_text(json.dumps({"item_title": "ok"}) + "\n" + json.dumps(record) + "\n")
+        with pytest.raises(InputError, match=message):
+            list(iter_targets(bad, Task.QI))
+    qc = tmp_path / "qc.jsonl"
+    qc.write_text(json.dumps({"id": 1, "category_path": "a,b"}) + "\n")
+    with pytest.raises(InputError, match="line 1, field 'item_title': column missing for task "
+                                         "QI .the file looks like a QC file."):
+        list(iter_targets(qc, Task.QI))
+
+
 def test_a_file_rewritten_to_the_same_size_is_another_build(tmp_path):
     """A killed build's parts are resumed only for the file as it was: rewritten in another
     order (same path, same size) it is another build, whose parts are merged, not resumed."""

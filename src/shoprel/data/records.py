@@ -92,16 +92,31 @@ def iter_text_lines(path: str | Path) -> Iterator[tuple[int, str]]:
             yield line_no, text[1:] if line_no == 1 and text.startswith("\ufeff") else text
 
 
+# a file whose lines end in a carriage return alone (old Mac OS) reads as one long line
+LONE_CR = ("holds a carriage return (\\r) inside the line: the file ends its lines with \\r "
+           "alone; save it with \\n (or \\r\\n) line ends")
+JSON_ARRAY = "holds a JSON array, not JSON lines; write one JSON object a line"
+
+
+def has_lone_cr(text: str) -> bool:
+    """Whether a line holds a carriage return other than its \\r\\n ending."""
+    return "\r" in text.rstrip("\r\n")
+
+
 def _jsonl_records(path: Path) -> Iterator[Record]:
+    first = True
     for line_no, text in iter_text_lines(path):
         if not text.strip():
             continue
+        if first and text.lstrip().startswith("["):
+            raise InputError(JSON_ARRAY, path=path, line=line_no)
+        first = False
         try:
             record = json.loads(text, parse_float=FloatText)
         except json.JSONDecodeError as exc:
-            raise InputError(
-                f"malformed JSON: {exc.msg} at column {exc.colno}", path=path, line=line_no
-            ) from None
+            reason = (LONE_CR if has_lone_cr(text)
+                      else f"malformed JSON: {exc.msg} at column {exc.colno}")
+            raise InputError(reason, path=path, line=line_no) from None
         if not isinstance(record, dict):
             raise InputError(
                 f"expected a JSON object, got {kind_name(record)}", path=path, line=line_no

@@ -153,11 +153,7 @@ class RecordValidator:
         if self.task is None or self.has_label is None:
             self._first_record(line, record)
         task = self.task
-        if "task" in record and record["task"] not in (None, "") and \
-                str(record["task"]).upper() != task.value:
-            whole = "the file is" if self.path is not None else "the pairs are"
-            raise self._error(f"task is {record['task']!r} but {whole} {task.value}", line,
-                              "task")
+        self._check_task_field(line, record)
         for name in ("id", QUERY_COLUMN, task.target_column):
             if name not in record:
                 raise self._error("missing required column", line, name)
@@ -182,6 +178,24 @@ class RecordValidator:
             self.stats["dropped"] += 1
             return None
         return row
+
+    def target(self, line: int, record: dict) -> str:
+        """The record's target text by the rules `validate` applies (the task's column, a
+        `task` field that agrees, a number read as its text, null as empty), with no id or
+        query asked for: `shoprel index` reads catalogues that hold targets alone."""
+        if self.task is None or self.has_label is None:
+            self._first_record(line, record)
+        self._check_task_field(line, record)
+        column = self.task.target_column
+        if column not in record:
+            raise self._error("missing required column", line, column)
+        return self._text(line, record, column, "empty_target")
+
+    def _check_task_field(self, line: int, record: dict) -> None:
+        value = record.get("task")
+        if value not in (None, "") and str(value).upper() != self.task.value:
+            whole = "the file is" if self.path is not None else "the pairs are"
+            raise self._error(f"task is {value!r} but {whole} {self.task.value}", line, "task")
 
     def _check_id(self, line: int, value):
         if isinstance(value, bool) or value is None or value == "":

@@ -21,9 +21,9 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from shoprel.data.formats import file_format
-from shoprel.data.records import iter_records, iter_text_lines, require_file
+from shoprel.data.records import LONE_CR, has_lone_cr, iter_records, iter_text_lines, require_file
 from shoprel.data.tasks import Task
-from shoprel.data.validate import text_problem
+from shoprel.data.validate import RecordValidator, text_problem
 from shoprel.errors import InputError, OutputError
 from shoprel.models.backbones.target_index import KEYS, indexed_fingerprints
 from shoprel.runs import Run
@@ -49,43 +49,56 @@ def iter_targets(path: str | Path, task: Task) -> Iterator[str]:
     field, or plain text with one target per line."""
     path = Path(path)
     require_file(path)
-    if file_format(path) == "jsonl" and not _starts_with_json(path):
-        for line_no, line in iter_text_lines(path):
-            text = line.rstrip("\r\n")
-            _check_target(text, path, line_no, None)
-            if text.strip():
-                yield text
+    fmt = file_format(path)
+    if fmt == "jsonl" and not _json_lines(path):
+        yield from _text_targets(path)
         return
-    column = task.target_column
+    validator = RecordValidator(path, task, read_labels=False,
+                                line_label="row" if fmt == "parquet" else "line")
     for line_no, record in iter_records(path):
-        value = record.get(column)
-        if not isinstance(value, str):
-            raise InputError(f"no {column} text (this run scores {task.value})", path=path,
-                             line=line_no, field=column)
-        _check_target(value, path, line_no, column)
+        value = validator.target(line_no, record)
         if value.strip():
             yield value
 
 
-def _check_target(text: str, path: Path, line_no: int, field: str | None) -> None:
-    """The text rules predict applies to the same field (validate.text_problem)."""
-    reason = text_problem(text)
-    if reason is not None:
-        raise InputError(reason, path=path, line=line_no, field=field)
+def _text_targets(path: Path) -> Iterator[str]:
+    """One target a line, held to the text rules predict applies to a target field."""
+    for line_no, line in iter_text_lines(path):
+        text = line.rstrip("\r\n")
+        if has_lone_cr(text):
+            raise InputError(LONE_CR, path=path, line=line_no)
+        reason = text_problem(text)
+        if reason is not None:
+            raise InputError(reason, path=path, line=line_no)
+        if text.strip():
+            yield text
 
 
 # how a JSON object's line begins: a brace, then a key's quote (or the brace closing it); a
-# title such as "{New} phone case" begins with a brace too, and is text
+# title such as "{New} phone case" begins with a brace too, and is text. A JSON array (which
+# the JSON-lines reader refuses by name) opens a bracket, then an object, an array or nothing
+# more on its line; a title such as "[2 pack] bolts" is text.
 _JSON_OBJECT_START = re.compile(r'\{\s*(["}]|$)')
+_JSON_ARRAY_START = re.compile(r"\[\s*([{\[]|$)")
 
 
-def _starts_with_json(path: Path) -> bool:
+def _json_lines(path: Path) -> bool:
+    """Whether a JSON-lines-named file holds JSON (objects, or an array to refuse) rather than
+    plain text, told by its first non-blank line."""
     with open(path, "rb") as fh:
         for raw in fh:
             text = raw.decode("utf-8", errors="replace").lstrip("\ufeff").strip()
             if text:
-                return _JSON_OBJECT_START.match(text) is not None
+                return bool(_JSON_OBJECT_START.match(text) or _JSON_ARRAY_START.match(text)
+                            or _is_json_list(text))
     return True
+
+
+def _is_json_list(text: str) -> bool:
+    try:
+        return isinstance(json.loads(text), list)
+    except ValueError:
+        return False
 
 
 def index_models(run: Run) -> list:
