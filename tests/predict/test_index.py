@@ -161,6 +161,41 @@ def test_odd_target_files_and_outputs_are_refused_before_any_folder(tmp_path, em
     check_replaceable(run)
 
 
+def test_a_folder_with_another_tools_index_json_is_no_index(tmp_path, embed_run, new_pairs):
+    """A website's index.json: `index --out` writes nothing there, `--index` refuses it."""
+    site = tmp_path / "website"
+    site.mkdir()
+    (site / MARKER).write_text('{"pages": ["home"]}')
+    (site / "index.html").write_text("<html>")
+    with pytest.raises(OutputError, match="its index.json was not written by `shoprel index`"):
+        build_index(embed_run, new_pairs, out=site, progress=False)
+    assert sorted(p.name for p in site.iterdir()) == ["index.html", MARKER]
+    with pytest.raises(InputError, match="not an index folder .its index.json was not"):
+        Predictor(embed_run, indexes=[site])
+
+
+def test_the_runs_own_index_in_the_way_is_named_with_the_way_out(tmp_path, embed_run,
+                                                                   new_pairs):
+    """No --out given: a file or a user's folder where the run keeps its index is to be moved,
+    or the index built elsewhere; the message says so, not what --out needs."""
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(embed_run, run)
+    shutil.rmtree(run / "index", ignore_errors=True)  # built by another test
+    (run / "index").write_text("hi")
+    with pytest.raises(OutputError) as err:
+        build_index(run, new_pairs, progress=False)
+    assert "is a file; it is where the run keeps its index" in str(err.value)
+    assert "--out needs" not in str(err.value) and "give --out FOLDER" in str(err.value)
+    (run / "index").unlink()
+    (run / "index").mkdir()
+    (run / "index" / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match="no index.json.; it is where the run keeps its "
+                                          "index: move it away, or give --out FOLDER"):
+        build_index(run, new_pairs, progress=False)
+
+
 def test_a_build_that_fails_before_any_part_leaves_no_index(tmp_path, embed_run, new_pairs,
                                                              monkeypatch):
     """A bad row past the first, or a stop, before any part is embedded: the folder is as it

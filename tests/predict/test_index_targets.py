@@ -35,15 +35,19 @@ def test_index_folders_given_are_named_for_what_they_are(tmp_path):
 
     run = tmp_path / "run"
     (run / INDEX_FOLDER).mkdir(parents=True)
-    (run / INDEX_FOLDER / MARKER).write_text("{}")
+    (run / INDEX_FOLDER / MARKER).write_text(json.dumps({"written_by": "shoprel index"}))
     other = tmp_path / "other"
     other.mkdir()
     (other / "notes.txt").write_text("x")
     (tmp_path / "empty").mkdir()
+    site = tmp_path / "site"  # a website's index.json makes no index
+    site.mkdir()
+    (site / MARKER).write_text('{"pages": ["home"]}')
     for given, message in ((tmp_path / "nowhere", "index folder not found"),
                            (run, f"holds one: give --index {run / INDEX_FOLDER}"),
                            (tmp_path / "empty", "an empty folder, not an index"),
-                           (other, "not an index folder .no index.json.; --index takes")):
+                           (other, "not an index folder .no index.json.; --index takes"),
+                           (site, "its index.json was not written by `shoprel index`")):
         with pytest.raises(InputError, match=message):
             index_folders(tmp_path / "scoring_run", [given])
     assert index_folders(tmp_path / "r", [run / INDEX_FOLDER])[1] == run / INDEX_FOLDER

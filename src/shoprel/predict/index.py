@@ -28,11 +28,17 @@ from shoprel.errors import InputError, OutputError
 from shoprel.models.backbones.target_index import KEYS, indexed_fingerprints
 from shoprel.runs import Run
 from shoprel.utils.atomic import add_to_stamp, atomic_file, output_lock
-from shoprel.utils.outputs import check_outside_outputs, check_parent
+from shoprel.utils.outputs import (
+    INDEX_MARKER,
+    INDEX_WRITER,
+    check_outside_outputs,
+    check_parent,
+    is_index_folder,
+)
 from shoprel.utils.progress import honours_progress
 
 INDEX_FOLDER = "index"  # inside a run folder
-MARKER = "index.json"  # what makes a folder an index: shoprel never writes into anything else
+MARKER = INDEX_MARKER  # what makes a folder an index, holding `written_by: shoprel index`
 
 
 @dataclass
@@ -119,18 +125,29 @@ def embeds_nothing(run: Run) -> str:
     return f"the models of {run.path} embed nothing (family {family}); an index would not help"
 
 
-def check_index_folder(folder: Path, own: bool = False) -> None:
+def check_index_folder(folder: Path, own: bool = False, named: bool = True) -> None:
     """An index goes only into a new or empty folder, or one shoprel made an index of, and
-    (but the run's `own` index) not inside another folder shoprel wrote."""
+    (but the run's `own` index) not inside another folder shoprel wrote. `named`: given with
+    --out; else the run's own `index/`, which the user never chose and so moves or avoids."""
+    fix = ("choose a new or empty folder" if named
+           else "it is where the run keeps its index: move it away, or give --out FOLDER")
     if folder.exists() and not folder.is_dir():
-        raise OutputError(f"{folder}: is a file; --out needs a folder for the index")
+        raise OutputError(f"{folder}: is a file; " + ("--out needs a folder for the index"
+                                                      if named else fix))
     if not own:
         check_parent(folder)
         check_outside_outputs(folder, then="writing there would change it; build the index "
                                            "in a folder of its own")
-    if folder.is_dir() and any(folder.iterdir()) and not (folder / MARKER).is_file():
-        raise OutputError(f"{folder}: not an index folder shoprel wrote (no {MARKER}); "
-                          "choose a new or empty folder")
+    if folder.is_dir() and any(folder.iterdir()) and not is_index_folder(folder):
+        raise OutputError(f"{folder}: not an index folder shoprel wrote ({_no_marker(folder)}); "
+                          f"{fix}")
+
+
+def _no_marker(folder: Path) -> str:
+    """Why a folder is no index, in a message's words: no marker, or another tool's."""
+    if (folder / MARKER).exists():
+        return f"its {MARKER} was not written by `{INDEX_WRITER}`"
+    return f"no {MARKER}"
 
 
 @honours_progress
@@ -142,7 +159,7 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
     run = Run.open(run_dir)
     folder = Path(out) if out is not None else run.path / INDEX_FOLDER
     own = folder.resolve() == (run.path / INDEX_FOLDER).resolve()
-    check_index_folder(folder, own)
+    check_index_folder(folder, own, named=out is not None)
     models = index_models(run)
     if not models:
         raise OutputError(embeds_nothing(run))
@@ -157,9 +174,9 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
     was_empty = new_folder or not any(folder.iterdir())
     folder.mkdir(parents=True, exist_ok=True)
     with output_lock(folder), _undone_unless_embedded(folder, was_empty, new_folder):
-        if not (folder / MARKER).is_file():
+        if not is_index_folder(folder):
             with atomic_file(folder / MARKER) as tmp:
-                tmp.write_text(json.dumps({"written_by": "shoprel index", "format": 1}))
+                tmp.write_text(json.dumps({"written_by": INDEX_WRITER, "format": 1}))
         if own:
             add_to_stamp(run.path, INDEX_FOLDER)
         seen_backbones: set[tuple] = set()
@@ -230,14 +247,14 @@ def index_folders(run_dir: str | Path, extra: list[str | Path] | None = None) ->
                              "`shoprel index RUN FILE --out FOLDER` wrote)", path=folder)
         if not folder.exists():
             raise InputError("index folder not found (--index)", path=folder)
-        if (folder / MARKER).is_file():
+        if is_index_folder(folder):
             continue
-        if (folder / INDEX_FOLDER / MARKER).is_file():  # a run folder holding its own index
+        if is_index_folder(folder / INDEX_FOLDER):  # a run folder holding its own index
             raise InputError(f"not an index folder but holds one: give --index "
                              f"{folder / INDEX_FOLDER}", path=folder)
         if any(folder.iterdir()):
-            raise InputError(f"not an index folder (no {MARKER}); --index takes the folder "
-                             "`shoprel index RUN FILE --out FOLDER` wrote", path=folder)
+            raise InputError(f"not an index folder ({_no_marker(folder)}); --index takes the "
+                             "folder `shoprel index RUN FILE --out FOLDER` wrote", path=folder)
         raise InputError(f"an empty folder, not an index (no {MARKER}); build one with "
                          f"`shoprel index RUN FILE --out {folder}`", path=folder)
     return folders

@@ -23,11 +23,10 @@ from shoprel.ensemble.cuts import language_cuts, row_thresholds
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.predict.cascade import DEFAULT_SHARE, CascadePredictor, check_share
 from shoprel.predict.index import INDEX_FOLDER, embeds_nothing, index_folders, index_names_in
-from shoprel.predict.index import MARKER as INDEX_MARKER
 from shoprel.predict.table import submission_table
 from shoprel.runs import Run, mean_positive_probability, scoring_run
 from shoprel.utils.atomic import atomic_file, output_lock
-from shoprel.utils.outputs import check_output_file
+from shoprel.utils.outputs import check_output_file, is_index_folder
 from shoprel.utils.progress import honours_progress
 
 
@@ -66,7 +65,7 @@ class Predictor:
         self.scorer = scorer
         if self.run is not carrier:
             own = carrier.path / INDEX_FOLDER
-            indexes = [*([own] if (own / INDEX_MARKER).is_file() else []), *(indexes or [])]
+            indexes = [*([own] if is_index_folder(own) else []), *(indexes or [])]
         self.threshold = self.run.threshold
         self.task = self.run.task
         self.members: list[Predictor] = []
@@ -74,7 +73,7 @@ class Predictor:
         if self.run.kind == "ensemble":
             self.models = []
             # members look in the ensemble's index too, when it has one
-            shared = [f for f in folders if (f / INDEX_MARKER).is_file()]
+            shared = [f for f in folders if is_index_folder(f)]
             self.members = [Predictor(d, shared, recent_texts) for d in self.run.member_dirs()]
         else:
             self.models = self.run.load_models()

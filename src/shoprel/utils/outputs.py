@@ -28,6 +28,7 @@ INDEX_FOLDER = "index"  # predict/index.py's INDEX_FOLDER: a run's own index, ad
 _INDEX_FILE = re.compile(r"index\.json|[^/]+/(meta\.json|seg-[0-9a-f]{16}\.(keys|vectors)\.npy"
                          r"(\.tmp)?|build-[0-9a-f]{16}/(build\.json|"
                          r"part-\d{6}\.(keys|vectors)\.npy))")
+INDEX_WRITER = "shoprel index"  # its written_by: a file of that name from elsewhere is no index
 # what runs written before the stamp existed hold at their top level
 LEGACY_RUN_ENTRIES = frozenset({"run.json", "config.yaml", "folds.parquet", "oof.parquet",
                                 "metrics.json", "report.html", "models", "learning_curve.json"})
@@ -98,11 +99,21 @@ def is_shoprel_output(folder: Path) -> bool:
     """A folder shoprel wrote: stamped, a run (older runs carry no stamp), or an index."""
     if (folder / STAMP).is_file() or (folder / RUN_MARKER).is_file():
         return True
+    return str(_index_record(folder).get("written_by", "")).startswith("shoprel")
+
+
+def is_index_folder(folder: PathLike) -> bool:
+    """A target index `shoprel index` wrote, told by its marker's content: a website's or
+    another tool's `index.json` makes no index of its folder."""
+    return _index_record(Path(folder)).get("written_by") == INDEX_WRITER
+
+
+def _index_record(folder: Path) -> dict:
     try:
         record = json.loads((folder / INDEX_MARKER).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    return isinstance(record, dict) and str(record.get("written_by", "")).startswith("shoprel")
+        return {}
+    return record if isinstance(record, dict) else {}
 
 
 def shoprel_output_holding(path: PathLike) -> Path | None:
@@ -242,7 +253,7 @@ def _index_foreign(folder: Path) -> list[str]:
     grows with every build), so its layout says what is shoprel's; all of it, when its marker
     is not shoprel's."""
     found = _tree(folder)
-    if not is_shoprel_output(folder):
+    if not is_index_folder(folder):
         return found
     return [name for name in found if not _INDEX_FILE.fullmatch(name)]
 
