@@ -432,3 +432,23 @@ def test_a_folder_output_inside_any_folder_shoprel_wrote_is_refused(tmp_path):
         check_output_dir(run / "a" / "b", inside=tmp_path / "elsewhere")
     assert check_output_dir(run / "student", inside=run) == run / "student"
     assert check_output_dir(tmp_path / "beside") == tmp_path / "beside"
+
+
+def test_one_output_reached_through_a_link_takes_the_same_lock(tmp_path):
+    """Two `shoprel index` builds into one folder, one by its path and one through a symlink:
+    the second is refused as when both name the real path."""
+    from shoprel.utils.atomic import output_lock
+
+    real = tmp_path / "shared_idx"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real)
+    with output_lock(real):
+        with pytest.raises(OutputError, match="another shoprel process"):
+            with output_lock(tmp_path / "link"):
+                pass
+    with output_lock(tmp_path / "link"):  # free again; a dangling link locks beside itself
+        pass
+    (tmp_path / "nowhere").symlink_to(tmp_path / "missing" / "deeper")
+    with output_lock(tmp_path / "nowhere"):
+        pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "nowhere", "shared_idx"]

@@ -101,6 +101,16 @@ def _lock_path(target: Path) -> Path:
     return target.parent / f".{target.name}.lock"
 
 
+def _real_lock_path(target: Path) -> Path:
+    """The lock of what `target` names, wherever links lead: two writers reaching one output by
+    different paths (a symlinked folder) must take the same lock. A link to nowhere locks
+    beside the link."""
+    real = target.resolve()
+    if not real.parent.is_dir():
+        real = target.parent.resolve() / target.name
+    return _lock_path(real)
+
+
 def _unheld_lock_removed(lock: Path) -> bool:
     """Remove a lock file that output_lock wrote (it holds a pid) for a process now dead."""
     try:
@@ -180,11 +190,11 @@ def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
 
 @contextlib.contextmanager
 def output_lock(target: Path, wait_s: float = 0.0) -> Iterator[None]:
-    """Hold `.NAME.lock` beside the target for the whole write; when another process holds
-    it, wait up to `wait_s` (a short read-modify-write of a shared file), then fail. flock dies
-    with its process, so a killed writer never blocks the next."""
-    lock = _lock_path(target)
+    """Hold `.NAME.lock` beside the target (at its real path) for the whole write; when another
+    process holds it, wait up to `wait_s` (a short read-modify-write of a shared file), then
+    fail. flock dies with its process, so a killed writer never blocks the next."""
     created = _make_parent(target)  # the lock sits beside the output: its folder must exist
+    lock = _real_lock_path(target)
     deadline = time.monotonic() + wait_s
     while True:
         with _write_access(target):
