@@ -46,3 +46,12 @@ def test_index_misuse_is_one_line(tmp_path, embed_run):
     assert (folder / "keep.txt").read_text() == "x"
     result = CliRunner().invoke(main, ["index", str(embed_run), str(tmp_path / "missing.txt")])
     assert result.exit_code == 2 and "missing.txt" in result.output
+
+
+def test_one_target_is_counted_in_the_singular(tmp_path, embed_run, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    result = CliRunner().invoke(main, ["index", str(embed_run),
+                                       str(_catalogue(tmp_path / "one.txt", n=1)),
+                                       "--out", str(tmp_path / "ix"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "1 target read, " in result.output and "1 targets" not in result.output

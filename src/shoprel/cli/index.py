@@ -22,8 +22,12 @@ def index(run_dir, input_file, out, quiet):
 
     result = build_index(run_dir, input_file, out, progress=not quiet)
     # "added", not "embedded": a resumed build's finished parts are added without embedding
-    click.echo(f"{result.targets} targets read, {result.added} texts added to the index in "
-               f"{result.seconds:.1f} s → {result.folder}")
+    click.echo(f"{_counted(result.targets, 'target')} read, {_counted(result.added, 'text')} "
+               f"added to the index in {result.seconds:.1f} s → {result.folder}")
+
+
+def _counted(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 COMMANDS = (index,)

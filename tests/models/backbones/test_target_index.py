@@ -119,3 +119,28 @@ def test_a_part_of_other_texts_under_the_same_id_is_embedded_again(tmp_path, mon
     assert index.has("passage", [t for _, t in titles]).all()
     np.testing.assert_array_equal(index.lookup("passage", ["title 20"])["title 20"],
                                   _vector("passage", "title 20"))
+
+
+@pytest.mark.parametrize("marked", [True, False])
+def test_a_damaged_segment_is_named_with_the_way_out(tmp_path, marked):
+    """A truncated vectors file is named (not its keys file), a junk keys file without numpy's
+    pickle advice; an index `shoprel index` wrote is rebuilt with it, a model's own is not."""
+    import json
+
+    folder = tmp_path / "ix" / "bb"
+    build_segment(folder, "fp", _items(50), _Embed(), "in")
+    if marked:
+        (tmp_path / "ix" / "index.json").write_text(json.dumps({"written_by": "shoprel index"}))
+    fix = "rebuild it with `shoprel index`" if marked else "restore the run"
+    (vectors,) = folder.glob("seg-*.vectors.npy")
+    (keys,) = folder.glob("seg-*.keys.npy")
+    whole = vectors.read_bytes()
+    vectors.write_bytes(whole[:300])
+    with pytest.raises(RunDirError, match=f"{vectors.name}: truncated.*{fix}") as err:
+        open_index(folder, "fp")
+    assert "keys.npy" not in str(err.value)
+    vectors.write_bytes(whole)
+    keys.write_bytes(b"junk")
+    with pytest.raises(RunDirError, match=f"{keys.name}: not a NumPy array file.*{fix}") as err:
+        open_index(folder, "fp")
+    assert "pickle" not in str(err.value)

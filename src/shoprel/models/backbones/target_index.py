@@ -25,6 +25,7 @@ import numpy as np
 
 from shoprel.errors import RunDirError
 from shoprel.utils.atomic import atomic_file
+from shoprel.utils.outputs import is_index_folder
 
 META = "meta.json"
 BUILD_META = "build.json"  # in a build's parts folder: which weights embedded its parts
@@ -64,15 +65,36 @@ class TargetIndex:
         self.segments = []
         for keys_file in sorted(self.folder.glob(f"seg-*{KEYS}")):
             vectors_file = keys_file.with_name(keys_file.name[:-len(KEYS)] + VECTORS)
-            try:
-                keys = np.load(keys_file, mmap_mode="r", allow_pickle=False)
-                vectors = np.load(vectors_file, mmap_mode="r", allow_pickle=False)
-            except (OSError, ValueError) as exc:
-                raise RunDirError(f"{keys_file}: unreadable index segment ({exc})") from None
-            if vectors.shape != (len(keys), self.dim) or keys.dtype != np.uint64:
-                raise RunDirError(f"{vectors_file}: shape {vectors.shape} does not match "
-                                  f"{len(keys)} keys of dimension {self.dim}")
+            keys, vectors = self._segment_array(keys_file), self._segment_array(vectors_file)
+            if keys.dtype != np.uint64 or keys.ndim != 1:
+                raise self._broken(keys_file, f"holds {keys.dtype} of shape {keys.shape}, not "
+                                              "one row of 64-bit keys")
+            if vectors.shape != (len(keys), self.dim):
+                raise self._broken(vectors_file, f"shape {vectors.shape} does not match "
+                                                 f"{len(keys)} keys of dimension {self.dim}")
             self.segments.append((keys, vectors))
+
+    def _segment_array(self, path: Path) -> np.ndarray:
+        """One array of a segment, memory-mapped; a truncated or foreign file is named."""
+        try:
+            return np.load(path, mmap_mode="r", allow_pickle=False)
+        except FileNotFoundError:
+            raise self._broken(path, "missing") from None
+        except ValueError as exc:  # numpy's own advice (allow_pickle) is no use here
+            reason = ("not a NumPy array file" if "pickle" in str(exc)
+                      else f"truncated or unreadable ({exc})")
+            raise self._broken(path, reason) from None
+        except OSError as exc:
+            raise self._broken(path, f"unreadable ({exc.strerror or exc})") from None
+
+    def _broken(self, path: Path, reason: str) -> RunDirError:
+        """The way out of a damaged index: `shoprel index` rebuilds one it wrote; the targets a
+        model saved beside its weights come back only with the run."""
+        if is_index_folder(self.folder.parent):
+            fix = f"remove {self.folder} and rebuild it with `shoprel index`"
+        else:
+            fix = "the model folder is damaged: restore the run from a copy or train it again"
+        return RunDirError(f"{path}: {reason}; {fix}")
 
     def __len__(self) -> int:
         return sum(len(keys) for keys, _ in self.segments)
