@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import math
+import json
 import re
 
 import pandas as pd
@@ -70,8 +70,6 @@ def test_langid_file_and_cli_report(tmp_path, jsonl):
 
 
 @pytest.mark.parametrize(("change", "match"), [
-    ({"label": math.nan}, r"line 2, field 'label': label must be 0 or 1, got nan"),
-    ({"label": "yes"}, r"line 2, field 'label'"),
     ({"id": 0}, r"line 2, field 'id': duplicate id 0"),
     ({"task": "QI"}, r"line 2, field 'task'"),
 ])
@@ -81,6 +79,44 @@ def test_rows_are_checked_as_every_reader_checks_them(tmp_path, jsonl, change, m
     rows[1].update(change)
     data = jsonl(tmp_path / "q.jsonl", rows)
     with pytest.raises(InputError, match=match):
+        langid_file(data, tmp_path / "out.jsonl")
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_labels_are_left_unread_and_written_back_as_read(tmp_path, jsonl):
+    """A test file's empty labels are no error, as for predict (README)."""
+    rows = [{"id": i, "language": "en", "origin_query": q, "category_path": "x,y", "label": lab}
+            for i, (q, lab) in enumerate([("phone case", ""), ("yoga mat", None),
+                                          ("car sponge", "yes")])]
+    data = jsonl(tmp_path / "q.jsonl", rows)
+    langid_file(data, tmp_path / "out.jsonl")
+    out = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [r["label"] for r in out] == ["", None, "yes"]
+
+
+def test_nulls_and_absent_keys_stay_valid_json(tmp_path):
+    """pandas made NaN of them, which no JSON reader (ours included) accepts."""
+    data = tmp_path / "het.jsonl"
+    data.write_text('{"id": 1, "language": "es", "origin_query": "zapatos", '
+                    '"category_path": "a,b", "task": "QC"}\n'
+                    '{"id": 2, "language": null, "origin_query": 1.50, "category_path": "a,b"}\n')
+    langid_file(data, tmp_path / "out.jsonl")
+    text = (tmp_path / "out.jsonl").read_text()
+    assert "NaN" not in text
+    second = text.splitlines()[1]
+    assert second.startswith('{"id": 2, "language": null, "origin_query": 1.50, ')
+    assert "task" not in json.loads(second)
+    langid_file(tmp_path / "out.jsonl", tmp_path / "again.jsonl")  # shoprel reads its own output
+
+
+def test_a_second_writer_of_the_output_fails_at_once(tmp_path, jsonl):
+    from shoprel.errors import OutputError
+    from shoprel.utils.atomic import output_lock
+
+    data = jsonl(tmp_path / "q.jsonl", [{"id": 1, "language": "en", "origin_query": "mat",
+                                         "category_path": "x,y"}])
+    with output_lock(tmp_path / "out.jsonl"), \
+            pytest.raises(OutputError, match="another shoprel process .* is writing it"):
         langid_file(data, tmp_path / "out.jsonl")
     assert not (tmp_path / "out.jsonl").exists()
 

@@ -124,3 +124,69 @@ def test_a_target_that_is_not_a_language_tag_is_refused(tmp_path, jsonl, qc_rows
     done = CliRunner().invoke(main, ["translate", str(data), "--backend", "hf", "--model", "m",
                                      "--beams", "0", "--out", str(tmp_path / "o.jsonl")])
     assert done.exit_code == 2 and "'--beams': 0 is not in the range" in done.output
+
+
+def _table(tmp_path, jsonl):
+    return TableTranslator(jsonl(tmp_path / "t.jsonl", [
+        {"text": "zapatos", "source": "es", "target": "en", "translation": "shoes"}]))
+
+
+def test_values_are_written_back_as_read(tmp_path, jsonl):
+    """Nulls stay null and absent keys absent (pandas wrote NaN, which our own reader then
+    refused), and a query the file wrote as 1.50 stays 1.50 and is translated as '1.50'."""
+    data = tmp_path / "het.jsonl"
+    data.write_text('{"id": 1, "language": "es", "origin_query": "zapatos", '
+                    '"category_path": "a,b", "task": "QC"}\n'
+                    '{"id": 2, "language": null, "origin_query": "bolsa", "category_path": "a,b",'
+                    ' "note": "x"}\n'
+                    '{"id": 3, "language": "en", "origin_query": 1.50, "category_path": "a,b"}\n')
+    translate_file(data, tmp_path / "out.jsonl", _table(tmp_path, jsonl))
+    lines = (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
+    assert "NaN" not in "".join(lines)
+    assert lines[1] == ('{"id": 2, "language": null, "origin_query": "bolsa", '
+                        '"category_path": "a,b", "note": "x", "translated_query": ""}')
+    assert lines[2].startswith('{"id": 3, "language": "en", "origin_query": 1.50, ')
+    assert json.loads(lines[2])["translated_query"] == "1.50"
+    translate_file(tmp_path / "out.jsonl", tmp_path / "again.jsonl", _table(tmp_path, jsonl))
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".csv"])
+def test_a_numeric_query_keeps_its_text_in_tables(tmp_path, jsonl, suffix):
+    data = tmp_path / "q.jsonl"
+    data.write_text('{"id": 1, "language": "es", "origin_query": "zapatos", "category_path": "a"}\n'
+                    '{"id": 2, "language": "es", "origin_query": 1.50, "category_path": "a"}\n')
+    translate_file(data, tmp_path / f"out{suffix}", _table(tmp_path, jsonl))
+    frame = read_pairs(tmp_path / f"out{suffix}")
+    assert frame.df["query"].tolist() == ["zapatos", "1.50"]
+
+
+def test_empty_labels_of_a_test_file_are_no_error(tmp_path, jsonl):
+    """predict leaves labels unread; a file to translate before predicting must pass too."""
+    data = jsonl(tmp_path / "q.jsonl", [
+        {"id": 1, "language": "es", "origin_query": "zapatos", "category_path": "a", "label": ""},
+        {"id": 2, "language": "es", "origin_query": "bolsa", "category_path": "a", "label": None}])
+    translate_file(data, tmp_path / "out.jsonl", _table(tmp_path, jsonl))
+    out = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [r["label"] for r in out] == ["", None]
+
+
+def test_a_second_writer_fails_at_once_and_a_file_that_appeared_is_kept(tmp_path, jsonl):
+    from shoprel.errors import OutputError, OutputExistsError
+    from shoprel.utils.atomic import output_lock
+
+    data = jsonl(tmp_path / "q.jsonl", [
+        {"id": 1, "language": "es", "origin_query": "zapatos", "category_path": "a"}])
+    out = tmp_path / "out.jsonl"
+    with output_lock(out), pytest.raises(OutputError, match="another shoprel process"):
+        translate_file(data, out, _table(tmp_path, jsonl))
+    assert not out.exists()
+
+    class Meanwhile(TableTranslator):
+        def translate(self, texts, source_langs, target):
+            out.write_text("the user's\n")  # written while the command works
+            return super().translate(texts, source_langs, target)
+
+    with pytest.raises(OutputExistsError, match="created by another process while this one "
+                                                "worked; nothing was replaced"):
+        translate_file(data, out, Meanwhile(tmp_path / "t.jsonl"))
+    assert out.read_text() == "the user's\n"

@@ -41,3 +41,22 @@ def test_dir_refuses_to_overwrite_unless_asked(tmp_path):
         (tmp / "new").write_text("x")
     assert [p.name for p in target.iterdir()] == ["new"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+
+
+def test_records_parquet_refuses_a_mixed_column_naming_line_and_field(tmp_path):
+    from shoprel.data.writers import write_records
+    from shoprel.errors import OutputError
+
+    records = [{"id": 1, "note": {"a": 1}}, {"id": 2, "note": [1, 2]}]
+    with pytest.raises(OutputError, match=r"o.parquet, line 7, field 'note': cannot be written "
+                                          r"as Parquet"):
+        write_records(records, tmp_path / "o.parquet", lines=[3, 7])
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_records_csv_keeps_numbers_as_written_and_nulls_empty(tmp_path):
+    from shoprel.data.records import FloatText
+    from shoprel.data.writers import write_records
+
+    write_records([{"id": 1, "q": FloatText("1.50")}, {"id": 2, "x": None}], tmp_path / "o.csv")
+    assert (tmp_path / "o.csv").read_text() == "id,q,x\n1,1.50,\n2,,\n"

@@ -11,15 +11,9 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-import pandas as pd
-
+from shoprel.augment.rewrite import locked_output, read_rows, write_rows
 from shoprel.augment.translator import normalize_lang
-from shoprel.data.readers import read_pairs
-from shoprel.data.records import iter_records
-from shoprel.data.tasks import QUERY_COLUMN
-from shoprel.data.writers import write_table
 from shoprel.errors import InputError
-from shoprel.utils.outputs import check_output_file
 
 UNDETERMINED = "und"
 
@@ -138,28 +132,16 @@ def agreement_table(given: list[str], detected: list[str], top: int = 3) -> dict
             for lang in sorted(report.rows, key=lambda x: -report.rows[x])}
 
 
-def read_raw(path: str | Path) -> pd.DataFrame:
-    """Every column of a pair file as given, so outputs keep what they did not change."""
-    records = [record for _, record in iter_records(path)]
-    if not records:
-        raise InputError("the file has no rows", path=path)
-    df = pd.DataFrame.from_records(records)
-    if QUERY_COLUMN not in df.columns:
-        raise InputError("missing required column", path=path, line=1, field=QUERY_COLUMN)
-    return df
-
-
 def langid_file(input_path: str | Path, output_path: str | Path,
                 candidates: set[str] | None = None, overwrite: bool = False) -> LangidReport:
-    """Write the file with a detected_language column added; the given language stays."""
-    check_output_file(output_path, reads=[input_path], overwrite=overwrite)
-    read_pairs(input_path)  # every row checked as train and predict check it, before any work
-    df = read_raw(input_path)
-    queries = df[QUERY_COLUMN].fillna("").astype(str).tolist()
-    detected = detect_languages(queries, candidates)
-    df["detected_language"] = [code for code, _ in detected]
-    df["detected_confidence"] = [score for _, score in detected]
-    given = df["language"].fillna("").astype(str).tolist() if "language" in df.columns \
-        else [""] * len(df)
-    write_table(df, output_path)
-    return compare(given, df["detected_language"].tolist())
+    """Write the file with detected_language and detected_confidence added, under the output's
+    lock; the given language, and every other value, stays as read."""
+    with locked_output(input_path, output_path, overwrite) as out:
+        rows = read_rows(input_path)
+        detected = detect_languages(rows.frame.df["query"].tolist(), candidates)
+        for record, (code, score) in zip(rows.records, detected, strict=True):
+            record["detected_language"], record["detected_confidence"] = code, score
+        write_rows(rows, out, overwrite)
+    given = [record.get("language") for record in rows.records]
+    return compare([g if isinstance(g, str) else "" for g in given],
+                   [code for code, _ in detected])

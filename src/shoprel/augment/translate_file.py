@@ -7,11 +7,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shoprel.augment.langid import read_raw
+from shoprel.augment.rewrite import locked_output, read_rows, write_rows
 from shoprel.augment.translator import Translator, normalize_lang
-from shoprel.data.readers import read_pairs
-from shoprel.data.tasks import QUERY_COLUMN, TRANSLATION_COLUMN
-from shoprel.data.writers import write_table
+from shoprel.data.tasks import TRANSLATION_COLUMN
 from shoprel.errors import ConfigError, InputError, OutputError
 from shoprel.utils.outputs import check_output_file, check_outside_outputs, check_parent
 
@@ -90,25 +88,31 @@ def check_translate_paths(input_path: str | Path, output_path: str | Path,
 
 def translate_file(input_path: str | Path, output_path: str | Path, translator: Translator,
                    to: str = "en", overwrite: bool = False) -> TranslationReport:
-    """Write the input with translated_query added (empty where there is no route), atomically.
+    """Write the input with translated_query added (empty where there is no route), atomically
+    and under the output's lock.
 
-    Every other column is kept as it was; an existing translated_query column is replaced.
+    Every other value is kept as read; an existing translated_query column is replaced.
     """
-    check_output_file(output_path, reads=[input_path], overwrite=overwrite)
-    read_pairs(input_path)  # the whole file's validation, with line numbers, before any work
-    df = read_raw(input_path)
-    if "language" not in df.columns:
-        raise InputError("missing required column (the source language of each query)",
-                         path=input_path, line=1, field="language")
-    queries = df[QUERY_COLUMN].fillna("").astype(str).tolist()
-    languages = df["language"].fillna("").astype(str).tolist()
-    translations, report = translate_queries(queries, languages, translator, to)
+    with locked_output(input_path, output_path, overwrite) as out:
+        rows = read_rows(input_path)
+        if not any("language" in record for record in rows.records):
+            raise InputError("missing required column (the source language of each query)",
+                             path=input_path, line=rows.lines[0], field="language")
+        df = rows.frame.df
+        translations, report = translate_queries(df["query"].tolist(), df["language"].tolist(),
+                                                 translator, to)
+        _check_some_route(report, input_path)
+        for record, text in zip(rows.records, translations, strict=True):
+            record[TRANSLATION_COLUMN] = "" if text is None else text
+        write_rows(rows, out, overwrite)
+    return report
+
+
+def _check_some_route(report: TranslationReport, input_path: str | Path) -> None:
+    """Refuse a target no row reaches: every row would get an empty translation."""
     totals = report.totals
     if totals["no_route"] and not totals["translated"] and not totals["passed_through"]:
         sources = ", ".join(sorted(report.no_route))
         raise ConfigError(f"to {report.target!r}: no route leads there from any language of "
                           f"{input_path} ({sources}); nothing written (a mistyped code, or a "
                           "pair the backend lacks? `apertium -l` lists Apertium's pairs)")
-    df[TRANSLATION_COLUMN] = ["" if t is None else t for t in translations]
-    write_table(df, output_path)
-    return report

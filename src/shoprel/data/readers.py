@@ -50,11 +50,13 @@ def read_pairs(
     require_label: bool = False,
     empty_text: str = "keep",
     both_labels: bool = True,
+    read_labels: bool = True,
 ) -> PairFrame:
     """Read a whole file; the task comes from its columns unless given. With labels required,
     both must occur (training needs them) unless `both_labels` is False (a gold file to score
-    predictions against may hold one)."""
-    chunks = list(iter_pair_chunks(path, task, require_label, empty_text, chunk_rows=10**12))
+    predictions against may hold one); `read_labels` False leaves a label column unread."""
+    chunks = list(iter_pair_chunks(path, task, require_label, empty_text, chunk_rows=10**12,
+                                   read_labels=read_labels))
     frame = chunks[0]
     if len(chunks) > 1:
         frame = PairFrame(frame.task, pd.concat([c.df for c in chunks], ignore_index=True),

@@ -9,6 +9,8 @@ import numpy as np
 import pandas as pd
 
 from shoprel.data.formats import file_format
+from shoprel.data.records import FloatText
+from shoprel.errors import OutputError
 from shoprel.utils.atomic import atomic_file
 
 
@@ -48,4 +50,93 @@ def write_table(df: pd.DataFrame, path: str | Path) -> Path:
         else:
             with open(tmp, "w", encoding="utf-8", newline="") as fh:
                 append_table(df, fh, fmt, header=True)
+    return path
+
+
+def _json_text(value) -> str:
+    """JSON of a value read from a file, numbers as the file wrote them (1.50 stays 1.50)."""
+    if isinstance(value, FloatText):
+        return value.text
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k), ensure_ascii=False)}: {_json_text(v)}"
+                               for k, v in value.items()) + "}"
+    if isinstance(value, list):
+        return "[" + ", ".join(_json_text(v) for v in value) + "]"
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def _column(values: list, as_text: bool) -> pd.Series:
+    """One column as written back: absent and null cells are None (never NaN), and in a column
+    of text (or any column of a text format) a number is the text the file wrote."""
+    def cell(value):
+        if isinstance(value, FloatText):
+            return value.text if as_text else float(value)
+        if as_text and isinstance(value, int | float) and not isinstance(value, bool):
+            return str(value)
+        return value
+    return pd.Series([cell(v) for v in values], dtype=object)
+
+
+def records_frame(records: list[dict], fmt: str) -> pd.DataFrame:
+    """Records as a table for CSV, TSV or Parquet: every key any row has, in first-seen order."""
+    names = list(dict.fromkeys(k for record in records for k in record))
+    columns = {}
+    for name in names:
+        values = [record.get(name) for record in records]
+        as_text = fmt != "parquet" or any(isinstance(v, str) for v in values)
+        columns[name] = _column(values, as_text)
+    return pd.DataFrame(columns, columns=names)
+
+
+def _parquet(df: pd.DataFrame, tmp: Path, path: Path, lines: list[int] | None) -> None:
+    """A column pyarrow cannot store (text and objects mixed) is one line naming it."""
+    import pyarrow as pa
+
+    try:
+        df.to_parquet(tmp, index=False)
+    except (pa.ArrowException, ValueError, TypeError) as exc:
+        name = next((c for c in df.columns if not _arrow_ok(df[c])), None)
+        row = _first_odd_row(df[name]) if name is not None else None
+        where = (f", {'line' if lines else 'row'} {lines[row] if lines else row + 1}"
+                 if row is not None else "")
+        field = f", field {name!r}" if name is not None else ""
+        raise OutputError(f"{path}{where}{field}: cannot be written as Parquet "
+                          f"({' '.join(str(exc).split())[:200]}); write .jsonl or .csv") from None
+
+
+def _arrow_ok(column: pd.Series) -> bool:
+    import pyarrow as pa
+
+    try:
+        pa.array(column, from_pandas=True)
+    except (pa.ArrowException, ValueError, TypeError):
+        return False
+    return True
+
+
+def _first_odd_row(column: pd.Series) -> int | None:
+    """The first cell whose type differs from the column's first non-null one."""
+    kinds = [type(v) for v in column]
+    first = next((k for k in kinds if k is not type(None)), None)
+    return next((i for i, k in enumerate(kinds) if k not in (first, type(None))), None)
+
+
+def write_records(records: list[dict], path: str | Path, lines: list[int] | None = None,
+                  replace: bool = True) -> Path:
+    """Write records read from a file back out with what a command added, every other value as
+    read: JSON lines keep nulls null, absent keys absent and numbers as written; `lines` (the
+    records' line numbers) locate a value Parquet cannot hold. `replace` False: a file that
+    appeared at `path` meanwhile is kept (atomic_file)."""
+    path = Path(path)
+    fmt = file_format(path)
+    with atomic_file(path, replace=replace) as tmp:
+        if fmt == "jsonl":
+            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+                for record in records:
+                    fh.write(_json_text(record) + "\n")
+        elif fmt == "parquet":
+            _parquet(records_frame(records, fmt), tmp, path, lines)
+        else:
+            records_frame(records, fmt).to_csv(tmp, sep="," if fmt == "csv" else "\t",
+                                               index=False, lineterminator="\n")
     return path

@@ -167,8 +167,10 @@ def _write_access(target: Path) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
-    """Yield a temporary path in the target's folder; rename it over the target on success."""
+def atomic_file(path: str | os.PathLike, replace: bool = True) -> Iterator[Path]:
+    """Yield a temporary path in the target's folder; rename it over the target on success.
+    `replace` False: a target that appeared meanwhile (a user's file, another command's output
+    written before this one's lock) is kept and the write refused, as without --overwrite."""
     target = Path(path)
     if target.is_dir():
         raise OutputError(f"{target}: is a folder; the output must be a file name")
@@ -181,6 +183,10 @@ def atomic_file(path: str | os.PathLike) -> Iterator[Path]:
     try:
         yield tmp_path
         os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
+        if not replace and (target.exists() or target.is_symlink()):
+            raise OutputExistsError(f"{target} was created by another process while this one "
+                                    "worked; nothing was replaced (use --overwrite to replace "
+                                    "it)")
         os.replace(tmp_path, target)
     except BaseException:
         tmp_path.unlink(missing_ok=True)
