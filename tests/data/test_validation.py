@@ -169,3 +169,14 @@ def test_scoring_leaves_a_label_column_unread(tmp_path):
         read_pairs(path)
     chunks = list(iter_pair_chunks(path, written_ids=True, read_labels=False))
     assert len(chunks[0]) == 2 and not chunks[0].has_labels
+
+
+def test_translations_are_read_when_the_first_row_has_none(tmp_path):
+    """A concatenation of an untranslated and a translated file: its translations were all
+    ignored, and a run trained on it learnt bare queries without a word."""
+    path = _file(tmp_path, _row(id=1), _row(id=2, translated_query="cable usb"),
+                 _row(id=3, translated_query=None))
+    frame = read_pairs(path)
+    assert frame.df["query_en"].tolist() == ["", "cable usb", ""]
+    chunks = list(iter_pair_chunks(path, chunk_rows=1))
+    assert [c.has_translation for c in chunks] == [False, True, True]

@@ -137,7 +137,8 @@ class RecordValidator:
                           line_label=self.line_label)
 
     def _first_record(self, line: int, record: dict) -> None:
-        """The first record fixes the task and which optional columns the file has."""
+        """The first record fixes the task and whether labels are read; a translated_query
+        column is read from the first row that has it on (validate)."""
         try:
             self.task = detect_task(record.keys(), path=self.path, given=self.task,
                                     in_memory=self.path is None)
@@ -169,6 +170,8 @@ class RecordValidator:
             if "label" not in record:
                 raise self._error("missing required column (other rows have labels)", line, "label")
             row["label"] = self._label(line, record["label"])
+        if not self.has_translation and TRANSLATION_COLUMN in record:
+            self.has_translation = True  # a file whose first rows are untranslated: from here
         if self.has_translation:
             translated = record.get(TRANSLATION_COLUMN)
             row[TRANSLATION] = "" if translated is None else self._string(line, translated,
@@ -287,6 +290,8 @@ class RecordValidator:
         df = pd.DataFrame(rows, columns=columns)
         if self.has_label:
             df["label"] = df["label"].astype("int64")
+        if self.has_translation:  # rows before the first that carried one: untranslated
+            df[TRANSLATION] = df[TRANSLATION].fillna("")
         return PairFrame(self.task, df, self.path, dict(self.stats))
 
 
