@@ -190,3 +190,18 @@ def test_a_second_writer_fails_at_once_and_a_file_that_appeared_is_kept(tmp_path
                                                 "worked; nothing was replaced"):
         translate_file(data, out, Meanwhile(tmp_path / "t.jsonl"))
     assert out.read_text() == "the user's\n"
+
+
+@pytest.mark.parametrize("options, option, owner", [
+    (["--table", "t.csv"], "--table", "table"), (["--model", "m"], "--model", "hf"),
+    (["--beams", "4"], "--beams", "hf"), (["--device", "cuda:7"], "--device", "hf"),
+])
+def test_an_option_the_backend_never_reads_is_refused(tmp_path, jsonl, qc_rows, options,
+                                                      option, owner):
+    data = jsonl(tmp_path / "qc.jsonl", qc_rows)
+    result = CliRunner().invoke(translate, [str(data), "--out", str(tmp_path / "o.jsonl"),
+                                            *options])
+    assert result.exit_code != 0
+    assert str(result.exception) == (f"{option}: only read by --backend {owner} (this command "
+                                     "translates with --backend apertium)")
+    assert not (tmp_path / "o.jsonl").exists()

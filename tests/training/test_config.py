@@ -115,3 +115,19 @@ def test_a_merged_anchor_may_be_overridden(tmp_path):
     path.write_text("model:\n  <<: {family: fast, params: {n_jobs: 2}}\n  params: {n_jobs: 1}\n")
     config = load_config(path)
     assert config.model.family == "fast" and config.model.params["n_jobs"] == 1
+
+
+@pytest.mark.parametrize("block, message", [
+    ({"translate": {"it": "es"}, "table": "t.csv"},
+     r"^config: augment\.table: only read by backend: table \(this block has backend: apertium\)"),
+    ({"translate": {"it": "es"}, "backend": "table", "model": "m"},
+     r"^config: augment\.model: only read by backend: hf"),
+    ({"translate": {"it": "es"}, "backend": "hf"},
+     r"^config: augment\.model: backend: hf needs it"),
+    ({"translate": {"it": "es"}, "backend": "table"},
+     r"^config: augment\.table: backend: table needs"),
+])
+def test_augment_fields_another_backend_reads_are_refused(block, message):
+    """`table:` without `backend: table` trained with Apertium's copies, silently."""
+    with pytest.raises(ConfigError, match=message):
+        parse_config({"model": {"family": "fast"}, "augment": block})

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from shoprel.augment.backends import BACKENDS
+from shoprel.errors import ConfigError
 
 
 @click.command("translate")
@@ -33,6 +34,7 @@ def translate(input_file, target, backend, out_file, cache_file, table_file, mod
     from shoprel.augment.translator import check_target_language
 
     check_target_language(target)
+    _check_backend_options(click.get_current_context(), backend)
     check_translate_paths(input_file, out_file, table_file, cache_file, overwrite)
     options = {"num_beams": beams, "device": device} if backend == "hf" else {}
     translator = make_translator(backend, cache=cache_file, table=table_file, model=model,
@@ -46,6 +48,22 @@ def translate(input_file, target, backend, out_file, cache_file, table_file, mod
     t = report.totals
     click.echo(f"wrote {out_file}: {t['translated']} translated, {t['passed_through']} passed "
                f"through, {t['no_route']} with no route to {target}")
+
+
+# options only one backend reads, and that backend
+_BACKEND_OPTIONS = (("table_file", "--table", "table"), ("model", "--model", "hf"),
+                    ("beams", "--beams", "hf"), ("device", "--device", "hf"))
+
+
+def _check_backend_options(ctx: click.Context, backend: str) -> None:
+    """Refuse an option the chosen backend never reads: `--table t.csv` without
+    `--backend table` translated with Apertium, and the user took it for their table."""
+    from click.core import ParameterSource
+
+    for name, option, owner in _BACKEND_OPTIONS:
+        if owner != backend and ctx.get_parameter_source(name) is not ParameterSource.DEFAULT:
+            raise ConfigError(f"{option}: only read by --backend {owner} (this command "
+                              f"translates with --backend {backend})")
 
 
 @click.command("langid")

@@ -39,6 +39,20 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # .nan/.inf: refused
 
 
+def check_backend_fields(where: str, backend: str, table: str | None, model: str | None,
+                         needed: bool = True) -> None:
+    """A field only another backend reads is refused (a `table:` under the default backend
+    trained with Apertium's copies, silently); `needed`: the backend's own field is given."""
+    for name, value, owner in (("table", table, "table"), ("model", model, "hf")):
+        if value is not None and backend != owner:
+            raise ConfigError(f"{where}.{name}: only read by backend: {owner} (this block has "
+                              f"backend: {backend}); set backend: {owner} or remove {name}")
+    own = {"table": ("table", table), "hf": ("model", model)}.get(backend)
+    if needed and own is not None and own[1] is None:
+        raise ConfigError(f"{where}.{own[0]}: backend: {backend} needs it (a "
+                          f"{'translations file' if backend == 'table' else 'model folder'})")
+
+
 class TranslatorConfig(_Strict):
     """How the training file's translated_query column was made (`shoprel translate`), so that
     `shoprel serve` can translate a query that arrives without one the same way."""
@@ -48,6 +62,11 @@ class TranslatorConfig(_Strict):
     cache: str | None = None  # SQLite translation cache
     table: str | None = None  # for backend: table
     model: str | None = None  # for backend: hf
+
+    @model_validator(mode="after")
+    def _check_backend_fields(self) -> TranslatorConfig:
+        check_backend_fields("data.translator", self.backend, self.table, self.model)
+        return self
 
 
 class DataConfig(_Strict):
@@ -89,6 +108,12 @@ class AugmentConfig(_Strict):
     # branch (QC) or another query (QI), label 0, row weight easy_negative_weight
     easy_negatives: float = Field(0.0, ge=0.0, le=10.0)
     easy_negative_weight: float = Field(1.0, gt=0.0, le=100.0)
+
+    @model_validator(mode="after")
+    def _check_backend_fields(self) -> AugmentConfig:
+        check_backend_fields("augment", self.backend, self.table, self.model,
+                             needed=bool(self.translate))
+        return self
 
 
 class ThresholdConfig(_Strict):
