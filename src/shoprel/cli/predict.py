@@ -57,7 +57,8 @@ def check_submission_cmd(submission, input_file):
                    "student's training rows nearest its threshold (whole queries; new queries "
                    "leave it surer, so usually fewer).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--quiet", is_flag=True,
+              help="No progress bar, and no warning about rows scored without translations.")
 def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_actors, index_dirs,
             scorer, cascade_share, overwrite, quiet):
     """Score INPUT_FILE with a run; write id, texts, prediction and probability."""
@@ -94,6 +95,10 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
     if result.rows == 0:
         click.echo(f"note: {input_file} holds no rows; {result.out_file} holds none either",
                    err=True)
+    if result.bare_rows and not quiet:
+        click.echo(f"warning: {result.bare_rows} of {result.rows} rows scored on the bare query: "
+                   f"the run was trained with translations and {input_file} has no "
+                   "translated_query there (run `shoprel translate` on it first)", err=True)
     cuts = sorted(result.language_cuts.values())
     threshold = (f"per-language thresholds {cuts[0]:.4f}–{cuts[-1]:.4f}, "
                  f"{result.threshold:.4f} for other languages" if cuts

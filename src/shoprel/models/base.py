@@ -48,6 +48,11 @@ def query_side(frame: PairFrame, template: str = QUERY_TEMPLATE) -> pd.Series:
     return query.where(~useful, pd.Series(combined, index=query.index[useful], dtype=object))
 
 
+class UntranslatedInputWarning(UserWarning):
+    """Rows without translations scored by a model trained with them: the API's warning,
+    which `predict_file` counts instead (PredictResult.bare_rows) for the CLI's one line."""
+
+
 class RelevanceModel:
     family: ClassVar[str] = ""
     config_class: ClassVar[type[FamilyConfig]] = FamilyConfig
@@ -135,7 +140,7 @@ class RelevanceModel:
         if self.reads_translation and not frame.has_translation:
             warnings.warn("the model was trained with translated queries but this input has no "
                           "translated_query column: run `shoprel translate` on it first",
-                          stacklevel=3)
+                          UntranslatedInputWarning, stacklevel=3)
 
     # --- persistence ---------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import warnings
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.writers import append_table
 from shoprel.ensemble.cuts import language_cuts, row_thresholds
 from shoprel.errors import ConfigError, RunDirError
+from shoprel.models.base import UntranslatedInputWarning
 from shoprel.predict.cascade import DEFAULT_SHARE, CascadePredictor, check_share
 from shoprel.predict.index import INDEX_FOLDER, embeds_nothing, index_folders, index_names_in
 from shoprel.predict.table import submission_table
@@ -42,6 +44,8 @@ class PredictResult:
     # the run's own cut per language (`ensemble --per-language-thresholds`); `threshold` then
     # cuts only the languages not among them
     language_cuts: dict[str, float] = field(default_factory=dict)
+    # rows without a translated_query that a model trained with translations scored bare
+    bare_rows: int = 0
 
 
 class Predictor:
@@ -231,15 +235,27 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
     chunks = iter_pair_chunks(input_file, task=predictor.task, chunk_rows=chunk_rows,
                               written_ids=True, read_labels=False)
     known, new_languages = predictor.training_languages(), Counter()
+    wants_translation, bare = reads_translation(predictor), Counter()
 
     def scored(chunk: PairFrame) -> pa.Table:
         if known is not None:
             new_languages.update(lang for lang in chunk.df["language"] if lang not in known)
-        return pa.Table.from_pandas(predictor.submission(chunk), preserve_index=False)
+        if wants_translation and not chunk.has_translation:
+            bare["rows"] += len(chunk)
+        with warnings.catch_warnings():  # counted above, said once by the caller
+            warnings.simplefilter("ignore", UntranslatedInputWarning)
+            return pa.Table.from_pandas(predictor.submission(chunk), preserve_index=False)
 
     rows, positives = write_submission(map(scored, chunks), Path(out_file), progress)
 
     return PredictResult(out_file, rows, positives, predictor.threshold,
                          dict(new_languages.most_common()),
                          getattr(predictor, "rescored", None),
-                         language_cuts(predictor.run.manifest.get("language_thresholds")))
+                         language_cuts(predictor.run.manifest.get("language_thresholds")),
+                         bare_rows=bare["rows"])
+
+
+def reads_translation(predictor) -> bool:
+    """Whether a model that scores (a member's, the student's) reads "{query} - {english}"."""
+    return any(getattr(model, "reads_translation", False)
+               for model in _scoring_models([predictor]))
