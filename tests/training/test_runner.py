@@ -204,3 +204,34 @@ def test_translation_pairs_that_would_add_nothing_are_refused(tmp_path, qc_demo)
         with pytest.raises(ConfigError, match=message):
             runner.train(qc_demo, tmp_path / "run", config, progress=False)
         assert not (tmp_path / "run").exists()
+
+
+def test_augment_cache_is_checked_as_translate_cache_is(tmp_path, qc_demo):
+    """A cache in the run being written left an orphan folder and a misleading error; one in
+    another run made that run impossible to --overwrite; one that is the training file..."""
+    from shoprel.errors import OutputError
+
+    table = _es_to_pt_table(read_pairs(qc_demo), tmp_path)
+    (tmp_path / "old").mkdir()
+    (tmp_path / "old" / runs.MANIFEST).write_text("{}")
+    for cache, message in ((tmp_path / "run" / "tr.sqlite", r"lies inside .*run, the run folder "
+                                                            r"being written \(augment.cache\)"),
+                           (tmp_path / "old" / "tr.sqlite", r"lies inside .*old, a folder "
+                                                            "shoprel wrote"),
+                           (qc_demo, "is the training file; augment.cache needs a file of its "
+                                     "own")):
+        config = load_config(None, {"model.family": "fast", "folds.k": 3,
+                                    "augment.translate": {"pt": "es"}, "augment.backend": "table",
+                                    "augment.table": str(table), "augment.cache": str(cache)})
+        with pytest.raises(OutputError, match=message):
+            runner.train(qc_demo, tmp_path / "run", config, progress=False)
+        assert not (tmp_path / "run").exists() and not (tmp_path / "old" / "tr.sqlite").exists()
+
+
+def test_a_home_folder_in_augment_paths_is_expanded(tmp_path, monkeypatch):
+    """YAML does not expand `~`: the docs' own example made a folder named `~` in the cwd."""
+    monkeypatch.setenv("HOME", str(tmp_path))
+    config = load_config(None, {"augment.translate": {"pt": "es"}, "augment.backend": "table",
+                                "augment.table": "~/t.csv", "augment.cache": "~/c/tr.sqlite"})
+    assert config.augment.cache == str(tmp_path / "c" / "tr.sqlite")
+    assert config.augment.table == str(tmp_path / "t.csv")

@@ -14,7 +14,10 @@ BACKENDS = ("apertium", "table", "hf")
 def make_translator(backend: str, cache: str | Path | None = None, table: str | Path | None = None,
                     model: str | Path | None = None, progress: bool | None = None,
                     **options) -> Translator:
-    """'apertium' (offline rules), 'table' (a file of translations), 'hf' (a seq2seq model)."""
+    """'apertium' (offline rules), 'table' (a file of translations), 'hf' (a seq2seq model).
+    A `~` in the cache or table path is the home folder, as a shell would read it."""
+    cache = None if cache is None else Path(cache).expanduser()
+    table = None if table is None else Path(table).expanduser()
     if backend == "apertium":
         from shoprel.augment.apertium import ApertiumTranslator
 

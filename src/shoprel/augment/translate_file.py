@@ -75,12 +75,22 @@ def check_translate_paths(input_path: str | Path, output_path: str | Path,
     a folder shoprel wrote."""
     check_output_file(output_path, reads=[p for p in (input_path, table, cache) if p],
                       overwrite=overwrite)
-    if cache is None:
-        return
-    for other, what in ((input_path, "the input file"), (output_path, "the output file"),
-                        (table, "the translation table")):
+    if cache is not None:
+        check_cache_path(cache, {"the input file": input_path, "the output file": output_path,
+                                 "the translation table": table}, "--cache")
+
+
+def check_cache_path(cache: str | Path, others: dict[str, str | Path | None],
+                     option: str, out_dir: str | Path | None = None) -> None:
+    """A translation cache (written to) is none of the files `others` names, lies in a folder
+    this process can write and in no folder shoprel wrote, nor in `out_dir` (the run being
+    written: its cache would make the folder look taken, and --overwrite refuse it)."""
+    for what, other in others.items():
         if other is not None and Path(cache).resolve() == Path(other).resolve():
-            raise OutputError(f"{cache}: is {what}; --cache needs a file of its own")
+            raise OutputError(f"{cache}: is {what}; {option} needs a file of its own")
+    if out_dir is not None and Path(out_dir).resolve() in Path(cache).resolve().parents:
+        raise OutputError(f"{cache}: lies inside {out_dir}, the run folder being written "
+                          f"({option}); keep the cache outside it")
     check_parent(cache)
     check_outside_outputs(cache, then="writing there would change it; keep the cache "
                                       "outside it")

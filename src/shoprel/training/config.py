@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 from pathlib import Path
 from typing import Literal
 
@@ -39,6 +40,11 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # .nan/.inf: refused
 
 
+def _home(path: str | None) -> str | None:
+    """YAML does not expand `~` as a shell would: `cache: ~/.cache/x` made a folder named `~`."""
+    return None if path is None else os.path.expanduser(path)
+
+
 def check_backend_fields(where: str, backend: str, table: str | None, model: str | None,
                          needed: bool = True) -> None:
     """A field only another backend reads is refused (a `table:` under the default backend
@@ -65,6 +71,7 @@ class TranslatorConfig(_Strict):
 
     @model_validator(mode="after")
     def _check_backend_fields(self) -> TranslatorConfig:
+        self.cache, self.table = _home(self.cache), _home(self.table)
         check_backend_fields("data.translator", self.backend, self.table, self.model)
         return self
 
@@ -111,6 +118,7 @@ class AugmentConfig(_Strict):
 
     @model_validator(mode="after")
     def _check_backend_fields(self) -> AugmentConfig:
+        self.cache, self.table = _home(self.cache), _home(self.table)
         check_backend_fields("augment", self.backend, self.table, self.model,
                              needed=bool(self.translate))
         return self

@@ -69,6 +69,18 @@ def training_side(config: RunConfig, progress: bool = True, frame: PairFrame | N
     return side
 
 
+def check_augment_cache(config: RunConfig, train_file: str | Path, out_dir: Path) -> None:
+    """augment.cache is checked as `translate --cache` is, before anything is written."""
+    augment = config.augment
+    if not augment.translate or augment.cache is None:
+        return
+    from shoprel.augment.translate_file import check_cache_path
+
+    check_cache_path(augment.cache, {"the training file": train_file,
+                                     "the translation table": augment.table},
+                     "augment.cache", out_dir=out_dir)
+
+
 def check_translation_pairs(frame, pairs: dict[str, str], translator, backend: str) -> None:
     """Each augment.translate pair must add rows: the file holds rows of its source language
     and the backend has a route (tried on one of them), else a ConfigError before any fit,
@@ -220,6 +232,7 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         frame = read_pairs(train_file, task=config.data.task, require_label=True,
                            empty_text=config.data.empty_text)
     out_dir = Path(out_dir)
+    check_augment_cache(config, train_file, out_dir)
     with run_folder(out_dir, overwrite, ranks, group, reads=[train_file], inside=inside) as tmp:
         models_dir = tmp / runs.MODELS
         stage0_dir, stage0_info = fit_stage0(config, models_dir, progress)
