@@ -89,3 +89,31 @@ def test_a_folder_that_is_not_a_translation_model_is_one_clear_error(tmp_path, c
                                                "holding a seq2seq model") as err:
         HFTranslator(folder)
     assert "\n" not in str(err.value)
+
+
+def test_empty_queries_and_unknown_languages_are_never_sent(tiny_m2m100):
+    """A model writes something for any input: an empty query got a hallucination, and a
+    model naming no sources (Marian, single-pair) translated rows tagged 'english' or 'unk'."""
+    from shoprel.augment.hf import HFTranslator
+
+    translator = HFTranslator(tiny_m2m100, max_new_tokens=4, family="plain",
+                              source_languages=["es", "english", "unk"])
+    out = translator.translate(["zapatos", "zapatos", "  ", "zapatos"],
+                               ["english", "unk", "es", "es"], "en")
+    assert out[:3] == [None, None, ""]
+    assert isinstance(out[3], str)
+
+
+def test_the_cache_key_follows_the_model_folder_contents(tiny_m2m100, monkeypatch):
+    """Keyed on --model as typed, a model replaced at the same path served the old one's
+    cached translations, and one folder typed two ways had two keys."""
+    from shoprel.augment.hf import model_identity
+
+    key = model_identity(tiny_m2m100)
+    monkeypatch.chdir(tiny_m2m100.parent)
+    assert model_identity(tiny_m2m100.name) == key
+    weights = next(p for p in tiny_m2m100.iterdir() if p.suffix == ".safetensors")
+    stat = weights.stat()
+    os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    assert model_identity(tiny_m2m100) != key
+    assert model_identity("no-such/model-id") == "no-such/model-id"

@@ -8,15 +8,47 @@ Models load from a local folder or an id already in the local Hugging Face cache
 
 from __future__ import annotations
 
+import hashlib
 import re
 from collections import defaultdict
 from pathlib import Path
 
-from shoprel.augment.languages import NLLB_CODES
+from shoprel.augment.languages import ISO3_TO_ISO1, NLLB_CODES
 from shoprel.augment.translator import TranslationError, check_batch, normalize_lang
 
 LANGUAGE_TOKEN = re.compile(r"^([a-z]{3}_[A-Z][a-z]{3}|<2[a-z_-]+>|>>[a-z_]+<<|__[a-z_]+__)$")
 FAMILIES = ("m2m100", "nllb", "madlad", "marian", "plain")
+# the language tags a row may carry (ISO 639-1 as the data uses them)
+KNOWN_LANGUAGES = frozenset(NLLB_CODES) | frozenset(ISO3_TO_ISO1.values())
+
+
+def model_identity(model: str | Path) -> str:
+    """What the cache keys a model on: a folder's resolved path and a digest of its files
+    (config bytes, every file's name, size and mtime), so that a model replaced at the same
+    path, or one path typed two ways, never serves another's translations; a hub id as given
+    when it resolves to no local folder."""
+    folder = Path(model).expanduser()
+    if not folder.is_dir():
+        folder = _hub_snapshot(str(model))
+        if folder is None:
+            return str(model)
+    digest = hashlib.sha256()
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and p.name[0] != "."):
+        stat = path.stat()
+        digest.update(f"{path.name}\0{stat.st_size}\0{stat.st_mtime_ns}\0".encode())
+        if path.name == "config.json":
+            digest.update(path.read_bytes())
+    return f"{folder.resolve()}#{digest.hexdigest()[:16]}"
+
+
+def _hub_snapshot(model_id: str) -> Path | None:
+    """The local folder of a hub id in the Hugging Face cache (its commit), or None."""
+    try:
+        from huggingface_hub import snapshot_download
+
+        return Path(snapshot_download(model_id, local_files_only=True))
+    except Exception:  # noqa: BLE001 (not cached, not an id, no huggingface_hub)
+        return None
 
 
 def detect_family(tokenizer) -> str:
@@ -71,7 +103,7 @@ class HFTranslator:
         self.num_beams = num_beams
         self.max_new_tokens = max_new_tokens
         self.batch_size = batch_size
-        self.model = f"{model}|{self.family}|beams={num_beams}"
+        self.model = f"{model_identity(model)}|{self.family}|beams={num_beams}"
 
     def _code(self, lang: str) -> str | None:
         """The model's own name for a language, or None when it does not know the language."""
@@ -87,6 +119,14 @@ class HFTranslator:
             return f">>{lang}<<" if f">>{lang}<<" in vocab else ""
         return ""
 
+    def _routes_from(self, lang: str) -> bool:
+        """A source the model can be given: a language tag we know (not 'unk', 'english' or
+        'xx', which Marian's and single-pair models, naming no sources, would translate
+        anyway), that the model names, among source_languages when given."""
+        if lang not in KNOWN_LANGUAGES or self._code(lang) is None:
+            return False
+        return not self.sources or lang in self.sources
+
     def translate(self, texts: list[str], source_langs: list[str], target: str
                   ) -> list[str | None]:
         check_batch(texts, source_langs)
@@ -100,7 +140,11 @@ class HFTranslator:
             lang = normalize_lang(lang)
             if lang == target:
                 results[i] = texts[i]
-            elif self._code(lang) is not None and (not self.sources or lang in self.sources):
+            elif not self._routes_from(lang):
+                continue  # no route: never sent (a model writes something for any input)
+            elif not texts[i].strip():
+                results[i] = ""  # an empty query stays empty, as with Apertium
+            else:
                 groups[lang].append(i)
         for lang, rows in groups.items():
             rows.sort(key=lambda i: len(texts[i]))  # similar lengths pad less
