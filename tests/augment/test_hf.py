@@ -117,3 +117,12 @@ def test_the_cache_key_follows_the_model_folder_contents(tiny_m2m100, monkeypatc
     os.utime(weights, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
     assert model_identity(tiny_m2m100) != key
     assert model_identity("no-such/model-id") == "no-such/model-id"
+
+
+def test_a_device_torch_cannot_use_is_one_line(tiny_m2m100):
+    from shoprel.augment.hf import HFTranslator
+    from shoprel.augment.translator import TranslationError
+
+    with pytest.raises(TranslationError, match=r"^--device 'bogus': cannot use it \(") as err:
+        HFTranslator(tiny_m2m100, device="bogus")
+    assert "\n" not in str(err.value)

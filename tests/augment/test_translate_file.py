@@ -205,3 +205,14 @@ def test_an_option_the_backend_never_reads_is_refused(tmp_path, jsonl, qc_rows, 
     assert str(result.exception) == (f"{option}: only read by --backend {owner} (this command "
                                      "translates with --backend apertium)")
     assert not (tmp_path / "o.jsonl").exists()
+
+
+def test_the_summary_names_the_language_translated_into(tmp_path, jsonl, qc_rows):
+    data = jsonl(tmp_path / "qc.jsonl", qc_rows)
+    table = jsonl(tmp_path / "t.jsonl", [
+        {"text": "car wash sponge", "source": "en", "target": "pt", "translation": "esponja"}])
+    result = CliRunner().invoke(translate, [str(data), "--out", str(tmp_path / "o.jsonl"),
+                                            "--to", "pt-BR", "--backend", "table",
+                                            "--table", str(table)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1].endswith("with no route to pt")

@@ -91,7 +91,11 @@ class HFTranslator:
             raise TranslationError(f"cannot load translation model {model} (a folder holding a "
                                    f"seq2seq model and its tokenizer, or a hub id): {reason}"
                                    ) from None
-        self.net.to(device).eval()
+        try:
+            self.net.to(device).eval()
+        except (RuntimeError, AssertionError, ValueError) as exc:  # 'bogus', CUDA absent
+            reason = " ".join(str(exc).split())[:200] or type(exc).__name__
+            raise TranslationError(f"--device {device!r}: cannot use it ({reason})") from None
         self.torch = torch
         self.device = device
         self.family = family or detect_family(self.tokenizer)

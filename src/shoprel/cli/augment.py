@@ -33,7 +33,7 @@ def translate(input_file, target, backend, out_file, cache_file, table_file, mod
     from shoprel.augment.translate_file import check_translate_paths, translate_file
     from shoprel.augment.translator import check_target_language
 
-    check_target_language(target)
+    target = check_target_language(target)  # 'pt-BR' is translated into, and said as, 'pt'
     _check_backend_options(click.get_current_context(), backend)
     check_translate_paths(input_file, out_file, table_file, cache_file, overwrite)
     options = {"num_beams": beams, "device": device} if backend == "hf" else {}
