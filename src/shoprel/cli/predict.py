@@ -95,7 +95,7 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
     if result.rows == 0:
         click.echo(f"note: {input_file} holds no rows; {result.out_file} holds none either",
                    err=True)
-    if result.bare_rows and not quiet:
+    if result.bare_rows:  # scores unlike the run's own: said even under --quiet
         click.echo(f"warning: {result.bare_rows} of {result.rows} rows scored on the bare query: "
                    f"the run was trained with translations and {input_file} has no "
                    "translated_query there (run `shoprel translate` on it first)", err=True)
