@@ -17,11 +17,13 @@ from shoprel.errors import OutputError, OutputExistsError
 from shoprel.utils.atomic import atomic_dir, atomic_file, clean_stale
 from shoprel.utils.outputs import STAMP, check_output_dir, check_output_file
 
+_MANIFEST = '{"kind": "run", "task": "QC", "threshold": 0.5}'
+
 
 def _run_folder(path, *extra):
     """A finished run as older shoprel versions left it (no stamp)."""
     path.mkdir(parents=True)
-    (path / "run.json").write_text("{}")
+    (path / "run.json").write_text(_MANIFEST)
     (path / "metrics.json").write_text("{}")
     for name in extra:
         (path / name).write_text("user data")
@@ -212,7 +214,7 @@ def test_final_rename_never_replaces_a_folder_that_appeared_meanwhile(tmp_path):
         with atomic_dir(target) as tmp:
             (tmp / "run.json").write_text("mine")
             _run_folder(target)  # the other writer finished first
-    assert (target / "run.json").read_text() == "{}"
+    assert (target / "run.json").read_text() == _MANIFEST
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 
@@ -452,3 +454,21 @@ def test_one_output_reached_through_a_link_takes_the_same_lock(tmp_path):
     with output_lock(tmp_path / "nowhere"):
         pass
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link", "nowhere", "shared_idx"]
+
+
+def test_a_users_folder_holding_a_run_json_of_its_own_is_no_older_run(tmp_path):
+    """--overwrite took any folder with a file named run.json (and the names an older run
+    held) for an older run, and deleted the user's experiment log, settings and notes."""
+    mine = tmp_path / "myexp"
+    mine.mkdir()
+    (mine / "run.json").write_text('{"my": "experiment log"}')
+    (mine / "config.yaml").write_text("lr: 0.1\n")
+    (mine / "report.html").write_text("<h1>my notes</h1>")
+    for text in ('{"my": "experiment log"}', "[1, 2]", "not json",
+                 '{"task": "QC", "threshold": "high"}'):
+        (mine / "run.json").write_text(text)
+        with pytest.raises(OutputError, match="myexp: not a folder shoprel wrote .no run.json."):
+            check_output_dir(mine, overwrite=True)
+    assert (mine / "report.html").read_text() == "<h1>my notes</h1>"
+    older = _run_folder(tmp_path / "older", "report.html")  # an older run's manifest: taken
+    assert check_output_dir(older, overwrite=True) == older

@@ -95,8 +95,27 @@ def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
     return out
 
 
+def _holds_marker(folder: Path, marker: str) -> bool:
+    """The folder's `marker` is shoprel's by its content, not its name alone: a user's
+    experiment folder may hold a run.json of its own, which --overwrite must not take for an
+    older run's. A run's manifest names its task and threshold; other markers (a backbone's
+    record) are JSON objects."""
+    try:
+        record = json.loads((folder / marker).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    if not isinstance(record, dict):
+        return False
+    if marker != RUN_MARKER:
+        return True
+    threshold = record.get("threshold")
+    return (record.get("task") in ("QC", "QI") and isinstance(threshold, int | float)
+            and not isinstance(threshold, bool))
+
+
 def is_shoprel_output(folder: Path) -> bool:
-    """A folder shoprel wrote: stamped, a run (older runs carry no stamp), or an index."""
+    """A folder shoprel wrote: stamped, a run (older runs carry no stamp), or an index. Only
+    refusals ask (nothing is written inside one), so a run.json is judged by its name here."""
     if (folder / STAMP).is_file() or (folder / RUN_MARKER).is_file():
         return True
     return str(_index_record(folder).get("written_by", "")).startswith("shoprel")
@@ -200,7 +219,7 @@ def check_replaceable(folder: PathLike, legacy_entries: frozenset[str] | None = 
                           "another output folder")
     if stamp is not None:
         foreign = entries - set(stamp["entries"])
-    elif (folder / marker).is_file():
+    elif _holds_marker(folder, marker):
         foreign = entries - legacy_entries if legacy_entries is not None else set()
     else:
         raise OutputError(f"{folder}: not a folder shoprel wrote (no {marker}); --overwrite "
