@@ -134,3 +134,15 @@ def test_a_backbone_without_a_masked_lm_head_is_one_line(qc_demo, tmp_path):
     assert done.output.count("\n") == 1 and "not a masked-LM encoder" in done.output
     assert "gemma3_text" in done.output
     assert not (tmp_path / "pt").exists()
+
+
+def test_the_backbone_it_starts_from_is_never_its_output(demo_backbone, qc_demo, tmp_path):
+    """`pretrain --backbone tapt --out tapt --overwrite` replaced the weights it was reading."""
+    from shoprel.errors import OutputError
+
+    before = file_sha256(demo_backbone / "model.safetensors")
+    for out in (demo_backbone, demo_backbone / "inner"):
+        with pytest.raises(OutputError, match="overlaps .*tiny, which this command reads"):
+            pretrain([qc_demo], out, PretrainConfig(backbone=str(demo_backbone), max_steps=1),
+                     overwrite=True, progress=False)
+    assert file_sha256(demo_backbone / "model.safetensors") == before

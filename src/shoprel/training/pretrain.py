@@ -222,7 +222,9 @@ def pretrain(files: Sequence[str | Path], out_dir: str | Path,
     if not 0.0 < config.mask_prob < 1.0:
         raise ConfigError(f"--mask-prob: {config.mask_prob} is not between 0 and 1")
     out_dir = Path(out_dir)
-    check_output_dir(out_dir, overwrite, reads=files, **_BACKBONE_OUTPUT)
+    start = Path(str(config.backbone)).expanduser()  # a local folder is read as much as FILES
+    reads = [*files, *([start] if start.exists() else [])]
+    check_output_dir(out_dir, overwrite, reads=reads, **_BACKBONE_OUTPUT)
     ranks = current_ranks()
     group = RankGroup(ranks) if ranks.distributed else None
     progress = progress and ranks.is_main
