@@ -131,3 +131,17 @@ def test_augment_fields_another_backend_reads_are_refused(block, message):
     """`table:` without `backend: table` trained with Apertium's copies, silently."""
     with pytest.raises(ConfigError, match=message):
         parse_config({"model": {"family": "fast"}, "augment": block})
+
+
+def test_a_leading_tilde_in_config_paths_is_the_home_folder(tmp_path):
+    """YAML does not expand `~`: `stage0.data: ~/qi.txt` looked for a folder named `~`."""
+    import os
+
+    from shoprel.training.config import load_config
+
+    yaml = tmp_path / "c.yaml"
+    yaml.write_text("model: {family: cross}\nstage0: {data: ~/qi.txt}\n"
+                    "noise: {flagged: ~/ids.txt}\n")
+    config = load_config(yaml)
+    assert config.stage0.data == os.path.expanduser("~/qi.txt")
+    assert config.noise.flagged == os.path.expanduser("~/ids.txt")

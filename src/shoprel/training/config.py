@@ -149,6 +149,7 @@ class NoiseConfig(_Strict):
 
     @model_validator(mode="after")
     def _one_source(self) -> NoiseConfig:
+        self.flagged = _home(self.flagged)
         if self.flagged is not None and self.inner_folds is not None:
             raise ValueError("give flagged (a file of ids) or inner_folds, not both")
         return self
@@ -180,6 +181,11 @@ class Stage0Config(_Strict):
     data: str | None = None  # the other task's labelled file; null: no stage 0
     task: Literal["QC", "QI"] | None = None  # its task, when its columns do not tell
     params: dict = Field(default_factory=dict)  # model.params overrides for stage 0 (epochs, …)
+
+    @model_validator(mode="after")
+    def _expand_home(self) -> Stage0Config:
+        self.data = _home(self.data)
+        return self
 
 
 def _student_model() -> ModelConfig:
