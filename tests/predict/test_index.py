@@ -206,6 +206,10 @@ def test_a_build_that_fails_before_any_part_leaves_no_index(tmp_path, embed_run,
     with pytest.raises(InputError, match="line 61, field 'category_path'"):
         build_index(embed_run, mixed, out=tmp_path / "ix", progress=False)
     assert not (tmp_path / "ix").exists()
+    # the parent folders it made for the index go too; one that was there stays
+    with pytest.raises(InputError, match="line 61"):
+        build_index(embed_run, mixed, out=tmp_path / "new" / "deeper" / "ix", progress=False)
+    assert not (tmp_path / "new").exists() and tmp_path.is_dir()
     (tmp_path / "made").mkdir()
     with pytest.raises(InputError, match="line 61"):
         build_index(embed_run, mixed, out=tmp_path / "made", progress=False)

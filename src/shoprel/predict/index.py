@@ -172,8 +172,9 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
     added = 0
     new_folder = not folder.exists()
     was_empty = new_folder or not any(folder.iterdir())
-    folder.mkdir(parents=True, exist_ok=True)
+    # the lock makes the missing parents and, once released, removes those left empty
     with output_lock(folder), _undone_unless_embedded(folder, was_empty, new_folder):
+        folder.mkdir(exist_ok=True)
         if not is_index_folder(folder):
             with atomic_file(folder / MARKER) as tmp:
                 tmp.write_text(json.dumps({"written_by": INDEX_WRITER, "format": 1}))
@@ -204,7 +205,8 @@ def _build_id(input_file: Path) -> str:
 @contextlib.contextmanager
 def _undone_unless_embedded(folder: Path, was_empty: bool, new_folder: bool):
     """A build that fails or is stopped before any part of embeddings is finished leaves the
-    folder as it found it (made empty, or none): an empty index would pass for a real one.
+    folder as it found it (made empty, or none, nor the parents it made for it): an empty
+    index would pass for a real one.
     Finished parts stay, for the next build to resume from."""
     try:
         yield
