@@ -46,6 +46,16 @@ def test_malformed_json_names_file_and_line(tmp_path):
                      b'{"id": 1, "origin_query": "a", "category_path": "x", "label": 1}\n'
                      b'{"id": 2, "origin_query": "b", "category_path": "x" "label": 0}\n')
     assert "bad.txt" in message and "line 2" in message and "malformed JSON" in message
+    assert message.endswith("line 2: malformed JSON: Expecting ',' delimiter at column 53")
+
+
+def test_a_last_line_cut_short_reads_as_such(tmp_path):
+    message = _error(tmp_path, "cut.txt",
+                     b'{"id": 1, "origin_query": "a", "category_path": "x", "label": 1}\n'
+                     b'{"id": 2, "origin_query": "dril')
+    assert message.endswith("cut.txt, line 2: malformed JSON: Unterminated string starting at "
+                            "column 27; the line ends before its object closes (was the file "
+                            "cut short?)")
 
 
 def test_missing_column_names_field(tmp_path):

@@ -103,6 +103,15 @@ def has_lone_cr(text: str) -> bool:
     return "\r" in text.rstrip("\r\n")
 
 
+def _malformed(exc: json.JSONDecodeError, text: str) -> str:
+    """json's reason in one phrase (its "Unterminated string starting at" names no place of its
+    own), and what an object left open usually means: a file cut short mid-line."""
+    place = f"{exc.msg}{' ' if exc.msg.endswith(' at') else ' at '}column {exc.colno}"
+    cut = text.lstrip().startswith("{") and not text.rstrip().endswith("}")
+    return f"malformed JSON: {place}" + ("; the line ends before its object closes (was the "
+                                         "file cut short?)" if cut else "")
+
+
 def _jsonl_records(path: Path) -> Iterator[Record]:
     first = True
     for line_no, text in iter_text_lines(path):
@@ -114,8 +123,7 @@ def _jsonl_records(path: Path) -> Iterator[Record]:
         try:
             record = json.loads(text, parse_float=FloatText)
         except json.JSONDecodeError as exc:
-            reason = (LONE_CR if has_lone_cr(text)
-                      else f"malformed JSON: {exc.msg} at column {exc.colno}")
+            reason = LONE_CR if has_lone_cr(text) else _malformed(exc, text)
             raise InputError(reason, path=path, line=line_no) from None
         if not isinstance(record, dict):
             raise InputError(
