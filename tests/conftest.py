@@ -195,6 +195,31 @@ def qc_runs(tmp_path_factory) -> tuple[Path, Path]:
             _train(data, root / "b", **{"model.params.stack": False}))
 
 
+TRANSLATED_ROWS = 90
+
+
+@pytest.fixture(scope="session")
+def translated_run(tmp_path_factory) -> tuple[Path, Path]:
+    """(a run trained on translated queries, the same rows without translations)."""
+    from shoprel.augment.table import TableTranslator
+    from shoprel.augment.translate_file import translate_file
+    from shoprel.training.config import load_config
+    from shoprel.training.runner import train
+
+    root = tmp_path_factory.mktemp("translated-run")
+    rows = [json.loads(x) for x in demo_file("QC").read_text(encoding="utf-8").splitlines()]
+    bare = write_jsonl(root / "bare.jsonl", rows[:TRANSLATED_ROWS])
+    write_jsonl(root / "t.jsonl", [{"text": r["origin_query"], "source": r["language"],
+                                    "target": "en", "translation": f"en {r['origin_query']}"}
+                                   for r in rows if r["language"] != "en"])
+    translated = root / "translated.jsonl"
+    translate_file(bare, translated, TableTranslator(root / "t.jsonl"))
+    config = load_config(None, {"model.family": "fast", "model.params.n_features": 2**14,
+                                "model.params.n_estimators": 20, "model.params.n_jobs": 1,
+                                "folds.k": 2, "final.keep_fold_models": False})
+    return train(translated, root / "run", config, progress=False).run_dir, bare
+
+
 def fake_run(source: Path, out: Path, probabilities=None, **manifest_changes) -> Path:
     """A copy of a run whose OOF probabilities (and manifest fields) are replaced."""
     shutil.copytree(source, out)

@@ -210,6 +210,14 @@ class Run:
     def load_models(self) -> list[RelevanceModel]:
         return [load_model(folder) for folder in self.model_folders()]
 
+    def reads_translation(self) -> bool:
+        """Whether a model that scores for this run (an ensemble's: its members') reads
+        "{query} - {english}", told from the saved configs without loading the models."""
+        if self.kind == "ensemble":
+            return any(Run.open(member).reads_translation() for member in self.member_dirs())
+        return any(RelevanceModel.saved_reads_translation(folder)
+                   for folder in self.model_folders())
+
 
 def read_metrics(run_dir: Path) -> dict:
     """RUN_DIR/metrics.json, or one RunDirError line saying what is wrong with it."""

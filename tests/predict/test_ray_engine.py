@@ -130,3 +130,19 @@ def test_a_quiet_run_writes_nothing_to_stderr(tmp_path, trained_runs, qc_demo_ro
                          tmp_path / "other.jsonl", progress=False)
     print("still here", file=sys.stderr)
     assert capfd.readouterr().err == "still here\n"  # the descriptor is given back
+
+
+def test_bare_queries_to_a_translated_run_are_counted_as_locally(tmp_path, translated_run,
+                                                                   trained_runs):
+    """Rows a translated run scores on the bare query: counted by the driver as the local
+    engine counts them (the CLI says it in one warning line), not warned by every actor."""
+    run, bare = translated_run
+    local = predict_file(run, bare, tmp_path / "local.jsonl", progress=False)
+    remote = predict_file_ray(run, bare, tmp_path / "ray.jsonl", num_actors=1, progress=False)
+    assert remote.bare_rows == local.bare_rows == remote.rows > 0
+    translated = predict_file_ray(run, run.parent / "translated.jsonl",
+                                  tmp_path / "translated.jsonl", num_actors=1, progress=False)
+    assert translated.bare_rows == 0 and translated.rows == remote.rows
+    plain = predict_file_ray(trained_runs["QC"], bare, tmp_path / "plain.jsonl", num_actors=1,
+                             progress=False)
+    assert plain.bare_rows == 0  # a run trained on bare queries wants no translation

@@ -142,6 +142,14 @@ class RelevanceModel:
                           "translated_query column: run `shoprel translate` on it first",
                           UntranslatedInputWarning, stacklevel=3)
 
+    @staticmethod
+    def saved_reads_translation(folder: str | Path) -> bool:
+        """reads_translation of the model saved in `folder`, from its config alone: the Ray
+        engine's driver says which rows went untranslated without loading any weights."""
+        config = json.loads((Path(folder) / MODEL_CONFIG).read_text())
+        return bool(config.get("state", {}).get("translated", False)
+                    and config.get("params", {}).get("use_translation", True))
+
     # --- persistence ---------------------------------------------------------------------
     def save(self, folder: str | Path) -> Path:
         folder = Path(folder)

@@ -18,6 +18,7 @@ import os
 import re
 import socket
 import sys
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +31,7 @@ from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.tasks import Task
 from shoprel.ensemble.cuts import language_cuts
 from shoprel.errors import ConfigError, ShoprelError
+from shoprel.models.base import UntranslatedInputWarning
 from shoprel.predict.index import index_folders
 from shoprel.predict.predictor import Predictor, PredictResult, check_indexes_used, write_submission
 from shoprel.runs import Run, scoring_run
@@ -49,7 +51,9 @@ class ScoreBatches:
         # Arrow in and out, converted with pyarrow's defaults, so the models see the same
         # numpy/object columns as in the local engine and Parquet gets the same schema.
         frame = PairFrame(self.task, batch.to_pandas())
-        return pa.Table.from_pandas(self.predictor.submission(frame), preserve_index=False)
+        with warnings.catch_warnings():  # the driver counts such rows and says it once
+            warnings.simplefilter("ignore", UntranslatedInputWarning)
+            return pa.Table.from_pandas(self.predictor.submission(frame), preserve_index=False)
 
 
 def _import_ray():
@@ -198,6 +202,8 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
                                  overwrite=overwrite)
     indexes = [str(folder.resolve()) for folder in index_folders(run_dir, indexes)[1:]]
     blocks = _read_canonical(Path(input_file), run.task, batch_rows)
+    bare = (sum(len(block) for block in blocks if not PairFrame(run.task, block).has_translation)
+            if scoring.reads_translation() else 0)
     with _stderr_silenced(not progress), ray_session(address, quiet=not progress):
         batches = _scored_batches(blocks, run_dir, run.task, num_actors, batch_rows, indexes,
                                   scorer)
@@ -211,4 +217,5 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
             raise cause from None
 
     return PredictResult(out_file, rows, positives, scoring.threshold,
-                         language_cuts=language_cuts(scoring.manifest.get("language_thresholds")))
+                         language_cuts=language_cuts(scoring.manifest.get("language_thresholds")),
+                     bare_rows=bare)
