@@ -47,3 +47,12 @@ class OutputError(ShoprelError):
 
 class OutputExistsError(OutputError, FileExistsError):
     """The output exists and --overwrite was not given (a FileExistsError for older callers)."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A stop (Ctrl-C, SIGTERM) after which the command knows what it kept: `note` replaces the
+    CLI's general line (an index build keeps its finished parts, for a rerun to go on from)."""
+
+    def __init__(self, note: str):
+        super().__init__(note)
+        self.note = note

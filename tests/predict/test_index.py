@@ -300,3 +300,34 @@ def test_an_index_given_to_an_ensemble_of_runs_that_embed_nothing_is_refused(
     with pytest.raises(ConfigError, match="--index: the models of .* embed nothing"):
         open_predictor(ensemble, [tmp_path / "ix"])
     open_predictor(ensemble)
+
+
+def test_a_build_stopped_after_a_part_says_it_kept_it(tmp_path, embed_run, new_pairs,
+                                                       monkeypatch):
+    """Stopped once a part is finished: the CLI's line says the embeddings are kept for a
+    rerun (not "what was not finished was removed"), and the rerun goes on from them."""
+    from click.testing import CliRunner
+
+    from shoprel.cli.app import main
+    from shoprel.models.backbones import target_index
+
+    monkeypatch.setattr(target_index, "PART_TEXTS", 16)  # several parts for 60 new paths
+    encode, calls = Encoder.encode, []
+
+    def stopped_at_the_third(self, texts, kind="query"):
+        calls.append(len(texts))
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return encode(self, texts, kind=kind)
+
+    monkeypatch.setattr(Encoder, "encode", stopped_at_the_third)
+    out = tmp_path / "ix"
+    result = CliRunner().invoke(main, ["index", str(embed_run), str(new_pairs), "--out",
+                                       str(out), "--quiet"])
+    assert result.exit_code == 130
+    assert result.stderr.splitlines()[-1] == (f"interrupted: the embeddings finished so far "
+                                              f"are kept in {out}; run the same command again "
+                                              "to go on from them")
+    monkeypatch.setattr(Encoder, "encode", encode)
+    again = build_index(embed_run, new_pairs, out=out, progress=False)
+    assert 0 < again.added and sum(calls[:2]) > 0

@@ -50,9 +50,11 @@ class ShoprelGroup(click.Group):
                 # one line, even where the error quotes a library's several-line message
                 click.echo(f"error: {' '.join(str(exc).splitlines())}", err=True)
                 sys.exit(2)
-            except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (above): say what became of the files
-                click.echo("interrupted: what this command had not finished writing was "
-                           "removed; outputs that were already there are as they were",
+            except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (above): what became of
+                # the files, in the command's words where it kept something
+                click.echo(getattr(exc, "note", None)
+                           or "interrupted: what this command had not finished writing was "
+                              "removed; outputs that were already there are as they were",
                            err=True)
                 sys.exit(130)
 

@@ -24,7 +24,7 @@ from shoprel.data.formats import file_format
 from shoprel.data.records import LONE_CR, has_lone_cr, iter_records, iter_text_lines, require_file
 from shoprel.data.tasks import Task
 from shoprel.data.validate import RecordValidator, text_problem
-from shoprel.errors import InputError, OutputError
+from shoprel.errors import InputError, Interrupted, OutputError
 from shoprel.models.backbones.target_index import KEYS, indexed_fingerprints
 from shoprel.runs import Run
 from shoprel.utils.atomic import add_to_stamp, atomic_file, output_lock
@@ -173,7 +173,8 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
     new_folder = not folder.exists()
     was_empty = new_folder or not any(folder.iterdir())
     # the lock makes the missing parents and, once released, removes those left empty
-    with output_lock(folder), _undone_unless_embedded(folder, was_empty, new_folder):
+    with _kept_when_stopped(folder), output_lock(folder), \
+            _undone_unless_embedded(folder, was_empty, new_folder):
         folder.mkdir(exist_ok=True)
         if not is_index_folder(folder):
             with atomic_file(folder / MARKER) as tmp:
@@ -218,6 +219,19 @@ def _undone_unless_embedded(folder: Path, was_empty: bool, new_folder: bool):
                 for child in folder.iterdir():
                     shutil.rmtree(child) if child.is_dir() else child.unlink()
         raise
+
+
+@contextlib.contextmanager
+def _kept_when_stopped(folder: Path):
+    """A stopped build says what it kept: the embeddings finished so far stay for a rerun to go
+    on from, which "what was not finished was removed" would leave the user to guess."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        if not folder.is_dir() or not any(folder.rglob(f"*{KEYS}")):
+            raise
+        raise Interrupted(f"interrupted: the embeddings finished so far are kept in {folder}; "
+                          "run the same command again to go on from them") from None
 
 
 class _counting:
