@@ -145,3 +145,23 @@ def test_a_leading_tilde_in_config_paths_is_the_home_folder(tmp_path):
     config = load_config(yaml)
     assert config.stage0.data == os.path.expanduser("~/qi.txt")
     assert config.noise.flagged == os.path.expanduser("~/ids.txt")
+
+
+def test_a_threshold_value_without_mode_fixed_is_refused(tmp_path):
+    """`threshold: {value: 0.7}` kept tuning the cut on OOF scores, ignoring 0.7 silently."""
+    path = tmp_path / "c.yaml"
+    path.write_text("model: {family: fast}\nthreshold: {value: 0.7}\n")
+    with pytest.raises(ConfigError, match=rf"^{path}: threshold\.value: only read with mode: "
+                                          r"fixed; .*0\.7"):
+        load_config(path)
+    path.write_text("model: {family: fast}\nthreshold: {mode: fixed, value: 0.7}\n")
+    assert load_config(path).threshold.value == 0.7
+
+
+def test_a_saved_run_config_with_the_default_threshold_value_still_loads(tmp_path):
+    """Every run's config.yaml writes `threshold: {mode: oof_f1, value: 0.5}` out."""
+    saved = parse_config({"model": {"family": "fast"}}).to_yaml()
+    assert "mode: oof_f1\n  value: 0.5" in saved
+    path = tmp_path / "config.yaml"
+    path.write_text(saved)
+    assert load_config(path).threshold.mode == "oof_f1"

@@ -124,10 +124,23 @@ class AugmentConfig(_Strict):
         return self
 
 
+DEFAULT_THRESHOLD = 0.5
+
+
 class ThresholdConfig(_Strict):
     # "oof_f1": the cut maximising positive-class F1 on out-of-fold scores; "fixed": `value`
     mode: Literal["oof_f1", "fixed"] = "oof_f1"
-    value: float = Field(0.5, ge=0.0, le=1.0)
+    value: float = Field(DEFAULT_THRESHOLD, ge=0.0, le=1.0)
+
+    @model_validator(mode="after")
+    def _value_needs_fixed(self) -> ThresholdConfig:
+        """A value the tuned mode would ignore is refused; the default itself passes, as every
+        run's saved config.yaml writes it out (`{mode: oof_f1, value: 0.5}`)."""
+        if self.mode != "fixed" and self.value != DEFAULT_THRESHOLD:
+            raise ConfigError(f"threshold.value: only read with mode: fixed; mode {self.mode} "
+                              f"tunes the threshold on out-of-fold scores and would ignore "
+                              f"{self.value}: set mode: fixed or remove value")
+        return self
 
 
 class NoiseConfig(_Strict):
