@@ -165,3 +165,18 @@ def test_a_saved_run_config_with_the_default_threshold_value_still_loads(tmp_pat
     path = tmp_path / "config.yaml"
     path.write_text(saved)
     assert load_config(path).threshold.mode == "oof_f1"
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"noise": {"flagged": "ids.txt", "inner_folds": 3}},
+     "my.yaml: noise: give flagged (a file of ids) or inner_folds, not both"),
+    ({"final": {"refit_full": False, "keep_fold_models": False}},
+     "my.yaml: final: keep the full model or the fold models, or predict has none"),
+    ({"model": {"family": "llm", "params": {"template": "no slots"}}},
+     "my.yaml: model.params.template: template must hold"),
+])
+def test_a_validators_message_has_no_pydantic_prefix(data, message):
+    """pydantic words a validator's ValueError "Value error, ..."; the line is ours alone."""
+    with pytest.raises(ConfigError) as info:
+        parse_config(data, "my.yaml")
+    assert str(info.value).startswith(message) and "Value error" not in str(info.value)

@@ -102,6 +102,8 @@ def describe(exc: ValidationError, config: type[FamilyConfig], where: str) -> st
         loc = [str(x) for x in error["loc"]]
         if loc and loc[0] in sections and len(loc) > 1:
             loc = loc[1:]
-        message = "unknown key" if error["type"] == "extra_forbidden" else error["msg"]
+        # a validator's ValueError reads "Value error, ..." in pydantic's words: dropped
+        message = ("unknown key" if error["type"] == "extra_forbidden"
+                   else error["msg"].removeprefix("Value error, "))
         problems.append(f"{where}.{'.'.join(loc)}: {message}" if loc else f"{where}: {message}")
     return "; ".join(problems)

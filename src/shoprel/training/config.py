@@ -322,10 +322,13 @@ def _describe(exc: ValidationError, source: str, options: dict[str, str] | None 
     lines = []
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        message = error["msg"]
+        message = error["msg"].removeprefix("Value error, ")  # a validator's ValueError
         if error["type"] == "extra_forbidden":
             message = "unknown key"
-        where = f"{options[key]} (sets {key})" if key in (options or {}) else f"{source}: {key}"
+        if key in (options or {}):
+            where = f"{options[key]} (sets {key})"
+        else:  # a check of the whole config names its keys in its own message
+            where = f"{source}: {key}" if error["loc"] else source
         lines.append(f"{where}: {message}")
     return "; ".join(lines)  # one line: the CLI prints errors as one `error: ...` line
 
