@@ -10,14 +10,38 @@ keys and `flat` undoes it.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from string import Formatter
+from typing import Annotated, Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, model_validator
 
 from shoprel.errors import ConfigError
 
 # how models read a query that comes with its translation (the winners' "{query} - {english}")
 QUERY_TEMPLATE = "{query} - {translation}"
+TEMPLATE_FIELDS = ("query", "translation")  # what base.query_side formats the template with
+
+
+def check_translation_template(template: str) -> str:
+    """Checked with the config, not at the first translated row: a template without
+    {translation} dropped it silently, and one with another field failed mid-fit (KeyError)."""
+    try:
+        fields = [name for _, name, _, _ in Formatter().parse(template) if name is not None]
+    except ValueError as exc:  # a lone `{` or `}`
+        raise ValueError(f"not a valid template ({exc}); write a literal brace as {{{{ or }}}}"
+                         ) from None
+    other = sorted({name for name in fields if name not in TEMPLATE_FIELDS})
+    if other:
+        raise ValueError(f"unknown field {'{' + other[0] + '}'}: the template may hold only "
+                         "{query} and {translation}")
+    missing = [name for name in TEMPLATE_FIELDS if name not in fields]
+    if missing:
+        raise ValueError(f"must hold both {{query}} and {{translation}}; {template!r} lacks "
+                         f"{{{missing[0]}}}")
+    return template
+
+
+TranslationTemplate = Annotated[str, AfterValidator(check_translation_template)]
 
 
 class Section(BaseModel):
@@ -33,7 +57,7 @@ class FamilyConfig(BaseModel):
 
     # read the query's translation too ("{query} - {translation}") when the rows carry one
     use_translation: bool = True
-    translation_template: str = QUERY_TEMPLATE
+    translation_template: TranslationTemplate = QUERY_TEMPLATE
 
     uses_group_levels: ClassVar[bool] = False  # inner folds group like the run's outer folds
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from shoprel.models.config import QUERY_TEMPLATE, Section
+from shoprel.models.config import QUERY_TEMPLATE, Section, TranslationTemplate
 
 
 class LexicalConfig(Section):
@@ -22,7 +22,7 @@ class LexicalParams(LexicalConfig):
     queries and its seed."""
 
     use_translation: bool = True
-    translation_template: str = QUERY_TEMPLATE
+    translation_template: TranslationTemplate = QUERY_TEMPLATE
     seed: int = 42
 
     @classmethod
