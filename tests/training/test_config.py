@@ -180,3 +180,25 @@ def test_a_validators_message_has_no_pydantic_prefix(data, message):
     with pytest.raises(ConfigError) as info:
         parse_config(data, "my.yaml")
     assert str(info.value).startswith(message) and "Value error" not in str(info.value)
+
+
+@pytest.mark.parametrize("model, message", [
+    ({"family": ["embed"]}, r"model\.family: expected one family name \(.*embed.*\), got a list"),
+    ({"family": {"name": "fast"}}, r"model\.family: expected one family name .*got a mapping"),
+    ({"params": [1, 2]}, r"model\.params: expected a mapping of param: value .*got a list"),
+    ({"params": "x"}, r"model\.params: expected a mapping of param: value .*got a string"),
+    ({"family": "fast", "params": [1, 2]}, r"model\.params: expected a mapping .*got a list"),
+])
+@pytest.mark.parametrize("folds", [{}, {"qc_group_levels": 2}])
+def test_a_model_section_of_the_wrong_shape_is_one_line(model, message, folds):
+    """With folds.qc_group_levels set, `family: [embed]` was a TypeError's traceback and
+    `params: "x"` a "dictionary update sequence" message."""
+    with pytest.raises(ConfigError, match=rf"^my\.yaml: {message}$"):
+        parse_config({"model": model, "folds": folds}, "my.yaml")
+
+
+def test_stage0_params_of_the_wrong_shape_are_one_line():
+    with pytest.raises(ConfigError, match=r"^my\.yaml: stage0\.params: expected a mapping of "
+                                          r"param: value such as \{epochs: 1\}, got a list$"):
+        parse_config({"model": {"family": "cross"}, "stage0": {"data": "x", "params": [1]}},
+                     "my.yaml")

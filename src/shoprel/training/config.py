@@ -20,7 +20,7 @@ from pydantic import (
 from shoprel.data.records import not_a_file
 from shoprel.errors import ConfigError
 from shoprel.models.base import config_class, validate_params
-from shoprel.models.registry import model_class
+from shoprel.models.registry import families, model_class
 from shoprel.training.defaults import CARRIED_HARD_WEIGHT, STUDENT_BACKBONE
 
 # The default family: the best one that trains 10k rows within 30 minutes on 2 cores, backbone
@@ -88,9 +88,36 @@ class FoldsConfig(_Strict):
     qc_group_levels: int = Field(3, ge=1, le=10)
 
 
+def _yaml_type(value) -> str:
+    """A value's kind as YAML writes it, for "expected ..., got a list"."""
+    names = {list: "a list", dict: "a mapping", str: "a string", bool: "true/false",
+             type(None): "null", int: "a number", float: "a number"}
+    return names.get(type(value), type(value).__name__)
+
+
+def _params_mapping(value, example: str = "{n_jobs: 2}"):
+    if not isinstance(value, dict):
+        raise ValueError(f"expected a mapping of param: value such as {example}, "
+                         f"got {_yaml_type(value)}")
+    return value
+
+
 class ModelConfig(_Strict):
     family: str = DEFAULT_FAMILY
     params: dict = Field(default_factory=dict)
+
+    @field_validator("family", mode="before")
+    @classmethod
+    def _family_name(cls, value):
+        if not isinstance(value, str):  # `family: [embed]` read "Input should be a valid string"
+            raise ValueError(f"expected one family name ({', '.join(families())}), "
+                             f"got {_yaml_type(value)}")
+        return value
+
+    @field_validator("params", mode="before")
+    @classmethod
+    def _params(cls, value):
+        return _params_mapping(value)
 
     @model_validator(mode="after")
     def _check_params(self) -> ModelConfig:
@@ -195,6 +222,11 @@ class Stage0Config(_Strict):
     task: Literal["QC", "QI"] | None = None  # its task, when its columns do not tell
     params: dict = Field(default_factory=dict)  # model.params overrides for stage 0 (epochs, …)
 
+    @field_validator("params", mode="before")
+    @classmethod
+    def _params(cls, value):
+        return _params_mapping(value, "{epochs: 1}")
+
     @model_validator(mode="after")
     def _expand_home(self) -> Stage0Config:
         self.data = _home(self.data)
@@ -274,8 +306,11 @@ class RunConfig(_Strict):
             folds = data.get("folds") or {}
             levels = folds.get("qc_group_levels") if isinstance(folds, dict) else None
             valid = isinstance(levels, int) and not isinstance(levels, bool) and 1 <= levels <= 10
-            # an invalid value is left for folds.qc_group_levels' own check to name
-            if isinstance(model, dict) and valid and _takes_group_levels(model.get("family")):
+            # an invalid value (levels, a family or params of the wrong shape) is left for its
+            # own check to name: `family: [embed]` here was a TypeError's traceback
+            shaped = (isinstance(model, dict) and isinstance(model.get("family"), str | None)
+                      and isinstance(model.get("params"), dict | None))
+            if shaped and valid and _takes_group_levels(model.get("family")):
                 params = dict(model.get("params") or {})
                 params.setdefault("group_levels", folds["qc_group_levels"])
                 data = {**data, "model": {**model, "params": params}}
