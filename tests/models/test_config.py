@@ -28,3 +28,15 @@ def test_a_translation_template_is_checked_with_the_params(template, message):
 def test_a_template_with_both_fields_passes(template):
     assert validate_params("fast", {"translation_template": template})[
         "translation_template"] == template
+
+
+@pytest.mark.parametrize("family, key", [("fast", "seed"), ("embed", "seed"),
+                                         ("cross", "seed")])  # cross: its training section
+@pytest.mark.parametrize("seed", [-1, 2**30, 2**32])
+def test_a_seed_outside_lightgbms_range_is_refused(family, key, seed):
+    """numpy refuses a negative seed and LightGBM one past a C int (seed + booster index), each
+    with a traceback mid-fit."""
+    with pytest.raises(ConfigError, match=rf"^model\.params\.{key}: a seed is a whole number "
+                                          rf"from 0 to 1073741823 \(2\*\*30 - 1\), got {seed}$"):
+        validate_params(family, {key: seed})
+    assert validate_params(family, {key: 2**30 - 1})[key] == 2**30 - 1

@@ -202,3 +202,14 @@ def test_stage0_params_of_the_wrong_shape_are_one_line():
                                           r"param: value such as \{epochs: 1\}, got a list$"):
         parse_config({"model": {"family": "cross"}, "stage0": {"data": "x", "params": [1]}},
                      "my.yaml")
+
+
+@pytest.mark.parametrize("seed", [-1, 2**30, 2**32])
+def test_a_fold_seed_outside_0_to_2_30_is_refused(tmp_path, seed):
+    """folds.seed: -1 trained until numpy's "Seed must be between 0 and 2**32 - 1" traceback."""
+    path = tmp_path / "c.yaml"
+    path.write_text(f"model: {{family: fast}}\nfolds: {{seed: {seed}}}\n")
+    with pytest.raises(ConfigError, match=rf"^{path}: folds\.seed: a seed is a whole number from "
+                                          rf"0 to 1073741823 \(2\*\*30 - 1\), got {seed}$"):
+        load_config(path)
+    assert load_config(None, {"folds.seed": 0}).folds.seed == 0

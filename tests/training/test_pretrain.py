@@ -106,6 +106,8 @@ def test_cli(demo_backbone, qi_demo, tmp_path):
     (["--epochs", "0"], "--epochs: 0.0 is out of range"),
     (["--mask-prob", "1.5"], "--mask-prob: 1.5 is out of range; it must be between 0 and 1"),
     (["--batch-size", "0"], "--batch-size: 0 is out of range"),
+    (["--seed", "-1"], "--seed: -1 is out of range; it must be from 0 to 1073741823"),
+    (["--seed", str(2**32)], f"--seed: {2**32} is out of range"),  # numpy/torch: a traceback
 ])
 def test_settings_out_of_range_are_one_line_before_any_work(qc_demo, tmp_path, args, message):
     from shoprel.cli import main

@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import Field
 
 from shoprel.errors import RunDirError
-from shoprel.models.config import FamilyConfig, Section
+from shoprel.models.config import FamilyConfig, Section, Seed
 from shoprel.models.lexical.config import LexicalConfig
 from shoprel.models.targets import Targets
 from shoprel.utils.threads import threads_for_rows
@@ -44,7 +44,7 @@ class FeatureModelConfig(FamilyConfig):
     booster: BoosterConfig = booster_defaults()
     # final probability: linear_weight · lexical linear score + the rest · booster's
     linear_weight: Annotated[float, Field(ge=0, le=1)] = 0.5
-    seed: int = 42
+    seed: Seed = 42
     n_jobs: Annotated[int, Field(ge=1)] = 2  # below 1, LightGBM would quietly use every core
 
     def booster_params(self, objective: str = "binary") -> dict:

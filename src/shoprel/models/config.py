@@ -43,6 +43,20 @@ def check_translation_template(template: str) -> str:
 
 TranslationTemplate = Annotated[str, AfterValidator(check_translation_template)]
 
+# LightGBM reads a seed as a C int and shoprel adds small offsets to it (a booster's, a fold's
+# index); numpy refuses a negative one: past these bounds a fit failed with a traceback
+SEED_MAX = 2**30 - 1
+
+
+def check_seed(value: int) -> int:
+    if not 0 <= value <= SEED_MAX:
+        raise ValueError(f"a seed is a whole number from 0 to {SEED_MAX} (2**30 - 1), "
+                         f"got {value}")
+    return value
+
+
+Seed = Annotated[int, AfterValidator(check_seed)]
+
 
 class Section(BaseModel):
     """A group of params shared by several families, nested in their configs."""

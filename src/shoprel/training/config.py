@@ -20,6 +20,7 @@ from pydantic import (
 from shoprel.data.records import not_a_file
 from shoprel.errors import ConfigError
 from shoprel.models.base import config_class, validate_params
+from shoprel.models.config import Seed
 from shoprel.models.registry import families, model_class
 from shoprel.training.defaults import CARRIED_HARD_WEIGHT, STUDENT_BACKBONE
 
@@ -84,7 +85,7 @@ class DataConfig(_Strict):
 
 class FoldsConfig(_Strict):
     k: int = Field(5, ge=2, le=50, strict=True)  # `true` is not 1 fold
-    seed: int = 42
+    seed: Seed = 42
     qc_group_levels: int = Field(3, ge=1, le=10)
 
 

@@ -26,6 +26,7 @@ from shoprel.errors import ConfigError
 from shoprel.models.backbones import e5_small, use_multilingual
 from shoprel.models.backbones.cache import file_sha256
 from shoprel.models.backbones.resolve import Backbone, resolve_backbone
+from shoprel.models.config import SEED_MAX
 from shoprel.training.ranks import RankGroup, current_ranks
 from shoprel.utils.atomic import atomic_dir
 from shoprel.utils.outputs import check_output_dir, check_replaceable
@@ -64,7 +65,9 @@ class PretrainConfig:
                   ("--batch-size", self.batch_size, self.batch_size >= 1, "at least 1"),
                   ("--learning-rate", self.learning_rate, self.learning_rate > 0, "above 0"),
                   ("--threads", self.n_threads, self.n_threads is None or self.n_threads >= 1,
-                   "at least 1"))
+                   "at least 1"),
+                  ("--seed", self.seed, 0 <= self.seed <= SEED_MAX,
+                   f"from 0 to {SEED_MAX} (2**30 - 1)"))
         for option, value, ok, wanted in checks:
             if not ok:
                 raise ConfigError(f"{option}: {value} is out of range; it must be {wanted}")

@@ -11,7 +11,7 @@ from typing import Annotated, ClassVar, Literal
 
 from pydantic import Field
 
-from shoprel.models.config import FamilyConfig, Section
+from shoprel.models.config import FamilyConfig, Section, Seed
 
 SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup", "cosine_with_restarts",
               "polynomial", "inverse_sqrt")
@@ -31,7 +31,7 @@ class TrainingArguments(Section):
     time_budget_minutes: Annotated[float, Field(gt=0)] | None = None
     class_weight: Literal["balanced"] | None = None
     grad_accumulation: Annotated[int, Field(ge=1)] = 1
-    seed: int = 42
+    seed: Seed = 42
     save_steps: Annotated[int, Field(ge=1)] = 200
     save_total_limit: ClassVar[int] = 2
     logging_steps: ClassVar[int] = 50

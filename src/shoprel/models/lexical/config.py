@@ -6,7 +6,7 @@ from typing import Annotated
 
 from pydantic import Field
 
-from shoprel.models.config import QUERY_TEMPLATE, Section, TranslationTemplate
+from shoprel.models.config import QUERY_TEMPLATE, Section, Seed, TranslationTemplate
 
 
 class LexicalConfig(Section):
@@ -23,7 +23,7 @@ class LexicalParams(LexicalConfig):
 
     use_translation: bool = True
     translation_template: TranslationTemplate = QUERY_TEMPLATE
-    seed: int = 42
+    seed: Seed = 42
 
     @classmethod
     def of(cls, config) -> LexicalParams:
