@@ -20,7 +20,7 @@ def test_defaults_resolve_fully():
 @pytest.mark.parametrize("data, key", [
     ({"folds": {"kk": 3}}, "folds.kk: unknown key"),
     ({"folds": {"k": 1}}, "folds.k: Input should be greater than or equal to 2"),
-    ({"folds": {"k": True}}, "folds.k: Input should be a valid integer"),
+    ({"folds": {"k": True}}, "folds.k: expected a number, got true"),
     ({"model": {"family": "nope"}}, "model.family: unknown model family 'nope'"),
     ({"model": {"params": {"C": "big"}}}, "model.params.C"),
     ({"model": {"params": {"Cee": 1}}}, "model.params.Cee: unknown key"),
@@ -213,3 +213,29 @@ def test_a_fold_seed_outside_0_to_2_30_is_refused(tmp_path, seed):
                                           rf"0 to 1073741823 \(2\*\*30 - 1\), got {seed}$"):
         load_config(path)
     assert load_config(None, {"folds.seed": 0}).folds.seed == 0
+
+
+@pytest.mark.parametrize("yaml_text, key, word", [
+    ("folds: {seed: false}", "folds.seed", "false"),
+    ("folds: {qc_group_levels: true}", "folds.qc_group_levels", "true"),
+    ("threshold: {mode: fixed, value: true}", "threshold.value", "true"),
+    ("noise: {inner_folds: true}", "noise.inner_folds", "true"),
+    ("check: {far_pairs: false}", "check.far_pairs", "false"),
+    ("augment: {easy_negatives: true}", "augment.easy_negatives", "true"),
+    ("model: {family: fast, params: {n_jobs: true}}", "model.params.n_jobs", "true"),
+    ("model: {family: fast, params: {n_estimators: true}}", "model.params.n_estimators", "true"),
+    ("model: {family: cross, params: {max_steps: true}}", "model.params.max_steps", "true"),
+    ("student: {hard_weight: true}", "student.hard_weight", "true"),
+])
+def test_a_boolean_is_no_number(tmp_path, yaml_text, key, word):
+    """pydantic's lax mode read `seed: false` as seed 0 and a fixed threshold `true` as 1.0."""
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml_text + "\n")
+    with pytest.raises(ConfigError, match=rf"^{path}: {key}: expected a number, got {word}$"):
+        load_config(path)
+
+
+def test_boolean_fields_still_take_booleans():
+    config = parse_config({"model": {"family": "fast", "params": {"use_translation": False}},
+                           "final": {"refit_full": True, "keep_fold_models": False}})
+    assert config.model.params["use_translation"] is False and config.final.refit_full is True

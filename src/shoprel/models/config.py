@@ -10,10 +10,19 @@ keys and `flat` undoes it.
 
 from __future__ import annotations
 
+import types
 from string import Formatter
-from typing import Annotated, Any, ClassVar
+from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from shoprel.errors import ConfigError
 
@@ -58,10 +67,35 @@ def check_seed(value: int) -> int:
 Seed = Annotated[int, AfterValidator(check_seed)]
 
 
+def _leaf_types(annotation) -> set:
+    """The plain types a field annotation admits (through Annotated, unions and Optional)."""
+    origin = get_origin(annotation)
+    if origin is Annotated:
+        return _leaf_types(get_args(annotation)[0])
+    if origin is Union or origin is types.UnionType:
+        return set().union(*(_leaf_types(arg) for arg in get_args(annotation)))
+    return {annotation}
+
+
+def refuse_bool_for_number(model: type[BaseModel], value: Any, info: ValidationInfo) -> Any:
+    """pydantic's lax mode reads `true` as 1 and `false` as 0 (`seed: false` was seed 0):
+    a number field takes numbers only. Shared by every config model's "*" validator."""
+    if isinstance(value, bool) and info.field_name in model.model_fields:
+        leaves = _leaf_types(model.model_fields[info.field_name].annotation)
+        if bool not in leaves and leaves & {int, float}:
+            raise ValueError(f"expected a number, got {str(value).lower()}")
+    return value
+
+
 class Section(BaseModel):
     """A group of params shared by several families, nested in their configs."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # .nan/.inf: refused
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_number(cls, value, info: ValidationInfo):
+        return refuse_bool_for_number(cls, value, info)
 
 
 class FamilyConfig(BaseModel):
@@ -74,6 +108,11 @@ class FamilyConfig(BaseModel):
     translation_template: TranslationTemplate = QUERY_TEMPLATE
 
     uses_group_levels: ClassVar[bool] = False  # inner folds group like the run's outer folds
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_number(cls, value, info: ValidationInfo):
+        return refuse_bool_for_number(cls, value, info)
 
     @classmethod
     def sections(cls) -> dict[str, type[Section]]:

@@ -13,6 +13,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -20,7 +21,7 @@ from pydantic import (
 from shoprel.data.records import not_a_file
 from shoprel.errors import ConfigError
 from shoprel.models.base import config_class, validate_params
-from shoprel.models.config import Seed
+from shoprel.models.config import Seed, refuse_bool_for_number
 from shoprel.models.registry import families, model_class
 from shoprel.training.defaults import CARRIED_HARD_WEIGHT, STUDENT_BACKBONE
 
@@ -39,6 +40,11 @@ def _takes_group_levels(family: str | None) -> bool:
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # .nan/.inf: refused
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_number(cls, value, info: ValidationInfo):
+        return refuse_bool_for_number(cls, value, info)  # `folds: {seed: false}` is no seed 0
 
 
 def _home(path: str | None) -> str | None:
