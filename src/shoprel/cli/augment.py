@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from shoprel.augment.backends import BACKENDS
+from shoprel.cli.options import output_path
 from shoprel.errors import ConfigError
 
 
@@ -14,9 +15,9 @@ from shoprel.errors import ConfigError
 @click.argument("input_file", type=click.Path(path_type=Path))
 @click.option("--to", "target", default="en", show_default=True, help="Target language.")
 @click.option("--backend", type=click.Choice(BACKENDS), default="apertium", show_default=True)
-@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path),
+@click.option("--out", "out_file", required=True, type=output_path(),
               help="Output file (format from its extension).")
-@click.option("--cache", "cache_file", type=click.Path(path_type=Path),
+@click.option("--cache", "cache_file", type=output_path(),
               help="SQLite cache: reruns translate nothing twice.")
 @click.option("--table", "table_file", type=click.Path(path_type=Path),
               help="Translations file for --backend table (text, source, target, translation).")
@@ -68,7 +69,7 @@ def _check_backend_options(ctx: click.Context, backend: str) -> None:
 
 @click.command("langid")
 @click.argument("input_file", type=click.Path(path_type=Path))
-@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path),
+@click.option("--out", "out_file", required=True, type=output_path(),
               help="Output file with detected_language added.")
 @click.option("--candidates", help="Comma-separated languages to choose among (e.g. en,es,fr).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import click
 
-CACHE_DIR = click.option("--cache-dir", type=click.Path(path_type=Path), default=None,
+from shoprel.cli.options import output_path
+
+CACHE_DIR = click.option("--cache-dir", type=output_path(), default=None,
                          help="The cache folder (default: $SHOPREL_CACHE, else "
                               "~/.cache/shoprel).")
 

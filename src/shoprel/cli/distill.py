@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from shoprel.cli.options import output_path
 from shoprel.evaluate.console import metrics_table
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 
@@ -14,7 +15,7 @@ from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 @click.argument("teacher_dir", type=click.Path(path_type=Path))
 @click.option("--student", "config_file", required=True, type=click.Path(path_type=Path),
               help="Run config YAML of the student model (its folds come from the teacher).")
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+@click.option("--out", "out_dir", required=True, type=output_path(),
               help="Run directory to create for the student.")
 @click.option("--hard-weight", type=click.FloatRange(0.0, 1.0), default=DEFAULT_HARD_WEIGHT,
               show_default=True,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from shoprel.cli.options import output_path
 from shoprel.ensemble.combiners import COMBINERS, methods_help
 from shoprel.ensemble.defaults import DEFAULT_SHRINKAGE
 from shoprel.evaluate.console import metrics_table
@@ -22,7 +23,7 @@ def _weights(ctx, param, value):
 
 @click.command("ensemble")
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+@click.option("--out", "out_dir", required=True, type=output_path(),
               help="Ensemble directory to create (predict/report/serve accept it as a run).")
 @click.option("--method", type=click.Choice(list(COMBINERS)), default="mean", show_default=True,
               help=methods_help())
@@ -60,11 +61,11 @@ def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrink
 
 @click.command("noise")
 @click.argument("run_dir", type=click.Path(path_type=Path))
-@click.option("--out", "out_file", type=click.Path(path_type=Path),
+@click.option("--out", "out_file", type=output_path(),
               help="Write the flagged ids here (one per line; .csv/.parquet/.jsonl: a table).")
 @click.option("--top", type=click.IntRange(0), default=20, show_default=True,
               help="How many of the most suspicious rows to print.")
-@click.option("--filtered-train", type=click.Path(path_type=Path),
+@click.option("--filtered-train", type=output_path(),
               help="Also write the training file without the flagged rows (drop mode).")
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 def noise(run_dir, out_file, top, filtered_train, overwrite):

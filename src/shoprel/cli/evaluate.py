@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from shoprel.cli.options import output_path
 from shoprel.evaluate.console import evaluation_notes, metrics_table
 
 
@@ -29,7 +30,7 @@ def evaluate(predictions, gold, as_json):
 
 @click.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
-@click.option("--out", "out_file", type=click.Path(path_type=Path),
+@click.option("--out", "out_file", type=output_path(),
               help="Where to write the HTML (default: RUN_DIR/report.html).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 def report(run_dir, out_file, overwrite):
@@ -47,7 +48,7 @@ def report(run_dir, out_file, overwrite):
 
 @click.command()
 @click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
-@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path),
+@click.option("--out", "out_file", required=True, type=output_path(),
               help="The comparison page to write (HTML).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 def compare(run_dirs, out_file, overwrite):

@@ -6,11 +6,13 @@ from pathlib import Path
 
 import click
 
+from shoprel.cli.options import output_path
+
 
 @click.command("index")
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.argument("input_file", type=click.Path(path_type=Path))
-@click.option("--out", type=click.Path(path_type=Path), default=None,
+@click.option("--out", type=output_path(), default=None,
               help="Index folder elsewhere (then give it to predict/serve with --index); "
                    "default: the run's own index, used with no flag.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")

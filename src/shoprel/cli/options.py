@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import click
 from click.core import ParameterSource
 
@@ -11,3 +14,19 @@ def given(name: str) -> bool:
     that applies only beside another is refused when given alone, rather than ignored."""
     source = click.get_current_context().get_parameter_source(name)
     return source not in (None, ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)
+
+
+class OutputPath(click.Path):
+    """A path shoprel writes to, a leading `~` read as the home folder: quoted
+    (`--out '~/runs/x'`) or passed by a script, the shell never expanded it and a folder
+    literally named `~` was made in the current one."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str | os.PathLike):
+            value = Path(os.path.expanduser(value))
+        return super().convert(value, param, ctx)
+
+
+def output_path() -> OutputPath:
+    """The type of every option naming an output (--out, --filtered-train, a cache)."""
+    return OutputPath(path_type=Path)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from shoprel.cli.options import output_path
 from shoprel.errors import ConfigError
 from shoprel.predict.cascade import DEFAULT_SHARE
 
@@ -33,7 +34,7 @@ def check_submission_cmd(submission, input_file):
 @click.command()
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.argument("input_file", type=click.Path(path_type=Path))
-@click.option("--out", "out_file", required=True, type=click.Path(path_type=Path),
+@click.option("--out", "out_file", required=True, type=output_path(),
               help="Submission file: JSON lines (.jsonl, .txt, .json, .ndjson), .csv, .tsv "
                    "or .parquet (.pq).")
 @click.option("--chunk-rows", default=20_000, show_default=True, help="Rows scored at a time.")

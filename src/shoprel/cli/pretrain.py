@@ -6,12 +6,14 @@ from pathlib import Path
 
 import click
 
+from shoprel.cli.options import output_path
+
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--backbone", default="e5-small", show_default=True,
               help="Encoder to continue: a built-in (e5-small), a model folder or a hub id.")
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+@click.option("--out", "out_dir", required=True, type=output_path(),
               help="Folder to write; use it as a backbone (model.params.backbone: DIR).")
 @click.option("--epochs", type=float, default=1.0, show_default=True)
 @click.option("--max-steps", type=int, default=None, help="Optimizer steps (wins over epochs).")

@@ -6,12 +6,13 @@ from pathlib import Path
 
 import click
 
+from shoprel.cli.options import output_path
 from shoprel.evaluate.console import constant_scores_line, far_pairs_line, metrics_table
 
 
 @click.command()
 @click.argument("train_file", type=click.Path(path_type=Path))
-@click.option("--out", "out_dir", required=True, type=click.Path(path_type=Path),
+@click.option("--out", "out_dir", required=True, type=output_path(),
               help="Run directory to create.")
 @click.option("--config", "config_file", type=click.Path(path_type=Path),
               help="YAML config (defaults are used for whatever it leaves out).")

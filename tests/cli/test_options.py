@@ -1,0 +1,62 @@
+import click
+import pytest
+from click.testing import CliRunner
+
+from shoprel.cli import main
+from shoprel.cli.options import OutputPath, output_path
+
+OUTPUT_OPTIONS = {"--out", "--filtered-train", "--cache", "--cache-dir"}
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    """HOME is a temporary folder; the command runs in another, where no `~` may appear."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    (tmp_path / "home").mkdir()
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    return tmp_path / "home"
+
+
+def test_a_leading_tilde_is_the_home_folder(home):
+    @click.command()
+    @click.option("--out", type=output_path())
+    def show(out):
+        click.echo(repr(out))
+
+    done = CliRunner().invoke(show, ["--out", "~/runs/x"])
+    assert done.output.strip() == repr(home / "runs" / "x")
+    assert CliRunner().invoke(show, ["--out", "a/~b"]).output.strip().endswith("'a/~b')")
+
+
+def test_every_commands_output_option_expands_the_home_folder():
+    """One place for all: `train --out '~/runs/x'` (quoted) made a folder named `~`."""
+    found = []
+
+    def walk(group, prefix):
+        ctx = click.Context(group)
+        for name in group.list_commands(ctx):
+            command = group.get_command(ctx, name)
+            if isinstance(command, click.Group):
+                walk(command, f"{prefix}{name} ")
+            for param in command.params:
+                if OUTPUT_OPTIONS & set(param.opts):
+                    found.append(f"{prefix}{name} {param.opts[0]}")
+                    assert isinstance(param.type, OutputPath), found[-1]
+
+    walk(main, "")
+    assert {"train --out", "noise --filtered-train", "translate --cache", "compare --out",
+            "predict --out", "pretrain --out"} <= set(found)
+    assert any(name.startswith("cache ") and name.endswith("--cache-dir") for name in found)
+
+
+def test_translate_writes_its_output_and_cache_under_home(home, tmp_path, jsonl, qc_rows):
+    data = jsonl(tmp_path / "qc.jsonl", qc_rows)
+    table = tmp_path / "table.csv"
+    table.write_text("text,source,target,translation\nfunda iphone,es,en,iphone case\n")
+    done = CliRunner().invoke(main, ["translate", str(data), "--backend", "table", "--table",
+                                     str(table), "--quiet", "--out", "~/out/o.jsonl",
+                                     "--cache", "~/tr.sqlite"])
+    assert done.exit_code == 0, done.output
+    assert (home / "out" / "o.jsonl").is_file() and (home / "tr.sqlite").is_file()
+    assert list((tmp_path / "work").iterdir()) == []  # no folder named `~`
