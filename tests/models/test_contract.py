@@ -139,3 +139,23 @@ def test_one_translation_switch(family, rows):
 def test_scoring_bare_queries_warns(fitted, qc_frame):
     with pytest.warns(UserWarning, match="shoprel translate"):
         fitted.predict_proba(qc_frame.take(np.arange(3)))
+
+
+def test_a_saved_model_loads_with_a_template_written_before_the_check(fitted, rows, tmp_path):
+    """A model.json from before the template check (one without {translation}, which dropped
+    it) still loads and scores; only a new fit applies the check."""
+    folder = fitted.save(tmp_path / "model")
+    path = folder / "model.json"
+
+    def old(node):
+        if isinstance(node, dict):
+            return {k: "{query}" if k == "translation_template" else old(v)
+                    for k, v in node.items()}
+        return [old(v) for v in node] if isinstance(node, list) else node
+
+    path.write_text(json.dumps(old(json.loads(path.read_text()))))
+    loaded = RelevanceModel.load(folder)
+    assert loaded.translation_template == "{query}"
+    assert loaded.predict_proba(rows.take(np.arange(5))).shape == (5, 2)
+    with pytest.raises(ConfigError, match="translation_template: must hold both"):
+        loaded.fit(rows.take(np.arange(160)))

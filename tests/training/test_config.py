@@ -239,3 +239,16 @@ def test_boolean_fields_still_take_booleans():
     config = parse_config({"model": {"family": "fast", "params": {"use_translation": False}},
                            "final": {"refit_full": True, "keep_fold_models": False}})
     assert config.model.params["use_translation"] is False and config.final.refit_full is True
+
+
+def test_a_runs_config_yaml_is_read_as_it_was_trained(tmp_path):
+    """A run trained before the template check kept `translation_template: '{query}'` in its
+    config.yaml; serve and distill read it (saved=True), a new config may not hold it."""
+    path = tmp_path / "config.yaml"
+    path.write_text("model: {family: fast, params: {translation_template: '{query}'}}\n"
+                    "student: {model: {family: fast, params: {translation_template: '{query}'}}}\n")
+    config = load_config(path, saved=True)
+    assert config.model.params["translation_template"] == "{query}"
+    assert config.student.model.params["translation_template"] == "{query}"
+    with pytest.raises(ConfigError, match=r"model\.params\.translation_template: must hold"):
+        load_config(path)

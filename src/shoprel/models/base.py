@@ -80,12 +80,14 @@ class RelevanceModel:
         return {name: getattr(self, name) for name in self.config_class.param_names()}
 
     def config(self) -> FamilyConfig:
-        """The current params, validated (a ConfigError names the bad one)."""
-        return self.config_class.from_params(self.get_params())
+        """The current params, validated (a ConfigError names the bad one); a fitted or loaded
+        model's as it was trained (config.SAVED), so a run made before a check still scores."""
+        return self.config_class.from_params(self.get_params(),
+                                             saved=getattr(self, "task_", None) is not None)
 
     # --- fitting -------------------------------------------------------------------------
     def fit(self, frame: PairFrame) -> RelevanceModel:
-        config = self.config()
+        config = self.config_class.from_params(self.get_params())  # every check, refit or not
         self.task_ = frame.task
         self.translated_ = frame.has_translation
         self._fit(frame, config)
@@ -169,7 +171,7 @@ class RelevanceModel:
         config = json.loads(config_path.read_text())
         family_cls = model_class(config["family"]) if cls is RelevanceModel else cls
         params = family_cls.config_class.from_params(config["params"],
-                                                     f"{config_path}: params").flat()
+                                                     f"{config_path}: params", saved=True).flat()
         model = family_cls(**params)
         state = config.get("state", {})
         model.task_ = Task(state["task"])
@@ -193,6 +195,7 @@ def config_class(family: str) -> type[FamilyConfig]:
     return model_class(family).config_class
 
 
-def validate_params(family: str, params: dict | None, where: str = "model.params") -> dict:
+def validate_params(family: str, params: dict | None, where: str = "model.params",
+                    saved: bool = False) -> dict:
     """Check a config's params with the family's config class, naming any bad key."""
-    return config_class(family).from_params(params, where).flat()
+    return config_class(family).from_params(params, where, saved).flat()

@@ -31,9 +31,17 @@ QUERY_TEMPLATE = "{query} - {translation}"
 TEMPLATE_FIELDS = ("query", "translation")  # what base.query_side formats the template with
 
 
-def check_translation_template(template: str) -> str:
+# validation context of what shoprel wrote itself (a model.json, a run's config.yaml): the
+# template check, younger than some runs, skips it, so a run trained before still loads
+SAVED = {"saved": True}
+
+
+def check_translation_template(template: str, info: ValidationInfo) -> str:
     """Checked with the config, not at the first translated row: a template without
-    {translation} dropped it silently, and one with another field failed mid-fit (KeyError)."""
+    {translation} dropped it silently, and one with another field failed mid-fit (KeyError).
+    A saved model's template is read as it was trained."""
+    if (info.context or {}).get("saved"):
+        return template
     try:
         fields = [name for _, name, _, _ in Formatter().parse(template) if name is not None]
     except ValueError as exc:  # a lone `{` or `}`
@@ -163,10 +171,12 @@ class FamilyConfig(BaseModel):
         return cls().flat()
 
     @classmethod
-    def from_params(cls, params: dict | None, where: str = "model.params") -> FamilyConfig:
-        """Validate flat params, each problem named by its key (`model.params.lr_scheduler`)."""
+    def from_params(cls, params: dict | None, where: str = "model.params",
+                    saved: bool = False) -> FamilyConfig:
+        """Validate flat params, each problem named by its key (`model.params.lr_scheduler`);
+        `saved`: params shoprel wrote (see SAVED)."""
         try:
-            return cls.model_validate(params or {})
+            return cls.model_validate(params or {}, context=SAVED if saved else None)
         except ValidationError as exc:
             raise ConfigError(describe(exc, cls, where)) from None
 

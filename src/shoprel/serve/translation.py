@@ -35,7 +35,7 @@ def _recorded_translator(predictor):
     runs = [predictor.run, *(member.run for member in predictor.members)]
     for run in runs:
         if (run.path / CONFIG).is_file():
-            translator = load_config(run.path / CONFIG).data.translator
+            translator = load_config(run.path / CONFIG, saved=True).data.translator
             if translator is not None:
                 return translator
     return None

@@ -21,7 +21,7 @@ from pydantic import (
 from shoprel.data.records import not_a_file
 from shoprel.errors import ConfigError
 from shoprel.models.base import config_class, validate_params
-from shoprel.models.config import Seed, refuse_bool_for_number
+from shoprel.models.config import SAVED, Seed, refuse_bool_for_number
 from shoprel.models.registry import families, model_class
 from shoprel.training.defaults import CARRIED_HARD_WEIGHT, STUDENT_BACKBONE
 
@@ -45,6 +45,10 @@ class _Strict(BaseModel):
     @classmethod
     def _no_bool_for_number(cls, value, info: ValidationInfo):
         return refuse_bool_for_number(cls, value, info)  # `folds: {seed: false}` is no seed 0
+
+
+def _saved(info: ValidationInfo) -> bool:
+    return bool((info.context or {}).get("saved"))
 
 
 def _home(path: str | None) -> str | None:
@@ -127,8 +131,8 @@ class ModelConfig(_Strict):
         return _params_mapping(value)
 
     @model_validator(mode="after")
-    def _check_params(self) -> ModelConfig:
-        self.params = validate_params(self.family, self.params)
+    def _check_params(self, info: ValidationInfo) -> ModelConfig:
+        self.params = validate_params(self.family, self.params, saved=_saved(info))
         return self
 
 
@@ -263,7 +267,7 @@ class StudentConfig(_Strict):
 
     @field_validator("model", mode="before")
     @classmethod
-    def _model_from_file(cls, value):
+    def _model_from_file(cls, value, info: ValidationInfo):
         if isinstance(value, str):
             try:
                 return load_config(value, {"student": None}).model.model_dump()
@@ -271,7 +275,7 @@ class StudentConfig(_Strict):
                 raise ConfigError(f"student.model: {exc}") from None
         if isinstance(value, dict):  # its family and params named as the student's
             try:
-                return ModelConfig.model_validate(value).model_dump()
+                return ModelConfig.model_validate(value, context=info.context).model_dump()
             except ConfigError as exc:
                 raise ConfigError(f"student.{exc}") from None
         return value
@@ -338,7 +342,7 @@ class RunConfig(_Strict):
         return self
 
     @model_validator(mode="after")
-    def _check_stage0(self) -> RunConfig:
+    def _check_stage0(self, info: ValidationInfo) -> RunConfig:
         stage0 = self.stage0
         if stage0.data is None:
             if stage0.params or stage0.task:
@@ -348,7 +352,8 @@ class RunConfig(_Strict):
         if not model_class(family).supports_start_from():
             raise ConfigError(f"stage0.data: family {family} cannot start from a stage-0 model; "
                               "stage 0 needs a family that fine-tunes weights (cross, llm)")
-        validate_params(family, {**self.model.params, **stage0.params}, where="stage0.params")
+        validate_params(family, {**self.model.params, **stage0.params}, where="stage0.params",
+                        saved=_saved(info))
         return self
 
     def stage0_params(self) -> dict:
@@ -376,13 +381,14 @@ def _describe(exc: ValidationError, source: str, options: dict[str, str] | None 
 
 
 def parse_config(data: dict | None, source: str = "config",
-                 options: dict[str, str] | None = None) -> RunConfig:
+                 options: dict[str, str] | None = None, saved: bool = False) -> RunConfig:
+    """`saved`: a run's own config.yaml, read as it was trained (models.config.SAVED)."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected a mapping at the top level")
     try:
-        return RunConfig.model_validate(data)
+        return RunConfig.model_validate(data, context=SAVED if saved else None)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, source, options)) from None
     except ConfigError as exc:
@@ -411,10 +417,10 @@ class _UniqueKeyLoader(yaml.SafeLoader):
 
 
 def load_config(path: str | Path | None = None, overrides: dict | None = None,
-                options: dict[str, str] | None = None) -> RunConfig:
+                options: dict[str, str] | None = None, saved: bool = False) -> RunConfig:
     """Read a YAML config (or the defaults), then apply dotted overrides like {'folds.k': 3};
     `options` names the command-line option behind an override ({'folds.k': '--folds'}), for
-    errors."""
+    errors; `saved`: the file is a run's config.yaml (see parse_config)."""
     data: dict = {}
     source = "overrides" if overrides else "defaults"  # the defaults themselves are valid
     if path is not None:
@@ -452,4 +458,4 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
         node[leaf] = value
     # an option names itself only for the keys it set: a file's own mistake names the file
     options = {key: flag for key, flag in (options or {}).items() if key in (overrides or {})}
-    return parse_config(data, source, options)
+    return parse_config(data, source, options, saved)

@@ -150,7 +150,7 @@ def student_config(config: RunConfig | str | Path, teacher: Teacher, k: int) -> 
 def teacher_specs(teacher: Teacher) -> list[tuple[RunConfig, float]]:
     """(run config, weight) of each model the teacher averages: itself, or its members."""
     if teacher.run.kind != "ensemble":
-        return [(load_config(teacher.run.path / runs.CONFIG), 1.0)]
+        return [(load_config(teacher.run.path / runs.CONFIG, saved=True), 1.0)]
     from shoprel.ensemble.combiners import COMBINERS
 
     combination = teacher.run.manifest.get("combination", {})
@@ -160,7 +160,7 @@ def teacher_specs(teacher: Teacher) -> list[tuple[RunConfig, float]]:
                           f"averages them: its method must be {' or '.join(averaging)}, not "
                           f"{combination.get('method')!r}")
     members = teacher.run.member_dirs()
-    return [(load_config(m / runs.CONFIG), float(w))
+    return [(load_config(m / runs.CONFIG, saved=True), float(w))
             for m, w in zip(members, combination["weights"], strict=True)]
 
 

@@ -35,7 +35,7 @@ def add_far_pairs(run_dir: str | Path, count: int = DEFAULT_PAIRS,
         raise RunDirError(f"{run.path}: an {run.kind}, which has no fold models of its own; "
                           "check its member runs")
     trained = open_teacher(run.path)  # the training file and the run's folds, checked
-    config = load_config(run.path / runs.CONFIG)
+    config = load_config(run.path / runs.CONFIG, saved=True)
     frame = read_pairs(trained.train_file, task=run.task, require_label=True,
                        empty_text=config.data.empty_text)
     check_rows_unchanged(frame, trained)

@@ -22,6 +22,7 @@ from shoprel.data.tasks import Task
 from shoprel.errors import RunDirError
 from shoprel.folds.grouped import fold_groups, inner_splits
 from shoprel.models.base import query_side
+from shoprel.models.config import SAVED
 from shoprel.models.lexical.config import LexicalParams
 from shoprel.models.lexical.features import (
     OVERLAP_NAMES,
@@ -157,7 +158,7 @@ class LexicalFeatures:
     def load(cls, state: dict, folder: Path, task: Task | None = None) -> LexicalFeatures:
         """The saved component; arrays that do not fit its params (another `n_features`, label
         rates for another task's slots) are one RunDirError naming the file and the field."""
-        lexical = cls(LexicalParams(**state["params"]))
+        lexical = cls(LexicalParams.model_validate(state["params"], context=SAVED))
         lexical.intercept_ = state["intercept"]
         lexical.languages_ = state["languages"]
         lexical.translated_ = state.get("translated", False)
