@@ -115,3 +115,23 @@ def test_a_run_on_bare_queries_ignores_translations(qc_run, start_server, qc_dem
                                          for p in pairs])
     assert plain["bare_queries"] == sent["bare_queries"] == 0
     assert _probabilities(plain).tolist() == _probabilities(sent).tolist()
+
+
+def test_an_ensemble_of_translated_runs_translates_with_its_members_translator(
+        two_language, start_server, tmp_path):
+    """The ensemble's own config.yaml is no run config: the members' recorded translator is
+    found, as for a run served alone."""
+    from shoprel.ensemble.runner import build_ensemble
+
+    run, translated, _ = two_language
+    changed = tmp_path / "other.yaml"
+    config = yaml.safe_load((run / "config.yaml").read_text())
+    config["model"]["params"]["n_estimators"] = 20  # another member on the same rows
+    changed.write_text(yaml.safe_dump(config))
+    other = train(translated, tmp_path / "other", load_config(changed), progress=False)
+    ensemble = tmp_path / "ens"
+    build_ensemble([run, other.run_dir], ensemble, method="mean")
+    expected = _predicted(ensemble, translated)
+    made = _score(start_server, ensemble, _pairs(translated, with_translation=False))
+    assert made["bare_queries"] == 0
+    np.testing.assert_allclose(_probabilities(made), expected, rtol=0, atol=1e-12)

@@ -28,17 +28,24 @@ def _models(predictor) -> list:
 
 
 def _recorded_translator(predictor):
-    """The data.translator of the run (or of its first member that has one), else None."""
+    """The data.translator of the run (or of its first member that has one), else None. An
+    ensemble's own config.yaml records its combination, not a run config: its members'
+    (theirs too, for an ensemble of ensembles) are read."""
     from shoprel.runs import CONFIG
     from shoprel.training.config import load_config
 
-    runs = [predictor.run, *(member.run for member in predictor.members)]
-    for run in runs:
-        if (run.path / CONFIG).is_file():
+    for run in _runs(predictor):
+        if run.kind != "ensemble" and (run.path / CONFIG).is_file():
             translator = load_config(run.path / CONFIG, saved=True).data.translator
             if translator is not None:
                 return translator
     return None
+
+
+def _runs(predictor):
+    yield predictor.run
+    for member in predictor.members:
+        yield from _runs(member)
 
 
 class QueryTranslation:
