@@ -202,3 +202,29 @@ def test_data_files_are_checked_before_training_and_unused_ones_named(tmp_path, 
     with pytest.raises(InputError, match=r"no train_QC.\* or train_QI.\* file \(names are "
                                          r"case-sensitive; .*\); it holds Train_QC.txt$"):
         run_demo(tmp_path / "out2", other, progress=False, echo=said.append)
+
+
+@pytest.mark.parametrize("linked", ["out", "data"])
+def test_a_demo_folder_named_by_a_symbolic_link_is_refused(tmp_path, linked):
+    """The demo wrote its files wherever a link at --out or DEMO/data led, into a folder of
+    the user's. (A user's file it would write last makes a regression fail before training.)"""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    out = tmp_path / "demo"
+    if linked == "out":
+        out.symlink_to(mine)
+        where = out
+    else:
+        out.mkdir()
+        where = out / "data"
+        where.symlink_to(mine)
+    last = out / "pred_holdout_QI.jsonl"
+    last.write_text("the user's\n")
+    with pytest.raises(OutputError) as info:
+        run_demo(out, progress=False, echo=lambda line: None)
+    assert str(info.value) == (f"{where}: is a symbolic link (to {mine}); give the real folder "
+                               "or another path")
+    assert where.is_symlink() and last.read_text() == "the user's\n"
+    assert sorted(p.name for p in mine.iterdir()) == (["pred_holdout_QI.jsonl"]
+                                                      if linked == "out" else [])
+    assert not (out / RECORD).exists() and not (out / "run_QC").exists()

@@ -23,7 +23,12 @@ from shoprel.folds.grouped import assign_folds
 from shoprel.predict.predictor import predict_file
 from shoprel.training.config import load_config
 from shoprel.training.runner import train
-from shoprel.utils.outputs import check_outside_outputs, check_parent, is_shoprel_output
+from shoprel.utils.outputs import (
+    check_not_a_link,
+    check_outside_outputs,
+    check_parent,
+    is_shoprel_output,
+)
 
 DEMO_FILES = {"QC": "qc_demo.jsonl", "QI": "qi_demo.jsonl"}
 RECORD = ".shoprel-demo.json"  # in the demo's folder: the files it wrote, which a rerun replaces
@@ -177,6 +182,7 @@ def _demo_folder(out_dir: Path) -> None:
     """Refuse a --out the demo may not fill, before anything is written."""
     if out_dir.is_symlink() and not out_dir.exists():
         raise OutputError(f"{out_dir}: is a link to nothing; --out needs a folder")
+    check_not_a_link(out_dir)  # the demo would write into wherever it leads
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{out_dir}: is a file; --out needs a folder for the demo's outputs")
     target, here = out_dir.resolve(), Path.cwd().resolve()
@@ -227,6 +233,8 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
                           *competition_files(Path(data_dir), f"test_{task}")]
             plan.append((task, found[0], to_predict, run_dir))
             outputs = [out_dir / f"pred_{source.stem}.jsonl" for source in to_predict]
+        for folder in (run_dir, *sorted({path.parent for path in outputs} - {out_dir})):
+            check_not_a_link(folder)  # its run and data folder, as the --out itself
         for path in outputs:  # every name before the first write (training takes minutes)
             files.check(path)
         files.check_run(run_dir, plan[-1][1])

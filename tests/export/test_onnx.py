@@ -126,6 +126,30 @@ def test_export_refuses_a_run_without_cross_encoders(tmp_path, jsonl, qc_demo):
     assert "--int8-weights: applies only with --int8" in str(result.exception)
 
 
+def test_export_refuses_an_onnx_folder_that_is_a_link(tmp_path, monkeypatch):
+    """export replaces each onnx/ outright: one that is a link (to a user's folder) replaced
+    the link with the new export; now refused before anything is exported."""
+    from shoprel.errors import OutputError
+
+    model = tmp_path / "run" / "models" / "full"
+    model.mkdir(parents=True)
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("the user's")
+    (model / "onnx").symlink_to(mine)
+    monkeypatch.setattr(onnx_export, "cross_model_folders", lambda run_dir: [model])
+    exported = []
+    monkeypatch.setattr(onnx_export, "export_hf_classifier",
+                        lambda hf, out, **kw: exported.append(out))
+    with pytest.raises(OutputError) as info:
+        onnx_export.export_run(tmp_path / "run")
+    assert str(info.value) == (f"{model / 'onnx'}: is a symbolic link (to {mine}); give the "
+                               "real folder or another path")
+    assert exported == [] and (model / "onnx").is_symlink()
+    assert [p.name for p in mine.iterdir()] == ["notes.txt"]
+    assert [p.name for p in model.iterdir()] == ["onnx"]
+
+
 @pytest.mark.slow
 def test_int8_keeps_the_auc_of_fp32_on_real_qc_rows(real_qc, tmp_path, monkeypatch):
     """e5-small, fine-tuned on 2,400 real rows (2 epochs, ~5 min on 2 cores), scored on 400

@@ -472,3 +472,51 @@ def test_a_users_folder_holding_a_run_json_of_its_own_is_no_older_run(tmp_path):
     assert (mine / "report.html").read_text() == "<h1>my notes</h1>"
     older = _run_folder(tmp_path / "older", "report.html")  # an older run's manifest: taken
     assert check_output_dir(older, overwrite=True) == older
+
+
+def _stamped_run(path):
+    from shoprel.utils.outputs import check_replaceable
+
+    with atomic_dir(path, guard=check_replaceable) as tmp:
+        (tmp / "run.json").write_text(_MANIFEST)
+    return path
+
+
+@pytest.mark.parametrize("leads_to", ["a run", "an empty folder", "nothing"])
+def test_a_folder_output_named_by_a_symbolic_link_is_refused(tmp_path, leads_to):
+    """--overwrite through a link replaced the link (which no command wrote) with a new run;
+    a link to nothing was called a file. The link and what it leads to stay as they were."""
+    real = tmp_path / "real"
+    if leads_to == "a run":
+        _stamped_run(real)
+    elif leads_to == "an empty folder":
+        real.mkdir()
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    before = sorted(p.name for p in real.iterdir()) if real.exists() else None
+    for overwrite in (False, True):
+        with pytest.raises(OutputError) as info:
+            check_output_dir(link, overwrite=overwrite)
+        assert str(info.value) == (f"{link}: is a symbolic link (to {real}); give the real "
+                                   "folder or another path")
+    with pytest.raises(OutputError, match="is a symbolic link"):
+        with atomic_dir(link, overwrite=True, guard=lambda d: None):
+            pass
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert (sorted(p.name for p in real.iterdir()) if real.exists() else None) == before
+    assert check_output_dir(real, overwrite=True) == real  # the real folder is still taken
+
+
+def test_a_link_put_in_the_outputs_place_during_a_write_is_not_replaced(tmp_path):
+    """The output is checked again before the new folder moves in: a link put there while the
+    command worked stays, and what it leads to too."""
+    from shoprel.utils.outputs import check_replaceable
+
+    real = _stamped_run(tmp_path / "real")
+    target = tmp_path / "run"
+    with pytest.raises(OutputError, match="is a symbolic link"):
+        with atomic_dir(target, overwrite=True, guard=check_replaceable) as tmp:
+            (tmp / "run.json").write_text(_MANIFEST)
+            target.symlink_to(real)
+    assert target.is_symlink() and sorted(p.name for p in real.iterdir()) == [STAMP, "run.json"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["real", "run"]

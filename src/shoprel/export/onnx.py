@@ -18,6 +18,7 @@ from pathlib import Path
 from shoprel.errors import RunDirError
 from shoprel.models.hf.onnx import FP32_FILE, INT8_FILE, META_FILE, ONNX_FOLDER
 from shoprel.utils.atomic import add_to_stamp, atomic_dir
+from shoprel.utils.outputs import check_not_a_link
 
 OPSET = 17
 # int8 weight type. Unsigned weights (u8 activations × u8 weights) avoid the saturation of
@@ -134,6 +135,8 @@ def export_run(run_dir: str | Path, int8: bool = False, int8_weights: str = "uin
     from shoprel.models.cross.model import HF_FOLDER
 
     folders = cross_model_folders(run_dir)
+    for folder in folders:  # onnx/ is replaced outright: a link there is the user's
+        check_not_a_link(folder / ONNX_FOLDER)
     with contextlib.ExitStack() as stack:
         for folder in folders:
             tmp = stack.enter_context(atomic_dir(folder / ONNX_FOLDER, overwrite=True))

@@ -31,6 +31,7 @@ from shoprel.utils.atomic import add_to_stamp, atomic_file, output_lock
 from shoprel.utils.outputs import (
     INDEX_MARKER,
     INDEX_WRITER,
+    check_not_a_link,
     check_outside_outputs,
     check_parent,
     is_index_folder,
@@ -131,6 +132,7 @@ def check_index_folder(folder: Path, own: bool = False, named: bool = True) -> N
     --out; else the run's own `index/`, which the user never chose and so moves or avoids."""
     fix = ("choose a new or empty folder" if named
            else "it is where the run keeps its index: move it away, or give --out FOLDER")
+    check_not_a_link(folder)  # a build writes, and a failed one removes, wherever it leads
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{folder}: is a file; " + ("--out needs a folder for the index"
                                                       if named else fix))

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from shoprel.errors import OutputError, OutputExistsError
-from shoprel.utils.outputs import STAMP, read_stamp, stamp_entries
+from shoprel.utils.outputs import STAMP, check_not_a_link, read_stamp, stamp_entries
 
 _TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)@(?P<host>[0-9a-f]{6})\.[^.]+\.(partial|old)$")
 _LOCK = re.compile(r"^\..+\.lock$")
@@ -253,6 +253,7 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
     with contextlib.ExitStack() as stack:
         stack.callback(_remove_created, created)
         if guard is not None:
+            check_not_a_link(target)  # a command's output: never replace a link, nor follow it
             stack.enter_context(output_lock(target))
             if target.exists():
                 guard(target)
@@ -265,6 +266,8 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
             if guard is not None:
                 stamp_entries(tmp)
             _readable(tmp)
+            if guard is not None:
+                check_not_a_link(target)  # one may have been put there while this run worked
             if overwrite and target.exists():
                 if guard is not None:
                     guard(target)  # it may have changed while this run worked

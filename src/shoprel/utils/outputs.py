@@ -55,6 +55,15 @@ def _same_file(a: Path, b: Path) -> bool:
         return _resolved(a) == _resolved(b)
 
 
+def check_not_a_link(out: PathLike) -> None:
+    """Refuse an output folder named by a symbolic link: --overwrite would replace the link,
+    which the command did not write, and a build would write wherever it leads."""
+    out = Path(out)
+    if out.is_symlink():
+        raise OutputError(f"{out}: is a symbolic link (to {os.readlink(out)}); give the real "
+                          "folder or another path")
+
+
 def check_parent(out: PathLike) -> None:
     """The output's nearest existing ancestor must be a folder this process can write in."""
     out = Path(out)
@@ -162,12 +171,14 @@ def check_output_dir(out: PathLike, overwrite: bool = False, reads: Iterable[Pat
                      legacy_entries: frozenset[str] | None = LEGACY_RUN_ENTRIES,
                      marker: str = RUN_MARKER, inside: PathLike | None = None,
                      guard: Callable[[Path], None] | None = None) -> Path:
-    """Refuse a folder output that is or holds the current folder or anything read, lies
+    """Refuse a folder output that is a symbolic link, is or holds the current folder or
+    anything read, lies
     inside a folder shoprel wrote (but `inside`, the run a carried student goes into), is a
     file, exists without `overwrite`, or (with it) is not a folder shoprel wrote — decided by
     `guard` where the command has its own (the one it gives atomic_dir), else by
     check_replaceable."""
     out = Path(out)
+    check_not_a_link(out)
     target = _resolved(out)
     here = Path.cwd().resolve()
     if target == here or target in here.parents:
@@ -179,7 +190,7 @@ def check_output_dir(out: PathLike, overwrite: bool = False, reads: Iterable[Pat
                               "output must be a separate folder")
     check_outside_outputs(out, allowed=inside,
                           then="writing there would change it, choose a folder outside it")
-    if out.exists() or out.is_symlink():
+    if out.exists():
         if not out.is_dir():
             raise OutputError(f"{out}: is a file, not a folder; choose a new folder name")
         if not overwrite:
