@@ -148,3 +148,47 @@ def test_the_backbone_it_starts_from_is_never_its_output(demo_backbone, qc_demo,
             pretrain([qc_demo], out, PretrainConfig(backbone=str(demo_backbone), max_steps=1),
                      overwrite=True, progress=False)
     assert file_sha256(demo_backbone / "model.safetensors") == before
+
+
+def _folder(path, files: dict) -> str:
+    path.mkdir()
+    for name, text in files.items():
+        (path / name).write_text(text)
+    return str(path)
+
+
+@pytest.mark.parametrize("files, message", [
+    ({}, "is not a model folder (no config.json or modules.json, no weight files)"),
+    ({"notes.txt": "hello", "b.txt": "x"},
+     "is not a model folder (no config.json or modules.json, no weight files)"),
+    ({"model.safetensors": "x"}, "is not a model folder (no config.json or modules.json)"),
+    ({"modules.json": "[]", "pytorch_model.bin": "x"},
+     "has no config.json; pretrain continues a transformers encoder"),
+    ({"config.json": '{"hidden_size": 4}', "model.safetensors": "x"},
+     "as a transformers model (Unrecognized model in "),
+])
+def test_a_backbone_folder_that_is_no_model_is_one_line(qc_demo, tmp_path, files, message):
+    """Such a folder failed in a transformers traceback (or 'holds no weight files', not
+    what was missing)."""
+    from shoprel.cli import main
+
+    folder = _folder(tmp_path / "mine", files)
+    done = CliRunner().invoke(main, ["pretrain", str(qc_demo), "--backbone", folder,
+                                     "--out", str(tmp_path / "pt"), "--max-steps", "1"])
+    assert done.exit_code == 2, done.output
+    assert done.output.startswith(f"error: --backbone {folder!r}: ")
+    assert message in done.output and done.output.count("\n") == 1
+    assert not (tmp_path / "pt").exists()
+
+
+def test_a_local_backbone_path_that_does_not_exist_is_named_as_one(qc_demo, tmp_path,
+                                                                   monkeypatch):
+    from shoprel.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    for name in ("./tapt", "runs/tapt/v1", str(tmp_path / "tapt"), "~/no-such-shoprel-dir"):
+        done = CliRunner().invoke(main, ["pretrain", str(qc_demo), "--backbone", name,
+                                         "--out", str(tmp_path / "pt"), "--max-steps", "1"])
+        assert done.exit_code == 2, done.output
+        assert done.output.startswith(f"error: --backbone {name!r}: no such folder ("), name
+    assert not (tmp_path / "pt").exists()

@@ -235,3 +235,19 @@ def test_a_home_folder_in_augment_paths_is_expanded(tmp_path, monkeypatch):
                                 "augment.table": "~/t.csv", "augment.cache": "~/c/tr.sqlite"})
     assert config.augment.cache == str(tmp_path / "c" / "tr.sqlite")
     assert config.augment.table == str(tmp_path / "t.csv")
+
+
+@pytest.mark.parametrize("family", ["embed", "cross", "llm"])
+def test_a_local_backbone_path_with_a_typo_is_named_as_a_missing_folder(tmp_path, qc_demo,
+                                                                         monkeypatch, family):
+    """It was 'not a model folder, a built-in or a Hugging Face id', naming no key."""
+    monkeypatch.chdir(tmp_path)
+    config = load_config(None, {"model.family": family, "folds.k": 2, "student": None,
+                                "model.params.backbone": "./models/tapt"})
+    with pytest.raises(ConfigError) as info:
+        runner.train(qc_demo, tmp_path / "run", config, progress=False)
+    assert str(info.value) == (f"model.params.backbone './models/tapt': no such folder "
+                               f"({tmp_path / 'models' / 'tapt'}); a local model folder must "
+                               "exist (a built-in: e5-small, gemma3-270m, embeddinggemma-300m, "
+                               "use-multilingual)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

@@ -12,6 +12,7 @@ keyed by the backbone's fingerprint never mix it up with its source.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -116,20 +117,42 @@ def mlm_model(backbone: Backbone):
                "continue it; it continues encoders such as e5-small or a BERT-like folder")
     if backbone.engine == use_multilingual.ENGINE:
         raise ConfigError(not_mlm + " (USE is not a transformers model)")
-    model_type = AutoConfig.from_pretrained(backbone.source).model_type
+    source = Path(backbone.source)
+    if source.is_dir() and not (source / "config.json").is_file():
+        raise ConfigError(f"--backbone {backbone.name!r}: {source} has no config.json; pretrain "
+                          "continues a transformers encoder (of a sentence-transformers folder, "
+                          "give the module folder holding its config.json)")
+    with _loading(backbone):
+        model_type = AutoConfig.from_pretrained(backbone.source).model_type
     if model_type not in MODEL_FOR_MASKED_LM_MAPPING_NAMES:
         raise ConfigError(f"{not_mlm} (its architecture, {model_type}, has no masked-LM head "
                           "in transformers)")
-    tokenizer = AutoTokenizer.from_pretrained(backbone.source)
+    with _loading(backbone):
+        tokenizer = AutoTokenizer.from_pretrained(backbone.source)
     if tokenizer.mask_token is None:
         raise ConfigError(f"backbone {backbone.name!r}: its tokenizer has no mask token, so it "
                           "cannot be pre-trained with masked LM")
-    model = AutoModelForMaskedLM.from_pretrained(backbone.source)
+    with _loading(backbone):
+        model = AutoModelForMaskedLM.from_pretrained(backbone.source)
     decoder, embeddings = model.get_output_embeddings(), model.get_input_embeddings()
     if decoder is not None and decoder.weight is not embeddings.weight:
         model.config.tie_word_embeddings = True
         model.tie_weights()
     return model, tokenizer
+
+
+@contextlib.contextmanager
+def _loading(backbone: Backbone):
+    """A folder transformers cannot load (a config without model_type, a tokenizer or weights
+    file missing or broken) is one ConfigError naming it, not a library traceback."""
+    from safetensors import SafetensorError
+
+    try:
+        yield
+    except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as exc:
+        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+        raise ConfigError(f"--backbone {backbone.name!r}: cannot load {backbone.source} as a "
+                          f"transformers model ({reason})") from None
 
 
 class _TextDataset:
@@ -234,7 +257,8 @@ def pretrain(files: Sequence[str | Path], out_dir: str | Path,
     queries, targets = collect_texts(files)
     if not queries and not targets:
         raise ConfigError("pretrain: the files hold no text")
-    backbone = resolve_backbone(config.backbone, config.cache_dir, show_progress=progress)
+    backbone = resolve_backbone(config.backbone, config.cache_dir, show_progress=progress,
+                                key="--backbone")
     texts = ([backbone.query_prefix + q for q in queries]
              + [backbone.passage_prefix + t for t in targets])
 

