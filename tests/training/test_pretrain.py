@@ -192,3 +192,16 @@ def test_a_local_backbone_path_that_does_not_exist_is_named_as_one(qc_demo, tmp_
         assert done.exit_code == 2, done.output
         assert done.output.startswith(f"error: --backbone {name!r}: no such folder ("), name
     assert not (tmp_path / "pt").exists()
+
+
+def test_a_one_step_pretrain_changes_the_weights(demo_backbone, qc_demo, tmp_path):
+    """Its only step was all warm-up, at a learning rate of 0: the output was the input."""
+    from safetensors.numpy import load_file
+
+    config = PretrainConfig(backbone=str(demo_backbone), max_steps=1, batch_size=8,
+                            learning_rate=1e-3, eval_texts=16)
+    assert pretrain([qc_demo], tmp_path / "one", config, progress=False).steps == 1
+    old = load_file(str(demo_backbone / "model.safetensors"))
+    new = load_file(str(tmp_path / "one" / "model.safetensors"))
+    layer = next(k for k in new if "layer.0.attention.self.query.weight" in k)
+    assert not np.array_equal(old[layer], new[layer])

@@ -30,10 +30,11 @@ from shoprel.models.hf.config import TrainingArguments
 
 
 def training_arguments(params: TrainingArguments, output_dir: str | Path):
-    """`TrainingArguments` for a plain CPU/GPU fine-tune: no hub, no trackers, no eval loop."""
-    from transformers import TrainingArguments
+    """`TrainingArguments` for a plain CPU/GPU fine-tune: no hub, no trackers, no eval loop;
+    its warm-up leaves at least the last step to learn (warmup.py)."""
+    from shoprel.models.hf.warmup import CappedWarmupArguments
 
-    return TrainingArguments(
+    return CappedWarmupArguments(
         output_dir=str(output_dir),
         per_device_train_batch_size=params.batch_size,
         gradient_accumulation_steps=params.grad_accumulation,
