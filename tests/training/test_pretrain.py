@@ -165,7 +165,7 @@ def _folder(path, files: dict) -> str:
     ({"modules.json": "[]", "pytorch_model.bin": "x"},
      "has no config.json; pretrain continues a transformers encoder"),
     ({"config.json": '{"hidden_size": 4}', "model.safetensors": "x"},
-     "as a transformers model (Unrecognized model in "),
+     "mine (ValueError: Unrecognized model in "),
 ])
 def test_a_backbone_folder_that_is_no_model_is_one_line(qc_demo, tmp_path, files, message):
     """Such a folder failed in a transformers traceback (or 'holds no weight files', not

@@ -251,3 +251,21 @@ def test_a_local_backbone_path_with_a_typo_is_named_as_a_missing_folder(tmp_path
                                "exist (a built-in: e5-small, gemma3-270m, embeddinggemma-300m, "
                                "use-multilingual)")
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("family", ["embed", "cross", "llm", "biencoder"])
+def test_a_backbone_folder_transformers_cannot_load_is_one_line(tmp_path, qc_demo, family):
+    """A config.json and weights that will not parse failed in a safetensors traceback."""
+    folder = tmp_path / "broken"
+    folder.mkdir()
+    (folder / "config.json").write_text(json.dumps({
+        "model_type": "bert", "hidden_size": 8, "num_attention_heads": 2,
+        "num_hidden_layers": 1, "intermediate_size": 8, "vocab_size": 30}))
+    (folder / "model.safetensors").write_text("not weights")
+    config = load_config(None, {"model.family": family, "folds.k": 2, "student": None,
+                                "model.params.backbone": str(folder)})
+    with pytest.raises(ConfigError) as info:
+        runner.train(qc_demo, tmp_path / "run", config, progress=False)
+    assert str(info.value).startswith(f"model.params.backbone {str(folder)!r}: cannot load "
+                                      f"{folder} (SafetensorError: ")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken"]

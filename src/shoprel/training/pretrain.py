@@ -12,7 +12,6 @@ keyed by the backbone's fingerprint never mix it up with its source.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
@@ -26,7 +25,7 @@ from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError
 from shoprel.models.backbones import e5_small, use_multilingual
 from shoprel.models.backbones.cache import file_sha256
-from shoprel.models.backbones.resolve import Backbone, resolve_backbone
+from shoprel.models.backbones.resolve import Backbone, loading, resolve_backbone
 from shoprel.models.config import SEED_MAX
 from shoprel.training.ranks import RankGroup, current_ranks
 from shoprel.utils.atomic import atomic_dir
@@ -122,37 +121,23 @@ def mlm_model(backbone: Backbone):
         raise ConfigError(f"--backbone {backbone.name!r}: {source} has no config.json; pretrain "
                           "continues a transformers encoder (of a sentence-transformers folder, "
                           "give the module folder holding its config.json)")
-    with _loading(backbone):
+    with loading(backbone, key="--backbone"):
         model_type = AutoConfig.from_pretrained(backbone.source).model_type
     if model_type not in MODEL_FOR_MASKED_LM_MAPPING_NAMES:
         raise ConfigError(f"{not_mlm} (its architecture, {model_type}, has no masked-LM head "
                           "in transformers)")
-    with _loading(backbone):
+    with loading(backbone, key="--backbone"):
         tokenizer = AutoTokenizer.from_pretrained(backbone.source)
     if tokenizer.mask_token is None:
         raise ConfigError(f"backbone {backbone.name!r}: its tokenizer has no mask token, so it "
                           "cannot be pre-trained with masked LM")
-    with _loading(backbone):
+    with loading(backbone, key="--backbone"):
         model = AutoModelForMaskedLM.from_pretrained(backbone.source)
     decoder, embeddings = model.get_output_embeddings(), model.get_input_embeddings()
     if decoder is not None and decoder.weight is not embeddings.weight:
         model.config.tie_word_embeddings = True
         model.tie_weights()
     return model, tokenizer
-
-
-@contextlib.contextmanager
-def _loading(backbone: Backbone):
-    """A folder transformers cannot load (a config without model_type, a tokenizer or weights
-    file missing or broken) is one ConfigError naming it, not a library traceback."""
-    from safetensors import SafetensorError
-
-    try:
-        yield
-    except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as exc:
-        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
-        raise ConfigError(f"--backbone {backbone.name!r}: cannot load {backbone.source} as a "
-                          f"transformers model ({reason})") from None
 
 
 class _TextDataset:

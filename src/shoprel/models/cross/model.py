@@ -49,10 +49,13 @@ class CrossEncoderModel(FineTunedModel):
         self.query_prefix_, self.passage_prefix_ = backbone.query_prefix, backbone.passage_prefix
         source = str(start / HF_FOLDER if start else backbone.source)
         set_seed(args.seed)  # the new head's initial weights
+        from shoprel.models.backbones.resolve import loading
+
         with torch_threads(args.n_threads), hft.quiet_transformers(not args.progress):
-            tokenizer = AutoTokenizer.from_pretrained(source)
-            model = AutoModelForSequenceClassification.from_pretrained(
-                source, num_labels=2, **_head_kwargs(backbone.model_kwargs))
+            with loading(backbone, source):
+                tokenizer = AutoTokenizer.from_pretrained(source)
+                model = AutoModelForSequenceClassification.from_pretrained(
+                    source, num_labels=2, **_head_kwargs(backbone.model_kwargs))
             model.config.id2label, model.config.label2id = {0: "0", 1: "1"}, {"0": 0, "1": 1}
             if config.freeze_word_embeddings:
                 model.get_input_embeddings().weight.requires_grad_(False)

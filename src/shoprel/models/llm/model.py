@@ -150,10 +150,13 @@ class LLMClassifier(FineTunedModel):
     def _fit(self, frame: PairFrame, config: LLMConfig) -> None:
         if not frame.has_labels:
             raise ValueError("fit needs labelled rows")
+        from shoprel.models.backbones.resolve import loading
+
         backbone = self._backbone(config)
         start = self._start_folder(backbone)
         with torch_threads(self.n_threads):
-            base, tokenizer = self._load_base(backbone.source)
+            with loading(backbone):  # a folder transformers cannot use: one line
+                base, tokenizer = self._load_base(backbone.source)
             if start is not None:
                 model = self._with_saved_adapter(base, start, trainable=True)
             else:
