@@ -22,7 +22,7 @@ def test_table_backend_file_counts_and_reader_mapping(tmp_path, jsonl, qc_rows):
         {"text": "funda iphone", "source": "es", "target": "en", "translation": "iphone case"}])
     report = translate_file(data, tmp_path / "out.csv", TableTranslator(table), to="en")
     assert report.totals == {"translated": 1, "passed_through": 1, "no_route": 1,
-                             "unchanged": 0}
+                             "unchanged": 0, "empty": 0}
     assert report.no_route == {"ja": 1}
     frame = read_pairs(tmp_path / "out.csv")
     assert frame.df["query_en"].tolist() == ["iphone case", "car wash sponge", ""]
@@ -216,3 +216,45 @@ def test_the_summary_names_the_language_translated_into(tmp_path, jsonl, qc_rows
                                             "--table", str(table)])
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[-1].endswith("with no route to pt")
+
+
+def test_empty_queries_are_counted_apart_and_never_sent(tmp_path, jsonl):
+    """Apertium and hf answered an empty query with '', which the summary counted as a
+    translation; the table backend called it 'no route'. It is neither."""
+    rows = [{"id": i, "language": lang, "origin_query": q, "category_path": "a"}
+            for i, (lang, q) in enumerate([("es", "zapatos"), ("es", "   "), ("fr", ""),
+                                           ("en", " ")])]
+    data = jsonl(tmp_path / "q.jsonl", rows)
+    sent = []
+
+    class Spy(TableTranslator):
+        def translate(self, texts, source_langs, target):
+            sent.extend(texts)
+            return super().translate(texts, source_langs, target)
+
+    table = _table(tmp_path, jsonl)
+    report = translate_file(data, tmp_path / "out.jsonl", Spy(table.path))
+    assert sent == ["zapatos"]
+    assert report.totals == {"translated": 1, "passed_through": 0, "no_route": 0,
+                             "unchanged": 0, "empty": 3}
+    assert report.empty == {"es": 1, "fr": 1, "en": 1}
+    out = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [r["translated_query"] for r in out] == ["shoes", "", "", ""]
+
+    result = CliRunner().invoke(translate, [str(data), "--out", str(tmp_path / "o.jsonl"),
+                                            "--backend", "table", "--table", str(table.path)])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[-1] == (f"wrote {tmp_path / 'o.jsonl'}: 1 translated, 0 passed through, "
+                         "0 with no route to en, 3 empty (left empty)")
+    assert lines[0].split()[-1] == "empty" and lines[-2].split() == ["all", "1", "0", "0", "0",
+                                                                    "3"]
+
+
+def test_the_summary_says_nothing_of_empty_queries_when_there_are_none(tmp_path, jsonl):
+    data = jsonl(tmp_path / "q.jsonl", [{"id": 1, "language": "es", "origin_query": "zapatos",
+                                         "category_path": "a"}])
+    table = _table(tmp_path, jsonl)
+    result = CliRunner().invoke(translate, [str(data), "--out", str(tmp_path / "o.jsonl"),
+                                            "--backend", "table", "--table", str(table.path)])
+    assert result.output.splitlines()[-1].endswith("0 with no route to en")

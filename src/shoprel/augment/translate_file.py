@@ -16,32 +16,45 @@ from shoprel.utils.outputs import check_output_file, check_outside_outputs, chec
 
 @dataclass
 class TranslationReport:
-    """Counts per source language: translated, passed through (already target), no route."""
+    """Counts per source language: translated, passed through (already target), no route, and
+    empty queries (nothing to translate: counted apart, not as translated)."""
 
     target: str
     translated: Counter = field(default_factory=Counter)
     passed_through: Counter = field(default_factory=Counter)
     no_route: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)  # translated, yet identical to the query
+    empty: Counter = field(default_factory=Counter)
 
     @property
     def totals(self) -> dict[str, int]:
         return {"translated": sum(self.translated.values()),
                 "passed_through": sum(self.passed_through.values()),
                 "no_route": sum(self.no_route.values()),
-                "unchanged": sum(self.unchanged.values())}
+                "unchanged": sum(self.unchanged.values()),
+                "empty": sum(self.empty.values())}
 
     def lines(self) -> list[str]:
-        langs = sorted(set(self.translated) | set(self.passed_through) | set(self.no_route))
-        header = ("language", "translated", "(unchanged)", "passed", "no route")
-        out = [f"{header[0]:<10}{header[1]:>12}{header[2]:>13}{header[3]:>9}{header[4]:>10}"]
+        langs = sorted(set(self.translated) | set(self.passed_through) | set(self.no_route)
+                       | set(self.empty))
+        header = ("language", "translated", "(unchanged)", "passed", "no route", "empty")
+        out = [f"{header[0]:<10}{header[1]:>12}{header[2]:>13}{header[3]:>9}{header[4]:>10}"
+               f"{header[5]:>7}"]
         for lang in langs:
             out.append(f"{lang:<10}{self.translated[lang]:>12}{self.unchanged[lang]:>13}"
-                       f"{self.passed_through[lang]:>9}{self.no_route[lang]:>10}")
+                       f"{self.passed_through[lang]:>9}{self.no_route[lang]:>10}"
+                       f"{self.empty[lang]:>7}")
         t = self.totals
         out.append(f"{'all':<10}{t['translated']:>12}{t['unchanged']:>13}"
-                   f"{t['passed_through']:>9}{t['no_route']:>10}")
+                   f"{t['passed_through']:>9}{t['no_route']:>10}{t['empty']:>7}")
         return out
+
+    def summary(self, output: str | Path) -> str:
+        """The last line `shoprel translate` prints."""
+        t = self.totals
+        line = (f"wrote {output}: {t['translated']} translated, {t['passed_through']} passed "
+                f"through, {t['no_route']} with no route to {self.target}")
+        return line + (f", {t['empty']} empty (left empty)" if t["empty"] else "")
 
 
 def translate_queries(queries: list[str], languages: list[str], translator: Translator,
@@ -50,13 +63,19 @@ def translate_queries(queries: list[str], languages: list[str], translator: Tran
     target = normalize_lang(target)
     langs = [normalize_lang(lang) or "unk" for lang in languages]
     report = TranslationReport(target)
-    todo = [i for i, lang in enumerate(langs) if lang != target]
+    # an empty query is never sent: backends answered it with '' (counted as translated) or
+    # None (no route), and neither was a translation
+    empty = {i for i, query in enumerate(queries) if not str(query).strip()}
+    todo = [i for i, lang in enumerate(langs) if lang != target and i not in empty]
     outputs = translator.translate([queries[i] for i in todo], [langs[i] for i in todo], target)
     result: list[str | None] = list(queries)
     for i, out in zip(todo, outputs, strict=True):
         result[i] = out
     for i, lang in enumerate(langs):
-        if lang == target:
+        if i in empty:
+            report.empty[lang] += 1
+            result[i] = ""
+        elif lang == target:
             report.passed_through[lang] += 1
         elif result[i] is None:
             report.no_route[lang] += 1

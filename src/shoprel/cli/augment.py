@@ -46,9 +46,7 @@ def translate(input_file, target, backend, out_file, cache_file, table_file, mod
         if hasattr(translator, "close"):
             translator.close()
     click.echo("\n".join(report.lines()))
-    t = report.totals
-    click.echo(f"wrote {out_file}: {t['translated']} translated, {t['passed_through']} passed "
-               f"through, {t['no_route']} with no route to {target}")
+    click.echo(report.summary(out_file))
 
 
 # options only one backend reads, and that backend
