@@ -96,3 +96,14 @@ def test_a_file_that_is_not_a_translation_cache_is_left_as_it_was(tmp_path):
         with pytest.raises(InputError, match=f"not a translation cache shoprel wrote .{held}"):
             CachedTranslator(CountingTranslator(), path)
         assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def test_nothing_left_to_translate_draws_no_bar(tmp_path, capsys):
+    """A fully cached call drew an empty 'translate→en: 0text' bar when progress=True."""
+    texts, langs = ["zapatos", "montre", "car"], ["es", "fr", "en"]  # all routed, so cached
+    with CachedTranslator(CountingTranslator(), tmp_path / "c.sqlite", progress=True) as cached:
+        cached.translate(texts, langs, "en")
+        assert "translate→en: 100%" in capsys.readouterr().err
+        cached.translate(texts, langs, "en")
+        cached.translate([], [], "en")
+    assert capsys.readouterr().err == ""

@@ -269,3 +269,18 @@ def test_a_backbone_folder_transformers_cannot_load_is_one_line(tmp_path, qc_dem
     assert str(info.value).startswith(f"model.params.backbone {str(folder)!r}: cannot load "
                                       f"{folder} (SafetensorError: ")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken"]
+
+
+def test_translation_stages_of_a_few_rows_draw_no_bars(tmp_path, qc_demo, capsys):
+    """With augment.cache, every fold after the first found its rows cached and drew an empty
+    'translate→pt: 0text' bar inside the folds bar (and each fold a bar for a few dozen rows)."""
+    table = _es_to_pt_table(read_pairs(qc_demo), tmp_path)
+    config = load_config(None, {"model.family": "fast", "folds.k": 3,
+                                "model.params.n_estimators": 30, "model.params.n_jobs": 1,
+                                "augment.translate": {"pt": "es"}, "augment.backend": "table",
+                                "augment.table": str(table),
+                                "augment.cache": str(tmp_path / "tr.sqlite")})
+    runner.train(qc_demo, tmp_path / "run", config, progress=True)
+    err = capsys.readouterr().err
+    assert "QC folds: 100%" in err  # the run's own bar is drawn
+    assert "translate" not in err, err

@@ -2,7 +2,7 @@ import io
 
 from tqdm import tqdm
 
-from shoprel.utils.progress import bars_allowed, honours_progress, quiet_while
+from shoprel.utils.progress import bar_wanted, bars_allowed, honours_progress, quiet_while
 
 
 @honours_progress
@@ -36,3 +36,11 @@ def test_the_run_and_predict_entry_points_honour_it():
 
     assert train.__wrapped__ and predict_file.__wrapped__
     assert train.__doc__.startswith("Train with cross-validation")
+
+
+def test_a_bar_is_wanted_for_work_only_and_never_under_quiet():
+    assert not bar_wanted(0, True, 10)  # an empty stage: no empty bar
+    assert bar_wanted(1, True, 10) and not bar_wanted(9, None, 10) and bar_wanted(10, None, 10)
+    assert not bar_wanted(10**6, False, 10)
+    with quiet_while(True):
+        assert not bar_wanted(10**6, True, 10)

@@ -10,8 +10,7 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
+from shoprel.augment.progress import PROGRESS_MIN, translation_bar
 from shoprel.augment.translator import Translator, check_batch, normalize_lang
 from shoprel.errors import InputError
 from shoprel.utils.sqlite_in import rows_where_in
@@ -30,7 +29,7 @@ class CachedTranslator:
     """Wraps a Translator; same contract, plus hit/miss counters for reports and tests."""
 
     def __init__(self, inner: Translator, path: str | Path, batch_size: int = 256,
-                 progress: bool | None = None, progress_min: int = 2000):
+                 progress: bool | None = None, progress_min: int = PROGRESS_MIN):
         self.inner = inner
         self.name = inner.name
         self.model = inner.model
@@ -109,9 +108,8 @@ class CachedTranslator:
         return [known[(s, t)] for t, s in zip(texts, sources, strict=True)]
 
     def _fill(self, missing: list[tuple[str, str]], target: str, known: dict) -> None:
-        show = self.progress if self.progress is not None else len(missing) >= self.progress_min
-        with tqdm(total=len(missing), desc=f"translate→{target}", unit="text",
-                  disable=not show) as bar:
+        # all cached: no bar (train drew an empty one per fold once the first had filled it)
+        with translation_bar(len(missing), target, self.progress, self.progress_min) as bar:
             for start in range(0, len(missing), self.batch_size):
                 batch = missing[start:start + self.batch_size]
                 outputs = self.inner.translate([t for _, t in batch], [s for s, _ in batch],

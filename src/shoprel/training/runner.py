@@ -55,8 +55,9 @@ def training_side(config: RunConfig, progress: bool = True, frame: PairFrame | N
         from shoprel.augment.augment import augment_translations
         from shoprel.augment.backends import make_translator
 
+        # None: a bar for a long stage only, not one per fold for a few dozen rows
         translator = make_translator(augment.backend, cache=augment.cache, table=augment.table,
-                                     model=augment.model, progress=progress)
+                                     model=augment.model, progress=None if progress else False)
         if frame is not None:  # all rows known: each pair must add some
             check_translation_pairs(frame, augment.translate, translator, augment.backend)
         side = _chained(side, lambda rows: augment_translations(rows, augment.translate,

@@ -19,6 +19,15 @@ def bars_allowed() -> bool:
     return not _quiet.get()
 
 
+def bar_wanted(count: int, progress: bool | None, minimum: int) -> bool:
+    """Whether work on `count` items draws a bar: never for none (an empty stage drew an empty
+    bar) nor under --quiet; progress=True: for any; None: from `minimum` items on (fewer
+    finish before a bar tells anything)."""
+    if count <= 0 or progress is False or not bars_allowed():
+        return False
+    return bool(progress) or count >= minimum
+
+
 @contextlib.contextmanager
 def quiet_while(quiet: bool = True):
     token = _quiet.set(quiet or _quiet.get())
