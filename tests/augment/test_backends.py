@@ -19,7 +19,7 @@ def test_backend_names_and_options(tmp_path, jsonl):
         make_translator("hf")
     table = jsonl(tmp_path / "t.jsonl", [
         {"text": "bolso", "source": "es", "target": "en", "translation": "bag"}])
-    assert isinstance(make_translator("table", table=table), TableTranslator)
+    assert isinstance(make_translator("table", table=table, progress=False), TableTranslator)
     cached = make_translator("table", table=table, cache=tmp_path / "c.sqlite")
     assert isinstance(cached, CachedTranslator)
     assert cached.translate(["bolso", "bolso"], ["es", "es"], "en") == ["bag", "bag"]

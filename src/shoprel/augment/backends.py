@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from shoprel.augment.cache import CachedTranslator
+from shoprel.augment.progress import ProgressTranslator
 from shoprel.augment.translator import Translator
 from shoprel.errors import ConfigError
 
@@ -15,6 +16,7 @@ def make_translator(backend: str, cache: str | Path | None = None, table: str | 
                     model: str | Path | None = None, progress: bool | None = None,
                     **options) -> Translator:
     """'apertium' (offline rules), 'table' (a file of translations), 'hf' (a seq2seq model).
+    progress: False never draws a bar, True for any work, None from PROGRESS_MIN texts on.
     A `~` in the cache or table path is the home folder, as a shell would read it."""
     cache = None if cache is None else Path(cache).expanduser()
     table = None if table is None else Path(table).expanduser()
@@ -36,6 +38,6 @@ def make_translator(backend: str, cache: str | Path | None = None, table: str | 
         inner = HFTranslator(model, **options)
     else:
         raise ConfigError(f"unknown translation backend {backend!r}: use one of {BACKENDS}")
-    if cache is None:
-        return inner
+    if cache is None:  # the cache draws the bar when there is one; else this wrapper does
+        return inner if progress is False else ProgressTranslator(inner, progress=progress)
     return CachedTranslator(inner, cache, progress=progress)
