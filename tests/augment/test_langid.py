@@ -134,3 +134,19 @@ def test_candidates_the_detector_does_not_know_are_refused():
     """Otherwise every row is labelled 'und' and the command succeeds."""
     with pytest.raises(InputError, match="--candidates: xx, yy: not a language"):
         detect_languages(["zapatos de mujer"], {"xx", "yy", "es"})
+
+
+def test_many_rows_show_progress_and_quiet_shows_nothing(tmp_path, jsonl):
+    """langid had no --quiet (click refused it) and drew no bar however many rows it read."""
+    queries = list(QUERIES.items())
+    rows = [{"id": i, "language": queries[i % 12][0], "origin_query": queries[i % 12][1],
+             "category_path": "x,y"} for i in range(2100)]
+    data = jsonl(tmp_path / "q.jsonl", rows)
+    shown = CliRunner().invoke(langid, [str(data), "--out", str(tmp_path / "o.jsonl")])
+    assert shown.exit_code == 0, shown.output
+    assert "language ID: 100%" in shown.stderr and "2100/2100" in shown.stderr
+    quiet = CliRunner().invoke(langid, [str(data), "--out", str(tmp_path / "o2.jsonl"), "--quiet"])
+    assert quiet.exit_code == 0, quiet.output
+    assert quiet.stderr == ""
+    assert quiet.stdout.splitlines()[-1] == f"wrote {tmp_path / 'o2.jsonl'}"
+    assert detect_languages(["bolsa"] * 3, progress=True) == detect_languages(["bolsa"] * 3)

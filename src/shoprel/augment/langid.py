@@ -11,9 +11,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from tqdm.auto import tqdm
+
+from shoprel.augment.progress import PROGRESS_MIN
 from shoprel.augment.rewrite import locked_output, read_rows, write_rows
 from shoprel.augment.translator import normalize_lang
 from shoprel.errors import InputError
+from shoprel.utils.progress import bar_wanted
 
 UNDETERMINED = "und"
 
@@ -56,7 +60,7 @@ def known_languages() -> frozenset[str]:
 
 
 def detect_languages(texts: list[str], candidates: set[str] | None = None,
-                     ) -> list[tuple[str, float]]:
+                     progress: bool | None = None) -> list[tuple[str, float]]:
     """(ISO 639-1 code, confidence) per text; ('und', 0.0) for text with no letters.
 
     A text mostly in a one-language script (Hangul, kana, Thai...) gets that language with
@@ -64,6 +68,7 @@ def detect_languages(texts: list[str], candidates: set[str] | None = None,
 
     With candidates, the best-scoring language among them wins: short queries often look
     like a neighbouring language the data never has (Galician for Portuguese, say).
+    progress: a bar on stderr (False: never, True: always, None: from PROGRESS_MIN texts).
     """
     detector = _detector()
     wanted = {normalize_lang(c) for c in candidates} if candidates else None
@@ -73,7 +78,8 @@ def detect_languages(texts: list[str], candidates: set[str] | None = None,
             raise InputError(f"--candidates: {', '.join(unknown)}: not a language the detector "
                              "knows (ISO 639-1 codes such as en, es, pt, ja)")
     out: list[tuple[str, float]] = []
-    for text in texts:
+    for text in tqdm(texts, desc="language ID", unit="text",
+                     disable=not bar_wanted(len(texts), progress, PROGRESS_MIN)):
         text = " ".join(str(text).split())
         if not any(ch.isalpha() for ch in text):
             out.append((UNDETERMINED, 0.0))
@@ -133,12 +139,13 @@ def agreement_table(given: list[str], detected: list[str], top: int = 3) -> dict
 
 
 def langid_file(input_path: str | Path, output_path: str | Path,
-                candidates: set[str] | None = None, overwrite: bool = False) -> LangidReport:
+                candidates: set[str] | None = None, overwrite: bool = False,
+                progress: bool | None = None) -> LangidReport:
     """Write the file with detected_language and detected_confidence added, under the output's
     lock; the given language, and every other value, stays as read."""
     with locked_output(input_path, output_path, overwrite) as out:
         rows = read_rows(input_path)
-        detected = detect_languages(rows.frame.df["query"].tolist(), candidates)
+        detected = detect_languages(rows.frame.df["query"].tolist(), candidates, progress)
         for record, (code, score) in zip(rows.records, detected, strict=True):
             record["detected_language"], record["detected_confidence"] = code, score
         write_rows(rows, out, overwrite)

@@ -71,12 +71,14 @@ def _check_backend_options(ctx: click.Context, backend: str) -> None:
               help="Output file with detected_language added.")
 @click.option("--candidates", help="Comma-separated languages to choose among (e.g. en,es,fr).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-def langid(input_file, out_file, candidates, overwrite):
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def langid(input_file, out_file, candidates, overwrite, quiet):
     """Detect each query's language; print, per given tag, how many rows disagree."""
     from shoprel.augment.langid import langid_file
 
     wanted = {c.strip() for c in candidates.split(",") if c.strip()} if candidates else None
-    report = langid_file(input_file, out_file, candidates=wanted, overwrite=overwrite)
+    report = langid_file(input_file, out_file, candidates=wanted, overwrite=overwrite,
+                         progress=False if quiet else None)
     click.echo("\n".join(report.lines()))
     click.echo(f"wrote {out_file}")
 
