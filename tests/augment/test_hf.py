@@ -126,3 +126,28 @@ def test_a_device_torch_cannot_use_is_one_line(tiny_m2m100):
     with pytest.raises(TranslationError, match=r"^--device 'bogus': cannot use it \(") as err:
         HFTranslator(tiny_m2m100, device="bogus")
     assert "\n" not in str(err.value)
+
+
+def test_translate_quiet_shows_no_loading_bar(tiny_m2m100, tmp_path):
+    """transformers drew its 'Loading weights' bar under --quiet (it is imported, and draws,
+    inside the command)."""
+    import subprocess
+    import sys
+
+    data = tmp_path / "q.jsonl"
+    data.write_text("".join(json.dumps({"id": i, "language": "es", "origin_query": s,
+                                        "category_path": "a"}) + "\n"
+                            for i, s in enumerate(SENTENCES)))
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TRANSFORMERS_VERBOSITY", "HF_HUB_DISABLE_PROGRESS_BARS")}
+
+    def translate(*extra):
+        done = subprocess.run([sys.executable, "-m", "shoprel", "translate", str(data),
+                               "--backend", "hf", "--model", str(tiny_m2m100), "--overwrite",
+                               "--out", str(tmp_path / "o.jsonl"), *extra],
+                              capture_output=True, text=True, env=env, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done.stderr
+
+    assert "Loading weights" in translate()
+    assert translate("--quiet") == ""

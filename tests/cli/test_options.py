@@ -1,9 +1,18 @@
+"""Options shared by the commands (cli/options.py): output paths read `~` as the home folder,
+and --quiet silences the libraries' loading bars and logs with shoprel's own."""
+
+import os
+import subprocess
+import sys
+
 import click
 import pytest
 from click.testing import CliRunner
 
 from shoprel.cli import main
 from shoprel.cli.options import OutputPath, output_path
+from shoprel.data.readers import read_pairs
+from shoprel.demo import demo_file
 
 OUTPUT_OPTIONS = {"--out", "--filtered-train", "--cache", "--cache-dir"}
 
@@ -60,3 +69,25 @@ def test_translate_writes_its_output_and_cache_under_home(home, tmp_path, jsonl,
     assert done.exit_code == 0, done.output
     assert (home / "out" / "o.jsonl").is_file() and (home / "tr.sqlite").is_file()
     assert list((tmp_path / "work").iterdir()) == []  # no folder named `~`
+
+
+def test_train_quiet_with_a_transformers_backbone_prints_nothing(tmp_path, tiny_backbone):
+    """The embed family loads its backbone with transformers, which drew 'Loading weights'
+    once per load under train --quiet."""
+    pytest.importorskip("torch")
+    frame = read_pairs(demo_file("QC"))
+    backbone = tiny_backbone(tmp_path / "bert", [*frame.df["query"], *frame.df["target"],
+                                                 "new , level"])
+    config = tmp_path / "embed.yaml"
+    config.write_text(f"model: {{family: embed, params: {{backbone: {backbone}, n_features: "
+                      "65536, n_estimators: 30, n_jobs: 1}}\nfolds: {k: 2}\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TRANSFORMERS_VERBOSITY", "HF_HUB_DISABLE_PROGRESS_BARS")}
+    env["SHOPREL_CACHE"] = str(tmp_path / "cache")
+    done = subprocess.run([sys.executable, "-m", "shoprel", "train", str(demo_file("QC")),
+                           "--config", str(config), "--out", str(tmp_path / "run"),
+                           "--no-student", "--quiet"],
+                          capture_output=True, text=True, env=env, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""  # n_jobs: 1, so no busy-machine note either
+    assert "task QC" in done.stdout

@@ -1,8 +1,19 @@
 import io
+import logging
+import os
+import subprocess
+import sys
 
+import pytest
 from tqdm import tqdm
 
-from shoprel.utils.progress import bar_wanted, bars_allowed, honours_progress, quiet_while
+from shoprel.utils.progress import (
+    bar_wanted,
+    bars_allowed,
+    honours_progress,
+    quiet_libraries,
+    quiet_while,
+)
 
 
 @honours_progress
@@ -44,3 +55,49 @@ def test_a_bar_is_wanted_for_work_only_and_never_under_quiet():
     assert not bar_wanted(10**6, False, 10)
     with quiet_while(True):
         assert not bar_wanted(10**6, True, 10)
+
+
+def _hf_state():
+    from huggingface_hub.utils import are_progress_bars_disabled
+    from huggingface_hub.utils import logging as hub_logging
+    from transformers.utils import logging as hf_logging
+
+    return (hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled(),
+            hub_logging.get_verbosity(), are_progress_bars_disabled())
+
+
+def test_quiet_libraries_silences_transformers_and_the_hub_then_restores(monkeypatch):
+    pytest.importorskip("transformers")
+    for name in ("TRANSFORMERS_VERBOSITY", "HF_HUB_DISABLE_PROGRESS_BARS"):
+        monkeypatch.delenv(name, raising=False)
+    before = _hf_state()
+    assert before[1] and not before[3]  # bars on, as a library user has them
+    st = logging.getLogger("sentence_transformers")
+    with quiet_libraries():
+        assert _hf_state() == (logging.ERROR, False, logging.ERROR, True)
+        assert st.getEffectiveLevel() == logging.ERROR and not bars_allowed()
+        assert os.environ["TRANSFORMERS_VERBOSITY"] == "error"  # for a worker started now
+    assert _hf_state() == before and st.level == logging.NOTSET and bars_allowed()
+    assert "TRANSFORMERS_VERBOSITY" not in os.environ
+    with quiet_libraries(False):
+        assert _hf_state() == before
+
+
+def test_transformers_imported_inside_starts_quiet_and_ends_as_a_plain_import(tmp_path):
+    """The CLI imports transformers only when a model loads, inside the quiet block."""
+    pytest.importorskip("transformers")
+    code = ("import os\n"
+            "from shoprel.utils.progress import quiet_libraries\n"
+            "with quiet_libraries():\n"
+            "    from transformers.utils import logging as hf\n"
+            "    print(hf.get_verbosity(), hf.is_progress_bar_enabled())\n"
+            "    hf.get_logger('transformers').warning('a load report')\n"
+            "print(hf.get_verbosity(), hf.is_progress_bar_enabled(),\n"
+            "      'TRANSFORMERS_VERBOSITY' in os.environ)\n")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("TRANSFORMERS_VERBOSITY", "HF_HUB_DISABLE_PROGRESS_BARS")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split("\n")[:2] == ["40 False", "30 True False"]
+    assert "a load report" not in done.stderr

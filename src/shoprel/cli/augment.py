@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from shoprel.augment.backends import BACKENDS
-from shoprel.cli.options import output_path
+from shoprel.cli.options import output_path, quiet_option
 from shoprel.errors import ConfigError
 
 
@@ -26,7 +26,7 @@ from shoprel.errors import ConfigError
               help="hf: beam size (1=greedy).")
 @click.option("--device", default="cpu", show_default=True, help="hf: torch device.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@quiet_option("No progress bar.")
 def translate(input_file, target, backend, out_file, cache_file, table_file, model, beams,
               device, overwrite, quiet):
     """Add a translated_query column; print translated / passed through / no route counts."""
@@ -71,7 +71,7 @@ def _check_backend_options(ctx: click.Context, backend: str) -> None:
               help="Output file with detected_language added.")
 @click.option("--candidates", help="Comma-separated languages to choose among (e.g. en,es,fr).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@quiet_option("No progress bar.")
 def langid(input_file, out_file, candidates, overwrite, quiet):
     """Detect each query's language; print, per given tag, how many rows disagree."""
     from shoprel.augment.langid import langid_file

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from shoprel.cli.options import output_path
+from shoprel.cli.options import output_path, quiet_option
 
 
 @click.command()
@@ -17,7 +17,7 @@ from shoprel.cli.options import output_path
                    "to use instead of the built-in demo set; trained with the default model "
                    "(`shoprel train --config` picks another).")
 @click.option("--folds", type=int, default=None, help="Cross-validation folds.")
-@click.option("--quiet", is_flag=True, help="No progress bars.")
+@quiet_option("No progress bars.")
 def demo(out_dir, data_dir, folds, quiet):
     """Train, predict, evaluate and report on the built-in demo set (or on --data)."""
     from shoprel.demo import run_demo

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from shoprel.cli.options import output_path
+from shoprel.cli.options import output_path, quiet_option
 from shoprel.evaluate.console import metrics_table
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 
@@ -32,7 +32,7 @@ from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
                    "(a label column there is not read); repeatable. On these very pairs the "
                    "student repeats the teacher: score other files with it.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing run directory.")
-@click.option("--quiet", is_flag=True, help="No progress bars.")
+@quiet_option("No progress bars.")
 def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, unlabeled,
             overwrite, quiet):
     """Train a student run on TEACHER_DIR's out-of-fold probabilities (a run or ensemble)."""

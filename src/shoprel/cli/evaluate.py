@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from shoprel.cli.options import output_path
+from shoprel.cli.options import output_path, quiet_option
 from shoprel.evaluate.console import evaluation_notes, metrics_table
 
 
@@ -68,7 +68,7 @@ def compare(run_dirs, out_file, overwrite):
 @click.argument("run_dir", type=click.Path(path_type=Path))
 @click.option("--pairs", type=int, default=1000, show_default=True,
               help="Far pairs over the folds, as check.far_pairs in a training config.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@quiet_option("No progress bar.")
 def far_pairs(run_dir, pairs, quiet):
     """Add the far-pairs check to a run trained without it: its fold models score pairs of a
     query with an unrelated target; metrics.json and the report gain the figures."""

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from shoprel.cli.options import output_path
+from shoprel.cli.options import output_path, quiet_option
 
 
 @click.command("index")
@@ -15,7 +15,7 @@ from shoprel.cli.options import output_path
 @click.option("--out", type=output_path(), default=None,
               help="Index folder elsewhere (then give it to predict/serve with --index); "
                    "default: the run's own index, used with no flag.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@quiet_option("No progress bar.")
 def index(run_dir, input_file, out, quiet):
     """Embed the targets of INPUT_FILE (a pairs file, JSON lines with category_path or
     item_title, or text with one target per line) so that scoring embeds only queries.

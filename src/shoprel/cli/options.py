@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from pathlib import Path
 
 import click
 from click.core import ParameterSource
+
+from shoprel.utils.progress import quiet_libraries
 
 
 def given(name: str) -> bool:
@@ -30,3 +33,18 @@ class OutputPath(click.Path):
 def output_path() -> OutputPath:
     """The type of every option naming an output (--out, --filtered-train, a cache)."""
     return OutputPath(path_type=Path)
+
+
+def quiet_option(help_text: str):
+    """`--quiet` for a command, which then runs under quiet_libraries: the bars and log lines
+    of the libraries it loads models with ('Loading weights'...) are silenced with its own."""
+
+    def decorate(command):
+        @functools.wraps(command)
+        def run(*args, **kwargs):
+            with quiet_libraries(kwargs["quiet"]):
+                return command(*args, **kwargs)
+
+        return click.option("--quiet", is_flag=True, help=help_text)(run)
+
+    return decorate

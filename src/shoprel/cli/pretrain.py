@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from shoprel.cli.options import output_path
+from shoprel.cli.options import output_path, quiet_option
 
 
 @click.command()
@@ -30,7 +30,7 @@ from shoprel.cli.options import output_path
 @click.option("--seed", type=int, default=42, show_default=True)
 @click.option("--threads", "n_threads", type=int, default=None, help="torch CPU threads.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
-@click.option("--quiet", is_flag=True, help="No progress bars.")
+@quiet_option("No progress bars.")
 def pretrain(files, backbone, out_dir, epochs, max_steps, time_budget, mask_prob, max_length,
              batch_size, learning_rate, train_word_embeddings, seed, n_threads, overwrite, quiet):
     """Masked-LM pre-training of an encoder on the queries and targets of FILES (no labels)."""

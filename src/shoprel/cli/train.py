@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from shoprel.cli.options import output_path
+from shoprel.cli.options import output_path, quiet_option
 from shoprel.evaluate.console import constant_scores_line, far_pairs_line, metrics_table
 
 
@@ -28,7 +28,7 @@ from shoprel.evaluate.console import constant_scores_line, far_pairs_line, metri
 @click.option("--student/--no-student", "student", default=None,
               help="Also distil a fast student (USE-multilingual) into RUN/student for "
                    "`predict/serve --scorer student` (config `student: {}`); off unless asked.")
-@click.option("--quiet", is_flag=True, help="No progress bars.")
+@quiet_option("No progress bars.")
 def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve_fractions,
           student, quiet):
     """Cross-validate, tune the threshold, fit the final model and write a run directory."""
