@@ -23,7 +23,7 @@ from shoprel.models.backbones.onnx_engine import OnnxEncoder
 from shoprel.models.backbones.resolve import SENTENCE_TRANSFORMERS, Backbone, loading
 from shoprel.models.backbones.use_multilingual import ENGINE as USE
 from shoprel.models.backbones.use_multilingual import UseEncoder
-from shoprel.utils.progress import bars_allowed
+from shoprel.utils.progress import bars_allowed, quiet_libraries
 from shoprel.utils.threads import torch_threads
 
 
@@ -40,11 +40,9 @@ class SentenceTransformerEncoder:
         self.batch_size, self.batch_tokens = batch_size, batch_tokens
         self.num_threads = num_threads
         self.show_progress = show_progress
-        if not bars_allowed():  # --quiet: no "Loading weights" bar either
-            from transformers.utils import logging as hf_logging
-
-            hf_logging.disable_progress_bar()
-        with torch_threads(num_threads), loading(backbone):
+        # progress off: no "Loading weights" bar either, for this load only (it was turned
+        # off for the rest of the process, a library user's later loads included)
+        with torch_threads(num_threads), quiet_libraries(not bars_allowed()), loading(backbone):
             self.model = SentenceTransformer(backbone.source, device="cpu")
         self.model.max_seq_length = min(self.model.max_seq_length or max_length, max_length)
         dimension = (getattr(self.model, "get_embedding_dimension", None)
