@@ -98,3 +98,21 @@ def test_workers_stop_taking_connections_once_shutdown_begins(qc_run):
         held.close()
         assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
         _stopped_cleanly(proc)
+
+
+def test_quiet_serves_without_library_loading_bars(embed_run, tmp_path, monkeypatch):
+    """A request that needs the backbone loaded it with transformers' 'Loading weights' bar
+    in the server's output; --quiet silences it (and serve had no --quiet)."""
+    pair = {"query": "funda roja nueva", "language": "es", "category_path": "a,b"}
+    outputs = []
+    for options in ((), ("--quiet",)):
+        # a cache of its own: the query's embedding is not there, so the backbone loads
+        monkeypatch.setenv("SHOPREL_CACHE", str(tmp_path / f"cache{len(outputs)}"))
+        with _serving(embed_run, *options) as (proc, _, url):
+            scored = httpx.post(url + "/v1/score", json={"pairs": [pair]}, timeout=120)
+            assert scored.status_code == 200, scored.text
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+            outputs.append(proc.stdout.read().decode())
+    assert "Loading weights" in outputs[0]
+    assert outputs[1] == ""

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from shoprel.cli.options import quiet_option
 from shoprel.serve.settings import ServeSettings
 
 _DEFAULTS = ServeSettings()
@@ -56,9 +57,11 @@ _DEFAULTS = ServeSettings()
                    "threshold, whose distance sets which queries the full model rescores.")
 @click.option("--log-level", default="info", show_default=True,
               type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+@quiet_option("No loading bars or log lines from the model libraries (transformers' "
+              "'Loading weights' when a model loads); the server's own log follows --log-level.")
 def serve(run_dir, host, port, workers, max_pairs, max_text_chars, max_body_bytes,
           max_batch_pairs, max_wait_ms, slice_pairs, recent_texts, index_dirs, max_total_chars,
-          request_timeout, api_key, scorer, cascade_share, log_level):
+          request_timeout, api_key, scorer, cascade_share, log_level, quiet):
     """Serve a run over HTTP: POST /v1/score, /healthz, /readyz, /metrics, /docs."""
     from shoprel.utils.scoring_imports import import_lightgbm_for_scoring
 
