@@ -325,9 +325,9 @@ def test_a_build_stopped_after_a_part_says_it_kept_it(tmp_path, embed_run, new_p
     result = CliRunner().invoke(main, ["index", str(embed_run), str(new_pairs), "--out",
                                        str(out), "--quiet"])
     assert result.exit_code == 130
-    assert result.stderr.splitlines()[-1] == (f"interrupted: the embeddings finished so far "
-                                              f"are kept in {out}; run the same command again "
-                                              "to go on from them")
+    assert result.stderr.splitlines() == [f"interrupted: the embeddings finished so far are "
+                                          f"kept in {out}; run the same command again to go "
+                                          "on from them"]
     monkeypatch.setattr(Encoder, "encode", encode)
     again = build_index(embed_run, new_pairs, out=out, progress=False)
     assert 0 < again.added and sum(calls[:2]) > 0
