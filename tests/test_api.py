@@ -1,6 +1,7 @@
 """The Python API gives what the commands give: same runs, same scores, same errors."""
 
 import json
+import shutil
 import subprocess
 import sys
 
@@ -67,6 +68,25 @@ def test_train_predict_evaluate_as_the_commands_do(tmp_path, qi_demo):
     config.write_text("model: {family: fast, params: {n_estimators: 20}}\nfolds: {k: 2}\n")
     again = shoprel.train(qi_demo, tmp_path / "run2", config, progress=False)
     assert again.metrics["model"]["params"]["n_estimators"] == 20
+
+
+def test_a_leading_tilde_is_the_home_folder_as_on_the_command_line(tmp_path, qc_demo,
+                                                                     monkeypatch):
+    """out_dir='~/runs/qc' was checked at the home folder and written at a literal `~`, so the
+    run failed mid-write (pandas reads `~` as home, the atomic writer did not)."""
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "home").mkdir()
+    shutil.copy(qc_demo, tmp_path / "home" / "qc.jsonl")
+    result = shoprel.train("~/qc.jsonl", "~/runs/qc", {"model.family": "fast", "folds.k": 2,
+                                                       "model.params.n_estimators": 10},
+                           progress=False)
+    assert result.run_dir == tmp_path / "home" / "runs" / "qc"
+    assert (result.run_dir / "run.json").is_file()
+    out = shoprel.predict_file("~/runs/qc", "~/qc.jsonl", "~/pred.jsonl", progress=False)
+    assert (tmp_path / "home" / "pred.jsonl").is_file() and out.rows > 0
+    assert shoprel.Scorer("~/runs/qc").run_dir == result.run_dir
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]  # no folder named `~`
 
 
 def test_importing_the_package_stays_light():

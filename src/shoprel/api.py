@@ -65,10 +65,11 @@ def _in_python_words(function):
 
 
 def _path(value, name: str) -> Path:
-    """A file or folder argument, or one line saying what was given instead (a DataFrame
-    passed where a file is read is the likely slip: Scorer.score takes frames)."""
+    """A file or folder argument, `~` read as the home folder as the command line reads it,
+    or one line saying what was given instead (a DataFrame passed where a file is read is the
+    likely slip: Scorer.score takes frames)."""
     if isinstance(value, str | os.PathLike):
-        return Path(value)
+        return Path(value).expanduser()
     hint = (" (write it first, e.g. df.to_json(path, orient='records', lines=True), or score "
             "it with shoprel.Scorer(run).score(df))" if isinstance(value, pd.DataFrame | list)
             else "")

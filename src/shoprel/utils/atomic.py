@@ -66,7 +66,7 @@ def clean_stale(target: str | os.PathLike) -> list[Path]:
     folder); a lock file is removed only while this process holds its flock, so a writer that
     opens it meanwhile notices (output_lock re-checks the inode) and takes a fresh one.
     """
-    target = Path(target)
+    target = Path(target).expanduser()
     removed = []
     try:
         siblings = list(target.parent.iterdir())
@@ -171,7 +171,7 @@ def atomic_file(path: str | os.PathLike, replace: bool = True) -> Iterator[Path]
     """Yield a temporary path in the target's folder; rename it over the target on success.
     `replace` False: a target that appeared meanwhile (a user's file, another command's output
     written before this one's lock) is kept and the write refused, as without --overwrite."""
-    target = Path(path)
+    target = Path(path).expanduser()  # as pandas and the output checks read it
     if target.is_dir():
         raise OutputError(f"{target}: is a folder; the output must be a file name")
     created = _make_parent(target)
@@ -199,6 +199,7 @@ def output_lock(target: Path, wait_s: float = 0.0) -> Iterator[None]:
     """Hold `.NAME.lock` beside the target (at its real path) for the whole write; when another
     process holds it, wait up to `wait_s` (a short read-modify-write of a shared file), then
     fail. flock dies with its process, so a killed writer never blocks the next."""
+    target = Path(target).expanduser()
     created = _make_parent(target)  # the lock sits beside the output: its folder must exist
     lock = _real_lock_path(target)
     deadline = time.monotonic() + wait_s
@@ -244,7 +245,7 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
     replaced; with it the target is locked for the whole write and the new folder is stamped
     with what it holds.
     """
-    target = Path(path)
+    target = Path(path).expanduser()  # as pandas and the output checks read it
     if target.exists() and not target.is_dir():
         raise OutputError(f"{target}: is a file, not a folder; choose a new folder name")
     if target.exists() and not overwrite:
