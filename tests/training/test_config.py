@@ -235,6 +235,20 @@ def test_a_boolean_is_no_number(tmp_path, yaml_text, key, word):
         load_config(path)
 
 
+@pytest.mark.parametrize("yaml_text, key, word", [
+    ("final: {refit_full: 0}", "final.refit_full", "0"),
+    ("final: {keep_fold_models: 1}", "final.keep_fold_models", "1"),
+    ("final: {refit_full: 'off'}", "final.refit_full", "'off'"),
+    ("model: {family: fast, params: {use_translation: 0}}", "model.params.use_translation", "0"),
+])
+def test_a_number_or_word_is_no_boolean(tmp_path, yaml_text, key, word):
+    """pydantic's lax mode read `refit_full: 0` as false and 'off' as false."""
+    path = tmp_path / "c.yaml"
+    path.write_text(yaml_text + "\n")
+    with pytest.raises(ConfigError, match=rf"^{path}: {key}: expected true or false, got {word}$"):
+        load_config(path)
+
+
 def test_boolean_fields_still_take_booleans():
     config = parse_config({"model": {"family": "fast", "params": {"use_translation": False}},
                            "final": {"refit_full": True, "keep_fold_models": False}})

@@ -86,12 +86,18 @@ def _leaf_types(annotation) -> set:
 
 
 def refuse_bool_for_number(model: type[BaseModel], value: Any, info: ValidationInfo) -> Any:
-    """pydantic's lax mode reads `true` as 1 and `false` as 0 (`seed: false` was seed 0):
-    a number field takes numbers only. Shared by every config model's "*" validator."""
-    if isinstance(value, bool) and info.field_name in model.model_fields:
-        leaves = _leaf_types(model.model_fields[info.field_name].annotation)
+    """pydantic's lax mode reads `true` as 1 and `false` as 0 (`seed: false` was seed 0), and
+    1, 0 or "off" as booleans (`refit_full: 0` was false): a number field takes numbers only,
+    a true/false field true or false only. Shared by every config model's "*" validator."""
+    if info.field_name not in model.model_fields:
+        return value
+    leaves = _leaf_types(model.model_fields[info.field_name].annotation)
+    if isinstance(value, bool):
         if bool not in leaves and leaves & {int, float}:
             raise ValueError(f"expected a number, got {str(value).lower()}")
+    elif bool in leaves and isinstance(value, int | float | str) and not any(
+            isinstance(value, leaf) for leaf in leaves if isinstance(leaf, type)):
+        raise ValueError(f"expected true or false, got {value!r}")
     return value
 
 
