@@ -97,8 +97,13 @@ def test_an_empty_section_takes_an_option(tmp_path):
     path.write_text("model: {family: fast}\nfolds: null\n")
     assert load_config(path, {"folds.k": 2}).folds.k == 2
     path.write_text("model: {family: fast}\nfolds: 3\n")
-    with pytest.raises(ConfigError, match="c.yaml: folds: Input should be a valid dictionary"):
+    with pytest.raises(ConfigError, match="c.yaml: folds: expected a mapping of keys, got a "
+                                          "number$"):
         load_config(path, {"folds.k": 2})
+    path.write_text("model: fast\n")  # not "instance of ModelConfig", a class of ours
+    with pytest.raises(ConfigError, match="c.yaml: model: expected a mapping of keys, got a "
+                                          "string$"):
+        load_config(path)
 
 
 def test_a_key_given_twice_is_refused(tmp_path):

@@ -372,6 +372,8 @@ def _describe(exc: ValidationError, source: str, options: dict[str, str] | None 
         message = error["msg"].removeprefix("Value error, ")  # a validator's ValueError
         if error["type"] == "extra_forbidden":
             message = "unknown key"
+        elif error["type"] in ("model_type", "dict_type"):  # not "instance of FoldsConfig"
+            message = f"expected a mapping of keys, got {_yaml_type(error.get('input'))}"
         if key in (options or {}):
             where = f"{options[key]} (sets {key})"
         else:  # a check of the whole config names its keys in its own message
