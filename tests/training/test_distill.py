@@ -167,6 +167,20 @@ def test_nested_teacher_removes_the_self_distillation_leak(teachers, tmp_path, m
     np.testing.assert_allclose(seen[3]["soft_label"], seen[3]["id"].map(oof))
 
 
+def test_a_teacher_ensemble_of_an_ensemble_refits_the_runs_inside(teachers, tmp_path):
+    """Its member ensemble's config.yaml records a combination, not a model: reading it as a
+    run config failed with 'ensemble: unknown key'; its runs are refitted, weights scaled."""
+    from shoprel.ensemble.runner import build_ensemble
+    from shoprel.training.distill import open_teacher, teacher_specs
+
+    c = train(teachers["data"], tmp_path / "c", load_config(None, {
+        **SMALL, "model.params.n_estimators": 20}), progress=False).run_dir
+    build_ensemble([teachers["ensemble"], c], tmp_path / "outer", method="mean")
+    specs = teacher_specs(open_teacher(tmp_path / "outer"))
+    assert [weight for _, weight in specs] == [0.25, 0.25, 0.5]
+    assert [config.model.params.get("C") for config, _ in specs][1] == 0.5  # run b's own
+
+
 def test_unlabeled_pairs_train_every_fit_with_the_teacher_scores(teachers, student_yaml,
                                                                  tmp_path, monkeypatch):
     from shoprel.data.readers import read_pairs

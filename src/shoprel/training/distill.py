@@ -149,19 +149,24 @@ def student_config(config: RunConfig | str | Path, teacher: Teacher, k: int) -> 
 
 def teacher_specs(teacher: Teacher) -> list[tuple[RunConfig, float]]:
     """(run config, weight) of each model the teacher averages: itself, or its members."""
-    if teacher.run.kind != "ensemble":
-        return [(load_config(teacher.run.path / runs.CONFIG, saved=True), 1.0)]
+    return _run_specs(teacher.run, 1.0)
+
+
+def _run_specs(run: runs.Run, weight: float) -> list[tuple[RunConfig, float]]:
+    """A member that is an ensemble itself gives its members, their weights scaled by its own
+    (its config.yaml records a combination, not a model to refit)."""
+    if run.kind != "ensemble":
+        return [(load_config(run.path / runs.CONFIG, saved=True), weight)]
     from shoprel.ensemble.combiners import COMBINERS
 
-    combination = teacher.run.manifest.get("combination", {})
+    combination = run.manifest.get("combination", {})
     averaging = [name for name, cls in COMBINERS.items() if cls.averages_members]
     if combination.get("method") not in averaging:
         raise ConfigError(f"nested distillation refits a teacher ensemble's members and "
-                          f"averages them: its method must be {' or '.join(averaging)}, not "
-                          f"{combination.get('method')!r}")
-    members = teacher.run.member_dirs()
-    return [(load_config(m / runs.CONFIG, saved=True), float(w))
-            for m, w in zip(members, combination["weights"], strict=True)]
+                          f"averages them: the method of {run.path} must be "
+                          f"{' or '.join(averaging)}, not {combination.get('method')!r}")
+    return [spec for member, w in zip(run.member_dirs(), combination["weights"], strict=True)
+            for spec in _run_specs(runs.Run.open(member), weight * float(w))]
 
 
 def nested_teacher(teacher: Teacher, frame: PairFrame, folds: np.ndarray,
