@@ -507,6 +507,23 @@ def test_a_folder_output_named_by_a_symbolic_link_is_refused(tmp_path, leads_to)
     assert check_output_dir(real, overwrite=True) == real  # the real folder is still taken
 
 
+def test_a_file_output_named_by_a_symbolic_link_is_not_replaced(tmp_path):
+    """predict --out link.jsonl --overwrite replaced the user's link with a new file; without
+    --overwrite it already said "already exists"."""
+    real = tmp_path / "real.jsonl"
+    real.write_text("mine\n")
+    link = tmp_path / "link.jsonl"
+    link.symlink_to(real)
+    with pytest.raises(OutputError) as info:
+        check_output_file(link, overwrite=True)
+    assert str(info.value) == (f"{link}: is a symbolic link (to {real}); give the real file "
+                               "or another path")
+    with pytest.raises(OutputExistsError):
+        check_output_file(link)
+    assert link.is_symlink() and real.read_text() == "mine\n"
+    assert check_output_file(real, overwrite=True) == real
+
+
 def test_a_link_put_in_the_outputs_place_during_a_write_is_not_replaced(tmp_path):
     """The output is checked again before the new folder moves in: a link put there while the
     command worked stays, and what it leads to too."""

@@ -55,13 +55,13 @@ def _same_file(a: Path, b: Path) -> bool:
         return _resolved(a) == _resolved(b)
 
 
-def check_not_a_link(out: PathLike) -> None:
-    """Refuse an output folder named by a symbolic link: --overwrite would replace the link,
-    which the command did not write, and a build would write wherever it leads."""
+def check_not_a_link(out: PathLike, kind: str = "folder") -> None:
+    """Refuse an output named by a symbolic link: --overwrite would replace the link, which
+    the command did not write, and a build would write wherever it leads."""
     out = Path(out)
     if out.is_symlink():
         raise OutputError(f"{out}: is a symbolic link (to {os.readlink(out)}); give the real "
-                          "folder or another path")
+                          f"{kind} or another path")
 
 
 def check_parent(out: PathLike) -> None:
@@ -98,6 +98,8 @@ def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
     if _resolved(out) not in mine:
         check_outside_outputs(out, then="writing there would change it, write the file "
                                         "outside it")
+    if overwrite:  # without it, "already exists" says enough
+        check_not_a_link(out, "file")
     if (out.exists() or out.is_symlink()) and not overwrite and _resolved(out) not in mine:
         raise OutputExistsError(f"{out} already exists (use --overwrite to replace it)")
     check_parent(out)
