@@ -271,3 +271,16 @@ def test_a_runs_config_yaml_is_read_as_it_was_trained(tmp_path):
     assert config.student.model.params["translation_template"] == "{query}"
     with pytest.raises(ConfigError, match=r"model\.params\.translation_template: must hold"):
         load_config(path)
+
+
+def test_every_bad_key_of_a_config_is_said_at_once(tmp_path):
+    """A params check raised its ConfigError past pydantic, which then said nothing of the
+    other keys: a user fixed one typo per run."""
+    path = tmp_path / "c.yaml"
+    path.write_text("model: {family: fast, params: {nope: 1}}\nfolds: {k: 1}\n"
+                    "student: {model: {family: nope}}\nthreshold: {mode: fixed, value: 2}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    said = str(info.value).split("; ")
+    assert [line.split(": ")[1] for line in said if line.startswith(str(path))] == [
+        "folds.k", "model.params.nope", "threshold.value", "student.model.family"]

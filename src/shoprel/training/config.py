@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import os
 from pathlib import Path
 from typing import Literal
@@ -47,6 +48,20 @@ class _Strict(BaseModel):
         return refuse_bool_for_number(cls, value, info)  # `folds: {seed: false}` is no seed 0
 
 
+def _with_the_others(check):
+    """A check's ConfigError as pydantic's ValueError, which it gathers with the other keys'
+    errors: raised as it is, it stopped validation at once, and a config with a typo in the
+    params and a bad folds.k said only the first."""
+    @functools.wraps(check)
+    def gathered(*args, **kwargs):
+        try:
+            return check(*args, **kwargs)
+        except ConfigError as exc:
+            raise ValueError(str(exc)) from None
+
+    return gathered
+
+
 def _saved(info: ValidationInfo) -> bool:
     return bool((info.context or {}).get("saved"))
 
@@ -81,6 +96,7 @@ class TranslatorConfig(_Strict):
     model: str | None = None  # for backend: hf
 
     @model_validator(mode="after")
+    @_with_the_others
     def _check_backend_fields(self) -> TranslatorConfig:
         self.cache, self.table = _home(self.cache), _home(self.table)
         check_backend_fields("data.translator", self.backend, self.table, self.model)
@@ -131,6 +147,7 @@ class ModelConfig(_Strict):
         return _params_mapping(value)
 
     @model_validator(mode="after")
+    @_with_the_others
     def _check_params(self, info: ValidationInfo) -> ModelConfig:
         self.params = validate_params(self.family, self.params, saved=_saved(info))
         return self
@@ -155,6 +172,7 @@ class AugmentConfig(_Strict):
     easy_negative_weight: float = Field(1.0, gt=0.0, le=100.0)
 
     @model_validator(mode="after")
+    @_with_the_others
     def _check_backend_fields(self) -> AugmentConfig:
         self.cache, self.table = _home(self.cache), _home(self.table)
         check_backend_fields("augment", self.backend, self.table, self.model,
@@ -171,6 +189,7 @@ class ThresholdConfig(_Strict):
     value: float = Field(DEFAULT_THRESHOLD, ge=0.0, le=1.0)
 
     @model_validator(mode="after")
+    @_with_the_others
     def _value_needs_fixed(self) -> ThresholdConfig:
         """A value the tuned mode would ignore is refused; the default itself passes, as every
         run's saved config.yaml writes it out (`{mode: oof_f1, value: 0.5}`)."""
@@ -199,6 +218,7 @@ class NoiseConfig(_Strict):
     weight: float = Field(0.2, ge=0.0, le=1.0)  # a flagged row's weight in downweight mode
 
     @model_validator(mode="after")
+    @_with_the_others
     def _one_source(self) -> NoiseConfig:
         self.flagged = _home(self.flagged)
         if self.flagged is not None and self.inner_folds is not None:
@@ -239,6 +259,7 @@ class Stage0Config(_Strict):
         return _params_mapping(value, "{epochs: 1}")
 
     @model_validator(mode="after")
+    @_with_the_others
     def _expand_home(self) -> Stage0Config:
         self.data = _home(self.data)
         return self
@@ -278,9 +299,15 @@ class StudentConfig(_Strict):
                 return ModelConfig.model_validate(value, context=info.context).model_dump()
             except ConfigError as exc:
                 raise ConfigError(f"student.{exc}") from None
+            except ValidationError as exc:  # a check's message names "model..." itself
+                raise ValueError("; ".join(
+                    f"student.{_message(e)}" if not e["loc"]
+                    else f"student.model.{'.'.join(map(str, e['loc']))}: {_message(e)}"
+                    for e in exc.errors())) from None
         return value
 
     @model_validator(mode="after")
+    @_with_the_others
     def _check_family(self) -> StudentConfig:
         from shoprel.models.targets import require_row_targets
 
@@ -328,12 +355,14 @@ class RunConfig(_Strict):
         return data
 
     @model_validator(mode="after")
+    @_with_the_others
     def _check_final(self) -> RunConfig:
         if not (self.final.refit_full or self.final.keep_fold_models):
             raise ValueError("final: keep the full model or the fold models, or predict has none")
         return self
 
     @model_validator(mode="after")
+    @_with_the_others
     def _check_easy_negative_weight(self) -> RunConfig:
         if self.augment.easy_negatives > 0 and self.augment.easy_negative_weight != 1.0:
             from shoprel.models.targets import require_row_targets
@@ -342,6 +371,7 @@ class RunConfig(_Strict):
         return self
 
     @model_validator(mode="after")
+    @_with_the_others
     def _check_stage0(self, info: ValidationInfo) -> RunConfig:
         stage0 = self.stage0
         if stage0.data is None:
@@ -364,20 +394,27 @@ class RunConfig(_Strict):
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
 
 
+def _message(error: dict) -> str:
+    """One pydantic error's message in a config's words."""
+    if error["type"] == "extra_forbidden":
+        return "unknown key"
+    if error["type"] in ("model_type", "dict_type"):  # not "instance of FoldsConfig"
+        return f"expected a mapping of keys, got {_yaml_type(error.get('input'))}"
+    return error["msg"].removeprefix("Value error, ")  # a validator's ValueError
+
+
 def _describe(exc: ValidationError, source: str, options: dict[str, str] | None = None) -> str:
     """`options`: dotted key -> the command-line option that set it, named instead of the file."""
     lines = []
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        message = error["msg"].removeprefix("Value error, ")  # a validator's ValueError
-        if error["type"] == "extra_forbidden":
-            message = "unknown key"
-        elif error["type"] in ("model_type", "dict_type"):  # not "instance of FoldsConfig"
-            message = f"expected a mapping of keys, got {_yaml_type(error.get('input'))}"
+        message = _message(error)
         if key in (options or {}):
             where = f"{options[key]} (sets {key})"
-        else:  # a check of the whole config names its keys in its own message
-            where = f"{source}: {key}" if error["loc"] else source
+        elif not error["loc"] or message.startswith((f"{key}.", f"{key}:")):
+            where = source  # a check of a section or the whole names its keys itself
+        else:
+            where = f"{source}: {key}"
         lines.append(f"{where}: {message}")
     return "; ".join(lines)  # one line: the CLI prints errors as one `error: ...` line
 
