@@ -78,7 +78,8 @@ def test_a_files_mistake_names_the_file_and_an_options_names_the_option(tmp_path
     with pytest.raises(ConfigError) as info:
         load_config(path, {}, options=options)
     assert "--folds" not in str(info.value) and "--task" not in str(info.value)
-    assert f"{path}: folds.k" in str(info.value) and f"{path}: data.task" in str(info.value)
+    assert f"{path}: line 1: folds.k" in str(info.value)
+    assert f"{path}: line 2: data.task" in str(info.value)
     with pytest.raises(ConfigError, match=r"--folds \(sets folds.k\)"):
         load_config(None, {"folds.k": 1}, options=options)
 
@@ -88,7 +89,7 @@ def test_an_option_does_not_hide_a_wrong_value_in_the_file(tmp_path, value):
     """The file is checked as written: dropping --folds later must not be what reveals it."""
     path = tmp_path / "c.yaml"
     path.write_text(f"model: {{family: fast}}\nfolds: {{k: {value}}}\n")
-    with pytest.raises(ConfigError, match=rf"^{path}: folds\.k: "):
+    with pytest.raises(ConfigError, match=rf"^{path}: line 2: folds\.k: "):
         load_config(path, {"folds.k": 2}, options={"folds.k": "--folds"})
 
 
@@ -97,11 +98,13 @@ def test_an_empty_section_takes_an_option(tmp_path):
     path.write_text("model: {family: fast}\nfolds: null\n")
     assert load_config(path, {"folds.k": 2}).folds.k == 2
     path.write_text("model: {family: fast}\nfolds: 3\n")
-    with pytest.raises(ConfigError, match="c.yaml: folds: expected a mapping of keys, got a "
+    with pytest.raises(ConfigError, match="c.yaml: line 2: folds: expected a mapping of keys, "
+                                          "got a "
                                           "number$"):
         load_config(path, {"folds.k": 2})
     path.write_text("model: fast\n")  # not "instance of ModelConfig", a class of ours
-    with pytest.raises(ConfigError, match="c.yaml: model: expected a mapping of keys, got a "
+    with pytest.raises(ConfigError, match="c.yaml: line 1: model: expected a mapping of keys, "
+                                          "got a "
                                           "string$"):
         load_config(path)
 
@@ -156,7 +159,8 @@ def test_a_threshold_value_without_mode_fixed_is_refused(tmp_path):
     """`threshold: {value: 0.7}` kept tuning the cut on OOF scores, ignoring 0.7 silently."""
     path = tmp_path / "c.yaml"
     path.write_text("model: {family: fast}\nthreshold: {value: 0.7}\n")
-    with pytest.raises(ConfigError, match=rf"^{path}: threshold\.value: only read with mode: "
+    with pytest.raises(ConfigError, match=rf"^{path}: line 2: threshold\.value: only read with "
+                                          r"mode: "
                                           r"fixed; .*0\.7"):
         load_config(path)
     path.write_text("model: {family: fast}\nthreshold: {mode: fixed, value: 0.7}\n")
@@ -214,7 +218,8 @@ def test_a_fold_seed_outside_0_to_2_30_is_refused(tmp_path, seed):
     """folds.seed: -1 trained until numpy's "Seed must be between 0 and 2**32 - 1" traceback."""
     path = tmp_path / "c.yaml"
     path.write_text(f"model: {{family: fast}}\nfolds: {{seed: {seed}}}\n")
-    with pytest.raises(ConfigError, match=rf"^{path}: folds\.seed: a seed is a whole number from "
+    with pytest.raises(ConfigError, match=rf"^{path}: line 2: folds\.seed: a seed is a whole "
+                                          r"number from "
                                           rf"0 to 1073741823 \(2\*\*30 - 1\), got {seed}$"):
         load_config(path)
     assert load_config(None, {"folds.seed": 0}).folds.seed == 0
@@ -236,7 +241,8 @@ def test_a_boolean_is_no_number(tmp_path, yaml_text, key, word):
     """pydantic's lax mode read `seed: false` as seed 0 and a fixed threshold `true` as 1.0."""
     path = tmp_path / "c.yaml"
     path.write_text(yaml_text + "\n")
-    with pytest.raises(ConfigError, match=rf"^{path}: {key}: expected a number, got {word}$"):
+    with pytest.raises(ConfigError, match=rf"^{path}: line 1: {key}: expected a number, "
+                                          rf"got {word}$"):
         load_config(path)
 
 
@@ -250,7 +256,8 @@ def test_a_number_or_word_is_no_boolean(tmp_path, yaml_text, key, word):
     """pydantic's lax mode read `refit_full: 0` as false and 'off' as false."""
     path = tmp_path / "c.yaml"
     path.write_text(yaml_text + "\n")
-    with pytest.raises(ConfigError, match=rf"^{path}: {key}: expected true or false, got {word}$"):
+    with pytest.raises(ConfigError, match=rf"^{path}: line 1: {key}: expected true or false, "
+                                          rf"got {word}$"):
         load_config(path)
 
 
@@ -282,5 +289,16 @@ def test_every_bad_key_of_a_config_is_said_at_once(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_config(path)
     said = str(info.value).split("; ")
-    assert [line.split(": ")[1] for line in said if line.startswith(str(path))] == [
-        "folds.k", "model.params.nope", "threshold.value", "student.model.family"]
+    assert [line.split(": ")[1:3] for line in said if line.startswith(str(path))] == [
+        ["line 2", "folds.k"], ["line 1", "model.params.nope"], ["line 4", "threshold.value"],
+        ["line 3", "student.model.family"]]
+
+
+def test_a_config_error_names_the_line_of_the_key(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("# my run\nmodel:\n  family: fast\n  params:\n    n_estimators: 10\n"
+                    "    nope: 1\nfolds:\n  k: 1\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == (f"{path}: line 8: folds.k: Input should be greater than or "
+                               f"equal to 2; {path}: line 6: model.params.nope: unknown key")

@@ -403,25 +403,64 @@ def _message(error: dict) -> str:
     return error["msg"].removeprefix("Value error, ")  # a validator's ValueError
 
 
-def _describe(exc: ValidationError, source: str, options: dict[str, str] | None = None) -> str:
-    """`options`: dotted key -> the command-line option that set it, named instead of the file."""
-    lines = []
+def key_lines(text: str) -> dict[str, int]:
+    """Dotted key -> the line (1-based) where the YAML text writes it, for errors."""
+    lines: dict[str, int] = {}
+
+    def walk(node, prefix: str) -> None:
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                if isinstance(key_node, yaml.ScalarNode):
+                    dotted = f"{prefix}{key_node.value}"
+                    lines.setdefault(dotted, key_node.start_mark.line + 1)
+                    walk(value_node, f"{dotted}.")
+
+    try:
+        walk(yaml.compose(text, Loader=yaml.SafeLoader), "")
+    except yaml.YAMLError:
+        pass  # the loader says what is wrong with it
+    return lines
+
+
+def _at(source: str, named: str, lines: dict[str, int] | None) -> str:
+    """The file, and the line of the key `named` (or of its nearest written parent)."""
+    parts = named.split(".")
+    for depth in range(len(parts), 0, -1):
+        line = (lines or {}).get(".".join(parts[:depth]))
+        if line is not None:
+            return f"{source}: line {line}"
+    return source
+
+
+def _named_in(message: str) -> str:
+    """The dotted key a self-keyed message begins with ("model.params.nope: unknown key")."""
+    return message.split(":", 1)[0].split(" ", 1)[0]
+
+
+def _describe(exc: ValidationError, source: str, options: dict[str, str] | None = None,
+              lines: dict[str, int] | None = None) -> str:
+    """`options`: dotted key -> the command-line option that set it, named instead of the file;
+    `lines`: dotted key -> its line in the file (key_lines)."""
+    said = []
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
         message = _message(error)
         if key in (options or {}):
             where = f"{options[key]} (sets {key})"
         elif not error["loc"] or message.startswith((f"{key}.", f"{key}:")):
-            where = source  # a check of a section or the whole names its keys itself
+            # a check of a section or the whole names its keys itself
+            where = _at(source, _named_in(message), lines)
         else:
-            where = f"{source}: {key}"
-        lines.append(f"{where}: {message}")
-    return "; ".join(lines)  # one line: the CLI prints errors as one `error: ...` line
+            where = f"{_at(source, key, lines)}: {key}"
+        said.append(f"{where}: {message}")
+    return "; ".join(said)  # one line: the CLI prints errors as one `error: ...` line
 
 
 def parse_config(data: dict | None, source: str = "config",
-                 options: dict[str, str] | None = None, saved: bool = False) -> RunConfig:
-    """`saved`: a run's own config.yaml, read as it was trained (models.config.SAVED)."""
+                 options: dict[str, str] | None = None, saved: bool = False,
+                 lines: dict[str, int] | None = None) -> RunConfig:
+    """`saved`: a run's own config.yaml, read as it was trained (models.config.SAVED);
+    `lines`: where the file writes each key (key_lines), named in errors."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -429,9 +468,9 @@ def parse_config(data: dict | None, source: str = "config",
     try:
         return RunConfig.model_validate(data, context=SAVED if saved else None)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, source, options)) from None
+        raise ConfigError(_describe(exc, source, options, lines)) from None
     except ConfigError as exc:
-        raise ConfigError(f"{source}: {exc}") from None
+        raise ConfigError(f"{_at(source, _named_in(str(exc)), lines)}: {exc}") from None
 
 
 class _UniqueKeyLoader(yaml.SafeLoader):
@@ -461,6 +500,7 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
     `options` names the command-line option behind an override ({'folds.k': '--folds'}), for
     errors; `saved`: the file is a run's config.yaml (see parse_config)."""
     data: dict = {}
+    lines: dict[str, int] | None = None
     source = "overrides" if overrides else "defaults"  # the defaults themselves are valid
     if path is not None:
         path = Path(path)
@@ -470,7 +510,9 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
             raise ConfigError(f"{path}: " + ("config file not found" if reason ==
                                               "file not found" else f"config {reason}"))
         try:
-            data = yaml.load(path.read_text(encoding="utf-8"), Loader=_UniqueKeyLoader) or {}
+            text = path.read_text(encoding="utf-8")
+            data = yaml.load(text, Loader=_UniqueKeyLoader) or {}
+            lines = key_lines(text)
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
         except UnicodeDecodeError as exc:
@@ -483,7 +525,7 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
         if overrides:  # the file as written: an option set over a wrong value hides it
             # (`folds:` left empty is no value: an option may fill it)
             parse_config(copy.deepcopy({k: v for k, v in data.items() if v is not None}),
-                         source)
+                         source, lines=lines)
     for dotted, value in (overrides or {}).items():
         node = data
         *parents, leaf = dotted.split(".")
@@ -497,4 +539,4 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
         node[leaf] = value
     # an option names itself only for the keys it set: a file's own mistake names the file
     options = {key: flag for key, flag in (options or {}).items() if key in (overrides or {})}
-    return parse_config(data, source, options, saved)
+    return parse_config(data, source, options, saved, lines)
