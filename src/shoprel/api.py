@@ -33,7 +33,7 @@ from shoprel.evaluate.files import evaluate_files
 from shoprel.predict.cascade import DEFAULT_SHARE
 from shoprel.predict.predictor import PredictResult, open_predictor
 from shoprel.predict.predictor import predict_file as _predict_file
-from shoprel.training.config import RunConfig
+from shoprel.training.config import RunConfig, located
 from shoprel.training.config import load_config as _load_config
 from shoprel.training.runner import TrainResult
 from shoprel.training.runner import train as _train_run
@@ -113,6 +113,7 @@ def train(train_file: str | Path, out_dir: str | Path,
     `{"model.family": "fast", "folds.k": 3}` on the defaults; `task` ("QC"/"QI") only for a
     file holding both target columns (`--task`)."""
     train_file, out_dir = _path(train_file, "train_file"), _path(out_dir, "out_dir")
+    config_file = config if isinstance(config, str | os.PathLike) else None
     config = _config(config)
     if task is not None:
         if not isinstance(task, str) or task.upper() not in ("QC", "QI"):
@@ -120,7 +121,10 @@ def train(train_file: str | Path, out_dir: str | Path,
         config = config or RunConfig()
         config = config.model_copy(update={"data": config.data.model_copy(
             update={"task": task.upper()})})
-    return _train_run(train_file, out_dir, config, overwrite=overwrite, progress=progress)
+    try:
+        return _train_run(train_file, out_dir, config, overwrite=overwrite, progress=progress)
+    except ConfigError as exc:  # a key found wrong only now: said where the file writes it
+        raise located(exc, config_file) from None
 
 
 @_in_python_words

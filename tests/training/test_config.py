@@ -295,3 +295,25 @@ def test_a_config_error_names_the_line_of_the_key(tmp_path):
         load_config(path)
     assert str(info.value) == (f"{path}: line 8: folds.k: Input should be greater than or "
                                f"equal to 2; {path}: line 6: model.params.nope: unknown key")
+
+
+def test_an_error_found_while_training_names_the_file_and_line(tmp_path, qc_demo):
+    """A flagged-ids file that is not there is found once training starts: the error named the
+    key, not the config file it was written in."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.training.config import located
+
+    path = tmp_path / "c.yaml"
+    path.write_text("data: {task: QC}\nmodel: {family: fast, params: {n_estimators: 10, "
+                    "n_jobs: 1}}\nfolds: {k: 2}\nnoise:\n  flagged: nope.txt\n")
+    done = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(tmp_path / "run"),
+                                     "--config", str(path), "--quiet"])
+    assert done.exit_code == 2
+    assert done.stderr == f"error: {path}: line 5: noise.flagged: nope.txt: file not found\n"
+    assert not (tmp_path / "run").exists()
+    # a key the file does not write, a file's name, no key at all: as it was
+    for text in ("augment.cache: x", "--folds: 1 is out of range", "data.csv: not found"):
+        assert str(located(ConfigError(text), path)) == text
+    assert str(located(ConfigError("noise.flagged: x"), None)) == "noise.flagged: x"

@@ -32,7 +32,8 @@ from shoprel.evaluate.console import constant_scores_line, far_pairs_line, metri
 def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve_fractions,
           student, quiet):
     """Cross-validate, tune the threshold, fit the final model and write a run directory."""
-    from shoprel.training.config import load_config
+    from shoprel.errors import ConfigError
+    from shoprel.training.config import load_config, located
     from shoprel.training.runner import train as run_training
     from shoprel.utils.threads import busy_machine_note
 
@@ -53,8 +54,11 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
 
         fractions = (parse_fractions(curve_fractions) if curve_fractions
                      else list(DEFAULT_FRACTIONS))
-    result = run_training(train_file, out_dir, config, overwrite=overwrite, progress=not quiet,
-                          curve_fractions=fractions)
+    try:
+        result = run_training(train_file, out_dir, config, overwrite=overwrite,
+                              progress=not quiet, curve_fractions=fractions)
+    except ConfigError as exc:  # a key found wrong only now: said where the file writes it
+        raise located(exc, config_file) from None
     m = result.metrics
     click.echo(f"task {m['task']}  rows {m['overall']['n']}  threshold {m['threshold']:.4f}  "
                f"cv {m['timing']['cv_seconds']:.1f}s")

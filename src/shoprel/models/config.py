@@ -75,13 +75,13 @@ def check_seed(value: int) -> int:
 Seed = Annotated[int, AfterValidator(check_seed)]
 
 
-def _leaf_types(annotation) -> set:
+def leaf_types(annotation) -> set:
     """The plain types a field annotation admits (through Annotated, unions and Optional)."""
     origin = get_origin(annotation)
     if origin is Annotated:
-        return _leaf_types(get_args(annotation)[0])
+        return leaf_types(get_args(annotation)[0])
     if origin is Union or origin is types.UnionType:
-        return set().union(*(_leaf_types(arg) for arg in get_args(annotation)))
+        return set().union(*(leaf_types(arg) for arg in get_args(annotation)))
     return {annotation}
 
 
@@ -91,7 +91,7 @@ def refuse_bool_for_number(model: type[BaseModel], value: Any, info: ValidationI
     a true/false field true or false only. Shared by every config model's "*" validator."""
     if info.field_name not in model.model_fields:
         return value
-    leaves = _leaf_types(model.model_fields[info.field_name].annotation)
+    leaves = leaf_types(model.model_fields[info.field_name].annotation)
     if isinstance(value, bool):
         if bool not in leaves and leaves & {int, float}:
             raise ValueError(f"expected a number, got {str(value).lower()}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import functools
 import os
+import re
 from pathlib import Path
 from typing import Literal
 
@@ -22,7 +23,7 @@ from pydantic import (
 from shoprel.data.records import not_a_file
 from shoprel.errors import ConfigError
 from shoprel.models.base import config_class, validate_params
-from shoprel.models.config import SAVED, Seed, refuse_bool_for_number
+from shoprel.models.config import SAVED, Seed, leaf_types, refuse_bool_for_number
 from shoprel.models.registry import families, model_class
 from shoprel.training.defaults import CARRIED_HARD_WEIGHT, STUDENT_BACKBONE
 
@@ -492,6 +493,38 @@ class _UniqueKeyLoader(yaml.SafeLoader):
                     None, None, f"key {key!r} given twice in one mapping", key_node.start_mark)
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+
+def _is_config_key(named: str) -> bool:
+    """Whether a dotted name is a key of the run config (free below a mapping such as params)."""
+    model: type[BaseModel] | None = RunConfig
+    for part in named.split("."):
+        if model is None:
+            return bool(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part))
+        field = model.model_fields.get(part)
+        if field is None:
+            return False
+        sections = [leaf for leaf in leaf_types(field.annotation)
+                    if isinstance(leaf, type) and issubclass(leaf, BaseModel)]
+        model = sections[0] if sections else None
+    return True
+
+
+def located(error: ConfigError, path: str | Path | None) -> ConfigError:
+    """An error found once training runs (a backbone that will not load, a flagged-ids file
+    that is not there) that names a key of the config file `path`, with the file and the key's
+    line in front, as a config error reads; any other error as it was."""
+    text = str(error)
+    named = _named_in(text)
+    if path is None or not _is_config_key(named):
+        return error  # e.g. "data.csv: not found" names a file, not the key data.csv
+    try:
+        lines = key_lines(Path(path).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        return error
+    if named.split(".")[0] not in lines:
+        return error  # a key the file does not write: the defaults' or an option's
+    return ConfigError(f"{_at(str(path), named, lines)}: {text}")
 
 
 def load_config(path: str | Path | None = None, overrides: dict | None = None,
