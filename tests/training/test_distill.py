@@ -286,3 +286,14 @@ def test_compare_and_the_report_say_a_students_figures_are_optimistic(teachers, 
                      progress=False, speed_rows=0).run_dir
     assert not summary_text(compare_runs([teachers["run"], honest])).splitlines()[-1] \
         .startswith("note: ")
+
+
+def test_a_student_config_key_found_wrong_while_training_names_its_line(teachers, tmp_path):
+    path = tmp_path / "student.yaml"
+    path.write_text("# a student\nmodel:\n  family: embed\n  params: {backbone: ./nope/model}\n")
+    done = CliRunner().invoke(main, ["distill", str(teachers["run"]), "--student", str(path),
+                                     "--out", str(tmp_path / "s"), "--quiet"])
+    assert done.exit_code == 2
+    assert done.stderr.startswith(f"error: {path}: line 4: model.params.backbone './nope/model'"
+                                  ": no such folder")
+    assert not (tmp_path / "s").exists()

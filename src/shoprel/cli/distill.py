@@ -36,11 +36,16 @@ from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, unlabeled,
             overwrite, quiet):
     """Train a student run on TEACHER_DIR's out-of-fold probabilities (a run or ensemble)."""
+    from shoprel.errors import ConfigError
+    from shoprel.training.config import located
     from shoprel.training.distill import distill as run_distill
 
-    result = run_distill(teacher_dir, config_file, out_dir, hard_weight, overwrite=overwrite,
-                         progress=not quiet, speed_rows=speed_rows, nested=nested,
-                         unlabeled=list(unlabeled))
+    try:
+        result = run_distill(teacher_dir, config_file, out_dir, hard_weight,
+                             overwrite=overwrite, progress=not quiet, speed_rows=speed_rows,
+                             nested=nested, unlabeled=list(unlabeled))
+    except ConfigError as exc:  # a key of the student's config found wrong only now
+        raise located(exc, config_file) from None
     block = result.metrics["distillation"]
     for who in ("teacher", "student"):
         m = block[f"{who}_oof"]
