@@ -151,3 +151,15 @@ def test_translate_quiet_shows_no_loading_bar(tiny_m2m100, tmp_path):
 
     assert "Loading weights" in translate()
     assert translate("--quiet") == ""
+
+
+def test_a_slow_backend_shows_progress_from_a_few_dozen_texts(tiny_m2m100, tmp_path, capsys):
+    """hf on CPU: 1,500 texts (below the 2,000 of a fast backend) took minutes with no bar."""
+    from shoprel.augment.backends import make_translator
+
+    texts = [f"{s} {i}" for i in range(5) for s in SENTENCES][:40]
+    for cache in (None, tmp_path / "tr.sqlite"):
+        translator = make_translator("hf", model=tiny_m2m100, cache=cache, max_new_tokens=4)
+        assert translator.batch_size == 32
+        translator.translate(texts, ["es"] * len(texts), "en")
+        assert "translate→en: 100%" in capsys.readouterr().err

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from shoprel.augment.cache import CachedTranslator
-from shoprel.augment.progress import ProgressTranslator
+from shoprel.augment.progress import SLOW_BACKENDS, ProgressTranslator
 from shoprel.augment.translator import Translator
 from shoprel.errors import ConfigError
 
@@ -38,6 +38,8 @@ def make_translator(backend: str, cache: str | Path | None = None, table: str | 
         inner = HFTranslator(model, **options)
     else:
         raise ConfigError(f"unknown translation backend {backend!r}: use one of {BACKENDS}")
+    slow = SLOW_BACKENDS.get(backend, {})
     if cache is None:  # the cache draws the bar when there is one; else this wrapper does
-        return inner if progress is False else ProgressTranslator(inner, progress=progress)
-    return CachedTranslator(inner, cache, progress=progress)
+        return inner if progress is False else ProgressTranslator(inner, progress=progress,
+                                                                  **slow)
+    return CachedTranslator(inner, cache, progress=progress, **slow)

@@ -9,6 +9,9 @@ from shoprel.utils.progress import bar_wanted
 
 PROGRESS_MIN = 2000  # texts to translate before a bar is drawn unasked (progress=None)
 BATCH_SIZE = 256  # texts per backend call under a bar
+# A seq2seq model on CPU translates a few texts a second: 1,500 texts took minutes with no bar,
+# and a batch of 256 moved the bar once in a minute or more
+SLOW_BACKENDS = {"hf": {"progress_min": 32, "batch_size": 32}}
 
 
 def translation_bar(count: int, target: str, progress: bool | None,
