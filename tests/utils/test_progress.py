@@ -83,6 +83,21 @@ def test_quiet_libraries_silences_transformers_and_the_hub_then_restores(monkeyp
         assert _hf_state() == before
 
 
+def test_progress_false_silences_the_libraries_too(monkeypatch):
+    """train(progress=False) from Python drew transformers' loading bars, --quiet did not."""
+    pytest.importorskip("transformers")
+    for name in ("TRANSFORMERS_VERBOSITY", "HF_HUB_DISABLE_PROGRESS_BARS"):
+        monkeypatch.delenv(name, raising=False)
+    before = _hf_state()
+
+    @honours_progress
+    def load(progress: bool = True):
+        return _hf_state()
+
+    assert load(progress=False)[:2] == (logging.ERROR, False)
+    assert load() == before == _hf_state()
+
+
 def test_transformers_imported_inside_starts_quiet_and_ends_as_a_plain_import(tmp_path):
     """The CLI imports transformers only when a model loads, inside the quiet block."""
     pytest.importorskip("transformers")

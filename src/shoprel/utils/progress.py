@@ -42,14 +42,16 @@ def quiet_while(quiet: bool = True):
 
 
 def honours_progress(func):
-    """Run `func` with every nested bar off when it is called with progress=False."""
+    """Run `func` with every nested bar off when it is called with progress=False, the
+    libraries' too (quiet_libraries: a Python caller's `train(progress=False)` drew
+    transformers' loading bars, which `--quiet` silences)."""
     signature = inspect.signature(func)
 
     @functools.wraps(func)
     def wrapper(*args, **kwargs):
         bound = signature.bind(*args, **kwargs)
         bound.apply_defaults()
-        with quiet_while(not bound.arguments.get("progress", True)):
+        with quiet_libraries(not bound.arguments.get("progress", True)):
             return func(*args, **kwargs)
 
     return wrapper
