@@ -222,6 +222,23 @@ def test_a_build_that_fails_before_any_part_leaves_no_index(tmp_path, embed_run,
     with pytest.raises(KeyboardInterrupt):
         build_index(embed_run, new_pairs, out=tmp_path / "ix", progress=False)
     assert not (tmp_path / "ix").exists()
+    with pytest.raises(KeyboardInterrupt):
+        build_index(embed_run, new_pairs, out=tmp_path / "new2" / "deeper" / "ix",
+                    progress=False)
+    assert not (tmp_path / "new2").exists()
+
+
+def test_a_bad_line_past_the_first_part_is_told_before_anything_is_embedded(
+        tmp_path, embed_run, new_pairs, encoded, monkeypatch):
+    """It was found once the parts before it had been embedded (4,096 texts a part)."""
+    from shoprel.models.backbones import target_index
+
+    monkeypatch.setattr(target_index, "PART_TEXTS", 8)
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text(new_pairs.read_text() + '{"id": 999, "origin_query": "drill"}\n')
+    with pytest.raises(InputError, match="line 61, field 'category_path'"):
+        build_index(embed_run, mixed, out=tmp_path / "ix", progress=False)
+    assert encoded == [] and not (tmp_path / "ix").exists()
 
 
 def _texts_from(client, source):

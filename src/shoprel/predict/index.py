@@ -166,8 +166,10 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
     if not models:
         raise OutputError(embeds_nothing(run))
     input_file = Path(input_file)
-    # not a file, or a file of the other task: told here, before any folder is made
-    if next(iter_targets(input_file, run.task), None) is None:
+    # read whole before any folder is made or any text embedded: not a file, a file of the
+    # other task, or a bad line past the first part (found only once 4,096 texts had been
+    # embedded) is told at once; reading costs seconds a million lines, embedding hours
+    if sum(1 for _ in iter_targets(input_file, run.task)) == 0:
         raise InputError(f"holds no {run.task.target_column} texts to index", path=input_file)
     build_id = _build_id(input_file)
     targets = 0
