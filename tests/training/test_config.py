@@ -317,3 +317,9 @@ def test_an_error_found_while_training_names_the_file_and_line(tmp_path, qc_demo
     for text in ("augment.cache: x", "--folds: 1 is out of range", "data.csv: not found"):
         assert str(located(ConfigError(text), path)) == text
     assert str(located(ConfigError("noise.flagged: x"), None)) == "noise.flagged: x"
+
+
+def test_a_config_path_may_start_with_the_home_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    (tmp_path / "c.yaml").write_text("folds: {k: 3}\n")
+    assert load_config("~/c.yaml").folds.k == 3

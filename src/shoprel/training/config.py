@@ -518,8 +518,9 @@ def located(error: ConfigError, path: str | Path | None) -> ConfigError:
     named = _named_in(text)
     if path is None or not _is_config_key(named):
         return error  # e.g. "data.csv: not found" names a file, not the key data.csv
+    path = Path(path).expanduser()  # named as load_config names it
     try:
-        lines = key_lines(Path(path).read_text(encoding="utf-8"))
+        lines = key_lines(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
         return error
     if named.split(".")[0] not in lines:
@@ -536,7 +537,7 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
     lines: dict[str, int] | None = None
     source = "overrides" if overrides else "defaults"  # the defaults themselves are valid
     if path is not None:
-        path = Path(path)
+        path = Path(path).expanduser()  # a quoted `~/c.yaml`, or one from Python
         source = str(path)
         reason = not_a_file(path)
         if reason:
