@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from shoprel.cli import main
-from shoprel.cli.options import OutputPath, output_path
+from shoprel.cli.options import HomePath, output_path
 from shoprel.data.readers import read_pairs
 from shoprel.demo import demo_file
 
@@ -38,9 +38,10 @@ def test_a_leading_tilde_is_the_home_folder(home):
     assert CliRunner().invoke(show, ["--out", "a/~b"]).output.strip().endswith("'a/~b')")
 
 
-def test_every_commands_output_option_expands_the_home_folder():
-    """One place for all: `train --out '~/runs/x'` (quoted) made a folder named `~`."""
-    found = []
+def test_every_commands_paths_expand_the_home_folder():
+    """One place for all: `train --out '~/runs/x'` (quoted) made a folder named `~`, and a
+    quoted `~/train.jsonl` was not found."""
+    found, paths = [], []
 
     def walk(group, prefix):
         ctx = click.Context(group)
@@ -51,9 +52,14 @@ def test_every_commands_output_option_expands_the_home_folder():
             for param in command.params:
                 if OUTPUT_OPTIONS & set(param.opts):
                     found.append(f"{prefix}{name} {param.opts[0]}")
-                    assert isinstance(param.type, OutputPath), found[-1]
+                    assert isinstance(param.type, HomePath), found[-1]
+                if isinstance(param.type, click.Path):
+                    paths.append(f"{prefix}{name} {param.name}")
+                    assert isinstance(param.type, HomePath), paths[-1]
 
     walk(main, "")
+    assert {"train train_file", "train config_file", "predict run_dir", "predict input_file",
+            "serve run_dir", "index input_file"} <= set(paths)
     assert {"train --out", "noise --filtered-train", "translate --cache", "compare --out",
             "predict --out", "pretrain --out"} <= set(found)
     assert any(name.startswith("cache ") and name.endswith("--cache-dir") for name in found)

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
 from shoprel.augment.backends import BACKENDS
-from shoprel.cli.options import output_path, quiet_option
+from shoprel.cli.options import input_path, output_path, quiet_option
 from shoprel.errors import ConfigError
 
 
 @click.command("translate")
-@click.argument("input_file", type=click.Path(path_type=Path))
+@click.argument("input_file", type=input_path())
 @click.option("--to", "target", default="en", show_default=True, help="Target language.")
 @click.option("--backend", type=click.Choice(BACKENDS), default="apertium", show_default=True)
 @click.option("--out", "out_file", required=True, type=output_path(),
               help="Output file (format from its extension).")
 @click.option("--cache", "cache_file", type=output_path(),
               help="SQLite cache: reruns translate nothing twice.")
-@click.option("--table", "table_file", type=click.Path(path_type=Path),
+@click.option("--table", "table_file", type=input_path(),
               help="Translations file for --backend table (text, source, target, translation).")
 @click.option("--model", help="Model folder or local id for --backend hf.")
 @click.option("--beams", type=click.IntRange(1), default=1, show_default=True,
@@ -66,7 +64,7 @@ def _check_backend_options(ctx: click.Context, backend: str) -> None:
 
 
 @click.command("langid")
-@click.argument("input_file", type=click.Path(path_type=Path))
+@click.argument("input_file", type=input_path())
 @click.option("--out", "out_file", required=True, type=output_path(),
               help="Output file with detected_language added.")
 @click.option("--candidates", help="Comma-separated languages to choose among (e.g. en,es,fr).")

@@ -6,13 +6,13 @@ from pathlib import Path
 
 import click
 
-from shoprel.cli.options import output_path, quiet_option
+from shoprel.cli.options import input_path, output_path, quiet_option
 
 
 @click.command()
 @click.option("--out", "out_dir", default=Path("runs/demo"), show_default=True,
               type=output_path(), help="Folder for the demo's runs and outputs.")
-@click.option("--data", "data_dir", type=click.Path(path_type=Path),
+@click.option("--data", "data_dir", type=input_path(),
               help="Folder of competition files (train_QC.txt, train_QI.txt, dev_*, test_*) "
                    "to use instead of the built-in demo set; trained with the default model "
                    "(`shoprel train --config` picks another).")

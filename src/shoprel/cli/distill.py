@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from shoprel.cli.options import output_path, quiet_option
+from shoprel.cli.options import input_path, output_path, quiet_option
 from shoprel.evaluate.console import metrics_table
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 
 
 @click.command("distill")
-@click.argument("teacher_dir", type=click.Path(path_type=Path))
-@click.option("--student", "config_file", required=True, type=click.Path(path_type=Path),
+@click.argument("teacher_dir", type=input_path())
+@click.option("--student", "config_file", required=True, type=input_path(),
               help="Run config YAML of the student model (its folds come from the teacher).")
 @click.option("--out", "out_dir", required=True, type=output_path(),
               help="Run directory to create for the student.")
@@ -27,7 +25,7 @@ from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 @click.option("--nested", is_flag=True,
               help="Honest student OOF: refit the teacher without each student fold "
                    "(k·(k−1) extra fits per teacher model).")
-@click.option("--unlabeled", "unlabeled", multiple=True, type=click.Path(path_type=Path),
+@click.option("--unlabeled", "unlabeled", multiple=True, type=input_path(),
               help="Pairs without labels that the teacher scores for the student to learn too "
                    "(a label column there is not read); repeatable. On these very pairs the "
                    "student repeats the teacher: score other files with it.")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from shoprel.cli.options import output_path
+from shoprel.cli.options import input_path, output_path
 from shoprel.ensemble.combiners import COMBINERS, methods_help
 from shoprel.ensemble.defaults import DEFAULT_SHRINKAGE
 from shoprel.evaluate.console import metrics_table
@@ -22,7 +20,7 @@ def _weights(ctx, param, value):
 
 
 @click.command("ensemble")
-@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("run_dirs", nargs=-1, required=True, type=input_path())
 @click.option("--out", "out_dir", required=True, type=output_path(),
               help="Ensemble directory to create (predict/report/serve accept it as a run).")
 @click.option("--method", type=click.Choice(list(COMBINERS)), default="mean", show_default=True,
@@ -60,7 +58,7 @@ def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrink
 
 
 @click.command("noise")
-@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.argument("run_dir", type=input_path())
 @click.option("--out", "out_file", type=output_path(),
               help="Write the flagged ids here (one per line; .csv/.parquet/.jsonl: a table).")
 @click.option("--top", type=click.IntRange(0), default=20, show_default=True,

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 
-from shoprel.cli.options import output_path, quiet_option
+from shoprel.cli.options import input_path, output_path, quiet_option
 from shoprel.evaluate.console import evaluation_notes, metrics_table
 
 
 @click.command()
-@click.argument("predictions", type=click.Path(path_type=Path))
-@click.argument("gold", type=click.Path(path_type=Path))
+@click.argument("predictions", type=input_path())
+@click.argument("gold", type=input_path())
 @click.option("--json", "as_json", is_flag=True, help="Print all metrics as JSON.")
 def evaluate(predictions, gold, as_json):
     """F1, precision, recall, ROC-AUC and the all-positive baseline, overall and per language."""
@@ -29,7 +29,7 @@ def evaluate(predictions, gold, as_json):
 
 
 @click.command()
-@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.argument("run_dir", type=input_path())
 @click.option("--out", "out_file", type=output_path(),
               help="Where to write the HTML (default: RUN_DIR/report.html).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
@@ -47,7 +47,7 @@ def report(run_dir, out_file, overwrite):
 
 
 @click.command()
-@click.argument("run_dirs", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("run_dirs", nargs=-1, required=True, type=input_path())
 @click.option("--out", "out_file", required=True, type=output_path(),
               help="The comparison page to write (HTML).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
@@ -65,7 +65,7 @@ def compare(run_dirs, out_file, overwrite):
 
 
 @click.command("far-pairs")
-@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.argument("run_dir", type=input_path())
 @click.option("--pairs", type=int, default=1000, show_default=True,
               help="Far pairs over the folds, as check.far_pairs in a training config.")
 @quiet_option("No progress bar.")

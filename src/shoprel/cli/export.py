@@ -6,9 +6,11 @@ from pathlib import Path
 
 import click
 
+from shoprel.cli.options import input_path
+
 
 @click.command("export")
-@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.argument("run_dir", type=input_path())
 @click.option("--onnx", "to_onnx", is_flag=True,
               help="Export each cross-encoder (folds and full) to ONNX.")
 @click.option("--int8", is_flag=True,

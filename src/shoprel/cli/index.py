@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from shoprel.cli.options import output_path, quiet_option
+from shoprel.cli.options import input_path, output_path, quiet_option
 
 
 @click.command("index")
-@click.argument("run_dir", type=click.Path(path_type=Path))
-@click.argument("input_file", type=click.Path(path_type=Path))
+@click.argument("run_dir", type=input_path())
+@click.argument("input_file", type=input_path())
 @click.option("--out", type=output_path(), default=None,
               help="Index folder elsewhere (then give it to predict/serve with --index); "
                    "default: the run's own index, used with no flag.")

@@ -19,10 +19,10 @@ def given(name: str) -> bool:
     return source not in (None, ParameterSource.DEFAULT, ParameterSource.DEFAULT_MAP)
 
 
-class OutputPath(click.Path):
-    """A path shoprel writes to, a leading `~` read as the home folder: quoted
-    (`--out '~/runs/x'`) or passed by a script, the shell never expanded it and a folder
-    literally named `~` was made in the current one."""
+class HomePath(click.Path):
+    """A path given on the command line, a leading `~` read as the home folder: quoted
+    (`--out '~/runs/x'`) or passed by a script, the shell never expanded it, and a folder
+    literally named `~` was made in the current one (an input was "not found")."""
 
     def convert(self, value, param, ctx):
         if isinstance(value, str | os.PathLike):
@@ -30,9 +30,14 @@ class OutputPath(click.Path):
         return super().convert(value, param, ctx)
 
 
-def output_path() -> OutputPath:
+def output_path() -> HomePath:
     """The type of every option naming an output (--out, --filtered-train, a cache)."""
-    return OutputPath(path_type=Path)
+    return HomePath(path_type=Path)
+
+
+def input_path() -> HomePath:
+    """The type of every argument or option naming a file or folder to read."""
+    return HomePath(path_type=Path)
 
 
 def quiet_option(help_text: str):

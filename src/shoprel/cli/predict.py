@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import click
 
-from shoprel.cli.options import output_path, quiet_option
+from shoprel.cli.options import input_path, output_path, quiet_option
 from shoprel.errors import ConfigError
 from shoprel.predict.cascade import DEFAULT_SHARE
 
 
 @click.command("check-submission")
-@click.argument("submission", type=click.Path(path_type=Path))
-@click.option("--input", "input_file", required=True, type=click.Path(path_type=Path),
+@click.argument("submission", type=input_path())
+@click.option("--input", "input_file", required=True, type=input_path(),
               help="The file the submission answers.")
 def check_submission_cmd(submission, input_file):
     """Check ids, order, count and 0/1 values of a submission against its input."""
@@ -32,8 +31,8 @@ def check_submission_cmd(submission, input_file):
 
 
 @click.command()
-@click.argument("run_dir", type=click.Path(path_type=Path))
-@click.argument("input_file", type=click.Path(path_type=Path))
+@click.argument("run_dir", type=input_path())
+@click.argument("input_file", type=input_path())
 @click.option("--out", "out_file", required=True, type=output_path(),
               help="Submission file: JSON lines (.jsonl, .txt, .json, .ndjson), .csv, .tsv "
                    "or .parquet (.pq).")
@@ -45,7 +44,7 @@ def check_submission_cmd(submission, input_file):
                    "local Ray instance. Only with --engine ray.")
 @click.option("--num-actors", type=int, default=None,
               help="Ray actors (default: one per CPU in the cluster). Only with --engine ray.")
-@click.option("--index", "index_dirs", multiple=True, type=click.Path(path_type=Path),
+@click.option("--index", "index_dirs", multiple=True, type=input_path(),
               help="Target-index folder (shoprel index --out), besides the run's own index; "
                    "repeatable.")
 @click.option("--scorer", type=click.Choice(["full", "student", "cascade"]), default="full",

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from shoprel.cli.options import output_path, quiet_option
+from shoprel.cli.options import input_path, output_path, quiet_option
 
 
 @click.command()
-@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, required=True, type=input_path())
 @click.option("--backbone", default="e5-small", show_default=True,
               help="Encoder to continue: a built-in (e5-small), a model folder or a hub id.")
 @click.option("--out", "out_dir", required=True, type=output_path(),

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from shoprel.cli.options import quiet_option
+from shoprel.cli.options import input_path, quiet_option
 from shoprel.serve.settings import ServeSettings
 
 _DEFAULTS = ServeSettings()
 
 
 @click.command("serve")
-@click.argument("run_dir", type=click.Path(path_type=Path))
+@click.argument("run_dir", type=input_path())
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 exposes the API to the network).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
@@ -35,7 +33,7 @@ _DEFAULTS = ServeSettings()
 @click.option("--recent-texts", default=_DEFAULTS.recent_texts, show_default=True,
               type=click.IntRange(0), help="Embedded texts kept in memory (queries repeat); 0: "
                                            "none.")
-@click.option("--index", "index_dirs", multiple=True, type=click.Path(path_type=Path),
+@click.option("--index", "index_dirs", multiple=True, type=input_path(),
               help="Target-index folder (shoprel index --out), besides the run's own; "
                    "repeatable.")
 @click.option("--max-total-chars", default=_DEFAULTS.max_total_chars, show_default=True,

@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import click
 
-from shoprel.cli.options import output_path, quiet_option
+from shoprel.cli.options import input_path, output_path, quiet_option
 from shoprel.evaluate.console import constant_scores_line, far_pairs_line, metrics_table
 
 
 @click.command()
-@click.argument("train_file", type=click.Path(path_type=Path))
+@click.argument("train_file", type=input_path())
 @click.option("--out", "out_dir", required=True, type=output_path(),
               help="Run directory to create.")
-@click.option("--config", "config_file", type=click.Path(path_type=Path),
+@click.option("--config", "config_file", type=input_path(),
               help="YAML config (defaults are used for whatever it leaves out).")
 @click.option("--folds", type=int, help="Number of cross-validation folds (overrides config).")
 @click.option("--task", type=click.Choice(["QC", "QI"], case_sensitive=False),
