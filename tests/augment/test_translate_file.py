@@ -258,3 +258,38 @@ def test_the_summary_says_nothing_of_empty_queries_when_there_are_none(tmp_path,
     result = CliRunner().invoke(translate, [str(data), "--out", str(tmp_path / "o.jsonl"),
                                             "--backend", "table", "--table", str(table.path)])
     assert result.output.splitlines()[-1].endswith("0 with no route to en")
+
+
+class _StopsAtTheSecondBatch:
+    name, model = "upper", "v1"
+
+    def __init__(self):
+        self.calls = 0
+
+    def translate(self, texts, source_langs, target):
+        self.calls += 1
+        if self.calls == 2:
+            raise KeyboardInterrupt
+        return [t.upper() for t in texts]
+
+
+def test_a_stopped_translation_says_the_cache_keeps_what_was_made(tmp_path, jsonl):
+    """The output is not written (as any stopped command), but the cache holds the batches
+    done: the line said only that what was not finished had been removed."""
+    from shoprel.augment.cache import CachedTranslator
+    from shoprel.errors import Interrupted
+
+    data = jsonl(tmp_path / "qc.jsonl", [
+        {"id": i, "language": "es", "origin_query": f"bolso {i}", "category_path": "a"}
+        for i in range(6)])
+    cache = tmp_path / "tr.sqlite"
+    with pytest.raises(Interrupted) as info:
+        translate_file(data, tmp_path / "out.jsonl",
+                       CachedTranslator(_StopsAtTheSecondBatch(), cache, batch_size=2))
+    assert info.value.note == (f"interrupted: {tmp_path / 'out.jsonl'} was not written; the 2 "
+                               f"translations made so far are kept in the cache {cache}, where "
+                               "the same command run again finds them")
+    assert not (tmp_path / "out.jsonl").exists()
+    again = CachedTranslator(_StopsAtTheSecondBatch(), cache, batch_size=10)
+    translate_file(data, tmp_path / "out.jsonl", again)
+    assert (again.hits, again.misses) == (2, 4)

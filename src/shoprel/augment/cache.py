@@ -40,6 +40,7 @@ class CachedTranslator:
         self.progress_min = progress_min
         self.hits = 0
         self.misses = 0
+        self.stored = 0  # translations written to the cache by this translator (committed)
         existed = self.path.exists()
         try:
             self._db = sqlite3.connect(self.path)
@@ -122,4 +123,5 @@ class CachedTranslator:
                 self._db.executemany("INSERT OR REPLACE INTO translations VALUES (?,?,?,?,?,?)",
                                      rows)
                 self._db.commit()
+                self.stored += len(rows)
                 bar.update(len(batch))

@@ -10,7 +10,7 @@ from pathlib import Path
 from shoprel.augment.rewrite import locked_output, read_rows, write_rows
 from shoprel.augment.translator import Translator, normalize_lang
 from shoprel.data.tasks import TRANSLATION_COLUMN
-from shoprel.errors import ConfigError, InputError, OutputError
+from shoprel.errors import ConfigError, InputError, Interrupted, OutputError
 from shoprel.utils.outputs import check_output_file, check_outside_outputs, check_parent
 
 
@@ -128,8 +128,16 @@ def translate_file(input_path: str | Path, output_path: str | Path, translator: 
             raise InputError("missing required column (the source language of each query)",
                              path=input_path, line=rows.lines[0], field="language")
         df = rows.frame.df
-        translations, report = translate_queries(df["query"].tolist(), df["language"].tolist(),
-                                                 translator, to)
+        try:
+            translations, report = translate_queries(df["query"].tolist(),
+                                                     df["language"].tolist(), translator, to)
+        except KeyboardInterrupt:
+            if not getattr(translator, "stored", 0):
+                raise
+            raise Interrupted(f"interrupted: {output_path} was not written; the "
+                              f"{translator.stored:,} translations made so far are kept in the "
+                              f"cache {translator.path}, where the same command run again "
+                              "finds them") from None
         _check_some_route(report, input_path)
         for record, text in zip(rows.records, translations, strict=True):
             record[TRANSLATION_COLUMN] = "" if text is None else text
