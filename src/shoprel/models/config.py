@@ -101,10 +101,12 @@ def refuse_bool_for_number(model: type[BaseModel], value: Any, info: ValidationI
     return value
 
 
-class Section(BaseModel):
-    """A group of params shared by several families, nested in their configs."""
+class StrictConfig(BaseModel):
+    """What every config model refuses: unknown keys, .nan/.inf, and a boolean for a number
+    or a number for a boolean (refuse_bool_for_number). The params' sections and families,
+    and the run config's sections (training/config.py), all derive from it."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # .nan/.inf: refused
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -112,21 +114,18 @@ class Section(BaseModel):
         return refuse_bool_for_number(cls, value, info)
 
 
-class FamilyConfig(BaseModel):
-    """The params every family has; a family's config adds its own."""
+class Section(StrictConfig):
+    """A group of params shared by several families, nested in their configs."""
 
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # .nan/.inf: refused
+
+class FamilyConfig(StrictConfig):
+    """The params every family has; a family's config adds its own."""
 
     # read the query's translation too ("{query} - {translation}") when the rows carry one
     use_translation: bool = True
     translation_template: TranslationTemplate = QUERY_TEMPLATE
 
     uses_group_levels: ClassVar[bool] = False  # inner folds group like the run's outer folds
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_bool_for_number(cls, value, info: ValidationInfo):
-        return refuse_bool_for_number(cls, value, info)
 
     @classmethod
     def sections(cls) -> dict[str, type[Section]]:
@@ -187,6 +186,14 @@ class FamilyConfig(BaseModel):
             raise ConfigError(describe(exc, cls, where)) from None
 
 
+def error_message(error: dict) -> str:
+    """One pydantic error's message in a config's words: "unknown key" for an extra one, and a
+    validator's ValueError without pydantic's "Value error, " in front."""
+    if error["type"] == "extra_forbidden":
+        return "unknown key"
+    return error["msg"].removeprefix("Value error, ")
+
+
 def describe(exc: ValidationError, config: type[FamilyConfig], where: str) -> str:
     """One line of `where.key: problem`, keys as the user wrote them (flat, no section)."""
     sections = config.sections()
@@ -195,8 +202,6 @@ def describe(exc: ValidationError, config: type[FamilyConfig], where: str) -> st
         loc = [str(x) for x in error["loc"]]
         if loc and loc[0] in sections and len(loc) > 1:
             loc = loc[1:]
-        # a validator's ValueError reads "Value error, ..." in pydantic's words: dropped
-        message = ("unknown key" if error["type"] == "extra_forbidden"
-                   else error["msg"].removeprefix("Value error, "))
+        message = error_message(error)
         problems.append(f"{where}.{'.'.join(loc)}: {message}" if loc else f"{where}: {message}")
     return "; ".join(problems)

@@ -12,7 +12,6 @@ from typing import Literal
 import yaml
 from pydantic import (
     BaseModel,
-    ConfigDict,
     Field,
     ValidationError,
     ValidationInfo,
@@ -23,7 +22,7 @@ from pydantic import (
 from shoprel.data.records import not_a_file
 from shoprel.errors import ConfigError
 from shoprel.models.base import config_class, validate_params
-from shoprel.models.config import SAVED, Seed, leaf_types, refuse_bool_for_number
+from shoprel.models.config import SAVED, Seed, StrictConfig, error_message, leaf_types
 from shoprel.models.registry import families, model_class
 from shoprel.training.defaults import CARRIED_HARD_WEIGHT, STUDENT_BACKBONE
 
@@ -38,15 +37,6 @@ def _takes_group_levels(family: str | None) -> bool:
         return config_class(family or DEFAULT_FAMILY).uses_group_levels
     except ConfigError:
         return False  # the family check reports it
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)  # .nan/.inf: refused
-
-    @field_validator("*", mode="before")
-    @classmethod
-    def _no_bool_for_number(cls, value, info: ValidationInfo):
-        return refuse_bool_for_number(cls, value, info)  # `folds: {seed: false}` is no seed 0
 
 
 def _with_the_others(check):
@@ -86,7 +76,7 @@ def check_backend_fields(where: str, backend: str, table: str | None, model: str
                           f"{'translations file' if backend == 'table' else 'model folder'})")
 
 
-class TranslatorConfig(_Strict):
+class TranslatorConfig(StrictConfig):
     """How the training file's translated_query column was made (`shoprel translate`), so that
     `shoprel serve` can translate a query that arrives without one the same way."""
 
@@ -104,13 +94,13 @@ class TranslatorConfig(_Strict):
         return self
 
 
-class DataConfig(_Strict):
+class DataConfig(StrictConfig):
     task: Literal["QC", "QI"] | None = None  # detected from the columns when not given
     empty_text: Literal["keep", "drop"] = "keep"
     translator: TranslatorConfig | None = None
 
 
-class FoldsConfig(_Strict):
+class FoldsConfig(StrictConfig):
     k: int = Field(5, ge=2, le=50, strict=True)  # `true` is not 1 fold
     seed: Seed = 42
     qc_group_levels: int = Field(3, ge=1, le=10)
@@ -130,7 +120,7 @@ def _params_mapping(value, example: str = "{n_jobs: 2}"):
     return value
 
 
-class ModelConfig(_Strict):
+class ModelConfig(StrictConfig):
     family: str = DEFAULT_FAMILY
     params: dict = Field(default_factory=dict)
 
@@ -154,7 +144,7 @@ class ModelConfig(_Strict):
         return self
 
 
-class AugmentConfig(_Strict):
+class AugmentConfig(StrictConfig):
     """Rows added to the training side: translated copies of training rows in languages the
     training data lacks, and easy negatives (augment/easy_negatives.py).
 
@@ -184,7 +174,7 @@ class AugmentConfig(_Strict):
 DEFAULT_THRESHOLD = 0.5
 
 
-class ThresholdConfig(_Strict):
+class ThresholdConfig(StrictConfig):
     # "oof_f1": the cut maximising positive-class F1 on out-of-fold scores; "fixed": `value`
     mode: Literal["oof_f1", "fixed"] = "oof_f1"
     value: float = Field(DEFAULT_THRESHOLD, ge=0.0, le=1.0)
@@ -201,7 +191,7 @@ class ThresholdConfig(_Strict):
         return self
 
 
-class NoiseConfig(_Strict):
+class NoiseConfig(StrictConfig):
     """Rows flagged as likely mislabelled, dropped from or down-weighted in the training side
     of every fold and the final fit. They stay in the validation folds, so out-of-fold scores
     and the threshold are measured on all rows.
@@ -231,19 +221,19 @@ class NoiseConfig(_Strict):
         return self.flagged is not None or self.inner_folds is not None
 
 
-class CheckConfig(_Strict):
+class CheckConfig(StrictConfig):
     """Checks run beside cross-validation, reported in metrics.json and the report."""
 
     # far pairs (training/far_pairs.py) the fold models score, spread over the folds; 0: none
     far_pairs: int = Field(1000, ge=0, le=1_000_000)
 
 
-class FinalConfig(_Strict):
+class FinalConfig(StrictConfig):
     refit_full: bool = True  # fit one more model on all rows; predict uses it
     keep_fold_models: bool = True  # keep each fold's model (predict averages them without full)
 
 
-class Stage0Config(_Strict):
+class Stage0Config(StrictConfig):
     """Cross-task pre-training (the winners' "TAPT"): fit the same family on another labelled
     file first (QI before QC and vice versa); every fold model and the final model start from it.
 
@@ -272,7 +262,7 @@ def _student_model() -> ModelConfig:
     return ModelConfig(family="embed", params={"backbone": [STUDENT_BACKBONE]})
 
 
-class StudentConfig(_Strict):
+class StudentConfig(StrictConfig):
     """A fast student the run carries in `RUN/student/`: once the run's own model is trained,
     it is trained on the same folds (training/distill.py), and `predict`/`serve --scorer
     student` score with it.
@@ -319,7 +309,7 @@ class StudentConfig(_Strict):
         return self
 
 
-class RunConfig(_Strict):
+class RunConfig(StrictConfig):
     """Everything a run was asked to do; saved resolved (with defaults) in the run folder."""
 
     data: DataConfig = Field(default_factory=DataConfig)
@@ -396,12 +386,11 @@ class RunConfig(_Strict):
 
 
 def _message(error: dict) -> str:
-    """One pydantic error's message in a config's words."""
-    if error["type"] == "extra_forbidden":
-        return "unknown key"
-    if error["type"] in ("model_type", "dict_type"):  # not "instance of FoldsConfig"
+    """One pydantic error's message in a config's words; a section given as a scalar or a list
+    says so (not pydantic's "instance of FoldsConfig")."""
+    if error["type"] in ("model_type", "dict_type"):
         return f"expected a mapping of keys, got {_yaml_type(error.get('input'))}"
-    return error["msg"].removeprefix("Value error, ")  # a validator's ValueError
+    return error_message(error)
 
 
 def key_lines(text: str) -> dict[str, int]:
