@@ -216,13 +216,19 @@ def _undone_unless_embedded(folder: Path, was_empty: bool, new_folder: bool):
     try:
         yield
     except BaseException:
-        if was_empty and not any(folder.rglob(f"*{KEYS}")):
+        if was_empty and not _holds_embeddings(folder):
             if new_folder:
                 shutil.rmtree(folder, ignore_errors=True)
             else:
                 for child in folder.iterdir():
                     shutil.rmtree(child) if child.is_dir() else child.unlink()
         raise
+
+
+def _holds_embeddings(folder: Path) -> bool:
+    """Whether a finished part or segment of embeddings is in the folder (its keys file is
+    written last)."""
+    return folder.is_dir() and any(folder.rglob(f"*{KEYS}"))
 
 
 @contextlib.contextmanager
@@ -232,7 +238,7 @@ def _kept_when_stopped(folder: Path):
     try:
         yield
     except KeyboardInterrupt:
-        if not folder.is_dir() or not any(folder.rglob(f"*{KEYS}")):
+        if not _holds_embeddings(folder):
             raise
         raise Interrupted(f"interrupted: the embeddings finished so far are kept in {folder}; "
                           "run the same command again to go on from them") from None

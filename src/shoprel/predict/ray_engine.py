@@ -218,4 +218,4 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
 
     return PredictResult(out_file, rows, positives, scoring.threshold,
                          language_cuts=language_cuts(scoring.manifest.get("language_thresholds")),
-                     bare_rows=bare)
+                         bare_rows=bare)

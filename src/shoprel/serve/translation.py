@@ -23,8 +23,15 @@ log = logging.getLogger("shoprel.serve")
 MEMORY_ENTRIES = 50_000  # translations kept in memory when the translator has no cache file
 
 
+def _predictors(predictor):
+    """The predictor and, for an ensemble, its members' (theirs too, at any depth)."""
+    yield predictor
+    for member in predictor.members:
+        yield from _predictors(member)
+
+
 def _models(predictor) -> list:
-    return [*predictor.models, *(m for member in predictor.members for m in _models(member))]
+    return [model for each in _predictors(predictor) for model in each.models]
 
 
 def _recorded_translator(predictor):
@@ -34,18 +41,12 @@ def _recorded_translator(predictor):
     from shoprel.runs import CONFIG
     from shoprel.training.config import load_config
 
-    for run in _runs(predictor):
+    for run in (each.run for each in _predictors(predictor)):
         if run.kind != "ensemble" and (run.path / CONFIG).is_file():
             translator = load_config(run.path / CONFIG, saved=True).data.translator
             if translator is not None:
                 return translator
     return None
-
-
-def _runs(predictor):
-    yield predictor.run
-    for member in predictor.members:
-        yield from _runs(member)
 
 
 class QueryTranslation:
