@@ -121,17 +121,15 @@ def mlm_model(backbone: Backbone):
         raise ConfigError(f"--backbone {backbone.name!r}: {source} has no config.json; pretrain "
                           "continues a transformers encoder (of a sentence-transformers folder, "
                           "give the module folder holding its config.json)")
-    with loading(backbone, key="--backbone"):
+    with loading(backbone, key="--backbone"):  # the checks between raise ConfigError, untouched
         model_type = AutoConfig.from_pretrained(backbone.source).model_type
-    if model_type not in MODEL_FOR_MASKED_LM_MAPPING_NAMES:
-        raise ConfigError(f"{not_mlm} (its architecture, {model_type}, has no masked-LM head "
-                          "in transformers)")
-    with loading(backbone, key="--backbone"):
+        if model_type not in MODEL_FOR_MASKED_LM_MAPPING_NAMES:
+            raise ConfigError(f"{not_mlm} (its architecture, {model_type}, has no masked-LM "
+                              "head in transformers)")
         tokenizer = AutoTokenizer.from_pretrained(backbone.source)
-    if tokenizer.mask_token is None:
-        raise ConfigError(f"backbone {backbone.name!r}: its tokenizer has no mask token, so it "
-                          "cannot be pre-trained with masked LM")
-    with loading(backbone, key="--backbone"):
+        if tokenizer.mask_token is None:
+            raise ConfigError(f"backbone {backbone.name!r}: its tokenizer has no mask token, so "
+                              "it cannot be pre-trained with masked LM")
         model = AutoModelForMaskedLM.from_pretrained(backbone.source)
     decoder, embeddings = model.get_output_embeddings(), model.get_input_embeddings()
     if decoder is not None and decoder.weight is not embeddings.weight:
