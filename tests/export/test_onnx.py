@@ -175,3 +175,41 @@ def test_int8_keeps_the_auc_of_fp32_on_real_qc_rows(real_qc, tmp_path, monkeypat
     auc = {k: roc_auc_score(valid.labels, p) for k, p in scores.items()}
     assert auc["onnx-fp32"] > 0.55, auc  # the check means little on a model with no signal
     assert abs(auc["onnx-int8"] - auc["onnx-fp32"]) < 0.005, auc
+
+
+@pytest.mark.parametrize("files", [{"model.onnx": "theirs", "config.json": "{}"},
+                                   {"model.onnx": "theirs"},
+                                   {"export.json": "[1]", "model.onnx": "x"}])
+def test_export_keeps_an_onnx_folder_it_did_not_write(tmp_path, monkeypatch, files):
+    """export replaced any onnx/ folder in a model folder: one the user put there (their own
+    conversion, without export.json or with files beside it) was deleted without a word; now
+    refused before anything is exported."""
+    from shoprel.errors import OutputError
+
+    model = tmp_path / "run" / "models" / "full"
+    (model / "onnx").mkdir(parents=True)
+    for name, text in files.items():
+        (model / "onnx" / name).write_text(text)
+    monkeypatch.setattr(onnx_export, "cross_model_folders", lambda run_dir: [model])
+    exported = []
+    monkeypatch.setattr(onnx_export, "export_hf_classifier",
+                        lambda hf, out, **kw: exported.append(out))
+    with pytest.raises(OutputError, match="which `shoprel export` did not write; exporting "
+                                          "would delete it: move it away"):
+        onnx_export.export_run(tmp_path / "run")
+    assert exported == []
+    assert {p.name: p.read_text() for p in (model / "onnx").iterdir()} == files
+
+
+def test_export_replaces_its_own_earlier_export(tmp_path, monkeypatch):
+    model = tmp_path / "run" / "models" / "full"
+    (model / "onnx").mkdir(parents=True)
+    (model / "onnx" / "model.onnx").write_text("old")
+    (model / "onnx" / "export.json").write_text(json.dumps({"files": {"fp32": "model.onnx"},
+                                                            "preferred": "fp32"}))
+    monkeypatch.setattr(onnx_export, "cross_model_folders", lambda run_dir: [model])
+    monkeypatch.setattr(onnx_export, "export_hf_classifier",
+                        lambda hf, out, **kw: (out / "model.onnx").write_text("new"))
+    onnx_export.export_run(tmp_path / "run")
+    assert [p.name for p in (model / "onnx").iterdir()] == ["model.onnx"]
+    assert (model / "onnx" / "model.onnx").read_text() == "new"

@@ -15,7 +15,7 @@ import time
 import warnings
 from pathlib import Path
 
-from shoprel.errors import RunDirError
+from shoprel.errors import OutputError, RunDirError
 from shoprel.models.hf.onnx import FP32_FILE, INT8_FILE, META_FILE, ONNX_FOLDER
 from shoprel.utils.atomic import add_to_stamp, atomic_dir
 from shoprel.utils.outputs import check_not_a_link
@@ -25,6 +25,7 @@ OPSET = 17
 # u8×s8 products on x86 CPUs without VNNI (AVX2, older AVX-512); on a fine-tuned e5-small
 # measured on such a CPU, signed weights moved AUC by 0.010, unsigned by 0.002.
 INT8_WEIGHTS = ("uint8", "int8")
+EXPORT_FILES = frozenset({FP32_FILE, INT8_FILE, META_FILE})  # all an onnx/ folder of ours holds
 
 
 def export_hf_classifier(hf_folder: str | Path, out_folder: str | Path, int8: bool = False,
@@ -128,6 +129,42 @@ def cross_model_folders(run_dir: str | Path) -> list[Path]:
     return folders
 
 
+def check_replaceable_export(folder: Path) -> None:
+    """An existing onnx/ is replaced only when an export wrote it: its export.json and model
+    files, nothing else. A folder the user put there (their own ONNX conversion, notes beside
+    an export) would otherwise be deleted without a word."""
+    check_not_a_link(folder)
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise OutputError(f"{folder}: is a file, not a folder; export writes a folder there: "
+                          "move the file away")
+    entries = list(folder.iterdir())
+    if not entries:
+        return
+    foreign = sorted(p.name for p in entries
+                     if p.name not in EXPORT_FILES or p.is_symlink() or not p.is_file())
+    if not foreign and _export_meta(folder) is None:
+        foreign = [META_FILE]
+    if foreign:
+        shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
+        raise OutputError(f"{folder}: holds {shown}, which `shoprel export` did not write; "
+                          "exporting would delete it: move it away, then export again")
+
+
+def _export_meta(folder: Path) -> dict | None:
+    """The folder's export.json when it is one export_hf_classifier wrote, else None."""
+    try:
+        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    files = meta.get("files") if isinstance(meta, dict) else None
+    if not isinstance(files, dict) or not all(isinstance(name, str) and name in EXPORT_FILES
+                                              for name in files.values()):
+        return None
+    return meta
+
+
 def export_run(run_dir: str | Path, int8: bool = False, int8_weights: str = "uint8"
                ) -> list[Path]:
     """Export every cross-encoder of a run; all `onnx/` folders appear together at the end,
@@ -135,8 +172,8 @@ def export_run(run_dir: str | Path, int8: bool = False, int8_weights: str = "uin
     from shoprel.models.cross.model import HF_FOLDER
 
     folders = cross_model_folders(run_dir)
-    for folder in folders:  # onnx/ is replaced outright: a link there is the user's
-        check_not_a_link(folder / ONNX_FOLDER)
+    for folder in folders:  # onnx/ is replaced outright: only an earlier export may be
+        check_replaceable_export(folder / ONNX_FOLDER)
     with contextlib.ExitStack() as stack:
         for folder in folders:
             tmp = stack.enter_context(atomic_dir(folder / ONNX_FOLDER, overwrite=True))
