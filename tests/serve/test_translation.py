@@ -135,3 +135,35 @@ def test_an_ensemble_of_translated_runs_translates_with_its_members_translator(
     made = _score(start_server, ensemble, _pairs(translated, with_translation=False))
     assert made["bare_queries"] == 0
     np.testing.assert_allclose(_probabilities(made), expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_recorded_translator_that_cannot_be_made_fails_at_start_naming_the_config_line(
+        two_language, tmp_path, monkeypatch, workers):
+    """A run whose recorded translation table has gone started serving, then answered every
+    pair sent without a translated_query with a 500 and a traceback in the log; now the
+    server does not start, and says which line of the run's config.yaml records it."""
+    from click.testing import CliRunner
+
+    from shoprel.cli.serve import serve
+    from shoprel.errors import ConfigError
+    from shoprel.serve import server
+
+    def served(*args, **kwargs):
+        raise AssertionError("the server started")
+
+    monkeypatch.setattr(server.uvicorn, "run", served)
+    monkeypatch.setattr(server.ClosingSupervisor, "run", served)
+    run, _, _ = two_language
+    copy = shutil.copytree(run, tmp_path / "run")
+    text = (copy / "config.yaml").read_text()
+    gone = tmp_path / "gone.jsonl"
+    table = yaml.safe_load(text)["data"]["translator"]["table"]
+    (copy / "config.yaml").write_text(text.replace(table, str(gone)))
+    line = next(n for n, row in enumerate(text.splitlines(), 1) if row.strip() == "translator:")
+    result = CliRunner().invoke(serve, [str(copy), "--port", "0", "--workers", str(workers)])
+    assert isinstance(result.exception, ConfigError)
+    assert str(result.exception) == (
+        f"{copy / 'config.yaml'}: line {line}: data.translator: serve cannot make the run's "
+        f"translator ({gone}: file not found); it translates the queries sent without a "
+        "translated_query")

@@ -70,9 +70,13 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
     scoring_run(Run.open(run_dir), "student" if settings.scorer == "cascade" else settings.scorer)
     if workers > 1:
         from shoprel.predict.predictor import open_predictor
+        from shoprel.serve.translation import QueryTranslation
 
-        # so is a broken model file: here once, not a traceback per worker
-        open_predictor(run_dir, scorer=settings.scorer, cascade_share=settings.cascade_share)
+        # so is a broken model file, or a translator the run records that cannot be made:
+        # here once, not a traceback per worker
+        predictor = open_predictor(run_dir, scorer=settings.scorer,
+                                   cascade_share=settings.cascade_share)
+        QueryTranslation(predictor).close()
     warning = exposure_warning(host, settings.api_key)
     if warning and warn is not None:
         warn(warning)

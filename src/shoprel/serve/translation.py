@@ -18,6 +18,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 
 from shoprel.data.frame import TRANSLATION
+from shoprel.errors import ConfigError, ShoprelError
 
 log = logging.getLogger("shoprel.serve")
 MEMORY_ENTRIES = 50_000  # translations kept in memory when the translator has no cache file
@@ -35,9 +36,9 @@ def _models(predictor) -> list:
 
 
 def _recorded_translator(predictor):
-    """The data.translator of the run (or of its first member that has one), else None. An
-    ensemble's own config.yaml records its combination, not a run config: its members'
-    (theirs too, for an ensemble of ensembles) are read."""
+    """(the data.translator of the run, or of its first member that has one; the config.yaml
+    that records it), else (None, None). An ensemble's own config.yaml records its combination,
+    not a run config: its members' (theirs too, for an ensemble of ensembles) are read."""
     from shoprel.runs import CONFIG
     from shoprel.training.config import load_config
 
@@ -45,8 +46,8 @@ def _recorded_translator(predictor):
         if run.kind != "ensemble" and (run.path / CONFIG).is_file():
             translator = load_config(run.path / CONFIG, saved=True).data.translator
             if translator is not None:
-                return translator
-    return None
+                return translator, run.path / CONFIG
+    return None, None
 
 
 class QueryTranslation:
@@ -54,26 +55,42 @@ class QueryTranslation:
 
     def __init__(self, predictor, translator=None, target: str = "en"):
         self.wanted = any(getattr(m, "reads_translation", False) for m in _models(predictor))
-        self.recorded = _recorded_translator(predictor) if self.wanted else None
+        self.recorded, self.recorded_in = (_recorded_translator(predictor) if self.wanted
+                                           else (None, None))
         self.target = self.recorded.to if self.recorded is not None else target
-        self._translator = translator  # given (tests) or built on first use
+        self._translator = translator  # given (tests) or built here, from the run's record
         self._memory: OrderedDict[tuple[str, str], str | None] = OrderedDict()
         # one thread: the translator (and its SQLite cache) is made and used on it alone
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="translate")
+        if self._translator is None and self.recorded is not None:
+            try:  # at start-up: one it cannot make is one error line, not a 500 per request
+                self._thread.submit(self._make_recorded).result()
+            except BaseException:
+                self.close()
+                raise
 
     @property
     def can_translate(self) -> bool:
         return self._translator is not None or self.recorded is not None
 
+    def _make_recorded(self) -> None:
+        """The run's recorded translator; an error names the config.yaml line recording it."""
+        from shoprel.augment.backends import make_translator
+        from shoprel.training.config import located
+
+        r = self.recorded
+        try:
+            self._translator = make_translator(r.backend, cache=r.cache, table=r.table,
+                                               model=r.model, progress=False)
+        except ShoprelError as exc:
+            raise located(ConfigError(
+                f"data.translator: serve cannot make the run's translator ({exc}); it "
+                "translates the queries sent without a translated_query"),
+                self.recorded_in) from None
+
     def _translate(self, queries: list[str], languages: list[str]) -> list[str | None]:
         from shoprel.augment.translate_file import translate_queries
 
-        if self._translator is None:
-            from shoprel.augment.backends import make_translator
-
-            r = self.recorded
-            self._translator = make_translator(r.backend, cache=r.cache, table=r.table,
-                                               model=r.model, progress=False)
         keys = list(zip(queries, languages, strict=True))
         todo = list(dict.fromkeys(k for k in keys if k not in self._memory))
         if todo:
