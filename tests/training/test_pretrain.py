@@ -205,3 +205,27 @@ def test_a_one_step_pretrain_changes_the_weights(demo_backbone, qc_demo, tmp_pat
     new = load_file(str(tmp_path / "one" / "model.safetensors"))
     layer = next(k for k in new if "layer.0.attention.self.query.weight" in k)
     assert not np.array_equal(old[layer], new[layer])
+
+
+@pytest.mark.parametrize("record, message", [
+    ('{"name": "tapt",\n  "query_prefix": ', "line 2: not valid JSON (Expecting value)"),
+    ('["query: "]', "expected a JSON object, got list"),
+    ('{"query_prefix": 5}', "field 'query_prefix': expected text, got int"),
+    ('{"model_kwargs": "x"}', "field 'model_kwargs': expected an object, got str"),
+])
+def test_a_backbone_with_a_broken_record_is_one_line(demo_backbone, qc_demo, tmp_path, record,
+                                                     message):
+    """A truncated shoprel-backbone.json was read as none: pretrain (and train) went on
+    without the prefixes the model was trained with; a wrong-typed field was a traceback."""
+    import shutil
+
+    from shoprel.cli import main
+
+    folder = shutil.copytree(demo_backbone, tmp_path / "tapt")
+    (folder / "shoprel-backbone.json").write_text(record)
+    done = CliRunner().invoke(main, ["pretrain", str(qc_demo), "--backbone", str(folder),
+                                     "--out", str(tmp_path / "pt"), "--max-steps", "1"])
+    assert done.exit_code == 2, done.output
+    assert done.output == (f"error: --backbone {str(folder)!r}: "
+                           f"{folder / 'shoprel-backbone.json'}: {message}\n")
+    assert not (tmp_path / "pt").exists()

@@ -8,6 +8,7 @@ reused across different models.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 from collections.abc import Iterator
@@ -22,6 +23,7 @@ import shoprel.models.backbones.use_multilingual as use_multilingual
 from shoprel.errors import ConfigError
 from shoprel.models.backbones.cache import (
     LAST_USED,
+    META_FILE,
     cache_root,
     files_sha256,
     mark_cache,
@@ -152,7 +154,7 @@ def _resolve_use() -> Backbone:
 def _resolve_folder(name: str, folder: Path, key: str = "model.params.backbone") -> Backbone:
     """A saved model folder; it may carry our own record (a copied e5-small) or not. A folder
     with `modules.json` is a sentence-transformers model and is computed as one."""
-    meta = read_meta(folder) or {}
+    meta = _folder_record(name, folder, key)
     if not meta and not any((folder / f).is_file() for f in ("config.json", "modules.json")):
         # what every loader reads first; without it transformers fails in a traceback
         weights = ("" if any(p.suffix in WEIGHT_SUFFIXES for p in folder.rglob("*"))
@@ -172,6 +174,35 @@ def _resolve_folder(name: str, folder: Path, key: str = "model.params.backbone")
                     query_prefix=meta.get("query_prefix", ""),
                     passage_prefix=meta.get("passage_prefix", ""),
                     model_kwargs=meta.get("model_kwargs", {}), engine=engine)
+
+
+# what a folder's record sets, and the JSON type each must have
+_RECORD_FIELDS = {"query_prefix": str, "passage_prefix": str, "model_kwargs": dict,
+                  "engine": str, "weights_sha256": str}
+
+
+def _folder_record(name: str, folder: Path, key: str) -> dict:
+    """The folder's own record (a pretrained or copied backbone), checked: a broken one read
+    as none silently dropped the prefixes its model was trained with, a wrong-typed field
+    failed in a traceback."""
+    path = folder / META_FILE
+    if not path.exists():
+        return {}
+    where = f"{key} {name!r}: {path}"
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{where}: line {exc.lineno}: not valid JSON ({exc.msg})") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{where}: cannot be read ({exc})") from None
+    if not isinstance(meta, dict):
+        raise ConfigError(f"{where}: expected a JSON object, got {type(meta).__name__}")
+    for field_name, kind in _RECORD_FIELDS.items():
+        if field_name in meta and not isinstance(meta[field_name], kind):
+            raise ConfigError(f"{where}: field '{field_name}': expected "
+                              f"{'text' if kind is str else 'an object'}, got "
+                              f"{type(meta[field_name]).__name__}")
+    return meta
 
 
 @lru_cache(maxsize=1)
