@@ -213,3 +213,45 @@ def test_export_replaces_its_own_earlier_export(tmp_path, monkeypatch):
     onnx_export.export_run(tmp_path / "run")
     assert [p.name for p in (model / "onnx").iterdir()] == ["model.onnx"]
     assert (model / "onnx" / "model.onnx").read_text() == "new"
+
+
+@pytest.fixture
+def fast_run(tmp_path, jsonl, qc_demo):
+    from shoprel.training.config import load_config
+    from shoprel.training.runner import train
+
+    rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()][:60]
+    config = load_config(None, {"folds.k": 2, "model.params.n_features": 2**10,
+                                "model.params.n_estimators": 5, "student": None})
+    return train(jsonl(tmp_path / "t.jsonl", rows), tmp_path / "fast", config,
+                 progress=False).run_dir
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"family": "cross", "par', "not a readable model config (Unterminated string starting "
+                                 "at: line 1 column 21 (char 20))"),
+    ("[1]", "expected a JSON object, got list"),
+])
+def test_a_broken_model_config_is_one_line(fast_run, text, message):
+    """A truncated model.json in a run failed in a traceback (JSONDecodeError, AttributeError)."""
+    from shoprel.cli import main
+
+    (fast_run / "models" / "full" / "model.json").write_text(text)
+    result = CliRunner().invoke(main, ["export", str(fast_run), "--onnx"])
+    assert result.exit_code == 2, result.output
+    assert result.output == f"error: {fast_run / 'models' / 'full' / 'model.json'}: {message}\n"
+
+
+def test_a_model_whose_weights_will_not_load_is_one_line(saved, tmp_path, monkeypatch):
+    """Truncated weights failed in safetensors' traceback; no onnx/ is left behind."""
+    import shutil
+
+    model = shutil.copytree(saved, tmp_path / "run" / "models" / "full")
+    weights = model / "hf" / "model.safetensors"
+    weights.write_bytes(weights.read_bytes()[:500])
+    monkeypatch.setattr(onnx_export, "cross_model_folders", lambda run_dir: [model])
+    with pytest.raises(RunDirError) as info:
+        onnx_export.export_run(tmp_path / "run")
+    assert str(info.value).startswith(f"{model / 'hf'}: cannot load the saved model "
+                                      "(SafetensorError: ")
+    assert sorted(p.name for p in model.iterdir()) == ["hf", "model.json"]

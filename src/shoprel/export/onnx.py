@@ -38,7 +38,7 @@ def export_hf_classifier(hf_folder: str | Path, out_folder: str | Path, int8: bo
     out_folder.mkdir(parents=True, exist_ok=True)
     from shoprel.models.hf.trainer import quiet_transformers
 
-    with quiet_transformers():
+    with quiet_transformers(), _loading(hf_folder):
         tokenizer = AutoTokenizer.from_pretrained(hf_folder)
         # eager attention traces to plain ops that onnxruntime fuses; the weights are the same
         model = AutoModelForSequenceClassification.from_pretrained(hf_folder,
@@ -76,6 +76,18 @@ def export_hf_classifier(hf_folder: str | Path, out_folder: str | Path, int8: bo
             "opset": opset, "seconds": round(time.perf_counter() - started, 2)}
     (out_folder / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
     return meta
+
+
+@contextlib.contextmanager
+def _loading(hf_folder: Path):
+    """A saved model that will not load (truncated weights, a broken config) is one line
+    naming its folder, not the library's traceback."""
+    try:
+        yield
+    except Exception as exc:  # noqa: BLE001 (each library fails its own way on a broken file)
+        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
+        raise RunDirError(f"{hf_folder}: cannot load the saved model ({type(exc).__name__}: "
+                          f"{reason})") from None
 
 
 @contextlib.contextmanager
@@ -120,8 +132,7 @@ def cross_model_folders(run_dir: str | Path) -> list[Path]:
     models = run.path / runs.MODELS
     folders = []
     for folder in sorted(p for p in models.iterdir() if (p / MODEL_CONFIG).is_file()):
-        config = json.loads((folder / MODEL_CONFIG).read_text(encoding="utf-8"))
-        if config.get("family") == "cross":
+        if _family(folder / MODEL_CONFIG) == "cross":
             folders.append(folder)
     if not folders:
         raise RunDirError(f"{run.path}: no cross-encoder models to export (family "
@@ -163,6 +174,17 @@ def _export_meta(folder: Path) -> dict | None:
                                               for name in files.values()):
         return None
     return meta
+
+
+def _family(config_path: Path):
+    """The family a saved model's config names; a broken config is one line naming it."""
+    try:
+        config = json.loads(config_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RunDirError(f"{config_path}: not a readable model config ({exc})") from None
+    if not isinstance(config, dict):
+        raise RunDirError(f"{config_path}: expected a JSON object, got {type(config).__name__}")
+    return config.get("family")
 
 
 def export_run(run_dir: str | Path, int8: bool = False, int8_weights: str = "uint8"
