@@ -1,6 +1,7 @@
 """ONNX export of cross-encoders: parity with torch, int8, and a whole run through the CLI."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -244,8 +245,6 @@ def test_a_broken_model_config_is_one_line(fast_run, text, message):
 
 def test_a_model_whose_weights_will_not_load_is_one_line(saved, tmp_path, monkeypatch):
     """Truncated weights failed in safetensors' traceback; no onnx/ is left behind."""
-    import shutil
-
     model = shutil.copytree(saved, tmp_path / "run" / "models" / "full")
     weights = model / "hf" / "model.safetensors"
     weights.write_bytes(weights.read_bytes()[:500])
@@ -255,3 +254,23 @@ def test_a_model_whose_weights_will_not_load_is_one_line(saved, tmp_path, monkey
     assert str(info.value).startswith(f"{model / 'hf'}: cannot load the saved model "
                                       "(SafetensorError: ")
     assert sorted(p.name for p in model.iterdir()) == ["hf", "model.json"]
+
+
+def test_a_model_folder_linked_from_outside_the_run_is_not_written_into(fast_run, tmp_path):
+    """export wrote onnx/ wherever a linked fold model led, outside the run, then failed in a
+    ValueError traceback; a run without its models folder was a FileNotFoundError."""
+    from shoprel.cli import main
+
+    fold = fast_run / "models" / "fold_0"
+    (fold / "model.json").write_text('{"family": "cross"}')
+    elsewhere = fold.rename(tmp_path / "elsewhere")
+    fold.symlink_to(elsewhere)
+    result = CliRunner().invoke(main, ["export", str(fast_run), "--onnx"])
+    assert result.exit_code == 2, result.output
+    assert result.output == (f"error: {fold}: leads outside the run (to {elsewhere}); export "
+                             "writes only into the run's own model folders\n")
+    assert not (elsewhere / "onnx").exists()
+    shutil.rmtree(fast_run / "models")
+    result = CliRunner().invoke(main, ["export", str(fast_run), "--onnx"])
+    assert result.output == (f"error: {fast_run}: model folder(s) missing: "
+                             f"{fast_run / 'models' / 'full'}\n")

@@ -129,11 +129,17 @@ def cross_model_folders(run_dir: str | Path) -> list[Path]:
     if run.kind != "run":
         raise RunDirError(f"{run.path}: an {run.kind} directory has no models of its own; "
                           "export its member runs")
+    run.model_folders()  # those predict reads are there, saved, and the run's own
     models = run.path / runs.MODELS
     folders = []
     for folder in sorted(p for p in models.iterdir() if (p / MODEL_CONFIG).is_file()):
         if _family(folder / MODEL_CONFIG) == "cross":
             folders.append(folder)
+    inside = run.path.resolve() / runs.MODELS
+    for folder in folders:  # onnx/ is written into each: never through a link, out of the run
+        if folder.resolve().parent != inside:
+            raise RunDirError(f"{folder}: leads outside the run (to {folder.resolve()}); "
+                              "export writes only into the run's own model folders")
     if not folders:
         raise RunDirError(f"{run.path}: no cross-encoder models to export (family "
                           f"{run.manifest.get('model_family')!r})")
