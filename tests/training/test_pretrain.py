@@ -108,6 +108,10 @@ def test_cli(demo_backbone, qi_demo, tmp_path):
     (["--batch-size", "0"], "--batch-size: 0 is out of range"),
     (["--seed", "-1"], "--seed: -1 is out of range; it must be from 0 to 1073741823"),
     (["--seed", str(2**32)], f"--seed: {2**32} is out of range"),  # numpy/torch: a traceback
+    # inf: a pydantic traceback once the model had loaded
+    (["--epochs", "inf"], "--epochs: inf is out of range; it must be finite, above 0"),
+    (["--learning-rate", "inf"], "--learning-rate: inf is out of range; it must be finite"),
+    (["--time-budget", "inf"], "--time-budget: inf is out of range; it must be finite"),
 ])
 def test_settings_out_of_range_are_one_line_before_any_work(qc_demo, tmp_path, args, message):
     from shoprel.cli import main

@@ -55,15 +55,18 @@ class PretrainConfig:
 
     def __post_init__(self) -> None:
         """Each setting in its range, named as the command line names it."""
-        checks = (("--epochs", self.epochs, self.epochs > 0, "above 0"),
+        # inf passes `> 0` but failed in a traceback once the model had loaded
+        checks = (("--epochs", self.epochs, 0 < self.epochs < math.inf, "finite, above 0"),
                   ("--max-steps", self.max_steps, self.max_steps is None or self.max_steps >= 1,
                    "at least 1"),
                   ("--time-budget", self.time_budget_minutes,
-                   self.time_budget_minutes is None or self.time_budget_minutes > 0, "above 0"),
+                   self.time_budget_minutes is None or 0 < self.time_budget_minutes < math.inf,
+                   "finite, above 0"),
                   ("--mask-prob", self.mask_prob, 0 < self.mask_prob < 1, "between 0 and 1"),
                   ("--max-length", self.max_length, self.max_length >= 4, "at least 4"),
                   ("--batch-size", self.batch_size, self.batch_size >= 1, "at least 1"),
-                  ("--learning-rate", self.learning_rate, self.learning_rate > 0, "above 0"),
+                  ("--learning-rate", self.learning_rate, 0 < self.learning_rate < math.inf,
+                   "finite, above 0"),
                   ("--threads", self.n_threads, self.n_threads is None or self.n_threads >= 1,
                    "at least 1"),
                   ("--seed", self.seed, 0 <= self.seed <= SEED_MAX,
