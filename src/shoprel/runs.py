@@ -7,9 +7,10 @@ command that writes a run folder (train, ensemble, distill, thresholds) writes t
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -148,6 +149,18 @@ class Run:
             for member in self.member_dirs():
                 folders += Run.open(member).folders_read()
         return folders
+
+    @contextlib.contextmanager
+    def config_named(self) -> Iterator[None]:
+        """A key of the run's config found wrong only once its models work (a backbone folder
+        gone since training) is said with the line of the run's config.yaml writing it, as
+        train says it of its config file."""
+        from shoprel.training.config import located
+
+        try:
+            yield
+        except ConfigError as exc:
+            raise located(exc, self.path / CONFIG) from None
 
     def student_dir(self) -> Path | None:
         """RUN/student when the run carries a finished student (training/student.py)."""

@@ -286,3 +286,17 @@ def test_model_failure_is_a_json_500_and_shutdown_a_503(qc_run):
     assert closed.status_code == 503 and "shutting down" in closed.json()["error"]
     assert ready.status_code == 503
     assert 'shoprel_errors_total{kind="internal"} 1.0' in metrics
+
+
+def test_a_backbone_gone_since_training_is_named_in_the_run_s_config(embed_run, tmp_path):
+    """serve said 'model.params.backbone ...: no such folder' without saying whose: the run's
+    config.yaml and its line are named now, as train names its config file's."""
+    from tests.training.test_far_pairs import gone_backbone_copy
+
+    from shoprel.errors import ConfigError
+
+    copy, gone, line = gone_backbone_copy(embed_run, tmp_path)
+    with pytest.raises(ConfigError) as info:
+        create_app(copy)
+    assert str(info.value).startswith(f"{copy / 'config.yaml'}: line {line}: "
+                                      f"model.params.backbone {gone!r}: no such folder")

@@ -186,3 +186,30 @@ def test_far_pairs_afterwards_names_too_few_pairs_and_a_missing_training_file(tm
     data.unlink()
     with pytest.raises(RunDirError, match="its training file .* data.train_file.: no file"):
         add_far_pairs(run.run_dir, progress=False)
+
+
+def gone_backbone_copy(embed_run, tmp_path):
+    """A copy of the embedding run whose backbone folder is no longer there; the line of its
+    config.yaml writing model.params.backbone."""
+    import shutil
+
+    copy = shutil.copytree(embed_run, tmp_path / "run")
+    gone = str(tmp_path / "gone")
+    for path in [copy / "config.yaml", *copy.glob("models/*/model.json")]:
+        text = path.read_text(encoding="utf-8")
+        backbone = str(embed_run.parent / "bert")
+        assert backbone in text
+        path.write_text(text.replace(backbone, gone), encoding="utf-8")
+    lines = (copy / "config.yaml").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, row in enumerate(lines, 1) if row.strip() == f"backbone: {gone}")
+    return copy, gone, line
+
+
+def test_a_backbone_gone_since_training_is_named_in_the_run_s_config(embed_run, tmp_path):
+    """far-pairs said 'model.params.backbone ...: no such folder' without saying whose: the
+    run's config.yaml and its line are named now, as train names its config file's."""
+    copy, gone, line = gone_backbone_copy(embed_run, tmp_path)
+    result = CliRunner().invoke(main, ["far-pairs", str(copy), "--pairs", "10", "--quiet"])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"error: {copy / 'config.yaml'}: line {line}: "
+                                    f"model.params.backbone {gone!r}: no such folder")

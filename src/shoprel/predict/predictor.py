@@ -83,11 +83,12 @@ class Predictor:
             self.models = self.run.load_models()
             if given and not any(hasattr(model, "use_indexes") for model in self.models):
                 raise ConfigError(f"--index: {embeds_nothing(self.run)}")
-            for model in self.models:
-                if hasattr(model, "use_indexes"):
-                    model.use_indexes(folders)
-                if recent_texts and hasattr(model, "keep_recent"):
-                    model.keep_recent(recent_texts)
+            with self.run.config_named():  # e.g. a backbone folder gone since training
+                for model in self.models:
+                    if hasattr(model, "use_indexes"):
+                        model.use_indexes(folders)
+                    if recent_texts and hasattr(model, "keep_recent"):
+                        model.keep_recent(recent_texts)
 
     def embedding_counts(self) -> dict[str, int]:
         """Distinct texts per source (index, memory, disk, encoded) over the models so far."""

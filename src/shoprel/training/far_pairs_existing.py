@@ -54,8 +54,9 @@ def add_far_pairs(run_dir: str | Path, count: int = DEFAULT_PAIRS,
         raise ConfigError(f"--pairs: {count} is too few for {len(folders)} folds (each builds "
                           f"its share, rounded); ask for at least {len(folders)}")
     check = FarPairCheck(frame, folds, count, config.folds.seed)
-    for fold, folder in enumerate(tqdm(folders, desc="far pairs", disable=not progress)):
-        check.score(fold, runs.load_model(folder))
+    with run.config_named():  # e.g. a backbone folder gone since training
+        for fold, folder in enumerate(tqdm(folders, desc="far pairs", disable=not progress)):
+            check.score(fold, runs.load_model(folder))
     block = check.summary(run.threshold, run.oof())
     if block is None:
         raise InputError("no relevant rows to build far pairs from",
