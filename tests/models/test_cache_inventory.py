@@ -428,3 +428,21 @@ def test_the_stores_shoprel_writes_are_known_by_their_tables(tmp_path):
     assert inv._ours_sqlite(inv.STATES, states)
     assert not inv._ours_sqlite(inv.STATES, embeddings.rename(states.with_stem(
         f"{eg.slug}-from1-len8")))
+
+
+def test_a_pretrained_backbone_kept_in_the_cache_is_never_pruned(tmp_path):
+    """`pretrain --out CACHE/backbones/tapt` is the user's output, which nothing rebuilds: it
+    was listed as a built backbone and removed by `prune --older-than` or `--kind backbones`."""
+    from shoprel.utils.outputs import STAMP
+
+    root = tmp_path / "cache"
+    mark_cache(root)
+    tapt = root / "backbones" / "tapt"
+    _file(tapt / "model.safetensors")
+    (tapt / "shoprel-backbone.json").write_text('{"name": "tapt", "pretrained_from": "e5-small"}')
+    (tapt / STAMP).write_text('{"written_by": "shoprel", "entries": []}')
+    assert inv.inventory(root) == []
+    done = CliRunner().invoke(main, ["cache", "prune", "--kind", "backbones", "--older-than", "0",
+                                     "--cache-dir", str(root)])
+    assert done.exit_code == 0, done.output
+    assert (tapt / "model.safetensors").exists()

@@ -40,6 +40,7 @@ from shoprel.models.backbones.resolve import BUILTINS, built_sha256
 from shoprel.models.hf.checkpoints import FOLDER_NAME as CHECKPOINT_FOLDER_NAME
 from shoprel.models.hf.checkpoints import TIME_FILE as CHECKPOINT_TIME_FILE
 from shoprel.utils.atomic import dead_writer_leftover
+from shoprel.utils.outputs import STAMP
 
 # the cache's folders, as the modules that write them name them (a test keeps them in step)
 BACKBONES, ONNX, EMBEDDINGS, STATES, CHECKPOINTS, ABLATION = (
@@ -281,8 +282,9 @@ def _ours_folder(kind: str, path: Path) -> bool:
         return path.name in BUILTINS
     if path.is_symlink() or not path.is_dir():
         return False
-    if kind == BACKBONES:
-        return (path / META_FILE).is_file()
+    if kind == BACKBONES:  # a command's output put there (pretrain --out) is no build: it
+        # carries the stamp of an output, and nothing rebuilds it
+        return (path / META_FILE).is_file() and not (path / STAMP).is_file()
     children = list(path.iterdir())
     if kind == CHECKPOINTS:
         return (CHECKPOINT_FOLDER_NAME.fullmatch(path.name) is not None and bool(children)
