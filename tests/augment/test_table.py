@@ -41,3 +41,13 @@ def test_a_table_without_rows_is_an_error(tmp_path):
         (tmp_path / name).write_text(text, encoding="utf-8")
         with pytest.raises(InputError, match=f"{name}: .*holds no translations|{name}: .*empty"):
             TableTranslator(tmp_path / name)
+
+
+def test_an_empty_translation_then_another_is_a_conflict(tmp_path, jsonl):
+    """The empty one is not stored: comparing with it was a KeyError (a traceback)."""
+    for first, second in (("", "hello"), ("hello", "")):
+        path = jsonl(tmp_path / "e.jsonl", [
+            {"text": "hola", "source": "es", "target": "en", "translation": first},
+            {"text": "hola", "source": "es", "target": "en", "translation": second}])
+        with pytest.raises(InputError, match=r"line 2, field 'translation'.*line 1"):
+            TableTranslator(path)

@@ -32,7 +32,8 @@ class TableTranslator:
             key = (record["text"], normalize_lang(record["source"]),
                    normalize_lang(record["target"]))
             translation = record["translation"].strip()
-            if key in first and self.table[key] != translation:
+            # an empty translation is kept nowhere: compare with "" then, not a KeyError
+            if key in first and self.table.get(key, "") != translation:
                 raise InputError(f"conflicting translation (line {first[key]} differs)",
                                  path=self.path, line=line, field="translation")
             first.setdefault(key, line)
