@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from shoprel.augment.table import TableTranslator
@@ -50,4 +52,15 @@ def test_an_empty_translation_then_another_is_a_conflict(tmp_path, jsonl):
             {"text": "hola", "source": "es", "target": "en", "translation": first},
             {"text": "hola", "source": "es", "target": "en", "translation": second}])
         with pytest.raises(InputError, match=r"line 2, field 'translation'.*line 1"):
+            TableTranslator(path)
+
+
+def test_a_translation_no_output_can_hold_is_refused_at_its_line(tmp_path):
+    """A NUL made an output every reader refuses; a lone surrogate a UnicodeEncodeError."""
+    path = tmp_path / "u.jsonl"
+    for text, why in (("h\x00i", "NUL"), ("h\ud800i", "lone surrogate")):
+        rows = [{"text": "adiós", "source": "es", "target": "en", "translation": "bye"},
+                {"text": "hola", "source": "es", "target": "en", "translation": text}]
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        with pytest.raises(InputError, match=f"line 2, field 'translation': contains a {why}"):
             TableTranslator(path)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from shoprel.augment.translator import check_batch, normalize_lang
 from shoprel.data.records import iter_records
+from shoprel.data.validate import unwritable_reason
 from shoprel.errors import InputError
 
 TABLE_COLUMNS = ("text", "source", "target", "translation")
@@ -29,6 +30,10 @@ class TableTranslator:
                 if not isinstance(record[column], str):
                     raise InputError(f"expected text, got {type(record[column]).__name__}",
                                      path=self.path, line=line, field=column)
+                # a NUL or lone surrogate would reach the output: unwritable, or refused there
+                reason = unwritable_reason(record[column])
+                if reason is not None:
+                    raise InputError(reason, path=self.path, line=line, field=column)
             key = (record["text"], normalize_lang(record["source"]),
                    normalize_lang(record["target"]))
             translation = record["translation"].strip()
