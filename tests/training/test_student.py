@@ -105,6 +105,18 @@ def test_cli_train_no_student_and_overwrite(tmp_path):
     assert load_config(run / runs.CONFIG).student is None
 
 
+def test_cli_train_student_keeps_the_configs_student(tmp_path):
+    """--student with a config holding `student:` trained the default USE student instead."""
+    config = tmp_path / "c.yaml"
+    config.write_text(FAST_YAML, encoding="utf-8")
+    run = tmp_path / "run"
+    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out", str(run),
+                                     "--config", str(config), "--quiet", "--student"])
+    assert done.exit_code == 0, done.output
+    assert "student (fast on -)" in done.output
+    assert load_config(run / runs.CONFIG).student.model.params["n_estimators"] == 20
+
+
 def test_a_failed_student_keeps_the_run(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("out of\nmemory")

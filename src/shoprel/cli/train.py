@@ -24,8 +24,9 @@ from shoprel.evaluate.console import constant_scores_line, far_pairs_line, metri
 @click.option("--curve-fractions", default=None,
               help="Shares for --learning-curve, comma-separated (default 0.1,0.25,0.5).")
 @click.option("--student/--no-student", "student", default=None,
-              help="Also distil a fast student (USE-multilingual) into RUN/student for "
-                   "`predict/serve --scorer student` (config `student: {}`); off unless asked.")
+              help="Also distil a fast student (the config's `student:`, else USE-multilingual) "
+                   "into RUN/student for `predict/serve --scorer student` (config "
+                   "`student: {}`); off unless asked.")
 @quiet_option("No progress bars.")
 def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve_fractions,
           student, quiet):
@@ -40,10 +41,12 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
         overrides["folds.k"] = folds
     if task is not None:
         overrides["data.task"] = task.upper()
-    if student is not None:
-        overrides["student"] = {} if student else None
-    config = load_config(config_file, overrides,
-                         options={"folds.k": "--folds", "data.task": "--task"})
+    if student is False:
+        overrides["student"] = None
+    options = {"folds.k": "--folds", "data.task": "--task"}
+    config = load_config(config_file, overrides, options=options)
+    if student and config.student is None:  # a student section of the config is kept as it is
+        config = load_config(config_file, {**overrides, "student": {}}, options=options)
     fractions = None
     if curve_fractions and not curve:
         raise click.UsageError("--curve-fractions: only with --learning-curve")
