@@ -117,3 +117,23 @@ def test_ids_match_as_the_training_frame_holds_them(flipped_run, tmp_path):
     table.to_csv(csv, index=False)
     some = sorted(flipped)[:5]
     assert filter_training_file(csv, some, tmp_path / "clean.jsonl") == 5
+
+
+def test_a_training_file_changed_since_the_run_is_refused(tmp_path):
+    """Its rows were shown and filtered under the flags of rows the run never saw."""
+    from shoprel.errors import RunDirError
+
+    lines = shoprel.demo.demo_file("QC").read_text(encoding="utf-8").splitlines(keepends=True)
+    data = tmp_path / "qc.jsonl"
+    data.write_text("".join(lines), encoding="utf-8")
+    train(data, tmp_path / "run", load_config(None, {
+        "folds.k": 2, "model.family": "fast", "check.far_pairs": 0, "student": None}),
+        progress=False)
+    relabelled = json.loads(lines[4])
+    relabelled["label"] = 1 - relabelled["label"]
+    for edited, message in (
+            ([*lines[:4], json.dumps(relabelled) + "\n", *lines[5:]], "1 row.* differ .*id 5"),
+            (lines[:-1], "1 of its rows are not in")):
+        data.write_text("".join(edited), encoding="utf-8")
+        with pytest.raises(RunDirError, match=message):
+            find_noisy_rows(tmp_path / "run")

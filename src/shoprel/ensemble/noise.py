@@ -50,9 +50,34 @@ def find_noisy_rows(run_dir: str | Path, filter_by: str = DEFAULT_FILTER,
             raise RunDirError(f"{run.path}: training file {train_file!r} (metrics.json "
                               "data.train_file) not found; cannot show the flagged rows' text")
         texts = read_pairs(train_file, task=run.task).df.set_index("id")
+        _check_unchanged(run, oof, texts, train_file)
         flagged["query"] = flagged["id"].map(texts["query"])
         flagged["target"] = flagged["id"].map(texts["target"])
     return flagged.reset_index(drop=True)
+
+
+def _check_unchanged(run: runs.Run, oof: pd.DataFrame, texts: pd.DataFrame,
+                     train_file: str | Path) -> None:
+    """The OOF table keeps each id's query, target and label: a training file edited since the
+    run would have other rows' texts shown and filtered under the flags of rows it no longer
+    holds, so it is refused (an older run's table without those columns is not checked)."""
+    if not {"query", "target", "label"} <= set(oof.columns):
+        return
+    rows = oof.set_index("id")
+    missing = ~rows.index.isin(texts.index)
+    if missing.any():
+        raise RunDirError(f"{run.path}: {int(missing.sum())} of its rows are not in "
+                          f"{train_file} (e.g. id {rows.index[missing][0]!r}): the file was "
+                          "changed since the run was trained; give the file it was trained on")
+    now = texts.loc[rows.index]
+    changed = ((now["query"].astype(str).to_numpy() != rows["query"].astype(str).to_numpy())
+               | (now["target"].astype(str).to_numpy() != rows["target"].astype(str).to_numpy())
+               | (now["label"].to_numpy(np.int64) != rows["label"].to_numpy(np.int64)))
+    if changed.any():
+        raise RunDirError(f"{run.path}: {int(changed.sum())} row(s) of {train_file} differ "
+                          f"from those the run was trained on (label, query or target; e.g. id "
+                          f"{rows.index[changed][0]!r}): the file was changed since; give the "
+                          "file it was trained on")
 
 
 def check_noise_outputs(run_dir: str | Path, out_file: str | Path | None,
