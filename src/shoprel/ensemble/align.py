@@ -70,7 +70,7 @@ def _check_same_texts(first: runs.Run, base: pd.DataFrame, run: runs.Run, ids: p
         if len(differ):
             raise RunDirError(f"runs were trained on different rows: {first.path} and "
                               f"{run.path} differ in the {column} of {len(differ)} row(s), "
-                              f"e.g. id {ids.iloc[differ[0]]!r}")
+                              f"e.g. id {ids.tolist()[differ[0]]!r}")  # 7, not np.int64(7)
 
 
 def _check_no_copies(opened: list[runs.Run]) -> None:
@@ -127,7 +127,7 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
         differ = np.flatnonzero(labels != base["label"].to_numpy())
         if len(differ):
             raise RunDirError(f"runs disagree on labels: {first.path} and {run.path} differ on "
-                              f"{len(differ)} row(s), e.g. id {base['id'].iloc[differ[0]]!r} "
+                              f"{len(differ)} row(s), e.g. id {base['id'].tolist()[differ[0]]!r} "
                               "(trained on differently labelled files)")
         _check_same_texts(first, first_oof, run, base["id"], oof)
         folds = _folds(run).set_index("id")["fold"]
