@@ -297,3 +297,15 @@ def test_a_student_config_key_found_wrong_while_training_names_its_line(teachers
     assert done.stderr.startswith(f"error: {path}: line 4: model.params.backbone './nope/model'"
                                   ": no such folder")
     assert not (tmp_path / "s").exists()
+
+
+def test_nested_with_a_two_fold_teacher_is_one_line(tmp_path, student_yaml):
+    """Each refit leaves out two folds: of two, no rows; it was a ValueError's traceback."""
+    from shoprel.demo import demo_file
+
+    teacher = train(demo_file("QC"), tmp_path / "two", load_config(None, {**SMALL, "folds.k": 2}),
+                    progress=False).run_dir
+    with pytest.raises(ConfigError, match="--nested: .* has 2 folds.*at least 3 folds"):
+        distill(teacher, student_yaml, tmp_path / "student", progress=False, speed_rows=0,
+                nested=True)
+    assert not (tmp_path / "student").exists()

@@ -270,6 +270,10 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
         require_file(Path(path), "--unlabeled")
     teacher = open_teacher(teacher_dir)
     k = int(teacher.folds["fold"].max()) + 1
+    if nested and k < 3:  # each refit leaves out two folds: of two, nothing is left to fit
+        raise ConfigError(f"--nested: {teacher.run.path} has {k} folds; a nested refit trains "
+                          "without the student's fold and the row's own, which leaves no rows: "
+                          "give a teacher of at least 3 folds")
     if not isinstance(config, RunConfig):
         config = load_config(config)
     # the student is measured on the teacher's very folds: a config's own are not used
