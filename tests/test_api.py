@@ -102,6 +102,17 @@ def test_importing_the_package_stays_light():
 
 
 
+def test_a_label_column_is_left_unread_as_predict_leaves_it(trained_runs, qc_demo):
+    """A test frame's empty labels (None) were refused: 'label must be 0 or 1'."""
+    rows = _rows(qc_demo, 4)
+    scorer = shoprel.Scorer(trained_runs["QC"])
+    expected = scorer.probabilities(rows)
+    for row, label in zip(rows, (None, "x", 2, float("nan")), strict=True):
+        row["label"] = label
+    np.testing.assert_allclose(scorer.probabilities(pd.DataFrame(rows)), expected)
+    assert scorer.score(rows)["probability"].notna().all()
+
+
 def test_a_frame_s_result_keeps_its_index_so_columns_assign_back(trained_runs, qc_demo):
     table = pd.DataFrame(_rows(qc_demo, 6), index=range(10, 16))
     scored = shoprel.Scorer(trained_runs["QC"]).score(table)

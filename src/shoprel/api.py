@@ -214,7 +214,8 @@ class Scorer:
         as predict writes it). A DataFrame's result keeps its index, so a column can be
         assigned back."""
         tables = [self.predictor.submission(self._counted(frame))
-                  for frame in pair_frames(pairs, self.task, written_ids=True)]
+                  for frame in pair_frames(pairs, self.task, written_ids=True,
+                                           read_labels=False)]
         table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
         if isinstance(pairs, pd.DataFrame):
             table.index = pairs.index
@@ -224,7 +225,7 @@ class Scorer:
     def probabilities(self, pairs) -> np.ndarray:
         """Each pair's probability of being relevant, unrounded, in order."""
         return np.concatenate([self.predictor.probabilities(self._counted(frame))
-                               for frame in pair_frames(pairs, self.task)])
+                               for frame in pair_frames(pairs, self.task, read_labels=False)])
 
     def _counted(self, frame):
         if self._known is not None:

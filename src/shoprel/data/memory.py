@@ -84,14 +84,16 @@ def _numbered(records: Iterator[Record]) -> Iterator[Record]:
 
 
 def pair_frames(pairs, task: Task | str | None = None, require_label: bool = False,
-                chunk_rows: int = 20_000, written_ids: bool = False) -> Iterator[PairFrame]:
+                chunk_rows: int = 20_000, written_ids: bool = False,
+                read_labels: bool = True) -> Iterator[PairFrame]:
     """The pairs as PairFrames of at most chunk_rows rows. Fields as in a file:
     `origin_query`, `category_path` (QC) or `item_title` (QI), optional `language`, `id`
     (every pair's or none: then its position) and `label`; the task comes from the fields
     unless given. No pairs: one empty frame when the task is given (nothing to tell it by
     otherwise: an error). Empty cells (None, NaN, pd.NA) are a file's null in both containers:
     an empty text, the language unknown, a missing id or label refused. A PairFrame
-    (`shoprel.read_pairs`) is taken as it is. `written_ids`: ids kept as given, to give back."""
+    (`shoprel.read_pairs`) is taken as it is. `written_ids`: ids kept as given, to give back;
+    `read_labels` False: a label column is left unread, as predict leaves a file's."""
     if isinstance(pairs, PairFrame):  # already read and checked (shoprel.read_pairs)
         if task is not None and pairs.task is not Task.parse(task):
             raise InputError(f"pairs: {pairs.task.value} pairs, but {Task.parse(task).value} "
@@ -99,7 +101,8 @@ def pair_frames(pairs, task: Task | str | None = None, require_label: bool = Fal
         for start in range(0, max(len(pairs), 1), chunk_rows):
             yield pairs.take(np.arange(start, min(start + chunk_rows, len(pairs))))
         return
-    validator = RecordValidator(None, task, require_label, "keep", "pair", written_ids)
+    validator = RecordValidator(None, task, require_label, "keep", "pair", written_ids,
+                                read_labels)
     try:
         for frame in validated_chunks(_numbered(_records(pairs)), validator, chunk_rows):
             if validator.task is None:
