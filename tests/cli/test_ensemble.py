@@ -239,6 +239,16 @@ def test_shrinkage_without_per_language_cuts_is_refused(qc_runs, tmp_path):
     assert not (tmp_path / "e").exists()
 
 
+def test_an_infinite_shrinkage_is_refused_in_one_line(qc_runs, tmp_path):
+    """It made every language's cut NaN: a pydantic traceback when the manifest was built."""
+    result = CliRunner().invoke(ensemble, [str(qc_runs[0]), str(qc_runs[1]), "--out",
+                                           str(tmp_path / "e"), "--per-language-thresholds",
+                                           "--shrinkage", "inf"])
+    assert "--shrinkage: inf is out of range; it must be a finite number" in \
+        str(result.exception)
+    assert not (tmp_path / "e").exists()
+
+
 def test_compare_counts_an_ensembles_members_in_its_size(qc_runs, tmp_path):
     from shoprel.evaluate.compare import compare_runs, folder_size
 

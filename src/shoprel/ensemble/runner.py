@@ -64,9 +64,10 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
                    shrinkage: float = thresholds.DEFAULT_SHRINKAGE, overwrite: bool = False,
                    name: str | None = None) -> EnsembleResult:
     """Combine finished runs into an ensemble directory (complete, or nothing)."""
-    if not shrinkage >= 0:  # NaN too: a negative pull would push cuts away from the global one
-        raise ConfigError(f"--shrinkage: {shrinkage} is out of range; it must be 0 or more "
-                          "(rows' worth of pull toward the global cut)")
+    # NaN too: a negative pull would push cuts away from the global one; inf made NaN cuts
+    if not (shrinkage >= 0 and np.isfinite(shrinkage)):
+        raise ConfigError(f"--shrinkage: {shrinkage} is out of range; it must be a finite "
+                          "number, 0 or more (rows' worth of pull toward the global cut)")
     guard = runs.replaceable_as(KIND)
     out_dir = check_output_dir(out_dir, overwrite, reads=run_dirs, guard=guard)  # members read
     aligned = align_runs(run_dirs, members_once=True)
