@@ -309,3 +309,15 @@ def test_nested_with_a_two_fold_teacher_is_one_line(tmp_path, student_yaml):
         distill(teacher, student_yaml, tmp_path / "student", progress=False, speed_rows=0,
                 nested=True)
     assert not (tmp_path / "student").exists()
+
+
+def test_a_student_section_in_the_student_config_is_said_to_be_unused(teachers, tmp_path):
+    """It was dropped silently (the config's folds, dropped too, are said to be)."""
+    config = tmp_path / "s.yaml"
+    config.write_text(STUDENT_YAML + "student: {model: {family: fast}}\n", encoding="utf-8")
+    result = CliRunner().invoke(distill_command, [
+        str(teachers["run"]), "--student", str(config), "--out", str(tmp_path / "s"),
+        "--speed-rows", "0", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "note: the student config's student section is not used" in result.output
+    assert not (tmp_path / "s" / runs.STUDENT).exists()

@@ -280,6 +280,9 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     ignored = ([f"the student config's folds (k {config.folds.k}, seed {config.folds.seed}) "
                 f"are not used: a student is cross-validated on its teacher's {k} folds"]
                if "folds" in config.model_fields_set else [])
+    if config.student is not None:  # dropped by student_config: said, as the folds are
+        ignored.append("the student config's student section is not used: a distilled "
+                       "student carries no student of its own")
     config = student_config(config, teacher, k)
     frame = read_pairs(teacher.train_file, task=teacher.run.task, require_label=True,
                        empty_text=config.data.empty_text)
