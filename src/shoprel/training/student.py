@@ -15,6 +15,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from shoprel import runs
+from shoprel.errors import Interrupted
 from shoprel.training.config import RunConfig
 from shoprel.training.distill import distill
 
@@ -54,7 +55,10 @@ def carry_student(run_dir: str | Path, config: RunConfig, progress: bool = True,
         block = {"error": "interrupted (Ctrl-C or SIGTERM) while the student was distilled",
                  "seconds": round(time.perf_counter() - started, 2)}
         _record_failure(run_dir, block)
-        raise
+        raise Interrupted(f"interrupted while the student was distilled: the run {run_dir} is "
+                          "complete and kept, without a student (the unfinished one was "
+                          f"removed); `shoprel distill {run_dir} --student FILE --out "
+                          f"{run_dir / runs.STUDENT}` gives it one") from None
     return runs.Run.open(run_dir).metrics()["student"]
 
 
