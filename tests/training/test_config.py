@@ -297,6 +297,17 @@ def test_a_config_error_names_the_line_of_the_key(tmp_path):
                                f"equal to 2; {path}: line 6: model.params.nope: unknown key")
 
 
+def test_a_dotted_key_written_in_yaml_is_told_how_yaml_nests_it(tmp_path):
+    """`model.family: fast` (the API's override style) said only "model.family: unknown key"."""
+    path = tmp_path / "c.yaml"
+    path.write_text("model.family: fast\nfolds: {kk: 3}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert sorted(str(info.value).split("; ")) == [
+        f"{path}: line 1: model.family: unknown key (a dotted name is one key in YAML: write "
+        "model: {family: ...})", f"{path}: line 2: folds.kk: unknown key"]
+
+
 def test_an_error_found_while_training_names_the_file_and_line(tmp_path, qc_demo):
     """A flagged-ids file that is not there is found once training starts: the error named the
     key, not the config file it was written in."""

@@ -427,6 +427,17 @@ def _named_in(message: str) -> str:
     return message.split(":", 1)[0].split(" ", 1)[0]
 
 
+def _dotted_hint(error: dict) -> str:
+    """`model.family: fast` written in YAML is one key named "model.family", not model's
+    family: "unknown key" alone named a key the README documents; say how YAML nests it."""
+    name = str(error["loc"][-1]) if error["loc"] else ""
+    if error["type"] != "extra_forbidden" or "." not in name.strip("."):
+        return ""
+    *parents, leaf = name.split(".")
+    nested = "".join(f"{part}: {{" for part in parents) + f"{leaf}: ..." + "}" * len(parents)
+    return f" (a dotted name is one key in YAML: write {nested})"
+
+
 def _describe(exc: ValidationError, source: str, options: dict[str, str] | None = None,
               lines: dict[str, int] | None = None) -> str:
     """`options`: dotted key -> the command-line option that set it, named instead of the file;
@@ -434,7 +445,7 @@ def _describe(exc: ValidationError, source: str, options: dict[str, str] | None 
     said = []
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        message = _message(error)
+        message = _message(error) + _dotted_hint(error)
         if key in (options or {}):
             where = f"{options[key]} (sets {key})"
         elif not error["loc"] or message.startswith((f"{key}.", f"{key}:")):
