@@ -321,3 +321,24 @@ def test_a_student_section_in_the_student_config_is_said_to_be_unused(teachers, 
     assert result.exit_code == 0, result.output
     assert "note: the student config's student section is not used" in result.output
     assert not (tmp_path / "s" / runs.STUDENT).exists()
+
+
+@pytest.mark.filterwarnings("error::UserWarning")
+def test_unlabeled_pairs_a_translated_teacher_scores_bare_are_one_warning_line(
+        translated_run, student_yaml, tmp_path):
+    """predict says so in one `warning:` line; distill printed Python's two-line UserWarning,
+    naming neither the file nor how many pairs."""
+    run, bare = translated_run
+    new = tmp_path / "new.jsonl"
+    rows = [json.loads(line) for line in bare.read_text(encoding="utf-8").splitlines()][:20]
+    new.write_text("".join(json.dumps({**r, "id": f"n{r['id']}", "origin_query":
+                                       f"{r['origin_query']} new"}) + "\n" for r in rows),
+                   encoding="utf-8")
+    result = CliRunner().invoke(distill_command, [
+        str(run), "--student", str(student_yaml), "--out", str(tmp_path / "s"),
+        "--unlabeled", str(new), "--speed-rows", "0", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert [line for line in result.stderr.splitlines() if line.startswith("warning:")] == [
+        f"warning: the teacher scored 20 unlabelled pair(s) of {new} on the bare query: it was "
+        "trained with translations and the file has no translated_query there (run `shoprel "
+        "translate` on it first)"]

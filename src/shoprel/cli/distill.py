@@ -58,6 +58,10 @@ def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, 
             ("repeated", left.get("repeated_pairs", 0))) if n)
         click.echo(f"learnt from {unlabeled['rows']} teacher-scored unlabelled pairs"
                    + (f" (left out: {left_text})" if left_text else ""))
+        for path, rows in unlabeled.get("bare_query", {}).items():  # said even under --quiet
+            click.echo(f"warning: the teacher scored {rows} unlabelled pair(s) of {path} on the "
+                       "bare query: it was trained with translations and the file has no "
+                       "translated_query there (run `shoprel translate` on it first)", err=True)
     speed = block.get("speed")
     if speed:
         click.echo(f"scoring: teacher {speed['teacher']['pairs_per_second']:.0f} pairs/s, "

@@ -39,7 +39,7 @@ from shoprel.models.targets import SOFT_LABEL, mix_targets, require_row_targets
 from shoprel.training.config import RunConfig, load_config
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 from shoprel.training.runner import TrainResult, train
-from shoprel.training.unlabeled import LEFT_OUT, adding, teacher_scored
+from shoprel.training.unlabeled import BARE, LEFT_OUT, adding, teacher_scored
 from shoprel.utils.outputs import check_output_dir
 
 LEAK_CAVEAT = ("student OOF is optimistic: the teacher OOF probability of a training row came "
@@ -325,6 +325,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
                 "left_out": {
                     "teacher_training_pairs": extra_rows.stats[LEFT_OUT]["training_pairs"],
                     "repeated_pairs": extra_rows.stats[LEFT_OUT]["repeated_pairs"]},
+                "bare_query": extra_rows.stats[BARE],
                 "note": "teacher-scored pairs join every fit's training side, never a "
                         "validation fold; the teacher's final model scored them; pairs "
                         "of the teacher's training rows and repeated pairs are left out"}}),

@@ -10,6 +10,7 @@ comparison is on pairs neither model trained on: `bench/throughput.py` reports o
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -26,6 +27,7 @@ from shoprel.models.targets import SOFT_LABEL
 ID_PREFIX = "unlabeled"
 SCORE_ROWS = 5_000
 LEFT_OUT = "left_out"  # stats key: pairs of the teacher's training rows, and repeated pairs
+BARE = "bare_query"  # stats key: file -> pairs a teacher trained with translations scored bare
 
 
 def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: Task,
@@ -38,11 +40,14 @@ def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: T
     learnt its label, and with it in the student's training side the student's validation
     folds would hear their own rows' labels. A pair given again (in another file, or the same
     file twice) is kept once. The frame's stats count both (LEFT_OUT)."""
-    from shoprel.predict.predictor import Predictor
+    from shoprel.models.base import UntranslatedInputWarning
+    from shoprel.predict.predictor import Predictor, reads_translation
 
     predictor = Predictor(teacher_dir)
+    wants_translation = reads_translation(predictor)
     seen = set(training_pairs or ())
     counts = {"training_pairs": 0, "repeated_pairs": 0}
+    bare: dict[str, int] = {}  # counted here, said once per file by the command (as predict)
     parts = []
     with tqdm(desc="teacher scoring unlabelled pairs", unit=" rows",
               disable=not progress) as bar:
@@ -63,7 +68,11 @@ def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: T
                 if not keep:
                     continue
                 chunk = chunk.take(np.asarray(keep))
-                p = predictor.probabilities(chunk)
+                if wants_translation and not chunk.has_translation:
+                    bare[str(path)] = bare.get(str(path), 0) + len(chunk)
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", UntranslatedInputWarning)
+                    p = predictor.probabilities(chunk)
                 df = chunk.df.drop(columns=["label", SOFT_LABEL, "weight"], errors="ignore")
                 df["id"] = [f"{ID_PREFIX}{number}:{i}" for i in df["id"].astype(str)]
                 df["label"] = (p >= predictor.row_thresholds(chunk)).astype(np.int64)
@@ -74,7 +83,7 @@ def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: T
                if counts["training_pairs"] else "")
         raise InputError(f"no pairs to learn from{why}", path=files[0] if files else None)
     return PairFrame(task, pd.concat(parts, ignore_index=True), source=Path(files[0]),
-                     stats={LEFT_OUT: counts})
+                     stats={LEFT_OUT: counts, BARE: bare})
 
 
 def adding(extra: PairFrame) -> Callable[[PairFrame], PairFrame]:
