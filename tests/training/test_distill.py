@@ -342,3 +342,24 @@ def test_unlabeled_pairs_a_translated_teacher_scores_bare_are_one_warning_line(
         f"warning: the teacher scored 20 unlabelled pair(s) of {new} on the bare query: it was "
         "trained with translations and the file has no translated_query there (run `shoprel "
         "translate` on it first)"]
+
+
+def test_a_member_of_a_teacher_ensemble_is_not_replaced_by_its_student(teachers, student_yaml,
+                                                                        tmp_path):
+    """--out MEMBER --overwrite replaced the member (the teacher's input), then failed on the
+    ensemble it had just broken."""
+    import shutil
+
+    from shoprel.ensemble.runner import build_ensemble
+    from shoprel.errors import OutputError
+
+    member = tmp_path / "member"
+    shutil.copytree(teachers["run"], member)
+    build_ensemble([member, teachers["ensemble"] / ".." / "b"], tmp_path / "ens")
+    before = sorted((p.relative_to(member), p.read_bytes()) for p in member.rglob("*")
+                    if p.is_file())
+    with pytest.raises(OutputError, match="member: overlaps .*member, which this command reads"):
+        distill(tmp_path / "ens", student_yaml, member, overwrite=True, progress=False,
+                speed_rows=0)
+    assert sorted((p.relative_to(member), p.read_bytes()) for p in member.rglob("*")
+                  if p.is_file()) == before

@@ -264,8 +264,10 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     # be the one it carries (RUN/student: the teacher's metrics and stamp then record it)
     started = time.perf_counter()
     carried = is_carried(teacher_dir, out_dir)
+    # a teacher ensemble reads its members: --overwrite may not replace one of them either
     check_output_dir(out_dir, overwrite, reads=[*unlabeled] if carried else
-                     [teacher_dir, *unlabeled], inside=teacher_dir if carried else None)
+                     [*runs.Run.open(teacher_dir).folders_read(), *unlabeled],
+                     inside=teacher_dir if carried else None)
     for path in unlabeled:  # before the teacher is loaded, let alone refitted
         require_file(Path(path), "--unlabeled")
     teacher = open_teacher(teacher_dir)
