@@ -249,6 +249,23 @@ def test_an_infinite_shrinkage_is_refused_in_one_line(qc_runs, tmp_path):
     assert not (tmp_path / "e").exists()
 
 
+def test_a_member_of_an_ensemble_given_is_not_replaced(qc_runs, tmp_path, make_fake_run):
+    """`ensemble OUTER C --out INNER --overwrite`, INNER a member of OUTER: it was replaced,
+    leaving OUTER broken and the two ensembles a cycle."""
+    inner, outer = tmp_path / "inner", tmp_path / "outer"
+    _build(qc_runs, inner)
+    third = make_fake_run(qc_runs[1], tmp_path / "c", created="2026-01-01T00:00:00+00:00")
+    assert CliRunner().invoke(ensemble, [str(inner), str(third), "--out", str(outer)]
+                              ).exit_code == 0
+    before = {p.name: p.read_bytes() for p in inner.iterdir() if p.is_file()}
+    fourth = make_fake_run(qc_runs[1], tmp_path / "d", created="2026-01-02T00:00:00+00:00")
+    result = CliRunner().invoke(ensemble, [str(outer), str(fourth), "--out", str(inner),
+                                           "--overwrite"])
+    assert "inner: overlaps" in str(result.exception) and "which this command reads" in \
+        str(result.exception)
+    assert {p.name: p.read_bytes() for p in inner.iterdir() if p.is_file()} == before
+
+
 def test_compare_counts_an_ensembles_members_in_its_size(qc_runs, tmp_path):
     from shoprel.evaluate.compare import compare_runs, folder_size
 

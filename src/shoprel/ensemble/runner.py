@@ -71,6 +71,9 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
     guard = runs.replaceable_as(KIND)
     out_dir = check_output_dir(out_dir, overwrite, reads=run_dirs, guard=guard)  # members read
     aligned = align_runs(run_dirs, members_once=True)
+    # an ensemble given reads its own members: --overwrite may not replace one of them either
+    check_output_dir(out_dir, overwrite, guard=guard,
+                     reads=[folder for run in aligned.runs for folder in run.folders_read()])
     for run in aligned.runs:  # a member that cannot score fails now, not at its first predict
         if run.kind != "ensemble":
             run.model_folders()
