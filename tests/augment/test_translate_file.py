@@ -46,8 +46,11 @@ def test_a_target_no_row_can_reach_is_refused(tmp_path, jsonl, qc_rows):
     table = jsonl(tmp_path / "t.jsonl", [
         {"text": "funda iphone", "source": "es", "target": "en", "translation": "iphone case"}])
     with pytest.raises(ConfigError, match=r"^to 'xx': no route leads there from any language "
-                                          r"of .*qc\.jsonl \(en, es, ja\); nothing written"):
+                                          r"of .*qc\.jsonl \(en, es, ja\); nothing written "
+                                          r"\(a mistyped code, or a table with no row from "
+                                          r"these languages to it\?") as info:
         translate_file(data, tmp_path / "out.jsonl", TableTranslator(table), to="xx")
+    assert "apertium" not in str(info.value)  # Apertium's advice misled a table's user
     assert not (tmp_path / "out.jsonl").exists()
 
 

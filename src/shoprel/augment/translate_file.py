@@ -138,18 +138,26 @@ def translate_file(input_path: str | Path, output_path: str | Path, translator: 
                               f"{translator.stored:,} translations made so far are kept in the "
                               f"cache {translator.path}, where the same command run again "
                               "finds them") from None
-        _check_some_route(report, input_path)
+        _check_some_route(report, input_path, getattr(translator, "name", None))
         for record, text in zip(rows.records, translations, strict=True):
             record[TRANSLATION_COLUMN] = "" if text is None else text
         write_rows(rows, out, overwrite)
     return report
 
 
-def _check_some_route(report: TranslationReport, input_path: str | Path) -> None:
+NO_ROUTE_HINTS = {  # where to look, per backend: Apertium's advice misled a table's user
+    "apertium": "or a pair the backend lacks? `apertium -l` lists Apertium's pairs",
+    "table": "or a table with no row from these languages to it? (its source and target "
+             "columns)",
+}
+
+
+def _check_some_route(report: TranslationReport, input_path: str | Path,
+                      backend: str | None = None) -> None:
     """Refuse a target no row reaches: every row would get an empty translation."""
     totals = report.totals
     if totals["no_route"] and not totals["translated"] and not totals["passed_through"]:
         sources = ", ".join(sorted(report.no_route))
+        hint = NO_ROUTE_HINTS.get(backend, "or a pair the backend lacks?")
         raise ConfigError(f"to {report.target!r}: no route leads there from any language of "
-                          f"{input_path} ({sources}); nothing written (a mistyped code, or a "
-                          "pair the backend lacks? `apertium -l` lists Apertium's pairs)")
+                          f"{input_path} ({sources}); nothing written (a mistyped code, {hint})")
