@@ -330,6 +330,22 @@ def test_an_error_found_while_training_names_the_file_and_line(tmp_path, qc_demo
     assert str(located(ConfigError("noise.flagged: x"), None)) == "noise.flagged: x"
 
 
+def test_a_missing_translation_table_names_its_config_line(tmp_path, qc_demo):
+    """It said only "t.csv: file not found", unlike noise.flagged: no key, no line."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    path = tmp_path / "c.yaml"
+    path.write_text("model: {family: fast}\nfolds: {k: 2}\naugment:\n  translate: {it: es}\n"
+                    "  backend: table\n  table: t.csv\n")
+    done = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(tmp_path / "run"),
+                                     "--config", str(path), "--quiet"])
+    assert done.exit_code == 2
+    assert done.stderr == f"error: {path}: line 6: augment.table: t.csv: file not found\n"
+    assert not (tmp_path / "run").exists()
+
+
 def test_a_config_path_may_start_with_the_home_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     (tmp_path / "c.yaml").write_text("folds: {k: 3}\n")

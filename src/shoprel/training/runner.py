@@ -54,7 +54,12 @@ def training_side(config: RunConfig, progress: bool = True, frame: PairFrame | N
     if augment.translate:
         from shoprel.augment.augment import augment_translations
         from shoprel.augment.backends import make_translator
+        from shoprel.data.records import not_a_file
 
+        # named by its key, as noise.flagged is: "t.csv: file not found" named no config line
+        reason = augment.table is not None and not_a_file(Path(augment.table))
+        if reason:
+            raise ConfigError(f"augment.table: {augment.table}: {reason}")
         # None: a bar for a long stage only, not one per fold for a few dozen rows
         translator = make_translator(augment.backend, cache=augment.cache, table=augment.table,
                                      model=augment.model, progress=None if progress else False)
