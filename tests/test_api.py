@@ -113,6 +113,19 @@ def test_a_label_column_is_left_unread_as_predict_leaves_it(trained_runs, qc_dem
     assert scorer.score(rows)["probability"].notna().all()
 
 
+def test_a_cascade_share_for_another_scorer_is_refused_as_predict_refuses_it(tmp_path,
+                                                                             trained_runs,
+                                                                             qc_demo):
+    """It was read by nothing, silently; `predict --cascade-share` refuses it."""
+    for call in (lambda: shoprel.Scorer(trained_runs["QC"], cascade_share=0.5),
+                 lambda: shoprel.predict_file(trained_runs["QC"], qc_demo, tmp_path / "p.jsonl",
+                                              cascade_share=0.5)):
+        with pytest.raises(ConfigError, match=r"^cascade_share: only with scorer='cascade' "
+                                              r"\(this call scores with scorer='full'\)$"):
+            call()
+    assert not (tmp_path / "p.jsonl").exists()
+
+
 def test_a_frame_s_result_keeps_its_index_so_columns_assign_back(trained_runs, qc_demo):
     table = pd.DataFrame(_rows(qc_demo, 6), index=range(10, 16))
     scored = shoprel.Scorer(trained_runs["QC"]).score(table)

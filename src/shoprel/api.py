@@ -131,13 +131,13 @@ def train(train_file: str | Path, out_dir: str | Path,
 def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Path,
                  scorer: str = "full", indexes: list[str | Path] | None = None,
                  overwrite: bool = False, progress: bool = True, chunk_rows: int = 20_000,
-                 cascade_share: float = DEFAULT_SHARE) -> PredictResult:
+                 cascade_share: float | None = None) -> PredictResult:
     """`shoprel predict`: score a file into a submission file (same format rules and guards);
     `scorer`, `indexes`, `chunk_rows`, `cascade_share` as its options."""
     return _predict_file(_path(run_dir, "run_dir"), _path(input_file, "input_file"),
                          _path(out_file, "out_file"), chunk_rows=chunk_rows, progress=progress,
                          indexes=_indexes(indexes), scorer=_scorer(scorer),
-                         overwrite=overwrite, cascade_share=cascade_share)
+                         overwrite=overwrite, cascade_share=_cascade_share(cascade_share, scorer))
 
 
 @_in_python_words
@@ -155,6 +155,15 @@ def _indexes(indexes) -> list[Path] | None:
     if not isinstance(indexes, list | tuple):
         raise ConfigError(f"indexes: a list of index folders, got {type(indexes).__name__}")
     return [_path(folder, "indexes") for folder in indexes]
+
+
+def _cascade_share(share, scorer) -> float:
+    """A share given to another scorer is refused, as `predict --cascade-share` refuses it:
+    it read nothing there, silently."""
+    if share is not None and scorer != "cascade":
+        raise ConfigError(f"cascade_share: only with scorer='cascade' (this call scores with "
+                          f"scorer={scorer!r})")
+    return DEFAULT_SHARE if share is None else share
 
 
 def _scorer(scorer) -> str:
@@ -182,13 +191,13 @@ class Scorer:
     @_in_python_words
     def __init__(self, run_dir: str | Path, scorer: str = "full",
                  indexes: list[str | Path] | None = None, recent_texts: int = 0,
-                 cascade_share: float = DEFAULT_SHARE):
+                 cascade_share: float | None = None):
         if isinstance(recent_texts, bool) or not isinstance(recent_texts, int) \
                 or recent_texts < 0:
             raise ConfigError(f"recent_texts: a whole number >= 0, got {recent_texts!r}")
         self.run_dir = _path(run_dir, "run_dir")
         self.predictor = open_predictor(self.run_dir, _indexes(indexes), recent_texts,
-                                        _scorer(scorer), cascade_share)
+                                        _scorer(scorer), _cascade_share(cascade_share, scorer))
         self.scorer = scorer
         self.task = self.predictor.task
         self.threshold = self.predictor.threshold
