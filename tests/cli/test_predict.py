@@ -21,3 +21,10 @@ def test_bare_input_to_a_translated_run_is_one_warning_line(translated_run, tmp_
     quiet = CliRunner().invoke(predict, [*args[:-1], str(tmp_path / "q.jsonl"), "--quiet"])
     # --quiet silences progress, not a warning about the scores
     assert quiet.exit_code == 0 and quiet.stderr.splitlines() == warning
+
+
+def test_the_quiet_help_says_the_warning_still_prints():
+    """It said --quiet left the warning out, which the command (tested above) does not do."""
+    text = " ".join(CliRunner().invoke(predict, ["--help"]).output.split())
+    assert "no warning about rows" not in text
+    assert "a warning about rows scored without translations still prints" in text

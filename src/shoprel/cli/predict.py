@@ -57,7 +57,8 @@ def check_submission_cmd(submission, input_file):
                    "student's training rows nearest its threshold (whole queries; new queries "
                    "leave it surer, so usually fewer).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-@quiet_option("No progress bar, and no warning about rows scored without translations.")
+@quiet_option("No progress bar (a warning about rows scored without translations still "
+              "prints).")
 def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_actors, index_dirs,
             scorer, cascade_share, overwrite, quiet):
     """Score INPUT_FILE with a run; write id, texts, prediction and probability."""
