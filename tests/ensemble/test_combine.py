@@ -19,6 +19,13 @@ def test_weighted_mean_normalises_weights():
         weighted_mean(p, [1, 2, 3])
 
 
+def test_weights_whose_sum_overflows_are_still_normalised():
+    """1e308,1e308 summed to inf: refused as "not all zero"; they are equal weights."""
+    p = np.array([[0.2, 0.6], [1.0, 0.0]])
+    assert weighted_mean(p, [1e308, 1e308]) == pytest.approx([0.4, 0.5])
+    assert weighted_mean(p, [5e-324, 0.0]) == pytest.approx([0.2, 1.0])
+
+
 def test_vote_share_uses_each_members_cut():
     p = np.array([[0.5, 0.2, 0.9], [0.1, 0.5, 0.3]])
     cuts = np.array([0.4, 0.3, 0.95])

@@ -20,8 +20,9 @@ def normalise(weights, n_members: int) -> np.ndarray:
         raise ValueError(f"{n_members} members need {n_members} weights, got {len(w)}")
     if not np.isfinite(w).all():
         raise ValueError(f"{w[~np.isfinite(w)][0]} is not a finite number")
-    if (w < 0).any() or w.sum() <= 0 or not np.isfinite(w.sum()):
+    if (w < 0).any() or not (w > 0).any():
         raise ValueError("weights must be non-negative and not all zero")
+    w = w / w.max()  # large finite weights (1e308,1e308) overflowed the sum: refused as zero
     return w / w.sum()
 
 
