@@ -128,3 +128,15 @@ def test_a_row_whose_query_was_edited_is_caught(files, tmp_path):
     problems = check_submission(_write(tmp_path / "s.txt", edited), source).problems
     assert problems == [f"{tmp_path / 's.txt'}, line 2, field 'origin_query': 'zzz', but the "
                         f"input's row holds {rows[1]['origin_query']!r}"]
+
+
+def test_a_row_without_the_probability_other_rows_carry_is_caught(files):
+    """`evaluate` refuses a file whose probability column skips a row; check-submission must
+    not call that file ok. A file with no probability at all stays ok."""
+    tmp_path, source, good = files
+    del good[1]["probability"]
+    check = check_submission(_write(tmp_path / "s.txt", good), source)
+    assert check.problems == [f"{tmp_path / 's.txt'}, line 2, field 'probability': missing, "
+                              "but other rows have one"]
+    bare = [{"id": row["id"], "prediction": 1} for row in good]
+    assert check_submission(_write(tmp_path / "bare.txt", bare), source).ok

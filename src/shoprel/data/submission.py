@@ -85,6 +85,8 @@ def check_submission(submission: str | Path, input_file: str | Path,
     check = SubmissionCheck(submission, input_file, expected_rows=len(expected))
     seen: set = set()
     known = set(expected)
+    has_probability, without_probability = False, 0
+    first_without: list[int] = []  # lines of the first rows without a probability
     for index, (line, record) in enumerate(iter_records(submission)):
         if index == 0:
             _first_row_checks(submission, line, record, input_task)
@@ -126,7 +128,12 @@ def check_submission(submission: str | Path, input_file: str | Path,
                 typed and (not isinstance(prediction, int) or isinstance(prediction, bool))):
             check.add(f"{where}, field 'prediction': must be the number 0 or 1, "
                       f"got {prediction!r}")
-        if "probability" in record:
+        if "probability" not in record:
+            without_probability += 1
+            if len(first_without) < MAX_PROBLEMS:
+                first_without.append(line)
+        else:
+            has_probability = True
             try:
                 probability = float(record["probability"])
             except (TypeError, ValueError):
@@ -134,6 +141,8 @@ def check_submission(submission: str | Path, input_file: str | Path,
             if not 0.0 <= probability <= 1.0:
                 check.add(f"{where}, field 'probability': must be within [0, 1], "
                           f"got {record['probability']!r}")
+    if has_probability:
+        _missing_probabilities(check, first_without, without_probability)
     if check.rows != len(expected):
         check.add(f"{submission}: {check.rows} rows, but {input_file} has {len(expected)}")
     missing = set(expected) - seen
@@ -141,3 +150,13 @@ def check_submission(submission: str | Path, input_file: str | Path,
         sample = ", ".join(repr(i) for i in sorted(missing, key=str)[:5])
         check.add(f"{submission}: {len(missing)} input id(s) have no prediction, e.g. {sample}")
     return check
+
+
+def _missing_probabilities(check: SubmissionCheck, lines: list[int], count: int) -> None:
+    """Rows without the probability other rows carry (`lines`: the first of `count`):
+    `evaluate` refuses such a file (its ROC-AUC needs every row's), so an "ok" here would be
+    undone there."""
+    for line in lines:
+        check.add(f"{check.submission}, line {line}, field 'probability': missing, but other "
+                  "rows have one")
+    check.more_problems += count - len(lines)  # `lines` alone fill the problems shown
