@@ -168,3 +168,19 @@ def test_a_folder_given_as_a_file_says_so(tmp_path):
         (tmp_path / name).mkdir()
         with pytest.raises(InputError, match=f"{name}: is a folder; give a file"):
             read_pairs(tmp_path / name)
+
+
+@pytest.mark.parametrize("suffix", ["csv", "tsv"])
+def test_a_column_named_twice_in_the_header_is_refused(tmp_path, suffix):
+    """The second 'category_path' would silently replace the first: the file is refused, at
+    its header, naming the column; unnamed columns (a written index) may repeat."""
+    sep = "," if suffix == "csv" else "\t"
+    header = sep.join(["id", "origin_query", "category_path", "category_path", "label"])
+    message = _error(tmp_path, f"bad.{suffix}",
+                     f"{header}\n1{sep}drill{sep}tools{sep}garden{sep}1\n".encode())
+    assert message.endswith(f"bad.{suffix}, line 1, field 'category_path': the header names "
+                            "this column twice (columns 3 and 4); rename or drop one")
+    unnamed = tmp_path / f"ok.{suffix}"
+    unnamed.write_text(sep.join(["", "", "id", "origin_query", "category_path", "label"])
+                       + f"\n0{sep}0{sep}1{sep}drill{sep}tools{sep}1\n")
+    assert read_pairs(unnamed).df["target"].tolist() == ["tools"]

@@ -149,6 +149,7 @@ def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:
     except csv.Error as exc:
         raise InputError(f"malformed header: {exc}", path=path, line=1) from None
     header = [h.strip() for h in header]
+    _check_header(header, path)
     while True:
         try:
             row = next(reader)
@@ -163,6 +164,18 @@ def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:
                 f"expected {len(header)} fields, found {len(row)}", path=path, line=reader.line_num
             )
         yield reader.line_num, dict(zip(header, row, strict=True))
+
+
+def _check_header(header: list[str], path: Path) -> None:
+    """A column named twice is refused: a row's cells are read by name, so the second would
+    silently stand for the first (an id or a target of the wrong column scored). Unnamed
+    columns (a written index) are never read, so they may repeat."""
+    first: dict[str, int] = {}
+    for number, name in enumerate(header, start=1):
+        if name and name in first:
+            raise InputError(f"the header names this column twice (columns {first[name]} and "
+                             f"{number}); rename or drop one", path=path, line=1, field=name)
+        first.setdefault(name, number)
 
 
 def _parquet_records(path: Path) -> Iterator[Record]:
