@@ -45,6 +45,37 @@ def test_writer_builds_a_folder_that_opens_as_a_run(tmp_path):
     assert run.version == hashlib.sha256((writer.path / MANIFEST).read_bytes()).hexdigest()[:12]
 
 
+@pytest.mark.parametrize(("column", "value", "message"), [
+    ("probability", float("nan"), "field 'probability': 1 row(s) hold no probability in "
+                                  "[0, 1], e.g. id 2: nan"),
+    ("probability", 1.5, "field 'probability': 1 row(s) hold no probability in [0, 1], "
+                         "e.g. id 2: 1.5"),
+    ("label", 2, "field 'label': 1 row(s) hold no 0/1 label, e.g. id 2: 2"),
+])
+def test_an_oof_table_with_a_score_or_label_no_run_writes_is_refused(tmp_path, column, value,
+                                                                       message):
+    """A damaged oof.parquet (a NaN score: the report's curves dropped the row without a word,
+    compare said only that "some runs" lack one) is one error naming the file, field and id."""
+    from shoprel.errors import RunDirError
+
+    writer = RunWriter(tmp_path / "run")
+    writer.path.mkdir()
+    table = pd.DataFrame({"id": [1, 2, 3], "fold": [0, 1, 2], "label": [1, 0, 1],
+                          "language": ["en"] * 3, "probability": [0.9, 0.2, 0.6]})
+    assert Run.open(_written(writer, table)).oof()["id"].tolist() == [1, 2, 3]
+    table[column] = table[column].astype(type(value))
+    table.loc[1, column] = value
+    with pytest.raises(RunDirError) as info:
+        Run.open(_written(writer, table)).oof()
+    assert str(info.value) == f"{writer.path / 'oof.parquet'}: {message}"
+
+
+def _written(writer: RunWriter, table: pd.DataFrame):
+    writer.oof(table)
+    writer.manifest(Manifest.new(**FIELDS))
+    return writer.path
+
+
 def test_a_run_from_before_versions_keeps_loading_and_updating(tmp_path, trained_runs):
     """run.json as the first shoprel wrote it: no schema_version, no shoprel_version."""
     old = tmp_path / "old"

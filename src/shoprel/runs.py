@@ -65,6 +65,24 @@ def replaceable_as(kind: str) -> Callable[[Path], None]:
     return guard
 
 
+def _oof_problem(table: pd.DataFrame) -> str | None:
+    """Why an OOF table's scores or labels cannot be those of a run (every row is scored by
+    its fold's model, and labelled 0 or 1), naming the field and the first row's id; None
+    when they can. A NaN there was dropped without a word by the report's curves and told
+    nameless by compare and ensemble."""
+    for name, ok in (("probability", lambda v: (v >= 0) & (v <= 1)),
+                     ("label", lambda v: (v == 0) | (v == 1))):
+        values = pd.to_numeric(table[name], errors="coerce").to_numpy(dtype=np.float64)
+        bad = np.flatnonzero(~ok(values))  # NaN, and text that is no number, fail either
+        if len(bad):
+            row = slice(bad[0], bad[0] + 1)
+            row_id, value = table["id"].iloc[row].tolist() + table[name].iloc[row].tolist()
+            return (f"field {name!r}: {len(bad):,} row(s) hold no "
+                    f"{'probability in [0, 1]' if name == 'probability' else '0/1 label'}, "
+                    f"e.g. id {row_id!r}: {value!r}")
+    return None
+
+
 @dataclass
 class Run:
     """A finished run directory, opened for reading.
@@ -196,6 +214,9 @@ class Run:
         if isinstance(expected, int) and len(table) != expected:
             raise RunDirError(f"{self.path / OOF}: holds {len(table):,} rows, but the run "
                               f"has {expected:,} ({MANIFEST}: n_rows)")
+        problem = _oof_problem(table)
+        if problem:
+            raise RunDirError(f"{self.path / OOF}: {problem}")
         return table
 
     def folds(self) -> pd.DataFrame:
