@@ -75,6 +75,22 @@ def test_check_submission_fails_with_problems(tmp_path):
     assert "field 'prediction'" in done.stderr and "1 rows, but" in done.stderr
 
 
+def test_evaluate_and_check_submission_take_the_task_their_error_asks_for(tmp_path):
+    """A gold/input file holding both category_path and item_title names no task by its
+    columns; the error says --task, which evaluate and check-submission now take."""
+    rows = [json.loads(line) for line in demo_file("QC").read_text().splitlines()[:20]]
+    both = tmp_path / "both.jsonl"
+    both.write_text("".join(json.dumps({**r, "item_title": "a title"}) + "\n" for r in rows))
+    sub = tmp_path / "sub.jsonl"
+    sub.write_text("".join(json.dumps({"id": r["id"], "prediction": 1, "probability": 0.5})
+                           + "\n" for r in rows))
+    done = run("evaluate", sub, both, check=False)
+    assert done.returncode == 2 and "give the task (--task QC|QI)" in done.stderr
+    assert json.loads(run("evaluate", sub, both, "--task", "qc", "--json").stdout
+                      )["overall"]["n"] == 20
+    assert "ok: 20 rows" in run("check-submission", sub, "--input", both, "--task", "QC").stdout
+
+
 @pytest.mark.parametrize("data", [False, True])
 def test_demo(tmp_path, data):
     args = ["demo", "--out", tmp_path / "demo", "--folds", "3", "--quiet"]

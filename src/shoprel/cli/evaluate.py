@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from shoprel.cli.options import input_path, output_path, quiet_option
+from shoprel.cli.options import input_path, output_path, quiet_option, task_option
 from shoprel.evaluate.console import evaluation_notes, metrics_table
 
 
@@ -15,11 +15,12 @@ from shoprel.evaluate.console import evaluation_notes, metrics_table
 @click.argument("predictions", type=input_path())
 @click.argument("gold", type=input_path())
 @click.option("--json", "as_json", is_flag=True, help="Print all metrics as JSON.")
-def evaluate(predictions, gold, as_json):
+@task_option()
+def evaluate(predictions, gold, as_json, task):
     """F1, precision, recall, ROC-AUC and the all-positive baseline, overall and per language."""
     from shoprel.evaluate.files import evaluate_files
 
-    metrics = evaluate_files(predictions, gold)
+    metrics = evaluate_files(predictions, gold, task)
     if as_json:
         click.echo(json.dumps(metrics, indent=2, ensure_ascii=False))
     else:

@@ -40,6 +40,14 @@ def input_path() -> HomePath:
     return HomePath(path_type=Path)
 
 
+def task_option():
+    """`--task` for a command reading a file whose columns may hold both targets (a file with
+    category_path and item_title names no task by its columns; the error then says --task)."""
+    return click.option("--task", type=click.Choice(["QC", "QI"], case_sensitive=False),
+                        help="Task, when the columns do not tell (a file with both "
+                             "category_path and item_title).")
+
+
 def quiet_option(help_text: str):
     """`--quiet` for a command, which then runs under quiet_libraries: the bars and log lines
     of the libraries it loads models with ('Loading weights'...) are silenced with its own."""

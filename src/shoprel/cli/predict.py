@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from shoprel.cli.options import input_path, output_path, quiet_option
+from shoprel.cli.options import input_path, output_path, quiet_option, task_option
 from shoprel.errors import ConfigError
 from shoprel.predict.cascade import DEFAULT_SHARE
 
@@ -15,11 +15,12 @@ from shoprel.predict.cascade import DEFAULT_SHARE
 @click.argument("submission", type=input_path())
 @click.option("--input", "input_file", required=True, type=input_path(),
               help="The file the submission answers.")
-def check_submission_cmd(submission, input_file):
+@task_option()
+def check_submission_cmd(submission, input_file, task):
     """Check ids, order, count and 0/1 values of a submission against its input."""
     from shoprel.data.submission import check_submission
 
-    check = check_submission(submission, input_file)
+    check = check_submission(submission, input_file, task)
     if check.ok:
         click.echo(f"ok: {check.rows} rows match {input_file}")
         return
