@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -261,6 +262,25 @@ def test_write_run_report_reads_a_finished_run(tmp_path) -> None:
     assert path == tmp_path / "report.html" and "demo" in path.read_text(encoding="utf-8")
     other = write_run_report(tmp_path, tmp_path / "elsewhere" / "r.html")
     assert other.is_file()
+
+
+def test_a_run_that_cannot_be_written_in_is_said_in_one_line(tmp_path, monkeypatch) -> None:
+    """A run on a read-only disk (`shoprel report RUN`, writing RUN/report.html): one
+    OutputError naming the folder, where the temporary file's OSError was a traceback."""
+    import os
+
+    from shoprel.errors import OutputError
+
+    frame = make_oof(n=0)
+    (tmp_path / "run.json").write_text(json.dumps({"task": "QC", "threshold": 0.5}))
+    (tmp_path / "metrics.json").write_text(json.dumps({"task": "QC", "run_name": "demo"}))
+    frame.to_parquet(tmp_path / "oof.parquet", index=False)
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != tmp_path
+                        and access(path, mode))
+    with pytest.raises(OutputError, match=f"cannot write in {tmp_path} .permission denied"):
+        write_run_report(tmp_path)
+    assert not (tmp_path / "report.html").exists()
 
 
 def test_write_run_report_rejects_an_unfinished_run(tmp_path) -> None:

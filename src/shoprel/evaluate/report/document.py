@@ -112,8 +112,11 @@ def write_run_report(run_dir: str | Path, out_file: str | Path | None = None) ->
     """
     from shoprel import runs
     from shoprel.utils.atomic import atomic_file
+    from shoprel.utils.outputs import check_parent
 
     run = runs.Run.open(run_dir)
+    target = Path(out_file) if out_file is not None else run.path / runs.REPORT
+    check_parent(target)  # a run on a read-only disk: one line, not a traceback
     for name in (runs.METRICS, runs.OOF):
         if not (run.path / name).is_file():
             raise RunDirError(f"{run.path}: no {name}; cannot write the report")
@@ -123,7 +126,6 @@ def write_run_report(run_dir: str | Path, out_file: str | Path | None = None) ->
         raise RunDirError(f"{run.path / runs.METRICS}: not valid JSON ({exc})") from None
     curve = read_learning_curve(run.path)
     text = render_report(metrics, run.oof(), report_title(metrics), curve)
-    target = Path(out_file) if out_file is not None else run.path / runs.REPORT
     with atomic_file(target) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return target
