@@ -196,6 +196,25 @@ def test_the_runs_own_index_in_the_way_is_named_with_the_way_out(tmp_path, embed
         build_index(run, new_pairs, progress=False)
 
 
+def test_a_run_that_cannot_be_written_in_is_said_before_its_own_index(tmp_path, embed_run,
+                                                                         new_pairs, monkeypatch):
+    """No --out, on a run on a read-only disk: one OutputError naming the run, as --out
+    elsewhere gets; the lock beside the run's index was an OSError traceback."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    run = tmp_path / "run"
+    shutil.copytree(embed_run, run)
+    shutil.rmtree(run / "index", ignore_errors=True)  # built by another test
+    access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: Path(path) != run
+                        and access(path, mode))
+    with pytest.raises(OutputError, match=f"index: cannot write in {run} .permission denied"):
+        build_index(run, new_pairs, progress=False)
+    assert not (run / "index").exists()
+
+
 def test_a_build_that_fails_before_any_part_leaves_no_index(tmp_path, embed_run, new_pairs,
                                                              monkeypatch):
     """A bad row past the first, or a stop, before any part is embedded: the folder is as it

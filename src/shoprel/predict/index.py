@@ -136,8 +136,8 @@ def check_index_folder(folder: Path, own: bool = False, named: bool = True) -> N
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{folder}: is a file; " + ("--out needs a folder for the index"
                                                       if named else fix))
+    check_parent(folder)  # the run's own index too: a run on a read-only disk is said
     if not own:
-        check_parent(folder)
         check_outside_outputs(folder, then="writing there would change it; build the index "
                                            "in a folder of its own")
     if folder.is_dir() and any(folder.iterdir()) and not is_index_folder(folder):
