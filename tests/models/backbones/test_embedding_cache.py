@@ -45,3 +45,17 @@ def test_a_file_pruned_under_a_running_process_is_made_again(tmp_path, backbone,
     np.testing.assert_array_equal(cache.lookup("query", ["b"])["b"], [2, 2, 2])
     # the file made again is a whole cache: another process opens it as one
     assert set(EmbeddingCache(cache.folder, backbone).lookup("query", ["a", "b"])) == {"b"}
+
+
+def test_a_read_only_cache_is_read_and_not_written(tmp_path, backbone, monkeypatch):
+    """A cache on a read-only disk (shared, mounted): opening it reads the fingerprint without
+    writing it again, and a store is skipped (best effort, like every cache write); both were
+    'attempt to write a readonly database' tracebacks that stopped predict."""
+    cache = EmbeddingCache(tmp_path / "embeddings", backbone)
+    cache.store("query", ["a"], np.ones((1, 3), np.float32))
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda path, timeout: connect(
+        f"file:{path}?mode=ro", uri=True, timeout=timeout))
+    read_only = EmbeddingCache(tmp_path / "embeddings", backbone)
+    read_only.store("query", ["b"], np.full((1, 3), 2, np.float32))
+    assert set(read_only.lookup("query", ["a", "b"])) == {"a"}

@@ -8,6 +8,7 @@ has few distinct category paths and many repeated queries, so most rows hit the 
 from __future__ import annotations
 
 import hashlib
+import logging
 import sqlite3
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -20,6 +21,7 @@ from shoprel.models.backbones.resolve import Backbone
 from shoprel.utils.sqlite_in import rows_where_in
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 def text_key(kind: str, text: str) -> str:
@@ -42,9 +44,11 @@ class EmbeddingCache:
         db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
         db.execute("CREATE TABLE IF NOT EXISTS vectors "
                    "(key TEXT PRIMARY KEY, dim INTEGER, vector BLOB)")
-        db.execute("INSERT OR IGNORE INTO meta VALUES ('fingerprint', ?)", (self.fingerprint,))
-        (stored,) = db.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
-        return stored
+        stored = db.execute("SELECT value FROM meta WHERE key='fingerprint'").fetchone()
+        if stored is None:  # written only when missing: a read-only cache is still read
+            db.execute("INSERT INTO meta VALUES ('fingerprint', ?)", (self.fingerprint,))
+            return self.fingerprint
+        return stored[0]
 
     def _connect(self) -> sqlite3.Connection:
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -79,5 +83,9 @@ class EmbeddingCache:
     def store(self, kind: str, texts: Sequence[str], vectors: np.ndarray) -> None:
         rows = [(text_key(kind, t), int(v.shape[0]), np.ascontiguousarray(v, np.float32).tobytes())
                 for t, v in zip(texts, vectors, strict=True)]
-        self._with_db(lambda db: db.executemany("INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)",
-                                                rows))
+        try:
+            self._with_db(lambda db: db.executemany(
+                "INSERT OR REPLACE INTO vectors VALUES (?, ?, ?)", rows))
+        except sqlite3.OperationalError as exc:  # best effort, like every cache write: a
+            # read-only cache (a shared or mounted one) still scores, embedding again
+            log.debug("could not store embeddings in %s: %s", self.path, exc)
