@@ -100,6 +100,8 @@ def test_report_of_a_finished_run_is_replaced_whole_or_not_at_all(tmp_path, monk
     the disk fills up halfway through the new one)."""
     from pathlib import Path
 
+    from shoprel.errors import OutputError
+
     writer = RunWriter.finished(tmp_path)
     table = pd.DataFrame({"id": [1, 2, 3, 4], "fold": [0, 1, 0, 1], "label": [1, 0, 1, 0],
                           "language": ["en"] * 4, "probability": [0.9, 0.2, 0.6, 0.4]})
@@ -112,7 +114,7 @@ def test_report_of_a_finished_run_is_replaced_whole_or_not_at_all(tmp_path, monk
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(Path, "write_text", disk_full)
-    with pytest.raises(OSError, match="No space"):
+    with pytest.raises(OutputError, match="report.html: No space left on device while writing"):
         writer.report(metrics, table)
     monkeypatch.undo()
     assert (tmp_path / "report.html").read_text() == "the old report"

@@ -1,6 +1,7 @@
 """Output safety: no output may destroy an input, a run being read or a folder shoprel did not
 write; interrupted and concurrent writers leave nothing behind and replace nothing."""
 
+import errno
 import hashlib
 import json
 import os
@@ -246,6 +247,20 @@ def test_failed_write_removes_the_parent_folders_it_made(tmp_path):
         with atomic_file(tmp_path / "c" / "out.jsonl") as tmp:
             raise RuntimeError("interrupted")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EDQUOT])
+def test_a_disk_filling_up_mid_write_is_one_line_naming_the_output(tmp_path, code):
+    """No space left (predict's rows, a report): one OutputError naming the output, where
+    the OSError was a traceback; nothing is left, the old output included as it was."""
+    out = tmp_path / "sub.jsonl"
+    out.write_text("old")
+    with pytest.raises(OutputError) as info, atomic_file(out) as tmp:
+        tmp.write_text("half")
+        raise OSError(code, "Error writing bytes to file. Detail: [errno]")
+    assert str(info.value) == (f"{out}: {os.strerror(code)} while writing it; nothing was "
+                               "written (free some space, or write elsewhere)")
+    assert [p.name for p in tmp_path.iterdir()] == ["sub.jsonl"] and out.read_text() == "old"
 
 
 def test_leftovers_of_dead_writers_are_cleaned_by_the_next_write_beside_them(tmp_path):

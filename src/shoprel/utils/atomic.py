@@ -32,6 +32,8 @@ _LOCK = re.compile(r"^\..+\.lock$")
 # how long a short read-modify-write of a file several commands update (a run's stamp or
 # metrics) waits for another process's, before failing with the holder's pid
 SHARED_FILE_WAIT_S = 60.0
+# a disk (or quota) filling up mid-write: said in one line naming the output, not a traceback
+_DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
 
 def _umask() -> int:
@@ -188,9 +190,12 @@ def atomic_file(path: str | os.PathLike, replace: bool = True) -> Iterator[Path]
                                     "worked; nothing was replaced (use --overwrite to replace "
                                     "it)")
         os.replace(tmp_path, target)
-    except BaseException:
+    except BaseException as exc:
         tmp_path.unlink(missing_ok=True)
         _remove_created(created)
+        if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
+            raise OutputError(f"{target}: {os.strerror(exc.errno)} while writing it; nothing was "
+                              "written (free some space, or write elsewhere)") from None
         raise
 
 
