@@ -184,3 +184,21 @@ def test_a_column_named_twice_in_the_header_is_refused(tmp_path, suffix):
     unnamed.write_text(sep.join(["", "", "id", "origin_query", "category_path", "label"])
                        + f"\n0{sep}0{sep}1{sep}drill{sep}tools{sep}1\n")
     assert read_pairs(unnamed).df["target"].tolist() == ["tools"]
+
+
+@pytest.mark.parametrize("suffix", ["csv", "tsv"])
+def test_text_after_a_closing_quote_is_refused_not_scored_without_its_quotes(tmp_path, suffix):
+    """`"dewalt" drill` in a CSV/TSV cell was read as the query 'dewalt drill'; a quote left
+    open to the end swallowed the lines below into one cell. Both are refused by line; a
+    quote inside a cell (5" nails) and a quoted cell with doubled quotes read as written."""
+    sep = "," if suffix == "csv" else "\t"
+    head = sep.join(["id", "origin_query", "item_title", "label"]) + "\n"
+    message = _error(tmp_path, f"q.{suffix}",
+                     f'{head}1{sep}5" nails{sep}nails{sep}1\n2{sep}"dewalt" drill{sep}drill{sep}1\n'
+                     .encode())
+    assert f"q.{suffix}, line 3: malformed row: a field goes on after its closing quote" in message
+    message = _error(tmp_path, f"open.{suffix}", f'{head}1{sep}"drill{sep}drill{sep}1\n'.encode())
+    assert "line 2: malformed row: the file ends inside a quoted field" in message
+    good = tmp_path / f"good.{suffix}"
+    good.write_text(f'{head}1{sep}5" nails{sep}nails{sep}1\n2{sep}"""dewalt"" drill"{sep}d{sep}1\n')
+    assert read_pairs(good).df["query"].tolist() == ['5" nails', '"dewalt" drill']

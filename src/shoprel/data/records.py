@@ -141,13 +141,15 @@ def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:
                 text = _decode(raw, path, line_no)
                 yield text[1:] if line_no == 1 and text.startswith("\ufeff") else text
 
-    reader = csv.reader(lines(), delimiter=delimiter)
+    # strict: text after a field's closing quote ("dewalt" drill) is refused by line, where
+    # the lenient reader dropped the quotes and scored another query ("dewalt drill")
+    reader = csv.reader(lines(), delimiter=delimiter, strict=True)
     try:
         header = next(reader)
     except StopIteration:
         return
     except csv.Error as exc:
-        raise InputError(f"malformed header: {exc}", path=path, line=1) from None
+        raise InputError(f"malformed header: {_csv_problem(exc)}", path=path, line=1) from None
     header = [h.strip() for h in header]
     _check_header(header, path)
     while True:
@@ -156,7 +158,8 @@ def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise InputError(f"malformed row: {exc}", path=path, line=reader.line_num) from None
+            raise InputError(f"malformed row: {_csv_problem(exc)}", path=path,
+                             line=reader.line_num) from None
         if not row or all(not cell.strip() for cell in row):
             continue
         if len(row) != len(header):
@@ -164,6 +167,16 @@ def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:
                 f"expected {len(header)} fields, found {len(row)}", path=path, line=reader.line_num
             )
         yield reader.line_num, dict(zip(header, row, strict=True))
+
+
+def _csv_problem(exc: csv.Error) -> str:
+    """The csv module's reason, in words for a file's author (its own quotes a tab)."""
+    if "expected after" in str(exc):
+        return ('a field goes on after its closing quote; quote the whole field and double '
+                'the quotes in it ("""dewalt"" drill" for "dewalt" drill)')
+    if "unexpected end of data" in str(exc):
+        return "the file ends inside a quoted field: a quote opened here or above never closes"
+    return str(exc)
 
 
 def _check_header(header: list[str], path: Path) -> None:
