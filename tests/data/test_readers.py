@@ -202,3 +202,11 @@ def test_text_after_a_closing_quote_is_refused_not_scored_without_its_quotes(tmp
     good = tmp_path / f"good.{suffix}"
     good.write_text(f'{head}1{sep}5" nails{sep}nails{sep}1\n2{sep}"""dewalt"" drill"{sep}d{sep}1\n')
     assert read_pairs(good).df["query"].tolist() == ['5" nails', '"dewalt" drill']
+
+
+def test_a_field_given_twice_in_one_json_object_is_refused(tmp_path):
+    """json keeps the last of two equal keys silently: {"id": 3, "id": 1} was read as id 1."""
+    rows = (b'{"id": 1, "origin_query": "a", "category_path": "x", "label": 1}\n'
+            b'{"id": 3, "origin_query": "b", "category_path": "y", "label": 0, "id": 1}\n')
+    assert _error(tmp_path, "dup.jsonl", rows).endswith(
+        "dup.jsonl, line 2, field 'id': the object gives this field twice; keep one")

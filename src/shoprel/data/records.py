@@ -112,6 +112,24 @@ def _malformed(exc: json.JSONDecodeError, text: str) -> str:
                                          "file cut short?)" if cut else "")
 
 
+class _RepeatedKey(Exception):
+    def __init__(self, key: str):
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
+    """An object as a dict, refusing a key given twice: json keeps the last silently, so
+    {"id": 3, "id": 1} was read as id 1 (a duplicate of line 1, or another row's label)."""
+    record = dict(pairs)
+    if len(record) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise _RepeatedKey(key)
+            seen.add(key)
+    return record
+
+
 def _jsonl_records(path: Path) -> Iterator[Record]:
     first = True
     for line_no, text in iter_text_lines(path):
@@ -121,10 +139,13 @@ def _jsonl_records(path: Path) -> Iterator[Record]:
             raise InputError(JSON_ARRAY, path=path, line=line_no)
         first = False
         try:
-            record = json.loads(text, parse_float=FloatText)
+            record = json.loads(text, parse_float=FloatText, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as exc:
             reason = LONE_CR if has_lone_cr(text) else _malformed(exc, text)
             raise InputError(reason, path=path, line=line_no) from None
+        except _RepeatedKey as exc:
+            raise InputError("the object gives this field twice; keep one", path=path,
+                             line=line_no, field=exc.key) from None
         if not isinstance(record, dict):
             raise InputError(
                 f"expected a JSON object, got {kind_name(record)}", path=path, line=line_no
