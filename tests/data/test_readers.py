@@ -186,6 +186,19 @@ def test_a_column_named_twice_in_the_header_is_refused(tmp_path, suffix):
     assert read_pairs(unnamed).df["target"].tolist() == ["tools"]
 
 
+def test_a_parquet_column_named_twice_is_refused(tmp_path):
+    """Arrow writes two columns of one name; the row dicts kept the second silently."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "dup.parquet"
+    pq.write_table(pa.table([[1], ["drill"], ["tools"], ["garden"], [1]], names=[
+        "id", "origin_query", "category_path", "category_path", "label"]), path)
+    assert _error(tmp_path, "dup.parquet", path.read_bytes()).endswith(
+        "dup.parquet, field 'category_path': the header names this column twice (columns 3 "
+        "and 4); rename or drop one")
+
+
 @pytest.mark.parametrize("suffix", ["csv", "tsv"])
 def test_text_after_a_closing_quote_is_refused_not_scored_without_its_quotes(tmp_path, suffix):
     """`"dewalt" drill` in a CSV/TSV cell was read as the query 'dewalt drill'; a quote left

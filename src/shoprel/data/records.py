@@ -200,15 +200,16 @@ def _csv_problem(exc: csv.Error) -> str:
     return str(exc)
 
 
-def _check_header(header: list[str], path: Path) -> None:
+def _check_header(header: list[str], path: Path, line: int | None = 1) -> None:
     """A column named twice is refused: a row's cells are read by name, so the second would
     silently stand for the first (an id or a target of the wrong column scored). Unnamed
-    columns (a written index) are never read, so they may repeat."""
+    columns (a written index) are never read, so they may repeat. `line` None: a Parquet
+    file's schema, which has no line."""
     first: dict[str, int] = {}
     for number, name in enumerate(header, start=1):
         if name and name in first:
             raise InputError(f"the header names this column twice (columns {first[name]} and "
-                             f"{number}); rename or drop one", path=path, line=1, field=name)
+                             f"{number}); rename or drop one", path=path, line=line, field=name)
         first.setdefault(name, number)
 
 
@@ -219,6 +220,7 @@ def _parquet_records(path: Path) -> Iterator[Record]:
         parquet = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several types for a bad file
         raise InputError(f"not a readable Parquet file: {exc}", path=path) from None
+    _check_header(parquet.schema_arrow.names, path, line=None)
     row_no = 0
     for batch in parquet.iter_batches(batch_size=65536):
         for record in batch.to_pylist():
