@@ -133,6 +133,14 @@ def test_a_damaged_oof_table_is_one_line_for_every_reader(run_copy, tmp_path, da
     ("overall", "x", "field 'overall': expected an object, got str"),
     ("threshold", "high", "field 'threshold': expected a number, got str"),
     ("per_language", [1, 2], "field 'per_language': expected an object, got list"),
+    # a null threshold, a group row that is no object or counts its rows in text: these were
+    # TypeErrors and ValueErrors deep in the report
+    ("threshold", None, "field 'threshold': expected a number, got NoneType"),
+    ("per_language", {"en": 7}, "field 'per_language.en': expected an object, got int"),
+    ("per_category", {"toys": {"n": "x"}}, "field 'per_category.toys.n': expected a number, "
+                                           "got str"),
+    ("per_language", {"en": {"f1": 0.5}}, "field 'per_language.en.n': expected a number, "
+                                          "got NoneType"),
 ])
 def test_a_metrics_field_of_the_wrong_type_is_one_line(run_copy, tmp_path, field, value,
                                                       message):

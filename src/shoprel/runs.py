@@ -266,10 +266,28 @@ def read_metrics(run_dir: Path) -> dict:
         raise RunDirError(f"{path}: expected a JSON object")
     for name, kind in METRICS_FIELDS.items():
         value = metrics.get(name)
-        if value is not None and not _json_kind(value, kind):
+        if (value is not None or name in NOT_NULL and name in metrics) \
+                and not _json_kind(value, kind):
             raise RunDirError(f"{path}: field {name!r}: expected {kind}, got "
                               f"{type(value).__name__}")
+    problem = _group_problem(metrics)
+    if problem:
+        raise RunDirError(f"{path}: {problem}")
     return metrics
+
+
+def _group_problem(metrics: dict) -> str | None:
+    """Why a row of a per-group table (per language, per category) cannot be shown: the
+    report takes each apart as an object with a row count, and a damaged one was a
+    TypeError there."""
+    for name in GROUP_FIELDS:
+        for key, row in (metrics.get(name) or {}).items():
+            if not isinstance(row, dict):
+                return f"field '{name}.{key}': expected an object, got {type(row).__name__}"
+            if not _json_kind(row.get("n"), "a number"):  # every writer counts the rows
+                return (f"field '{name}.{key}.n': expected a number, got "
+                        f"{type(row.get('n')).__name__}")
+    return None
 
 
 # the types of metrics.json's top-level fields that readers (report, compare, predict) take
@@ -280,6 +298,8 @@ METRICS_FIELDS = {"task": "text", "threshold": "a number", "run_name": "text",
                                    "language_agreement", "per_category", "threshold_selection",
                                    "uncertainty", "model", "timing", "data", "far_pairs",
                                    "student", "distillation"), "an object")}
+NOT_NULL = frozenset({"threshold"})  # read as a number whenever the key is there
+GROUP_FIELDS = ("per_language", "per_detected_language", "per_category")  # rows by group
 
 
 def _json_kind(value, kind: str) -> bool:
