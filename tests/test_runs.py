@@ -51,6 +51,7 @@ def test_writer_builds_a_folder_that_opens_as_a_run(tmp_path):
     ("probability", 1.5, "field 'probability': 1 row(s) hold no probability in [0, 1], "
                          "e.g. id 2: 1.5"),
     ("label", 2, "field 'label': 1 row(s) hold no 0/1 label, e.g. id 2: 2"),
+    ("language", None, "field 'language': 1 row(s) hold none, e.g. id 2"),
 ])
 def test_an_oof_table_with_a_score_or_label_no_run_writes_is_refused(tmp_path, column, value,
                                                                        message):
@@ -63,7 +64,7 @@ def test_an_oof_table_with_a_score_or_label_no_run_writes_is_refused(tmp_path, c
     table = pd.DataFrame({"id": [1, 2, 3], "fold": [0, 1, 2], "label": [1, 0, 1],
                           "language": ["en"] * 3, "probability": [0.9, 0.2, 0.6]})
     assert Run.open(_written(writer, table)).oof()["id"].tolist() == [1, 2, 3]
-    table[column] = table[column].astype(type(value))
+    table[column] = table[column].astype(object if value is None else type(value))
     table.loc[1, column] = value
     with pytest.raises(RunDirError) as info:
         Run.open(_written(writer, table)).oof()

@@ -80,6 +80,10 @@ def _oof_problem(table: pd.DataFrame) -> str | None:
             return (f"field {name!r}: {len(bad):,} row(s) hold no "
                     f"{'probability in [0, 1]' if name == 'probability' else '0/1 label'}, "
                     f"e.g. id {row_id!r}: {value!r}")
+    missing = np.flatnonzero(table["language"].isna().to_numpy())
+    if len(missing):  # every writer tags a row ("unk" when unknown); the report sorts them
+        row_id = table["id"].iloc[missing[0]:missing[0] + 1].tolist()[0]
+        return f"field 'language': {len(missing):,} row(s) hold none, e.g. id {row_id!r}"
     return None
 
 
