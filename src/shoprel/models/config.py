@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import types
 from string import Formatter
-from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Literal, Union, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -96,9 +96,17 @@ def refuse_bool_for_number(model: type[BaseModel], value: Any, info: ValidationI
         if bool not in leaves and leaves & {int, float}:
             raise ValueError(f"expected a number, got {str(value).lower()}")
     elif bool in leaves and isinstance(value, int | float | str) and not any(
-            isinstance(value, leaf) for leaf in leaves if isinstance(leaf, type)):
-        raise ValueError(f"expected true or false, got {value!r}")
+            isinstance(value, leaf) if isinstance(leaf, type) else value in literal_values(leaf)
+            for leaf in leaves):
+        words = [repr(v) for leaf in leaves if not isinstance(leaf, type)
+                 for v in literal_values(leaf)]
+        raise ValueError(f"expected {' or '.join(['true', 'false', *words])}, got {value!r}")
     return value
+
+
+def literal_values(leaf) -> tuple:
+    """The values a Literal[...] leaf admits (a field may be true/false or a named mode)."""
+    return get_args(leaf) if get_origin(leaf) is Literal else ()
 
 
 class StrictConfig(BaseModel):

@@ -69,6 +69,30 @@ def test_raw_pair_features():
     assert features.shape == (2, 4 * 2)
     np.testing.assert_allclose(features[0, 4:6], [0.0, 0.0])  # q * t
     np.testing.assert_allclose(features[0, 6:8], [1.0, 1.0])  # |q - t|
+    np.testing.assert_allclose(raw_pair(q, t, "product"), q * t)  # the default's block
+
+
+@pytest.mark.parametrize(("raw", "per_dim"), [(True, 4), ("product", 1)])
+def test_the_raw_block_s_width_is_saved_and_loaded_with_its_model(tmp_path, qc_frame, small,
+                                                                  raw, per_dim):
+    rows = qc_frame.take(np.arange(120))
+    model = small(tmp_path / "cache", raw_embeddings=raw).fit(rows)
+    dim = model.votes_.q_.shape[1]
+    assert model.scoring_blocks(rows)["raw0"].shape == (len(rows), per_dim * dim)
+    proba = model.predict_proba(rows)
+    config = json.loads((model.save(tmp_path / "saved") / "model.json").read_text())
+    assert config["params"]["raw_embeddings"] == raw
+    assert config["state"]["blocks"]["raw0"] == per_dim * dim
+    loaded = RelevanceModel.load(tmp_path / "saved")
+    assert loaded.scoring_blocks(rows)["raw0"].shape == (len(rows), per_dim * dim)
+    np.testing.assert_array_equal(loaded.predict_proba(rows), proba)
+
+
+def test_raw_embeddings_takes_true_false_or_product_only():
+    assert validate_params("embed", {"raw_embeddings": "product"})["raw_embeddings"] == "product"
+    for value in ("all", "true", 1):
+        with pytest.raises(ConfigError, match="expected true or false or 'product'"):
+            validate_params("embed", {"raw_embeddings": value})
 
 
 def test_level_similarity_scores_each_level_and_the_leaf():

@@ -58,6 +58,7 @@ from shoprel.models.embed.node_profiles import NAME as PROFILES
 from shoprel.models.embed.node_profiles import NodeProfiles
 from shoprel.models.embed.pair_features import (
     LEVELS,
+    RAW_PARTS,
     cosine,
     level_similarity,
     query_context,
@@ -228,7 +229,7 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
             score = cosine(q, t)
             blocks[f"cosine{i}"] = score[:, None]
             if self.raw_embeddings:
-                blocks[f"raw{i}"] = raw_pair(q, t)
+                blocks[f"raw{i}"] = raw_pair(q, t, self.raw_embeddings)
             if self.level_similarity and frame.task is Task.QC:
                 blocks[f"levels{i}"] = level_similarity(
                     q, frame.df["target"], lambda names, e=embed: e(names, "passage"))
@@ -399,7 +400,8 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         for i in range(len(self.backbone_names())):
             widths[f"cosine{i}"] = 1
             if self.raw_embeddings:
-                widths[f"raw{i}"] = 4 * dim if i == 0 and dim is not None else None
+                per_dim = RAW_PARTS[self.raw_embeddings]
+                widths[f"raw{i}"] = per_dim * dim if i == 0 and dim is not None else None
             if self.level_similarity and self.task_ is Task.QC:
                 widths[f"levels{i}"] = LEVELS + 2
             if self.query_context:
