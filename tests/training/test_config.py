@@ -308,42 +308,44 @@ def test_a_dotted_key_written_in_yaml_is_told_how_yaml_nests_it(tmp_path):
         "model: {family: ...})", f"{path}: line 2: folds.kk: unknown key"]
 
 
-def test_an_error_found_while_training_names_the_file_and_line(tmp_path, qc_demo):
-    """A flagged-ids file that is not there is found once training starts: the error named the
-    key, not the config file it was written in."""
+def _train_with_config(tmp_path, data, text: str):
+    """(config path, result) of `shoprel train DATA --config` with this config text."""
     from click.testing import CliRunner
 
     from shoprel.cli import main
+
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    return path, CliRunner().invoke(main, ["train", str(data), "--out", str(tmp_path / "run"),
+                                           "--config", str(path), "--quiet"])
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    # a flagged-ids file that is not there is found once training starts: the error named the
+    # key, not the config file it was written in
+    ("data: {task: QC}\nmodel: {family: fast, params: {n_estimators: 10, n_jobs: 1}}\n"
+     "folds: {k: 2}\nnoise:\n  flagged: nope.txt\n",
+     "line 5: noise.flagged: nope.txt: file not found"),
+    # it said only "t.csv: file not found", unlike noise.flagged: no key, no line
+    ("model: {family: fast}\nfolds: {k: 2}\naugment:\n  translate: {it: es}\n"
+     "  backend: table\n  table: t.csv\n", "line 6: augment.table: t.csv: file not found"),
+])
+def test_an_error_found_while_training_names_the_file_and_line(tmp_path, qc_demo, text, said):
+    path, done = _train_with_config(tmp_path, qc_demo, text)
+    assert done.exit_code == 2
+    assert done.stderr == f"error: {path}: {said}\n"
+    assert not (tmp_path / "run").exists()
+
+
+def test_an_error_without_a_key_the_file_writes_is_left_as_it_was(tmp_path):
     from shoprel.training.config import located
 
     path = tmp_path / "c.yaml"
-    path.write_text("data: {task: QC}\nmodel: {family: fast, params: {n_estimators: 10, "
-                    "n_jobs: 1}}\nfolds: {k: 2}\nnoise:\n  flagged: nope.txt\n")
-    done = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(tmp_path / "run"),
-                                     "--config", str(path), "--quiet"])
-    assert done.exit_code == 2
-    assert done.stderr == f"error: {path}: line 5: noise.flagged: nope.txt: file not found\n"
-    assert not (tmp_path / "run").exists()
+    path.write_text("noise:\n  flagged: nope.txt\n")
     # a key the file does not write, a file's name, no key at all: as it was
     for text in ("augment.cache: x", "--folds: 1 is out of range", "data.csv: not found"):
         assert str(located(ConfigError(text), path)) == text
     assert str(located(ConfigError("noise.flagged: x"), None)) == "noise.flagged: x"
-
-
-def test_a_missing_translation_table_names_its_config_line(tmp_path, qc_demo):
-    """It said only "t.csv: file not found", unlike noise.flagged: no key, no line."""
-    from click.testing import CliRunner
-
-    from shoprel.cli import main
-
-    path = tmp_path / "c.yaml"
-    path.write_text("model: {family: fast}\nfolds: {k: 2}\naugment:\n  translate: {it: es}\n"
-                    "  backend: table\n  table: t.csv\n")
-    done = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(tmp_path / "run"),
-                                     "--config", str(path), "--quiet"])
-    assert done.exit_code == 2
-    assert done.stderr == f"error: {path}: line 6: augment.table: t.csv: file not found\n"
-    assert not (tmp_path / "run").exists()
 
 
 def test_a_config_path_may_start_with_the_home_folder(tmp_path, monkeypatch):
