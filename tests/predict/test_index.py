@@ -161,6 +161,23 @@ def test_odd_target_files_and_outputs_are_refused_before_any_folder(tmp_path, em
     check_replaceable(run)
 
 
+def test_out_as_the_current_folder_is_refused_as_train_refuses_it(tmp_path, embed_run,
+                                                                   new_pairs, monkeypatch):
+    """`--out ""` (an unset shell variable) or `--out .`, in an empty folder or an index:
+    refused, as train refuses it, instead of writing the index into the current folder."""
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    for out in ("", "."):
+        with pytest.raises(OutputError, match="is the current folder or holds it"):
+            build_index(embed_run, new_pairs, out=out, progress=False)
+        assert not any(here.iterdir())
+    build_index(embed_run, new_pairs, out=tmp_path / "ix", progress=False)
+    monkeypatch.chdir(tmp_path / "ix")
+    with pytest.raises(OutputError, match="is the current folder or holds it"):
+        build_index(embed_run, new_pairs, out=".", progress=False)
+
+
 def test_a_folder_with_another_tools_index_json_is_no_index(tmp_path, embed_run, new_pairs):
     """A website's index.json: `index --out` writes nothing there, `--index` refuses it."""
     site = tmp_path / "website"

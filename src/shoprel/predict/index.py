@@ -32,6 +32,7 @@ from shoprel.utils.outputs import (
     INDEX_MARKER,
     INDEX_WRITER,
     check_not_a_link,
+    check_not_current,
     check_outside_outputs,
     check_parent,
     is_index_folder,
@@ -133,6 +134,8 @@ def check_index_folder(folder: Path, own: bool = False, named: bool = True) -> N
     fix = ("choose a new or empty folder" if named
            else "it is where the run keeps its index: move it away, or give --out FOLDER")
     check_not_a_link(folder)  # a build writes, and a failed one removes, wherever it leads
+    if named:
+        check_not_current(folder)
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{folder}: is a file; " + ("--out needs a folder for the index"
                                                       if named else fix))

@@ -169,6 +169,15 @@ def check_html_name(out: PathLike) -> None:
         raise OutputError(f"{out}: an HTML page is written there; give a name ending in .html")
 
 
+def check_not_current(out: PathLike) -> None:
+    """Refuse a folder output that is or holds the current folder (`--out .`, or `--out ""`
+    from an unset shell variable)."""
+    target, here = _resolved(out), Path.cwd().resolve()
+    if target == here or target in here.parents:
+        raise OutputError(f"{out}: is the current folder or holds it; the output must be a "
+                          "new folder")
+
+
 def check_output_dir(out: PathLike, overwrite: bool = False, reads: Iterable[PathLike] = (),
                      legacy_entries: frozenset[str] | None = LEGACY_RUN_ENTRIES,
                      marker: str = RUN_MARKER, inside: PathLike | None = None,
@@ -182,10 +191,7 @@ def check_output_dir(out: PathLike, overwrite: bool = False, reads: Iterable[Pat
     out = Path(out)
     check_not_a_link(out)
     target = _resolved(out)
-    here = Path.cwd().resolve()
-    if target == here or target in here.parents:
-        raise OutputError(f"{out}: is the current folder or holds it; the output must be a "
-                          "new folder")
+    check_not_current(out)
     for source in reads:
         if _overlap(target, _resolved(source)):
             raise OutputError(f"{out}: overlaps {source}, which this command reads; the "
