@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import shoprel.models.backbones.target_index as target_index
-from shoprel.errors import RunDirError
+from shoprel.errors import OutputError, RunDirError
 from shoprel.models.backbones.target_index import TargetIndex, build_segment, open_index
 
 
@@ -48,6 +48,24 @@ def test_a_second_build_adds_only_new_texts(tmp_path):
         f"title {i}" for i in range(20, 30))
     index = TargetIndex(tmp_path / "ix", "fp")
     assert len(index) == 30 and index.has("passage", ["title 25", "title 5"]).all()
+
+
+def test_a_full_disk_is_one_line_not_numpys_short_write(tmp_path, monkeypatch):
+    """numpy's short write on a full disk is an OSError with no errno ('65536 requested and
+    13280 written'): said like any output's full disk, and no part is left half-written."""
+    save = np.save
+
+    def short_write(fh, array, **kwargs):
+        save(fh, array[: len(array) // 2], **kwargs)
+        raise OSError("65536 requested and 13280 written")
+
+    monkeypatch.setattr(target_index.np, "save", short_write)
+    with pytest.raises(OutputError, match=r"No space left on device while writing it; nothing "
+                                          "was written"):
+        build_segment(tmp_path / "ix", "fp", _items(20), _Embed(), "in")
+    assert not list((tmp_path / "ix").rglob("*.npy*"))
+    monkeypatch.undo()
+    assert build_segment(tmp_path / "ix", "fp", _items(20), _Embed(), "in") == 20
 
 
 def test_killed_build_resumes_from_its_parts(tmp_path, monkeypatch):

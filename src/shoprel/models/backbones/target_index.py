@@ -14,6 +14,7 @@ the score computed without the index.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -48,7 +49,14 @@ def hashes(kind: str, texts: Iterable[str]) -> np.ndarray:
 
 def _save_array(path: Path, array: np.ndarray) -> None:
     with atomic_file(path) as tmp, open(tmp, "wb") as fh:
-        np.save(fh, array, allow_pickle=False)
+        try:
+            np.save(fh, array, allow_pickle=False)
+        except OSError as exc:
+            if exc.errno is not None:
+                raise
+            # numpy's short write ('65536 requested and 13280 written') carries no errno: a
+            # full disk, told by atomic_file in one line like any other output's
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)) from exc
 
 
 class TargetIndex:
