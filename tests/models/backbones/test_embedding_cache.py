@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 import sqlite3
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -59,3 +60,27 @@ def test_a_read_only_cache_is_read_and_not_written(tmp_path, backbone, monkeypat
     read_only = EmbeddingCache(tmp_path / "embeddings", backbone)
     read_only.store("query", ["b"], np.full((1, 3), 2, np.float32))
     assert set(read_only.lookup("query", ["a", "b"])) == {"a"}
+
+
+@pytest.mark.parametrize("missing", ["folder", "file"])
+def test_a_read_only_cache_without_this_backbones_file_embeds_without_storing(
+        tmp_path, backbone, monkeypatch, missing):
+    """SHOPREL_CACHE on an empty read-only folder (no embeddings/ yet), or one whose
+    embeddings/ holds no file of this backbone: as a read-only file, nothing is found and
+    stores are skipped; predict died in a traceback from mkdir (or sqlite's open)."""
+    folder = tmp_path / "embeddings"
+    if missing == "file":
+        folder.mkdir()
+
+    def read_only_mkdir(self, *args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(self))
+
+    connect = sqlite3.connect
+    monkeypatch.setattr(Path, "mkdir", read_only_mkdir)
+    monkeypatch.setattr(sqlite3, "connect", lambda path, timeout: connect(
+        f"file:{path}?mode=ro", uri=True, timeout=timeout))
+    cache = EmbeddingCache(folder, backbone)
+    assert cache.lookup("query", ["a"]) == {}
+    cache.store("query", ["a"], np.ones((1, 3), np.float32))
+    assert cache.lookup("query", ["a"]) == {}
+    assert folder.exists() == (missing == "file") and not cache.path.exists()

@@ -33,8 +33,16 @@ class EmbeddingCache:
         self.folder = Path(folder)
         self.path = self.folder / f"{backbone.slug}.sqlite"
         self.fingerprint = backbone.fingerprint
-        with self._connect() as db:
-            stored = self._schema(db)
+        try:
+            with self._connect() as db:
+                stored = self._schema(db)
+        except sqlite3.OperationalError as exc:
+            if self.path.exists():
+                raise
+            # a read-only cache with no file (or folder) for this backbone yet: nothing to
+            # read, and stores are skipped as in a read-only file; texts are embedded
+            log.debug("no embedding cache at %s: %s", self.path, exc)
+            return
         if stored != self.fingerprint:
             raise ValueError(f"{self.path}: holds embeddings of {stored}, not {self.fingerprint}")
         mark_used(self.path)  # read, maybe never written again: its age is its last use
@@ -51,7 +59,10 @@ class EmbeddingCache:
         return stored[0]
 
     def _connect(self) -> sqlite3.Connection:
-        self.folder.mkdir(parents=True, exist_ok=True)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a read-only cache: said as sqlite says a file it cannot open
+            raise sqlite3.OperationalError(f"cannot make {self.folder}: {exc}") from exc
         return sqlite3.connect(self.path, timeout=60)
 
     def _with_db(self, work: Callable[[sqlite3.Connection], T]) -> T:
@@ -69,8 +80,8 @@ class EmbeddingCache:
             return work(db)
 
     def lookup(self, kind: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
-        if not texts:  # every text came from an index or memory: no file to open
-            return {}
+        if not texts or not self.path.exists():  # every text came from an index or memory,
+            return {}  # or no file was made (a read-only cache): none to open
         keys = {text_key(kind, t): t for t in texts}
 
         def found(db: sqlite3.Connection) -> dict[str, np.ndarray]:
