@@ -150,3 +150,15 @@ def test_many_rows_show_progress_and_quiet_shows_nothing(tmp_path, jsonl):
     assert quiet.stderr == ""
     assert quiet.stdout.splitlines()[-1] == f"wrote {tmp_path / 'o2.jsonl'}"
     assert detect_languages(["bolsa"] * 3, progress=True) == detect_languages(["bolsa"] * 3)
+
+
+def test_a_file_with_both_target_columns_is_read_without_a_task(tmp_path, jsonl):
+    """langid reads queries only: a file with category_path and item_title was refused with
+    'give the task (--task QC|QI)', an option langid does not have."""
+    data = jsonl(tmp_path / "both.jsonl", [
+        {"id": 1, "language": "en", "origin_query": "phone case", "category_path": "a,b",
+         "item_title": "red case"}])
+    result = CliRunner().invoke(langid, [str(data), "--out", str(tmp_path / "out.jsonl")])
+    assert result.exit_code == 0, result.output
+    out = json.loads((tmp_path / "out.jsonl").read_text())
+    assert out["item_title"] == "red case" and out["detected_language"] == "en"

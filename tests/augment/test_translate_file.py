@@ -296,3 +296,22 @@ def test_a_stopped_translation_says_the_cache_keeps_what_was_made(tmp_path, json
     again = CachedTranslator(_StopsAtTheSecondBatch(), cache, batch_size=10)
     translate_file(data, tmp_path / "out.jsonl", again)
     assert (again.hits, again.misses) == (2, 4)
+
+
+def test_a_file_with_both_target_columns_is_translated_without_a_task(tmp_path, jsonl):
+    """translate reads queries and languages only: a file with category_path and item_title
+    was refused with 'give the task (--task QC|QI)', an option translate does not have. Each
+    target column is still checked as predict checks it."""
+    rows = [{"id": 1, "language": "es", "origin_query": "zapatos", "category_path": "a,b",
+             "item_title": "red shoes"}]
+    data = jsonl(tmp_path / "both.jsonl", rows)
+    table = jsonl(tmp_path / "t.jsonl", [
+        {"text": "zapatos", "source": "es", "target": "en", "translation": "shoes"}])
+    result = CliRunner().invoke(translate, [str(data), "--backend", "table", "--table",
+                                            str(table), "--out", str(tmp_path / "out.jsonl")])
+    assert result.exit_code == 0, result.output
+    out = json.loads((tmp_path / "out.jsonl").read_text())
+    assert out == {**rows[0], "translated_query": "shoes"}
+    long = jsonl(tmp_path / "long.jsonl", [{**rows[0], "item_title": "y" * 30_000}])
+    with pytest.raises(InputError, match="field 'item_title': holds 30,000 characters"):
+        translate_file(long, tmp_path / "out2.jsonl", _table(tmp_path, jsonl))

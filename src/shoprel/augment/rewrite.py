@@ -12,6 +12,7 @@ from pathlib import Path
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import iter_records
+from shoprel.data.tasks import Task
 from shoprel.data.writers import write_records
 from shoprel.utils.atomic import output_lock
 from shoprel.utils.outputs import check_output_file
@@ -28,10 +29,16 @@ class FileRows:
 
 def read_rows(path: str | Path) -> FileRows:
     """Every row checked as predict checks it (labels unread: a test file's empty labels are
-    no error), before any work; then the records as written."""
-    frame = read_pairs(path, read_labels=False)
+    no error; with both target columns, as predict checks it for either task), before any
+    work; then the records as written."""
     numbered = list(iter_records(path))
-    return FileRows(frame, [record for _, record in numbered], [line for line, _ in numbered])
+    # these commands read queries and languages only: a file with both target columns is
+    # checked as either task's file, not refused for a task they have no option to give
+    columns = numbered[0][1].keys() if numbered else ()
+    tasks = [task for task in Task if task.target_column in columns]
+    frames = [read_pairs(path, task, read_labels=False)
+              for task in (tasks if len(tasks) > 1 else [None])]
+    return FileRows(frames[0], [record for _, record in numbered], [line for line, _ in numbered])
 
 
 @contextlib.contextmanager
