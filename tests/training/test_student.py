@@ -80,6 +80,9 @@ def test_the_run_carries_its_student_on_the_same_folds(student_run):
     assert "learnt the labels alone" in block["caveat"]
     assert "learnt the labels alone" in (student_run / runs.REPORT).read_text(encoding="utf-8")
     assert ours["distillation"]["teacher"]["path"] == str(student_run.resolve())
+    # the run's folds (folds.k 3 here) are the student's own: no note calls them unused
+    assert "ignored" not in ours["distillation"]
+    assert load_config(student.path / runs.CONFIG).folds.k == 3
     assert load_config(student.path / runs.CONFIG).student is None
     assert "carried student" in (student_run / runs.REPORT).read_text(encoding="utf-8")
     # --overwrite still knows the whole folder as shoprel's

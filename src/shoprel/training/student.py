@@ -22,9 +22,12 @@ from shoprel.training.distill import distill
 
 def student_run_config(config: RunConfig) -> RunConfig:
     """The student's run config: the run's data, folds, threshold rule and checks, the student's
-    model."""
-    return RunConfig(data=config.data, folds=config.folds, model=config.student.model,
-                     threshold=config.threshold, check=config.check, student=None)
+    model. The folds are the run's (the teacher's), not set by the student config: distill
+    notes a student config's own folds as unused, and this one sets none."""
+    student = RunConfig(data=config.data, model=config.student.model,
+                        threshold=config.threshold, check=config.check, student=None)
+    return RunConfig.model_construct(student.model_fields_set,
+                                     **{**dict(student), "folds": config.folds})
 
 
 def _one_line(exc: BaseException) -> str:
