@@ -1,5 +1,8 @@
 """`shoprel predict` with a run trained on translated queries and a file without them: one
-`warning:` line (not Python's two-line UserWarning), which --quiet leaves out."""
+`warning:` line (not Python's two-line UserWarning), which --quiet leaves out; the line on
+rows the training file's languages do not cover."""
+
+import json
 
 import pytest
 from click.testing import CliRunner
@@ -28,3 +31,23 @@ def test_the_quiet_help_says_the_warning_still_prints():
     text = " ".join(CliRunner().invoke(predict, ["--help"]).output.split())
     assert "no warning about rows" not in text
     assert "a warning about rows scored without translations still prints" in text
+
+
+def test_untagged_rows_are_said_as_such_and_one_row_is_one_row(trained_runs, qc_demo, tmp_path):
+    """A row of no language was counted as one in a new language 'unk'; one row said "1 rows"."""
+    rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()]
+    rows[0]["language"] = "xx"
+    rows[1]["language"] = None
+    del rows[2]["language"]
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                      encoding="utf-8")
+    result = CliRunner().invoke(predict, [str(trained_runs["QC"]), str(source), "--out",
+                                          str(tmp_path / "p.jsonl"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    said = [line for line in result.stdout.splitlines() if "training file" in line]
+    assert said == ["1 row in a language absent from the training file (xx 1) and 2 rows with "
+                    "no language tag (the training file had none untagged): its "
+                    "cross-validation says nothing about them (README: languages never seen "
+                    "in training)"]
+    assert "unk" not in result.stdout

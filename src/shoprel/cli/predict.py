@@ -107,11 +107,31 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
     click.echo(f"{result.rows} rows scored, {result.positives} predicted relevant "
                f"({threshold}{scored_by}) → {result.out_file}")
     if result.new_languages:
-        shown = ", ".join(f"{lang} {n}" for lang, n in list(result.new_languages.items())[:8])
-        more = ", ..." if len(result.new_languages) > 8 else ""
-        click.echo(f"{sum(result.new_languages.values())} rows in languages absent from the "
-                   f"training file ({shown}{more}): its cross-validation says nothing about "
-                   "them (README: languages never seen in training)")
+        click.echo(f"{_new_language_rows(result.new_languages)}: its cross-validation says "
+                   "nothing about them (README: languages never seen in training)")
+
+
+def _rows(n: int) -> str:
+    return f"{n} row{'' if n == 1 else 's'}"
+
+
+def _new_language_rows(new_languages: dict[str, int]) -> str:
+    """E.g. "3 rows in languages absent from the training file (xx 2, yy 1)"; rows of no language
+    (read as 'unk') are said as untagged, not as rows of a language 'unk'."""
+    from shoprel.data.validate import UNKNOWN_LANGUAGE
+
+    tagged = {lang: n for lang, n in new_languages.items() if lang != UNKNOWN_LANGUAGE}
+    said = []
+    if tagged:
+        shown = ", ".join(f"{lang} {n}" for lang, n in list(tagged.items())[:8])
+        more = ", ..." if len(tagged) > 8 else ""
+        said.append(f"{_rows(sum(tagged.values()))} in "
+                    f"{'a language' if len(tagged) == 1 else 'languages'} absent from the "
+                    f"training file ({shown}{more})")
+    if UNKNOWN_LANGUAGE in new_languages:
+        said.append(f"{_rows(new_languages[UNKNOWN_LANGUAGE])} with no language tag "
+                    "(the training file had none untagged)")
+    return " and ".join(said)
 
 
 COMMANDS = (predict, check_submission_cmd)
