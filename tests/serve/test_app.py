@@ -8,7 +8,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from shoprel.data.readers import read_pairs
 from shoprel.predict.predictor import Predictor
-from shoprel.serve import create_app
+from shoprel.serve import ServeSettings, create_app
 
 TEST_PAIRS_LIMIT = 400
 TEXT_LIMIT = 500
@@ -288,15 +288,18 @@ def test_model_failure_is_a_json_500_and_shutdown_a_503(qc_run):
     assert 'shoprel_errors_total{kind="internal"} 1.0' in metrics
 
 
-def test_a_backbone_gone_since_training_is_named_in_the_run_s_config(embed_run, tmp_path):
+@pytest.mark.parametrize("recent_texts", [ServeSettings().recent_texts, 0])
+def test_a_backbone_gone_since_training_is_named_in_the_run_s_config(embed_run, tmp_path,
+                                                                     recent_texts):
     """serve said 'model.params.backbone ...: no such folder' without saying whose: the run's
-    config.yaml and its line are named now, as train names its config file's."""
+    config.yaml and its line are named now, as train names its config file's. With
+    --recent-texts 0 it started, then answered every request 500: it refuses at start-up too."""
     from tests.training.test_far_pairs import gone_backbone_copy
 
     from shoprel.errors import ConfigError
 
     copy, gone, line = gone_backbone_copy(embed_run, tmp_path)
     with pytest.raises(ConfigError) as info:
-        create_app(copy)
+        create_app(copy, ServeSettings(recent_texts=recent_texts))
     assert str(info.value).startswith(f"{copy / 'config.yaml'}: line {line}: "
                                       f"model.params.backbone {gone!r}: no such folder")

@@ -87,6 +87,8 @@ class Predictor:
                 for model in self.models:
                     if hasattr(model, "use_indexes"):
                         model.use_indexes(folders)
+                    if hasattr(model, "resolved"):  # its backbones found now, not when it scores
+                        model.resolved()
                     if recent_texts and hasattr(model, "keep_recent"):
                         model.keep_recent(recent_texts)
 
