@@ -38,3 +38,23 @@ def test_small_batches_use_one_thread_and_score_the_same(bag):
     np.testing.assert_array_equal(small, large[:10])
     with pytest.raises(RunDirError, match="reads 8 features, but the model built 3"):
         predict_checked(booster, X[:, :3], n_jobs=2)
+
+
+def test_a_truncated_booster_is_shoprel_s_one_line_only(trained_runs, tmp_path, capfd):
+    """LightGBM wrote its own '[LightGBM] [Fatal] ...' line on stderr before shoprel's."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    run = shutil.copytree(trained_runs["QC"], tmp_path / "run")
+    booster = run / "models" / "fold_1" / "lightgbm.txt"
+    booster.write_bytes(booster.read_bytes()[:200])
+    capfd.readouterr()
+    result = CliRunner().invoke(main, ["far-pairs", str(run), "--quiet"])
+    assert result.exit_code == 2
+    [line] = result.output.splitlines()  # shoprel's line, LightGBM's reason in it
+    assert line.startswith(f"error: {booster.parent}: cannot load the saved model "
+                           "(LightGBMError: ")
+    assert "LightGBM" not in capfd.readouterr().err

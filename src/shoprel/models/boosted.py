@@ -18,6 +18,7 @@ from shoprel.errors import RunDirError
 from shoprel.models.config import FamilyConfig, Section, Seed
 from shoprel.models.lexical.config import LexicalConfig
 from shoprel.models.targets import Targets
+from shoprel.utils.native_stderr import stderr_silenced
 from shoprel.utils.threads import threads_for_rows
 
 
@@ -133,7 +134,8 @@ def load_booster(path: Path, width: int | None, count: int, model_json: Path) ->
         if i and not member.exists():
             raise RunDirError(f"{member}: missing, but {model_json} field "
                               f"'state.boosters' says the model averages {count} boosters")
-        booster = lgb.Booster(model_file=str(member))
+        with stderr_silenced():  # a damaged file: LightGBM's own [Fatal] line, then its error
+            booster = lgb.Booster(model_file=str(member))
         if width is not None and booster.num_feature() != width:
             raise RunDirError(f"{member}: field 'max_feature_idx': the booster reads "
                               f"{booster.num_feature()} features, but the model's params "

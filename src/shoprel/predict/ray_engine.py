@@ -17,7 +17,6 @@ import logging
 import os
 import re
 import socket
-import sys
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -35,6 +34,7 @@ from shoprel.models.base import UntranslatedInputWarning
 from shoprel.predict.index import index_folders
 from shoprel.predict.predictor import Predictor, PredictResult, check_indexes_used, write_submission
 from shoprel.runs import Run, scoring_run
+from shoprel.utils.native_stderr import stderr_silenced
 from shoprel.utils.outputs import check_output_file
 
 
@@ -93,27 +93,6 @@ def ray_session(address: str | None = None, num_cpus: int | None = None,
         yield
     finally:
         ray.shutdown()
-
-
-@contextlib.contextmanager
-def _stderr_silenced(active: bool) -> Iterator[None]:
-    """--quiet: Ray's C++ core writes to the process's stderr itself, past Python's logging
-    (an error line on every run about actors that might restart, ray-project/ray#53727), so
-    file descriptor 2 points at nothing meanwhile. shoprel's own errors are raised, and
-    printed once it is given back."""
-    if not active:
-        yield
-        return
-    sys.stderr.flush()
-    saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(null, 2)
-        yield
-    finally:
-        sys.stderr.flush()
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(null)
 
 
 def check_reachable(address: str, timeout_s: float = 5.0) -> None:
@@ -204,7 +183,9 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
     blocks = _read_canonical(Path(input_file), run.task, batch_rows)
     bare = (sum(len(block) for block in blocks if not PairFrame(run.task, block).has_translation)
             if scoring.reads_translation() else 0)
-    with _stderr_silenced(not progress), ray_session(address, quiet=not progress):
+    # --quiet: Ray's C++ core writes to the process's stderr itself, past Python's logging
+    # (an error line on every run about actors that might restart, ray-project/ray#53727)
+    with stderr_silenced(not progress), ray_session(address, quiet=not progress):
         batches = _scored_batches(blocks, run_dir, run.task, num_actors, batch_rows, indexes,
                                   scorer)
         try:
