@@ -430,9 +430,20 @@ def load_model(folder: Path) -> RelevanceModel:
     """A saved model, or one RunDirError line naming the folder when its files are broken
     (truncated weights, a LightGBM or safetensors file that will not parse, unknown params)."""
     try:
-        return RelevanceModel.load(folder)
+        with saved_model_loading(folder):
+            return RelevanceModel.load(folder)
     except ShoprelError as exc:  # also e.g. params the family's config refuses: a broken folder
         raise RunDirError(str(exc) if str(folder) in str(exc) else f"{folder}: {exc}") from None
+
+
+@contextlib.contextmanager
+def saved_model_loading(folder: Path) -> Iterator[None]:
+    """A library failing on a saved model's files (truncated weights, a config it cannot
+    parse) is one RunDirError line naming the folder; shoprel's own errors pass through."""
+    try:
+        yield
+    except ShoprelError:
+        raise
     except Exception as exc:  # noqa: BLE001 (each library fails its own way on a broken file)
         reason = " ".join(str(exc).split())[:300] or type(exc).__name__
         raise RunDirError(f"{folder}: cannot load the saved model ({type(exc).__name__}: "

@@ -37,8 +37,9 @@ def export_hf_classifier(hf_folder: str | Path, out_folder: str | Path, int8: bo
     hf_folder, out_folder = Path(hf_folder), Path(out_folder)
     out_folder.mkdir(parents=True, exist_ok=True)
     from shoprel.models.hf.trainer import quiet_transformers
+    from shoprel.runs import saved_model_loading
 
-    with quiet_transformers(), _loading(hf_folder):
+    with quiet_transformers(), saved_model_loading(hf_folder):
         tokenizer = AutoTokenizer.from_pretrained(hf_folder)
         # eager attention traces to plain ops that onnxruntime fuses; the weights are the same
         model = AutoModelForSequenceClassification.from_pretrained(hf_folder,
@@ -76,18 +77,6 @@ def export_hf_classifier(hf_folder: str | Path, out_folder: str | Path, int8: bo
             "opset": opset, "seconds": round(time.perf_counter() - started, 2)}
     (out_folder / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
     return meta
-
-
-@contextlib.contextmanager
-def _loading(hf_folder: Path):
-    """A saved model that will not load (truncated weights, a broken config) is one line
-    naming its folder, not the library's traceback."""
-    try:
-        yield
-    except Exception as exc:  # noqa: BLE001 (each library fails its own way on a broken file)
-        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
-        raise RunDirError(f"{hf_folder}: cannot load the saved model ({type(exc).__name__}: "
-                          f"{reason})") from None
 
 
 @contextlib.contextmanager
