@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from shoprel.cli.options import input_path, output_path, quiet_option
+from shoprel.cli.options import input_path, output_path, quiet_option, task_option
 from shoprel.evaluate.console import constant_scores_line, far_pairs_line, metrics_table
 
 
@@ -15,8 +15,7 @@ from shoprel.evaluate.console import constant_scores_line, far_pairs_line, metri
 @click.option("--config", "config_file", type=input_path(),
               help="YAML config (defaults are used for whatever it leaves out).")
 @click.option("--folds", type=int, help="Number of cross-validation folds (overrides config).")
-@click.option("--task", type=click.Choice(["QC", "QI"], case_sensitive=False),
-              help="Task, when the columns do not tell.")
+@task_option()
 @click.option("--overwrite", is_flag=True, help="Replace an existing run directory.")
 @click.option("--learning-curve", "curve", is_flag=True,
               help="Also fit every fold on 10/25/50% of its rows and plot OOF ROC-AUC and F1 "
