@@ -11,7 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from shoprel.data.formats import file_format
-from shoprel.errors import InputError
+from shoprel.errors import ConfigError, InputError
 
 Record = tuple[int, dict]  # (line or row number, fields)
 
@@ -32,6 +32,14 @@ class FloatText(float):
 def kind_name(value) -> str:
     """A value's type as a message says it: a JSON number is a float, whatever keeps its text."""
     return "float" if isinstance(value, FloatText) else type(value).__name__
+
+
+def require_config_file(key: str, path: Path) -> None:
+    """A file a config key names (noise.flagged, augment.table): one ConfigError naming the
+    key when it cannot be read, which `train` then locates at the key's line in the file."""
+    reason = not_a_file(path)
+    if reason:
+        raise ConfigError(f"{key}: {path}: {reason}")
 
 
 def not_a_file(path: Path) -> str | None:

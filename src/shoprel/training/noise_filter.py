@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from shoprel.data.frame import PairFrame
-from shoprel.data.records import iter_records, iter_text_lines, not_a_file
+from shoprel.data.records import iter_records, iter_text_lines, require_config_file
 from shoprel.data.validate import id_text
 from shoprel.errors import ConfigError, InputError
 from shoprel.models.targets import WEIGHT, require_row_targets
@@ -30,9 +30,7 @@ def read_flagged_ids(path: str | Path) -> list[tuple[str, int]]:
     .jsonl, .parquet, as `shoprel noise --out` writes) has an id column. A file that cannot be
     read is one error naming it, the line and the field."""
     path = Path(path)
-    reason = not_a_file(path)
-    if reason:
-        raise ConfigError(f"noise.flagged: {path}: {reason}")
+    require_config_file("noise.flagged", path)
     if path.suffix.lower() not in TABLE_SUFFIXES:
         return [(id_text(text.strip()), line) for line, text in iter_text_lines(path)
                 if text.strip()]

@@ -54,12 +54,11 @@ def training_side(config: RunConfig, progress: bool = True, frame: PairFrame | N
     if augment.translate:
         from shoprel.augment.augment import augment_translations
         from shoprel.augment.backends import make_translator
-        from shoprel.data.records import not_a_file
+        from shoprel.data.records import require_config_file
 
         # named by its key, as noise.flagged is: "t.csv: file not found" named no config line
-        reason = augment.table is not None and not_a_file(Path(augment.table))
-        if reason:
-            raise ConfigError(f"augment.table: {augment.table}: {reason}")
+        if augment.table is not None:
+            require_config_file("augment.table", Path(augment.table))
         # None: a bar for a long stage only, not one per fold for a few dozen rows
         translator = make_translator(augment.backend, cache=augment.cache, table=augment.table,
                                      model=augment.model, progress=None if progress else False)
