@@ -1,6 +1,7 @@
 """The embedding model on the demo set, with a tiny random local backbone so it runs in seconds."""
 
 import json
+import threading
 
 import numpy as np
 import pandas as pd
@@ -433,3 +434,28 @@ def test_node_profiles_block_is_saved_and_scored_alike(tmp_path, qc_frame, qi_fr
         RelevanceModel.load(folder)
     qi = small(tmp_path / "cache").fit(qi_frame)  # category paths only
     assert qi.profiles_ is None and "node_profiles" not in qi.scoring_blocks(qi_frame)
+
+
+def test_a_scorer_keeping_recent_texts_writes_the_disk_cache_off_its_thread(
+        tmp_path, qc_frame, small, monkeypatch):
+    from shoprel.models.backbones.cache_writes import flush_cache_writes
+    from shoprel.models.backbones.embedding_cache import EmbeddingCache
+
+    writers = []
+    real_store = EmbeddingCache.store
+    monkeypatch.setattr(EmbeddingCache, "store", lambda self, *a: (
+        writers.append(threading.current_thread().name), real_store(self, *a)))
+    model = small(tmp_path / "cache").fit(qc_frame)
+    new_queries = qc_frame.take(np.arange(20))
+    new_queries.df["query"] = new_queries.df["query"] + " new"
+    writers.clear()
+    model.predict_proba(new_queries)  # a predict: written before it returns
+    assert writers == [threading.current_thread().name]
+    writers.clear()
+    new_queries.df["query"] = new_queries.df["query"] + " again"
+    served = model.keep_recent(1_000).predict_proba(new_queries)
+    flush_cache_writes()
+    assert writers == ["shoprel-cache-writes"]
+    model.keep_recent(0)  # the vectors written behind are read back from disk alike
+    np.testing.assert_array_equal(model.predict_proba(new_queries), served)
+    assert model.embedding_counts_["disk"] >= 20

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from shoprel.models.backbones.cache_writes import store_later
 from shoprel.models.backbones.embedding_cache import EmbeddingCache
 from shoprel.models.backbones.target_index import TargetIndex
 
@@ -63,12 +64,13 @@ class EmbeddingStore:
 
     def __init__(self, encode: Encode, cache: EmbeddingCache | None = None,
                  indexes: Sequence[TargetIndex] = (), recent: RecentTexts | None = None,
-                 counts: Counter | None = None):
+                 counts: Counter | None = None, write_behind: bool = False):
         self.encode = encode
         self.cache = cache
         self.indexes = list(indexes)
         self.recent = recent
         self.counts = counts if counts is not None else Counter()
+        self.write_behind = write_behind  # disk writes on the cache writer's thread
 
     def embed(self, texts: Sequence[str], kind: str, keep: bool = True) -> np.ndarray:
         """Row per text. keep=False: texts the encoder had to compute are not written to the
@@ -87,7 +89,11 @@ class EmbeddingStore:
             fresh = dict(zip(missing, self.encode(missing, kind), strict=True))
             self.counts["encoded"] += len(missing)
             if self.cache is not None and keep:
-                self.cache.store(kind, missing, np.vstack(list(fresh.values())))
+                vectors = np.vstack(list(fresh.values()))
+                if self.write_behind:
+                    store_later(self.cache, kind, missing, vectors)
+                else:
+                    self.cache.store(kind, missing, vectors)
             found.update(fresh)
         if self.recent is not None:
             self.recent.store(kind, {t: found[t] for t in distinct if t not in cheap})

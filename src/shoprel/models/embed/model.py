@@ -145,9 +145,9 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         indexes = [index for folder in getattr(self, "index_dirs_", [])
                    if (index := open_index(Path(folder) / backbone.slug,
                                            backbone.fingerprint)) is not None]
-        stores[key] = EmbeddingStore(encode, EmbeddingCache(folder, backbone), indexes,
-                                     getattr(self, "_recent", {}).get(backbone.slug),
-                                     self.embedding_counts_)
+        recent = getattr(self, "_recent", {}).get(backbone.slug)
+        stores[key] = EmbeddingStore(encode, EmbeddingCache(folder, backbone), indexes, recent,
+                                     self.embedding_counts_, write_behind=recent is not None)
         return stores[key]
 
     def _forget_sources(self, encoders: bool = False) -> None:
@@ -170,7 +170,9 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         return self
 
     def keep_recent(self, size: int) -> EmbedModel:
-        """Keep the last `size` embedded texts per backbone in memory (queries repeat)."""
+        """Keep the last `size` embedded texts per backbone in memory (queries repeat). Such a
+        long-lived scorer (serve, a Scorer) writes new vectors to the disk cache on a
+        background thread (cache_writes.py): memory answers them meanwhile."""
         self._recent = ({b.slug: RecentTexts(size) for b in self.resolved()} if size > 0
                         else {})
         self._forget_sources()
