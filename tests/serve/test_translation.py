@@ -167,3 +167,39 @@ def test_a_recorded_translator_that_cannot_be_made_fails_at_start_naming_the_con
         f"{copy / 'config.yaml'}: line {line}: data.translator: serve cannot make the run's "
         f"translator ({gone}: file not found); it translates the queries sent without a "
         "translated_query")
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_translated_run_without_its_config_is_not_served_bare(two_language, tmp_path,
+                                                                monkeypatch, workers):
+    """A run trained on translated queries whose config.yaml was deleted (or never copied)
+    was served on bare queries, as if it recorded no translator; now the server does not
+    start, and says which file is missing."""
+    from click.testing import CliRunner
+
+    from shoprel.cli.serve import serve
+    from shoprel.errors import RunDirError
+    from shoprel.serve import server
+
+    def served(*args, **kwargs):
+        raise AssertionError("the server started")
+
+    monkeypatch.setattr(server.uvicorn, "run", served)
+    monkeypatch.setattr(server.ClosingSupervisor, "run", served)
+    run, _, _ = two_language
+    copy = shutil.copytree(run, tmp_path / "run")
+    (copy / "config.yaml").unlink()
+    result = CliRunner().invoke(serve, [str(copy), "--port", "0", "--workers", str(workers)])
+    assert isinstance(result.exception, RunDirError)
+    assert str(result.exception) == (
+        f"{copy / 'config.yaml'}: missing; the run's models read translated queries and only "
+        "this file says which translator makes them for pairs sent without a translated_query "
+        "(data.translator): put it back")
+
+
+def test_a_run_on_bare_queries_is_served_without_its_config(qc_run, start_server, qc_demo,
+                                                            tmp_path):
+    copy = shutil.copytree(qc_run, tmp_path / "run")
+    (copy / "config.yaml").unlink()
+    body = _score(start_server, copy, _pairs(qc_demo, with_translation=False)[:3])
+    assert body["bare_queries"] == 0 and len(body["results"]) == 3

@@ -5,7 +5,8 @@ of rows. A pair may bring its own `translated_query`; for one that does not, the
 translator (config.yaml `data.translator`, how the training file was translated) makes one,
 through its SQLite cache when it has one and a small in-memory cache otherwise. Without a
 recorded translator, or where it has no route, the pair is scored on its bare query: the
-response counts such pairs (`bare_queries`) and the server logs it.
+response counts such pairs (`bare_queries`) and the server logs it. A run whose config.yaml is
+gone is not served: whether it had a translator cannot be told.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pandas as pd
 
 from shoprel.data.frame import TRANSLATION
-from shoprel.errors import ConfigError, ShoprelError
+from shoprel.errors import ConfigError, RunDirError, ShoprelError
 
 log = logging.getLogger("shoprel.serve")
 MEMORY_ENTRIES = 50_000  # translations kept in memory when the translator has no cache file
@@ -38,15 +39,29 @@ def _models(predictor) -> list:
 def _recorded_translator(predictor):
     """(the data.translator of the run, or of its first member that has one; the config.yaml
     that records it), else (None, None). An ensemble's own config.yaml records its combination,
-    not a run config: its members' (theirs too, for an ensemble of ensembles) are read."""
+    not a run config: its members' (theirs too, for an ensemble of ensembles) are read.
+
+    A run whose models read translations but whose config.yaml is gone cannot say whether it
+    had a translator: rather than score its pairs bare as if it recorded none, this refuses."""
     from shoprel.runs import CONFIG
     from shoprel.training.config import load_config
 
-    for run in (each.run for each in _predictors(predictor)):
-        if run.kind != "ensemble" and (run.path / CONFIG).is_file():
+    unrecorded = None  # a translation-reading run without its config.yaml
+    for each in _predictors(predictor):
+        run = each.run
+        if run.kind == "ensemble":
+            continue
+        if (run.path / CONFIG).is_file():
             translator = load_config(run.path / CONFIG, saved=True).data.translator
             if translator is not None:
                 return translator, run.path / CONFIG
+        elif unrecorded is None and any(getattr(m, "reads_translation", False)
+                                        for m in each.models):
+            unrecorded = run.path / CONFIG
+    if unrecorded is not None:
+        raise RunDirError(f"{unrecorded}: missing; the run's models read translated queries "
+                          "and only this file says which translator makes them for pairs sent "
+                          "without a translated_query (data.translator): put it back")
     return None, None
 
 
