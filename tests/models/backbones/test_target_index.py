@@ -1,5 +1,10 @@
 """The target index: exact lookups, memory-mapped segments, builds that resume after a kill."""
 
+import builtins
+import errno
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -66,6 +71,72 @@ def test_a_full_disk_is_one_line_not_numpys_short_write(tmp_path, monkeypatch):
     assert not list((tmp_path / "ix").rglob("*.npy*"))
     monkeypatch.undo()
     assert build_segment(tmp_path / "ix", "fp", _items(20), _Embed(), "in") == 20
+
+
+def _index_files(folder):
+    return {p.name: p.read_bytes() for p in folder.iterdir() if p.is_file()}
+
+
+def test_a_full_disk_while_joining_parts_keeps_the_previous_index(tmp_path, monkeypatch):
+    """The join of a build's parts into one segment wrote the vectors in place through a memory
+    map (SIGBUS on a really full disk) and moved them in before the keys were written: a full
+    disk then left a segment's vectors without its keys. Now the segment appears whole or not
+    at all, and the failure is one line."""
+    ix = tmp_path / "ix"
+    build_segment(ix, "fp", _items(20), _Embed(), "a")
+    before = _index_files(ix)
+    real_open = builtins.open
+
+    class FullDisk:
+        def __init__(self, fh):
+            self.fh = fh
+
+        def write(self, data):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            self.fh.close()
+
+        def __getattr__(self, name):
+            return getattr(self.fh, name)
+
+    def full_in_index(path, mode="r", *args, **kwargs):
+        fh = real_open(path, mode, *args, **kwargs)
+        return FullDisk(fh) if "w" in mode and Path(path).parent == ix else fh
+
+    monkeypatch.setattr(target_index, "PART_TEXTS", 8)
+    monkeypatch.setattr(target_index, "MERGE_ROWS", 3, raising=False)
+    monkeypatch.setattr(target_index, "open", full_in_index, raising=False)
+    with pytest.raises(OutputError, match=r"seg-\w+\.(vectors|keys)\.npy: No space left on "
+                                          r"device while writing it; nothing was written"):
+        build_segment(ix, "fp", _items(45), _Embed(), "b")
+    assert _index_files(ix) == before  # nothing added, nothing half-written
+    index = open_index(ix, "fp")
+    assert len(index) == 20 and index.lookup("passage", ["title 30"]) == {}
+    monkeypatch.setattr(target_index, "open", real_open, raising=False)
+    embed = _Embed()
+    assert build_segment(ix, "fp", _items(45), embed, "b") == 25
+    assert embed.calls == []  # the parts finished before the full disk were kept
+    index = open_index(ix, "fp")
+    for i in (0, 20, 31, 44):
+        np.testing.assert_array_equal(index.lookup("passage", [f"title {i}"])[f"title {i}"],
+                                      _vector("passage", f"title {i}"))
+
+
+def test_a_join_an_older_version_left_unfinished_is_not_read_and_is_removed(tmp_path):
+    """An older shoprel killed while joining left 'seg-*.vectors.npy.tmp', as large as the
+    segment: never read as part of the index, and removed by the next build."""
+    ix = tmp_path / "ix"
+    build_segment(ix, "fp", _items(10), _Embed(), "a")
+    leftover = ix / f"seg-0123456789abcdef{target_index.VECTORS}.tmp"
+    with leftover.open("wb") as fh:
+        np.save(fh, np.zeros((5, 4), dtype=np.float32))
+    assert len(open_index(ix, "fp")) == 10
+    build_segment(ix, "fp", _items(12), _Embed(), "b")
+    assert not leftover.exists() and len(open_index(ix, "fp")) == 12
 
 
 def test_killed_build_resumes_from_its_parts(tmp_path, monkeypatch):

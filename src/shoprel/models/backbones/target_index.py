@@ -5,7 +5,8 @@ One folder per backbone: `meta.json` (the weights' fingerprint, the dimension) a
 two plain arrays — sorted 64-bit keys of (kind, text) and float32 vectors in the same order.
 Segments are memory-mapped, so millions of titles cost disk rather than memory, and a lookup is
 a binary search. A build writes numbered parts of a fixed number of new texts, each atomically,
-and merges them into one segment at the end: a killed build rerun over the same input skips
+and merges them into one segment at the end (each of its files written whole beside its place,
+then renamed; the keys last): a killed build rerun over the same input skips
 the parts it already has; the finished parts of a killed build of another input (the file
 changed since) are merged into the index by the next build, not embedded again nor left
 behind. Vectors are stored as computed (float32), so an indexed score equals
@@ -32,6 +33,7 @@ META = "meta.json"
 BUILD_META = "build.json"  # in a build's parts folder: which weights embedded its parts
 KEYS, VECTORS = ".keys.npy", ".vectors.npy"
 PART_TEXTS = 4096  # new texts per resumable part
+MERGE_ROWS = 65_536  # vectors gathered in memory at a time while parts are joined
 FORMAT = 1
 # inside a saved model's folder: the vectors of the targets it was fitted on, so that scoring
 # them later (the taxonomy a QC model learned) embeds nothing
@@ -57,6 +59,19 @@ def _save_array(path: Path, array: np.ndarray) -> None:
             # numpy's short write ('65536 requested and 13280 written') carries no errno: a
             # full disk, told by atomic_file in one line like any other output's
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)) from exc
+
+
+def _save_rows(path: Path, shape: tuple[int, int], blocks: Iterable[np.ndarray]) -> None:
+    """One float32 array file written block by block, for a joined segment larger than memory.
+    Plain writes beside the target, renamed into place once whole (atomic_file): a full disk
+    is an OSError told in one line and an interrupt leaves nothing, where a memory map over a
+    sparse file died of SIGBUS on a full disk and left its temporary file behind."""
+    header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)),
+              "fortran_order": False, "shape": shape}
+    with atomic_file(path) as tmp, open(tmp, "wb") as fh:
+        np.lib.format.write_array_header_1_0(fh, header)
+        for block in blocks:
+            fh.write(np.ascontiguousarray(block, dtype=np.float32).data)
 
 
 class TargetIndex:
@@ -175,6 +190,7 @@ def build_segment(folder: str | os.PathLike, fingerprint: str, items: Iterable[t
     folder.mkdir(parents=True, exist_ok=True)
     open_index(folder, fingerprint)  # an index of other weights is refused before any change
     parts = folder / f"build-{hashlib.sha256(build_id.encode()).hexdigest()[:16]}"
+    _remove_old_joins(folder)
     absorbed = _absorb_leftovers(folder, fingerprint, keep=parts)
     existing = open_index(folder, fingerprint)
     parts.mkdir(exist_ok=True)
@@ -239,6 +255,14 @@ def _complete_parts(parts: Path) -> list[tuple[Path, Path]]:
     return found
 
 
+def _remove_old_joins(folder: Path) -> None:
+    """Remove the segment an older shoprel was joining when it died ('seg-*.vectors.npy.tmp',
+    written in place through a memory map, as large as the whole segment): never read, but
+    left behind it kept a full disk full. Its parts are still in their build-* folder."""
+    for leftover in folder.glob(f"seg-*{VECTORS}.tmp"):
+        leftover.unlink(missing_ok=True)
+
+
 def _absorb_leftovers(folder: Path, fingerprint: str, keep: Path) -> int:
     """Merge the finished parts of other killed builds of the same weights into the index and
     remove their folders; a parts folder of other weights (or of an older shoprel, which did
@@ -300,19 +324,26 @@ def _merge(folder: Path, parts: list[tuple[Path, Path]], fingerprint: str,
         raise RunDirError(f"{parts[0][0].parent}: parts of different dimensions; remove the "
                           "folder")
     name = f"seg-{hashlib.sha256(all_keys.tobytes()).hexdigest()[:16]}"
-    out = np.lib.format.open_memmap(folder / f"{name}{VECTORS}.tmp", mode="w+",
-                                    dtype=np.float32, shape=(len(all_keys), dim))
-    starts = np.cumsum([0] + [len(k) for k in keys])
-    source_part = np.searchsorted(starts, order, side="right") - 1
-    for part, block in enumerate(vectors):  # one part at a time keeps memory flat
-        rows = np.flatnonzero(source_part == part)
-        out[rows] = block[order[rows] - starts[part]]
-    out.flush()
-    del out
-    os.replace(folder / f"{name}{VECTORS}.tmp", folder / f"{name}{VECTORS}")
-    _save_array(folder / f"{name}{KEYS}", all_keys[order])
+    _save_rows(folder / f"{name}{VECTORS}", (len(all_keys), dim),
+               _sorted_rows(vectors, [len(k) for k in keys], order, dim))
+    _save_array(folder / f"{name}{KEYS}", all_keys[order])  # last: marks the segment whole
     if not (folder / META).is_file():
         with atomic_file(folder / META) as tmp:
             Path(tmp).write_text(json.dumps({"format": FORMAT, "fingerprint": fingerprint,
                                              "dim": dim}))
     return len(all_keys)
+
+
+def _sorted_rows(vectors: list[np.ndarray], lengths: list[int], order: np.ndarray, dim: int,
+                 rows: int = MERGE_ROWS) -> Iterator[np.ndarray]:
+    """The parts' vectors in key order, `rows` at a time: memory stays flat however large the
+    segment."""
+    starts = np.cumsum([0, *lengths])
+    for first in range(0, len(order), rows):
+        wanted = order[first:first + rows]
+        source_part = np.searchsorted(starts, wanted, side="right") - 1
+        block = np.empty((len(wanted), dim), dtype=np.float32)
+        for part in np.unique(source_part):
+            at = np.flatnonzero(source_part == part)
+            block[at] = vectors[part][wanted[at] - starts[part]]
+        yield block
