@@ -363,19 +363,32 @@ class RunWriter:
     def metrics(self, metrics: dict) -> Path:
         return self._text(METRICS, json.dumps(metrics, indent=2, ensure_ascii=False))
 
-    def update_metrics(self, change: Callable[[dict], None]) -> dict:
+    def update_metrics(self, change: Callable[[dict], None], report: bool = False) -> dict:
         """Read a finished run's metrics.json, `change` it in place and write it back, locked
-        against the other commands that add to it (a carried student, language thresholds)."""
+        against the other commands that add to it (a carried student, language thresholds).
+
+        `report`: report.html is rewritten to match, rendered before either file is written,
+        so that a stop or a failure while it renders (seconds on a large run) leaves both as
+        they were, not new figures beside a report of the old ones."""
         with output_lock(self.path / METRICS, wait_s=SHARED_FILE_WAIT_S):
             metrics = read_metrics(self.path)
             change(metrics)
+            html = self._report_html(metrics) if report else None
             self.metrics(metrics)
+            if html is not None:
+                self._text(REPORT, html)
         return metrics
 
     def report(self, metrics: dict, oof: pd.DataFrame) -> Path:
         from shoprel.evaluate.report.document import run_report_html
 
         return self._text(REPORT, run_report_html(self.path, metrics, oof))
+
+    def _report_html(self, metrics: dict) -> str:
+        """The finished run's report with these metrics."""
+        from shoprel.evaluate.report.document import run_report_html
+
+        return run_report_html(self.path, metrics, Run.read(self.path).oof())
 
     def manifest(self, manifest: Manifest) -> Path:
         """run.json; when building a folder, the last file written."""

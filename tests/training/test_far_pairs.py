@@ -137,6 +137,34 @@ def test_a_run_trained_without_the_check_gets_the_same_figures_afterwards(tmp_pa
     assert add_far_pairs(off.run_dir, 100, progress=False)["n"] <= 100  # asked again: replaced
 
 
+def test_an_interrupted_rerun_leaves_metrics_and_report_as_they_were(tmp_path, qc_demo,
+                                                                     monkeypatch):
+    """A far-pairs rerun stopped while the report rendered left metrics.json with the new
+    figures beside a report.html of the earlier run's: now neither is written until both
+    are ready."""
+    import shoprel.evaluate.report.document as document
+    from shoprel.training.far_pairs_existing import add_far_pairs
+
+    run = runner.train(qc_demo, tmp_path / "off",
+                       load_config(None, {**FAST, "check.far_pairs": 0}), progress=False)
+    first = add_far_pairs(run.run_dir, 100, progress=False)
+    before = {name: (run.run_dir / name).read_bytes() for name in ("metrics.json",
+                                                                  "report.html")}
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(document, "render_report", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        add_far_pairs(run.run_dir, 30, progress=False)
+    assert {name: (run.run_dir / name).read_bytes() for name in before} == before
+    assert json.loads(before["metrics.json"])["far_pairs"]["n"] == first["n"]
+    monkeypatch.undo()
+    second = add_far_pairs(run.run_dir, 30, progress=False)
+    assert second["n"] <= 30 < first["n"]
+    assert f"scored {second['n']} pairs" in (run.run_dir / "report.html").read_text()
+
+
 def test_far_pairs_afterwards_refuses_what_it_cannot_check(tmp_path, qc_demo):
     from shoprel.errors import ConfigError, RunDirError
     from shoprel.training.far_pairs_existing import add_far_pairs

@@ -26,8 +26,6 @@ def add_far_pairs(run_dir: str | Path, count: int = DEFAULT_PAIRS,
                   progress: bool = True) -> dict:
     """Score far pairs with each fold model of a finished run; returns the block written into
     its metrics.json (its report is rewritten too)."""
-    from shoprel.evaluate.report import write_run_report
-
     if count < 1:
         raise ConfigError(f"--pairs: {count} is out of range; it must be at least 1")
     run = runs.Run.open(run_dir)
@@ -61,6 +59,6 @@ def add_far_pairs(run_dir: str | Path, count: int = DEFAULT_PAIRS,
     if block is None:
         raise InputError("no relevant rows to build far pairs from",
                          path=trained.train_file, field="label")
-    runs.RunWriter.finished(run.path).update_metrics(lambda m: m.update(far_pairs=block))
-    write_run_report(run.path)
+    runs.RunWriter.finished(run.path).update_metrics(lambda m: m.update(far_pairs=block),
+                                                     report=True)
     return block
