@@ -274,3 +274,62 @@ def test_a_model_folder_linked_from_outside_the_run_is_not_written_into(fast_run
     result = CliRunner().invoke(main, ["export", str(fast_run), "--onnx"])
     assert result.output == (f"error: {fast_run}: model folder(s) missing: "
                              f"{fast_run / 'models' / 'full'}\n")
+
+
+def test_an_export_stopped_midway_leaves_the_earlier_exports_whole(tmp_path, monkeypatch):
+    """A Ctrl-C after one model's graph is written and before its export.json: every onnx/
+    folder keeps the earlier export's files, none mixes them with the new one's."""
+    models = [tmp_path / "run" / "models" / name for name in ("fold_0", "fold_1", "full")]
+    earlier = {"model.onnx": "old fp32", "model.int8.onnx": "old int8",
+               "export.json": json.dumps({"files": {"fp32": "model.onnx",
+                                                    "int8": "model.int8.onnx"},
+                                          "preferred": "int8"})}
+    for model in models:
+        (model / "onnx").mkdir(parents=True)
+        for name, text in earlier.items():
+            (model / "onnx" / name).write_text(text)
+    monkeypatch.setattr(onnx_export, "cross_model_folders", lambda run_dir: models)
+    written = []
+
+    def stopped_in_the_second(hf, out, **kwargs):
+        (out / "model.onnx").write_text("new fp32")
+        written.append(out)
+        if len(written) == 2:
+            raise KeyboardInterrupt
+        (out / "export.json").write_text(json.dumps({"files": {"fp32": "model.onnx"},
+                                                     "preferred": "fp32"}))
+
+    monkeypatch.setattr(onnx_export, "export_hf_classifier", stopped_in_the_second)
+    with pytest.raises(KeyboardInterrupt):
+        onnx_export.export_run(tmp_path / "run")
+    for model in models:
+        assert {p.name: p.read_text() for p in (model / "onnx").iterdir()} == earlier
+        assert [p.name for p in model.iterdir()] == ["onnx"]  # no temporary folder left
+
+
+@pytest.mark.parametrize("files, meta, message", [
+    ({"model.onnx": "x"}, '{"files": {"fp32": "model.onnx", "int8": "model.int8.onnx"}, '
+                          '"preferred": "int8"}',
+     "{onnx}/model.int8.onnx: missing, though export.json names it"),
+    ({"model.onnx": "x"}, '{"files": {"fp32": "model.onnx"}, "pre',
+     "{onnx}/export.json: unreadable (Unterminated string starting at: line 1 column 35 "
+     "(char 34))"),
+    ({"model.onnx": "x"}, '{"files": {"fp32": "model.onnx"}}',
+     "{onnx}/export.json: field 'preferred': not one of its files"),
+    ({"model.onnx": "x"}, '{"files": {"fp32": "../hf/model.safetensors"}, "preferred": "fp32"}',
+     "{onnx}/export.json: field 'files': not the model files of an export"),
+])
+def test_a_model_whose_export_does_not_match_its_files_is_refused_on_load(
+        saved, tmp_path, files, meta, message):
+    """An onnx/ whose export.json names a file that is not there, or cannot be read, was
+    scored with torch without a word (or, with no 'preferred', failed in a KeyError); now
+    loading says which file is wrong and the way out."""
+    model = shutil.copytree(saved, tmp_path / "model")
+    (model / "onnx").mkdir()
+    for name, text in {**files, "export.json": meta}.items():
+        (model / "onnx" / name).write_text(text)
+    with pytest.raises(RunDirError) as info:
+        RelevanceModel.load(model)
+    onnx = model / "onnx"
+    assert str(info.value) == (message.format(onnx=onnx) + "; export the run again (`shoprel "
+                               f"export RUN --onnx`) or remove {onnx}")

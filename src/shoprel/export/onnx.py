@@ -16,7 +16,14 @@ import warnings
 from pathlib import Path
 
 from shoprel.errors import OutputError, RunDirError
-from shoprel.models.hf.onnx import FP32_FILE, INT8_FILE, META_FILE, ONNX_FOLDER
+from shoprel.models.hf.onnx import (
+    EXPORT_FILES,
+    FP32_FILE,
+    INT8_FILE,
+    META_FILE,
+    ONNX_FOLDER,
+    export_meta_problem,
+)
 from shoprel.utils.atomic import add_to_stamp, atomic_dir
 from shoprel.utils.outputs import check_not_a_link
 
@@ -25,7 +32,6 @@ OPSET = 17
 # u8×s8 products on x86 CPUs without VNNI (AVX2, older AVX-512); on a fine-tuned e5-small
 # measured on such a CPU, signed weights moved AUC by 0.010, unsigned by 0.002.
 INT8_WEIGHTS = ("uint8", "int8")
-EXPORT_FILES = frozenset({FP32_FILE, INT8_FILE, META_FILE})  # all an onnx/ folder of ours holds
 
 
 def export_hf_classifier(hf_folder: str | Path, out_folder: str | Path, int8: bool = False,
@@ -164,11 +170,7 @@ def _export_meta(folder: Path) -> dict | None:
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
-    files = meta.get("files") if isinstance(meta, dict) else None
-    if not isinstance(files, dict) or not all(isinstance(name, str) and name in EXPORT_FILES
-                                              for name in files.values()):
-        return None
-    return meta
+    return None if export_meta_problem(meta) else meta
 
 
 def _family(config_path: Path):

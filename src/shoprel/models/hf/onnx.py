@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
+from shoprel.errors import RunDirError
 from shoprel.models.hf.trainer import softmax_positive
 
 ONNX_FOLDER = "onnx"
@@ -27,19 +28,47 @@ class ExportedModel:
     precision: str  # "fp32" or "int8"
 
 
+EXPORT_FILES = frozenset({FP32_FILE, INT8_FILE, META_FILE})  # all an onnx/ folder of ours holds
+
+
+def export_meta_problem(meta) -> str | None:
+    """Why a parsed export.json is not one the exporter writes, else None."""
+    files = meta.get("files") if isinstance(meta, dict) else None
+    if not isinstance(files, dict) or not files or not all(
+            isinstance(name, str) and name in EXPORT_FILES - {META_FILE}
+            for name in files.values()):
+        return "field 'files': not the model files of an export"
+    if meta.get("preferred") not in files:
+        return "field 'preferred': not one of its files"
+    return None
+
+
 def exported_model(model_folder: str | Path, precision: str | None = None) -> ExportedModel | None:
     """The ONNX file a model folder's export says to score with (or the given precision's),
-    or None when there is none."""
+    or None when there is none (no export.json: no export, or a user's own conversion).
+
+    An export.json that cannot be read, or names a file that is not there (an export copied
+    or removed in part), is refused in one line: scoring silently with torch instead, or
+    with what is left, would hide it."""
     folder = Path(model_folder) / ONNX_FOLDER
-    try:
-        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+    meta_path = folder / META_FILE
+    if not meta_path.exists():
         return None
+    fix = f"export the run again (`shoprel export RUN --onnx`) or remove {folder}"
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RunDirError(f"{meta_path}: unreadable ({exc}); {fix}") from None
+    problem = export_meta_problem(meta)
+    if problem:
+        raise RunDirError(f"{meta_path}: {problem}; {fix}")
     precision = precision or meta["preferred"]
     if precision not in meta["files"]:
         return None
     path = folder / meta["files"][precision]
-    return ExportedModel(path, precision) if path.is_file() else None
+    if not path.is_file():
+        raise RunDirError(f"{path}: missing, though {META_FILE} names it; {fix}")
+    return ExportedModel(path, precision)
 
 
 class OnnxScorer:
