@@ -56,3 +56,11 @@ class Interrupted(KeyboardInterrupt):
     def __init__(self, note: str):
         super().__init__(note)
         self.note = note
+
+
+def one_line_reason(exc: BaseException) -> str:
+    """Why a library raised, as one short line for a shoprel error: 'TypeName: its message'
+    with the message's whitespace squashed and cut at 300 characters (transformers, pyarrow
+    and Ray explain over many lines), or just 'TypeName' when it says nothing."""
+    text = " ".join(str(exc).split())[:300]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__

@@ -18,7 +18,13 @@ import numpy as np
 import pandas as pd
 
 from shoprel.data.tasks import Task
-from shoprel.errors import ConfigError, OutputError, RunDirError, ShoprelError
+from shoprel.errors import (
+    ConfigError,
+    OutputError,
+    RunDirError,
+    ShoprelError,
+    one_line_reason,
+)
 from shoprel.manifest import Manifest, validate_manifest
 from shoprel.models.base import MODEL_CONFIG, RelevanceModel
 from shoprel.utils.atomic import SHARED_FILE_WAIT_S, atomic_file, output_lock
@@ -203,8 +209,8 @@ class Run:
         try:
             return pd.read_parquet(path)
         except Exception as exc:  # noqa: BLE001 (pyarrow raises several types for a bad file)
-            raise RunDirError(f"{path}: not a readable Parquet file "
-                              f"({' '.join(str(exc).split())[:200]})") from None
+            raise RunDirError(f"{path}: not a readable Parquet file ({one_line_reason(exc)})"
+                              ) from None
 
     def oof(self) -> pd.DataFrame:
         """The out-of-fold table, with the columns every reader needs and, where the manifest
@@ -458,9 +464,8 @@ def saved_model_loading(folder: Path) -> Iterator[None]:
     except ShoprelError:
         raise
     except Exception as exc:  # noqa: BLE001 (each library fails its own way on a broken file)
-        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
-        raise RunDirError(f"{folder}: cannot load the saved model ({type(exc).__name__}: "
-                          f"{reason})") from None
+        raise RunDirError(f"{folder}: cannot load the saved model ({one_line_reason(exc)})"
+                          ) from None
 
 
 def mean_positive_probability(models: list[RelevanceModel], frame) -> np.ndarray:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 
@@ -89,6 +90,7 @@ def test_a_folder_that_is_not_a_translation_model_is_one_clear_error(tmp_path, c
                                                "holding a seq2seq model") as err:
         HFTranslator(folder)
     assert "\n" not in str(err.value)
+    assert re.search(r"a hub id\): [A-Z]\w*Error: ", str(err.value))  # what it raised
 
 
 def test_empty_queries_and_unknown_languages_are_never_sent(tiny_m2m100):

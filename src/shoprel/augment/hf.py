@@ -15,6 +15,7 @@ from pathlib import Path
 
 from shoprel.augment.languages import ISO3_TO_ISO1, NLLB_CODES
 from shoprel.augment.translator import TranslationError, check_batch, normalize_lang
+from shoprel.errors import one_line_reason
 
 LANGUAGE_TOKEN = re.compile(r"^([a-z]{3}_[A-Z][a-z]{3}|<2[a-z_-]+>|>>[a-z_]+<<|__[a-z_]+__)$")
 FAMILIES = ("m2m100", "nllb", "madlad", "marian", "plain")
@@ -87,15 +88,14 @@ class HFTranslator:
         except (OSError, ValueError, TypeError, KeyError) as exc:
             # a folder that is not a (complete) seq2seq model: transformers says so with any of
             # these, often over many lines
-            reason = " ".join(str(exc).split())[:300] or type(exc).__name__
             raise TranslationError(f"cannot load translation model {model} (a folder holding a "
-                                   f"seq2seq model and its tokenizer, or a hub id): {reason}"
-                                   ) from None
+                                   f"seq2seq model and its tokenizer, or a hub id): "
+                                   f"{one_line_reason(exc)}") from None
         try:
             self.net.to(device).eval()
         except (RuntimeError, AssertionError, ValueError) as exc:  # 'bogus', CUDA absent
-            reason = " ".join(str(exc).split())[:200] or type(exc).__name__
-            raise TranslationError(f"--device {device!r}: cannot use it ({reason})") from None
+            raise TranslationError(f"--device {device!r}: cannot use it ({one_line_reason(exc)})"
+                                   ) from None
         self.torch = torch
         self.device = device
         self.family = family or detect_family(self.tokenizer)

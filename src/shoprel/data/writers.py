@@ -10,7 +10,7 @@ import pandas as pd
 
 from shoprel.data.formats import file_format
 from shoprel.data.records import FloatText
-from shoprel.errors import OutputError
+from shoprel.errors import OutputError, one_line_reason
 from shoprel.utils.atomic import atomic_file
 
 
@@ -101,7 +101,7 @@ def _parquet(df: pd.DataFrame, tmp: Path, path: Path, lines: list[int] | None) -
                  if row is not None else "")
         field = f", field {name!r}" if name is not None else ""
         raise OutputError(f"{path}{where}{field}: cannot be written as Parquet "
-                          f"({' '.join(str(exc).split())[:200]}); write .jsonl or .csv") from None
+                          f"({one_line_reason(exc)}); write .jsonl or .csv") from None
 
 
 def _arrow_ok(column: pd.Series) -> bool:

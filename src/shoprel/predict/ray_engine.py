@@ -29,7 +29,7 @@ from shoprel.data.frame import PairFrame
 from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.tasks import Task
 from shoprel.ensemble.cuts import language_cuts
-from shoprel.errors import ConfigError, ShoprelError
+from shoprel.errors import ConfigError, ShoprelError, one_line_reason
 from shoprel.models.base import UntranslatedInputWarning
 from shoprel.predict.index import index_folders
 from shoprel.predict.predictor import Predictor, PredictResult, check_indexes_used, write_submission
@@ -86,9 +86,8 @@ def ray_session(address: str | None = None, num_cpus: int | None = None,
         try:
             ray.init(address=address, **common)
         except (ValueError, ConnectionError, RuntimeError, TimeoutError) as exc:
-            reason = " ".join(str(exc).split())[:200] or type(exc).__name__
             raise ConfigError(f"--address {address}: cannot join a Ray cluster there "
-                              f"({reason})") from None
+                              f"({one_line_reason(exc)})") from None
     try:
         yield
     finally:

@@ -15,7 +15,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from shoprel import runs
-from shoprel.errors import Interrupted
+from shoprel.errors import Interrupted, one_line_reason
 from shoprel.training.config import RunConfig
 from shoprel.training.distill import distill
 
@@ -28,11 +28,6 @@ def student_run_config(config: RunConfig) -> RunConfig:
                         threshold=config.threshold, check=config.check, student=None)
     return RunConfig.model_construct(student.model_fields_set,
                                      **{**dict(student), "folds": config.folds})
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())[:300]
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def carry_student(run_dir: str | Path, config: RunConfig, progress: bool = True,
@@ -51,7 +46,7 @@ def carry_student(run_dir: str | Path, config: RunConfig, progress: bool = True,
                 student.hard_weight, progress=progress, speed_rows=0,
                 name=f"{name or run_dir.name}-student")
     except Exception as exc:  # noqa: BLE001 (whatever the student does, the teacher run stays)
-        block = {"error": _one_line(exc), "seconds": round(time.perf_counter() - started, 2)}
+        block = {"error": one_line_reason(exc), "seconds": round(time.perf_counter() - started, 2)}
         _record_failure(run_dir, block)
         return block
     except KeyboardInterrupt:  # Ctrl-C / SIGTERM: the run is whole; say why it has no student

@@ -20,7 +20,7 @@ import shoprel.models.backbones.e5_small as e5_small
 import shoprel.models.backbones.embeddinggemma as embeddinggemma
 import shoprel.models.backbones.gemma3_270m as gemma3_270m
 import shoprel.models.backbones.use_multilingual as use_multilingual
-from shoprel.errors import ConfigError
+from shoprel.errors import ConfigError, one_line_reason
 from shoprel.models.backbones.cache import (
     LAST_USED,
     META_FILE,
@@ -285,9 +285,8 @@ def loading(backbone: Backbone, source: str | os.PathLike | None = None,
     try:
         yield
     except (OSError, ValueError, KeyError, RuntimeError, SafetensorError) as exc:
-        reason = " ".join(str(exc).split())[:300] or type(exc).__name__
         raise ConfigError(f"{key} {backbone.name!r}: cannot load {source or backbone.source} "
-                          f"({type(exc).__name__}: {reason})") from None
+                          f"({one_line_reason(exc)})") from None
 
 
 def load_backbone(backbone: Backbone):
