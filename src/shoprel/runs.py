@@ -26,7 +26,7 @@ from shoprel.errors import (
     one_line_reason,
 )
 from shoprel.manifest import Manifest, validate_manifest
-from shoprel.models.base import MODEL_CONFIG, RelevanceModel
+from shoprel.models.base import RelevanceModel, read_model_config
 from shoprel.utils.atomic import SHARED_FILE_WAIT_S, atomic_file, output_lock
 
 MANIFEST = "run.json"
@@ -242,8 +242,7 @@ class Run:
         if missing:
             raise RunDirError(f"{self.path}: model folder(s) missing: {', '.join(missing)}")
         for folder in folders:  # said before a scorer (or a Ray actor) starts loading them
-            if not (folder / MODEL_CONFIG).is_file():
-                raise RunDirError(f"{folder}: no {MODEL_CONFIG}; not a saved shoprel model")
+            read_model_config(folder)
         inside = (self.path / MODELS).resolve()
         for folder in folders:
             if folder.resolve().parent != inside:  # a link to a model elsewhere

@@ -118,7 +118,7 @@ def _by_name_class():
 def cross_model_folders(run_dir: str | Path) -> list[Path]:
     """Every saved cross-encoder folder of a run: each fold's and the full-data model."""
     from shoprel import runs
-    from shoprel.models.base import MODEL_CONFIG
+    from shoprel.models.base import MODEL_CONFIG, read_model_config
 
     run = runs.Run.open(run_dir)
     if run.kind != "run":
@@ -128,7 +128,7 @@ def cross_model_folders(run_dir: str | Path) -> list[Path]:
     models = run.path / runs.MODELS
     folders = []
     for folder in sorted(p for p in models.iterdir() if (p / MODEL_CONFIG).is_file()):
-        if _family(folder / MODEL_CONFIG) == "cross":
+        if read_model_config(folder).get("family") == "cross":
             folders.append(folder)
     inside = run.path.resolve() / runs.MODELS
     for folder in folders:  # onnx/ is written into each: never through a link, out of the run
@@ -171,17 +171,6 @@ def _export_meta(folder: Path) -> dict | None:
     except (OSError, ValueError):
         return None
     return None if export_meta_problem(meta) else meta
-
-
-def _family(config_path: Path):
-    """The family a saved model's config names; a broken config is one line naming it."""
-    try:
-        config = json.loads(config_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise RunDirError(f"{config_path}: not a readable model config ({exc})") from None
-    if not isinstance(config, dict):
-        raise RunDirError(f"{config_path}: expected a JSON object, got {type(config).__name__}")
-    return config.get("family")
 
 
 def export_run(run_dir: str | Path, int8: bool = False, int8_weights: str = "uint8"

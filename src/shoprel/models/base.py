@@ -32,6 +32,21 @@ from shoprel.utils.threads import blas_threads, threads_for_rows
 MODEL_CONFIG = "model.json"
 
 
+def read_model_config(folder: str | Path) -> dict:
+    """The model.json of the model saved in `folder`; one RunDirError line naming the file when
+    it is missing, not JSON (a truncated copy) or not a JSON object, never a traceback."""
+    path = Path(folder) / MODEL_CONFIG
+    if not path.is_file():
+        raise RunDirError(f"{folder}: no {MODEL_CONFIG}; not a saved shoprel model")
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RunDirError(f"{path}: not a readable model config ({exc})") from None
+    if not isinstance(config, dict):
+        raise RunDirError(f"{path}: expected a JSON object, got {type(config).__name__}")
+    return config
+
+
 def query_side(frame: PairFrame, template: str = QUERY_TEMPLATE) -> pd.Series:
     """The query as models read it: with its translation where the rows carry one.
 
@@ -148,7 +163,7 @@ class RelevanceModel:
     def saved_reads_translation(folder: str | Path) -> bool:
         """reads_translation of the model saved in `folder`, from its config alone: the Ray
         engine's driver says which rows went untranslated without loading any weights."""
-        config = json.loads((Path(folder) / MODEL_CONFIG).read_text())
+        config = read_model_config(folder)
         return bool(config.get("state", {}).get("translated", False)
                     and config.get("params", {}).get("use_translation", True))
 
@@ -166,9 +181,7 @@ class RelevanceModel:
     def load(cls, folder: str | Path) -> RelevanceModel:
         folder = Path(folder)
         config_path = folder / MODEL_CONFIG
-        if not config_path.is_file():
-            raise RunDirError(f"{folder}: no {MODEL_CONFIG}; not a saved shoprel model")
-        config = json.loads(config_path.read_text())
+        config = read_model_config(folder)
         family_cls = model_class(config["family"]) if cls is RelevanceModel else cls
         params = family_cls.config_class.from_params(config["params"],
                                                      f"{config_path}: params", saved=True).flat()

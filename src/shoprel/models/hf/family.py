@@ -8,12 +8,11 @@ every family (`Backbone.check_trained`).
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import ClassVar
 
 from shoprel.errors import RunDirError
-from shoprel.models.base import MODEL_CONFIG, RelevanceModel
+from shoprel.models.base import RelevanceModel, read_model_config
 from shoprel.models.hf import trainer as hft
 from shoprel.models.hf.checkpoints import checkpoint_folder, remove_checkpoints
 from shoprel.models.hf.config import HFConfig, TrainingArguments
@@ -39,8 +38,8 @@ class FineTunedModel(RelevanceModel):
         "stage 0") instead of the bare backbone; fit refuses it on other backbone weights."""
         folder = Path(folder)
         try:
-            config = json.loads((folder / MODEL_CONFIG).read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            config = read_model_config(folder)
+        except RunDirError:
             config = {}
         if config.get("family") != self.family or not (folder / self.weights_folder).is_dir():
             raise RunDirError(f"{folder}: not a saved {self.family!r} model folder")
