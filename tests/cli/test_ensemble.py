@@ -274,3 +274,18 @@ def test_compare_counts_an_ensembles_members_in_its_size(qc_runs, tmp_path):
     members = folder_size(qc_runs[0]) + folder_size(qc_runs[1])
     assert sides[0].cost["size_bytes"] == folder_size(qc_runs[0])
     assert sides[1].cost["size_bytes"] == members + folder_size(tmp_path / "ens")
+
+
+def test_build_ensemble_checks_its_output_once(qc_runs, tmp_path, monkeypatch):
+    """build_ensemble ran the whole output check twice (the second only to add the members'
+    own members to what it reads, which test_a_member_of_an_ensemble_given_is_not_replaced
+    holds to)."""
+    from shoprel.ensemble import runner
+
+    checked = []
+    real = runner.check_output_dir
+    monkeypatch.setattr(runner, "check_output_dir",
+                        lambda out, *args, **kwargs: checked.append(out) or real(out, *args,
+                                                                                 **kwargs))
+    runner.build_ensemble(list(qc_runs), tmp_path / "ens")
+    assert checked == [tmp_path / "ens"]

@@ -25,7 +25,7 @@ from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.evaluate.run_metrics import run_metrics
 from shoprel.manifest import Manifest
 from shoprel.utils.atomic import atomic_dir
-from shoprel.utils.outputs import check_output_dir
+from shoprel.utils.outputs import check_not_reading, check_output_dir
 
 KIND = "ensemble"
 
@@ -72,8 +72,7 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
     out_dir = check_output_dir(out_dir, overwrite, reads=run_dirs, guard=guard)  # members read
     aligned = align_runs(run_dirs, members_once=True)
     # an ensemble given reads its own members: --overwrite may not replace one of them either
-    check_output_dir(out_dir, overwrite, guard=guard,
-                     reads=[folder for run in aligned.runs for folder in run.folders_read()])
+    check_not_reading(out_dir, [folder for run in aligned.runs for folder in run.folders_read()])
     for run in aligned.runs:  # a member that cannot score fails now, not at its first predict
         if run.kind != "ensemble":
             run.model_folders()

@@ -178,24 +178,29 @@ def check_not_current(out: PathLike) -> None:
                           "new folder")
 
 
+def check_not_reading(out: PathLike, reads: Iterable[PathLike]) -> None:
+    """Refuse an output that is, holds or lies inside a folder the command reads (writing it
+    would change what is being read)."""
+    target = _resolved(out)
+    for source in reads:
+        if _overlap(target, _resolved(source)):
+            raise OutputError(f"{out}: overlaps {source}, which this command reads; the "
+                              "output must be a separate folder")
+
+
 def check_output_dir(out: PathLike, overwrite: bool = False, reads: Iterable[PathLike] = (),
                      legacy_entries: frozenset[str] | None = LEGACY_RUN_ENTRIES,
                      marker: str = RUN_MARKER, inside: PathLike | None = None,
                      guard: Callable[[Path], None] | None = None) -> Path:
     """Refuse a folder output that is a symbolic link, is or holds the current folder or
-    anything read, lies
-    inside a folder shoprel wrote (but `inside`, the run a carried student goes into), is a
-    file, exists without `overwrite`, or (with it) is not a folder shoprel wrote — decided by
-    `guard` where the command has its own (the one it gives atomic_dir), else by
-    check_replaceable."""
+    anything read, lies inside a folder shoprel wrote (but `inside`, the run a carried student
+    goes into), is a file, exists without `overwrite`, or (with it) is not a folder shoprel
+    wrote — decided by `guard` where the command has its own (the one it gives atomic_dir),
+    else by check_replaceable."""
     out = Path(out)
     check_not_a_link(out)
-    target = _resolved(out)
     check_not_current(out)
-    for source in reads:
-        if _overlap(target, _resolved(source)):
-            raise OutputError(f"{out}: overlaps {source}, which this command reads; the "
-                              "output must be a separate folder")
+    check_not_reading(out, reads)
     check_outside_outputs(out, allowed=inside,
                           then="writing there would change it, choose a folder outside it")
     if out.exists():
