@@ -120,6 +120,34 @@ def test_cli_train_student_keeps_the_configs_student(tmp_path):
     assert load_config(run / runs.CONFIG).student.model.params["n_estimators"] == 20
 
 
+def test_cli_train_student_reads_the_config_once(tmp_path, monkeypatch):
+    """--student on a config without `student:` read and validated the config file twice."""
+    from shoprel.training import config as config_module
+    from shoprel.training import runner
+
+    config = tmp_path / "c.yaml"
+    config.write_text("folds: {k: 3}\nmodel: {family: fast}\n", encoding="utf-8")
+    loaded, trained = [], []
+    real = config_module.load_config
+    monkeypatch.setattr(config_module, "load_config",
+                        lambda *args, **kwargs: loaded.append(args) or real(*args, **kwargs))
+
+    def stop(train_file, out_dir, run_config, **kwargs):
+        trained.append(run_config)
+        raise ConfigError("stopped before training")
+
+    monkeypatch.setattr(runner, "train", stop)
+    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out",
+                                     str(tmp_path / "run"), "--config", str(config), "--student"])
+    assert "stopped before training" in done.output
+    assert len(loaded) == 1
+    [run_config] = trained
+    assert run_config.student == StudentConfig() and run_config.folds.k == 3
+    assert run_config == load_config(config, {"student": {}})
+    own = parse_config({"student": {"hard_weight": 0.5}})
+    assert own.with_student() is own  # a config's own student is kept as written
+
+
 def test_a_failed_student_keeps_the_run(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("out of\nmemory")

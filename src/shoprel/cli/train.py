@@ -44,8 +44,8 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
         overrides["student"] = None
     options = {"folds.k": "--folds", "data.task": "--task"}
     config = load_config(config_file, overrides, options=options)
-    if student and config.student is None:  # a student section of the config is kept as it is
-        config = load_config(config_file, {**overrides, "student": {}}, options=options)
+    if student:
+        config = config.with_student()
     fractions = None
     if curve_fractions and not curve:
         raise click.UsageError("--curve-fractions: only with --learning-curve")

@@ -381,6 +381,13 @@ class RunConfig(StrictConfig):
         """The stage-0 model's params: the run's, with stage0.params on top."""
         return validate_params(self.model.family, {**self.model.params, **self.stage0.params})
 
+    def with_student(self) -> RunConfig:
+        """This config with a student carried (train --student): its own `student:` section
+        as written, else the default student (what `student: {}` gives)."""
+        if self.student is not None:
+            return self
+        return self.model_copy(update={"student": StudentConfig()})
+
     def to_yaml(self) -> str:
         return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
 
