@@ -315,3 +315,29 @@ def test_a_file_with_both_target_columns_is_translated_without_a_task(tmp_path, 
     long = jsonl(tmp_path / "long.jsonl", [{**rows[0], "item_title": "y" * 30_000}])
     with pytest.raises(InputError, match="field 'item_title': holds 30,000 characters"):
         translate_file(long, tmp_path / "out2.jsonl", _table(tmp_path, jsonl))
+
+
+def test_a_file_with_both_target_columns_is_parsed_once(tmp_path, jsonl, monkeypatch):
+    """translate and langid parsed such a file three times: for its records, then once per
+    task that checks it; each task now checks the records read once."""
+    from shoprel.augment import rewrite
+    from shoprel.data import readers
+
+    parsed = []
+    real = readers.iter_records
+
+    def counted(path):
+        parsed.append(path)
+        return real(path)
+
+    monkeypatch.setattr(rewrite, "iter_records", counted)
+    monkeypatch.setattr(readers, "iter_records", counted)
+    row = {"id": 1, "language": "es", "origin_query": "zapatos", "category_path": "a,b",
+           "item_title": "red shoes"}
+    data = jsonl(tmp_path / "both.jsonl", [row, {**row, "id": 2}])
+    rows = rewrite.read_rows(data)
+    assert parsed == [data]
+    assert rows.frame.df["id"].tolist() == [1, 2] and rows.lines == [1, 2]
+    bad = jsonl(tmp_path / "bad.jsonl", [row, {**row, "id": 2, "item_title": ["a"]}])
+    with pytest.raises(InputError, match="line 2, field 'item_title': expected text"):
+        rewrite.read_rows(bad)  # the task checked second still sees every row

@@ -30,13 +30,13 @@ class FileRows:
 def read_rows(path: str | Path) -> FileRows:
     """Every row checked as predict checks it (labels unread: a test file's empty labels are
     no error; with both target columns, as predict checks it for either task), before any
-    work; then the records as written."""
+    work; then the records as written. The file is parsed once, however many tasks check it."""
     numbered = list(iter_records(path))
     # these commands read queries and languages only: a file with both target columns is
     # checked as either task's file, not refused for a task they have no option to give
     columns = numbered[0][1].keys() if numbered else ()
     tasks = [task for task in Task if task.target_column in columns]
-    frames = [read_pairs(path, task, read_labels=False)
+    frames = [read_pairs(path, task, read_labels=False, records=numbered)
               for task in (tasks if len(tasks) > 1 else [None])]
     return FileRows(frames[0], [record for _, record in numbered], [line for line, _ in numbered])
 

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pandas as pd
 
 from shoprel.data.formats import file_format
 from shoprel.data.frame import PairFrame
-from shoprel.data.records import iter_records
+from shoprel.data.records import Record, iter_records
 from shoprel.data.tasks import Task
 from shoprel.data.validate import RecordValidator, validated_chunks
 from shoprel.errors import ConfigError, InputError
@@ -23,10 +23,12 @@ def iter_pair_chunks(
     chunk_rows: int = 50_000,
     written_ids: bool = False,
     read_labels: bool = True,
+    records: Iterable[Record] | None = None,
 ) -> Iterator[PairFrame]:
     """Stream a file as PairFrames of at most chunk_rows rows; memory stays flat.
     `written_ids`: keep ids as the file wrote them, to write them back (scoring);
-    `read_labels` False: leave a label column unread (scoring needs none)."""
+    `read_labels` False: leave a label column unread (scoring needs none); `records`: the
+    file's records already read (iter_records), checked again without parsing it again."""
     if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
         raise ConfigError(f"--chunk-rows: must be a whole number of rows, at least 1; got "
                           f"{chunk_rows!r}")
@@ -35,7 +37,8 @@ def iter_pair_chunks(
     validator = RecordValidator(path, task, require_label, empty_text, line_label, written_ids,
                                 read_labels)
     produced = False
-    for chunk in validated_chunks(iter_records(path), validator, chunk_rows):
+    records = iter_records(path) if records is None else records
+    for chunk in validated_chunks(records, validator, chunk_rows):
         if validator.task is None:
             raise InputError("the file has no rows", path=path)
         produced = True
@@ -51,12 +54,14 @@ def read_pairs(
     empty_text: str = "keep",
     both_labels: bool = True,
     read_labels: bool = True,
+    records: Iterable[Record] | None = None,
 ) -> PairFrame:
     """Read a whole file; the task comes from its columns unless given. With labels required,
     both must occur (training needs them) unless `both_labels` is False (a gold file to score
-    predictions against may hold one); `read_labels` False leaves a label column unread."""
+    predictions against may hold one); `read_labels` False leaves a label column unread;
+    `records`: the file's records already read, as iter_pair_chunks takes them."""
     chunks = list(iter_pair_chunks(path, task, require_label, empty_text, chunk_rows=10**12,
-                                   read_labels=read_labels))
+                                   read_labels=read_labels, records=records))
     frame = chunks[0]
     if len(chunks) > 1:
         frame = PairFrame(frame.task, pd.concat([c.df for c in chunks], ignore_index=True),
