@@ -117,7 +117,7 @@ class Run:
     @classmethod
     def read(cls, path: str | Path) -> Run:
         """Open one folder without following an ensemble's members."""
-        path = Path(path)
+        path = Path(path).expanduser()  # `~/runs/x` from Python, as the CLI reads it
         if not path.is_dir():
             raise RunDirError(f"{path}: " + ("is a file, not a run directory" if path.exists()
                                              else "run directory not found"))

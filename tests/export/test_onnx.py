@@ -333,3 +333,31 @@ def test_a_model_whose_export_does_not_match_its_files_is_refused_on_load(
     onnx = model / "onnx"
     assert str(info.value) == (message.format(onnx=onnx) + "; export the run again (`shoprel "
                                f"export RUN --onnx`) or remove {onnx}")
+
+
+def test_export_from_python_reads_a_leading_tilde_as_home(fast_run, monkeypatch):
+    """export_run('~/run') from Python looked for a folder literally named `~` ('run directory
+    not found'), and export_hf_classifier('~/m/hf', '~/m/onnx') made one in the current folder;
+    both now read `~` as the home folder, as the rest of the API and the CLI do."""
+    monkeypatch.setenv("HOME", str(fast_run.parent))
+    monkeypatch.chdir(fast_run.parent)
+    full = fast_run / "models" / "full"
+    (full / "model.json").write_text('{"family": "cross"}')
+    written = []
+    monkeypatch.setattr(onnx_export, "export_hf_classifier",
+                        lambda hf, out, **kw: written.append(hf) or (out / "model.onnx")
+                        .write_text("x"))
+    done = onnx_export.export_run(f"~/{fast_run.name}")
+    assert written == [full / "hf"]
+    assert done == [full / "onnx"] and (full / "onnx" / "model.onnx").read_text() == "x"
+    assert json.loads((fast_run / ".shoprel-output.json").read_text())["open"] == [
+        "models/full/onnx"]
+    assert not (fast_run.parent / "~").exists()
+
+
+def test_export_hf_classifier_makes_no_folder_named_tilde(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(RunDirError):
+        onnx_export.export_hf_classifier("~/model/hf", "~/model/onnx")
+    assert not (tmp_path / "~").exists() and (tmp_path / "home" / "model" / "onnx").is_dir()

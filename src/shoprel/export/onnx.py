@@ -40,7 +40,7 @@ def export_hf_classifier(hf_folder: str | Path, out_folder: str | Path, int8: bo
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    hf_folder, out_folder = Path(hf_folder), Path(out_folder)
+    hf_folder, out_folder = Path(hf_folder).expanduser(), Path(out_folder).expanduser()
     out_folder.mkdir(parents=True, exist_ok=True)
     from shoprel.models.hf.trainer import quiet_transformers
     from shoprel.runs import saved_model_loading
@@ -179,6 +179,7 @@ def export_run(run_dir: str | Path, int8: bool = False, int8_weights: str = "uin
     and an earlier export stays in place until the new one is complete."""
     from shoprel.models.cross.model import HF_FOLDER
 
+    run_dir = Path(run_dir).expanduser()  # `~/runs/x` from Python, as the CLI reads it
     folders = cross_model_folders(run_dir)
     for folder in folders:  # onnx/ is replaced outright: only an earlier export may be
         check_replaceable_export(folder / ONNX_FOLDER)
