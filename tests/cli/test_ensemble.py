@@ -88,6 +88,25 @@ def test_weights_that_are_not_finite_are_refused(qc_runs, tmp_path, weights):
         assert not (tmp_path / "e").exists()
 
 
+@pytest.mark.parametrize("weights, message", [
+    ("1e400,1", "1e400 is not a finite number"),
+    ("1, nan", "nan is not a finite number"),
+    ("-1,1", "-1 is negative; a weight is 0 or more (0 leaves a member out)"),
+    ("0,0", "0,0: all are 0; at least one weight must be above 0"),
+])
+def test_unusable_weights_are_named_as_typed(tmp_path, weights, message):
+    """1e400 was echoed as 'inf is not a finite number', and -1 or 0,0 as 'weights must be
+    non-negative and not all zero' without the weight; each is named as typed, before any
+    run is read."""
+    from shoprel.cli import main
+
+    result = CliRunner().invoke(main, ["ensemble", str(tmp_path / "a"), str(tmp_path / "b"),
+                                       "--out", str(tmp_path / "e"), "--method", "weighted",
+                                       "--weights", weights])
+    assert result.exit_code == 2
+    assert result.output == f"error: --weights: {message}\n"
+
+
 def test_overwrite_replaces_only_an_output_of_the_same_kind(qc_runs, tmp_path):
     """An ensemble may not replace a trained run (its models, its student), nor the reverse."""
     import shutil

@@ -19,6 +19,17 @@ def test_weighted_mean_normalises_weights():
         weighted_mean(p, [1, 2, 3])
 
 
+@pytest.mark.parametrize("weights, message", [
+    ([float("inf"), 1], "inf is not a finite number"),
+    ([-1, 1], "-1 is negative; a weight is 0 or more"),
+    ([0, 0.0], "0,0.0: all are 0; at least one weight must be above 0"),
+])
+def test_unusable_weights_from_python_are_named(weights, message):
+    p = np.array([[0.2, 0.6], [1.0, 0.0]])
+    with pytest.raises(ValueError, match=f"^{message}"):
+        weighted_mean(p, weights)
+
+
 def test_weights_whose_sum_overflows_are_still_normalised():
     """1e308,1e308 summed to inf: refused as "not all zero"; they are equal weights."""
     p = np.array([[0.2, 0.6], [1.0, 0.0]])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from shoprel.cli.options import input_path, output_path
-from shoprel.ensemble.combiners import COMBINERS, methods_help
+from shoprel.ensemble.combiners import COMBINERS, check_given_weights, methods_help
 from shoprel.ensemble.defaults import DEFAULT_SHRINKAGE
 from shoprel.evaluate.console import metrics_table
 
@@ -14,9 +14,11 @@ def _weights(ctx, param, value):
     if value is None:
         return None
     try:
-        return [float(x) for x in value.split(",")]
+        weights = [float(x) for x in value.split(",")]
     except ValueError:
         raise click.BadParameter("comma-separated numbers, e.g. 0.6,0.4") from None
+    check_given_weights(weights, value.split(","))
+    return weights
 
 
 @click.command("ensemble")

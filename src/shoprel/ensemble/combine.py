@@ -14,14 +14,28 @@ import numpy as np
 WEIGHT_METRIC = "roc_auc"
 
 
+def check_weights(weights, typed=None) -> None:
+    """Refuse a weight no ensemble can use (ValueError), naming it as the user wrote it:
+    `typed` holds the command line's words ('1e400', read as inf), else the values are shown.
+    0 leaves a member out; a negative or non-finite weight has no meaning as a share."""
+    typed = [str(w) for w in weights] if typed is None else [t.strip() for t in typed]
+    for value, text in zip(weights, typed, strict=True):
+        if not np.isfinite(value):
+            raise ValueError(f"{text} is not a finite number")
+        if value < 0:
+            raise ValueError(f"{text} is negative; a weight is 0 or more (0 leaves a member "
+                             "out)")
+    if not any(value > 0 for value in weights):
+        raise ValueError(f"{','.join(typed)}: all are 0; at least one weight must be above 0")
+
+
 def normalise(weights, n_members: int) -> np.ndarray:
     w = np.ones(n_members) if weights is None else np.asarray(weights, dtype=np.float64)
     if w.shape != (n_members,):
-        raise ValueError(f"{n_members} members need {n_members} weights, got {len(w)}")
-    if not np.isfinite(w).all():
-        raise ValueError(f"{w[~np.isfinite(w)][0]} is not a finite number")
-    if (w < 0).any() or not (w > 0).any():
-        raise ValueError("weights must be non-negative and not all zero")
+        raise ValueError(f"{n_members} members need {n_members} weights, got {w.size}")
+    if weights is not None:
+        check_weights(w, None if isinstance(weights, np.ndarray) else
+                      [str(value) for value in weights])
     w = w / w.max()  # large finite weights (1e308,1e308) overflowed the sum: refused as zero
     return w / w.sum()
 
