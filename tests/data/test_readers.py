@@ -65,6 +65,19 @@ def test_missing_column_names_field(tmp_path):
     assert "line 2" in message and "field 'origin_query'" in message
 
 
+@pytest.mark.parametrize("name, text", [
+    ("c.csv", b"ID,origin_query,category_path\n1,a,x\n"),
+    ("c.txt", b'{"Id": 1, "origin_query": "a", "category_path": "x"}\n'),
+])
+def test_a_column_spelled_otherwise_is_named(tmp_path, name, text):
+    """'ID' read as no id column at all; the error now names the column to rename, in either
+    format."""
+    spelled = "ID" if b"ID" in text else "Id"
+    assert _error(tmp_path, name, text).endswith(
+        f"field 'id': missing required column; the file has {spelled!r}: name the column "
+        "'id' (lower case, no spaces)")
+
+
 def test_label_must_be_binary(tmp_path):
     message = _error(tmp_path, "l.txt",
                      b'{"id": 1, "origin_query": "a", "category_path": "x", "label": 2}\n')

@@ -140,3 +140,37 @@ def test_a_row_without_the_probability_other_rows_carry_is_caught(files):
                               "but other rows have one"]
     bare = [{"id": row["id"], "prediction": 1} for row in good]
     assert check_submission(_write(tmp_path / "bare.txt", bare), source).ok
+
+
+@pytest.mark.parametrize("name, text", [
+    ("s.csv", "ID,prediction\n1,1\n2,0\n3,1\n"),
+    ("s.csv", " Id ,prediction\n1,1\n2,0\n3,1\n"),
+    ("s.txt", "".join(json.dumps({"ID": i, "prediction": 1}) + "\n" for i in (1, 2, 3))),
+])
+def test_an_id_column_spelled_otherwise_is_one_line_naming_it(files, name, text):
+    """A CSV headed 'ID' gave 'field id: missing' on every line plus 'duplicate id None', and
+    JSON lines with "ID" a KeyError traceback; both are one error naming the column."""
+    from shoprel.errors import InputError
+
+    tmp_path, source, _ = files
+    (tmp_path / name).write_text(text)
+    spelled = "ID" if "ID" in text else "Id"
+    with pytest.raises(InputError) as info:
+        check_submission(tmp_path / name, source)
+    assert str(info.value) == (f"{tmp_path / name}, line {2 if name.endswith('csv') else 1}, "
+                               f"field 'id': missing required column; the file has "
+                               f"{spelled!r}: name the column 'id' (lower case, no spaces)")
+
+
+def test_csv_ids_are_compared_as_text_with_the_input(files, jsonl, qc_rows):
+    """A CSV submission with 7 for the input's "007" passed (both read as the key 7), though
+    a grader comparing ids as text finds no "007"; now caught, as JSON lines are."""
+    tmp_path, _, _ = files
+    source = jsonl(tmp_path / "in.txt", [{**row, "id": f"00{row['id']}"} for row in qc_rows])
+    path = tmp_path / "s.csv"
+    path.write_text("id,prediction\n001,1\n2,1\n003,1\n")
+    assert check_submission(path, source).problems == [
+        f"{path}, line 3, field 'id': '2', but the input writes this id as '002'; a grader "
+        "comparing ids as text misses it"]
+    path.write_text("id,prediction\n001,1\n002,1\n003,1\n")
+    assert check_submission(path, source).ok

@@ -121,3 +121,12 @@ def test_a_run_whose_fold_models_learnt_nothing_says_so():
     assert "Every out-of-fold probability is" in verdict_section(metrics, "run")
     varied = run_metrics(oof.assign(probability=[0.1 * i for i in range(8)]), 0.5, Task.QI)
     assert "constant_probability" not in varied and constant_scores_line(varied) is None
+
+
+def test_a_predictions_id_column_spelled_otherwise_is_named(tmp_path, jsonl, qc_rows):
+    gold = jsonl(tmp_path / "gold.txt", qc_rows)
+    predictions = tmp_path / "p.csv"
+    predictions.write_text("Id,prediction\n1,1\n2,1\n3,0\n")
+    with pytest.raises(InputError, match=r"p\.csv, line 2, field 'id': missing required "
+                                         r"column; the file has 'Id': name the column 'id'"):
+        evaluate_files(predictions, gold)

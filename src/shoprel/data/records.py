@@ -67,6 +67,17 @@ def require_file(path: Path, option: str | None = None) -> None:
         raise InputError(f"{reason} ({option})" if option else reason, path=path)
 
 
+def missing_column(record: dict, name: str, reason: str = "missing required column") -> str:
+    """`reason` for a record without column `name`, naming a column spelled otherwise ('ID',
+    ' id'): every reader matches names exactly, in every format, so such a file is refused
+    rather than read with some of its columns silently missing."""
+    alike = [key for key in record
+             if isinstance(key, str) and key != name and key.strip().lower() == name]
+    if not alike:
+        return reason
+    return f"{reason}; the file has {alike[0]!r}: name the column {name!r} (lower case, no spaces)"
+
+
 def iter_records(path: str | Path) -> Iterator[Record]:
     """Yield (line number, record) pairs; line numbers are 1-based as an editor shows them."""
     path = Path(path)

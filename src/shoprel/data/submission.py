@@ -7,7 +7,7 @@ from pathlib import Path
 
 from shoprel.data.formats import file_format
 from shoprel.data.frame import WRITTEN_ID
-from shoprel.data.records import iter_records
+from shoprel.data.records import FloatText, iter_records, missing_column
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column
 from shoprel.data.validate import RecordValidator, binary_value, coerce_id, same_text
 from shoprel.errors import InputError
@@ -58,12 +58,25 @@ def _alike(a, b) -> bool:
     return type(a) is type(b) and a == b
 
 
+def _as_text(value) -> str:
+    """An id as a grader reading text sees it: a JSON 7.0 as written, not 7."""
+    return value.text if isinstance(value, FloatText) else str(value)
+
+
+def _written_alike(value, written, typed_pair: bool) -> bool:
+    """Whether a grader finds the input's id in the submission's: compared as written when
+    both files keep kinds apart, else as text ("7" is not "007", nor "7.0")."""
+    return _alike(value, written) if typed_pair else _as_text(value) == _as_text(written)
+
+
 def _first_row_checks(submission: Path, line: int, record: dict, task: Task | None) -> None:
-    """What makes every line wrong is said once: no prediction column, or the other task's
-    texts (predictions of another file)."""
-    if "prediction" not in record:
-        raise InputError("missing required column", path=submission, line=line,
-                         field="prediction")
+    """What makes every line wrong is said once: no id or prediction column (one spelled
+    'ID', which no reader takes for id), or the other task's texts (predictions of another
+    file)."""
+    for name in ("id", "prediction"):
+        if name not in record:
+            raise InputError(missing_column(record, name), path=submission, line=line,
+                             field=name)
     if task is not None and (other := other_task_column(record, task)) is not None:
         raise InputError(f"the submission holds {other} texts, but the input is a "
                          f"{task.value} file ({task.target_column}): the wrong input?",
@@ -80,7 +93,7 @@ def check_submission(submission: str | Path, input_file: str | Path,
     # hold text only
     typed = file_format(submission) not in ("csv", "tsv")
     # ids are then compared as written too ("5188" is not 5188 to such a grader), where the
-    # input says how it wrote them (a CSV input does not)
+    # input says how it wrote them (a CSV input does not); else as text ("7" is not "007")
     as_written = typed and file_format(input_file) not in ("csv", "tsv")
     check = SubmissionCheck(submission, input_file, expected_rows=len(expected))
     seen: set = set()
@@ -100,20 +113,25 @@ def check_submission(submission: str | Path, input_file: str | Path,
             if not isinstance(row_id, int | str) or isinstance(row_id, bool):
                 check.add(f"{where}, field 'id': must be a number or a text, got {row_id!r}")
                 row_id = None
-        if row_id in seen:
+        if row_id is None:
+            pass  # said above
+        elif row_id in seen:
             check.add(f"{where}, field 'id': duplicate id {row_id!r}")
         seen.add(row_id)
-        if row_id is not None and row_id not in known:
+        if row_id is None:
+            pass
+        elif row_id not in known:
             there = (f" (expected id {expected[index]!r} there, input order)"
                      if index < len(expected) else "")
             check.add(f"{where}, field 'id': id {record['id']!r} is not in {input_file}{there}")
-        elif index < len(expected) and row_id is not None and row_id != expected[index]:
+        elif index < len(expected) and row_id != expected[index]:
             check.add(f"{where}, field 'id': expected id {expected[index]!r} (input order), "
                       f"got {row_id!r}")
-        elif as_written and index < len(expected) and not _alike(record["id"],
-                                                                   given.written[index]):
+        elif index < len(expected) and not _written_alike(record["id"], given.written[index],
+                                                          as_written):
+            how = "as written" if as_written else "as text"
             check.add(f"{where}, field 'id': {record['id']!r}, but the input writes this id as "
-                      f"{given.written[index]!r}; a grader comparing ids as written misses it")
+                      f"{given.written[index]!r}; a grader comparing ids {how} misses it")
         if index < len(expected) and row_id == expected[index] and \
                 isinstance(record.get(QUERY_COLUMN), str) and \
                 not same_text(record[QUERY_COLUMN], given.queries[index]):

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from shoprel.data.frame import TRANSLATION, WRITTEN_ID, PairFrame
-from shoprel.data.records import FloatText, Record, kind_name
+from shoprel.data.records import FloatText, Record, kind_name, missing_column
 from shoprel.data.tasks import QUERY_COLUMN, TRANSLATION_COLUMN, Task, detect_task
 from shoprel.errors import InputError
 
@@ -157,7 +157,7 @@ class RecordValidator:
         self._check_task_field(line, record)
         for name in ("id", QUERY_COLUMN, task.target_column):
             if name not in record:
-                raise self._error("missing required column", line, name)
+                raise self._error(missing_column(record, name), line, name)
         row_id = self._check_id(line, record["id"])
         written = self._written_id(line, record["id"], row_id) if self.written_ids else None
         query = self._text(line, record, QUERY_COLUMN, "empty_query")
@@ -191,7 +191,7 @@ class RecordValidator:
         self._check_task_field(line, record)
         column = self.task.target_column
         if column not in record:
-            raise self._error("missing required column", line, column)
+            raise self._error(missing_column(record, column), line, column)
         return self._text(line, record, column, "empty_target")
 
     def _check_task_field(self, line: int, record: dict) -> None:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from shoprel.data.category import top_level
 from shoprel.data.readers import read_pairs
-from shoprel.data.records import iter_records
+from shoprel.data.records import iter_records, missing_column
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column
 from shoprel.data.validate import binary_value, coerce_id, repeated_id, same_text
 from shoprel.errors import InputError
@@ -31,7 +31,8 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
         queries.append(query if isinstance(query, str) else None)
         for name in ("id", "prediction"):
             if name not in record:
-                raise InputError("missing required column", path=path, line=line, field=name)
+                raise InputError(missing_column(record, name), path=path, line=line,
+                                 field=name)
         prediction = binary_value(record["prediction"])
         if prediction is None:
             raise InputError(f"must be 0 or 1, got {record['prediction']!r}", path=path,
