@@ -363,3 +363,27 @@ def test_a_member_of_a_teacher_ensemble_is_not_replaced_by_its_student(teachers,
                 speed_rows=0)
     assert sorted((p.relative_to(member), p.read_bytes()) for p in member.rglob("*")
                   if p.is_file()) == before
+
+
+def test_nested_refit_left_with_one_label_is_one_line(tmp_path, student_yaml, jsonl):
+    """Two positives in two of three folds: the teacher trained (each fit lacks one fold),
+    but the nested refit without both folds had none, and failed in the model's ValueError
+    traceback; now one line naming the folds and the label, before any refit."""
+    from shoprel.demo import demo_file
+
+    rows = [json.loads(line) for line in demo_file("QC").read_text().splitlines()]
+    rows = [r for r in rows if r["label"] == 0][:30] + [r for r in rows if r["label"] == 1][:2]
+    data = jsonl(tmp_path / "tiny.jsonl", rows)
+    teacher = train(data, tmp_path / "t", load_config(None, {**SMALL, "model.params.n_features":
+                                                             2**12}), progress=False).run_dir
+    folds = pd.read_parquet(teacher / "folds.parquet").set_index("id")["fold"]
+    f, g = sorted(folds.loc[[r["id"] for r in rows[30:]]])
+    left = sum(1 for r in rows if folds.loc[r["id"]] not in (f, g))
+    result = CliRunner().invoke(main, ["distill", str(teacher), "--student", str(student_yaml),
+                                       "--out", str(tmp_path / "s"), "--nested", "--quiet"])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (
+        f"error: --nested: the teacher refit without folds {f} and {g} of {teacher} would "
+        f"train on {left} row(s) of one label: all 2 row(s) labelled 1 of {data} fall into "
+        "those two folds; give more rows labelled 1, or distill without --nested\n")
+    assert not (tmp_path / "s").exists()

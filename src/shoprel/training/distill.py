@@ -169,6 +169,23 @@ def _run_specs(run: runs.Run, weight: float) -> list[tuple[RunConfig, float]]:
             for spec in _run_specs(runs.Run.open(member), weight * float(w))]
 
 
+def check_nested_refits(teacher: Teacher, labels: np.ndarray, folds: np.ndarray) -> None:
+    """Before any refit: each trains without two folds, which may hold every row of a label
+    the teacher's own fits (without one fold) still had; its model could not be fitted
+    (a ValueError's traceback after the refits before it). One line naming the folds."""
+    k = int(folds.max()) + 1
+    for f in range(k):
+        for g in range(f + 1, k):
+            kept = labels[(folds != f) & (folds != g)]
+            for label in sorted(set(np.unique(labels).tolist()) - set(np.unique(kept).tolist())):
+                count = int(np.sum(labels == label))
+                raise ConfigError(
+                    f"--nested: the teacher refit without folds {f} and {g} of {teacher.run.path} "
+                    f"would train on {len(kept):,} row(s) of one label: all {count} row(s) "
+                    f"labelled {label} of {teacher.train_file} fall into those two folds; give "
+                    f"more rows labelled {label}, or distill without --nested")
+
+
 def nested_teacher(teacher: Teacher, frame: PairFrame, folds: np.ndarray,
                    progress: bool = True) -> dict[int, np.ndarray]:
     """Per student fold f: teacher probabilities for every other fold's rows, each from teacher
@@ -293,6 +310,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     folds = aligned_to_rows(frame, teacher.folds, "fold", teacher).astype(np.int64)
     fit_rows = None
     if nested:
+        check_nested_refits(teacher, frame.labels, folds)
         per_fold = nested_teacher(teacher, frame, folds, progress)
         fit_rows = nested_soft_labels(frame, folds, per_fold, hard_weight)
     frame.df[SOFT_LABEL] = mix_targets(frame.labels, teacher_p, hard_weight)
