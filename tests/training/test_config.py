@@ -308,6 +308,22 @@ def test_a_dotted_key_written_in_yaml_is_told_how_yaml_nests_it(tmp_path):
         "model: {family: ...})", f"{path}: line 2: folds.kk: unknown key"]
 
 
+@pytest.mark.parametrize("params, hint", [
+    ('{"booster.n_estimators": 10}', "params are one flat mapping: write n_estimators: ...)"),
+    ('{"x.y": 1}', "params are one flat mapping of the family's names)"),
+])
+def test_a_dotted_key_inside_params_is_told_params_are_flat(tmp_path, params, hint):
+    """`params: {booster.n_estimators: 10}` said only "unknown key", where a dotted key above
+    params was told how YAML nests it; params (sections inlined) are one flat mapping."""
+    path = tmp_path / "c.yaml"
+    path.write_text(f"model:\n  family: embed\n  params: {params}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    name = params.split('"')[1]
+    assert str(info.value) == (f"{path}: line 3: model.params.{name}: unknown key (a dotted "
+                               f"name is one key in YAML, and {hint}")
+
+
 def _train_with_config(tmp_path, data, text: str):
     """(config path, result) of `shoprel train DATA --config` with this config text."""
     from click.testing import CliRunner

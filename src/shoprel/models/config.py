@@ -202,6 +202,29 @@ def error_message(error: dict) -> str:
     return error["msg"].removeprefix("Value error, ")
 
 
+def dotted_key_hint(name: str) -> str:
+    """How YAML nests an unknown key written with dots (`model.family: fast` is one key named
+    "model.family", not model's family): said after "unknown key", or "" for a plain name."""
+    if "." not in name.strip("."):
+        return ""
+    *parents, leaf = name.split(".")
+    nested = "".join(f"{part}: {{" for part in parents) + f"{leaf}: ..." + "}" * len(parents)
+    return f" (a dotted name is one key in YAML: write {nested})"
+
+
+def _dotted_param_hint(name: str, config: type[FamilyConfig]) -> str:
+    """`params: {booster.n_estimators: 10}` is one key too, but params are one flat mapping
+    (a section's keys among them): the hint names the param to write, not a nesting."""
+    if "." not in name.strip("."):
+        return ""
+    leaf = name.rsplit(".", 1)[1]
+    if leaf in config.param_names():
+        return f" (a dotted name is one key in YAML, and params are one flat mapping: write " \
+               f"{leaf}: ...)"
+    return " (a dotted name is one key in YAML, and params are one flat mapping of the " \
+           "family's names)"
+
+
 def describe(exc: ValidationError, config: type[FamilyConfig], where: str) -> str:
     """One line of `where.key: problem`, keys as the user wrote them (flat, no section)."""
     sections = config.sections()
@@ -211,5 +234,7 @@ def describe(exc: ValidationError, config: type[FamilyConfig], where: str) -> st
         if loc and loc[0] in sections and len(loc) > 1:
             loc = loc[1:]
         message = error_message(error)
+        if error["type"] == "extra_forbidden" and len(loc) == 1:
+            message += _dotted_param_hint(loc[0], config)
         problems.append(f"{where}.{'.'.join(loc)}: {message}" if loc else f"{where}: {message}")
     return "; ".join(problems)

@@ -22,7 +22,14 @@ from pydantic import (
 from shoprel.data.records import not_a_file
 from shoprel.errors import ConfigError
 from shoprel.models.base import config_class, validate_params
-from shoprel.models.config import SAVED, Seed, StrictConfig, error_message, leaf_types
+from shoprel.models.config import (
+    SAVED,
+    Seed,
+    StrictConfig,
+    dotted_key_hint,
+    error_message,
+    leaf_types,
+)
 from shoprel.models.registry import families, model_class
 from shoprel.training.defaults import CARRIED_HARD_WEIGHT, STUDENT_BACKBONE
 
@@ -438,11 +445,7 @@ def _dotted_hint(error: dict) -> str:
     """`model.family: fast` written in YAML is one key named "model.family", not model's
     family: "unknown key" alone named a key the README documents; say how YAML nests it."""
     name = str(error["loc"][-1]) if error["loc"] else ""
-    if error["type"] != "extra_forbidden" or "." not in name.strip("."):
-        return ""
-    *parents, leaf = name.split(".")
-    nested = "".join(f"{part}: {{" for part in parents) + f"{leaf}: ..." + "}" * len(parents)
-    return f" (a dotted name is one key in YAML: write {nested})"
+    return dotted_key_hint(name) if error["type"] == "extra_forbidden" else ""
 
 
 def _describe(exc: ValidationError, source: str, options: dict[str, str] | None = None,
