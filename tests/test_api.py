@@ -89,6 +89,23 @@ def test_a_leading_tilde_is_the_home_folder_as_on_the_command_line(tmp_path, qc_
     assert sorted(p.name for p in tmp_path.iterdir()) == ["home"]  # no folder named `~`
 
 
+def test_a_leading_tilde_is_the_home_folder_for_the_readers_and_checkers(tmp_path, qc_demo,
+                                                                           monkeypatch):
+    """shoprel.read_pairs('~/qc.jsonl'), check_submission and evaluate_files said
+    '~/qc.jsonl: file not found' from Python; they read `~` as the rest of the API does."""
+    from shoprel.data.submission import check_submission
+    from shoprel.evaluate.files import evaluate_files
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    shutil.copy(qc_demo, tmp_path / "qc.jsonl")
+    rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()]
+    (tmp_path / "pred.jsonl").write_text("".join(
+        json.dumps({"id": r["id"], "prediction": r["label"]}) + "\n" for r in rows))
+    assert len(shoprel.read_pairs("~/qc.jsonl")) == len(rows)
+    assert check_submission("~/pred.jsonl", "~/qc.jsonl").ok
+    assert evaluate_files("~/pred.jsonl", "~/qc.jsonl")["overall"]["f1"] == 1.0
+
+
 def test_importing_the_package_stays_light():
     """`shoprel --help` and every command import the package first: the API loads on use."""
     code = ("import sys, shoprel; heavy = {'pandas', 'lightgbm', 'shoprel.api'} & "

@@ -32,7 +32,7 @@ def iter_pair_chunks(
     if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
         raise ConfigError(f"--chunk-rows: must be a whole number of rows, at least 1; got "
                           f"{chunk_rows!r}")
-    path = Path(path)
+    path = Path(path).expanduser()  # `~/data.jsonl` from Python, as the CLI reads it
     line_label = "row" if file_format(path) == "parquet" else "line"
     validator = RecordValidator(path, task, require_label, empty_text, line_label, written_ids,
                                 read_labels)

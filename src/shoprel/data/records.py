@@ -80,7 +80,7 @@ def missing_column(record: dict, name: str, reason: str = "missing required colu
 
 def iter_records(path: str | Path) -> Iterator[Record]:
     """Yield (line number, record) pairs; line numbers are 1-based as an editor shows them."""
-    path = Path(path)
+    path = Path(path).expanduser()  # `~/data.jsonl` from Python, as the CLI reads it
     require_file(path)
     fmt = file_format(path)
     if fmt == "jsonl":

@@ -86,7 +86,7 @@ def _first_row_checks(submission: Path, line: int, record: dict, task: Task | No
 def check_submission(submission: str | Path, input_file: str | Path,
                      task: str | None = None) -> SubmissionCheck:
     """Every problem found (up to a limit), each naming the submission's line and field."""
-    submission, input_file = Path(submission), Path(input_file)
+    submission, input_file = Path(submission).expanduser(), Path(input_file).expanduser()
     given = _read_input(input_file, task)
     expected, input_task = given.ids, given.task
     # typed formats keep numbers and texts apart, as a grader reading them does; CSV and TSV

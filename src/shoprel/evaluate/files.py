@@ -69,7 +69,7 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
 def evaluate_files(predictions: str | Path, gold: str | Path,
                    task: str | None = None) -> dict:
     """Metrics of predictions against gold labels, matched by id; every gold id must be scored."""
-    predictions, gold = Path(predictions), Path(gold)
+    predictions, gold = Path(predictions).expanduser(), Path(gold).expanduser()
     gold_frame = read_pairs(gold, task=task, require_label=True, both_labels=False)
     scored = _read_predictions(predictions, gold_frame.task)
     gold_rows = gold_frame.df.assign(id=gold_frame.df["id"].astype(object))
