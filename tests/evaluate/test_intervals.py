@@ -8,8 +8,15 @@ import pytest
 from scipy import stats
 
 from shoprel.data.tasks import Task
-from shoprel.evaluate.intervals import fold_differences, paired_interval, verdict
+from shoprel.evaluate.intervals import (
+    AUC_OVER_CHANCE,
+    DIFFERENCE,
+    fold_differences,
+    paired_interval,
+    verdict,
+)
 from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics
+from shoprel.evaluate.report.groups import language_intervals
 from shoprel.evaluate.run_metrics import nested_fold_thresholds, prediction_table, run_metrics
 
 
@@ -29,6 +36,28 @@ def test_interval_straddling_zero_is_unclear_and_nulls_are_skipped() -> None:
     assert verdict(paired_interval([-0.03, -0.02, -0.025])) == "loss"
     one = paired_interval([0.5])
     assert one["mean"] == 0.5 and one["low"] is None and verdict(one) == "unclear"
+
+
+def test_an_interval_stops_where_the_quantity_does() -> None:
+    """Two folds' per-language AUCs 0.55 and 0.90 gave a Student t interval past ROC-AUC 1.0 (and
+    below 0): the bars of the report's per-language chart ran to 1.2."""
+    over_chance = [0.05, 0.40]  # AUC - 0.5 on two folds
+    wide = paired_interval(over_chance)
+    assert wide["low"] < -0.5 and wide["high"] > 0.5  # what t with 1 degree of freedom says
+    cut = paired_interval(over_chance, bounds=AUC_OVER_CHANCE)
+    assert (cut["low"], cut["high"]) == (-0.5, 0.5) and cut["mean"] == pytest.approx(0.225)
+    narrow = paired_interval([0.01, 0.03, 0.02, 0.015, 0.025], bounds=DIFFERENCE)
+    assert narrow == paired_interval([0.01, 0.03, 0.02, 0.015, 0.025])  # inside: unchanged
+    # the report's per-language chart: a fold ranking at chance beside one ranking perfectly
+    rng = np.random.default_rng(0)
+    label = np.tile([0, 1, 1], 40)
+    rows = pd.DataFrame({"fold": np.repeat([0, 1], 60), "label": label, "language": "en",
+                         "probability": np.where(np.arange(120) < 60, rng.random(120),
+                                                 0.2 + 0.6 * label)})
+    rows["prediction"] = (rows["probability"] >= 0.5).astype(int)
+    interval = language_intervals(rows)["en"]["delta_auc"]
+    assert interval["per_fold"][1] == 0.5 and interval["high"] == 0.5
+    assert interval["low"] == -0.5
 
 
 def test_fold_differences_pair_by_fold_number() -> None:

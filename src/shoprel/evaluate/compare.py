@@ -20,7 +20,12 @@ import pandas as pd
 from shoprel import runs
 from shoprel.ensemble.align import align_runs
 from shoprel.errors import RunDirError
-from shoprel.evaluate.intervals import group_fold_intervals, paired_interval, verdict
+from shoprel.evaluate.intervals import (
+    DIFFERENCE,
+    group_fold_intervals,
+    paired_interval,
+    verdict,
+)
 from shoprel.evaluate.metrics import binary_metrics
 from shoprel.evaluate.run_metrics import prediction_table
 
@@ -125,14 +130,16 @@ def paired_comparison(base: pd.DataFrame, p_a, p_b, pred_a, pred_b) -> dict:
     per_fold = _fold_rows(frame)
     out = {
         "per_fold": per_fold,
-        "delta_auc": paired_interval(r["delta_auc"] for r in per_fold),
-        "delta_f1": paired_interval(r["delta_f1"] for r in per_fold),
+        "delta_auc": paired_interval((r["delta_auc"] for r in per_fold), bounds=DIFFERENCE),
+        "delta_f1": paired_interval((r["delta_f1"] for r in per_fold), bounds=DIFFERENCE),
         "auc_better_folds": sum(1 for r in per_fold if (r["delta_auc"] or 0) > 0),
         "f1_better_folds": sum(1 for r in per_fold if r["delta_f1"] > 0),
     }
     if "language" in frame.columns:
-        auc = group_fold_intervals(frame, "language", _delta_auc, MIN_GROUP_ROWS, MAX_LANGUAGES)
-        f1 = group_fold_intervals(frame, "language", _delta_f1, MIN_GROUP_ROWS, MAX_LANGUAGES)
+        auc = group_fold_intervals(frame, "language", _delta_auc, MIN_GROUP_ROWS, MAX_LANGUAGES,
+                                   DIFFERENCE)
+        f1 = group_fold_intervals(frame, "language", _delta_f1, MIN_GROUP_ROWS, MAX_LANGUAGES,
+                                  DIFFERENCE)
         out["per_language"] = {k: {"n": auc[k]["n"], "delta_auc": auc[k], "delta_f1": f1[k]}
                                for k in auc}
     return out

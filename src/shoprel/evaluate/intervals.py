@@ -19,9 +19,19 @@ CONFIDENCE = 0.95
 METHOD = "paired per-fold differences, Student t with k-1 degrees of freedom"
 
 
-def paired_interval(differences: Iterable[float | None], confidence: float = CONFIDENCE) -> dict:
-    """Mean of the per-fold differences with its t interval; nulls (a fold without an AUC) are
-    skipped. ``low``/``high`` are None when fewer than two folds have a value."""
+# What a difference can be at most: ROC-AUC lies in [0, 1], so AUC - 0.5 in [-0.5, 0.5] and the
+# difference of two runs' AUCs (or F1s) in [-1, 1]. With 2 or 3 folds Student's t is wide enough
+# to reach past them (a per-language ROC-AUC "up to 1.2"); the interval stops at the bound.
+AUC_OVER_CHANCE = (-0.5, 0.5)
+DIFFERENCE = (-1.0, 1.0)
+AUC = (0.0, 1.0)
+
+
+def paired_interval(differences: Iterable[float | None], confidence: float = CONFIDENCE,
+                    bounds: tuple[float, float] | None = None) -> dict:
+    """Mean of the per-fold differences with its t interval, cut to ``bounds`` (the values the
+    quantity can take) where given; nulls (a fold without an AUC) are skipped. ``low``/``high``
+    are None when fewer than two folds have a value."""
     values = np.array([float(d) for d in differences
                        if d is not None and not math.isnan(float(d))], dtype=np.float64)
     k = int(values.size)
@@ -30,6 +40,8 @@ def paired_interval(differences: Iterable[float | None], confidence: float = CON
     if k >= 2:
         half = float(stats.t.ppf(0.5 + confidence / 2, k - 1)) * values.std(ddof=1) / math.sqrt(k)
         low, high = mean - half, mean + half
+        if bounds is not None:
+            low, high = max(low, bounds[0]), min(high, bounds[1])
     return {"mean": mean, "low": low, "high": high, "k": k, "confidence": confidence,
             "method": METHOD, "per_fold": values.tolist()}
 
@@ -58,7 +70,8 @@ def fold_differences(a: list[dict], b: list[dict], key: str) -> list[float | Non
 
 
 def group_fold_intervals(frame, group_column: str, value, min_rows: int,
-                         max_groups: int | None = None) -> dict[str, dict]:
+                         max_groups: int | None = None,
+                         bounds: tuple[float, float] | None = None) -> dict[str, dict]:
     """Per group (largest first, at least ``min_rows`` rows): the paired interval of
     ``value(rows of one fold and group)`` over the folds; ``value`` returns None where a fold's
     slice cannot be scored (e.g. one class only), and such folds are skipped."""
@@ -71,5 +84,5 @@ def group_fold_intervals(frame, group_column: str, value, min_rows: int,
     for name in counts.index:
         part = frame[groups == name]
         values = [value(rows) for _, rows in part.groupby("fold", sort=True)]
-        out[str(name)] = {"n": int(counts[name]), **paired_interval(values)}
+        out[str(name)] = {"n": int(counts[name]), **paired_interval(values, bounds=bounds)}
     return out

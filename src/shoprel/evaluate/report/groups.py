@@ -16,7 +16,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from shoprel.evaluate.intervals import group_fold_intervals, verdict
+from shoprel.evaluate.intervals import (
+    AUC_OVER_CHANCE,
+    DIFFERENCE,
+    group_fold_intervals,
+    verdict,
+)
 from shoprel.evaluate.metrics import binary_metrics
 from shoprel.evaluate.report.fmt import esc, fmt, fmt_int, mpl_text, note, num, sorted_groups
 from shoprel.evaluate.report.page import table_wrap
@@ -55,8 +60,10 @@ def language_intervals(rows: pd.DataFrame, column: str = "language") -> dict[str
     """Per large group: the paired per-fold intervals of ΔF1 and ΔAUC (AUC − 0.5)."""
     if len(rows) == 0 or not {column, "fold", "prediction"} <= set(rows.columns):
         return {}
-    f1 = group_fold_intervals(rows, column, _delta_f1, MIN_GROUP_ROWS, MAX_CHART_GROUPS)
-    auc = group_fold_intervals(rows, column, _delta_auc, MIN_GROUP_ROWS, MAX_CHART_GROUPS)
+    f1 = group_fold_intervals(rows, column, _delta_f1, MIN_GROUP_ROWS, MAX_CHART_GROUPS,
+                              DIFFERENCE)
+    auc = group_fold_intervals(rows, column, _delta_auc, MIN_GROUP_ROWS, MAX_CHART_GROUPS,
+                               AUC_OVER_CHANCE)
     return {name: {"n": f1[name]["n"], "delta_f1": f1[name], "delta_auc": auc[name]}
             for name in f1}
 
@@ -129,7 +136,8 @@ def language_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
         chart = figure_block(svg_text, (
             f"Languages with at least {MIN_GROUP_ROWS} rows (at most {MAX_CHART_GROUPS}, "
             "largest first). Dot: mean over folds; bar: 95% interval of the paired per-fold "
-            "values; circle = whole interval above the reference, square = below, diamond = "
+            "values (stopped at 0 and 1 for ROC-AUC: with few folds it reaches past them); "
+            "circle = whole interval above the reference, square = below, diamond = "
             "includes it. Left: F1 minus all-positive F1 (reference 0). Right: ROC-AUC "
             f"(dashed: chance 0.5; dotted: overall {fmt(overall_auc)})."))
     return (head + chart + group_table(groups, "language", overall_auc=overall_auc)

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 import shoprel.evaluate.report.svg as charts
-from shoprel.evaluate.intervals import paired_interval
+from shoprel.evaluate.intervals import AUC, paired_interval
 from shoprel.evaluate.report.fmt import fmt, fmt_int, num
 from shoprel.evaluate.report.page import table_wrap
 
@@ -46,7 +46,7 @@ def learning_curve_section(curve: Mapping[str, Any] | None) -> str:
     auc = np.array([num(p.get("roc_auc")) for p in points])
     f1 = np.array([num(p.get("f1")) for p in points])
     base = np.array([num(p.get("baseline_f1")) for p in points])
-    intervals = [paired_interval(p.get("fold_roc_auc") or []) for p in points]
+    intervals = [paired_interval(p.get("fold_roc_auc") or [], bounds=AUC) for p in points]
 
     fig, (ax_auc, ax_f1) = charts.new_figure(6.6, 3.2, ncols=2)
     ok = ~np.isnan(auc)

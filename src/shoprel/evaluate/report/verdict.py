@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
-from shoprel.evaluate.intervals import paired_interval, verdict
+from shoprel.evaluate.intervals import AUC_OVER_CHANCE, DIFFERENCE, paired_interval, verdict
 from shoprel.evaluate.report.fmt import (
     MISSING,
     esc,
@@ -44,7 +44,8 @@ def fold_intervals(metrics: Mapping[str, Any]) -> dict[str, dict]:
     folds = [f for f in metrics.get("per_fold") or [] if isinstance(f, Mapping)]
     f1 = [num(f.get("f1")) - num(f.get("baseline_all_positive_f1")) for f in folds]
     auc = [num(f.get("roc_auc")) - 0.5 for f in folds]
-    return {"delta_f1": paired_interval(f1), "delta_auc": paired_interval(auc)}
+    return {"delta_f1": paired_interval(f1, bounds=DIFFERENCE),
+            "delta_auc": paired_interval(auc, bounds=AUC_OVER_CHANCE)}
 
 
 def interval_text(interval: Mapping[str, Any]) -> str:
