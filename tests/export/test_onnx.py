@@ -361,3 +361,22 @@ def test_export_hf_classifier_makes_no_folder_named_tilde(tmp_path, monkeypatch)
     with pytest.raises(RunDirError):
         onnx_export.export_hf_classifier("~/model/hf", "~/model/onnx")
     assert not (tmp_path / "~").exists() and (tmp_path / "home" / "model" / "onnx").is_dir()
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_export_shows_a_bar_over_the_models_and_quiet_silences_it(fast_run, monkeypatch, quiet):
+    """Each cross-encoder takes seconds to minutes to export, and export said nothing until all
+    were done; it now draws a bar over them, which --quiet turns off."""
+    from shoprel.cli import main
+
+    for name in ("fold_0", "fold_1", "full"):
+        model = fast_run / "models" / name
+        if model.is_dir():
+            (model / "model.json").write_text('{"family": "cross"}')
+    monkeypatch.setattr(onnx_export, "export_hf_classifier",
+                        lambda hf, out, **kw: (out / "model.onnx").write_text("x"))
+    result = CliRunner().invoke(main, ["export", str(fast_run), "--onnx",
+                                       *(["--quiet"] if quiet else [])])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("exported ONNX fp32:") >= 2
+    assert ("exporting cross-encoders" in result.output) is not quiet

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from shoprel.cli.options import input_path
+from shoprel.cli.options import input_path, quiet_option
 
 
 @click.command("export")
@@ -18,7 +18,8 @@ from shoprel.cli.options import input_path
 @click.option("--int8-weights", type=click.Choice(["uint8", "int8"]), default="uint8",
               show_default=True, help="Weight type for --int8 (uint8 avoids saturation on "
               "CPUs without VNNI).")
-def export(run_dir: Path, to_onnx: bool, int8: bool, int8_weights: str) -> None:
+@quiet_option("No progress bar.")
+def export(run_dir: Path, to_onnx: bool, int8: bool, int8_weights: str, quiet: bool) -> None:
     """Export a run's cross-encoders so `predict` and `serve` score them with onnxruntime."""
     from shoprel.cli.options import given
     from shoprel.errors import ConfigError
@@ -28,7 +29,7 @@ def export(run_dir: Path, to_onnx: bool, int8: bool, int8_weights: str) -> None:
         raise ConfigError("export: say which format (--onnx)")
     if given("int8_weights") and not int8:
         raise ConfigError("--int8-weights: applies only with --int8 (fp32 has no weight type)")
-    done = export_run(run_dir, int8=int8, int8_weights=int8_weights)
+    done = export_run(run_dir, int8=int8, int8_weights=int8_weights, progress=not quiet)
     kind = "ONNX int8 (+ fp32)" if int8 else "ONNX fp32"
     for folder in done:
         click.echo(f"exported {kind}: {folder}")

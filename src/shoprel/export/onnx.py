@@ -15,6 +15,8 @@ import time
 import warnings
 from pathlib import Path
 
+from tqdm.auto import tqdm
+
 from shoprel.errors import OutputError, RunDirError
 from shoprel.models.hf.onnx import (
     EXPORT_FILES,
@@ -26,6 +28,7 @@ from shoprel.models.hf.onnx import (
 )
 from shoprel.utils.atomic import add_to_stamp, atomic_dir
 from shoprel.utils.outputs import check_not_a_link
+from shoprel.utils.progress import bar_wanted, honours_progress
 
 OPSET = 17
 # int8 weight type. Unsigned weights (u8 activations × u8 weights) avoid the saturation of
@@ -173,10 +176,12 @@ def _export_meta(folder: Path) -> dict | None:
     return None if export_meta_problem(meta) else meta
 
 
-def export_run(run_dir: str | Path, int8: bool = False, int8_weights: str = "uint8"
-               ) -> list[Path]:
-    """Export every cross-encoder of a run; all `onnx/` folders appear together at the end,
-    and an earlier export stays in place until the new one is complete."""
+@honours_progress
+def export_run(run_dir: str | Path, int8: bool = False, int8_weights: str = "uint8",
+               progress: bool = True) -> list[Path]:
+    """Export every cross-encoder of a run (a bar over them: each takes seconds to minutes);
+    all `onnx/` folders appear together at the end, and an earlier export stays in place until
+    the new one is complete."""
     from shoprel.models.cross.model import HF_FOLDER
 
     run_dir = Path(run_dir).expanduser()  # `~/runs/x` from Python, as the CLI reads it
@@ -184,7 +189,8 @@ def export_run(run_dir: str | Path, int8: bool = False, int8_weights: str = "uin
     for folder in folders:  # onnx/ is replaced outright: only an earlier export may be
         check_replaceable_export(folder / ONNX_FOLDER)
     with contextlib.ExitStack() as stack:
-        for folder in folders:
+        for folder in tqdm(folders, desc="exporting cross-encoders", unit="model",
+                           disable=not bar_wanted(len(folders), progress, 1)):
             tmp = stack.enter_context(atomic_dir(folder / ONNX_FOLDER, overwrite=True))
             export_hf_classifier(folder / HF_FOLDER, tmp, int8=int8, int8_weights=int8_weights)
     run_dir = Path(run_dir).resolve()
