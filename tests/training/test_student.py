@@ -198,3 +198,71 @@ def test_shoprel_distill_gives_a_run_its_student_later(student_run, tmp_path):
     assert "student OOF is optimistic" in (run / runs.REPORT).read_text(encoding="utf-8")
     with pytest.raises(OutputError, match="overlaps"):  # anywhere else in the run: refused
         distill(run, preset, run / "other", progress=False, speed_rows=0)
+
+
+def _metrics_and_report(run_dir) -> dict:
+    return {name: (run_dir / name).read_bytes() for name in (runs.METRICS, runs.REPORT)}
+
+
+def test_a_failure_recorded_while_the_report_renders_leaves_both_as_they_were(
+        student_run, tmp_path, monkeypatch):
+    """A stop while the report said why the run has no student left metrics.json with the
+    error beside a report.html without it: now neither is written until both are ready."""
+    import shoprel.evaluate.report.document as document
+
+    run = tmp_path / "run"
+    shutil.copytree(student_run, run)
+    shutil.rmtree(run / runs.STUDENT)
+    before = _metrics_and_report(run)
+    render = document.render_report
+    stop = [True]
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    def broken(*args, **kwargs):
+        if stop.pop():
+            monkeypatch.setattr(document, "render_report", stopped)
+        raise RuntimeError("out of memory")
+
+    monkeypatch.setattr(student_module, "distill", broken)
+    config = load_config(None, {**FAST_TEST_PARAMS, "student": FAST_STUDENT})
+    with pytest.raises(KeyboardInterrupt):
+        student_module.carry_student(run, config, progress=False)
+    assert _metrics_and_report(run) == before
+    stop.append(False)
+    monkeypatch.setattr(document, "render_report", render)  # asked again: both say it
+    block = student_module.carry_student(run, config, progress=False)
+    assert json.loads((run / runs.METRICS).read_text())["student"] == block
+    assert "its distillation failed" in (run / runs.REPORT).read_text(encoding="utf-8")
+
+
+def test_a_carried_student_recorded_while_the_report_renders_leaves_both_as_they_were(
+        student_run, tmp_path, monkeypatch):
+    """distill --out RUN/student stopped while the teacher's report rendered left its
+    metrics.json listing the student beside a report.html without it: now neither changes."""
+    import shoprel.evaluate.report.document as document
+    import shoprel.training.distill as distill_module
+
+    run = tmp_path / "run"
+    shutil.copytree(student_run, run)
+    shutil.rmtree(run / runs.STUDENT)
+    (run / runs.METRICS).write_text(json.dumps(
+        {k: v for k, v in runs.Run.open(run).metrics().items() if k != "student"}))
+    before = _metrics_and_report(run)
+    summary = distill_module.carried_summary
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    def summary_then_stop(*args, **kwargs):  # the student is trained; the teacher's turn
+        monkeypatch.setattr(document, "render_report", stopped)
+        return summary(*args, **kwargs)
+
+    monkeypatch.setattr(distill_module, "carried_summary", summary_then_stop)
+    preset = tmp_path / "s.yaml"
+    preset.write_text(json.dumps(FAST_STUDENT), encoding="utf-8")
+    with pytest.raises(KeyboardInterrupt):
+        distill(run, preset, run / runs.STUDENT, progress=False, speed_rows=0)
+    assert _metrics_and_report(run) == before
+    assert "student" not in json.loads(before[runs.METRICS])

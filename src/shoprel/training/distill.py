@@ -381,12 +381,11 @@ def carried_summary(result: TrainResult, seconds: float) -> dict:
 
 def record_carried(teacher: runs.Run, result: TrainResult, seconds: float) -> None:
     """The teacher lists its student: in its stamp (so --overwrite knows the folder as
-    shoprel's), its metrics.json and its report, each file rewritten atomically."""
-    from shoprel.evaluate.report import write_run_report
+    shoprel's), its metrics.json and its report, each file rewritten atomically; the report
+    is rendered before either is written, so a stop leaves both saying the same."""
     from shoprel.utils.atomic import add_to_stamp
 
     add_to_stamp(teacher.path, runs.STUDENT)
     summary = carried_summary(result, seconds)
     runs.RunWriter.finished(teacher.path).update_metrics(
-        lambda metrics: metrics.update(student=summary))
-    write_run_report(teacher.path)
+        lambda metrics: metrics.update(student=summary), report=True)

@@ -61,8 +61,7 @@ def carry_student(run_dir: str | Path, config: RunConfig, progress: bool = True,
 
 
 def _record_failure(run_dir: Path, block: dict) -> None:
-    from shoprel.evaluate.report import write_run_report
-
+    """metrics.json and report.html say why the run has no student, both or neither."""
     run = runs.Run.open(run_dir)
-    runs.RunWriter.finished(run.path).update_metrics(lambda metrics: metrics.update(student=block))
-    write_run_report(run.path)
+    runs.RunWriter.finished(run.path).update_metrics(lambda metrics: metrics.update(student=block),
+                                                     report=True)
