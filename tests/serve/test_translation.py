@@ -4,6 +4,7 @@ queries (said in the response and the log) when it has no translator."""
 
 import json
 import logging
+import re
 import shutil
 
 import httpx
@@ -203,3 +204,53 @@ def test_a_run_on_bare_queries_is_served_without_its_config(qc_run, start_server
     (copy / "config.yaml").unlink()
     body = _score(start_server, copy, _pairs(qc_demo, with_translation=False)[:3])
     assert body["bare_queries"] == 0 and len(body["results"]) == 3
+
+
+@pytest.fixture(scope="module")
+def two_language_student(two_language, tmp_path_factory):
+    """A run trained on translated queries, carrying a student, whose own config.yaml records
+    no translator while its student's records the table the training file was made with."""
+    from tests.conftest import FAST_STUDENT
+
+    run, translated, _ = two_language
+    config = load_config(run / "config.yaml", {"student": FAST_STUDENT})
+    carrier = train(translated, tmp_path_factory.mktemp("student") / "run", config,
+                    progress=False).run_dir
+    saved = yaml.safe_load((carrier / "config.yaml").read_text())
+    saved["data"]["translator"] = None
+    (carrier / "config.yaml").write_text(yaml.safe_dump(saved))
+    return carrier
+
+
+def test_a_cascade_translates_with_its_students_recorded_translator(
+        two_language, two_language_student, start_server):
+    """serve --scorer cascade read the full run's config.yaml alone: a student recording its
+    translator scored pairs sent without a translated_query bare, as --scorer student did
+    not; now the cascade uses the student's record too and scores like predict on them."""
+    from shoprel.predict.predictor import open_predictor
+
+    _, translated, _ = two_language
+    pairs = _pairs(translated, with_translation=False)
+    expected = open_predictor(two_language_student, scorer="cascade").probabilities(
+        read_pairs(translated))
+    for scorer in ("student", "cascade"):
+        settings = SETTINGS.model_copy(update={"scorer": scorer})
+        with start_server(create_app(two_language_student, settings)) as live:
+            body = httpx.post(live.url + "/v1/score", json={"pairs": pairs}, timeout=60).json()
+        assert body["bare_queries"] == 0, scorer
+    np.testing.assert_allclose(_probabilities(body), expected, rtol=0, atol=1e-12)
+
+
+@pytest.mark.parametrize("scorer", ["student", "cascade"])
+def test_a_translated_student_without_its_config_is_not_served_bare(
+        two_language_student, tmp_path, scorer):
+    """The student's config.yaml gone: --scorer student refused to serve it, while --scorer
+    cascade served its pairs bare as if it recorded no translator; now both refuse."""
+    from shoprel.errors import RunDirError
+
+    copy = shutil.copytree(two_language_student, tmp_path / "run")
+    (copy / "student" / "config.yaml").unlink()
+    gone = copy / "student" / "config.yaml"
+    with pytest.raises(RunDirError, match=f"^{re.escape(str(gone))}: missing; the run's models "
+                                          "read translated queries"):
+        create_app(copy, SETTINGS.model_copy(update={"scorer": scorer}))

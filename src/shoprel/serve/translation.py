@@ -20,13 +20,20 @@ import pandas as pd
 
 from shoprel.data.frame import TRANSLATION
 from shoprel.errors import ConfigError, RunDirError, ShoprelError
+from shoprel.predict.cascade import CascadePredictor
 
 log = logging.getLogger("shoprel.serve")
 MEMORY_ENTRIES = 50_000  # translations kept in memory when the translator has no cache file
 
 
 def _predictors(predictor):
-    """The predictor and, for an ensemble, its members' (theirs too, at any depth)."""
+    """The predictor and, for an ensemble, its members' (theirs too, at any depth); for
+    --scorer cascade, the student's and the full model's, each with its own run (and so its
+    own config.yaml), student first: it scores every pair."""
+    if isinstance(predictor, CascadePredictor):
+        yield from _predictors(predictor.student)
+        yield from _predictors(predictor.full)
+        return
     yield predictor
     for member in predictor.members:
         yield from _predictors(member)
@@ -39,7 +46,8 @@ def _models(predictor) -> list:
 def _recorded_translator(predictor):
     """(the data.translator of the run, or of its first member that has one; the config.yaml
     that records it), else (None, None). An ensemble's own config.yaml records its combination,
-    not a run config: its members' (theirs too, for an ensemble of ensembles) are read.
+    not a run config: its members' (theirs too, for an ensemble of ensembles) are read; a
+    cascade's student is read as well as its full run.
 
     A run whose models read translations but whose config.yaml is gone cannot say whether it
     had a translator: rather than score its pairs bare as if it recorded none, this refuses."""
