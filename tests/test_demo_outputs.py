@@ -228,3 +228,36 @@ def test_a_demo_folder_named_by_a_symbolic_link_is_refused(tmp_path, linked):
     assert sorted(p.name for p in mine.iterdir()) == (["pred_holdout_QI.jsonl"]
                                                       if linked == "out" else [])
     assert not (out / RECORD).exists() and not (out / "run_QC").exists()
+
+
+def test_a_demo_stopped_between_its_data_files_is_rerun(tmp_path, monkeypatch):
+    """Ctrl-C after the demo wrote data/train_QC.jsonl but before the holdout: the rerun said
+    the train file 'exists and the demo did not write it'; now each file is recorded as soon
+    as it is written, and the rerun goes on to train."""
+    import shoprel.demo as demo
+
+    write_table = demo.write_table
+
+    def stopped_at_the_holdout(table, path):
+        if path.name.startswith("holdout_"):
+            raise KeyboardInterrupt
+        return write_table(table, path)
+
+    class Training(Exception):
+        pass
+
+    def training(train_file, run_dir, *args, **kwargs):
+        raise Training(train_file)
+
+    out = tmp_path / "demo"
+    monkeypatch.setattr(demo, "write_table", stopped_at_the_holdout)
+    with pytest.raises(KeyboardInterrupt):
+        run_demo(out, progress=False, echo=lambda line: None)
+    assert sorted(p.name for p in (out / "data").iterdir()) == ["train_QC.jsonl"]
+    monkeypatch.setattr(demo, "write_table", write_table)
+    monkeypatch.setattr(demo, "train", training)  # the rerun gets as far as training
+    with pytest.raises(Training, match="train_QC.jsonl"):
+        run_demo(out, progress=False, echo=lambda line: None)
+    assert sorted(json.loads((out / RECORD).read_text())["files"]) == [
+        "data/holdout_QC.jsonl", "data/train_QC.jsonl"]
+

@@ -39,9 +39,12 @@ def demo_file(task: str) -> Path:
 
 
 def split_holdout(source: Path, out_dir: Path, holdout_fold: int = 0, k: int = 5,
-                  check: Callable[[Path], None] = lambda path: None) -> tuple[Path, Path]:
+                  check: Callable[[Path], None] = lambda path: None,
+                  written: Callable[[Path], object] = lambda path: None) -> tuple[Path, Path]:
     """Write train and holdout files whose groups (category prefix / query) do not overlap;
-    `check(path)` first, for each (the demo refuses to replace a file it did not write)."""
+    `check(path)` first, for each (the demo refuses to replace a file it did not write), and
+    `written(path)` as soon as each is in place (a demo stopped between the two has recorded
+    the first, so its rerun replaces it)."""
     frame = read_pairs(source, require_label=True)
     folds = assign_folds(frame, k=k, seed=7)
     table = frame.to_competition().assign(task=frame.task.value)
@@ -51,7 +54,9 @@ def split_holdout(source: Path, out_dir: Path, holdout_fold: int = 0, k: int = 5
     for path in (train_path, gold_path):
         check(path)
     write_table(table.loc[folds != holdout_fold, columns], train_path)
+    written(train_path)
     write_table(table.loc[folds == holdout_fold, columns], gold_path)
+    written(gold_path)
     return train_path, gold_path
 
 
@@ -254,8 +259,7 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
     for task, train_file, to_predict, run_dir in plan:
         if to_predict is None:
             train_file, holdout = split_holdout(demo_file(task), out_dir / "data",
-                                                check=files.check)
-            files.record(train_file), files.record(holdout)
+                                                check=files.check, written=files.record)
             to_predict, labelled[holdout] = [holdout], True
         echo(f"== {task}: training on {train_file}")
         files.check_run(run_dir, train_file)
