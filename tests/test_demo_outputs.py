@@ -261,3 +261,27 @@ def test_a_demo_stopped_between_its_data_files_is_rerun(tmp_path, monkeypatch):
     assert sorted(json.loads((out / RECORD).read_text())["files"]) == [
         "data/holdout_QC.jsonl", "data/train_QC.jsonl"]
 
+
+def test_a_demo_record_stopped_while_written_keeps_the_last_one(tmp_path, monkeypatch):
+    """The record was written in place: stopped mid-write, it was left cut short, and the
+    rerun refused every file the demo had written as not its own; now it is replaced whole."""
+    import pathlib
+
+    files = DemoFiles(tmp_path)
+    first = tmp_path / "pred_holdout_QC.jsonl"
+    first.write_text("the demo's\n")
+    files.record(first)
+    write_text = pathlib.Path.write_text
+
+    def cut_short(self, text, *args, **kwargs):
+        write_text(self, text[:len(text) // 2], *args, **kwargs)
+        raise KeyboardInterrupt
+
+    second = tmp_path / "pred_holdout_QI.jsonl"
+    second.write_text("the demo's too\n")
+    monkeypatch.setattr(pathlib.Path, "write_text", cut_short)
+    with pytest.raises(KeyboardInterrupt):
+        files.record(second)
+    monkeypatch.undo()
+    DemoFiles(tmp_path).check(first)  # still the demo's: no OutputError
+    assert list(json.loads((tmp_path / RECORD).read_text())["files"]) == [first.name]

@@ -23,6 +23,7 @@ from shoprel.folds.grouped import assign_folds
 from shoprel.predict.predictor import predict_file
 from shoprel.training.config import load_config
 from shoprel.training.runner import train
+from shoprel.utils.atomic import atomic_file
 from shoprel.utils.outputs import (
     check_not_a_link,
     check_outside_outputs,
@@ -178,7 +179,8 @@ class DemoFiles:
                   "runs": dict(sorted((self.runs or {}).items()))}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.path.write_text(json.dumps(record, indent=1), encoding="utf-8")
+            with atomic_file(self.path) as tmp:  # stopped while written: the last record stays
+                Path(tmp).write_text(json.dumps(record, indent=1), encoding="utf-8")
         except OSError as exc:
             raise OutputError(f"{self.path}: cannot write ({exc.strerror or exc})") from None
 
