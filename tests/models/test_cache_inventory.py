@@ -16,6 +16,7 @@ from tests.conftest import dead_pid
 import shoprel.models.backbones.embeddinggemma as embeddinggemma
 import shoprel.models.backbones.use_multilingual as use_multilingual
 from shoprel.cli.app import main
+from shoprel.cli.cache import _size
 from shoprel.models import cache_inventory as inv
 from shoprel.models.backbones.cache import mark_cache, write_meta
 from shoprel.models.backbones.embedding_cache import EmbeddingCache
@@ -446,3 +447,38 @@ def test_a_pretrained_backbone_kept_in_the_cache_is_never_pruned(tmp_path):
                                      "--cache-dir", str(root)])
     assert done.exit_code == 0, done.output
     assert (tapt / "model.safetensors").exists()
+
+
+def test_a_size_limit_it_cannot_meet_says_what_it_kept_and_why(cache):
+    """--keep-under 1K said only 'what is left is not a candidate (built backbones and exports
+    go only when --kind names them)', even where --kind named them or --stale left the rest;
+    now it says how much each reason keeps and which --kind flags let the backbones go."""
+    root, _ = cache
+    entries = inv.inventory(root)
+    rebuilt = sum(e.size for e in entries if e.kind in inv.REBUILT)
+    kinds = " ".join(f"--kind {kind}" for kind in inv.KINDS
+                     if kind in {e.kind for e in entries})
+
+    def note(*args):
+        done = CliRunner().invoke(main, ["cache", "prune", "--keep-under", "1K", "--dry-run",
+                                         *args, "--cache-dir", str(root)])
+        assert done.exit_code == 0, done.output
+        [line] = [row for row in done.output.splitlines() if row.startswith("note:")]
+        return line
+
+    assert note() == (
+        f"note: the cache would stay at {_size(rebuilt)}, over 1K: {_size(rebuilt)} of it is "
+        "built backbones and exports, kept since a size limit removes them only when --kind "
+        f"names them (to let them go too, name every kind: {kinds})")
+    assert "--kind backbones --kind onnx --kind embeddings --kind states" in kinds
+    named = sum(e.size for e in entries if e.kind != "embeddings")
+    assert note("--kind", "embeddings").endswith(
+        f"over 1K: {_size(named)} is entries --kind leaves out")
+    stale = note("--stale", "--older-than", "0")
+    fresh = sum(e.size for e in entries if e.stale is None)
+    assert stale.endswith(f"; {_size(fresh)} is entries --stale and --older-than leave out")
+    assert inv.kept_over_budget(entries, inv.to_fit(entries, 1024)) == inv.KeptOverBudget(
+        rebuilt=rebuilt, unchosen=0, kinds=tuple(k for k in inv.KINDS if k in kinds))
+    # with room enough, nothing is said
+    assert "note:" not in CliRunner().invoke(main, [
+        "cache", "prune", "--keep-under", "1G", "--dry-run", "--cache-dir", str(root)]).output

@@ -37,6 +37,22 @@ def _rows(entries, root: Path) -> list[str]:
             for e in entries]
 
 
+def _kept(kept, stale: bool, kinds: tuple[str, ...], older_than: float | None) -> str:
+    """Why what a --keep-under prune leaves stays, and how to let it go."""
+    why = []
+    if kept.rebuilt:
+        flags = " ".join(f"--kind {kind}" for kind in kept.kinds)
+        why.append(f"{_size(kept.rebuilt)} of it is built backbones and exports, kept since a "
+                   f"size limit removes them only when --kind names them (to let them go too, "
+                   f"name every kind: {flags})")
+    if kept.unchosen:
+        given = [name for name, on in (("--stale", stale), ("--kind", kinds),
+                                        ("--older-than", older_than is not None)) if on]
+        why.append(f"{_size(kept.unchosen)} is entries {' and '.join(given)} "
+                   f"{'leaves' if len(given) == 1 else 'leave'} out")
+    return "; ".join(why)
+
+
 @click.group("cache")
 def cache() -> None:
     """Show and free the cache: built backbones, ONNX exports, embeddings, bi-encoder states."""
@@ -85,7 +101,14 @@ def prune(cache_dir, stale, kinds, older_than, keep_under, dry_run):
     is pruned, and only what shoprel writes there; a linked-in folder loses its link, never its
     files. Run it while no other shoprel command uses the same cache."""
     from shoprel.models.backbones.cache import cache_root
-    from shoprel.models.cache_inventory import inventory, parse_size, remove, select, to_fit
+    from shoprel.models.cache_inventory import (
+        inventory,
+        kept_over_budget,
+        parse_size,
+        remove,
+        select,
+        to_fit,
+    )
 
     if not stale and not kinds and older_than is None and keep_under is None:
         raise click.UsageError("say what to remove: --stale, --kind, --older-than or "
@@ -103,9 +126,10 @@ def prune(cache_dir, stale, kinds, older_than, keep_under, dry_run):
         chosen = to_fit(entries, budget, **conditions)
         left = sum(e.size for e in entries) - sum(e.size for e in chosen)
         if left > budget:
-            click.echo(f"note: the cache stays at {_size(left)}, over {keep_under}: what is "
-                       "left is not a candidate (built backbones and exports go only when "
-                       "--kind names them)", err=True)
+            kept = kept_over_budget(entries, chosen, **conditions)
+            click.echo(f"note: the cache {'would stay' if dry_run else 'stays'} at "
+                       f"{_size(left)}, over {keep_under}: {_kept(kept, stale, kinds, older_than)}",
+                       err=True)
     for row in _rows(chosen, root):
         click.echo(row)
     total = sum(e.size for e in chosen)

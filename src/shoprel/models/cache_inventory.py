@@ -172,11 +172,45 @@ def to_fit(entries: list[CacheEntry], budget: int, *, stale: bool = False,
     (all of them when none is), the least recently used until the cache fits `budget`.
     Built backbones and their exports only when `kinds` names them: a budget would take them
     even in daily use, and rebuilding them needs PyPI."""
+    return over_budget(entries, _budget_candidates(entries, stale, kinds, older_than_days),
+                       budget)
+
+
+def _budget_candidates(entries: list[CacheEntry], stale: bool, kinds: tuple[str, ...],
+                       older_than_days: float | None) -> list[CacheEntry]:
     conditioned = stale or kinds or older_than_days is not None
     candidates = (select(entries, stale=stale, kinds=kinds, older_than_days=older_than_days)
                   if conditioned else entries)
-    return over_budget(entries, [e for e in candidates if e.kind not in REBUILT or e.kind in kinds],
-                       budget)
+    return [e for e in candidates if e.kind not in REBUILT or e.kind in kinds]
+
+
+@dataclass(frozen=True)
+class KeptOverBudget:
+    """Why a cache stays over a `--keep-under` budget: so the command says what it kept and
+    how to let it go, rather than leave a user who asked for 1 GB believing they got it."""
+
+    rebuilt: int  # bytes of built backbones and exports, spared as no --kind names them
+    unchosen: int  # bytes of entries the other conditions given (stale, kind, age) leave out
+    kinds: tuple[str, ...]  # what --kind must name for the budget to take the rebuilt ones too
+
+
+def kept_over_budget(entries: list[CacheEntry], chosen: list[CacheEntry], *,
+                     stale: bool = False, kinds: tuple[str, ...] = (),
+                     older_than_days: float | None = None) -> KeptOverBudget:
+    """Of what `to_fit` with these conditions left besides `chosen`, the bytes of each reason
+    it could not be taken."""
+    taken = {id(e) for e in [*chosen, *_budget_candidates(entries, stale, kinds,
+                                                          older_than_days)]}
+    # what --stale/--older-than allow, of any kind: --kind may name these
+    allowed = (select(entries, stale=stale, older_than_days=older_than_days)
+               if stale or older_than_days is not None else entries)
+    allowed_ids = {id(entry) for entry in allowed}
+    left = [entry for entry in entries if id(entry) not in taken]
+    spared = [e for e in left if not kinds and e.kind in REBUILT and id(e) in allowed_ids]
+    present = {entry.kind for entry in allowed}
+    return KeptOverBudget(rebuilt=sum(e.size for e in spared),
+                          unchosen=sum(e.size for e in left) - sum(e.size for e in spared),
+                          kinds=tuple(kind for kind in KINDS if kind in present))
 
 
 def over_budget(entries: list[CacheEntry], candidates: list[CacheEntry],
