@@ -29,7 +29,7 @@ def _file(tmp_path, *rows) -> object:
     (_row(id="0.0"), "id", "duplicate id 0"),
     (_row(id=1e30), "id", "signed 64-bit"),
     (_row(id="a\ud800"), "id", "lone surrogate"),
-    (_row(id=[1]), "id", "integer or a string"),
+    (_row(id=[1]), "id", "a whole number or a non-empty text, not list"),
     (_row(origin_query="bad \ud800 query"), "origin_query", "lone surrogate (U+D800)"),
     (_row(category_path="a\x00b"), "category_path", "NUL character at position 1"),
     (_row(origin_query={"text": "x"}), "origin_query", "expected text, got dict"),

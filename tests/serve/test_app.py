@@ -129,8 +129,8 @@ def test_ids_repeated_in_one_request_are_422(client):
 @pytest.mark.parametrize("value, said", [
     ('"' + "x" * 5000 + '"', "an id text may hold at most 256 characters, this one holds 5,000"),
     ("1180591620717411303424", "an id number must fit in 64 bits"),
-    ("true", "an id is a whole number or a text, not bool"),
-    ("1.5", "an id is a whole number or a text, not float"),
+    ("true", "an id is a whole number or a non-empty text, not bool"),
+    ("1.5", "an id is a whole number or a non-empty text, not float"),
     ("9" * 5000, "a number of more digits than a JSON reader takes"),
 ])
 def test_a_bad_id_is_one_message_in_the_api_s_words(client, value, said):
@@ -139,6 +139,22 @@ def test_a_bad_id_is_one_message_in_the_api_s_words(client, value, said):
                     headers={"content-type": "application/json"})
     assert r.status_code == 422 and said in r.json()["error"], r.json()
     assert "more)" not in r.json()["error"]  # one error, not one per branch of a union
+
+
+def test_pair_ids_follow_the_files_rule(client):
+    """serve wrote its own id rule: it echoed an empty id "" that a file refuses, and refused
+    7.0 where a file reads the id 7 (JSON does not tell 7.0 from 7); now a pair's id is read
+    by the files' rule, a text id still echoed as sent."""
+    pair = {"query": "funda iphone", "category_path": "phones & telecommunications,cases"}
+    r = client.post("/v1/score", json={"pairs": [{**pair, "id": ""}]})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == ("body.pairs.0.id: Value error, an id is a whole number or a "
+                                 "non-empty text, not an empty text")
+    r = client.post("/v1/score", json={"pairs": [{**pair, "id": 7.0}, {**pair, "id": "7"}]})
+    assert r.status_code == 422 and "pair 1 has the id 7 of pair 0" in r.json()["error"]
+    r = client.post("/v1/score", json={"pairs": [{**pair, "id": 7.0}, {**pair, "id": "8"}]})
+    assert r.status_code == 200, r.text
+    assert [result["id"] for result in r.json()["results"]] == [7, "8"]
 
 
 def test_pairs_limit_names_the_limit(client):

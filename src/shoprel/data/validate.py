@@ -62,6 +62,24 @@ def coerce_id(value):
     return value
 
 
+def checked_id(value):
+    """An id as coerce_id reads it, or a ValueError saying why the value is none: a whole
+    number within 64 bits or a non-empty text UTF-8 can hold. The one rule of a file's ids and
+    of the ids a request to `serve` gives its pairs."""
+    key = None if isinstance(value, bool) or value == "" else coerce_id(value)
+    if not isinstance(key, int | str):
+        shown = ("null" if value is None else "an empty text" if value == "" else
+                 f"{kind_name(value)} {value!r}")
+        raise ValueError(f"an id is a whole number or a non-empty text, not {shown}")
+    if isinstance(key, int) and not ID_MIN <= key <= ID_MAX:
+        raise ValueError(f"an id number must fit in 64 bits: {key} does not fit a signed 64-bit "
+                         "integer; write ids this large as strings")
+    reason = unwritable_reason(key) if isinstance(key, str) else None
+    if reason is not None:
+        raise ValueError(f"an id text {reason}")
+    return key
+
+
 def id_text(value) -> str:
     """An id as text, the way a frame read from a file holds it: to match ids read by other
     means (a flag file, a training file's raw records) against a frame's."""
@@ -201,17 +219,11 @@ class RecordValidator:
             raise self._error(f"task is {value!r} but {whole} {self.task.value}", line, "task")
 
     def _check_id(self, line: int, value):
-        if isinstance(value, bool) or value is None or value == "":
-            raise self._error(f"id must be an integer or a non-empty string, got {value!r}",
-                              line, "id")
-        raw, value = value, coerce_id(value)
-        if not isinstance(value, int | str):
-            raise self._error(f"id must be an integer or a string, got {value!r}", line, "id")
-        if isinstance(value, int) and not ID_MIN <= value <= ID_MAX:
-            raise self._error(f"id {value} does not fit a signed 64-bit integer; write ids this "
-                              "large as strings", line, "id")
-        if isinstance(value, str):
-            self._string(line, value, "id")
+        raw = value
+        try:
+            value = checked_id(value)
+        except ValueError as exc:
+            raise self._error(str(exc), line, "id") from None
         if self.id_type is None:
             self.id_type = type(value)
         elif type(value) is not self.id_type:

@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 from shoprel.data.tasks import Task
-from shoprel.data.validate import ID_MAX, ID_MIN, coerce_id, unwritable_reason
+from shoprel.data.validate import checked_id, coerce_id, unwritable_reason
 from shoprel.serve.settings import ServeSettings
 
 MAX_LANGUAGE_CHARS = 32
@@ -40,18 +40,17 @@ def _text(max_chars: int, description: str):
 
 
 def _pair_id(value):
-    """One message for a bad id, where a union of a number and a text type would answer with
-    an error per branch, the first of them about the branch the client did not mean."""
-    if isinstance(value, bool) or not isinstance(value, int | str):
-        raise ValueError(f"an id is a whole number or a text, not {type(value).__name__}")
-    if isinstance(value, int) and not ID_MIN <= value <= ID_MAX:
-        raise ValueError("an id number must fit in 64 bits (what every file writer holds)")
+    """The files' id rule (data/validate.py checked_id: 7.0 is the id 7, "" is none), in one
+    message where a union of a number and a text type would answer with an error per branch,
+    and the API's own cap on a text id's length. A text id is echoed back as sent ("7" stays
+    text)."""
+    key = checked_id(value)
     if isinstance(value, str):
         if len(value) > MAX_ID_CHARS:
             raise ValueError(f"an id text may hold at most {MAX_ID_CHARS} characters, this one "
                              f"holds {len(value):,}")
-        _encodable(value)
-    return value
+        return value
+    return key
 
 
 PairId = Annotated[int | str, BeforeValidator(_pair_id)]
