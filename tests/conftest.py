@@ -16,6 +16,7 @@ from shoprel.demo import demo_file
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_QC = REPO.parent / "shared" / "data" / "qc_real" / "train_QC.txt"
+REAL_QI = REPO.parent / "shared" / "data" / "qi_homedepot" / "train_QI.txt"
 
 
 def dead_pid() -> int:
@@ -65,6 +66,13 @@ def real_qc() -> Path:
     if not REAL_QC.is_file():
         pytest.skip(f"real QC sample not found at {REAL_QC} (it lives in ../shared, not in git)")
     return REAL_QC
+
+
+@pytest.fixture
+def real_qi() -> Path:
+    if not REAL_QI.is_file():
+        pytest.skip(f"real QI sample not found at {REAL_QI} (it lives in ../shared, not in git)")
+    return REAL_QI
 
 
 FAST_TEST_PARAMS = {"model.family": "fast",

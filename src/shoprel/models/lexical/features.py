@@ -8,53 +8,65 @@ import mmh3
 import numpy as np
 import scipy.sparse as sp
 
-from shoprel.data.category import node_prefixes
 from shoprel.data.tasks import Task
-from shoprel.models.lexical.text import ascii_fraction, char_ngrams, normalise, words
-
-# Depth of category nodes that get their own crosses and priors; deeper levels fold into the leaf.
-NODE_DEPTH = 4
+from shoprel.models.lexical.sides import (
+    PathTokens,
+    QueryTokens,
+    TitleTokens,
+    path_overlap,
+    path_tokens,
+    query_overlap,
+    query_tokens,
+    repeats_reused,
+    title_overlap,
+    title_tokens,
+)
 
 
 def qc_tokens(query: str, path: str, language: str) -> list[str]:
     """Query words and n-grams, category nodes, and their crosses (query word × node)."""
-    q = normalise(query)
-    nodes = node_prefixes(normalise(path))[:NODE_DEPTH]
-    leaf = nodes[-1] if nodes else ""
-    q_words = words(q)
-    q_grams = char_ngrams(q, (2, 3))
-    tokens = [f"q:{w}" for w in q_words] + [f"g:{g}" for g in q_grams]
-    tokens += [f"n{d}:{node}" for d, node in enumerate(nodes)]
-    tokens += [f"lang:{language}|{nodes[0]}"] if nodes else []
-    for d, node in enumerate(nodes):
-        tokens += [f"x{d}:{w}|{node}" for w in q_words]
-    for d, node in enumerate(nodes[:2]):
-        tokens += [f"y{d}:{g}|{node}" for g in q_grams if len(g.strip()) >= 2]
+    return qc_crosses(query_tokens(query), path_tokens(path), language)
+
+
+def qc_crosses(q: QueryTokens, p: PathTokens, language: str) -> list[str]:
+    """qc_tokens from the query's and the path's own parts (sides.py): only what needs both."""
+    tokens = [*q.tokens, *p.node_tokens]
+    if p.nodes:
+        tokens.append(f"lang:{language}|{p.nodes[0]}")
+    for d, node in enumerate(p.nodes):
+        head, tail = f"x{d}:", f"|{node}"
+        tokens += [head + w + tail for w in q.words]
+    for d, node in enumerate(p.nodes[:2]):
+        head, tail = f"y{d}:", f"|{node}"  # joined by +: ~25% faster than an f-string each
+        tokens += [head + g + tail for g in q.cross_grams]
     # query word × category word generalises to category nodes never seen in training
-    tokens += [f"w:{w}|{c}" for w in q_words for c in set(words(leaf))]
-    leaf_words = set(words(leaf.rsplit(",", 1)[-1]))
-    tokens += [f"m:{w}" for w in q_words if w in leaf_words]
+    tokens += [f"w:{w}|{c}" for w in q.words for c in p.leaf_words]
+    tokens += [f"m:{w}" for w in q.words if w in p.leaf_last_words]
     return tokens
 
 
 def qi_tokens(query: str, title: str, language: str) -> list[str]:
     """Query words and n-grams, title words, query word × title word crosses, exact matches."""
-    q, t = normalise(query), normalise(title)
-    q_words, t_words = words(q), words(t)
-    t_set = set(t_words)
-    tokens = [f"q:{w}" for w in q_words] + [f"g:{g}" for g in char_ngrams(q, (2, 3))]
-    tokens += [f"t:{w}" for w in t_words]
-    tokens += [f"x:{a}|{b}" for a in q_words for b in t_words[:24]]
-    tokens += [f"m:{w}" for w in q_words if w in t_set]
-    tokens += [f"lang:{language}|m{min(sum(w in t_set for w in q_words), 3)}"]
+    return qi_crosses(query_tokens(query), title_tokens(title), language)
+
+
+def qi_crosses(q: QueryTokens, t: TitleTokens, language: str) -> list[str]:
+    """qi_tokens from the query's and the title's own parts (sides.py)."""
+    tokens = [*q.tokens, *t.tokens]
+    tokens += [head + b for head in q.title_heads for b in t.crossed]
+    found = [w for w in q.words if w in t.word_set]
+    tokens += [f"m:{w}" for w in found]
+    tokens.append(f"lang:{language}|m{min(len(found), 3)}")
     return tokens
 
 
 def hashed_matrix(task: Task, queries, targets, languages, n_features: int) -> sp.csr_matrix:
     """Binary hashed tokens, rows scaled to unit length so long titles do not dominate."""
-    make = qc_tokens if task is Task.QC else qi_tokens
+    crosses, target = (qc_crosses, path_tokens) if task is Task.QC else (qi_crosses, title_tokens)
+    query = repeats_reused(query_tokens)
     return binary_hashed_rows(
-        (make(q, t, lang) for q, t, lang in zip(queries, targets, languages, strict=True)),
+        (crosses(query(q), target(t), lang)
+         for q, t, lang in zip(queries, targets, languages, strict=True)),
         n_features)
 
 
@@ -66,14 +78,20 @@ def binary_hashed_rows(token_lists, n_features: int) -> sp.csr_matrix:
     their columns; computed here so that scoring does not import scikit-learn (~1.2 s a
     command).
     """
-    token_lists = list(token_lists)
-    lengths = np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists))
-    hashes = np.fromiter(map(mmh3.hash, chain.from_iterable(token_lists)), dtype=np.int64,
-                         count=int(lengths.sum()))
-    indptr = np.concatenate([[0], np.cumsum(lengths)])
+    lengths: list[int] = []
+
+    def counted(tokens: list[str]) -> list[str]:
+        lengths.append(len(tokens))
+        return tokens
+
+    # each row's tokens are hashed as it comes and then let go: holding every row's list (a
+    # whole file's) kept enough objects alive to wake Python's full garbage collection
+    hashes = np.fromiter(map(mmh3.hash, chain.from_iterable(map(counted, token_lists))),
+                         dtype=np.int64)
+    indptr = np.concatenate([[0], np.cumsum(lengths, dtype=np.int64)])
     columns = (np.abs(hashes) % n_features).astype(np.int32)
     matrix = sp.csr_matrix((np.ones(len(columns)), columns, indptr),
-                           shape=(len(token_lists), n_features))
+                           shape=(len(lengths), n_features))
     matrix.sum_duplicates()  # sorts each row's columns and merges repeats (and collisions)
     counts = np.diff(matrix.indptr)
     matrix.data = np.repeat(1.0 / np.sqrt(np.maximum(counts, 1).astype(np.float64)), counts)
@@ -86,36 +104,30 @@ OVERLAP_NAMES = ("query_chars", "query_words", "target_words", "target_levels",
 
 def overlap_features(task: Task, queries, targets) -> np.ndarray:
     """How much of the query the target covers, and the shapes of both texts."""
+    target_overlap = path_overlap if task is Task.QC else title_overlap
+    query = repeats_reused(query_overlap)
     rows = []
-    for query, target in zip(queries, targets, strict=True):
-        q, t = normalise(query), normalise(target)
-        q_words, t_words = set(words(q)), set(words(t))
-        q_grams, t_grams = set(char_ngrams(q, (3,))), set(char_ngrams(t, (3,)))
-        union = q_grams | t_grams
-        if task is Task.QC:
-            nodes = node_prefixes(t)
-            leaf_words = set(words(nodes[-1].rsplit(",", 1)[-1])) if nodes else set()
-            levels = len(nodes)
-        else:
-            leaf_words, levels = t_words, 0
+    for text, target in zip(queries, targets, strict=True):
+        q, t = query(text), target_overlap(target)
+        q_words = q.word_set
+        shared_grams = len(q.trigrams & t.trigrams)
+        union = len(q.trigrams) + len(t.trigrams) - shared_grams
         rows.append((
-            len(q), len(q_words), len(t_words), levels,
-            len(q_words & t_words) / len(q_words) if q_words else 0.0,
-            len(q_grams & t_grams) / len(union) if union else 0.0,
-            len(q_words & leaf_words) / len(q_words) if q_words else 0.0,
-            ascii_fraction(q),
-            sum(ch.isdigit() for ch in q),
+            q.chars, len(q_words), len(t.word_set), t.levels,
+            len(q_words & t.word_set) / len(q_words) if q_words else 0.0,
+            shared_grams / union if union else 0.0,
+            len(q_words & t.leaf_words) / len(q_words) if q_words else 0.0,
+            q.ascii,
+            q.digits,
         ))
     return np.asarray(rows, dtype=np.float64).reshape(-1, len(OVERLAP_NAMES))
 
 
 def prior_keys(task: Task, target: str, language: str) -> list[str]:
     """The slots whose label rates the model learns: language, and category nodes by depth."""
-    keys = [f"lang:{language}"]
     if task is Task.QC:
-        nodes = node_prefixes(normalise(target))[:NODE_DEPTH]
-        keys += [nodes[d] if d < len(nodes) else "" for d in range(NODE_DEPTH)]
-    return keys
+        return [f"lang:{language}", *path_tokens(target).prior_nodes]
+    return [f"lang:{language}"]
 
 
 class SmoothedPriors:

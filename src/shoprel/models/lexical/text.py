@@ -27,4 +27,4 @@ def char_ngrams(text: str, sizes: tuple[int, ...] = (2, 3, 4)) -> list[str]:
 
 
 def ascii_fraction(text: str) -> float:
-    return sum(ch.isascii() for ch in text) / len(text) if text else 1.0
+    return sum(map(str.isascii, text)) / len(text) if text else 1.0
