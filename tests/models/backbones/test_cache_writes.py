@@ -18,6 +18,11 @@ from shoprel.models.backbones.embedding_store import EmbeddingStore, RecentTexts
 from shoprel.models.backbones.resolve import Backbone
 
 
+@pytest.fixture(autouse=True)
+def no_wait(monkeypatch):
+    monkeypatch.setattr(cache_writes, "WRITE_EVERY_S", 0.0)
+
+
 @pytest.fixture
 def cache(tmp_path):
     backbone = Backbone(name="tiny", source=str(tmp_path / "tiny"),
