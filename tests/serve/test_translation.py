@@ -25,6 +25,18 @@ ROWS = 120
 SETTINGS = ServeSettings(max_pairs=400, max_text_chars=500, max_wait_ms=20)
 
 
+@pytest.fixture
+def never_served(monkeypatch):
+    """Serve refuses before any port opens: starting a server fails the test."""
+    from shoprel.serve import server
+
+    def served(*args, **kwargs):
+        raise AssertionError("the server started")
+
+    monkeypatch.setattr(server.uvicorn, "run", served)
+    monkeypatch.setattr(server.ClosingSupervisor, "run", served)
+
+
 @pytest.fixture(scope="module")
 def two_language(tmp_path_factory):
     """(run trained on translated queries with a recorded table translator, its translated
@@ -140,7 +152,7 @@ def test_an_ensemble_of_translated_runs_translates_with_its_members_translator(
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_recorded_translator_that_cannot_be_made_fails_at_start_naming_the_config_line(
-        two_language, tmp_path, monkeypatch, workers):
+        two_language, tmp_path, never_served, workers):
     """A run whose recorded translation table has gone started serving, then answered every
     pair sent without a translated_query with a 500 and a traceback in the log; now the
     server does not start, and says which line of the run's config.yaml records it."""
@@ -148,13 +160,7 @@ def test_a_recorded_translator_that_cannot_be_made_fails_at_start_naming_the_con
 
     from shoprel.cli.serve import serve
     from shoprel.errors import ConfigError
-    from shoprel.serve import server
 
-    def served(*args, **kwargs):
-        raise AssertionError("the server started")
-
-    monkeypatch.setattr(server.uvicorn, "run", served)
-    monkeypatch.setattr(server.ClosingSupervisor, "run", served)
     run, _, _ = two_language
     copy = shutil.copytree(run, tmp_path / "run")
     text = (copy / "config.yaml").read_text()
@@ -172,7 +178,7 @@ def test_a_recorded_translator_that_cannot_be_made_fails_at_start_naming_the_con
 
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_translated_run_without_its_config_is_not_served_bare(two_language, tmp_path,
-                                                                monkeypatch, workers):
+                                                                never_served, workers):
     """A run trained on translated queries whose config.yaml was deleted (or never copied)
     was served on bare queries, as if it recorded no translator; now the server does not
     start, and says which file is missing."""
@@ -180,13 +186,7 @@ def test_a_translated_run_without_its_config_is_not_served_bare(two_language, tm
 
     from shoprel.cli.serve import serve
     from shoprel.errors import RunDirError
-    from shoprel.serve import server
 
-    def served(*args, **kwargs):
-        raise AssertionError("the server started")
-
-    monkeypatch.setattr(server.uvicorn, "run", served)
-    monkeypatch.setattr(server.ClosingSupervisor, "run", served)
     run, _, _ = two_language
     copy = shutil.copytree(run, tmp_path / "run")
     (copy / "config.yaml").unlink()
