@@ -25,13 +25,18 @@ def by_hand(q, t, fitted_q, fitted_t, labels, k):
 
 
 @pytest.mark.parametrize("repeated_targets", [True, False])
-def test_votes_equal_a_full_sort(repeated_targets, monkeypatch):
+@pytest.mark.parametrize("repeated_queries", [True, False])
+def test_votes_equal_a_full_sort(repeated_targets, repeated_queries, monkeypatch):
     rng = np.random.default_rng(7)
     n_fit, n_new, k = 300, 90, 7
     fitted_q, new_q = unit(rng, n_fit), unit(rng, n_new)
+    if repeated_queries:  # QI: each query with ~6 titles, multiplied once per distinct query
+        fitted_q = unit(rng, 50)[np.repeat(np.arange(50), 6)]
     if repeated_targets:  # QC: a few categories shared by many rows on both sides
         categories = unit(rng, 15)
-        fitted_t = categories[rng.integers(0, 15, n_fit)]
+        fitted_t = categories[rng.integers(0, 15, n_fit) if not repeated_queries else
+                              np.concatenate([rng.choice(15, 6, replace=False)
+                                              for _ in range(50)])]  # no pair given twice
         new_t = categories[rng.integers(0, 15, n_new)]
     else:  # QI: nearly every title new
         fitted_t, new_t = unit(rng, n_fit), unit(rng, n_new)
@@ -39,6 +44,10 @@ def test_votes_equal_a_full_sort(repeated_targets, monkeypatch):
     monkeypatch.setattr(neighbours, "CHUNK", 32)  # several chunks, the last one short
     votes = NeighbourVotes(k).fit(fitted_q, fitted_t, labels)
     out = votes.transform(new_q, new_t)
+    distinct_queries = votes.__dict__["_by_target"][1][4]
+    assert (distinct_queries is not None) is repeated_queries
+    if repeated_queries:
+        assert len(distinct_queries) == 50
     assert out.shape == (n_new, len(NAMES))
     # float16 storage rounds the fitted vectors: the reference reads them the same way
     expected = by_hand(new_q, new_t, votes.q_.astype(np.float32), votes.t_.astype(np.float32),
