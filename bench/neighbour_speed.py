@@ -1,13 +1,14 @@
-"""What the neighbour votes cost a scored row, with each distinct training query multiplied once
-(where queries repeat: QI) against every training row's query multiplied.
+"""What the neighbour votes cost a scored row, each distinct query (training and scored, where
+they repeat: QI) multiplied once, against every row's query multiplied.
 
     .venv/bin/python bench/neighbour_speed.py [DATA] [--rows 2048] [--dim 768] [--repeats 3]
 
 DATA (default: the Home Depot QI rows) gives the shape: which training rows share a query and
 which a target; each distinct text gets a seeded random unit vector of --dim (EmbeddingGemma's
 768), so no encoder runs. The votes are fitted on every row and score --rows new rows (new
-query vectors, targets drawn from the file's), one thread, both ways in turn; prints CPU-seconds
-per 1k rows, the ratio, and the largest difference between the two ways' votes.
+query vectors, each with as many rows as the file's queries have; targets drawn from the
+file's), one thread, both ways in turn; prints CPU-seconds per 1k rows, the ratio, and the
+largest difference between the two ways' votes.
 """
 
 from __future__ import annotations
@@ -57,12 +58,14 @@ def main() -> None:
     rng = np.random.default_rng(0)
     q = vectors_for(frame["query"].str.lower().str.strip(), rng, args.dim)
     t = vectors_for(frame["target"], rng, args.dim)
-    votes = NeighbourVotes().fit(q, t, frame["label"].to_numpy(np.float32))
-    new_q = unit_rows(rng, args.rows, args.dim)
-    new_t = t[rng.integers(0, len(t), args.rows)].astype(np.float32)
     distinct = len(np.unique(frame["query"].str.lower().str.strip()))
+    votes = NeighbourVotes().fit(q, t, frame["label"].to_numpy(np.float32))
+    per_query = max(1, round(len(frame) / distinct))  # scored queries come with as many rows
+    new_q = unit_rows(rng, -(-args.rows // per_query), args.dim)[
+        np.repeat(np.arange(-(-args.rows // per_query)), per_query)[:args.rows]]
+    new_t = t[rng.integers(0, len(t), args.rows)].astype(np.float32)
     print(f"{args.data.name}: {len(frame):,} training rows, {distinct:,} distinct queries, "
-          f"{args.rows:,} rows scored, {args.dim}-d, one thread")
+          f"{args.rows:,} rows scored ({per_query} a query), {args.dim}-d, one thread")
     once, out_once = timed(votes, new_q, new_t, args.repeats)
     saved = neighbours.DISTINCT_QUERIES_AT_MOST
     neighbours.DISTINCT_QUERIES_AT_MOST = 0.0  # never: every row's query multiplied

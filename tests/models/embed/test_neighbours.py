@@ -32,6 +32,7 @@ def test_votes_equal_a_full_sort(repeated_targets, repeated_queries, monkeypatch
     fitted_q, new_q = unit(rng, n_fit), unit(rng, n_new)
     if repeated_queries:  # QI: each query with ~6 titles, multiplied once per distinct query
         fitted_q = unit(rng, 50)[np.repeat(np.arange(50), 6)]
+        new_q = unit(rng, 15)[np.repeat(np.arange(15), 6)]  # scored rows too
     if repeated_targets:  # QC: a few categories shared by many rows on both sides
         categories = unit(rng, 15)
         fitted_t = categories[rng.integers(0, 15, n_fit) if not repeated_queries else

@@ -21,10 +21,10 @@ NAMES = ("nn_mean_label", "nn_weighted_label", "nn_top1_sim", "nn_top1_label",
 CHUNK = 1024  # scoring rows per similarity block: bounds memory at CHUNK × training rows
 
 
-# Multiply each distinct training query once when they repeat this much: QI's Home Depot rows
-# hold ~6 titles a query (37k rows, 5.9k queries: the votes 1.43x cheaper, 1.19 -> 0.83 CPU-s
-# per 1k rows, votes within 1.2e-7; bench/neighbour_speed.py); QC's queries hardly repeat (6,961
-# distinct among 7,650) and keep the one product.
+# Multiply each distinct query once (training rows, and scored rows) when they repeat this much:
+# QI's Home Depot rows hold ~6 titles a query (37k rows, 5.9k queries: the votes 1.75x cheaper,
+# 1.27 -> 0.73 CPU-s per 1k scored rows, within 1.2e-7; bench/neighbour_speed.py); QC's queries
+# hardly repeat (6,961 distinct among 7,650 training rows) and keep the one product.
 DISTINCT_QUERIES_AT_MOST = 0.5
 
 
@@ -40,6 +40,17 @@ def _by_target(q: np.ndarray, t: np.ndarray, labels: np.ndarray):
         distinct_q = q_place = None
     return (np.asarray(distinct, dtype=np.float32), np.bincount(place), queries, labels[order],
             distinct_q, q_place)
+
+
+def _query_similarity(q, qt, distinct_q, q_place) -> np.ndarray:
+    """q @ qt.T, each distinct query (scored or trained, where they repeat enough) multiplied
+    once. The same dot products either way; a product of another shape may round the last
+    float32 bit otherwise (as thread counts do), so a near-tie may pick another neighbour."""
+    batch_q, batch_place = distinct_rows(q)
+    repeats = len(batch_q) <= DISTINCT_QUERIES_AT_MOST * len(q)
+    left = batch_q if repeats else q
+    sim = left @ qt.T if distinct_q is None else np.take(left @ distinct_q.T, q_place, axis=1)
+    return sim[batch_place] if repeats else sim
 
 
 class NeighbourVotes:
@@ -76,9 +87,7 @@ class NeighbourVotes:
     def _votes(self, q, t, tt, per_target, qt, labels, distinct_q, q_place) -> np.ndarray:
         """NAMES for rows few enough to hold their similarity to every training row."""
         k = min(self.k, len(labels))
-        # the same dot products either way; a product of other shape may round the last
-        # float32 bit otherwise (as thread counts do), so a near-tie may pick another neighbour
-        sim = q @ qt.T if distinct_q is None else np.take(q @ distinct_q.T, q_place, axis=1)
+        sim = _query_similarity(q, qt, distinct_q, q_place)
         batch_t, batch_place = distinct_rows(t)
         sim += np.repeat((batch_t @ tt.T)[batch_place], per_target, axis=1)
         top = top_k_columns(sim, k)
