@@ -45,10 +45,10 @@ def test_votes_equal_a_full_sort(repeated_targets, repeated_queries, monkeypatch
     monkeypatch.setattr(neighbours, "CHUNK", 32)  # several chunks, the last one short
     votes = NeighbourVotes(k).fit(fitted_q, fitted_t, labels)
     out = votes.transform(new_q, new_t)
-    distinct_queries = votes.__dict__["_by_target"][1][4]
-    assert (distinct_queries is not None) is repeated_queries
-    if repeated_queries:
-        assert len(distinct_queries) == 50
+    trained_queries = votes.__dict__["_by_target"][1][2]
+    assert isinstance(trained_queries, tuple) is repeated_queries
+    if repeated_queries:  # each distinct query once, and where each row's is
+        assert [len(part) for part in trained_queries] == [50, n_fit]
     assert out.shape == (n_new, len(NAMES))
     # float16 storage rounds the fitted vectors: the reference reads them the same way
     expected = by_hand(new_q, new_t, votes.q_.astype(np.float32), votes.t_.astype(np.float32),

@@ -28,29 +28,37 @@ CHUNK = 1024  # scoring rows per similarity block: bounds memory at CHUNK × tra
 DISTINCT_QUERIES_AT_MOST = 0.5
 
 
+def _repeated(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(the distinct rows, each row's place among them) where they repeat enough to multiply
+    each once, else None."""
+    distinct, place = distinct_rows(vectors)
+    return (distinct, place) if len(distinct) <= DISTINCT_QUERIES_AT_MOST * len(vectors) else None
+
+
 def _by_target(q: np.ndarray, t: np.ndarray, labels: np.ndarray):
     """The training rows in order of their target, as float32: the distinct targets, how many
-    rows each has, the rows' query vectors and labels in that order, and — where the queries
-    repeat enough — their distinct query vectors and each row's place among them (else None)."""
+    rows each has, the rows' query vectors in that order — or, where the queries repeat enough,
+    their distinct vectors and each row's place among them — and the labels in that order."""
     distinct, place = distinct_rows(t)
     order = np.argsort(place, kind="stable")
     queries = np.asarray(q[order], dtype=np.float32)
-    distinct_q, q_place = distinct_rows(queries)
-    if len(distinct_q) > DISTINCT_QUERIES_AT_MOST * len(queries):
-        distinct_q = q_place = None
-    return (np.asarray(distinct, dtype=np.float32), np.bincount(place), queries, labels[order],
-            distinct_q, q_place)
+    return (np.asarray(distinct, dtype=np.float32), np.bincount(place),
+            _repeated(queries) or queries, labels[order])
 
 
-def _query_similarity(q, qt, distinct_q, q_place) -> np.ndarray:
-    """q @ qt.T, each distinct query (scored or trained, where they repeat enough) multiplied
-    once. The same dot products either way; a product of another shape may round the last
-    float32 bit otherwise (as thread counts do), so a near-tie may pick another neighbour."""
-    batch_q, batch_place = distinct_rows(q)
-    repeats = len(batch_q) <= DISTINCT_QUERIES_AT_MOST * len(q)
-    left = batch_q if repeats else q
-    sim = left @ qt.T if distinct_q is None else np.take(left @ distinct_q.T, q_place, axis=1)
-    return sim[batch_place] if repeats else sim
+def _query_similarity(q: np.ndarray, trained) -> np.ndarray:
+    """q @ (training queries).T, each distinct query (scored, or trained: `trained` as
+    `_by_target` gives it) multiplied once where they repeat. The same dot products either
+    way; a product of another shape may round the last float32 bit otherwise (as thread counts
+    do), so a near-tie may pick another neighbour."""
+    scored = _repeated(q)
+    left = q if scored is None else scored[0]
+    if isinstance(trained, tuple):
+        distinct, place = trained
+        sim = np.take(left @ distinct.T, place, axis=1)
+    else:
+        sim = left @ trained.T
+    return sim if scored is None else sim[scored[1]]
 
 
 class NeighbourVotes:
@@ -84,10 +92,10 @@ class NeighbourVotes:
             out[start:stop] = part
         return out
 
-    def _votes(self, q, t, tt, per_target, qt, labels, distinct_q, q_place) -> np.ndarray:
+    def _votes(self, q, t, tt, per_target, trained_q, labels) -> np.ndarray:
         """NAMES for rows few enough to hold their similarity to every training row."""
         k = min(self.k, len(labels))
-        sim = _query_similarity(q, qt, distinct_q, q_place)
+        sim = _query_similarity(q, trained_q)
         batch_t, batch_place = distinct_rows(t)
         sim += np.repeat((batch_t @ tt.T)[batch_place], per_target, axis=1)
         top = top_k_columns(sim, k)
