@@ -113,9 +113,7 @@ def check_submission(submission: str | Path, input_file: str | Path,
             if not isinstance(row_id, int | str) or isinstance(row_id, bool):
                 check.add(f"{where}, field 'id': must be a number or a text, got {row_id!r}")
                 row_id = None
-        if row_id is None:
-            pass  # said above
-        elif row_id in seen:
+        if row_id is not None and row_id in seen:  # an unusable id is said above
             check.add(f"{where}, field 'id': duplicate id {row_id!r}")
         seen.add(row_id)
         if row_id is None:
