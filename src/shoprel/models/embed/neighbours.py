@@ -12,8 +12,8 @@ import numpy as np
 
 from shoprel.errors import RunDirError
 from shoprel.folds.grouped import cross_fitted
-from shoprel.models.embed.float32_copies import once_per_arrays
 from shoprel.models.embed.vector_rows import distinct_rows, top_k_columns
+from shoprel.models.float32_copies import once_per_arrays
 from shoprel.utils.threads import in_row_parts, part_rows_for
 
 NAMES = ("nn_mean_label", "nn_weighted_label", "nn_top1_sim", "nn_top1_label",

@@ -16,8 +16,8 @@ import numpy as np
 
 from shoprel.errors import RunDirError
 from shoprel.models.backbones.target_index import hashes
-from shoprel.models.embed.float32_copies import float32_copies
 from shoprel.models.embed.vector_rows import distinct_rows
+from shoprel.models.float32_copies import float32_copies
 from shoprel.utils.threads import in_row_parts, part_rows_for
 
 NAME = "target_rank"

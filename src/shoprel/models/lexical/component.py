@@ -23,7 +23,7 @@ from shoprel.errors import RunDirError
 from shoprel.folds.grouped import fold_groups, inner_splits
 from shoprel.models.base import query_side
 from shoprel.models.config import SAVED
-from shoprel.models.embed.float32_copies import once_per_arrays
+from shoprel.models.float32_copies import once_per_arrays
 from shoprel.models.lexical.config import LexicalParams
 from shoprel.models.lexical.features import (
     OVERLAP_NAMES,

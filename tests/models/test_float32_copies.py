@@ -1,8 +1,8 @@
 import numpy as np
 
-from shoprel.models.embed.float32_copies import float32_copies
 from shoprel.models.embed.neighbours import NeighbourVotes
 from shoprel.models.embed.target_rank import TargetRank
+from shoprel.models.float32_copies import float32_copies
 
 
 class Holder:
