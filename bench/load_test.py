@@ -1,12 +1,15 @@
 """Load test: start `shoprel serve` on loopback for a run, drive it at several concurrencies.
 
     .venv/bin/python bench/load_test.py RUN_DIR [--data FILE] [--seconds 10]
-        [--concurrency 1,8,32] [--pairs-per-request 10]
+        [--concurrency 1,8,32] [--pairs-per-request 10] [--shape rows|query]
 
 Rows come from --data (any file `shoprel predict` reads; default: the run's shipped demo file
-for its task). Prints pairs/s, request latency p50/p99 and errors per concurrency level, plus
-pairs per model call and the server's own mean time per request (from /metrics), which
-tells server queueing from client-side overhead.
+for its task). `--shape rows` (the default) sends the file's rows in order, N a request, so a
+request holds up to N different queries; `--shape query` sends what a search page asks: one of
+the file's queries a request, with its own targets and then other targets of the file (drawn
+with a fixed seed) up to N, each query once. Prints pairs/s, request latency p50/p99 and errors
+per concurrency level, plus pairs per model call and the server's own mean time per request
+(from /metrics), which tells server queueing from client-side overhead.
 """
 
 from __future__ import annotations
@@ -59,13 +62,37 @@ def start_server(run_dir: Path, port: int, extra: list[str]) -> subprocess.Popen
     raise SystemExit("server did not become ready in 120 s")
 
 
-def request_bodies(data: Path, task, pairs_per_request: int) -> list[dict]:
+def request_bodies(data: Path, task, pairs_per_request: int, shape: str = "rows") -> list[dict]:
     frame = read_pairs(data, task=task)
     target = task.target_column
+    rows = list(frame.df.itertuples())
+    if shape == "query":
+        return query_requests(rows, target, pairs_per_request)
     pairs = [{"id": i, "query": r.query, target: r.target, "language": r.language}
-             for i, r in enumerate(frame.df.itertuples())]
+             for i, r in enumerate(rows)]
     return [{"pairs": pairs[i:i + pairs_per_request]}
             for i in range(0, len(pairs) - pairs_per_request + 1, pairs_per_request)]
+
+
+def query_requests(rows: list, target: str, pairs_per_request: int, seed: int = 0) -> list[dict]:
+    """One request per distinct query (file order): its own targets first, then other targets
+    of the file, so every request holds one query and N candidates, as a results page does."""
+    own: dict[str, list] = {}
+    for r in rows:
+        own.setdefault(r.query, []).append(r)
+    pool = list(dict.fromkeys(r.target for r in rows))
+    rng = np.random.default_rng(seed)
+    requests = []
+    for query, mine in own.items():
+        targets = list(dict.fromkeys(r.target for r in mine))[:pairs_per_request]
+        while len(targets) < min(pairs_per_request, len(pool)):
+            extra = pool[int(rng.integers(len(pool)))]
+            if extra not in targets:
+                targets.append(extra)
+        language = mine[0].language
+        requests.append({"pairs": [{"id": f"{len(requests)}-{k}", "query": query, target: t,
+                                    "language": language} for k, t in enumerate(targets)]})
+    return requests
 
 
 COUNTERS = ("shoprel_model_calls_total", "shoprel_pairs_scored_total",
@@ -156,12 +183,15 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="per concurrency level")
     parser.add_argument("--concurrency", default="1,8,32")
     parser.add_argument("--pairs-per-request", type=int, default=10)
+    parser.add_argument("--shape", choices=("rows", "query"), default="rows",
+                        help="rows: the file's rows in order; query: one query a request")
     parser.add_argument("--server-arg", action="append", default=[],
                         help="extra `shoprel serve` option, e.g. --server-arg=--max-wait-ms=5")
     args = parser.parse_args()
 
     task = Run.open(args.run_dir).task
-    requests = request_bodies(args.data or demo_file(task.value), task, args.pairs_per_request)
+    requests = request_bodies(args.data or demo_file(task.value), task, args.pairs_per_request,
+                              args.shape)
     bodies = [json.dumps(r, ensure_ascii=False).encode("utf-8") for r in requests]
     sizes = [len(r["pairs"]) for r in requests]
     port = free_port()
@@ -182,8 +212,8 @@ def main() -> None:
     finally:
         proc.send_signal(signal.SIGTERM)
         proc.wait(60)
-    print(f"run {args.run_dir}  {args.pairs_per_request} pairs/request  "
-          f"{args.seconds:g} s per level")
+    print(f"run {args.run_dir}  {args.pairs_per_request} pairs/request ({args.shape})  "
+          f"{len(requests)} distinct requests  {args.seconds:g} s per level")
     header = (f"{'concurrency':>11}{'requests':>10}{'pairs/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
               f"{'errors':>8}{'pairs/call':>12}{'server mean ms':>16}")
     print(header)

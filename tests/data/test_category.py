@@ -28,3 +28,11 @@ def test_every_real_path_round_trips(real_qc):
         assert all(level == level.strip() and level for level in levels)
     assert ["jewelry & accessories", "jewelry making", "jewelry findings & components（new）",
             "jewelry findings & components(old, obsolete)"] in [split_levels(p) for p in paths]
+
+
+def test_levels_are_a_fresh_list_each_call():
+    """split_levels is cached per path: a caller changing its list must not change the next."""
+    path = "home & garden,kitchen,drinkware"
+    split_levels(path).append("mugs")
+    assert split_levels(path) == ["home & garden", "kitchen", "drinkware"]
+    assert prefix(path, 2) == "home & garden,kitchen"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
+from functools import lru_cache
 
 # A separator is a comma not followed by a space: "automobiles, parts & accessories,exterior parts"
 # has two levels, the first of which keeps its ", ".
@@ -11,16 +13,21 @@ _LEVEL_SEPARATOR = re.compile(r",(?! )")
 
 def split_levels(path: str) -> list[str]:
     """Levels of a category path, outermost first; empty levels are dropped."""
-    return [level.strip() for level in _LEVEL_SEPARATOR.split(path) if level.strip()]
+    return list(_levels(path))
 
 
-def join_levels(levels: list[str]) -> str:
+@lru_cache(maxsize=1 << 16)  # a taxonomy's paths recur in every batch a server scores
+def _levels(path: str) -> tuple[str, ...]:
+    return tuple(level.strip() for level in _LEVEL_SEPARATOR.split(path) if level.strip())
+
+
+def join_levels(levels: Sequence[str]) -> str:
     return ",".join(levels)
 
 
 def prefix(path: str, n_levels: int) -> str:
     """The first n levels, the node a path belongs to at that depth (e.g. for fold grouping)."""
-    return join_levels(split_levels(path)[:n_levels])
+    return join_levels(_levels(path)[:n_levels])
 
 
 def top_level(path: str) -> str:

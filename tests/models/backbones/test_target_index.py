@@ -55,6 +55,18 @@ def test_a_second_build_adds_only_new_texts(tmp_path):
     assert len(index) == 30 and index.has("passage", ["title 25", "title 5"]).all()
 
 
+def test_lookup_across_segments_reads_every_row_it_should(tmp_path):
+    build_segment(tmp_path / "ix", "fp", _items(20), _Embed(), "a")
+    build_segment(tmp_path / "ix", "fp", _items(40), _Embed(), "b")
+    index = open_index(tmp_path / "ix", "fp")
+    texts = [f"title {i}" for i in (39, 3, 3, 21, 0, 19)] + ["nope"]
+    found = index.lookup("passage", texts)
+    assert set(found) == set(texts) - {"nope"}
+    for text, vector in found.items():
+        assert vector.dtype == np.float32
+        np.testing.assert_array_equal(vector, _vector("passage", text))
+
+
 def test_a_full_disk_is_one_line_not_numpys_short_write(tmp_path, monkeypatch):
     """numpy's short write on a full disk is an OSError with no errno ('65536 requested and
     13280 written'): said like any output's full disk, and no part is left half-written."""

@@ -21,6 +21,7 @@ import json
 import os
 import shutil
 from collections.abc import Callable, Iterable, Iterator
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -40,6 +41,7 @@ FORMAT = 1
 OWN_TARGETS_FOLDER = "index"
 
 
+@lru_cache(maxsize=1 << 16)  # a catalogue's targets recur in every batch a server scores
 def text_hash(kind: str, text: str) -> int:
     digest = hashlib.blake2b(f"{kind}\x00{text}".encode(), digest_size=8).digest()
     return int.from_bytes(digest, "little")
@@ -135,8 +137,9 @@ class TargetIndex:
         """The vectors of those texts that are indexed."""
         found: dict[str, np.ndarray] = {}
         for vectors, hit, rows in self._matches(kind, texts):
-            for i, row in zip(hit, rows, strict=True):
-                found.setdefault(texts[i], np.asarray(vectors[row], dtype=np.float32))
+            gathered = np.asarray(vectors[rows], dtype=np.float32)  # one read, not one per row
+            for i, vector in zip(hit, gathered, strict=True):
+                found.setdefault(texts[i], vector)
         return found
 
     def has(self, kind: str, texts: list[str]) -> np.ndarray:
