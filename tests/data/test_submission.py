@@ -174,3 +174,34 @@ def test_csv_ids_are_compared_as_text_with_the_input(files, jsonl, qc_rows):
         "comparing ids as text misses it"]
     path.write_text("id,prediction\n001,1\n002,1\n003,1\n")
     assert check_submission(path, source).ok
+
+
+@pytest.mark.parametrize(("value", "message"), [
+    ("", "an id is a whole number or a non-empty text, not an empty text"),
+    (2.5, "an id is a whole number or a non-empty text, not float 2.5"),
+    (None, "an id is a whole number or a non-empty text, not null"),
+    ("drop", "missing"),
+    (99, "id 99 is not in {source} (expected id 2 there, input order)"),
+    (1, "duplicate id 1 (first seen on line 1)"),
+])
+def test_each_bad_id_is_one_line_naming_file_and_line(files, value, message):
+    """Ids are judged by the rule files and `serve` share (checked_id): an empty or fractional
+    id is unusable, said as such, not as an id the input lacks."""
+    tmp_path, source, good = files
+    if value == "drop":
+        del good[1]["id"]
+    else:
+        good[1]["id"] = value
+    path = _write(tmp_path / "s.txt", good)
+    problems = check_submission(path, source).problems
+    assert problems[0] == f"{path}, line 2, field 'id': {message.format(source=source)}"
+    assert all("\n" not in p for p in problems)
+
+
+def test_an_empty_csv_id_is_unusable_not_unknown(files):
+    tmp_path, source, _ = files
+    path = tmp_path / "s.csv"
+    path.write_text("id,prediction\n1,1\n,1\n3,1\n")
+    assert check_submission(path, source).problems[0] == (
+        f"{path}, line 3, field 'id': an id is a whole number or a non-empty text, "
+        "not an empty text")

@@ -9,7 +9,13 @@ from shoprel.data.formats import file_format
 from shoprel.data.frame import WRITTEN_ID
 from shoprel.data.records import FloatText, iter_records, missing_column
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column
-from shoprel.data.validate import RecordValidator, binary_value, coerce_id, same_text
+from shoprel.data.validate import (
+    RecordValidator,
+    binary_value,
+    checked_id,
+    repeated_id,
+    same_text,
+)
 from shoprel.errors import InputError
 
 MAX_PROBLEMS = 20
@@ -83,6 +89,19 @@ def _first_row_checks(submission: Path, line: int, record: dict, task: Task | No
                          path=submission, line=line, field=other)
 
 
+def _usable_id(check: SubmissionCheck, where: str, record: dict):
+    """The row's id as the input's are keyed, by the one id rule files and `serve` share
+    (checked_id: 7.0 is 7, "" is none), or None once the problem is said."""
+    if "id" not in record:
+        check.add(f"{where}, field 'id': missing")
+        return None
+    try:
+        return checked_id(record["id"])
+    except ValueError as exc:
+        check.add(f"{where}, field 'id': {exc}")
+        return None
+
+
 def check_submission(submission: str | Path, input_file: str | Path,
                      task: str | None = None) -> SubmissionCheck:
     """Every problem found (up to a limit), each naming the submission's line and field."""
@@ -96,7 +115,7 @@ def check_submission(submission: str | Path, input_file: str | Path,
     # input says how it wrote them (a CSV input does not); else as text ("7" is not "007")
     as_written = typed and file_format(input_file) not in ("csv", "tsv")
     check = SubmissionCheck(submission, input_file, expected_rows=len(expected))
-    seen: set = set()
+    seen: dict = {}  # id -> the line it is first met on
     known = set(expected)
     has_probability, without_probability = False, 0
     first_without: list[int] = []  # lines of the first rows without a probability
@@ -105,17 +124,10 @@ def check_submission(submission: str | Path, input_file: str | Path,
             _first_row_checks(submission, line, record, input_task)
         check.rows += 1
         where = f"{submission}, line {line}"
-        row_id = record.get("id")
-        if row_id is None:
-            check.add(f"{where}, field 'id': missing")
-        else:
-            row_id = coerce_id(row_id)
-            if not isinstance(row_id, int | str) or isinstance(row_id, bool):
-                check.add(f"{where}, field 'id': must be a number or a text, got {row_id!r}")
-                row_id = None
-        if row_id is not None and row_id in seen:  # an unusable id is said above
-            check.add(f"{where}, field 'id': duplicate id {row_id!r}")
-        seen.add(row_id)
+        row_id = _usable_id(check, where, record)
+        repeated = None if row_id is None else repeated_id(seen, row_id, line)
+        if repeated:  # an unusable id is said above
+            check.add(f"{where}, field 'id': {repeated}")
         if row_id is None:
             pass
         elif row_id not in known:
@@ -161,7 +173,7 @@ def check_submission(submission: str | Path, input_file: str | Path,
         _missing_probabilities(check, first_without, without_probability)
     if check.rows != len(expected):
         check.add(f"{submission}: {check.rows} rows, but {input_file} has {len(expected)}")
-    missing = set(expected) - seen
+    missing = set(expected) - seen.keys()
     if missing:
         sample = ", ".join(repr(i) for i in sorted(missing, key=str)[:5])
         check.add(f"{submission}: {len(missing)} input id(s) have no prediction, e.g. {sample}")
