@@ -48,13 +48,19 @@ def test_broken_manifest_fields_are_named(run_copy, changes, message):
     assert str(info.value).startswith(f"{run / 'run.json'}: ") and "\n" not in str(info.value)
 
 
-def test_a_model_folder_linking_outside_the_run_is_refused(run_copy, tmp_path):
+@pytest.mark.parametrize("linked", ["models/full", "models"])
+def test_a_model_folder_linking_outside_the_run_is_refused(run_copy, tmp_path, linked):
+    """A linked models folder leads out of the run as a linked model folder does (predict read
+    through it; export, which writes into the run, refused it): one rule for both."""
     run, _ = run_copy
-    outside = tmp_path / "outside_full"
-    shutil.move(run / "models" / "full", outside)
-    (run / "models" / "full").symlink_to(outside, target_is_directory=True)
-    with pytest.raises(RunDirError, match="leads outside the run's models folder"):
+    outside = tmp_path / "outside"
+    shutil.move(run / linked, outside)
+    (run / linked).symlink_to(outside, target_is_directory=True)
+    with pytest.raises(RunDirError) as info:
         Predictor(run)
+    target = outside if linked == "models/full" else outside / "full"
+    assert str(info.value) == (f"{run / 'models' / 'full'}: leads outside the run's models "
+                               f"folder (to {target}); a run carries its own models")
 
 
 @pytest.mark.parametrize("damage", ["truncate", "garbage", "params"])

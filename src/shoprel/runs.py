@@ -243,12 +243,17 @@ class Run:
             raise RunDirError(f"{self.path}: model folder(s) missing: {', '.join(missing)}")
         for folder in folders:  # said before a scorer (or a Ray actor) starts loading them
             read_model_config(folder)
-        inside = (self.path / MODELS).resolve()
+        self.check_models_inside(folders)
+        return folders
+
+    def check_models_inside(self, folders: list[Path]) -> None:
+        """Refuse a model folder (or a models folder) that is a link to one elsewhere: a run
+        carries its own models, which predict reads and export writes into."""
+        inside = self.path.resolve() / MODELS
         for folder in folders:
-            if folder.resolve().parent != inside:  # a link to a model elsewhere
+            if folder.resolve().parent != inside:
                 raise RunDirError(f"{folder}: leads outside the run's {MODELS} folder "
                                   f"(to {folder.resolve()}); a run carries its own models")
-        return folders
 
     def load_models(self) -> list[RelevanceModel]:
         return [load_model(folder) for folder in self.model_folders()]

@@ -267,8 +267,8 @@ def test_a_model_folder_linked_from_outside_the_run_is_not_written_into(fast_run
     fold.symlink_to(elsewhere)
     result = CliRunner().invoke(main, ["export", str(fast_run), "--onnx"])
     assert result.exit_code == 2, result.output
-    assert result.output == (f"error: {fold}: leads outside the run (to {elsewhere}); export "
-                             "writes only into the run's own model folders\n")
+    assert result.output == (f"error: {fold}: leads outside the run's models folder (to "
+                             f"{elsewhere}); a run carries its own models\n")
     assert not (elsewhere / "onnx").exists()
     shutil.rmtree(fast_run / "models")
     result = CliRunner().invoke(main, ["export", str(fast_run), "--onnx"])

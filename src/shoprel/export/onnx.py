@@ -133,11 +133,7 @@ def cross_model_folders(run_dir: str | Path) -> list[Path]:
     for folder in sorted(p for p in models.iterdir() if (p / MODEL_CONFIG).is_file()):
         if read_model_config(folder).get("family") == "cross":
             folders.append(folder)
-    inside = run.path.resolve() / runs.MODELS
-    for folder in folders:  # onnx/ is written into each: never through a link, out of the run
-        if folder.resolve().parent != inside:
-            raise RunDirError(f"{folder}: leads outside the run (to {folder.resolve()}); "
-                              "export writes only into the run's own model folders")
+    run.check_models_inside(folders)  # onnx/ is written into each: never out of the run
     if not folders:
         raise RunDirError(f"{run.path}: no cross-encoder models to export (family "
                           f"{run.manifest.get('model_family')!r})")
