@@ -180,7 +180,8 @@ def test_int8_keeps_the_auc_of_fp32_on_real_qc_rows(real_qc, tmp_path, monkeypat
 
 @pytest.mark.parametrize("files", [{"model.onnx": "theirs", "config.json": "{}"},
                                    {"model.onnx": "theirs"},
-                                   {"export.json": "[1]", "model.onnx": "x"}])
+                                   {"export.json": "[1]", "model.onnx": "x"},
+                                   {"export.json": "{", "model.onnx": "x"}])
 def test_export_keeps_an_onnx_folder_it_did_not_write(tmp_path, monkeypatch, files):
     """export replaced any onnx/ folder in a model folder: one the user put there (their own
     conversion, without export.json or with files beside it) was deleted without a word; now

@@ -24,7 +24,7 @@ from shoprel.models.hf.onnx import (
     INT8_FILE,
     META_FILE,
     ONNX_FOLDER,
-    export_meta_problem,
+    read_export_meta,
 )
 from shoprel.utils.atomic import add_to_stamp, atomic_dir
 from shoprel.utils.outputs import check_not_a_link
@@ -155,7 +155,7 @@ def check_replaceable_export(folder: Path) -> None:
         return
     foreign = sorted(p.name for p in entries
                      if p.name not in EXPORT_FILES or p.is_symlink() or not p.is_file())
-    if not foreign and _export_meta(folder) is None:
+    if not foreign and not _written_by_export(folder):
         foreign = [META_FILE]
     if foreign:
         shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
@@ -163,13 +163,14 @@ def check_replaceable_export(folder: Path) -> None:
                           "exporting would delete it: move it away, then export again")
 
 
-def _export_meta(folder: Path) -> dict | None:
-    """The folder's export.json when it is one export_hf_classifier wrote, else None."""
+def _written_by_export(folder: Path) -> bool:
+    """Whether the folder's export.json is one export_hf_classifier wrote (its problem, if
+    not, is not said: the folder is then the user's, and said to be so)."""
     try:
-        meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return None if export_meta_problem(meta) else meta
+        read_export_meta(folder)
+    except RunDirError:
+        return False
+    return True
 
 
 @honours_progress

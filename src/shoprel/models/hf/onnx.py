@@ -31,7 +31,7 @@ class ExportedModel:
 EXPORT_FILES = frozenset({FP32_FILE, INT8_FILE, META_FILE})  # all an onnx/ folder of ours holds
 
 
-def export_meta_problem(meta) -> str | None:
+def _meta_problem(meta) -> str | None:
     """Why a parsed export.json is not one the exporter writes, else None."""
     files = meta.get("files") if isinstance(meta, dict) else None
     if not isinstance(files, dict) or not files or not all(
@@ -43,6 +43,26 @@ def export_meta_problem(meta) -> str | None:
     return None
 
 
+def _way_out(onnx_folder: Path) -> str:
+    return f"export the run again (`shoprel export RUN --onnx`) or remove {onnx_folder}"
+
+
+def read_export_meta(onnx_folder: Path) -> dict:
+    """An onnx/ folder's export.json, parsed and checked as one the exporter writes, or one
+    RunDirError naming the file, the problem and the way out: scoring reads it to pick a
+    file, and export to know the folder as its own before replacing it."""
+    meta_path = onnx_folder / META_FILE
+    fix = _way_out(onnx_folder)
+    try:
+        meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RunDirError(f"{meta_path}: unreadable ({exc}); {fix}") from None
+    problem = _meta_problem(meta)
+    if problem:
+        raise RunDirError(f"{meta_path}: {problem}; {fix}")
+    return meta
+
+
 def exported_model(model_folder: str | Path, precision: str | None = None) -> ExportedModel | None:
     """The ONNX file a model folder's export says to score with (or the given precision's),
     or None when there is none (no export.json: no export, or a user's own conversion).
@@ -51,23 +71,15 @@ def exported_model(model_folder: str | Path, precision: str | None = None) -> Ex
     or removed in part), is refused in one line: scoring silently with torch instead, or
     with what is left, would hide it."""
     folder = Path(model_folder) / ONNX_FOLDER
-    meta_path = folder / META_FILE
-    if not meta_path.exists():
+    if not (folder / META_FILE).exists():
         return None
-    fix = f"export the run again (`shoprel export RUN --onnx`) or remove {folder}"
-    try:
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise RunDirError(f"{meta_path}: unreadable ({exc}); {fix}") from None
-    problem = export_meta_problem(meta)
-    if problem:
-        raise RunDirError(f"{meta_path}: {problem}; {fix}")
+    meta = read_export_meta(folder)
     precision = precision or meta["preferred"]
     if precision not in meta["files"]:
         return None
     path = folder / meta["files"][precision]
     if not path.is_file():
-        raise RunDirError(f"{path}: missing, though {META_FILE} names it; {fix}")
+        raise RunDirError(f"{path}: missing, though {META_FILE} names it; {_way_out(folder)}")
     return ExportedModel(path, precision)
 
 
