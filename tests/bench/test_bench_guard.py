@@ -11,7 +11,7 @@ BENCH = Path(__file__).resolve().parents[2] / "bench"
 if str(BENCH) not in sys.path:
     sys.path.insert(0, str(BENCH))
 
-from bench_guard import RECORD, BenchError, claim_workdir  # noqa: E402
+from bench_guard import RECORD, BenchError, claim_workdir, run_main  # noqa: E402
 
 
 def test_a_work_folder_is_new_empty_or_a_benchmarks_own(tmp_path):
@@ -54,3 +54,34 @@ def test_bad_arguments_are_one_line_and_touch_nothing(tmp_path, qc_demo, argv, m
     assert sorted(p.name for p in tmp_path.iterdir()) == ["mine"]
     assert (mine / "train.jsonl").read_text() == "my own rows\n"
     assert (mine / "rows5.txt").read_text() == "my data\n"
+
+
+
+@pytest.mark.parametrize("name, text", [
+    ("nope.txt", None),
+    ("folder", "a folder"),
+    ("bad.jsonl", '{"id": 1, "origin_query": "q", "category_path": "a", "label": 1}\n{"id": 1'),
+])
+def test_fast_model_bench_refuses_a_bad_file_as_train_does(tmp_path, monkeypatch, capsys, name,
+                                                           text):
+    """The bench checked its file itself: a folder was 'not found', and neither said 'error:'
+    nor exited 2. It now leaves the file to the data layer: the CLI's line, word for word."""
+    from click.testing import CliRunner
+    from fast_model import main as bench_main
+
+    from shoprel.cli import main
+
+    path = tmp_path / name
+    if text == "a folder":
+        path.mkdir()
+    elif text is not None:
+        path.write_text(text)
+    monkeypatch.setattr(sys, "argv", ["fast_model.py", str(path)])
+    with pytest.raises(SystemExit) as stopped:
+        run_main(bench_main)
+    assert stopped.value.code == 2
+    said = capsys.readouterr().err
+    cli = CliRunner().invoke(main, ["train", str(path), "--out", str(tmp_path / "run")])
+    assert cli.exit_code == 2
+    assert said == cli.output and said.count("\n") == 1 and str(path) in said
+    assert not (tmp_path / "run").exists()
