@@ -6,6 +6,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 
 import numpy as np
@@ -65,6 +66,23 @@ def test_a_scorer_with_recent_texts_does_not_wait_on_the_disk(cache, monkeypatch
     disk_free.set()
     flush_cache_writes()
     assert set(cache.lookup("query", ["hammer"])) == {"hammer"}
+
+
+def test_a_flush_commits_at_once_and_unflushed_writes_still_wait_their_second(cache,
+                                                                            monkeypatch):
+    monkeypatch.setattr(cache_writes, "WRITE_EVERY_S", 1.0)
+    store_later(cache, "query", ["drill", "saw"], encode(["drill", "saw"], "query"))
+    time.sleep(0.2)
+    assert cache.lookup("query", ["drill"]) == {}  # batched: not committed yet
+    started = time.monotonic()
+    flush_cache_writes()
+    assert time.monotonic() - started < 0.3
+    assert set(cache.lookup("query", ["drill", "saw"])) == {"drill", "saw"}
+    store_later(cache, "query", ["nail"], encode(["nail"], "query"))
+    time.sleep(0.2)
+    assert cache.lookup("query", ["nail"]) == {}  # after the flush, batching again
+    flush_cache_writes()
+    assert set(cache.lookup("query", ["nail"])) == {"nail"}
 
 
 def test_without_write_behind_the_vector_is_on_disk_when_embed_returns(cache):

@@ -7,10 +7,11 @@ machine's disk (`bench/cache_writes.py`), while every request queued behind it i
 thread waited too. Here one daemon thread per process writes what the scorers hand it, once a
 second, everything pending in one transaction per cache file (README "Serving": a USE run served
 at concurrency 8 went from 909-931 to 982-1,039 pairs/s, p99 153-172 to 135-145 ms); what is
-still queued is written when the process exits
-normally (`atexit`). The disk cache stays what it was, a best-effort store: a write that fails is
-logged and dropped, as a read-only cache's are, and past `MAX_PENDING` queued texts new ones are
-not queued (a disk slower than the encoder must not grow memory without bound).
+still queued is written when the process exits normally (`atexit`). A flush (that exit, or a
+caller's `flush_cache_writes`) wakes the writer at once rather than waiting out its second. The
+disk cache stays what it was, a best-effort store: a write that fails is logged and dropped, as a
+read-only cache's are, and past `MAX_PENDING` queued texts new ones are not queued (a disk slower
+than the encoder must not grow memory without bound).
 """
 
 from __future__ import annotations
@@ -19,7 +20,6 @@ import atexit
 import logging
 import queue
 import threading
-import time
 from collections.abc import Sequence
 
 import numpy as np
@@ -41,6 +41,8 @@ class _Writer:
         self.queue: queue.Queue = queue.Queue()
         self.pending = 0
         self.lock = threading.Lock()
+        self.flushes = 0  # flushes waiting: while any waits, commit at once, not after a second
+        self.flushed = threading.Condition(self.lock)
         self.thread: threading.Thread | None = None
 
     def put(self, cache: EmbeddingCache, kind: str, texts: list[str], vectors: np.ndarray):
@@ -59,7 +61,8 @@ class _Writer:
     def run(self) -> None:
         while True:
             items = [self.queue.get()]
-            time.sleep(WRITE_EVERY_S)  # what comes meanwhile joins this commit
+            with self.flushed:  # what comes meanwhile joins this commit
+                self.flushed.wait_for(lambda: self.flushes > 0, timeout=WRITE_EVERY_S)
             while True:  # everything queued meanwhile goes in the same transactions
                 try:
                     items.append(self.queue.get_nowait())
@@ -72,6 +75,20 @@ class _Writer:
                     self.pending -= sum(len(texts) for _, _, texts, _ in items)
                 for _ in items:
                     self.queue.task_done()
+
+    def flush(self) -> None:
+        """Commit what is queued now and wait for it: an exiting process, or a caller about to
+        read the cache, should not wait out the batching second."""
+        if self.thread is None or not self.thread.is_alive():
+            return
+        with self.flushed:
+            self.flushes += 1
+            self.flushed.notify()
+        try:
+            self.queue.join()
+        finally:
+            with self.lock:
+                self.flushes -= 1
 
     @staticmethod
     def write(items) -> None:
@@ -100,8 +117,7 @@ def store_later(cache: EmbeddingCache, kind: str, texts: Sequence[str],
 
 def flush_cache_writes() -> None:
     """Wait until every queued vector is written (or its write has failed)."""
-    if _WRITER.thread is not None and _WRITER.thread.is_alive():
-        _WRITER.queue.join()
+    _WRITER.flush()
 
 
 atexit.register(flush_cache_writes)
