@@ -168,11 +168,39 @@ def _write_access(target: Path) -> Iterator[None]:
                           ) from None
 
 
+def fsync_file(path: Path) -> None:
+    """Push a written file's bytes to the disk: renamed into place before they are, a power cut
+    can leave the file under its final name empty or zero-filled."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename into `folder` itself survive a power cut, where the platform allows it
+    (some cannot open or fsync a folder: then the rename is as durable as it gets there)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
 @contextlib.contextmanager
-def atomic_file(path: str | os.PathLike, replace: bool = True) -> Iterator[Path]:
+def atomic_file(path: str | os.PathLike, replace: bool = True,
+                durable: bool = False) -> Iterator[Path]:
     """Yield a temporary path in the target's folder; rename it over the target on success.
     `replace` False: a target that appeared meanwhile (a user's file, another command's output
-    written before this one's lock) is kept and the write refused, as without --overwrite."""
+    written before this one's lock) is kept and the write refused, as without --overwrite.
+    `durable`: the file is fsynced before its rename and the folder after it, for a file that
+    later runs trust as whole once it is in place (a target index's segments)."""
     target = Path(path).expanduser()  # as pandas and the output checks read it
     if target.is_dir():
         raise OutputError(f"{target}: is a folder; the output must be a file name")
@@ -189,7 +217,11 @@ def atomic_file(path: str | os.PathLike, replace: bool = True) -> Iterator[Path]
             raise OutputExistsError(f"{target} was created by another process while this one "
                                     "worked; nothing was replaced (use --overwrite to replace "
                                     "it)")
+        if durable:
+            fsync_file(tmp_path)
         os.replace(tmp_path, target)
+        if durable:
+            fsync_folder(target.parent)
     except BaseException as exc:
         tmp_path.unlink(missing_ok=True)
         _remove_created(created)

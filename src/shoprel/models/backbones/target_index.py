@@ -6,7 +6,7 @@ two plain arrays — sorted 64-bit keys of (kind, text) and float32 vectors in t
 Segments are memory-mapped, so millions of titles cost disk rather than memory, and a lookup is
 a binary search. A build writes numbered parts of a fixed number of new texts, each atomically,
 and merges them into one segment at the end (each of its files written whole beside its place,
-then renamed; the keys last): a killed build rerun over the same input skips
+fsynced, then renamed; the keys last): a killed build rerun over the same input skips
 the parts it already has; the finished parts of a killed build of another input (the file
 changed since) are merged into the index by the next build, not embedded again nor left
 behind. Vectors are stored as computed (float32), so an indexed score equals
@@ -52,7 +52,7 @@ def hashes(kind: str, texts: Iterable[str]) -> np.ndarray:
 
 
 def _save_array(path: Path, array: np.ndarray) -> None:
-    with atomic_file(path) as tmp, open(tmp, "wb") as fh:
+    with atomic_file(path, durable=True) as tmp, open(tmp, "wb") as fh:
         try:
             np.save(fh, array, allow_pickle=False)
         except OSError as exc:
@@ -70,7 +70,7 @@ def _save_rows(path: Path, shape: tuple[int, int], blocks: Iterable[np.ndarray])
     sparse file died of SIGBUS on a full disk and left its temporary file behind."""
     header = {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float32)),
               "fortran_order": False, "shape": shape}
-    with atomic_file(path) as tmp, open(tmp, "wb") as fh:
+    with atomic_file(path, durable=True) as tmp, open(tmp, "wb") as fh:
         np.lib.format.write_array_header_1_0(fh, header)
         for block in blocks:
             fh.write(np.ascontiguousarray(block, dtype=np.float32).data)
@@ -198,7 +198,7 @@ def build_segment(folder: str | os.PathLike, fingerprint: str, items: Iterable[t
     existing = open_index(folder, fingerprint)
     parts.mkdir(exist_ok=True)
     if not (parts / BUILD_META).is_file():
-        with atomic_file(parts / BUILD_META) as tmp:
+        with atomic_file(parts / BUILD_META, durable=True) as tmp:
             Path(tmp).write_text(json.dumps({"fingerprint": fingerprint}))
     dim = existing.dim if existing else None
     count = 0
@@ -331,7 +331,7 @@ def _merge(folder: Path, parts: list[tuple[Path, Path]], fingerprint: str,
                _sorted_rows(vectors, [len(k) for k in keys], order, dim))
     _save_array(folder / f"{name}{KEYS}", all_keys[order])  # last: marks the segment whole
     if not (folder / META).is_file():
-        with atomic_file(folder / META) as tmp:
+        with atomic_file(folder / META, durable=True) as tmp:
             Path(tmp).write_text(json.dumps({"format": FORMAT, "fingerprint": fingerprint,
                                              "dim": dim}))
     return len(all_keys)
