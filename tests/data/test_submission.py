@@ -157,9 +157,33 @@ def test_an_id_column_spelled_otherwise_is_one_line_naming_it(files, name, text)
     spelled = "ID" if "ID" in text else "Id"
     with pytest.raises(InputError) as info:
         check_submission(tmp_path / name, source)
-    assert str(info.value) == (f"{tmp_path / name}, line {2 if name.endswith('csv') else 1}, "
+    assert str(info.value) == (f"{tmp_path / name}, line 1, "
                                f"field 'id': missing required column; the file has "
                                f"{spelled!r}: name the column 'id' (lower case, no spaces)")
+
+
+@pytest.mark.parametrize("name, header, field", [
+    ("s.csv", "id,pred", "prediction"),  # a wrong column name
+    ("s.csv", "prediction", "id"),
+    ("s.tsv", "row_id\tprediction", "id"),
+    ("s.csv", "id,prediction,item_title", "item_title"),  # the other task's texts
+])
+def test_a_csv_header_problem_names_the_header_line(files, name, header, field):
+    """A header without the id or prediction column was told at line 2, the first data row;
+    it is the header's, line 1. A data row's problem still names the row's line."""
+    from shoprel.errors import InputError
+
+    tmp_path, source, _ = files
+    sep = "\t" if name.endswith("tsv") else ","
+    rows = "".join(sep.join(["1", "1", "drill"][:header.count(sep) + 1]) + "\n"
+                   for _ in range(3))
+    (tmp_path / name).write_text(header + "\n" + rows)
+    with pytest.raises(InputError, match=rf"{name}, line 1, field '{field}': "):
+        check_submission(tmp_path / name, source)
+    (tmp_path / name).write_text("".join(f"{a}{sep}{b}\n" for a, b in [
+        ("id", "prediction"), (1, 1), (2, 7), (3, 1)]))
+    assert check_submission(tmp_path / name, source).problems == [
+        f"{tmp_path / name}, line 3, field 'prediction': must be the number 0 or 1, got '7'"]
 
 
 def test_csv_ids_are_compared_as_text_with_the_input(files, jsonl, qc_rows):

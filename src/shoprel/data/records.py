@@ -78,6 +78,13 @@ def missing_column(record: dict, name: str, reason: str = "missing required colu
     return f"{reason}; the file has {alike[0]!r}: name the column {name!r} (lower case, no spaces)"
 
 
+def column_line(path: Path | None, line: int) -> int:
+    """The line at which a missing, misnamed or unexpected column is told, given the record
+    `line` it was noticed on: a CSV or TSV file names its columns in its header (line 1), not
+    in its first data row; a JSON line names its own, and a Parquet row stays its row."""
+    return 1 if path is not None and file_format(path) in ("csv", "tsv") else line
+
+
 def iter_records(path: str | Path) -> Iterator[Record]:
     """Yield (line number, record) pairs; line numbers are 1-based as an editor shows them."""
     path = Path(path).expanduser()  # `~/data.jsonl` from Python, as the CLI reads it

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from shoprel.data.formats import file_format
 from shoprel.data.frame import WRITTEN_ID
-from shoprel.data.records import FloatText, iter_records, missing_column
+from shoprel.data.records import FloatText, column_line, iter_records, missing_column
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column
 from shoprel.data.validate import (
     RecordValidator,
@@ -78,7 +78,8 @@ def _written_alike(value, written, typed_pair: bool) -> bool:
 def _first_row_checks(submission: Path, line: int, record: dict, task: Task | None) -> None:
     """What makes every line wrong is said once: no id or prediction column (one spelled
     'ID', which no reader takes for id), or the other task's texts (predictions of another
-    file)."""
+    file). Told at the header's line in a CSV or TSV file, where those columns are named."""
+    line = column_line(submission, line)
     for name in ("id", "prediction"):
         if name not in record:
             raise InputError(missing_column(record, name), path=submission, line=line,
