@@ -37,6 +37,13 @@ def test_table_jsonl_and_errors(tmp_path, jsonl):
         TableTranslator(conflict)
 
 
+def test_a_csv_table_missing_a_column_names_its_header_line(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("text,source,target\nmontre,fr,en\n", encoding="utf-8")
+    with pytest.raises(InputError, match=r"t\.csv, line 1, field 'translation': missing"):
+        TableTranslator(path)
+
+
 def test_a_table_without_rows_is_an_error(tmp_path):
     """Otherwise every row goes untranslated ('no route') and the command succeeds."""
     for name, text in (("h.csv", "text,source,target,translation\n"), ("e.tsv", "")):

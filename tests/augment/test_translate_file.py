@@ -16,6 +16,19 @@ from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError, InputError
 
 
+def test_a_csv_input_without_languages_names_its_header_line(tmp_path, qc_rows):
+    data = tmp_path / "qc.csv"
+    data.write_text("id,origin_query,category_path\n" + "".join(
+        f"{r['id']},{r['origin_query']},\"{r['category_path']}\"\n" for r in qc_rows),
+        encoding="utf-8")
+    table = tmp_path / "t.jsonl"
+    table.write_text(json.dumps({"text": "a", "source": "es", "target": "en",
+                                 "translation": "b"}) + "\n")
+    with pytest.raises(InputError, match=r"qc\.csv, line 1, field 'language': missing"):
+        translate_file(data, tmp_path / "out.csv", TableTranslator(table))
+    assert not (tmp_path / "out.csv").exists()
+
+
 def test_table_backend_file_counts_and_reader_mapping(tmp_path, jsonl, qc_rows):
     data = jsonl(tmp_path / "qc.jsonl", qc_rows)
     table = jsonl(tmp_path / "t.jsonl", [

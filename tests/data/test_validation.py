@@ -180,3 +180,23 @@ def test_translations_are_read_when_the_first_row_has_none(tmp_path):
     assert frame.df["query_en"].tolist() == ["", "cable usb", ""]
     chunks = list(iter_pair_chunks(path, chunk_rows=1))
     assert [c.has_translation for c in chunks] == [False, True, True]
+
+
+@pytest.mark.parametrize(("header", "message"), [
+    ("id,language,category_path,label", "line 1, field 'origin_query': missing required column"),
+    ("id,language,origin_query,label", "line 1: no target column"),
+    ("id,language,origin_query,category_path,item_title,label",
+     "line 1: both 'category_path' and 'item_title' are present"),
+])
+def test_a_csv_header_problem_names_the_header_line(tmp_path, header, message):
+    """Told at line 2 (the first data row) before; the columns are named on line 1. JSON lines
+    name their columns on each line, so there the line stays the row's."""
+    path = tmp_path / "rows.csv"
+    fields = header.split(",")
+    path.write_text(header + "\n" + ",".join("1" if f in ("id", "label") else "x"
+                                             for f in fields) + "\n")
+    with pytest.raises(InputError, match=re.escape(f"{path}, {message}")):
+        read_pairs(path)
+    jsonl = _file(tmp_path, _row(), {k: v for k, v in _row(id=2).items() if k != "origin_query"})
+    with pytest.raises(InputError, match=re.escape(f"{jsonl}, line 2, field 'origin_query'")):
+        read_pairs(jsonl)

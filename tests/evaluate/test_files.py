@@ -127,6 +127,6 @@ def test_a_predictions_id_column_spelled_otherwise_is_named(tmp_path, jsonl, qc_
     gold = jsonl(tmp_path / "gold.txt", qc_rows)
     predictions = tmp_path / "p.csv"
     predictions.write_text("Id,prediction\n1,1\n2,1\n3,0\n")
-    with pytest.raises(InputError, match=r"p\.csv, line 2, field 'id': missing required "
+    with pytest.raises(InputError, match=r"p\.csv, line 1, field 'id': missing required "
                                          r"column; the file has 'Id': name the column 'id'"):
         evaluate_files(predictions, gold)

@@ -102,7 +102,7 @@ def test_noise_config_is_checked():
     ("flags.csv", b"id,label\nrow-1,0\n\"row-2,1\n", r"flags\.csv, line 3"),
     ("flags.jsonl", b'{"id": "row-1"}\n{"id": 2\n', r"flags\.jsonl, line 2: malformed JSON"),
     ("flags.csv", b"id,label\nrow-1,0\n,1\n", r"flags\.csv, line 3, field 'id': no id"),
-    ("flags.csv", b"label\n0\n", r"flags\.csv, line 2, field 'id'"),
+    ("flags.csv", b"label\n0\n", r"flags\.csv, line 1, field 'id': missing required column"),
 ])
 def test_unreadable_flag_files_name_file_line_and_field(tmp_path, name, content, match):
     from shoprel.training.noise_filter import read_flagged_ids

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from shoprel.augment.translator import check_batch, normalize_lang
-from shoprel.data.records import iter_records
+from shoprel.data.records import column_line, iter_records
 from shoprel.data.validate import unwritable_reason
 from shoprel.errors import InputError
 
@@ -25,8 +25,8 @@ class TableTranslator:
         for line, record in iter_records(self.path):
             for column in TABLE_COLUMNS:
                 if column not in record:
-                    raise InputError("missing required column", path=self.path, line=line,
-                                     field=column)
+                    raise InputError("missing required column", path=self.path,
+                                     line=column_line(self.path, line), field=column)
                 if not isinstance(record[column], str):
                     raise InputError(f"expected text, got {type(record[column]).__name__}",
                                      path=self.path, line=line, field=column)

@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from shoprel.data.formats import file_format
+from shoprel.data.formats import FORMATS, file_format
 from shoprel.errors import ConfigError, InputError
 
 Record = tuple[int, dict]  # (line or row number, fields)
@@ -78,11 +78,12 @@ def missing_column(record: dict, name: str, reason: str = "missing required colu
     return f"{reason}; the file has {alike[0]!r}: name the column {name!r} (lower case, no spaces)"
 
 
-def column_line(path: Path | None, line: int) -> int:
+def column_line(path: str | Path | None, line: int) -> int:
     """The line at which a missing, misnamed or unexpected column is told, given the record
     `line` it was noticed on: a CSV or TSV file names its columns in its header (line 1), not
     in its first data row; a JSON line names its own, and a Parquet row stays its row."""
-    return 1 if path is not None and file_format(path) in ("csv", "tsv") else line
+    delimited = path is not None and FORMATS.get(Path(path).suffix.lower()) in ("csv", "tsv")
+    return 1 if delimited else line
 
 
 def iter_records(path: str | Path) -> Iterator[Record]:

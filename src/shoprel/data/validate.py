@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from shoprel.data.frame import TRANSLATION, WRITTEN_ID, PairFrame
-from shoprel.data.records import FloatText, Record, kind_name, missing_column
+from shoprel.data.records import FloatText, Record, column_line, kind_name, missing_column
 from shoprel.data.tasks import QUERY_COLUMN, TRANSLATION_COLUMN, Task, detect_task
 from shoprel.errors import InputError
 
@@ -154,6 +154,10 @@ class RecordValidator:
         return InputError(message, path=self.path, line=line, field=field,
                           line_label=self.line_label)
 
+    def _column_error(self, message: str, line: int, field: str | None = None) -> InputError:
+        """A column missing or misplaced: a CSV or TSV file's header is where it is named."""
+        return self._error(message, column_line(self.path, line), field)
+
     def _first_record(self, line: int, record: dict) -> None:
         """The first record fixes the task and whether labels are read; a translated_query
         column is read from the first row that has it on (validate)."""
@@ -161,11 +165,11 @@ class RecordValidator:
             self.task = detect_task(record.keys(), path=self.path, given=self.task,
                                     in_memory=self.path is None)
         except InputError as exc:
-            raise self._error(exc.reason, line, exc.field) from None
+            raise self._column_error(exc.reason, line, exc.field) from None
         self.has_label = self.read_labels and "label" in record
         if self.require_label and not self.has_label:
-            raise self._error("missing required column (labels: needed to train, or to "
-                              "score predictions against)", line, "label")
+            raise self._column_error("missing required column (labels: needed to train, or "
+                                     "to score predictions against)", line, "label")
         self.has_translation = TRANSLATION_COLUMN in record
 
     def validate(self, line: int, record: dict) -> dict | None:
@@ -175,7 +179,7 @@ class RecordValidator:
         self._check_task_field(line, record)
         for name in ("id", QUERY_COLUMN, task.target_column):
             if name not in record:
-                raise self._error(missing_column(record, name), line, name)
+                raise self._column_error(missing_column(record, name), line, name)
         row_id = self._check_id(line, record["id"])
         written = self._written_id(line, record["id"], row_id) if self.written_ids else None
         query = self._text(line, record, QUERY_COLUMN, "empty_query")
@@ -209,7 +213,7 @@ class RecordValidator:
         self._check_task_field(line, record)
         column = self.task.target_column
         if column not in record:
-            raise self._error(missing_column(record, column), line, column)
+            raise self._column_error(missing_column(record, column), line, column)
         return self._text(line, record, column, "empty_target")
 
     def _check_task_field(self, line: int, record: dict) -> None:

@@ -8,7 +8,7 @@ import pandas as pd
 
 from shoprel.data.category import top_level
 from shoprel.data.readers import read_pairs
-from shoprel.data.records import iter_records, missing_column
+from shoprel.data.records import column_line, iter_records, missing_column
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column
 from shoprel.data.validate import binary_value, coerce_id, repeated_id, same_text
 from shoprel.errors import InputError
@@ -26,13 +26,13 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
         if (other := other_task_column(record, task)) is not None:
             raise InputError(f"the predictions hold {other} texts, but the gold file is a "
                              f"{task.value} file ({task.target_column}): the wrong gold file?",
-                             path=path, line=line, field=other)
+                             path=path, line=column_line(path, line), field=other)
         query = record.get(QUERY_COLUMN)
         queries.append(query if isinstance(query, str) else None)
         for name in ("id", "prediction"):
             if name not in record:
-                raise InputError(missing_column(record, name), path=path, line=line,
-                                 field=name)
+                raise InputError(missing_column(record, name), path=path,
+                                 line=column_line(path, line), field=name)
         prediction = binary_value(record["prediction"])
         if prediction is None:
             raise InputError(f"must be 0 or 1, got {record['prediction']!r}", path=path,

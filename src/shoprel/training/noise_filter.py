@@ -16,7 +16,13 @@ from pathlib import Path
 import numpy as np
 
 from shoprel.data.frame import PairFrame
-from shoprel.data.records import iter_records, iter_text_lines, require_config_file
+from shoprel.data.records import (
+    column_line,
+    iter_records,
+    iter_text_lines,
+    missing_column,
+    require_config_file,
+)
 from shoprel.data.validate import id_text
 from shoprel.errors import ConfigError, InputError
 from shoprel.models.targets import WEIGHT, require_row_targets
@@ -36,6 +42,9 @@ def read_flagged_ids(path: str | Path) -> list[tuple[str, int]]:
                 if text.strip()]
     ids = []
     for line, record in iter_records(path):
+        if "id" not in record:
+            raise InputError(missing_column(record, "id"), path=path,
+                             line=column_line(path, line), field="id")
         value = record.get("id")
         if value is None or (isinstance(value, str) and not value.strip()):
             raise InputError("no id", path=path, line=line, field="id")
