@@ -324,6 +324,52 @@ def test_a_dotted_key_inside_params_is_told_params_are_flat(tmp_path, params, hi
                                f"name is one key in YAML, and {hint}")
 
 
+@pytest.mark.parametrize("overrides, said", [
+    ({"folds": {"k.x": 3}}, "overrides: folds.k.x: unknown key (only the overrides' own keys "
+                            "are split at dots, not a key inside a value: write "
+                            "{'folds.k.x': ...})"),
+    ({"model.family": "embed", "model.params": {"booster.n_estimators": 10}},
+     "overrides: model.params.booster.n_estimators: unknown key (only the overrides' own keys "
+     "are split at dots, not a key inside a value, and params are one flat mapping: write "
+     "{'model.params.n_estimators': ...})"),
+])
+def test_a_dotted_key_inside_a_python_overrides_dict_is_told_in_python_terms(
+        tmp_path, overrides, said):
+    """The hint said "a dotted name is one key in YAML" to a caller who wrote no YAML; a dict
+    of overrides splits its own keys at dots, so the hint says that and writes the key so.
+    The same mistake in a YAML file, with overrides on top, is still the file's."""
+    from shoprel import api
+
+    with pytest.raises(ConfigError) as info:
+        api.load_config(overrides)
+    assert str(info.value) == said
+    with pytest.raises(ConfigError) as info:
+        api.train(tmp_path / "no-data.txt", tmp_path / "run", config=overrides)
+    assert str(info.value) == said
+    path = tmp_path / "c.yaml"
+    path.write_text("folds: {k.x: 3}\n")
+    with pytest.raises(ConfigError, match=r"c\.yaml: line 1: folds\.k\.x: unknown key \(a "
+                                          r"dotted name is one key in YAML: write k: \{x: "):
+        api.load_config(path, {"folds.k": 3})
+
+
+def test_the_cli_tells_a_dotted_key_of_its_config_file_in_yaml_terms(tmp_path):
+    """`train --config` with `--folds` on top: the bad key is the file's, said in YAML."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    path = tmp_path / "c.yaml"
+    path.write_text("model:\n  family: fast\n  params: {booster.n_estimators: 10}\n")
+    done = CliRunner().invoke(main, ["train", str(tmp_path / "d.txt"), "--out",
+                                     str(tmp_path / "run"), "--config", str(path), "--folds",
+                                     "3", "--quiet"])
+    assert done.exit_code != 0
+    assert (f"{path}: line 3: model.params.booster.n_estimators: unknown key (a dotted name is "
+            "one key in YAML, and params are one flat mapping: write n_estimators: ...)"
+            ) in done.output
+
+
 def _train_with_config(tmp_path, data, text: str):
     """(config path, result) of `shoprel train DATA --config` with this config text."""
     from click.testing import CliRunner

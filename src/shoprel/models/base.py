@@ -25,7 +25,7 @@ import pandas as pd
 from shoprel.data.frame import TRANSLATION, PairFrame
 from shoprel.data.tasks import Task
 from shoprel.errors import ConfigError, RunDirError
-from shoprel.models.config import QUERY_TEMPLATE, FamilyConfig
+from shoprel.models.config import QUERY_TEMPLATE, YAML, FamilyConfig
 from shoprel.models.registry import model_class
 from shoprel.utils.threads import blas_threads, threads_for_rows
 
@@ -209,6 +209,7 @@ def config_class(family: str) -> type[FamilyConfig]:
 
 
 def validate_params(family: str, params: dict | None, where: str = "model.params",
-                    saved: bool = False) -> dict:
-    """Check a config's params with the family's config class, naming any bad key."""
-    return config_class(family).from_params(params, where, saved).flat()
+                    saved: bool = False, how: str = YAML) -> dict:
+    """Check a config's params with the family's config class, naming any bad key (`how` they
+    were written: models.config.YAML or OVERRIDES, for its hints)."""
+    return config_class(family).from_params(params, where, saved, how).flat()

@@ -34,6 +34,15 @@ TEMPLATE_FIELDS = ("query", "translation")  # what base.query_side formats the t
 # validation context of what shoprel wrote itself (a model.json, a run's config.yaml): the
 # template check, younger than some runs, skips it, so a run trained before still loads
 SAVED = {"saved": True}
+# how the user wrote the config being validated (its validation context's "written_in"): a YAML
+# file, or a Python dict of dotted overrides, whose own keys are split at dots but not the keys
+# of a mapping given as a value. A hint on writing a key shows it in the user's notation.
+YAML, OVERRIDES = "yaml", "overrides"
+
+
+def written_in(context: dict | None) -> str:
+    """How a validated config was written; YAML unless its context says (files are the norm)."""
+    return (context or {}).get("written_in", YAML)
 
 
 def check_translation_template(template: str, info: ValidationInfo) -> str:
@@ -185,13 +194,13 @@ class FamilyConfig(StrictConfig):
 
     @classmethod
     def from_params(cls, params: dict | None, where: str = "model.params",
-                    saved: bool = False) -> FamilyConfig:
+                    saved: bool = False, how: str = YAML) -> FamilyConfig:
         """Validate flat params, each problem named by its key (`model.params.lr_scheduler`);
-        `saved`: params shoprel wrote (see SAVED)."""
+        `saved`: params shoprel wrote (see SAVED); `how` they were written (see YAML)."""
         try:
             return cls.model_validate(params or {}, context=SAVED if saved else None)
         except ValidationError as exc:
-            raise ConfigError(describe(exc, cls, where)) from None
+            raise ConfigError(describe(exc, cls, where, how)) from None
 
 
 def error_message(error: dict) -> str:
@@ -202,31 +211,40 @@ def error_message(error: dict) -> str:
     return error["msg"].removeprefix("Value error, ")
 
 
-def dotted_key_hint(name: str) -> str:
-    """How YAML nests an unknown key written with dots (`model.family: fast` is one key named
-    "model.family", not model's family): said after "unknown key", or "" for a plain name."""
+_INSIDE_A_VALUE = "only the overrides' own keys are split at dots, not a key inside a value"
+
+
+def dotted_key_hint(loc: tuple, how: str = YAML) -> str:
+    """How to write an unknown key written with dots, `loc` its place (("model.family",) for
+    `model.family: fast`, one key in YAML, not model's family): nested, in YAML; as one dotted
+    override key, in a Python dict. Said after "unknown key", or "" for a plain name."""
+    name = str(loc[-1]) if loc else ""
     if "." not in name.strip("."):
         return ""
+    if how == OVERRIDES:
+        return f" ({_INSIDE_A_VALUE}: write {{{'.'.join(map(str, loc))!r}: ...}})"
     *parents, leaf = name.split(".")
     nested = "".join(f"{part}: {{" for part in parents) + f"{leaf}: ..." + "}" * len(parents)
     return f" (a dotted name is one key in YAML: write {nested})"
 
 
-def _dotted_param_hint(name: str, config: type[FamilyConfig]) -> str:
+def _dotted_param_hint(name: str, config: type[FamilyConfig], where: str, how: str) -> str:
     """`params: {booster.n_estimators: 10}` is one key too, but params are one flat mapping
     (a section's keys among them): the hint names the param to write, not a nesting."""
     if "." not in name.strip("."):
         return ""
+    said = _INSIDE_A_VALUE if how == OVERRIDES else "a dotted name is one key in YAML"
     leaf = name.rsplit(".", 1)[1]
-    if leaf in config.param_names():
-        return f" (a dotted name is one key in YAML, and params are one flat mapping: write " \
-               f"{leaf}: ...)"
-    return " (a dotted name is one key in YAML, and params are one flat mapping of the " \
-           "family's names)"
+    if leaf not in config.param_names():
+        return f" ({said}, and params are one flat mapping of the family's names)"
+    write = f"{{{f'{where}.{leaf}'!r}: ...}}" if how == OVERRIDES else f"{leaf}: ..."
+    return f" ({said}, and params are one flat mapping: write {write})"
 
 
-def describe(exc: ValidationError, config: type[FamilyConfig], where: str) -> str:
-    """One line of `where.key: problem`, keys as the user wrote them (flat, no section)."""
+def describe(exc: ValidationError, config: type[FamilyConfig], where: str,
+             how: str = YAML) -> str:
+    """One line of `where.key: problem`, keys as the user wrote them (flat, no section); `how`
+    the config was written (YAML or OVERRIDES), for the hints."""
     sections = config.sections()
     problems = []
     for error in exc.errors():
@@ -235,6 +253,6 @@ def describe(exc: ValidationError, config: type[FamilyConfig], where: str) -> st
             loc = loc[1:]
         message = error_message(error)
         if error["type"] == "extra_forbidden" and len(loc) == 1:
-            message += _dotted_param_hint(loc[0], config)
+            message += _dotted_param_hint(loc[0], config, where, how)
         problems.append(f"{where}.{'.'.join(loc)}: {message}" if loc else f"{where}: {message}")
     return "; ".join(problems)

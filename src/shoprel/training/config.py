@@ -23,12 +23,15 @@ from shoprel.data.records import not_a_file
 from shoprel.errors import ConfigError
 from shoprel.models.base import config_class, validate_params
 from shoprel.models.config import (
+    OVERRIDES,
     SAVED,
+    YAML,
     Seed,
     StrictConfig,
     dotted_key_hint,
     error_message,
     leaf_types,
+    written_in,
 )
 from shoprel.models.registry import families, model_class
 from shoprel.training.defaults import CARRIED_HARD_WEIGHT, STUDENT_BACKBONE
@@ -147,7 +150,8 @@ class ModelConfig(StrictConfig):
     @model_validator(mode="after")
     @_with_the_others
     def _check_params(self, info: ValidationInfo) -> ModelConfig:
-        self.params = validate_params(self.family, self.params, saved=_saved(info))
+        self.params = validate_params(self.family, self.params, saved=_saved(info),
+                                      how=written_in(info.context))
         return self
 
 
@@ -381,7 +385,7 @@ class RunConfig(StrictConfig):
             raise ConfigError(f"stage0.data: family {family} cannot start from a stage-0 model; "
                               "stage 0 needs a family that fine-tunes weights (cross, llm)")
         validate_params(family, {**self.model.params, **stage0.params}, where="stage0.params",
-                        saved=_saved(info))
+                        saved=_saved(info), how=written_in(info.context))
         return self
 
     def stage0_params(self) -> dict:
@@ -441,21 +445,21 @@ def _named_in(message: str) -> str:
     return message.split(":", 1)[0].split(" ", 1)[0]
 
 
-def _dotted_hint(error: dict) -> str:
+def _dotted_hint(error: dict, how: str) -> str:
     """`model.family: fast` written in YAML is one key named "model.family", not model's
-    family: "unknown key" alone named a key the README documents; say how YAML nests it."""
-    name = str(error["loc"][-1]) if error["loc"] else ""
-    return dotted_key_hint(name) if error["type"] == "extra_forbidden" else ""
+    family: "unknown key" alone named a key the README documents; say how to write it where
+    the user wrote it (`how`: YAML or OVERRIDES)."""
+    return dotted_key_hint(error["loc"], how) if error["type"] == "extra_forbidden" else ""
 
 
 def _describe(exc: ValidationError, source: str, options: dict[str, str] | None = None,
-              lines: dict[str, int] | None = None) -> str:
+              lines: dict[str, int] | None = None, how: str = YAML) -> str:
     """`options`: dotted key -> the command-line option that set it, named instead of the file;
-    `lines`: dotted key -> its line in the file (key_lines)."""
+    `lines`: dotted key -> its line in the file (key_lines); `how` the config was written."""
     said = []
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        message = _message(error) + _dotted_hint(error)
+        message = _message(error) + _dotted_hint(error, how)
         if key in (options or {}):
             where = f"{options[key]} (sets {key})"
         elif not error["loc"] or message.startswith((f"{key}.", f"{key}:")):
@@ -469,17 +473,19 @@ def _describe(exc: ValidationError, source: str, options: dict[str, str] | None 
 
 def parse_config(data: dict | None, source: str = "config",
                  options: dict[str, str] | None = None, saved: bool = False,
-                 lines: dict[str, int] | None = None) -> RunConfig:
+                 lines: dict[str, int] | None = None, how: str = YAML) -> RunConfig:
     """`saved`: a run's own config.yaml, read as it was trained (models.config.SAVED);
-    `lines`: where the file writes each key (key_lines), named in errors."""
+    `lines`: where the file writes each key (key_lines), named in errors; `how`: written as a
+    YAML file or as a dict of dotted overrides (models.config.YAML, OVERRIDES), for hints."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected a mapping at the top level")
+    context = {**(SAVED if saved else {}), "written_in": how}
     try:
-        return RunConfig.model_validate(data, context=SAVED if saved else None)
+        return RunConfig.model_validate(data, context=context)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, source, options, lines)) from None
+        raise ConfigError(_describe(exc, source, options, lines, how)) from None
     except ConfigError as exc:
         raise ConfigError(f"{_at(source, _named_in(str(exc)), lines)}: {exc}") from None
 
@@ -583,4 +589,6 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
         node[leaf] = value
     # an option names itself only for the keys it set: a file's own mistake names the file
     options = {key: flag for key, flag in (options or {}).items() if key in (overrides or {})}
-    return parse_config(data, source, options, saved, lines)
+    # a file with overrides was checked alone above: what is wrong now, the overrides brought
+    how = OVERRIDES if overrides else YAML
+    return parse_config(data, source, options, saved, lines, how)
