@@ -266,3 +266,48 @@ def test_a_carried_student_recorded_while_the_report_renders_leaves_both_as_they
         distill(run, preset, run / runs.STUDENT, progress=False, speed_rows=0)
     assert _metrics_and_report(run) == before
     assert "student" not in json.loads(before[runs.METRICS])
+
+
+def test_a_student_stopped_before_its_teacher_listed_it_is_replaced_by_the_rerun(
+        trained_runs, tmp_path, monkeypatch):
+    """distill --out RUN/student stopped between moving the student in place and the teacher
+    recording it: the rerun said it already existed, and the teacher's --overwrite took it for
+    a folder of the user's. Now both know it as shoprel's; a folder the user put there is
+    still refused."""
+    import shoprel.training.distill as distill_module
+
+    run = tmp_path / "run"
+    shutil.copytree(trained_runs["QC"], run)
+    preset = tmp_path / "s.yaml"
+    preset.write_text(json.dumps(FAST_STUDENT), encoding="utf-8")
+    record = distill_module.record_carried
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(distill_module, "record_carried", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        distill(run, preset, run / runs.STUDENT, progress=False, speed_rows=0)
+    monkeypatch.setattr(distill_module, "record_carried", record)
+    assert runs.Run.open(run / runs.STUDENT) and "student" not in runs.Run.open(run).metrics()
+    runs.replaceable_as("run")(run)  # the teacher's --overwrite may replace it, student and all
+    (run / runs.STUDENT / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(OutputError, match=r"holds notes\.txt, which shoprel did not write"):
+        runs.replaceable_as("run")(run)  # but not a file of the user's put inside it
+    (run / runs.STUDENT / "notes.txt").unlink()
+    left = (run / runs.STUDENT / runs.MANIFEST).read_text(encoding="utf-8")
+
+    distill(run, preset, run / runs.STUDENT, hard_weight=0.5, progress=False, speed_rows=0)
+    assert runs.Run.open(run).metrics()["student"]["hard_weight"] == 0.5
+    assert (run / runs.STUDENT / runs.MANIFEST).read_text(encoding="utf-8") != left
+    with pytest.raises(OutputError, match="already exists"):  # now listed: its own is kept
+        distill(run, preset, run / runs.STUDENT, progress=False, speed_rows=0)
+
+    shutil.rmtree(run / runs.STUDENT)
+    (run / runs.STUDENT).mkdir()
+    (run / runs.STUDENT / "notes.txt").write_text("mine", encoding="utf-8")
+    (run / runs.METRICS).write_text(json.dumps(
+        {k: v for k, v in runs.Run.open(run).metrics().items() if k != "student"}))
+    with pytest.raises(OutputError, match="already exists"):
+        distill(run, preset, run / runs.STUDENT, progress=False, speed_rows=0)
+    assert (run / runs.STUDENT / "notes.txt").read_text(encoding="utf-8") == "mine"

@@ -40,7 +40,7 @@ from shoprel.training.config import RunConfig, load_config
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 from shoprel.training.runner import TrainResult, train
 from shoprel.training.unlabeled import BARE, LEFT_OUT, adding, teacher_scored
-from shoprel.utils.outputs import check_output_dir
+from shoprel.utils.outputs import check_output_dir, is_written_for
 
 LEAK_CAVEAT = ("student OOF is optimistic: the teacher OOF probability of a training row came "
                "from a teacher model that saw the student's validation rows (use nested)")
@@ -281,6 +281,9 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     # be the one it carries (RUN/student: the teacher's metrics and stamp then record it)
     started = time.perf_counter()
     carried = is_carried(teacher_dir, out_dir)
+    # a student an earlier distill here left unrecorded (stopped before the teacher listed
+    # it) is this command's to replace; any other folder there still needs --overwrite
+    overwrite = overwrite or (carried and left_unrecorded(teacher_dir, out_dir))
     # a teacher ensemble reads its members: --overwrite may not replace one of them either
     check_output_dir(out_dir, overwrite, reads=[*unlabeled] if carried else
                      [*runs.Run.open(teacher_dir).folders_read(), *unlabeled],
@@ -353,7 +356,8 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
 
     result = train(teacher.train_file, out_dir, config, overwrite=overwrite, progress=progress,
                    name=name, frame=frame, folds=folds, extra_metrics=block, fit_rows=fit_rows,
-                   inside=teacher_dir if carried else None)
+                   inside=teacher_dir if carried else None,
+                   written_for=teacher_dir if carried else None)
     if speed_rows > 0:
         speed = compare_speed(teacher.run.path, result.run_dir, frame, speed_rows)
         result.metrics["distillation"]["speed"] = speed
@@ -366,6 +370,19 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
 def is_carried(teacher_dir: str | Path, out_dir: str | Path) -> bool:
     """Whether the student goes where its teacher carries one (RUN/student)."""
     return Path(out_dir).resolve() == (Path(teacher_dir) / runs.STUDENT).resolve()
+
+
+def left_unrecorded(teacher_dir: str | Path, out_dir: str | Path) -> bool:
+    """Whether RUN/student is a student written for this teacher (its stamp says so) that the
+    teacher's metrics.json does not list: a distill stopped between moving it in place and
+    recording it. Its rerun replaces it, as it would a half-written one."""
+    if not is_written_for(out_dir, teacher_dir):
+        return False
+    try:
+        listed = runs.read_metrics(Path(teacher_dir)).get("student") or {}
+    except RunDirError:
+        return False  # the teacher is refused with its own line later
+    return listed.get("folder") != runs.STUDENT
 
 
 def carried_summary(result: TrainResult, seconds: float) -> dict:

@@ -193,7 +193,8 @@ def oof_table(frame: PairFrame, folds: np.ndarray, oof: np.ndarray) -> pd.DataFr
 
 @contextlib.contextmanager
 def run_folder(out_dir: Path, overwrite: bool, ranks: Ranks, group: RankGroup | None,
-               reads=(), inside: str | Path | None = None):
+               reads=(), inside: str | Path | None = None,
+               written_for: str | Path | None = None):
     """Rank 0 writes the run atomically; other ranks write into a throwaway temporary folder.
 
     Every rank checks the output (utils/outputs.py; `reads`: the input files) before any
@@ -204,7 +205,8 @@ def run_folder(out_dir: Path, overwrite: bool, ranks: Ranks, group: RankGroup | 
     if group is not None:
         group.barrier()
     if ranks.is_main:
-        with atomic_dir(out_dir, overwrite=overwrite, guard=guard) as tmp:
+        with atomic_dir(out_dir, overwrite=overwrite, guard=guard,
+                        written_for=written_for) as tmp:
             yield tmp
     else:
         with tempfile.TemporaryDirectory(prefix=f"shoprel-rank{ranks.rank}-") as tmp:
@@ -216,7 +218,8 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
           overwrite: bool = False, progress: bool = True, name: str | None = None,
           frame: PairFrame | None = None, folds: np.ndarray | None = None,
           extra_metrics=None, fit_rows=None, curve_fractions=None,
-          inside: str | Path | None = None) -> TrainResult:
+          inside: str | Path | None = None,
+          written_for: str | Path | None = None) -> TrainResult:
     """Train with cross-validation and write a complete run directory (or nothing).
 
     Under torchrun / accelerate launch every rank runs the same fits (Trainer-based families
@@ -226,7 +229,9 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
     `folds`: a fold per row instead of new ones; `extra_metrics(metrics) -> dict`: more blocks
     for metrics.json; `fit_rows(rows) -> rows`: applied to each fit's training rows first;
     `curve_fractions`: also fit each fold on these shares of its rows (training/curve.py);
-    `inside`: the run out_dir may lie in (a carried student's). With config.student, the
+    `inside`: the run out_dir may lie in (a carried student's); `written_for`: the folder
+    whose writer lists the run once it is in place (its stamp says so, so that a stop before
+    then leaves it recognisable: utils/outputs.is_written_for). With config.student, the
     finished run then distils the student it carries (training/student.py).
     """
     config = config or RunConfig()
@@ -238,7 +243,8 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
                            empty_text=config.data.empty_text)
     out_dir = Path(out_dir)
     check_augment_cache(config, train_file, out_dir)
-    with run_folder(out_dir, overwrite, ranks, group, reads=[train_file], inside=inside) as tmp:
+    with run_folder(out_dir, overwrite, ranks, group, reads=[train_file], inside=inside,
+                    written_for=written_for) as tmp:
         models_dir = tmp / runs.MODELS
         stage0_dir, stage0_info = fit_stage0(config, models_dir, progress)
         if group is not None and stage0_dir is not None:

@@ -273,14 +273,16 @@ def output_lock(target: Path, wait_s: float = 0.0) -> Iterator[None]:
 
 @contextlib.contextmanager
 def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
-               guard: Callable[[Path], None] | None = None) -> Iterator[Path]:
+               guard: Callable[[Path], None] | None = None,
+               written_for: str | os.PathLike | None = None) -> Iterator[Path]:
     """Yield a temporary folder beside the target; move it into place when the block succeeds.
 
     An existing target is replaced only with overwrite=True, and only once the new folder is
     complete, so an interrupted run never destroys the previous one. `guard(target)` (for a
     command's output, e.g. outputs.check_replaceable) decides whether an existing target may be
     replaced; with it the target is locked for the whole write and the new folder is stamped
-    with what it holds.
+    with what it holds (and `written_for`: the folder whose writer lists it once in place,
+    outputs.stamp_entries).
     """
     target = Path(path).expanduser()  # as pandas and the output checks read it
     if target.exists() and not target.is_dir():
@@ -302,7 +304,7 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
         try:
             yield tmp
             if guard is not None:
-                stamp_entries(tmp)
+                stamp_entries(tmp, written_for)
             _readable(tmp)
             if guard is not None:
                 check_not_a_link(target)  # one may have been put there while this run worked

@@ -241,15 +241,20 @@ def check_replaceable(folder: PathLike, legacy_entries: frozenset[str] | None = 
         raise OutputError(f"{folder}: holds another kind of shoprel output (no {marker}); "
                           "--overwrite replaces only an output of the same kind, choose "
                           "another output folder")
+    own = set()
     if stamp is not None:
-        foreign = entries - set(stamp["entries"])
+        # an output written to go inside this one (a carried student) whose stop came before
+        # it was added to this stamp: its own stamp says so, and is checked in turn below
+        own = {name for name in entries - set(stamp["entries"])
+               if is_written_for(folder / name, folder)}
+        foreign = entries - set(stamp["entries"]) - own
     elif _holds_marker(folder, marker):
         foreign = entries - legacy_entries if legacy_entries is not None else set()
     else:
         raise OutputError(f"{folder}: not a folder shoprel wrote (no {marker}); --overwrite "
                           "replaces only shoprel's outputs, choose another output folder")
     if stamp is not None and not foreign:
-        foreign = _foreign_files(folder, stamp)
+        foreign = _foreign_files(folder, stamp, own)
     if foreign:
         shown = ", ".join(sorted(foreign)[:5]) + (" ..." if len(foreign) > 5 else "")
         raise OutputError(f"{folder}: holds {shown}, which shoprel did not write there; "
@@ -267,15 +272,16 @@ def _tree(folder: Path) -> list[str]:
     return found
 
 
-def _foreign_files(folder: Path, stamp: dict) -> set[str]:
+def _foreign_files(folder: Path, stamp: dict, own: set[str] = frozenset()) -> set[str]:
     """Files below the top level that the stamp does not list (a stamp written before stamps
     listed files is checked at its top level only). What was added after the stamp (`open`: a
-    carried student, the run's index, an export) holds what its own writer put there; one
-    that is itself a stamped output is checked in turn."""
+    carried student, the run's index, an export; `own`: one written for this folder, not yet
+    added) holds what its own writer put there; one that is itself a stamped output is
+    checked in turn."""
     if not isinstance(stamp.get("files"), list):
         return set()
     listed = set(stamp["files"])
-    opened = [entry for entry in stamp.get("open", []) if isinstance(entry, str)]
+    opened = [entry for entry in stamp.get("open", []) if isinstance(entry, str)] + sorted(own)
     foreign = set()
     for name in _tree(folder):
         inside = next((entry for entry in opened
@@ -301,10 +307,23 @@ def _index_foreign(folder: Path) -> list[str]:
     return [name for name in found if not _INDEX_FILE.fullmatch(name)]
 
 
-def stamp_entries(folder: Path) -> None:
+def stamp_entries(folder: Path, written_for: PathLike | None = None) -> None:
     """Record the folder's top-level entries and every file below them (see
-    check_replaceable); called once it is full."""
+    check_replaceable); called once it is full. `written_for`: the folder whose writer lists
+    this output once it is in place (a carried student's teacher run, the demo's folder),
+    kept so that a stop before that leaves it recognisable as that writer's (is_written_for)."""
     entries = sorted(p.name for p in folder.iterdir() if p.name != STAMP)
-    (folder / STAMP).write_text(json.dumps({"written_by": "shoprel", "entries": entries,
-                                            "files": sorted(_tree(folder))}),
-                                encoding="utf-8")
+    stamp = {"written_by": "shoprel", "entries": entries, "files": sorted(_tree(folder))}
+    if written_for is not None:
+        stamp["written_for"] = str(_resolved(written_for))
+    (folder / STAMP).write_text(json.dumps(stamp), encoding="utf-8")
+
+
+def is_written_for(folder: PathLike, holder: PathLike) -> bool:
+    """Whether `folder` is a finished output written to be listed by `holder`'s writer
+    (stamp_entries' `written_for`): a folder the user put there carries no such stamp."""
+    folder = Path(folder)
+    if folder.is_symlink() or not folder.is_dir():
+        return False
+    stamp = read_stamp(folder)
+    return stamp is not None and stamp.get("written_for") == str(_resolved(holder))
