@@ -285,3 +285,49 @@ def test_a_demo_record_stopped_while_written_keeps_the_last_one(tmp_path, monkey
     monkeypatch.undo()
     DemoFiles(tmp_path).check(first)  # still the demo's: no OutputError
     assert list(json.loads((tmp_path / RECORD).read_text())["files"]) == [first.name]
+
+
+def test_a_demo_stopped_before_recording_its_run_is_rerun(tmp_path, monkeypatch):
+    """Ctrl-C after train moved run_QC into place but before the demo recorded it: the rerun
+    refused run_QC as 'a run the demo did not train'. Its stamp now says it was written for
+    the demo's folder, so the rerun goes on; a run the user trains there is still refused."""
+    from tests.conftest import FAST_TEST_PARAMS
+
+    import shoprel.demo as demo
+    from shoprel.training.config import load_config
+
+    train, record_run = demo.train, DemoFiles.record_run
+    fast = load_config(None, {**FAST_TEST_PARAMS, "folds.k": 2, "student": None,
+                              "model.params.n_estimators": 10, "model.params.n_jobs": 1})
+
+    def fast_training(train_file, run_dir, config, **kwargs):
+        return train(train_file, run_dir, fast, **kwargs)
+
+    def stopped(self, run_dir):
+        raise KeyboardInterrupt
+
+    class Training(Exception):
+        pass
+
+    def training(train_file, run_dir, *args, **kwargs):
+        raise Training(run_dir)
+
+    def no_report(self, metrics, oof):  # seconds of charts this test does not read
+        return (self.path / demo.runs.REPORT).write_text("", encoding="utf-8")
+
+    out = tmp_path / "demo"
+    monkeypatch.setattr(demo.runs.RunWriter, "report", no_report)
+    monkeypatch.setattr(demo, "train", fast_training)
+    monkeypatch.setattr(DemoFiles, "record_run", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        run_demo(out, progress=False, echo=lambda line: None)
+    assert (out / "run_QC" / "run.json").is_file()
+    assert json.loads((out / RECORD).read_text())["runs"] == {}
+    monkeypatch.setattr(demo, "train", training)  # the rerun gets as far as training
+    monkeypatch.setattr(DemoFiles, "record_run", record_run)
+    with pytest.raises(Training, match="run_QC"):
+        run_demo(out, progress=False, echo=lambda line: None)
+    train(out / "data" / "train_QC.jsonl", out / "run_QC", fast, overwrite=True,
+          progress=False)  # the user's own run, trained over the demo's
+    with pytest.raises(OutputError, match="run_QC: a run the demo did not train"):
+        run_demo(out, progress=False, echo=lambda line: None)

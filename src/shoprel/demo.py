@@ -29,6 +29,7 @@ from shoprel.utils.outputs import (
     check_outside_outputs,
     check_parent,
     is_shoprel_output,
+    is_written_for,
 )
 
 DEMO_FILES = {"QC": "qc_demo.jsonl", "QI": "qi_demo.jsonl"}
@@ -146,8 +147,12 @@ class DemoFiles:
                               "since); the demo would replace it, choose another --out")
 
     def check_run(self, run_dir: Path, train_file: Path) -> None:
-        """Refuse a run folder the demo did not train (a user's run copied there)."""
+        """Refuse a run folder the demo did not train (a user's run copied there). One whose
+        stamp says it was trained for this folder is the demo's, recorded or not (a demo
+        stopped between training it and recording it)."""
         if not (run_dir.exists() or run_dir.is_symlink()):
+            return
+        if is_written_for(run_dir, self.out_dir):
             return
         recorded = (self.runs or {}).get(self._name(run_dir))
         if recorded is not None and recorded != self.LEGACY:
@@ -267,7 +272,7 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
         files.check_run(run_dir, train_file)
         try:
             result = train(train_file, run_dir, configs[task], overwrite=True,
-                           progress=progress)
+                           progress=progress, written_for=out_dir)
         except OutputError as error:  # the guard speaks of train's option; the demo has none
             error.args = (str(error).replace("--overwrite would delete it",
                                              "the demo would delete it"), *error.args[1:])
