@@ -359,9 +359,39 @@ def test_export_from_python_reads_a_leading_tilde_as_home(fast_run, monkeypatch)
 def test_export_hf_classifier_makes_no_folder_named_tilde(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path / "home"))
     monkeypatch.chdir(tmp_path)
-    with pytest.raises(RunDirError):
+    with pytest.raises(RunDirError, match=str(tmp_path / "home" / "model" / "hf")):
         onnx_export.export_hf_classifier("~/model/hf", "~/model/onnx")
-    assert not (tmp_path / "~").exists() and (tmp_path / "home" / "model" / "onnx").is_dir()
+    assert not (tmp_path / "~").exists()
+    assert not (tmp_path / "home" / "model").exists()  # a failed export leaves nothing
+
+
+def test_an_export_from_python_failing_midway_keeps_the_earlier_one(saved, tmp_path,
+                                                                     monkeypatch):
+    """export_hf_classifier wrote into the folder it was given: a failure after the new graph
+    was written left it beside the earlier export's export.json and int8 file, and a folder
+    of the user's (their model's own) was written into. Now it is built aside and swapped in
+    whole, as `shoprel export` does, and a folder it did not write is refused."""
+    from pathlib import Path
+
+    from shoprel.errors import OutputError
+
+    model = shutil.copytree(saved, tmp_path / "model")
+    onnx_export.export_hf_classifier(model / "hf", model / "onnx")
+    before = {p.name: p.read_bytes() for p in (model / "onnx").iterdir()}
+
+    def failing(module, args, f, **kwargs):  # the new graph half written, then a failure
+        Path(f).write_bytes(b"half a graph")
+        raise RuntimeError("No space left on device")
+
+    monkeypatch.setattr(torch.onnx, "export", failing)
+    with pytest.raises(RuntimeError, match="No space left"):
+        onnx_export.export_hf_classifier(model / "hf", model / "onnx", int8=True)
+    assert {p.name: p.read_bytes() for p in (model / "onnx").iterdir()} == before
+    assert sorted(p.name for p in model.iterdir()) == ["hf", "model.json", "onnx"]
+    with pytest.raises(OutputError, match="holds hf, model.json, onnx, which `shoprel export` "
+                                          "did not write"):
+        onnx_export.export_hf_classifier(model / "hf", model)
+    assert sorted(p.name for p in model.iterdir()) == ["hf", "model.json", "onnx"]
 
 
 @pytest.mark.parametrize("quiet", [False, True])

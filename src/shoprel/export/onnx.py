@@ -39,12 +39,24 @@ INT8_WEIGHTS = ("uint8", "int8")
 
 def export_hf_classifier(hf_folder: str | Path, out_folder: str | Path, int8: bool = False,
                          opset: int = OPSET, int8_weights: str = "uint8") -> dict:
-    """Write `hf_folder`'s sequence classifier to out_folder as ONNX (+ int8); returns meta."""
+    """Write `hf_folder`'s sequence classifier to out_folder as ONNX (+ int8); returns meta.
+
+    Built beside out_folder and moved into place whole, as `shoprel export` does: a failure
+    or a stop midway leaves an earlier export there as it was, not new graphs beside its old
+    export.json; a folder it did not write (the model's own, a user's conversion) is refused."""
+    hf_folder, out_folder = Path(hf_folder).expanduser(), Path(out_folder).expanduser()
+    check_replaceable_export(out_folder)
+    with atomic_dir(out_folder, overwrite=True) as tmp:
+        meta = _write_export(hf_folder, tmp, int8, opset, int8_weights)
+    return meta
+
+
+def _write_export(hf_folder: Path, out_folder: Path, int8: bool, opset: int,
+                  int8_weights: str) -> dict:
+    """The export's files, written into out_folder (a folder being built)."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-    hf_folder, out_folder = Path(hf_folder).expanduser(), Path(out_folder).expanduser()
-    out_folder.mkdir(parents=True, exist_ok=True)
     from shoprel.models.hf.trainer import quiet_transformers
     from shoprel.runs import saved_model_loading
 
