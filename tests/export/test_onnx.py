@@ -411,3 +411,30 @@ def test_export_shows_a_bar_over_the_models_and_quiet_silences_it(fast_run, monk
     assert result.exit_code == 0, result.output
     assert result.output.count("exported ONNX fp32:") >= 2
     assert ("exporting cross-encoders" in result.output) is not quiet
+
+
+def test_a_model_whose_export_mixes_files_of_two_exports_is_refused_on_load(
+        saved, tmp_path, monkeypatch):
+    """An onnx/ whose files all exist but come from different exports (an int8 graph copied
+    from another export) was scored without a word; export.json now records each file's
+    SHA-256 and loading checks the one it scores with."""
+    from shoprel.models.backbones.cache import CACHE_ENV
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))  # file_sha256 remembers there
+    model = shutil.copytree(saved, tmp_path / "model")
+    meta = onnx_export.export_hf_classifier(model / "hf", model / "onnx", int8=True)
+    assert set(meta["sha256"]) == {"fp32", "int8"}
+    assert RelevanceModel.load(model).engine_ == "onnx-int8"
+    other = onnx_export.export_hf_classifier(model / "hf", tmp_path / "other", int8=True,
+                                             int8_weights="int8")
+    assert other["sha256"]["int8"] != meta["sha256"]["int8"]
+    shutil.copyfile(tmp_path / "other" / "model.int8.onnx", model / "onnx" / "model.int8.onnx")
+    with pytest.raises(RunDirError) as info:
+        RelevanceModel.load(model)
+    onnx = model / "onnx"
+    assert str(info.value) == (
+        f"{onnx / 'model.int8.onnx'}: not the file export.json was written with (its SHA-256 "
+        "differs): the folder mixes files of different exports; export the run again "
+        f"(`shoprel export RUN --onnx`) or remove {onnx}")
+    monkeypatch.setenv("SHOPREL_CROSS_ENGINE", "onnx-fp32")  # its own fp32 graph still scores
+    assert RelevanceModel.load(model).engine_ == "onnx-fp32"

@@ -18,6 +18,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from shoprel.errors import OutputError, RunDirError
+from shoprel.models.backbones.cache import file_sha256
 from shoprel.models.hf.onnx import (
     EXPORT_FILES,
     FP32_FILE,
@@ -93,7 +94,11 @@ def _write_export(hf_folder: Path, out_folder: Path, int8: bool, opset: int,
             quantize_dynamic(out_folder / FP32_FILE, out_folder / INT8_FILE,
                              weight_type=weight_type, per_channel=True)
         files["int8"] = INT8_FILE
-    meta = {"files": files, "preferred": "int8" if int8 else "fp32", "inputs": names,
+    meta = {"files": files, "preferred": "int8" if int8 else "fp32",
+            # loading checks the file it scores with against this (models/hf/onnx.py)
+            "sha256": {precision: file_sha256(out_folder / name)
+                       for precision, name in files.items()},
+            "inputs": names,
             "int8_weights": int8_weights if int8 else None, "int8_per_channel": bool(int8),
             "opset": opset, "seconds": round(time.perf_counter() - started, 2)}
     (out_folder / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")

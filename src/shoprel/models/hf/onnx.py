@@ -1,7 +1,8 @@
 """Scoring a fine-tuned classifier exported to ONNX (`shoprel export --onnx`) with onnxruntime.
 
 A saved model folder may hold `onnx/` beside its Hugging Face weights: `model.onnx` (fp32),
-optionally `model.int8.onnx`, and `export.json` saying which one scoring should use. The
+optionally `model.int8.onnx`, and `export.json` saying which one scoring should use (and
+each file's SHA-256, so that a folder mixing files of different exports is refused). The
 exporter (export/onnx.py) writes these files; this module only reads them.
 """
 
@@ -14,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from shoprel.errors import RunDirError
+from shoprel.models.backbones.cache import file_sha256
 from shoprel.models.hf.trainer import softmax_positive
 
 ONNX_FOLDER = "onnx"
@@ -40,6 +42,10 @@ def _meta_problem(meta) -> str | None:
         return "field 'files': not the model files of an export"
     if meta.get("preferred") not in files:
         return "field 'preferred': not one of its files"
+    sums = meta.get("sha256")  # absent in exports written before it was recorded
+    if sums is not None and (not isinstance(sums, dict) or not set(sums) <= set(files)
+                             or not all(isinstance(s, str) for s in sums.values())):
+        return "field 'sha256': not a checksum per file of the export"
     return None
 
 
@@ -80,6 +86,12 @@ def exported_model(model_folder: str | Path, precision: str | None = None) -> Ex
     path = folder / meta["files"][precision]
     if not path.is_file():
         raise RunDirError(f"{path}: missing, though {META_FILE} names it; {_way_out(folder)}")
+    recorded = (meta.get("sha256") or {}).get(precision)
+    # hashed once per change of the file (file_sha256 remembers it by size, inode and times)
+    if recorded is not None and file_sha256(path) != recorded:
+        raise RunDirError(f"{path}: not the file {META_FILE} was written with (its SHA-256 "
+                          f"differs): the folder mixes files of different exports; "
+                          f"{_way_out(folder)}")
     return ExportedModel(path, precision)
 
 
