@@ -178,14 +178,21 @@ def test_int8_keeps_the_auc_of_fp32_on_real_qc_rows(real_qc, tmp_path, monkeypat
     assert abs(auc["onnx-int8"] - auc["onnx-fp32"]) < 0.005, auc
 
 
-@pytest.mark.parametrize("files", [{"model.onnx": "theirs", "config.json": "{}"},
-                                   {"model.onnx": "theirs"},
-                                   {"export.json": "[1]", "model.onnx": "x"},
-                                   {"export.json": "{", "model.onnx": "x"}])
-def test_export_keeps_an_onnx_folder_it_did_not_write(tmp_path, monkeypatch, files):
+@pytest.mark.parametrize("files, holds", [
+    ({"model.onnx": "theirs", "config.json": "{}"},
+     "holds config.json, which `shoprel export` did not write"),
+    ({"model.onnx": "theirs"},
+     "holds model.onnx but no export.json, so `shoprel export` did not write this folder"),
+    ({"export.json": "[1]", "model.onnx": "x"},
+     "holds export.json, which `shoprel export` did not write"),
+    ({"export.json": "{", "model.onnx": "x"},
+     "holds export.json, which `shoprel export` did not write"),
+])
+def test_export_keeps_an_onnx_folder_it_did_not_write(tmp_path, monkeypatch, files, holds):
     """export replaced any onnx/ folder in a model folder: one the user put there (their own
     conversion, without export.json or with files beside it) was deleted without a word; now
-    refused before anything is exported."""
+    refused before anything is exported, saying what is there (a folder without export.json
+    was said to hold export.json)."""
     from shoprel.errors import OutputError
 
     model = tmp_path / "run" / "models" / "full"
@@ -196,9 +203,10 @@ def test_export_keeps_an_onnx_folder_it_did_not_write(tmp_path, monkeypatch, fil
     exported = []
     monkeypatch.setattr(onnx_export, "export_hf_classifier",
                         lambda hf, out, **kw: exported.append(out))
-    with pytest.raises(OutputError, match="which `shoprel export` did not write; exporting "
-                                          "would delete it: move it away"):
+    with pytest.raises(OutputError) as raised:
         onnx_export.export_run(tmp_path / "run")
+    assert str(raised.value) == (f"{model / 'onnx'}: {holds}; exporting would delete it: move "
+                                 "it away, then export again")
     assert exported == []
     assert {p.name: p.read_text() for p in (model / "onnx").iterdir()} == files
 

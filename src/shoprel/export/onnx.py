@@ -28,7 +28,7 @@ from shoprel.models.hf.onnx import (
     read_export_meta,
 )
 from shoprel.utils.atomic import add_to_stamp, atomic_dir
-from shoprel.utils.outputs import check_not_a_link
+from shoprel.utils.outputs import check_not_a_link, few_names
 from shoprel.utils.progress import bar_wanted, honours_progress
 
 OPSET = 17
@@ -170,14 +170,18 @@ def check_replaceable_export(folder: Path) -> None:
     entries = list(folder.iterdir())
     if not entries:
         return
-    foreign = sorted(p.name for p in entries
-                     if p.name not in EXPORT_FILES or p.is_symlink() or not p.is_file())
-    if not foreign and not _written_by_export(folder):
-        foreign = [META_FILE]
+    foreign = [p.name for p in entries
+               if p.name not in EXPORT_FILES or p.is_symlink() or not p.is_file()]
     if foreign:
-        shown = ", ".join(foreign[:5]) + (" ..." if len(foreign) > 5 else "")
-        raise OutputError(f"{folder}: holds {shown}, which `shoprel export` did not write; "
+        raise OutputError(f"{folder}: holds {few_names(foreign)}, which `shoprel export` did not "
+                          "write; exporting would delete it: move it away, then export again")
+    if not (folder / META_FILE).exists():
+        raise OutputError(f"{folder}: holds {few_names(p.name for p in entries)} but no "
+                          f"{META_FILE}, so `shoprel export` did not write this folder; "
                           "exporting would delete it: move it away, then export again")
+    if not _written_by_export(folder):
+        raise OutputError(f"{folder}: holds {META_FILE}, which `shoprel export` did not "
+                          "write; exporting would delete it: move it away, then export again")
 
 
 def _written_by_export(folder: Path) -> bool:

@@ -256,9 +256,15 @@ def check_replaceable(folder: PathLike, legacy_entries: frozenset[str] | None = 
     if stamp is not None and not foreign:
         foreign = _foreign_files(folder, stamp, own)
     if foreign:
-        shown = ", ".join(sorted(foreign)[:5]) + (" ..." if len(foreign) > 5 else "")
-        raise OutputError(f"{folder}: holds {shown}, which shoprel did not write there; "
-                          "--overwrite would delete it: move it away or choose another folder")
+        raise OutputError(f"{folder}: holds {few_names(foreign)}, which shoprel did not write "
+                          "there; --overwrite would delete it: move it away or choose another "
+                          "folder")
+
+
+def few_names(names: Iterable[str]) -> str:
+    """The first five names, sorted, for a one-line message about what a folder holds."""
+    names = sorted(names)
+    return ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")
 
 
 def _tree(folder: Path) -> list[str]:
