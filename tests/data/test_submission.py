@@ -101,6 +101,18 @@ def test_what_makes_every_line_wrong_is_said_once(files):
     assert check_submission(_write(tmp_path / "qc.txt", with_texts), source).ok
 
 
+def test_a_task_column_naming_the_other_task_is_caught(files):
+    """A `task` column of "QI" rows against a QC input was ignored (the submission passed);
+    now each such row is one problem naming the file, line and field, as `evaluate` says it."""
+    tmp_path, source, good = files
+    agreeing = [{**row, "task": task} for row, task in zip(good, ["QC", "qc", ""], strict=True)]
+    assert check_submission(_write(tmp_path / "qc.txt", agreeing), source).ok
+    mixed = [{**row, "task": "QI" if i == 2 else "QC"} for i, row in enumerate(good)]
+    check = check_submission(_write(tmp_path / "mixed.txt", mixed), source)
+    assert check.problems == [f"{tmp_path / 'mixed.txt'}, line 3, field 'task': task is 'QI' "
+                              "but the input is QC"]
+
+
 def test_an_extra_row_is_named_by_its_line_and_id(files):
     tmp_path, source, good = files
     check = check_submission(_write(tmp_path / "s.txt", [*good, {**good[0], "id": 77}]), source)

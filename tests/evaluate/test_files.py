@@ -61,6 +61,19 @@ def test_predictions_of_another_file_are_refused(tmp_path, gold):
         evaluate_files(texts, gold)  # text ids against number ids: one line, not pandas'
 
 
+def test_a_task_column_naming_the_other_task_is_refused(tmp_path, gold):
+    """A `task` column of "QI" rows against a QC gold file was ignored, and the rows scored;
+    now one line naming the file, the first such line and the field (the same check as
+    check-submission's)."""
+    agreeing = _predictions(tmp_path, "qc.jsonl", task=lambda r: ["QC", "qc", ""][r["id"] % 3])
+    assert evaluate_files(agreeing, gold)["overall"]["n"] == 6
+    mixed = _predictions(tmp_path, "mixed.jsonl", task=lambda r: "QI" if r["id"] >= 4 else "QC")
+    with pytest.raises(InputError) as raised:
+        evaluate_files(mixed, gold)
+    assert str(raised.value) == (f"{mixed}, line 5, field 'task': task is 'QI' but the gold "
+                                 "file is QC")
+
+
 def test_a_gold_file_of_one_label_is_scored_without_an_auc(tmp_path):
     """Training needs both labels; scoring predictions does not (F1, precision and recall are
     defined, ROC-AUC is not)."""

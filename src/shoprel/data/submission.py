@@ -8,7 +8,7 @@ from pathlib import Path
 from shoprel.data.formats import file_format
 from shoprel.data.frame import WRITTEN_ID
 from shoprel.data.records import FloatText, column_line, iter_records, missing_column
-from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column
+from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field_disagrees
 from shoprel.data.validate import (
     RecordValidator,
     binary_value,
@@ -143,6 +143,9 @@ def check_submission(submission: str | Path, input_file: str | Path,
             how = "as written" if as_written else "as text"
             check.add(f"{where}, field 'id': {record['id']!r}, but the input writes this id as "
                       f"{given.written[index]!r}; a grader comparing ids {how} misses it")
+        if input_task is not None and (problem := task_field_disagrees(
+                record, input_task, "the input is")) is not None:
+            check.add(f"{where}, field 'task': {problem}")
         if index < len(expected) and row_id == expected[index] and \
                 isinstance(record.get(QUERY_COLUMN), str) and \
                 not same_text(record[QUERY_COLUMN], given.queries[index]):

@@ -37,6 +37,16 @@ def other_task_column(record, task: Task) -> str | None:
     return other if other in record and task.target_column not in record else None
 
 
+def task_field_disagrees(record, task: Task, whole: str) -> str | None:
+    """What is wrong with a record's own `task` field naming another task than `task` (a QI row
+    among QC ones: another file's), said against `whole` ("the file is"); None when the field
+    is absent, empty or agrees."""
+    value = record.get("task")
+    if value in (None, "") or str(value).upper() == task.value:
+        return None
+    return f"task is {value!r} but {whole} {task.value}"
+
+
 def detect_task(columns, path=None, given: str | Task | None = None,
                 in_memory: bool = False) -> Task:
     """Pick the task from the columns present, or check a given one against them.

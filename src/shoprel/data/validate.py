@@ -10,7 +10,13 @@ import pandas as pd
 
 from shoprel.data.frame import TRANSLATION, WRITTEN_ID, PairFrame
 from shoprel.data.records import FloatText, Record, column_line, kind_name, missing_column
-from shoprel.data.tasks import QUERY_COLUMN, TRANSLATION_COLUMN, Task, detect_task
+from shoprel.data.tasks import (
+    QUERY_COLUMN,
+    TRANSLATION_COLUMN,
+    Task,
+    detect_task,
+    task_field_disagrees,
+)
 from shoprel.errors import InputError
 
 UNKNOWN_LANGUAGE = "unk"
@@ -217,10 +223,9 @@ class RecordValidator:
         return self._text(line, record, column, "empty_target")
 
     def _check_task_field(self, line: int, record: dict) -> None:
-        value = record.get("task")
-        if value not in (None, "") and str(value).upper() != self.task.value:
-            whole = "the file is" if self.path is not None else "the pairs are"
-            raise self._error(f"task is {value!r} but {whole} {self.task.value}", line, "task")
+        whole = "the file is" if self.path is not None else "the pairs are"
+        if (problem := task_field_disagrees(record, self.task, whole)) is not None:
+            raise self._error(problem, line, "task")
 
     def _check_id(self, line: int, value):
         raw = value

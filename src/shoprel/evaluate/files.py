@@ -9,7 +9,7 @@ import pandas as pd
 from shoprel.data.category import top_level
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import column_line, iter_records, missing_column
-from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column
+from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field_disagrees
 from shoprel.data.validate import binary_value, coerce_id, repeated_id, same_text
 from shoprel.errors import InputError
 from shoprel.evaluate.run_metrics import scored_metrics
@@ -27,6 +27,8 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
             raise InputError(f"the predictions hold {other} texts, but the gold file is a "
                              f"{task.value} file ({task.target_column}): the wrong gold file?",
                              path=path, line=column_line(path, line), field=other)
+        if (problem := task_field_disagrees(record, task, "the gold file is")) is not None:
+            raise InputError(problem, path=path, line=line, field="task")
         query = record.get(QUERY_COLUMN)
         queries.append(query if isinstance(query, str) else None)
         for name in ("id", "prediction"):
