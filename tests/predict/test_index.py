@@ -76,6 +76,10 @@ def test_indexed_targets_score_the_same_and_only_queries_are_encoded(
     assert result.targets == len(frame) and result.added > 0 and (out / MARKER).is_file()
     again = build_index(embed_run, catalogue, out=out, progress=False)
     assert again.added == 0  # everything is indexed already
+    # targets only, as the model's own index: a query is never searched for in either
+    own = [*(embed_run / "models").glob("*/index/*/meta.json")]
+    assert own and {tuple(json.loads(meta.read_text())["kinds"])
+                    for meta in [*own, *out.glob("*/meta.json")]} == {("passage",)}
 
     encoded.clear()
     _fresh_cache(monkeypatch, tmp_path / "cache-indexed")

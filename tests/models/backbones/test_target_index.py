@@ -276,3 +276,88 @@ def test_a_damaged_segment_is_named_with_the_way_out(tmp_path, marked):
     with pytest.raises(RunDirError, match=f"{keys.name}: not a NumPy array file.*{fix}") as err:
         open_index(folder, "fp")
     assert "pickle" not in str(err.value)
+
+
+def _counting_hashes(monkeypatch):
+    """The kinds `hashes` is asked for: each is a blake2b of every text, then a search."""
+    asked = []
+    count = target_index.hashes
+
+    def counting(kind, texts):
+        asked.append(kind)
+        return count(kind, texts)
+
+    monkeypatch.setattr(target_index, "hashes", counting)
+    return asked
+
+
+def test_an_index_records_its_kinds_and_is_not_searched_for_another(tmp_path, monkeypatch):
+    """Every scoring call hashed each query and searched every index for it, though an index
+    holds only targets; an index now records its kinds, and a query skips it."""
+    import json
+
+    from shoprel.models.backbones.embedding_store import EmbeddingStore
+
+    build_segment(tmp_path / "ix", "fp", _items(20), _Embed(), "a")
+    assert json.loads((tmp_path / "ix" / target_index.META).read_text())["kinds"] == ["passage"]
+    build_segment(tmp_path / "ix", "fp", [("level", "home")], _Embed(), "b")  # widened
+    index = open_index(tmp_path / "ix", "fp")
+    assert index.kinds == {"passage", "level"}
+    asked = _counting_hashes(monkeypatch)
+    assert index.lookup("query", ["title 3"]) == {} and not index.has("query", ["title 3"]).any()
+    assert asked == []
+    store = EmbeddingStore(lambda texts, kind: np.zeros((len(texts), 4), np.float32),
+                           indexes=[index, index])
+    np.testing.assert_array_equal(store.embed(["title 3"], "query"), np.zeros((1, 4)))
+    assert asked == [] and store.counts == {"encoded": 1}
+    np.testing.assert_array_equal(store.embed(["title 3", "home"], "passage")[0],
+                                  _vector("passage", "title 3"))
+    assert asked == ["passage", "passage"] and store.counts["index"] == 1
+
+
+def test_an_index_without_a_kinds_record_is_searched_for_every_kind(tmp_path, monkeypatch):
+    """An index built before kinds were recorded keeps answering every kind; a build into it
+    adds no record (its older segments' kinds are not known), nor does one that takes up the
+    parts of an older killed build."""
+    import json
+
+    monkeypatch.setattr(target_index, "PART_TEXTS", 8)
+    meta_file = tmp_path / "ix" / target_index.META
+    build_segment(tmp_path / "ix", "fp", [("query", "title 3"), *_items(4)], _Embed(), "a")
+    meta = json.loads(meta_file.read_text())
+    meta_file.write_text(json.dumps({k: v for k, v in meta.items() if k != "kinds"}))
+    index = open_index(tmp_path / "ix", "fp")
+    assert index.kinds is None
+    np.testing.assert_array_equal(index.lookup("query", ["title 3"])["title 3"],
+                                  _vector("query", "title 3"))
+    build_segment(tmp_path / "ix", "fp", _items(10), _Embed(), "b")
+    assert "kinds" not in json.loads(meta_file.read_text())
+
+    with pytest.raises(KeyboardInterrupt):  # an older shoprel's parts: no kinds in build.json
+        build_segment(tmp_path / "new", "fp", [("query", f"q {i}") for i in range(20)],
+                      _Embed(fail_after=1), "old")
+    (leftover,) = (tmp_path / "new").glob("build-*")
+    (leftover / target_index.BUILD_META).write_text(json.dumps({"fingerprint": "fp"}))
+    build_segment(tmp_path / "new", "fp", _items(3), _Embed(), "new")
+    index = open_index(tmp_path / "new", "fp")
+    assert index.kinds is None and "q 5" in index.lookup("query", ["q 5", "q 9"])
+
+
+def test_a_killed_builds_parts_keep_their_kinds_when_taken_up(tmp_path, monkeypatch):
+    monkeypatch.setattr(target_index, "PART_TEXTS", 8)
+    with pytest.raises(KeyboardInterrupt):
+        build_segment(tmp_path / "ix", "fp", [("level", f"l {i}") for i in range(20)],
+                      _Embed(fail_after=1), "killed")
+    build_segment(tmp_path / "ix", "fp", _items(3), _Embed(), "next")
+    index = open_index(tmp_path / "ix", "fp")
+    assert index.kinds == {"passage", "level"} and "l 2" in index.lookup("level", ["l 2"])
+
+
+def test_a_kinds_record_that_is_not_a_list_is_named(tmp_path):
+    import json
+
+    build_segment(tmp_path / "ix", "fp", _items(3), _Embed(), "a")
+    meta_file = tmp_path / "ix" / target_index.META
+    meta_file.write_text(json.dumps({**json.loads(meta_file.read_text()), "kinds": "passage"}))
+    with pytest.raises(RunDirError, match=r"meta.json: field 'kinds': not a list of texts"):
+        open_index(tmp_path / "ix", "fp")

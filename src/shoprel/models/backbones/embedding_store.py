@@ -78,7 +78,8 @@ class EmbeddingStore:
         distinct = list(dict.fromkeys(str(t) for t in texts))
         found: dict[str, np.ndarray] = {}
         for index in self.indexes:
-            self._take("index", found, index.lookup(kind, self._missing(distinct, found)))
+            if index.may_hold(kind):  # an index of targets is not searched for a query
+                self._take("index", found, index.lookup(kind, self._missing(distinct, found)))
         if self.recent is not None:
             self._take("memory", found, self.recent.lookup(kind, self._missing(distinct, found)))
         cheap = set(found)  # indexed or already in memory

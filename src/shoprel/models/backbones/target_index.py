@@ -1,16 +1,16 @@
 """Embeddings computed ahead of scoring (a category taxonomy, a catalogue of titles), so that a
 pair whose target is indexed needs only its query embedded.
 
-One folder per backbone: `meta.json` (the weights' fingerprint, the dimension) and segments, each
-two plain arrays — sorted 64-bit keys of (kind, text) and float32 vectors in the same order.
-Segments are memory-mapped, so millions of titles cost disk rather than memory, and a lookup is
-a binary search. A build writes numbered parts of a fixed number of new texts, each atomically,
-and merges them into one segment at the end (each of its files written whole beside its place,
-fsynced, then renamed; the keys last): a killed build rerun over the same input skips
-the parts it already has; the finished parts of a killed build of another input (the file
-changed since) are merged into the index by the next build, not embedded again nor left
-behind. Vectors are stored as computed (float32), so an indexed score equals
-the score computed without the index.
+One folder per backbone: `meta.json` (the weights' fingerprint, the dimension, the kinds of text
+it holds) and segments, each two plain arrays — sorted 64-bit keys of (kind, text) and float32
+vectors in the same order. Segments are memory-mapped, so millions of titles cost disk rather
+than memory, and a lookup is a binary search. A build writes numbered parts of a fixed number of
+new texts, each atomically, and merges them into one segment at the end (each of its files
+written whole beside its place, fsynced, then renamed; the keys last): a killed build rerun over
+the same input skips the parts it already has; the finished parts of a killed build of another
+input (the file changed since) are merged into the index by the next build, not embedded again
+nor left behind. Vectors are stored as computed (float32), so an indexed score equals the score
+computed without the index.
 """
 
 from __future__ import annotations
@@ -32,6 +32,9 @@ from shoprel.utils.outputs import is_index_folder
 
 META = "meta.json"
 BUILD_META = "build.json"  # in a build's parts folder: which weights embedded its parts
+# in meta.json and build.json: the kinds of text the segments or parts hold ("passage"), so a
+# lookup of another kind (a query) skips the index; absent (an older build): any kind
+KINDS = "kinds"
 KEYS, VECTORS = ".keys.npy", ".vectors.npy"
 PART_TEXTS = 4096  # new texts per resumable part
 MERGE_ROWS = 65_536  # vectors gathered in memory at a time while parts are joined
@@ -87,6 +90,7 @@ class TargetIndex:
                               f"embeddings of {meta['fingerprint']}, but the model uses "
                               f"{fingerprint}; rebuild it with `shoprel index`")
         self.dim = int(meta["dim"])
+        self.kinds = _recorded_kinds(meta, self.folder)
         self.segments = []
         for keys_file in sorted(self.folder.glob(f"seg-*{KEYS}")):
             vectors_file = keys_file.with_name(keys_file.name[:-len(KEYS)] + VECTORS)
@@ -124,8 +128,16 @@ class TargetIndex:
     def __len__(self) -> int:
         return sum(len(keys) for keys, _ in self.segments)
 
+    def may_hold(self, kind: str) -> bool:
+        """Whether texts of `kind` can be in the index: an index holds targets, so a query is
+        neither hashed nor searched for. An index built before kinds were recorded may hold
+        any."""
+        return self.kinds is None or kind in self.kinds
+
     def _matches(self, kind: str, texts: list[str]):
         """(segment vectors, text positions found there, their rows) for each segment."""
+        if not self.may_hold(kind):
+            return
         wanted = hashes(kind, texts)
         for keys, vectors in self.segments:
             if len(keys):
@@ -159,6 +171,15 @@ def read_meta(folder: Path) -> dict:
     if not isinstance(meta, dict) or meta.get("format") != FORMAT or "fingerprint" not in meta:
         raise RunDirError(f"{folder / META}: not a format-{FORMAT} target index")
     return meta
+
+
+def _recorded_kinds(meta: dict, folder: Path) -> frozenset[str] | None:
+    """The kinds meta.json says the index holds; None (any kind) when it does not say."""
+    kinds = _kinds_or_none(meta.get(KINDS))
+    if kinds is None and meta.get(KINDS) is not None:
+        raise RunDirError(f"{folder / META}: field '{KINDS}': not a list of texts; remove the "
+                          "field (the index is then searched for every kind)")
+    return kinds
 
 
 def indexed_fingerprints(folder: Path) -> dict[str, str]:
@@ -198,19 +219,21 @@ def build_segment(folder: str | os.PathLike, fingerprint: str, items: Iterable[t
     existing = open_index(folder, fingerprint)
     parts.mkdir(exist_ok=True)
     if not (parts / BUILD_META).is_file():
-        with atomic_file(parts / BUILD_META, durable=True) as tmp:
-            Path(tmp).write_text(json.dumps({"fingerprint": fingerprint}))
+        _write_json(parts / BUILD_META, {"fingerprint": fingerprint, KINDS: []})
     dim = existing.dim if existing else None
     count = 0
     done: list[tuple[Path, Path]] = []  # this build's parts: a stale one beyond them is no text
+    kinds: set[str] = set()  # of the texts in those parts
     for number, batch in enumerate(_new_batches(items, existing)):
         if not batch:
             continue
         keys_file = parts / f"part-{number:06d}{KEYS}"
         vectors_file = parts / f"part-{number:06d}{VECTORS}"
         by_kind = _by_kind(batch)
+        kinds.update(by_kind)
         keys = np.concatenate([hashes(kind, texts) for kind, texts in by_kind.items()])
         if not _part_holds(keys_file, vectors_file, keys):
+            _widen_kinds(parts / BUILD_META, by_kind)  # first: a leftover part's kind is known
             vectors = [np.asarray(embed(texts, kind), dtype=np.float32)
                        for kind, texts in by_kind.items()]
             _save_array(vectors_file, np.vstack(vectors))
@@ -220,7 +243,7 @@ def build_segment(folder: str | os.PathLike, fingerprint: str, items: Iterable[t
         if on_part is not None:
             on_part(len(batch))
     if count:
-        _merge(folder, done, fingerprint, dim)
+        _merge(folder, done, fingerprint, dim, kinds)
     shutil.rmtree(parts, ignore_errors=True)
     return count + absorbed
 
@@ -275,13 +298,16 @@ def _absorb_leftovers(folder: Path, fingerprint: str, keep: Path) -> int:
         if parts == keep or not parts.is_dir():
             continue
         try:
-            same = json.loads((parts / BUILD_META).read_text())["fingerprint"] == fingerprint
-        except (OSError, ValueError, KeyError, TypeError):
-            same = False
+            build = json.loads((parts / BUILD_META).read_text())
+            same = build["fingerprint"] == fingerprint
+            kinds = _kinds_or_none(build.get(KINDS))  # None: an older shoprel's, unrecorded
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            same, kinds = False, None
         complete = _complete_parts(parts) if same else []
         if complete:
             existing = open_index(folder, fingerprint)
-            merged += _merge(folder, complete, fingerprint, existing.dim if existing else None)
+            merged += _merge(folder, complete, fingerprint, existing.dim if existing else None,
+                             kinds)
         shutil.rmtree(parts, ignore_errors=True)
     return merged
 
@@ -315,9 +341,11 @@ def _not_indexed(batch: list[tuple[str, str]], existing: TargetIndex | None
 
 
 def _merge(folder: Path, parts: list[tuple[Path, Path]], fingerprint: str,
-           dim: int | None) -> int:
+           dim: int | None, kinds: set[str] | frozenset[str] | None) -> int:
     """Join the (keys, vectors) parts into one sorted segment; meta.json is written once the
-    segment is. Returns how many texts it holds."""
+    segment is, and an existing one's kinds widened (or dropped, `kinds` None: not known)
+    before it is, so that no reader skips the index for a kind it holds. Returns how many texts
+    it holds."""
     keys = [np.load(k, allow_pickle=False) for k, _ in parts]
     vectors = [np.load(v, mmap_mode="r", allow_pickle=False) for _, v in parts]
     all_keys = np.concatenate(keys)
@@ -327,14 +355,47 @@ def _merge(folder: Path, parts: list[tuple[Path, Path]], fingerprint: str,
         raise RunDirError(f"{parts[0][0].parent}: parts of different dimensions; remove the "
                           "folder")
     name = f"seg-{hashlib.sha256(all_keys.tobytes()).hexdigest()[:16]}"
+    if (folder / META).is_file():
+        _widen_kinds(folder / META, kinds)
+    elif any(folder.glob(f"seg-*{KEYS}")):  # a segment a killed build left before its meta
+        kinds = None
     _save_rows(folder / f"{name}{VECTORS}", (len(all_keys), dim),
                _sorted_rows(vectors, [len(k) for k in keys], order, dim))
     _save_array(folder / f"{name}{KEYS}", all_keys[order])  # last: marks the segment whole
     if not (folder / META).is_file():
-        with atomic_file(folder / META, durable=True) as tmp:
-            Path(tmp).write_text(json.dumps({"format": FORMAT, "fingerprint": fingerprint,
-                                             "dim": dim}))
+        meta = {"format": FORMAT, "fingerprint": fingerprint, "dim": dim}
+        _write_json(folder / META, meta if kinds is None else {**meta, KINDS: sorted(kinds)})
     return len(all_keys)
+
+
+def _write_json(path: Path, value: dict) -> None:
+    with atomic_file(path, durable=True) as tmp:
+        Path(tmp).write_text(json.dumps(value))
+
+
+def _kinds_or_none(value) -> frozenset[str] | None:
+    """A recorded kinds list as a set; None when there is none or it is not one."""
+    if isinstance(value, list) and all(isinstance(k, str) for k in value):
+        return frozenset(value)
+    return None
+
+
+def _widen_kinds(path: Path, kinds) -> None:
+    """Add `kinds` to the record in a meta.json or build.json, before texts of those kinds are
+    written; `kinds` None (not known) removes the record: any kind may then be there. A file
+    that records none already says "any kind", and is left as it is."""
+    try:
+        record = json.loads(path.read_text())
+        recorded = _kinds_or_none(record.get(KINDS))
+    except (OSError, ValueError, AttributeError):  # a parts folder no build will take
+        return
+    if recorded is None or (kinds is not None and recorded >= set(kinds)):
+        return
+    if kinds is None:
+        record.pop(KINDS)
+    else:
+        record[KINDS] = sorted(recorded | set(kinds))
+    _write_json(path, record)
 
 
 def _sorted_rows(vectors: list[np.ndarray], lengths: list[int], order: np.ndarray, dim: int,
