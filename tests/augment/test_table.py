@@ -62,6 +62,25 @@ def test_an_empty_translation_then_another_is_a_conflict(tmp_path, jsonl):
             TableTranslator(path)
 
 
+def test_a_parquet_table_counts_rows_not_lines(tmp_path):
+    """A Parquet table's conflict said 'line 2 ... (line 1 differs)'; now rows. A missing
+    column is told at its first row (a CSV's at its header, line 1: see above)."""
+    import pandas as pd
+
+    path = tmp_path / "t.parquet"
+    rows = [{"text": "hola", "source": "es", "target": "en", "translation": t}
+            for t in ("hello", "hi")]
+    pd.DataFrame(rows).to_parquet(path)
+    with pytest.raises(InputError) as raised:
+        TableTranslator(path)
+    assert str(raised.value) == (f"{path}, row 2, field 'translation': conflicting translation "
+                                 "(row 1 differs)")
+    pd.DataFrame(rows).drop(columns="source").to_parquet(path)
+    with pytest.raises(InputError) as raised:
+        TableTranslator(path)
+    assert str(raised.value) == f"{path}, row 1, field 'source': missing required column"
+
+
 def test_a_translation_no_output_can_hold_is_refused_at_its_line(tmp_path):
     """A NUL made an output every reader refuses; a lone surrogate a UnicodeEncodeError."""
     path = tmp_path / "u.jsonl"

@@ -52,6 +52,20 @@ def test_bad_input_is_located_and_nothing_written(tmp_path, jsonl, qc_rows):
     assert not (tmp_path / "out.jsonl").exists()
 
 
+def test_a_parquet_input_without_languages_is_said_at_its_first_row(tmp_path, jsonl, qc_rows):
+    """A Parquet input's missing language column was said at 'line 1'; now 'row 1'."""
+    import pandas as pd
+
+    data = tmp_path / "qc.parquet"
+    pd.DataFrame([{k: v for k, v in r.items() if k != "language"} for r in qc_rows]
+                 ).to_parquet(data)
+    table = jsonl(tmp_path / "t.jsonl", [{"text": "funda", "source": "es", "target": "en",
+                                          "translation": "case"}])
+    with pytest.raises(InputError, match=r"qc.parquet, row 1, field 'language': missing"):
+        translate_file(data, tmp_path / "out.jsonl", TableTranslator(table))
+    assert not (tmp_path / "out.jsonl").exists()
+
+
 def test_a_target_no_row_can_reach_is_refused(tmp_path, jsonl, qc_rows):
     """A target the backend routes nothing to (a mistyped code) would write an empty
     translation on every row, which a model would then train on."""

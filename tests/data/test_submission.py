@@ -241,3 +241,35 @@ def test_an_empty_csv_id_is_unusable_not_unknown(files):
     assert check_submission(path, source).problems[0] == (
         f"{path}, line 3, field 'id': an id is a whole number or a non-empty text, "
         "not an empty text")
+
+
+def test_a_parquet_submission_and_input_count_rows_not_lines(files, qc_rows):
+    """Parquet has rows, not lines: a Parquet submission's problems (and a Parquet input's
+    error) said 'line N'; now 'row N', 1-based as the user counts them, as the readers of
+    pairs files say it."""
+    import pandas as pd
+
+    from shoprel.errors import InputError
+
+    tmp_path, source, good = files
+    rows = [good[0], {**good[1], "prediction": 2}, {**good[2], "id": good[0]["id"]}]
+    submission = tmp_path / "s.parquet"
+    pd.DataFrame(rows).to_parquet(submission)
+    check = check_submission(submission, source)
+    assert f"{submission}, row 2, field 'prediction': must be the number 0 or 1, got 2" in \
+        check.problems
+    assert f"{submission}, row 3, field 'id': duplicate id 1 (first seen on row 1)" in \
+        check.problems
+    # a column the file lacks is told at its first row (a CSV's at its header, line 1)
+    pd.DataFrame([{"id": r["id"]} for r in good]).to_parquet(submission)
+    with pytest.raises(InputError) as raised:
+        check_submission(submission, source)
+    assert str(raised.value) == f"{submission}, row 1, field 'prediction': missing required " \
+                                "column"
+    bad_input = tmp_path / "in.parquet"
+    pd.DataFrame([{k: v for k, v in r.items() if k != "label"} | {"id": 1} for r in qc_rows]
+                 ).to_parquet(bad_input)
+    with pytest.raises(InputError) as raised:
+        check_submission(submission, bad_input)
+    assert str(raised.value) == f"{bad_input}, row 2, field 'id': duplicate id 1 (first seen " \
+                                "on row 1)"

@@ -74,6 +74,26 @@ def test_a_task_column_naming_the_other_task_is_refused(tmp_path, gold):
                                  "file is QC")
 
 
+def test_parquet_predictions_and_gold_count_rows_not_lines(tmp_path, gold):
+    """A Parquet predictions file's errors said 'line N'; now 'row N' (1-based), as a Parquet
+    gold file's errors already did."""
+    import pandas as pd
+
+    rows = [json.loads(line) for line in _predictions(tmp_path).read_text().splitlines()]
+    predictions = tmp_path / "pred.parquet"
+    pd.DataFrame([*rows[:5], {**rows[5], "id": 0}]).to_parquet(predictions)
+    with pytest.raises(InputError) as raised:
+        evaluate_files(predictions, gold)
+    assert str(raised.value) == f"{predictions}, row 6, field 'id': duplicate id 0 (first " \
+                                "seen on row 1)"
+    gold_rows = [json.loads(line) for line in gold.read_text().splitlines()]
+    parquet_gold = tmp_path / "gold.parquet"
+    pd.DataFrame([*gold_rows[:2], {**gold_rows[2], "label": 7}, *gold_rows[3:]]
+                 ).to_parquet(parquet_gold)
+    with pytest.raises(InputError, match=r"gold.parquet, row 3, field 'label': "):
+        evaluate_files(_predictions(tmp_path), parquet_gold)
+
+
 def test_a_gold_file_of_one_label_is_scored_without_an_auc(tmp_path):
     """Training needs both labels; scoring predictions does not (F1, precision and recall are
     defined, ROC-AUC is not)."""

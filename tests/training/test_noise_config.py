@@ -113,6 +113,24 @@ def test_unreadable_flag_files_name_file_line_and_field(tmp_path, name, content,
         read_flagged_ids(path)
 
 
+def test_a_parquet_flag_file_counts_rows_not_lines(tmp_path):
+    """A Parquet flag file's missing id was said at 'line 2'; now 'row 2'. A flag file
+    without an id column is told at its first row (a CSV's at its header, line 1)."""
+    import pandas as pd
+
+    from shoprel.training.noise_filter import read_flagged_ids
+
+    path = tmp_path / "flags.parquet"
+    pd.DataFrame({"id": ["row-1", ""]}).to_parquet(path)
+    with pytest.raises(InputError) as raised:
+        read_flagged_ids(path)
+    assert str(raised.value) == f"{path}, row 2, field 'id': no id"
+    pd.DataFrame({"label": [0, 1]}).to_parquet(path)
+    with pytest.raises(InputError) as raised:
+        read_flagged_ids(path)
+    assert str(raised.value) == f"{path}, row 1, field 'id': missing required column"
+
+
 def test_ids_read_as_the_training_frame_holds_them(tmp_path):
     """7, 7.0 and "7" are one row in a training file, so in a flag file too; other text ids
     stay text."""

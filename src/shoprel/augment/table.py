@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from shoprel.augment.translator import check_batch, normalize_lang
-from shoprel.data.records import column_line, iter_records
+from shoprel.data.records import column_line, iter_records, position_label
 from shoprel.data.validate import unwritable_reason
 from shoprel.errors import InputError
 
@@ -22,25 +22,30 @@ class TableTranslator:
         self.path = Path(path)
         self.table: dict[tuple[str, str, str], str] = {}
         first: dict[tuple[str, str, str], int] = {}
+        label = position_label(self.path)  # "line", or "row" in a Parquet file
         for line, record in iter_records(self.path):
             for column in TABLE_COLUMNS:
                 if column not in record:
                     raise InputError("missing required column", path=self.path,
-                                     line=column_line(self.path, line), field=column)
+                                     line=column_line(self.path, line), field=column,
+                                     line_label=label)
                 if not isinstance(record[column], str):
                     raise InputError(f"expected text, got {type(record[column]).__name__}",
-                                     path=self.path, line=line, field=column)
+                                     path=self.path, line=line, field=column,
+                                     line_label=label)
                 # a NUL or lone surrogate would reach the output: unwritable, or refused there
                 reason = unwritable_reason(record[column])
                 if reason is not None:
-                    raise InputError(reason, path=self.path, line=line, field=column)
+                    raise InputError(reason, path=self.path, line=line, field=column,
+                                     line_label=label)
             key = (record["text"], normalize_lang(record["source"]),
                    normalize_lang(record["target"]))
             translation = record["translation"].strip()
             # an empty translation is kept nowhere: compare with "" then, not a KeyError
             if key in first and self.table.get(key, "") != translation:
-                raise InputError(f"conflicting translation (line {first[key]} differs)",
-                                 path=self.path, line=line, field="translation")
+                raise InputError(f"conflicting translation ({label} {first[key]} differs)",
+                                 path=self.path, line=line, field="translation",
+                                 line_label=label)
             first.setdefault(key, line)
             if translation:
                 self.table[key] = translation

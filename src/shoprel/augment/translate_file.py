@@ -9,7 +9,7 @@ from pathlib import Path
 
 from shoprel.augment.rewrite import locked_output, read_rows, write_rows
 from shoprel.augment.translator import Translator, normalize_lang
-from shoprel.data.records import column_line
+from shoprel.data.records import column_line, position_label
 from shoprel.data.tasks import TRANSLATION_COLUMN
 from shoprel.errors import ConfigError, InputError, Interrupted, OutputError
 from shoprel.utils.outputs import check_output_file, check_outside_outputs, check_parent
@@ -128,7 +128,7 @@ def translate_file(input_path: str | Path, output_path: str | Path, translator: 
         if not any("language" in record for record in rows.records):
             raise InputError("missing required column (the source language of each query)",
                              path=input_path, line=column_line(input_path, rows.lines[0]),
-                             field="language")
+                             field="language", line_label=position_label(input_path))
         df = rows.frame.df
         try:
             translations, report = translate_queries(df["query"].tolist(),

@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pandas as pd
 
-from shoprel.data.formats import file_format
 from shoprel.data.frame import PairFrame
 from shoprel.data.records import Record, iter_records
 from shoprel.data.tasks import Task
@@ -33,9 +32,8 @@ def iter_pair_chunks(
         raise ConfigError(f"--chunk-rows: must be a whole number of rows, at least 1; got "
                           f"{chunk_rows!r}")
     path = Path(path).expanduser()  # `~/data.jsonl` from Python, as the CLI reads it
-    line_label = "row" if file_format(path) == "parquet" else "line"
-    validator = RecordValidator(path, task, require_label, empty_text, line_label, written_ids,
-                                read_labels)
+    validator = RecordValidator(path, task, require_label, empty_text,
+                                written_ids=written_ids, read_labels=read_labels)
     produced = False
     records = iter_records(path) if records is None else records
     for chunk in validated_chunks(records, validator, chunk_rows):

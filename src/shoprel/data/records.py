@@ -86,8 +86,18 @@ def column_line(path: str | Path | None, line: int) -> int:
     return 1 if delimited else line
 
 
+def position_label(path: str | Path | None) -> str:
+    """The word a record's number is told with: a Parquet file has rows, not lines (numbered
+    from 1 too, as a user counts them); the text formats, and a name of no known format (a
+    plain list of ids), have lines. With `column_line`: a CSV header's problem is at line 1, a
+    Parquet row's at row N, a JSON line's at line N."""
+    parquet = path is not None and FORMATS.get(Path(path).suffix.lower()) == "parquet"
+    return "row" if parquet else "line"
+
+
 def iter_records(path: str | Path) -> Iterator[Record]:
-    """Yield (line number, record) pairs; line numbers are 1-based as an editor shows them."""
+    """Yield (line number, record) pairs; line numbers are 1-based as an editor shows them
+    (a Parquet file's are row numbers, told as `position_label` names them)."""
     path = Path(path).expanduser()  # `~/data.jsonl` from Python, as the CLI reads it
     require_file(path)
     fmt = file_format(path)

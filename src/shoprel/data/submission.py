@@ -7,7 +7,13 @@ from pathlib import Path
 
 from shoprel.data.formats import file_format
 from shoprel.data.frame import WRITTEN_ID
-from shoprel.data.records import FloatText, column_line, iter_records, missing_column
+from shoprel.data.records import (
+    FloatText,
+    column_line,
+    iter_records,
+    missing_column,
+    position_label,
+)
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field_disagrees
 from shoprel.data.validate import (
     RecordValidator,
@@ -79,15 +85,15 @@ def _first_row_checks(submission: Path, line: int, record: dict, task: Task | No
     """What makes every line wrong is said once: no id or prediction column (one spelled
     'ID', which no reader takes for id), or the other task's texts (predictions of another
     file). Told at the header's line in a CSV or TSV file, where those columns are named."""
-    line = column_line(submission, line)
+    line, label = column_line(submission, line), position_label(submission)
     for name in ("id", "prediction"):
         if name not in record:
             raise InputError(missing_column(record, name), path=submission, line=line,
-                             field=name)
+                             field=name, line_label=label)
     if task is not None and (other := other_task_column(record, task)) is not None:
         raise InputError(f"the submission holds {other} texts, but the input is a "
                          f"{task.value} file ({task.target_column}): the wrong input?",
-                         path=submission, line=line, field=other)
+                         path=submission, line=line, field=other, line_label=label)
 
 
 def _usable_id(check: SubmissionCheck, where: str, record: dict):
@@ -120,13 +126,14 @@ def check_submission(submission: str | Path, input_file: str | Path,
     known = set(expected)
     has_probability, without_probability = False, 0
     first_without: list[int] = []  # lines of the first rows without a probability
+    label = position_label(submission)  # "line", or "row" in a Parquet file
     for index, (line, record) in enumerate(iter_records(submission)):
         if index == 0:
             _first_row_checks(submission, line, record, input_task)
         check.rows += 1
-        where = f"{submission}, line {line}"
+        where = f"{submission}, {label} {line}"
         row_id = _usable_id(check, where, record)
-        repeated = None if row_id is None else repeated_id(seen, row_id, line)
+        repeated = None if row_id is None else repeated_id(seen, row_id, line, label)
         if repeated:  # an unusable id is said above
             check.add(f"{where}, field 'id': {repeated}")
         if row_id is None:
@@ -189,6 +196,6 @@ def _missing_probabilities(check: SubmissionCheck, lines: list[int], count: int)
     `evaluate` refuses such a file (its ROC-AUC needs every row's), so an "ok" here would be
     undone there."""
     for line in lines:
-        check.add(f"{check.submission}, line {line}, field 'probability': missing, but other "
-                  "rows have one")
+        check.add(f"{check.submission}, {position_label(check.submission)} {line}, field "
+                  "'probability': missing, but other rows have one")
     check.more_problems += count - len(lines)  # `lines` alone fill the problems shown

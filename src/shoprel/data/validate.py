@@ -9,7 +9,14 @@ from pathlib import Path
 import pandas as pd
 
 from shoprel.data.frame import TRANSLATION, WRITTEN_ID, PairFrame
-from shoprel.data.records import FloatText, Record, column_line, kind_name, missing_column
+from shoprel.data.records import (
+    FloatText,
+    Record,
+    column_line,
+    kind_name,
+    missing_column,
+    position_label,
+)
 from shoprel.data.tasks import (
     QUERY_COLUMN,
     TRANSLATION_COLUMN,
@@ -132,7 +139,7 @@ class RecordValidator:
         task: Task | str | None = None,
         require_label: bool = False,
         empty_text: str = "keep",
-        line_label: str = "line",
+        line_label: str | None = None,
         written_ids: bool = False,
         read_labels: bool = True,
     ):
@@ -146,7 +153,8 @@ class RecordValidator:
         self.task = Task.parse(task) if task is not None else None
         self.require_label = require_label
         self.empty_text = empty_text
-        self.line_label = line_label
+        # "line", or "row" in a Parquet file, unless the caller counts otherwise (pairs)
+        self.line_label = position_label(path) if line_label is None else line_label
         self.seen_ids: dict = {}
         self.id_type: type | None = None
         self.written_ids = written_ids

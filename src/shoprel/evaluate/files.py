@@ -8,7 +8,7 @@ import pandas as pd
 
 from shoprel.data.category import top_level
 from shoprel.data.readers import read_pairs
-from shoprel.data.records import column_line, iter_records, missing_column
+from shoprel.data.records import column_line, iter_records, missing_column, position_label
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field_disagrees
 from shoprel.data.validate import binary_value, coerce_id, repeated_id, same_text
 from shoprel.errors import InputError
@@ -19,6 +19,7 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
     ids, predictions, probabilities, queries, lines = [], [], [], [], []
     first_line: dict = {}
     records = list(iter_records(path))
+    label = position_label(path)  # "line", or "row" in a Parquet file
     # probabilities are the file's when any row has one: then every row needs one (a first
     # row without one dropped them all, and ROC-AUC, without a word)
     has_probability = any("probability" in record for _, record in records)
@@ -26,36 +27,37 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
         if (other := other_task_column(record, task)) is not None:
             raise InputError(f"the predictions hold {other} texts, but the gold file is a "
                              f"{task.value} file ({task.target_column}): the wrong gold file?",
-                             path=path, line=column_line(path, line), field=other)
+                             path=path, line=column_line(path, line), line_label=label,
+                             field=other)
         if (problem := task_field_disagrees(record, task, "the gold file is")) is not None:
-            raise InputError(problem, path=path, line=line, field="task")
+            raise InputError(problem, path=path, line=line, line_label=label, field="task")
         query = record.get(QUERY_COLUMN)
         queries.append(query if isinstance(query, str) else None)
         for name in ("id", "prediction"):
             if name not in record:
                 raise InputError(missing_column(record, name), path=path,
-                                 line=column_line(path, line), field=name)
+                                 line=column_line(path, line), line_label=label, field=name)
         prediction = binary_value(record["prediction"])
         if prediction is None:
             raise InputError(f"must be 0 or 1, got {record['prediction']!r}", path=path,
-                             line=line, field="prediction")
+                             line=line, line_label=label, field="prediction")
         if has_probability:
             try:
                 probability = float(record["probability"])
             except (KeyError, TypeError, ValueError):
                 raise InputError("missing or not a number", path=path, line=line,
-                                 field="probability") from None
+                                 line_label=label, field="probability") from None
             if not 0.0 <= probability <= 1.0:  # NaN fails this too
                 raise InputError(f"must be a probability in [0, 1], got {probability!r}",
-                                 path=path, line=line, field="probability")
+                                 path=path, line=line, line_label=label, field="probability")
             probabilities.append(probability)
         row_id = coerce_id(record["id"])
         if not isinstance(row_id, int | str) or isinstance(row_id, bool):
             raise InputError(f"must be a number or a text, got {record['id']!r}", path=path,
-                             line=line, field="id")
-        repeated = repeated_id(first_line, row_id, line)
+                             line=line, line_label=label, field="id")
+        repeated = repeated_id(first_line, row_id, line, label)
         if repeated:
-            raise InputError(repeated, path=path, line=line, field="id")
+            raise InputError(repeated, path=path, line=line, line_label=label, field="id")
         ids.append(row_id)
         lines.append(line)
         predictions.append(prediction)
@@ -86,7 +88,7 @@ def evaluate_files(predictions: str | Path, gold: str | Path,
         first = extra.iloc[0]
         raise InputError(f"{len(extra)} predicted id(s) are not in the gold file {gold}, e.g. "
                          f"id {first['id']!r}", path=predictions, line=int(first["line"]),
-                         field="id")
+                         line_label=position_label(predictions), field="id")
     _check_queries(table, predictions, gold)
     table = table.drop(columns=["predicted_query", "line"])
     table["prediction"] = table["prediction"].astype("int64")

@@ -61,8 +61,7 @@ def iter_targets(path: str | Path, task: Task) -> Iterator[str]:
     if fmt == "jsonl" and not _json_lines(path):
         yield from _text_targets(path)
         return
-    validator = RecordValidator(path, task, read_labels=False,
-                                line_label="row" if fmt == "parquet" else "line")
+    validator = RecordValidator(path, task, read_labels=False)
     for line_no, record in iter_records(path):
         value = validator.target(line_no, record)
         if value.strip():

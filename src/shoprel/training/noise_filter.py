@@ -21,6 +21,7 @@ from shoprel.data.records import (
     iter_records,
     iter_text_lines,
     missing_column,
+    position_label,
     require_config_file,
 )
 from shoprel.data.validate import id_text
@@ -41,13 +42,14 @@ def read_flagged_ids(path: str | Path) -> list[tuple[str, int]]:
         return [(id_text(text.strip()), line) for line, text in iter_text_lines(path)
                 if text.strip()]
     ids = []
+    label = position_label(path)  # "line", or "row" in a Parquet file
     for line, record in iter_records(path):
         if "id" not in record:
             raise InputError(missing_column(record, "id"), path=path,
-                             line=column_line(path, line), field="id")
+                             line=column_line(path, line), field="id", line_label=label)
         value = record.get("id")
         if value is None or (isinstance(value, str) and not value.strip()):
-            raise InputError("no id", path=path, line=line, field="id")
+            raise InputError("no id", path=path, line=line, field="id", line_label=label)
         ids.append((id_text(value), line))
     return ids
 
@@ -60,7 +62,8 @@ def flagged_ids(noise: NoiseConfig, frame: PairFrame) -> set[str]:
         if value not in known:
             source = f" {frame.source}" if frame.source else ""
             raise InputError(f"id {value!r} is not a row of the training file{source}",
-                             path=noise.flagged, line=line, field="id")
+                             path=noise.flagged, line=line, field="id",
+                             line_label=position_label(noise.flagged))
         ids.add(value)
     return ids
 
