@@ -98,6 +98,20 @@ def test_a_file_that_is_not_a_translation_cache_is_left_as_it_was(tmp_path):
         assert hashlib.sha256(path.read_bytes()).hexdigest() == before
 
 
+def test_a_folder_given_as_the_cache_is_named_as_a_folder(tmp_path):
+    """`--cache ~/.cache/shoprel` (the folder, not a file in it) was told 'not a translation
+    cache (unable to open database file)'; it is told it is a folder, with a file name to give."""
+    from shoprel.errors import InputError
+
+    (tmp_path / "kept.txt").write_text("mine")
+    with pytest.raises(InputError) as caught:
+        CachedTranslator(CountingTranslator(), tmp_path)
+    message = str(caught.value)
+    assert message == (f"{tmp_path}: is a folder; the translation cache is one SQLite file: "
+                       "give a file name (e.g. translations.sqlite)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["kept.txt"]
+
+
 def test_nothing_left_to_translate_draws_no_bar(tmp_path, capsys):
     """A fully cached call drew an empty 'translate→en: 0text' bar when progress=True."""
     texts, langs = ["zapatos", "montre", "car"], ["es", "fr", "en"]  # all routed, so cached

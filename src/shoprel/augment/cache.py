@@ -34,6 +34,9 @@ class CachedTranslator:
         self.name = inner.name
         self.model = inner.model
         self.path = Path(path)
+        if self.path.is_dir():  # sqlite would only say "unable to open database file"
+            raise InputError("is a folder; the translation cache is one SQLite file: give a "
+                             "file name (e.g. translations.sqlite)", path=self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.batch_size = batch_size
         self.progress = progress
@@ -48,7 +51,7 @@ class CachedTranslator:
                 self._check_ours()
             self._db.execute(SCHEMA)
             self._db.commit()
-        except sqlite3.DatabaseError as exc:  # a data file or a folder named as the cache
+        except sqlite3.DatabaseError as exc:  # a data file named as the cache
             raise InputError(f"not a translation cache ({exc}); give a new file name or a "
                              "cache shoprel wrote", path=self.path) from None
 
