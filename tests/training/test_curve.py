@@ -61,3 +61,26 @@ def test_run_keeps_a_learning_curve(tmp_path, qc_demo):
     assert points[0]["roc_auc"] < points[-1]["roc_auc"]
     report = (result.run_dir / "report.html").read_text(encoding="utf-8")
     assert '<section id="learning-curve">' in report and "Learning curve: out-of-fold" in report
+
+
+def test_train_prints_the_curve_and_says_its_f1_is_not_the_runs(tmp_path, qc_demo):
+    """The 100% point printed 'F1 0.8171' under a table whose overall F1 was 0.8129 (nested),
+    with nothing saying why; each point's F1 is now labelled as cut at its own best threshold."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    config = tmp_path / "fast.yaml"
+    config.write_text("model: {family: fast, params: {n_features: 65536, n_estimators: 60}}\n"
+                      "folds: {k: 3}\n")
+    done = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(tmp_path / "run"),
+                                     "--config", str(config), "--learning-curve",
+                                     "--curve-fractions", "0.5", "--quiet"])
+    assert done.exit_code == 0, done.output
+    lines = [line for line in done.output.splitlines() if line.startswith("learning curve:")]
+    curve = json.loads((tmp_path / "run" / CURVE_FILE).read_text())["points"]
+    assert lines[:2] == [f"learning curve: {p['fraction']:>5.0%} ({p['rows']:.0f} rows/fold)  "
+                         f"AUC {p['roc_auc']:.4f}  best-cut F1 {p['f1']:.4f}" for p in curve]
+    assert lines[2] == ("learning curve: best-cut F1 is cut at each point's own best "
+                        "out-of-fold threshold (optimistic): compare the points with each other, "
+                        "not with the F1 above")

@@ -5,7 +5,12 @@ from __future__ import annotations
 import click
 
 from shoprel.cli.options import input_path, output_path, quiet_option, task_option
-from shoprel.evaluate.console import constant_scores_line, far_pairs_line, metrics_table
+from shoprel.evaluate.console import (
+    constant_scores_line,
+    far_pairs_line,
+    learning_curve_lines,
+    metrics_table,
+)
 
 
 @click.command()
@@ -72,9 +77,8 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
                    f"({'dropped' if data['dropped'] else 'kept'}; see data.empty_text)")
     if m.get("far_pairs"):
         click.echo(far_pairs_line(m["far_pairs"]))
-    for point in m.get("learning_curve", {}).get("points", []):
-        click.echo(f"learning curve: {point['fraction']:>5.0%} ({point['rows']:.0f} rows/fold)"
-                   f"  AUC {point['roc_auc']:.4f}  F1 {point['f1']:.4f}")
+    for line in learning_curve_lines(m.get("learning_curve") or {}):
+        click.echo(line)
     carried = m.get("student")
     if carried and "error" in carried:
         click.echo(f"warning: the run carries no student, its distillation failed: "

@@ -30,6 +30,20 @@ def constant_scores_line(metrics: dict) -> str | None:
             "them), so ROC-AUC is 0.5 and F1 is a constant answer's")
 
 
+def learning_curve_lines(curve: dict) -> list[str]:
+    """The learning curve's points, then why the 100% point's F1 is not the F1 above it: each
+    point's F1 is cut at that point's own best out-of-fold threshold (as the report says),
+    while the run's F1 is nested."""
+    points = curve.get("points") or []
+    lines = [f"learning curve: {p['fraction']:>5.0%} ({p['rows']:.0f} rows/fold)  AUC "
+             f"{p['roc_auc']:.4f}  best-cut F1 {p['f1']:.4f}" for p in points]
+    if lines:
+        lines.append("learning curve: best-cut F1 is cut at each point's own best out-of-fold "
+                     "threshold (optimistic): compare the points with each other, not with the "
+                     "F1 above")
+    return lines
+
+
 def evaluation_notes(metrics: dict) -> list[str]:
     """What the table alone does not say: what "base F1" is, a model that called every row
     relevant, and why ROC-AUC is missing."""
