@@ -94,6 +94,23 @@ def test_parquet_predictions_and_gold_count_rows_not_lines(tmp_path, gold):
         evaluate_files(_predictions(tmp_path), parquet_gold)
 
 
+def test_the_two_files_given_in_the_other_order_are_told_so(tmp_path, gold):
+    """`evaluate gold.jsonl pred.jsonl` said only that pred.jsonl has no label column; it now
+    says that file holds predictions and which file goes first."""
+    predictions = _predictions(tmp_path)
+    with pytest.raises(InputError) as caught:
+        evaluate_files(gold, predictions)
+    assert str(caught.value) == (
+        f"{predictions}, line 1, field 'label': missing required column (labels: needed to "
+        f"train, or to score predictions against); {predictions} holds predictions: give the "
+        "predictions first and the labelled gold file second")
+    unlabelled = _write(tmp_path / "test.jsonl", [
+        {k: v for k, v in json.loads(line).items() if k != "label"}
+        for line in gold.read_text().splitlines()])  # a test file given as gold: no hint
+    with pytest.raises(InputError, match=r"score predictions against\)$"):
+        evaluate_files(predictions, unlabelled)
+
+
 def test_a_gold_file_of_one_label_is_scored_without_an_auc(tmp_path):
     """Training needs both labels; scoring predictions does not (F1, precision and recall are
     defined, ROC-AUC is not)."""

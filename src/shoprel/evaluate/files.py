@@ -74,7 +74,14 @@ def evaluate_files(predictions: str | Path, gold: str | Path,
                    task: str | None = None) -> dict:
     """Metrics of predictions against gold labels, matched by id; every gold id must be scored."""
     predictions, gold = Path(predictions).expanduser(), Path(gold).expanduser()
-    gold_frame = read_pairs(gold, task=task, require_label=True, both_labels=False)
+    try:
+        gold_frame = read_pairs(gold, task=task, require_label=True, both_labels=False)
+    except InputError as exc:
+        if exc.field == "label" and _holds_predictions(gold):
+            raise InputError(f"{exc.reason}; {gold} holds predictions: give the predictions "
+                             "first and the labelled gold file second", path=exc.path,
+                             line=exc.line, field=exc.field) from None
+        raise
     scored = _read_predictions(predictions, gold_frame.task)
     gold_rows = gold_frame.df.assign(id=gold_frame.df["id"].astype(object))
     table = gold_rows.merge(scored, on="id", how="left", validate="one_to_one")
@@ -99,6 +106,14 @@ def evaluate_files(predictions: str | Path, gold: str | Path,
                 "prediction_columns": ["id", "prediction", *(["probability"]
                                                   if "probability" in scored.columns else [])]})
     return out
+
+
+def _holds_predictions(path: Path) -> bool:
+    """Whether the file's first row has a prediction column: a submission given as the gold
+    file (the two files swapped) rather than gold rows without labels."""
+    for _, record in iter_records(path):
+        return "prediction" in record
+    return False
 
 
 def _check_queries(table: pd.DataFrame, predictions: Path, gold: Path) -> None:
