@@ -78,6 +78,19 @@ def test_a_column_spelled_otherwise_is_named(tmp_path, name, text):
         "'id' (lower case, no spaces)")
 
 
+def test_a_query_column_named_as_the_server_names_it_is_told_the_files_name(tmp_path):
+    """A file (or pairs given to the Python API) with `query`, the server's field, was told only
+    that 'origin_query' is missing; it is told that `query` is the server's name for it."""
+    from shoprel.data.memory import pair_frames
+
+    assert _error(tmp_path, "q.csv", b"id,query,category_path\n1,a,x\n").endswith(
+        "q.csv, line 1, field 'origin_query': missing required column; found 'query', the "
+        "server API's name: files and the Python API call it 'origin_query'")
+    with pytest.raises(InputError, match="^pair 0, field 'origin_query': missing required "
+                                         "column; found 'query', the server API's name"):
+        next(iter(pair_frames([{"query": "a", "category_path": "x"}], "QC")))
+
+
 def test_label_must_be_binary(tmp_path):
     message = _error(tmp_path, "l.txt",
                      b'{"id": 1, "origin_query": "a", "category_path": "x", "label": 2}\n')

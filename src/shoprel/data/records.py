@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from shoprel.data.formats import FORMATS, file_format
+from shoprel.data.tasks import REQUEST_FIELDS
 from shoprel.errors import ConfigError, InputError
 
 Record = tuple[int, dict]  # (line or row number, fields)
@@ -73,6 +74,9 @@ def missing_column(record: dict, name: str, reason: str = "missing required colu
     rather than read with some of its columns silently missing."""
     alike = [key for key in record
              if isinstance(key, str) and key != name and key.strip().lower() == name]
+    if not alike and REQUEST_FIELDS.get(name) in record:  # a file in a request's shape
+        return (f"{reason}; found {REQUEST_FIELDS[name]!r}, the server API's name: files and "
+                f"the Python API call it {name!r}")
     if not alike:
         return reason
     return f"{reason}; the file has {alike[0]!r}: name the column {name!r} (lower case, no spaces)"

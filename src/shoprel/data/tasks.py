@@ -28,6 +28,8 @@ class Task(StrEnum):
 TARGET_COLUMN = {Task.QC: "category_path", Task.QI: "item_title"}
 QUERY_COLUMN = "origin_query"
 TRANSLATION_COLUMN = "translated_query"  # a file's translation of the query (optional)
+# a file's column -> the server request's field for it (the request says `query`)
+REQUEST_FIELDS = {QUERY_COLUMN: "query"}
 
 
 def other_task_column(record, task: Task) -> str | None:

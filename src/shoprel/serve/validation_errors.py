@@ -6,12 +6,11 @@ cannot be encoded, so only locations and messages go back, truncated and escaped
 
 from __future__ import annotations
 
-from shoprel.data.tasks import TARGET_COLUMN, Task
+from shoprel.data.tasks import REQUEST_FIELDS, TARGET_COLUMN, Task
 
 MAX_PART_CHARS = 80
 MAX_MESSAGE_CHARS = 300
 MAX_DETAILS = 20
-FILE_COLUMNS = {"origin_query": "query"}  # a file's column -> the request field it is
 
 
 def _safe(text: str, limit: int = MAX_PART_CHARS) -> str:
@@ -32,7 +31,7 @@ def _file_column(error: dict) -> str | None:
     loc = error.get("loc") or ()
     if error.get("type") != "extra_forbidden" or not loc:
         return None
-    return FILE_COLUMNS.get(loc[-1])
+    return REQUEST_FIELDS.get(loc[-1])
 
 
 def _message(error: dict, task: Task) -> str:
