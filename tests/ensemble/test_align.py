@@ -40,8 +40,12 @@ def test_different_folds_are_refused(qc_runs, tmp_path):
     folds = pd.read_parquet(other / "folds.parquet")
     folds["fold"] = (folds["fold"] + 1) % 3
     folds.to_parquet(other / "folds.parquet", index=False)
-    with pytest.raises(RunDirError, match="different folds"):
+    with pytest.raises(RunDirError, match="different folds") as info:
         align_runs([qc_runs[0], other])
+    # compare refuses them through the same check: the line speaks of comparing too
+    assert str(info.value).endswith("(compare their folds.parquet); out-of-fold scores of "
+                                    "other splits can be neither combined nor compared fold "
+                                    "by fold")
 
 
 def test_different_tasks_are_refused(qc_runs, tmp_path, make_fake_run):

@@ -135,7 +135,8 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
                               base["id"].map(base_folds).to_numpy()):
             raise RunDirError(
                 f"runs used different folds: {first.path} and {run.path} (compare their "
-                f"{runs.FOLDS}); their OOF scores cannot be combined honestly")
+                f"{runs.FOLDS}); out-of-fold scores of other splits can be neither combined "
+                "nor compared fold by fold")
         columns.append(base["id"].map(oof["probability"]).to_numpy())
     probabilities = np.column_stack(columns).astype(np.float64)
     if np.isnan(probabilities).any():
