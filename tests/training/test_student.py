@@ -311,3 +311,43 @@ def test_a_student_stopped_before_its_teacher_listed_it_is_replaced_by_the_rerun
     with pytest.raises(OutputError, match="already exists"):
         distill(run, preset, run / runs.STUDENT, progress=False, speed_rows=0)
     assert (run / runs.STUDENT / "notes.txt").read_text(encoding="utf-8") == "mine"
+
+
+def test_train_student_refuses_a_student_that_is_the_run_again(tmp_path):
+    """A USE run with --student trained the same model twice (identical AUC and F1, +1,040 s on
+    real QC); it is refused before anything is read or written."""
+    out = tmp_path / "run"
+    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out", str(out),
+                                     "--config", "configs/embed-use.yaml", "--student",
+                                     "--quiet"])
+    assert done.exit_code != 0
+    [line] = done.output.strip().splitlines()
+    assert "student: the student would be the run's own model (embed on use-multilingual" in line
+    assert "drop --student" in line
+    assert not out.exists() and list(tmp_path.iterdir()) == []
+    # a config's own student section written as the run's model: located in the file
+    config = tmp_path / "same.yaml"
+    config.write_text("folds: {k: 3}\nmodel:\n  family: fast\n  params: {n_estimators: 20}\n"
+                      "student:\n  model:\n    family: fast\n    params: {n_estimators: 20}\n",
+                      encoding="utf-8")
+    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out", str(out),
+                                     "--config", str(config), "--quiet"])
+    assert done.exit_code != 0 and "same.yaml: line 5: student: the student would be" in done.output
+    assert not out.exists()
+
+
+@pytest.mark.parametrize("change", [
+    {"student.hard_weight": 0.5},  # learns the run's OOF probabilities too
+    {"student.model.params.n_estimators": 30},  # another model
+    {"augment.easy_negatives": 1.0},  # the run's training side, which the student lacks
+    {"noise.inner_folds": 3},
+    {"final.refit_full": False},
+])
+def test_a_student_that_differs_from_the_run_is_not_refused(change):
+    from shoprel.training.student import check_student_differs
+
+    same = {"model.family": "fast", "model.params.n_estimators": 20,
+            "student": {"model": {"family": "fast", "params": {"n_estimators": 20}}}}
+    with pytest.raises(ConfigError, match="the run's own model"):
+        check_student_differs(load_config(None, same))
+    check_student_differs(load_config(None, {**same, **change}))

@@ -235,6 +235,10 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
     finished run then distils the student it carries (training/student.py).
     """
     config = config or RunConfig()
+    if config.student is not None:  # before any file is read or written
+        from shoprel.training.student import check_student_differs
+
+        check_student_differs(config)
     ranks = current_ranks()
     group = RankGroup(ranks) if ranks.distributed else None
     progress = progress and ranks.is_main
