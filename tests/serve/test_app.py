@@ -319,3 +319,26 @@ def test_a_backbone_gone_since_training_is_named_in_the_run_s_config(embed_run, 
         create_app(copy, ServeSettings(recent_texts=recent_texts))
     assert str(info.value).startswith(f"{copy / 'config.yaml'}: line {line}: "
                                       f"model.params.backbone {gone!r}: no such folder")
+
+
+def test_malformed_json_is_located_by_line_and_column_not_as_a_pair(client):
+    """FastAPI locates a JSON syntax error by its offset: the line read 'body.50: malformed
+    JSON', like pair 50 of the body. It is now said as the line and column of the body."""
+    content = b'{"pairs": [{"query": "a", "category_path": "b"},, ]}'
+    r = client.post("/v1/score", content=content, headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert r.json()["error"] == "body: malformed JSON at line 1, column 49 (Expecting value)"
+    assert r.json()["detail"][0]["loc"] == ["body"]
+    content = b'{"pairs": [\n  {"query": "a",\n   "category_path": "b" x}\n]}'
+    r = client.post("/v1/score", content=content, headers={"content-type": "application/json"})
+    assert r.json()["error"] == ("body: malformed JSON at line 3, column 25 (Expecting ',' "
+                                 "delimiter)")
+
+
+def test_malformed_json_without_its_text_is_located_by_character():
+    from shoprel.data.tasks import Task
+    from shoprel.serve.validation_errors import validation_error_body
+
+    error = {"type": "json_invalid", "loc": ("body", 49), "ctx": {"error": "Expecting value"}}
+    said = validation_error_body([error], Task.QC)["error"]
+    assert said == "body: malformed JSON at character 50 (Expecting value)"

@@ -34,7 +34,7 @@ def _file_column(error: dict) -> str | None:
     return REQUEST_FIELDS.get(loc[-1])
 
 
-def _message(error: dict, task: Task) -> str:
+def _message(error: dict, task: Task, body=None) -> str:
     other = _other_task(error, task)
     if other is not None:
         return (f"'{other.target_column}' is for {other.value} models; this model is "
@@ -46,20 +46,44 @@ def _message(error: dict, task: Task) -> str:
         return "unknown field"
     if error.get("type") == "json_invalid":
         reason = (error.get("ctx") or {}).get("error")
-        return f"malformed JSON ({reason})" if reason else "malformed JSON"
+        where = _json_place(error, body)
+        return f"malformed JSON{where}" + (f" ({reason})" if reason else "")
     return str(error.get("msg", "invalid value"))
 
 
-def validation_error_body(errors, task: Task) -> dict:
+def _json_place(error: dict, body) -> str:
+    """Where in the body the JSON parser stopped: FastAPI locates it as ("body", offset), and
+    "body.50" read like pair 50; said as line and column (1-based, as json's own message and
+    editors count), or as the character when the body text is not at hand."""
+    offset = (error.get("loc") or ())[-1:]
+    if not offset or not isinstance(offset[0], int):
+        return ""
+    offset = offset[0]
+    if isinstance(body, str) and 0 <= offset <= len(body):
+        line = body.count("\n", 0, offset) + 1
+        column = offset - body.rfind("\n", 0, offset)
+        return f" at line {line}, column {column}"
+    return f" at character {offset + 1}"
+
+
+def _located(error: dict) -> list:
+    """The error's place as the details give it: a malformed body's offset is said in its
+    message (_json_place), not as a part of the path."""
+    loc = list(error.get("loc") or ())
+    return loc[:1] if error.get("type") == "json_invalid" else loc
+
+
+def validation_error_body(errors, task: Task, body=None) -> dict:
+    """`body`: the request's text as the parser read it (RequestValidationError.body), for
+    the line and column of malformed JSON."""
     # a field meant for the other task, or named as in the files, explains the "missing field"
     # next to it: say it first
     errors = sorted(errors, key=lambda e: _other_task(e, task) is None
                     and _file_column(e) is None)
     details = []
     for error in errors[:MAX_DETAILS]:
-        loc = [part if isinstance(part, int) else _safe(str(part))
-               for part in error.get("loc") or ()]
-        details.append({"loc": loc, "msg": _safe(_message(error, task), MAX_MESSAGE_CHARS),
+        loc = [part if isinstance(part, int) else _safe(str(part)) for part in _located(error)]
+        details.append({"loc": loc, "msg": _safe(_message(error, task, body), MAX_MESSAGE_CHARS),
                         "type": _safe(str(error.get("type", "invalid")))})
     first = details[0] if details else {"loc": [], "msg": "invalid request"}
     where = ".".join(str(p) for p in first["loc"])
