@@ -54,4 +54,54 @@ def test_one_target_is_counted_in_the_singular(tmp_path, embed_run, monkeypatch)
                                        str(_catalogue(tmp_path / "one.txt", n=1)),
                                        "--out", str(tmp_path / "ix"), "--quiet"])
     assert result.exit_code == 0, result.output
-    assert "1 target read, " in result.output and "1 targets" not in result.output
+    assert "1 target read; " in result.output and "1 targets" not in result.output
+
+
+def test_index_says_what_its_texts_are_for_qc(tmp_path, embed_run, monkeypatch):
+    """The line read "30 targets read, 62 texts added": for QC the other texts are the paths'
+    level names, which it did not say."""
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    out = tmp_path / "ix"
+    result = CliRunner().invoke(main, ["index", str(embed_run),
+                                       str(_catalogue(tmp_path / "c.txt")), "--out", str(out),
+                                       "--quiet"])
+    assert result.exit_code == 0, result.output
+    [line] = result.output.splitlines()
+    # 30 paths, 30 last levels of their own, "home" and "kitchen" once each
+    assert line.startswith("30 targets read; 62 new texts added to the index (targets and "
+                           "their category paths' level names) in ")
+    again = CliRunner().invoke(main, ["index", str(embed_run), str(tmp_path / "c.txt"),
+                                      "--out", str(out), "--quiet"])
+    assert again.output.startswith("30 targets read; 0 new texts added to the index (targets "
+                                   "and their category paths' level names)")
+
+
+@pytest.fixture(scope="module")
+def qi_embed_run(tmp_path_factory, tiny_backbone):
+    """A small QI run of the embedding family on a tiny random local backbone."""
+    from shoprel.data.readers import read_pairs
+    from shoprel.demo import demo_file
+    from shoprel.training.config import load_config
+    from shoprel.training.runner import train
+
+    root = tmp_path_factory.mktemp("qi-embed-run")
+    frame = read_pairs(demo_file("QI"))
+    backbone = tiny_backbone(root / "bert", [*frame.df["query"], *frame.df["target"], "titles"])
+    config = load_config(None, {"folds.k": 2, "model.family": "embed", "check.far_pairs": 0,
+                                "model.params.backbone": str(backbone),
+                                "model.params.n_features": 2**12,
+                                "model.params.n_estimators": 10, "model.params.n_jobs": 1})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(CACHE_ENV, str(root / "train-cache"))
+        return train(demo_file("QI"), root / "run", config, progress=False).run_dir
+
+
+def test_index_says_what_its_texts_are_for_qi(tmp_path, qi_embed_run, monkeypatch):
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    titles = tmp_path / "titles.txt"
+    titles.write_text("cordless drill\nwood screws, 100 pack\ncordless drill\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["index", str(qi_embed_run), str(titles),
+                                       "--out", str(tmp_path / "ix"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    [line] = result.output.splitlines()
+    assert line.startswith("3 targets read; 2 new texts added to the index (targets) in ")

@@ -21,9 +21,12 @@ def index(run_dir, input_file, out, quiet):
     from shoprel.predict.index import build_index
 
     result = build_index(run_dir, input_file, out, progress=not quiet)
-    # "added", not "embedded": a resumed build's finished parts are added without embedding
-    click.echo(f"{_counted(result.targets, 'target')} read, {_counted(result.added, 'text')} "
-               f"added to the index in {result.seconds:.1f} s → {result.folder}")
+    # "added", not "embedded": a resumed build's finished parts are added without embedding;
+    # "new": a text indexed already, or repeated, is added once
+    texts = ("targets and their category paths' level names" if result.level_names
+             else "targets")
+    click.echo(f"{_counted(result.targets, 'target')} read; {_counted(result.added, 'new text')} "
+               f"added to the index ({texts}) in {result.seconds:.1f} s → {result.folder}")
 
 
 def _counted(n: int, noun: str) -> str:

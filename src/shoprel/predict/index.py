@@ -47,9 +47,12 @@ MARKER = INDEX_MARKER  # what makes a folder an index, holding `written_by: shop
 class IndexResult:
     folder: Path
     targets: int  # target rows read
-    added: int  # texts newly embedded (targets and, for QC, their levels' names)
+    added: int  # texts new to the index (targets and, for QC, their levels' names)
     indexed_models: int
     seconds: float
+    # the texts include the names of the category paths' levels (embed, QC: level similarity
+    # embeds them too), so `added` may exceed `targets`
+    level_names: bool = False
 
 
 def iter_targets(path: str | Path, task: Task) -> Iterator[str]:
@@ -176,6 +179,7 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
     build_id = _build_id(input_file)
     targets = 0
     added = 0
+    level_names = False
     new_folder = not folder.exists()
     was_empty = new_folder or not any(folder.iterdir())
     # the lock makes the missing parents and, once released, removes those left empty
@@ -195,11 +199,12 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
             seen_backbones.add(key)
             with tqdm(desc="indexing", unit=" texts", disable=not progress) as bar:
                 rows = _counting(iter_targets(input_file, run.task))
-                items = (item for t in rows for item in model.index_texts([t]))
+                items = _counting(item for t in rows for item in model.index_texts([t]))
                 added += model.index_targets(folder, items, build_id, on_part=bar.update)
             targets = rows.count
+            level_names = level_names or items.count > rows.count  # more texts than targets
     return IndexResult(folder, targets, added, len(seen_backbones),
-                       time.perf_counter() - started)
+                       time.perf_counter() - started, level_names)
 
 
 def _build_id(input_file: Path) -> str:
