@@ -191,9 +191,13 @@ class Run:
             raise located(exc, self.path / CONFIG) from None
 
     def student_dir(self) -> Path | None:
-        """RUN/student when the run carries a finished student (training/student.py)."""
+        """RUN/student when the run carries a finished student (training/student.py): one its
+        metrics.json lists. A student a stop left in place before the run listed it (its
+        metrics.json records the distillation as failed, or not at all) is not used."""
         folder = self.path / STUDENT
-        return folder if (folder / MANIFEST).is_file() else None
+        if not (folder / MANIFEST).is_file():
+            return None
+        return folder if lists_student(self.metrics()) else None
 
     def metrics(self) -> dict:
         return read_metrics(self.path)
@@ -405,6 +409,13 @@ class RunWriter:
         return self._text(MANIFEST, manifest.to_json())
 
 
+def lists_student(metrics: dict) -> bool:
+    """Whether a run's metrics.json lists the student in RUN/student as carried: what the
+    distillation records last, once the student is in place (training/distill.py)."""
+    block = metrics.get("student") or {}
+    return block.get("folder") == STUDENT
+
+
 def carried_student(run: Run) -> Path:
     """RUN/student, the fast student a run carries (training/student.py), or one RunDirError
     line saying why there is none."""
@@ -415,8 +426,12 @@ def carried_student(run: Run) -> Path:
         error = (run.metrics().get("student") or {}).get("error")
     except RunDirError:
         error = None
+    left = (run.path / STUDENT / MANIFEST).is_file()  # in place, but the run never listed it
     why = (f"its distillation failed: {error}" if error else
+           "its distillation stopped before the run listed it" if left else
            "trained without `train --student` / config `student: {}`")
+    if left:
+        why += f"; the student left in {run.path / STUDENT} is not used"
     raise RunDirError(f"{run.path}: carries no distilled student ({why}); score with "
                       f"--scorer full, or distil one: shoprel distill {run.path} --student "
                       f"STUDENT.yaml --out {run.path / STUDENT}")

@@ -183,6 +183,37 @@ def test_a_student_interrupted_leaves_the_run_saying_so(tmp_path, monkeypatch):
         runs.carried_student(run)
 
 
+def test_a_student_stopped_once_in_place_is_not_used(trained_runs, tmp_path, qc_demo,
+                                                     monkeypatch):
+    """Ctrl-C after the student was moved into RUN/student but before the run listed it: the
+    line said the unfinished one was removed, yet it stayed and --scorer student used it
+    while metrics.json called it failed. Now the line says it is left unused, and scoring
+    refuses it (a distill rerun replaces it: the test of a stopped distill below)."""
+    import shoprel.training.distill as distill_module
+
+    def stopped(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    run = tmp_path / "run"
+    shutil.copytree(trained_runs["QC"], run)
+    monkeypatch.setattr(distill_module, "record_carried", stopped)
+    config = load_config(None, {**FAST_TEST_PARAMS, "student": FAST_STUDENT})
+    with pytest.raises(KeyboardInterrupt) as caught:
+        student_module.carry_student(run, config, progress=False)
+    assert "the one left in place is not used" in caught.value.note
+    assert "removed" not in caught.value.note
+    assert (run / runs.STUDENT / runs.MANIFEST).is_file()  # left there, as said
+    assert runs.Run.open(run).metrics()["student"]["error"].startswith("interrupted")
+    assert runs.Run.open(run).student_dir() is None
+    with pytest.raises(RunDirError, match=r"its distillation failed: interrupted .*the student "
+                                          r"left in .*student is not used.*shoprel distill"):
+        runs.carried_student(runs.Run.open(run))
+    done = CliRunner().invoke(main, ["predict", str(run), str(qc_demo), "--out",
+                                     str(tmp_path / "p.jsonl"), "--scorer", "student"])
+    assert done.exit_code != 0 and not (tmp_path / "p.jsonl").exists()
+    assert "carries no distilled student" in done.output and "Traceback" not in done.output
+
+
 def test_shoprel_distill_gives_a_run_its_student_later(student_run, tmp_path):
     """The way back after a failed or killed student: distil into RUN/student."""
     run = tmp_path / "run"

@@ -379,10 +379,10 @@ def left_unrecorded(teacher_dir: str | Path, out_dir: str | Path) -> bool:
     if not is_written_for(out_dir, teacher_dir):
         return False
     try:
-        listed = runs.read_metrics(Path(teacher_dir)).get("student") or {}
+        metrics = runs.read_metrics(Path(teacher_dir))
     except RunDirError:
         return False  # the teacher is refused with its own line later
-    return listed.get("folder") != runs.STUDENT
+    return not runs.lists_student(metrics)
 
 
 def carried_summary(result: TrainResult, seconds: float) -> dict:

@@ -73,10 +73,13 @@ def carry_student(run_dir: str | Path, config: RunConfig, progress: bool = True,
         block = {"error": "interrupted (Ctrl-C or SIGTERM) while the student was distilled",
                  "seconds": round(time.perf_counter() - started, 2)}
         _record_failure(run_dir, block)
+        # one stopped once in place, before the run listed it, stays there unused (student_dir)
+        left = ("the one left in place is not used" if (run_dir / runs.STUDENT).exists()
+                else "the unfinished one was removed")
         raise Interrupted(f"interrupted while the student was distilled: the run {run_dir} is "
-                          "complete and kept, without a student (the unfinished one was "
-                          f"removed); `shoprel distill {run_dir} --student FILE --out "
-                          f"{run_dir / runs.STUDENT}` gives it one") from None
+                          f"complete and kept, without a student ({left}); `shoprel distill "
+                          f"{run_dir} --student FILE --out {run_dir / runs.STUDENT}` gives it "
+                          "one") from None
     return runs.Run.open(run_dir).metrics()["student"]
 
 
