@@ -140,8 +140,8 @@ def test_export_refuses_an_onnx_folder_that_is_a_link(tmp_path, monkeypatch):
     (model / "onnx").symlink_to(mine)
     monkeypatch.setattr(onnx_export, "cross_model_folders", lambda run_dir: [model])
     exported = []
-    monkeypatch.setattr(onnx_export, "export_hf_classifier",
-                        lambda hf, out, **kw: exported.append(out))
+    monkeypatch.setattr(onnx_export, "_write_export",
+                        lambda hf, out, *args, **kw: exported.append(out))
     with pytest.raises(OutputError) as info:
         onnx_export.export_run(tmp_path / "run")
     assert str(info.value) == (f"{model / 'onnx'}: is a symbolic link (to {mine}); give the "
@@ -201,8 +201,8 @@ def test_export_keeps_an_onnx_folder_it_did_not_write(tmp_path, monkeypatch, fil
         (model / "onnx" / name).write_text(text)
     monkeypatch.setattr(onnx_export, "cross_model_folders", lambda run_dir: [model])
     exported = []
-    monkeypatch.setattr(onnx_export, "export_hf_classifier",
-                        lambda hf, out, **kw: exported.append(out))
+    monkeypatch.setattr(onnx_export, "_write_export",
+                        lambda hf, out, *args, **kw: exported.append(out))
     with pytest.raises(OutputError) as raised:
         onnx_export.export_run(tmp_path / "run")
     assert str(raised.value) == (f"{model / 'onnx'}: {holds}; exporting would delete it: move "
@@ -218,8 +218,8 @@ def test_export_replaces_its_own_earlier_export(tmp_path, monkeypatch):
     (model / "onnx" / "export.json").write_text(json.dumps({"files": {"fp32": "model.onnx"},
                                                             "preferred": "fp32"}))
     monkeypatch.setattr(onnx_export, "cross_model_folders", lambda run_dir: [model])
-    monkeypatch.setattr(onnx_export, "export_hf_classifier",
-                        lambda hf, out, **kw: (out / "model.onnx").write_text("new"))
+    monkeypatch.setattr(onnx_export, "_write_export",
+                        lambda hf, out, *args, **kw: (out / "model.onnx").write_text("new"))
     onnx_export.export_run(tmp_path / "run")
     assert [p.name for p in (model / "onnx").iterdir()] == ["model.onnx"]
     assert (model / "onnx" / "model.onnx").read_text() == "new"
@@ -300,7 +300,7 @@ def test_an_export_stopped_midway_leaves_the_earlier_exports_whole(tmp_path, mon
     monkeypatch.setattr(onnx_export, "cross_model_folders", lambda run_dir: models)
     written = []
 
-    def stopped_in_the_second(hf, out, **kwargs):
+    def stopped_in_the_second(hf, out, *args, **kwargs):
         (out / "model.onnx").write_text("new fp32")
         written.append(out)
         if len(written) == 2:
@@ -308,7 +308,7 @@ def test_an_export_stopped_midway_leaves_the_earlier_exports_whole(tmp_path, mon
         (out / "export.json").write_text(json.dumps({"files": {"fp32": "model.onnx"},
                                                      "preferred": "fp32"}))
 
-    monkeypatch.setattr(onnx_export, "export_hf_classifier", stopped_in_the_second)
+    monkeypatch.setattr(onnx_export, "_write_export", stopped_in_the_second)
     with pytest.raises(KeyboardInterrupt):
         onnx_export.export_run(tmp_path / "run")
     for model in models:
@@ -353,8 +353,8 @@ def test_export_from_python_reads_a_leading_tilde_as_home(fast_run, monkeypatch)
     full = fast_run / "models" / "full"
     (full / "model.json").write_text('{"family": "cross"}')
     written = []
-    monkeypatch.setattr(onnx_export, "export_hf_classifier",
-                        lambda hf, out, **kw: written.append(hf) or (out / "model.onnx")
+    monkeypatch.setattr(onnx_export, "_write_export",
+                        lambda hf, out, *args, **kw: written.append(hf) or (out / "model.onnx")
                         .write_text("x"))
     done = onnx_export.export_run(f"~/{fast_run.name}")
     assert written == [full / "hf"]
@@ -402,6 +402,32 @@ def test_an_export_from_python_failing_midway_keeps_the_earlier_one(saved, tmp_p
     assert sorted(p.name for p in model.iterdir()) == ["hf", "model.json", "onnx"]
 
 
+def test_export_from_python_into_a_run_is_refused_and_names_export_run(saved, fast_run,
+                                                                       monkeypatch):
+    """export_hf_classifier into a run's model folder wrote onnx/ without adding it to the
+    run's stamp, so the run's later --overwrite refused it as holding a folder of the user's;
+    now refused before any export work, naming export_run / `shoprel export`, which record it."""
+    from shoprel import runs
+    from shoprel.errors import OutputError
+
+    def no_export(*args, **kwargs):
+        raise AssertionError("exported before the refusal")
+
+    monkeypatch.setattr(torch.onnx, "export", no_export)
+    full = fast_run / "models" / "full"
+    before = sorted(p.name for p in full.iterdir())
+    stamp = (fast_run / ".shoprel-output.json").read_text()
+    with pytest.raises(OutputError) as raised:
+        onnx_export.export_hf_classifier(saved / "hf", full / "onnx")
+    assert str(raised.value) == (
+        f"{full / 'onnx'}: lies inside {fast_run.resolve()}, a folder shoprel wrote (a run, an "
+        "index or a backbone); export a run's models with export_run(RUN) or `shoprel export "
+        "RUN --onnx`, which record them in the run, or choose a folder outside it")
+    assert sorted(p.name for p in full.iterdir()) == before
+    assert (fast_run / ".shoprel-output.json").read_text() == stamp
+    runs.replaceable_as("run")(fast_run)  # its --overwrite still takes it as shoprel's
+
+
 @pytest.mark.parametrize("quiet", [False, True])
 def test_export_shows_a_bar_over_the_models_and_quiet_silences_it(fast_run, monkeypatch, quiet):
     """Each cross-encoder takes seconds to minutes to export, and export said nothing until all
@@ -412,8 +438,8 @@ def test_export_shows_a_bar_over_the_models_and_quiet_silences_it(fast_run, monk
         model = fast_run / "models" / name
         if model.is_dir():
             (model / "model.json").write_text('{"family": "cross"}')
-    monkeypatch.setattr(onnx_export, "export_hf_classifier",
-                        lambda hf, out, **kw: (out / "model.onnx").write_text("x"))
+    monkeypatch.setattr(onnx_export, "_write_export",
+                        lambda hf, out, *args, **kw: (out / "model.onnx").write_text("x"))
     result = CliRunner().invoke(main, ["export", str(fast_run), "--onnx",
                                        *(["--quiet"] if quiet else [])])
     assert result.exit_code == 0, result.output

@@ -28,7 +28,7 @@ from shoprel.models.hf.onnx import (
     read_export_meta,
 )
 from shoprel.utils.atomic import add_to_stamp, atomic_dir
-from shoprel.utils.outputs import check_not_a_link, few_names
+from shoprel.utils.outputs import check_not_a_link, check_outside_outputs, few_names
 from shoprel.utils.progress import bar_wanted, honours_progress
 
 OPSET = 17
@@ -44,8 +44,13 @@ def export_hf_classifier(hf_folder: str | Path, out_folder: str | Path, int8: bo
 
     Built beside out_folder and moved into place whole, as `shoprel export` does: a failure
     or a stop midway leaves an earlier export there as it was, not new graphs beside its old
-    export.json; a folder it did not write (the model's own, a user's conversion) is refused."""
+    export.json; a folder it did not write (the model's own, a user's conversion) is refused.
+    So is one inside a run (or another folder shoprel wrote): the run's stamp would not list
+    it, and its --overwrite would then refuse the run; export_run records what it writes."""
     hf_folder, out_folder = Path(hf_folder).expanduser(), Path(out_folder).expanduser()
+    check_outside_outputs(out_folder, then="export a run's models with export_run(RUN) or "
+                                           "`shoprel export RUN --onnx`, which record them in "
+                                           "the run, or choose a folder outside it")
     check_replaceable_export(out_folder)
     with atomic_dir(out_folder, overwrite=True) as tmp:
         meta = _write_export(hf_folder, tmp, int8, opset, int8_weights)
@@ -210,7 +215,7 @@ def export_run(run_dir: str | Path, int8: bool = False, int8_weights: str = "uin
         for folder in tqdm(folders, desc="exporting cross-encoders", unit="model",
                            disable=not bar_wanted(len(folders), progress, 1)):
             tmp = stack.enter_context(atomic_dir(folder / ONNX_FOLDER, overwrite=True))
-            export_hf_classifier(folder / HF_FOLDER, tmp, int8=int8, int8_weights=int8_weights)
+            _write_export(folder / HF_FOLDER, tmp, int8, OPSET, int8_weights)
     run_dir = Path(run_dir).resolve()
     for folder in folders:  # --overwrite of the run knows these as shoprel's
         add_to_stamp(run_dir, (folder / ONNX_FOLDER).resolve().relative_to(run_dir).as_posix())
