@@ -428,6 +428,29 @@ def test_export_from_python_into_a_run_is_refused_and_names_export_run(saved, fa
     runs.replaceable_as("run")(fast_run)  # its --overwrite still takes it as shoprel's
 
 
+def test_a_bad_int8_weights_is_refused_before_any_export(saved, fast_run, tmp_path,
+                                                         monkeypatch):
+    """int8_weights='int4' from Python raised a plain ValueError only once the fp32 graph was
+    exported (minutes); now one ConfigError line naming the parameter and its values, first."""
+    from shoprel.errors import ConfigError
+
+    def no_export(*args, **kwargs):
+        raise AssertionError("exported before the refusal")
+
+    monkeypatch.setattr(torch.onnx, "export", no_export)
+    message = "int8_weights: 'int4' is not one of uint8, int8"
+    with pytest.raises(ConfigError) as raised:
+        onnx_export.export_hf_classifier(saved / "hf", tmp_path / "onnx", int8=True,
+                                         int8_weights="int4")
+    assert str(raised.value) == message and not (tmp_path / "onnx").exists()
+    full = fast_run / "models" / "full"
+    (full / "model.json").write_text('{"family": "cross"}')
+    (full / "hf").symlink_to(saved / "hf")
+    with pytest.raises(ConfigError) as raised:
+        onnx_export.export_run(fast_run, int8=True, int8_weights="int4")
+    assert str(raised.value) == message and not (full / "onnx").exists()
+
+
 @pytest.mark.parametrize("quiet", [False, True])
 def test_export_shows_a_bar_over_the_models_and_quiet_silences_it(fast_run, monkeypatch, quiet):
     """Each cross-encoder takes seconds to minutes to export, and export said nothing until all
