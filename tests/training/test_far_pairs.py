@@ -137,6 +137,27 @@ def test_a_run_trained_without_the_check_gets_the_same_figures_afterwards(tmp_pa
     assert add_far_pairs(off.run_dir, 100, progress=False)["n"] <= 100  # asked again: replaced
 
 
+@pytest.mark.parametrize("quiet", [False, True])
+def test_rerunning_the_check_says_what_it_replaced(trained_runs, tmp_path, quiet):
+    """`far-pairs RUN --pairs 30` on a run whose training ran the check silently replaced its
+    figures; it still does (metrics.json is rewritten) but says which, unless --quiet."""
+    import shutil
+
+    run = shutil.copytree(trained_runs["QC"], tmp_path / "run")
+    metrics = json.loads((run / "metrics.json").read_text())
+    metrics["far_pairs"].update(n=1000, called_relevant=0.391)  # as train records on real rows
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    done = CliRunner().invoke(main, ["far-pairs", str(run), "--pairs", "30",
+                                     *(["--quiet"] if quiet else [])])
+    assert done.exit_code == 0, done.output
+    now = json.loads((run / "metrics.json").read_text())["far_pairs"]
+    assert now["n"] == 30
+    note = ("note: replaces the check of 1,000 pairs recorded in metrics.json (39.1% called "
+            f"relevant) with this one of 30 pairs ({now['called_relevant']:.1%} called relevant)")
+    assert (note in done.output.splitlines()) is not quiet
+    assert done.output.count("replaces") == (0 if quiet else 1)
+
+
 def test_an_interrupted_rerun_leaves_metrics_and_report_as_they_were(tmp_path, qc_demo,
                                                                      monkeypatch):
     """A far-pairs rerun stopped while the report rendered left metrics.json with the new

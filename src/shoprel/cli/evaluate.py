@@ -69,15 +69,19 @@ def compare(run_dirs, out_file, overwrite):
 @click.argument("run_dir", type=input_path())
 @click.option("--pairs", type=int, default=1000, show_default=True,
               help="Far pairs over the folds, as check.far_pairs in a training config.")
-@quiet_option("No progress bar.")
+@quiet_option("No progress bar, nor the note on the figures it replaces.")
 def far_pairs(run_dir, pairs, quiet):
     """Add the far-pairs check to a run trained without it: its fold models score pairs of a
-    query with an unrelated target; metrics.json and the report gain the figures."""
-    from shoprel.evaluate.console import far_pairs_line
-    from shoprel.training.far_pairs_existing import add_far_pairs
+    query with an unrelated target; metrics.json and the report gain the figures (a check
+    recorded there before is replaced)."""
+    from shoprel.evaluate.console import far_pairs_line, far_pairs_replaced_line
+    from shoprel.training.far_pairs_existing import add_far_pairs, recorded_far_pairs
 
+    earlier = None if quiet else recorded_far_pairs(run_dir)
     block = add_far_pairs(run_dir, pairs, progress=not quiet)
     click.echo(far_pairs_line(block))
+    if earlier is not None:
+        click.echo(far_pairs_replaced_line(earlier, block))
     if block["n"] < pairs:
         click.echo(f"note: {block['n']} pairs, not {pairs}: one per row of the run at most")
     click.echo(f"written into {Path(run_dir) / 'metrics.json'} and its report.html")

@@ -65,3 +65,11 @@ def far_pairs_line(block: dict) -> str:
     return (f"far pairs: {block['called_relevant']:.1%} of {block['n']} called relevant "
             f"(relevant rows {block['relevant_rows_called_relevant']:.1%}); ROC-AUC relevant "
             f"vs far {'-' if auc is None else format(auc, '.4f')}")
+
+
+def far_pairs_replaced_line(earlier: dict, block: dict) -> str:
+    """What `far-pairs RUN` replaced in metrics.json: the check recorded there before (by
+    train, or an earlier far-pairs), beside the new one, so a different count is not missed."""
+    return (f"note: replaces the check of {earlier['n']:,} pairs recorded in metrics.json "
+            f"({earlier['called_relevant']:.1%} called relevant) with this one of "
+            f"{block['n']:,} pairs ({block['called_relevant']:.1%} called relevant)")

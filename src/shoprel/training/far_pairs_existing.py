@@ -21,6 +21,12 @@ from shoprel.utils.progress import honours_progress
 DEFAULT_PAIRS = 1000  # as check.far_pairs defaults
 
 
+def recorded_far_pairs(run_dir: str | Path) -> dict | None:
+    """The far-pairs block the run's metrics.json holds now (train's, or an earlier
+    far-pairs'), which add_far_pairs replaces; None when it has none."""
+    return runs.Run.open(run_dir).metrics().get("far_pairs")
+
+
 @honours_progress
 def add_far_pairs(run_dir: str | Path, count: int = DEFAULT_PAIRS,
                   progress: bool = True) -> dict:
