@@ -126,7 +126,7 @@ def test_a_run_trained_without_the_check_gets_the_same_figures_afterwards(tmp_pa
     assert "far_pairs" not in off.metrics
     done = CliRunner().invoke(main, ["far-pairs", str(off.run_dir), "--quiet"])
     assert done.exit_code == 0, done.output
-    assert "pairs, not 1000: one per row of the run at most" in done.output  # 360 rows
+    assert "pairs, not" not in done.output  # --quiet: no notes
     written = json.loads((off.run_dir / "metrics.json").read_text())["far_pairs"]
     expected = dict(on.metrics["far_pairs"])
     for block in (written, expected):
@@ -156,6 +156,24 @@ def test_rerunning_the_check_says_what_it_replaced(trained_runs, tmp_path, quiet
             f"relevant) with this one of 30 pairs ({now['called_relevant']:.1%} called relevant)")
     assert (note in done.output.splitlines()) is not quiet
     assert done.output.count("replaces") == (0 if quiet else 1)
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_fewer_pairs_than_asked_is_a_note_that_quiet_silences(trained_runs, tmp_path, quiet):
+    """Asking for more far pairs than the run has rows gives one a row and a note saying so;
+    --quiet silenced the other notes but still printed this one."""
+    import shutil
+
+    run = shutil.copytree(trained_runs["QC"], tmp_path / "run")
+    done = CliRunner().invoke(main, ["far-pairs", str(run), "--pairs", "100000",
+                                     *(["--quiet"] if quiet else [])])
+    assert done.exit_code == 0, done.output
+    n = json.loads((run / "metrics.json").read_text())["far_pairs"]["n"]
+    assert 0 < n < 100000
+    note = f"note: {n} pairs, not 100000: one per row of the run at most"
+    assert (note in done.output.splitlines()) is not quiet
+    assert f"of {n} called relevant" in done.output  # the result line stays
+    assert "written into" in done.output
 
 
 def test_an_interrupted_rerun_leaves_metrics_and_report_as_they_were(tmp_path, qc_demo,
