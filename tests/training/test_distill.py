@@ -387,3 +387,46 @@ def test_nested_refit_left_with_one_label_is_one_line(tmp_path, student_yaml, js
         f"train on {left} row(s) of one label: all 2 row(s) labelled 1 of {data} fall into "
         "those two folds; give more rows labelled 1, or distill without --nested\n")
     assert not (tmp_path / "s").exists()
+
+
+TEACHER_AGAIN_YAML = """# the teacher's own model
+model:
+  family: fast
+  params: {n_features: 65536, n_estimators: 30, n_jobs: 1}
+"""
+
+
+def test_a_student_that_is_the_teacher_again_is_refused_before_any_work(teachers, tmp_path):
+    """distill RUN --student FILE --hard-weight 1 with the run's own model retrained the run
+    (same AUC and F1); train --student refuses that student, distill now does too."""
+    config = tmp_path / "again.yaml"
+    config.write_text(TEACHER_AGAIN_YAML, encoding="utf-8")
+    out = tmp_path / "s"
+    done = CliRunner().invoke(main, ["distill", str(teachers["run"]), "--student", str(config),
+                                     "--out", str(out), "--hard-weight", "1", "--quiet"])
+    assert done.exit_code == 2
+    [line] = done.stderr.strip().splitlines()
+    assert line.startswith(f"error: {config}: line 2: model: the student would be the model of "
+                           f"{teachers['run']} again (fast, the labels alone")
+    assert "--hard-weight below 1" in line
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["again.yaml"]
+
+
+@pytest.mark.parametrize(("yaml", "hard_weight", "teacher"), [
+    (TEACHER_AGAIN_YAML, 0.5, "run"),  # learns the teacher's OOF probabilities too
+    (STUDENT_YAML, 1.0, "run"),  # another model (stack: false)
+    (TEACHER_AGAIN_YAML + "augment: {easy_negatives: 1.0}\n", 1.0, "run"),  # another side
+    (TEACHER_AGAIN_YAML, 1.0, "ensemble"),  # no single model to repeat
+])
+def test_a_student_that_differs_from_its_teacher_is_not_refused(teachers, yaml, hard_weight,
+                                                               teacher, tmp_path):
+    from shoprel.training.distill import open_teacher, student_config
+    from shoprel.training.student import check_distilled_student_differs
+
+    path = tmp_path / "s.yaml"
+    path.write_text(yaml, encoding="utf-8")
+    config = student_config(load_config(path), open_teacher(teachers[teacher]), 3)
+    check_distilled_student_differs(teachers[teacher], config, hard_weight)
+    if teacher == "run" and hard_weight < 1.0:  # the same model, the labels alone: refused
+        with pytest.raises(ConfigError, match="the student would be the model of"):
+            check_distilled_student_differs(teachers[teacher], config, 1.0)

@@ -306,6 +306,9 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
         ignored.append("the student config's student section is not used: a distilled "
                        "student carries no student of its own")
     config = student_config(config, teacher, k)
+    from shoprel.training.student import check_distilled_student_differs  # (it imports this)
+
+    check_distilled_student_differs(teacher.run.path, config, hard_weight)
     frame = read_pairs(teacher.train_file, task=teacher.run.task, require_label=True,
                        empty_text=config.data.empty_text)
     check_rows_unchanged(frame, teacher)

@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 
 from shoprel import runs
 from shoprel.errors import ConfigError, Interrupted, one_line_reason
-from shoprel.training.config import RunConfig
+from shoprel.training.config import RunConfig, StudentConfig, load_config
 from shoprel.training.distill import distill
 
 
@@ -30,24 +30,57 @@ def student_run_config(config: RunConfig) -> RunConfig:
                                      **{**dict(student), "folds": config.folds})
 
 
-def check_student_differs(config: RunConfig) -> None:
-    """A carried student that learns the labels alone (hard_weight 1.0) with the run's very
-    model and training side is the run's model again: the same AUC and F1 for twice the
-    training time (a USE run with --student: +1,040 s). Refused before anything is trained."""
+def repeats_the_run(config: RunConfig) -> bool:
+    """Whether config.student learns the labels alone (hard_weight 1.0) with the run's very
+    model and training side: the run's model again, the same AUC and F1 for twice the
+    training time (a USE run with --student: +1,040 s)."""
     student = config.student
     if student is None or student.hard_weight < 1.0:
-        return  # none, or one that learns the run's out-of-fold probabilities too
+        return False  # none, or one that learns the run's out-of-fold probabilities too
     as_run = config.model_copy(update={"student": None}).model_dump()
-    if student_run_config(config).model_dump() != as_run:
-        return  # another model, or a training side the run has and the student does not
-    backbone = student.model.params.get("backbone")
+    # another model, or a training side the run has and the student does not: a new model
+    return student_run_config(config).model_dump() == as_run
+
+
+def _model_words(model) -> str:
+    """'fast' or 'embed on use-multilingual', as the refusals name a model."""
+    backbone = model.params.get("backbone")
     backbone = ", ".join(backbone) if isinstance(backbone, list) else backbone
-    raise ConfigError(
-        f"student: the student would be the run's own model ({student.model.family}"
-        f"{f' on {backbone}' if backbone else ''}, the labels alone, the same rows and folds), "
-        "trained a second time for the same AUC and F1: drop --student (or the config's "
-        "student: section), or give the student another model (student.model) or "
-        "student.hard_weight below 1")
+    return f"{model.family}{f' on {backbone}' if backbone else ''}"
+
+
+def check_student_differs(config: RunConfig) -> None:
+    """A carried student that would be the run's model again (repeats_the_run) is refused
+    before anything is trained."""
+    if repeats_the_run(config):
+        raise ConfigError(
+            f"student: the student would be the run's own model "
+            f"({_model_words(config.student.model)}, the labels alone, the same rows and "
+            "folds), trained a second time for the same AUC and F1: drop --student (or the "
+            "config's student: section), or give the student another model (student.model) "
+            "or student.hard_weight below 1")
+
+
+def check_distilled_student_differs(teacher_dir: str | Path, config: RunConfig,
+                                    hard_weight: float) -> None:
+    """`shoprel distill RUN --student FILE --hard-weight 1` with FILE's model and training side
+    the run's own retrains the run (as train --student would, which refuses it): refused the
+    same way, before any work. `config`: the student's, on the run's task (student_config)."""
+    run = runs.Run.open(teacher_dir)
+    if run.kind != "run":
+        return  # an ensemble's is no single model a student could repeat
+    teacher = load_config(run.path / runs.CONFIG, saved=True)
+    teacher = teacher.model_copy(update={  # its task as the student's: detected, not written
+        "student": None, "data": teacher.data.model_copy(update={"task": config.data.task})})
+    same_side = config.model_copy(update={"model": teacher.model, "folds": teacher.folds,
+                                          "student": None}).model_dump() == teacher.model_dump()
+    carried = StudentConfig(model=config.model, hard_weight=hard_weight)
+    if same_side and repeats_the_run(teacher.model_copy(update={"student": carried})):
+        raise ConfigError(
+            f"model: the student would be the model of {run.path} again "
+            f"({_model_words(config.model)}, the labels alone, the same rows and folds), "
+            "trained a second time for the same AUC and F1: give --student another model, "
+            "or --hard-weight below 1")
 
 
 def carry_student(run_dir: str | Path, config: RunConfig, progress: bool = True,
