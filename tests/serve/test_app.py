@@ -115,6 +115,24 @@ def test_malformed_bodies_are_422_naming_the_place(client, content, fragment):
     assert fragment in r.json()["error"]
 
 
+@pytest.mark.parametrize("content, said", [
+    (b'{"pairs": [{"query": "\xff", "category_path": "b"}]}',
+     "malformed JSON: the body is not UTF-8 text (byte 0xff at offset 22 cannot be decoded); "
+     "send it encoded as UTF-8"),
+    (b"[" * 100_000, "malformed JSON: the body nests arrays or objects too deeply for the JSON "
+                     'reader; send a flat {"pairs": [...]} list'),
+    (b'{"pairs": [{"query": "a", "category_path": "b", "id": ' + b"9" * 5000 + b"}]}",
+     "malformed JSON: the body holds a number of more digits than a JSON reader takes (5,000; "
+     "at most 4,300)"),
+])
+def test_a_body_the_reader_cannot_parse_says_why(client, content, said):
+    """Not UTF-8, nested too deeply, a too-long number: each got the one message naming all
+    three; each now says which it is (still 422, as any malformed JSON)."""
+    r = client.post("/v1/score", content=content, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json() == {"error": said, "detail": []}
+
+
 def test_ids_repeated_in_one_request_are_422(client):
     """As in a file, one request holds each id once; a pair without one goes by its position."""
     pair = {"query": "funda iphone", "category_path": "phones & telecommunications,cases"}

@@ -28,9 +28,8 @@ from shoprel.serve.metrics import CONTENT_TYPE, MetricsMiddleware, ServeMetrics
 from shoprel.serve.schemas import ErrorResponse, ModelInfo, ScoreResponse, score_request_model
 from shoprel.serve.settings import RUN_DIR_ENV, ServeSettings
 from shoprel.serve.translation import QueryTranslation
+from shoprel.serve.unparsable import UNPARSABLE_BODY, unparsable_body_message
 from shoprel.serve.validation_errors import validation_error_body
-
-UNPARSABLE_BODY = "There was an error parsing the body"  # FastAPI's 400 detail for such a body
 
 ERROR_RESPONSES = {
     413: {"model": ErrorResponse, "description": "Body larger than the server's limit."},
@@ -119,11 +118,9 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
     async def http_error(request: Request, exc: HTTPException):
         """404, 405...: the same {error, detail} shape as every error. A body FastAPI cannot
         even decode (not UTF-8, nested past the parser's depth) is malformed JSON like any
-        other: 422, as the README promises, not FastAPI's bare 400."""
+        other: 422, as the README promises, not FastAPI's bare 400, saying which it was."""
         if exc.status_code == 400 and exc.detail == UNPARSABLE_BODY:
-            return JSONResponse({"error": "malformed JSON: the body is not UTF-8 text, nests "
-                                          "too deeply, or holds a number of more digits than "
-                                          "a JSON reader takes (4,300)", "detail": []},
+            return JSONResponse({"error": unparsable_body_message(exc.__cause__), "detail": []},
                                 status_code=422)
         return JSONResponse({"error": str(exc.detail), "detail": []},
                             status_code=exc.status_code, headers=exc.headers)
