@@ -148,26 +148,37 @@ def tiny_backbone():
     return _tiny_backbone
 
 
-@pytest.fixture(scope="session")
-def embed_run(tmp_path_factory) -> Path:
-    """A small QC run of the embedding family on a tiny random local backbone (its own cache)."""
-    pytest.importorskip("torch")
+def _train_embed_run(root: Path, task: str, extra_texts: list[str], overrides: dict) -> Path:
+    """A small run of the embedding family on the task's demo set, on a tiny random local
+    backbone that knows the demo texts and `extra_texts`, with its own embedding cache."""
     from shoprel.data.readers import read_pairs
     from shoprel.models.backbones.cache import CACHE_ENV
     from shoprel.training.config import load_config
     from shoprel.training.runner import train
 
-    root = tmp_path_factory.mktemp("embed-run")
-    frame = read_pairs(demo_file("QC"))
+    frame = read_pairs(demo_file(task))
     backbone = _tiny_backbone(root / "bert", [*frame.df["query"], *frame.df["target"],
-                                              "new , level"])
-    config = load_config(None, {"folds.k": 3, "model.family": "embed",
-                                "model.params.backbone": str(backbone),
-                                "model.params.n_features": 2**16,
-                                "model.params.n_estimators": 40, "model.params.n_jobs": 1})
+                                              *extra_texts])
+    config = load_config(None, {"model.family": "embed", "model.params.backbone": str(backbone),
+                                "model.params.n_jobs": 1, **overrides})
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(CACHE_ENV, str(root / "train-cache"))
-        return train(demo_file("QC"), root / "run", config, progress=False).run_dir
+        return train(demo_file(task), root / "run", config, progress=False).run_dir
+
+
+@pytest.fixture(scope="session")
+def train_embed_run():
+    """train_embed_run(root, task, extra_texts, overrides) -> run folder (see _train_embed_run)."""
+    return _train_embed_run
+
+
+@pytest.fixture(scope="session")
+def embed_run(tmp_path_factory) -> Path:
+    """A small QC run of the embedding family on a tiny random local backbone (its own cache)."""
+    pytest.importorskip("torch")
+    return _train_embed_run(tmp_path_factory.mktemp("embed-run"), "QC", ["new , level"],
+                           {"folds.k": 3, "model.params.n_features": 2**16,
+                            "model.params.n_estimators": 40})
 
 
 @pytest.fixture(scope="module")

@@ -1,26 +1,11 @@
 """The load test's search-page shape: one query a request, its own targets first, N candidates,
 each query once; the default shape still sends the file's rows in order."""
 
-import importlib.util
-import sys
-from pathlib import Path
-
 from shoprel.data.tasks import Task
 
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "load_test.py"
-if str(BENCH.parent) not in sys.path:  # as when the script runs: its folder comes first
-    sys.path.insert(0, str(BENCH.parent))
 
-
-def load_bench():
-    spec = importlib.util.spec_from_file_location("load_test_bench", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def test_query_shape_sends_each_query_once_with_its_own_targets_first(qi_demo):
-    bench = load_bench()
+def test_query_shape_sends_each_query_once_with_its_own_targets_first(qi_demo, load_bench):
+    bench = load_bench("load_test")
     rows = bench.read_pairs(qi_demo, task=Task.QI).df
     requests = bench.request_bodies(qi_demo, Task.QI, 10, "query")
     assert len(requests) == rows["query"].nunique()
@@ -36,8 +21,8 @@ def test_query_shape_sends_each_query_once_with_its_own_targets_first(qi_demo):
     assert again == requests
 
 
-def test_rows_shape_keeps_file_order(qi_demo):
-    bench = load_bench()
+def test_rows_shape_keeps_file_order(qi_demo, load_bench):
+    bench = load_bench("load_test")
     rows = bench.read_pairs(qi_demo, task=Task.QI).df
     requests = bench.request_bodies(qi_demo, Task.QI, 10)
     assert len(requests) == len(rows) // 10

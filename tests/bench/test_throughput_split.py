@@ -1,21 +1,8 @@
 """The throughput bench scores pairs whose queries neither the runs nor the distilled student
 ever saw, and its training part does not depend on how the held-out queries are divided."""
 
-import importlib.util
 import json
-import sys
 from pathlib import Path
-
-BENCH = Path(__file__).resolve().parents[2] / "bench" / "throughput.py"
-if str(BENCH.parent) not in sys.path:  # as when the script runs: its folder comes first
-    sys.path.insert(0, str(BENCH.parent))
-
-
-def load_bench():
-    spec = importlib.util.spec_from_file_location("throughput_bench", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def queries(path: Path) -> list[str]:
@@ -23,8 +10,8 @@ def queries(path: Path) -> list[str]:
             for line in path.read_text(encoding="utf-8").splitlines()]
 
 
-def test_three_parts_share_no_query_and_training_part_is_stable(qc_demo, tmp_path):
-    bench = load_bench()
+def test_three_parts_share_no_query_and_training_part_is_stable(qc_demo, tmp_path, load_bench):
+    bench = load_bench("throughput")
     parts = {}
     for share in (0.5, 0.3):
         work = tmp_path / str(share)

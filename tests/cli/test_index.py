@@ -77,23 +77,11 @@ def test_index_says_what_its_texts_are_for_qc(tmp_path, embed_run, monkeypatch):
 
 
 @pytest.fixture(scope="module")
-def qi_embed_run(tmp_path_factory, tiny_backbone):
+def qi_embed_run(tmp_path_factory, train_embed_run):
     """A small QI run of the embedding family on a tiny random local backbone."""
-    from shoprel.data.readers import read_pairs
-    from shoprel.demo import demo_file
-    from shoprel.training.config import load_config
-    from shoprel.training.runner import train
-
-    root = tmp_path_factory.mktemp("qi-embed-run")
-    frame = read_pairs(demo_file("QI"))
-    backbone = tiny_backbone(root / "bert", [*frame.df["query"], *frame.df["target"], "titles"])
-    config = load_config(None, {"folds.k": 2, "model.family": "embed", "check.far_pairs": 0,
-                                "model.params.backbone": str(backbone),
-                                "model.params.n_features": 2**12,
-                                "model.params.n_estimators": 10, "model.params.n_jobs": 1})
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(CACHE_ENV, str(root / "train-cache"))
-        return train(demo_file("QI"), root / "run", config, progress=False).run_dir
+    return train_embed_run(tmp_path_factory.mktemp("qi-embed-run"), "QI", ["titles"],
+                           {"folds.k": 2, "check.far_pairs": 0, "model.params.n_features": 2**12,
+                            "model.params.n_estimators": 10})
 
 
 def test_index_says_what_its_texts_are_for_qi(tmp_path, qi_embed_run, monkeypatch):
