@@ -14,6 +14,7 @@ def _load_bench(name: str):
         sys.path.insert(0, str(BENCH))
     spec = importlib.util.spec_from_file_location(f"{name}_bench", BENCH / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # as an imported module is: dataclasses look themselves up
     spec.loader.exec_module(module)
     return module
 
