@@ -91,6 +91,19 @@ def test_without_write_behind_the_vector_is_on_disk_when_embed_returns(cache):
     assert set(cache.lookup("query", ["nail"])) == {"nail"}
 
 
+def test_the_store_tallies_only_the_sources_texts_came_from(cache):
+    """A source that gave nothing is not tallied: the counts name no source at zero, the same
+    vectors come back whichever source gave them."""
+    store = EmbeddingStore(encode, cache, recent=RecentTexts(100), counts=Counter())
+    first = store.embed(["nail", "saw", "nail"], "query")
+    assert store.counts == {"encoded": 2}
+    np.testing.assert_array_equal(store.embed(["nail", "saw", "nail"], "query"), first)
+    assert store.counts == {"encoded": 2, "memory": 2}
+    fresh = EmbeddingStore(encode, cache, recent=RecentTexts(100), counts=Counter())
+    np.testing.assert_array_equal(fresh.embed(["saw", "nail"], "query"), first[[1, 0]])
+    assert fresh.counts == {"disk": 2}
+
+
 def test_a_failed_write_is_dropped_and_the_writer_goes_on(cache, monkeypatch, caplog):
     real_store = EmbeddingCache.store
     calls = []

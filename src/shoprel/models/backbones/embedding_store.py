@@ -77,9 +77,8 @@ class EmbeddingStore:
         disk cache (an index build stores them in the index instead)."""
         distinct = list(dict.fromkeys(str(t) for t in texts))
         found: dict[str, np.ndarray] = {}
-        for index in self.indexes:
-            if index.may_hold(kind):  # an index of targets is not searched for a query
-                self._take("index", found, index.lookup(kind, self._missing(distinct, found)))
+        for index in self.indexes:  # an index of targets answers a query with nothing, unsearched
+            self._take("index", found, index.lookup(kind, self._missing(distinct, found)))
         if self.recent is not None:
             self._take("memory", found, self.recent.lookup(kind, self._missing(distinct, found)))
         cheap = set(found)  # indexed or already in memory
@@ -103,8 +102,11 @@ class EmbeddingStore:
         return np.vstack([found[str(t)] for t in texts])
 
     def _take(self, source: str, found: dict, new: dict) -> None:
-        self.counts[source] += len(new)
-        found.update(new)
+        """Tally and keep what `source` gave; a source that gave nothing is not tallied, so the
+        counts (serve's /metrics) name only the sources texts came from."""
+        if new:
+            self.counts[source] += len(new)
+            found.update(new)
 
     @staticmethod
     def _missing(distinct: list[str], found: dict) -> list[str]:
