@@ -214,7 +214,7 @@ def test_csv_ids_are_compared_as_text_with_the_input(files, jsonl, qc_rows):
 
 @pytest.mark.parametrize(("value", "message"), [
     ("", "an id is a whole number or a non-empty text, not an empty text"),
-    (2.5, "an id is a whole number or a non-empty text, not float 2.5"),
+    (2.5, "2.5 is a number with a fraction; an id must be text or a whole number"),
     (None, "an id is a whole number or a non-empty text, not null"),
     ("drop", "missing"),
     (99, "id 99 is not in {source} (expected id 2 there, input order)"),

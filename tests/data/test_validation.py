@@ -53,6 +53,21 @@ def test_unwritable_or_non_scalar_values_are_refused_with_their_place(tmp_path, 
     assert f"{path}, line 2, field '{field}'" in str(info.value)
 
 
+@pytest.mark.parametrize(("written", "said"), [
+    ("2.50", "2.50 is a number with a fraction; an id must be text or a whole number"),
+    ("NaN", "nan is not a finite number; an id must be text or a whole number"),
+])
+def test_a_fractional_id_is_said_as_written_with_its_place(tmp_path, written, said):
+    """A fractional id read as 'not float 2.5', a type name a user did not write; it is now
+    said as the number the file holds, with what an id may be instead."""
+    path = _file(tmp_path, _row(id=0))
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(_row()).replace('"id": 1', f'"id": {written}') + "\n")
+    with pytest.raises(InputError) as info:
+        read_pairs(path, require_label=True)
+    assert str(info.value) == f"{path}, line 2, field 'id': {said}"
+
+
 def test_extreme_ids_that_fit_are_kept(tmp_path):
     path = _file(tmp_path, _row(id=2**63 - 1, label=1), _row(id=-(2**63), label=0),
                  _row(id=" 12 ", label=0))

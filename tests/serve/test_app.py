@@ -148,7 +148,7 @@ def test_ids_repeated_in_one_request_are_422(client):
     ('"' + "x" * 5000 + '"', "an id text may hold at most 256 characters, this one holds 5,000"),
     ("1180591620717411303424", "an id number must fit in 64 bits"),
     ("true", "an id is a whole number or a non-empty text, not bool"),
-    ("1.5", "an id is a whole number or a non-empty text, not float"),
+    ("1.5", "1.5 is a number with a fraction; an id must be text or a whole number"),
     ("9" * 5000, "a number of more digits than a JSON reader takes"),
 ])
 def test_a_bad_id_is_one_message_in_the_api_s_words(client, value, said):

@@ -30,6 +30,11 @@ class FloatText(float):
         return number
 
 
+def as_written(value) -> str:
+    """A value as the file wrote it: a JSON 7.0 or 2.50 as written, not Python's 7.0 or 2.5."""
+    return value.text if isinstance(value, FloatText) else str(value)
+
+
 def kind_name(value) -> str:
     """A value's type as a message says it: a JSON number is a float, whatever keeps its text."""
     return "float" if isinstance(value, FloatText) else type(value).__name__

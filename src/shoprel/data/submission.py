@@ -8,7 +8,7 @@ from pathlib import Path
 from shoprel.data.formats import file_format
 from shoprel.data.frame import WRITTEN_ID
 from shoprel.data.records import (
-    FloatText,
+    as_written,
     column_line,
     iter_records,
     missing_column,
@@ -70,15 +70,10 @@ def _alike(a, b) -> bool:
     return type(a) is type(b) and a == b
 
 
-def _as_text(value) -> str:
-    """An id as a grader reading text sees it: a JSON 7.0 as written, not 7."""
-    return value.text if isinstance(value, FloatText) else str(value)
-
-
 def _written_alike(value, written, typed_pair: bool) -> bool:
     """Whether a grader finds the input's id in the submission's: compared as written when
     both files keep kinds apart, else as text ("7" is not "007", nor "7.0")."""
-    return _alike(value, written) if typed_pair else _as_text(value) == _as_text(written)
+    return _alike(value, written) if typed_pair else as_written(value) == as_written(written)
 
 
 def _first_row_checks(submission: Path, line: int, record: dict, task: Task | None) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -12,6 +13,7 @@ from shoprel.data.frame import TRANSLATION, WRITTEN_ID, PairFrame
 from shoprel.data.records import (
     FloatText,
     Record,
+    as_written,
     column_line,
     kind_name,
     missing_column,
@@ -80,6 +82,9 @@ def checked_id(value):
     number within 64 bits or a non-empty text UTF-8 can hold. The one rule of a file's ids and
     of the ids a request to `serve` gives its pairs."""
     key = None if isinstance(value, bool) or value == "" else coerce_id(value)
+    if isinstance(key, float):
+        what = "a number with a fraction" if math.isfinite(key) else "not a finite number"
+        raise ValueError(f"{as_written(key)} is {what}; an id must be text or a whole number")
     if not isinstance(key, int | str):
         shown = ("null" if value is None else "an empty text" if value == "" else
                  f"{kind_name(value)} {value!r}")
