@@ -482,3 +482,24 @@ def test_a_size_limit_it_cannot_meet_says_what_it_kept_and_why(cache):
     # with room enough, nothing is said
     assert "note:" not in CliRunner().invoke(main, [
         "cache", "prune", "--keep-under", "1G", "--dry-run", "--cache-dir", str(root)]).output
+
+
+def test_quiet_silences_the_size_note_and_keeps_the_result(cache):
+    """cache prune had no --quiet (click refused it), so its --keep-under note could not be
+    silenced as other commands' notes are; --quiet now leaves it out, the removed entries,
+    the total and errors still printed."""
+    root, _ = cache
+    args = ["cache", "prune", "--keep-under", "1K", "--cache-dir", str(root)]
+    said = CliRunner().invoke(main, [*args, "--dry-run"])
+    quiet = CliRunner().invoke(main, [*args, "--dry-run", "--quiet"])
+    assert quiet.exit_code == 0, quiet.output
+    assert "note:" in said.output and "note:" not in quiet.output
+    assert quiet.output.splitlines() == [row for row in said.output.splitlines()
+                                         if not row.startswith("note:")]
+    assert quiet.output.splitlines()[-1].startswith("would remove ")
+    bad = CliRunner().invoke(main, [*args[:3], "lots", *args[4:], "--quiet"])
+    assert bad.exit_code == 2 and "not a size" in bad.output
+    done = CliRunner().invoke(main, [*args, "--quiet"])
+    assert done.exit_code == 0 and "note:" not in done.output
+    assert done.output.splitlines()[-1].startswith("removed ")
+    assert sum(e.size for e in inv.inventory(root)) > 1024  # the backbones stayed, unsaid

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from shoprel.cli.options import output_path
+from shoprel.cli.options import output_path, quiet_option
 
 CACHE_DIR = click.option("--cache-dir", type=output_path(), default=None,
                          help="The cache folder (default: $SHOPREL_CACHE, else "
@@ -96,7 +96,9 @@ def list_cache(cache_dir):
                    "choose) until the cache takes at most SIZE (500M, 20G, 1.5T); built "
                    "backbones and exports only when --kind names them.")
 @click.option("--dry-run", is_flag=True, help="Say what would go; remove nothing.")
-def prune(cache_dir, stale, kinds, older_than, keep_under, dry_run):
+@quiet_option("No note on why the cache stays over the --keep-under size; what is removed, "
+              "the totals and errors still print.")
+def prune(cache_dir, stale, kinds, older_than, keep_under, dry_run, quiet):
     """Remove the entries meeting every condition given (at least one). Only a shoprel cache
     is pruned, and only what shoprel writes there; a linked-in folder loses its link, never its
     files. Run it while no other shoprel command uses the same cache."""
@@ -125,7 +127,7 @@ def prune(cache_dir, stale, kinds, older_than, keep_under, dry_run):
     else:
         chosen = to_fit(entries, budget, **conditions)
         left = sum(e.size for e in entries) - sum(e.size for e in chosen)
-        if left > budget:
+        if left > budget and not quiet:
             kept = kept_over_budget(entries, chosen, **conditions)
             click.echo(f"note: the cache {'would stay' if dry_run else 'stays'} at "
                        f"{_size(left)}, over {keep_under}: {_kept(kept, stale, kinds, older_than)}",
