@@ -146,10 +146,19 @@ def test_noise_command_lists_and_writes_flagged_ids(qc_runs, tmp_path):
                                         str(tmp_path / "clean.jsonl")])
     assert result.exit_code == 0, result.output
     ids = (tmp_path / "ids.txt").read_text().split()
-    assert len(ids) > 0 and f"{len(ids)} rows flagged of 360" in result.output
+    assert len(ids) > 3 and f"{len(ids)} rows flagged of 360" in result.output
+    assert len([line for line in result.output.splitlines() if "\tlabel=" in line]) == 3
     kept = read_pairs(tmp_path / "clean.jsonl")
     assert len(kept) == 360 - len(ids)
     assert not set(kept.df["id"].astype(str)) & set(ids)
+
+
+def test_the_top_help_says_it_limits_only_what_is_printed():
+    """--top's help said only 'how many ... to print', beside --out and --filtered-train, which
+    a user could read as writing or dropping that many; they take every flagged row."""
+    text = " ".join(CliRunner().invoke(noise, ["--help"]).output.split())
+    assert ("print (0: none); --out and --filtered-train take every flagged row, not only these"
+            in text)
 
 
 def test_runs_on_different_data_fail_with_one_clear_line(qc_runs, tmp_path, make_fake_run):

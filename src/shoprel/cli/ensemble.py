@@ -64,7 +64,8 @@ def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrink
 @click.option("--out", "out_file", type=output_path(),
               help="Write the flagged ids here (one per line; .csv/.parquet/.jsonl: a table).")
 @click.option("--top", type=click.IntRange(0), default=20, show_default=True,
-              help="How many of the most suspicious rows to print.")
+              help="How many of the most suspicious rows to print (0: none); --out and "
+                   "--filtered-train take every flagged row, not only these.")
 @click.option("--filtered-train", type=output_path(),
               help="Also write the training file without the flagged rows (drop mode).")
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
