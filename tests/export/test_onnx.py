@@ -495,3 +495,61 @@ def test_a_model_whose_export_mixes_files_of_two_exports_is_refused_on_load(
         f"(`shoprel export RUN --onnx`) or remove {onnx}")
     monkeypatch.setenv("SHOPREL_CROSS_ENGINE", "onnx-fp32")  # its own fp32 graph still scores
     assert RelevanceModel.load(model).engine_ == "onnx-fp32"
+
+
+def _retrain_in_place(hf_folder):
+    """hf/ holding other weights than before (as after a retraining or a copy over it)."""
+    from safetensors.torch import load_file, save_file
+
+    path = hf_folder / "model.safetensors"
+    weights = load_file(path)
+    name = next(n for n in weights if n.startswith("classifier"))
+    weights[name] = weights[name] + 1.0
+    save_file(weights, path, metadata={"format": "pt"})
+
+
+def test_an_export_made_from_other_weights_than_those_beside_it_is_refused_on_load(
+        saved, tmp_path, monkeypatch):
+    """Weights retrained or replaced in hf/ after the export (or an onnx/ copied in from
+    another model) were scored through the export, i.e. as the other model, without a word;
+    export.json now records the weights it was made from and loading compares hf/'s."""
+    from shoprel.models.backbones.cache import CACHE_ENV
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))  # file_sha256 remembers there
+    model = shutil.copytree(saved, tmp_path / "model")
+    meta = onnx_export.export_hf_classifier(model / "hf", model / "onnx", int8=True,
+                                            int8_weights="int8")
+    assert set(meta["source_weights"]) == {"model.safetensors"}
+    assert RelevanceModel.load(model).engine_ == "onnx-int8"
+    _retrain_in_place(model / "hf")
+    onnx = model / "onnx"
+    message = (f"{onnx}: exported from other weights than those in {model / 'hf'} "
+               "(model.safetensors differs), so it would score as another model; export the "
+               "run again (`shoprel export RUN --onnx --int8 --int8-weights int8`) or remove "
+               f"{onnx}")
+    for engine in ("auto", "onnx-fp32"):
+        monkeypatch.setenv("SHOPREL_CROSS_ENGINE", engine)
+        with pytest.raises(RunDirError) as info:
+            RelevanceModel.load(model)
+        assert str(info.value) == message
+    monkeypatch.setenv("SHOPREL_CROSS_ENGINE", "torch")  # the weights themselves still score
+    assert RelevanceModel.load(model).engine_ == "torch"
+    monkeypatch.delenv("SHOPREL_CROSS_ENGINE")
+    onnx_export.export_hf_classifier(model / "hf", onnx)  # the way out the line gives
+    assert RelevanceModel.load(model).engine_ == "onnx-fp32"
+
+
+def test_an_export_written_before_its_weights_were_recorded_loads_as_before(
+        saved, tmp_path, monkeypatch):
+    """An export.json without source_weights (older exports) is not checked against hf/."""
+    from shoprel.models.backbones.cache import CACHE_ENV
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    model = shutil.copytree(saved, tmp_path / "model")
+    onnx_export.export_hf_classifier(model / "hf", model / "onnx")
+    meta_path = model / "onnx" / "export.json"
+    meta = json.loads(meta_path.read_text())
+    del meta["source_weights"]
+    meta_path.write_text(json.dumps(meta))
+    _retrain_in_place(model / "hf")
+    assert RelevanceModel.load(model).engine_ == "onnx-fp32"

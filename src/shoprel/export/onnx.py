@@ -25,7 +25,9 @@ from shoprel.models.hf.onnx import (
     INT8_FILE,
     META_FILE,
     ONNX_FOLDER,
+    SOURCE_FIELD,
     read_export_meta,
+    source_weights,
 )
 from shoprel.utils.atomic import add_to_stamp, atomic_dir
 from shoprel.utils.outputs import check_not_a_link, check_outside_outputs, few_names
@@ -109,6 +111,8 @@ def _write_export(hf_folder: Path, out_folder: Path, int8: bool, opset: int,
             # loading checks the file it scores with against this (models/hf/onnx.py)
             "sha256": {precision: file_sha256(out_folder / name)
                        for precision, name in files.items()},
+            # and the weights it was made from (loading checks those beside it against these)
+            SOURCE_FIELD: source_weights(hf_folder),
             "inputs": names,
             "int8_weights": int8_weights if int8 else None, "int8_per_channel": bool(int8),
             "opset": opset, "seconds": round(time.perf_counter() - started, 2)}

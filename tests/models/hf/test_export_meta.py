@@ -32,3 +32,15 @@ def test_a_broken_export_json_is_one_line_naming_it_and_the_way_out(tmp_path, te
         read_export_meta(tmp_path)
     assert str(info.value) == (f"{meta}: {problem.format(meta=meta)}; export the run again "
                                f"(`shoprel export RUN --onnx`) or remove {tmp_path}")
+
+
+@pytest.mark.parametrize("source", [["model.safetensors"], {"model.safetensors": 1}])
+def test_an_export_json_with_a_broken_weights_record_is_one_line(tmp_path, source):
+    meta = tmp_path / "export.json"
+    meta.write_text(json.dumps({"files": {"fp32": "model.onnx"}, "preferred": "fp32",
+                                "source_weights": source}))
+    with pytest.raises(RunDirError) as info:
+        read_export_meta(tmp_path)
+    assert str(info.value) == (f"{meta}: field 'source_weights': not a checksum per weight "
+                               f"file; export the run again (`shoprel export RUN --onnx`) or "
+                               f"remove {tmp_path}")

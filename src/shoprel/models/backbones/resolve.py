@@ -111,6 +111,12 @@ def resolve_backbone(name: str, cache_dir: str | os.PathLike | None = None,
     return _resolve_hub(name, key)
 
 
+def weight_files(folder: Path) -> list[Path]:
+    """The weight files anywhere in a model folder (what identifies its weights), sorted."""
+    return sorted(p for p in Path(folder).rglob("*") if p.suffix in WEIGHT_SUFFIXES
+                  and p.is_file())
+
+
 def looks_local(name: str) -> bool:
     """A path, never a Hugging Face id: an id is `name` or `org/name` (one slash), and never
     begins with `.`, `/` or `~` nor holds a backslash."""
@@ -166,7 +172,7 @@ def _resolve_folder(name: str, folder: Path, key: str = "model.params.backbone")
     if "weights_sha256" in meta:
         fingerprint = f"sha256:{meta['weights_sha256']}"
     else:
-        weights = [p for p in folder.rglob("*") if p.suffix in WEIGHT_SUFFIXES and p.is_file()]
+        weights = weight_files(folder)
         if not weights:
             raise ConfigError(f"{key} {name!r}: {folder} holds no weight files")
         fingerprint = f"sha256:{files_sha256(weights)}"

@@ -96,7 +96,7 @@ class CrossEncoderModel(FineTunedModel):
         folder = getattr(self, "folder_", None)
         found = None
         if engine != "torch" and folder is not None:
-            found = exported_model(folder, engine.removeprefix("onnx-")
+            found = exported_model(folder, folder / HF_FOLDER, engine.removeprefix("onnx-")
                                    if engine.startswith("onnx-") else None)
         if engine.startswith("onnx") and found is None:
             raise RunDirError(f"{folder}: no exported ONNX model{engine.removeprefix('onnx')} "

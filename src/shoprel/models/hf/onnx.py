@@ -2,8 +2,10 @@
 
 A saved model folder may hold `onnx/` beside its Hugging Face weights: `model.onnx` (fp32),
 optionally `model.int8.onnx`, and `export.json` saying which one scoring should use (and
-each file's SHA-256, so that a folder mixing files of different exports is refused). The
-exporter (export/onnx.py) writes these files; this module only reads them.
+each file's SHA-256, so that a folder mixing files of different exports is refused, and those
+of the Hugging Face weights it was made from, so that an export scoring as another model than
+the weights beside it is refused too). The exporter (export/onnx.py) writes these files; this
+module only reads them.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ import numpy as np
 
 from shoprel.errors import RunDirError
 from shoprel.models.backbones.cache import file_sha256
+from shoprel.models.backbones.resolve import weight_files
 from shoprel.models.hf.trainer import softmax_positive
 
 ONNX_FOLDER = "onnx"
 FP32_FILE = "model.onnx"
 INT8_FILE = "model.int8.onnx"
 META_FILE = "export.json"
+SOURCE_FIELD = "source_weights"  # in export.json: the weight files it was made from, by SHA-256
 
 
 @dataclass(frozen=True)
@@ -46,11 +50,46 @@ def _meta_problem(meta) -> str | None:
     if sums is not None and (not isinstance(sums, dict) or not set(sums) <= set(files)
                              or not all(isinstance(s, str) for s in sums.values())):
         return "field 'sha256': not a checksum per file of the export"
+    source = meta.get(SOURCE_FIELD)  # absent in exports written before it was recorded
+    if source is not None and (not isinstance(source, dict) or not all(
+            isinstance(s, str) for s in (*source, *source.values()))):
+        return f"field '{SOURCE_FIELD}': not a checksum per weight file"
     return None
 
 
-def _way_out(onnx_folder: Path) -> str:
-    return f"export the run again (`shoprel export RUN --onnx`) or remove {onnx_folder}"
+def _way_out(onnx_folder: Path, flags: str = "") -> str:
+    return f"export the run again (`shoprel export RUN --onnx{flags}`) or remove {onnx_folder}"
+
+
+def source_weights(hf_folder: str | Path) -> dict[str, str]:
+    """The SHA-256 of each weight file in a Hugging Face folder, by its path there: what an
+    export records of the weights it was made from and loading compares with those beside it.
+    file_sha256 remembers each by size, inode and times, so a load hashes nothing unchanged."""
+    folder = Path(hf_folder)
+    return {p.relative_to(folder).as_posix(): file_sha256(p) for p in weight_files(folder)}
+
+
+def _check_source(onnx_folder: Path, meta: dict, hf_folder: Path) -> None:
+    """Refuse an export made from other weights than those in hf_folder now (retrained or
+    replaced there, or an onnx/ copied from another model): it would score as that other
+    model without a word. Exports from before the record, and a folder whose weights were
+    removed (the export is then all there is of the model), are not checked."""
+    recorded = meta.get(SOURCE_FIELD)
+    if not recorded:
+        return
+    current = source_weights(hf_folder)
+    if not current or current == recorded:
+        return
+    differ = [f"{name} differs" for name in sorted(recorded)
+              if name in current and current[name] != recorded[name]]
+    differ += [f"{name} missing" for name in sorted(set(recorded) - set(current))]
+    differ += [f"{name} not in the export's" for name in sorted(set(current) - set(recorded))]
+    flags = " --int8" if "int8" in meta["files"] else ""
+    if flags and meta.get("int8_weights") not in (None, "uint8"):
+        flags += f" --int8-weights {meta['int8_weights']}"
+    raise RunDirError(f"{onnx_folder}: exported from other weights than those in {hf_folder} "
+                      f"({', '.join(differ[:3])}{' ...' if len(differ) > 3 else ''}), so it "
+                      f"would score as another model; {_way_out(onnx_folder, flags)}")
 
 
 def read_export_meta(onnx_folder: Path) -> dict:
@@ -69,13 +108,15 @@ def read_export_meta(onnx_folder: Path) -> dict:
     return meta
 
 
-def exported_model(model_folder: str | Path, precision: str | None = None) -> ExportedModel | None:
+def exported_model(model_folder: str | Path, hf_folder: str | Path,
+                   precision: str | None = None) -> ExportedModel | None:
     """The ONNX file a model folder's export says to score with (or the given precision's),
     or None when there is none (no export.json: no export, or a user's own conversion).
+    `hf_folder`: the Hugging Face weights the export must have been made from.
 
-    An export.json that cannot be read, or names a file that is not there (an export copied
-    or removed in part), is refused in one line: scoring silently with torch instead, or
-    with what is left, would hide it."""
+    An export.json that cannot be read, names a file that is not there (an export copied
+    or removed in part) or was made from other weights is refused in one line: scoring
+    silently with torch instead, with what is left, or as another model would hide it."""
     folder = Path(model_folder) / ONNX_FOLDER
     if not (folder / META_FILE).exists():
         return None
@@ -92,6 +133,7 @@ def exported_model(model_folder: str | Path, precision: str | None = None) -> Ex
         raise RunDirError(f"{path}: not the file {META_FILE} was written with (its SHA-256 "
                           f"differs): the folder mixes files of different exports; "
                           f"{_way_out(folder)}")
+    _check_source(folder, meta, Path(hf_folder))
     return ExportedModel(path, precision)
 
 
