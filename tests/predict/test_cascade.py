@@ -52,6 +52,30 @@ def test_cascade_rows_come_from_the_model_that_scored_them(student_run, qc_demo)
                                    atol=1e-12)
 
 
+def test_a_cascade_chunk_works_out_each_models_cuts_once(student_run, qc_demo, monkeypatch):
+    frame = read_pairs(qc_demo)
+    expected = open_predictor(student_run, scorer="cascade", cascade_share=0.5)
+    cascade = open_predictor(student_run, scorer="cascade", cascade_share=0.5)
+    languages = sorted(set(frame.df["language"]))  # per-language cuts: each row its own
+    for predictor in (expected, cascade):
+        monkeypatch.setitem(predictor.full.run.manifest, "language_thresholds", {
+            "global": 0.5, "languages": {code: {"threshold": 0.3 + 0.1 * i}
+                                         for i, code in enumerate(languages)}})
+    calls = []
+    for name in ("student", "full"):
+        model = getattr(cascade, name)
+        monkeypatch.setattr(model, "row_thresholds",
+                            lambda f, own=model.row_thresholds, name=name:
+                            calls.append(name) or own(f))
+    table = cascade.submission(frame)
+    assert sorted(calls) == ["full", "student"]
+    p, cuts = expected.probabilities(frame), expected.row_thresholds(frame)
+    assert len(set(cuts)) == len(languages) > 1
+    np.testing.assert_array_equal(table["probability"], np.round(p, 6))
+    np.testing.assert_array_equal(table["prediction"], (p >= cuts).astype(np.int64))
+    assert cascade.rescored == expected.rescored > 0
+
+
 def test_cascade_share_one_is_the_full_model(student_run, qc_demo, tmp_path):
     done = CliRunner().invoke(main, ["predict", str(student_run), str(qc_demo), "--out",
                                      str(tmp_path / "c.jsonl"), "--scorer", "cascade",

@@ -90,16 +90,20 @@ class CascadePredictor:
 
     def probabilities(self, frame: PairFrame) -> np.ndarray:
         """Full-model scale for every row; the full model's own for the least sure queries."""
+        return self.probabilities_and_cuts(frame)[0]
+
+    def probabilities_and_cuts(self, frame: PairFrame) -> tuple[np.ndarray, np.ndarray]:
+        """The probabilities and each row's cut (the full model's), the cuts worked out once
+        for both: a submission reads its rows with the cuts that moved the student's scores."""
+        full_thresholds = self.full.row_thresholds(frame)
         student_cut = logit(self.student.row_thresholds(frame))
-        full_cut = logit(self.full.row_thresholds(frame))
         distance = logit(self.student.probabilities(frame)) - student_cut
-        p = sigmoid(distance + full_cut)
+        p = sigmoid(distance + logit(full_thresholds))
         unsure = nearest_by_query(frame.df["query"], np.abs(distance)) <= self.cut
         if unsure.any():
             p[unsure] = self.full.probabilities(frame.take(np.flatnonzero(unsure)))
         self.rescored += int(unsure.sum())
-        return p
+        return p, full_thresholds
 
     def submission(self, frame: PairFrame) -> pd.DataFrame:
-        return submission_table(frame, self.task, self.probabilities(frame),
-                                self.row_thresholds(frame))
+        return submission_table(frame, self.task, *self.probabilities_and_cuts(frame))
