@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -77,3 +78,12 @@ def client(qc_server):
 def start_server():
     """start_server(app) -> context manager yielding a LiveServer, for tests needing their own."""
     return live_server
+
+
+@pytest.fixture
+def int_digit_limit():
+    """int_digit_limit(n): Python's int digit limit for this test (the server thread's too: it
+    is the interpreter's), whatever PYTHONINTMAXSTRDIGITS says; restored afterwards."""
+    before = sys.get_int_max_str_digits()
+    yield sys.set_int_max_str_digits
+    sys.set_int_max_str_digits(before)

@@ -125,12 +125,41 @@ def test_malformed_bodies_are_422_naming_the_place(client, content, fragment):
      "malformed JSON: the body holds a number of more digits than a JSON reader takes (5,000; "
      "at most 4,300)"),
 ])
-def test_a_body_the_reader_cannot_parse_says_why(client, content, said):
+def test_a_body_the_reader_cannot_parse_says_why(client, int_digit_limit, content, said):
     """Not UTF-8, nested too deeply, a too-long number: each got the one message naming all
     three; each now says which it is (still 422, as any malformed JSON)."""
+    int_digit_limit(4300)  # Python's default, whatever PYTHONINTMAXSTRDIGITS says
     r = client.post("/v1/score", content=content, headers={"content-type": "application/json"})
     assert r.status_code == 422, r.text
     assert r.json() == {"error": said, "detail": []}
+
+
+@pytest.mark.parametrize("limit, digits", [(640, 641), (1000, 5000), (10_000, 12_345)])
+def test_a_too_long_number_is_told_the_limit_in_force(client, int_digit_limit, limit, digits):
+    int_digit_limit(limit)
+    body = b'{"pairs": [{"query": "a", "category_path": "b", "id": ' + b"9" * digits + b"}]}"
+    r = client.post("/v1/score", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == ("malformed JSON: the body holds a number of more digits than a "
+                                 f"JSON reader takes ({digits:,}; at most {limit:,})")
+
+
+def test_without_a_digit_limit_a_long_id_is_refused_as_an_id(client, int_digit_limit):
+    int_digit_limit(0)  # no limit: the reader takes the number, the id rule refuses it
+    body = b'{"pairs": [{"query": "a", "category_path": "b", "id": ' + b"9" * 5000 + b"}]}"
+    r = client.post("/v1/score", content=body, headers={"content-type": "application/json"})
+    assert r.status_code == 422 and "an id number must fit in 64 bits" in r.json()["error"]
+
+
+def test_the_limit_said_is_the_one_that_refused_the_number(int_digit_limit):
+    """The refusal names the limit it was made under, even when the limit has changed since."""
+    from shoprel.serve.unparsable import unparsable_body_message
+
+    int_digit_limit(1000)
+    with pytest.raises(ValueError) as refused:
+        json.loads("9" * 1500)
+    int_digit_limit(4300)
+    assert unparsable_body_message(refused.value).endswith("(1,500; at most 1,000)")
 
 
 def test_ids_repeated_in_one_request_are_422(client):
@@ -151,7 +180,8 @@ def test_ids_repeated_in_one_request_are_422(client):
     ("1.5", "1.5 is a number with a fraction; an id must be text or a whole number"),
     ("9" * 5000, "a number of more digits than a JSON reader takes"),
 ])
-def test_a_bad_id_is_one_message_in_the_api_s_words(client, value, said):
+def test_a_bad_id_is_one_message_in_the_api_s_words(client, int_digit_limit, value, said):
+    int_digit_limit(4300)  # Python's default, whatever PYTHONINTMAXSTRDIGITS says
     body = '{"pairs": [{"query": "a", "category_path": "b", "id": ' + value + "}]}"
     r = client.post("/v1/score", content=body.encode(),
                     headers={"content-type": "application/json"})

@@ -7,10 +7,13 @@ reader's own error (its __cause__) says which it was, so the client learns what 
 from __future__ import annotations
 
 import re
-import sys
 
 UNPARSABLE_BODY = "There was an error parsing the body"  # FastAPI's 400 detail for such a body
-_DIGITS = re.compile(r"value has (\d+) digits")
+# Python's int() refusal: "Exceeds the limit (4300 digits) for integer string conversion: value
+# has 5000 digits; ...". The limit is read from it, not from sys.get_int_max_str_digits() now:
+# the one that refused this number (PYTHONINTMAXSTRDIGITS, -X int_max_str_digits or a call to
+# sys.set_int_max_str_digits may set any).
+_DIGITS = re.compile(r"limit \((\d+) digits\).*value has (\d+) digits")
 
 
 def unparsable_body_message(cause: BaseException | None) -> str:
@@ -24,7 +27,8 @@ def unparsable_body_message(cause: BaseException | None) -> str:
                 "reader; send a flat {\"pairs\": [...]} list")
     digits = _DIGITS.search(str(cause)) if isinstance(cause, ValueError) else None
     if digits is not None:
+        limit, held = (int(group) for group in digits.groups())
         return (f"malformed JSON: the body holds a number of more digits than a JSON reader "
-                f"takes ({int(digits.group(1)):,}; at most {sys.get_int_max_str_digits():,})")
+                f"takes ({held:,}; at most {limit:,})")
     return ("malformed JSON: the body could not be read (not UTF-8 text, nested too deeply, "
             "or a number too long)")
