@@ -36,6 +36,11 @@ class ConfigError(ShoprelError):
     """A config file or option that cannot be used, naming the bad key."""
 
 
+class ConfigValueError(ConfigError, ValueError):
+    """A config class built in Python with a wrong value (`RunConfig(folds={"k": 1})`): one
+    line as a file's error is, and still a ValueError as pydantic's ValidationError was."""
+
+
 class RunDirError(ShoprelError):
     """A run directory that is missing files or was made by something else."""
 

@@ -2,8 +2,9 @@ from pathlib import Path
 
 import pytest
 
-from shoprel.errors import ConfigError
-from shoprel.training.config import load_config, parse_config
+from shoprel.errors import ConfigError, ConfigValueError
+from shoprel.models.fast.config import FastConfig
+from shoprel.training.config import FoldsConfig, RunConfig, load_config, parse_config
 
 
 def test_defaults_resolve_fully():
@@ -414,3 +415,46 @@ def test_a_config_path_may_start_with_the_home_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     (tmp_path / "c.yaml").write_text("folds: {k: 3}\n")
     assert load_config("~/c.yaml").folds.k == 3
+
+
+@pytest.mark.parametrize("build, said", [
+    (lambda: RunConfig(folds={"k": 1}),
+     "RunConfig: folds.k: Input should be greater than or equal to 2"),
+    (lambda: RunConfig(folds={"k": 1}, nope=2),
+     "RunConfig: folds.k: Input should be greater than or equal to 2; nope: unknown key"),
+    (lambda: RunConfig(model={"family": "fast", "params": {"nope": 1}}),
+     "RunConfig: model.params.nope: unknown key"),
+    (lambda: RunConfig(final={"refit_full": False, "keep_fold_models": False}),
+     "RunConfig: final: keep the full model or the fold models, or predict has none"),
+    (lambda: RunConfig(final={"refit_full": 1}),
+     "RunConfig: final.refit_full: expected True or False, got 1"),
+    (lambda: RunConfig(folds={"seed": True}), "RunConfig: folds.seed: expected a number, got True"),
+    (lambda: RunConfig(**{"folds.k": 3}),
+     "RunConfig: folds.k: unknown key (a dotted name is one keyword or key in Python: write "
+     "folds={'k': ...})"),
+    (lambda: RunConfig(model={"family": "embed", "params": {"booster.n_estimators": 10}}),
+     "RunConfig: model.params.booster.n_estimators: unknown key (a dotted name is one key in "
+     "Python, and params are one flat mapping: write {'n_estimators': ...})"),
+    (lambda: FoldsConfig(k=1), "FoldsConfig: k: Input should be greater than or equal to 2"),
+    (lambda: FastConfig(n_estimators=0),
+     "FastConfig: n_estimators: Input should be greater than or equal to 1"),
+])
+def test_a_config_built_in_python_says_its_bad_field_in_one_line(build, said):
+    """RunConfig(...) built directly raised pydantic's ValidationError: several lines and a
+    link, and `true`/`false` where the caller wrote True/False. It is shoprel's one-line
+    ConfigError now, still a ValueError as pydantic's was."""
+    with pytest.raises(ConfigValueError) as info:
+        build()
+    assert str(info.value) == said
+    assert isinstance(info.value, ConfigError) and isinstance(info.value, ValueError)
+
+
+def test_the_same_mistake_in_a_file_still_names_the_file_line_and_key(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("final: {refit_full: 1}\nfolds: {seed: true}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert type(info.value) is ConfigError
+    assert str(info.value) == (f"{path}: line 2: folds.seed: expected a number, got true; "
+                               f"{path}: line 1: final.refit_full: expected true or false, got 1")
+    assert RunConfig(folds={"k": 3}).folds.k == 3  # a good one builds as before

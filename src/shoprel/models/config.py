@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from shoprel.errors import ConfigError
+from shoprel.errors import ConfigError, ConfigValueError
 
 # how models read a query that comes with its translation (the winners' "{query} - {english}")
 QUERY_TEMPLATE = "{query} - {translation}"
@@ -35,9 +35,10 @@ TEMPLATE_FIELDS = ("query", "translation")  # what base.query_side formats the t
 # template check, younger than some runs, skips it, so a run trained before still loads
 SAVED = {"saved": True}
 # how the user wrote the config being validated (its validation context's "written_in"): a YAML
-# file, or a Python dict of dotted overrides, whose own keys are split at dots but not the keys
-# of a mapping given as a value. A hint on writing a key shows it in the user's notation.
-YAML, OVERRIDES = "yaml", "overrides"
+# file, a Python dict of dotted overrides, whose own keys are split at dots but not the keys
+# of a mapping given as a value, or a config class's keyword arguments in Python
+# (`RunConfig(folds={"k": 3})`). A hint on writing a key shows it in the user's notation.
+YAML, OVERRIDES, PYTHON = "yaml", "overrides", "python"
 
 
 def written_in(context: dict | None) -> str:
@@ -101,15 +102,17 @@ def refuse_bool_for_number(model: type[BaseModel], value: Any, info: ValidationI
     if info.field_name not in model.model_fields:
         return value
     leaves = leaf_types(model.model_fields[info.field_name].annotation)
+    # True/False as Python writes them to a caller building the config in Python
+    truth = (("True", "False") if written_in(info.context) == PYTHON else ("true", "false"))
     if isinstance(value, bool):
         if bool not in leaves and leaves & {int, float}:
-            raise ValueError(f"expected a number, got {str(value).lower()}")
+            raise ValueError(f"expected a number, got {truth[0] if value else truth[1]}")
     elif bool in leaves and isinstance(value, int | float | str) and not any(
             isinstance(value, leaf) if isinstance(leaf, type) else value in literal_values(leaf)
             for leaf in leaves):
         words = [repr(v) for leaf in leaves if not isinstance(leaf, type)
                  for v in literal_values(leaf)]
-        raise ValueError(f"expected {' or '.join(['true', 'false', *words])}, got {value!r}")
+        raise ValueError(f"expected {' or '.join([*truth, *words])}, got {value!r}")
     return value
 
 
@@ -124,6 +127,20 @@ class StrictConfig(BaseModel):
     and the run config's sections (training/config.py), all derive from it."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+    def __init__(self, /, **data: Any):
+        """Built in Python (`RunConfig(folds={"k": 1})`), a wrong value is one line naming the
+        field (ConfigValueError), as a file's is, not pydantic's report over several lines;
+        validated as pydantic's own __init__ does, with the context saying it is Python."""
+        try:
+            self.__pydantic_validator__.validate_python(data, self_instance=self,
+                                                        context={"written_in": PYTHON})
+        except ValidationError as exc:
+            raise ConfigValueError(in_python_words(exc, type(self))) from None
+
+    # validating a section inside a config stays pydantic's (its context kept: a saved run's,
+    # or the file's lines); only a call of the class itself comes here (as RootModel marks it)
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
     @field_validator("*", mode="before")
     @classmethod
@@ -223,6 +240,12 @@ def dotted_key_hint(loc: tuple, how: str = YAML) -> str:
         return ""
     if how == OVERRIDES:
         return f" ({_INSIDE_A_VALUE}: write {{{'.'.join(map(str, loc))!r}: ...}})"
+    if how == PYTHON:
+        first, *inner = [*map(str, loc[:-1]), *name.split(".")]
+        value = "..."
+        for part in reversed(inner):
+            value = f"{{{part!r}: {value}}}"
+        return f" (a dotted name is one keyword or key in Python: write {first}={value})"
     *parents, leaf = name.split(".")
     nested = "".join(f"{part}: {{" for part in parents) + f"{leaf}: ..." + "}" * len(parents)
     return f" (a dotted name is one key in YAML: write {nested})"
@@ -233,11 +256,13 @@ def _dotted_param_hint(name: str, config: type[FamilyConfig], where: str, how: s
     (a section's keys among them): the hint names the param to write, not a nesting."""
     if "." not in name.strip("."):
         return ""
-    said = _INSIDE_A_VALUE if how == OVERRIDES else "a dotted name is one key in YAML"
+    said = {OVERRIDES: _INSIDE_A_VALUE, PYTHON: "a dotted name is one key in Python"}.get(
+        how, "a dotted name is one key in YAML")
     leaf = name.rsplit(".", 1)[1]
     if leaf not in config.param_names():
         return f" ({said}, and params are one flat mapping of the family's names)"
-    write = f"{{{f'{where}.{leaf}'!r}: ...}}" if how == OVERRIDES else f"{leaf}: ..."
+    write = {OVERRIDES: f"{{{f'{where}.{leaf}'!r}: ...}}",
+             PYTHON: f"{{{leaf!r}: ...}}"}.get(how, f"{leaf}: ...")
     return f" ({said}, and params are one flat mapping: write {write})"
 
 
@@ -256,3 +281,31 @@ def describe(exc: ValidationError, config: type[FamilyConfig], where: str,
             message += _dotted_param_hint(loc[0], config, where, how)
         problems.append(f"{where}.{'.'.join(loc)}: {message}" if loc else f"{where}: {message}")
     return "; ".join(problems)
+
+
+def _python_path(loc: list[str | int]) -> str:
+    """A field's place as Python reaches it: `folds.k`, `params.backbone[0]`."""
+    path = ""
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f"{'.' if path else ''}{part}"
+    return path
+
+
+def in_python_words(exc: ValidationError, config: type[BaseModel]) -> str:
+    """One line of `Class: field: problem` for a config class built in Python, fields named
+    as Python reaches them (a family's params flat, as it takes them); a check of a section or
+    of the whole names its fields itself."""
+    sections = config.sections() if issubclass(config, FamilyConfig) else {}
+    said = []
+    for error in exc.errors():
+        loc = list(error["loc"])
+        if len(loc) > 1 and loc[0] in sections:
+            loc = loc[1:]
+        key = _python_path(loc)
+        message = error_message(error)
+        if error["type"] == "extra_forbidden":
+            message += (_dotted_param_hint(str(loc[-1]), config, "params", PYTHON)
+                        if sections and len(loc) == 1 else dotted_key_hint(tuple(loc), PYTHON))
+        named = not key or message.startswith((f"{key}.", f"{key}:"))
+        said.append(message if named else f"{key}: {message}")
+    return f"{config.__name__}: {'; '.join(said)}"
