@@ -412,6 +412,25 @@ def test_a_student_that_is_the_teacher_again_is_refused_before_any_work(teachers
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["again.yaml"]
 
 
+def test_a_student_repeating_its_teachers_whole_training_side_is_refused(teachers, tmp_path):
+    """A teacher trained with easy negatives and inner-fold noise flags, and a student config
+    repeating its model and both: distill trained the teacher's model again, unrefused, as the
+    check compared the student without its training side."""
+    from shoprel.training.distill import open_teacher, student_config
+    from shoprel.training.student import check_distilled_student_differs
+
+    side = {"augment.easy_negatives": 1.0, "noise.inner_folds": 2}
+    teacher = train(teachers["data"], tmp_path / "t", load_config(None, {**SMALL, **side}),
+                    progress=False).run_dir
+    again = {**SMALL, **side}
+    config = student_config(load_config(None, again), open_teacher(teacher), 3)
+    with pytest.raises(ConfigError, match=f"the student would be the model of {teacher} again"):
+        check_distilled_student_differs(teacher, config, 1.0)
+    for other in ({**again, "noise.inner_folds": 3}, {**SMALL, "augment.easy_negatives": 1.0}):
+        config = student_config(load_config(None, other), open_teacher(teacher), 3)
+        check_distilled_student_differs(teacher, config, 1.0)  # another training side
+
+
 @pytest.mark.parametrize(("yaml", "hard_weight", "teacher"), [
     (TEACHER_AGAIN_YAML, 0.5, "run"),  # learns the teacher's OOF probabilities too
     (STUDENT_YAML, 1.0, "run"),  # another model (stack: false)

@@ -382,3 +382,46 @@ def test_a_student_that_differs_from_the_run_is_not_refused(change):
     with pytest.raises(ConfigError, match="the run's own model"):
         check_student_differs(load_config(None, same))
     check_student_differs(load_config(None, {**same, **change}))
+
+
+@pytest.mark.parametrize("run, student", [
+    ({"model.family": "fast"}, {"family": "fast", "params": {"n_jobs": 1}}),
+    ({"model.family": "embed", "model.params.backbone": "use-multilingual"},
+     {"family": "embed", "params": {"backbone": "use-multilingual", "cache_dir": "elsewhere",
+                                    "batch_size": 8, "n_jobs": 4}}),
+])
+def test_a_student_apart_from_the_run_only_in_how_it_runs_is_refused(run, student):
+    """Threads, caches, progress and checkpoints change how a fit runs, not the model it fits:
+    a student apart from its run only in those trained the run's model again, unrefused."""
+    from shoprel.training.student import check_student_differs
+
+    with pytest.raises(ConfigError, match="the run's own model"):
+        check_student_differs(load_config(None, {**run, "student": {"model": student}}))
+
+
+def test_runs_apart_only_in_how_a_fine_tuning_runs_fit_the_same_model():
+    """The fine-tuned families' runtime params, stage 0's included; how long it trains is not
+    one of them."""
+    def fitted(params: dict, stage0: dict) -> dict:
+        return load_config(None, {"model.family": "cross", "model.params": params,
+                                  "stage0.data": "other.txt", "stage0.params": stage0}
+                           ).as_fitted()
+
+    same = fitted({}, {"epochs": 2})
+    assert fitted({"n_threads": 1, "checkpoint_dir": "ck", "inference_batch_size": 8},
+                  {"epochs": 2, "progress": True, "keep_checkpoints": True}) == same
+    assert fitted({}, {"epochs": 3}) != same and fitted({"epochs": 2}, {"epochs": 2}) != same
+
+
+@pytest.mark.parametrize("change", [
+    {"engine": "onnx-int8"},  # other vectors (their own fingerprint and cache)
+    {"similarity_seeds": 2},
+])
+def test_a_param_that_changes_the_model_still_makes_another_student(change):
+    from shoprel.training.student import check_student_differs
+
+    params = {"backbone": "embeddinggemma-300m"}
+    config = load_config(None, {"model.family": "embed", "model.params": params,
+                                "student": {"model": {"family": "embed",
+                                                      "params": {**params, **change}}}})
+    check_student_differs(config)

@@ -40,6 +40,7 @@ def booster_defaults(**changes):
 
 class FeatureModelConfig(FamilyConfig):
     uses_group_levels = True
+    runtime_params = frozenset({"n_jobs"})  # LightGBM's threads ("deterministic": True)
 
     lexical_features: LexicalConfig = Field(default_factory=LexicalConfig)
     booster: BoosterConfig = booster_defaults()

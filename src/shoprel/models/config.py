@@ -160,6 +160,10 @@ class FamilyConfig(StrictConfig):
     translation_template: TranslationTemplate = QUERY_TEMPLATE
 
     uses_group_levels: ClassVar[bool] = False  # inner folds group like the run's outer folds
+    # params that change how a fit runs (threads, caches, progress, where checkpoints go),
+    # never the model it fits: two runs apart only in these fit the same model (a student
+    # that would be its run again is refused on that, training/student.py)
+    runtime_params: ClassVar[frozenset[str]] = frozenset()
 
     @classmethod
     def sections(cls) -> dict[str, type[Section]]:
@@ -208,6 +212,12 @@ class FamilyConfig(StrictConfig):
     @classmethod
     def defaults(cls) -> dict[str, Any]:
         return cls().flat()
+
+    @classmethod
+    def fitted_params(cls, params: dict[str, Any]) -> dict[str, Any]:
+        """Flat params without the runtime ones: what decides the model a fit makes."""
+        return {name: value for name, value in params.items()
+                if name not in cls.runtime_params}
 
     @classmethod
     def from_params(cls, params: dict | None, where: str = "model.params",

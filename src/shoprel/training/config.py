@@ -392,6 +392,17 @@ class RunConfig(StrictConfig):
         """The stage-0 model's params: the run's, with stage0.params on top."""
         return validate_params(self.model.family, {**self.model.params, **self.stage0.params})
 
+    def as_fitted(self) -> dict:
+        """What decides the model this config fits, to tell two runs' models apart: every
+        section but the student (a run's own model is the same with one or without), the
+        params that change only how a fit runs (the family's runtime_params) left out of
+        model.params and stage0.params."""
+        fitted = config_class(self.model.family).fitted_params
+        as_dict = self.model_copy(update={"student": None}).model_dump()
+        for section in ("model", "stage0"):
+            as_dict[section]["params"] = fitted(as_dict[section]["params"])
+        return as_dict
+
     def with_student(self) -> RunConfig:
         """This config with a student carried (train --student): its own `student:` section
         as written, else the default student (what `student: {}` gives)."""

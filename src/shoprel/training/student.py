@@ -16,7 +16,7 @@ from tqdm.auto import tqdm
 
 from shoprel import runs
 from shoprel.errors import ConfigError, Interrupted, one_line_reason
-from shoprel.training.config import RunConfig, StudentConfig, load_config
+from shoprel.training.config import RunConfig, load_config
 from shoprel.training.distill import distill
 
 
@@ -33,13 +33,13 @@ def student_run_config(config: RunConfig) -> RunConfig:
 def repeats_the_run(config: RunConfig) -> bool:
     """Whether config.student learns the labels alone (hard_weight 1.0) with the run's very
     model and training side: the run's model again, the same AUC and F1 for twice the
-    training time (a USE run with --student: +1,040 s)."""
+    training time (a USE run with --student: +1,040 s). Params that change only how a fit
+    runs (threads, caches: RunConfig.as_fitted) make no other model."""
     student = config.student
     if student is None or student.hard_weight < 1.0:
         return False  # none, or one that learns the run's out-of-fold probabilities too
-    as_run = config.model_copy(update={"student": None}).model_dump()
     # another model, or a training side the run has and the student does not: a new model
-    return student_run_config(config).model_dump() == as_run
+    return student_run_config(config).as_fitted() == config.as_fitted()
 
 
 def _model_words(model) -> str:
@@ -71,11 +71,11 @@ def check_distilled_student_differs(teacher_dir: str | Path, config: RunConfig,
         return  # an ensemble's is no single model a student could repeat
     teacher = load_config(run.path / runs.CONFIG, saved=True)
     teacher = teacher.model_copy(update={  # its task as the student's: detected, not written
-        "student": None, "data": teacher.data.model_copy(update={"task": config.data.task})})
-    same_side = config.model_copy(update={"model": teacher.model, "folds": teacher.folds,
-                                          "student": None}).model_dump() == teacher.model_dump()
-    carried = StudentConfig(model=config.model, hard_weight=hard_weight)
-    if same_side and repeats_the_run(teacher.model_copy(update={"student": carried})):
+        "data": teacher.data.model_copy(update={"task": config.data.task})})
+    # the student trains on its config's whole training side (augment, noise, stage0 ...) and
+    # the teacher's folds: all of it the teacher's, it fits the teacher's model again
+    as_student = config.model_copy(update={"folds": teacher.folds})
+    if hard_weight >= 1.0 and as_student.as_fitted() == teacher.as_fitted():
         raise ConfigError(
             f"model: the student would be the model of {run.path} again "
             f"({_model_words(config.model)}, the labels alone, the same rows and folds), "

@@ -11,6 +11,8 @@ from shoprel.models.hf.config import HFConfig, TrainingArguments, training_defau
 
 class BiEncoderConfig(HFConfig):
     uses_group_levels: ClassVar[bool] = True  # the early-stopping rows are grouped like folds
+    # the frozen layers' states kept on disk for the next train: the same states either way
+    runtime_params = HFConfig.runtime_params | {"state_cache"}
 
     backbone: str = "embeddinggemma-300m"
     max_length: Annotated[int, Field(ge=8, le=4096)] = 128

