@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -256,3 +257,49 @@ def fake_run(source: Path, out: Path, probabilities=None, **manifest_changes) ->
 @pytest.fixture
 def make_fake_run():
     return fake_run
+
+
+class FsyncSpy:
+    """Records os.fsync and the renames (by inode), to tell whether an output reached the disk
+    before it was renamed into place, and its folder after: else a power cut can leave it
+    empty, or a folder half there, where the command had said it was written."""
+
+    def __init__(self, monkeypatch):
+        self.events: list[tuple] = []
+        real_fsync = os.fsync
+
+        def fsync(fd):
+            self.events.append(("fsync", os.fstat(fd).st_ino))
+            real_fsync(fd)
+
+        def renaming(real):
+            def rename(src, dst, *args, **kwargs):
+                self.events.append(("rename", os.lstat(src).st_ino, os.path.abspath(dst)))
+                real(src, dst, *args, **kwargs)
+            return rename
+
+        monkeypatch.setattr(os, "fsync", fsync)
+        monkeypatch.setattr(os, "replace", renaming(os.replace))
+        monkeypatch.setattr(os, "rename", renaming(os.rename))
+
+    def unsynced(self, output: Path) -> list[str]:
+        """What of `output` (a file; a folder and everything below it) was not fsynced before
+        its last rename into place, and its parent folder if not fsynced after: [] if durable."""
+        output = Path(output).absolute()
+        at = max((i for i, event in enumerate(self.events)
+                  if event[0] == "rename" and event[2] == str(output)), default=None)
+        if at is None:
+            return [f"{output}: never renamed into place"]
+        before = {event[1] for event in self.events[:at] if event[0] == "fsync"}
+        after = {event[1] for event in self.events[at + 1:] if event[0] == "fsync"}
+        paths = [output, *sorted(output.rglob("*"))] if output.is_dir() else [output]
+        missing = [f"{path}: not fsynced before the rename" for path in paths
+                   if not path.is_symlink() and path.stat().st_ino not in before]
+        if output.parent.stat().st_ino not in after:
+            missing.append(f"{output.parent}: not fsynced after the rename into it")
+        return missing
+
+
+@pytest.fixture
+def fsync_spy(monkeypatch) -> FsyncSpy:
+    return FsyncSpy(monkeypatch)

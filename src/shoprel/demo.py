@@ -184,7 +184,8 @@ class DemoFiles:
                   "runs": dict(sorted((self.runs or {}).items()))}
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            with atomic_file(self.path) as tmp:  # stopped while written: the last record stays
+            # stopped while written: the last record stays
+            with atomic_file(self.path, durable=True) as tmp:
                 Path(tmp).write_text(json.dumps(record, indent=1), encoding="utf-8")
         except OSError as exc:
             raise OutputError(f"{self.path}: cannot write ({exc.strerror or exc})") from None

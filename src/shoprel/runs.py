@@ -346,7 +346,7 @@ class RunWriter:
     def _text(self, name: str, text: str) -> Path:
         target = self.path / name
         if self.in_place:
-            with atomic_file(target) as tmp:
+            with atomic_file(target, durable=True) as tmp:
                 Path(tmp).write_text(text, encoding="utf-8")
         else:
             target.write_text(text, encoding="utf-8")
@@ -355,7 +355,7 @@ class RunWriter:
     def _table(self, name: str, table: pd.DataFrame) -> Path:
         target = self.path / name
         if self.in_place:
-            with atomic_file(target) as tmp:
+            with atomic_file(target, durable=True) as tmp:
                 table.to_parquet(tmp, index=False)
         else:
             table.to_parquet(target, index=False)

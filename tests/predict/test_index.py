@@ -90,6 +90,15 @@ def test_indexed_targets_score_the_same_and_only_queries_are_encoded(
     np.testing.assert_allclose(indexed, plain, atol=1e-5, rtol=0)
 
 
+def test_the_index_marker_reaches_the_disk_before_its_rename(tmp_path, embed_run, new_pairs,
+                                                             monkeypatch, fsync_spy):
+    """The segments are durable (their own test); the marker that makes the folder an index
+    must be too, or a power cut leaves a durable index its readers refuse."""
+    _fresh_cache(monkeypatch, tmp_path / "cache")
+    build_index(embed_run, new_pairs, out=tmp_path / "ix", progress=False)
+    assert fsync_spy.unsynced(tmp_path / "ix" / MARKER) == []
+
+
 def test_index_inside_the_run_is_found_without_a_flag(tmp_path, embed_run, new_pairs,
                                                       monkeypatch, encoded):
     _fresh_cache(monkeypatch, tmp_path / "cache-a")

@@ -44,7 +44,7 @@ def append_table(df: pd.DataFrame, fh, fmt: str, header: bool) -> None:
 def write_table(df: pd.DataFrame, path: str | Path) -> Path:
     path = Path(path)
     fmt = file_format(path)
-    with atomic_file(path) as tmp:
+    with atomic_file(path, durable=True) as tmp:
         if fmt == "parquet":
             df.to_parquet(tmp, index=False)
         else:
@@ -129,7 +129,7 @@ def write_records(records: list[dict], path: str | Path, lines: list[int] | None
     appeared at `path` meanwhile is kept (atomic_file)."""
     path = Path(path)
     fmt = file_format(path)
-    with atomic_file(path, replace=replace) as tmp:
+    with atomic_file(path, replace=replace, durable=True) as tmp:
         if fmt == "jsonl":
             with open(tmp, "w", encoding="utf-8", newline="") as fh:
                 for record in records:

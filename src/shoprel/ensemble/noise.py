@@ -109,7 +109,7 @@ def write_flagged_ids(flagged: pd.DataFrame, out_file: str | Path,
                                  overwrite=overwrite)
     if out_file.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq", ".jsonl"):
         return write_table(flagged, out_file)
-    with atomic_file(out_file) as tmp:
+    with atomic_file(out_file, durable=True) as tmp:
         tmp.write_text("".join(f"{i}\n" for i in flagged["id"]), encoding="utf-8")
     return out_file
 
@@ -137,7 +137,8 @@ def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Pa
     drop = {id_text(i) for i in flagged_ids}
     dropped = 0
     if file_format(train_file) == "jsonl" and out_format == "jsonl":
-        with open(train_file, encoding="utf-8") as src, atomic_file(out_file) as tmp, \
+        with open(train_file, encoding="utf-8") as src, \
+                atomic_file(out_file, durable=True) as tmp, \
                 open(tmp, "w", encoding="utf-8") as dst:
             for number, line in enumerate(src, start=1):
                 if line.strip() and id_text(_row_id(line, train_file, number)) in drop:

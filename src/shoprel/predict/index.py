@@ -187,7 +187,7 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
             _undone_unless_embedded(folder, was_empty, new_folder):
         folder.mkdir(exist_ok=True)
         if not is_index_folder(folder):
-            with atomic_file(folder / MARKER) as tmp:
+            with atomic_file(folder / MARKER, durable=True) as tmp:
                 tmp.write_text(json.dumps({"written_by": INDEX_WRITER, "format": 1}))
         if own:
             add_to_stamp(run.path, INDEX_FOLDER)

@@ -196,7 +196,7 @@ def write_submission(tables: Iterable[pa.Table], out_file: Path, progress: bool 
     first = next(tables, None)  # a bad first chunk fails before any bar or temporary file
     tables = itertools.chain([first] if first is not None else [], tables)
     # the lock: of two commands writing one file, the second fails at once (one line)
-    with output_lock(out_file), atomic_file(out_file) as tmp, \
+    with output_lock(out_file), atomic_file(out_file, durable=True) as tmp, \
             tqdm(desc=desc, unit=" rows", disable=not progress) as bar:
         writer = None
         fh = None if fmt == "parquet" else open(tmp, "w", encoding="utf-8", newline="")

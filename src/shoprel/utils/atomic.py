@@ -200,7 +200,8 @@ def atomic_file(path: str | os.PathLike, replace: bool = True,
     `replace` False: a target that appeared meanwhile (a user's file, another command's output
     written before this one's lock) is kept and the write refused, as without --overwrite.
     `durable`: the file is fsynced before its rename and the folder after it, for a file that
-    later runs trust as whole once it is in place (a target index's segments)."""
+    is trusted as whole once in place: every output a command reports as written (predictions,
+    reports, a run's metrics) and a target index's segments; caches rebuilt when damaged skip it."""
     target = Path(path).expanduser()  # as pandas and the output checks read it
     if target.is_dir():
         raise OutputError(f"{target}: is a folder; the output must be a file name")
@@ -378,5 +379,5 @@ def add_to_stamp(folder: Path, entry: str) -> None:
             return
         stamp["entries"] = sorted({*stamp["entries"], top})
         stamp["open"] = sorted({*stamp.get("open", []), entry})
-        with atomic_file(folder / STAMP) as tmp:
+        with atomic_file(folder / STAMP, durable=True) as tmp:
             tmp.write_text(json.dumps(stamp), encoding="utf-8")

@@ -165,35 +165,20 @@ def test_killed_build_resumes_from_its_parts(tmp_path, monkeypatch):
                                       _vector("passage", f"title {i}"))
 
 
-def test_each_index_file_reaches_the_disk_before_its_rename(tmp_path, monkeypatch):
+def test_each_index_file_reaches_the_disk_before_its_rename(tmp_path, monkeypatch, fsync_spy):
     """Renamed into place unsynced, a file can be left empty or zero-filled under its final name
     by a power cut: each is fsynced before its rename, and its folder after it."""
-    events = []
-    real_fsync, real_replace = os.fsync, os.replace
-
-    def fsync(fd):
-        events.append(("fsync", os.fstat(fd).st_ino))
-        real_fsync(fd)
-
-    def replace(src, dst):
-        events.append(("replace", os.stat(src).st_ino, Path(dst).name))
-        real_replace(src, dst)
-
-    monkeypatch.setattr(os, "fsync", fsync)
-    monkeypatch.setattr(os, "replace", replace)
     monkeypatch.setattr(target_index, "PART_TEXTS", 8)
     ix = tmp_path / "ix"
     assert build_segment(ix, "fp", _items(20), _Embed(), "in") == 20
-    folder = ("fsync", ix.stat().st_ino)
-    renamed = {event[2]: at for at, event in enumerate(events) if event[0] == "replace"}
-    final = {p.name for p in ix.iterdir()}
-    assert len(final) == 3 and final <= set(renamed)  # meta.json and one segment's two files
-    assert any(name.startswith("part-") for name in renamed)  # the parts too
-    for name, at in renamed.items():
-        inode = events[at][1]
-        assert ("fsync", inode) in events[:at], f"{name} renamed before it was fsynced"
-        if name in final:
-            assert folder in events[at + 1:], f"{name}: its folder was not fsynced after"
+    renames = [(at, event) for at, event in enumerate(fsync_spy.events) if event[0] == "rename"]
+    final = list(ix.iterdir())
+    assert len(final) == 3 and {p.name for p in final} <= {Path(e[2]).name for _, e in renames}
+    assert any(Path(e[2]).name.startswith("part-") for _, e in renames)  # the parts too
+    for at, (_, inode, name) in renames:
+        assert ("fsync", inode) in fsync_spy.events[:at], f"{name} renamed before it was fsynced"
+    for path in final:
+        assert fsync_spy.unsynced(path) == []
 
 
 def test_index_of_another_backbone_is_refused(tmp_path):

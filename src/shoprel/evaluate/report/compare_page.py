@@ -60,7 +60,7 @@ def write_comparison(run_dirs: list[str | Path], out_file: str | Path,
     comparison = compare_runs(run_dirs)
     text = render_comparison(comparison)
     target = Path(out_file)
-    with atomic_file(target) as tmp:
+    with atomic_file(target, durable=True) as tmp:
         Path(tmp).write_text(text, encoding="utf-8")
     return target, comparison
 

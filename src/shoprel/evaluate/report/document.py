@@ -100,7 +100,7 @@ def write_report(run_dir: str | Path, metrics: dict, oof: pd.DataFrame) -> Path:
     from shoprel.utils.atomic import atomic_file
 
     path = Path(run_dir) / runs.REPORT
-    with atomic_file(path) as tmp:
+    with atomic_file(path, durable=True) as tmp:
         Path(tmp).write_text(run_report_html(run_dir, metrics, oof), encoding="utf-8")
     return path
 
@@ -126,6 +126,6 @@ def write_run_report(run_dir: str | Path, out_file: str | Path | None = None) ->
         raise RunDirError(f"{run.path / runs.METRICS}: not valid JSON ({exc})") from None
     curve = read_learning_curve(run.path)
     text = render_report(metrics, run.oof(), report_title(metrics), curve)
-    with atomic_file(target) as tmp:
+    with atomic_file(target, durable=True) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return target
