@@ -85,3 +85,35 @@ def test_the_demos_record_of_what_it_wrote(tmp_path, fsync_spy):
     files = DemoFiles(tmp_path)
     files.record(tmp_path / "a.txt")
     assert fsync_spy.unsynced(files.path) == []
+
+
+# run folders: written aside, every file and folder fsynced, then renamed in
+
+TINY = {"model.family": "fast", "model.params.n_features": 2**12,
+        "model.params.n_estimators": 10, "model.params.n_jobs": 1, "model.params.stack": False,
+        "folds.k": 2, "final.keep_fold_models": False}
+
+
+def test_a_trained_run(tmp_path, qc_demo, quick_pages, fsync_spy):
+    from shoprel.training.config import load_config
+    from shoprel.training.runner import train
+
+    run = train(qc_demo, tmp_path / "run", load_config(None, TINY), progress=False).run_dir
+    assert (run / "models").is_dir()  # a folder below is checked too
+    assert fsync_spy.unsynced(run) == []
+
+
+def test_a_distilled_student(tmp_path, trained_runs, quick_pages, fsync_spy):
+    from shoprel.training.config import load_config
+    from shoprel.training.distill import distill
+
+    student = distill(trained_runs["QC"], load_config(None, TINY), tmp_path / "student",
+                      progress=False, speed_rows=0).run_dir
+    assert fsync_spy.unsynced(student) == []
+
+
+def test_an_ensemble(tmp_path, qc_runs, quick_pages, fsync_spy):
+    from shoprel.ensemble.runner import build_ensemble
+
+    out = build_ensemble(list(qc_runs), tmp_path / "ens").out_dir
+    assert fsync_spy.unsynced(out) == []

@@ -263,6 +263,41 @@ def test_a_disk_filling_up_mid_write_is_one_line_naming_the_output(tmp_path, cod
     assert [p.name for p in tmp_path.iterdir()] == ["sub.jsonl"] and out.read_text() == "old"
 
 
+@pytest.mark.parametrize("replacing", [False, True])
+def test_a_durable_folder_reaches_the_disk_before_its_rename(tmp_path, fsync_spy, replacing):
+    """Every file and folder of a run is fsynced before it is renamed in (new, or swapped for
+    the old one), and its parent after: else a power cut can leave it half there."""
+    run = tmp_path / "run"
+    if replacing:
+        run.mkdir()
+        (run / "model.json").write_text("old")
+    with atomic_dir(run, overwrite=replacing, durable=True) as tmp:
+        (tmp / "models" / "full").mkdir(parents=True)
+        (tmp / "models" / "full" / "model.json").write_text("new")
+        (tmp / "run.json").write_text("{}")
+        (tmp / "link").symlink_to("run.json")  # left alone, as is what it leads to
+    assert (run / "models" / "full" / "model.json").read_text() == "new"
+    assert fsync_spy.unsynced(run) == []
+
+
+def test_a_disk_failing_a_folders_fsync_is_one_line_and_keeps_the_old_output(tmp_path,
+                                                                             monkeypatch):
+    def failing(fd):
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "model.json").write_text("old")
+    monkeypatch.setattr(os, "fsync", failing)
+    with pytest.raises(OutputError) as info:
+        with atomic_dir(run, overwrite=True, durable=True) as tmp:
+            (tmp / "model.json").write_text("new")
+    assert str(info.value) == (f"{run}: could not be written to the disk "
+                               f"({os.strerror(errno.EIO)}); nothing was written")
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]
+    assert (run / "model.json").read_text() == "old"
+
+
 def test_leftovers_of_dead_writers_are_cleaned_by_the_next_write_beside_them(tmp_path):
     host = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
     dead = dead_pid()

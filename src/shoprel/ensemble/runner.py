@@ -111,7 +111,7 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
                   "created": run.manifest.get("created")} for run in aligned.runs],
         combination=combination, n_rows=len(table),
         **({thresholds.MANIFEST_KEY: language_table} if per_language_thresholds else {}))
-    with atomic_dir(out_dir, overwrite=overwrite, guard=guard) as tmp:
+    with atomic_dir(out_dir, overwrite=overwrite, guard=guard, durable=True) as tmp:
         writer = runs.RunWriter(tmp)
         writer.oof(table)
         folds_file = aligned.runs[0].path / runs.FOLDS

@@ -206,7 +206,7 @@ def run_folder(out_dir: Path, overwrite: bool, ranks: Ranks, group: RankGroup | 
         group.barrier()
     if ranks.is_main:
         with atomic_dir(out_dir, overwrite=overwrite, guard=guard,
-                        written_for=written_for) as tmp:
+                        written_for=written_for, durable=True) as tmp:
             yield tmp
     else:
         with tempfile.TemporaryDirectory(prefix=f"shoprel-rank{ranks.rank}-") as tmp:

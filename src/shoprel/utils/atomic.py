@@ -19,6 +19,7 @@ import os
 import re
 import shutil
 import socket
+import stat
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -193,6 +194,29 @@ def fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def fsync_tree(folder: Path) -> None:
+    """Push every file below `folder`, and each folder's entries, to the disk before the folder
+    is renamed into place: unsynced, a power cut can leave the renamed folder with files empty
+    or missing under their final names. Links and special files are left alone (opening a
+    FIFO would block)."""
+    for root, _, files in os.walk(folder, topdown=False):
+        for name in files:
+            path = Path(root) / name
+            if stat.S_ISREG(path.lstat().st_mode):
+                fsync_file(path)
+        fsync_folder(Path(root))
+
+
+def _synced(folder: Path, target: Path) -> None:
+    """fsync_tree, a disk that fails it (an I/O error, or a full disk some file systems report
+    only now) said in one line naming the output."""
+    try:
+        fsync_tree(folder)
+    except OSError as exc:
+        raise OutputError(f"{target}: could not be written to the disk ({exc.strerror or exc}); "
+                          "nothing was written") from None
+
+
 @contextlib.contextmanager
 def atomic_file(path: str | os.PathLike, replace: bool = True,
                 durable: bool = False) -> Iterator[Path]:
@@ -275,7 +299,8 @@ def output_lock(target: Path, wait_s: float = 0.0) -> Iterator[None]:
 @contextlib.contextmanager
 def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
                guard: Callable[[Path], None] | None = None,
-               written_for: str | os.PathLike | None = None) -> Iterator[Path]:
+               written_for: str | os.PathLike | None = None,
+               durable: bool = False) -> Iterator[Path]:
     """Yield a temporary folder beside the target; move it into place when the block succeeds.
 
     An existing target is replaced only with overwrite=True, and only once the new folder is
@@ -283,7 +308,8 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
     command's output, e.g. outputs.check_replaceable) decides whether an existing target may be
     replaced; with it the target is locked for the whole write and the new folder is stamped
     with what it holds (and `written_for`: the folder whose writer lists it once in place,
-    outputs.stamp_entries).
+    outputs.stamp_entries). `durable`: everything in the folder is fsynced before its rename
+    and the parent folder after it, for an output a command reports as written (a run).
     """
     target = Path(path).expanduser()  # as pandas and the output checks read it
     if target.exists() and not target.is_dir():
@@ -307,6 +333,8 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
             if guard is not None:
                 stamp_entries(tmp, written_for)
             _readable(tmp)
+            if durable:
+                _synced(tmp, target)
             if guard is not None:
                 check_not_a_link(target)  # one may have been put there while this run worked
             if overwrite and target.exists():
@@ -326,6 +354,8 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
         except BaseException:
             shutil.rmtree(tmp, ignore_errors=True)
             raise
+        if durable:
+            fsync_folder(target.parent)  # the rename itself
         created.clear()  # the parents now hold the output
 
 
