@@ -280,22 +280,36 @@ def test_a_durable_folder_reaches_the_disk_before_its_rename(tmp_path, fsync_spy
     assert fsync_spy.unsynced(run) == []
 
 
-def test_a_disk_failing_a_folders_fsync_is_one_line_and_keeps_the_old_output(tmp_path,
-                                                                             monkeypatch):
+@pytest.mark.parametrize("folder", [False, True])
+@pytest.mark.parametrize("code", [errno.EIO, errno.ENOSPC])
+def test_a_disk_failing_the_fsync_is_one_line_and_keeps_the_old_output(tmp_path, monkeypatch,
+                                                                       folder, code):
+    """A durable output (predictions, a run) whose fsync fails: one line naming it, where the
+    OSError was a traceback; the old output stays as it was and nothing is left beside it."""
     def failing(fd):
-        raise OSError(errno.EIO, os.strerror(errno.EIO))
+        raise OSError(code, os.strerror(code))
 
-    run = tmp_path / "run"
-    run.mkdir()
-    (run / "model.json").write_text("old")
+    out = tmp_path / "out"
+    if folder:
+        out.mkdir()
+        (out / "model.json").write_text("old")
+    else:
+        out.write_text("old")
     monkeypatch.setattr(os, "fsync", failing)
     with pytest.raises(OutputError) as info:
-        with atomic_dir(run, overwrite=True, durable=True) as tmp:
-            (tmp / "model.json").write_text("new")
-    assert str(info.value) == (f"{run}: could not be written to the disk "
-                               f"({os.strerror(errno.EIO)}); nothing was written")
-    assert [p.name for p in tmp_path.iterdir()] == ["run"]
-    assert (run / "model.json").read_text() == "old"
+        if folder:
+            with atomic_dir(out, overwrite=True, durable=True) as tmp:
+                (tmp / "model.json").write_text("new")
+        else:
+            with atomic_file(out, durable=True) as tmp:
+                tmp.write_text("new")
+    assert str(info.value) == (
+        f"{out}: could not be written to the disk ({os.strerror(code)}); nothing was written"
+        if code == errno.EIO else
+        f"{out}: {os.strerror(code)} while writing it; nothing was written (free some space, "
+        "or write elsewhere)")
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]
+    assert (out / "model.json" if folder else out).read_text() == "old"
 
 
 def test_leftovers_of_dead_writers_are_cleaned_by_the_next_write_beside_them(tmp_path):

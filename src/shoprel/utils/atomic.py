@@ -207,14 +207,21 @@ def fsync_tree(folder: Path) -> None:
         fsync_folder(Path(root))
 
 
-def _synced(folder: Path, target: Path) -> None:
-    """fsync_tree, a disk that fails it (an I/O error, or a full disk some file systems report
-    only now) said in one line naming the output."""
+def _synced(sync: Callable[[Path], None], written: Path, target: Path) -> None:
+    """`sync(written)` (fsync_file, fsync_tree), a disk that fails it (an I/O error, or a full
+    disk some file systems report only now) said in one line naming the output."""
     try:
-        fsync_tree(folder)
+        sync(written)
     except OSError as exc:
+        if exc.errno in _DISK_FULL:
+            raise _disk_full(target, exc.errno) from None
         raise OutputError(f"{target}: could not be written to the disk ({exc.strerror or exc}); "
                           "nothing was written") from None
+
+
+def _disk_full(target: Path, code: int) -> OutputError:
+    return OutputError(f"{target}: {os.strerror(code)} while writing it; nothing was written "
+                       "(free some space, or write elsewhere)")
 
 
 @contextlib.contextmanager
@@ -243,7 +250,7 @@ def atomic_file(path: str | os.PathLike, replace: bool = True,
                                     "worked; nothing was replaced (use --overwrite to replace "
                                     "it)")
         if durable:
-            fsync_file(tmp_path)
+            _synced(fsync_file, tmp_path, target)
         os.replace(tmp_path, target)
         if durable:
             fsync_folder(target.parent)
@@ -251,8 +258,7 @@ def atomic_file(path: str | os.PathLike, replace: bool = True,
         tmp_path.unlink(missing_ok=True)
         _remove_created(created)
         if isinstance(exc, OSError) and exc.errno in _DISK_FULL:
-            raise OutputError(f"{target}: {os.strerror(exc.errno)} while writing it; nothing was "
-                              "written (free some space, or write elsewhere)") from None
+            raise _disk_full(target, exc.errno) from None
         raise
 
 
@@ -334,7 +340,7 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
                 stamp_entries(tmp, written_for)
             _readable(tmp)
             if durable:
-                _synced(tmp, target)
+                _synced(fsync_tree, tmp, target)
             if guard is not None:
                 check_not_a_link(target)  # one may have been put there while this run worked
             if overwrite and target.exists():
