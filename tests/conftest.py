@@ -27,6 +27,12 @@ def dead_pid() -> int:
     return child.pid
 
 
+def without_bars(stderr: str) -> str:
+    """A command's stderr less tqdm's progress bars (each redraw begins with a carriage return,
+    the last one ends the line): the lines the command itself wrote there."""
+    return "\n".join(line for line in stderr.split("\n") if not line.startswith("\r"))
+
+
 def write_jsonl(path: Path, rows: list[dict]) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
                     encoding="utf-8")

@@ -494,6 +494,9 @@ def test_quiet_silences_the_size_note_and_keeps_the_result(cache):
     quiet = CliRunner().invoke(main, [*args, "--dry-run", "--quiet"])
     assert quiet.exit_code == 0, quiet.output
     assert "note:" in said.output and "note:" not in quiet.output
+    # the note is stderr's one line; --quiet leaves stderr empty
+    assert said.stderr.startswith("note: the cache would stay at ")
+    assert said.stderr.count("\n") == 1 and said.stderr.endswith("\n") and quiet.stderr == ""
     assert quiet.output.splitlines() == [row for row in said.output.splitlines()
                                          if not row.startswith("note:")]
     assert quiet.output.splitlines()[-1].startswith("would remove ")

@@ -132,20 +132,6 @@ def test_rows_in_languages_absent_from_the_training_file_are_counted(tmp_path, t
     assert "8 rows in languages absent from the training file (xx 5, yy 3)" in out.output
 
 
-def test_an_input_without_rows_is_said(tmp_path, trained_runs):
-    from click.testing import CliRunner
-
-    from shoprel.cli.app import main
-
-    (tmp_path / "empty.jsonl").write_text("")
-    done = CliRunner().invoke(main, ["predict", str(trained_runs["QC"]),
-                                     str(tmp_path / "empty.jsonl"), "--out",
-                                     str(tmp_path / "p.jsonl"), "--quiet"])
-    assert done.exit_code == 0, done.output
-    assert "empty.jsonl holds no rows" in done.stderr
-    assert (tmp_path / "p.jsonl").read_text() == ""
-
-
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
 def test_ids_are_written_back_as_the_input_wrote_them(tmp_path, trained_runs, qc_demo, suffix):
     """Fixed-width text ids keep their zeros in every output format, and the output still

@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
+from tests.conftest import without_bars
 
 from shoprel import runs
 from shoprel.cli import main
@@ -56,8 +57,6 @@ def test_cli_round_trip_from_an_ensemble_then_predict(teachers, student_yaml, tm
         "--hard-weight", "0.4", "--speed-rows", "200", "--quiet"])
     assert result.exit_code == 0, result.output
     assert "teacher OOF" in result.output and "speed-up" in result.output
-    assert "note: the student config's folds (k 7, seed 99) are not used: a student is " \
-        "cross-validated on its teacher's 3 folds" in result.output
 
     run = runs.Run.open(out)
     assert run.kind == "run" and run.task.value == "QC"
@@ -262,6 +261,25 @@ def test_oof_caveat_says_what_the_student_oof_is_worth():
     assert oof_caveat(1.0, nested=True, unlabeled=True) == LEAK_CAVEAT
 
 
+@pytest.mark.parametrize("quiet", [False, True])
+def test_quiet_leaves_out_the_caveat_and_the_unused_folds_notes(teachers, student_yaml, tmp_path,
+                                                                quiet):
+    """Under --quiet both notes still printed, among the results."""
+    from shoprel.training.distill import LEAK_CAVEAT
+
+    result = CliRunner().invoke(distill_command, [
+        str(teachers["run"]), "--student", str(student_yaml), "--out", str(tmp_path / "s"),
+        "--speed-rows", "0", *(["--quiet"] if quiet else [])])
+    assert result.exit_code == 0, result.output
+    notes = (f"note: {LEAK_CAVEAT}\n"
+             "note: the student config's folds (k 7, seed 99) are not used: a student is "
+             "cross-validated on its teacher's 3 folds\n")
+    assert without_bars(result.stderr) == ("" if quiet else notes)
+    assert "note:" not in result.stdout
+    assert result.stdout.startswith("teacher OOF: F1 ")
+    assert result.stdout.splitlines()[-1] == f"student run written to {tmp_path / 's'}"
+
+
 def test_compare_and_the_report_say_a_students_figures_are_optimistic(teachers, student_yaml,
                                                                      tmp_path):
     """Soft targets from teachers that saw its validation rows flatter a student: compare
@@ -317,9 +335,9 @@ def test_a_student_section_in_the_student_config_is_said_to_be_unused(teachers, 
     config.write_text(STUDENT_YAML + "student: {model: {family: fast}}\n", encoding="utf-8")
     result = CliRunner().invoke(distill_command, [
         str(teachers["run"]), "--student", str(config), "--out", str(tmp_path / "s"),
-        "--speed-rows", "0", "--quiet"])
+        "--speed-rows", "0"])
     assert result.exit_code == 0, result.output
-    assert "note: the student config's student section is not used" in result.output
+    assert "note: the student config's student section is not used" in result.stderr
     assert not (tmp_path / "s" / runs.STUDENT).exists()
 
 
@@ -338,10 +356,11 @@ def test_unlabeled_pairs_a_translated_teacher_scores_bare_are_one_warning_line(
         str(run), "--student", str(student_yaml), "--out", str(tmp_path / "s"),
         "--unlabeled", str(new), "--speed-rows", "0", "--quiet"])
     assert result.exit_code == 0, result.output
-    assert [line for line in result.stderr.splitlines() if line.startswith("warning:")] == [
+    # --quiet leaves out the notes, not this warning about what the student learnt from
+    assert result.stderr == (
         f"warning: the teacher scored 20 unlabelled pair(s) of {new} on the bare query: it was "
         "trained with translations and the file has no translated_query there (run `shoprel "
-        "translate` on it first)"]
+        "translate` on it first)\n")
 
 
 def test_a_member_of_a_teacher_ensemble_is_not_replaced_by_its_student(teachers, student_yaml,

@@ -48,9 +48,9 @@ def test_train_says_it_after_the_run(two_cores, tmp_path, qc_demo):
     config.write_text("model: {family: fast, params: {n_estimators: 20, n_jobs: 2}}\n"
                       "folds: {k: 2}\ncheck: {far_pairs: 0}\n")
     done = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(tmp_path / "run"),
-                                     "--config", str(config), "--quiet"])
+                                     "--config", str(config)])
     assert done.exit_code == 0, done.output
-    assert "note: this machine's load is 7.5 on 2 cores" in done.stderr
+    assert "note: this machine's load is 7.5 on 2 cores" in done.stderr  # --quiet: not
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1, "origin_query": "a", "category_path": "x", "label": 5}\n')
     failed = CliRunner().invoke(main, ["train", str(bad), "--out", str(tmp_path / "r2"),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from shoprel.cli.options import output_path, quiet_option
+from shoprel.cli.options import note, output_path, quiet_option
 
 CACHE_DIR = click.option("--cache-dir", type=output_path(), default=None,
                          help="The cache folder (default: $SHOPREL_CACHE, else "
@@ -127,11 +127,10 @@ def prune(cache_dir, stale, kinds, older_than, keep_under, dry_run, quiet):
     else:
         chosen = to_fit(entries, budget, **conditions)
         left = sum(e.size for e in entries) - sum(e.size for e in chosen)
-        if left > budget and not quiet:
+        if left > budget:
             kept = kept_over_budget(entries, chosen, **conditions)
-            click.echo(f"note: the cache {'would stay' if dry_run else 'stays'} at "
-                       f"{_size(left)}, over {keep_under}: {_kept(kept, stale, kinds, older_than)}",
-                       err=True)
+            note(f"note: the cache {'would stay' if dry_run else 'stays'} at {_size(left)}, "
+                 f"over {keep_under}: {_kept(kept, stale, kinds, older_than)}", quiet)
     for row in _rows(chosen, root):
         click.echo(row)
     total = sum(e.size for e in chosen)

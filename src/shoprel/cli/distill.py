@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from shoprel.cli.options import input_path, output_path, quiet_option
+from shoprel.cli.options import input_path, note, output_path, quiet_option
 from shoprel.evaluate.console import metrics_table
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 
@@ -30,7 +30,8 @@ from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
                    "(a label column there is not read); repeatable. On these very pairs the "
                    "student repeats the teacher: score other files with it.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing run directory.")
-@quiet_option("No progress bars.")
+@quiet_option("No progress bars, nor notes (what the student's figures are worth, the "
+              "student config's parts not used); warnings still print.")
 def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, unlabeled,
             overwrite, quiet):
     """Train a student run on TEACHER_DIR's out-of-fold probabilities (a run or ensemble)."""
@@ -68,9 +69,9 @@ def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, 
                    f"student {speed['student']['pairs_per_second']:.0f} pairs/s "
                    f"(speed-up {speed['speed_up']:.2f}x)")
     click.echo(metrics_table(result.metrics))
-    click.echo(f"note: {block['caveat']}")
+    note(f"note: {block['caveat']}", quiet)
     for line in block.get("ignored", []):
-        click.echo(f"note: {line}")
+        note(f"note: {line}", quiet)
     click.echo(f"student run written to {result.run_dir}")
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from shoprel.cli.options import input_path, output_path, quiet_option, task_option
+from shoprel.cli.options import input_path, note, output_path, quiet_option, task_option
 from shoprel.evaluate.console import evaluation_notes, metrics_table
 
 
@@ -77,13 +77,13 @@ def far_pairs(run_dir, pairs, quiet):
     from shoprel.evaluate.console import far_pairs_line, far_pairs_replaced_line
     from shoprel.training.far_pairs_existing import add_far_pairs, recorded_far_pairs
 
-    earlier = None if quiet else recorded_far_pairs(run_dir)
+    earlier = recorded_far_pairs(run_dir)
     block = add_far_pairs(run_dir, pairs, progress=not quiet)
     click.echo(far_pairs_line(block))
     if earlier is not None:
-        click.echo(far_pairs_replaced_line(earlier, block))
-    if block["n"] < pairs and not quiet:
-        click.echo(f"note: {block['n']} pairs, not {pairs}: one per row of the run at most")
+        note(far_pairs_replaced_line(earlier, block), quiet)
+    if block["n"] < pairs:
+        note(f"note: {block['n']} pairs, not {pairs}: one per row of the run at most", quiet)
     click.echo(f"written into {Path(run_dir) / 'metrics.json'} and its report.html")
 
 

@@ -61,3 +61,11 @@ def quiet_option(help_text: str):
         return click.option("--quiet", is_flag=True, help=help_text)(run)
 
     return decorate
+
+
+def note(line: str, quiet: bool) -> None:
+    """Print `line` (a `note: ...`) on stderr, where the progress goes, unless --quiet: quiet
+    silences the progress and the notes alike, so that the flag leaves a command's results,
+    its `warning:` lines (a result unlike the one asked for) and its errors."""
+    if not quiet:
+        click.echo(line, err=True)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from shoprel.cli.options import input_path, output_path, quiet_option, task_option
+from shoprel.cli.options import input_path, note, output_path, quiet_option, task_option
 from shoprel.errors import ConfigError
 from shoprel.predict.cascade import DEFAULT_SHARE
 
@@ -58,8 +58,8 @@ def check_submission_cmd(submission, input_file, task):
                    "student's training rows nearest its threshold (whole queries; new queries "
                    "leave it surer, so usually fewer).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-@quiet_option("No progress bar (a warning about rows scored without translations still "
-              "prints).")
+@quiet_option("No progress bar, nor notes (an input without rows); a warning about rows "
+              "scored without translations still prints.")
 def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_actors, index_dirs,
             scorer, cascade_share, overwrite, quiet):
     """Score INPUT_FILE with a run; write id, texts, prediction and probability."""
@@ -94,8 +94,7 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
                  "cascade": f", the full model's; it rescored {result.rescored or 0} of the "
                             "student's rows"}.get(scorer, "")
     if result.rows == 0:
-        click.echo(f"note: {input_file} holds no rows; {result.out_file} holds none either",
-                   err=True)
+        note(f"note: {input_file} holds no rows; {result.out_file} holds none either", quiet)
     if result.bare_rows:  # scores unlike the run's own: said even under --quiet
         click.echo(f"warning: {result.bare_rows} of {result.rows} rows scored on the bare query: "
                    f"the run was trained with translations and {input_file} has no "

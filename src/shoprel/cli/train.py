@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from shoprel.cli.options import input_path, output_path, quiet_option, task_option
+from shoprel.cli.options import input_path, note, output_path, quiet_option, task_option
 from shoprel.evaluate.console import (
     constant_scores_line,
     far_pairs_line,
@@ -31,7 +31,8 @@ from shoprel.evaluate.console import (
               help="Also distil a fast student (the config's `student:`, else USE-multilingual) "
                    "into RUN/student for `predict/serve --scorer student` (config "
                    "`student: {}`); off unless asked.")
-@quiet_option("No progress bars.")
+@quiet_option("No progress bars, nor notes (rows with an empty text, a busy machine); "
+              "warnings still print.")
 def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve_fractions,
           student, quiet):
     """Cross-validate, tune the threshold, fit the final model and write a run directory."""
@@ -72,9 +73,9 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
         click.echo(constant)
     data = m["data"]
     if data["empty_query"] or data["empty_target"]:
-        click.echo(f"note: {data['empty_query']} row(s) with an empty query and "
-                   f"{data['empty_target']} with an empty target "
-                   f"({'dropped' if data['dropped'] else 'kept'}; see data.empty_text)")
+        note(f"note: {data['empty_query']} row(s) with an empty query and "
+             f"{data['empty_target']} with an empty target "
+             f"({'dropped' if data['dropped'] else 'kept'}; see data.empty_text)", quiet)
     if m.get("far_pairs"):
         click.echo(far_pairs_line(m["far_pairs"]))
     for line in learning_curve_lines(m.get("learning_curve") or {}):
@@ -98,9 +99,9 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
                    f"{far}; score with --scorer student")
     click.echo(f"run written to {result.run_dir} (report: {result.run_dir / 'report.html'})")
     # after the run, not before: a failing command keeps its one error line
-    note = busy_machine_note(config.model.params.get("n_jobs"))
-    if note:
-        click.echo(note, err=True)
+    busy = busy_machine_note(config.model.params.get("n_jobs"))
+    if busy:
+        note(busy, quiet)
 
 
 COMMANDS = (train,)

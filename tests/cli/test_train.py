@@ -1,0 +1,40 @@
+"""`shoprel train`'s notes: on stderr, and left out under --quiet with the progress bars."""
+
+import json
+import os
+
+import pytest
+from click.testing import CliRunner
+from tests.conftest import without_bars
+
+from shoprel.cli import main
+from shoprel.demo import demo_file
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_quiet_leaves_out_the_empty_text_and_busy_machine_notes(tmp_path, monkeypatch, quiet):
+    """Under --quiet both notes still printed (the empty-text one among the results)."""
+    rows = [json.loads(line) for line in
+            demo_file("QC").read_text(encoding="utf-8").splitlines()[:60]]
+    rows[0]["origin_query"] = ""
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                    encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text("model: {family: fast, params: {n_features: 4096, n_estimators: 10, "
+                      "n_jobs: 2}}\nfolds: {k: 2}\n")
+    monkeypatch.setattr(os, "getloadavg", lambda: (40.0, 40.0, 40.0))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    done = CliRunner().invoke(main, ["train", str(data), "--out", str(tmp_path / "run"),
+                                     "--config", str(config), *(["--quiet"] if quiet else [])])
+    assert done.exit_code == 0, done.output
+    notes = ("note: 1 row(s) with an empty query and 0 with an empty target (kept; see "
+             "data.empty_text)\n"
+             "note: this machine's load is 40.0 on 2 cores; LightGBM with 2 threads runs "
+             "several times slower when its cores are taken: on a shared machine, "
+             "model.params.n_jobs: 1 trains faster (README, \"Speed and memory\")\n")
+    assert without_bars(done.stderr) == ("" if quiet else notes)
+    assert done.stderr == "" or not quiet
+    assert "note:" not in done.stdout
+    assert done.stdout.startswith("task QC  rows 60  ")
+    assert done.stdout.splitlines()[-1].startswith("run written to ")
