@@ -91,8 +91,8 @@ def test_empty_cells_and_numpy_numbers_read_alike_in_dicts_and_frames(qc_rows):
     assert _frame(nullable).df["id"].tolist() == [1, 2, 3]
     missing = pd.DataFrame(qc_rows).astype({"id": "Int64"})
     missing.loc[1, "id"] = pd.NA
-    with pytest.raises(InputError, match=r"^pair 1, field 'id': an id is a whole number or a "
-                                         "non-empty text, not null"):
+    with pytest.raises(InputError, match=r"^pair 1, field 'id': null is not an id; "
+                                         "an id must be text or a whole number$"):
         list(pair_frames(missing))
 
 

@@ -213,9 +213,11 @@ def test_csv_ids_are_compared_as_text_with_the_input(files, jsonl, qc_rows):
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ("", "an id is a whole number or a non-empty text, not an empty text"),
+    ("", "an empty text is not an id; an id must be text or a whole number"),
     (2.5, "2.5 is a number with a fraction; an id must be text or a whole number"),
-    (None, "an id is a whole number or a non-empty text, not null"),
+    (None, "null is not an id; an id must be text or a whole number"),
+    (True, "true is not an id; an id must be text or a whole number"),
+    ({"n": 1}, "an object is not an id; an id must be text or a whole number"),
     ("drop", "missing"),
     (99, "id 99 is not in {source} (expected id 2 there, input order)"),
     (1, "duplicate id 1 (first seen on line 1)"),
@@ -239,8 +241,8 @@ def test_an_empty_csv_id_is_unusable_not_unknown(files):
     path = tmp_path / "s.csv"
     path.write_text("id,prediction\n1,1\n,1\n3,1\n")
     assert check_submission(path, source).problems[0] == (
-        f"{path}, line 3, field 'id': an id is a whole number or a non-empty text, "
-        "not an empty text")
+        f"{path}, line 3, field 'id': an empty text is not an id; an id must be text or a "
+        "whole number")
 
 
 def test_a_parquet_submission_and_input_count_rows_not_lines(files, qc_rows):

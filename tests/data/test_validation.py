@@ -29,7 +29,7 @@ def _file(tmp_path, *rows) -> object:
     (_row(id="0.0"), "id", "duplicate id 0"),
     (_row(id=1e30), "id", "signed 64-bit"),
     (_row(id="a\ud800"), "id", "lone surrogate"),
-    (_row(id=[1]), "id", "a whole number or a non-empty text, not list"),
+    (_row(id=[1]), "id", "a list is not an id; an id must be text or a whole number"),
     (_row(origin_query="bad \ud800 query"), "origin_query", "lone surrogate (U+D800)"),
     (_row(category_path="a\x00b"), "category_path", "NUL character at position 1"),
     (_row(origin_query={"text": "x"}), "origin_query", "expected text, got dict"),
@@ -66,6 +66,26 @@ def test_a_fractional_id_is_said_as_written_with_its_place(tmp_path, written, sa
     with pytest.raises(InputError) as info:
         read_pairs(path, require_label=True)
     assert str(info.value) == f"{path}, line 2, field 'id': {said}"
+
+
+@pytest.mark.parametrize(("written", "said"), [
+    ("true", "true is not an id"),
+    ("false", "false is not an id"),
+    ("null", "null is not an id"),
+    ('""', "an empty text is not an id"),
+    ("[1]", "a list is not an id"),
+    ('{"n": 1}', "an object is not an id"),
+])
+def test_a_value_no_id_can_be_is_said_in_the_file_s_words(tmp_path, written, said):
+    """They read as Python's types ('not bool True', 'not list [1]', 'not dict'); now in
+    the words of the JSON the file holds, with what an id may be instead."""
+    path = _file(tmp_path, _row(id=0))
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(_row()).replace('"id": 1', f'"id": {written}') + "\n")
+    with pytest.raises(InputError) as info:
+        read_pairs(path, require_label=True)
+    assert str(info.value) == (f"{path}, line 2, field 'id': {said}; an id must be text or "
+                               "a whole number")
 
 
 def test_extreme_ids_that_fit_are_kept(tmp_path):

@@ -176,7 +176,8 @@ def test_ids_repeated_in_one_request_are_422(client):
 @pytest.mark.parametrize("value, said", [
     ('"' + "x" * 5000 + '"', "an id text may hold at most 256 characters, this one holds 5,000"),
     ("1180591620717411303424", "an id number must fit in 64 bits"),
-    ("true", "an id is a whole number or a non-empty text, not bool"),
+    ("true", "body.pairs.0.id: Value error, true is not an id; an id must be text or a "
+             "whole number"),
     ("1.5", "1.5 is a number with a fraction; an id must be text or a whole number"),
     ("9" * 5000, "a number of more digits than a JSON reader takes"),
 ])
@@ -196,8 +197,8 @@ def test_pair_ids_follow_the_files_rule(client):
     pair = {"query": "funda iphone", "category_path": "phones & telecommunications,cases"}
     r = client.post("/v1/score", json={"pairs": [{**pair, "id": ""}]})
     assert r.status_code == 422, r.text
-    assert r.json()["error"] == ("body.pairs.0.id: Value error, an id is a whole number or a "
-                                 "non-empty text, not an empty text")
+    assert r.json()["error"] == ("body.pairs.0.id: Value error, an empty text is not an id; "
+                                 "an id must be text or a whole number")
     r = client.post("/v1/score", json={"pairs": [{**pair, "id": 7.0}, {**pair, "id": "7"}]})
     assert r.status_code == 422 and "pair 1 has the id 7 of pair 0" in r.json()["error"]
     r = client.post("/v1/score", json={"pairs": [{**pair, "id": 7.0}, {**pair, "id": "8"}]})

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import datetime
 import math
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from shoprel.data.frame import TRANSLATION, WRITTEN_ID, PairFrame
@@ -77,6 +79,29 @@ def coerce_id(value):
     return value
 
 
+ID_RULE = "an id must be text or a whole number"
+
+
+def _no_id_kind(value) -> str:
+    """A value no id can be, in the words of the file that held it (JSON's true, null, a list,
+    an object), not by its Python type ("bool True", "list [1]")."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return "an empty text"
+    if isinstance(value, list | tuple | np.ndarray):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, bytes | bytearray):
+        return "binary data"
+    if isinstance(value, datetime.date | datetime.time):
+        return f"a date or time ({value})"
+    return f"{value!r}"
+
+
 def checked_id(value):
     """An id as coerce_id reads it, or a ValueError saying why the value is none: a whole
     number within 64 bits or a non-empty text UTF-8 can hold. The one rule of a file's ids and
@@ -84,11 +109,9 @@ def checked_id(value):
     key = None if isinstance(value, bool) or value == "" else coerce_id(value)
     if isinstance(key, float):
         what = "a number with a fraction" if math.isfinite(key) else "not a finite number"
-        raise ValueError(f"{as_written(key)} is {what}; an id must be text or a whole number")
+        raise ValueError(f"{as_written(key)} is {what}; {ID_RULE}")
     if not isinstance(key, int | str):
-        shown = ("null" if value is None else "an empty text" if value == "" else
-                 f"{kind_name(value)} {value!r}")
-        raise ValueError(f"an id is a whole number or a non-empty text, not {shown}")
+        raise ValueError(f"{_no_id_kind(value)} is not an id; {ID_RULE}")
     if isinstance(key, int) and not ID_MIN <= key <= ID_MAX:
         raise ValueError(f"an id number must fit in 64 bits: {key} does not fit a signed 64-bit "
                          "integer; write ids this large as strings")
