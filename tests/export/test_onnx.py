@@ -553,3 +553,16 @@ def test_an_export_written_before_its_weights_were_recorded_loads_as_before(
     meta_path.write_text(json.dumps(meta))
     _retrain_in_place(model / "hf")
     assert RelevanceModel.load(model).engine_ == "onnx-fp32"
+
+
+def test_an_export_reaches_the_disk_before_it_is_renamed_into_place(saved, tmp_path,
+                                                                     monkeypatch, fsync_spy):
+    """`shoprel export` (onnx/ in a run) and export_hf_classifier renamed their folder in
+    unsynced: a power cut after they said it was written could leave its graphs empty."""
+    model = shutil.copytree(saved, tmp_path / "run" / "models" / "full")
+    monkeypatch.setattr(onnx_export, "cross_model_folders", lambda run_dir: [model])
+    exported = onnx_export.export_run(tmp_path / "run")
+    onnx_export.export_hf_classifier(saved / "hf", tmp_path / "alone")
+    assert exported == [model / "onnx"] and (model / "onnx" / "model.onnx").is_file()
+    assert fsync_spy.unsynced(model / "onnx") == []
+    assert fsync_spy.unsynced(tmp_path / "alone") == []

@@ -1,6 +1,7 @@
 """Masked-LM continued pre-training: the loss falls and the output is a usable backbone."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -233,3 +234,14 @@ def test_a_backbone_with_a_broken_record_is_one_line(demo_backbone, qc_demo, tmp
     assert done.output == (f"error: --backbone {str(folder)!r}: "
                            f"{folder / 'shoprel-backbone.json'}: {message}\n")
     assert not (tmp_path / "pt").exists()
+
+
+def test_the_backbone_reaches_the_disk_before_it_is_renamed_into_place(demo_backbone, qc_demo,
+                                                                       tmp_path, fsync_spy):
+    """pretrain --out renamed its folder in unsynced: a power cut after it said it was written
+    could leave its weights empty under their names, as a run's could before."""
+    config = PretrainConfig(backbone=str(demo_backbone), max_steps=1, batch_size=8,
+                            eval_texts=16)
+    out = pretrain([qc_demo], tmp_path / "pt", config, progress=False).out_dir
+    assert (Path(out) / "model.safetensors").is_file()
+    assert fsync_spy.unsynced(out) == []

@@ -293,7 +293,7 @@ def pretrain(files: Sequence[str | Path], out_dir: str | Path,
         if ranks.is_main:
             record = {**result.summary(), "config": asdict(config)}
             del record["out_dir"]
-            with atomic_dir(out_dir, overwrite=overwrite,
+            with atomic_dir(out_dir, overwrite=overwrite, durable=True,
                             guard=lambda d: check_replaceable(d, **_BACKBONE_OUTPUT)) as tmp:
                 _save_backbone(tmp, model, tokenizer, backbone, record)
     if group is not None:

@@ -315,7 +315,8 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
     replaced; with it the target is locked for the whole write and the new folder is stamped
     with what it holds (and `written_for`: the folder whose writer lists it once in place,
     outputs.stamp_entries). `durable`: everything in the folder is fsynced before its rename
-    and the parent folder after it, for an output a command reports as written (a run).
+    and the parent folder after it, for an output a command reports as written (a run, a
+    pretrained backbone, an ONNX export).
     """
     target = Path(path).expanduser()  # as pandas and the output checks read it
     if target.exists() and not target.is_dir():
