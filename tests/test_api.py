@@ -217,6 +217,27 @@ def test_errors_name_the_python_parameters_not_the_cli_options(tmp_path, trained
         shoprel.predict_file(trained_runs["QC"], qc_demo, tmp_path / "p.jsonl", chunk_rows=0)
 
 
+def test_a_reworded_error_says_the_python_words_wherever_it_is_read(tmp_path, jsonl,
+                                                                     trained_runs):
+    """Only str(e) was reworded: e.reason still said '(--task QC|QI)', and a path holding an
+    option's name ('runs--index') was reworded along with the message, unlike e.path."""
+    both = jsonl(tmp_path / "both.jsonl", [{"id": 1, "origin_query": "q", "label": 1,
+                                            "category_path": "a", "item_title": "t"}])
+    with pytest.raises(InputError) as info:
+        shoprel.train(both, tmp_path / "run", {"model.family": "fast"}, progress=False)
+    error = info.value
+    reason = ("both 'category_path' and 'item_title' are present: give the task "
+              "(task='QC' or 'QI')")
+    assert error.reason == reason
+    assert str(error) == f"{both}, line 1: {reason}" and error.args == (str(error),)
+    folder = tmp_path / "runs--index"
+    with pytest.raises(InputError) as info:
+        shoprel.Scorer(trained_runs["QC"], indexes=[folder])
+    error = info.value
+    assert error.path == str(folder) and error.reason.endswith("(indexes)")
+    assert str(error) == f"{folder}: {error.reason}" and error.args == (str(error),)
+
+
 def test_language_thresholds_are_the_run_s_own_cuts(tmp_path, qc_runs, trained_runs):
     from shoprel.ensemble.runner import build_ensemble
 

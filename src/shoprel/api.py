@@ -56,12 +56,31 @@ def _in_python_words(function):
         try:
             return function(*args, **kwargs)
         except ShoprelError as error:
-            text = str(error)
-            for cli, python in _PYTHON_WORDS:
-                text = text.replace(cli, python)
-            error.args = (text, *error.args[1:])
+            _reword(error)
             raise
     return wrapper
+
+
+def _reword(error: ShoprelError) -> None:
+    """Every text a caller reads off the error in the same words: its message (str, args) and
+    an InputError's reason; the path, line and field it names stay as they are (a folder may
+    be called `runs--index`)."""
+    message = error.args[0] if error.args else None
+    if not isinstance(message, str):
+        return
+    reason = getattr(error, "reason", None)
+    if isinstance(reason, str) and message.endswith(reason):
+        where = message[:len(message) - len(reason)]
+        error.reason = _python_words(reason)
+        error.args = (where + error.reason, *error.args[1:])
+    else:
+        error.args = (_python_words(message), *error.args[1:])
+
+
+def _python_words(text: str) -> str:
+    for cli, python in _PYTHON_WORDS:
+        text = text.replace(cli, python)
+    return text
 
 
 def _path(value, name: str) -> Path:
