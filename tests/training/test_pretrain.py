@@ -1,6 +1,7 @@
 """Masked-LM continued pre-training: the loss falls and the output is a usable backbone."""
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -9,6 +10,7 @@ from click.testing import CliRunner
 
 from shoprel.cli.pretrain import pretrain as pretrain_cmd
 from shoprel.data.readers import read_pairs
+from shoprel.errors import ConfigValueError
 from shoprel.models.backbones import Encoder, resolve_backbone
 from shoprel.models.backbones.cache import file_sha256
 from shoprel.training.pretrain import PretrainConfig, collect_texts, pretrain
@@ -121,6 +123,23 @@ def test_settings_out_of_range_are_one_line_before_any_work(qc_demo, tmp_path, a
                                      *args])
     assert done.exit_code == 2 and message in done.output and done.output.count("\n") == 1
     assert not (tmp_path / "pt").exists()
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"epochs": 0}, "PretrainConfig: epochs: 0 is out of range; it must be finite, above 0"),
+    ({"time_budget_minutes": math.inf}, "PretrainConfig: time_budget_minutes: inf is out of "
+                                        "range; it must be finite, above 0"),
+    ({"n_threads": 0}, "PretrainConfig: n_threads: 0 is out of range; it must be at least 1"),
+    ({"seed": -1}, "PretrainConfig: seed: -1 is out of range; it must be from 0 to 1073741823 "
+                   "(2**30 - 1)"),
+])
+def test_a_config_built_in_python_names_its_fields(settings, message):
+    """Built in Python, a wrong setting named the command line's option ('--time-budget',
+    '--threads'), which a caller of PretrainConfig(time_budget_minutes=...) never wrote."""
+    with pytest.raises(ConfigValueError) as info:
+        PretrainConfig(**settings)
+    assert str(info.value) == message
+    assert isinstance(info.value, ValueError)  # as a config class's wrong value is
 
 
 def test_a_backbone_without_a_masked_lm_head_is_one_line(qc_demo, tmp_path):

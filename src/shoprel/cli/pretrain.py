@@ -39,7 +39,7 @@ def pretrain(files, backbone, out_dir, epochs, max_steps, time_budget, mask_prob
         backbone=backbone, epochs=epochs, max_steps=max_steps, time_budget_minutes=time_budget,
         mask_prob=mask_prob, max_length=max_length, batch_size=batch_size,
         learning_rate=learning_rate, train_word_embeddings=train_word_embeddings, seed=seed,
-        n_threads=n_threads)
+        n_threads=n_threads, from_command_line=True)
     result = run_pretrain(files, out_dir, config, overwrite=overwrite, progress=not quiet)
     click.echo(f"{result.queries} queries + {result.targets} targets, {result.steps} steps in "
                f"{result.seconds:.1f}s; masked-LM loss {result.loss_before:.3f} → "

@@ -18,11 +18,11 @@ import os
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import InitVar, asdict, dataclass, field
 from pathlib import Path
 
 from shoprel.data.readers import read_pairs
-from shoprel.errors import ConfigError
+from shoprel.errors import ConfigError, ConfigValueError
 from shoprel.models.backbones import e5_small, use_multilingual
 from shoprel.models.backbones.cache import file_sha256
 from shoprel.models.backbones.resolve import Backbone, loading, resolve_backbone
@@ -53,27 +53,35 @@ class PretrainConfig:
     eval_texts: int = 512  # texts whose masked-LM loss is measured before and after
     cache_dir: str | None = None
 
-    def __post_init__(self) -> None:
-        """Each setting in its range, named as the command line names it."""
+    # the command line sets this: its errors then name the options, not the fields
+    from_command_line: InitVar[bool] = False
+
+    def __post_init__(self, from_command_line: bool) -> None:
+        """Each setting in its range, named as the caller wrote it: the field built in Python
+        (ConfigValueError, as a config class's wrong value is), the option by `shoprel
+        pretrain`."""
         # inf passes `> 0` but failed in a traceback once the model had loaded
-        checks = (("--epochs", self.epochs, 0 < self.epochs < math.inf, "finite, above 0"),
-                  ("--max-steps", self.max_steps, self.max_steps is None or self.max_steps >= 1,
+        checks = (("epochs", "--epochs", 0 < self.epochs < math.inf, "finite, above 0"),
+                  ("max_steps", "--max-steps", self.max_steps is None or self.max_steps >= 1,
                    "at least 1"),
-                  ("--time-budget", self.time_budget_minutes,
-                   self.time_budget_minutes is None or 0 < self.time_budget_minutes < math.inf,
+                  ("time_budget_minutes", "--time-budget", self.time_budget_minutes is None
+                   or 0 < self.time_budget_minutes < math.inf, "finite, above 0"),
+                  ("mask_prob", "--mask-prob", 0 < self.mask_prob < 1, "between 0 and 1"),
+                  ("max_length", "--max-length", self.max_length >= 4, "at least 4"),
+                  ("batch_size", "--batch-size", self.batch_size >= 1, "at least 1"),
+                  ("learning_rate", "--learning-rate", 0 < self.learning_rate < math.inf,
                    "finite, above 0"),
-                  ("--mask-prob", self.mask_prob, 0 < self.mask_prob < 1, "between 0 and 1"),
-                  ("--max-length", self.max_length, self.max_length >= 4, "at least 4"),
-                  ("--batch-size", self.batch_size, self.batch_size >= 1, "at least 1"),
-                  ("--learning-rate", self.learning_rate, 0 < self.learning_rate < math.inf,
-                   "finite, above 0"),
-                  ("--threads", self.n_threads, self.n_threads is None or self.n_threads >= 1,
+                  ("n_threads", "--threads", self.n_threads is None or self.n_threads >= 1,
                    "at least 1"),
-                  ("--seed", self.seed, 0 <= self.seed <= SEED_MAX,
+                  ("seed", "--seed", 0 <= self.seed <= SEED_MAX,
                    f"from 0 to {SEED_MAX} (2**30 - 1)"))
-        for option, value, ok, wanted in checks:
-            if not ok:
-                raise ConfigError(f"{option}: {value} is out of range; it must be {wanted}")
+        for name, option, ok, wanted in checks:
+            if ok:
+                continue
+            problem = f"{getattr(self, name)} is out of range; it must be {wanted}"
+            if from_command_line:
+                raise ConfigError(f"{option}: {problem}")
+            raise ConfigValueError(f"{type(self).__name__}: {name}: {problem}")
 
 
 @dataclass
