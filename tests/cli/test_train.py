@@ -1,4 +1,5 @@
-"""`shoprel train`'s notes: on stderr, and left out under --quiet with the progress bars."""
+"""`shoprel train`'s notes and warnings: on stderr; --quiet leaves out the notes with the progress
+bars, not the warnings."""
 
 import json
 import os
@@ -37,4 +38,24 @@ def test_quiet_leaves_out_the_empty_text_and_busy_machine_notes(tmp_path, monkey
     assert done.stderr == "" or not quiet
     assert "note:" not in done.stdout
     assert done.stdout.startswith("task QC  rows 60  ")
+    assert done.stdout.splitlines()[-1].startswith("run written to ")
+
+
+def test_constant_scores_warning_is_on_stderr_even_under_quiet(tmp_path):
+    """The warning that the fold models learnt nothing printed on stdout among the results."""
+    rows = [{"id": 2 * i + label, "language": "en", "origin_query": f"query {2 * i + label}",
+             "category_path": f"top{i},leaf", "label": label}
+            for i in range(6) for label in (1, 0)]  # every fold trains on half positives
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    config = tmp_path / "c.yaml"  # the booster alone, too few rows to split: a constant 0.5
+    config.write_text("model: {family: fast, params: {n_features: 4096, n_jobs: 1, "
+                      "linear_weight: 0, booster: {n_estimators: 10, "
+                      "min_child_samples: 1000}}}\nfolds: {k: 2}\n")
+    done = CliRunner().invoke(main, ["train", str(data), "--out", str(tmp_path / "run"),
+                                     "--config", str(config), "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert without_bars(done.stderr).startswith(
+        "warning: every out-of-fold probability is 0.5000: the models learnt nothing")
+    assert "warning:" not in done.stdout
     assert done.stdout.splitlines()[-1].startswith("run written to ")

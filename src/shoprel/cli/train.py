@@ -69,8 +69,8 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
     click.echo(f"task {m['task']}  rows {m['overall']['n']}  threshold {m['threshold']:.4f}  "
                f"cv {m['timing']['cv_seconds']:.1f}s")
     click.echo(metrics_table(m))
-    if constant := constant_scores_line(m):
-        click.echo(constant)
+    if constant := constant_scores_line(m):  # a warning: on stderr, even under --quiet
+        click.echo(constant, err=True)
     data = m["data"]
     if data["empty_query"] or data["empty_target"]:
         note(f"note: {data['empty_query']} row(s) with an empty query and "
