@@ -1,6 +1,6 @@
 """`shoprel predict` with a run trained on translated queries and a file without them: one
-`warning:` line (not Python's two-line UserWarning), which --quiet leaves out; the line on
-rows the training file's languages do not cover."""
+`warning:` line (not Python's two-line UserWarning), which --quiet does not leave out; the warning
+on rows the training file's languages do not cover, on stderr too."""
 
 import json
 
@@ -46,11 +46,13 @@ def test_the_quiet_help_says_the_warning_still_prints():
     """It said --quiet left the warning out, which the command (tested above) does not do."""
     text = " ".join(CliRunner().invoke(predict, ["--help"]).output.split())
     assert "no warning about rows" not in text
-    assert "a warning about rows scored without translations still prints" in text
+    assert ("a warning about rows scored without translations, or in languages the run was "
+            "not trained on, still prints") in text
 
 
 def test_untagged_rows_are_said_as_such_and_one_row_is_one_row(trained_runs, qc_demo, tmp_path):
-    """A row of no language was counted as one in a new language 'unk'; one row said "1 rows"."""
+    """A row of no language was counted as one in a new language 'unk'; one row said "1 rows";
+    the line printed on stdout among the results, not as a warning on stderr."""
     rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()]
     rows[0]["language"] = "xx"
     rows[1]["language"] = None
@@ -61,9 +63,9 @@ def test_untagged_rows_are_said_as_such_and_one_row_is_one_row(trained_runs, qc_
     result = CliRunner().invoke(predict, [str(trained_runs["QC"]), str(source), "--out",
                                           str(tmp_path / "p.jsonl"), "--quiet"])
     assert result.exit_code == 0, result.output
-    said = [line for line in result.stdout.splitlines() if "training file" in line]
-    assert said == ["1 row in a language absent from the training file (xx 1) and 2 rows with "
-                    "no language tag (the training file had none untagged): its "
+    said = [line for line in result.stderr.splitlines() if "training file" in line]
+    assert said == ["warning: 1 row in a language absent from the training file (xx 1) and 2 "
+                    "rows with no language tag (the training file had none untagged): its "
                     "cross-validation says nothing about them (README: languages never seen "
                     "in training)"]
-    assert "unk" not in result.stdout
+    assert "unk" not in result.stdout and "training file" not in result.stdout

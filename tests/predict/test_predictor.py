@@ -129,7 +129,8 @@ def test_rows_in_languages_absent_from_the_training_file_are_counted(tmp_path, t
     out = CliRunner().invoke(main, ["predict", str(trained_runs["QC"]), str(source), "--out",
                                     str(tmp_path / "c.jsonl"), "--quiet"])
     assert out.exit_code == 0, out.output
-    assert "8 rows in languages absent from the training file (xx 5, yy 3)" in out.output
+    assert ("warning: 8 rows in languages absent from the training file (xx 5, yy 3)"
+            in out.stderr)
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])

@@ -59,7 +59,8 @@ def check_submission_cmd(submission, input_file, task):
                    "leave it surer, so usually fewer).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 @quiet_option("No progress bar, nor notes (an input without rows); a warning about rows "
-              "scored without translations still prints.")
+              "scored without translations, or in languages the run was not trained on, "
+              "still prints.")
 def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_actors, index_dirs,
             scorer, cascade_share, overwrite, quiet):
     """Score INPUT_FILE with a run; write id, texts, prediction and probability."""
@@ -105,9 +106,9 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
                  else f"threshold {result.threshold:.4f}")
     click.echo(f"{result.rows} rows scored, {result.positives} predicted relevant "
                f"({threshold}{scored_by}) → {result.out_file}")
-    if result.new_languages:
-        click.echo(f"{_new_language_rows(result.new_languages)}: its cross-validation says "
-                   "nothing about them (README: languages never seen in training)")
+    if result.new_languages:  # the run's figures do not cover them: said even under --quiet
+        click.echo(f"warning: {_new_language_rows(result.new_languages)}: its cross-validation "
+                   "says nothing about them (README: languages never seen in training)", err=True)
 
 
 def _rows(n: int) -> str:
