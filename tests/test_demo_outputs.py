@@ -194,7 +194,7 @@ def test_data_files_are_checked_before_training_and_unused_ones_named(tmp_path, 
     with pytest.raises(InputError, match=r"test_QC.txt, line 1, field 'category_path'"):
         run_demo(tmp_path / "out", data, progress=False, echo=said.append)
     assert not (tmp_path / "out" / "run_QC").exists()
-    assert said == [f"not used from {data}: dev_QI.txt (no train_QI.* to train on), "
+    assert said == [f"note: not used from {data}: dev_QI.txt (no train_QI.* to train on), "
                     "test_QC_v2.txt (the demo reads train_QC|QI.*, dev_QC|QI.*, test_QC|QI.*)"]
     other = tmp_path / "other"
     other.mkdir()

@@ -220,7 +220,10 @@ def _data_folder(data_dir: Path) -> None:
 def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = None,
              folds: int | None = None, progress: bool = True,
              echo: Callable[[str], None] = print) -> list[str]:
-    """Train each task, predict the held-out (or dev/test) files, evaluate where labels exist."""
+    """Train each task, predict the held-out (or dev/test) files, evaluate where labels exist.
+    `echo` takes the progress (each task's training header) and the notes (files of --data
+    left alone) as they come: the CLI's stderr, none under --quiet; the result is the summary
+    returned."""
     out_dir = Path(out_dir)
     # no carried student: it would double the demo's training time (`shoprel train` makes one)
     overrides = {"student": None, **({"folds.k": folds} if folds is not None else {})}
@@ -336,7 +339,7 @@ def _unused_files(data_dir: Path, plan: list) -> list[str]:
     if not unused:
         return []
     shown = ", ".join(unused[:8]) + (f" and {len(unused) - 8} more" if len(unused) > 8 else "")
-    return [f"not used from {data_dir}: {shown} (the demo reads train_QC|QI.*, dev_QC|QI.*, "
+    return [f"note: not used from {data_dir}: {shown} (the demo reads train_QC|QI.*, dev_QC|QI.*, "
             "test_QC|QI.*)"]
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from shoprel.cli.options import input_path, output_path, quiet_option
+from shoprel.cli.options import input_path, note, output_path, quiet_option
 
 
 @click.command()
@@ -17,13 +17,17 @@ from shoprel.cli.options import input_path, output_path, quiet_option
                    "to use instead of the built-in demo set; trained with the default model "
                    "(`shoprel train --config` picks another).")
 @click.option("--folds", type=int, default=None, help="Cross-validation folds.")
-@quiet_option("No progress bars.")
+@quiet_option("No progress bars, nor the lines naming each training or the --data files "
+              "left alone: only the summary.")
 def demo(out_dir, data_dir, folds, quiet):
     """Train, predict, evaluate and report on the built-in demo set (or on --data)."""
     from shoprel.demo import run_demo
 
-    summary = run_demo(out_dir, data_dir, folds=folds, progress=not quiet, echo=click.echo)
-    click.echo("")
+    def progress_line(line: str) -> None:  # stderr with the bars (a note: or a task's header)
+        note(line, quiet)
+
+    summary = run_demo(out_dir, data_dir, folds=folds, progress=not quiet, echo=progress_line)
+    progress_line("")  # the summary apart from the progress above it
     for line in summary:
         click.echo(line)
 

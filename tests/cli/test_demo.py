@@ -1,0 +1,41 @@
+"""`shoprel demo`: the summary on stdout; its progress (each training's header) and notes on
+stderr, which --quiet leaves out with the bars."""
+
+import pytest
+from click.testing import CliRunner
+from tests.conftest import without_bars
+
+import shoprel.demo
+from shoprel.cli import main
+from shoprel.demo import demo_file
+from shoprel.training.config import load_config
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_progress_and_notes_are_on_stderr_and_quiet_leaves_them_out(tmp_path, monkeypatch,
+                                                                     quiet):
+    """The 'not used from DIR' line and each '== QC: training on' header printed on stdout
+    among the summary, and under --quiet too."""
+    fast = tmp_path / "fast.yaml"
+    fast.write_text("model: {family: fast, params: {n_features: 4096, n_estimators: 10, "
+                    "n_jobs: 1}}\nfolds: {k: 2}\n")
+    monkeypatch.setattr(shoprel.demo, "load_config",
+                        lambda path, overrides, **kw: load_config(fast, overrides, **kw))
+    lines = demo_file("QC").read_text(encoding="utf-8").splitlines(keepends=True)
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train_QC.txt").write_text("".join(lines[:60]), encoding="utf-8")
+    (data / "dev_QC.txt").write_text("".join(lines[60:80]), encoding="utf-8")
+    (data / "readme.txt").write_text("mine\n")
+    out = tmp_path / "out"
+    done = CliRunner().invoke(main, ["demo", "--data", str(data), "--out", str(out),
+                                     *(["--quiet"] if quiet else [])])
+    assert done.exit_code == 0, done.output
+    said = (f"note: not used from {data}: readme.txt (the demo reads train_QC|QI.*, "
+            f"dev_QC|QI.*, test_QC|QI.*)\n== QC: training on {data / 'train_QC.txt'}\n\n")
+    assert without_bars(done.stderr) == ("" if quiet else said)
+    summary = done.stdout.splitlines()  # the result alone
+    assert len(summary) == 2, done.stdout
+    assert summary[0].startswith("QC cross-validation: F1 ")
+    assert summary[1].startswith(f"QC predictions for dev_QC.txt → {out / 'pred_dev_QC.jsonl'} "
+                                 "(checked); held-out F1 ")
