@@ -180,3 +180,30 @@ def test_a_predictions_id_column_spelled_otherwise_is_named(tmp_path, jsonl, qc_
     with pytest.raises(InputError, match=r"p\.csv, line 1, field 'id': missing required "
                                          r"column; the file has 'Id': name the column 'id'"):
         evaluate_files(predictions, gold)
+
+
+@pytest.mark.parametrize(("value", "said"), [
+    (True, "true is not an id; an id must be text or a whole number"),
+    ("", "an empty text is not an id; an id must be text or a whole number"),
+    (None, "null is not an id; an id must be text or a whole number"),
+    ([1], "a list is not an id; an id must be text or a whole number"),
+    (2.5, "2.5 is a number with a fraction; an id must be text or a whole number"),
+    (2**70, "an id number must fit in 64 bits: 1180591620717411303424 does not fit"),
+    ("\ud800", r"an id text contains a lone surrogate \(U\+D800\) at position 0"),
+])
+def test_a_predicted_id_no_id_can_be_is_refused_as_the_gold_file_refuses_it(tmp_path, gold,
+                                                                            value, said):
+    """Predictions' ids were read without the id rule: an empty text or a lone surrogate was
+    taken (then missing from the gold file), 2**70 too, and true, null or 2.5 were refused in
+    Python's words ('must be a number or a text, got True')."""
+    def with_id(source, name):  # JSON's \ud800 escape: no UTF-8 text holds the character
+        rows = [json.loads(line) for line in source.read_text().splitlines()]
+        rows[2]["id"] = value
+        (tmp_path / name).write_text("".join(json.dumps(row) + "\n" for row in rows))
+        return tmp_path / name
+
+    predictions = _predictions(tmp_path)
+    with pytest.raises(InputError, match=rf"bad\.jsonl, line 3, field 'id': {said}"):
+        evaluate_files(with_id(predictions, "bad.jsonl"), gold)
+    with pytest.raises(InputError, match=rf"gold2\.jsonl, line 3, field 'id': {said}"):
+        evaluate_files(predictions, with_id(gold, "gold2.jsonl"))

@@ -10,7 +10,7 @@ from shoprel.data.category import top_level
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import column_line, iter_records, missing_column, position_label
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field_disagrees
-from shoprel.data.validate import binary_value, coerce_id, repeated_id, same_text
+from shoprel.data.validate import binary_value, checked_id, repeated_id, same_text
 from shoprel.errors import InputError
 from shoprel.evaluate.run_metrics import scored_metrics
 
@@ -51,10 +51,11 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
                 raise InputError(f"must be a probability in [0, 1], got {probability!r}",
                                  path=path, line=line, line_label=label, field="probability")
             probabilities.append(probability)
-        row_id = coerce_id(record["id"])
-        if not isinstance(row_id, int | str) or isinstance(row_id, bool):
-            raise InputError(f"must be a number or a text, got {record['id']!r}", path=path,
-                             line=line, line_label=label, field="id")
+        try:  # the one id rule of files, submissions and serve (7.0 is 7, "" is none)
+            row_id = checked_id(record["id"])
+        except ValueError as exc:
+            raise InputError(str(exc), path=path, line=line, line_label=label,
+                             field="id") from None
         repeated = repeated_id(first_line, row_id, line, label)
         if repeated:
             raise InputError(repeated, path=path, line=line, line_label=label, field="id")
