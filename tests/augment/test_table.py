@@ -90,3 +90,16 @@ def test_a_translation_no_output_can_hold_is_refused_at_its_line(tmp_path):
         path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
         with pytest.raises(InputError, match=f"line 2, field 'translation': contains a {why}"):
             TableTranslator(path)
+
+
+@pytest.mark.parametrize(("value", "said"), [({"en": "x"}, "an object"), (["x"], "a list"),
+                                             (True, "true"), (None, "null"),
+                                             (7, "the number 7")])
+def test_a_table_field_that_is_not_a_text_is_said_in_jsons_words(tmp_path, jsonl, value, said):
+    """It was said in Python's: 'expected text, got dict' (bool, NoneType, int)."""
+    path = jsonl(tmp_path / "t.jsonl", [
+        {"text": "hola", "source": "es", "target": "en", "translation": "hello"},
+        {"text": "adiós", "source": "es", "target": "en", "translation": value}])
+    with pytest.raises(InputError, match=rf"t\.jsonl, line 2, field 'translation': {said} is "
+                                         "not a text$"):
+        TableTranslator(path)

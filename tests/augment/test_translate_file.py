@@ -366,5 +366,5 @@ def test_a_file_with_both_target_columns_is_parsed_once(tmp_path, jsonl, monkeyp
     assert parsed == [data]
     assert rows.frame.df["id"].tolist() == [1, 2] and rows.lines == [1, 2]
     bad = jsonl(tmp_path / "bad.jsonl", [row, {**row, "id": 2, "item_title": ["a"]}])
-    with pytest.raises(InputError, match="line 2, field 'item_title': expected text"):
+    with pytest.raises(InputError, match="line 2, field 'item_title': a list is not a text"):
         rewrite.read_rows(bad)  # the task checked second still sees every row

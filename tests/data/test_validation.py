@@ -32,13 +32,13 @@ def _file(tmp_path, *rows) -> object:
     (_row(id=[1]), "id", "a list is not an id; an id must be text or a whole number"),
     (_row(origin_query="bad \ud800 query"), "origin_query", "lone surrogate (U+D800)"),
     (_row(category_path="a\x00b"), "category_path", "NUL character at position 1"),
-    (_row(origin_query={"text": "x"}), "origin_query", "expected text, got dict"),
-    (_row(category_path=["a", "b"]), "category_path", "expected text, got list"),
-    (_row(language={"code": "en"}), "language", "expected text, got dict"),
-    (_row(language=7), "language", "expected text, got int"),
+    (_row(origin_query={"text": "x"}), "origin_query", "an object is not a text"),
+    (_row(category_path=["a", "b"]), "category_path", "a list is not a text"),
+    (_row(language={"code": "en"}), "language", "an object is not a text"),
+    (_row(language=7), "language", "the number 7 is not a text"),
     (_row(language="e\udc80"), "language", "lone surrogate"),
     (_row(label={"v": 1}), "label", "0 or 1"),
-    (_row(translated_query={"en": "x"}), "translated_query", "expected text, got dict"),
+    (_row(translated_query={"en": "x"}), "translated_query", "an object is not a text"),
     (_row(origin_query="x" * 1_000_000), "origin_query", "holds 1,000,000 characters"),
     (_row(category_path="a," * 20_000), "category_path", "at most 20,000"),
 ])
@@ -193,7 +193,7 @@ def test_a_number_given_as_a_query_is_read_as_the_file_wrote_it(tmp_path):
     assert frame.df["id"].tolist() == [1, 2, 3] and frame.labels.tolist() == [1, 0, 0]
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1, "origin_query": "a", "category_path": "a,b", "language": 1.5}\n')
-    with pytest.raises(InputError, match="field 'language': expected text, got float"):
+    with pytest.raises(InputError, match="field 'language': the number 1.5 is not a text"):
         read_pairs(bad)
 
 

@@ -85,15 +85,16 @@ def test_lines_ended_by_a_carriage_return_alone_are_refused(tmp_path, content):
 
 
 def test_targets_are_read_by_predicts_rules(tmp_path):
-    """A number is its text, null is an empty target (skipped), a list names its type; a file
-    of the other task and a contradicting task field are refused as predict refuses them."""
+    """A number is its text, null is an empty target (skipped), a list is said as JSON says
+    it; a file of the other task and a contradicting task field are refused as predict refuses
+    them."""
     rows = tmp_path / "rows.jsonl"
     rows.write_text("".join(json.dumps(r) + "\n" for r in (
         {"item_title": 12345}, {"item_title": None}, {"item_title": "bolts", "task": "QI"}))
         + '{"item_title": 1.50}\n', encoding="utf-8")
     assert list(iter_targets(rows, Task.QI)) == ["12345", "bolts", "1.50"]
     for record, message in (
-            ({"item_title": ["a"]}, "line 2, field 'item_title': expected text, got list"),
+            ({"item_title": ["a"]}, "line 2, field 'item_title': a list is not a text"),
             ({"item_title": "x", "task": "QC"}, "line 2, field 'task': task is 'QC' but the "
                                                 "file is QI"),
             ({"category_path": "a,b"}, "line 2, field 'item_title': missing required column")):

@@ -234,8 +234,8 @@ def test_a_one_step_pretrain_changes_the_weights(demo_backbone, qc_demo, tmp_pat
 @pytest.mark.parametrize("record, message", [
     ('{"name": "tapt",\n  "query_prefix": ', "line 2: not valid JSON (Expecting value)"),
     ('["query: "]', "expected a JSON object, got list"),
-    ('{"query_prefix": 5}', "field 'query_prefix': expected text, got int"),
-    ('{"model_kwargs": "x"}', "field 'model_kwargs': expected an object, got str"),
+    ('{"query_prefix": 5}', "field 'query_prefix': the number 5 is not a text"),
+    ('{"model_kwargs": "x"}', "field 'model_kwargs': a text is not an object"),
 ])
 def test_a_backbone_with_a_broken_record_is_one_line(demo_backbone, qc_demo, tmp_path, record,
                                                      message):

@@ -6,7 +6,7 @@ import hashlib
 from pathlib import Path
 
 from shoprel.augment.translator import check_batch, normalize_lang
-from shoprel.data.records import column_line, iter_records, position_label
+from shoprel.data.records import column_line, iter_records, position_label, written_kind
 from shoprel.data.validate import unwritable_reason
 from shoprel.errors import InputError
 
@@ -30,7 +30,7 @@ class TableTranslator:
                                      line=column_line(self.path, line), field=column,
                                      line_label=label)
                 if not isinstance(record[column], str):
-                    raise InputError(f"expected text, got {type(record[column]).__name__}",
+                    raise InputError(f"{written_kind(record[column])} is not a text",
                                      path=self.path, line=line, field=column,
                                      line_label=label)
                 # a NUL or lone surrogate would reach the output: unwritable, or refused there

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import csv
+import datetime
 import errno
 import json
 import math
 import os
 from collections.abc import Iterator
 from pathlib import Path
+
+import numpy as np
 
 from shoprel.data.formats import FORMATS, file_format
 from shoprel.data.tasks import REQUEST_FIELDS
@@ -33,6 +36,29 @@ class FloatText(float):
 def as_written(value) -> str:
     """A value as the file wrote it: a JSON 7.0 or 2.50 as written, not Python's 7.0 or 2.5."""
     return value.text if isinstance(value, FloatText) else str(value)
+
+
+def written_kind(value) -> str:
+    """A value as the file that held it says it (JSON's null, true, a number as written, a list,
+    an object), not by Python's type ("bool True", "dict"), for the errors on a field of the
+    wrong kind: "true is not an id", "an object is not a text"."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return "a text" if value else "an empty text"
+    if isinstance(value, int | float | np.number):
+        return f"the number {as_written(value)}"
+    if isinstance(value, list | tuple | np.ndarray):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    if isinstance(value, bytes | bytearray):
+        return "binary data"
+    if isinstance(value, datetime.date | datetime.time):
+        return f"a date or time ({value})"
+    return f"{value!r}"
 
 
 def kind_name(value) -> str:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import datetime
 import math
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from shoprel.data.frame import TRANSLATION, WRITTEN_ID, PairFrame
@@ -17,9 +15,9 @@ from shoprel.data.records import (
     Record,
     as_written,
     column_line,
-    kind_name,
     missing_column,
     position_label,
+    written_kind,
 )
 from shoprel.data.tasks import (
     QUERY_COLUMN,
@@ -82,26 +80,6 @@ def coerce_id(value):
 ID_RULE = "an id must be text or a whole number"
 
 
-def _no_id_kind(value) -> str:
-    """A value no id can be, in the words of the file that held it (JSON's true, null, a list,
-    an object), not by its Python type ("bool True", "list [1]")."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool | np.bool_):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return "an empty text"
-    if isinstance(value, list | tuple | np.ndarray):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    if isinstance(value, bytes | bytearray):
-        return "binary data"
-    if isinstance(value, datetime.date | datetime.time):
-        return f"a date or time ({value})"
-    return f"{value!r}"
-
-
 def checked_id(value):
     """An id as coerce_id reads it, or a ValueError saying why the value is none: a whole
     number within 64 bits or a non-empty text UTF-8 can hold. The one rule of a file's ids and
@@ -111,7 +89,7 @@ def checked_id(value):
         what = "a number with a fraction" if math.isfinite(key) else "not a finite number"
         raise ValueError(f"{as_written(key)} is {what}; {ID_RULE}")
     if not isinstance(key, int | str):
-        raise ValueError(f"{_no_id_kind(value)} is not an id; {ID_RULE}")
+        raise ValueError(f"{written_kind(value)} is not an id; {ID_RULE}")
     if isinstance(key, int) and not ID_MIN <= key <= ID_MAX:
         raise ValueError(f"an id number must fit in 64 bits: {key} does not fit a signed 64-bit "
                          "integer; write ids this large as strings")
@@ -308,7 +286,7 @@ class RecordValidator:
             elif isinstance(value, int | float) and not isinstance(value, bool):
                 value = str(value)  # a query such as 1080 read as a number
             else:
-                raise self._error(f"expected text, got {kind_name(value)}", line, name)
+                raise self._error(f"{written_kind(value)} is not a text", line, name)
         reason = text_problem(value)
         if reason is not None:
             raise self._error(reason, line, name)
@@ -318,7 +296,7 @@ class RecordValidator:
 
     def _string(self, line: int, value, name: str) -> str:
         if not isinstance(value, str):
-            raise self._error(f"expected text, got {kind_name(value)}", line, name)
+            raise self._error(f"{written_kind(value)} is not a text", line, name)
         reason = unwritable_reason(value)
         if reason is not None:
             raise self._error(reason, line, name)

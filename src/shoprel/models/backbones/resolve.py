@@ -20,6 +20,7 @@ import shoprel.models.backbones.e5_small as e5_small
 import shoprel.models.backbones.embeddinggemma as embeddinggemma
 import shoprel.models.backbones.gemma3_270m as gemma3_270m
 import shoprel.models.backbones.use_multilingual as use_multilingual
+from shoprel.data.records import written_kind
 from shoprel.errors import ConfigError, one_line_reason
 from shoprel.models.backbones.cache import (
     LAST_USED,
@@ -205,9 +206,8 @@ def _folder_record(name: str, folder: Path, key: str) -> dict:
         raise ConfigError(f"{where}: expected a JSON object, got {type(meta).__name__}")
     for field_name, kind in _RECORD_FIELDS.items():
         if field_name in meta and not isinstance(meta[field_name], kind):
-            raise ConfigError(f"{where}: field '{field_name}': expected "
-                              f"{'text' if kind is str else 'an object'}, got "
-                              f"{type(meta[field_name]).__name__}")
+            raise ConfigError(f"{where}: field '{field_name}': {written_kind(meta[field_name])} "
+                              f"is not {'a text' if kind is str else 'an object'}")
     return meta
 
 
