@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import sys
 from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
@@ -219,12 +220,15 @@ def _data_folder(data_dir: Path) -> None:
 
 def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = None,
              folds: int | None = None, progress: bool = True,
-             echo: Callable[[str], None] = print) -> list[str]:
+             echo: Callable[[str], None] = print,
+             warn: Callable[[str], None] | None = None) -> list[str]:
     """Train each task, predict the held-out (or dev/test) files, evaluate where labels exist.
     `echo` takes the progress (each task's training header) and the notes (files of --data
-    left alone) as they come: the CLI's stderr, none under --quiet; the result is the summary
-    returned."""
+    left alone) as they come: the CLI's stderr, none under --quiet; `warn` (default stderr)
+    the warnings (fold models that learnt nothing), printed even under --quiet; the result is
+    the summary returned."""
     out_dir = Path(out_dir)
+    warn = warn or (lambda line: print(line, file=sys.stderr))
     # no carried student: it would double the demo's training time (`shoprel train` makes one)
     overrides = {"student": None, **({"folds.k": folds} if folds is not None else {})}
     configs = {task: load_config(None, {**overrides, "data.task": task},
@@ -287,7 +291,7 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
                        f"{m['baseline_all_positive_f1']:.4f}), ROC-AUC {m['roc_auc']:.4f} "
                        f"— report {run_dir / 'report.html'}")
         if constant := constant_scores_line(result.metrics):
-            summary.append(constant)
+            warn(constant)
         for source in to_predict:
             out_file = out_dir / f"pred_{source.stem}.jsonl"
             files.check(out_file)

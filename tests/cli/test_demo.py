@@ -1,5 +1,7 @@
 """`shoprel demo`: the summary on stdout; its progress (each training's header) and notes on
-stderr, which --quiet leaves out with the bars."""
+stderr, which --quiet leaves out with the bars, and its warnings on stderr, which it does not."""
+
+import json
 
 import pytest
 from click.testing import CliRunner
@@ -39,3 +41,26 @@ def test_progress_and_notes_are_on_stderr_and_quiet_leaves_them_out(tmp_path, mo
     assert summary[0].startswith("QC cross-validation: F1 ")
     assert summary[1].startswith(f"QC predictions for dev_QC.txt → {out / 'pred_dev_QC.jsonl'} "
                                  "(checked); held-out F1 ")
+
+
+def test_the_constant_scores_warning_is_on_stderr_even_under_quiet(tmp_path, monkeypatch):
+    """It printed on stdout among the summary, as train's did."""
+    fast = tmp_path / "fast.yaml"  # the booster alone, too few rows to split: a constant 0.5
+    fast.write_text("model: {family: fast, params: {n_features: 4096, n_jobs: 1, "
+                    "linear_weight: 0, booster: {n_estimators: 10, min_child_samples: 1000}}}\n"
+                    "folds: {k: 2}\n")
+    monkeypatch.setattr(shoprel.demo, "load_config",
+                        lambda path, overrides, **kw: load_config(fast, overrides, **kw))
+    rows = [{"id": 2 * i + label, "language": "en", "origin_query": f"query {2 * i + label}",
+             "category_path": f"top{i},leaf", "label": label}
+            for i in range(6) for label in (1, 0)]  # every fold trains on half positives
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train_QC.txt").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    done = CliRunner().invoke(main, ["demo", "--data", str(data), "--out", str(tmp_path / "out"),
+                                     "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert without_bars(done.stderr).startswith(
+        "warning: every out-of-fold probability is 0.5000: the models learnt nothing")
+    assert len(done.stdout.splitlines()) == 1
+    assert done.stdout.startswith("QC cross-validation: F1 ")

@@ -18,7 +18,7 @@ from shoprel.cli.options import input_path, note, output_path, quiet_option
                    "(`shoprel train --config` picks another).")
 @click.option("--folds", type=int, default=None, help="Cross-validation folds.")
 @quiet_option("No progress bars, nor the lines naming each training or the --data files "
-              "left alone: only the summary.")
+              "left alone; the summary and warnings still print.")
 def demo(out_dir, data_dir, folds, quiet):
     """Train, predict, evaluate and report on the built-in demo set (or on --data)."""
     from shoprel.demo import run_demo
@@ -26,7 +26,8 @@ def demo(out_dir, data_dir, folds, quiet):
     def progress_line(line: str) -> None:  # stderr with the bars (a note: or a task's header)
         note(line, quiet)
 
-    summary = run_demo(out_dir, data_dir, folds=folds, progress=not quiet, echo=progress_line)
+    summary = run_demo(out_dir, data_dir, folds=folds, progress=not quiet, echo=progress_line,
+                       warn=lambda line: click.echo(line, err=True))
     progress_line("")  # the summary apart from the progress above it
     for line in summary:
         click.echo(line)
