@@ -136,17 +136,23 @@ def test_a_damaged_oof_table_is_one_line_for_every_reader(run_copy, tmp_path, da
 
 
 @pytest.mark.parametrize("field, value, message", [
-    ("overall", "x", "field 'overall': expected an object, got str"),
-    ("threshold", "high", "field 'threshold': expected a number, got str"),
-    ("per_language", [1, 2], "field 'per_language': expected an object, got list"),
+    # said as the file wrote it, in the words the ids and texts use: it was Python's
+    # 'expected an object, got str' (list, int, NoneType)
+    ("overall", "x", "field 'overall': a text is not an object"),
+    ("threshold", "high", "field 'threshold': a text is not a number"),
+    ("threshold", True, "field 'threshold': true is not a number"),
+    ("task", 7, "field 'task': the number 7 is not a text"),
+    ("per_language", [1, 2], "field 'per_language': a list is not an object"),
     # a null threshold, a group row that is no object or counts its rows in text: these were
     # TypeErrors and ValueErrors deep in the report
-    ("threshold", None, "field 'threshold': expected a number, got NoneType"),
-    ("per_language", {"en": 7}, "field 'per_language.en': expected an object, got int"),
-    ("per_category", {"toys": {"n": "x"}}, "field 'per_category.toys.n': expected a number, "
-                                           "got str"),
-    ("per_language", {"en": {"f1": 0.5}}, "field 'per_language.en.n': expected a number, "
-                                          "got NoneType"),
+    ("threshold", None, "field 'threshold': null is not a number"),
+    ("per_language", {"en": 7}, "field 'per_language.en': the number 7 is not an object"),
+    ("per_category", {"toys": {"n": "x"}}, "field 'per_category.toys.n': a text is not a "
+                                           "number"),
+    ("per_category", {"toys": {"n": None}}, "field 'per_category.toys.n': null is not a "
+                                            "number"),
+    ("per_language", {"en": {"f1": 0.5}}, "field 'per_language.en.n': missing; each row "
+                                          "gives its number of rows"),
 ])
 def test_a_metrics_field_of_the_wrong_type_is_one_line(run_copy, tmp_path, field, value,
                                                       message):
@@ -157,3 +163,15 @@ def test_a_metrics_field_of_the_wrong_type_is_one_line(run_copy, tmp_path, field
     (run / "metrics.json").write_text(json.dumps({**metrics, field: value}))
     with pytest.raises(RunDirError, match=message):
         write_run_report(run, tmp_path / "report.html")
+
+
+@pytest.mark.parametrize("text, kind", [("[1, 2]", "a list"), ('"x"', "a text"),
+                                        ("null", "null")])
+def test_metrics_that_are_no_object_say_what_the_file_holds(tmp_path, text, kind):
+    """It said only 'expected a JSON object', whatever the file held."""
+    from shoprel.runs import read_metrics
+
+    (tmp_path / "metrics.json").write_text(text)
+    with pytest.raises(RunDirError) as info:
+        read_metrics(tmp_path)
+    assert str(info.value) == f"{tmp_path / 'metrics.json'}: {kind} is not a JSON object"

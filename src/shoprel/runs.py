@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from shoprel.data.records import written_kind
 from shoprel.data.tasks import Task
 from shoprel.errors import (
     ConfigError,
@@ -281,13 +282,12 @@ def read_metrics(run_dir: Path) -> dict:
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise RunDirError(f"{path}: not valid JSON ({exc})") from None
     if not isinstance(metrics, dict):
-        raise RunDirError(f"{path}: expected a JSON object")
+        raise RunDirError(f"{path}: {written_kind(metrics)} is not a JSON object")
     for name, kind in METRICS_FIELDS.items():
         value = metrics.get(name)
         if (value is not None or name in NOT_NULL and name in metrics) \
                 and not _json_kind(value, kind):
-            raise RunDirError(f"{path}: field {name!r}: expected {kind}, got "
-                              f"{type(value).__name__}")
+            raise RunDirError(f"{path}: field {name!r}: {written_kind(value)} is not {kind}")
     problem = _group_problem(metrics)
     if problem:
         raise RunDirError(f"{path}: {problem}")
@@ -301,17 +301,18 @@ def _group_problem(metrics: dict) -> str | None:
     for name in GROUP_FIELDS:
         for key, row in (metrics.get(name) or {}).items():
             if not isinstance(row, dict):
-                return f"field '{name}.{key}': expected an object, got {type(row).__name__}"
-            if not _json_kind(row.get("n"), "a number"):  # every writer counts the rows
-                return (f"field '{name}.{key}.n': expected a number, got "
-                        f"{type(row.get('n')).__name__}")
+                return f"field '{name}.{key}': {written_kind(row)} is not an object"
+            if "n" not in row:  # every writer counts the rows
+                return f"field '{name}.{key}.n': missing; each row gives its number of rows"
+            if not _json_kind(row["n"], "a number"):
+                return f"field '{name}.{key}.n': {written_kind(row['n'])} is not a number"
     return None
 
 
 # the types of metrics.json's top-level fields that readers (report, compare, predict) take
 # apart; a field of another type is a damaged file, named here rather than as a TypeError
-METRICS_FIELDS = {"task": "text", "threshold": "a number", "run_name": "text",
-                  "created": "text", "per_fold": "a list",
+METRICS_FIELDS = {"task": "a text", "threshold": "a number", "run_name": "a text",
+                  "created": "a text", "per_fold": "a list",
                   **dict.fromkeys(("overall", "per_language", "per_detected_language",
                                    "language_agreement", "per_category", "threshold_selection",
                                    "uncertainty", "model", "timing", "data", "far_pairs",
@@ -323,7 +324,7 @@ GROUP_FIELDS = ("per_language", "per_detected_language", "per_category")  # rows
 def _json_kind(value, kind: str) -> bool:
     if kind == "a number":
         return isinstance(value, int | float) and not isinstance(value, bool)
-    return isinstance(value, {"text": str, "a list": list, "an object": dict}[kind])
+    return isinstance(value, {"a text": str, "a list": list, "an object": dict}[kind])
 
 
 class RunWriter:

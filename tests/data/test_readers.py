@@ -249,3 +249,12 @@ def test_a_field_given_twice_in_one_json_object_is_refused(tmp_path):
             b'{"id": 3, "origin_query": "b", "category_path": "y", "label": 0, "id": 1}\n')
     assert _error(tmp_path, "dup.jsonl", rows).endswith(
         "dup.jsonl, line 2, field 'id': the object gives this field twice; keep one")
+
+
+@pytest.mark.parametrize("line, kind", [(b"[1, 2]", "a list"), (b'"drill"', "a text"),
+                                        (b"2.50", "the number 2.50"), (b"null", "null")])
+def test_a_line_that_is_no_object_says_what_it_holds(tmp_path, line, kind):
+    """It was said in Python's words: 'expected a JSON object, got list' (str, float)."""
+    rows = b'{"id": 1, "origin_query": "a", "category_path": "x", "label": 1}\n' + line + b"\n"
+    assert _error(tmp_path, "odd.jsonl", rows).endswith(
+        f"odd.jsonl, line 2: {kind} is not a JSON object; write one JSON object a line")

@@ -233,7 +233,8 @@ def test_a_one_step_pretrain_changes_the_weights(demo_backbone, qc_demo, tmp_pat
 
 @pytest.mark.parametrize("record, message", [
     ('{"name": "tapt",\n  "query_prefix": ', "line 2: not valid JSON (Expecting value)"),
-    ('["query: "]', "expected a JSON object, got list"),
+    ('["query: "]', "a list is not a JSON object"),
+    ("7", "the number 7 is not a JSON object"),
     ('{"query_prefix": 5}', "field 'query_prefix': the number 5 is not a text"),
     ('{"model_kwargs": "x"}', "field 'model_kwargs': a text is not an object"),
 ])

@@ -61,11 +61,6 @@ def written_kind(value) -> str:
     return f"{value!r}"
 
 
-def kind_name(value) -> str:
-    """A value's type as a message says it: a JSON number is a float, whatever keeps its text."""
-    return "float" if isinstance(value, FloatText) else type(value).__name__
-
-
 def require_config_file(key: str, path: Path) -> None:
     """A file a config key names (noise.flagged, augment.table): one ConfigError naming the
     key when it cannot be read, which `train` then locates at the key's line in the file."""
@@ -219,9 +214,8 @@ def _jsonl_records(path: Path) -> Iterator[Record]:
             raise InputError("the object gives this field twice; keep one", path=path,
                              line=line_no, field=exc.key) from None
         if not isinstance(record, dict):
-            raise InputError(
-                f"expected a JSON object, got {kind_name(record)}", path=path, line=line_no
-            )
+            raise InputError(f"{written_kind(record)} is not a JSON object; write one JSON "
+                             "object a line", path=path, line=line_no)
         yield line_no, record
 
 

@@ -203,7 +203,7 @@ def _folder_record(name: str, folder: Path, key: str) -> dict:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError(f"{where}: cannot be read ({exc})") from None
     if not isinstance(meta, dict):
-        raise ConfigError(f"{where}: expected a JSON object, got {type(meta).__name__}")
+        raise ConfigError(f"{where}: {written_kind(meta)} is not a JSON object")
     for field_name, kind in _RECORD_FIELDS.items():
         if field_name in meta and not isinstance(meta[field_name], kind):
             raise ConfigError(f"{where}: field '{field_name}': {written_kind(meta[field_name])} "
