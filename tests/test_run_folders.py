@@ -48,6 +48,16 @@ def test_broken_manifest_fields_are_named(run_copy, changes, message):
     assert str(info.value).startswith(f"{run / 'run.json'}: ") and "\n" not in str(info.value)
 
 
+@pytest.mark.parametrize("text, kind", [("[1, 2]", "a list"), ('"x"', "a text"),
+                                        ("null", "null")])
+def test_a_run_json_that_is_no_object_says_what_the_file_holds(tmp_path, text, kind):
+    """It was said in Python's words: 'expected a JSON object, got list' (str, NoneType)."""
+    (tmp_path / "run.json").write_text(text)
+    with pytest.raises(RunDirError) as info:
+        Run.open(tmp_path)
+    assert str(info.value) == f"{tmp_path / 'run.json'}: {kind} is not a JSON object"
+
+
 @pytest.mark.parametrize("linked", ["models/full", "models"])
 def test_a_model_folder_linking_outside_the_run_is_refused(run_copy, tmp_path, linked):
     """A linked models folder leads out of the run as a linked model folder does (predict read

@@ -21,6 +21,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 import shoprel
+from shoprel.data.records import written_kind
 from shoprel.errors import RunDirError
 
 MANIFEST_VERSION = 1
@@ -166,7 +167,7 @@ def _where(error: dict) -> str:
 def validate_manifest(data, path: Path) -> Manifest:
     """The manifest as a Manifest, or one RunDirError line naming the file and the field."""
     if not isinstance(data, dict):
-        raise RunDirError(f"{path}: expected a JSON object, got {type(data).__name__}")
+        raise RunDirError(f"{path}: {written_kind(data)} is not a JSON object")
     try:
         return Manifest.model_validate(data)
     except ValidationError as exc:

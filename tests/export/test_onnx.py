@@ -240,7 +240,7 @@ def fast_run(tmp_path, jsonl, qc_demo):
 @pytest.mark.parametrize("text, message", [
     ('{"family": "cross", "par', "not a readable model config (Unterminated string starting "
                                  "at: line 1 column 21 (char 20))"),
-    ("[1]", "expected a JSON object, got list"),
+    ("[1]", "a list is not a JSON object"),
 ])
 def test_a_broken_model_config_is_one_line(fast_run, text, message):
     """A truncated model.json in a run failed in a traceback (JSONDecodeError, AttributeError)."""

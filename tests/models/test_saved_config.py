@@ -12,7 +12,10 @@ from shoprel.models.base import RelevanceModel
 BROKEN = [
     ('{"family": "fast", "par', "not a readable model config (Unterminated string starting "
                                "at: line 1 column 20 (char 19))"),
-    ("[1]", "expected a JSON object, got list"),
+    # said as the file wrote it: it was Python's 'expected a JSON object, got list' (str)
+    ("[1]", "a list is not a JSON object"),
+    ('"fast"', "a text is not a JSON object"),
+    ("null", "null is not a JSON object"),
     (b"\xff\xfe{}", "not a readable model config ('utf-8' codec can't decode byte 0xff in "
                     "position 0: invalid start byte)"),
 ]

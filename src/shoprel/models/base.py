@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from shoprel.data.frame import TRANSLATION, PairFrame
+from shoprel.data.records import written_kind
 from shoprel.data.tasks import Task
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.models.config import QUERY_TEMPLATE, YAML, FamilyConfig
@@ -43,7 +44,7 @@ def read_model_config(folder: str | Path) -> dict:
     except (OSError, ValueError) as exc:
         raise RunDirError(f"{path}: not a readable model config ({exc})") from None
     if not isinstance(config, dict):
-        raise RunDirError(f"{path}: expected a JSON object, got {type(config).__name__}")
+        raise RunDirError(f"{path}: {written_kind(config)} is not a JSON object")
     return config
 
 

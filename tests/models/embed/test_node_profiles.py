@@ -69,6 +69,10 @@ def test_saved_profiles_load_and_bad_files_are_named(tmp_path):
     (tmp_path / "node_profiles.json").write_text(json.dumps(nodes))
     with pytest.raises(RunDirError, match="field 'relevant_2' has shape"):
         NodeProfiles.load(tmp_path, dim=3)
+    (tmp_path / "node_profiles.json").write_text("[1, 2]")  # it said only 'expected a JSON object'
+    with pytest.raises(RunDirError, match="node_profiles.json: a list is not a JSON object of "
+                                          "depth -> node names"):
+        NodeProfiles.load(tmp_path, dim=3)
     (tmp_path / "node_profiles.json").write_text("[1, 2")
     with pytest.raises(RunDirError, match="node_profiles.json: not readable JSON"):
         NodeProfiles.load(tmp_path, dim=3)

@@ -79,7 +79,9 @@ def test_saved_counts_give_the_same_columns(tmp_path):
 
 
 @pytest.mark.parametrize(("data", "field"), [
-    ([], "expected a JSON object"),
+    # it said 'expected a JSON object ...' whatever the file held
+    ([], "a list is not a JSON object; saved word counts hold 'documents' and 'counts'"),
+    (None, "null is not a JSON object"),
     ({"documents": -1, "counts": {}}, "field 'documents' is -1"),
     ({"documents": 2, "counts": {"hose": 3}}, "field 'counts' must map"),
     ({"documents": 2, "counts": {"hose": "1"}}, "field 'counts' must map"),

@@ -18,6 +18,7 @@ import numpy as np
 from safetensors.numpy import load_file, save_file
 
 from shoprel.data.category import prefix
+from shoprel.data.records import written_kind
 from shoprel.errors import RunDirError
 from shoprel.folds.grouped import cross_fitted
 
@@ -118,7 +119,8 @@ class NodeProfiles:
         where = source or "node profile arrays"
         names_where = nodes_source or "node names"
         if not isinstance(nodes, dict):
-            raise RunDirError(f"{names_where}: expected a JSON object of depth -> node names")
+            raise RunDirError(f"{names_where}: {written_kind(nodes)} is not a JSON object of "
+                              "depth -> node names")
         profiles = cls()
         names_per_depth, profiles.relevant_, profiles.irrelevant_ = [], [], []
         for depth in DEPTHS:

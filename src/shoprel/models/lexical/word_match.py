@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from shoprel.data.records import written_kind
 from shoprel.data.tasks import Task
 from shoprel.errors import RunDirError
 from shoprel.models.lexical.text import char_ngrams, normalise, words
@@ -172,7 +173,8 @@ class WordMatch:
     def from_json(cls, task: Task, data, source: Path | str) -> WordMatch:
         """The saved counts, or one RunDirError naming the file and the field."""
         if not isinstance(data, dict):
-            raise RunDirError(f"{source}: expected a JSON object with 'documents' and 'counts'")
+            raise RunDirError(f"{source}: {written_kind(data)} is not a JSON object; saved word "
+                              "counts hold 'documents' and 'counts'")
         documents, counts = data.get("documents"), data.get("counts")
         if not isinstance(documents, int) or isinstance(documents, bool) or documents < 0:
             raise RunDirError(f"{source}: field 'documents' is {documents!r}; expected a whole "
