@@ -265,3 +265,35 @@ def test_the_backbone_reaches_the_disk_before_it_is_renamed_into_place(demo_back
     out = pretrain([qc_demo], tmp_path / "pt", config, progress=False).out_dir
     assert (Path(out) / "model.safetensors").is_file()
     assert fsync_spy.unsynced(out) == []
+
+
+@pytest.mark.parametrize("files, message", [
+    (None, "no such folder ("),
+    ({"modules.json": "[]", "pytorch_model.bin": "x"},
+     "has no config.json; pretrain continues a transformers encoder"),
+    ({"config.json": '{"hidden_size": 4}', "model.safetensors": "x"},
+     "mine (ValueError: Unrecognized model in "),
+])
+def test_backbone_errors_from_python_name_the_field(qc_demo, tmp_path, files, message):
+    """Called from Python, pretrain() named the backbone '--backbone', an option its caller
+    never wrote (shoprel pretrain still says --backbone: the tests above)."""
+    from shoprel.errors import ConfigError
+
+    folder = str(tmp_path / "mine") if files is None else _folder(tmp_path / "mine", files)
+    with pytest.raises(ConfigError) as info:
+        pretrain([qc_demo], tmp_path / "pt", PretrainConfig(backbone=folder, max_steps=1),
+                 progress=False)
+    assert str(info.value).startswith(f"backbone {folder!r}: ") and message in str(info.value)
+    assert "--" not in str(info.value)
+    assert not (tmp_path / "pt").exists()
+
+
+def test_a_setting_changed_after_the_config_was_built_is_named_as_a_field(qc_demo, tmp_path):
+    """pretrain() checked a mask_prob changed since in the command line's words
+    ('--mask-prob: 2 is not between 0 and 1')."""
+    config = PretrainConfig(max_steps=1)
+    config.mask_prob = 2
+    with pytest.raises(ConfigValueError, match=r"^PretrainConfig: mask_prob: 2 is out of range; "
+                                               r"it must be between 0 and 1$"):
+        pretrain([qc_demo], tmp_path / "pt", config, progress=False)
+    assert not (tmp_path / "pt").exists()

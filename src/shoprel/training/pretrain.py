@@ -35,6 +35,15 @@ from shoprel.utils.threads import torch_threads
 WEIGHTS_FILE = "model.safetensors"
 
 
+# the `shoprel pretrain` option that sets each field: errors name these on the command line
+OPTIONS = {"backbone": "--backbone", "epochs": "--epochs", "max_steps": "--max-steps",
+           "time_budget_minutes": "--time-budget", "mask_prob": "--mask-prob",
+           "max_length": "--max-length", "batch_size": "--batch-size",
+           "learning_rate": "--learning-rate",
+           "train_word_embeddings": "--train-word-embeddings", "seed": "--seed",
+           "n_threads": "--threads"}
+
+
 @dataclass
 class PretrainConfig:
     backbone: str = "e5-small"
@@ -57,31 +66,39 @@ class PretrainConfig:
     from_command_line: InitVar[bool] = False
 
     def __post_init__(self, from_command_line: bool) -> None:
-        """Each setting in its range, named as the caller wrote it: the field built in Python
-        (ConfigValueError, as a config class's wrong value is), the option by `shoprel
-        pretrain`."""
+        self._from_command_line = from_command_line
+        self.check()
+
+    def named(self, name: str) -> str:
+        """The setting `name` as the caller wrote it: the field built in Python, the option
+        by `shoprel pretrain`."""
+        return OPTIONS.get(name, name) if self._from_command_line else name
+
+    def check(self) -> None:
+        """Each setting in its range, named as the caller wrote it (`named`): ConfigValueError
+        built in Python, as a config class's wrong value is; pretrain() checks again, for a
+        setting changed since."""
         # inf passes `> 0` but failed in a traceback once the model had loaded
-        checks = (("epochs", "--epochs", 0 < self.epochs < math.inf, "finite, above 0"),
-                  ("max_steps", "--max-steps", self.max_steps is None or self.max_steps >= 1,
-                   "at least 1"),
-                  ("time_budget_minutes", "--time-budget", self.time_budget_minutes is None
+        checks = (("epochs", 0 < self.epochs < math.inf, "finite, above 0"),
+                  ("max_steps", self.max_steps is None or self.max_steps >= 1, "at least 1"),
+                  ("time_budget_minutes", self.time_budget_minutes is None
                    or 0 < self.time_budget_minutes < math.inf, "finite, above 0"),
-                  ("mask_prob", "--mask-prob", 0 < self.mask_prob < 1, "between 0 and 1"),
-                  ("max_length", "--max-length", self.max_length >= 4, "at least 4"),
-                  ("batch_size", "--batch-size", self.batch_size >= 1, "at least 1"),
-                  ("learning_rate", "--learning-rate", 0 < self.learning_rate < math.inf,
-                   "finite, above 0"),
-                  ("n_threads", "--threads", self.n_threads is None or self.n_threads >= 1,
-                   "at least 1"),
-                  ("seed", "--seed", 0 <= self.seed <= SEED_MAX,
-                   f"from 0 to {SEED_MAX} (2**30 - 1)"))
-        for name, option, ok, wanted in checks:
-            if ok:
-                continue
-            problem = f"{getattr(self, name)} is out of range; it must be {wanted}"
-            if from_command_line:
-                raise ConfigError(f"{option}: {problem}")
-            raise ConfigValueError(f"{type(self).__name__}: {name}: {problem}")
+                  ("mask_prob", 0 < self.mask_prob < 1, "between 0 and 1"),
+                  ("max_length", self.max_length >= 4, "at least 4"),
+                  ("batch_size", self.batch_size >= 1, "at least 1"),
+                  ("learning_rate", 0 < self.learning_rate < math.inf, "finite, above 0"),
+                  ("n_threads", self.n_threads is None or self.n_threads >= 1, "at least 1"),
+                  ("seed", 0 <= self.seed <= SEED_MAX, f"from 0 to {SEED_MAX} (2**30 - 1)"))
+        for name, ok, wanted in checks:
+            if not ok:
+                raise self.error(name, f"{getattr(self, name)} is out of range; it must be "
+                                       f"{wanted}")
+
+    def error(self, name: str, problem: str) -> ConfigError:
+        """What is wrong with the setting `name`, in the caller's words."""
+        if self._from_command_line:
+            return ConfigError(f"{self.named(name)}: {problem}")
+        return ConfigValueError(f"{type(self).__name__}: {name}: {problem}")
 
 
 @dataclass
@@ -118,8 +135,9 @@ def collect_texts(files: Sequence[str | Path]) -> tuple[list[str], list[str]]:
     return list(queries), list(targets)
 
 
-def mlm_model(backbone: Backbone):
-    """(masked-LM model, tokenizer); a missing head is created with its decoder tied."""
+def mlm_model(backbone: Backbone, key: str = "backbone"):
+    """(masked-LM model, tokenizer); a missing head is created with its decoder tied. `key`:
+    how the caller named the backbone, for errors."""
     from transformers import AutoConfig, AutoModelForMaskedLM, AutoTokenizer
     from transformers.models.auto.modeling_auto import MODEL_FOR_MASKED_LM_MAPPING_NAMES
 
@@ -129,10 +147,10 @@ def mlm_model(backbone: Backbone):
         raise ConfigError(not_mlm + " (USE is not a transformers model)")
     source = Path(backbone.source)
     if source.is_dir() and not (source / "config.json").is_file():
-        raise ConfigError(f"--backbone {backbone.name!r}: {source} has no config.json; pretrain "
+        raise ConfigError(f"{key} {backbone.name!r}: {source} has no config.json; pretrain "
                           "continues a transformers encoder (of a sentence-transformers folder, "
                           "give the module folder holding its config.json)")
-    with loading(backbone, key="--backbone"):  # the checks between raise ConfigError, untouched
+    with loading(backbone, key=key):  # the checks between raise ConfigError, untouched
         model_type = AutoConfig.from_pretrained(backbone.source).model_type
         if model_type not in MODEL_FOR_MASKED_LM_MAPPING_NAMES:
             raise ConfigError(f"{not_mlm} (its architecture, {model_type}, has no masked-LM "
@@ -239,8 +257,7 @@ def pretrain(files: Sequence[str | Path], out_dir: str | Path,
     from shoprel.models.hf.config import TrainingArguments
 
     config = config or PretrainConfig()
-    if not 0.0 < config.mask_prob < 1.0:
-        raise ConfigError(f"--mask-prob: {config.mask_prob} is not between 0 and 1")
+    config.check()  # a setting changed since the config was built
     out_dir = Path(out_dir)
     start = Path(str(config.backbone)).expanduser()  # a local folder is read as much as FILES
     reads = [*files, *([start] if start.exists() else [])]
@@ -252,7 +269,7 @@ def pretrain(files: Sequence[str | Path], out_dir: str | Path,
     if not queries and not targets:
         raise ConfigError("pretrain: the files hold no text")
     backbone = resolve_backbone(config.backbone, config.cache_dir, show_progress=progress,
-                                key="--backbone")
+                                key=config.named("backbone"))
     texts = ([backbone.query_prefix + q for q in queries]
              + [backbone.passage_prefix + t for t in targets])
 
@@ -260,7 +277,7 @@ def pretrain(files: Sequence[str | Path], out_dir: str | Path,
     quiet = hft.quiet_transformers(not progress)
     with torch_threads(config.n_threads), quiet, \
             tempfile.TemporaryDirectory(prefix="shoprel-pretrain-") as scratch:
-        model, tokenizer = mlm_model(backbone)
+        model, tokenizer = mlm_model(backbone, config.named("backbone"))
         if not config.train_word_embeddings:
             model.get_input_embeddings().weight.requires_grad_(False)
         dataset = _TextDataset(tokenizer, texts, config.max_length)
