@@ -2,6 +2,7 @@
 
 import json
 import math
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -140,6 +141,39 @@ def test_a_config_built_in_python_names_its_fields(settings, message):
         PretrainConfig(**settings)
     assert str(info.value) == message
     assert isinstance(info.value, ValueError)  # as a config class's wrong value is
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"epochs": "1"}, "PretrainConfig: epochs: expected a number, got '1'"),
+    ({"max_steps": "1"}, "PretrainConfig: max_steps: expected a whole number, got '1'"),
+    ({"batch_size": 8.5}, "PretrainConfig: batch_size: expected a whole number, got 8.5"),
+    ({"seed": True}, "PretrainConfig: seed: expected a whole number, got True"),
+    ({"mask_prob": None}, "PretrainConfig: mask_prob: expected a number, got None"),
+    ({"warmup_ratio": "0.1"}, "PretrainConfig: warmup_ratio: expected a number, got '0.1'"),
+    ({"train_word_embeddings": "no"},
+     "PretrainConfig: train_word_embeddings: expected True or False, got 'no'"),
+    ({"backbone": 3}, "PretrainConfig: backbone: expected a text or a path, got 3"),
+    ({"cache_dir": ["a"] * 20}, "PretrainConfig: cache_dir: expected a text or a path, got list"),
+    # the type is checked before the range: 'epochs="1"' is a type's error, not a range's
+    ({"epochs": "1", "seed": -1}, "PretrainConfig: epochs: expected a number, got '1'"),
+])
+def test_a_wrongly_typed_setting_is_one_line_naming_its_field(settings, message):
+    """PretrainConfig(epochs="1") was a bare TypeError traceback ('<' between int and str);
+    a float batch_size or a text flag was taken and failed once the model had loaded."""
+    with pytest.raises(ConfigValueError) as info:
+        PretrainConfig(**settings)
+    assert str(info.value) == message
+
+
+def test_settings_of_other_kinds_are_held_as_plain_python_values(tmp_path):
+    """A numpy number or a Path is what a Python caller has at hand; the config holds the
+    plain value, which the backbone's JSON record takes."""
+    config = PretrainConfig(backbone=tmp_path / "tapt", seed=np.int64(7),
+                            epochs=np.float32(0.5), cache_dir=tmp_path)
+    assert (config.backbone, config.cache_dir) == (str(tmp_path / "tapt"), str(tmp_path))
+    assert type(config.seed) is int and config.seed == 7
+    assert type(config.epochs) is float and config.epochs == 0.5
+    json.dumps(asdict(config))
 
 
 def test_a_backbone_without_a_masked_lm_head_is_one_line(qc_demo, tmp_path):

@@ -14,19 +14,21 @@ from __future__ import annotations
 
 import json
 import math
+import numbers
 import os
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import InitVar, asdict, dataclass, field
+from dataclasses import InitVar, asdict, dataclass, field, fields
 from pathlib import Path
+from typing import get_type_hints
 
 from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError, ConfigValueError
 from shoprel.models.backbones import e5_small, use_multilingual
 from shoprel.models.backbones.cache import file_sha256
 from shoprel.models.backbones.resolve import Backbone, loading, resolve_backbone
-from shoprel.models.config import SEED_MAX
+from shoprel.models.config import SEED_MAX, leaf_types
 from shoprel.training.ranks import RankGroup, current_ranks
 from shoprel.utils.atomic import atomic_dir
 from shoprel.utils.outputs import check_output_dir, check_replaceable
@@ -67,7 +69,41 @@ class PretrainConfig:
 
     def __post_init__(self, from_command_line: bool) -> None:
         self._from_command_line = from_command_line
+        hints = get_type_hints(type(self))
+        for item in fields(self):  # every type first: `0 < "1"` was a TypeError traceback
+            setattr(self, item.name, self._typed(item.name, hints[item.name]))
         self.check()
+
+    def _typed(self, name: str, hint) -> object:
+        """The setting `name` as its field's type holds it (numpy's numbers as Python's, a
+        path as text: the backbone's record is JSON), or its error."""
+        value = getattr(self, name)
+        leaves = leaf_types(hint)
+        if value is None and type(None) in leaves:
+            return value
+        if bool in leaves:
+            if isinstance(value, bool):
+                return value
+            wanted = "True or False"
+        elif isinstance(value, bool):  # a bool is an int to Python, never a setting's number
+            wanted = "a whole number" if int in leaves else "a number"
+        elif int in leaves:
+            if isinstance(value, numbers.Integral):
+                return int(value)
+            wanted = "a whole number"
+        elif float in leaves:
+            if isinstance(value, numbers.Real):
+                return value if type(value) in (int, float) else float(value)
+            wanted = "a number"
+        else:
+            if isinstance(value, str) or (isinstance(value, os.PathLike)
+                                          and isinstance(os.fspath(value), str)):
+                return os.fspath(value)
+            wanted = "a text or a path"
+        shown = repr(value)
+        if len(shown) > 60 or "\n" in shown:
+            shown = type(value).__name__
+        raise self.error(name, f"expected {wanted}, got {shown}")
 
     def named(self, name: str) -> str:
         """The setting `name` as the caller wrote it: the field built in Python, the option
