@@ -143,6 +143,21 @@ def test_a_cascade_share_for_another_scorer_is_refused_as_predict_refuses_it(tmp
     assert not (tmp_path / "p.jsonl").exists()
 
 
+@pytest.mark.parametrize("share", ["0.3", True, [0.3]])
+def test_a_cascade_share_that_is_no_number_is_one_line(tmp_path, trained_runs, qc_demo, share):
+    """cascade_share="0.3" failed in a TypeError traceback ('<' between int and str) and
+    True was taken as a share of 1."""
+    for call in (lambda: shoprel.Scorer(trained_runs["QC"], scorer="cascade",
+                                        cascade_share=share),
+                 lambda: shoprel.predict_file(trained_runs["QC"], qc_demo, tmp_path / "p.jsonl",
+                                              scorer="cascade", cascade_share=share)):
+        with pytest.raises(ConfigError) as info:
+            call()
+        assert str(info.value) == (f"cascade_share: expected a number above 0 and at most 1, "
+                                   f"got {share!r}")
+    assert not (tmp_path / "p.jsonl").exists()
+
+
 def test_a_frame_s_result_keeps_its_index_so_columns_assign_back(trained_runs, qc_demo):
     table = pd.DataFrame(_rows(qc_demo, 6), index=range(10, 16))
     scored = shoprel.Scorer(trained_runs["QC"]).score(table)

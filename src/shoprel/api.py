@@ -17,6 +17,7 @@ runs, outputs and one-line errors (`shoprel.errors.ShoprelError`) as the command
 from __future__ import annotations
 
 import functools
+import numbers
 import os
 from collections import Counter
 from pathlib import Path
@@ -178,11 +179,17 @@ def _indexes(indexes) -> list[Path] | None:
 
 def _cascade_share(share, scorer) -> float:
     """A share given to another scorer is refused, as `predict --cascade-share` refuses it:
-    it read nothing there, silently."""
+    it read nothing there, silently. A share that is no number is refused here: the range
+    check after it ('0 < "0.3"') was a TypeError traceback, and True passed as 1."""
     if share is not None and scorer != "cascade":
         raise ConfigError(f"cascade_share: only with scorer='cascade' (this call scores with "
                           f"scorer={scorer!r})")
-    return DEFAULT_SHARE if share is None else share
+    if share is None:
+        return DEFAULT_SHARE
+    if isinstance(share, bool) or not isinstance(share, numbers.Real):
+        raise ConfigError(f"cascade_share: expected a number above 0 and at most 1, got "
+                          f"{share!r}")
+    return float(share)
 
 
 def _scorer(scorer) -> str:
