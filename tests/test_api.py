@@ -195,6 +195,24 @@ def test_the_api_s_own_misuse_is_one_line(tmp_path, trained_runs, qc_demo):
     assert "QC" in repr(shoprel.Scorer(trained_runs["QC"]))
 
 
+@pytest.mark.parametrize("given, shown", [(3, "int"), (None, "NoneType"),
+                                          (pd.DataFrame({"a": [1]}), "DataFrame")])
+def test_read_pairs_of_no_path_is_one_line(given, shown):
+    """shoprel.read_pairs(df) or read_pairs(3) was a bare TypeError traceback from pathlib."""
+    with pytest.raises(InputError) as info:
+        shoprel.read_pairs(given)
+    assert str(info.value).startswith(f"path: expected a path, got {shown}")
+    assert "\n" not in str(info.value)
+
+
+def test_read_pairs_reads_as_the_reader_does(qc_demo):
+    from shoprel.data.readers import read_pairs
+
+    ours, theirs = shoprel.read_pairs(qc_demo, require_label=True), read_pairs(qc_demo)
+    pd.testing.assert_frame_equal(ours.df, theirs.df)
+    assert ours.task == theirs.task and len(ours) == 360
+
+
 def test_train_takes_the_task_and_predict_file_the_cli_s_options(tmp_path, qc_demo):
     both = tmp_path / "both.jsonl"
     rows = [dict(row, item_title="a title") for row in _rows(qc_demo)]

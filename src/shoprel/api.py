@@ -26,8 +26,9 @@ import numpy as np
 import pandas as pd
 
 from shoprel import runs
+from shoprel.data.frame import PairFrame
 from shoprel.data.memory import pair_frames
-from shoprel.data.readers import read_pairs
+from shoprel.data.readers import read_pairs as _read_pairs
 from shoprel.ensemble.cuts import language_cuts
 from shoprel.errors import ConfigError, InputError, ShoprelError
 from shoprel.evaluate.files import evaluate_files
@@ -165,6 +166,16 @@ def evaluate_file(predictions: str | Path, gold: str | Path, task: str | None = 
     """`shoprel evaluate`: F1, precision, recall, ROC-AUC and all-positive F1, overall and per
     language, of a predictions file against labelled rows."""
     return evaluate_files(_path(predictions, "predictions"), _path(gold, "gold"), task)
+
+
+@_in_python_words
+def read_pairs(path: str | Path, task: str | None = None, require_label: bool = False,
+               empty_text: str = "keep", both_labels: bool = True,
+               read_labels: bool = True) -> PairFrame:
+    """A whole pair file, every row checked by the file rules (as `shoprel.Scorer.score`
+    takes it); a path that is no path (a DataFrame) is one line, as the API's other files."""
+    return _read_pairs(_path(path, "path"), task, require_label=require_label,
+                       empty_text=empty_text, both_labels=both_labels, read_labels=read_labels)
 
 
 def _indexes(indexes) -> list[Path] | None:
