@@ -213,6 +213,17 @@ def test_read_pairs_reads_as_the_reader_does(qc_demo):
     assert ours.task == theirs.task and len(ours) == 360
 
 
+def test_load_config_with_a_key_that_is_no_name_is_one_line():
+    """shoprel.load_config({1: 2}) was an AttributeError traceback ('int' has no 'split');
+    shoprel.train(..., {1: 2}) already said this line."""
+    for call in (lambda: shoprel.load_config({1: 2}),
+                 lambda: shoprel.load_config(None, {"folds.k": 3, 1: 2})):
+        with pytest.raises(ConfigError, match=r"^overrides: the keys of an overrides dict are "
+                                              r"dotted names such as 'folds.k'$"):
+            call()
+    assert shoprel.load_config({"folds.k": 3}).folds.k == 3
+
+
 def test_train_takes_the_task_and_predict_file_the_cli_s_options(tmp_path, qc_demo):
     both = tmp_path / "both.jsonl"
     rows = [dict(row, item_title="a title") for row in _rows(qc_demo)]

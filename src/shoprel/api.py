@@ -101,10 +101,7 @@ def _config(config) -> RunConfig | None:
     if config is None or isinstance(config, RunConfig):
         return config
     if isinstance(config, dict):
-        if not all(isinstance(key, str) for key in config):
-            raise ConfigError("config: the keys of an overrides dict are dotted names such as "
-                              "'folds.k'")
-        return _load_config(None, config)
+        return _load_config(None, _overrides(config, "config"))
     if isinstance(config, str | os.PathLike):
         return _load_config(config)
     raise ConfigError(f"config: expected a YAML path, a dict of dotted overrides or a "
@@ -122,7 +119,16 @@ def load_config(path: str | Path | dict | None = None, overrides: dict | None = 
         path = _path(path, "path")
     if overrides is not None and not isinstance(overrides, dict):
         raise ConfigError(f"overrides: a dict of dotted names, got {type(overrides).__name__}")
-    return _load_config(path, overrides)
+    return _load_config(path, None if overrides is None else _overrides(overrides, "overrides"))
+
+
+def _overrides(overrides: dict, name: str) -> dict:
+    """An overrides dict whose keys are all dotted names (a number key failed in an
+    AttributeError traceback where the loader splits it at dots)."""
+    if not all(isinstance(key, str) for key in overrides):
+        raise ConfigError(f"{name}: the keys of an overrides dict are dotted names such as "
+                          "'folds.k'")
+    return overrides
 
 
 @_in_python_words
