@@ -261,6 +261,33 @@ def test_errors_name_the_python_parameters_not_the_cli_options(tmp_path, trained
         shoprel.predict_file(trained_runs["QC"], qc_demo, tmp_path / "p.jsonl", chunk_rows=0)
 
 
+def test_refusals_of_overwrite_and_of_the_student_name_the_python_words(tmp_path, qc_demo,
+                                                                         trained_runs):
+    """train(..., overwrite=True) refused a folder in the command line's words ('--overwrite
+    replaces only shoprel's outputs', '--overwrite would delete it'), and a student that would
+    be the run's model said 'drop --student'."""
+    from shoprel.errors import OutputError
+
+    fast = {"model.family": "fast"}
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "notes.txt").write_text("mine")
+    with pytest.raises(OutputError, match=r"\(no run.json\); overwrite=True replaces only "
+                                          r"shoprel's outputs, choose another output folder$"):
+        shoprel.train(qc_demo, foreign, fast, overwrite=True, progress=False)
+    run = shutil.copytree(trained_runs["QC"], tmp_path / "run")
+    (run / "mine.txt").write_text("mine")
+    with pytest.raises(OutputError, match=r"holds mine.txt, which shoprel did not write there; "
+                                          r"overwrite=True would delete it: move it away"):
+        shoprel.train(qc_demo, run, fast, overwrite=True, progress=False)
+    assert (run / "mine.txt").read_text() == "mine" and (foreign / "notes.txt").is_file()
+    again = {**fast, "student": {"model": {"family": "fast"}, "hard_weight": 1.0}}
+    with pytest.raises(ConfigError) as info:
+        shoprel.train(qc_demo, tmp_path / "r", again, progress=False)
+    assert "drop the config's student section, or give the student" in str(info.value)
+    assert "--" not in str(info.value) and not (tmp_path / "r").exists()
+
+
 def test_a_reworded_error_says_the_python_words_wherever_it_is_read(tmp_path, jsonl,
                                                                      trained_runs):
     """Only str(e) was reworded: e.reason still said '(--task QC|QI)', and a path holding an

@@ -44,6 +44,10 @@ __all__ = ["Scorer", "evaluate_file", "load_config", "predict_file", "read_pairs
 SCORERS = (*runs.SCORERS, "cascade")  # the cascade joins the two (predict.cascade)
 # the command-line words in messages of the code below, and what they are called here
 _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces it)"),
+                 ("--overwrite replaces only", "overwrite=True replaces only"),
+                 ("--overwrite would delete it", "overwrite=True would delete it"),
+                 ("drop --student (or the config's student: section)",
+                  "drop the config's student section"),
                  ("give the task (--task QC|QI)", "give the task (task='QC' or 'QI')"),
                  ("--scorer full", "scorer='full'"), ("--scorer student", "scorer='student'"),
                  ("--scorer cascade", "scorer='cascade'"), ("--cascade-share", "cascade_share"),
