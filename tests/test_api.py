@@ -224,6 +224,33 @@ def test_load_config_with_a_key_that_is_no_name_is_one_line():
     assert shoprel.load_config({"folds.k": 3}).folds.k == 3
 
 
+def test_a_true_or_false_argument_takes_only_true_or_false(tmp_path, trained_runs, qc_demo):
+    """overwrite="no" is truthy to Python: predict_file replaced the submission its caller
+    meant to keep, and train the run; each such argument is now one line, nothing touched."""
+    out = tmp_path / "p.jsonl"
+    out.write_text("keep me\n")
+    before = {p.name: p.read_bytes() for p in trained_runs["QC"].rglob("*") if p.is_file()}
+    cases = [
+        (lambda: shoprel.predict_file(trained_runs["QC"], qc_demo, out, overwrite="no"),
+         "overwrite: expected True or False, got 'no'"),
+        (lambda: shoprel.predict_file(trained_runs["QC"], qc_demo, out, progress="off"),
+         "progress: expected True or False, got 'off'"),
+        (lambda: shoprel.train(qc_demo, trained_runs["QC"], {"model.family": "fast"},
+                               overwrite="no"), "overwrite: expected True or False, got 'no'"),
+        (lambda: shoprel.train(qc_demo, tmp_path / "r", progress=None),
+         "progress: expected True or False, got None"),
+        (lambda: shoprel.read_pairs(qc_demo, require_label="yes"),
+         "require_label: expected True or False, got 'yes'"),
+    ]
+    for call, message in cases:
+        with pytest.raises(ConfigError) as info:
+            call()
+        assert str(info.value) == message
+    assert out.read_text() == "keep me\n" and not (tmp_path / "r").exists()
+    assert {p.name: p.read_bytes() for p in trained_runs["QC"].rglob("*") if p.is_file()} == before
+    assert len(shoprel.read_pairs(qc_demo, require_label=np.True_)) == 360
+
+
 def test_train_takes_the_task_and_predict_file_the_cli_s_options(tmp_path, qc_demo):
     both = tmp_path / "both.jsonl"
     rows = [dict(row, item_title="a title") for row in _rows(qc_demo)]

@@ -101,6 +101,14 @@ def _path(value, name: str) -> Path:
     raise InputError(f"{name}: expected a path, got {type(value).__name__}{hint}")
 
 
+def _flag(value, name: str) -> bool:
+    """A True/False argument: overwrite="no" or progress="off" is truthy to Python, so it
+    replaced an output its caller meant to keep."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    raise ConfigError(f"{name}: expected True or False, got {value!r}")
+
+
 def _config(config) -> RunConfig | None:
     if config is None or isinstance(config, RunConfig):
         return config
@@ -144,6 +152,7 @@ def train(train_file: str | Path, out_dir: str | Path,
     `{"model.family": "fast", "folds.k": 3}` on the defaults; `task` ("QC"/"QI") only for a
     file holding both target columns (`--task`)."""
     train_file, out_dir = _path(train_file, "train_file"), _path(out_dir, "out_dir")
+    overwrite, progress = _flag(overwrite, "overwrite"), _flag(progress, "progress")
     config_file = config if isinstance(config, str | os.PathLike) else None
     config = _config(config)
     if task is not None:
@@ -166,9 +175,10 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
     """`shoprel predict`: score a file into a submission file (same format rules and guards);
     `scorer`, `indexes`, `chunk_rows`, `cascade_share` as its options."""
     return _predict_file(_path(run_dir, "run_dir"), _path(input_file, "input_file"),
-                         _path(out_file, "out_file"), chunk_rows=chunk_rows, progress=progress,
-                         indexes=_indexes(indexes), scorer=_scorer(scorer),
-                         overwrite=overwrite, cascade_share=_cascade_share(cascade_share, scorer))
+                         _path(out_file, "out_file"), chunk_rows=chunk_rows,
+                         progress=_flag(progress, "progress"), indexes=_indexes(indexes),
+                         scorer=_scorer(scorer), overwrite=_flag(overwrite, "overwrite"),
+                         cascade_share=_cascade_share(cascade_share, scorer))
 
 
 @_in_python_words
@@ -184,8 +194,10 @@ def read_pairs(path: str | Path, task: str | None = None, require_label: bool = 
                read_labels: bool = True) -> PairFrame:
     """A whole pair file, every row checked by the file rules (as `shoprel.Scorer.score`
     takes it); a path that is no path (a DataFrame) is one line, as the API's other files."""
-    return _read_pairs(_path(path, "path"), task, require_label=require_label,
-                       empty_text=empty_text, both_labels=both_labels, read_labels=read_labels)
+    return _read_pairs(_path(path, "path"), task,
+                       require_label=_flag(require_label, "require_label"),
+                       empty_text=empty_text, both_labels=_flag(both_labels, "both_labels"),
+                       read_labels=_flag(read_labels, "read_labels"))
 
 
 def _indexes(indexes) -> list[Path] | None:
