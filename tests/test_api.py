@@ -251,6 +251,23 @@ def test_a_true_or_false_argument_takes_only_true_or_false(tmp_path, trained_run
     assert len(shoprel.read_pairs(qc_demo, require_label=np.True_)) == 360
 
 
+@pytest.mark.parametrize("overrides, message", [
+    ({"folds.k": True}, "overrides: folds.k: expected a number, got True"),
+    ({"final.refit_full": 1}, "overrides: final.refit_full: expected True or False, got 1"),
+    ({"model.family": "fast", "model.params.stack": "yes"},
+     "overrides: model.params.stack: expected True or False, got 'yes'"),
+    ({"model.family": "fast", "model.params.n_estimators": False},
+     "overrides: model.params.n_estimators: expected a number, got False"),
+])
+def test_an_overrides_dict_is_answered_in_python_s_true_and_false(overrides, message):
+    """A Python dict of overrides was answered in YAML's words ('got true', 'expected true or
+    false'), which its caller never wrote; a YAML file still hears true/false
+    (tests/training/test_config.py)."""
+    with pytest.raises(ConfigError) as info:
+        shoprel.load_config(overrides)
+    assert str(info.value) == message
+
+
 def test_train_takes_the_task_and_predict_file_the_cli_s_options(tmp_path, qc_demo):
     both = tmp_path / "both.jsonl"
     rows = [dict(row, item_title="a title") for row in _rows(qc_demo)]

@@ -103,7 +103,9 @@ def refuse_bool_for_number(model: type[BaseModel], value: Any, info: ValidationI
         return value
     leaves = leaf_types(model.model_fields[info.field_name].annotation)
     # True/False as Python writes them to a caller building the config in Python
-    truth = (("True", "False") if written_in(info.context) == PYTHON else ("true", "false"))
+    # an overrides dict is Python's too (the commands' options give no true/false for a number)
+    truth = (("True", "False") if written_in(info.context) in (PYTHON, OVERRIDES)
+             else ("true", "false"))
     if isinstance(value, bool):
         if bool not in leaves and leaves & {int, float}:
             raise ValueError(f"expected a number, got {truth[0] if value else truth[1]}")
@@ -225,7 +227,8 @@ class FamilyConfig(StrictConfig):
         """Validate flat params, each problem named by its key (`model.params.lr_scheduler`);
         `saved`: params shoprel wrote (see SAVED); `how` they were written (see YAML)."""
         try:
-            return cls.model_validate(params or {}, context=SAVED if saved else None)
+            return cls.model_validate(params or {},
+                                      context={**(SAVED if saved else {}), "written_in": how})
         except ValidationError as exc:
             raise ConfigError(describe(exc, cls, where, how)) from None
 
