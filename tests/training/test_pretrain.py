@@ -331,3 +331,25 @@ def test_a_setting_changed_after_the_config_was_built_is_named_as_a_field(qc_dem
                                                r"it must be between 0 and 1$"):
         pretrain([qc_demo], tmp_path / "pt", config, progress=False)
     assert not (tmp_path / "pt").exists()
+
+
+def test_a_config_that_is_no_pretrain_config_is_one_line(qc_demo, tmp_path):
+    """pretrain(files, out, {"max_steps": 1}) failed in an AttributeError traceback."""
+    from shoprel.errors import ConfigError
+
+    with pytest.raises(ConfigError, match=r"^config: expected a PretrainConfig \(PretrainConfig"
+                                          r"\(max_steps=100, \.\.\.\)\), got dict$"):
+        pretrain([qc_demo], tmp_path / "pt", {"max_steps": 1}, progress=False)
+    assert not (tmp_path / "pt").exists()
+
+
+@pytest.mark.parametrize("as_text", [True, False])
+def test_one_path_given_as_files_is_one_file(demo_backbone, qc_demo, tmp_path, as_text):
+    """pretrain("train_QC.txt", ...) read each letter of the name as a file ('overlaps /,
+    which this command reads'), and a Path was a TypeError traceback."""
+    config = PretrainConfig(backbone=str(demo_backbone), max_steps=1, batch_size=8,
+                            eval_texts=8)
+    result = pretrain(str(qc_demo) if as_text else qc_demo, tmp_path / "pt", config,
+                      progress=False)
+    assert result.files == [str(qc_demo.resolve())]
+    assert result.queries == len(set(read_pairs(qc_demo).df["query"]))

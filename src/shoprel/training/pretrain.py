@@ -282,7 +282,8 @@ def _save_backbone(folder: Path, model, tokenizer, backbone: Backbone, record: d
 def pretrain(files: Sequence[str | Path], out_dir: str | Path,
              config: PretrainConfig | None = None, overwrite: bool = False,
              progress: bool = True) -> PretrainResult:
-    """Continue pre-training `config.backbone` with masked LM on the files' texts; write DIR.
+    """Continue pre-training `config.backbone` with masked LM on the files' texts (one path
+    is one file); write DIR.
 
     Under torchrun / accelerate launch every rank trains (Trainer syncs gradients) and only
     rank 0 writes DIR.
@@ -292,8 +293,13 @@ def pretrain(files: Sequence[str | Path], out_dir: str | Path,
     from shoprel.models.hf import trainer as hft
     from shoprel.models.hf.config import TrainingArguments
 
-    config = config or PretrainConfig()
+    config = PretrainConfig() if config is None else config
+    if not isinstance(config, PretrainConfig):  # a dict failed in an AttributeError traceback
+        raise ConfigError(f"config: expected a PretrainConfig (PretrainConfig(max_steps=100, "
+                          f"...)), got {type(config).__name__}")
     config.check()  # a setting changed since the config was built
+    if isinstance(files, str | os.PathLike):
+        files = [files]  # one file, not a file per letter of its name
     out_dir = Path(out_dir)
     start = Path(str(config.backbone)).expanduser()  # a local folder is read as much as FILES
     reads = [*files, *([start] if start.exists() else [])]
