@@ -353,3 +353,19 @@ def test_one_path_given_as_files_is_one_file(demo_backbone, qc_demo, tmp_path, a
                       progress=False)
     assert result.files == [str(qc_demo.resolve())]
     assert result.queries == len(set(read_pairs(qc_demo).df["query"]))
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"warmup_ratio": 1}, "PretrainConfig: warmup_ratio: 1 is out of range; it must be at least "
+                          "0, below 1"),
+    ({"weight_decay": -0.1}, "PretrainConfig: weight_decay: -0.1 is out of range; it must be "
+                             "finite, at least 0"),
+    ({"eval_texts": 0}, "PretrainConfig: eval_texts: 0 is out of range; it must be at least 1"),
+])
+def test_the_settings_without_an_option_are_checked_when_built(settings, message):
+    """warmup_ratio=1 or weight_decay=-0.1 was refused only once the model had loaded, as
+    'TrainingArguments: ...', a class its caller never wrote; eval_texts=0 measured a nan
+    loss."""
+    with pytest.raises(ConfigValueError) as info:
+        PretrainConfig(**settings)
+    assert str(info.value) == message

@@ -123,6 +123,11 @@ class PretrainConfig:
                   ("max_length", self.max_length >= 4, "at least 4"),
                   ("batch_size", self.batch_size >= 1, "at least 1"),
                   ("learning_rate", 0 < self.learning_rate < math.inf, "finite, above 0"),
+                  # unchecked, these failed once the model had loaded, as TrainingArguments'
+                  # (warmup_ratio, weight_decay), or measured no loss (eval_texts: nan)
+                  ("warmup_ratio", 0 <= self.warmup_ratio < 1, "at least 0, below 1"),
+                  ("weight_decay", 0 <= self.weight_decay < math.inf, "finite, at least 0"),
+                  ("eval_texts", self.eval_texts >= 1, "at least 1"),
                   ("n_threads", self.n_threads is None or self.n_threads >= 1, "at least 1"),
                   ("seed", 0 <= self.seed <= SEED_MAX, f"from 0 to {SEED_MAX} (2**30 - 1)"))
         for name, ok, wanted in checks:
