@@ -97,3 +97,22 @@ def test_train_quiet_with_a_transformers_backbone_prints_nothing(tmp_path, tiny_
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # n_jobs: 1, so no busy-machine note either
     assert "task QC" in done.stdout
+
+
+def _commands(group, prefix=()):
+    for name, command in group.commands.items():
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*prefix, name))
+        else:
+            yield (*prefix, name)
+
+
+def test_every_help_shows_plain_defaults():
+    """A default given to click as text is shown in parentheses ('[default: (0.2)]'), which
+    reads as a note rather than the value; every option shows the value itself."""
+    runner = CliRunner()
+    for path in _commands(main):
+        shown = " ".join(runner.invoke(main, [*path, "--help"]).output.split())
+        assert "[default: (" not in shown, path
+    shown = " ".join(runner.invoke(main, ["predict", "--help"]).output.split())
+    assert "so usually fewer). [default: 0.2]" in shown

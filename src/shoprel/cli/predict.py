@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 import click
+from click.core import ParameterSource
 
 from shoprel.cli.options import input_path, note, output_path, quiet_option, task_option
 from shoprel.errors import ConfigError
@@ -53,7 +54,7 @@ def check_submission_cmd(submission, input_file, task):
               help="full: the run's models; student: the fast distilled student the run "
                    "carries (RUN/student, its own threshold); cascade: the student, with the "
                    "full model rescoring the queries it is least sure of (--cascade-share).")
-@click.option("--cascade-share", type=float, default=None, show_default=str(DEFAULT_SHARE),
+@click.option("--cascade-share", type=float, default=DEFAULT_SHARE, show_default=True,
               help="--scorer cascade: how much the full model rescores, as the share of the "
                    "student's training rows nearest its threshold (whole queries; new queries "
                    "leave it surer, so usually fewer).")
@@ -64,10 +65,10 @@ def check_submission_cmd(submission, input_file, task):
 def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_actors, index_dirs,
             scorer, cascade_share, overwrite, quiet):
     """Score INPUT_FILE with a run; write id, texts, prediction and probability."""
-    if cascade_share is not None and scorer != "cascade":
+    share_source = click.get_current_context().get_parameter_source("cascade_share")
+    if share_source is not ParameterSource.DEFAULT and scorer != "cascade":
         raise ConfigError(f"--cascade-share: only with --scorer cascade (this command scores "
                           f"with --scorer {scorer})")
-    cascade_share = DEFAULT_SHARE if cascade_share is None else cascade_share
     if engine != "ray":
         given = [name for name, value in (("--address", address), ("--num-actors", num_actors))
                  if value is not None]
