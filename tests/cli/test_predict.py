@@ -3,6 +3,8 @@
 on rows the training file's languages do not cover, on stderr too."""
 
 import json
+import re
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -66,6 +68,24 @@ def test_untagged_rows_are_said_as_such_and_one_row_is_one_row(trained_runs, qc_
     said = [line for line in result.stderr.splitlines() if "training file" in line]
     assert said == ["warning: 1 row in a language absent from the training file (xx 1) and 2 "
                     "rows with no language tag (the training file had none untagged): its "
-                    "cross-validation says nothing about them (README: languages never seen "
-                    "in training)"]
+                    "cross-validation says nothing about them (docs/measurements-qc.md: "
+                    "Languages never seen in training)"]
     assert "unk" not in result.stdout and "training file" not in result.stdout
+
+
+def test_the_new_languages_line_points_at_a_section_that_exists(trained_runs, qc_demo, tmp_path):
+    """It sent readers to a README section 'languages never seen in training', which the
+    README does not have; the figures are in docs/measurements-qc.md under that heading."""
+    rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()]
+    rows[0]["language"] = "xx"
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                      encoding="utf-8")
+    result = CliRunner().invoke(predict, [str(trained_runs["QC"]), str(source), "--out",
+                                          str(tmp_path / "p.jsonl"), "--quiet"])
+    line = next(line for line in result.stderr.splitlines() if "training file" in line)
+    doc, section = re.search(r"\(([^():]+): ([^()]+)\)$", line).groups()
+    path = Path(__file__).parents[2] / (doc if doc != "README" else "README.md")
+    headings = [h.lstrip("#").strip().lower() for h in path.read_text(encoding="utf-8")
+                .splitlines() if h.startswith("#")]
+    assert section.lower() in headings, (doc, section)

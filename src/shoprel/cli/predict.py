@@ -11,6 +11,9 @@ from shoprel.cli.options import input_path, note, output_path, quiet_option, tas
 from shoprel.errors import ConfigError
 from shoprel.predict.cascade import DEFAULT_SHARE
 
+# where the rows of languages a run never saw are measured (the line predict prints on them)
+NEW_LANGUAGES_DOC = "docs/measurements-qc.md: Languages never seen in training"
+
 
 @click.command("check-submission")
 @click.argument("submission", type=input_path())
@@ -109,7 +112,7 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
                f"({threshold}{scored_by}) → {result.out_file}")
     if result.new_languages:  # the run's figures do not cover them: said even under --quiet
         click.echo(f"warning: {_new_language_rows(result.new_languages)}: its cross-validation "
-                   "says nothing about them (README: languages never seen in training)", err=True)
+                   f"says nothing about them ({NEW_LANGUAGES_DOC})", err=True)
 
 
 def _rows(n: int) -> str:
