@@ -459,3 +459,22 @@ def test_a_scorer_keeping_recent_texts_writes_the_disk_cache_off_its_thread(
     model.keep_recent(0)  # the vectors written behind are read back from disk alike
     np.testing.assert_array_equal(model.predict_proba(new_queries), served)
     assert model.embedding_counts_["disk"] >= 20
+
+
+def test_a_scorer_keeping_recent_texts_remembers_the_votes_targets_and_scores_alike(
+        tmp_path, qc_frame, small):
+    """serve keeps recent texts: its 10-pair batches of new queries on the same categories
+    then multiply each category by the training targets once, with the same probabilities."""
+    model = small(tmp_path / "cache").fit(qc_frame)
+    new_rows = qc_frame.take(np.arange(60))
+    new_rows.df["query"] = new_rows.df["query"] + " served"
+    batches = [new_rows.take(np.arange(i, i + 10)) for i in range(0, 60, 10)]
+    plain = np.concatenate([model.predict_proba(batch) for batch in batches])
+    assert not model.votes_.remembers_targets
+    model.keep_recent(1_000)
+    assert model.votes_.remembers_targets
+    served = np.concatenate([model.predict_proba(batch) for batch in batches])
+    np.testing.assert_allclose(served, plain, rtol=0, atol=1e-6)
+    remembered = model.votes_.__dict__["_target_rows"][1]
+    assert len(remembered) == new_rows.df["target"].nunique()
+    assert not model.keep_recent(0).votes_.remembers_targets

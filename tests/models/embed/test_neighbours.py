@@ -58,3 +58,50 @@ def test_votes_equal_a_full_sort(repeated_targets, repeated_queries, monkeypatch
     # BLAS may take another kernel for a product of fewer rows)
     np.testing.assert_allclose(votes.transform(new_q, new_t, workers=2), out, rtol=0, atol=1e-6)
 
+
+
+
+class CountedTargets(np.ndarray):
+    """The training targets, counting the scored targets multiplied by them."""
+    rows: list
+
+    def __rmatmul__(self, other):
+        CountedTargets.rows.append(len(other))
+        return np.asarray(other) @ np.asarray(self)
+
+
+def test_a_scorer_remembering_targets_votes_alike_and_multiplies_each_target_once(monkeypatch):
+    """serve's batches: 10 new queries over a taxonomy's few categories, batch after batch."""
+    rng = np.random.default_rng(3)
+    categories = unit(rng, 15)
+    fitted_q, fitted_t = unit(rng, 300), categories[rng.integers(0, 15, 300)]
+    labels = rng.integers(0, 2, 300).astype(np.float32)
+    plain = NeighbourVotes(7).fit(fitted_q, fitted_t, labels)
+    remembering = NeighbourVotes(7).fit(fitted_q, fitted_t, labels).remember_targets()
+    by_target = neighbours._by_target
+    monkeypatch.setattr(neighbours, "_by_target", lambda *a: (
+        by_target(*a)[0].view(CountedTargets), *by_target(*a)[1:]))
+    seen = set()
+    for _ in range(8):
+        q, which = unit(rng, 10), rng.integers(0, 15, 10)
+        t = categories[which]
+        CountedTargets.rows = []
+        out = remembering.transform(q, t)
+        # only the targets not met in an earlier batch are multiplied
+        assert sum(CountedTargets.rows) == len(set(which.tolist()) - seen)
+        seen |= set(which.tolist())
+        CountedTargets.rows = []
+        expected = plain.transform(q, t)  # multiplies every distinct target of every batch
+        assert sum(CountedTargets.rows) == len(set(which.tolist()))
+        np.testing.assert_allclose(out, expected, rtol=0, atol=1e-6)
+        np.testing.assert_allclose(out, by_hand(q, t, plain.q_.astype(np.float32),
+                                                plain.t_.astype(np.float32), labels, 7),
+                                   atol=1e-5)
+    assert len(seen) == 15
+    # refitted on other rows: the remembered rows belonged to the old training targets
+    other = categories[rng.integers(0, 15, 300)]
+    remembering.fit(fitted_q, other, labels)
+    plain.fit(fitted_q, other, labels)
+    q, t = unit(rng, 10), categories[rng.integers(0, 15, 10)]
+    np.testing.assert_allclose(remembering.transform(q, t), plain.transform(q, t), rtol=0,
+                               atol=1e-6)

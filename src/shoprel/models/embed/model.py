@@ -170,11 +170,14 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         return self
 
     def keep_recent(self, size: int) -> EmbedModel:
-        """Keep the last `size` embedded texts per backbone in memory (queries repeat). Such a
-        long-lived scorer (serve, a Scorer) writes new vectors to the disk cache on a
+        """Keep the last `size` embedded texts per backbone in memory (queries repeat), and
+        the neighbour votes' similarities of the targets scored so far (targets repeat more).
+        Such a long-lived scorer (serve, a Scorer) writes new vectors to the disk cache on a
         background thread (cache_writes.py): memory answers them meanwhile."""
         self._recent = ({b.slug: RecentTexts(size) for b in self.resolved()} if size > 0
                         else {})
+        if getattr(self, "votes_", None) is not None:
+            self.votes_.remember_targets(size > 0)
         self._forget_sources()
         return self
 

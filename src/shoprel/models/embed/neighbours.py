@@ -12,6 +12,7 @@ import numpy as np
 
 from shoprel.errors import RunDirError
 from shoprel.folds.grouped import cross_fitted
+from shoprel.models.backbones.embedding_store import RecentTexts
 from shoprel.models.embed.vector_rows import distinct_rows, top_k_columns
 from shoprel.models.float32_copies import once_per_arrays
 from shoprel.utils.threads import in_row_parts, part_rows_for
@@ -26,6 +27,11 @@ CHUNK = 1024  # scoring rows per similarity block: bounds memory at CHUNK × tra
 # 1.27 -> 0.73 CPU-s per 1k scored rows, within 1.2e-7; bench/neighbour_speed.py); QC's queries
 # hardly repeat (6,961 distinct among 7,650 training rows) and keep the one product.
 DISTINCT_QUERIES_AT_MOST = 0.5
+
+# A long-lived scorer's memory of each scored target's similarity to every training target
+# (one float32 row per target): QC's 2,884 training targets fit ~5,800 rows, QI's titles fewer.
+TARGET_ROWS_BYTES = 64 << 20
+TARGET_ROWS = "target rows"  # the memory's one kind of entry
 
 
 def _repeated(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
@@ -64,6 +70,17 @@ def _query_similarity(q: np.ndarray, trained) -> np.ndarray:
 class NeighbourVotes:
     def __init__(self, k: int = 20):
         self.k = k
+        self.remembers_targets = False
+
+    def remember_targets(self, on: bool = True) -> NeighbourVotes:
+        """Keep each scored target's similarities to the training targets between calls, for
+        a long-lived scorer (serve): its batches bring the same category paths again and again
+        (a 10-pair batch of new USE queries spent ~1 ms of its ~4 ms of votes multiplying them,
+        ~19 ms CPU in all). A target's row is the product it would have had in that call
+        (to float32 rounding: BLAS may round a product of other rows in the last bit)."""
+        self.remembers_targets = on
+        self.__dict__.pop("_target_rows", None)
+        return self
 
     def fit(self, q: np.ndarray, t: np.ndarray, labels: np.ndarray) -> NeighbourVotes:
         self.q_ = np.asarray(q, dtype=np.float16)
@@ -97,7 +114,7 @@ class NeighbourVotes:
         k = min(self.k, len(labels))
         sim = _query_similarity(q, trained_q)
         batch_t, batch_place = distinct_rows(t)
-        sim += np.repeat((batch_t @ tt.T)[batch_place], per_target, axis=1)
+        sim += np.repeat(self._target_similarity(batch_t, tt)[batch_place], per_target, axis=1)
         top = top_k_columns(sim, k)
         top_sim = np.take_along_axis(sim, top, axis=1)
         top_label = labels[top]
@@ -109,6 +126,23 @@ class NeighbourVotes:
         return np.column_stack([
             top_label.mean(axis=1), (weight * top_label).sum(1) / weight.sum(1),
             top_sim[rows, best], top_label[rows, best], positive, negative])
+
+    def _target_similarity(self, targets: np.ndarray, tt: np.ndarray) -> np.ndarray:
+        """targets @ tt.T; with remember_targets, the rows of targets met before from memory
+        (kept per training targets: refitted or loaded arrays start it again)."""
+        if not self.remembers_targets:
+            return targets @ tt.T
+        memory = once_per_arrays(self, "_target_rows", (tt,), lambda rows: RecentTexts(
+            max(1, TARGET_ROWS_BYTES // max(1, rows.shape[0] * 4))))
+        keys = [row.tobytes() for row in targets]
+        found = memory.lookup(TARGET_ROWS, keys)
+        missing = [i for i, key in enumerate(keys) if key not in found]
+        if missing:
+            new = targets[missing] @ tt.T
+            fresh = {keys[i]: row.copy() for i, row in zip(missing, new, strict=True)}
+            memory.store(TARGET_ROWS, fresh)
+            found.update(fresh)
+        return np.vstack([found[key] for key in keys]) if keys else targets @ tt.T
 
     def oof_transform(self, q, t, labels, groups, inner_folds: int, seed: int) -> np.ndarray:
         """Votes for the fitted rows themselves, each from the other inner folds only."""
