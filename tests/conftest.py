@@ -1,4 +1,5 @@
-"""Shared fixtures: small real files (the shipped demo set, the shared real QC sample)."""
+"""Shared fixtures: small real files (the shipped demo set, the shared real QC sample), and a
+private shoprel cache for the whole session (the user's own one is only ever read)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,83 @@ import pandas as pd
 import pytest
 
 from shoprel.demo import demo_file
+from shoprel.models.backbones.cache import CACHE_ENV, CHECKSUMS_FILE, LAST_USED, cache_root
 
 REPO = Path(__file__).resolve().parents[1]
 REAL_QC = REPO.parent / "shared" / "data" / "qc_real" / "train_QC.txt"
 REAL_QI = REPO.parent / "shared" / "data" / "qi_homedepot" / "train_QI.txt"
+
+
+# the user's cache ($SHOPREL_CACHE, else ~/.cache/shoprel), as it was before the session's
+# private one replaced it: tests may read the backbones built there, never write in it
+USER_CACHE = cache_root()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def private_cache(tmp_path_factory):
+    """Every test and session fixture writes its checksums, embeddings, exports and built
+    backbones into this folder: tests that named no cache wrote the user's checksums.json (and
+    embeddings of tiny test backbones) in ~/.cache/shoprel."""
+    folder = tmp_path_factory.mktemp("shoprel-cache")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(CACHE_ENV, str(folder))
+        yield folder
+
+
+LINKED_FROM = 1 << 20  # bytes: linked_view links files this big (weights), copies the others
+
+
+def linked_view(source: Path, view: Path, kinds=("backbones", "onnx"),
+                copied: tuple[str, ...] = ()) -> Path:
+    """`view` as a cache showing `source`'s `kinds` folders file by file: weights through links,
+    which builds and exports only ever replace whole, the small files (records, use stamps that
+    loading touches) as copies, use stamps left out; with `source`'s checksums known for the
+    links, and copies of its files matching the `copied` patterns (embeddings a test adds to):
+    a test reads what is built there, hashes nothing again, and writes only in `view`."""
+    for kind in kinds:
+        for path in sorted((source / kind).rglob("*")) if (source / kind).is_dir() else []:
+            target = view / path.relative_to(source)
+            if path.is_dir():
+                target.mkdir(parents=True, exist_ok=True)
+            elif path.name != LAST_USED:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                if path.stat().st_size >= LINKED_FROM:
+                    target.symlink_to(path)
+                else:
+                    shutil.copyfile(path, target)
+    for pattern in copied:
+        for path in sorted(source.glob(pattern)):
+            (view / path.relative_to(source)).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, view / path.relative_to(source))
+    try:
+        memo = json.loads((source / CHECKSUMS_FILE).read_text())
+    except (OSError, ValueError):
+        memo = {}
+    source_prefix = f"{source.absolute()}/"
+    linked = {str(view.absolute() / name.removeprefix(source_prefix)): entry
+              for name, entry in (memo.items() if isinstance(memo, dict) else ())
+              if name.startswith(source_prefix) and (view / name.removeprefix(source_prefix))
+              .is_symlink()}
+    view.mkdir(parents=True, exist_ok=True)
+    (view / CHECKSUMS_FILE).write_text(json.dumps(linked))
+    return view
+
+
+@pytest.fixture(scope="session")
+def user_builds_view(tmp_path_factory) -> Path:
+    """A view (linked_view) of the backbones and exports built in the user's cache, with a copy
+    of its EmbeddingGemma embeddings (the default model's; USE's are gigabytes)."""
+    return linked_view(USER_CACHE, tmp_path_factory.mktemp("user-cache-view"),
+                       copied=("embeddings/embeddinggemma-300m-*.sqlite",))
+
+
+@pytest.fixture
+def user_built_backbones(user_builds_view, monkeypatch) -> Path:
+    """The cache for tests of the default model and of the backbones built in the user's cache
+    (EmbeddingGemma): they read those and write their checksums, stamps, embeddings and any
+    export or build they lack in the view, never in the user's cache."""
+    monkeypatch.setenv(CACHE_ENV, str(user_builds_view))
+    return user_builds_view
 
 
 def dead_pid() -> int:

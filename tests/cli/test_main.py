@@ -22,6 +22,7 @@ def run(*args, cwd=None, check=True):
     return done
 
 
+@pytest.mark.usefixtures("user_built_backbones")  # the default model: EmbeddingGemma
 def test_train_predict_check_evaluate_report(tmp_path):
     config = tmp_path / "small.yaml"
     config.write_text("model:\n  params:\n    n_features: 65536\n    n_estimators: 60\n")
@@ -91,6 +92,7 @@ def test_evaluate_and_check_submission_take_the_task_their_error_asks_for(tmp_pa
     assert "ok: 20 rows" in run("check-submission", sub, "--input", both, "--task", "QC").stdout
 
 
+@pytest.mark.usefixtures("user_built_backbones")  # the default model: EmbeddingGemma
 @pytest.mark.parametrize("data", [False, True])
 def test_demo(tmp_path, data):
     args = ["demo", "--out", tmp_path / "demo", "--folds", "3", "--quiet"]

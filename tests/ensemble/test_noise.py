@@ -7,6 +7,7 @@ import pytest
 import shoprel.demo
 from shoprel.ensemble.noise import filter_training_file, find_noisy_rows
 from shoprel.errors import InputError
+from shoprel.models.backbones.cache import CACHE_ENV
 from shoprel.training.config import load_config
 from shoprel.training.runner import train
 
@@ -14,8 +15,9 @@ FLIP_RATE = 0.1
 
 
 @pytest.fixture(scope="module")
-def flipped_run(tmp_path_factory):
-    """QI demo with 10% of labels flipped, and a run trained on it."""
+def flipped_run(tmp_path_factory, user_builds_view):
+    """QI demo with 10% of labels flipped, and a run of the default model (EmbeddingGemma, read
+    from the user's cache through the suite's view of it) trained on it."""
     root = tmp_path_factory.mktemp("flipped")
     rows = [json.loads(line) for line in
             shoprel.demo.demo_file("QI").read_text(encoding="utf-8").splitlines() if line]
@@ -25,9 +27,11 @@ def flipped_run(tmp_path_factory):
         rows[i]["label"] = 1 - rows[i]["label"]
     data = root / "qi_flipped.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    train(data, root / "run", load_config(None, {
-        "folds.k": 3, "model.params.n_features": 65536, "model.params.n_estimators": 60,
-        "model.params.n_jobs": 1, "student": None}), progress=False)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(CACHE_ENV, str(user_builds_view))
+        train(data, root / "run", load_config(None, {
+            "folds.k": 3, "model.params.n_features": 65536, "model.params.n_estimators": 60,
+            "model.params.n_jobs": 1, "student": None}), progress=False)
     return root / "run", {rows[i]["id"] for i in flipped}, data
 
 

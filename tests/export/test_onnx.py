@@ -115,7 +115,8 @@ def test_export_refuses_a_run_without_cross_encoders(tmp_path, jsonl, qc_demo):
     from shoprel.training.runner import train
 
     rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()][:60]
-    config = load_config(None, {"folds.k": 2, "model.params.n_features": 2**10,
+    config = load_config(None, {"folds.k": 2, "model.family": "fast",
+                                "model.params.n_features": 2**10,
                                 "model.params.n_estimators": 5, "student": None})
     run = train(jsonl(tmp_path / "t.jsonl", rows), tmp_path / "fast", config,
                 progress=False).run_dir
@@ -231,7 +232,8 @@ def fast_run(tmp_path, jsonl, qc_demo):
     from shoprel.training.runner import train
 
     rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()][:60]
-    config = load_config(None, {"folds.k": 2, "model.params.n_features": 2**10,
+    config = load_config(None, {"folds.k": 2, "model.family": "fast",
+                                "model.params.n_features": 2**10,
                                 "model.params.n_estimators": 5, "student": None})
     return train(jsonl(tmp_path / "t.jsonl", rows), tmp_path / "fast", config,
                  progress=False).run_dir

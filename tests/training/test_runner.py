@@ -65,8 +65,8 @@ def test_interrupted_training_leaves_nothing(tmp_path, qc_demo, monkeypatch):
 
     monkeypatch.setattr(runner, "choose_threshold", broken)
     with pytest.raises(KeyboardInterrupt):
-        runner.train(qc_demo, tmp_path / "run", load_config(None, {"folds.k": 3}),
-                     progress=False)
+        runner.train(qc_demo, tmp_path / "run",
+                     load_config(None, {"folds.k": 3, "model.family": "fast"}), progress=False)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -76,7 +76,7 @@ def test_existing_run_needs_overwrite(trained_runs, qc_demo):
 
 
 def test_fold_models_only(tmp_path, qi_demo):
-    config = load_config(None, {"folds.k": 3, "final.refit_full": False,
+    config = load_config(None, {"folds.k": 3, "final.refit_full": False, "model.family": "fast",
                                 "model.params.n_estimators": 30, "student": None})
     run_dir = runner.train(qi_demo, tmp_path / "r", config, progress=False).run_dir
     run = runs.Run.open(run_dir)

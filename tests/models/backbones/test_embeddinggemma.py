@@ -8,9 +8,10 @@ import zipfile
 
 import numpy as np
 import pytest
+from tests.conftest import USER_CACHE
 
 from shoprel.models.backbones import embeddinggemma as eg
-from shoprel.models.backbones.cache import META_FILE, cache_root, read_meta
+from shoprel.models.backbones.cache import META_FILE, read_meta
 
 FILES = {"modules.json": b"[]", "model.safetensors": b"weights" * 100,
          "2_Dense/model.safetensors": b"dense" * 50, "tokenizer.json": b"{}"}
@@ -83,13 +84,14 @@ def test_zip_members_cannot_escape_the_folder(tmp_path):
     assert not (tmp_path / "evil.txt").exists()
 
 
-BUILT = cache_root() / "backbones" / eg.NAME
+BUILT = USER_CACHE / "backbones" / eg.NAME
 
 
 @pytest.mark.skipif(not (BUILT / META_FILE).is_file(),
                     reason=f"EmbeddingGemma is not built in {BUILT} (1.2 GB; `shoprel train` "
                            f"with the default model builds it)")
-def test_embeddings_equal_transformers_with_pooling_and_dense_layers(one_torch_thread):
+def test_embeddings_equal_transformers_with_pooling_and_dense_layers(one_torch_thread,
+                                                                     user_built_backbones):
     """sentence-transformers' pipeline vs. the same weights by hand: mean pooling over real
     tokens, then the two dense projections, then unit length."""
     import torch

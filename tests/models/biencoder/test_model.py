@@ -10,6 +10,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
 from sklearn.metrics import roc_auc_score  # noqa: E402
+from tests.conftest import USER_CACHE  # noqa: E402
 
 from shoprel.errors import ConfigError, RunDirError  # noqa: E402
 from shoprel.models.base import RelevanceModel, validate_params  # noqa: E402
@@ -114,14 +115,14 @@ def test_more_tuned_layers_than_the_backbone_has_is_refused(qc_frame, small):
 
 def _embeddinggemma():
     from shoprel.models.backbones import embeddinggemma as eg
-    from shoprel.models.backbones.cache import META_FILE, cache_root
+    from shoprel.models.backbones.cache import META_FILE
 
-    return eg, (cache_root() / "backbones" / eg.NAME / META_FILE).is_file()
+    return eg, (USER_CACHE / "backbones" / eg.NAME / META_FILE).is_file()
 
 
 @pytest.mark.skipif(not _embeddinggemma()[1], reason="EmbeddingGemma is not built in the "
                     "shoprel cache (1.2 GB; `shoprel train` with the default model builds it)")
-def test_untrained_split_pipeline_gives_embeddinggemmas_vectors():
+def test_untrained_split_pipeline_gives_embeddinggemmas_vectors(user_built_backbones):
     """Lower layers, then the top 4 on their states, pooling and the dense head: the vectors
     sentence-transformers computes from the whole model."""
     from shoprel.models.backbones.encoders import make_encoder
