@@ -406,7 +406,8 @@ def test_a_backbone_or_export_in_use_is_not_old(cache, monkeypatch):
     fp32 = paths["fp32"].parent
     (fp32 / "model.onnx_data").write_text("weights")
     os.utime(fp32 / "model.onnx_data", (long_ago, long_ago))
-    monkeypatch.setattr(onnx_engine, "_usable", lambda folder: folder == fp32)
+    monkeypatch.setattr(onnx_engine, "_stale_reason",
+                        lambda folder, source: None if folder == fp32 else "not exported")
     assert onnx_engine.exported(eg, "fp32") == fp32
     EmbeddingCache(root / "embeddings", eg).lookup("query", ["a"])
     entries = _by_path(inv.inventory(root))

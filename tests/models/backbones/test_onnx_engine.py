@@ -2,6 +2,7 @@
 the exporter refuses, and, where the backbone is built here, its vectors against torch's."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -170,3 +171,84 @@ def test_cpu_has_vnni_reads_the_flags(tmp_path):
     info.write_text("processor\t: 0\n")  # no flags line: cannot tell
     assert onnx_engine.cpu_has_vnni(info) is None
     assert onnx_engine.cpu_has_vnni(tmp_path / "missing") is None
+
+
+@pytest.fixture
+def gemma_folder(tmp_path):
+    """A built EmbeddingGemma folder's weight files (tiny), as a backbone resolved from it."""
+    from shoprel.models.backbones.cache import files_sha256
+    from shoprel.models.backbones.resolve import weight_files
+
+    folder = tmp_path / "cache" / "backbones" / eg.NAME
+    (folder / "2_Dense").mkdir(parents=True)
+    (folder / "model.safetensors").write_bytes(b"encoder" * 100)
+    (folder / "2_Dense" / "model.safetensors").write_bytes(b"dense" * 10)
+    return Backbone(name=eg.NAME, source=str(folder), engine="sentence-transformers",
+                    fingerprint=f"sha256:{files_sha256(weight_files(folder))}")
+
+
+@pytest.fixture
+def fake_exports(tiny_onnx, monkeypatch):
+    """Exports made from the tiny onnx model instead of tracing Gemma: the SHA-256 of the
+    weights each was made from, in order."""
+    import shutil
+
+    from shoprel.models.backbones.cache import files_sha256
+    from shoprel.models.backbones.resolve import weight_files
+
+    def source_sha256(folder):
+        return files_sha256(weight_files(folder))
+
+    given = []
+
+    def export_fp32(source, out, show_progress):
+        given.append(source_sha256(source))
+        for name in (onnx_engine.MODEL_FILE, "tokenizer.json"):
+            shutil.copy(tiny_onnx / name, out / name)
+        (out / onnx_engine.DATA_FILE).write_bytes(b"")
+        onnx_engine._write_meta(out, precision="fp32")
+
+    monkeypatch.setattr(onnx_engine, "_export_fp32", export_fp32)
+    return given
+
+
+def test_an_export_records_its_weights_in_full_and_is_redone_for_other_weights(
+        gemma_folder, fake_exports, monkeypatch, caplog):
+    """export.json said which weights it was made from only by the 16 hex characters of its
+    folder's name; it records the whole SHA-256, checked on each load without hashing the
+    weights again (the checksum memo), and an export of other weights is made again."""
+    from shoprel.models.backbones import cache
+
+    sha = gemma_folder.fingerprint.removeprefix("sha256:")
+    folder = onnx_engine.exported(gemma_folder, show_progress=False)
+    assert folder == onnx_engine.export_root(gemma_folder) / "fp32"
+    assert fake_exports == [sha]
+    assert json.loads((folder / onnx_engine.META_FILE).read_text())[
+        onnx_engine.SOURCE_FIELD] == sha and len(sha) == 64
+    reads = []
+    monkeypatch.setattr(cache, "open", lambda *a, **k: reads.append(a) or open(*a, **k),
+                        raising=False)
+    assert onnx_engine.exported(gemma_folder, show_progress=False) == folder
+    assert fake_exports == [sha] and reads == []  # checked against the memo: nothing hashed
+    weights = Path(gemma_folder.source) / "2_Dense" / "model.safetensors"
+    weights.write_bytes(b"other" * 10)  # replaced: the export is of the weights before
+    with caplog.at_level("WARNING"):
+        assert onnx_engine.exported(gemma_folder, show_progress=False) == folder
+    assert "exported from other weights" in caplog.text and len(reads) == 1
+    assert len(fake_exports) == 2 and fake_exports[1] != sha
+    assert json.loads((folder / onnx_engine.META_FILE).read_text())[
+        onnx_engine.SOURCE_FIELD] == fake_exports[1]
+
+
+def test_an_export_written_before_the_record_still_loads(gemma_folder, fake_exports,
+                                                         tiny_onnx):
+    folder = onnx_engine.export_root(gemma_folder) / "fp32"
+    folder.mkdir(parents=True)
+    for name in (onnx_engine.MODEL_FILE, "tokenizer.json"):
+        (folder / name).write_bytes((tiny_onnx / name).read_bytes())
+    (folder / onnx_engine.DATA_FILE).write_bytes(b"")
+    (folder / onnx_engine.META_FILE).write_text(json.dumps(
+        {"format": onnx_engine.EXPORT_FORMAT, "opset": 17, "precision": "fp32"}))
+    assert onnx_engine.exported(gemma_folder, show_progress=False) == folder
+    assert fake_exports == []  # not exported again
+    assert onnx_engine.OnnxEncoder.from_folder(folder).encode_prefixed(["water"]).shape == (1, 2)

@@ -27,9 +27,9 @@ from tqdm.auto import tqdm
 import shoprel.models.backbones.embeddinggemma as embeddinggemma
 from shoprel.errors import OutputExistsError
 from shoprel.models.backbones.batching import BATCH_TOKENS, check_batching, token_batches
-from shoprel.models.backbones.cache import LAST_USED, mark_used
+from shoprel.models.backbones.cache import LAST_USED, files_sha256, mark_used
 from shoprel.models.backbones.encoder import PLURAL, Kind
-from shoprel.models.backbones.resolve import Backbone
+from shoprel.models.backbones.resolve import Backbone, weight_files
 from shoprel.utils.atomic import atomic_dir
 from shoprel.utils.progress import bars_allowed
 
@@ -45,6 +45,9 @@ PRECISION = {ONNX: "fp32", ONNX_INT8: f"int8-{INT8_SCHEME}"}
 EXPORT_FORMAT = 1  # bump when the exported graph changes meaning, so old exports are redone
 OPSET = 17
 MODEL_FILE, DATA_FILE, META_FILE = "model.onnx", "model.onnx.data", "export.json"
+# in export.json: the SHA-256 of the backbone's weights it was made from (files_sha256 over its
+# weight files, as its fingerprint); the folder's name holds only 16 hex characters of it
+SOURCE_FIELD = "source_weights_sha256"
 MAX_LENGTH = 256  # tokens, as the sentence-transformers encoder truncates (encoders.py)
 CHECK_TEXTS = ("water bottle for kids", "funda iphone 13", "무선 이어폰")
 MIN_CHECK_COSINE = 0.999  # an export that disagrees more with torch on CHECK_TEXTS is refused
@@ -100,13 +103,19 @@ def export_root(backbone: Backbone) -> Path:
 
 
 def exported(backbone: Backbone, precision: str = "fp32", show_progress: bool = True) -> Path:
-    """The folder holding `precision`'s model for this backbone, exported on first use."""
+    """The folder holding `precision`'s model for this backbone, exported on first use, and
+    again when it was made from other weights than the backbone's."""
     folder = export_root(backbone) / precision
-    if _usable(folder):
+    source = source_sha256(backbone)
+    reason = _stale_reason(folder, source)
+    if reason is None:
         mark_used(folder / LAST_USED)
         return folder
     fp32 = folder if precision == "fp32" else exported(backbone, "fp32", show_progress)
     say = log.warning if show_progress else log.info
+    if reason == OTHER_WEIGHTS:
+        log.warning("%s was exported from other weights than %s's in %s; exporting again",
+                    folder, embeddinggemma.NAME, backbone.source)
     say("exporting %s to ONNX (%s) into %s (once per machine)", embeddinggemma.NAME,
         precision, folder)
     started = time.perf_counter()
@@ -116,21 +125,41 @@ def exported(backbone: Backbone, precision: str = "fp32", show_progress: bool = 
                 _export_fp32(Path(backbone.source), tmp, show_progress)
             else:
                 _quantise(fp32, tmp, show_progress, precision)
+            _record_source(tmp, source)
     except OutputExistsError:  # another process finished the same export meanwhile
-        if not _usable(folder):
+        if _stale_reason(folder, source) is not None:
             raise
     say("exported %s (%s) in %.0f s", embeddinggemma.NAME, precision,
         time.perf_counter() - started)
     return folder
 
 
-def _usable(folder: Path) -> bool:
+def source_sha256(backbone: Backbone) -> str | None:
+    """The SHA-256 of the backbone folder's weights (None when it holds none): hashed once per
+    change of the files through the checksum memo, not on every load."""
+    weights = weight_files(Path(backbone.source))
+    return files_sha256(weights) if weights else None
+
+
+OTHER_WEIGHTS = "exported from other weights"
+
+
+def _stale_reason(folder: Path, source: str | None) -> str | None:
+    """Why the export in `folder` cannot be used (not there, another format, a file missing,
+    made from weights other than `source`), or None when it can. Exports written before the
+    weights were recorded, or whose backbone's weights are gone, are not checked against them."""
     try:
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return False
-    return (meta.get("format") == EXPORT_FORMAT and (folder / MODEL_FILE).is_file()
-            and (folder / DATA_FILE).is_file())
+        return "not exported"
+    if not isinstance(meta, dict) or meta.get("format") != EXPORT_FORMAT:
+        return "another export format"
+    if not ((folder / MODEL_FILE).is_file() and (folder / DATA_FILE).is_file()):
+        return "files missing"
+    recorded = meta.get(SOURCE_FIELD)
+    if recorded is not None and source is not None and recorded != source:
+        return OTHER_WEIGHTS
+    return None
 
 
 def _stages(names: list[str], desc: str, show_progress: bool):
@@ -215,6 +244,16 @@ def _write_meta(out: Path, **extra) -> None:
 
     meta = {"format": EXPORT_FORMAT, "opset": OPSET, "onnxruntime": onnxruntime.__version__,
             "max_length": MAX_LENGTH, **extra}
+    (out / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
+
+
+def _record_source(out: Path, weights_sha256: str | None) -> None:
+    """Add the SHA-256 of the weights an export was made from (source_sha256) to its record:
+    loading compares it with the backbone's weights then."""
+    if weights_sha256 is None:
+        return
+    meta = json.loads((out / META_FILE).read_text(encoding="utf-8"))
+    meta[SOURCE_FIELD] = weights_sha256
     (out / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
 
 
