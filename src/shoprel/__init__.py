@@ -7,7 +7,8 @@ and other commands do not pay for pandas, LightGBM and the models at start-up.
 
 __version__ = "0.1.0"
 
-_API = ("Scorer", "evaluate_file", "load_config", "predict_file", "read_pairs", "train")
+_API = ("Scorer", "evaluate_file", "load_config", "predict_file", "pretrain", "read_pairs",
+        "train")
 __all__ = ["__version__", *_API]
 
 

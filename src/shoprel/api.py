@@ -12,10 +12,12 @@ runs, outputs and one-line errors (`shoprel.errors.ShoprelError`) as the command
                         "category_path": "sports & entertainment,fitness,yoga mats"}])
     shoprel.predict_file("runs/qc", "test_QC.txt", "submission_QC.txt")
     shoprel.evaluate_file("submission_QC.txt", "gold_QC.txt")["overall"]["f1"]
+    shoprel.pretrain(["train_QC.txt", "test_QC.txt"], "e5-tapt", {"max_steps": 200})
 """
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import numbers
 import os
@@ -37,10 +39,13 @@ from shoprel.predict.predictor import PredictResult, open_predictor
 from shoprel.predict.predictor import predict_file as _predict_file
 from shoprel.training.config import RunConfig, located
 from shoprel.training.config import load_config as _load_config
+from shoprel.training.pretrain import PretrainConfig, PretrainResult
+from shoprel.training.pretrain import pretrain as _pretrain
 from shoprel.training.runner import TrainResult
 from shoprel.training.runner import train as _train_run
 
-__all__ = ["Scorer", "evaluate_file", "load_config", "predict_file", "read_pairs", "train"]
+__all__ = ["Scorer", "evaluate_file", "load_config", "predict_file", "pretrain", "read_pairs",
+           "train"]
 SCORERS = (*runs.SCORERS, "cascade")  # the cascade joins the two (predict.cascade)
 # the command-line words in messages of the code below, and what they are called here
 _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces it)"),
@@ -198,6 +203,33 @@ def read_pairs(path: str | Path, task: str | None = None, require_label: bool = 
                        require_label=_flag(require_label, "require_label"),
                        empty_text=empty_text, both_labels=_flag(both_labels, "both_labels"),
                        read_labels=_flag(read_labels, "read_labels"))
+
+
+@_in_python_words
+def pretrain(files: str | Path | list[str | Path], out_dir: str | Path,
+             config: PretrainConfig | dict | None = None, overwrite: bool = False,
+             progress: bool = True) -> PretrainResult:
+    """`shoprel pretrain`: masked-LM pre-training of an encoder on the files' queries and
+    targets, written to `out_dir` as a backbone folder. `config`: a PretrainConfig or a dict of
+    its settings, e.g. `{"backbone": "e5-small", "max_steps": 200}`."""
+    return _pretrain(files, out_dir, _pretrain_config(config), overwrite=overwrite,
+                     progress=progress)
+
+
+def _pretrain_config(config) -> PretrainConfig | None:
+    """A dict of settings as the PretrainConfig it names (an unknown key was a TypeError
+    traceback from the dataclass)."""
+    if config is None or isinstance(config, PretrainConfig):
+        return config
+    if not isinstance(config, dict):
+        raise ConfigError(f"config: expected a PretrainConfig or a dict of its settings such as "
+                          f"{{'max_steps': 100}}, got {type(config).__name__}")
+    known = {item.name for item in dataclasses.fields(PretrainConfig)}
+    unknown = sorted(map(str, set(config) - known))
+    if unknown:
+        raise ConfigError(f"config: {', '.join(unknown)}: unknown setting; the settings are "
+                          f"{', '.join(sorted(known))}")
+    return PretrainConfig(**config)
 
 
 def _indexes(indexes) -> list[Path] | None:

@@ -369,3 +369,29 @@ def test_the_settings_without_an_option_are_checked_when_built(settings, message
     with pytest.raises(ConfigValueError) as info:
         PretrainConfig(**settings)
     assert str(info.value) == message
+
+
+def test_the_python_api_pretrains_as_the_command_does(demo_backbone, qc_demo, tmp_path):
+    """shoprel.pretrain did not exist: from Python, pretrain() was reached only in
+    shoprel.training and refused an existing output with '(use --overwrite to replace it)'."""
+    import shoprel
+    from shoprel.errors import ConfigError, OutputExistsError
+
+    out = tmp_path / "tapt"
+    settings = {"backbone": str(demo_backbone), "max_steps": 2, "batch_size": 8,
+                "eval_texts": 8}
+    result = shoprel.pretrain(qc_demo, out, settings, progress=False)
+    assert result.steps == 2 and result.out_dir == out
+    assert result.files == [str(qc_demo.resolve())]
+    assert resolve_backbone(str(out)).query_prefix == "query: "
+    weights = file_sha256(out / "model.safetensors")
+    with pytest.raises(OutputExistsError) as info:
+        shoprel.pretrain([qc_demo], out, settings, progress=False)
+    assert str(info.value) == f"{out} already exists (overwrite=True replaces it)"
+    with pytest.raises(ConfigError) as info:
+        shoprel.pretrain([qc_demo], out, {"max_step": 2}, overwrite=True, progress=False)
+    assert str(info.value).startswith("config: max_step: unknown setting; the settings are ")
+    with pytest.raises(ConfigError, match=r"^config: expected a PretrainConfig or a dict of "
+                                          r"its settings such as \{'max_steps': 100\}, got list$"):
+        shoprel.pretrain([qc_demo], out, [("max_steps", 2)], overwrite=True, progress=False)
+    assert file_sha256(out / "model.safetensors") == weights
