@@ -212,8 +212,8 @@ def pretrain(files: str | Path | list[str | Path], out_dir: str | Path,
     """`shoprel pretrain`: masked-LM pre-training of an encoder on the files' queries and
     targets, written to `out_dir` as a backbone folder. `config`: a PretrainConfig or a dict of
     its settings, e.g. `{"backbone": "e5-small", "max_steps": 200}`."""
-    return _pretrain(files, out_dir, _pretrain_config(config), overwrite=overwrite,
-                     progress=progress)
+    return _pretrain(files, out_dir, _pretrain_config(config),
+                     overwrite=_flag(overwrite, "overwrite"), progress=_flag(progress, "progress"))
 
 
 def _pretrain_config(config) -> PretrainConfig | None:

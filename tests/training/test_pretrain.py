@@ -395,3 +395,26 @@ def test_the_python_api_pretrains_as_the_command_does(demo_backbone, qc_demo, tm
                                           r"its settings such as \{'max_steps': 100\}, got list$"):
         shoprel.pretrain([qc_demo], out, [("max_steps", 2)], overwrite=True, progress=False)
     assert file_sha256(out / "model.safetensors") == weights
+
+
+@pytest.mark.parametrize("flags, message", [
+    ({"overwrite": "no"}, "overwrite: expected True or False, got 'no'"),
+    ({"overwrite": True, "progress": "off"}, "progress: expected True or False, got 'off'"),
+])
+def test_the_python_api_takes_only_true_or_false_for_its_flags(demo_backbone, qc_demo, tmp_path,
+                                                               flags, message):
+    """overwrite="no" is truthy to Python: shoprel.pretrain replaced the backbone its caller
+    meant to keep."""
+    import shoprel
+    from shoprel.errors import ConfigError
+
+    out = tmp_path / "tapt"
+    out.mkdir()
+    (out / "shoprel-backbone.json").write_text('{"name": "keep me"}')
+    settings = {"backbone": str(demo_backbone), "max_steps": 1, "batch_size": 8,
+                "eval_texts": 8}
+    with pytest.raises(ConfigError) as info:
+        shoprel.pretrain([qc_demo], out, settings, **flags)
+    assert str(info.value) == message
+    assert [p.name for p in out.iterdir()] == ["shoprel-backbone.json"]
+    assert (out / "shoprel-backbone.json").read_text() == '{"name": "keep me"}'
