@@ -212,8 +212,18 @@ def pretrain(files: str | Path | list[str | Path], out_dir: str | Path,
     """`shoprel pretrain`: masked-LM pre-training of an encoder on the files' queries and
     targets, written to `out_dir` as a backbone folder. `config`: a PretrainConfig or a dict of
     its settings, e.g. `{"backbone": "e5-small", "max_steps": 200}`."""
-    return _pretrain(files, out_dir, _pretrain_config(config),
+    return _pretrain(_files(files), _path(out_dir, "out_dir"), _pretrain_config(config),
                      overwrite=_flag(overwrite, "overwrite"), progress=_flag(progress, "progress"))
+
+
+def _files(files) -> list[Path]:
+    """One path or a list of them, each read as the command line reads it (out_dir=3 or a
+    list holding a DataFrame was a bare TypeError traceback)."""
+    if isinstance(files, list | tuple):
+        if not files:
+            raise InputError("files: expected at least one file, got an empty list")
+        return [_path(file, "files") for file in files]
+    return [_path(files, "files")]
 
 
 def _pretrain_config(config) -> PretrainConfig | None:

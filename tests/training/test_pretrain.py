@@ -418,3 +418,30 @@ def test_the_python_api_takes_only_true_or_false_for_its_flags(demo_backbone, qc
     assert str(info.value) == message
     assert [p.name for p in out.iterdir()] == ["shoprel-backbone.json"]
     assert (out / "shoprel-backbone.json").read_text() == '{"name": "keep me"}'
+
+
+def test_the_python_api_reads_its_paths_as_the_command_line_does(demo_backbone, qc_demo,
+                                                                 tmp_path, monkeypatch):
+    """shoprel.pretrain(files, 3) was a bare TypeError traceback from pathlib, and '~/tapt'
+    wrote a folder named '~' inside the current folder."""
+    import shoprel
+    from shoprel.errors import InputError
+
+    settings = {"backbone": str(demo_backbone), "max_steps": 1, "batch_size": 8,
+                "eval_texts": 8}
+    cases = [((qc_demo, 3), "out_dir: expected a path, got int"),
+             ((None, tmp_path / "pt"), "files: expected a path, got NoneType"),
+             (([qc_demo, read_pairs(qc_demo).df], tmp_path / "pt"),
+              "files: expected a path, got DataFrame (write it first"),
+             (([], tmp_path / "pt"), "files: expected at least one file, got an empty list")]
+    for (files, out), message in cases:
+        with pytest.raises(InputError) as info:
+            shoprel.pretrain(files, out, settings, progress=False)
+        assert str(info.value).startswith(message) and "\n" not in str(info.value)
+    assert list(tmp_path.iterdir()) == []
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "qc.jsonl").write_bytes(qc_demo.read_bytes())
+    result = shoprel.pretrain(("~/qc.jsonl",), "~/tapt", settings, progress=False)
+    assert result.out_dir == tmp_path / "tapt" and result.files == [str(tmp_path / "qc.jsonl")]
+    assert (tmp_path / "tapt" / "model.safetensors").is_file() and not (tmp_path / "~").exists()
