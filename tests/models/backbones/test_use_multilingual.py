@@ -67,6 +67,15 @@ def test_many_texts_are_split_between_threads_of_one_blas_thread_each(monkeypatc
     assert seen[0][:2] == (threading.current_thread().name, 3) and encoder.model.threads == 1
     seen.clear()
     monkeypatch.setattr(threads, "ONE_THREAD_ROWS", 3)  # 7 texts: two parts
+    # both parts wait for each other before encoding: they pass only if they run side by side
+    # (a thread that had finished its part could otherwise take the next one, as it may)
+    both_running = threading.Barrier(2, timeout=30)
+
+    def side_by_side(part):
+        both_running.wait()
+        return recorded(part)
+
+    monkeypatch.setattr(encoder.model, "encode", side_by_side)
     np.testing.assert_allclose(encoder.encode(TEXTS), alone, rtol=0, atol=1e-6)
     assert len({name for name, _, _ in seen}) == 2  # two threads, neither the caller's
     assert all(name.startswith("shoprel-rows") and blas == {1} for name, _, blas in seen)
