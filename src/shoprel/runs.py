@@ -28,6 +28,7 @@ from shoprel.errors import (
 )
 from shoprel.manifest import Manifest, validate_manifest
 from shoprel.models.base import RelevanceModel, read_model_config
+from shoprel.training.defaults import CARRIED_HARD_WEIGHT
 from shoprel.utils.atomic import SHARED_FILE_WAIT_S, atomic_file, output_lock
 
 MANIFEST = "run.json"
@@ -435,7 +436,8 @@ def carried_student(run: Run) -> Path:
         why += f"; the student left in {run.path / STUDENT} is not used"
     raise RunDirError(f"{run.path}: carries no distilled student ({why}); score with "
                       f"--scorer full, or distil one: shoprel distill {run.path} --student "
-                      f"STUDENT.yaml --out {run.path / STUDENT}")
+                      f"STUDENT.yaml --out {run.path / STUDENT} --hard-weight "
+                      f"{CARRIED_HARD_WEIGHT:g} (as train --student does)")
 
 
 def scoring_run(run: Run, scorer: str) -> Run:

@@ -183,6 +183,26 @@ def test_a_student_interrupted_leaves_the_run_saying_so(tmp_path, monkeypatch):
         runs.carried_student(run)
 
 
+def test_the_ways_back_to_a_student_name_the_hard_weight_train_uses(tmp_path, monkeypatch,
+                                                                     trained_runs):
+    """Both lines that tell a user to run `shoprel distill ... --out RUN/student` left out
+    --hard-weight, so distill's default 0.3 made another student than train --student's
+    (the config's student.hard_weight, 1.0 unless set). They now name it."""
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(student_module, "distill", interrupted)
+    config = load_config(None, {**FAST_TEST_PARAMS,
+                                "student": {**FAST_STUDENT, "hard_weight": 0.7}})
+    with pytest.raises(KeyboardInterrupt) as caught:
+        train(demo_file("QC"), tmp_path / "run", config, progress=False)
+    assert re.search(r"shoprel distill .* --out \S+student --hard-weight 0\.7`",
+                     caught.value.note)
+    with pytest.raises(RunDirError, match=r"shoprel distill .* --out \S+student "
+                                          r"--hard-weight 1 \(as train --student does\)"):
+        runs.carried_student(runs.Run.open(trained_runs["QC"]))
+
+
 def test_a_student_stopped_once_in_place_is_not_used(trained_runs, tmp_path, qc_demo,
                                                      monkeypatch):
     """Ctrl-C after the student was moved into RUN/student but before the run listed it: the

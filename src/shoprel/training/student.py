@@ -3,8 +3,10 @@
 The run's model (the teacher) is finished and in place before the student starts, so a student
 that fails, or a kill while it trains, costs the student only: the teacher run stays whole, and
 a failure is recorded in its metrics.json. `shoprel distill RUN --student FILE --out
-RUN/student` distils one again later. The student is an ordinary run folder (predict, serve and
-report read it) trained on the teacher's folds; `predict`/`serve --scorer student` score with it.
+RUN/student --hard-weight 1` distils one again later (1: what train --student uses unless the
+config's student.hard_weight says otherwise; distill's own default is 0.3). The student is an
+ordinary run folder (predict, serve and report read it) trained on the teacher's folds;
+`predict`/`serve --scorer student` score with it.
 """
 
 from __future__ import annotations
@@ -111,8 +113,9 @@ def carry_student(run_dir: str | Path, config: RunConfig, progress: bool = True,
                 else "the unfinished one was removed")
         raise Interrupted(f"interrupted while the student was distilled: the run {run_dir} is "
                           f"complete and kept, without a student ({left}); `shoprel distill "
-                          f"{run_dir} --student FILE --out {run_dir / runs.STUDENT}` gives it "
-                          "one") from None
+                          f"{run_dir} --student FILE --out {run_dir / runs.STUDENT} "
+                          f"--hard-weight {student.hard_weight:g}` gives it one (the "
+                          "config's student.hard_weight, which distill does not read)") from None
     return runs.Run.open(run_dir).metrics()["student"]
 
 
