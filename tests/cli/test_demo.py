@@ -64,3 +64,18 @@ def test_the_constant_scores_warning_is_on_stderr_even_under_quiet(tmp_path, mon
         "warning: every out-of-fold probability is 0.5000: the models learnt nothing")
     assert len(done.stdout.splitlines()) == 1
     assert done.stdout.startswith("QC cross-validation: F1 ")
+
+
+def test_demo_help_names_every_format_the_data_folder_may_hold():
+    """--data's help named train_QC.txt / train_QI.txt while the demo reads train_QC.* in any
+    format shoprel reads (competition_files); the help now says so, with each suffix."""
+    from shoprel.data.formats import FORMATS
+
+    done = CliRunner().invoke(main, ["demo", "--help"])
+    assert done.exit_code == 0, done.output
+    text = " ".join(done.output.split())  # as one line, whatever click's wrapping
+    assert "train_QC.txt" not in text and "train_QI.txt" not in text
+    for name in ("train_QC.*", "train_QI.*", "dev_QC.*", "test_QC.*"):
+        assert name in text
+    listed = text.split("any format shoprel reads (")[1].split(")")[0].split(", ")
+    assert sorted(listed) == sorted(FORMATS) and ".parquet" in listed

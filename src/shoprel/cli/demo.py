@@ -7,15 +7,17 @@ from pathlib import Path
 import click
 
 from shoprel.cli.options import input_path, note, output_path, quiet_option
+from shoprel.data.formats import FORMATS
 
 
 @click.command()
 @click.option("--out", "out_dir", default=Path("runs/demo"), show_default=True,
               type=output_path(), help="Folder for the demo's runs and outputs.")
 @click.option("--data", "data_dir", type=input_path(),
-              help="Folder of competition files (train_QC.txt, train_QI.txt, dev_*, test_*) "
-                   "to use instead of the built-in demo set; trained with the default model "
-                   "(`shoprel train --config` picks another).")
+              help="Folder of competition files to use instead of the built-in demo set: "
+                   "train_QC.* and/or train_QI.*, and dev_QC.* / test_QC.* (QI alike) to "
+                   f"predict, each in any format shoprel reads ({', '.join(sorted(FORMATS))}); "
+                   "trained with the default model (`shoprel train --config` picks another).")
 @click.option("--folds", type=int, default=None, help="Cross-validation folds.")
 @quiet_option("No progress bars, nor the lines naming each training or the --data files "
               "left alone; the summary and warnings still print.")
