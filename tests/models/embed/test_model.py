@@ -461,6 +461,35 @@ def test_a_scorer_keeping_recent_texts_writes_the_disk_cache_off_its_thread(
     assert model.embedding_counts_["disk"] >= 20
 
 
+def test_a_served_scorer_asks_the_disk_only_for_texts_it_holds_and_scores_alike(
+        tmp_path, qc_frame, small, monkeypatch):
+    """serve's new queries skip the disk cache (cache_keys.py: the file's keys in memory), the
+    queries it holds are still read from it, and the probabilities are those of a plain predict."""
+    from shoprel.models.backbones.cache_keys import known_keys
+    from shoprel.models.backbones.cache_writes import flush_cache_writes
+    from shoprel.models.backbones.embedding_cache import EmbeddingCache
+
+    model = small(tmp_path / "cache").fit(qc_frame)
+    stored = qc_frame.take(np.arange(10))
+    model.predict_proba(stored)  # its queries now on disk
+    rows = qc_frame.take(np.arange(30))
+    rows.df.loc[10:, "query"] = rows.df["query"][10:] + " served"
+    cache_file, = (tmp_path / "cache" / "embeddings").glob("*.sqlite")
+    assert known_keys(cache_file).wait_read(10)
+    asked = []
+    real = EmbeddingCache.lookup
+    monkeypatch.setattr(EmbeddingCache, "lookup", lambda self, kind, texts: (
+        asked.extend((kind, t) for t in texts), real(self, kind, texts))[1])
+    served = model.keep_recent(1_000).predict_proba(rows)
+    asked_queries = {t for kind, t in asked if kind == "query"}
+    assert asked_queries == set(stored.df["query"])
+    assert model.embedding_counts_["disk"] >= stored.df["query"].nunique()
+    flush_cache_writes()
+    monkeypatch.setattr(EmbeddingCache, "lookup", real)
+    np.testing.assert_allclose(served, model.keep_recent(0).predict_proba(rows), rtol=0,
+                               atol=1e-6)
+
+
 def test_a_scorer_keeping_recent_texts_remembers_the_votes_targets_and_scores_alike(
         tmp_path, qc_frame, small):
     """serve keeps recent texts: its 10-pair batches of new queries on the same categories

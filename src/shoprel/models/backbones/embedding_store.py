@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from shoprel.models.backbones.cache_keys import KnownKeys
 from shoprel.models.backbones.cache_writes import store_later
 from shoprel.models.backbones.embedding_cache import EmbeddingCache
 from shoprel.models.backbones.target_index import TargetIndex
@@ -64,13 +65,15 @@ class EmbeddingStore:
 
     def __init__(self, encode: Encode, cache: EmbeddingCache | None = None,
                  indexes: Sequence[TargetIndex] = (), recent: RecentTexts | None = None,
-                 counts: Counter | None = None, write_behind: bool = False):
+                 counts: Counter | None = None, write_behind: bool = False,
+                 known_keys: KnownKeys | None = None):
         self.encode = encode
         self.cache = cache
         self.indexes = list(indexes)
         self.recent = recent
         self.counts = counts if counts is not None else Counter()
         self.write_behind = write_behind  # disk writes on the cache writer's thread
+        self.known_keys = known_keys  # texts the cache surely lacks are not asked of it
 
     def embed(self, texts: Sequence[str], kind: str, keep: bool = True) -> np.ndarray:
         """Row per text. keep=False: texts the encoder had to compute are not written to the
@@ -83,7 +86,10 @@ class EmbeddingStore:
             self._take("memory", found, self.recent.lookup(kind, self._missing(distinct, found)))
         cheap = set(found)  # indexed or already in memory
         if self.cache is not None:
-            self._take("disk", found, self.cache.lookup(kind, self._missing(distinct, found)))
+            asked = self._missing(distinct, found)
+            if self.known_keys is not None:
+                asked = self.known_keys.may_hold(kind, asked)
+            self._take("disk", found, self.cache.lookup(kind, asked))
         missing = self._missing(distinct, found)
         if missing:
             fresh = dict(zip(missing, self.encode(missing, kind), strict=True))
@@ -94,6 +100,8 @@ class EmbeddingStore:
                     store_later(self.cache, kind, missing, vectors)
                 else:
                     self.cache.store(kind, missing, vectors)
+                if self.known_keys is not None:
+                    self.known_keys.add(kind, missing)
             found.update(fresh)
         if self.recent is not None:
             self.recent.store(kind, {t: found[t] for t in distinct if t not in cheap})

@@ -24,6 +24,7 @@ from shoprel.data.tasks import Task
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.folds.grouped import fold_groups, query_groups
 from shoprel.models.backbones.cache import cache_folder
+from shoprel.models.backbones.cache_keys import known_keys
 from shoprel.models.backbones.embedding_cache import EmbeddingCache
 from shoprel.models.backbones.embedding_store import (
     CountsEmbeddedTexts,
@@ -146,8 +147,11 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
                    if (index := open_index(Path(folder) / backbone.slug,
                                            backbone.fingerprint)) is not None]
         recent = getattr(self, "_recent", {}).get(backbone.slug)
-        stores[key] = EmbeddingStore(encode, EmbeddingCache(folder, backbone), indexes, recent,
-                                     self.embedding_counts_, write_behind=recent is not None)
+        cache = EmbeddingCache(folder, backbone)
+        long_lived = recent is not None  # serve, a Scorer: writes behind, keeps the cache's keys
+        stores[key] = EmbeddingStore(encode, cache, indexes, recent, self.embedding_counts_,
+                                     write_behind=long_lived,
+                                     known_keys=known_keys(cache.path) if long_lived else None)
         return stores[key]
 
     def _forget_sources(self, encoders: bool = False) -> None:
@@ -173,7 +177,8 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         """Keep the last `size` embedded texts per backbone in memory (queries repeat), and
         the neighbour votes' similarities of the targets scored so far (targets repeat more).
         Such a long-lived scorer (serve, a Scorer) writes new vectors to the disk cache on a
-        background thread (cache_writes.py): memory answers them meanwhile."""
+        background thread (cache_writes.py): memory answers them meanwhile. It also keeps which
+        texts the disk cache holds (cache_keys.py), so a new query skips the disk lookup."""
         self._recent = ({b.slug: RecentTexts(size) for b in self.resolved()} if size > 0
                         else {})
         if getattr(self, "votes_", None) is not None:
