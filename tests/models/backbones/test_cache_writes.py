@@ -16,19 +16,8 @@ from shoprel.models.backbones import cache_writes
 from shoprel.models.backbones.cache_writes import flush_cache_writes, store_later
 from shoprel.models.backbones.embedding_cache import EmbeddingCache
 from shoprel.models.backbones.embedding_store import EmbeddingStore, RecentTexts
-from shoprel.models.backbones.resolve import Backbone
 
-
-@pytest.fixture(autouse=True)
-def no_wait(monkeypatch):
-    monkeypatch.setattr(cache_writes, "WRITE_EVERY_S", 0.0)
-
-
-@pytest.fixture
-def cache(tmp_path):
-    backbone = Backbone(name="tiny", source=str(tmp_path / "tiny"),
-                        fingerprint="sha256:" + "c" * 64)
-    return EmbeddingCache(tmp_path / "embeddings", backbone)
+pytestmark = pytest.mark.usefixtures("writes_at_once")
 
 
 def encode(texts, kind):
