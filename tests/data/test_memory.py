@@ -56,8 +56,8 @@ def test_chunks(qc_rows):
     ([{"origin_query": "x", "category_path": "a", "id": 4},
       {"origin_query": "y", "category_path": "b", "id": 4}],
      r"^pair 1, field 'id': duplicate id 4 \(first seen on pair 0\)"),
-    ([{"origin_query": ["x"], "category_path": "a"}], r"^pair 0, field 'origin_query': expected "
-                                                      "text, got list"),
+    ([{"origin_query": ["x"], "category_path": "a"}],
+     r"^pair 0, field 'origin_query': a list is not a text"),
     ([], "no pairs given"),
 ])
 def test_bad_pairs_are_one_error_naming_the_pair(pairs, match):
