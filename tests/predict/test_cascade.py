@@ -122,3 +122,41 @@ def test_serve_scores_with_the_cascade(student_run, qc_demo):
                                expected.probabilities(frame), atol=1e-12)
     assert body["threshold"] == pytest.approx(expected.threshold)
     assert body["model"]["scorer"] == "cascade"
+
+
+def test_serve_works_out_a_cascade_batchs_cuts_once(student_run, qc_demo, monkeypatch):
+    from fastapi.testclient import TestClient
+
+    from shoprel.serve import ServeSettings, create_app
+
+    frame = read_pairs(qc_demo).take(range(60))
+    languages = sorted(set(frame.df["language"]))  # per-language cuts: each row its own
+    table = {"global": 0.5, "languages": {code: {"threshold": 0.3 + 0.1 * i}
+                                          for i, code in enumerate(languages)}}
+    expected = open_predictor(student_run, scorer="cascade", cascade_share=0.5)
+    monkeypatch.setitem(expected.full.run.manifest, "language_thresholds", table)
+    app = create_app(student_run, ServeSettings(scorer="cascade", cascade_share=0.5))
+    cascade = app.state.predictor
+    monkeypatch.setitem(cascade.full.run.manifest, "language_thresholds", table)
+    calls = []
+    for name in ("student", "full"):
+        model = getattr(cascade, name)
+        monkeypatch.setattr(model, "row_thresholds",
+                            lambda f, own=model.row_thresholds, name=name:
+                            calls.append(name) or own(f))
+    pairs = [{"id": r.id, "query": r.query, "category_path": r.target, "language": r.language}
+             for r in frame.df.itertuples()]
+    with TestClient(app) as client:
+        bodies = [client.post("/v1/score", json={"pairs": part}).json()
+                  for part in (pairs[:25], pairs[25:])]
+    assert app.state.batcher.model_calls == 2
+    assert sorted(calls) == ["full", "full", "student", "student"]  # once per batch each
+    results = [r for body in bodies for r in body["results"]]
+    p = np.concatenate([expected.probabilities(frame.take(range(25))),
+                        expected.probabilities(frame.take(range(25, 60)))])
+    cuts = expected.row_thresholds(frame)
+    assert len(set(cuts)) == len(languages) > 1
+    np.testing.assert_allclose([r["probability"] for r in results], p, atol=1e-12)
+    np.testing.assert_array_equal([r["threshold"] for r in results], cuts)
+    assert [r["label"] for r in results] == (p >= cuts).astype(int).tolist()
+    assert [r["id"] for r in results] == frame.df["id"].tolist()

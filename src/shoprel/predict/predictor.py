@@ -131,10 +131,14 @@ class Predictor:
 
         return row_thresholds(languages, table, self.threshold)
 
+    def probabilities_and_cuts(self, frame: PairFrame) -> tuple[np.ndarray, np.ndarray]:
+        """The probabilities and each row's cut: what reads a row's label, in one call (as
+        CascadePredictor's, which works its cuts out once for both)."""
+        return self.probabilities(frame), self.row_thresholds(frame)
+
     def submission(self, frame: PairFrame) -> pd.DataFrame:
         """Rows in input order: id, language, query, target, prediction (0/1), probability."""
-        return submission_table(frame, self.task, self.probabilities(frame),
-                                self.row_thresholds(frame))
+        return submission_table(frame, self.task, *self.probabilities_and_cuts(frame))
 
 
 def open_predictor(run_dir: str | Path, indexes: list[str | Path] | None = None,

@@ -69,6 +69,19 @@ def pairs_to_rows(pairs, task: Task) -> pd.DataFrame:
     })
 
 
+def scores_and_cuts(predictor: Predictor | CascadePredictor, frame: PairFrame) -> np.ndarray:
+    """A batch's probabilities and cuts as the two columns of one array (the batcher slices it
+    by rows): the cuts are worked out once per batch, with the probabilities (a cascade needs
+    them to move its student's scores), not again for each request."""
+    return np.column_stack(predictor.probabilities_and_cuts(frame))
+
+
+def split_scores_and_cuts(scored: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """scores_and_cuts' columns back apart (an empty job comes back as a flat empty array)."""
+    probabilities, cuts = scored.reshape(-1, 2).T
+    return probabilities, cuts
+
+
 def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> FastAPI:
     """Load the run once (errors surface here, before any port is opened) and wire the API."""
     settings = settings or ServeSettings()
@@ -79,7 +92,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
     info = model_info(predictor)
     translation = QueryTranslation(predictor)
     metrics = ServeMetrics(embedding_counts=predictor.embedding_counts)
-    batcher = MicroBatcher(lambda rows: predictor.probabilities(PairFrame(task, rows)),
+    batcher = MicroBatcher(lambda rows: scores_and_cuts(predictor, PairFrame(task, rows)),
                            settings.max_batch_pairs, settings.max_wait_ms,
                            on_batch=lambda n: (metrics.model_calls.inc(),
                                                metrics.batch_pairs.observe(n)),
@@ -141,8 +154,8 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
         rows = pairs_to_rows(body.pairs, task)
         rows, bare = await translation.fill(rows, [p.translated_query for p in body.pairs])
         try:
-            probabilities = await asyncio.wait_for(batcher.score(rows),
-                                                   settings.request_timeout_s)
+            probabilities, cuts = split_scores_and_cuts(
+                await asyncio.wait_for(batcher.score(rows), settings.request_timeout_s))
         except TimeoutError:
             return JSONResponse({"error": f"scoring took longer than the server's limit of "
                                           f"{settings.request_timeout_s:g} s; try again or send "
@@ -150,7 +163,6 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
         metrics.pairs.inc(len(rows))
         if known_languages is not None:
             metrics.new_language_pairs.inc(int((~rows["language"].isin(known_languages)).sum()))
-        cuts = predictor.row_thresholds(PairFrame(task, rows))
         results = [{"id": i if p.id is None else p.id, "probability": float(prob),
                     "label": int(prob >= cut), "threshold": float(cut)}
                    for i, (p, prob, cut) in enumerate(zip(body.pairs, probabilities, cuts,

@@ -28,7 +28,7 @@ class _Job:
     rows: pd.DataFrame
     future: asyncio.Future
     taken: int = 0  # rows handed to batches so far
-    scored: list | None = None  # probabilities of the slices scored so far, in order
+    scored: list | None = None  # score_rows' answers for the slices so far, in order
 
     @property
     def remaining(self) -> int:
@@ -46,7 +46,8 @@ class MicroBatcher:
     """Queue of scoring jobs; a background task drains it in batches.
 
     A batch holds at most max_batch_pairs rows and at most slice_pairs rows of each queued job,
-    oldest first; it waits at most max_wait_ms after its first job for company.
+    oldest first; it waits at most max_wait_ms after its first job for company. score_rows
+    answers one entry per row (a row of columns, if it returns more than probabilities).
     """
 
     def __init__(self, score_rows: Callable[[pd.DataFrame], np.ndarray], max_batch_pairs: int,
