@@ -195,6 +195,26 @@ def test_the_api_s_own_misuse_is_one_line(tmp_path, trained_runs, qc_demo):
     assert "QC" in repr(shoprel.Scorer(trained_runs["QC"]))
 
 
+def test_a_scorer_keeping_more_recent_texts_than_fit_in_a_few_gb_is_one_line(
+        trained_runs, monkeypatch):
+    """Scorer(recent_texts=10**30) had no upper bound: its memory grew with every new text
+    until the machine ran out (~3.4 KB per text at 768 dimensions); it is refused before any
+    model loads, in the API's words."""
+    from shoprel.models.backbones.embedding_store import MAX_RECENT_TEXTS
+    from shoprel.runs import Run
+
+    loaded = []
+    load = Run.load_models
+    monkeypatch.setattr(Run, "load_models", lambda self: loaded.append(self.path) or load(self))
+    with pytest.raises(ConfigError) as info:
+        shoprel.Scorer(trained_runs["QC"], recent_texts=10**30)
+    assert str(info.value) == (f"recent_texts: at most 1,000,000, got {10**30:,} (a kept text "
+                               f"holds its vector and key, ~3,400 bytes at 768 dimensions: "
+                               f"1,000,000 take ~3.4 GB per backbone)")
+    assert loaded == []
+    assert shoprel.Scorer(trained_runs["QC"], recent_texts=MAX_RECENT_TEXTS).threshold > 0
+
+
 @pytest.mark.parametrize("given, shown", [(3, "int"), (None, "NoneType"),
                                           (pd.DataFrame({"a": [1]}), "DataFrame")])
 def test_read_pairs_of_no_path_is_one_line(given, shown):

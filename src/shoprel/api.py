@@ -56,7 +56,8 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  ("give the task (--task QC|QI)", "give the task (task='QC' or 'QI')"),
                  ("--scorer full", "scorer='full'"), ("--scorer student", "scorer='student'"),
                  ("--scorer cascade", "scorer='cascade'"), ("--cascade-share", "cascade_share"),
-                 ("--chunk-rows", "chunk_rows"), ("--index", "indexes"))
+                 ("--chunk-rows", "chunk_rows"), ("--index", "indexes"),
+                 ("--recent-texts", "recent_texts"))
 
 
 def _in_python_words(function):
@@ -282,7 +283,8 @@ class Scorer:
     the file rules (an error names the pair by position and the field; empty cells — None, NaN
     — are a file's null). `scorer`: "full", "student" (the student the run carries) or
     "cascade", as `predict --scorer`; `indexes`: target-index folders besides the run's own;
-    `recent_texts`: how many embedded texts to keep in memory between calls (as `serve`);
+    `recent_texts`: how many embedded texts to keep in memory between calls (as `serve`;
+    at most 1,000,000: ~3.4 GB per backbone at 768 dimensions);
     `cascade_share`: as `predict --cascade-share`. `unseen_languages` counts the pairs scored
     so far per language the run was not trained on (as predict reports). Pairs are scored in
     chunks of 20,000, as predict scores a file, so the cascade judges a query on the pairs of

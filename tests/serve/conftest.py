@@ -87,3 +87,15 @@ def int_digit_limit():
     before = sys.get_int_max_str_digits()
     yield sys.set_int_max_str_digits
     sys.set_int_max_str_digits(before)
+
+
+@pytest.fixture
+def never_served(monkeypatch):
+    """Serve refuses before any port opens: starting a server fails the test."""
+    from shoprel.serve import server
+
+    def served(*args, **kwargs):
+        raise AssertionError("the server started")
+
+    monkeypatch.setattr(server.uvicorn, "run", served)
+    monkeypatch.setattr(server.ClosingSupervisor, "run", served)

@@ -25,18 +25,6 @@ ROWS = 120
 SETTINGS = ServeSettings(max_pairs=400, max_text_chars=500, max_wait_ms=20)
 
 
-@pytest.fixture
-def never_served(monkeypatch):
-    """Serve refuses before any port opens: starting a server fails the test."""
-    from shoprel.serve import server
-
-    def served(*args, **kwargs):
-        raise AssertionError("the server started")
-
-    monkeypatch.setattr(server.uvicorn, "run", served)
-    monkeypatch.setattr(server.ClosingSupervisor, "run", served)
-
-
 @pytest.fixture(scope="module")
 def two_language(tmp_path_factory):
     """(run trained on translated queries with a recorded table translator, its translated

@@ -22,6 +22,7 @@ from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.writers import append_table
 from shoprel.ensemble.cuts import language_cuts, row_thresholds
 from shoprel.errors import ConfigError, RunDirError
+from shoprel.models.backbones.embedding_store import MAX_RECENT_TEXTS, RECENT_TEXT_BYTES_768
 from shoprel.models.base import UntranslatedInputWarning
 from shoprel.predict.cascade import DEFAULT_SHARE, CascadePredictor, check_share
 from shoprel.predict.index import INDEX_FOLDER, embeds_nothing, index_folders, index_names_in
@@ -141,12 +142,25 @@ class Predictor:
         return submission_table(frame, self.task, *self.probabilities_and_cuts(frame))
 
 
+def check_recent_texts(recent_texts: int) -> int:
+    """Refuse, before any model loads, more kept texts than fit in a few GB: a server given
+    --recent-texts 10**9 grew until the machine ran out of memory."""
+    if recent_texts > MAX_RECENT_TEXTS:
+        gb = MAX_RECENT_TEXTS * RECENT_TEXT_BYTES_768 / 1e9
+        raise ConfigError(f"--recent-texts: at most {MAX_RECENT_TEXTS:,}, got {recent_texts:,} "
+                          f"(a kept text holds its vector and key, ~{RECENT_TEXT_BYTES_768:,} "
+                          f"bytes at 768 dimensions: {MAX_RECENT_TEXTS:,} take ~{gb:.1f} GB "
+                          f"per backbone)")
+    return recent_texts
+
+
 def open_predictor(run_dir: str | Path, indexes: list[str | Path] | None = None,
                    recent_texts: int = 0, scorer: str = "full",
                    cascade_share: float = DEFAULT_SHARE) -> Predictor | CascadePredictor:
     """What scores for `scorer`: the run's models ("full"), its student ("student"), or the
     student with the full model rescoring the queries it is least sure of ("cascade": as many
     as `cascade_share` of the student's own training rows; cascade.py)."""
+    check_recent_texts(recent_texts)
     if scorer != "cascade":
         predictor = Predictor(run_dir, indexes, recent_texts, scorer)
         check_indexes_used(indexes, [predictor])

@@ -62,10 +62,12 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
     """Blocks until stopped; on SIGINT/SIGTERM in-flight requests finish before exit. `warn`
     hears of a server others can reach without an API key, once the address and the run have
     passed their checks (not before a failure)."""
+    from shoprel.predict.predictor import check_recent_texts
     from shoprel.serve.app import create_app
 
     run_dir = Path(run_dir).resolve()
     check_address(host, port)
+    check_recent_texts(settings.recent_texts)  # workers > 1 check their run below without it
     # a bad run directory (or a student it lacks) is one clear error, before any worker starts
     scoring_run(Run.open(run_dir), "student" if settings.scorer == "cascade" else settings.scorer)
     if workers > 1:

@@ -19,6 +19,11 @@ from shoprel.models.backbones.target_index import TargetIndex
 
 Encode = Callable[[list[str], str], np.ndarray]
 SOURCES = ("index", "memory", "disk", "encoded")
+# A kept text holds its vector (dimensions × 4 bytes) and its key: measured ~3.4 KB at 768
+# dimensions (EmbeddingGemma), ~2.4 KB at 512 (USE), ~300 bytes of it key and bookkeeping. Each
+# backbone of each model keeps its own texts, so the bound keeps one within a few GB.
+MAX_RECENT_TEXTS = 1_000_000
+RECENT_TEXT_BYTES_768 = 3_400
 
 
 class CountsEmbeddedTexts:

@@ -1,0 +1,42 @@
+"""serve keeps at most MAX_RECENT_TEXTS embedded texts in memory: more do not fit in a few GB."""
+
+import pytest
+from click.testing import CliRunner
+
+from shoprel.cli import main
+from shoprel.errors import ConfigError
+from shoprel.models.backbones.embedding_store import MAX_RECENT_TEXTS
+from shoprel.runs import Run
+from shoprel.serve import ServeSettings, create_app
+
+TOO_MANY = ("--recent-texts: at most 1,000,000, got {:,} (a kept text holds its vector and "
+            "key, ~3,400 bytes at 768 dimensions: 1,000,000 take ~3.4 GB per backbone)")
+
+
+@pytest.fixture
+def loaded(monkeypatch) -> list:
+    """Runs whose models were loaded."""
+    opened = []
+    load = Run.load_models
+    monkeypatch.setattr(Run, "load_models", lambda self: opened.append(self.path) or load(self))
+    return opened
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_more_recent_texts_than_fit_in_a_few_gb_are_one_line_before_any_model_loads(
+        qc_run, never_served, loaded, workers):
+    """--recent-texts had no upper bound: 10**10 started a server that grew until the machine
+    ran out of memory (~3.4 KB per text at 768 dimensions)."""
+    result = CliRunner().invoke(main, ["serve", str(qc_run), "--port", "0", "--workers",
+                                       str(workers), "--recent-texts", str(10**10)])
+    assert result.exit_code == 2
+    assert result.stderr == "error: " + TOO_MANY.format(10**10) + "\n"
+    assert loaded == []
+
+
+def test_an_app_keeping_more_recent_texts_than_fit_is_refused_and_the_bound_is_not(qc_run,
+                                                                                    loaded):
+    with pytest.raises(ConfigError) as info:
+        create_app(qc_run, ServeSettings(recent_texts=MAX_RECENT_TEXTS + 1))
+    assert str(info.value) == TOO_MANY.format(MAX_RECENT_TEXTS + 1) and loaded == []
+    assert create_app(qc_run, ServeSettings(recent_texts=MAX_RECENT_TEXTS)).state.predictor
