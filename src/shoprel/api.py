@@ -17,7 +17,6 @@ runs, outputs and one-line errors (`shoprel.errors.ShoprelError`) as the command
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import numbers
 import os
@@ -32,7 +31,7 @@ from shoprel.data.frame import PairFrame
 from shoprel.data.memory import pair_frames
 from shoprel.data.readers import read_pairs as _read_pairs
 from shoprel.ensemble.cuts import language_cuts
-from shoprel.errors import ConfigError, InputError, ShoprelError
+from shoprel.errors import ConfigError, ShoprelError
 from shoprel.evaluate.files import evaluate_files
 from shoprel.predict.cascade import DEFAULT_SHARE
 from shoprel.predict.predictor import PredictResult, open_predictor
@@ -43,6 +42,7 @@ from shoprel.training.pretrain import PretrainConfig, PretrainResult
 from shoprel.training.pretrain import pretrain as _pretrain
 from shoprel.training.runner import TrainResult
 from shoprel.training.runner import train as _train_run
+from shoprel.utils.arguments import flag_argument, path_argument
 
 __all__ = ["Scorer", "evaluate_file", "load_config", "predict_file", "pretrain", "read_pairs",
            "train"]
@@ -95,26 +95,6 @@ def _python_words(text: str) -> str:
     return text
 
 
-def _path(value, name: str) -> Path:
-    """A file or folder argument, `~` read as the home folder as the command line reads it,
-    or one line saying what was given instead (a DataFrame passed where a file is read is the
-    likely slip: Scorer.score takes frames)."""
-    if isinstance(value, str | os.PathLike):
-        return Path(value).expanduser()
-    hint = (" (write it first, e.g. df.to_json(path, orient='records', lines=True), or score "
-            "it with shoprel.Scorer(run).score(df))" if isinstance(value, pd.DataFrame | list)
-            else "")
-    raise InputError(f"{name}: expected a path, got {type(value).__name__}{hint}")
-
-
-def _flag(value, name: str) -> bool:
-    """A True/False argument: overwrite="no" or progress="off" is truthy to Python, so it
-    replaced an output its caller meant to keep."""
-    if isinstance(value, bool | np.bool_):
-        return bool(value)
-    raise ConfigError(f"{name}: expected True or False, got {value!r}")
-
-
 def _config(config) -> RunConfig | None:
     if config is None or isinstance(config, RunConfig):
         return config
@@ -134,7 +114,7 @@ def load_config(path: str | Path | dict | None = None, overrides: dict | None = 
     if isinstance(path, dict) and overrides is None:
         path, overrides = None, path
     if path is not None:
-        path = _path(path, "path")
+        path = path_argument(path, "path")
     if overrides is not None and not isinstance(overrides, dict):
         raise ConfigError(f"overrides: a dict of dotted names, got {type(overrides).__name__}")
     return _load_config(path, None if overrides is None else _overrides(overrides, "overrides"))
@@ -157,8 +137,10 @@ def train(train_file: str | Path, out_dir: str | Path,
     `config`: a RunConfig, a YAML file, or a dict of dotted overrides such as
     `{"model.family": "fast", "folds.k": 3}` on the defaults; `task` ("QC"/"QI") only for a
     file holding both target columns (`--task`)."""
-    train_file, out_dir = _path(train_file, "train_file"), _path(out_dir, "out_dir")
-    overwrite, progress = _flag(overwrite, "overwrite"), _flag(progress, "progress")
+    train_file = path_argument(train_file, "train_file")
+    out_dir = path_argument(out_dir, "out_dir")
+    overwrite = flag_argument(overwrite, "overwrite")
+    progress = flag_argument(progress, "progress")
     config_file = config if isinstance(config, str | os.PathLike) else None
     config = _config(config)
     if task is not None:
@@ -180,10 +162,11 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
                  cascade_share: float | None = None) -> PredictResult:
     """`shoprel predict`: score a file into a submission file (same format rules and guards);
     `scorer`, `indexes`, `chunk_rows`, `cascade_share` as its options."""
-    return _predict_file(_path(run_dir, "run_dir"), _path(input_file, "input_file"),
-                         _path(out_file, "out_file"), chunk_rows=chunk_rows,
-                         progress=_flag(progress, "progress"), indexes=_indexes(indexes),
-                         scorer=_scorer(scorer), overwrite=_flag(overwrite, "overwrite"),
+    return _predict_file(path_argument(run_dir, "run_dir"),
+                         path_argument(input_file, "input_file"),
+                         path_argument(out_file, "out_file"), chunk_rows=chunk_rows,
+                         progress=flag_argument(progress, "progress"), indexes=_indexes(indexes),
+                         scorer=_scorer(scorer), overwrite=flag_argument(overwrite, "overwrite"),
                          cascade_share=_cascade_share(cascade_share, scorer))
 
 
@@ -191,7 +174,8 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
 def evaluate_file(predictions: str | Path, gold: str | Path, task: str | None = None) -> dict:
     """`shoprel evaluate`: F1, precision, recall, ROC-AUC and all-positive F1, overall and per
     language, of a predictions file against labelled rows."""
-    return evaluate_files(_path(predictions, "predictions"), _path(gold, "gold"), task)
+    return evaluate_files(path_argument(predictions, "predictions"), path_argument(gold, "gold"),
+                          task)
 
 
 @_in_python_words
@@ -200,10 +184,11 @@ def read_pairs(path: str | Path, task: str | None = None, require_label: bool = 
                read_labels: bool = True) -> PairFrame:
     """A whole pair file, every row checked by the file rules (as `shoprel.Scorer.score`
     takes it); a path that is no path (a DataFrame) is one line, as the API's other files."""
-    return _read_pairs(_path(path, "path"), task,
-                       require_label=_flag(require_label, "require_label"),
-                       empty_text=empty_text, both_labels=_flag(both_labels, "both_labels"),
-                       read_labels=_flag(read_labels, "read_labels"))
+    return _read_pairs(path_argument(path, "path"), task,
+                       require_label=flag_argument(require_label, "require_label"),
+                       empty_text=empty_text,
+                       both_labels=flag_argument(both_labels, "both_labels"),
+                       read_labels=flag_argument(read_labels, "read_labels"))
 
 
 @_in_python_words
@@ -213,34 +198,7 @@ def pretrain(files: str | Path | list[str | Path], out_dir: str | Path,
     """`shoprel pretrain`: masked-LM pre-training of an encoder on the files' queries and
     targets, written to `out_dir` as a backbone folder. `config`: a PretrainConfig or a dict of
     its settings, e.g. `{"backbone": "e5-small", "max_steps": 200}`."""
-    return _pretrain(_files(files), _path(out_dir, "out_dir"), _pretrain_config(config),
-                     overwrite=_flag(overwrite, "overwrite"), progress=_flag(progress, "progress"))
-
-
-def _files(files) -> list[Path]:
-    """One path or a list of them, each read as the command line reads it (out_dir=3 or a
-    list holding a DataFrame was a bare TypeError traceback)."""
-    if isinstance(files, list | tuple):
-        if not files:
-            raise InputError("files: expected at least one file, got an empty list")
-        return [_path(file, "files") for file in files]
-    return [_path(files, "files")]
-
-
-def _pretrain_config(config) -> PretrainConfig | None:
-    """A dict of settings as the PretrainConfig it names (an unknown key was a TypeError
-    traceback from the dataclass)."""
-    if config is None or isinstance(config, PretrainConfig):
-        return config
-    if not isinstance(config, dict):
-        raise ConfigError(f"config: expected a PretrainConfig or a dict of its settings such as "
-                          f"{{'max_steps': 100}}, got {type(config).__name__}")
-    known = {item.name for item in dataclasses.fields(PretrainConfig)}
-    unknown = sorted(map(str, set(config) - known))
-    if unknown:
-        raise ConfigError(f"config: {', '.join(unknown)}: unknown setting; the settings are "
-                          f"{', '.join(sorted(known))}")
-    return PretrainConfig(**config)
+    return _pretrain(files, out_dir, config, overwrite=overwrite, progress=progress)
 
 
 def _indexes(indexes) -> list[Path] | None:
@@ -250,7 +208,7 @@ def _indexes(indexes) -> list[Path] | None:
         indexes = [indexes]  # one folder
     if not isinstance(indexes, list | tuple):
         raise ConfigError(f"indexes: a list of index folders, got {type(indexes).__name__}")
-    return [_path(folder, "indexes") for folder in indexes]
+    return [path_argument(folder, "indexes") for folder in indexes]
 
 
 def _cascade_share(share, scorer) -> float:
@@ -298,7 +256,7 @@ class Scorer:
         if isinstance(recent_texts, bool) or not isinstance(recent_texts, int) \
                 or recent_texts < 0:
             raise ConfigError(f"recent_texts: a whole number >= 0, got {recent_texts!r}")
-        self.run_dir = _path(run_dir, "run_dir")
+        self.run_dir = path_argument(run_dir, "run_dir")
         self.predictor = open_predictor(self.run_dir, _indexes(indexes), recent_texts,
                                         _scorer(scorer), _cascade_share(cascade_share, scorer))
         self.scorer = scorer

@@ -24,12 +24,13 @@ from pathlib import Path
 from typing import get_type_hints
 
 from shoprel.data.readers import read_pairs
-from shoprel.errors import ConfigError, ConfigValueError
+from shoprel.errors import ConfigError, ConfigValueError, InputError
 from shoprel.models.backbones import e5_small, use_multilingual
 from shoprel.models.backbones.cache import file_sha256
 from shoprel.models.backbones.resolve import Backbone, loading, resolve_backbone
 from shoprel.models.config import SEED_MAX, leaf_types
 from shoprel.training.ranks import RankGroup, current_ranks
+from shoprel.utils.arguments import flag_argument, path_argument
 from shoprel.utils.atomic import atomic_dir
 from shoprel.utils.outputs import check_output_dir, check_replaceable
 from shoprel.utils.threads import torch_threads
@@ -284,28 +285,58 @@ def _save_backbone(folder: Path, model, tokenizer, backbone: Backbone, record: d
         path.chmod(0o666 & ~mask)
 
 
-def pretrain(files: Sequence[str | Path], out_dir: str | Path,
-             config: PretrainConfig | None = None, overwrite: bool = False,
+def _files(files) -> list[Path]:
+    """One path or a list of them, each read as the command line reads it (one path is one
+    file, not a file per letter of its name; out_dir=3 or a list holding a DataFrame was a bare
+    TypeError traceback)."""
+    if isinstance(files, list | tuple):
+        if not files:
+            raise InputError("files: expected at least one file, got an empty list")
+        return [path_argument(file, "files") for file in files]
+    return [path_argument(files, "files")]
+
+
+def _config(config) -> PretrainConfig:
+    """The settings as a checked PretrainConfig: a dict as the PretrainConfig it names (an
+    unknown key was a TypeError traceback from the dataclass, any other value an
+    AttributeError one), a PretrainConfig checked again for a setting changed since it was
+    built."""
+    if config is None:
+        return PretrainConfig()
+    if isinstance(config, dict):
+        known = {item.name for item in fields(PretrainConfig)}
+        unknown = sorted(map(str, set(config) - known))
+        if unknown:
+            raise ConfigError(f"config: {', '.join(unknown)}: unknown setting; the settings are "
+                              f"{', '.join(sorted(known))}")
+        return PretrainConfig(**config)
+    if not isinstance(config, PretrainConfig):
+        raise ConfigError(f"config: expected a PretrainConfig or a dict of its settings such as "
+                          f"{{'max_steps': 100}}, got {type(config).__name__}")
+    config.check()
+    return config
+
+
+def pretrain(files: str | Path | Sequence[str | Path], out_dir: str | Path,
+             config: PretrainConfig | dict | None = None, overwrite: bool = False,
              progress: bool = True) -> PretrainResult:
     """Continue pre-training `config.backbone` with masked LM on the files' texts (one path
     is one file); write DIR.
 
     Under torchrun / accelerate launch every rank trains (Trainer syncs gradients) and only
-    rank 0 writes DIR.
+    rank 0 writes DIR. `files`: one path or a list of them; `config`: a PretrainConfig or a
+    dict of its settings. A wrong argument is one line naming it, before any work.
     """
+    # every caller's arguments are checked here, once: the API's, the command's, a script's
+    files, out_dir = _files(files), path_argument(out_dir, "out_dir")
+    config = _config(config)
+    overwrite, progress = flag_argument(overwrite, "overwrite"), flag_argument(progress, "progress")
+
     from transformers import DataCollatorForLanguageModeling, Trainer, set_seed
 
     from shoprel.models.hf import trainer as hft
     from shoprel.models.hf.config import TrainingArguments
 
-    config = PretrainConfig() if config is None else config
-    if not isinstance(config, PretrainConfig):  # a dict failed in an AttributeError traceback
-        raise ConfigError(f"config: expected a PretrainConfig (PretrainConfig(max_steps=100, "
-                          f"...)), got {type(config).__name__}")
-    config.check()  # a setting changed since the config was built
-    if isinstance(files, str | os.PathLike):
-        files = [files]  # one file, not a file per letter of its name
-    out_dir = Path(out_dir)
     start = Path(str(config.backbone)).expanduser()  # a local folder is read as much as FILES
     reads = [*files, *([start] if start.exists() else [])]
     check_output_dir(out_dir, overwrite, reads=reads, **_BACKBONE_OUTPUT)
