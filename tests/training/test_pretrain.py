@@ -148,6 +148,9 @@ def test_a_config_built_in_python_names_its_fields(settings, message):
     ({"max_steps": "1"}, "PretrainConfig: max_steps: expected a whole number, got '1'"),
     ({"batch_size": 8.5}, "PretrainConfig: batch_size: expected a whole number, got 8.5"),
     ({"seed": True}, "PretrainConfig: seed: expected a whole number, got True"),
+    ({"seed": np.bool_(True)}, "PretrainConfig: seed: expected a whole number, got True"),
+    ({"epochs": np.bool_(False)}, "PretrainConfig: epochs: expected a number, got False"),
+    ({"max_steps": math.inf}, "PretrainConfig: max_steps: expected a whole number, got inf"),
     ({"mask_prob": None}, "PretrainConfig: mask_prob: expected a number, got None"),
     ({"warmup_ratio": "0.1"}, "PretrainConfig: warmup_ratio: expected a number, got '0.1'"),
     ({"train_word_embeddings": "no"},
@@ -173,6 +176,20 @@ def test_settings_of_other_kinds_are_held_as_plain_python_values(tmp_path):
     assert (config.backbone, config.cache_dir) == (str(tmp_path / "tapt"), str(tmp_path))
     assert type(config.seed) is int and config.seed == 7
     assert type(config.epochs) is float and config.epochs == 0.5
+    json.dumps(asdict(config))
+
+
+def test_whole_floats_and_numpy_booleans_are_taken_as_the_config_models_take_them():
+    """PretrainConfig refused max_steps=2.0 ('expected a whole number, got 2.0') and
+    train_word_embeddings=np.True_, which the config models (RunConfig, the families' params,
+    TrainingArguments) take as 2 and True."""
+    config = PretrainConfig(max_steps=2.0, batch_size=np.float64(16.0), seed=np.float32(7),
+                            train_word_embeddings=np.bool_(True))
+    assert (config.max_steps, config.batch_size, config.seed) == (2, 16, 7)
+    assert all(type(value) is int for value in (config.max_steps, config.batch_size,
+                                                 config.seed))
+    assert config.train_word_embeddings is True
+    assert PretrainConfig(train_word_embeddings=np.bool_(False)).train_word_embeddings is False
     json.dumps(asdict(config))
 
 

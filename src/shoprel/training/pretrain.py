@@ -23,6 +23,8 @@ from dataclasses import InitVar, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import get_type_hints
 
+import numpy as np
+
 from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError, ConfigValueError, InputError
 from shoprel.models.backbones import e5_small, use_multilingual
@@ -76,9 +78,12 @@ class PretrainConfig:
         self.check()
 
     def _typed(self, name: str, hint) -> object:
-        """The setting `name` as its field's type holds it (numpy's numbers as Python's, a
-        path as text: the backbone's record is JSON), or its error."""
+        """The setting `name` as its field's type holds it (numpy's numbers and True/False as
+        Python's, a whole float such as 2.0 as an int, a path as text: the backbone's record
+        is JSON), or its error. The config models (models/config.py) take the same."""
         value = getattr(self, name)
+        if isinstance(value, np.bool_):  # numpy's True is True here, as pydantic reads it
+            value = bool(value)
         leaves = leaf_types(hint)
         if value is None and type(None) in leaves:
             return value
@@ -90,6 +95,9 @@ class PretrainConfig:
             wanted = "a whole number" if int in leaves else "a number"
         elif int in leaves:
             if isinstance(value, numbers.Integral):
+                return int(value)
+            # 2.0 is 2, as pydantic's lax mode takes it for the config models' whole numbers
+            if isinstance(value, numbers.Real) and float(value).is_integer():
                 return int(value)
             wanted = "a whole number"
         elif float in leaves:
