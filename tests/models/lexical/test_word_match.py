@@ -82,7 +82,16 @@ def test_saved_counts_give_the_same_columns(tmp_path):
     # it said 'expected a JSON object ...' whatever the file held
     ([], "a list is not a JSON object; saved word counts hold 'documents' and 'counts'"),
     (None, "null is not a JSON object"),
-    ({"documents": -1, "counts": {}}, "field 'documents' is -1"),
+    # it said Python's repr ('field 'documents' is None', 'is '3'', 'is True')
+    ({"documents": -1, "counts": {}},
+     "field 'documents': the number -1 is not a whole number >= 0$"),
+    ({"documents": "3", "counts": {}}, "field 'documents': a text is not a whole number >= 0$"),
+    ({"documents": True, "counts": {}}, "field 'documents': true is not a whole number >= 0$"),
+    ({"documents": 2.5, "counts": {}},
+     "field 'documents': the number 2.5 is not a whole number >= 0$"),
+    ({"documents": None, "counts": {}}, "field 'documents': null is not a whole number >= 0$"),
+    ({"counts": {}}, "field 'documents': missing; saved word counts hold the number of fitted "
+                     "targets there$"),
     ({"documents": 2, "counts": {"hose": 3}}, "field 'counts' must map"),
     ({"documents": 2, "counts": {"hose": "1"}}, "field 'counts' must map"),
 ])

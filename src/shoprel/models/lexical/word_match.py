@@ -175,10 +175,13 @@ class WordMatch:
         if not isinstance(data, dict):
             raise RunDirError(f"{source}: {written_kind(data)} is not a JSON object; saved word "
                               "counts hold 'documents' and 'counts'")
-        documents, counts = data.get("documents"), data.get("counts")
+        if "documents" not in data:
+            raise RunDirError(f"{source}: field 'documents': missing; saved word counts hold "
+                              "the number of fitted targets there")
+        documents, counts = data["documents"], data.get("counts")
         if not isinstance(documents, int) or isinstance(documents, bool) or documents < 0:
-            raise RunDirError(f"{source}: field 'documents' is {documents!r}; expected a whole "
-                              "number >= 0")
+            raise RunDirError(f"{source}: field 'documents': {written_kind(documents)} is not a "
+                              "whole number >= 0")
         if not isinstance(counts, dict) or not all(
                 isinstance(c, int) and not isinstance(c, bool) and 0 < c <= documents
                 for c in counts.values()):
