@@ -69,6 +69,20 @@ def test_saved_profiles_load_and_bad_files_are_named(tmp_path):
     (tmp_path / "node_profiles.json").write_text(json.dumps(nodes))
     with pytest.raises(RunDirError, match="field 'relevant_2' has shape"):
         NodeProfiles.load(tmp_path, dim=3)
+    # a depth's names were 'field '2' is not a list of names' whether missing, null or one odd
+    for names, said in ((None, "field '2': missing; node names are saved per depth "
+                               r"\(1, 2, 3, 0\)$"),
+                        ({"a": 1}, "field '2': an object is not a list of names$"),
+                        (["a", 7], r"field '2\[1\]': the number 7 is not a name$"),
+                        (["a", None], r"field '2\[1\]': null is not a name$")):
+        saved = dict(nodes)
+        if names is None:
+            del saved["2"]
+        else:
+            saved["2"] = names
+        (tmp_path / "node_profiles.json").write_text(json.dumps(saved))
+        with pytest.raises(RunDirError, match="node_profiles.json: " + said):
+            NodeProfiles.load(tmp_path, dim=3)
     (tmp_path / "node_profiles.json").write_text("[1, 2]")  # it said only 'expected a JSON object'
     with pytest.raises(RunDirError, match="node_profiles.json: a list is not a JSON object of "
                                           "depth -> node names"):

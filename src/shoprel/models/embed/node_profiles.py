@@ -124,9 +124,7 @@ class NodeProfiles:
         profiles = cls()
         names_per_depth, profiles.relevant_, profiles.irrelevant_ = [], [], []
         for depth in DEPTHS:
-            names = nodes.get(str(depth))
-            if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
-                raise RunDirError(f"{names_where}: field '{depth}' is not a list of names")
+            names = cls._names_at(nodes, depth, names_where)
             for side, kept in (("relevant", profiles.relevant_),
                                ("irrelevant", profiles.irrelevant_)):
                 field = f"{side}_{depth}"
@@ -141,6 +139,23 @@ class NodeProfiles:
             names_per_depth.append(names)
         profiles._set_nodes(names_per_depth)
         return profiles
+
+    @staticmethod
+    def _names_at(nodes: dict, depth: int, names_where) -> list[str]:
+        """The saved node names of one depth, or one RunDirError saying what the file holds
+        there, as the other saved files say it ('field '2': null is not a list of names')."""
+        if str(depth) not in nodes:
+            raise RunDirError(f"{names_where}: field '{depth}': missing; node names are saved "
+                              f"per depth ({', '.join(map(str, DEPTHS))})")
+        names = nodes[str(depth)]
+        if not isinstance(names, list):
+            raise RunDirError(f"{names_where}: field '{depth}': {written_kind(names)} is not a "
+                              "list of names")
+        for i, name in enumerate(names):
+            if not isinstance(name, str):
+                raise RunDirError(f"{names_where}: field '{depth}[{i}]': {written_kind(name)} is "
+                                  "not a name")
+        return names
 
 
 def _unit(sums: np.ndarray) -> np.ndarray:
