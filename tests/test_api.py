@@ -169,13 +169,18 @@ def test_a_frame_s_result_keeps_its_index_so_columns_assign_back(trained_runs, q
 def test_the_api_s_own_misuse_is_one_line(tmp_path, trained_runs, qc_demo):
     frame = pd.DataFrame(_rows(qc_demo, 5))
     cases = [
-        (lambda: shoprel.Scorer(None), InputError, "run_dir: expected a path, got NoneType"),
+        # these said Python's type names: 'expected a path, got NoneType' (DataFrame, list)
+        (lambda: shoprel.Scorer(None), InputError, "run_dir: None is not a path"),
         (lambda: shoprel.train(frame, tmp_path / "r"), InputError,
-         "train_file: expected a path, got DataFrame (write it first"),
+         "train_file: a DataFrame is not a path (write it first"),
         (lambda: shoprel.predict_file(trained_runs["QC"], frame, tmp_path / "p.jsonl"),
-         InputError, "input_file: expected a path, got DataFrame"),
+         InputError, "input_file: a DataFrame is not a path"),
         (lambda: shoprel.train(qc_demo, tmp_path / "r", ["folds.k=2"]), ConfigError,
-         "config: expected a YAML path, a dict of dotted overrides or a RunConfig, got list"),
+         "config: a list is not a YAML path, a dict of dotted overrides or a RunConfig"),
+        (lambda: shoprel.load_config(None, ("folds.k", 2)), ConfigError,
+         "overrides: a tuple is not a dict of dotted names"),
+        (lambda: shoprel.Scorer(trained_runs["QC"], indexes={"a": 1}), ConfigError,
+         "indexes: a dict is not a list of index folders"),
         (lambda: shoprel.train(qc_demo, tmp_path / "r", {"model.famly": "fast"}), ConfigError,
          "overrides: model.famly: unknown key"),
         (lambda: shoprel.train(qc_demo, tmp_path / "r", task="QX"), ConfigError,
@@ -215,13 +220,15 @@ def test_a_scorer_keeping_more_recent_texts_than_fit_in_a_few_gb_is_one_line(
     assert shoprel.Scorer(trained_runs["QC"], recent_texts=MAX_RECENT_TEXTS).threshold > 0
 
 
-@pytest.mark.parametrize("given, shown", [(3, "int"), (None, "NoneType"),
-                                          (pd.DataFrame({"a": [1]}), "DataFrame")])
+@pytest.mark.parametrize("given, shown", [(3, "the number 3"), (None, "None"),
+                                          (True, "True"),
+                                          (pd.DataFrame({"a": [1]}), "a DataFrame")])
 def test_read_pairs_of_no_path_is_one_line(given, shown):
-    """shoprel.read_pairs(df) or read_pairs(3) was a bare TypeError traceback from pathlib."""
+    """shoprel.read_pairs(df) or read_pairs(3) was a bare TypeError traceback from pathlib,
+    then said in Python's type names ('got int', 'got NoneType')."""
     with pytest.raises(InputError) as info:
         shoprel.read_pairs(given)
-    assert str(info.value).startswith(f"path: expected a path, got {shown}")
+    assert str(info.value).startswith(f"path: {shown} is not a path")
     assert "\n" not in str(info.value)
 
 

@@ -30,6 +30,7 @@ from shoprel import runs
 from shoprel.data.frame import PairFrame
 from shoprel.data.memory import pair_frames
 from shoprel.data.readers import read_pairs as _read_pairs
+from shoprel.data.records import python_kind
 from shoprel.ensemble.cuts import language_cuts
 from shoprel.errors import ConfigError, ShoprelError
 from shoprel.evaluate.files import evaluate_files
@@ -102,8 +103,8 @@ def _config(config) -> RunConfig | None:
         return _load_config(None, _overrides(config, "config"))
     if isinstance(config, str | os.PathLike):
         return _load_config(config)
-    raise ConfigError(f"config: expected a YAML path, a dict of dotted overrides or a "
-                      f"RunConfig, got {type(config).__name__}")
+    raise ConfigError(f"config: {python_kind(config)} is not a YAML path, a dict of dotted "
+                      "overrides or a RunConfig")
 
 
 @_in_python_words
@@ -116,7 +117,7 @@ def load_config(path: str | Path | dict | None = None, overrides: dict | None = 
     if path is not None:
         path = path_argument(path, "path")
     if overrides is not None and not isinstance(overrides, dict):
-        raise ConfigError(f"overrides: a dict of dotted names, got {type(overrides).__name__}")
+        raise ConfigError(f"overrides: {python_kind(overrides)} is not a dict of dotted names")
     return _load_config(path, None if overrides is None else _overrides(overrides, "overrides"))
 
 
@@ -207,7 +208,7 @@ def _indexes(indexes) -> list[Path] | None:
     if isinstance(indexes, str | os.PathLike):
         indexes = [indexes]  # one folder
     if not isinstance(indexes, list | tuple):
-        raise ConfigError(f"indexes: a list of index folders, got {type(indexes).__name__}")
+        raise ConfigError(f"indexes: {python_kind(indexes)} is not a list of index folders")
     return [path_argument(folder, "indexes") for folder in indexes]
 
 

@@ -46,9 +46,12 @@ def test_chunks(qc_rows):
 
 
 @pytest.mark.parametrize(("pairs", "match"), [
-    ("funda iphone", r"^pairs: expected a list of pairs \(dicts\) or a DataFrame, got str$"),
-    ({"origin_query": "x"}, "got dict"),
-    ([{"origin_query": "x", "category_path": "a,b"}, 7], r"^pair 1: expected a dict"),
+    # these said Python's type names: 'got str' (dict, int, NoneType)
+    ("funda iphone", r"^pairs: a text is not a list of pairs \(dicts\) or a DataFrame$"),
+    ({"origin_query": "x"}, r"^pairs: a dict is not a list of pairs"),
+    ([{"origin_query": "x", "category_path": "a,b"}, 7],
+     r"^pair 1: the number 7 is not a dict of fields$"),
+    ([None], r"^pair 0: None is not a dict of fields$"),
     ([{"origin_query": "x"}], r"^pair 0: no target column: expected 'category_path'"),
     ([{"origin_query": "x", "category_path": "a"}, {"origin_query": "y", "category_path": "b",
                                                    "id": 1}],

@@ -360,8 +360,8 @@ def caller(request):
 
 
 @pytest.mark.parametrize("config, message", [
-    ([("max_steps", 1)], "config: expected a PretrainConfig or a dict of its settings such as "
-                         "{'max_steps': 100}, got list"),
+    ([("max_steps", 1)], "config: a list is not a PretrainConfig or a dict of its settings "
+                         "such as {'max_steps': 100}"),
     ({"max_step": 1}, "config: max_step: unknown setting; the settings are backbone, "),
 ])
 def test_a_config_that_is_no_pretrain_config_is_one_line(caller, qc_demo, tmp_path, config,
@@ -424,8 +424,8 @@ def test_the_python_api_pretrains_as_the_command_does(demo_backbone, qc_demo, tm
     with pytest.raises(ConfigError) as info:
         shoprel.pretrain([qc_demo], out, {"max_step": 2}, overwrite=True, progress=False)
     assert str(info.value).startswith("config: max_step: unknown setting; the settings are ")
-    with pytest.raises(ConfigError, match=r"^config: expected a PretrainConfig or a dict of "
-                                          r"its settings such as \{'max_steps': 100\}, got list$"):
+    with pytest.raises(ConfigError, match=r"^config: a list is not a PretrainConfig or a dict "
+                                          r"of its settings such as \{'max_steps': 100\}$"):
         shoprel.pretrain([qc_demo], out, [("max_steps", 2)], overwrite=True, progress=False)
     assert file_sha256(out / "model.safetensors") == weights
 
@@ -461,10 +461,10 @@ def test_the_python_api_reads_its_paths_as_the_command_line_does(caller, demo_ba
 
     settings = {"backbone": str(demo_backbone), "max_steps": 1, "batch_size": 8,
                 "eval_texts": 8}
-    cases = [((qc_demo, 3), "out_dir: expected a path, got int"),
-             ((None, tmp_path / "pt"), "files: expected a path, got NoneType"),
+    cases = [((qc_demo, 3), "out_dir: the number 3 is not a path"),
+             ((None, tmp_path / "pt"), "files: None is not a path"),
              (([qc_demo, read_pairs(qc_demo).df], tmp_path / "pt"),
-              "files: expected a path, got DataFrame (write it first"),
+              "files: a DataFrame is not a path (write it first"),
              (([], tmp_path / "pt"), "files: expected at least one file, got an empty list")]
     for (files, out), message in cases:
         with pytest.raises(InputError) as info:

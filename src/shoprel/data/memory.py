@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from shoprel.data.frame import PairFrame
-from shoprel.data.records import Record
+from shoprel.data.records import Record, python_kind
 from shoprel.data.tasks import QUERY_COLUMN, TRANSLATION_COLUMN, Task
 from shoprel.data.validate import RecordValidator, validated_chunks
 from shoprel.errors import InputError
@@ -58,11 +58,11 @@ def _records(pairs) -> Iterator[Record]:
             yield position, {c: _plain(v) for c, v in zip(columns, values, strict=True)}
         return
     if isinstance(pairs, str | bytes | Mapping) or not isinstance(pairs, Iterable):
-        raise InputError(f"pairs: expected a list of pairs (dicts) or a DataFrame, got "
-                         f"{type(pairs).__name__}")
+        raise InputError(f"pairs: {python_kind(pairs)} is not a list of pairs (dicts) or a "
+                         "DataFrame")
     for position, pair in enumerate(pairs):
         if not isinstance(pair, Mapping):
-            raise InputError(f"expected a dict of fields, got {type(pair).__name__}",
+            raise InputError(f"{python_kind(pair)} is not a dict of fields",
                              line=position, line_label="pair")
         yield position, {str(k): _plain(v) for k, v in pair.items()}
 

@@ -61,6 +61,21 @@ def written_kind(value) -> str:
     return f"{value!r}"
 
 
+def python_kind(value) -> str:
+    """A Python argument as the API's errors say it, in written_kind's words for a text, a
+    number or a list and in Python's for None and True/False ("None is not a path", "a list
+    is not a dict of fields"); anything else by its type's name ("a DataFrame"), never its
+    repr, which may span lines."""
+    if value is None or isinstance(value, bool | np.bool_):
+        return repr(value if value is None else bool(value))
+    if isinstance(value, str | int | float | np.number | list | bytes | bytearray):
+        return written_kind(value)
+    if isinstance(value, np.ndarray):
+        return "a numpy array"
+    name = type(value).__name__
+    return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
+
+
 def require_config_file(key: str, path: Path) -> None:
     """A file a config key names (noise.flagged, augment.table): one ConfigError naming the
     key when it cannot be read, which `train` then locates at the key's line in the file."""

@@ -26,6 +26,7 @@ from typing import get_type_hints
 import numpy as np
 
 from shoprel.data.readers import read_pairs
+from shoprel.data.records import python_kind
 from shoprel.errors import ConfigError, ConfigValueError, InputError
 from shoprel.models.backbones import e5_small, use_multilingual
 from shoprel.models.backbones.cache import file_sha256
@@ -319,8 +320,8 @@ def _config(config) -> PretrainConfig:
                               f"{', '.join(sorted(known))}")
         return PretrainConfig(**config)
     if not isinstance(config, PretrainConfig):
-        raise ConfigError(f"config: expected a PretrainConfig or a dict of its settings such as "
-                          f"{{'max_steps': 100}}, got {type(config).__name__}")
+        raise ConfigError(f"config: {python_kind(config)} is not a PretrainConfig or a dict of "
+                          "its settings such as {'max_steps': 100}")
     config.check()
     return config
 

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from shoprel.data.records import python_kind
 from shoprel.errors import ConfigError, InputError
 
 
@@ -22,7 +23,7 @@ def path_argument(value, name: str) -> Path:
     hint = (" (write it first, e.g. df.to_json(path, orient='records', lines=True), or score "
             "it with shoprel.Scorer(run).score(df))" if isinstance(value, pd.DataFrame | list)
             else "")
-    raise InputError(f"{name}: expected a path, got {type(value).__name__}{hint}")
+    raise InputError(f"{name}: {python_kind(value)} is not a path{hint}")
 
 
 def flag_argument(value, name: str) -> bool:
