@@ -317,3 +317,15 @@ def test_build_ensemble_checks_its_output_once(qc_runs, tmp_path, monkeypatch):
                                                                                  **kwargs))
     runner.build_ensemble(list(qc_runs), tmp_path / "ens")
     assert checked == [tmp_path / "ens"]
+
+
+def test_the_out_help_names_every_table_suffix():
+    """--out's help said `.csv/.parquet/.jsonl: a table` by hand, leaving out .tsv and .pq,
+    which are written as tables too; it is now written from the one list the writer and the
+    noise section's reader share."""
+    from shoprel.data.formats import ID_TABLE_SUFFIXES
+
+    text = " ".join(CliRunner().invoke(noise, ["--help"]).output.split())
+    assert ("one per line, or a table with an id column when the name ends in .csv, .jsonl, "
+            ".parquet, .pq, .tsv." in text)
+    assert set(ID_TABLE_SUFFIXES) == {".csv", ".jsonl", ".parquet", ".pq", ".tsv"}

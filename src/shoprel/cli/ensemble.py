@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from shoprel.cli.options import input_path, output_path
+from shoprel.data.formats import ID_TABLE_SUFFIXES
 from shoprel.ensemble.combiners import COMBINERS, check_given_weights, methods_help
 from shoprel.ensemble.defaults import DEFAULT_SHRINKAGE
 from shoprel.evaluate.console import metrics_table
@@ -62,7 +63,8 @@ def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrink
 @click.command("noise")
 @click.argument("run_dir", type=input_path())
 @click.option("--out", "out_file", type=output_path(),
-              help="Write the flagged ids here (one per line; .csv/.parquet/.jsonl: a table).")
+              help="Write the flagged ids here: one per line, or a table with an id column "
+                   f"when the name ends in {', '.join(sorted(ID_TABLE_SUFFIXES))}.")
 @click.option("--top", type=click.IntRange(0), default=20, show_default=True,
               help="How many of the most suspicious rows to print (0: none); --out and "
                    "--filtered-train take every flagged row, not only these.")

@@ -8,6 +8,7 @@ import click
 from click.core import ParameterSource
 
 from shoprel.cli.options import input_path, note, output_path, quiet_option, task_option
+from shoprel.data.formats import formats_described
 from shoprel.errors import ConfigError
 from shoprel.predict.cascade import DEFAULT_SHARE
 
@@ -39,8 +40,8 @@ def check_submission_cmd(submission, input_file, task):
 @click.argument("run_dir", type=input_path())
 @click.argument("input_file", type=input_path())
 @click.option("--out", "out_file", required=True, type=output_path(),
-              help="Submission file: JSON lines (.jsonl, .txt, .json, .ndjson), .csv, .tsv "
-                   "or .parquet (.pq).")
+              help=f"Submission file, in the format its extension names: "
+                   f"{formats_described()}.")
 @click.option("--chunk-rows", default=20_000, show_default=True, help="Rows scored at a time.")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local: this process; ray: a pool of Ray actors, one model load each.")

@@ -9,6 +9,21 @@ from shoprel.errors import InputError
 JSONL_SUFFIXES = {".jsonl", ".json", ".txt", ".ndjson"}
 FORMATS = {**{s: "jsonl" for s in JSONL_SUFFIXES}, ".csv": "csv", ".tsv": "tsv",
            ".parquet": "parquet", ".pq": "parquet"}
+# a list of ids (`shoprel noise --out`, a config's noise.flagged) in a file named so is a table
+# with an id column; under any other name (.txt, .json, .ndjson among them) it is one id a line
+ID_TABLE_SUFFIXES = tuple(s for s in FORMATS if s not in (".txt", ".json", ".ndjson"))
+# how help texts name each format of FORMATS (one missing here is named by its key)
+FORMAT_NAMES = {"jsonl": "JSON lines", "csv": "CSV", "tsv": "TSV", "parquet": "Parquet"}
+
+
+def formats_described() -> str:
+    """Every format of FORMATS with its extensions, for help texts: a format added to the
+    table is then named by every command that lists them, not only by those updated by hand."""
+    suffixes: dict[str, list[str]] = {}
+    for suffix, fmt in FORMATS.items():
+        suffixes.setdefault(fmt, []).append(suffix)
+    return ", ".join(f"{FORMAT_NAMES.get(fmt, fmt)} ({', '.join(sorted(names))})"
+                     for fmt, names in suffixes.items())
 
 
 def file_format(path: str | Path) -> str:

@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 
 from shoprel import runs
-from shoprel.data.formats import file_format
+from shoprel.data.formats import ID_TABLE_SUFFIXES, file_format
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import iter_records
 from shoprel.data.validate import id_text
@@ -99,7 +99,8 @@ def check_noise_outputs(run_dir: str | Path, out_file: str | Path | None,
 
 def write_flagged_ids(flagged: pd.DataFrame, out_file: str | Path,
                       run_dir: str | Path | None = None, overwrite: bool = False) -> Path:
-    """One flagged id per line (plain text), or a table when the name ends .csv/.parquet/...
+    """One flagged id per line (plain text), or a table when the name ends in one of
+    ID_TABLE_SUFFIXES (.csv, .parquet, ...).
 
     `run_dir`: the run the flags came from; the file may not land inside it, nor be the file
     it was trained on."""
@@ -107,7 +108,7 @@ def write_flagged_ids(flagged: pd.DataFrame, out_file: str | Path,
     out_file = check_output_file(out_file, runs=[run_dir] if run_dir is not None else [],
                                  reads=[train_file] if train_file is not None else [],
                                  overwrite=overwrite)
-    if out_file.suffix.lower() in (".csv", ".tsv", ".parquet", ".pq", ".jsonl"):
+    if out_file.suffix.lower() in ID_TABLE_SUFFIXES:
         return write_table(flagged, out_file)
     with atomic_file(out_file, durable=True) as tmp:
         tmp.write_text("".join(f"{i}\n" for i in flagged["id"]), encoding="utf-8")

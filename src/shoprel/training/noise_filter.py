@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+from shoprel.data.formats import ID_TABLE_SUFFIXES
 from shoprel.data.frame import PairFrame
 from shoprel.data.records import (
     column_line,
@@ -29,16 +30,14 @@ from shoprel.errors import ConfigError, InputError
 from shoprel.models.targets import WEIGHT, require_row_targets
 from shoprel.training.config import NoiseConfig, RunConfig
 
-TABLE_SUFFIXES = (".csv", ".tsv", ".jsonl", ".parquet", ".pq")  # files with an id column
-
 
 def read_flagged_ids(path: str | Path) -> list[tuple[str, int]]:
-    """(id as text, line) per flagged row: a plain file has one id a line; a table (.csv, .tsv,
-    .jsonl, .parquet, as `shoprel noise --out` writes) has an id column. A file that cannot be
-    read is one error naming it, the line and the field."""
+    """(id as text, line) per flagged row: a plain file has one id a line; a table (a name
+    ending in one of ID_TABLE_SUFFIXES, as `shoprel noise --out` writes) has an id column. A
+    file that cannot be read is one error naming it, the line and the field."""
     path = Path(path)
     require_config_file("noise.flagged", path)
-    if path.suffix.lower() not in TABLE_SUFFIXES:
+    if path.suffix.lower() not in ID_TABLE_SUFFIXES:
         return [(id_text(text.strip()), line) for line, text in iter_text_lines(path)
                 if text.strip()]
     ids = []
