@@ -277,13 +277,14 @@ def _encoder_kwargs(base_model, source_kwargs: dict) -> dict:
 _BACKBONE_OUTPUT = {"marker": e5_small.META_FILE, "legacy_entries": None}
 
 
-def _save_backbone(folder: Path, model, tokenizer, backbone: Backbone, record: dict) -> None:
+def _save_backbone(folder: Path, model, tokenizer, backbone: Backbone, record: dict,
+                   cache_dir: str | None = None) -> None:
     encoder = model.base_model
     encoder.save_pretrained(folder, safe_serialization=True)
     tokenizer.save_pretrained(folder)
     meta = {"name": folder.name, "pretrained_from": backbone.name,
             "source_fingerprint": backbone.fingerprint, "weights_file": WEIGHTS_FILE,
-            "weights_sha256": file_sha256(folder / WEIGHTS_FILE),
+            "weights_sha256": file_sha256(folder / WEIGHTS_FILE, cache_dir),
             "query_prefix": backbone.query_prefix, "passage_prefix": backbone.passage_prefix,
             "model_kwargs": _encoder_kwargs(encoder, backbone.model_kwargs),
             "masked_lm": record}
@@ -407,7 +408,7 @@ def pretrain(files: str | Path | Sequence[str | Path], out_dir: str | Path,
             del record["out_dir"]
             with atomic_dir(out_dir, overwrite=overwrite, durable=True,
                             guard=lambda d: check_replaceable(d, **_BACKBONE_OUTPUT)) as tmp:
-                _save_backbone(tmp, model, tokenizer, backbone, record)
+                _save_backbone(tmp, model, tokenizer, backbone, record, config.cache_dir)
     if group is not None:
         result = group.broadcast(result)  # the others return once DIR is in place
     return result

@@ -114,3 +114,18 @@ def test_a_killed_writers_temporary_is_removed_by_the_next_one(root, tmp_path):
     file_sha256(weights)
     assert not leftover.exists()
     assert sorted(p.name for p in root.iterdir()) == sorted([CHECKSUMS_FILE, CACHE_MARKER])
+
+
+def test_a_command_with_its_own_cache_remembers_there_only(root, tmp_path):
+    """The memo lived in the default cache ($SHOPREL_CACHE, ~/.cache/shoprel) even for a
+    command given its own cache folder; it now lives in the folder the command uses."""
+    weights = tmp_path / "weights.bin"
+    weights.write_bytes(b"o" * 100)
+    own = tmp_path / "own"
+    assert file_sha256(weights, own) == digest(b"o" * 100)
+    assert json.loads((own / CHECKSUMS_FILE).read_text())[str(weights)]["sha256"] == digest(
+        b"o" * 100)
+    assert not root.exists()  # the default cache: nothing written
+    weights.write_bytes(b"p" * 100)  # a later command without one: the default's memo
+    assert file_sha256(weights) == digest(b"p" * 100)
+    assert list(json.loads((root / CHECKSUMS_FILE).read_text())) == [str(weights)]

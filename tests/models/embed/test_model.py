@@ -63,6 +63,21 @@ def small(small_model):
     return lambda cache, **params: small_model("embed", cache_dir=str(cache), **params)
 
 
+def test_a_model_with_its_own_cache_remembers_its_checksums_there(tmp_path, small, tiny_bert,
+                                                                  monkeypatch):
+    """Resolving a backbone folder wrote its weights' checksums into the default cache's memo
+    ($SHOPREL_CACHE, else ~/.cache/shoprel) even with `cache_dir` set; now into cache_dir."""
+    from shoprel.models.backbones.cache import CACHE_ENV, CHECKSUMS_FILE
+
+    default = tmp_path / "default"
+    monkeypatch.setenv(CACHE_ENV, str(default))
+    backbone = small(tmp_path / "own").resolved()[0]
+    memo = json.loads((tmp_path / "own" / CHECKSUMS_FILE).read_text())
+    assert sorted(memo) == [f"{tiny_bert}/model.safetensors"]
+    assert backbone.fingerprint.startswith("sha256:")
+    assert not default.exists()
+
+
 def test_raw_pair_features():
     q = np.array([[1.0, 0.0], [0.6, 0.8]], dtype=np.float32)
     t = np.array([[0.0, 1.0], [0.6, 0.8]], dtype=np.float32)

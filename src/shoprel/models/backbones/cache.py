@@ -13,7 +13,8 @@ from shoprel.utils.atomic import atomic_file
 
 CACHE_ENV = "SHOPREL_CACHE"
 META_FILE = "shoprel-backbone.json"  # what a built-in backbone folder records about its build
-CHECKSUMS_FILE = "checksums.json"  # in the cache root: file digests by path and stat (file_sha256)
+# in the cache root the command uses: file digests by path and stat (file_sha256)
+CHECKSUMS_FILE = "checksums.json"
 # in the cache root, written when shoprel first writes there: `shoprel cache prune` acts only
 # on a folder that holds it (or, made by an older shoprel, what shoprel writes)
 CACHE_MARKER = "shoprel-cache.json"
@@ -81,14 +82,16 @@ def mark_used(path: Path) -> None:
         log.debug("could not record the use of %s", path)
 
 
-def file_sha256(path: str | os.PathLike, chunk: int = 1 << 22) -> str:
-    """A file's SHA-256, remembered in the cache root's `checksums.json` by the file's path,
-    size, inode and modification and change times: a backbone's 1.2 GB of weights is then read
-    once per change, not by every command that loads it (1.7 s of each `predict` on 2 cores).
-    Any write to the file, or a new file put in its place, changes the stamp."""
+def file_sha256(path: str | os.PathLike, cache_dir: str | os.PathLike | None = None,
+                chunk: int = 1 << 22) -> str:
+    """A file's SHA-256, remembered in `checksums.json` of the cache root (cache_root: the
+    command's own `cache_dir` when it has one) by the file's path, size, inode and modification
+    and change times: a backbone's 1.2 GB of weights is then read once per change, not by every
+    command that loads it (1.7 s of each `predict` on 2 cores). Any write to the file, or a new
+    file put in its place, changes the stamp."""
     path = Path(path).absolute()
     stamp = _stamp(path)
-    known = (_read_checksums() or {}).get(str(path))
+    known = (_read_checksums(cache_dir) or {}).get(str(path))
     if isinstance(known, dict) and known.get("stamp") == stamp:
         return str(known["sha256"])
     digest = hashlib.sha256()
@@ -96,7 +99,7 @@ def file_sha256(path: str | os.PathLike, chunk: int = 1 << 22) -> str:
         while block := handle.read(chunk):
             digest.update(block)
     if _stamp(path) == stamp:  # not written to while it was being read
-        _remember(str(path), stamp, digest.hexdigest())
+        _remember(str(path), stamp, digest.hexdigest(), cache_dir)
     return digest.hexdigest()
 
 
@@ -105,14 +108,14 @@ def _stamp(path: Path) -> list[int]:
     return [info.st_size, info.st_ino, info.st_mtime_ns, info.st_ctime_ns]
 
 
-def _checksums_path() -> Path:
-    return cache_root() / CHECKSUMS_FILE
+def _checksums_path(cache_dir: str | os.PathLike | None) -> Path:
+    return cache_root(cache_dir) / CHECKSUMS_FILE
 
 
-def _read_checksums() -> dict | None:
+def _read_checksums(cache_dir: str | os.PathLike | None) -> dict | None:
     """The memo ({} when there is none), or None when the file there is not one this code
     writes (it is replaced whole, so never half-written): then it is left alone."""
-    path = _checksums_path()
+    path = _checksums_path(cache_dir)
     try:
         memo = json.loads(path.read_text())
     except FileNotFoundError:
@@ -125,18 +128,19 @@ def _read_checksums() -> dict | None:
     return None
 
 
-def _remember(path: str, stamp: list[int], sha256: str) -> None:
+def _remember(path: str, stamp: list[int], sha256: str,
+              cache_dir: str | os.PathLike | None) -> None:
     """Best effort: a cache root that cannot be written only means hashing again next time.
     Entries of files that no longer exist are dropped; concurrent writers lose an entry at
     worst (the file is replaced whole, never left half-written; a killed writer's temporary
     carries its pid, so the next writer and `shoprel cache prune` remove it)."""
-    memo = _read_checksums()
+    memo = _read_checksums(cache_dir)
+    target = _checksums_path(cache_dir)
     if memo is None:  # someone else's file: not ours to overwrite
-        log.debug("%s is not a checksum memo; left as it is", _checksums_path())
+        log.debug("%s is not a checksum memo; left as it is", target)
         return
     memo = {name: entry for name, entry in memo.items() if os.path.exists(name)}
     memo[path] = {"stamp": stamp, "sha256": sha256}
-    target = _checksums_path()
     mark_cache(target.parent)
     try:
         with atomic_file(target) as tmp:
@@ -145,12 +149,13 @@ def _remember(path: str, stamp: list[int], sha256: str) -> None:
         log.debug("could not remember the checksum of %s in %s", path, target)
 
 
-def files_sha256(paths: list[Path]) -> str:
-    """One digest over several files (name and content), for folders with sharded weights."""
+def files_sha256(paths: list[Path], cache_dir: str | os.PathLike | None = None) -> str:
+    """One digest over several files (name and content), for folders with sharded weights;
+    each file's digest remembered in `cache_dir`'s memo (file_sha256)."""
     digest = hashlib.sha256()
     for path in sorted(paths):
         digest.update(path.name.encode())
-        digest.update(file_sha256(path).encode())
+        digest.update(file_sha256(path, cache_dir).encode())
     return digest.hexdigest()
 
 
@@ -162,38 +167,40 @@ def read_meta(folder: Path) -> dict | None:
         return None
 
 
-def weights_stale_reason(folder: Path, meta: dict, verify: bool = True) -> str | None:
+def weights_stale_reason(folder: Path, meta: dict, verify: bool = True,
+                         cache_dir: str | os.PathLike | None = None) -> str | None:
     """Why the weight files a build record lists cannot be used (missing, or a checksum that
-    no longer matches), or None when they can."""
+    no longer matches), or None when they can; `cache_dir`: whose checksum memo to use."""
     weights = [Path(folder) / name for name in meta.get("weights_files", [])]
     missing = [p.name for p in weights if not p.is_file()]
     if not weights or missing:
         return f"weights missing: {', '.join(missing) or 'none recorded'}"
-    if verify and files_sha256(weights) != meta["weights_sha256"]:
+    if verify and files_sha256(weights, cache_dir) != meta["weights_sha256"]:
         return "weights do not match their recorded SHA-256"
     return None
 
 
-def write_meta(folder: Path, name: str, build_format: int, sources, weights: list[Path],
-               **extra) -> dict:
+def write_meta(folder: Path, name: str, build_format: int, sources, weights: list[Path], *,
+               cache_dir: str | os.PathLike | None = None, **extra) -> dict:
     """Record what built a backbone folder and its weight files' checksum (read_meta reads it,
-    build_stale_reason checks it)."""
+    build_stale_reason checks it); `cache_dir`: whose checksum memo to use."""
     meta = {"name": name, "build_format": build_format, "sources": sources,
             "weights_files": [str(Path(p).relative_to(folder)) for p in weights],
-            "weights_sha256": files_sha256(weights), "query_prefix": "", "passage_prefix": "",
-            "model_kwargs": {}, **extra}
+            "weights_sha256": files_sha256(weights, cache_dir), "query_prefix": "",
+            "passage_prefix": "", "model_kwargs": {}, **extra}
     (Path(folder) / META_FILE).write_text(json.dumps(meta, indent=2))
     return meta
 
 
 def build_stale_reason(folder: Path, meta: dict | None, build_format: int, verify: bool = True,
-                       sources=None) -> str | None:
+                       sources=None, cache_dir: str | os.PathLike | None = None) -> str | None:
     """Why a built folder cannot be used as it is (not built, another build format or source
-    version when `sources` is known, changed weights), or None when it can."""
+    version when `sources` is known, changed weights), or None when it can; `cache_dir`: the
+    cache it is built in, whose checksum memo is used."""
     if meta is None:
         return "not built yet"
     if meta.get("build_format") != build_format:
         return "built by another shoprel version"
     if sources and meta.get("sources") != sources:
         return "built by another source package version"
-    return weights_stale_reason(folder, meta, verify)
+    return weights_stale_reason(folder, meta, verify, cache_dir)

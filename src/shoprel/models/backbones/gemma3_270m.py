@@ -10,6 +10,7 @@ loads in a fraction of a second; later runs only read the folder.
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import time
 from importlib import metadata
@@ -55,7 +56,8 @@ def weight_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix == ".safetensors" and p.is_file())
 
 
-def build(folder: Path, show_progress: bool = True) -> dict:
+def build(folder: Path, show_progress: bool = True,
+          cache_dir: str | os.PathLike | None = None) -> dict:
     """Write config, fp32 safetensors weights, tokenizer and a checksum record into `folder`."""
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
@@ -71,15 +73,19 @@ def build(folder: Path, show_progress: bool = True) -> dict:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
         del model
-        meta = write_meta(tmp, NAME, BUILD_FORMAT, source_versions(), weight_files(tmp))
+        meta = write_meta(tmp, NAME, BUILD_FORMAT, source_versions(), weight_files(tmp),
+                          cache_dir=cache_dir)
     say("built %s in %.0f s", NAME, time.perf_counter() - start)
     return meta
 
 
-def stale_reason(folder: Path, meta: dict | None, verify: bool = True) -> str | None:
-    """Why a cached folder cannot be used as it is, or None when it can."""
+def stale_reason(folder: Path, meta: dict | None, verify: bool = True,
+                 cache_dir: str | os.PathLike | None = None) -> str | None:
+    """Why a cached folder cannot be used as it is, or None when it can; `cache_dir`: the
+    cache it is built in, whose checksum memo is used."""
     try:
         current = source_versions()
     except metadata.PackageNotFoundError:
         current = None  # the folder is complete; the source package is only needed to rebuild
-    return build_stale_reason(folder, meta, BUILD_FORMAT, verify, sources=current)
+    return build_stale_reason(folder, meta, BUILD_FORMAT, verify, sources=current,
+                              cache_dir=cache_dir)

@@ -9,6 +9,7 @@ embedding cache.
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -35,15 +36,16 @@ def available(backbone_name: str) -> bool:
     return True
 
 
-@lru_cache(maxsize=1)
-def _weights_sha256() -> str:
-    return file_sha256(e5_small.source_files()[0])
+@lru_cache(maxsize=4)
+def _weights_sha256(cache_dir: str | os.PathLike | None) -> str:
+    return file_sha256(e5_small.source_files()[0], cache_dir)
 
 
-def engine_backbone(backbone: Backbone) -> Backbone:
-    """The backbone as the engine computes it: same prefixes, the packed file's checksum."""
+def engine_backbone(backbone: Backbone, cache_dir: str | os.PathLike | None = None) -> Backbone:
+    """The backbone as the engine computes it: same prefixes, the packed file's checksum
+    (remembered in `cache_dir`'s checksum memo)."""
     return dataclasses.replace(backbone, name=f"{backbone.name}-{ENGINE}",
-                               fingerprint=f"{ENGINE}:sha256:{_weights_sha256()}",
+                               fingerprint=f"{ENGINE}:sha256:{_weights_sha256(cache_dir)}",
                                engine=ENGINE)
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import logging
+import os
 import time
 import warnings
 from collections.abc import Sequence
@@ -102,16 +103,19 @@ def export_root(backbone: Backbone) -> Path:
     return source.parent.parent / "onnx" / f"{source.name}-{sha}"
 
 
-def exported(backbone: Backbone, precision: str = "fp32", show_progress: bool = True) -> Path:
+def exported(backbone: Backbone, precision: str = "fp32", show_progress: bool = True,
+             cache_dir: str | os.PathLike | None = None) -> Path:
     """The folder holding `precision`'s model for this backbone, exported on first use, and
-    again when it was made from other weights than the backbone's."""
+    again when it was made from other weights than the backbone's (hashed through
+    `cache_dir`'s checksum memo)."""
     folder = export_root(backbone) / precision
-    source = source_sha256(backbone)
+    source = source_sha256(backbone, cache_dir)
     reason = _stale_reason(folder, source)
     if reason is None:
         mark_used(folder / LAST_USED)
         return folder
-    fp32 = folder if precision == "fp32" else exported(backbone, "fp32", show_progress)
+    fp32 = (folder if precision == "fp32"
+            else exported(backbone, "fp32", show_progress, cache_dir))
     say = log.warning if show_progress else log.info
     if reason == OTHER_WEIGHTS:
         log.warning("%s was exported from other weights than %s's in %s; exporting again",
@@ -134,11 +138,11 @@ def exported(backbone: Backbone, precision: str = "fp32", show_progress: bool = 
     return folder
 
 
-def source_sha256(backbone: Backbone) -> str | None:
+def source_sha256(backbone: Backbone, cache_dir: str | os.PathLike | None = None) -> str | None:
     """The SHA-256 of the backbone folder's weights (None when it holds none): hashed once per
-    change of the files through the checksum memo, not on every load."""
+    change of the files through `cache_dir`'s checksum memo, not on every load."""
     weights = weight_files(Path(backbone.source))
-    return files_sha256(weights) if weights else None
+    return files_sha256(weights, cache_dir) if weights else None
 
 
 OTHER_WEIGHTS = "exported from other weights"
@@ -343,8 +347,10 @@ class OnnxEncoder:
     most `batch_size` rows and `batch_tokens` padded tokens (0: no token limit)."""
 
     def __init__(self, backbone: Backbone, batch_size: int = 32, num_threads: int | None = None,
-                 show_progress: bool = False, batch_tokens: int = BATCH_TOKENS):
-        folder = exported(backbone, PRECISION[backbone.engine], show_progress and bars_allowed())
+                 show_progress: bool = False, batch_tokens: int = BATCH_TOKENS,
+                 cache_dir: str | os.PathLike | None = None):
+        folder = exported(backbone, PRECISION[backbone.engine], show_progress and bars_allowed(),
+                          cache_dir)
         if backbone.engine == ONNX_INT8 and cpu_has_vnni() is False:
             say = log.warning if show_progress and bars_allowed() else log.info
             say("onnx-int8 on a CPU without VNNI (no avx512_vnni/avx_vnni in /proc/cpuinfo): "

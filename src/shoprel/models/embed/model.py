@@ -111,7 +111,7 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
             trained = getattr(self, "fingerprints_", None) or [None] * len(self.backbone_names())
             self._backbones = [
                 with_engine(resolve_backbone(name, self.cache_dir),
-                            pick_engine(self.engine, name, fingerprint))
+                            pick_engine(self.engine, name, fingerprint), self.cache_dir)
                 for name, fingerprint in zip(self.backbone_names(), trained, strict=True)]
         return self._backbones
 

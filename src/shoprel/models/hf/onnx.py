@@ -11,6 +11,7 @@ module only reads them.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,15 +62,19 @@ def _way_out(onnx_folder: Path, flags: str = "") -> str:
     return f"export the run again (`shoprel export RUN --onnx{flags}`) or remove {onnx_folder}"
 
 
-def source_weights(hf_folder: str | Path) -> dict[str, str]:
+def source_weights(hf_folder: str | Path,
+                   cache_dir: str | os.PathLike | None = None) -> dict[str, str]:
     """The SHA-256 of each weight file in a Hugging Face folder, by its path there: what an
     export records of the weights it was made from and loading compares with those beside it.
-    file_sha256 remembers each by size, inode and times, so a load hashes nothing unchanged."""
+    file_sha256 remembers each by size, inode and times (in `cache_dir`'s checksum memo), so a
+    load hashes nothing unchanged."""
     folder = Path(hf_folder)
-    return {p.relative_to(folder).as_posix(): file_sha256(p) for p in weight_files(folder)}
+    return {p.relative_to(folder).as_posix(): file_sha256(p, cache_dir)
+            for p in weight_files(folder)}
 
 
-def _check_source(onnx_folder: Path, meta: dict, hf_folder: Path) -> None:
+def _check_source(onnx_folder: Path, meta: dict, hf_folder: Path,
+                  cache_dir: str | os.PathLike | None = None) -> None:
     """Refuse an export made from other weights than those in hf_folder now (retrained or
     replaced there, or an onnx/ copied from another model): it would score as that other
     model without a word. Exports from before the record, and a folder whose weights were
@@ -77,7 +82,7 @@ def _check_source(onnx_folder: Path, meta: dict, hf_folder: Path) -> None:
     recorded = meta.get(SOURCE_FIELD)
     if not recorded:
         return
-    current = source_weights(hf_folder)
+    current = source_weights(hf_folder, cache_dir)
     if not current or current == recorded:
         return
     differ = [f"{name} differs" for name in sorted(recorded)
@@ -109,10 +114,12 @@ def read_export_meta(onnx_folder: Path) -> dict:
 
 
 def exported_model(model_folder: str | Path, hf_folder: str | Path,
-                   precision: str | None = None) -> ExportedModel | None:
+                   precision: str | None = None,
+                   cache_dir: str | os.PathLike | None = None) -> ExportedModel | None:
     """The ONNX file a model folder's export says to score with (or the given precision's),
     or None when there is none (no export.json: no export, or a user's own conversion).
-    `hf_folder`: the Hugging Face weights the export must have been made from.
+    `hf_folder`: the Hugging Face weights the export must have been made from; `cache_dir`:
+    whose checksum memo remembers the files hashed to check that.
 
     An export.json that cannot be read, names a file that is not there (an export copied
     or removed in part) or was made from other weights is refused in one line: scoring
@@ -129,11 +136,11 @@ def exported_model(model_folder: str | Path, hf_folder: str | Path,
         raise RunDirError(f"{path}: missing, though {META_FILE} names it; {_way_out(folder)}")
     recorded = (meta.get("sha256") or {}).get(precision)
     # hashed once per change of the file (file_sha256 remembers it by size, inode and times)
-    if recorded is not None and file_sha256(path) != recorded:
+    if recorded is not None and file_sha256(path, cache_dir) != recorded:
         raise RunDirError(f"{path}: not the file {META_FILE} was written with (its SHA-256 "
                           f"differs): the folder mixes files of different exports; "
                           f"{_way_out(folder)}")
-    _check_source(folder, meta, Path(hf_folder))
+    _check_source(folder, meta, Path(hf_folder), cache_dir)
     return ExportedModel(path, precision)
 
 
