@@ -3,7 +3,9 @@ only those (and never what shoprel did not write, nor what a link points to)."""
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import sqlite3
 import time
 from pathlib import Path
@@ -18,7 +20,7 @@ import shoprel.models.backbones.use_multilingual as use_multilingual
 from shoprel.cli.app import main
 from shoprel.cli.cache import _size
 from shoprel.models import cache_inventory as inv
-from shoprel.models.backbones.cache import mark_cache, write_meta
+from shoprel.models.backbones.cache import CHECKSUMS_FILE, file_sha256, mark_cache, write_meta
 from shoprel.models.backbones.embedding_cache import EmbeddingCache
 from shoprel.models.backbones.onnx_engine import INT8_SCHEME, export_root
 from shoprel.models.backbones.resolve import Backbone, builtin_folder
@@ -507,3 +509,34 @@ def test_quiet_silences_the_size_note_and_keeps_the_result(cache):
     assert done.exit_code == 0 and "note:" not in done.output
     assert done.output.splitlines()[-1].startswith("removed ")
     assert sum(e.size for e in inv.inventory(root)) > 1024  # the backbones stayed, unsaid
+
+
+def test_the_memo_s_checksums_of_files_gone_are_stale_and_only_they_are_pruned(tmp_path):
+    """The checksum memo kept the entries of files removed since (a test's tiny backbones in
+    /tmp, a deleted run's weights) until some later command hashed into the same cache, and
+    `cache prune --stale` never saw them; they are now one stale entry, and pruning it rewrites
+    the memo without them, keeping the checksums of the files still there."""
+    root = tmp_path / "cache"
+    kept = _file(tmp_path / "run" / "model.safetensors", 300)
+    gone = [_file(tmp_path / "pytest-of-x" / "bert" / name, 200)
+            for name in ("model.safetensors", "pytorch_model.bin")]
+    for path in (kept, *gone):
+        file_sha256(path, root)
+    shutil.rmtree(gone[0].parent)
+    memo = json.loads((root / CHECKSUMS_FILE).read_text())
+    left = {str(kept): memo[str(kept)]}
+    [entry] = [e for e in inv.inventory(root) if e.kind == inv.CHECKSUMS]
+    assert entry.path == root / CHECKSUMS_FILE
+    assert entry.stale == "remembers 2 checksums of files no longer there"
+    assert entry.size == len(json.dumps(memo)) - len(json.dumps(left))
+
+    args = ["cache", "prune", "--stale", "--cache-dir", str(root)]
+    dry = CliRunner().invoke(main, [*args, "--dry-run"])
+    assert dry.exit_code == 0, dry.output
+    assert "checksums.json  — stale: remembers 2 checksums of files no longer there" in dry.output
+    assert json.loads((root / CHECKSUMS_FILE).read_text()) == memo  # a dry run writes nothing
+    done = CliRunner().invoke(main, args)
+    assert done.exit_code == 0, done.output
+    assert f"removed 1 entries, {_size(entry.size)} freed" in done.output
+    assert json.loads((root / CHECKSUMS_FILE).read_text()) == left
+    assert [e for e in inv.inventory(root) if e.kind == inv.CHECKSUMS] == []

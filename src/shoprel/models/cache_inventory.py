@@ -5,7 +5,8 @@ Nothing here is removed on its own: caches only grow (a backbone's ONNX export, 
 of every text ever scored, a bi-encoder's lower-layer states: QI's 37k texts take ~1.7 GB), and
 older exports stay behind when their scheme changes. An entry is *stale* when a current build
 cannot read it: it was computed from weights other than the built-in backbone now built in the
-same cache, by an export scheme since replaced, or it is what a killed writer left half-written.
+same cache, by an export scheme since replaced, or it is what a killed writer left half-written;
+the checksum memo is stale while it remembers files that are gone (pruning drops only those).
 Entries of backbones given as folders or hub ids cannot be judged (their weights live elsewhere)
 and are only removed when asked for by kind or age. An entry's age is the time since it was
 last written or used (cache.mark_used: a backbone or store read every day is never old). Only a
@@ -32,6 +33,8 @@ from shoprel.models.backbones.cache import (
     CHECKSUMS_FILE,
     META_FILE,
     cache_root,
+    forget_gone_files,
+    gone_checksums,
     is_cache_marker,
 )
 from shoprel.models.backbones.onnx_engine import INT8_SCHEME, ONNX_INT8, PRECISION
@@ -45,7 +48,11 @@ from shoprel.utils.outputs import STAMP
 # the cache's folders, as the modules that write them name them (a test keeps them in step)
 BACKBONES, ONNX, EMBEDDINGS, STATES, CHECKPOINTS, ABLATION = (
     "backbones", "onnx", "embeddings", "states", "checkpoints", "ablation")
-KINDS = (BACKBONES, ONNX, EMBEDDINGS, STATES, CHECKPOINTS, ABLATION, "partial")
+FOLDERS = (BACKBONES, ONNX, EMBEDDINGS, STATES, CHECKPOINTS, ABLATION)
+# the checksum memo's entries of files that are gone, an entry of their own (removed from the
+# memo, never the memo itself)
+CHECKSUMS = "checksums"
+KINDS = (*FOLDERS, CHECKSUMS, "partial")
 KILLED_WRITER = "left by a writer that was killed"  # why a partial entry is stale
 _SLUG = re.compile(r"^(?P<base>.+)-(?P<sha>[0-9a-f]{16})$")
 _STATE = re.compile(r"^(?P<slug>.+)-from\d+-len\d+$")
@@ -79,7 +86,7 @@ def inventory(cache_dir: str | os.PathLike | None = None) -> list[CacheEntry]:
     check_cache(root)
     current = _current_shas(cache_dir)
     entries = []
-    for kind in KINDS[:-1]:
+    for kind in FOLDERS:
         folder = root / kind
         if folder.is_symlink() or not folder.is_dir():
             continue
@@ -99,9 +106,22 @@ def inventory(cache_dir: str | os.PathLike | None = None) -> list[CacheEntry]:
             elif kind in (CHECKPOINTS, ABLATION) and _ours_folder(kind, path):
                 entries.append(_entry(kind, path, None))
     if root.is_dir() and not root.is_symlink():  # a killed writer of checksums.json
+        entries.extend(_checksums_of_gone_files(root))
         entries.extend(_entry("partial", path, KILLED_WRITER)
                        for path in sorted(root.iterdir()) if dead_writer_leftover(path))
     return entries
+
+
+def _checksums_of_gone_files(root: Path) -> list[CacheEntry]:
+    """The memo's entries of files no longer there (a test's or a removed run's weights), as
+    one stale entry sized by the bytes they take; none when every file it remembers is there."""
+    gone, size = gone_checksums(root)
+    if not gone:
+        return []
+    memo = root / CHECKSUMS_FILE
+    return [CacheEntry(kind=CHECKSUMS, path=memo, size=size, modified=memo.stat().st_mtime,
+                       stale=f"remembers {gone} checksum{'s' * (gone != 1)} of files no "
+                             "longer there")]
 
 
 def check_cache(root: Path) -> None:
@@ -230,10 +250,14 @@ def over_budget(entries: list[CacheEntry], candidates: list[CacheEntry],
 
 def remove(entries: list[CacheEntry]) -> int:
     """Delete these entries (a link is unlinked, never followed); returns the bytes freed.
-    A database goes with its journal files."""
+    A database goes with its journal files; the checksum memo loses only its entries of files
+    that are gone."""
     freed = 0
     for entry in entries:
         path = entry.path
+        if entry.kind == CHECKSUMS:  # the memo keeps the checksums of the files still there
+            freed += forget_gone_files(path.parent)
+            continue
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)
         else:

@@ -135,18 +135,52 @@ def _remember(path: str, stamp: list[int], sha256: str,
     worst (the file is replaced whole, never left half-written; a killed writer's temporary
     carries its pid, so the next writer and `shoprel cache prune` remove it)."""
     memo = _read_checksums(cache_dir)
-    target = _checksums_path(cache_dir)
     if memo is None:  # someone else's file: not ours to overwrite
-        log.debug("%s is not a checksum memo; left as it is", target)
+        log.debug("%s is not a checksum memo; left as it is", _checksums_path(cache_dir))
         return
-    memo = {name: entry for name, entry in memo.items() if os.path.exists(name)}
+    memo = _of_existing_files(memo)
     memo[path] = {"stamp": stamp, "sha256": sha256}
+    _write_checksums(memo, cache_dir)
+
+
+def _of_existing_files(memo: dict) -> dict:
+    return {name: entry for name, entry in memo.items() if os.path.exists(name)}
+
+
+def _write_checksums(memo: dict, cache_dir: str | os.PathLike | None) -> bool:
+    """Replace the memo whole; False when the cache cannot be written (best effort)."""
+    target = _checksums_path(cache_dir)
     mark_cache(target.parent)
     try:
         with atomic_file(target) as tmp:
             tmp.write_text(json.dumps(memo))
     except (OSError, ShoprelError):
-        log.debug("could not remember the checksum of %s in %s", path, target)
+        log.debug("could not write the checksum memo %s", target)
+        return False
+    return True
+
+
+def gone_checksums(cache_dir: str | os.PathLike | None = None) -> tuple[int, int]:
+    """How many files the cache's memo remembers that are gone (a removed run's or test's
+    folder), and the bytes their entries take in it: `shoprel cache prune --stale` drops them.
+    A write to the memo drops them too, but a cache nothing hashes into again keeps them."""
+    memo = _read_checksums(cache_dir) or {}
+    kept = _of_existing_files(memo)
+    if len(kept) == len(memo):
+        return 0, 0
+    return len(memo) - len(kept), len(json.dumps(memo)) - len(json.dumps(kept))
+
+
+def forget_gone_files(cache_dir: str | os.PathLike | None = None) -> int:
+    """Rewrite the memo without the entries of files that are gone (the others stay, so
+    nothing is hashed again); returns the bytes freed."""
+    memo = _read_checksums(cache_dir)
+    if not memo:  # none, or someone else's file: left alone
+        return 0
+    kept = _of_existing_files(memo)
+    if len(kept) == len(memo) or not _write_checksums(kept, cache_dir):
+        return 0
+    return len(json.dumps(memo)) - len(json.dumps(kept))
 
 
 def files_sha256(paths: list[Path], cache_dir: str | os.PathLike | None = None) -> str:
