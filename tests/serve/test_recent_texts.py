@@ -40,3 +40,12 @@ def test_an_app_keeping_more_recent_texts_than_fit_is_refused_and_the_bound_is_n
         create_app(qc_run, ServeSettings(recent_texts=MAX_RECENT_TEXTS + 1))
     assert str(info.value) == TOO_MANY.format(MAX_RECENT_TEXTS + 1) and loaded == []
     assert create_app(qc_run, ServeSettings(recent_texts=MAX_RECENT_TEXTS)).state.predictor
+
+
+def test_the_bound_is_told_in_the_option_help_and_the_settings_description():
+    """--help and ServeSettings' field description said nothing of the bound a user hits."""
+    result = CliRunner().invoke(main, ["serve", "--help"])
+    assert result.exit_code == 0
+    bound = f"at most {MAX_RECENT_TEXTS:,}"
+    assert bound in " ".join(result.output.split())
+    assert bound in ServeSettings.model_fields["recent_texts"].description

@@ -8,6 +8,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from shoprel.models.backbones.embedding_store import MAX_RECENT_TEXTS
 from shoprel.predict.cascade import DEFAULT_SHARE
 
 SETTINGS_ENV = "SHOPREL_SERVE_SETTINGS"
@@ -26,8 +27,11 @@ class ServeSettings(BaseModel):
     max_wait_ms: float = Field(2.0, ge=0, description="How long a batch waits for more requests.")
     slice_pairs: int = Field(64, ge=1, description="Pairs of one request per batch: a bigger "
                                                    "request is scored in turns with the others.")
+    # no le=: check_recent_texts holds the upper bound, in a line naming --recent-texts and the
+    # memory it saves
     recent_texts: int = Field(100_000, ge=0, description="Embedded texts (queries repeat) kept "
-                                                         "in memory; 0: none.")
+                                                         "in memory, at most "
+                                                         f"{MAX_RECENT_TEXTS:,}; 0: none.")
     index_dirs: list[str] = Field(default_factory=list, description="Target-index folders "
                                   "besides the run's own (`shoprel index --out`).")
     # one request's share of the model: without it a client can send max_pairs pairs of
