@@ -82,11 +82,18 @@ def split_scores_and_cuts(scored: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return probabilities, cuts
 
 
+def open_served_predictor(run_dir: str | Path,
+                          settings: ServeSettings) -> Predictor | CascadePredictor:
+    """What an app scores with: the one place that reads the settings for it, so the check
+    before `--workers N` start opens exactly what each worker will."""
+    return open_predictor(run_dir, settings.index_dirs, settings.recent_texts,
+                          settings.scorer, settings.cascade_share)
+
+
 def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> FastAPI:
     """Load the run once (errors surface here, before any port is opened) and wire the API."""
     settings = settings or ServeSettings()
-    predictor = open_predictor(run_dir, settings.index_dirs, settings.recent_texts,
-                               settings.scorer, settings.cascade_share)
+    predictor = open_served_predictor(run_dir, settings)
     known_languages = predictor.training_languages()
     task = predictor.task
     info = model_info(predictor)

@@ -63,22 +63,20 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
     hears of a server others can reach without an API key, once the address and the run have
     passed their checks (not before a failure)."""
     from shoprel.predict.predictor import check_recent_texts
-    from shoprel.serve.app import create_app
+    from shoprel.serve.app import create_app, open_served_predictor
 
     run_dir = Path(run_dir).resolve()
     check_address(host, port)
-    check_recent_texts(settings.recent_texts)  # workers > 1 check their run below without it
+    check_recent_texts(settings.recent_texts)  # before any model loads
     # a bad run directory (or a student it lacks) is one clear error, before any worker starts
     scoring_run(Run.open(run_dir), "student" if settings.scorer == "cascade" else settings.scorer)
     if workers > 1:
-        from shoprel.predict.predictor import open_predictor
         from shoprel.serve.translation import QueryTranslation
 
-        # so is a broken model file, or a translator the run records that cannot be made:
-        # here once, not a traceback per worker
-        predictor = open_predictor(run_dir, scorer=settings.scorer,
-                                   cascade_share=settings.cascade_share)
-        QueryTranslation(predictor).close()
+        # so is a broken model file, an --index folder that cannot be used, or a translator
+        # the run records that cannot be made, each opened as a worker opens it: here once,
+        # not a traceback per worker, restarted by uvicorn's supervisor without end
+        QueryTranslation(open_served_predictor(run_dir, settings)).close()
     warning = exposure_warning(host, settings.api_key)
     if warning and warn is not None:
         warn(warning)
