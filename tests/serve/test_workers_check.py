@@ -1,4 +1,5 @@
-"""serve --workers N opens the run, with the workers' own settings, once before any starts."""
+"""serve opens the run with the settings its app uses before it warns or listens (with --workers
+N, once before any worker starts)."""
 
 import pytest
 from click.testing import CliRunner
@@ -24,3 +25,15 @@ def test_a_broken_index_folder_is_one_line_before_any_worker_starts(
     assert result.stderr.startswith(f"error: {folder}: {why}")
     assert result.stderr.count("\n") == 1
 
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_no_exposure_warning_before_a_broken_index_fails(qc_run, never_served, tmp_path,
+                                                         workers):
+    """With one process the app was built after the 'without an API key' warning: a server
+    that would never listen warned of its exposure, then failed."""
+    result = CliRunner().invoke(main, ["serve", str(qc_run), "--host", "0.0.0.0", "--port", "0",
+                                       "--workers", workers, "--index", str(tmp_path)])
+    assert result.exit_code == 2, result.output
+    assert result.stderr == (f"error: {tmp_path}: an empty folder, not an index (no index.json); "
+                             f"build one with `shoprel index RUN FILE --out {tmp_path}`\n")

@@ -70,12 +70,15 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
     check_recent_texts(settings.recent_texts)  # before any model loads
     # a bad run directory (or a student it lacks) is one clear error, before any worker starts
     scoring_run(Run.open(run_dir), "student" if settings.scorer == "cascade" else settings.scorer)
-    if workers > 1:
+    # so is a broken model file, an --index folder that cannot be used, or a translator the
+    # run records that cannot be made, before the warning: one process builds its app here;
+    # for N workers the run is opened here as each worker will open it, so it fails once,
+    # not in a traceback per worker that uvicorn restarts without end
+    if workers == 1:
+        app = create_app(run_dir, settings)
+    else:
         from shoprel.serve.translation import QueryTranslation
 
-        # so is a broken model file, an --index folder that cannot be used, or a translator
-        # the run records that cannot be made, each opened as a worker opens it: here once,
-        # not a traceback per worker, restarted by uvicorn's supervisor without end
         QueryTranslation(open_served_predictor(run_dir, settings)).close()
     warning = exposure_warning(host, settings.api_key)
     if warning and warn is not None:
@@ -84,7 +87,7 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
               "log_config": log_config(log_level),  # long paths and values cut in log lines
               "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS}
     if workers == 1:
-        uvicorn.run(create_app(run_dir, settings), **common)
+        uvicorn.run(app, **common)
         return
     os.environ[RUN_DIR_ENV] = str(run_dir)
     os.environ[SUPERVISOR_ENV] = str(os.getpid())  # workers stop when this process is gone
