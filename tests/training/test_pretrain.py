@@ -318,6 +318,25 @@ def test_the_backbone_reaches_the_disk_before_it_is_renamed_into_place(demo_back
     assert fsync_spy.unsynced(out) == []
 
 
+def test_the_weights_hashed_for_the_record_are_known_under_the_output(demo_backbone, qc_demo,
+                                                                      tmp_path, monkeypatch):
+    """The record's checksum was remembered under the temporary folder the backbone was
+    written in, a path gone once it was renamed into place: the first check hashed it again."""
+    from shoprel.models.backbones import cache
+
+    config = PretrainConfig(backbone=str(demo_backbone), max_steps=1, batch_size=8,
+                            eval_texts=16, cache_dir=str(tmp_path / "cache"))
+    out = Path(pretrain([qc_demo], tmp_path / "pt", config, progress=False).out_dir)
+    weights = out / "model.safetensors"
+    memo = json.loads((tmp_path / "cache" / cache.CHECKSUMS_FILE).read_text())
+    assert list(memo) == [str(weights)]
+    reads = []
+    monkeypatch.setattr(cache, "open", lambda *a, **k: reads.append(a) or open(*a, **k),
+                        raising=False)
+    recorded = json.loads((out / "shoprel-backbone.json").read_text())["weights_sha256"]
+    assert file_sha256(weights, tmp_path / "cache") == recorded and reads == []
+
+
 @pytest.mark.parametrize("files, message", [
     (None, "no such folder ("),
     ({"modules.json": "[]", "pytorch_model.bin": "x"},

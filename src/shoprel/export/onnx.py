@@ -18,7 +18,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from shoprel.errors import ConfigError, OutputError, RunDirError
-from shoprel.models.backbones.cache import file_sha256
+from shoprel.models.backbones.cache import built_folder, file_sha256
 from shoprel.models.hf.onnx import (
     EXPORT_FILES,
     FP32_FILE,
@@ -29,7 +29,7 @@ from shoprel.models.hf.onnx import (
     read_export_meta,
     source_weights,
 )
-from shoprel.utils.atomic import add_to_stamp, atomic_dir
+from shoprel.utils.atomic import add_to_stamp
 from shoprel.utils.outputs import check_not_a_link, check_outside_outputs, few_names
 from shoprel.utils.progress import bar_wanted, honours_progress
 
@@ -55,7 +55,7 @@ def export_hf_classifier(hf_folder: str | Path, out_folder: str | Path, int8: bo
                                            "`shoprel export RUN --onnx`, which record them in "
                                            "the run, or choose a folder outside it")
     check_replaceable_export(out_folder)
-    with atomic_dir(out_folder, overwrite=True, durable=True) as tmp:
+    with built_folder(out_folder, overwrite=True, durable=True) as tmp:
         meta = _write_export(hf_folder, tmp, int8, opset, int8_weights)
     return meta
 
@@ -225,8 +225,8 @@ def export_run(run_dir: str | Path, int8: bool = False, int8_weights: str = "uin
     with contextlib.ExitStack() as stack:
         for folder in tqdm(folders, desc="exporting cross-encoders", unit="model",
                            disable=not bar_wanted(len(folders), progress, 1)):
-            tmp = stack.enter_context(atomic_dir(folder / ONNX_FOLDER, overwrite=True,
-                                                 durable=True))
+            tmp = stack.enter_context(built_folder(folder / ONNX_FOLDER, overwrite=True,
+                                                   durable=True))
             _write_export(folder / HF_FOLDER, tmp, int8, OPSET, int8_weights)
     run_dir = Path(run_dir).resolve()
     for folder in folders:  # --overwrite of the run knows these as shoprel's

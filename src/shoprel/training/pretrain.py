@@ -29,12 +29,11 @@ from shoprel.data.readers import read_pairs
 from shoprel.data.records import python_kind
 from shoprel.errors import ConfigError, ConfigValueError, InputError
 from shoprel.models.backbones import e5_small, use_multilingual
-from shoprel.models.backbones.cache import file_sha256
+from shoprel.models.backbones.cache import built_folder, file_sha256
 from shoprel.models.backbones.resolve import Backbone, loading, resolve_backbone
 from shoprel.models.config import SEED_MAX, leaf_types
 from shoprel.training.ranks import RankGroup, current_ranks
 from shoprel.utils.arguments import flag_argument, path_argument
-from shoprel.utils.atomic import atomic_dir
 from shoprel.utils.outputs import check_output_dir, check_replaceable
 from shoprel.utils.threads import torch_threads
 
@@ -406,8 +405,8 @@ def pretrain(files: str | Path | Sequence[str | Path], out_dir: str | Path,
         if ranks.is_main:
             record = {**result.summary(), "config": asdict(config)}
             del record["out_dir"]
-            with atomic_dir(out_dir, overwrite=overwrite, durable=True,
-                            guard=lambda d: check_replaceable(d, **_BACKBONE_OUTPUT)) as tmp:
+            with built_folder(out_dir, config.cache_dir, overwrite=overwrite, durable=True,
+                              guard=lambda d: check_replaceable(d, **_BACKBONE_OUTPUT)) as tmp:
                 _save_backbone(tmp, model, tokenizer, backbone, record, config.cache_dir)
     if group is not None:
         result = group.broadcast(result)  # the others return once DIR is in place

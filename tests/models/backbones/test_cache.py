@@ -129,3 +129,37 @@ def test_a_command_with_its_own_cache_remembers_there_only(root, tmp_path):
     weights.write_bytes(b"p" * 100)  # a later command without one: the default's memo
     assert file_sha256(weights) == digest(b"p" * 100)
     assert list(json.loads((root / CHECKSUMS_FILE).read_text())) == [str(weights)]
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+def test_what_a_build_hashed_is_known_under_its_final_path(root, tmp_path, monkeypatch,
+                                                           overwrite):
+    """A build hashed its weights in its temporary folder, which was then renamed: the memo
+    knew them only under a path gone at once, and the first use hashed them again. Now the
+    entries follow the rename (with the final file's stamp) and the first use reads nothing."""
+    folder = tmp_path / "built"
+    if overwrite:  # an earlier build in place, known to the memo
+        folder.mkdir()
+        (folder / "weights.bin").write_bytes(b"old")
+        file_sha256(folder / "weights.bin")
+    with cache.built_folder(folder, overwrite=overwrite) as tmp:
+        (tmp / "sub").mkdir()
+        for name in ("weights.bin", "sub/more.bin"):
+            (tmp / name).write_bytes(name.encode() * 100)
+            file_sha256(tmp / name)
+    memo = json.loads((root / CHECKSUMS_FILE).read_text())
+    assert sorted(memo) == [str(folder / "sub" / "more.bin"), str(folder / "weights.bin")]
+    counter = CountingOpen(monkeypatch)
+    assert file_sha256(folder / "weights.bin") == digest(b"weights.bin" * 100)
+    assert file_sha256(folder / "sub" / "more.bin") == digest(b"sub/more.bin" * 100)
+    assert counter.reads == 0
+
+
+def test_a_failed_build_leaves_no_entry_of_its_temporary_folder(root, tmp_path):
+    folder = tmp_path / "built"
+    with pytest.raises(RuntimeError), cache.built_folder(folder) as tmp:
+        (tmp / "weights.bin").write_bytes(b"w" * 100)
+        file_sha256(tmp / "weights.bin")
+        raise RuntimeError("the build failed")
+    assert not folder.exists()
+    assert json.loads((root / CHECKSUMS_FILE).read_text()) == {}

