@@ -568,3 +568,33 @@ def test_an_export_reaches_the_disk_before_it_is_renamed_into_place(saved, tmp_p
     assert exported == [model / "onnx"] and (model / "onnx" / "model.onnx").is_file()
     assert fsync_spy.unsynced(model / "onnx") == []
     assert fsync_spy.unsynced(tmp_path / "alone") == []
+
+
+def test_a_run_with_its_own_cache_remembers_the_exports_checksums_there(saved, tmp_path,
+                                                                         monkeypatch):
+    """export remembered the digests it records (the graphs', the weights') in the default
+    cache's memo ($SHOPREL_CACHE, else ~/.cache/shoprel) even for a run whose config names
+    its own model.params.cache_dir, where scoring checks them: the first scoring hashed them
+    all again. They are now remembered there, and that scoring reads nothing."""
+    from shoprel.models.backbones import cache
+    from shoprel.training.config import load_config
+
+    default, own = tmp_path / "default", tmp_path / "own"
+    monkeypatch.setenv(cache.CACHE_ENV, str(default))
+    model = shutil.copytree(saved, tmp_path / "run" / "models" / "full")
+    saved_config = json.loads((model / "model.json").read_text())
+    saved_config["params"]["cache_dir"] = str(own)
+    (model / "model.json").write_text(json.dumps(saved_config))
+    (tmp_path / "run" / "config.yaml").write_text(load_config(None, {
+        "model.family": "cross", "model.params.cache_dir": str(own)}).to_yaml())
+    monkeypatch.setattr(onnx_export, "cross_model_folders", lambda run_dir: [model])
+    onnx_export.export_run(tmp_path / "run", progress=False)
+    memo = json.loads((own / cache.CHECKSUMS_FILE).read_text())
+    assert sorted(memo) == [str(model / "hf" / "model.safetensors"),
+                            str(model / "onnx" / "model.onnx")]
+    assert not default.exists()
+    reads = []
+    monkeypatch.setattr(cache, "open", lambda *a, **k: reads.append(a) or open(*a, **k),
+                        raising=False)
+    assert RelevanceModel.load(model).engine_ == "onnx-fp32"
+    assert reads == []

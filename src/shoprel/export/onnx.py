@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import time
 import warnings
 from pathlib import Path
@@ -41,22 +42,25 @@ INT8_WEIGHTS = ("uint8", "int8")
 
 
 def export_hf_classifier(hf_folder: str | Path, out_folder: str | Path, int8: bool = False,
-                         opset: int = OPSET, int8_weights: str = "uint8") -> dict:
+                         opset: int = OPSET, int8_weights: str = "uint8",
+                         cache_dir: str | os.PathLike | None = None) -> dict:
     """Write `hf_folder`'s sequence classifier to out_folder as ONNX (+ int8); returns meta.
 
     Built beside out_folder and moved into place whole, as `shoprel export` does: a failure
     or a stop midway leaves an earlier export there as it was, not new graphs beside its old
     export.json; a folder it did not write (the model's own, a user's conversion) is refused.
     So is one inside a run (or another folder shoprel wrote): the run's stamp would not list
-    it, and its --overwrite would then refuse the run; export_run records what it writes."""
+    it, and its --overwrite would then refuse the run; export_run records what it writes.
+    `cache_dir`: whose checksum memo remembers the digests it records (the model's own
+    cache_dir, where scoring checks them), else the default cache's."""
     check_int8_weights(int8_weights)
     hf_folder, out_folder = Path(hf_folder).expanduser(), Path(out_folder).expanduser()
     check_outside_outputs(out_folder, then="export a run's models with export_run(RUN) or "
                                            "`shoprel export RUN --onnx`, which record them in "
                                            "the run, or choose a folder outside it")
     check_replaceable_export(out_folder)
-    with built_folder(out_folder, overwrite=True, durable=True) as tmp:
-        meta = _write_export(hf_folder, tmp, int8, opset, int8_weights)
+    with built_folder(out_folder, cache_dir, overwrite=True, durable=True) as tmp:
+        meta = _write_export(hf_folder, tmp, int8, opset, int8_weights, cache_dir)
     return meta
 
 
@@ -68,8 +72,9 @@ def check_int8_weights(int8_weights: str) -> None:
 
 
 def _write_export(hf_folder: Path, out_folder: Path, int8: bool, opset: int,
-                  int8_weights: str) -> dict:
-    """The export's files, written into out_folder (a folder being built)."""
+                  int8_weights: str, cache_dir: str | os.PathLike | None = None) -> dict:
+    """The export's files, written into out_folder (a folder being built); their digests and
+    the weights' are remembered in `cache_dir`'s checksum memo."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -109,10 +114,10 @@ def _write_export(hf_folder: Path, out_folder: Path, int8: bool, opset: int,
         files["int8"] = INT8_FILE
     meta = {"files": files, "preferred": "int8" if int8 else "fp32",
             # loading checks the file it scores with against this (models/hf/onnx.py)
-            "sha256": {precision: file_sha256(out_folder / name)
+            "sha256": {precision: file_sha256(out_folder / name, cache_dir)
                        for precision, name in files.items()},
             # and the weights it was made from (loading checks those beside it against these)
-            SOURCE_FIELD: source_weights(hf_folder),
+            SOURCE_FIELD: source_weights(hf_folder, cache_dir),
             "inputs": names,
             "int8_weights": int8_weights if int8 else None, "int8_per_channel": bool(int8),
             "opset": opset, "seconds": round(time.perf_counter() - started, 2)}
@@ -148,6 +153,19 @@ def _by_name_class():
             return self.model(**dict(zip(self.names, inputs, strict=True))).logits
 
     return ByName
+
+
+def run_cache_dir(run_dir: Path) -> str | None:
+    """The cache the run's models use (model.params.cache_dir of its config.yaml, read as the
+    other commands read it), None for the default or a run without its config: scoring checks
+    an export's digests in that cache's memo, so the export remembers them there."""
+    from shoprel import runs
+    from shoprel.training.config import load_config
+
+    path = run_dir / runs.CONFIG
+    if not path.is_file():
+        return None
+    return load_config(path, saved=True).model.params.get("cache_dir")
 
 
 def cross_model_folders(run_dir: str | Path) -> list[Path]:
@@ -222,12 +240,13 @@ def export_run(run_dir: str | Path, int8: bool = False, int8_weights: str = "uin
     folders = cross_model_folders(run_dir)
     for folder in folders:  # onnx/ is replaced outright: only an earlier export may be
         check_replaceable_export(folder / ONNX_FOLDER)
+    cache_dir = run_cache_dir(run_dir)
     with contextlib.ExitStack() as stack:
         for folder in tqdm(folders, desc="exporting cross-encoders", unit="model",
                            disable=not bar_wanted(len(folders), progress, 1)):
-            tmp = stack.enter_context(built_folder(folder / ONNX_FOLDER, overwrite=True,
-                                                   durable=True))
-            _write_export(folder / HF_FOLDER, tmp, int8, OPSET, int8_weights)
+            tmp = stack.enter_context(built_folder(folder / ONNX_FOLDER, cache_dir,
+                                                   overwrite=True, durable=True))
+            _write_export(folder / HF_FOLDER, tmp, int8, OPSET, int8_weights, cache_dir)
     run_dir = Path(run_dir).resolve()
     for folder in folders:  # --overwrite of the run knows these as shoprel's
         add_to_stamp(run_dir, (folder / ONNX_FOLDER).resolve().relative_to(run_dir).as_posix())
