@@ -285,6 +285,9 @@ def test_a_true_or_false_argument_takes_only_true_or_false(tmp_path, trained_run
      "overrides: model.params.stack: expected True or False, got 'yes'"),
     ({"model.family": "fast", "model.params.n_estimators": False},
      "overrides: model.params.n_estimators: expected a number, got False"),
+    # numpy's True was 1 here (a fixed threshold of 1.0)
+    ({"threshold.mode": "fixed", "threshold.value": np.True_},
+     "overrides: threshold.value: expected a number, got True"),
 ])
 def test_an_overrides_dict_is_answered_in_python_s_true_and_false(overrides, message):
     """A Python dict of overrides was answered in YAML's words ('got true', 'expected true or

@@ -1,5 +1,6 @@
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from shoprel.errors import ConfigError, ConfigValueError
@@ -447,6 +448,31 @@ def test_a_config_built_in_python_says_its_bad_field_in_one_line(build, said):
         build()
     assert str(info.value) == said
     assert isinstance(info.value, ConfigError) and isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize("build, said", [
+    (lambda: RunConfig(folds={"seed": np.True_}),
+     "RunConfig: folds.seed: expected a number, got True"),
+    (lambda: RunConfig(folds={"k": np.False_}), "RunConfig: folds.k: expected a number, got False"),
+    (lambda: RunConfig(threshold={"mode": "fixed", "value": np.True_}),
+     "RunConfig: threshold.value: expected a number, got True"),
+    (lambda: FastConfig(n_estimators=np.True_),
+     "FastConfig: n_estimators: expected a number, got True"),
+    (lambda: FastConfig(learning_rate=np.False_),
+     "FastConfig: learning_rate: expected a number, got False"),
+])
+def test_numpy_s_true_or_false_is_no_number_as_python_s_is_none(build, said):
+    """numpy's True (a flag read from an array or a DataFrame) was taken for a number as 1
+    (a fixed threshold of 1.0, seed 1): the check knew Python's bool only."""
+    with pytest.raises(ConfigValueError) as info:
+        build()
+    assert str(info.value) == said
+
+
+def test_numpy_s_true_or_false_is_still_a_true_or_false():
+    final = RunConfig(final={"refit_full": np.False_, "keep_fold_models": np.True_}).final
+    assert (final.refit_full, final.keep_fold_models) == (False, True)
+    assert FastConfig(stack=np.False_).stack is False
 
 
 def test_the_same_mistake_in_a_file_still_names_the_file_line_and_key(tmp_path):

@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from shoprel.errors import ConfigError, ConfigValueError
+from shoprel.utils.scalars import is_boolean
 
 # how models read a query that comes with its translation (the winners' "{query} - {english}")
 QUERY_TEMPLATE = "{query} - {translation}"
@@ -106,7 +107,7 @@ def refuse_bool_for_number(model: type[BaseModel], value: Any, info: ValidationI
     # an overrides dict is Python's too (the commands' options give no true/false for a number)
     truth = (("True", "False") if written_in(info.context) in (PYTHON, OVERRIDES)
              else ("true", "false"))
-    if isinstance(value, bool):
+    if is_boolean(value):  # numpy's True too: pydantic read it as 1
         if bool not in leaves and leaves & {int, float}:
             raise ValueError(f"expected a number, got {truth[0] if value else truth[1]}")
     elif bool in leaves and isinstance(value, int | float | str) and not any(
