@@ -158,6 +158,20 @@ def test_a_cascade_share_that_is_no_number_is_one_line(tmp_path, trained_runs, q
     assert not (tmp_path / "p.jsonl").exists()
 
 
+@pytest.mark.parametrize("arguments, message", [
+    ({"recent_texts": np.True_}, "recent_texts: a whole number >= 0, got True"),
+    ({"recent_texts": np.float64(5.0)}, "recent_texts: a whole number >= 0, got 5.0"),
+    ({"scorer": "cascade", "cascade_share": np.True_},
+     "cascade_share: expected a number above 0 and at most 1, got True"),
+])
+def test_numpy_s_true_is_refused_in_the_words_python_s_true_is(tmp_path, arguments, message):
+    """Scorer(recent_texts=np.True_) said 'got np.True_', numpy's way of writing it; the
+    arguments are checked before the run is read, so no run is needed here."""
+    with pytest.raises(ConfigError) as info:
+        shoprel.Scorer(tmp_path, **arguments)
+    assert str(info.value) == message
+
+
 def test_a_frame_s_result_keeps_its_index_so_columns_assign_back(trained_runs, qc_demo):
     table = pd.DataFrame(_rows(qc_demo, 6), index=range(10, 16))
     scored = shoprel.Scorer(trained_runs["QC"]).score(table)

@@ -44,6 +44,7 @@ from shoprel.training.pretrain import pretrain as _pretrain
 from shoprel.training.runner import TrainResult
 from shoprel.training.runner import train as _train_run
 from shoprel.utils.arguments import flag_argument, path_argument
+from shoprel.utils.scalars import is_boolean, python_scalar
 
 __all__ = ["Scorer", "evaluate_file", "load_config", "predict_file", "pretrain", "read_pairs",
            "train"]
@@ -221,7 +222,8 @@ def _cascade_share(share, scorer) -> float:
                           f"scorer={scorer!r})")
     if share is None:
         return DEFAULT_SHARE
-    if isinstance(share, bool) or not isinstance(share, numbers.Real):
+    share = python_scalar(share)  # numpy's True is said as True, and refused as True is
+    if is_boolean(share) or not isinstance(share, numbers.Real):
         raise ConfigError(f"cascade_share: expected a number above 0 and at most 1, got "
                           f"{share!r}")
     return float(share)
@@ -254,8 +256,8 @@ class Scorer:
     def __init__(self, run_dir: str | Path, scorer: str = "full",
                  indexes: list[str | Path] | None = None, recent_texts: int = 0,
                  cascade_share: float | None = None):
-        if isinstance(recent_texts, bool) or not isinstance(recent_texts, int) \
-                or recent_texts < 0:
+        recent_texts = python_scalar(recent_texts)  # np.int64(5) is 5; numpy's True is True
+        if is_boolean(recent_texts) or not isinstance(recent_texts, int) or recent_texts < 0:
             raise ConfigError(f"recent_texts: a whole number >= 0, got {recent_texts!r}")
         self.run_dir = path_argument(run_dir, "run_dir")
         self.predictor = open_predictor(self.run_dir, _indexes(indexes), recent_texts,

@@ -3,6 +3,7 @@
 import json
 import re
 
+import numpy as np
 import pytest
 
 from shoprel.data.readers import iter_pair_chunks, read_pairs
@@ -103,6 +104,16 @@ def test_mixed_odd_string_ids_stay_strings(tmp_path):
 def test_chunk_rows_must_be_a_positive_whole_number(tmp_path, rows):
     with pytest.raises(ConfigError, match="--chunk-rows"):
         next(iter_pair_chunks(_file(tmp_path, _row()), chunk_rows=rows))
+
+
+def test_numpy_s_true_is_no_chunk_size_and_numpy_s_whole_number_is_one(tmp_path):
+    """numpy's True was refused as 'got np.True_', and np.int64(1), a size taken from an
+    array, as no whole number; they read as Python's True (refused in its words) and 1."""
+    path = _file(tmp_path, _row(id=1), _row(id=2, label=0))
+    with pytest.raises(ConfigError) as info:
+        next(iter_pair_chunks(path, chunk_rows=np.True_))
+    assert str(info.value) == "--chunk-rows: must be a whole number of rows, at least 1; got True"
+    assert [len(chunk) for chunk in iter_pair_chunks(path, chunk_rows=np.int64(1))] == [1, 1]
 
 
 def test_a_label_written_from_a_float_column_reads_in_csv_as_in_json(tmp_path):

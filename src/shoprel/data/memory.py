@@ -20,6 +20,7 @@ from shoprel.data.records import Record, python_kind
 from shoprel.data.tasks import QUERY_COLUMN, TRANSLATION_COLUMN, Task
 from shoprel.data.validate import RecordValidator, validated_chunks
 from shoprel.errors import InputError
+from shoprel.utils.scalars import python_scalar
 
 # fields read as text: a float column there is pandas' guess, not the user's text
 TEXT_FIELDS = (QUERY_COLUMN, *(task.target_column for task in Task), TRANSLATION_COLUMN)
@@ -37,7 +38,7 @@ def _plain(value):
     np.int64(7) is the id 7), empty cells as None, the same in a list of dicts and a frame."""
     if _missing(value):
         return None
-    return value.item() if isinstance(value, np.generic) else value
+    return python_scalar(value)
 
 
 def _records(pairs) -> Iterator[Record]:

@@ -12,6 +12,7 @@ from shoprel.data.records import Record, iter_records
 from shoprel.data.tasks import Task
 from shoprel.data.validate import RecordValidator, validated_chunks
 from shoprel.errors import ConfigError, InputError
+from shoprel.utils.scalars import is_boolean, python_scalar
 
 
 def iter_pair_chunks(
@@ -28,7 +29,8 @@ def iter_pair_chunks(
     `written_ids`: keep ids as the file wrote them, to write them back (scoring);
     `read_labels` False: leave a label column unread (scoring needs none); `records`: the
     file's records already read (iter_records), checked again without parsing it again."""
-    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
+    chunk_rows = python_scalar(chunk_rows)  # np.int64(500) is 500; numpy's True is True
+    if is_boolean(chunk_rows) or not isinstance(chunk_rows, int) or chunk_rows < 1:
         raise ConfigError(f"--chunk-rows: must be a whole number of rows, at least 1; got "
                           f"{chunk_rows!r}")
     path = Path(path).expanduser()  # `~/data.jsonl` from Python, as the CLI reads it

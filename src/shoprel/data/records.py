@@ -16,6 +16,7 @@ import numpy as np
 from shoprel.data.formats import FORMATS, file_format
 from shoprel.data.tasks import REQUEST_FIELDS
 from shoprel.errors import ConfigError, InputError
+from shoprel.utils.scalars import is_boolean
 
 Record = tuple[int, dict]  # (line or row number, fields)
 
@@ -44,7 +45,7 @@ def written_kind(value) -> str:
     wrong kind: "true is not an id", "an object is not a text"."""
     if value is None:
         return "null"
-    if isinstance(value, bool | np.bool_):
+    if is_boolean(value):
         return "true" if value else "false"
     if isinstance(value, str):
         return "a text" if value else "an empty text"
@@ -66,7 +67,7 @@ def python_kind(value) -> str:
     number or a list and in Python's for None and True/False ("None is not a path", "a list
     is not a dict of fields"); anything else by its type's name ("a DataFrame"), never its
     repr, which may span lines."""
-    if value is None or isinstance(value, bool | np.bool_):
+    if value is None or is_boolean(value):
         return repr(value if value is None else bool(value))
     if isinstance(value, str | int | float | np.number | list | bytes | bytearray):
         return written_kind(value)

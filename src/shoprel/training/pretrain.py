@@ -23,8 +23,6 @@ from dataclasses import InitVar, asdict, dataclass, field, fields
 from pathlib import Path
 from typing import get_type_hints
 
-import numpy as np
-
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import python_kind
 from shoprel.errors import ConfigError, ConfigValueError, InputError
@@ -35,6 +33,7 @@ from shoprel.models.config import SEED_MAX, leaf_types
 from shoprel.training.ranks import RankGroup, current_ranks
 from shoprel.utils.arguments import flag_argument, path_argument
 from shoprel.utils.outputs import check_output_dir, check_replaceable
+from shoprel.utils.scalars import python_scalar
 from shoprel.utils.threads import torch_threads
 
 WEIGHTS_FILE = "model.safetensors"
@@ -81,9 +80,7 @@ class PretrainConfig:
         """The setting `name` as its field's type holds it (numpy's numbers and True/False as
         Python's, a whole float such as 2.0 as an int, a path as text: the backbone's record
         is JSON), or its error. The config models (models/config.py) take the same."""
-        value = getattr(self, name)
-        if isinstance(value, np.bool_):  # numpy's True is True here, as pydantic reads it
-            value = bool(value)
+        value = python_scalar(getattr(self, name))  # numpy's True is True, as in the configs
         leaves = leaf_types(hint)
         if value is None and type(None) in leaves:
             return value

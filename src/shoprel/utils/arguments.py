@@ -7,11 +7,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from shoprel.data.records import python_kind
 from shoprel.errors import ConfigError, InputError
+from shoprel.utils.scalars import is_boolean
 
 
 def path_argument(value, name: str) -> Path:
@@ -29,6 +29,6 @@ def path_argument(value, name: str) -> Path:
 def flag_argument(value, name: str) -> bool:
     """A True/False argument: overwrite="no" or progress="off" is truthy to Python, so it
     replaced an output its caller meant to keep."""
-    if isinstance(value, bool | np.bool_):
+    if is_boolean(value):
         return bool(value)
     raise ConfigError(f"{name}: expected True or False, got {value!r}")
