@@ -469,6 +469,20 @@ def test_numpy_s_true_or_false_is_no_number_as_python_s_is_none(build, said):
     assert str(info.value) == said
 
 
+@pytest.mark.parametrize("build, said", [
+    (lambda: RunConfig(final={"refit_full": np.int64(0)}),
+     "RunConfig: final.refit_full: expected True or False, got 0"),
+    (lambda: FastConfig(stack=np.float64(1.0)),
+     "FastConfig: stack: expected True or False, got 1.0"),
+])
+def test_numpy_s_number_is_no_true_or_false_as_python_s_is_none(build, said):
+    """np.int64(0) (a flag kept in an int array) set refit_full to false: the check knew
+    Python's numbers only, and Python's 0 is refused there."""
+    with pytest.raises(ConfigValueError) as info:
+        build()
+    assert str(info.value) == said
+
+
 def test_numpy_s_true_or_false_is_still_a_true_or_false():
     final = RunConfig(final={"refit_full": np.False_, "keep_fold_models": np.True_}).final
     assert (final.refit_full, final.keep_fold_models) == (False, True)

@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from shoprel.errors import ConfigError, ConfigValueError
-from shoprel.utils.scalars import is_boolean
+from shoprel.utils.scalars import is_boolean, python_scalar
 
 # how models read a query that comes with its translation (the winners' "{query} - {english}")
 QUERY_TEMPLATE = "{query} - {translation}"
@@ -107,15 +107,16 @@ def refuse_bool_for_number(model: type[BaseModel], value: Any, info: ValidationI
     # an overrides dict is Python's too (the commands' options give no true/false for a number)
     truth = (("True", "False") if written_in(info.context) in (PYTHON, OVERRIDES)
              else ("true", "false"))
+    shown = python_scalar(value)  # numpy's 0 (from an array) is 0: pydantic read it as false
     if is_boolean(value):  # numpy's True too: pydantic read it as 1
         if bool not in leaves and leaves & {int, float}:
             raise ValueError(f"expected a number, got {truth[0] if value else truth[1]}")
-    elif bool in leaves and isinstance(value, int | float | str) and not any(
-            isinstance(value, leaf) if isinstance(leaf, type) else value in literal_values(leaf)
+    elif bool in leaves and isinstance(shown, int | float | str) and not any(
+            isinstance(shown, leaf) if isinstance(leaf, type) else shown in literal_values(leaf)
             for leaf in leaves):
         words = [repr(v) for leaf in leaves if not isinstance(leaf, type)
                  for v in literal_values(leaf)]
-        raise ValueError(f"expected {' or '.join([*truth, *words])}, got {value!r}")
+        raise ValueError(f"expected {' or '.join([*truth, *words])}, got {shown!r}")
     return value
 
 
