@@ -208,6 +208,17 @@ def test_a_model_section_of_the_wrong_shape_is_one_line(model, message, folds):
         parse_config({"model": model, "folds": folds}, "my.yaml")
 
 
+@pytest.mark.parametrize("folds", [{"qc_group_levels": np.int64(2)}, {"qc_group_levels": 2.0},
+                                   {"qc_group_levels": "2"}, FoldsConfig(qc_group_levels=2)])
+def test_the_inner_folds_group_by_the_levels_the_outer_folds_read(folds):
+    """folds.qc_group_levels given as np.int64(2), 2.0, a YAML "2" or a FoldsConfig grouped the
+    outer folds by 2 levels while the model's inner folds kept the default 3, silently."""
+    config = RunConfig(folds=folds, model={"family": "fast"})
+    assert (config.folds.qc_group_levels, config.model.params["group_levels"]) == (2, 2)
+    given = RunConfig(folds=folds, model={"family": "fast", "params": {"group_levels": 1}})
+    assert given.model.params["group_levels"] == 1  # a model's own setting is kept
+
+
 def test_stage0_params_of_the_wrong_shape_are_one_line():
     with pytest.raises(ConfigError, match=r"^my\.yaml: stage0\.params: expected a mapping of "
                                           r"param: value such as \{epochs: 1\}, got a list$"):

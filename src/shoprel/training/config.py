@@ -116,6 +116,20 @@ class FoldsConfig(StrictConfig):
     qc_group_levels: int = Field(3, ge=1, le=10)
 
 
+def _outer_group_levels(folds) -> int | None:
+    """The folds' qc_group_levels as the folds section reads it (np.int64(2), 2.0 and a YAML
+    "2" are 2 there, so the model's inner folds must take 2 too, not keep 3), or None where
+    none is given or the section is wrong (its own check names that)."""
+    if isinstance(folds, FoldsConfig):  # RunConfig(folds=FoldsConfig(qc_group_levels=2))
+        return folds.qc_group_levels
+    if not isinstance(folds, dict) or folds.get("qc_group_levels") is None:
+        return None
+    try:
+        return FoldsConfig.model_validate(folds).qc_group_levels
+    except ValidationError:
+        return None
+
+
 def _yaml_type(value) -> str:
     """A value's kind as YAML writes it, for "expected ..., got a list"."""
     names = {list: "a list", dict: "a mapping", str: "a string", bool: "true/false",
@@ -343,16 +357,14 @@ class RunConfig(StrictConfig):
         """A model's inner folds group as the outer folds do unless told otherwise."""
         if isinstance(data, dict):
             model = data.get("model") or {}
-            folds = data.get("folds") or {}
-            levels = folds.get("qc_group_levels") if isinstance(folds, dict) else None
-            valid = isinstance(levels, int) and not isinstance(levels, bool) and 1 <= levels <= 10
+            levels = _outer_group_levels(data.get("folds"))
             # an invalid value (levels, a family or params of the wrong shape) is left for its
             # own check to name: `family: [embed]` here was a TypeError's traceback
             shaped = (isinstance(model, dict) and isinstance(model.get("family"), str | None)
                       and isinstance(model.get("params"), dict | None))
-            if shaped and valid and _takes_group_levels(model.get("family")):
+            if shaped and levels is not None and _takes_group_levels(model.get("family")):
                 params = dict(model.get("params") or {})
-                params.setdefault("group_levels", folds["qc_group_levels"])
+                params.setdefault("group_levels", levels)
                 data = {**data, "model": {**model, "params": params}}
         return data
 
