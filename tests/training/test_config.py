@@ -494,6 +494,17 @@ def test_numpy_s_number_is_no_true_or_false_as_python_s_is_none(build, said):
     assert str(info.value) == said
 
 
+def test_numpy_s_numbers_are_read_as_python_s_in_every_number_field():
+    """folds.k (strict, so that `true` is no fold count) refused np.int64(3), a count taken
+    from an array, as 'Input should be a valid integer', while folds.seed took np.int64."""
+    folds = RunConfig(folds={"k": np.int64(3), "seed": np.int32(7)}).folds
+    assert (folds.k, folds.seed) == (3, 7) and type(folds.k) is int
+    assert load_config(None, {"folds.k": np.int64(4)}).folds.k == 4
+    with pytest.raises(ConfigValueError, match="^RunConfig: folds.k: Input should be a valid "
+                                               "integer$"):  # no whole number: still refused
+        RunConfig(folds={"k": np.float64(3.5)})
+
+
 def test_numpy_s_true_or_false_is_still_a_true_or_false():
     final = RunConfig(final={"refit_full": np.False_, "keep_fold_models": np.True_}).final
     assert (final.refit_full, final.keep_fold_models) == (False, True)

@@ -99,7 +99,8 @@ def leaf_types(annotation) -> set:
 def refuse_bool_for_number(model: type[BaseModel], value: Any, info: ValidationInfo) -> Any:
     """pydantic's lax mode reads `true` as 1 and `false` as 0 (`seed: false` was seed 0), and
     1, 0 or "off" as booleans (`refit_full: 0` was false): a number field takes numbers only,
-    a true/false field true or false only. Shared by every config model's "*" validator."""
+    a true/false field true or false only; numpy's scalars are read as Python's. Shared by
+    every config model's "*" validator."""
     if info.field_name not in model.model_fields:
         return value
     leaves = leaf_types(model.model_fields[info.field_name].annotation)
@@ -107,17 +108,17 @@ def refuse_bool_for_number(model: type[BaseModel], value: Any, info: ValidationI
     # an overrides dict is Python's too (the commands' options give no true/false for a number)
     truth = (("True", "False") if written_in(info.context) in (PYTHON, OVERRIDES)
              else ("true", "false"))
-    shown = python_scalar(value)  # numpy's 0 (from an array) is 0: pydantic read it as false
+    plain = python_scalar(value)  # numpy's 0 (from an array) is 0: pydantic read it as false
     if is_boolean(value):  # numpy's True too: pydantic read it as 1
         if bool not in leaves and leaves & {int, float}:
             raise ValueError(f"expected a number, got {truth[0] if value else truth[1]}")
-    elif bool in leaves and isinstance(shown, int | float | str) and not any(
-            isinstance(shown, leaf) if isinstance(leaf, type) else shown in literal_values(leaf)
+    elif bool in leaves and isinstance(plain, int | float | str) and not any(
+            isinstance(plain, leaf) if isinstance(leaf, type) else plain in literal_values(leaf)
             for leaf in leaves):
         words = [repr(v) for leaf in leaves if not isinstance(leaf, type)
                  for v in literal_values(leaf)]
-        raise ValueError(f"expected {' or '.join([*truth, *words])}, got {shown!r}")
-    return value
+        raise ValueError(f"expected {' or '.join([*truth, *words])}, got {plain!r}")
+    return plain  # numpy's 3 as 3: folds.k, strict against `true`, refused np.int64(3)
 
 
 def literal_values(leaf) -> tuple:
