@@ -6,19 +6,23 @@ import json
 import os
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import ConfigDict, Field
 
 from shoprel.models.backbones.embedding_store import MAX_RECENT_TEXTS
+from shoprel.models.config import StrictConfig
 from shoprel.predict.cascade import DEFAULT_SHARE
 
 SETTINGS_ENV = "SHOPREL_SERVE_SETTINGS"
 RUN_DIR_ENV = "SHOPREL_SERVE_RUN_DIR"
 
 
-class ServeSettings(BaseModel):
-    """Defaults suit one CPU process: requests stay small, batches wait a few ms at most."""
+class ServeSettings(StrictConfig):
+    """Defaults suit one CPU process: requests stay small, batches wait a few ms at most.
+    A config class as the run's are (StrictConfig): built in Python with a wrong value, it is
+    one line naming the field (ConfigValueError), and no unknown name, .nan/.inf or boolean
+    for a number is taken."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(frozen=True)
 
     max_pairs: int = Field(1000, ge=1, description="Pairs allowed in one request.")
     max_text_chars: int = Field(2000, ge=1, description="Characters allowed in one text field.")
@@ -38,8 +42,10 @@ class ServeSettings(BaseModel):
     # max_text_chars texts each and hold every other client up
     max_total_chars: int = Field(200_000, ge=1,
                                  description="Characters allowed in one request, all texts.")
-    request_timeout_s: float = Field(30.0, gt=0, description="Longest a request may wait for "
-                                                             "its scores before a 503.")
+    # .inf is no timeout, as `serve --request-timeout inf` has always meant (asyncio waits on)
+    request_timeout_s: float = Field(30.0, gt=0, allow_inf_nan=True,
+                                     description="Longest a request may wait for its scores "
+                                                 "before a 503.")
     api_key: str | None = Field(None, min_length=1, repr=False,
                                 description="Bearer key every request but the probes must send.")
     scorer: Literal["full", "student", "cascade"] = Field(

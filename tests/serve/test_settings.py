@@ -1,0 +1,40 @@
+import math
+
+import pytest
+
+from shoprel.errors import ConfigValueError
+from shoprel.serve import ServeSettings
+
+
+@pytest.mark.parametrize(("given", "said"), [
+    ({"max_wait_ms": -1}, "ServeSettings: max_wait_ms: Input should be greater than or equal "
+                          "to 0"),
+    ({"max_pairs": "many"}, "ServeSettings: max_pairs: Input should be a valid integer, unable "
+                            "to parse string as an integer"),
+    ({"max_pairs": True}, "ServeSettings: max_pairs: expected a number, got True"),
+    ({"max_wait_ms": math.inf}, "ServeSettings: max_wait_ms: Input should be a finite number"),
+    ({"max_wait_s": 2}, "ServeSettings: max_wait_s: unknown key"),
+    ({"scorer": "fast"}, "ServeSettings: scorer: Input should be 'full', 'student' or "
+                         "'cascade'"),
+])
+def test_a_wrong_setting_in_python_is_one_line_naming_the_field(given, said):
+    """Built in Python, a wrong value was pydantic's report over several lines (a boolean or
+    .inf taken); it is one line naming the field, as the run's config classes say it."""
+    with pytest.raises(ConfigValueError) as info:
+        ServeSettings(**given)
+    assert str(info.value) == said
+    assert isinstance(info.value, ValueError)  # as pydantic's ValidationError was
+
+
+def test_an_infinite_request_timeout_is_still_no_timeout():
+    assert ServeSettings(request_timeout_s=math.inf).request_timeout_s == math.inf
+    with pytest.raises(ConfigValueError, match="^ServeSettings: request_timeout_s: "):
+        ServeSettings(request_timeout_s=math.nan)
+
+
+def test_settings_still_travel_to_workers_and_stay_frozen(monkeypatch):
+    settings = ServeSettings(max_wait_ms=5, api_key="k", index_dirs=["/a"], scorer="cascade")
+    monkeypatch.setenv(*next(iter(settings.to_env().items())))
+    assert ServeSettings.from_env() == settings
+    with pytest.raises(ValueError):
+        settings.max_pairs = 3
