@@ -34,6 +34,25 @@ def test_option_ranges_are_checked(qc_run):
     assert result.exit_code == 2 and "--max-pairs" in result.output
 
 
+@pytest.mark.parametrize(("option", "value", "said"), [
+    ("--max-wait-ms", "nan", "'nan' is not a number."),
+    ("--max-wait-ms", "inf", "'inf' is not a finite number."),
+    ("--request-timeout", "nan", "'nan' is not a number."),
+    ("--cascade-share", "nan", "'nan' is not a number."),
+])
+def test_a_number_option_refuses_nan_and_inf_naming_the_option(tmp_path, option, value, said):
+    """nan passed FloatRange (a traceback from the settings), and --max-wait-ms inf started a
+    server whose batches waited for company for ever."""
+    result = CliRunner().invoke(serve, [str(tmp_path), option, value])
+    assert result.exit_code == 2
+    assert f"Invalid value for '{option}': {said}" in result.output
+
+
+def test_an_infinite_request_timeout_is_still_taken(tmp_path):
+    result = CliRunner().invoke(serve, [str(tmp_path), "--request-timeout", "inf"])
+    assert isinstance(result.exception, RunDirError)  # past the options, to the run
+
+
 @contextlib.contextmanager
 def _serving(run, *options):
     """`shoprel serve RUN OPTIONS` in a child process on a free port, ready: (process, port,

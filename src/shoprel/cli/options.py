@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 import os
 from pathlib import Path
 
@@ -28,6 +29,24 @@ class HomePath(click.Path):
         if isinstance(value, str | os.PathLike):
             value = Path(os.path.expanduser(value))
         return super().convert(value, param, ctx)
+
+
+class NumberRange(click.FloatRange):
+    """A FloatRange that refuses nan (every comparison with it is false, so FloatRange lets it
+    through) and inf (past a range with no max), in click's words naming the option, as it
+    says a number out of range; `infinite=True` where inf means "no limit"."""
+
+    def __init__(self, *args, infinite: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.infinite = infinite
+
+    def convert(self, value, param, ctx):
+        number = super().convert(value, param, ctx)
+        if math.isnan(number):
+            self.fail(f"{value!r} is not a number.", param, ctx)
+        if math.isinf(number) and not self.infinite:
+            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        return number
 
 
 def output_path() -> HomePath:

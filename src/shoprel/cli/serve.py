@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from shoprel.cli.options import input_path, quiet_option
+from shoprel.cli.options import NumberRange, input_path, quiet_option
 from shoprel.models.backbones.embedding_store import MAX_RECENT_TEXTS
 from shoprel.serve.settings import ServeSettings
 
@@ -27,7 +27,7 @@ _DEFAULTS = ServeSettings()
 @click.option("--max-batch-pairs", default=_DEFAULTS.max_batch_pairs, show_default=True,
               type=click.IntRange(1), help="Pairs per model call (from concurrent requests).")
 @click.option("--max-wait-ms", default=_DEFAULTS.max_wait_ms, show_default=True,
-              type=click.FloatRange(0), help="How long a batch waits for more requests.")
+              type=NumberRange(0), help="How long a batch waits for more requests.")
 @click.option("--slice-pairs", default=_DEFAULTS.slice_pairs, show_default=True,
               type=click.IntRange(1), help="Pairs of one request per model call: bigger "
                                            "requests are scored in turns with the others.")
@@ -40,7 +40,7 @@ _DEFAULTS = ServeSettings()
 @click.option("--max-total-chars", default=_DEFAULTS.max_total_chars, show_default=True,
               type=click.IntRange(1), help="Characters allowed in one request, all texts.")
 @click.option("--request-timeout", default=_DEFAULTS.request_timeout_s, show_default=True,
-              type=click.FloatRange(0, min_open=True),
+              type=NumberRange(0, min_open=True, infinite=True),
               help="Seconds a request may wait for its scores (then 503).")
 @click.option("--api-key", envvar="SHOPREL_API_KEY", default=None, show_envvar=True,
               help="Require 'Authorization: Bearer KEY' on every request but /healthz and "
@@ -51,7 +51,7 @@ _DEFAULTS = ServeSettings()
                    "carries (RUN/student, its own threshold); cascade: the student, with the "
                    "full model rescoring the queries it is least sure of (--cascade-share).")
 @click.option("--cascade-share", default=_DEFAULTS.cascade_share, show_default=True,
-              type=click.FloatRange(0, 1, min_open=True),
+              type=NumberRange(0, 1, min_open=True),
               help="--scorer cascade: the share of the student's training rows, nearest its "
                    "threshold, whose distance sets which queries the full model rescores.")
 @click.option("--log-level", default="info", show_default=True,
