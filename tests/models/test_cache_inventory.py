@@ -352,6 +352,16 @@ def test_a_mistyped_cache_folder_or_age_is_refused(tmp_path):
     assert done.exit_code == 2 and "nan is not a number of days" in done.output
 
 
+@pytest.mark.parametrize("days", ["inf", "1e400"])
+def test_an_endless_age_is_refused_as_nan_is(tmp_path, days):
+    """`prune --older-than inf` chose nothing (no entry is older than for ever) and said
+    'removed 0 entries', exit 0, as NaN days would have."""
+    done = CliRunner().invoke(main, ["cache", "prune", "--older-than", days, "--cache-dir",
+                                     str(tmp_path)])
+    assert done.exit_code == 2
+    assert "Invalid value for '--older-than': inf is not a number of days" in done.output
+
+
 def test_a_folder_that_is_not_a_shoprel_cache_is_refused(tmp_path):
     """A wrong --cache-dir: a project whose files look like the cache's is neither listed nor
     pruned; a cache shoprel marked, an older one with what shoprel builds, or an empty folder

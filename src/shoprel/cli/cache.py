@@ -15,8 +15,9 @@ CACHE_DIR = click.option("--cache-dir", type=output_path(), default=None,
 
 
 def _days(value: float | None) -> float | None:
-    """A number of days; NaN passes FloatRange but would quietly choose nothing."""
-    if value is not None and math.isnan(value):
+    """A number of days; NaN passes FloatRange, and inf its open top, but either would quietly
+    choose nothing (no entry is older than for ever)."""
+    if value is not None and not math.isfinite(value):
         raise click.BadParameter(f"{value!r} is not a number of days")
     return value
 
