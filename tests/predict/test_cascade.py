@@ -52,6 +52,18 @@ def test_cascade_rows_come_from_the_model_that_scored_them(student_run, qc_demo)
                                    atol=1e-12)
 
 
+def counted_cut_calls(cascade, monkeypatch) -> list[str]:
+    """The names of the cascade's models ("student", "full") in the order their per-row cuts
+    are worked out, filled as the cascade scores."""
+    calls = []
+    for name in ("student", "full"):
+        model = getattr(cascade, name)
+        monkeypatch.setattr(model, "row_thresholds",
+                            lambda f, own=model.row_thresholds, name=name:
+                            calls.append(name) or own(f))
+    return calls
+
+
 def test_a_cascade_chunk_works_out_each_models_cuts_once(student_run, qc_demo, monkeypatch):
     frame = read_pairs(qc_demo)
     expected = open_predictor(student_run, scorer="cascade", cascade_share=0.5)
@@ -61,12 +73,7 @@ def test_a_cascade_chunk_works_out_each_models_cuts_once(student_run, qc_demo, m
         monkeypatch.setitem(predictor.full.run.manifest, "language_thresholds", {
             "global": 0.5, "languages": {code: {"threshold": 0.3 + 0.1 * i}
                                          for i, code in enumerate(languages)}})
-    calls = []
-    for name in ("student", "full"):
-        model = getattr(cascade, name)
-        monkeypatch.setattr(model, "row_thresholds",
-                            lambda f, own=model.row_thresholds, name=name:
-                            calls.append(name) or own(f))
+    calls = counted_cut_calls(cascade, monkeypatch)
     table = cascade.submission(frame)
     assert sorted(calls) == ["full", "student"]
     p, cuts = expected.probabilities(frame), expected.row_thresholds(frame)
@@ -138,12 +145,7 @@ def test_serve_works_out_a_cascade_batchs_cuts_once(student_run, qc_demo, monkey
     app = create_app(student_run, ServeSettings(scorer="cascade", cascade_share=0.5))
     cascade = app.state.predictor
     monkeypatch.setitem(cascade.full.run.manifest, "language_thresholds", table)
-    calls = []
-    for name in ("student", "full"):
-        model = getattr(cascade, name)
-        monkeypatch.setattr(model, "row_thresholds",
-                            lambda f, own=model.row_thresholds, name=name:
-                            calls.append(name) or own(f))
+    calls = counted_cut_calls(cascade, monkeypatch)
     pairs = [{"id": r.id, "query": r.query, "category_path": r.target, "language": r.language}
              for r in frame.df.itertuples()]
     with TestClient(app) as client:
