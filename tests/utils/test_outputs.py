@@ -1,6 +1,7 @@
 """Output safety: no output may destroy an input, a run being read or a folder shoprel did not
 write; interrupted and concurrent writers leave nothing behind and replace nothing."""
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -236,6 +237,33 @@ def test_a_second_writer_of_one_output_fails_at_once(tmp_path):
         assert "another shoprel process" in done.stderr and f"pid {os.getpid()}" in done.stderr
     assert (target / "run.json").read_text() == "first"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # lock file gone too
+
+
+def test_a_writer_that_gets_the_lock_after_another_finished_fails_at_once(tmp_path,
+                                                                         monkeypatch):
+    """Of two trainings to one new folder, the second checked it before the first renamed its
+    run there and took the lock once the first let it go: it trained in full, then failed with
+    'created by another process while this one worked'. It now says so before writing."""
+    from shoprel.utils import atomic
+    from shoprel.utils.outputs import check_replaceable
+
+    target = tmp_path / "run"
+    real_lock = atomic.output_lock
+
+    @contextlib.contextmanager
+    def taken_after_the_first_finished(path, wait_s=0.0):
+        _run_folder(target)  # the first writer's run, in place just before this lock
+        with real_lock(path, wait_s):
+            yield
+
+    monkeypatch.setattr(atomic, "output_lock", taken_after_the_first_finished)
+    written = []
+    with pytest.raises(OutputExistsError, match="run already exists"):
+        with atomic_dir(target, guard=check_replaceable) as tmp:
+            written.append(tmp)
+    assert written == []
+    assert (target / "run.json").read_text() == _MANIFEST
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]  # no lock, no temporary
 
 
 def test_failed_write_removes_the_parent_folders_it_made(tmp_path):

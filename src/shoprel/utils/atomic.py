@@ -330,6 +330,9 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
             check_not_a_link(target)  # a command's output: never replace a link, nor follow it
             stack.enter_context(output_lock(target))
             if target.exists():
+                if not overwrite:  # another writer finished it between the check above and here
+                    raise OutputExistsError(f"{target} already exists (use --overwrite to "
+                                            "replace it)")
                 guard(target)
         clean_stale(target)
         with _write_access(target):
