@@ -125,8 +125,8 @@ def test_a_filtered_frame_s_pair_is_named_by_its_index_label_too(qc_rows):
 
 
 def test_a_text_column_pandas_typed_as_float_is_refused(qc_rows):
-    """pd.read_json guesses types: "0123" and 1080 in one column become 123.0 and 1080.0, which
-    would be scored as the texts '123.0' and '1080.0'."""
+    """pd.read_json guesses types: "0123" and "1080" in a column with an empty cell or a
+    decimal become 123.0 and 1080.0, which would be scored as the texts '123.0' and '1080.0'."""
     table = pd.DataFrame(qc_rows).assign(origin_query=[123.0, 1080.0, 2.5])
     with pytest.raises(InputError, match="column 'origin_query' holds floats"):
         list(pair_frames(table))
