@@ -46,3 +46,84 @@ def test_what_pandas_guesses_of_number_like_queries_is_what_the_readme_says():
     with pytest.raises(InputError, match="column 'origin_query' holds floats"):
         next(pair_frames(gapped))
     assert "a text column typed as floats is refused" in readme
+
+
+def _from_python_block() -> str:
+    text = README.read_text(encoding="utf-8")
+    section = text[text.index("### From Python"):]
+    return section[section.index("```python\n") + len("```python\n"):section.index("```\n", 10)]
+
+
+# what the snippet is run with here: the demo set for the real file, a small fast model for the
+# default one (minutes), a tiny local encoder for e5-small; each must match once, so an edited
+# snippet fails here until this list follows it
+SMALL = {"n_features": 2**16, "n_estimators": 30, "n_jobs": 1}
+SUBSTITUTIONS = (
+    ('shoprel.train("../shared/data/qc_real/train_QC.txt", "runs/qc")',
+     'shoprel.train("train_QC.txt", "runs/qc", "fast.yaml", progress=False)'),
+    ('"runs/qc-fast3", {"model.family": "fast", "folds.k": 3})',
+     '"runs/qc-fast3", {"model.family": "fast", "folds.k": 3, '
+     + ", ".join(f'"model.params.{k}": {v}' for k, v in SMALL.items()) + "}, progress=False)"),
+    ('{"backbone": "e5-small", "max_steps": 200})', '{"backbone": "tiny", "max_steps": 1})'),
+)
+
+
+def _demo_files(folder: Path, tiny_backbone) -> None:
+    """train_QC.txt, test_QC.txt (no labels) and gold_QC.txt from the demo set, as the
+    snippet names them, and a tiny encoder knowing their characters."""
+    from shoprel.demo import demo_file, split_holdout
+
+    train, gold = split_holdout(demo_file("QC"), folder)
+    train.rename(folder / "train_QC.txt")
+    gold.rename(folder / "gold_QC.txt")
+    rows = [json.loads(line) for line in (folder / "gold_QC.txt").read_text().splitlines()]
+    (folder / "test_QC.txt").write_text("".join(
+        json.dumps({k: v for k, v in row.items() if k != "label"}, ensure_ascii=False) + "\n"
+        for row in rows), encoding="utf-8")
+    (folder / "fast.yaml").write_text(json.dumps({"model": {"family": "fast", "params": SMALL},
+                                                  "folds": {"k": 3}}))
+    texts = "".join((folder / name).read_text(encoding="utf-8")
+                    for name in ("train_QC.txt", "test_QC.txt"))
+    tiny_backbone(folder / "tiny", [texts, "query: passage: "])
+
+
+def test_the_from_python_snippet_runs_and_gives_what_it_says(tmp_path, monkeypatch,
+                                                            capsys, tiny_backbone):
+    import ast
+
+    import numpy as np
+    import pandas as pd
+
+    code = _from_python_block()
+    for readme, here in SUBSTITUTIONS:
+        assert code.count(readme) == 1, readme
+        code = code.replace(readme, here)
+    _demo_files(tmp_path, tiny_backbone)
+    monkeypatch.chdir(tmp_path)
+    names: dict = {}
+    returned = []  # what each bare call of the snippet gives back
+    for statement in ast.parse(code).body:
+        if isinstance(statement, ast.Expr):
+            returned.append(eval(compile(ast.Expression(statement.value), "README", "eval"),
+                                 names))
+        else:
+            exec(compile(ast.Module([statement], []), "README", "exec"), names)
+
+    printed = capsys.readouterr().out.split()
+    auc, f1 = (float(value) for value in printed[:2])
+    assert (auc, f1) == (names["result"].metrics["overall"]["roc_auc"],
+                         names["result"].metrics["overall"]["f1"])
+    _, fast3, predicted, overall, pretrained = returned  # print() gives None
+    assert fast3.run_dir == Path("runs/qc-fast3") and len(fast3.metrics["per_fold"]) == 3
+    table = names["table"]
+    assert isinstance(table, pd.DataFrame) and len(table) == 1
+    assert f"# a DataFrame: {', '.join(table.columns)}\n" in code
+    test = names["test"]
+    assert test["origin_query"].map(type).eq(str).all()  # dtype=False: queries stay text
+    submission = pd.read_json("submission_QC.txt", lines=True, dtype=False)
+    assert test["prediction"].tolist() == submission["prediction"].tolist()
+    assert isinstance(names["run"].probabilities(test), np.ndarray)
+    np.testing.assert_allclose(test["probability"], submission["probability"], atol=5e-7)
+    assert (test["probability"] != test["probability"].round(6)).any()  # unrounded
+    assert predicted.rows == len(test) and overall["n"] == len(test) and "f1" in overall
+    assert pretrained.steps == 1 and (tmp_path / "e5-tapt").is_dir()
