@@ -496,3 +496,17 @@ def test_the_python_api_reads_its_paths_as_the_command_line_does(caller, demo_ba
     result = caller(("~/qc.jsonl",), "~/tapt", settings, progress=False)
     assert result.out_dir == tmp_path / "tapt" and result.files == [str(tmp_path / "qc.jsonl")]
     assert (tmp_path / "tapt" / "model.safetensors").is_file() and not (tmp_path / "~").exists()
+
+
+def test_progress_shows_a_bar_but_no_raw_trainer_dicts(demo_backbone, qi_demo, tmp_path, capfd):
+    """With progress on, stdout held Hugging Face's final {'train_runtime': ...} dict above
+    shoprel's own summary line."""
+    args = [str(qi_demo), "--backbone", str(demo_backbone), "--out", str(tmp_path / "out"),
+            "--max-steps", "2", "--batch-size", "8"]
+    result = CliRunner().invoke(pretrain_cmd, args)
+    assert result.exit_code == 0, result.output
+    captured = capfd.readouterr()
+    stdout = result.stdout + captured.out
+    assert "train_runtime" not in stdout + captured.err and "{'" not in stdout
+    assert stdout.splitlines()[0].startswith("316 queries + 182 targets, 2 steps")
+    assert "2/2" in captured.err + result.stderr  # the bar still shows

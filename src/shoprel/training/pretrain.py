@@ -384,10 +384,7 @@ def pretrain(files: str | Path | Sequence[str | Path], out_dir: str | Path,
             train_dataset=dataset, processing_class=tokenizer, callbacks=callbacks,
             data_collator=DataCollatorForLanguageModeling(
                 tokenizer, mlm_probability=config.mask_prob, seed=config.seed))
-        if not progress:
-            from transformers.trainer_callback import PrinterCallback
-
-            trainer.remove_callback(PrinterCallback)
+        hft.bar_without_log_lines(trainer)
         started = time.perf_counter()
         trainer.train()
         seconds = time.perf_counter() - started

@@ -251,6 +251,22 @@ def quiet_transformers(quiet: bool = True):
         if bars:
             hf_logging.enable_progress_bar()
 
+
+def bar_without_log_lines(trainer) -> None:
+    """Keep `trainer`'s progress bar but drop the dicts Hugging Face writes under it on stdout
+    ({'loss': ...}, the final {'train_runtime': ...}): shoprel's own summary says what matters,
+    and stdout is for results."""
+    from transformers.trainer_callback import PrinterCallback, ProgressCallback
+
+    class BarOnly(ProgressCallback):
+        def on_log(self, args, state, control, logs=None, **kwargs):
+            return None
+
+    trainer.remove_callback(PrinterCallback)  # without a bar: every log line as a dict
+    if trainer.pop_callback(ProgressCallback) is not None:
+        trainer.add_callback(BarOnly)
+
+
 @dataclass
 class FitResult:
     global_step: int
