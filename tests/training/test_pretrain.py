@@ -510,3 +510,29 @@ def test_progress_shows_a_bar_but_no_raw_trainer_dicts(demo_backbone, qi_demo, t
     assert "train_runtime" not in stdout + captured.err and "{'" not in stdout
     assert stdout.splitlines()[0].startswith("316 queries + 182 targets, 2 steps")
     assert "2/2" in captured.err + result.stderr  # the bar still shows
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_a_new_masked_lm_head_is_one_note_not_transformers_load_report(demo_backbone, qi_demo,
+                                                                       tmp_path, capfd, caplog,
+                                                                       quiet):
+    """An encoder-only checkpoint (as e5-small) has no masked-LM head: transformers' load
+    report (and for e5-small its "This checkpoint seem corrupted" warning) was printed on
+    stderr; now one shoprel note says so, and --quiet prints none."""
+    args = [str(qi_demo), "--backbone", str(demo_backbone), "--out", str(tmp_path / "out"),
+            "--max-steps", "1", "--batch-size", "8", *(["--quiet"] if quiet else [])]
+    result = CliRunner().invoke(pretrain_cmd, args)
+    assert result.exit_code == 0, result.output
+    err = capfd.readouterr().err + result.stderr
+    logged = err + caplog.text  # under pytest, transformers' warnings reach caplog
+    assert "LOAD REPORT" not in logged and "MISSING" not in logged
+    assert "corrupted" not in logged
+    notes = [line for line in err.splitlines() if line.startswith("note:")]
+    if quiet:
+        assert err == ""
+    else:
+        assert notes == [f"note: {demo_backbone} has no masked-LM head (an encoder-only "
+                         "checkpoint), so the head started newly initialised; only the encoder "
+                         "is written"]
+    record = json.loads((tmp_path / "out" / "shoprel-backbone.json").read_text())
+    assert record["masked_lm"]["new_masked_lm_head"] is True

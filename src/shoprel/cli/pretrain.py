@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from shoprel.cli.options import input_path, output_path, quiet_option
+from shoprel.cli.options import input_path, note, output_path, quiet_option
 
 
 @click.command()
@@ -41,6 +41,9 @@ def pretrain(files, backbone, out_dir, epochs, max_steps, time_budget, mask_prob
         learning_rate=learning_rate, train_word_embeddings=train_word_embeddings, seed=seed,
         n_threads=n_threads, from_command_line=True)
     result = run_pretrain(files, out_dir, config, overwrite=overwrite, progress=not quiet)
+    if result.new_masked_lm_head:
+        note(f"note: {backbone} has no masked-LM head (an encoder-only checkpoint), so the head "
+             "started newly initialised; only the encoder is written", quiet)
     click.echo(f"{result.queries} queries + {result.targets} targets, {result.steps} steps in "
                f"{result.seconds:.1f}s; masked-LM loss {result.loss_before:.3f} → "
                f"{result.loss_after:.3f}"

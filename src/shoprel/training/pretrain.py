@@ -159,6 +159,7 @@ class PretrainResult:
     loss_after: float
     stopped_by_time_budget: bool
     files: list[str] = field(default_factory=list)
+    new_masked_lm_head: bool = False  # the backbone had none (an encoder-only checkpoint)
 
     def summary(self) -> dict:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
@@ -183,10 +184,16 @@ def collect_texts(files: Sequence[str | Path]) -> tuple[list[str], list[str]]:
 
 
 def mlm_model(backbone: Backbone, key: str = "backbone"):
-    """(masked-LM model, tokenizer); a missing head is created with its decoder tied. `key`:
-    how the caller named the backbone, for errors."""
+    """(masked-LM model, tokenizer, whether its masked-LM head is new); a missing head is
+    created with its decoder tied. `key`: how the caller named the backbone, for errors.
+
+    transformers' load report and its "This checkpoint seem corrupted" warning about the
+    missing head are silenced: an encoder-only checkpoint such as e5-small has no head, as
+    expected, and the caller says so in one line."""
     from transformers import AutoConfig, AutoModelForMaskedLM, AutoTokenizer
     from transformers.models.auto.modeling_auto import MODEL_FOR_MASKED_LM_MAPPING_NAMES
+
+    from shoprel.models.hf.trainer import quiet_transformers
 
     not_mlm = (f"backbone {backbone.name!r}: not a masked-LM encoder, so pretrain cannot "
                "continue it; it continues encoders such as e5-small or a BERT-like folder")
@@ -206,12 +213,16 @@ def mlm_model(backbone: Backbone, key: str = "backbone"):
         if tokenizer.mask_token is None:
             raise ConfigError(f"backbone {backbone.name!r}: its tokenizer has no mask token, so "
                               "it cannot be pre-trained with masked LM")
-        model = AutoModelForMaskedLM.from_pretrained(backbone.source)
+        with quiet_transformers():
+            model, info = AutoModelForMaskedLM.from_pretrained(backbone.source,
+                                                               output_loading_info=True)
+    encoder_prefix = model.base_model_prefix + "."
+    new_head = any(not name.startswith(encoder_prefix) for name in info["missing_keys"])
     decoder, embeddings = model.get_output_embeddings(), model.get_input_embeddings()
     if decoder is not None and decoder.weight is not embeddings.weight:
         model.config.tie_word_embeddings = True
         model.tie_weights()
-    return model, tokenizer
+    return model, tokenizer, new_head
 
 
 class _TextDataset:
@@ -361,7 +372,7 @@ def pretrain(files: str | Path | Sequence[str | Path], out_dir: str | Path,
     quiet = hft.quiet_transformers(not progress)
     with torch_threads(config.n_threads), quiet, \
             tempfile.TemporaryDirectory(prefix="shoprel-pretrain-") as scratch:
-        model, tokenizer = mlm_model(backbone, config.named("backbone"))
+        model, tokenizer, new_head = mlm_model(backbone, config.named("backbone"))
         if not config.train_word_embeddings:
             model.get_input_embeddings().weight.requires_grad_(False)
         dataset = _TextDataset(tokenizer, texts, config.max_length)
@@ -395,7 +406,7 @@ def pretrain(files: str | Path | Sequence[str | Path], out_dir: str | Path,
             steps=int(trainer.state.global_step), seconds=round(seconds, 2),
             loss_before=round(loss_before, 4), loss_after=round(loss_after, 4),
             stopped_by_time_budget=bool(budget and budget.stopped_early),
-            files=[str(Path(f).resolve()) for f in files])
+            files=[str(Path(f).resolve()) for f in files], new_masked_lm_head=new_head)
         if ranks.is_main:
             record = {**result.summary(), "config": asdict(config)}
             del record["out_dir"]
