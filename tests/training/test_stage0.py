@@ -154,3 +154,11 @@ def test_cross_fold_models_start_from_the_stage0_weights(tmp_path, qc_demo, qi_d
     for name in ("fold_0", "fold_1", "full"):
         np.testing.assert_allclose(encoder(name)[key], stage0, atol=1e-6)
     assert result.metrics["stage0"]["task"] == "QI" and result.metrics["stage0"]["train_rows"] == 40
+
+
+def test_stage0_progress_line_goes_to_stderr(tmp_path, warm_family, qi_demo, capsys):
+    """'stage 0: fitting ...' was printed on stdout, among train's results; it is progress."""
+    config = load_config(None, {"model.family": warm_family, "stage0.data": str(qi_demo)})
+    runner.fit_stage0(config, tmp_path, progress=True)
+    printed = capsys.readouterr()
+    assert "stage 0: fitting warmtest on" in printed.err and "stage 0" not in printed.out

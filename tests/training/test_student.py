@@ -445,3 +445,15 @@ def test_a_param_that_changes_the_model_still_makes_another_student(change):
                                 "student": {"model": {"family": "embed",
                                                       "params": {**params, **change}}}})
     check_student_differs(config)
+
+
+def test_cli_train_student_progress_line_goes_to_stderr(tmp_path):
+    """`train --student` printed 'distilling the run's student ...' on stdout, among the
+    results a user redirects to a file; it is progress, so it goes with the bars."""
+    config = tmp_path / "c.yaml"
+    config.write_text(FAST_YAML, encoding="utf-8")
+    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out",
+                                     str(tmp_path / "run"), "--config", str(config)])
+    assert done.exit_code == 0, done.output
+    assert "distilling the run's student (fast) into" in done.stderr
+    assert "distilling" not in done.stdout and "student (fast on -)" in done.stdout

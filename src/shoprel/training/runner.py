@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -128,7 +129,7 @@ def fit_stage0(config: RunConfig, models_dir: Path, progress: bool = True
                        empty_text=config.data.empty_text)
     if progress:
         tqdm.write(f"stage 0: fitting {config.model.family} on {len(frame)} "
-                   f"{frame.task.value} rows of {stage0.data}")
+                   f"{frame.task.value} rows of {stage0.data}", file=sys.stderr)  # with the bars
     folder = new_model(config, params=config.stage0_params()).fit(frame).save(
         models_dir / STAGE0_MODEL)
     info = {"train_file": str(Path(stage0.data).resolve()), "task": frame.task.value,

@@ -11,6 +11,7 @@ ordinary run folder (predict, serve and report read it) trained on the teacher's
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -95,7 +96,8 @@ def carry_student(run_dir: str | Path, config: RunConfig, progress: bool = True,
     if progress:
         backbone = student.model.params.get("backbone")
         tqdm.write(f"distilling the run's student ({student.model.family}"
-                   f"{f' on {backbone}' if backbone else ''}) into {run_dir / runs.STUDENT}")
+                   f"{f' on {backbone}' if backbone else ''}) into {run_dir / runs.STUDENT}",
+                   file=sys.stderr)  # progress, with the bars: stdout holds the results
     try:
         distill(run_dir, student_run_config(config), run_dir / runs.STUDENT,
                 student.hard_weight, progress=progress, speed_rows=0,
