@@ -120,6 +120,16 @@ def test_time_budget_stops_training(qc_frame, small):
     assert model.predict_proba(qc_frame.take(np.arange(5))).shape == (5, 2)
 
 
+@pytest.mark.parametrize("progress", [True, False])
+def test_fine_tuning_writes_no_log_dicts_on_stdout(qc_frame, small, capfd, progress):
+    """With progress on, Hugging Face's bar wrote its log dicts ({'train_runtime': ...}) on
+    stdout, where a command's results go; the bar stays (on stderr), the dicts are gone."""
+    small(progress=progress, max_steps=2).fit(qc_frame.take(np.arange(40)))
+    captured = capfd.readouterr()
+    assert "train_runtime" not in captured.out + captured.err and "{'" not in captured.out
+    assert ("2/2" in captured.err) is progress
+
+
 class _Interrupt(Exception):
     pass
 

@@ -162,7 +162,6 @@ def fit_scorer(scorer, split, q_states, t_states, labels: np.ndarray, train: np.
                holdout: np.ndarray, config: BiEncoderConfig) -> dict:
     """Train the scorer's top layers, head, scale and bias in place; returns what happened."""
     from transformers import Trainer
-    from transformers.trainer_callback import PrinterCallback
 
     from shoprel.models.biencoder.model import tuned_tensors
 
@@ -196,8 +195,7 @@ def fit_scorer(scorer, split, q_states, t_states, labels: np.ndarray, train: np.
         trainer = Trainer(model=scorer, args=arguments, train_dataset=PairRows(train),
                           data_collator=collator(q_states, t_states, labels),
                           optimizers=(optimiser, None), callbacks=callbacks)
-        if not args.progress:
-            trainer.remove_callback(PrinterCallback)
+        hft.bar_without_log_lines(trainer)  # with or without a bar: no log dicts on stdout
         scorer.train()
         trainer.train()
         scorer.eval()

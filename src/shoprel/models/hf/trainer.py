@@ -299,10 +299,7 @@ def run_trainer(model, tokenizer, dataset: PairDataset, params: TrainingArgument
         model=model, args=training_arguments(params, checkpoint_dir), train_dataset=dataset,
         data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer,
         class_weights=class_weights, callbacks=extra)
-    if not params.progress:
-        from transformers.trainer_callback import PrinterCallback
-
-        trainer.remove_callback(PrinterCallback)  # it prints every log line as a dict
+    bar_without_log_lines(trainer)  # with or without a bar: no log dicts on stdout
     started = time.perf_counter()
     output = trainer.train(resume_from_checkpoint=str(resume) if resume else None)
     seconds = time.perf_counter() - started
