@@ -53,6 +53,12 @@ class OutputError(ShoprelError):
 class OutputExistsError(OutputError, FileExistsError):
     """The output exists and --overwrite was not given (a FileExistsError for older callers)."""
 
+    @classmethod
+    def at(cls, path) -> OutputExistsError:
+        """The one line every output check says it in (the API turns its option into Python's
+        words)."""
+        return cls(f"{path} already exists (use --overwrite to replace it)")
+
 
 class Interrupted(KeyboardInterrupt):
     """A stop (Ctrl-C, SIGTERM) after which the command knows what it kept: `note` replaces the

@@ -322,7 +322,7 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
     if target.exists() and not target.is_dir():
         raise OutputError(f"{target}: is a file, not a folder; choose a new folder name")
     if target.exists() and not overwrite:
-        raise OutputExistsError(f"{target} already exists (use --overwrite to replace it)")
+        raise OutputExistsError.at(target)
     created = _make_parent(target)
     with contextlib.ExitStack() as stack:
         stack.callback(_remove_created, created)
@@ -331,8 +331,7 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
             stack.enter_context(output_lock(target))
             if target.exists():
                 if not overwrite:  # another writer finished it between the check above and here
-                    raise OutputExistsError(f"{target} already exists (use --overwrite to "
-                                            "replace it)")
+                    raise OutputExistsError.at(target)
                 guard(target)
         clean_stale(target)
         with _write_access(target):

@@ -101,7 +101,7 @@ def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
     if overwrite:  # without it, "already exists" says enough
         check_not_a_link(out, "file")
     if (out.exists() or out.is_symlink()) and not overwrite and _resolved(out) not in mine:
-        raise OutputExistsError(f"{out} already exists (use --overwrite to replace it)")
+        raise OutputExistsError.at(out)
     check_parent(out)
     return out
 
@@ -207,7 +207,7 @@ def check_output_dir(out: PathLike, overwrite: bool = False, reads: Iterable[Pat
         if not out.is_dir():
             raise OutputError(f"{out}: is a file, not a folder; choose a new folder name")
         if not overwrite:
-            raise OutputExistsError(f"{out} already exists (use --overwrite to replace it)")
+            raise OutputExistsError.at(out)
         if guard is not None:
             guard(out)
         else:
