@@ -62,16 +62,15 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
     """Blocks until stopped; on SIGINT/SIGTERM in-flight requests finish before exit. `warn`
     hears of a server others can reach without an API key, once the address and the run have
     passed their checks (not before a failure)."""
-    from shoprel.predict.predictor import check_recent_texts
     from shoprel.serve.app import create_app, open_served_predictor
 
     run_dir = Path(run_dir).resolve()
     check_address(host, port)
-    check_recent_texts(settings.recent_texts)  # before any model loads
     # a bad run directory (or a student it lacks) is one clear error, before any worker starts
     scoring_run(Run.open(run_dir), "student" if settings.scorer == "cascade" else settings.scorer)
-    # so is a broken model file, an --index folder that cannot be used, or a translator the
-    # run records that cannot be made, before the warning: one process builds its app here;
+    # so is a broken model file, an --index folder that cannot be used, a translator the run
+    # records that cannot be made, or more --recent-texts than fit (open_predictor checks
+    # that before any model loads), before the warning: one process builds its app here;
     # for N workers the run is opened here as each worker will open it, so it fails once,
     # not in a traceback per worker that uvicorn restarts without end
     if workers == 1:
