@@ -98,7 +98,7 @@ class CrossEncoderModel(FineTunedModel):
         if engine != "torch" and folder is not None:
             found = exported_model(folder, folder / HF_FOLDER, engine.removeprefix("onnx-")
                                    if engine.startswith("onnx-") else None,
-                                   getattr(self, "cache_dir", None))
+                                   self.cache_dir)
         if engine.startswith("onnx") and found is None:
             raise RunDirError(f"{folder}: no exported ONNX model{engine.removeprefix('onnx')} "
                               "(run `shoprel export RUN_DIR --onnx [--int8]` first)")
