@@ -9,8 +9,8 @@ from shoprel.serve import ServeSettings
 @pytest.mark.parametrize(("given", "said"), [
     ({"max_wait_ms": -1}, "ServeSettings: max_wait_ms: Input should be greater than or equal "
                           "to 0"),
-    ({"max_pairs": "many"}, "ServeSettings: max_pairs: Input should be a valid integer, unable "
-                            "to parse string as an integer"),
+    ({"max_pairs": "many"}, "ServeSettings: max_pairs: expected a number, got text 'many'"),
+    ({"max_pairs": "10"}, "ServeSettings: max_pairs: '10' is text; write a number: 10"),
     ({"max_pairs": True}, "ServeSettings: max_pairs: expected a number, got True"),
     ({"max_wait_ms": math.inf}, "ServeSettings: max_wait_ms: Input should be a finite number"),
     ({"max_wait_s": 2}, "ServeSettings: max_wait_s: unknown key"),

@@ -209,9 +209,9 @@ def test_a_model_section_of_the_wrong_shape_is_one_line(model, message, folds):
 
 
 @pytest.mark.parametrize("folds", [{"qc_group_levels": np.int64(2)}, {"qc_group_levels": 2.0},
-                                   {"qc_group_levels": "2"}, FoldsConfig(qc_group_levels=2)])
+                                   FoldsConfig(qc_group_levels=2)])
 def test_the_inner_folds_group_by_the_levels_the_outer_folds_read(folds):
-    """folds.qc_group_levels given as np.int64(2), 2.0, a YAML "2" or a FoldsConfig grouped the
+    """folds.qc_group_levels given as np.int64(2), 2.0 or a FoldsConfig grouped the
     outer folds by 2 levels while the model's inner folds kept the default 3, silently."""
     config = RunConfig(folds=folds, model={"family": "fast"})
     assert (config.folds.qc_group_levels, config.model.params["group_levels"]) == (2, 2)
@@ -520,3 +520,59 @@ def test_the_same_mistake_in_a_file_still_names_the_file_line_and_key(tmp_path):
     assert str(info.value) == (f"{path}: line 2: folds.seed: expected a number, got true; "
                                f"{path}: line 1: final.refit_full: expected true or false, got 1")
     assert RunConfig(folds={"k": 3}).folds.k == 3  # a good one builds as before
+
+
+def test_a_quoted_number_is_text_and_refused_naming_the_file_line_and_key(tmp_path):
+    """pydantic's lax mode took `n_estimators: "400"` as 400 silently, while folds.k (strict)
+    refused "3" in pydantic's words: every number field refuses text in one line now."""
+    path = tmp_path / "c.yaml"
+    path.write_text('model: {family: fast, params: {n_estimators: "400"}}\n'
+                    "folds: {k: '3'}\naugment: {easy_negatives: \"0.5\"}\n"
+                    'threshold: {mode: fixed, value: "high"}\n')
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == (
+        f'{path}: line 2: folds.k: "3" is text; write a number: 3; '
+        f'{path}: line 1: model.params.n_estimators: "400" is text; write a number: 400; '
+        f'{path}: line 3: augment.easy_negatives: "0.5" is text; write a number: 0.5; '
+        f'{path}: line 4: threshold.value: expected a number, got text "high"')
+
+
+def test_an_unquoted_number_is_a_number_as_yaml_1_2_reads_it(tmp_path):
+    """PyYAML reads YAML 1.1, where `1e-2` and `1.0e2` are text: refused as text for a
+    number, they would have broken configs that work; a quoted one is still text."""
+    path = tmp_path / "c.yaml"
+    path.write_text("model: {family: fast, params: {learning_rate: 1e-2, n_estimators: 1.0e2}}\n"
+                    "threshold: {mode: fixed, value: 5E-1}\n")
+    config = load_config(path)
+    assert (config.model.params["learning_rate"], config.model.params["n_estimators"],
+            config.threshold.value) == (0.01, 100, 0.5)
+    path.write_text("model: {family: fast, params: {learning_rate: '1e-2'}}\n")
+    with pytest.raises(ConfigError, match=rf"^{path}: line 1: model\.params\.learning_rate: "
+                                          r'"1e-2" is text; write a number: 1e-2$'):
+        load_config(path)
+
+
+def test_text_that_reads_as_a_number_is_written_quoted_and_read_back_as_text(tmp_path):
+    path = tmp_path / "config.yaml"
+    config = RunConfig(augment={"cache": "1e5"}, model={"family": "fast"})
+    path.write_text(config.to_yaml())
+    assert "cache: '1e5'" in config.to_yaml()
+    assert load_config(path, saved=True) == config
+
+
+@pytest.mark.parametrize("build, said", [
+    (lambda: load_config(None, {"folds.k": "3"}), "overrides: folds.k: '3' is text; write a "
+                                                  "number: 3"),
+    (lambda: load_config(None, {"model.family": "fast", "model.params.n_estimators": "400"}),
+     "overrides: model.params.n_estimators: '400' is text; write a number: 400"),
+    (lambda: RunConfig(folds={"seed": "7"}), "RunConfig: folds.seed: '7' is text; write a "
+                                             "number: 7"),
+    (lambda: FastConfig(learning_rate=np.str_(" 0.1 ")),
+     "FastConfig: learning_rate: ' 0.1 ' is text; write a number: 0.1"),
+])
+def test_a_quoted_number_in_python_is_text_too(build, said):
+    with pytest.raises(ConfigError) as info:
+        build()
+    assert str(info.value) == said
+    assert load_config(None, {"folds.k": 3}).folds.k == 3  # a number is still taken

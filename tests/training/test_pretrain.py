@@ -144,21 +144,23 @@ def test_a_config_built_in_python_names_its_fields(settings, message):
 
 
 @pytest.mark.parametrize("settings, message", [
-    ({"epochs": "1"}, "PretrainConfig: epochs: expected a number, got '1'"),
-    ({"max_steps": "1"}, "PretrainConfig: max_steps: expected a whole number, got '1'"),
+    ({"epochs": "1"}, "PretrainConfig: epochs: '1' is text; write a number: 1"),
+    ({"max_steps": "1"}, "PretrainConfig: max_steps: '1' is text; write a number: 1"),
+    ({"seed": "x"}, "PretrainConfig: seed: expected a number, got text 'x'"),
     ({"batch_size": 8.5}, "PretrainConfig: batch_size: expected a whole number, got 8.5"),
     ({"seed": True}, "PretrainConfig: seed: expected a whole number, got True"),
     ({"seed": np.bool_(True)}, "PretrainConfig: seed: expected a whole number, got True"),
     ({"epochs": np.bool_(False)}, "PretrainConfig: epochs: expected a number, got False"),
     ({"max_steps": math.inf}, "PretrainConfig: max_steps: expected a whole number, got inf"),
     ({"mask_prob": None}, "PretrainConfig: mask_prob: expected a number, got None"),
-    ({"warmup_ratio": "0.1"}, "PretrainConfig: warmup_ratio: expected a number, got '0.1'"),
+    ({"warmup_ratio": "0.1"}, "PretrainConfig: warmup_ratio: '0.1' is text; write a number: "
+                              "0.1"),
     ({"train_word_embeddings": "no"},
      "PretrainConfig: train_word_embeddings: expected True or False, got 'no'"),
     ({"backbone": 3}, "PretrainConfig: backbone: expected a text or a path, got 3"),
     ({"cache_dir": ["a"] * 20}, "PretrainConfig: cache_dir: expected a text or a path, got list"),
     # the type is checked before the range: 'epochs="1"' is a type's error, not a range's
-    ({"epochs": "1", "seed": -1}, "PretrainConfig: epochs: expected a number, got '1'"),
+    ({"epochs": "1", "seed": -1}, "PretrainConfig: epochs: '1' is text; write a number: 1"),
 ])
 def test_a_wrongly_typed_setting_is_one_line_naming_its_field(settings, message):
     """PretrainConfig(epochs="1") was a bare TypeError traceback ('<' between int and str);

@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from shoprel.errors import ConfigError, ConfigValueError
-from shoprel.utils.scalars import is_boolean, python_scalar
+from shoprel.utils.scalars import is_boolean, python_scalar, text_for_number
 
 # how models read a query that comes with its translation (the winners' "{query} - {english}")
 QUERY_TEMPLATE = "{query} - {translation}"
@@ -96,22 +96,28 @@ def leaf_types(annotation) -> set:
     return {annotation}
 
 
-def refuse_bool_for_number(model: type[BaseModel], value: Any, info: ValidationInfo) -> Any:
-    """pydantic's lax mode reads `true` as 1 and `false` as 0 (`seed: false` was seed 0), and
-    1, 0 or "off" as booleans (`refit_full: 0` was false): a number field takes numbers only,
-    a true/false field true or false only; numpy's scalars are read as Python's. Shared by
-    every config model's "*" validator."""
+def refuse_lax_reading(model: type[BaseModel], value: Any, info: ValidationInfo) -> Any:
+    """pydantic's lax mode reads `true` as 1 and `false` as 0 (`seed: false` was seed 0), 1, 0
+    or "off" as booleans (`refit_full: 0` was false), and text as a number (`n_estimators:
+    "400"` was 400): a number field takes numbers only (text_for_number), a true/false field
+    true or false only; numpy's scalars are read as Python's. Shared by every config model's
+    "*" validator."""
     if info.field_name not in model.model_fields:
         return value
     leaves = leaf_types(model.model_fields[info.field_name].annotation)
     # True/False as Python writes them to a caller building the config in Python
     # an overrides dict is Python's too (the commands' options give no true/false for a number)
-    truth = (("True", "False") if written_in(info.context) in (PYTHON, OVERRIDES)
-             else ("true", "false"))
+    python = written_in(info.context) in (PYTHON, OVERRIDES)
+    truth = ("True", "False") if python else ("true", "false")
     plain = python_scalar(value)  # numpy's 0 (from an array) is 0: pydantic read it as false
+    wants_number = bool not in leaves and bool(leaves & {int, float})
     if is_boolean(value):  # numpy's True too: pydantic read it as 1
-        if bool not in leaves and leaves & {int, float}:
+        if wants_number:
             raise ValueError(f"expected a number, got {truth[0] if value else truth[1]}")
+    elif wants_number and str not in leaves:
+        problem = text_for_number(plain, python)
+        if problem:
+            raise ValueError(problem)
     elif bool in leaves and isinstance(plain, int | float | str) and not any(
             isinstance(plain, leaf) if isinstance(leaf, type) else plain in literal_values(leaf)
             for leaf in leaves):
@@ -127,8 +133,8 @@ def literal_values(leaf) -> tuple:
 
 
 class StrictConfig(BaseModel):
-    """What every config model refuses: unknown keys, .nan/.inf, and a boolean for a number
-    or a number for a boolean (refuse_bool_for_number). The params' sections and families,
+    """What every config model refuses: unknown keys, .nan/.inf, a boolean or text for a number
+    and a number for a boolean (refuse_lax_reading). The params' sections and families,
     and the run config's sections (training/config.py), all derive from it."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
@@ -149,8 +155,8 @@ class StrictConfig(BaseModel):
 
     @field_validator("*", mode="before")
     @classmethod
-    def _no_bool_for_number(cls, value, info: ValidationInfo):
-        return refuse_bool_for_number(cls, value, info)
+    def _no_lax_reading(cls, value, info: ValidationInfo):
+        return refuse_lax_reading(cls, value, info)
 
 
 class Section(StrictConfig):

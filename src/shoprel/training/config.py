@@ -34,6 +34,7 @@ from shoprel.models.config import (
     written_in,
 )
 from shoprel.models.registry import families, model_class
+from shoprel.training.config_yaml import read_config_yaml, write_config_yaml
 from shoprel.training.defaults import CARRIED_HARD_WEIGHT, STUDENT_BACKBONE
 
 # The default family: the best one that trains 10k rows within 30 minutes on 2 cores, backbone
@@ -117,9 +118,9 @@ class FoldsConfig(StrictConfig):
 
 
 def _outer_group_levels(folds) -> int | None:
-    """The folds' qc_group_levels as the folds section reads it (np.int64(2), 2.0 and a YAML
-    "2" are 2 there, so the model's inner folds must take 2 too, not keep 3), or None where
-    none is given or the section is wrong (its own check names that)."""
+    """The folds' qc_group_levels as the folds section reads it (np.int64(2) and 2.0 are 2
+    there, so the model's inner folds must take 2 too, not keep 3), or None where none is
+    given or the section is wrong (its own check names that)."""
     if isinstance(folds, FoldsConfig):  # RunConfig(folds=FoldsConfig(qc_group_levels=2))
         return folds.qc_group_levels
     if not isinstance(folds, dict) or folds.get("qc_group_levels") is None:
@@ -423,7 +424,7 @@ class RunConfig(StrictConfig):
         return self.model_copy(update={"student": StudentConfig()})
 
     def to_yaml(self) -> str:
-        return yaml.safe_dump(self.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+        return write_config_yaml(self.model_dump(mode="json"))
 
 
 def _message(error: dict) -> str:
@@ -513,27 +514,6 @@ def parse_config(data: dict | None, source: str = "config",
         raise ConfigError(f"{_at(source, _named_in(str(exc)), lines)}: {exc}") from None
 
 
-class _UniqueKeyLoader(yaml.SafeLoader):
-    """YAML's safe loader, refusing a key given twice in one mapping: YAML keeps the last,
-    so a second `model:` would silently replace the first."""
-
-    def construct_mapping(self, node, deep=False):
-        seen = set()
-        for key_node, _ in node.value:
-            if key_node.tag == "tag:yaml.org,2002:merge":
-                continue  # `<<: *anchor`: merged keys may be overridden, as YAML means them
-            key = self.construct_object(key_node, deep=deep)
-            try:
-                hash(key)
-            except TypeError:
-                continue  # an unhashable key: the base loader reports it
-            if key in seen:
-                raise yaml.constructor.ConstructorError(
-                    None, None, f"key {key!r} given twice in one mapping", key_node.start_mark)
-            seen.add(key)
-        return super().construct_mapping(node, deep=deep)
-
-
 def _is_config_key(named: str) -> bool:
     """Whether a dotted name is a key of the run config (free below a mapping such as params)."""
     model: type[BaseModel] | None = RunConfig
@@ -584,7 +564,7 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
                                               "file not found" else f"config {reason}"))
         try:
             text = path.read_text(encoding="utf-8")
-            data = yaml.load(text, Loader=_UniqueKeyLoader) or {}
+            data = read_config_yaml(text) or {}
             lines = key_lines(text)
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None

@@ -33,7 +33,7 @@ from shoprel.models.config import SEED_MAX, leaf_types
 from shoprel.training.ranks import RankGroup, current_ranks
 from shoprel.utils.arguments import flag_argument, path_argument
 from shoprel.utils.outputs import check_output_dir, check_replaceable
-from shoprel.utils.scalars import python_scalar
+from shoprel.utils.scalars import python_scalar, text_for_number
 from shoprel.utils.threads import torch_threads
 
 WEIGHTS_FILE = "model.safetensors"
@@ -90,6 +90,8 @@ class PretrainConfig:
             wanted = "True or False"
         elif isinstance(value, bool):  # a bool is an int to Python, never a setting's number
             wanted = "a whole number" if int in leaves else "a number"
+        elif leaves & {int, float} and isinstance(value, str):  # as a config's number field
+            raise self.error(name, text_for_number(value, python=True))
         elif int in leaves:
             if isinstance(value, numbers.Integral):
                 return int(value)
