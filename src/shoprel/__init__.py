@@ -3,16 +3,22 @@
 The Python API (`shoprel.train`, `shoprel.predict_file`, `shoprel.Scorer`, ...)
 lives in shoprel.api; its names are imported from there on first use, so that `shoprel --help`
 and other commands do not pay for pandas, LightGBM and the models at start-up.
+`shoprel.errors` is there too, so `except shoprel.errors.ShoprelError` works before any API
+call; it loads on first use as well, leaving `import shoprel` as fast as it was.
 """
 
 __version__ = "0.1.0"
 
 _API = ("Scorer", "evaluate_file", "load_config", "predict_file", "pretrain", "read_pairs",
         "train")
-__all__ = ["__version__", *_API]
+__all__ = ["__version__", "errors", *_API]
 
 
 def __getattr__(name: str):
+    if name == "errors":  # `from shoprel import errors` would come back here: import by name
+        import importlib
+
+        return importlib.import_module("shoprel.errors")
     if name in _API:
         from shoprel import api
 
@@ -21,4 +27,4 @@ def __getattr__(name: str):
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *_API})
+    return sorted({*globals(), "errors", *_API})
