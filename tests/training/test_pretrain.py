@@ -538,3 +538,29 @@ def test_a_new_masked_lm_head_is_one_note_not_transformers_load_report(demo_back
                          "is written"]
     record = json.loads((tmp_path / "out" / "shoprel-backbone.json").read_text())
     assert record["masked_lm"]["new_masked_lm_head"] is True
+    assert record["masked_lm"]["missing_encoder_weights"] == []
+
+
+def test_a_checkpoint_missing_encoder_weights_is_a_warning_even_under_quiet(qi_demo, tmp_path,
+                                                                            tiny_backbone):
+    """Silencing transformers' load report (for the head's expected missing weights) also
+    silenced a broken checkpoint's missing encoder weights, which then started random; they
+    are one warning line now, and the record names them."""
+    from safetensors.torch import load_file, save_file
+
+    texts = read_pairs(qi_demo).df[["query", "target"]].to_numpy().ravel().tolist()
+    folder = tiny_backbone(tmp_path / "broken", ["query: passage: ", *texts])
+    weights = load_file(folder / "model.safetensors")
+    del weights["encoder.layer.0.attention.self.query.weight"]
+    save_file(weights, folder / "model.safetensors", metadata={"format": "pt"})
+    args = [str(qi_demo), "--backbone", str(folder), "--out", str(tmp_path / "out"),
+            "--max-steps", "1", "--batch-size", "8", "--quiet"]
+    result = CliRunner().invoke(pretrain_cmd, args)
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"warning: {folder} lacks 1 encoder weight(s) "
+        "(bert.encoder.layer.0.attention.self.query.weight), which started random: a broken "
+        "checkpoint? the written backbone is not a continuation of it"]
+    record = json.loads((tmp_path / "out" / "shoprel-backbone.json").read_text())
+    assert record["masked_lm"]["missing_encoder_weights"] == [
+        "bert.encoder.layer.0.attention.self.query.weight"]

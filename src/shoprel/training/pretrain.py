@@ -162,6 +162,8 @@ class PretrainResult:
     stopped_by_time_budget: bool
     files: list[str] = field(default_factory=list)
     new_masked_lm_head: bool = False  # the backbone had none (an encoder-only checkpoint)
+    # encoder weights the checkpoint lacks, so they started random: a broken checkpoint
+    missing_encoder_weights: list[str] = field(default_factory=list)
 
     def summary(self) -> dict:
         return {k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(self).items()}
@@ -186,12 +188,15 @@ def collect_texts(files: Sequence[str | Path]) -> tuple[list[str], list[str]]:
 
 
 def mlm_model(backbone: Backbone, key: str = "backbone"):
-    """(masked-LM model, tokenizer, whether its masked-LM head is new); a missing head is
-    created with its decoder tied. `key`: how the caller named the backbone, for errors.
+    """(masked-LM model, tokenizer, whether its masked-LM head is new, the encoder weights the
+    checkpoint lacks); a missing head is created with its decoder tied. `key`: how the caller
+    named the backbone, for errors.
 
     transformers' load report and its "This checkpoint seem corrupted" warning about the
     missing head are silenced: an encoder-only checkpoint such as e5-small has no head, as
-    expected, and the caller says so in one line."""
+    expected, and the caller says so in one line. Missing weights under the encoder's prefix
+    are no such thing (a broken checkpoint, whose encoder would start partly random): they are
+    returned for the caller to warn about, as the silenced report no longer does."""
     from transformers import AutoConfig, AutoModelForMaskedLM, AutoTokenizer
     from transformers.models.auto.modeling_auto import MODEL_FOR_MASKED_LM_MAPPING_NAMES
 
@@ -220,11 +225,13 @@ def mlm_model(backbone: Backbone, key: str = "backbone"):
                                                                output_loading_info=True)
     encoder_prefix = model.base_model_prefix + "."
     new_head = any(not name.startswith(encoder_prefix) for name in info["missing_keys"])
+    missing_encoder = sorted(name for name in info["missing_keys"]
+                             if name.startswith(encoder_prefix))
     decoder, embeddings = model.get_output_embeddings(), model.get_input_embeddings()
     if decoder is not None and decoder.weight is not embeddings.weight:
         model.config.tie_word_embeddings = True
         model.tie_weights()
-    return model, tokenizer, new_head
+    return model, tokenizer, new_head, missing_encoder
 
 
 class _TextDataset:
@@ -374,7 +381,8 @@ def pretrain(files: str | Path | Sequence[str | Path], out_dir: str | Path,
     quiet = hft.quiet_transformers(not progress)
     with torch_threads(config.n_threads), quiet, \
             tempfile.TemporaryDirectory(prefix="shoprel-pretrain-") as scratch:
-        model, tokenizer, new_head = mlm_model(backbone, config.named("backbone"))
+        model, tokenizer, new_head, missing_encoder = mlm_model(backbone,
+                                                                config.named("backbone"))
         if not config.train_word_embeddings:
             model.get_input_embeddings().weight.requires_grad_(False)
         dataset = _TextDataset(tokenizer, texts, config.max_length)
@@ -408,7 +416,8 @@ def pretrain(files: str | Path | Sequence[str | Path], out_dir: str | Path,
             steps=int(trainer.state.global_step), seconds=round(seconds, 2),
             loss_before=round(loss_before, 4), loss_after=round(loss_after, 4),
             stopped_by_time_budget=bool(budget and budget.stopped_early),
-            files=[str(Path(f).resolve()) for f in files], new_masked_lm_head=new_head)
+            files=[str(Path(f).resolve()) for f in files], new_masked_lm_head=new_head,
+            missing_encoder_weights=missing_encoder)
         if ranks.is_main:
             record = {**result.summary(), "config": asdict(config)}
             del record["out_dir"]
