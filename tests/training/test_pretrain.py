@@ -564,3 +564,23 @@ def test_a_checkpoint_missing_encoder_weights_is_a_warning_even_under_quiet(qi_d
     record = json.loads((tmp_path / "out" / "shoprel-backbone.json").read_text())
     assert record["masked_lm"]["missing_encoder_weights"] == [
         "bert.encoder.layer.0.attention.self.query.weight"]
+
+
+def test_pretraining_writes_no_trainer_checkpoint(demo_backbone, qc_demo, tmp_path, monkeypatch):
+    """Hugging Face wrote a whole checkpoint (the masked-LM model and its optimizer state) at
+    the last step into a scratch folder deleted right after, showing a "Writing model shards"
+    bar; a pretrain, which never resumes, writes none."""
+    from transformers import Trainer
+
+    saved = []
+    save = Trainer._save_checkpoint
+
+    def spied(self, *args, **kwargs):
+        saved.append(self.state.global_step)
+        return save(self, *args, **kwargs)
+
+    monkeypatch.setattr(Trainer, "_save_checkpoint", spied)
+    config = PretrainConfig(backbone=str(demo_backbone), max_steps=2, batch_size=8)
+    result = pretrain([qc_demo], tmp_path / "out", config, progress=False)
+    assert result.steps == 2 and saved == []
+    assert (tmp_path / "out" / "model.safetensors").is_file()

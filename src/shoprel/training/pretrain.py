@@ -19,7 +19,7 @@ import os
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import InitVar, asdict, dataclass, field, fields
+from dataclasses import InitVar, asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import get_type_hints
 
@@ -394,14 +394,18 @@ def pretrain(files: str | Path | Sequence[str | Path], out_dir: str | Path,
             lr_scheduler="linear", warmup_ratio=config.warmup_ratio,
             weight_decay=config.weight_decay, epochs=config.epochs, max_steps=config.max_steps,
             time_budget_minutes=config.time_budget_minutes, seed=config.seed,
-            save_steps=10**9, progress=progress)
+            progress=progress)
         callbacks = []
         budget = None
         if config.time_budget_minutes:
             budget = hft.time_budget_callback(config.time_budget_minutes)
             callbacks.append(budget)
+        # no checkpoints: a pretrain does not resume, and with save_strategy "steps" Hugging
+        # Face wrote the whole masked-LM model and its optimizer state at the last step, into
+        # the scratch folder deleted right after
+        arguments = replace(hft.training_arguments(params, scratch), save_strategy="no")
         trainer = Trainer(
-            model=model, args=hft.training_arguments(params, Path(scratch) / "checkpoints"),
+            model=model, args=arguments,
             train_dataset=dataset, processing_class=tokenizer, callbacks=callbacks,
             data_collator=DataCollatorForLanguageModeling(
                 tokenizer, mlm_probability=config.mask_prob, seed=config.seed))

@@ -171,6 +171,33 @@ def test_interrupted_fit_resumes_from_its_checkpoint(qc_frame, small, tmp_path, 
                                atol=1e-5)
 
 
+@pytest.mark.parametrize("keep", [False, True])
+def test_the_last_step_writes_a_checkpoint_only_when_they_are_kept(qc_frame, small, tmp_path,
+                                                                  monkeypatch, keep):
+    """Hugging Face saved a whole checkpoint (model and optimizer state) at a fit's last step,
+    whatever save_steps said, and the fit removed it right after; a fit keeps writing the ones
+    a rerun resumes from, and the last only when its checkpoints are kept."""
+    from transformers import TrainerCallback
+
+    saved = []
+    run_trainer = hft.run_trainer
+
+    class SavedSteps(TrainerCallback):
+        def on_save(self, args, state, control, **kwargs):
+            saved.append(state.global_step)
+
+    def spied(*args, callbacks=None, **kwargs):
+        return run_trainer(*args, callbacks=[*(callbacks or []), SavedSteps()], **kwargs)
+
+    monkeypatch.setattr(hft, "run_trainer", spied)
+    model = small(checkpoint_dir=str(tmp_path / "ckpt"), keep_checkpoints=keep, max_steps=6)
+    model.fit(qc_frame.take(np.arange(100)))
+    assert model.train_stats_["global_step"] == 6
+    assert saved == ([4, 6] if keep else [4])
+    kept = [p.name for folder in (tmp_path / "ckpt").iterdir() for p in folder.iterdir()]
+    assert sorted(kept) == (["checkpoint-4", "checkpoint-6"] if keep else [])
+
+
 def test_explicit_checkpoint_dir_is_kept_on_request(qc_frame, small, tmp_path):
     model = small(checkpoint_dir=str(tmp_path / "ckpt"), keep_checkpoints=True)
     model.fit(qc_frame.take(np.arange(100)))

@@ -111,6 +111,23 @@ def time_budget_callback(minutes: float, spent_before: float = 0.0):
     return TimeBudget()
 
 
+def no_save_at_the_end_callback():
+    """A callback that cancels the checkpoint Hugging Face writes at a fit's last step (with
+    save_strategy "steps" it saves there whatever save_steps says), for a fit whose checkpoints
+    are removed as soon as it ends: a whole model with its optimizer state, written for
+    nothing. Checkpoints during the fit are still written, for a rerun to resume from; the
+    finished model needs none (the family saves it, and BestByF1 keeps its best in memory)."""
+    from transformers import TrainerCallback
+
+    class NoSaveAtTheEnd(TrainerCallback):
+        def on_step_end(self, args, state, control, **kwargs):
+            if control.should_training_stop:  # the last step or the time budget's stop
+                control.should_save = False
+            return control
+
+    return NoSaveAtTheEnd()
+
+
 def _any_rank(flag: bool) -> bool:
     """True when any process of a distributed run says so: ranks read their own clocks, and a
     rank that stops a step before the others would leave them waiting in a gradient sync."""
@@ -283,7 +300,8 @@ def run_trainer(model, tokenizer, dataset: PairDataset, params: TrainingArgument
 
     Checkpoints (weights, optimizer, scheduler, RNG, data position and time spent) go to
     `checkpoint_dir` every `save_steps` optimizer steps; a rerun with the same folder goes on
-    from the last one instead of starting over.
+    from the last one instead of starting over. The last step writes one only when
+    `keep_checkpoints` asks to keep them (for a later rerun to train on from the end).
     """
     from transformers import DataCollatorWithPadding
 
@@ -295,6 +313,8 @@ def run_trainer(model, tokenizer, dataset: PairDataset, params: TrainingArgument
     if params.time_budget_minutes:
         budget = time_budget_callback(params.time_budget_minutes, spent_seconds(resume))
         extra.append(budget)
+    if not params.keep_checkpoints:  # the family removes them when the fit ends
+        extra.append(no_save_at_the_end_callback())  # last: after the stops are decided
     trainer = weighted_trainer_class()(
         model=model, args=training_arguments(params, checkpoint_dir), train_dataset=dataset,
         data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer,
