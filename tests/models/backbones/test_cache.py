@@ -163,3 +163,42 @@ def test_a_failed_build_leaves_no_entry_of_its_temporary_folder(root, tmp_path):
         raise RuntimeError("the build failed")
     assert not folder.exists()
     assert json.loads((root / CHECKSUMS_FILE).read_text()) == {}
+
+
+@pytest.fixture
+def read_only_root(root, monkeypatch):
+    """A cache root whose memo cannot be saved: chmod'ed read-only, or, for a user whom
+    permissions do not stop (root), its save failing as a read-only folder's does."""
+    root.mkdir()
+    (root / CHECKSUMS_FILE).write_text("{}")
+    (root / CACHE_MARKER).write_text(json.dumps({"written_by": "shoprel", "format": 1}))
+    root.chmod(0o555)
+    if os.access(root, os.W_OK):  # permissions ignored: the save fails as it would
+
+        def refused(path, *args, **kwargs):
+            raise PermissionError(13, "Permission denied", str(path))
+
+        monkeypatch.setattr(cache, "atomic_file", refused)
+    yield root
+    root.chmod(0o755)
+
+
+def test_a_read_only_cache_hashes_a_file_once_per_command(read_only_root, tmp_path,
+                                                            monkeypatch):
+    """A memo that cannot be saved was forgotten at once: every use of the same weights in a
+    command (resolving the backbone, then its export's check) read all of them again. The
+    process remembers them too now, by the same stamp, so a changed file is still hashed."""
+    first, second = tmp_path / "model.safetensors", tmp_path / "dense.safetensors"
+    first.write_bytes(b"e" * 5000)
+    second.write_bytes(b"d" * 500)
+    counter = CountingOpen(monkeypatch)
+    together = cache.files_sha256([first, second])
+    assert cache.files_sha256([first, second]) == together
+    assert file_sha256(first) == digest(b"e" * 5000)
+    assert counter.reads == 2
+    assert json.loads((read_only_root / CHECKSUMS_FILE).read_text()) == {}  # nothing saved
+    first.write_bytes(b"f" * 5000)
+    info = first.stat()  # a later modification time, as a write a moment later would leave
+    os.utime(first, ns=(info.st_atime_ns, info.st_mtime_ns + 10**9))
+    assert file_sha256(first) == digest(b"f" * 5000)
+    assert counter.reads == 3

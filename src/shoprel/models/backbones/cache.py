@@ -24,6 +24,10 @@ CACHE_MARKER = "shoprel-cache.json"
 # age in `shoprel cache` is the time since it was last used, not since it was built
 LAST_USED = ".shoprel-last-used"
 _marked: set[str] = set()  # cache roots and use stamps this process has already written
+# the digests this process read, by path, with the stamp they were read at (as the memo keeps
+# them): a memo that cannot be saved (a read-only cache) still spares the command a second
+# read of the same 1.2 GB of weights
+_hashed_here: dict[str, tuple[list[int], str]] = {}
 
 log = logging.getLogger(__name__)
 
@@ -90,18 +94,30 @@ def file_sha256(path: str | os.PathLike, cache_dir: str | os.PathLike | None = N
     command's own `cache_dir` when it has one) by the file's path, size, inode and modification
     and change times: a backbone's 1.2 GB of weights is then read once per change, not by every
     command that loads it (1.7 s of each `predict` on 2 cores). Any write to the file, or a new
-    file put in its place, changes the stamp."""
+    file put in its place, changes the stamp. The process keeps them too: a memo that cannot be
+    saved (a read-only cache) still costs one read per file and command, not one per use."""
     path = Path(path).absolute()
     stamp = _stamp(path)
     known = (_read_checksums(cache_dir) or {}).get(str(path))
     if isinstance(known, dict) and known.get("stamp") == stamp:
         return str(known["sha256"])
+    hashed = _hashed_here.get(str(path))
+    if hashed is not None and hashed[0] == stamp:
+        sha256 = hashed[1]
+    else:
+        sha256 = _read_sha256(path, chunk)
+        if _stamp(path) != stamp:  # written to while it was being read: remembered nowhere
+            return sha256
+        _hashed_here[str(path)] = (stamp, sha256)
+    _remember(str(path), stamp, sha256, cache_dir)
+    return sha256
+
+
+def _read_sha256(path: Path, chunk: int) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         while block := handle.read(chunk):
             digest.update(block)
-    if _stamp(path) == stamp:  # not written to while it was being read
-        _remember(str(path), stamp, digest.hexdigest(), cache_dir)
     return digest.hexdigest()
 
 
