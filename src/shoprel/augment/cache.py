@@ -47,13 +47,22 @@ class CachedTranslator:
         existed = self.path.exists()
         try:
             self._db = sqlite3.connect(self.path)
+        except sqlite3.DatabaseError as exc:
+            raise self._not_a_cache(exc) from None
+        try:
             if existed:
                 self._check_ours()
             self._db.execute(SCHEMA)
             self._db.commit()
-        except sqlite3.DatabaseError as exc:  # a data file named as the cache
-            raise InputError(f"not a translation cache ({exc}); give a new file name or a "
-                             "cache shoprel wrote", path=self.path) from None
+        except BaseException as exc:
+            self._db.close()  # refused: no connection left open for the garbage collector
+            if isinstance(exc, sqlite3.DatabaseError):  # a data file named as the cache
+                raise self._not_a_cache(exc) from None
+            raise
+
+    def _not_a_cache(self, exc: sqlite3.DatabaseError) -> InputError:
+        return InputError(f"not a translation cache ({exc}); give a new file name or a "
+                          "cache shoprel wrote", path=self.path)
 
     def _check_ours(self) -> None:
         """An existing file must be a cache this class wrote: another database (or an empty
@@ -62,7 +71,6 @@ class CachedTranslator:
             "SELECT name FROM sqlite_master WHERE type='table'") if not name.startswith("sqlite_")}
         columns = {row[1] for row in self._db.execute("PRAGMA table_info(translations)")}
         if tables != {"translations"} or columns != set(COLUMNS):
-            self._db.close()
             found = ", ".join(sorted(tables)) or "no tables"
             raise InputError(f"exists and is not a translation cache shoprel wrote (holds "
                              f"{found}); give a new file name or a cache shoprel wrote",

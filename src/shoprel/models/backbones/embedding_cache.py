@@ -10,7 +10,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -19,6 +20,7 @@ import numpy as np
 from shoprel.models.backbones.cache import mark_used
 from shoprel.models.backbones.resolve import Backbone
 from shoprel.utils.sqlite_in import rows_where_in
+from shoprel.utils.sqlite_transaction import transaction
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -34,7 +36,7 @@ class EmbeddingCache:
         self.path = self.folder / f"{backbone.slug}.sqlite"
         self.fingerprint = backbone.fingerprint
         try:
-            with self._connect() as db:
+            with self._transaction() as db:
                 stored = self._schema(db)
         except sqlite3.OperationalError as exc:
             if self.path.exists():
@@ -58,24 +60,26 @@ class EmbeddingCache:
             return self.fingerprint
         return stored[0]
 
-    def _connect(self) -> sqlite3.Connection:
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
         except OSError as exc:  # a read-only cache: said as sqlite says a file it cannot open
             raise sqlite3.OperationalError(f"cannot make {self.folder}: {exc}") from exc
-        return sqlite3.connect(self.path, timeout=60)
+        with transaction(self.path) as db:
+            yield db
 
     def _with_db(self, work: Callable[[sqlite3.Connection], T]) -> T:
         """work(db) in one transaction. A file pruned while this process runs (`shoprel cache
         prune`: a server runs for days) is made again, empty, instead of failing every call
         from then on."""
         try:
-            with self._connect() as db:
+            with self._transaction() as db:
                 return work(db)
         except sqlite3.OperationalError as exc:
             if "no such table" not in str(exc):
                 raise
-        with self._connect() as db:
+        with self._transaction() as db:
             self._schema(db)
             return work(db)
 

@@ -9,7 +9,6 @@ they take seconds. No pickle; safe to share between processes (SQLite's locking)
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -19,6 +18,7 @@ import torch
 from shoprel.models.backbones.cache import mark_used
 from shoprel.models.backbones.embedding_cache import text_key
 from shoprel.utils.sqlite_in import rows_where_in
+from shoprel.utils.sqlite_transaction import transaction
 
 FOLDER = "states"
 KIND = "state"  # the hash's namespace: a text's states, not its sentence vector
@@ -33,18 +33,15 @@ class StateCache:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connect() as db:
+        with transaction(self.path) as db:
             db.execute("CREATE TABLE IF NOT EXISTS states "
                        "(key TEXT PRIMARY KEY, tokens INTEGER, hidden INTEGER, state BLOB)")
         mark_used(self.path)  # read, maybe never written again: its age is its last use
 
-    def _connect(self) -> sqlite3.Connection:
-        return sqlite3.connect(self.path, timeout=60)
-
     def lookup(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
         keys = {text_key(KIND, t): t for t in texts}
         found = {}
-        with self._connect() as db:
+        with transaction(self.path) as db:
             for key, tokens, hidden, blob in rows_where_in(
                     db, "SELECT key, tokens, hidden, state FROM states", "key", keys):
                 if len(blob) != tokens * hidden * 2:
@@ -56,5 +53,5 @@ class StateCache:
     def store(self, states: dict[str, torch.Tensor]) -> None:
         rows = [(text_key(KIND, t), int(s.shape[0]), int(s.shape[1]),
                  s.to(torch.float16).contiguous().numpy().tobytes()) for t, s in states.items()]
-        with self._connect() as db:
+        with transaction(self.path) as db:
             db.executemany("INSERT OR REPLACE INTO states VALUES (?, ?, ?, ?)", rows)
