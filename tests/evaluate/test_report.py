@@ -332,3 +332,31 @@ def test_a_chart_of_equal_values_draws_no_axis_of_rounding_noise():
     labels = [text.strip() for text in re.findall(r"<!--(.*?)-->", svg_text)]
     assert not [label for label in labels if re.search(r"\de[−-]?\d", label)], labels
     assert "0.04" in labels or "0.02" in labels  # tick labels of a ±0.05 span
+
+
+def chart_texts(svg_text: str) -> list[str]:
+    """The words a chart shows (axis labels, ticks, legend entries), zero-width spaces gone."""
+    import html
+
+    return [html.unescape(t).replace("\u200b", "")
+            for t in re.findall(r"<text[^>]*>([^<]*)</text>", svg_text)]
+
+
+def test_a_name_starting_with_an_underscore_keeps_its_legend_entry(oof: pd.DataFrame) -> None:
+    """matplotlib leaves a label that starts with '_' out of its legend: `compare` drew the
+    curves of a run named _base with no entry saying which they were, and the F1-against-
+    threshold chart a language '_ja' with none."""
+    from matplotlib import rc_context
+
+    from shoprel.evaluate.report.curves import roc_svg, threshold_section
+    from shoprel.evaluate.report.svg import PLOT_RC
+
+    y, p = oof["label"].to_numpy(), oof["probability"].to_numpy()
+    frame = oof.assign(language=oof["language"].replace({"ja": "_ja"}))
+    with rc_context(PLOT_RC):  # text kept as text, as in the report
+        curves = chart_texts(roc_svg([("_base", p, y, "#0072B2"), ("tuned", p, y, "#E69F00")],
+                                     None, "roc"))
+        languages = chart_texts(threshold_section(make_metrics(frame), frame))
+    assert sum(t.startswith("_base (AUC") for t in curves) == 1
+    assert sum(t.startswith("tuned (AUC") for t in curves) == 1
+    assert "_ja" in languages and "en" in languages

@@ -62,8 +62,10 @@ def fmt_threshold(value: Any) -> str:
 
 
 def mpl_text(value: Any) -> str:
-    """Make user text literal for matplotlib: a '$' would otherwise start mathtext."""
-    return str(value).replace("$", r"\$")
+    """Make user text literal for matplotlib: a '$' would otherwise start mathtext, and a
+    legend leaves out a label that starts with '_' (a zero-width space before it keeps it)."""
+    text = str(value).replace("$", r"\$")
+    return "\u200b" + text if text.startswith("_") else text
 
 
 def note(text: str) -> str:
