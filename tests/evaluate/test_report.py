@@ -360,3 +360,26 @@ def test_a_name_starting_with_an_underscore_keeps_its_legend_entry(oof: pd.DataF
     assert sum(t.startswith("_base (AUC") for t in curves) == 1
     assert sum(t.startswith("tuned (AUC") for t in curves) == 1
     assert "_ja" in languages and "en" in languages
+
+
+def test_a_long_language_name_leaves_the_threshold_chart_its_width(oof: pd.DataFrame) -> None:
+    """The F1-against-threshold legend wrote a language's name in full: a 300-character one
+    made the chart 1,500 pt wide, shrunk to half its size on the page; it is cut as on the
+    per-language chart (the tables keep the full name)."""
+    from matplotlib import rc_context
+
+    from shoprel.evaluate.report.curves import threshold_section
+    from shoprel.evaluate.report.svg import PLOT_RC
+
+    def chart(language: str) -> str:
+        frame = oof.assign(language=oof["language"].replace({"ja": language}))
+        with rc_context(PLOT_RC):
+            return threshold_section(make_metrics(frame), frame)
+
+    def width(section: str) -> float:
+        return float(re.search(r'<svg[^>]*width="([\d.]+)pt"', section).group(1))
+
+    long_name = "Portuguese (Brazil) " + "L" * 280
+    cut = chart(long_name)
+    assert width(cut) == pytest.approx(width(chart("ja")), abs=40)
+    assert "Portuguese (Brazil) L…" in chart_texts(cut)

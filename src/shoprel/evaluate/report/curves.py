@@ -23,7 +23,7 @@ from sklearn.metrics import (
     roc_curve,
 )
 
-from shoprel.evaluate.report.fmt import esc, fmt_threshold, mpl_text, note, num
+from shoprel.evaluate.report.fmt import esc, fmt_threshold, mpl_text, note, num, short_label
 from shoprel.evaluate.report.svg import (
     BASELINE_COLOR,
     BLACK,
@@ -236,7 +236,7 @@ def threshold_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
             if y[mask].sum() == 0:
                 continue
             ax.plot(THRESHOLD_GRID, f1_by_threshold(p[mask], y[mask]), linewidth=0.9,
-                    alpha=0.8, label=mpl_text(lang))
+                    alpha=0.8, label=mpl_text(short_label(lang)))
     ax.plot(THRESHOLD_GRID, overall_f1, color=BLACK, linewidth=2.4, label="all rows")
     ax.axhline(baseline, color=BASELINE_COLOR, linestyle="--", linewidth=1.2,
                label=f"all-positive F1 {baseline:.3f}")

@@ -68,6 +68,11 @@ def mpl_text(value: Any) -> str:
     return "\u200b" + text if text.startswith("_") else text
 
 
+def short_label(name: str, limit: int = 22) -> str:
+    """Chart labels stay short so the charts keep their width (the tables have full names)."""
+    return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
 def note(text: str) -> str:
     """A visible 'this part is unavailable' line, so a missing plot is never silent."""
     return f'<p class="note">{text}</p>'

@@ -23,7 +23,16 @@ from shoprel.evaluate.intervals import (
     verdict,
 )
 from shoprel.evaluate.metrics import binary_metrics
-from shoprel.evaluate.report.fmt import esc, fmt, fmt_int, mpl_text, note, num, sorted_groups
+from shoprel.evaluate.report.fmt import (
+    esc,
+    fmt,
+    fmt_int,
+    mpl_text,
+    note,
+    num,
+    short_label,
+    sorted_groups,
+)
 from shoprel.evaluate.report.page import table_wrap
 from shoprel.evaluate.report.svg import (
     BASELINE_COLOR,
@@ -68,18 +77,13 @@ def language_intervals(rows: pd.DataFrame, column: str = "language") -> dict[str
             for name in f1}
 
 
-def _short(name: str, limit: int = 22) -> str:
-    """Axis labels stay short so the panels keep their width (the table has full names)."""
-    return name if len(name) <= limit else name[: limit - 1] + "…"
-
-
 def dot_plot_svg(intervals: Mapping[str, Mapping[str, Any]], panels, prefix: str,
                  title: str) -> str:
     """Horizontal dot plot, one row per group, one panel per (key, axis label, offset, refs):
     dot = mean paired difference (+ offset), bar = its interval, shape/colour = verdict."""
     names = list(intervals)
     y = np.arange(len(names))[::-1].astype(float)
-    labels = [f"{mpl_text(_short(n))} (n={intervals[n]['n']:,})" for n in names]
+    labels = [f"{mpl_text(short_label(n))} (n={intervals[n]['n']:,})" for n in names]
     fig, axes = new_figure(6.6, 1.6 + 0.3 * len(names), ncols=len(panels))
     for ax, (key, xlabel, offset, refs) in zip(axes, panels, strict=True):
         shown = [value for value, _, _ in refs]
