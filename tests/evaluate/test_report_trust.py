@@ -158,7 +158,36 @@ def test_learning_curve_is_plotted_when_the_run_has_one(metrics: dict, oof) -> N
     doc = render_report(metrics, oof, "lc", learning_curve=curve)
     part = section(doc, "learning-curve")
     assert "<svg" in part and "<td>450</td>" in part and "0.740" in part
+    assert "From 450 to 900 training rows per fold ROC-AUC moved +0.0400" in part
+    assert "still rising" in part
     assert 'id="learning-curve"' not in render_report(metrics, oof, "no lc")
+
+
+def curve_points(*folds_per_point: list[float]) -> list[dict]:
+    return [{"fraction": (i + 1) / len(folds_per_point), "rows": 100 * 2 ** i,
+             "roc_auc": sum(folds) / len(folds), "fold_roc_auc": folds}
+            for i, folds in enumerate(folds_per_point)]
+
+
+def test_the_learning_curve_says_whether_its_last_step_rose_beyond_the_folds_spread() -> None:
+    """The caption read "Still rising at the right: more labelled rows should help" whatever
+    the curve did; it now reads the last step fold by fold (the same folds at every size)."""
+    from shoprel.evaluate.report.learning import last_step_verdict
+
+    rising = last_step_verdict(curve_points([0.70, 0.72, 0.71], [0.73, 0.75, 0.73]))
+    assert rising.startswith("From 100 to 200 training rows per fold ROC-AUC moved +0.0267")
+    assert "3 folds" in rising and "still rising" in rising
+    flat = last_step_verdict(curve_points([0.70, 0.72, 0.71], [0.71, 0.71, 0.72]))
+    assert "+0.0033" in flat and "flat within the folds' spread" in flat
+    fell = last_step_verdict(curve_points([0.73, 0.75, 0.74], [0.70, 0.72, 0.70]))
+    assert "-0.0333" in fell and "it fell" in fell
+    assert "One point only" in last_step_verdict(curve_points([0.7, 0.7]))
+    no_folds = [{k: v for k, v in p.items() if k != "fold_roc_auc"}
+                for p in curve_points([0.7, 0.7], [0.8, 0.8])]
+    assert "no interval" in last_step_verdict(no_folds)
+    unknown = curve_points([0.7, 0.7], [0.8, 0.8])
+    unknown[1]["roc_auc"] = None
+    assert last_step_verdict(unknown).endswith("ROC-AUC is not known at both sizes.")
 
 
 def test_learning_curve_is_read_from_metrics_or_the_run_folder(metrics: dict, oof,

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 
 import shoprel.evaluate.report.svg as charts
-from shoprel.evaluate.intervals import AUC, paired_interval
-from shoprel.evaluate.report.fmt import fmt, fmt_int, num
+from shoprel.evaluate.intervals import AUC, paired_interval, verdict
+from shoprel.evaluate.report.fmt import fmt, fmt_int, fmt_signed, num
 from shoprel.evaluate.report.page import table_wrap
 
 LEARNING_CURVE = "learning_curve.json"
@@ -32,6 +32,37 @@ def read_learning_curve(run_dir: str | Path) -> dict | None:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return None
     return curve if isinstance(curve, dict) and curve.get("points") else None
+
+
+def last_step_verdict(points: list[Mapping[str, Any]]) -> str:
+    """Whether the curve still rises at the right, read fold by fold: every point is scored on
+    the same folds, so the last step's gain has a paired interval, and a gain inside the folds'
+    spread is not called a rise."""
+    if len(points) < 2:
+        return "One point only: nothing to read a trend from."
+    before, last = points[-2], points[-1]
+    gain = num(last.get("roc_auc")) - num(before.get("roc_auc"))
+    sizes = (f"From {fmt_int(before.get('rows'))} to {fmt_int(last.get('rows'))} training rows "
+             "per fold")
+    if np.isnan(gain):
+        return sizes + ": ROC-AUC is not known at both sizes."
+    step = f"{sizes} ROC-AUC moved {fmt_signed(gain, 4)}"
+    folds_before = before.get("fold_roc_auc") or []
+    folds_last = last.get("fold_roc_auc") or []
+    differences = ([num(b) - num(a) for a, b in zip(folds_before, folds_last, strict=True)]
+                   if len(folds_before) == len(folds_last) else [])
+    interval = paired_interval(differences)
+    if interval["low"] is None:
+        return step + " (no interval: fewer than two folds recorded at both sizes)."
+    step += (f" (95% interval over the {interval['k']} folds {fmt_signed(interval['low'], 4)} to "
+             f"{fmt_signed(interval['high'], 4)})")
+    said = verdict(interval)
+    if said == "gain":
+        return step + ": still rising, so more labelled rows of this kind should help."
+    if said == "loss":
+        return step + ": it fell at the full size, so more rows of this kind are unlikely to help."
+    return step + (": flat within the folds' spread, so more rows of this kind are unlikely to "
+                   "pay much.")
 
 
 def learning_curve_section(curve: Mapping[str, Any] | None) -> str:
@@ -78,8 +109,7 @@ def learning_curve_section(curve: Mapping[str, Any] | None) -> str:
     caption = ("Out-of-fold ROC-AUC (bars: 95% interval over the folds, where recorded) and F1 "
                "against the training rows of each fold model. F1 here is at each point's best "
                "out-of-fold threshold (tuned on the rows it scores, so optimistic; compare the "
-               "points with each other, not with the verdict). Still rising at the right: more "
-               "labelled rows should help.")
+               "points with each other, not with the verdict). " + last_step_verdict(points))
     return ('<section id="learning-curve"><h2>Learning curve</h2>'
             + charts.figure_block(charts.svg(fig, "lc", "Learning curve: out-of-fold ROC-AUC and "
                                                       "F1 against training rows"), caption)
