@@ -427,3 +427,21 @@ def test_errors_about_pairs_in_memory_call_them_pairs(trained_runs):
     with pytest.raises(InputError, match=r"^pair 0, field 'task': task is 'QI' but the pairs "
                                          r"are QC$"):
         scorer.score([pair])
+
+
+def test_setting_what_a_scorer_was_loaded_with_is_refused_not_ignored(trained_runs, qc_demo):
+    """`run.threshold = 0.99` was taken and the repr said 0.99, while every prediction was
+    still cut at the run's own threshold; a scorer or task set afterwards changed nothing
+    either."""
+    scorer = shoprel.Scorer(trained_runs["QC"])
+    rows = _rows(qc_demo, 8)
+    before, shown = scorer.score(rows), repr(scorer)
+    for name, value in [("threshold", 0.99), ("scorer", "student"), ("task", "QI"),
+                        ("run_dir", trained_runs["QI"])]:
+        with pytest.raises(ConfigError, match=rf"^Scorer\.{name} is fixed when the run is "
+                                              r"loaded") as info:
+            setattr(scorer, name, value)
+        assert "\n" not in str(info.value)
+    assert repr(scorer) == shown
+    pd.testing.assert_frame_equal(scorer.score(rows), before)
+    scorer.unseen_languages = type(scorer.unseen_languages)()  # a count the caller may reset

@@ -229,6 +229,16 @@ def _cascade_share(share, scorer) -> float:
     return float(share)
 
 
+# what a Scorer is loaded with, and what to do instead of setting it: `run.threshold = 0.8`
+# was taken, and the repr said the new cut, while every prediction still used the run's own
+_LOADED_WITH = {
+    "threshold": "cut the probabilities yourself: run.probabilities(pairs) >= cut",
+    "scorer": "open another: shoprel.Scorer(run_dir, scorer=...)",
+    "task": "it is the run's task; score the other task's pairs with a run of that task",
+    "run_dir": "open another: shoprel.Scorer(run_dir)",
+}
+
+
 def _scorer(scorer) -> str:
     if scorer not in SCORERS:
         raise ConfigError(f"scorer: {scorer!r}; use one of {', '.join(SCORERS)}")
@@ -249,7 +259,8 @@ class Scorer:
     `cascade_share`: as `predict --cascade-share`. `unseen_languages` counts the pairs scored
     so far per language the run was not trained on (as predict reports). Pairs are scored in
     chunks of 20,000, as predict scores a file, so the cascade judges a query on the pairs of
-    one call and chunk.
+    one call and chunk. `threshold`, `scorer`, `task` and `run_dir` are fixed when the run is
+    loaded: setting one is refused (another cut: `run.probabilities(pairs) >= cut`).
     """
 
     @_in_python_words
@@ -269,6 +280,12 @@ class Scorer:
         # pairs scored so far per language the run's training file lacked: its
         # cross-validated figures say nothing about them (predict prints the same count)
         self.unseen_languages: Counter = Counter()
+
+    def __setattr__(self, name, value):
+        if name in _LOADED_WITH and name in self.__dict__:
+            raise ConfigError(f"Scorer.{name} is fixed when the run is loaded (setting it would "
+                              f"change nothing scored); {_LOADED_WITH[name]}")
+        super().__setattr__(name, value)
 
     @property
     def language_thresholds(self) -> dict[str, float]:
