@@ -1,6 +1,7 @@
 """The Python API gives what the commands give: same runs, same scores, same errors."""
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -445,3 +446,21 @@ def test_setting_what_a_scorer_was_loaded_with_is_refused_not_ignored(trained_ru
     assert repr(scorer) == shown
     pd.testing.assert_frame_equal(scorer.score(rows), before)
     scorer.unseen_languages = type(scorer.unseen_languages)()  # a count the caller may reset
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda config: setattr(config.folds, "k", 1),
+     "RunConfig: folds.k: Input should be greater than or equal to 2"),
+    (lambda config: config.model.params.update(CC=3), "RunConfig: model.params.CC: unknown key"),
+    (lambda config: setattr(config.threshold, "mode", "fixd"), "RunConfig: threshold.mode: "),
+])
+def test_a_config_changed_after_it_was_built_is_checked_again(tmp_path, qc_demo, change,
+                                                               message):
+    """A RunConfig's field set after load_config (pydantic does not check an assignment) was
+    trained as it was: folds.k = 1 and threshold.mode = 'fixd' stopped in a ValueError's
+    traceback after the rows were read, an unknown param in a TypeError's."""
+    config = shoprel.load_config({"model.family": "fast"})
+    change(config)
+    with pytest.raises(ConfigError, match=f"^{re.escape(message)}") as info:
+        shoprel.train(qc_demo, tmp_path / "r", config, progress=False)
+    assert "\n" not in str(info.value) and not (tmp_path / "r").exists()

@@ -98,8 +98,13 @@ def _python_words(text: str) -> str:
 
 
 def _config(config) -> RunConfig | None:
-    if config is None or isinstance(config, RunConfig):
+    if config is None:
         return config
+    if isinstance(config, RunConfig):
+        # checked again, as pretrain checks its config: a field set since it was built
+        # (`config.folds.k = 1`, `config.model.params["CC"] = 3`) was trained unchecked, into
+        # a ValueError's or TypeError's traceback midway
+        return RunConfig(**config.model_dump())
     if isinstance(config, dict):
         return _load_config(None, _overrides(config, "config"))
     if isinstance(config, str | os.PathLike):
