@@ -62,6 +62,9 @@ def test_chunks(qc_rows):
     ([{"origin_query": ["x"], "category_path": "a"}],
      r"^pair 0, field 'origin_query': a list is not a text"),
     ([], "no pairs given"),
+    # a row (df.iloc[0], df.iterrows()) was iterated as pairs: 'pair 0: a text is not a dict'
+    (pd.Series({"origin_query": "x", "category_path": "a,b"}),
+     r"^pairs: a Series is one row, not a list of pairs: give \[row.to_dict\(\)\]"),
 ])
 def test_bad_pairs_are_one_error_naming_the_pair(pairs, match):
     with pytest.raises(InputError, match=match):
@@ -134,3 +137,8 @@ def test_a_text_column_pandas_typed_as_float_is_refused(qc_rows):
     assert _frame(empty).df["query_en"].tolist() == ["", "", ""]
     as_ints = pd.DataFrame(qc_rows).assign(origin_query=[1080, 2070, 3090])  # no guess to undo
     assert _frame(as_ints).df["query"].tolist() == ["1080", "2070", "3090"]
+
+
+def test_a_row_given_as_the_error_says_is_scored_as_one_pair():
+    row = pd.DataFrame([{"origin_query": "x", "category_path": "a,b"}]).iloc[0]
+    assert _frame([row.to_dict()]).df["query"].tolist() == ["x"]

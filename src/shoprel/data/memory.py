@@ -58,6 +58,10 @@ def _records(pairs) -> Iterator[Record]:
         for position, values in enumerate(pairs.itertuples(index=False, name=None)):
             yield position, {c: _plain(v) for c, v in zip(columns, values, strict=True)}
         return
+    if isinstance(pairs, pd.Series):  # one row, as df.iterrows() and df.iloc[i] give it: its
+        # values were taken for pairs ("pair 0: a text is not a dict of fields")
+        raise InputError("pairs: a Series is one row, not a list of pairs: give "
+                         "[row.to_dict()], or the DataFrame's rows (df.iloc[[i]])")
     if isinstance(pairs, str | bytes | Mapping) or not isinstance(pairs, Iterable):
         raise InputError(f"pairs: {python_kind(pairs)} is not a list of pairs (dicts) or a "
                          "DataFrame")
