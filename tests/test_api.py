@@ -464,3 +464,31 @@ def test_a_config_changed_after_it_was_built_is_checked_again(tmp_path, qc_demo,
     with pytest.raises(ConfigError, match=f"^{re.escape(message)}") as info:
         shoprel.train(qc_demo, tmp_path / "r", config, progress=False)
     assert "\n" not in str(info.value) and not (tmp_path / "r").exists()
+
+
+def test_pairs_in_memory_given_for_a_file_are_told_what_fits_the_call(tmp_path, trained_runs,
+                                                                       qc_demo):
+    """Every argument said 'write it first ..., or score it with shoprel.Scorer(run).score(df)':
+    train, evaluate_file and an output folder too, where scoring trains, evaluates and writes
+    nothing."""
+    frame = pd.DataFrame(_rows(qc_demo, 3))
+    write = "(write it first, e.g. df.to_json(path, orient='records', lines=True))"
+    cases = [
+        (lambda: shoprel.train(frame, tmp_path / "r"), f"train_file: a DataFrame is not a path "
+                                                       f"{write}"),
+        (lambda: shoprel.evaluate_file(frame, qc_demo), f"predictions: a DataFrame is not a "
+                                                        f"path {write}"),
+        (lambda: shoprel.evaluate_file(qc_demo, frame), f"gold: a DataFrame is not a path "
+                                                        f"{write}"),
+        (lambda: shoprel.train(qc_demo, frame), "out_dir: a DataFrame is not a path"),
+        (lambda: shoprel.predict_file(trained_runs["QC"], qc_demo, frame),
+         "out_file: a DataFrame is not a path"),
+        (lambda: shoprel.predict_file(trained_runs["QC"], frame, tmp_path / "p.jsonl"),
+         "input_file: a DataFrame is not a path (write it first, e.g. df.to_json(path, "
+         "orient='records', lines=True), or score it with shoprel.Scorer(run).score(df))"),
+    ]
+    for call, message in cases:
+        with pytest.raises(InputError) as info:
+            call()
+        assert str(info.value) == message
+    assert not (tmp_path / "r").exists() and not (tmp_path / "p.jsonl").exists()

@@ -43,7 +43,7 @@ from shoprel.training.pretrain import PretrainConfig, PretrainResult
 from shoprel.training.pretrain import pretrain as _pretrain
 from shoprel.training.runner import TrainResult
 from shoprel.training.runner import train as _train_run
-from shoprel.utils.arguments import flag_argument, path_argument
+from shoprel.utils.arguments import OR_SCORE_IT, WRITE_IT_FIRST, flag_argument, path_argument
 from shoprel.utils.scalars import is_boolean, python_scalar
 
 __all__ = ["Scorer", "evaluate_file", "load_config", "predict_file", "pretrain", "read_pairs",
@@ -144,7 +144,7 @@ def train(train_file: str | Path, out_dir: str | Path,
     `config`: a RunConfig, a YAML file, or a dict of dotted overrides such as
     `{"model.family": "fast", "folds.k": 3}` on the defaults; `task` ("QC"/"QI") only for a
     file holding both target columns (`--task`)."""
-    train_file = path_argument(train_file, "train_file")
+    train_file = path_argument(train_file, "train_file", WRITE_IT_FIRST)
     out_dir = path_argument(out_dir, "out_dir")
     overwrite = flag_argument(overwrite, "overwrite")
     progress = flag_argument(progress, "progress")
@@ -170,7 +170,7 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
     """`shoprel predict`: score a file into a submission file (same format rules and guards);
     `scorer`, `indexes`, `chunk_rows`, `cascade_share` as its options."""
     return _predict_file(path_argument(run_dir, "run_dir"),
-                         path_argument(input_file, "input_file"),
+                         path_argument(input_file, "input_file", OR_SCORE_IT),
                          path_argument(out_file, "out_file"), chunk_rows=chunk_rows,
                          progress=flag_argument(progress, "progress"), indexes=_indexes(indexes),
                          scorer=_scorer(scorer), overwrite=flag_argument(overwrite, "overwrite"),
@@ -181,8 +181,8 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
 def evaluate_file(predictions: str | Path, gold: str | Path, task: str | None = None) -> dict:
     """`shoprel evaluate`: F1, precision, recall, ROC-AUC and all-positive F1, overall and per
     language, of a predictions file against labelled rows."""
-    return evaluate_files(path_argument(predictions, "predictions"), path_argument(gold, "gold"),
-                          task)
+    return evaluate_files(path_argument(predictions, "predictions", WRITE_IT_FIRST),
+                          path_argument(gold, "gold", WRITE_IT_FIRST), task)
 
 
 @_in_python_words
@@ -191,7 +191,7 @@ def read_pairs(path: str | Path, task: str | None = None, require_label: bool = 
                read_labels: bool = True) -> PairFrame:
     """A whole pair file, every row checked by the file rules (as `shoprel.Scorer.score`
     takes it); a path that is no path (a DataFrame) is one line, as the API's other files."""
-    return _read_pairs(path_argument(path, "path"), task,
+    return _read_pairs(path_argument(path, "path", OR_SCORE_IT), task,
                        require_label=flag_argument(require_label, "require_label"),
                        empty_text=empty_text,
                        both_labels=flag_argument(both_labels, "both_labels"),

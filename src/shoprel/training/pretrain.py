@@ -31,7 +31,7 @@ from shoprel.models.backbones.cache import built_folder, file_sha256
 from shoprel.models.backbones.resolve import Backbone, loading, resolve_backbone
 from shoprel.models.config import SEED_MAX, leaf_types
 from shoprel.training.ranks import RankGroup, current_ranks
-from shoprel.utils.arguments import flag_argument, path_argument
+from shoprel.utils.arguments import WRITE_IT_FIRST, flag_argument, path_argument
 from shoprel.utils.outputs import check_output_dir, check_replaceable
 from shoprel.utils.scalars import python_scalar, text_for_number
 from shoprel.utils.threads import torch_threads
@@ -318,8 +318,8 @@ def _files(files) -> list[Path]:
     if isinstance(files, list | tuple):
         if not files:
             raise InputError("files: expected at least one file, got an empty list")
-        return [path_argument(file, "files") for file in files]
-    return [path_argument(files, "files")]
+        return [path_argument(file, "files", WRITE_IT_FIRST) for file in files]
+    return [path_argument(files, "files", WRITE_IT_FIRST)]
 
 
 def _config(config) -> PretrainConfig:

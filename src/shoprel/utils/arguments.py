@@ -13,16 +13,21 @@ from shoprel.data.records import python_kind
 from shoprel.errors import ConfigError, InputError
 from shoprel.utils.scalars import is_boolean
 
+# what to do with a DataFrame (or a list of pairs) given where a file is read (`frame_hint`):
+# pairs to train on or to evaluate are written first; pairs to score can be scored as they are.
+# One hint for every argument told train, evaluate_file and even an output to score the frame
+# with Scorer, which trains, evaluates and writes nothing
+WRITE_IT_FIRST = "write it first, e.g. df.to_json(path, orient='records', lines=True)"
+OR_SCORE_IT = f"{WRITE_IT_FIRST}, or score it with shoprel.Scorer(run).score(df)"
 
-def path_argument(value, name: str) -> Path:
+
+def path_argument(value, name: str, frame_hint: str = "") -> Path:
     """A file or folder argument, `~` read as the home folder as the command line reads it,
-    or one line saying what was given instead (a DataFrame passed where a file is read is the
-    likely slip: Scorer.score takes frames)."""
+    or one line saying what was given instead, with `frame_hint` when it is a DataFrame or a
+    list (pairs in memory passed where a file is read is the likely slip)."""
     if isinstance(value, str | os.PathLike):
         return Path(value).expanduser()
-    hint = (" (write it first, e.g. df.to_json(path, orient='records', lines=True), or score "
-            "it with shoprel.Scorer(run).score(df))" if isinstance(value, pd.DataFrame | list)
-            else "")
+    hint = f" ({frame_hint})" if frame_hint and isinstance(value, pd.DataFrame | list) else ""
     raise InputError(f"{name}: {python_kind(value)} is not a path{hint}")
 
 
