@@ -100,3 +100,29 @@ def test_the_out_help_names_every_format_of_the_readers_table():
     assert f"Submission file, in the format its extension names: {formats_described()}." in text
     for suffix in FORMATS:
         assert suffix in formats_described()
+
+
+def test_rows_a_translated_file_left_untranslated_are_counted(translated_run, tmp_path):
+    """A file that translates some rows and not others (no route for their language: the
+    translator leaves them empty) was scored with no word of the rows read on their bare
+    query, and predict_file said bare_rows=0; only a file without the column was counted."""
+    from shoprel.predict.predictor import predict_file
+
+    run, _ = translated_run
+    rows = [json.loads(line) for line in
+            (run.parent / "translated.jsonl").read_text(encoding="utf-8").splitlines()]
+    left = [i for i, row in enumerate(rows) if row["language"] != "en"][:7]
+    for i, empty in zip(left, [None, "", " ", None, "", None, ""], strict=True):
+        rows[i]["translated_query"] = empty
+    rows[left[-1]].pop("translated_query")  # a row without the field, as a JSON file may have
+    source = tmp_path / "partly.jsonl"
+    source.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    result = predict_file(run, source, tmp_path / "p.jsonl", progress=False)
+    assert result.bare_rows == len(left) == 7 and result.rows == len(rows)
+    done = CliRunner().invoke(predict, [str(run), str(source), "--out",
+                                        str(tmp_path / "q.jsonl"), "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert done.stderr.startswith(f"warning: 7 of {len(rows)} rows scored on the bare query")
+    whole = predict_file(run, run.parent / "translated.jsonl", tmp_path / "t.jsonl",
+                         progress=False)
+    assert whole.bare_rows == 0  # English rows carry their own query as translation

@@ -64,6 +64,17 @@ def query_side(frame: PairFrame, template: str = QUERY_TEMPLATE) -> pd.Series:
     return query.where(~useful, pd.Series(combined, index=query.index[useful], dtype=object))
 
 
+def bare_query_rows(frame: PairFrame) -> int:
+    """Rows with a query but no translation (no translated_query column, or an empty one),
+    which query_side reads bare: what a model trained with translations scores unlike its
+    training rows. Counted per row: rows left untranslated in a file that translates others
+    (a translator with no route for their language) were not counted at all."""
+    has_query = frame.df["query"].str.strip() != ""
+    if not frame.has_translation:
+        return int(has_query.sum())
+    return int((has_query & (frame.df[TRANSLATION].fillna("").str.strip() == "")).sum())
+
+
 class UntranslatedInputWarning(UserWarning):
     """Rows without translations scored by a model trained with them: the API's warning,
     which `predict_file` counts instead (PredictResult.bare_rows) for the CLI's one line."""

@@ -23,7 +23,7 @@ from shoprel.data.writers import append_table
 from shoprel.ensemble.cuts import language_cuts, row_thresholds
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.models.backbones.embedding_store import MAX_RECENT_TEXTS, RECENT_TEXT_BYTES_768
-from shoprel.models.base import UntranslatedInputWarning
+from shoprel.models.base import UntranslatedInputWarning, bare_query_rows
 from shoprel.predict.cascade import DEFAULT_SHARE, CascadePredictor, check_share
 from shoprel.predict.index import INDEX_FOLDER, embeds_nothing, index_folders, index_names_in
 from shoprel.predict.table import submission_table
@@ -261,8 +261,8 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
     def scored(chunk: PairFrame) -> pa.Table:
         if known is not None:
             new_languages.update(lang for lang in chunk.df["language"] if lang not in known)
-        if wants_translation and not chunk.has_translation:
-            bare["rows"] += len(chunk)
+        if wants_translation:
+            bare["rows"] += bare_query_rows(chunk)
         with warnings.catch_warnings():  # counted above, said once by the caller
             warnings.simplefilter("ignore", UntranslatedInputWarning)
             return pa.Table.from_pandas(predictor.submission(chunk), preserve_index=False)

@@ -30,7 +30,7 @@ from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.tasks import Task
 from shoprel.ensemble.cuts import language_cuts
 from shoprel.errors import ConfigError, ShoprelError, one_line_reason
-from shoprel.models.base import UntranslatedInputWarning
+from shoprel.models.base import UntranslatedInputWarning, bare_query_rows
 from shoprel.predict.index import index_folders
 from shoprel.predict.predictor import Predictor, PredictResult, check_indexes_used, write_submission
 from shoprel.runs import Run, scoring_run
@@ -180,7 +180,7 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
                                  overwrite=overwrite)
     indexes = [str(folder.resolve()) for folder in index_folders(run_dir, indexes)[1:]]
     blocks = _read_canonical(Path(input_file), run.task, batch_rows)
-    bare = (sum(len(block) for block in blocks if not PairFrame(run.task, block).has_translation)
+    bare = (sum(bare_query_rows(PairFrame(run.task, block)) for block in blocks)
             if scoring.reads_translation() else 0)
     # --quiet: Ray's C++ core writes to the process's stderr itself, past Python's logging
     # (an error line on every run about actors that might restart, ray-project/ray#53727)

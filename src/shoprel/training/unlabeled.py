@@ -40,7 +40,7 @@ def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: T
     learnt its label, and with it in the student's training side the student's validation
     folds would hear their own rows' labels. A pair given again (in another file, or the same
     file twice) is kept once. The frame's stats count both (LEFT_OUT)."""
-    from shoprel.models.base import UntranslatedInputWarning
+    from shoprel.models.base import UntranslatedInputWarning, bare_query_rows
     from shoprel.predict.predictor import Predictor, reads_translation
 
     predictor = Predictor(teacher_dir)
@@ -68,8 +68,9 @@ def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: T
                 if not keep:
                     continue
                 chunk = chunk.take(np.asarray(keep))
-                if wants_translation and not chunk.has_translation:
-                    bare[str(path)] = bare.get(str(path), 0) + len(chunk)
+                untranslated = bare_query_rows(chunk) if wants_translation else 0
+                if untranslated:
+                    bare[str(path)] = bare.get(str(path), 0) + untranslated
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", UntranslatedInputWarning)
                     p = predictor.probabilities(chunk)
