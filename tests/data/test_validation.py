@@ -246,3 +246,22 @@ def test_a_csv_header_problem_names_the_header_line(tmp_path, header, message):
     jsonl = _file(tmp_path, _row(), {k: v for k, v in _row(id=2).items() if k != "origin_query"})
     with pytest.raises(InputError, match=re.escape(f"{jsonl}, line 2, field 'origin_query'")):
         read_pairs(jsonl)
+
+
+@pytest.mark.parametrize(("name", "separator", "said"), [
+    ("rows.csv", ";", "';'"), ("rows.csv", "\t", "tabs"), ("rows.tsv", ",", "','")])
+def test_a_header_parted_by_another_separator_is_told_so(tmp_path, name, separator, said):
+    """A CSV saved where ';' parts columns (a spreadsheet's export) was told 'no target column:
+    expected ... item_title', though its header holds item_title: read whole, it is one
+    column."""
+    header = separator.join(["id", "language", "origin_query", "item_title", "label"])
+    path = tmp_path / name
+    path.write_text(header + "\n" + separator.join(["1", "en", "drill", "a drill", "1"]) + "\n")
+    with pytest.raises(InputError) as info:
+        read_pairs(path)
+    assert str(info.value) == (
+        f"{path}, line 1: no target column: expected 'category_path' (QC) or 'item_title' (QI) "
+        f"(the header is one column, {header!r}: its columns are parted by {said}, which this "
+        "file type does not read; .csv is read with ',', .tsv with tabs)")
+    with pytest.raises(InputError, match=r"column missing for task QI \(the header is one "):
+        read_pairs(path, task="QI")

@@ -49,6 +49,24 @@ def task_field_disagrees(record, task: Task, whole: str) -> str | None:
     return f"task is {value!r} but {whole} {task.value}"
 
 
+# what else may part a spreadsheet's columns: a header read whole is one column holding them
+SEPARATORS = {";": "';'", "\t": "tabs", ",": "','", "|": "'|'"}
+
+
+def one_column_hint(columns) -> str:
+    """A header read as one column ('id;language;origin_query;item_title', a CSV saved where ';'
+    parts columns): its separator said, where 'no target column' alone sent the user looking
+    for a column the header plainly holds."""
+    targets = set(TARGET_COLUMN.values())
+    for column in columns:
+        for separator, said in SEPARATORS.items():
+            if isinstance(column, str) and set(column.split(separator)) & targets:
+                return (f" (the header is one column, {column[:60]!r}: its columns are parted "
+                        f"by {said}, which this file type does not read; .csv is read with "
+                        "',', .tsv with tabs)")
+    return ""
+
+
 def detect_task(columns, path=None, given: str | Task | None = None,
                 in_memory: bool = False) -> Task:
     """Pick the task from the columns present, or check a given one against them.
@@ -63,8 +81,9 @@ def detect_task(columns, path=None, given: str | Task | None = None,
         task = Task.parse(given)
         if task.target_column not in cols:
             other = [t.value for t in present]
-            hint = "" if not other else (f" (they look like {other[0]} pairs)" if in_memory
-                                         else f" (the file looks like a {other[0]} file)")
+            hint = one_column_hint(cols) if not other else (
+                f" (they look like {other[0]} pairs)" if in_memory
+                else f" (the file looks like a {other[0]} file)")
             raise InputError(
                 f"column missing for task {task.value}{hint}", path=path, field=task.target_column
             )
@@ -73,7 +92,8 @@ def detect_task(columns, path=None, given: str | Task | None = None,
         return present[0]
     if not present:
         raise InputError(
-            "no target column: expected 'category_path' (QC) or 'item_title' (QI)", path=path
+            "no target column: expected 'category_path' (QC) or 'item_title' (QI)"
+            + one_column_hint(cols), path=path
         )
     raise InputError(
         "both 'category_path' and 'item_title' are present: give the task (--task QC|QI)",
