@@ -127,3 +127,19 @@ def test_the_from_python_snippet_runs_and_gives_what_it_says(tmp_path, monkeypat
     assert (test["probability"] != test["probability"].round(6)).any()  # unrounded
     assert predicted.rows == len(test) and overall["n"] == len(test) and "f1" in overall
     assert pretrained.steps == 1 and (tmp_path / "e5-tapt").is_dir()
+
+
+def test_the_readme_names_the_commands_the_python_api_has_and_those_it_lacks():
+    """It said 'The commands are thin over a Python API (src/shoprel/api.py)', while the API
+    has functions for train, predict, evaluate and pretrain only: a user looked there for
+    ensemble and compare in vain."""
+    import shoprel
+    from shoprel.cli.app import COMMAND_MODULE
+
+    readme = _readme()
+    assert ("`train`, `predict`, `evaluate` and `pretrain` are thin over a Python API that does "
+            "the work (`src/shoprel/api.py`)") in readme
+    lacking = re.search(r"command line only: ([^)]*)\)", readme).group(1)
+    named = set(re.findall(r"`([a-z-]+)`", lacking))
+    assert named == set(COMMAND_MODULE) - {"train", "predict", "evaluate", "pretrain"}
+    assert {"train", "predict_file", "evaluate_file", "pretrain"} <= set(shoprel.__all__)
