@@ -3,6 +3,7 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from shoprel.ensemble.combine import (
+    check_weights,
     nested_weighted_mean,
     search_weights,
     simplex_grid,
@@ -23,11 +24,21 @@ def test_weighted_mean_normalises_weights():
     ([float("inf"), 1], "inf is not a finite number"),
     ([-1, 1], "-1 is negative; a weight is 0 or more"),
     ([0, 0.0], "0,0.0: all are 0; at least one weight must be above 0"),
+    # float() read True as 1 and "2" as 2: taken silently as weights
+    ([True, 0.5], "expected a number, got True"),
+    (np.array([False, True]), "expected a number, got False"),
+    ([1, "2"], "'2' is text; write a number: 2"),
 ])
 def test_unusable_weights_from_python_are_named(weights, message):
     p = np.array([[0.2, 0.6], [1.0, 0.0]])
     with pytest.raises(ValueError, match=f"^{message}"):
         weighted_mean(p, weights)
+
+
+def test_a_boolean_weight_is_refused_where_the_weights_are_checked():
+    with pytest.raises(ValueError, match="^expected a number, got True$"):
+        check_weights([True, 0.5])
+    check_weights([1, 0.5])  # numbers still pass
 
 
 def test_weights_whose_sum_overflows_are_still_normalised():

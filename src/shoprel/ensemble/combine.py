@@ -11,15 +11,24 @@ import itertools
 
 import numpy as np
 
+from shoprel.utils.scalars import is_boolean, text_for_number
+
 WEIGHT_METRIC = "roc_auc"
 
 
 def check_weights(weights, typed=None) -> None:
     """Refuse a weight no ensemble can use (ValueError), naming it as the user wrote it:
     `typed` holds the command line's words ('1e400', read as inf), else the values are shown.
-    0 leaves a member out; a negative or non-finite weight has no meaning as a share."""
+    0 leaves a member out; a negative or non-finite weight has no meaning as a share. True/False
+    and text are no weight, though float() reads them as 1 and as the number written, as a
+    config's number field refuses them."""
     typed = [str(w) for w in weights] if typed is None else [t.strip() for t in typed]
     for value, text in zip(weights, typed, strict=True):
+        if is_boolean(value):
+            raise ValueError(f"expected a number, got {text}")
+        problem = text_for_number(value, python=True)
+        if problem:
+            raise ValueError(problem)
         if not np.isfinite(value):
             raise ValueError(f"{text} is not a finite number")
         if value < 0:
@@ -33,8 +42,8 @@ def normalise(weights, n_members: int) -> np.ndarray:
     w = np.ones(n_members) if weights is None else np.asarray(weights, dtype=np.float64)
     if w.shape != (n_members,):
         raise ValueError(f"{n_members} members need {n_members} weights, got {w.size}")
-    if weights is not None:
-        check_weights(w, None if isinstance(weights, np.ndarray) else
+    if weights is not None:  # the values given, not w: as floats, True and "2" pass for numbers
+        check_weights(weights, None if isinstance(weights, np.ndarray) else
                       [str(value) for value in weights])
     w = w / w.max()  # large finite weights (1e308,1e308) overflowed the sum: refused as zero
     return w / w.sum()
