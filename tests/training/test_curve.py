@@ -7,7 +7,7 @@ import pytest
 
 from shoprel.errors import ConfigError
 from shoprel.training.config import load_config
-from shoprel.training.curve import CURVE_FILE, parse_fractions, subsample
+from shoprel.training.curve import CURVE_FILE, check_fractions, parse_fractions, subsample
 from shoprel.training.runner import train
 
 FAST = {"model.family": "fast", "model.params.n_features": 2**16,
@@ -19,6 +19,27 @@ def test_fractions_are_checked():
     for bad in ("0", "1.0", "x", "", "0.1,,0.2", "0.1,"):
         with pytest.raises(ConfigError, match="curve"):
             parse_fractions(bad)
+
+
+@pytest.mark.parametrize("fractions, message", [
+    ([True], "True is not a number; fractions are numbers strictly between 0 and 1"),
+    ([0.5, False], "False is not a number; fractions are numbers strictly between 0 and 1"),
+    (["0.5"], "'0.5' is text; write a number: 0.5"),
+])
+def test_a_fraction_that_is_no_number_is_said_to_be_none(fractions, message):
+    """True and False were refused with the range message ("must lie strictly between 0 and
+    1, got [True]"), though True compares as 1; text failed later with a TypeError."""
+    with pytest.raises(ConfigError, match=f"^learning curve: {message}$"):
+        check_fractions(fractions)
+
+
+def test_a_boolean_share_given_to_train_is_refused_before_the_cross_validation(tmp_path, qc_demo):
+    """train(curve_fractions=[True]) said "--curve-fractions: True keeps every one of fold 0's
+    240 training rows": the share was read as 1."""
+    with pytest.raises(ConfigError, match="^learning curve: True is not a number"):
+        train(qc_demo, tmp_path / "run", load_config(None, FAST), progress=False,
+              curve_fractions=[True])
+    assert not (tmp_path / "run").exists()
 
 
 def test_shares_a_fold_cannot_learn_from_fail_before_the_cross_validation(tmp_path, qc_demo,

@@ -19,13 +19,23 @@ from shoprel.data.frame import PairFrame
 from shoprel.errors import ConfigError
 from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics
 from shoprel.models.base import RelevanceModel
+from shoprel.utils.scalars import is_boolean, text_for_number
 
 CURVE_FILE = "learning_curve.json"
 DEFAULT_FRACTIONS = (0.1, 0.25, 0.5)
 
 
 def check_fractions(fractions: Sequence[float]) -> list[float]:
-    """Sorted distinct shares in (0, 1); 1.0 is always the run's own cross-validation."""
+    """Sorted distinct shares in (0, 1); 1.0 is always the run's own cross-validation.
+    True/False and text are no share, though Python compares True as 1 and False as 0 (a
+    range message for them misled) and text failed in the fit's arithmetic (TypeError)."""
+    for fraction in fractions:
+        if is_boolean(fraction):
+            raise ConfigError(f"learning curve: {fraction} is not a number; fractions are "
+                              "numbers strictly between 0 and 1")
+        problem = text_for_number(fraction, python=True)
+        if problem:
+            raise ConfigError(f"learning curve: {problem}")
     bad = [f for f in fractions if not 0.0 < f < 1.0]
     if bad:
         raise ConfigError(f"learning curve: fractions must lie strictly between 0 and 1, "
@@ -51,7 +61,7 @@ def check_fold_shares(labels: np.ndarray, folds: np.ndarray, fractions: Sequence
     """Before any fit: every share of every fold's training rows must hold both labels and
     fewer rows than the fold itself (a share that rounds to all of them repeats the 100%
     point). ConfigError naming the share and the fold."""
-    for fraction in fractions:
+    for fraction in check_fractions(fractions):
         for fold in range(int(folds.max()) + 1):
             train = np.where(folds != fold)[0]
             part = subsample(train, fraction, seed + fold)
