@@ -16,6 +16,9 @@ from shoprel.serve import ServeSettings
     ({"max_wait_s": 2}, "ServeSettings: max_wait_s: unknown key"),
     ({"scorer": "fast"}, "ServeSettings: scorer: Input should be 'full', 'student' or "
                          "'cascade'"),
+    ({"index_dirs": ["/a", True]}, "ServeSettings: index_dirs: item 2 of the list is True, "
+                                   "not a text"),
+    ({"index_dirs": "/a"}, "ServeSettings: index_dirs: expected a list of texts, got '/a'"),
 ])
 def test_a_wrong_setting_in_python_is_one_line_naming_the_field(given, said):
     """Built in Python, a wrong value was pydantic's report over several lines (a boolean or

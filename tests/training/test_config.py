@@ -576,3 +576,31 @@ def test_a_quoted_number_in_python_is_text_too(build, said):
         build()
     assert str(info.value) == said
     assert load_config(None, {"folds.k": 3}).folds.k == 3  # a number is still taken
+
+
+def test_a_list_of_texts_holding_another_kind_names_the_field_and_the_item(tmp_path):
+    """`backbone: [a, true]` was said per branch of the field's type, in pydantic's words:
+    "model.params.backbone.str: Input should be a valid string; model.params.backbone.list[str]
+    .1: Input should be a valid string"."""
+    path = tmp_path / "c.yaml"
+    path.write_text("model:\n  family: embed\n  params:\n    backbone: [e5-small, true]\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == (f"{path}: line 4: model.params.backbone: item 2 of the list is "
+                               "true, not a text")
+
+
+@pytest.mark.parametrize("overrides, said", [
+    ({"model.family": "embed", "model.params.backbone": True},
+     "overrides: model.params.backbone: expected a text or a list of texts, got True"),
+    ({"model.family": "embed", "model.params.backbone": ["e5-small", 3]},
+     "overrides: model.params.backbone: item 2 of the list is 3, not a text"),
+    ({"model.family": "llm", "model.params.target_modules": ["q_proj", False]},
+     "overrides: model.params.target_modules: item 2 of the list is False, not a text"),
+])
+def test_a_list_of_texts_given_in_python_names_the_field_and_the_item(overrides, said):
+    with pytest.raises(ConfigError) as info:
+        load_config(None, overrides)
+    assert str(info.value) == said
+    assert load_config(None, {"model.family": "embed", "model.params.backbone": ["a", "b"]}
+                       ).model.params["backbone"] == ["a", "b"]  # texts are still taken

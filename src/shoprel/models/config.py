@@ -24,6 +24,7 @@ from pydantic import (
     model_validator,
 )
 
+from shoprel.data.records import written_kind
 from shoprel.errors import ConfigError, ConfigValueError
 from shoprel.utils.scalars import is_boolean, python_scalar, text_for_number
 
@@ -110,6 +111,8 @@ def refuse_lax_reading(model: type[BaseModel], value: Any, info: ValidationInfo)
     python = written_in(info.context) in (PYTHON, OVERRIDES)
     truth = ("True", "False") if python else ("true", "false")
     plain = python_scalar(value)  # numpy's 0 (from an array) is 0: pydantic read it as false
+    if any(is_text_list(leaf) for leaf in leaves):
+        refuse_non_text(plain, str in leaves, python)
     wants_number = bool not in leaves and bool(leaves & {int, float})
     if is_boolean(value):  # numpy's True too: pydantic read it as 1
         if wants_number:
@@ -125,6 +128,37 @@ def refuse_lax_reading(model: type[BaseModel], value: Any, info: ValidationInfo)
                  for v in literal_values(leaf)]
         raise ValueError(f"expected {' or '.join([*truth, *words])}, got {plain!r}")
     return plain  # numpy's 3 as 3: folds.k, strict against `true`, refused np.int64(3)
+
+
+def is_text_list(leaf) -> bool:
+    """Whether a leaf type is a list of texts (list[str], tuple[str, ...])."""
+    return (get_origin(leaf) in (list, tuple)
+            and {arg for arg in get_args(leaf) if arg is not Ellipsis} == {str})
+
+
+def _shown(value, python: bool) -> str:
+    """A wrong value as the user wrote it: Python's repr, or as YAML/JSON says its kind."""
+    if not python:
+        return written_kind(value)
+    shown = repr(value)
+    return shown if len(shown) <= 60 else f"{shown[:56]}..."
+
+
+def refuse_non_text(value: Any, one_text_too: bool, python: bool) -> None:
+    """A field of texts (a backbone list, LoRA's target modules, index folders) given another
+    kind, or a list holding one: pydantic said it in its own words, per branch of the field's
+    type (`model.params.backbone.str: Input should be a valid string; ...list[str].1: ...`);
+    one line names the field and the item. `one_text_too`: one text alone is taken too."""
+    if isinstance(value, list | tuple):
+        for position, item in enumerate(value, start=1):
+            item = python_scalar(item)
+            if not isinstance(item, str):
+                raise ValueError(f"item {position} of the list is {_shown(item, python)}, "
+                                 "not a text")
+    elif (isinstance(value, bool | int | float | str | None)
+          and not (one_text_too and isinstance(value, str))):  # other kinds: pydantic's check
+        wanted = "a text or a list of texts" if one_text_too else "a list of texts"
+        raise ValueError(f"expected {wanted}, got {_shown(value, python)}")
 
 
 def literal_values(leaf) -> tuple:
