@@ -146,3 +146,20 @@ def test_bare_queries_to_a_translated_run_are_counted_as_locally(tmp_path, trans
     plain = predict_file_ray(trained_runs["QC"], bare, tmp_path / "plain.jsonl", num_actors=1,
                              progress=False)
     assert plain.bare_rows == 0  # a run trained on bare queries wants no translation
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_an_input_without_rows_gives_the_local_engines_empty_submission(tmp_path, trained_runs,
+                                                                       suffix):
+    """Ray Data yields no batch for an empty block: the output was 0 bytes, no CSV header and
+    no Parquet file any reader opens."""
+    empty = tmp_path / "empty_QC.jsonl"
+    empty.write_text("", encoding="utf-8")
+    local = predict_file(trained_runs["QC"], empty, tmp_path / f"local{suffix}", progress=False)
+    remote = predict_file_ray(trained_runs["QC"], empty, tmp_path / f"ray{suffix}",
+                              num_actors=2, progress=False)
+    assert remote.rows == local.rows == 0
+    assert (tmp_path / f"ray{suffix}").read_bytes() == (tmp_path / f"local{suffix}").read_bytes()
+    read = pd.read_parquet if suffix == ".parquet" else pd.read_csv
+    assert list(read(tmp_path / f"ray{suffix}").columns) == [
+        "id", "language", "origin_query", "category_path", "prediction", "probability"]

@@ -32,7 +32,13 @@ from shoprel.ensemble.cuts import language_cuts
 from shoprel.errors import ConfigError, ShoprelError, one_line_reason
 from shoprel.models.base import UntranslatedInputWarning, bare_query_rows
 from shoprel.predict.index import index_folders
-from shoprel.predict.predictor import Predictor, PredictResult, check_indexes_used, write_submission
+from shoprel.predict.predictor import (
+    Predictor,
+    PredictResult,
+    check_indexes_used,
+    predict_file,
+    write_submission,
+)
 from shoprel.runs import Run, scoring_run
 from shoprel.utils.native_stderr import stderr_silenced
 from shoprel.utils.outputs import check_output_file
@@ -178,8 +184,14 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
         scoring.model_folders()  # a run missing a model fails here, not in every actor
     out_file = check_output_file(out_file, reads=[input_file], runs=run.folders_read(),
                                  overwrite=overwrite)
+    given_indexes = indexes
     indexes = [str(folder.resolve()) for folder in index_folders(run_dir, indexes)[1:]]
     blocks = _read_canonical(Path(input_file), run.task, batch_rows)
+    if not any(len(block) for block in blocks):
+        # Ray Data yields no batch for an empty block: the output was 0 bytes (no CSV header,
+        # no Parquet schema); the local engine writes the empty submission, no Ray to start
+        return predict_file(run_dir, input_file, out_file, progress=progress,
+                            indexes=given_indexes, scorer=scorer, overwrite=overwrite)
     bare = (sum(bare_query_rows(PairFrame(run.task, block)) for block in blocks)
             if scoring.reads_translation() else 0)
     # --quiet: Ray's C++ core writes to the process's stderr itself, past Python's logging
