@@ -163,3 +163,18 @@ def test_an_input_without_rows_gives_the_local_engines_empty_submission(tmp_path
     read = pd.read_parquet if suffix == ".parquet" else pd.read_csv
     assert list(read(tmp_path / f"ray{suffix}").columns) == [
         "id", "language", "origin_query", "category_path", "prediction", "probability"]
+
+
+def test_rows_in_languages_the_run_never_saw_are_counted_as_locally(tmp_path, trained_runs,
+                                                                   qc_demo_rows):
+    """The Ray engine returned no new languages: `predict --engine ray` never printed the
+    warning the local engine prints for rows its cross-validation says nothing about."""
+    rows = [dict(row, language="sw") if i % 5 == 0 else row
+            for i, row in enumerate(qc_demo_rows[:40])]
+    path = tmp_path / "new_QC.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                    encoding="utf-8")
+    local = predict_file(trained_runs["QC"], path, tmp_path / "local.jsonl", progress=False)
+    remote = predict_file_ray(trained_runs["QC"], path, tmp_path / "ray.jsonl", num_actors=1,
+                              progress=False)
+    assert remote.new_languages == local.new_languages == {"sw": 8}

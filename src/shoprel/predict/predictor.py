@@ -112,13 +112,7 @@ class Predictor:
         return mean_positive_probability(self.models, frame)
 
     def training_languages(self) -> set[str] | None:
-        """The languages of the run's training file (those its cross-validation scored); None
-        for a run whose metrics do not list them."""
-        try:
-            per_language = self.run.metrics().get("per_language")
-        except (RunDirError, ValueError):
-            return None
-        return set(per_language) if isinstance(per_language, dict) and per_language else None
+        return training_languages(self.run)
 
     def row_thresholds(self, frame: PairFrame) -> np.ndarray:
         """Each row's cut: its language's when the run has per-language cuts, else global."""
@@ -274,6 +268,17 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
                          getattr(predictor, "rescored", None),
                          language_cuts(predictor.run.manifest.get("language_thresholds")),
                          bare_rows=bare["rows"])
+
+
+def training_languages(run: Run) -> set[str] | None:
+    """The languages of the run's training file (those its cross-validation scored); None
+    for a run whose metrics do not list them. Read from the run alone, so the Ray engine's
+    driver, which loads no model, warns of new languages as the local engine does."""
+    try:
+        per_language = run.metrics().get("per_language")
+    except (RunDirError, ValueError):
+        return None
+    return set(per_language) if isinstance(per_language, dict) and per_language else None
 
 
 def reads_translation(predictor) -> bool:

@@ -18,6 +18,7 @@ import os
 import re
 import socket
 import warnings
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -37,6 +38,7 @@ from shoprel.predict.predictor import (
     PredictResult,
     check_indexes_used,
     predict_file,
+    training_languages,
     write_submission,
 )
 from shoprel.runs import Run, scoring_run
@@ -194,6 +196,9 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
                             indexes=given_indexes, scorer=scorer, overwrite=overwrite)
     bare = (sum(bare_query_rows(PairFrame(run.task, block)) for block in blocks)
             if scoring.reads_translation() else 0)
+    known = training_languages(scoring)  # rows in others: warned of, as by the local engine
+    new_languages = Counter(language for block in blocks for language in block["language"]
+                            if known is not None and language not in known)
     # --quiet: Ray's C++ core writes to the process's stderr itself, past Python's logging
     # (an error line on every run about actors that might restart, ray-project/ray#53727)
     with stderr_silenced(not progress), ray_session(address, quiet=not progress):
@@ -209,5 +214,6 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
             raise cause from None
 
     return PredictResult(out_file, rows, positives, scoring.threshold,
+                         new_languages=dict(new_languages.most_common()),
                          language_cuts=language_cuts(scoring.manifest.get("language_thresholds")),
                          bare_rows=bare)
