@@ -2,6 +2,7 @@
 itself retries it for minutes), and a shoprel error an actor raised inside Ray's wrappers."""
 
 import socket
+import sys
 
 import pytest
 
@@ -46,3 +47,22 @@ def test_the_actor_s_shoprel_error_is_found_in_ray_s_wrappers():
     assert isinstance(found, RunDirError)
     assert str(found) == "run/models/full: no model.json; not a saved model"
     assert shoprel_cause(Wrapped("out of memory")) is None
+
+
+def test_ray_missing_is_said_before_the_input_is_read(tmp_path, monkeypatch, trained_runs):
+    """Without Ray, the whole input was read, validated and held in memory (minutes for a
+    large file) before "the Ray engine needs Ray"; an empty input was even scored."""
+    from shoprel.predict import ray_engine
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # `import ray` raises ImportError
+
+    def no_read(*args, **kwargs):
+        raise AssertionError("the input was read")
+
+    monkeypatch.setattr(ray_engine, "iter_pair_chunks", no_read)
+    empty = tmp_path / "empty_QC.jsonl"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^the Ray engine needs Ray: pip install 'ray\[data\]'$"):
+        ray_engine.predict_file_ray(trained_runs["QC"], empty, tmp_path / "out.csv",
+                                    progress=False)
+    assert not (tmp_path / "out.csv").exists()

@@ -179,6 +179,7 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
                           "scores with one model)")
     if num_actors is not None and num_actors < 1:
         raise ConfigError(f"--num-actors: must be at least 1, got {num_actors}")
+    _import_ray()  # Ray missing is said before the whole input is read and held in memory
     run_dir = Path(run_dir).resolve()
     run = Run.open(run_dir)  # a bad run dir (or a student it lacks) fails here, before Ray
     scoring = scoring_run(run, scorer)
