@@ -1,6 +1,7 @@
 """How the Ray engine says what went wrong, in one line: an address nothing answers at (Ray
 itself retries it for minutes), and a shoprel error an actor raised inside Ray's wrappers."""
 
+import signal
 import socket
 import sys
 
@@ -66,3 +67,31 @@ def test_ray_missing_is_said_before_the_input_is_read(tmp_path, monkeypatch, tra
         ray_engine.predict_file_ray(trained_runs["QC"], empty, tmp_path / "out.csv",
                                     progress=False)
     assert not (tmp_path / "out.csv").exists()
+
+
+class FakeRay:
+    """What ray_session calls; init installs a SIGTERM handler as ray.init does (sys.exit(15))."""
+
+    def is_initialized(self):
+        return False
+
+    def init(self, **kwargs):
+        signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(signum))
+
+    def shutdown(self):
+        pass
+
+
+def test_ray_s_own_sigterm_handler_does_not_replace_the_commands(monkeypatch):
+    """ray.init installed a handler exiting with status 15: a `predict --engine ray` stopped by
+    SIGTERM left no "interrupted" line and exited 15, not 130 as every other command."""
+    from shoprel.predict import ray_engine
+    from shoprel.utils.signals import sigterm_as_interrupt
+
+    monkeypatch.setattr(ray_engine, "_import_ray", FakeRay)
+    with sigterm_as_interrupt():
+        commands = signal.getsignal(signal.SIGTERM)
+        with ray_engine.ray_session(quiet=True):
+            assert signal.getsignal(signal.SIGTERM) is commands
+            with pytest.raises(KeyboardInterrupt):
+                signal.raise_signal(signal.SIGTERM)

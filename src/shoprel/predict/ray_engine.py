@@ -16,7 +16,9 @@ import contextlib
 import logging
 import os
 import re
+import signal
 import socket
+import threading
 import warnings
 from collections import Counter
 from collections.abc import Iterator
@@ -87,19 +89,34 @@ def ray_session(address: str | None = None, num_cpus: int | None = None,
     common = {"include_dashboard": False,
               "logging_level": logging.ERROR if quiet else logging.WARNING,
               "log_to_driver": False, "configure_logging": True}
-    if address is None:
-        ray.init(num_cpus=num_cpus or os.cpu_count() or 1, **common)
-    else:
-        check_reachable(address)
-        try:
-            ray.init(address=address, **common)
-        except (ValueError, ConnectionError, RuntimeError, TimeoutError) as exc:
-            raise ConfigError(f"--address {address}: cannot join a Ray cluster there "
-                              f"({one_line_reason(exc)})") from None
+    with sigterm_kept():
+        if address is None:
+            ray.init(num_cpus=num_cpus or os.cpu_count() or 1, **common)
+        else:
+            check_reachable(address)
+            try:
+                ray.init(address=address, **common)
+            except (ValueError, ConnectionError, RuntimeError, TimeoutError) as exc:
+                raise ConfigError(f"--address {address}: cannot join a Ray cluster there "
+                                  f"({one_line_reason(exc)})") from None
     try:
         yield
     finally:
         ray.shutdown()
+
+
+@contextlib.contextmanager
+def sigterm_kept() -> Iterator[None]:
+    """The SIGTERM handler as it was before the block: ray.init installs its own, which exits
+    with status 15, so a command stopped by SIGTERM said nothing of its files and did not
+    exit 130 as every other command does (utils/signals.py)."""
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.getsignal(signal.SIGTERM) if main else None
+    try:
+        yield
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def check_reachable(address: str, timeout_s: float = 5.0) -> None:
