@@ -431,6 +431,29 @@ def test_a_student_that_is_the_teacher_again_is_refused_before_any_work(teachers
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["again.yaml"]
 
 
+def test_the_teachers_own_model_learning_unlabelled_pairs_too_is_not_refused(teachers,
+                                                                           tmp_path):
+    """With --unlabeled, the teacher's own model at --hard-weight 1 also learns the pairs the
+    teacher scored (self-training): another training side, yet it was refused as "the model of
+    RUN again (..., the same rows and folds)"."""
+    from shoprel.data.readers import read_pairs
+
+    config = tmp_path / "again.yaml"
+    config.write_text(TEACHER_AGAIN_YAML, encoding="utf-8")
+    unlabeled = tmp_path / "new.jsonl"
+    with open(unlabeled, "w", encoding="utf-8") as fh:
+        for r in read_pairs(teachers["data"]).df.head(20).itertuples():
+            fh.write(json.dumps({"id": f"t{r.id}", "language": r.language,
+                                 "origin_query": f"{r.query} new",
+                                 "category_path": r.target}) + "\n")
+    result = distill(teachers["run"], config, tmp_path / "s", hard_weight=1.0, progress=False,
+                     speed_rows=0, unlabeled=[unlabeled])
+    assert result.metrics["distillation"]["unlabeled"]["rows"] == 20
+    with pytest.raises(ConfigError, match="the student would be the model of"):
+        distill(teachers["run"], config, tmp_path / "s2", hard_weight=1.0, progress=False,
+                speed_rows=0)  # without them: the run again, refused as before
+
+
 def test_a_student_repeating_its_teachers_whole_training_side_is_refused(teachers, tmp_path):
     """A teacher trained with easy negatives and inner-fold noise flags, and a student config
     repeating its model and both: distill trained the teacher's model again, unrefused, as the

@@ -308,7 +308,8 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     config = student_config(config, teacher, k)
     from shoprel.training.student import check_distilled_student_differs  # (it imports this)
 
-    check_distilled_student_differs(teacher.run.path, config, hard_weight)
+    check_distilled_student_differs(teacher.run.path, config, hard_weight,
+                                    adds_pairs=bool(unlabeled))
     frame = read_pairs(teacher.train_file, task=teacher.run.task, require_label=True,
                        empty_text=config.data.empty_text)
     check_rows_unchanged(frame, teacher)

@@ -65,10 +65,12 @@ def check_student_differs(config: RunConfig) -> None:
 
 
 def check_distilled_student_differs(teacher_dir: str | Path, config: RunConfig,
-                                    hard_weight: float) -> None:
+                                    hard_weight: float, adds_pairs: bool = False) -> None:
     """`shoprel distill RUN --student FILE --hard-weight 1` with FILE's model and training side
     the run's own retrains the run (as train --student would, which refuses it): refused the
-    same way, before any work. `config`: the student's, on the run's task (student_config)."""
+    same way, before any work. `config`: the student's, on the run's task (student_config);
+    `adds_pairs`: the teacher scores unlabelled pairs (--unlabeled) for the student to learn
+    too, another training side (self-training), never the run again."""
     run = runs.Run.open(teacher_dir)
     if run.kind != "run":
         return  # an ensemble's is no single model a student could repeat
@@ -78,7 +80,7 @@ def check_distilled_student_differs(teacher_dir: str | Path, config: RunConfig,
     # the student trains on its config's whole training side (augment, noise, stage0 ...) and
     # the teacher's folds: all of it the teacher's, it fits the teacher's model again
     as_student = config.model_copy(update={"folds": teacher.folds})
-    if hard_weight >= 1.0 and as_student.as_fitted() == teacher.as_fitted():
+    if hard_weight >= 1.0 and not adds_pairs and as_student.as_fitted() == teacher.as_fitted():
         raise ConfigError(
             f"model: the student would be the model of {run.path} again "
             f"({_model_words(config.model)}, the labels alone, the same rows and folds), "
