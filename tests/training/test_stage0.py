@@ -162,3 +162,28 @@ def test_stage0_progress_line_goes_to_stderr(tmp_path, warm_family, qi_demo, cap
     runner.fit_stage0(config, tmp_path, progress=True)
     printed = capsys.readouterr()
     assert "stage 0: fitting warmtest on" in printed.err and "stage 0" not in printed.out
+
+
+def test_a_stage0_fit_from_a_broken_backbone_is_warned_of(tmp_path, warm_family, qc_demo,
+                                                          qi_demo, monkeypatch):
+    """Only the stage-0 fit loads the backbone itself (the folds start from its model), so
+    the encoder weights it lacked are kept in metrics' stage0 block, and `shoprel train`
+    warns of them as of a fold's."""
+    from shoprel.evaluate.console import missing_encoder_line
+
+    fit = WarmStart._fit
+
+    def fit_noting(self, frame, config):
+        fit(self, frame, config)
+        self.train_stats_ = {"missing_encoder_weights": [] if self.start_ else ["enc.w"]}
+
+    monkeypatch.setattr(WarmStart, "_fit", fit_noting)
+    config = load_config(None, {"model.family": warm_family, "folds.k": 2,
+                                "stage0.data": str(qi_demo)})
+    metrics = runner.train(qc_demo, tmp_path / "run", config, progress=False).metrics
+    assert metrics["stage0"]["missing_encoder_weights"] == ["enc.w"]
+    assert all(f["missing_encoder_weights"] == [] for f in metrics["fine_tuning"])
+    assert missing_encoder_line(metrics) == (
+        "warning: model.params.backbone (default) lacks 1 encoder weight(s) (enc.w), which "
+        "started random: a broken checkpoint? the run's models were fine-tuned from those "
+        "random weights")

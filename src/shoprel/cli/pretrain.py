@@ -45,11 +45,10 @@ def pretrain(files, backbone, out_dir, epochs, max_steps, time_budget, mask_prob
         note(f"note: {backbone} has no masked-LM head (an encoder-only checkpoint), so the head "
              "started newly initialised; only the encoder is written", quiet)
     if missing := result.missing_encoder_weights:  # a warning: on stderr, even under --quiet
-        named = ", ".join(missing[:3]) + (f" and {len(missing) - 3} more" if len(missing) > 3
-                                          else "")
-        click.echo(f"warning: {backbone} lacks {len(missing)} encoder weight(s) ({named}), which "
-                   "started random: a broken checkpoint? the written backbone is not a "
-                   "continuation of it", err=True)
+        from shoprel.models.hf.head_loading import missing_encoder_warning
+
+        click.echo(missing_encoder_warning(backbone, missing, "the written backbone is not a "
+                                           "continuation of it"), err=True)
     click.echo(f"{result.queries} queries + {result.targets} targets, {result.steps} steps in "
                f"{result.seconds:.1f}s; masked-LM loss {result.loss_before:.3f} → "
                f"{result.loss_after:.3f}"

@@ -10,6 +10,7 @@ from shoprel.evaluate.console import (
     far_pairs_line,
     learning_curve_lines,
     metrics_table,
+    missing_encoder_line,
 )
 
 
@@ -71,6 +72,8 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
     click.echo(metrics_table(m))
     if constant := constant_scores_line(m):  # a warning: on stderr, even under --quiet
         click.echo(constant, err=True)
+    if missing := missing_encoder_line(m):  # a warning: on stderr, even under --quiet
+        click.echo(missing, err=True)
     data = m["data"]
     if data["empty_query"] or data["empty_target"]:
         note(f"note: {data['empty_query']} row(s) with an empty query and "

@@ -30,6 +30,21 @@ def constant_scores_line(metrics: dict) -> str | None:
             "them), so ROC-AUC is 0.5 and F1 is a constant answer's")
 
 
+def missing_encoder_line(metrics: dict) -> str | None:
+    """A warning when a fine-tuned fit's backbone lacked encoder weights (a broken checkpoint):
+    they started random, which the silenced load report no longer says."""
+    from shoprel.models.hf.head_loading import missing_encoder_warning
+
+    records = [*(metrics.get("fine_tuning") or []), metrics.get("stage0") or {}]
+    missing = sorted({name for record in records
+                      for name in record.get("missing_encoder_weights") or []})
+    if not missing:
+        return None
+    backbone = (metrics.get("model") or {}).get("params", {}).get("backbone", "(default)")
+    return missing_encoder_warning(f"model.params.backbone {backbone}", missing,
+                                   "the run's models were fine-tuned from those random weights")
+
+
 def learning_curve_lines(curve: dict) -> list[str]:
     """The learning curve's points, then why the 100% point's F1 is not the F1 above it: each
     point's F1 is cut at that point's own best out-of-fold threshold (as the report says),

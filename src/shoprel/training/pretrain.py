@@ -192,15 +192,13 @@ def mlm_model(backbone: Backbone, key: str = "backbone"):
     checkpoint lacks); a missing head is created with its decoder tied. `key`: how the caller
     named the backbone, for errors.
 
-    transformers' load report and its "This checkpoint seem corrupted" warning about the
-    missing head are silenced: an encoder-only checkpoint such as e5-small has no head, as
-    expected, and the caller says so in one line. Missing weights under the encoder's prefix
-    are no such thing (a broken checkpoint, whose encoder would start partly random): they are
-    returned for the caller to warn about, as the silenced report no longer does."""
+    transformers' load report is silenced (models/hf/head_loading.py): an encoder-only
+    checkpoint such as e5-small has no head, as expected, and the caller says so in one line;
+    missing encoder weights (a broken checkpoint) are returned for the caller to warn about."""
     from transformers import AutoConfig, AutoModelForMaskedLM, AutoTokenizer
     from transformers.models.auto.modeling_auto import MODEL_FOR_MASKED_LM_MAPPING_NAMES
 
-    from shoprel.models.hf.trainer import quiet_transformers
+    from shoprel.models.hf.head_loading import load_under_head
 
     not_mlm = (f"backbone {backbone.name!r}: not a masked-LM encoder, so pretrain cannot "
                "continue it; it continues encoders such as e5-small or a BERT-like folder")
@@ -220,18 +218,13 @@ def mlm_model(backbone: Backbone, key: str = "backbone"):
         if tokenizer.mask_token is None:
             raise ConfigError(f"backbone {backbone.name!r}: its tokenizer has no mask token, so "
                               "it cannot be pre-trained with masked LM")
-        with quiet_transformers():
-            model, info = AutoModelForMaskedLM.from_pretrained(backbone.source,
-                                                               output_loading_info=True)
-    encoder_prefix = model.base_model_prefix + "."
-    new_head = any(not name.startswith(encoder_prefix) for name in info["missing_keys"])
-    missing_encoder = sorted(name for name in info["missing_keys"]
-                             if name.startswith(encoder_prefix))
+        loaded = load_under_head(AutoModelForMaskedLM, backbone.source)
+    model = loaded.model
     decoder, embeddings = model.get_output_embeddings(), model.get_input_embeddings()
     if decoder is not None and decoder.weight is not embeddings.weight:
         model.config.tie_word_embeddings = True
         model.tie_weights()
-    return model, tokenizer, new_head, missing_encoder
+    return model, tokenizer, loaded.new_head, loaded.missing_encoder
 
 
 class _TextDataset:

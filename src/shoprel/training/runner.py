@@ -130,11 +130,14 @@ def fit_stage0(config: RunConfig, models_dir: Path, progress: bool = True
     if progress:
         tqdm.write(f"stage 0: fitting {config.model.family} on {len(frame)} "
                    f"{frame.task.value} rows of {stage0.data}", file=sys.stderr)  # with the bars
-    folder = new_model(config, params=config.stage0_params()).fit(frame).save(
-        models_dir / STAGE0_MODEL)
+    model = new_model(config, params=config.stage0_params()).fit(frame)
+    folder = model.save(models_dir / STAGE0_MODEL)
     info = {"train_file": str(Path(stage0.data).resolve()), "task": frame.task.value,
             "train_rows": len(frame), "seconds": round(time.perf_counter() - started, 2),
             "params": stage0.params, "model": f"{runs.MODELS}/{STAGE0_MODEL}"}
+    # the folds start from this model, so only its fit can tell of a broken backbone
+    if missing := (getattr(model, "train_stats_", None) or {}).get("missing_encoder_weights"):
+        info["missing_encoder_weights"] = missing
     return folder, info
 
 

@@ -1,6 +1,7 @@
 """The cross-encoder on the demo set with a tiny random local BERT, so each fit takes a second."""
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -258,3 +259,69 @@ def test_forcing_an_engine_without_export_fails(fitted, tmp_path, monkeypatch):
     monkeypatch.setenv("SHOPREL_CROSS_ENGINE", "gpu")
     with pytest.raises(ConfigError, match="SHOPREL_CROSS_ENGINE"):
         RelevanceModel.load(folder)
+
+
+def _without_one_encoder_weight(folder, copy):
+    """A copy of the tiny BERT folder whose checkpoint lacks one encoder weight (broken)."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    shutil.copytree(folder, copy)
+    weights = load_file(copy / "model.safetensors")
+    del weights["encoder.layer.0.attention.self.query.weight"]
+    save_file(weights, copy / "model.safetensors", metadata={"format": "pt"})
+    return copy
+
+
+def test_the_new_head_is_no_load_report_and_missing_encoder_weights_are_kept(
+        qc_frame, small, tiny_bert, tmp_path, capfd):
+    """With progress on, the fit printed transformers' whole LOAD REPORT table for the new
+    classifier head's weights, missing from every encoder checkpoint as expected; it prints
+    none now, and weights missing from the encoder itself (a broken checkpoint, which
+    transformers' report would have listed alike) are recorded for `shoprel train` to warn."""
+    import io
+    import logging
+
+    rows = qc_frame.take(np.arange(40))
+    # transformers' handler holds whichever stderr it first met: read its logger directly
+    log = io.StringIO()
+    handler = logging.StreamHandler(log)
+    logging.getLogger("transformers").addHandler(handler)
+    try:
+        model = small(progress=True, max_steps=1, cache_dir=str(tmp_path / "c1")).fit(rows)
+        assert "1/1" in capfd.readouterr().err  # the progress bar is still there
+        assert "LOAD REPORT" not in log.getvalue() and "MISSING" not in log.getvalue()
+        assert model.train_stats_["missing_encoder_weights"] == []
+
+        broken = _without_one_encoder_weight(Path(tiny_bert), tmp_path / "broken")
+        model = small(backbone=str(broken), progress=True, max_steps=1,
+                      cache_dir=str(tmp_path / "c2")).fit(rows)
+        assert model.train_stats_["missing_encoder_weights"] == [
+            "bert.encoder.layer.0.attention.self.query.weight"]
+    finally:
+        logging.getLogger("transformers").removeHandler(handler)
+    assert "LOAD REPORT" not in log.getvalue() and "MISSING" not in log.getvalue()
+
+
+def test_train_warns_in_one_line_of_a_backbone_missing_encoder_weights(tiny_bert, tmp_path):
+    """Silenced, transformers' report said nothing of a broken backbone, whose missing encoder
+    weights started random in every fit; `shoprel train` says so once, even under --quiet."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.demo import demo_file
+
+    broken = _without_one_encoder_weight(Path(tiny_bert), tmp_path / "broken")
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        f"model: {{family: cross, params: {{backbone: '{broken}', max_length: 32, "
+        f"batch_size: 16, max_steps: 1, n_threads: 1, cache_dir: '{tmp_path / 'cache'}'}}}}\n"
+        "folds: {k: 2}\n")
+    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out",
+                                     str(tmp_path / "run"), "--config", str(config), "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert done.stderr.splitlines() == [
+        f"warning: model.params.backbone {broken} lacks 1 encoder weight(s) "
+        "(bert.encoder.layer.0.attention.self.query.weight), which started random: a broken "
+        "checkpoint? the run's models were fine-tuned from those random weights"]

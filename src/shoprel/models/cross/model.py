@@ -50,12 +50,14 @@ class CrossEncoderModel(FineTunedModel):
         source = str(start / HF_FOLDER if start else backbone.source)
         set_seed(args.seed)  # the new head's initial weights
         from shoprel.models.backbones.resolve import loading
+        from shoprel.models.hf.head_loading import load_under_head
 
         with torch_threads(args.n_threads), hft.quiet_transformers(not args.progress):
             with loading(backbone, source):
                 tokenizer = AutoTokenizer.from_pretrained(source)
-                model = AutoModelForSequenceClassification.from_pretrained(
-                    source, num_labels=2, **_head_kwargs(backbone.model_kwargs))
+                loaded = load_under_head(AutoModelForSequenceClassification, source,
+                                         num_labels=2, **_head_kwargs(backbone.model_kwargs))
+            model = loaded.model
             model.config.id2label, model.config.label2id = {0: "0", 1: "1"}, {"0": 0, "1": 1}
             if config.freeze_word_embeddings:
                 model.get_input_embeddings().weight.requires_grad_(False)
@@ -65,7 +67,9 @@ class CrossEncoderModel(FineTunedModel):
             result = self._train(config, model, tokenizer, dataset, (first, second, y.tolist()),
                                  backbone, start)
         self.train_stats_ = {**result.__dict__, "rows": len(frame),
-                             "trainable_parameters": _trainable(model)}
+                             "trainable_parameters": _trainable(model),
+                             # started random: `shoprel train` warns (evaluate/console.py)
+                             "missing_encoder_weights": loaded.missing_encoder}
         self.model_, self.tokenizer_ = model, tokenizer
         self.onnx_ = None
         self.engine_ = "torch"

@@ -2,5 +2,6 @@
 
 `config.py` the typed training arguments and the common params, `trainer.py` the Trainer
 wiring, `checkpoints.py` checkpoint folders and resume, `family.py` the base class of such a
-family, `onnx.py` scoring an exported model with onnxruntime.
+family, `onnx.py` scoring an exported model with onnxruntime, `head_loading.py` loading an
+encoder under a new head without transformers' load report (pretrain uses it too).
 """

@@ -1,0 +1,47 @@
+"""Load an encoder checkpoint under a head it may lack (a classifier, a masked-LM head), telling
+the head's missing weights, expected, from the encoder's, a broken checkpoint.
+
+transformers prints both in one "LOAD REPORT" table of MISSING keys (with a "checkpoint seem
+corrupted" warning about the head): a wall of text for what every fine-tuning start looks like,
+and, once silenced, nothing at all for an encoder that starts partly random. The report is
+silenced here and the encoder's missing weights are handed back for one `warning:` line
+(`missing_encoder_warning`), as pretrain and the cross-encoder's fit both do.
+transformers is imported only inside `load_under_head`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+SHOWN = 3  # weight names a warning line spells out; the rest are counted
+
+
+@dataclass
+class HeadLoad:
+    model: Any
+    new_head: bool  # some weights outside the encoder were missing: the head started new
+    missing_encoder: list[str] = field(default_factory=list)  # started random: broken?
+
+
+def load_under_head(auto_class, source: str, **kwargs) -> HeadLoad:
+    """`auto_class.from_pretrained(source, **kwargs)` without transformers' load report, with
+    the missing weights split into the head's and the encoder's (under the model's
+    `base_model_prefix`)."""
+    from shoprel.models.hf.trainer import quiet_transformers
+
+    with quiet_transformers():
+        model, info = auto_class.from_pretrained(source, output_loading_info=True, **kwargs)
+    prefix = model.base_model_prefix + "."
+    missing = list(info.get("missing_keys") or [])
+    return HeadLoad(model, new_head=any(not name.startswith(prefix) for name in missing),
+                    missing_encoder=sorted(n for n in missing if n.startswith(prefix)))
+
+
+def missing_encoder_warning(backbone: str, missing: list[str], consequence: str) -> str:
+    """One `warning:` line naming the first few encoder weights `backbone` lacks; `consequence`
+    says what that means for what the command wrote."""
+    named = ", ".join(missing[:SHOWN]) + (f" and {len(missing) - SHOWN} more"
+                                          if len(missing) > SHOWN else "")
+    return (f"warning: {backbone} lacks {len(missing)} encoder weight(s) ({named}), which "
+            f"started random: a broken checkpoint? {consequence}")
