@@ -69,6 +69,35 @@ def test_langid_file_and_cli_report(tmp_path, jsonl):
     assert re.search(r"^es\s+2\s+1\s+50\.0\s+en 1$", result.output, flags=re.M)
 
 
+def test_rows_without_a_language_tag_are_not_counted_as_disagreeing(tmp_path, jsonl):
+    """A file with no language column was reported as 'unk 3 rows, 3 disagree, 0.0 %': every
+    row wrong. Untagged rows are listed with what was detected, left out of the disagreement,
+    and the run report's agreement for them is null, not 0."""
+    from shoprel.augment.langid import agreement_table
+
+    rows = [{"id": i, "origin_query": QUERIES[lang], "category_path": "x,y"}
+            for i, lang in enumerate(["en", "ja", "es", "ko"])]
+    rows[2]["language"], rows[3]["language"] = "es", "en"  # one right, one wrong
+    result = CliRunner().invoke(langid, [str(jsonl(tmp_path / "q.jsonl", rows)), "--out",
+                                         str(tmp_path / "o.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert [line.split() for line in result.output.splitlines()[1:5]] == [
+        ["unk", "2", "–", "–", "en", "1,", "ja", "1"],
+        ["es", "1", "0", "100.0"],
+        ["en", "1", "1", "0.0", "ko", "1"],
+        ["all", "4", "1", "50.0"]]
+    assert result.output.splitlines()[5] == (
+        "unk: rows with no language tag, so none to disagree with; 'all' agrees over the "
+        "tagged rows")
+    table = agreement_table(["unk", "", "es"], ["en", "ja", "es"])
+    assert table["unk"] == {"n": 2, "agreement": None, "detected_as": {"en": 1, "ja": 1}}
+    assert table["es"]["agreement"] == 1.0
+    from shoprel.evaluate.report.groups import detected_language_section
+
+    html = detected_language_section({"language_agreement": table})
+    assert "<th>unk</th><td>2</td><td>–</td>" in html and "<td>100.0%</td>" in html
+
+
 @pytest.mark.parametrize(("change", "match"), [
     ({"id": 0}, r"line 2, field 'id': duplicate id 0"),
     ({"task": "QI"}, r"line 2, field 'task'"),

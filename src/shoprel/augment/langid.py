@@ -16,6 +16,7 @@ from tqdm.auto import tqdm
 from shoprel.augment.progress import PROGRESS_MIN
 from shoprel.augment.rewrite import locked_output, read_rows, write_rows
 from shoprel.augment.translator import normalize_lang
+from shoprel.data.validate import UNKNOWN_LANGUAGE
 from shoprel.errors import InputError
 from shoprel.utils.progress import bar_wanted
 
@@ -96,7 +97,11 @@ def detect_languages(texts: list[str], candidates: set[str] | None = None,
 
 @dataclass
 class LangidReport:
-    """Per given language: rows, and how many the detector assigns to another language."""
+    """Per given language: rows, and how many the detector assigns to another language.
+
+    Rows with no given language (UNKNOWN_LANGUAGE: no language column, or an empty one) have
+    no tag to disagree with: they are listed with what was detected, and left out of the
+    disagreement, which would otherwise call every row of an untagged file wrong."""
 
     rows: Counter = field(default_factory=Counter)
     disagree: Counter = field(default_factory=Counter)
@@ -104,35 +109,51 @@ class LangidReport:
 
     def agreement(self, language: str) -> float:
         n = self.rows[language]
-        return (n - self.disagree[language]) / n if n else float("nan")
+        return (n - self.disagree[language]) / n if n and language != UNKNOWN_LANGUAGE \
+            else float("nan")
 
     def lines(self) -> list[str]:
         out = [f"{'language':<10}{'rows':>7}{'disagree':>10}{'agree %':>9}  most often detected as"]
         for lang in sorted(self.rows, key=lambda x: -self.rows[x]):
             others = ", ".join(f"{k} {v}" for k, v in self.detected_as[lang].most_common(3)
                                if k != lang)
-            out.append(f"{lang:<10}{self.rows[lang]:>7}{self.disagree[lang]:>10}"
-                       f"{100 * self.agreement(lang):>9.1f}  {others}")
+            out.append(f"{lang:<10}{self.rows[lang]:>7}{self._disagree(lang):>10}"
+                       f"{_percent(self.agreement(lang)):>9}  {others}")
         total, bad = sum(self.rows.values()), sum(self.disagree.values())
-        out.append(f"{'all':<10}{total:>7}{bad:>10}{100 * (total - bad) / max(total, 1):>9.1f}")
+        tagged = total - self.rows[UNKNOWN_LANGUAGE]
+        out.append(f"{'all':<10}{total:>7}{bad:>10}"
+                   f"{_percent((tagged - bad) / tagged if tagged else float('nan')):>9}")
+        if self.rows[UNKNOWN_LANGUAGE]:
+            out.append(f"{UNKNOWN_LANGUAGE}: rows with no language tag, so none to disagree "
+                       "with; 'all' agrees over the tagged rows")
         return out
+
+    def _disagree(self, language: str) -> str:
+        return "–" if language == UNKNOWN_LANGUAGE else str(self.disagree[language])
+
+
+def _percent(share: float) -> str:
+    return "–" if share != share else f"{100 * share:.1f}"  # NaN: nothing was compared
 
 
 def compare(given: list[str], detected: list[str]) -> LangidReport:
     report = LangidReport()
     for tag, found in zip(given, detected, strict=True):
-        tag = normalize_lang(tag) or "unk"
+        tag = normalize_lang(tag) or UNKNOWN_LANGUAGE
         report.rows[tag] += 1
         report.detected_as.setdefault(tag, Counter())[found] += 1
-        if found != tag:
+        if found != tag and tag != UNKNOWN_LANGUAGE:
             report.disagree[tag] += 1
     return report
 
 
 def agreement_table(given: list[str], detected: list[str], top: int = 3) -> dict:
-    """JSON-ready {given language: rows, agreement, most frequent other detections}."""
+    """JSON-ready {given language: rows, agreement (null for untagged rows), most frequent
+    other detections}."""
     report = compare(given, detected)
-    return {lang: {"n": report.rows[lang], "agreement": round(report.agreement(lang), 4),
+    return {lang: {"n": report.rows[lang],
+                   "agreement": None if lang == UNKNOWN_LANGUAGE
+                   else round(report.agreement(lang), 4),
                    "detected_as": {k: v for k, v in report.detected_as[lang].most_common(top + 1)
                                    if k != lang}}
             for lang in sorted(report.rows, key=lambda x: -report.rows[x])}

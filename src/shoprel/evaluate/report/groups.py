@@ -173,8 +173,9 @@ def detected_language_section(metrics: Mapping[str, Any]) -> str:
 
 def _agreement_row(language: str, row: Mapping[str, Any]) -> str:
     others = ", ".join(f"{k} {v}" for k, v in (row.get("detected_as") or {}).items())
+    share = num(row.get("agreement"))  # null for untagged rows: none to agree with
     return (f"<tr><th>{esc(language)}</th><td>{fmt_int(row.get('n'))}</td>"
-            f"<td>{fmt(100 * num(row.get('agreement')), 1)}%</td>"
+            f"<td>{fmt(100 * share, 1) + '%' if share == share else '–'}</td>"
             f'<td class="text">{esc(others)}</td></tr>')
 
 
