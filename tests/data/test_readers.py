@@ -212,6 +212,18 @@ def test_a_column_named_twice_in_the_header_is_refused(tmp_path, suffix):
     assert read_pairs(unnamed).df["target"].tolist() == ["tools"]
 
 
+def test_a_file_whose_first_line_is_a_row_of_numbers_lacks_its_header(tmp_path):
+    """Numbers only are never column names: the file was written without its header line,
+    which is said, not 'missing required column' for a column it never named."""
+    message = _error(tmp_path, "ids.csv", b"104,1\n161,0\n")
+    assert message.endswith("ids.csv, line 1: the first line holds only numbers ('104', '1'), "
+                            "not column names: the header line naming the columns (id, ...) "
+                            "is missing")
+    named = tmp_path / "named.csv"  # a header with a number among names is a header
+    named.write_text("id,origin_query,category_path,label,2024\n1,drill,tools,1,x\n")
+    assert read_pairs(named).df["target"].tolist() == ["tools"]
+
+
 def test_a_parquet_column_named_twice_is_refused(tmp_path):
     """Arrow writes two columns of one name; the row dicts kept the second silently."""
     import pyarrow as pa

@@ -174,6 +174,28 @@ def test_an_id_column_spelled_otherwise_is_one_line_naming_it(files, name, text)
                                f"{spelled!r}: name the column 'id' (lower case, no spaces)")
 
 
+@pytest.mark.parametrize("name, text", [
+    ("s.csv", "1,1\n2,0\n3,1\n"),  # its first row once read as a column named twice
+    ("s.csv", "1,0\n2,0\n3,1\n"),  # ... or as columns '1' and '0': 'id' missing
+    ("s.tsv", "1\t1\t0.7\n2\t0\t0.2\n3\t1\t0.9\n"),
+])
+def test_a_submission_without_its_header_line_is_told_so(files, name, text):
+    """A CSV submission written without its header line was refused as 'the header names
+    this column twice ... rename or drop one' or as a missing 'id' column; it now says the
+    header line is missing."""
+    from shoprel.errors import InputError
+
+    tmp_path, source, _ = files
+    (tmp_path / name).write_text(text)
+    with pytest.raises(InputError) as info:
+        check_submission(tmp_path / name, source)
+    first = text.splitlines()[0].replace("\t", ",").split(",")
+    assert str(info.value) == (
+        f"{tmp_path / name}, line 1: the first line holds only numbers "
+        f"({', '.join(repr(v) for v in first)}), not column names: the header line naming the "
+        "columns (id, ...) is missing")
+
+
 @pytest.mark.parametrize("name, header, field", [
     ("s.csv", "id,pred", "prediction"),  # a wrong column name
     ("s.csv", "prediction", "id"),

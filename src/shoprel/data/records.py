@@ -8,6 +8,7 @@ import errno
 import json
 import math
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -254,6 +255,7 @@ def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:
     except csv.Error as exc:
         raise InputError(f"malformed header: {_csv_problem(exc)}", path=path, line=1) from None
     header = [h.strip() for h in header]
+    _check_named(header, path)
     _check_header(header, path)
     while True:
         try:
@@ -280,6 +282,21 @@ def _csv_problem(exc: csv.Error) -> str:
     if "unexpected end of data" in str(exc):
         return "the file ends inside a quoted field: a quote opened here or above never closes"
     return str(exc)
+
+
+_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
+
+
+def _check_named(header: list[str], path: Path) -> None:
+    """A first line of numbers only is a row, not a header: a file written without its header
+    line was refused as 'the header names this column twice' (a row "1,1") or 'missing
+    required column', either way as if a column were misnamed."""
+    names = [name for name in header if name]
+    if names and all(_NUMBER.fullmatch(name) for name in names):
+        shown = ", ".join(repr(name) for name in names[:4]) + (", ..." if len(names) > 4 else "")
+        raise InputError(f"the first line holds only numbers ({shown}), not column names: the "
+                         "header line naming the columns (id, ...) is missing", path=path,
+                         line=1)
 
 
 def _check_header(header: list[str], path: Path, line: int | None = 1) -> None:
