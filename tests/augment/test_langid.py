@@ -191,3 +191,18 @@ def test_a_file_with_both_target_columns_is_read_without_a_task(tmp_path, jsonl)
     assert result.exit_code == 0, result.output
     out = json.loads((tmp_path / "out.jsonl").read_text())
     assert out["item_title"] == "red case" and out["detected_language"] == "en"
+
+
+@pytest.mark.parametrize("given", ["", " , ", ",,"])
+def test_candidates_naming_no_language_are_refused(tmp_path, jsonl, given):
+    """--candidates '' (or ' , ') was taken as no --candidates: every language, silently,
+    where the user asked to choose among some; the Python API's empty set alike."""
+    rows = [{"id": 1, "language": "es", "origin_query": "zapatos", "category_path": "a,b"}]
+    result = CliRunner().invoke(langid, [str(jsonl(tmp_path / "q.jsonl", rows)), "--out",
+                                         str(tmp_path / "o.jsonl"), "--candidates", given])
+    assert result.exit_code != 0
+    assert str(result.exception) == ("--candidates: no language given; write comma-separated "
+                                     "codes such as en,es,fr")
+    assert not (tmp_path / "o.jsonl").exists()
+    with pytest.raises(InputError, match="--candidates: no language given"):
+        detect_languages(["zapatos de mujer"], set())

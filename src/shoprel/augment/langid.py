@@ -72,7 +72,10 @@ def detect_languages(texts: list[str], candidates: set[str] | None = None,
     progress: a bar on stderr (False: never, True: always, None: from PROGRESS_MIN texts).
     """
     detector = _detector()
-    wanted = {normalize_lang(c) for c in candidates} if candidates else None
+    wanted = None if candidates is None else {normalize_lang(c) for c in candidates} - {""}
+    if wanted is not None and not wanted:  # not every language, as it was taken before
+        raise InputError("--candidates: no language given; write comma-separated codes such "
+                         "as en,es,fr")
     if wanted:
         unknown = sorted(wanted - known_languages())
         if unknown:

@@ -74,7 +74,8 @@ def langid(input_file, out_file, candidates, overwrite, quiet):
     """Detect each query's language; print, per given tag, how many rows disagree."""
     from shoprel.augment.langid import langid_file
 
-    wanted = {c.strip() for c in candidates.split(",") if c.strip()} if candidates else None
+    wanted = None if candidates is None else {c.strip() for c in candidates.split(",")
+                                              if c.strip()}
     report = langid_file(input_file, out_file, candidates=wanted, overwrite=overwrite,
                          progress=False if quiet else None)
     click.echo("\n".join(report.lines()))
