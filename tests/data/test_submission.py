@@ -72,6 +72,26 @@ def test_a_typed_submission_holds_the_numbers_themselves(files, value, message):
     assert check.problems == [f"{tmp_path / 's.txt'}, line 3, field 'prediction': {message}"]
 
 
+@pytest.mark.parametrize(("field", "written", "said"), [
+    ("prediction", "true", "must be the number 0 or 1, got true"),
+    ("prediction", "null", "must be the number 0 or 1, got null"),
+    ("prediction", "1e0", "must be the number 0 or 1, got 1e0"),
+    ("probability", "NaN", "must be within [0, 1], got NaN"),
+    ("probability", "-Infinity", "must be within [0, 1], got -Infinity"),
+    ("probability", "2.50", "must be within [0, 1], got 2.50"),
+])
+def test_a_wrong_value_is_said_in_the_files_words(files, field, written, said):
+    """JSON's true, null, NaN and Infinity were said in Python's words (got True, got None,
+    got nan, got inf) and 1e0 as 1.0: not what the file holds, nor what its author wrote."""
+    tmp_path, source, good = files
+    lines = [json.dumps(row) for row in good]
+    value = json.dumps(good[2][field])
+    lines[2] = lines[2].replace(f'"{field}": {value}', f'"{field}": {written}')
+    (tmp_path / "s.txt").write_text("\n".join(lines) + "\n")
+    assert check_submission(tmp_path / "s.txt", source).problems == [
+        f"{tmp_path / 's.txt'}, line 3, field '{field}': {said}"]
+
+
 def test_csv_holds_text_only_so_text_passes(files):
     tmp_path, source, good = files
     path = tmp_path / "s.csv"

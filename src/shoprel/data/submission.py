@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from shoprel.data.formats import file_format
 from shoprel.data.frame import WRITTEN_ID
 from shoprel.data.records import (
+    FloatText,
     as_written,
     column_line,
     iter_records,
     missing_column,
     position_label,
+    written_kind,
 )
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field_disagrees
 from shoprel.data.validate import (
@@ -23,6 +26,7 @@ from shoprel.data.validate import (
     same_text,
 )
 from shoprel.errors import InputError
+from shoprel.utils.scalars import is_boolean
 
 MAX_PROBLEMS = 20
 
@@ -63,6 +67,19 @@ def _read_input(path: Path, task) -> _Input:
     rows = [validator.validate(line, record) for line, record in iter_records(path)]
     return _Input([r["id"] for r in rows], [r.get(WRITTEN_ID, r["id"]) for r in rows],
                   [r["query"] for r in rows], validator.task)
+
+
+def _shown(value) -> str:
+    """A submission's value in its file's words: a text quoted, JSON's true and null and a
+    number as written (1e0, NaN), not Python's True, None, 1.0 or nan."""
+    if isinstance(value, float) and not isinstance(value, FloatText) and \
+            not math.isfinite(value):  # JSON's NaN and Infinity, which Python spells nan, inf
+        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, int | float) and not is_boolean(value):
+        return as_written(value)
+    return written_kind(value)  # null, true, a list...
 
 
 def _alike(a, b) -> bool:
@@ -161,7 +178,7 @@ def check_submission(submission: str | Path, input_file: str | Path,
         elif binary_value(prediction, float_text=False) is None or (
                 typed and (not isinstance(prediction, int) or isinstance(prediction, bool))):
             check.add(f"{where}, field 'prediction': must be the number 0 or 1, "
-                      f"got {prediction!r}")
+                      f"got {_shown(prediction)}")
         if "probability" not in record:
             without_probability += 1
             if len(first_without) < MAX_PROBLEMS:
@@ -174,7 +191,7 @@ def check_submission(submission: str | Path, input_file: str | Path,
                 probability = float("nan")
             if not 0.0 <= probability <= 1.0:
                 check.add(f"{where}, field 'probability': must be within [0, 1], "
-                          f"got {record['probability']!r}")
+                          f"got {_shown(record['probability'])}")
     if has_probability:
         _missing_probabilities(check, first_without, without_probability)
     if check.rows != len(expected):
