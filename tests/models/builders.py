@@ -70,3 +70,61 @@ def tiny_decoder(folder: Path, kind: str = "gemma3", with_pad: bool = True) -> s
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return str(folder)
+
+
+EMBEDDINGGEMMA_LAYERS = ("sliding_attention", "full_attention")
+EMBEDDINGGEMMA_WINDOW = 4  # tokens: shorter than every prompted text, so the window matters
+
+
+def tiny_embeddinggemma(folder: Path, query_prompt: str, document_prompt: str) -> Path:
+    """A randomly initialised EmbeddingGemma in a second: the real folder's sentence-transformers
+    layout (Gemma3 encoder with bidirectional sliding and full attention, mean pooling over every
+    token, two linear dense layers, unit length) and its token conventions (<pad> 0, </s> 1,
+    <s> 2, both added to every text), at 32 dimensions and 2 layers. The vocabulary holds 2048
+    rows for the 600 pieces, as the ONNX exporter traces an example with token id 2000."""
+    import json
+
+    import torch
+    from safetensors.torch import save_file
+    from tokenizers import Tokenizer, processors
+    from transformers import Gemma3TextConfig, Gemma3TextModel, PreTrainedTokenizerFast
+
+    backend = Tokenizer.from_str(_trained_tokenizer().to_str())  # a copy: that one is shared
+    backend.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", special_tokens=[("<s>", 2), ("</s>", 1)])
+    tokenizer = PreTrainedTokenizerFast(tokenizer_object=backend, bos_token="<s>",
+                                        eos_token="</s>", unk_token="<unk>", pad_token="<pad>",
+                                        padding_side="right")
+    assert (tokenizer.pad_token_id, tokenizer.eos_token_id, tokenizer.bos_token_id) == (0, 1, 2)
+    hidden, dense = 32, 64
+    torch.manual_seed(0)
+    config = Gemma3TextConfig(
+        vocab_size=2048, hidden_size=hidden, intermediate_size=64, head_dim=16,
+        num_hidden_layers=len(EMBEDDINGGEMMA_LAYERS), layer_types=list(EMBEDDINGGEMMA_LAYERS),
+        num_attention_heads=2, num_key_value_heads=1, query_pre_attn_scalar=16,
+        sliding_window=EMBEDDINGGEMMA_WINDOW, use_bidirectional_attention=True,
+        max_position_embeddings=512, pad_token_id=0, eos_token_id=1, bos_token_id=2)
+    Gemma3TextModel(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    modules = [("Transformer", ""), ("Pooling", "1_Pooling"), ("Dense", "2_Dense"),
+               ("Dense", "3_Dense"), ("Normalize", "4_Normalize")]
+    (folder / "modules.json").write_text(json.dumps(
+        [{"idx": i, "name": str(i), "path": path, "type": f"sentence_transformers.models.{kind}"}
+         for i, (kind, path) in enumerate(modules)]))
+    (folder / "sentence_bert_config.json").write_text(json.dumps(
+        {"max_seq_length": 2048, "do_lower_case": False}))
+    (folder / "config_sentence_transformers.json").write_text(json.dumps(
+        {"prompts": {"query": query_prompt, "document": document_prompt},
+         "default_prompt_name": None, "similarity_fn_name": "cosine"}))
+    (folder / "1_Pooling").mkdir()
+    (folder / "1_Pooling" / "config.json").write_text(json.dumps(
+        {"word_embedding_dimension": hidden, "pooling_mode_mean_tokens": True,
+         "include_prompt": True}))
+    for path, (n_in, n_out) in [("2_Dense", (hidden, dense)), ("3_Dense", (dense, hidden))]:
+        (folder / path).mkdir()
+        (folder / path / "config.json").write_text(json.dumps(
+            {"in_features": n_in, "out_features": n_out, "bias": False,
+             "activation_function": "torch.nn.modules.linear.Identity"}))
+        save_file({"linear.weight": torch.randn(n_out, n_in) / n_in**0.5},
+                  str(folder / path / "model.safetensors"))
+    return folder

