@@ -368,3 +368,18 @@ def test_a_file_with_both_target_columns_is_parsed_once(tmp_path, jsonl, monkeyp
     bad = jsonl(tmp_path / "bad.jsonl", [row, {**row, "id": 2, "item_title": ["a"]}])
     with pytest.raises(InputError, match="line 2, field 'item_title': a list is not a text"):
         rewrite.read_rows(bad)  # the task checked second still sees every row
+
+
+def test_three_letter_language_tags_are_the_two_letter_ones(tmp_path, jsonl):
+    """Rows tagged 'spa' (ISO 639-3, as Apertium names its pairs) had no route to English and
+    rows tagged 'eng' were not passed through: each came out with an empty translation."""
+    rows = [{"id": 1, "language": "spa", "origin_query": "zapatos", "category_path": "a"},
+            {"id": 2, "language": "ENG", "origin_query": "shoes", "category_path": "a"}]
+    data = jsonl(tmp_path / "q.jsonl", rows)
+    table = _table(tmp_path, jsonl)
+    report = translate_file(data, tmp_path / "out.jsonl", table, to="eng")
+    assert report.totals == {"translated": 1, "passed_through": 1, "no_route": 0,
+                             "unchanged": 0, "empty": 0}
+    out = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [(r["language"], r["translated_query"]) for r in out] == [("spa", "shoes"),
+                                                                     ("ENG", "shoes")]

@@ -7,7 +7,6 @@ import shutil
 import subprocess
 from collections import defaultdict, deque
 
-from shoprel.augment.languages import iso1
 from shoprel.augment.translator import TranslationError, check_batch, normalize_lang
 
 # A line that every installed pair passes through untouched (checked on each call), so one
@@ -32,7 +31,7 @@ def pair_graph(modes: list[str]) -> dict[str, dict[str, str]]:
     for mode in modes:
         match = PLAIN_MODE.match(mode)
         if match:
-            graph[iso1(match.group(1))].setdefault(iso1(match.group(2)), mode)
+            graph[normalize_lang(match.group(1))].setdefault(normalize_lang(match.group(2)), mode)
     return dict(graph)
 
 

@@ -22,8 +22,3 @@ NLLB_CODES = {
     "da": "dan_Latn", "no": "nob_Latn", "bg": "bul_Cyrl", "uz": "uzn_Latn",
 }
 
-
-def iso1(code: str) -> str:
-    """Apertium writes 'spa', 'es' or 'pt_BR': reduce each to our two-letter tag."""
-    base = code.split("_")[0].lower()
-    return ISO3_TO_ISO1.get(base, base)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Protocol, runtime_checkable
 
+from shoprel.augment.languages import ISO3_TO_ISO1
 from shoprel.errors import ConfigError, ShoprelError
 
 
@@ -46,7 +47,9 @@ def check_target_language(code: str) -> str:
 
 
 def normalize_lang(code: str | None) -> str:
-    """Our language tags are lower-case ISO 639-1 ('es'); 'es-MX' and 'ES' mean the same."""
+    """Our language tags are lower-case ISO 639-1 ('es'); 'es-MX', 'ES' and the ISO 639-3
+    'spa' (as Apertium names its pairs) mean the same: a row tagged 'spa' found no route."""
     if code is None:
         return ""
-    return str(code).strip().lower().replace("_", "-").split("-")[0]
+    base = str(code).strip().lower().replace("_", "-").split("-")[0]
+    return ISO3_TO_ISO1.get(base, base)
