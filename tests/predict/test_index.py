@@ -397,3 +397,42 @@ def test_a_build_stopped_after_a_part_says_it_kept_it(tmp_path, embed_run, new_p
     monkeypatch.setattr(Encoder, "encode", encode)
     again = build_index(embed_run, new_pairs, out=out, progress=False)
     assert 0 < again.added and sum(calls[:2]) > 0
+
+
+def test_an_index_whose_build_was_stopped_is_refused_with_the_way_to_finish_it(
+        tmp_path, embed_run, new_pairs, monkeypatch):
+    """--index on a folder whose only build was stopped before any segment was joined said
+    'holds embeddings of nothing, none of them of this run's backbone' and to build one."""
+    from shoprel.errors import ConfigError, Interrupted
+    from shoprel.models.backbones import target_index
+    from shoprel.predict.predictor import open_predictor
+
+    monkeypatch.setattr(target_index, "PART_TEXTS", 16)  # several parts for 60 new paths
+    encode, calls = Encoder.encode, []
+
+    def stopped_at_the_third(self, texts, kind="query"):
+        calls.append(len(texts))
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return encode(self, texts, kind=kind)
+
+    monkeypatch.setattr(Encoder, "encode", stopped_at_the_third)
+    out = tmp_path / "ix"
+    with pytest.raises(Interrupted):
+        build_index(embed_run, new_pairs, out=out, progress=False)
+    [name] = [p.name for p in out.iterdir() if p.is_dir()]
+    with pytest.raises(ConfigError) as err:
+        open_predictor(embed_run, [out])
+    assert str(err.value) == (
+        f"--index {out}: holds no finished embeddings of this run's backbone ({name} as the "
+        f"run was trained); a build of it was stopped before it finished: run `shoprel index "
+        f"{embed_run} FILE --out {out}` again with the same FILE to finish it")
+    monkeypatch.setattr(Encoder, "encode", encode)
+    build_index(embed_run, new_pairs, out=out, progress=False)
+    open_predictor(embed_run, [out])  # finished: taken
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / MARKER).write_text((out / MARKER).read_text())
+    with pytest.raises(ConfigError, match=r"holds no finished embeddings of this run's backbone "
+                                          r".*; build one with `shoprel index"):
+        open_predictor(embed_run, [empty])

@@ -23,6 +23,7 @@ from shoprel.data.writers import append_table
 from shoprel.ensemble.cuts import language_cuts, row_thresholds
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.models.backbones.embedding_store import MAX_RECENT_TEXTS, RECENT_TEXT_BYTES_768
+from shoprel.models.backbones.target_index import has_stopped_build
 from shoprel.models.base import UntranslatedInputWarning, bare_query_rows
 from shoprel.predict.cascade import DEFAULT_SHARE, CascadePredictor, check_share
 from shoprel.predict.index import INDEX_FOLDER, embeds_nothing, index_folders, index_names_in
@@ -187,12 +188,19 @@ def check_indexes_used(indexes: list[str | Path] | None, predictors: list[Predic
     wanted = sorted({name for model in models for name in model.index_names()})
     for folder in indexes:
         if not any(model.indexed_in(folder) for model in models):
-            held = ", ".join(index_names_in(Path(folder))) or "nothing"
-            raise ConfigError(f"--index {folder}: holds embeddings of {held}, none of them of "
-                              f"this run's backbone{'s' if len(wanted) > 1 else ''} "
-                              f"({', '.join(wanted)} as the run was trained); build one with "
-                              f"`shoprel index {predictors[0].carrier_path} FILE --out {folder}`"
-                              " (another folder, or this one: an index holds several)")
+            held = ", ".join(index_names_in(Path(folder)))
+            backbones = (f"this run's backbone{'s' if len(wanted) > 1 else ''} "
+                         f"({', '.join(wanted)} as the run was trained)")
+            command = f"`shoprel index {predictors[0].carrier_path} FILE --out {folder}`"
+            if any(has_stopped_build(Path(folder) / name) for name in wanted):
+                fix = (f"a build of it was stopped before it finished: run {command} again "
+                       "with the same FILE to finish it")
+            else:
+                fix = (f"build one with {command} (another folder, or this one: an index "
+                       "holds several)")
+            holds = (f"holds embeddings of {held}, none of them of {backbones}" if held
+                     else f"holds no finished embeddings of {backbones}")
+            raise ConfigError(f"--index {folder}: {holds}; {fix}")
 
 
 def write_submission(tables: Iterable[pa.Table], out_file: Path, progress: bool = True,

@@ -36,6 +36,7 @@ BUILD_META = "build.json"  # in a build's parts folder: which weights embedded i
 # lookup of another kind (a query) skips the index; absent (an older build): any kind
 KINDS = "kinds"
 KEYS, VECTORS = ".keys.npy", ".vectors.npy"
+PARTS = "build-"  # a build's parts folder: `build-` and a digest of what it builds
 PART_TEXTS = 4096  # new texts per resumable part
 MERGE_ROWS = 65_536  # vectors gathered in memory at a time while parts are joined
 FORMAT = 1
@@ -195,6 +196,12 @@ def indexed_fingerprints(folder: Path) -> dict[str, str]:
     return found
 
 
+def has_stopped_build(folder: Path) -> bool:
+    """Whether a backbone's folder holds the parts of a build that was stopped (a rerun of it
+    goes on from them): its index may lack texts, or be missing altogether."""
+    return any(parts.is_dir() for parts in Path(folder).glob(f"{PARTS}*"))
+
+
 def open_index(folder: Path, fingerprint: str) -> TargetIndex | None:
     """The index in `folder` when it has one; None when it has none yet."""
     return TargetIndex(folder, fingerprint) if (folder / META).is_file() else None
@@ -213,7 +220,7 @@ def build_segment(folder: str | os.PathLike, fingerprint: str, items: Iterable[t
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     open_index(folder, fingerprint)  # an index of other weights is refused before any change
-    parts = folder / f"build-{hashlib.sha256(build_id.encode()).hexdigest()[:16]}"
+    parts = folder / f"{PARTS}{hashlib.sha256(build_id.encode()).hexdigest()[:16]}"
     _remove_old_joins(folder)
     absorbed = _absorb_leftovers(folder, fingerprint, keep=parts)
     existing = open_index(folder, fingerprint)
@@ -294,7 +301,7 @@ def _absorb_leftovers(folder: Path, fingerprint: str, keep: Path) -> int:
     remove their folders; a parts folder of other weights (or of an older shoprel, which did
     not record them) is removed unread. Returns how many texts were merged."""
     merged = 0
-    for parts in sorted(folder.glob("build-*")):
+    for parts in sorted(folder.glob(f"{PARTS}*")):
         if parts == keep or not parts.is_dir():
             continue
         try:
