@@ -123,3 +123,20 @@ def test_a_file_rewritten_to_the_same_size_is_another_build(tmp_path):
     titles.write_text("b\na\n")
     os.utime(titles, ns=(0, titles.stat().st_mtime_ns + 1_000_000))
     assert _build_id(titles) != before
+
+
+def test_json_lines_behind_a_line_that_is_not_json_are_refused(tmp_path):
+    """A JSON-lines file whose first line was broken (a header, a cut row) was read as one
+    title a line: each object's raw JSON was indexed as a title, '2 targets read'."""
+    rows = tmp_path / "rows.jsonl"
+    rows.write_text('category_path\n\n{"id": 1, "category_path": "home,kitchen"}\n',
+                    encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        list(iter_targets(rows, Task.QC))
+    assert str(err.value) == (f"{rows}, line 3: holds a JSON object, yet line 1 is not JSON, so "
+                              "the file was read as one target a line: make every line JSON "
+                              "(or every line a target)")
+    titles = tmp_path / "titles.txt"
+    titles.write_text('steel bolts\n{"New"} case\n{"x": 1} is no object\n', encoding="utf-8")
+    assert list(iter_targets(titles, Task.QI)) == ["steel bolts", '{"New"} case',
+                                                   '{"x": 1} is no object']

@@ -72,7 +72,10 @@ def iter_targets(path: str | Path, task: Task) -> Iterator[str]:
 
 
 def _text_targets(path: Path) -> Iterator[str]:
-    """One target a line, held to the text rules predict applies to a target field."""
+    """One target a line, held to the text rules predict applies to a target field. A JSON
+    object on a later line is refused: the file is JSON lines whose first line is broken (a
+    header, a cut row), and its objects would be indexed as titles nothing is scored against."""
+    first = None  # the first non-blank line, which made the file text
     for line_no, line in iter_text_lines(path):
         text = line.rstrip("\r\n")
         if has_lone_cr(text):
@@ -80,7 +83,13 @@ def _text_targets(path: Path) -> Iterator[str]:
         reason = text_problem(text)
         if reason is not None:
             raise InputError(reason, path=path, line=line_no)
+        if first is not None and _JSON_OBJECT_START.match(text.strip()) \
+                and isinstance(_json_value(text), dict):
+            raise InputError(f"holds a JSON object, yet line {first} is not JSON, so the file "
+                             "was read as one target a line: make every line JSON (or every "
+                             "line a target)", path=path, line=line_no)
         if text.strip():
+            first = first or line_no
             yield text
 
 
@@ -100,15 +109,16 @@ def _json_lines(path: Path) -> bool:
             text = raw.decode("utf-8", errors="replace").lstrip("\ufeff").strip()
             if text:
                 return bool(_JSON_OBJECT_START.match(text) or _JSON_ARRAY_START.match(text)
-                            or _is_json_list(text))
+                            or isinstance(_json_value(text), list))
     return True
 
 
-def _is_json_list(text: str) -> bool:
+def _json_value(text: str):
+    """The line's JSON value; None when it is no JSON."""
     try:
-        return isinstance(json.loads(text), list)
+        return json.loads(text)
     except ValueError:
-        return False
+        return None
 
 
 def index_models(run: Run) -> list:
