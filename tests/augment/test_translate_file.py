@@ -118,6 +118,7 @@ def test_table_cache_and_output_are_checked_before_anything_is_made(tmp_path, js
     run = tmp_path / "run"
     run.mkdir()
     (run / "run.json").write_text("{}")
+    data.with_name("old.jsonl").write_text("kept\n")
     before = sorted(p.name for p in tmp_path.iterdir())
 
     def refused(*args):
@@ -132,6 +133,11 @@ def test_table_cache_and_output_are_checked_before_anything_is_made(tmp_path, js
     assert "is the output file" in refused("--out", tmp_path / "same.db", "--cache",
                                            tmp_path / "same.db")
     assert "is the input file" in refused("--out", tmp_path / "o.jsonl", "--cache", data)
+    # an existing file as both: it is the output, not 'the input file'
+    assert refused("--out", data.with_name("old.jsonl"), "--overwrite", "--cache",
+                   data.with_name("old.jsonl")) == (f"error: {data.with_name('old.jsonl')}: is "
+                                                    "the output file; --cache needs a file of "
+                                                    "its own\n")
     assert "is the translation table" in refused("--out", tmp_path / "o.jsonl", "--cache",
                                                   table)
     assert "a folder shoprel wrote" in refused("--out", tmp_path / "o.jsonl", "--cache",
@@ -140,6 +146,7 @@ def test_table_cache_and_output_are_checked_before_anything_is_made(tmp_path, js
                                                 data / "c.sqlite")
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     assert table.read_text().startswith("text,source") and sorted(os.listdir(run)) == ["run.json"]
+    assert data.with_name("old.jsonl").read_text() == "kept\n"
 
 
 def test_a_target_that_is_not_a_language_tag_is_refused(tmp_path, jsonl, qc_rows):

@@ -92,12 +92,13 @@ def check_translate_paths(input_path: str | Path, output_path: str | Path,
                           overwrite: bool = False) -> None:
     """Every path checked before a translator opens (and creates) its cache: the output may be
     none of the files read (input, table, cache), and the cache none of the others nor lie in
-    a folder shoprel wrote."""
-    check_output_file(output_path, reads=[p for p in (input_path, table, cache) if p],
-                      overwrite=overwrite)
+    a folder shoprel wrote. The cache first: an existing file given as both output and cache
+    was called 'the input file'."""
     if cache is not None:
         check_cache_path(cache, {"the input file": input_path, "the output file": output_path,
                                  "the translation table": table}, "--cache")
+    check_output_file(output_path, reads=[p for p in (input_path, table, cache) if p],
+                      overwrite=overwrite)
 
 
 def check_cache_path(cache: str | Path, others: dict[str, str | Path | None],
