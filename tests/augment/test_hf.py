@@ -165,3 +165,15 @@ def test_a_slow_backend_shows_progress_from_a_few_dozen_texts(tiny_m2m100, tmp_p
         assert translator.batch_size == 32
         translator.translate(texts, ["es"] * len(texts), "en")
         assert "translate→en: 100%" in capsys.readouterr().err
+
+
+def test_a_model_folder_under_the_home_folder_is_found_by_tilde(tiny_m2m100, monkeypatch):
+    """`model: ~/models/m2m` (a config's data.translator or augment block, which no shell
+    expands) was read as a hub id and refused: 'cannot load translation model ~/model'."""
+    from shoprel.augment.backends import make_translator
+
+    monkeypatch.setenv("HOME", str(tiny_m2m100.parent))
+    translator = make_translator("hf", model=f"~/{tiny_m2m100.name}", progress=False,
+                                 max_new_tokens=4)
+    assert translator.family == "m2m100"
+    assert translator.translate(["women shoes"], ["en"], "en") == ["women shoes"]

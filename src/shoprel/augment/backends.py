@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from shoprel.augment.cache import CachedTranslator
@@ -17,9 +18,11 @@ def make_translator(backend: str, cache: str | Path | None = None, table: str | 
                     **options) -> Translator:
     """'apertium' (offline rules), 'table' (a file of translations), 'hf' (a seq2seq model).
     progress: False never draws a bar, True for any work, None from PROGRESS_MIN texts on.
-    A `~` in the cache or table path is the home folder, as a shell would read it."""
+    A `~` in the cache, table or model path is the home folder, as a shell would read it (a
+    config's `model: ~/nllb` was taken for a hub id); a hub id is kept as given."""
     cache = None if cache is None else Path(cache).expanduser()
     table = None if table is None else Path(table).expanduser()
+    model = None if model is None else os.path.expanduser(model)
     if backend == "apertium":
         from shoprel.augment.apertium import ApertiumTranslator
 
