@@ -73,6 +73,10 @@ def test_missing_model_folder_is_a_clear_error(tmp_path):
 
     with pytest.raises(TranslationError, match="cannot load translation model"):
         HFTranslator(tmp_path / "nowhere")
+    # given as text (--model, a config), a missing folder was called a malformed hub id
+    with pytest.raises(TranslationError) as err:
+        HFTranslator(str(tmp_path / "nowhere"))
+    assert str(err.value) == f"cannot load translation model {tmp_path / 'nowhere'}: no such folder"
 
 
 @pytest.mark.parametrize("config", [None, '{"model_type": "marian"}'])

@@ -52,6 +52,12 @@ def _hub_snapshot(model_id: str) -> Path | None:
         return None
 
 
+def _names_a_path(model: str | Path) -> bool:
+    """A model given as a path (a Path, or text starting '/', '.' or '~'): a hub id is
+    'owner/name', never one of those."""
+    return isinstance(model, Path) or str(model).startswith(("/", ".", "~"))
+
+
 def detect_family(tokenizer) -> str:
     vocab = tokenizer.get_vocab()
     if hasattr(tokenizer, "get_lang_id") and "en" in getattr(tokenizer, "lang_code_to_id", {}):
@@ -81,6 +87,9 @@ class HFTranslator:
             raise TranslationError(f"the hf backend needs torch and transformers: {exc}") from None
         if threads:
             torch.set_num_threads(threads)
+        if _names_a_path(model) and not Path(model).exists():  # else transformers speaks of
+            # a malformed hub id ('Repo id must use alphanumeric chars ...')
+            raise TranslationError(f"cannot load translation model {model}: no such folder")
         try:
             self.tokenizer = AutoTokenizer.from_pretrained(str(model), local_files_only=True)
             self.net = AutoModelForSeq2SeqLM.from_pretrained(
