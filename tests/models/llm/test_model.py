@@ -122,7 +122,7 @@ def test_pad_token_and_batching_do_not_change_scores(fitted, qc_frame):
 def test_missing_pad_token_falls_back_to_eos(tmp_path):
     folder = tiny_decoder(tmp_path / "nopad", "gemma3", with_pad=False)
     assert AutoTokenizer.from_pretrained(folder).pad_token is None
-    model, tokenizer = LLMClassifier(backbone=folder)._load_base(folder)
+    model, tokenizer, _ = LLMClassifier(backbone=folder)._load_base(folder)
     assert tokenizer.pad_token == tokenizer.eos_token == "</s>"
     assert model.config.pad_token_id == tokenizer.eos_token_id
     assert tokenizer.padding_side == "right"
@@ -254,3 +254,88 @@ def test_gemma3_270m_cache_record_is_checked(tmp_path):
     assert g.stale_reason(tmp_path, read_meta(tmp_path), verify=False) is None
     stale = {**meta, "build_format": g.BUILD_FORMAT - 1}
     assert "version" in g.stale_reason(tmp_path, stale)
+
+
+def _without_one_decoder_weight(folder, copy):
+    """A copy of a tiny decoder folder whose checkpoint lacks one layer weight (broken)."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    shutil.copytree(folder, copy)
+    weights = load_file(copy / "model.safetensors")
+    del weights["model.layers.0.self_attn.q_proj.weight"]
+    save_file(weights, copy / "model.safetensors", metadata={"format": "pt"})
+    return copy
+
+
+@pytest.fixture
+def transformers_log():
+    """What transformers logs (its LOAD REPORT), read from its logger: its handler holds
+    whichever stderr it first met."""
+    import io
+    import logging
+
+    log = io.StringIO()
+    handler = logging.StreamHandler(log)
+    logging.getLogger("transformers").addHandler(handler)
+    yield log
+    logging.getLogger("transformers").removeHandler(handler)
+
+
+def test_the_new_head_is_no_load_report_and_missing_decoder_weights_are_kept(
+        small, tiny_gemma, qc_frame, tmp_path, capfd, transformers_log):
+    """Every fit printed transformers' LOAD REPORT for the new head's `score.weight`, progress
+    or not, and reloading a saved model drew a "Loading weights" bar even without progress;
+    both are silent now (the bar stays for a fit with progress on), and weights missing from
+    the decoder itself (a broken checkpoint) are recorded for `shoprel train` to warn."""
+    rows = qc_frame.take(np.arange(16))
+    model = small(max_steps=1, checkpoint_dir=str(tmp_path / "c1")).fit(rows)
+    assert "LOAD REPORT" not in transformers_log.getvalue()
+    model.save(tmp_path / "m")
+    capfd.readouterr()
+    RelevanceModel.load(tmp_path / "m")
+    assert "Loading weights" not in capfd.readouterr().err
+    assert model.train_stats_["missing_encoder_weights"] == []
+    assert model.train_stats_["global_step"] == 1 and model.train_stats_["rows"] == 16
+
+    broken = _without_one_decoder_weight(Path(tiny_gemma), tmp_path / "broken")
+    model = small(backbone=str(broken), max_steps=1, progress=True,
+                  checkpoint_dir=str(tmp_path / "c2")).fit(rows)
+    assert "Loading weights" in capfd.readouterr().err  # progress on: the bar is kept
+    assert model.train_stats_["missing_encoder_weights"] == [
+        "model.layers.0.self_attn.q_proj.weight"]
+    assert "LOAD REPORT" not in transformers_log.getvalue()
+    assert "MISSING" not in transformers_log.getvalue()
+
+
+def test_train_warns_in_one_line_of_a_decoder_missing_weights(tiny_gemma, tmp_path):
+    """A broken decoder's missing weights started random in every fit without a word;
+    `shoprel train` says so once, even under --quiet, and the report's fine-tuning table
+    shows the LLM's fits."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.demo import demo_file
+
+    broken = _without_one_decoder_weight(Path(tiny_gemma), tmp_path / "broken")
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        f"model: {{family: llm, params: {{backbone: '{broken}', max_length: 40, "
+        f"batch_size: 8, max_steps: 1, n_threads: 1, cache_dir: '{tmp_path / 'cache'}'}}}}\n"
+        "folds: {k: 2}\n")
+    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out",
+                                     str(tmp_path / "run"), "--config", str(config), "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert done.stderr.splitlines() == [
+        f"warning: model.params.backbone {broken} lacks 1 encoder weight(s) "
+        "(model.layers.0.self_attn.q_proj.weight), which started random: a broken "
+        "checkpoint? the run's models were fine-tuned from those random weights"]
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert [(f["fit"], f["global_step"]) for f in metrics["fine_tuning"]] == [
+        ("fold 0", 1), ("fold 1", 1), ("final", 1)]
+    report = (tmp_path / "run" / "report.html").read_text()
+    section = report[report.index('<section id="fine-tuning">'):]
+    section = section[:section.index("</section>")]
+    assert "<th>fold 0</th>" in section and "<th>steps</th>" in section
+    assert "schedule" in section and "no held-out scores" in section

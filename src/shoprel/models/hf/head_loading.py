@@ -5,7 +5,7 @@ transformers prints both in one "LOAD REPORT" table of MISSING keys (with a "che
 corrupted" warning about the head): a wall of text for what every fine-tuning start looks like,
 and, once silenced, nothing at all for an encoder that starts partly random. The report is
 silenced here and the encoder's missing weights are handed back for one `warning:` line
-(`missing_encoder_warning`), as pretrain and the cross-encoder's fit both do.
+(`missing_encoder_warning`), as pretrain and the cross-encoder's and the LLM's fits do.
 transformers is imported only inside `load_under_head`.
 """
 
@@ -24,13 +24,15 @@ class HeadLoad:
     missing_encoder: list[str] = field(default_factory=list)  # started random: broken?
 
 
-def load_under_head(auto_class, source: str, **kwargs) -> HeadLoad:
+def load_under_head(auto_class, source: str, bar: bool = False, **kwargs) -> HeadLoad:
     """`auto_class.from_pretrained(source, **kwargs)` without transformers' load report, with
     the missing weights split into the head's and the encoder's (under the model's
-    `base_model_prefix`)."""
+    `base_model_prefix`). `bar`: keep transformers' "Loading weights" bar (a big decoder
+    takes a while), which is off otherwise and always under --quiet."""
     from shoprel.models.hf.trainer import quiet_transformers
+    from shoprel.utils.progress import bars_allowed
 
-    with quiet_transformers():
+    with quiet_transformers(bars=bar and bars_allowed()):
         model, info = auto_class.from_pretrained(source, output_loading_info=True, **kwargs)
     prefix = model.base_model_prefix + "."
     missing = list(info.get("missing_keys") or [])

@@ -251,21 +251,23 @@ def torch_positive(model) -> Callable[[dict[str, np.ndarray]], np.ndarray]:
 
 
 @contextlib.contextmanager
-def quiet_transformers(quiet: bool = True):
-    """Silence transformers' load reports and progress bars inside the block (unless asked)."""
+def quiet_transformers(quiet: bool = True, bars: bool = False):
+    """Silence transformers' load reports and progress bars inside the block (unless asked);
+    `bars`: leave its bars as they are, silencing the reports only."""
     from transformers.utils import logging as hf_logging
 
     if not quiet:
         yield
         return
-    verbosity, bars = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
+    verbosity, enabled = hf_logging.get_verbosity(), hf_logging.is_progress_bar_enabled()
     hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
+    if not bars:
+        hf_logging.disable_progress_bar()
     try:
         yield
     finally:
         hf_logging.set_verbosity(verbosity)
-        if bars:
+        if enabled and not bars:
             hf_logging.enable_progress_bar()
 
 

@@ -86,9 +86,13 @@ class LLMClassifier(FineTunedModel):
 
     # --- building ------------------------------------------------------------------------
     def _load_base(self, source: str):
-        """(sequence classifier with a 2-class head, tokenizer), pad token set on both."""
+        """(sequence classifier with a 2-class head, tokenizer, the decoder's weights missing
+        from the checkpoint), pad token set on both. transformers' load report (the new head's
+        `score.weight`, every time) stays silent, and so does its bar unless progress is on."""
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+        from shoprel.models.hf.head_loading import load_under_head
 
         kwargs = {"num_labels": 2, "dtype": _torch_dtype(self.dtype)}
         if self.load_in_4bit:
@@ -97,12 +101,14 @@ class LLMClassifier(FineTunedModel):
         ensure_pad_token(tokenizer)
         tokenizer.padding_side = "right"  # real tokens keep positions 0..n-1, as unpadded
         torch.manual_seed(self.seed)  # the new head's initial weights
-        model = AutoModelForSequenceClassification.from_pretrained(source, **kwargs)
+        loaded = load_under_head(AutoModelForSequenceClassification, source,
+                                 bar=self.progress, **kwargs)
+        model = loaded.model
         for config in {id(c): c for c in (model.config, model.config.get_text_config())}.values():
             config.pad_token_id = tokenizer.pad_token_id
         if self.dtype != "fp32" or self.load_in_4bit:
             _head_in_fp32(model)
-        return model, tokenizer
+        return model, tokenizer, loaded.missing_encoder
 
     def _four_bit(self) -> dict:
         import torch
@@ -156,7 +162,7 @@ class LLMClassifier(FineTunedModel):
         start = self._start_folder(backbone)
         with torch_threads(self.n_threads):
             with loading(backbone):  # a folder transformers cannot use: one line
-                base, tokenizer = self._load_base(backbone.source)
+                base, tokenizer, missing = self._load_base(backbone.source)
             if start is not None:
                 model = self._with_saved_adapter(base, start, trainable=True)
             else:
@@ -186,6 +192,10 @@ class LLMClassifier(FineTunedModel):
         self.fingerprint_ = backbone.fingerprint
         self.fit_result_ = result
         self.best_eval_ = callbacks[0].best if callbacks else None
+        # what the run's fine-tuning record and `shoprel train`'s warning read (a decoder that
+        # started partly random: evaluate/console.py)
+        self.train_stats_ = {**result.__dict__, "rows": len(train_rows),
+                             "missing_encoder_weights": missing}
 
     def _split(self, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Training rows and (when eval_fraction > 0) a stratified held-out slice for keep-best."""
@@ -241,7 +251,7 @@ class LLMClassifier(FineTunedModel):
         backbone = self._backbone(self.config())
         backbone.check_trained(self.fingerprint_, f"the model in {folder} was trained on")
         with torch_threads(self.n_threads):
-            base, self.tokenizer_ = self._load_base(backbone.source)
+            base, self.tokenizer_, _ = self._load_base(backbone.source)
             self.model_ = self._with_saved_adapter(base, folder, trainable=False)
             if not self.load_in_4bit:
                 self.model_.to(_device())
