@@ -40,6 +40,20 @@ def tiny_gemma(tmp_path_factory) -> str:
     return tiny_decoder(tmp_path_factory.mktemp("gemma3") / "model", "gemma3")
 
 
+@pytest.fixture
+def transformers_log():
+    """What transformers logs (its LOAD REPORT), read from its logger: its handler holds
+    whichever stderr it first met."""
+    import io
+    import logging
+
+    log = io.StringIO()
+    handler = logging.StreamHandler(log)
+    logging.getLogger("transformers").addHandler(handler)
+    yield log
+    logging.getLogger("transformers").removeHandler(handler)
+
+
 # Params that make each family fit the demo rows in about a second on one thread.
 SMALL_PARAMS = {
     "fast": {"n_features": 2**16, "n_estimators": 50, "n_jobs": 1},

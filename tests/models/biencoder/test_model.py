@@ -181,3 +181,68 @@ def test_without_the_state_cache_nothing_is_written(qc_frame, small, tmp_path):
     small(max_steps=2, eval_fraction=0, cache_dir=str(tmp_path), state_cache=False).fit(
         qc_frame.take(np.arange(40)))
     assert not (tmp_path / "states").exists()
+
+
+def _without_weights(folder, copy, names):
+    """A copy of the tiny BERT folder whose checkpoint lacks the weights `names`."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    shutil.copytree(folder, copy)
+    weights = load_file(copy / "model.safetensors")
+    for name in names:
+        del weights[name]
+    save_file(weights, copy / "model.safetensors", metadata={"format": "pt"})
+    return copy
+
+
+BROKEN = "encoder.layer.0.attention.self.query.weight"
+
+
+def test_encoder_weights_missing_from_the_backbone_are_kept(qc_frame, small, tiny_bert,
+                                                            tmp_path, transformers_log):
+    """transformers' load report (shown only with progress on) was all that told of a
+    checkpoint missing encoder weights, which then started random; they are recorded in the
+    fit's training record now, the report stays silent, and the pooler, which the
+    bi-encoder never reads (a masked-LM checkpoint has none), is not among them."""
+    from pathlib import Path
+
+    rows = qc_frame.take(np.arange(40))
+    forget()
+    model = small(max_steps=1, eval_fraction=0, cache_dir=str(tmp_path / "c1")).fit(rows)
+    assert model.train_stats_["missing_encoder_weights"] == []
+    broken = _without_weights(Path(tiny_bert), tmp_path / "broken",
+                              [BROKEN, "pooler.dense.weight"])
+    forget()
+    model = small(backbone=str(broken), max_steps=1, eval_fraction=0, progress=True,
+                  cache_dir=str(tmp_path / "c2")).fit(rows)
+    assert model.train_stats_["missing_encoder_weights"] == [BROKEN]
+    assert "LOAD REPORT" not in transformers_log.getvalue()
+
+
+def test_train_warns_in_one_line_of_a_backbone_missing_encoder_weights(tiny_bert, tmp_path):
+    """`shoprel train` says once, even under --quiet, that the backbone's missing encoder
+    weights started random in every fit."""
+    from pathlib import Path
+
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.demo import demo_file
+
+    broken = _without_weights(Path(tiny_bert), tmp_path / "broken", [BROKEN])
+    config = tmp_path / "c.yaml"
+    config.write_text(
+        f"model: {{family: biencoder, params: {{backbone: '{broken}', max_length: 48, "
+        "batch_size: 16, max_steps: 1, tuned_layers: 1, eval_fraction: 0, n_threads: 1, "
+        f"cache_dir: '{tmp_path / 'cache'}'}}}}\n"
+        "folds: {k: 2}\n")
+    forget()
+    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out",
+                                     str(tmp_path / "run"), "--config", str(config), "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert done.stderr.splitlines() == [
+        f"warning: model.params.backbone {broken} lacks 1 encoder weight(s) ({BROKEN}), which "
+        "started random: a broken checkpoint? the run's models were fine-tuned from those "
+        "random weights"]

@@ -269,20 +269,6 @@ def _without_one_decoder_weight(folder, copy):
     return copy
 
 
-@pytest.fixture
-def transformers_log():
-    """What transformers logs (its LOAD REPORT), read from its logger: its handler holds
-    whichever stderr it first met."""
-    import io
-    import logging
-
-    log = io.StringIO()
-    handler = logging.StreamHandler(log)
-    logging.getLogger("transformers").addHandler(handler)
-    yield log
-    logging.getLogger("transformers").removeHandler(handler)
-
-
 def test_the_new_head_is_no_load_report_and_missing_decoder_weights_are_kept(
         small, tiny_gemma, qc_frame, tmp_path, capfd, transformers_log):
     """Every fit printed transformers' LOAD REPORT for the new head's `score.weight`, progress

@@ -1,4 +1,5 @@
-"""The backbone as torch modules the bi-encoder can split: (encoder, tokenizer, dense head).
+"""The backbone as torch modules the bi-encoder can split: (encoder, tokenizer, dense head),
+and the encoder weights its checkpoint lacks.
 
 A sentence-transformers folder (EmbeddingGemma) brings its pooling and dense layers; the
 bi-encoder mean-pools as those folders do, so only mean pooling is accepted. A plain transformers
@@ -12,7 +13,6 @@ from shoprel.errors import ConfigError
 from shoprel.models.backbones.resolve import (
     SENTENCE_TRANSFORMERS,
     Backbone,
-    load_backbone,
     loading,
 )
 from shoprel.models.backbones.use_multilingual import ENGINE as USE
@@ -20,13 +20,24 @@ from shoprel.utils.threads import torch_threads
 
 
 def load_parts(backbone: Backbone, n_threads: int | None = None):
+    """(encoder, tokenizer, dense heads, encoder weights the checkpoint lacks). A transformers
+    encoder loads without transformers' load report, its missing weights (a broken
+    checkpoint, started random) handed back for `shoprel train`'s warning, as the
+    cross-encoder's are; a sentence-transformers folder loads its own way (none told)."""
     if backbone.engine == USE:
         raise ConfigError(f"model.params.backbone: {backbone.name!r} has no torch weights to "
                           "fine-tune; use embeddinggemma-300m, e5-small or a transformers model")
     with torch_threads(n_threads):
         if backbone.engine != SENTENCE_TRANSFORMERS:
-            encoder, tokenizer = load_backbone(backbone)
-            return encoder, tokenizer, []
+            from transformers import AutoModel, AutoTokenizer
+
+            from shoprel.models.hf.head_loading import load_under_head
+
+            with loading(backbone):
+                tokenizer = AutoTokenizer.from_pretrained(backbone.source)
+                loaded = load_under_head(AutoModel, backbone.source, **backbone.model_kwargs)
+            loaded.model.eval()
+            return loaded.model, tokenizer, [], loaded.missing_encoder
         from sentence_transformers import SentenceTransformer
 
         with loading(backbone):
@@ -50,7 +61,7 @@ def load_parts(backbone: Backbone, n_threads: int | None = None):
                               "the bi-encoder cannot train")
     encoder = modules[0].auto_model
     encoder.eval()
-    return encoder, model.tokenizer, heads
+    return encoder, model.tokenizer, heads, []
 
 
 def _pooling_mode(pooling) -> str:

@@ -48,7 +48,8 @@ class BiEncoderModel(CountsEmbeddedTexts, FineTunedModel):
             from shoprel.models.biencoder.scorer import PairScorer
             from shoprel.models.biencoder.states import StateStore
 
-            encoder, tokenizer, heads = load_parts(backbone, config.training.n_threads)
+            encoder, tokenizer, heads, missing = load_parts(backbone, config.training.n_threads)
+            self._missing_encoder = missing  # started random: `shoprel train` warns
             split = encoder_split(encoder, config.tuned_layers)
             scorer = PairScorer(split.top, heads, config.loss)
             scorer.eval()
@@ -96,7 +97,8 @@ class BiEncoderModel(CountsEmbeddedTexts, FineTunedModel):
             train, holdout = self._holdout(frame, config)
             stats = fit_scorer(scorer, split, q_states, t_states, frame.labels.astype(float),
                                train, holdout, config)
-        self.train_stats_ = {**stats, "rows": len(frame), "holdout_rows": int(len(holdout))}
+        self.train_stats_ = {**stats, "rows": len(frame), "holdout_rows": int(len(holdout)),
+                             "missing_encoder_weights": self._missing_encoder}
         self._fitted_targets = list(dict.fromkeys(frame.df["target"].astype(str)))
 
     def _holdout(self, frame: PairFrame, config: BiEncoderConfig):

@@ -5,7 +5,8 @@ transformers prints both in one "LOAD REPORT" table of MISSING keys (with a "che
 corrupted" warning about the head): a wall of text for what every fine-tuning start looks like,
 and, once silenced, nothing at all for an encoder that starts partly random. The report is
 silenced here and the encoder's missing weights are handed back for one `warning:` line
-(`missing_encoder_warning`), as pretrain and the cross-encoder's and the LLM's fits do.
+(`missing_encoder_warning`), as pretrain and the cross-encoder's, the LLM's and the
+bi-encoder's fits do.
 transformers is imported only inside `load_under_head`.
 """
 
@@ -34,10 +35,18 @@ def load_under_head(auto_class, source: str, bar: bool = False, **kwargs) -> Hea
 
     with quiet_transformers(bars=bar and bars_allowed()):
         model, info = auto_class.from_pretrained(source, output_loading_info=True, **kwargs)
-    prefix = model.base_model_prefix + "."
     missing = list(info.get("missing_keys") or [])
-    return HeadLoad(model, new_head=any(not name.startswith(prefix) for name in missing),
-                    missing_encoder=sorted(n for n in missing if n.startswith(prefix)))
+    encoder = sorted(name for name in missing if _in_encoder(model, name))
+    return HeadLoad(model, new_head=len(encoder) < len(missing), missing_encoder=encoder)
+
+
+def _in_encoder(model, name: str) -> bool:
+    """Whether weight `name` of `model` is the encoder's: under its `base_model_prefix`, or,
+    for a bare encoder (AutoModel, whose names have no prefix), any but its pooler, a head
+    that the mean-pooling families never read (a masked-LM checkpoint has none)."""
+    if model.base_model is model:
+        return not name.startswith("pooler.")
+    return name.startswith(model.base_model_prefix + ".")
 
 
 def missing_encoder_warning(backbone: str, missing: list[str], consequence: str) -> str:
