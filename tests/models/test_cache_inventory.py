@@ -349,17 +349,33 @@ def test_a_mistyped_cache_folder_or_age_is_refused(tmp_path):
         assert done.exit_code == 2 and "no such cache folder" in done.output, done.output
     done = runner.invoke(main, ["cache", "prune", "--older-than", "nan", "--cache-dir",
                                 str(tmp_path)])
-    assert done.exit_code == 2 and "nan is not a number of days" in done.output
+    assert done.exit_code == 2 and "'nan' is not a number." in done.output
 
 
-@pytest.mark.parametrize("days", ["inf", "1e400"])
-def test_an_endless_age_is_refused_as_nan_is(tmp_path, days):
-    """`prune --older-than inf` chose nothing (no entry is older than for ever) and said
-    'removed 0 entries', exit 0, as NaN days would have."""
+@pytest.mark.parametrize(("days", "said"), [
+    ("nan", "'nan' is not a number."),
+    # inf chose nothing (no entry is older than for ever) and said 'removed 0 entries', exit 0
+    ("inf", "'inf' is not a finite number."),
+    ("1e400", "'1e400' is not a finite number."),
+    ("-1", "-1.0 is not in the range x>=0."),
+])
+def test_an_age_that_is_no_number_of_days_is_refused_naming_the_option(tmp_path, days, said):
+    entry = _store(tmp_path / "embeddings" / f"{EG}-{OTHER}.sqlite")
+    os.utime(entry, (1000, 1000))
     done = CliRunner().invoke(main, ["cache", "prune", "--older-than", days, "--cache-dir",
                                      str(tmp_path)])
     assert done.exit_code == 2
-    assert "Invalid value for '--older-than': inf is not a number of days" in done.output
+    assert done.output.splitlines()[-1] == f"Error: Invalid value for '--older-than': {said}"
+    assert entry.exists()
+
+
+def test_an_age_of_0_days_chooses_what_was_not_used_just_now(tmp_path):
+    old = _store(tmp_path / "embeddings" / f"{EG}-{OTHER}.sqlite")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    done = CliRunner().invoke(main, ["cache", "prune", "--older-than", "0", "--dry-run",
+                                     "--cache-dir", str(tmp_path)])
+    assert done.exit_code == 0, done.output
+    assert old.name in done.output and "would remove 1 entries" in done.output
 
 
 def test_a_folder_that_is_not_a_shoprel_cache_is_refused(tmp_path):

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from pathlib import Path
 
 import click
 
-from shoprel.cli.options import note, output_path, quiet_option
+from shoprel.cli.options import NumberRange, note, output_path, quiet_option
 
 CACHE_DIR = click.option("--cache-dir", type=output_path(), default=None,
                          help="The cache folder (default: $SHOPREL_CACHE, else "
                               "~/.cache/shoprel).")
-
-
-def _days(value: float | None) -> float | None:
-    """A number of days; NaN passes FloatRange, and inf its open top, but either would quietly
-    choose nothing (no entry is older than for ever)."""
-    if value is not None and not math.isfinite(value):
-        raise click.BadParameter(f"{value!r} is not a number of days")
-    return value
 
 
 def _size(n: float) -> str:
@@ -90,8 +81,9 @@ def list_cache(cache_dir):
               help="Entries of this kind (repeatable); backbones and exports are rebuilt on "
                    "next use, which needs PyPI; checksums: the checksum memo's entries of files "
                    "that are gone.")
-@click.option("--older-than", "older_than", type=click.FloatRange(min=0), default=None,
-              metavar="DAYS", callback=lambda ctx, param, value: _days(value),
+# NumberRange: nan and inf would quietly choose nothing (no entry is older than for ever)
+@click.option("--older-than", "older_than", type=NumberRange(min=0), default=None,
+              metavar="DAYS",
               help="Entries not used (read or written) for more than DAYS days.")
 @click.option("--keep-under", "keep_under", default=None, metavar="SIZE",
               help="Remove the least recently used entries (of those the other conditions "
