@@ -403,7 +403,7 @@ CASES = [
     Case("ensemble with a negative shrinkage", lambda sb: [
         "ensemble", "run", "run", "--out", "ens", "--shrinkage", "-5",
         "--per-language-thresholds"],
-        "--shrinkage: -5.0 is out of range"),
+        "Invalid value for '--shrinkage': -5.0 is not in the range x>=0."),
     Case("a Ray option with the local engine", lambda sb: [
         "predict", "run", "gold.jsonl", "--out", "pred.jsonl", "--num-actors", "3"],
         "--num-actors: only with --engine ray"),
@@ -426,7 +426,7 @@ CASES = [
     Case("--num-actors 0", lambda sb: ["predict", "run", "gold.jsonl", "--out", "pred.jsonl",
                                        "--engine", "ray", "--num-actors", "0"], "--num-actors"),
     Case("--folds 1", lambda sb: ["train", "train.jsonl", "--out", "newrun", "--folds", "1",
-                                  "--config", "fast.yaml"], "--folds (sets folds.k)"),
+                                  "--config", "fast.yaml"], "'--folds': 1 is not in"),
     Case("more folds than groups", lambda sb: ["train", write_rows(sb / "few.jsonl", rows(12)),
                                                "--out", "newrun", "--folds", "40",
                                                "--config", "fast.yaml"], "few.jsonl"),

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from shoprel.cli import main
-from shoprel.cli.options import HomePath, output_path
+from shoprel.cli.options import HomePath, NumberRange, output_path
 from shoprel.data.readers import read_pairs
 from shoprel.demo import demo_file
 
@@ -115,4 +115,90 @@ def test_every_help_shows_plain_defaults():
         shown = " ".join(runner.invoke(main, [*path, "--help"]).output.split())
         assert "[default: (" not in shown, path
     shown = " ".join(runner.invoke(main, ["predict", "--help"]).output.split())
-    assert "so usually fewer). [default: 0.2]" in shown
+    assert "so usually fewer). [default: 0.2; 0<x<=1]" in shown  # its range too
+
+
+def _number_options(group, prefix=""):
+    """(command option, its click type) for every option of every command that reads a number."""
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
+        if isinstance(command, click.Group):
+            yield from _number_options(command, f"{prefix}{name} ")
+            continue
+        for param in command.params:
+            if isinstance(param.type, click.types.IntParamType | click.types.FloatParamType):
+                yield f"{prefix}{name} {param.opts[0]}", param.type
+
+
+def test_every_number_option_has_a_range_the_parser_checks():
+    """A bare int or float, or click's FloatRange (which takes nan), left the number to the API,
+    which refused it after other checks in words of its own ('--pairs: 0 is out of range',
+    '--hard-weight must lie in [0, 1]'), or not at all."""
+    options = dict(_number_options(main))
+    for option, kind in options.items():
+        assert isinstance(kind, click.IntRange | NumberRange), (option, kind)
+        assert kind.min is not None, option  # no count, share or size is negative
+    assert {"train --folds", "demo --folds", "predict --chunk-rows", "predict --num-actors",
+            "far-pairs --pairs", "pretrain --epochs", "pretrain --seed", "distill --hard-weight",
+            "ensemble --shrinkage", "serve --recent-texts", "cache prune --older-than"
+            } <= set(options)
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["train", "t.jsonl", "--out", "r", "--folds", "1"], "'--folds': 1 is not in the range"),
+    (["demo", "--out", "d", "--folds", "51"], "'--folds': 51 is not in the range"),
+    (["distill", "r", "--student", "s.yaml", "--out", "s", "--hard-weight", "nan"],
+     "'--hard-weight': 'nan' is not a number."),
+    (["pretrain", "t.jsonl", "--out", "p", "--epochs", "nan"], "'--epochs': 'nan' is not a"),
+    (["predict", "r", "t.jsonl", "--out", "p.jsonl", "--chunk-rows", "0"],
+     "'--chunk-rows': 0 is not in the range x>=1."),
+    (["predict", "r", "t.jsonl", "--out", "p.jsonl", "--engine", "ray", "--num-actors", "0"],
+     "'--num-actors': 0 is not in the range x>=1."),
+    (["predict", "r", "t.jsonl", "--out", "p.jsonl", "--scorer", "cascade", "--cascade-share",
+      "nan"], "'--cascade-share': 'nan' is not a number."),
+    (["ensemble", "r", "r2", "--out", "e", "--per-language-thresholds", "--shrinkage", "inf"],
+     "'--shrinkage': 'inf' is not a finite number."),
+    (["far-pairs", "r", "--pairs", "0"], "'--pairs': 0 is not in the range x>=1."),
+    (["serve", "r", "--recent-texts", "1000001"],
+     "'--recent-texts': 1000001 is not in the range 0<=x<=1000000."),
+])
+def test_a_bad_number_is_one_line_naming_the_option_before_any_work(tmp_path, monkeypatch, args,
+                                                                     said):
+    """Before, each was the API's line once other checks had passed (the run's folder, the
+    files), in its own words, or 'r: run directory not found' for a number that was wrong."""
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(main, args)
+    assert done.exit_code == 2
+    assert done.stderr.startswith(f"error: Invalid value for {said}")
+    assert done.stderr.count("\n") == 1 and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("option", ["--epochs", "--max-steps", "--time-budget", "--mask-prob",
+                                    "--max-length", "--batch-size", "--learning-rate", "--seed",
+                                    "--threads"])
+def test_pretrains_options_refuse_what_its_config_refuses(option):
+    """The parser's ranges repeat PretrainConfig's checks (which Python callers get): a number
+    one takes and the other refuses would again be refused late, or not at all."""
+    from shoprel.cli.pretrain import pretrain
+    from shoprel.errors import ConfigError
+    from shoprel.models.config import SEED_MAX
+    from shoprel.training.pretrain import OPTIONS, PretrainConfig
+
+    param = next(p for p in pretrain.params if option in p.opts)
+    field = {flag: name for name, flag in OPTIONS.items()}[option]
+    probes = [-1, 0, 1, 3, 4, SEED_MAX, SEED_MAX + 1]
+    if isinstance(param.type, NumberRange):
+        probes += [1e-9, 0.5, 0.999, 1.5, float("inf"), float("nan")]
+    for value in probes:
+        try:
+            param.type.convert(str(value), param, None)
+            parsed = True
+        except click.BadParameter:
+            parsed = False
+        try:
+            PretrainConfig(**{field: value})
+            checked = True
+        except ConfigError:
+            checked = False
+        assert parsed == checked, (option, value, parsed, checked)

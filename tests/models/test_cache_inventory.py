@@ -365,7 +365,7 @@ def test_an_age_that_is_no_number_of_days_is_refused_naming_the_option(tmp_path,
     done = CliRunner().invoke(main, ["cache", "prune", "--older-than", days, "--cache-dir",
                                      str(tmp_path)])
     assert done.exit_code == 2
-    assert done.output.splitlines()[-1] == f"Error: Invalid value for '--older-than': {said}"
+    assert done.stderr == f"error: Invalid value for '--older-than': {said}\n"
     assert entry.exists()
 
 

@@ -26,8 +26,9 @@ COMMAND_MODULE = {
 
 
 class ShoprelGroup(click.Group):
-    """Shows ShoprelErrors as one clear line and exit code 2, not a traceback; finds each
-    command in its module (COMMAND_MODULE) when it is asked for."""
+    """Shows ShoprelErrors, and values the options refuse, as one clear line and exit code 2
+    (not a traceback, nor a usage block); finds each command in its module (COMMAND_MODULE)
+    when it is asked for."""
 
     def list_commands(self, ctx) -> list[str]:
         return sorted({*self.commands, *COMMAND_MODULE})
@@ -49,6 +50,13 @@ class ShoprelGroup(click.Group):
             except (ShoprelError, FileExistsError) as exc:
                 # one line, even where the error quotes a library's several-line message
                 click.echo(f"error: {' '.join(str(exc).splitlines())}", err=True)
+                sys.exit(2)
+            except click.BadParameter as exc:
+                if isinstance(exc, click.MissingParameter):  # its usage line tells what to give
+                    raise
+                # a value the options refuse (a number out of range, nan): one line naming the
+                # option, as any other error, not click's usage block around it
+                click.echo(f"error: {exc.format_message()}", err=True)
                 sys.exit(2)
             except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (above): what became of
                 # the files, in the command's words where it kept something

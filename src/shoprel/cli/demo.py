@@ -8,6 +8,7 @@ import click
 
 from shoprel.cli.options import input_path, note, output_path, quiet_option
 from shoprel.data.formats import FORMATS
+from shoprel.training.defaults import FOLDS_MAX, FOLDS_MIN
 
 
 @click.command()
@@ -18,7 +19,8 @@ from shoprel.data.formats import FORMATS
                    "train_QC.* and/or train_QI.*, and dev_QC.* / test_QC.* (QI alike) to "
                    f"predict, each in any format shoprel reads ({', '.join(sorted(FORMATS))}); "
                    "trained with the default model (`shoprel train --config` picks another).")
-@click.option("--folds", type=int, default=None, help="Cross-validation folds.")
+@click.option("--folds", type=click.IntRange(FOLDS_MIN, FOLDS_MAX), default=None,
+              help="Cross-validation folds.")
 @quiet_option("No progress bars, nor the lines naming each training or the --data files "
               "left alone; the summary and warnings still print.")
 def demo(out_dir, data_dir, folds, quiet):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from shoprel.cli.options import input_path, note, output_path, quiet_option
+from shoprel.cli.options import NumberRange, input_path, note, output_path, quiet_option
 from shoprel.evaluate.console import metrics_table
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 
@@ -15,7 +15,7 @@ from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
               help="Run config YAML of the student model (its folds come from the teacher).")
 @click.option("--out", "out_dir", required=True, type=output_path(),
               help="Run directory to create for the student.")
-@click.option("--hard-weight", type=click.FloatRange(0.0, 1.0), default=DEFAULT_HARD_WEIGHT,
+@click.option("--hard-weight", type=NumberRange(0.0, 1.0), default=DEFAULT_HARD_WEIGHT,
               show_default=True,
               help="Share of the 0/1 label in each target; the rest is the teacher's OOF "
                    "probability. A USE student of the default ranked new queries best at 1.0 "

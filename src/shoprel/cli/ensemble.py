@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from shoprel.cli.options import input_path, output_path
+from shoprel.cli.options import NumberRange, input_path, output_path
 from shoprel.data.formats import ID_TABLE_SUFFIXES
 from shoprel.ensemble.combiners import COMBINERS, check_given_weights, methods_help
 from shoprel.ensemble.defaults import DEFAULT_SHRINKAGE
@@ -32,7 +32,7 @@ def _weights(ctx, param, value):
               help="Member weights, e.g. 0.6,0.4 (weighted: searched on OOF AUC when absent).")
 @click.option("--per-language-thresholds", is_flag=True,
               help="Predict with per-language cuts, shrunk toward the global one.")
-@click.option("--shrinkage", type=float, default=DEFAULT_SHRINKAGE, show_default=True,
+@click.option("--shrinkage", type=NumberRange(0), default=DEFAULT_SHRINKAGE, show_default=True,
               help="Rows' worth of pull toward the global cut (m in (n·t+m·g)/(n+m)).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing ensemble directory.")
 def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrinkage, overwrite):

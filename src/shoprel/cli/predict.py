@@ -7,7 +7,14 @@ import sys
 import click
 from click.core import ParameterSource
 
-from shoprel.cli.options import input_path, note, output_path, quiet_option, task_option
+from shoprel.cli.options import (
+    NumberRange,
+    input_path,
+    note,
+    output_path,
+    quiet_option,
+    task_option,
+)
 from shoprel.data.formats import formats_described
 from shoprel.errors import ConfigError
 from shoprel.predict.cascade import DEFAULT_SHARE
@@ -42,13 +49,14 @@ def check_submission_cmd(submission, input_file, task):
 @click.option("--out", "out_file", required=True, type=output_path(),
               help=f"Submission file, in the format its extension names: "
                    f"{formats_described()}.")
-@click.option("--chunk-rows", default=20_000, show_default=True, help="Rows scored at a time.")
+@click.option("--chunk-rows", default=20_000, show_default=True, type=click.IntRange(1),
+              help="Rows scored at a time.")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local: this process; ray: a pool of Ray actors, one model load each.")
 @click.option("--address", default=None,
               help="Ray cluster to connect to (e.g. auto, ray://host:10001); default: start a "
                    "local Ray instance. Only with --engine ray.")
-@click.option("--num-actors", type=int, default=None,
+@click.option("--num-actors", type=click.IntRange(1), default=None,
               help="Ray actors (default: one per CPU in the cluster). Only with --engine ray.")
 @click.option("--index", "index_dirs", multiple=True, type=input_path(),
               help="Target-index folder (shoprel index --out), besides the run's own index; "
@@ -58,7 +66,8 @@ def check_submission_cmd(submission, input_file, task):
               help="full: the run's models; student: the fast distilled student the run "
                    "carries (RUN/student, its own threshold); cascade: the student, with the "
                    "full model rescoring the queries it is least sure of (--cascade-share).")
-@click.option("--cascade-share", type=float, default=DEFAULT_SHARE, show_default=True,
+@click.option("--cascade-share", type=NumberRange(0, 1, min_open=True), default=DEFAULT_SHARE,
+              show_default=True,
               help="--scorer cascade: how much the full model rescores, as the share of the "
                    "student's training rows nearest its threshold (whole queries; new queries "
                    "leave it surer, so usually fewer).")

@@ -32,8 +32,9 @@ _DEFAULTS = ServeSettings()
               type=click.IntRange(1), help="Pairs of one request per model call: bigger "
                                            "requests are scored in turns with the others.")
 @click.option("--recent-texts", default=_DEFAULTS.recent_texts, show_default=True,
-              type=click.IntRange(0), help="Embedded texts kept in memory (queries repeat), "
-                                           f"at most {MAX_RECENT_TEXTS:,}; 0: none.")
+              type=click.IntRange(0, MAX_RECENT_TEXTS),
+              help=f"Embedded texts kept in memory (queries repeat), at most "
+                   f"{MAX_RECENT_TEXTS:,}; 0: none.")
 @click.option("--index", "index_dirs", multiple=True, type=input_path(),
               help="Target-index folder (shoprel index --out), besides the run's own; "
                    "repeatable.")

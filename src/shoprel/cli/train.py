@@ -12,6 +12,7 @@ from shoprel.evaluate.console import (
     metrics_table,
     missing_encoder_line,
 )
+from shoprel.training.defaults import FOLDS_MAX, FOLDS_MIN
 
 
 @click.command()
@@ -20,7 +21,8 @@ from shoprel.evaluate.console import (
               help="Run directory to create.")
 @click.option("--config", "config_file", type=input_path(),
               help="YAML config (defaults are used for whatever it leaves out).")
-@click.option("--folds", type=int, help="Number of cross-validation folds (overrides config).")
+@click.option("--folds", type=click.IntRange(FOLDS_MIN, FOLDS_MAX),
+              help="Number of cross-validation folds (overrides config).")
 @task_option()
 @click.option("--overwrite", is_flag=True, help="Replace an existing run directory.")
 @click.option("--learning-curve", "curve", is_flag=True,

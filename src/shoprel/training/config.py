@@ -35,7 +35,12 @@ from shoprel.models.config import (
 )
 from shoprel.models.registry import families, model_class
 from shoprel.training.config_yaml import read_config_yaml, write_config_yaml
-from shoprel.training.defaults import CARRIED_HARD_WEIGHT, STUDENT_BACKBONE
+from shoprel.training.defaults import (
+    CARRIED_HARD_WEIGHT,
+    FOLDS_MAX,
+    FOLDS_MIN,
+    STUDENT_BACKBONE,
+)
 
 # The default family: the best one that trains 10k rows within 30 minutes on 2 cores, backbone
 # build included (README, "The embedding model": EmbeddingGemma embeddings + similarity,
@@ -112,7 +117,7 @@ class DataConfig(StrictConfig):
 
 
 class FoldsConfig(StrictConfig):
-    k: int = Field(5, ge=2, le=50, strict=True)  # `true` is not 1 fold
+    k: int = Field(5, ge=FOLDS_MIN, le=FOLDS_MAX, strict=True)  # `true` is not 1 fold
     seed: Seed = 42
     qc_group_levels: int = Field(3, ge=1, le=10)
 
