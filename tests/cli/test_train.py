@@ -59,3 +59,29 @@ def test_constant_scores_warning_is_on_stderr_even_under_quiet(tmp_path):
         "warning: every out-of-fold probability is 0.5000: the models learnt nothing")
     assert "warning:" not in done.stdout
     assert done.stdout.splitlines()[-1].startswith("run written to ")
+
+
+@pytest.mark.parametrize(("shares", "said"), [
+    ("nan", "'nan' is not a number."),
+    ("0", "0.0 is not in the range 0<x<1."),
+    ("1.5", "1.5 is not in the range 0<x<1."),
+    ("0.1,1", "1.0 is not in the range 0<x<1."),
+    ("a,b", "'a,b' is not numbers separated by commas, e.g. 0.1,0.25,0.5."),
+    ("0.1,", "'0.1,' is not numbers separated by commas, e.g. 0.1,0.25,0.5."),
+])
+def test_bad_curve_fractions_name_the_option_before_any_work(tmp_path, shares, said):
+    """A share out of (0, 1), nan included, said 'learning curve: fractions must lie strictly
+    between 0 and 1, got [nan]', naming no option."""
+    out = tmp_path / "run"
+    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out", str(out),
+                                     "--learning-curve", "--curve-fractions", shares])
+    assert done.exit_code == 2
+    assert done.stderr == f"error: Invalid value for '--curve-fractions': {said}\n"
+    assert not out.exists()
+
+
+def test_curve_fractions_are_read_as_the_numbers_written():
+    from shoprel.cli.train import train
+
+    param = next(p for p in train.params if p.name == "curve_fractions")
+    assert param.type.convert("0.5, 0.25,0.1", param, None) == [0.5, 0.25, 0.1]

@@ -7,7 +7,7 @@ import pytest
 
 from shoprel.errors import ConfigError
 from shoprel.training.config import load_config
-from shoprel.training.curve import CURVE_FILE, check_fractions, parse_fractions, subsample
+from shoprel.training.curve import CURVE_FILE, check_fractions, subsample
 from shoprel.training.runner import train
 
 FAST = {"model.family": "fast", "model.params.n_features": 2**16,
@@ -15,10 +15,10 @@ FAST = {"model.family": "fast", "model.params.n_features": 2**16,
 
 
 def test_fractions_are_checked():
-    assert parse_fractions("0.5, 0.1,0.5") == [0.1, 0.5]
-    for bad in ("0", "1.0", "x", "", "0.1,,0.2", "0.1,"):
-        with pytest.raises(ConfigError, match="curve"):
-            parse_fractions(bad)
+    assert check_fractions([0.5, 0.1, 0.5]) == [0.1, 0.5]
+    for bad in ([0], [1.0], [0.1, 1.5], [float("nan")], [float("inf")]):
+        with pytest.raises(ConfigError, match="learning curve: fractions must lie strictly"):
+            check_fractions(bad)
 
 
 @pytest.mark.parametrize("fractions, message", [

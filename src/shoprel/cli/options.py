@@ -49,6 +49,31 @@ class NumberRange(click.FloatRange):
         return number
 
 
+class NumberList(click.ParamType):
+    """Numbers separated by commas, each refused as its NumberRange refuses one (nan, inf, out
+    of range), naming the option: a list read by the API alone was refused in the API's words
+    ('learning curve: fractions must lie ...'), which named no option."""
+
+    name = "numbers"
+
+    def __init__(self, each: NumberRange, example: str):
+        self.each = each
+        self.example = example  # e.g. 0.1,0.25,0.5: said when the text is no list of numbers
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, list):  # converted already (a default)
+            return value
+        numbers = []
+        for part in str(value).split(","):
+            try:
+                float(part)
+            except ValueError:
+                self.fail(f"{value!r} is not numbers separated by commas, e.g. {self.example}.",
+                          param, ctx)
+            numbers.append(self.each.convert(part, param, ctx))
+        return numbers
+
+
 def output_path() -> HomePath:
     """The type of every option naming an output (--out, --filtered-train, a cache)."""
     return HomePath(path_type=Path)

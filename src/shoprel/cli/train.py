@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import click
 
-from shoprel.cli.options import input_path, note, output_path, quiet_option, task_option
+from shoprel.cli.options import (
+    NumberList,
+    NumberRange,
+    input_path,
+    note,
+    output_path,
+    quiet_option,
+    task_option,
+)
 from shoprel.evaluate.console import (
     constant_scores_line,
     far_pairs_line,
@@ -28,7 +36,8 @@ from shoprel.training.defaults import FOLDS_MAX, FOLDS_MIN
 @click.option("--learning-curve", "curve", is_flag=True,
               help="Also fit every fold on 10/25/50% of its rows and plot OOF ROC-AUC and F1 "
                    "against rows in the report (about 0.85x the CV time more).")
-@click.option("--curve-fractions", default=None,
+@click.option("--curve-fractions", default=None, metavar="SHARES",
+              type=NumberList(NumberRange(0, 1, min_open=True, max_open=True), "0.1,0.25,0.5"),
               help="Shares for --learning-curve, comma-separated (default 0.1,0.25,0.5).")
 @click.option("--student/--no-student", "student", default=None,
               help="Also distil a fast student (the config's `student:`, else USE-multilingual) "
@@ -59,9 +68,9 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
     if curve_fractions and not curve:
         raise click.UsageError("--curve-fractions: only with --learning-curve")
     if curve:
-        from shoprel.training.curve import DEFAULT_FRACTIONS, parse_fractions
+        from shoprel.training.curve import DEFAULT_FRACTIONS, check_fractions
 
-        fractions = (parse_fractions(curve_fractions) if curve_fractions
+        fractions = (check_fractions(curve_fractions) if curve_fractions
                      else list(DEFAULT_FRACTIONS))
     try:
         result = run_training(train_file, out_dir, config, overwrite=overwrite,

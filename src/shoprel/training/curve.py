@@ -43,19 +43,6 @@ def check_fractions(fractions: Sequence[float]) -> list[float]:
     return sorted(set(float(f) for f in fractions))
 
 
-def parse_fractions(text: str) -> list[float]:
-    """"0.1,0.25,0.5" → [0.1, 0.25, 0.5], checked."""
-    parts = str(text).split(",")
-    try:
-        if any(not part.strip() for part in parts):
-            raise ValueError
-        values = [float(part) for part in parts]
-    except ValueError:
-        raise ConfigError(f"--curve-fractions: expected numbers separated by commas, got "
-                          f"{text!r}") from None
-    return check_fractions(values)
-
-
 def check_fold_shares(labels: np.ndarray, folds: np.ndarray, fractions: Sequence[float],
                       seed: int) -> None:
     """Before any fit: every share of every fold's training rows must hold both labels and
