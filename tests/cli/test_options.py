@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from shoprel.cli import main
-from shoprel.cli.options import HomePath, NumberRange, output_path
+from shoprel.cli.options import HomePath, IntegerRange, NumberRange, output_path
 from shoprel.data.readers import read_pairs
 from shoprel.demo import demo_file
 
@@ -137,7 +137,7 @@ def test_every_number_option_has_a_range_the_parser_checks():
     '--hard-weight must lie in [0, 1]'), or not at all."""
     options = dict(_number_options(main))
     for option, kind in options.items():
-        assert isinstance(kind, click.IntRange | NumberRange), (option, kind)
+        assert isinstance(kind, IntegerRange | NumberRange), (option, kind)
         assert kind.min is not None, option  # no count, share or size is negative
     assert {"train --folds", "demo --folds", "predict --chunk-rows", "predict --num-actors",
             "far-pairs --pairs", "pretrain --epochs", "pretrain --seed", "distill --hard-weight",
@@ -172,6 +172,23 @@ def test_a_bad_number_is_one_line_naming_the_option_before_any_work(tmp_path, mo
     assert done.exit_code == 2
     assert done.stderr.startswith(f"error: Invalid value for {said}")
     assert done.stderr.count("\n") == 1 and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["train", "t.jsonl", "--out", "r", "--folds", "nan"], "'--folds': 'nan' is not a valid "
+                                                           "integer."),
+    (["pretrain", "t.jsonl", "--out", "p", "--epochs", "a"], "'--epochs': 'a' is not a valid "
+                                                             "float."),
+    (["serve", "r", "--port", "x"], "'--port': 'x' is not a valid integer."),
+])
+def test_a_number_of_the_wrong_kind_is_said_as_a_bare_int_or_float_says_it(tmp_path, monkeypatch,
+                                                                          args, said):
+    """A range said "'nan' is not a valid integer range.", as if a range were asked for."""
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(main, args)
+    assert done.exit_code == 2 and done.stderr == f"error: Invalid value for {said}\n"
+    shown = " ".join(CliRunner().invoke(main, ["pretrain", "--help"]).output.split())
+    assert "--epochs FLOAT [default: 1.0; x>0]" in shown and "--seed INTEGER [" in shown
 
 
 @pytest.mark.parametrize("option", ["--epochs", "--max-steps", "--time-budget", "--mask-prob",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from shoprel.augment.backends import BACKENDS
-from shoprel.cli.options import input_path, output_path, quiet_option
+from shoprel.cli.options import IntegerRange, input_path, output_path, quiet_option
 from shoprel.errors import ConfigError
 
 
@@ -20,7 +20,7 @@ from shoprel.errors import ConfigError
 @click.option("--table", "table_file", type=input_path(),
               help="Translations file for --backend table (text, source, target, translation).")
 @click.option("--model", help="Model folder or local id for --backend hf.")
-@click.option("--beams", type=click.IntRange(1), default=1, show_default=True,
+@click.option("--beams", type=IntegerRange(1), default=1, show_default=True,
               help="hf: beam size (1=greedy).")
 @click.option("--device", default="cpu", show_default=True, help="hf: torch device.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from shoprel.cli.options import input_path, note, output_path, quiet_option
+from shoprel.cli.options import IntegerRange, input_path, note, output_path, quiet_option
 from shoprel.data.formats import FORMATS
 from shoprel.training.defaults import FOLDS_MAX, FOLDS_MIN
 
@@ -19,7 +19,7 @@ from shoprel.training.defaults import FOLDS_MAX, FOLDS_MIN
                    "train_QC.* and/or train_QI.*, and dev_QC.* / test_QC.* (QI alike) to "
                    f"predict, each in any format shoprel reads ({', '.join(sorted(FORMATS))}); "
                    "trained with the default model (`shoprel train --config` picks another).")
-@click.option("--folds", type=click.IntRange(FOLDS_MIN, FOLDS_MAX), default=None,
+@click.option("--folds", type=IntegerRange(FOLDS_MIN, FOLDS_MAX), default=None,
               help="Cross-validation folds.")
 @quiet_option("No progress bars, nor the lines naming each training or the --data files "
               "left alone; the summary and warnings still print.")

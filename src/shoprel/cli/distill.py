@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from shoprel.cli.options import NumberRange, input_path, note, output_path, quiet_option
+from shoprel.cli.options import (
+    IntegerRange,
+    NumberRange,
+    input_path,
+    note,
+    output_path,
+    quiet_option,
+)
 from shoprel.evaluate.console import metrics_table
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 
@@ -20,7 +27,7 @@ from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
               help="Share of the 0/1 label in each target; the rest is the teacher's OOF "
                    "probability. A USE student of the default ranked new queries best at 1.0 "
                    "(README, 'A student the run carries').")
-@click.option("--speed-rows", type=click.IntRange(min=0), default=SPEED_ROWS, show_default=True,
+@click.option("--speed-rows", type=IntegerRange(min=0), default=SPEED_ROWS, show_default=True,
               help="Rows both models score to compare their speed (0: skip).")
 @click.option("--nested", is_flag=True,
               help="Honest student OOF: refit the teacher without each student fold "

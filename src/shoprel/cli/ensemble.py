@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from shoprel.cli.options import NumberRange, input_path, output_path
+from shoprel.cli.options import IntegerRange, NumberRange, input_path, output_path
 from shoprel.data.formats import ID_TABLE_SUFFIXES
 from shoprel.ensemble.combiners import COMBINERS, check_given_weights, methods_help
 from shoprel.ensemble.defaults import DEFAULT_SHRINKAGE
@@ -65,7 +65,7 @@ def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrink
 @click.option("--out", "out_file", type=output_path(),
               help="Write the flagged ids here: one per line, or a table with an id column "
                    f"when the name ends in {', '.join(sorted(ID_TABLE_SUFFIXES))}.")
-@click.option("--top", type=click.IntRange(0), default=20, show_default=True,
+@click.option("--top", type=IntegerRange(0), default=20, show_default=True,
               help="How many of the most suspicious rows to print (0: none); --out and "
                    "--filtered-train take every flagged row, not only these.")
 @click.option("--filtered-train", type=output_path(),

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import click
 
-from shoprel.cli.options import input_path, note, output_path, quiet_option, task_option
+from shoprel.cli.options import (
+    IntegerRange,
+    input_path,
+    note,
+    output_path,
+    quiet_option,
+    task_option,
+)
 from shoprel.evaluate.console import evaluation_notes, metrics_table
 
 
@@ -67,7 +74,7 @@ def compare(run_dirs, out_file, overwrite):
 
 @click.command("far-pairs")
 @click.argument("run_dir", type=input_path())
-@click.option("--pairs", type=click.IntRange(1), default=1000, show_default=True,
+@click.option("--pairs", type=IntegerRange(1), default=1000, show_default=True,
               help="Far pairs over the folds, as check.far_pairs in a training config.")
 @quiet_option("No progress bar, nor notes (the figures it replaces, fewer pairs than asked).")
 def far_pairs(run_dir, pairs, quiet):

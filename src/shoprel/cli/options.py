@@ -31,10 +31,20 @@ class HomePath(click.Path):
         return super().convert(value, param, ctx)
 
 
+class IntegerRange(click.IntRange):
+    """click's IntRange, named as a bare int is ("'x' is not a valid integer.", INTEGER in
+    --help): as "integer range" it said "'nan' is not a valid integer range."."""
+
+    name = "integer"
+
+
 class NumberRange(click.FloatRange):
     """A FloatRange that refuses nan (every comparison with it is false, so FloatRange lets it
     through) and inf (past a range with no max), in click's words naming the option, as it
-    says a number out of range; `infinite=True` where inf means "no limit"."""
+    says a number out of range; `infinite=True` where inf means "no limit". Named as a bare
+    float is, as IntegerRange is."""
+
+    name = "float"
 
     def __init__(self, *args, infinite: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

@@ -8,6 +8,7 @@ import click
 from click.core import ParameterSource
 
 from shoprel.cli.options import (
+    IntegerRange,
     NumberRange,
     input_path,
     note,
@@ -49,14 +50,14 @@ def check_submission_cmd(submission, input_file, task):
 @click.option("--out", "out_file", required=True, type=output_path(),
               help=f"Submission file, in the format its extension names: "
                    f"{formats_described()}.")
-@click.option("--chunk-rows", default=20_000, show_default=True, type=click.IntRange(1),
+@click.option("--chunk-rows", default=20_000, show_default=True, type=IntegerRange(1),
               help="Rows scored at a time.")
 @click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
               help="local: this process; ray: a pool of Ray actors, one model load each.")
 @click.option("--address", default=None,
               help="Ray cluster to connect to (e.g. auto, ray://host:10001); default: start a "
                    "local Ray instance. Only with --engine ray.")
-@click.option("--num-actors", type=click.IntRange(1), default=None,
+@click.option("--num-actors", type=IntegerRange(1), default=None,
               help="Ray actors (default: one per CPU in the cluster). Only with --engine ray.")
 @click.option("--index", "index_dirs", multiple=True, type=input_path(),
               help="Target-index folder (shoprel index --out), besides the run's own index; "

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from shoprel.cli.options import NumberRange, input_path, note, output_path, quiet_option
+from shoprel.cli.options import (
+    IntegerRange,
+    NumberRange,
+    input_path,
+    note,
+    output_path,
+    quiet_option,
+)
 from shoprel.models.config import SEED_MAX
 
 
@@ -15,22 +22,22 @@ from shoprel.models.config import SEED_MAX
 @click.option("--out", "out_dir", required=True, type=output_path(),
               help="Folder to write; use it as a backbone (model.params.backbone: DIR).")
 @click.option("--epochs", type=NumberRange(0, min_open=True), default=1.0, show_default=True)
-@click.option("--max-steps", type=click.IntRange(1), default=None,
+@click.option("--max-steps", type=IntegerRange(1), default=None,
               help="Optimizer steps (wins over epochs).")
 @click.option("--time-budget", "time_budget", type=NumberRange(0, min_open=True), default=None,
               help="Stop cleanly after this many minutes of training.")
 @click.option("--mask-prob", type=NumberRange(0, 1, min_open=True, max_open=True), default=0.15,
               show_default=True,
               help="Share of tokens masked per text.")
-@click.option("--max-length", type=click.IntRange(4), default=64, show_default=True,
+@click.option("--max-length", type=IntegerRange(4), default=64, show_default=True,
               help="Tokens kept per text.")
-@click.option("--batch-size", type=click.IntRange(1), default=32, show_default=True)
+@click.option("--batch-size", type=IntegerRange(1), default=32, show_default=True)
 @click.option("--learning-rate", type=NumberRange(0, min_open=True), default=5e-5,
               show_default=True)
 @click.option("--train-word-embeddings", is_flag=True,
               help="Also update the (tied) word embeddings; frozen by default.")
-@click.option("--seed", type=click.IntRange(0, SEED_MAX), default=42, show_default=True)
-@click.option("--threads", "n_threads", type=click.IntRange(1), default=None,
+@click.option("--seed", type=IntegerRange(0, SEED_MAX), default=42, show_default=True)
+@click.option("--threads", "n_threads", type=IntegerRange(1), default=None,
               help="torch CPU threads.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
 @quiet_option("No progress bars.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from shoprel.cli.options import NumberRange, input_path, quiet_option
+from shoprel.cli.options import IntegerRange, NumberRange, input_path, quiet_option
 from shoprel.models.backbones.embedding_store import MAX_RECENT_TEXTS
 from shoprel.serve.settings import ServeSettings
 
@@ -15,31 +15,31 @@ _DEFAULTS = ServeSettings()
 @click.argument("run_dir", type=input_path())
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (0.0.0.0 exposes the API to the network).")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1),
+@click.option("--port", default=8000, show_default=True, type=IntegerRange(0, 65535))
+@click.option("--workers", default=1, show_default=True, type=IntegerRange(1),
               help="Worker processes; each loads the model and keeps its own metrics.")
 @click.option("--max-pairs", default=_DEFAULTS.max_pairs, show_default=True,
-              type=click.IntRange(1), help="Pairs allowed in one request.")
+              type=IntegerRange(1), help="Pairs allowed in one request.")
 @click.option("--max-text-chars", default=_DEFAULTS.max_text_chars, show_default=True,
-              type=click.IntRange(1), help="Characters allowed in one query or target.")
+              type=IntegerRange(1), help="Characters allowed in one query or target.")
 @click.option("--max-body-bytes", default=_DEFAULTS.max_body_bytes, show_default=True,
-              type=click.IntRange(1024), help="Request body size limit.")
+              type=IntegerRange(1024), help="Request body size limit.")
 @click.option("--max-batch-pairs", default=_DEFAULTS.max_batch_pairs, show_default=True,
-              type=click.IntRange(1), help="Pairs per model call (from concurrent requests).")
+              type=IntegerRange(1), help="Pairs per model call (from concurrent requests).")
 @click.option("--max-wait-ms", default=_DEFAULTS.max_wait_ms, show_default=True,
               type=NumberRange(0), help="How long a batch waits for more requests.")
 @click.option("--slice-pairs", default=_DEFAULTS.slice_pairs, show_default=True,
-              type=click.IntRange(1), help="Pairs of one request per model call: bigger "
+              type=IntegerRange(1), help="Pairs of one request per model call: bigger "
                                            "requests are scored in turns with the others.")
 @click.option("--recent-texts", default=_DEFAULTS.recent_texts, show_default=True,
-              type=click.IntRange(0, MAX_RECENT_TEXTS),
+              type=IntegerRange(0, MAX_RECENT_TEXTS),
               help=f"Embedded texts kept in memory (queries repeat), at most "
                    f"{MAX_RECENT_TEXTS:,}; 0: none.")
 @click.option("--index", "index_dirs", multiple=True, type=input_path(),
               help="Target-index folder (shoprel index --out), besides the run's own; "
                    "repeatable.")
 @click.option("--max-total-chars", default=_DEFAULTS.max_total_chars, show_default=True,
-              type=click.IntRange(1), help="Characters allowed in one request, all texts.")
+              type=IntegerRange(1), help="Characters allowed in one request, all texts.")
 @click.option("--request-timeout", default=_DEFAULTS.request_timeout_s, show_default=True,
               type=NumberRange(0, min_open=True, infinite=True),
               help="Seconds a request may wait for its scores (then 503).")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from shoprel.cli.options import (
+    IntegerRange,
     NumberList,
     NumberRange,
     input_path,
@@ -29,7 +30,7 @@ from shoprel.training.defaults import FOLDS_MAX, FOLDS_MIN
               help="Run directory to create.")
 @click.option("--config", "config_file", type=input_path(),
               help="YAML config (defaults are used for whatever it leaves out).")
-@click.option("--folds", type=click.IntRange(FOLDS_MIN, FOLDS_MAX),
+@click.option("--folds", type=IntegerRange(FOLDS_MIN, FOLDS_MAX),
               help="Number of cross-validation folds (overrides config).")
 @task_option()
 @click.option("--overwrite", is_flag=True, help="Replace an existing run directory.")
