@@ -6,19 +6,27 @@ import click
 
 from shoprel.cli.options import IntegerRange, NumberRange, input_path, output_path
 from shoprel.data.formats import ID_TABLE_SUFFIXES
-from shoprel.ensemble.combiners import COMBINERS, check_given_weights, methods_help
+from shoprel.ensemble.combine import check_weights
+from shoprel.ensemble.combiners import COMBINERS, methods_help
 from shoprel.ensemble.defaults import DEFAULT_SHRINKAGE
 from shoprel.evaluate.console import metrics_table
 
 
 def _weights(ctx, param, value):
+    """--weights as numbers an ensemble can use (0 or more, finite, not all 0), refused as any
+    other number option's value is, before any run is read; a weight named as it was typed
+    ('1e400' reads as inf)."""
     if value is None:
         return None
+    typed = value.split(",")
     try:
-        weights = [float(x) for x in value.split(",")]
+        weights = [float(x) for x in typed]
     except ValueError:
         raise click.BadParameter("comma-separated numbers, e.g. 0.6,0.4") from None
-    check_given_weights(weights, value.split(","))
+    try:
+        check_weights(weights, typed)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc)) from None
     return weights
 
 

@@ -26,15 +26,6 @@ def register(cls: type[Combiner]) -> type[Combiner]:
     return cls
 
 
-def check_given_weights(weights: list[float], typed: list[str] | None = None) -> None:
-    """--weights that no ensemble can use are one line naming the weight as it was typed
-    (`typed`: the command line's words; '1e400' reads as inf), before any run is read."""
-    try:
-        combine.check_weights(weights, typed)
-    except ValueError as exc:
-        raise ConfigError(f"--weights: {exc}") from None
-
-
 @dataclass
 class MemberScores:
     """What a combiner sees of n rows scored by m members."""
