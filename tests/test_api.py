@@ -492,3 +492,173 @@ def test_pairs_in_memory_given_for_a_file_are_told_what_fits_the_call(tmp_path, 
             call()
         assert str(info.value) == message
     assert not (tmp_path / "r").exists() and not (tmp_path / "p.jsonl").exists()
+
+
+def _one_line(call, kind, message):
+    """The call fails with one line of `kind` holding `message` (Python's words, no option)."""
+    with pytest.raises(kind) as info:
+        call()
+    text = str(info.value)
+    assert message in text and "\n" not in text and " --" not in text, text
+
+
+def test_ensemble_runs_builds_what_the_command_builds(tmp_path, qc_runs):
+    from shoprel.errors import OutputError
+
+    result = shoprel.ensemble_runs(list(qc_runs), tmp_path / "ens", method="weighted",
+                                   weights=[0.75, 0.25], per_language_thresholds=True,
+                                   shrinkage=50)
+    assert result.out_dir == tmp_path / "ens" and (tmp_path / "ens" / "run.json").is_file()
+    assert [m["name"] for m in result.metrics["members"]] == ["a", "b"]
+    written = json.loads((tmp_path / "ens" / "metrics.json").read_text(encoding="utf-8"))
+    assert written["overall"] == result.metrics["overall"]
+    manifest = json.loads((tmp_path / "ens" / "run.json").read_text(encoding="utf-8"))
+    assert manifest["language_thresholds"]["shrinkage"] == 50
+    assert shoprel.Scorer(tmp_path / "ens").language_thresholds  # a run to score with
+    _one_line(lambda: shoprel.ensemble_runs(list(qc_runs), tmp_path / "e2", shrinkage=50),
+              ConfigError, "shrinkage: applies only with per_language_thresholds=True")
+    _one_line(lambda: shoprel.ensemble_runs(list(qc_runs), tmp_path / "e2", weights="0.6,0.4"),
+              ConfigError, "weights: a text is not a list of numbers")
+    _one_line(lambda: shoprel.ensemble_runs(list(qc_runs), tmp_path / "e2", method="weighted",
+                                            weights=[None, 1]),
+              ConfigError, "weights: expected a number, got None")
+    _one_line(lambda: shoprel.ensemble_runs(list(qc_runs), tmp_path / "e2", shrinkage="50",
+                                            per_language_thresholds=True),
+              ConfigError, "shrinkage: expected a number")
+    _one_line(lambda: shoprel.ensemble_runs([qc_runs[0], 3], tmp_path / "e2"), InputError,
+              "run_dirs: the number 3 is not a path")
+    _one_line(lambda: shoprel.ensemble_runs(list(qc_runs), qc_runs[1], overwrite=True),
+              OutputError, str(qc_runs[1]))  # a member, not replaced
+    assert not (tmp_path / "e2").exists() and (qc_runs[1] / "run.json").is_file()
+
+
+def test_compare_runs_writes_the_page_and_returns_the_comparison(tmp_path, qc_runs, qc_demo):
+    from shoprel.errors import OutputError
+    from shoprel.evaluate.compare import summary_text
+
+    page = tmp_path / "compare.html"
+    comparison = shoprel.compare_runs(list(qc_runs), page)
+    assert comparison.rows == len(_rows(qc_demo))
+    assert comparison.folds == 3 and [side.name for side in comparison.runs] == ["a", "b"]
+    assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert "b − a: ΔAUC" in summary_text(comparison)
+    _one_line(lambda: shoprel.compare_runs(list(qc_runs), page), OutputError,
+              "(overwrite=True replaces it)")
+    _one_line(lambda: shoprel.compare_runs(list(qc_runs), qc_runs[0] / "c.html"), OutputError,
+              "lies inside the run folder")
+    _one_line(lambda: shoprel.compare_runs(list(qc_runs), None), InputError,
+              "out_file: None is not a path")
+    assert not (qc_runs[0] / "c.html").exists()
+
+
+def test_write_report_writes_the_run_s_page_where_asked(tmp_path, trained_runs):
+    from shoprel.errors import OutputError
+
+    run = shutil.copytree(trained_runs["QC"], tmp_path / "run")
+    own = (run / "report.html").read_text(encoding="utf-8")  # as training wrote it
+    elsewhere = shoprel.write_report(run, tmp_path / "qc.html")  # one render: seconds
+    assert elsewhere == tmp_path / "qc.html"
+    assert elsewhere.read_text(encoding="utf-8") == own and "<!DOCTYPE html>" in own
+    _one_line(lambda: shoprel.write_report(run, tmp_path / "qc.html"), OutputError,
+              "(overwrite=True replaces it)")
+    _one_line(lambda: shoprel.write_report(run, run / "oof.parquet", overwrite=True),
+              OutputError, "lies inside the run folder")
+    _one_line(lambda: shoprel.write_report(run, tmp_path / "qc.txt"), OutputError,
+              "give a name ending in .html")
+    _one_line(lambda: shoprel.write_report(run, overwrite="yes"), ConfigError,
+              "overwrite: expected True or False")
+    assert (run / "oof.parquet").read_bytes()[:4] == b"PAR1"
+
+
+def test_index_targets_embeds_the_targets_once(tmp_path, embed_run, trained_runs, qc_demo):
+    from shoprel.errors import OutputError
+
+    targets = [row["category_path"] for row in _rows(qc_demo, 40)]
+    catalogue = tmp_path / "catalogue.txt"
+    catalogue.write_text("".join(f"{t},new level\n" for t in targets), encoding="utf-8")
+    result = shoprel.index_targets(embed_run, catalogue, out=tmp_path / "ix", progress=False)
+    assert result.folder == tmp_path / "ix" and result.targets == len(targets)
+    assert result.added > 0 and (tmp_path / "ix" / "index.json").is_file()
+    assert shoprel.index_targets(embed_run, catalogue, out=tmp_path / "ix",
+                                 progress=False).added == 0
+    _one_line(lambda: shoprel.index_targets(embed_run, catalogue, out=catalogue), OutputError,
+              "is a file; out needs a folder for the index")
+    _one_line(lambda: shoprel.index_targets(embed_run, pd.DataFrame({"a": [1]})), InputError,
+              "input_file: a DataFrame is not a path (write it first")
+    _one_line(lambda: shoprel.index_targets(trained_runs["QC"], catalogue), OutputError,
+              "embed")
+    assert catalogue.read_text(encoding="utf-8").count("\n") == len(targets)
+
+
+def test_distill_student_trains_on_the_teacher_s_scores(tmp_path, trained_runs, qc_demo):
+    from shoprel.errors import OutputError
+
+    student = {"model.family": "fast", "model.params.n_features": 2**16,
+               "model.params.n_estimators": 30, "model.params.stack": False}
+    result = shoprel.distill_student(trained_runs["QC"], student, tmp_path / "student",
+                                     hard_weight=0.5, speed_rows=0, progress=False)
+    block = result.metrics["distillation"]
+    assert result.run_dir == tmp_path / "student" and (tmp_path / "student" / "run.json").is_file()
+    assert block["hard_weight"] == 0.5 and block["folds"] == "the teacher's (3 folds)"
+    assert block["teacher"]["path"] == str(trained_runs["QC"].resolve()) and "speed" not in block
+    assert "ignored" not in block  # the teacher's folds; the student gave none of its own
+    config = shoprel.load_config(student)
+    config.folds.k = 4  # set, and so said to be left unused
+    again = shoprel.distill_student(trained_runs["QC"], config, tmp_path / "s2", speed_rows=0,
+                                    progress=False).metrics["distillation"]
+    assert again["ignored"] == ["the student config's folds (k 4, seed 42) are not used: a "
+                                "student is cross-validated on its teacher's 3 folds"]
+    for call, kind, message in [
+        (lambda: shoprel.distill_student(trained_runs["QC"], student, tmp_path / "s",
+                                         hard_weight="0.5"), ConfigError,
+         "hard_weight: expected a number (0 to 1), got '0.5'"),
+        (lambda: shoprel.distill_student(trained_runs["QC"], student, tmp_path / "s",
+                                         hard_weight=2), ConfigError,
+         "hard_weight must lie in [0, 1]"),
+        (lambda: shoprel.distill_student(trained_runs["QC"], student, tmp_path / "s",
+                                         speed_rows=-1), ConfigError,
+         "speed_rows: a whole number >= 0"),
+        (lambda: shoprel.distill_student(trained_runs["QC"], None, tmp_path / "s"), ConfigError,
+         "student: None is not a YAML path"),
+        (lambda: shoprel.distill_student(trained_runs["QC"], student, tmp_path / "s",
+                                         unlabeled=[tmp_path / "none.jsonl"]), InputError,
+         "(unlabeled)"),
+        (lambda: shoprel.distill_student(trained_runs["QC"], student, tmp_path / "s",
+                                         unlabeled=pd.DataFrame()), ConfigError,
+         "unlabeled: a DataFrame is not a list of pair files"),
+        (lambda: shoprel.distill_student(trained_runs["QC"], student, tmp_path / "student"),
+         OutputError, "(overwrite=True replaces it)"),
+    ]:
+        _one_line(call, kind, message)
+    assert not (tmp_path / "s").exists()
+
+
+def test_noisy_rows_flags_and_writes_what_the_command_does(tmp_path, trained_runs, qc_demo):
+    from shoprel.ensemble.noise import find_noisy_rows
+    from shoprel.errors import OutputError
+
+    run = trained_runs["QC"]
+    result = shoprel.noisy_rows(run, out_file=tmp_path / "flagged.txt",
+                                filtered_train=tmp_path / "clean.jsonl")
+    flagged = result.flagged
+    assert flagged["id"].tolist() == find_noisy_rows(run)["id"].tolist() and len(flagged) > 0
+    assert result.n_rows == len(_rows(qc_demo))
+    assert (tmp_path / "flagged.txt").read_text(encoding="utf-8").split() == \
+        [str(i) for i in flagged["id"]]
+    kept = _rows(tmp_path / "clean.jsonl")
+    assert result.dropped == len(flagged) == result.n_rows - len(kept)
+    assert not {row["id"] for row in kept} & set(flagged["id"])
+    assert result.out_file == tmp_path / "flagged.txt"
+    assert result.filtered_train == tmp_path / "clean.jsonl"
+    assert shoprel.noisy_rows(run).out_file is None
+    train_file = json.loads((run / "metrics.json").read_text())["data"]["train_file"]
+    _one_line(lambda: shoprel.noisy_rows(run, filtered_train=train_file, overwrite=True),
+              OutputError, "is the input file")
+    _one_line(lambda: shoprel.noisy_rows(run, out_file=tmp_path / "x.txt",
+                                         filtered_train=tmp_path / "x.txt"),
+              OutputError, "given as both out_file and filtered_train")
+    _one_line(lambda: shoprel.noisy_rows(run, out_file=tmp_path / "flagged.txt"), OutputError,
+              "(overwrite=True replaces it)")
+    _one_line(lambda: shoprel.noisy_rows(run, out_file=["x.txt"]), InputError,
+              "out_file: a list is not a path")
+    assert not (tmp_path / "x.txt").exists()

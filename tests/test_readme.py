@@ -65,6 +65,16 @@ SUBSTITUTIONS = (
      '"runs/qc-fast3", {"model.family": "fast", "folds.k": 3, '
      + ", ".join(f'"model.params.{k}": {v}' for k, v in SMALL.items()) + "}, progress=False)"),
     ('{"backbone": "e5-small", "max_steps": 200})', '{"backbone": "tiny", "max_steps": 1})'),
+    # on the folds of fast.yaml, as runs/qc here: an ensemble's members share them
+    ('shoprel.train("../shared/data/qc_real/train_QC.txt", "runs/qc-fast", '
+     '{"model.family": "fast"})',
+     'shoprel.train("train_QC.txt", "runs/qc-fast", {"model.family": "fast", "folds.k": 3, '
+     + ", ".join(f'"model.params.{k}": {v}' for k, v in SMALL.items())
+     + ', "model.params.stack": False}, progress=False)'),
+    ('"runs/qc-student")', '"runs/qc-student", speed_rows=0, progress=False)'),
+    ('shoprel.distill_student("runs/qc-ens", {"model.family": "fast"}',
+     'shoprel.distill_student("runs/qc-ens", {"model.family": "fast", '
+     + ", ".join(f'"model.params.{k}": {v}' for k, v in SMALL.items()) + "}"),
 )
 
 
@@ -113,7 +123,8 @@ def test_the_from_python_snippet_runs_and_gives_what_it_says(tmp_path, monkeypat
     auc, f1 = (float(value) for value in printed[:2])
     assert (auc, f1) == (names["result"].metrics["overall"]["roc_auc"],
                          names["result"].metrics["overall"]["f1"])
-    _, fast3, predicted, overall, pretrained = returned  # print() gives None
+    _, fast3, predicted, overall, pretrained, fast, f1, delta_auc, page, flagged, student = \
+        returned  # print() gives None
     assert fast3.run_dir == Path("runs/qc-fast3") and len(fast3.metrics["per_fold"]) == 3
     table = names["table"]
     assert isinstance(table, pd.DataFrame) and len(table) == 1
@@ -127,6 +138,14 @@ def test_the_from_python_snippet_runs_and_gives_what_it_says(tmp_path, monkeypat
     assert (test["probability"] != test["probability"].round(6)).any()  # unrounded
     assert predicted.rows == len(test) and overall["n"] == len(test) and "f1" in overall
     assert pretrained.steps == 1 and (tmp_path / "e5-tapt").is_dir()
+    ensemble = json.loads(Path("runs/qc-ens/metrics.json").read_text(encoding="utf-8"))
+    assert f1 == ensemble["overall"]["f1"] and fast.run_dir == Path("runs/qc-fast")
+    assert delta_auc["low"] <= delta_auc["mean"] <= delta_auc["high"]
+    assert Path("compare.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    assert page == Path("qc-ens.html") and page.is_file()
+    assert Path("flagged.txt").read_text(encoding="utf-8").split() == \
+        [str(i) for i in flagged["id"]]
+    assert student.metrics["distillation"]["teacher"]["kind"] == "ensemble"
 
 
 def test_the_readme_names_the_commands_the_python_api_has_and_those_it_lacks():
@@ -137,9 +156,17 @@ def test_the_readme_names_the_commands_the_python_api_has_and_those_it_lacks():
     from shoprel.cli.app import COMMAND_MODULE
 
     readme = _readme()
-    assert ("`train`, `predict`, `evaluate` and `pretrain` are thin over a Python API that does "
-            "the work (`src/shoprel/api.py`)") in readme
+    has = {"train": "train", "predict": "predict_file", "evaluate": "evaluate_file",
+           "pretrain": "pretrain", "ensemble": "ensemble_runs", "compare": "compare_runs",
+           "report": "write_report", "index": "index_targets", "distill": "distill_student",
+           "noise": "noisy_rows"}
+    commands = ", ".join(f"`{c}`" for c in list(has)[:-1]) + f" and `{list(has)[-1]}`"
+    functions = ", ".join(f"`{f}`" for f in has.values())
+    assert (f"{commands} are thin over a Python API that does the work "
+            f"(`src/shoprel/api.py`: {functions}, keyword arguments named as the options)"
+            ) in readme
     lacking = re.search(r"command line only: ([^)]*)\)", readme).group(1)
     named = set(re.findall(r"`([a-z-]+)`", lacking))
-    assert named == set(COMMAND_MODULE) - {"train", "predict", "evaluate", "pretrain"}
-    assert {"train", "predict_file", "evaluate_file", "pretrain"} <= set(shoprel.__all__)
+    assert named == set(COMMAND_MODULE) - set(has)
+    assert set(has.values()) <= set(shoprel.__all__)
+    assert all(f"`shoprel {c}`" in getattr(shoprel, f).__doc__ for c, f in has.items())

@@ -9,8 +9,9 @@ call; it loads on first use as well, leaving `import shoprel` as fast as it was.
 
 __version__ = "0.1.0"
 
-_API = ("Scorer", "evaluate_file", "load_config", "predict_file", "pretrain", "read_pairs",
-        "train")
+_API = ("Scorer", "compare_runs", "distill_student", "ensemble_runs", "evaluate_file",
+        "index_targets", "load_config", "noisy_rows", "predict_file", "pretrain", "read_pairs",
+        "train", "write_report")
 __all__ = ["__version__", "errors", *_API]
 
 

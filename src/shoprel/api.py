@@ -1,7 +1,8 @@
 """The Python API: what the CLI commands do, as functions, and a run that scores pairs held in
 memory. The CLI parses and prints; these do the work, so a notebook or a pipeline gets the same
 runs, outputs and one-line errors (`shoprel.errors.ShoprelError`) as the command line.
-(`predict_file` and `evaluate_file`, not `predict` and `evaluate`: those name subpackages.)
+(`predict_file`, `evaluate_file`, `ensemble_runs`..., not `predict`, `evaluate`, `ensemble`:
+those name subpackages.)
 
     import shoprel
 
@@ -13,6 +14,8 @@ runs, outputs and one-line errors (`shoprel.errors.ShoprelError`) as the command
     shoprel.predict_file("runs/qc", "test_QC.txt", "submission_QC.txt")
     shoprel.evaluate_file("submission_QC.txt", "gold_QC.txt")["overall"]["f1"]
     shoprel.pretrain(["train_QC.txt", "test_QC.txt"], "e5-tapt", {"max_steps": 200})
+    shoprel.ensemble_runs(["runs/qc", "runs/qc-b"], "runs/qc-ens")     # as `shoprel ensemble`
+    shoprel.noisy_rows("runs/qc", out_file="flagged.txt").flagged     # as `shoprel noise`
 """
 
 from __future__ import annotations
@@ -31,14 +34,23 @@ from shoprel.data.frame import PairFrame
 from shoprel.data.memory import pair_frames
 from shoprel.data.readers import read_pairs as _read_pairs
 from shoprel.data.records import python_kind
+from shoprel.ensemble.combiners import check_given_weights
 from shoprel.ensemble.cuts import language_cuts
+from shoprel.ensemble.noise import NoiseResult, flag_noisy_rows
+from shoprel.ensemble.runner import EnsembleResult, build_ensemble
 from shoprel.errors import ConfigError, ShoprelError
+from shoprel.evaluate.compare import Comparison
 from shoprel.evaluate.files import evaluate_files
+from shoprel.evaluate.report.compare_page import write_comparison
+from shoprel.evaluate.report.document import write_report_file
 from shoprel.predict.cascade import DEFAULT_SHARE
+from shoprel.predict.index import IndexResult, build_index
 from shoprel.predict.predictor import PredictResult, open_predictor
 from shoprel.predict.predictor import predict_file as _predict_file
 from shoprel.training.config import RunConfig, located
 from shoprel.training.config import load_config as _load_config
+from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
+from shoprel.training.distill import distill
 from shoprel.training.pretrain import PretrainConfig, PretrainResult
 from shoprel.training.pretrain import pretrain as _pretrain
 from shoprel.training.runner import TrainResult
@@ -46,8 +58,9 @@ from shoprel.training.runner import train as _train_run
 from shoprel.utils.arguments import OR_SCORE_IT, WRITE_IT_FIRST, flag_argument, path_argument
 from shoprel.utils.scalars import is_boolean, python_scalar
 
-__all__ = ["Scorer", "evaluate_file", "load_config", "predict_file", "pretrain", "read_pairs",
-           "train"]
+__all__ = ["Scorer", "compare_runs", "distill_student", "ensemble_runs", "evaluate_file",
+           "index_targets", "load_config", "noisy_rows", "predict_file", "pretrain", "read_pairs",
+           "train", "write_report"]
 SCORERS = (*runs.SCORERS, "cascade")  # the cascade joins the two (predict.cascade)
 # the command-line words in messages of the code below, and what they are called here
 _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces it)"),
@@ -59,7 +72,16 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  ("--scorer full", "scorer='full'"), ("--scorer student", "scorer='student'"),
                  ("--scorer cascade", "scorer='cascade'"), ("--cascade-share", "cascade_share"),
                  ("--chunk-rows", "chunk_rows"), ("--index", "indexes"),
-                 ("--recent-texts", "recent_texts"))
+                 ("--recent-texts", "recent_texts"),
+                 ("--shrinkage: applies only with --per-language-thresholds",
+                  "shrinkage: applies only with per_language_thresholds=True"),
+                 ("--shrinkage", "shrinkage"), ("--weights", "weights"),
+                 ("--hard-weight must", "hard_weight must"), ("--nested:", "nested=True:"),
+                 ("distill without --nested", "distill without nested=True"),
+                 ("(--unlabeled)", "(unlabeled)"), ("give --out FOLDER", "give out=FOLDER"),
+                 ("--out needs a folder for the index", "out needs a folder for the index"),
+                 ("given as both --out and --filtered-train",
+                  "given as both out_file and filtered_train"))
 
 
 def _in_python_words(function):
@@ -208,14 +230,141 @@ def pretrain(files: str | Path | list[str | Path], out_dir: str | Path,
     return _pretrain(files, out_dir, config, overwrite=overwrite, progress=progress)
 
 
+@_in_python_words
+def ensemble_runs(run_dirs: list[str | Path], out_dir: str | Path, method: str = "mean",
+                  weights: list[float] | None = None, per_language_thresholds: bool = False,
+                  shrinkage: float | None = None, overwrite: bool = False) -> EnsembleResult:
+    """`shoprel ensemble`: combine cross-validated runs trained on the same rows and folds into
+    an ensemble folder that `predict_file` and `Scorer` take as a run. `weights`: one number a
+    run (searched when absent for "weighted"); `shrinkage` only with per-language cuts.
+    `result.metrics` holds the members' and the ensemble's OOF figures."""
+    return build_ensemble(
+        _paths(run_dirs, "run_dirs", "run folders"), path_argument(out_dir, "out_dir"), method,
+        _weights(weights), flag_argument(per_language_thresholds, "per_language_thresholds"),
+        None if shrinkage is None else _number(shrinkage, "shrinkage", "rows' worth of pull"),
+        flag_argument(overwrite, "overwrite"))
+
+
+@_in_python_words
+def compare_runs(run_dirs: list[str | Path], out_file: str | Path,
+                 overwrite: bool = False) -> Comparison:
+    """`shoprel compare`: paired per-fold differences of runs on the same rows and folds, the
+    first the reference; the HTML page is written to `out_file`, the comparison returned
+    (`shoprel.evaluate.compare.summary_text(c)` is what the command prints)."""
+    return write_comparison(_paths(run_dirs, "run_dirs", "run folders"),
+                            path_argument(out_file, "out_file"),
+                            overwrite=flag_argument(overwrite, "overwrite"))[1]
+
+
+@_in_python_words
+def write_report(run_dir: str | Path, out_file: str | Path | None = None,
+                 overwrite: bool = False) -> Path:
+    """`shoprel report`: (re)write the run's self-contained HTML report, by default
+    RUN_DIR/report.html; returns where it was written."""
+    return write_report_file(path_argument(run_dir, "run_dir"),
+                             None if out_file is None else path_argument(out_file, "out_file"),
+                             flag_argument(overwrite, "overwrite"))
+
+
+@_in_python_words
+def index_targets(run_dir: str | Path, input_file: str | Path, out: str | Path | None = None,
+                  progress: bool = True) -> IndexResult:
+    """`shoprel index`: embed the targets of `input_file` (a pairs file, JSON lines with the
+    target field, or one target a line) so that scoring embeds only queries; into the run's
+    own index, or `out` (then give it to `predict_file`/`Scorer` as `indexes`)."""
+    return build_index(path_argument(run_dir, "run_dir"),
+                       path_argument(input_file, "input_file", WRITE_IT_FIRST),
+                       None if out is None else path_argument(out, "out"),
+                       progress=flag_argument(progress, "progress"))
+
+
+@_in_python_words
+def distill_student(teacher_dir: str | Path, student: RunConfig | str | Path | dict,
+                    out_dir: str | Path, hard_weight: float = DEFAULT_HARD_WEIGHT,
+                    speed_rows: int = SPEED_ROWS, nested: bool = False,
+                    unlabeled: list[str | Path] | None = None, overwrite: bool = False,
+                    progress: bool = True) -> TrainResult:
+    """`shoprel distill`: train a student run on the teacher's (a run's or an ensemble's)
+    out-of-fold probabilities. `student`: its config as `train` takes one (a RunConfig, a YAML
+    file or a dict of dotted overrides); its folds are the teacher's. `result.metrics
+    ["distillation"]` holds teacher and student figures, as the command prints them."""
+    config_file = student if isinstance(student, str | os.PathLike) else None
+    config = _rechecked(student) if isinstance(student, RunConfig) else _config(student)
+    if config is None:
+        raise ConfigError("student: None is not a YAML path, a dict of dotted overrides or a "
+                          "RunConfig")
+    try:
+        return distill(path_argument(teacher_dir, "teacher_dir"), config,
+                       path_argument(out_dir, "out_dir"),
+                       _number(hard_weight, "hard_weight", "0 to 1"),
+                       overwrite=flag_argument(overwrite, "overwrite"),
+                       progress=flag_argument(progress, "progress"),
+                       speed_rows=_whole_number(speed_rows, "speed_rows"),
+                       nested=flag_argument(nested, "nested"),
+                       unlabeled=[] if unlabeled is None else _paths(unlabeled, "unlabeled",
+                                                                    "pair files"))
+    except ConfigError as exc:  # a key of the student's config found wrong only now
+        raise located(exc, config_file) from None
+
+
+@_in_python_words
+def noisy_rows(run_dir: str | Path, out_file: str | Path | None = None,
+               filtered_train: str | Path | None = None, overwrite: bool = False
+               ) -> NoiseResult:
+    """`shoprel noise`: the rows whose label the run's out-of-fold scores doubt (cleanlab),
+    most suspicious first, in `result.flagged`; their ids written to `out_file` and the
+    training file without them to `filtered_train` where given."""
+    return flag_noisy_rows(
+        path_argument(run_dir, "run_dir"),
+        None if out_file is None else path_argument(out_file, "out_file"),
+        None if filtered_train is None else path_argument(filtered_train, "filtered_train"),
+        flag_argument(overwrite, "overwrite"))
+
+
+def _rechecked(config: RunConfig) -> RunConfig:
+    """A RunConfig checked again (see _config) whose sections set or changed stay the only
+    ones set: distill says when a student's own folds go unused, and a whole dump set them
+    all (`config.folds.k = 4` changes folds without marking it set on the config)."""
+    changed = {name for name, field in RunConfig.model_fields.items()
+               if getattr(config, name) != field.get_default(call_default_factory=True)}
+    return RunConfig(**config.model_dump(include=config.model_fields_set | changed))
+
+
 def _indexes(indexes) -> list[Path] | None:
-    if indexes is None:
+    return None if indexes is None else _paths(indexes, "indexes", "index folders")
+
+
+def _paths(values, name: str, what: str) -> list[Path]:
+    """A list of paths, or one path as a list of one (not a string's letters)."""
+    if isinstance(values, str | os.PathLike):
+        values = [values]
+    if not isinstance(values, list | tuple):
+        raise ConfigError(f"{name}: {python_kind(values)} is not a list of {what}")
+    return [path_argument(value, name) for value in values]
+
+
+def _whole_number(value, name: str) -> int:
+    value = python_scalar(value)  # np.int64(5) is 5; numpy's True is True
+    if is_boolean(value) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{name}: a whole number >= 0, got {value!r}")
+    return value
+
+
+def _number(value, name: str, meaning: str) -> float:
+    """A real number (not True, not text: float() reads both); its range is the callee's."""
+    value = python_scalar(value)
+    if is_boolean(value) or not isinstance(value, numbers.Real):
+        raise ConfigError(f"{name}: expected a number ({meaning}), got {value!r}")
+    return float(value)
+
+
+def _weights(weights) -> list[float] | None:
+    if weights is None:
         return None
-    if isinstance(indexes, str | os.PathLike):
-        indexes = [indexes]  # one folder
-    if not isinstance(indexes, list | tuple):
-        raise ConfigError(f"indexes: {python_kind(indexes)} is not a list of index folders")
-    return [path_argument(folder, "indexes") for folder in indexes]
+    if not isinstance(weights, list | tuple):
+        raise ConfigError(f"weights: {python_kind(weights)} is not a list of numbers")
+    check_given_weights(list(weights))
+    return [float(w) for w in weights]
 
 
 def _cascade_share(share, scorer) -> float:
@@ -272,9 +421,7 @@ class Scorer:
     def __init__(self, run_dir: str | Path, scorer: str = "full",
                  indexes: list[str | Path] | None = None, recent_texts: int = 0,
                  cascade_share: float | None = None):
-        recent_texts = python_scalar(recent_texts)  # np.int64(5) is 5; numpy's True is True
-        if is_boolean(recent_texts) or not isinstance(recent_texts, int) or recent_texts < 0:
-            raise ConfigError(f"recent_texts: a whole number >= 0, got {recent_texts!r}")
+        recent_texts = _whole_number(recent_texts, "recent_texts")
         self.run_dir = path_argument(run_dir, "run_dir")
         self.predictor = open_predictor(self.run_dir, _indexes(indexes), recent_texts,
                                         _scorer(scorer), _cascade_share(cascade_share, scorer))

@@ -47,14 +47,9 @@ def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrink
     """Combine cross-validated runs trained on the same rows and folds."""
     from shoprel.cli.options import given
     from shoprel.ensemble.runner import build_ensemble
-    from shoprel.errors import ConfigError
-
-    if given("shrinkage") and not per_language_thresholds:
-        raise ConfigError("--shrinkage: applies only with --per-language-thresholds (the "
-                          "pull of each language's cut toward the global one)")
 
     result = build_ensemble(list(run_dirs), out_dir, method, weights, per_language_thresholds,
-                            shrinkage, overwrite)
+                            shrinkage if given("shrinkage") else None, overwrite)
     names = [member["name"] for member in result.metrics["members"]]
     for member, folder in zip(result.metrics["members"], run_dirs, strict=True):
         # two runs of one name (runs/a/qc, runs/b/qc) are told apart by their folders
@@ -81,29 +76,19 @@ def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrink
 @click.option("--overwrite", is_flag=True, help="Replace existing output files.")
 def noise(run_dir, out_file, top, filtered_train, overwrite):
     """List rows whose label the run's out-of-fold scores doubt (cleanlab)."""
-    from shoprel.ensemble.noise import (
-        check_noise_outputs,
-        filter_training_file,
-        find_noisy_rows,
-        write_flagged_ids,
-    )
-    from shoprel.runs import Run
+    from shoprel.ensemble.noise import flag_noisy_rows
 
-    check_noise_outputs(run_dir, out_file, filtered_train, overwrite)
-    flagged = find_noisy_rows(run_dir)
-    n = Run.open(run_dir).manifest.get("n_rows")
+    result = flag_noisy_rows(run_dir, out_file, filtered_train, overwrite)
+    flagged, n = result.flagged, result.n_rows
     click.echo(f"{len(flagged)} rows flagged" + (f" of {n}" if n else ""))
     for row in flagged.head(top).itertuples():
         click.echo(f"{row.id}\t{row.language}\tlabel={row.label}\tp={row.probability:.3f}\t"
                    f"{row.query}\t{row.target}")
-    if out_file is not None:
-        written = write_flagged_ids(flagged, out_file, run_dir, overwrite)
-        click.echo(f"flagged ids written to {written}")
-    if filtered_train is not None:
-        train_file = Run.open(run_dir).train_file()
-        dropped = filter_training_file(train_file, flagged["id"], filtered_train,
-                                       overwrite=overwrite)
-        click.echo(f"{dropped} rows dropped; filtered training file: {filtered_train}")
+    if result.out_file is not None:
+        click.echo(f"flagged ids written to {result.out_file}")
+    if result.filtered_train is not None:
+        click.echo(f"{result.dropped} rows dropped; filtered training file: "
+                   f"{result.filtered_train}")
 
 
 COMMANDS = (ensemble, noise)

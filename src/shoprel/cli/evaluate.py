@@ -43,14 +43,9 @@ def evaluate(predictions, gold, as_json, task):
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
 def report(run_dir, out_file, overwrite):
     """Write the run's self-contained HTML report."""
-    from shoprel.evaluate.report import write_run_report
-    from shoprel.runs import REPORT
-    from shoprel.utils.outputs import check_html_name, check_output_file
+    from shoprel.evaluate.report import write_report_file
 
-    if out_file is not None:
-        check_output_file(out_file, runs=[run_dir], own=[run_dir / REPORT], overwrite=overwrite)
-        check_html_name(out_file)
-    path = write_run_report(run_dir, out_file)
+    path = write_report_file(run_dir, out_file, overwrite)
     click.echo(f"report written to {path}")
 
 

@@ -8,10 +8,11 @@ on the other folds only.
 from __future__ import annotations
 
 import itertools
+import numbers
 
 import numpy as np
 
-from shoprel.utils.scalars import is_boolean, text_for_number
+from shoprel.utils.scalars import is_boolean, python_scalar, text_for_number
 
 WEIGHT_METRIC = "roc_auc"
 
@@ -29,6 +30,8 @@ def check_weights(weights, typed=None) -> None:
         problem = text_for_number(value, python=True)
         if problem:
             raise ValueError(problem)
+        if not isinstance(python_scalar(value), numbers.Real):  # None: a TypeError below
+            raise ValueError(f"expected a number, got {text}")
         if not np.isfinite(value):
             raise ValueError(f"{text} is not a finite number")
         if value < 0:

@@ -11,6 +11,7 @@ on the filtered rows alone, so their OOF figures do not compare with the origina
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,17 @@ from shoprel.utils.atomic import atomic_file
 from shoprel.utils.outputs import check_output_file
 
 DEFAULT_FILTER = "prune_by_noise_rate"
+
+
+@dataclass
+class NoiseResult:
+    """What `shoprel noise` found and wrote: the flagged rows, most suspicious first (as
+    find_noisy_rows gives them), of the run's `n_rows`, and the files written, if any."""
+    flagged: pd.DataFrame
+    n_rows: int | None
+    out_file: Path | None = None
+    filtered_train: Path | None = None
+    dropped: int | None = None  # rows left out of `filtered_train`
 
 
 def find_noisy_rows(run_dir: str | Path, filter_by: str = DEFAULT_FILTER,
@@ -113,6 +125,24 @@ def write_flagged_ids(flagged: pd.DataFrame, out_file: str | Path,
     with atomic_file(out_file, durable=True) as tmp:
         tmp.write_text("".join(f"{i}\n" for i in flagged["id"]), encoding="utf-8")
     return out_file
+
+
+def flag_noisy_rows(run_dir: str | Path, out_file: str | Path | None = None,
+                    filtered_train: str | Path | None = None,
+                    overwrite: bool = False) -> NoiseResult:
+    """`shoprel noise`: both outputs checked before any work, the rows cleanlab flags, then the
+    flagged ids and the training file without them written where asked."""
+    check_noise_outputs(run_dir, out_file, filtered_train, overwrite)
+    flagged = find_noisy_rows(run_dir)
+    run = runs.Run.open(run_dir)
+    result = NoiseResult(flagged, run.manifest.get("n_rows"))
+    if out_file is not None:
+        result.out_file = write_flagged_ids(flagged, out_file, run_dir, overwrite)
+    if filtered_train is not None:
+        result.dropped = filter_training_file(run.train_file(), flagged["id"], filtered_train,
+                                              overwrite=overwrite)
+        result.filtered_train = Path(filtered_train)
+    return result
 
 
 def _row_id(line: str, path: Path, number: int):

@@ -61,9 +61,15 @@ def fit_combination(aligned: AlignedRuns, method: str, weights=None) -> tuple[di
 
 def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str = "mean",
                    weights=None, per_language_thresholds: bool = False,
-                   shrinkage: float = thresholds.DEFAULT_SHRINKAGE, overwrite: bool = False,
+                   shrinkage: float | None = None, overwrite: bool = False,
                    name: str | None = None) -> EnsembleResult:
-    """Combine finished runs into an ensemble directory (complete, or nothing)."""
+    """Combine finished runs into an ensemble directory (complete, or nothing). `shrinkage`
+    (default DEFAULT_SHRINKAGE) only with per-language cuts: given alone it would be ignored."""
+    if shrinkage is None:
+        shrinkage = thresholds.DEFAULT_SHRINKAGE
+    elif not per_language_thresholds:
+        raise ConfigError("--shrinkage: applies only with --per-language-thresholds (the "
+                          "pull of each language's cut toward the global one)")
     # NaN too: a negative pull would push cuts away from the global one; inf made NaN cuts
     if not (shrinkage >= 0 and np.isfinite(shrinkage)):
         raise ConfigError(f"--shrinkage: {shrinkage} is out of range; it must be a finite "

@@ -2,7 +2,8 @@
 
 Entry points: :func:`render_report` (metrics + OOF frame -> HTML text), :func:`write_report`
 (training writes report.html into the run being built) and :func:`write_run_report`
-(``shoprel report RUN_DIR`` rebuilds it from a finished run directory).
+(rebuilds it from a finished run directory; :func:`write_report_file`, ``shoprel report``,
+checks the output first).
 """
 
 from shoprel.evaluate.report.curves import f1_by_threshold
@@ -10,8 +11,9 @@ from shoprel.evaluate.report.document import (
     render_report,
     report_title,
     write_report,
+    write_report_file,
     write_run_report,
 )
 
 __all__ = ["f1_by_threshold", "render_report", "report_title", "write_report",
-           "write_run_report"]
+           "write_report_file", "write_run_report"]

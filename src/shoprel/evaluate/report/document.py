@@ -129,3 +129,18 @@ def write_run_report(run_dir: str | Path, out_file: str | Path | None = None) ->
     with atomic_file(target, durable=True) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return target
+
+
+def write_report_file(run_dir: str | Path, out_file: str | Path | None = None,
+                      overwrite: bool = False) -> Path:
+    """`shoprel report`: write_run_report, with `out_file` checked as an output first: no
+    input, no file inside the run but its own report.html, no existing file unless
+    `overwrite`, and an .html name (a data file replaced by HTML is lost)."""
+    from shoprel import runs
+    from shoprel.utils.outputs import check_html_name, check_output_file
+
+    if out_file is not None:
+        check_output_file(out_file, runs=[run_dir], own=[Path(run_dir) / runs.REPORT],
+                          overwrite=overwrite)
+        check_html_name(out_file)
+    return write_run_report(run_dir, out_file)
