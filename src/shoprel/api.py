@@ -34,7 +34,7 @@ from shoprel.data.frame import PairFrame
 from shoprel.data.memory import pair_frames
 from shoprel.data.readers import read_pairs as _read_pairs
 from shoprel.data.records import python_kind
-from shoprel.ensemble.combiners import check_given_weights
+from shoprel.ensemble.combine import check_weights
 from shoprel.ensemble.cuts import language_cuts
 from shoprel.ensemble.noise import NoiseResult, flag_noisy_rows
 from shoprel.ensemble.runner import EnsembleResult, build_ensemble
@@ -363,7 +363,10 @@ def _weights(weights) -> list[float] | None:
         return None
     if not isinstance(weights, list | tuple):
         raise ConfigError(f"weights: {python_kind(weights)} is not a list of numbers")
-    check_given_weights(list(weights))
+    try:
+        check_weights(list(weights))
+    except ValueError as exc:
+        raise ConfigError(f"weights: {exc}") from None
     return [float(w) for w in weights]
 
 
