@@ -45,6 +45,7 @@ from shoprel.evaluate.report.compare_page import write_comparison
 from shoprel.evaluate.report.document import write_report_file
 from shoprel.predict.cascade import DEFAULT_SHARE
 from shoprel.predict.index import IndexResult, build_index
+from shoprel.predict.languages import unseen_counts
 from shoprel.predict.predictor import PredictResult, open_predictor
 from shoprel.predict.predictor import predict_file as _predict_file
 from shoprel.training.config import RunConfig, located
@@ -473,7 +474,5 @@ class Scorer:
                                for frame in pair_frames(pairs, self.task, read_labels=False)])
 
     def _counted(self, frame):
-        if self._known is not None:
-            self.unseen_languages.update(lang for lang in frame.df["language"]
-                                         if lang not in self._known)
+        self.unseen_languages.update(unseen_counts(frame.df["language"], self._known))
         return frame

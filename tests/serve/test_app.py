@@ -391,3 +391,12 @@ def test_malformed_json_without_its_text_is_located_by_character():
     error = {"type": "json_invalid", "loc": ("body", 49), "ctx": {"error": "Expecting value"}}
     said = validation_error_body([error], Task.QC)["error"]
     assert said == "body: malformed JSON at character 50 (Expecting value)"
+
+
+def test_a_region_tag_of_a_training_language_is_no_new_language(client, qc_run):
+    before = _metric(client, "shoprel_pairs_new_language_total")
+    pair = {"query": "tapis de yoga", "category_path": "sports,yoga,mats"}
+    answers = [client.post("/v1/score", json={"pairs": [{**pair, "language": lang}]}).json()
+               for lang in ("fr", "fr-FR", "FR_ca")]
+    assert len({a["results"][0]["probability"] for a in answers}) == 1
+    assert _metric(client, "shoprel_pairs_new_language_total") == before

@@ -27,6 +27,7 @@ from shoprel.models.backbones.target_index import has_stopped_build
 from shoprel.models.base import UntranslatedInputWarning, bare_query_rows
 from shoprel.predict.cascade import DEFAULT_SHARE, CascadePredictor, check_share
 from shoprel.predict.index import INDEX_FOLDER, embeds_nothing, index_folders, index_names_in
+from shoprel.predict.languages import as_trained, frame_as_trained, unseen_counts
 from shoprel.predict.table import submission_table
 from shoprel.runs import Run, mean_positive_probability, scoring_run
 from shoprel.utils.atomic import atomic_file, output_lock
@@ -93,6 +94,8 @@ class Predictor:
                         model.resolved()
                     if recent_texts and hasattr(model, "keep_recent"):
                         model.keep_recent(recent_texts)
+        # read once: every scored chunk's tags are compared with them (languages.py)
+        self.known_languages = self.training_languages()
 
     def embedding_counts(self) -> dict[str, int]:
         """Distinct texts per source (index, memory, disk, encoded) over the models so far."""
@@ -106,6 +109,7 @@ class Predictor:
         return total
 
     def probabilities(self, frame: PairFrame) -> np.ndarray:
+        frame = frame_as_trained(frame, self.known_languages)  # 'fr-fr' as 'fr' (languages.py)
         if self.members:
             from shoprel.ensemble.predict import ensemble_probabilities
 
@@ -125,7 +129,7 @@ class Predictor:
         if not table:
             return np.full(len(languages), self.threshold)
 
-        return row_thresholds(languages, table, self.threshold)
+        return row_thresholds(as_trained(languages, self.known_languages), table, self.threshold)
 
     def probabilities_and_cuts(self, frame: PairFrame) -> tuple[np.ndarray, np.ndarray]:
         """The probabilities and each row's cut: what reads a row's label, in one call (as
@@ -261,8 +265,7 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
     wants_translation, bare = reads_translation(predictor), Counter()
 
     def scored(chunk: PairFrame) -> pa.Table:
-        if known is not None:
-            new_languages.update(lang for lang in chunk.df["language"] if lang not in known)
+        new_languages.update(unseen_counts(chunk.df["language"], known))
         if wants_translation:
             bare["rows"] += bare_query_rows(chunk)
         with warnings.catch_warnings():  # counted above, said once by the caller

@@ -20,6 +20,7 @@ from shoprel.data.frame import PairFrame
 from shoprel.data.tasks import Task
 from shoprel.data.validate import UNKNOWN_LANGUAGE
 from shoprel.predict.cascade import CascadePredictor
+from shoprel.predict.languages import unseen_counts
 from shoprel.predict.predictor import Predictor, open_predictor
 from shoprel.serve.batching import BatcherClosed, MicroBatcher
 from shoprel.serve.guards import RequestGuards
@@ -168,8 +169,8 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
                                           f"{settings.request_timeout_s:g} s; try again or send "
                                           "fewer pairs", "detail": []}, status_code=503)
         metrics.pairs.inc(len(rows))
-        if known_languages is not None:
-            metrics.new_language_pairs.inc(int((~rows["language"].isin(known_languages)).sum()))
+        metrics.new_language_pairs.inc(sum(unseen_counts(rows["language"],
+                                                         known_languages).values()))
         results = [{"id": i if p.id is None else p.id, "probability": float(prob),
                     "label": int(prob >= cut), "threshold": float(cut)}
                    for i, (p, prob, cut) in enumerate(zip(body.pairs, probabilities, cuts,

@@ -1,0 +1,51 @@
+"""A row's language tag as a run knows it: 'fr-fr' is scored as 'fr' by a run whose training
+rows were tagged 'fr' (and none 'fr-fr'), instead of as a language it never saw."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+import pandas as pd
+
+from shoprel.augment.translator import normalize_lang
+from shoprel.data.frame import PairFrame
+
+
+def moved_tags(languages, known: set[str] | None) -> dict[str, str]:
+    """Each tag the training rows lacked, mapped to the one they had: itself written with '-'
+    ('pt_br' → 'pt-br'), else its base language ('pt-br', 'pt_br' → 'pt'). A tag they had
+    stays, so a run trained on both 'pt-br' and 'pt-pt' keeps them apart. `known`: the run's
+    training languages (None: nothing moves)."""
+    if not known:
+        return {}
+    moved = {}
+    for tag in pd.unique(pd.Series(languages, dtype=object)):
+        if tag not in known:
+            for alias in (str(tag).replace("_", "-"), normalize_lang(tag)):
+                if alias in known:
+                    moved[tag] = alias
+                    break
+    return moved
+
+
+def as_trained(languages, known: set[str] | None) -> pd.Series:
+    """The tags as the run scores them (moved_tags applied)."""
+    languages = pd.Series(languages, dtype=object)
+    moved = moved_tags(languages, known)
+    return languages.replace(moved) if moved else languages
+
+
+def frame_as_trained(frame: PairFrame, known: set[str] | None) -> PairFrame:
+    """The frame with its language column as the run scores it (itself when nothing moves)."""
+    moved = moved_tags(frame.df["language"], known)
+    if not moved:
+        return frame
+    df = frame.df.assign(language=frame.df["language"].replace(moved))
+    return PairFrame(frame.task, df, frame.source, frame.stats)
+
+
+def unseen_counts(languages, known: set[str] | None) -> Counter:
+    """Rows per tag neither the training rows had nor scored as one they had (as_trained)."""
+    if known is None:
+        return Counter()
+    return Counter(tag for tag in as_trained(languages, known) if tag not in known)

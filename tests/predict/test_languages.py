@@ -1,0 +1,45 @@
+"""Region-tagged rows ('fr-FR', 'pt_BR') are scored as their base language when the run was
+trained on that base and not on the tag itself."""
+
+import json
+
+import numpy as np
+import pandas as pd
+
+from shoprel import Scorer
+from shoprel.predict.languages import as_trained, unseen_counts
+from shoprel.predict.predictor import predict_file
+
+
+def test_a_tag_the_training_rows_lacked_becomes_its_base_language():
+    tags = ["fr-fr", "pt_br", "en-us", "pt-br", "xx-yy", "unk", "fr"]
+    assert as_trained(tags, {"fr", "pt", "en"}).tolist() == [
+        "fr", "pt", "en", "pt", "xx-yy", "unk", "fr"]
+    # a run trained on both regions keeps them apart, and a base it lacked is no region's
+    assert as_trained(["pt-br", "pt-pt", "pt", "pt_br", "pt-ao"], {"pt-br", "pt-pt"}).tolist() \
+        == ["pt-br", "pt-pt", "pt", "pt-br", "pt-ao"]
+    assert as_trained(["fr-fr"], None).tolist() == ["fr-fr"]
+    assert unseen_counts(tags, {"fr", "pt", "en"}) == {"xx-yy": 1, "unk": 1}
+    assert unseen_counts(tags, None) == {}
+
+
+def test_predict_and_scorer_score_fr_fr_as_fr(tmp_path, trained_runs, qc_demo):
+    rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()]
+    rows = [r for r in rows if r["language"] in ("fr", "pt")]
+    regions = [{**r, "language": {"fr": "fr-FR", "pt": "pt_BR"}[r["language"]]} for r in rows]
+    for name, table in (("base.jsonl", rows), ("regions.jsonl", regions)):
+        (tmp_path / name).write_text("".join(json.dumps(r) + "\n" for r in table))
+    base = predict_file(trained_runs["QC"], tmp_path / "base.jsonl", tmp_path / "a.jsonl",
+                        progress=False)
+    region = predict_file(trained_runs["QC"], tmp_path / "regions.jsonl", tmp_path / "b.jsonl",
+                          progress=False)
+    assert region.new_languages == {} and region.positives == base.positives
+    a, b = (pd.read_json(tmp_path / n, lines=True) for n in ("a.jsonl", "b.jsonl"))
+    np.testing.assert_array_equal(b["probability"], a["probability"])
+    assert set(b["language"]) == {"fr-fr", "pt_br"}  # written back as read
+
+    scorer = Scorer(trained_runs["QC"])
+    np.testing.assert_allclose(scorer.probabilities(regions), scorer.probabilities(rows))
+    assert scorer.unseen_languages == {}
+    scorer.probabilities([{**rows[0], "language": "xx-FR"}])
+    assert scorer.unseen_languages == {"xx-fr": 1}
