@@ -265,3 +265,27 @@ def test_a_header_parted_by_another_separator_is_told_so(tmp_path, name, separat
         "file type does not read; .csv is read with ',', .tsv with tabs)")
     with pytest.raises(InputError, match=r"column missing for task QI \(the header is one "):
         read_pairs(path, task="QI")
+
+
+def test_boolean_labels_read_as_one_and_zero(tmp_path):
+    """A label column of booleans (JSON true/false, a boolean Parquet column, a DataFrame's
+    bool or boolean dtype, numpy's bools) was refused: 'label must be 0 or 1, got True'."""
+    import pandas as pd
+
+    from shoprel.data.memory import pair_frames
+
+    rows = [_row(id=i, origin_query=f"q{i}", label=flag)
+            for i, flag in enumerate((True, False, True))]
+    assert read_pairs(_file(tmp_path, *rows)).labels.tolist() == [1, 0, 1]
+    table = pd.DataFrame(rows)
+    table.to_parquet(tmp_path / "rows.parquet")
+    assert read_pairs(tmp_path / "rows.parquet").labels.tolist() == [1, 0, 1]
+    for dtype in ("bool", "boolean"):
+        frame, = pair_frames(table.astype({"label": dtype}), require_label=True)
+        assert frame.labels.tolist() == [1, 0, 1]
+    frame, = pair_frames([{**row, "label": np.bool_(row["label"])} for row in rows])
+    assert frame.labels.tolist() == [1, 0, 1]
+    # text stays as it was: "1" is a label, "true" is not
+    assert read_pairs(_file(tmp_path, _row(label="1"))).labels.tolist() == [1]
+    with pytest.raises(InputError, match="label must be 0 or 1, got 'true'"):
+        read_pairs(_file(tmp_path, _row(label="true")))

@@ -27,6 +27,7 @@ from shoprel.data.tasks import (
     task_field_disagrees,
 )
 from shoprel.errors import InputError
+from shoprel.utils.scalars import is_boolean
 
 UNKNOWN_LANGUAGE = "unk"
 # A query, a title or a category path is at most a few hundred characters; a field far longer is
@@ -309,6 +310,10 @@ class RecordValidator:
         return self._string(line, value, "language").strip().lower() or UNKNOWN_LANGUAGE
 
     def _label(self, line: int, value) -> int:
+        """0 or 1 as binary_value reads it, or True/False (a boolean Parquet or DataFrame
+        column, JSON true/false) as 1/0: only a label reads a bool so, never a number."""
+        if is_boolean(value):
+            return int(value)
         label = binary_value(value)
         if label is not None:
             return label
