@@ -662,3 +662,26 @@ def test_noisy_rows_flags_and_writes_what_the_command_does(tmp_path, trained_run
     _one_line(lambda: shoprel.noisy_rows(run, out_file=["x.txt"]), InputError,
               "out_file: a list is not a path")
     assert not (tmp_path / "x.txt").exists()
+
+
+def test_the_scorer_is_named_in_any_case_as_a_task_is(tmp_path, trained_runs, student_run,
+                                                      qc_demo):
+    """Scorer(run, scorer="FULL") was refused ('use one of full, student, cascade') though
+    task="qc" is QC; the CLI's --scorer FULL likewise."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    rows = _rows(qc_demo, 20)
+    full = shoprel.Scorer(trained_runs["QC"], scorer="FULL")
+    assert full.scorer == "full"
+    np.testing.assert_allclose(full.probabilities(rows),
+                               shoprel.Scorer(trained_runs["QC"]).probabilities(rows))
+    assert shoprel.Scorer(student_run, scorer="Cascade", cascade_share=0.5).scorer == "cascade"
+    shoprel.predict_file(student_run, qc_demo, tmp_path / "a.jsonl", scorer="Student",
+                         progress=False)
+    done = CliRunner().invoke(main, ["predict", str(student_run), str(qc_demo), "--out",
+                                     str(tmp_path / "b.jsonl"), "--scorer", "STUDENT",
+                                     "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()

@@ -192,11 +192,12 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
                  cascade_share: float | None = None) -> PredictResult:
     """`shoprel predict`: score a file into a submission file (same format rules and guards);
     `scorer`, `indexes`, `chunk_rows`, `cascade_share` as its options."""
+    scorer = _scorer(scorer)
     return _predict_file(path_argument(run_dir, "run_dir"),
                          path_argument(input_file, "input_file", OR_SCORE_IT),
                          path_argument(out_file, "out_file"), chunk_rows=chunk_rows,
                          progress=flag_argument(progress, "progress"), indexes=_indexes(indexes),
-                         scorer=_scorer(scorer), overwrite=flag_argument(overwrite, "overwrite"),
+                         scorer=scorer, overwrite=flag_argument(overwrite, "overwrite"),
                          cascade_share=_cascade_share(cascade_share, scorer))
 
 
@@ -398,9 +399,11 @@ _LOADED_WITH = {
 
 
 def _scorer(scorer) -> str:
-    if scorer not in SCORERS:
+    """The scorer's name in any case ("FULL" is "full"), as a task's ("qc" is QC)."""
+    name = scorer.lower() if isinstance(scorer, str) else scorer
+    if name not in SCORERS:
         raise ConfigError(f"scorer: {scorer!r}; use one of {', '.join(SCORERS)}")
-    return scorer
+    return name
 
 
 class Scorer:
@@ -410,7 +413,7 @@ class Scorer:
     returns, with a file's fields: `origin_query`, `category_path` (QC) or `item_title` (QI),
     optional `language` and `id` (every pair's or none: then ids are positions), checked by
     the file rules (an error names the pair by position and the field; empty cells — None, NaN
-    — are a file's null). `scorer`: "full", "student" (the student the run carries) or
+    — are a file's null). `scorer` (any case): "full", "student" (the student the run carries) or
     "cascade", as `predict --scorer`; `indexes`: target-index folders besides the run's own;
     `recent_texts`: how many embedded texts to keep in memory between calls (as `serve`;
     at most 1,000,000: ~3.4 GB per backbone at 768 dimensions);
@@ -427,8 +430,9 @@ class Scorer:
                  cascade_share: float | None = None):
         recent_texts = _whole_number(recent_texts, "recent_texts")
         self.run_dir = path_argument(run_dir, "run_dir")
+        scorer = _scorer(scorer)
         self.predictor = open_predictor(self.run_dir, _indexes(indexes), recent_texts,
-                                        _scorer(scorer), _cascade_share(cascade_share, scorer))
+                                        scorer, _cascade_share(cascade_share, scorer))
         self.scorer = scorer
         self.task = self.predictor.task
         self.threshold = self.predictor.threshold

@@ -102,6 +102,17 @@ def task_option():
                              "category_path and item_title).")
 
 
+def scorer_option(default: str = "full"):
+    """`--scorer` of the commands that score, in any case ("FULL"), as `--task` takes "qc"."""
+    return click.option("--scorer", type=click.Choice(["full", "student", "cascade"],
+                                                      case_sensitive=False),
+                        default=default, show_default=True,
+                        help="full: the run's models; student: the fast distilled student the "
+                             "run carries (RUN/student, its own threshold); cascade: the "
+                             "student, with the full model rescoring the queries it is least "
+                             "sure of (--cascade-share).")
+
+
 def quiet_option(help_text: str):
     """`--quiet` for a command, which then runs under quiet_libraries: the bars and log lines
     of the libraries it loads models with ('Loading weights'...) are silenced with its own."""

@@ -14,6 +14,7 @@ from shoprel.cli.options import (
     note,
     output_path,
     quiet_option,
+    scorer_option,
     task_option,
 )
 from shoprel.data.formats import formats_described
@@ -62,11 +63,7 @@ def check_submission_cmd(submission, input_file, task):
 @click.option("--index", "index_dirs", multiple=True, type=input_path(),
               help="Target-index folder (shoprel index --out), besides the run's own index; "
                    "repeatable.")
-@click.option("--scorer", type=click.Choice(["full", "student", "cascade"]), default="full",
-              show_default=True,
-              help="full: the run's models; student: the fast distilled student the run "
-                   "carries (RUN/student, its own threshold); cascade: the student, with the "
-                   "full model rescoring the queries it is least sure of (--cascade-share).")
+@scorer_option()
 @click.option("--cascade-share", type=NumberRange(0, 1, min_open=True), default=DEFAULT_SHARE,
               show_default=True,
               help="--scorer cascade: how much the full model rescores, as the share of the "

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import click
 
-from shoprel.cli.options import IntegerRange, NumberRange, input_path, quiet_option
+from shoprel.cli.options import (
+    IntegerRange,
+    NumberRange,
+    input_path,
+    quiet_option,
+    scorer_option,
+)
 from shoprel.models.backbones.embedding_store import MAX_RECENT_TEXTS
 from shoprel.serve.settings import ServeSettings
 
@@ -46,11 +52,7 @@ _DEFAULTS = ServeSettings()
 @click.option("--api-key", envvar="SHOPREL_API_KEY", default=None, show_envvar=True,
               help="Require 'Authorization: Bearer KEY' on every request but /healthz and "
                    "/readyz.")
-@click.option("--scorer", type=click.Choice(["full", "student", "cascade"]),
-              default=_DEFAULTS.scorer, show_default=True,
-              help="full: the run's models; student: the fast distilled student the run "
-                   "carries (RUN/student, its own threshold); cascade: the student, with the "
-                   "full model rescoring the queries it is least sure of (--cascade-share).")
+@scorer_option(_DEFAULTS.scorer)
 @click.option("--cascade-share", default=_DEFAULTS.cascade_share, show_default=True,
               type=NumberRange(0, 1, min_open=True),
               help="--scorer cascade: the share of the student's training rows, nearest its "
