@@ -35,6 +35,7 @@ from shoprel.ensemble.cuts import language_cuts
 from shoprel.errors import ConfigError, ShoprelError, one_line_reason
 from shoprel.models.base import UntranslatedInputWarning, bare_query_rows
 from shoprel.predict.index import index_folders
+from shoprel.predict.languages import unseen_counts
 from shoprel.predict.predictor import (
     Predictor,
     PredictResult,
@@ -215,8 +216,9 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
     bare = (sum(bare_query_rows(PairFrame(run.task, block)) for block in blocks)
             if scoring.reads_translation() else 0)
     known = training_languages(scoring)  # rows in others: warned of, as by the local engine
-    new_languages = Counter(language for block in blocks for language in block["language"]
-                            if known is not None and language not in known)
+    new_languages = Counter()  # 'fr-fr' of a run trained on 'fr' is no new one (languages.py)
+    for block in blocks:
+        new_languages.update(unseen_counts(block["language"], known))
     # --quiet: Ray's C++ core writes to the process's stderr itself, past Python's logging
     # (an error line on every run about actors that might restart, ray-project/ray#53727)
     with stderr_silenced(not progress), ray_session(address, quiet=not progress):
