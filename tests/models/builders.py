@@ -128,3 +128,19 @@ def tiny_embeddinggemma(folder: Path, query_prompt: str, document_prompt: str) -
         save_file({"linear.weight": torch.randn(n_out, n_in) / n_in**0.5},
                   str(folder / path / "model.safetensors"))
     return folder
+
+
+def without_weights(folder: Path, copy: Path | None, names) -> Path:
+    """A broken checkpoint: `folder`'s (copied to `copy` first, where given) without the
+    weights `names`, as a checkpoint cut short or written by another version leaves one."""
+    import shutil
+
+    from safetensors.torch import load_file, save_file
+
+    if copy is not None:
+        folder = Path(shutil.copytree(folder, copy))
+    weights = load_file(folder / "model.safetensors")
+    for name in names:
+        del weights[name]
+    save_file(weights, folder / "model.safetensors", metadata={"format": "pt"})
+    return folder

@@ -547,13 +547,11 @@ def test_a_checkpoint_missing_encoder_weights_is_a_warning_even_under_quiet(qi_d
     """Silencing transformers' load report (for the head's expected missing weights) also
     silenced a broken checkpoint's missing encoder weights, which then started random; they
     are one warning line now, and the record names them."""
-    from safetensors.torch import load_file, save_file
+    from tests.models.builders import without_weights
 
     texts = read_pairs(qi_demo).df[["query", "target"]].to_numpy().ravel().tolist()
-    folder = tiny_backbone(tmp_path / "broken", ["query: passage: ", *texts])
-    weights = load_file(folder / "model.safetensors")
-    del weights["encoder.layer.0.attention.self.query.weight"]
-    save_file(weights, folder / "model.safetensors", metadata={"format": "pt"})
+    folder = without_weights(tiny_backbone(tmp_path / "broken", ["query: passage: ", *texts]),
+                             None, ["encoder.layer.0.attention.self.query.weight"])
     args = [str(qi_demo), "--backbone", str(folder), "--out", str(tmp_path / "out"),
             "--max-steps", "1", "--batch-size", "8", "--quiet"]
     result = CliRunner().invoke(pretrain_cmd, args)

@@ -11,6 +11,7 @@ pytest.importorskip("transformers")
 
 from sklearn.metrics import roc_auc_score  # noqa: E402
 from tests.conftest import USER_CACHE  # noqa: E402
+from tests.models.builders import without_weights  # noqa: E402
 
 from shoprel.errors import ConfigError, RunDirError  # noqa: E402
 from shoprel.models.base import RelevanceModel, validate_params  # noqa: E402
@@ -183,20 +184,6 @@ def test_without_the_state_cache_nothing_is_written(qc_frame, small, tmp_path):
     assert not (tmp_path / "states").exists()
 
 
-def _without_weights(folder, copy, names):
-    """A copy of the tiny BERT folder whose checkpoint lacks the weights `names`."""
-    import shutil
-
-    from safetensors.torch import load_file, save_file
-
-    shutil.copytree(folder, copy)
-    weights = load_file(copy / "model.safetensors")
-    for name in names:
-        del weights[name]
-    save_file(weights, copy / "model.safetensors", metadata={"format": "pt"})
-    return copy
-
-
 BROKEN = "encoder.layer.0.attention.self.query.weight"
 
 
@@ -212,7 +199,7 @@ def test_encoder_weights_missing_from_the_backbone_are_kept(qc_frame, small, tin
     forget()
     model = small(max_steps=1, eval_fraction=0, cache_dir=str(tmp_path / "c1")).fit(rows)
     assert model.train_stats_["missing_encoder_weights"] == []
-    broken = _without_weights(Path(tiny_bert), tmp_path / "broken",
+    broken = without_weights(Path(tiny_bert), tmp_path / "broken",
                               [BROKEN, "pooler.dense.weight"])
     forget()
     model = small(backbone=str(broken), max_steps=1, eval_fraction=0, progress=True,
@@ -231,7 +218,7 @@ def test_train_warns_in_one_line_of_a_backbone_missing_encoder_weights(tiny_bert
     from shoprel.cli import main
     from shoprel.demo import demo_file
 
-    broken = _without_weights(Path(tiny_bert), tmp_path / "broken", [BROKEN])
+    broken = without_weights(Path(tiny_bert), tmp_path / "broken", [BROKEN])
     config = tmp_path / "c.yaml"
     config.write_text(
         f"model: {{family: biencoder, params: {{backbone: '{broken}', max_length: 48, "

@@ -9,6 +9,8 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
+from tests.models.builders import without_weights  # noqa: E402
+
 from shoprel.data.frame import PairFrame  # noqa: E402
 from shoprel.errors import ConfigError, RunDirError  # noqa: E402
 from shoprel.models.base import RelevanceModel, validate_params  # noqa: E402
@@ -261,19 +263,6 @@ def test_forcing_an_engine_without_export_fails(fitted, tmp_path, monkeypatch):
         RelevanceModel.load(folder)
 
 
-def _without_one_encoder_weight(folder, copy):
-    """A copy of the tiny BERT folder whose checkpoint lacks one encoder weight (broken)."""
-    import shutil
-
-    from safetensors.torch import load_file, save_file
-
-    shutil.copytree(folder, copy)
-    weights = load_file(copy / "model.safetensors")
-    del weights["encoder.layer.0.attention.self.query.weight"]
-    save_file(weights, copy / "model.safetensors", metadata={"format": "pt"})
-    return copy
-
-
 def test_the_new_head_is_no_load_report_and_missing_encoder_weights_are_kept(
         qc_frame, small, tiny_bert, tmp_path, capfd):
     """With progress on, the fit printed transformers' whole LOAD REPORT table for the new
@@ -294,7 +283,8 @@ def test_the_new_head_is_no_load_report_and_missing_encoder_weights_are_kept(
         assert "LOAD REPORT" not in log.getvalue() and "MISSING" not in log.getvalue()
         assert model.train_stats_["missing_encoder_weights"] == []
 
-        broken = _without_one_encoder_weight(Path(tiny_bert), tmp_path / "broken")
+        broken = without_weights(Path(tiny_bert), tmp_path / "broken",
+                             ["encoder.layer.0.attention.self.query.weight"])
         model = small(backbone=str(broken), progress=True, max_steps=1,
                       cache_dir=str(tmp_path / "c2")).fit(rows)
         assert model.train_stats_["missing_encoder_weights"] == [
@@ -312,7 +302,8 @@ def test_train_warns_in_one_line_of_a_backbone_missing_encoder_weights(tiny_bert
     from shoprel.cli import main
     from shoprel.demo import demo_file
 
-    broken = _without_one_encoder_weight(Path(tiny_bert), tmp_path / "broken")
+    broken = without_weights(Path(tiny_bert), tmp_path / "broken",
+                             ["encoder.layer.0.attention.self.query.weight"])
     config = tmp_path / "c.yaml"
     config.write_text(
         f"model: {{family: cross, params: {{backbone: '{broken}', max_length: 32, "

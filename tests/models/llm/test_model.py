@@ -14,7 +14,11 @@ pytest.importorskip("peft")
 
 from safetensors import safe_open  # noqa: E402
 from tests.models.builders import DECODER_LAYERS as LAYERS  # noqa: E402
-from tests.models.builders import small_tokenizer, tiny_decoder  # noqa: E402
+from tests.models.builders import (  # noqa: E402
+    small_tokenizer,
+    tiny_decoder,
+    without_weights,
+)
 from transformers import AutoTokenizer  # noqa: E402
 
 from shoprel.data.frame import PairFrame  # noqa: E402
@@ -256,19 +260,6 @@ def test_gemma3_270m_cache_record_is_checked(tmp_path):
     assert "version" in g.stale_reason(tmp_path, stale)
 
 
-def _without_one_decoder_weight(folder, copy):
-    """A copy of a tiny decoder folder whose checkpoint lacks one layer weight (broken)."""
-    import shutil
-
-    from safetensors.torch import load_file, save_file
-
-    shutil.copytree(folder, copy)
-    weights = load_file(copy / "model.safetensors")
-    del weights["model.layers.0.self_attn.q_proj.weight"]
-    save_file(weights, copy / "model.safetensors", metadata={"format": "pt"})
-    return copy
-
-
 def test_the_new_head_is_no_load_report_and_missing_decoder_weights_are_kept(
         small, tiny_gemma, qc_frame, tmp_path, capfd, transformers_log):
     """Every fit printed transformers' LOAD REPORT for the new head's `score.weight`, progress
@@ -285,7 +276,8 @@ def test_the_new_head_is_no_load_report_and_missing_decoder_weights_are_kept(
     assert model.train_stats_["missing_encoder_weights"] == []
     assert model.train_stats_["global_step"] == 1 and model.train_stats_["rows"] == 16
 
-    broken = _without_one_decoder_weight(Path(tiny_gemma), tmp_path / "broken")
+    broken = without_weights(Path(tiny_gemma), tmp_path / "broken",
+                             ["model.layers.0.self_attn.q_proj.weight"])
     model = small(backbone=str(broken), max_steps=1, progress=True,
                   checkpoint_dir=str(tmp_path / "c2")).fit(rows)
     assert "Loading weights" in capfd.readouterr().err  # progress on: the bar is kept
@@ -304,7 +296,8 @@ def test_train_warns_in_one_line_of_a_decoder_missing_weights(tiny_gemma, tmp_pa
     from shoprel.cli import main
     from shoprel.demo import demo_file
 
-    broken = _without_one_decoder_weight(Path(tiny_gemma), tmp_path / "broken")
+    broken = without_weights(Path(tiny_gemma), tmp_path / "broken",
+                             ["model.layers.0.self_attn.q_proj.weight"])
     config = tmp_path / "c.yaml"
     config.write_text(
         f"model: {{family: llm, params: {{backbone: '{broken}', max_length: 40, "
