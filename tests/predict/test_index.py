@@ -368,16 +368,12 @@ def test_an_index_given_to_an_ensemble_of_runs_that_embed_nothing_is_refused(
     open_predictor(ensemble)
 
 
-def test_a_build_stopped_after_a_part_says_it_kept_it(tmp_path, embed_run, new_pairs,
-                                                       monkeypatch):
-    """Stopped once a part is finished: the CLI's line says the embeddings are kept for a
-    rerun (not "what was not finished was removed"), and the rerun goes on from them."""
-    from click.testing import CliRunner
-
-    from shoprel.cli.app import main
+def stop_at_the_third_batch(monkeypatch):
+    """Index builds in parts of 16 texts (several for the 60 new paths) whose encoder is
+    stopped (Ctrl-C) at its third batch; gives the real encode and the batch sizes seen."""
     from shoprel.models.backbones import target_index
 
-    monkeypatch.setattr(target_index, "PART_TEXTS", 16)  # several parts for 60 new paths
+    monkeypatch.setattr(target_index, "PART_TEXTS", 16)
     encode, calls = Encoder.encode, []
 
     def stopped_at_the_third(self, texts, kind="query"):
@@ -387,6 +383,18 @@ def test_a_build_stopped_after_a_part_says_it_kept_it(tmp_path, embed_run, new_p
         return encode(self, texts, kind=kind)
 
     monkeypatch.setattr(Encoder, "encode", stopped_at_the_third)
+    return encode, calls
+
+
+def test_a_build_stopped_after_a_part_says_it_kept_it(tmp_path, embed_run, new_pairs,
+                                                       monkeypatch):
+    """Stopped once a part is finished: the CLI's line says the embeddings are kept for a
+    rerun (not "what was not finished was removed"), and the rerun goes on from them."""
+    from click.testing import CliRunner
+
+    from shoprel.cli.app import main
+
+    encode, calls = stop_at_the_third_batch(monkeypatch)
     out = tmp_path / "ix"
     result = CliRunner().invoke(main, ["index", str(embed_run), str(new_pairs), "--out",
                                        str(out), "--quiet"])
@@ -404,19 +412,9 @@ def test_an_index_whose_build_was_stopped_is_refused_with_the_way_to_finish_it(
     """--index on a folder whose only build was stopped before any segment was joined said
     'holds embeddings of nothing, none of them of this run's backbone' and to build one."""
     from shoprel.errors import ConfigError, Interrupted
-    from shoprel.models.backbones import target_index
     from shoprel.predict.predictor import open_predictor
 
-    monkeypatch.setattr(target_index, "PART_TEXTS", 16)  # several parts for 60 new paths
-    encode, calls = Encoder.encode, []
-
-    def stopped_at_the_third(self, texts, kind="query"):
-        calls.append(len(texts))
-        if len(calls) == 3:
-            raise KeyboardInterrupt
-        return encode(self, texts, kind=kind)
-
-    monkeypatch.setattr(Encoder, "encode", stopped_at_the_third)
+    encode, calls = stop_at_the_third_batch(monkeypatch)
     out = tmp_path / "ix"
     with pytest.raises(Interrupted):
         build_index(embed_run, new_pairs, out=out, progress=False)
