@@ -144,3 +144,21 @@ def without_weights(folder: Path, copy: Path | None, names) -> Path:
         del weights[name]
     save_file(weights, folder / "model.safetensors", metadata={"format": "pt"})
     return folder
+
+
+def train_demo_quietly(tmp_path: Path, family: str, params: str):
+    """`shoprel train --quiet` of the QC demo set over 2 folds with model `family` and its
+    `params` (YAML flow mapping text, without braces; the cache goes in tmp_path): the CLI's
+    result, the run in tmp_path / "run"."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.demo import demo_file
+
+    config = tmp_path / "c.yaml"
+    config.write_text(f"model: {{family: {family}, params: {{{params}, "
+                      f"cache_dir: '{tmp_path / 'cache'}'}}}}\nfolds: {{k: 2}}\n")
+    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out",
+                                     str(tmp_path / "run"), "--config", str(config), "--quiet"])
+    assert done.exit_code == 0, done.output
+    return done

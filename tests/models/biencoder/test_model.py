@@ -11,7 +11,7 @@ pytest.importorskip("transformers")
 
 from sklearn.metrics import roc_auc_score  # noqa: E402
 from tests.conftest import USER_CACHE  # noqa: E402
-from tests.models.builders import without_weights  # noqa: E402
+from tests.models.builders import train_demo_quietly, without_weights  # noqa: E402
 
 from shoprel.errors import ConfigError, RunDirError  # noqa: E402
 from shoprel.models.base import RelevanceModel, validate_params  # noqa: E402
@@ -213,22 +213,12 @@ def test_train_warns_in_one_line_of_a_backbone_missing_encoder_weights(tiny_bert
     weights started random in every fit."""
     from pathlib import Path
 
-    from click.testing import CliRunner
-
-    from shoprel.cli import main
-    from shoprel.demo import demo_file
 
     broken = without_weights(Path(tiny_bert), tmp_path / "broken", [BROKEN])
-    config = tmp_path / "c.yaml"
-    config.write_text(
-        f"model: {{family: biencoder, params: {{backbone: '{broken}', max_length: 48, "
-        "batch_size: 16, max_steps: 1, tuned_layers: 1, eval_fraction: 0, n_threads: 1, "
-        f"cache_dir: '{tmp_path / 'cache'}'}}}}\n"
-        "folds: {k: 2}\n")
     forget()
-    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out",
-                                     str(tmp_path / "run"), "--config", str(config), "--quiet"])
-    assert done.exit_code == 0, done.output
+    done = train_demo_quietly(tmp_path, "biencoder", f"backbone: '{broken}', max_length: 48, "
+                              "batch_size: 16, max_steps: 1, tuned_layers: 1, eval_fraction: 0, "
+                              "n_threads: 1")
     assert done.stderr.splitlines() == [
         f"warning: model.params.backbone {broken} lacks 1 encoder weight(s) ({BROKEN}), which "
         "started random: a broken checkpoint? the run's models were fine-tuned from those "

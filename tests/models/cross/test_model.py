@@ -9,7 +9,7 @@ import pytest
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
 
-from tests.models.builders import without_weights  # noqa: E402
+from tests.models.builders import train_demo_quietly, without_weights  # noqa: E402
 
 from shoprel.data.frame import PairFrame  # noqa: E402
 from shoprel.errors import ConfigError, RunDirError  # noqa: E402
@@ -297,21 +297,12 @@ def test_the_new_head_is_no_load_report_and_missing_encoder_weights_are_kept(
 def test_train_warns_in_one_line_of_a_backbone_missing_encoder_weights(tiny_bert, tmp_path):
     """Silenced, transformers' report said nothing of a broken backbone, whose missing encoder
     weights started random in every fit; `shoprel train` says so once, even under --quiet."""
-    from click.testing import CliRunner
 
-    from shoprel.cli import main
-    from shoprel.demo import demo_file
 
     broken = without_weights(Path(tiny_bert), tmp_path / "broken",
                              ["encoder.layer.0.attention.self.query.weight"])
-    config = tmp_path / "c.yaml"
-    config.write_text(
-        f"model: {{family: cross, params: {{backbone: '{broken}', max_length: 32, "
-        f"batch_size: 16, max_steps: 1, n_threads: 1, cache_dir: '{tmp_path / 'cache'}'}}}}\n"
-        "folds: {k: 2}\n")
-    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out",
-                                     str(tmp_path / "run"), "--config", str(config), "--quiet"])
-    assert done.exit_code == 0, done.output
+    done = train_demo_quietly(tmp_path, "cross", f"backbone: '{broken}', max_length: 32, "
+                              "batch_size: 16, max_steps: 1, n_threads: 1")
     assert done.stderr.splitlines() == [
         f"warning: model.params.backbone {broken} lacks 1 encoder weight(s) "
         "(bert.encoder.layer.0.attention.self.query.weight), which started random: a broken "

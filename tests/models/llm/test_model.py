@@ -17,6 +17,7 @@ from tests.models.builders import DECODER_LAYERS as LAYERS  # noqa: E402
 from tests.models.builders import (  # noqa: E402
     small_tokenizer,
     tiny_decoder,
+    train_demo_quietly,
     without_weights,
 )
 from transformers import AutoTokenizer  # noqa: E402
@@ -291,21 +292,12 @@ def test_train_warns_in_one_line_of_a_decoder_missing_weights(tiny_gemma, tmp_pa
     """A broken decoder's missing weights started random in every fit without a word;
     `shoprel train` says so once, even under --quiet, and the report's fine-tuning table
     shows the LLM's fits."""
-    from click.testing import CliRunner
 
-    from shoprel.cli import main
-    from shoprel.demo import demo_file
 
     broken = without_weights(Path(tiny_gemma), tmp_path / "broken",
                              ["model.layers.0.self_attn.q_proj.weight"])
-    config = tmp_path / "c.yaml"
-    config.write_text(
-        f"model: {{family: llm, params: {{backbone: '{broken}', max_length: 40, "
-        f"batch_size: 8, max_steps: 1, n_threads: 1, cache_dir: '{tmp_path / 'cache'}'}}}}\n"
-        "folds: {k: 2}\n")
-    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out",
-                                     str(tmp_path / "run"), "--config", str(config), "--quiet"])
-    assert done.exit_code == 0, done.output
+    done = train_demo_quietly(tmp_path, "llm", f"backbone: '{broken}', max_length: 40, "
+                              "batch_size: 8, max_steps: 1, n_threads: 1")
     assert done.stderr.splitlines() == [
         f"warning: model.params.backbone {broken} lacks 1 encoder weight(s) "
         "(model.layers.0.self_attn.q_proj.weight), which started random: a broken "
