@@ -127,7 +127,7 @@ def _config(config) -> RunConfig | None:
         # checked again, as pretrain checks its config: a field set since it was built
         # (`config.folds.k = 1`, `config.model.params["CC"] = 3`) was trained unchecked, into
         # a ValueError's or TypeError's traceback midway
-        return RunConfig(**config.model_dump())
+        return _rechecked(config)
     if isinstance(config, dict):
         return _load_config(None, _overrides(config, "config"))
     if isinstance(config, str | os.PathLike):
@@ -291,7 +291,7 @@ def distill_student(teacher_dir: str | Path, student: RunConfig | str | Path | d
     file or a dict of dotted overrides); its folds are the teacher's. `result.metrics
     ["distillation"]` holds teacher and student figures, as the command prints them."""
     config_file = student if isinstance(student, str | os.PathLike) else None
-    config = _rechecked(student) if isinstance(student, RunConfig) else _config(student)
+    config = _config(student)
     if config is None:
         raise ConfigError("student: None is not a YAML path, a dict of dotted overrides or a "
                           "RunConfig")
