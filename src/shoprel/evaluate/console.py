@@ -32,7 +32,8 @@ def constant_scores_line(metrics: dict) -> str | None:
 
 def missing_encoder_line(metrics: dict) -> str | None:
     """A warning when a fine-tuned fit's backbone lacked encoder weights (a broken checkpoint):
-    they started random, which the silenced load report no longer says."""
+    they started random, which the silenced load report no longer says. The LLM family's
+    backbone is a decoder, and the line says so."""
     from shoprel.models.hf.head_loading import missing_encoder_warning
 
     records = [*(metrics.get("fine_tuning") or []), metrics.get("stage0") or {}]
@@ -40,9 +41,11 @@ def missing_encoder_line(metrics: dict) -> str | None:
                       for name in record.get("missing_encoder_weights") or []})
     if not missing:
         return None
-    backbone = (metrics.get("model") or {}).get("params", {}).get("backbone", "(default)")
+    model = metrics.get("model") or {}
+    backbone = model.get("params", {}).get("backbone", "(default)")
     return missing_encoder_warning(f"model.params.backbone {backbone}", missing,
-                                   "the run's models were fine-tuned from those random weights")
+                                   "the run's models were fine-tuned from those random weights",
+                                   part="decoder" if model.get("family") == "llm" else "encoder")
 
 
 def learning_curve_lines(curve: dict) -> list[str]:

@@ -299,7 +299,7 @@ def test_train_warns_in_one_line_of_a_decoder_missing_weights(tiny_gemma, tmp_pa
     done = train_demo_quietly(tmp_path, "llm", f"backbone: '{broken}', max_length: 40, "
                               "batch_size: 8, max_steps: 1, n_threads: 1")
     assert done.stderr.splitlines() == [
-        f"warning: model.params.backbone {broken} lacks 1 encoder weight(s) "
+        f"warning: model.params.backbone {broken} lacks 1 decoder weight(s) "
         "(model.layers.0.self_attn.q_proj.weight), which started random: a broken "
         "checkpoint? the run's models were fine-tuned from those random weights"]
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())

@@ -49,10 +49,12 @@ def _in_encoder(model, name: str) -> bool:
     return name.startswith(model.base_model_prefix + ".")
 
 
-def missing_encoder_warning(backbone: str, missing: list[str], consequence: str) -> str:
-    """One `warning:` line naming the first few encoder weights `backbone` lacks; `consequence`
-    says what that means for what the command wrote."""
+def missing_encoder_warning(backbone: str, missing: list[str], consequence: str,
+                            part: str = "encoder") -> str:
+    """One `warning:` line naming the first few weights `backbone` lacks; `consequence` says
+    what that means for what the command wrote, `part` what the backbone is ("decoder" for
+    the LLM family, whose missing weights are a decoder's)."""
     named = ", ".join(missing[:SHOWN]) + (f" and {len(missing) - SHOWN} more"
                                           if len(missing) > SHOWN else "")
-    return (f"warning: {backbone} lacks {len(missing)} encoder weight(s) ({named}), which "
+    return (f"warning: {backbone} lacks {len(missing)} {part} weight(s) ({named}), which "
             f"started random: a broken checkpoint? {consequence}")
