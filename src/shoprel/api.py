@@ -29,7 +29,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from shoprel import runs
 from shoprel.data.frame import PairFrame
 from shoprel.data.memory import pair_frames
 from shoprel.data.readers import read_pairs as _read_pairs
@@ -43,7 +42,7 @@ from shoprel.evaluate.compare import Comparison
 from shoprel.evaluate.files import evaluate_files
 from shoprel.evaluate.report.compare_page import write_comparison
 from shoprel.evaluate.report.document import write_report_file
-from shoprel.predict.cascade import DEFAULT_SHARE
+from shoprel.predict.cascade import DEFAULT_SHARE, SCORERS, scorer_in_any_case
 from shoprel.predict.index import IndexResult, build_index
 from shoprel.predict.languages import unseen_counts
 from shoprel.predict.predictor import PredictResult, open_predictor
@@ -62,7 +61,6 @@ from shoprel.utils.scalars import is_boolean, python_scalar
 __all__ = ["Scorer", "compare_runs", "distill_student", "ensemble_runs", "evaluate_file",
            "index_targets", "load_config", "noisy_rows", "predict_file", "pretrain", "read_pairs",
            "train", "write_report"]
-SCORERS = (*runs.SCORERS, "cascade")  # the cascade joins the two (predict.cascade)
 # the command-line words in messages of the code below, and what they are called here
 _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces it)"),
                  ("--overwrite replaces only", "overwrite=True replaces only"),
@@ -400,7 +398,7 @@ _LOADED_WITH = {
 
 def _scorer(scorer) -> str:
     """The scorer's name in any case ("FULL" is "full"), as a task's ("qc" is QC)."""
-    name = scorer.lower() if isinstance(scorer, str) else scorer
+    name = scorer_in_any_case(scorer)
     if name not in SCORERS:
         raise ConfigError(f"scorer: {scorer!r}; use one of {', '.join(SCORERS)}")
     return name

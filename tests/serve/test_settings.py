@@ -41,3 +41,10 @@ def test_settings_still_travel_to_workers_and_stay_frozen(monkeypatch):
     assert ServeSettings.from_env() == settings
     with pytest.raises(ValueError):
         settings.max_pairs = 3
+
+
+@pytest.mark.parametrize("written", ["FULL", "Student", "cascade"])
+def test_the_scorer_is_read_in_any_case_as_the_cli_and_api_read_it(written):
+    """ServeSettings(scorer="FULL") was refused while `--scorer FULL` and
+    shoprel.Scorer(scorer="FULL") were taken; it is "full" here too."""
+    assert ServeSettings(scorer=written).scorer == written.lower()

@@ -22,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from shoprel import runs
 from shoprel.data.frame import PairFrame
 from shoprel.errors import ConfigError
 from shoprel.predict.table import submission_table
@@ -30,6 +31,13 @@ from shoprel.utils.log_odds import sigmoid
 
 DEFAULT_SHARE = 0.2
 EPS = 1e-9
+SCORERS = (*runs.SCORERS, "cascade")  # the run's models or its student, or the two joined
+
+
+def scorer_in_any_case(scorer):
+    """A scorer's name read in any case ("FULL" is "full"), as `--scorer` takes it, for every
+    door a scorer comes in (the API, serve's settings); anything but text is left to refuse."""
+    return scorer.lower() if isinstance(scorer, str) else scorer
 
 
 def logit(p) -> np.ndarray:

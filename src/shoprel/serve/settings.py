@@ -6,11 +6,11 @@ import json
 import os
 from typing import Literal
 
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, field_validator
 
 from shoprel.models.backbones.embedding_store import MAX_RECENT_TEXTS
 from shoprel.models.config import StrictConfig
-from shoprel.predict.cascade import DEFAULT_SHARE
+from shoprel.predict.cascade import DEFAULT_SHARE, scorer_in_any_case
 
 SETTINGS_ENV = "SHOPREL_SERVE_SETTINGS"
 RUN_DIR_ENV = "SHOPREL_SERVE_RUN_DIR"
@@ -56,6 +56,12 @@ class ServeSettings(StrictConfig):
                                  description="cascade: the share of the student's training "
                                              "rows whose distance to its cut sets the "
                                              "queries the full model rescores.")
+
+    @field_validator("scorer", mode="before")
+    @classmethod
+    def _scorer_in_any_case(cls, value):
+        """"FULL" is "full", as `serve --scorer FULL` and `shoprel.Scorer(scorer="FULL")`."""
+        return scorer_in_any_case(value)
 
     def to_env(self) -> dict[str, str]:
         """For uvicorn worker processes, which rebuild the app from the environment."""
