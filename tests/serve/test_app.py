@@ -400,3 +400,19 @@ def test_a_region_tag_of_a_training_language_is_no_new_language(client, qc_run):
                for lang in ("fr", "fr-FR", "FR_ca")]
     assert len({a["results"][0]["probability"] for a in answers}) == 1
     assert _metric(client, "shoprel_pairs_new_language_total") == before
+
+
+def test_a_blank_language_is_unk_as_the_file_readers_read_it(tmp_path):
+    """A whitespace-only language in a request was "" while the same cell in a file is "unk";
+    serve reads it as the files do, so the pair is scored and counted alike."""
+    from shoprel.data.tasks import Task
+    from shoprel.serve.app import pairs_to_rows
+    from shoprel.serve.schemas import pair_model
+
+    file = tmp_path / "pairs.jsonl"
+    file.write_text(json.dumps({"id": 1, "origin_query": "funda",
+                                "category_path": "phones,cases", "language": "   "}) + "\n")
+    pair = pair_model(Task.QC, ServeSettings())(query="funda", category_path="phones,cases",
+                                                language="   ")
+    assert read_pairs(file).df["language"].tolist() == ["unk"]
+    assert pairs_to_rows([pair], Task.QC)["language"].tolist() == ["unk"]

@@ -42,6 +42,12 @@ _DIGITS = re.compile(r"\s*(-?[0-9]+)(?:\.0+)?\s*")
 _UNWRITABLE = re.compile("[\ud800-\udfff\x00]")
 
 
+def language_tag(value: str | None) -> str:
+    """A language as every door reads it (files, the API, serve): trimmed, lower-case, and
+    "unk" when absent or blank, so a pair is scored and counted alike whichever way it came."""
+    return (value or "").strip().lower() or UNKNOWN_LANGUAGE
+
+
 def unwritable_reason(text: str) -> str | None:
     """Why a string cannot be written back out as UTF-8 text, or None when it can."""
     found = _UNWRITABLE.search(text)
@@ -307,7 +313,7 @@ class RecordValidator:
         """A language tag is text (or absent); an object or a number is a broken row."""
         if value in (None, ""):
             return UNKNOWN_LANGUAGE
-        return self._string(line, value, "language").strip().lower() or UNKNOWN_LANGUAGE
+        return language_tag(self._string(line, value, "language"))
 
     def _label(self, line: int, value) -> int:
         """0 or 1 as binary_value reads it, or True/False (a boolean Parquet or DataFrame

@@ -18,7 +18,7 @@ from starlette.exceptions import HTTPException
 import shoprel
 from shoprel.data.frame import PairFrame
 from shoprel.data.tasks import Task
-from shoprel.data.validate import UNKNOWN_LANGUAGE
+from shoprel.data.validate import language_tag
 from shoprel.predict.cascade import CascadePredictor
 from shoprel.predict.languages import unseen_counts
 from shoprel.predict.predictor import Predictor, open_predictor
@@ -52,19 +52,12 @@ def model_info(predictor: Predictor | CascadePredictor) -> ModelInfo:
                      version=predictor.run.version, scorer=predictor.scorer)
 
 
-def _language(value: str | None) -> str:
-    """The same normalisation the file readers apply, so API and files score alike."""
-    if value in (None, ""):
-        return UNKNOWN_LANGUAGE
-    return value.strip().lower()
-
-
 def pairs_to_rows(pairs, task: Task) -> pd.DataFrame:
     """Request pairs as PairFrame columns; the id column is positional (models ignore it)."""
     target = task.target_column
     return pd.DataFrame({
         "id": np.arange(len(pairs), dtype=np.int64),
-        "language": [_language(p.language) for p in pairs],
+        "language": [language_tag(p.language) for p in pairs],
         "query": [p.query for p in pairs],
         "target": [getattr(p, target) for p in pairs],
     })
