@@ -72,6 +72,26 @@ def test_a_typed_submission_holds_the_numbers_themselves(files, value, message):
     assert check.problems == [f"{tmp_path / 's.txt'}, line 3, field 'prediction': {message}"]
 
 
+@pytest.mark.parametrize(("value", "message"), [
+    ("0.5", "must be the number itself, within [0, 1], got '0.5'"),
+    (True, "must be the number itself, within [0, 1], got true"),
+])
+def test_a_typed_submission_holds_the_probability_itself(files, value, message):
+    """A JSON probability written as text ("0.5") was taken while a prediction written so
+    ("1") was refused; both are refused the same way, naming the line and field."""
+    tmp_path, source, good = files
+    good[2]["probability"] = value
+    check = check_submission(_write(tmp_path / "s.txt", good), source)
+    assert check.problems == [f"{tmp_path / 's.txt'}, line 3, field 'probability': {message}"]
+
+
+def test_a_csv_probability_is_text_and_passes(files):
+    tmp_path, source, good = files
+    path = tmp_path / "s.csv"
+    path.write_text("id,prediction,probability\n" + "".join(f"{r['id']},1,0.5\n" for r in good))
+    assert check_submission(path, source).ok
+
+
 @pytest.mark.parametrize(("field", "written", "said"), [
     ("prediction", "true", "must be the number 0 or 1, got true"),
     ("prediction", "null", "must be the number 0 or 1, got null"),

@@ -93,6 +93,19 @@ def _written_alike(value, written, typed_pair: bool) -> bool:
     return _alike(value, written) if typed_pair else as_written(value) == as_written(written)
 
 
+def _probability_problem(value, typed: bool) -> str | None:
+    """Why a probability is no probability to a grader, or None: out of [0, 1], or in a typed
+    format (JSON lines, Parquet) text or a boolean ("0.5", true) in place of the number, as a
+    prediction's "1" is refused there."""
+    if typed and (isinstance(value, str) or is_boolean(value)):
+        return f"must be the number itself, within [0, 1], got {_shown(value)}"
+    try:
+        probability = float(value)
+    except (TypeError, ValueError):
+        probability = float("nan")
+    return None if 0.0 <= probability <= 1.0 else f"must be within [0, 1], got {_shown(value)}"
+
+
 def _first_row_checks(submission: Path, line: int, record: dict, task: Task | None) -> None:
     """What makes every line wrong is said once: no id or prediction column (one spelled
     'ID', which no reader takes for id), or the other task's texts (predictions of another
@@ -185,13 +198,8 @@ def check_submission(submission: str | Path, input_file: str | Path,
                 first_without.append(line)
         else:
             has_probability = True
-            try:
-                probability = float(record["probability"])
-            except (TypeError, ValueError):
-                probability = float("nan")
-            if not 0.0 <= probability <= 1.0:
-                check.add(f"{where}, field 'probability': must be within [0, 1], "
-                          f"got {_shown(record['probability'])}")
+            if (problem := _probability_problem(record["probability"], typed)) is not None:
+                check.add(f"{where}, field 'probability': {problem}")
     if has_probability:
         _missing_probabilities(check, first_without, without_probability)
     if check.rows != len(expected):
