@@ -94,8 +94,9 @@ class Predictor:
                         model.resolved()
                     if recent_texts and hasattr(model, "keep_recent"):
                         model.keep_recent(recent_texts)
-        # read once: every scored chunk's tags are compared with them (languages.py)
-        self.known_languages = self.training_languages()
+        # read once: every scored chunk's tags are compared with them (languages.py), and
+        # predict, Scorer and serve count the new ones against the same set
+        self.known_languages = training_languages(self.run)
 
     def embedding_counts(self) -> dict[str, int]:
         """Distinct texts per source (index, memory, disk, encoded) over the models so far."""
@@ -117,7 +118,8 @@ class Predictor:
         return mean_positive_probability(self.models, frame)
 
     def training_languages(self) -> set[str] | None:
-        return training_languages(self.run)
+        """The run's training languages, as read when it was opened (not its metrics again)."""
+        return self.known_languages
 
     def row_thresholds(self, frame: PairFrame) -> np.ndarray:
         """Each row's cut: its language's when the run has per-language cuts, else global."""
