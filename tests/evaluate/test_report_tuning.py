@@ -48,3 +48,13 @@ def test_runs_without_a_training_record_have_no_section():
     assert 'id="fine-tuning"' not in render_report(make_metrics(oof), oof, "run")
     report = render_report({**make_metrics(oof), "fine_tuning": FITS}, oof, "run")
     assert 'id="fine-tuning"' in report and report.count('id="tune-title"') == 1
+
+
+def test_records_of_a_broken_backbone_alone_are_no_fine_tuning():
+    """The embed family fine-tunes nothing; its records name only the weights its backbone
+    lacked, which made a "Fine-tuning" table of fits ended by "schedule"."""
+    records = [{"fit": "fold 0", "missing_encoder_weights": ["encoder.layer.0.x"]},
+               {"fit": "fold 1"}, {"fit": "final"}]
+    assert fine_tuning_section({"fine_tuning": records}) == ""
+    kept = fine_tuning_section({"fine_tuning": [{**FITS[2], "missing_encoder_weights": []}]})
+    assert [r[0] for r in rows_of(kept)] == ["final"]

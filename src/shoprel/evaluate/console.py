@@ -31,9 +31,11 @@ def constant_scores_line(metrics: dict) -> str | None:
 
 
 def missing_encoder_line(metrics: dict) -> str | None:
-    """A warning when a fine-tuned fit's backbone lacked encoder weights (a broken checkpoint):
-    they started random, which the silenced load report no longer says. The LLM family's
-    backbone is a decoder, and the line says so."""
+    """A warning when a fit's backbone lacked encoder weights (a broken checkpoint): they
+    started random, which the silenced load report no longer says. The LLM family's backbone
+    is a decoder, and the line says so; the embed family's is never fine-tuned but embeds with
+    them, and it loads its backbone only for texts its embedding cache lacks, so a run whose
+    texts were all embedded before (by a run that warned) says nothing."""
     from shoprel.models.hf.head_loading import missing_encoder_warning
 
     records = [*(metrics.get("fine_tuning") or []), metrics.get("stage0") or {}]
@@ -43,9 +45,12 @@ def missing_encoder_line(metrics: dict) -> str | None:
         return None
     model = metrics.get("model") or {}
     backbone = model.get("params", {}).get("backbone", "(default)")
-    return missing_encoder_warning(f"model.params.backbone {backbone}", missing,
-                                   "the run's models were fine-tuned from those random weights",
-                                   part="decoder" if model.get("family") == "llm" else "encoder")
+    family = model.get("family")
+    consequence = ("the run's models were fitted on embeddings from those random weights"
+                   if family == "embed" else
+                   "the run's models were fine-tuned from those random weights")
+    return missing_encoder_warning(f"model.params.backbone {backbone}", missing, consequence,
+                                   part="decoder" if family == "llm" else "encoder")
 
 
 def learning_curve_lines(curve: dict) -> list[str]:

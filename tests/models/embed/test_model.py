@@ -522,3 +522,43 @@ def test_a_scorer_keeping_recent_texts_remembers_the_votes_targets_and_scores_al
     remembered = model.votes_.__dict__["_target_rows"][1]
     assert len(remembered) == new_rows.df["target"].nunique()
     assert not model.keep_recent(0).votes_.remembers_targets
+
+
+BROKEN = "encoder.layer.1.output.dense.weight"
+
+
+def test_a_fit_records_the_weights_its_backbone_lacked_only_when_some(tmp_path, qc_frame,
+                                                                      small, tiny_bert):
+    """A torch backbone missing encoder weights embedded with them random and nothing told
+    of it; the fit's train stats name them now, and a whole backbone records none."""
+    from pathlib import Path
+
+    from tests.models.builders import without_weights
+
+    rows = qc_frame.take(np.arange(120))
+    whole = small(tmp_path / "c1").fit(rows)
+    assert getattr(whole, "train_stats_", None) is None
+    broken = without_weights(Path(tiny_bert), tmp_path / "broken", [BROKEN])
+    model = small(tmp_path / "c2", backbone=str(broken)).fit(rows)
+    assert model.train_stats_ == {"missing_encoder_weights": [BROKEN]}
+    # its texts are in the cache now: the backbone is not read again, so nothing to tell
+    again = small(tmp_path / "c2", backbone=str(broken), seed=3).fit(rows)
+    assert getattr(again, "train_stats_", None) is None
+
+
+def test_train_warns_in_one_line_of_a_backbone_missing_encoder_weights(tiny_bert, tmp_path):
+    """`shoprel train` says once, even under --quiet, that the embeddings came from a
+    backbone whose missing encoder weights started random."""
+    from pathlib import Path
+
+    from tests.models.builders import train_demo_quietly, without_weights
+
+    broken = without_weights(Path(tiny_bert), tmp_path / "broken", [BROKEN])
+    done = train_demo_quietly(tmp_path, "embed", f"backbone: '{broken}', n_features: 65536, "
+                              "n_estimators: 30, inner_folds: 3, n_jobs: 1")
+    assert done.stderr.splitlines() == [
+        f"warning: model.params.backbone {broken} lacks 1 encoder weight(s) ({BROKEN}), which "
+        "started random: a broken checkpoint? the run's models were fitted on embeddings "
+        "from those random weights"]
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["fine_tuning"][0] == {"fit": "fold 0", "missing_encoder_weights": [BROKEN]}

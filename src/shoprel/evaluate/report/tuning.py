@@ -41,7 +41,10 @@ def _curve(record: Mapping[str, Any]) -> np.ndarray:
 
 
 def fine_tuning_section(metrics: Mapping[str, Any]) -> str:
-    records = [r for r in metrics.get("fine_tuning") or [] if isinstance(r, Mapping)]
+    # a record of the broken backbone alone (the embed family's: it fine-tunes nothing) is
+    # not a fit that trained
+    records = [r for r in metrics.get("fine_tuning") or [] if isinstance(r, Mapping)
+               and set(r) - {"fit", "missing_encoder_weights"}]
     if not records:
         return ""
     curves = [(str(r.get("fit", i)), _curve(r)) for i, r in enumerate(records)]

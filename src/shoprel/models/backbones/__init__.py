@@ -6,9 +6,9 @@ from shoprel.models.backbones.resolve import (
     BUILTINS,
     Backbone,
     builtin_folder,
-    load_backbone,
     resolve_backbone,
 )
+from shoprel.models.backbones.torch_load import load_backbone
 
 __all__ = ["BUILTINS", "Backbone", "Encoder", "builtin_folder", "cache_root", "load_backbone",
            "resolve_backbone"]

@@ -15,7 +15,8 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from shoprel.models.backbones.batching import BATCH_TOKENS, check_batching, token_batches
-from shoprel.models.backbones.resolve import Backbone, load_backbone, resolve_backbone
+from shoprel.models.backbones.resolve import Backbone, resolve_backbone
+from shoprel.models.backbones.torch_load import load_transformer
 from shoprel.utils.progress import bars_allowed
 from shoprel.utils.threads import torch_threads
 
@@ -33,7 +34,10 @@ class Encoder:
         self.max_length = max_length
         self.num_threads = num_threads
         self.show_progress = show_progress
-        self.model, self.tokenizer = load_backbone(backbone)
+        loaded = load_transformer(backbone, num_threads)
+        self.model, self.tokenizer = loaded.model, loaded.tokenizer
+        # started random (a broken checkpoint): the embed model's fit records them for a warning
+        self.missing_encoder_weights: list[str] = loaded.missing_encoder
         self.dim = int(self.model.config.hidden_size)
 
     @classmethod

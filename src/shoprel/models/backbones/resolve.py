@@ -297,14 +297,3 @@ def loading(backbone: Backbone, source: str | os.PathLike | None = None,
         raise ConfigError(f"{key} {backbone.name!r}: cannot load {source or backbone.source} "
                           f"({one_line_reason(exc)})") from None
 
-
-def load_backbone(backbone: Backbone):
-    """(model in eval mode, tokenizer), loaded the ordinary transformers way."""
-    from transformers import AutoModel, AutoTokenizer
-
-    with loading(backbone):
-        tokenizer = AutoTokenizer.from_pretrained(backbone.source)
-        model = AutoModel.from_pretrained(backbone.source, **backbone.model_kwargs)
-    model.eval()
-    return model, tokenizer
-

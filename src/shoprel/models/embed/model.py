@@ -140,6 +140,8 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
                 encoder = encoders[backbone.slug] = make_encoder(
                     backbone, batch_size=self.batch_size, num_threads=self.n_jobs,
                     cache_dir=self.cache_dir)
+                self.__dict__.setdefault("_missing_encoder", set()).update(
+                    getattr(encoder, "missing_encoder_weights", ()))
             encoder.show_progress = len(texts) >= PROGRESS_FROM and bars_allowed()
             return encoder.encode(texts, kind=kind)
 
@@ -250,12 +252,19 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
     # --- fitting -------------------------------------------------------------------------
     def _fit(self, frame: PairFrame, config: EmbedConfig) -> None:
         """Optional `weight` / `soft_label` columns weight rows and replace the 0/1 targets
-        (targets.py), in the linear model, the label rates and LightGBM alike."""
+        (targets.py), in the linear model, the label rates and LightGBM alike. `train_stats_`
+        holds the encoder weights a torch backbone lacked (they started random), only when
+        some did: the backbone is loaded only for texts the embedding cache lacks, so a fit
+        whose texts were all embedded before cannot tell."""
         frame = fitting_rows(frame)
         targets = training_targets(frame)
         if len(np.unique(targets.hard)) < 2:
             raise ValueError("training needs both labels (0 and 1) among its rows")
+        self.__dict__.pop("train_stats_", None)
+        self._missing_encoder: set[str] = set()
         blocks = self.training_blocks(frame, targets, config)
+        if self._missing_encoder:  # the backbone lacked weights: `shoprel train` warns
+            self.train_stats_ = {"missing_encoder_weights": sorted(self._missing_encoder)}
         categorical = [self.lexical_.language_column] if self.lexical_ is not None else []
         self.block_widths_ = {name: int(block.shape[1]) for name, block in blocks.items()}
         self.booster_ = fit_booster(config, np.hstack(list(blocks.values())), targets,
