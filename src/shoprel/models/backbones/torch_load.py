@@ -1,8 +1,10 @@
-"""A resolved backbone as torch modules (the embed family's torch encoder): on `n_threads`
-threads, a folder it cannot use one ConfigError (`resolve.loading`), transformers' load report
-silenced, and the encoder weights the checkpoint lacks (they start random: a broken
-checkpoint) handed back for `shoprel train`'s one `warning:` line, as the cross-encoder's are
-(hf/head_loading.py).
+"""A resolved backbone as torch modules, by one set of rules for the families that run it in
+torch (the embed family's encoders, the bi-encoder): on `n_threads` threads, a folder it cannot
+use one ConfigError (`resolve.loading`), transformers' load report silenced, and the encoder
+weights a plain transformers checkpoint lacks (they start random: a broken checkpoint) handed
+back for `shoprel train`'s one `warning:` line, as the cross-encoder's are (hf/head_loading.py).
+
+A sentence-transformers folder loads its own way, its missing weights not told.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shoprel.models.backbones.resolve import Backbone, loading
+from shoprel.utils.progress import bars_allowed, quiet_libraries
 from shoprel.utils.threads import torch_threads
 
 
@@ -40,3 +43,12 @@ def load_backbone(backbone: Backbone):
     loaded = load_transformer(backbone)
     return loaded.model, loaded.tokenizer
 
+
+
+def load_sentence_transformer(backbone: Backbone, n_threads: int | None = None):
+    """A sentence-transformers folder or hub id as a `SentenceTransformer` on the CPU; with
+    progress off, no "Loading weights" bar either, for this load only."""
+    from sentence_transformers import SentenceTransformer
+
+    with torch_threads(n_threads), quiet_libraries(not bars_allowed()), loading(backbone):
+        return SentenceTransformer(backbone.source, device="cpu")

@@ -10,38 +10,23 @@ torch engine does. USE has no torch weights to train.
 from __future__ import annotations
 
 from shoprel.errors import ConfigError
-from shoprel.models.backbones.resolve import (
-    SENTENCE_TRANSFORMERS,
-    Backbone,
-    loading,
-)
+from shoprel.models.backbones.resolve import SENTENCE_TRANSFORMERS, Backbone
+from shoprel.models.backbones.torch_load import load_sentence_transformer, load_transformer
 from shoprel.models.backbones.use_multilingual import ENGINE as USE
-from shoprel.utils.threads import torch_threads
 
 
 def load_parts(backbone: Backbone, n_threads: int | None = None):
-    """(encoder, tokenizer, dense heads, encoder weights the checkpoint lacks). A transformers
-    encoder loads without transformers' load report, its missing weights (a broken
-    checkpoint, started random) handed back for `shoprel train`'s warning, as the
-    cross-encoder's are; a sentence-transformers folder loads its own way (none told)."""
+    """(encoder, tokenizer, dense heads, encoder weights the checkpoint lacks), loaded as the
+    embed family's encoders are (backbones/torch_load.py): a transformers encoder's missing
+    weights (a broken checkpoint, started random) handed back for `shoprel train`'s warning,
+    as the cross-encoder's are; a sentence-transformers folder loads its own way (none told)."""
     if backbone.engine == USE:
         raise ConfigError(f"model.params.backbone: {backbone.name!r} has no torch weights to "
                           "fine-tune; use embeddinggemma-300m, e5-small or a transformers model")
-    with torch_threads(n_threads):
-        if backbone.engine != SENTENCE_TRANSFORMERS:
-            from transformers import AutoModel, AutoTokenizer
-
-            from shoprel.models.hf.head_loading import load_under_head
-
-            with loading(backbone):
-                tokenizer = AutoTokenizer.from_pretrained(backbone.source)
-                loaded = load_under_head(AutoModel, backbone.source, **backbone.model_kwargs)
-            loaded.model.eval()
-            return loaded.model, tokenizer, [], loaded.missing_encoder
-        from sentence_transformers import SentenceTransformer
-
-        with loading(backbone):
-            model = SentenceTransformer(backbone.source, device="cpu")
+    if backbone.engine != SENTENCE_TRANSFORMERS:
+        loaded = load_transformer(backbone, n_threads)
+        return loaded.model, loaded.tokenizer, [], loaded.missing_encoder
+    model = load_sentence_transformer(backbone, n_threads)
     modules = list(model)
     kinds = [type(module).__name__ for module in modules]  # ST moved its modules in 6.x
     if not modules or kinds[0] != "Transformer":
