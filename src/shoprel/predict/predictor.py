@@ -190,12 +190,12 @@ def check_indexes_used(indexes: list[str | Path] | None, predictors: list[Predic
     if not models:  # an ensemble of members that embed nothing
         raise ConfigError(f"--index: {embeds_nothing(predictors[0].run)}")
     if not all(hasattr(model, "indexed_in") for model in models):
-        return  # a model that cannot say (a tuned bi-encoder) may use any of them
+        return  # a model that cannot say may use any of them
     wanted = sorted({name for model in models for name in model.index_names()})
     for folder in indexes:
         if not any(model.indexed_in(folder) for model in models):
             held = ", ".join(index_names_in(Path(folder)))
-            backbones = (f"this run's backbone{'s' if len(wanted) > 1 else ''} "
+            backbones = (f"this run's {_index_sources(models, len(wanted) > 1)} "
                          f"({', '.join(wanted)} as the run was trained)")
             command = f"`shoprel index {predictors[0].carrier_path} FILE --out {folder}`"
             if any(has_stopped_build(Path(folder) / name) for name in wanted):
@@ -207,6 +207,13 @@ def check_indexes_used(indexes: list[str | Path] | None, predictors: list[Predic
             holds = (f"holds embeddings of {held}, none of them of {backbones}" if held
                      else f"holds no finished embeddings of {backbones}")
             raise ConfigError(f"--index {folder}: {holds}; {fix}")
+
+
+def _index_sources(models: list, plural: bool) -> str:
+    """What the indexes these models read hold vectors of, in words: an embedding model's
+    backbone, a tuned bi-encoder's own weights (its index is of no other tuned run)."""
+    nouns = dict.fromkeys(getattr(model, "index_holds", "backbone") for model in models)
+    return " and ".join(f"{noun}{'s' if plural else ''}" for noun in nouns)
 
 
 def write_submission(tables: Iterable[pa.Table], out_file: Path, progress: bool = True,

@@ -104,3 +104,39 @@ def test_a_loaded_model_saved_again_keeps_its_training_targets_vectors(bi_run, t
                       for p in (bi_run / "models" / "full" / OWN_TARGETS_FOLDER).rglob("*"))
     assert original and sorted(p.relative_to(out) for p in
                                (out / OWN_TARGETS_FOLDER).rglob("*")) == original
+
+
+def test_an_index_of_another_tuned_run_is_refused_by_name(bi_run, new_pairs, tmp_path,
+                                                          tiny_bert, model_cache):
+    """--index holding another tuned bi-encoder's vectors (same backbone, other weights) was
+    silently unused: every target went through the encoder with no word of why. It is refused
+    as an embedding model refuses an index of another backbone."""
+    from shoprel.demo import demo_file
+    from shoprel.errors import ConfigError
+    from shoprel.predict.predictor import open_predictor, predict_file
+
+    params = {"backbone": tiny_bert, "cache_dir": model_cache, "max_steps": 2, "eval_steps": 2,
+              "tuned_layers": 1, "max_length": 48, "n_threads": 1, "learning_rate": 3e-3,
+              "eval_fraction": 0}  # no hold-out: the best weights are not the start
+    config = load_config(None, {"folds.k": 2, "model.family": "biencoder",
+                                **{f"model.params.{k}": v for k, v in params.items()}})
+    other_run = runner.train(demo_file("QC"), tmp_path / "other-run", config,
+                             progress=False).run_dir
+    other, ours = tmp_path / "other", tmp_path / "ours"
+    build_index(other_run, new_pairs, out=other, progress=False)
+    build_index(bi_run, new_pairs, out=ours, progress=False)
+    [other_name] = [p.name for p in other.iterdir() if p.is_dir()]
+    [ours_name] = [p.name for p in ours.iterdir() if p.is_dir()]
+    assert other_name != ours_name
+
+    with pytest.raises(ConfigError) as err:
+        predict_file(bi_run, new_pairs, tmp_path / "pred.jsonl", indexes=[other],
+                     progress=False)
+    message = str(err.value)
+    assert message.startswith(f"--index {other}: holds embeddings of {other_name}, none of "
+                              f"them of this run's tuned model ({ours_name} as the run was "
+                              "trained); build one with `shoprel index")
+    assert "\n" not in message and not (tmp_path / "pred.jsonl").exists()
+    open_predictor(bi_run, [ours])  # its own tuned weights' index is taken
+    with pytest.raises(ConfigError, match=f"holds embeddings of {other_name}"):
+        open_predictor(bi_run, [ours, other])

@@ -38,6 +38,7 @@ class BiEncoderModel(CountsEmbeddedTexts, FineTunedModel):
     family = "biencoder"
     config_class = BiEncoderConfig
     weights_folder = TUNED_FOLDER
+    index_holds = "tuned model"  # what its index vectors come from, in --index's messages
 
     # --- the torch parts -----------------------------------------------------------------
     def _parts(self, backbone, config: BiEncoderConfig):
@@ -194,6 +195,21 @@ class BiEncoderModel(CountsEmbeddedTexts, FineTunedModel):
 
         return build_segment(Path(folder) / index_slug(digest), digest, items, embed,
                              f"{build_id}\x00{digest}", on_part)
+
+    def indexed_in(self, folder: str | Path) -> bool:
+        """Whether an index folder holds this tuned model's vectors: another tuned run's index
+        (same backbone, other weights) has other vectors and is never read."""
+        from shoprel.models.backbones.target_index import indexed_fingerprints
+        from shoprel.models.biencoder.indexing import index_slug
+
+        digest = self.weights_digest()
+        return indexed_fingerprints(Path(folder)).get(index_slug(digest)) == digest
+
+    def index_names(self) -> list[str]:
+        """The sub-folder an index must hold, as `shoprel index` names it."""
+        from shoprel.models.biencoder.indexing import index_slug
+
+        return [index_slug(self.weights_digest())]
 
     def use_indexes(self, folders: list[str | Path]) -> BiEncoderModel:
         """Look targets up in these index folders before encoding them; earlier ones win."""
