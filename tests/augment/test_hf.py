@@ -181,3 +181,39 @@ def test_a_model_folder_under_the_home_folder_is_found_by_tilde(tiny_m2m100, mon
                                  max_new_tokens=4)
     assert translator.family == "m2m100"
     assert translator.translate(["women shoes"], ["en"], "en") == ["women shoes"]
+
+
+def test_translate_says_how_many_queries_were_cut_to_the_models_input(tiny_m2m100, tmp_path):
+    """Queries past the model's 256 input tokens were cut without a word; the count is now
+    the last line (stderr), cached translations counted too, and --quiet silences it."""
+    from click.testing import CliRunner
+
+    from shoprel.augment.hf import HFTranslator
+    from shoprel.cli.augment import translate
+
+    long_es, long_en = " ".join(["zapatos de mujer"] * 100), " ".join(["women shoes"] * 150)
+    rows = [("es", long_es), ("es", "funda para iphone"), ("fr", long_es), ("en", long_en),
+            ("es", long_es)]
+    data = tmp_path / "q.jsonl"
+    data.write_text("".join(json.dumps({"id": i, "language": lang, "origin_query": q,
+                                        "category_path": "a"}) + "\n"
+                            for i, (lang, q) in enumerate(rows)), encoding="utf-8")
+    translator = HFTranslator(tiny_m2m100)
+    assert len(translator.tokenizer(long_es)["input_ids"]) > 256
+    assert translator.count_cut([long_es, "zapatos", long_es], "en") == 2
+
+    def run(*extra):
+        result = CliRunner().invoke(translate, [str(data), "--backend", "hf", "--model",
+                                                str(tiny_m2m100), "--out",
+                                                str(tmp_path / "o.jsonl"), "--overwrite",
+                                                "--cache", str(tmp_path / "c.sqlite"), *extra])
+        assert result.exit_code == 0, result.output
+        return result
+
+    # the English one is passed through whole: not cut, not counted
+    note = ("note: 3 queries were longer than the model's 256 tokens and were cut (only "
+            "their start was translated)")
+    first = run()
+    assert first.stderr.splitlines()[-1] == note and note not in first.stdout
+    assert run().stderr.splitlines()[-1] == note  # all from the cache this time
+    assert "note:" not in run("--quiet").stderr

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 
 from shoprel.augment.languages import ISO3_TO_ISO1, NLLB_CODES
@@ -21,6 +21,8 @@ LANGUAGE_TOKEN = re.compile(r"^([a-z]{3}_[A-Z][a-z]{3}|<2[a-z_-]+>|>>[a-z_]+<<|_
 FAMILIES = ("m2m100", "nllb", "madlad", "marian", "plain")
 # the language tags a row may carry (ISO 639-1 as the data uses them)
 KNOWN_LANGUAGES = frozenset(NLLB_CODES) | frozenset(ISO3_TO_ISO1.values())
+# tokens of a query the model reads (its language tokens included); the rest is cut
+MAX_INPUT_TOKENS = 256
 
 
 def model_identity(model: str | Path) -> str:
@@ -116,6 +118,7 @@ class HFTranslator:
         self.num_beams = num_beams
         self.max_new_tokens = max_new_tokens
         self.batch_size = batch_size
+        self.max_input_tokens = MAX_INPUT_TOKENS
         self.model = f"{model_identity(model)}|{self.family}|beams={num_beams}"
 
     def _code(self, lang: str) -> str | None:
@@ -179,6 +182,26 @@ class HFTranslator:
             self._lang_ids = ids
         return self._lang_ids
 
+    def _model_inputs(self, texts: list[str], target_code: str) -> list[str]:
+        """The texts as the tokenizer gets them: MADLAD and Marian read the target from a
+        prefix (M2M100 and NLLB have it forced as the first generated token instead)."""
+        if self.family in ("m2m100", "nllb") or not target_code:
+            return texts
+        return [f"{target_code} {t}" for t in texts]
+
+    def count_cut(self, texts: list[str], target: str) -> int:
+        """How many of these texts, sent to translate into `target`, are longer than the
+        max_input_tokens the model reads, so that only their start was translated (a query
+        repeated in a file counts each time)."""
+        code = self._code(normalize_lang(target))
+        if code is None or not texts:
+            return 0
+        distinct = Counter(texts)
+        lengths = self.tokenizer(self._model_inputs(list(distinct), code),
+                                 truncation=False, verbose=False)["input_ids"]
+        return sum(n for n, ids in zip(distinct.values(), lengths, strict=True)
+                   if len(ids) > self.max_input_tokens)
+
     def _generate(self, texts: list[str], source: str, target_code: str) -> list[str]:
         extra = {}
         if self.family in ("m2m100", "nllb"):
@@ -186,10 +209,9 @@ class HFTranslator:
             extra["forced_bos_token_id"] = (
                 self.tokenizer.get_lang_id(target_code) if self.family == "m2m100"
                 else self.tokenizer.convert_tokens_to_ids(target_code))
-        elif target_code:
-            texts = [f"{target_code} {t}" for t in texts]
+        texts = self._model_inputs(texts, target_code)
         encoded = self.tokenizer(texts, return_tensors="pt", padding=True, truncation=True,
-                                 max_length=256).to(self.device)
+                                 max_length=self.max_input_tokens).to(self.device)
         with self.torch.inference_mode():
             generated = self.net.generate(**encoded, num_beams=self.num_beams, do_sample=False,
                                           max_new_tokens=self.max_new_tokens, **extra)

@@ -26,6 +26,9 @@ class TranslationReport:
     no_route: Counter = field(default_factory=Counter)
     unchanged: Counter = field(default_factory=Counter)  # translated, yet identical to the query
     empty: Counter = field(default_factory=Counter)
+    # translated queries longer than the model reads, cut to their first `input_tokens`
+    cut: int = 0
+    input_tokens: int | None = None
 
     @property
     def totals(self) -> dict[str, int]:
@@ -56,6 +59,14 @@ class TranslationReport:
         line = (f"wrote {output}: {t['translated']} translated, {t['passed_through']} passed "
                 f"through, {t['no_route']} with no route to {self.target}")
         return line + (f", {t['empty']} empty (left empty)" if t["empty"] else "")
+
+    def cut_note(self) -> str | None:
+        """The line saying how many queries the model read only the start of; None if none."""
+        if not self.cut:
+            return None
+        were = "query was" if self.cut == 1 else "queries were"
+        return (f"note: {self.cut:,} {were} longer than the model's {self.input_tokens} tokens "
+                "and were cut (only their start was translated)")
 
 
 def translate_queries(queries: list[str], languages: list[str], translator: Translator,
@@ -142,10 +153,28 @@ def translate_file(input_path: str | Path, output_path: str | Path, translator: 
                               f"cache {translator.path}, where the same command run again "
                               "finds them") from None
         _check_some_route(report, input_path, getattr(translator, "name", None))
+        _count_cut(report, translator, df["query"].tolist(), df["language"].tolist(),
+                   translations)
         for record, text in zip(rows.records, translations, strict=True):
             record[TRANSLATION_COLUMN] = "" if text is None else text
         write_rows(rows, out, overwrite)
     return report
+
+
+def _count_cut(report: TranslationReport, translator: Translator, queries: list[str],
+               languages: list[str], translations: list[str | None]) -> None:
+    """Count the translated queries a model backend read only the start of (hf: the tokens
+    past its input length are dropped), cached ones too: a rerun's file holds the same cut
+    translations. Backends that read whole texts have no `count_cut`."""
+    backend = getattr(translator, "inner", translator)  # under a cache or a progress bar
+    count_cut = getattr(backend, "count_cut", None)
+    if count_cut is None:
+        return
+    sent = [str(query) for query, lang, out in zip(queries, languages, translations, strict=True)
+            if out is not None and str(query).strip()
+            and (normalize_lang(lang) or "unk") != report.target]
+    report.cut = count_cut(sent, report.target)
+    report.input_tokens = backend.max_input_tokens
 
 
 NO_ROUTE_HINTS = {  # where to look, per backend: Apertium's advice misled a table's user

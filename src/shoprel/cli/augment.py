@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from shoprel.augment.backends import BACKENDS
-from shoprel.cli.options import IntegerRange, input_path, output_path, quiet_option
+from shoprel.cli.options import IntegerRange, input_path, note, output_path, quiet_option
 from shoprel.errors import ConfigError
 
 
@@ -45,6 +45,8 @@ def translate(input_file, target, backend, out_file, cache_file, table_file, mod
             translator.close()
     click.echo("\n".join(report.lines()))
     click.echo(report.summary(out_file))
+    if report.cut_note():
+        note(report.cut_note(), quiet)
 
 
 # options only one backend reads, and that backend
