@@ -141,3 +141,40 @@ def test_a_training_file_changed_since_the_run_is_refused(tmp_path):
         data.write_text("".join(edited), encoding="utf-8")
         with pytest.raises(RunDirError, match=message):
             find_noisy_rows(tmp_path / "run")
+
+
+def test_flagged_ids_are_shown_and_written_as_the_training_file_writes_them(tmp_path):
+    """An id "0104" in the training file was printed and written as 104 (the run keeps it as
+    the number): the flagged rows now carry their file's ids, as predict gives them back."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    rows = [json.loads(line) for line in
+            shoprel.demo.demo_file("QC").read_text(encoding="utf-8").splitlines() if line]
+    for row in rows:
+        row["id"] = f"{int(row['id']):05d}"
+    data = tmp_path / "qc.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    written = {row["id"] for row in rows}
+    train(data, tmp_path / "run", load_config(None, {
+        "folds.k": 2, "model.family": "fast", "model.params.n_features": 2**14,
+        "model.params.n_estimators": 20, "model.params.n_jobs": 1, "check.far_pairs": 0,
+        "student": None}), progress=False)
+
+    done = CliRunner().invoke(main, ["noise", str(tmp_path / "run"), "--top", "5",
+                                     "--out", str(tmp_path / "ids.txt"),
+                                     "--filtered-train", str(tmp_path / "clean.jsonl")])
+    assert done.exit_code == 0, done.output
+    shown = [line.split("\t")[0] for line in done.output.splitlines() if "\tlabel=" in line]
+    listed = (tmp_path / "ids.txt").read_text(encoding="utf-8").split()
+    assert len(shown) == 5 and set(shown) <= written and shown == listed[:5]
+    assert set(listed) <= written and all(i.startswith("0") for i in listed)
+    kept = [json.loads(line)["id"] for line in
+            (tmp_path / "clean.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert len(kept) == len(rows) - len(listed) and not set(kept) & set(listed)
+
+    table = tmp_path / "ids.parquet"
+    CliRunner().invoke(main, ["noise", str(tmp_path / "run"), "--top", "0", "--out",
+                              str(table)])
+    assert pd.read_parquet(table)["id"].tolist() == listed

@@ -112,6 +112,15 @@ def id_text(value) -> str:
     return str(coerce_id(value))
 
 
+def written_id(value, key, as_text: bool):
+    """A row's id to show or write back as its file wrote it: in a file whose first id is text,
+    every id as text ("0104" as written, a number as its digits); in one whose first id is a
+    number, the key (a number). `value`: the id as read from the file; `key`: its checked_id."""
+    if as_text:
+        return value if isinstance(value, str) else str(key)
+    return key
+
+
 def same_text(a, b) -> bool:
     """A query as a reader compares it with its row's: case and runs of spaces aside (a
     predictions file that carries its queries is checked against its input or gold file)."""
@@ -276,7 +285,7 @@ class RecordValidator:
         if self.ids_as_text is None:
             self.ids_as_text = isinstance(value, str)
         if self.ids_as_text:
-            return value if isinstance(value, str) else str(key)
+            return written_id(value, key, as_text=True)
         if isinstance(value, str) and value.strip() != str(key):
             raise self._error(
                 f"id {value!r} is text that would be written back as {key!r}, but earlier ids "

@@ -21,7 +21,7 @@ from shoprel import runs
 from shoprel.data.formats import ID_TABLE_SUFFIXES, file_format
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import iter_records
-from shoprel.data.validate import id_text
+from shoprel.data.validate import id_text, written_id
 from shoprel.data.writers import write_table
 from shoprel.errors import InputError, OutputError, RunDirError
 from shoprel.utils.atomic import atomic_file
@@ -61,11 +61,24 @@ def find_noisy_rows(run_dir: str | Path, filter_by: str = DEFAULT_FILTER,
         if not train_file or not Path(train_file).is_file():
             raise RunDirError(f"{run.path}: training file {train_file!r} (metrics.json "
                               "data.train_file) not found; cannot show the flagged rows' text")
-        texts = read_pairs(train_file, task=run.task).df.set_index("id")
+        records = list(iter_records(train_file))
+        frame = read_pairs(train_file, task=run.task, records=records)
+        texts = frame.df.set_index("id")
         _check_unchanged(run, oof, texts, train_file)
         flagged["query"] = flagged["id"].map(texts["query"])
         flagged["target"] = flagged["id"].map(texts["target"])
+        flagged["id"] = flagged["id"].map(ids_as_written(frame.df["id"], records))
     return flagged.reset_index(drop=True)
+
+
+def ids_as_written(keys: pd.Series, records: list) -> dict:
+    """{key: the id as the training file wrote it}: the run keeps keys (an id "0104" is the
+    number 104 there), but the flagged rows are shown and written with their file's ids, as
+    predict gives a scored file's ids back (data.validate.written_id). `keys`: the frame read
+    from `records` (no row dropped), in their order."""
+    as_text = bool(records) and isinstance(records[0][1].get("id"), str)
+    return {key: written_id(record.get("id"), key, as_text)
+            for key, (_, record) in zip(keys, records, strict=True)}
 
 
 def _check_unchanged(run: runs.Run, oof: pd.DataFrame, texts: pd.DataFrame,
