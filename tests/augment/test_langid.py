@@ -206,3 +206,58 @@ def test_candidates_naming_no_language_are_refused(tmp_path, jsonl, given):
     assert not (tmp_path / "o.jsonl").exists()
     with pytest.raises(InputError, match="--candidates: no language given"):
         detect_languages(["zapatos de mujer"], set())
+
+
+def test_a_file_read_in_chunks_is_written_as_it_was_read_whole(tmp_path, monkeypatch, capsys):
+    """langid read the whole file into memory; it now streams chunk by chunk, holding one
+    chunk at a time, and writes every format as the whole file was written: a key first met
+    in a later chunk, a column empty in the first chunk, numbers that turn into text or into
+    fractions further down all come out as before."""
+    import pyarrow.parquet as pq
+
+    from shoprel.augment import langid as module
+    from shoprel.data.records import iter_records
+    from shoprel.data.writers import write_records
+
+    lines = [{"id": f"a{i}", "language": lang, "origin_query": q, "category_path": "x,y",
+              "label": None, "score": i} for i, (lang, q) in enumerate(QUERIES.items())]
+    lines[9]["label"], lines[10]["score"] = 1, 2.5  # types settled only in a later chunk
+    lines[11]["extra"] = "late key"
+    lines[4]["origin_query"] = 1080  # a query written as a number
+    data = tmp_path / "q.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+
+    sizes = []
+    real_chunks = module.row_chunks
+
+    def counted(*args):
+        for rows in real_chunks(*args):
+            sizes.append(len(rows.records))
+            yield rows
+
+    monkeypatch.setattr(module, "row_chunks", counted)
+    for suffix in (".jsonl", ".csv", ".tsv", ".parquet"):
+        whole = langid_file(data, tmp_path / f"whole{suffix}")
+        sizes.clear()
+        chunked = langid_file(data, tmp_path / f"chunked{suffix}", chunk_rows=5,
+                              progress=True)
+        assert sizes == [5, 5, 2]
+        assert chunked.lines() == whole.lines()
+        assert "language ID: 100%" in capsys.readouterr().err
+        if suffix != ".parquet":
+            assert ((tmp_path / f"chunked{suffix}").read_bytes()
+                    == (tmp_path / f"whole{suffix}").read_bytes())
+    # Parquet: as the records written at once (the writer langid used before) make it
+    records = [record for _, record in iter_records(tmp_path / "whole.jsonl")]
+    write_records(records, tmp_path / "at-once.parquet")
+    expected = pq.read_table(tmp_path / "at-once.parquet")
+    for name in ("whole", "chunked"):
+        table = pq.read_table(tmp_path / f"{name}.parquet")
+        assert table.schema.remove_metadata() == expected.schema.remove_metadata()
+        assert table.to_pylist() == expected.to_pylist()
+    assert pd.read_csv(tmp_path / "chunked.csv")["extra"].tolist()[-1] == "late key"
+    from shoprel.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="chunk_rows: a whole number of rows, at least 1"):
+        langid_file(data, tmp_path / "none.jsonl", chunk_rows=0)
+    assert not (tmp_path / "none.jsonl").exists()

@@ -14,9 +14,16 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from shoprel.augment.progress import PROGRESS_MIN
-from shoprel.augment.rewrite import locked_output, read_rows, write_rows
+from shoprel.augment.rewrite import (
+    CHUNK_ROWS,
+    check_chunk_rows,
+    check_rows,
+    locked_output,
+    row_chunks,
+)
 from shoprel.augment.translator import normalize_lang
 from shoprel.data.validate import UNKNOWN_LANGUAGE
+from shoprel.data.writers import write_record_chunks
 from shoprel.errors import InputError
 from shoprel.utils.progress import bar_wanted
 
@@ -71,6 +78,18 @@ def detect_languages(texts: list[str], candidates: set[str] | None = None,
     like a neighbouring language the data never has (Galician for Portuguese, say).
     progress: a bar on stderr (False: never, True: always, None: from PROGRESS_MIN texts).
     """
+    detect = language_detector(candidates)
+    return [detect(text) for text in tqdm(texts, desc=BAR, unit="text",
+                                          disable=not bar_wanted(len(texts), progress,
+                                                                 PROGRESS_MIN))]
+
+
+BAR = "language ID"
+
+
+def language_detector(candidates: set[str] | None = None):
+    """The function detect_languages applies to each text, the candidates checked once: a
+    file read in chunks gets one for all of them."""
     detector = _detector()
     wanted = None if candidates is None else {normalize_lang(c) for c in candidates} - {""}
     if wanted is not None and not wanted:  # not every language, as it was taken before
@@ -81,21 +100,19 @@ def detect_languages(texts: list[str], candidates: set[str] | None = None,
         if unknown:
             raise InputError(f"--candidates: {', '.join(unknown)}: not a language the detector "
                              "knows (ISO 639-1 codes such as en, es, pt, ja)")
-    out: list[tuple[str, float]] = []
-    for text in tqdm(texts, desc="language ID", unit="text",
-                     disable=not bar_wanted(len(texts), progress, PROGRESS_MIN)):
+
+    def detect(text: str) -> tuple[str, float]:
         text = " ".join(str(text).split())
         if not any(ch.isalpha() for ch in text):
-            out.append((UNDETERMINED, 0.0))
-            continue
+            return UNDETERMINED, 0.0
         by_script = script_language(text)
         if by_script is not None and (wanted is None or by_script in wanted):
-            out.append((by_script, 1.0))
-            continue
+            return by_script, 1.0
         ranked = detector.detect(text, model="lite", k=-1 if wanted else 1)
         best = next((r for r in ranked if wanted is None or r["lang"] in wanted), None)
-        out.append((best["lang"], round(best["score"], 4)) if best else (UNDETERMINED, 0.0))
-    return out
+        return (best["lang"], round(best["score"], 4)) if best else (UNDETERMINED, 0.0)
+
+    return detect
 
 
 @dataclass
@@ -109,6 +126,16 @@ class LangidReport:
     rows: Counter = field(default_factory=Counter)
     disagree: Counter = field(default_factory=Counter)
     detected_as: dict[str, Counter] = field(default_factory=dict)
+
+    def add(self, given: list[str], detected: list[str]) -> LangidReport:
+        """Count these rows (their given tags, what was detected) in."""
+        for tag, found in zip(given, detected, strict=True):
+            tag = normalize_lang(tag) or UNKNOWN_LANGUAGE
+            self.rows[tag] += 1
+            self.detected_as.setdefault(tag, Counter())[found] += 1
+            if found != tag and tag != UNKNOWN_LANGUAGE:
+                self.disagree[tag] += 1
+        return self
 
     def agreement(self, language: str) -> float:
         n = self.rows[language]
@@ -140,14 +167,7 @@ def _percent(share: float) -> str:
 
 
 def compare(given: list[str], detected: list[str]) -> LangidReport:
-    report = LangidReport()
-    for tag, found in zip(given, detected, strict=True):
-        tag = normalize_lang(tag) or UNKNOWN_LANGUAGE
-        report.rows[tag] += 1
-        report.detected_as.setdefault(tag, Counter())[found] += 1
-        if found != tag and tag != UNKNOWN_LANGUAGE:
-            report.disagree[tag] += 1
-    return report
+    return LangidReport().add(given, detected)
 
 
 def agreement_table(given: list[str], detected: list[str], top: int = 3) -> dict:
@@ -164,15 +184,34 @@ def agreement_table(given: list[str], detected: list[str], top: int = 3) -> dict
 
 def langid_file(input_path: str | Path, output_path: str | Path,
                 candidates: set[str] | None = None, overwrite: bool = False,
-                progress: bool | None = None) -> LangidReport:
+                progress: bool | None = None, chunk_rows: int = CHUNK_ROWS) -> LangidReport:
     """Write the file with detected_language and detected_confidence added, under the output's
-    lock; the given language, and every other value, stays as read."""
+    lock; the given language, and every other value, stays as read.
+
+    Streamed as predict streams: every row is checked first (one pass that keeps only the ids
+    and the columns), then `chunk_rows` rows at a time are read again, detected and written,
+    so memory stays flat however large the file; the output appears only when whole."""
+    check_chunk_rows(chunk_rows)
+    detect = language_detector(candidates)
+    report = LangidReport()
     with locked_output(input_path, output_path, overwrite) as out:
-        rows = read_rows(input_path)
-        detected = detect_languages(rows.frame.df["query"].tolist(), candidates, progress)
-        for record, (code, score) in zip(rows.records, detected, strict=True):
-            record["detected_language"], record["detected_confidence"] = code, score
-        write_rows(rows, out, overwrite)
-    given = [record.get("language") for record in rows.records]
-    return compare([g if isinstance(g, str) else "" for g in given],
-                   [code for code, _ in detected])
+        checked = check_rows(input_path, {"detected_language": UNDETERMINED,
+                                          "detected_confidence": 0.0})
+        with tqdm(total=checked.rows, desc=BAR, unit="text",
+                  disable=not bar_wanted(checked.rows, progress, PROGRESS_MIN)) as bar:
+
+            def detected_chunks():
+                for rows in row_chunks(input_path, checked.task, chunk_rows):
+                    found = []
+                    for text in rows.frame.df["query"].tolist():
+                        found.append(detect(text))
+                        bar.update()
+                    for record, (code, score) in zip(rows.records, found, strict=True):
+                        record["detected_language"], record["detected_confidence"] = code, score
+                    given = [record.get("language") for record in rows.records]
+                    report.add([g if isinstance(g, str) else "" for g in given],
+                               [code for code, _ in found])
+                    yield rows.records, rows.lines
+
+            write_record_chunks(detected_chunks(), out, checked.columns, replace=overwrite)
+    return report

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -77,15 +78,123 @@ def _column(values: list, as_text: bool) -> pd.Series:
     return pd.Series([cell(v) for v in values], dtype=object)
 
 
-def records_frame(records: list[dict], fmt: str) -> pd.DataFrame:
-    """Records as a table for CSV, TSV or Parquet: every key any row has, in first-seen order."""
-    names = list(dict.fromkeys(k for record in records for k in record))
+def records_frame(records: list[dict], fmt: str, plan: ColumnPlan | None = None
+                  ) -> pd.DataFrame:
+    """Records as a table for CSV, TSV or Parquet: every key any row has, in first-seen order.
+    `plan`: the columns of the whole file, when these records are one chunk of it."""
+    names = plan.names if plan is not None else list(dict.fromkeys(
+        k for record in records for k in record))
     columns = {}
     for name in names:
         values = [record.get(name) for record in records]
-        as_text = fmt != "parquet" or any(isinstance(v, str) for v in values)
+        as_text = fmt != "parquet" or (name in plan.text if plan is not None
+                                       else any(isinstance(v, str) for v in values))
         columns[name] = _column(values, as_text)
     return pd.DataFrame(columns, columns=names)
+
+
+class ColumnPlan:
+    """The columns of a file of records written chunk by chunk, gathered over all its records
+    first (a streamed pass): their first-seen order, which hold text anywhere (a number among
+    them is written as the text the file wrote), and the kinds of value each holds, so that
+    every chunk of a Parquet file gets the types the whole file would have."""
+
+    def __init__(self):
+        self.names: list[str] = []
+        self.text: set[str] = set()
+        self.kinds: dict[str, set[type]] = {}
+
+    def add(self, record: dict) -> None:
+        for name, value in record.items():
+            kinds = self.kinds.get(name)
+            if kinds is None:
+                self.names.append(name)
+                kinds = self.kinds[name] = set()
+            if isinstance(value, str):
+                self.text.add(name)
+            elif value is not None:
+                kinds.add(float if isinstance(value, FloatText) else type(value))
+
+    def arrow_schema(self, first):
+        """The Parquet schema: text columns as strings, numbers and booleans as the whole
+        file's values make them; any other column as pyarrow read it in the first chunk."""
+        import pyarrow as pa
+
+        fields = []
+        for field in first:
+            kinds = self.kinds.get(field.name, set())
+            if field.name in self.text:
+                kind = pa.string()
+            elif not kinds:
+                kind = pa.null()
+            elif kinds == {bool}:
+                kind = pa.bool_()
+            elif kinds == {int}:
+                kind = pa.int64()
+            elif kinds <= {int, float}:
+                kind = pa.float64()
+            else:
+                kind = field.type
+            fields.append(pa.field(field.name, kind))
+        return pa.schema(fields, metadata=first.metadata)
+
+
+def write_record_chunks(chunks: Iterable[tuple[list[dict], list[int]]], path: str | Path,
+                        plan: ColumnPlan, replace: bool = True) -> Path:
+    """write_records for a file too large to hold: (records, their line numbers) chunk by
+    chunk, each written as it comes, the output appearing only when whole; `plan` holds the
+    columns of every chunk's records (gathered beforehand). Written as write_records writes the
+    same records at once."""
+    path = Path(path)
+    fmt = file_format(path)
+    with atomic_file(path, replace=replace, durable=True) as tmp:
+        if fmt == "parquet":
+            _parquet_chunks(chunks, tmp, path, plan)
+            return path
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            for number, (records, _) in enumerate(chunks):
+                if fmt == "jsonl":
+                    fh.write("".join(_json_text(record) + "\n" for record in records))
+                else:
+                    records_frame(records, fmt, plan).to_csv(
+                        fh, sep="," if fmt == "csv" else "\t", index=False,
+                        header=number == 0, lineterminator="\n")
+    return path
+
+
+def _parquet_chunks(chunks, tmp: Path, path: Path, plan: ColumnPlan) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    writer = schema = None
+    try:
+        for records, lines in chunks:
+            df = records_frame(records, "parquet", plan)
+            try:
+                table = pa.Table.from_pandas(df, preserve_index=False)
+                if writer is None:
+                    schema = plan.arrow_schema(table.schema)
+                    writer = pq.ParquetWriter(tmp, schema)
+                writer.write_table(table.cast(schema))
+            except (pa.ArrowException, ValueError, TypeError) as exc:
+                raise _not_parquet(df, path, lines, exc) from None
+        if writer is None:
+            _parquet(records_frame([], "parquet", plan), tmp, path, [])
+    finally:
+        if writer is not None:
+            writer.close()
+
+
+def _not_parquet(df: pd.DataFrame, path: Path, lines: list[int] | None,
+                 exc: Exception) -> OutputError:
+    """A column pyarrow cannot store (text and objects mixed), named in one line."""
+    name = next((c for c in df.columns if not _arrow_ok(df[c])), None)
+    row = _first_odd_row(df[name]) if name is not None else None
+    where = (f", {'line' if lines else 'row'} {lines[row] if lines else row + 1}"
+             if row is not None else "")
+    field = f", field {name!r}" if name is not None else ""
+    return OutputError(f"{path}{where}{field}: cannot be written as Parquet "
+                       f"({one_line_reason(exc)}); write .jsonl or .csv")
 
 
 def _parquet(df: pd.DataFrame, tmp: Path, path: Path, lines: list[int] | None) -> None:
@@ -95,13 +204,7 @@ def _parquet(df: pd.DataFrame, tmp: Path, path: Path, lines: list[int] | None) -
     try:
         df.to_parquet(tmp, index=False)
     except (pa.ArrowException, ValueError, TypeError) as exc:
-        name = next((c for c in df.columns if not _arrow_ok(df[c])), None)
-        row = _first_odd_row(df[name]) if name is not None else None
-        where = (f", {'line' if lines else 'row'} {lines[row] if lines else row + 1}"
-                 if row is not None else "")
-        field = f", field {name!r}" if name is not None else ""
-        raise OutputError(f"{path}{where}{field}: cannot be written as Parquet "
-                          f"({one_line_reason(exc)}); write .jsonl or .csv") from None
+        raise _not_parquet(df, path, lines, exc) from None
 
 
 def _arrow_ok(column: pd.Series) -> bool:
