@@ -181,8 +181,25 @@ def test_start_from_a_saved_model(fitted, any_backbone, small, qc_frame, tmp_pat
 def test_keep_best_by_f1_on_a_held_out_slice(small, qc_frame, tmp_path):
     model = small(eval_fraction=0.25, eval_steps=2).fit(qc_frame.take(np.arange(48)))
     assert model.best_eval_["step"] in (2, 4) and 0 < model.best_eval_["f1"] <= 1
+    # the run's fine-tuning record (train_stats_) names the step whose adapter was kept
+    stats = model.train_stats_
+    assert stats["best_step"] == model.best_eval_["step"]
+    assert stats["holdout_f1_best"] == model.best_eval_["f1"]
+    assert stats["holdout_rows"] == 12 and stats["rows"] == 36
     model.save(tmp_path / "m")
-    assert json.loads((tmp_path / "m" / "model.json").read_text())["state"]["best_eval"]
+    state = json.loads((tmp_path / "m" / "model.json").read_text())["state"]
+    assert state["best_eval"] and state["train_stats"]["best_step"] == stats["best_step"]
+    loaded = RelevanceModel.load(tmp_path / "m")
+    assert loaded.train_stats_ == stats and loaded.best_eval_ == model.best_eval_
+
+
+def test_train_stats_survive_save_and_load(fitted, tmp_path):
+    stats = fitted.train_stats_
+    assert stats["global_step"] == 4 and stats["rows"] == 48 and "best_step" not in stats
+    fitted.save(tmp_path / "m")
+    loaded = RelevanceModel.load(tmp_path / "m")
+    assert loaded.train_stats_ == stats
+    assert loaded.train_stats_["missing_encoder_weights"] == []
 
 
 def test_bf16_and_merged_inference(small, qc_frame, tmp_path):

@@ -193,9 +193,13 @@ class LLMClassifier(FineTunedModel):
         self.fit_result_ = result
         self.best_eval_ = callbacks[0].best if callbacks else None
         # what the run's fine-tuning record and `shoprel train`'s warning read (a decoder that
-        # started partly random: evaluate/console.py)
+        # started partly random: evaluate/console.py); saved in model.json with the model
         self.train_stats_ = {**result.__dict__, "rows": len(train_rows),
                              "missing_encoder_weights": missing}
+        if self.best_eval_ is not None:  # keep-best: the step whose adapter was kept
+            self.train_stats_.update(best_step=self.best_eval_["step"],
+                                     holdout_rows=int(len(eval_rows)),
+                                     holdout_f1_best=self.best_eval_["f1"])
 
     def _split(self, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Training rows and (when eval_fraction > 0) a stratified held-out slice for keep-best."""
@@ -237,7 +241,7 @@ class LLMClassifier(FineTunedModel):
 
     # --- persistence ---------------------------------------------------------------------
     def _state(self) -> dict:
-        state = {"fingerprint": self.fingerprint_}
+        state = {"fingerprint": self.fingerprint_, "train_stats": self.train_stats_}
         if self.best_eval_ is not None:
             state["best_eval"] = self.best_eval_
         return state
@@ -248,6 +252,7 @@ class LLMClassifier(FineTunedModel):
     def _restore(self, state: dict, folder: Path) -> None:
         self.fingerprint_ = state["fingerprint"]
         self.best_eval_ = state.get("best_eval")
+        self.train_stats_ = state.get("train_stats", {})  # {} from a model saved before they were
         backbone = self._backbone(self.config())
         backbone.check_trained(self.fingerprint_, f"the model in {folder} was trained on")
         with torch_threads(self.n_threads):
