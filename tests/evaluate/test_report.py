@@ -260,8 +260,35 @@ def test_write_run_report_reads_a_finished_run(tmp_path) -> None:
     frame.to_parquet(tmp_path / "oof.parquet", index=False)
     path = write_run_report(tmp_path)
     assert path == tmp_path / "report.html" and "demo" in path.read_text(encoding="utf-8")
-    other = write_run_report(tmp_path, tmp_path / "elsewhere" / "r.html")
+    other = write_run_report(tmp_path, tmp_path.parent / f"{tmp_path.name}-out" / "r.html")
     assert other.is_file()
+
+
+def test_write_run_report_overwrites_no_file_it_did_not_write(tmp_path) -> None:
+    """It took any out_file: a run's metrics.json or a user's file was replaced by HTML,
+    where `shoprel report --out` and the API's write_report refused them."""
+    from shoprel.errors import OutputError, OutputExistsError
+
+    run = tmp_path / "run"
+    run.mkdir()
+    frame = make_oof(n=0)
+    (run / "run.json").write_text(json.dumps({"task": "QC", "threshold": 0.5}))
+    metrics = json.dumps({"task": "QC", "run_name": "demo"})
+    (run / "metrics.json").write_text(metrics)
+    frame.to_parquet(run / "oof.parquet", index=False)
+    notes = tmp_path / "notes.html"
+    notes.write_text("mine")
+    data = tmp_path / "train_QC.txt"
+    with pytest.raises(OutputError, match="lies inside the run folder"):
+        write_run_report(run, run / "metrics.json")
+    with pytest.raises(OutputExistsError):
+        write_run_report(run, notes)
+    with pytest.raises(OutputError, match="give a name ending in .html"):
+        write_run_report(run, data)
+    assert (run / "metrics.json").read_text() == metrics and notes.read_text() == "mine"
+    assert not data.exists() and not (run / "report.html").exists()
+    assert "demo" in write_run_report(run, notes, overwrite=True).read_text(encoding="utf-8")
+    assert write_run_report(run, run / "report.html") == run / "report.html"  # its own
 
 
 def test_a_run_that_cannot_be_written_in_is_said_in_one_line(tmp_path, monkeypatch) -> None:

@@ -2,8 +2,8 @@
 
 Entry points: :func:`render_report` (metrics + OOF frame -> HTML text), :func:`write_report`
 (training writes report.html into the run being built) and :func:`write_run_report`
-(rebuilds it from a finished run directory; :func:`write_report_file`, ``shoprel report``,
-checks the output first).
+(rebuilds it from a finished run directory, checking a given output first: never a file
+it did not write; :func:`write_report_file` is the same for ``shoprel report``).
 """
 
 from shoprel.evaluate.report.curves import f1_by_threshold

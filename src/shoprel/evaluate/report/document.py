@@ -105,15 +105,24 @@ def write_report(run_dir: str | Path, metrics: dict, oof: pd.DataFrame) -> Path:
     return path
 
 
-def write_run_report(run_dir: str | Path, out_file: str | Path | None = None) -> Path:
+def write_run_report(run_dir: str | Path, out_file: str | Path | None = None,
+                     overwrite: bool = False) -> Path:
     """(Re)write the report of a finished run directory, atomically; default RUN_DIR/report.html.
 
-    Raises RunDirError when the directory is not a finished run or lacks its metrics/OOF file.
+    A given `out_file` is checked as an output first, as `shoprel report` checks --out: no
+    file inside the run but its own report.html, none inside another shoprel folder, no
+    existing file unless `overwrite`, and an .html name (a data file replaced by HTML is
+    lost). Raises RunDirError when the directory is not a finished run or lacks its
+    metrics/OOF file.
     """
     from shoprel import runs
     from shoprel.utils.atomic import atomic_file
-    from shoprel.utils.outputs import check_parent
+    from shoprel.utils.outputs import check_html_name, check_output_file, check_parent
 
+    if out_file is not None:
+        check_output_file(out_file, runs=[run_dir], own=[Path(run_dir) / runs.REPORT],
+                          overwrite=overwrite)
+        check_html_name(out_file)
     run = runs.Run.open(run_dir)
     target = Path(out_file) if out_file is not None else run.path / runs.REPORT
     check_parent(target)  # a run on a read-only disk: one line, not a traceback
@@ -133,14 +142,6 @@ def write_run_report(run_dir: str | Path, out_file: str | Path | None = None) ->
 
 def write_report_file(run_dir: str | Path, out_file: str | Path | None = None,
                       overwrite: bool = False) -> Path:
-    """`shoprel report`: write_run_report, with `out_file` checked as an output first: no
-    input, no file inside the run but its own report.html, no existing file unless
-    `overwrite`, and an .html name (a data file replaced by HTML is lost)."""
-    from shoprel import runs
-    from shoprel.utils.outputs import check_html_name, check_output_file
-
-    if out_file is not None:
-        check_output_file(out_file, runs=[run_dir], own=[Path(run_dir) / runs.REPORT],
-                          overwrite=overwrite)
-        check_html_name(out_file)
-    return write_run_report(run_dir, out_file)
+    """`shoprel report` and the API's `write_report`: write_run_report, whose output checks
+    they share."""
+    return write_run_report(run_dir, out_file, overwrite)
