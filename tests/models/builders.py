@@ -80,8 +80,9 @@ def tiny_embeddinggemma(folder: Path, query_prompt: str, document_prompt: str) -
     """A randomly initialised EmbeddingGemma in a second: the real folder's sentence-transformers
     layout (Gemma3 encoder with bidirectional sliding and full attention, mean pooling over every
     token, two linear dense layers, unit length) and its token conventions (<pad> 0, </s> 1,
-    <s> 2, both added to every text), at 32 dimensions and 2 layers. The vocabulary holds 2048
-    rows for the 600 pieces, as the ONNX exporter traces an example with token id 2000."""
+    <s> 2, both added to every text), at 32 dimensions and 2 layers. Its vocabulary is the
+    tokenizer's 600 pieces: no more rows than it has tokens (the ONNX exporter once traced a
+    fixed token id 2000, which a smaller vocabulary made an index error)."""
     import json
 
     import torch
@@ -99,7 +100,7 @@ def tiny_embeddinggemma(folder: Path, query_prompt: str, document_prompt: str) -
     hidden, dense = 32, 64
     torch.manual_seed(0)
     config = Gemma3TextConfig(
-        vocab_size=2048, hidden_size=hidden, intermediate_size=64, head_dim=16,
+        vocab_size=len(tokenizer), hidden_size=hidden, intermediate_size=64, head_dim=16,
         num_hidden_layers=len(EMBEDDINGGEMMA_LAYERS), layer_types=list(EMBEDDINGGEMMA_LAYERS),
         num_attention_heads=2, num_key_value_heads=1, query_pre_attn_scalar=16,
         sliding_window=EMBEDDINGGEMMA_WINDOW, use_bidirectional_attention=True,

@@ -180,14 +180,15 @@ def _export_fp32(source: Path, out: Path, show_progress: bool) -> None:
                     show_progress)
     with steps:
         whole = _pipeline(source)
-        reference = _torch_vectors(whole, source, CHECK_TEXTS)
+        # the check texts as the backbone's own tokenizer reads them, padded: the trace's
+        # example (ids within its vocabulary, a padded row, its pad id masked)
+        batch = _query_batch(source, CHECK_TEXTS)
+        reference = _torch_vectors(whole, batch)
         steps.update()
-        example = torch.tensor([[2, 1000, 2000, 1], [2, 1000, 1, 0]])
-        mask = (example != 0).long()
         traced = out / "traced.onnx"
         with torch.no_grad(), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the TorchScript exporter warns about itself
-            torch.onnx.export(whole, (example, mask), str(traced),
+            torch.onnx.export(whole, (batch["input_ids"], batch["attention_mask"]), str(traced),
                               input_names=["input_ids", "attention_mask"],
                               output_names=["embedding"], opset_version=OPSET, dynamo=False,
                               dynamic_axes={"input_ids": {0: "batch", 1: "sequence"},
@@ -294,13 +295,18 @@ def _pipeline(source: Path):
     return _module_class()(encoder, dense, int(encoder.config.sliding_window))
 
 
-def _torch_vectors(whole, source: Path, texts: Sequence[str]) -> np.ndarray:
-    import torch
+def _query_batch(source: Path, texts: Sequence[str]):
+    """`texts` as queries, tokenized by the backbone's tokenizer and padded to one tensor."""
     from transformers import AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(source)
-    batch = tokenizer([embeddinggemma.QUERY_PREFIX + t for t in texts], padding=True,
-                      return_tensors="pt")
+    return tokenizer([embeddinggemma.QUERY_PREFIX + t for t in texts], padding=True,
+                     return_tensors="pt")
+
+
+def _torch_vectors(whole, batch) -> np.ndarray:
+    import torch
+
     with torch.inference_mode():
         return whole(batch["input_ids"], batch["attention_mask"]).numpy()
 
