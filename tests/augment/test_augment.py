@@ -26,6 +26,7 @@ def test_rows_in_new_languages(tmp_path, jsonl, qc_rows, table):
     out = augment_translations(frame, {"it": "es", "de": "en", "th": "ko"}, table)
     df = out.df
     assert len(df) == 6 and out.stats["augmented"] == 2  # "bolso" has no translation: left out
+    assert out.stats["translated"] == {"it": 1, "de": 1}  # th: no ko query has a translation
     new = df[df["augmented"]]
     assert new["language"].tolist() == ["it", "de"]
     assert new["query"].tolist() == ["custodia iphone", "autowaschschwamm"]

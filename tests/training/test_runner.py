@@ -10,6 +10,7 @@ from shoprel import runs
 from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError, InputError
 from shoprel.evaluate.metrics import best_f1_threshold
+from shoprel.evaluate.run_metrics import translated_only_languages, translated_only_note
 from shoprel.folds.grouped import fold_groups
 from shoprel.training import runner
 from shoprel.training.config import load_config
@@ -188,6 +189,40 @@ def test_augmented_rows_train_but_never_validate(tmp_path, qc_demo, fast_fits):
         assert not folds.loc[originals["id"]].eq(fold).any()  # no validation row trained on
     assert result.metrics["data"]["augmented_rows"] == len(fitted[3][fitted[3]["augmented"]])
     assert result.metrics["data"]["augmented_rows"] == (frame.df["language"] == "es").sum()
+    # pt has rows of its own: its figures are theirs, and no note calls it translated only
+    assert result.metrics["data"]["translated_rows"] == {"pt": 45}
+    assert "pt" in result.metrics["per_language"]
+    assert translated_only_languages(result.metrics) == {}
+
+
+def test_a_language_only_translations_bring_is_named_not_silently_missing(tmp_path, qc_demo):
+    """es → th copies (no Thai row in the file) train every fold, but translated rows never
+    validate: per_language covers exactly the out-of-fold rows' languages, and metrics.json,
+    train's notes and the report say that th was trained on translations only, where it was
+    simply missing from the per-language table."""
+    frame = read_pairs(qc_demo)
+    spanish = frame.df[frame.df["language"] == "es"]["query"].unique()
+    table = tmp_path / "translations.jsonl"
+    table.write_text("".join(json.dumps({"text": q, "source": "es", "target": "th",
+                                         "translation": f"th {q}"}, ensure_ascii=False) + "\n"
+                             for q in spanish), encoding="utf-8")
+    config = load_config(None, {"model.family": "fast", "folds.k": 3,
+                                "model.params.n_estimators": 30, "model.params.n_jobs": 1,
+                                "augment.translate": {"th": "es"}, "augment.backend": "table",
+                                "augment.table": str(table)})
+    result = runner.train(qc_demo, tmp_path / "run", config, progress=False)
+    metrics = result.metrics
+    oof = runs.Run.open(result.run_dir).oof()
+    assert set(metrics["per_language"]) == set(oof["language"]) == set(frame.df["language"])
+    assert "th" not in metrics["per_language"]
+    assert metrics["data"]["translated_rows"] == {"th": 45}
+    assert translated_only_languages(metrics) == {"th": 45}
+    assert translated_only_note(metrics).startswith(
+        "trained on translations only: th (45 translated rows); ")
+    report = (result.run_dir / "report.html").read_text(encoding="utf-8")
+    languages = report[report.index('<section id="languages">'):]
+    languages = languages[:languages.index("</section>")]
+    assert "Trained on translations only: th (45 translated rows)" in languages
 
 
 def test_translation_pairs_that_would_add_nothing_are_refused(tmp_path, qc_demo):

@@ -37,10 +37,11 @@ def augment_translations(frame: PairFrame, targets: dict[str, str], translator: 
     """Translate rows of language src into each new language: targets = {new: src}.
 
     {"it": "es"} makes Italian rows from the Spanish ones. Labels and targets are copied;
-    rows whose query has no route are left out. Originals come first, augmented=False.
+    rows whose query has no route are left out. Originals come first, augmented=False. The
+    frame's stats count the copies (`augmented`) and, per new language, `translated`.
     """
     df = frame.df
-    pieces, taken = [], df["id"]
+    pieces, taken, made_per_language = [], df["id"], {}
     for new_lang, source in targets.items():
         new_lang, source = normalize_lang(new_lang), normalize_lang(source)
         if new_lang == source:
@@ -60,8 +61,11 @@ def augment_translations(frame: PairFrame, targets: dict[str, str], translator: 
         taken = pd.concat([taken, made["id"]], ignore_index=True)
         made[AUGMENTED_COLUMN] = True
         pieces.append(made)
+        if len(made):
+            made_per_language[new_lang] = made_per_language.get(new_lang, 0) + len(made)
     original = df.assign(**{AUGMENTED_COLUMN: False})
     parts = ([original] if include_original else []) + pieces
     out = pd.concat(parts, ignore_index=True) if parts else original.iloc[:0]
-    stats = dict(frame.stats, augmented=int(sum(len(p) for p in pieces)))
+    stats = dict(frame.stats, augmented=int(sum(len(p) for p in pieces)),
+                 translated=made_per_language)
     return PairFrame(frame.task, out, frame.source, stats)

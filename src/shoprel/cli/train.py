@@ -91,6 +91,10 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
         note(f"note: {data['empty_query']} row(s) with an empty query and "
              f"{data['empty_target']} with an empty target "
              f"({'dropped' if data['dropped'] else 'kept'}; see data.empty_text)", quiet)
+    from shoprel.evaluate.run_metrics import translated_only_note
+
+    if translated := translated_only_note(m):
+        note(f"note: {translated}", quiet)
     if m.get("far_pairs"):
         click.echo(far_pairs_line(m["far_pairs"]))
     for line in learning_curve_lines(m.get("learning_curve") or {}):

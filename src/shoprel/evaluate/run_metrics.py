@@ -116,3 +116,26 @@ def prediction_table(oof: pd.DataFrame, metrics: dict) -> pd.DataFrame:
     row_cut = oof["fold"].map(cuts).fillna(default).to_numpy(dtype=np.float64) \
         if "fold" in oof.columns else np.full(len(oof), default)
     return oof.assign(prediction=(oof["probability"].to_numpy() >= row_cut).astype(np.int64))
+
+
+def translated_only_languages(metrics: dict) -> dict[str, int]:
+    """{language: translated rows} of the languages the run's final fit saw only as
+    translations (augment.translate): augmented rows never validate, so these have no
+    out-of-fold rows and no per-language figures. {} for runs that record none."""
+    data = metrics.get("data")
+    translated = data.get("translated_rows") if isinstance(data, dict) else None
+    if not isinstance(translated, dict):
+        return {}
+    evaluated = metrics.get("per_language")
+    evaluated = evaluated if isinstance(evaluated, dict) else {}
+    return {str(lang): n for lang, n in translated.items() if str(lang) not in evaluated}
+
+
+def translated_only_note(metrics: dict) -> str | None:
+    """One sentence naming the languages trained on translations only, or None."""
+    languages = translated_only_languages(metrics)
+    if not languages:
+        return None
+    named = ", ".join(f"{lang} ({n} translated rows)" for lang, n in sorted(languages.items()))
+    return (f"trained on translations only: {named}; translated rows never validate, so "
+            "no out-of-fold row is in these languages and they have no per-language figures")

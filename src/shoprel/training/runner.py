@@ -311,7 +311,9 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
                        round(final_seconds, 2), "rows_per_second_cv":
                        round(len(frame) * config.folds.k / max(cv_seconds, 1e-9), 1)},
             "data": {"train_file": str(Path(train_file).resolve()), **frame.stats,
-                     "augmented_rows": int(final_rows.stats.get("augmented", 0))},
+                     "augmented_rows": int(final_rows.stats.get("augmented", 0)),
+                     # per language: one only translations brought has no out-of-fold rows
+                     "translated_rows": dict(final_rows.stats.get("translated", {}))},
         })
         if stage0_info is not None:
             metrics["stage0"] = stage0_info

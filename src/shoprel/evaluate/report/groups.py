@@ -44,6 +44,7 @@ from shoprel.evaluate.report.svg import (
     svg,
 )
 from shoprel.evaluate.report.tables import MIN_GROUP_ROWS, group_table
+from shoprel.evaluate.run_metrics import translated_only_note
 
 MAX_CHART_GROUPS = 20
 MAX_CATEGORY_ROWS = 30
@@ -123,8 +124,11 @@ def language_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
     """Per-language ΔF1 and AUC with intervals, then the table (small languages folded)."""
     groups = sorted_groups(metrics.get("per_language"))
     head = '<section id="languages"><h2>Per language</h2>'
+    translated = translated_only_note(metrics)
+    tail = (note(esc(translated[0].upper() + translated[1:] + ".")) if translated else "") \
+        + "</section>"
     if not groups:
-        return head + note("No per-language metrics in this run.") + "</section>"
+        return head + note("No per-language metrics in this run.") + tail
     overall_auc = num((metrics.get("overall") or {}).get("roc_auc"))
     chart = ""
     intervals = language_intervals(rows)
@@ -144,8 +148,7 @@ def language_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
             "circle = whole interval above the reference, square = below, diamond = "
             "includes it. Left: F1 minus all-positive F1 (reference 0). Right: ROC-AUC "
             f"(dashed: chance 0.5; dotted: overall {fmt(overall_auc)})."))
-    return (head + chart + group_table(groups, "language", overall_auc=overall_auc)
-            + "</section>")
+    return head + chart + group_table(groups, "language", overall_auc=overall_auc) + tail
 
 
 def detected_language_section(metrics: Mapping[str, Any]) -> str:
