@@ -335,3 +335,79 @@ def test_an_export_written_before_the_record_still_loads(gemma_folder, fake_expo
     assert onnx_engine.exported(gemma_folder, show_progress=False) == folder
     assert fake_exports == []  # not exported again
     assert onnx_engine.OnnxEncoder.from_folder(folder).encode_prefixed(["water"]).shape == (1, 2)
+
+
+WEIGHTS = np.array([[1.0, 0.5], [0.25, 2.0]], dtype=np.float32)
+
+
+@pytest.fixture
+def matmul_exports(tiny_onnx, monkeypatch):
+    """fp32 exports of a tiny graph whose weight matrix lies in the weights file beside it, as
+    the real export's do: a text's vector is (sum of its token ids, its token count) @ WEIGHTS."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    def export_fp32(source, out, show_progress):
+        axis = helper.make_tensor("axis", TensorProto.INT64, [1], [1])
+        weights = numpy_helper.from_array(WEIGHTS, "dense.weight")
+        nodes = [helper.make_node("Mul", ["input_ids", "attention_mask"], ["kept"]),
+                 helper.make_node("ReduceSum", ["kept", "axis"], ["total"], keepdims=1),
+                 helper.make_node("ReduceSum", ["attention_mask", "axis"], ["count"], keepdims=1),
+                 helper.make_node("Concat", ["total", "count"], ["both"], axis=1),
+                 helper.make_node("Cast", ["both"], ["features"], to=TensorProto.FLOAT),
+                 helper.make_node("MatMul", ["features", "dense.weight"], ["embedding"],
+                                  name="dense/MatMul")]
+        graph = helper.make_graph(
+            nodes, "tiny", [helper.make_tensor_value_info(n, TensorProto.INT64,
+                                                          ["batch", "sequence"])
+                            for n in ("input_ids", "attention_mask")],
+            [helper.make_tensor_value_info("embedding", TensorProto.FLOAT, ["batch", 2])],
+            initializer=[axis, weights])
+        onnx.save_model(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]),
+                        str(out / onnx_engine.MODEL_FILE), save_as_external_data=True,
+                        all_tensors_to_one_file=True, location=onnx_engine.DATA_FILE,
+                        size_threshold=0)
+        (out / "tokenizer.json").write_bytes((tiny_onnx / "tokenizer.json").read_bytes())
+        (out / "tokenizer_config.json").write_text("{}")
+        (out / onnx_engine.META_FILE).write_text(json.dumps(
+            {"format": onnx_engine.EXPORT_FORMAT, "precision": "fp32"}))
+
+    monkeypatch.setattr(onnx_engine, "_export_fp32", export_fp32)
+
+
+@pytest.mark.parametrize("link", ["symbolic", "hard"])
+def test_int8_quantises_an_fp32_export_whose_weights_file_is_a_link(
+        link, gemma_folder, matmul_exports, tmp_path):
+    """A cache whose files are links (assembled from another cache, backed up with `cp -al`, or
+    the suite's view of the user's): onnx refused to read the fp32 export's weights through a
+    symbolic or a hard link, so int8 could not be exported from it. It quantises a plain copy
+    now, removed after, and writes nothing in the fp32 folder."""
+    import onnx
+
+    fp32 = onnx_engine.exported(gemma_folder, show_progress=False)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    if link == "symbolic":  # graph and weights both, as onnxruntime reads them from one folder
+        for name in (onnx_engine.MODEL_FILE, onnx_engine.DATA_FILE):
+            (fp32 / name).rename(elsewhere / name)
+            (fp32 / name).symlink_to(elsewhere / name)
+    else:
+        (elsewhere / onnx_engine.DATA_FILE).hardlink_to(fp32 / onnx_engine.DATA_FILE)
+    fp32_files = {p.name: p.lstat().st_mtime_ns for p in fp32.iterdir() if p.name != LAST_USED}
+
+    int8 = onnx_engine.exported(with_engine(gemma_folder, ONNX_INT8),
+                                onnx_engine.PRECISION[ONNX_INT8], show_progress=False)
+    # the copy it quantised is gone (weights this small stay inside the int8 graph)
+    assert {p.name for p in int8.iterdir() if p.name != LAST_USED} == {
+        onnx_engine.MODEL_FILE, onnx_engine.META_FILE, "tokenizer.json", "tokenizer_config.json"}
+    ops = {n.op_type for n in onnx.load(str(int8 / onnx_engine.MODEL_FILE)).graph.node}
+    assert "MatMulInteger" in ops and "MatMul" not in ops
+    texts = ["water bottle kids", "red blue lamp", "iphone"]
+    expected = np.array([[6, 3], [24, 3], [5, 1]], dtype=np.float32) @ WEIGHTS  # TINY_WORDS
+    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
+    np.testing.assert_allclose(onnx_engine.OnnxEncoder.from_folder(fp32).encode_prefixed(texts),
+                               expected, atol=1e-6)
+    quantised = onnx_engine.OnnxEncoder.from_folder(int8).encode_prefixed(texts)
+    assert float((quantised * expected).sum(axis=1).min()) > 0.99
+    assert {p.name: p.lstat().st_mtime_ns for p in fp32.iterdir()
+            if p.name != LAST_USED} == fp32_files

@@ -17,6 +17,7 @@ import dataclasses
 import json
 import logging
 import os
+import shutil
 import time
 import warnings
 from collections.abc import Sequence
@@ -49,6 +50,8 @@ MODEL_FILE, DATA_FILE, META_FILE = "model.onnx", "model.onnx.data", "export.json
 # in export.json: the SHA-256 of the backbone's weights it was made from (files_sha256 over its
 # weight files, as its fingerprint); the folder's name holds only 16 hex characters of it
 SOURCE_FIELD = "source_weights_sha256"
+# the int8 export's scratch copy of the fp32 export it quantises (_plain_copy), removed after
+SOURCE_COPY = "fp32-source"
 MAX_LENGTH = 256  # tokens, as the sentence-transformers encoder truncates (encoders.py)
 CHECK_TEXTS = ("water bottle for kids", "funda iphone 13", "무선 이어폰")
 MIN_CHECK_COSINE = 0.999  # an export that disagrees more with torch on CHECK_TEXTS is refused
@@ -229,19 +232,34 @@ def _quantise(fp32: Path, out: Path, show_progress: bool, precision: str) -> Non
         root = logging.getLogger()
         level = root.level
         root.setLevel(logging.ERROR)  # it advises pre-processing, which changed nothing here
+        source = out / SOURCE_COPY
         try:
             # signed weights: this model's dynamic int8 was 2× faster with them than unsigned
             # on a VNNI CPU, at the same cosine; the weights file is named MODEL_FILE + ".data"
-            quantize_dynamic(fp32 / MODEL_FILE, out / MODEL_FILE, weight_type=QuantType.QInt8,
-                             per_channel=True, op_types_to_quantize=["MatMul"],
-                             nodes_to_exclude=keep, use_external_data_format=True,
+            quantize_dynamic(_plain_copy(fp32, source), out / MODEL_FILE,
+                             weight_type=QuantType.QInt8, per_channel=True,
+                             op_types_to_quantize=["MatMul"], nodes_to_exclude=keep,
+                             use_external_data_format=True,
                              reduce_range=True)  # 7-bit weights: INT8_SCHEME
         finally:
             root.setLevel(level)
+            shutil.rmtree(source, ignore_errors=True)
         for name in ("tokenizer.json", "tokenizer_config.json"):
             (out / name).write_bytes((fp32 / name).read_bytes())
         steps.update()
     _write_meta(out, precision=precision, kept_fp32=len(keep))
+
+
+def _plain_copy(fp32: Path, folder: Path) -> Path:
+    """The fp32 graph and its weights copied into `folder` as files of their own, for the
+    quantiser to read: onnx refuses external weights behind a symbolic or hard link (a cache
+    whose files are links: assembled from another one, backed up with `cp -al`, deduplicated),
+    and the quantiser writes its shape-inferred graph beside the one it reads, which in the
+    fp32 folder itself two processes quantising at once would share."""
+    folder.mkdir()
+    for name in (MODEL_FILE, DATA_FILE):
+        shutil.copyfile(fp32 / name, folder / name)
+    return folder / MODEL_FILE
 
 
 def _write_meta(out: Path, **extra) -> None:
