@@ -178,3 +178,30 @@ def test_flagged_ids_are_shown_and_written_as_the_training_file_writes_them(tmp_
     CliRunner().invoke(main, ["noise", str(tmp_path / "run"), "--top", "0", "--out",
                               str(table)])
     assert pd.read_parquet(table)["id"].tolist() == listed
+
+
+def test_a_changed_training_file_is_refused_naming_ids_as_it_writes_them(tmp_path):
+    """The refusal named an id "00005" as the run keeps it (id 5); it now names it as the
+    file writes it, and a row the file lost in the file's kind of id (text)."""
+    from shoprel.errors import RunDirError
+
+    rows = [json.loads(line) for line in
+            shoprel.demo.demo_file("QC").read_text(encoding="utf-8").splitlines() if line]
+    for row in rows:
+        row["id"] = f"{int(row['id']):05d}"
+    lines = [json.dumps(r) + "\n" for r in rows]
+    data = tmp_path / "qc.jsonl"
+    data.write_text("".join(lines), encoding="utf-8")
+    train(data, tmp_path / "run", load_config(None, {
+        "folds.k": 2, "model.family": "fast", "model.params.n_features": 2**14,
+        "model.params.n_estimators": 20, "model.params.n_jobs": 1, "check.far_pairs": 0,
+        "student": None}), progress=False)
+    relabelled = {**rows[4], "label": 1 - rows[4]["label"]}
+    lost = int(rows[-1]["id"])
+    for edited, message in (
+            ([*lines[:4], json.dumps(relabelled) + "\n", *lines[5:]],
+             f"1 row.* differ .*e.g. id '{rows[4]['id']}'\\)"),
+            (lines[:-1], f"1 of its rows are not in .*e.g. id '{lost}'\\)")):
+        data.write_text("".join(edited), encoding="utf-8")
+        with pytest.raises(RunDirError, match=message):
+            find_noisy_rows(tmp_path / "run")

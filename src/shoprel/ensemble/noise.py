@@ -64,10 +64,11 @@ def find_noisy_rows(run_dir: str | Path, filter_by: str = DEFAULT_FILTER,
         records = list(iter_records(train_file))
         frame = read_pairs(train_file, task=run.task, records=records)
         texts = frame.df.set_index("id")
-        _check_unchanged(run, oof, texts, train_file)
+        as_written = ids_as_written(frame.df["id"], records)
+        _check_unchanged(run, oof, texts, train_file, as_written)
         flagged["query"] = flagged["id"].map(texts["query"])
         flagged["target"] = flagged["id"].map(texts["target"])
-        flagged["id"] = flagged["id"].map(ids_as_written(frame.df["id"], records))
+        flagged["id"] = flagged["id"].map(as_written)
     return flagged.reset_index(drop=True)
 
 
@@ -82,18 +83,23 @@ def ids_as_written(keys: pd.Series, records: list) -> dict:
 
 
 def _check_unchanged(run: runs.Run, oof: pd.DataFrame, texts: pd.DataFrame,
-                     train_file: str | Path) -> None:
+                     train_file: str | Path, as_written: dict) -> None:
     """The OOF table keeps each id's query, target and label: a training file edited since the
     run would have other rows' texts shown and filtered under the flags of rows it no longer
-    holds, so it is refused (an older run's table without those columns is not checked)."""
+    holds, so it is refused (an older run's table without those columns is not checked).
+
+    The id named is the one the file writes (`as_written`, from ids_as_written): "0104", not
+    the 104 the run keeps; a row the file no longer holds gets the file's kind of id (text in
+    a file of text ids), the run keeping no other spelling of it."""
     if not {"query", "target", "label"} <= set(oof.columns):
         return
     rows = oof.set_index("id")
     missing = ~rows.index.isin(texts.index)
     if missing.any():
         raise RunDirError(f"{run.path}: {int(missing.sum())} of its rows are not in "
-                          f"{train_file} (e.g. id {rows.index[missing][0]!r}): the file was "
-                          "changed since the run was trained; give the file it was trained on")
+                          f"{train_file} (e.g. id {_said(rows.index[missing][0], as_written)}): "
+                          "the file was changed since the run was trained; give the file it was "
+                          "trained on")
     now = texts.loc[rows.index]
     changed = ((now["query"].astype(str).to_numpy() != rows["query"].astype(str).to_numpy())
                | (now["target"].astype(str).to_numpy() != rows["target"].astype(str).to_numpy())
@@ -101,8 +107,16 @@ def _check_unchanged(run: runs.Run, oof: pd.DataFrame, texts: pd.DataFrame,
     if changed.any():
         raise RunDirError(f"{run.path}: {int(changed.sum())} row(s) of {train_file} differ "
                           f"from those the run was trained on (label, query or target; e.g. id "
-                          f"{rows.index[changed][0]!r}): the file was changed since; give the "
-                          "file it was trained on")
+                          f"{_said(rows.index[changed][0], as_written)}): the file was changed "
+                          "since; give the file it was trained on")
+
+
+def _said(key, as_written: dict) -> str:
+    """A run's id as a message names it: as the training file writes it."""
+    if key in as_written:
+        return repr(as_written[key])
+    as_text = any(isinstance(value, str) for value in as_written.values())
+    return repr(written_id(key, key, as_text))
 
 
 def check_noise_outputs(run_dir: str | Path, out_file: str | Path | None,
