@@ -215,7 +215,7 @@ def test_a_file_read_in_chunks_is_written_as_it_was_read_whole(tmp_path, monkeyp
     fractions further down all come out as before."""
     import pyarrow.parquet as pq
 
-    from shoprel.augment import langid as module
+    from shoprel.augment import rewrite as module
     from shoprel.data.records import iter_records
     from shoprel.data.writers import write_records
 

@@ -77,6 +77,9 @@ def test_a_target_no_row_can_reach_is_refused(tmp_path, jsonl, qc_rows):
                                           r"\(a mistyped code, or a table with no row from "
                                           r"these languages to it\?") as info:
         translate_file(data, tmp_path / "out.jsonl", TableTranslator(table), to="xx")
+    with pytest.raises(ConfigError, match=r"\(en, es, ja\); nothing written"):  # chunk by chunk
+        translate_file(data, tmp_path / "out.jsonl", TableTranslator(table), to="xx",
+                       chunk_rows=1)
     assert "apertium" not in str(info.value)  # Apertium's advice misled a table's user
     assert not (tmp_path / "out.jsonl").exists()
 
@@ -351,30 +354,28 @@ def test_a_file_with_both_target_columns_is_translated_without_a_task(tmp_path, 
         translate_file(long, tmp_path / "out2.jsonl", _table(tmp_path, jsonl))
 
 
-def test_a_file_with_both_target_columns_is_parsed_once(tmp_path, jsonl, monkeypatch):
-    """translate and langid parsed such a file three times: for its records, then once per
-    task that checks it; each task now checks the records read once."""
+def test_a_file_with_both_target_columns_is_checked_in_one_pass(tmp_path, jsonl, monkeypatch):
+    """translate and langid parsed such a file three times to check it: for its records, then
+    once per task that checks it; each task now checks the records of one pass."""
     from shoprel.augment import rewrite
-    from shoprel.data import readers
 
     parsed = []
-    real = readers.iter_records
+    real = rewrite.iter_records
 
     def counted(path):
         parsed.append(path)
         return real(path)
 
     monkeypatch.setattr(rewrite, "iter_records", counted)
-    monkeypatch.setattr(readers, "iter_records", counted)
     row = {"id": 1, "language": "es", "origin_query": "zapatos", "category_path": "a,b",
            "item_title": "red shoes"}
     data = jsonl(tmp_path / "both.jsonl", [row, {**row, "id": 2}])
-    rows = rewrite.read_rows(data)
+    checked = rewrite.check_rows(data, {})
     assert parsed == [data]
-    assert rows.frame.df["id"].tolist() == [1, 2] and rows.lines == [1, 2]
+    assert (checked.rows, checked.first_line) == (2, 1)
     bad = jsonl(tmp_path / "bad.jsonl", [row, {**row, "id": 2, "item_title": ["a"]}])
     with pytest.raises(InputError, match="line 2, field 'item_title': a list is not a text"):
-        rewrite.read_rows(bad)  # the task checked second still sees every row
+        rewrite.check_rows(bad, {})  # the task checked second still sees every row
 
 
 def test_three_letter_language_tags_are_the_two_letter_ones(tmp_path, jsonl):
@@ -390,3 +391,102 @@ def test_three_letter_language_tags_are_the_two_letter_ones(tmp_path, jsonl):
     out = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [(r["language"], r["translated_query"]) for r in out] == [("spa", "shoes"),
                                                                      ("ENG", "shoes")]
+
+
+class _CountingTable(TableTranslator):
+    """The table backend, recording every text it is asked to translate."""
+
+    def __init__(self, path):
+        super().__init__(path)
+        self.asked: list[str] = []
+
+    def translate(self, texts, source_langs, target):
+        self.asked.extend(texts)
+        return super().translate(texts, source_langs, target)
+
+
+def test_a_file_translated_in_chunks_is_written_as_it_was_read_whole(tmp_path, monkeypatch,
+                                                                     capsys):
+    """translate read the whole file into memory; it now streams as langid does, one chunk at
+    a time, and writes every format as the whole file was written (a key first met in a later
+    chunk, a label settled only further down, a query written as a number), counts every
+    chunk's rows in its report, moves one bar over all the rows, and keeps using the cache."""
+    import re
+
+    import pyarrow.parquet as pq
+
+    import shoprel.demo
+    from shoprel.augment import rewrite
+    from shoprel.augment.cache import CachedTranslator
+    from shoprel.augment.progress import ProgressTranslator
+
+    demo = [json.loads(line) for line in
+            shoprel.demo.demo_file("QC").read_text(encoding="utf-8").splitlines()]
+    rows = demo[:11] + [next(r for r in demo if r["language"] == "en")]
+    for row in rows[:9]:
+        row["label"] = None
+    rows[10]["extra"] = "late key"
+    rows[7]["origin_query"] = 1080
+    rows[3]["origin_query"] = "  "
+    data = tmp_path / "qc.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    routed = [r for r in rows if r["language"] in ("ja", "de", "fr") and str(r["origin_query"])
+              .strip()]
+    table = tmp_path / "t.jsonl"
+    table.write_text("".join(json.dumps({"text": str(r["origin_query"]), "source": r["language"],
+                                         "target": "en", "translation": f"en {r['id']}"}) + "\n"
+                             for r in routed), encoding="utf-8")
+
+    sizes = []
+    real_chunks = rewrite.row_chunks
+
+    def counted(*args):
+        for chunk in real_chunks(*args):
+            sizes.append(len(chunk.records))
+            yield chunk
+
+    monkeypatch.setattr(rewrite, "row_chunks", counted)
+    for suffix in (".jsonl", ".csv", ".tsv", ".parquet"):
+        whole = translate_file(data, tmp_path / f"whole{suffix}", TableTranslator(table))
+        sizes.clear()
+        capsys.readouterr()
+        chunked = translate_file(data, tmp_path / f"chunked{suffix}",
+                                 ProgressTranslator(TableTranslator(table), progress=True,
+                                                    batch_size=2), chunk_rows=5)
+        assert sizes == [5, 5, 2]
+        assert chunked.lines() == whole.lines()
+        assert chunked.totals == whole.totals == {
+            "translated": 7, "passed_through": 1, "no_route": 3, "unchanged": 0, "empty": 1}
+        err = capsys.readouterr().err
+        assert "translate→en: 100%" in err
+        assert {total for _, total in re.findall(r"(\d+)/(\d+)", err)} == {"12"}  # one bar
+        if suffix == ".parquet":
+            read = [pq.read_table(tmp_path / f"{name}.parquet") for name in ("whole", "chunked")]
+            assert read[0].schema.remove_metadata() == read[1].schema.remove_metadata()
+            assert read[0].to_pylist() == read[1].to_pylist()
+        else:
+            assert ((tmp_path / f"chunked{suffix}").read_bytes()
+                    == (tmp_path / f"whole{suffix}").read_bytes())
+    out = [json.loads(line) for line in (tmp_path / "chunked.jsonl").read_text().splitlines()]
+    assert [r["translated_query"] for r in out] == [
+        f"en {r['id']}" if r in routed else r["origin_query"] if r["language"] == "en" else ""
+        for r in rows]
+    assert out[7]["origin_query"] == 1080 and out[10]["extra"] == "late key"
+
+    # the cache still spares a rerun every translation it holds, chunk after chunk
+    backend = _CountingTable(table)
+    with CachedTranslator(backend, tmp_path / "c.sqlite", progress=True) as cached:
+        translate_file(data, tmp_path / "first.jsonl", cached, chunk_rows=5)
+    sent = [str(r["origin_query"]) for r in rows
+            if r["language"] != "en" and str(r["origin_query"]).strip()]
+    assert sorted(backend.asked) == sorted(sent)
+    capsys.readouterr()
+    again = _CountingTable(table)
+    with CachedTranslator(again, tmp_path / "c.sqlite", progress=True) as cached:
+        translate_file(data, tmp_path / "again.jsonl", cached, chunk_rows=5)
+        # only the texts with no route are asked again (a cache stores translations only)
+        assert (cached.hits, cached.misses) == (7, 3)
+    assert sorted(again.asked) == sorted(str(r["origin_query"]) for r in rows
+                                         if r["language"] in ("pt", "ko", "es"))
+    assert (tmp_path / "again.jsonl").read_bytes() == (tmp_path / "first.jsonl").read_bytes()
+    assert (tmp_path / "first.jsonl").read_bytes() == (tmp_path / "chunked.jsonl").read_bytes()

@@ -14,16 +14,9 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from shoprel.augment.progress import PROGRESS_MIN
-from shoprel.augment.rewrite import (
-    CHUNK_ROWS,
-    check_chunk_rows,
-    check_rows,
-    locked_output,
-    row_chunks,
-)
+from shoprel.augment.rewrite import CHUNK_ROWS, rewrite_in_chunks
 from shoprel.augment.translator import normalize_lang
 from shoprel.data.validate import UNKNOWN_LANGUAGE
-from shoprel.data.writers import write_record_chunks
 from shoprel.errors import InputError
 from shoprel.utils.progress import bar_wanted
 
@@ -191,17 +184,16 @@ def langid_file(input_path: str | Path, output_path: str | Path,
     Streamed as predict streams: every row is checked first (one pass that keeps only the ids
     and the columns), then `chunk_rows` rows at a time are read again, detected and written,
     so memory stays flat however large the file; the output appears only when whole."""
-    check_chunk_rows(chunk_rows)
     detect = language_detector(candidates)
     report = LangidReport()
-    with locked_output(input_path, output_path, overwrite) as out:
-        checked = check_rows(input_path, {"detected_language": UNDETERMINED,
-                                          "detected_confidence": 0.0})
-        with tqdm(total=checked.rows, desc=BAR, unit="text",
-                  disable=not bar_wanted(checked.rows, progress, PROGRESS_MIN)) as bar:
+    added = {"detected_language": UNDETERMINED, "detected_confidence": 0.0}
+    with rewrite_in_chunks(input_path, output_path, added, overwrite, chunk_rows) as rewrite:
+        rows_in_file = rewrite.checked.rows
+        with tqdm(total=rows_in_file, desc=BAR, unit="text",
+                  disable=not bar_wanted(rows_in_file, progress, PROGRESS_MIN)) as bar:
 
             def detected_chunks():
-                for rows in row_chunks(input_path, checked.task, chunk_rows):
+                for rows in rewrite.chunks():
                     found = []
                     for text in rows.frame.df["query"].tolist():
                         found.append(detect(text))
@@ -211,7 +203,7 @@ def langid_file(input_path: str | Path, output_path: str | Path,
                     given = [record.get("language") for record in rows.records]
                     report.add([g if isinstance(g, str) else "" for g in given],
                                [code for code, _ in found])
-                    yield rows.records, rows.lines
+                    yield rows
 
-            write_record_chunks(detected_chunks(), out, checked.columns, replace=overwrite)
+            rewrite.write(detected_chunks())
     return report

@@ -1,20 +1,20 @@
-"""A pair file read to be written back with columns added (`translate`, `langid`): rows
-validated as scoring reads them, and the raw records kept so that every other value goes out
-as it came in (nulls null, absent keys absent, 1.50 as 1.50), under the output's lock."""
+"""A pair file written back with columns added (`translate`, `langid`), streamed: rows
+validated as scoring reads them, then read again chunk by chunk with the raw records kept so
+that every other value goes out as it came in (nulls null, absent keys absent, 1.50 as 1.50),
+under the output's lock."""
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from shoprel.data.frame import PairFrame
-from shoprel.data.readers import read_pairs
 from shoprel.data.records import iter_records
 from shoprel.data.tasks import Task
 from shoprel.data.validate import RecordValidator
-from shoprel.data.writers import ColumnPlan, write_records
+from shoprel.data.writers import ColumnPlan, write_record_chunks
 from shoprel.errors import ConfigError, InputError
 from shoprel.utils.atomic import output_lock
 from shoprel.utils.outputs import check_output_file
@@ -29,44 +29,37 @@ class FileRows:
     lines: list[int]
 
 
-def read_rows(path: str | Path) -> FileRows:
-    """Every row checked as predict checks it (labels unread: a test file's empty labels are
-    no error; with both target columns, as predict checks it for either task), before any
-    work; then the records as written. The file is parsed once, however many tasks check it."""
-    numbered = list(iter_records(path))
-    # these commands read queries and languages only: a file with both target columns is
-    # checked as either task's file, not refused for a task they have no option to give
-    columns = numbered[0][1].keys() if numbered else ()
-    tasks = [task for task in Task if task.target_column in columns]
-    frames = [read_pairs(path, task, read_labels=False, records=numbered)
-              for task in (tasks if len(tasks) > 1 else [None])]
-    return FileRows(frames[0], [record for _, record in numbered], [line for line, _ in numbered])
-
-
-# rows a streamed rewrite (`langid`) holds at a time: their records, frame and new values
+# rows a streamed rewrite (`translate`, `langid`) holds at a time: their records, frame and
+# new values
 CHUNK_ROWS = 20_000
 
 
 @dataclass
 class CheckedFile:
     """What a streamed check of a file found: the task its rows were read as, how many rows
-    it has, and the columns its records will be written with (data.writers.ColumnPlan)."""
+    it has, the line (or row) of its first record, and the columns its records will be
+    written with (data.writers.ColumnPlan)."""
 
     task: Task | None
     rows: int
+    first_line: int
     columns: ColumnPlan
 
 
 def check_rows(path: str | Path, added: dict) -> CheckedFile:
-    """read_rows' checks, streamed: every row checked as predict checks it before any work,
-    holding no more than the ids (to find a repeat). `added`: the columns the command adds to
-    every record, each with a value of the kind it will hold."""
+    """Every row checked as predict checks it (labels unread: a test file's empty labels are
+    no error) before any work, in one pass holding no more than the ids (to find a repeat).
+    These commands read queries and languages only: a file with both target columns is
+    checked as either task's file, not refused for a task they have no option to give.
+    `added`: the columns the command adds to every record, each with a value of the kind it
+    will hold."""
     path = Path(path).expanduser()
     validators: list[RecordValidator] = []
     columns = ColumnPlan()
-    rows = 0
+    rows = first_line = 0
     for line, record in iter_records(path):
-        if not validators:  # as read_rows: both tasks where both target columns are there
+        if not validators:
+            first_line = line
             tasks = [task for task in Task if task.target_column in record]
             validators = [RecordValidator(path, task, read_labels=False)
                           for task in (tasks if len(tasks) > 1 else [None])]
@@ -76,7 +69,7 @@ def check_rows(path: str | Path, added: dict) -> CheckedFile:
         rows += 1
     if not rows:
         raise InputError("the file has no rows", path=path)
-    return CheckedFile(validators[0].task, rows, columns)
+    return CheckedFile(validators[0].task, rows, first_line, columns)
 
 
 def check_chunk_rows(chunk_rows) -> int:
@@ -107,6 +100,43 @@ def _chunk(numbered: list, validator: RecordValidator) -> FileRows:
     return FileRows(frame, [record for _, record in numbered], [line for line, _ in numbered])
 
 
+@dataclass
+class Rewrite:
+    """A file being written again with columns added (rewrite_in_chunks): its checked rows,
+    read again chunk by chunk, and the output they go to."""
+
+    source: Path
+    out: Path
+    checked: CheckedFile
+    chunk_rows: int
+    overwrite: bool
+
+    def chunks(self) -> Iterator[FileRows]:
+        """The file's rows, `chunk_rows` at a time, for the command to fill in."""
+        return row_chunks(self.source, self.checked.task, self.chunk_rows)
+
+    def write(self, chunks: Iterable[FileRows]) -> None:
+        """The filled-in chunks, each written as it comes; the output appears only when whole
+        (an error or a stop while a chunk is made leaves none), and without overwrite a file
+        that appeared at the output meanwhile is kept and the write refused."""
+        write_record_chunks(((rows.records, rows.lines) for rows in chunks), self.out,
+                            self.checked.columns, replace=self.overwrite)
+
+
+@contextlib.contextmanager
+def rewrite_in_chunks(input_path: str | Path, output_path: str | Path, added: dict,
+                      overwrite: bool = False, chunk_rows: int = CHUNK_ROWS
+                      ) -> Iterator[Rewrite]:
+    """A file streamed as predict streams it, under the output's lock: every row checked first
+    (check_rows, with the columns `added`), then read again and written `chunk_rows` rows at a
+    time (Rewrite), so memory stays flat however large the file; every value is written back
+    as read (nulls null, absent keys absent, 1.50 as 1.50)."""
+    check_chunk_rows(chunk_rows)
+    with locked_output(input_path, output_path, overwrite) as out:
+        checked = check_rows(input_path, added)
+        yield Rewrite(Path(input_path).expanduser(), out, checked, chunk_rows, overwrite)
+
+
 @contextlib.contextmanager
 def locked_output(input_path: str | Path, output_path: str | Path,
                   overwrite: bool) -> Iterator[Path]:
@@ -116,9 +146,3 @@ def locked_output(input_path: str | Path, output_path: str | Path,
     with output_lock(out):
         check_output_file(out, reads=[input_path], overwrite=overwrite)
         yield out
-
-
-def write_rows(rows: FileRows, out: Path, overwrite: bool) -> None:
-    """The records with their new columns; without overwrite a file that appeared at `out`
-    while the command worked is kept and the write refused."""
-    write_records(rows.records, out, rows.lines, replace=overwrite)

@@ -7,7 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shoprel.augment.rewrite import locked_output, read_rows, write_rows
+from shoprel.augment.progress import PROGRESS_MIN, FileBar
+from shoprel.augment.rewrite import CHUNK_ROWS, CheckedFile, rewrite_in_chunks
 from shoprel.augment.translator import Translator, normalize_lang
 from shoprel.data.records import column_line, position_label
 from shoprel.data.tasks import TRANSLATION_COLUMN
@@ -29,6 +30,14 @@ class TranslationReport:
     # translated queries longer than the model reads, cut to their first `input_tokens`
     cut: int = 0
     input_tokens: int | None = None
+
+    def add(self, other: TranslationReport) -> TranslationReport:
+        """Count another chunk's rows (its report) in."""
+        for name in ("translated", "passed_through", "no_route", "unchanged", "empty"):
+            getattr(self, name).update(getattr(other, name))
+        self.cut += other.cut
+        self.input_tokens = other.input_tokens or self.input_tokens
+        return self
 
     @property
     def totals(self) -> dict[str, int]:
@@ -129,22 +138,41 @@ def check_cache_path(cache: str | Path, others: dict[str, str | Path | None],
 
 
 def translate_file(input_path: str | Path, output_path: str | Path, translator: Translator,
-                   to: str = "en", overwrite: bool = False) -> TranslationReport:
+                   to: str = "en", overwrite: bool = False,
+                   chunk_rows: int = CHUNK_ROWS) -> TranslationReport:
     """Write the input with translated_query added (empty where there is no route), atomically
     and under the output's lock.
 
     Every other value is kept as read; an existing translated_query column is replaced.
+    Streamed as langid streams (augment.rewrite.rewrite_in_chunks): every row checked first,
+    then `chunk_rows` rows at a time read again, translated and written, under one bar over
+    all the rows (FileBar, drawn as the translator's `progress` says).
     """
-    with locked_output(input_path, output_path, overwrite) as out:
-        rows = read_rows(input_path)
-        if not any("language" in record for record in rows.records):
-            raise InputError("missing required column (the source language of each query)",
-                             path=input_path, line=column_line(input_path, rows.lines[0]),
-                             field="language", line_label=position_label(input_path))
-        df = rows.frame.df
+    report = TranslationReport(normalize_lang(to))
+    with rewrite_in_chunks(input_path, output_path, {TRANSLATION_COLUMN: ""}, overwrite,
+                           chunk_rows) as rewrite:
+        _check_languages_given(rewrite.checked, input_path)
+        bar = FileBar(rewrite.checked.rows, report.target, getattr(translator, "progress", False),
+                      getattr(translator, "progress_min", PROGRESS_MIN))
+
+        def translated_chunks():
+            for rows in rewrite.chunks():
+                queries = rows.frame.df["query"].tolist()
+                languages = rows.frame.df["language"].tolist()
+                started_at = bar.done
+                translations, chunk = translate_queries(queries, languages, translator, to)
+                bar.chunk_done(started_at, len(queries))
+                _count_cut(chunk, translator, queries, languages, translations)
+                report.add(chunk)
+                for record, text in zip(rows.records, translations, strict=True):
+                    record[TRANSLATION_COLUMN] = "" if text is None else text
+                yield rows
+            # all rows translated, none written yet: refused, the output never appears
+            _check_some_route(report, input_path, getattr(translator, "name", None))
+
         try:
-            translations, report = translate_queries(df["query"].tolist(),
-                                                     df["language"].tolist(), translator, to)
+            with bar.shared():
+                rewrite.write(translated_chunks())
         except KeyboardInterrupt:
             if not getattr(translator, "stored", 0):
                 raise
@@ -152,13 +180,15 @@ def translate_file(input_path: str | Path, output_path: str | Path, translator: 
                               f"{translator.stored:,} translations made so far are kept in the "
                               f"cache {translator.path}, where the same command run again "
                               "finds them") from None
-        _check_some_route(report, input_path, getattr(translator, "name", None))
-        _count_cut(report, translator, df["query"].tolist(), df["language"].tolist(),
-                   translations)
-        for record, text in zip(rows.records, translations, strict=True):
-            record[TRANSLATION_COLUMN] = "" if text is None else text
-        write_rows(rows, out, overwrite)
     return report
+
+
+def _check_languages_given(checked: CheckedFile, input_path: str | Path) -> None:
+    """Each query's source language is a column of the file (absent from some rows at most)."""
+    if "language" not in checked.columns.names:
+        raise InputError("missing required column (the source language of each query)",
+                         path=input_path, line=column_line(input_path, checked.first_line),
+                         field="language", line_label=position_label(input_path))
 
 
 def _count_cut(report: TranslationReport, translator: Translator, queries: list[str],
@@ -173,7 +203,7 @@ def _count_cut(report: TranslationReport, translator: Translator, queries: list[
     sent = [str(query) for query, lang, out in zip(queries, languages, translations, strict=True)
             if out is not None and str(query).strip()
             and (normalize_lang(lang) or "unk") != report.target]
-    report.cut = count_cut(sent, report.target)
+    report.cut += count_cut(sent, report.target)
     report.input_tokens = backend.max_input_tokens
 
 
