@@ -28,6 +28,7 @@ from shoprel.errors import (
 )
 from shoprel.manifest import Manifest, validate_manifest
 from shoprel.models.base import RelevanceModel, read_model_config
+from shoprel.run_data import recorded_field
 from shoprel.training.defaults import CARRIED_HARD_WEIGHT
 from shoprel.utils.atomic import SHARED_FILE_WAIT_S, atomic_file, output_lock
 
@@ -205,8 +206,11 @@ class Run:
         return read_metrics(self.path)
 
     def train_file(self) -> str | None:
-        """The file the run was trained on, as its metrics.json records it (data.train_file)."""
-        return self.metrics().get("data", {}).get("train_file") or None
+        """The file the run was trained on, as its metrics.json records it (data.train_file);
+        an ensemble whose members name different files (of the same rows, align.py): its
+        first member's."""
+        named = [str(file) for _, file in recorded_field(self.metrics(), "train_file") if file]
+        return named[0] if named else None
 
     def _parquet(self, name: str) -> pd.DataFrame:
         path = self.path / name

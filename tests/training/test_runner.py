@@ -216,7 +216,7 @@ def test_a_language_only_translations_bring_is_named_not_silently_missing(tmp_pa
     assert set(metrics["per_language"]) == set(oof["language"]) == set(frame.df["language"])
     assert "th" not in metrics["per_language"]
     assert metrics["data"]["translated_rows"] == {"th": 45}
-    assert translated_only_languages(metrics) == {"th": 45}
+    assert translated_only_languages(metrics) == {"th": [("run", 45)]}
     assert translated_only_note(metrics).startswith(
         "trained on translations only: th (45 translated rows); ")
     report = (result.run_dir / "report.html").read_text(encoding="utf-8")

@@ -60,6 +60,10 @@ def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrink
     block = result.metrics["per_language_thresholds"]
     click.echo(f"nested F1: global cut {block['global_f1_nested']:.4f}, per-language cuts "
                f"{block['per_language_f1_nested']:.4f}")
+    from shoprel.evaluate.run_metrics import translated_only_note
+
+    if translated := translated_only_note(result.metrics):
+        click.echo(f"note: {translated}")
     click.echo(f"ensemble written to {result.out_dir}")
 
 

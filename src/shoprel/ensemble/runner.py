@@ -24,6 +24,7 @@ from shoprel.errors import ConfigError
 from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.evaluate.run_metrics import run_metrics
 from shoprel.manifest import Manifest
+from shoprel.run_data import ensemble_data
 from shoprel.utils.atomic import atomic_dir
 from shoprel.utils.outputs import check_not_reading, check_output_dir
 
@@ -93,7 +94,6 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
 
     metrics = run_metrics(table, threshold, task, "oof_f1" if fixed is None else "fixed",
                           description=combiner.fixed_rule)
-    first_metrics = aligned.runs[0].metrics()
     metrics.update({
         "run_name": name or out_dir.name,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
@@ -103,7 +103,9 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
         "members": [{"name": run.name, "threshold": run.threshold,
                      "f1": run.metrics()["overall"]["f1"],
                      "roc_auc": run.metrics()["overall"]["roc_auc"]} for run in aligned.runs],
-        "data": first_metrics.get("data", {}),
+        # members share their evaluated rows, not always their augmentation: what they
+        # record alike, then each one's own (run_data.py)
+        "data": ensemble_data([(run.name, run.metrics()) for run in aligned.runs]),
         thresholds.METRICS_KEY: threshold_block,
     })
     config = {"ensemble": {"method": method, "members": [str(Path(d)) for d in run_dirs],

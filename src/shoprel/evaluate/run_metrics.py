@@ -14,6 +14,7 @@ import pandas as pd
 from shoprel.data.tasks import Task
 from shoprel.evaluate.intervals import AUC_OVER_CHANCE, DIFFERENCE, paired_interval
 from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics, grouped_metrics
+from shoprel.run_data import recorded_field
 
 THRESHOLD_METHODS = {
     "oof_f1": "the cut maximising F1 on out-of-fold scores; reported figures cut each fold at "
@@ -118,24 +119,42 @@ def prediction_table(oof: pd.DataFrame, metrics: dict) -> pd.DataFrame:
     return oof.assign(prediction=(oof["probability"].to_numpy() >= row_cut).astype(np.int64))
 
 
-def translated_only_languages(metrics: dict) -> dict[str, int]:
-    """{language: translated rows} of the languages the run's final fit saw only as
-    translations (augment.translate): augmented rows never validate, so these have no
-    out-of-fold rows and no per-language figures. {} for runs that record none."""
-    data = metrics.get("data")
-    translated = data.get("translated_rows") if isinstance(data, dict) else None
-    if not isinstance(translated, dict):
-        return {}
+def translated_only_languages(metrics: dict) -> dict[str, list[tuple[str, int]]]:
+    """{language: [(run, translated rows), ...]} of the languages the run's final fit saw only
+    as translations (augment.translate): augmented rows never validate, so these have no
+    out-of-fold rows and no per-language figures. An ensemble lists each member that saw
+    them (run_data: its members may be augmented differently). {} for runs that record none."""
     evaluated = metrics.get("per_language")
     evaluated = evaluated if isinstance(evaluated, dict) else {}
-    return {str(lang): n for lang, n in translated.items() if str(lang) not in evaluated}
+    languages: dict[str, list[tuple[str, int]]] = {}
+    for name, translated in recorded_field(metrics, "translated_rows"):
+        if isinstance(translated, dict):
+            for lang, n in translated.items():
+                if str(lang) not in evaluated:
+                    languages.setdefault(str(lang), []).append((name, n))
+    return languages
 
 
 def translated_only_note(metrics: dict) -> str | None:
-    """One sentence naming the languages trained on translations only, or None."""
+    """One sentence naming the languages trained on translations only, or None. In an
+    ensemble whose members differ in them, how many rows each member saw (none: not at all)."""
     languages = translated_only_languages(metrics)
     if not languages:
         return None
-    named = ", ".join(f"{lang} ({n} translated rows)" for lang, n in sorted(languages.items()))
+    recording = [name for name, translated in recorded_field(metrics, "translated_rows")
+                 if isinstance(translated, dict)]
+    named = ", ".join(f"{lang} ({_translated_counts(seen, recording)})"
+                      for lang, seen in sorted(languages.items()))
     return (f"trained on translations only: {named}; translated rows never validate, so "
             "no out-of-fold row is in these languages and they have no per-language figures")
+
+
+def _translated_counts(seen: list[tuple[str, int]], recording: list[str]) -> str:
+    """"45 translated rows" when every run behind saw as many; else per member, e.g.
+    "a: 45 translated rows; b: none"."""
+    counts = {n for _, n in seen}
+    if len(seen) == len(recording) and len(counts) == 1:
+        return f"{counts.pop()} translated rows"
+    saw = {name for name, _ in seen}
+    return "; ".join([f"{name}: {n} translated rows" for name, n in seen]
+                     + [f"{name}: none" for name in recording if name not in saw])

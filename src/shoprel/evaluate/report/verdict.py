@@ -27,6 +27,7 @@ from shoprel.evaluate.report.fmt import (
     fmt_threshold,
     num,
 )
+from shoprel.run_data import recorded_field
 
 NEAR_ALL_POSITIVE = 0.9  # predicted positive rate above which the model is nearly all-positive
 FAR_PAIRS_FLAG = 0.5  # share of far pairs called relevant above which the verdict flags it
@@ -169,9 +170,7 @@ def facts_section(metrics: Mapping[str, Any], oof_rows: int) -> str:
     timing_text = ", ".join(_timing_text(k, v) for k, v in timing.items())
     if timing_text:
         facts.append(("timing", timing_text))
-    train_file = (metrics.get("data") or {}).get("train_file")
-    if train_file:
-        facts.append(("training file", PurePath(str(train_file)).name))
+    facts.extend(_data_facts(metrics))
     student = metrics.get("student")
     if isinstance(student, Mapping):
         facts.append(("carried student", _student_text(student)))
@@ -181,6 +180,28 @@ def facts_section(metrics: Mapping[str, Any], oof_rows: int) -> str:
         f'data)</summary><div class="table-wrap"><table class="facts">{rows}</table></div>'
         "</details></section>"
     )
+
+
+def _data_facts(metrics: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """The training file's name and the augmented rows (when any): one value, or one per
+    member where an ensemble's members differ (run_data.py)."""
+    facts = []
+    files = [(name, PurePath(str(file)).name)
+             for name, file in recorded_field(dict(metrics), "train_file") if file]
+    if files:
+        facts.append(("training file", _per_member(files)))
+    augmented = recorded_field(dict(metrics), "augmented_rows")
+    if any(n for _, n in augmented):
+        facts.append(("augmented rows", _per_member([(name, fmt_int(n))
+                                                      for name, n in augmented])))
+    return facts
+
+
+def _per_member(values: list[tuple[str, str]]) -> str:
+    """The value all members share, else "a: value; b: value"."""
+    if len({value for _, value in values}) == 1:
+        return values[0][1]
+    return "; ".join(f"{name}: {value}" for name, value in values)
 
 
 def _student_text(student: Mapping[str, Any]) -> str:
