@@ -295,6 +295,33 @@ def qc_runs(tmp_path_factory) -> tuple[Path, Path]:
             _train(data, root / "b", **{"model.params.stack": False}))
 
 
+@pytest.fixture(scope="session")
+def augmented_runs(tmp_path_factory) -> tuple[Path, Path]:
+    """Two fast runs on the QC demo rows and folds: "plain", and "tr" that also trained on
+    Thai copies of the Spanish queries (augment.translate {th: es}; the file has no Thai row,
+    so th is a language tr saw only through 45 translated rows). No report.html."""
+    from shoprel import runs
+    from shoprel.data.readers import read_pairs
+    from shoprel.training.config import load_config
+    from shoprel.training.runner import train
+
+    root = tmp_path_factory.mktemp("augmented_runs")
+    data = demo_file("QC")
+    spanish = read_pairs(data).df.query("language == 'es'")["query"].unique()
+    table = write_jsonl(root / "translations.jsonl", [
+        {"text": q, "source": "es", "target": "th", "translation": f"th {q}"} for q in spanish])
+    fast = {"model.family": "fast", "folds.k": 2, "model.params.n_features": 2**14,
+            "model.params.n_estimators": 20, "model.params.n_jobs": 1,
+            "final.keep_fold_models": False}
+    translate = {"augment.translate": {"th": "es"}, "augment.backend": "table",
+                 "augment.table": str(table)}
+    with pytest.MonkeyPatch.context() as patch:  # seconds of charts each, read by no test
+        patch.setattr(runs.RunWriter, "report", lambda self, metrics, table: None)
+        return tuple(train(data, root / name, load_config(None, {**fast, **more}),
+                           progress=False).run_dir
+                     for name, more in (("plain", {}), ("tr", translate)))
+
+
 TRANSLATED_ROWS = 90
 
 

@@ -8,39 +8,10 @@ from click.testing import CliRunner
 
 from shoprel import runs
 from shoprel.cli.ensemble import ensemble
-from shoprel.data.readers import read_pairs
 from shoprel.ensemble.runner import build_ensemble
 from shoprel.evaluate.report import write_run_report
 from shoprel.evaluate.run_metrics import translated_only_languages, translated_only_note
 from shoprel.run_data import PER_MEMBER
-from shoprel.training.config import load_config
-from shoprel.training.runner import train
-
-FAST = {"model.family": "fast", "folds.k": 2, "model.params.n_features": 2**14,
-        "model.params.n_estimators": 20, "model.params.n_jobs": 1,
-        "final.keep_fold_models": False}
-
-
-@pytest.fixture(scope="module")
-def plain_and_translated(tmp_path_factory):
-    """Two runs on the demo rows and folds: "plain", and "tr" that also trained on Thai
-    copies of the Spanish queries (the file has no Thai row)."""
-    from shoprel.demo import demo_file
-
-    root = tmp_path_factory.mktemp("members")
-    data = demo_file("QC")
-    spanish = read_pairs(data).df.query("language == 'es'")["query"].unique()
-    table = root / "translations.jsonl"
-    table.write_text("".join(json.dumps({"text": q, "source": "es", "target": "th",
-                                         "translation": f"th {q}"}, ensure_ascii=False) + "\n"
-                             for q in spanish), encoding="utf-8")
-    with pytest.MonkeyPatch.context() as patch:
-        without_reports(patch)
-        plain = train(data, root / "plain", load_config(None, FAST), progress=False).run_dir
-        translated = train(data, root / "tr", load_config(None, {
-            **FAST, "augment.translate": {"th": "es"}, "augment.backend": "table",
-            "augment.table": str(table)}), progress=False).run_dir
-    return plain, translated
 
 
 def without_reports(patch):
@@ -48,10 +19,10 @@ def without_reports(patch):
     patch.setattr(runs.RunWriter, "report", lambda self, metrics, table: None)
 
 
-def test_fields_members_differ_in_are_recorded_per_member(plain_and_translated, tmp_path):
+def test_fields_members_differ_in_are_recorded_per_member(augmented_runs, tmp_path):
     """The ensemble copied its first member's data block: with "plain" first it said no row
     was augmented and nothing of the Thai its other member trained on."""
-    plain, translated = plain_and_translated
+    plain, translated = augmented_runs
     member = runs.Run.open(plain).metrics()["data"]
     result = build_ensemble([plain, translated], tmp_path / "ens")
     data = result.metrics["data"]
@@ -73,11 +44,11 @@ def test_fields_members_differ_in_are_recorded_per_member(plain_and_translated, 
 
 
 def test_members_alike_keep_one_block_and_nested_ensembles_list_trained_runs(
-        plain_and_translated, tmp_path, make_fake_run, monkeypatch):
+        augmented_runs, tmp_path, make_fake_run, monkeypatch):
     """Members augmented alike leave a run's block, no per-member list; an ensemble given as
     a member is listed as the trained runs behind it."""
     without_reports(monkeypatch)
-    plain, translated = plain_and_translated
+    plain, translated = augmented_runs
     # "plain" trained again: other scores, the same data block
     other = make_fake_run(plain, tmp_path / "other", runs.Run.open(plain).oof()["probability"]
                           ** 2, name="other", created="2026-01-01T00:00:00+00:00")
@@ -91,9 +62,9 @@ def test_members_alike_keep_one_block_and_nested_ensembles_list_trained_runs(
 
 
 def test_the_ensemble_command_says_which_member_trained_on_translations_only(
-        plain_and_translated, tmp_path, monkeypatch):
+        augmented_runs, tmp_path, monkeypatch):
     without_reports(monkeypatch)
-    plain, translated = plain_and_translated
+    plain, translated = augmented_runs
     result = CliRunner().invoke(ensemble, [str(plain), str(translated), "--out",
                                            str(tmp_path / "ens")])
     assert result.exit_code == 0, result.output
@@ -101,11 +72,11 @@ def test_the_ensemble_command_says_which_member_trained_on_translations_only(
             in result.output)
 
 
-def test_an_older_ensemble_with_its_first_members_block_still_reports(plain_and_translated,
+def test_an_older_ensemble_with_its_first_members_block_still_reports(augmented_runs,
                                                                       tmp_path):
     """Ensembles written before kept their first member's block as their own: still read
     (report, training file, note) as that one block."""
-    plain, translated = plain_and_translated
+    plain, translated = augmented_runs
     with pytest.MonkeyPatch.context() as patch:
         without_reports(patch)  # written below, from the older block
         build_ensemble([translated, plain], tmp_path / "ens")

@@ -133,6 +133,48 @@ def test_rows_in_languages_absent_from_the_training_file_are_counted(tmp_path, t
             in out.stderr)
 
 
+def test_a_language_seen_only_through_translations_is_not_called_absent(
+        augmented_runs, qc_demo, tmp_path, monkeypatch):
+    """Thai rows scored by a run that trained on Thai translations (augment.translate, no
+    Thai row of its own) were warned of as "absent from the training file"; they are now
+    said as seen only through translated rows, by a run and by an ensemble holding it."""
+    from click.testing import CliRunner
+
+    from shoprel import runs
+    from shoprel.cli.app import main
+    from shoprel.ensemble.runner import build_ensemble
+
+    plain, translated = augmented_runs
+    rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()][:9]
+    for row, tag in zip(rows, ["th", "th", "th", "th", "th-TH", "xx", "xx"], strict=False):
+        row["language"] = tag
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                      encoding="utf-8")
+    result = predict_file(translated, source, tmp_path / "a.jsonl", progress=False)
+    assert result.new_languages == {"th": 4, "xx": 2, "th-th": 1}
+    assert result.translated_only == ["th", "th-th"]
+    assert predict_file(plain, source, tmp_path / "b.jsonl",
+                        progress=False).translated_only == []
+    monkeypatch.setattr(runs.RunWriter, "report", lambda self, metrics, table: None)
+    build_ensemble([plain, translated], tmp_path / "ens")
+    assert predict_file(tmp_path / "ens", source, tmp_path / "c.jsonl",
+                        progress=False).translated_only == ["th", "th-th"]
+
+    def warning(run):
+        out = CliRunner().invoke(main, ["predict", str(run), str(source), "--out",
+                                        str(tmp_path / f"{run.name}.jsonl"), "--quiet"])
+        assert out.exit_code == 0, out.output
+        return next(line for line in out.stderr.splitlines() if line.startswith("warning:"))
+
+    assert warning(translated).startswith(
+        "warning: 2 rows in a language absent from the training file (xx 2) and 5 rows in "
+        "languages the model saw only through translated rows (th 4, th-th 1): its "
+        "cross-validation says nothing about them")
+    assert warning(plain).startswith(
+        "warning: 7 rows in languages absent from the training file (th 4, xx 2, th-th 1): ")
+
+
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])
 def test_ids_are_written_back_as_the_input_wrote_them(tmp_path, trained_runs, qc_demo, suffix):
     """Fixed-width text ids keep their zeros in every output format, and the output still

@@ -119,7 +119,8 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
     click.echo(f"{result.rows} rows scored, {result.positives} predicted relevant "
                f"({threshold}{scored_by}) → {result.out_file}")
     if result.new_languages:  # the run's figures do not cover them: said even under --quiet
-        click.echo(f"warning: {_new_language_rows(result.new_languages)}: its cross-validation "
+        click.echo(f"warning: {_new_language_rows(result.new_languages, result.translated_only)}"
+                   ": its cross-validation "
                    f"says nothing about them ({NEW_LANGUAGES_DOC})", err=True)
 
 
@@ -127,23 +128,31 @@ def _rows(n: int) -> str:
     return f"{n} row{'' if n == 1 else 's'}"
 
 
-def _new_language_rows(new_languages: dict[str, int]) -> str:
-    """E.g. "3 rows in languages absent from the training file (xx 2, yy 1)"; rows of no language
-    (read as 'unk') are said as untagged, not as rows of a language 'unk'."""
+def _new_language_rows(new_languages: dict[str, int], translated_only=()) -> str:
+    """E.g. "3 rows in languages absent from the training file (xx 2, yy 1)"; a language the
+    run trained on only as translated rows (augment.translate; `translated_only`) is said as
+    such, not as absent; rows of no language (read as 'unk') as untagged, not as rows of a
+    language 'unk'."""
     from shoprel.data.validate import UNKNOWN_LANGUAGE
 
-    tagged = {lang: n for lang, n in new_languages.items() if lang != UNKNOWN_LANGUAGE}
-    said = []
-    if tagged:
-        shown = ", ".join(f"{lang} {n}" for lang, n in list(tagged.items())[:8])
-        more = ", ..." if len(tagged) > 8 else ""
-        said.append(f"{_rows(sum(tagged.values()))} in "
-                    f"{'a language' if len(tagged) == 1 else 'languages'} absent from the "
-                    f"training file ({shown}{more})")
+    tagged = {lang: n for lang, n in new_languages.items()
+              if lang != UNKNOWN_LANGUAGE and lang not in translated_only}
+    translated = {lang: n for lang, n in new_languages.items() if lang in translated_only}
+    said = [f"{_rows(sum(counts.values()))} in "
+            f"{'a language' if len(counts) == 1 else 'languages'} {how} ({_counts(counts)})"
+            for counts, how in ((tagged, "absent from the training file"),
+                                (translated, "the model saw only through translated rows"))
+            if counts]
     if UNKNOWN_LANGUAGE in new_languages:
         said.append(f"{_rows(new_languages[UNKNOWN_LANGUAGE])} with no language tag "
                     "(the training file had none untagged)")
     return " and ".join(said)
+
+
+def _counts(counts: dict[str, int]) -> str:
+    """"xx 2, yy 1": the first 8 languages, then "..."."""
+    shown = ", ".join(f"{lang} {n}" for lang, n in list(counts.items())[:8])
+    return shown + (", ..." if len(counts) > 8 else "")
 
 
 COMMANDS = (predict, check_submission_cmd)

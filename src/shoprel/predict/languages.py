@@ -49,3 +49,11 @@ def unseen_counts(languages, known: set[str] | None) -> Counter:
     if known is None:
         return Counter()
     return Counter(tag for tag in as_trained(languages, known) if tag not in known)
+
+
+def translated_only_tags(tags, translated: set[str]) -> list[str]:
+    """Of these tags (ones the run's evaluated rows lacked), those of a language it trained on
+    only as translated rows (`translated`: the languages augment.translate brought), directly
+    or as moved_tags would read them ('th-th' for 'th')."""
+    moved = moved_tags(list(tags), translated)
+    return [tag for tag in tags if tag in translated or tag in moved]

@@ -27,8 +27,14 @@ from shoprel.models.backbones.target_index import has_stopped_build
 from shoprel.models.base import UntranslatedInputWarning, bare_query_rows
 from shoprel.predict.cascade import DEFAULT_SHARE, CascadePredictor, check_share
 from shoprel.predict.index import INDEX_FOLDER, embeds_nothing, index_folders, index_names_in
-from shoprel.predict.languages import as_trained, frame_as_trained, unseen_counts
+from shoprel.predict.languages import (
+    as_trained,
+    frame_as_trained,
+    translated_only_tags,
+    unseen_counts,
+)
 from shoprel.predict.table import submission_table
+from shoprel.run_data import recorded_field
 from shoprel.runs import Run, mean_positive_probability, scoring_run
 from shoprel.utils.atomic import atomic_file, output_lock
 from shoprel.utils.outputs import check_output_file, is_index_folder
@@ -49,6 +55,8 @@ class PredictResult:
     language_cuts: dict[str, float] = field(default_factory=dict)
     # rows without a translated_query that a model trained with translations scored bare
     bare_rows: int = 0
+    # the tags of new_languages the run trained on only as translated rows (augment.translate)
+    translated_only: list[str] = field(default_factory=list)
 
 
 class Predictor:
@@ -287,7 +295,9 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
                          dict(new_languages.most_common()),
                          getattr(predictor, "rescored", None),
                          language_cuts(predictor.run.manifest.get("language_thresholds")),
-                         bare_rows=bare["rows"])
+                         bare_rows=bare["rows"],
+                         translated_only=translated_only_tags(
+                             new_languages, translated_languages(predictor.run)))
 
 
 def training_languages(run: Run) -> set[str] | None:
@@ -299,6 +309,17 @@ def training_languages(run: Run) -> set[str] | None:
     except (RunDirError, ValueError):
         return None
     return set(per_language) if isinstance(per_language, dict) and per_language else None
+
+
+def translated_languages(run: Run) -> set[str]:
+    """The languages the run (any trained run behind an ensemble) trained on as translated
+    rows (metrics.json data.translated_rows); none for runs that record none."""
+    try:
+        recorded = recorded_field(run.metrics(), "translated_rows")
+    except (RunDirError, ValueError):
+        return set()
+    return {str(lang) for _, translated in recorded if isinstance(translated, dict)
+            for lang in translated}
 
 
 def reads_translation(predictor) -> bool:

@@ -35,13 +35,14 @@ from shoprel.ensemble.cuts import language_cuts
 from shoprel.errors import ConfigError, ShoprelError, one_line_reason
 from shoprel.models.base import UntranslatedInputWarning, bare_query_rows
 from shoprel.predict.index import index_folders
-from shoprel.predict.languages import unseen_counts
+from shoprel.predict.languages import translated_only_tags, unseen_counts
 from shoprel.predict.predictor import (
     Predictor,
     PredictResult,
     check_indexes_used,
     predict_file,
     training_languages,
+    translated_languages,
     write_submission,
 )
 from shoprel.runs import Run, scoring_run
@@ -236,4 +237,5 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
     return PredictResult(out_file, rows, positives, scoring.threshold,
                          new_languages=dict(new_languages.most_common()),
                          language_cuts=language_cuts(scoring.manifest.get("language_thresholds")),
-                         bare_rows=bare)
+                         bare_rows=bare, translated_only=translated_only_tags(
+                             new_languages, translated_languages(scoring)))
