@@ -25,12 +25,14 @@ def member_blocks(metrics: dict, name: str | None = None) -> list[tuple[str, dic
     data = data_block(metrics)
     own_name = name or str(metrics.get("run_name") or "run")
     entries = data.get(PER_MEMBER)
-    if not isinstance(entries, list) or not entries:
-        return [(own_name, data)]
+    entries = [entry for entry in entries if isinstance(entry, dict)] \
+        if isinstance(entries, list) else []
     shared = {key: value for key, value in data.items() if key != PER_MEMBER}
+    if not entries:  # a run's block, an older ensemble's, or a damaged list: the shared part
+        return [(own_name, shared)]
     return [(str(entry.get("name", own_name)),
              {**shared, **{key: value for key, value in entry.items() if key != "name"}})
-            for entry in entries if isinstance(entry, dict)]
+            for entry in entries]
 
 
 def ensemble_data(members: list[tuple[str, dict]]) -> dict:
