@@ -411,3 +411,57 @@ def test_int8_quantises_an_fp32_export_whose_weights_file_is_a_link(
     assert float((quantised * expected).sum(axis=1).min()) > 0.99
     assert {p.name: p.lstat().st_mtime_ns for p in fp32.iterdir()
             if p.name != LAST_USED} == fp32_files
+
+
+def test_an_fp32_export_whose_weights_file_links_into_another_folder_loads(
+        gemma_folder, matmul_exports, tmp_path):
+    """onnxruntime refuses weights whose real path leaves the graph's folder ("External data
+    path escapes model directory"): an export whose model.onnx.data links to a file elsewhere,
+    under another name (a deduplicated store), while model.onnx is a plain file, did not load.
+    It is opened from the graph's bytes pointed at the real file now, and computes the same
+    vectors."""
+    fp32 = onnx_engine.exported(gemma_folder, show_progress=False)
+    store = tmp_path / "store"
+    store.mkdir()
+    (fp32 / onnx_engine.DATA_FILE).rename(store / "blob-1")
+    (fp32 / onnx_engine.DATA_FILE).symlink_to(store / "blob-1")
+    graph = (fp32 / onnx_engine.MODEL_FILE).read_bytes()
+    texts = ["water bottle kids", "red blue lamp", "iphone"]
+    expected = np.array([[6, 3], [24, 3], [5, 1]], dtype=np.float32) @ WEIGHTS  # TINY_WORDS
+    expected /= np.linalg.norm(expected, axis=1, keepdims=True)
+    encoder = onnx_engine.OnnxEncoder(with_engine(gemma_folder, ONNX))
+    np.testing.assert_allclose(encoder.encode_prefixed(texts), expected, atol=1e-6)
+    assert (fp32 / onnx_engine.MODEL_FILE).read_bytes() == graph  # nothing rewritten there
+    assert sorted(p.name for p in store.iterdir()) == ["blob-1"]
+
+
+@pytest.mark.parametrize("broken", ["links into two folders", "not a graph"])
+def test_an_export_onnxruntime_cannot_load_is_one_line_naming_it(
+        broken, gemma_folder, matmul_exports, tmp_path):
+    """Weights linked into two folders (onnxruntime reads them from one), or a damaged graph:
+    one line that names the export and says what to do, not onnxruntime's many."""
+    import onnx
+    from onnx import numpy_helper
+
+    from shoprel.models.backbones.onnx_session import UnloadableExportError
+
+    fp32 = onnx_engine.exported(gemma_folder, show_progress=False)
+    model = fp32 / onnx_engine.MODEL_FILE
+    if broken == "not a graph":
+        model.write_bytes(b"not a graph")
+        advice = f"remove the folder {fp32} and it is exported again on next use"
+    else:  # a file per tensor ("axis", "dense.weight"), each linked from its own folder
+        graph = onnx.load(str(model))
+        for tensor in graph.graph.initializer:  # as raw bytes, which onnx stores outside
+            tensor.CopyFrom(numpy_helper.from_array(numpy_helper.to_array(tensor), tensor.name))
+        onnx.save_model(graph, str(model), save_as_external_data=True,
+                        all_tensors_to_one_file=False, size_threshold=0)
+        for name in ("axis", "dense.weight"):
+            (tmp_path / name).mkdir()
+            (fp32 / name).rename(tmp_path / name / "blob")
+            (fp32 / name).symlink_to(tmp_path / name / "blob")
+        advice = f"replace the links in {fp32} by the files they point to"
+    with pytest.raises(UnloadableExportError) as caught:
+        onnx_engine.OnnxEncoder.from_folder(fp32)
+    message = str(caught.value)
+    assert "\n" not in message and message.startswith(str(model)) and message.endswith(advice)

@@ -31,6 +31,7 @@ from shoprel.errors import OutputExistsError
 from shoprel.models.backbones.batching import BATCH_TOKENS, check_batching, token_batches
 from shoprel.models.backbones.cache import LAST_USED, files_sha256, mark_used
 from shoprel.models.backbones.encoder import PLURAL, Kind
+from shoprel.models.backbones.onnx_session import open_session
 from shoprel.models.backbones.resolve import Backbone, weight_files
 from shoprel.utils.atomic import atomic_dir
 from shoprel.utils.progress import bars_allowed
@@ -405,8 +406,7 @@ class OnnxEncoder:
             options.intra_op_num_threads = num_threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        self.session = ort.InferenceSession(str(folder / MODEL_FILE), options,
-                                            providers=["CPUExecutionProvider"])
+        self.session = open_session(folder / MODEL_FILE, options, ["CPUExecutionProvider"])
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_LENGTH)
         self.tokenizer.no_padding()
