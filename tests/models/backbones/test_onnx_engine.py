@@ -172,6 +172,7 @@ def test_a_tiny_embeddinggemma_exports_to_sentence_transformers_vectors(
         assert metas[precision]["precision"] == precision
         assert metas[precision][onnx_engine.SOURCE_FIELD] == sha
         assert (root / precision / onnx_engine.DATA_FILE).stat().st_size > 0
+        assert metas[precision][onnx_engine.WEIGHTS_FIELD] == [onnx_engine.DATA_FILE]
         graph = onnx.load(str(root / precision / onnx_engine.MODEL_FILE),
                           load_external_data=False).graph
         ops[precision] = {node.op_type for node in graph.node}
@@ -465,3 +466,33 @@ def test_an_export_onnxruntime_cannot_load_is_one_line_naming_it(
         onnx_engine.OnnxEncoder.from_folder(fp32)
     message = str(caught.value)
     assert "\n" not in message and message.startswith(str(model)) and message.endswith(advice)
+
+
+def test_an_export_needs_exactly_the_weights_files_its_graph_reads(gemma_folder, matmul_exports,
+                                                                   monkeypatch):
+    """An int8 export whose weights are small enough to stay inside its graph has no
+    model.onnx.data, and was called "files missing" (so quantised again on every load): each
+    export lists the weights files its graph reads, and a missing one is still caught."""
+    int8_backbone = with_engine(gemma_folder, ONNX_INT8)
+    precision = onnx_engine.PRECISION[ONNX_INT8]
+    fp32 = onnx_engine.exported(gemma_folder, show_progress=False)
+    int8 = onnx_engine.exported(int8_backbone, precision, show_progress=False)
+    assert not (int8 / onnx_engine.DATA_FILE).exists()
+    assert json.loads((int8 / onnx_engine.META_FILE).read_text())[
+        onnx_engine.WEIGHTS_FIELD] == []
+
+    def quantise_again(*args):
+        raise AssertionError("quantised again: the export is whole as it is")
+
+    monkeypatch.setattr(onnx_engine, "_quantise", quantise_again)
+    assert onnx_engine.exported(int8_backbone, precision, show_progress=False) == int8
+
+    # the fixture's fp32 record predates the list: it needs model.onnx.data, as before
+    (fp32 / onnx_engine.DATA_FILE).unlink()
+    assert onnx_engine._stale_reason(fp32, None) == "files missing"
+    meta = json.loads((fp32 / onnx_engine.META_FILE).read_text())
+    (fp32 / onnx_engine.META_FILE).write_text(json.dumps(
+        meta | {onnx_engine.WEIGHTS_FIELD: ["dense.weights"]}))
+    assert onnx_engine._stale_reason(fp32, None) == "files missing"
+    (fp32 / "dense.weights").write_bytes(b"")
+    assert onnx_engine._stale_reason(fp32, None) is None

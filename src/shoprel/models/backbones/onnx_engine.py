@@ -31,7 +31,7 @@ from shoprel.errors import OutputExistsError
 from shoprel.models.backbones.batching import BATCH_TOKENS, check_batching, token_batches
 from shoprel.models.backbones.cache import LAST_USED, files_sha256, mark_used
 from shoprel.models.backbones.encoder import PLURAL, Kind
-from shoprel.models.backbones.onnx_session import open_session
+from shoprel.models.backbones.onnx_session import external_weights_files, open_session
 from shoprel.models.backbones.resolve import Backbone, weight_files
 from shoprel.utils.atomic import atomic_dir
 from shoprel.utils.progress import bars_allowed
@@ -51,6 +51,9 @@ MODEL_FILE, DATA_FILE, META_FILE = "model.onnx", "model.onnx.data", "export.json
 # in export.json: the SHA-256 of the backbone's weights it was made from (files_sha256 over its
 # weight files, as its fingerprint); the folder's name holds only 16 hex characters of it
 SOURCE_FIELD = "source_weights_sha256"
+# in export.json: the files beside the graph holding its weights (external_weights_files; none
+# when they all lie inside it, as a tiny graph's do); an export without it needs DATA_FILE
+WEIGHTS_FIELD = "weights_files"
 # the int8 export's scratch copy of the fp32 export it quantises (_plain_copy), removed after
 SOURCE_COPY = "fp32-source"
 MAX_LENGTH = 256  # tokens, as the sentence-transformers encoder truncates (encoders.py)
@@ -155,14 +158,18 @@ OTHER_WEIGHTS = "exported from other weights"
 def _stale_reason(folder: Path, source: str | None) -> str | None:
     """Why the export in `folder` cannot be used (not there, another format, a file missing,
     made from weights other than `source`), or None when it can. Exports written before the
-    weights were recorded, or whose backbone's weights are gone, are not checked against them."""
+    weights were recorded, or whose backbone's weights are gone, are not checked against them;
+    those written before their weights files were listed need DATA_FILE."""
     try:
         meta = json.loads((folder / META_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return "not exported"
     if not isinstance(meta, dict) or meta.get("format") != EXPORT_FORMAT:
         return "another export format"
-    if not ((folder / MODEL_FILE).is_file() and (folder / DATA_FILE).is_file()):
+    needed = meta.get(WEIGHTS_FIELD, [DATA_FILE])
+    if not (isinstance(needed, list) and all(isinstance(name, str) for name in needed)):
+        return "another export format"
+    if not all((folder / name).is_file() for name in [MODEL_FILE, *needed]):
         return "files missing"
     recorded = meta.get(SOURCE_FIELD)
     if recorded is not None and source is not None and recorded != source:
@@ -264,10 +271,13 @@ def _plain_copy(fp32: Path, folder: Path) -> Path:
 
 
 def _write_meta(out: Path, **extra) -> None:
+    """The export's record, written once its graph is: with the weights files that graph reads,
+    which loading then requires."""
     import onnxruntime
 
     meta = {"format": EXPORT_FORMAT, "opset": OPSET, "onnxruntime": onnxruntime.__version__,
-            "max_length": MAX_LENGTH, **extra}
+            "max_length": MAX_LENGTH, WEIGHTS_FIELD: external_weights_files(out / MODEL_FILE),
+            **extra}
     (out / META_FILE).write_text(json.dumps(meta, indent=2), encoding="utf-8")
 
 

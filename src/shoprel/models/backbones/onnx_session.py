@@ -24,6 +24,16 @@ class UnloadableExportError(ShoprelError):
     """An exported graph onnxruntime cannot open; names its folder and what to do."""
 
 
+def external_weights_files(model: Path) -> list[str]:
+    """The files (relative to the graph's folder) holding the graph's external weights, sorted;
+    empty when its weights all lie inside the graph."""
+    import onnx
+
+    graph = onnx.load(str(model), load_external_data=False)
+    return sorted({entry.value for tensor in _external_tensors(graph.graph)
+                   for entry in tensor.external_data if entry.key == "location"})
+
+
 def open_session(model: Path, options, providers: list[str]):
     """An onnxruntime session of the graph `model`, its weights read where they really lie."""
     import onnxruntime as ort
