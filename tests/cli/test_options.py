@@ -219,3 +219,12 @@ def test_pretrains_options_refuse_what_its_config_refuses(option):
         except ConfigError:
             checked = False
         assert parsed == checked, (option, value, parsed, checked)
+
+
+def test_the_shared_options_load_no_scoring_stack():
+    """--scorer's names come from predict.cascade, which loads pandas: read at import, every
+    command (`shoprel cache list`, --help) paid for it through this module."""
+    code = "import sys, shoprel.cli.options; print('pandas' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "False"

@@ -1,6 +1,8 @@
 """`--scorer cascade`: the student scores every pair, the full model the least sure queries."""
 
 import json
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -10,8 +12,42 @@ from click.testing import CliRunner
 from shoprel.cli import main
 from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError
-from shoprel.predict.cascade import distance_cut, logit, nearest_by_query
+from shoprel.predict.cascade import SCORERS, distance_cut, logit, nearest_by_query
 from shoprel.predict.predictor import Predictor, open_predictor, predict_file
+
+# every door a scorer's name comes in, with SCORERS given one name more before they load
+SCORER_DOORS = """
+import json
+import click
+from shoprel import runs
+runs.SCORERS = (*runs.SCORERS, "oracle")
+from shoprel.cli.options import scorer_option
+from shoprel.predict.cascade import SCORERS
+from shoprel.serve.schemas import ModelInfo
+from shoprel.serve.settings import ServeSettings
+option = scorer_option()(click.command()(lambda scorer: None)).params[0]
+print(json.dumps({
+    "scorers": list(SCORERS),
+    "cli": list(option.type.choices),
+    "settings": ServeSettings.model_json_schema()["properties"]["scorer"]["enum"],
+    "response": ModelInfo.model_json_schema()["properties"]["scorer"]["enum"],
+    "taken": [ServeSettings(scorer="oracle").scorer, ModelInfo(
+        name="r", task="QC", family="f", version="v", scorer="oracle").scorer],
+}))
+"""
+
+
+def test_every_door_takes_exactly_the_scorers_cascade_names():
+    """--scorer, serve's settings and its response spelled the names by hand: a scorer added
+    to SCORERS would have been refused by each. All three now read SCORERS (and the OpenAPI
+    schema still lists the names)."""
+    out = subprocess.run([sys.executable, "-c", SCORER_DOORS], capture_output=True, text=True,
+                         check=True)
+    doors = json.loads(out.stdout)
+    grown = doors.pop("scorers")
+    assert sorted(grown) == sorted([*SCORERS, "oracle"])
+    assert doors == {"cli": grown, "settings": grown, "response": grown,
+                     "taken": ["oracle", "oracle"]}
 
 
 def test_the_distance_cut_takes_whole_queries_nearest_first():

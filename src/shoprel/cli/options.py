@@ -103,9 +103,12 @@ def task_option():
 
 
 def scorer_option(default: str = "full"):
-    """`--scorer` of the commands that score, in any case ("FULL"), as `--task` takes "qc"."""
-    return click.option("--scorer", type=click.Choice(["full", "student", "cascade"],
-                                                      case_sensitive=False),
+    """`--scorer` of the commands that score, in any case ("FULL"), as `--task` takes "qc".
+    SCORERS imported here: every command reads this module, and the scoring stack it comes
+    with (pandas, ~1 s) is loaded only by those that score, which load it anyway."""
+    from shoprel.predict.cascade import SCORERS
+
+    return click.option("--scorer", type=click.Choice(SCORERS, case_sensitive=False),
                         default=default, show_default=True,
                         help="full: the run's models; student: the fast distilled student the "
                              "run carries (RUN/student, its own threshold); cascade: the "

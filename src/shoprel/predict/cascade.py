@@ -19,6 +19,8 @@ one threshold (the full model's) reads every row.
 
 from __future__ import annotations
 
+from typing import Literal
+
 import numpy as np
 import pandas as pd
 
@@ -32,6 +34,9 @@ from shoprel.utils.log_odds import sigmoid
 DEFAULT_SHARE = 0.2
 EPS = 1e-9
 SCORERS = (*runs.SCORERS, "cascade")  # the run's models or its student, or the two joined
+# the type of a scorer field (serve's settings and responses): its schema lists SCORERS, so a
+# scorer added there is allowed everywhere at once
+ScorerName = Literal[SCORERS]
 
 
 def scorer_in_any_case(scorer):

@@ -4,7 +4,7 @@ A QC run accepts `category_path`, a QI run `item_title`; the other field is reje
 fields are forbidden), so a client sending titles to a category model hears about it.
 """
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import (
     AfterValidator,
@@ -19,6 +19,7 @@ from pydantic import (
 
 from shoprel.data.tasks import Task
 from shoprel.data.validate import checked_id, coerce_id, unwritable_reason
+from shoprel.predict.cascade import ScorerName
 from shoprel.serve.settings import ServeSettings
 
 MAX_LANGUAGE_CHARS = 32
@@ -124,7 +125,7 @@ class ModelInfo(BaseModel):
     task: str
     family: str
     version: str = Field(description="Fingerprint of the run's manifest: changes with each run.")
-    scorer: Literal["full", "student", "cascade"] = Field(
+    scorer: ScorerName = Field(
         "full", description="full: the run's models; student: the distilled student it "
                             "carries; cascade: the student, the full model where it is least "
                             "sure.")

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-from typing import Literal
 
 from pydantic import ConfigDict, Field, field_validator
 
 from shoprel.models.backbones.embedding_store import MAX_RECENT_TEXTS
 from shoprel.models.config import StrictConfig
-from shoprel.predict.cascade import DEFAULT_SHARE, scorer_in_any_case
+from shoprel.predict.cascade import DEFAULT_SHARE, ScorerName, scorer_in_any_case
 
 SETTINGS_ENV = "SHOPREL_SERVE_SETTINGS"
 RUN_DIR_ENV = "SHOPREL_SERVE_RUN_DIR"
@@ -48,7 +47,7 @@ class ServeSettings(StrictConfig):
                                                  "before a 503.")
     api_key: str | None = Field(None, min_length=1, repr=False,
                                 description="Bearer key every request but the probes must send.")
-    scorer: Literal["full", "student", "cascade"] = Field(
+    scorer: ScorerName = Field(
         "full", description="full: the run's models; student: the fast student it carries; "
                             "cascade: the student, the full model for the queries it is least "
                             "sure of.")
