@@ -94,9 +94,9 @@ def counted_cut_calls(cascade, monkeypatch) -> list[str]:
     calls = []
     for name in ("student", "full"):
         model = getattr(cascade, name)
-        monkeypatch.setattr(model, "row_thresholds",
-                            lambda f, own=model.row_thresholds, name=name:
-                            calls.append(name) or own(f))
+        monkeypatch.setattr(model, "thresholds_as_trained",
+                            lambda tags, own=model.thresholds_as_trained, name=name:
+                            calls.append(name) or own(tags))
     return calls
 
 

@@ -7,8 +7,10 @@ import numpy as np
 import pandas as pd
 
 from shoprel import Scorer
+from shoprel.data.readers import read_pairs
+from shoprel.predict import languages
 from shoprel.predict.languages import as_trained, unseen_counts
-from shoprel.predict.predictor import predict_file
+from shoprel.predict.predictor import open_predictor, predict_file
 
 
 def test_a_tag_the_training_rows_lacked_becomes_its_base_language():
@@ -43,3 +45,37 @@ def test_predict_and_scorer_score_fr_fr_as_fr(tmp_path, trained_runs, qc_demo):
     assert scorer.unseen_languages == {}
     scorer.probabilities([{**rows[0], "language": "xx-FR"}])
     assert scorer.unseen_languages == {"xx-fr": 1}
+
+
+def counted_mappings(monkeypatch) -> list[int]:
+    """The rows of each mapping of tags (languages.moved_tags) made from now on."""
+    calls = []
+    own = languages.moved_tags
+    monkeypatch.setattr(languages, "moved_tags",
+                        lambda tags, known: calls.append(len(tags)) or own(tags, known))
+    return calls
+
+
+def test_a_chunk_has_its_tags_mapped_once(trained_runs, student_run, qc_demo, tmp_path,
+                                          monkeypatch):
+    """predict_file mapped a chunk's tags up to three times (to count the new languages, to
+    score, to cut); a cascade's models once more each. It maps them once per chunk."""
+    frame = read_pairs(qc_demo)
+    codes = sorted(set(frame.df["language"]))
+    table = {"global": 0.5, "languages": {code: {"threshold": 0.3 + 0.1 * i}
+                                          for i, code in enumerate(codes)}}
+    calls = counted_mappings(monkeypatch)
+    done = predict_file(trained_runs["QC"], qc_demo, tmp_path / "p.jsonl", chunk_rows=100,
+                        progress=False)
+    assert done.rows == 360 and calls == [100, 100, 100, 60]
+    for predictor in (open_predictor(trained_runs["QC"]),
+                      open_predictor(student_run, scorer="cascade", cascade_share=0.5)):
+        full = getattr(predictor, "full", predictor)
+        monkeypatch.setitem(full.run.manifest, "language_thresholds", table)
+        expected = (predictor.probabilities(frame), predictor.row_thresholds(frame))
+        calls.clear()
+        got = predictor.probabilities_and_cuts(frame)
+        assert calls == [360], type(predictor).__name__
+        np.testing.assert_array_equal(got[0], expected[0])
+        np.testing.assert_array_equal(got[1], expected[1])
+        assert len(set(got[1])) > 1

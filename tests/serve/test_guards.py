@@ -88,13 +88,13 @@ def test_a_compressed_body_is_415_naming_its_encoding(qc_run):
 def test_a_request_waiting_past_its_timeout_is_503(qc_run, monkeypatch):
     app = create_app(qc_run, ServeSettings(request_timeout_s=0.2))
     predictor = app.state.predictor
-    slow = predictor.probabilities
+    slow = predictor.probabilities_as_trained  # what every score of a Predictor goes through
 
     def sleepy(frame):
         time.sleep(0.6)
         return slow(frame)
 
-    monkeypatch.setattr(predictor, "probabilities", sleepy)
+    monkeypatch.setattr(predictor, "probabilities_as_trained", sleepy)
     r = _call(app, "POST", "/v1/score", json={"pairs": [_pair()]})
     assert r.status_code == 503 and "longer than" in r.json()["error"]
 

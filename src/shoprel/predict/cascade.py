@@ -105,18 +105,28 @@ class CascadePredictor:
         """Full-model scale for every row; the full model's own for the least sure queries."""
         return self.probabilities_and_cuts(frame)[0]
 
-    def probabilities_and_cuts(self, frame: PairFrame) -> tuple[np.ndarray, np.ndarray]:
+    def as_trained(self, frame: PairFrame) -> PairFrame:
+        """The frame's tags as the full model scores them (its training_languages)."""
+        return self.full.as_trained(frame)
+
+    def probabilities_and_cuts(self, frame: PairFrame, trained: PairFrame | None = None
+                               ) -> tuple[np.ndarray, np.ndarray]:
         """The probabilities and each row's cut (the full model's), the cuts worked out once
-        for both: a submission reads its rows with the cuts that moved the student's scores."""
-        full_thresholds = self.full.row_thresholds(frame)
-        student_cut = logit(self.student.row_thresholds(frame))
-        distance = logit(self.student.probabilities(frame)) - student_cut
+        for both: a submission reads its rows with the cuts that moved the student's scores.
+        The tags are mapped once per model (once in all when both trained on the same
+        languages); `trained`: the frame as as_trained() made it, when the caller has it."""
+        trained = self.as_trained(frame) if trained is None else trained
+        same_languages = self.student.training_languages() == self.full.training_languages()
+        student_trained = trained if same_languages else self.student.as_trained(frame)
+        full_thresholds = self.full.thresholds_as_trained(trained.df["language"])
+        student_cut = logit(self.student.thresholds_as_trained(student_trained.df["language"]))
+        distance = logit(self.student.probabilities_as_trained(student_trained)) - student_cut
         p = sigmoid(distance + logit(full_thresholds))
         unsure = nearest_by_query(frame.df["query"], np.abs(distance)) <= self.cut
         if unsure.any():
-            p[unsure] = self.full.probabilities(frame.take(np.flatnonzero(unsure)))
+            p[unsure] = self.full.probabilities_as_trained(trained.take(np.flatnonzero(unsure)))
         self.rescored += int(unsure.sum())
         return p, full_thresholds
 
-    def submission(self, frame: PairFrame) -> pd.DataFrame:
-        return submission_table(frame, self.task, *self.probabilities_and_cuts(frame))
+    def submission(self, frame: PairFrame, trained: PairFrame | None = None) -> pd.DataFrame:
+        return submission_table(frame, self.task, *self.probabilities_and_cuts(frame, trained))

@@ -48,7 +48,15 @@ def unseen_counts(languages, known: set[str] | None) -> Counter:
     """Rows per tag neither the training rows had nor scored as one they had (as_trained)."""
     if known is None:
         return Counter()
-    return Counter(tag for tag in as_trained(languages, known) if tag not in known)
+    return unseen_as_trained(as_trained(languages, known), known)
+
+
+def unseen_as_trained(trained, known: set[str] | None) -> Counter:
+    """unseen_counts of tags already mapped (as_trained, frame_as_trained): a caller that
+    scores the mapped frame counts from it rather than mapping the tags again."""
+    if known is None:
+        return Counter()
+    return Counter(tag for tag in trained if tag not in known)
 
 
 def translated_only_tags(tags, translated: set[str]) -> list[str]:

@@ -31,7 +31,7 @@ from shoprel.predict.languages import (
     as_trained,
     frame_as_trained,
     translated_only_tags,
-    unseen_counts,
+    unseen_as_trained,
 )
 from shoprel.predict.table import submission_table
 from shoprel.run_data import recorded_field
@@ -118,12 +118,19 @@ class Predictor:
         return total
 
     def probabilities(self, frame: PairFrame) -> np.ndarray:
-        frame = frame_as_trained(frame, self.known_languages)  # 'fr-fr' as 'fr' (languages.py)
+        return self.probabilities_as_trained(self.as_trained(frame))
+
+    def as_trained(self, frame: PairFrame) -> PairFrame:
+        """The frame with its tags as this run scores them: 'fr-fr' as 'fr' (languages.py)."""
+        return frame_as_trained(frame, self.known_languages)
+
+    def probabilities_as_trained(self, trained: PairFrame) -> np.ndarray:
+        """probabilities() of a frame as_trained() made: its tags are not mapped again."""
         if self.members:
             from shoprel.ensemble.predict import ensemble_probabilities
 
-            return ensemble_probabilities(self, frame)
-        return mean_positive_probability(self.models, frame)
+            return ensemble_probabilities(self, trained)
+        return mean_positive_probability(self.models, trained)
 
     def training_languages(self) -> set[str] | None:
         """The run's training languages, as read when it was opened (not its metrics again)."""
@@ -135,20 +142,28 @@ class Predictor:
 
     def language_thresholds(self, languages) -> np.ndarray:
         """The cut of each of these languages (row_thresholds, for rows of any table)."""
+        return self.thresholds_as_trained(as_trained(languages, self.known_languages))
+
+    def thresholds_as_trained(self, languages) -> np.ndarray:
+        """language_thresholds() of tags already as the run scores them (as_trained)."""
         table = self.run.manifest.get("language_thresholds")
         if not table:
             return np.full(len(languages), self.threshold)
+        return row_thresholds(languages, table, self.threshold)
 
-        return row_thresholds(as_trained(languages, self.known_languages), table, self.threshold)
-
-    def probabilities_and_cuts(self, frame: PairFrame) -> tuple[np.ndarray, np.ndarray]:
+    def probabilities_and_cuts(self, frame: PairFrame, trained: PairFrame | None = None
+                               ) -> tuple[np.ndarray, np.ndarray]:
         """The probabilities and each row's cut: what reads a row's label, in one call (as
-        CascadePredictor's, which works its cuts out once for both)."""
-        return self.probabilities(frame), self.row_thresholds(frame)
+        CascadePredictor's, which works its cuts out once for both), the tags mapped once.
+        `trained`: the frame as as_trained() made it, when the caller has it already."""
+        trained = self.as_trained(frame) if trained is None else trained
+        return (self.probabilities_as_trained(trained),
+                self.thresholds_as_trained(trained.df["language"]))
 
-    def submission(self, frame: PairFrame) -> pd.DataFrame:
-        """Rows in input order: id, language, query, target, prediction (0/1), probability."""
-        return submission_table(frame, self.task, *self.probabilities_and_cuts(frame))
+    def submission(self, frame: PairFrame, trained: PairFrame | None = None) -> pd.DataFrame:
+        """Rows in input order: id, language (as read), query, target, prediction (0/1),
+        probability. `trained`: as in probabilities_and_cuts."""
+        return submission_table(frame, self.task, *self.probabilities_and_cuts(frame, trained))
 
 
 def check_recent_texts(recent_texts: int) -> int:
@@ -282,12 +297,14 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
     wants_translation, bare = reads_translation(predictor), Counter()
 
     def scored(chunk: PairFrame) -> pa.Table:
-        new_languages.update(unseen_counts(chunk.df["language"], known))
+        trained = predictor.as_trained(chunk)  # the tags mapped once, counted and scored
+        new_languages.update(unseen_as_trained(trained.df["language"], known))
         if wants_translation:
             bare["rows"] += bare_query_rows(chunk)
         with warnings.catch_warnings():  # counted above, said once by the caller
             warnings.simplefilter("ignore", UntranslatedInputWarning)
-            return pa.Table.from_pandas(predictor.submission(chunk), preserve_index=False)
+            return pa.Table.from_pandas(predictor.submission(chunk, trained),
+                                        preserve_index=False)
 
     rows, positives = write_submission(map(scored, chunks), Path(out_file), progress)
 
