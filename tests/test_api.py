@@ -450,7 +450,7 @@ def test_setting_what_a_scorer_was_loaded_with_is_refused_not_ignored(trained_ru
 
 @pytest.mark.parametrize("change, message", [
     (lambda config: setattr(config.folds, "k", 1),
-     "RunConfig: folds.k: Input should be greater than or equal to 2"),
+     "RunConfig: folds.k: 1 is out of range; it must be at least 2"),
     (lambda config: config.model.params.update(CC=3), "RunConfig: model.params.CC: unknown key"),
     (lambda config: setattr(config.threshold, "mode", "fixd"), "RunConfig: threshold.mode: "),
 ])
@@ -614,10 +614,10 @@ def test_distill_student_trains_on_the_teacher_s_scores(tmp_path, trained_runs, 
          "hard_weight: expected a number (0 to 1), got '0.5'"),
         (lambda: shoprel.distill_student(trained_runs["QC"], student, tmp_path / "s",
                                          hard_weight=2), ConfigError,
-         "hard_weight must lie in [0, 1]"),
+         "hard_weight: 2.0 is out of range; it must be at most 1"),
         (lambda: shoprel.distill_student(trained_runs["QC"], student, tmp_path / "s",
                                          speed_rows=-1), ConfigError,
-         "speed_rows: a whole number >= 0"),
+         "speed_rows: -1 is out of range; it must be at least 0"),
         (lambda: shoprel.distill_student(trained_runs["QC"], None, tmp_path / "s"), ConfigError,
          "student: None is not a YAML path"),
         (lambda: shoprel.distill_student(trained_runs["QC"], student, tmp_path / "s",

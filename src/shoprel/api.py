@@ -56,6 +56,7 @@ from shoprel.training.pretrain import pretrain as _pretrain
 from shoprel.training.runner import TrainResult
 from shoprel.training.runner import train as _train_run
 from shoprel.utils.arguments import OR_SCORE_IT, WRITE_IT_FIRST, flag_argument, path_argument
+from shoprel.utils.bounds import out_of_range
 from shoprel.utils.scalars import is_boolean, python_scalar
 
 __all__ = ["Scorer", "compare_runs", "distill_student", "ensemble_runs", "evaluate_file",
@@ -75,7 +76,7 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  ("--shrinkage: applies only with --per-language-thresholds",
                   "shrinkage: applies only with per_language_thresholds=True"),
                  ("--shrinkage", "shrinkage"), ("--weights", "weights"),
-                 ("--hard-weight must", "hard_weight must"), ("--nested:", "nested=True:"),
+                 ("--hard-weight:", "hard_weight:"), ("--nested:", "nested=True:"),
                  ("distill without --nested", "distill without nested=True"),
                  ("(--unlabeled)", "(unlabeled)"), ("give --out FOLDER", "give out=FOLDER"),
                  ("--out needs a folder for the index", "out needs a folder for the index"),
@@ -344,9 +345,13 @@ def _paths(values, name: str, what: str) -> list[Path]:
 
 
 def _whole_number(value, name: str) -> int:
+    """A count of 0 or more, a negative one refused as its option refuses it (bounds.py)."""
     value = python_scalar(value)  # np.int64(5) is 5; numpy's True is True
-    if is_boolean(value) or not isinstance(value, int) or value < 0:
+    if is_boolean(value) or not isinstance(value, int):
         raise ConfigError(f"{name}: a whole number >= 0, got {value!r}")
+    problem = out_of_range(value, ge=0)
+    if problem:
+        raise ConfigError(f"{name}: {problem}")
     return value
 
 

@@ -146,22 +146,24 @@ def test_every_number_option_has_a_range_the_parser_checks():
 
 
 @pytest.mark.parametrize(("args", "said"), [
-    (["train", "t.jsonl", "--out", "r", "--folds", "1"], "'--folds': 1 is not in the range"),
-    (["demo", "--out", "d", "--folds", "51"], "'--folds': 51 is not in the range"),
+    (["train", "t.jsonl", "--out", "r", "--folds", "1"],
+     "'--folds': 1 is out of range; it must be at least 2."),
+    (["demo", "--out", "d", "--folds", "51"],
+     "'--folds': 51 is out of range; it must be at most 50."),
     (["distill", "r", "--student", "s.yaml", "--out", "s", "--hard-weight", "nan"],
      "'--hard-weight': 'nan' is not a number."),
     (["pretrain", "t.jsonl", "--out", "p", "--epochs", "nan"], "'--epochs': 'nan' is not a"),
     (["predict", "r", "t.jsonl", "--out", "p.jsonl", "--chunk-rows", "0"],
-     "'--chunk-rows': 0 is not in the range x>=1."),
+     "'--chunk-rows': 0 is out of range; it must be at least 1."),
     (["predict", "r", "t.jsonl", "--out", "p.jsonl", "--engine", "ray", "--num-actors", "0"],
-     "'--num-actors': 0 is not in the range x>=1."),
+     "'--num-actors': 0 is out of range; it must be at least 1."),
     (["predict", "r", "t.jsonl", "--out", "p.jsonl", "--scorer", "cascade", "--cascade-share",
       "nan"], "'--cascade-share': 'nan' is not a number."),
     (["ensemble", "r", "r2", "--out", "e", "--per-language-thresholds", "--shrinkage", "inf"],
      "'--shrinkage': 'inf' is not a finite number."),
-    (["far-pairs", "r", "--pairs", "0"], "'--pairs': 0 is not in the range x>=1."),
+    (["far-pairs", "r", "--pairs", "0"], "'--pairs': 0 is out of range; it must be at least 1."),
     (["serve", "r", "--recent-texts", "1000001"],
-     "'--recent-texts': 1000001 is not in the range 0<=x<=1000000."),
+     "'--recent-texts': 1000001 is out of range; it must be at most 1000000."),
 ])
 def test_a_bad_number_is_one_line_naming_the_option_before_any_work(tmp_path, monkeypatch, args,
                                                                      said):

@@ -357,7 +357,7 @@ def test_a_mistyped_cache_folder_or_age_is_refused(tmp_path):
     # inf chose nothing (no entry is older than for ever) and said 'removed 0 entries', exit 0
     ("inf", "'inf' is not a finite number."),
     ("1e400", "'1e400' is not a finite number."),
-    ("-1", "-1.0 is not in the range x>=0."),
+    ("-1", "-1 is out of range; it must be at least 0."),
 ])
 def test_an_age_that_is_no_number_of_days_is_refused_naming_the_option(tmp_path, days, said):
     entry = _store(tmp_path / "embeddings" / f"{EG}-{OTHER}.sqlite")

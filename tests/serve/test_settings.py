@@ -7,8 +7,8 @@ from shoprel.serve import ServeSettings
 
 
 @pytest.mark.parametrize(("given", "said"), [
-    ({"max_wait_ms": -1}, "ServeSettings: max_wait_ms: Input should be greater than or equal "
-                          "to 0"),
+    ({"max_wait_ms": -1}, "ServeSettings: max_wait_ms: -1 is out of range; it must be at "
+                          "least 0"),
     ({"max_pairs": "many"}, "ServeSettings: max_pairs: expected a number, got text 'many'"),
     ({"max_pairs": "10"}, "ServeSettings: max_pairs: '10' is text; write a number: 10"),
     ({"max_pairs": True}, "ServeSettings: max_pairs: expected a number, got True"),

@@ -21,14 +21,15 @@ def test_defaults_resolve_fully():
 
 @pytest.mark.parametrize("data, key", [
     ({"folds": {"kk": 3}}, "folds.kk: unknown key"),
-    ({"folds": {"k": 1}}, "folds.k: Input should be greater than or equal to 2"),
+    ({"folds": {"k": 1}}, "folds.k: 1 is out of range; it must be at least 2"),
     ({"folds": {"k": True}}, "folds.k: expected a number, got true"),
     ({"model": {"family": "nope"}}, "model.family: unknown model family 'nope'"),
     ({"model": {"params": {"C": "big"}}}, "model.params.C"),
     ({"model": {"params": {"Cee": 1}}}, "model.params.Cee: unknown key"),
     ({"model": {"params": {"linear_weight": 2}}}, "model.params.linear_weight"),
     ({"threshold": {"mode": "best"}}, "threshold.mode"),
-    ({"folds": {"qc_group_levels": 0}}, "folds.qc_group_levels: Input should be greater"),
+    ({"folds": {"qc_group_levels": 0}}, "folds.qc_group_levels: 0 is out of range; it must be "
+                                        "at least 1"),
     ({"final": {"refit_full": False, "keep_fold_models": False}}, "predict has none"),
     ({"threshold": {"mode": "fixed", "value": float("nan")}},
      "threshold.value: Input should be a finite number"),
@@ -306,8 +307,8 @@ def test_a_config_error_names_the_line_of_the_key(tmp_path):
                     "    nope: 1\nfolds:\n  k: 1\n")
     with pytest.raises(ConfigError) as info:
         load_config(path)
-    assert str(info.value) == (f"{path}: line 8: folds.k: Input should be greater than or "
-                               f"equal to 2; {path}: line 6: model.params.nope: unknown key")
+    assert str(info.value) == (f"{path}: line 8: folds.k: 1 is out of range; it must be at "
+                               f"least 2; {path}: line 6: model.params.nope: unknown key")
 
 
 def test_a_dotted_key_written_in_yaml_is_told_how_yaml_nests_it(tmp_path):
@@ -431,9 +432,9 @@ def test_a_config_path_may_start_with_the_home_folder(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("build, said", [
     (lambda: RunConfig(folds={"k": 1}),
-     "RunConfig: folds.k: Input should be greater than or equal to 2"),
+     "RunConfig: folds.k: 1 is out of range; it must be at least 2"),
     (lambda: RunConfig(folds={"k": 1}, nope=2),
-     "RunConfig: folds.k: Input should be greater than or equal to 2; nope: unknown key"),
+     "RunConfig: folds.k: 1 is out of range; it must be at least 2; nope: unknown key"),
     (lambda: RunConfig(model={"family": "fast", "params": {"nope": 1}}),
      "RunConfig: model.params.nope: unknown key"),
     (lambda: RunConfig(final={"refit_full": False, "keep_fold_models": False}),
@@ -447,9 +448,9 @@ def test_a_config_path_may_start_with_the_home_folder(tmp_path, monkeypatch):
     (lambda: RunConfig(model={"family": "embed", "params": {"booster.n_estimators": 10}}),
      "RunConfig: model.params.booster.n_estimators: unknown key (a dotted name is one key in "
      "Python, and params are one flat mapping: write {'n_estimators': ...})"),
-    (lambda: FoldsConfig(k=1), "FoldsConfig: k: Input should be greater than or equal to 2"),
+    (lambda: FoldsConfig(k=1), "FoldsConfig: k: 1 is out of range; it must be at least 2"),
     (lambda: FastConfig(n_estimators=0),
-     "FastConfig: n_estimators: Input should be greater than or equal to 1"),
+     "FastConfig: n_estimators: 0 is out of range; it must be at least 1"),
 ])
 def test_a_config_built_in_python_says_its_bad_field_in_one_line(build, said):
     """RunConfig(...) built directly raised pydantic's ValidationError: several lines and a

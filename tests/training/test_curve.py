@@ -16,9 +16,14 @@ FAST = {"model.family": "fast", "model.params.n_features": 2**16,
 
 def test_fractions_are_checked():
     assert check_fractions([0.5, 0.1, 0.5]) == [0.1, 0.5]
-    for bad in ([0], [1.0], [0.1, 1.5], [float("nan")], [float("inf")]):
-        with pytest.raises(ConfigError, match="learning curve: fractions must lie strictly"):
+    for bad, said in (([0], "0 is out of range; it must be above 0"),
+                      ([1.0], "1.0 is out of range; it must be below 1"),
+                      ([0.1, 1.5], "1.5 is out of range; it must be below 1"),
+                      ([float("nan")], "nan is out of range; it must be above 0"),
+                      ([float("inf")], "inf is out of range; it must be below 1")):
+        with pytest.raises(ConfigError) as info:
             check_fractions(bad)
+        assert str(info.value) == f"learning curve: {said}"
 
 
 @pytest.mark.parametrize("fractions, message", [

@@ -106,12 +106,13 @@ def test_cli(demo_backbone, qi_demo, tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--max-steps", "0"], "'--max-steps': 0 is not in the range x>=1."),
-    (["--epochs", "0"], "'--epochs': 0.0 is not in the range x>0."),
-    (["--mask-prob", "1.5"], "'--mask-prob': 1.5 is not in the range 0<x<1."),
-    (["--batch-size", "0"], "'--batch-size': 0 is not in the range x>=1."),
-    (["--seed", "-1"], "'--seed': -1 is not in the range 0<=x<=1073741823."),
-    (["--seed", str(2**32)], f"'--seed': {2**32} is not in the range"),  # numpy/torch: a traceback
+    (["--max-steps", "0"], "'--max-steps': 0 is out of range; it must be at least 1."),
+    (["--epochs", "0"], "'--epochs': 0 is out of range; it must be above 0."),
+    (["--mask-prob", "1.5"], "'--mask-prob': 1.5 is out of range; it must be below 1."),
+    (["--batch-size", "0"], "'--batch-size': 0 is out of range; it must be at least 1."),
+    (["--seed", "-1"], "'--seed': -1 is out of range; it must be at least 0."),
+    # numpy/torch: a traceback
+    (["--seed", str(2**32)], f"'--seed': {2**32} is out of range; it must be at most 1073741823."),
     # inf: a pydantic traceback once the model had loaded
     (["--epochs", "inf"], "'--epochs': 'inf' is not a finite number."),
     (["--learning-rate", "inf"], "'--learning-rate': 'inf' is not a finite number."),
@@ -128,12 +129,11 @@ def test_settings_out_of_range_are_one_line_before_any_work(qc_demo, tmp_path, a
 
 
 @pytest.mark.parametrize("settings, message", [
-    ({"epochs": 0}, "PretrainConfig: epochs: 0 is out of range; it must be finite, above 0"),
-    ({"time_budget_minutes": math.inf}, "PretrainConfig: time_budget_minutes: inf is out of "
-                                        "range; it must be finite, above 0"),
+    ({"epochs": 0}, "PretrainConfig: epochs: 0 is out of range; it must be above 0"),
+    ({"time_budget_minutes": math.inf}, "PretrainConfig: time_budget_minutes: inf is not a "
+                                        "finite number"),
     ({"n_threads": 0}, "PretrainConfig: n_threads: 0 is out of range; it must be at least 1"),
-    ({"seed": -1}, "PretrainConfig: seed: -1 is out of range; it must be from 0 to 1073741823 "
-                   "(2**30 - 1)"),
+    ({"seed": -1}, "PretrainConfig: seed: -1 is out of range; it must be at least 0"),
 ])
 def test_a_config_built_in_python_names_its_fields(settings, message):
     """Built in Python, a wrong setting named the command line's option ('--time-budget',
@@ -367,7 +367,7 @@ def test_a_setting_changed_after_the_config_was_built_is_named_as_a_field(qc_dem
     config = PretrainConfig(max_steps=1)
     config.mask_prob = 2
     with pytest.raises(ConfigValueError, match=r"^PretrainConfig: mask_prob: 2 is out of range; "
-                                               r"it must be between 0 and 1$"):
+                                               r"it must be below 1$"):
         pretrain([qc_demo], tmp_path / "pt", config, progress=False)
     assert not (tmp_path / "pt").exists()
 
@@ -411,10 +411,10 @@ def test_one_path_given_as_files_is_one_file(demo_backbone, qc_demo, tmp_path, a
 
 
 @pytest.mark.parametrize("settings, message", [
-    ({"warmup_ratio": 1}, "PretrainConfig: warmup_ratio: 1 is out of range; it must be at least "
-                          "0, below 1"),
+    ({"warmup_ratio": 1}, "PretrainConfig: warmup_ratio: 1 is out of range; it must be below "
+                          "1"),
     ({"weight_decay": -0.1}, "PretrainConfig: weight_decay: -0.1 is out of range; it must be "
-                             "finite, at least 0"),
+                             "at least 0"),
     ({"eval_texts": 0}, "PretrainConfig: eval_texts: 0 is out of range; it must be at least 1"),
 ])
 def test_the_settings_without_an_option_are_checked_when_built(settings, message):

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
+from shoprel.utils.bounds import out_of_range
 from shoprel.utils.progress import quiet_libraries
 
 
@@ -31,11 +32,31 @@ class HomePath(click.Path):
         return super().convert(value, param, ctx)
 
 
+def within_range(kind: click.IntRange | click.FloatRange, number, value, param, ctx):
+    """`number` (`value` as given, converted) checked against the range's bounds, refused in
+    the words a config field's bound is (utils/bounds.py): click said "0 is not in the range
+    x>=1." where ServeSettings(max_pairs=0) said "Input should be greater than or equal to
+    1"."""
+    bounds = {}
+    if kind.min is not None:
+        bounds["gt" if kind.min_open else "ge"] = kind.min
+    if kind.max is not None:
+        bounds["lt" if kind.max_open else "le"] = kind.max
+    problem = out_of_range(number, str(value).strip(), **bounds)
+    if problem:
+        kind.fail(f"{problem}.", param, ctx)
+    return number
+
+
 class IntegerRange(click.IntRange):
     """click's IntRange, named as a bare int is ("'x' is not a valid integer.", INTEGER in
-    --help): as "integer range" it said "'nan' is not a valid integer range."."""
+    --help): as "integer range" it said "'nan' is not a valid integer range."; a number out
+    of range said as a config's is (within_range)."""
 
     name = "integer"
+
+    def convert(self, value, param, ctx):
+        return within_range(self, click.INT.convert(value, param, ctx), value, param, ctx)
 
 
 class NumberRange(click.FloatRange):
@@ -51,12 +72,12 @@ class NumberRange(click.FloatRange):
         self.infinite = infinite
 
     def convert(self, value, param, ctx):
-        number = super().convert(value, param, ctx)
+        number = click.FLOAT.convert(value, param, ctx)
         if math.isnan(number):
             self.fail(f"{value!r} is not a number.", param, ctx)
         if math.isinf(number) and not self.infinite:
             self.fail(f"{value!r} is not a finite number.", param, ctx)
-        return number
+        return within_range(self, number, value, param, ctx)
 
 
 class NumberList(click.ParamType):

@@ -26,6 +26,7 @@ from pydantic import (
 
 from shoprel.data.records import written_kind
 from shoprel.errors import ConfigError, ConfigValueError
+from shoprel.utils.bounds import PYDANTIC_BOUND_ERRORS, out_of_range, past_bound
 from shoprel.utils.scalars import is_boolean, python_scalar, text_for_number
 
 # how models read a query that comes with its translation (the winners' "{query} - {english}")
@@ -78,9 +79,10 @@ SEED_MAX = 2**30 - 1
 
 
 def check_seed(value: int) -> int:
-    if not 0 <= value <= SEED_MAX:
-        raise ValueError(f"a seed is a whole number from 0 to {SEED_MAX} (2**30 - 1), "
-                         f"got {value}")
+    """In LightGBM's range, said as `--seed` says it (utils/bounds.py)."""
+    problem = out_of_range(value, ge=0, le=SEED_MAX)
+    if problem:
+        raise ValueError(problem)
     return value
 
 
@@ -281,6 +283,9 @@ def error_message(error: dict) -> str:
     validator's ValueError without pydantic's "Value error, " in front."""
     if error["type"] == "extra_forbidden":
         return "unknown key"
+    if error["type"] in PYDANTIC_BOUND_ERRORS:  # Field(ge=1): said as a command's option says it
+        kind = PYDANTIC_BOUND_ERRORS[error["type"]]
+        return past_bound(error["input"], kind, error["ctx"][kind])
     return error["msg"].removeprefix("Value error, ")
 
 

@@ -16,6 +16,7 @@ import scipy.sparse as sp
 
 from shoprel.data.frame import PairFrame
 from shoprel.errors import ConfigError, InputError
+from shoprel.utils.bounds import out_of_range
 
 WEIGHT = "weight"
 SOFT_LABEL = "soft_label"
@@ -54,8 +55,9 @@ def require_row_targets(family: str, what: str) -> None:
 
 def mix_targets(hard, soft, hard_weight: float) -> np.ndarray:
     """mix·hard + (1−mix)·soft: how much of the 0/1 label a distilled student keeps."""
-    if not 0.0 <= hard_weight <= 1.0:
-        raise ValueError(f"hard-label weight must lie in [0, 1], got {hard_weight}")
+    problem = out_of_range(hard_weight, ge=0, le=1)
+    if problem:
+        raise ValueError(f"hard-label weight: {problem}")
     return (hard_weight * np.asarray(hard, dtype=np.float64)
             + (1.0 - hard_weight) * np.asarray(soft, dtype=np.float64))
 

@@ -28,6 +28,7 @@ from shoprel import runs
 from shoprel.data.frame import PairFrame
 from shoprel.errors import ConfigError
 from shoprel.predict.table import submission_table
+from shoprel.utils.bounds import out_of_range
 from shoprel.utils.log_odds import logit as clipped_logit
 from shoprel.utils.log_odds import sigmoid
 
@@ -51,9 +52,10 @@ def logit(p) -> np.ndarray:
 
 
 def check_share(share: float) -> float:
-    if not 0 < share <= 1:
-        raise ConfigError(f"--cascade-share: the share of rows the full model rescores must be "
-                          f"above 0 and at most 1, got {share}")
+    """The share of rows the full model rescores, in (0, 1]."""
+    problem = out_of_range(share, gt=0, le=1)
+    if problem:
+        raise ConfigError(f"--cascade-share: {problem}")
     return share
 
 

@@ -46,6 +46,7 @@ from shoprel.predict.predictor import (
     write_submission,
 )
 from shoprel.runs import Run, scoring_run
+from shoprel.utils.bounds import out_of_range
 from shoprel.utils.native_stderr import stderr_silenced
 from shoprel.utils.outputs import check_output_file
 
@@ -196,8 +197,9 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
     if scorer == "cascade":
         raise ConfigError("--scorer cascade: runs with --engine local only (each Ray actor "
                           "scores with one model)")
-    if num_actors is not None and num_actors < 1:
-        raise ConfigError(f"--num-actors: must be at least 1, got {num_actors}")
+    problem = None if num_actors is None else out_of_range(num_actors, ge=1)
+    if problem:
+        raise ConfigError(f"--num-actors: {problem}")
     _import_ray()  # Ray missing is said before the whole input is read and held in memory
     run_dir = Path(run_dir).resolve()
     run = Run.open(run_dir)  # a bad run dir (or a student it lacks) fails here, before Ray

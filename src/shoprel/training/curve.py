@@ -19,6 +19,7 @@ from shoprel.data.frame import PairFrame
 from shoprel.errors import ConfigError
 from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics
 from shoprel.models.base import RelevanceModel
+from shoprel.utils.bounds import out_of_range
 from shoprel.utils.scalars import is_boolean, text_for_number
 
 CURVE_FILE = "learning_curve.json"
@@ -36,10 +37,10 @@ def check_fractions(fractions: Sequence[float]) -> list[float]:
         problem = text_for_number(fraction, python=True)
         if problem:
             raise ConfigError(f"learning curve: {problem}")
-    bad = [f for f in fractions if not 0.0 < f < 1.0]
-    if bad:
-        raise ConfigError(f"learning curve: fractions must lie strictly between 0 and 1, "
-                          f"got {bad}")
+    for fraction in fractions:
+        problem = out_of_range(fraction, gt=0, lt=1)
+        if problem:
+            raise ConfigError(f"learning curve: {problem}")
     return sorted(set(float(f) for f in fractions))
 
 

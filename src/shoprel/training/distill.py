@@ -40,6 +40,7 @@ from shoprel.training.config import RunConfig, load_config
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 from shoprel.training.runner import TrainResult, train
 from shoprel.training.unlabeled import BARE, LEFT_OUT, adding, teacher_scored
+from shoprel.utils.bounds import out_of_range
 from shoprel.utils.outputs import check_output_dir, is_written_for
 
 LEAK_CAVEAT = ("student OOF is optimistic: the teacher OOF probability of a training row came "
@@ -275,8 +276,9 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     """Train the student described by `config` on the teacher's OOF probabilities
     (nested: honest OOF figures at k·(k−1) teacher refits, see the module docstring);
     `unlabeled`: pair files the teacher scores for the student to learn too (unlabeled.py)."""
-    if not 0.0 <= hard_weight <= 1.0:
-        raise ConfigError(f"--hard-weight must lie in [0, 1], got {hard_weight}")
+    problem = out_of_range(hard_weight, ge=0, le=1)
+    if problem:
+        raise ConfigError(f"--hard-weight: {problem}")
     # before the (long) nested teacher fits; the student may not replace its teacher, but may
     # be the one it carries (RUN/student: the teacher's metrics and stamp then record it)
     started = time.perf_counter()

@@ -16,6 +16,7 @@ from shoprel.errors import ConfigError, InputError, RunDirError
 from shoprel.training.config import load_config
 from shoprel.training.distill import aligned_to_rows, check_rows_unchanged, open_teacher
 from shoprel.training.far_pairs import FarPairCheck
+from shoprel.utils.bounds import out_of_range
 from shoprel.utils.progress import honours_progress
 
 DEFAULT_PAIRS = 1000  # as check.far_pairs defaults
@@ -32,8 +33,9 @@ def add_far_pairs(run_dir: str | Path, count: int = DEFAULT_PAIRS,
                   progress: bool = True) -> dict:
     """Score far pairs with each fold model of a finished run; returns the block written into
     its metrics.json (its report is rewritten too)."""
-    if count < 1:
-        raise ConfigError(f"--pairs: {count} is out of range; it must be at least 1")
+    problem = out_of_range(count, ge=1)
+    if problem:
+        raise ConfigError(f"--pairs: {problem}")
     run = runs.Run.open(run_dir)
     if run.kind != "run":
         raise RunDirError(f"{run.path}: an {run.kind}, which has no fold models of its own; "

@@ -32,6 +32,7 @@ from shoprel.models.backbones.resolve import Backbone, loading, resolve_backbone
 from shoprel.models.config import SEED_MAX, leaf_types
 from shoprel.training.ranks import RankGroup, current_ranks
 from shoprel.utils.arguments import WRITE_IT_FIRST, flag_argument, path_argument
+from shoprel.utils.bounds import out_of_range
 from shoprel.utils.outputs import check_output_dir, check_replaceable
 from shoprel.utils.scalars import python_scalar, text_for_number
 from shoprel.utils.threads import torch_threads
@@ -122,26 +123,29 @@ class PretrainConfig:
         """Each setting in its range, named as the caller wrote it (`named`): ConfigValueError
         built in Python, as a config class's wrong value is; pretrain() checks again, for a
         setting changed since."""
-        # inf passes `> 0` but failed in a traceback once the model had loaded
-        checks = (("epochs", 0 < self.epochs < math.inf, "finite, above 0"),
-                  ("max_steps", self.max_steps is None or self.max_steps >= 1, "at least 1"),
-                  ("time_budget_minutes", self.time_budget_minutes is None
-                   or 0 < self.time_budget_minutes < math.inf, "finite, above 0"),
-                  ("mask_prob", 0 < self.mask_prob < 1, "between 0 and 1"),
-                  ("max_length", self.max_length >= 4, "at least 4"),
-                  ("batch_size", self.batch_size >= 1, "at least 1"),
-                  ("learning_rate", 0 < self.learning_rate < math.inf, "finite, above 0"),
+        # each setting's bounds, said as the options' and the config fields' are
+        # (utils/bounds.py); None (no limit, all threads) passes
+        checks = (("epochs", {"gt": 0}), ("max_steps", {"ge": 1}),
+                  ("time_budget_minutes", {"gt": 0}), ("mask_prob", {"gt": 0, "lt": 1}),
+                  ("max_length", {"ge": 4}), ("batch_size", {"ge": 1}),
+                  ("learning_rate", {"gt": 0}),
                   # unchecked, these failed once the model had loaded, as TrainingArguments'
                   # (warmup_ratio, weight_decay), or measured no loss (eval_texts: nan)
-                  ("warmup_ratio", 0 <= self.warmup_ratio < 1, "at least 0, below 1"),
-                  ("weight_decay", 0 <= self.weight_decay < math.inf, "finite, at least 0"),
-                  ("eval_texts", self.eval_texts >= 1, "at least 1"),
-                  ("n_threads", self.n_threads is None or self.n_threads >= 1, "at least 1"),
-                  ("seed", 0 <= self.seed <= SEED_MAX, f"from 0 to {SEED_MAX} (2**30 - 1)"))
-        for name, ok, wanted in checks:
-            if not ok:
-                raise self.error(name, f"{getattr(self, name)} is out of range; it must be "
-                                       f"{wanted}")
+                  ("warmup_ratio", {"ge": 0, "lt": 1}), ("weight_decay", {"ge": 0}),
+                  ("eval_texts", {"ge": 1}), ("n_threads", {"ge": 1}),
+                  ("seed", {"ge": 0, "le": SEED_MAX}))
+        for name, bounds in checks:
+            value = getattr(self, name)
+            if value is None:
+                continue
+            # inf passes `> 0` but failed in a traceback once the model had loaded; nan
+            # passes no bound: both said as a command's option says them
+            if isinstance(value, float) and not math.isfinite(value):
+                kind = "number" if math.isnan(value) else "finite number"
+                raise self.error(name, f"{value} is not a {kind}")
+            problem = out_of_range(value, **bounds)
+            if problem:
+                raise self.error(name, problem)
 
     def error(self, name: str, problem: str) -> ConfigError:
         """What is wrong with the setting `name`, in the caller's words."""

@@ -1,0 +1,32 @@
+"""One sentence for a number past its bound, wherever a setting is checked: a command's option
+(cli/options.py), a config field (pydantic's ge/gt/le/lt, models/config.py) and the checks
+written by hand. The same bad value said one way by `--max-pairs 0` and another by
+`ServeSettings(max_pairs=0)` read as two different rules."""
+
+from __future__ import annotations
+
+# how each kind of bound is said; pydantic's names for them
+BOUND_WORDS = {"ge": "at least", "gt": "above", "le": "at most", "lt": "below"}
+# pydantic's error types for a Field(ge=..., gt=..., le=..., lt=...) bound, to the bound's kind
+PYDANTIC_BOUND_ERRORS = {"greater_than_equal": "ge", "greater_than": "gt",
+                         "less_than_equal": "le", "less_than": "lt"}
+
+
+def out_of_range(value, shown: str | None = None, *, ge=None, gt=None, le=None,
+                 lt=None) -> str | None:
+    """'0 is out of range; it must be at least 1', naming the first bound `value` passes, or
+    None within them all. `shown`: the value as the user wrote it (an option's text, "-1"
+    rather than click's -1.0), else the value itself."""
+    for kind, bound, ok in (("ge", ge, lambda: value >= ge), ("gt", gt, lambda: value > gt),
+                            ("le", le, lambda: value <= le), ("lt", lt, lambda: value < lt)):
+        if bound is not None and not ok():
+            return past_bound(value if shown is None else shown, kind, bound)
+    return None
+
+
+def past_bound(shown, kind: str, bound) -> str:
+    """The sentence for a value past one bound (`kind`: ge, gt, le or lt). A whole bound is
+    said whole: pydantic holds a float field's `ge=0` as 0.0, click the option's as 0."""
+    if isinstance(bound, float) and bound.is_integer():
+        bound = int(bound)
+    return f"{shown} is out of range; it must be {BOUND_WORDS[kind]} {bound}"
