@@ -63,5 +63,7 @@ def translated_only_tags(tags, translated: set[str]) -> list[str]:
     """Of these tags (ones the run's evaluated rows lacked), those of a language it trained on
     only as translated rows (`translated`: the languages augment.translate brought), directly
     or as moved_tags would read them ('th-th' for 'th')."""
+    if not tags or not translated:
+        return []
     moved = moved_tags(list(tags), translated)
     return [tag for tag in tags if tag in translated or tag in moved]
