@@ -491,3 +491,41 @@ def test_a_file_translated_in_chunks_is_written_as_it_was_read_whole(tmp_path, m
                                          if r["language"] in ("pt", "ko", "es"))
     assert (tmp_path / "again.jsonl").read_bytes() == (tmp_path / "first.jsonl").read_bytes()
     assert (tmp_path / "first.jsonl").read_bytes() == (tmp_path / "chunked.jsonl").read_bytes()
+
+
+def test_each_distinct_query_is_asked_once_however_many_chunks_repeat_it(tmp_path, qc_demo):
+    """Streamed in chunks, a query repeated in two chunks was sent to the backend twice when
+    no cache stood in front (and one with no route, which no cache keeps, even with one). The
+    demo QC file repeats queries over categories: each distinct one is now asked once per run,
+    and the output and counts are those of the whole file in one chunk."""
+    from shoprel.augment.cache import CachedTranslator
+    from shoprel.augment.progress import ProgressTranslator
+
+    rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()]
+    routed = ("ja", "fr", "de", "es", "it")  # pt and ko have no route; en is passed through
+    distinct = list(dict.fromkeys((r["language"], r["origin_query"]) for r in rows
+                                  if r["language"] != "en"))
+    assert len(distinct) < sum(r["language"] != "en" for r in rows)  # the file repeats some
+    table = tmp_path / "t.jsonl"
+    table.write_text("".join(json.dumps({"text": q, "source": lang, "target": "en",
+                                         "translation": f"{lang}: {q}"}) + "\n"
+                             for lang, q in distinct if lang in routed), encoding="utf-8")
+
+    whole_backend = _CountingTable(table)
+    whole = translate_file(qc_demo, tmp_path / "whole.jsonl", whole_backend)
+    assert sorted(whole_backend.asked) == sorted(q for _, q in distinct)
+    assert whole.totals == {"translated": 225, "passed_through": 45, "no_route": 90,
+                            "unchanged": 0, "empty": 0}
+    for name, wrap in (("plain", lambda b: b),
+                       ("bar", lambda b: ProgressTranslator(b, progress=False, batch_size=7)),
+                       ("cache", lambda b: CachedTranslator(b, tmp_path / "c.sqlite"))):
+        backend = _CountingTable(table)
+        translator = wrap(backend)
+        chunked = translate_file(qc_demo, tmp_path / f"{name}.jsonl", translator, chunk_rows=40)
+        assert sorted(backend.asked) == sorted(q for _, q in distinct), name
+        assert chunked.lines() == whole.lines(), name
+        assert ((tmp_path / f"{name}.jsonl").read_bytes()
+                == (tmp_path / "whole.jsonl").read_bytes()), name
+        if name == "cache":
+            assert (translator.hits, translator.misses) == (0, len(distinct))
+            translator.close()

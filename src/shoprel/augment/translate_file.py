@@ -7,6 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shoprel.augment.asked_once import AskedOnce
 from shoprel.augment.progress import PROGRESS_MIN, FileBar
 from shoprel.augment.rewrite import CHUNK_ROWS, CheckedFile, rewrite_in_chunks
 from shoprel.augment.translator import Translator, normalize_lang
@@ -146,9 +147,11 @@ def translate_file(input_path: str | Path, output_path: str | Path, translator: 
     Every other value is kept as read; an existing translated_query column is replaced.
     Streamed as langid streams (augment.rewrite.rewrite_in_chunks): every row checked first,
     then `chunk_rows` rows at a time read again, translated and written, under one bar over
-    all the rows (FileBar, drawn as the translator's `progress` says).
+    all the rows (FileBar, drawn as the translator's `progress` says). Each distinct query is
+    sent once per run (AskedOnce), however many rows and chunks repeat it.
     """
     report = TranslationReport(normalize_lang(to))
+    asked_once = AskedOnce(translator)
     with rewrite_in_chunks(input_path, output_path, {TRANSLATION_COLUMN: ""}, overwrite,
                            chunk_rows) as rewrite:
         _check_languages_given(rewrite.checked, input_path)
@@ -160,7 +163,7 @@ def translate_file(input_path: str | Path, output_path: str | Path, translator: 
                 queries = rows.frame.df["query"].tolist()
                 languages = rows.frame.df["language"].tolist()
                 started_at = bar.done
-                translations, chunk = translate_queries(queries, languages, translator, to)
+                translations, chunk = translate_queries(queries, languages, asked_once, to)
                 bar.chunk_done(started_at, len(queries))
                 _count_cut(chunk, translator, queries, languages, translations)
                 report.add(chunk)

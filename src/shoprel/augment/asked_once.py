@@ -1,0 +1,35 @@
+"""Each distinct text sent to a backend once per run: `shoprel translate` streams a file in
+chunks, and a QC file repeats each query over many categories, in chunk after chunk."""
+
+from __future__ import annotations
+
+from shoprel.augment.translator import Translator, check_batch, normalize_lang
+
+
+class AskedOnce:
+    """Wraps a Translator for one run (same contract): a text met again, in the same batch or
+    a later one, is answered from what the backend said the first time, None (no route) too,
+    with or without a cache in front of it.
+
+    The answers are held in memory, one per distinct (source language, text) sent: bounded by
+    the file's distinct queries, however many rows repeat them.
+    """
+
+    def __init__(self, inner: Translator):
+        self.inner = inner
+        self.name = inner.name
+        self.model = inner.model
+        self.answers: dict[tuple[str, str, str], str | None] = {}
+
+    def translate(self, texts: list[str], source_langs: list[str], target: str
+                  ) -> list[str | None]:
+        check_batch(texts, source_langs)
+        target = normalize_lang(target)
+        keys = [(normalize_lang(source), target, text)
+                for text, source in zip(texts, source_langs, strict=True)]
+        new = list(dict.fromkeys(key for key in keys if key not in self.answers))
+        if new:
+            outputs = self.inner.translate([text for _, _, text in new],
+                                           [source for source, _, _ in new], target)
+            self.answers.update(zip(new, outputs, strict=True))
+        return [self.answers[key] for key in keys]
