@@ -685,3 +685,36 @@ def test_the_scorer_is_named_in_any_case_as_a_task_is(tmp_path, trained_runs, st
                                      "--quiet"])
     assert done.exit_code == 0, done.output
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+
+
+def test_check_submission_returns_what_the_command_lists(tmp_path, qc_demo):
+    """`shoprel check-submission` had no function in the API: a pipeline ran the command and
+    read its stderr to know whether a submission would be graded."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    rows = _rows(qc_demo)
+    good = tmp_path / "good.jsonl"
+    good.write_text("".join(json.dumps({"id": r["id"], "prediction": r["label"]}) + "\n"
+                            for r in rows), encoding="utf-8")
+    check = shoprel.check_submission(good, qc_demo)
+    assert check.ok and check.rows == check.expected_rows == len(rows)
+    bad = tmp_path / "bad.jsonl"  # the first prediction as text, the last row missing
+    bad.write_text("".join(json.dumps({"id": r["id"], "prediction": "1" if i == 0 else 1})
+                           + "\n" for i, r in enumerate(rows[:-1])), encoding="utf-8")
+    check = shoprel.check_submission(bad, qc_demo, task="qc")
+    assert not check.ok and check.rows == len(rows) - 1 and check.more_problems == 0
+    assert check.problems == [
+        f"{bad}, line 1, field 'prediction': must be the number 0 or 1, got '1'",
+        f"{bad}: {len(rows) - 1} rows, but {qc_demo} has {len(rows)}",
+        f"{bad}: 1 input id(s) have no prediction, e.g. {rows[-1]['id']!r}"]
+    done = CliRunner().invoke(main, ["check-submission", str(bad), "--input", str(qc_demo)])
+    assert done.exit_code == 1
+    assert done.stderr.splitlines() == check.problems
+    _one_line(lambda: shoprel.check_submission(pd.DataFrame(rows), qc_demo), InputError,
+              "submission: a DataFrame is not a path (write it first")
+    _one_line(lambda: shoprel.check_submission(good, None), InputError,
+              "input_file: None is not a path")
+    _one_line(lambda: shoprel.check_submission(tmp_path / "none.jsonl", qc_demo), InputError,
+              "none.jsonl")

@@ -16,6 +16,7 @@ those name subpackages.)
     shoprel.pretrain(["train_QC.txt", "test_QC.txt"], "e5-tapt", {"max_steps": 200})
     shoprel.ensemble_runs(["runs/qc", "runs/qc-b"], "runs/qc-ens")     # as `shoprel ensemble`
     shoprel.noisy_rows("runs/qc", out_file="flagged.txt").flagged     # as `shoprel noise`
+    shoprel.check_submission("submission_QC.txt", "test_QC.txt").ok   # as `check-submission`
 """
 
 from __future__ import annotations
@@ -33,6 +34,8 @@ from shoprel.data.frame import PairFrame
 from shoprel.data.memory import pair_frames
 from shoprel.data.readers import read_pairs as _read_pairs
 from shoprel.data.records import python_kind
+from shoprel.data.submission import SubmissionCheck
+from shoprel.data.submission import check_submission as _check_submission
 from shoprel.ensemble.combine import check_weights
 from shoprel.ensemble.cuts import language_cuts
 from shoprel.ensemble.noise import NoiseResult, flag_noisy_rows
@@ -59,9 +62,9 @@ from shoprel.utils.arguments import OR_SCORE_IT, WRITE_IT_FIRST, flag_argument, 
 from shoprel.utils.bounds import out_of_range
 from shoprel.utils.scalars import is_boolean, python_scalar
 
-__all__ = ["Scorer", "compare_runs", "distill_student", "ensemble_runs", "evaluate_file",
-           "index_targets", "load_config", "noisy_rows", "predict_file", "pretrain", "read_pairs",
-           "train", "write_report"]
+__all__ = ["Scorer", "check_submission", "compare_runs", "distill_student", "ensemble_runs",
+           "evaluate_file", "index_targets", "load_config", "noisy_rows", "predict_file",
+           "pretrain", "read_pairs", "train", "write_report"]
 # the command-line words in messages of the code below, and what they are called here
 _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces it)"),
                  ("--overwrite replaces only", "overwrite=True replaces only"),
@@ -206,6 +209,17 @@ def evaluate_file(predictions: str | Path, gold: str | Path, task: str | None = 
     language, of a predictions file against labelled rows."""
     return evaluate_files(path_argument(predictions, "predictions", WRITE_IT_FIRST),
                           path_argument(gold, "gold", WRITE_IT_FIRST), task)
+
+
+@_in_python_words
+def check_submission(submission: str | Path, input_file: str | Path,
+                     task: str | None = None) -> SubmissionCheck:
+    """`shoprel check-submission`: ids, order, count and 0/1 values of a submission against
+    the file it answers. A submission a grader would refuse is no error: `result.ok` is False
+    and `result.problems` lists what the command prints (the first 20, each naming the line and
+    field; `result.more_problems` counts the rest); a file that cannot be read at all raises."""
+    return _check_submission(path_argument(submission, "submission", WRITE_IT_FIRST),
+                             path_argument(input_file, "input_file", WRITE_IT_FIRST), task)
 
 
 @_in_python_words
