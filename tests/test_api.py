@@ -718,3 +718,32 @@ def test_check_submission_returns_what_the_command_lists(tmp_path, qc_demo):
               "input_file: None is not a path")
     _one_line(lambda: shoprel.check_submission(tmp_path / "none.jsonl", qc_demo), InputError,
               "none.jsonl")
+
+
+def test_add_far_pairs_writes_what_the_command_writes(tmp_path, trained_runs):
+    """`shoprel far-pairs` had no function in the API; add_far_pairs returns the check written
+    and the one it replaced, which the command notes."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    by_api = shutil.copytree(trained_runs["QC"], tmp_path / "api")
+    by_cli = shutil.copytree(trained_runs["QC"], tmp_path / "cli")
+    recorded = json.loads((by_api / "metrics.json").read_text(encoding="utf-8"))["far_pairs"]
+    result = shoprel.add_far_pairs(by_api, pairs=30, progress=False)
+    assert result.run_dir == by_api and result.replaced == recorded and recorded["n"] != 30
+    written = json.loads((by_api / "metrics.json").read_text(encoding="utf-8"))["far_pairs"]
+    assert written == result.far_pairs and written["n"] == 30
+    done = CliRunner().invoke(main, ["far-pairs", str(by_cli), "--pairs", "30", "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert json.loads((by_cli / "metrics.json").read_text(encoding="utf-8"))["far_pairs"] == \
+        written
+    _one_line(lambda: shoprel.add_far_pairs(by_api, pairs=0), ConfigError,
+              "pairs: 0 is out of range; it must be at least 1")
+    _one_line(lambda: shoprel.add_far_pairs(by_api, pairs="30"), ConfigError,
+              "pairs: a whole number >= 0, got '30'")
+    _one_line(lambda: shoprel.add_far_pairs(by_api, progress="no"), ConfigError,
+              "progress: expected True or False, got 'no'")
+    _one_line(lambda: shoprel.add_far_pairs(None), InputError, "run_dir: None is not a path")
+    assert json.loads((by_api / "metrics.json").read_text(encoding="utf-8"))["far_pairs"] == \
+        written

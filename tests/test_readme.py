@@ -123,8 +123,8 @@ def test_the_from_python_snippet_runs_and_gives_what_it_says(tmp_path, monkeypat
     auc, f1 = (float(value) for value in printed[:2])
     assert (auc, f1) == (names["result"].metrics["overall"]["roc_auc"],
                          names["result"].metrics["overall"]["f1"])
-    (_, fast3, predicted, overall, checked, pretrained, fast, f1, delta_auc, page, flagged,
-     student) = returned  # print() gives None
+    (_, fast3, predicted, overall, checked, pretrained, fast, f1, delta_auc, page, far,
+     flagged, student) = returned  # print() gives None
     assert fast3.run_dir == Path("runs/qc-fast3") and len(fast3.metrics["per_fold"]) == 3
     table = names["table"]
     assert isinstance(table, pd.DataFrame) and len(table) == 1
@@ -144,6 +144,8 @@ def test_the_from_python_snippet_runs_and_gives_what_it_says(tmp_path, monkeypat
     assert delta_auc["low"] <= delta_auc["mean"] <= delta_auc["high"]
     assert Path("compare.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert page == Path("qc-ens.html") and page.is_file()
+    metrics = json.loads(Path("runs/qc/metrics.json").read_text(encoding="utf-8"))
+    assert far == metrics["far_pairs"]["n"] and 190 < far <= 200  # shares of folds, rounded
     assert Path("flagged.txt").read_text(encoding="utf-8").split() == \
         [str(i) for i in flagged["id"]]
     assert student.metrics["distillation"]["teacher"]["kind"] == "ensemble"
@@ -160,7 +162,8 @@ def test_the_readme_names_the_commands_the_python_api_has_and_those_it_lacks():
     has = {"train": "train", "predict": "predict_file", "evaluate": "evaluate_file",
            "pretrain": "pretrain", "ensemble": "ensemble_runs", "compare": "compare_runs",
            "report": "write_report", "index": "index_targets", "distill": "distill_student",
-           "noise": "noisy_rows", "check-submission": "check_submission"}
+           "noise": "noisy_rows", "check-submission": "check_submission",
+           "far-pairs": "add_far_pairs"}
     commands = ", ".join(f"`{c}`" for c in list(has)[:-1]) + f" and `{list(has)[-1]}`"
     functions = ", ".join(f"`{f}`" for f in has.values())
     assert (f"{commands} are thin over a Python API that does the work "

@@ -17,6 +17,7 @@ those name subpackages.)
     shoprel.ensemble_runs(["runs/qc", "runs/qc-b"], "runs/qc-ens")     # as `shoprel ensemble`
     shoprel.noisy_rows("runs/qc", out_file="flagged.txt").flagged     # as `shoprel noise`
     shoprel.check_submission("submission_QC.txt", "test_QC.txt").ok   # as `check-submission`
+    shoprel.add_far_pairs("runs/qc", pairs=1000).far_pairs            # as `shoprel far-pairs`
 """
 
 from __future__ import annotations
@@ -54,6 +55,8 @@ from shoprel.training.config import RunConfig, located
 from shoprel.training.config import load_config as _load_config
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 from shoprel.training.distill import distill
+from shoprel.training.far_pairs_existing import DEFAULT_PAIRS, FarPairsResult
+from shoprel.training.far_pairs_existing import add_far_pairs as _add_far_pairs
 from shoprel.training.pretrain import PretrainConfig, PretrainResult
 from shoprel.training.pretrain import pretrain as _pretrain
 from shoprel.training.runner import TrainResult
@@ -62,9 +65,9 @@ from shoprel.utils.arguments import OR_SCORE_IT, WRITE_IT_FIRST, flag_argument, 
 from shoprel.utils.bounds import out_of_range
 from shoprel.utils.scalars import is_boolean, python_scalar
 
-__all__ = ["Scorer", "check_submission", "compare_runs", "distill_student", "ensemble_runs",
-           "evaluate_file", "index_targets", "load_config", "noisy_rows", "predict_file",
-           "pretrain", "read_pairs", "train", "write_report"]
+__all__ = ["Scorer", "add_far_pairs", "check_submission", "compare_runs", "distill_student",
+           "ensemble_runs", "evaluate_file", "index_targets", "load_config", "noisy_rows",
+           "predict_file", "pretrain", "read_pairs", "train", "write_report"]
 # the command-line words in messages of the code below, and what they are called here
 _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces it)"),
                  ("--overwrite replaces only", "overwrite=True replaces only"),
@@ -84,7 +87,7 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  ("(--unlabeled)", "(unlabeled)"), ("give --out FOLDER", "give out=FOLDER"),
                  ("--out needs a folder for the index", "out needs a folder for the index"),
                  ("given as both --out and --filtered-train",
-                  "given as both out_file and filtered_train"))
+                  "given as both out_file and filtered_train"), ("--pairs:", "pairs:"))
 
 
 def _in_python_words(function):
@@ -334,6 +337,17 @@ def noisy_rows(run_dir: str | Path, out_file: str | Path | None = None,
         None if out_file is None else path_argument(out_file, "out_file"),
         None if filtered_train is None else path_argument(filtered_train, "filtered_train"),
         flag_argument(overwrite, "overwrite"))
+
+
+@_in_python_words
+def add_far_pairs(run_dir: str | Path, pairs: int = DEFAULT_PAIRS,
+                  progress: bool = True) -> FarPairsResult:
+    """`shoprel far-pairs`: the far-pairs check added to a run trained without it (its fold
+    models score pairs of a query with an unrelated target); the run's metrics.json and report
+    gain `result.far_pairs`, and `result.replaced` is the check recorded there before (None
+    when none). Fewer pairs than asked where the run has fewer rows."""
+    return _add_far_pairs(path_argument(run_dir, "run_dir"), _whole_number(pairs, "pairs"),
+                          progress=flag_argument(progress, "progress"))
 
 
 def _rechecked(config: RunConfig) -> RunConfig:

@@ -135,7 +135,9 @@ def test_a_run_trained_without_the_check_gets_the_same_figures_afterwards(tmp_pa
     assert json.dumps(written, sort_keys=True) == json.dumps(expected, sort_keys=True)
     assert f"{written['called_relevant']:.1%} of {written['n']} called relevant" in done.output
     assert 'id="far-pairs"' in (off.run_dir / "report.html").read_text()
-    assert add_far_pairs(off.run_dir, 100, progress=False)["n"] <= 100  # asked again: replaced
+    recorded = json.loads((off.run_dir / "metrics.json").read_text())["far_pairs"]
+    again = add_far_pairs(off.run_dir, 100, progress=False)  # asked again: replaced
+    assert again.far_pairs["n"] <= 100 and again.replaced == recorded
 
 
 @pytest.mark.parametrize("quiet", [False, True])
@@ -192,7 +194,7 @@ def test_an_interrupted_rerun_leaves_metrics_and_report_as_they_were(tmp_path, q
 
     run = runner.train(qc_demo, tmp_path / "off",
                        load_config(None, {**FAST, "check.far_pairs": 0}), progress=False)
-    first = add_far_pairs(run.run_dir, 100, progress=False)
+    first = add_far_pairs(run.run_dir, 100, progress=False).far_pairs
     before = {name: (run.run_dir / name).read_bytes() for name in ("metrics.json",
                                                                   "report.html")}
 
@@ -205,7 +207,7 @@ def test_an_interrupted_rerun_leaves_metrics_and_report_as_they_were(tmp_path, q
     assert {name: (run.run_dir / name).read_bytes() for name in before} == before
     assert json.loads(before["metrics.json"])["far_pairs"]["n"] == first["n"]
     monkeypatch.undo()
-    second = add_far_pairs(run.run_dir, 30, progress=False)
+    second = add_far_pairs(run.run_dir, 30, progress=False).far_pairs
     assert second["n"] <= 30 < first["n"]
     assert f"scored {second['n']} pairs" in (run.run_dir / "report.html").read_text()
 

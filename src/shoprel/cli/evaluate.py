@@ -77,13 +77,13 @@ def far_pairs(run_dir, pairs, quiet):
     query with an unrelated target; metrics.json and the report gain the figures (a check
     recorded there before is replaced)."""
     from shoprel.evaluate.console import far_pairs_line, far_pairs_replaced_line
-    from shoprel.training.far_pairs_existing import add_far_pairs, recorded_far_pairs
+    from shoprel.training.far_pairs_existing import add_far_pairs
 
-    earlier = recorded_far_pairs(run_dir)
-    block = add_far_pairs(run_dir, pairs, progress=not quiet)
+    result = add_far_pairs(run_dir, pairs, progress=not quiet)
+    block = result.far_pairs
     click.echo(far_pairs_line(block))
-    if earlier is not None:
-        note(far_pairs_replaced_line(earlier, block), quiet)
+    if result.replaced is not None:
+        note(far_pairs_replaced_line(result.replaced, block), quiet)
     if block["n"] < pairs:
         note(f"note: {block['n']} pairs, not {pairs}: one per row of the run at most", quiet)
     click.echo(f"written into {Path(run_dir) / 'metrics.json'} and its report.html")

@@ -5,6 +5,7 @@ same rows, folds, seed and count — and the run's metrics.json and report gain 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -22,17 +23,22 @@ from shoprel.utils.progress import honours_progress
 DEFAULT_PAIRS = 1000  # as check.far_pairs defaults
 
 
-def recorded_far_pairs(run_dir: str | Path) -> dict | None:
-    """The far-pairs block the run's metrics.json holds now (train's, or an earlier
-    far-pairs'), which add_far_pairs replaces; None when it has none."""
-    return runs.Run.open(run_dir).metrics().get("far_pairs")
+@dataclass
+class FarPairsResult:
+    """The far-pairs check written into the run's metrics.json (`far_pairs`, its block there),
+    and the check recorded there before, by train or an earlier far-pairs, that it replaced
+    (None when there was none): a different count is not to be missed."""
+
+    run_dir: Path
+    far_pairs: dict
+    replaced: dict | None
 
 
 @honours_progress
 def add_far_pairs(run_dir: str | Path, count: int = DEFAULT_PAIRS,
-                  progress: bool = True) -> dict:
-    """Score far pairs with each fold model of a finished run; returns the block written into
-    its metrics.json (its report is rewritten too)."""
+                  progress: bool = True) -> FarPairsResult:
+    """Score far pairs with each fold model of a finished run; the block is written into its
+    metrics.json (its report is rewritten too)."""
     problem = out_of_range(count, ge=1)
     if problem:
         raise ConfigError(f"--pairs: {problem}")
@@ -67,6 +73,7 @@ def add_far_pairs(run_dir: str | Path, count: int = DEFAULT_PAIRS,
     if block is None:
         raise InputError("no relevant rows to build far pairs from",
                          path=trained.train_file, field="label")
+    replaced = run.metrics().get("far_pairs")
     runs.RunWriter.finished(run.path).update_metrics(lambda m: m.update(far_pairs=block),
                                                      report=True)
-    return block
+    return FarPairsResult(run.path, block, replaced)
