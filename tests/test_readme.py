@@ -123,7 +123,7 @@ def test_the_from_python_snippet_runs_and_gives_what_it_says(tmp_path, monkeypat
     auc, f1 = (float(value) for value in printed[:2])
     assert (auc, f1) == (names["result"].metrics["overall"]["roc_auc"],
                          names["result"].metrics["overall"]["f1"])
-    (_, fast3, predicted, overall, checked, pretrained, fast, f1, delta_auc, page, far,
+    (_, fast3, predicted, overall, checked, langid, pretrained, fast, f1, delta_auc, page, far,
      flagged, student) = returned  # print() gives None
     assert fast3.run_dir == Path("runs/qc-fast3") and len(fast3.metrics["per_fold"]) == 3
     table = names["table"]
@@ -138,6 +138,10 @@ def test_the_from_python_snippet_runs_and_gives_what_it_says(tmp_path, monkeypat
     assert (test["probability"] != test["probability"].round(6)).any()  # unrounded
     assert predicted.rows == len(test) and overall["n"] == len(test) and "f1" in overall
     assert checked is True  # the submission predict_file wrote answers the test file
+    detected = pd.read_json("test_QC.lid.jsonl", lines=True, dtype=False)
+    assert detected["detected_language"].notna().all() and len(detected) == len(test)
+    assert langid[0].split()[:3] == ["language", "rows", "disagree"]
+    assert langid[-1].split()[:2] == ["all", str(len(test))]
     assert pretrained.steps == 1 and (tmp_path / "e5-tapt").is_dir()
     ensemble = json.loads(Path("runs/qc-ens/metrics.json").read_text(encoding="utf-8"))
     assert f1 == ensemble["overall"]["f1"] and fast.run_dir == Path("runs/qc-fast")
@@ -163,7 +167,7 @@ def test_the_readme_names_the_commands_the_python_api_has_and_those_it_lacks():
            "pretrain": "pretrain", "ensemble": "ensemble_runs", "compare": "compare_runs",
            "report": "write_report", "index": "index_targets", "distill": "distill_student",
            "noise": "noisy_rows", "check-submission": "check_submission",
-           "far-pairs": "add_far_pairs"}
+           "far-pairs": "add_far_pairs", "langid": "langid_file"}
     commands = ", ".join(f"`{c}`" for c in list(has)[:-1]) + f" and `{list(has)[-1]}`"
     functions = ", ".join(f"`{f}`" for f in has.values())
     assert (f"{commands} are thin over a Python API that does the work "

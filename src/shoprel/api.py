@@ -18,6 +18,7 @@ those name subpackages.)
     shoprel.noisy_rows("runs/qc", out_file="flagged.txt").flagged     # as `shoprel noise`
     shoprel.check_submission("submission_QC.txt", "test_QC.txt").ok   # as `check-submission`
     shoprel.add_far_pairs("runs/qc", pairs=1000).far_pairs            # as `shoprel far-pairs`
+    shoprel.langid_file("test_QC.txt", "test_QC.lid.jsonl").lines()   # as `shoprel langid`
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from shoprel.augment.langid import LangidReport
+from shoprel.augment.langid import langid_file as _langid_file
 from shoprel.data.frame import PairFrame
 from shoprel.data.memory import pair_frames
 from shoprel.data.readers import read_pairs as _read_pairs
@@ -63,11 +66,12 @@ from shoprel.training.runner import TrainResult
 from shoprel.training.runner import train as _train_run
 from shoprel.utils.arguments import OR_SCORE_IT, WRITE_IT_FIRST, flag_argument, path_argument
 from shoprel.utils.bounds import out_of_range
+from shoprel.utils.progress import honours_progress
 from shoprel.utils.scalars import is_boolean, python_scalar
 
 __all__ = ["Scorer", "add_far_pairs", "check_submission", "compare_runs", "distill_student",
-           "ensemble_runs", "evaluate_file", "index_targets", "load_config", "noisy_rows",
-           "predict_file", "pretrain", "read_pairs", "train", "write_report"]
+           "ensemble_runs", "evaluate_file", "index_targets", "langid_file", "load_config",
+           "noisy_rows", "predict_file", "pretrain", "read_pairs", "train", "write_report"]
 # the command-line words in messages of the code below, and what they are called here
 _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces it)"),
                  ("--overwrite replaces only", "overwrite=True replaces only"),
@@ -87,7 +91,10 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  ("(--unlabeled)", "(unlabeled)"), ("give --out FOLDER", "give out=FOLDER"),
                  ("--out needs a folder for the index", "out needs a folder for the index"),
                  ("given as both --out and --filtered-train",
-                  "given as both out_file and filtered_train"), ("--pairs:", "pairs:"))
+                  "given as both out_file and filtered_train"), ("--pairs:", "pairs:"),
+                 ("--candidates: no language given; write comma-separated codes such as "
+                  "en,es,fr", "candidates: no language given; give codes such as "
+                              "['en', 'es', 'fr']"), ("--candidates:", "candidates:"))
 
 
 def _in_python_words(function):
@@ -348,6 +355,38 @@ def add_far_pairs(run_dir: str | Path, pairs: int = DEFAULT_PAIRS,
     when none). Fewer pairs than asked where the run has fewer rows."""
     return _add_far_pairs(path_argument(run_dir, "run_dir"), _whole_number(pairs, "pairs"),
                           progress=flag_argument(progress, "progress"))
+
+
+@_in_python_words
+@honours_progress
+def langid_file(input_file: str | Path, out_file: str | Path,
+                candidates: list[str] | None = None, overwrite: bool = False,
+                progress: bool = True) -> LangidReport:
+    """`shoprel langid`: the file with each query's detected_language and detected_confidence
+    added (the given language stays), written to `out_file`; the report counts, per given tag,
+    the rows detected as another language (`report.lines()` is the table the command prints).
+    `candidates`: the languages to choose among, e.g. `["en", "es", "fr"]`."""
+    return _langid_file(path_argument(input_file, "input_file", WRITE_IT_FIRST),
+                        path_argument(out_file, "out_file"),
+                        candidates=_language_codes(candidates, "candidates"),
+                        overwrite=flag_argument(overwrite, "overwrite"),
+                        # as the command draws it: a bar from a few thousand rows on
+                        progress=None if flag_argument(progress, "progress") else False)
+
+
+def _language_codes(codes, name: str) -> set[str] | None:
+    """Language codes as a list (a text's letters were taken for codes: "en,es" said that
+    'e, n, s' are languages the detector does not know)."""
+    if codes is None:
+        return None
+    if not isinstance(codes, list | tuple | set | frozenset):
+        raise ConfigError(f"{name}: {python_kind(codes)} is not a list of language codes such "
+                          "as ['en', 'es']")
+    for code in codes:
+        if not isinstance(code, str):
+            raise ConfigError(f"{name}: {python_kind(code)} is not a language code such as "
+                              "'en'")
+    return set(codes)
 
 
 def _rechecked(config: RunConfig) -> RunConfig:
