@@ -789,3 +789,77 @@ def test_langid_file_writes_and_reports_what_the_command_does(tmp_path, qc_demo)
     ]:
         _one_line(call, kind, message)
     assert not (tmp_path / "x.jsonl").exists()
+
+
+def _small_cache(tmp_path):
+    """A cache holding a store of a backbone given as a folder (in use, as far as anyone can
+    tell) and the checksums of two files since deleted (stale)."""
+    import sqlite3
+
+    from shoprel.models.backbones.cache import file_sha256
+
+    root = tmp_path / "cache"
+    for name in ("model.safetensors", "pytorch_model.bin"):
+        weights = tmp_path / "gone" / name
+        weights.parent.mkdir(parents=True, exist_ok=True)
+        weights.write_bytes(b"x" * 200)
+        file_sha256(weights, root)
+    shutil.rmtree(tmp_path / "gone")
+    (root / "embeddings").mkdir()
+    db = sqlite3.connect(root / "embeddings" / "my-model-0123456789abcdef.sqlite")
+    with db:
+        db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+        db.execute("CREATE TABLE vectors (key TEXT PRIMARY KEY, dim INTEGER, vector BLOB)")
+        db.execute("INSERT INTO vectors VALUES ('pad', 1, ?)", (b"x" * 5000,))
+    db.close()
+    return root
+
+
+def test_list_cache_and_prune_cache_do_what_the_command_does(tmp_path):
+    """`shoprel cache list` and `cache prune` had no functions in the API, and the prune
+    command chose and removed the entries itself; both are now one call each."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    root = _small_cache(tmp_path)
+    listing = shoprel.list_cache(root)
+    assert listing.root == root and sorted(e.kind for e in listing.entries) == [
+        "checksums", "embeddings"]
+    [stale] = listing.stale
+    assert stale.kind == "checksums" and stale.stale == ("remembers 2 checksums of files no "
+                                                         "longer there")
+    assert listing.size == sum(e.size for e in listing.entries) > 5000
+    shown = CliRunner().invoke(main, ["cache", "list", "--cache-dir", str(root)])
+    assert shown.exit_code == 0 and "2 entries" in shown.output and "1 stale" in shown.output
+    memo = (root / "checksums.json").read_bytes()
+    dry = shoprel.prune_cache(root, stale=True, dry_run=True)
+    assert dry.chosen == [stale] and dry.freed == 0 and dry.kept is None
+    assert (root / "checksums.json").read_bytes() == memo  # a dry run writes nothing
+    store = next(e for e in listing.entries if e.kind == "embeddings")
+    fit = shoprel.prune_cache(root, kinds=["embeddings"], keep_under="0", dry_run=True)
+    assert fit.chosen == [store] and fit.left == stale.size and fit.keep_under == 0
+    assert fit.kept.unchosen == stale.size and fit.kept.rebuilt == 0  # kinds leave it out
+    done = shoprel.prune_cache(root, stale=True)
+    assert done.chosen == [stale] and done.freed == stale.size and done.root == root
+    assert shoprel.list_cache(root).entries == [store]
+    for call, message in [
+        (lambda: shoprel.prune_cache(root), "say what to remove: stale=True, kinds, older_than "
+                                            "or keep_under (shoprel.list_cache() shows what "
+                                            "there is)"),
+        (lambda: shoprel.prune_cache(root, kinds=["embedings"]),
+         "kinds: 'embedings' is no kind of cache entry; use some of backbones, onnx"),
+        (lambda: shoprel.prune_cache(root, kinds=3), "kinds: the number 3 is not a list"),
+        (lambda: shoprel.prune_cache(root, older_than=float("nan")),
+         "older_than: expected a number of days >= 0, got nan"),
+        (lambda: shoprel.prune_cache(root, older_than="30"),
+         "older_than: expected a number of days >= 0, got '30'"),
+        (lambda: shoprel.prune_cache(root, keep_under="lots"),
+         "keep_under: 'lots' is not a size (e.g. 500M, 20G, 1.5T)"),
+        (lambda: shoprel.prune_cache(root, keep_under=True),
+         "keep_under: expected a size such as '20G' or a number of bytes >= 0, got True"),
+        (lambda: shoprel.prune_cache(root, stale="yes"), "stale: expected True or False"),
+    ]:
+        _one_line(call, ConfigError, message)
+    _one_line(lambda: shoprel.list_cache(tmp_path / "none"), InputError, "no such cache folder")
+    assert shoprel.list_cache(root).entries == [store]

@@ -104,6 +104,8 @@ def test_the_from_python_snippet_runs_and_gives_what_it_says(tmp_path, monkeypat
     import numpy as np
     import pandas as pd
 
+    import shoprel
+
     code = _from_python_block()
     for readme, here in SUBSTITUTIONS:
         assert code.count(readme) == 1, readme
@@ -124,7 +126,7 @@ def test_the_from_python_snippet_runs_and_gives_what_it_says(tmp_path, monkeypat
     assert (auc, f1) == (names["result"].metrics["overall"]["roc_auc"],
                          names["result"].metrics["overall"]["f1"])
     (_, fast3, predicted, overall, checked, langid, pretrained, fast, f1, delta_auc, page, far,
-     flagged, student) = returned  # print() gives None
+     pruned, flagged, student) = returned  # print() gives None
     assert fast3.run_dir == Path("runs/qc-fast3") and len(fast3.metrics["per_fold"]) == 3
     table = names["table"]
     assert isinstance(table, pd.DataFrame) and len(table) == 1
@@ -150,6 +152,7 @@ def test_the_from_python_snippet_runs_and_gives_what_it_says(tmp_path, monkeypat
     assert page == Path("qc-ens.html") and page.is_file()
     metrics = json.loads(Path("runs/qc/metrics.json").read_text(encoding="utf-8"))
     assert far == metrics["far_pairs"]["n"] and 190 < far <= 200  # shares of folds, rounded
+    assert pruned == shoprel.list_cache().stale  # the session's own cache, left as it was
     assert Path("flagged.txt").read_text(encoding="utf-8").split() == \
         [str(i) for i in flagged["id"]]
     assert student.metrics["distillation"]["teacher"]["kind"] == "ensemble"
@@ -167,14 +170,18 @@ def test_the_readme_names_the_commands_the_python_api_has_and_those_it_lacks():
            "pretrain": "pretrain", "ensemble": "ensemble_runs", "compare": "compare_runs",
            "report": "write_report", "index": "index_targets", "distill": "distill_student",
            "noise": "noisy_rows", "check-submission": "check_submission",
-           "far-pairs": "add_far_pairs", "langid": "langid_file"}
+           "far-pairs": "add_far_pairs", "langid": "langid_file",
+           "cache": ("list_cache", "prune_cache")}
+    has = {c: (f,) if isinstance(f, str) else f for c, f in has.items()}
     commands = ", ".join(f"`{c}`" for c in list(has)[:-1]) + f" and `{list(has)[-1]}`"
-    functions = ", ".join(f"`{f}`" for f in has.values())
+    functions = ", ".join(f"`{f}`" for named in has.values() for f in named)
     assert (f"{commands} are thin over a Python API that does the work "
             f"(`src/shoprel/api.py`: {functions}, keyword arguments named as the options)"
             ) in readme
     lacking = re.search(r"command line only: ([^)]*)\)", readme).group(1)
     named = set(re.findall(r"`([a-z-]+)`", lacking))
     assert named == set(COMMAND_MODULE) - set(has)
-    assert set(has.values()) <= set(shoprel.__all__)
-    assert all(f"`shoprel {c}`" in getattr(shoprel, f).__doc__ for c, f in has.items())
+    assert {f for named in has.values() for f in named} <= set(shoprel.__all__)
+    for command, named in has.items():  # `shoprel cache list` for a group's commands
+        assert all(re.search(f"`shoprel {command}[` ]", getattr(shoprel, f).__doc__)
+                   for f in named), command

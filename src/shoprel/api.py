@@ -19,6 +19,7 @@ those name subpackages.)
     shoprel.check_submission("submission_QC.txt", "test_QC.txt").ok   # as `check-submission`
     shoprel.add_far_pairs("runs/qc", pairs=1000).far_pairs            # as `shoprel far-pairs`
     shoprel.langid_file("test_QC.txt", "test_QC.lid.jsonl").lines()   # as `shoprel langid`
+    shoprel.prune_cache(stale=True, dry_run=True).chosen              # as `shoprel cache prune`
 """
 
 from __future__ import annotations
@@ -49,6 +50,10 @@ from shoprel.evaluate.compare import Comparison
 from shoprel.evaluate.files import evaluate_files
 from shoprel.evaluate.report.compare_page import write_comparison
 from shoprel.evaluate.report.document import write_report_file
+from shoprel.models.cache_inventory import KINDS, parse_size
+from shoprel.models.cache_upkeep import CacheListing, PruneResult
+from shoprel.models.cache_upkeep import list_cache as _list_cache
+from shoprel.models.cache_upkeep import prune_cache as _prune_cache
 from shoprel.predict.cascade import DEFAULT_SHARE, SCORERS, scorer_in_any_case
 from shoprel.predict.index import IndexResult, build_index
 from shoprel.predict.languages import unseen_counts
@@ -70,8 +75,9 @@ from shoprel.utils.progress import honours_progress
 from shoprel.utils.scalars import is_boolean, python_scalar
 
 __all__ = ["Scorer", "add_far_pairs", "check_submission", "compare_runs", "distill_student",
-           "ensemble_runs", "evaluate_file", "index_targets", "langid_file", "load_config",
-           "noisy_rows", "predict_file", "pretrain", "read_pairs", "train", "write_report"]
+           "ensemble_runs", "evaluate_file", "index_targets", "langid_file", "list_cache",
+           "load_config", "noisy_rows", "predict_file", "pretrain", "prune_cache", "read_pairs",
+           "train", "write_report"]
 # the command-line words in messages of the code below, and what they are called here
 _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces it)"),
                  ("--overwrite replaces only", "overwrite=True replaces only"),
@@ -94,7 +100,11 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                   "given as both out_file and filtered_train"), ("--pairs:", "pairs:"),
                  ("--candidates: no language given; write comma-separated codes such as "
                   "en,es,fr", "candidates: no language given; give codes such as "
-                              "['en', 'es', 'fr']"), ("--candidates:", "candidates:"))
+                              "['en', 'es', 'fr']"), ("--candidates:", "candidates:"),
+                 ("say what to remove: --stale, --kind, --older-than or --keep-under "
+                  "(`shoprel cache list` shows what there is)",
+                  "say what to remove: stale=True, kinds, older_than or keep_under "
+                  "(shoprel.list_cache() shows what there is)"))
 
 
 def _in_python_words(function):
@@ -387,6 +397,72 @@ def _language_codes(codes, name: str) -> set[str] | None:
             raise ConfigError(f"{name}: {python_kind(code)} is not a language code such as "
                               "'en'")
     return set(codes)
+
+
+@_in_python_words
+def list_cache(cache_dir: str | Path | None = None) -> CacheListing:
+    """`shoprel cache list`: the cache folder (`cache_dir`, else $SHOPREL_CACHE, else
+    ~/.cache/shoprel) and every entry shoprel wrote there, with its kind, size, age and why it
+    is stale (None: in use, or not known); `listing.stale` is what `prune_cache(stale=True)`
+    frees."""
+    return _list_cache(None if cache_dir is None else path_argument(cache_dir, "cache_dir"))
+
+
+@_in_python_words
+def prune_cache(cache_dir: str | Path | None = None, stale: bool = False,
+                kinds: list[str] | None = None, older_than: float | None = None,
+                keep_under: str | int | None = None, dry_run: bool = False) -> PruneResult:
+    """`shoprel cache prune`: remove the entries meeting every condition given (at least one):
+    `stale=True`, `kinds` (e.g. `["embeddings", "states"]`), `older_than` (days unused),
+    `keep_under` (a size such as "20G", or bytes: the least recently used go until the cache
+    fits; built backbones and exports only when `kinds` names them). `result.chosen` is what
+    went (or would, `dry_run=True`), `result.kept` why the cache stays over `keep_under`."""
+    return _prune_cache(None if cache_dir is None else path_argument(cache_dir, "cache_dir"),
+                        stale=flag_argument(stale, "stale"), kinds=_kinds(kinds),
+                        older_than_days=_days(older_than, "older_than"),
+                        keep_under=_size(keep_under, "keep_under"),
+                        dry_run=flag_argument(dry_run, "dry_run"))
+
+
+def _kinds(kinds) -> tuple[str, ...]:
+    """Kinds of cache entry, as a list (or one kind)."""
+    if kinds is None:
+        return ()
+    if isinstance(kinds, str):
+        kinds = [kinds]
+    if not isinstance(kinds, list | tuple | set | frozenset):
+        raise ConfigError(f"kinds: {python_kind(kinds)} is not a list of kinds of entry")
+    for kind in kinds:
+        if kind not in KINDS:
+            raise ConfigError(f"kinds: {kind!r} is no kind of cache entry; use some of "
+                              f"{', '.join(KINDS)}")
+    return tuple(kinds)
+
+
+def _days(value, name: str) -> float | None:
+    """A number of days >= 0 (nan and inf choose nothing: no entry is older than for ever)."""
+    if value is None:
+        return None
+    value = python_scalar(value)
+    if is_boolean(value) or not isinstance(value, numbers.Real) or not 0 <= value < float("inf"):
+        raise ConfigError(f"{name}: expected a number of days >= 0, got {value!r}")
+    return float(value)
+
+
+def _size(value, name: str) -> int | None:
+    """Bytes, given as a whole number or a size written as the command takes it ("20G")."""
+    if value is None:
+        return None
+    value = python_scalar(value)
+    if isinstance(value, str):
+        try:
+            return parse_size(value)
+        except ValueError as exc:
+            raise ConfigError(f"{name}: {exc}") from None
+    if is_boolean(value) or not isinstance(value, int) or value < 0:
+        raise ConfigError(f"{name}: expected a size such as '20G' or a number of bytes >= 0, "
+                          f"got {value!r}")
+    return value
 
 
 def _rechecked(config: RunConfig) -> RunConfig:

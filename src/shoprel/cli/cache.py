@@ -54,20 +54,18 @@ def cache() -> None:
 @CACHE_DIR
 def list_cache(cache_dir):
     """Every entry with its size, age and whether anything current can still use it."""
-    from shoprel.models.backbones.cache import cache_root
-    from shoprel.models.cache_inventory import inventory
+    from shoprel.models import cache_upkeep
 
-    root = cache_root(cache_dir)
-    entries = inventory(cache_dir)
-    click.echo(f"cache: {root}")
-    if not entries:
+    listing = cache_upkeep.list_cache(cache_dir)
+    click.echo(f"cache: {listing.root}")
+    if not listing.entries:
         click.echo("empty")
         return
     click.echo(f"{'kind':<12} {'size':>9} {'age':>9}  path")
-    for row in _rows(entries, root):
+    for row in _rows(listing.entries, listing.root):
         click.echo(row)
-    stale = [e for e in entries if e.stale]
-    click.echo(f"{len(entries)} entries, {_size(sum(e.size for e in entries))}; "
+    stale = listing.stale
+    click.echo(f"{len(listing.entries)} entries, {_size(listing.size)}; "
                f"{len(stale)} stale, {_size(sum(e.size for e in stale))}"
                + (" (`shoprel cache prune --stale` frees them)" if stale else ""))
 
@@ -96,43 +94,26 @@ def prune(cache_dir, stale, kinds, older_than, keep_under, dry_run, quiet):
     """Remove the entries meeting every condition given (at least one). Only a shoprel cache
     is pruned, and only what shoprel writes there; a linked-in folder loses its link, never its
     files. Run it while no other shoprel command uses the same cache."""
-    from shoprel.models.backbones.cache import cache_root
-    from shoprel.models.cache_inventory import (
-        inventory,
-        kept_over_budget,
-        parse_size,
-        remove,
-        select,
-        to_fit,
-    )
+    from shoprel.models.cache_inventory import parse_size
+    from shoprel.models.cache_upkeep import prune_cache
 
-    if not stale and not kinds and older_than is None and keep_under is None:
-        raise click.UsageError("say what to remove: --stale, --kind, --older-than or "
-                               "--keep-under (`shoprel cache list` shows what there is)")
     try:
         budget = None if keep_under is None else parse_size(keep_under)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--keep-under") from None
-    root = cache_root(cache_dir)
-    entries = inventory(cache_dir)
-    conditions = {"stale": stale, "kinds": tuple(kinds), "older_than_days": older_than}
-    if budget is None:
-        chosen = select(entries, **conditions)
-    else:
-        chosen = to_fit(entries, budget, **conditions)
-        left = sum(e.size for e in entries) - sum(e.size for e in chosen)
-        if left > budget:
-            kept = kept_over_budget(entries, chosen, **conditions)
-            note(f"note: the cache {'would stay' if dry_run else 'stays'} at {_size(left)}, "
-                 f"over {keep_under}: {_kept(kept, stale, kinds, older_than)}", quiet)
-    for row in _rows(chosen, root):
+    result = prune_cache(cache_dir, stale=stale, kinds=tuple(kinds), older_than_days=older_than,
+                         keep_under=budget, dry_run=dry_run)
+    if result.kept is not None:
+        note(f"note: the cache {'would stay' if dry_run else 'stays'} at {_size(result.left)}, "
+             f"over {keep_under}: {_kept(result.kept, stale, kinds, older_than)}", quiet)
+    for row in _rows(result.chosen, result.root):
         click.echo(row)
-    total = sum(e.size for e in chosen)
+    total = sum(e.size for e in result.chosen)
     if dry_run:
-        click.echo(f"would remove {len(chosen)} entries, {_size(total)} (dry run)")
+        click.echo(f"would remove {len(result.chosen)} entries, {_size(total)} (dry run)")
         return
-    freed = remove(chosen)
-    click.echo(f"removed {len(chosen)} entries, {_size(freed)} freed from {root}")
+    click.echo(f"removed {len(result.chosen)} entries, {_size(result.freed)} freed from "
+               f"{result.root}")
 
 
 COMMANDS = (cache,)
