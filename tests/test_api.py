@@ -863,3 +863,54 @@ def test_list_cache_and_prune_cache_do_what_the_command_does(tmp_path):
         _one_line(call, ConfigError, message)
     _one_line(lambda: shoprel.list_cache(tmp_path / "none"), InputError, "no such cache folder")
     assert shoprel.list_cache(root).entries == [store]
+
+
+def test_translate_file_writes_and_counts_what_the_command_does(tmp_path, jsonl, qc_rows):
+    """`shoprel translate` had no function in the API, and the command built, checked and
+    closed the translator itself; both now run translate_with_backend."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.errors import OutputError
+
+    data = jsonl(tmp_path / "qc.jsonl", qc_rows)
+    table = jsonl(tmp_path / "table.jsonl", [
+        {"text": row["origin_query"], "source": row["language"], "target": "en",
+         "translation": f"{row['origin_query']} (en)"} for row in qc_rows])
+    report = shoprel.translate_file(data, tmp_path / "api.jsonl", backend="table", table=table,
+                                    cache=tmp_path / "tr.sqlite", progress=False)
+    rows = _rows(tmp_path / "api.jsonl")
+    passed = sum(row["language"] == "en" for row in qc_rows)
+    assert report.target == "en" and report.totals["passed_through"] == passed > 0
+    assert report.totals["translated"] == len(qc_rows) - passed > 0
+    assert [r["translated_query"] for r in rows] == [
+        r["origin_query"] + ("" if r["language"] == "en" else " (en)") for r in qc_rows]
+    done = CliRunner().invoke(main, ["translate", str(data), "--backend", "table", "--table",
+                                     str(table), "--out", str(tmp_path / "cli.jsonl"), "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert done.stdout.splitlines() == [*report.lines(), report.summary(tmp_path / "cli.jsonl")]
+    assert (tmp_path / "cli.jsonl").read_bytes() == (tmp_path / "api.jsonl").read_bytes()
+    out = tmp_path / "x.jsonl"
+    for call, kind, message in [
+        (lambda: shoprel.translate_file(data, out, table=table), ConfigError,
+         "table: only read by backend='table' (this call translates with backend='apertium')"),
+        (lambda: shoprel.translate_file(data, out, beams=4), ConfigError,
+         "beams: only read by backend='hf' (this call translates with backend='apertium')"),
+        (lambda: shoprel.translate_file(data, out, backend="hf", model="m", beams=0),
+         ConfigError, "beams: a whole number >= 1, got 0"),
+        (lambda: shoprel.translate_file(data, out, backend="Table", table=table), ConfigError,
+         "backend: 'Table'; use one of apertium, table, hf"),
+        (lambda: shoprel.translate_file(data, out, backend="table"), ConfigError,
+         "the table backend needs a translations file (table=PATH)"),
+        (lambda: shoprel.translate_file(data, out, to="english"), ConfigError,
+         "to: 'english' is not a language tag"),
+        (lambda: shoprel.translate_file(data, out, backend="table", table=table, cache=out),
+         OutputError, "is the output file; cache needs a file of its own"),
+        (lambda: shoprel.translate_file(data, tmp_path / "api.jsonl", backend="table",
+                                        table=table), OutputError,
+         "(overwrite=True replaces it)"),
+        (lambda: shoprel.translate_file(qc_rows, out), InputError,
+         "input_file: a list is not a path (write it first"),
+    ]:
+        _one_line(call, kind, message)
+    assert not out.exists()

@@ -72,6 +72,9 @@ SUBSTITUTIONS = (
      + ", ".join(f'"model.params.{k}": {v}' for k, v in SMALL.items())
      + ', "model.params.stack": False}, progress=False)'),
     ('"runs/qc-student")', '"runs/qc-student", speed_rows=0, progress=False)'),
+    # the table backend: Apertium and its pairs may be absent here
+    ('"test_QC.en.jsonl", to="en")',
+     '"test_QC.en.jsonl", to="en", backend="table", table="table.jsonl", progress=False)'),
     ('shoprel.distill_student("runs/qc-ens", {"model.family": "fast"}',
      'shoprel.distill_student("runs/qc-ens", {"model.family": "fast", '
      + ", ".join(f'"model.params.{k}": {v}' for k, v in SMALL.items()) + "}"),
@@ -90,6 +93,10 @@ def _demo_files(folder: Path, tiny_backbone) -> None:
     (folder / "test_QC.txt").write_text("".join(
         json.dumps({k: v for k, v in row.items() if k != "label"}, ensure_ascii=False) + "\n"
         for row in rows), encoding="utf-8")
+    table = [{"text": row["origin_query"], "source": row["language"], "target": "en",
+              "translation": f"{row['origin_query']} (en)"} for row in rows[:12]]
+    (folder / "table.jsonl").write_text("".join(json.dumps(r, ensure_ascii=False) + "\n"
+                                                for r in table), encoding="utf-8")
     (folder / "fast.yaml").write_text(json.dumps({"model": {"family": "fast", "params": SMALL},
                                                   "folds": {"k": 3}}))
     texts = "".join((folder / name).read_text(encoding="utf-8")
@@ -125,8 +132,8 @@ def test_the_from_python_snippet_runs_and_gives_what_it_says(tmp_path, monkeypat
     auc, f1 = (float(value) for value in printed[:2])
     assert (auc, f1) == (names["result"].metrics["overall"]["roc_auc"],
                          names["result"].metrics["overall"]["f1"])
-    (_, fast3, predicted, overall, checked, langid, pretrained, fast, f1, delta_auc, page, far,
-     pruned, flagged, student) = returned  # print() gives None
+    (_, fast3, predicted, overall, checked, langid, translated, pretrained, fast, f1, delta_auc,
+     page, far, pruned, flagged, student) = returned  # print() gives None
     assert fast3.run_dir == Path("runs/qc-fast3") and len(fast3.metrics["per_fold"]) == 3
     table = names["table"]
     assert isinstance(table, pd.DataFrame) and len(table) == 1
@@ -144,6 +151,14 @@ def test_the_from_python_snippet_runs_and_gives_what_it_says(tmp_path, monkeypat
     assert detected["detected_language"].notna().all() and len(detected) == len(test)
     assert langid[0].split()[:3] == ["language", "rows", "disagree"]
     assert langid[-1].split()[:2] == ["all", str(len(test))]
+    table = pd.read_json("table.jsonl", lines=True, dtype=False)
+    known = set(zip(table["text"], table["source"], strict=True))
+    english = test["language"].eq("en")
+    in_table = pd.Series([(q, lang) in known for q, lang in zip(
+        test["origin_query"], test["language"], strict=True)], index=test.index)
+    assert translated["passed_through"] == english.sum() > 0
+    assert translated["translated"] == (~english & in_table).sum() > 0
+    assert translated["no_route"] == (~english & ~in_table).sum() > 0
     assert pretrained.steps == 1 and (tmp_path / "e5-tapt").is_dir()
     ensemble = json.loads(Path("runs/qc-ens/metrics.json").read_text(encoding="utf-8"))
     assert f1 == ensemble["overall"]["f1"] and fast.run_dir == Path("runs/qc-fast")
@@ -171,7 +186,7 @@ def test_the_readme_names_the_commands_the_python_api_has_and_those_it_lacks():
            "report": "write_report", "index": "index_targets", "distill": "distill_student",
            "noise": "noisy_rows", "check-submission": "check_submission",
            "far-pairs": "add_far_pairs", "langid": "langid_file",
-           "cache": ("list_cache", "prune_cache")}
+           "cache": ("list_cache", "prune_cache"), "translate": "translate_file"}
     has = {c: (f,) if isinstance(f, str) else f for c, f in has.items()}
     commands = ", ".join(f"`{c}`" for c in list(has)[:-1]) + f" and `{list(has)[-1]}`"
     functions = ", ".join(f"`{f}`" for named in has.values() for f in named)

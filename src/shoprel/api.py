@@ -20,6 +20,7 @@ those name subpackages.)
     shoprel.add_far_pairs("runs/qc", pairs=1000).far_pairs            # as `shoprel far-pairs`
     shoprel.langid_file("test_QC.txt", "test_QC.lid.jsonl").lines()   # as `shoprel langid`
     shoprel.prune_cache(stale=True, dry_run=True).chosen              # as `shoprel cache prune`
+    shoprel.translate_file("test_QC.txt", "test_QC.en.jsonl", to="en").totals  # as `translate`
 """
 
 from __future__ import annotations
@@ -33,8 +34,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from shoprel.augment.backends import BACKENDS
 from shoprel.augment.langid import LangidReport
 from shoprel.augment.langid import langid_file as _langid_file
+from shoprel.augment.translate_file import TranslationReport, translate_with_backend
 from shoprel.data.frame import PairFrame
 from shoprel.data.memory import pair_frames
 from shoprel.data.readers import read_pairs as _read_pairs
@@ -77,7 +80,7 @@ from shoprel.utils.scalars import is_boolean, python_scalar
 __all__ = ["Scorer", "add_far_pairs", "check_submission", "compare_runs", "distill_student",
            "ensemble_runs", "evaluate_file", "index_targets", "langid_file", "list_cache",
            "load_config", "noisy_rows", "predict_file", "pretrain", "prune_cache", "read_pairs",
-           "train", "write_report"]
+           "train", "translate_file", "write_report"]
 # the command-line words in messages of the code below, and what they are called here
 _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces it)"),
                  ("--overwrite replaces only", "overwrite=True replaces only"),
@@ -104,7 +107,18 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  ("say what to remove: --stale, --kind, --older-than or --keep-under "
                   "(`shoprel cache list` shows what there is)",
                   "say what to remove: stale=True, kinds, older_than or keep_under "
-                  "(shoprel.list_cache() shows what there is)"))
+                  "(shoprel.list_cache() shows what there is)"),
+                 *((f"(this command translates with --backend {backend})",
+                    f"(this call translates with backend={backend!r})") for backend in BACKENDS),
+                 *((f"only read by --backend {backend}", f"only read by backend={backend!r}")
+                   for backend in BACKENDS),
+                 ("--table:", "table:"), ("--model:", "model:"), ("--beams:", "beams:"),
+                 ("--device:", "device:"), ("--backend:", "backend:"), ("--to:", "to:"),
+                 ("(--table PATH)", "(table=PATH)"), ("(--model PATH)", "(model=PATH)"),
+                 ("--device '", "device '"),
+                 ("; --cache needs a file of its own", "; cache needs a file of its own"),
+                 ("where the same command run again finds them",
+                  "where the same call run again finds them"))
 
 
 def _in_python_words(function):
@@ -463,6 +477,36 @@ def _size(value, name: str) -> int | None:
         raise ConfigError(f"{name}: expected a size such as '20G' or a number of bytes >= 0, "
                           f"got {value!r}")
     return value
+
+
+@_in_python_words
+def translate_file(input_file: str | Path, out_file: str | Path, to: str = "en",
+                   backend: str = "apertium", cache: str | Path | None = None,
+                   table: str | Path | None = None, model: str | Path | None = None,
+                   beams: int | None = None, device: str | None = None,
+                   overwrite: bool = False, progress: bool = True) -> TranslationReport:
+    """`shoprel translate`: the file with each query's translation into `to` added as
+    translated_query, written to `out_file`; the report counts per source language what was
+    translated, passed through (already `to`), had no route, or was empty (`report.lines()`
+    and `report.summary(out_file)` are what the command prints). `backend`: "apertium",
+    "table" (`table`: a translations file) or "hf" (`model`, `beams`, `device`); `cache`: an
+    SQLite file, so that a rerun translates nothing twice."""
+    beams = None if beams is None else python_scalar(beams)
+    if beams is not None and (is_boolean(beams) or not isinstance(beams, int) or beams < 1):
+        raise ConfigError(f"beams: a whole number >= 1, got {beams!r}")
+    if device is not None and not isinstance(device, str):
+        raise ConfigError(f"device: {python_kind(device)} is not a torch device such as 'cpu'")
+    if model is not None and not isinstance(model, str | os.PathLike):
+        raise ConfigError(f"model: {python_kind(model)} is not a model folder or id")
+    return translate_with_backend(
+        path_argument(input_file, "input_file", WRITE_IT_FIRST),
+        path_argument(out_file, "out_file"), backend, to=to,
+        cache=None if cache is None else path_argument(cache, "cache"),
+        table=None if table is None else path_argument(table, "table"), model=model,
+        beams=beams, device=device,
+        overwrite=flag_argument(overwrite, "overwrite"),
+        # as the command draws it: a bar from a few thousand texts on
+        progress=None if flag_argument(progress, "progress") else False)
 
 
 def _rechecked(config: RunConfig) -> RunConfig:

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from shoprel.augment.asked_once import AskedOnce
+from shoprel.augment.backends import BACKENDS, make_translator
 from shoprel.augment.progress import PROGRESS_MIN, FileBar
 from shoprel.augment.rewrite import CHUNK_ROWS, CheckedFile, rewrite_in_chunks
-from shoprel.augment.translator import Translator, normalize_lang
+from shoprel.augment.translator import Translator, check_target_language, normalize_lang
 from shoprel.data.records import column_line, position_label
 from shoprel.data.tasks import TRANSLATION_COLUMN
 from shoprel.errors import ConfigError, InputError, Interrupted, OutputError
@@ -208,6 +209,42 @@ def _count_cut(report: TranslationReport, translator: Translator, queries: list[
             and (normalize_lang(lang) or "unk") != report.target]
     report.cut += count_cut(sent, report.target)
     report.input_tokens = backend.max_input_tokens
+
+
+# options only one backend reads: the argument, its option, and that backend
+BACKEND_OPTIONS = (("table", "--table", "table"), ("model", "--model", "hf"),
+                   ("beams", "--beams", "hf"), ("device", "--device", "hf"))
+
+
+def translate_with_backend(input_path: str | Path, output_path: str | Path,
+                           backend: str = "apertium", to: str = "en",
+                           cache: str | Path | None = None, table: str | Path | None = None,
+                           model: str | Path | None = None, beams: int | None = None,
+                           device: str | None = None, overwrite: bool = False,
+                           progress: bool | None = None) -> TranslationReport:
+    """`shoprel translate`: the backend built by name (with its cache), the file translated,
+    the backend closed. An option another backend reads is refused when given (not None):
+    `--table t.csv` without `--backend table` translated with Apertium, and the user took it
+    for their table. Every path is checked before the cache is made."""
+    if backend not in BACKENDS:
+        raise ConfigError(f"--backend: {backend!r}; use one of {', '.join(BACKENDS)}")
+    target = check_target_language(to)  # 'pt-BR' is translated into, and said as, 'pt'
+    given = {"table": table, "model": model, "beams": beams, "device": device}
+    for name, option, owner in BACKEND_OPTIONS:
+        if owner != backend and given[name] is not None:
+            raise ConfigError(f"{option}: only read by --backend {owner} (this command "
+                              f"translates with --backend {backend})")
+    check_translate_paths(input_path, output_path, table, cache, overwrite)
+    options = {key: value for key, value in (("num_beams", beams), ("device", device))
+               if value is not None}
+    translator = make_translator(backend, cache=cache, table=table, model=model,
+                                 progress=progress, **options)
+    try:
+        return translate_file(input_path, output_path, translator, to=target,
+                              overwrite=overwrite)
+    finally:
+        if hasattr(translator, "close"):
+            translator.close()
 
 
 NO_ROUTE_HINTS = {  # where to look, per backend: Apertium's advice misled a table's user

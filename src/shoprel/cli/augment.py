@@ -6,7 +6,6 @@ import click
 
 from shoprel.augment.backends import BACKENDS
 from shoprel.cli.options import IntegerRange, input_path, note, output_path, quiet_option
-from shoprel.errors import ConfigError
 
 
 @click.command("translate")
@@ -28,41 +27,20 @@ from shoprel.errors import ConfigError
 def translate(input_file, target, backend, out_file, cache_file, table_file, model, beams,
               device, overwrite, quiet):
     """Add a translated_query column; print translated / passed through / no route counts."""
-    from shoprel.augment.backends import make_translator
-    from shoprel.augment.translate_file import check_translate_paths, translate_file
-    from shoprel.augment.translator import check_target_language
+    from shoprel.augment.translate_file import translate_with_backend
+    from shoprel.cli.options import given
 
-    target = check_target_language(target)  # 'pt-BR' is translated into, and said as, 'pt'
-    _check_backend_options(click.get_current_context(), backend)
-    check_translate_paths(input_file, out_file, table_file, cache_file, overwrite)
-    options = {"num_beams": beams, "device": device} if backend == "hf" else {}
-    translator = make_translator(backend, cache=cache_file, table=table_file, model=model,
-                                 progress=False if quiet else None, **options)
-    try:
-        report = translate_file(input_file, out_file, translator, to=target, overwrite=overwrite)
-    finally:
-        if hasattr(translator, "close"):
-            translator.close()
+    # --beams and --device as the user wrote them: their defaults are hf's own, and an option
+    # given for a backend that never reads it is refused, not ignored
+    report = translate_with_backend(input_file, out_file, backend, to=target, cache=cache_file,
+                                    table=table_file, model=model,
+                                    beams=beams if given("beams") else None,
+                                    device=device if given("device") else None,
+                                    overwrite=overwrite, progress=False if quiet else None)
     click.echo("\n".join(report.lines()))
     click.echo(report.summary(out_file))
     if report.cut_note():
         note(report.cut_note(), quiet)
-
-
-# options only one backend reads, and that backend
-_BACKEND_OPTIONS = (("table_file", "--table", "table"), ("model", "--model", "hf"),
-                    ("beams", "--beams", "hf"), ("device", "--device", "hf"))
-
-
-def _check_backend_options(ctx: click.Context, backend: str) -> None:
-    """Refuse an option the chosen backend never reads: `--table t.csv` without
-    `--backend table` translated with Apertium, and the user took it for their table."""
-    from click.core import ParameterSource
-
-    for name, option, owner in _BACKEND_OPTIONS:
-        if owner != backend and ctx.get_parameter_source(name) is not ParameterSource.DEFAULT:
-            raise ConfigError(f"{option}: only read by --backend {owner} (this command "
-                              f"translates with --backend {backend})")
 
 
 @click.command("langid")
