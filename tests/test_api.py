@@ -914,3 +914,38 @@ def test_translate_file_writes_and_counts_what_the_command_does(tmp_path, jsonl,
     ]:
         _one_line(call, kind, message)
     assert not out.exists()
+
+
+def test_export_onnx_exports_what_predict_then_scores_with(tmp_path, jsonl, qc_demo,
+                                                           tiny_backbone, trained_runs):
+    """`shoprel export` had no function in the API, and the command itself refused
+    --int8-weights without --int8; export_run refuses it now, for both."""
+    pytest.importorskip("onnxruntime")
+    from shoprel.errors import RunDirError
+
+    rows = _rows(qc_demo, 40)
+    backbone = tiny_backbone(tmp_path / "bert", [r["origin_query"] + r["category_path"]
+                                                 for r in rows])
+    params = {"backbone": str(backbone), "cache_dir": str(tmp_path / "cache"), "max_length": 32,
+              "batch_size": 16, "max_steps": 2, "save_steps": 100, "n_threads": 1}
+    config = {"model.family": "cross", "folds.k": 2, "final.keep_fold_models": False,
+              "student": None, **{f"model.params.{k}": v for k, v in params.items()}}
+    run = shoprel.train(jsonl(tmp_path / "train.jsonl", rows), tmp_path / "run", config,
+                        progress=False).run_dir
+    torch_scores = shoprel.Scorer(run).probabilities(rows)
+    for call, kind, message in [
+        (lambda: shoprel.export_onnx(run, int8_weights="int8"), ConfigError,
+         "int8_weights: applies only with int8=True (fp32 has no weight type)"),
+        (lambda: shoprel.export_onnx(run, int8=True, int8_weights="int4"), ConfigError,
+         "int8_weights: 'int4' is not one of uint8, int8"),
+        (lambda: shoprel.export_onnx(run, int8="yes"), ConfigError,
+         "int8: expected True or False, got 'yes'"),
+        (lambda: shoprel.export_onnx(trained_runs["QC"]), RunDirError,
+         "no cross-encoder models to export"),
+    ]:
+        _one_line(call, kind, message)
+    assert not (run / "models" / "full" / "onnx").exists()
+    assert shoprel.export_onnx(run, progress=False) == [run / "models" / "full" / "onnx"]
+    scorer = shoprel.Scorer(run)
+    assert [model.engine_ for model in scorer.predictor.models] == ["onnx-fp32"]
+    np.testing.assert_allclose(scorer.probabilities(rows), torch_scores, atol=1e-4)

@@ -72,6 +72,13 @@ SUBSTITUTIONS = (
      + ", ".join(f'"model.params.{k}": {v}' for k, v in SMALL.items())
      + ', "model.params.stack": False}, progress=False)'),
     ('"runs/qc-student")', '"runs/qc-student", speed_rows=0, progress=False)'),
+    # a cross-encoder of a few steps on the tiny encoder, the full model only
+    ('"runs/qc-cross", {"model.family": "cross"})',
+     '"runs/qc-cross", {"model.family": "cross", "folds.k": 2, "final.keep_fold_models": '
+     'False, "student": None, "model.params.backbone": "tiny", "model.params.max_length": 32, '
+     '"model.params.max_steps": 2, "model.params.batch_size": 16, "model.params.n_threads": 1}'
+     ', progress=False)'),
+    ('"runs/qc-cross", int8=True)', '"runs/qc-cross", int8=True, progress=False)'),
     # the table backend: Apertium and its pairs may be absent here
     ('"test_QC.en.jsonl", to="en")',
      '"test_QC.en.jsonl", to="en", backend="table", table="table.jsonl", progress=False)'),
@@ -132,8 +139,8 @@ def test_the_from_python_snippet_runs_and_gives_what_it_says(tmp_path, monkeypat
     auc, f1 = (float(value) for value in printed[:2])
     assert (auc, f1) == (names["result"].metrics["overall"]["roc_auc"],
                          names["result"].metrics["overall"]["f1"])
-    (_, fast3, predicted, overall, checked, langid, translated, pretrained, fast, f1, delta_auc,
-     page, far, pruned, flagged, student) = returned  # print() gives None
+    (_, fast3, predicted, overall, checked, langid, translated, cross, exported, pretrained, fast,
+     f1, delta_auc, page, far, pruned, flagged, student) = returned  # print() gives None
     assert fast3.run_dir == Path("runs/qc-fast3") and len(fast3.metrics["per_fold"]) == 3
     table = names["table"]
     assert isinstance(table, pd.DataFrame) and len(table) == 1
@@ -159,6 +166,8 @@ def test_the_from_python_snippet_runs_and_gives_what_it_says(tmp_path, monkeypat
     assert translated["passed_through"] == english.sum() > 0
     assert translated["translated"] == (~english & in_table).sum() > 0
     assert translated["no_route"] == (~english & ~in_table).sum() > 0
+    assert exported == [cross.run_dir / "models" / "full" / "onnx"]
+    assert (exported[0] / "model.int8.onnx").is_file()
     assert pretrained.steps == 1 and (tmp_path / "e5-tapt").is_dir()
     ensemble = json.loads(Path("runs/qc-ens/metrics.json").read_text(encoding="utf-8"))
     assert f1 == ensemble["overall"]["f1"] and fast.run_dir == Path("runs/qc-fast")
@@ -186,7 +195,8 @@ def test_the_readme_names_the_commands_the_python_api_has_and_those_it_lacks():
            "report": "write_report", "index": "index_targets", "distill": "distill_student",
            "noise": "noisy_rows", "check-submission": "check_submission",
            "far-pairs": "add_far_pairs", "langid": "langid_file",
-           "cache": ("list_cache", "prune_cache"), "translate": "translate_file"}
+           "cache": ("list_cache", "prune_cache"), "translate": "translate_file",
+           "export": "export_onnx"}
     has = {c: (f,) if isinstance(f, str) else f for c, f in has.items()}
     commands = ", ".join(f"`{c}`" for c in list(has)[:-1]) + f" and `{list(has)[-1]}`"
     functions = ", ".join(f"`{f}`" for named in has.values() for f in named)

@@ -10,9 +10,9 @@ call; it loads on first use as well, leaving `import shoprel` as fast as it was.
 __version__ = "0.1.0"
 
 _API = ("Scorer", "add_far_pairs", "check_submission", "compare_runs", "distill_student",
-        "ensemble_runs", "evaluate_file", "index_targets", "langid_file", "list_cache",
-        "load_config", "noisy_rows", "predict_file", "pretrain", "prune_cache", "read_pairs",
-        "train", "translate_file", "write_report")
+        "ensemble_runs", "evaluate_file", "export_onnx", "index_targets", "langid_file",
+        "list_cache", "load_config", "noisy_rows", "predict_file", "pretrain", "prune_cache",
+        "read_pairs", "train", "translate_file", "write_report")
 __all__ = ["__version__", "errors", *_API]
 
 

@@ -21,6 +21,7 @@ those name subpackages.)
     shoprel.langid_file("test_QC.txt", "test_QC.lid.jsonl").lines()   # as `shoprel langid`
     shoprel.prune_cache(stale=True, dry_run=True).chosen              # as `shoprel cache prune`
     shoprel.translate_file("test_QC.txt", "test_QC.en.jsonl", to="en").totals  # as `translate`
+    shoprel.export_onnx("runs/qc-cross", int8=True)                   # as `shoprel export`
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ from shoprel.evaluate.compare import Comparison
 from shoprel.evaluate.files import evaluate_files
 from shoprel.evaluate.report.compare_page import write_comparison
 from shoprel.evaluate.report.document import write_report_file
+from shoprel.export.onnx import export_run
 from shoprel.models.cache_inventory import KINDS, parse_size
 from shoprel.models.cache_upkeep import CacheListing, PruneResult
 from shoprel.models.cache_upkeep import list_cache as _list_cache
@@ -78,9 +80,9 @@ from shoprel.utils.progress import honours_progress
 from shoprel.utils.scalars import is_boolean, python_scalar
 
 __all__ = ["Scorer", "add_far_pairs", "check_submission", "compare_runs", "distill_student",
-           "ensemble_runs", "evaluate_file", "index_targets", "langid_file", "list_cache",
-           "load_config", "noisy_rows", "predict_file", "pretrain", "prune_cache", "read_pairs",
-           "train", "translate_file", "write_report"]
+           "ensemble_runs", "evaluate_file", "export_onnx", "index_targets", "langid_file",
+           "list_cache", "load_config", "noisy_rows", "predict_file", "pretrain", "prune_cache",
+           "read_pairs", "train", "translate_file", "write_report"]
 # the command-line words in messages of the code below, and what they are called here
 _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces it)"),
                  ("--overwrite replaces only", "overwrite=True replaces only"),
@@ -118,7 +120,9 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  ("--device '", "device '"),
                  ("; --cache needs a file of its own", "; cache needs a file of its own"),
                  ("where the same command run again finds them",
-                  "where the same call run again finds them"))
+                  "where the same call run again finds them"),
+                 ("--int8-weights: applies only with --int8",
+                  "int8_weights: applies only with int8=True"))
 
 
 def _in_python_words(function):
@@ -507,6 +511,19 @@ def translate_file(input_file: str | Path, out_file: str | Path, to: str = "en",
         overwrite=flag_argument(overwrite, "overwrite"),
         # as the command draws it: a bar from a few thousand texts on
         progress=None if flag_argument(progress, "progress") else False)
+
+
+@_in_python_words
+def export_onnx(run_dir: str | Path, int8: bool = False, int8_weights: str | None = None,
+                progress: bool = True) -> list[Path]:
+    """`shoprel export --onnx`: each cross-encoder of the run (folds and full) exported to
+    ONNX beside its weights, so that `predict_file`, `Scorer` and serve score it with
+    onnxruntime; `int8=True` quantises it too (then int8 is used), `int8_weights` "uint8"
+    (the default) or "int8". Returns the `onnx/` folders written."""
+    if int8_weights is not None and not isinstance(int8_weights, str):
+        raise ConfigError(f"int8_weights: {python_kind(int8_weights)} is not 'uint8' or 'int8'")
+    return export_run(path_argument(run_dir, "run_dir"), int8=flag_argument(int8, "int8"),
+                      int8_weights=int8_weights, progress=flag_argument(progress, "progress"))
 
 
 def _rechecked(config: RunConfig) -> RunConfig:

@@ -27,9 +27,9 @@ def export(run_dir: Path, to_onnx: bool, int8: bool, int8_weights: str, quiet: b
 
     if not to_onnx:
         raise ConfigError("export: say which format (--onnx)")
-    if given("int8_weights") and not int8:
-        raise ConfigError("--int8-weights: applies only with --int8 (fp32 has no weight type)")
-    done = export_run(run_dir, int8=int8, int8_weights=int8_weights, progress=not quiet)
+    # as the user wrote it: given without --int8 it is refused, not ignored
+    done = export_run(run_dir, int8=int8, int8_weights=int8_weights if given("int8_weights")
+                      else None, progress=not quiet)
     kind = "ONNX int8 (+ fp32)" if int8 else "ONNX fp32"
     for folder in done:
         click.echo(f"exported {kind}: {folder}")

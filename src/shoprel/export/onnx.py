@@ -228,13 +228,17 @@ def _written_by_export(folder: Path) -> bool:
 
 
 @honours_progress
-def export_run(run_dir: str | Path, int8: bool = False, int8_weights: str = "uint8",
+def export_run(run_dir: str | Path, int8: bool = False, int8_weights: str | None = None,
                progress: bool = True) -> list[Path]:
     """Export every cross-encoder of a run (a bar over them: each takes seconds to minutes);
     all `onnx/` folders appear together at the end, and an earlier export stays in place until
-    the new one is complete."""
+    the new one is complete. `int8_weights` (uint8 when not given) only with `int8`: an fp32
+    export has no weight type, and one given there was read by nothing."""
     from shoprel.models.cross.model import HF_FOLDER
 
+    if int8_weights is not None and not int8:
+        raise ConfigError("--int8-weights: applies only with --int8 (fp32 has no weight type)")
+    int8_weights = INT8_WEIGHTS[0] if int8_weights is None else int8_weights
     check_int8_weights(int8_weights)
     run_dir = Path(run_dir).expanduser()  # `~/runs/x` from Python, as the CLI reads it
     folders = cross_model_folders(run_dir)
