@@ -187,6 +187,7 @@ def test_the_readme_names_the_commands_the_python_api_has_and_those_it_lacks():
     has functions for train, predict, evaluate and pretrain only: a user looked there for
     ensemble and compare in vain."""
     import shoprel
+    from shoprel import api
     from shoprel.cli.app import COMMAND_MODULE
 
     readme = _readme()
@@ -206,7 +207,12 @@ def test_the_readme_names_the_commands_the_python_api_has_and_those_it_lacks():
     lacking = re.search(r"command line only: ([^)]*)\)", readme).group(1)
     named = set(re.findall(r"`([a-z-]+)`", lacking))
     assert named == set(COMMAND_MODULE) - set(has)
+    assert named == {"demo", "serve"}  # and the README says why they stay there
+    assert ("`serve` is an HTTP server, whose scoring a `Scorer` does in memory from Python, "
+            "and `demo` a tour of the commands") in readme
     assert {f for named in has.values() for f in named} <= set(shoprel.__all__)
+    # the names `import shoprel` offers before loading the API are the API's own
+    assert set(shoprel.__all__) == {"__version__", "errors", *api.__all__}
     for command, named in has.items():  # `shoprel cache list` for a group's commands
         assert all(re.search(f"`shoprel {command}[` ]", getattr(shoprel, f).__doc__)
                    for f in named), command

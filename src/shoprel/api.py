@@ -2,7 +2,8 @@
 memory. The CLI parses and prints; these do the work, so a notebook or a pipeline gets the same
 runs, outputs and one-line errors (`shoprel.errors.ShoprelError`) as the command line.
 (`predict_file`, `evaluate_file`, `ensemble_runs`..., not `predict`, `evaluate`, `ensemble`:
-those name subpackages.)
+those name subpackages.) Every command has its function but `serve` (an HTTP server: `Scorer`
+scores in memory) and `demo` (a tour of the commands).
 
     import shoprel
 
