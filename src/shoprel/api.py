@@ -62,7 +62,7 @@ from shoprel.models.cache_upkeep import list_cache as _list_cache
 from shoprel.models.cache_upkeep import prune_cache as _prune_cache
 from shoprel.predict.cascade import DEFAULT_SHARE, SCORERS, scorer_in_any_case
 from shoprel.predict.index import IndexResult, build_index
-from shoprel.predict.languages import unseen_counts
+from shoprel.predict.languages import unseen_as_trained
 from shoprel.predict.predictor import PredictResult, open_predictor
 from shoprel.predict.predictor import predict_file as _predict_file
 from shoprel.training.config import RunConfig, located
@@ -671,7 +671,7 @@ class Scorer:
         item_title, prediction (0/1 at the run's threshold), probability (rounded to 6 places,
         as predict writes it). A DataFrame's result keeps its index, so a column can be
         assigned back."""
-        tables = [self.predictor.submission(self._counted(frame))
+        tables = [self.predictor.submission(frame, self._counted(frame))
                   for frame in pair_frames(pairs, self.task, written_ids=True,
                                            read_labels=False)]
         table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
@@ -682,9 +682,13 @@ class Scorer:
     @_in_python_words
     def probabilities(self, pairs) -> np.ndarray:
         """Each pair's probability of being relevant, unrounded, in order."""
-        return np.concatenate([self.predictor.probabilities(self._counted(frame))
-                               for frame in pair_frames(pairs, self.task, read_labels=False)])
+        scored = (self.predictor.probabilities_and_cuts(frame, self._counted(frame))
+                  for frame in pair_frames(pairs, self.task, read_labels=False))
+        return np.concatenate([probabilities for probabilities, _ in scored])
 
-    def _counted(self, frame):
-        self.unseen_languages.update(unseen_counts(frame.df["language"], self._known))
-        return frame
+    def _counted(self, frame: PairFrame) -> PairFrame:
+        """The frame as the run scores it ('fr-fr' as 'fr'), its new languages counted from
+        it: the tags are mapped once per chunk, for the count and the scores (as predict)."""
+        trained = self.predictor.as_trained(frame)
+        self.unseen_languages.update(unseen_as_trained(trained.df["language"], self._known))
+        return trained

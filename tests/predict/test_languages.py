@@ -79,3 +79,21 @@ def test_a_chunk_has_its_tags_mapped_once(trained_runs, student_run, qc_demo, tm
         np.testing.assert_array_equal(got[0], expected[0])
         np.testing.assert_array_equal(got[1], expected[1])
         assert len(set(got[1])) > 1
+
+
+def test_scorer_maps_a_chunks_tags_once(trained_runs, student_run, qc_demo, monkeypatch):
+    """Scorer mapped each chunk's tags twice: to count its new languages, then again to score
+    (and to cut). It counts from the frame it scores, as predict_file does."""
+    frame = pd.read_json(qc_demo, lines=True, dtype=False)
+    rows = frame.assign(language=frame["language"].replace({"fr": "fr-FR"}))
+    rows.loc[rows.index[:3], "language"] = "xx"
+    for scorer in (Scorer(trained_runs["QC"]),
+                   Scorer(student_run, scorer="cascade", cascade_share=0.5)):
+        expected = scorer.probabilities(frame)
+        calls = counted_mappings(monkeypatch)
+        np.testing.assert_array_equal(scorer.probabilities(rows[3:]), expected[3:])
+        table = scorer.score(rows)
+        assert calls == [357, 360], scorer.scorer
+        np.testing.assert_array_equal(table["probability"].to_numpy()[3:],
+                                      np.round(expected[3:], 6))
+        assert scorer.unseen_languages == {"xx": 3}
