@@ -949,3 +949,22 @@ def test_export_onnx_exports_what_predict_then_scores_with(tmp_path, jsonl, qc_d
     scorer = shoprel.Scorer(run)
     assert [model.engine_ for model in scorer.predictor.models] == ["onnx-fp32"]
     np.testing.assert_allclose(scorer.probabilities(rows), torch_scores, atol=1e-4)
+
+
+def test_scorer_names_the_languages_it_saw_only_translated(augmented_runs, qc_demo):
+    """Scorer.unseen_languages counted Thai pairs as simply new for a run that trained on Thai
+    translations; translated_only names them, as PredictResult.translated_only does."""
+    plain, translated = augmented_runs
+    rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()][:7]
+    for row, tag in zip(rows, ["th", "th", "th", "th-TH", "xx", "xx", "es"], strict=True):
+        row["language"] = tag
+    scorer = shoprel.Scorer(translated)
+    scorer.score(rows)
+    assert scorer.unseen_languages == {"th": 3, "th-th": 1, "xx": 2}
+    assert scorer.translated_only == ["th", "th-th"]
+    assert shoprel.Scorer(plain).translated_only == []
+    scorer.unseen_languages.clear()  # the caller resets the count: the view follows it
+    assert scorer.translated_only == []
+    plain_scorer = shoprel.Scorer(plain)
+    plain_scorer.probabilities(rows)
+    assert plain_scorer.translated_only == [] and plain_scorer.unseen_languages["th"] == 3

@@ -62,8 +62,8 @@ from shoprel.models.cache_upkeep import list_cache as _list_cache
 from shoprel.models.cache_upkeep import prune_cache as _prune_cache
 from shoprel.predict.cascade import DEFAULT_SHARE, SCORERS, scorer_in_any_case
 from shoprel.predict.index import IndexResult, build_index
-from shoprel.predict.languages import unseen_as_trained
-from shoprel.predict.predictor import PredictResult, open_predictor
+from shoprel.predict.languages import translated_only_tags, unseen_as_trained
+from shoprel.predict.predictor import PredictResult, open_predictor, translated_languages
 from shoprel.predict.predictor import predict_file as _predict_file
 from shoprel.training.config import RunConfig, located
 from shoprel.training.config import load_config as _load_config
@@ -626,10 +626,11 @@ class Scorer:
     `recent_texts`: how many embedded texts to keep in memory between calls (as `serve`;
     at most 1,000,000: ~3.4 GB per backbone at 768 dimensions);
     `cascade_share`: as `predict --cascade-share`. `unseen_languages` counts the pairs scored
-    so far per language the run was not trained on (as predict reports). Pairs are scored in
-    chunks of 20,000, as predict scores a file, so the cascade judges a query on the pairs of
-    one call and chunk. `threshold`, `scorer`, `task` and `run_dir` are fixed when the run is
-    loaded: setting one is refused (another cut: `run.probabilities(pairs) >= cut`).
+    so far per language the run was not trained on (as predict reports); `translated_only`
+    names those of them it trained on only as translated rows (augment.translate). Pairs are
+    scored in chunks of 20,000, as predict scores a file, so the cascade judges a query on the
+    pairs of one call and chunk. `threshold`, `scorer`, `task` and `run_dir` are fixed when
+    the run is loaded: setting one is refused (another cut: `run.probabilities(pairs) >= cut`).
     """
 
     @_in_python_words
@@ -648,12 +649,20 @@ class Scorer:
         # pairs scored so far per language the run's training file lacked: its
         # cross-validated figures say nothing about them (predict prints the same count)
         self.unseen_languages: Counter = Counter()
+        self._translated = translated_languages(self.predictor.run)
 
     def __setattr__(self, name, value):
         if name in _LOADED_WITH and name in self.__dict__:
             raise ConfigError(f"Scorer.{name} is fixed when the run is loaded (setting it would "
                               f"change nothing scored); {_LOADED_WITH[name]}")
         super().__setattr__(name, value)
+
+    @property
+    def translated_only(self) -> list[str]:
+        """The tags of unseen_languages the run trained on only as translated rows
+        (augment.translate): new to its own rows, not to the model (PredictResult's field)."""
+        return translated_only_tags([tag for tag, _ in self.unseen_languages.most_common()],
+                                    self._translated)
 
     @property
     def language_thresholds(self) -> dict[str, float]:

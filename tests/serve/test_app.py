@@ -291,6 +291,34 @@ def test_metrics_count_pairs_in_languages_absent_from_training(client, qc_run):
     assert _metric(client, "shoprel_pairs_new_language_total") == before + 3
 
 
+
+def _exposed(text: str, name: str) -> float:
+    return sum(sample.value for family in text_string_to_metric_families(text)
+               for sample in family.samples if sample.name == name)
+
+
+def test_metrics_count_languages_seen_only_translated_apart(augmented_runs):
+    """Pairs in Thai, which the "tr" run trained on only as translated rows (augment.translate
+    {th: es}), counted as simply new; they are new still (as predict says), and counted apart
+    as translated-only, 'th-TH' read as 'th' as predict reads it."""
+    plain, translated = augmented_runs
+    pairs = [{"query": "a", "category_path": "b", "language": lang}
+             for lang in ("th", "th-TH", "xx", "es", "th")]
+
+    async def scraped(run):
+        app = create_app(run)
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+                assert (await c.post("/v1/score", json={"pairs": pairs})).status_code == 200
+                return (await c.get("/metrics")).text
+
+    for run, new, only_translated in ((translated, 4, 3), (plain, 4, 0)):
+        text = asyncio.run(scraped(run))
+        assert _exposed(text, "shoprel_pairs_new_language_total") == new
+        assert _exposed(text, "shoprel_pairs_translated_only_language_total") == only_translated
+
+
 def test_unknown_paths_and_methods_are_4xx(client):
     assert client.get("/v1/nothing").status_code == 404
     assert client.get("/v1/score").status_code == 405

@@ -20,8 +20,8 @@ from shoprel.data.frame import PairFrame
 from shoprel.data.tasks import Task
 from shoprel.data.validate import language_tag
 from shoprel.predict.cascade import CascadePredictor
-from shoprel.predict.languages import unseen_counts
-from shoprel.predict.predictor import Predictor, open_predictor
+from shoprel.predict.languages import translated_only_tags, unseen_counts
+from shoprel.predict.predictor import Predictor, open_predictor, translated_languages
 from shoprel.serve.batching import BatcherClosed, MicroBatcher
 from shoprel.serve.guards import RequestGuards
 from shoprel.serve.limits import BodySizeLimit
@@ -89,6 +89,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
     settings = settings or ServeSettings()
     predictor = open_served_predictor(run_dir, settings)
     known_languages = predictor.training_languages()
+    translated = translated_languages(predictor.run)  # languages it saw only translated
     task = predictor.task
     info = model_info(predictor)
     translation = QueryTranslation(predictor)
@@ -162,8 +163,10 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
                                           f"{settings.request_timeout_s:g} s; try again or send "
                                           "fewer pairs", "detail": []}, status_code=503)
         metrics.pairs.inc(len(rows))
-        metrics.new_language_pairs.inc(sum(unseen_counts(rows["language"],
-                                                         known_languages).values()))
+        unseen = unseen_counts(rows["language"], known_languages)
+        metrics.new_language_pairs.inc(sum(unseen.values()))
+        metrics.translated_only_pairs.inc(
+            sum(unseen[tag] for tag in translated_only_tags(list(unseen), translated)))
         results = [{"id": i if p.id is None else p.id, "probability": float(prob),
                     "label": int(prob >= cut), "threshold": float(cut)}
                    for i, (p, prob, cut) in enumerate(zip(body.pairs, probabilities, cuts,

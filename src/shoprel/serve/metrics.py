@@ -64,6 +64,12 @@ class ServeMetrics:
             "shoprel_pairs_new_language", "Pairs scored in a language absent from the run's "
             "training file (or untagged): its cross-validation says nothing about them.",
             registry=self.registry)
+        # of those, the pairs in a language the run trained on only as translated rows
+        # (augment.translate): predict's and Scorer's translated_only, counted apart
+        self.translated_only_pairs = Counter(
+            "shoprel_pairs_translated_only_language", "Of the new-language pairs, those in a "
+            "language the run trained on only as translated rows (augment.translate).",
+            registry=self.registry)
         self.model_calls = Counter("shoprel_model_calls", "Batched calls to the model.",
                                    registry=self.registry)
         self.batch_pairs = Histogram("shoprel_batch_pairs", "Pairs per model call.",
