@@ -53,6 +53,7 @@ def training_side(config: RunConfig, progress: bool = True, frame: PairFrame | N
     side = noise_side(config, frame)
     augment = config.augment
     if augment.translate:
+        from shoprel.augment.asked_once import AskedOnce
         from shoprel.augment.augment import augment_translations
         from shoprel.augment.backends import make_translator
         from shoprel.data.records import require_config_file
@@ -60,9 +61,13 @@ def training_side(config: RunConfig, progress: bool = True, frame: PairFrame | N
         # named by its key, as noise.flagged is: "t.csv: file not found" named no config line
         if augment.table is not None:
             require_config_file("augment.table", Path(augment.table))
-        # None: a bar for a long stage only, not one per fold for a few dozen rows
-        translator = make_translator(augment.backend, cache=augment.cache, table=augment.table,
-                                     model=augment.model, progress=None if progress else False)
+        # None: a bar for a long stage only, not one per fold for a few dozen rows. AskedOnce:
+        # each row trains k-1 folds and the full fit, and a QC file repeats each query over
+        # categories, yet the backend hears each distinct query once (a missing route too,
+        # which a cache never stores)
+        translator = AskedOnce(make_translator(augment.backend, cache=augment.cache,
+                                               table=augment.table, model=augment.model,
+                                               progress=None if progress else False))
         if frame is not None:  # all rows known: each pair must add some
             check_translation_pairs(frame, augment.translate, translator, augment.backend)
         side = _chained(side, lambda rows: augment_translations(rows, augment.translate,
