@@ -178,6 +178,23 @@ def fast_fits(monkeypatch) -> list:
     return fitted
 
 
+@pytest.fixture
+def table_sends(monkeypatch) -> list[str]:
+    """Every text the table translation backend is asked to translate, in order (a counting
+    backend: what a real one would have been sent)."""
+    from shoprel.augment.table import TableTranslator
+
+    sent: list[str] = []
+    table_translate = TableTranslator.translate
+
+    def counting(self, texts, source_langs, target):
+        sent.extend(texts)
+        return table_translate(self, texts, source_langs, target)
+
+    monkeypatch.setattr(TableTranslator, "translate", counting)
+    return sent
+
+
 @pytest.fixture(scope="session")
 def trained_runs(tmp_path_factory) -> dict[str, Path]:
     """One small QC run and one QI run on the demo set, shared by the tests that only read them."""

@@ -166,6 +166,43 @@ def test_nested_teacher_removes_the_self_distillation_leak(teachers, tmp_path, m
     np.testing.assert_allclose(seen[3]["soft_label"], seen[3]["id"].map(oof))
 
 
+def test_nested_teacher_sends_each_query_to_the_translation_backend_once(
+        tmp_path, table_sends, monkeypatch):
+    """A teacher trained with augment.translate is refitted k(k-1) times: each refit built its
+    own translator, so the backend heard every Spanish row of every refit (for 39 distinct
+    queries here); each distinct query is now sent once for the whole nested teacher."""
+    from shoprel.data.readers import read_pairs
+    from shoprel.demo import demo_file
+    from shoprel.folds.grouped import assign_folds
+    from shoprel.training import distill as distill_module
+    from shoprel.training import runner
+
+    frame = read_pairs(demo_file("QC"))
+    spanish = frame.df.loc[frame.df["language"] == "es", "query"]
+    table = tmp_path / "t.jsonl"
+    table.write_text("".join(json.dumps({"text": q, "source": "es", "target": "pt",
+                                         "translation": f"pt {q}"}, ensure_ascii=False) + "\n"
+                             for q in spanish.unique()), encoding="utf-8")
+    config = load_config(None, {**SMALL, "augment.translate": {"pt": "es"},
+                                "augment.backend": "table", "augment.table": str(table)})
+    monkeypatch.setattr(distill_module, "teacher_specs", lambda teacher: [(config, 1.0)])
+    augmented = []
+
+    class Constant:  # the fits do not matter here, only the rows each is given
+        def fit(self, rows):
+            augmented.append(rows.stats["augmented"])
+            return self
+
+        def predict_proba(self, rows):
+            return np.full((len(rows), 2), 0.5)
+
+    monkeypatch.setattr(runner, "new_model", lambda config, start_from=None: Constant())
+    folds = assign_folds(frame, 3, 42)
+    distill_module.nested_teacher(None, frame, folds, progress=False)
+    assert len(augmented) == 6 and all(count > 0 for count in augmented)
+    assert len(spanish) == 45 and sorted(table_sends) == sorted(spanish.unique())
+
+
 def test_a_teacher_ensemble_of_an_ensemble_refits_the_runs_inside(teachers, tmp_path):
     """Its member ensemble's config.yaml records a combination, not a model: reading it as a
     run config failed with 'ensemble: unknown key'; its runs are refitted, weights scaled."""

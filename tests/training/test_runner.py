@@ -197,12 +197,11 @@ def test_augmented_rows_train_but_never_validate(tmp_path, qc_demo, fast_fits):
 
 @pytest.mark.parametrize("cached", [False, True])
 def test_each_distinct_query_is_sent_to_the_backend_once_per_run(tmp_path, qc_demo,
-                                                                  monkeypatch, cached):
+                                                                  table_sends, cached):
     """augment.translate across a run (the route check, every fold's training side, the full
     fit): a QC file repeats each query over categories and each row trains k-1 folds, yet the
     backend hears each distinct query once, a query with no route too; with a cache that
     never stores a missing route as well."""
-    from shoprel.augment.table import TableTranslator
     from shoprel.folds.grouped import assign_folds
 
     frame = read_pairs(qc_demo)
@@ -212,14 +211,6 @@ def test_each_distinct_query_is_sent_to_the_backend_once_per_run(tmp_path, qc_de
     kept = [line for line in table.read_text(encoding="utf-8").splitlines()
             if json.loads(line)["text"] != unrouted]
     table.write_text("\n".join(kept) + "\n", encoding="utf-8")
-    sent: list[str] = []
-    table_translate = TableTranslator.translate
-
-    def counting(self, texts, source_langs, target):
-        sent.extend(texts)
-        return table_translate(self, texts, source_langs, target)
-
-    monkeypatch.setattr(TableTranslator, "translate", counting)
     overrides = {"model.family": "fast", "folds.k": 3, "augment.translate": {"pt": "es"},
                  "augment.backend": "table", "augment.table": str(table)}
     if cached:
@@ -230,7 +221,7 @@ def test_each_distinct_query_is_sent_to_the_backend_once_per_run(tmp_path, qc_de
     made = [prepare(frame.take(np.flatnonzero(folds != fold))) for fold in range(3)]
     full = prepare(frame)
     assert len(spanish) == 45 and spanish.nunique() == 39  # repeats to be asked once
-    assert sorted(sent) == sorted(spanish.unique())
+    assert sorted(table_sends) == sorted(spanish.unique())
     assert full.stats["translated"] == {"pt": 45 - (spanish == unrouted).sum()}
     assert all(part.stats["augmented"] > 0 for part in made)
 

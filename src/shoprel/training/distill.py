@@ -195,7 +195,10 @@ def nested_teacher(teacher: Teacher, frame: PairFrame, folds: np.ndarray,
 
     from shoprel.training.runner import new_model, training_side
 
-    specs = teacher_specs(teacher)
+    # one training side per model, made once: each side's translator (augment.translate)
+    # then hears each distinct query once for all k(k-1) refits, not once per refit
+    sides = [(config, training_side(config, False, frame), weight)
+             for config, weight in teacher_specs(teacher)]
     k = int(folds.max()) + 1
     out = {}
     pairs = [(f, g) for f in range(k) for g in range(k) if f != g]
@@ -204,8 +207,8 @@ def nested_teacher(teacher: Teacher, frame: PairFrame, folds: np.ndarray,
         fit, score = np.flatnonzero((folds != f) & (folds != g)), np.flatnonzero(folds == g)
         total = 0.0
         p[score] = 0.0
-        for config, weight in specs:
-            rows = training_side(config, False, frame)(frame.take(fit))
+        for config, side, weight in sides:
+            rows = side(frame.take(fit))
             model = new_model(config).fit(rows)
             p[score] += weight * model.predict_proba(frame.take(score))[:, 1]
             total += weight
