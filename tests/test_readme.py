@@ -202,7 +202,7 @@ def test_the_readme_names_the_commands_the_python_api_has_and_those_it_lacks():
     commands = ", ".join(f"`{c}`" for c in list(has)[:-1]) + f" and `{list(has)[-1]}`"
     functions = ", ".join(f"`{f}`" for named in has.values() for f in named)
     assert (f"{commands} are thin over a Python API that does the work "
-            f"(`src/shoprel/api.py`: {functions}, keyword arguments named as the options)"
+            f"(`src/shoprel/api/`: {functions}, keyword arguments named as the options)"
             ) in readme
     lacking = re.search(r"command line only: ([^)]*)\)", readme).group(1)
     named = set(re.findall(r"`([a-z-]+)`", lacking))

@@ -1,0 +1,42 @@
+"""Argument checks several API topics share: a list of paths, a count, a real number, each
+refused in one line naming the argument (a traceback from deep inside otherwise)."""
+
+from __future__ import annotations
+
+import numbers
+import os
+from pathlib import Path
+
+from shoprel.data.records import python_kind
+from shoprel.errors import ConfigError
+from shoprel.utils.arguments import path_argument
+from shoprel.utils.bounds import out_of_range
+from shoprel.utils.scalars import is_boolean, python_scalar
+
+
+def path_list(values, name: str, what: str) -> list[Path]:
+    """A list of paths, or one path as a list of one (not a string's letters)."""
+    if isinstance(values, str | os.PathLike):
+        values = [values]
+    if not isinstance(values, list | tuple):
+        raise ConfigError(f"{name}: {python_kind(values)} is not a list of {what}")
+    return [path_argument(value, name) for value in values]
+
+
+def whole_number(value, name: str) -> int:
+    """A count of 0 or more, a negative one refused as its option refuses it (bounds.py)."""
+    value = python_scalar(value)  # np.int64(5) is 5; numpy's True is True
+    if is_boolean(value) or not isinstance(value, int):
+        raise ConfigError(f"{name}: a whole number >= 0, got {value!r}")
+    problem = out_of_range(value, ge=0)
+    if problem:
+        raise ConfigError(f"{name}: {problem}")
+    return value
+
+
+def real_number(value, name: str, meaning: str) -> float:
+    """A real number (not True, not text: float() reads both); its range is the callee's."""
+    value = python_scalar(value)
+    if is_boolean(value) or not isinstance(value, numbers.Real):
+        raise ConfigError(f"{name}: expected a number ({meaning}), got {value!r}")
+    return float(value)

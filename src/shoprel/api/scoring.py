@@ -1,0 +1,182 @@
+"""The API's scoring: `predict_file` and `index_targets` over files, and `Scorer`, a run
+loaded once that scores pairs held in memory."""
+
+from __future__ import annotations
+
+import numbers
+from collections import Counter
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from shoprel.api.checks import path_list, whole_number
+from shoprel.api.wording import in_python_words
+from shoprel.data.frame import PairFrame
+from shoprel.data.memory import pair_frames
+from shoprel.ensemble.cuts import language_cuts
+from shoprel.errors import ConfigError
+from shoprel.predict.cascade import DEFAULT_SHARE, SCORERS, scorer_in_any_case
+from shoprel.predict.index import IndexResult, build_index
+from shoprel.predict.languages import translated_only_tags, unseen_as_trained
+from shoprel.predict.predictor import PredictResult, open_predictor, translated_languages
+from shoprel.predict.predictor import predict_file as _predict_file
+from shoprel.utils.arguments import OR_SCORE_IT, WRITE_IT_FIRST, flag_argument, path_argument
+from shoprel.utils.scalars import is_boolean, python_scalar
+
+__all__ = ["Scorer", "index_targets", "predict_file"]
+
+
+@in_python_words
+def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Path,
+                 scorer: str = "full", indexes: list[str | Path] | None = None,
+                 overwrite: bool = False, progress: bool = True, chunk_rows: int = 20_000,
+                 cascade_share: float | None = None) -> PredictResult:
+    """`shoprel predict`: score a file into a submission file (same format rules and guards);
+    `scorer`, `indexes`, `chunk_rows`, `cascade_share` as its options."""
+    scorer = _scorer(scorer)
+    return _predict_file(path_argument(run_dir, "run_dir"),
+                         path_argument(input_file, "input_file", OR_SCORE_IT),
+                         path_argument(out_file, "out_file"), chunk_rows=chunk_rows,
+                         progress=flag_argument(progress, "progress"), indexes=_indexes(indexes),
+                         scorer=scorer, overwrite=flag_argument(overwrite, "overwrite"),
+                         cascade_share=_cascade_share(cascade_share, scorer))
+
+
+@in_python_words
+def index_targets(run_dir: str | Path, input_file: str | Path, out: str | Path | None = None,
+                  progress: bool = True) -> IndexResult:
+    """`shoprel index`: embed the targets of `input_file` (a pairs file, JSON lines with the
+    target field, or one target a line) so that scoring embeds only queries; into the run's
+    own index, or `out` (then give it to `predict_file`/`Scorer` as `indexes`)."""
+    return build_index(path_argument(run_dir, "run_dir"),
+                       path_argument(input_file, "input_file", WRITE_IT_FIRST),
+                       None if out is None else path_argument(out, "out"),
+                       progress=flag_argument(progress, "progress"))
+
+
+def _indexes(indexes) -> list[Path] | None:
+    return None if indexes is None else path_list(indexes, "indexes", "index folders")
+
+
+def _cascade_share(share, scorer) -> float:
+    """A share given to another scorer is refused, as `predict --cascade-share` refuses it:
+    it read nothing there, silently. A share that is no number is refused here: the range
+    check after it ('0 < "0.3"') was a TypeError traceback, and True passed as 1."""
+    if share is not None and scorer != "cascade":
+        raise ConfigError(f"cascade_share: only with scorer='cascade' (this call scores with "
+                          f"scorer={scorer!r})")
+    if share is None:
+        return DEFAULT_SHARE
+    share = python_scalar(share)  # numpy's True is said as True, and refused as True is
+    if is_boolean(share) or not isinstance(share, numbers.Real):
+        raise ConfigError(f"cascade_share: expected a number above 0 and at most 1, got "
+                          f"{share!r}")
+    return float(share)
+
+
+# what a Scorer is loaded with, and what to do instead of setting it: `run.threshold = 0.8`
+# was taken, and the repr said the new cut, while every prediction still used the run's own
+_LOADED_WITH = {
+    "threshold": "cut the probabilities yourself: run.probabilities(pairs) >= cut",
+    "scorer": "open another: shoprel.Scorer(run_dir, scorer=...)",
+    "task": "it is the run's task; score the other task's pairs with a run of that task",
+    "run_dir": "open another: shoprel.Scorer(run_dir)",
+}
+
+
+def _scorer(scorer) -> str:
+    """The scorer's name in any case ("FULL" is "full"), as a task's ("qc" is QC)."""
+    name = scorer_in_any_case(scorer)
+    if name not in SCORERS:
+        raise ConfigError(f"scorer: {scorer!r}; use one of {', '.join(SCORERS)}")
+    return name
+
+
+class Scorer:
+    """A run (or ensemble) loaded once, scoring pairs held in memory.
+
+    `pairs`: a list (or any iterable) of dicts, a DataFrame, or what `shoprel.read_pairs`
+    returns, with a file's fields: `origin_query`, `category_path` (QC) or `item_title` (QI),
+    optional `language` and `id` (every pair's or none: then ids are positions), checked by
+    the file rules (an error names the pair by position and the field; empty cells — None, NaN
+    — are a file's null). `scorer` (any case): "full", "student" (the student the run carries) or
+    "cascade", as `predict --scorer`; `indexes`: target-index folders besides the run's own;
+    `recent_texts`: how many embedded texts to keep in memory between calls (as `serve`;
+    at most 1,000,000: ~3.4 GB per backbone at 768 dimensions);
+    `cascade_share`: as `predict --cascade-share`. `unseen_languages` counts the pairs scored
+    so far per language the run was not trained on (as predict reports); `translated_only`
+    names those of them it trained on only as translated rows (augment.translate). Pairs are
+    scored in chunks of 20,000, as predict scores a file, so the cascade judges a query on the
+    pairs of one call and chunk. `threshold`, `scorer`, `task` and `run_dir` are fixed when
+    the run is loaded: setting one is refused (another cut: `run.probabilities(pairs) >= cut`).
+    """
+
+    @in_python_words
+    def __init__(self, run_dir: str | Path, scorer: str = "full",
+                 indexes: list[str | Path] | None = None, recent_texts: int = 0,
+                 cascade_share: float | None = None):
+        recent_texts = whole_number(recent_texts, "recent_texts")
+        self.run_dir = path_argument(run_dir, "run_dir")
+        scorer = _scorer(scorer)
+        self.predictor = open_predictor(self.run_dir, _indexes(indexes), recent_texts,
+                                        scorer, _cascade_share(cascade_share, scorer))
+        self.scorer = scorer
+        self.task = self.predictor.task
+        self.threshold = self.predictor.threshold
+        self._known = self.predictor.training_languages()
+        # pairs scored so far per language the run's training file lacked: its
+        # cross-validated figures say nothing about them (predict prints the same count)
+        self.unseen_languages: Counter = Counter()
+        self._translated = translated_languages(self.predictor.run)
+
+    def __setattr__(self, name, value):
+        if name in _LOADED_WITH and name in self.__dict__:
+            raise ConfigError(f"Scorer.{name} is fixed when the run is loaded (setting it would "
+                              f"change nothing scored); {_LOADED_WITH[name]}")
+        super().__setattr__(name, value)
+
+    @property
+    def translated_only(self) -> list[str]:
+        """The tags of unseen_languages the run trained on only as translated rows
+        (augment.translate): new to its own rows, not to the model (PredictResult's field)."""
+        return translated_only_tags([tag for tag, _ in self.unseen_languages.most_common()],
+                                    self._translated)
+
+    @property
+    def language_thresholds(self) -> dict[str, float]:
+        """The cut per language where the run has its own per-language cuts (`ensemble
+        --per-language-thresholds`); every other language is cut at `threshold`."""
+        return language_cuts(self.predictor.run.manifest.get("language_thresholds"))
+
+    def __repr__(self) -> str:
+        return (f"Scorer({str(self.run_dir)!r}, scorer={self.scorer!r}: {self.task.value}, "
+                f"threshold {self.threshold:.4f})")
+
+    @in_python_words
+    def score(self, pairs) -> pd.DataFrame:
+        """One row per pair, in order: id, language, origin_query, category_path or
+        item_title, prediction (0/1 at the run's threshold), probability (rounded to 6 places,
+        as predict writes it). A DataFrame's result keeps its index, so a column can be
+        assigned back."""
+        tables = [self.predictor.submission(frame, self._counted(frame))
+                  for frame in pair_frames(pairs, self.task, written_ids=True,
+                                           read_labels=False)]
+        table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+        if isinstance(pairs, pd.DataFrame):
+            table.index = pairs.index
+        return table
+
+    @in_python_words
+    def probabilities(self, pairs) -> np.ndarray:
+        """Each pair's probability of being relevant, unrounded, in order."""
+        scored = (self.predictor.probabilities_and_cuts(frame, self._counted(frame))
+                  for frame in pair_frames(pairs, self.task, read_labels=False))
+        return np.concatenate([probabilities for probabilities, _ in scored])
+
+    def _counted(self, frame: PairFrame) -> PairFrame:
+        """The frame as the run scores it ('fr-fr' as 'fr'), its new languages counted from
+        it: the tags are mapped once per chunk, for the count and the scores (as predict)."""
+        trained = self.predictor.as_trained(frame)
+        self.unseen_languages.update(unseen_as_trained(trained.df["language"], self._known))
+        return trained

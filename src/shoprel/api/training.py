@@ -1,0 +1,135 @@
+"""The API's training: a run config, `train`, `pretrain` and `distill_student`."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from shoprel.api.checks import path_list, real_number, whole_number
+from shoprel.api.wording import in_python_words
+from shoprel.data.records import python_kind
+from shoprel.errors import ConfigError
+from shoprel.training.config import RunConfig, located
+from shoprel.training.config import load_config as _load_config
+from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
+from shoprel.training.distill import distill
+from shoprel.training.pretrain import PretrainConfig, PretrainResult
+from shoprel.training.pretrain import pretrain as _pretrain
+from shoprel.training.runner import TrainResult
+from shoprel.training.runner import train as _train_run
+from shoprel.utils.arguments import WRITE_IT_FIRST, flag_argument, path_argument
+
+__all__ = ["distill_student", "load_config", "pretrain", "train"]
+
+
+def _config(config) -> RunConfig | None:
+    if config is None:
+        return config
+    if isinstance(config, RunConfig):
+        # checked again, as pretrain checks its config: a field set since it was built
+        # (`config.folds.k = 1`, `config.model.params["CC"] = 3`) was trained unchecked, into
+        # a ValueError's or TypeError's traceback midway
+        return _rechecked(config)
+    if isinstance(config, dict):
+        return _load_config(None, _overrides(config, "config"))
+    if isinstance(config, str | os.PathLike):
+        return _load_config(config)
+    raise ConfigError(f"config: {python_kind(config)} is not a YAML path, a dict of dotted "
+                      "overrides or a RunConfig")
+
+
+@in_python_words
+def load_config(path: str | Path | dict | None = None, overrides: dict | None = None
+                ) -> RunConfig:
+    """A run config: a YAML file (or the defaults) with dotted overrides such as
+    `{"folds.k": 3}` applied; `load_config({...})` takes the dict as the overrides."""
+    if isinstance(path, dict) and overrides is None:
+        path, overrides = None, path
+    if path is not None:
+        path = path_argument(path, "path")
+    if overrides is not None and not isinstance(overrides, dict):
+        raise ConfigError(f"overrides: {python_kind(overrides)} is not a dict of dotted names")
+    return _load_config(path, None if overrides is None else _overrides(overrides, "overrides"))
+
+
+def _overrides(overrides: dict, name: str) -> dict:
+    """An overrides dict whose keys are all dotted names (a number key failed in an
+    AttributeError traceback where the loader splits it at dots)."""
+    if not all(isinstance(key, str) for key in overrides):
+        raise ConfigError(f"{name}: the keys of an overrides dict are dotted names such as "
+                          "'folds.k'")
+    return overrides
+
+
+@in_python_words
+def train(train_file: str | Path, out_dir: str | Path,
+          config: RunConfig | str | Path | dict | None = None, overwrite: bool = False,
+          progress: bool = True, task: str | None = None) -> TrainResult:
+    """`shoprel train`: cross-validate, tune the threshold, fit the final model, write the run.
+    `config`: a RunConfig, a YAML file, or a dict of dotted overrides such as
+    `{"model.family": "fast", "folds.k": 3}` on the defaults; `task` ("QC"/"QI") only for a
+    file holding both target columns (`--task`)."""
+    train_file = path_argument(train_file, "train_file", WRITE_IT_FIRST)
+    out_dir = path_argument(out_dir, "out_dir")
+    overwrite = flag_argument(overwrite, "overwrite")
+    progress = flag_argument(progress, "progress")
+    config_file = config if isinstance(config, str | os.PathLike) else None
+    config = _config(config)
+    if task is not None:
+        if not isinstance(task, str) or task.upper() not in ("QC", "QI"):
+            raise ConfigError(f"task: 'QC' or 'QI', got {task!r}")
+        config = config or RunConfig()
+        config = config.model_copy(update={"data": config.data.model_copy(
+            update={"task": task.upper()})})
+    try:
+        return _train_run(train_file, out_dir, config, overwrite=overwrite, progress=progress)
+    except ConfigError as exc:  # a key found wrong only now: said where the file writes it
+        raise located(exc, config_file) from None
+
+
+@in_python_words
+def pretrain(files: str | Path | list[str | Path], out_dir: str | Path,
+             config: PretrainConfig | dict | None = None, overwrite: bool = False,
+             progress: bool = True) -> PretrainResult:
+    """`shoprel pretrain`: masked-LM pre-training of an encoder on the files' queries and
+    targets, written to `out_dir` as a backbone folder. `config`: a PretrainConfig or a dict of
+    its settings, e.g. `{"backbone": "e5-small", "max_steps": 200}`."""
+    return _pretrain(files, out_dir, config, overwrite=overwrite, progress=progress)
+
+
+@in_python_words
+def distill_student(teacher_dir: str | Path, student: RunConfig | str | Path | dict,
+                    out_dir: str | Path, hard_weight: float = DEFAULT_HARD_WEIGHT,
+                    speed_rows: int = SPEED_ROWS, nested: bool = False,
+                    unlabeled: list[str | Path] | None = None, overwrite: bool = False,
+                    progress: bool = True) -> TrainResult:
+    """`shoprel distill`: train a student run on the teacher's (a run's or an ensemble's)
+    out-of-fold probabilities. `student`: its config as `train` takes one (a RunConfig, a YAML
+    file or a dict of dotted overrides); its folds are the teacher's. `result.metrics
+    ["distillation"]` holds teacher and student figures, as the command prints them."""
+    config_file = student if isinstance(student, str | os.PathLike) else None
+    config = _config(student)
+    if config is None:
+        raise ConfigError("student: None is not a YAML path, a dict of dotted overrides or a "
+                          "RunConfig")
+    try:
+        return distill(path_argument(teacher_dir, "teacher_dir"), config,
+                       path_argument(out_dir, "out_dir"),
+                       real_number(hard_weight, "hard_weight", "0 to 1"),
+                       overwrite=flag_argument(overwrite, "overwrite"),
+                       progress=flag_argument(progress, "progress"),
+                       speed_rows=whole_number(speed_rows, "speed_rows"),
+                       nested=flag_argument(nested, "nested"),
+                       unlabeled=[] if unlabeled is None else path_list(unlabeled, "unlabeled",
+                                                                    "pair files"))
+    except ConfigError as exc:  # a key of the student's config found wrong only now
+        raise located(exc, config_file) from None
+
+
+def _rechecked(config: RunConfig) -> RunConfig:
+    """A RunConfig checked again (see _config) whose sections set or changed stay the only
+    ones set: distill says when a student's own folds go unused, and a whole dump set them
+    all (`config.folds.k = 4` changes folds without marking it set on the config)."""
+    changed = {name for name, field in RunConfig.model_fields.items()
+               if getattr(config, name) != field.get_default(call_default_factory=True)}
+    return RunConfig(**config.model_dump(include=config.model_fields_set | changed))

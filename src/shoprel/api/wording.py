@@ -1,0 +1,86 @@
+"""The API's errors in Python's words: the code it calls names command-line options in its
+messages (`--overwrite`, `--scorer full`); called from Python, an error names the parameters
+instead (same error, same fields, other words)."""
+
+from __future__ import annotations
+
+import functools
+
+from shoprel.augment.backends import BACKENDS
+from shoprel.errors import ShoprelError
+
+# the command-line words in messages of the code the API calls, and what Python calls them
+_PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces it)"),
+                 ("--overwrite replaces only", "overwrite=True replaces only"),
+                 ("--overwrite would delete it", "overwrite=True would delete it"),
+                 ("drop --student (or the config's student: section)",
+                  "drop the config's student section"),
+                 ("give the task (--task QC|QI)", "give the task (task='QC' or 'QI')"),
+                 ("--scorer full", "scorer='full'"), ("--scorer student", "scorer='student'"),
+                 ("--scorer cascade", "scorer='cascade'"), ("--cascade-share", "cascade_share"),
+                 ("--chunk-rows", "chunk_rows"), ("--index", "indexes"),
+                 ("--recent-texts", "recent_texts"),
+                 ("--shrinkage: applies only with --per-language-thresholds",
+                  "shrinkage: applies only with per_language_thresholds=True"),
+                 ("--shrinkage", "shrinkage"), ("--weights", "weights"),
+                 ("--hard-weight:", "hard_weight:"), ("--nested:", "nested=True:"),
+                 ("distill without --nested", "distill without nested=True"),
+                 ("(--unlabeled)", "(unlabeled)"), ("give --out FOLDER", "give out=FOLDER"),
+                 ("--out needs a folder for the index", "out needs a folder for the index"),
+                 ("given as both --out and --filtered-train",
+                  "given as both out_file and filtered_train"), ("--pairs:", "pairs:"),
+                 ("--candidates: no language given; write comma-separated codes such as "
+                  "en,es,fr", "candidates: no language given; give codes such as "
+                              "['en', 'es', 'fr']"), ("--candidates:", "candidates:"),
+                 ("say what to remove: --stale, --kind, --older-than or --keep-under "
+                  "(`shoprel cache list` shows what there is)",
+                  "say what to remove: stale=True, kinds, older_than or keep_under "
+                  "(shoprel.list_cache() shows what there is)"),
+                 *((f"(this command translates with --backend {backend})",
+                    f"(this call translates with backend={backend!r})") for backend in BACKENDS),
+                 *((f"only read by --backend {backend}", f"only read by backend={backend!r}")
+                   for backend in BACKENDS),
+                 ("--table:", "table:"), ("--model:", "model:"), ("--beams:", "beams:"),
+                 ("--device:", "device:"), ("--backend:", "backend:"), ("--to:", "to:"),
+                 ("(--table PATH)", "(table=PATH)"), ("(--model PATH)", "(model=PATH)"),
+                 ("--device '", "device '"),
+                 ("; --cache needs a file of its own", "; cache needs a file of its own"),
+                 ("where the same command run again finds them",
+                  "where the same call run again finds them"),
+                 ("--int8-weights: applies only with --int8",
+                  "int8_weights: applies only with int8=True"))
+
+
+def in_python_words(function):
+    """The errors of the code an API function calls name command-line options; raised through
+    the function, they name its parameters instead (same error, same fields, other words)."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        try:
+            return function(*args, **kwargs)
+        except ShoprelError as error:
+            _reword(error)
+            raise
+    return wrapper
+
+
+def _reword(error: ShoprelError) -> None:
+    """Every text a caller reads off the error in the same words: its message (str, args) and
+    an InputError's reason; the path, line and field it names stay as they are (a folder may
+    be called `runs--index`)."""
+    message = error.args[0] if error.args else None
+    if not isinstance(message, str):
+        return
+    reason = getattr(error, "reason", None)
+    if isinstance(reason, str) and message.endswith(reason):
+        where = message[:len(message) - len(reason)]
+        error.reason = _python_words(reason)
+        error.args = (where + error.reason, *error.args[1:])
+    else:
+        error.args = (_python_words(message), *error.args[1:])
+
+
+def _python_words(text: str) -> str:
+    for cli, python in _PYTHON_WORDS:
+        text = text.replace(cli, python)
+    return text
