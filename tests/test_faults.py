@@ -426,7 +426,7 @@ CASES = [
     Case("--num-actors 0", lambda sb: ["predict", "run", "gold.jsonl", "--out", "pred.jsonl",
                                        "--engine", "ray", "--num-actors", "0"], "--num-actors"),
     Case("--folds 1", lambda sb: ["train", "train.jsonl", "--out", "newrun", "--folds", "1",
-                                  "--config", "fast.yaml"], "'--folds': 1 is not in"),
+                                  "--config", "fast.yaml"], "'--folds': 1 is out of range"),
     Case("more folds than groups", lambda sb: ["train", write_rows(sb / "few.jsonl", rows(12)),
                                                "--out", "newrun", "--folds", "40",
                                                "--config", "fast.yaml"], "few.jsonl"),

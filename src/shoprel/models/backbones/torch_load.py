@@ -33,7 +33,9 @@ def load_transformer(backbone: Backbone, n_threads: int | None = None) -> TorchB
 
     with torch_threads(n_threads), loading(backbone):
         tokenizer = AutoTokenizer.from_pretrained(backbone.source)
-        loaded = load_under_head(AutoModel, backbone.source, **backbone.model_kwargs)
+        # transformers' "Loading weights" bar stays, as it was before the load report was
+        # read here: off under --quiet (bars_allowed), shown otherwise
+        loaded = load_under_head(AutoModel, backbone.source, bar=True, **backbone.model_kwargs)
     loaded.model.eval()
     return TorchBackbone(loaded.model, tokenizer, loaded.missing_encoder)
 
@@ -42,7 +44,6 @@ def load_backbone(backbone: Backbone):
     """(model in eval mode, tokenizer) of `load_transformer`, for callers that need no more."""
     loaded = load_transformer(backbone)
     return loaded.model, loaded.tokenizer
-
 
 
 def load_sentence_transformer(backbone: Backbone, n_threads: int | None = None):
