@@ -208,8 +208,9 @@ def test_members_of_one_name_are_told_apart_by_their_folders(qc_runs, tmp_path):
     manifest = json.loads((members[1] / "run.json").read_text())
     (members[1] / "run.json").write_text(json.dumps({**manifest, "name": name}))
     output = _build(members, tmp_path / "ens").output
-    assert f"member {name} ({members[0]}): F1" in output
-    assert f"member {name} ({members[1]}): F1" in output
+    # the shortest end of each folder's path that tells them apart, as in metrics.json
+    assert f"member {name} (x/qc): F1" in output
+    assert f"member {name} (y/qc): F1" in output
 
 
 def _report_text(folder) -> str:

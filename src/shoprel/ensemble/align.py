@@ -32,7 +32,27 @@ class AlignedRuns:
 
     @property
     def names(self) -> list[str]:
-        return [run.name for run in self.runs]
+        """Each member's name, told apart where two share one (distinct_names)."""
+        return distinct_names(self.runs)
+
+
+def distinct_names(opened: list[runs.Run]) -> list[str]:
+    """Each run's name (run.json); a name two runs share (runs/a/qc and runs/b/qc, or a copy,
+    which keeps its name) gets the shortest end of its folder's path that no other run with
+    that name ends in, e.g. "qc (a/qc)": never more of the machine's path than tells it apart."""
+    names = [run.name for run in opened]
+    paths = [run.path.resolve().parts for run in opened]
+    out = []
+    for name, parts in zip(names, paths, strict=True):
+        others = [other for n, other in zip(names, paths, strict=True)
+                  if n == name and other != parts]
+        if not others:
+            out.append(name)
+            continue
+        depth = next((d for d in range(1, len(parts) + 1)
+                      if all(other[-d:] != parts[-d:] for other in others)), len(parts))
+        out.append(f"{name} ({Path(*parts[-depth:]).as_posix()})")
+    return out
 
 
 def _folds(run: runs.Run) -> pd.DataFrame:

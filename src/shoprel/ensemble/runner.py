@@ -94,18 +94,21 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
 
     metrics = run_metrics(table, threshold, task, "oof_f1" if fixed is None else "fixed",
                           description=combiner.fixed_rule)
+    names = aligned.names  # two members of one name (runs/a/qc, runs/b/qc) told apart
     metrics.update({
         "run_name": name or out_dir.name,
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
-        "model": {"family": KIND, "params": {"method": method, "members": aligned.names,
+        "model": {"family": KIND, "params": {"method": method, "members": names,
                                              **{k: v for k, v in combination.items()
                                                 if k != "method"}}},
-        "members": [{"name": run.name, "threshold": run.threshold,
+        "members": [{"name": member, "threshold": run.threshold,
                      "f1": run.metrics()["overall"]["f1"],
-                     "roc_auc": run.metrics()["overall"]["roc_auc"]} for run in aligned.runs],
+                     "roc_auc": run.metrics()["overall"]["roc_auc"]}
+                    for member, run in zip(names, aligned.runs, strict=True)],
         # members share their evaluated rows, not always their augmentation: what they
         # record alike, then each one's own (run_data.py)
-        "data": ensemble_data([(run.name, run.metrics()) for run in aligned.runs]),
+        "data": ensemble_data([(member, run.metrics())
+                               for member, run in zip(names, aligned.runs, strict=True)]),
         thresholds.METRICS_KEY: threshold_block,
     })
     config = {"ensemble": {"method": method, "members": [str(Path(d)) for d in run_dirs],

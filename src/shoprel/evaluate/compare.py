@@ -145,18 +145,6 @@ def paired_comparison(base: pd.DataFrame, p_a, p_b, pred_a, pred_b) -> dict:
     return out
 
 
-def side_names(opened: list) -> list[str]:
-    """Each run's name (run.json), told apart by its folder where two share one (a copied
-    run keeps its name), and by its path where the folders' names are the same too."""
-    names = [run.name for run in opened]
-    if len(set(names)) == len(names):
-        return names
-    names = [f"{run.name} ({run.path.name})" for run in opened]
-    if len(set(names)) == len(names):
-        return names
-    return [f"{run.name} ({run.path})" for run in opened]
-
-
 def compare_runs(run_dirs: list[str | Path]) -> Comparison:
     """Align the runs and compare each with the first; RunDirError when they are not on the
     same rows, labels and folds (the message names both runs)."""
@@ -165,7 +153,7 @@ def compare_runs(run_dirs: list[str | Path]) -> Comparison:
     aligned = align_runs(run_dirs)
     base = aligned.base
     sides, predictions = [], []
-    names = side_names(aligned.runs)
+    names = aligned.names  # told apart where two share one
     for i, run in enumerate(aligned.runs):
         metrics = run.metrics()
         scored = base.assign(probability=aligned.probabilities[:, i])
