@@ -62,7 +62,7 @@ def test_constant_scores_warning_is_on_stderr_even_under_quiet(tmp_path):
 
 
 @pytest.mark.parametrize(("shares", "said"), [
-    ("nan", "'nan' is not a number."),
+    ("nan", "nan is not a number."),
     ("0", "0 is out of range; it must be above 0."),
     ("1.5", "1.5 is out of range; it must be below 1."),
     ("0.1,1", "1 is out of range; it must be below 1."),

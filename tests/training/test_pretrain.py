@@ -114,9 +114,9 @@ def test_cli(demo_backbone, qi_demo, tmp_path):
     # numpy/torch: a traceback
     (["--seed", str(2**32)], f"'--seed': {2**32} is out of range; it must be at most 1073741823."),
     # inf: a pydantic traceback once the model had loaded
-    (["--epochs", "inf"], "'--epochs': 'inf' is not a finite number."),
-    (["--learning-rate", "inf"], "'--learning-rate': 'inf' is not a finite number."),
-    (["--time-budget", "inf"], "'--time-budget': 'inf' is not a finite number."),
+    (["--epochs", "inf"], "'--epochs': inf is not a finite number."),
+    (["--learning-rate", "inf"], "'--learning-rate': inf is not a finite number."),
+    (["--time-budget", "inf"], "'--time-budget': inf is not a finite number."),
 ])
 def test_settings_out_of_range_are_one_line_before_any_work(qc_demo, tmp_path, args, message):
     from shoprel.cli import main

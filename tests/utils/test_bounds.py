@@ -69,3 +69,25 @@ def test_a_hand_written_check_says_it_as_the_option_does(tmp_path, monkeypatch):
     with pytest.raises(ConfigError) as info:
         check_share(1.5)
     assert str(info.value) == f"--cascade-share: {said}"
+
+
+@pytest.mark.parametrize(("args", "build", "sentence"), [
+    (["serve", "r", "--max-wait-ms", "inf"], lambda: ServeSettings(max_wait_ms=float("inf")),
+     "inf is not a finite number"),
+    (["distill", "r", "--student", "s.yaml", "--out", "s", "--hard-weight", "inf"],
+     lambda: RunConfig(model={"family": "fast", "params": {"learning_rate": float("inf")}}),
+     "inf is not a finite number"),
+    (["pretrain", "t.jsonl", "--out", "p", "--learning-rate", "inf"],
+     lambda: PretrainConfig(learning_rate=float("inf")), "inf is not a finite number"),
+    (["pretrain", "t.jsonl", "--out", "p", "--learning-rate", "nan"],
+     lambda: PretrainConfig(learning_rate=float("nan")), "nan is not a number"),
+    (["serve", "r", "--cascade-share", "nan"], lambda: ServeSettings(cascade_share=float("nan")),
+     "nan is not a number"),
+])
+def test_an_option_and_a_config_field_refuse_inf_alike(args, build, sentence, tmp_path,
+                                                       monkeypatch):
+    """The option said "'inf' is not a finite number.", a config field "Input should be a
+    finite number" and PretrainConfig "inf is not a finite number": now the one sentence."""
+    monkeypatch.chdir(tmp_path)
+    assert option_says(args) == sentence
+    assert field_says(build).rsplit(": ", 1)[-1] == sentence

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from shoprel.utils.bounds import out_of_range
+from shoprel.utils.bounds import not_finite, out_of_range
 from shoprel.utils.progress import quiet_libraries
 
 
@@ -73,10 +73,9 @@ class NumberRange(click.FloatRange):
 
     def convert(self, value, param, ctx):
         number = click.FLOAT.convert(value, param, ctx)
-        if math.isnan(number):
-            self.fail(f"{value!r} is not a number.", param, ctx)
-        if math.isinf(number) and not self.infinite:
-            self.fail(f"{value!r} is not a finite number.", param, ctx)
+        if math.isnan(number) or (math.isinf(number) and not self.infinite):
+            # said as a config field's .inf is (utils/bounds.py)
+            self.fail(f"{not_finite(number, str(value).strip())}.", param, ctx)
         return within_range(self, number, value, param, ctx)
 
 

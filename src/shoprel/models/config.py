@@ -26,7 +26,7 @@ from pydantic import (
 
 from shoprel.data.records import written_kind
 from shoprel.errors import ConfigError, ConfigValueError
-from shoprel.utils.bounds import PYDANTIC_BOUND_ERRORS, out_of_range, past_bound
+from shoprel.utils.bounds import PYDANTIC_BOUND_ERRORS, not_finite, out_of_range, past_bound
 from shoprel.utils.scalars import is_boolean, python_scalar, text_for_number
 
 # how models read a query that comes with its translation (the winners' "{query} - {english}")
@@ -286,6 +286,8 @@ def error_message(error: dict) -> str:
     if error["type"] in PYDANTIC_BOUND_ERRORS:  # Field(ge=1): said as a command's option says it
         kind = PYDANTIC_BOUND_ERRORS[error["type"]]
         return past_bound(error["input"], kind, error["ctx"][kind])
+    if error["type"] == "finite_number":  # .inf, .nan: said as a command's option says them
+        return not_finite(error["input"]) or error["msg"]
     return error["msg"].removeprefix("Value error, ")
 
 

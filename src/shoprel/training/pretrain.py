@@ -32,7 +32,7 @@ from shoprel.models.backbones.resolve import Backbone, loading, resolve_backbone
 from shoprel.models.config import SEED_MAX, leaf_types
 from shoprel.training.ranks import RankGroup, current_ranks
 from shoprel.utils.arguments import WRITE_IT_FIRST, flag_argument, path_argument
-from shoprel.utils.bounds import out_of_range
+from shoprel.utils.bounds import not_finite, out_of_range
 from shoprel.utils.outputs import check_output_dir, check_replaceable
 from shoprel.utils.scalars import python_scalar, text_for_number
 from shoprel.utils.threads import torch_threads
@@ -140,10 +140,8 @@ class PretrainConfig:
                 continue
             # inf passes `> 0` but failed in a traceback once the model had loaded; nan
             # passes no bound: both said as a command's option says them
-            if isinstance(value, float) and not math.isfinite(value):
-                kind = "number" if math.isnan(value) else "finite number"
-                raise self.error(name, f"{value} is not a {kind}")
-            problem = out_of_range(value, **bounds)
+            problem = (isinstance(value, float) and not_finite(value)) \
+                or out_of_range(value, **bounds)
             if problem:
                 raise self.error(name, problem)
 

@@ -1,7 +1,7 @@
-"""One sentence for a number past its bound, wherever a setting is checked: a command's option
-(cli/options.py), a config field (pydantic's ge/gt/le/lt, models/config.py) and the checks
-written by hand. The same bad value said one way by `--max-pairs 0` and another by
-`ServeSettings(max_pairs=0)` read as two different rules."""
+"""One sentence for a number past its bound, or not finite, wherever a setting is checked: a
+command's option (cli/options.py), a config field (pydantic's ge/gt/le/lt and its refusal of
+.inf/.nan, models/config.py) and the checks written by hand. The same bad value said one way
+by `--max-pairs 0` and another by `ServeSettings(max_pairs=0)` read as two different rules."""
 
 from __future__ import annotations
 
@@ -30,3 +30,14 @@ def past_bound(shown, kind: str, bound) -> str:
     if isinstance(bound, float) and bound.is_integer():
         bound = int(bound)
     return f"{shown} is out of range; it must be {BOUND_WORDS[kind]} {bound}"
+
+
+def not_finite(value, shown: str | None = None) -> str | None:
+    """'inf is not a finite number' ('nan is not a number'), or None for a finite number.
+    `shown`: as the user wrote it ("1e400" rather than inf). The options said "'inf' is not a
+    finite number.", the config fields "Input should be a finite number", for one value."""
+    if value != value:  # nan: no comparison holds
+        return f"{value if shown is None else shown} is not a number"
+    if value in (float("inf"), float("-inf")):
+        return f"{value if shown is None else shown} is not a finite number"
+    return None
