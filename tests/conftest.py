@@ -195,6 +195,34 @@ def table_sends(monkeypatch) -> list[str]:
     return sent
 
 
+@pytest.fixture
+def translation_caches(monkeypatch) -> list:
+    """Every CachedTranslator (augment.cache) built during the test, in order, so that the test
+    can ask whether whoever opened it closed it (still_open)."""
+    from shoprel.augment.cache import CachedTranslator
+
+    made = []
+    original_init = CachedTranslator.__init__
+
+    def recording_init(self, *args, **kwargs):
+        original_init(self, *args, **kwargs)
+        made.append(self)
+
+    monkeypatch.setattr(CachedTranslator, "__init__", recording_init)
+    return made
+
+
+def still_open(cache) -> bool:
+    """Whether a CachedTranslator's SQLite connection is open: a closed one refuses a lookup."""
+    import sqlite3
+
+    try:
+        cache.translate(["una consulta nueva"], ["es"], "pt")
+    except sqlite3.ProgrammingError:
+        return False
+    return True
+
+
 @pytest.fixture(scope="session")
 def trained_runs(tmp_path_factory) -> dict[str, Path]:
     """One small QC run and one QI run on the demo set, shared by the tests that only read them."""

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
+
+import pytest
+
 from shoprel.augment.asked_once import AskedOnce
+from shoprel.augment.cache import CachedTranslator
 from shoprel.augment.table import TableTranslator
 
 
@@ -31,3 +36,18 @@ def test_repeats_in_a_batch_and_in_later_batches_are_not_sent_again(tmp_path, js
     assert once.translate(["靴", "zapatos"], ["ja", "es"], "EN") == [None, "shoes"]
     assert backend.calls == [["zapatos", "靴"], ["bolso"]]
     assert len(once.answers) == 3
+
+
+def test_close_closes_a_cache_it_wraps_and_is_harmless_without_one(tmp_path, jsonl):
+    """The run that owns it closes it: a cache behind it loses its SQLite connection (later
+    lookups are refused); a bare backend, which holds nothing open, is left as it was."""
+    table = jsonl(tmp_path / "t.jsonl", [
+        {"text": "zapatos", "source": "es", "target": "en", "translation": "shoes"}])
+    cached = AskedOnce(CachedTranslator(TableTranslator(table), tmp_path / "tr.sqlite"))
+    assert cached.translate(["zapatos"], ["es"], "en") == ["shoes"]
+    cached.close()
+    with pytest.raises(sqlite3.ProgrammingError, match="closed database"):
+        cached.inner.translate(["bolso"], ["es"], "en")
+    bare = AskedOnce(TableTranslator(table))
+    bare.close()
+    assert bare.translate(["zapatos"], ["es"], "en") == ["shoes"]

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from tests.conftest import without_bars
+from tests.conftest import still_open, without_bars
 
 from shoprel import runs
 from shoprel.cli import main
@@ -201,6 +201,41 @@ def test_nested_teacher_sends_each_query_to_the_translation_backend_once(
     distill_module.nested_teacher(None, frame, folds, progress=False)
     assert len(augmented) == 6 and all(count > 0 for count in augmented)
     assert len(spanish) == 45 and sorted(table_sends) == sorted(spanish.unique())
+
+
+def test_nested_teacher_closes_the_translation_caches_it_opens(tmp_path, monkeypatch,
+                                                               translation_caches):
+    """Each teacher model's training side opened augment.cache for the k(k-1) refits and left
+    its SQLite connection open until garbage collection; it is closed once they are done."""
+    from shoprel.data.readers import read_pairs
+    from shoprel.demo import demo_file
+    from shoprel.folds.grouped import assign_folds
+    from shoprel.training import distill as distill_module
+    from shoprel.training import runner
+
+    frame = read_pairs(demo_file("QC"))
+    spanish = frame.df.loc[frame.df["language"] == "es", "query"].unique()
+    table = tmp_path / "t.jsonl"
+    table.write_text("".join(json.dumps({"text": q, "source": "es", "target": "pt",
+                                         "translation": f"pt {q}"}, ensure_ascii=False) + "\n"
+                             for q in spanish), encoding="utf-8")
+    config = load_config(None, {**SMALL, "augment.translate": {"pt": "es"},
+                                "augment.backend": "table", "augment.table": str(table),
+                                "augment.cache": str(tmp_path / "tr.sqlite")})
+    monkeypatch.setattr(distill_module, "teacher_specs",
+                        lambda teacher: [(config, 1.0), (config, 1.0)])
+
+    class Constant:  # the fits do not matter here
+        def fit(self, rows):
+            return self
+
+        def predict_proba(self, rows):
+            return np.full((len(rows), 2), 0.5)
+
+    monkeypatch.setattr(runner, "new_model", lambda config, start_from=None: Constant())
+    distill_module.nested_teacher(None, frame, assign_folds(frame, 3, 42), progress=False)
+    assert len(translation_caches) == 2
+    assert not any(still_open(cache) for cache in translation_caches)
 
 
 def test_a_teacher_ensemble_of_an_ensemble_refits_the_runs_inside(teachers, tmp_path):

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 import yaml
 from sklearn.metrics import f1_score
+from tests.conftest import still_open
 
 from shoprel import runs
 from shoprel.data.readers import read_pairs
@@ -216,10 +217,10 @@ def test_each_distinct_query_is_sent_to_the_backend_once_per_run(tmp_path, qc_de
     if cached:
         overrides["augment.cache"] = str(tmp_path / "tr.sqlite")
     config = load_config(None, overrides)
-    prepare = runner.training_side(config, False, frame)
     folds = assign_folds(frame, 3, config.folds.seed)
-    made = [prepare(frame.take(np.flatnonzero(folds != fold))) for fold in range(3)]
-    full = prepare(frame)
+    with runner.training_side(config, False, frame) as prepare:
+        made = [prepare(frame.take(np.flatnonzero(folds != fold))) for fold in range(3)]
+        full = prepare(frame)
     assert len(spanish) == 45 and spanish.nunique() == 39  # repeats to be asked once
     assert sorted(table_sends) == sorted(spanish.unique())
     assert full.stats["translated"] == {"pt": 45 - (spanish == unrouted).sum()}
@@ -270,6 +271,43 @@ def test_translation_pairs_that_would_add_nothing_are_refused(tmp_path, qc_demo)
         with pytest.raises(ConfigError, match=message):
             runner.train(qc_demo, tmp_path / "run", config, progress=False)
         assert not (tmp_path / "run").exists()
+
+
+def test_the_training_translation_cache_is_closed_when_train_returns(tmp_path, qc_demo,
+                                                                    translation_caches):
+    """augment.cache's SQLite connection stayed open after train returned, until garbage
+    collection; it is closed once the run is written, and when a pair is refused before any
+    fit, as `shoprel translate` closes its own."""
+    table = _es_to_pt_table(read_pairs(qc_demo), tmp_path)
+    overrides = {"model.family": "fast", "folds.k": 3, "model.params.n_estimators": 20,
+                 "model.params.n_jobs": 1, "augment.translate": {"pt": "es"},
+                 "augment.backend": "table", "augment.table": str(table),
+                 "augment.cache": str(tmp_path / "tr.sqlite")}
+    result = runner.train(qc_demo, tmp_path / "run", load_config(None, overrides),
+                          progress=False)
+    assert result.metrics["data"]["translated_rows"] == {"pt": 45}
+    assert len(translation_caches) == 1 and not still_open(translation_caches[0])
+    refused = {**overrides, "augment.translate": {"de": "es"}}  # the table has no es -> de
+    with pytest.raises(ConfigError, match="no route es -> de"):
+        runner.train(qc_demo, tmp_path / "refused", load_config(None, refused), progress=False)
+    assert len(translation_caches) == 2 and not still_open(translation_caches[1])
+
+
+def test_cross_validate_closes_the_training_side_it_opens(tmp_path, qc_demo,
+                                                          translation_caches):
+    """Given no training side, cross_validate opens one (with augment.cache) and closes it."""
+    from shoprel.folds.grouped import assign_folds
+
+    frame = read_pairs(qc_demo)
+    config = load_config(None, {"model.family": "fast", "folds.k": 3,
+                                "model.params.n_estimators": 20, "model.params.n_jobs": 1,
+                                "augment.translate": {"pt": "es"}, "augment.backend": "table",
+                                "augment.table": str(_es_to_pt_table(frame, tmp_path)),
+                                "augment.cache": str(tmp_path / "tr.sqlite")})
+    oof = runner.cross_validate(frame, config, assign_folds(frame, 3, config.folds.seed),
+                                progress=False)
+    assert np.isfinite(oof).all()
+    assert len(translation_caches) == 1 and not still_open(translation_caches[0])
 
 
 def test_augment_cache_is_checked_as_translate_cache_is(tmp_path, qc_demo):

@@ -33,3 +33,10 @@ class AskedOnce:
                                            [source for source, _, _ in new], target)
             self.answers.update(zip(new, outputs, strict=True))
         return [self.answers[key] for key in keys]
+
+    def close(self) -> None:
+        """Closes the backend it wraps where that holds something open (a CachedTranslator's
+        SQLite connection); the others have nothing to close."""
+        close = getattr(self.inner, "close", None)
+        if close is not None:
+            close()

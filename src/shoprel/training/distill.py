@@ -22,6 +22,7 @@ always learns the teacher's OOF probabilities (no estimate depends on it).
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -196,23 +197,25 @@ def nested_teacher(teacher: Teacher, frame: PairFrame, folds: np.ndarray,
     from shoprel.training.runner import new_model, training_side
 
     # one training side per model, made once: each side's translator (augment.translate)
-    # then hears each distinct query once for all k(k-1) refits, not once per refit
-    sides = [(config, training_side(config, False, frame), weight)
-             for config, weight in teacher_specs(teacher)]
-    k = int(folds.max()) + 1
-    out = {}
-    pairs = [(f, g) for f in range(k) for g in range(k) if f != g]
-    for f, g in tqdm(pairs, desc="nested teacher", disable=not progress):
-        p = out.setdefault(f, np.full(len(frame), np.nan))
-        fit, score = np.flatnonzero((folds != f) & (folds != g)), np.flatnonzero(folds == g)
-        total = 0.0
-        p[score] = 0.0
-        for config, side, weight in sides:
-            rows = side(frame.take(fit))
-            model = new_model(config).fit(rows)
-            p[score] += weight * model.predict_proba(frame.take(score))[:, 1]
-            total += weight
-        p[score] /= total
+    # then hears each distinct query once for all k(k-1) refits, not once per refit; each
+    # is closed (augment.cache's connection) once the refits are done
+    with contextlib.ExitStack() as opened:
+        sides = [(config, opened.enter_context(training_side(config, False, frame)), weight)
+                 for config, weight in teacher_specs(teacher)]
+        k = int(folds.max()) + 1
+        out = {}
+        pairs = [(f, g) for f in range(k) for g in range(k) if f != g]
+        for f, g in tqdm(pairs, desc="nested teacher", disable=not progress):
+            p = out.setdefault(f, np.full(len(frame), np.nan))
+            fit, score = np.flatnonzero((folds != f) & (folds != g)), np.flatnonzero(folds == g)
+            total = 0.0
+            p[score] = 0.0
+            for config, side, weight in sides:
+                rows = side(frame.take(fit))
+                model = new_model(config).fit(rows)
+                p[score] += weight * model.predict_proba(frame.take(score))[:, 1]
+                total += weight
+            p[score] /= total
     return out
 
 

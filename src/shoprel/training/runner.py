@@ -43,41 +43,55 @@ class TrainResult:
     metrics: dict
 
 
+@contextlib.contextmanager
 def training_side(config: RunConfig, progress: bool = True, frame: PairFrame | None = None):
     """What a fold's training rows become before fitting: themselves, with flagged noisy rows
     dropped or down-weighted (config.noise; `frame`, all rows, checks its ids), with translations
     and easy negatives (config.augment).
+
+    A context manager: it yields that function, and on leaving closes the translator it opened
+    for augment.translate (the SQLite connection of augment.cache), as `shoprel translate`
+    does, instead of leaving it open until garbage collection.
     """
     from shoprel.training.noise_filter import noise_side
 
-    side = noise_side(config, frame)
+    with contextlib.ExitStack() as opened:
+        side = noise_side(config, frame)
+        augment = config.augment
+        if augment.translate:
+            from shoprel.augment.augment import augment_translations
+
+            translator = opened.enter_context(contextlib.closing(
+                side_translator(config, progress)))
+            if frame is not None:  # all rows known: each pair must add some
+                check_translation_pairs(frame, augment.translate, translator, augment.backend)
+            side = _chained(side, lambda rows: augment_translations(rows, augment.translate,
+                                                                    translator))
+        if augment.easy_negatives > 0:
+            from shoprel.augment.easy_negatives import add_easy_negatives
+
+            side = _chained(side, lambda rows: add_easy_negatives(
+                rows, augment.easy_negatives, augment.easy_negative_weight, config.folds.seed))
+        yield side
+
+
+def side_translator(config: RunConfig, progress: bool = True):
+    """augment.translate's backend (behind augment.cache), for one run; close() it when done."""
+    from shoprel.augment.asked_once import AskedOnce
+    from shoprel.augment.backends import make_translator
+    from shoprel.data.records import require_config_file
+
     augment = config.augment
-    if augment.translate:
-        from shoprel.augment.asked_once import AskedOnce
-        from shoprel.augment.augment import augment_translations
-        from shoprel.augment.backends import make_translator
-        from shoprel.data.records import require_config_file
-
-        # named by its key, as noise.flagged is: "t.csv: file not found" named no config line
-        if augment.table is not None:
-            require_config_file("augment.table", Path(augment.table))
-        # None: a bar for a long stage only, not one per fold for a few dozen rows. AskedOnce:
-        # each row trains k-1 folds and the full fit, and a QC file repeats each query over
-        # categories, yet the backend hears each distinct query once (a missing route too,
-        # which a cache never stores)
-        translator = AskedOnce(make_translator(augment.backend, cache=augment.cache,
-                                               table=augment.table, model=augment.model,
-                                               progress=None if progress else False))
-        if frame is not None:  # all rows known: each pair must add some
-            check_translation_pairs(frame, augment.translate, translator, augment.backend)
-        side = _chained(side, lambda rows: augment_translations(rows, augment.translate,
-                                                                translator))
-    if augment.easy_negatives > 0:
-        from shoprel.augment.easy_negatives import add_easy_negatives
-
-        side = _chained(side, lambda rows: add_easy_negatives(
-            rows, augment.easy_negatives, augment.easy_negative_weight, config.folds.seed))
-    return side
+    # named by its key, as noise.flagged is: "t.csv: file not found" named no config line
+    if augment.table is not None:
+        require_config_file("augment.table", Path(augment.table))
+    # None: a bar for a long stage only, not one per fold for a few dozen rows. AskedOnce:
+    # each row trains k-1 folds and the full fit, and a QC file repeats each query over
+    # categories, yet the backend hears each distinct query once (a missing route too,
+    # which a cache never stores)
+    return AskedOnce(make_translator(augment.backend, cache=augment.cache,
+                                     table=augment.table, model=augment.model,
+                                     progress=None if progress else False))
 
 
 def check_augment_cache(config: RunConfig, train_file: str | Path, out_dir: Path) -> None:
@@ -158,19 +172,21 @@ def cross_validate(frame: PairFrame, config: RunConfig, folds: np.ndarray,
     families keep one: steps, held-out scores), an empty dict for the others.
     `on_fold(fold, model)`: called with each fold's fitted model (the far-pairs check).
     """
-    prepare = prepare or training_side(config, progress, frame)
-    oof = np.full(len(frame), np.nan)
-    k = int(folds.max()) + 1
-    for fold in tqdm(range(k), desc=f"{frame.task.value} folds", disable=not progress):
-        train, valid = np.where(folds != fold)[0], np.where(folds == fold)[0]
-        model = new_model(config, start_from).fit(prepare(frame.take(train)))
-        oof[valid] = model.predict_proba(frame.take(valid))[:, 1]
-        if on_fold is not None:
-            on_fold(fold, model)
-        if fit_stats is not None:
-            fit_stats.append(training_record(model, f"fold {fold}"))
-        if models_dir is not None and config.final.keep_fold_models:
-            model.save(models_dir / runs.fold_model_name(fold))
+    with contextlib.ExitStack() as opened:
+        if prepare is None:  # one of its own, closed once the folds are done
+            prepare = opened.enter_context(training_side(config, progress, frame))
+        oof = np.full(len(frame), np.nan)
+        k = int(folds.max()) + 1
+        for fold in tqdm(range(k), desc=f"{frame.task.value} folds", disable=not progress):
+            train, valid = np.where(folds != fold)[0], np.where(folds == fold)[0]
+            model = new_model(config, start_from).fit(prepare(frame.take(train)))
+            oof[valid] = model.predict_proba(frame.take(valid))[:, 1]
+            if on_fold is not None:
+                on_fold(fold, model)
+            if fit_stats is not None:
+                fit_stats.append(training_record(model, f"fold {fold}"))
+            if models_dir is not None and config.final.keep_fold_models:
+                model.save(models_dir / runs.fold_model_name(fold))
     return oof
 
 
@@ -256,8 +272,9 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
                            empty_text=config.data.empty_text)
     out_dir = Path(out_dir)
     check_augment_cache(config, train_file, out_dir)
+    # `opened`: the training side's translator, closed once the run is written or has failed
     with run_folder(out_dir, overwrite, ranks, group, reads=[train_file], inside=inside,
-                    written_for=written_for) as tmp:
+                    written_for=written_for) as tmp, contextlib.ExitStack() as opened:
         models_dir = tmp / runs.MODELS
         stage0_dir, stage0_info = fit_stage0(config, models_dir, progress)
         if group is not None and stage0_dir is not None:
@@ -272,7 +289,7 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
             from shoprel.training.curve import check_fold_shares
 
             check_fold_shares(frame.labels, folds, curve_fractions, config.folds.seed)
-        prepare = training_side(config, progress, frame)
+        prepare = opened.enter_context(training_side(config, progress, frame))
         if fit_rows is not None:
             prepare = _chained(fit_rows, prepare)
         fits: list[dict] = []
