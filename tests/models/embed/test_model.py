@@ -562,3 +562,36 @@ def test_train_warns_in_one_line_of_a_backbone_missing_encoder_weights(tiny_bert
         "from those random weights"]
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["fine_tuning"][0] == {"fit": "fold 0", "missing_encoder_weights": [BROKEN]}
+
+
+def test_a_fold_loading_its_backbone_only_for_its_validation_rows_warns_too(tiny_bert, tmp_path):
+    """Fold 0's training texts were all cached (a fit on them embedded them before), so its
+    model loaded the broken backbone only to embed its validation rows, after its fit: the
+    run recorded nothing and `shoprel train` said nothing of the random weights those
+    embeddings (then cached for every later fit) came from. Fold 0's record names them now."""
+    from pathlib import Path
+
+    from tests.models.builders import train_demo_quietly, without_weights
+
+    from shoprel.demo import demo_file
+    from shoprel.folds.grouped import assign_folds
+    from shoprel.training.config import RunConfig
+
+    broken = without_weights(Path(tiny_bert), tmp_path / "broken", [BROKEN])
+    params = {"backbone": str(broken), "n_features": 65536, "n_estimators": 30,
+              "inner_folds": 3, "n_jobs": 1}
+    frame = read_pairs(demo_file("QC"))
+    folds = assign_folds(frame, 2, RunConfig().folds.seed)  # the folds train makes
+    warm = model_class("embed")(**params, cache_dir=str(tmp_path / "cache"))
+    warm.fit(frame.take(np.flatnonzero(folds != 0)))
+    assert warm.train_stats_ == {"missing_encoder_weights": [BROKEN]}
+    done = train_demo_quietly(tmp_path, "embed", ", ".join(
+        f"{key}: '{value}'" if key == "backbone" else f"{key}: {value}"
+        for key, value in params.items()))
+    assert done.stderr.splitlines() == [
+        f"warning: model.params.backbone {broken} lacks 1 encoder weight(s) ({BROKEN}), which "
+        "started random: a broken checkpoint? the run's models were fitted on embeddings "
+        "from those random weights"]
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["fine_tuning"] == [{"fit": "fold 0", "missing_encoder_weights": [BROKEN]},
+                                      {"fit": "fold 1"}, {"fit": "final"}]

@@ -140,8 +140,7 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
                 encoder = encoders[backbone.slug] = make_encoder(
                     backbone, batch_size=self.batch_size, num_threads=self.n_jobs,
                     cache_dir=self.cache_dir)
-                self.__dict__.setdefault("_missing_encoder", set()).update(
-                    getattr(encoder, "missing_encoder_weights", ()))
+                self._note_missing_weights(getattr(encoder, "missing_encoder_weights", ()))
             encoder.show_progress = len(texts) >= PROGRESS_FROM and bars_allowed()
             return encoder.encode(texts, kind=kind)
 
@@ -155,6 +154,17 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
                                      write_behind=long_lived,
                                      known_keys=known_keys(cache.path) if long_lived else None)
         return stores[key]
+
+    def _note_missing_weights(self, names) -> None:
+        """The encoder weights a loaded backbone lacked (they started random) go into
+        `train_stats_`, which `shoprel train` records per fit and warns of, whenever the
+        backbone is loaded: for a fit, and for scoring too, as a cross-validation fold whose
+        training texts were all cached loads it only to embed its validation rows (its record
+        is taken after them)."""
+        missing = self.__dict__.setdefault("_missing_encoder", set())
+        missing.update(names)
+        if missing:
+            self.train_stats_ = {"missing_encoder_weights": sorted(missing)}
 
     def _forget_sources(self, encoders: bool = False) -> None:
         """Stores are rebuilt on the next use (indexes or memory changed); encoders too."""
@@ -254,8 +264,8 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         """Optional `weight` / `soft_label` columns weight rows and replace the 0/1 targets
         (targets.py), in the linear model, the label rates and LightGBM alike. `train_stats_`
         holds the encoder weights a torch backbone lacked (they started random), only when
-        some did: the backbone is loaded only for texts the embedding cache lacks, so a fit
-        whose texts were all embedded before cannot tell."""
+        some did (_note_missing_weights): the backbone is loaded only for texts the embedding
+        cache lacks, so a fit and scoring whose texts were all embedded before cannot tell."""
         frame = fitting_rows(frame)
         targets = training_targets(frame)
         if len(np.unique(targets.hard)) < 2:
@@ -263,8 +273,6 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         self.__dict__.pop("train_stats_", None)
         self._missing_encoder: set[str] = set()
         blocks = self.training_blocks(frame, targets, config)
-        if self._missing_encoder:  # the backbone lacked weights: `shoprel train` warns
-            self.train_stats_ = {"missing_encoder_weights": sorted(self._missing_encoder)}
         categorical = [self.lexical_.language_column] if self.lexical_ is not None else []
         self.block_widths_ = {name: int(block.shape[1]) for name, block in blocks.items()}
         self.booster_ = fit_booster(config, np.hstack(list(blocks.values())), targets,
