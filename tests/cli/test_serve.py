@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from tests.serve.process import free_port, wait_until_ready
 
 from shoprel.cli.serve import serve
-from shoprel.errors import RunDirError
+from shoprel.errors import ConfigValueError, RunDirError
+from shoprel.serve import ServeSettings
 
 LAUNCH = "from shoprel.cli.serve import serve; serve()"
 
@@ -51,6 +52,18 @@ def test_a_number_option_refuses_nan_and_inf_naming_the_option(tmp_path, option,
 def test_an_infinite_request_timeout_is_still_taken(tmp_path):
     result = CliRunner().invoke(serve, [str(tmp_path), "--request-timeout", "inf"])
     assert isinstance(result.exception, RunDirError)  # past the options, to the run
+
+
+@pytest.mark.parametrize("value", ["nan", "-inf"])
+def test_a_non_finite_request_timeout_is_one_sentence_from_the_cli_and_python(tmp_path, value):
+    """`--request-timeout nan` said "nan is not a number", ServeSettings(request_timeout_s=nan)
+    "nan is out of range; it must be above 0"."""
+    result = CliRunner().invoke(serve, [str(tmp_path), "--request-timeout", value])
+    with pytest.raises(ConfigValueError) as info:
+        ServeSettings(request_timeout_s=float(value))
+    said = str(info.value).removeprefix("ServeSettings: request_timeout_s: ")
+    assert result.exit_code == 2
+    assert f"Invalid value for '--request-timeout': {said}." in result.output
 
 
 @contextlib.contextmanager

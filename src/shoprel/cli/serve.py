@@ -48,7 +48,8 @@ _DEFAULTS = ServeSettings()
               type=IntegerRange(1), help="Characters allowed in one request, all texts.")
 @click.option("--request-timeout", default=_DEFAULTS.request_timeout_s, show_default=True,
               type=NumberRange(0, min_open=True, infinite=True),
-              help="Seconds a request may wait for its scores (then 503).")
+              help="Seconds a request may wait for its scores (then 503); inf: no "
+                   "limit.")
 @click.option("--api-key", envvar="SHOPREL_API_KEY", default=None, show_envvar=True,
               help="Require 'Authorization: Bearer KEY' on every request but /healthz and "
                    "/readyz.")

@@ -10,6 +10,7 @@ from pydantic import ConfigDict, Field, field_validator
 from shoprel.models.backbones.embedding_store import MAX_RECENT_TEXTS
 from shoprel.models.config import StrictConfig
 from shoprel.predict.cascade import DEFAULT_SHARE, ScorerName, scorer_in_any_case
+from shoprel.utils.bounds import not_finite
 
 SETTINGS_ENV = "SHOPREL_SERVE_SETTINGS"
 RUN_DIR_ENV = "SHOPREL_SERVE_RUN_DIR"
@@ -61,6 +62,16 @@ class ServeSettings(StrictConfig):
     def _scorer_in_any_case(cls, value):
         """"FULL" is "full", as `serve --scorer FULL` and `shoprel.Scorer(scorer="FULL")`."""
         return scorer_in_any_case(value)
+
+    @field_validator("request_timeout_s", mode="before")
+    @classmethod
+    def _timeout_a_number(cls, value):
+        """nan is refused as `serve --request-timeout nan` refuses it ("nan is not a number"):
+        the field takes .inf (no timeout), so pydantic's own refusal of .nan is off and its
+        gt=0 said "nan is out of range; it must be above 0"."""
+        if isinstance(value, float) and value != value:
+            raise ValueError(not_finite(value))
+        return value
 
     def to_env(self) -> dict[str, str]:
         """For uvicorn worker processes, which rebuild the app from the environment."""
