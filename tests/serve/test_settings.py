@@ -46,6 +46,14 @@ def test_a_non_finite_request_timeout_is_said_as_the_option_says_it(given, said)
     assert str(info.value) == f"ServeSettings: request_timeout_s: {said}"
 
 
+def test_an_infinite_request_timeout_travels_to_workers(monkeypatch):
+    """`serve --workers 2 --request-timeout inf`: the settings' JSON said null for .inf, and
+    every worker refused it ("request_timeout_s: Input should be a valid number")."""
+    settings = ServeSettings(request_timeout_s=math.inf)
+    monkeypatch.setenv(*next(iter(settings.to_env().items())))
+    assert ServeSettings.from_env().request_timeout_s == math.inf
+
+
 def test_settings_still_travel_to_workers_and_stay_frozen(monkeypatch):
     settings = ServeSettings(max_wait_ms=5, api_key="k", index_dirs=["/a"], scorer="cascade")
     monkeypatch.setenv(*next(iter(settings.to_env().items())))

@@ -22,7 +22,9 @@ class ServeSettings(StrictConfig):
     one line naming the field (ConfigValueError), and no unknown name, .nan/.inf or boolean
     for a number is taken."""
 
-    model_config = ConfigDict(frozen=True)
+    # .inf (request_timeout_s: no timeout) written as JSON's Infinity, not null: to_env's JSON
+    # is read back by each worker of `serve --workers N`, which refused null as no number
+    model_config = ConfigDict(frozen=True, ser_json_inf_nan="constants")
 
     max_pairs: int = Field(1000, ge=1, description="Pairs allowed in one request.")
     max_text_chars: int = Field(2000, ge=1, description="Characters allowed in one text field.")
