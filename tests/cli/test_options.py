@@ -177,8 +177,6 @@ def test_a_bad_number_is_one_line_naming_the_option_before_any_work(tmp_path, mo
 
 
 @pytest.mark.parametrize(("args", "said"), [
-    (["train", "t.jsonl", "--out", "r", "--folds", "nan"], "'--folds': 'nan' is not a valid "
-                                                           "integer."),
     (["pretrain", "t.jsonl", "--out", "p", "--epochs", "a"], "'--epochs': 'a' is not a valid "
                                                              "float."),
     (["serve", "r", "--port", "x"], "'--port': 'x' is not a valid integer."),
@@ -191,6 +189,33 @@ def test_a_number_of_the_wrong_kind_is_said_as_a_bare_int_or_float_says_it(tmp_p
     assert done.exit_code == 2 and done.stderr == f"error: Invalid value for {said}\n"
     shown = " ".join(CliRunner().invoke(main, ["pretrain", "--help"]).output.split())
     assert "--epochs FLOAT [default: 1.0; x>0]" in shown and "--seed INTEGER [" in shown
+
+
+@pytest.mark.parametrize(("value", "said"), [
+    ("nan", "nan is not a number."),
+    ("inf", "inf is not a finite number."),
+    ("-inf", "-inf is not a finite number."),
+    ("1e400", "1e400 is not a finite number."),
+    ("2.5", "2.5 is not a whole number."),
+    ("3.0", "3.0 is not written as a whole number; write 3."),
+    ("1e1", "1e1 is not written as a whole number; write 10."),
+])
+def test_an_integer_option_given_a_number_not_whole_says_so(tmp_path, monkeypatch, value, said):
+    """`--folds nan` said click's "'nan' is not a valid integer." where `--epochs nan` (a
+    number option) said "nan is not a number"; a number that is no whole one is now said in
+    utils/bounds.py's words, the option named, on one line."""
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(main, ["train", "t.jsonl", "--out", "r", "--folds", value])
+    assert done.exit_code == 2
+    assert done.stderr == f"error: Invalid value for '--folds': {said}\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_an_integer_option_and_a_number_option_say_nan_alike(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    said = [CliRunner().invoke(main, ["pretrain", "t.jsonl", "--out", "p", option, "nan"]).stderr
+            for option in ("--max-steps", "--epochs")]
+    assert [line.split("': ", 1)[1] for line in said] == ["nan is not a number.\n"] * 2
 
 
 @pytest.mark.parametrize("option", ["--epochs", "--max-steps", "--time-budget", "--mask-prob",

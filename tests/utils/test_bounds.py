@@ -10,7 +10,7 @@ from shoprel.predict.cascade import check_share
 from shoprel.serve import ServeSettings
 from shoprel.training.config import RunConfig
 from shoprel.training.pretrain import PretrainConfig
-from shoprel.utils.bounds import out_of_range
+from shoprel.utils.bounds import not_whole, out_of_range
 
 
 def test_the_sentence_names_the_bound_passed():
@@ -19,6 +19,13 @@ def test_the_sentence_names_the_bound_passed():
     assert out_of_range(1.5, "1.5", gt=0, le=1) == "1.5 is out of range; it must be at most 1"
     assert out_of_range(1, gt=0, lt=1) == "1 is out of range; it must be below 1"
     assert out_of_range(0.5, gt=0, lt=1) is None and out_of_range(7) is None
+
+
+def test_a_number_not_whole_is_said_by_what_is_wrong_with_it():
+    assert not_whole(float("nan"), "nan") == "nan is not a number"
+    assert not_whole(float("-inf"), "-1e999") == "-1e999 is not a finite number"
+    assert not_whole(2.5, "2.5") == "2.5 is not a whole number"
+    assert not_whole(1e3, "1e3") == "1e3 is not written as a whole number; write 1000"
 
 
 def option_says(args: list[str]) -> str:

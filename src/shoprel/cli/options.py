@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
-from shoprel.utils.bounds import not_finite, out_of_range
+from shoprel.utils.bounds import not_finite, not_whole, out_of_range
 from shoprel.utils.progress import quiet_libraries
 
 
@@ -48,15 +48,32 @@ def within_range(kind: click.IntRange | click.FloatRange, number, value, param, 
     return number
 
 
+def written_number(value) -> float | None:
+    """The number `value` (an option's text) is written as, nan and inf too, or None for text
+    that is no number ('x')."""
+    try:
+        return float(str(value).strip())
+    except ValueError:
+        return None
+
+
 class IntegerRange(click.IntRange):
     """click's IntRange, named as a bare int is ("'x' is not a valid integer.", INTEGER in
-    --help): as "integer range" it said "'nan' is not a valid integer range."; a number out
-    of range said as a config's is (within_range)."""
+    --help): as "integer range" it said "'nan' is not a valid integer range."; a number that
+    is not whole (nan, inf, 1.5) said in utils/bounds.py's words (not_whole), as a number
+    option says nan, and a number out of range as a config's is (within_range)."""
 
     name = "integer"
 
     def convert(self, value, param, ctx):
-        return within_range(self, click.INT.convert(value, param, ctx), value, param, ctx)
+        try:
+            number = click.INT.convert(value, param, ctx)
+        except click.BadParameter:
+            written = written_number(value)
+            if written is None:  # no number at all: click's words, as NumberRange keeps them
+                raise
+            self.fail(f"{not_whole(written, str(value).strip())}.", param, ctx)
+        return within_range(self, number, value, param, ctx)
 
 
 class NumberRange(click.FloatRange):

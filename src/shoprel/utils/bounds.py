@@ -41,3 +41,16 @@ def not_finite(value, shown: str | None = None) -> str | None:
     if value in (float("inf"), float("-inf")):
         return f"{value if shown is None else shown} is not a finite number"
     return None
+
+
+def not_whole(number: float, shown: str) -> str:
+    """What is wrong with `number`, written `shown`, where a whole number is asked for: not
+    finite (not_finite's words), a fraction ('1.5 is not a whole number'), or a whole one
+    written as a float ('2.0 is not written as a whole number; write 2'). An integer option
+    said click's "'nan' is not a valid integer." where a number option said "nan is not a
+    number" for the same text."""
+    if not_finite(number, shown):
+        return not_finite(number, shown)
+    if number.is_integer():
+        return f"{shown} is not written as a whole number; write {int(number)}"
+    return f"{shown} is not a whole number"
