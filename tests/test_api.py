@@ -502,6 +502,19 @@ def _one_line(call, kind, message):
     assert message in text and "\n" not in text and " --" not in text, text
 
 
+@pytest.mark.parametrize(("weight", "said"), [(float("nan"), "nan is not a number"),
+                                               (float("-inf"), "-inf is not a finite number")])
+def test_ensemble_runs_says_a_weight_not_finite_as_every_number_check_does(tmp_path, weight,
+                                                                           said):
+    """weights=[nan, 1] said "nan is not a finite number" where a config field and every
+    option say "nan is not a number" (utils.bounds.not_finite); told before any run is read."""
+    with pytest.raises(ConfigError) as info:
+        shoprel.ensemble_runs([tmp_path / "a", tmp_path / "b"], tmp_path / "e",
+                              weights=[weight, 1])
+    assert str(info.value) == f"weights: {said}"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_ensemble_runs_builds_what_the_command_builds(tmp_path, qc_runs):
     from shoprel.errors import OutputError
 

@@ -74,28 +74,31 @@ def test_bad_weights_are_a_clear_error(qc_runs, tmp_path):
     assert result.exit_code == 2 and "comma-separated numbers" in result.output
 
 
-@pytest.mark.parametrize("weights", ["nan,1", "1,inf", "1e400,1"])
-def test_weights_that_are_not_finite_are_refused(qc_runs, tmp_path, weights):
+@pytest.mark.parametrize(("weights", "said"), [
+    ("nan,1", "nan is not a number."), ("1,inf", "inf is not a finite number."),
+    ("1e400,1", "1e400 is not a finite number.")])
+def test_weights_that_are_not_finite_are_refused(qc_runs, tmp_path, weights, said):
     for method in ("weighted", "vote"):
         result = CliRunner().invoke(ensemble, [str(qc_runs[0]), str(qc_runs[1]), "--out",
                                                str(tmp_path / "e"), "--method", method,
                                                "--weights", weights])
         assert result.exit_code == 2
-        assert "Invalid value for '--weights': " in result.output
-        assert "is not a finite number" in result.output
+        assert f"Invalid value for '--weights': {said}" in result.output
         assert not (tmp_path / "e").exists()
 
 
 @pytest.mark.parametrize("weights, message", [
-    ("1e400,1", "1e400 is not a finite number"),
-    ("1, nan", "nan is not a finite number"),
-    ("-1,1", "-1 is negative; a weight is 0 or more (0 leaves a member out)"),
-    ("0,0", "0,0: all are 0; at least one weight must be above 0"),
+    ("1e400,1", "1e400 is not a finite number."),
+    ("1, nan", "nan is not a number."),
+    ("-1,1", "-1 is negative; a weight is 0 or more (0 leaves a member out)."),
+    ("0,0", "0,0: all are 0; at least one weight must be above 0."),
 ])
 def test_unusable_weights_are_named_as_typed(tmp_path, weights, message):
     """1e400 was echoed as 'inf is not a finite number', and -1 or 0,0 as 'weights must be
     non-negative and not all zero' without the weight; each is named as typed, before any
-    run is read, in the words of every number option's refusal (it was 'error: --weights: ...')."""
+    run is read, in the words of every number option's refusal (it was 'error: --weights: ...'):
+    nan as utils.bounds.not_finite says it (it was 'nan is not a finite number'), each ended
+    with a full stop as the other options' refusals are."""
     from shoprel.cli import main
 
     result = CliRunner().invoke(main, ["ensemble", str(tmp_path / "a"), str(tmp_path / "b"),

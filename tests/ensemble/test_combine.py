@@ -22,6 +22,9 @@ def test_weighted_mean_normalises_weights():
 
 @pytest.mark.parametrize("weights, message", [
     ([float("inf"), 1], "inf is not a finite number"),
+    # said "nan is not a finite number", where every option and config field says this
+    ([1, float("nan")], "nan is not a number"),
+    (np.array([np.nan, 1]), "nan is not a number"),
     ([-1, 1], "-1 is negative; a weight is 0 or more"),
     ([0, 0.0], "0,0.0: all are 0; at least one weight must be above 0"),
     # float() read True as 1 and "2" as 2: taken silently as weights

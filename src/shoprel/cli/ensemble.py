@@ -22,11 +22,11 @@ def _weights(ctx, param, value):
     try:
         weights = [float(x) for x in typed]
     except ValueError:
-        raise click.BadParameter("comma-separated numbers, e.g. 0.6,0.4") from None
+        raise click.BadParameter("comma-separated numbers, e.g. 0.6,0.4.") from None
     try:
         check_weights(weights, typed)
-    except ValueError as exc:
-        raise click.BadParameter(str(exc)) from None
+    except ValueError as exc:  # ended with a full stop, as every number option's refusal is
+        raise click.BadParameter(f"{exc}.") from None
     return weights
 
 

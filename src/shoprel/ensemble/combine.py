@@ -12,6 +12,7 @@ import numbers
 
 import numpy as np
 
+from shoprel.utils.bounds import not_finite
 from shoprel.utils.scalars import is_boolean, python_scalar, text_for_number
 
 WEIGHT_METRIC = "roc_auc"
@@ -32,8 +33,8 @@ def check_weights(weights, typed=None) -> None:
             raise ValueError(problem)
         if not isinstance(python_scalar(value), numbers.Real):  # None: a TypeError below
             raise ValueError(f"expected a number, got {text}")
-        if not np.isfinite(value):
-            raise ValueError(f"{text} is not a finite number")
+        if not_finite(float(value), text):  # nan: "nan is not a number", as every option says
+            raise ValueError(not_finite(float(value), text))
         if value < 0:
             raise ValueError(f"{text} is negative; a weight is 0 or more (0 leaves a member "
                              "out)")
