@@ -1,14 +1,16 @@
 """EmbeddingGemma through ONNX Runtime: the same vectors as sentence-transformers, faster and in
-a third of the memory.
+less memory (peak RSS 1,258 MB against torch's 2,108 MB over 2,000 queries in a fresh process:
+the engines' table in README.md and docs/engines.md).
 
 The sentence-transformers folder (Gemma3 encoder → mean pooling → two dense layers → unit
 length) is exported once per machine into `<cache>/onnx/<backbone>-<checksum>/fp32/`:
 `model.onnx` with its weights in `model.onnx.data` beside it, which onnxruntime maps from disk
-instead of copying (the 262k-row token table is mostly never read: ~0.5 GB resident against
-torch's 1.2–1.9 GB). fp32 vectors agree with the torch engine's to ~5e-7 per component (800
-real texts), so they share its fingerprint and embedding cache. `int8` (dynamic quantisation of
-the weight matrices, 7-bit weights) is faster but moves vectors (cosine ~0.997, min 0.994 on six
-texts), so it has its own fingerprint and cache and is opt-in.
+instead of copying (the 262k-row token table is mostly never read: the real fp32 export measured
+807 MB resident, docs/engines.md, where torch maps and touches the whole 1.2 GB weights file).
+fp32 vectors agree with the torch engine's to ~5e-7 per component (800 real texts), so they
+share its fingerprint and embedding cache. `int8` (dynamic quantisation of the weight matrices,
+7-bit weights) is faster but moves vectors (cosine ~0.997, min 0.994 on six texts), so it has
+its own fingerprint and cache and is opt-in.
 """
 
 from __future__ import annotations
