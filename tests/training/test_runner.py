@@ -208,7 +208,7 @@ def test_each_distinct_query_is_sent_to_the_backend_once_per_run(tmp_path, qc_de
     frame = read_pairs(qc_demo)
     table = _es_to_pt_table(frame, tmp_path)
     spanish = frame.df.loc[frame.df["language"] == "es", "query"]
-    unrouted = spanish.iloc[-1]  # dropped from the table: no route (the check tries the first)
+    unrouted = spanish.iloc[-1]  # dropped from the table: no route (the check stops at the first)
     kept = [line for line in table.read_text(encoding="utf-8").splitlines()
             if json.loads(line)["text"] != unrouted]
     table.write_text("\n".join(kept) + "\n", encoding="utf-8")
@@ -271,6 +271,60 @@ def test_translation_pairs_that_would_add_nothing_are_refused(tmp_path, qc_demo)
         with pytest.raises(ConfigError, match=message):
             runner.train(qc_demo, tmp_path / "run", config, progress=False)
         assert not (tmp_path / "run").exists()
+
+
+def _without(table, queries):
+    """The translation table less the lines of these queries (no route for them)."""
+    kept = [line for line in table.read_text(encoding="utf-8").splitlines()
+            if json.loads(line)["text"] not in set(queries)]
+    table.write_text("".join(line + "\n" for line in kept), encoding="utf-8")
+    return table
+
+
+def test_a_route_is_refused_only_when_none_of_the_tried_queries_translates(tmp_path, qc_demo,
+                                                                          table_sends):
+    """The route check tried the first Spanish query alone, so a table lacking only that one
+    was refused as "no route es -> pt" although it translates the other 38. It tries up to
+    ROUTE_CHECK_QUERIES distinct queries, one at a time, stopping at the first translated."""
+    frame = read_pairs(qc_demo)
+    spanish = frame.df.loc[frame.df["language"] == "es", "query"]
+    first = spanish.iloc[0]
+    table = _without(_es_to_pt_table(frame, tmp_path), [first])
+    overrides = {"model.family": "fast", "folds.k": 3, "model.params.n_estimators": 20,
+                 "model.params.n_jobs": 1, "augment.translate": {"pt": "es"},
+                 "augment.backend": "table", "augment.table": str(table)}
+    result = runner.train(qc_demo, tmp_path / "run", load_config(None, overrides),
+                          progress=False)
+    assert result.metrics["data"]["translated_rows"] == {"pt": 45 - (spanish == first).sum()}
+    assert table_sends[:2] == [first, spanish.unique()[1]]  # the check stopped at the second
+
+    table_sends.clear()
+    table.write_text(json.dumps({"text": "no such query", "source": "es", "target": "pt",
+                                 "translation": "pt"}) + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"^augment.translate.pt: the table backend has no "
+                                          r"route es -> pt$"):
+        runner.train(qc_demo, tmp_path / "refused", load_config(None, overrides),
+                     progress=False)
+    assert table_sends == list(spanish.unique()[:runner.ROUTE_CHECK_QUERIES])  # a few asks
+    assert not (tmp_path / "refused").exists()
+
+
+def test_a_source_language_of_empty_queries_is_named_not_called_a_missing_route(tmp_path,
+                                                                               qc_demo):
+    """Spanish rows whose queries are all empty have nothing to translate: the file is named,
+    not the backend's routes (an empty query was tried, which the table has no line for)."""
+    from shoprel.data.frame import PairFrame
+
+    frame = read_pairs(qc_demo)
+    df = frame.df.copy()
+    df.loc[df["language"] == "es", "query"] = " "
+    config = load_config(None, {"model.family": "fast", "augment.translate": {"pt": "es"},
+                                "augment.backend": "table",
+                                "augment.table": str(_es_to_pt_table(frame, tmp_path))})
+    with pytest.raises(ConfigError, match="^augment.translate.pt: the training file has no "
+                                          "rows in 'es' to translate$"):
+        with runner.training_side(config, False, PairFrame(frame.task, df, frame.source)):
+            pass
 
 
 def test_the_training_translation_cache_is_closed_when_train_returns(tmp_path, qc_demo,

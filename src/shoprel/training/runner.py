@@ -106,22 +106,39 @@ def check_augment_cache(config: RunConfig, train_file: str | Path, out_dir: Path
                      "augment.cache", out_dir=out_dir)
 
 
+ROUTE_CHECK_QUERIES = 5  # distinct queries of a source language a route is tried on, at most
+
+
 def check_translation_pairs(frame, pairs: dict[str, str], translator, backend: str) -> None:
     """Each augment.translate pair must add rows: the file holds rows of its source language
-    and the backend has a route (tried on one of them), else a ConfigError before any fit,
-    not a run trained without the copies it was asked for."""
+    (with a non-empty query) and the backend translates one of them, else a ConfigError
+    before any fit, not a run trained without the copies it was asked for.
+
+    A route is tried on up to ROUTE_CHECK_QUERIES distinct non-empty queries, one at a time,
+    stopping at the first translated: a table lacking only the first query is no missing
+    route, and a model backend is not asked the whole file (the translator of a run answers
+    a query asked again from memory, so the folds reuse these asks).
+    """
     from shoprel.augment.translator import normalize_lang
 
     languages = frame.df["language"].map(normalize_lang)
     for new_lang, source in pairs.items():
-        rows = frame.df.loc[languages == normalize_lang(source), "query"].astype(str)
-        if rows.empty:
+        queries = frame.df.loc[languages == normalize_lang(source), "query"].astype(str)
+        queries = [query for query in queries.unique() if query.strip()]  # nothing to translate
+        if not queries:
             raise ConfigError(f"augment.translate.{new_lang}: the training file has no rows in "
                               f"{source!r} to translate")
-        if translator.translate([rows.iloc[0]], [normalize_lang(source)],
-                                normalize_lang(new_lang))[0] is None:
+        tried = queries[:ROUTE_CHECK_QUERIES]
+        if not any(_translates(translator, query, normalize_lang(source),
+                               normalize_lang(new_lang)) for query in tried):
             raise ConfigError(f"augment.translate.{new_lang}: the {backend} backend has no "
                               f"route {source} -> {new_lang}")
+
+
+def _translates(translator, query: str, source: str, target: str) -> bool:
+    """Whether the translator gives `query` a translation augment_translations would keep."""
+    output = translator.translate([query], [source], target)[0]
+    return output is not None and output.strip() != ""
 
 
 def _chained(first, then):
