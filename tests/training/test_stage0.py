@@ -109,6 +109,34 @@ def test_stage0_params_are_checked_against_the_family(warm_family, qi_demo):
         load_config(None, {"model.family": warm_family, "stage0.params": {"epochs": 2}})
 
 
+@pytest.mark.parametrize("refused", ["pair", "share"])
+def test_a_refused_translation_pair_or_curve_share_fits_no_stage0(tmp_path, warm_family,
+                                                                  qc_demo, qi_demo, monkeypatch,
+                                                                  refused):
+    """train fitted stage 0 before checking the augment.translate pairs (and the learning
+    curve's shares), so a refused one came after that fit, though both promise a refusal
+    before any fit; the checks now come first and nothing is fitted."""
+    fitted = []
+    fit = WarmStart._fit
+    monkeypatch.setattr(WarmStart, "_fit",
+                        lambda self, frame, config: (fitted.append(len(frame)),
+                                                     fit(self, frame, config)))
+    table = tmp_path / "t.jsonl"  # es -> pt: a pair asking for es -> de has no route
+    table.write_text(json.dumps({"text": "zapatos", "source": "es", "target": "pt",
+                                 "translation": "sapatos"}) + "\n", encoding="utf-8")
+    overrides = {"model.family": warm_family, "folds.k": 2, "stage0.data": str(qi_demo)}
+    pair = {"augment.translate": {"de": "es"}, "augment.backend": "table",
+            "augment.table": str(table)}
+    with pytest.raises(ConfigError, match="no route es -> de" if refused == "pair" else
+                       "0.9999 keeps every"):
+        runner.train(qc_demo, tmp_path / "run",
+                     load_config(None, {**overrides, **pair} if refused == "pair" else overrides),
+                     progress=False, curve_fractions=[0.9999] if refused == "share" else None)
+    assert fitted == [] and not (tmp_path / "run").exists()
+    runner.train(qc_demo, tmp_path / "run", load_config(None, overrides), progress=False)
+    assert fitted[0] == 360 and len(fitted) == 4  # stage 0 on the QI rows, 2 folds, the full fit
+
+
 def test_missing_stage0_file_leaves_no_run(tmp_path, warm_family, qc_demo):
     config = load_config(None, {"model.family": warm_family, "folds.k": 2,
                                 "stage0.data": str(tmp_path / "missing.txt")})

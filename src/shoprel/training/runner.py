@@ -293,12 +293,8 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
     with run_folder(out_dir, overwrite, ranks, group, reads=[train_file], inside=inside,
                     written_for=written_for) as tmp, contextlib.ExitStack() as opened:
         models_dir = tmp / runs.MODELS
-        stage0_dir, stage0_info = fit_stage0(config, models_dir, progress)
-        if group is not None and stage0_dir is not None:
-            # only rank 0's save writes weights (transformers saves on rank 0 alone): every rank
-            # starts from rank 0's copy, so the run folder's parent must be shared across nodes
-            stage0_dir = Path(group.broadcast(str(stage0_dir)))
-        started = time.perf_counter()
+        # the checks first, then the fits: a refused share or translation pair fits nothing,
+        # stage 0 included
         if folds is None:
             folds = assign_folds(frame, config.folds.k, config.folds.seed,
                                  config.folds.qc_group_levels)
@@ -309,6 +305,12 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         prepare = opened.enter_context(training_side(config, progress, frame))
         if fit_rows is not None:
             prepare = _chained(fit_rows, prepare)
+        stage0_dir, stage0_info = fit_stage0(config, models_dir, progress)
+        if group is not None and stage0_dir is not None:
+            # only rank 0's save writes weights (transformers saves on rank 0 alone): every rank
+            # starts from rank 0's copy, so the run folder's parent must be shared across nodes
+            stage0_dir = Path(group.broadcast(str(stage0_dir)))
+        started = time.perf_counter()
         fits: list[dict] = []
         far = (FarPairCheck(frame, folds, config.check.far_pairs, config.folds.seed)
                if config.check.far_pairs else None)
