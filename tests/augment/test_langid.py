@@ -261,3 +261,51 @@ def test_a_file_read_in_chunks_is_written_as_it_was_read_whole(tmp_path, monkeyp
     with pytest.raises(ConfigError, match="chunk_rows: a whole number of rows, at least 1"):
         langid_file(data, tmp_path / "none.jsonl", chunk_rows=0)
     assert not (tmp_path / "none.jsonl").exists()
+
+
+def test_a_parquet_output_holds_every_chunk_in_the_type_the_whole_file_makes(tmp_path,
+                                                                             monkeypatch):
+    """Chunked Parquet took a list or object column's type from the first chunk: a column null
+    there and lists later, or objects whose keys grow, failed after the chunks above were
+    detected, or lost the new keys; true/false then numbers wrote 5 as true. The type now
+    comes from the whole file, and a column no type holds is refused before any work."""
+    import pyarrow.parquet as pq
+
+    from shoprel.augment import rewrite as module
+    from shoprel.data.records import iter_records
+    from shoprel.data.writers import write_records
+    from shoprel.errors import OutputError
+
+    lines = [{"id": i, "language": lang, "origin_query": q, "category_path": "x,y",
+              "tags": None, "attrs": {"size": i}, "flag": None}
+             for i, (lang, q) in enumerate(QUERIES.items())]
+    lines[6]["tags"], lines[7]["tags"] = ["a", "b"], []
+    lines[8]["attrs"] = {"size": 1.5, "color": "red"}
+    lines[9]["flag"] = True
+    data = tmp_path / "q.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    langid_file(data, tmp_path / "chunked.parquet", chunk_rows=3)
+    write_records([r for _, r in iter_records(tmp_path / "chunked.parquet")],
+                  tmp_path / "back.jsonl")
+    written = [json.loads(line) for line in (tmp_path / "back.jsonl").open()]
+    assert [r["tags"] for r in written][5:9] == [None, ["a", "b"], [], None]
+    assert written[8]["attrs"] == {"size": 1.5, "color": "red"}
+    assert written[0]["attrs"] == {"size": 0.0, "color": None}
+    assert [r["flag"] for r in written][8:11] == [None, True, None]
+    whole = tmp_path / "whole.parquet"
+    write_records([{**r, "detected_language": w["detected_language"],
+                    "detected_confidence": w["detected_confidence"]}
+                   for (_, r), w in zip(iter_records(data), written, strict=True)], whole)
+    assert (pq.read_schema(tmp_path / "chunked.parquet").remove_metadata()
+            == pq.read_schema(whole).remove_metadata())
+
+    lines[10]["flag"] = 5
+    data.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
+    monkeypatch.setattr(module, "row_chunks", lambda *args: pytest.fail("work began"))
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(OutputError) as caught:
+        langid_file(data, tmp_path / "mixed.parquet", chunk_rows=3)
+    assert str(caught.value) == (f"{data}, line 11, field 'flag': the number 5 here, true on "
+                                 "line 10: a Parquet column holds one type of value; write the "
+                                 "output as .jsonl or .csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before

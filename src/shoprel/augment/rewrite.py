@@ -10,11 +10,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from shoprel.data.column_plan import ColumnPlan
+from shoprel.data.formats import file_format
 from shoprel.data.frame import PairFrame
 from shoprel.data.records import iter_records
 from shoprel.data.tasks import Task
 from shoprel.data.validate import RecordValidator
-from shoprel.data.writers import ColumnPlan, write_record_chunks
+from shoprel.data.writers import write_record_chunks
 from shoprel.errors import ConfigError, InputError
 from shoprel.utils.atomic import output_lock
 from shoprel.utils.outputs import check_output_file
@@ -38,7 +40,7 @@ CHUNK_ROWS = 20_000
 class CheckedFile:
     """What a streamed check of a file found: the task its rows were read as, how many rows
     it has, the line (or row) of its first record, and the columns its records will be
-    written with (data.writers.ColumnPlan)."""
+    written with (data.column_plan.ColumnPlan)."""
 
     task: Task | None
     rows: int
@@ -55,7 +57,7 @@ def check_rows(path: str | Path, added: dict) -> CheckedFile:
     will hold."""
     path = Path(path).expanduser()
     validators: list[RecordValidator] = []
-    columns = ColumnPlan()
+    columns = ColumnPlan(path)
     rows = first_line = 0
     for line, record in iter_records(path):
         if not validators:
@@ -65,7 +67,7 @@ def check_rows(path: str | Path, added: dict) -> CheckedFile:
                           for task in (tasks if len(tasks) > 1 else [None])]
         for validator in validators:
             validator.validate(line, record)
-        columns.add({**record, **added})
+        columns.add({**record, **added}, line)
         rows += 1
     if not rows:
         raise InputError("the file has no rows", path=path)
@@ -130,10 +132,14 @@ def rewrite_in_chunks(input_path: str | Path, output_path: str | Path, added: di
     """A file streamed as predict streams it, under the output's lock: every row checked first
     (check_rows, with the columns `added`), then read again and written `chunk_rows` rows at a
     time (Rewrite), so memory stays flat however large the file; every value is written back
-    as read (nulls null, absent keys absent, 1.50 as 1.50)."""
+    as read (nulls null, absent keys absent, 1.50 as 1.50). A Parquet output's column types
+    are settled over the whole file before any work: a column no one type holds is refused
+    at its line then, not after the chunks above it were made."""
     check_chunk_rows(chunk_rows)
     with locked_output(input_path, output_path, overwrite) as out:
         checked = check_rows(input_path, added)
+        if file_format(out) == "parquet":
+            checked.columns.arrow_schema()
         yield Rewrite(Path(input_path).expanduser(), out, checked, chunk_rows, overwrite)
 
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from shoprel.data.column_plan import ColumnPlan
 from shoprel.data.formats import file_format
 from shoprel.data.records import FloatText
 from shoprel.errors import OutputError, one_line_reason
@@ -93,52 +94,6 @@ def records_frame(records: list[dict], fmt: str, plan: ColumnPlan | None = None
     return pd.DataFrame(columns, columns=names)
 
 
-class ColumnPlan:
-    """The columns of a file of records written chunk by chunk, gathered over all its records
-    first (a streamed pass): their first-seen order, which hold text anywhere (a number among
-    them is written as the text the file wrote), and the kinds of value each holds, so that
-    every chunk of a Parquet file gets the types the whole file would have."""
-
-    def __init__(self):
-        self.names: list[str] = []
-        self.text: set[str] = set()
-        self.kinds: dict[str, set[type]] = {}
-
-    def add(self, record: dict) -> None:
-        for name, value in record.items():
-            kinds = self.kinds.get(name)
-            if kinds is None:
-                self.names.append(name)
-                kinds = self.kinds[name] = set()
-            if isinstance(value, str):
-                self.text.add(name)
-            elif value is not None:
-                kinds.add(float if isinstance(value, FloatText) else type(value))
-
-    def arrow_schema(self, first):
-        """The Parquet schema: text columns as strings, numbers and booleans as the whole
-        file's values make them; any other column as pyarrow read it in the first chunk."""
-        import pyarrow as pa
-
-        fields = []
-        for field in first:
-            kinds = self.kinds.get(field.name, set())
-            if field.name in self.text:
-                kind = pa.string()
-            elif not kinds:
-                kind = pa.null()
-            elif kinds == {bool}:
-                kind = pa.bool_()
-            elif kinds == {int}:
-                kind = pa.int64()
-            elif kinds <= {int, float}:
-                kind = pa.float64()
-            else:
-                kind = field.type
-            fields.append(pa.field(field.name, kind))
-        return pa.schema(fields, metadata=first.metadata)
-
-
 def write_record_chunks(chunks: Iterable[tuple[list[dict], list[int]]], path: str | Path,
                         plan: ColumnPlan, replace: bool = True) -> Path:
     """write_records for a file too large to hold: (records, their line numbers) chunk by
@@ -166,16 +121,16 @@ def _parquet_chunks(chunks, tmp: Path, path: Path, plan: ColumnPlan) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    writer = schema = None
+    schema = plan.arrow_schema()
+    writer = None
     try:
         for records, lines in chunks:
             df = records_frame(records, "parquet", plan)
             try:
-                table = pa.Table.from_pandas(df, preserve_index=False)
+                table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
                 if writer is None:
-                    schema = plan.arrow_schema(table.schema)
-                    writer = pq.ParquetWriter(tmp, schema)
-                writer.write_table(table.cast(schema))
+                    writer = pq.ParquetWriter(tmp, table.schema)
+                writer.write_table(table)
             except (pa.ArrowException, ValueError, TypeError) as exc:
                 raise _not_parquet(df, path, lines, exc) from None
         if writer is None:

@@ -1,0 +1,155 @@
+"""The columns of a file of records written chunk by chunk (`translate`, `langid`), gathered
+over every record in one streamed pass before anything is written: their order, which hold
+text, and for Parquet one type per column that every chunk is written with. A chunk's own
+types are no guide: a column null in the first chunk and lists later, a struct whose keys
+grow, true/false then numbers would fail midway or be cast quietly (5 written as true); a
+column no one type holds is told at its line before any work instead."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shoprel.data.records import FloatText, position_label, written_kind
+from shoprel.errors import OutputError, one_line_reason
+
+# values of a list, object or other non-scalar column whose Parquet type is found at once
+NESTED_BATCH = 2_000
+SCALARS = (bool, int, float)
+TO_TEXT = (str, int, float)  # a number in a column of text is written as its text
+
+
+def _kind(value) -> type:
+    return float if isinstance(value, FloatText) else type(value)
+
+
+def _group(kind: type) -> type:
+    """Kinds one Parquet column holds together: text and numbers (the numbers as the text the
+    file wrote), or ints and floats; any other kind only with itself."""
+    return str if kind in TO_TEXT else kind
+
+
+def _merged(known, found):
+    """The type holding both (null and an empty list widen, an int list and a float list are
+    float lists, structs take every field); pyarrow's error when none does."""
+    import pyarrow as pa
+
+    if known is None:
+        return found
+    return pa.unify_schemas([pa.schema([("v", known)]), pa.schema([("v", found)])],
+                            promote_options="permissive").field("v").type
+
+
+class ColumnPlan:
+    """What a file's records make of each column (see the module): `add` every record, with
+    its line, then `names`, `text` and `arrow_schema()` (which tells the first value no
+    Parquet column type holds, naming `source`, its line and field)."""
+
+    def __init__(self, source: str | Path | None = None):
+        self.source = source
+        self.names: list[str] = []
+        self.text: set[str] = set()
+        self.kinds: dict[str, set[type]] = {}
+        self._first_of_group: dict[str, dict[type, tuple[int | None, str]]] = {}
+        self._pending: dict[str, list[tuple[int | None, object]]] = {}
+        self._nested: dict = {}
+        self._problem: OutputError | None = None
+
+    def add(self, record: dict, line: int | None = None) -> None:
+        for name, value in record.items():
+            kinds = self.kinds.get(name)
+            if kinds is None:
+                self.names.append(name)
+                kinds = self.kinds[name] = set()
+                self._first_of_group[name] = {}
+            if value is None:
+                continue
+            kind = _kind(value)
+            if kind is str:
+                self.text.add(name)
+            else:
+                kinds.add(kind)
+            self._note_group(name, kind, value, line)
+            if kind not in TO_TEXT and kind is not bool and self._problem is None:
+                pending = self._pending.setdefault(name, [])
+                pending.append((line, value))
+                if len(pending) >= NESTED_BATCH:
+                    self._settle(name)
+
+    def _note_group(self, name: str, kind: type, value, line: int | None) -> None:
+        groups = self._first_of_group[name]
+        group = _group(kind)
+        if group in groups:
+            return
+        groups[group] = (line, written_kind(value))
+        if len(groups) > 1 and self._problem is None:
+            earlier_line, earlier = next(iter(groups.values()))
+            self._refuse(name, line, f"{written_kind(value)} here, {earlier} on "
+                                     f"{self._place(earlier_line)}")
+
+    def _settle(self, name: str) -> None:
+        """The pending non-scalar values of `name` merged into its type, in one call when they
+        agree; when not, one at a time to find the line of the first that does not fit."""
+        import pyarrow as pa
+
+        pending = self._pending.pop(name, [])
+        if not pending or self._problem is not None:
+            return
+        try:
+            self._nested[name] = _merged(self._nested.get(name),
+                                         pa.array([value for _, value in pending]).type)
+            return
+        except (pa.ArrowException, ValueError, TypeError):
+            pass
+        for line, value in pending:
+            try:
+                found = pa.array([value]).type
+            except (pa.ArrowException, ValueError, TypeError) as exc:
+                self._refuse(name, line, f"{written_kind(value)} that Parquet cannot hold "
+                                         f"({one_line_reason(exc)})")
+                return
+            try:
+                self._nested[name] = _merged(self._nested.get(name), found)
+            except (pa.ArrowException, ValueError, TypeError):
+                self._refuse(name, line, f"{written_kind(value)} of type {found} here, where "
+                                         f"the {position_label(self.source)}s above make the "
+                                         f"column {self._nested[name]}")
+                return
+
+    def _place(self, line: int | None) -> str:
+        return (f"{position_label(self.source)} {line}" if line is not None
+                else "an earlier record")
+
+    def _refuse(self, name: str, line: int | None, reason: str) -> None:
+        where = ", ".join(str(part) for part in (
+            self.source, f"{position_label(self.source)} {line}" if line is not None else None,
+            f"field {name!r}") if part is not None)
+        self._problem = OutputError(f"{where}: {reason}: a Parquet column holds one type of "
+                                    "value; write the output as .jsonl or .csv")
+
+    def arrow_schema(self):
+        """The Parquet schema of the whole file: text columns as strings, numbers and booleans
+        as every value makes them, lists, objects and other values as one type that holds them
+        all; the first value no type holds is an OutputError naming its line and field."""
+        import pyarrow as pa
+
+        for name in list(self._pending):
+            self._settle(name)
+        if self._problem is not None:
+            raise self._problem
+        fields = []
+        for name in self.names:
+            kinds = self.kinds[name]
+            if name in self.text:
+                kind = pa.string()
+            elif not kinds:
+                kind = pa.null()
+            elif kinds == {bool}:
+                kind = pa.bool_()
+            elif kinds == {int}:
+                kind = pa.int64()
+            elif kinds <= {int, float}:
+                kind = pa.float64()
+            else:
+                kind = self._nested[name]
+            fields.append(pa.field(name, kind))
+        return pa.schema(fields)

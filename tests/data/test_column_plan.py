@@ -1,0 +1,53 @@
+"""A Parquet column's type settled over every record of a file streamed in chunks."""
+
+import pyarrow as pa
+import pytest
+
+from shoprel.data import column_plan
+from shoprel.data.column_plan import ColumnPlan
+from shoprel.data.records import FloatText
+from shoprel.errors import OutputError
+
+
+def _schema(values, source="q.jsonl"):
+    plan = ColumnPlan(source)
+    for line, value in enumerate(values, start=1):
+        plan.add({"id": line, "extra": value}, line)
+    return plan.arrow_schema()
+
+
+def test_a_column_gets_the_type_every_value_makes_not_the_first_ones():
+    assert _schema([None, None, ["a", "b"]]).field("extra").type == pa.list_(pa.string())
+    assert _schema([[], ["a"]]).field("extra").type == pa.list_(pa.string())
+    assert _schema([[1], [FloatText("1.5")]]).field("extra").type == pa.list_(pa.float64())
+    grown = _schema([{"a": 1}, None, {"a": 3, "b": "x"}]).field("extra").type
+    assert grown == pa.struct([("a", pa.int64()), ("b", pa.string())])
+    assert _schema([None, None]).field("extra").type == pa.null()
+    assert _schema([1, FloatText("2.50")]).field("extra").type == pa.float64()
+    assert _schema([1, "x"]).field("extra").type == pa.string()  # the 1 written as "1"
+    assert _schema([None, True]).field("extra").type == pa.bool_()
+    assert _schema([1, 2]).names == ["id", "extra"]
+
+
+@pytest.mark.parametrize("batch", [1, 2_000])  # found across batches as within one
+@pytest.mark.parametrize(("values", "reason"), [
+    ([True, False, 5], "the number 5 here, true on line 1"),
+    ([["a"], None, "b"], "a text here, a list on line 1"),
+    ([1, None, {"a": 1}], "an object here, the number 1 on line 1"),
+    ([[1], [2], ["x"]], "a list of type list<item: string> here, where the lines above make "
+                        "the column list<item: int64>"),
+    ([{"a": 1}, None, {"a": "x"}], "an object of type struct<a: string> here, where the lines "
+                                   "above make the column struct<a: int64>"),
+])
+def test_values_no_one_type_holds_are_told_at_the_line_of_the_first_misfit(
+        monkeypatch, values, reason, batch):
+    monkeypatch.setattr(column_plan, "NESTED_BATCH", batch)
+    with pytest.raises(OutputError) as caught:
+        _schema(values)
+    assert str(caught.value) == (f"q.jsonl, line 3, field 'extra': {reason}: a Parquet column "
+                                 "holds one type of value; write the output as .jsonl or .csv")
+
+
+def test_a_parquet_source_is_told_by_row():
+    with pytest.raises(OutputError, match=r"^q\.parquet, row 2, field 'extra': the number 5 "):
+        _schema([True, 5], source="q.parquet")
