@@ -113,3 +113,26 @@ def test_two_members_of_one_name_are_told_apart_by_their_folders(augmented_runs,
     assert ("note: trained on translations only: th (tr (a/tr): 45 translated rows; "
             "tr (b/tr): none); " in result.output)
     assert str(tmp_path) not in json.dumps(metrics)  # only as much path as tells them apart
+
+
+def test_trained_runs_of_one_name_behind_a_nested_ensemble_are_told_apart(
+        augmented_runs, tmp_path, make_fake_run, monkeypatch):
+    """An ensemble given as a member lists the trained runs behind it under data.per_member,
+    named as its own per_member named them: beside another member named like one of them
+    (ens of plain and tr, then ens with runs/b/tr) two entries were "tr", and the
+    translated-only note, which counts by name, left out the second "tr" that saw no Thai.
+    Every trained run behind the ensemble is now named by distinct_names' rule at once."""
+    without_reports(monkeypatch)
+    plain, translated = augmented_runs
+    build_ensemble([plain, translated], tmp_path / "runs" / "a" / "ens")
+    second = make_fake_run(plain, tmp_path / "runs" / "b" / "tr",
+                           runs.Run.open(plain).oof()["probability"] ** 2, name="tr",
+                           created="2026-01-02T00:00:00+00:00")
+    nested = build_ensemble([tmp_path / "runs" / "a" / "ens", second],
+                            tmp_path / "nested").metrics
+    assert [(entry["name"], entry["augmented_rows"]) for entry in nested["data"][PER_MEMBER]] \
+        == [("plain", 0), (f"tr ({translated.parent.name}/tr)", 45), ("tr (b/tr)", 0)]
+    assert nested["model"]["params"]["members"] == ["ens", "tr"]  # one level: no clash
+    assert translated_only_note(nested).startswith(
+        f"trained on translations only: th (tr ({translated.parent.name}/tr): 45 translated "
+        "rows; plain: none; tr (b/tr): none); ")

@@ -68,12 +68,26 @@ def _oof(run: runs.Run) -> pd.DataFrame:
     return oof
 
 
+def trained_members(run: runs.Run) -> list[runs.Run]:
+    """The trained runs behind a run or an ensemble, an ensemble's members' in turn (depth
+    first, in member order)."""
+    if run.kind != "ensemble":
+        return [run]
+    return [trained for member in run.member_dirs()
+            for trained in trained_members(runs.Run.read(member))]
+
+
+def named_trained_runs(opened: list[runs.Run]) -> list[tuple[str, runs.Run]]:
+    """(name, run) of every trained run behind the runs, an ensemble's as well, named apart
+    by distinct_names over them all: a run behind one member may share its name with another
+    member or with one behind it."""
+    trained = [run for member in opened for run in trained_members(member)]
+    return list(zip(distinct_names(trained), trained, strict=True))
+
+
 def _trained_runs(run: runs.Run) -> list[Path]:
     """The trained runs behind a run or an ensemble, resolved."""
-    if run.kind != "ensemble":
-        return [run.path.resolve()]
-    return [where for member in run.member_dirs()
-            for where in _trained_runs(runs.Run.read(member))]
+    return [trained.path.resolve() for trained in trained_members(run)]
 
 
 def _check_same_texts(first: runs.Run, base: pd.DataFrame, run: runs.Run, ids: pd.Series,

@@ -17,7 +17,7 @@ import yaml
 
 from shoprel import runs
 from shoprel.ensemble import thresholds
-from shoprel.ensemble.align import AlignedRuns, align_runs, member_reference
+from shoprel.ensemble.align import AlignedRuns, align_runs, member_reference, named_trained_runs
 from shoprel.ensemble.combiners import MemberScores, combiner_class, make_combiner
 from shoprel.ensemble.cuts import row_thresholds
 from shoprel.errors import ConfigError
@@ -106,9 +106,11 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
                      "roc_auc": run.metrics()["overall"]["roc_auc"]}
                     for member, run in zip(names, aligned.runs, strict=True)],
         # members share their evaluated rows, not always their augmentation: what they
-        # record alike, then each one's own (run_data.py)
-        "data": ensemble_data([(member, run.metrics())
-                               for member, run in zip(names, aligned.runs, strict=True)]),
+        # record alike, then each trained run's own (run_data.py), those behind a member
+        # that is an ensemble too, all named apart at once (runs/a/ens holding a "tr",
+        # beside runs/b/tr)
+        "data": ensemble_data([(trained, run.metrics())
+                               for trained, run in named_trained_runs(aligned.runs)]),
         thresholds.METRICS_KEY: threshold_block,
     })
     config = {"ensemble": {"method": method, "members": [str(Path(d)) for d in run_dirs],
