@@ -220,6 +220,11 @@ def _run_with_submission(sb):
     (sb / "run" / "submission.txt").write_text("a user's file inside the run")
 
 
+def _submission(sb):
+    """A submission (predict's columns: the input's, then prediction and probability)."""
+    write_rows(sb / "sub.jsonl", [dict(r, prediction=1, probability=0.5) for r in rows()])
+
+
 def _data_dir(sb):
     (sb / "data").mkdir()
     shutil.copy(sb / "train.jsonl", sb / "data" / "d.jsonl")
@@ -290,6 +295,12 @@ CASES = [
          "run: is a folder"),
     Case("predict below a file", _with(_a_file, ["predict", "run", "gold.jsonl", "--out",
                                                  "afile/pred.jsonl"]), "afile"),
+    Case("predict onto its input spelled another way", lambda sb: [
+        "predict", "run", "gold.jsonl", "--out", "run/../gold.jsonl"],
+         "run/../gold.jsonl: is the input file gold.jsonl"),
+    Case("predict from a link onto the file it leads to",
+         _with(_links, ["predict", "run", "soft.jsonl", "--out", "./gold.jsonl"]),
+         "gold.jsonl: is the input file soft.jsonl"),
     Case("train onto its input", lambda sb: ["train", "train.jsonl", "--out", "train.jsonl",
                                              "--overwrite", "--config", "fast.yaml"],
          "train.jsonl"),
@@ -388,6 +399,15 @@ CASES = [
     Case("unknown file type", _raw_train(b"x", name="bad.xlsx"), "bad.xlsx"),
     Case("training file missing", lambda sb: ["train", "nothere.jsonl", "--out", "newrun",
                                               "--config", "fast.yaml"], "nothere.jsonl"),
+    Case("predict with a folder as its input file", lambda sb: [
+        "predict", "run", "run", "--out", "pred.jsonl"], "run: is a folder; give a file"),
+    Case("check-submission of a folder", lambda sb: [
+        "check-submission", "run", "--input", "gold.jsonl"], "run: is a folder; give a file"),
+    Case("check-submission against a folder", _with(_submission, [
+        "check-submission", "sub.jsonl", "--input", "run"]), "run: is a folder; give a file"),
+    Case("check-submission with the input as the submission", _with(_submission, [
+        "check-submission", "gold.jsonl", "--input", "sub.jsonl"]),
+         "gold.jsonl, line 1, field 'prediction': missing required column"),
     Case("one label only", lambda sb: ["train", write_rows(
         sb / "bad.jsonl", [dict(r, label=1) for r in rows()]), "--out", "newrun", "--config",
         "fast.yaml"], "field 'label'"),
