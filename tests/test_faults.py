@@ -221,8 +221,10 @@ def _run_with_submission(sb):
 
 
 def _submission(sb):
-    """A submission (predict's columns: the input's, then prediction and probability)."""
+    """A submission (predict's columns: the input's, then prediction and probability) and a
+    link to it."""
     write_rows(sb / "sub.jsonl", [dict(r, prediction=1, probability=0.5) for r in rows()])
+    (sb / "subsoft.jsonl").symlink_to(sb / "sub.jsonl")
 
 
 def _data_dir(sb):
@@ -405,6 +407,12 @@ CASES = [
         "check-submission", "run", "--input", "gold.jsonl"], "run: is a folder; give a file"),
     Case("check-submission against a folder", _with(_submission, [
         "check-submission", "sub.jsonl", "--input", "run"]), "run: is a folder; give a file"),
+    Case("check-submission against itself", _with(_submission, [
+        "check-submission", "sub.jsonl", "--input", "./sub.jsonl"]),
+         "sub.jsonl: is also the input file it is checked against (sub.jsonl)"),
+    Case("check-submission against a link to itself", _with(_submission, [
+        "check-submission", "sub.jsonl", "--input", "subsoft.jsonl"]),
+         "sub.jsonl: is also the input file it is checked against (subsoft.jsonl)"),
     Case("check-submission with the input as the submission", _with(_submission, [
         "check-submission", "gold.jsonl", "--input", "sub.jsonl"]),
          "gold.jsonl, line 1, field 'prediction': missing required column"),

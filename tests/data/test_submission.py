@@ -337,3 +337,22 @@ def test_a_parquet_submission_and_input_count_rows_not_lines(files, qc_rows):
         check_submission(submission, bad_input)
     assert str(raised.value) == f"{bad_input}, row 2, field 'id': duplicate id 1 (first seen " \
                                 "on row 1)"
+
+
+def test_a_submission_checked_against_itself_is_refused(files):
+    """predict writes every input column back, so a submission reads as an input: given as
+    its own input (the same name, a link) it was "ok" whatever it held."""
+    from shoprel.errors import InputError
+
+    tmp_path, source, good = files
+    rows = [dict(json.loads(line), prediction=1, probability=0.5)
+            for line in source.read_text().splitlines()]
+    submission = _write(tmp_path / "sub.jsonl", rows)
+    (tmp_path / "link.jsonl").symlink_to(submission)
+    for given in (submission, tmp_path / "link.jsonl"):
+        with pytest.raises(InputError) as caught:
+            check_submission(submission, given)
+        assert str(caught.value) == (f"{submission}: is also the input file it is checked "
+                                     f"against ({given}), which it always matches; give the "
+                                     "file the submission answers")
+    assert check_submission(submission, source).ok  # against the file it answers

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -134,6 +135,21 @@ def _usable_id(check: SubmissionCheck, where: str, record: dict):
         return None
 
 
+def _check_not_itself(submission: Path, input_file: Path) -> None:
+    """A submission given as its own input (`./sub.jsonl`, a link to it): predict writes every
+    input column back, so it reads as an input, and checked against itself it always passed
+    ("ok"), saying nothing of the file it answers. Told after the first row's checks: an input
+    given as both (no prediction column) is told that."""
+    try:
+        same = os.path.samefile(submission, input_file)
+    except OSError:  # one is missing: reading it says so
+        return
+    if same:
+        raise InputError(f"is also the input file it is checked against ({input_file}), which "
+                         "it always matches; give the file the submission answers",
+                         path=submission)
+
+
 def check_submission(submission: str | Path, input_file: str | Path,
                      task: str | None = None) -> SubmissionCheck:
     """Every problem found (up to a limit), each naming the submission's line and field."""
@@ -155,6 +171,7 @@ def check_submission(submission: str | Path, input_file: str | Path,
     for index, (line, record) in enumerate(iter_records(submission)):
         if index == 0:
             _first_row_checks(submission, line, record, input_task)
+            _check_not_itself(submission, input_file)
         check.rows += 1
         where = f"{submission}, {label} {line}"
         row_id = _usable_id(check, where, record)
