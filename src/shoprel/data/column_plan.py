@@ -14,12 +14,8 @@ from shoprel.errors import OutputError, one_line_reason
 
 # values of a list, object or other non-scalar column whose Parquet type is found at once
 NESTED_BATCH = 2_000
-SCALARS = (bool, int, float)
 TO_TEXT = (str, int, float)  # a number in a column of text is written as its text
-
-
-def _kind(value) -> type:
-    return float if isinstance(value, FloatText) else type(value)
+PLAIN = {str, int, float, FloatText, bool}  # kinds whose Parquet type needs no inference
 
 
 def _group(kind: type) -> type:
@@ -49,6 +45,7 @@ class ColumnPlan:
         self.names: list[str] = []
         self.text: set[str] = set()
         self.kinds: dict[str, set[type]] = {}
+        self._seen: dict[str, set[type]] = {}
         self._first_of_group: dict[str, dict[type, tuple[int | None, str]]] = {}
         self._pending: dict[str, list[tuple[int | None, object]]] = {}
         self._nested: dict = {}
@@ -56,26 +53,32 @@ class ColumnPlan:
 
     def add(self, record: dict, line: int | None = None) -> None:
         for name, value in record.items():
-            kinds = self.kinds.get(name)
-            if kinds is None:
+            seen = self._seen.get(name)
+            if seen is None:
                 self.names.append(name)
-                kinds = self.kinds[name] = set()
+                self.kinds[name] = set()
                 self._first_of_group[name] = {}
+                seen = self._seen[name] = set()
             if value is None:
                 continue
-            kind = _kind(value)
-            if kind is str:
-                self.text.add(name)
-            else:
-                kinds.add(kind)
-            self._note_group(name, kind, value, line)
-            if kind not in TO_TEXT and kind is not bool and self._problem is None:
+            kind = type(value)
+            if kind not in seen:  # what is noted of a kind is noted at its first value
+                seen.add(kind)
+                self._new_kind(name, kind, value, line)
+            if kind not in PLAIN and self._problem is None:
                 pending = self._pending.setdefault(name, [])
                 pending.append((line, value))
                 if len(pending) >= NESTED_BATCH:
                     self._settle(name)
 
-    def _note_group(self, name: str, kind: type, value, line: int | None) -> None:
+    def _new_kind(self, name: str, kind: type, value, line: int | None) -> None:
+        """A kind of value first met in the column: noted, and told when no Parquet column
+        holds it beside the kinds met before."""
+        kind = float if kind is FloatText else kind
+        if kind is str:
+            self.text.add(name)
+        else:
+            self.kinds[name].add(kind)
         groups = self._first_of_group[name]
         group = _group(kind)
         if group in groups:
