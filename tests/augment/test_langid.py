@@ -208,14 +208,13 @@ def test_candidates_naming_no_language_are_refused(tmp_path, jsonl, given):
         detect_languages(["zapatos de mujer"], set())
 
 
-def test_a_file_read_in_chunks_is_written_as_it_was_read_whole(tmp_path, monkeypatch, capsys):
+def test_a_file_read_in_chunks_is_written_as_it_was_read_whole(tmp_path, chunk_sizes, capsys):
     """langid read the whole file into memory; it now streams chunk by chunk, holding one
     chunk at a time, and writes every format as the whole file was written: a key first met
     in a later chunk, a column empty in the first chunk, numbers that turn into text or into
     fractions further down all come out as before."""
     import pyarrow.parquet as pq
 
-    from shoprel.augment import rewrite as module
     from shoprel.data.records import iter_records
     from shoprel.data.writers import write_records
 
@@ -227,15 +226,7 @@ def test_a_file_read_in_chunks_is_written_as_it_was_read_whole(tmp_path, monkeyp
     data = tmp_path / "q.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
 
-    sizes = []
-    real_chunks = module.row_chunks
-
-    def counted(*args):
-        for rows in real_chunks(*args):
-            sizes.append(len(rows.records))
-            yield rows
-
-    monkeypatch.setattr(module, "row_chunks", counted)
+    sizes = chunk_sizes
     for suffix in (".jsonl", ".csv", ".tsv", ".parquet"):
         whole = langid_file(data, tmp_path / f"whole{suffix}")
         sizes.clear()

@@ -406,7 +406,7 @@ class _CountingTable(TableTranslator):
         return super().translate(texts, source_langs, target)
 
 
-def test_a_file_translated_in_chunks_is_written_as_it_was_read_whole(tmp_path, monkeypatch,
+def test_a_file_translated_in_chunks_is_written_as_it_was_read_whole(tmp_path, chunk_sizes,
                                                                      capsys):
     """translate read the whole file into memory; it now streams as langid does, one chunk at
     a time, and writes every format as the whole file was written (a key first met in a later
@@ -417,7 +417,6 @@ def test_a_file_translated_in_chunks_is_written_as_it_was_read_whole(tmp_path, m
     import pyarrow.parquet as pq
 
     import shoprel.demo
-    from shoprel.augment import rewrite
     from shoprel.augment.cache import CachedTranslator
     from shoprel.augment.progress import ProgressTranslator
 
@@ -438,15 +437,7 @@ def test_a_file_translated_in_chunks_is_written_as_it_was_read_whole(tmp_path, m
                                          "target": "en", "translation": f"en {r['id']}"}) + "\n"
                              for r in routed), encoding="utf-8")
 
-    sizes = []
-    real_chunks = rewrite.row_chunks
-
-    def counted(*args):
-        for chunk in real_chunks(*args):
-            sizes.append(len(chunk.records))
-            yield chunk
-
-    monkeypatch.setattr(rewrite, "row_chunks", counted)
+    sizes = chunk_sizes
     for suffix in (".jsonl", ".csv", ".tsv", ".parquet"):
         whole = translate_file(data, tmp_path / f"whole{suffix}", TableTranslator(table))
         sizes.clear()
