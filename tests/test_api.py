@@ -515,6 +515,16 @@ def test_ensemble_runs_says_a_weight_not_finite_as_every_number_check_does(tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
+def test_ensemble_runs_says_a_negative_weight_as_a_number_past_its_bound(tmp_path):
+    """weights=[-1, 1] said "-1 is negative; a weight is 0 or more", a sentence of its own
+    where every option and config field past a bound says "is out of range; it must be"."""
+    with pytest.raises(ConfigError) as info:
+        shoprel.ensemble_runs([tmp_path / "a", tmp_path / "b"], tmp_path / "e", weights=[-1, 1])
+    assert str(info.value) == ("weights: -1 is out of range; it must be at least 0 (0 leaves a "
+                               "member out)")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_ensemble_runs_builds_what_the_command_builds(tmp_path, qc_runs):
     from shoprel.errors import OutputError
 

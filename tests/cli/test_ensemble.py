@@ -90,7 +90,8 @@ def test_weights_that_are_not_finite_are_refused(qc_runs, tmp_path, weights, sai
 @pytest.mark.parametrize("weights, message", [
     ("1e400,1", "1e400 is not a finite number."),
     ("1, nan", "nan is not a number."),
-    ("-1,1", "-1 is negative; a weight is 0 or more (0 leaves a member out)."),
+    ("-1,1", "-1 is out of range; it must be at least 0 (0 leaves a member out)."),
+    ("1,-1e-3", "-1e-3 is out of range; it must be at least 0 (0 leaves a member out)."),
     ("0,0", "0,0: all are 0; at least one weight must be above 0."),
 ])
 def test_unusable_weights_are_named_as_typed(tmp_path, weights, message):

@@ -25,7 +25,9 @@ def test_weighted_mean_normalises_weights():
     # said "nan is not a finite number", where every option and config field says this
     ([1, float("nan")], "nan is not a number"),
     (np.array([np.nan, 1]), "nan is not a number"),
-    ([-1, 1], "-1 is negative; a weight is 0 or more"),
+    # said "-1 is negative; a weight is 0 or more", where a number option past its bound says
+    ([-1, 1], r"-1 is out of range; it must be at least 0 \(0 leaves a member out\)$"),
+    ([1, -0.5], r"-0.5 is out of range; it must be at least 0 \(0 leaves a member out\)$"),
     ([0, 0.0], "0,0.0: all are 0; at least one weight must be above 0"),
     # float() read True as 1 and "2" as 2: taken silently as weights
     ([True, 0.5], "expected a number, got True"),

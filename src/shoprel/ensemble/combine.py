@@ -12,7 +12,7 @@ import numbers
 
 import numpy as np
 
-from shoprel.utils.bounds import not_finite
+from shoprel.utils.bounds import not_finite, out_of_range
 from shoprel.utils.scalars import is_boolean, python_scalar, text_for_number
 
 WEIGHT_METRIC = "roc_auc"
@@ -35,9 +35,9 @@ def check_weights(weights, typed=None) -> None:
             raise ValueError(f"expected a number, got {text}")
         if not_finite(float(value), text):  # nan: "nan is not a number", as every option says
             raise ValueError(not_finite(float(value), text))
-        if value < 0:
-            raise ValueError(f"{text} is negative; a weight is 0 or more (0 leaves a member "
-                             "out)")
+        # said as any number option past its bound (utils/bounds.py), not in words of its own
+        if out_of_range(value, text, ge=0):
+            raise ValueError(f"{out_of_range(value, text, ge=0)} (0 leaves a member out)")
     if not any(value > 0 for value in weights):
         raise ValueError(f"{','.join(typed)}: all are 0; at least one weight must be above 0")
 
