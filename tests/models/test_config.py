@@ -1,8 +1,12 @@
+import math
+
 import pytest
 
-from shoprel.errors import ConfigError
+from shoprel.errors import ConfigError, ConfigValueError
 from shoprel.models.base import validate_params
 from shoprel.models.lexical.config import LexicalParams
+from shoprel.serve import ServeSettings
+from shoprel.training.config import RunConfig, load_config
 
 
 @pytest.mark.parametrize("template, message", [
@@ -41,3 +45,43 @@ def test_a_seed_outside_lightgbms_range_is_refused(family, key, seed):
                                           rf"it must be {bound}$"):
         validate_params(family, {key: seed})
     assert validate_params(family, {key: 2**30 - 1})[key] == 2**30 - 1
+
+
+@pytest.mark.parametrize(("given", "said"), [
+    (3.0, "3.0 is not written as a whole number; write 3"),
+    (2.5, "2.5 is not a whole number"),
+    (math.nan, "nan is not a number"),
+    (math.inf, "inf is not a finite number"),
+])
+def test_a_whole_number_field_refuses_a_float_as_an_integer_option_does(given, said):
+    """folds.k (strict) refused 3.0 as 'Input should be a valid integer' while ServeSettings
+    and the families' params took it as 3, and 2.5 was 'got a number with a fractional part':
+    every whole-number field now says utils.bounds.not_whole's sentence, as `--folds 3.0`."""
+    with pytest.raises(ConfigValueError) as info:
+        RunConfig(folds={"k": given})
+    assert str(info.value) == f"RunConfig: folds.k: {said}"
+    with pytest.raises(ConfigValueError) as info:
+        ServeSettings(max_pairs=given)
+    assert str(info.value) == f"ServeSettings: max_pairs: {said}"
+    with pytest.raises(ConfigError) as info:
+        validate_params("fast", {"n_estimators": given})
+    assert str(info.value) == f"model.params.n_estimators: {said}"
+    assert RunConfig(folds={"k": 3}).folds.k == 3 and ServeSettings(max_pairs=3).max_pairs == 3
+
+
+def test_a_float_in_a_whole_number_field_of_a_file_names_its_line(tmp_path):
+    path = tmp_path / "run.yaml"
+    path.write_text("model:\n  family: fast\nfolds:\n  k: 4.0\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == (f"{path}: line 4: folds.k: 4.0 is not written as a whole "
+                               "number; write 4")
+
+
+def test_a_saved_model_s_whole_float_still_loads():
+    """model.json holds the params as given in Python (FastModel(n_estimators=300.0)), which
+    were taken as 300: a model saved so still loads, its param read as 300."""
+    params = validate_params("fast", {"n_estimators": 300.0}, saved=True)
+    assert params["n_estimators"] == 300 and type(params["n_estimators"]) is int
+    with pytest.raises(ConfigError, match="^model.params.n_estimators: 2.5 is not a whole"):
+        validate_params("fast", {"n_estimators": 2.5}, saved=True)

@@ -209,10 +209,10 @@ def test_a_model_section_of_the_wrong_shape_is_one_line(model, message, folds):
         parse_config({"model": model, "folds": folds}, "my.yaml")
 
 
-@pytest.mark.parametrize("folds", [{"qc_group_levels": np.int64(2)}, {"qc_group_levels": 2.0},
+@pytest.mark.parametrize("folds", [{"qc_group_levels": np.int64(2)},
                                    FoldsConfig(qc_group_levels=2)])
 def test_the_inner_folds_group_by_the_levels_the_outer_folds_read(folds):
-    """folds.qc_group_levels given as np.int64(2), 2.0 or a FoldsConfig grouped the
+    """folds.qc_group_levels given as np.int64(2), 2.0 (now refused) or a FoldsConfig grouped the
     outer folds by 2 levels while the model's inner folds kept the default 3, silently."""
     config = RunConfig(folds=folds, model={"family": "fast"})
     assert (config.folds.qc_group_levels, config.model.params["group_levels"]) == (2, 2)
@@ -501,8 +501,8 @@ def test_numpy_s_numbers_are_read_as_python_s_in_every_number_field():
     folds = RunConfig(folds={"k": np.int64(3), "seed": np.int32(7)}).folds
     assert (folds.k, folds.seed) == (3, 7) and type(folds.k) is int
     assert load_config(None, {"folds.k": np.int64(4)}).folds.k == 4
-    with pytest.raises(ConfigValueError, match="^RunConfig: folds.k: Input should be a valid "
-                                               "integer$"):  # no whole number: still refused
+    with pytest.raises(ConfigValueError, match="^RunConfig: folds.k: 3.5 is not a whole "
+                                               "number$"):  # no whole number: still refused
         RunConfig(folds={"k": np.float64(3.5)})
 
 
@@ -541,13 +541,19 @@ def test_a_quoted_number_is_text_and_refused_naming_the_file_line_and_key(tmp_pa
 
 def test_an_unquoted_number_is_a_number_as_yaml_1_2_reads_it(tmp_path):
     """PyYAML reads YAML 1.1, where `1e-2` and `1.0e2` are text: refused as text for a
-    number, they would have broken configs that work; a quoted one is still text."""
+    number, they would have broken configs that work; a quoted one is still text. A float
+    in a whole-number field is refused as `--folds 1e1` is (1.0e2 was taken as 100)."""
     path = tmp_path / "c.yaml"
-    path.write_text("model: {family: fast, params: {learning_rate: 1e-2, n_estimators: 1.0e2}}\n"
+    path.write_text("model: {family: fast, params: {learning_rate: 1e-2, n_estimators: 100}}\n"
                     "threshold: {mode: fixed, value: 5E-1}\n")
     config = load_config(path)
     assert (config.model.params["learning_rate"], config.model.params["n_estimators"],
             config.threshold.value) == (0.01, 100, 0.5)
+    path.write_text("model: {family: fast, params: {n_estimators: 1.0e2}}\n")
+    with pytest.raises(ConfigError, match=rf"^{path}: line 1: model\.params\.n_estimators: "
+                                          r"100\.0 is not written as a whole number; write "
+                                          r"100$"):
+        load_config(path)
     path.write_text("model: {family: fast, params: {learning_rate: '1e-2'}}\n")
     with pytest.raises(ConfigError, match=rf"^{path}: line 1: model\.params\.learning_rate: "
                                           r'"1e-2" is text; write a number: 1e-2$'):

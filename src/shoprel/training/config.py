@@ -117,14 +117,14 @@ class DataConfig(StrictConfig):
 
 
 class FoldsConfig(StrictConfig):
-    k: int = Field(5, ge=FOLDS_MIN, le=FOLDS_MAX, strict=True)  # `true` is not 1 fold
+    k: int = Field(5, ge=FOLDS_MIN, le=FOLDS_MAX)
     seed: Seed = 42
     qc_group_levels: int = Field(3, ge=1, le=10)
 
 
 def _outer_group_levels(folds) -> int | None:
-    """The folds' qc_group_levels as the folds section reads it (np.int64(2) and 2.0 are 2
-    there, so the model's inner folds must take 2 too, not keep 3), or None where none is
+    """The folds' qc_group_levels as the folds section reads it (np.int64(2) is 2 there, so
+    the model's inner folds must take 2 too, not keep 3), or None where none is
     given or the section is wrong (its own check names that)."""
     if isinstance(folds, FoldsConfig):  # RunConfig(folds=FoldsConfig(qc_group_levels=2))
         return folds.qc_group_levels
