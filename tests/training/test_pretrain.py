@@ -148,11 +148,15 @@ def test_a_config_built_in_python_names_its_fields(settings, message):
     ({"epochs": "1"}, "PretrainConfig: epochs: '1' is text; write a number: 1"),
     ({"max_steps": "1"}, "PretrainConfig: max_steps: '1' is text; write a number: 1"),
     ({"seed": "x"}, "PretrainConfig: seed: expected a number, got text 'x'"),
-    ({"batch_size": 8.5}, "PretrainConfig: batch_size: expected a whole number, got 8.5"),
+    # said "expected a whole number, got 8.5" (and got inf, got nan), where an integer option
+    # and a config's whole-number field say utils.bounds.not_whole's sentence
+    ({"batch_size": 8.5}, "PretrainConfig: batch_size: 8.5 is not a whole number"),
+    ({"max_steps": 1.5}, "PretrainConfig: max_steps: 1.5 is not a whole number"),
+    ({"max_steps": math.nan}, "PretrainConfig: max_steps: nan is not a number"),
     ({"seed": True}, "PretrainConfig: seed: expected a whole number, got True"),
     ({"seed": np.bool_(True)}, "PretrainConfig: seed: expected a whole number, got True"),
     ({"epochs": np.bool_(False)}, "PretrainConfig: epochs: expected a number, got False"),
-    ({"max_steps": math.inf}, "PretrainConfig: max_steps: expected a whole number, got inf"),
+    ({"max_steps": math.inf}, "PretrainConfig: max_steps: inf is not a finite number"),
     ({"mask_prob": None}, "PretrainConfig: mask_prob: expected a number, got None"),
     ({"warmup_ratio": "0.1"}, "PretrainConfig: warmup_ratio: '0.1' is text; write a number: "
                               "0.1"),
@@ -182,11 +186,25 @@ def test_settings_of_other_kinds_are_held_as_plain_python_values(tmp_path):
     json.dumps(asdict(config))
 
 
-def test_whole_floats_and_numpy_booleans_are_taken_as_the_config_models_take_them():
-    """PretrainConfig refused max_steps=2.0 ('expected a whole number, got 2.0') and
-    train_word_embeddings=np.True_, which the config models (RunConfig, the families' params,
-    TrainingArguments) take as 2 and True."""
-    config = PretrainConfig(max_steps=2.0, batch_size=np.float64(16.0), seed=np.float32(7),
+@pytest.mark.parametrize("settings, message", [
+    ({"max_steps": 2.0}, "PretrainConfig: max_steps: 2.0 is not written as a whole number; "
+                         "write 2"),
+    ({"batch_size": np.float64(16.0)}, "PretrainConfig: batch_size: 16.0 is not written as a "
+                                       "whole number; write 16"),
+])
+def test_a_whole_float_is_refused_as_the_config_models_refuse_it(settings, message):
+    """PretrainConfig took max_steps=2.0 as 2, as the config models' lax reading did; they
+    now refuse a float for a whole number (models/config.py), and so does it."""
+    with pytest.raises(ConfigValueError) as info:
+        PretrainConfig(**settings)
+    assert str(info.value) == message
+
+
+def test_whole_numbers_and_numpy_booleans_are_taken_as_the_config_models_take_them():
+    """PretrainConfig refused train_word_embeddings=np.True_, which the config models
+    (RunConfig, the families' params, TrainingArguments) take as True; numpy's whole
+    numbers are Python's."""
+    config = PretrainConfig(max_steps=np.int64(2), batch_size=np.int32(16), seed=7,
                             train_word_embeddings=np.bool_(True))
     assert (config.max_steps, config.batch_size, config.seed) == (2, 16, 7)
     assert all(type(value) is int for value in (config.max_steps, config.batch_size,

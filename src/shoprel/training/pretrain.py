@@ -32,7 +32,7 @@ from shoprel.models.backbones.resolve import Backbone, loading, resolve_backbone
 from shoprel.models.config import SEED_MAX, leaf_types
 from shoprel.training.ranks import RankGroup, current_ranks
 from shoprel.utils.arguments import WRITE_IT_FIRST, flag_argument, path_argument
-from shoprel.utils.bounds import not_finite, out_of_range
+from shoprel.utils.bounds import not_finite, not_whole, out_of_range
 from shoprel.utils.outputs import check_output_dir, check_replaceable
 from shoprel.utils.scalars import python_scalar, text_for_number
 from shoprel.utils.threads import torch_threads
@@ -79,8 +79,8 @@ class PretrainConfig:
 
     def _typed(self, name: str, hint) -> object:
         """The setting `name` as its field's type holds it (numpy's numbers and True/False as
-        Python's, a whole float such as 2.0 as an int, a path as text: the backbone's record
-        is JSON), or its error. The config models (models/config.py) take the same."""
+        Python's, a path as text: the backbone's record is JSON), or its error. The config
+        models (models/config.py) take and refuse the same (a float for a whole number)."""
         value = python_scalar(getattr(self, name))  # numpy's True is True, as in the configs
         leaves = leaf_types(hint)
         if value is None and type(None) in leaves:
@@ -96,9 +96,10 @@ class PretrainConfig:
         elif int in leaves:
             if isinstance(value, numbers.Integral):
                 return int(value)
-            # 2.0 is 2, as pydantic's lax mode takes it for the config models' whole numbers
-            if isinstance(value, numbers.Real) and float(value).is_integer():
-                return int(value)
+            # a float is no whole number, 2.0 included, as the config models' whole-number
+            # fields and the integer options say it (utils.bounds.not_whole)
+            if isinstance(value, numbers.Real):
+                raise self.error(name, not_whole(float(value), repr(value)))
             wanted = "a whole number"
         elif float in leaves:
             if isinstance(value, numbers.Real):
