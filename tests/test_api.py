@@ -160,8 +160,14 @@ def test_a_cascade_share_that_is_no_number_is_one_line(tmp_path, trained_runs, q
 
 
 @pytest.mark.parametrize("arguments, message", [
-    ({"recent_texts": np.True_}, "recent_texts: a whole number >= 0, got True"),
-    ({"recent_texts": np.float64(5.0)}, "recent_texts: a whole number >= 0, got 5.0"),
+    ({"recent_texts": np.True_}, "recent_texts: expected a number, got True"),
+    # said "a whole number >= 0, got 5.0", where an integer option and a config field say
+    # utils.bounds.not_whole's sentence (and "expected a number" for True, as they do)
+    ({"recent_texts": np.float64(5.0)}, "recent_texts: 5.0 is not written as a whole number; "
+                                        "write 5"),
+    ({"recent_texts": 2.5}, "recent_texts: 2.5 is not a whole number"),
+    ({"recent_texts": float("nan")}, "recent_texts: nan is not a number"),
+    ({"recent_texts": -1}, "recent_texts: -1 is out of range; it must be at least 0"),
     ({"scorer": "cascade", "cascade_share": np.True_},
      "cascade_share: expected a number above 0 and at most 1, got True"),
 ])
@@ -764,7 +770,7 @@ def test_add_far_pairs_writes_what_the_command_writes(tmp_path, trained_runs):
     _one_line(lambda: shoprel.add_far_pairs(by_api, pairs=0), ConfigError,
               "pairs: 0 is out of range; it must be at least 1")
     _one_line(lambda: shoprel.add_far_pairs(by_api, pairs="30"), ConfigError,
-              "pairs: a whole number >= 0, got '30'")
+              "pairs: '30' is text; write a number: 30")
     _one_line(lambda: shoprel.add_far_pairs(by_api, progress="no"), ConfigError,
               "progress: expected True or False, got 'no'")
     _one_line(lambda: shoprel.add_far_pairs(None), InputError, "run_dir: None is not a path")
@@ -920,7 +926,9 @@ def test_translate_file_writes_and_counts_what_the_command_does(tmp_path, jsonl,
         (lambda: shoprel.translate_file(data, out, beams=4), ConfigError,
          "beams: only read by backend='hf' (this call translates with backend='apertium')"),
         (lambda: shoprel.translate_file(data, out, backend="hf", model="m", beams=0),
-         ConfigError, "beams: a whole number >= 1, got 0"),
+         ConfigError, "beams: 0 is out of range; it must be at least 1"),
+        (lambda: shoprel.translate_file(data, out, backend="hf", model="m", beams=4.0),
+         ConfigError, "beams: 4.0 is not written as a whole number; write 4"),
         (lambda: shoprel.translate_file(data, out, backend="Table", table=table), ConfigError,
          "backend: 'Table'; use one of apertium, table, hf"),
         (lambda: shoprel.translate_file(data, out, backend="table"), ConfigError,

@@ -1,6 +1,7 @@
 """One sentence for a number past its bound (utils/bounds.py): a command's option, a config
 field and a check written by hand say the same bad value the same way."""
 
+import numpy as np
 import pytest
 from click.testing import CliRunner
 
@@ -10,7 +11,7 @@ from shoprel.predict.cascade import check_share
 from shoprel.serve import ServeSettings
 from shoprel.training.config import RunConfig
 from shoprel.training.pretrain import PretrainConfig
-from shoprel.utils.bounds import not_whole, out_of_range
+from shoprel.utils.bounds import not_a_count, not_whole, out_of_range
 
 
 def test_the_sentence_names_the_bound_passed():
@@ -26,6 +27,17 @@ def test_a_number_not_whole_is_said_by_what_is_wrong_with_it():
     assert not_whole(float("-inf"), "-1e999") == "-1e999 is not a finite number"
     assert not_whole(2.5, "2.5") == "2.5 is not a whole number"
     assert not_whole(1e3, "1e3") == "1e3 is not written as a whole number; write 1000"
+
+
+def test_a_count_given_in_python_is_refused_in_the_options_and_fields_words():
+    assert not_a_count(np.int64(3)) is None and not_a_count(0) is None
+    assert not_a_count(0, ge=1) == "0 is out of range; it must be at least 1"
+    assert not_a_count(np.float64(5.0)) == "5.0 is not written as a whole number; write 5"
+    assert not_a_count(2.5) == "2.5 is not a whole number"
+    assert not_a_count(float("inf")) == "inf is not a finite number"
+    assert not_a_count(np.True_) == "expected a number, got True"
+    assert not_a_count("30") == "'30' is text; write a number: 30"
+    assert not_a_count(None) == "expected a whole number, got None"
 
 
 def option_says(args: list[str]) -> str:

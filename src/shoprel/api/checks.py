@@ -10,7 +10,7 @@ from pathlib import Path
 from shoprel.data.records import python_kind
 from shoprel.errors import ConfigError
 from shoprel.utils.arguments import path_argument
-from shoprel.utils.bounds import out_of_range
+from shoprel.utils.bounds import not_a_count
 from shoprel.utils.scalars import is_boolean, python_scalar
 
 
@@ -23,15 +23,13 @@ def path_list(values, name: str, what: str) -> list[Path]:
     return [path_argument(value, name) for value in values]
 
 
-def whole_number(value, name: str) -> int:
-    """A count of 0 or more, a negative one refused as its option refuses it (bounds.py)."""
-    value = python_scalar(value)  # np.int64(5) is 5; numpy's True is True
-    if is_boolean(value) or not isinstance(value, int):
-        raise ConfigError(f"{name}: a whole number >= 0, got {value!r}")
-    problem = out_of_range(value, ge=0)
+def whole_number(value, name: str, ge: int = 0) -> int:
+    """A count of `ge` or more (np.int64(5) is 5), refused as its option refuses it
+    (bounds.not_a_count: 5.0, True, "5" or -1 each in an integer option's words)."""
+    problem = not_a_count(value, ge=ge)
     if problem:
         raise ConfigError(f"{name}: {problem}")
-    return value
+    return int(python_scalar(value))
 
 
 def real_number(value, name: str, meaning: str) -> float:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from shoprel.api.checks import whole_number
 from shoprel.api.wording import in_python_words
 from shoprel.augment.langid import LangidReport
 from shoprel.augment.langid import langid_file as _langid_file
@@ -18,7 +19,6 @@ from shoprel.data.submission import check_submission as _check_submission
 from shoprel.errors import ConfigError
 from shoprel.utils.arguments import OR_SCORE_IT, WRITE_IT_FIRST, flag_argument, path_argument
 from shoprel.utils.progress import honours_progress
-from shoprel.utils.scalars import is_boolean, python_scalar
 
 __all__ = ["check_submission", "langid_file", "read_pairs", "translate_file"]
 
@@ -91,9 +91,7 @@ def translate_file(input_file: str | Path, out_file: str | Path, to: str = "en",
     and `report.summary(out_file)` are what the command prints). `backend`: "apertium",
     "table" (`table`: a translations file) or "hf" (`model`, `beams`, `device`); `cache`: an
     SQLite file, so that a rerun translates nothing twice."""
-    beams = None if beams is None else python_scalar(beams)
-    if beams is not None and (is_boolean(beams) or not isinstance(beams, int) or beams < 1):
-        raise ConfigError(f"beams: a whole number >= 1, got {beams!r}")
+    beams = None if beams is None else whole_number(beams, "beams", ge=1)
     if device is not None and not isinstance(device, str):
         raise ConfigError(f"device: {python_kind(device)} is not a torch device such as 'cpu'")
     if model is not None and not isinstance(model, str | os.PathLike):

@@ -5,6 +5,10 @@ by `--max-pairs 0` and another by `ServeSettings(max_pairs=0)` read as two diffe
 
 from __future__ import annotations
 
+import numbers
+
+from shoprel.utils.scalars import is_boolean, python_scalar, text_for_number
+
 # how each kind of bound is said; pydantic's names for them
 BOUND_WORDS = {"ge": "at least", "gt": "above", "le": "at most", "lt": "below"}
 # pydantic's error types for a Field(ge=..., gt=..., le=..., lt=...) bound, to the bound's kind
@@ -54,3 +58,21 @@ def not_whole(number: float, shown: str) -> str:
     if number.is_integer():
         return f"{shown} is not written as a whole number; write {int(number)}"
     return f"{shown} is not a whole number"
+
+
+def not_a_count(value, ge: int = 0) -> str | None:
+    """What is wrong with `value`, given in Python where a whole number of at least `ge` is
+    asked for (a count), in the words an integer option and a config's whole-number field
+    use, or None for such a number (numpy's too). Hand-written checks said "a whole number >=
+    0, got 5.0" or "got True", sentences of their own."""
+    value = python_scalar(value)
+    if is_boolean(value):
+        return f"expected a number, got {value!r}"
+    problem = text_for_number(value, python=True)
+    if problem:
+        return problem
+    if isinstance(value, numbers.Integral):
+        return out_of_range(value, ge=ge)
+    if isinstance(value, numbers.Real):
+        return not_whole(float(value), repr(value))
+    return f"expected a whole number, got {value!r}"
