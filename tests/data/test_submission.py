@@ -276,7 +276,7 @@ def test_csv_ids_are_compared_as_text_with_the_input(files, jsonl, qc_rows):
 
 @pytest.mark.parametrize(("value", "message"), [
     ("", "an empty text is not an id; an id must be text or a whole number"),
-    (2.5, "2.5 is a number with a fraction; an id must be text or a whole number"),
+    (2.5, "2.5 is not a whole number; an id must be text or a whole number"),
     (None, "null is not an id; an id must be text or a whole number"),
     (True, "true is not an id; an id must be text or a whole number"),
     ({"n": 1}, "an object is not an id; an id must be text or a whole number"),

@@ -55,12 +55,15 @@ def test_unwritable_or_non_scalar_values_are_refused_with_their_place(tmp_path, 
 
 
 @pytest.mark.parametrize(("written", "said"), [
-    ("2.50", "2.50 is a number with a fraction; an id must be text or a whole number"),
-    ("NaN", "nan is not a finite number; an id must be text or a whole number"),
+    ("2.50", "2.50 is not a whole number; an id must be text or a whole number"),
+    ("NaN", "NaN is not a number; an id must be text or a whole number"),
+    ("Infinity", "Infinity is not a finite number; an id must be text or a whole number"),
 ])
 def test_a_fractional_id_is_said_as_written_with_its_place(tmp_path, written, said):
     """A fractional id read as 'not float 2.5', a type name a user did not write; it is now
-    said as the number the file holds, with what an id may be instead."""
+    said as the number the file holds, with what an id may be instead. NaN was "nan is not a
+    finite number", spelled as Python spells it and in words of its own: it is said as JSON
+    writes it, in the words every whole-number setting uses (utils.bounds.not_whole)."""
     path = _file(tmp_path, _row(id=0))
     with path.open("a", encoding="utf-8") as fh:
         fh.write(json.dumps(_row()).replace('"id": 1', f'"id": {written}') + "\n")

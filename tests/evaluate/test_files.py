@@ -187,7 +187,7 @@ def test_a_predictions_id_column_spelled_otherwise_is_named(tmp_path, jsonl, qc_
     ("", "an empty text is not an id; an id must be text or a whole number"),
     (None, "null is not an id; an id must be text or a whole number"),
     ([1], "a list is not an id; an id must be text or a whole number"),
-    (2.5, "2.5 is a number with a fraction; an id must be text or a whole number"),
+    (2.5, "2.5 is not a whole number; an id must be text or a whole number"),
     (2**70, "an id number must fit in 64 bits: 1180591620717411303424 does not fit"),
     ("\ud800", r"an id text contains a lone surrogate \(U\+D800\) at position 0"),
 ])

@@ -178,7 +178,10 @@ def test_ids_repeated_in_one_request_are_422(client):
     ("1180591620717411303424", "an id number must fit in 64 bits"),
     ("true", "body.pairs.0.id: Value error, true is not an id; an id must be text or a "
              "whole number"),
-    ("1.5", "1.5 is a number with a fraction; an id must be text or a whole number"),
+    ("1.5", "1.5 is not a whole number; an id must be text or a whole number"),
+    # said "nan is not a finite number", in words of its own and as Python spells it
+    ("NaN", "NaN is not a number; an id must be text or a whole number"),
+    ("-Infinity", "-Infinity is not a finite number; an id must be text or a whole number"),
     ("9" * 5000, "a number of more digits than a JSON reader takes"),
 ])
 def test_a_bad_id_is_one_message_in_the_api_s_words(client, int_digit_limit, value, said):

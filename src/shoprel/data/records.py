@@ -36,8 +36,14 @@ class FloatText(float):
 
 
 def as_written(value) -> str:
-    """A value as the file wrote it: a JSON 7.0 or 2.50 as written, not Python's 7.0 or 2.5."""
-    return value.text if isinstance(value, FloatText) else str(value)
+    """A value as the file wrote it: a JSON 7.0 or 2.50 as written, not Python's 7.0 or 2.5,
+    and JSON's NaN and Infinity, not Python's nan and inf (only a JSON file or request holds
+    them: a table's NaN cell is no value, read as null)."""
+    if isinstance(value, FloatText):
+        return value.text
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
+    return str(value)
 
 
 def written_kind(value) -> str:

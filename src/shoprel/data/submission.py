@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -10,7 +9,6 @@ from pathlib import Path
 from shoprel.data.formats import file_format
 from shoprel.data.frame import WRITTEN_ID
 from shoprel.data.records import (
-    FloatText,
     as_written,
     column_line,
     iter_records,
@@ -73,9 +71,6 @@ def _read_input(path: Path, task) -> _Input:
 def _shown(value) -> str:
     """A submission's value in its file's words: a text quoted, JSON's true and null and a
     number as written (1e0, NaN), not Python's True, None, 1.0 or nan."""
-    if isinstance(value, float) and not isinstance(value, FloatText) and \
-            not math.isfinite(value):  # JSON's NaN and Infinity, which Python spells nan, inf
-        return "NaN" if value != value else ("Infinity" if value > 0 else "-Infinity")
     if isinstance(value, str):
         return repr(value)
     if isinstance(value, int | float) and not is_boolean(value):

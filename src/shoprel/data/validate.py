@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -27,6 +26,7 @@ from shoprel.data.tasks import (
     task_field_disagrees,
 )
 from shoprel.errors import InputError
+from shoprel.utils.bounds import not_whole
 from shoprel.utils.scalars import is_boolean
 
 UNKNOWN_LANGUAGE = "unk"
@@ -92,9 +92,8 @@ def checked_id(value):
     number within 64 bits or a non-empty text UTF-8 can hold. The one rule of a file's ids and
     of the ids a request to `serve` gives its pairs."""
     key = None if isinstance(value, bool) or value == "" else coerce_id(value)
-    if isinstance(key, float):
-        what = "a number with a fraction" if math.isfinite(key) else "not a finite number"
-        raise ValueError(f"{as_written(key)} is {what}; {ID_RULE}")
+    if isinstance(key, float):  # said as any whole number's setting says it (utils/bounds.py)
+        raise ValueError(f"{not_whole(key, as_written(key))}; {ID_RULE}")
     if not isinstance(key, int | str):
         raise ValueError(f"{written_kind(value)} is not an id; {ID_RULE}")
     if isinstance(key, int) and not ID_MIN <= key <= ID_MAX:
