@@ -249,8 +249,13 @@ def test_a_file_read_in_chunks_is_written_as_it_was_read_whole(tmp_path, chunk_s
     assert pd.read_csv(tmp_path / "chunked.csv")["extra"].tolist()[-1] == "late key"
     from shoprel.errors import ConfigError
 
-    with pytest.raises(ConfigError, match="chunk_rows: a whole number of rows, at least 1"):
+    # said "a whole number of rows, at least 1; got 0", as no option says it
+    with pytest.raises(ConfigError, match="^chunk_rows: 0 is out of range; it must be at least "
+                                          "1$"):
         langid_file(data, tmp_path / "none.jsonl", chunk_rows=0)
+    with pytest.raises(ConfigError, match="^chunk_rows: 2.0 is not written as a whole number; "
+                                          "write 2$"):
+        langid_file(data, tmp_path / "none.jsonl", chunk_rows=2.0)
     assert not (tmp_path / "none.jsonl").exists()
 
 

@@ -103,10 +103,18 @@ def test_mixed_odd_string_ids_stay_strings(tmp_path):
     assert read_pairs(path).df["id"].tolist() == ["--5", "²"]  # no crash in int()
 
 
-@pytest.mark.parametrize("rows", [0, -3, 2.5, True])
-def test_chunk_rows_must_be_a_positive_whole_number(tmp_path, rows):
-    with pytest.raises(ConfigError, match="--chunk-rows"):
+@pytest.mark.parametrize(("rows", "said"), [
+    (0, "0 is out of range; it must be at least 1"),
+    (-3, "-3 is out of range; it must be at least 1"),
+    # said "must be a whole number of rows, at least 1; got 2.5", as no option says it
+    (2.5, "2.5 is not a whole number"),
+    (4.0, "4.0 is not written as a whole number; write 4"),
+    (True, "expected a number, got True"),
+])
+def test_chunk_rows_must_be_a_positive_whole_number(tmp_path, rows, said):
+    with pytest.raises(ConfigError) as info:
         next(iter_pair_chunks(_file(tmp_path, _row()), chunk_rows=rows))
+    assert str(info.value) == f"--chunk-rows: {said}"
 
 
 def test_numpy_s_true_is_no_chunk_size_and_numpy_s_whole_number_is_one(tmp_path):
@@ -115,7 +123,7 @@ def test_numpy_s_true_is_no_chunk_size_and_numpy_s_whole_number_is_one(tmp_path)
     path = _file(tmp_path, _row(id=1), _row(id=2, label=0))
     with pytest.raises(ConfigError) as info:
         next(iter_pair_chunks(path, chunk_rows=np.True_))
-    assert str(info.value) == "--chunk-rows: must be a whole number of rows, at least 1; got True"
+    assert str(info.value) == "--chunk-rows: expected a number, got True"
     assert [len(chunk) for chunk in iter_pair_chunks(path, chunk_rows=np.int64(1))] == [1, 1]
 
 

@@ -19,7 +19,9 @@ from shoprel.data.validate import RecordValidator
 from shoprel.data.writers import write_record_chunks
 from shoprel.errors import ConfigError, InputError
 from shoprel.utils.atomic import output_lock
+from shoprel.utils.bounds import not_a_count
 from shoprel.utils.outputs import check_output_file
+from shoprel.utils.scalars import python_scalar
 
 
 @dataclass
@@ -75,10 +77,12 @@ def check_rows(path: str | Path, added: dict) -> CheckedFile:
 
 
 def check_chunk_rows(chunk_rows) -> int:
-    """A chunk size is a whole number of rows, at least 1: told before any work."""
-    if isinstance(chunk_rows, bool) or not isinstance(chunk_rows, int) or chunk_rows < 1:
-        raise ConfigError(f"chunk_rows: a whole number of rows, at least 1; got {chunk_rows!r}")
-    return chunk_rows
+    """A chunk size is a whole number of rows, at least 1: told before any work, in the words
+    of an integer option (utils.bounds.not_a_count)."""
+    problem = not_a_count(chunk_rows, ge=1)
+    if problem:
+        raise ConfigError(f"chunk_rows: {problem}")
+    return int(python_scalar(chunk_rows))
 
 
 def row_chunks(path: str | Path, task: Task | None, chunk_rows: int = CHUNK_ROWS

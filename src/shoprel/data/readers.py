@@ -12,8 +12,8 @@ from shoprel.data.records import Record, iter_records
 from shoprel.data.tasks import Task
 from shoprel.data.validate import RecordValidator, validated_chunks
 from shoprel.errors import ConfigError, InputError
-from shoprel.utils.bounds import out_of_range
-from shoprel.utils.scalars import is_boolean, python_scalar
+from shoprel.utils.bounds import not_a_count
+from shoprel.utils.scalars import python_scalar
 
 
 def iter_pair_chunks(
@@ -30,13 +30,10 @@ def iter_pair_chunks(
     `written_ids`: keep ids as the file wrote them, to write them back (scoring);
     `read_labels` False: leave a label column unread (scoring needs none); `records`: the
     file's records already read (iter_records), checked again without parsing it again."""
-    chunk_rows = python_scalar(chunk_rows)  # np.int64(500) is 500; numpy's True is True
-    if is_boolean(chunk_rows) or not isinstance(chunk_rows, int):
-        raise ConfigError(f"--chunk-rows: must be a whole number of rows, at least 1; got "
-                          f"{chunk_rows!r}")
-    problem = out_of_range(chunk_rows, ge=1)
+    problem = not_a_count(chunk_rows, ge=1)  # as an integer option says it (bounds.py)
     if problem:
         raise ConfigError(f"--chunk-rows: {problem}")
+    chunk_rows = int(python_scalar(chunk_rows))  # np.int64(500) is 500
     path = Path(path).expanduser()  # `~/data.jsonl` from Python, as the CLI reads it
     validator = RecordValidator(path, task, require_label, empty_text,
                                 written_ids=written_ids, read_labels=read_labels)
