@@ -879,14 +879,24 @@ def test_list_cache_and_prune_cache_do_what_the_command_does(tmp_path):
         (lambda: shoprel.prune_cache(root, kinds=["embedings"]),
          "kinds: 'embedings' is no kind of cache entry; use some of backbones, onnx"),
         (lambda: shoprel.prune_cache(root, kinds=3), "kinds: the number 3 is not a list"),
+        # said "expected a number of days >= 0, got nan" (got -1), where `cache prune
+        # --older-than` says utils.bounds' sentences; so did keep_under for -5 or 5.0 bytes
         (lambda: shoprel.prune_cache(root, older_than=float("nan")),
-         "older_than: expected a number of days >= 0, got nan"),
+         "older_than: nan is not a number"),
+        (lambda: shoprel.prune_cache(root, older_than=float("inf")),
+         "older_than: inf is not a finite number"),
+        (lambda: shoprel.prune_cache(root, older_than=-1),
+         "older_than: -1 is out of range; it must be at least 0"),
         (lambda: shoprel.prune_cache(root, older_than="30"),
-         "older_than: expected a number of days >= 0, got '30'"),
+         "older_than: expected a number (days unused), got '30'"),
+        (lambda: shoprel.prune_cache(root, keep_under=-5),
+         "keep_under: -5 is out of range; it must be at least 0"),
+        (lambda: shoprel.prune_cache(root, keep_under=5.0),
+         "keep_under: 5.0 is not written as a whole number; write 5"),
         (lambda: shoprel.prune_cache(root, keep_under="lots"),
          "keep_under: 'lots' is not a size (e.g. 500M, 20G, 1.5T)"),
         (lambda: shoprel.prune_cache(root, keep_under=True),
-         "keep_under: expected a size such as '20G' or a number of bytes >= 0, got True"),
+         "keep_under: expected a size such as '20G' or a number of bytes, got True"),
         (lambda: shoprel.prune_cache(root, stale="yes"), "stale: expected True or False"),
     ]:
         _one_line(call, ConfigError, message)

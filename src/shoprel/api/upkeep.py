@@ -6,6 +6,7 @@ from __future__ import annotations
 import numbers
 from pathlib import Path
 
+from shoprel.api.checks import real_number
 from shoprel.api.wording import in_python_words
 from shoprel.data.records import python_kind
 from shoprel.errors import ConfigError
@@ -15,6 +16,7 @@ from shoprel.models.cache_upkeep import CacheListing, PruneResult
 from shoprel.models.cache_upkeep import list_cache as _list_cache
 from shoprel.models.cache_upkeep import prune_cache as _prune_cache
 from shoprel.utils.arguments import flag_argument, path_argument
+from shoprel.utils.bounds import not_a_count, not_finite, out_of_range
 from shoprel.utils.scalars import is_boolean, python_scalar
 
 __all__ = ["export_onnx", "list_cache", "prune_cache"]
@@ -61,13 +63,16 @@ def _kinds(kinds) -> tuple[str, ...]:
 
 
 def _days(value, name: str) -> float | None:
-    """A number of days >= 0 (nan and inf choose nothing: no entry is older than for ever)."""
+    """A number of days, 0 or more (nan and inf choose nothing: no entry is older than for
+    ever), refused as `cache prune --older-than` refuses it (utils/bounds.py)."""
     if value is None:
         return None
-    value = python_scalar(value)
-    if is_boolean(value) or not isinstance(value, numbers.Real) or not 0 <= value < float("inf"):
-        raise ConfigError(f"{name}: expected a number of days >= 0, got {value!r}")
-    return float(value)
+    days = real_number(value, name, "days unused")
+    shown = repr(python_scalar(value))  # -1 as given, not as the float it is read as
+    problem = not_finite(days, shown) or out_of_range(days, shown, ge=0)
+    if problem:
+        raise ConfigError(f"{name}: {problem}")
+    return days
 
 
 def _size(value, name: str) -> int | None:
@@ -80,9 +85,12 @@ def _size(value, name: str) -> int | None:
             return parse_size(value)
         except ValueError as exc:
             raise ConfigError(f"{name}: {exc}") from None
-    if is_boolean(value) or not isinstance(value, int) or value < 0:
-        raise ConfigError(f"{name}: expected a size such as '20G' or a number of bytes >= 0, "
-                          f"got {value!r}")
+    if is_boolean(value) or not isinstance(value, numbers.Real):
+        raise ConfigError(f"{name}: expected a size such as '20G' or a number of bytes, got "
+                          f"{value!r}")
+    problem = not_a_count(value)  # -5 or 5.0 bytes: said as an integer option says them
+    if problem:
+        raise ConfigError(f"{name}: {problem}")
     return value
 
 
