@@ -137,7 +137,7 @@ def refuse_lax_reading(model: type[BaseModel], value: Any, info: ValidationInfo)
         words = [repr(v) for leaf in leaves if not isinstance(leaf, type)
                  for v in literal_values(leaf)]
         raise ValueError(f"expected {' or '.join([*truth, *words])}, got {plain!r}")
-    return plain  # numpy's 3 as 3: folds.k, strict against `true`, refused np.int64(3)
+    return plain  # numpy's 3 as 3: folds.k, once strict against `true`, refused np.int64(3)
 
 
 def whole_field_number(number: float, info: ValidationInfo) -> int:
