@@ -43,3 +43,33 @@ def test_string_ids_and_bad_target(tmp_path, jsonl, qc_rows, table):
     assert out.df["id"].tolist() == ["aug-it-1"] and out.df["augmented"].all()
     with pytest.raises(ConfigError, match="its own source"):
         augment_translations(frame, {"es": "es"}, table)
+
+
+class CountingTranslator:
+    """Answers every text (an empty one with a made-up word, as a model would) and keeps what it
+    was sent."""
+
+    name, model = "counting", "counting"
+
+    def __init__(self):
+        self.sent: list[str] = []
+
+    def translate(self, texts, source_langs, target):
+        self.sent.extend(texts)
+        return [f"{text} ({target})" if text.strip() else "invented" for text in texts]
+
+
+def test_empty_queries_are_never_sent(tmp_path, jsonl, qc_rows):
+    """Empty queries were sent to the backend (`shoprel translate` sends none), and a backend
+    that answered them had its answer kept as an augmented row."""
+    rows = qc_rows + [{"id": 4, "task": "QC", "language": "es", "origin_query": "",
+                       "category_path": "luggage & bags", "label": 0},
+                      {"id": 5, "task": "QC", "language": "es", "origin_query": "   ",
+                       "category_path": "luggage & bags", "label": 0}]
+    frame = read_pairs(jsonl(tmp_path / "qc.jsonl", rows))
+    backend = CountingTranslator()
+    out = augment_translations(frame, {"it": "es"}, backend)
+    assert backend.sent == ["funda iphone"]
+    assert out.stats["augmented"] == 1 and out.stats["translated"] == {"it": 1}
+    assert out.df.loc[out.df["augmented"], "query"].tolist() == ["funda iphone (it)"]
+    assert len(out.df) == 6

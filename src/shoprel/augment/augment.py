@@ -37,8 +37,9 @@ def augment_translations(frame: PairFrame, targets: dict[str, str], translator: 
     """Translate rows of language src into each new language: targets = {new: src}.
 
     {"it": "es"} makes Italian rows from the Spanish ones. Labels and targets are copied;
-    rows whose query has no route are left out. Originals come first, augmented=False. The
-    frame's stats count the copies (`augmented`) and, per new language, `translated`.
+    rows whose query has no route, or is empty (never sent), are left out. Originals come
+    first, augmented=False. The frame's stats count the copies (`augmented`) and, per new
+    language, `translated`.
     """
     df = frame.df
     pieces, taken, made_per_language = [], df["id"], {}
@@ -47,6 +48,9 @@ def augment_translations(frame: PairFrame, targets: dict[str, str], translator: 
         if new_lang == source:
             raise ConfigError(f"augmentation target {new_lang!r} is its own source")
         rows = df[df["language"].map(normalize_lang) == source]
+        # an empty query is never sent (`shoprel translate` sends none either): whatever a
+        # backend answers to it ('', None, or a model's invention) is no translation of it
+        rows = rows[rows["query"].astype(str).str.strip() != ""]
         if rows.empty:
             continue
         queries = rows["query"].astype(str).tolist()
