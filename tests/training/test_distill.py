@@ -185,7 +185,8 @@ def test_nested_teacher_sends_each_query_to_the_translation_backend_once(
                              for q in spanish.unique()), encoding="utf-8")
     config = load_config(None, {**SMALL, "augment.translate": {"pt": "es"},
                                 "augment.backend": "table", "augment.table": str(table)})
-    monkeypatch.setattr(distill_module, "teacher_specs", lambda teacher: [(config, 1.0)])
+    monkeypatch.setattr(distill_module, "teacher_specs",
+                        lambda teacher: [distill_module.TeacherModel(config, 1.0)])
     augmented = []
 
     class Constant:  # the fits do not matter here, only the rows each is given
@@ -223,7 +224,7 @@ def test_nested_teacher_closes_the_translation_caches_it_opens(tmp_path, monkeyp
                                 "augment.backend": "table", "augment.table": str(table),
                                 "augment.cache": str(tmp_path / "tr.sqlite")})
     monkeypatch.setattr(distill_module, "teacher_specs",
-                        lambda teacher: [(config, 1.0), (config, 1.0)])
+                        lambda teacher: [distill_module.TeacherModel(config, 1.0)] * 2)
 
     class Constant:  # the fits do not matter here
         def fit(self, rows):
@@ -248,8 +249,9 @@ def test_a_teacher_ensemble_of_an_ensemble_refits_the_runs_inside(teachers, tmp_
         **SMALL, "model.params.n_estimators": 20}), progress=False).run_dir
     build_ensemble([teachers["ensemble"], c], tmp_path / "outer", method="mean")
     specs = teacher_specs(open_teacher(tmp_path / "outer"))
-    assert [weight for _, weight in specs] == [0.25, 0.25, 0.5]
-    assert [config.model.params.get("C") for config, _ in specs][1] == 0.5  # run b's own
+    assert [spec.weight for spec in specs] == [0.25, 0.25, 0.5]
+    assert [spec.config.model.params.get("C") for spec in specs][1] == 0.5  # run b's own
+    assert all(spec.start_from is None and spec.stage0 is None for spec in specs)
 
 
 def test_unlabeled_pairs_train_every_fit_with_the_teacher_scores(teachers, student_yaml,

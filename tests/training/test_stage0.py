@@ -2,13 +2,14 @@
 model and the final model start from it."""
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 from shoprel import runs
-from shoprel.errors import ConfigError
+from shoprel.errors import ConfigError, RunDirError
 from shoprel.models import base, registry
 from shoprel.models.base import RelevanceModel
 from shoprel.models.config import FamilyConfig
@@ -215,3 +216,57 @@ def test_a_stage0_fit_from_a_broken_backbone_is_warned_of(tmp_path, warm_family,
         "warning: model.params.backbone (default) lacks 1 encoder weight(s) (enc.w), which "
         "started random: a broken checkpoint? the run's models were fine-tuned from those "
         "random weights")
+
+
+def nested_refit_starts(tmp_path, teacher_overrides, qc_demo, monkeypatch):
+    """The start of every teacher refit a nested distill makes (the student is `fast`: every
+    warm-start fit during the distill is one), and the distillation block."""
+    from shoprel.training.distill import distill
+
+    config = load_config(None, {"model.family": WarmStart.family, "folds.k": 3,
+                                **teacher_overrides})
+    teacher = runner.train(qc_demo, tmp_path / "teacher", config, progress=False).run_dir
+    starts = []
+    fit = WarmStart._fit
+    monkeypatch.setattr(WarmStart, "_fit", lambda self, frame, config: (
+        fit(self, frame, config), starts.append((len(frame), self.start_))))
+    student = load_config(None, {"model.family": "fast", "model.params.n_estimators": 10,
+                                 "model.params.n_jobs": 1})
+    result = distill(teacher, student, tmp_path / "student", hard_weight=0.3, progress=False,
+                     speed_rows=0, nested=True)
+    return teacher, starts, result.metrics["distillation"]
+
+
+def test_nested_teacher_refits_start_from_the_other_tasks_stage0(tmp_path, warm_family, qc_demo,
+                                                                  qi_demo, monkeypatch):
+    from shoprel.training.distill import distill
+
+    """Every fit of the teacher started from its stage 0 (QI rows), but distill --nested refit
+    it from nothing: the estimate was of another training. A stage 0 of the other task's file
+    holds none of this file's rows, so the refits now start from it."""
+    teacher, starts, block = nested_refit_starts(
+        tmp_path, {"stage0.data": str(qi_demo), "stage0.params": {"tag": "stage0"}}, qc_demo,
+        monkeypatch)
+    assert len(starts) == 6  # 3 student folds x the 2 other teacher folds
+    assert all(0 < rows < 360 for rows, _ in starts)  # two folds left out of each
+    assert all(start is not None and (start["tag"], start["task"], start["rows"])
+               == ("stage0", "QI", 360) for _, start in starts)
+    assert block["nested_stage0"] == [
+        f"{teacher}: the refits start from its stage 0, fitted on the other task's (QI) rows "
+        f"of {qi_demo.resolve()}, none of them this file's"]
+    shutil.rmtree(teacher / runs.MODELS / "stage0")  # said before any refit
+    with pytest.raises(RunDirError, match=r"stage0: missing; the run's fits started from"):
+        distill(teacher, load_config(None, {"model.family": "fast"}), tmp_path / "again",
+                nested=True, progress=False)
+
+
+def test_nested_teacher_refits_skip_a_stage0_that_saw_the_rows(tmp_path, warm_family, qc_demo,
+                                                                monkeypatch):
+    """A stage 0 fitted on the training file itself learnt the labels of the rows each student
+    fold validates on: the refits start without it, and the block says why."""
+    teacher, starts, block = nested_refit_starts(
+        tmp_path, {"stage0.data": str(qc_demo)}, qc_demo, monkeypatch)
+    assert len(starts) == 6 and all(start is None for _, start in starts)
+    assert block["nested_stage0"] == [
+        f"{teacher}: the refits start without its stage 0, which was fitted on QC rows of "
+        f"{qc_demo.resolve()}, which may hold the rows of {qc_demo.resolve()}"]

@@ -16,8 +16,11 @@ nothing; the smaller hard_weight, the more the soft targets carry. On qc_real a 
 distilled from its own fast run gained OOF AUC 0.68 → 0.74 (hard_weight 0.3): all leak.
 `nested=True` removes it: for student fold f the teacher is refitted (from its run config, or
 each member's for a mean/weighted ensemble) without fold f, so each fold's soft targets never
-saw that fold's labels; it costs k·(k−1) teacher fits per member. The final student model
-always learns the teacher's OOF probabilities (no estimate depends on it).
+saw that fold's labels; it costs k·(k−1) teacher fits per member. Each refit starts from the
+teacher's stage-0 model, as its own fits did, when that was fitted on the other task's file
+(none of its rows is this file's); one that may hold this file's rows is not reused
+(nested_start). The final student model always learns the teacher's OOF probabilities (no
+estimate depends on it).
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -39,7 +43,7 @@ from shoprel.errors import ConfigError, RunDirError
 from shoprel.models.targets import SOFT_LABEL, mix_targets, require_row_targets
 from shoprel.training.config import RunConfig, load_config
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
-from shoprel.training.runner import TrainResult, train
+from shoprel.training.runner import STAGE0_MODEL, TrainResult, train
 from shoprel.training.unlabeled import BARE, LEFT_OUT, adding, teacher_scored
 from shoprel.utils.bounds import out_of_range
 from shoprel.utils.outputs import check_output_dir, is_written_for
@@ -149,16 +153,54 @@ def student_config(config: RunConfig | str | Path, teacher: Teacher, k: int) -> 
                                      "student": None})  # a student carries none of its own
 
 
-def teacher_specs(teacher: Teacher) -> list[tuple[RunConfig, float]]:
-    """(run config, weight) of each model the teacher averages: itself, or its members."""
-    return _run_specs(teacher.run, 1.0)
+class TeacherModel(NamedTuple):
+    """One model the teacher averages, as its nested refits rebuild it."""
+
+    config: RunConfig
+    weight: float
+    start_from: Path | None = None  # the run's stage-0 model, when the refits reuse it
+    stage0: str | None = None  # what became of the run's stage 0 (None: it had none)
 
 
-def _run_specs(run: runs.Run, weight: float) -> list[tuple[RunConfig, float]]:
+def teacher_specs(teacher: Teacher) -> list[TeacherModel]:
+    """Each model the teacher averages: itself, or its members."""
+    return _run_specs(teacher.run, 1.0, teacher.train_file)
+
+
+def nested_start(run: runs.Run, rows_file: Path) -> tuple[Path | None, str | None]:
+    """The stage-0 model the nested refits of `run` start from, and a line saying so (both
+    None when the run had no stage 0).
+
+    The run's own fits all started from its stage 0, so its refits must too, or they estimate
+    another training. That leaks nothing into a student fold when stage 0 was fitted on the
+    other task's file: none of its rows is one of this file's. A stage 0 fitted on a file of
+    the run's own task, or on its training file (one holding both target columns, read as the
+    other task), may hold the very rows a student fold validates on: the refits then start
+    without it, honest though no longer the teacher's training exactly.
+    """
+    info = run.metrics().get("stage0")
+    if not info:
+        return None, None
+    stage0_file = Path(str(info.get("train_file", ""))).resolve()
+    own_files = {Path(str(file)).resolve() for file in (run.train_file(), rows_file) if file}
+    if info.get("task") in (None, run.task.value) or stage0_file in own_files:
+        return None, (f"{run.path}: the refits start without its stage 0, which was fitted on "
+                      f"{info.get('task') or 'unrecorded'} rows of {stage0_file}, which may hold "
+                      f"the rows of {rows_file}")
+    folder = run.path / runs.MODELS / STAGE0_MODEL
+    if not folder.is_dir():
+        raise RunDirError(f"{folder}: missing; the run's fits started from this stage-0 model, "
+                          "and its nested refits must too")
+    return folder, (f"{run.path}: the refits start from its stage 0, fitted on the other "
+                    f"task's ({info['task']}) rows of {stage0_file}, none of them this file's")
+
+
+def _run_specs(run: runs.Run, weight: float, rows_file: Path) -> list[TeacherModel]:
     """A member that is an ensemble itself gives its members, their weights scaled by its own
     (its config.yaml records a combination, not a model to refit)."""
     if run.kind != "ensemble":
-        return [(load_config(run.path / runs.CONFIG, saved=True), weight)]
+        return [TeacherModel(load_config(run.path / runs.CONFIG, saved=True), weight,
+                             *nested_start(run, rows_file))]
     from shoprel.ensemble.combiners import COMBINERS
 
     combination = run.manifest.get("combination", {})
@@ -168,7 +210,7 @@ def _run_specs(run: runs.Run, weight: float) -> list[tuple[RunConfig, float]]:
                           f"averages them: the method of {run.path} must be "
                           f"{' or '.join(averaging)}, not {combination.get('method')!r}")
     return [spec for member, w in zip(run.member_dirs(), combination["weights"], strict=True)
-            for spec in _run_specs(runs.Run.open(member), weight * float(w))]
+            for spec in _run_specs(runs.Run.open(member), weight * float(w), rows_file)]
 
 
 def check_nested_refits(teacher: Teacher, labels: np.ndarray, folds: np.ndarray) -> None:
@@ -189,9 +231,12 @@ def check_nested_refits(teacher: Teacher, labels: np.ndarray, folds: np.ndarray)
 
 
 def nested_teacher(teacher: Teacher, frame: PairFrame, folds: np.ndarray,
-                   progress: bool = True) -> dict[int, np.ndarray]:
+                   progress: bool = True,
+                   models: list[TeacherModel] | None = None) -> dict[int, np.ndarray]:
     """Per student fold f: teacher probabilities for every other fold's rows, each from teacher
-    models fitted without fold f and without the row's own fold (NaN on fold f's rows)."""
+    models fitted without fold f and without the row's own fold (NaN on fold f's rows); each
+    refit starts where the teacher's fits did (nested_start). `models`: teacher_specs(teacher),
+    when already made."""
     from tqdm.auto import tqdm
 
     from shoprel.training.runner import new_model, training_side
@@ -200,8 +245,8 @@ def nested_teacher(teacher: Teacher, frame: PairFrame, folds: np.ndarray,
     # then hears each distinct query once for all k(k-1) refits, not once per refit; each
     # is closed (augment.cache's connection) once the refits are done
     with contextlib.ExitStack() as opened:
-        sides = [(config, opened.enter_context(training_side(config, False, frame)), weight)
-                 for config, weight in teacher_specs(teacher)]
+        sides = [(spec, opened.enter_context(training_side(spec.config, False, frame)))
+                 for spec in (teacher_specs(teacher) if models is None else models)]
         k = int(folds.max()) + 1
         out = {}
         pairs = [(f, g) for f in range(k) for g in range(k) if f != g]
@@ -210,11 +255,11 @@ def nested_teacher(teacher: Teacher, frame: PairFrame, folds: np.ndarray,
             fit, score = np.flatnonzero((folds != f) & (folds != g)), np.flatnonzero(folds == g)
             total = 0.0
             p[score] = 0.0
-            for config, side, weight in sides:
+            for spec, side in sides:
                 rows = side(frame.take(fit))
-                model = new_model(config).fit(rows)
-                p[score] += weight * model.predict_proba(frame.take(score))[:, 1]
-                total += weight
+                model = new_model(spec.config, spec.start_from).fit(rows)
+                p[score] += spec.weight * model.predict_proba(frame.take(score))[:, 1]
+                total += spec.weight
             p[score] /= total
     return out
 
@@ -323,10 +368,12 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     check_rows_unchanged(frame, teacher)
     teacher_p = aligned_to_rows(frame, teacher.oof, "probability", teacher).astype(np.float64)
     folds = aligned_to_rows(frame, teacher.folds, "fold", teacher).astype(np.int64)
-    fit_rows = None
+    fit_rows, stage0_notes = None, []
     if nested:
         check_nested_refits(teacher, frame.labels, folds)
-        per_fold = nested_teacher(teacher, frame, folds, progress)
+        models = teacher_specs(teacher)
+        stage0_notes = [spec.stage0 for spec in models if spec.stage0 is not None]
+        per_fold = nested_teacher(teacher, frame, folds, progress, models)
         fit_rows = nested_soft_labels(frame, folds, per_fold, hard_weight)
     frame.df[SOFT_LABEL] = mix_targets(frame.labels, teacher_p, hard_weight)
     teacher_metrics = teacher.run.metrics()
@@ -350,6 +397,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
             "teacher_oof": _oof_figures(teacher_metrics),
             "student_oof": _oof_figures(metrics),
             "nested": nested,
+            **({"nested_stage0": stage0_notes} if stage0_notes else {}),
             "caveat": oof_caveat(hard_weight, nested, extra_rows is not None),
             **({"ignored": ignored} if ignored else {}),
             "oof_optimistic": oof_caveat(hard_weight, nested,
