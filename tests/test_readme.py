@@ -216,3 +216,15 @@ def test_the_readme_names_the_commands_the_python_api_has_and_those_it_lacks():
     for command, named in has.items():  # `shoprel cache list` for a group's commands
         assert all(re.search(f"`shoprel {command}[` ]", getattr(shoprel, f).__doc__)
                    for f in named), command
+
+
+def test_prose_lines_keep_the_width():
+    """A paragraph line of 151 characters (and others up to 268) sat among ~100-character ones;
+    prose outside code blocks and tables stays within 110 (a bare link may not break)."""
+    fenced, long = False, []
+    for number, line in enumerate(README.read_text(encoding="utf-8").splitlines(), 1):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        elif not fenced and not line.lstrip().startswith("|") and len(line) > 110:
+            long.append(number)
+    assert long == []
