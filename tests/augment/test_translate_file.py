@@ -520,3 +520,38 @@ def test_each_distinct_query_is_asked_once_however_many_chunks_repeat_it(tmp_pat
         if name == "cache":
             assert (translator.hits, translator.misses) == (0, len(distinct))
             translator.close()
+
+
+def test_an_object_with_no_keys_is_refused_for_parquet_before_any_work(tmp_path, jsonl,
+                                                                      monkeypatch):
+    """An object with no keys ({}) failed as the Parquet output was written, after the
+    translating, in pyarrow's words ("Cannot write struct type 'attrs' with no child field to
+    Parquet. Consider adding a dummy child field.") with no line; it is now told at its line
+    and field before any work, and a {} beside objects with keys is written (its keys null)."""
+    import pyarrow.parquet as pq
+
+    from shoprel.augment import rewrite
+    from shoprel.errors import OutputError
+
+    rows = [{"id": 1, "language": "es", "origin_query": "zapatos", "category_path": "a",
+             "attrs": None},
+            {"id": 2, "language": "en", "origin_query": "shoes", "category_path": "a",
+             "attrs": {}}]
+    data = jsonl(tmp_path / "q.jsonl", rows)
+    table = _table(tmp_path, jsonl)
+    real_chunks = rewrite.row_chunks
+    monkeypatch.setattr(rewrite, "row_chunks", lambda *args: pytest.fail("work began"))
+    before = sorted(p.name for p in tmp_path.iterdir())
+    with pytest.raises(OutputError) as caught:
+        translate_file(data, tmp_path / "out.parquet", table)
+    assert str(caught.value) == (f"{data}, line 2, field 'attrs': an empty object here, and no "
+                                 "line gives one there a key: a Parquet object needs at least "
+                                 "one field; write the output as .jsonl or .csv")
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+    monkeypatch.setattr(rewrite, "row_chunks", real_chunks)
+    translate_file(data, tmp_path / "out.jsonl", table)  # JSON lines hold it as it is
+    assert json.loads((tmp_path / "out.jsonl").read_text().splitlines()[1])["attrs"] == {}
+    rows[0]["attrs"] = {"size": 3}
+    translate_file(jsonl(tmp_path / "q.jsonl", rows), tmp_path / "out.parquet", table)
+    assert [r["attrs"] for r in pq.read_table(tmp_path / "out.parquet").to_pylist()] == [
+        {"size": 3}, {"size": None}]

@@ -51,3 +51,34 @@ def test_values_no_one_type_holds_are_told_at_the_line_of_the_first_misfit(
 def test_a_parquet_source_is_told_by_row():
     with pytest.raises(OutputError, match=r"^q\.parquet, row 2, field 'extra': the number 5 "):
         _schema([True, 5], source="q.parquet")
+
+
+@pytest.mark.parametrize("batch", [1, 2_000])
+@pytest.mark.parametrize(("values", "at"), [
+    ([None, None, {}], ""),
+    ([{"a": 1}, None, {"b": {}}], " (at extra.b)"),
+    ([[{"a": 1}], None, [{"b": [{}]}]], " (at extra[].b[])"),
+    # line 1's empty "a" is given a key by line 2; line 3's "d" by none
+    ([{"a": {}}, {"a": {"c": 1}}, {"d": [{}]}], " (at extra.d[])"),
+])
+def test_an_object_with_no_keys_is_told_at_its_line_where_no_line_gives_it_one(
+        monkeypatch, values, at, batch):
+    """{} made a Parquet column (or a part of one) of no fields, which pyarrow cannot write:
+    translate/langid failed when writing, in pyarrow's words ('Cannot write struct type
+    'extra' with no child field to Parquet') with neither line nor field, after the work."""
+    monkeypatch.setattr(column_plan, "NESTED_BATCH", batch)
+    with pytest.raises(OutputError) as caught:
+        _schema(values)
+    assert str(caught.value) == (f"q.jsonl, line 3, field 'extra': an empty object here{at}, "
+                                 "and no line gives one there a key: a Parquet object needs at "
+                                 "least one field; write the output as .jsonl or .csv")
+
+
+@pytest.mark.parametrize("batch", [1, 2_000])
+def test_an_object_with_no_keys_where_another_line_gives_it_some_is_written(monkeypatch,
+                                                                             batch):
+    monkeypatch.setattr(column_plan, "NESTED_BATCH", batch)
+    assert _schema([{}, {"a": 1}]).field("extra").type == pa.struct([("a", pa.int64())])
+    assert _schema([{"a": {}}, None, {"a": {"b": "x"}}]).field("extra").type == pa.struct(
+        [("a", pa.struct([("b", pa.string())]))])
+    assert _schema([[], [[]], None]).field("extra").type == pa.list_(pa.list_(pa.null()))

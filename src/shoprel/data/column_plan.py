@@ -3,7 +3,8 @@ over every record in one streamed pass before anything is written: their order, 
 text, and for Parquet one type per column that every chunk is written with. A chunk's own
 types are no guide: a column null in the first chunk and lists later, a struct whose keys
 grow, true/false then numbers would fail midway or be cast quietly (5 written as true); a
-column no one type holds is told at its line before any work instead."""
+column no one type holds, or a value no Parquet type holds (an object with no keys), is told
+at its line before any work instead."""
 
 from __future__ import annotations
 
@@ -16,6 +17,8 @@ from shoprel.errors import OutputError, one_line_reason
 NESTED_BATCH = 2_000
 TO_TEXT = (str, int, float)  # a number in a column of text is written as its text
 PLAIN = {str, int, float, FloatText, bool}  # kinds whose Parquet type needs no inference
+# what a misfit is refused with, after why: the way out the command has
+WAY_OUT = "write the output as .jsonl or .csv"
 
 
 def _group(kind: type) -> type:
@@ -49,6 +52,9 @@ class ColumnPlan:
         self._first_of_group: dict[str, dict[type, tuple[int | None, str]]] = {}
         self._pending: dict[str, list[tuple[int | None, object]]] = {}
         self._nested: dict = {}
+        # per column, where in a value (keys, "[]" for a list's items) an empty object was
+        # first met: (line, order met)
+        self._empty_objects: dict[str, dict[tuple[str, ...], tuple[int | None, int]]] = {}
         self._problem: OutputError | None = None
 
     def add(self, record: dict, line: int | None = None) -> None:
@@ -98,8 +104,9 @@ class ColumnPlan:
         if not pending or self._problem is not None:
             return
         try:
-            self._nested[name] = _merged(self._nested.get(name),
-                                         pa.array([value for _, value in pending]).type)
+            found = pa.array([value for _, value in pending]).type
+            self._nested[name] = _merged(self._nested.get(name), found)
+            self._note_empty_objects(name, found, pending)
             return
         except (pa.ArrowException, ValueError, TypeError):
             pass
@@ -117,17 +124,50 @@ class ColumnPlan:
                                          f"the {position_label(self.source)}s above make the "
                                          f"column {self._nested[name]}")
                 return
+            self._note_empty_objects(name, found, [(line, value)])
+
+    def _note_empty_objects(self, name: str, found, values: list) -> None:
+        """Where the values' type `found` holds an object with no keys (pyarrow's struct<>,
+        which Parquet cannot write), the line of the first value holding one there: the
+        column's type may still gain keys there from later values."""
+        places = set(_empty_struct_places(found)) - set(self._empty_objects.get(name, {}))
+        if not places:
+            return
+        noted = self._empty_objects.setdefault(name, {})
+        for line, value in values:
+            for place in _empty_object_places(value):
+                if place in places:
+                    noted[place] = (line, len(noted))
+                    places.discard(place)
+            if not places:
+                return
 
     def _place(self, line: int | None) -> str:
         return (f"{position_label(self.source)} {line}" if line is not None
                 else "an earlier record")
 
-    def _refuse(self, name: str, line: int | None, reason: str) -> None:
+    def _refuse(self, name: str, line: int | None, reason: str,
+                why: str = "a Parquet column holds one type of value") -> None:
         where = ", ".join(str(part) for part in (
             self.source, f"{position_label(self.source)} {line}" if line is not None else None,
             f"field {name!r}") if part is not None)
-        self._problem = OutputError(f"{where}: {reason}: a Parquet column holds one type of "
-                                    "value; write the output as .jsonl or .csv")
+        self._problem = OutputError(f"{where}: {reason}: {why}; {WAY_OUT}")
+
+    def _refuse_unwritable_values(self) -> None:
+        """A value no Parquet type holds whatever the column's other values: an object with no
+        keys in a place where no value gives it any (pyarrow cannot write a struct with no
+        fields)."""
+        for name in self.names:
+            noted = self._empty_objects.get(name, {})
+            empty = [noted[place] + (place,) for place in _empty_struct_places(
+                self._nested[name]) if place in noted] if name in self._nested else []
+            if empty:
+                line, _, place = min(empty, key=lambda item: item[1])
+                at = f" (at {_place_text(name, place)})" if place else ""
+                self._refuse(name, line, f"an empty object here{at}, and no line gives one "
+                                         "there a key", "a Parquet object needs at least one "
+                                                        "field")
+                return
 
     def arrow_schema(self):
         """The Parquet schema of the whole file: text columns as strings, numbers and booleans
@@ -137,6 +177,8 @@ class ColumnPlan:
 
         for name in list(self._pending):
             self._settle(name)
+        if self._problem is None:
+            self._refuse_unwritable_values()
         if self._problem is not None:
             raise self._problem
         fields = []
@@ -156,3 +198,36 @@ class ColumnPlan:
                 kind = self._nested[name]
             fields.append(pa.field(name, kind))
         return pa.schema(fields)
+
+
+def _empty_struct_places(kind, place: tuple[str, ...] = ()):
+    """Where the pyarrow type `kind` has a struct with no fields: a path of field names, "[]"
+    for a list's items."""
+    import pyarrow as pa
+
+    if pa.types.is_struct(kind):
+        if kind.num_fields == 0:
+            yield place
+        for index in range(kind.num_fields):
+            yield from _empty_struct_places(kind.field(index).type,
+                                            (*place, kind.field(index).name))
+    elif pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        yield from _empty_struct_places(kind.value_type, (*place, "[]"))
+
+
+def _empty_object_places(value, place: tuple[str, ...] = ()):
+    """Where the record's value holds an object with no keys, as _empty_struct_places says
+    it."""
+    if isinstance(value, dict):
+        if not value:
+            yield place
+        for key, inner in value.items():
+            yield from _empty_object_places(inner, (*place, str(key)))
+    elif isinstance(value, list | tuple):
+        for inner in value:
+            yield from _empty_object_places(inner, (*place, "[]"))
+
+
+def _place_text(name: str, place: tuple[str, ...]) -> str:
+    """A place in the column's values as a reader writes it: "extra.a", "extra[].b"."""
+    return name + "".join(step if step == "[]" else f".{step}" for step in place)
