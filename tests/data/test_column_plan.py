@@ -82,3 +82,27 @@ def test_an_object_with_no_keys_where_another_line_gives_it_some_is_written(monk
     assert _schema([{"a": {}}, None, {"a": {"b": "x"}}]).field("extra").type == pa.struct(
         [("a", pa.struct([("b", pa.string())]))])
     assert _schema([[], [[]], None]).field("extra").type == pa.list_(pa.list_(pa.null()))
+
+
+@pytest.mark.parametrize("batch", [1, 2_000])
+@pytest.mark.parametrize(("values", "reason"), [
+    ([1, None, 2**63], "the number 9223372036854775808 here, beyond 64 bits"),
+    ([1.5, None, -2**63 - 1], "the number -9223372036854775809 here, beyond 64 bits"),
+    ([[1], None, [2, 2**64]], "a list here holding a whole number beyond 64 bits"),
+    ([{"a": 1}, None, {"a": -2**70}], "an object here holding a whole number beyond 64 bits"),
+])
+def test_a_whole_number_beyond_64_bits_is_told_at_its_line(monkeypatch, values, reason, batch):
+    """pyarrow holds no whole number beyond 64 bits: in a column of numbers it failed when
+    written (after the work), and in a list or object the checking pass itself stopped on an
+    OverflowError traceback ('Python int too large to convert to C long')."""
+    monkeypatch.setattr(column_plan, "NESTED_BATCH", batch)
+    with pytest.raises(OutputError) as caught:
+        _schema(values)
+    assert str(caught.value) == (f"q.jsonl, line 3, field 'extra': {reason}: Parquet holds "
+                                 "whole numbers of 64 bits at most; write the output as .jsonl "
+                                 "or .csv")
+
+
+def test_whole_numbers_of_64_bits_and_longer_ones_written_as_text_are_kept():
+    assert _schema([2**63 - 1, -2**63]).field("extra").type == pa.int64()
+    assert _schema([2**63, "x"]).field("extra").type == pa.string()  # written "9223...808"

@@ -3,8 +3,8 @@ over every record in one streamed pass before anything is written: their order, 
 text, and for Parquet one type per column that every chunk is written with. A chunk's own
 types are no guide: a column null in the first chunk and lists later, a struct whose keys
 grow, true/false then numbers would fail midway or be cast quietly (5 written as true); a
-column no one type holds, or a value no Parquet type holds (an object with no keys), is told
-at its line before any work instead."""
+column no one type holds, or a value no Parquet type holds (an empty object, a whole number
+beyond 64 bits), is told at its line before any work instead."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ from shoprel.errors import OutputError, one_line_reason
 NESTED_BATCH = 2_000
 TO_TEXT = (str, int, float)  # a number in a column of text is written as its text
 PLAIN = {str, int, float, FloatText, bool}  # kinds whose Parquet type needs no inference
+INT64_MIN, INT64_MAX = -2**63, 2**63 - 1  # the whole numbers a Parquet column of numbers holds
+INT64_WHY = "Parquet holds whole numbers of 64 bits at most"
 # what a misfit is refused with, after why: the way out the command has
 WAY_OUT = "write the output as .jsonl or .csv"
 
@@ -52,6 +54,7 @@ class ColumnPlan:
         self._first_of_group: dict[str, dict[type, tuple[int | None, str]]] = {}
         self._pending: dict[str, list[tuple[int | None, object]]] = {}
         self._nested: dict = {}
+        self._beyond_int64: dict[str, tuple[int | None, int]] = {}  # first (line, number)
         # per column, where in a value (keys, "[]" for a list's items) an empty object was
         # first met: (line, order met)
         self._empty_objects: dict[str, dict[tuple[str, ...], tuple[int | None, int]]] = {}
@@ -71,7 +74,10 @@ class ColumnPlan:
             if kind not in seen:  # what is noted of a kind is noted at its first value
                 seen.add(kind)
                 self._new_kind(name, kind, value, line)
-            if kind not in PLAIN and self._problem is None:
+            if kind is int:
+                if not INT64_MIN <= value <= INT64_MAX:
+                    self._beyond_int64.setdefault(name, (line, value))
+            elif kind not in PLAIN and self._problem is None:
                 pending = self._pending.setdefault(name, [])
                 pending.append((line, value))
                 if len(pending) >= NESTED_BATCH:
@@ -108,11 +114,15 @@ class ColumnPlan:
             self._nested[name] = _merged(self._nested.get(name), found)
             self._note_empty_objects(name, found, pending)
             return
-        except (pa.ArrowException, ValueError, TypeError):
+        except (pa.ArrowException, ValueError, TypeError, OverflowError):
             pass
         for line, value in pending:
             try:
                 found = pa.array([value]).type
+            except OverflowError:
+                self._refuse(name, line, f"{written_kind(value)} here holding a whole number "
+                                         "beyond 64 bits", INT64_WHY)
+                return
             except (pa.ArrowException, ValueError, TypeError) as exc:
                 self._refuse(name, line, f"{written_kind(value)} that Parquet cannot hold "
                                          f"({one_line_reason(exc)})")
@@ -154,10 +164,14 @@ class ColumnPlan:
         self._problem = OutputError(f"{where}: {reason}: {why}; {WAY_OUT}")
 
     def _refuse_unwritable_values(self) -> None:
-        """A value no Parquet type holds whatever the column's other values: an object with no
-        keys in a place where no value gives it any (pyarrow cannot write a struct with no
-        fields)."""
+        """A value no Parquet type holds whatever the column's other values: a whole number
+        beyond 64 bits in a column of numbers, or an object with no keys in a place where no
+        value gives it any (pyarrow writes neither)."""
         for name in self.names:
+            if name in self._beyond_int64 and name not in self.text:
+                line, number = self._beyond_int64[name]
+                self._refuse(name, line, f"the number {number} here, beyond 64 bits", INT64_WHY)
+                return
             noted = self._empty_objects.get(name, {})
             empty = [noted[place] + (place,) for place in _empty_struct_places(
                 self._nested[name]) if place in noted] if name in self._nested else []
