@@ -1009,3 +1009,61 @@ def test_scorer_names_the_languages_it_saw_only_translated(augmented_runs, qc_de
     plain_scorer = shoprel.Scorer(plain)
     plain_scorer.probabilities(rows)
     assert plain_scorer.translated_only == [] and plain_scorer.unseen_languages["th"] == 3
+
+
+def test_arguments_of_the_wrong_kind_are_one_line_before_any_work(tmp_path, jsonl, qc_rows):
+    """The argument checks of langid_file, translate_file, export_onnx, pretrain, load_config
+    and prune_cache that no test reached: each is one line in Python's words, and nothing is
+    written."""
+    data = jsonl(tmp_path / "qc.jsonl", qc_rows)
+    out = tmp_path / "out.jsonl"
+    for call, kind, message in [
+        (lambda: shoprel.langid_file(data, out, candidates=["en", 3]), ConfigError,
+         "candidates: the number 3 is not a language code such as 'en'"),
+        (lambda: shoprel.translate_file(data, out, backend="hf", model="m", device=0),
+         ConfigError, "device: the number 0 is not a torch device such as 'cpu'"),
+        (lambda: shoprel.translate_file(data, out, backend="hf", model=3), ConfigError,
+         "model: the number 3 is not a model folder or id"),
+        (lambda: shoprel.export_onnx(tmp_path, int8=True, int8_weights=8), ConfigError,
+         "int8_weights: the number 8 is not 'uint8' or 'int8'"),
+        (lambda: shoprel.pretrain([data], tmp_path / "pt", {"max_step": 2}), ConfigError,
+         "config: max_step: unknown setting; the settings are backbone, batch_size"),
+        (lambda: shoprel.pretrain(3, tmp_path / "pt"), InputError,
+         "files: the number 3 is not a path"),
+        (lambda: shoprel.pretrain([data], tmp_path / "pt", overwrite="no"), ConfigError,
+         "overwrite: expected True or False, got 'no'"),
+        (lambda: shoprel.load_config(3), InputError, "path: the number 3 is not a path"),
+        (lambda: shoprel.load_config(tmp_path / "none.yaml"), ConfigError,
+         f"{tmp_path / 'none.yaml'}: config file not found"),
+        (lambda: shoprel.prune_cache(tmp_path, older_than=-1), ConfigError,
+         "older_than: expected a number of days >= 0, got -1"),
+        (lambda: shoprel.prune_cache(tmp_path, keep_under=-1), ConfigError,
+         "keep_under: expected a size such as '20G' or a number of bytes >= 0, got -1"),
+    ]:
+        _one_line(call, kind, message)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["qc.jsonl"]
+
+
+def test_load_config_reads_a_yaml_file_with_overrides_on_it(tmp_path):
+    config = tmp_path / "c.yaml"
+    config.write_text("folds:\n  k: 4\nmodel:\n  family: fast\n", encoding="utf-8")
+    assert shoprel.load_config(config).folds.k == 4
+    overridden = shoprel.load_config(str(config), {"folds.k": 3})
+    assert overridden.folds.k == 3 and overridden.model.family == "fast"
+
+
+def test_prune_cache_takes_one_kind_days_and_bytes_as_the_command_takes_them(tmp_path):
+    """kinds="embeddings" is one kind (not eleven letters); older_than a number of days;
+    keep_under a number of bytes as well as "20G"."""
+    root = _small_cache(tmp_path)
+    store, stale = sorted(shoprel.list_cache(root).entries, key=lambda e: e.kind != "embeddings")
+    assert shoprel.prune_cache(root, kinds="embeddings", dry_run=True).chosen == [store]
+    assert shoprel.prune_cache(root, older_than=1, dry_run=True).chosen == []
+    assert len(shoprel.prune_cache(root, older_than=0, dry_run=True).chosen) == 2
+    everything = store.size + stale.size
+    fits = shoprel.prune_cache(root, keep_under=everything, dry_run=True)
+    assert fits.chosen == [] and fits.keep_under == everything and fits.left == everything
+    over = shoprel.prune_cache(root, keep_under=everything - 1, dry_run=True)
+    assert over.chosen == [stale] and over.left == store.size  # the least recently used went
+    assert sorted(e.kind for e in shoprel.list_cache(root).entries) == ["checksums",
+                                                                        "embeddings"]

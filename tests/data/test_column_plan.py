@@ -106,3 +106,16 @@ def test_a_whole_number_beyond_64_bits_is_told_at_its_line(monkeypatch, values, 
 def test_whole_numbers_of_64_bits_and_longer_ones_written_as_text_are_kept():
     assert _schema([2**63 - 1, -2**63]).field("extra").type == pa.int64()
     assert _schema([2**63, "x"]).field("extra").type == pa.string()  # written "9223...808"
+
+
+@pytest.mark.parametrize("batch", [1, 2_000])
+def test_a_value_pyarrow_cannot_type_is_told_at_its_line_with_pyarrow_s_reason(monkeypatch,
+                                                                               batch):
+    monkeypatch.setattr(column_plan, "NESTED_BATCH", batch)
+    with pytest.raises(OutputError) as caught:
+        _schema([["a"], None, [1, "b"]])
+    message = str(caught.value)
+    assert message.startswith("q.jsonl, line 3, field 'extra': a list that Parquet cannot hold "
+                              "(ArrowInvalid: ") and "\n" not in message
+    assert message.endswith("): a Parquet column holds one type of value; write the output as "
+                            ".jsonl or .csv")

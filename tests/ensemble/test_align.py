@@ -117,3 +117,59 @@ def test_a_copy_of_a_run_is_not_a_second_member(qc_runs, tmp_path):
     with pytest.raises(RunDirError, match="the same run as .* \\(a copy: same name, created"):
         align_runs([qc_runs[0], tmp_path / "copy"], members_once=True)
     assert align_runs([qc_runs[0], tmp_path / "copy"]).probabilities.shape[1] == 2  # compare
+
+
+def test_a_copy_compared_with_its_run_is_named_apart_by_its_folder(qc_runs, tmp_path):
+    """A copy keeps its run's name: each is told by the end of its folder's path that the
+    other's does not end in, never more of the machine's path."""
+    import shutil
+
+    shutil.copytree(qc_runs[0], tmp_path / "copy")
+    name = json.loads((qc_runs[0] / "run.json").read_text())["name"]
+    assert align_runs([qc_runs[0], tmp_path / "copy", qc_runs[1]]).names[:2] == [
+        f"{name} ({qc_runs[0].name})", f"{name} (copy)"]
+    (tmp_path / "b").mkdir()
+    shutil.copytree(qc_runs[0], tmp_path / "b" / qc_runs[0].name)  # same folder name
+    assert align_runs([qc_runs[0], tmp_path / "b" / qc_runs[0].name]).names == [
+        f"{name} ({qc_runs[0].parent.name}/{qc_runs[0].name})",
+        f"{name} (b/{qc_runs[0].name})"]
+
+
+def test_a_run_without_out_of_fold_scores_is_refused_naming_it(qc_runs, tmp_path):
+    import shutil
+
+    other = tmp_path / "no_oof"
+    shutil.copytree(qc_runs[1], other)
+    (other / "oof.parquet").unlink()
+    with pytest.raises(RunDirError) as info:
+        align_runs([qc_runs[0], other])
+    assert str(info.value) == (f"{other}: no oof.parquet; only cross-validated runs can be "
+                               "combined")
+
+
+def test_an_out_of_fold_table_repeating_an_id_is_refused_naming_it(qc_runs, tmp_path):
+    import shutil
+
+    other = tmp_path / "repeated"
+    shutil.copytree(qc_runs[1], other)
+    oof = pd.read_parquet(other / "oof.parquet")
+    oof.loc[5, "id"] = oof.loc[4, "id"]
+    oof.to_parquet(other / "oof.parquet", index=False)
+    with pytest.raises(RunDirError) as info:
+        align_runs([qc_runs[0], other])
+    assert str(info.value) == (f"{other / 'oof.parquet'}: ids are not unique; cannot align "
+                               "rows by id")
+
+
+def test_a_table_keeping_no_texts_is_aligned_by_ids_and_labels(qc_runs, tmp_path):
+    """Tables of older runs keep no query or target: ids and labels must do."""
+    import shutil
+
+    other = tmp_path / "older"
+    shutil.copytree(qc_runs[1], other)
+    oof = pd.read_parquet(other / "oof.parquet")
+    assert {"query", "target"} <= set(oof.columns)
+    oof.drop(columns=["query", "target"]).to_parquet(other / "oof.parquet", index=False)
+    aligned = align_runs([qc_runs[0], other])
+    assert np.allclose(aligned.probabilities[:, 1],
+                       aligned.base["id"].map(oof.set_index("id")["probability"]))
