@@ -147,6 +147,73 @@ def test_missing_stage0_file_leaves_no_run(tmp_path, warm_family, qc_demo):
     assert [p.name for p in tmp_path.iterdir()] == []
 
 
+def demo_rows(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
+
+
+@pytest.fixture
+def fits_counted(warm_family, monkeypatch):
+    """The row count of every fit the stand-in family makes."""
+    fitted = []
+    fit = WarmStart._fit
+    monkeypatch.setattr(WarmStart, "_fit", lambda self, frame, config: (
+        fitted.append(len(frame)), fit(self, frame, config)))
+    return fitted
+
+
+@pytest.mark.parametrize("named", ["itself", "symlink", "hardlink"])
+def test_stage0_on_the_training_file_itself_is_refused(tmp_path, fits_counted, qc_demo, jsonl,
+                                                       named):
+    """train accepted the training file as stage0.data: stage 0 learnt every validation fold's
+    labels and the out-of-fold figures came out optimistic. The file itself, under any of its
+    names, is now refused before any fit and before the run folder."""
+    train_file = jsonl(tmp_path / "train.jsonl", demo_rows(qc_demo)[:120])
+    stage0 = {"itself": train_file, "symlink": tmp_path / "link.jsonl",
+              "hardlink": tmp_path / "hard.jsonl"}[named]
+    if named == "symlink":
+        stage0.symlink_to(train_file)
+    elif named == "hardlink":
+        stage0.hardlink_to(train_file)
+    config = load_config(None, {"model.family": WarmStart.family, "folds.k": 2,
+                                "stage0.data": str(stage0)})
+    with pytest.raises(ConfigError) as refused:
+        runner.train(train_file, tmp_path / "run", config, progress=False)
+    assert str(refused.value) == (
+        f"stage0.data: {stage0} is the training file itself: stage 0 would learn the label of "
+        "every row the folds validate on, and the out-of-fold figures would be optimistic; "
+        "give it the other task's file")
+    assert fits_counted == [] and not (tmp_path / "run").exists()
+
+
+def test_a_same_task_stage0_sharing_pairs_is_refused(tmp_path, fits_counted, qc_demo, jsonl):
+    """Another file of the run's task is refused when it holds any of the training file's
+    pairs (each is validated on in one fold), whatever its ids and the case and spacing of its
+    texts; one holding none of them is fitted on."""
+    rows = demo_rows(qc_demo)
+    train_file = jsonl(tmp_path / "train.jsonl", rows[:200])
+    shared = [{**row, "id": 9000 + i, "origin_query": f"  {row['origin_query'].upper()} "}
+              for i, row in enumerate(rows[170:200])]
+    overlapping = jsonl(tmp_path / "overlapping.jsonl", rows[200:] + shared)
+    config = load_config(None, {"model.family": WarmStart.family, "folds.k": 2,
+                                "stage0.data": str(overlapping)})
+    with pytest.raises(ConfigError) as refused:
+        runner.train(train_file, tmp_path / "run", config, progress=False)
+    first = rows[170]
+    assert str(refused.value) == (
+        f"stage0.data: {overlapping} shares 30 QC pair(s) with the training file {train_file} "
+        f"(first: {first['origin_query'].lower()!r} / {first['category_path'].lower()!r}), "
+        "each validated on in one fold: stage 0 would have learnt their labels, and the "
+        "out-of-fold figures would be optimistic; leave them out of the stage-0 file")
+    assert fits_counted == [] and not (tmp_path / "run").exists()
+
+    apart = jsonl(tmp_path / "apart.jsonl", rows[200:])
+    config = load_config(None, {"model.family": WarmStart.family, "folds.k": 2,
+                                "stage0.data": str(apart)})
+    result = runner.train(train_file, tmp_path / "run", config, progress=False)
+    assert fits_counted == [160, 100, 100, 200]  # stage 0, two folds, the full fit
+    assert result.metrics["stage0"]["task"] == "QC"
+
+
 def test_cross_fold_models_start_from_the_stage0_weights(tmp_path, qc_demo, qi_demo, jsonl,
                                                           tiny_backbone):
     """With a near-zero learning rate after stage 0, fold models keep stage 0's encoder."""
@@ -261,12 +328,16 @@ def test_nested_teacher_refits_start_from_the_other_tasks_stage0(tmp_path, warm_
 
 
 def test_nested_teacher_refits_skip_a_stage0_that_saw_the_rows(tmp_path, warm_family, qc_demo,
-                                                                monkeypatch):
-    """A stage 0 fitted on the training file itself learnt the labels of the rows each student
-    fold validates on: the refits start without it, and the block says why."""
+                                                                jsonl, monkeypatch):
+    """A stage 0 fitted on a file of the teacher's task may hold the rows each student fold
+    validates on (train refuses one sharing a pair with its training file, but distill reads
+    the teacher's rows, not that file): the refits start without it, and the block says why."""
+    rows = demo_rows(qc_demo)
+    train_file = jsonl(tmp_path / "train.jsonl", rows[:240])
+    same_task = jsonl(tmp_path / "same_task.jsonl", rows[240:])
     teacher, starts, block = nested_refit_starts(
-        tmp_path, {"stage0.data": str(qc_demo)}, qc_demo, monkeypatch)
+        tmp_path, {"stage0.data": str(same_task)}, train_file, monkeypatch)
     assert len(starts) == 6 and all(start is None for _, start in starts)
     assert block["nested_stage0"] == [
         f"{teacher}: the refits start without its stage 0, which was fitted on QC rows of "
-        f"{qc_demo.resolve()}, which may hold the rows of {qc_demo.resolve()}"]
+        f"{same_task.resolve()}, which may hold the rows of {train_file.resolve()}"]

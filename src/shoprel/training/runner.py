@@ -29,6 +29,7 @@ from shoprel.models.registry import model_class
 from shoprel.training.config import RunConfig
 from shoprel.training.far_pairs import FarPairCheck
 from shoprel.training.ranks import RankGroup, Ranks, current_ranks
+from shoprel.training.stage0_rows import check_stage0_rows
 from shoprel.utils.atomic import atomic_dir
 from shoprel.utils.jsonsafe import json_safe
 from shoprel.utils.outputs import check_output_dir
@@ -154,15 +155,25 @@ def new_model(config: RunConfig, start_from: Path | None = None, params: dict | 
     return model
 
 
-def fit_stage0(config: RunConfig, models_dir: Path, progress: bool = True
-               ) -> tuple[Path | None, dict | None]:
-    """Fit the stage-0 model on config.stage0.data (another task's labelled file) and save it."""
+def read_stage0(config: RunConfig) -> PairFrame | None:
+    """The rows of config.stage0.data (None without a stage 0)."""
+    stage0 = config.stage0
+    if stage0.data is None:
+        return None
+    return read_pairs(stage0.data, task=stage0.task, require_label=True,
+                      empty_text=config.data.empty_text)
+
+
+def fit_stage0(config: RunConfig, models_dir: Path, progress: bool = True,
+               frame: PairFrame | None = None) -> tuple[Path | None, dict | None]:
+    """Fit the stage-0 model on config.stage0.data (another task's labelled file) and save it;
+    `frame`: its rows already read (read_stage0)."""
     stage0 = config.stage0
     if stage0.data is None:
         return None, None
     started = time.perf_counter()
-    frame = read_pairs(stage0.data, task=stage0.task, require_label=True,
-                       empty_text=config.data.empty_text)
+    if frame is None:
+        frame = read_stage0(config)
     if progress:
         tqdm.write(f"stage 0: fitting {config.model.family} on {len(frame)} "
                    f"{frame.task.value} rows of {stage0.data}", file=sys.stderr)  # with the bars
@@ -289,6 +300,9 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
                            empty_text=config.data.empty_text)
     out_dir = Path(out_dir)
     check_augment_cache(config, train_file, out_dir)
+    stage0_frame = read_stage0(config)
+    if stage0_frame is not None:  # before any fit, and before the run folder
+        check_stage0_rows(config.stage0.data, stage0_frame, train_file, frame)
     # `opened`: the training side's translator, closed once the run is written or has failed
     with run_folder(out_dir, overwrite, ranks, group, reads=[train_file], inside=inside,
                     written_for=written_for) as tmp, contextlib.ExitStack() as opened:
@@ -305,7 +319,7 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         prepare = opened.enter_context(training_side(config, progress, frame))
         if fit_rows is not None:
             prepare = _chained(fit_rows, prepare)
-        stage0_dir, stage0_info = fit_stage0(config, models_dir, progress)
+        stage0_dir, stage0_info = fit_stage0(config, models_dir, progress, stage0_frame)
         if group is not None and stage0_dir is not None:
             # only rank 0's save writes weights (transformers saves on rank 0 alone): every rank
             # starts from rank 0's copy, so the run folder's parent must be shared across nodes

@@ -1,0 +1,55 @@
+"""Stage 0 must not have learnt the labels the run validates on.
+
+Every fold model starts from the stage-0 model, and every row of the training file is
+validated on in one fold: a stage 0 fitted on those rows has seen each validation fold's
+labels, so the out-of-fold figures (and the threshold chosen on them) come out optimistic.
+The check costs one pass over both files' pairs, made before any fit.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from shoprel.data.frame import PairFrame
+from shoprel.errors import ConfigError
+from shoprel.folds.grouped import normalise_query
+
+
+def is_same_file(first: str | Path, second: str | Path) -> bool:
+    """One file under two names: the same path, a symbolic or a hard link."""
+    try:
+        return os.path.samefile(first, second)
+    except OSError:  # one of them is missing: only the names can tell
+        return Path(first).resolve() == Path(second).resolve()
+
+
+def pair_keys(frame: PairFrame) -> list[tuple[str, str]]:
+    """Each row's (query, target), case and spacing aside: how a pair is told apart from
+    another, whatever file it came from (ids are numbered per file and tell nothing)."""
+    return list(zip(frame.df["query"].map(normalise_query),
+                    frame.df["target"].map(normalise_query), strict=True))
+
+
+def check_stage0_rows(stage0_file: str | Path, stage0: PairFrame, train_file: str | Path,
+                      train: PairFrame) -> None:
+    """Refuse a stage-0 file that is the training file itself, or one of the run's task that
+    holds any of its pairs (each is a validation row of some fold); a ConfigError naming
+    stage0.data. The other task's file holds none of its pairs: its targets are of another
+    kind (item titles, not category paths)."""
+    if is_same_file(stage0_file, train_file):
+        raise ConfigError(f"stage0.data: {stage0_file} is the training file itself: stage 0 "
+                          "would learn the label of every row the folds validate on, and the "
+                          "out-of-fold figures would be optimistic; give it the other task's "
+                          "file")
+    if stage0.task is not train.task:
+        return
+    validated = set(pair_keys(train))
+    shared = [key for key in dict.fromkeys(pair_keys(stage0)) if key in validated]
+    if shared:
+        query, target = shared[0]
+        raise ConfigError(f"stage0.data: {stage0_file} shares {len(shared)} "
+                          f"{train.task.value} pair(s) with the training file {train_file} "
+                          f"(first: {query!r} / {target!r}), each validated on in one fold: "
+                          "stage 0 would have learnt their labels, and the out-of-fold "
+                          "figures would be optimistic; leave them out of the stage-0 file")
