@@ -112,9 +112,11 @@ def test_mixed_odd_string_ids_stay_strings(tmp_path):
     (True, "expected a number, got True"),
 ])
 def test_chunk_rows_must_be_a_positive_whole_number(tmp_path, rows, said):
+    """Named as the Python caller wrote it: it said `--chunk-rows`, an option of predict's
+    command line (whose parser refuses such values before any file is read)."""
     with pytest.raises(ConfigError) as info:
         next(iter_pair_chunks(_file(tmp_path, _row()), chunk_rows=rows))
-    assert str(info.value) == f"--chunk-rows: {said}"
+    assert str(info.value) == f"chunk_rows: {said}"
 
 
 def test_numpy_s_true_is_no_chunk_size_and_numpy_s_whole_number_is_one(tmp_path):
@@ -123,7 +125,7 @@ def test_numpy_s_true_is_no_chunk_size_and_numpy_s_whole_number_is_one(tmp_path)
     path = _file(tmp_path, _row(id=1), _row(id=2, label=0))
     with pytest.raises(ConfigError) as info:
         next(iter_pair_chunks(path, chunk_rows=np.True_))
-    assert str(info.value) == "--chunk-rows: expected a number, got True"
+    assert str(info.value) == "chunk_rows: expected a number, got True"
     assert [len(chunk) for chunk in iter_pair_chunks(path, chunk_rows=np.int64(1))] == [1, 1]
 
 

@@ -18,7 +18,7 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  ("give the task (--task QC|QI)", "give the task (task='QC' or 'QI')"),
                  ("--scorer full", "scorer='full'"), ("--scorer student", "scorer='student'"),
                  ("--scorer cascade", "scorer='cascade'"), ("--cascade-share", "cascade_share"),
-                 ("--chunk-rows", "chunk_rows"), ("--index", "indexes"),
+                 ("--index", "indexes"),
                  ("--recent-texts", "recent_texts"),
                  ("--shrinkage: applies only with --per-language-thresholds",
                   "shrinkage: applies only with per_language_thresholds=True"),

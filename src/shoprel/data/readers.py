@@ -31,8 +31,8 @@ def iter_pair_chunks(
     `read_labels` False: leave a label column unread (scoring needs none); `records`: the
     file's records already read (iter_records), checked again without parsing it again."""
     problem = not_a_count(chunk_rows, ge=1)  # as an integer option says it (bounds.py)
-    if problem:
-        raise ConfigError(f"--chunk-rows: {problem}")
+    if problem:  # named as the caller wrote it: predict --chunk-rows is refused by its parser
+        raise ConfigError(f"chunk_rows: {problem}")
     chunk_rows = int(python_scalar(chunk_rows))  # np.int64(500) is 500
     path = Path(path).expanduser()  # `~/data.jsonl` from Python, as the CLI reads it
     validator = RecordValidator(path, task, require_label, empty_text,
