@@ -17,6 +17,7 @@ import numpy as np
 from shoprel.data.formats import FORMATS, file_format
 from shoprel.data.tasks import REQUEST_FIELDS
 from shoprel.errors import ConfigError, InputError
+from shoprel.utils.bounds import not_whole, out_of_range
 from shoprel.utils.scalars import is_boolean
 
 Record = tuple[int, dict]  # (line or row number, fields)
@@ -67,6 +68,19 @@ def written_kind(value) -> str:
     if isinstance(value, datetime.date | datetime.time):
         return f"a date or time ({value})"
     return f"{value!r}"
+
+
+def not_a_written_count(value, ge: int = 0) -> str | None:
+    """What is wrong with a count a file holds (a saved model's field), or None for a whole
+    number of at least `ge`: what is no number in the file's words ("true is not a whole
+    number"), a number in an integer option's (utils/bounds.py: "-1 is out of range; it must
+    be at least 0", "2.5 is not a whole number"). Saved files said "the number -1 is not a
+    whole number >= 0" or "must be a whole number of saved boosters (at least 1), not 0"."""
+    if is_boolean(value) or not isinstance(value, int | float | np.number):
+        return f"{written_kind(value)} is not a whole number"
+    if isinstance(value, float | np.floating):
+        return not_whole(float(value), as_written(value))
+    return out_of_range(value, as_written(value), ge=ge)
 
 
 def python_kind(value) -> str:

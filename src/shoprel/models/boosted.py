@@ -14,6 +14,7 @@ import lightgbm as lgb
 import numpy as np
 from pydantic import Field
 
+from shoprel.data.records import not_a_written_count
 from shoprel.errors import RunDirError
 from shoprel.models.config import FamilyConfig, Section, Seed
 from shoprel.models.lexical.config import LexicalConfig
@@ -116,9 +117,10 @@ def saved_booster_count(state: dict, model_json: Path) -> int:
     """How many boosters a saved model's state says it averages: models saved before the bag
     have no such field and one booster."""
     count = state.get("boosters", 1)
-    if isinstance(count, bool) or not isinstance(count, int) or count < 1:
-        raise RunDirError(f"{model_json}: field 'state.boosters': must be a whole number of "
-                          f"saved boosters (at least 1), not {count!r}")
+    problem = not_a_written_count(count, ge=1)
+    if problem:
+        raise RunDirError(f"{model_json}: field 'state.boosters' (how many boosters were "
+                          f"saved): {problem}")
     return count
 
 

@@ -402,15 +402,25 @@ def test_model_saved_before_the_booster_bag_scores_with_its_one_booster(tmp_path
     np.testing.assert_array_equal(loaded.predict_proba(qc_frame), proba)
 
 
-@pytest.mark.parametrize("count", [0, -2, "3", 1.5, True])
-def test_a_bad_booster_count_is_refused_naming_the_field(tmp_path, qc_frame, small, count):
+@pytest.mark.parametrize(("count", "said"), [
+    # said "must be a whole number of saved boosters (at least 1), not 0", where an integer
+    # option and a config field say utils/bounds.py's sentences
+    (0, "0 is out of range; it must be at least 1"),
+    (-2, "-2 is out of range; it must be at least 1"),
+    ("3", "a text is not a whole number"),
+    (1.5, "1.5 is not a whole number"),
+    (True, "true is not a whole number"),
+])
+def test_a_bad_booster_count_is_refused_naming_the_field(tmp_path, qc_frame, small, count,
+                                                         said):
     folder = small(tmp_path / "cache", n_boosters=1).fit(qc_frame).save(tmp_path / "saved")
     config = json.loads((folder / "model.json").read_text())
     config["state"]["boosters"] = count
     (folder / "model.json").write_text(json.dumps(config))
-    with pytest.raises(RunDirError, match=r"model\.json: field 'state\.boosters': must be a "
-                                          r"whole number"):
+    with pytest.raises(RunDirError) as info:
         RelevanceModel.load(folder)
+    assert str(info.value) == (f"{folder / 'model.json'}: field 'state.boosters' (how many "
+                               f"boosters were saved): {said}")
 
 
 @pytest.mark.parametrize("setting", ["query", "task"])

@@ -83,13 +83,16 @@ def test_saved_counts_give_the_same_columns(tmp_path):
     ([], "a list is not a JSON object; saved word counts hold 'documents' and 'counts'"),
     (None, "null is not a JSON object"),
     # it said Python's repr ('field 'documents' is None', 'is '3'', 'is True')
+    # said "the number -1 is not a whole number >= 0", where an integer option and a config
+    # field say utils/bounds.py's sentences
     ({"documents": -1, "counts": {}},
-     "field 'documents': the number -1 is not a whole number >= 0$"),
-    ({"documents": "3", "counts": {}}, "field 'documents': a text is not a whole number >= 0$"),
-    ({"documents": True, "counts": {}}, "field 'documents': true is not a whole number >= 0$"),
-    ({"documents": 2.5, "counts": {}},
-     "field 'documents': the number 2.5 is not a whole number >= 0$"),
-    ({"documents": None, "counts": {}}, "field 'documents': null is not a whole number >= 0$"),
+     "field 'documents': -1 is out of range; it must be at least 0$"),
+    ({"documents": "3", "counts": {}}, "field 'documents': a text is not a whole number$"),
+    ({"documents": True, "counts": {}}, "field 'documents': true is not a whole number$"),
+    ({"documents": 2.5, "counts": {}}, "field 'documents': 2.5 is not a whole number$"),
+    ({"documents": 2.0, "counts": {}},
+     "field 'documents': 2.0 is not written as a whole number; write 2$"),
+    ({"documents": None, "counts": {}}, "field 'documents': null is not a whole number$"),
     ({"counts": {}}, "field 'documents': missing; saved word counts hold the number of fitted "
                      "targets there$"),
     ({"documents": 2, "counts": {"hose": 3}}, "field 'counts' must map"),

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from shoprel.data.records import written_kind
+from shoprel.data.records import not_a_written_count, written_kind
 from shoprel.data.tasks import Task
 from shoprel.errors import RunDirError
 from shoprel.models.lexical.text import char_ngrams, normalise, words
@@ -179,9 +179,9 @@ class WordMatch:
             raise RunDirError(f"{source}: field 'documents': missing; saved word counts hold "
                               "the number of fitted targets there")
         documents, counts = data["documents"], data.get("counts")
-        if not isinstance(documents, int) or isinstance(documents, bool) or documents < 0:
-            raise RunDirError(f"{source}: field 'documents': {written_kind(documents)} is not a "
-                              "whole number >= 0")
+        problem = not_a_written_count(documents, ge=0)
+        if problem:
+            raise RunDirError(f"{source}: field 'documents': {problem}")
         if not isinstance(counts, dict) or not all(
                 isinstance(c, int) and not isinstance(c, bool) and 0 < c <= documents
                 for c in counts.values()):
