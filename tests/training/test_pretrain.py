@@ -153,8 +153,11 @@ def test_a_config_built_in_python_names_its_fields(settings, message):
     ({"batch_size": 8.5}, "PretrainConfig: batch_size: 8.5 is not a whole number"),
     ({"max_steps": 1.5}, "PretrainConfig: max_steps: 1.5 is not a whole number"),
     ({"max_steps": math.nan}, "PretrainConfig: max_steps: nan is not a number"),
-    ({"seed": True}, "PretrainConfig: seed: expected a whole number, got True"),
-    ({"seed": np.bool_(True)}, "PretrainConfig: seed: expected a whole number, got True"),
+    # said "expected a whole number, got True", where a config field and the API's counts say
+    # "expected a number" (utils.bounds.not_a_count)
+    ({"seed": True}, "PretrainConfig: seed: expected a number, got True"),
+    ({"seed": np.bool_(True)}, "PretrainConfig: seed: expected a number, got True"),
+    ({"max_steps": False}, "PretrainConfig: max_steps: expected a number, got False"),
     ({"epochs": np.bool_(False)}, "PretrainConfig: epochs: expected a number, got False"),
     ({"max_steps": math.inf}, "PretrainConfig: max_steps: inf is not a finite number"),
     ({"mask_prob": None}, "PretrainConfig: mask_prob: expected a number, got None"),

@@ -38,6 +38,9 @@ def test_a_count_given_in_python_is_refused_in_the_options_and_fields_words():
     assert not_a_count(np.True_) == "expected a number, got True"
     assert not_a_count("30") == "'30' is text; write a number: 30"
     assert not_a_count(None) == "expected a whole number, got None"
+    # ge=None: any whole number (PretrainConfig checks each field's range after its type)
+    assert not_a_count(-5, ge=None) is None
+    assert not_a_count(True, ge=None) == "expected a number, got True"
 
 
 def option_says(args: list[str]) -> str:

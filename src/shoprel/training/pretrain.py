@@ -32,7 +32,7 @@ from shoprel.models.backbones.resolve import Backbone, loading, resolve_backbone
 from shoprel.models.config import SEED_MAX, leaf_types
 from shoprel.training.ranks import RankGroup, current_ranks
 from shoprel.utils.arguments import WRITE_IT_FIRST, flag_argument, path_argument
-from shoprel.utils.bounds import not_finite, not_whole, out_of_range
+from shoprel.utils.bounds import not_a_count, not_finite, out_of_range
 from shoprel.utils.outputs import check_output_dir, check_replaceable
 from shoprel.utils.scalars import python_scalar, text_for_number
 from shoprel.utils.threads import torch_threads
@@ -89,17 +89,20 @@ class PretrainConfig:
             if isinstance(value, bool):
                 return value
             wanted = "True or False"
+        elif int in leaves and isinstance(value, numbers.Real):
+            # a whole number; True (an int to Python) and a float, 2.0 included, refused as the
+            # config models' whole-number fields and the integer options refuse them
+            # (utils.bounds.not_a_count: "expected a number, got True", "8.5 is not a whole
+            # number"); the range is check()'s
+            problem = not_a_count(value, ge=None)
+            if problem:
+                raise self.error(name, problem)
+            return int(value)
         elif isinstance(value, bool):  # a bool is an int to Python, never a setting's number
-            wanted = "a whole number" if int in leaves else "a number"
+            wanted = "a number"
         elif leaves & {int, float} and isinstance(value, str):  # as a config's number field
             raise self.error(name, text_for_number(value, python=True))
         elif int in leaves:
-            if isinstance(value, numbers.Integral):
-                return int(value)
-            # a float is no whole number, 2.0 included, as the config models' whole-number
-            # fields and the integer options say it (utils.bounds.not_whole)
-            if isinstance(value, numbers.Real):
-                raise self.error(name, not_whole(float(value), repr(value)))
             wanted = "a whole number"
         elif float in leaves:
             if isinstance(value, numbers.Real):

@@ -60,10 +60,10 @@ def not_whole(number: float, shown: str) -> str:
     return f"{shown} is not a whole number"
 
 
-def not_a_count(value, ge: int = 0) -> str | None:
-    """What is wrong with `value`, given in Python where a whole number of at least `ge` is
-    asked for (a count), in the words an integer option and a config's whole-number field
-    use, or None for such a number (numpy's too). Hand-written checks said "a whole number >=
+def not_a_count(value, ge: int | None = 0) -> str | None:
+    """What is wrong with `value`, given in Python where a whole number of at least `ge` (None:
+    any) is asked for (a count), in the words an integer option and a config's whole-number
+    field use, or None for such a number (numpy's too). Hand-written checks said "a whole number >=
     0, got 5.0" or "got True", sentences of their own."""
     value = python_scalar(value)
     if is_boolean(value):
