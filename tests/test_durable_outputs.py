@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 from tests.evaluate.fake_runs import make_run, rows
 
-from shoprel.data.writers import write_records, write_table
+from shoprel.data.column_plan import ColumnPlan
+from shoprel.data.writers import write_record_chunks, write_table
 from shoprel.demo import DemoFiles
 from shoprel.ensemble.noise import filter_training_file, write_flagged_ids
 from shoprel.evaluate.report import write_report, write_run_report
@@ -56,9 +57,13 @@ def test_report_and_comparison_pages(tmp_path, two_runs, quick_pages, fsync_spy)
 def test_tables_written_back(tmp_path, fsync_spy):
     table = write_table(pd.DataFrame({"id": [1, 2], "probability": [0.2, 0.9]}),
                         tmp_path / "t.csv")
-    records = write_records([{"id": 1, "text": "a"}], tmp_path / "r.jsonl")
+    plan = ColumnPlan()
+    plan.add({"id": 1, "text": "a"}, 1)
+    written = [write_record_chunks([([{"id": 1, "text": "a"}], [1])], tmp_path / f"r.{fmt}",
+                                   plan) for fmt in ("jsonl", "parquet")]
     assert fsync_spy.unsynced(table) == []
-    assert fsync_spy.unsynced(records) == []
+    for records in written:
+        assert fsync_spy.unsynced(records) == []
 
 
 def test_noise_outputs(tmp_path, trained_runs, qc_demo, fsync_spy):

@@ -213,10 +213,8 @@ def test_a_file_read_in_chunks_is_written_as_it_was_read_whole(tmp_path, chunk_s
     chunk at a time, and writes every format as the whole file was written: a key first met
     in a later chunk, a column empty in the first chunk, numbers that turn into text or into
     fractions further down all come out as before."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
-
-    from shoprel.data.records import iter_records
-    from shoprel.data.writers import write_records
 
     lines = [{"id": f"a{i}", "language": lang, "origin_query": q, "category_path": "x,y",
               "label": None, "score": i} for i, (lang, q) in enumerate(QUERIES.items())]
@@ -238,14 +236,25 @@ def test_a_file_read_in_chunks_is_written_as_it_was_read_whole(tmp_path, chunk_s
         if suffix != ".parquet":
             assert ((tmp_path / f"chunked{suffix}").read_bytes()
                     == (tmp_path / f"whole{suffix}").read_bytes())
-    # Parquet: as the records written at once (the writer langid used before) make it
-    records = [record for _, record in iter_records(tmp_path / "whole.jsonl")]
-    write_records(records, tmp_path / "at-once.parquet")
-    expected = pq.read_table(tmp_path / "at-once.parquet")
-    for name in ("whole", "chunked"):
-        table = pq.read_table(tmp_path / f"{name}.parquet")
-        assert table.schema.remove_metadata() == expected.schema.remove_metadata()
-        assert table.to_pylist() == expected.to_pylist()
+    # Parquet: the types the whole file makes (as the records written at once made them)
+    expected = pa.schema([(name, pa.string()) for name in ("id", "language", "origin_query",
+                                                           "category_path")]
+                         + [("label", pa.int64()), ("score", pa.float64()),
+                            ("detected_language", pa.string()),
+                            ("detected_confidence", pa.float64()), ("extra", pa.string())])
+    whole = pq.read_table(tmp_path / "whole.parquet")
+    chunked = pq.read_table(tmp_path / "chunked.parquet")
+    assert whole.schema.remove_metadata() == expected
+    assert chunked.schema.remove_metadata() == expected
+    assert chunked.to_pylist() == whole.to_pylist()
+    rows = whole.to_pylist()
+    assert rows[4]["origin_query"] == "1080"
+    assert [r["label"] for r in rows] == [None] * 9 + [1, None, None]
+    assert [r["score"] for r in rows] == [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 2.5, 11]
+    assert [r["extra"] for r in rows] == [None] * 11 + ["late key"]
+    detected = [json.loads(line) for line in (tmp_path / "whole.jsonl").open(encoding="utf-8")]
+    assert [(r["detected_language"], r["detected_confidence"]) for r in rows] == [
+        (r["detected_language"], r["detected_confidence"]) for r in detected]
     assert pd.read_csv(tmp_path / "chunked.csv")["extra"].tolist()[-1] == "late key"
     from shoprel.errors import ConfigError
 
@@ -265,11 +274,10 @@ def test_a_parquet_output_holds_every_chunk_in_the_type_the_whole_file_makes(tmp
     there and lists later, or objects whose keys grow, failed after the chunks above were
     detected, or lost the new keys; true/false then numbers wrote 5 as true. The type now
     comes from the whole file, and a column no type holds is refused before any work."""
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     from shoprel.augment import rewrite as module
-    from shoprel.data.records import iter_records
-    from shoprel.data.writers import write_records
     from shoprel.errors import OutputError
 
     lines = [{"id": i, "language": lang, "origin_query": q, "category_path": "x,y",
@@ -281,19 +289,19 @@ def test_a_parquet_output_holds_every_chunk_in_the_type_the_whole_file_makes(tmp
     data = tmp_path / "q.jsonl"
     data.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
     langid_file(data, tmp_path / "chunked.parquet", chunk_rows=3)
-    write_records([r for _, r in iter_records(tmp_path / "chunked.parquet")],
-                  tmp_path / "back.jsonl")
-    written = [json.loads(line) for line in (tmp_path / "back.jsonl").open()]
+    written = pq.read_table(tmp_path / "chunked.parquet").to_pylist()
     assert [r["tags"] for r in written][5:9] == [None, ["a", "b"], [], None]
     assert written[8]["attrs"] == {"size": 1.5, "color": "red"}
     assert written[0]["attrs"] == {"size": 0.0, "color": None}
     assert [r["flag"] for r in written][8:11] == [None, True, None]
-    whole = tmp_path / "whole.parquet"
-    write_records([{**r, "detected_language": w["detected_language"],
-                    "detected_confidence": w["detected_confidence"]}
-                   for (_, r), w in zip(iter_records(data), written, strict=True)], whole)
-    assert (pq.read_schema(tmp_path / "chunked.parquet").remove_metadata()
-            == pq.read_schema(whole).remove_metadata())
+    # the types the whole file makes (as the records written at once made them)
+    assert pq.read_schema(tmp_path / "chunked.parquet").remove_metadata() == pa.schema(
+        [("id", pa.int64())] + [(name, pa.string()) for name in ("language", "origin_query",
+                                                                 "category_path")]
+        + [("tags", pa.list_(pa.string())),
+           ("attrs", pa.struct([("size", pa.float64()), ("color", pa.string())])),
+           ("flag", pa.bool_()), ("detected_language", pa.string()),
+           ("detected_confidence", pa.float64())])
 
     lines[10]["flag"] = 5
     data.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")

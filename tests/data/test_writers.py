@@ -1,7 +1,11 @@
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 
-from shoprel.data.writers import write_table
+from shoprel.data.column_plan import ColumnPlan
+from shoprel.data.records import FloatText
+from shoprel.data.writers import write_record_chunks, write_table
+from shoprel.errors import OutputError
 from shoprel.utils.atomic import atomic_dir, atomic_file
 
 
@@ -43,20 +47,43 @@ def test_dir_refuses_to_overwrite_unless_asked(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 
-def test_records_parquet_refuses_a_mixed_column_naming_line_and_field(tmp_path):
-    from shoprel.data.writers import write_records
-    from shoprel.errors import OutputError
+def _write_chunks(chunks, path, source="q.jsonl"):
+    """write_record_chunks as a command calls it: the plan gathered over every chunk first."""
+    plan = ColumnPlan(source)
+    for records, lines in chunks:
+        for record, line in zip(records, lines, strict=True):
+            plan.add(record, line)
+    return write_record_chunks(chunks, path, plan)
 
-    records = [{"id": 1, "note": {"a": 1}}, {"id": 2, "note": [1, 2]}]
-    with pytest.raises(OutputError, match=r"o.parquet, line 7, field 'note': cannot be written "
-                                          r"as Parquet"):
-        write_records(records, tmp_path / "o.parquet", lines=[3, 7])
+
+@pytest.mark.parametrize(("above", "value", "said"), [
+    ({"a": 1}, [1, 2], "a list here, an object on line 3: a Parquet column holds one type of "
+                       "value"),
+    (None, 2**63, "the number 9223372036854775808 here, beyond 64 bits: Parquet holds whole "
+                  "numbers of 64 bits at most"),
+    (None, {}, "an empty object here, and no line gives one there a key: a Parquet object "
+               "needs at least one field"),
+])
+def test_records_parquet_refuses_a_value_it_cannot_hold_naming_line_and_field(
+        tmp_path, above, value, said):
+    """The records writer (write_records, which wrote all records at once) said a whole number
+    beyond 64 bits as an OverflowError traceback and an empty object in pyarrow's words ('Cannot
+    write struct type ... with no child field'); records are now written only chunk by chunk,
+    and each is the one line the column plan says, before anything is written."""
+    chunks = [([{"id": 1, "note": above}], [3]), ([{"id": 2, "note": value}], [7])]
+    with pytest.raises(OutputError) as caught:
+        _write_chunks(chunks, tmp_path / "o.parquet")
+    assert str(caught.value) == (f"q.jsonl, line 7, field 'note': {said}; write the output as "
+                                 ".jsonl or .csv")
     assert list(tmp_path.iterdir()) == []
 
 
 def test_records_csv_keeps_numbers_as_written_and_nulls_empty(tmp_path):
-    from shoprel.data.records import FloatText
-    from shoprel.data.writers import write_records
-
-    write_records([{"id": 1, "q": FloatText("1.50")}, {"id": 2, "x": None}], tmp_path / "o.csv")
+    _write_chunks([([{"id": 1, "q": FloatText("1.50")}], [1]), ([{"id": 2, "x": None}], [2])],
+                  tmp_path / "o.csv")
     assert (tmp_path / "o.csv").read_text() == "id,q,x\n1,1.50,\n2,,\n"
+
+
+def test_records_parquet_of_no_records_is_an_empty_file(tmp_path):
+    _write_chunks([], tmp_path / "o.parquet")
+    assert pq.read_table(tmp_path / "o.parquet").num_rows == 0

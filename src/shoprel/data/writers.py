@@ -79,27 +79,25 @@ def _column(values: list, as_text: bool) -> pd.Series:
     return pd.Series([cell(v) for v in values], dtype=object)
 
 
-def records_frame(records: list[dict], fmt: str, plan: ColumnPlan | None = None
-                  ) -> pd.DataFrame:
-    """Records as a table for CSV, TSV or Parquet: every key any row has, in first-seen order.
-    `plan`: the columns of the whole file, when these records are one chunk of it."""
-    names = plan.names if plan is not None else list(dict.fromkeys(
-        k for record in records for k in record))
+def records_frame(records: list[dict], fmt: str, plan: ColumnPlan) -> pd.DataFrame:
+    """Records (one chunk of a file) as a table for CSV, TSV or Parquet, in the columns `plan`
+    gathered over the whole file: a record's absent keys are empty cells."""
     columns = {}
-    for name in names:
+    for name in plan.names:
         values = [record.get(name) for record in records]
-        as_text = fmt != "parquet" or (name in plan.text if plan is not None
-                                       else any(isinstance(v, str) for v in values))
-        columns[name] = _column(values, as_text)
-    return pd.DataFrame(columns, columns=names)
+        columns[name] = _column(values, as_text=fmt != "parquet" or name in plan.text)
+    return pd.DataFrame(columns, columns=plan.names)
 
 
 def write_record_chunks(chunks: Iterable[tuple[list[dict], list[int]]], path: str | Path,
                         plan: ColumnPlan, replace: bool = True) -> Path:
-    """write_records for a file too large to hold: (records, their line numbers) chunk by
-    chunk, each written as it comes, the output appearing only when whole; `plan` holds the
-    columns of every chunk's records (gathered beforehand). Written as write_records writes the
-    same records at once."""
+    """Write records read from a file back out with what a command added, every other value as
+    read (JSON lines keep nulls null, absent keys absent and numbers as written): (records,
+    their line numbers) chunk by chunk, each written as it comes, the output appearing only when
+    whole. `plan` holds the columns of every chunk's records, gathered beforehand, so each chunk
+    is written with the whole file's columns and a value Parquet cannot hold is told at its line
+    before anything is written. `replace` False: a file that appeared at `path` meanwhile is
+    kept (atomic_file)."""
     path = Path(path)
     fmt = file_format(path)
     with atomic_file(path, replace=replace, durable=True) as tmp:
@@ -124,7 +122,7 @@ def _parquet_chunks(chunks, tmp: Path, path: Path, plan: ColumnPlan) -> None:
     schema = plan.arrow_schema()
     writer = None
     try:
-        for records, lines in chunks:
+        for records, lines in _at_least_one(chunks):
             df = records_frame(records, "parquet", plan)
             try:
                 table = pa.Table.from_pandas(df, schema=schema, preserve_index=False)
@@ -133,11 +131,20 @@ def _parquet_chunks(chunks, tmp: Path, path: Path, plan: ColumnPlan) -> None:
                 writer.write_table(table)
             except (pa.ArrowException, ValueError, TypeError) as exc:
                 raise _not_parquet(df, path, lines, exc) from None
-        if writer is None:
-            _parquet(records_frame([], "parquet", plan), tmp, path, [])
     finally:
         if writer is not None:
             writer.close()
+
+
+def _at_least_one(chunks):
+    """The chunks, or one empty chunk when there are none: an empty file is still a Parquet
+    file with the plan's columns."""
+    empty = True
+    for chunk in chunks:
+        empty = False
+        yield chunk
+    if empty:
+        yield [], []
 
 
 def _not_parquet(df: pd.DataFrame, path: Path, lines: list[int] | None,
@@ -150,16 +157,6 @@ def _not_parquet(df: pd.DataFrame, path: Path, lines: list[int] | None,
     field = f", field {name!r}" if name is not None else ""
     return OutputError(f"{path}{where}{field}: cannot be written as Parquet "
                        f"({one_line_reason(exc)}); write .jsonl or .csv")
-
-
-def _parquet(df: pd.DataFrame, tmp: Path, path: Path, lines: list[int] | None) -> None:
-    """A column pyarrow cannot store (text and objects mixed) is one line naming it."""
-    import pyarrow as pa
-
-    try:
-        df.to_parquet(tmp, index=False)
-    except (pa.ArrowException, ValueError, TypeError) as exc:
-        raise _not_parquet(df, path, lines, exc) from None
 
 
 def _arrow_ok(column: pd.Series) -> bool:
@@ -177,24 +174,3 @@ def _first_odd_row(column: pd.Series) -> int | None:
     kinds = [type(v) for v in column]
     first = next((k for k in kinds if k is not type(None)), None)
     return next((i for i, k in enumerate(kinds) if k not in (first, type(None))), None)
-
-
-def write_records(records: list[dict], path: str | Path, lines: list[int] | None = None,
-                  replace: bool = True) -> Path:
-    """Write records read from a file back out with what a command added, every other value as
-    read: JSON lines keep nulls null, absent keys absent and numbers as written; `lines` (the
-    records' line numbers) locate a value Parquet cannot hold. `replace` False: a file that
-    appeared at `path` meanwhile is kept (atomic_file)."""
-    path = Path(path)
-    fmt = file_format(path)
-    with atomic_file(path, replace=replace, durable=True) as tmp:
-        if fmt == "jsonl":
-            with open(tmp, "w", encoding="utf-8", newline="") as fh:
-                for record in records:
-                    fh.write(_json_text(record) + "\n")
-        elif fmt == "parquet":
-            _parquet(records_frame(records, fmt), tmp, path, lines)
-        else:
-            records_frame(records, fmt).to_csv(tmp, sep="," if fmt == "csv" else "\t",
-                                               index=False, lineterminator="\n")
-    return path
