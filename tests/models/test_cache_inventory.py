@@ -433,9 +433,11 @@ def test_a_backbone_or_export_in_use_is_not_old(cache, monkeypatch):
     eg = resolve_backbone(EG, root)
     fp32 = paths["fp32"].parent
     (fp32 / "model.onnx_data").write_text("weights")
-    os.utime(fp32 / "model.onnx_data", (long_ago, long_ago))
-    monkeypatch.setattr(onnx_engine, "_stale_reason",
-                        lambda folder, source: None if folder == fp32 else "not exported")
+    # a whole export, as the exporter records it: found, not exported again
+    (fp32 / onnx_engine.META_FILE).write_text(json.dumps(
+        {"format": onnx_engine.EXPORT_FORMAT, onnx_engine.WEIGHTS_FIELD: ["model.onnx_data"]}))
+    for name in ("model.onnx_data", onnx_engine.META_FILE):
+        os.utime(fp32 / name, (long_ago, long_ago))
     assert onnx_engine.exported(eg, "fp32") == fp32
     EmbeddingCache(root / "embeddings", eg).lookup("query", ["a"])
     entries = _by_path(inv.inventory(root))

@@ -487,12 +487,20 @@ def test_an_export_needs_exactly_the_weights_files_its_graph_reads(gemma_folder,
     monkeypatch.setattr(onnx_engine, "_quantise", quantise_again)
     assert onnx_engine.exported(int8_backbone, precision, show_progress=False) == int8
 
-    # the fixture's fp32 record predates the list: it needs model.onnx.data, as before
-    (fp32 / onnx_engine.DATA_FILE).unlink()
-    assert onnx_engine._stale_reason(fp32, None) == "files missing"
-    meta = json.loads((fp32 / onnx_engine.META_FILE).read_text())
-    (fp32 / onnx_engine.META_FILE).write_text(json.dumps(
-        meta | {onnx_engine.WEIGHTS_FIELD: ["dense.weights"]}))
-    assert onnx_engine._stale_reason(fp32, None) == "files missing"
+    # the fixture's fp32 record predates the list: it needs model.onnx.data, as before, and
+    # is exported again (matmul_exports) without it
+    record, data = fp32 / onnx_engine.META_FILE, fp32 / onnx_engine.DATA_FILE
+    data.unlink()
+    assert onnx_engine.exported(gemma_folder, show_progress=False) == fp32
+    assert data.is_file()
+    # a record listing a file that is not there: exported again (the new record lists none)
+    listed = json.loads(record.read_text()) | {onnx_engine.WEIGHTS_FIELD: ["dense.weights"]}
+    record.write_text(json.dumps(listed))
+    assert onnx_engine.exported(gemma_folder, show_progress=False) == fp32
+    assert onnx_engine.WEIGHTS_FIELD not in json.loads(record.read_text())
+    # every listed file there: kept as it is, model.onnx.data not needed
+    record.write_text(json.dumps(listed))
+    data.unlink()
     (fp32 / "dense.weights").write_bytes(b"")
-    assert onnx_engine._stale_reason(fp32, None) is None
+    assert onnx_engine.exported(gemma_folder, show_progress=False) == fp32
+    assert json.loads(record.read_text()) == listed and not data.exists()
