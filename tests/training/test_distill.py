@@ -186,7 +186,7 @@ def test_nested_teacher_sends_each_query_to_the_translation_backend_once(
     config = load_config(None, {**SMALL, "augment.translate": {"pt": "es"},
                                 "augment.backend": "table", "augment.table": str(table)})
     monkeypatch.setattr(distill_module, "teacher_specs",
-                        lambda teacher: [distill_module.TeacherModel(config, 1.0)])
+                        lambda teacher, rows: [distill_module.TeacherModel(config, 1.0)])
     augmented = []
 
     class Constant:  # the fits do not matter here, only the rows each is given
@@ -224,7 +224,7 @@ def test_nested_teacher_closes_the_translation_caches_it_opens(tmp_path, monkeyp
                                 "augment.backend": "table", "augment.table": str(table),
                                 "augment.cache": str(tmp_path / "tr.sqlite")})
     monkeypatch.setattr(distill_module, "teacher_specs",
-                        lambda teacher: [distill_module.TeacherModel(config, 1.0)] * 2)
+                        lambda teacher, rows: [distill_module.TeacherModel(config, 1.0)] * 2)
 
     class Constant:  # the fits do not matter here
         def fit(self, rows):
@@ -242,13 +242,15 @@ def test_nested_teacher_closes_the_translation_caches_it_opens(tmp_path, monkeyp
 def test_a_teacher_ensemble_of_an_ensemble_refits_the_runs_inside(teachers, tmp_path):
     """Its member ensemble's config.yaml records a combination, not a model: reading it as a
     run config failed with 'ensemble: unknown key'; its runs are refitted, weights scaled."""
+    from shoprel.data.readers import read_pairs
     from shoprel.ensemble.runner import build_ensemble
     from shoprel.training.distill import open_teacher, teacher_specs
 
     c = train(teachers["data"], tmp_path / "c", load_config(None, {
         **SMALL, "model.params.n_estimators": 20}), progress=False).run_dir
     build_ensemble([teachers["ensemble"], c], tmp_path / "outer", method="mean")
-    specs = teacher_specs(open_teacher(tmp_path / "outer"))
+    teacher = open_teacher(tmp_path / "outer")
+    specs = teacher_specs(teacher, read_pairs(teacher.train_file))
     assert [spec.weight for spec in specs] == [0.25, 0.25, 0.5]
     assert [spec.config.model.params.get("C") for spec in specs][1] == 0.5  # run b's own
     assert all(spec.start_from is None and spec.stage0 is None for spec in specs)

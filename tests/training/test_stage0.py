@@ -285,14 +285,18 @@ def test_a_stage0_fit_from_a_broken_backbone_is_warned_of(tmp_path, warm_family,
         "random weights")
 
 
-def nested_refit_starts(tmp_path, teacher_overrides, qc_demo, monkeypatch):
+def nested_refit_starts(tmp_path, teacher_overrides, qc_demo, monkeypatch,
+                        after_training=None):
     """The start of every teacher refit a nested distill makes (the student is `fast`: every
-    warm-start fit during the distill is one), and the distillation block."""
+    warm-start fit during the distill is one), and the distillation block; `after_training`
+    is called between the teacher's training and the distill."""
     from shoprel.training.distill import distill
 
     config = load_config(None, {"model.family": WarmStart.family, "folds.k": 3,
                                 **teacher_overrides})
     teacher = runner.train(qc_demo, tmp_path / "teacher", config, progress=False).run_dir
+    if after_training is not None:
+        after_training()
     starts = []
     fit = WarmStart._fit
     monkeypatch.setattr(WarmStart, "_fit", lambda self, frame, config: (
@@ -327,17 +331,78 @@ def test_nested_teacher_refits_start_from_the_other_tasks_stage0(tmp_path, warm_
                 nested=True, progress=False)
 
 
-def test_nested_teacher_refits_skip_a_stage0_that_saw_the_rows(tmp_path, warm_family, qc_demo,
-                                                                jsonl, monkeypatch):
-    """A stage 0 fitted on a file of the teacher's task may hold the rows each student fold
-    validates on (train refuses one sharing a pair with its training file, but distill reads
-    the teacher's rows, not that file): the refits start without it, and the block says why."""
+def test_nested_teacher_refits_start_from_a_same_task_stage0_sharing_no_pair(
+        tmp_path, warm_family, qc_demo, jsonl, monkeypatch):
+    """A stage 0 fitted on another file of the teacher's task was never reused, though one
+    sharing no (query, target) pair with the distilled file learnt none of the rows a student
+    fold validates on. Its file, still there, is now read and checked: it is reused."""
     rows = demo_rows(qc_demo)
     train_file = jsonl(tmp_path / "train.jsonl", rows[:240])
     same_task = jsonl(tmp_path / "same_task.jsonl", rows[240:])
     teacher, starts, block = nested_refit_starts(
-        tmp_path, {"stage0.data": str(same_task)}, train_file, monkeypatch)
+        tmp_path, {"stage0.data": str(same_task), "stage0.params": {"tag": "stage0"}},
+        train_file, monkeypatch)
+    assert len(starts) == 6 and all(0 < rows_fitted < 240 for rows_fitted, _ in starts)
+    assert all(start is not None and (start["tag"], start["task"], start["rows"])
+               == ("stage0", "QC", 120) for _, start in starts)
+    assert block["nested_stage0"] == [
+        f"{teacher}: the refits start from its stage 0, fitted on QC rows of "
+        f"{same_task.resolve()}, which share no (query, target) pair with "
+        f"{train_file.resolve()}"]
+
+
+def test_nested_teacher_refits_skip_a_same_task_stage0_sharing_pairs(
+        tmp_path, warm_family, qc_demo, jsonl, monkeypatch):
+    """A stage 0 that learnt pairs of the distilled file (a run trained before train refused
+    such a file) would carry their labels into the student folds validating on them: the
+    refits start without it, and the block counts the pairs and names the first."""
+    rows = demo_rows(qc_demo)
+    train_file = jsonl(tmp_path / "train.jsonl", rows[:240])
+    overlapping = jsonl(tmp_path / "overlapping.jsonl", rows[200:])
+    monkeypatch.setattr(runner, "check_stage0_rows", lambda *given: None)  # an older train
+    teacher, starts, block = nested_refit_starts(
+        tmp_path, {"stage0.data": str(overlapping)}, train_file, monkeypatch)
+    assert len(starts) == 6 and all(start is None for _, start in starts)
+    first = rows[200]
+    assert block["nested_stage0"] == [
+        f"{teacher}: the refits start without its stage 0, fitted on QC rows of "
+        f"{overlapping.resolve()}, which shares 40 pair(s) with {train_file.resolve()} "
+        f"(first: {first['origin_query'].lower()!r} / {first['category_path'].lower()!r}): "
+        "stage 0 learnt their labels"]
+
+
+@pytest.mark.parametrize("change", ["removed", "rows_removed"])
+def test_nested_teacher_refits_skip_a_same_task_stage0_whose_file_cannot_tell(
+        tmp_path, warm_family, qc_demo, jsonl, monkeypatch, change):
+    """A stage-0 file gone since, or holding other rows than stage 0 learnt (the pairs it
+    shared may have been taken out), cannot say whether stage 0 saw the distilled rows: the
+    refits start without it, as before, and the block says why."""
+    rows = demo_rows(qc_demo)
+    train_file = jsonl(tmp_path / "train.jsonl", rows[:240])
+    same_task = jsonl(tmp_path / "same_task.jsonl", rows[240:])
+    teacher, starts, block = nested_refit_starts(
+        tmp_path, {"stage0.data": str(same_task)}, train_file, monkeypatch,
+        after_training=lambda: same_task.unlink() if change == "removed"
+        else jsonl(same_task, rows[250:]))
+    assert len(starts) == 6 and all(start is None for _, start in starts)
+    why = {"removed": f"which is no longer there: whether it held rows of "
+                      f"{train_file.resolve()} cannot be told",
+           "rows_removed": f"which holds 110 rows now, not the 120 stage 0 learnt: changed "
+                           f"since, it may have held rows of {train_file.resolve()}"}[change]
+    assert block["nested_stage0"] == [
+        f"{teacher}: the refits start without its stage 0, fitted on QC rows of "
+        f"{same_task.resolve()}, {why}"]
+
+
+def test_nested_teacher_refits_skip_a_stage0_on_the_training_file_itself(
+        tmp_path, warm_family, qc_demo, jsonl, monkeypatch):
+    """A run trained before train refused its own training file as stage0.data: the refits
+    never start from that stage 0, whatever its pairs."""
+    train_file = jsonl(tmp_path / "train.jsonl", demo_rows(qc_demo)[:240])
+    monkeypatch.setattr(runner, "check_stage0_rows", lambda *given: None)  # an older train
+    teacher, starts, block = nested_refit_starts(
+        tmp_path, {"stage0.data": str(train_file)}, train_file, monkeypatch)
     assert len(starts) == 6 and all(start is None for _, start in starts)
     assert block["nested_stage0"] == [
-        f"{teacher}: the refits start without its stage 0, which was fitted on QC rows of "
-        f"{same_task.resolve()}, which may hold the rows of {train_file.resolve()}"]
+        f"{teacher}: the refits start without its stage 0, fitted on QC rows of "
+        f"{train_file.resolve()}: the training file {train_file.resolve()} itself"]

@@ -17,10 +17,11 @@ distilled from its own fast run gained OOF AUC 0.68 → 0.74 (hard_weight 0.3): 
 `nested=True` removes it: for student fold f the teacher is refitted (from its run config, or
 each member's for a mean/weighted ensemble) without fold f, so each fold's soft targets never
 saw that fold's labels; it costs k·(k−1) teacher fits per member. Each refit starts from the
-teacher's stage-0 model, as its own fits did, when that was fitted on the other task's file
-(none of its rows is this file's); one that may hold this file's rows is not reused
-(nested_start). The final student model always learns the teacher's OOF probabilities (no
-estimate depends on it).
+teacher's stage-0 model, as its own fits did, when that learnt none of this file's rows: it
+was fitted on the other task's file, or on a file of this task, still there as it was, that
+shares no (query, target) pair with this one; one that may hold this file's rows is not
+reused (nested_stage0.py). The final student model always learns the teacher's OOF
+probabilities (no estimate depends on it).
 """
 
 from __future__ import annotations
@@ -43,7 +44,8 @@ from shoprel.errors import ConfigError, RunDirError
 from shoprel.models.targets import SOFT_LABEL, mix_targets, require_row_targets
 from shoprel.training.config import RunConfig, load_config
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
-from shoprel.training.runner import STAGE0_MODEL, TrainResult, train
+from shoprel.training.nested_stage0 import nested_start
+from shoprel.training.runner import TrainResult, train
 from shoprel.training.unlabeled import BARE, LEFT_OUT, adding, teacher_scored
 from shoprel.utils.bounds import out_of_range
 from shoprel.utils.outputs import check_output_dir, is_written_for
@@ -162,45 +164,19 @@ class TeacherModel(NamedTuple):
     stage0: str | None = None  # what became of the run's stage 0 (None: it had none)
 
 
-def teacher_specs(teacher: Teacher) -> list[TeacherModel]:
-    """Each model the teacher averages: itself, or its members."""
-    return _run_specs(teacher.run, 1.0, teacher.train_file)
+def teacher_specs(teacher: Teacher, rows: PairFrame) -> list[TeacherModel]:
+    """Each model the teacher averages: itself, or its members; `rows`: its training file's
+    (whether a member's stage 0 learnt any of them, nested_start)."""
+    return _run_specs(teacher.run, 1.0, teacher.train_file, rows)
 
 
-def nested_start(run: runs.Run, rows_file: Path) -> tuple[Path | None, str | None]:
-    """The stage-0 model the nested refits of `run` start from, and a line saying so (both
-    None when the run had no stage 0).
-
-    The run's own fits all started from its stage 0, so its refits must too, or they estimate
-    another training. That leaks nothing into a student fold when stage 0 was fitted on the
-    other task's file: none of its rows is one of this file's. A stage 0 fitted on a file of
-    the run's own task, or on its training file (one holding both target columns, read as the
-    other task), may hold the very rows a student fold validates on: the refits then start
-    without it, honest though no longer the teacher's training exactly.
-    """
-    info = run.metrics().get("stage0")
-    if not info:
-        return None, None
-    stage0_file = Path(str(info.get("train_file", ""))).resolve()
-    own_files = {Path(str(file)).resolve() for file in (run.train_file(), rows_file) if file}
-    if info.get("task") in (None, run.task.value) or stage0_file in own_files:
-        return None, (f"{run.path}: the refits start without its stage 0, which was fitted on "
-                      f"{info.get('task') or 'unrecorded'} rows of {stage0_file}, which may hold "
-                      f"the rows of {rows_file}")
-    folder = run.path / runs.MODELS / STAGE0_MODEL
-    if not folder.is_dir():
-        raise RunDirError(f"{folder}: missing; the run's fits started from this stage-0 model, "
-                          "and its nested refits must too")
-    return folder, (f"{run.path}: the refits start from its stage 0, fitted on the other "
-                    f"task's ({info['task']}) rows of {stage0_file}, none of them this file's")
-
-
-def _run_specs(run: runs.Run, weight: float, rows_file: Path) -> list[TeacherModel]:
+def _run_specs(run: runs.Run, weight: float, rows_file: Path,
+               rows: PairFrame) -> list[TeacherModel]:
     """A member that is an ensemble itself gives its members, their weights scaled by its own
     (its config.yaml records a combination, not a model to refit)."""
     if run.kind != "ensemble":
-        return [TeacherModel(load_config(run.path / runs.CONFIG, saved=True), weight,
-                             *nested_start(run, rows_file))]
+        config = load_config(run.path / runs.CONFIG, saved=True)
+        return [TeacherModel(config, weight, *nested_start(run, config, rows_file, rows))]
     from shoprel.ensemble.combiners import COMBINERS
 
     combination = run.manifest.get("combination", {})
@@ -210,7 +186,7 @@ def _run_specs(run: runs.Run, weight: float, rows_file: Path) -> list[TeacherMod
                           f"averages them: the method of {run.path} must be "
                           f"{' or '.join(averaging)}, not {combination.get('method')!r}")
     return [spec for member, w in zip(run.member_dirs(), combination["weights"], strict=True)
-            for spec in _run_specs(runs.Run.open(member), weight * float(w), rows_file)]
+            for spec in _run_specs(runs.Run.open(member), weight * float(w), rows_file, rows)]
 
 
 def check_nested_refits(teacher: Teacher, labels: np.ndarray, folds: np.ndarray) -> None:
@@ -246,7 +222,7 @@ def nested_teacher(teacher: Teacher, frame: PairFrame, folds: np.ndarray,
     # is closed (augment.cache's connection) once the refits are done
     with contextlib.ExitStack() as opened:
         sides = [(spec, opened.enter_context(training_side(spec.config, False, frame)))
-                 for spec in (teacher_specs(teacher) if models is None else models)]
+                 for spec in (teacher_specs(teacher, frame) if models is None else models)]
         k = int(folds.max()) + 1
         out = {}
         pairs = [(f, g) for f in range(k) for g in range(k) if f != g]
@@ -371,7 +347,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     fit_rows, stage0_notes = None, []
     if nested:
         check_nested_refits(teacher, frame.labels, folds)
-        models = teacher_specs(teacher)
+        models = teacher_specs(teacher, frame)
         stage0_notes = [spec.stage0 for spec in models if spec.stage0 is not None]
         per_fold = nested_teacher(teacher, frame, folds, progress, models)
         fit_rows = nested_soft_labels(frame, folds, per_fold, hard_weight)

@@ -31,6 +31,13 @@ def pair_keys(frame: PairFrame) -> list[tuple[str, str]]:
                     frame.df["target"].map(normalise_query), strict=True))
 
 
+def shared_pairs(stage0: PairFrame, rows: PairFrame) -> list[tuple[str, str]]:
+    """The distinct pairs of `stage0` that `rows` holds too (pair_keys), in stage0's order:
+    each a label stage 0 learnt of a row validated on."""
+    validated = set(pair_keys(rows))
+    return [key for key in dict.fromkeys(pair_keys(stage0)) if key in validated]
+
+
 def check_stage0_rows(stage0_file: str | Path, stage0: PairFrame, train_file: str | Path,
                       train: PairFrame) -> None:
     """Refuse a stage-0 file that is the training file itself, or one of the run's task that
@@ -44,8 +51,7 @@ def check_stage0_rows(stage0_file: str | Path, stage0: PairFrame, train_file: st
                           "file")
     if stage0.task is not train.task:
         return
-    validated = set(pair_keys(train))
-    shared = [key for key in dict.fromkeys(pair_keys(stage0)) if key in validated]
+    shared = shared_pairs(stage0, train)
     if shared:
         query, target = shared[0]
         raise ConfigError(f"stage0.data: {stage0_file} shares {len(shared)} "
