@@ -371,24 +371,28 @@ def test_nested_teacher_refits_skip_a_same_task_stage0_sharing_pairs(
         "stage 0 learnt their labels"]
 
 
-@pytest.mark.parametrize("change", ["removed", "rows_removed"])
+@pytest.mark.parametrize("change", ["removed", "rows_removed", "garbled"])
 def test_nested_teacher_refits_skip_a_same_task_stage0_whose_file_cannot_tell(
         tmp_path, warm_family, qc_demo, jsonl, monkeypatch, change):
-    """A stage-0 file gone since, or holding other rows than stage 0 learnt (the pairs it
-    shared may have been taken out), cannot say whether stage 0 saw the distilled rows: the
+    """A stage-0 file gone since, unreadable, or holding other rows than stage 0 learnt (the
+    pairs it shared may have been taken out), cannot say whether stage 0 saw the distilled rows: the
     refits start without it, as before, and the block says why."""
     rows = demo_rows(qc_demo)
     train_file = jsonl(tmp_path / "train.jsonl", rows[:240])
     same_task = jsonl(tmp_path / "same_task.jsonl", rows[240:])
     teacher, starts, block = nested_refit_starts(
         tmp_path, {"stage0.data": str(same_task)}, train_file, monkeypatch,
-        after_training=lambda: same_task.unlink() if change == "removed"
-        else jsonl(same_task, rows[250:]))
+        after_training={"removed": same_task.unlink,
+                        "rows_removed": lambda: jsonl(same_task, rows[250:]),
+                        "garbled": lambda: same_task.write_text("not json\n")}[change])
     assert len(starts) == 6 and all(start is None for _, start in starts)
     why = {"removed": f"which is no longer there: whether it held rows of "
                       f"{train_file.resolve()} cannot be told",
            "rows_removed": f"which holds 110 rows now, not the 120 stage 0 learnt: changed "
-                           f"since, it may have held rows of {train_file.resolve()}"}[change]
+                           f"since, it may have held rows of {train_file.resolve()}",
+           "garbled": f"which can no longer be read ({same_task.resolve()}, line 1: malformed "
+                      f"JSON: Expecting value at column 1): it may hold rows of "
+                      f"{train_file.resolve()}"}[change]
     assert block["nested_stage0"] == [
         f"{teacher}: the refits start without its stage 0, fitted on QC rows of "
         f"{same_task.resolve()}, {why}"]
