@@ -57,28 +57,41 @@ def test_fp32_shares_torchs_cache_and_int8_has_its_own(with_onnxruntime):
     assert with_engine(GEMMA, TORCH) is GEMMA
 
 
+@pytest.fixture
+def unexportable(tmp_path):
+    """A built EmbeddingGemma folder, empty but for what each test writes into it: exporting it
+    stops at the pipeline check, before any weights are read."""
+    folder = tmp_path / "cache" / "backbones" / eg.NAME
+    folder.mkdir(parents=True)
+    return Backbone(name=eg.NAME, source=str(folder), engine="sentence-transformers",
+                    fingerprint="sha256:" + "cd" * 32)
+
+
 @pytest.mark.parametrize("modules, message", [
     (["Transformer", "Pooling", "Dense", "LayerNorm", "Normalize"], "are not Transformer"),
     (["Transformer", "Pooling", "Dense"], "are not Transformer"),
 ])
-def test_the_exporter_refuses_pipelines_it_does_not_reproduce(tmp_path, modules, message):
-    (tmp_path / "modules.json").write_text(json.dumps(
+def test_the_exporter_refuses_pipelines_it_does_not_reproduce(unexportable, modules, message):
+    (Path(unexportable.source) / "modules.json").write_text(json.dumps(
         [{"idx": i, "name": str(i), "path": f"{i}_{k}", "type": f"sentence_transformers.models.{k}"}
          for i, k in enumerate(modules)]))
     with pytest.raises(onnx_engine.ExportError, match=message):
-        onnx_engine._pipeline(tmp_path)
+        onnx_engine.exported(unexportable, show_progress=False)
+    assert not onnx_engine.export_root(unexportable).exists()  # nothing half-exported left
 
 
-def test_the_exporter_refuses_other_pooling(tmp_path):
+def test_the_exporter_refuses_other_pooling(unexportable):
+    source = Path(unexportable.source)
     kinds = ["Transformer", "Pooling", "Dense", "Normalize"]
-    (tmp_path / "modules.json").write_text(json.dumps(
+    (source / "modules.json").write_text(json.dumps(
         [{"path": f"{i}_{k}", "type": f"sentence_transformers.models.{k}"}
          for i, k in enumerate(kinds)]))
-    (tmp_path / "1_Pooling").mkdir()
-    (tmp_path / "1_Pooling" / "config.json").write_text(json.dumps(
+    (source / "1_Pooling").mkdir()
+    (source / "1_Pooling" / "config.json").write_text(json.dumps(
         {"pooling_mode_cls_token": True, "pooling_mode_mean_tokens": False}))
     with pytest.raises(onnx_engine.ExportError, match="mean pooling"):
-        onnx_engine._pipeline(tmp_path)
+        onnx_engine.exported(unexportable, show_progress=False)
+    assert not onnx_engine.export_root(unexportable).exists()
 
 
 BUILT = USER_CACHE / "backbones" / eg.NAME
@@ -290,7 +303,9 @@ def fake_exports(tiny_onnx, monkeypatch):
         for name in (onnx_engine.MODEL_FILE, "tokenizer.json"):
             shutil.copy(tiny_onnx / name, out / name)
         (out / onnx_engine.DATA_FILE).write_bytes(b"")
-        onnx_engine._write_meta(out, precision="fp32")
+        (out / onnx_engine.META_FILE).write_text(json.dumps(
+            {"format": onnx_engine.EXPORT_FORMAT, "precision": "fp32",
+             onnx_engine.WEIGHTS_FIELD: [onnx_engine.DATA_FILE]}))
 
     monkeypatch.setattr(onnx_engine, "_export_fp32", export_fp32)
     return given
