@@ -456,10 +456,12 @@ def test_the_stores_shoprel_writes_are_known_by_their_tables(tmp_path):
                   fingerprint="sha256:" + "a" * 64)
     embeddings = EmbeddingCache(tmp_path / inv.EMBEDDINGS, eg).path
     states = StateCache(state_file(tmp_path, eg.slug, 20, 128)).path
-    assert inv._ours_sqlite(inv.EMBEDDINGS, embeddings)
-    assert inv._ours_sqlite(inv.STATES, states)
-    assert not inv._ours_sqlite(inv.STATES, embeddings.rename(states.with_stem(
-        f"{eg.slug}-from1-len8")))
+    assert {(e.kind, e.path) for e in inv.inventory(tmp_path)} == {
+        (inv.EMBEDDINGS, embeddings), (inv.STATES, states)}
+    # an embeddings store named as a states one: its tables are not the states', so not ours
+    moved = embeddings.rename(states.with_stem(f"{eg.slug}-from1-len8"))
+    assert {(e.kind, e.path) for e in inv.inventory(tmp_path)} == {(inv.STATES, states)}
+    assert moved.is_file()
 
 
 def test_a_pretrained_backbone_kept_in_the_cache_is_never_pruned(tmp_path):
