@@ -101,6 +101,20 @@ def dead_pid() -> int:
     return child.pid
 
 
+def killed_writers_temporary(target: Path) -> Path:
+    """What a writer of `target` killed mid-write leaves beside it: utils.atomic's temporary,
+    named with the writer's pid and host. A child process starts the write and exits without
+    cleaning up, as SIGKILL would."""
+    code = ("import os, sys\n"
+            "from shoprel.utils.atomic import atomic_file\n"
+            "with atomic_file(sys.argv[1]) as tmp:\n"
+            "    print(tmp, flush=True)\n"
+            "    os._exit(0)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True,
+                         text=True, check=True)
+    return Path(out.stdout.strip())
+
+
 def without_bars(stderr: str) -> str:
     """A command's stderr less tqdm's progress bars (each redraw begins with a carriage return,
     the last one ends the line): the lines the command itself wrote there."""
