@@ -101,18 +101,23 @@ def dead_pid() -> int:
     return child.pid
 
 
-def killed_writers_temporary(target: Path) -> Path:
-    """What a writer of `target` killed mid-write leaves beside it: utils.atomic's temporary,
-    named with the writer's pid and host. A child process starts the write and exits without
-    cleaning up, as SIGKILL would."""
-    code = ("import os, sys\n"
-            "from shoprel.utils.atomic import atomic_file\n"
-            "with atomic_file(sys.argv[1]) as tmp:\n"
-            "    print(tmp, flush=True)\n"
-            "    os._exit(0)\n")
-    out = subprocess.run([sys.executable, "-c", code, str(target)], capture_output=True,
-                         text=True, check=True)
-    return Path(out.stdout.strip())
+def killed_writers_temporaries(*files: Path, folders: tuple[Path, ...] = ()) -> list[Path]:
+    """What a writer of `files` and `folders` killed mid-write leaves beside each: utils.atomic's
+    temporaries (atomic_file's, atomic_dir's), named with the writer's pid and host, in that
+    order. A child process starts every write and exits without cleaning up, as SIGKILL would."""
+    code = ("import json, os, sys\n"
+            "from contextlib import ExitStack\n"
+            "from shoprel.utils.atomic import atomic_dir, atomic_file\n"
+            "files, folders = json.loads(sys.argv[1])\n"
+            "writes = ExitStack()\n"
+            "left = [writes.enter_context(atomic_file(f)) for f in files]\n"
+            "left += [writes.enter_context(atomic_dir(f, overwrite=True)) for f in folders]\n"
+            "print(json.dumps([str(path) for path in left]), flush=True)\n"
+            "os._exit(0)\n")
+    targets = json.dumps([[str(f) for f in files], [str(f) for f in folders]])
+    out = subprocess.run([sys.executable, "-c", code, targets], capture_output=True, text=True,
+                         check=True)
+    return [Path(path) for path in json.loads(out.stdout)]
 
 
 def without_bars(stderr: str) -> str:

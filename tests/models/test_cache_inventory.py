@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
-from tests.conftest import dead_pid
+from tests.conftest import killed_writers_temporaries
 
 import shoprel.models.backbones.embeddinggemma as embeddinggemma
 import shoprel.models.backbones.use_multilingual as use_multilingual
@@ -26,7 +26,7 @@ from shoprel.models.backbones.onnx_engine import INT8_SCHEME, export_root
 from shoprel.models.backbones.resolve import Backbone, builtin_folder
 from shoprel.models.biencoder.state_cache import FOLDER as STATE_FOLDER
 from shoprel.models.biencoder.state_cache import state_file
-from shoprel.utils.atomic import _host
+from shoprel.utils.atomic import atomic_file
 
 OTHER = "0123456789abcdef"
 EG = embeddinggemma.NAME
@@ -93,6 +93,12 @@ def cache(tmp_path):
     sha = write_meta(folder, EG, embeddinggemma.BUILD_FORMAT, None, [weights])["weights_sha256"]
     sha16 = sha[:16]
     use16 = use_multilingual.WEIGHTS_SHA256[:16]
+    store = root / "embeddings" / f"{EG}-{sha16}.sqlite"
+    writing = atomic_file(store)  # a writer in this process, still writing
+    live_partial = writing.__enter__()
+    # what writers killed mid-write left: a store's file, the checksum memo's, an export folder
+    partial, root_partial, onnx_partial = killed_writers_temporaries(
+        store, root / CHECKSUMS_FILE, folders=(root / "onnx" / f"{EG}-{sha16}" / "fp32",))
     paths = {
         "fp32": _export(root / "onnx" / f"{EG}-{sha16}" / "fp32" / "model.onnx"),
         "int8_r7": _export(root / "onnx" / f"{EG}-{sha16}" / f"int8-{INT8_SCHEME}" / "model.onnx"),
@@ -107,11 +113,9 @@ def cache(tmp_path):
         "emb_folder": _store(root / "embeddings" / f"my-model-{OTHER}.sqlite"),
         "states_other": _store(root / "states" / f"{EG}-{OTHER}-from20-len128.sqlite", 6000),
         "states": _store(root / "states" / f"{EG}-{sha16}-from20-len128.sqlite"),
-        "partial": _file(root / "embeddings" /
-                         f".{EG}-{sha16}.sqlite.{dead_pid()}@{_host()}.abc.partial", 800),
-        "live_partial": _file(root / "embeddings" /
-                              f".{EG}-{sha16}.sqlite.{os.getpid()}@{_host()}.abc.partial"),
-        "root_partial": _file(root / f".checksums.json.{dead_pid()}@{_host()}.x.partial"),
+        "partial": _file(partial, 800),
+        "live_partial": _file(live_partial),
+        "root_partial": _file(root_partial),
         "foreign_root": _file(root / "notes.txt"),
         "foreign_sub": _file(root / "embeddings" / "readme.txt"),
         # named .sqlite, yet not shoprel's: a name it never gives, or not a database at all
@@ -135,10 +139,10 @@ def cache(tmp_path):
         "use_old_record": _file(root / "backbones" / "use-multilingual" /
                                 f"weights-{OTHER}.json", 100),
         "use_notes": _text(root / "backbones" / "use-multilingual" / "notes.txt"),
-        "onnx_partial": _file(root / "onnx" / f"{EG}-{sha16}" /
-                              f".fp32.{dead_pid()}@{_host()}.abc.partial" / "model.onnx"),
+        "onnx_partial": _file(onnx_partial / "model.onnx"),
     }
-    return root, paths
+    yield root, paths
+    writing.__exit__(RuntimeError, RuntimeError("the test is over"), None)  # removes its file
 
 
 def _by_path(entries):

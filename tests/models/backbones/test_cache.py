@@ -5,7 +5,7 @@ import json
 import os
 
 import pytest
-from tests.conftest import killed_writers_temporary
+from tests.conftest import killed_writers_temporaries
 
 import shoprel.models.backbones.cache as cache
 from shoprel.models.backbones.cache import CACHE_ENV, CACHE_MARKER, CHECKSUMS_FILE, file_sha256
@@ -106,7 +106,7 @@ def test_a_killed_writers_temporary_is_removed_by_the_next_one(root, tmp_path):
     from shoprel.utils import atomic
 
     root.mkdir(parents=True)
-    leftover = killed_writers_temporary(root / CHECKSUMS_FILE)
+    [leftover] = killed_writers_temporaries(root / CHECKSUMS_FILE)
     assert leftover.parent == root and leftover.name.startswith(f".{CHECKSUMS_FILE}.")
     leftover.write_text("{")
     assert atomic.dead_writer_leftover(leftover)
