@@ -147,14 +147,23 @@ def test_a_run_without_out_of_fold_scores_is_refused_naming_it(qc_runs, tmp_path
                                "combined")
 
 
-def test_an_out_of_fold_table_repeating_an_id_is_refused_naming_it(qc_runs, tmp_path):
+def _with_oof(run, folder, change):
+    """A copy of `run` in `folder` whose oof.parquet is `change(table)`; (folder, table read)."""
     import shutil
 
-    other = tmp_path / "repeated"
-    shutil.copytree(qc_runs[1], other)
-    oof = pd.read_parquet(other / "oof.parquet")
+    shutil.copytree(run, folder)
+    oof = pd.read_parquet(folder / "oof.parquet")
+    change(oof).to_parquet(folder / "oof.parquet", index=False)
+    return folder, oof
+
+
+def _repeat_an_id(oof):
     oof.loc[5, "id"] = oof.loc[4, "id"]
-    oof.to_parquet(other / "oof.parquet", index=False)
+    return oof
+
+
+def test_an_out_of_fold_table_repeating_an_id_is_refused_naming_it(qc_runs, tmp_path):
+    other, _ = _with_oof(qc_runs[1], tmp_path / "repeated", _repeat_an_id)
     with pytest.raises(RunDirError) as info:
         align_runs([qc_runs[0], other])
     assert str(info.value) == (f"{other / 'oof.parquet'}: ids are not unique; cannot align "
@@ -163,13 +172,9 @@ def test_an_out_of_fold_table_repeating_an_id_is_refused_naming_it(qc_runs, tmp_
 
 def test_a_table_keeping_no_texts_is_aligned_by_ids_and_labels(qc_runs, tmp_path):
     """Tables of older runs keep no query or target: ids and labels must do."""
-    import shutil
-
-    other = tmp_path / "older"
-    shutil.copytree(qc_runs[1], other)
-    oof = pd.read_parquet(other / "oof.parquet")
+    other, oof = _with_oof(qc_runs[1], tmp_path / "older",
+                           lambda table: table.drop(columns=["query", "target"]))
     assert {"query", "target"} <= set(oof.columns)
-    oof.drop(columns=["query", "target"]).to_parquet(other / "oof.parquet", index=False)
     aligned = align_runs([qc_runs[0], other])
     assert np.allclose(aligned.probabilities[:, 1],
                        aligned.base["id"].map(oof.set_index("id")["probability"]))
