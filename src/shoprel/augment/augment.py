@@ -55,7 +55,7 @@ def augment_translations(frame: PairFrame, targets: dict[str, str], translator: 
             continue
         queries = rows["query"].astype(str).tolist()
         outputs = translator.translate(queries, [source] * len(queries), new_lang)
-        keep = [o is not None and o.strip() != "" for o in outputs]
+        keep = [kept_translation(o) for o in outputs]
         made = rows[keep].copy()
         made["query"] = [o for o, k in zip(outputs, keep, strict=True) if k]
         made["language"] = new_lang
@@ -73,3 +73,9 @@ def augment_translations(frame: PairFrame, targets: dict[str, str], translator: 
     stats = dict(frame.stats, augmented=int(sum(len(p) for p in pieces)),
                  translated=made_per_language)
     return PairFrame(frame.task, out, frame.source, stats)
+
+
+def kept_translation(output: str | None) -> bool:
+    """Whether a backend's answer is a translation a copy is made of: None is no route, and
+    an empty answer no query."""
+    return output is not None and output.strip() != ""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,6 +24,7 @@ from shoprel.data.validate import (
     same_text,
 )
 from shoprel.errors import InputError
+from shoprel.utils.outputs import same_file
 from shoprel.utils.scalars import is_boolean
 
 MAX_PROBLEMS = 20
@@ -135,11 +135,7 @@ def _check_not_itself(submission: Path, input_file: Path) -> None:
     input column back, so it reads as an input, and checked against itself it always passed
     ("ok"), saying nothing of the file it answers. Told after the first row's checks: an input
     given as both (no prediction column) is told that."""
-    try:
-        same = os.path.samefile(submission, input_file)
-    except OSError:  # one is missing: reading it says so
-        return
-    if same:
+    if same_file(submission, input_file):  # both read by now: neither is missing
         raise InputError(f"is also the input file it is checked against ({input_file}), which "
                          "it always matches; give the file the submission answers",
                          path=submission)

@@ -33,11 +33,13 @@ def check_weights(weights, typed=None) -> None:
             raise ValueError(problem)
         if not isinstance(python_scalar(value), numbers.Real):  # None: a TypeError below
             raise ValueError(f"expected a number, got {text}")
-        if not_finite(float(value), text):  # nan: "nan is not a number", as every option says
-            raise ValueError(not_finite(float(value), text))
+        problem = not_finite(float(value), text)  # nan: "nan is not a number", as options say
+        if problem:
+            raise ValueError(problem)
         # said as any number option past its bound (utils/bounds.py), not in words of its own
-        if out_of_range(value, text, ge=0):
-            raise ValueError(f"{out_of_range(value, text, ge=0)} (0 leaves a member out)")
+        problem = out_of_range(value, text, ge=0)
+        if problem:
+            raise ValueError(f"{problem} (0 leaves a member out)")
     if not any(value > 0 for value in weights):
         raise ValueError(f"{','.join(typed)}: all are 0; at least one weight must be above 0")
 

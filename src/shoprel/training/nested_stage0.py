@@ -17,7 +17,8 @@ from shoprel.data.readers import read_pairs
 from shoprel.errors import InputError, RunDirError
 from shoprel.training.config import RunConfig
 from shoprel.training.runner import STAGE0_MODEL
-from shoprel.training.stage0_rows import is_same_file, shared_pairs
+from shoprel.training.stage0_rows import shared_pairs
+from shoprel.utils.outputs import same_file
 
 
 def nested_start(run: runs.Run, config: RunConfig, rows_file: Path,
@@ -34,7 +35,7 @@ def nested_start(run: runs.Run, config: RunConfig, rows_file: Path,
     fitted_on = f"fitted on {task or 'unrecorded'} rows of {stage0_file}"
     without = f"{run.path}: the refits start without its stage 0, {fitted_on}"
     for file in (rows_file, run.train_file()):
-        if file and is_same_file(stage0_file, file):
+        if file and same_file(stage0_file, file):
             return None, f"{without}: the training file {file} itself"
     if task != run.task.value:
         if task is None:

@@ -138,8 +138,9 @@ def check_translation_pairs(frame, pairs: dict[str, str], translator, backend: s
 
 def _translates(translator, query: str, source: str, target: str) -> bool:
     """Whether the translator gives `query` a translation augment_translations would keep."""
-    output = translator.translate([query], [source], target)[0]
-    return output is not None and output.strip() != ""
+    from shoprel.augment.augment import kept_translation
+
+    return kept_translation(translator.translate([query], [source], target)[0])
 
 
 def _chained(first, then):

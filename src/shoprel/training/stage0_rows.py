@@ -8,20 +8,12 @@ The check costs one pass over both files' pairs, made before any fit.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from shoprel.data.frame import PairFrame
 from shoprel.errors import ConfigError
 from shoprel.folds.grouped import normalise_query
-
-
-def is_same_file(first: str | Path, second: str | Path) -> bool:
-    """One file under two names: the same path, a symbolic or a hard link."""
-    try:
-        return os.path.samefile(first, second)
-    except OSError:  # one of them is missing: only the names can tell
-        return Path(first).resolve() == Path(second).resolve()
+from shoprel.utils.outputs import same_file
 
 
 def pair_keys(frame: PairFrame) -> list[tuple[str, str]]:
@@ -44,7 +36,7 @@ def check_stage0_rows(stage0_file: str | Path, stage0: PairFrame, train_file: st
     holds any of its pairs (each is a validation row of some fold); a ConfigError naming
     stage0.data. The other task's file holds none of its pairs: its targets are of another
     kind (item titles, not category paths)."""
-    if is_same_file(stage0_file, train_file):
+    if same_file(stage0_file, train_file):
         raise ConfigError(f"stage0.data: {stage0_file} is the training file itself: stage 0 "
                           "would learn the label of every row the folds validate on, and the "
                           "out-of-fold figures would be optimistic; give it the other task's "

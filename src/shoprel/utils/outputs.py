@@ -47,7 +47,7 @@ def _overlap(a: Path, b: Path) -> bool:
     return a == b or a in b.parents or b in a.parents
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def same_file(a: PathLike, b: PathLike) -> bool:
     """The same file by inode (hard links, symlinks), or the same resolved path."""
     try:
         return os.path.samefile(a, b)
@@ -87,7 +87,7 @@ def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
     if out.is_dir():
         raise OutputError(f"{out}: is a folder; the output must be a file name")
     for source in reads:
-        if Path(source).exists() and _same_file(out, Path(source)):
+        if Path(source).exists() and same_file(out, Path(source)):
             raise OutputError(f"{out}: is the input file {source}; writing it would destroy "
                               "the input, choose another output")
     mine = {_resolved(path) for path in own}
