@@ -16,6 +16,14 @@ def _schema(values, source="q.jsonl"):
     return plan.arrow_schema()
 
 
+def _refusal(monkeypatch, batch: int, values) -> str:
+    """The one line _schema(values) is refused with, values settled `batch` at a time."""
+    monkeypatch.setattr(column_plan, "NESTED_BATCH", batch)
+    with pytest.raises(OutputError) as caught:
+        _schema(values)
+    return str(caught.value)
+
+
 def test_a_column_gets_the_type_every_value_makes_not_the_first_ones():
     assert _schema([None, None, ["a", "b"]]).field("extra").type == pa.list_(pa.string())
     assert _schema([[], ["a"]]).field("extra").type == pa.list_(pa.string())
@@ -41,11 +49,9 @@ def test_a_column_gets_the_type_every_value_makes_not_the_first_ones():
 ])
 def test_values_no_one_type_holds_are_told_at_the_line_of_the_first_misfit(
         monkeypatch, values, reason, batch):
-    monkeypatch.setattr(column_plan, "NESTED_BATCH", batch)
-    with pytest.raises(OutputError) as caught:
-        _schema(values)
-    assert str(caught.value) == (f"q.jsonl, line 3, field 'extra': {reason}: a Parquet column "
-                                 "holds one type of value; write the output as .jsonl or .csv")
+    assert _refusal(monkeypatch, batch, values) == (
+        f"q.jsonl, line 3, field 'extra': {reason}: a Parquet column holds one type of value; "
+        "write the output as .jsonl or .csv")
 
 
 def test_a_parquet_source_is_told_by_row():
@@ -66,12 +72,9 @@ def test_an_object_with_no_keys_is_told_at_its_line_where_no_line_gives_it_one(
     """{} made a Parquet column (or a part of one) of no fields, which pyarrow cannot write:
     translate/langid failed when writing, in pyarrow's words ('Cannot write struct type
     'extra' with no child field to Parquet') with neither line nor field, after the work."""
-    monkeypatch.setattr(column_plan, "NESTED_BATCH", batch)
-    with pytest.raises(OutputError) as caught:
-        _schema(values)
-    assert str(caught.value) == (f"q.jsonl, line 3, field 'extra': an empty object here{at}, "
-                                 "and no line gives one there a key: a Parquet object needs at "
-                                 "least one field; write the output as .jsonl or .csv")
+    assert _refusal(monkeypatch, batch, values) == (
+        f"q.jsonl, line 3, field 'extra': an empty object here{at}, and no line gives one there "
+        "a key: a Parquet object needs at least one field; write the output as .jsonl or .csv")
 
 
 @pytest.mark.parametrize("batch", [1, 2_000])
@@ -95,12 +98,9 @@ def test_a_whole_number_beyond_64_bits_is_told_at_its_line(monkeypatch, values, 
     """pyarrow holds no whole number beyond 64 bits: in a column of numbers it failed when
     written (after the work), and in a list or object the checking pass itself stopped on an
     OverflowError traceback ('Python int too large to convert to C long')."""
-    monkeypatch.setattr(column_plan, "NESTED_BATCH", batch)
-    with pytest.raises(OutputError) as caught:
-        _schema(values)
-    assert str(caught.value) == (f"q.jsonl, line 3, field 'extra': {reason}: Parquet holds "
-                                 "whole numbers of 64 bits at most; write the output as .jsonl "
-                                 "or .csv")
+    assert _refusal(monkeypatch, batch, values) == (
+        f"q.jsonl, line 3, field 'extra': {reason}: Parquet holds whole numbers of 64 bits at "
+        "most; write the output as .jsonl or .csv")
 
 
 def test_whole_numbers_of_64_bits_and_longer_ones_written_as_text_are_kept():
@@ -111,10 +111,7 @@ def test_whole_numbers_of_64_bits_and_longer_ones_written_as_text_are_kept():
 @pytest.mark.parametrize("batch", [1, 2_000])
 def test_a_value_pyarrow_cannot_type_is_told_at_its_line_with_pyarrow_s_reason(monkeypatch,
                                                                                batch):
-    monkeypatch.setattr(column_plan, "NESTED_BATCH", batch)
-    with pytest.raises(OutputError) as caught:
-        _schema([["a"], None, [1, "b"]])
-    message = str(caught.value)
+    message = _refusal(monkeypatch, batch, [["a"], None, [1, "b"]])
     assert message.startswith("q.jsonl, line 3, field 'extra': a list that Parquet cannot hold "
                               "(ArrowInvalid: ") and "\n" not in message
     assert message.endswith("): a Parquet column holds one type of value; write the output as "
