@@ -1,16 +1,19 @@
-"""The cross-encoder on one GPU: the e5-small preset, 1 epoch, stage 0 on QI, on the real QC rows.
+"""A fine-tuned family on one GPU, on the real QC rows: the cross-encoder (e5-small: 1 epoch,
+stage 0 on QI, the GPU preset) or the bi-encoder (EmbeddingGemma: the CPU preset's top 4 layers,
+then more of the encoder tuned).
 
-Run through `bench/gpu_check.sh` (which unpacks the data and the vocabulary-pruned e5-small
-carried in `.gpu/` and installs the wheels in `.whl/`):
+Run through `bench/gpu_check.sh` (which unpacks the data and the slimmed backbone carried in
+`.gpu/` and installs the wheels in `.whl/`; GPU_CHECK_FAMILY picks the family):
 
-    python bench/gpu_check.py --work /tmp/gpu_check --out $OUT [--smoke]
+    python bench/gpu_check.py --work /tmp/gpu_check --out $OUT [--family biencoder] [--smoke]
 
 Each variant is one `python -m shoprel train` in its own process (so its peak GPU memory is its
-own), on the 5 grouped folds of `configs/cross-e5-small-gpu.yaml`, with the pruned backbone, no
-final refit, a larger scoring batch and 4 CPU threads. Variants start in priority order, up to
-`--lanes` (default 3) at once on the one GPU (these small fits are bound by per-step host
-overhead; each variant records how many ran beside it, so its wall time is not a clean
-throughput figure); one whose estimated time (the H100 figures, rescaled by how the finished
+own), on the 5 grouped folds of the family's preset (`configs/cross-e5-small-gpu.yaml`,
+`configs/biencoder.yaml`), with the carried backbone, no final refit, a larger scoring batch and
+4 CPU threads. Variants start in priority order, up to `--lanes` (default 3) at once on the one
+GPU (these small fits are bound by per-step host overhead; each variant records how many ran
+beside it, so its wall time is not a clean throughput figure); one whose estimated time (the
+H100 figures for the cross-encoder, a guess for the bi-encoder, rescaled by how the finished
 ones compared) would end past the budget is skipped, and running ones are killed at the hard
 deadline. After each variant the results so far are written to OUT/gpu_results.json and
 OUT/gpu_table.md, the OOF probabilities to OUT/gpu_oof.csv.gz and the variants' own output to
@@ -29,20 +32,35 @@ import runpy
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 from bench_guard import run_main
 
 REPO = Path(__file__).resolve().parents[1]
-PRESET = REPO / "configs" / "cross-e5-small-gpu.yaml"
-# seconds per epoch of 5-fold CV over 7.6k training rows per fold and per stage-0 row-epoch,
-# from the H100 run (176 s for 3 epochs, 803 training pairs/s), plus a process's fixed cost
-EPOCH_S, STAGE0_ROW_S, FIXED_S = 58.0, 1 / 780, 30.0
+
+
+@dataclass(frozen=True)
+class Family:
+    """What one family's check runs: its preset, its variants in priority order, the QC file
+    it reads (the cross-encoder's carries Apertium's `translated_query`, the bi-encoder's is the
+    file as shared, as its CPU figures were measured), the params every variant gets (runtime
+    only: not what is learned) and the time a variant is expected to take."""
+    preset: Path
+    variants: dict
+    qc_file: str
+    runtime_params: dict
+    # seconds per epoch of 5-fold CV over 7.6k training rows per fold, per stage-0 row-epoch,
+    # and a process's fixed cost
+    epoch_s: float
+    stage0_row_s: float
+    fixed_s: float
+
 
 # priority order: the 1-epoch baseline, stage 0 against it, the preset as it was measured,
 # then what time allows
-VARIANTS = {
+CROSS_VARIANTS = {
     "b_1ep": {"desc": "1 epoch, no stage 0", "epochs": 1.0},
     "c_stage0_1ep": {"desc": "stage 0 on QI (1 epoch), then QC 1 epoch", "epochs": 1.0,
                      "stage0_epochs": 1.0},
@@ -51,6 +69,33 @@ VARIANTS = {
                        "params": {"freeze_word_embeddings": False}},
     "d_stage0_3ep": {"desc": "stage 0 on QI (1 epoch), then QC 3 epochs", "epochs": 3.0,
                      "stage0_epochs": 1.0},
+}
+# the CPU preset first (its figure, 0.7505, anchors the rest), then more of the encoder tuned
+BIENCODER_VARIANTS = {
+    "t4_1ep": {"desc": "the preset: top 4 of 24 layers, 1 epoch", "epochs": 1.0,
+               "params": {"tuned_layers": 4}},
+    "t24_1ep": {"desc": "every layer tuned, 1 epoch", "epochs": 1.0,
+                "params": {"tuned_layers": 24}},
+    "t12_1ep": {"desc": "top 12 layers, 1 epoch", "epochs": 1.0,
+                "params": {"tuned_layers": 12}},
+    "t24_3ep": {"desc": "every layer, up to 3 epochs (early stopping as ever)", "epochs": 3.0,
+                "params": {"tuned_layers": 24}},
+    "t8_1ep": {"desc": "top 8 layers, 1 epoch", "epochs": 1.0, "params": {"tuned_layers": 8}},
+    "t24_lr1e5_3ep": {"desc": "every layer, lr 1e-5, up to 3 epochs", "epochs": 3.0,
+                      "params": {"tuned_layers": 24, "learning_rate": 1.0e-5}},
+}
+FAMILIES = {
+    # from the H100 run (176 s for 3 epochs, 803 training pairs/s)
+    "cross": Family(REPO / "configs" / "cross-e5-small-gpu.yaml", CROSS_VARIANTS,
+                    "qc_full.jsonl", {"inference_batch_size": 1024, "n_threads": 4,
+                                      "save_steps": 100000,
+                                      "checkpoint_dir": "{work}/checkpoints"},
+                    epoch_s=58.0, stage0_row_s=1 / 780, fixed_s=30.0),
+    # not measured on a GPU before: a guess the scheduler rescales once a variant finished
+    "biencoder": Family(REPO / "configs" / "biencoder.yaml", BIENCODER_VARIANTS,
+                        "qc_raw.jsonl", {"inference_batch_size": 256, "n_threads": 4,
+                                         "state_cache": False},
+                        epoch_s=90.0, stage0_row_s=1 / 500, fixed_s=60.0),
 }
 
 
@@ -76,18 +121,21 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help="variants run at once on the one GPU")
     parser.add_argument("--qi-rows", type=int,
                         default=int(os.environ.get("GPU_CHECK_QI_ROWS", 20000)))
+    parser.add_argument("--family", choices=sorted(FAMILIES),
+                        default=os.environ.get("GPU_CHECK_FAMILY", "cross"),
+                        help="the cross-encoder (e5-small) or the bi-encoder (EmbeddingGemma)")
     parser.add_argument("--run-variant", default=None, help=argparse.SUPPRESS)
     return parser.parse_args(argv)
 
 
 # --- one variant, in its own process ---------------------------------------------------------
-def variant_config(name: str, work: Path, smoke: bool) -> dict:
-    spec = VARIANTS[name]
-    config = yaml.safe_load(PRESET.read_text(encoding="utf-8"))
+def variant_config(family: Family, name: str, work: Path, smoke: bool) -> dict:
+    spec = family.variants[name]
+    config = yaml.safe_load(family.preset.read_text(encoding="utf-8"))
     params = config["model"]["params"]
-    params.update({"backbone": str(work / "backbone"), "epochs": spec["epochs"],
-                   "inference_batch_size": 1024, "checkpoint_dir": str(work / "checkpoints"),
-                   "n_threads": 4, "save_steps": 100000,  # runtime only: not what is learned
+    runtime = {k: v.format(work=work) if isinstance(v, str) else v
+               for k, v in family.runtime_params.items()}
+    params.update({"backbone": str(work / "backbone"), "epochs": spec["epochs"], **runtime,
                    **spec.get("params", {})})
     config["final"] = {"refit_full": False, "keep_fold_models": True}
     if "stage0_epochs" in spec:
@@ -102,14 +150,14 @@ def variant_config(name: str, work: Path, smoke: bool) -> dict:
     return config
 
 
-def run_variant(name: str, work: Path, smoke: bool) -> int:
+def run_variant(family: Family, name: str, work: Path, smoke: bool) -> int:
     """`shoprel train` on QC for one variant, in this process; writes work/runs/NAME.json."""
     import torch
 
     config_path = work / "configs" / f"{name}.yaml"
     config_path.parent.mkdir(parents=True, exist_ok=True)
-    config_path.write_text(yaml.safe_dump(variant_config(name, work, smoke), sort_keys=False),
-                           encoding="utf-8")
+    config = variant_config(family, name, work, smoke)
+    config_path.write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
     run_dir = work / "runs" / name
     cuda = torch.cuda.is_available()
     if cuda:
@@ -175,7 +223,7 @@ def summarize(name: str, work: Path) -> tuple[dict, object]:
         columns={"probability": name})
 
 
-def write_results(results: dict, out: Path) -> None:
+def write_results(family: Family, results: dict, out: Path) -> None:
     (out / "gpu_results.json").write_text(json.dumps(results, indent=2, ensure_ascii=False),
                                           encoding="utf-8")
     languages = sorted({lang for v in results["variants"].values()
@@ -185,7 +233,7 @@ def write_results(results: dict, out: Path) -> None:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for name, v in results["variants"].items():
         nested = (v.get("run_metrics") or {}).get("nested_f1")
-        cells = [f"{name} ({VARIANTS[name]['desc']})", v["status"], _fmt(v.get("roc_auc")),
+        cells = [f"{name} ({family.variants[name]['desc']})", v["status"], _fmt(v.get("roc_auc")),
                  _fmt(v.get("f1_at_oof_threshold")), _fmt(nested), _fmt(v.get("all_positive_f1"))]
         cells += [_fmt(v.get("per_language_roc_auc", {}).get(lang)) for lang in languages]
         beside = v.get("max_concurrent_variants")
@@ -199,12 +247,12 @@ def _fmt(value, digits: int = 4) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def estimate_s(name: str, qi_rows: int, smoke: bool) -> float:
-    spec = VARIANTS[name]
+def estimate_s(family: Family, name: str, qi_rows: int, smoke: bool) -> float:
+    spec = family.variants[name]
     if smoke:
         return 60.0
-    return FIXED_S + EPOCH_S * spec["epochs"] + STAGE0_ROW_S * qi_rows * spec.get(
-        "stage0_epochs", 0.0)
+    return family.fixed_s + family.epoch_s * spec["epochs"] + family.stage0_row_s * qi_rows * \
+        spec.get("stage0_epochs", 0.0)
 
 
 def prepare_qi(work: Path, rows: int, smoke: bool) -> int:
@@ -220,9 +268,9 @@ def prepare_qi(work: Path, rows: int, smoke: bool) -> int:
     return len(lines)
 
 
-def prepare_qc(work: Path, smoke: bool) -> int:
+def prepare_qc(work: Path, source: str, smoke: bool) -> int:
     """work/qc.jsonl: the carried QC rows (the first 300 in a smoke run)."""
-    lines = (work / "qc_full.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    lines = (work / source).read_text(encoding="utf-8").splitlines(keepends=True)
     if smoke:
         lines = lines[:300]
     (work / "qc.jsonl").write_text("".join(lines), encoding="utf-8")
@@ -239,6 +287,7 @@ class Scheduler:
 
     def __init__(self, args, started: float, qi_rows: int, results: dict):
         self.args, self.started, self.qi_rows, self.results = args, started, qi_rows, results
+        self.family = FAMILIES[args.family]
         self.measured = self.estimated = 0.0
         self.failures = 0
         self.oof_tables = []
@@ -252,7 +301,7 @@ class Scheduler:
 
     def expected(self, name: str) -> float:
         scale = min(3.0, max(0.5, self.measured / self.estimated)) if self.estimated else 1.0
-        return estimate_s(name, self.qi_rows, self.args.smoke) * scale
+        return estimate_s(self.family, name, self.qi_rows, self.args.smoke) * scale
 
     def run(self, names: list[str]) -> None:
         queue, last_beat = list(names), 0.0
@@ -286,10 +335,12 @@ class Scheduler:
                      f"{self.args.budget_s:.0f}s budget")
             self.record(name, {"status": "skipped (time)", "expected_s": round(expected, 1)})
             return
-        self.say(f"START {name}: {VARIANTS[name]['desc']} (expected {expected:.0f}s)")
+        self.say(f"START {name}: {self.family.variants[name]['desc']} "
+                 f"(expected {expected:.0f}s)")
         flags = ["-S"] if sys.flags.no_site else []
         command = [sys.executable, *flags, str(Path(__file__).resolve()), "--work",
-                   str(self.args.work), "--out", str(self.args.out), "--run-variant", name,
+                   str(self.args.work), "--out", str(self.args.out), "--family",
+                   self.args.family, "--run-variant", name,
                    *(["--smoke"] if self.args.smoke else [])]
         log = open(self.args.work / f"{name}.log", "w", encoding="utf-8")
         self.running[name] = {"proc": subprocess.Popen(command, stdout=log,
@@ -317,7 +368,7 @@ class Scheduler:
                 entry["status"] = f"ok, summary failed: {exc!r}"
             if not self.args.smoke:
                 self.measured += entry["process_s"]
-                self.estimated += estimate_s(name, self.qi_rows, self.args.smoke)
+                self.estimated += estimate_s(self.family, name, self.qi_rows, self.args.smoke)
         else:
             tail = (self.args.work / f"{name}.log").read_text(errors="replace")[-3000:]
             print(f"--- {name} log tail ---\n{tail}\n---", flush=True)
@@ -330,7 +381,7 @@ class Scheduler:
 
     def record(self, name: str, entry: dict) -> None:
         self.results["variants"][name] = entry
-        write_results(self.results, self.args.out)
+        write_results(self.family, self.results, self.args.out)
         if self.oof_tables:
             merged = self.oof_tables[0]
             for table in self.oof_tables[1:]:
@@ -344,22 +395,24 @@ class Scheduler:
 
 def main(argv=None) -> int:
     args = parse_args(argv)
+    family = FAMILIES[args.family]
     if args.run_variant:
-        return run_variant(args.run_variant, args.work, args.smoke)
+        return run_variant(family, args.run_variant, args.work, args.smoke)
     started = args.started or time.time()
     args.out.mkdir(parents=True, exist_ok=True)
-    names = [n for n in args.variants.split(",") if n] or list(VARIANTS)
-    unknown = [n for n in names if n not in VARIANTS]
+    names = [n for n in args.variants.split(",") if n] or list(family.variants)
+    unknown = [n for n in names if n not in family.variants]
     if unknown:
-        raise SystemExit(f"unknown variants {unknown}; known: {list(VARIANTS)}")
-    qc_rows = prepare_qc(args.work, args.smoke)
-    qi_rows = prepare_qi(args.work, args.qi_rows, args.smoke)
+        raise SystemExit(f"unknown variants {unknown}; known: {list(family.variants)}")
+    qc_rows = prepare_qc(args.work, family.qc_file, args.smoke)
+    stage0 = any("stage0_epochs" in family.variants[n] for n in names)
+    qi_rows = prepare_qi(args.work, args.qi_rows, args.smoke) if stage0 else 0
     backbone_meta = json.loads((args.work / "backbone" / "shoprel-backbone.json").read_text())
     results = {"smoke": args.smoke, "qc_rows": qc_rows, "qi_rows_stage0": qi_rows,
                "backbone": {k: backbone_meta.get(k) for k in ("name", "weights_sha256")}
                | {"pruned": {k: v for k, v in backbone_meta.get("pruned", {}).items()
-                             if k != "sliced"}},
-               "preset": str(PRESET.relative_to(REPO)),
+                             if k != "sliced"}, "slimmed": backbone_meta.get("slimmed")},
+               "family": args.family, "preset": str(family.preset.relative_to(REPO)),
                "budget_s": args.budget_s, "deadline_s": args.deadline_s,
                "lanes": args.lanes, "variants": {}}
     state = Scheduler(args, started, qi_rows, results)

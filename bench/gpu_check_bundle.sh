@@ -5,12 +5,21 @@
 #          qc_full.jsonl.xz  the real QC rows with translated_query (Apertium)
 #          qi_full.jsonl.xz  the Home Depot QI rows (stage 0)
 #   .whl/  wheels of shoprel's dependencies that the device image lacks, for CPython 3.12
-# Run from anywhere:  bash bench/gpu_check_bundle.sh     (QC=..., QI=..., BACKBONE=... override)
+# With FAMILY=biencoder, for the bi-encoder's check (GPU_CHECK_FAMILY=biencoder):
+#   .gpu/  eg.tar.xz.partNN  EmbeddingGemma slimmed to the tokens the QC rows use
+#                            (scripts/slim_backbone.py; float16 weights, the tokenizer whole),
+#                            cut into parts of PART_MB (default 56) MiB: more than one call can
+#                            carry, so each call carries one (`carry: [".gpu/eg.tar.xz.part00"]`,
+#                            then part01, ... on the same warm machine), the last with the rest
+#          eg.tar.xz.sha256  the whole archive's SHA-256 and its number of parts
+#          qc_raw.jsonl.xz   the real QC rows as shared (the bi-encoder's CPU figures read them so)
+# Run from anywhere:  [FAMILY=biencoder] bash bench/gpu_check_bundle.sh
+#                     (QC=..., QI=..., BACKBONE=... override)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+FAMILY=${FAMILY:-cross}
 QC=${QC:-../shared/data/qc_real/train_QC.txt}
 QI=${QI:-../shared/data/qi_homedepot/train_QI.txt}
-BACKBONE=${BACKBONE:-$HOME/.cache/shoprel/backbones/e5-small}
 PY=.venv/bin/python
 for line in /.gpu/ /.whl/; do
   grep -qxF "$line" .git/info/exclude 2>/dev/null || echo "$line" >> .git/info/exclude
@@ -19,6 +28,20 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 mkdir -p .gpu
 
+if [ "$FAMILY" = biencoder ]; then
+  BACKBONE=${BACKBONE:-$HOME/.cache/shoprel/backbones/embeddinggemma-300m}
+  echo "slimming $BACKBONE"
+  $PY scripts/slim_backbone.py slim --backbone-dir "$BACKBONE" --texts "$QC" \
+    --out "$TMP/slim" --check "${CHECK:-200}"
+  echo "packing"
+  rm -f .gpu/eg.tar.xz.part*
+  tar -C "$TMP" -cf - slim | xz -T2 -6 > "$TMP/eg.tar.xz"
+  split -b "${PART_MB:-56}M" -d "$TMP/eg.tar.xz" .gpu/eg.tar.xz.part
+  echo "$(sha256sum < "$TMP/eg.tar.xz" | cut -d' ' -f1) $(ls .gpu/eg.tar.xz.part* | wc -l)" \
+    > .gpu/eg.tar.xz.sha256
+  xz -9 -c "$QC" > .gpu/qc_raw.jsonl.xz
+else
+BACKBONE=${BACKBONE:-$HOME/.cache/shoprel/backbones/e5-small}
 echo "translating $QC (Apertium)"
 $PY - "$QC" "$TMP/qc_full.jsonl" <<'EOF'
 import sys
@@ -37,6 +60,7 @@ echo "packing"
 tar -C "$TMP" -cf - backbone | xz -T2 -6 > .gpu/backbone.tar.xz
 xz -9 -c "$TMP/qc_full.jsonl" > .gpu/qc_full.jsonl.xz
 xz -9 -c "$TMP/qi_full.jsonl" > .gpu/qi_full.jsonl.xz
+fi
 
 echo "wheels"
 PLATFORMS=(--platform manylinux_2_28_x86_64 --platform manylinux_2_27_x86_64

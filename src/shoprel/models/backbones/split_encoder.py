@@ -80,9 +80,16 @@ class SplitEncoder:
             modules["norm"] = norm
         return modules
 
+    @property
+    def device(self):
+        """Where the model's weights are (the inputs of `bottom` go there)."""
+        return next(self.model.parameters()).device
+
     def bottom(self, input_ids, attention_mask):
-        """Hidden states entering layer `start` (the embeddings' output when start is 0)."""
+        """Hidden states entering layer `start` (the embeddings' output when start is 0), on
+        the model's device."""
         owner, attr = layer_stack(self.model)
+        input_ids, attention_mask = input_ids.to(self.device), attention_mask.to(self.device)
         captured = {}
 
         def grab(module, args, kwargs):

@@ -51,8 +51,12 @@ class BiEncoderModel(CountsEmbeddedTexts, FineTunedModel):
 
             encoder, tokenizer, heads, missing = load_parts(backbone, config.training.n_threads)
             self._missing_encoder = missing  # started random: `shoprel train` warns
+            # the whole encoder where the Trainer will train its top (a GPU when there is
+            # one): the bottom shares modules with the top (rotary positions, norms), and
+            # computing states there is the fast path too
+            encoder.to(hft.fit_device())
             split = encoder_split(encoder, config.tuned_layers)
-            scorer = PairScorer(split.top, heads, config.loss)
+            scorer = PairScorer(split.top, heads, config.loss).to(split.device)
             scorer.eval()
             disk = None
             if config.state_cache:
@@ -280,8 +284,8 @@ def tuned_tensors(scorer, split) -> dict:
 def save_tuned(scorer, split, path: Path) -> None:
     from safetensors.torch import save_file
 
-    save_file({k: v.detach().contiguous().clone() for k, v in tuned_tensors(scorer, split).items()},
-              str(path))
+    save_file({k: v.detach().cpu().contiguous().clone()
+               for k, v in tuned_tensors(scorer, split).items()}, str(path))
 
 
 def load_tuned(scorer, split, path: Path) -> None:

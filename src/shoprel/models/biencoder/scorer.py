@@ -40,6 +40,12 @@ class PairScorer(nn.Module):
             pooled = head({"sentence_embedding": pooled})["sentence_embedding"]
         return F.normalize(pooled, dim=-1)
 
+    def vectors(self, states: torch.Tensor, mask: torch.Tensor):
+        """`embed` of a batch computed where the weights are (a GPU after training there), as
+        a float32 numpy array."""
+        device = self.scale.device
+        return self.embed(states.to(device, torch.float32), mask.to(device)).float().cpu().numpy()
+
     def logits(self, q: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         return self.scale * (q * t).sum(-1) + self.bias
 
@@ -59,6 +65,6 @@ class PairScorer(nn.Module):
         gaps = COSENT_SCALE * (cos[None, :] - cos[:, None])  # [i, j] = cos_j − cos_i
         ordered = (labels[:, None] > labels[None, :])  # i should score above j
         gaps = gaps[ordered]
-        zero = torch.zeros(1, dtype=cos.dtype)
+        zero = torch.zeros(1, dtype=cos.dtype, device=cos.device)
         # a copy: logsumexp's backward reads its own output, which the Trainer scales in place
         return torch.logsumexp(torch.cat([zero, gaps]), dim=0).clone()

@@ -59,7 +59,8 @@ class StateStore:
             for batch, states, mask in self._batches(missing):
                 lengths = mask.sum(1).tolist()
                 for row, i in enumerate(batch):
-                    unsaved[missing[i]] = states[row, :lengths[row]].to(torch.float16).clone()
+                    kept = states[row, :lengths[row]]
+                    unsaved[missing[i]] = kept.to("cpu", torch.float16).clone()
                 bar.update(len(batch))
                 if len(unsaved) >= SAVE_EVERY:  # a killed run keeps what it computed
                     self._save(unsaved, found)
@@ -94,15 +95,15 @@ class StateStore:
             for start in range(0, len(ready), self.batch_size):
                 rows = ready[start:start + self.batch_size]
                 states, mask = _pad([known[t] for t in rows])
-                vectors.update(zip(rows, scorer.embed(states, mask).numpy(), strict=True))
+                vectors.update(zip(rows, scorer.vectors(states, mask), strict=True))
             new = [t for t in distinct if t not in known]
             for batch, states, mask in self._batches(new):
-                embedded = scorer.embed(states.float(), mask).numpy()
+                embedded = scorer.vectors(states, mask)
                 lengths = mask.sum(1).tolist()
                 for row, i in enumerate(batch):
                     vectors[new[i]] = embedded[row]
                     if remember:
-                        kept[new[i]] = states[row, :lengths[row]].to(torch.float16).clone()
+                        kept[new[i]] = states[row, :lengths[row]].to("cpu", torch.float16).clone()
         if kept:
             memo.update(kept)
             if self.disk is not None:

@@ -63,8 +63,7 @@ def pair_cosines(scorer, q_states, t_states, rows: np.ndarray, batch_size: int):
         out = []
         for start in range(0, len(unique), batch_size):
             states, mask = pad(unique[start:start + batch_size])
-            out.append(scorer.embed(states.to(scorer.scale.device), mask.to(scorer.scale.device))
-                       .float().cpu().numpy())
+            out.append(scorer.vectors(states, mask))
         return np.concatenate(out)
 
     def cosines() -> np.ndarray:

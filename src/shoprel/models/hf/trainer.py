@@ -67,6 +67,12 @@ def _has_cuda() -> bool:
     return torch.cuda.is_available()
 
 
+def fit_device() -> str:
+    """Where the Trainer puts a model it trains ("cuda" when torch sees a GPU): a family whose
+    own code runs parts of the model outside the Trainer keeps them there too."""
+    return "cuda" if _has_cuda() else "cpu"
+
+
 def require_device(params: TrainingArguments) -> None:
     """A config written for a GPU (`device: cuda`) does not start hours of training on a CPU."""
     if params.device == "cuda" and not _has_cuda():
