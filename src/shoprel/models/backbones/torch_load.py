@@ -4,7 +4,9 @@ use one ConfigError (`resolve.loading`), transformers' load report silenced, and
 weights a plain transformers checkpoint lacks (they start random: a broken checkpoint) handed
 back for `shoprel train`'s one `warning:` line, as the cross-encoder's are (hf/head_loading.py).
 
-A sentence-transformers folder loads its own way, its missing weights not told.
+A sentence-transformers folder loads its own way (transformers' load report never reaches us);
+for a local one the encoder weights its checkpoint lacks are read off the names in its safetensors
+files (`sentence_transformer_missing`), so the same warning reaches the user.
 """
 
 from __future__ import annotations
@@ -53,3 +55,36 @@ def load_sentence_transformer(backbone: Backbone, n_threads: int | None = None):
 
     with torch_threads(n_threads), quiet_libraries(not bars_allowed()), loading(backbone):
         return SentenceTransformer(backbone.source, device="cpu")
+
+
+def sentence_transformer_missing(model, backbone: Backbone) -> list[str]:
+    """Weights of a sentence-transformers model's encoder that its local folder's checkpoint
+    lacks (they started random: a broken checkpoint), its pooler aside as for a transformers
+    folder; [] for a hub id or a folder whose encoder has no safetensors files (nothing to read
+    the names from)."""
+    import json
+    from pathlib import Path
+
+    from safetensors import safe_open
+
+    root = Path(backbone.source)
+    if not (root / "modules.json").is_file():
+        return []
+    modules = json.loads((root / "modules.json").read_text(encoding="utf-8"))
+    first = min(modules, key=lambda m: int(m.get("idx", 0))) if modules else {}
+    folder = root / first.get("path", "")
+    files = sorted(folder.glob("*.safetensors"))
+    if not files:
+        return []
+    saved: set[str] = set()
+    for path in files:
+        with safe_open(str(path), framework="numpy") as weights:
+            saved.update(weights.keys())
+    encoder = list(model)[0].auto_model
+    prefix = f"{encoder.base_model_prefix}."
+
+    def found(name: str) -> bool:
+        return name in saved or prefix + name in saved or name.removeprefix(prefix) in saved
+
+    return sorted(name for name in encoder.state_dict()
+                  if not name.startswith("pooler.") and not found(name))

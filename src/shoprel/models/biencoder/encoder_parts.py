@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from shoprel.errors import ConfigError
 from shoprel.models.backbones.resolve import SENTENCE_TRANSFORMERS, Backbone
-from shoprel.models.backbones.torch_load import load_sentence_transformer, load_transformer
+from shoprel.models.backbones.torch_load import (
+    load_sentence_transformer,
+    load_transformer,
+    sentence_transformer_missing,
+)
 from shoprel.models.backbones.use_multilingual import ENGINE as USE
 
 
@@ -19,7 +23,8 @@ def load_parts(backbone: Backbone, n_threads: int | None = None):
     """(encoder, tokenizer, dense heads, encoder weights the checkpoint lacks), loaded as the
     embed family's encoders are (backbones/torch_load.py): a transformers encoder's missing
     weights (a broken checkpoint, started random) handed back for `shoprel train`'s warning,
-    as the cross-encoder's are; a sentence-transformers folder loads its own way (none told)."""
+    as the cross-encoder's are; a local sentence-transformers folder's read off its
+    checkpoint's names (torch_load.sentence_transformer_missing)."""
     if backbone.engine == USE:
         raise ConfigError(f"model.params.backbone: {backbone.name!r} has no torch weights to "
                           "fine-tune; use embeddinggemma-300m, e5-small or a transformers model")
@@ -46,7 +51,7 @@ def load_parts(backbone: Backbone, n_threads: int | None = None):
                               "the bi-encoder cannot train")
     encoder = modules[0].auto_model
     encoder.eval()
-    return encoder, model.tokenizer, heads, []
+    return encoder, model.tokenizer, heads, sentence_transformer_missing(model, backbone)
 
 
 def _pooling_mode(pooling) -> str:
