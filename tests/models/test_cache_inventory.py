@@ -18,7 +18,6 @@ from tests.conftest import killed_writers_temporaries
 import shoprel.models.backbones.embeddinggemma as embeddinggemma
 import shoprel.models.backbones.use_multilingual as use_multilingual
 from shoprel.cli.app import main
-from shoprel.cli.cache import _size
 from shoprel.models import cache_inventory as inv
 from shoprel.models.backbones.cache import CHECKSUMS_FILE, file_sha256, mark_cache, write_meta
 from shoprel.models.backbones.embedding_cache import EmbeddingCache
@@ -27,6 +26,7 @@ from shoprel.models.backbones.resolve import Backbone, builtin_folder
 from shoprel.models.biencoder.state_cache import FOLDER as STATE_FOLDER
 from shoprel.models.biencoder.state_cache import state_file
 from shoprel.utils.atomic import atomic_file
+from shoprel.utils.sizes import format_size
 
 OTHER = "0123456789abcdef"
 EG = embeddinggemma.NAME
@@ -504,16 +504,17 @@ def test_a_size_limit_it_cannot_meet_says_what_it_kept_and_why(cache):
         return line
 
     assert note() == (
-        f"note: the cache would stay at {_size(rebuilt)}, over 1K: {_size(rebuilt)} of it is "
-        "built backbones and exports, kept since a size limit removes them only when --kind "
-        f"names them (to let them go too, name every kind: {kinds})")
+        f"note: the cache would stay at {format_size(rebuilt)}, over 1K: "
+        f"{format_size(rebuilt)} of it is built backbones and exports, kept since a size limit "
+        f"removes them only when --kind names them (to let them go too, name every kind: "
+        f"{kinds})")
     assert "--kind backbones --kind onnx --kind embeddings --kind states" in kinds
     named = sum(e.size for e in entries if e.kind != "embeddings")
     assert note("--kind", "embeddings").endswith(
-        f"over 1K: {_size(named)} is entries --kind leaves out")
+        f"over 1K: {format_size(named)} is entries --kind leaves out")
     stale = note("--stale", "--older-than", "0")
     fresh = sum(e.size for e in entries if e.stale is None)
-    assert stale.endswith(f"; {_size(fresh)} is entries --stale and --older-than leave out")
+    assert stale.endswith(f"; {format_size(fresh)} is entries --stale and --older-than leave out")
     assert inv.kept_over_budget(entries, inv.to_fit(entries, 1024)) == inv.KeptOverBudget(
         rebuilt=rebuilt, unchosen=0, kinds=tuple(k for k in inv.KINDS if k in kinds))
     # with room enough, nothing is said
@@ -571,6 +572,6 @@ def test_the_memo_s_checksums_of_files_gone_are_stale_and_only_they_are_pruned(t
     assert json.loads((root / CHECKSUMS_FILE).read_text()) == memo  # a dry run writes nothing
     done = CliRunner().invoke(main, args)
     assert done.exit_code == 0, done.output
-    assert f"removed 1 entries, {_size(entry.size)} freed" in done.output
+    assert f"removed 1 entries, {format_size(entry.size)} freed" in done.output
     assert json.loads((root / CHECKSUMS_FILE).read_text()) == left
     assert [e for e in inv.inventory(root) if e.kind == inv.CHECKSUMS] == []

@@ -7,24 +7,15 @@ from pathlib import Path
 import click
 
 from shoprel.cli.options import NumberRange, note, output_path, quiet_option
+from shoprel.utils.sizes import format_size
 
 CACHE_DIR = click.option("--cache-dir", type=output_path(), default=None,
                          help="The cache folder (default: $SHOPREL_CACHE, else "
                               "~/.cache/shoprel).")
 
 
-def _size(n: float) -> str:
-    if n < 1024:
-        return f"{n:.0f} B"
-    for unit in ("KB", "MB"):
-        n /= 1024
-        if n < 1024:
-            return f"{n:.1f} {unit}"
-    return f"{n / 1024:.1f} GB"
-
-
 def _rows(entries, root: Path) -> list[str]:
-    return [f"{e.kind:<12} {_size(e.size):>9} {e.age_days:7.1f} d  "
+    return [f"{e.kind:<12} {format_size(e.size):>9} {e.age_days:7.1f} d  "
             f"{e.path.relative_to(root)}" + (f"  — stale: {e.stale}" if e.stale else "")
             for e in entries]
 
@@ -34,13 +25,13 @@ def _kept(kept, stale: bool, kinds: tuple[str, ...], older_than: float | None) -
     why = []
     if kept.rebuilt:
         flags = " ".join(f"--kind {kind}" for kind in kept.kinds)
-        why.append(f"{_size(kept.rebuilt)} of it is built backbones and exports, kept since a "
-                   f"size limit removes them only when --kind names them (to let them go too, "
-                   f"name every kind: {flags})")
+        why.append(f"{format_size(kept.rebuilt)} of it is built backbones and exports, kept "
+                   f"since a size limit removes them only when --kind names them (to let them "
+                   f"go too, name every kind: {flags})")
     if kept.unchosen:
         given = [name for name, on in (("--stale", stale), ("--kind", kinds),
                                         ("--older-than", older_than is not None)) if on]
-        why.append(f"{_size(kept.unchosen)} is entries {' and '.join(given)} "
+        why.append(f"{format_size(kept.unchosen)} is entries {' and '.join(given)} "
                    f"{'leaves' if len(given) == 1 else 'leave'} out")
     return "; ".join(why)
 
@@ -65,8 +56,8 @@ def list_cache(cache_dir):
     for row in _rows(listing.entries, listing.root):
         click.echo(row)
     stale = listing.stale
-    click.echo(f"{len(listing.entries)} entries, {_size(listing.size)}; "
-               f"{len(stale)} stale, {_size(sum(e.size for e in stale))}"
+    click.echo(f"{len(listing.entries)} entries, {format_size(listing.size)}; "
+               f"{len(stale)} stale, {format_size(sum(e.size for e in stale))}"
                + (" (`shoprel cache prune --stale` frees them)" if stale else ""))
 
 
@@ -104,15 +95,16 @@ def prune(cache_dir, stale, kinds, older_than, keep_under, dry_run, quiet):
     result = prune_cache(cache_dir, stale=stale, kinds=tuple(kinds), older_than_days=older_than,
                          keep_under=budget, dry_run=dry_run)
     if result.kept is not None:
-        note(f"note: the cache {'would stay' if dry_run else 'stays'} at {_size(result.left)}, "
-             f"over {keep_under}: {_kept(result.kept, stale, kinds, older_than)}", quiet)
+        note(f"note: the cache {'would stay' if dry_run else 'stays'} at "
+             f"{format_size(result.left)}, over {keep_under}: "
+             f"{_kept(result.kept, stale, kinds, older_than)}", quiet)
     for row in _rows(result.chosen, result.root):
         click.echo(row)
     total = sum(e.size for e in result.chosen)
     if dry_run:
-        click.echo(f"would remove {len(result.chosen)} entries, {_size(total)} (dry run)")
+        click.echo(f"would remove {len(result.chosen)} entries, {format_size(total)} (dry run)")
         return
-    click.echo(f"removed {len(result.chosen)} entries, {_size(result.freed)} freed from "
+    click.echo(f"removed {len(result.chosen)} entries, {format_size(result.freed)} freed from "
                f"{result.root}")
 
 
