@@ -1,6 +1,7 @@
 """`shoprel index`: targets embedded ahead of scoring give the same scores with fewer encodes."""
 
 import json
+import os
 
 import numpy as np
 import pytest
@@ -405,6 +406,31 @@ def test_a_build_stopped_after_a_part_says_it_kept_it(tmp_path, embed_run, new_p
     monkeypatch.setattr(Encoder, "encode", encode)
     again = build_index(embed_run, new_pairs, out=out, progress=False)
     assert 0 < again.added and sum(calls[:2]) > 0
+
+
+def test_a_file_rewritten_to_the_same_size_is_another_build(tmp_path, embed_run, new_pairs,
+                                                            monkeypatch):
+    """A killed build's parts are resumed only for the file as it was: rewritten in another
+    order (same path, same size) it is another build, whose parts are merged, not resumed."""
+    from shoprel.models.embed.model import EmbedModel
+
+    build_ids, index_targets = [], EmbedModel.index_targets
+
+    def recording(self, folder, items, build_id, on_part=None):
+        build_ids.append(build_id)
+        return index_targets(self, folder, items, build_id, on_part)
+
+    monkeypatch.setattr(EmbedModel, "index_targets", recording)
+    out = tmp_path / "ix"
+    build_index(embed_run, new_pairs, out=out, progress=False)
+    build_index(embed_run, new_pairs, out=out, progress=False)
+    size = new_pairs.stat().st_size
+    new_pairs.write_text("".join(reversed(new_pairs.read_text().splitlines(keepends=True))))
+    os.utime(new_pairs, ns=(0, new_pairs.stat().st_mtime_ns + 1_000_000))
+    assert new_pairs.stat().st_size == size
+    build_index(embed_run, new_pairs, out=out, progress=False)
+    first, again, rewritten = build_ids  # the fold models share one backbone: one build each
+    assert again == first and rewritten != first
 
 
 def test_an_index_whose_build_was_stopped_is_refused_with_the_way_to_finish_it(

@@ -109,22 +109,6 @@ def test_targets_are_read_by_predicts_rules(tmp_path):
         list(iter_targets(qc, Task.QI))
 
 
-def test_a_file_rewritten_to_the_same_size_is_another_build(tmp_path):
-    """A killed build's parts are resumed only for the file as it was: rewritten in another
-    order (same path, same size) it is another build, whose parts are merged, not resumed."""
-    import os
-
-    from shoprel.predict.index import _build_id
-
-    titles = tmp_path / "titles.txt"
-    titles.write_text("a\nb\n")
-    before = _build_id(titles)
-    assert _build_id(titles) == before
-    titles.write_text("b\na\n")
-    os.utime(titles, ns=(0, titles.stat().st_mtime_ns + 1_000_000))
-    assert _build_id(titles) != before
-
-
 def test_json_lines_behind_a_line_that_is_not_json_are_refused(tmp_path):
     """A JSON-lines file whose first line was broken (a header, a cut row) was read as one
     title a line: each object's raw JSON was indexed as a title, '2 targets read'."""
