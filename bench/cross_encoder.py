@@ -130,7 +130,7 @@ def worker(args) -> dict:
         identity = torch.nn.Identity()
 
         def score(frame):
-            a, b = model._sides(frame)
+            a, b = model.pair_texts(frame)
             logits = encoder.predict(list(zip(a, b, strict=True)), batch_size=args.batch_size,
                                      activation_fn=identity, convert_to_numpy=True,
                                      show_progress_bar=False)

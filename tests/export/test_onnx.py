@@ -57,7 +57,7 @@ def test_fp32_matches_torch_and_int8_runs(saved, qc_frame, tmp_path):
     meta = onnx_export.export_hf_classifier(saved / "hf", tmp_path / "onnx", int8=True)
     assert meta["preferred"] == "int8" and set(meta["files"]) == {"fp32", "int8"}
     tokenizer = torch_model.tokenizer_
-    first, second = torch_model._sides(valid)
+    first, second = torch_model.pair_texts(valid)
     from shoprel.models.hf import trainer as hft
 
     encodings = hft.encode_pairs(tokenizer, first, second, torch_model.max_length)

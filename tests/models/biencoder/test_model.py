@@ -15,7 +15,12 @@ from tests.models.builders import train_demo_quietly, without_weights  # noqa: E
 
 from shoprel.errors import ConfigError, RunDirError  # noqa: E402
 from shoprel.models.base import RelevanceModel, validate_params  # noqa: E402
-from shoprel.models.biencoder.model import TUNED_FOLDER, WEIGHTS_FILE, BiEncoderModel  # noqa: E402
+from shoprel.models.biencoder.model import (  # noqa: E402
+    TUNED_FOLDER,
+    WEIGHTS_FILE,
+    BiEncoderModel,
+    holdout_split,
+)
 from shoprel.models.biencoder.scorer import PairScorer  # noqa: E402
 from shoprel.models.biencoder.states import forget  # noqa: E402
 from shoprel.models.registry import model_class  # noqa: E402
@@ -61,7 +66,7 @@ def test_the_best_held_out_weights_are_kept(fitted, qc_frame):
     assert stats["holdout_rows"] > 0 and 0 < stats["best_step"] < stats["steps"]
     assert stats["holdout_roc_auc_best"] > stats["holdout_roc_auc_start"]
     rows = qc_frame.take(np.arange(240))
-    _, holdout = fitted._holdout(rows, fitted.config())
+    _, holdout = holdout_split(rows, fitted.config())
     p = fitted.predict_proba(rows.take(holdout))[:, 1]
     assert roc_auc_score(rows.labels[holdout], p) == pytest.approx(
         stats["holdout_roc_auc_best"], abs=1e-4)
@@ -148,7 +153,7 @@ def test_cosent_fits_scale_and_bias_on_the_held_out_rows(qc_frame, small):
     assert model.train_stats_["calibrated_on"] == "holdout"
     scorer = model._loaded[0]
     assert (scorer.scale.item(), scorer.bias.item()) != (10.0, 0.0)
-    _, holdout = model._holdout(rows, model.config())
+    _, holdout = holdout_split(rows, model.config())
     p = model.predict_proba(rows.take(holdout))[:, 1]
     assert p.mean() == pytest.approx(rows.labels[holdout].mean(), abs=0.02)
     bce = small(max_steps=2, eval_fraction=0.25).fit(rows)

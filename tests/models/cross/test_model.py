@@ -63,7 +63,7 @@ def test_saved_folder_is_an_ordinary_hf_classifier(fitted, qc_frame, tmp_path):
     st = pytest.importorskip("sentence_transformers")
     folder = fitted.save(tmp_path / "m")
     rows = qc_frame.take(np.arange(200, 230))
-    first, second = fitted._sides(rows)
+    first, second = fitted.pair_texts(rows)
     encoder = st.CrossEncoder(str(folder / HF_FOLDER), max_length=fitted.max_length,
                               device="cpu")
     logits = encoder.predict(list(zip(first, second, strict=True)), batch_size=8,
@@ -232,11 +232,11 @@ def test_query_side_uses_translation(small):
     frame = PairFrame(Task.QC, df)
     model = small()
     model.query_prefix_, model.passage_prefix_ = "query: ", "passage: "
-    first, second = model._sides(frame)
+    first, second = model.pair_texts(frame)
     assert first == ["query: funda iphone - iphone case", "query: phone case"]
     assert second == ["passage: phones,cases", "passage: phones,cases"]
     model.use_translation = False
-    assert model._sides(frame)[0] == ["query: funda iphone", "query: phone case"]
+    assert model.pair_texts(frame)[0] == ["query: funda iphone", "query: phone case"]
 
 
 def test_start_from_a_saved_model(fitted, qc_frame, small, tmp_path):

@@ -28,6 +28,7 @@ from shoprel.errors import ConfigError, RunDirError  # noqa: E402
 from shoprel.models.base import RelevanceModel, validate_params  # noqa: E402
 from shoprel.models.llm.config import LINEAR_PROJECTIONS  # noqa: E402
 from shoprel.models.llm.model import ADAPTER_FOLDER, LLMClassifier  # noqa: E402
+from shoprel.models.llm.prompt import PairEncoder  # noqa: E402
 from shoprel.models.registry import model_class  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -139,7 +140,8 @@ def test_query_side_uses_the_translation():
                        "target": ["phones,cases", "pets"], "query_en": ["phone case", None]})
     frame = PairFrame(Task.QC, df)
     def prompts(model):
-        return [tokenizer.decode(x) for x in model._encode(model._texts(frame), tokenizer)]
+        encoder = PairEncoder(tokenizer, model.template, model.max_length)
+        return [tokenizer.decode(x) for x in encoder.encode(*model.pair_texts(frame))]
 
     with_en = prompts(LLMClassifier())
     bare = prompts(LLMClassifier(use_translation=False))

@@ -72,7 +72,8 @@ class BiEncoderModel(CountsEmbeddedTexts, FineTunedModel):
             parts = self._loaded = (scorer, states, split)
         return parts
 
-    def _texts(self, frame: PairFrame) -> tuple[list[str], list[str]]:
+    def pair_texts(self, frame: PairFrame) -> tuple[list[str], list[str]]:
+        """(query side, target side) as the model reads them, with the backbone's prefixes."""
         return ([self.query_prefix_ + str(q) for q in self.queries(frame)],
                 [self.passage_prefix_ + str(t) for t in frame.df["target"]])
 
@@ -94,32 +95,17 @@ class BiEncoderModel(CountsEmbeddedTexts, FineTunedModel):
             scorer, states, split = self._parts(backbone, config)
             if start is not None:
                 load_tuned(scorer, split, start / TUNED_FOLDER / WEIGHTS_FILE)
-            queries, targets = self._texts(frame)
+            queries, targets = self.pair_texts(frame)
             show = bars_allowed()
             q_states = states.states(queries, remember=True, show_progress=show, kind="queries")
             t_states = states.states(targets, remember=True, show_progress=show,
                                      kind="targets")
-            train, holdout = self._holdout(frame, config)
+            train, holdout = holdout_split(frame, config)
             stats = fit_scorer(scorer, split, q_states, t_states, frame.labels.astype(float),
                                train, holdout, config)
         self.train_stats_ = {**stats, "rows": len(frame), "holdout_rows": int(len(holdout)),
                              "missing_encoder_weights": self._missing_encoder}
         self._fitted_targets = list(dict.fromkeys(frame.df["target"].astype(str)))
-
-    def _holdout(self, frame: PairFrame, config: BiEncoderConfig):
-        """(training rows, early-stopping rows): whole groups held out, as the outer folds are
-        (QC: category prefix, QI: query); none when eval_fraction is 0 or groups are too few."""
-        everything = np.arange(len(frame))
-        if config.eval_fraction == 0:
-            return everything, everything[:0]
-        groups = fold_groups(frame, config.group_levels)
-        folds = max(2, round(1 / config.eval_fraction))
-        if len(set(groups)) < folds:
-            return everything, everything[:0]
-        train, holdout = next(iter(inner_splits(groups, folds, config.training.seed)))
-        if len(np.unique(frame.labels[holdout])) < 2:
-            return everything, everything[:0]
-        return np.sort(train), np.sort(holdout)
 
     # --- scoring -------------------------------------------------------------------------
     def _scoring_parts(self):
@@ -139,7 +125,7 @@ class BiEncoderModel(CountsEmbeddedTexts, FineTunedModel):
         config = self.config()
         with torch_threads(config.training.n_threads), hft.quiet_transformers():
             scorer, states = self._scoring_parts()
-            queries, targets = self._texts(frame)
+            queries, targets = self.pair_texts(frame)
             # a model fitted in this process is scoring its fold's held-out rows, which the next
             # fold trains on: keep their states too
             fitted_here = getattr(self, "train_stats_", None) is not None and \
@@ -258,6 +244,23 @@ class BiEncoderModel(CountsEmbeddedTexts, FineTunedModel):
         self.folder_ = Path(folder)
         self._loaded = None
         self.index_dirs_ = [Path(folder) / OWN_TARGETS_FOLDER, *getattr(self, "index_dirs_", [])]
+
+
+def holdout_split(frame: PairFrame, config: BiEncoderConfig) -> tuple[np.ndarray, np.ndarray]:
+    """(training rows, early-stopping rows) of a fit on `frame`: whole groups held out, as the
+    outer folds are (QC: category prefix, QI: query); none when eval_fraction is 0 or groups
+    are too few. The fit's holdout_rows and holdout_roc_auc_* stats count and score the second."""
+    everything = np.arange(len(frame))
+    if config.eval_fraction == 0:
+        return everything, everything[:0]
+    groups = fold_groups(frame, config.group_levels)
+    folds = max(2, round(1 / config.eval_fraction))
+    if len(set(groups)) < folds:
+        return everything, everything[:0]
+    train, holdout = next(iter(inner_splits(groups, folds, config.training.seed)))
+    if len(np.unique(frame.labels[holdout])) < 2:
+        return everything, everything[:0]
+    return np.sort(train), np.sort(holdout)
 
 
 def encoder_split(encoder, tuned_layers: int):

@@ -33,8 +33,10 @@ class CrossEncoderModel(FineTunedModel):
     weights_folder = HF_FOLDER
 
     # --- inputs --------------------------------------------------------------------------
-    def _sides(self, frame: PairFrame) -> tuple[list[str], list[str]]:
-        """(query side, target side) as the model reads them, with the backbone's prefixes."""
+    def pair_texts(self, frame: PairFrame) -> tuple[list[str], list[str]]:
+        """(query side, target side) as the model reads them, with the backbone's prefixes:
+        what to give sentence-transformers' CrossEncoder (or the exported ONNX model) to get
+        this model's scores from its saved folder."""
         return ([self.query_prefix_ + str(q) for q in self.queries(frame)],
                 [self.passage_prefix_ + str(t) for t in frame.df["target"]])
 
@@ -61,7 +63,7 @@ class CrossEncoderModel(FineTunedModel):
             model.config.id2label, model.config.label2id = {0: "0", 1: "1"}, {"0": 0, "1": 1}
             if config.freeze_word_embeddings:
                 model.get_input_embeddings().weight.requires_grad_(False)
-            first, second = self._sides(frame)
+            first, second = self.pair_texts(frame)
             y = frame.labels
             dataset = hft.PairDataset(tokenizer, first, second, y, config.max_length)
             result = self._train(config, model, tokenizer, dataset, (first, second, y.tolist()),
@@ -76,7 +78,7 @@ class CrossEncoderModel(FineTunedModel):
 
     # --- prediction ----------------------------------------------------------------------
     def _positive(self, frame: PairFrame) -> np.ndarray:
-        first, second = self._sides(frame)
+        first, second = self.pair_texts(frame)
         encodings = hft.encode_pairs(self.tokenizer_, first, second, self.max_length)
         if self.onnx_ is not None:
             return hft.score_encoded(encodings, self.tokenizer_, self.inference_batch_size,

@@ -146,7 +146,9 @@ class LLMClassifier(FineTunedModel):
                                          is_trainable=trainable)
 
     # --- inputs --------------------------------------------------------------------------
-    def _texts(self, frame: PairFrame) -> tuple[list[str], list[str]]:
+    def pair_texts(self, frame: PairFrame) -> tuple[list[str], list[str]]:
+        """(query side, target side) as the model reads them, before the prompt template
+        (prompt.PairEncoder) puts them in one prompt."""
         return [str(q) for q in self.queries(frame)], [str(t) for t in frame.df["target"]]
 
     def _encode(self, texts: tuple[list[str], list[str]], tokenizer) -> list[list[int]]:
@@ -171,7 +173,7 @@ class LLMClassifier(FineTunedModel):
                 model.gradient_checkpointing_enable(
                     gradient_checkpointing_kwargs={"use_reentrant": False})
                 model.enable_input_require_grads()
-            texts = self._texts(frame)
+            texts = self.pair_texts(frame)
             ids = self._encode(texts, tokenizer)
             labels = frame.labels
             train_rows, eval_rows = self._split(labels)
@@ -219,7 +221,7 @@ class LLMClassifier(FineTunedModel):
         """Raw (n, 2) head outputs, length-sorted batches padded per batch."""
         import torch
 
-        ids = self._encode(self._texts(frame), self.tokenizer_)
+        ids = self._encode(self.pair_texts(frame), self.tokenizer_)
         out = np.zeros((len(ids), 2), dtype=np.float64)
         model = self.model_
         device = next(model.parameters()).device
