@@ -3,11 +3,9 @@ write; interrupted and concurrent writers leave nothing behind and replace nothi
 
 import contextlib
 import errno
-import hashlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
@@ -16,7 +14,7 @@ import pytest
 from tests.conftest import dead_pid
 
 from shoprel.errors import OutputError, OutputExistsError
-from shoprel.utils.atomic import atomic_dir, atomic_file, clean_stale
+from shoprel.utils.atomic import atomic_dir, atomic_file, clean_stale, host_tag
 from shoprel.utils.outputs import STAMP, check_output_dir, check_output_file
 
 _MANIFEST = '{"kind": "run", "task": "QC", "threshold": 0.5}'
@@ -341,7 +339,7 @@ def test_a_disk_failing_the_fsync_is_one_line_and_keeps_the_old_output(tmp_path,
 
 
 def test_leftovers_of_dead_writers_are_cleaned_by_the_next_write_beside_them(tmp_path):
-    host = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
+    host = host_tag()
     dead = dead_pid()
     stale = tmp_path / f".pred.jsonl.{dead}@{host}.abc123_x.partial"
     stale.write_text("23 MB of a killed predict")
@@ -358,6 +356,7 @@ def test_leftovers_of_dead_writers_are_cleaned_by_the_next_write_beside_them(tmp
         path.write_text("x")
     keep[2].write_text(str(os.getpid()))
     with atomic_file(tmp_path / "new.jsonl") as tmp:
+        assert tmp.name.startswith(f".new.jsonl.{os.getpid()}@{host}.")  # the tag it writes
         tmp.write_text("new")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["new.jsonl", *(p.name for p in keep)])
@@ -392,7 +391,7 @@ def test_an_interrupted_swap_puts_the_previous_output_back(tmp_path, monkeypatch
 def test_a_writer_killed_mid_swap_leaves_the_old_output_to_be_restored(tmp_path):
     """SIGKILL between the two renames: the next write beside it restores the previous output
     instead of deleting it as a leftover."""
-    host = hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
+    host = host_tag()
     backup = tmp_path / f".run.{dead_pid()}@{host}.zz.old"
     (backup / "old").mkdir(parents=True)
     (backup / "old" / "model.json").write_text("the previous run")

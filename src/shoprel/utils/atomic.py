@@ -43,12 +43,14 @@ def _umask() -> int:
     return mask
 
 
-def _host() -> str:
+def host_tag() -> str:
+    """This machine's HOST in temporary names (6 hex digits of its name's SHA-1): only the
+    leftovers of writers on this host are judged dead by their pid."""
     return hashlib.sha1(socket.gethostname().encode()).hexdigest()[:6]
 
 
 def _prefix(target: Path) -> str:
-    return f".{target.name}.{os.getpid()}@{_host()}."
+    return f".{target.name}.{os.getpid()}@{host_tag()}."
 
 
 def _alive(pid: int) -> bool:
@@ -97,7 +99,7 @@ def dead_writer_leftover(path: str | os.PathLike) -> bool:
     """Whether `path` is a temporary file or folder that a writer on this host left when it
     died (its pid gone): never part of a finished output, safe to remove."""
     match = _TEMP.match(Path(path).name)
-    return bool(match) and match["host"] == _host() and not _alive(int(match["pid"]))
+    return bool(match) and match["host"] == host_tag() and not _alive(int(match["pid"]))
 
 
 def _lock_path(target: Path) -> Path:
