@@ -13,3 +13,9 @@ def test_sizes_are_whole_bytes_then_one_decimal_of_the_largest_unit_below_1024()
 def test_a_printed_size_reads_back_as_keep_under_takes_it():
     for n in (512, 1536, 20 * 1024 ** 2, 7 * 1024 ** 3):
         assert parse_size(format_size(n)) == n
+
+
+def test_a_size_that_rounds_to_1024_of_a_unit_is_said_in_the_next():
+    """1,048,575 bytes printed "1024.0 KB"."""
+    assert [format_size(n) for n in (1023.7, 1024 ** 2 - 1, 1024 ** 3 - 1, 1024 ** 2 - 52)] == [
+        "1.0 KB", "1.0 MB", "1.0 GB", "1023.9 KB"]
