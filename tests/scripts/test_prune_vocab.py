@@ -3,7 +3,6 @@ pruned folder must tokenize the given texts to the full ids renumbered and give 
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
@@ -13,7 +12,6 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 tokenizers = pytest.importorskip("tokenizers")
 
-REPO = Path(__file__).resolve().parents[2]
 ROWS = [  # QC rows: queries in several scripts, translations, category paths
     ("funda iphone 13 transparente", "transparent iphone 13 case",
      "phones & telecommunications,mobile phone accessories,cases"),
@@ -32,17 +30,9 @@ CORPUS = [  # what the tokenizer learns from: more than the rows, so pruning dro
 ] * 20
 
 
-def _load_tool():
-    spec = importlib.util.spec_from_file_location("prune_vocab",
-                                                  REPO / "scripts" / "prune_vocab.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
-def tool():
-    return _load_tool()
+def tool(load_script):
+    return load_script("prune_vocab")
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,6 @@ what the original does on those texts (up to float16 rounding of the weights).""
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 from pathlib import Path
 
@@ -16,7 +15,6 @@ torch = pytest.importorskip("torch")
 transformers = pytest.importorskip("transformers")
 tokenizers = pytest.importorskip("tokenizers")
 
-REPO = Path(__file__).resolve().parents[2]
 ROWS = [
     ("funda iphone 13 transparente", "phones & telecommunications,mobile phone accessories,cases"),
     ("bracelet magnétique montre", "watches,watches accessories"),
@@ -32,17 +30,9 @@ CORPUS = [  # more than the rows, so slimming drops rows
 QUERY_PREFIX, PASSAGE_PREFIX = "query: ", "passage: "
 
 
-def _load_tool():
-    spec = importlib.util.spec_from_file_location("slim_backbone",
-                                                  REPO / "scripts" / "slim_backbone.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 @pytest.fixture(scope="module")
-def tool():
-    return _load_tool()
+def tool(load_script):
+    return load_script("slim_backbone")
 
 
 @pytest.fixture(scope="module")
