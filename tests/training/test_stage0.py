@@ -1,6 +1,7 @@
 """Stage 0 (cross-task pre-training): one model fitted on the other task's file, then every fold
 model and the final model start from it."""
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -78,6 +79,7 @@ def test_every_model_starts_from_the_stage0_model(tmp_path, warm_family, qc_demo
     info = result.metrics["stage0"]
     assert info["task"] == "QI" and info["train_rows"] == 360 and info["seconds"] >= 0
     assert info["train_file"] == str(qi_demo.resolve()) and info["params"]["epochs"] == 3
+    assert info["train_sha256"] == hashlib.sha256(qi_demo.read_bytes()).hexdigest()
     assert json.loads((result.run_dir / runs.METRICS).read_text())["stage0"] == info
     assert runs.Run.open(result.run_dir).manifest["predict_models"] == ["full"]
 
@@ -371,12 +373,19 @@ def test_nested_teacher_refits_skip_a_same_task_stage0_sharing_pairs(
         "stage 0 learnt their labels"]
 
 
-@pytest.mark.parametrize("change", ["removed", "rows_removed", "garbled"])
+def relabelled(rows: list[dict]) -> list[dict]:
+    """The rows with the first one's label flipped: as many rows, other bytes."""
+    return [{**rows[0], "label": 1 - int(rows[0]["label"])}, *rows[1:]]
+
+
+@pytest.mark.parametrize("change", ["removed", "rows_removed", "garbled", "relabelled"])
 def test_nested_teacher_refits_skip_a_same_task_stage0_whose_file_cannot_tell(
         tmp_path, warm_family, qc_demo, jsonl, monkeypatch, change):
     """A stage-0 file gone since, unreadable, or holding other rows than stage 0 learnt (the
     pairs it shared may have been taken out), cannot say whether stage 0 saw the distilled rows: the
-    refits start without it, as before, and the block says why."""
+    refits start without it, as before, and the block says why. An edit that kept the row
+    count (a label changed) passed for the file stage 0 learnt; the run now records the
+    file's SHA-256, and the edit is caught by it."""
     rows = demo_rows(qc_demo)
     train_file = jsonl(tmp_path / "train.jsonl", rows[:240])
     same_task = jsonl(tmp_path / "same_task.jsonl", rows[240:])
@@ -384,18 +393,60 @@ def test_nested_teacher_refits_skip_a_same_task_stage0_whose_file_cannot_tell(
         tmp_path, {"stage0.data": str(same_task)}, train_file, monkeypatch,
         after_training={"removed": same_task.unlink,
                         "rows_removed": lambda: jsonl(same_task, rows[250:]),
-                        "garbled": lambda: same_task.write_text("not json\n")}[change])
+                        "garbled": lambda: same_task.write_text("not json\n"),
+                        "relabelled": lambda: jsonl(same_task, relabelled(rows[240:]))
+                        }[change])
     assert len(starts) == 6 and all(start is None for _, start in starts)
+    recorded = json.loads((teacher / runs.METRICS).read_text())["stage0"]["train_sha256"]
     why = {"removed": f"which is no longer there: whether it held rows of "
                       f"{train_file.resolve()} cannot be told",
            "rows_removed": f"which holds 110 rows now, not the 120 stage 0 learnt: changed "
                            f"since, it may have held rows of {train_file.resolve()}",
            "garbled": f"which can no longer be read ({same_task.resolve()}, line 1: malformed "
                       f"JSON: Expecting value at column 1): it may hold rows of "
-                      f"{train_file.resolve()}"}[change]
+                      f"{train_file.resolve()}",
+           "relabelled": f"whose bytes differ from those stage 0 learnt (SHA-256 "
+                         f"{recorded[:12]}... in metrics.json stage0.train_sha256): changed "
+                         f"since, it may have held rows of {train_file.resolve()}"}[change]
     assert block["nested_stage0"] == [
         f"{teacher}: the refits start without its stage 0, fitted on QC rows of "
         f"{same_task.resolve()}, {why}"]
+
+
+def test_nested_teacher_refits_of_a_run_without_a_stage0_digest_go_by_row_count(
+        tmp_path, warm_family, qc_demo, jsonl, monkeypatch):
+    """A run written before metrics.json recorded the stage-0 file's SHA-256 keeps working as
+    it did: a file of the row count stage 0 learnt, sharing no pair, is reused (a changed
+    label cannot be told), one of another row count is not."""
+    rows = demo_rows(qc_demo)
+    train_file = jsonl(tmp_path / "train.jsonl", rows[:240])
+    same_task = jsonl(tmp_path / "same_task.jsonl", rows[240:])
+
+    def older_run_then(edit):
+        def after_training():
+            metrics_file = tmp_path / "teacher" / runs.METRICS
+            metrics = json.loads(metrics_file.read_text())
+            assert len(metrics["stage0"].pop("train_sha256")) == 64
+            metrics_file.write_text(json.dumps(metrics))
+            edit()
+        return after_training
+
+    teacher, starts, block = nested_refit_starts(
+        tmp_path, {"stage0.data": str(same_task)}, train_file, monkeypatch,
+        after_training=older_run_then(lambda: jsonl(same_task, relabelled(rows[240:]))))
+    assert len(starts) == 6 and all(start is not None and start["rows"] == 120
+                                    for _, start in starts)
+    assert block["nested_stage0"] == [
+        f"{teacher}: the refits start from its stage 0, fitted on QC rows of "
+        f"{same_task.resolve()}, which share no (query, target) pair with "
+        f"{train_file.resolve()}"]
+    shutil.rmtree(tmp_path / "teacher")
+    shutil.rmtree(tmp_path / "student")
+    _, starts, block = nested_refit_starts(
+        tmp_path, {"stage0.data": str(same_task)}, train_file, monkeypatch,
+        after_training=older_run_then(lambda: jsonl(same_task, rows[250:])))
+    assert len(starts) == 6 and all(start is None for _, start in starts)
+    assert "which holds 110 rows now, not the 120 stage 0 learnt" in block["nested_stage0"][0]
 
 
 def test_nested_teacher_refits_skip_a_stage0_on_the_training_file_itself(

@@ -18,6 +18,7 @@ from shoprel.errors import InputError, RunDirError
 from shoprel.training.config import RunConfig
 from shoprel.training.runner import STAGE0_MODEL
 from shoprel.training.stage0_rows import shared_pairs
+from shoprel.utils.digest import sha256_of_file
 from shoprel.utils.outputs import same_file
 
 
@@ -53,8 +54,10 @@ def nested_start(run: runs.Run, config: RunConfig, rows_file: Path,
 def same_task_leak(stage0_file: Path, info: dict, config: RunConfig, rows_file: Path,
                    rows: PairFrame) -> str | None:
     """Why a stage-0 file of the run's own task may hold rows_file's pairs (None: it holds
-    none). Only the file as it is now can be read: one gone, unreadable, or of another row
-    count than stage 0 fitted on (metrics.json stage0.train_rows) tells nothing of them."""
+    none). Only the file as it is now can be read: one gone, unreadable, of another row count
+    than stage 0 fitted on (metrics.json stage0.train_rows) or with other bytes
+    (stage0.train_sha256: a label changed, a pair renamed) tells nothing of them. A run written
+    before the digest was recorded is checked on its row count alone."""
     if not stage0_file.is_file():
         return f"which is no longer there: whether it held rows of {rows_file} cannot be told"
     try:
@@ -66,6 +69,11 @@ def same_task_leak(stage0_file: Path, info: dict, config: RunConfig, rows_file: 
     if fitted_rows is not None and len(stage0) != fitted_rows:
         return (f"which holds {len(stage0)} rows now, not the {fitted_rows} stage 0 learnt: "
                 f"changed since, it may have held rows of {rows_file}")
+    fitted_sha256 = info.get("train_sha256")
+    if fitted_sha256 is not None and sha256_of_file(stage0_file) != fitted_sha256:
+        return (f"whose bytes differ from those stage 0 learnt (SHA-256 "
+                f"{fitted_sha256[:12]}... in metrics.json stage0.train_sha256): changed since, "
+                f"it may have held rows of {rows_file}")
     shared = shared_pairs(stage0, rows)
     if not shared:
         return None

@@ -31,6 +31,7 @@ from shoprel.training.far_pairs import FarPairCheck
 from shoprel.training.ranks import RankGroup, Ranks, current_ranks
 from shoprel.training.stage0_rows import check_stage0_rows
 from shoprel.utils.atomic import atomic_dir
+from shoprel.utils.digest import sha256_of_file
 from shoprel.utils.jsonsafe import json_safe
 from shoprel.utils.outputs import check_output_dir
 from shoprel.utils.progress import honours_progress
@@ -156,33 +157,43 @@ def new_model(config: RunConfig, start_from: Path | None = None, params: dict | 
     return model
 
 
-def read_stage0(config: RunConfig) -> PairFrame | None:
-    """The rows of config.stage0.data (None without a stage 0)."""
+def read_stage0(config: RunConfig) -> tuple[PairFrame | None, str | None]:
+    """The rows of config.stage0.data and the SHA-256 of its bytes ((None, None) without a
+    stage 0). The digest is taken first: a file edited while it is read is then recorded with
+    bytes stage 0 did not learn, and a nested distill refits without that stage 0 rather than
+    trusting an edit it cannot see (nested_stage0.py)."""
     stage0 = config.stage0
     if stage0.data is None:
-        return None
-    return read_pairs(stage0.data, task=stage0.task, require_label=True,
-                      empty_text=config.data.empty_text)
+        return None, None
+    try:
+        sha256 = sha256_of_file(stage0.data)
+    except OSError:
+        sha256 = None  # read_pairs says why, naming the file
+    frame = read_pairs(stage0.data, task=stage0.task, require_label=True,
+                       empty_text=config.data.empty_text)
+    return frame, sha256 or sha256_of_file(stage0.data)
 
 
 def fit_stage0(config: RunConfig, models_dir: Path, progress: bool = True,
-               frame: PairFrame | None = None) -> tuple[Path | None, dict | None]:
+               frame: PairFrame | None = None,
+               sha256: str | None = None) -> tuple[Path | None, dict | None]:
     """Fit the stage-0 model on config.stage0.data (another task's labelled file) and save it;
-    `frame`: its rows already read (read_stage0)."""
+    `frame` and `sha256`: its rows and digest already read (read_stage0)."""
     stage0 = config.stage0
     if stage0.data is None:
         return None, None
     started = time.perf_counter()
-    if frame is None:
-        frame = read_stage0(config)
+    if frame is None or sha256 is None:
+        frame, sha256 = read_stage0(config)
     if progress:
         tqdm.write(f"stage 0: fitting {config.model.family} on {len(frame)} "
                    f"{frame.task.value} rows of {stage0.data}", file=sys.stderr)  # with the bars
     model = new_model(config, params=config.stage0_params()).fit(frame)
     folder = model.save(models_dir / STAGE0_MODEL)
     info = {"train_file": str(Path(stage0.data).resolve()), "task": frame.task.value,
-            "train_rows": len(frame), "seconds": round(time.perf_counter() - started, 2),
-            "params": stage0.params, "model": f"{runs.MODELS}/{STAGE0_MODEL}"}
+            "train_rows": len(frame), "train_sha256": sha256,
+            "seconds": round(time.perf_counter() - started, 2), "params": stage0.params,
+            "model": f"{runs.MODELS}/{STAGE0_MODEL}"}
     # the folds start from this model, so only its fit can tell of a broken backbone
     if missing := (getattr(model, "train_stats_", None) or {}).get("missing_encoder_weights"):
         info["missing_encoder_weights"] = missing
@@ -301,7 +312,7 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
                            empty_text=config.data.empty_text)
     out_dir = Path(out_dir)
     check_augment_cache(config, train_file, out_dir)
-    stage0_frame = read_stage0(config)
+    stage0_frame, stage0_sha256 = read_stage0(config)
     if stage0_frame is not None:  # before any fit, and before the run folder
         check_stage0_rows(config.stage0.data, stage0_frame, train_file, frame)
     # `opened`: the training side's translator, closed once the run is written or has failed
@@ -320,7 +331,8 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         prepare = opened.enter_context(training_side(config, progress, frame))
         if fit_rows is not None:
             prepare = _chained(fit_rows, prepare)
-        stage0_dir, stage0_info = fit_stage0(config, models_dir, progress, stage0_frame)
+        stage0_dir, stage0_info = fit_stage0(config, models_dir, progress, stage0_frame,
+                                             stage0_sha256)
         if group is not None and stage0_dir is not None:
             # only rank 0's save writes weights (transformers saves on rank 0 alone): every rank
             # starts from rank 0's copy, so the run folder's parent must be shared across nodes
