@@ -443,7 +443,8 @@ CASES = [
     Case("evaluate a probability above 1", lambda sb: [
         "evaluate", write_rows(sb / "p.jsonl", [
             {"id": r["id"], "prediction": 1, "probability": 1.5} for r in rows(2)]),
-        "gold.jsonl"], "p.jsonl, line 1, field 'probability': must be a probability in [0, 1]"),
+        "gold.jsonl"], ("p.jsonl, line 1, field 'probability': 1.5 is out of range; it must "
+                        "be at most 1")),
     Case("predict input with a lone surrogate", _bad_predict(origin_query="\udfff"),
          "line 2, field 'origin_query'"),
     Case("predict input of the other task", lambda sb: [

@@ -32,7 +32,10 @@ def run_copy(tmp_path, trained_runs):
 @pytest.mark.parametrize(("changes", "message"), [
     ({"threshold": None}, "field 'threshold': missing"),
     ({"threshold": "high"}, "field 'threshold'"),
-    ({"threshold": 7}, "field 'threshold': must be a probability"),
+    ({"threshold": 7}, "field 'threshold': 7 is out of range; it must be at most 1$"),
+    ({"threshold": float("nan")}, "field 'threshold': NaN is not a number$"),
+    ({"language_thresholds": {"global": -0.5, "languages": {}}},
+     "field 'language_thresholds.global': -0.5 is out of range; it must be at least 0$"),
     ({"task": "QX"}, "field 'task'"),
     ({"predict_models": []}, "field 'predict_models'"),
     ({"predict_models": ["../../elsewhere"]}, "not a folder name inside models/"),

@@ -26,7 +26,7 @@ def test_new_manifest_carries_versions_and_keeps_field_order():
 
 
 def test_new_manifest_is_checked_like_a_read_one():
-    with pytest.raises(ValueError, match="probability"):
+    with pytest.raises(ValueError, match=r"3\.0 is out of range; it must be at most 1 "):
         Manifest.new(**{**FIELDS, "threshold": 3.0})
 
 

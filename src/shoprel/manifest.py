@@ -13,7 +13,6 @@ order declared here, then fields this version does not know (kept from an older 
 from __future__ import annotations
 
 import json
-import math
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Literal
@@ -21,16 +20,22 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 import shoprel
-from shoprel.data.records import written_kind
+from shoprel.data.records import as_written, written_kind
 from shoprel.errors import RunDirError
+from shoprel.utils.bounds import not_finite, out_of_range
 
 MANIFEST_VERSION = 1
 
 
-def _unit(value: float) -> float:
-    if not math.isfinite(value) or not 0.0 <= value <= 1.0:
-        raise ValueError(f"must be a probability between 0 and 1, got {value}")
-    return value
+def _unit(value, handler) -> float:
+    """A probability, past its bounds said in the one sentence of every bound (utils/bounds.py)
+    with the value as run.json wrote it (7, not pydantic's 7.0; NaN, not nan)."""
+    number = handler(value)
+    shown = as_written(value)
+    problem = not_finite(number, shown) or out_of_range(number, shown, ge=0, le=1)
+    if problem:
+        raise ValueError(problem)
+    return number
 
 
 class _Open(BaseModel):
@@ -43,10 +48,10 @@ class LanguageCut(_Open):
     best: float | None = None  # its own best cut, before shrinking toward the global one
     threshold: float
 
-    @field_validator("threshold")
+    @field_validator("threshold", mode="wrap")
     @classmethod
-    def _probability(cls, value: float) -> float:
-        return _unit(value)
+    def _probability(cls, value, handler) -> float:
+        return _unit(value, handler)
 
 
 class LanguageThresholds(_Open):
@@ -54,10 +59,10 @@ class LanguageThresholds(_Open):
     shrinkage: float | None = None
     languages: dict[str, LanguageCut]
 
-    @field_validator("global_")
+    @field_validator("global_", mode="wrap")
     @classmethod
-    def _probability(cls, value: float) -> float:
-        return _unit(value)
+    def _probability(cls, value, handler) -> float:
+        return _unit(value, handler)
 
 
 class Member(_Open):
@@ -127,10 +132,10 @@ class Manifest(_Open):
         """A checked copy with some fields changed (or added)."""
         return type(self).model_validate({**self.to_dict(), **fields})
 
-    @field_validator("threshold")
+    @field_validator("threshold", mode="wrap")
     @classmethod
-    def _probability(cls, value: float) -> float:
-        return _unit(value)
+    def _probability(cls, value, handler) -> float:
+        return _unit(value, handler)
 
     @field_validator("predict_models")
     @classmethod

@@ -131,6 +131,28 @@ def test_a_probability_missing_from_the_first_row_is_an_error_not_a_dropped_colu
         evaluate_files(_write(tmp_path / "first.jsonl", rows), gold)
 
 
+@pytest.mark.parametrize(("written", "said"), [
+    ("1.5", "1.5 is out of range; it must be at most 1"),
+    ("-0.25", "-0.25 is out of range; it must be at least 0"),
+    ("2.50", "2.50 is out of range; it must be at most 1"),
+    ("NaN", "NaN is not a number"),
+    ("Infinity", "Infinity is not a finite number"),
+])
+def test_a_probability_past_its_bounds_is_said_as_any_bound_is(tmp_path, gold, written, said):
+    """It said "must be a probability in [0, 1], got 1.5" where run.json's threshold said
+    "between 0 and 1" and an option "it must be at most 1": now the one sentence of
+    utils/bounds.py, with the value as the file wrote it."""
+    lines = _predictions(tmp_path).read_text().splitlines()
+    first = json.loads(lines[0])
+    lines[0] = (f'{{"id": {first["id"]}, "prediction": {first["prediction"]}, '
+                f'"probability": {written}}}')
+    path = tmp_path / "past.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as caught:
+        evaluate_files(path, gold)
+    assert str(caught.value) == f"{path}, line 1, field 'probability': {said}"
+
+
 def test_a_predicted_id_not_in_the_gold_file_is_named_with_its_line(tmp_path, gold):
     rows = [json.loads(line) for line in _predictions(tmp_path).read_text().splitlines()]
     rows.append({**rows[0], "id": 99})

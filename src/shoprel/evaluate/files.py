@@ -8,11 +8,18 @@ import pandas as pd
 
 from shoprel.data.category import top_level
 from shoprel.data.readers import read_pairs
-from shoprel.data.records import column_line, iter_records, missing_column, position_label
+from shoprel.data.records import (
+    as_written,
+    column_line,
+    iter_records,
+    missing_column,
+    position_label,
+)
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field_disagrees
 from shoprel.data.validate import binary_value, checked_id, repeated_id, same_text
 from shoprel.errors import InputError
 from shoprel.evaluate.run_metrics import scored_metrics
+from shoprel.utils.bounds import not_finite, out_of_range
 
 
 def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
@@ -47,9 +54,13 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
             except (KeyError, TypeError, ValueError):
                 raise InputError("missing or not a number", path=path, line=line,
                                  line_label=label, field="probability") from None
-            if not 0.0 <= probability <= 1.0:  # NaN fails this too
-                raise InputError(f"must be a probability in [0, 1], got {probability!r}",
-                                 path=path, line=line, line_label=label, field="probability")
+            # in the one sentence of every bound (utils/bounds.py), the value as written
+            shown = as_written(record["probability"])
+            problem = (not_finite(probability, shown)
+                       or out_of_range(probability, shown, ge=0, le=1))
+            if problem:
+                raise InputError(problem, path=path, line=line, line_label=label,
+                                 field="probability")
             probabilities.append(probability)
         try:  # the one id rule of files, submissions and serve (7.0 is 7, "" is none)
             row_id = checked_id(record["id"])
