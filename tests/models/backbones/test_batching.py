@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from shoprel.models.backbones.batching import token_batches
+from shoprel.models.backbones.batching import check_batching, token_batches
 from shoprel.models.backbones.encoder import Encoder
 from shoprel.models.backbones.encoders import SentenceTransformerEncoder
 from shoprel.models.backbones.resolve import SENTENCE_TRANSFORMERS, resolve_backbone
@@ -25,6 +25,24 @@ def test_token_batches_keep_order_rows_and_padded_tokens():
     assert [lengths[b].tolist() for b in batches] == [[1, 2, 2], [3, 5], [5], [7], [9], [40]]
     unlimited = token_batches(lengths, order, max_rows=4, max_tokens=0)
     assert [len(b) for b in unlimited] == [4, 4, 1]
+
+
+@pytest.mark.parametrize(("batch_size", "batch_tokens", "said"), [
+    (0, 1024, "batch_size: 0 is out of range; it must be at least 1"),
+    (8, -1, "batch_tokens: -1 is out of range; it must be at least 0"),
+    (2.5, 0, "batch_size: 2.5 is not a whole number"),
+    (True, 0, "batch_size: expected a number, got True"),
+])
+def test_a_batch_setting_no_encoder_can_honour_is_said_as_a_bound_is(batch_size, batch_tokens,
+                                                                      said):
+    """It said "batch_size must be >= 1 and batch_tokens >= 0, not 0 and 1024" (both named,
+    whichever was wrong; 2.5 rows passed): now the field that is wrong, in the sentence of
+    utils/bounds.py that a family's batch_size field says."""
+    with pytest.raises(ValueError) as caught:
+        check_batching(batch_size, batch_tokens)
+    assert str(caught.value) == said
+    check_batching(1, 0)
+    check_batching(np.int64(64), np.int64(1024))
 
 
 @pytest.fixture(scope="module")

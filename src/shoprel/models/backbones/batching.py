@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from shoprel.utils.bounds import not_a_count
+
 BATCH_TOKENS = 1024
 
 
@@ -30,7 +32,10 @@ def token_batches(lengths: np.ndarray, order: np.ndarray, max_rows: int,
 
 
 def check_batching(batch_size: int, batch_tokens: int) -> None:
-    """One clear error for a batch setting no encoder can honour."""
-    if batch_size < 1 or batch_tokens < 0:
-        raise ValueError(f"batch_size must be >= 1 and batch_tokens >= 0, not {batch_size} "
-                         f"and {batch_tokens}")
+    """One clear error for a batch setting no encoder can honour, said as a family's
+    batch_size field says it (utils/bounds.py), not in words of its own ("batch_size must be
+    >= 1 and batch_tokens >= 0, not 0 and 1024", naming both whichever was wrong)."""
+    for name, value, least in (("batch_size", batch_size, 1), ("batch_tokens", batch_tokens, 0)):
+        problem = not_a_count(value, ge=least)
+        if problem:
+            raise ValueError(f"{name}: {problem}")
