@@ -95,8 +95,21 @@ def test_saved_counts_give_the_same_columns(tmp_path):
     ({"documents": None, "counts": {}}, "field 'documents': null is not a whole number$"),
     ({"counts": {}}, "field 'documents': missing; saved word counts hold the number of fitted "
                      "targets there$"),
-    ({"documents": 2, "counts": {"hose": 3}}, "field 'counts' must map"),
-    ({"documents": 2, "counts": {"hose": "1"}}, "field 'counts' must map"),
+    # said "field 'counts' must map each word to the number of fitted targets holding it
+    # (1..2)" whatever the word and count: now the word's field, in utils/bounds.py's sentences
+    ({"documents": 2, "counts": {"hose": 3}},
+     "field 'counts.hose': 3 is out of range; it must be at most 2$"),
+    ({"documents": 2, "counts": {"hose": 1, "pipe": 0}},
+     "field 'counts.pipe': 0 is out of range; it must be at least 1$"),
+    ({"documents": 2, "counts": {"hose": "1"}}, "field 'counts.hose': a text is not a whole "
+                                                 "number$"),
+    ({"documents": 2, "counts": {"hose": 1.0}},
+     "field 'counts.hose': 1.0 is not written as a whole number; write 1$"),
+    ({"documents": 2, "counts": {"hose": True}}, "field 'counts.hose': true is not a whole "
+                                                  "number$"),
+    ({"documents": 2, "counts": [1, 2]}, "field 'counts': a list is not a JSON object; saved "
+                                         "word counts map each word"),
+    ({"documents": 2}, "field 'counts': missing; saved word counts map each word"),
 ])
 def test_bad_saved_counts_are_refused_naming_the_field(tmp_path, data, field):
     with pytest.raises(RunDirError, match=f"word_match.json: {field}"):

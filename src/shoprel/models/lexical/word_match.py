@@ -23,10 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
-from shoprel.data.records import not_a_written_count, written_kind
+from shoprel.data.records import as_written, not_a_written_count, written_kind
 from shoprel.data.tasks import Task
 from shoprel.errors import RunDirError
 from shoprel.models.lexical.text import char_ngrams, normalise, words
+from shoprel.utils.bounds import out_of_range
 
 NAME = "word_match"
 FILE = "word_match.json"  # the saved document counts, in a model's folder
@@ -182,11 +183,20 @@ class WordMatch:
         problem = not_a_written_count(documents, ge=0)
         if problem:
             raise RunDirError(f"{source}: field 'documents': {problem}")
-        if not isinstance(counts, dict) or not all(
-                isinstance(c, int) and not isinstance(c, bool) and 0 < c <= documents
-                for c in counts.values()):
-            raise RunDirError(f"{source}: field 'counts' must map each word to the number of "
-                              f"fitted targets holding it (1..{documents})")
+        if "counts" not in data:
+            raise RunDirError(f"{source}: field 'counts': missing; saved word counts map each "
+                              "word to the number of fitted targets holding it")
+        if not isinstance(counts, dict):
+            raise RunDirError(f"{source}: field 'counts': {written_kind(counts)} is not a JSON "
+                              "object; saved word counts map each word to the number of "
+                              "fitted targets holding it")
+        for word, count in counts.items():
+            # said as an integer option past its bound is (utils/bounds.py); no word is held
+            # by more targets than were fitted
+            problem = not_a_written_count(count, ge=1) or out_of_range(
+                count, as_written(count), le=documents)
+            if problem:
+                raise RunDirError(f"{source}: field 'counts.{word}': {problem}")
         match = cls(task)
         match.documents_, match.counts_ = documents, counts
         return match
