@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 import sys
@@ -25,6 +24,7 @@ from shoprel.predict.predictor import predict_file
 from shoprel.training.config import load_config
 from shoprel.training.runner import train
 from shoprel.utils.atomic import atomic_file
+from shoprel.utils.digest import sha256_of_file
 from shoprel.utils.outputs import (
     check_not_a_link,
     check_outside_outputs,
@@ -86,11 +86,7 @@ def _fingerprint(path: Path) -> str | None:
         return f"run created {created}" if created else None
     if not path.is_file():
         return None
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+    return sha256_of_file(path)
 
 
 class DemoFiles:
