@@ -46,10 +46,14 @@ def test_writer_builds_a_folder_that_opens_as_a_run(tmp_path):
 
 
 @pytest.mark.parametrize(("column", "value", "message"), [
-    ("probability", float("nan"), "field 'probability': 1 row(s) hold no probability in "
-                                  "[0, 1], e.g. id 2: nan"),
-    ("probability", 1.5, "field 'probability': 1 row(s) hold no probability in [0, 1], "
-                         "e.g. id 2: 1.5"),
+    # a score past its bounds in the one sentence of every bound (utils/bounds.py), where it
+    # said 'hold no probability in [0, 1]' of its own
+    ("probability", float("nan"), "field 'probability': 1 row(s) hold no probability, "
+                                  "e.g. id 2: nan is not a number"),
+    ("probability", 1.5, "field 'probability': 1 row(s) hold no probability, e.g. id 2: "
+                         "1.5 is out of range; it must be at most 1"),
+    ("probability", -0.25, "field 'probability': 1 row(s) hold no probability, e.g. id 2: "
+                           "-0.25 is out of range; it must be at least 0"),
     ("label", 2, "field 'label': 1 row(s) hold no 0/1 label, e.g. id 2: 2"),
     ("language", None, "field 'language': 1 row(s) hold none, e.g. id 2"),
 ])

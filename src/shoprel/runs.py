@@ -31,6 +31,7 @@ from shoprel.models.base import RelevanceModel, read_model_config
 from shoprel.run_data import recorded_field
 from shoprel.training.defaults import CARRIED_HARD_WEIGHT
 from shoprel.utils.atomic import SHARED_FILE_WAIT_S, atomic_file, output_lock
+from shoprel.utils.bounds import not_finite, out_of_range
 
 MANIFEST = "run.json"
 CONFIG = "config.yaml"
@@ -78,7 +79,8 @@ def _oof_problem(table: pd.DataFrame) -> str | None:
     """Why an OOF table's scores or labels cannot be those of a run (every row is scored by
     its fold's model, and labelled 0 or 1), naming the field and the first row's id; None
     when they can. A NaN there was dropped without a word by the report's curves and told
-    nameless by compare and ensemble."""
+    nameless by compare and ensemble. A score past [0, 1] is said in the one sentence of every
+    bound (utils/bounds.py)."""
     for name, ok in (("probability", lambda v: (v >= 0) & (v <= 1)),
                      ("label", lambda v: (v == 0) | (v == 1))):
         values = pd.to_numeric(table[name], errors="coerce").to_numpy(dtype=np.float64)
@@ -86,9 +88,13 @@ def _oof_problem(table: pd.DataFrame) -> str | None:
         if len(bad):
             row = slice(bad[0], bad[0] + 1)
             row_id, value = table["id"].iloc[row].tolist() + table[name].iloc[row].tolist()
-            return (f"field {name!r}: {len(bad):,} row(s) hold no "
-                    f"{'probability in [0, 1]' if name == 'probability' else '0/1 label'}, "
-                    f"e.g. id {row_id!r}: {value!r}")
+            if name == "label":
+                return (f"field 'label': {len(bad):,} row(s) hold no 0/1 label, "
+                        f"e.g. id {row_id!r}: {value!r}")
+            number, shown = values[bad[0]], repr(value)
+            problem = not_finite(number, shown) or out_of_range(number, shown, ge=0, le=1)
+            return (f"field 'probability': {len(bad):,} row(s) hold no probability, "
+                    f"e.g. id {row_id!r}: {problem}")
     missing = np.flatnonzero(table["language"].isna().to_numpy())
     if len(missing):  # every writer tags a row ("unk" when unknown); the report sorts them
         row_id = table["id"].iloc[missing[0]:missing[0] + 1].tolist()[0]
