@@ -92,13 +92,34 @@ def test_a_csv_probability_is_text_and_passes(files):
     assert check_submission(path, source).ok
 
 
+@pytest.mark.parametrize(("cell", "said"), [
+    ("1.5", "1.5 is out of range; it must be at most 1"),
+    ("1e400", "1e400 is not a finite number"),
+    ("high", "'high' is not a number"),
+])
+def test_a_csv_probability_past_its_bounds_is_said_as_the_cell_holds_it(files, cell, said):
+    """A CSV holds text only: a cell read as a number is shown as written, not quoted as a
+    text, in the sentence of every bound; one that is no number at all is quoted."""
+    tmp_path, source, good = files
+    path = tmp_path / "s.csv"
+    cells = ["0.5", cell] + ["0.5"] * (len(good) - 2)
+    path.write_text("id,prediction,probability\n" + "".join(
+        f"{r['id']},1,{c}\n" for r, c in zip(good, cells, strict=True)))
+    assert check_submission(path, source).problems == [
+        f"{path}, line 3, field 'probability': {said}"]
+
+
 @pytest.mark.parametrize(("field", "written", "said"), [
     ("prediction", "true", "must be the number 0 or 1, got true"),
     ("prediction", "null", "must be the number 0 or 1, got null"),
     ("prediction", "1e0", "must be the number 0 or 1, got 1e0"),
-    ("probability", "NaN", "must be within [0, 1], got NaN"),
-    ("probability", "-Infinity", "must be within [0, 1], got -Infinity"),
-    ("probability", "2.50", "must be within [0, 1], got 2.50"),
+    # a probability past its bounds in the one sentence of every bound (utils/bounds.py), where
+    # it said 'must be within [0, 1], got 2.50' of its own
+    ("probability", "NaN", "NaN is not a number"),
+    ("probability", "-Infinity", "-Infinity is not a finite number"),
+    ("probability", "2.50", "2.50 is out of range; it must be at most 1"),
+    ("probability", "-0.0001", "-0.0001 is out of range; it must be at least 0"),
+    ("probability", "null", "null is not a number"),
 ])
 def test_a_wrong_value_is_said_in_the_files_words(files, field, written, said):
     """JSON's true, null, NaN and Infinity were said in Python's words (got True, got None,

@@ -24,6 +24,7 @@ from shoprel.data.validate import (
     same_text,
 )
 from shoprel.errors import InputError
+from shoprel.utils.bounds import not_finite, out_of_range
 from shoprel.utils.outputs import same_file
 from shoprel.utils.scalars import is_boolean
 
@@ -90,16 +91,19 @@ def _written_alike(value, written, typed_pair: bool) -> bool:
 
 
 def _probability_problem(value, typed: bool) -> str | None:
-    """Why a probability is no probability to a grader, or None: out of [0, 1], or in a typed
-    format (JSON lines, Parquet) text or a boolean ("0.5", true) in place of the number, as a
-    prediction's "1" is refused there."""
+    """Why a probability is no probability to a grader, or None: in a typed format (JSON lines,
+    Parquet) text or a boolean ("0.5", true) in place of the number, as a prediction's "1" is
+    refused there; else no number, or one past [0, 1], said in the one sentence of every bound
+    (utils/bounds.py: '2.50 is out of range; it must be at most 1', 'NaN is not a number')."""
     if typed and (isinstance(value, str) or is_boolean(value)):
         return f"must be the number itself, within [0, 1], got {_shown(value)}"
     try:
         probability = float(value)
     except (TypeError, ValueError):
-        probability = float("nan")
-    return None if 0.0 <= probability <= 1.0 else f"must be within [0, 1], got {_shown(value)}"
+        return not_finite(float("nan"), _shown(value))  # 'abc', null, a list: no number
+    # a CSV cell read as a number is shown as the file wrote it, not quoted as a text
+    shown = value if isinstance(value, str) else _shown(value)
+    return not_finite(probability, shown) or out_of_range(probability, shown, ge=0, le=1)
 
 
 def _first_row_checks(submission: Path, line: int, record: dict, task: Task | None) -> None:
