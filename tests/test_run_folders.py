@@ -34,6 +34,13 @@ def run_copy(tmp_path, trained_runs):
     ({"threshold": "high"}, "field 'threshold'"),
     ({"threshold": 7}, "field 'threshold': 7 is out of range; it must be at most 1$"),
     ({"threshold": float("nan")}, "field 'threshold': NaN is not a number$"),
+    # lax pydantic read true as a threshold of 1.0 (a bool is an int to Python)
+    ({"threshold": True}, "field 'threshold': true is not a number$"),
+    ({"threshold": False}, "field 'threshold': false is not a number$"),
+    ({"language_thresholds": {"global": True, "languages": {}}},
+     "field 'language_thresholds.global': true is not a number$"),
+    ({"language_thresholds": {"global": 0.5, "languages": {"en": {"threshold": False}}}},
+     "field 'language_thresholds.languages.en.threshold': false is not a number$"),
     ({"language_thresholds": {"global": -0.5, "languages": {}}},
      "field 'language_thresholds.global': -0.5 is out of range; it must be at least 0$"),
     ({"task": "QX"}, "field 'task'"),

@@ -23,13 +23,17 @@ import shoprel
 from shoprel.data.records import as_written, written_kind
 from shoprel.errors import RunDirError
 from shoprel.utils.bounds import not_finite, out_of_range
+from shoprel.utils.scalars import is_boolean
 
 MANIFEST_VERSION = 1
 
 
 def _unit(value, handler) -> float:
     """A probability, past its bounds said in the one sentence of every bound (utils/bounds.py)
-    with the value as run.json wrote it (7, not pydantic's 7.0; NaN, not nan)."""
+    with the value as run.json wrote it (7, not pydantic's 7.0; NaN, not nan). true/false is
+    no number, though lax pydantic read `true` as a threshold of 1.0 (a bool is an int)."""
+    if is_boolean(value):
+        raise ValueError(f"{written_kind(value)} is not a number")  # as metrics.json says it
     number = handler(value)
     shown = as_written(value)
     problem = not_finite(number, shown) or out_of_range(number, shown, ge=0, le=1)
