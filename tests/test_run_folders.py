@@ -31,7 +31,11 @@ def run_copy(tmp_path, trained_runs):
 
 @pytest.mark.parametrize(("changes", "message"), [
     ({"threshold": None}, "field 'threshold': missing"),
-    ({"threshold": "high"}, "field 'threshold'"),
+    ({"threshold": "high"}, "field 'threshold': 'high' is not a number$"),
+    # lax pydantic read the text "0.5" as the number
+    ({"threshold": "0.5"}, "field 'threshold': '0.5' is not a number$"),
+    ({"language_thresholds": {"global": 0.5, "languages": {"en": {"threshold": "0.4"}}}},
+     "field 'language_thresholds.languages.en.threshold': '0.4' is not a number$"),
     ({"threshold": 7}, "field 'threshold': 7 is out of range; it must be at most 1$"),
     ({"threshold": float("nan")}, "field 'threshold': NaN is not a number$"),
     # lax pydantic read true as a threshold of 1.0 (a bool is an int to Python)

@@ -30,10 +30,13 @@ MANIFEST_VERSION = 1
 
 def _unit(value, handler) -> float:
     """A probability, past its bounds said in the one sentence of every bound (utils/bounds.py)
-    with the value as run.json wrote it (7, not pydantic's 7.0; NaN, not nan). true/false is
-    no number, though lax pydantic read `true` as a threshold of 1.0 (a bool is an int)."""
+    with the value as run.json wrote it (7, not pydantic's 7.0; NaN, not nan). true/false and
+    a text are no number, though lax pydantic read `true` as a threshold of 1.0 (a bool is an
+    int) and "0.5" as 0.5 (shoprel writes the number itself)."""
     if is_boolean(value):
         raise ValueError(f"{written_kind(value)} is not a number")  # as metrics.json says it
+    if isinstance(value, str):
+        raise ValueError(f"{value!r} is not a number")  # as check-submission says a text
     number = handler(value)
     shown = as_written(value)
     problem = not_finite(number, shown) or out_of_range(number, shown, ge=0, le=1)
