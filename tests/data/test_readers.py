@@ -58,6 +58,20 @@ def test_a_last_line_cut_short_reads_as_such(tmp_path):
                             "cut short?)")
 
 
+def test_a_line_cut_short_mid_file_names_its_own_column(tmp_path):
+    # the line's newline is no part of the JSON: json read past it and named "column 1" of a
+    # next line, or "Invalid control character" for a string the cut left open
+    first = b'{"id": 1, "origin_query": "a", "category_path": "x", "label": 1}\n'
+    last = b'{"id": 3, "origin_query": "c", "category_path": "x", "label": 1}\n'
+    message = _error(tmp_path, "cut.txt", first + b'{"id": 2, "origin_query": "b"\n' + last)
+    assert message.endswith("cut.txt, line 2: malformed JSON: Expecting ',' delimiter at column "
+                            "30; the line ends before its object closes (was the file cut short?)")
+    message = _error(tmp_path, "cut2.txt", first + b'{"id": 2, "origin_query": "dril\r\n' + last)
+    assert message.endswith("cut2.txt, line 2: malformed JSON: Unterminated string starting at "
+                            "column 27; the line ends before its object closes (was the file "
+                            "cut short?)")
+
+
 def test_missing_column_names_field(tmp_path):
     message = _error(tmp_path, "m.txt",
                      b'{"id": 1, "origin_query": "a", "category_path": "x", "label": 1}\n'

@@ -243,7 +243,10 @@ def _jsonl_records(path: Path) -> Iterator[Record]:
             raise InputError(JSON_ARRAY, path=path, line=line_no)
         first = False
         try:
-            record = json.loads(text, parse_float=FloatText, object_pairs_hook=_unique_keys)
+            # without its line end: json read on past the newline, and named column 1 of a
+            # next line (or a "control character") for a line cut short mid-file
+            record = json.loads(text.removesuffix("\n").removesuffix("\r"),
+                                parse_float=FloatText, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as exc:
             reason = LONE_CR if has_lone_cr(text) else _malformed(exc, text)
             raise InputError(reason, path=path, line=line_no) from None
