@@ -280,6 +280,19 @@ def test_a_header_parted_by_another_separator_is_told_so(tmp_path, name, separat
         read_pairs(path, task="QI")
 
 
+@pytest.mark.parametrize(("written", "said"), [
+    ("null", "null"), ("[1]", "a list"), ("2.50", "2.50"), ('"yes"', "'yes'"),
+])
+def test_a_label_not_0_or_1_is_said_in_the_files_words(tmp_path, written, said):
+    """It said Python's words: 'got None' of JSON's null, 'got [1]', 'got 2.5' of 2.50."""
+    path = tmp_path / "rows.jsonl"
+    path.write_text(json.dumps(_row(id=1)) + "\n" + json.dumps(_row(id=2))[:-1]
+                    .replace('"label": 1', f'"label": {written}') + "}\n")
+    with pytest.raises(InputError) as caught:
+        read_pairs(path)
+    assert str(caught.value) == f"{path}, line 2, field 'label': label must be 0 or 1, got {said}"
+
+
 def test_boolean_labels_read_as_one_and_zero(tmp_path):
     """A label column of booleans (JSON true/false, a boolean Parquet column, a DataFrame's
     bool or boolean dtype, numpy's bools) was refused: 'label must be 0 or 1, got True'."""

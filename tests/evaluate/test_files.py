@@ -126,8 +126,7 @@ def test_a_probability_missing_from_the_first_row_is_an_error_not_a_dropped_colu
     path = _predictions(tmp_path)
     rows = [json.loads(line) for line in path.read_text().splitlines()]
     del rows[0]["probability"]
-    with pytest.raises(InputError, match=r"line 1, field 'probability': missing or not a "
-                                         "number"):
+    with pytest.raises(InputError, match=r"line 1, field 'probability': missing$"):
         evaluate_files(_write(tmp_path / "first.jsonl", rows), gold)
 
 
@@ -137,6 +136,10 @@ def test_a_probability_missing_from_the_first_row_is_an_error_not_a_dropped_colu
     ("2.50", "2.50 is out of range; it must be at most 1"),
     ("NaN", "NaN is not a number"),
     ("Infinity", "Infinity is not a finite number"),
+    # said "missing or not a number" of a value that is there, and read true as 1.0
+    ("null", "null is not a number"),
+    ("true", "true is not a number"),
+    ('"high"', "'high' is not a number"),
 ])
 def test_a_probability_past_its_bounds_is_said_as_any_bound_is(tmp_path, gold, written, said):
     """It said "must be a probability in [0, 1], got 1.5" where run.json's threshold said
@@ -151,6 +154,21 @@ def test_a_probability_past_its_bounds_is_said_as_any_bound_is(tmp_path, gold, w
     with pytest.raises(InputError) as caught:
         evaluate_files(path, gold)
     assert str(caught.value) == f"{path}, line 1, field 'probability': {said}"
+
+
+@pytest.mark.parametrize(("written", "said"), [
+    ("null", "null"), ("[1]", "a list"), ("2.50", "2.50"), ("true", "true"), ('"yes"', "'yes'"),
+])
+def test_a_prediction_not_0_or_1_is_said_in_the_files_words(tmp_path, gold, written, said):
+    """It said Python's words ('got None', 'got [1]', 'got 2.5'), where check-submission says
+    the same value as the file wrote it ('got null', 'got a list')."""
+    lines = _predictions(tmp_path).read_text().splitlines()
+    lines[2] = f'{{"id": 2, "prediction": {written}, "probability": 0.2}}'
+    path = tmp_path / "odd.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(InputError) as caught:
+        evaluate_files(path, gold)
+    assert str(caught.value) == f"{path}, line 3, field 'prediction': must be 0 or 1, got {said}"
 
 
 def test_a_predicted_id_not_in_the_gold_file_is_named_with_its_line(tmp_path, gold):

@@ -70,6 +70,16 @@ def written_kind(value) -> str:
     return f"{value!r}"
 
 
+def shown_value(value) -> str:
+    """A value in its file's words, for "must be 0 or 1, got ...": a text quoted, JSON's true
+    and null and a number as written (1e0, NaN), not Python's True, None, 1.0 or nan."""
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, int | float) and not is_boolean(value):
+        return as_written(value)
+    return written_kind(value)  # null, true, a list...
+
+
 def not_a_written_count(value, ge: int = 0) -> str | None:
     """What is wrong with a count a file holds (a saved model's field), or None for a whole
     number of at least `ge`: what is no number in the file's words ("true is not a whole

@@ -13,7 +13,7 @@ from shoprel.data.records import (
     iter_records,
     missing_column,
     position_label,
-    written_kind,
+    shown_value,
 )
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field_disagrees
 from shoprel.data.validate import (
@@ -69,16 +69,6 @@ def _read_input(path: Path, task) -> _Input:
                   [r["query"] for r in rows], validator.task)
 
 
-def _shown(value) -> str:
-    """A submission's value in its file's words: a text quoted, JSON's true and null and a
-    number as written (1e0, NaN), not Python's True, None, 1.0 or nan."""
-    if isinstance(value, str):
-        return repr(value)
-    if isinstance(value, int | float) and not is_boolean(value):
-        return as_written(value)
-    return written_kind(value)  # null, true, a list...
-
-
 def _alike(a, b) -> bool:
     """Written alike: the same value of the same kind (5188 is not "5188", nor 7.0 7)."""
     return type(a) is type(b) and a == b
@@ -96,13 +86,13 @@ def _probability_problem(value, typed: bool) -> str | None:
     refused there; else no number, or one past [0, 1], said in the one sentence of every bound
     (utils/bounds.py: '2.50 is out of range; it must be at most 1', 'NaN is not a number')."""
     if typed and (isinstance(value, str) or is_boolean(value)):
-        return f"must be the number itself, within [0, 1], got {_shown(value)}"
+        return f"must be the number itself, within [0, 1], got {shown_value(value)}"
     try:
         probability = float(value)
     except (TypeError, ValueError):
-        return not_finite(float("nan"), _shown(value))  # 'abc', null, a list: no number
+        return not_finite(float("nan"), shown_value(value))  # 'abc', null, a list: no number
     # a CSV cell read as a number is shown as the file wrote it, not quoted as a text
-    shown = value if isinstance(value, str) else _shown(value)
+    shown = value if isinstance(value, str) else shown_value(value)
     return not_finite(probability, shown) or out_of_range(probability, shown, ge=0, le=1)
 
 
@@ -203,7 +193,7 @@ def check_submission(submission: str | Path, input_file: str | Path,
         elif binary_value(prediction, float_text=False) is None or (
                 typed and (not isinstance(prediction, int) or isinstance(prediction, bool))):
             check.add(f"{where}, field 'prediction': must be the number 0 or 1, "
-                      f"got {_shown(prediction)}")
+                      f"got {shown_value(prediction)}")
         if "probability" not in record:
             without_probability += 1
             if len(first_without) < MAX_PROBLEMS:

@@ -16,6 +16,7 @@ from shoprel.data.records import (
     column_line,
     missing_column,
     position_label,
+    shown_value,
     written_kind,
 )
 from shoprel.data.tasks import (
@@ -331,7 +332,7 @@ class RecordValidator:
         label = binary_value(value)
         if label is not None:
             return label
-        raise self._error(f"label must be 0 or 1, got {value!r}", line, "label")
+        raise self._error(f"label must be 0 or 1, got {shown_value(value)}", line, "label")
 
     def frame(self, rows: list[dict]) -> PairFrame:
         columns = ["id", "language", "query", "target"]

@@ -14,12 +14,14 @@ from shoprel.data.records import (
     iter_records,
     missing_column,
     position_label,
+    shown_value,
 )
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field_disagrees
 from shoprel.data.validate import binary_value, checked_id, repeated_id, same_text
 from shoprel.errors import InputError
 from shoprel.evaluate.run_metrics import scored_metrics
 from shoprel.utils.bounds import not_finite, out_of_range
+from shoprel.utils.scalars import is_boolean
 
 
 def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
@@ -46,14 +48,20 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
                                  line=column_line(path, line), line_label=label, field=name)
         prediction = binary_value(record["prediction"])
         if prediction is None:
-            raise InputError(f"must be 0 or 1, got {record['prediction']!r}", path=path,
+            raise InputError(f"must be 0 or 1, got {shown_value(record['prediction'])}", path=path,
                              line=line, line_label=label, field="prediction")
         if has_probability:
-            try:
+            if "probability" not in record:
+                raise InputError("missing", path=path, line=column_line(path, line),
+                                 line_label=label, field="probability")
+            try:  # null, true or a word is no probability (float(True) read 1.0)
+                if is_boolean(record["probability"]):
+                    raise TypeError
                 probability = float(record["probability"])
-            except (KeyError, TypeError, ValueError):
-                raise InputError("missing or not a number", path=path, line=line,
-                                 line_label=label, field="probability") from None
+            except (TypeError, ValueError):
+                raise InputError(f"{shown_value(record['probability'])} is not a number",
+                                 path=path, line=line, line_label=label,
+                                 field="probability") from None
             # in the one sentence of every bound (utils/bounds.py), the value as written
             shown = as_written(record["probability"])
             problem = (not_finite(probability, shown)
