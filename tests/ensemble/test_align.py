@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -103,8 +104,14 @@ def test_a_run_inside_an_ensemble_given_is_not_counted_twice(qc_runs, tmp_path):
     from shoprel.ensemble.runner import build_ensemble
 
     build_ensemble(list(qc_runs), tmp_path / "ens")
-    with pytest.raises(RunDirError, match="given twice .through .*ens.*; each run once"):
-        build_ensemble([qc_runs[0], tmp_path / "ens"], tmp_path / "nested")
+    member = Path(qc_runs[0]).resolve()
+    said = (f"{member}: given twice (through {tmp_path / 'ens'}, and as {qc_runs[0]}); each run "
+            "once, or it would weigh double")
+    # either order: with the ensemble first it said "(through MEMBER), also as ENS"
+    for given in ([qc_runs[0], tmp_path / "ens"], [tmp_path / "ens", qc_runs[0]]):
+        with pytest.raises(RunDirError) as caught:
+            build_ensemble(given, tmp_path / "nested")
+        assert str(caught.value) == said
     assert not (tmp_path / "nested").exists()
     # compare may still set an ensemble beside one of its members
     assert len(align_runs([qc_runs[0], tmp_path / "ens"]).runs) == 2

@@ -122,6 +122,17 @@ def _check_no_copies(opened: list[runs.Run]) -> None:
             made[key] = where
 
 
+def _ways(where: Path, given: list[Path]) -> str:
+    """How a run came in twice, each way named by the folder given: ", also as X" for the
+    same folder twice, else " (through ENS, and as X)", an ensemble's first, whatever the
+    order (it named the run's own folder as the ensemble when the ensemble came first)."""
+    if all(path.resolve() == where for path in given):
+        return f", also as {given[0]}"
+    ways = sorted(given, key=lambda path: path.resolve() == where)
+    return " (" + ", and ".join(("as " if path.resolve() == where else "through ") + str(path)
+                                for path in ways) + ")"
+
+
 def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> AlignedRuns:
     """Open the runs and align their OOF tables by id; a clear error names any mismatch.
     members_once (an ensemble being built): a run may not also come in as a member of an
@@ -134,10 +145,9 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
     for run in opened:
         for where in (_trained_runs(run) if members_once else [run.path.resolve()]):
             if where in seen:
-                also = "" if seen[where] == run.path else f" (through {run.path})"
                 why = "or it would weigh double" if members_once else "to compare it with others"
-                raise RunDirError(f"{where}: given twice{also}, also as {seen[where]}; each "
-                                  f"run once, {why}")
+                raise RunDirError(f"{where}: given twice{_ways(where, [seen[where], run.path])}; "
+                                  f"each run once, {why}")
             seen[where] = run.path
     first = opened[0]
     other = next((run for run in opened if run.task is not opened[0].task), None)
