@@ -179,6 +179,19 @@ def test_a_predicted_id_not_in_the_gold_file_is_named_with_its_line(tmp_path, go
         evaluate_files(_write(tmp_path / "extra.jsonl", rows), gold)
 
 
+def test_a_predicted_id_that_replaced_a_gold_id_is_named_with_its_line(tmp_path, gold):
+    """An id mangled on the way is both an extra and a missing id: it named only the gold id
+    without a prediction, and no line; the line of the id the gold file lacks comes first."""
+    rows = [json.loads(line) for line in _predictions(tmp_path).read_text().splitlines()]
+    rows[3]["id"] = 99
+    path = _write(tmp_path / "mangled.jsonl", rows)
+    with pytest.raises(InputError) as caught:
+        evaluate_files(path, gold)
+    assert str(caught.value) == (f"{path}, line 4, field 'id': 1 predicted id(s) are not in the "
+                                 f"gold file {gold}, e.g. id 99; 1 gold id(s) have no "
+                                 "prediction, e.g. 3")
+
+
 def test_the_console_says_what_base_f1_is_and_why_an_auc_is_missing(tmp_path, gold):
     from shoprel.evaluate.console import evaluation_notes
 

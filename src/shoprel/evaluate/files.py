@@ -106,16 +106,21 @@ def evaluate_files(predictions: str | Path, gold: str | Path,
     gold_rows = gold_frame.df.assign(id=gold_frame.df["id"].astype(object))
     table = gold_rows.merge(scored, on="id", how="left", validate="one_to_one")
     missing = table["prediction"].isna()
+    unscored = ""
     if missing.any():
         sample = ", ".join(repr(i) for i in table.loc[missing, "id"].head(5))
-        raise InputError(f"{int(missing.sum())} gold id(s) have no prediction, e.g. {sample}",
-                         path=predictions, field="id")
+        unscored = f"{int(missing.sum())} gold id(s) have no prediction, e.g. {sample}"
+    # a predicted id the gold file lacks is named first, by its line: an id mangled on the
+    # way is both, and the line is where to look (as check-submission names it)
     extra = scored[~scored["id"].isin(set(gold_rows["id"]))]
     if len(extra):
         first = extra.iloc[0]
         raise InputError(f"{len(extra)} predicted id(s) are not in the gold file {gold}, e.g. "
-                         f"id {first['id']!r}", path=predictions, line=int(first["line"]),
+                         f"id {first['id']!r}" + (f"; {unscored}" if unscored else ""),
+                         path=predictions, line=int(first["line"]),
                          line_label=position_label(predictions), field="id")
+    if unscored:
+        raise InputError(unscored, path=predictions, field="id")
     _check_queries(table, predictions, gold)
     table = table.drop(columns=["predicted_query", "line"])
     table["prediction"] = table["prediction"].astype("int64")
