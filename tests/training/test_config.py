@@ -112,6 +112,23 @@ def test_an_empty_section_takes_an_option(tmp_path):
         load_config(path)
 
 
+def test_bad_yaml_is_said_in_one_line_with_its_place(tmp_path):
+    """It said 'in "<unicode string>", line 1, column 8: model: [fast ^ expected ...': YAML's
+    name for the text, the excerpt and its caret run into the sentence."""
+    path = tmp_path / "bad.yaml"
+    path.write_text("model: [fast\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == (f"{path}: not valid YAML: expected ',' or ']', but got "
+                                 "'<stream end>' at line 2, column 1 (while parsing a flow "
+                                 "sequence from line 1, column 8)")
+    path.write_text("model: {family: fast}\nfolds: {k: 3}\nmodel: {family: embed}\n")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == (f"{path}: not valid YAML: key 'model' given twice in one "
+                                 "mapping at line 3, column 1")
+
+
 def test_a_key_given_twice_is_refused(tmp_path):
     """YAML keeps the last of two `model:` keys; a config would silently train another model."""
     path = tmp_path / "c.yaml"

@@ -34,7 +34,7 @@ from shoprel.models.config import (
     written_in,
 )
 from shoprel.models.registry import families, model_class
-from shoprel.training.config_yaml import read_config_yaml, write_config_yaml
+from shoprel.training.config_yaml import read_config_yaml, write_config_yaml, yaml_problem
 from shoprel.training.defaults import (
     CARRIED_HARD_WEIGHT,
     FOLDS_MAX,
@@ -572,7 +572,7 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
             data = read_config_yaml(text) or {}
             lines = key_lines(text)
         except yaml.YAMLError as exc:
-            raise ConfigError(f"{path}: not valid YAML: {' '.join(str(exc).split())}") from None
+            raise ConfigError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
         except UnicodeDecodeError as exc:
             line = path.read_bytes()[:exc.start].count(b"\n") + 1
             raise ConfigError(f"{path}: line {line}: invalid UTF-8 "

@@ -53,6 +53,21 @@ def read_config_yaml(text: str):
     return yaml.load(text, Loader=ConfigLoader)
 
 
+def yaml_problem(exc: yaml.YAMLError) -> str:
+    """What is wrong with a config file's YAML, and where, in one line: str(exc) named the text
+    "<unicode string>" for the file and flattened its excerpt and caret into the sentence."""
+    if not isinstance(exc, yaml.MarkedYAMLError) or not exc.problem:
+        return " ".join(str(exc).split())
+    said = exc.problem
+    if exc.problem_mark is not None:
+        said += f" at line {exc.problem_mark.line + 1}, column {exc.problem_mark.column + 1}"
+    if exc.context:
+        opened = exc.context_mark
+        said += f" ({exc.context}" + (f" from line {opened.line + 1}, column {opened.column + 1}"
+                                      if opened is not None else "") + ")"
+    return said
+
+
 def write_config_yaml(data) -> str:
     """`data` as a config file's text, in the order given."""
     return yaml.dump(data, Dumper=ConfigDumper, sort_keys=False, allow_unicode=True)
