@@ -33,16 +33,22 @@ def _unit(value, handler) -> float:
     with the value as run.json wrote it (7, not pydantic's 7.0; NaN, not nan). true/false and
     a text are no number, though lax pydantic read `true` as a threshold of 1.0 (a bool is an
     int) and "0.5" as 0.5 (shoprel writes the number itself)."""
-    if is_boolean(value):
-        raise ValueError(f"{written_kind(value)} is not a number")  # as metrics.json says it
-    if isinstance(value, str):
-        raise ValueError(f"{value!r} is not a number")  # as check-submission says a text
-    number = handler(value)
+    number = handler(_number(value))  # true/false or a text: as metrics.json says them
     shown = as_written(value)
     problem = not_finite(number, shown) or out_of_range(number, shown, ge=0, le=1)
     if problem:
         raise ValueError(problem)
     return number
+
+
+def _number(value):
+    """A count or figure run.json holds is a JSON number: lax pydantic read true as 1 and the
+    text "3" as 3 (a bool is an int to Python), what no shoprel command writes."""
+    if is_boolean(value):
+        raise ValueError(f"{written_kind(value)} is not a number")
+    if isinstance(value, str):
+        raise ValueError(f"{value!r} is not a number")
+    return value
 
 
 class _Open(BaseModel):
@@ -60,6 +66,11 @@ class LanguageCut(_Open):
     def _probability(cls, value, handler) -> float:
         return _unit(value, handler)
 
+    @field_validator("n", "best", mode="before")
+    @classmethod
+    def _figures(cls, value):
+        return _number(value)
+
 
 class LanguageThresholds(_Open):
     global_: float = Field(alias="global")
@@ -70,6 +81,11 @@ class LanguageThresholds(_Open):
     @classmethod
     def _probability(cls, value, handler) -> float:
         return _unit(value, handler)
+
+    @field_validator("shrinkage", mode="before")
+    @classmethod
+    def _figures(cls, value):
+        return _number(value)
 
 
 class Member(_Open):
@@ -143,6 +159,11 @@ class Manifest(_Open):
     @classmethod
     def _probability(cls, value, handler) -> float:
         return _unit(value, handler)
+
+    @field_validator("n_rows", mode="before")
+    @classmethod
+    def _figures(cls, value):
+        return _number(value)
 
     @field_validator("predict_models")
     @classmethod
