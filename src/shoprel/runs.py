@@ -31,7 +31,7 @@ from shoprel.models.base import RelevanceModel, read_model_config
 from shoprel.run_data import recorded_field
 from shoprel.training.defaults import CARRIED_HARD_WEIGHT
 from shoprel.utils.atomic import SHARED_FILE_WAIT_S, atomic_file, output_lock
-from shoprel.utils.bounds import not_finite, out_of_range
+from shoprel.utils.bounds import not_a_probability
 
 MANIFEST = "run.json"
 CONFIG = "config.yaml"
@@ -92,7 +92,7 @@ def _oof_problem(table: pd.DataFrame) -> str | None:
                 return (f"field 'label': {len(bad):,} row(s) hold no 0/1 label, "
                         f"e.g. id {row_id!r}: {value!r}")
             number, shown = values[bad[0]], repr(value)
-            problem = not_finite(number, shown) or out_of_range(number, shown, ge=0, le=1)
+            problem = not_a_probability(number, shown)
             return (f"field 'probability': {len(bad):,} row(s) hold no probability, "
                     f"e.g. id {row_id!r}: {problem}")
     missing = np.flatnonzero(table["language"].isna().to_numpy())

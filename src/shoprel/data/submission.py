@@ -24,7 +24,7 @@ from shoprel.data.validate import (
     same_text,
 )
 from shoprel.errors import InputError
-from shoprel.utils.bounds import not_finite, out_of_range
+from shoprel.utils.bounds import not_a_probability, not_finite
 from shoprel.utils.outputs import same_file
 from shoprel.utils.scalars import is_boolean
 
@@ -93,7 +93,7 @@ def _probability_problem(value, typed: bool) -> str | None:
         return not_finite(float("nan"), shown_value(value))  # 'abc', null, a list: no number
     # a CSV cell read as a number is shown as the file wrote it, not quoted as a text
     shown = value if isinstance(value, str) else shown_value(value)
-    return not_finite(probability, shown) or out_of_range(probability, shown, ge=0, le=1)
+    return not_a_probability(probability, shown)
 
 
 def _first_row_checks(submission: Path, line: int, record: dict, task: Task | None) -> None:

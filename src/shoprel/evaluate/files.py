@@ -20,7 +20,7 @@ from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field
 from shoprel.data.validate import binary_value, checked_id, repeated_id, same_text
 from shoprel.errors import InputError
 from shoprel.evaluate.run_metrics import scored_metrics
-from shoprel.utils.bounds import not_finite, out_of_range
+from shoprel.utils.bounds import not_a_probability
 from shoprel.utils.scalars import is_boolean
 
 
@@ -64,8 +64,7 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
                                  field="probability") from None
             # in the one sentence of every bound (utils/bounds.py), the value as written
             shown = as_written(record["probability"])
-            problem = (not_finite(probability, shown)
-                       or out_of_range(probability, shown, ge=0, le=1))
+            problem = not_a_probability(probability, shown)
             if problem:
                 raise InputError(problem, path=path, line=line, line_label=label,
                                  field="probability")

@@ -47,6 +47,13 @@ def not_finite(value, shown: str | None = None) -> str | None:
     return None
 
 
+def not_a_probability(value: float, shown: str | None = None) -> str | None:
+    """What is wrong with a probability (not_finite's words, or past 0 or 1 in out_of_range's),
+    or None for one in [0, 1]: the one check of a predictions file, a submission, run.json and
+    an OOF table."""
+    return not_finite(value, shown) or out_of_range(value, shown, ge=0, le=1)
+
+
 def not_whole(number: float, shown: str) -> str:
     """What is wrong with `number`, written `shown`, where a whole number is asked for: not
     finite (not_finite's words), a fraction ('1.5 is not a whole number'), or a whole one
