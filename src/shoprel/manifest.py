@@ -15,14 +15,23 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath, PureWindowsPath
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WrapValidator,
+    field_validator,
+    model_validator,
+)
 
 import shoprel
 from shoprel.data.records import as_written, written_kind
 from shoprel.errors import RunDirError
-from shoprel.utils.bounds import not_finite, out_of_range
+from shoprel.utils.bounds import not_a_probability
 from shoprel.utils.scalars import is_boolean
 
 MANIFEST_VERSION = 1
@@ -35,7 +44,7 @@ def _unit(value, handler) -> float:
     int) and "0.5" as 0.5 (shoprel writes the number itself)."""
     number = handler(_number(value))  # true/false or a text: as metrics.json says them
     shown = as_written(value)
-    problem = not_finite(number, shown) or out_of_range(number, shown, ge=0, le=1)
+    problem = not_a_probability(number, shown)
     if problem:
         raise ValueError(problem)
     return number
@@ -56,36 +65,22 @@ class _Open(BaseModel):
     model_config = ConfigDict(extra="allow", strict=False)
 
 
+# a threshold in [0, 1], and a figure that is a JSON number (_unit, _number)
+Probability = Annotated[float, WrapValidator(_unit)]
+Figure = BeforeValidator(_number)
+
+
 class LanguageCut(_Open):
-    n: int | None = None  # the language's OOF rows
-    best: float | None = None  # its own best cut, before shrinking toward the global one
-    threshold: float
-
-    @field_validator("threshold", mode="wrap")
-    @classmethod
-    def _probability(cls, value, handler) -> float:
-        return _unit(value, handler)
-
-    @field_validator("n", "best", mode="before")
-    @classmethod
-    def _figures(cls, value):
-        return _number(value)
+    n: Annotated[int | None, Figure] = None  # the language's OOF rows
+    # its own best cut, before shrinking toward the global one
+    best: Annotated[float | None, Figure] = None
+    threshold: Probability
 
 
 class LanguageThresholds(_Open):
-    global_: float = Field(alias="global")
-    shrinkage: float | None = None
+    global_: Probability = Field(alias="global")
+    shrinkage: Annotated[float | None, Figure] = None
     languages: dict[str, LanguageCut]
-
-    @field_validator("global_", mode="wrap")
-    @classmethod
-    def _probability(cls, value, handler) -> float:
-        return _unit(value, handler)
-
-    @field_validator("shrinkage", mode="before")
-    @classmethod
-    def _figures(cls, value):
-        return _number(value)
 
 
 class Member(_Open):
@@ -128,12 +123,12 @@ class Manifest(_Open):
     name: str | None = None
     task: Literal["QC", "QI"]
     created: str | None = None  # ISO 8601, UTC, seconds
-    threshold: float
+    threshold: Probability
     model_family: str | None = None
     predict_models: list[str] | None = Field(None, min_length=1)  # fold models or "full"
     members: list[Member] | None = None
     combination: Combination | None = None
-    n_rows: int | None = Field(None, ge=0)
+    n_rows: Annotated[int | None, Figure, Field(ge=0)] = None
     language_thresholds: LanguageThresholds | None = None
 
     @classmethod
@@ -154,16 +149,6 @@ class Manifest(_Open):
     def replace(self, **fields) -> Manifest:
         """A checked copy with some fields changed (or added)."""
         return type(self).model_validate({**self.to_dict(), **fields})
-
-    @field_validator("threshold", mode="wrap")
-    @classmethod
-    def _probability(cls, value, handler) -> float:
-        return _unit(value, handler)
-
-    @field_validator("n_rows", mode="before")
-    @classmethod
-    def _figures(cls, value):
-        return _number(value)
 
     @field_validator("predict_models")
     @classmethod
