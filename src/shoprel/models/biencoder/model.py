@@ -25,7 +25,7 @@ from shoprel.models.backbones.target_index import OWN_TARGETS_FOLDER
 from shoprel.models.biencoder.config import BiEncoderConfig
 from shoprel.models.biencoder.indexing import KIND
 from shoprel.models.hf import trainer as hft
-from shoprel.models.hf.family import FineTunedModel
+from shoprel.models.hf.family import FineTunedModel, PrefixedPairTexts
 from shoprel.utils.log_odds import sigmoid
 from shoprel.utils.progress import bars_allowed
 from shoprel.utils.threads import torch_threads
@@ -34,7 +34,7 @@ TUNED_FOLDER = "tuned"
 WEIGHTS_FILE = "weights.safetensors"
 
 
-class BiEncoderModel(CountsEmbeddedTexts, FineTunedModel):
+class BiEncoderModel(CountsEmbeddedTexts, PrefixedPairTexts, FineTunedModel):
     family = "biencoder"
     config_class = BiEncoderConfig
     weights_folder = TUNED_FOLDER
@@ -71,11 +71,6 @@ class BiEncoderModel(CountsEmbeddedTexts, FineTunedModel):
                                 config.max_length, config.training.inference_batch_size, disk)
             parts = self._loaded = (scorer, states, split)
         return parts
-
-    def pair_texts(self, frame: PairFrame) -> tuple[list[str], list[str]]:
-        """(query side, target side) as the model reads them, with the backbone's prefixes."""
-        return ([self.query_prefix_ + str(q) for q in self.queries(frame)],
-                [self.passage_prefix_ + str(t) for t in frame.df["target"]])
 
     # --- fitting -------------------------------------------------------------------------
     def _fit(self, frame: PairFrame, config: BiEncoderConfig) -> None:

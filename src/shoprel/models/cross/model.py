@@ -20,25 +20,17 @@ from shoprel.data.frame import PairFrame
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.models.cross.config import ENGINES, CrossConfig
 from shoprel.models.hf import trainer as hft
-from shoprel.models.hf.family import FineTunedModel
+from shoprel.models.hf.family import FineTunedModel, PrefixedPairTexts
 from shoprel.utils.threads import torch_threads
 
 HF_FOLDER = "hf"
 ENGINE_ENV = "SHOPREL_CROSS_ENGINE"  # overrides the saved `engine` param when set
 
 
-class CrossEncoderModel(FineTunedModel):
+class CrossEncoderModel(PrefixedPairTexts, FineTunedModel):
     family = "cross"
     config_class = CrossConfig
     weights_folder = HF_FOLDER
-
-    # --- inputs --------------------------------------------------------------------------
-    def pair_texts(self, frame: PairFrame) -> tuple[list[str], list[str]]:
-        """(query side, target side) as the model reads them, with the backbone's prefixes:
-        what to give sentence-transformers' CrossEncoder (or the exported ONNX model) to get
-        this model's scores from its saved folder."""
-        return ([self.query_prefix_ + str(q) for q in self.queries(frame)],
-                [self.passage_prefix_ + str(t) for t in frame.df["target"]])
 
     # --- fitting -------------------------------------------------------------------------
     def _fit(self, frame: PairFrame, config: CrossConfig) -> None:

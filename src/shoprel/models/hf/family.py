@@ -18,6 +18,18 @@ from shoprel.models.hf.checkpoints import checkpoint_folder, remove_checkpoints
 from shoprel.models.hf.config import HFConfig, TrainingArguments
 
 
+class PrefixedPairTexts:
+    """The pair's two sides as an encoder family reads them (the cross- and bi-encoder): each
+    with the backbone's prefix, set on the model when fitted or loaded."""
+
+    def pair_texts(self, frame) -> tuple[list[str], list[str]]:
+        """(query side, target side) with the backbone's prefixes: for the cross-encoder also
+        what to give sentence-transformers' CrossEncoder (or the exported ONNX model) to get
+        its scores from its saved folder."""
+        return ([self.query_prefix_ + str(q) for q in self.queries(frame)],
+                [self.passage_prefix_ + str(t) for t in frame.df["target"]])
+
+
 class FineTunedModel(RelevanceModel):
     config_class: ClassVar[type[HFConfig]] = HFConfig
     weights_folder: ClassVar[str] = ""  # where a saved model keeps its trained weights
