@@ -183,8 +183,10 @@ def fit_stage0(config: RunConfig, models_dir: Path, progress: bool = True,
     if stage0.data is None:
         return None, None
     started = time.perf_counter()
-    if frame is None or sha256 is None:
+    if frame is None:
         frame, sha256 = read_stage0(config)
+    elif sha256 is None:  # given the rows alone: their file is hashed, not read again
+        sha256 = sha256_of_file(stage0.data)
     if progress:
         tqdm.write(f"stage 0: fitting {config.model.family} on {len(frame)} "
                    f"{frame.task.value} rows of {stage0.data}", file=sys.stderr)  # with the bars
