@@ -33,10 +33,6 @@ SKIPPED = {"README.md", "notebook.ipynb"}  # documentation, not needed to comput
 FLOAT16_MAX = 65504.0
 
 
-def weight_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*.safetensors"))
-
-
 def used_token_ids(folder: Path, texts: list[str], max_length: int) -> set[int]:
     from transformers import AutoTokenizer
 
