@@ -72,6 +72,13 @@ def test_a_line_cut_short_mid_file_names_its_own_column(tmp_path):
                             "cut short?)")
 
 
+def test_a_pretty_printed_json_document_is_named_as_such(tmp_path):
+    # run.json given as input: "was the file cut short?" sent the user the wrong way
+    message = _error(tmp_path, "run.json", b'{\n  "id": 1,\n  "origin_query": "a"\n}\n')
+    assert message.endswith("run.json, line 1: holds a JSON object spread over several lines, "
+                            "not JSON lines; write one JSON object a line")
+
+
 def test_missing_column_names_field(tmp_path):
     message = _error(tmp_path, "m.txt",
                      b'{"id": 1, "origin_query": "a", "category_path": "x", "label": 1}\n'

@@ -210,6 +210,9 @@ def iter_text_lines(path: str | Path) -> Iterator[tuple[int, str]]:
 LONE_CR = ("holds a carriage return (\\r) inside the line: the file ends its lines with \\r "
            "alone; save it with \\n (or \\r\\n) line ends")
 JSON_ARRAY = "holds a JSON array, not JSON lines; write one JSON object a line"
+# a pretty-printed JSON document (run.json, an indented export) starts with "{" alone
+JSON_SPREAD = ("holds a JSON object spread over several lines, not JSON lines; write one JSON "
+               "object a line")
 
 
 def has_lone_cr(text: str) -> bool:
@@ -251,6 +254,8 @@ def _jsonl_records(path: Path) -> Iterator[Record]:
             continue
         if first and text.lstrip().startswith("["):
             raise InputError(JSON_ARRAY, path=path, line=line_no)
+        if first and text.strip() == "{":
+            raise InputError(JSON_SPREAD, path=path, line=line_no)
         first = False
         try:
             # without its line end: json read on past the newline, and named column 1 of a
