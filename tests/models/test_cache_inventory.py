@@ -255,16 +255,6 @@ def test_cli_lists_and_prunes(cache):
     assert all(paths[name].exists() for name in FOREIGN)  # a user's files under onnx/ stay
 
 
-def test_parse_size_reads_binary_units():
-    assert inv.parse_size("500M") == 500 * 1024 ** 2
-    assert inv.parse_size("1.5t") == int(1.5 * 1024 ** 4)
-    assert inv.parse_size("20GB") == inv.parse_size("20 GiB") == 20 * 1024 ** 3
-    assert inv.parse_size("123456") == 123456
-    for bad in ("", "lots", "-1G", "5X"):
-        with pytest.raises(ValueError, match="not a size"):
-            inv.parse_size(bad)
-
-
 def test_a_size_budget_removes_the_least_recently_written_first(cache):
     root, paths = cache
     for age, key in enumerate(("emb_folder", "states", "emb_use", "emb")):

@@ -11,13 +11,14 @@ from shoprel.api.wording import in_python_words
 from shoprel.data.records import python_kind
 from shoprel.errors import ConfigError
 from shoprel.export.onnx import export_run
-from shoprel.models.cache_inventory import KINDS, parse_size
+from shoprel.models.cache_inventory import KINDS
 from shoprel.models.cache_upkeep import CacheListing, PruneResult
 from shoprel.models.cache_upkeep import list_cache as _list_cache
 from shoprel.models.cache_upkeep import prune_cache as _prune_cache
 from shoprel.utils.arguments import flag_argument, path_argument
 from shoprel.utils.bounds import not_a_count, not_finite, out_of_range
 from shoprel.utils.scalars import is_boolean, python_scalar
+from shoprel.utils.sizes import parse_size
 
 __all__ = ["export_onnx", "list_cache", "prune_cache"]
 

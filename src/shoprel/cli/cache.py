@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from shoprel.cli.options import NumberRange, note, output_path, quiet_option
-from shoprel.utils.sizes import format_size
+from shoprel.utils.sizes import format_size, parse_size
 
 CACHE_DIR = click.option("--cache-dir", type=output_path(), default=None,
                          help="The cache folder (default: $SHOPREL_CACHE, else "
@@ -85,7 +85,6 @@ def prune(cache_dir, stale, kinds, older_than, keep_under, dry_run, quiet):
     """Remove the entries meeting every condition given (at least one). Only a shoprel cache
     is pruned, and only what shoprel writes there; a linked-in folder loses its link, never its
     files. Run it while no other shoprel command uses the same cache."""
-    from shoprel.models.cache_inventory import parse_size
     from shoprel.models.cache_upkeep import prune_cache
 
     try:

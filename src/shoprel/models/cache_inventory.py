@@ -174,16 +174,6 @@ def select(entries: list[CacheEntry], *, stale: bool = False, kinds: tuple[str, 
 
 
 REBUILT = (BACKBONES, ONNX)  # rebuilt from PyPI on next use: a size budget spares them
-_UNITS = {"": 1, "K": 1024, "M": 1024 ** 2, "G": 1024 ** 3, "T": 1024 ** 4}
-_SIZE = re.compile(r"^\s*(?P<n>\d+(?:\.\d+)?)\s*(?P<unit>[KMGT]?)(?:I?B)?\s*$", re.IGNORECASE)
-
-
-def parse_size(text: str) -> int:
-    """Bytes of a size written like 500M, 20G, 1.5TB or 123456 (binary units)."""
-    match = _SIZE.match(str(text))
-    if match is None:
-        raise ValueError(f"{text!r} is not a size (e.g. 500M, 20G, 1.5T)")
-    return int(float(match["n"]) * _UNITS[match["unit"].upper()])
 
 
 def to_fit(entries: list[CacheEntry], budget: int, *, stale: bool = False,
