@@ -45,7 +45,7 @@ def test_votes_equal_a_full_sort(repeated_targets, repeated_queries, monkeypatch
     monkeypatch.setattr(neighbours, "CHUNK", 32)  # several chunks, the last one short
     votes = NeighbourVotes(k).fit(fitted_q, fitted_t, labels)
     out = votes.transform(new_q, new_t)
-    trained_queries = votes.__dict__["_by_target"][1][2]
+    trained_queries = votes.training_rows()[2]
     assert isinstance(trained_queries, tuple) is repeated_queries
     if repeated_queries:  # each distinct query once, and where each row's is
         assert [len(part) for part in trained_queries] == [50, n_fit]
@@ -78,8 +78,8 @@ def test_a_scorer_remembering_targets_votes_alike_and_multiplies_each_target_onc
     labels = rng.integers(0, 2, 300).astype(np.float32)
     plain = NeighbourVotes(7).fit(fitted_q, fitted_t, labels)
     remembering = NeighbourVotes(7).fit(fitted_q, fitted_t, labels).remember_targets()
-    by_target = neighbours._by_target
-    monkeypatch.setattr(neighbours, "_by_target", lambda *a: (
+    by_target = neighbours.by_target
+    monkeypatch.setattr(neighbours, "by_target", lambda *a: (
         by_target(*a)[0].view(CountedTargets), *by_target(*a)[1:]))
     seen = set()
     for _ in range(8):

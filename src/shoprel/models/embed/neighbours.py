@@ -41,10 +41,11 @@ def _repeated(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     return (distinct, place) if len(distinct) <= DISTINCT_QUERIES_AT_MOST * len(vectors) else None
 
 
-def _by_target(q: np.ndarray, t: np.ndarray, labels: np.ndarray):
+def by_target(q: np.ndarray, t: np.ndarray, labels: np.ndarray):
     """The training rows in order of their target, as float32: the distinct targets, how many
     rows each has, the rows' query vectors in that order — or, where the queries repeat enough,
-    their distinct vectors and each row's place among them — and the labels in that order."""
+    their distinct vectors and each row's place among them — and the labels in that order.
+    Public: what every vote multiplies against, so a test can count the products made."""
     distinct, place = distinct_rows(t)
     order = np.argsort(place, kind="stable")
     queries = np.asarray(q[order], dtype=np.float32)
@@ -54,7 +55,7 @@ def _by_target(q: np.ndarray, t: np.ndarray, labels: np.ndarray):
 
 def _query_similarity(q: np.ndarray, trained) -> np.ndarray:
     """q @ (training queries).T, each distinct query (scored, or trained: `trained` as
-    `_by_target` gives it) multiplied once where they repeat. The same dot products either
+    `by_target` gives it) multiplied once where they repeat. The same dot products either
     way; a product of another shape may round the last float32 bit otherwise (as thread counts
     do), so a near-tie may pick another neighbour."""
     scored = _repeated(q)
@@ -97,8 +98,7 @@ class NeighbourVotes:
         # pairs share targets (a path, a title) on both sides: each distinct pair of targets
         # is multiplied once (QC: 2,884 distinct paths among 7,650 training rows) and the
         # training rows sit in order of their target, so its similarity repeats along a row
-        arrays = once_per_arrays(self, "_by_target", (self.q_, self.t_, self.labels_),
-                                 _by_target)
+        arrays = self.training_rows()
 
         def votes(start: int, stop: int) -> np.ndarray:
             return self._votes(np.asarray(q[start:stop], np.float32),
@@ -108,6 +108,11 @@ class NeighbourVotes:
                                               part_rows_for(len(q), workers, CHUNK), workers):
             out[start:stop] = part
         return out
+
+    def training_rows(self) -> tuple:
+        """The fitted rows as `by_target` arranges them, made once per fitted arrays and kept:
+        what `transform` votes against (public, so a test can see which way the queries went)."""
+        return once_per_arrays(self, "_by_target", (self.q_, self.t_, self.labels_), by_target)
 
     def _votes(self, q, t, tt, per_target, trained_q, labels) -> np.ndarray:
         """NAMES for rows few enough to hold their similarity to every training row."""
