@@ -125,13 +125,17 @@ def test_pad_token_and_batching_do_not_change_scores(fitted, qc_frame):
     np.testing.assert_allclose(together, alone, atol=1e-5)
 
 
-def test_missing_pad_token_falls_back_to_eos(tmp_path):
+def test_missing_pad_token_falls_back_to_eos(tmp_path, small, qc_frame):
+    """On the fitted model and on it loaded again (which no Trainer has touched)."""
     folder = tiny_decoder(tmp_path / "nopad", "gemma3", with_pad=False)
     assert AutoTokenizer.from_pretrained(folder).pad_token is None
-    model, tokenizer, _ = LLMClassifier(backbone=folder)._load_base(folder)
-    assert tokenizer.pad_token == tokenizer.eos_token == "</s>"
-    assert model.config.pad_token_id == tokenizer.eos_token_id
-    assert tokenizer.padding_side == "right"
+    fitted = small(backbone=folder, max_steps=1).fit(qc_frame.take(np.arange(16)))
+    fitted.save(tmp_path / "m")
+    for model in (fitted, RelevanceModel.load(tmp_path / "m")):
+        tokenizer = model.tokenizer_
+        assert tokenizer.pad_token == tokenizer.eos_token == "</s>"
+        assert model.model_.config.pad_token_id == tokenizer.eos_token_id
+        assert tokenizer.padding_side == "right"
 
 
 def test_query_side_uses_the_translation():
@@ -221,11 +225,12 @@ def test_bf16_and_merged_inference(small, qc_frame, tmp_path):
     np.testing.assert_array_equal(loaded.logits(rows), merged)
 
 
-def test_four_bit_needs_a_gpu():
+def test_four_bit_needs_a_gpu(small, qc_frame):
     if torch.cuda.is_available():
         pytest.skip("a GPU is present")
-    with pytest.raises(ConfigError, match="load_in_4bit"):
-        LLMClassifier(load_in_4bit=True)._four_bit()
+    with pytest.raises(ConfigError, match="^model.params.load_in_4bit: 4-bit loading needs a "
+                                          "CUDA GPU$"):
+        small(load_in_4bit=True).fit(qc_frame.take(np.arange(16)))
 
 
 @pytest.mark.parametrize("preset", sorted((REPO / "configs").glob("gemma3-*.yaml")),
