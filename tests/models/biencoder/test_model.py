@@ -54,7 +54,7 @@ def test_only_the_top_layer_moves(fitted, small):
     from transformers import AutoModel
 
     original = AutoModel.from_pretrained(small().backbone)
-    scorer, _, split = fitted._loaded
+    scorer, _, split = fitted.tuned_parts()
     moved = {name for name, p in split.model.named_parameters()
              if not torch.equal(p, original.state_dict()[name])}
     assert moved and all(name.startswith("encoder.layer.1.") for name in moved), moved
@@ -140,7 +140,7 @@ def test_untrained_split_pipeline_gives_embeddinggemmas_vectors(user_built_backb
     backbone = resolve_backbone(eg.NAME, verify=False)
     texts = ["water bottle for kids", "funda iphone 13", "무선 이어폰"]
     expected = make_encoder(backbone, num_threads=1).encode(texts, kind="query")
-    scorer, states, _ = BiEncoderModel()._parts(backbone, BiEncoderConfig(tuned_layers=4))
+    scorer, states, _ = BiEncoderModel().torch_parts(backbone, BiEncoderConfig(tuned_layers=4))
     ours = states.vectors(scorer, [backbone.query_prefix + t for t in texts])
     np.testing.assert_allclose(ours, expected, atol=2e-4)
 
@@ -151,7 +151,7 @@ def test_cosent_fits_scale_and_bias_on_the_held_out_rows(qc_frame, small):
     rows = qc_frame.take(np.arange(240))
     model = small(max_steps=8, learning_rate=1e-2, eval_fraction=0.25, loss="cosent").fit(rows)
     assert model.train_stats_["calibrated_on"] == "holdout"
-    scorer = model._loaded[0]
+    scorer = model.tuned_parts()[0]
     assert (scorer.scale.item(), scorer.bias.item()) != (10.0, 0.0)
     _, holdout = holdout_split(rows, model.config())
     p = model.predict_proba(rows.take(holdout))[:, 1]
@@ -162,21 +162,21 @@ def test_cosent_fits_scale_and_bias_on_the_held_out_rows(qc_frame, small):
 
 def test_a_second_fit_reads_the_frozen_layers_states_from_disk(qc_frame, small, tmp_path,
                                                                monkeypatch):
-    from shoprel.models.biencoder.states import StateStore
+    from shoprel.models.backbones.split_encoder import SplitEncoder
 
     rows = qc_frame.take(np.arange(80))
     forget()
     first = small(max_steps=3, eval_fraction=0, cache_dir=str(tmp_path)).fit(rows)
     assert list((tmp_path / "states").glob("*.sqlite"))
     forget()  # a new process: nothing in memory
-    computed = []
-    batches = StateStore._batches
+    computed = []  # rows the frozen lower layers ran on
+    bottom = SplitEncoder.bottom
 
-    def counted(self, texts):
-        computed.extend(texts)
-        return batches(self, texts)
+    def counted(self, input_ids, attention_mask):
+        computed.extend(input_ids.tolist())
+        return bottom(self, input_ids, attention_mask)
 
-    monkeypatch.setattr(StateStore, "_batches", counted)
+    monkeypatch.setattr(SplitEncoder, "bottom", counted)
     second = small(max_steps=3, eval_fraction=0, cache_dir=str(tmp_path)).fit(rows)
     assert computed == []
     np.testing.assert_allclose(second.predict_proba(rows), first.predict_proba(rows), atol=1e-6)

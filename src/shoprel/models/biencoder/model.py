@@ -41,8 +41,9 @@ class BiEncoderModel(CountsEmbeddedTexts, PrefixedPairTexts, FineTunedModel):
     index_holds = "tuned model"  # what its index vectors come from, in --index's messages
 
     # --- the torch parts -----------------------------------------------------------------
-    def _parts(self, backbone, config: BiEncoderConfig):
-        """(scorer, states) for `backbone`, loaded once per model object."""
+    def torch_parts(self, backbone, config: BiEncoderConfig):
+        """(scorer, states, split) for `backbone`, loaded once per model object; public, as the
+        untrained split pipeline a test compares with the whole backbone's vectors."""
         parts = getattr(self, "_loaded", None)
         if parts is None:
             from shoprel.models.biencoder.encoder_parts import load_parts
@@ -87,7 +88,7 @@ class BiEncoderModel(CountsEmbeddedTexts, PrefixedPairTexts, FineTunedModel):
         self.query_prefix_, self.passage_prefix_ = backbone.query_prefix, backbone.passage_prefix
         set_seed(args.seed)
         with torch_threads(args.n_threads), hft.quiet_transformers(not args.progress):
-            scorer, states, split = self._parts(backbone, config)
+            scorer, states, split = self.torch_parts(backbone, config)
             if start is not None:
                 load_tuned(scorer, split, start / TUNED_FOLDER / WEIGHTS_FILE)
             queries, targets = self.pair_texts(frame)
@@ -103,23 +104,23 @@ class BiEncoderModel(CountsEmbeddedTexts, PrefixedPairTexts, FineTunedModel):
         self._fitted_targets = list(dict.fromkeys(frame.df["target"].astype(str)))
 
     # --- scoring -------------------------------------------------------------------------
-    def _scoring_parts(self):
-        """(scorer, states) of a fitted or loaded model, the tuned weights in place."""
+    def tuned_parts(self):
+        """(scorer, states, split) of a fitted or loaded model, the tuned weights in place;
+        public, so tests can look at the weights a fit left."""
         if getattr(self, "_loaded", None) is None:
             from shoprel.models.backbones import resolve_backbone
 
             config = self.config()
             backbone = resolve_backbone(config.backbone, config.cache_dir, show_progress=False)
             backbone.check_trained(self.fingerprint_)
-            scorer, _, split = self._parts(backbone, config)
+            scorer, _, split = self.torch_parts(backbone, config)
             load_tuned(scorer, split, Path(self.folder_) / TUNED_FOLDER / WEIGHTS_FILE)
-        scorer, states, _ = self._loaded
-        return scorer, states
+        return self._loaded
 
     def _positive(self, frame: PairFrame) -> np.ndarray:
         config = self.config()
         with torch_threads(config.training.n_threads), hft.quiet_transformers():
-            scorer, states = self._scoring_parts()
+            scorer, states, _ = self.tuned_parts()
             queries, targets = self.pair_texts(frame)
             # a model fitted in this process is scoring its fold's held-out rows, which the next
             # fold trains on: keep their states too
@@ -153,9 +154,8 @@ class BiEncoderModel(CountsEmbeddedTexts, PrefixedPairTexts, FineTunedModel):
         if digest is None:
             from shoprel.models.biencoder.indexing import weights_digest
 
-            scorer, _ = self._scoring_parts()
-            digest = self._digest = weights_digest(
-                tuned_tensors(scorer, self._loaded[2]), self.fingerprint_)
+            scorer, _, split = self.tuned_parts()
+            digest = self._digest = weights_digest(tuned_tensors(scorer, split), self.fingerprint_)
         return digest
 
     def index_identity(self) -> tuple:
@@ -172,7 +172,7 @@ class BiEncoderModel(CountsEmbeddedTexts, PrefixedPairTexts, FineTunedModel):
 
         config = self.config()
         digest = self.weights_digest()
-        scorer, states = self._scoring_parts()
+        scorer, states, _ = self.tuned_parts()
 
         def embed(texts: list[str], kind: str) -> np.ndarray:
             with torch_threads(config.training.n_threads), hft.quiet_transformers():
