@@ -529,8 +529,7 @@ def test_a_scorer_keeping_recent_texts_remembers_the_votes_targets_and_scores_al
     assert model.votes_.remembers_targets
     served = np.concatenate([model.predict_proba(batch) for batch in batches])
     np.testing.assert_allclose(served, plain, rtol=0, atol=1e-6)
-    remembered = model.votes_.__dict__["_target_rows"][1]
-    assert len(remembered) == new_rows.df["target"].nunique()
+    assert model.votes_.remembered_targets() == new_rows.df["target"].nunique()
     assert not model.keep_recent(0).votes_.remembers_targets
 
 

@@ -98,6 +98,7 @@ def test_a_scorer_remembering_targets_votes_alike_and_multiplies_each_target_onc
                                                 plain.t_.astype(np.float32), labels, 7),
                                    atol=1e-5)
     assert len(seen) == 15
+    assert remembering.remembered_targets() == 15 and plain.remembered_targets() == 0
     # refitted on other rows: the remembered rows belonged to the old training targets
     other = categories[rng.integers(0, 15, 300)]
     remembering.fit(fitted_q, other, labels)

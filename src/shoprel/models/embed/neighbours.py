@@ -83,6 +83,12 @@ class NeighbourVotes:
         self.__dict__.pop("_target_rows", None)
         return self
 
+    def remembered_targets(self) -> int:
+        """How many scored targets' rows the memory of `remember_targets` holds after the last
+        transform (0 without it): public, so a test of the scorer serve keeps can see it fill."""
+        memory = self.__dict__.get("_target_rows")
+        return 0 if memory is None else len(memory[1])
+
     def fit(self, q: np.ndarray, t: np.ndarray, labels: np.ndarray) -> NeighbourVotes:
         self.q_ = np.asarray(q, dtype=np.float16)
         self.t_ = np.asarray(t, dtype=np.float16)
