@@ -9,6 +9,7 @@ import pytest
 
 import shoprel
 from shoprel.ensemble.thresholds import add_language_thresholds
+from shoprel.errors import RunDirError
 from shoprel.manifest import MANIFEST_VERSION, Manifest
 from shoprel.runs import MANIFEST, Run, RunWriter
 
@@ -168,3 +169,66 @@ def test_a_file_given_as_a_run_is_named_a_file(tmp_path):
         Run.open(tmp_path / "run.txt")
     with pytest.raises(RunDirError, match="none: run directory not found"):
         Run.open(tmp_path / "none")
+
+
+OLD, NEW = "2026-01-01T00:00:00+00:00", "2026-01-01T00:00:01+00:00"
+
+
+def _member_run(path, created):
+    """A finished run folder (run.json only: opening an ensemble reads no member's models)."""
+    path.mkdir(parents=True)
+    (path / MANIFEST).write_text(Manifest.new(**FIELDS, created=created).to_json())
+    return path
+
+
+def _ensemble(path, members: list[dict], created=OLD):
+    path.mkdir(parents=True)
+    manifest = Manifest.new(**{**FIELDS, "kind": "ensemble", "predict_models": None},
+                            created=created, members=members,
+                            combination={"method": "mean", "weights": [0.5] * len(members)})
+    (path / MANIFEST).write_text(manifest.to_json())
+    return path
+
+
+def test_an_ensemble_refuses_a_member_retrained_after_it_one_line_naming_both_stamps(tmp_path):
+    """The created stamp the ensemble recorded is the member it was tuned on; a member
+    retrained in place (train --overwrite) carries another, even one second later."""
+    _member_run(tmp_path / "a", OLD)
+    _member_run(tmp_path / "b", OLD)
+    ens = _ensemble(tmp_path / "ens", [{"name": "a", "path": "../a", "created": OLD},
+                                       {"name": "b", "path": "../b", "created": OLD}])
+    assert Run.open(ens).member_dirs() == [ens / "../a", ens / "../b"]
+    (tmp_path / "b" / MANIFEST).write_text(Manifest.new(**FIELDS, created=NEW).to_json())
+    with pytest.raises(RunDirError) as caught:
+        Run.open(ens)
+    assert str(caught.value) == (
+        f"{ens / MANIFEST}: field 'members': {ens / '../b'} was replaced after this ensemble "
+        f"combined it (created {NEW}, the ensemble holds the one created {OLD}); build the "
+        "ensemble again (shoprel ensemble ... --overwrite)")
+    assert Run.read(ens).kind == "ensemble"  # only following the members checks them
+
+
+def test_a_member_retrained_behind_a_nested_ensemble_is_refused_from_the_outer(tmp_path):
+    _member_run(tmp_path / "a", OLD)
+    _member_run(tmp_path / "b", OLD)
+    _ensemble(tmp_path / "inner", [{"path": "../a", "created": OLD},
+                                   {"path": "../b", "created": OLD}])
+    outer = _ensemble(tmp_path / "outer", [{"path": "../inner", "created": OLD},
+                                           {"path": "../b", "created": OLD}])
+    Run.open(outer)
+    (tmp_path / "a" / MANIFEST).write_text(Manifest.new(**FIELDS, created=NEW).to_json())
+    through = outer / "../inner"  # the inner ensemble as the outer one names it
+    with pytest.raises(RunDirError) as caught:
+        Run.open(outer)
+    assert str(caught.value).startswith(f"{through / MANIFEST}: field 'members': "
+                                        f"{through / '../a'} was replaced after this ensemble "
+                                        f"combined it (created {NEW}, ")
+
+
+def test_an_ensemble_from_before_members_recorded_created_opens_as_before(tmp_path):
+    """Members without a stamp (ensembles built before it was recorded) are not checked."""
+    _member_run(tmp_path / "a", NEW)
+    _member_run(tmp_path / "b", NEW)
+    ens = _ensemble(tmp_path / "ens", [{"name": "a", "path": "../a"},
+                                       {"name": "b", "path": "../b", "created": None}])
+    assert [path.name for path in Run.open(ens).member_dirs()] == ["a", "b"]

@@ -1,0 +1,89 @@
+"""A member retrained in place (`train --overwrite`) after an ensemble was built over it: every
+command that uses the ensemble refuses in one line, instead of blending the new member's scores
+with weights and a cut tuned on the old one's. Real QC rows, the fast config, through `main`."""
+
+import json
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+from tests.conftest import REAL_QC, REPO
+from tests.serve.process import free_port
+
+from shoprel.cli import main
+
+ROWS = 300
+# the shipped fast config, smaller (each train takes about a second on these rows)
+SMALL = "model: {family: fast, params: {n_features: 16384, n_estimators: 20, n_jobs: 1%s}}\n"
+
+
+def _shoprel(*args) -> str:
+    done = CliRunner().invoke(main, [str(arg) for arg in args])
+    assert done.exit_code == 0, done.output
+    return done.output
+
+
+@pytest.fixture(scope="module")
+def stale(tmp_path_factory):
+    """(root, ensemble, member, old stamp, new stamp): ens combines a and b by stacking, then
+    a is trained again in place with another seed."""
+    if not REAL_QC.is_file():
+        pytest.skip(f"real QC sample not found at {REAL_QC} (it lives in ../shared, not in git)")
+    assert "family: fast" in (REPO / "configs" / "fast.yaml").read_text()
+    root = tmp_path_factory.mktemp("retrained")
+    data = root / "qc.txt"
+    data.write_text("".join(REAL_QC.open(encoding="utf-8").readlines()[:ROWS]), encoding="utf-8")
+    (root / "fast.yaml").write_text(SMALL % "")
+    (root / "seed7.yaml").write_text(SMALL % ", seed: 7, linear_weight: 0.3")
+    train = ["train", data, "--folds", "2", "--quiet"]
+    _shoprel(*train, "--config", root / "fast.yaml", "--out", root / "a")
+    _shoprel(*train, "--config", root / "seed7.yaml", "--out", root / "b")
+    _shoprel("ensemble", root / "a", root / "b", "--method", "stack", "--out", root / "ens")
+    _shoprel("predict", root / "ens", data, "--out", root / "before.csv", "--quiet")
+    old = json.loads((root / "a" / "run.json").read_text())["created"]
+    oof = pd.read_parquet(root / "a" / "oof.parquet")["probability"]
+    _shoprel(*train, "--config", root / "seed7.yaml", "--out", root / "a", "--overwrite")
+    new = json.loads((root / "a" / "run.json").read_text())["created"]
+    # another model: its OOF scores are not those the stack was fitted on
+    assert not oof.equals(pd.read_parquet(root / "a" / "oof.parquet")["probability"])
+    assert new != old
+    return root, root / "ens", root / "ens" / ".." / "a", old, new
+
+
+CONSUMERS = {
+    "predict": lambda root, ens: ["predict", ens, root / "qc.txt", "--out", root / "p.csv"],
+    "serve": lambda root, ens: ["serve", ens, "--port", free_port()],
+    "report": lambda root, ens: ["report", ens],
+    "noise": lambda root, ens: ["noise", ens],
+    "index": lambda root, ens: ["index", ens, root / "qc.txt", "--out", root / "index"],
+    "distill": lambda root, ens: ["distill", ens, "--student", root / "fast.yaml",
+                                  "--out", root / "student", "--quiet"],
+    "far-pairs": lambda root, ens: ["far-pairs", ens],
+    "compare": lambda root, ens: ["compare", ens, root / "b", "--out", root / "c.html"],
+    "ensemble": lambda root, ens: ["ensemble", ens, root / "b", "--out", root / "ens2"],
+}
+
+
+@pytest.mark.parametrize("command", list(CONSUMERS))
+def test_every_command_refuses_an_ensemble_whose_member_was_retrained(stale, command,
+                                                                      monkeypatch):
+    root, ens, member, old, new = stale
+    # a serve that got past its checks returns at once instead of listening
+    monkeypatch.setattr("shoprel.serve.server.uvicorn.run", lambda app, **options: None)
+    before = sorted(path.name for path in root.iterdir())
+    done = CliRunner().invoke(main, [str(arg) for arg in CONSUMERS[command](root, ens)])
+    assert done.exit_code == 2, done.output
+    assert done.output.splitlines()[-1] == (
+        f"error: {ens / 'run.json'}: field 'members': {member} was replaced after this "
+        f"ensemble combined it (created {new}, the ensemble holds the one created {old}); "
+        "build the ensemble again (shoprel ensemble ... --overwrite)")
+    assert sorted(path.name for path in root.iterdir()) == before  # nothing written
+
+
+def test_the_ensemble_built_again_predicts_once_more(stale, tmp_path):
+    """What the refusal tells the user to do is enough."""
+    root, *_ = stale
+    rebuilt = tmp_path / "ens"
+    _shoprel("ensemble", root / "a", root / "b", "--method", "stack", "--out", rebuilt)
+    _shoprel("predict", rebuilt, root / "qc.txt", "--out", tmp_path / "p.csv", "--quiet")
+    assert len(pd.read_csv(tmp_path / "p.csv")) == ROWS
