@@ -126,3 +126,31 @@ def test_rows_a_translated_file_left_untranslated_are_counted(translated_run, tm
     whole = predict_file(run, run.parent / "translated.jsonl", tmp_path / "t.jsonl",
                          progress=False)
     assert whole.bare_rows == 0  # English rows carry their own query as translation
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_rows_with_a_null_or_empty_text_are_noted_in_trains_words(trained_runs, qc_demo,
+                                                                     tmp_path, quiet):
+    """predict scored a null category_path (or query) as an empty text and said nothing, where
+    train notes such rows; now one note, in train's words, left out under --quiet as train's."""
+    import pandas as pd
+
+    rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()]
+    rows[3]["category_path"] = None
+    rows[5]["origin_query"] = ""
+    rows[8]["category_path"] = None
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                      encoding="utf-8")
+    table = tmp_path / "in.parquet"  # a Parquet file's records are rows, as its errors say
+    pd.DataFrame(rows).to_parquet(table)
+    for given, position in ((source, "line"), (table, "row")):
+        done = CliRunner().invoke(predict, [str(trained_runs["QC"]), str(given), "--out",
+                                            str(tmp_path / f"p{given.suffix}"),
+                                            *(["--quiet"] if quiet else [])])
+        assert done.exit_code == 0, done.output
+        notes = [line for line in without_bars(done.stderr).splitlines() if "note:" in line]
+        assert notes == ([] if quiet else [
+            f"note: 1 row(s) with an empty query and 2 with an empty target, the first at "
+            f"{position} 4 (scored as empty texts)"])
+        assert done.stdout.startswith(f"{len(rows)} rows scored")

@@ -180,3 +180,19 @@ def test_rows_in_languages_the_run_never_saw_are_counted_as_locally(tmp_path, tr
     remote = predict_file_ray(trained_runs["QC"], path, tmp_path / "ray.jsonl", num_actors=1,
                               progress=False)
     assert remote.new_languages == local.new_languages == {"sw": 8}
+
+
+def test_rows_with_empty_texts_are_counted_as_locally(tmp_path, trained_runs, qc_demo_rows):
+    """Rows with a null or empty text: counted by the driver as by the local engine, which
+    `predict` says in one note (both engines), where they went unsaid."""
+    rows = [dict(row) for row in qc_demo_rows[:40]]
+    rows[6]["category_path"] = None
+    rows[9]["origin_query"] = " "
+    path = tmp_path / "empty_texts_QC.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                    encoding="utf-8")
+    local = predict_file(trained_runs["QC"], path, tmp_path / "local.jsonl", progress=False)
+    remote = predict_file_ray(trained_runs["QC"], path, tmp_path / "ray.jsonl", num_actors=1,
+                              batch_rows=8, progress=False)
+    assert remote.empty_texts == local.empty_texts == {
+        "empty_query": 1, "empty_target": 1, "first_empty_line": 7}

@@ -17,6 +17,7 @@ from shoprel.cli.options import (
     scorer_option,
     task_option,
 )
+from shoprel.data.empty_texts import empty_texts_note
 from shoprel.data.formats import formats_described
 from shoprel.errors import ConfigError
 from shoprel.predict.cascade import DEFAULT_SHARE
@@ -70,9 +71,9 @@ def check_submission_cmd(submission, input_file, task):
                    "student's training rows nearest its threshold (whole queries; new queries "
                    "leave it surer, so usually fewer).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
-@quiet_option("No progress bar, nor notes (an input without rows); a warning about rows "
-              "scored without translations, or in languages the run was not trained on, "
-              "still prints.")
+@quiet_option("No progress bar, nor notes (an input without rows, rows with an empty text); "
+              "a warning about rows scored without translations, or in languages the run was "
+              "not trained on, still prints.")
 def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_actors, index_dirs,
             scorer, cascade_share, overwrite, quiet):
     """Score INPUT_FILE with a run; write id, texts, prediction and probability."""
@@ -108,6 +109,8 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
                             "student's rows"}.get(scorer, "")
     if result.rows == 0:
         note(f"note: {input_file} holds no rows; {result.out_file} holds none either", quiet)
+    if empty := empty_texts_note(result.empty_texts, input_file, "scored as empty texts"):
+        note(empty, quiet)
     if result.bare_rows:  # scores unlike the run's own: said even under --quiet
         click.echo(f"warning: {result.bare_rows} of {result.rows} rows scored on the bare query: "
                    f"the run was trained with translations and {input_file} has no "

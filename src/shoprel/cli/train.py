@@ -49,6 +49,7 @@ from shoprel.training.defaults import FOLDS_MAX, FOLDS_MIN
 def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve_fractions,
           student, quiet):
     """Cross-validate, tune the threshold, fit the final model and write a run directory."""
+    from shoprel.data.empty_texts import empty_texts_note
     from shoprel.errors import ConfigError
     from shoprel.training.config import load_config, located
     from shoprel.training.runner import train as run_training
@@ -87,10 +88,9 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
     if missing := missing_encoder_line(m):  # a warning: on stderr, even under --quiet
         click.echo(missing, err=True)
     data = m["data"]
-    if data["empty_query"] or data["empty_target"]:
-        note(f"note: {data['empty_query']} row(s) with an empty query and "
-             f"{data['empty_target']} with an empty target "
-             f"({'dropped' if data['dropped'] else 'kept'}; see data.empty_text)", quiet)
+    kept = "dropped" if data["dropped"] else "kept"
+    if empty := empty_texts_note(data, data["train_file"], f"{kept}; see data.empty_text"):
+        note(empty, quiet)
     from shoprel.evaluate.run_metrics import translated_only_note
 
     if translated := translated_only_note(m):

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from shoprel.data.empty_texts import FIRST_EMPTY
 from shoprel.data.frame import TRANSLATION, WRITTEN_ID, PairFrame
 from shoprel.data.records import (
     FloatText,
@@ -308,6 +309,7 @@ class RecordValidator:
             raise self._error(reason, line, name)
         if not value.strip():
             self.stats[counter] += 1
+            self.stats.setdefault(FIRST_EMPTY, line)  # said with the counts (empty_texts.py)
         return value
 
     def _string(self, line: int, value, name: str) -> str:

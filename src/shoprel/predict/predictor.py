@@ -16,6 +16,7 @@ import pyarrow.compute  # noqa: F401  (pa.compute)
 import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
+from shoprel.data.empty_texts import empty_counts
 from shoprel.data.formats import file_format
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import iter_pair_chunks
@@ -57,6 +58,9 @@ class PredictResult:
     bare_rows: int = 0
     # the tags of new_languages the run trained on only as translated rows (augment.translate)
     translated_only: list[str] = field(default_factory=list)
+    # the reader's counts of rows with an empty query or target, scored as empty texts, and
+    # where the first is (data/empty_texts.py says them)
+    empty_texts: dict = field(default_factory=dict)
 
 
 class Predictor:
@@ -295,8 +299,10 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
                               written_ids=True, read_labels=False)
     known, new_languages = predictor.training_languages(), Counter()
     wants_translation, bare = reads_translation(predictor), Counter()
+    read = {}  # the last chunk's stats: the reader's counts over the whole file
 
     def scored(chunk: PairFrame) -> pa.Table:
+        read.update(chunk.stats)
         trained = predictor.as_trained(chunk)  # the tags mapped once, counted and scored
         new_languages.update(unseen_as_trained(trained.df["language"], known))
         if wants_translation:
@@ -314,7 +320,8 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
                          language_cuts(predictor.run.manifest.get("language_thresholds")),
                          bare_rows=bare["rows"],
                          translated_only=translated_only_tags(
-                             new_languages, translated_languages(predictor.run)))
+                             new_languages, translated_languages(predictor.run)),
+                         empty_texts=empty_counts(read))
 
 
 def training_languages(run: Run) -> set[str] | None:

@@ -28,6 +28,7 @@ import pandas as pd
 import pyarrow as pa
 
 from shoprel import errors
+from shoprel.data.empty_texts import empty_counts
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.tasks import Task
@@ -156,10 +157,13 @@ def shoprel_cause(error: BaseException) -> ShoprelError | None:
     return None
 
 
-def _read_canonical(input_file: Path, task: Task, batch_rows: int) -> list[pd.DataFrame]:
-    """Validated canonical rows as blocks of at most batch_rows; raises InputError as usual."""
-    return [chunk.df for chunk in iter_pair_chunks(input_file, task=task, chunk_rows=batch_rows,
-                                                  written_ids=True, read_labels=False)]
+def _read_canonical(input_file: Path, task: Task, batch_rows: int
+                    ) -> tuple[list[pd.DataFrame], dict]:
+    """Validated canonical rows as blocks of at most batch_rows, and the reader's counts of
+    empty texts (empty_counts); raises InputError as usual."""
+    chunks = list(iter_pair_chunks(input_file, task=task, chunk_rows=batch_rows,
+                                   written_ids=True, read_labels=False))
+    return [chunk.df for chunk in chunks], empty_counts(chunks[-1].stats)
 
 
 def _scored_batches(blocks: list[pd.DataFrame], run_dir: Path, task: Task, num_actors: int | None,
@@ -210,7 +214,7 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
                                  overwrite=overwrite)
     given_indexes = indexes
     indexes = [str(folder.resolve()) for folder in index_folders(run_dir, indexes)[1:]]
-    blocks = _read_canonical(Path(input_file), run.task, batch_rows)
+    blocks, empty_texts = _read_canonical(Path(input_file), run.task, batch_rows)
     if not any(len(block) for block in blocks):
         # Ray Data yields no batch for an empty block: the output was 0 bytes (no CSV header,
         # no Parquet schema); the local engine writes the empty submission, no Ray to start
@@ -240,4 +244,5 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
                          new_languages=dict(new_languages.most_common()),
                          language_cuts=language_cuts(scoring.manifest.get("language_thresholds")),
                          bare_rows=bare, translated_only=translated_only_tags(
-                             new_languages, translated_languages(scoring)))
+                             new_languages, translated_languages(scoring)),
+                         empty_texts=empty_texts)

@@ -1,0 +1,30 @@
+"""The one sentence for rows read with an empty query or target (null or blank), which
+`train` and `predict` both say: the counts a RecordValidator keeps, and where the first is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from shoprel.data.records import position_label
+
+# RecordValidator's stats key: the number of the first record with an empty query or target
+FIRST_EMPTY = "first_empty_line"
+
+
+def empty_counts(stats: dict) -> dict:
+    """The part of a reader's stats the note says: the counts, and the first one's number."""
+    return {key: stats[key] for key in ("empty_query", "empty_target", FIRST_EMPTY)
+            if key in stats}
+
+
+def empty_texts_note(stats: dict, path: str | Path | None, then: str) -> str | None:
+    """"note: 1 row(s) with an empty query and 2 with an empty target, the first at line 4
+    (`then`)"; None when every row has both texts. `path`: the file read, whose format says
+    whether its records are lines or (Parquet) rows."""
+    queries, targets = stats.get("empty_query", 0), stats.get("empty_target", 0)
+    if not queries and not targets:
+        return None
+    first = stats.get(FIRST_EMPTY)
+    where = f", the first at {position_label(path)} {first}" if first is not None else ""
+    return (f"note: {queries} row(s) with an empty query and {targets} with an empty "
+            f"target{where} ({then})")
