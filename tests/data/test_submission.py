@@ -73,8 +73,10 @@ def test_a_typed_submission_holds_the_numbers_themselves(files, value, message):
 
 
 @pytest.mark.parametrize(("value", "message"), [
-    ("0.5", "must be the number itself, within [0, 1], got '0.5'"),
-    (True, "must be the number itself, within [0, 1], got true"),
+    # in the one sentence of every bound (utils/bounds.py), where it said 'must be the number
+    # itself, within [0, 1], got ...' of its own
+    ("0.5", "'0.5' is not a number"),
+    (True, "true is not a number"),
 ])
 def test_a_typed_submission_holds_the_probability_itself(files, value, message):
     """A JSON probability written as text ("0.5") was taken while a prediction written so

@@ -24,7 +24,7 @@ from shoprel.data.validate import (
     same_text,
 )
 from shoprel.errors import InputError
-from shoprel.utils.bounds import not_a_probability, not_finite
+from shoprel.utils.bounds import not_a_probability
 from shoprel.utils.outputs import same_file
 from shoprel.utils.scalars import is_boolean
 
@@ -81,16 +81,17 @@ def _written_alike(value, written, typed_pair: bool) -> bool:
 
 
 def _probability_problem(value, typed: bool) -> str | None:
-    """Why a probability is no probability to a grader, or None: in a typed format (JSON lines,
-    Parquet) text or a boolean ("0.5", true) in place of the number, as a prediction's "1" is
-    refused there; else no number, or one past [0, 1], said in the one sentence of every bound
-    (utils/bounds.py: '2.50 is out of range; it must be at most 1', 'NaN is not a number')."""
-    if typed and (isinstance(value, str) or is_boolean(value)):
-        return f"must be the number itself, within [0, 1], got {shown_value(value)}"
+    """Why a probability is no probability to a grader, or None, in the one sentence of every
+    bound (utils/bounds.py: '2.50 is out of range; it must be at most 1', 'NaN is not a
+    number'): no number, or one past [0, 1]. In a typed format (JSON lines, Parquet) text or a
+    boolean ("0.5", true) is no number ("'0.5' is not a number"), as a prediction's "1" is
+    refused there."""
     try:
+        if typed and (isinstance(value, str) or is_boolean(value)):
+            raise TypeError
         probability = float(value)
-    except (TypeError, ValueError):
-        return not_finite(float("nan"), shown_value(value))  # 'abc', null, a list: no number
+    except (TypeError, ValueError):  # 'abc', null, a list: no number
+        return not_a_probability(float("nan"), shown_value(value))
     # a CSV cell read as a number is shown as the file wrote it, not quoted as a text
     shown = value if isinstance(value, str) else shown_value(value)
     return not_a_probability(probability, shown)
