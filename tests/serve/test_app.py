@@ -433,6 +433,21 @@ def test_a_region_tag_of_a_training_language_is_no_new_language(client, qc_run):
     assert _metric(client, "shoprel_pairs_new_language_total") == before
 
 
+def test_a_request_s_tags_are_mapped_once_for_counting_and_scoring(client, monkeypatch):
+    """The new-language count and the scoring read the same mapped tags: one mapping per
+    request, not one in the handler and another in the batch."""
+    import shoprel.predict.languages as languages
+
+    calls = []
+    mapping = languages.moved_tags
+    monkeypatch.setattr(languages, "moved_tags",
+                        lambda tags, known: calls.append(1) or mapping(tags, known))
+    pairs = [{"query": "tapis de yoga", "category_path": "sports,yoga,mats", "language": lang}
+             for lang in ("fr-FR", "xx", "fr")]
+    assert client.post("/v1/score", json={"pairs": pairs}).status_code == 200
+    assert len(calls) == 1
+
+
 def test_a_blank_language_is_unk_as_the_file_readers_read_it(tmp_path):
     """A whitespace-only language in a request was "" while the same cell in a file is "unk";
     serve reads it as the files do, so the pair is scored and counted alike."""

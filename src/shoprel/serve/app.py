@@ -20,7 +20,7 @@ from shoprel.data.frame import PairFrame
 from shoprel.data.tasks import Task
 from shoprel.data.validate import language_tag
 from shoprel.predict.cascade import CascadePredictor
-from shoprel.predict.languages import translated_only_tags, unseen_counts
+from shoprel.predict.languages import translated_only_tags, unseen_as_trained
 from shoprel.predict.predictor import Predictor, open_predictor, translated_languages
 from shoprel.serve.batching import BatcherClosed, MicroBatcher
 from shoprel.serve.guards import RequestGuards
@@ -63,11 +63,27 @@ def pairs_to_rows(pairs, task: Task) -> pd.DataFrame:
     })
 
 
-def scores_and_cuts(predictor: Predictor | CascadePredictor, frame: PairFrame) -> np.ndarray:
+TRAINED_LANGUAGE = "language_as_trained"  # a queued row's tag as the run scores it
+
+
+def with_trained_languages(predictor: Predictor | CascadePredictor, task: Task,
+                           rows: pd.DataFrame) -> pd.DataFrame:
+    """A request's rows plus their tags as the run scores them ('pt_br' as 'pt'): mapped once,
+    here, for both its new-language counts and its scoring (scores_and_cuts), not again."""
+    trained = predictor.as_trained(PairFrame(task, rows)).df["language"]
+    return rows.assign(**{TRAINED_LANGUAGE: trained})
+
+
+def scores_and_cuts(predictor: Predictor | CascadePredictor, task: Task,
+                    rows: pd.DataFrame) -> np.ndarray:
     """A batch's probabilities and cuts as the two columns of one array (the batcher slices it
     by rows): the cuts are worked out once per batch, with the probabilities (a cascade needs
-    them to move its student's scores), not again for each request."""
-    return np.column_stack(predictor.probabilities_and_cuts(frame))
+    them to move its student's scores), not again for each request. `rows`: as
+    with_trained_languages made them; the tags as sent stay in the frame (a cascade whose
+    student trained on other languages maps them its own way)."""
+    frame = PairFrame(task, rows.drop(columns=TRAINED_LANGUAGE))
+    trained = PairFrame(task, frame.df.assign(language=rows[TRAINED_LANGUAGE]))
+    return np.column_stack(predictor.probabilities_and_cuts(frame, trained))
 
 
 def split_scores_and_cuts(scored: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -94,7 +110,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
     info = model_info(predictor)
     translation = QueryTranslation(predictor)
     metrics = ServeMetrics(embedding_counts=predictor.embedding_counts)
-    batcher = MicroBatcher(lambda rows: scores_and_cuts(predictor, PairFrame(task, rows)),
+    batcher = MicroBatcher(lambda rows: scores_and_cuts(predictor, task, rows),
                            settings.max_batch_pairs, settings.max_wait_ms,
                            on_batch=lambda n: (metrics.model_calls.inc(),
                                                metrics.batch_pairs.observe(n)),
@@ -155,6 +171,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
     async def score(body: ScoreRequest) -> ScoreResponse:
         rows = pairs_to_rows(body.pairs, task)
         rows, bare = await translation.fill(rows, [p.translated_query for p in body.pairs])
+        rows = with_trained_languages(predictor, task, rows)
         try:
             probabilities, cuts = split_scores_and_cuts(
                 await asyncio.wait_for(batcher.score(rows), settings.request_timeout_s))
@@ -163,7 +180,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
                                           f"{settings.request_timeout_s:g} s; try again or send "
                                           "fewer pairs", "detail": []}, status_code=503)
         metrics.pairs.inc(len(rows))
-        unseen = unseen_counts(rows["language"], known_languages)
+        unseen = unseen_as_trained(rows[TRAINED_LANGUAGE], known_languages)
         metrics.new_language_pairs.inc(sum(unseen.values()))
         metrics.translated_only_pairs.inc(
             sum(unseen[tag] for tag in translated_only_tags(list(unseen), translated)))
