@@ -45,10 +45,8 @@ BACKBONE=${BACKBONE:-$HOME/.cache/shoprel/backbones/e5-small}
 echo "translating $QC (Apertium)"
 $PY - "$QC" "$TMP/qc_full.jsonl" <<'EOF'
 import sys
-from shoprel.augment.backends import make_translator
 from shoprel.augment.translate_file import translate_file
-print(translate_file(sys.argv[1], sys.argv[2], make_translator("apertium", progress=False),
-                     to="en"))
+print(translate_file(sys.argv[1], sys.argv[2], to="en", backend="apertium", progress=False))
 EOF
 cp "$QI" "$TMP/qi_full.jsonl"
 

@@ -393,7 +393,7 @@ TRANSLATED_ROWS = 90
 def translated_run(tmp_path_factory) -> tuple[Path, Path]:
     """(a run trained on translated queries, the same rows without translations)."""
     from shoprel.augment.table import TableTranslator
-    from shoprel.augment.translate_file import translate_file
+    from shoprel.augment.translate_file import translate_file_with
     from shoprel.training.config import load_config
     from shoprel.training.runner import train
 
@@ -404,7 +404,7 @@ def translated_run(tmp_path_factory) -> tuple[Path, Path]:
                                     "target": "en", "translation": f"en {r['origin_query']}"}
                                    for r in rows if r["language"] != "en"])
     translated = root / "translated.jsonl"
-    translate_file(bare, translated, TableTranslator(root / "t.jsonl"))
+    translate_file_with(bare, translated, TableTranslator(root / "t.jsonl"))
     config = load_config(None, {"model.family": "fast", "model.params.n_features": 2**14,
                                 "model.params.n_estimators": 20, "model.params.n_jobs": 1,
                                 "folds.k": 2, "final.keep_fold_models": False})

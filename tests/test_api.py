@@ -904,9 +904,23 @@ def test_list_cache_and_prune_cache_do_what_the_command_does(tmp_path):
     assert shoprel.list_cache(root).entries == [store]
 
 
+def test_translate_file_is_the_package_s_with_the_same_parameters():
+    """The API's translate_file took (input_file, out_file, to, backend, ...) and the package's
+    (input_path, output_path, translator, to, ...): one name, two signatures. The API's now
+    checks its arguments and calls the package's, whose parameters are the same, in order."""
+    import inspect
+
+    from shoprel.augment import translate_file as package
+
+    assert (list(inspect.signature(shoprel.translate_file).parameters)
+            == list(inspect.signature(package.translate_file).parameters)
+            == ["input_file", "out_file", "to", "backend", "cache", "table", "model", "beams",
+                "device", "overwrite", "progress"])
+
+
 def test_translate_file_writes_and_counts_what_the_command_does(tmp_path, jsonl, qc_rows):
     """`shoprel translate` had no function in the API, and the command built, checked and
-    closed the translator itself; both now run translate_with_backend."""
+    closed the translator itself; both now run the package's translate_file."""
     from click.testing import CliRunner
 
     from shoprel.cli import main

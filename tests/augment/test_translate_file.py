@@ -1,4 +1,5 @@
-"""translate_file end to end on the demo QC file; the output reads back with query_en."""
+"""translate_file_with end to end on the demo QC file; the output reads back with
+query_en."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from shoprel.augment.table import TableTranslator
-from shoprel.augment.translate_file import translate_file
+from shoprel.augment.translate_file import translate_file_with
 from shoprel.cli.augment import translate
 from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError, InputError
@@ -25,7 +26,7 @@ def test_a_csv_input_without_languages_names_its_header_line(tmp_path, qc_rows):
     table.write_text(json.dumps({"text": "a", "source": "es", "target": "en",
                                  "translation": "b"}) + "\n")
     with pytest.raises(InputError, match=r"qc\.csv, line 1, field 'language': missing"):
-        translate_file(data, tmp_path / "out.csv", TableTranslator(table))
+        translate_file_with(data, tmp_path / "out.csv", TableTranslator(table))
     assert not (tmp_path / "out.csv").exists()
 
 
@@ -33,7 +34,7 @@ def test_table_backend_file_counts_and_reader_mapping(tmp_path, jsonl, qc_rows):
     data = jsonl(tmp_path / "qc.jsonl", qc_rows)
     table = jsonl(tmp_path / "t.jsonl", [
         {"text": "funda iphone", "source": "es", "target": "en", "translation": "iphone case"}])
-    report = translate_file(data, tmp_path / "out.csv", TableTranslator(table), to="en")
+    report = translate_file_with(data, tmp_path / "out.csv", TableTranslator(table), to="en")
     assert report.totals == {"translated": 1, "passed_through": 1, "no_route": 1,
                              "unchanged": 0, "empty": 0}
     assert report.no_route == {"ja": 1}
@@ -48,7 +49,7 @@ def test_bad_input_is_located_and_nothing_written(tmp_path, jsonl, qc_rows):
     table = jsonl(tmp_path / "t.jsonl", [{"text": "funda", "source": "es", "target": "en",
                                           "translation": "case"}])
     with pytest.raises(InputError, match=r"bad.jsonl, line 2, field 'id'"):
-        translate_file(data, tmp_path / "out.jsonl", TableTranslator(table))
+        translate_file_with(data, tmp_path / "out.jsonl", TableTranslator(table))
     assert not (tmp_path / "out.jsonl").exists()
 
 
@@ -62,7 +63,7 @@ def test_a_parquet_input_without_languages_is_said_at_its_first_row(tmp_path, js
     table = jsonl(tmp_path / "t.jsonl", [{"text": "funda", "source": "es", "target": "en",
                                           "translation": "case"}])
     with pytest.raises(InputError, match=r"qc.parquet, row 1, field 'language': missing"):
-        translate_file(data, tmp_path / "out.jsonl", TableTranslator(table))
+        translate_file_with(data, tmp_path / "out.jsonl", TableTranslator(table))
     assert not (tmp_path / "out.jsonl").exists()
 
 
@@ -76,10 +77,10 @@ def test_a_target_no_row_can_reach_is_refused(tmp_path, jsonl, qc_rows):
                                           r"of .*qc\.jsonl \(en, es, ja\); nothing written "
                                           r"\(a mistyped code, or a table with no row from "
                                           r"these languages to it\?") as info:
-        translate_file(data, tmp_path / "out.jsonl", TableTranslator(table), to="xx")
+        translate_file_with(data, tmp_path / "out.jsonl", TableTranslator(table), to="xx")
     with pytest.raises(ConfigError, match=r"\(en, es, ja\); nothing written"):  # chunk by chunk
-        translate_file(data, tmp_path / "out.jsonl", TableTranslator(table), to="xx",
-                       chunk_rows=1)
+        translate_file_with(data, tmp_path / "out.jsonl", TableTranslator(table), to="xx",
+                            chunk_rows=1)
     assert "apertium" not in str(info.value)  # Apertium's advice misled a table's user
     assert not (tmp_path / "out.jsonl").exists()
 
@@ -181,14 +182,14 @@ def test_values_are_written_back_as_read(tmp_path, jsonl):
                     '{"id": 2, "language": null, "origin_query": "bolsa", "category_path": "a,b",'
                     ' "note": "x"}\n'
                     '{"id": 3, "language": "en", "origin_query": 1.50, "category_path": "a,b"}\n')
-    translate_file(data, tmp_path / "out.jsonl", _table(tmp_path, jsonl))
+    translate_file_with(data, tmp_path / "out.jsonl", _table(tmp_path, jsonl))
     lines = (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
     assert "NaN" not in "".join(lines)
     assert lines[1] == ('{"id": 2, "language": null, "origin_query": "bolsa", '
                         '"category_path": "a,b", "note": "x", "translated_query": ""}')
     assert lines[2].startswith('{"id": 3, "language": "en", "origin_query": 1.50, ')
     assert json.loads(lines[2])["translated_query"] == "1.50"
-    translate_file(tmp_path / "out.jsonl", tmp_path / "again.jsonl", _table(tmp_path, jsonl))
+    translate_file_with(tmp_path / "out.jsonl", tmp_path / "again.jsonl", _table(tmp_path, jsonl))
 
 
 @pytest.mark.parametrize("suffix", [".parquet", ".csv"])
@@ -196,7 +197,7 @@ def test_a_numeric_query_keeps_its_text_in_tables(tmp_path, jsonl, suffix):
     data = tmp_path / "q.jsonl"
     data.write_text('{"id": 1, "language": "es", "origin_query": "zapatos", "category_path": "a"}\n'
                     '{"id": 2, "language": "es", "origin_query": 1.50, "category_path": "a"}\n')
-    translate_file(data, tmp_path / f"out{suffix}", _table(tmp_path, jsonl))
+    translate_file_with(data, tmp_path / f"out{suffix}", _table(tmp_path, jsonl))
     frame = read_pairs(tmp_path / f"out{suffix}")
     assert frame.df["query"].tolist() == ["zapatos", "1.50"]
 
@@ -206,7 +207,7 @@ def test_empty_labels_of_a_test_file_are_no_error(tmp_path, jsonl):
     data = jsonl(tmp_path / "q.jsonl", [
         {"id": 1, "language": "es", "origin_query": "zapatos", "category_path": "a", "label": ""},
         {"id": 2, "language": "es", "origin_query": "bolsa", "category_path": "a", "label": None}])
-    translate_file(data, tmp_path / "out.jsonl", _table(tmp_path, jsonl))
+    translate_file_with(data, tmp_path / "out.jsonl", _table(tmp_path, jsonl))
     out = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
     assert [r["label"] for r in out] == ["", None]
 
@@ -219,7 +220,7 @@ def test_a_second_writer_fails_at_once_and_a_file_that_appeared_is_kept(tmp_path
         {"id": 1, "language": "es", "origin_query": "zapatos", "category_path": "a"}])
     out = tmp_path / "out.jsonl"
     with output_lock(out), pytest.raises(OutputError, match="another shoprel process"):
-        translate_file(data, out, _table(tmp_path, jsonl))
+        translate_file_with(data, out, _table(tmp_path, jsonl))
     assert not out.exists()
 
     class Meanwhile(TableTranslator):
@@ -229,7 +230,7 @@ def test_a_second_writer_fails_at_once_and_a_file_that_appeared_is_kept(tmp_path
 
     with pytest.raises(OutputExistsError, match="created by another process while this one "
                                                 "worked; nothing was replaced"):
-        translate_file(data, out, Meanwhile(tmp_path / "t.jsonl"))
+        translate_file_with(data, out, Meanwhile(tmp_path / "t.jsonl"))
     assert out.read_text() == "the user's\n"
 
 
@@ -274,7 +275,7 @@ def test_empty_queries_are_counted_apart_and_never_sent(tmp_path, jsonl):
             return super().translate(texts, source_langs, target)
 
     table = _table(tmp_path, jsonl)
-    report = translate_file(data, tmp_path / "out.jsonl", Spy(table.path))
+    report = translate_file_with(data, tmp_path / "out.jsonl", Spy(table.path))
     assert sent == ["zapatos"]
     assert report.totals == {"translated": 1, "passed_through": 0, "no_route": 0,
                              "unchanged": 0, "empty": 3}
@@ -325,14 +326,14 @@ def test_a_stopped_translation_says_the_cache_keeps_what_was_made(tmp_path, json
         for i in range(6)])
     cache = tmp_path / "tr.sqlite"
     with pytest.raises(Interrupted) as info:
-        translate_file(data, tmp_path / "out.jsonl",
-                       CachedTranslator(_StopsAtTheSecondBatch(), cache, batch_size=2))
+        translate_file_with(data, tmp_path / "out.jsonl",
+                            CachedTranslator(_StopsAtTheSecondBatch(), cache, batch_size=2))
     assert info.value.note == (f"interrupted: {tmp_path / 'out.jsonl'} was not written; the 2 "
                                f"translations made so far are kept in the cache {cache}, where "
                                "the same command run again finds them")
     assert not (tmp_path / "out.jsonl").exists()
     again = CachedTranslator(_StopsAtTheSecondBatch(), cache, batch_size=10)
-    translate_file(data, tmp_path / "out.jsonl", again)
+    translate_file_with(data, tmp_path / "out.jsonl", again)
     assert (again.hits, again.misses) == (2, 4)
 
 
@@ -352,7 +353,7 @@ def test_a_file_with_both_target_columns_is_translated_without_a_task(tmp_path, 
     assert out == {**rows[0], "translated_query": "shoes"}
     long = jsonl(tmp_path / "long.jsonl", [{**rows[0], "item_title": "y" * 30_000}])
     with pytest.raises(InputError, match="field 'item_title': holds 30,000 characters"):
-        translate_file(long, tmp_path / "out2.jsonl", _table(tmp_path, jsonl))
+        translate_file_with(long, tmp_path / "out2.jsonl", _table(tmp_path, jsonl))
 
 
 def test_a_file_with_both_target_columns_is_checked_in_one_pass(tmp_path, jsonl, monkeypatch):
@@ -386,7 +387,7 @@ def test_three_letter_language_tags_are_the_two_letter_ones(tmp_path, jsonl):
             {"id": 2, "language": "ENG", "origin_query": "shoes", "category_path": "a"}]
     data = jsonl(tmp_path / "q.jsonl", rows)
     table = _table(tmp_path, jsonl)
-    report = translate_file(data, tmp_path / "out.jsonl", table, to="eng")
+    report = translate_file_with(data, tmp_path / "out.jsonl", table, to="eng")
     assert report.totals == {"translated": 1, "passed_through": 1, "no_route": 0,
                              "unchanged": 0, "empty": 0}
     out = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
@@ -439,12 +440,12 @@ def test_a_file_translated_in_chunks_is_written_as_it_was_read_whole(tmp_path, c
 
     sizes = chunk_sizes
     for suffix in (".jsonl", ".csv", ".tsv", ".parquet"):
-        whole = translate_file(data, tmp_path / f"whole{suffix}", TableTranslator(table))
+        whole = translate_file_with(data, tmp_path / f"whole{suffix}", TableTranslator(table))
         sizes.clear()
         capsys.readouterr()
-        chunked = translate_file(data, tmp_path / f"chunked{suffix}",
-                                 ProgressTranslator(TableTranslator(table), progress=True,
-                                                    batch_size=2), chunk_rows=5)
+        chunked = translate_file_with(data, tmp_path / f"chunked{suffix}",
+                                      ProgressTranslator(TableTranslator(table), progress=True,
+                                                         batch_size=2), chunk_rows=5)
         assert sizes == [5, 5, 2]
         assert chunked.lines() == whole.lines()
         assert chunked.totals == whole.totals == {
@@ -468,14 +469,14 @@ def test_a_file_translated_in_chunks_is_written_as_it_was_read_whole(tmp_path, c
     # the cache still spares a rerun every translation it holds, chunk after chunk
     backend = _CountingTable(table)
     with CachedTranslator(backend, tmp_path / "c.sqlite", progress=True) as cached:
-        translate_file(data, tmp_path / "first.jsonl", cached, chunk_rows=5)
+        translate_file_with(data, tmp_path / "first.jsonl", cached, chunk_rows=5)
     sent = [str(r["origin_query"]) for r in rows
             if r["language"] != "en" and str(r["origin_query"]).strip()]
     assert sorted(backend.asked) == sorted(sent)
     capsys.readouterr()
     again = _CountingTable(table)
     with CachedTranslator(again, tmp_path / "c.sqlite", progress=True) as cached:
-        translate_file(data, tmp_path / "again.jsonl", cached, chunk_rows=5)
+        translate_file_with(data, tmp_path / "again.jsonl", cached, chunk_rows=5)
         # only the texts with no route are asked again (a cache stores translations only)
         assert (cached.hits, cached.misses) == (7, 3)
     assert sorted(again.asked) == sorted(str(r["origin_query"]) for r in rows
@@ -503,7 +504,7 @@ def test_each_distinct_query_is_asked_once_however_many_chunks_repeat_it(tmp_pat
                              for lang, q in distinct if lang in routed), encoding="utf-8")
 
     whole_backend = _CountingTable(table)
-    whole = translate_file(qc_demo, tmp_path / "whole.jsonl", whole_backend)
+    whole = translate_file_with(qc_demo, tmp_path / "whole.jsonl", whole_backend)
     assert sorted(whole_backend.asked) == sorted(q for _, q in distinct)
     assert whole.totals == {"translated": 225, "passed_through": 45, "no_route": 90,
                             "unchanged": 0, "empty": 0}
@@ -512,7 +513,8 @@ def test_each_distinct_query_is_asked_once_however_many_chunks_repeat_it(tmp_pat
                        ("cache", lambda b: CachedTranslator(b, tmp_path / "c.sqlite"))):
         backend = _CountingTable(table)
         translator = wrap(backend)
-        chunked = translate_file(qc_demo, tmp_path / f"{name}.jsonl", translator, chunk_rows=40)
+        chunked = translate_file_with(qc_demo, tmp_path / f"{name}.jsonl", translator,
+                                      chunk_rows=40)
         assert sorted(backend.asked) == sorted(q for _, q in distinct), name
         assert chunked.lines() == whole.lines(), name
         assert ((tmp_path / f"{name}.jsonl").read_bytes()
@@ -543,16 +545,16 @@ def test_an_object_with_no_keys_is_refused_for_parquet_before_any_work(tmp_path,
     monkeypatch.setattr(rewrite, "row_chunks", lambda *args: pytest.fail("work began"))
     before = sorted(p.name for p in tmp_path.iterdir())
     with pytest.raises(OutputError) as caught:
-        translate_file(data, tmp_path / "out.parquet", table)
+        translate_file_with(data, tmp_path / "out.parquet", table)
     assert str(caught.value) == (f"{data}, line 2, field 'attrs': an empty object here, and no "
                                  "line gives one there a key: a Parquet object needs at least "
                                  "one field; write the output as .jsonl or .csv")
     assert sorted(p.name for p in tmp_path.iterdir()) == before
     monkeypatch.setattr(rewrite, "row_chunks", real_chunks)
-    translate_file(data, tmp_path / "out.jsonl", table)  # JSON lines hold it as it is
+    translate_file_with(data, tmp_path / "out.jsonl", table)  # JSON lines hold it as it is
     assert json.loads((tmp_path / "out.jsonl").read_text().splitlines()[1])["attrs"] == {}
     rows[0]["attrs"] = {"size": 3}
-    translate_file(jsonl(tmp_path / "q.jsonl", rows), tmp_path / "out.parquet", table)
+    translate_file_with(jsonl(tmp_path / "q.jsonl", rows), tmp_path / "out.parquet", table)
     assert [r["attrs"] for r in pq.read_table(tmp_path / "out.parquet").to_pylist()] == [
         {"size": 3}, {"size": None}]
 
@@ -580,14 +582,14 @@ def test_a_whole_number_beyond_64_bits_is_refused_for_parquet_before_any_work(tm
                                                               "here,")):
         data = jsonl(tmp_path / "q.jsonl", given)
         with pytest.raises(OutputError) as caught:
-            translate_file(data, tmp_path / "out.parquet", table)
+            translate_file_with(data, tmp_path / "out.parquet", table)
         assert str(caught.value).startswith(f"{data}, line 2, field {field!r}: {said}")
         assert str(caught.value).endswith(": Parquet holds whole numbers of 64 bits at most; "
                                           "write the output as .jsonl or .csv")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["q.jsonl", "t.jsonl"]  # no output
     monkeypatch.setattr(rewrite, "row_chunks", real_chunks)
     rows[0]["sku"] = "A-7"
-    translate_file(jsonl(tmp_path / "q.jsonl", [{k: v for k, v in r.items() if k != "sizes"}
+    translate_file_with(jsonl(tmp_path / "q.jsonl", [{k: v for k, v in r.items() if k != "sizes"}
                                                 for r in rows]), tmp_path / "out.parquet", table)
     assert [r["sku"] for r in pq.read_table(tmp_path / "out.parquet").to_pylist()] == [
         "A-7", "9223372036854775808"]

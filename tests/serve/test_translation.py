@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from shoprel.augment.table import TableTranslator
-from shoprel.augment.translate_file import translate_file
+from shoprel.augment.translate_file import translate_file_with
 from shoprel.data.readers import read_pairs
 from shoprel.demo import demo_file
 from shoprel.predict.predictor import Predictor
@@ -41,7 +41,7 @@ def two_language(tmp_path_factory):
                                         ensure_ascii=False) + "\n"
                              for r in rows if r["language"] != "en"), encoding="utf-8")
     translated = root / "translated.jsonl"
-    translate_file(bare, translated, TableTranslator(table))  # as `shoprel translate` does
+    translate_file_with(bare, translated, TableTranslator(table))  # as `shoprel translate` does
     config = load_config(None, {"model.family": "fast", "model.params.n_features": 2**16,
                                 "model.params.n_estimators": 40, "model.params.n_jobs": 1,
                                 "folds.k": 3, "final.keep_fold_models": False,

@@ -10,7 +10,8 @@ from shoprel.api.checks import whole_number
 from shoprel.api.wording import in_python_words
 from shoprel.augment.langid import LangidReport
 from shoprel.augment.langid import langid_file as _langid_file
-from shoprel.augment.translate_file import TranslationReport, translate_with_backend
+from shoprel.augment.translate_file import TranslationReport
+from shoprel.augment.translate_file import translate_file as _translate_file
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import read_pairs as _read_pairs
 from shoprel.data.records import python_kind
@@ -96,9 +97,9 @@ def translate_file(input_file: str | Path, out_file: str | Path, to: str = "en",
         raise ConfigError(f"device: {python_kind(device)} is not a torch device such as 'cpu'")
     if model is not None and not isinstance(model, str | os.PathLike):
         raise ConfigError(f"model: {python_kind(model)} is not a model folder or id")
-    return translate_with_backend(
+    return _translate_file(
         path_argument(input_file, "input_file", WRITE_IT_FIRST),
-        path_argument(out_file, "out_file"), backend, to=to,
+        path_argument(out_file, "out_file"), to=to, backend=backend,
         cache=None if cache is None else path_argument(cache, "cache"),
         table=None if table is None else path_argument(table, "table"), model=model,
         beams=beams, device=device,

@@ -139,11 +139,12 @@ def check_cache_path(cache: str | Path, others: dict[str, str | Path | None],
                                       "outside it")
 
 
-def translate_file(input_path: str | Path, output_path: str | Path, translator: Translator,
-                   to: str = "en", overwrite: bool = False,
-                   chunk_rows: int = CHUNK_ROWS) -> TranslationReport:
+def translate_file_with(input_file: str | Path, out_file: str | Path, translator: Translator,
+                        to: str = "en", overwrite: bool = False,
+                        chunk_rows: int = CHUNK_ROWS) -> TranslationReport:
     """Write the input with translated_query added (empty where there is no route), atomically
-    and under the output's lock.
+    and under the output's lock, by a translator already made (translate_file makes one by
+    its backend's name).
 
     Every other value is kept as read; an existing translated_query column is replaced.
     Streamed as langid streams (augment.rewrite.rewrite_in_chunks): every row checked first,
@@ -153,9 +154,9 @@ def translate_file(input_path: str | Path, output_path: str | Path, translator: 
     """
     report = TranslationReport(normalize_lang(to))
     asked_once = AskedOnce(translator)
-    with rewrite_in_chunks(input_path, output_path, {TRANSLATION_COLUMN: ""}, overwrite,
+    with rewrite_in_chunks(input_file, out_file, {TRANSLATION_COLUMN: ""}, overwrite,
                            chunk_rows) as rewrite:
-        _check_languages_given(rewrite.checked, input_path)
+        _check_languages_given(rewrite.checked, input_file)
         bar = FileBar(rewrite.checked.rows, report.target, getattr(translator, "progress", False),
                       getattr(translator, "progress_min", PROGRESS_MIN))
 
@@ -172,7 +173,7 @@ def translate_file(input_path: str | Path, output_path: str | Path, translator: 
                     record[TRANSLATION_COLUMN] = "" if text is None else text
                 yield rows
             # all rows translated, none written yet: refused, the output never appears
-            _check_some_route(report, input_path, getattr(translator, "name", None))
+            _check_some_route(report, input_file, getattr(translator, "name", None))
 
         try:
             with bar.shared():
@@ -180,7 +181,7 @@ def translate_file(input_path: str | Path, output_path: str | Path, translator: 
         except KeyboardInterrupt:
             if not getattr(translator, "stored", 0):
                 raise
-            raise Interrupted(f"interrupted: {output_path} was not written; the "
+            raise Interrupted(f"interrupted: {out_file} was not written; the "
                               f"{translator.stored:,} translations made so far are kept in the "
                               f"cache {translator.path}, where the same command run again "
                               "finds them") from None
@@ -216,16 +217,16 @@ BACKEND_OPTIONS = (("table", "--table", "table"), ("model", "--model", "hf"),
                    ("beams", "--beams", "hf"), ("device", "--device", "hf"))
 
 
-def translate_with_backend(input_path: str | Path, output_path: str | Path,
-                           backend: str = "apertium", to: str = "en",
-                           cache: str | Path | None = None, table: str | Path | None = None,
-                           model: str | Path | None = None, beams: int | None = None,
-                           device: str | None = None, overwrite: bool = False,
-                           progress: bool | None = None) -> TranslationReport:
-    """`shoprel translate`: the backend built by name (with its cache), the file translated,
-    the backend closed. An option another backend reads is refused when given (not None):
-    `--table t.csv` without `--backend table` translated with Apertium, and the user took it
-    for their table. Every path is checked before the cache is made."""
+def translate_file(input_file: str | Path, out_file: str | Path, to: str = "en",
+                   backend: str = "apertium", cache: str | Path | None = None,
+                   table: str | Path | None = None, model: str | Path | None = None,
+                   beams: int | None = None, device: str | None = None,
+                   overwrite: bool = False, progress: bool | None = None) -> TranslationReport:
+    """`shoprel translate` and `shoprel.translate_file` (which checks its Python arguments and
+    calls this, its parameters the same): the backend built by name (with its cache), the file
+    translated, the backend closed. An option another backend reads is refused when given (not
+    None): `--table t.csv` without `--backend table` translated with Apertium, and the user
+    took it for their table. Every path is checked before the cache is made."""
     if backend not in BACKENDS:
         raise ConfigError(f"--backend: {backend!r}; use one of {', '.join(BACKENDS)}")
     target = check_target_language(to)  # 'pt-BR' is translated into, and said as, 'pt'
@@ -234,14 +235,14 @@ def translate_with_backend(input_path: str | Path, output_path: str | Path,
         if owner != backend and given[name] is not None:
             raise ConfigError(f"{option}: only read by --backend {owner} (this command "
                               f"translates with --backend {backend})")
-    check_translate_paths(input_path, output_path, table, cache, overwrite)
+    check_translate_paths(input_file, out_file, table, cache, overwrite)
     options = {key: value for key, value in (("num_beams", beams), ("device", device))
                if value is not None}
     translator = make_translator(backend, cache=cache, table=table, model=model,
                                  progress=progress, **options)
     try:
-        return translate_file(input_path, output_path, translator, to=target,
-                              overwrite=overwrite)
+        return translate_file_with(input_file, out_file, translator, to=target,
+                                   overwrite=overwrite)
     finally:
         if hasattr(translator, "close"):
             translator.close()

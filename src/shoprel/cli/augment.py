@@ -27,16 +27,16 @@ from shoprel.cli.options import IntegerRange, input_path, note, output_path, qui
 def translate(input_file, target, backend, out_file, cache_file, table_file, model, beams,
               device, overwrite, quiet):
     """Add a translated_query column; print translated / passed through / no route counts."""
-    from shoprel.augment.translate_file import translate_with_backend
+    from shoprel.augment.translate_file import translate_file
     from shoprel.cli.options import given
 
     # --beams and --device as the user wrote them: their defaults are hf's own, and an option
     # given for a backend that never reads it is refused, not ignored
-    report = translate_with_backend(input_file, out_file, backend, to=target, cache=cache_file,
-                                    table=table_file, model=model,
-                                    beams=beams if given("beams") else None,
-                                    device=device if given("device") else None,
-                                    overwrite=overwrite, progress=False if quiet else None)
+    report = translate_file(input_file, out_file, to=target, backend=backend, cache=cache_file,
+                            table=table_file, model=model,
+                            beams=beams if given("beams") else None,
+                            device=device if given("device") else None,
+                            overwrite=overwrite, progress=False if quiet else None)
     click.echo("\n".join(report.lines()))
     click.echo(report.summary(out_file))
     if report.cut_note():
