@@ -461,3 +461,61 @@ def test_nested_teacher_refits_skip_a_stage0_on_the_training_file_itself(
     assert block["nested_stage0"] == [
         f"{teacher}: the refits start without its stage 0, fitted on QC rows of "
         f"{train_file.resolve()}: the training file {train_file.resolve()} itself"]
+
+
+def real_rows(path: Path, start: int, stop: int) -> list[dict]:
+    return [json.loads(line) for line in
+            path.read_text(encoding="utf-8").splitlines()[start:stop]]
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_a_stage0_sharing_queries_is_noted_not_refused(tmp_path, warm_family, real_qc, real_qi,
+                                                       jsonl, quiet):
+    """A stage-0 file sharing no pair but some queries with the training file was fitted on
+    without a word, though the folds keep a query's rows on one side of a split so that each
+    validates on unseen queries, and every fold model starts from stage 0. These real rows
+    share one query ('table', 12 of the QI rows): the run is written, metrics.json counts the
+    shared queries, and `shoprel train` says so in one note line, unless --quiet."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    train_file = jsonl(tmp_path / "qc.jsonl", real_rows(real_qc, 1700, 1800))
+    stage0 = jsonl(tmp_path / "qi.jsonl", real_rows(real_qi, 600, 700))
+    config = tmp_path / "c.yaml"
+    config.write_text(f"model: {{family: {warm_family}}}\nfolds: {{k: 2}}\n"
+                      f"stage0: {{data: {json.dumps(str(stage0))}}}\n")
+    done = CliRunner().invoke(main, ["train", str(train_file), "--out", str(tmp_path / "run"),
+                                     "--config", str(config), *(["--quiet"] if quiet else [])])
+    assert done.exit_code == 0, done.output
+    info = json.loads((tmp_path / "run" / runs.METRICS).read_text())["stage0"]
+    assert (info["shared_queries"], info["training_file_queries"]) == (1, 100)
+    note = (f"note: the stage-0 file {stage0.resolve()} holds 1 of the training file's 100 "
+            "distinct queries: every fold model starts from stage 0, which saw them, while the "
+            "folds keep a query's rows on one side of a split; the out-of-fold figures may "
+            "read high")
+    assert (note in done.stderr.splitlines()) is not quiet
+    assert "note:" not in done.stdout
+
+
+def test_a_same_task_stage0_sharing_queries_not_pairs_is_fitted_on_and_noted(
+        tmp_path, fits_counted, real_qc, jsonl):
+    """Other rows of the run's task whose queries the training file holds (with other
+    categories): fitted on, the shared queries counted; a file sharing none has no note."""
+    from shoprel.training.stage0_rows import shared_queries_note
+
+    train_file = jsonl(tmp_path / "train.jsonl", real_rows(real_qc, 0, 200))
+    for name, (start, stop), shared in (("sharing", (200, 2000), 8),
+                                        ("apart", (2000, 2200), 0)):
+        stage0 = jsonl(tmp_path / f"{name}.jsonl", real_rows(real_qc, start, stop))
+        config = load_config(None, {"model.family": WarmStart.family, "folds.k": 2,
+                                    "stage0.data": str(stage0)})
+        info = runner.train(train_file, tmp_path / name, config, progress=False).metrics["stage0"]
+        assert (info["task"], info["shared_queries"], info["training_file_queries"]) == (
+            "QC", shared, 200)
+        assert fits_counted[-4] == stop - start  # stage 0 fitted, then two folds and the full
+        said = shared_queries_note(info)
+        assert (said is None) is (shared == 0)
+        if shared:
+            assert said.startswith(f"note: the stage-0 file {stage0.resolve()} holds 8 of "
+                                   "the training file's 200 distinct queries: ")

@@ -95,6 +95,10 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
 
     if translated := translated_only_note(m):
         note(f"note: {translated}", quiet)
+    from shoprel.training.stage0_rows import shared_queries_note
+
+    if shared := shared_queries_note(m.get("stage0")):
+        note(shared, quiet)
     if m.get("far_pairs"):
         click.echo(far_pairs_line(m["far_pairs"]))
     for line in learning_curve_lines(m.get("learning_curve") or {}):

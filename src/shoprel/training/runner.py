@@ -29,7 +29,7 @@ from shoprel.models.registry import model_class
 from shoprel.training.config import RunConfig
 from shoprel.training.far_pairs import FarPairCheck
 from shoprel.training.ranks import RankGroup, Ranks, current_ranks
-from shoprel.training.stage0_rows import check_stage0_rows
+from shoprel.training.stage0_rows import check_stage0_rows, query_overlap
 from shoprel.utils.atomic import atomic_dir
 from shoprel.utils.digest import sha256_of_file
 from shoprel.utils.jsonsafe import json_safe
@@ -315,8 +315,10 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
     out_dir = Path(out_dir)
     check_augment_cache(config, train_file, out_dir)
     stage0_frame, stage0_sha256 = read_stage0(config)
+    stage0_queries = {}
     if stage0_frame is not None:  # before any fit, and before the run folder
         check_stage0_rows(config.stage0.data, stage0_frame, train_file, frame)
+        stage0_queries = query_overlap(stage0_frame, frame)  # noted, not refused
     # `opened`: the training side's translator, closed once the run is written or has failed
     with run_folder(out_dir, overwrite, ranks, group, reads=[train_file], inside=inside,
                     written_for=written_for) as tmp, contextlib.ExitStack() as opened:
@@ -386,7 +388,7 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
                      "translated_rows": dict(final_rows.stats.get("translated", {}))},
         })
         if stage0_info is not None:
-            metrics["stage0"] = stage0_info
+            metrics["stage0"] = {**stage0_info, **stage0_queries}
         if any(len(f) > 1 for f in fits):
             metrics["fine_tuning"] = fits
         if curve is not None:

@@ -30,6 +30,28 @@ def shared_pairs(stage0: PairFrame, rows: PairFrame) -> list[tuple[str, str]]:
     return [key for key in dict.fromkeys(pair_keys(stage0)) if key in validated]
 
 
+def query_overlap(stage0: PairFrame, rows: PairFrame) -> dict[str, int]:
+    """How many of the distinct queries of `rows` (case and spacing aside) `stage0` holds too,
+    out of how many, as metrics.json's stage0 block keeps them (shared_queries_note)."""
+    queries = set(rows.df["query"].map(normalise_query))
+    seen = set(stage0.df["query"].map(normalise_query))
+    return {"shared_queries": len(queries & seen), "training_file_queries": len(queries)}
+
+
+def shared_queries_note(stage0_info: dict | None) -> str | None:
+    """A `note:` when stage 0 saw queries of the training file (no pair of it: those are
+    refused), else None. The folds keep each query's rows on one side of a split so that a
+    fold validates on queries its model never saw; every fold model starts from stage 0,
+    which saw these, so the out-of-fold figures may read high. A milder leak: not refused."""
+    shared = (stage0_info or {}).get("shared_queries")
+    if not shared:
+        return None
+    return (f"note: the stage-0 file {stage0_info['train_file']} holds {shared} of the "
+            f"training file's {stage0_info['training_file_queries']} distinct queries: every "
+            "fold model starts from stage 0, which saw them, while the folds keep a query's "
+            "rows on one side of a split; the out-of-fold figures may read high")
+
+
 def check_stage0_rows(stage0_file: str | Path, stage0: PairFrame, train_file: str | Path,
                       train: PairFrame) -> None:
     """Refuse a stage-0 file that is the training file itself, or one of the run's task that
