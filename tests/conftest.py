@@ -474,3 +474,20 @@ class FsyncSpy:
 @pytest.fixture
 def fsync_spy(monkeypatch) -> FsyncSpy:
     return FsyncSpy(monkeypatch)
+
+
+def hashed_files(monkeypatch) -> list[Path]:
+    """From this call on, every file the checksum memo reads whole to hash it (backbones/cache's
+    file_sha256, through the sha256_of_file it imports): a read the memo did not spare, as
+    1.2 GB of EmbeddingGemma weights would be. The list fills as they are read."""
+    from shoprel.models.backbones import cache
+
+    reads = []
+    real = cache.sha256_of_file
+
+    def counted(path, *args, **kwargs):
+        reads.append(Path(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(cache, "sha256_of_file", counted)
+    return reads

@@ -4,9 +4,8 @@ import hashlib
 import json
 import os
 
-from tests.conftest import LINKED_FROM, USER_CACHE, linked_view
+from tests.conftest import LINKED_FROM, USER_CACHE, hashed_files, linked_view
 
-import shoprel.models.backbones.cache as cache
 from shoprel.models.backbones.cache import (
     CACHE_ENV,
     CHECKSUMS_FILE,
@@ -57,9 +56,7 @@ def test_a_view_of_the_users_builds_reads_them_and_writes_only_itself(tmp_path, 
 
     view = linked_view(user, tmp_path / "view", copied=("embeddings/b-*.sqlite",))
     monkeypatch.setenv(CACHE_ENV, str(view))
-    reads = []
-    monkeypatch.setattr(cache, "open", lambda *a, **k: reads.append(a) or open(*a, **k),
-                        raising=False)
+    reads = hashed_files(monkeypatch)
     linked = view / "backbones" / "b" / "model.safetensors"
     assert file_sha256(linked) == digest and reads == []  # known: not hashed again
     assert (view / "onnx" / "b-0123456789abcdef" / "fp32" / "model.onnx").read_bytes() == b"graph"

@@ -11,6 +11,7 @@ pytest.importorskip("onnxruntime")
 pytest.importorskip("onnx")
 
 from click.testing import CliRunner  # noqa: E402
+from tests.conftest import hashed_files  # noqa: E402
 
 from shoprel.cli.export import export as export_command  # noqa: E402
 from shoprel.data.readers import read_pairs  # noqa: E402
@@ -593,8 +594,6 @@ def test_a_run_with_its_own_cache_remembers_the_exports_checksums_there(saved, t
     assert sorted(memo) == [str(model / "hf" / "model.safetensors"),
                             str(model / "onnx" / "model.onnx")]
     assert not default.exists()
-    reads = []
-    monkeypatch.setattr(cache, "open", lambda *a, **k: reads.append(a) or open(*a, **k),
-                        raising=False)
+    reads = hashed_files(monkeypatch)
     assert RelevanceModel.load(model).engine_ == "onnx-fp32"
     assert reads == []

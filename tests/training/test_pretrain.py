@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from tests.conftest import hashed_files
 
 from shoprel.cli.pretrain import pretrain as pretrain_cmd
 from shoprel.data.readers import read_pairs
@@ -354,9 +355,7 @@ def test_the_weights_hashed_for_the_record_are_known_under_the_output(demo_backb
     weights = out / "model.safetensors"
     memo = json.loads((tmp_path / "cache" / cache.CHECKSUMS_FILE).read_text())
     assert list(memo) == [str(weights)]
-    reads = []
-    monkeypatch.setattr(cache, "open", lambda *a, **k: reads.append(a) or open(*a, **k),
-                        raising=False)
+    reads = hashed_files(monkeypatch)
     recorded = json.loads((out / "shoprel-backbone.json").read_text())["weights_sha256"]
     assert file_sha256(weights, tmp_path / "cache") == recorded and reads == []
 

@@ -5,7 +5,7 @@ import json
 import os
 
 import pytest
-from tests.conftest import killed_writers_temporaries
+from tests.conftest import hashed_files, killed_writers_temporaries
 
 import shoprel.models.backbones.cache as cache
 from shoprel.models.backbones.cache import CACHE_ENV, CACHE_MARKER, CHECKSUMS_FILE, file_sha256
@@ -22,28 +22,13 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-class CountingOpen:
-    """Counts the files file_sha256 reads (it opens a file only to hash it)."""
-
-    def __init__(self, monkeypatch):
-        self.reads = 0
-        real = open
-
-        def counting(path, mode="r", *args, **kwargs):
-            if "b" in mode:
-                self.reads += 1
-            return real(path, mode, *args, **kwargs)
-
-        monkeypatch.setattr(cache, "open", counting, raising=False)
-
-
 def test_a_known_file_is_not_read_again(root, tmp_path, monkeypatch):
     weights = tmp_path / "weights.bin"
     weights.write_bytes(b"a" * 5000)
-    counter = CountingOpen(monkeypatch)
+    hashed = hashed_files(monkeypatch)
     assert file_sha256(weights) == digest(b"a" * 5000)
     assert file_sha256(weights) == digest(b"a" * 5000)
-    assert counter.reads == 1
+    assert hashed == [weights]
     memo = json.loads((root / CHECKSUMS_FILE).read_text())
     assert memo[str(weights.absolute())]["sha256"] == digest(b"a" * 5000)
 
@@ -150,10 +135,10 @@ def test_what_a_build_hashed_is_known_under_its_final_path(root, tmp_path, monke
             file_sha256(tmp / name)
     memo = json.loads((root / CHECKSUMS_FILE).read_text())
     assert sorted(memo) == [str(folder / "sub" / "more.bin"), str(folder / "weights.bin")]
-    counter = CountingOpen(monkeypatch)
+    hashed = hashed_files(monkeypatch)
     assert file_sha256(folder / "weights.bin") == digest(b"weights.bin" * 100)
     assert file_sha256(folder / "sub" / "more.bin") == digest(b"sub/more.bin" * 100)
-    assert counter.reads == 0
+    assert hashed == []
 
 
 def test_a_failed_build_leaves_no_entry_of_its_temporary_folder(root, tmp_path):
@@ -192,14 +177,14 @@ def test_a_read_only_cache_hashes_a_file_once_per_command(read_only_root, tmp_pa
     first, second = tmp_path / "model.safetensors", tmp_path / "dense.safetensors"
     first.write_bytes(b"e" * 5000)
     second.write_bytes(b"d" * 500)
-    counter = CountingOpen(monkeypatch)
+    hashed = hashed_files(monkeypatch)
     together = cache.files_sha256([first, second])
     assert cache.files_sha256([first, second]) == together
     assert file_sha256(first) == digest(b"e" * 5000)
-    assert counter.reads == 2
+    assert hashed == sorted([first, second])  # once each
     assert json.loads((read_only_root / CHECKSUMS_FILE).read_text()) == {}  # nothing saved
     first.write_bytes(b"f" * 5000)
     info = first.stat()  # a later modification time, as a write a moment later would leave
     os.utime(first, ns=(info.st_atime_ns, info.st_mtime_ns + 10**9))
     assert file_sha256(first) == digest(b"f" * 5000)
-    assert counter.reads == 3
+    assert hashed[2:] == [first]

@@ -8,7 +8,7 @@ import zipfile
 
 import numpy as np
 import pytest
-from tests.conftest import USER_CACHE
+from tests.conftest import USER_CACHE, hashed_files
 
 from shoprel.models.backbones import embeddinggemma as eg
 from shoprel.models.backbones.cache import META_FILE, read_meta
@@ -69,9 +69,7 @@ def test_the_first_use_after_a_build_hashes_nothing(tmp_path, fake_index, monkey
     memo = json.loads((own / cache.CHECKSUMS_FILE).read_text())
     assert sorted(memo) == [str(folder / "2_Dense" / "model.safetensors"),
                             str(folder / "model.safetensors")]
-    reads = []
-    monkeypatch.setattr(cache, "open", lambda *a, **k: reads.append(a) or open(*a, **k),
-                        raising=False)
+    reads = hashed_files(monkeypatch)
     assert resolve_backbone(eg.NAME, own, show_progress=False) == built
     assert reads == []
 

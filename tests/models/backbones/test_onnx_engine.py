@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from tests.conftest import USER_CACHE
+from tests.conftest import USER_CACHE, hashed_files
 from tests.models.builders import EMBEDDINGGEMMA_LAYERS, tiny_embeddinggemma
 
 from shoprel.errors import ConfigError
@@ -316,7 +316,6 @@ def test_an_export_records_its_weights_in_full_and_is_redone_for_other_weights(
     """export.json said which weights it was made from only by the 16 hex characters of its
     folder's name; it records the whole SHA-256, checked on each load without hashing the
     weights again (the checksum memo), and an export of other weights is made again."""
-    from shoprel.models.backbones import cache
 
     sha = gemma_folder.fingerprint.removeprefix("sha256:")
     folder = onnx_engine.exported(gemma_folder, show_progress=False)
@@ -324,9 +323,7 @@ def test_an_export_records_its_weights_in_full_and_is_redone_for_other_weights(
     assert fake_exports == [sha]
     assert json.loads((folder / onnx_engine.META_FILE).read_text())[
         onnx_engine.SOURCE_FIELD] == sha and len(sha) == 64
-    reads = []
-    monkeypatch.setattr(cache, "open", lambda *a, **k: reads.append(a) or open(*a, **k),
-                        raising=False)
+    reads = hashed_files(monkeypatch)
     assert onnx_engine.exported(gemma_folder, show_progress=False) == folder
     assert fake_exports == [sha] and reads == []  # checked against the memo: nothing hashed
     weights = Path(gemma_folder.source) / "2_Dense" / "model.safetensors"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from shoprel.errors import ShoprelError
 from shoprel.utils.atomic import atomic_dir, atomic_file
+from shoprel.utils.digest import sha256_of_file
 
 CACHE_ENV = "SHOPREL_CACHE"
 META_FILE = "shoprel-backbone.json"  # what a built-in backbone folder records about its build
@@ -105,20 +106,12 @@ def file_sha256(path: str | os.PathLike, cache_dir: str | os.PathLike | None = N
     if hashed is not None and hashed[0] == stamp:
         sha256 = hashed[1]
     else:
-        sha256 = _read_sha256(path, chunk)
+        sha256 = sha256_of_file(path, chunk)
         if _stamp(path) != stamp:  # written to while it was being read: remembered nowhere
             return sha256
         _hashed_here[str(path)] = (stamp, sha256)
     _remember(str(path), stamp, sha256, cache_dir)
     return sha256
-
-
-def _read_sha256(path: Path, chunk: int) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        while block := handle.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _stamp(path: Path) -> list[int]:
