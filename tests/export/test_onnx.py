@@ -142,7 +142,7 @@ def test_export_refuses_an_onnx_folder_that_is_a_link(tmp_path, monkeypatch):
     (model / "onnx").symlink_to(mine)
     monkeypatch.setattr(onnx_export, "cross_model_folders", lambda run_dir: [model])
     exported = []
-    monkeypatch.setattr(onnx_export, "_write_export",
+    monkeypatch.setattr(onnx_export, "write_export_files",
                         lambda hf, out, *args, **kw: exported.append(out))
     with pytest.raises(OutputError) as info:
         onnx_export.export_run(tmp_path / "run")
@@ -203,7 +203,7 @@ def test_export_keeps_an_onnx_folder_it_did_not_write(tmp_path, monkeypatch, fil
         (model / "onnx" / name).write_text(text)
     monkeypatch.setattr(onnx_export, "cross_model_folders", lambda run_dir: [model])
     exported = []
-    monkeypatch.setattr(onnx_export, "_write_export",
+    monkeypatch.setattr(onnx_export, "write_export_files",
                         lambda hf, out, *args, **kw: exported.append(out))
     with pytest.raises(OutputError) as raised:
         onnx_export.export_run(tmp_path / "run")
@@ -220,7 +220,7 @@ def test_export_replaces_its_own_earlier_export(tmp_path, monkeypatch):
     (model / "onnx" / "export.json").write_text(json.dumps({"files": {"fp32": "model.onnx"},
                                                             "preferred": "fp32"}))
     monkeypatch.setattr(onnx_export, "cross_model_folders", lambda run_dir: [model])
-    monkeypatch.setattr(onnx_export, "_write_export",
+    monkeypatch.setattr(onnx_export, "write_export_files",
                         lambda hf, out, *args, **kw: (out / "model.onnx").write_text("new"))
     onnx_export.export_run(tmp_path / "run")
     assert [p.name for p in (model / "onnx").iterdir()] == ["model.onnx"]
@@ -311,7 +311,7 @@ def test_an_export_stopped_midway_leaves_the_earlier_exports_whole(tmp_path, mon
         (out / "export.json").write_text(json.dumps({"files": {"fp32": "model.onnx"},
                                                      "preferred": "fp32"}))
 
-    monkeypatch.setattr(onnx_export, "_write_export", stopped_in_the_second)
+    monkeypatch.setattr(onnx_export, "write_export_files", stopped_in_the_second)
     with pytest.raises(KeyboardInterrupt):
         onnx_export.export_run(tmp_path / "run")
     for model in models:
@@ -356,7 +356,7 @@ def test_export_from_python_reads_a_leading_tilde_as_home(fast_run, monkeypatch)
     full = fast_run / "models" / "full"
     (full / "model.json").write_text('{"family": "cross"}')
     written = []
-    monkeypatch.setattr(onnx_export, "_write_export",
+    monkeypatch.setattr(onnx_export, "write_export_files",
                         lambda hf, out, *args, **kw: written.append(hf) or (out / "model.onnx")
                         .write_text("x"))
     done = onnx_export.export_run(f"~/{fast_run.name}")
@@ -464,7 +464,7 @@ def test_export_shows_a_bar_over_the_models_and_quiet_silences_it(fast_run, monk
         model = fast_run / "models" / name
         if model.is_dir():
             (model / "model.json").write_text('{"family": "cross"}')
-    monkeypatch.setattr(onnx_export, "_write_export",
+    monkeypatch.setattr(onnx_export, "write_export_files",
                         lambda hf, out, *args, **kw: (out / "model.onnx").write_text("x"))
     result = CliRunner().invoke(main, ["export", str(fast_run), "--onnx",
                                        *(["--quiet"] if quiet else [])])

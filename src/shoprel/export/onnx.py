@@ -60,7 +60,7 @@ def export_hf_classifier(hf_folder: str | Path, out_folder: str | Path, int8: bo
                                            "the run, or choose a folder outside it")
     check_replaceable_export(out_folder)
     with built_folder(out_folder, cache_dir, overwrite=True, durable=True) as tmp:
-        meta = _write_export(hf_folder, tmp, int8, opset, int8_weights, cache_dir)
+        meta = write_export_files(hf_folder, tmp, int8, opset, int8_weights, cache_dir)
     return meta
 
 
@@ -71,10 +71,11 @@ def check_int8_weights(int8_weights: str) -> None:
                           f"{', '.join(INT8_WEIGHTS)}")
 
 
-def _write_export(hf_folder: Path, out_folder: Path, int8: bool, opset: int,
-                  int8_weights: str, cache_dir: str | os.PathLike | None = None) -> dict:
+def write_export_files(hf_folder: Path, out_folder: Path, int8: bool, opset: int,
+                       int8_weights: str, cache_dir: str | os.PathLike | None = None) -> dict:
     """The export's files, written into out_folder (a folder being built); their digests and
-    the weights' are remembered in `cache_dir`'s checksum memo."""
+    the weights' are remembered in `cache_dir`'s checksum memo. Public as the seam tests
+    replace to skip the trace (a minute) or to stop an export midway."""
     import torch
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
@@ -250,7 +251,7 @@ def export_run(run_dir: str | Path, int8: bool = False, int8_weights: str | None
                            disable=not bar_wanted(len(folders), progress, 1)):
             tmp = stack.enter_context(built_folder(folder / ONNX_FOLDER, cache_dir,
                                                    overwrite=True, durable=True))
-            _write_export(folder / HF_FOLDER, tmp, int8, OPSET, int8_weights, cache_dir)
+            write_export_files(folder / HF_FOLDER, tmp, int8, OPSET, int8_weights, cache_dir)
     run_dir = Path(run_dir).resolve()
     for folder in folders:  # --overwrite of the run knows these as shoprel's
         add_to_stamp(run_dir, (folder / ONNX_FOLDER).resolve().relative_to(run_dir).as_posix())

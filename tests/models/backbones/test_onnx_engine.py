@@ -199,8 +199,8 @@ def test_a_tiny_embeddinggemma_exports_to_sentence_transformers_vectors(
     def export_again(*args, **kwargs):
         raise AssertionError("exported again")
 
-    monkeypatch.setattr(onnx_engine, "_export_fp32", export_again)
-    monkeypatch.setattr(onnx_engine, "_quantise", export_again)
+    monkeypatch.setattr(onnx_engine, "export_fp32", export_again)
+    monkeypatch.setattr(onnx_engine, "quantise", export_again)
     assert onnx_engine.exported(tiny_gemma, show_progress=False) == root / "fp32"
     assert onnx_engine.exported(with_engine(tiny_gemma, ONNX_INT8), int8_precision,
                                 show_progress=False) == root / int8_precision
@@ -307,7 +307,7 @@ def fake_exports(tiny_onnx, monkeypatch):
             {"format": onnx_engine.EXPORT_FORMAT, "precision": "fp32",
              onnx_engine.WEIGHTS_FIELD: [onnx_engine.DATA_FILE]}))
 
-    monkeypatch.setattr(onnx_engine, "_export_fp32", export_fp32)
+    monkeypatch.setattr(onnx_engine, "export_fp32", export_fp32)
     return given
 
 
@@ -385,7 +385,7 @@ def matmul_exports(tiny_onnx, monkeypatch):
         (out / onnx_engine.META_FILE).write_text(json.dumps(
             {"format": onnx_engine.EXPORT_FORMAT, "precision": "fp32"}))
 
-    monkeypatch.setattr(onnx_engine, "_export_fp32", export_fp32)
+    monkeypatch.setattr(onnx_engine, "export_fp32", export_fp32)
 
 
 @pytest.mark.parametrize("link", ["symbolic", "hard"])
@@ -496,7 +496,7 @@ def test_an_export_needs_exactly_the_weights_files_its_graph_reads(gemma_folder,
     def quantise_again(*args):
         raise AssertionError("quantised again: the export is whole as it is")
 
-    monkeypatch.setattr(onnx_engine, "_quantise", quantise_again)
+    monkeypatch.setattr(onnx_engine, "quantise", quantise_again)
     assert onnx_engine.exported(int8_backbone, precision, show_progress=False) == int8
 
     # the fixture's fp32 record predates the list: it needs model.onnx.data, as before, and

@@ -138,9 +138,9 @@ def exported(backbone: Backbone, precision: str = "fp32", show_progress: bool = 
     try:
         with atomic_dir(folder, overwrite=folder.exists()) as tmp:
             if precision == "fp32":
-                _export_fp32(Path(backbone.source), tmp, show_progress)
+                export_fp32(Path(backbone.source), tmp, show_progress)
             else:
-                _quantise(fp32, tmp, show_progress, precision)
+                quantise(fp32, tmp, show_progress, precision)
             _record_source(tmp, source)
     except OutputExistsError:  # another process finished the same export meanwhile
         if _stale_reason(folder, source) is not None:
@@ -186,9 +186,10 @@ def _stages(names: list[str], desc: str, show_progress: bool):
     return tqdm(names, desc=desc, unit="step", disable=not (show_progress and bars_allowed()))
 
 
-def _export_fp32(source: Path, out: Path, show_progress: bool) -> None:
+def export_fp32(source: Path, out: Path, show_progress: bool) -> None:
     """Trace the whole pipeline to one graph (input ids + mask → unit vectors), keep its weights
-    in one external file (mapped at load), then check it against torch on a few texts."""
+    in one external file (mapped at load), then check it against torch on a few texts.
+    Public as the seam tests replace to stand in for the export or to see none is made."""
     import onnx
     import torch
 
@@ -230,9 +231,10 @@ def _export_fp32(source: Path, out: Path, show_progress: bool) -> None:
     _write_meta(out, precision="fp32", check_cosine=round(cosine, 6))
 
 
-def _quantise(fp32: Path, out: Path, show_progress: bool, precision: str) -> None:
+def quantise(fp32: Path, out: Path, show_progress: bool, precision: str) -> None:
     """int8 weights for every weight matrix except the MLPs' down projections, whose inputs
-    carry Gemma's large activation outliers (with them: cosine min 0.92 instead of 0.99)."""
+    carry Gemma's large activation outliers (with them: cosine min 0.92 instead of 0.99).
+    Public as the seam tests replace to see an int8 export is not made again."""
     import onnx
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
