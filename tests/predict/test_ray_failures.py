@@ -72,10 +72,13 @@ def test_ray_missing_is_said_before_the_input_is_read(tmp_path, monkeypatch, tra
 class FakeRay:
     """What ray_session calls; init installs a SIGTERM handler as ray.init does (sys.exit(15))."""
 
+    started = False
+
     def is_initialized(self):
         return False
 
     def init(self, **kwargs):
+        self.started = True
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(signum))
 
     def shutdown(self):
@@ -88,10 +91,11 @@ def test_ray_s_own_sigterm_handler_does_not_replace_the_commands(monkeypatch):
     from shoprel.predict import ray_engine
     from shoprel.utils.signals import sigterm_as_interrupt
 
-    monkeypatch.setattr(ray_engine, "_import_ray", FakeRay)
+    ray = FakeRay()
+    monkeypatch.setitem(sys.modules, "ray", ray)  # what `import ray` then gives
     with sigterm_as_interrupt():
         commands = signal.getsignal(signal.SIGTERM)
         with ray_engine.ray_session(quiet=True):
-            assert signal.getsignal(signal.SIGTERM) is commands
+            assert ray.started and signal.getsignal(signal.SIGTERM) is commands
             with pytest.raises(KeyboardInterrupt):
                 signal.raise_signal(signal.SIGTERM)
