@@ -66,13 +66,13 @@ def test_a_small_batch_is_scored_on_one_blas_thread(fitted, rows, monkeypatch):
     """A served request is a few rows: a pool of threads costs more than it saves there, and
     far more when another process holds a core (utils/threads.py)."""
     seen = []
-    positive = type(fitted)._positive
+    relevance = type(fitted).relevance
 
     def recording(self, frame):
         seen.append(blas_threads_now())
-        return positive(self, frame)
+        return relevance(self, frame)
 
-    monkeypatch.setattr(type(fitted), "_positive", recording)
+    monkeypatch.setattr(type(fitted), "relevance", recording)
     before = blas_threads_now()
     expected = fitted.predict_proba(rows.take(np.arange(10)))
     assert seen == [[1] * len(before)] and blas_threads_now() == before

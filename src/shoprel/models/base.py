@@ -154,8 +154,13 @@ class RelevanceModel:
         if len(frame) == 0:
             return np.zeros((0, 2))
         with blas_threads(threads_for_rows(len(frame), None)):  # a small batch: one thread
-            p = np.clip(np.asarray(self._positive(frame), dtype=np.float64), 0.0, 1.0)
+            p = self.relevance(frame)
         return np.column_stack([1 - p, p])
+
+    def relevance(self, frame: PairFrame) -> np.ndarray:
+        """_positive's P(relevant) as float64 within [0, 1], scored on the threads
+        predict_proba chose; public as the seam tests watch the scoring through."""
+        return np.clip(np.asarray(self._positive(frame), dtype=np.float64), 0.0, 1.0)
 
     def _positive(self, frame: PairFrame) -> np.ndarray:
         """P(relevant) of each row of a non-empty frame."""
