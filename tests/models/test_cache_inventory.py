@@ -393,13 +393,12 @@ def test_a_folder_that_is_not_a_shoprel_cache_is_refused(tmp_path):
     assert [e.kind for e in inv.inventory(older)] == ["embeddings"]
 
 
-def test_shoprel_marks_the_cache_it_writes_in(tmp_path, monkeypatch):
+def test_shoprel_marks_the_cache_it_writes_in(tmp_path):
     """Every writer goes through cache_folder or mark_cache: the root then holds the marker,
     and an ablation folder of the bench's blocks there is pruned."""
     from shoprel.models.backbones import cache as backbone_cache
 
     root = tmp_path / "cache"
-    monkeypatch.setattr(backbone_cache, "_marked", set())
     assert backbone_cache.cache_folder("ablation", root) == root / "ablation"
     assert backbone_cache.is_cache_marker(root)
     block = _fold_block(root / "ablation" / "qi6k" / "fold0.npz")
@@ -410,11 +409,9 @@ def test_shoprel_marks_the_cache_it_writes_in(tmp_path, monkeypatch):
 def test_a_backbone_or_export_in_use_is_not_old(cache, monkeypatch):
     """Reading never rewrites a built backbone, an export or a store: their use is recorded,
     so --older-than and --keep-under both judge by last use."""
-    from shoprel.models.backbones import cache as backbone_cache
     from shoprel.models.backbones import onnx_engine
 
     root, paths = cache
-    monkeypatch.setattr(backbone_cache, "_marked", set())
     long_ago = time.time() - 40 * 86400
     for path in root.rglob("*"):
         os.utime(path, (long_ago, long_ago), follow_symlinks=False)
