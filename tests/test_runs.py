@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import re
 import shutil
 
 import pandas as pd
@@ -11,7 +12,7 @@ import shoprel
 from shoprel.ensemble.thresholds import add_language_thresholds
 from shoprel.errors import RunDirError
 from shoprel.manifest import MANIFEST_VERSION, Manifest
-from shoprel.runs import MANIFEST, Run, RunWriter
+from shoprel.runs import MANIFEST, OOF, Run, RunWriter, oof_sha256
 
 FIELDS = {"kind": "run", "name": "r", "task": "QC", "threshold": 0.4, "model_family": "fast",
           "predict_models": ["full"], "n_rows": 3}
@@ -232,3 +233,59 @@ def test_an_ensemble_from_before_members_recorded_created_opens_as_before(tmp_pa
     ens = _ensemble(tmp_path / "ens", [{"name": "a", "path": "../a"},
                                        {"name": "b", "path": "../b", "created": None}])
     assert [path.name for path in Run.open(ens).member_dirs()] == ["a", "b"]
+
+
+def _scored(path, created, probability=(0.9, 0.2, 0.6)):
+    """A finished run folder with its out-of-fold scores (oof.parquet)."""
+    _member_run(path, created)
+    pd.DataFrame({"id": [1, 2, 3], "fold": [0, 1, 2], "probability": list(probability),
+                  "label": [1, 0, 1], "language": ["en"] * 3}).to_parquet(path / OOF)
+    return path
+
+
+def _stamped(path) -> dict:
+    """An ensemble's run.json entry for the member at `path` as ensemble/runner.py records it."""
+    return {"path": f"../{path.name}", "created": OLD, "oof_sha256": oof_sha256(path)}
+
+
+def test_a_member_retrained_within_the_same_second_is_refused_by_its_oof_digest(tmp_path):
+    """A retrain finishing in the second the member was made keeps its created stamp; its
+    out-of-fold scores, which the combination was fitted on, are what changed."""
+    a, b = _scored(tmp_path / "a", OLD), _scored(tmp_path / "b", OLD)
+    recorded = oof_sha256(a)
+    ens = _ensemble(tmp_path / "ens", [_stamped(a), _stamped(b)])
+    Run.open(ens)
+    shutil.rmtree(a)
+    _scored(a, OLD, probability=(0.8, 0.3, 0.6))  # the same stamp, other scores
+    with pytest.raises(RunDirError) as caught:
+        Run.open(ens)
+    assert str(caught.value) == (
+        f"{ens / MANIFEST}: field 'members': {ens / '../a'} was replaced after this ensemble "
+        f"combined it (its out-of-fold scores changed: its oof.parquet now has SHA-256 "
+        f"{oof_sha256(a)[:12]}, the ensemble holds the one of SHA-256 {recorded[:12]}); "
+        "build the ensemble again (shoprel ensemble ... --overwrite)")
+    (a / OOF).unlink()
+    with pytest.raises(RunDirError, match=r"changed: its oof\.parquet is missing, the "):
+        Run.open(ens)
+
+
+def test_a_changed_created_stamp_is_said_as_such_even_with_the_oof_digest_recorded(tmp_path):
+    a = _scored(tmp_path / "a", OLD)
+    ens = _ensemble(tmp_path / "ens", [_stamped(a)])
+    (a / MANIFEST).write_text(Manifest.new(**FIELDS, created=NEW).to_json())  # same scores
+    said = re.escape(f"combined it (created {NEW}, the ensemble holds the one created {OLD})")
+    with pytest.raises(RunDirError, match=said):
+        Run.open(ens)
+
+
+def test_an_ensemble_that_recorded_only_created_stamps_checks_only_those(tmp_path):
+    """Ensembles built before the digest was recorded: other scores under the same stamp
+    pass, as they did; another stamp is still refused."""
+    a = _scored(tmp_path / "a", OLD)
+    ens = _ensemble(tmp_path / "ens", [{"path": "../a", "created": OLD}])
+    shutil.rmtree(a)
+    _scored(a, OLD, probability=(0.8, 0.3, 0.6))
+    assert Run.open(ens).member_dirs() == [ens / "../a"]
+    (a / MANIFEST).write_text(Manifest.new(**FIELDS, created=NEW).to_json())
+    with pytest.raises(RunDirError, match=re.escape(f"(created {NEW}, the ensemble holds")):
+        Run.open(ens)

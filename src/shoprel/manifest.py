@@ -89,6 +89,8 @@ class Member(_Open):
     # the member run's own `created` when the ensemble combined it: a run replaced since then
     # (train --overwrite) is another model, whose scores the combination never saw
     created: str | None = None
+    # the SHA-256 of its oof.parquet then: a retrain within the same second keeps `created`
+    oof_sha256: str | None = None
 
 
 class Combination(_Open):

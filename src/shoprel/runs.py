@@ -32,6 +32,7 @@ from shoprel.run_data import recorded_field
 from shoprel.training.defaults import CARRIED_HARD_WEIGHT
 from shoprel.utils.atomic import SHARED_FILE_WAIT_S, atomic_file, output_lock
 from shoprel.utils.bounds import not_a_probability
+from shoprel.utils.digest import sha256_of_file
 
 MANIFEST = "run.json"
 CONFIG = "config.yaml"
@@ -457,21 +458,48 @@ def scoring_run(run: Run, scorer: str) -> Run:
     return run if scorer == "full" else Run.open(carried_student(run))
 
 
+def oof_sha256(folder: Path) -> str | None:
+    """The SHA-256 of a run's oof.parquet (None without one): what an ensemble records of each
+    member beside its `created` stamp, which a retrain within the same second keeps."""
+    path = Path(folder) / OOF
+    return sha256_of_file(path) if path.is_file() else None
+
+
+def replaced_since(entry: dict, member: Run) -> str | None:
+    """Why `member` is not the run its ensemble's run.json `entry` combined: another created
+    stamp, or (the same second) other out-of-fold scores; None when it is, or when the entry
+    records neither (ensembles built before they were recorded)."""
+    recorded, found = entry.get("created"), member.manifest.get("created")
+    if recorded and found != recorded:
+        return f"created {found}, the ensemble holds the one created {recorded}"
+    recorded = entry.get("oof_sha256")
+    if not recorded:
+        return None
+    found = oof_sha256(member.path)
+    if found == recorded:
+        return None
+    now = f"now has SHA-256 {found[:12]}" if found else "is missing"
+    return (f"its out-of-fold scores changed: its {OOF} {now}, the ensemble holds the one of "
+            f"SHA-256 {recorded[:12]}")
+
+
 def check_members(run: Run, chain: tuple[Path, ...] = ()) -> None:
     """Every member of an ensemble, and of ensembles among them, is a finished run that does
-    not lead back to an ensemble on the way (which would recurse forever)."""
+    not lead back to an ensemble on the way (which would recurse forever), and is still the
+    run the ensemble combined (replaced_since)."""
     here = run.path.resolve()
     chain = (*chain, here)
+    manifest = run.path / MANIFEST
     for entry, member in zip(run.manifest["members"], run.member_dirs(), strict=True):
         if member.resolve() in chain:
-            raise RunDirError(f"{run.path / MANIFEST}: field 'members': {member} leads back to "
+            raise RunDirError(f"{manifest}: field 'members': {member} leads back to "
                               f"{member.resolve()}, an ensemble that contains it (a cycle)")
         opened = Run.read(member)
-        if entry.get("created") and opened.manifest.get("created") != entry["created"]:
+        why = replaced_since(entry, opened)
+        if why:
             raise RunDirError(
-                f"{run.path / MANIFEST}: field 'members': {member} was replaced after this "
-                f"ensemble combined it (created {opened.manifest.get('created')}, the ensemble "
-                f"holds the one created {entry['created']}); build the ensemble again "
+                f"{manifest}: field 'members': {member} was replaced after this "
+                f"ensemble combined it ({why}); build the ensemble again "
                 "(shoprel ensemble ... --overwrite)")
         if opened.kind == "ensemble":
             check_members(opened, chain)

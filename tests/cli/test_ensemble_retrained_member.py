@@ -3,6 +3,7 @@ command that uses the ensemble refuses in one line, instead of blending the new 
 with weights and a cut tuned on the old one's. Real QC rows, the fast config, through `main`."""
 
 import json
+import shutil
 
 import pandas as pd
 import pytest
@@ -11,6 +12,7 @@ from tests.conftest import REAL_QC, REPO
 from tests.serve.process import free_port
 
 from shoprel.cli import main
+from shoprel.utils.digest import sha256_of_file
 
 ROWS = 300
 # the shipped fast config, smaller (each train takes about a second on these rows)
@@ -87,3 +89,25 @@ def test_the_ensemble_built_again_predicts_once_more(stale, tmp_path):
     _shoprel("ensemble", root / "a", root / "b", "--method", "stack", "--out", rebuilt)
     _shoprel("predict", rebuilt, root / "qc.txt", "--out", tmp_path / "p.csv", "--quiet")
     assert len(pd.read_csv(tmp_path / "p.csv")) == ROWS
+
+
+def test_a_retrain_that_kept_the_created_stamp_is_refused_by_its_scores(stale, tmp_path):
+    """A retrain within the same second keeps the member's created stamp (simulated by writing
+    the old one back): the SHA-256 of its oof.parquet, which the ensemble records too, differs."""
+    root, _, _, old, _ = stale
+    for name in ("a", "b", "ens"):
+        shutil.copytree(root / name, tmp_path / name)
+    manifest = tmp_path / "a" / "run.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "created": old}))
+    recorded = json.loads((tmp_path / "ens" / "run.json").read_text())["members"][0]
+    assert recorded["created"] == old and len(recorded["oof_sha256"]) == 64
+    done = CliRunner().invoke(main, ["predict", str(tmp_path / "ens"), str(root / "qc.txt"),
+                                     "--out", str(tmp_path / "p.csv")])
+    assert done.exit_code == 2, done.output
+    assert done.output.splitlines()[-1] == (
+        f"error: {tmp_path / 'ens' / 'run.json'}: field 'members': {tmp_path / 'ens' / '..' / 'a'}"
+        f" was replaced after this ensemble combined it (its out-of-fold scores changed: its "
+        f"oof.parquet now has SHA-256 {sha256_of_file(tmp_path / 'a' / 'oof.parquet')[:12]}, "
+        f"the ensemble holds the one of SHA-256 {recorded['oof_sha256'][:12]}); build the "
+        "ensemble again (shoprel ensemble ... --overwrite)")
+    assert not (tmp_path / "p.csv").exists()
