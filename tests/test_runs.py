@@ -203,7 +203,7 @@ def test_an_ensemble_refuses_a_member_retrained_after_it_one_line_naming_both_st
     with pytest.raises(RunDirError) as caught:
         Run.open(ens)
     assert str(caught.value) == (
-        f"{ens / MANIFEST}: field 'members': {ens / '../b'} was replaced after this ensemble "
+        f"{ens / MANIFEST}: field 'members': {tmp_path / 'b'} was replaced after this ensemble "
         f"combined it (created {NEW}, the ensemble holds the one created {OLD}); build the "
         "ensemble again (shoprel ensemble ... --overwrite)")
     assert Run.read(ens).kind == "ensemble"  # only following the members checks them
@@ -218,11 +218,11 @@ def test_a_member_retrained_behind_a_nested_ensemble_is_refused_from_the_outer(t
                                            {"path": "../b", "created": OLD}])
     Run.open(outer)
     (tmp_path / "a" / MANIFEST).write_text(Manifest.new(**FIELDS, created=NEW).to_json())
-    through = outer / "../inner"  # the inner ensemble as the outer one names it
     with pytest.raises(RunDirError) as caught:
         Run.open(outer)
-    assert str(caught.value).startswith(f"{through / MANIFEST}: field 'members': "
-                                        f"{through / '../a'} was replaced after this ensemble "
+    # the inner ensemble's file and its member named as they are (outer/../inner/../a stored)
+    assert str(caught.value).startswith(f"{tmp_path / 'inner' / MANIFEST}: field 'members': "
+                                        f"{tmp_path / 'a'} was replaced after this ensemble "
                                         f"combined it (created {NEW}, ")
 
 
@@ -260,7 +260,7 @@ def test_a_member_retrained_within_the_same_second_is_refused_by_its_oof_digest(
     with pytest.raises(RunDirError) as caught:
         Run.open(ens)
     assert str(caught.value) == (
-        f"{ens / MANIFEST}: field 'members': {ens / '../a'} was replaced after this ensemble "
+        f"{ens / MANIFEST}: field 'members': {a} was replaced after this ensemble "
         f"combined it (its out-of-fold scores changed: its oof.parquet now has SHA-256 "
         f"{oof_sha256(a)[:12]}, the ensemble holds the one of SHA-256 {recorded[:12]}); "
         "build the ensemble again (shoprel ensemble ... --overwrite)")
@@ -289,3 +289,23 @@ def test_an_ensemble_that_recorded_only_created_stamps_checks_only_those(tmp_pat
     (a / MANIFEST).write_text(Manifest.new(**FIELDS, created=NEW).to_json())
     with pytest.raises(RunDirError, match=re.escape(f"(created {NEW}, the ensemble holds")):
         Run.open(ens)
+
+
+def test_a_member_is_named_normalised_and_relative_as_the_ensemble_was_given(tmp_path,
+                                                                             monkeypatch):
+    """run.json stores `../a` (relative to the ensemble): the message joins and normalises it,
+    `runs/a` for `runs/ens` given, not `runs/ens/../a`; what is stored stays as it is."""
+    runs = tmp_path / "runs"
+    _member_run(runs / "a", NEW)
+    _ensemble(runs / "ens", [{"path": "../a", "created": OLD}])
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(RunDirError) as caught:
+        Run.open("runs/ens")
+    assert str(caught.value).startswith(
+        "runs/ens/run.json: field 'members': runs/a was replaced after this ensemble combined "
+        f"it (created {NEW}, ")
+    assert json.loads((runs / "ens" / MANIFEST).read_text())["members"][0]["path"] == "../a"
+    _ensemble(runs / "loop", [{"path": "../loop"}])
+    with pytest.raises(RunDirError, match=r"^runs/loop/run\.json: field 'members': runs/loop "
+                                          r"leads back to /.*/runs/loop, an ensemble that "):
+        Run.open("runs/loop")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -465,6 +466,12 @@ def oof_sha256(folder: Path) -> str | None:
     return sha256_of_file(path) if path.is_file() else None
 
 
+def shown(path: Path) -> Path:
+    """A path as a message names it: a member as stored, joined to its ensemble's folder
+    (`runs/ens/../a`), as `runs/a`; still relative when the folder was given so."""
+    return Path(os.path.normpath(path))
+
+
 def replaced_since(entry: dict, member: Run) -> str | None:
     """Why `member` is not the run its ensemble's run.json `entry` combined: another created
     stamp, or (the same second) other out-of-fold scores; None when it is, or when the entry
@@ -489,16 +496,16 @@ def check_members(run: Run, chain: tuple[Path, ...] = ()) -> None:
     run the ensemble combined (replaced_since)."""
     here = run.path.resolve()
     chain = (*chain, here)
-    manifest = run.path / MANIFEST
+    manifest = shown(run.path / MANIFEST)
     for entry, member in zip(run.manifest["members"], run.member_dirs(), strict=True):
         if member.resolve() in chain:
-            raise RunDirError(f"{manifest}: field 'members': {member} leads back to "
+            raise RunDirError(f"{manifest}: field 'members': {shown(member)} leads back to "
                               f"{member.resolve()}, an ensemble that contains it (a cycle)")
         opened = Run.read(member)
         why = replaced_since(entry, opened)
         if why:
             raise RunDirError(
-                f"{manifest}: field 'members': {member} was replaced after this "
+                f"{manifest}: field 'members': {shown(member)} was replaced after this "
                 f"ensemble combined it ({why}); build the ensemble again "
                 "(shoprel ensemble ... --overwrite)")
         if opened.kind == "ensemble":

@@ -49,7 +49,7 @@ def stale(tmp_path_factory):
     # another model: its OOF scores are not those the stack was fitted on
     assert not oof.equals(pd.read_parquet(root / "a" / "oof.parquet")["probability"])
     assert new != old
-    return root, root / "ens", root / "ens" / ".." / "a", old, new
+    return root, root / "ens", root / "a", old, new
 
 
 CONSUMERS = {
@@ -105,8 +105,8 @@ def test_a_retrain_that_kept_the_created_stamp_is_refused_by_its_scores(stale, t
                                      "--out", str(tmp_path / "p.csv")])
     assert done.exit_code == 2, done.output
     assert done.output.splitlines()[-1] == (
-        f"error: {tmp_path / 'ens' / 'run.json'}: field 'members': {tmp_path / 'ens' / '..' / 'a'}"
-        f" was replaced after this ensemble combined it (its out-of-fold scores changed: its "
+        f"error: {tmp_path / 'ens' / 'run.json'}: field 'members': {tmp_path / 'a'} was"
+        f" replaced after this ensemble combined it (its out-of-fold scores changed: its "
         f"oof.parquet now has SHA-256 {sha256_of_file(tmp_path / 'a' / 'oof.parquet')[:12]}, "
         f"the ensemble holds the one of SHA-256 {recorded['oof_sha256'][:12]}); build the "
         "ensemble again (shoprel ensemble ... --overwrite)")
