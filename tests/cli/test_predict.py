@@ -151,6 +151,6 @@ def test_rows_with_a_null_or_empty_text_are_noted_in_trains_words(trained_runs, 
         assert done.exit_code == 0, done.output
         notes = [line for line in without_bars(done.stderr).splitlines() if "note:" in line]
         assert notes == ([] if quiet else [
-            f"note: 1 row(s) with an empty query and 2 with an empty target, the first at "
+            f"note: 1 row with an empty query and 2 with an empty target, the first at "
             f"{position} 4 (scored as empty texts)"])
         assert done.stdout.startswith(f"{len(rows)} rows scored")

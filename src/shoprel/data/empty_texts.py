@@ -18,7 +18,7 @@ def empty_counts(stats: dict) -> dict:
 
 
 def empty_texts_note(stats: dict, path: str | Path | None, then: str) -> str | None:
-    """"note: 1 row(s) with an empty query and 2 with an empty target, the first at line 4
+    """"note: 1 row with an empty query and 2 with an empty target, the first at line 4
     (`then`)"; None when every row has both texts. `path`: the file read, whose format says
     whether its records are lines or (Parquet) rows."""
     queries, targets = stats.get("empty_query", 0), stats.get("empty_target", 0)
@@ -26,5 +26,6 @@ def empty_texts_note(stats: dict, path: str | Path | None, then: str) -> str | N
         return None
     first = stats.get(FIRST_EMPTY)
     where = f", the first at {position_label(path)} {first}" if first is not None else ""
-    return (f"note: {queries} row(s) with an empty query and {targets} with an empty "
+    rows = "row" if queries == 1 else "rows"
+    return (f"note: {queries} {rows} with an empty query and {targets} with an empty "
             f"target{where} ({then})")
