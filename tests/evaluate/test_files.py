@@ -156,6 +156,38 @@ def test_a_probability_past_its_bounds_is_said_as_any_bound_is(tmp_path, gold, w
     assert str(caught.value) == f"{path}, line 1, field 'probability': {said}"
 
 
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+@pytest.mark.parametrize(("value", "said"), [("0.5", "'0.5' is not a number"),
+                                             (True, "true is not a number")])
+def test_a_typed_probability_is_the_number_itself_as_check_submission_reads_it(
+        tmp_path, gold, suffix, value, said):
+    """A probability written as text ("0.5") in JSON lines or Parquet was scored, where
+    check-submission refuses that file: both now refuse it in one sentence."""
+    import pandas as pd
+
+    from shoprel.data.submission import check_submission
+
+    rows = [json.loads(line) for line in
+            _predictions(tmp_path, probability=value).read_text().splitlines()]
+    path = tmp_path / f"texts{suffix}"
+    if suffix == ".parquet":
+        pd.DataFrame(rows).to_parquet(path)
+    else:
+        _write(path, rows)
+    where = f"{path}, {'row' if suffix == '.parquet' else 'line'} 1, field 'probability'"
+    with pytest.raises(InputError) as caught:
+        evaluate_files(path, gold)
+    assert str(caught.value) == f"{where}: {said}"
+    assert check_submission(path, gold).problems[0] == str(caught.value)
+
+
+def test_a_csv_probability_is_text_read_as_its_number(tmp_path, gold):
+    path = tmp_path / "pred.csv"
+    path.write_text("id,prediction,probability\n" + "".join(
+        f"{i},{i % 2},{0.2 + 0.1 * (i % 2):.1f}\n" for i in range(len(QUERIES))))
+    assert evaluate_files(path, gold)["overall"]["roc_auc"] == 1.0
+
+
 @pytest.mark.parametrize(("written", "said"), [
     ("null", "null"), ("[1]", "a list"), ("2.50", "2.50"), ("true", "true"), ('"yes"', "'yes'"),
 ])

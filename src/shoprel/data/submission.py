@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from shoprel.data.formats import file_format
+from shoprel.data.formats import typed_format
 from shoprel.data.frame import WRITTEN_ID
+from shoprel.data.probability import probability_problem
 from shoprel.data.records import (
     as_written,
     column_line,
@@ -24,9 +25,7 @@ from shoprel.data.validate import (
     same_text,
 )
 from shoprel.errors import InputError
-from shoprel.utils.bounds import not_a_probability
 from shoprel.utils.outputs import same_file
-from shoprel.utils.scalars import is_boolean
 
 MAX_PROBLEMS = 20
 
@@ -80,23 +79,6 @@ def _written_alike(value, written, typed_pair: bool) -> bool:
     return _alike(value, written) if typed_pair else as_written(value) == as_written(written)
 
 
-def _probability_problem(value, typed: bool) -> str | None:
-    """Why a probability is no probability to a grader, or None, in the one sentence of every
-    bound (utils/bounds.py: '2.50 is out of range; it must be at most 1', 'NaN is not a
-    number'): no number, or one past [0, 1]. In a typed format (JSON lines, Parquet) text or a
-    boolean ("0.5", true) is no number ("'0.5' is not a number"), as a prediction's "1" is
-    refused there."""
-    try:
-        if typed and (isinstance(value, str) or is_boolean(value)):
-            raise TypeError
-        probability = float(value)
-    except (TypeError, ValueError):  # 'abc', null, a list: no number
-        return not_a_probability(float("nan"), shown_value(value))
-    # a CSV cell read as a number is shown as the file wrote it, not quoted as a text
-    shown = value if isinstance(value, str) else shown_value(value)
-    return not_a_probability(probability, shown)
-
-
 def _first_row_checks(submission: Path, line: int, record: dict, task: Task | None) -> None:
     """What makes every line wrong is said once: no id or prediction column (one spelled
     'ID', which no reader takes for id), or the other task's texts (predictions of another
@@ -142,12 +124,10 @@ def check_submission(submission: str | Path, input_file: str | Path,
     submission, input_file = Path(submission).expanduser(), Path(input_file).expanduser()
     given = _read_input(input_file, task)
     expected, input_task = given.ids, given.task
-    # typed formats keep numbers and texts apart, as a grader reading them does; CSV and TSV
-    # hold text only
-    typed = file_format(submission) not in ("csv", "tsv")
+    typed = typed_format(submission)  # numbers and texts kept apart, as a grader reads them
     # ids are then compared as written too ("5188" is not 5188 to such a grader), where the
     # input says how it wrote them (a CSV input does not); else as text ("7" is not "007")
-    as_written = typed and file_format(input_file) not in ("csv", "tsv")
+    as_written = typed and typed_format(input_file)
     check = SubmissionCheck(submission, input_file, expected_rows=len(expected))
     seen: dict = {}  # id -> the line it is first met on
     known = set(expected)
@@ -201,7 +181,7 @@ def check_submission(submission: str | Path, input_file: str | Path,
                 first_without.append(line)
         else:
             has_probability = True
-            if (problem := _probability_problem(record["probability"], typed)) is not None:
+            if (problem := probability_problem(record["probability"], typed)) is not None:
                 check.add(f"{where}, field 'probability': {problem}")
     if has_probability:
         _missing_probabilities(check, first_without, without_probability)

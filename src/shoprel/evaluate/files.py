@@ -7,9 +7,10 @@ from pathlib import Path
 import pandas as pd
 
 from shoprel.data.category import top_level
+from shoprel.data.formats import typed_format
+from shoprel.data.probability import probability_problem
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import (
-    as_written,
     column_line,
     iter_records,
     missing_column,
@@ -20,8 +21,6 @@ from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field
 from shoprel.data.validate import binary_value, checked_id, repeated_id, same_text
 from shoprel.errors import InputError
 from shoprel.evaluate.run_metrics import scored_metrics
-from shoprel.utils.bounds import not_a_probability
-from shoprel.utils.scalars import is_boolean
 
 
 def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
@@ -29,6 +28,7 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
     first_line: dict = {}
     records = list(iter_records(path))
     label = position_label(path)  # "line", or "row" in a Parquet file
+    typed = typed_format(path)
     # probabilities are the file's when any row has one: then every row needs one (a first
     # row without one dropped them all, and ROC-AUC, without a word)
     has_probability = any("probability" in record for _, record in records)
@@ -54,21 +54,12 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
             if "probability" not in record:
                 raise InputError("missing", path=path, line=column_line(path, line),
                                  line_label=label, field="probability")
-            try:  # null, true or a word is no probability (float(True) read 1.0)
-                if is_boolean(record["probability"]):
-                    raise TypeError
-                probability = float(record["probability"])
-            except (TypeError, ValueError):
-                raise InputError(f"{shown_value(record['probability'])} is not a number",
-                                 path=path, line=line, line_label=label,
-                                 field="probability") from None
-            # in the one sentence of every bound (utils/bounds.py), the value as written
-            shown = as_written(record["probability"])
-            problem = not_a_probability(probability, shown)
+            # read as check-submission reads it: "0.5" or true in JSON lines is no number
+            problem = probability_problem(record["probability"], typed)
             if problem:
                 raise InputError(problem, path=path, line=line, line_label=label,
                                  field="probability")
-            probabilities.append(probability)
+            probabilities.append(float(record["probability"]))
         try:  # the one id rule of files, submissions and serve (7.0 is 7, "" is none)
             row_id = checked_id(record["id"])
         except ValueError as exc:
