@@ -200,7 +200,41 @@ def test_a_prediction_not_0_or_1_is_said_in_the_files_words(tmp_path, gold, writ
     path.write_text("\n".join(lines) + "\n")
     with pytest.raises(InputError) as caught:
         evaluate_files(path, gold)
-    assert str(caught.value) == f"{path}, line 3, field 'prediction': must be 0 or 1, got {said}"
+    assert str(caught.value) == \
+        f"{path}, line 3, field 'prediction': must be the number 0 or 1, got {said}"
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
+@pytest.mark.parametrize(("value", "said"), [("1", "'1'"), (1.0, "1.0")])
+def test_a_typed_prediction_is_the_whole_number_as_check_submission_reads_it(
+        tmp_path, gold, suffix, value, said):
+    """A prediction written as text ("1") in JSON lines or Parquet was scored, where
+    check-submission refuses that file: both now refuse it in one sentence."""
+    import pandas as pd
+
+    from shoprel.data.submission import check_submission
+
+    rows = [json.loads(line) for line in _predictions(tmp_path).read_text().splitlines()]
+    rows[1]["prediction"] = value
+    path = tmp_path / f"texts{suffix}"
+    if suffix == ".parquet":  # a column of one kind: every row's prediction so written
+        pd.DataFrame([{**row, "prediction": value} for row in rows]).to_parquet(path)
+    else:
+        _write(path, rows)
+    line = 1 if suffix == ".parquet" else 2
+    where = f"{path}, {'row' if suffix == '.parquet' else 'line'} {line}, field 'prediction'"
+    with pytest.raises(InputError) as caught:
+        evaluate_files(path, gold)
+    assert str(caught.value) == f"{where}: must be the number 0 or 1, got {said}"
+    assert check_submission(path, gold).problems[0] == str(caught.value)
+
+
+def test_a_csv_prediction_is_text_read_as_its_number(tmp_path, gold):
+    """A CSV holds text only: "1", and "1.0" from a float column, are read as 1."""
+    path = tmp_path / "pred.csv"
+    path.write_text("id,prediction\n" + "".join(
+        f"{i},{i % 2}{'.0' if i > 2 else ''}\n" for i in range(len(QUERIES))))
+    assert evaluate_files(path, gold)["overall"]["f1"] == 1.0
 
 
 def test_a_predicted_id_not_in_the_gold_file_is_named_with_its_line(tmp_path, gold):

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from shoprel.data.formats import typed_format
 from shoprel.data.frame import WRITTEN_ID
+from shoprel.data.prediction import prediction_problem
 from shoprel.data.probability import probability_problem
 from shoprel.data.records import (
     as_written,
@@ -14,16 +15,9 @@ from shoprel.data.records import (
     iter_records,
     missing_column,
     position_label,
-    shown_value,
 )
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field_disagrees
-from shoprel.data.validate import (
-    RecordValidator,
-    binary_value,
-    checked_id,
-    repeated_id,
-    same_text,
-)
+from shoprel.data.validate import RecordValidator, checked_id, repeated_id, same_text
 from shoprel.errors import InputError
 from shoprel.utils.outputs import same_file
 
@@ -168,13 +162,10 @@ def check_submission(submission: str | Path, input_file: str | Path,
                       f"input's row holds {given.queries[index][:60]!r}")
         # a submission is checked as the grader reads it: no "1.0" text for a prediction, and
         # in a typed format (JSON lines, Parquet) the number itself, not "1" or 1.0
-        prediction = record.get("prediction")
         if "prediction" not in record:
             check.add(f"{where}, field 'prediction': missing")
-        elif binary_value(prediction, float_text=False) is None or (
-                typed and (not isinstance(prediction, int) or isinstance(prediction, bool))):
-            check.add(f"{where}, field 'prediction': must be the number 0 or 1, "
-                      f"got {shown_value(prediction)}")
+        elif (problem := prediction_problem(record["prediction"], typed)) is not None:
+            check.add(f"{where}, field 'prediction': {problem}")
         if "probability" not in record:
             without_probability += 1
             if len(first_without) < MAX_PROBLEMS:

@@ -8,6 +8,7 @@ import pandas as pd
 
 from shoprel.data.category import top_level
 from shoprel.data.formats import typed_format
+from shoprel.data.prediction import prediction_problem
 from shoprel.data.probability import probability_problem
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import (
@@ -15,7 +16,6 @@ from shoprel.data.records import (
     iter_records,
     missing_column,
     position_label,
-    shown_value,
 )
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field_disagrees
 from shoprel.data.validate import binary_value, checked_id, repeated_id, same_text
@@ -46,10 +46,12 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
             if name not in record:
                 raise InputError(missing_column(record, name), path=path,
                                  line=column_line(path, line), line_label=label, field=name)
+        # read as check-submission reads it: "1" or 1.0 in JSON lines is no prediction; a
+        # CSV's "1.0" (written from a float column) is read as 1, as it always was
+        problem = prediction_problem(record["prediction"], typed, float_text=True)
+        if problem:
+            raise InputError(problem, path=path, line=line, line_label=label, field="prediction")
         prediction = binary_value(record["prediction"])
-        if prediction is None:
-            raise InputError(f"must be 0 or 1, got {shown_value(record['prediction'])}", path=path,
-                             line=line, line_label=label, field="prediction")
         if has_probability:
             if "probability" not in record:
                 raise InputError("missing", path=path, line=column_line(path, line),
