@@ -19,13 +19,17 @@ def empty_counts(stats: dict) -> dict:
 
 def empty_texts_note(stats: dict, path: str | Path | None, then: str) -> str | None:
     """"note: 1 row with an empty query and 2 with an empty target, the first at line 4
-    (`then`)"; None when every row has both texts. `path`: the file read, whose format says
-    whether its records are lines or (Parquet) rows."""
-    queries, targets = stats.get("empty_query", 0), stats.get("empty_target", 0)
-    if not queries and not targets:
+    (`then`)", a part of none left out ("3 rows with an empty target, ..."); None when every
+    row has both texts. `path`: the file read, whose format says whether its records are
+    lines or (Parquet) rows."""
+    parts = [(count, text) for count, text in ((stats.get("empty_query", 0), "query"),
+                                               (stats.get("empty_target", 0), "target"))
+             if count]
+    if not parts:
         return None
     first = stats.get(FIRST_EMPTY)
     where = f", the first at {position_label(path)} {first}" if first is not None else ""
-    rows = "row" if queries == 1 else "rows"
-    return (f"note: {queries} {rows} with an empty query and {targets} with an empty "
-            f"target{where} ({then})")
+    (count, text), *more = parts  # the first part alone names its rows
+    said = f"{count} {'row' if count == 1 else 'rows'} with an empty {text}" + "".join(
+        f" and {n} with an empty {kind}" for n, kind in more)
+    return f"note: {said}{where} ({then})"
