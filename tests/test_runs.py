@@ -309,3 +309,24 @@ def test_a_member_is_named_normalised_and_relative_as_the_ensemble_was_given(tmp
     with pytest.raises(RunDirError, match=r"^runs/loop/run\.json: field 'members': runs/loop "
                                           r"leads back to /.*/runs/loop, an ensemble that "):
         Run.open("runs/loop")
+
+
+def test_a_missing_or_emptied_member_is_named_normalised_and_relative_too(tmp_path, monkeypatch):
+    """The other member errors name the member as check_members does (runs/gone, not
+    runs/ens/../gone), from the ensemble's run.json and its field, a nested one's too."""
+    runs = tmp_path / "runs"
+    _member_run(runs / "a", OLD)
+    (runs / "emptied").mkdir(parents=True)
+    _ensemble(runs / "ens", [{"path": "../a"}, {"path": "../gone"}])
+    _ensemble(runs / "hollow", [{"path": "../a"}, {"path": "../emptied"}])
+    _ensemble(runs / "outer", [{"path": "../ens"}, {"path": "../a"}])
+    monkeypatch.chdir(tmp_path)
+    for given, said in [
+            ("runs/ens", "runs/ens/run.json: field 'members': member run(s) missing: runs/gone"),
+            ("runs/outer", "runs/ens/run.json: field 'members': member run(s) missing: "
+                           "runs/gone"),
+            ("runs/hollow", "runs/hollow/run.json: field 'members': member(s) runs/emptied: no "
+                            "run.json; not a shoprel run (was it replaced or emptied?)")]:
+        with pytest.raises(RunDirError) as caught:
+            Run.open(given)
+        assert str(caught.value) == said

@@ -171,13 +171,15 @@ class Run:
     def member_dirs(self) -> list[Path]:
         """An ensemble's member run directories (stored relative to it, or absolute)."""
         members = [self.path / m["path"] for m in self.manifest.get("members", [])]
-        missing = [str(m) for m in members if not m.exists()]
+        # named as check_members names them: runs/a, not runs/ens/../a as run.json stores it
+        where = f"{shown(self.manifest_path)}: field 'members'"
+        missing = [str(shown(m)) for m in members if not m.exists()]
         if missing:
-            raise RunDirError(f"{self.path}: ensemble member run(s) missing: {', '.join(missing)}")
-        not_runs = [str(m) for m in members if not (m / MANIFEST).is_file()]
+            raise RunDirError(f"{where}: member run(s) missing: {', '.join(missing)}")
+        not_runs = [str(shown(m)) for m in members if not (m / MANIFEST).is_file()]
         if not_runs:
-            raise RunDirError(f"{self.path}: ensemble member(s) {', '.join(not_runs)}: no "
-                              f"{MANIFEST}; not a shoprel run (was it replaced or emptied?)")
+            raise RunDirError(f"{where}: member(s) {', '.join(not_runs)}: no {MANIFEST}; not a "
+                              "shoprel run (was it replaced or emptied?)")
         return members
 
     def folders_read(self) -> list[Path]:
