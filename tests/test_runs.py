@@ -330,3 +330,15 @@ def test_a_missing_or_emptied_member_is_named_normalised_and_relative_too(tmp_pa
         with pytest.raises(RunDirError) as caught:
             Run.open(given)
         assert str(caught.value) == said
+
+
+def test_oof_with_sha256_is_the_checked_table_and_the_digest_of_its_bytes(tmp_path):
+    a = _scored(tmp_path / "a", OLD)
+    table, digest = Run.open(a).oof_with_sha256()
+    assert table.equals(Run.open(a).oof()) and digest == oof_sha256(a)
+    (a / OOF).write_bytes(b"PAR1 not parquet")
+    with pytest.raises(RunDirError, match=r"a/oof\.parquet: not a readable Parquet file"):
+        Run.open(a).oof_with_sha256()
+    (a / OOF).unlink()
+    with pytest.raises(RunDirError, match=r"a/oof\.parquet: missing$"):
+        Run.open(a).oof_with_sha256()

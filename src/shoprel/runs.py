@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -222,12 +223,13 @@ class Run:
         named = [str(file) for _, file in recorded_field(self.metrics(), "train_file") if file]
         return named[0] if named else None
 
-    def _parquet(self, name: str) -> pd.DataFrame:
+    def _parquet(self, name: str, data: bytes | None = None) -> pd.DataFrame:
+        """The folder's table `name`, parsed from `data` when its bytes were read already."""
         path = self.path / name
-        if not path.is_file():
+        if data is None and not path.is_file():
             raise RunDirError(f"{path}: missing")
         try:
-            return pd.read_parquet(path)
+            return pd.read_parquet(path if data is None else io.BytesIO(data))
         except Exception as exc:  # noqa: BLE001 (pyarrow raises several types for a bad file)
             raise RunDirError(f"{path}: not a readable Parquet file ({one_line_reason(exc)})"
                               ) from None
@@ -236,7 +238,20 @@ class Run:
         """The out-of-fold table, with the columns every reader needs and, where the manifest
         counts them, all of its rows: a damaged table is one RunDirError, not a KeyError in
         whichever command reads it first or a report of the rows that are left."""
-        table = self._parquet(OOF)
+        return self._checked_oof(self._parquet(OOF))
+
+    def oof_with_sha256(self) -> tuple[pd.DataFrame, str]:
+        """The out-of-fold table (as oof() checks it) and the SHA-256 of the very bytes it was
+        parsed from: what an ensemble records of a member it combines, with no moment between
+        reading the scores and hashing the file for a retrain to land in."""
+        path = self.path / OOF
+        try:
+            data = path.read_bytes()
+        except (FileNotFoundError, IsADirectoryError):
+            raise RunDirError(f"{path}: missing") from None
+        return self._checked_oof(self._parquet(OOF, data)), hashlib.sha256(data).hexdigest()
+
+    def _checked_oof(self, table: pd.DataFrame) -> pd.DataFrame:
         missing = [c for c in OOF_COLUMNS if c not in table.columns]
         if missing:
             raise RunDirError(f"{self.path / OOF}: column {missing[0]!r} missing")

@@ -3,15 +3,19 @@
 import json
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from click.testing import CliRunner
 
 from shoprel import runs
 from shoprel.cli.ensemble import ensemble
+from shoprel.ensemble import runner
 from shoprel.ensemble.runner import build_ensemble
+from shoprel.errors import RunDirError
 from shoprel.evaluate.report import write_run_report
 from shoprel.evaluate.run_metrics import translated_only_languages, translated_only_note
 from shoprel.run_data import PER_MEMBER
+from shoprel.utils.digest import sha256_of_file
 
 
 def without_reports(patch):
@@ -136,3 +140,36 @@ def test_trained_runs_of_one_name_behind_a_nested_ensemble_are_told_apart(
     assert translated_only_note(nested).startswith(
         f"trained on translations only: th (tr ({translated.parent.name}/tr): 45 translated "
         "rows; plain: none; tr (b/tr): none); ")
+
+
+def test_a_member_retrained_while_the_ensemble_is_built_leaves_it_refusing_the_member(
+        qc_runs, tmp_path, make_fake_run, monkeypatch):
+    """The SHA-256 recorded is of the bytes the combination was fitted on: a retrain within
+    the same second (same created stamp) landing after the builder read a member's scores
+    leaves an ensemble that refuses the member, not one vouching for scores it never saw."""
+    without_reports(monkeypatch)
+    a = make_fake_run(qc_runs[0], tmp_path / "a")
+    b = make_fake_run(qc_runs[1], tmp_path / "b")
+    fitted_on = sha256_of_file(a / runs.OOF)
+    align_runs = runner.align_runs
+
+    def retrained_meanwhile(run_dirs, **options):
+        aligned = align_runs(run_dirs, **options)
+        oof = pd.read_parquet(a / runs.OOF)
+        oof.assign(probability=1 - oof["probability"]).to_parquet(a / runs.OOF, index=False)
+        return aligned
+
+    monkeypatch.setattr(runner, "align_runs", retrained_meanwhile)
+    build_ensemble([a, b], tmp_path / "ens")
+    now = sha256_of_file(a / runs.OOF)
+    assert now != fitted_on
+    members = json.loads((tmp_path / "ens" / runs.MANIFEST).read_text())["members"]
+    assert [member["oof_sha256"] for member in members] == [fitted_on,
+                                                            sha256_of_file(b / runs.OOF)]
+    with pytest.raises(RunDirError) as caught:
+        runs.Run.open(tmp_path / "ens")
+    assert str(caught.value) == (
+        f"{tmp_path / 'ens' / runs.MANIFEST}: field 'members': {a} was replaced after this "
+        f"ensemble combined it (its out-of-fold scores changed: its oof.parquet now has "
+        f"SHA-256 {now[:12]}, the ensemble holds the one of SHA-256 {fitted_on[:12]}); build "
+        "the ensemble again (shoprel ensemble ... --overwrite)")

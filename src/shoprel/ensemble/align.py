@@ -29,6 +29,8 @@ class AlignedRuns:
     runs: list[runs.Run]
     base: pd.DataFrame  # id, fold, label, language (+ top_category for QC; query, target)
     probabilities: np.ndarray  # (n_rows, n_runs)
+    # each run's oof.parquet SHA-256, of the bytes its column of probabilities came from
+    oof_sha256: list[str]
 
     @property
     def names(self) -> list[str]:
@@ -59,13 +61,14 @@ def _folds(run: runs.Run) -> pd.DataFrame:
     return run.folds()[["id", "fold"]]
 
 
-def _oof(run: runs.Run) -> pd.DataFrame:
+def _oof(run: runs.Run) -> tuple[pd.DataFrame, str]:
+    """The run's OOF table and the SHA-256 of the bytes it was read from (one read)."""
     if not (run.path / runs.OOF).is_file():
         raise RunDirError(f"{run.path}: no {runs.OOF}; only cross-validated runs can be combined")
-    oof = run.oof()
+    oof, digest = run.oof_with_sha256()
     if oof["id"].duplicated().any():
         raise RunDirError(f"{run.path / runs.OOF}: ids are not unique; cannot align rows by id")
-    return oof
+    return oof, digest
 
 
 def trained_members(run: runs.Run) -> list[runs.Run]:
@@ -154,14 +157,17 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
     if other is not None:
         raise RunDirError(f"runs are for different tasks: {opened[0].path} is "
                           f"{opened[0].task.value}, {other.path} is {other.task.value}")
-    first_oof = _oof(first)  # read once: the shared columns, its scores, its texts
+    first_oof, digest = _oof(first)  # read once: the shared columns, its scores, its texts
+    digests = [digest]
     base = first_oof[[c for c in SHARED_COLUMNS if c in first_oof.columns]].reset_index(drop=True)
     first_oof = first_oof.set_index("id")
     base_ids = set(base["id"].tolist())
     base_folds = _folds(first).set_index("id")["fold"]
     columns = [base["id"].map(first_oof["probability"]).to_numpy()]
     for run in opened[1:]:
-        oof = _oof(run).set_index("id")
+        oof, digest = _oof(run)
+        oof = oof.set_index("id")
+        digests.append(digest)
         ids = set(oof.index.tolist())
         if ids != base_ids:
             raise RunDirError(
@@ -187,7 +193,7 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
         raise RunDirError("some runs have rows without an OOF probability; cannot combine them")
     if members_once:
         _check_no_copies(opened)
-    return AlignedRuns(opened, base, probabilities)
+    return AlignedRuns(opened, base, probabilities, digests)
 
 
 def member_reference(member: Path, ensemble_dir: Path) -> str:

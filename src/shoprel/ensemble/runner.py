@@ -120,9 +120,10 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
     manifest = Manifest.new(
         kind=KIND, name=metrics["run_name"], task=task.value, created=metrics["created"],
         threshold=threshold, model_family=KIND,
+        # the digest of the bytes the combination was fitted on, not of the file as it is now
         members=[{"name": run.name, "path": member_reference(run.path, out_dir),
-                  "created": run.manifest.get("created"), "oof_sha256": runs.oof_sha256(run.path)}
-                 for run in aligned.runs],
+                  "created": run.manifest.get("created"), "oof_sha256": digest}
+                 for run, digest in zip(aligned.runs, aligned.oof_sha256, strict=True)],
         combination=combination, n_rows=len(table),
         **({thresholds.MANIFEST_KEY: language_table} if per_language_thresholds else {}))
     with atomic_dir(out_dir, overwrite=overwrite, guard=guard, durable=True) as tmp:
