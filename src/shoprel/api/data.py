@@ -27,10 +27,11 @@ __all__ = ["check_submission", "langid_file", "read_pairs", "translate_file"]
 @in_python_words
 def check_submission(submission: str | Path, input_file: str | Path,
                      task: str | None = None) -> SubmissionCheck:
-    """`shoprel check-submission`: ids, order, count and 0/1 values of a submission against
-    the file it answers. A submission a grader would refuse is no error: `result.ok` is False
-    and `result.problems` lists what the command prints (the first 20, each naming the line and
-    field; `result.more_problems` counts the rest); a file that cannot be read at all raises."""
+    """`shoprel check-submission`: ids, order, count, 0/1 predictions and any probabilities of
+    a submission against the file it answers. A submission a grader would refuse is no error:
+    `result.ok` is False and `result.problems` lists what the command prints (the first 20,
+    each naming the line and field; `result.more_problems` counts the rest); a file that cannot
+    be read at all raises."""
     return _check_submission(path_argument(submission, "submission", WRITE_IT_FIRST),
                              path_argument(input_file, "input_file", WRITE_IT_FIRST), task)
 

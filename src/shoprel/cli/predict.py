@@ -32,7 +32,8 @@ NEW_LANGUAGES_DOC = "docs/measurements-qc.md: Languages never seen in training"
               help="The file the submission answers.")
 @task_option()
 def check_submission_cmd(submission, input_file, task):
-    """Check ids, order, count and 0/1 values of a submission against its input."""
+    """Check ids, order, count, 0/1 predictions and any probabilities of a submission
+    against its input."""
     from shoprel.data.submission import check_submission
 
     check = check_submission(submission, input_file, task)

@@ -44,7 +44,8 @@ from shoprel.training.defaults import FOLDS_MAX, FOLDS_MIN
               help="Also distil a fast student (the config's `student:`, else USE-multilingual) "
                    "into RUN/student for `predict/serve --scorer student` (config "
                    "`student: {}`); off unless asked.")
-@quiet_option("No progress bars, nor notes (rows with an empty text, a busy machine); "
+@quiet_option("No progress bars, nor notes (rows with an empty text, languages trained on "
+              "only as translations, a stage-0 file sharing queries, a busy machine); "
               "warnings still print.")
 def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve_fractions,
           student, quiet):
