@@ -35,7 +35,7 @@ def translation_bar(count: int, target: str, progress: bool | None,
 
 class FileBar:
     """One `translate→` bar over all the rows of a file translated chunk by chunk
-    (translate_file): the bar a translator draws for each chunk's texts moves this one instead
+    (translate_file_with): the bar a translator draws for each chunk's texts moves this one instead
     of starting again per chunk, and the chunk's rows it did not send (cached, passed through,
     empty) are counted when the chunk is done. It shows once the backend is first asked: a
     file all cached, or all in the target language, draws none. `progress` and `minimum` as
