@@ -467,8 +467,8 @@ def real_rows(path: Path, start: int, stop: int) -> list[dict]:
 def test_a_stage0_sharing_queries_is_noted_not_refused(tmp_path, warm_family, real_qc, real_qi,
                                                        jsonl, quiet):
     """A stage-0 file sharing no pair but some queries with the training file was fitted on
-    without a word, though the folds keep a query's rows on one side of a split so that each
-    validates on unseen queries, and every fold model starts from stage 0. These real rows
+    without a word, though every fold model starts from stage 0, so a fold's held-out queries
+    may not be new to its model. These real rows
     share one query ('table', 12 of the QI rows): the run is written, metrics.json counts the
     shared queries, and `shoprel train` says so in one note line, unless --quiet."""
     from click.testing import CliRunner
@@ -486,9 +486,9 @@ def test_a_stage0_sharing_queries_is_noted_not_refused(tmp_path, warm_family, re
     info = json.loads((tmp_path / "run" / runs.METRICS).read_text())["stage0"]
     assert (info["shared_queries"], info["training_file_queries"]) == (1, 100)
     note = (f"note: the stage-0 file {stage0.resolve()} holds 1 of the training file's 100 "
-            "distinct queries: every fold model starts from stage 0, which saw them, while the "
-            "folds keep a query's rows on one side of a split; the out-of-fold figures may "
-            "read high")
+            "distinct queries: every fold model starts from stage 0, which saw them, so a fold's "
+            "held-out queries may not be new to its model; the out-of-fold figures may read "
+            "high")
     assert (note in done.stderr.splitlines()) is not quiet
     assert "note:" not in done.stdout
 

@@ -40,16 +40,16 @@ def query_overlap(stage0: PairFrame, rows: PairFrame) -> dict[str, int]:
 
 def shared_queries_note(stage0_info: dict | None) -> str | None:
     """A `note:` when stage 0 saw queries of the training file (no pair of it: those are
-    refused), else None. The folds keep each query's rows on one side of a split so that a
-    fold validates on queries its model never saw; every fold model starts from stage 0,
+    refused), else None. Where the folds hold queries out (QI, or QC grouped by query) a fold
+    should validate on queries its model never saw; every fold model starts from stage 0,
     which saw these, so the out-of-fold figures may read high. A milder leak: not refused."""
     shared = (stage0_info or {}).get("shared_queries")
     if not shared:
         return None
     return (f"note: the stage-0 file {stage0_info['train_file']} holds {shared} of the "
             f"training file's {stage0_info['training_file_queries']} distinct queries: every "
-            "fold model starts from stage 0, which saw them, while the folds keep a query's "
-            "rows on one side of a split; the out-of-fold figures may read high")
+            "fold model starts from stage 0, which saw them, so a fold's held-out queries may "
+            "not be new to its model; the out-of-fold figures may read high")
 
 
 def check_stage0_rows(stage0_file: str | Path, stage0: PairFrame, train_file: str | Path,
