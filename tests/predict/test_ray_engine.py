@@ -169,7 +169,7 @@ def test_rows_in_languages_the_run_never_saw_are_counted_as_locally(tmp_path, tr
                                                                    qc_demo_rows):
     """The Ray engine returned no new languages: `predict --engine ray` never printed the
     warning the local engine prints for rows its cross-validation says nothing about."""
-    rows = [dict(row, language="sw") if i % 5 == 0 else row
+    rows = [dict(row, language="sw") if i % 5 == 0 else dict(row)  # not the module's rows
             for i, row in enumerate(qc_demo_rows[:40])]
     for row in rows[1::5]:  # a region tag of a training language is none new, as locally
         row["language"] = f"{row['language'].upper()}-ZZ"
@@ -180,6 +180,46 @@ def test_rows_in_languages_the_run_never_saw_are_counted_as_locally(tmp_path, tr
     remote = predict_file_ray(trained_runs["QC"], path, tmp_path / "ray.jsonl", num_actors=1,
                               progress=False)
     assert remote.new_languages == local.new_languages == {"sw": 8}
+    # the region tags reach the actors mapped by the driver: scored as the local engine does
+    assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
+
+
+def test_the_actors_score_the_tags_the_driver_mapped_without_mapping_them_again(
+        trained_runs, qc_demo_rows, monkeypatch):
+    """The driver mapped each block's tags ('FR-ZZ' as 'fr') to count new languages, and each
+    actor mapped the same rows again to score them. The blocks now carry the mapped tags and
+    the actor scores those: same submission, no second mapping."""
+    import pyarrow as pa
+
+    import shoprel.predict.languages as languages
+    from shoprel.data.frame import PairFrame
+    from shoprel.data.tasks import Task
+    from shoprel.predict.predictor import Predictor, training_languages
+    from shoprel.predict.ray_engine import TRAINED_LANGUAGE, ScoreBatches, blocks_as_trained
+    from shoprel.runs import Run
+
+    rows = pd.DataFrame(qc_demo_rows[:30]).rename(columns={"origin_query": "query",
+                                                           "category_path": "target"})
+    moved = rows.assign(language=[f"{tag.upper()}-ZZ" if i % 3 == 0 else tag
+                                  for i, tag in enumerate(rows["language"])])
+    known = training_languages(Run.open(trained_runs["QC"]))
+    blocks, new_languages = blocks_as_trained([moved[:15], moved[15:]], known)
+    assert not new_languages
+    assert list(blocks[0]["language"][:2]) == [f"{rows['language'][0].upper()}-ZZ",
+                                               rows["language"][1]]
+    assert list(blocks[0][TRAINED_LANGUAGE]) == list(rows["language"][:15])
+    plain, _ = blocks_as_trained([rows[:15]], known)  # nothing moves: nothing more to ship
+    assert list(plain[0].columns) == list(rows.columns)
+
+    expected = Predictor(trained_runs["QC"]).submission(PairFrame(Task.QC, moved[:15]))
+    actor = ScoreBatches(str(trained_runs["QC"]), "QC")
+    calls = []
+    mapping = languages.moved_tags
+    monkeypatch.setattr(languages, "moved_tags",
+                        lambda tags, known: calls.append(1) or mapping(tags, known))
+    scored = actor(pa.Table.from_pandas(blocks[0], preserve_index=False)).to_pandas()
+    assert calls == []
+    pd.testing.assert_frame_equal(scored, expected)
 
 
 def test_rows_with_empty_texts_are_counted_as_locally(tmp_path, trained_runs, qc_demo_rows):

@@ -36,7 +36,7 @@ from shoprel.ensemble.cuts import language_cuts
 from shoprel.errors import ConfigError, ShoprelError, one_line_reason
 from shoprel.models.base import UntranslatedInputWarning, bare_query_rows
 from shoprel.predict.index import index_folders
-from shoprel.predict.languages import translated_only_tags, unseen_counts
+from shoprel.predict.languages import moved_tags, translated_only_tags, unseen_as_trained
 from shoprel.predict.predictor import (
     Predictor,
     PredictResult,
@@ -51,9 +51,33 @@ from shoprel.utils.bounds import out_of_range
 from shoprel.utils.native_stderr import stderr_silenced
 from shoprel.utils.outputs import check_output_file
 
+TRAINED_LANGUAGE = "language_as_trained"  # a block's tags as the run scores them
+
+
+def blocks_as_trained(blocks: list[pd.DataFrame], known: set[str] | None
+                      ) -> tuple[list[pd.DataFrame], Counter]:
+    """The blocks with their tags mapped once, by the driver, as the run scores them ('pt_br'
+    as 'pt', languages.py), and the rows per tag still new (unseen_as_trained): the actors
+    score the mapped tags without mapping them again. They travel as a column of their own
+    (the tags as read stay for the output), added to every block when some tag moves and to
+    none otherwise: shipping a column of tags through Ray costs about what mapping them does,
+    so input the run reads as it is carries nothing more."""
+    moved = {}
+    for block in blocks:
+        moved.update(moved_tags(block["language"], known))
+    if moved:
+        blocks = [block.assign(**{TRAINED_LANGUAGE: block["language"].replace(moved)})
+                  for block in blocks]
+    new_languages = Counter()
+    for block in blocks:
+        new_languages.update(unseen_as_trained(block.get(TRAINED_LANGUAGE, block["language"]),
+                                               known))
+    return blocks, new_languages
+
 
 class ScoreBatches:
-    """Ray actor: loads the run once, then turns canonical row batches into submission rows."""
+    """Ray actor: loads the run once, then turns canonical row batches into submission rows
+    (their tags as blocks_as_trained mapped them: the actor maps none)."""
 
     def __init__(self, run_dir: str, task: str, indexes: list[str] | None = None,
                  scorer: str = "full"):
@@ -64,10 +88,14 @@ class ScoreBatches:
     def __call__(self, batch: pa.Table) -> pa.Table:
         # Arrow in and out, converted with pyarrow's defaults, so the models see the same
         # numpy/object columns as in the local engine and Parquet gets the same schema.
-        frame = PairFrame(self.task, batch.to_pandas())
+        df = batch.to_pandas()
+        frame = trained = PairFrame(self.task, df.drop(columns=TRAINED_LANGUAGE, errors="ignore"))
+        if TRAINED_LANGUAGE in df:
+            trained = PairFrame(self.task, frame.df.assign(language=df[TRAINED_LANGUAGE]))
         with warnings.catch_warnings():  # the driver counts such rows and says it once
             warnings.simplefilter("ignore", UntranslatedInputWarning)
-            return pa.Table.from_pandas(self.predictor.submission(frame), preserve_index=False)
+            return pa.Table.from_pandas(self.predictor.submission(frame, trained),
+                                        preserve_index=False)
 
 
 def _import_ray():
@@ -222,10 +250,9 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
                             indexes=given_indexes, scorer=scorer, overwrite=overwrite)
     bare = (sum(bare_query_rows(PairFrame(run.task, block)) for block in blocks)
             if scoring.reads_translation() else 0)
-    known = training_languages(scoring)  # rows in others: warned of, as by the local engine
-    new_languages = Counter()  # 'fr-fr' of a run trained on 'fr' is no new one (languages.py)
-    for block in blocks:
-        new_languages.update(unseen_counts(block["language"], known))
+    # rows in languages the run never saw: warned of, as by the local engine ('fr-fr' of a
+    # run trained on 'fr' is no new one)
+    blocks, new_languages = blocks_as_trained(blocks, training_languages(scoring))
     # --quiet: Ray's C++ core writes to the process's stderr itself, past Python's logging
     # (an error line on every run about actors that might restart, ray-project/ray#53727)
     with stderr_silenced(not progress), ray_session(address, quiet=not progress):
