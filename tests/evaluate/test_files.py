@@ -326,3 +326,23 @@ def test_a_predicted_id_no_id_can_be_is_refused_as_the_gold_file_refuses_it(tmp_
         evaluate_files(with_id(predictions, "bad.jsonl"), gold)
     with pytest.raises(InputError, match=rf"gold2\.jsonl, line 3, field 'id': {said}"):
         evaluate_files(predictions, with_id(gold, "gold2.jsonl"))
+
+
+def test_a_qi_file_is_not_told_of_figures_per_category(tmp_path, gold, real_qi):
+    """`evaluate` told every file "per category: --json", though a QI file has no categories
+    and its --json holds no per-category block: only a QC file's note points there."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    rows = [json.loads(line) for line in real_qi.read_text().splitlines()[:40]]
+    gold_qi = _write(tmp_path / "gold_QI.jsonl", rows)
+    predicted = _write(tmp_path / "pred_QI.jsonl", [
+        {"id": r["id"], "prediction": 1, "probability": 0.3 + 0.4 * r["label"]} for r in rows])
+    result = CliRunner().invoke(main, ["evaluate", str(predicted), str(gold_qi)])
+    assert result.exit_code == 0, result.output
+    assert "base F1: the F1 of answering 1 (relevant) for every row\n" in result.output
+    assert "per category" not in result.output
+    assert "per_category" not in evaluate_files(predicted, gold_qi)
+    qc = CliRunner().invoke(main, ["evaluate", str(_predictions(tmp_path)), str(gold)])
+    assert qc.exit_code == 0 and "; per category: --json\n" in qc.output

@@ -69,9 +69,11 @@ def learning_curve_lines(curve: dict) -> list[str]:
 
 def evaluation_notes(metrics: dict) -> list[str]:
     """What the table alone does not say: what "base F1" is, a model that called every row
-    relevant, and why ROC-AUC is missing."""
+    relevant, and why ROC-AUC is missing. Only QC files have figures per category for
+    `--json` to show: a QI file's note does not point there."""
     overall = metrics["overall"]
-    notes = ["base F1: the F1 of answering 1 (relevant) for every row; per category: --json"]
+    notes = ["base F1: the F1 of answering 1 (relevant) for every row"
+             + ("; per category: --json" if "per_category" in metrics else "")]
     if overall.get("predicted_positive_rate") == 1.0:
         notes.append("note: every row is predicted relevant, so F1 is the all-positive "
                       "baseline's: no better than answering 1 everywhere")
