@@ -57,6 +57,9 @@ def test_cli_round_trip_from_an_ensemble_then_predict(teachers, student_yaml, tm
         "--hard-weight", "0.4", "--speed-rows", "200", "--quiet"])
     assert result.exit_code == 0, result.output
     assert "teacher OOF" in result.output and "speed-up" in result.output
+    # the speed-up is the training rows', texts cached: not what a student brings new queries
+    assert "x on 200 of the training file's rows, whose texts the embedding caches may hold" \
+        in result.output
 
     run = runs.Run.open(out)
     assert run.kind == "run" and run.task.value == "QC"

@@ -74,7 +74,9 @@ def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, 
     if speed:
         click.echo(f"scoring: teacher {speed['teacher']['pairs_per_second']:.0f} pairs/s, "
                    f"student {speed['student']['pairs_per_second']:.0f} pairs/s "
-                   f"(speed-up {speed['speed_up']:.2f}x)")
+                   f"(speed-up {speed['speed_up']:.2f}x on {speed['student']['rows']:,} of the "
+                   "training file's rows, whose texts the embedding caches may hold already: "
+                   "new queries, which must be embedded, may score otherwise)")
     click.echo(metrics_table(result.metrics))
     note(f"note: {block['caveat']}", quiet)
     for line in block.get("ignored", []):
