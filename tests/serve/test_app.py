@@ -462,3 +462,31 @@ def test_a_blank_language_is_unk_as_the_file_readers_read_it(tmp_path):
                                                 language="   ")
     assert read_pairs(file).df["language"].tolist() == ["unk"]
     assert pairs_to_rows([pair], Task.QC)["language"].tolist() == ["unk"]
+
+
+def test_the_encoder_is_loaded_before_the_server_says_it_is_ready(embed_run, monkeypatch):
+    """An embedding run's encoder was loaded at the first text no index or cache held: /readyz
+    said ready, and the first new query then waited ~10 s for EmbeddingGemma to load (a QI
+    run on 2 cores: 9.8 s, the next new query 0.26 s). The app loads it before it answers."""
+    from shoprel.models.embed import model as embed_model
+
+    made = []
+    make = embed_model.make_encoder
+    monkeypatch.setattr(embed_model, "make_encoder",
+                        lambda *args, **kwargs: made.append(args[0].name) or make(*args,
+                                                                                   **kwargs))
+
+    async def served(app):
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+                ready = (await c.get("/readyz")).status_code
+                loaded_when_ready = list(made)
+                pairs = [{"query": "new , level", "category_path": "new , level"}]
+                scored = await c.post("/v1/score", json={"pairs": pairs})
+                return ready, loaded_when_ready, scored
+
+    ready, loaded_when_ready, scored = asyncio.run(served(create_app(embed_run)))
+    assert ready == 200 and len(loaded_when_ready) == 1
+    assert scored.status_code == 200 and made == loaded_when_ready  # not loaded again
+    assert 0 <= scored.json()["results"][0]["probability"] <= 1

@@ -200,6 +200,15 @@ def open_predictor(run_dir: str | Path, indexes: list[str | Path] | None = None,
     return CascadePredictor(student, full, cascade_share)
 
 
+def load_encoders(predictor: Predictor | CascadePredictor) -> None:
+    """Load the encoders of every model that scores (members, a cascade's student and full
+    model) now, not at the first text no index or cache holds: serve does so before it says
+    it is ready, so its first new query is not the one that waits for them."""
+    for model in _scoring_models([predictor]):
+        if hasattr(model, "load_encoders"):
+            model.load_encoders()
+
+
 def _scoring_models(predictors: list[Predictor]) -> list:
     models = []
     for predictor in predictors:

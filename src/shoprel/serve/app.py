@@ -21,7 +21,12 @@ from shoprel.data.tasks import Task
 from shoprel.data.validate import language_tag
 from shoprel.predict.cascade import CascadePredictor
 from shoprel.predict.languages import translated_only_tags, unseen_as_trained
-from shoprel.predict.predictor import Predictor, open_predictor, translated_languages
+from shoprel.predict.predictor import (
+    Predictor,
+    load_encoders,
+    open_predictor,
+    translated_languages,
+)
 from shoprel.serve.batching import BatcherClosed, MicroBatcher
 from shoprel.serve.guards import RequestGuards
 from shoprel.serve.limits import BodySizeLimit
@@ -104,6 +109,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
     """Load the run once (errors surface here, before any port is opened) and wire the API."""
     settings = settings or ServeSettings()
     predictor = open_served_predictor(run_dir, settings)
+    load_encoders(predictor)  # /readyz then means the first new query waits for no loading
     known_languages = predictor.training_languages()
     translated = translated_languages(predictor.run)  # languages it saw only translated
     task = predictor.task

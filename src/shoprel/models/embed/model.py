@@ -132,15 +132,9 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         key = (backbone.slug, str(folder))
         if key in stores:
             return stores[key]
-        encoders = self.__dict__.setdefault("_encoders", {})
 
         def encode(texts: list[str], kind: str) -> np.ndarray:
-            encoder = encoders.get(backbone.slug)
-            if encoder is None:
-                encoder = encoders[backbone.slug] = make_encoder(
-                    backbone, batch_size=self.batch_size, num_threads=self.n_jobs,
-                    cache_dir=self.cache_dir)
-                self._note_missing_weights(getattr(encoder, "missing_encoder_weights", ()))
+            encoder = self._encoder(backbone)
             encoder.show_progress = len(texts) >= PROGRESS_FROM and bars_allowed()
             return encoder.encode(texts, kind=kind)
 
@@ -154,6 +148,25 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
                                      write_behind=long_lived,
                                      known_keys=known_keys(cache.path) if long_lived else None)
         return stores[key]
+
+    def _encoder(self, backbone: Backbone):
+        """The backbone's encoder, loaded at its first use and kept (see _embedder)."""
+        encoders = self.__dict__.setdefault("_encoders", {})
+        encoder = encoders.get(backbone.slug)
+        if encoder is None:
+            encoder = encoders[backbone.slug] = make_encoder(
+                backbone, batch_size=self.batch_size, num_threads=self.n_jobs,
+                cache_dir=self.cache_dir)
+            self._note_missing_weights(getattr(encoder, "missing_encoder_weights", ()))
+        return encoder
+
+    def load_encoders(self) -> None:
+        """Load every backbone's encoder now rather than at the first text no index or cache
+        holds: a server that says it is ready must not spend its first new query loading
+        EmbeddingGemma (~10 s on 2 cores)."""
+        self._check_fingerprints()
+        for backbone in self.resolved():
+            self._encoder(backbone)
 
     def _note_missing_weights(self, names) -> None:
         """The encoder weights a loaded backbone lacked (they started random) go into
