@@ -201,3 +201,30 @@ def test_ids_are_written_back_as_the_input_wrote_them(tmp_path, trained_runs, qc
     with pytest.raises(InputError, match=r"numbers.jsonl, line 2, field 'id'.*'0995'"):
         predict_file(trained_runs["QC"], numbers, tmp_path / f"n{suffix}", progress=False)
     assert not (tmp_path / f"n{suffix}").exists()
+
+
+def test_the_bar_counts_the_first_chunks_scoring_in_its_time_and_rate(tmp_path, real_qi,
+                                                                        capsys):
+    """The bar started once the first chunk was scored (so a bad one fails before it): a
+    one-chunk file of new QI queries that took 27 s to score read "296 rows [00:00, 12067
+    rows/s]". Its clock now starts before the first chunk."""
+    import re
+    import time
+
+    import pyarrow as pa
+
+    from shoprel.predict.predictor import write_submission
+
+    rows = pd.read_json(real_qi, lines=True, dtype=False, nrows=20)
+    table = pa.Table.from_pandas(rows[["id"]].assign(prediction=rows["label"],
+                                                     probability=rows["label"] * 0.5))
+
+    def slowly_scored():
+        time.sleep(1.0)  # the first chunk's scoring: embedding new queries
+        yield table
+
+    assert write_submission(slowly_scored(), tmp_path / "pred.jsonl") == (20, rows["label"].sum())
+    last = capsys.readouterr().err.replace("\r", "\n").strip().splitlines()[-1]
+    assert re.search(r"20 rows \[00:0[1-9],", last), last
+    rate = float(last.rsplit(", ", 1)[1].split(" rows/s")[0])
+    assert rate < 25, last  # 20 rows in ~1 s, not 20 rows in the instant after

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import time
 import warnings
 from collections import Counter
 from collections.abc import Iterable
@@ -262,11 +263,15 @@ def write_submission(tables: Iterable[pa.Table], out_file: Path, progress: bool 
     fmt = file_format(out_file)
     rows = positives = 0
     tables = iter(tables)
+    started = time.time()  # tqdm's clock: the first chunk's scoring counts in the bar's time
     first = next(tables, None)  # a bad first chunk fails before any bar or temporary file
     tables = itertools.chain([first] if first is not None else [], tables)
     # the lock: of two commands writing one file, the second fails at once (one line)
     with output_lock(out_file), atomic_file(out_file, durable=True) as tmp, \
             tqdm(desc=desc, unit=" rows", disable=not progress) as bar:
+        # the bar starts after the first chunk was scored: a one-chunk file of new queries
+        # read "296 rows [00:00, 12067 rows/s]" after 27 s of scoring
+        bar.start_t = bar.last_print_t = started
         writer = None
         fh = None if fmt == "parquet" else open(tmp, "w", encoding="utf-8", newline="")
         try:
