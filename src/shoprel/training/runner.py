@@ -360,7 +360,12 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         started = time.perf_counter()
         final_rows = prepare(frame)
         if config.final.refit_full:
-            model = new_model(config, stage0_dir).fit(final_rows)
+            # a bar of one step: after the folds' bar, the final fit (on all rows, so often
+            # the longest single fit) was minutes without a word of what ran
+            with tqdm(total=1, desc=f"{frame.task.value} final fit ({len(final_rows):,} rows)",
+                      disable=not progress) as bar:
+                model = new_model(config, stage0_dir).fit(final_rows)
+                bar.update()
             model.save(models_dir / runs.FULL_MODEL)
             fits.append(training_record(model, "final"))
         final_seconds = time.perf_counter() - started
