@@ -7,6 +7,7 @@ through a separate gloo group, so they work beside whatever backend training use
 
 from __future__ import annotations
 
+import atexit
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -61,6 +62,10 @@ class RankGroup:
             dist.init_process_group(backend="cpu:gloo,cuda:nccl" if cuda else "gloo",
                                     rank=ranks.rank, world_size=ranks.world_size,
                                     timeout=TIMEOUT)
+            # left to the interpreter's teardown, gloo's threads were sometimes destroyed still
+            # running: rank 0 aborted ("terminate called without an active exception") after
+            # writing the run, and torchrun reported the whole job failed
+            atexit.register(close_process_groups)
         self._dist = dist
         self.group = dist.new_group(backend="gloo", timeout=TIMEOUT)
 
@@ -72,3 +77,11 @@ class RankGroup:
         box = [value if self.ranks.is_main else None]
         self._dist.broadcast_object_list(box, src=0, group=self.group)
         return box[0]
+
+
+def close_process_groups() -> None:
+    """Destroy the process groups this process joined, while the interpreter still runs."""
+    import torch.distributed as dist
+
+    if dist.is_available() and dist.is_initialized():
+        dist.destroy_process_group()
