@@ -29,10 +29,10 @@ def test_quiet_leaves_out_the_empty_text_and_busy_machine_notes(tmp_path, monkey
     done = CliRunner().invoke(main, ["train", str(data), "--out", str(tmp_path / "run"),
                                      "--config", str(config), *(["--quiet"] if quiet else [])])
     assert done.exit_code == 0, done.output
-    notes = ("note: 1 row with an empty query, the first at line 3 (kept; see data.empty_text)\n"
-             "note: this machine's load is 40.0 on 2 cores; LightGBM with 2 threads runs "
+    notes = ("note: this machine's load is 40.0 on 2 cores; LightGBM with 2 threads runs "
              "several times slower when its cores are taken: on a shared machine, "
-             "model.params.n_jobs: 1 trains faster (README, \"Speed and memory\")\n")
+             "model.params.n_jobs: 1 trains faster (README, \"Speed and memory\")\n"
+             "note: 1 row with an empty query, the first at line 3 (kept; see data.empty_text)\n")
     assert without_bars(done.stderr) == ("" if quiet else notes)
     assert done.stderr == "" or not quiet
     assert "note:" not in done.stdout
@@ -84,3 +84,23 @@ def test_curve_fractions_are_read_as_the_numbers_written():
 
     param = next(p for p in train.params if p.name == "curve_fractions")
     assert param.type.convert("0.5, 0.25,0.1", param, None) == [0.5, 0.25, 0.1]
+
+
+@pytest.mark.parametrize("busy_at", [0, 1])
+def test_the_busy_machine_note_comes_before_the_fits_it_slows(tmp_path, monkeypatch, busy_at):
+    """The note came once the run was over (a final fit of 509 s that `n_jobs: 1` did in 72 s):
+    a load found as the fits start is said before the folds' bar, one found before the final
+    fit before its bar, and either once (the run's end reads the load again)."""
+    loads = iter([0.5] * busy_at + [40.0])
+    monkeypatch.setattr(os, "getloadavg", lambda: (load := next(loads, 0.5), load, load))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    config = tmp_path / "c.yaml"
+    config.write_text("model: {family: fast, params: {n_features: 4096, n_estimators: 10, "
+                      "n_jobs: 2}}\nfolds: {k: 2}\ncheck: {far_pairs: 0}\n")
+    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out",
+                                     str(tmp_path / "run"), "--config", str(config)])
+    assert done.exit_code == 0, done.output
+    said = done.stderr.index("note: this machine's load is 40.0 on 2 cores; LightGBM with 2 ")
+    assert done.stderr.count("note: this machine's load") == 1
+    folds, final = done.stderr.index("QC folds"), done.stderr.index("QC final fit")
+    assert (said < folds) if busy_at == 0 else (folds < said < final)

@@ -6,6 +6,7 @@ import pytest
 
 from shoprel.utils.threads import (
     ONE_THREAD_ROWS,
+    BusyMachineNote,
     blas_threads,
     busy_machine_note,
     in_row_parts,
@@ -38,7 +39,7 @@ def test_no_note_with_one_thread_or_free_cores(two_cores):
     assert busy_machine_note(2) is None
 
 
-def test_train_says_it_after_the_run(two_cores, tmp_path, qc_demo):
+def test_train_says_it_and_a_bad_input_keeps_its_one_error_line(two_cores, tmp_path, qc_demo):
     from click.testing import CliRunner
 
     from shoprel.cli import main
@@ -56,6 +57,22 @@ def test_train_says_it_after_the_run(two_cores, tmp_path, qc_demo):
     failed = CliRunner().invoke(main, ["train", str(bad), "--out", str(tmp_path / "r2"),
                                        "--config", str(config)])
     assert failed.exit_code == 2 and failed.output.count("\n") == 1  # the error line alone
+
+
+def test_the_run_note_is_said_once_at_the_first_busy_check(two_cores):
+    said = []
+    busy = BusyMachineNote(2, said.append)
+    two_cores(1.0)
+    busy()
+    assert said == []
+    two_cores(3.0)
+    busy()
+    two_cores(9.0)
+    busy()
+    assert len(said) == 1 and said[0].startswith("note: this machine's load is 3.0 on 2 cores")
+    alone = BusyMachineNote(1, said.append)  # one thread: nothing to say
+    alone()
+    assert len(said) == 1
 
 
 def test_small_batches_get_one_thread_large_ones_the_callers():

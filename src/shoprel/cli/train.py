@@ -54,7 +54,7 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
     from shoprel.errors import ConfigError
     from shoprel.training.config import load_config, located
     from shoprel.training.runner import train as run_training
-    from shoprel.utils.threads import busy_machine_note
+    from shoprel.utils.threads import BusyMachineNote
 
     overrides = {}
     if folds is not None:
@@ -75,9 +75,12 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
 
         fractions = (check_fractions(curve_fractions) if curve_fractions
                      else list(DEFAULT_FRACTIONS))
+    # checked as the fits start and before the final fit, after the checks: a command that
+    # fails on its input keeps its one error line
+    busy = BusyMachineNote(config.model.params.get("n_jobs"), lambda line: note(line, quiet))
     try:
         result = run_training(train_file, out_dir, config, overwrite=overwrite,
-                              progress=not quiet, curve_fractions=fractions)
+                              progress=not quiet, curve_fractions=fractions, before_fits=busy)
     except ConfigError as exc:  # a key found wrong only now: said where the file writes it
         raise located(exc, config_file) from None
     m = result.metrics
@@ -122,10 +125,7 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
                    f"{ours['f1']:.4f} (run: AUC {theirs['roc_auc']:.4f} F1 {theirs['f1']:.4f})"
                    f"{far}; score with --scorer student")
     click.echo(f"run written to {result.run_dir} (report: {result.run_dir / 'report.html'})")
-    # after the run, not before: a failing command keeps its one error line
-    busy = busy_machine_note(config.model.params.get("n_jobs"))
-    if busy:
-        note(busy, quiet)
+    busy()  # the load came during the run: said now, unless said already
 
 
 COMMANDS = (train,)

@@ -6,6 +6,7 @@ import contextlib
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -142,6 +143,10 @@ def _translates(translator, query: str, source: str, target: str) -> bool:
     from shoprel.augment.augment import kept_translation
 
     return kept_translation(translator.translate([query], [source], target)[0])
+
+
+def _nothing() -> None:
+    pass
 
 
 def _chained(first, then):
@@ -286,7 +291,8 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
           frame: PairFrame | None = None, folds: np.ndarray | None = None,
           extra_metrics=None, fit_rows=None, curve_fractions=None,
           inside: str | Path | None = None,
-          written_for: str | Path | None = None) -> TrainResult:
+          written_for: str | Path | None = None,
+          before_fits: Callable[[], None] | None = None) -> TrainResult:
     """Train with cross-validation and write a complete run directory (or nothing).
 
     Under torchrun / accelerate launch every rank runs the same fits (Trainer-based families
@@ -298,8 +304,11 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
     `curve_fractions`: also fit each fold on these shares of its rows (training/curve.py);
     `inside`: the run out_dir may lie in (a carried student's); `written_for`: the folder
     whose writer lists the run once it is in place (its stamp says so, so that a stop before
-    then leaves it recognisable: utils/outputs.is_written_for). With config.student, the
-    finished run then distils the student it carries (training/student.py).
+    then leaves it recognisable: utils/outputs.is_written_for); `before_fits()`: called on
+    rank 0 once the checks have passed, as the fits start, and again before the final fit
+    (`shoprel train` says there whether the machine is busy, while a setting can still save the
+    time). With config.student, the finished run then distils the student it carries
+    (training/student.py).
     """
     config = config or RunConfig()
     if config.student is not None:  # before any file is read or written
@@ -309,6 +318,8 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
     ranks = current_ranks()
     group = RankGroup(ranks) if ranks.distributed else None
     progress = progress and ranks.is_main
+    if before_fits is None or not ranks.is_main:
+        before_fits = _nothing
     if frame is None:
         frame = read_pairs(train_file, task=config.data.task, require_label=True,
                            empty_text=config.data.empty_text)
@@ -335,6 +346,7 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         prepare = opened.enter_context(training_side(config, progress, frame))
         if fit_rows is not None:
             prepare = _chained(fit_rows, prepare)
+        before_fits()
         stage0_dir, stage0_info = fit_stage0(config, models_dir, progress, stage0_frame,
                                              stage0_sha256)
         if group is not None and stage0_dir is not None:
@@ -360,6 +372,7 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         started = time.perf_counter()
         final_rows = prepare(frame)
         if config.final.refit_full:
+            before_fits()
             # a bar of one step: after the folds' bar, the final fit (on all rows, so often
             # the longest single fit) was minutes without a word of what ran
             with tqdm(total=1, desc=f"{frame.task.value} final fit ({len(final_rows):,} rows)",

@@ -96,11 +96,11 @@ def torch_threads(n: int | None):
 
 
 def busy_machine_note(n_jobs: int | None) -> str | None:
-    """A line for a user whose LightGBM fits used several threads on a machine whose cores
-    are taken (the last minute's load average, read as the run ends): OpenMP threads then spin
-    against each other (the default train ran 11x slower at load 6-17 on 2 cores; a 600-row
-    run took 11.5 min instead of 71 s), and `n_jobs: 1` avoids it. None when the threads had
-    the cores to themselves."""
+    """A line for a user whose LightGBM fits use several threads on a machine whose cores
+    are taken (the last minute's load average, read now): OpenMP threads then spin against
+    each other (the default train ran 11x slower at load 6-17 on 2 cores; a 600-row run took
+    11.5 min instead of 71 s), and `n_jobs: 1` avoids it. None when the threads have the cores
+    to themselves."""
     if not n_jobs or n_jobs <= 1 or not hasattr(os, "getloadavg"):
         return None
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
@@ -110,3 +110,23 @@ def busy_machine_note(n_jobs: int | None) -> str | None:
     return (f"note: this machine's load is {load:.1f} on {cores} cores; LightGBM with "
             f"{n_jobs} threads runs several times slower when its cores are taken: on a shared "
             "machine, model.params.n_jobs: 1 trains faster (README, \"Speed and memory\")")
+
+
+class BusyMachineNote:
+    """busy_machine_note said at most once a run, at the first of several checks that finds
+    the machine busy: as the fits start and before the final fit, while `n_jobs: 1` can still
+    save the time (a note read as the run ended came after a final fit of 509 s that one
+    thread did in 72 s), and as the run ends, where the load came later."""
+
+    def __init__(self, n_jobs: int | None, say: Callable[[str], None]):
+        self.n_jobs = n_jobs
+        self.say = say
+        self.said = False
+
+    def __call__(self) -> None:
+        if self.said:
+            return
+        line = busy_machine_note(self.n_jobs)
+        if line:
+            self.said = True
+            self.say(line)
