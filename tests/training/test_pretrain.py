@@ -603,3 +603,22 @@ def test_pretraining_writes_no_trainer_checkpoint(demo_backbone, qc_demo, tmp_pa
     result = pretrain([qc_demo], tmp_path / "out", config, progress=False)
     assert result.steps == 2 and saved == []
     assert (tmp_path / "out" / "model.safetensors").is_file()
+
+
+@pytest.mark.parametrize("threads", [2, 1])
+def test_a_busy_machine_is_said_as_training_starts(demo_backbone, qi_demo, tmp_path,
+                                                   monkeypatch, threads):
+    """Pretrain said nothing of a busy machine, where its default torch threads (one a core)
+    ran up to ~10x slower: now one note as training starts, none on one thread."""
+    import os
+
+    monkeypatch.setattr(os, "getloadavg", lambda: (6.0, 6.0, 6.0))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    args = [str(qi_demo), "--backbone", str(demo_backbone), "--out", str(tmp_path / "out"),
+            "--max-steps", "1", "--batch-size", "8", "--threads", str(threads)]
+    result = CliRunner().invoke(pretrain_cmd, args)
+    assert result.exit_code == 0, result.output
+    busy = [line for line in result.stderr.splitlines() if "machine's load" in line]
+    assert busy == ([] if threads == 1 else [
+        "note: this machine's load is 6.0 on 2 cores; torch with 2 threads runs several times "
+        "slower when its cores are taken: on a shared machine, --threads 1 trains faster"])

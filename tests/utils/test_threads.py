@@ -61,7 +61,7 @@ def test_train_says_it_and_a_bad_input_keeps_its_one_error_line(two_cores, tmp_p
 
 def test_the_run_note_is_said_once_at_the_first_busy_check(two_cores):
     said = []
-    busy = BusyMachineNote(2, said.append)
+    busy = BusyMachineNote(lambda: busy_machine_note(2), said.append)
     two_cores(1.0)
     busy()
     assert said == []
@@ -70,7 +70,7 @@ def test_the_run_note_is_said_once_at_the_first_busy_check(two_cores):
     two_cores(9.0)
     busy()
     assert len(said) == 1 and said[0].startswith("note: this machine's load is 3.0 on 2 cores")
-    alone = BusyMachineNote(1, said.append)  # one thread: nothing to say
+    alone = BusyMachineNote(lambda: busy_machine_note(1), said.append)  # one thread: nothing to say
     alone()
     assert len(said) == 1
 

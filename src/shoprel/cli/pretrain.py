@@ -40,7 +40,7 @@ from shoprel.models.config import SEED_MAX
 @click.option("--threads", "n_threads", type=IntegerRange(1), default=None,
               help="torch CPU threads.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing output folder.")
-@quiet_option("No progress bars.")
+@quiet_option("No progress bars, nor notes (a new masked-LM head, a busy machine).")
 def pretrain(files, backbone, out_dir, epochs, max_steps, time_budget, mask_prob, max_length,
              batch_size, learning_rate, train_word_embeddings, seed, n_threads, overwrite, quiet):
     """Masked-LM pre-training of an encoder on the queries and targets of FILES (no labels)."""
@@ -52,7 +52,13 @@ def pretrain(files, backbone, out_dir, epochs, max_steps, time_budget, mask_prob
         mask_prob=mask_prob, max_length=max_length, batch_size=batch_size,
         learning_rate=learning_rate, train_word_embeddings=train_word_embeddings, seed=seed,
         n_threads=n_threads, from_command_line=True)
-    result = run_pretrain(files, out_dir, config, overwrite=overwrite, progress=not quiet)
+    from shoprel.utils.threads import BusyMachineNote, busy_torch_note
+
+    # checked as the training starts (on the CPU), after the checks: a command that fails on
+    # its input keeps its one error line
+    busy = BusyMachineNote(lambda: busy_torch_note(n_threads), lambda line: note(line, quiet))
+    result = run_pretrain(files, out_dir, config, overwrite=overwrite, progress=not quiet,
+                          before_training=busy)
     if result.new_masked_lm_head:
         note(f"note: {backbone} has no masked-LM head (an encoder-only checkpoint), so the head "
              "started newly initialised; only the encoder is written", quiet)

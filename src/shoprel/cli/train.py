@@ -54,7 +54,7 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
     from shoprel.errors import ConfigError
     from shoprel.training.config import load_config, located
     from shoprel.training.runner import train as run_training
-    from shoprel.utils.threads import BusyMachineNote
+    from shoprel.utils.threads import BusyMachineNote, busy_machine_note
 
     overrides = {}
     if folds is not None:
@@ -77,7 +77,8 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
                      else list(DEFAULT_FRACTIONS))
     # checked as the fits start and before the final fit, after the checks: a command that
     # fails on its input keeps its one error line
-    busy = BusyMachineNote(config.model.params.get("n_jobs"), lambda line: note(line, quiet))
+    n_jobs = config.model.params.get("n_jobs")
+    busy = BusyMachineNote(lambda: busy_machine_note(n_jobs), lambda line: note(line, quiet))
     try:
         result = run_training(train_file, out_dir, config, overwrite=overwrite,
                               progress=not quiet, curve_fractions=fractions, before_fits=busy)

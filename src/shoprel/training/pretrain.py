@@ -18,7 +18,7 @@ import numbers
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import InitVar, asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import get_type_hints
@@ -344,13 +344,16 @@ def _config(config) -> PretrainConfig:
 
 def pretrain(files: str | Path | Sequence[str | Path], out_dir: str | Path,
              config: PretrainConfig | dict | None = None, overwrite: bool = False,
-             progress: bool = True) -> PretrainResult:
+             progress: bool = True,
+             before_training: Callable[[], None] | None = None) -> PretrainResult:
     """Continue pre-training `config.backbone` with masked LM on the files' texts (one path
     is one file); write DIR.
 
     Under torchrun / accelerate launch every rank trains (Trainer syncs gradients) and only
     rank 0 writes DIR. `files`: one path or a list of them; `config`: a PretrainConfig or a
     dict of its settings. A wrong argument is one line naming it, before any work.
+    `before_training()`: called on rank 0 as the training starts on the CPU, under the run's
+    torch threads (`shoprel pretrain` says there whether the machine is busy).
     """
     # every caller's arguments are checked here, once: the API's, the command's, a script's
     files, out_dir = _files(files), path_argument(out_dir, "out_dir")
@@ -409,6 +412,8 @@ def pretrain(files: str | Path | Sequence[str | Path], out_dir: str | Path,
             data_collator=DataCollatorForLanguageModeling(
                 tokenizer, mlm_probability=config.mask_prob, seed=config.seed))
         hft.bar_without_log_lines(trainer)
+        if before_training is not None and ranks.is_main and hft.fit_device() == "cpu":
+            before_training()
         started = time.perf_counter()
         trainer.train()
         seconds = time.perf_counter() - started

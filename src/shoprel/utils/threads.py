@@ -95,38 +95,65 @@ def torch_threads(n: int | None):
         torch.set_num_threads(before)
 
 
-def busy_machine_note(n_jobs: int | None) -> str | None:
-    """A line for a user whose LightGBM fits use several threads on a machine whose cores
-    are taken (the last minute's load average, read now): OpenMP threads then spin against
-    each other (the default train ran 11x slower at load 6-17 on 2 cores; a 600-row run took
-    11.5 min instead of 71 s), and `n_jobs: 1` avoids it. None when the threads have the cores
-    to themselves."""
-    if not n_jobs or n_jobs <= 1 or not hasattr(os, "getloadavg"):
+def busy_load() -> tuple[float, int] | None:
+    """(the last minute's load average, the cores this process may use) where the load is
+    at or above the cores, read now: threads that spin while they wait for each other (OpenMP's,
+    LightGBM's and torch's) then run several times slower. None on a machine with cores free,
+    or where the load cannot be read."""
+    if not hasattr(os, "getloadavg"):
         return None
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     load = os.getloadavg()[0]
-    if load < (cores or 1):
+    return None if load < (cores or 1) else (load, cores or 1)
+
+
+def busy_machine_note(n_jobs: int | None) -> str | None:
+    """A line for a user whose LightGBM fits use several threads on a machine whose cores
+    are taken (busy_load): OpenMP threads then spin against each other (the default train ran
+    11x slower at load 6-17 on 2 cores; a 600-row run took 11.5 min instead of 71 s), and
+    `n_jobs: 1` avoids it. None when the threads have the cores to themselves."""
+    busy = busy_load() if n_jobs and n_jobs > 1 else None
+    if busy is None:
         return None
+    load, cores = busy
     return (f"note: this machine's load is {load:.1f} on {cores} cores; LightGBM with "
             f"{n_jobs} threads runs several times slower when its cores are taken: on a shared "
             "machine, model.params.n_jobs: 1 trains faster (README, \"Speed and memory\")")
 
 
+def busy_torch_note(n_threads: int | None) -> str | None:
+    """busy_machine_note for `shoprel pretrain`'s torch threads on the CPU (`--threads`; none
+    given: torch's default, a thread a core): on a busy 2-core machine a pretrain ran up to
+    ~10x slower with the default threads, as two torch threads took 10x the CPU time of one
+    in models/embed/learned_similarity.py."""
+    import torch
+
+    threads = n_threads or torch.get_num_threads()
+    busy = busy_load() if threads > 1 else None
+    if busy is None:
+        return None
+    load, cores = busy
+    return (f"note: this machine's load is {load:.1f} on {cores} cores; torch with {threads} "
+            "threads runs several times slower when its cores are taken: on a shared machine, "
+            "--threads 1 trains faster")
+
+
 class BusyMachineNote:
-    """busy_machine_note said at most once a run, at the first of several checks that finds
-    the machine busy: as the fits start and before the final fit, while `n_jobs: 1` can still
+    """A busy-machine note (`check()`: busy_machine_note's or busy_torch_note's line, or None)
+    said at most once a run, at the first of several checks that finds the machine busy: as
+    the fits start and before train's final fit, while `n_jobs: 1` or `--threads 1` can still
     save the time (a note read as the run ended came after a final fit of 509 s that one
     thread did in 72 s), and as the run ends, where the load came later."""
 
-    def __init__(self, n_jobs: int | None, say: Callable[[str], None]):
-        self.n_jobs = n_jobs
+    def __init__(self, check: Callable[[], str | None], say: Callable[[str], None]):
+        self.check = check
         self.say = say
         self.said = False
 
     def __call__(self) -> None:
         if self.said:
             return
-        line = busy_machine_note(self.n_jobs)
+        line = self.check()
         if line:
             self.said = True
             self.say(line)
