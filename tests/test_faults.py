@@ -220,6 +220,11 @@ def _run_with_submission(sb):
     (sb / "run" / "submission.txt").write_text("a user's file inside the run")
 
 
+def _run_with_dot_file(sb):
+    """A user's file named like a temporary one (shoprel's are .NAME.PID@HOST.X.partial)."""
+    (sb / "run" / ".notes.old").write_text("a user's file inside the run")
+
+
 def _submission(sb):
     """A submission (predict's columns: the input's, then prediction and probability) and a
     link to it."""
@@ -323,6 +328,9 @@ CASES = [
     Case("train --overwrite over a run holding a user's file",
          _with(_run_with_submission, ["train", "train.jsonl", "--out", "run", "--overwrite",
                                       "--config", "fast.yaml"]), "submission.txt"),
+    Case("train --overwrite over a run holding a user's dot file",
+         _with(_run_with_dot_file, ["train", "train.jsonl", "--out", "run", "--overwrite",
+                                    "--config", "fast.yaml"]), ".notes.old"),
     Case("train --overwrite over a file", lambda sb: [
         "train", "train.jsonl", "--out", "gold.jsonl", "--overwrite", "--config", "fast.yaml"],
         "gold.jsonl: is a file"),

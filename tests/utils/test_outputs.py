@@ -128,6 +128,27 @@ def test_a_stamped_folder_may_hold_exactly_what_was_written(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
 
 
+def test_only_shoprels_own_temporary_names_are_passed_over(tmp_path):
+    """A killed writer's leftovers inside a run (a far-pairs rewriting metrics.json, its lock)
+    do not stop --overwrite; a user's file only shaped like one (`.notes.old`) does."""
+    from shoprel.utils.outputs import check_replaceable
+
+    target = tmp_path / "run"
+    with atomic_dir(target, guard=check_replaceable) as tmp:
+        (tmp / "run.json").write_text("{}")
+        (tmp / "models").mkdir()
+    host, dead = host_tag(), dead_pid()
+    (target / f".metrics.json.{dead}@{host}.ab_12.partial").write_text("half")
+    (target / "models" / f".full.{dead}@{host}.zz.old").mkdir()
+    (target / ".metrics.json.lock").write_text(str(dead))
+    check_output_dir(target, overwrite=True)
+    for name in (".notes.old", "models/.draft.partial", ".db.lock"):
+        (target / name).write_text("user data")
+        with pytest.raises(OutputError, match=name.rsplit("/", 1)[-1]):
+            check_output_dir(target, overwrite=True)
+        (target / name).unlink()
+
+
 def test_a_file_put_below_the_top_level_is_found_too(tmp_path):
     """A user's file in a run's models/ (or deeper) is refused like one at the top; folders
     written after the stamp (a run's index, a carried student, an export) are the writers'."""

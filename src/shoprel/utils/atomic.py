@@ -16,7 +16,6 @@ import fcntl
 import hashlib
 import json
 import os
-import re
 import shutil
 import socket
 import stat
@@ -26,10 +25,15 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from shoprel.errors import OutputError, OutputExistsError
-from shoprel.utils.outputs import STAMP, check_not_a_link, read_stamp, stamp_entries
+from shoprel.utils.outputs import (
+    LOCK_FILE,
+    STAMP,
+    TEMP_FILE,
+    check_not_a_link,
+    read_stamp,
+    stamp_entries,
+)
 
-_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)@(?P<host>[0-9a-f]{6})\.[^.]+\.(partial|old)$")
-_LOCK = re.compile(r"^\..+\.lock$")
 # how long a short read-modify-write of a file several commands update (a run's stamp or
 # metrics) waits for another process's, before failing with the holder's pid
 SHARED_FILE_WAIT_S = 60.0
@@ -79,18 +83,18 @@ def clean_stale(target: str | os.PathLike) -> list[Path]:
         return removed
     own_lock = _lock_path(target)
     for path in siblings:
-        if _TEMP.match(path.name):
+        if TEMP_FILE.match(path.name):
             if not dead_writer_leftover(path):
                 continue
             if path.name.endswith(".old") and path.is_dir() and not path.is_symlink() and \
-                    _put_back(path, path.parent / _TEMP.match(path.name)["name"]):
+                    _put_back(path, path.parent / TEMP_FILE.match(path.name)["name"]):
                 continue  # a writer killed mid-swap: its output is the previous one, restored
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path, ignore_errors=True)
             else:
                 path.unlink(missing_ok=True)
             removed.append(path)
-        elif _LOCK.match(path.name) and path != own_lock and _unheld_lock_removed(path):
+        elif LOCK_FILE.match(path.name) and path != own_lock and _unheld_lock_removed(path):
             removed.append(path)
     return removed
 
@@ -98,7 +102,7 @@ def clean_stale(target: str | os.PathLike) -> list[Path]:
 def dead_writer_leftover(path: str | os.PathLike) -> bool:
     """Whether `path` is a temporary file or folder that a writer on this host left when it
     died (its pid gone): never part of a finished output, safe to remove."""
-    match = _TEMP.match(Path(path).name)
+    match = TEMP_FILE.match(Path(path).name)
     return bool(match) and match["host"] == host_tag() and not _alive(int(match["pid"]))
 
 

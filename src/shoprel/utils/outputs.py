@@ -32,10 +32,30 @@ INDEX_WRITER = "shoprel index"  # its written_by: a file of that name from elsew
 # what runs written before the stamp existed hold at their top level
 LEGACY_RUN_ENTRIES = frozenset({"run.json", "config.yaml", "folds.parquet", "oof.parquet",
                                 "metrics.json", "report.html", "models", "learning_curve.json"})
-# shoprel's own temporary names (atomic.py): leftovers of an interrupted write, never user data
-TEMP_NAME = re.compile(r"^\..+\.(partial|old|lock)$")
+# shoprel's own temporary names (atomic.py): `.NAME.PID@HOST.RANDOM.partial` (`.old`: an
+# output being replaced, kept until the swap is done) and a writer's `.NAME.lock`
+TEMP_FILE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)@(?P<host>[0-9a-f]{6})\.[^.]+"
+                       r"\.(partial|old)$")
+LOCK_FILE = re.compile(r"^\..+\.lock$")
 
 PathLike = str | os.PathLike
+
+
+def is_temporary(path: Path) -> bool:
+    """A temporary file or folder of a shoprel writer, live or killed (TEMP_FILE), or a lock
+    file output_lock left (it holds the writer's pid): never user data, so --overwrite passes
+    over it. A name only shaped like one (`.notes.old`, a `.db.lock` of the user's) is the
+    user's."""
+    if TEMP_FILE.match(path.name):
+        return True
+    if not LOCK_FILE.match(path.name) or path.is_symlink() or not path.is_file():
+        return False
+    try:
+        with open(path, "rb") as handle:
+            held = handle.read(33)
+    except OSError:
+        return False
+    return held == b"" or (len(held) <= 32 and held.isdigit())
 
 
 def _resolved(path: PathLike) -> Path:
@@ -233,7 +253,7 @@ def check_replaceable(folder: PathLike, legacy_entries: frozenset[str] | None = 
     and, when `legacy_entries` is given, nothing beyond those names.
     """
     folder = Path(folder)
-    entries = {p.name for p in folder.iterdir() if not TEMP_NAME.match(p.name)} - {STAMP}
+    entries = {p.name for p in folder.iterdir() if not is_temporary(p)} - {STAMP}
     if not entries:
         return
     stamp = read_stamp(folder)
@@ -271,10 +291,11 @@ def _tree(folder: Path) -> list[str]:
     """Every file (and link) below `folder`, relative, but the stamp and temporary names."""
     found = []
     for root, dirs, files in os.walk(folder):
-        dirs[:] = [d for d in dirs if not TEMP_NAME.match(d)]
+        dirs[:] = [d for d in dirs if not is_temporary(Path(root) / d)]
         base = Path(root).relative_to(folder)
         found += [(base / name).as_posix() for name in files
-                  if not TEMP_NAME.match(name) and not (base == Path(".") and name == STAMP)]
+                  if not is_temporary(Path(root) / name)
+                  and not (base == Path(".") and name == STAMP)]
     return found
 
 
