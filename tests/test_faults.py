@@ -38,6 +38,8 @@ def snapshot(root: Path) -> dict[str, str]:
             state[key] = "link:" + os.readlink(path)
         elif path.is_dir():
             state[key] = "dir"
+        elif not path.is_file():  # a pipe or device: reading it would block or never end
+            state[key] = f"special:{path.stat().st_mode:o}"
         else:
             state[key] = hashlib.sha256(path.read_bytes()).hexdigest()
     return state
@@ -225,6 +227,10 @@ def _run_with_dot_file(sb):
     (sb / "run" / ".notes.old").write_text("a user's file inside the run")
 
 
+def _pipe(sb):
+    os.mkfifo(sb / "pipe.jsonl")
+
+
 def _submission(sb):
     """A submission (predict's columns: the input's, then prediction and probability) and a
     link to it."""
@@ -300,6 +306,9 @@ CASES = [
         "predict", "ens", "gold.jsonl", "--out", "run/metrics.json"], "run/metrics.json"),
     Case("predict onto a folder", lambda sb: ["predict", "run", "gold.jsonl", "--out", "run"],
          "run: is a folder"),
+    Case("predict --overwrite onto a named pipe",
+         _with(_pipe, ["predict", "run", "gold.jsonl", "--out", "pipe.jsonl", "--overwrite"]),
+         "pipe.jsonl: is not a regular file"),
     Case("predict below a file", _with(_a_file, ["predict", "run", "gold.jsonl", "--out",
                                                  "afile/pred.jsonl"]), "afile"),
     Case("predict onto its input spelled another way", lambda sb: [

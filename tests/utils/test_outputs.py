@@ -6,6 +6,7 @@ import errno
 import json
 import os
 import signal
+import stat
 import subprocess
 import sys
 import textwrap
@@ -97,6 +98,19 @@ def test_folder_output_refusals(tmp_path, monkeypatch):
     with pytest.raises(OutputError, match="not a folder shoprel wrote"):
         check_output_dir(tmp_path / "data", overwrite=True)
     assert train.read_text() == "x"
+
+
+def test_an_output_that_is_a_pipe_or_device_is_refused_not_replaced(tmp_path):
+    """--overwrite replaced a named pipe (as root: /dev/null) with a regular file."""
+    pipe = tmp_path / "pipe.jsonl"
+    os.mkfifo(pipe)
+    with pytest.raises(OutputError, match="pipe.jsonl: is not a regular file"):
+        check_output_file(pipe, overwrite=True)
+    with pytest.raises(OutputError, match="pipe.jsonl: is not a regular file"):
+        with atomic_file(pipe) as tmp:  # a writer no command checked first: the demo's
+            tmp.write_text("new")
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    assert [p.name for p in tmp_path.iterdir()] == ["pipe.jsonl"]
 
 
 def test_overwrite_replaces_only_a_run_holding_nothing_else(tmp_path):

@@ -30,6 +30,7 @@ from shoprel.utils.outputs import (
     STAMP,
     TEMP_FILE,
     check_not_a_link,
+    check_not_special,
     read_stamp,
     stamp_entries,
 )
@@ -242,6 +243,7 @@ def atomic_file(path: str | os.PathLike, replace: bool = True,
     target = Path(path).expanduser()  # as pandas and the output checks read it
     if target.is_dir():
         raise OutputError(f"{target}: is a folder; the output must be a file name")
+    check_not_special(target)
     created = _make_parent(target)
     clean_stale(target)
     with _write_access(target):

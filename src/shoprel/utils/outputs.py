@@ -84,6 +84,16 @@ def check_not_a_link(out: PathLike, kind: str = "folder") -> None:
                           f"{kind} or another path")
 
 
+def check_not_special(out: PathLike) -> None:
+    """Refuse a file output that exists as something other than a file: a device (`--out
+    /dev/null`), a named pipe or a socket is no output to replace, and replaced by root it
+    would leave the system without its /dev/null."""
+    out = Path(out)
+    if out.exists() and not out.is_file() and not out.is_dir():
+        raise OutputError(f"{out}: is not a regular file (a device, pipe or socket); the output "
+                          "must be a file name")
+
+
 def check_parent(out: PathLike) -> None:
     """The output's nearest existing ancestor must be a folder this process can write in."""
     out = Path(out)
@@ -99,13 +109,15 @@ def check_parent(out: PathLike) -> None:
 def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
                       runs: Iterable[PathLike] = (), own: Iterable[PathLike] = (),
                       overwrite: bool = False) -> Path:
-    """Refuse a file output that is a folder, is one of the input files `reads` (also through
-    links), lies inside one of the run folders `runs` being read, unless it is one of the
-    run files the command rewrites as its own (`own`, e.g. RUN/report.html for `report`), or
-    exists without `overwrite` (a file of the user's that only looks like an output)."""
+    """Refuse a file output that is a folder or a device, pipe or socket, is one of the input
+    files `reads` (also through links), lies inside one of the run folders `runs` being read,
+    unless it is one of the run files the command rewrites as its own (`own`, e.g.
+    RUN/report.html for `report`), or exists without `overwrite` (a file of the user's that
+    only looks like an output)."""
     out = Path(out)
     if out.is_dir():
         raise OutputError(f"{out}: is a folder; the output must be a file name")
+    check_not_special(out)
     for source in reads:
         if Path(source).exists() and same_file(out, Path(source)):
             raise OutputError(f"{out}: is the input file {source}; writing it would destroy "
