@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from shoprel.demo import RECORD, DemoFiles, run_demo
+from shoprel.demo import RECORD, DemoFiles, demo_file, run_demo
 from shoprel.errors import ConfigError, OutputError
 
 
@@ -92,12 +92,16 @@ def test_a_run_an_older_demo_listed_before_training_is_judged_by_its_train_file(
 
 
 def test_a_demo_folder_of_an_older_shoprel_is_rerun(tmp_path):
-    """Its runs are there and no record: the files with the demo's names are the demo's."""
+    """Its runs are there and no record: the files with the demo's names holding rows of the
+    built-in set are the demo's."""
+    demo_rows = demo_file("QC").read_text(encoding="utf-8").splitlines()
     (tmp_path / "run_QC").mkdir()
     (tmp_path / "run_QC" / "run.json").write_text("{}")
     (tmp_path / "data").mkdir()
-    (tmp_path / "data" / "train_QC.jsonl").write_text("old demo rows\n")
-    (tmp_path / "pred_holdout_QC.jsonl").write_text("old predictions\n")
+    (tmp_path / "data" / "train_QC.jsonl").write_text("\n".join(demo_rows[:40]) + "\n")
+    (tmp_path / "pred_holdout_QC.jsonl").write_text("".join(
+        json.dumps({**json.loads(row), "prediction": 1, "probability": 0.9}) + "\n"
+        for row in demo_rows[40:50]))
     (tmp_path / "notes.jsonl").write_text("the user's\n")
     files = DemoFiles(tmp_path)
     files.check(tmp_path / "data" / "train_QC.jsonl")
@@ -105,6 +109,28 @@ def test_a_demo_folder_of_an_older_shoprel_is_rerun(tmp_path):
     with pytest.raises(OutputError, match="notes.jsonl: exists"):
         files.check(tmp_path / "notes.jsonl")
     assert DemoFiles(tmp_path / "data").written == {}  # no runs there: nothing is the demo's
+
+
+def test_a_users_own_data_and_run_with_an_older_demos_names_are_theirs(tmp_path):
+    """A user's data/train_QC.jsonl and a run_QC they trained on it, in the folder given as
+    --out: no record, names as an older demo's, but rows not of the built-in set. The demo
+    replaced both (its split over their file, its run over theirs)."""
+    from tests.conftest import FAST_TEST_PARAMS
+
+    from shoprel.training.config import load_config
+    from shoprel.training.runner import train
+
+    rows = [json.loads(line) for line in demo_file("QC").read_text().splitlines()[:120]]
+    mine = tmp_path / "data" / "train_QC.jsonl"
+    mine.parent.mkdir()
+    mine.write_text("".join(json.dumps({**r, "origin_query": "my " + r["origin_query"]}) + "\n"
+                            for r in rows))
+    train(mine, tmp_path / "run_QC", load_config(None, FAST_TEST_PARAMS), progress=False)
+    files = DemoFiles(tmp_path)
+    with pytest.raises(OutputError, match="train_QC.jsonl: exists and the demo did not write"):
+        files.check(mine)
+    with pytest.raises(OutputError, match="run_QC: a run the demo did not train"):
+        files.check_run(tmp_path / "run_QC", mine)
 
 
 def nothing_written(out) -> bool:

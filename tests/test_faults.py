@@ -231,6 +231,15 @@ def _pipe(sb):
     os.mkfifo(sb / "pipe.jsonl")
 
 
+def _own_demo_names(sb):
+    """A user's folder laid out as an older demo's (no record): their data/train_QC.jsonl,
+    not rows of the built-in set, and a run_QC."""
+    (sb / "proj" / "data").mkdir(parents=True)
+    write_rows(sb / "proj" / "data" / "train_QC.jsonl",
+               [dict(r, origin_query="my " + r["origin_query"]) for r in rows()])
+    shutil.copytree(sb / "run", sb / "proj" / "run_QC")
+
+
 def _submission(sb):
     """A submission (predict's columns: the input's, then prediction and probability) and a
     link to it."""
@@ -365,6 +374,9 @@ CASES = [
     Case("pretrain onto a file", lambda sb: [
         "pretrain", "train.jsonl", "--out", "gold.jsonl", "--overwrite"], "gold.jsonl: is a file"),
     # an existing file the command did not read is still the user's: kept without --overwrite
+    Case("demo into a user's folder laid out as an older demo's",
+         _with(_own_demo_names, ["demo", "--out", "proj"]),
+         "proj/data/train_QC.jsonl: exists and the demo did not write it"),
     Case("predict onto an existing file", lambda sb: [
         "predict", "run", "gold.jsonl", "--out", "train.jsonl"], "train.jsonl already exists"),
     Case("report onto an existing file", lambda sb: ["report", "run", "--out", "train.jsonl"],

@@ -15,6 +15,7 @@ from shoprel import runs
 from shoprel.data.formats import FORMATS
 from shoprel.data.readers import read_pairs
 from shoprel.data.submission import check_submission
+from shoprel.data.tasks import Task
 from shoprel.data.writers import write_table
 from shoprel.errors import InputError, OutputError, RunDirError
 from shoprel.evaluate.console import constant_scores_line
@@ -121,12 +122,15 @@ class DemoFiles:
     @staticmethod
     def _older_demo(out_dir: Path) -> set[str]:
         """A folder an older shoprel's demo filled (its runs, no record): the files it names
-        as the demo names them are taken as the demo's, so a rerun after an upgrade works."""
+        as the demo names them are taken as the demo's, so a rerun after an upgrade works —
+        those holding rows of the built-in set only. A user's own data/train_QC.jsonl beside a
+        run_QC they trained on it has the same names, and is theirs."""
         if not any((out_dir / f"run_{task}" / "run.json").is_file() for task in ("QC", "QI")):
             return set()
         names = [*out_dir.glob("data/train_Q[CI].jsonl"), *out_dir.glob("data/holdout_Q[CI].jsonl"),
-                 *out_dir.glob("pred_*.jsonl")]
-        return {path.relative_to(out_dir).as_posix() for path in names}
+                 *out_dir.glob("pred_*_Q[CI].jsonl")]
+        return {path.relative_to(out_dir).as_posix() for path in names
+                if _of_demo_set(_file_rows(path), path.stem[-2:])}
 
     def _name(self, path: Path) -> str:
         return path.relative_to(self.out_dir).as_posix()
@@ -161,7 +165,8 @@ class DemoFiles:
                 trained_on = runs.Run.read(run_dir).train_file()
             except RunDirError:
                 trained_on = None
-            ours = trained_on is not None and Path(trained_on).resolve() == train_file.resolve()
+            ours = (trained_on is not None and Path(trained_on).resolve() == train_file.resolve()
+                    and _of_demo_set(_run_rows(run_dir), run_dir.name[-2:]))
         if not ours:
             raise OutputError(f"{run_dir}: a run the demo did not train (or not the one it "
                               "trained); the demo would replace it, choose another --out")
@@ -186,6 +191,48 @@ class DemoFiles:
                 Path(tmp).write_text(json.dumps(record, indent=1), encoding="utf-8")
         except OSError as exc:
             raise OutputError(f"{self.path}: cannot write ({exc.strerror or exc})") from None
+
+
+def _demo_rows(task: str) -> set[tuple[str, str, str]]:
+    """(id, query, target) of every row of the built-in set: all an older demo's split, runs
+    and predictions hold."""
+    target = Task(task).target_column
+    records = (json.loads(line) for line in demo_file(task).read_text(encoding="utf-8").split("\n")
+               if line.strip())
+    return {(str(r["id"]), str(r["origin_query"]), str(r[target])) for r in records}
+
+
+def _file_rows(path: Path) -> list[dict]:
+    """A JSON-lines file's rows (an older demo's data or predictions); [] when unreadable."""
+    try:
+        text = path.read_text(encoding="utf-8")
+        return [json.loads(line) for line in text.split("\n") if line.strip()]
+    except (OSError, ValueError):
+        return []
+
+
+def _run_rows(run_dir: Path) -> list[dict]:
+    """A run's out-of-fold rows as the demo's files name their fields; [] when unreadable."""
+    try:
+        table = runs.Run.read(run_dir).oof()
+        target = Task(run_dir.name[-2:]).target_column
+        return [{"id": i, "origin_query": q, target: t}
+                for i, q, t in zip(table["id"], table["query"], table["target"], strict=True)]
+    except (RunDirError, ValueError, KeyError):  # no such task, or an oof without texts
+        return []
+
+
+def _of_demo_set(rows: list[dict], task: str) -> bool:
+    """Whether these rows (of a file or run with an older demo's name) are all of the built-in
+    set of `task`, as an older demo wrote them; none, or any other row: the user's."""
+    if task not in ("QC", "QI") or not rows:
+        return False
+    known, target = _demo_rows(task), Task(task).target_column
+    try:
+        return all(isinstance(r, dict) and (str(r["id"]), str(r["origin_query"]), str(r[target]))
+                   in known for r in rows)
+    except KeyError:
+        return False
 
 
 def _demo_folder(out_dir: Path) -> None:
