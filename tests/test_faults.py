@@ -240,6 +240,12 @@ def _own_demo_names(sb):
     shutil.copytree(sb / "run", sb / "proj" / "run_QC")
 
 
+def _report_folder(sb):
+    """A folder where the run's report.html was."""
+    (sb / "run" / "report.html").unlink()
+    (sb / "run" / "report.html").mkdir()
+
+
 def _submission(sb):
     """A submission (predict's columns: the input's, then prediction and probability) and a
     link to it."""
@@ -373,6 +379,9 @@ CASES = [
                         "--out", "gold.jsonl"]), "gold.jsonl"),
     Case("pretrain onto a file", lambda sb: [
         "pretrain", "train.jsonl", "--out", "gold.jsonl", "--overwrite"], "gold.jsonl: is a file"),
+    Case("far-pairs on a run whose report.html is a folder",
+         _with(_report_folder, ["far-pairs", "run", "--pairs", "60", "--quiet"]),
+         "run/report.html: is a folder"),
     # an existing file the command did not read is still the user's: kept without --overwrite
     Case("demo into a user's folder laid out as an older demo's",
          _with(_own_demo_names, ["demo", "--out", "proj"]),

@@ -35,6 +35,7 @@ from shoprel.training.defaults import CARRIED_HARD_WEIGHT
 from shoprel.utils.atomic import SHARED_FILE_WAIT_S, atomic_file, output_lock
 from shoprel.utils.bounds import not_a_probability
 from shoprel.utils.digest import sha256_of_file
+from shoprel.utils.outputs import check_file_target
 
 MANIFEST = "run.json"
 CONFIG = "config.yaml"
@@ -419,6 +420,8 @@ class RunWriter:
             metrics = read_metrics(self.path)
             change(metrics)
             html = self._report_html(metrics) if report else None
+            if html is not None:  # a report that cannot be written refuses before metrics.json
+                check_file_target(self.path / REPORT)
             self.metrics(metrics)
             if html is not None:
                 self._text(REPORT, html)

@@ -29,8 +29,8 @@ from shoprel.utils.outputs import (
     LOCK_FILE,
     STAMP,
     TEMP_FILE,
+    check_file_target,
     check_not_a_link,
-    check_not_special,
     read_stamp,
     stamp_entries,
 )
@@ -241,9 +241,7 @@ def atomic_file(path: str | os.PathLike, replace: bool = True,
     is trusted as whole once in place: every output a command reports as written (predictions,
     reports, a run's metrics) and a target index's segments; caches rebuilt when damaged skip it."""
     target = Path(path).expanduser()  # as pandas and the output checks read it
-    if target.is_dir():
-        raise OutputError(f"{target}: is a folder; the output must be a file name")
-    check_not_special(target)
+    check_file_target(target)
     created = _make_parent(target)
     clean_stale(target)
     with _write_access(target):

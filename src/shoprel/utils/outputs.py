@@ -94,6 +94,15 @@ def check_not_special(out: PathLike) -> None:
                           "must be a file name")
 
 
+def check_file_target(out: PathLike) -> None:
+    """A file output's own path may be written: it is no folder, device, pipe or socket. Also
+    asked before the first of several files is written (a run's metrics.json, then its report),
+    so that a refused second one leaves the first as it was."""
+    if Path(out).is_dir():
+        raise OutputError(f"{out}: is a folder; the output must be a file name")
+    check_not_special(out)
+
+
 def check_parent(out: PathLike) -> None:
     """The output's nearest existing ancestor must be a folder this process can write in."""
     out = Path(out)
@@ -115,9 +124,7 @@ def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
     RUN/report.html for `report`), or exists without `overwrite` (a file of the user's that
     only looks like an output)."""
     out = Path(out)
-    if out.is_dir():
-        raise OutputError(f"{out}: is a folder; the output must be a file name")
-    check_not_special(out)
+    check_file_target(out)
     for source in reads:
         if Path(source).exists() and same_file(out, Path(source)):
             raise OutputError(f"{out}: is the input file {source}; writing it would destroy "
