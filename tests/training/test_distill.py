@@ -359,6 +359,24 @@ def test_quiet_leaves_out_the_caveat_and_the_unused_folds_notes(teachers, studen
     assert result.stdout.splitlines()[-1] == f"student run written to {tmp_path / 's'}"
 
 
+@pytest.mark.parametrize("teacher", ["run", "ensemble"])
+def test_student_folds_equal_to_the_teachers_are_not_said_unused(teachers, tmp_path, teacher):
+    """A preset spelling the teacher's folds (configs/embed-use.yaml spells the defaults) drew
+    'folds ... are not used' on every distill; only folds that differ are said."""
+    same = tmp_path / "same.yaml"
+    same.write_text(STUDENT_YAML.replace("folds: {k: 7, seed: 99}", "folds: {k: 3, seed: 42}"),
+                    encoding="utf-8")
+    result = distill(teachers[teacher], same, tmp_path / "s", speed_rows=0, progress=False)
+    assert "ignored" not in result.metrics["distillation"]
+    other = tmp_path / "other.yaml"  # the teacher's k, another seed: said
+    other.write_text(STUDENT_YAML.replace("folds: {k: 7, seed: 99}", "folds: {k: 3, seed: 7}"),
+                     encoding="utf-8")
+    result = distill(teachers[teacher], other, tmp_path / "o", speed_rows=0, progress=False)
+    assert result.metrics["distillation"]["ignored"] == [
+        "the student config's folds (k 3, seed 7) are not used: a student is cross-validated "
+        "on its teacher's 3 folds"]
+
+
 def test_compare_and_the_report_say_a_students_figures_are_optimistic(teachers, student_yaml,
                                                                      tmp_path):
     """Soft targets from teachers that saw its validation rows flatter a student: compare

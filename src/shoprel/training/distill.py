@@ -35,6 +35,7 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+import yaml
 
 from shoprel import runs
 from shoprel.data.frame import PairFrame
@@ -42,7 +43,7 @@ from shoprel.data.readers import read_pairs
 from shoprel.data.records import require_file
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.models.targets import SOFT_LABEL, mix_targets, require_row_targets
-from shoprel.training.config import RunConfig, load_config
+from shoprel.training.config import FoldsConfig, RunConfig, load_config
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 from shoprel.training.nested_stage0 import nested_start
 from shoprel.training.runner import TrainResult, train
@@ -98,6 +99,18 @@ def open_teacher(teacher_dir: str | Path) -> Teacher:
         if table["id"].duplicated().any():
             raise RunDirError(f"{run.path}: {name} repeats ids; cannot align it with the rows")
     return Teacher(run, Path(train_file), oof, folds)
+
+
+def teacher_folds_config(run: runs.Run) -> FoldsConfig | None:
+    """The folds section the teacher was trained with (an ensemble's: its first member's, whose
+    folds every member shares), read from its config.yaml; None where that cannot tell."""
+    try:
+        while run.kind == "ensemble":
+            run = runs.Run.open(run.member_dirs()[0])
+        saved = yaml.safe_load((run.path / runs.CONFIG).read_text(encoding="utf-8"))
+        return FoldsConfig.model_validate(saved["folds"])
+    except Exception:  # noqa: BLE001 (an older or damaged config: the note is then said)
+        return None
 
 
 def aligned_to_rows(frame: PairFrame, table: pd.DataFrame, column: str,
@@ -327,10 +340,12 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
                           "give a teacher of at least 3 folds")
     if not isinstance(config, RunConfig):
         config = load_config(config)
-    # the student is measured on the teacher's very folds: a config's own are not used
+    # the student is measured on the teacher's very folds: a config's own are not used, which
+    # is said only where they differ (a preset such as configs/embed-use.yaml spells the defaults)
     ignored = ([f"the student config's folds (k {config.folds.k}, seed {config.folds.seed}) "
                 f"are not used: a student is cross-validated on its teacher's {k} folds"]
-               if "folds" in config.model_fields_set else [])
+               if "folds" in config.model_fields_set
+               and config.folds != teacher_folds_config(teacher.run) else [])
     if config.student is not None:  # dropped by student_config: said, as the folds are
         ignored.append("the student config's student section is not used: a distilled "
                        "student carries no student of its own")
