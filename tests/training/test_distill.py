@@ -294,6 +294,9 @@ def test_unlabeled_pairs_train_every_fit_with_the_teacher_scores(teachers, stude
     metrics = runs.Run.open(out).metrics()
     assert metrics["overall"]["n"] == 360  # never a validation row
     assert metrics["distillation"]["unlabeled"]["rows"] == 50
+    assert metrics["distillation"]["oof_optimistic"] is True  # what compare flags
+    assert metrics["distillation"]["caveat"].startswith(
+        "student OOF is optimistic: its teacher-scored pairs (--unlabeled)")
     assert not runs.Run.open(out).oof()["id"].astype(str).str.startswith("unlabeled").any()
 
 
@@ -331,13 +334,22 @@ def test_unlabeled_pairs_of_the_teachers_training_rows_are_left_out(teachers, st
 
 
 def test_oof_caveat_says_what_the_student_oof_is_worth():
-    from shoprel.training.distill import LABELS_NOTE, LEAK_CAVEAT, NESTED_NOTE, oof_caveat
+    from shoprel.training.distill import (
+        LABELS_NOTE,
+        LEAK_CAVEAT,
+        NESTED_NOTE,
+        UNLABELED_CAVEAT,
+        oof_caveat,
+    )
 
     assert oof_caveat(0.3, nested=False, unlabeled=False) == LEAK_CAVEAT
     assert oof_caveat(0.3, nested=True, unlabeled=False) == NESTED_NOTE
     assert oof_caveat(1.0, nested=False, unlabeled=False) == LABELS_NOTE
-    # teacher-scored pairs come from the teacher's final model, which saw every fold
-    assert oof_caveat(1.0, nested=True, unlabeled=True) == LEAK_CAVEAT
+    # teacher-scored pairs come from the teacher's final model, which saw every fold: said as
+    # such (the soft targets' caveat pointed at nested, which does not mend it)
+    assert oof_caveat(1.0, nested=True, unlabeled=True) == UNLABELED_CAVEAT
+    assert oof_caveat(1.0, nested=False, unlabeled=True) == UNLABELED_CAVEAT
+    assert UNLABELED_CAVEAT.startswith("student OOF is optimistic")  # compare's flag on old runs
 
 
 @pytest.mark.parametrize("quiet", [False, True])

@@ -16,7 +16,9 @@ nothing; the smaller hard_weight, the more the soft targets carry. On qc_real a 
 distilled from its own fast run gained OOF AUC 0.68 → 0.74 (hard_weight 0.3): all leak.
 `nested=True` removes it: for student fold f the teacher is refitted (from its run config, or
 each member's for a mean/weighted ensemble) without fold f, so each fold's soft targets never
-saw that fold's labels; it costs k·(k−1) teacher fits per member. Each refit starts from the
+saw that fold's labels; it costs k·(k−1) teacher fits per member. Pairs the teacher scores for
+`unlabeled` come from its final model, which saw every fold: they leak the validation folds'
+labels into the student's OOF figures, nested or not, at any hard weight. Each refit starts from the
 teacher's stage-0 model, as its own fits did, when that learnt none of this file's rows: it
 was fitted on the other task's file, or on a file of this task, still there as it was, that
 shares no (query, target) pair with this one; one that may hold this file's rows is not
@@ -53,6 +55,9 @@ from shoprel.utils.outputs import check_output_dir, is_written_for
 
 LEAK_CAVEAT = ("student OOF is optimistic: the teacher OOF probability of a training row came "
                "from a teacher model that saw the student's validation rows (use nested)")
+UNLABELED_CAVEAT = ("student OOF is optimistic: its teacher-scored pairs (--unlabeled) came "
+                    "from the teacher's final model, which saw the student's validation rows "
+                    "(neither nested nor hard_weight 1.0 changes that)")
 NESTED_NOTE = ("each student fold's soft targets come from teacher models refitted without "
                "that fold: its OOF figures are honest")
 LABELS_NOTE = ("hard_weight 1.0: the student learnt the labels alone, so its OOF figures are as "
@@ -63,7 +68,7 @@ def oof_caveat(hard_weight: float, nested: bool, unlabeled: bool) -> str:
     """What the student's OOF figures are worth: teacher-scored pairs and soft targets from a
     teacher that saw the validation folds make them optimistic; the labels alone do not."""
     if unlabeled:
-        return LEAK_CAVEAT
+        return UNLABELED_CAVEAT
     if hard_weight >= 1.0:
         return LABELS_NOTE
     return NESTED_NOTE if nested else LEAK_CAVEAT
@@ -391,8 +396,8 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
             **({"nested_stage0": stage0_notes} if stage0_notes else {}),
             "caveat": oof_caveat(hard_weight, nested, extra_rows is not None),
             **({"ignored": ignored} if ignored else {}),
-            "oof_optimistic": oof_caveat(hard_weight, nested,
-                                         extra_rows is not None) == LEAK_CAVEAT,
+            "oof_optimistic": oof_caveat(hard_weight, nested, extra_rows is not None)
+            in (LEAK_CAVEAT, UNLABELED_CAVEAT),
             **({} if extra_rows is None else {"unlabeled": {
                 "files": [str(Path(f).resolve()) for f in unlabeled],
                 "rows": len(extra_rows),
