@@ -156,6 +156,24 @@ def test_a_probability_past_its_bounds_is_said_as_any_bound_is(tmp_path, gold, w
     assert str(caught.value) == f"{path}, line 1, field 'probability': {said}"
 
 
+def _refused_as_check_submission_refuses(tmp_path, suffix, rows, gold):
+    """(path, evaluate's refusal) of rows written as JSON lines or Parquet, after checking the
+    refusal is check-submission's first problem with the same file."""
+    import pandas as pd
+
+    from shoprel.data.submission import check_submission
+
+    path = tmp_path / f"texts{suffix}"
+    if suffix == ".parquet":
+        pd.DataFrame(rows).to_parquet(path)
+    else:
+        _write(path, rows)
+    with pytest.raises(InputError) as caught:
+        evaluate_files(path, gold)
+    assert check_submission(path, gold).problems[0] == str(caught.value)
+    return path, str(caught.value)
+
+
 @pytest.mark.parametrize("suffix", [".jsonl", ".parquet"])
 @pytest.mark.parametrize(("value", "said"), [("0.5", "'0.5' is not a number"),
                                              (True, "true is not a number")])
@@ -163,22 +181,11 @@ def test_a_typed_probability_is_the_number_itself_as_check_submission_reads_it(
         tmp_path, gold, suffix, value, said):
     """A probability written as text ("0.5") in JSON lines or Parquet was scored, where
     check-submission refuses that file: both now refuse it in one sentence."""
-    import pandas as pd
-
-    from shoprel.data.submission import check_submission
-
     rows = [json.loads(line) for line in
             _predictions(tmp_path, probability=value).read_text().splitlines()]
-    path = tmp_path / f"texts{suffix}"
-    if suffix == ".parquet":
-        pd.DataFrame(rows).to_parquet(path)
-    else:
-        _write(path, rows)
-    where = f"{path}, {'row' if suffix == '.parquet' else 'line'} 1, field 'probability'"
-    with pytest.raises(InputError) as caught:
-        evaluate_files(path, gold)
-    assert str(caught.value) == f"{where}: {said}"
-    assert check_submission(path, gold).problems[0] == str(caught.value)
+    path, refusal = _refused_as_check_submission_refuses(tmp_path, suffix, rows, gold)
+    assert refusal == f"{path}, {'row' if suffix == '.parquet' else 'line'} 1, field " \
+                      f"'probability': {said}"
 
 
 def test_a_csv_probability_is_text_read_as_its_number(tmp_path, gold):
@@ -210,23 +217,14 @@ def test_a_typed_prediction_is_the_whole_number_as_check_submission_reads_it(
         tmp_path, gold, suffix, value, said):
     """A prediction written as text ("1") in JSON lines or Parquet was scored, where
     check-submission refuses that file: both now refuse it in one sentence."""
-    import pandas as pd
-
-    from shoprel.data.submission import check_submission
-
     rows = [json.loads(line) for line in _predictions(tmp_path).read_text().splitlines()]
-    rows[1]["prediction"] = value
-    path = tmp_path / f"texts{suffix}"
     if suffix == ".parquet":  # a column of one kind: every row's prediction so written
-        pd.DataFrame([{**row, "prediction": value} for row in rows]).to_parquet(path)
+        rows = [{**row, "prediction": value} for row in rows]
     else:
-        _write(path, rows)
-    line = 1 if suffix == ".parquet" else 2
-    where = f"{path}, {'row' if suffix == '.parquet' else 'line'} {line}, field 'prediction'"
-    with pytest.raises(InputError) as caught:
-        evaluate_files(path, gold)
-    assert str(caught.value) == f"{where}: must be the number 0 or 1, got {said}"
-    assert check_submission(path, gold).problems[0] == str(caught.value)
+        rows[1]["prediction"] = value
+    path, refusal = _refused_as_check_submission_refuses(tmp_path, suffix, rows, gold)
+    where = "row 1" if suffix == ".parquet" else "line 2"
+    assert refusal == f"{path}, {where}, field 'prediction': must be the number 0 or 1, got {said}"
 
 
 def test_a_csv_prediction_is_text_read_as_its_number(tmp_path, gold):
