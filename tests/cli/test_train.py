@@ -104,3 +104,29 @@ def test_the_busy_machine_note_comes_before_the_fits_it_slows(tmp_path, monkeypa
     assert done.stderr.count("note: this machine's load") == 1
     folds, final = done.stderr.index("QC folds"), done.stderr.index("QC final fit")
     assert (said < folds) if busy_at == 0 else (folds < said < final)
+
+
+def test_an_embed_train_names_its_encoder_in_the_busy_machine_note(tmp_path, monkeypatch,
+                                                                    tiny_backbone):
+    """The embed family's n_jobs is its text encoder's threads too (models/embed/model.py);
+    train's note named LightGBM alone."""
+    pytest.importorskip("torch")
+    from shoprel.data.readers import read_pairs
+    from shoprel.models.backbones.cache import CACHE_ENV
+
+    frame = read_pairs(demo_file("QC"))
+    backbone = tiny_backbone(tmp_path / "bert", [*frame.df["query"], *frame.df["target"]])
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(os, "getloadavg", lambda: (40.0, 40.0, 40.0))
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    config = tmp_path / "c.yaml"
+    config.write_text(f"model: {{family: embed, params: {{backbone: {backbone}, n_estimators: "
+                      "10, n_jobs: 2, learned_similarity: false}}\nfolds: {k: 2}\n"
+                      "check: {far_pairs: 0}\n")
+    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out",
+                                     str(tmp_path / "run"), "--config", str(config),
+                                     "--no-student"])
+    assert done.exit_code == 0, done.output
+    assert ("note: this machine's load is 40.0 on 2 cores; LightGBM and the text encoder, each "
+            "with 2 threads, run several times slower when their cores are taken: ") \
+        in done.stderr

@@ -32,6 +32,17 @@ def test_a_loaded_machine_gets_the_note(two_cores):
     assert "model.params.n_jobs: 1" in note
 
 
+def test_the_note_names_every_user_of_the_threads(two_cores):
+    """The embed family's n_jobs also sets its text encoder's threads, which spin as
+    LightGBM's do; its note said LightGBM alone."""
+    two_cores(5.0)
+    note = busy_machine_note(2, ("LightGBM", "the text encoder"))
+    assert ("; LightGBM and the text encoder, each with 2 threads, run several times slower "
+            "when their cores are taken: on a shared machine, model.params.n_jobs: 1") in note
+    assert "; LightGBM with 3 threads runs several times slower when its cores are taken: " \
+        in busy_machine_note(3, ("LightGBM",))
+
+
 def test_no_note_with_one_thread_or_free_cores(two_cores):
     two_cores(5.0)
     assert busy_machine_note(1) is None and busy_machine_note(None) is None

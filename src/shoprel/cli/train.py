@@ -52,6 +52,7 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
     """Cross-validate, tune the threshold, fit the final model and write a run directory."""
     from shoprel.data.empty_texts import empty_texts_note
     from shoprel.errors import ConfigError
+    from shoprel.models.base import config_class
     from shoprel.training.config import load_config, located
     from shoprel.training.runner import train as run_training
     from shoprel.utils.threads import BusyMachineNote, busy_machine_note
@@ -78,7 +79,9 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
     # checked as the fits start and before the final fit, after the checks: a command that
     # fails on its input keeps its one error line
     n_jobs = config.model.params.get("n_jobs")
-    busy = BusyMachineNote(lambda: busy_machine_note(n_jobs), lambda line: note(line, quiet))
+    users = getattr(config_class(config.model.family), "n_jobs_threads", ("LightGBM",))
+    busy = BusyMachineNote(lambda: busy_machine_note(n_jobs, users),
+                           lambda line: note(line, quiet))
     try:
         result = run_training(train_file, out_dir, config, overwrite=overwrite,
                               progress=not quiet, curve_fractions=fractions, before_fits=busy)

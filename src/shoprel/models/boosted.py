@@ -8,7 +8,7 @@ lexical linear score (`linear_weight`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 import lightgbm as lgb
 import numpy as np
@@ -42,6 +42,8 @@ def booster_defaults(**changes):
 class FeatureModelConfig(FamilyConfig):
     uses_group_levels = True
     runtime_params = frozenset({"n_jobs"})  # LightGBM's threads ("deterministic": True)
+    # what n_jobs sets the threads of, as train's busy-machine note names them
+    n_jobs_threads: ClassVar[tuple[str, ...]] = ("LightGBM",)
 
     lexical_features: LexicalConfig = Field(default_factory=LexicalConfig)
     booster: BoosterConfig = booster_defaults()

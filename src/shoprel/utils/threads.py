@@ -107,18 +107,26 @@ def busy_load() -> tuple[float, int] | None:
     return None if load < (cores or 1) else (load, cores or 1)
 
 
-def busy_machine_note(n_jobs: int | None) -> str | None:
-    """A line for a user whose LightGBM fits use several threads on a machine whose cores
-    are taken (busy_load): OpenMP threads then spin against each other (the default train ran
-    11x slower at load 6-17 on 2 cores; a 600-row run took 11.5 min instead of 71 s), and
-    `n_jobs: 1` avoids it. None when the threads have the cores to themselves."""
+def busy_machine_note(n_jobs: int | None, users: tuple[str, ...] = ("LightGBM",)) -> str | None:
+    """A line for a user whose fits use several threads on a machine whose cores are taken
+    (busy_load): OpenMP's and torch's threads then spin against each other (the default train
+    ran 11x slower at load 6-17 on 2 cores; a 600-row run took 11.5 min instead of 71 s), and
+    `n_jobs: 1` avoids it. `users`: what the family's n_jobs sets the threads of (its config's
+    n_jobs_threads: LightGBM's alone, or also the text encoder's). None when the threads have
+    the cores to themselves."""
     busy = busy_load() if n_jobs and n_jobs > 1 else None
     if busy is None:
         return None
     load, cores = busy
-    return (f"note: this machine's load is {load:.1f} on {cores} cores; LightGBM with "
-            f"{n_jobs} threads runs several times slower when its cores are taken: on a shared "
-            "machine, model.params.n_jobs: 1 trains faster (README, \"Speed and memory\")")
+    if len(users) == 1:
+        slower = f"{users[0]} with {n_jobs} threads runs several times slower when its cores"
+    else:
+        named = f"{', '.join(users[:-1])} and {users[-1]}"
+        slower = (f"{named}, each with {n_jobs} threads, run several times slower when their "
+                  "cores")
+    return (f"note: this machine's load is {load:.1f} on {cores} cores; {slower} are taken: on "
+            "a shared machine, model.params.n_jobs: 1 trains faster (README, \"Speed and "
+            "memory\")")
 
 
 def busy_torch_note(n_threads: int | None) -> str | None:

