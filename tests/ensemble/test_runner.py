@@ -142,6 +142,34 @@ def test_trained_runs_of_one_name_behind_a_nested_ensemble_are_told_apart(
         "rows; plain: none; tr (b/tr): none); ")
 
 
+def test_a_retrain_landing_after_the_scores_were_read_lends_the_ensemble_none_of_its_figures(
+        qc_runs, tmp_path, make_fake_run, monkeypatch):
+    """The builder read each member's f1 and roc_auc (and data block) from metrics.json after
+    fitting the combination: a retrain landing meanwhile put the new run's figures beside the
+    old run's scores. They are read with the scores now."""
+    without_reports(monkeypatch)
+    a = make_fake_run(qc_runs[0], tmp_path / "a")
+    b = make_fake_run(qc_runs[1], tmp_path / "b")
+    before = json.loads((a / runs.METRICS).read_text())
+    align_runs = runner.align_runs
+
+    def retrained_meanwhile(run_dirs, **options):
+        aligned = align_runs(run_dirs, **options)
+        after = json.loads((a / runs.METRICS).read_text())
+        after["overall"].update(f1=0.0123, roc_auc=0.0456)
+        after["data"]["train_file"] = "another.jsonl"
+        (a / runs.METRICS).write_text(json.dumps(after))
+        return aligned
+
+    monkeypatch.setattr(runner, "align_runs", retrained_meanwhile)
+    metrics = build_ensemble([a, b], tmp_path / "ens").metrics
+    first = metrics["members"][0]
+    assert (first["f1"], first["roc_auc"]) == (before["overall"]["f1"],
+                                               before["overall"]["roc_auc"])
+    assert metrics["data"]["train_file"] == before["data"]["train_file"]
+    assert PER_MEMBER not in metrics["data"]
+
+
 def test_a_member_retrained_while_the_ensemble_is_built_leaves_it_refusing_the_member(
         qc_runs, tmp_path, make_fake_run, monkeypatch):
     """The SHA-256 recorded is of the bytes the combination was fitted on: a retrain within

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pandas as pd
@@ -44,6 +45,27 @@ def test_paired_per_fold_differences(two_runs) -> None:
     assert pair["delta_auc"]["low"] > 0 and pair["auc_better_folds"] == 5
     assert set(pair["per_language"]) == {"en", "es"}  # "xx" has fewer than 30 rows
     assert c.runs[1].cost["cv_seconds"] == 46.0 and c.runs[1].cost["size_bytes"] > 0
+
+
+def test_a_retrain_landing_after_the_scores_were_read_lends_compare_none_of_its_figures(
+        tmp_path, monkeypatch) -> None:
+    """compare read each run's metrics.json (its cut, its cost) after aligning the scores: a
+    retrain landing meanwhile put the new run's figures beside the old run's scores."""
+    from shoprel.evaluate import compare
+
+    base = rows()
+    a, b = make_run(tmp_path / "a", base, 0.6, 1, "a"), make_run(tmp_path / "b", base, 1.6, 2, "b")
+    align_runs = compare.align_runs
+
+    def retrained_meanwhile(run_dirs, **options):
+        aligned = align_runs(run_dirs, **options)
+        after = json.loads((b / "metrics.json").read_text())
+        after["timing"]["cv_seconds"] = 999.0
+        (b / "metrics.json").write_text(json.dumps(after))
+        return aligned
+
+    monkeypatch.setattr(compare, "align_runs", retrained_meanwhile)
+    assert compare_runs([a, b]).runs[1].cost["cv_seconds"] == 10.0
 
 
 def test_summary_text_names_the_paired_verdict(two_runs) -> None:

@@ -31,11 +31,20 @@ class AlignedRuns:
     probabilities: np.ndarray  # (n_rows, n_runs)
     # each run's oof.parquet SHA-256, of the bytes its column of probabilities came from
     oof_sha256: list[str]
+    # each run's metrics.json, read as its OOF table was: a run trained again meanwhile must
+    # not lend its new figures (f1, roc_auc, threshold selection) to the old run's scores
+    metrics: list[dict]
 
     @property
     def names(self) -> list[str]:
         """Each member's name, told apart where two share one (distinct_names)."""
         return distinct_names(self.runs)
+
+    def metrics_of(self, run: runs.Run) -> dict:
+        """A run's metrics.json as read beside its scores, where it is one of the runs (one
+        behind an ensemble given is read now)."""
+        return next((metrics for member, metrics in zip(self.runs, self.metrics, strict=True)
+                     if member is run), None) or run.metrics()
 
 
 def distinct_names(opened: list[runs.Run]) -> list[str]:
@@ -158,7 +167,7 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
         raise RunDirError(f"runs are for different tasks: {opened[0].path} is "
                           f"{opened[0].task.value}, {other.path} is {other.task.value}")
     first_oof, digest = _oof(first)  # read once: the shared columns, its scores, its texts
-    digests = [digest]
+    digests, metrics = [digest], [first.metrics()]
     base = first_oof[[c for c in SHARED_COLUMNS if c in first_oof.columns]].reset_index(drop=True)
     first_oof = first_oof.set_index("id")
     base_ids = set(base["id"].tolist())
@@ -168,6 +177,7 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
         oof, digest = _oof(run)
         oof = oof.set_index("id")
         digests.append(digest)
+        metrics.append(run.metrics())
         ids = set(oof.index.tolist())
         if ids != base_ids:
             raise RunDirError(
@@ -193,7 +203,7 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
         raise RunDirError("some runs have rows without an OOF probability; cannot combine them")
     if members_once:
         _check_no_copies(opened)
-    return AlignedRuns(opened, base, probabilities, digests)
+    return AlignedRuns(opened, base, probabilities, digests, metrics)
 
 
 def member_reference(member: Path, ensemble_dir: Path) -> str:

@@ -101,15 +101,16 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
         "model": {"family": KIND, "params": {"method": method, "members": names,
                                              **{k: v for k, v in combination.items()
                                                 if k != "method"}}},
+        # figures as read beside the member's scores (align_runs), not from a retrain since
         "members": [{"name": member, "threshold": run.threshold,
-                     "f1": run.metrics()["overall"]["f1"],
-                     "roc_auc": run.metrics()["overall"]["roc_auc"]}
-                    for member, run in zip(names, aligned.runs, strict=True)],
+                     "f1": figures["overall"]["f1"], "roc_auc": figures["overall"]["roc_auc"]}
+                    for member, run, figures in zip(names, aligned.runs, aligned.metrics,
+                                                    strict=True)],
         # members share their evaluated rows, not always their augmentation: what they
         # record alike, then each trained run's own (run_data.py), those behind a member
         # that is an ensemble too, all named apart at once (runs/a/ens holding a "tr",
         # beside runs/b/tr)
-        "data": ensemble_data([(trained, run.metrics())
+        "data": ensemble_data([(trained, aligned.metrics_of(run))
                                for trained, run in named_trained_runs(aligned.runs)]),
         thresholds.METRICS_KEY: threshold_block,
     })

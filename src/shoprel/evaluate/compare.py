@@ -155,7 +155,7 @@ def compare_runs(run_dirs: list[str | Path]) -> Comparison:
     sides, predictions = [], []
     names = aligned.names  # told apart where two share one
     for i, run in enumerate(aligned.runs):
-        metrics = run.metrics()
+        metrics = aligned.metrics[i]  # read beside the run's scores
         scored = base.assign(probability=aligned.probabilities[:, i])
         predictions.append(prediction_table(scored, metrics)["prediction"].to_numpy())
         overall = binary_metrics(base["label"], predictions[-1], aligned.probabilities[:, i])
