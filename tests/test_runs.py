@@ -332,6 +332,20 @@ def test_a_missing_or_emptied_member_is_named_normalised_and_relative_too(tmp_pa
         assert str(caught.value) == said
 
 
+def test_a_member_opened_through_its_ensemble_names_its_missing_models_normalised(
+        tmp_path, monkeypatch):
+    """A member an ensemble opens is at runs/ens/../a; predict's refusal of its missing model
+    named it so, where the ensemble's own member errors say runs/a."""
+    runs = tmp_path / "runs"
+    _member_run(runs / "a", OLD)
+    _ensemble(runs / "ens", [{"path": "../a"}])
+    monkeypatch.chdir(tmp_path)
+    member = Run.open(Run.open("runs/ens").member_dirs()[0])
+    with pytest.raises(RunDirError) as caught:
+        member.model_folders()
+    assert str(caught.value) == "runs/a: model folder(s) missing: runs/a/models/full"
+
+
 def test_oof_with_sha256_is_the_checked_table_and_the_digest_of_its_bytes(tmp_path):
     a = _scored(tmp_path / "a", OLD)
     table, digest = Run.open(a).oof_with_sha256()

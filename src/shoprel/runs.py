@@ -271,12 +271,16 @@ class Run:
 
     def model_folders(self) -> list[Path]:
         """The models predict combines: the full-data model, or else every fold's model."""
+        # named as check_members names a member: runs/a, not runs/ens/../a where an ensemble
+        # opened it
         if "predict_models" not in self.manifest:
-            raise RunDirError(f"{self.path}: a {self.kind} directory has no models of its own")
+            raise RunDirError(f"{shown(self.path)}: a {self.kind} directory has no models of "
+                              "its own")
         folders = [self.path / MODELS / name for name in self.manifest["predict_models"]]
-        missing = [str(f) for f in folders if not f.is_dir()]
+        missing = [str(shown(f)) for f in folders if not f.is_dir()]
         if missing:
-            raise RunDirError(f"{self.path}: model folder(s) missing: {', '.join(missing)}")
+            raise RunDirError(f"{shown(self.path)}: model folder(s) missing: "
+                              f"{', '.join(missing)}")
         for folder in folders:  # said before a scorer (or a Ray actor) starts loading them
             read_model_config(folder)
         self.check_models_inside(folders)
@@ -288,7 +292,7 @@ class Run:
         inside = self.path.resolve() / MODELS
         for folder in folders:
             if folder.resolve().parent != inside:
-                raise RunDirError(f"{folder}: leads outside the run's {MODELS} folder "
+                raise RunDirError(f"{shown(folder)}: leads outside the run's {MODELS} folder "
                                   f"(to {folder.resolve()}); a run carries its own models")
 
     def load_models(self) -> list[RelevanceModel]:

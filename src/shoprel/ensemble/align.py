@@ -73,10 +73,12 @@ def _folds(run: runs.Run) -> pd.DataFrame:
 def _oof(run: runs.Run) -> tuple[pd.DataFrame, str]:
     """The run's OOF table and the SHA-256 of the bytes it was read from (one read)."""
     if not (run.path / runs.OOF).is_file():
-        raise RunDirError(f"{run.path}: no {runs.OOF}; only cross-validated runs can be combined")
+        raise RunDirError(f"{runs.shown(run.path)}: no {runs.OOF}; only cross-validated runs "
+                          "can be combined")
     oof, digest = run.oof_with_sha256()
     if oof["id"].duplicated().any():
-        raise RunDirError(f"{run.path / runs.OOF}: ids are not unique; cannot align rows by id")
+        raise RunDirError(f"{runs.shown(run.path / runs.OOF)}: ids are not unique; cannot "
+                          "align rows by id")
     return oof, digest
 
 
@@ -114,8 +116,9 @@ def _check_same_texts(first: runs.Run, base: pd.DataFrame, run: runs.Run, ids: p
         theirs = ids.map(oof[column]).astype(str).to_numpy()
         differ = np.flatnonzero(ours != theirs)
         if len(differ):
-            raise RunDirError(f"runs were trained on different rows: {first.path} and "
-                              f"{run.path} differ in the {column} of {len(differ)} row(s), "
+            raise RunDirError(f"runs were trained on different rows: {runs.shown(first.path)} "
+                              f"and {runs.shown(run.path)} differ in the {column} of "
+                              f"{len(differ)} row(s), "
                               f"e.g. id {ids.tolist()[differ[0]]!r}")  # 7, not np.int64(7)
 
 
@@ -164,8 +167,8 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
     first = opened[0]
     other = next((run for run in opened if run.task is not opened[0].task), None)
     if other is not None:
-        raise RunDirError(f"runs are for different tasks: {opened[0].path} is "
-                          f"{opened[0].task.value}, {other.path} is {other.task.value}")
+        raise RunDirError(f"runs are for different tasks: {runs.shown(first.path)} is "
+                          f"{first.task.value}, {runs.shown(other.path)} is {other.task.value}")
     first_oof, digest = _oof(first)  # read once: the shared columns, its scores, its texts
     digests, metrics = [digest], [first.metrics()]
     base = first_oof[[c for c in SHARED_COLUMNS if c in first_oof.columns]].reset_index(drop=True)
@@ -173,7 +176,9 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
     base_ids = set(base["id"].tolist())
     base_folds = _folds(first).set_index("id")["fold"]
     columns = [base["id"].map(first_oof["probability"]).to_numpy()]
+    ours = runs.shown(first.path)  # runs/a, not runs/ens/../a (runs.shown)
     for run in opened[1:]:
+        theirs = runs.shown(run.path)
         oof, digest = _oof(run)
         oof = oof.set_index("id")
         digests.append(digest)
@@ -181,12 +186,12 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
         ids = set(oof.index.tolist())
         if ids != base_ids:
             raise RunDirError(
-                f"runs were trained on different rows: {first.path} has {len(base_ids)} ids, "
-                f"{run.path} has {len(ids)}, {len(base_ids ^ ids)} ids are in only one of them")
+                f"runs were trained on different rows: {ours} has {len(base_ids)} ids, "
+                f"{theirs} has {len(ids)}, {len(base_ids ^ ids)} ids are in only one of them")
         labels = base["id"].map(oof["label"]).to_numpy()
         differ = np.flatnonzero(labels != base["label"].to_numpy())
         if len(differ):
-            raise RunDirError(f"runs disagree on labels: {first.path} and {run.path} differ on "
+            raise RunDirError(f"runs disagree on labels: {ours} and {theirs} differ on "
                               f"{len(differ)} row(s), e.g. id {base['id'].tolist()[differ[0]]!r} "
                               "(trained on differently labelled files)")
         _check_same_texts(first, first_oof, run, base["id"], oof)
@@ -194,7 +199,7 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
         if not np.array_equal(base["id"].map(folds).to_numpy(),
                               base["id"].map(base_folds).to_numpy()):
             raise RunDirError(
-                f"runs used different folds: {first.path} and {run.path} (compare their "
+                f"runs used different folds: {ours} and {theirs} (compare their "
                 f"{runs.FOLDS}); out-of-fold scores of other splits can be neither combined "
                 "nor compared fold by fold")
         columns.append(base["id"].map(oof["probability"]).to_numpy())
