@@ -25,6 +25,7 @@ def test_index_then_predict_with_index(tmp_path, embed_run, monkeypatch):
                                   "--quiet"])
     assert result.exit_code == 0, result.output
     assert "30 targets read" in result.output and str(out) in result.output
+    assert len(result.output.splitlines()) == 1 and result.stderr == ""  # --quiet: no bar
     pairs = tmp_path / "pairs.jsonl"
     pairs.write_text("".join(json.dumps({"id": i, "origin_query": f"pan {i}",
                                          "category_path": f"home,kitchen,item {i}"}) + "\n"

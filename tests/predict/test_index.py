@@ -112,6 +112,52 @@ def test_index_inside_the_run_is_found_without_a_flag(tmp_path, embed_run, new_p
     assert {kind for kind, _ in encoded} == {"query"}
 
 
+@pytest.fixture
+def bar_updates(monkeypatch):
+    """(description, step, total) of each update of a bar that is drawn, in order."""
+    from tqdm import std
+
+    updates = []
+    update = std.tqdm.update
+
+    def recording(self, n=1):
+        if not self.disable:
+            updates.append((self.desc, n, self.total))
+        return update(self, n)
+
+    monkeypatch.setattr(std.tqdm, "update", recording)
+    return updates
+
+
+def test_the_bar_moves_while_a_part_is_embedded(tmp_path, embed_run, monkeypatch, encoded,
+                                                bar_updates, capfd):
+    """A part is up to 4,096 texts: 296 new titles took EmbeddingGemma 93 s while the bar,
+    moved once a part was done, stood at '0 texts' with no total. The encoder's bar now counts
+    the part's new texts batch by batch, of their number; the part's bar, targets of the
+    file's. progress=False draws neither."""
+    catalogue = tmp_path / "catalogue.txt"
+    catalogue.write_text("".join(f"home,kitchen,pan {i}\n" for i in range(150)),
+                         encoding="utf-8")
+    _fresh_cache(monkeypatch, tmp_path / "cache")
+    build_index(embed_run, catalogue, out=tmp_path / "ix", progress=True)
+    passages = sum(kind == "passage" for kind, _ in encoded)
+    embedding = [(n, total) for desc, n, total in bar_updates if desc == "embedding passages"]
+    first_part = next(i for i, (desc, n, _) in enumerate(bar_updates)
+                      if desc == "indexing" and n > 0)
+    assert passages >= 150 and len(embedding) >= -(-passages // 64)  # the encoder's batches
+    assert {total for _, total in embedding} == {passages}
+    assert sum(n for n, _ in embedding) == passages
+    assert [desc for desc, _, _ in bar_updates[:first_part]] == ["embedding passages"] * len(
+        embedding)  # all before the part is done
+    assert bar_updates[first_part] == ("indexing", 150, 150)
+    capfd.readouterr()
+
+    bar_updates.clear()
+    _fresh_cache(monkeypatch, tmp_path / "cache-quiet")
+    build_index(embed_run, catalogue, out=tmp_path / "ix-quiet", progress=False)
+    assert bar_updates == [] and capfd.readouterr() == ("", "")
+
+
 def test_misuse_is_refused_with_one_line(tmp_path, embed_run, trained_runs, new_pairs):
     foreign = tmp_path / "mine"
     foreign.mkdir()

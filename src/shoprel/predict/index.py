@@ -184,7 +184,9 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
     # read whole before any folder is made or any text embedded: not a file, a file of the
     # other task, or a bad line past the first part (found only once 4,096 texts had been
     # embedded) is told at once; reading costs seconds a million lines, embedding hours
-    if sum(1 for _ in iter_targets(input_file, run.task)) == 0:
+    # the count is the bar's total, at no further read
+    total = sum(1 for _ in iter_targets(input_file, run.task))
+    if total == 0:
         raise InputError(f"holds no {run.task.target_column} texts to index", path=input_file)
     build_id = _build_id(input_file)
     targets = 0
@@ -207,10 +209,15 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
             if key in seen_backbones:
                 continue  # fold models share backbones: index once
             seen_backbones.add(key)
-            with tqdm(desc="indexing", unit=" texts", disable=not progress) as bar:
+            # targets read, of the file's total, at each part of new texts (up to 4,096;
+            # the encoder's bar counts each part's texts as they are embedded)
+            with tqdm(total=total, desc="indexing", unit=" targets",
+                      disable=not progress) as bar:
                 rows = _counting(iter_targets(input_file, run.task))
                 items = _counting(item for t in rows for item in model.index_texts([t]))
-                added += model.index_targets(folder, items, build_id, on_part=bar.update)
+                read_so_far = _reading(bar, rows)
+                added += model.index_targets(folder, items, build_id, on_part=read_so_far)
+                read_so_far()  # parts indexed already call no on_part
             targets = rows.count
             level_names = level_names or items.count > rows.count  # more texts than targets
     return IndexResult(folder, targets, added, len(seen_backbones),
@@ -259,6 +266,12 @@ def _kept_when_stopped(folder: Path):
             raise
         raise Interrupted(f"interrupted: the embeddings finished so far are kept in {folder}; "
                           "run the same command again to go on from them") from None
+
+
+def _reading(bar, rows: _counting):
+    """An `on_part` that moves the bar to the targets read so far (what a part passes it is
+    its count of new texts)."""
+    return lambda _texts=0: bar.update(rows.count - bar.n)
 
 
 class _counting:
