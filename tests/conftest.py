@@ -231,6 +231,23 @@ def translation_caches(monkeypatch) -> list:
     return made
 
 
+@pytest.fixture
+def bar_updates(monkeypatch):
+    """(description, step, total) of each update of a bar that is drawn, in order."""
+    from tqdm import std
+
+    updates = []
+    update = std.tqdm.update
+
+    def recording(self, n=1):
+        if not self.disable:
+            updates.append((self.desc, n, self.total))
+        return update(self, n)
+
+    monkeypatch.setattr(std.tqdm, "update", recording)
+    return updates
+
+
 def still_open(cache) -> bool:
     """Whether a CachedTranslator's SQLite connection is open: a closed one refuses a lookup."""
     import sqlite3

@@ -112,23 +112,6 @@ def test_index_inside_the_run_is_found_without_a_flag(tmp_path, embed_run, new_p
     assert {kind for kind, _ in encoded} == {"query"}
 
 
-@pytest.fixture
-def bar_updates(monkeypatch):
-    """(description, step, total) of each update of a bar that is drawn, in order."""
-    from tqdm import std
-
-    updates = []
-    update = std.tqdm.update
-
-    def recording(self, n=1):
-        if not self.disable:
-            updates.append((self.desc, n, self.total))
-        return update(self, n)
-
-    monkeypatch.setattr(std.tqdm, "update", recording)
-    return updates
-
-
 def test_the_bar_moves_while_a_part_is_embedded(tmp_path, embed_run, monkeypatch, encoded,
                                                 bar_updates, capfd):
     """A part is up to 4,096 texts: 296 new titles took EmbeddingGemma 93 s while the bar,

@@ -71,6 +71,25 @@ def test_indexed_targets_score_the_same_and_only_queries_are_encoded(bi_run, new
     assert target_indexes([out], "0" * 64) == []  # another tuned model's digest
 
 
+def test_the_bar_moves_while_a_part_is_embedded(bi_run, new_pairs, tmp_path, bar_updates,
+                                                capfd):
+    """The tuned targets had no bar of their own: the indexing bar moved only once a part
+    (up to 4,096 texts) was embedded. progress=False draws none."""
+    result = build_index(bi_run, new_pairs, out=tmp_path / "ix", progress=True)
+    first_part = next(i for i, (desc, n, _) in enumerate(bar_updates)
+                      if desc == "indexing" and n > 0)
+    embedding = bar_updates[:first_part]
+    assert embedding and {desc for desc, _, _ in embedding} == {"embedding targets"}
+    assert sum(n for _, n, _ in embedding) == result.added
+    assert {total for _, _, total in embedding} == {result.added}
+    assert bar_updates[first_part] == ("indexing", 40, 40)
+    capfd.readouterr()
+
+    bar_updates.clear()
+    build_index(bi_run, new_pairs, out=tmp_path / "ix-quiet", progress=False)
+    assert bar_updates == [] and capfd.readouterr() == ("", "")
+
+
 def test_the_run_carries_its_training_targets_vectors(bi_run, tmp_path):
     import shutil
 

@@ -166,7 +166,9 @@ class BiEncoderModel(CountsEmbeddedTexts, PrefixedPairTexts, FineTunedModel):
         return [(KIND, self.passage_prefix_ + str(t)) for t in targets]
 
     def index_targets(self, folder: str | Path, items, build_id: str, on_part=None) -> int:
-        """Embed `items` ((kind, text) pairs from `index_texts`) into `folder`'s index."""
+        """Embed `items` ((kind, text) pairs from `index_texts`) into `folder`'s index; with
+        `on_part` (the caller draws a bar of parts) a bar counts every part's new texts as
+        they are embedded, however few (a part is up to 4,096 texts)."""
         from shoprel.models.backbones.target_index import build_segment
         from shoprel.models.biencoder.indexing import index_slug
 
@@ -176,7 +178,8 @@ class BiEncoderModel(CountsEmbeddedTexts, PrefixedPairTexts, FineTunedModel):
 
         def embed(texts: list[str], kind: str) -> np.ndarray:
             with torch_threads(config.training.n_threads), hft.quiet_transformers():
-                return states.vectors(scorer, texts)
+                return states.vectors(scorer, texts, progress=on_part is not None,
+                                      kind="targets")
 
         return build_segment(Path(folder) / index_slug(digest), digest, items, embed,
                              f"{build_id}\x00{digest}", on_part)

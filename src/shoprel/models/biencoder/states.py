@@ -17,6 +17,8 @@ import numpy as np
 import torch
 from tqdm.auto import tqdm
 
+from shoprel.utils.progress import bar_wanted
+
 PROGRESS_FROM = 1000  # texts to run before a progress bar is worth showing
 SAVE_EVERY = 1024  # computed states written to disk in parts of this many texts
 MEMO_BYTES = 6 * 2**30  # states kept for the process, oldest dropped first beyond this
@@ -76,9 +78,12 @@ class StateStore:
         found.update(unsaved)
         unsaved.clear()
 
-    def vectors(self, scorer, texts: Sequence[str], remember: bool = False) -> np.ndarray:
+    def vectors(self, scorer, texts: Sequence[str], remember: bool = False,
+                progress: bool | None = False, kind: str = "texts") -> np.ndarray:
         """Unit vectors of `texts` through the (tuned) top, one pass per distinct text; with
-        `remember` the new texts' states are kept like a fit's (and written to disk)."""
+        `remember` the new texts' states are kept like a fit's (and written to disk).
+        `progress`: a bar of the texts run through the whole encoder, batch by batch (as
+        utils.progress.bar_wanted: None, from PROGRESS_FROM texts)."""
         distinct = list(dict.fromkeys(texts))
         memo = _MEMO.setdefault(self.key, {}) if remember else _MEMO.get(self.key, {})
         known = {t: memo[t] for t in distinct if t in memo}
@@ -97,13 +102,17 @@ class StateStore:
                 states, mask = _pad([known[t] for t in rows])
                 vectors.update(zip(rows, scorer.vectors(states, mask), strict=True))
             new = [t for t in distinct if t not in known]
-            for batch, states, mask in self._batches(new):
-                embedded = scorer.vectors(states, mask)
-                lengths = mask.sum(1).tolist()
-                for row, i in enumerate(batch):
-                    vectors[new[i]] = embedded[row]
-                    if remember:
-                        kept[new[i]] = states[row, :lengths[row]].to("cpu", torch.float16).clone()
+            with tqdm(total=len(new), unit="text", desc=f"embedding {kind}",
+                      disable=not bar_wanted(len(new), progress, PROGRESS_FROM)) as bar:
+                for batch, states, mask in self._batches(new):
+                    embedded = scorer.vectors(states, mask)
+                    lengths = mask.sum(1).tolist()
+                    for row, i in enumerate(batch):
+                        vectors[new[i]] = embedded[row]
+                        if remember:
+                            kept[new[i]] = states[row, :lengths[row]].to(
+                                "cpu", torch.float16).clone()
+                    bar.update(len(batch))
         if kept:
             memo.update(kept)
             if self.disk is not None:
