@@ -76,6 +76,35 @@ def test_verdict_comes_first_with_intervals(doc: str, metrics: dict) -> None:
     assert f"{rate * (1 - rate):.3f}" in verdict  # Brier of a constant positive-rate guess
 
 
+def test_verdict_says_which_figures_are_pooled_and_which_are_means_over_folds() -> None:
+    """The pooled ΔF1 (what the tables show) and the mean of the per-fold ΔF1 (what the interval
+    is of) differ, here by folds of unequal size; each is named, so side by side they do not
+    read as a mismatch."""
+    oof = scored_oof(signal=2.0, backwards="none")
+    oof["fold"] = np.minimum(np.arange(len(oof)) // 100, 4)  # the last fold: 500 of 900 rows
+    metrics = metrics_for(oof)
+    doc = render_report(metrics, oof, "pooled")
+    overall, delta = metrics["overall"], metrics["uncertainty"]["delta_f1"]
+    pooled = overall["f1"] - overall["baseline_all_positive_f1"]
+    assert abs(pooled - delta["mean"]) > 0.01  # the case a reader tripped on
+    verdict = section(doc, "verdict")
+    assert re.search(re.escape(
+        f"Pooled out-of-fold: F1 {overall['f1']:.3f} against all-positive "
+        f"{overall['baseline_all_positive_f1']:.3f} (ΔF1 {pooled:+.3f}). Mean over folds: ΔF1 "
+    ) + r'<span class="\w+">' + re.escape(f"{delta['mean']:+.3f} (95% interval"), verdict)
+    auc = metrics["uncertainty"]["delta_auc"]["mean"]
+    assert re.search(re.escape(
+        f"Pooled out-of-fold: ROC-AUC {metrics['overall']['roc_auc']:.3f}. Mean over folds: "
+        "ΔAUC over chance (0.5) ") + r'<span class="\w+">' + re.escape(f"{auc:+.3f} (95%"),
+        verdict)
+    languages = section(doc, "languages")
+    assert "Table: each language pooled over its out-of-fold rows" in languages
+    assert "the chart's dots are means over folds" in languages
+    en = metrics["per_language"]["en"]
+    row = languages.split("<th>en</th>", 1)[1].split("</tr>", 1)[0]
+    assert f"{en['f1'] - en['baseline_all_positive_f1']:+.3f}</td>" in row  # the pooled Δ
+
+
 def test_a_model_that_calls_everything_relevant_is_no_gain() -> None:
     oof = scored_oof(signal=0.05, seed=3)
     metrics = metrics_for(oof)

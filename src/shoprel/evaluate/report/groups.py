@@ -147,8 +147,13 @@ def language_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
             "values (stopped at 0 and 1 for ROC-AUC: with few folds it reaches past them); "
             "circle = whole interval above the reference, square = below, diamond = "
             "includes it. Left: F1 minus all-positive F1 (reference 0). Right: ROC-AUC "
-            f"(dashed: chance 0.5; dotted: overall {fmt(overall_auc)})."))
-    return head + chart + group_table(groups, "language", overall_auc=overall_auc) + tail
+            f"(dashed: chance 0.5; dotted: overall, pooled out-of-fold {fmt(overall_auc)})."))
+    pooled = ("Table: each language pooled over its out-of-fold rows (each fold cut at its "
+              "own threshold), as the verdict's pooled figures"
+              + ("; the chart's dots are means over folds, so a language's Δ F1 there can "
+                 "differ from its row here." if chart else "."))
+    return (head + chart + f'<p class="hint">{pooled}</p>'
+            + group_table(groups, "language", overall_auc=overall_auc) + tail)
 
 
 def detected_language_section(metrics: Mapping[str, Any]) -> str:

@@ -67,11 +67,13 @@ def verdict_section(metrics: Mapping[str, Any], title: str) -> str:
     state = verdict(intervals["delta_f1"])
     auc_state = verdict(intervals["delta_auc"])
     rate, predicted = num(overall.get("positive_rate")), num(overall.get("predicted_positive_rate"))
+    f1, baseline = overall.get("f1"), overall.get("baseline_all_positive_f1")
     items = [
-        f"<li>F1 {fmt(overall.get('f1'))} against all-positive "
-        f"{fmt(overall.get('baseline_all_positive_f1'))}: ΔF1 "
+        f"<li>Pooled out-of-fold: F1 {fmt(f1)} against all-positive {fmt(baseline)} (ΔF1 "
+        f"{fmt_signed(num(f1) - num(baseline))}). Mean over folds: ΔF1 "
         f'<span class="{state}">{esc(interval_text(intervals["delta_f1"]))}</span></li>',
-        f"<li>ROC-AUC {fmt(overall.get('roc_auc'))}: ΔAUC over chance (0.5) "
+        f"<li>Pooled out-of-fold: ROC-AUC {fmt(overall.get('roc_auc'))}. Mean over folds: "
+        f"ΔAUC over chance (0.5) "
         f'<span class="{auc_state}">{esc(interval_text(intervals["delta_auc"]))}</span></li>',
         f"<li>Predicted relevant: {fmt_pct(predicted)} of rows (labels: {fmt_pct(rate)})"
         + (' — <span class="flag">nearly everything is called relevant</span>'
@@ -93,9 +95,12 @@ def verdict_section(metrics: Mapping[str, Any], title: str) -> str:
         f'<section id="verdict" class="verdict verdict-{state}" aria-label="verdict">'
         f'<p class="headline"><strong>{_HEADLINES[state]}</strong></p>'
         f"<ul>{''.join(items)}</ul>"
-        '<p class="hint">Intervals: the mean of the paired per-fold differences with a Student t '
-        "interval over the folds; a difference is marked a gain only when its whole interval "
-        "lies above 0. The all-positive baseline predicts 1 for every row.</p></section>"
+        '<p class="hint">Pooled out-of-fold: computed once over all out-of-fold rows, each fold '
+        "cut at its own threshold, as in the tables below (average precision and Brier score "
+        "too). Mean over folds: the mean of the paired per-fold differences (the fold table's "
+        "mean row) with a Student t interval over the folds, so it can differ from the pooled "
+        "difference; a difference is marked a gain only when its whole interval lies above 0. "
+        "The all-positive baseline predicts 1 for every row.</p></section>"
     )
 
 
