@@ -570,7 +570,7 @@ def test_compare_runs_writes_the_page_and_returns_the_comparison(tmp_path, qc_ru
     assert comparison.rows == len(_rows(qc_demo))
     assert comparison.folds == 3 and [side.name for side in comparison.runs] == ["a", "b"]
     assert page.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
-    assert "b − a: ΔAUC" in summary_text(comparison)
+    assert "b − a, mean over folds: ΔAUC" in summary_text(comparison)
     _one_line(lambda: shoprel.compare_runs(list(qc_runs), page), OutputError,
               "(overwrite=True replaces it)")
     _one_line(lambda: shoprel.compare_runs(list(qc_runs), qc_runs[0] / "c.html"), OutputError,

@@ -70,8 +70,10 @@ def test_a_retrain_landing_after_the_scores_were_read_lends_compare_none_of_its_
 
 def test_summary_text_names_the_paired_verdict(two_runs) -> None:
     text = summary_text(compare_runs(list(two_runs)))
-    assert "strong − weak: ΔAUC +" in text and "better; higher on 5/5 folds" in text
-    assert "600 rows, 5 folds" in text
+    assert "strong − weak, mean over folds: ΔAUC +" in text
+    assert "better; higher on 5/5 folds" in text
+    # the table's figures are pooled; the pair line's differences are means over folds
+    assert "600 rows, 5 folds, reference weak; run figures pooled over all out-of-fold" in text
     weak, strong = text.splitlines()[3:5]  # after the title, the header and its rule
     assert weak.split()[5] == "–" and strong.split()[5] == "0.250"  # far pairs called relevant
 
@@ -87,6 +89,12 @@ def test_page_is_self_contained_and_accessible(two_runs, tmp_path) -> None:
     assert str(tmp_path) not in doc  # folder names only, never absolute paths
     fold0 = c.pairs[0]["per_fold"][0]
     assert f"{fold0['delta_auc']:+.4f}" in doc
+    verdict = doc[doc.index('id="verdict"'):doc.index('id="folds"')]
+    mean = c.pairs[0]["delta_auc"]["mean"]
+    assert f"</strong>, mean over folds: ΔAUC <span class=\"gain\">{mean:+.4f} (95%" in verdict
+    curves = doc[doc.index('id="curves"'):doc.index('id="languages"')]
+    assert "the AUC in the legend pooled over all of them" in curves
+    assert "the AP in the legend pooled over all rows" in curves
     far = doc[doc.index('id="far-pairs"'):doc.index('id="cost"')]
     assert "<th>weak</th><td>–</td>" in far  # a run without the check
     assert "<th>strong</th><td>120</td><td>25.0%</td><td>90.0%</td><td>0.875</td>" in far

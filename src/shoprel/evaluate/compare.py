@@ -184,12 +184,14 @@ def interval_text(iv: dict) -> str:
 
 
 def pair_sentence(pair: dict, folds: int) -> str:
-    """One line a reader can act on: the paired ΔAUC and ΔF1 of B over A, and fold wins."""
+    """One line a reader can act on: the paired ΔAUC and ΔF1 of B over A (means over folds,
+    not the difference of the pooled figures in the table above), and fold wins."""
     auc, f1 = pair["delta_auc"], pair["delta_f1"]
     word = {"gain": "better", "loss": "worse", "unclear": "no clear difference"}
-    return (f"{pair['b']} − {pair['a']}: ΔAUC {interval_text(auc)}, {word[verdict(auc)]}; higher "
-            f"on {pair['auc_better_folds']}/{folds} folds. ΔF1 {interval_text(f1)}, "
-            f"{word[verdict(f1)]}; higher on {pair['f1_better_folds']}/{folds} folds.")
+    return (f"{pair['b']} − {pair['a']}, mean over folds: ΔAUC {interval_text(auc)}, "
+            f"{word[verdict(auc)]}; higher on {pair['auc_better_folds']}/{folds} folds. "
+            f"ΔF1 {interval_text(f1)}, {word[verdict(f1)]}; higher on "
+            f"{pair['f1_better_folds']}/{folds} folds.")
 
 
 def summary_text(comparison: Comparison) -> str:
@@ -197,7 +199,8 @@ def summary_text(comparison: Comparison) -> str:
     head = (f"{'run':<20}{'ROC-AUC':>9}{'F1':>8}{'ΔF1 all-pos':>13}{'pred+ rate':>12}"
             f"{'far+ rate':>11}{'cv s':>9}{'size MB':>9}")
     lines = [f"{comparison.task}: {comparison.rows:,} rows, {comparison.folds} folds, "
-             f"reference {comparison.runs[0].name}", head, "-" * len(head)]
+             f"reference {comparison.runs[0].name}; run figures pooled over all out-of-fold "
+             "rows", head, "-" * len(head)]
     for side in comparison.runs:
         o, c = side.overall, side.cost
         auc = "–" if o["roc_auc"] is None else f"{o['roc_auc']:.4f}"

@@ -78,16 +78,18 @@ def _verdict(c: Comparison, title: str) -> str:
         + "".join(f'<p class="hint"><strong>Caveat:</strong> {esc(line)}</p>'
                   for line in caveat_lines(c)) +
         '<p class="hint">Differences are run minus reference on the same held-out rows of each '
-        "fold; the interval is a Student t interval over the paired per-fold differences, and "
-        "a difference counts only when its whole interval excludes 0. F1 uses each run's "
-        "reported predictions (each fold cut at its own nested threshold).</p></section>"
+        "fold; the figure is their mean over folds (the curves' AUC and AP are pooled over all "
+        "out-of-fold rows, so their difference can differ from it), the interval a Student t "
+        "interval over the paired per-fold differences, and a difference counts only when its "
+        "whole interval excludes 0. F1 uses each run's reported predictions (each fold cut at "
+        "its own nested threshold).</p></section>"
     )
 
 
 def _pair_item(pair: dict, folds: int) -> str:
     """One pair's verdict; ΔAUC and ΔF1 coloured each by its own interval."""
     words = {"gain": "better", "loss": "worse", "unclear": "no clear difference"}
-    parts = [f"<strong>{esc(pair['b'])} − {esc(pair['a'])}</strong>:"]
+    parts = [f"<strong>{esc(pair['b'])} − {esc(pair['a'])}</strong>, mean over folds:"]
     for key, name, wins in (("delta_auc", "ΔAUC", "auc_better_folds"),
                             ("delta_f1", "ΔF1", "f1_better_folds")):
         state = verdict(pair[key])
@@ -119,10 +121,11 @@ def _curves_section(c: Comparison) -> str:
     series = [(s.name, c.probabilities[:, i], y, SERIES[i % len(SERIES)])
               for i, s in enumerate(c.runs)]
     roc = figure_block(roc_svg(series, None, "roc"),
-                       "Out-of-fold ROC curves of every run on the same rows; the diagonal is "
-                       "chance.")
-    pr = figure_block(_pr_overlay(series), "Out-of-fold precision–recall curves; dashed: the "
-                                           "positive rate (precision of all-positive).")
+                       "Out-of-fold ROC curves of every run on the same rows, the AUC in the "
+                       "legend pooled over all of them; the diagonal is chance.")
+    pr = figure_block(_pr_overlay(series), "Out-of-fold precision–recall curves, the AP in the "
+                                           "legend pooled over all rows; dashed: the positive rate "
+                                           "(precision of all-positive).")
     return ('<section id="curves"><h2>ROC and precision–recall curves</h2>'
             f'<div class="grid2">{roc}{pr}</div></section>')
 
