@@ -187,7 +187,10 @@ def test_learning_curve_is_plotted_when_the_run_has_one(metrics: dict, oof) -> N
     doc = render_report(metrics, oof, "lc", learning_curve=curve)
     part = section(doc, "learning-curve")
     assert "<svg" in part and "<td>450</td>" in part and "0.740" in part
-    assert "From 450 to 900 training rows per fold ROC-AUC moved +0.0400" in part
+    assert ("From 450 to 900 training rows per fold, the pooled out-of-fold ROC-AUC moved "
+            "+0.0400 (mean over the 5 folds +0.0400, 95% interval") in part
+    assert "Out-of-fold ROC-AUC pooled over all rows (dots; bars: 95% interval of the mean " \
+        "over folds" in part
     assert "still rising" in part
     assert 'id="learning-curve"' not in render_report(metrics, oof, "no lc")
 
@@ -204,13 +207,19 @@ def test_the_learning_curve_says_whether_its_last_step_rose_beyond_the_folds_spr
     from shoprel.evaluate.report.learning import last_step_verdict
 
     rising = last_step_verdict(curve_points([0.70, 0.72, 0.71], [0.73, 0.75, 0.73]))
-    assert rising.startswith("From 100 to 200 training rows per fold ROC-AUC moved +0.0267")
+    assert rising.startswith("From 100 to 200 training rows per fold, the pooled out-of-fold "
+                             "ROC-AUC moved +0.0267")
     assert "3 folds" in rising and "still rising" in rising
     flat = last_step_verdict(curve_points([0.70, 0.72, 0.71], [0.71, 0.71, 0.72]))
     assert "+0.0033" in flat and "flat within the folds' spread" in flat
     fell = last_step_verdict(curve_points([0.73, 0.75, 0.74], [0.70, 0.72, 0.70]))
     assert "-0.0333" in fell and "it fell" in fell
     assert "One point only" in last_step_verdict(curve_points([0.7, 0.7]))
+    # the pooled AUC sits apart from the folds' mean: each figure says which it is
+    apart = curve_points([0.70, 0.72, 0.71], [0.73, 0.75, 0.73])
+    apart[1]["roc_auc"] = 0.715
+    assert ("the pooled out-of-fold ROC-AUC moved +0.0050 (mean over the 3 folds +0.0267, 95% "
+            "interval") in last_step_verdict(apart)
     no_folds = [{k: v for k, v in p.items() if k != "fold_roc_auc"}
                 for p in curve_points([0.7, 0.7], [0.8, 0.8])]
     assert "no interval" in last_step_verdict(no_folds)

@@ -46,7 +46,7 @@ def last_step_verdict(points: list[Mapping[str, Any]]) -> str:
              "per fold")
     if np.isnan(gain):
         return sizes + ": ROC-AUC is not known at both sizes."
-    step = f"{sizes} ROC-AUC moved {fmt_signed(gain, 4)}"
+    step = f"{sizes}, the pooled out-of-fold ROC-AUC moved {fmt_signed(gain, 4)}"
     folds_before = before.get("fold_roc_auc") or []
     folds_last = last.get("fold_roc_auc") or []
     differences = ([num(b) - num(a) for a, b in zip(folds_before, folds_last, strict=True)]
@@ -54,8 +54,8 @@ def last_step_verdict(points: list[Mapping[str, Any]]) -> str:
     interval = paired_interval(differences)
     if interval["low"] is None:
         return step + " (no interval: fewer than two folds recorded at both sizes)."
-    step += (f" (95% interval over the {interval['k']} folds {fmt_signed(interval['low'], 4)} to "
-             f"{fmt_signed(interval['high'], 4)})")
+    step += (f" (mean over the {interval['k']} folds {fmt_signed(interval['mean'], 4)}, 95% "
+             f"interval {fmt_signed(interval['low'], 4)} to {fmt_signed(interval['high'], 4)})")
     said = verdict(interval)
     if said == "gain":
         return step + ": still rising, so more labelled rows of this kind should help."
@@ -106,7 +106,8 @@ def learning_curve_section(curve: Mapping[str, Any] | None) -> str:
         '<table class="groups"><thead><tr><th>fraction</th><th>rows</th><th>ROC-AUC</th>'
         f"<th>F1</th><th>all-positive F1</th></tr></thead><tbody>{table_rows}</tbody></table>",
         "learning curve")
-    caption = ("Out-of-fold ROC-AUC (bars: 95% interval over the folds, where recorded) and F1 "
+    caption = ("Out-of-fold ROC-AUC pooled over all rows (dots; bars: 95% interval of the mean "
+               "over folds, where recorded, so a bar need not be centred on its dot) and F1 "
                "against the training rows of each fold model. F1 here is at each point's best "
                "out-of-fold threshold (tuned on the rows it scores, so optimistic; compare the "
                "points with each other, not with the verdict). " + last_step_verdict(points))
