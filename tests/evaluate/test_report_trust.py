@@ -210,8 +210,9 @@ def test_the_learning_curve_says_whether_its_last_step_rose_beyond_the_folds_spr
     assert rising.startswith("From 100 to 200 training rows per fold, the pooled out-of-fold "
                              "ROC-AUC moved +0.0267")
     assert "3 folds" in rising and "still rising" in rising
-    flat = last_step_verdict(curve_points([0.70, 0.72, 0.71], [0.71, 0.71, 0.72]))
-    assert "+0.0033" in flat and "flat within the folds' spread" in flat
+    flat = last_step_verdict(curve_points([0.700, 0.720, 0.710], [0.701, 0.719, 0.711]))
+    assert "+0.0003" in flat and "flat within the folds' spread" in flat
+    assert "unlikely to pay much" in flat
     fell = last_step_verdict(curve_points([0.73, 0.75, 0.74], [0.70, 0.72, 0.70]))
     assert "-0.0333" in fell and "it fell" in fell
     assert "One point only" in last_step_verdict(curve_points([0.7, 0.7]))
@@ -226,6 +227,21 @@ def test_the_learning_curve_says_whether_its_last_step_rose_beyond_the_folds_spr
     unknown = curve_points([0.7, 0.7], [0.8, 0.8])
     unknown[1]["roc_auc"] = None
     assert last_step_verdict(unknown).endswith("ROC-AUC is not known at both sizes.")
+
+
+def test_a_last_step_whose_interval_allows_a_large_gain_is_not_called_flat() -> None:
+    """A 1,000-row QC run with --folds 2 rose 0.485, 0.574, 0.640, 0.703, yet the caption said
+    "flat ... unlikely to pay much" because two folds' interval (-0.07 to +0.19) held zero; an
+    interval that wide cannot rule a rise out, so it must not say more rows will not pay."""
+    from shoprel.evaluate.report.learning import last_step_verdict
+
+    wide = last_step_verdict(curve_points([0.638769, 0.656371], [0.706610, 0.703726]))
+    assert "+0.0576" in wide and "one of +0.1877" in wide
+    assert "unlikely" not in wide and "flat" not in wide
+    assert "cannot tell whether more rows of this kind pay" in wide
+    # the three-fold step of +0.0033 whose interval reaches +0.0320 is not called flat either
+    three = last_step_verdict(curve_points([0.70, 0.72, 0.71], [0.71, 0.71, 0.72]))
+    assert "cannot tell" in three and "+0.0320" in three
 
 
 def test_learning_curve_is_read_from_metrics_or_the_run_folder(metrics: dict, oof,
