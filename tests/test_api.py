@@ -769,6 +769,8 @@ def test_add_far_pairs_writes_what_the_command_writes(tmp_path, trained_runs):
         written
     _one_line(lambda: shoprel.add_far_pairs(by_api, pairs=0), ConfigError,
               "pairs: 0 is out of range; it must be at least 1")
+    _one_line(lambda: shoprel.add_far_pairs(by_api, pairs=-1), ConfigError,
+              "pairs: -1 is out of range; it must be at least 1")  # as --pairs -1 says it
     _one_line(lambda: shoprel.add_far_pairs(by_api, pairs="30"), ConfigError,
               "pairs: '30' is text; write a number: 30")
     _one_line(lambda: shoprel.add_far_pairs(by_api, progress="no"), ConfigError,

@@ -101,5 +101,6 @@ def add_far_pairs(run_dir: str | Path, pairs: int = DEFAULT_PAIRS,
     models score pairs of a query with an unrelated target); the run's metrics.json and report
     gain `result.far_pairs`, and `result.replaced` is the check recorded there before (None
     when none). Fewer pairs than asked where the run has fewer rows."""
-    return _add_far_pairs(path_argument(run_dir, "run_dir"), whole_number(pairs, "pairs"),
+    # at least 1, as --pairs: `pairs=-1` said "it must be at least 0", and 0 is refused too
+    return _add_far_pairs(path_argument(run_dir, "run_dir"), whole_number(pairs, "pairs", ge=1),
                           progress=flag_argument(progress, "progress"))
