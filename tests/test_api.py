@@ -521,6 +521,26 @@ def test_ensemble_runs_says_a_weight_not_finite_as_every_number_check_does(tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(("value", "said"), [(float("nan"), "nan is not a number"),
+                                              (np.float64("inf"), "inf is not a finite number")])
+@pytest.mark.parametrize("call", [
+    lambda tmp, v: shoprel.distill_student(tmp / "t", {"model.family": "fast"}, tmp / "s",
+                                           hard_weight=v),
+    lambda tmp, v: shoprel.ensemble_runs([tmp / "a", tmp / "b"], tmp / "e",
+                                         per_language_thresholds=True, shrinkage=v),
+    lambda tmp, v: shoprel.Scorer(tmp, scorer="cascade", cascade_share=v),
+], ids=["hard_weight", "shrinkage", "cascade_share"])
+def test_a_number_argument_not_finite_is_said_as_its_option_says_it(tmp_path, call, value,
+                                                                    said):
+    """hard_weight=nan said "nan is out of range; it must be at least 0" (shrinkage and
+    cascade_share alike) where --hard-weight nan, --shrinkage nan and --cascade-share nan say
+    "nan is not a number"; refused before any run is read."""
+    with pytest.raises(ConfigError) as info:
+        call(tmp_path, value)
+    assert str(info.value).split(": ", 1)[1] == said
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_ensemble_runs_says_a_negative_weight_as_a_number_past_its_bound(tmp_path):
     """weights=[-1, 1] said "-1 is negative; a weight is 0 or more", a sentence of its own
     where every option and config field past a bound says "is out of range; it must be"."""

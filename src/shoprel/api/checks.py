@@ -10,7 +10,7 @@ from pathlib import Path
 from shoprel.data.records import python_kind
 from shoprel.errors import ConfigError
 from shoprel.utils.arguments import path_argument
-from shoprel.utils.bounds import not_a_count
+from shoprel.utils.bounds import not_a_count, not_finite
 from shoprel.utils.scalars import is_boolean, python_scalar
 
 
@@ -33,8 +33,13 @@ def whole_number(value, name: str, ge: int = 0) -> int:
 
 
 def real_number(value, name: str, meaning: str) -> float:
-    """A real number (not True, not text: float() reads both); its range is the callee's."""
+    """A finite real number (not True, not text: float() reads both); its range is the
+    callee's. nan and inf are refused here in the options' words (bounds.not_finite): the
+    callee's range check said "nan is out of range; it must be at least 0"."""
     value = python_scalar(value)
     if is_boolean(value) or not isinstance(value, numbers.Real):
         raise ConfigError(f"{name}: expected a number ({meaning}), got {value!r}")
+    problem = not_finite(float(value))
+    if problem:
+        raise ConfigError(f"{name}: {problem}")
     return float(value)

@@ -22,6 +22,7 @@ from shoprel.predict.languages import translated_only_tags, unseen_as_trained
 from shoprel.predict.predictor import PredictResult, open_predictor, translated_languages
 from shoprel.predict.predictor import predict_file as _predict_file
 from shoprel.utils.arguments import OR_SCORE_IT, WRITE_IT_FIRST, flag_argument, path_argument
+from shoprel.utils.bounds import not_finite
 from shoprel.utils.scalars import is_boolean, python_scalar
 
 __all__ = ["Scorer", "index_targets", "predict_file"]
@@ -72,6 +73,9 @@ def _cascade_share(share, scorer) -> float:
     if is_boolean(share) or not isinstance(share, numbers.Real):
         raise ConfigError(f"cascade_share: expected a number above 0 and at most 1, got "
                           f"{share!r}")
+    problem = not_finite(float(share))  # as --cascade-share nan, not "out of range"
+    if problem:
+        raise ConfigError(f"cascade_share: {problem}")
     return float(share)
 
 
