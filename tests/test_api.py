@@ -541,6 +541,22 @@ def test_a_number_argument_not_finite_is_said_as_its_option_says_it(tmp_path, ca
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("task", ["QX", 5])
+@pytest.mark.parametrize("call", [
+    lambda demo, task: shoprel.read_pairs(demo, task=task),
+    lambda demo, task: shoprel.check_submission(demo, demo, task=task),
+    lambda demo, task: shoprel.evaluate_file(demo, demo, task=task),
+], ids=["read_pairs", "check_submission", "evaluate_file"])
+def test_a_task_of_neither_kind_is_refused_naming_the_argument_as_train_does(qc_demo, call,
+                                                                             task):
+    """read_pairs(task="QX") said "unknown task 'QX': expected QC or QI" (an InputError, an
+    input file's words) where train(task="QX") says "task: 'QC' or 'QI', got 'QX'"."""
+    with pytest.raises(ConfigError) as info:
+        call(qc_demo, task)
+    assert str(info.value) == f"task: 'QC' or 'QI', got {task!r}"
+    assert shoprel.read_pairs(qc_demo, task="qc").task.value == "QC"  # any case, as train
+
+
 def test_ensemble_runs_says_a_negative_weight_as_a_number_past_its_bound(tmp_path):
     """weights=[-1, 1] said "-1 is negative; a weight is 0 or more", a sentence of its own
     where every option and config field past a bound says "is out of range; it must be"."""

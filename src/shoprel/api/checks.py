@@ -43,3 +43,14 @@ def real_number(value, name: str, meaning: str) -> float:
     if problem:
         raise ConfigError(f"{name}: {problem}")
     return float(value)
+
+
+def task_argument(task) -> str | None:
+    """A task, "QC" or "QI" in any case (None: from the columns), refused in one line naming
+    the argument, as `train(task=...)` refuses it: read_pairs, check_submission and
+    evaluate_file said "unknown task 'QX': expected QC or QI", an input file's words."""
+    if task is None:
+        return None
+    if not isinstance(task, str) or task.upper() not in ("QC", "QI"):
+        raise ConfigError(f"task: 'QC' or 'QI', got {task!r}")
+    return task.upper()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from shoprel.api.checks import whole_number
+from shoprel.api.checks import task_argument, whole_number
 from shoprel.api.wording import in_python_words
 from shoprel.augment.langid import LangidReport
 from shoprel.augment.langid import langid_file as _langid_file
@@ -33,7 +33,8 @@ def check_submission(submission: str | Path, input_file: str | Path,
     each naming the line and field; `result.more_problems` counts the rest); a file that cannot
     be read at all raises."""
     return _check_submission(path_argument(submission, "submission", WRITE_IT_FIRST),
-                             path_argument(input_file, "input_file", WRITE_IT_FIRST), task)
+                             path_argument(input_file, "input_file", WRITE_IT_FIRST),
+                             task_argument(task))
 
 
 @in_python_words
@@ -42,7 +43,7 @@ def read_pairs(path: str | Path, task: str | None = None, require_label: bool = 
                read_labels: bool = True) -> PairFrame:
     """A whole pair file, every row checked by the file rules (as `shoprel.Scorer.score`
     takes it); a path that is no path (a DataFrame) is one line, as the API's other files."""
-    return _read_pairs(path_argument(path, "path", OR_SCORE_IT), task,
+    return _read_pairs(path_argument(path, "path", OR_SCORE_IT), task_argument(task),
                        require_label=flag_argument(require_label, "require_label"),
                        empty_text=empty_text,
                        both_labels=flag_argument(both_labels, "both_labels"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shoprel.api.checks import path_list, real_number, whole_number
+from shoprel.api.checks import path_list, real_number, task_argument, whole_number
 from shoprel.api.wording import in_python_words
 from shoprel.data.records import python_kind
 from shoprel.ensemble.combine import check_weights
@@ -29,7 +29,7 @@ def evaluate_file(predictions: str | Path, gold: str | Path, task: str | None = 
     """`shoprel evaluate`: F1, precision, recall, ROC-AUC and all-positive F1, overall and per
     language, of a predictions file against labelled rows."""
     return evaluate_files(path_argument(predictions, "predictions", WRITE_IT_FIRST),
-                          path_argument(gold, "gold", WRITE_IT_FIRST), task)
+                          path_argument(gold, "gold", WRITE_IT_FIRST), task_argument(task))
 
 
 @in_python_words

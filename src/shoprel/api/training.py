@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from shoprel.api.checks import path_list, real_number, whole_number
+from shoprel.api.checks import path_list, real_number, task_argument, whole_number
 from shoprel.api.wording import in_python_words
 from shoprel.data.records import python_kind
 from shoprel.errors import ConfigError
@@ -75,12 +75,11 @@ def train(train_file: str | Path, out_dir: str | Path,
     progress = flag_argument(progress, "progress")
     config_file = config if isinstance(config, str | os.PathLike) else None
     config = _config(config)
+    task = task_argument(task)
     if task is not None:
-        if not isinstance(task, str) or task.upper() not in ("QC", "QI"):
-            raise ConfigError(f"task: 'QC' or 'QI', got {task!r}")
         config = config or RunConfig()
         config = config.model_copy(update={"data": config.data.model_copy(
-            update={"task": task.upper()})})
+            update={"task": task})})
     try:
         return _train_run(train_file, out_dir, config, overwrite=overwrite, progress=progress)
     except ConfigError as exc:  # a key found wrong only now: said where the file writes it
