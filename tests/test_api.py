@@ -557,6 +557,16 @@ def test_a_task_of_neither_kind_is_refused_naming_the_argument_as_train_does(qc_
     assert shoprel.read_pairs(qc_demo, task="qc").task.value == "QC"  # any case, as train
 
 
+@pytest.mark.parametrize("policy", ["skip", None, ["drop"]])
+def test_read_pairs_refuses_an_empty_text_policy_naming_the_argument(qc_demo, policy):
+    """It said "empty_text must be one of ('keep', 'drop'), got 'skip'" as an InputError,
+    where no input file was wrong; `task` is refused in these words."""
+    with pytest.raises(ConfigError) as info:
+        shoprel.read_pairs(qc_demo, empty_text=policy)
+    assert str(info.value) == f"empty_text: 'keep' or 'drop', got {policy!r}"
+    assert len(shoprel.read_pairs(qc_demo, empty_text="drop").df) == len(_rows(qc_demo))
+
+
 def test_ensemble_runs_says_a_negative_weight_as_a_number_past_its_bound(tmp_path):
     """weights=[-1, 1] said "-1 is negative; a weight is 0 or more", a sentence of its own
     where every option and config field past a bound says "is out of range; it must be"."""

@@ -45,9 +45,17 @@ def read_pairs(path: str | Path, task: str | None = None, require_label: bool = 
     takes it); a path that is no path (a DataFrame) is one line, as the API's other files."""
     return _read_pairs(path_argument(path, "path", OR_SCORE_IT), task_argument(task),
                        require_label=flag_argument(require_label, "require_label"),
-                       empty_text=empty_text,
+                       empty_text=_empty_text(empty_text),
                        both_labels=flag_argument(both_labels, "both_labels"),
                        read_labels=flag_argument(read_labels, "read_labels"))
+
+
+def _empty_text(policy) -> str:
+    """"keep" or "drop", refused naming the argument, as `task` is: it said "empty_text must be
+    one of ('keep', 'drop'), got 'x'", an InputError (no input file was wrong)."""
+    if not isinstance(policy, str) or policy not in ("keep", "drop"):
+        raise ConfigError(f"empty_text: 'keep' or 'drop', got {policy!r}")
+    return policy
 
 
 @in_python_words
