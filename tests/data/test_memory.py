@@ -56,6 +56,11 @@ def test_chunks(qc_rows):
     ([{"origin_query": "x", "category_path": "a"}, {"origin_query": "y", "category_path": "b",
                                                    "id": 1}],
      r"^pair 1, field 'id': has an id but the first pair has none"),
+    # the other way round said "missing required column", a file's words for a list of dicts
+    ([{"origin_query": "x", "category_path": "a", "id": 1}, {"origin_query": "y",
+                                                             "category_path": "b"}],
+     r"^pair 1, field 'id': has no id but the first pair has one: give every pair an id or "
+     r"none \(then each pair's id is its position\)$"),
     ([{"origin_query": "x", "category_path": "a", "id": 4},
       {"origin_query": "y", "category_path": "b", "id": 4}],
      r"^pair 1, field 'id': duplicate id 4 \(first seen on pair 0\)"),

@@ -83,6 +83,10 @@ def _numbered(records: Iterator[Record]) -> Iterator[Record]:
             raise InputError("has an id but the first pair has none: give every pair an id "
                              "or none (then each pair's id is its position)",
                              line=position, field="id", line_label="pair")
+        if not positional and "id" not in record:  # said "missing required column", a file's
+            raise InputError("has no id but the first pair has one: give every pair an id "
+                             "or none (then each pair's id is its position)",
+                             line=position, field="id", line_label="pair")
         if positional:
             record["id"] = position
         yield position, record
