@@ -405,6 +405,10 @@ def caller(request):
     ([("max_steps", 1)], "config: a list is not a PretrainConfig or a dict of its settings "
                          "such as {'max_steps': 100}"),
     ({"max_step": 1}, "config: max_step: unknown setting; the settings are backbone, "),
+    # a wrong value of the dict said "PretrainConfig: max_steps: ...", a class not given,
+    # where its wrong key says "config:"
+    ({"max_steps": "5"}, "config: max_steps: '5' is text; write a number: 5"),
+    ({"max_steps": 0}, "config: max_steps: 0 is out of range; it must be at least 1"),
 ])
 def test_a_config_that_is_no_pretrain_config_is_one_line(caller, qc_demo, tmp_path, config,
                                                          message):

@@ -334,7 +334,12 @@ def _config(config) -> PretrainConfig:
         if unknown:
             raise ConfigError(f"config: {', '.join(unknown)}: unknown setting; the settings are "
                               f"{', '.join(sorted(known))}")
-        return PretrainConfig(**config)
+        try:
+            return PretrainConfig(**config)
+        except ConfigValueError as exc:  # the dict's setting, named as its unknown keys are:
+            # {"max_steps": "5"} said "PretrainConfig: max_steps: ...", a class not given
+            prefix = f"{PretrainConfig.__name__}: "
+            raise ConfigValueError(f"config: {str(exc).removeprefix(prefix)}") from None
     if not isinstance(config, PretrainConfig):
         raise ConfigError(f"config: {python_kind(config)} is not a PretrainConfig or a dict of "
                           "its settings such as {'max_steps': 100}")
