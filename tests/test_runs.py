@@ -356,3 +356,29 @@ def test_oof_with_sha256_is_the_checked_table_and_the_digest_of_its_bytes(tmp_pa
     (a / OOF).unlink()
     with pytest.raises(RunDirError, match=r"a/oof\.parquet: missing$"):
         Run.open(a).oof_with_sha256()
+
+
+def test_a_member_opened_through_its_ensemble_names_its_oof_table_normalised(
+        tmp_path, monkeypatch):
+    """An ensemble reads its members' scores at runs/ens/../a/oof.parquet; a damaged, partial or
+    missing table is named runs/a/oof.parquet, as the ensemble's own member errors name it,
+    relative as the ensemble was given. The path read stays the one stored."""
+    runs = tmp_path / "runs"
+    a = _scored(runs / "a", OLD)
+    _ensemble(runs / "ens", [{"path": "../a"}])
+    monkeypatch.chdir(tmp_path)
+    member = Run.open(Run.open("runs/ens").member_dirs()[0])
+    assert str(member.path) == "runs/ens/../a"
+    pd.read_parquet(a / OOF).drop(columns="label").to_parquet(a / OOF)
+    for read in (member.oof, member.oof_with_sha256):
+        with pytest.raises(RunDirError) as caught:
+            read()
+        assert str(caught.value) == "runs/a/oof.parquet: column 'label' missing"
+    (a / OOF).write_bytes(b"PAR1 not parquet")
+    with pytest.raises(RunDirError, match=r"^runs/a/oof\.parquet: not a readable Parquet file"):
+        member.oof()
+    (a / OOF).unlink()
+    for read in (member.oof, member.oof_with_sha256):
+        with pytest.raises(RunDirError) as caught:
+            read()
+        assert str(caught.value) == "runs/a/oof.parquet: missing"

@@ -228,12 +228,12 @@ class Run:
         """The folder's table `name`, parsed from `data` when its bytes were read already."""
         path = self.path / name
         if data is None and not path.is_file():
-            raise RunDirError(f"{path}: missing")
+            raise RunDirError(f"{shown(path)}: missing")
         try:
             return pd.read_parquet(path if data is None else io.BytesIO(data))
         except Exception as exc:  # noqa: BLE001 (pyarrow raises several types for a bad file)
-            raise RunDirError(f"{path}: not a readable Parquet file ({one_line_reason(exc)})"
-                              ) from None
+            raise RunDirError(f"{shown(path)}: not a readable Parquet file "
+                              f"({one_line_reason(exc)})") from None
 
     def oof(self) -> pd.DataFrame:
         """The out-of-fold table, with the columns every reader needs and, where the manifest
@@ -249,20 +249,21 @@ class Run:
         try:
             data = path.read_bytes()
         except (FileNotFoundError, IsADirectoryError):
-            raise RunDirError(f"{path}: missing") from None
+            raise RunDirError(f"{shown(path)}: missing") from None
         return self._checked_oof(self._parquet(OOF, data)), hashlib.sha256(data).hexdigest()
 
     def _checked_oof(self, table: pd.DataFrame) -> pd.DataFrame:
+        where = shown(self.path / OOF)  # runs/a for a member at runs/ens/../a
         missing = [c for c in OOF_COLUMNS if c not in table.columns]
         if missing:
-            raise RunDirError(f"{self.path / OOF}: column {missing[0]!r} missing")
+            raise RunDirError(f"{where}: column {missing[0]!r} missing")
         expected = self.manifest.get("n_rows")
         if isinstance(expected, int) and len(table) != expected:
-            raise RunDirError(f"{self.path / OOF}: holds {len(table):,} rows, but the run "
+            raise RunDirError(f"{where}: holds {len(table):,} rows, but the run "
                               f"has {expected:,} ({MANIFEST}: n_rows)")
         problem = _oof_problem(table)
         if problem:
-            raise RunDirError(f"{self.path / OOF}: {problem}")
+            raise RunDirError(f"{where}: {problem}")
         return table
 
     def folds(self) -> pd.DataFrame:

@@ -59,8 +59,9 @@ def find_noisy_rows(run_dir: str | Path, filter_by: str = DEFAULT_FILTER,
     if with_text:
         train_file = run.train_file()
         if not train_file or not Path(train_file).is_file():
-            raise RunDirError(f"{run.path}: training file {train_file!r} (metrics.json "
-                              "data.train_file) not found; cannot show the flagged rows' text")
+            raise RunDirError(f"{runs.shown(run.path)}: training file {train_file!r} "
+                              "(metrics.json data.train_file) not found; cannot show the "
+                              "flagged rows' text")
         records = list(iter_records(train_file))
         frame = read_pairs(train_file, task=run.task, records=records)
         texts = frame.df.set_index("id")
@@ -96,19 +97,19 @@ def _check_unchanged(run: runs.Run, oof: pd.DataFrame, texts: pd.DataFrame,
     rows = oof.set_index("id")
     missing = ~rows.index.isin(texts.index)
     if missing.any():
-        raise RunDirError(f"{run.path}: {int(missing.sum())} of its rows are not in "
-                          f"{train_file} (e.g. id {_said(rows.index[missing][0], as_written)}): "
-                          "the file was changed since the run was trained; give the file it was "
-                          "trained on")
+        raise RunDirError(f"{runs.shown(run.path)}: {int(missing.sum())} of its rows are not "
+                          f"in {train_file} (e.g. id {_said(rows.index[missing][0], as_written)}"
+                          "): the file was changed since the run was trained; give the file it "
+                          "was trained on")
     now = texts.loc[rows.index]
     changed = ((now["query"].astype(str).to_numpy() != rows["query"].astype(str).to_numpy())
                | (now["target"].astype(str).to_numpy() != rows["target"].astype(str).to_numpy())
                | (now["label"].to_numpy(np.int64) != rows["label"].to_numpy(np.int64)))
     if changed.any():
-        raise RunDirError(f"{run.path}: {int(changed.sum())} row(s) of {train_file} differ "
-                          f"from those the run was trained on (label, query or target; e.g. id "
-                          f"{_said(rows.index[changed][0], as_written)}): the file was changed "
-                          "since; give the file it was trained on")
+        raise RunDirError(f"{runs.shown(run.path)}: {int(changed.sum())} row(s) of "
+                          f"{train_file} differ from those the run was trained on (label, query "
+                          f"or target; e.g. id {_said(rows.index[changed][0], as_written)}): the "
+                          "file was changed since; give the file it was trained on")
 
 
 def _said(key, as_written: dict) -> str:

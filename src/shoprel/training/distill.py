@@ -96,13 +96,14 @@ def open_teacher(teacher_dir: str | Path) -> Teacher:
     train_file = _train_file(run)
     if not train_file or not Path(train_file).is_file():
         where = "no file" if not train_file or not Path(train_file).exists() else "not a file"
-        raise RunDirError(f"{run.path}: its training file {train_file!r} (metrics.json "
-                          f"data.train_file): {where}")
+        raise RunDirError(f"{runs.shown(run.path)}: its training file {train_file!r} "
+                          f"(metrics.json data.train_file): {where}")
     oof = run.oof()
     folds = run.folds()
     for name, table in ((runs.OOF, oof), (runs.FOLDS, folds)):
         if table["id"].duplicated().any():
-            raise RunDirError(f"{run.path}: {name} repeats ids; cannot align it with the rows")
+            raise RunDirError(f"{runs.shown(run.path)}: {name} repeats ids; cannot align it "
+                              "with the rows")
     return Teacher(run, Path(train_file), oof, folds)
 
 
@@ -128,8 +129,9 @@ def aligned_to_rows(frame: PairFrame, table: pd.DataFrame, column: str,
     if missing.any() or len(values) != len(frame):
         first = ids[missing].iloc[0] if missing.any() else None
         raise RunDirError(
-            f"{teacher.run.path}: its rows do not match {teacher.train_file} ({len(values)} "
-            f"run rows, {len(frame)} file rows, {int(missing.sum())} not in the run"
+            f"{runs.shown(teacher.run.path)}: its rows do not match {teacher.train_file} "
+            f"({len(values)} run rows, {len(frame)} file rows, {int(missing.sum())} not in "
+            "the run"
             + (f", e.g. id {first!r}" if first is not None else "")
             + "): was the file changed since the run was trained, or does the config's "
               "data.empty_text differ?")
@@ -153,7 +155,7 @@ def check_rows_unchanged(frame: PairFrame, teacher: Teacher) -> None:
     changed = ~(same_label & same_text)
     if changed.any():
         first = frame.df["id"].tolist()[int(np.argmax(changed))]
-        raise RunDirError(f"{teacher.run.path}: {int(changed.sum())} row(s) of "
+        raise RunDirError(f"{runs.shown(teacher.run.path)}: {int(changed.sum())} row(s) of "
                           f"{teacher.train_file} differ from those the run was trained on "
                           f"(label, query or target; e.g. id {first!r}): the file was changed "
                           "since; give the run the file it was trained on")
@@ -201,7 +203,7 @@ def _run_specs(run: runs.Run, weight: float, rows_file: Path,
     averaging = [name for name, cls in COMBINERS.items() if cls.averages_members]
     if combination.get("method") not in averaging:
         raise ConfigError(f"nested distillation refits a teacher ensemble's members and "
-                          f"averages them: the method of {run.path} must be "
+                          f"averages them: the method of {runs.shown(run.path)} must be "
                           f"{' or '.join(averaging)}, not {combination.get('method')!r}")
     return [spec for member, w in zip(run.member_dirs(), combination["weights"], strict=True)
             for spec in _run_specs(runs.Run.open(member), weight * float(w), rows_file, rows)]
@@ -218,10 +220,11 @@ def check_nested_refits(teacher: Teacher, labels: np.ndarray, folds: np.ndarray)
             for label in sorted(set(np.unique(labels).tolist()) - set(np.unique(kept).tolist())):
                 count = int(np.sum(labels == label))
                 raise ConfigError(
-                    f"--nested: the teacher refit without folds {f} and {g} of {teacher.run.path} "
-                    f"would train on {len(kept):,} row(s) of one label: all {count} row(s) "
-                    f"labelled {label} of {teacher.train_file} fall into those two folds; give "
-                    f"more rows labelled {label}, or distill without --nested")
+                    f"--nested: the teacher refit without folds {f} and {g} of "
+                    f"{runs.shown(teacher.run.path)} would train on {len(kept):,} row(s) of one "
+                    f"label: all {count} row(s) labelled {label} of {teacher.train_file} fall "
+                    f"into those two folds; give more rows labelled {label}, or distill "
+                    "without --nested")
 
 
 def nested_teacher(teacher: Teacher, frame: PairFrame, folds: np.ndarray,
@@ -340,9 +343,9 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     teacher = open_teacher(teacher_dir)
     k = int(teacher.folds["fold"].max()) + 1
     if nested and k < 3:  # each refit leaves out two folds: of two, nothing is left to fit
-        raise ConfigError(f"--nested: {teacher.run.path} has {k} folds; a nested refit trains "
-                          "without the student's fold and the row's own, which leaves no rows: "
-                          "give a teacher of at least 3 folds")
+        raise ConfigError(f"--nested: {runs.shown(teacher.run.path)} has {k} folds; a nested "
+                          "refit trains without the student's fold and the row's own, which "
+                          "leaves no rows: give a teacher of at least 3 folds")
     if not isinstance(config, RunConfig):
         config = load_config(config)
     # the student is measured on the teacher's very folds: a config's own are not used, which

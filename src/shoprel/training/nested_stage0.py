@@ -34,20 +34,21 @@ def nested_start(run: runs.Run, config: RunConfig, rows_file: Path,
     stage0_file = Path(str(info.get("train_file", ""))).resolve()
     task = info.get("task")
     fitted_on = f"fitted on {task or 'unrecorded'} rows of {stage0_file}"
-    without = f"{run.path}: the refits start without its stage 0, {fitted_on}"
+    name = runs.shown(run.path)  # runs/a, where an ensemble reaches it at runs/ens/../a
+    without = f"{name}: the refits start without its stage 0, {fitted_on}"
     for file in (rows_file, run.train_file()):
         if file and same_file(stage0_file, file):
             return None, f"{without}: the training file {file} itself"
     if task != run.task.value:
         if task is None:
             return None, f"{without}, which may hold the rows of {rows_file}"
-        return stage0_folder(run), (f"{run.path}: the refits start from its stage 0, fitted on "
+        return stage0_folder(run), (f"{name}: the refits start from its stage 0, fitted on "
                                     f"the other task's ({task}) rows of {stage0_file}, none of "
                                     "them this file's")
     reason = same_task_leak(stage0_file, info, config, rows_file, rows)
     if reason:
         return None, f"{without}, {reason}"
-    return stage0_folder(run), (f"{run.path}: the refits start from its stage 0, {fitted_on}, "
+    return stage0_folder(run), (f"{name}: the refits start from its stage 0, {fitted_on}, "
                                 f"which share no (query, target) pair with {rows_file}")
 
 
