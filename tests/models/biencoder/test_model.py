@@ -182,6 +182,44 @@ def test_a_second_fit_reads_the_frozen_layers_states_from_disk(qc_frame, small, 
     np.testing.assert_allclose(second.predict_proba(rows), first.predict_proba(rows), atol=1e-6)
 
 
+def test_states_past_float16s_range_are_kept_whole_in_memory_and_on_disk(qc_frame, small,
+                                                                        tmp_path, monkeypatch):
+    # EmbeddingGemma's input to its last layer reaches ~112k; float16 made it inf, the held-out
+    # cosines NaN, and `tuned_layers: 1` failed in roc_auc_score ("Input contains NaN")
+    from shoprel.models.backbones.split_encoder import SplitEncoder
+
+    bottom = SplitEncoder.bottom
+    calls = []
+
+    def loud(self, input_ids, attention_mask):
+        calls.append(len(input_ids))
+        return bottom(self, input_ids, attention_mask) * 1e5
+
+    monkeypatch.setattr(SplitEncoder, "bottom", loud)
+    rows = qc_frame.take(np.arange(80))
+    forget()
+    first = small(max_steps=2, eval_fraction=0.25, cache_dir=str(tmp_path)).fit(rows)
+    scores = first.predict_proba(rows)
+    assert np.isfinite(scores).all() and scores.std() > 0
+    forget()
+    calls.clear()
+    second = small(max_steps=2, eval_fraction=0.25, cache_dir=str(tmp_path)).fit(rows)
+    assert calls == []  # every text's float32 states read back from disk
+    np.testing.assert_allclose(second.predict_proba(rows), scores, atol=1e-6)
+
+
+def test_a_stored_float16_state_holding_inf_is_computed_again(tmp_path):
+    from shoprel.models.biencoder.state_cache import StateCache
+
+    cache = StateCache(tmp_path / "states.sqlite")
+    cache.store({"fits": torch.ones(2, 3, dtype=torch.float16),
+                 "overflowed": torch.full((2, 3), float("inf"), dtype=torch.float16),
+                 "wide": torch.full((2, 3), 1e5)})
+    found = cache.lookup(["fits", "overflowed", "wide"])
+    assert sorted(found) == ["fits", "wide"]
+    assert found["wide"].dtype == torch.float32 and float(found["wide"][0, 0]) == 1e5
+
+
 def test_without_the_state_cache_nothing_is_written(qc_frame, small, tmp_path):
     forget()
     small(max_steps=2, eval_fraction=0, cache_dir=str(tmp_path), state_cache=False).fit(

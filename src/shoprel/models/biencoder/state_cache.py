@@ -2,7 +2,8 @@
 
 The states of a text depend only on the frozen backbone, the first tuned layer and the token
 limit, never on a fit: one SQLite file per such triple (the weights' checksum in its name), rows
-keyed by a hash of the text, float16 bytes of its (tokens, hidden) states. EmbeddingGemma's
+keyed by a hash of the text, float16 bytes of its (tokens, hidden) states (float32 for a text whose
+states pass float16's range: the blob's length tells which). EmbeddingGemma's
 states of QC's 11.9k distinct texts take ~0.4 GB and ~7 minutes to compute on 2 cores; read back
 they take seconds. No pickle; safe to share between processes (SQLite's locking).
 """
@@ -22,6 +23,11 @@ from shoprel.utils.sqlite_transaction import transaction
 
 FOLDER = "states"
 KIND = "state"  # the hash's namespace: a text's states, not its sentence vector
+WIDTHS = {2: np.float16, 4: np.float32}  # bytes per value -> the dtype stored
+
+
+def _stored(states: torch.Tensor) -> torch.Tensor:
+    return states if states.dtype == torch.float16 else states.float()
 
 
 def state_file(root: str | Path, slug: str, start: int, max_length: int) -> Path:
@@ -44,14 +50,17 @@ class StateCache:
         with transaction(self.path) as db:
             for key, tokens, hidden, blob in rows_where_in(
                     db, "SELECT key, tokens, hidden, state FROM states", "key", keys):
-                if len(blob) != tokens * hidden * 2:
+                dtype = WIDTHS.get(len(blob) // max(tokens * hidden, 1))
+                if dtype is None or len(blob) != tokens * hidden * np.dtype(dtype).itemsize:
                     continue  # a torn or foreign row: computed again
-                array = np.frombuffer(blob, dtype=np.float16).reshape(tokens, hidden)
+                array = np.frombuffer(blob, dtype=dtype).reshape(tokens, hidden)
+                if not np.isfinite(array).all():
+                    continue  # float16 overflowed (written before kept_states): computed again
                 found[keys[key]] = torch.from_numpy(array.copy())
         return found
 
     def store(self, states: dict[str, torch.Tensor]) -> None:
         rows = [(text_key(KIND, t), int(s.shape[0]), int(s.shape[1]),
-                 s.to(torch.float16).contiguous().numpy().tobytes()) for t, s in states.items()]
+                 _stored(s).contiguous().numpy().tobytes()) for t, s in states.items()]
         with transaction(self.path) as db:
             db.executemany("INSERT OR REPLACE INTO states VALUES (?, ?, ?, ?)", rows)

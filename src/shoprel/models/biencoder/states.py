@@ -1,7 +1,8 @@
 """Hidden states entering the first tuned layer, per distinct text.
 
 A fit needs each text's lower-layer output at every epoch; it is computed once, with the lower
-layers frozen, and kept for the process as float16 (EmbeddingGemma: ~30 KB a short text), so the
+layers frozen, and kept for the process as float16 (EmbeddingGemma: ~30 KB a short text; float32
+for a text whose states pass float16's range, see `kept_states`), so the
 fold models of one cross-validation and its final model share it, and on disk (state_cache.py)
 when given one, so the next `train` on the same texts starts at the tuned layers. Scoring
 computes the states of new texts and runs them straight through the top layers without keeping
@@ -23,6 +24,16 @@ PROGRESS_FROM = 1000  # texts to run before a progress bar is worth showing
 SAVE_EVERY = 1024  # computed states written to disk in parts of this many texts
 MEMO_BYTES = 6 * 2**30  # states kept for the process, oldest dropped first beyond this
 _MEMO: OrderedDict[tuple, dict[str, torch.Tensor]] = OrderedDict()
+
+
+def kept_states(states: torch.Tensor) -> torch.Tensor:
+    """One text's states as float16 where they fit, else float32. Gemma-3's deep layers carry
+    values past float16's 65,504 (EmbeddingGemma's input to its last layer: ~112k), which
+    float16 would turn to inf and the text's vector to NaN (`tuned_layers: 1` failed so)."""
+    half = states.to("cpu", torch.float16)
+    if bool(torch.isfinite(half).all()):
+        return half.clone()
+    return states.to("cpu", torch.float32).clone()
 
 
 class StateStore:
@@ -49,7 +60,7 @@ class StateStore:
 
     def states(self, texts: Sequence[str], remember: bool = True, show_progress: bool = False,
                kind: str = "texts") -> list[torch.Tensor]:
-        """Each text's (tokens, hidden) float16 states, computed once per distinct text."""
+        """Each text's (tokens, hidden) states (`kept_states`), computed once per distinct text."""
         memo = _MEMO.setdefault(self.key, {})
         _MEMO.move_to_end(self.key)
         missing = [t for t in dict.fromkeys(texts) if t not in memo]
@@ -62,7 +73,7 @@ class StateStore:
                 lengths = mask.sum(1).tolist()
                 for row, i in enumerate(batch):
                     kept = states[row, :lengths[row]]
-                    unsaved[missing[i]] = kept.to("cpu", torch.float16).clone()
+                    unsaved[missing[i]] = kept_states(kept)
                 bar.update(len(batch))
                 if len(unsaved) >= SAVE_EVERY:  # a killed run keeps what it computed
                     self._save(unsaved, found)
@@ -110,8 +121,7 @@ class StateStore:
                     for row, i in enumerate(batch):
                         vectors[new[i]] = embedded[row]
                         if remember:
-                            kept[new[i]] = states[row, :lengths[row]].to(
-                                "cpu", torch.float16).clone()
+                            kept[new[i]] = kept_states(states[row, :lengths[row]])
                     bar.update(len(batch))
         if kept:
             memo.update(kept)
