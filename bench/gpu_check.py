@@ -81,6 +81,8 @@ BIENCODER_VARIANTS = {
     "t24_3ep": {"desc": "every layer, up to 3 epochs (early stopping as ever)", "epochs": 3.0,
                 "params": {"tuned_layers": 24}},
     "t8_1ep": {"desc": "top 8 layers, 1 epoch", "epochs": 1.0, "params": {"tuned_layers": 8}},
+    "t2_1ep": {"desc": "top 2 layers, 1 epoch", "epochs": 1.0, "params": {"tuned_layers": 2}},
+    "t1_1ep": {"desc": "top layer only, 1 epoch", "epochs": 1.0, "params": {"tuned_layers": 1}},
     "t24_lr1e5_3ep": {"desc": "every layer, lr 1e-5, up to 3 epochs", "epochs": 3.0,
                       "params": {"tuned_layers": 24, "learning_rate": 1.0e-5}},
 }
