@@ -10,6 +10,7 @@ from tests.conftest import without_bars
 
 from shoprel.cli import main
 from shoprel.demo import demo_file
+from shoprel.utils.threads import OwnCpu
 
 
 @pytest.mark.parametrize("quiet", [False, True])
@@ -26,6 +27,9 @@ def test_quiet_leaves_out_the_empty_text_and_busy_machine_notes(tmp_path, monkey
                       "n_jobs: 2}}\nfolds: {k: 2}\n")
     monkeypatch.setattr(os, "getloadavg", lambda: (40.0, 40.0, 40.0))
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    # none of the load is the run's own: on a slow machine the first check may come late
+    # enough to measure the run's threads, and the note would name what is left
+    monkeypatch.setattr(OwnCpu, "cores", lambda self: 0.0)
     done = CliRunner().invoke(main, ["train", str(data), "--out", str(tmp_path / "run"),
                                      "--config", str(config), *(["--quiet"] if quiet else [])])
     assert done.exit_code == 0, done.output

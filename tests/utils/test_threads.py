@@ -7,6 +7,7 @@ import pytest
 from shoprel.utils.threads import (
     ONE_THREAD_ROWS,
     BusyMachineNote,
+    OwnCpu,
     blas_threads,
     busy_machine_note,
     in_row_parts,
@@ -50,19 +51,64 @@ def test_no_note_with_one_thread_or_free_cores(two_cores):
     assert busy_machine_note(2) is None
 
 
-def test_train_says_it_and_a_bad_input_keeps_its_one_error_line(two_cores, tmp_path, qc_demo):
+class Clocks:
+    """CPU and wall clocks a test moves by hand."""
+
+    def __init__(self):
+        self.cpu_seconds = self.wall_seconds = 100.0
+
+    def cpu(self):
+        return self.cpu_seconds
+
+    def wall(self):
+        return self.wall_seconds
+
+    def run(self, seconds, cores):
+        self.wall_seconds += seconds
+        self.cpu_seconds += seconds * cores
+
+
+def test_a_run_busy_on_its_own_threads_is_not_told_the_machine_is(two_cores):
+    """A long run with 2 threads on an otherwise quiet 2-core machine brought the load to ~2.3
+    itself, and was told before its final fit that the machine was busy."""
+    clocks = Clocks()
+    own = OwnCpu(clocks.cpu, clocks.wall)
+    two_cores(2.3)
+    clocks.run(120, 2.0)  # the cross-validation: both cores, its own
+    assert busy_machine_note(2, own=own.cores()) is None
+    assert busy_machine_note(2) is not None  # the load taken whole: as before
+    two_cores(7.5)  # others came: 5.5 besides the run's own 2
+    clocks.run(60, 2.0)
+    note = busy_machine_note(2, own=own.cores())
+    assert note.startswith("note: this machine's load besides this run's is 5.5 on 2 cores")
+
+
+def test_own_cpu_is_read_over_a_stretch_of_some_seconds_only():
+    clocks = Clocks()
+    own = OwnCpu(clocks.cpu, clocks.wall, least_seconds=5)
+    clocks.run(2, 1.0)
+    assert own.cores() == 0.0  # too short to tell: the load is taken whole
+    clocks.run(4, 1.75)  # 6 s since the start: 2 + 7 CPU seconds
+    assert own.cores() == pytest.approx(9 / 6)
+    clocks.run(10, 0.5)  # measured from the last reading
+    assert own.cores() == pytest.approx(0.5)
+
+
+def test_train_says_it_and_a_bad_input_keeps_its_one_error_line(two_cores, tmp_path, qc_demo,
+                                                                monkeypatch):
     from click.testing import CliRunner
 
     from shoprel.cli import main
 
     two_cores(7.5)
+    monkeypatch.setattr(OwnCpu, "cores", lambda self: 1.5)  # the run's own share of the load
     config = tmp_path / "c.yaml"
     config.write_text("model: {family: fast, params: {n_estimators: 20, n_jobs: 2}}\n"
                       "folds: {k: 2}\ncheck: {far_pairs: 0}\n")
     done = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(tmp_path / "run"),
                                      "--config", str(config)])
     assert done.exit_code == 0, done.output
-    assert "note: this machine's load is 7.5 on 2 cores" in done.stderr  # --quiet: not
+    assert "note: this machine's load besides this run's is 6.0 on 2 cores" in done.stderr
     bad = tmp_path / "bad.jsonl"
     bad.write_text('{"id": 1, "origin_query": "a", "category_path": "x", "label": 5}\n')
     failed = CliRunner().invoke(main, ["train", str(bad), "--out", str(tmp_path / "r2"),

@@ -55,7 +55,7 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
     from shoprel.models.base import config_class
     from shoprel.training.config import load_config, located
     from shoprel.training.runner import train as run_training
-    from shoprel.utils.threads import BusyMachineNote, busy_machine_note
+    from shoprel.utils.threads import BusyMachineNote, OwnCpu, busy_machine_note
 
     overrides = {}
     if folds is not None:
@@ -77,10 +77,12 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
         fractions = (check_fractions(curve_fractions) if curve_fractions
                      else list(DEFAULT_FRACTIONS))
     # checked as the fits start and before the final fit, after the checks: a command that
-    # fails on its input keeps its one error line
+    # fails on its input keeps its one error line; the load this run's own threads make is
+    # taken off (OwnCpu), else a 2-thread run on a quiet 2-core machine was called busy
     n_jobs = config.model.params.get("n_jobs")
     users = getattr(config_class(config.model.family), "n_jobs_threads", ("LightGBM",))
-    busy = BusyMachineNote(lambda: busy_machine_note(n_jobs, users),
+    own = OwnCpu()
+    busy = BusyMachineNote(lambda: busy_machine_note(n_jobs, users, own.cores()),
                            lambda line: note(line, quiet))
     try:
         result = run_training(train_file, out_dir, config, overwrite=overwrite,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import os
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import TypeVar
@@ -95,26 +96,65 @@ def torch_threads(n: int | None):
         torch.set_num_threads(before)
 
 
-def busy_load() -> tuple[float, int] | None:
-    """(the last minute's load average, the cores this process may use) where the load is
-    at or above the cores, read now: threads that spin while they wait for each other (OpenMP's,
-    LightGBM's and torch's) then run several times slower. None on a machine with cores free,
-    or where the load cannot be read."""
+# The shortest stretch over which OwnCpu measures the run's own use: over less, a thread's
+# start or a pause weighs too much, and the load average (a minute's) has not yet caught up.
+OWN_CPU_SECONDS = 5.0
+
+
+class OwnCpu:
+    """The cores this process kept busy since its last reading (`cores()`): the CPU time of
+    all its threads (time.process_time) over the wall time passed.
+
+    The load average counts the run's own threads: a run with `n_jobs: 2` on an otherwise
+    quiet 2-core machine reaches a load of ~2 by itself and was told, before its final fit,
+    that the machine was busy. busy_load takes this off the load, so that only the others' load
+    is weighed. Over a stretch shorter than OWN_CPU_SECONDS it gives 0 (the load is taken whole,
+    as before) and keeps measuring from the same start. `cpu`, `wall`: clocks in seconds."""
+
+    def __init__(self, cpu: Callable[[], float] = time.process_time,
+                 wall: Callable[[], float] = time.monotonic,
+                 least_seconds: float = OWN_CPU_SECONDS):
+        self.cpu, self.wall, self.least_seconds = cpu, wall, least_seconds
+        self.since = (cpu(), wall())
+
+    def cores(self) -> float:
+        cpu, wall = self.cpu(), self.wall()
+        spent, passed = cpu - self.since[0], wall - self.since[1]
+        if passed < self.least_seconds:
+            return 0.0
+        self.since = (cpu, wall)
+        return max(0.0, spent / passed)
+
+
+def busy_load(own: float = 0.0) -> tuple[float, int] | None:
+    """(the last minute's load average less `own`, the cores this process may use) where that
+    load is at or above the cores, read now: threads that spin while they wait for each other
+    (OpenMP's, LightGBM's and torch's) then run several times slower. `own`: the cores this
+    run kept busy lately (OwnCpu), which the load average counts too. None on a machine with
+    cores free, or where the load cannot be read."""
     if not hasattr(os, "getloadavg"):
         return None
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    load = os.getloadavg()[0]
+    load = max(0.0, os.getloadavg()[0] - own)
     return None if load < (cores or 1) else (load, cores or 1)
 
 
-def busy_machine_note(n_jobs: int | None, users: tuple[str, ...] = ("LightGBM",)) -> str | None:
+def load_words(own: float) -> str:
+    """What the load a note gives is: the machine's, or the others' where the run's own was
+    taken off (the figure is then below what `uptime` shows)."""
+    return "this machine's load besides this run's" if own > 0 else "this machine's load"
+
+
+def busy_machine_note(n_jobs: int | None, users: tuple[str, ...] = ("LightGBM",),
+                      own: float = 0.0) -> str | None:
     """A line for a user whose fits use several threads on a machine whose cores are taken
     (busy_load): OpenMP's and torch's threads then spin against each other (the default train
     ran 11x slower at load 6-17 on 2 cores; a 600-row run took 11.5 min instead of 71 s), and
     `n_jobs: 1` avoids it. `users`: what the family's n_jobs sets the threads of (its config's
     n_jobs_threads: LightGBM's alone, or also the text encoder's). None when the threads have
-    the cores to themselves."""
-    busy = busy_load() if n_jobs and n_jobs > 1 else None
+    the cores to themselves. `own`: as busy_load's; the load the note names is then the
+    others'."""
+    busy = busy_load(own) if n_jobs and n_jobs > 1 else None
     if busy is None:
         return None
     load, cores = busy
@@ -124,7 +164,7 @@ def busy_machine_note(n_jobs: int | None, users: tuple[str, ...] = ("LightGBM",)
         named = f"{', '.join(users[:-1])} and {users[-1]}"
         slower = (f"{named}, each with {n_jobs} threads, run several times slower when their "
                   "cores")
-    return (f"note: this machine's load is {load:.1f} on {cores} cores; {slower} are taken: on "
+    return (f"note: {load_words(own)} is {load:.1f} on {cores} cores; {slower} are taken: on "
             "a shared machine, model.params.n_jobs: 1 trains faster (README, \"Speed and "
             "memory\")")
 
