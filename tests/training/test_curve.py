@@ -1,6 +1,7 @@
 """The learning curve: same folds, growing shares of the training rows, written into the run."""
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -83,6 +84,7 @@ def test_run_keeps_a_learning_curve(tmp_path, qc_demo):
     assert points[-1]["baseline_f1"] == pytest.approx(
         result.metrics["overall"]["baseline_all_positive_f1"])
     assert result.metrics["learning_curve"]["points"] == points
+    assert result.metrics["timing"]["curve_seconds"] > 0  # the summary's run time names it
     # fewer rows fit worse on this set (it is built so that words carry the signal)
     assert points[0]["roc_auc"] < points[-1]["roc_auc"]
     report = (result.run_dir / "report.html").read_text(encoding="utf-8")
@@ -103,6 +105,9 @@ def test_train_prints_the_curve_and_says_its_f1_is_not_the_runs(tmp_path, qc_dem
                                      "--config", str(config), "--learning-curve",
                                      "--curve-fractions", "0.5", "--quiet"])
     assert done.exit_code == 0, done.output
+    summary = done.output.splitlines()[0]
+    assert re.fullmatch(r"task QC  rows \d+  threshold [\d.]+  cv [\d.]+s  run [\d.]+s \("
+                        r"learning curve [\d.]+s, final fit [\d.]+s\)", summary), summary
     lines = [line for line in done.output.splitlines() if line.startswith("learning curve:")]
     curve = json.loads((tmp_path / "run" / CURVE_FILE).read_text())["points"]
     assert lines[:2] == [f"learning curve: {p['fraction']:>5.0%} ({p['rows']:.0f} rows/fold)  "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 
 from shoprel.cli.options import (
@@ -20,6 +22,7 @@ from shoprel.evaluate.console import (
     learning_curve_lines,
     metrics_table,
     missing_encoder_line,
+    timing_words,
 )
 from shoprel.training.defaults import FOLDS_MAX, FOLDS_MIN
 
@@ -84,14 +87,16 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
     own = OwnCpu()
     busy = BusyMachineNote(lambda: busy_machine_note(n_jobs, users, own.cores()),
                            lambda line: note(line, quiet))
+    started = time.perf_counter()
     try:
         result = run_training(train_file, out_dir, config, overwrite=overwrite,
                               progress=not quiet, curve_fractions=fractions, before_fits=busy)
     except ConfigError as exc:  # a key found wrong only now: said where the file writes it
         raise located(exc, config_file) from None
+    run_seconds = time.perf_counter() - started
     m = result.metrics
     click.echo(f"task {m['task']}  rows {m['overall']['n']}  threshold {m['threshold']:.4f}  "
-               f"cv {m['timing']['cv_seconds']:.1f}s")
+               + timing_words(m, run_seconds))
     click.echo(metrics_table(m))
     if constant := constant_scores_line(m):  # a warning: on stderr, even under --quiet
         click.echo(constant, err=True)

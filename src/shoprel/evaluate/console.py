@@ -19,6 +19,26 @@ def metrics_table(metrics: dict) -> str:
     return "\n".join(lines)
 
 
+def timing_words(metrics: dict, run_seconds: float | None = None) -> str:
+    """The cross-validation's time, then the whole run's where it held more (metrics.json's
+    stage 0, learning curve, final fit, the carried student): a run whose summary said
+    "cv 40.1s" had spent minutes more on its final fit and student. `run_seconds`: the whole
+    run's wall time, measured by the caller."""
+    timing = metrics.get("timing") or {}
+    words = f"cv {timing['cv_seconds']:.1f}s"
+    parts = [(name, seconds) for name, seconds in (
+        ("stage 0", (metrics.get("stage0") or {}).get("seconds")),
+        ("learning curve", timing.get("curve_seconds")),
+        ("final fit", timing.get("final_fit_seconds")),
+        ("student", (metrics.get("student") or {}).get("seconds")))
+        if seconds is not None and round(seconds, 1) > 0]
+    if not parts:
+        return words
+    each = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in parts)
+    return words + (f"  run {run_seconds:.1f}s ({each})" if run_seconds is not None
+                    else f" ({each})")
+
+
 def constant_scores_line(metrics: dict) -> str | None:
     """A warning when every out-of-fold probability is the same: the figures then describe a
     constant answer, not a model."""

@@ -362,12 +362,15 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         cv_seconds = time.perf_counter() - started
         threshold = choose_threshold(frame.labels, oof, config)
         curve = None
+        curve_seconds = None
         if curve_fractions:
             from shoprel.training.curve import learning_curve, write_curve
 
+            curve_started = time.perf_counter()
             curve = learning_curve(frame, folds, oof, lambda: new_model(config, stage0_dir),
                                    prepare, curve_fractions, config.folds.seed, progress)
             write_curve(tmp, curve)
+            curve_seconds = time.perf_counter() - curve_started
 
         started = time.perf_counter()
         final_rows = prepare(frame)
@@ -411,6 +414,7 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
             metrics["fine_tuning"] = fits
         if curve is not None:
             metrics["learning_curve"] = curve
+            metrics["timing"]["curve_seconds"] = round(curve_seconds, 2)
         far_summary = None if far is None else far.summary(threshold, table)
         if far_summary is not None:
             metrics["far_pairs"] = far_summary

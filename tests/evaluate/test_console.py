@@ -1,0 +1,18 @@
+"""The terminal's views of metrics.json."""
+
+from shoprel.evaluate.console import timing_words
+
+
+def test_the_summary_gives_the_whole_runs_time_where_it_held_more_than_the_cv():
+    """train's summary said "cv 40.1s" alone, after minutes more of final fit and student."""
+    bare = {"timing": {"cv_seconds": 40.12, "final_fit_seconds": 0.0}}
+    assert timing_words(bare, 41.0) == "cv 40.1s"  # nothing but the folds: as before
+    full = {"timing": {"cv_seconds": 40.12, "final_fit_seconds": 12.04, "curve_seconds": 33.5},
+            "stage0": {"seconds": 7.26}, "student": {"family": "fast", "seconds": 61.0}}
+    assert timing_words(full, 160.44) == ("cv 40.1s  run 160.4s (stage 0 7.3s, learning curve "
+                                          "33.5s, final fit 12.0s, student 61.0s)")
+    assert timing_words(full) == ("cv 40.1s (stage 0 7.3s, learning curve 33.5s, final fit "
+                                  "12.0s, student 61.0s)")
+    failed = {"timing": {"cv_seconds": 5.0, "final_fit_seconds": 1.0},
+              "student": {"error": "no memory", "seconds": 2.5}}  # its time was spent too
+    assert timing_words(failed, 9.0) == "cv 5.0s  run 9.0s (final fit 1.0s, student 2.5s)"
