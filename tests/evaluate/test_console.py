@@ -1,6 +1,6 @@
 """The terminal's views of metrics.json."""
 
-from shoprel.evaluate.console import timing_words
+from shoprel.evaluate.console import learning_curve_lines, timing_words
 
 
 def test_the_summary_gives_the_whole_runs_time_where_it_held_more_than_the_cv():
@@ -16,3 +16,21 @@ def test_the_summary_gives_the_whole_runs_time_where_it_held_more_than_the_cv():
     failed = {"timing": {"cv_seconds": 5.0, "final_fit_seconds": 1.0},
               "student": {"error": "no memory", "seconds": 2.5}}  # its time was spent too
     assert timing_words(failed, 9.0) == "cv 5.0s  run 9.0s (final fit 1.0s, student 2.5s)"
+
+
+def test_a_curve_point_whose_fold_models_scored_every_row_alike_is_said_to_measure_nothing():
+    """10% of 500 rows printed 'AUC 0.5000' as if the share had been measured."""
+    curve = {"points": [
+        {"fraction": 0.1, "rows": 33.3, "roc_auc": 0.5, "f1": 0.8, "fold_roc_auc": [0.5] * 3,
+         "constant_folds": [0, 1, 2]},
+        {"fraction": 1.0, "rows": 333, "roc_auc": 0.71, "f1": 0.82, "fold_roc_auc": [0.7] * 3,
+         "constant_folds": []}]}
+    lines = learning_curve_lines(curve)
+    assert lines[:3] == [
+        "learning curve:   10% (33 rows/fold)  AUC 0.5000  best-cut F1 0.8000  (constant "
+        "scores: not a measurement)",
+        "learning curve: at 10% every fold model gave every row the same score (too few rows "
+        "to learn from), so that point's AUC and F1 measure nothing; a larger share in "
+        "--curve-fractions measures one",
+        "learning curve:  100% (333 rows/fold)  AUC 0.7100  best-cut F1 0.8200"]
+    assert len(lines) == 4  # then the best-cut F1 line

@@ -244,6 +244,42 @@ def test_a_last_step_whose_interval_allows_a_large_gain_is_not_called_flat() -> 
     assert "cannot tell" in three and "+0.0320" in three
 
 
+def test_a_curve_point_whose_fold_models_scored_every_row_alike_is_not_plotted(
+        monkeypatch) -> None:
+    """10% of a small set left two of three fold models constant: the curve plotted their
+    ROC-AUC as a measurement and read the last step from it."""
+    from matplotlib.axes import Axes
+
+    from shoprel.evaluate.report.learning import last_step_verdict, learning_curve_section
+
+    drawn = []
+    plot = Axes.plot
+
+    def recording(self, x, y, *args, **kwargs):
+        drawn.append((kwargs.get("label"), list(x), list(y)))
+        return plot(self, x, y, *args, **kwargs)
+
+    monkeypatch.setattr(Axes, "plot", recording)
+
+    points = curve_points([0.5, 0.5, 0.62], [0.70, 0.72, 0.71], [0.73, 0.75, 0.73])
+    points[0].update(f1=0.8, baseline_f1=0.8, constant_folds=[0, 1])
+    for p in points[1:]:
+        p.update(f1=0.82, baseline_f1=0.8, constant_folds=[])
+    part = learning_curve_section({"points": points})
+    assert ("At 33% of the rows (100 training rows per fold), the models of folds 0 and 1 (of "
+            "3) gave every row the same score (too few rows to learn from), so its ROC-AUC "
+            "(0.540) and F1 measure no model: the point is left off the plot") in part
+    assert "<td>0.540 (constant)</td><td>0.800 (constant)</td>" in part
+    assert "still rising" in part  # the last step, between measured points, is read as before
+    lines = {label: (x, y) for label, x, y in drawn if label}
+    assert lines["OOF ROC-AUC"][0] == [200, 400] and lines["OOF F1"][0] == [200, 400]
+    assert lines["all-positive F1"][0] == [100, 200, 400]  # the baseline is no model's
+    assert [x for label, x, _ in drawn if label is None] == [[200, 200], [400, 400]]  # bars
+    assert last_step_verdict(points[:2]).endswith(
+        ": at one of the two sizes fold models gave every row the same score, so the curve "
+        "cannot tell whether more rows of this kind pay.")
+
+
 def test_learning_curve_is_read_from_metrics_or_the_run_folder(metrics: dict, oof,
                                                                tmp_path) -> None:
     import json

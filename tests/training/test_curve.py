@@ -8,7 +8,7 @@ import pytest
 
 from shoprel.errors import ConfigError
 from shoprel.training.config import load_config
-from shoprel.training.curve import CURVE_FILE, check_fractions, subsample
+from shoprel.training.curve import CURVE_FILE, check_fractions, learning_curve, subsample
 from shoprel.training.runner import train
 
 FAST = {"model.family": "fast", "model.params.n_features": 2**16,
@@ -115,3 +115,39 @@ def test_train_prints_the_curve_and_says_its_f1_is_not_the_runs(tmp_path, qc_dem
     assert lines[2] == ("learning curve: best-cut F1 is cut at each point's own best "
                         "out-of-fold threshold (optimistic): compare the points with each other, "
                         "not with the F1 above")
+
+
+class LearnsFromEnoughRows:
+    """A fold model that gives every row one score when fitted on fewer than `least` rows (as
+    LightGBM does when no split finds enough rows), else scores by the label, a little noisy."""
+
+    def __init__(self, least):
+        self.least = least
+
+    def fit(self, rows):
+        self.rows = len(rows)
+        return self
+
+    def predict_proba(self, frame):
+        if self.rows < self.least:
+            score = np.full(len(frame), 0.7)
+        else:
+            score = 0.3 + 0.4 * frame.labels + 0.1 * (np.arange(len(frame)) % 3)
+        return np.column_stack([1 - score, score])
+
+
+def test_a_share_whose_fold_models_score_every_row_alike_is_marked(qc_demo):
+    """10% of a small set left the fold models constant: the point said AUC 0.5000 like a
+    measurement. It now names the folds whose model scored every row alike."""
+    from shoprel.data.readers import read_pairs
+
+    frame = read_pairs(qc_demo, require_label=True)
+    folds = np.arange(len(frame)) % 3
+    full = 0.3 + 0.4 * frame.labels + 0.1 * (np.arange(len(frame)) % 3)
+    curve = learning_curve(frame, folds, full, lambda: LearnsFromEnoughRows(50), None,
+                           [0.1, 0.5], progress=False)
+    small, half, whole = curve["points"]
+    assert small["rows"] < 50 < half["rows"]
+    assert small["constant_folds"] == [0, 1, 2] and small["roc_auc"] == 0.5
+    assert half["constant_folds"] == [] == whole["constant_folds"]
+    assert half["roc_auc"] > 0.9

@@ -74,12 +74,22 @@ def missing_encoder_line(metrics: dict) -> str | None:
 
 
 def learning_curve_lines(curve: dict) -> list[str]:
-    """The learning curve's points, then why the 100% point's F1 is not the F1 above it: each
+    """The learning curve's points (one whose fold models scored every row alike said to
+    measure nothing), then why the 100% point's F1 is not the F1 above it: each
     point's F1 is cut at that point's own best out-of-fold threshold (as the report says),
     while the run's F1 is nested."""
+    from shoprel.evaluate.curve_points import constant_folds_words
+
     points = curve.get("points") or []
-    lines = [f"learning curve: {p['fraction']:>5.0%} ({p['rows']:.0f} rows/fold)  AUC "
-             f"{p['roc_auc']:.4f}  best-cut F1 {p['f1']:.4f}" for p in points]
+    lines = []
+    for p in points:
+        lines.append(f"learning curve: {p['fraction']:>5.0%} ({p['rows']:.0f} rows/fold)  AUC "
+                     f"{p['roc_auc']:.4f}  best-cut F1 {p['f1']:.4f}")
+        if constant := constant_folds_words(p):
+            lines[-1] += "  (constant scores: not a measurement)"
+            lines.append(f"learning curve: at {p['fraction']:.0%} {constant} gave every row "
+                         "the same score (too few rows to learn from), so that point's AUC and "
+                         "F1 measure nothing; a larger share in --curve-fractions measures one")
     if lines:
         lines.append("learning curve: best-cut F1 is cut at each point's own best out-of-fold "
                      "threshold (optimistic): compare the points with each other, not with the "

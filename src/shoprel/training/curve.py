@@ -17,6 +17,7 @@ from tqdm.auto import tqdm
 
 from shoprel.data.frame import PairFrame
 from shoprel.errors import ConfigError
+from shoprel.evaluate.curve_points import constant_folds
 from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics
 from shoprel.models.base import RelevanceModel
 from shoprel.utils.bounds import out_of_range
@@ -71,14 +72,15 @@ def subsample(train: np.ndarray, fraction: float, seed: int) -> np.ndarray:
 
 def point(labels: np.ndarray, folds: np.ndarray, oof: np.ndarray, fraction: float,
           rows: int) -> dict:
-    """OOF ROC-AUC (overall and per fold) and F1 at the OOF-best threshold, beside all-positive."""
+    """OOF ROC-AUC (overall and per fold) and F1 at the OOF-best threshold, beside all-positive,
+    and the folds whose model gave every row one score (those figures then measure nothing)."""
     threshold = best_f1_threshold(labels, oof)[0]
     overall = binary_metrics(labels, oof >= threshold, oof)
     per_fold = [binary_metrics(labels[folds == f], oof[folds == f] >= threshold,
                                oof[folds == f])["roc_auc"] for f in np.unique(folds)]
     return {"fraction": fraction, "rows": int(rows), "roc_auc": overall["roc_auc"],
             "f1": overall["f1"], "baseline_f1": overall["baseline_all_positive_f1"],
-            "fold_roc_auc": per_fold}
+            "fold_roc_auc": per_fold, "constant_folds": constant_folds(folds, oof)}
 
 
 def learning_curve(frame: PairFrame, folds: np.ndarray, full_oof: np.ndarray,

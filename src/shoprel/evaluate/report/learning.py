@@ -1,7 +1,8 @@
 """The learning curve, where the run has one: would more labelled rows still help?
 
 ``learning_curve.json`` (written into the run folder by the learning-curve option) holds
-``{"points": [{"fraction", "rows", "roc_auc", "f1", "baseline_f1", "fold_roc_auc": [...]}]}``;
+``{"points": [{"fraction", "rows", "roc_auc", "f1", "baseline_f1", "fold_roc_auc": [...],
+"constant_folds": [...]}]}``;
 a curve still rising at the full size says more data pays, a flat one says it will not.
 """
 
@@ -15,8 +16,9 @@ from typing import Any
 import numpy as np
 
 import shoprel.evaluate.report.svg as charts
+from shoprel.evaluate.curve_points import constant_folds_words
 from shoprel.evaluate.intervals import AUC, paired_interval, verdict
-from shoprel.evaluate.report.fmt import fmt, fmt_int, fmt_signed, num
+from shoprel.evaluate.report.fmt import fmt, fmt_int, fmt_pct, fmt_signed, num
 from shoprel.evaluate.report.page import table_wrap
 
 LEARNING_CURVE = "learning_curve.json"
@@ -49,6 +51,9 @@ def last_step_verdict(points: list[Mapping[str, Any]]) -> str:
              "per fold")
     if np.isnan(gain):
         return sizes + ": ROC-AUC is not known at both sizes."
+    if constant_folds_words(before) or constant_folds_words(last):
+        return sizes + (": at one of the two sizes fold models gave every row the same score, "
+                        "so the curve cannot tell whether more rows of this kind pay.")
     step = f"{sizes}, the pooled out-of-fold ROC-AUC moved {fmt_signed(gain, 4)}"
     folds_before = before.get("fold_roc_auc") or []
     folds_last = last.get("fold_roc_auc") or []
@@ -72,6 +77,15 @@ def last_step_verdict(points: list[Mapping[str, Any]]) -> str:
                    "of this kind pay (more folds narrow the interval).")
 
 
+def constant_point_words(point: Mapping[str, Any]) -> str:
+    """Why a point whose fold models scored every row alike is left off the plot."""
+    return (f"At {fmt_pct(point.get('fraction'), 0)} of the rows ({fmt_int(point.get('rows'))} "
+            f"training rows per fold), {constant_folds_words(point)} gave every row the same "
+            f"score (too few rows to learn from), so its ROC-AUC ({fmt(point.get('roc_auc'))}) "
+            "and F1 measure no model: the point is left off the plot (a larger share in "
+            "--curve-fractions measures one).")
+
+
 def learning_curve_section(curve: Mapping[str, Any] | None) -> str:
     """OOF ROC-AUC (with its per-fold interval when given) and F1 against training rows."""
     if not curve:
@@ -81,16 +95,18 @@ def learning_curve_section(curve: Mapping[str, Any] | None) -> str:
     if not points:
         return ""
     rows = np.array([num(p.get("rows")) for p in points])
-    auc = np.array([num(p.get("roc_auc")) for p in points])
-    f1 = np.array([num(p.get("f1")) for p in points])
+    # a point whose fold models scored every row alike is no measurement: left off the plot
+    measured = np.array([constant_folds_words(p) is None for p in points])
+    auc = np.where(measured, [num(p.get("roc_auc")) for p in points], np.nan)
+    f1 = np.where(measured, [num(p.get("f1")) for p in points], np.nan)
     base = np.array([num(p.get("baseline_f1")) for p in points])
     intervals = [paired_interval(p.get("fold_roc_auc") or [], bounds=AUC) for p in points]
 
     fig, (ax_auc, ax_f1) = charts.new_figure(6.6, 3.2, ncols=2)
     ok = ~np.isnan(auc)
     ax_auc.plot(rows[ok], auc[ok], "o-", color=charts.AUC_COLOR, label="OOF ROC-AUC")
-    for x, iv in zip(rows, intervals, strict=True):
-        if iv["low"] is not None:
+    for x, iv, shown in zip(rows, intervals, measured, strict=True):
+        if iv["low"] is not None and shown:
             ax_auc.plot([x, x], [iv["low"], iv["high"]], color=charts.AUC_COLOR, linewidth=1.4)
     ok_f1 = ~np.isnan(f1)
     ax_f1.plot(rows[ok_f1], f1[ok_f1], "o-", color=charts.MODEL_COLOR, label="OOF F1")
@@ -107,8 +123,10 @@ def learning_curve_section(curve: Mapping[str, Any] | None) -> str:
         ax.legend(loc="lower right", fontsize=8)
     table_rows = "".join(
         f"<tr><th>{fmt(p.get('fraction'), 2)}</th><td>{fmt_int(p.get('rows'))}</td>"
-        f"<td>{fmt(p.get('roc_auc'))}</td><td>{fmt(p.get('f1'))}</td>"
-        f"<td>{fmt(p.get('baseline_f1'))}</td></tr>" for p in points)
+        f"<td>{fmt(p.get('roc_auc'))}{'' if shown else ' (constant)'}</td>"
+        f"<td>{fmt(p.get('f1'))}{'' if shown else ' (constant)'}</td>"
+        f"<td>{fmt(p.get('baseline_f1'))}</td></tr>"
+        for p, shown in zip(points, measured, strict=True))
     table = table_wrap(
         '<table class="groups"><thead><tr><th>fraction</th><th>rows</th><th>ROC-AUC</th>'
         f"<th>F1</th><th>all-positive F1</th></tr></thead><tbody>{table_rows}</tbody></table>",
@@ -117,7 +135,9 @@ def learning_curve_section(curve: Mapping[str, Any] | None) -> str:
                "over folds, where recorded, so a bar need not be centred on its dot) and F1 "
                "against the training rows of each fold model. F1 here is at each point's best "
                "out-of-fold threshold (tuned on the rows it scores, so optimistic; compare the "
-               "points with each other, not with the verdict). " + last_step_verdict(points))
+               "points with each other, not with the verdict). "
+               + "".join(f"{constant_point_words(p)} " for p in points
+                         if constant_folds_words(p)) + last_step_verdict(points))
     return ('<section id="learning-curve"><h2>Learning curve</h2>'
             + charts.figure_block(charts.svg(fig, "lc", "Learning curve: out-of-fold ROC-AUC and "
                                                       "F1 against training rows"), caption)
