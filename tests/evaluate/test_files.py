@@ -228,11 +228,25 @@ def test_a_typed_prediction_is_the_whole_number_as_check_submission_reads_it(
 
 
 def test_a_csv_prediction_is_text_read_as_its_number(tmp_path, gold):
-    """A CSV holds text only: "1", and "1.0" from a float column, are read as 1."""
+    """A CSV holds text only: "1" is read as 1."""
+    path = tmp_path / "pred.csv"
+    path.write_text("id,prediction\n" + "".join(f"{i},{i % 2}\n" for i in range(len(QUERIES))))
+    assert evaluate_files(path, gold)["overall"]["f1"] == 1.0
+
+
+def test_a_csv_float_prediction_is_refused_as_check_submission_refuses_it(tmp_path, gold):
+    """A float column's "1.0" was scored by evaluate and refused by check-submission: a grader
+    need not read it, so both refuse it in one sentence naming file, line and field."""
+    from shoprel.data.submission import check_submission
+
     path = tmp_path / "pred.csv"
     path.write_text("id,prediction\n" + "".join(
-        f"{i},{i % 2}{'.0' if i > 2 else ''}\n" for i in range(len(QUERIES))))
-    assert evaluate_files(path, gold)["overall"]["f1"] == 1.0
+        f"{i},{i % 2}{'.0' if i == 3 else ''}\n" for i in range(len(QUERIES))))
+    with pytest.raises(InputError) as caught:
+        evaluate_files(path, gold)
+    said = f"{path}, line 5, field 'prediction': must be the number 0 or 1, got '1.0'"
+    assert str(caught.value) == said
+    assert check_submission(path, gold).problems == [said]
 
 
 def test_a_predicted_id_not_in_the_gold_file_is_named_with_its_line(tmp_path, gold):

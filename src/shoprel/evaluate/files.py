@@ -46,9 +46,9 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
             if name not in record:
                 raise InputError(missing_column(record, name), path=path,
                                  line=column_line(path, line), line_label=label, field=name)
-        # read as check-submission reads it: "1" or 1.0 in JSON lines is no prediction; a
-        # CSV's "1.0" (written from a float column) is read as 1, as it always was
-        problem = prediction_problem(record["prediction"], typed, float_text=True)
+        # read as check-submission reads it: "1" or 1.0 in JSON lines, or "1.0" in a CSV, is no
+        # prediction to a grader
+        problem = prediction_problem(record["prediction"], typed)
         if problem:
             raise InputError(problem, path=path, line=line, line_label=label, field="prediction")
         prediction = binary_value(record["prediction"])
