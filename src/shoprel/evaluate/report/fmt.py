@@ -42,8 +42,9 @@ def fmt(value: Any, digits: int = 3) -> str:
 
 
 def fmt_signed(value: Any, digits: int = 3) -> str:
-    """A difference with its sign, '–' when missing."""
-    return _cell(value, lambda x: f"{x:+.{digits}f}")
+    """A difference with its sign, '–' when missing; one that rounds to zero is '+0.000' from
+    either side, as the group tables print it (a tiny loss read '-0.000')."""
+    return _cell(value, lambda x: f"{x:+z.{digits}f}")
 
 
 def fmt_int(value: Any) -> str:

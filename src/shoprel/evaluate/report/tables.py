@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from shoprel.evaluate.report.fmt import MISSING, esc, fmt, fmt_int, num, with_delta
+from shoprel.evaluate.report.fmt import esc, fmt, fmt_int, fmt_signed, num, with_delta
 from shoprel.evaluate.report.page import table_wrap
 
 MIN_GROUP_ROWS = 30
@@ -72,8 +72,7 @@ def _row_html(name: str, row: Mapping[str, Any], colour: bool, css: str, flag: s
             cells.append(f"<td>{fmt_int(value)}</td>")
         elif kind == "delta":
             d = num(value)
-            text = MISSING if math.isnan(d) else f"{d + 0.0:+.3f}" if colour else f"{d:.3f}"
-            text = text.replace("-0.000", "+0.000")
+            text = fmt_signed(d) if colour else fmt(d).replace("-0.000", "+0.000")
             cells.append(f'<td class="{delta_class(d) if colour else "na"}">{text}</td>')
         else:
             cells.append(f"<td>{fmt(value)}</td>")
