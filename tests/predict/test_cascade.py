@@ -149,6 +149,13 @@ def test_the_ray_engine_refuses_the_cascade(student_run, qc_demo, tmp_path):
         predict_file_ray(student_run, qc_demo, tmp_path / "r.jsonl", scorer="cascade")
 
 
+def _exposed(text: str, name: str) -> float:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    return sum(sample.value for family in text_string_to_metric_families(text)
+               for sample in family.samples if sample.name == name)
+
+
 def test_serve_scores_with_the_cascade(student_run, qc_demo):
     from fastapi.testclient import TestClient
 
@@ -161,10 +168,14 @@ def test_serve_scores_with_the_cascade(student_run, qc_demo):
     settings = ServeSettings(scorer="cascade", cascade_share=0.5)
     with TestClient(create_app(student_run, settings)) as client:
         body = client.post("/v1/score", json={"pairs": pairs}).json()
+        metrics = client.get("/metrics").text
     np.testing.assert_allclose([r["probability"] for r in body["results"]],
                                expected.probabilities(frame), atol=1e-12)
     assert body["threshold"] == pytest.approx(expected.threshold)
     assert body["model"]["scorer"] == "cascade"
+    # /metrics counts the pairs the full model rescored, as predict prints them
+    assert 0 < expected.rescored < len(frame)
+    assert _exposed(metrics, "shoprel_pairs_rescored_total") == expected.rescored
 
 
 def test_serve_works_out_a_cascade_batchs_cuts_once(student_run, qc_demo, monkeypatch):

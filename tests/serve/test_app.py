@@ -292,6 +292,8 @@ def test_metrics_count_pairs_in_languages_absent_from_training(client, qc_run):
              for lang in ("en", "xx", "xx", "unk")]
     assert client.post("/v1/score", json={"pairs": pairs}).status_code == 200
     assert _metric(client, "shoprel_pairs_new_language_total") == before + 3
+    # no cascade, none rescored: the counter is there, at 0
+    assert "\nshoprel_pairs_rescored_total 0.0\n" in client.get("/metrics").text
 
 
 

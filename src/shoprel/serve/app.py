@@ -91,6 +91,17 @@ def scores_and_cuts(predictor: Predictor | CascadePredictor, task: Task,
     return np.column_stack(predictor.probabilities_and_cuts(frame, trained))
 
 
+def counted_scores_and_cuts(predictor: Predictor | CascadePredictor, task: Task,
+                           rows: pd.DataFrame, metrics: ServeMetrics) -> np.ndarray:
+    """scores_and_cuts, counting the pairs a cascade's full model rescored in this batch (its
+    `rescored` grows as it scores; the batcher calls this on its one thread, so the growth
+    is this batch's)."""
+    before = getattr(predictor, "rescored", 0)
+    scored = scores_and_cuts(predictor, task, rows)
+    metrics.rescored_pairs.inc(getattr(predictor, "rescored", 0) - before)
+    return scored
+
+
 def split_scores_and_cuts(scored: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """scores_and_cuts' columns back apart (an empty job comes back as a flat empty array)."""
     probabilities, cuts = scored.reshape(-1, 2).T
@@ -116,7 +127,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
     info = model_info(predictor)
     translation = QueryTranslation(predictor)
     metrics = ServeMetrics(embedding_counts=predictor.embedding_counts)
-    batcher = MicroBatcher(lambda rows: scores_and_cuts(predictor, task, rows),
+    batcher = MicroBatcher(lambda rows: counted_scores_and_cuts(predictor, task, rows, metrics),
                            settings.max_batch_pairs, settings.max_wait_ms,
                            on_batch=lambda n: (metrics.model_calls.inc(),
                                                metrics.batch_pairs.observe(n)),

@@ -70,6 +70,11 @@ class ServeMetrics:
             "shoprel_pairs_translated_only_language", "Of the new-language pairs, those in a "
             "language the run trained on only as translated rows (augment.translate).",
             registry=self.registry)
+        # --scorer cascade: of the pairs scored, those the full model rescored (predict's
+        # "it rescored N of the M rows"); 0 with any other scorer
+        self.rescored_pairs = Counter(
+            "shoprel_pairs_rescored", "Pairs the full model rescored after the student "
+            "(--scorer cascade; 0 with any other scorer).", registry=self.registry)
         self.model_calls = Counter("shoprel_model_calls", "Batched calls to the model.",
                                    registry=self.registry)
         self.batch_pairs = Histogram("shoprel_batch_pairs", "Pairs per model call.",
