@@ -209,6 +209,19 @@ def test_pair_ids_follow_the_files_rule(client):
     assert [result["id"] for result in r.json()["results"]] == [7, "8"]
 
 
+@pytest.mark.parametrize(("field", "text"), [("query", ""), ("query", " \t"),
+                                           ("category_path", "\u3000")])
+def test_an_empty_or_blank_text_is_refused_naming_its_pair_and_field(client, field, text):
+    """A pair with an empty query was scored (a search never asks about one); it is refused at
+    its index and field in one line, as a bad id is, and the other pairs are not scored."""
+    pairs = [{"query": "funda iphone", "category_path": "phones,cases"}] * 3
+    pairs = [*pairs[:2], {**pairs[2], field: text}]
+    r = client.post("/v1/score", json={"pairs": pairs})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == (f"body.pairs.2.{field}: Value error, an empty or blank text is "
+                                 "not scored; send the pair with words in it or leave it out")
+
+
 def test_pairs_limit_names_the_limit(client):
     pair = {"query": "a", "category_path": "b"}
     assert client.post("/v1/score", json={"pairs": [pair] * TEST_PAIRS_LIMIT}).status_code == 200

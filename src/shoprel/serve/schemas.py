@@ -35,9 +35,24 @@ def _encodable(value: str) -> str:
     return value
 
 
-def _text(max_chars: int, description: str):
-    return Annotated[StrictStr, StringConstraints(max_length=max_chars),
-                     AfterValidator(_encodable), Field(description=description)]
+def _worded(value: str) -> str:
+    """A query or target with no word is refused, not scored: a search page never asks about
+    an empty query, and a score for one says nothing. (Files keep such rows and note them,
+    data/empty_texts.py, so that every input id gets its prediction; a request gets its
+    error at once.) Blank as the files count it: nothing left once stripped."""
+    if not value.strip():
+        raise ValueError("an empty or blank text is not scored; send the pair with words in it "
+                         "or leave it out")
+    return value
+
+
+def _text(max_chars: int, description: str, worded: bool = False):
+    checks = (AfterValidator(_encodable), *([AfterValidator(_worded)] if worded else []))
+    # the schema says it too (a character that is no space), for clients and fuzzers; the
+    # check is _worded's, in its own words
+    shown = {"pattern": r"\S"} if worded else None
+    return Annotated[StrictStr, StringConstraints(max_length=max_chars), *checks,
+                     Field(description=description, json_schema_extra=shown)]
 
 
 def _pair_id(value):
@@ -64,8 +79,10 @@ def pair_model(task: Task, settings: ServeSettings) -> type[BaseModel]:
     return create_model(
         f"{task.value}Pair",
         __config__=ConfigDict(extra="forbid"),
-        query=(_text(settings.max_text_chars, "The shopper's search query, any language."), ...),
-        **{task.target_column: (_text(settings.max_text_chars, target_help), ...)},
+        query=(_text(settings.max_text_chars, "The shopper's search query, any language; "
+                     "not empty or blank.", worded=True), ...),
+        **{task.target_column: (_text(settings.max_text_chars, f"{target_help} Not empty or "
+                                      "blank.", worded=True), ...)},
         language=(Annotated[StrictStr, StringConstraints(max_length=MAX_LANGUAGE_CHARS),
                             AfterValidator(_encodable)] | None,
                   Field(None, description="Language code of the query, e.g. 'es'; "
