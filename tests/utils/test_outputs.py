@@ -15,7 +15,7 @@ import pytest
 from tests.conftest import dead_pid
 
 from shoprel.errors import OutputError, OutputExistsError
-from shoprel.utils.atomic import atomic_dir, atomic_file, clean_stale, host_tag
+from shoprel.utils.atomic import atomic_dir, atomic_file, clean_stale, host_tag, lock_text
 from shoprel.utils.outputs import STAMP, check_output_dir, check_output_file
 
 _MANIFEST = '{"kind": "run", "task": "QC", "threshold": 0.5}'
@@ -154,10 +154,10 @@ def test_only_shoprels_own_temporary_names_are_passed_over(tmp_path):
     host, dead = host_tag(), dead_pid()
     (target / f".metrics.json.{dead}@{host}.ab_12.partial").write_text("half")
     (target / "models" / f".full.{dead}@{host}.zz.old").mkdir()
-    (target / ".metrics.json.lock").write_text(str(dead))
+    (target / ".metrics.json.lock").write_bytes(lock_text(dead))
     check_output_dir(target, overwrite=True)
-    for name in (".notes.old", "models/.draft.partial", ".db.lock"):
-        (target / name).write_text("user data")
+    for name in (".notes.old", "models/.draft.partial", ".db.lock", ".pid.lock"):
+        (target / name).write_text("user data" if name != ".pid.lock" else str(dead))
         with pytest.raises(OutputError, match=name.rsplit("/", 1)[-1]):
             check_output_dir(target, overwrite=True)
         (target / name).unlink()
@@ -383,19 +383,50 @@ def test_leftovers_of_dead_writers_are_cleaned_by_the_next_write_beside_them(tmp
     other_output = tmp_path / f".sub.csv.{dead}@{host}.q.partial"
     other_output.write_text("another output's leftover")
     dead_lock = tmp_path / ".run.lock"
-    dead_lock.write_text(str(dead))
+    dead_lock.write_bytes(lock_text(dead))
     keep = [tmp_path / f".pred.jsonl.{os.getpid()}@{host}.live.partial",  # a live writer's
             tmp_path / f".pred.jsonl.{dead}@000000.q.partial",  # another machine's
             tmp_path / ".live.lock", tmp_path / ".mine.lock"]
     for path in keep:
         path.write_text("x")
-    keep[2].write_text(str(os.getpid()))
+    keep[2].write_bytes(lock_text(os.getpid()))
     with atomic_file(tmp_path / "new.jsonl") as tmp:
         assert tmp.name.startswith(f".new.jsonl.{os.getpid()}@{host}.")  # the tag it writes
         tmp.write_text("new")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["new.jsonl", *(p.name for p in keep)])
     assert clean_stale(tmp_path / "new.jsonl") == []
+
+
+def test_only_lock_files_shoprel_wrote_are_removed_beside_an_output(tmp_path):
+    """A writer killed holding output_lock leaves its lock, which the next write beside it
+    removes; another program's `.NAME.lock` holding a dead pid of its own (or shoprel's text
+    from another machine) is left as it was, and output_lock neither rewrites nor removes it."""
+    from shoprel.utils.atomic import output_lock
+
+    killed = textwrap.dedent(f"""
+        import os
+        from shoprel.utils.atomic import output_lock
+        with output_lock({str(tmp_path / "preds.csv")!r}):
+            os._exit(0)  # killed: nothing runs after
+    """)
+    subprocess.run([sys.executable, "-c", killed], check=True)
+    assert (tmp_path / ".preds.csv.lock").is_file()
+    dead = dead_pid()
+    others = {".data.csv.lock": str(dead), ".db.lock": f"{dead}\n",
+              ".far.lock": lock_text(dead).decode().replace(host_tag(), "000000")}
+    for name, text in others.items():
+        (tmp_path / name).write_text(text)
+    assert clean_stale(tmp_path / "new.csv") == [tmp_path / ".preds.csv.lock"]
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == others
+    with pytest.raises(OutputError) as caught:
+        with output_lock(tmp_path / "data.csv"):
+            pass
+    assert str(caught.value) == (
+        f"{tmp_path / 'data.csv'}: {tmp_path / '.data.csv.lock'} is a lock file shoprel did not "
+        "write (another program's, or an older shoprel's); delete it if nothing uses it, or "
+        "choose another output")
+    assert {p.name: p.read_text() for p in tmp_path.iterdir()} == others
 
 
 def test_an_interrupted_swap_puts_the_previous_output_back(tmp_path, monkeypatch):

@@ -31,6 +31,7 @@ from shoprel.utils.outputs import (
     TEMP_FILE,
     check_file_target,
     check_not_a_link,
+    lock_holder,
     read_stamp,
     stamp_entries,
 )
@@ -70,7 +71,8 @@ def _alive(pid: int) -> bool:
 
 def clean_stale(target: str | os.PathLike) -> list[Path]:
     """Remove what dead writers left beside `target`: their temporary files and folders (of any
-    output in that folder) and lock files nobody holds. Returns what was removed.
+    output in that folder) and output_lock's lock files (lock_text) nobody holds; another
+    program's `.NAME.lock` is left alone, whatever pid it holds. Returns what was removed.
 
     Only this host's writers are judged (a pid means nothing on another machine sharing the
     folder); a lock file is removed only while this process holds its flock, so a writer that
@@ -121,16 +123,24 @@ def _real_lock_path(target: Path) -> Path:
     return _lock_path(real)
 
 
+def lock_text(pid: int) -> bytes:
+    """What output_lock writes into its lock file (outputs.LOCK_HOLDER): the writer's pid and
+    host, marked as shoprel's, so that clean_stale and --overwrite tell it from another
+    program's `.NAME.lock` holding a pid of its own."""
+    return f"shoprel {pid}@{host_tag()}".encode("ascii")
+
+
 def _unheld_lock_removed(lock: Path) -> bool:
-    """Remove a lock file that output_lock wrote (it holds a pid) for a process now dead."""
+    """Remove a lock file that output_lock wrote on this host (lock_text) for a process now
+    dead; another program's lock (a bare pid, anything else) is left alone."""
     try:
         fd = os.open(lock, os.O_RDWR)
     except OSError:
         return False
     try:
-        holder = os.read(fd, 32).decode("ascii", errors="replace").strip()
-        if not holder.isdigit() or _alive(int(holder)):
-            raise BlockingIOError  # not ours, or its writer lives
+        holder = lock_holder(os.read(fd, 64))
+        if holder is None or holder[1] != host_tag() or _alive(holder[0]):
+            raise BlockingIOError  # not ours, another machine's, or its writer lives
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
         os.close(fd)
@@ -283,13 +293,13 @@ def output_lock(target: Path, wait_s: float = 0.0) -> Iterator[None]:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            holder = os.read(fd, 32).decode(errors="replace").strip()
+            holder = lock_holder(os.read(fd, 64))
             os.close(fd)
             if time.monotonic() < deadline:
                 time.sleep(0.05)
                 continue
             raise OutputError(f"{target}: another shoprel process"
-                              + (f" (pid {holder})" if holder.isdigit() else "")
+                              + (f" (pid {holder[0]})" if holder else "")
                               + " is writing it; wait for it or choose another output") from None
         try:
             same = os.stat(lock).st_ino == os.fstat(fd).st_ino
@@ -298,9 +308,15 @@ def output_lock(target: Path, wait_s: float = 0.0) -> Iterator[None]:
         if same:
             break
         os.close(fd)  # the previous holder removed the file between our open and flock: retry
+    held = os.pread(fd, 64, 0)
+    if held and lock_holder(held) is None:  # another program's lock: neither rewritten nor removed
+        os.close(fd)
+        raise OutputError(f"{target}: {lock} is a lock file shoprel did not write (another "
+                          "program's, or an older shoprel's); delete it if nothing uses it, or "
+                          "choose another output")
     try:
         os.ftruncate(fd, 0)
-        os.write(fd, str(os.getpid()).encode())
+        os.write(fd, lock_text(os.getpid()))
         yield
     finally:
         lock.unlink(missing_ok=True)

@@ -37,25 +37,35 @@ LEGACY_RUN_ENTRIES = frozenset({"run.json", "config.yaml", "folds.parquet", "oof
 TEMP_FILE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)@(?P<host>[0-9a-f]{6})\.[^.]+"
                        r"\.(partial|old)$")
 LOCK_FILE = re.compile(r"^\..+\.lock$")
+# what output_lock writes into its lock file, its writer's pid and HOST: another program's
+# `.NAME.lock` (a bare pid, anything else) is not shoprel's to pass over or remove
+LOCK_HOLDER = re.compile(r"shoprel (?P<pid>\d{1,20})@(?P<host>[0-9a-f]{6})")
 
 PathLike = str | os.PathLike
 
 
 def is_temporary(path: Path) -> bool:
     """A temporary file or folder of a shoprel writer, live or killed (TEMP_FILE), or a lock
-    file output_lock left (it holds the writer's pid): never user data, so --overwrite passes
-    over it. A name only shaped like one (`.notes.old`, a `.db.lock` of the user's) is the
-    user's."""
+    file output_lock left (it holds LOCK_HOLDER, or nothing yet while being taken): never user
+    data, so --overwrite passes over it. A name only shaped like one (`.notes.old`, a `.db.lock`
+    of the user's or another program's, even one holding a bare pid) is the user's."""
     if TEMP_FILE.match(path.name):
         return True
     if not LOCK_FILE.match(path.name) or path.is_symlink() or not path.is_file():
         return False
     try:
         with open(path, "rb") as handle:
-            held = handle.read(33)
+            held = handle.read(64)
     except OSError:
         return False
-    return held == b"" or (len(held) <= 32 and held.isdigit())
+    return held == b"" or lock_holder(held) is not None
+
+
+def lock_holder(held: bytes) -> tuple[int, str] | None:
+    """(pid, host) of the writer a lock file's bytes name, as output_lock writes them; None
+    for anything else (another program's lock, a bare pid of shoprel before LOCK_HOLDER)."""
+    match = LOCK_HOLDER.fullmatch(held.decode("ascii", errors="replace"))
+    return (int(match["pid"]), match["host"]) if match else None
 
 
 def _resolved(path: PathLike) -> Path:
