@@ -106,6 +106,31 @@ def test_cli(demo_backbone, qi_demo, tmp_path):
     assert bad.exit_code == 2 and "Invalid value for '--mask-prob'" in bad.output
 
 
+def test_overwrite_replaces_an_unstamped_backbone_only_while_it_holds_pretrains_files(
+        demo_backbone, qi_demo, tmp_path):
+    """A backbone written before outputs were stamped holds the record and what transformers
+    saves; --overwrite replaced it whole, a user's file beside them included. It now refuses
+    such a folder naming the file, before any work, and replaces it once the file is gone."""
+    out = tmp_path / "tapt"
+    args = [str(qi_demo), "--backbone", str(demo_backbone), "--out", str(out),
+            "--max-steps", "1", "--batch-size", "8", "--quiet", "--overwrite"]
+    assert CliRunner().invoke(pretrain_cmd, args).exit_code == 0
+    (out / ".shoprel-output.json").unlink()  # as pretrain wrote it before the stamp existed
+    (out / "notes.txt").write_text("my notes")
+    weights = (out / "model.safetensors").read_bytes()
+    refused = CliRunner().invoke(pretrain_cmd, args)
+    assert refused.exit_code != 0
+    assert str(refused.exception) == (
+        f"{out}: holds notes.txt, which shoprel did not write there; --overwrite would delete "
+        "it: move it away or choose another folder")
+    assert (out / "notes.txt").read_text() == "my notes"
+    assert (out / "model.safetensors").read_bytes() == weights
+    (out / "notes.txt").unlink()
+    replaced = CliRunner().invoke(pretrain_cmd, args)  # every file pretrain writes is known
+    assert replaced.exit_code == 0, replaced.output
+    assert (out / ".shoprel-output.json").is_file()
+
+
 @pytest.mark.parametrize("args, message", [
     (["--max-steps", "0"], "'--max-steps': 0 is out of range; it must be at least 1."),
     (["--epochs", "0"], "'--epochs': 0 is out of range; it must be above 0."),

@@ -16,6 +16,7 @@ import json
 import math
 import numbers
 import os
+import re
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -288,8 +289,18 @@ def _encoder_kwargs(base_model, source_kwargs: dict) -> dict:
     return kwargs
 
 
-# --overwrite replaces a folder that holds a backbone's record (any files beside it)
-_BACKBONE_OUTPUT = {"marker": e5_small.META_FILE, "legacy_entries": None}
+# what a backbone pretrain wrote before outputs were stamped holds at its top level: its record
+# and what transformers' save_pretrained writes for an encoder (weights, sharded or not) and
+# its tokenizer (BERT's vocab.txt, XLM-R's and Gemma's SentencePiece model, BPE's merges)
+_LEGACY_BACKBONE_ENTRIES = re.compile(
+    re.escape(e5_small.META_FILE) + r"|(generation_)?config\.json"
+    r"|model(-\d{5}-of-\d{5})?\.safetensors|model\.safetensors\.index\.json"
+    r"|tokenizer(_config)?\.json|special_tokens_map\.json|added_tokens\.json"
+    r"|vocab\.(txt|json)|merges\.txt|(sentencepiece\.bpe|spiece|spm|tokenizer)\.model"
+    r"|chat_template\.(jinja|json)")
+# --overwrite replaces a folder holding a backbone's record and only what pretrain writes: the
+# files its stamp lists, or for an unstamped one the names above (a user's file stops it)
+_BACKBONE_OUTPUT = {"marker": e5_small.META_FILE, "legacy_entries": _LEGACY_BACKBONE_ENTRIES}
 
 
 def _save_backbone(folder: Path, model, tokenizer, backbone: Backbone, record: dict,

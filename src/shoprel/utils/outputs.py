@@ -237,8 +237,13 @@ def check_not_reading(out: PathLike, reads: Iterable[PathLike]) -> None:
                               "output must be a separate folder")
 
 
+# what an unstamped folder of the kind may hold at its top level: names, or a pattern of them;
+# None: anything beside its marker
+LegacyEntries = frozenset[str] | re.Pattern[str] | None
+
+
 def check_output_dir(out: PathLike, overwrite: bool = False, reads: Iterable[PathLike] = (),
-                     legacy_entries: frozenset[str] | None = LEGACY_RUN_ENTRIES,
+                     legacy_entries: LegacyEntries = LEGACY_RUN_ENTRIES,
                      marker: str = RUN_MARKER, inside: PathLike | None = None,
                      guard: Callable[[Path], None] | None = None) -> Path:
     """Refuse a folder output that is a symbolic link, is or holds the current folder or
@@ -273,13 +278,13 @@ def read_stamp(folder: Path) -> dict | None:
     return stamp if isinstance(stamp, dict) and isinstance(stamp.get("entries"), list) else None
 
 
-def check_replaceable(folder: PathLike, legacy_entries: frozenset[str] | None = LEGACY_RUN_ENTRIES,
+def check_replaceable(folder: PathLike, legacy_entries: LegacyEntries = LEGACY_RUN_ENTRIES,
                       marker: str = RUN_MARKER) -> None:
     """--overwrite replaces an empty folder or one shoprel wrote, of the same kind (its
     `marker` file: a run's run.json, a backbone's record), holding nothing else.
 
     A stamped folder may hold exactly what its stamp lists; an older one needs its marker file
-    and, when `legacy_entries` is given, nothing beyond those names.
+    and, when `legacy_entries` is given, nothing beyond those names (or names it matches).
     """
     folder = Path(folder)
     entries = {p.name for p in folder.iterdir() if not is_temporary(p)} - {STAMP}
@@ -298,7 +303,7 @@ def check_replaceable(folder: PathLike, legacy_entries: frozenset[str] | None = 
                if is_written_for(folder / name, folder)}
         foreign = entries - set(stamp["entries"]) - own
     elif _holds_marker(folder, marker):
-        foreign = entries - legacy_entries if legacy_entries is not None else set()
+        foreign = _not_legacy(entries, legacy_entries)
     else:
         raise OutputError(f"{folder}: not a folder shoprel wrote (no {marker}); --overwrite "
                           "replaces only shoprel's outputs, choose another output folder")
@@ -308,6 +313,15 @@ def check_replaceable(folder: PathLike, legacy_entries: frozenset[str] | None = 
         raise OutputError(f"{folder}: holds {few_names(foreign)}, which shoprel did not write "
                           "there; --overwrite would delete it: move it away or choose another "
                           "folder")
+
+
+def _not_legacy(entries: set[str], legacy_entries: LegacyEntries) -> set[str]:
+    """The entries an unstamped output of the kind never held (see LegacyEntries)."""
+    if legacy_entries is None:
+        return set()
+    if isinstance(legacy_entries, re.Pattern):
+        return {name for name in entries if not legacy_entries.fullmatch(name)}
+    return entries - legacy_entries
 
 
 def few_names(names: Iterable[str]) -> str:
