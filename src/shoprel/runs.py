@@ -15,6 +15,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -36,6 +37,9 @@ from shoprel.utils.atomic import SHARED_FILE_WAIT_S, atomic_file, output_lock
 from shoprel.utils.bounds import not_a_probability
 from shoprel.utils.digest import sha256_of_file
 from shoprel.utils.outputs import check_file_target
+
+if TYPE_CHECKING:
+    from shoprel.training.config import RunConfig
 
 MANIFEST = "run.json"
 CONFIG = "config.yaml"
@@ -204,6 +208,21 @@ class Run:
             yield
         except ConfigError as exc:
             raise located(exc, self.path / CONFIG) from None
+
+    def saved_config(self) -> RunConfig:
+        """The run's config.yaml (load_config, saved=True), a damaged one named as shown()
+        names it: runs/a/config.yaml for a member reached at runs/ens/../a, as every other
+        member message says. Only the text changes: the path read stays the one stored."""
+        from shoprel.training.config import load_config
+
+        path = self.path / CONFIG
+        try:
+            return load_config(path, saved=True)
+        except ConfigError as exc:
+            stored, named, text = str(path.expanduser()), str(shown(path)), str(exc)
+            if named == stored or not text.startswith(f"{stored}:"):
+                raise
+            raise type(exc)(named + text[len(stored):]) from None
 
     def student_dir(self) -> Path | None:
         """RUN/student when the run carries a finished student (training/student.py): one its

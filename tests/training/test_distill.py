@@ -259,6 +259,27 @@ def test_a_teacher_ensemble_of_an_ensemble_refits_the_runs_inside(teachers, tmp_
     assert all(spec.start_from is None and spec.stage0 is None for spec in specs)
 
 
+def test_a_teacher_members_broken_config_is_named_as_its_other_messages_name_it(
+        teachers, tmp_path, monkeypatch):
+    """The nested refits read each member's config.yaml through the ensemble (runs/ens/../a);
+    a broken one was named so, while every other member message says runs/a/config.yaml."""
+    import shutil
+
+    from shoprel.data.readers import read_pairs
+    from shoprel.training.distill import open_teacher, teacher_specs
+
+    ensemble = teachers["ensemble"]
+    for folder in (teachers["run"], ensemble.parent / "b", ensemble):
+        shutil.copytree(folder, tmp_path / "runs" / folder.name)
+    monkeypatch.chdir(tmp_path)
+    teacher = open_teacher("runs/ens")
+    assert str(teacher.run.member_dirs()[0]) == "runs/ens/../a"  # as run.json stores it
+    (tmp_path / "runs" / "a" / runs.CONFIG).write_text("model: {family: fast\n")
+    with pytest.raises(ConfigError) as caught:
+        teacher_specs(teacher, read_pairs(teacher.train_file))
+    assert str(caught.value).startswith("runs/a/config.yaml: not valid YAML: "), caught.value
+
+
 def test_unlabeled_pairs_train_every_fit_with_the_teacher_scores(teachers, student_yaml,
                                                                  tmp_path, monkeypatch):
     from shoprel.data.readers import read_pairs

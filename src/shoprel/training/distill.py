@@ -195,7 +195,7 @@ def _run_specs(run: runs.Run, weight: float, rows_file: Path,
     """A member that is an ensemble itself gives its members, their weights scaled by its own
     (its config.yaml records a combination, not a model to refit)."""
     if run.kind != "ensemble":
-        config = load_config(run.path / runs.CONFIG, saved=True)
+        config = run.saved_config()  # runs/a/config.yaml, not runs/ens/../a/config.yaml
         return [TeacherModel(config, weight, *nested_start(run, config, rows_file, rows))]
     from shoprel.ensemble.combiners import COMBINERS
 
