@@ -1,4 +1,5 @@
 import json
+import shutil
 
 import numpy as np
 import pandas as pd
@@ -6,7 +7,7 @@ import pytest
 
 from shoprel.data.readers import read_pairs
 from shoprel.data.submission import check_submission
-from shoprel.errors import InputError, RunDirError
+from shoprel.errors import InputError, OutputError, RunDirError
 from shoprel.predict.predictor import Predictor, predict_file
 
 
@@ -71,6 +72,36 @@ def test_bad_input_leaves_no_output(tmp_path, trained_runs, qc_demo):
         predict_file(trained_runs["QC"], source, tmp_path / "out.jsonl", chunk_rows=50,
                      progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.txt"]
+
+
+def test_the_file_the_run_was_trained_on_is_never_the_output_even_with_overwrite(
+        tmp_path, trained_runs, qc_demo):
+    """predict --out <the run's training file> --overwrite replaced the user's labelled data
+    with predictions: the file metrics.json records (also through a link) is refused, in one
+    line, and left as it was."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    run, train = tmp_path / "run", tmp_path / "train_QC.txt"
+    shutil.copytree(trained_runs["QC"], run)
+    shutil.copyfile(qc_demo, train)
+    metrics = json.loads((run / "metrics.json").read_text())
+    metrics["data"]["train_file"] = str(train)  # trained on this copy of the demo rows
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    (tmp_path / "linked.txt").hardlink_to(train)
+    source = _unlabelled(tmp_path, qc_demo)
+    for out in (train, tmp_path / "linked.txt"):
+        with pytest.raises(OutputError) as caught:
+            predict_file(run, source, out, overwrite=True, progress=False)
+        assert str(caught.value) == (
+            f"{out}: is {train}, the file the run {run} was trained on (its metrics.json "
+            "data.train_file); writing it would destroy that data, choose another output")
+    done = CliRunner().invoke(main, ["predict", str(run), str(source), "--out", str(train),
+                                     "--overwrite"])
+    assert done.exit_code == 2 and done.output.splitlines()[-1].startswith(
+        f"error: {train}: is {train}, the file the run {run} was trained on"), done.output
+    assert train.read_bytes() == qc_demo.read_bytes()
 
 
 def test_wrong_task_file_is_refused(tmp_path, trained_runs, qi_demo):

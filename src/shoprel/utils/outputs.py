@@ -1,9 +1,10 @@
 """Where a command may write, decided before any work starts.
 
 Every command that writes calls one of the two checks here with what it reads, so that no
-output can destroy an input file, a run being read, or a folder shoprel did not write. The
-checks look at paths only; `atomic.py` does the writing (and repeats the folder check under its
-lock, so that a folder that changed during a long run is still not replaced blindly).
+output can destroy an input file, a run being read (or the file it was trained on), or a
+folder shoprel did not write. The checks look at paths (and a run's record of its training
+file) only; `atomic.py` does the writing (and repeats the folder check under its lock, so that
+a folder that changed during a long run is still not replaced blindly).
 """
 
 from __future__ import annotations
@@ -15,11 +16,13 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from shoprel.errors import OutputError, OutputExistsError
+from shoprel.run_data import recorded_field
 
 # atomic_dir writes this into every folder it produces: which top-level entries it wrote, so
 # that --overwrite can tell shoprel's files from what a user put there later
 STAMP = ".shoprel-output.json"
 RUN_MARKER = "run.json"  # runs.MANIFEST; a finished run or ensemble
+RUN_METRICS = "metrics.json"  # runs.METRICS: records the file the run was trained on
 INDEX_MARKER = "index.json"  # predict/index.py's MARKER: a target index folder
 INDEX_FOLDER = "index"  # predict/index.py's INDEX_FOLDER: a run's own index, added after its stamp
 # what `shoprel index` writes below an index folder (predict/index.py, target_index.py): its
@@ -129,16 +132,24 @@ def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
                       runs: Iterable[PathLike] = (), own: Iterable[PathLike] = (),
                       overwrite: bool = False) -> Path:
     """Refuse a file output that is a folder or a device, pipe or socket, is one of the input
-    files `reads` (also through links), lies inside one of the run folders `runs` being read,
-    unless it is one of the run files the command rewrites as its own (`own`, e.g.
-    RUN/report.html for `report`), or exists without `overwrite` (a file of the user's that
-    only looks like an output)."""
-    out = Path(out)
+    files `reads` or the file one of the runs `runs` was trained on (also through links, and
+    with `overwrite`: the user's data), lies inside one of those run folders, unless it is
+    one of the run files the command rewrites as its own (`own`, e.g. RUN/report.html for
+    `report`), or exists without `overwrite` (a file of the user's that only looks like an
+    output)."""
+    out, runs = Path(out), list(runs)  # `runs` is read twice below
     check_file_target(out)
     for source in reads:
         if Path(source).exists() and same_file(out, Path(source)):
             raise OutputError(f"{out}: is the input file {source}; writing it would destroy "
                               "the input, choose another output")
+    for run in runs:
+        for trained_on in training_files(run):
+            if Path(trained_on).exists() and same_file(out, Path(trained_on)):
+                raise OutputError(f"{out}: is {trained_on}, the file the run "
+                                  f"{os.path.normpath(run)} was trained on (its metrics.json "
+                                  "data.train_file); writing it would destroy that data, "
+                                  "choose another output")
     mine = {_resolved(path) for path in own}
     for run in runs:
         if _resolved(out) not in mine and _overlap(_resolved(out), _resolved(run)):
@@ -153,6 +164,20 @@ def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
         raise OutputExistsError.at(out)
     check_parent(out)
     return out
+
+
+def training_files(run: PathLike) -> list[str]:
+    """The files a run's metrics.json records it was trained on (data.train_file; an
+    ensemble's, each member's); none where it records none or cannot be read (the command
+    reading the run says so)."""
+    try:
+        metrics = json.loads((Path(run) / RUN_METRICS).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    if not isinstance(metrics, dict):
+        return []
+    return [file for _, file in recorded_field(metrics, "train_file")
+            if isinstance(file, str) and file]
 
 
 def _holds_marker(folder: Path, marker: str) -> bool:
