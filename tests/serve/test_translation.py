@@ -118,24 +118,47 @@ def test_a_run_on_bare_queries_ignores_translations(qc_run, start_server, qc_dem
     assert _probabilities(plain).tolist() == _probabilities(sent).tolist()
 
 
-def test_an_ensemble_of_translated_runs_translates_with_its_members_translator(
-        two_language, start_server, tmp_path):
-    """The ensemble's own config.yaml is no run config: the members' recorded translator is
-    found, as for a run served alone."""
+@pytest.fixture(scope="module")
+def translated_ensemble(two_language, tmp_path_factory):
+    """runs/ens, the mean of runs/a (the two-language run) and runs/b (another member on the
+    same rows): its run.json stores them as ../a and ../b."""
     from shoprel.ensemble.runner import build_ensemble
 
     run, translated, _ = two_language
-    changed = tmp_path / "other.yaml"
+    folder = tmp_path_factory.mktemp("translated-ensemble") / "runs"
+    member = shutil.copytree(run, folder / "a")
+    changed = folder.parent / "other.yaml"
     config = yaml.safe_load((run / "config.yaml").read_text())
     config["model"]["params"]["n_estimators"] = 20  # another member on the same rows
     changed.write_text(yaml.safe_dump(config))
-    other = train(translated, tmp_path / "other", load_config(changed), progress=False)
-    ensemble = tmp_path / "ens"
-    build_ensemble([run, other.run_dir], ensemble, method="mean")
-    expected = _predicted(ensemble, translated)
-    made = _score(start_server, ensemble, _pairs(translated, with_translation=False))
+    other = train(translated, folder / "b", load_config(changed), progress=False)
+    build_ensemble([member, other.run_dir], folder / "ens", method="mean")
+    return folder / "ens"
+
+
+def test_an_ensemble_of_translated_runs_translates_with_its_members_translator(
+        two_language, translated_ensemble, start_server):
+    """The ensemble's own config.yaml is no run config: the members' recorded translator is
+    found, as for a run served alone."""
+    _, translated, _ = two_language
+    expected = _predicted(translated_ensemble, translated)
+    made = _score(start_server, translated_ensemble, _pairs(translated, with_translation=False))
     assert made["bare_queries"] == 0
     np.testing.assert_allclose(_probabilities(made), expected, rtol=0, atol=1e-12)
+
+
+def test_a_members_broken_config_is_named_as_its_other_messages_name_it(
+        translated_ensemble, tmp_path, monkeypatch):
+    """The members' config.yaml are read through the ensemble (runs/ens/../a); a broken one
+    was named so, while every other member message says runs/a/config.yaml."""
+    from shoprel.errors import ConfigError
+
+    shutil.copytree(translated_ensemble.parent, tmp_path / "runs")
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs" / "a" / "config.yaml").write_text("model: {family: fast\n")
+    with pytest.raises(ConfigError) as caught:
+        create_app("runs/ens", SETTINGS)
+    assert str(caught.value).startswith("runs/a/config.yaml: not valid YAML: "), caught.value
 
 
 @pytest.mark.parametrize("workers", [1, 2])

@@ -51,21 +51,21 @@ def _recorded_translator(predictor):
 
     A run whose models read translations but whose config.yaml is gone cannot say whether it
     had a translator: rather than score its pairs bare as if it recorded none, this refuses."""
-    from shoprel.runs import CONFIG
-    from shoprel.training.config import load_config
+    from shoprel.runs import CONFIG, shown
 
     unrecorded = None  # a translation-reading run without its config.yaml
     for each in _predictors(predictor):
         run = each.run
         if run.kind == "ensemble":
             continue
+        # a member is reached as runs/ens/../a: named runs/a/config.yaml, as elsewhere
         if (run.path / CONFIG).is_file():
-            translator = load_config(run.path / CONFIG, saved=True).data.translator
+            translator = run.saved_config().data.translator
             if translator is not None:
-                return translator, run.path / CONFIG
+                return translator, shown(run.path / CONFIG)
         elif unrecorded is None and any(getattr(m, "reads_translation", False)
                                         for m in each.models):
-            unrecorded = run.path / CONFIG
+            unrecorded = shown(run.path / CONFIG)
     if unrecorded is not None:
         raise RunDirError(f"{unrecorded}: missing; the run's models read translated queries "
                           "and only this file says which translator makes them for pairs sent "
