@@ -104,6 +104,31 @@ def test_the_file_the_run_was_trained_on_is_never_the_output_even_with_overwrite
     assert train.read_bytes() == qc_demo.read_bytes()
 
 
+def test_the_stage0_file_the_run_recorded_is_never_the_output_even_with_overwrite(
+        tmp_path, trained_runs, qc_demo, qi_demo):
+    """The other task's labelled file stage 0 was fitted on (metrics.json stage0.train_file)
+    is the user's data as much as the training file: predict --out it --overwrite replaced it
+    with predictions; now refused in one line naming the field, the file left as it was."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    run, stage0 = tmp_path / "run", tmp_path / "stage0_QI.txt"
+    shutil.copytree(trained_runs["QC"], run)
+    shutil.copyfile(qi_demo, stage0)
+    metrics = json.loads((run / "metrics.json").read_text())
+    metrics["stage0"] = {"train_file": str(stage0), "task": "QI"}  # as fit_stage0 records it
+    (run / "metrics.json").write_text(json.dumps(metrics))
+    source = _unlabelled(tmp_path, qc_demo)
+    done = CliRunner().invoke(main, ["predict", str(run), str(source), "--out", str(stage0),
+                                     "--overwrite"])
+    assert done.exit_code == 2 and done.output.splitlines()[-1] == (
+        f"error: {stage0}: is {stage0}, the file the stage 0 of the run {run} was trained on "
+        "(its metrics.json stage0.train_file); writing it would destroy that data, choose "
+        "another output"), done.output
+    assert stage0.read_bytes() == qi_demo.read_bytes()
+
+
 def test_wrong_task_file_is_refused(tmp_path, trained_runs, qi_demo):
     with pytest.raises(InputError, match="column missing for task QC"):
         predict_file(trained_runs["QC"], qi_demo, tmp_path / "out.jsonl", progress=False)

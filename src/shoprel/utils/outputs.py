@@ -23,6 +23,7 @@ from shoprel.run_data import recorded_field
 STAMP = ".shoprel-output.json"
 RUN_MARKER = "run.json"  # runs.MANIFEST; a finished run or ensemble
 RUN_METRICS = "metrics.json"  # runs.METRICS: records the file the run was trained on
+TRAIN_FILE, STAGE0_FILE = "data.train_file", "stage0.train_file"  # its fields naming them
 INDEX_MARKER = "index.json"  # predict/index.py's MARKER: a target index folder
 INDEX_FOLDER = "index"  # predict/index.py's INDEX_FOLDER: a run's own index, added after its stamp
 # what `shoprel index` writes below an index folder (predict/index.py, target_index.py): its
@@ -144,11 +145,12 @@ def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
             raise OutputError(f"{out}: is the input file {source}; writing it would destroy "
                               "the input, choose another output")
     for run in runs:
-        for trained_on in training_files(run):
+        for field, trained_on in training_files(run):
             if Path(trained_on).exists() and same_file(out, Path(trained_on)):
-                raise OutputError(f"{out}: is {trained_on}, the file the run "
-                                  f"{os.path.normpath(run)} was trained on (its metrics.json "
-                                  "data.train_file); writing it would destroy that data, "
+                who = f"the run {os.path.normpath(run)}"
+                who = f"the stage 0 of {who}" if field == STAGE0_FILE else who
+                raise OutputError(f"{out}: is {trained_on}, the file {who} was trained on (its "
+                                  f"metrics.json {field}); writing it would destroy that data, "
                                   "choose another output")
     mine = {_resolved(path) for path in own}
     for run in runs:
@@ -166,18 +168,22 @@ def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
     return out
 
 
-def training_files(run: PathLike) -> list[str]:
-    """The files a run's metrics.json records it was trained on (data.train_file; an
-    ensemble's, each member's); none where it records none or cannot be read (the command
-    reading the run says so)."""
+def training_files(run: PathLike) -> list[tuple[str, str]]:
+    """(metrics.json field, file) of each file a run records it learnt from: data.train_file
+    (an ensemble's, each member's) and the stage-0 file its first model was fitted on
+    (stage0.train_file, another task's labelled rows: the user's data as much). None where it
+    records none or cannot be read (the command reading the run says so)."""
     try:
         metrics = json.loads((Path(run) / RUN_METRICS).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return []
     if not isinstance(metrics, dict):
         return []
-    return [file for _, file in recorded_field(metrics, "train_file")
-            if isinstance(file, str) and file]
+    files = [(TRAIN_FILE, file) for _, file in recorded_field(metrics, "train_file")]
+    stage0 = metrics.get("stage0")
+    if isinstance(stage0, dict):
+        files.append((STAGE0_FILE, stage0.get("train_file")))
+    return [(field, file) for field, file in files if isinstance(file, str) and file]
 
 
 def _holds_marker(folder: Path, marker: str) -> bool:
