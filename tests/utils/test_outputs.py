@@ -156,8 +156,9 @@ def test_only_shoprels_own_temporary_names_are_passed_over(tmp_path):
     (target / "models" / f".full.{dead}@{host}.zz.old").mkdir()
     (target / ".metrics.json.lock").write_bytes(lock_text(dead))
     check_output_dir(target, overwrite=True)
-    for name in (".notes.old", "models/.draft.partial", ".db.lock", ".pid.lock"):
-        (target / name).write_text("user data" if name != ".pid.lock" else str(dead))
+    texts = {".pid.lock": str(dead), ".empty.lock": ""}  # another program's, held or not
+    for name in (".notes.old", "models/.draft.partial", ".db.lock", ".pid.lock", ".empty.lock"):
+        (target / name).write_text(texts.get(name, "user data"))
         with pytest.raises(OutputError, match=name.rsplit("/", 1)[-1]):
             check_output_dir(target, overwrite=True)
         (target / name).unlink()
@@ -561,6 +562,44 @@ def test_a_file_output_inside_any_folder_shoprel_wrote_is_refused(tmp_path):
     assert check_output_file(users / "pred.jsonl")
     assert check_output_file(tmp_path / "pred.jsonl")
     assert check_output_file(other / "report.html", own=[other / "report.html"], overwrite=True)
+
+
+def test_shoprels_lock_is_never_empty_so_an_empty_one_is_left_alone(tmp_path):
+    """output_lock's lock held nothing for a moment while being taken, so an empty `.NAME.lock`
+    counted as shoprel's: output_lock took over another program's empty lock (and removed it).
+    The lock now holds its text from the moment it exists; an empty one is refused and kept,
+    while a killed writer's lock at the same name is taken over."""
+    from shoprel.utils.atomic import output_lock
+
+    (tmp_path / ".data.csv.lock").write_bytes(b"")
+    with pytest.raises(OutputError, match="is a lock file shoprel did not write"):
+        with output_lock(tmp_path / "data.csv"):
+            pass
+    assert (tmp_path / ".data.csv.lock").read_bytes() == b""
+    (tmp_path / ".preds.csv.lock").write_bytes(lock_text(dead_pid()))  # a killed writer's
+    with output_lock(tmp_path / "preds.csv"):
+        assert (tmp_path / ".preds.csv.lock").read_bytes() == lock_text(os.getpid())
+        with pytest.raises(OutputError, match=f"another shoprel process \\(pid {os.getpid()}\\)"):
+            with output_lock(tmp_path / "preds.csv"):
+                pass
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".data.csv.lock"]
+
+
+def test_the_lock_is_taken_where_hard_links_are_refused(tmp_path, monkeypatch):
+    """A file system without hard links (FAT, some network mounts) refuses os.link: the lock is
+    then created with O_EXCL and its text, still exclusive, and leaves nothing behind."""
+    from shoprel.utils.atomic import output_lock
+
+    def no_links(*_):
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    with output_lock(tmp_path / "preds.csv"):
+        assert (tmp_path / ".preds.csv.lock").read_bytes() == lock_text(os.getpid())
+        with pytest.raises(OutputError, match="another shoprel process"):
+            with output_lock(tmp_path / "preds.csv"):
+                pass
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_locked_write_makes_its_folders_and_removes_them_when_it_fails(tmp_path):

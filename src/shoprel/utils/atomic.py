@@ -41,6 +41,8 @@ from shoprel.utils.outputs import (
 SHARED_FILE_WAIT_S = 60.0
 # a disk (or quota) filling up mid-write: said in one line naming the output, not a traceback
 _DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+# os.link refused by the file system itself (FAT, some network mounts): no hard links there
+_NO_HARD_LINKS = (errno.EPERM, errno.EOPNOTSUPP, errno.ENOTSUP, errno.ENOSYS, errno.EMLINK)
 
 
 def _umask() -> int:
@@ -278,6 +280,42 @@ def atomic_file(path: str | os.PathLike, replace: bool = True,
         raise
 
 
+def _new_lock(lock: Path) -> int | None:
+    """Create `lock` already holding lock_text and flocked, or None when it exists. The text is
+    written into a temporary file first, then hard-linked to the lock's name (which fails if it
+    exists, as O_EXCL would): a `.NAME.lock` is never seen empty while shoprel takes it, so an
+    empty one is another program's. Where hard links are not supported, O_EXCL then write."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{lock.name}.{os.getpid()}@{host_tag()}.",
+                               suffix=".partial", dir=lock.parent)
+    try:
+        os.fchmod(fd, 0o644 & ~_umask())
+        os.write(fd, lock_text(os.getpid()))
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # nobody else knows it yet
+        os.link(tmp, lock)
+    except FileExistsError:
+        os.close(fd)
+        return None
+    except OSError as exc:
+        os.close(fd)
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+        return _new_lock_without_links(lock)
+    finally:
+        os.unlink(tmp)
+    return fd
+
+
+def _new_lock_without_links(lock: Path) -> int | None:
+    """_new_lock on a file system without hard links: empty for the moment before its text."""
+    try:
+        fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o644)
+    except FileExistsError:
+        return None
+    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    os.write(fd, lock_text(os.getpid()))
+    return fd
+
+
 @contextlib.contextmanager
 def output_lock(target: Path, wait_s: float = 0.0) -> Iterator[None]:
     """Hold `.NAME.lock` beside the target (at its real path) for the whole write; when another
@@ -289,7 +327,13 @@ def output_lock(target: Path, wait_s: float = 0.0) -> Iterator[None]:
     deadline = time.monotonic() + wait_s
     while True:
         with _write_access(target):
-            fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = _new_lock(lock)
+        if fd is not None:
+            break  # ours, created holding its text and flocked
+        try:
+            fd = os.open(lock, os.O_RDWR)
+        except FileNotFoundError:
+            continue  # its holder let it go meanwhile: create it again
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -305,18 +349,15 @@ def output_lock(target: Path, wait_s: float = 0.0) -> Iterator[None]:
             same = os.stat(lock).st_ino == os.fstat(fd).st_ino
         except FileNotFoundError:
             same = False
-        if same:
-            break
-        os.close(fd)  # the previous holder removed the file between our open and flock: retry
-    held = os.pread(fd, 64, 0)
-    if held and lock_holder(held) is None:  # another program's lock: neither rewritten nor removed
+        if same and lock_holder(os.pread(fd, 64, 0)) is None:
+            os.close(fd)  # another program's lock (empty ones too): neither rewritten nor removed
+            raise OutputError(f"{target}: {lock} is a lock file shoprel did not write (another "
+                              "program's, or an older shoprel's); delete it if nothing uses it, "
+                              "or choose another output")
+        if same:  # a dead writer's, unheld: removed while flocked (a waiter notices), then anew
+            lock.unlink(missing_ok=True)
         os.close(fd)
-        raise OutputError(f"{target}: {lock} is a lock file shoprel did not write (another "
-                          "program's, or an older shoprel's); delete it if nothing uses it, or "
-                          "choose another output")
     try:
-        os.ftruncate(fd, 0)
-        os.write(fd, lock_text(os.getpid()))
         yield
     finally:
         lock.unlink(missing_ok=True)

@@ -50,9 +50,9 @@ PathLike = str | os.PathLike
 
 def is_temporary(path: Path) -> bool:
     """A temporary file or folder of a shoprel writer, live or killed (TEMP_FILE), or a lock
-    file output_lock left (it holds LOCK_HOLDER, or nothing yet while being taken): never user
-    data, so --overwrite passes over it. A name only shaped like one (`.notes.old`, a `.db.lock`
-    of the user's or another program's, even one holding a bare pid) is the user's."""
+    file output_lock left (it holds LOCK_HOLDER from the moment it exists): never user data, so
+    --overwrite passes over it. A name only shaped like one (`.notes.old`, a `.db.lock` of the
+    user's or another program's, even one holding a bare pid or nothing) is the user's."""
     if TEMP_FILE.match(path.name):
         return True
     if not LOCK_FILE.match(path.name) or path.is_symlink() or not path.is_file():
@@ -62,7 +62,7 @@ def is_temporary(path: Path) -> bool:
             held = handle.read(64)
     except OSError:
         return False
-    return held == b"" or lock_holder(held) is not None
+    return lock_holder(held) is not None
 
 
 def lock_holder(held: bytes) -> tuple[int, str] | None:
