@@ -7,9 +7,11 @@ Rows come from --data (any file `shoprel predict` reads; default: the run's ship
 for its task). `--shape rows` (the default) sends the file's rows in order, N a request, so a
 request holds up to N different queries; `--shape query` sends what a search page asks: one of
 the file's queries a request, with its own targets and then other targets of the file (drawn
-with a fixed seed) up to N, each query once. Prints pairs/s, request latency p50/p99 and errors
-per concurrency level, plus pairs per model call and the server's own mean time per request
-(from /metrics), which tells server queueing from client-side overhead.
+with a fixed seed) up to N, each query once. A row with an empty or blank query or target is
+left out, with one note saying how many (serve answers 422 for such a pair, which would count
+as an error). Prints pairs/s, request latency p50/p99 and errors per concurrency level, plus
+pairs per model call and the server's own mean time per request (from /metrics), which tells
+server queueing from client-side overhead.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ import numpy as np
 from bench_guard import run_main
 from prometheus_client.parser import text_string_to_metric_families
 
+from shoprel.data.empty_texts import empty_texts_note
 from shoprel.data.readers import read_pairs
 from shoprel.demo import demo_file
 from shoprel.runs import Run
@@ -63,7 +66,13 @@ def start_server(run_dir: Path, port: int, extra: list[str]) -> subprocess.Popen
 
 
 def request_bodies(data: Path, task, pairs_per_request: int, shape: str = "rows") -> list[dict]:
-    frame = read_pairs(data, task=task)
+    """The requests to send. A row with an empty or blank query or target is left out (one
+    note says how many, and where the first is): serve refuses such a pair with 422, and one
+    in a request would make the whole request count as an error."""
+    frame = read_pairs(data, task=task, empty_text="drop")
+    if note := empty_texts_note(frame.stats, data, "left out: serve refuses a pair with an "
+                                "empty text"):
+        print(note, file=sys.stderr)
     target = task.target_column
     rows = list(frame.df.itertuples())
     if shape == "query":
@@ -190,8 +199,11 @@ def main() -> None:
     args = parser.parse_args()
 
     task = Run.open(args.run_dir).task
-    requests = request_bodies(args.data or demo_file(task.value), task, args.pairs_per_request,
-                              args.shape)
+    data = args.data or demo_file(task.value)
+    requests = request_bodies(data, task, args.pairs_per_request, args.shape)
+    if not requests:
+        raise SystemExit(f"{data}: too few rows with both texts for one request of "
+                         f"{args.pairs_per_request} pairs")
     bodies = [json.dumps(r, ensure_ascii=False).encode("utf-8") for r in requests]
     sizes = [len(r["pairs"]) for r in requests]
     port = free_port()
