@@ -143,3 +143,35 @@ def test_a_copied_run_is_told_apart_by_its_folder(two_runs, tmp_path) -> None:
     first, second = (side.name for side in comparison.runs)
     assert first != second and second.endswith("(renamed_copy)")
     assert comparison.pairs[0]["b"] == second
+
+
+def test_every_recorded_stage_time_is_shown_as_trains_summary_line_gives_it(tmp_path) -> None:
+    """compare showed the CV's and the final fit's seconds only: a run's learning curve
+    (timing.curve_seconds), stage 0 and carried student were minutes left unsaid."""
+    base = rows()
+    weak = make_run(tmp_path / "weak", base, 0.6, 1, "weak")
+    strong = make_run(tmp_path / "strong", base, 1.6, 2, "strong", cv_seconds=46.0)
+    metrics = json.loads((strong / "metrics.json").read_text())
+    metrics["timing"].update({"final_fit_seconds": 12.04, "curve_seconds": 33.5})
+    metrics.update({"stage0": {"seconds": 7.26}, "student": {"family": "fast", "seconds": 61.0}})
+    (strong / "metrics.json").write_text(json.dumps(metrics))
+    c = compare_runs([weak, strong])
+    assert c.runs[1].cost["stage_seconds"] == {"stage 0": 7.26, "learning curve": 33.5,
+                                               "final fit": 12.04, "student": 61.0}
+    lines = summary_text(c).splitlines()
+    assert "time weak: cv 10.0s (final fit 1.0s)" in lines
+    assert ("time strong: cv 46.0s (stage 0 7.3s, learning curve 33.5s, final fit 12.0s, "
+            "student 61.0s)") in lines
+    doc = render_comparison(c)
+    cost = doc[doc.index('id="cost"'):]
+    assert ("<th>CV seconds</th><th>stage 0 seconds</th><th>learning curve seconds</th>"
+            "<th>final fit seconds</th><th>student seconds</th><th>CV rows/s</th>") in cost
+    assert "<td>10.0</td><td>–</td><td>–</td><td>1.0</td><td>–</td>" in cost
+    assert "<td>46.0</td><td>7.3</td><td>33.5</td><td>12.0</td><td>61.0</td>" in cost
+
+
+def test_a_stage_no_run_recorded_gets_no_column(two_runs) -> None:
+    cost = render_comparison(compare_runs(list(two_runs)))
+    cost = cost[cost.index('id="cost"'):]
+    assert "<th>CV seconds</th><th>final fit seconds</th><th>CV rows/s</th>" in cost
+    assert "learning curve" not in cost and "student seconds" not in cost

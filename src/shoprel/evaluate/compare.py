@@ -20,6 +20,7 @@ import pandas as pd
 from shoprel import runs
 from shoprel.ensemble.align import align_runs
 from shoprel.errors import RunDirError
+from shoprel.evaluate.console import time_spent_words, timing_parts
 from shoprel.evaluate.intervals import (
     DIFFERENCE,
     group_fold_intervals,
@@ -91,9 +92,12 @@ def needed_size(run) -> int:
 
 
 def _cost(run, metrics: dict) -> dict:
+    """`stage_seconds`: the run's time beyond its CV, by stage (stage 0, learning curve, final
+    fit, student: those metrics.json records), as train's summary line gives it."""
     timing = metrics.get("timing") or {}
     return {"cv_seconds": timing.get("cv_seconds"),
             "final_fit_seconds": timing.get("final_fit_seconds"),
+            "stage_seconds": dict(timing_parts(metrics)),
             "rows_per_second_cv": timing.get("rows_per_second_cv"),
             "size_bytes": needed_size(run)}
 
@@ -211,6 +215,9 @@ def summary_text(comparison: Comparison) -> str:
                      f"{o['f1'] - o['baseline_all_positive_f1']:>+13.4f}"
                      f"{o['predicted_positive_rate']:>12.3f}{far:>11}{cv:>9}"
                      f"{c['size_bytes'] / 1e6:>9.1f}")
+    lines += [f"time {side.name}: " + time_spent_words(
+        side.cost["cv_seconds"], list(side.cost["stage_seconds"].items()))
+        for side in comparison.runs if side.cost["stage_seconds"]]
     lines += [pair_sentence(pair, comparison.folds) for pair in comparison.pairs]
     lines += [f"note: {line}" for line in caveat_lines(comparison)]
     return "\n".join(lines)

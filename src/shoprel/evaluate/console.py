@@ -19,24 +19,39 @@ def metrics_table(metrics: dict) -> str:
     return "\n".join(lines)
 
 
-def timing_words(metrics: dict, run_seconds: float | None = None) -> str:
-    """The cross-validation's time, then the whole run's where it held more (metrics.json's
-    stage 0, learning curve, final fit, the carried student): a run whose summary said
-    "cv 40.1s" had spent minutes more on its final fit and student. `run_seconds`: the whole
-    run's wall time, measured by the caller."""
+# the stages of a run timed beyond its cross-validation, in the order they run
+TIMED_STAGES = ("stage 0", "learning curve", "final fit", "student")
+
+
+def timing_parts(metrics: dict) -> list[tuple[str, float]]:
+    """The run's time beyond its cross-validation as metrics.json records it, in the order it
+    was spent: stage 0, the learning curve, the final fit, the carried student (a failed one's
+    too: its time was spent). A part not recorded, or under 0.05 s, is left out."""
     timing = metrics.get("timing") or {}
-    words = f"cv {timing['cv_seconds']:.1f}s"
-    parts = [(name, seconds) for name, seconds in (
-        ("stage 0", (metrics.get("stage0") or {}).get("seconds")),
-        ("learning curve", timing.get("curve_seconds")),
-        ("final fit", timing.get("final_fit_seconds")),
-        ("student", (metrics.get("student") or {}).get("seconds")))
-        if seconds is not None and round(seconds, 1) > 0]
+    recorded = ((metrics.get("stage0") or {}).get("seconds"), timing.get("curve_seconds"),
+                timing.get("final_fit_seconds"), (metrics.get("student") or {}).get("seconds"))
+    return [(name, float(seconds)) for name, seconds in zip(TIMED_STAGES, recorded, strict=True)
+            if seconds is not None and round(seconds, 1) > 0]
+
+
+def time_spent_words(cv_seconds: float | None, parts: list[tuple[str, float]],
+                     run_seconds: float | None = None) -> str:
+    """"cv 40.1s (stage 0 7.3s, final fit 12.0s)", the whole run's time after the cv's where
+    the caller measured it ("cv 40.1s  run 60.2s (...)"); "cv –" where none was recorded."""
+    words = "cv –" if cv_seconds is None else f"cv {cv_seconds:.1f}s"
     if not parts:
         return words
     each = ", ".join(f"{name} {seconds:.1f}s" for name, seconds in parts)
     return words + (f"  run {run_seconds:.1f}s ({each})" if run_seconds is not None
                     else f" ({each})")
+
+
+def timing_words(metrics: dict, run_seconds: float | None = None) -> str:
+    """The cross-validation's time, then the whole run's where it held more (timing_parts):
+    a run whose summary said "cv 40.1s" had spent minutes more on its final fit and student.
+    `run_seconds`: the whole run's wall time, measured by the caller."""
+    timing = metrics.get("timing") or {}
+    return time_spent_words(timing["cv_seconds"], timing_parts(metrics), run_seconds)
 
 
 def constant_scores_line(metrics: dict) -> str | None:

@@ -14,6 +14,7 @@ from matplotlib import rc_context
 from sklearn.metrics import average_precision_score, precision_recall_curve
 
 from shoprel.evaluate.compare import Comparison, caveat_lines, compare_runs, interval_text
+from shoprel.evaluate.console import TIMED_STAGES
 from shoprel.evaluate.intervals import verdict
 from shoprel.evaluate.report.curves import roc_svg, thin_indices
 from shoprel.evaluate.report.far_pairs import FIGURE_HEADERS, figure_cells
@@ -183,15 +184,21 @@ def _far_pairs_section(c: Comparison) -> str:
 
 
 def _cost_section(c: Comparison) -> str:
+    """CV seconds, then a column for each other stage a run recorded (stage 0, learning curve,
+    final fit, student: the stages and order of train's summary line)."""
+    stages = list(dict.fromkeys(name for s in c.runs for name in s.cost["stage_seconds"]))
+    stages.sort(key=TIMED_STAGES.index)
     body = "".join(
         f"<tr><th>{esc(s.name)}</th><td>{esc(s.folder)}</td>"
-        f"<td>{fmt(s.cost['cv_seconds'], 1)}</td><td>{fmt(s.cost['final_fit_seconds'], 1)}</td>"
-        f"<td>{fmt(s.cost['rows_per_second_cv'], 0)}</td>"
+        f"<td>{fmt(s.cost['cv_seconds'], 1)}</td>"
+        + "".join(f"<td>{fmt(s.cost['stage_seconds'].get(name), 1)}</td>" for name in stages)
+        + f"<td>{fmt(s.cost['rows_per_second_cv'], 0)}</td>"
         f"<td>{fmt(s.cost['size_bytes'] / 1e6, 1)}</td><td>{esc(s.threshold_method)}</td></tr>"
         for s in c.runs)
+    stage_heads = "".join(f"<th>{esc(name)} seconds</th>" for name in stages)
     return ('<section id="cost"><h2>Cost</h2>' + table_wrap(
         "<table><thead><tr><th>run</th><th>folder</th><th>CV seconds</th>"
-        "<th>final fit seconds</th><th>CV rows/s</th><th>size on disk (MB; an ensemble's with "
+        f"{stage_heads}<th>CV rows/s</th><th>size on disk (MB; an ensemble's with "
         "its members')</th>"
         f"<th>threshold method</th></tr></thead><tbody>{body}</tbody></table>", "cost")
         + '<p class="hint">Timings as recorded by each run on the machine that trained it; '
