@@ -634,20 +634,32 @@ def test_pretraining_writes_no_trainer_checkpoint(demo_backbone, qc_demo, tmp_pa
     assert (tmp_path / "out" / "model.safetensors").is_file()
 
 
-@pytest.mark.parametrize("threads", [2, 1])
+QUIET_TWO_CORES = ("note: this machine's load is 6.0 on 2 cores; torch with 2 threads runs "
+                   "several times slower when its cores are taken: on a shared machine, "
+                   "--threads 1 trains faster")
+
+
+@pytest.mark.parametrize(("threads", "load", "own", "said"), [
+    (2, 6.0, 0.0, QUIET_TWO_CORES), (1, 6.0, 0.0, None),
+    # the run's own threads (its model loaded, its texts tokenized, its probe scored) are in
+    # the load average by then: a load of 3 of which 1.5 is the run's is no busy machine
+    (2, 3.0, 1.5, None),
+    (2, 6.0, 1.5, QUIET_TWO_CORES.replace("load is 6.0", "load besides this run's is 4.5"))])
 def test_a_busy_machine_is_said_as_training_starts(demo_backbone, qi_demo, tmp_path,
-                                                   monkeypatch, threads):
+                                                   monkeypatch, threads, load, own, said):
     """Pretrain said nothing of a busy machine, where its default torch threads (one a core)
-    ran up to ~10x slower: now one note as training starts, none on one thread."""
+    ran up to ~10x slower: now one note as training starts, none on one thread, and the
+    load the run's own threads made is taken off, as train takes it off."""
     import os
 
-    monkeypatch.setattr(os, "getloadavg", lambda: (6.0, 6.0, 6.0))
+    from shoprel.utils.threads import OwnCpu
+
+    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
+    monkeypatch.setattr(OwnCpu, "cores", lambda self: own)
     args = [str(qi_demo), "--backbone", str(demo_backbone), "--out", str(tmp_path / "out"),
             "--max-steps", "1", "--batch-size", "8", "--threads", str(threads)]
     result = CliRunner().invoke(pretrain_cmd, args)
     assert result.exit_code == 0, result.output
     busy = [line for line in result.stderr.splitlines() if "machine's load" in line]
-    assert busy == ([] if threads == 1 else [
-        "note: this machine's load is 6.0 on 2 cores; torch with 2 threads runs several times "
-        "slower when its cores are taken: on a shared machine, --threads 1 trains faster"])
+    assert busy == ([] if said is None else [said])

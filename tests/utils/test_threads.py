@@ -10,6 +10,7 @@ from shoprel.utils.threads import (
     OwnCpu,
     blas_threads,
     busy_machine_note,
+    busy_torch_note,
     in_row_parts,
     part_rows_for,
     threads_for_rows,
@@ -199,3 +200,14 @@ def test_workers_split_rows_only_beyond_a_served_batch():
     assert workers_for_rows(10, 2) == 1 and workers_for_rows(ONE_THREAD_ROWS, 2) == 1
     assert workers_for_rows(ONE_THREAD_ROWS + 1, 2) == 2
     assert workers_for_rows(10_000, None) == 1
+
+
+def test_the_torch_note_takes_the_runs_own_load_off(two_cores):
+    """pretrain's note comes after the run loaded its model and scored its probe on its own
+    torch threads: that share of the load is the run's, not the machine's being busy."""
+    two_cores(3.0)
+    assert busy_torch_note(2).startswith("note: this machine's load is 3.0 on 2 cores; torch")
+    assert busy_torch_note(2, own=1.5) is None
+    two_cores(6.0)
+    assert busy_torch_note(2, own=1.5).startswith(
+        "note: this machine's load besides this run's is 4.5 on 2 cores; torch with 2 threads")

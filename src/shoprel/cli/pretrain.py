@@ -52,11 +52,15 @@ def pretrain(files, backbone, out_dir, epochs, max_steps, time_budget, mask_prob
         mask_prob=mask_prob, max_length=max_length, batch_size=batch_size,
         learning_rate=learning_rate, train_word_embeddings=train_word_embeddings, seed=seed,
         n_threads=n_threads, from_command_line=True)
-    from shoprel.utils.threads import BusyMachineNote, busy_torch_note
+    from shoprel.utils.threads import BusyMachineNote, OwnCpu, busy_torch_note
 
     # checked as the training starts (on the CPU), after the checks: a command that fails on
-    # its input keeps its one error line
-    busy = BusyMachineNote(lambda: busy_torch_note(n_threads), lambda line: note(line, quiet))
+    # its input keeps its one error line. By then the run has loaded its model, tokenized the
+    # texts and scored its probe on its own torch threads, which the load average counts: that
+    # load is taken off (OwnCpu), as train does
+    own = OwnCpu()
+    busy = BusyMachineNote(lambda: busy_torch_note(n_threads, own.cores()),
+                           lambda line: note(line, quiet))
     result = run_pretrain(files, out_dir, config, overwrite=overwrite, progress=not quiet,
                           before_training=busy)
     if result.new_masked_lm_head:

@@ -169,19 +169,20 @@ def busy_machine_note(n_jobs: int | None, users: tuple[str, ...] = ("LightGBM",)
             "memory\")")
 
 
-def busy_torch_note(n_threads: int | None) -> str | None:
+def busy_torch_note(n_threads: int | None, own: float = 0.0) -> str | None:
     """busy_machine_note for `shoprel pretrain`'s torch threads on the CPU (`--threads`; none
     given: torch's default, a thread a core): on a busy 2-core machine a pretrain ran up to
     ~10x slower with the default threads, as two torch threads took 10x the CPU time of one
-    in models/embed/learned_similarity.py."""
+    in models/embed/learned_similarity.py. `own`: as busy_load's (the check comes after the
+    run loaded its model, tokenized its texts and scored its probe on those threads)."""
     import torch
 
     threads = n_threads or torch.get_num_threads()
-    busy = busy_load() if threads > 1 else None
+    busy = busy_load(own) if threads > 1 else None
     if busy is None:
         return None
     load, cores = busy
-    return (f"note: this machine's load is {load:.1f} on {cores} cores; torch with {threads} "
+    return (f"note: {load_words(own)} is {load:.1f} on {cores} cores; torch with {threads} "
             "threads runs several times slower when its cores are taken: on a shared machine, "
             "--threads 1 trains faster")
 
