@@ -202,8 +202,17 @@ def test_the_api_s_own_misuse_is_one_line(tmp_path, trained_runs, qc_demo):
          "overrides: a tuple is not a dict of dotted names"),
         (lambda: shoprel.Scorer(trained_runs["QC"], indexes={"a": 1}), ConfigError,
          "indexes: a dict is not a list of index folders"),
+        # the dict is named as the caller gave it; it said "overrides:", an argument train lacks
         (lambda: shoprel.train(qc_demo, tmp_path / "r", {"model.famly": "fast"}), ConfigError,
-         "overrides: model.famly: unknown key"),
+         "config: model.famly: unknown key"),
+        (lambda: shoprel.train(qc_demo, tmp_path / "r", {"folds.k": "3"}), ConfigError,
+         "config: folds.k: '3' is text; write a number: 3"),
+        (lambda: shoprel.distill_student(tmp_path / "t", {"model.famly": "fast"},
+                                         tmp_path / "r"), ConfigError,
+         "student: model.famly: unknown key"),
+        (lambda: shoprel.distill_student(tmp_path / "t", ["model.family=fast"], tmp_path / "r"),
+         ConfigError, "student: a list is not a YAML path, a dict of dotted overrides or a "
+                      "RunConfig"),
         (lambda: shoprel.train(qc_demo, tmp_path / "r", task="QX"), ConfigError,
          "task: 'QC' or 'QI'"),
         (lambda: shoprel.Scorer(trained_runs["QC"], scorer="bogus"), ConfigError,

@@ -22,7 +22,9 @@ from shoprel.utils.arguments import WRITE_IT_FIRST, flag_argument, path_argument
 __all__ = ["distill_student", "load_config", "pretrain", "train"]
 
 
-def _config(config) -> RunConfig | None:
+def _config(config, name: str = "config") -> RunConfig | None:
+    """`name`: the argument the caller gave the config as, named in its errors (a dict's bad
+    key said 'overrides: ...', an argument train has not)."""
     if config is None:
         return config
     if isinstance(config, RunConfig):
@@ -31,10 +33,10 @@ def _config(config) -> RunConfig | None:
         # a ValueError's or TypeError's traceback midway
         return _rechecked(config)
     if isinstance(config, dict):
-        return _load_config(None, _overrides(config, "config"))
+        return _load_config(None, _overrides(config, name), overrides_name=name)
     if isinstance(config, str | os.PathLike):
         return _load_config(config)
-    raise ConfigError(f"config: {python_kind(config)} is not a YAML path, a dict of dotted "
+    raise ConfigError(f"{name}: {python_kind(config)} is not a YAML path, a dict of dotted "
                       "overrides or a RunConfig")
 
 
@@ -107,7 +109,7 @@ def distill_student(teacher_dir: str | Path, student: RunConfig | str | Path | d
     file or a dict of dotted overrides); its folds are the teacher's. `result.metrics
     ["distillation"]` holds teacher and student figures, as the command prints them."""
     config_file = student if isinstance(student, str | os.PathLike) else None
-    config = _config(student)
+    config = _config(student, "student")
     if config is None:
         raise ConfigError("student: None is not a YAML path, a dict of dotted overrides or a "
                           "RunConfig")

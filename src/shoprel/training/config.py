@@ -553,13 +553,15 @@ def located(error: ConfigError, path: str | Path | None) -> ConfigError:
 
 
 def load_config(path: str | Path | None = None, overrides: dict | None = None,
-                options: dict[str, str] | None = None, saved: bool = False) -> RunConfig:
+                options: dict[str, str] | None = None, saved: bool = False,
+                overrides_name: str = "overrides") -> RunConfig:
     """Read a YAML config (or the defaults), then apply dotted overrides like {'folds.k': 3};
     `options` names the command-line option behind an override ({'folds.k': '--folds'}), for
-    errors; `saved`: the file is a run's config.yaml (see parse_config)."""
+    errors; `saved`: the file is a run's config.yaml (see parse_config); `overrides_name`: what
+    errors call the overrides without a file, the argument its caller gave them as."""
     data: dict = {}
     lines: dict[str, int] | None = None
-    source = "overrides" if overrides else "defaults"  # the defaults themselves are valid
+    source = overrides_name if overrides else "defaults"  # the defaults themselves are valid
     if path is not None:
         path = Path(path).expanduser()  # a quoted `~/c.yaml`, or one from Python
         source = str(path)
