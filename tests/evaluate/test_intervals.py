@@ -29,6 +29,17 @@ def test_paired_interval_is_the_student_t_interval() -> None:
     assert out["k"] == 5 and verdict(out) == "gain"
 
 
+@pytest.mark.parametrize("bounds", [None, DIFFERENCE, AUC_OVER_CHANCE])
+def test_an_interval_holds_python_numbers(bounds) -> None:
+    """low and high were numpy floats (from numpy's std): train's and compare_runs' returned
+    metrics held np.float64 beside plain floats, where `type(x) is float` is what a caller of
+    the API expects."""
+    for differences in ([0.01, 0.03, 0.02], [np.float64(0.05), np.float32(0.4)], [0.2, 0.2]):
+        out = paired_interval(differences, bounds=bounds)
+        assert [type(out[key]) for key in ("mean", "low", "high", "k")] == [float] * 3 + [int]
+        assert {type(value) for value in out["per_fold"]} == {float}
+
+
 def test_interval_straddling_zero_is_unclear_and_nulls_are_skipped() -> None:
     out = paired_interval([0.01, -0.02, None, 0.005, float("nan")])
     assert out["k"] == 3 and out["low"] < 0 < out["high"]

@@ -38,7 +38,10 @@ def paired_interval(differences: Iterable[float | None], confidence: float = CON
     mean = float(values.mean()) if k else None
     low = high = None
     if k >= 2:
-        half = float(stats.t.ppf(0.5 + confidence / 2, k - 1)) * values.std(ddof=1) / math.sqrt(k)
+        # a plain float, as mean is: numpy's std made low and high np.float64 in metrics.json's
+        # dict as train and compare_runs return it
+        half = (float(stats.t.ppf(0.5 + confidence / 2, k - 1))
+                * float(values.std(ddof=1)) / math.sqrt(k))
         low, high = mean - half, mean + half
         if bounds is not None:
             low, high = max(low, bounds[0]), min(high, bounds[1])
