@@ -342,6 +342,46 @@ def test_train_takes_the_task_and_predict_file_the_cli_s_options(tmp_path, qc_de
     assert out.rows == len(rows)
 
 
+def test_predict_file_takes_the_engine_as_predict_does(tmp_path, trained_runs, qc_demo,
+                                                       monkeypatch):
+    """`predict --engine ray` had no keyword in predict_file: the Ray engine was out of reach
+    from Python. `engine`, `address` and `num_actors` are checked as the options are, before
+    any model loads or Ray starts; the Ray engine gets the command's arguments."""
+    from shoprel.predict import ray_engine
+
+    out = tmp_path / "p.jsonl"
+    cases = [
+        (dict(engine="Ray"), "engine: 'local' or 'ray', got 'Ray'"),
+        (dict(engine=None), "engine: 'local' or 'ray', got None"),
+        (dict(address="auto"), "address: only with engine='ray' (this call scores with "
+                               "engine='local')"),
+        (dict(engine="local", num_actors=2, address="auto"),
+         "address and num_actors: only with engine='ray' (this call scores with "
+         "engine='local')"),
+        (dict(engine="ray", address=5), "address: the number 5 is not a Ray address such as "
+                                        "'auto' or 'ray://host:10001'"),
+        (dict(engine="ray", num_actors=0), "num_actors: 0 is out of range; it must be at "
+                                           "least 1"),
+        (dict(engine="ray", chunk_rows=2.5), "chunk_rows: 2.5 is not a whole number"),
+        (dict(engine="ray", scorer="cascade"), "scorer='cascade': runs with engine='local' "
+                                               "only (each Ray actor scores with one model)"),
+    ]
+    for given, message in cases:
+        with pytest.raises(ConfigError) as info:
+            shoprel.predict_file(trained_runs["QC"], qc_demo, out, progress=False, **given)
+        assert str(info.value) == message
+    assert not out.exists()
+    calls = []
+    monkeypatch.setattr(ray_engine, "predict_file_ray",
+                        lambda *args, **kwargs: calls.append((args, kwargs)) or "scored")
+    assert shoprel.predict_file(trained_runs["QC"], qc_demo, out, engine="ray", num_actors=3,
+                                address="auto", chunk_rows=np.int64(20_000),
+                                progress=False) == "scored"
+    assert calls == [((trained_runs["QC"], qc_demo, out),
+                      dict(address="auto", num_actors=3, batch_rows=5_000, progress=False,
+                           indexes=None, scorer="full", overwrite=False))]
+
+
 def test_languages_the_run_never_saw_are_counted(trained_runs, qc_demo):
     scorer = shoprel.Scorer(trained_runs["QC"])
     rows = _rows(qc_demo, 4)

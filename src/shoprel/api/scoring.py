@@ -14,6 +14,7 @@ from shoprel.api.checks import path_list, whole_number
 from shoprel.api.wording import in_python_words
 from shoprel.data.frame import PairFrame
 from shoprel.data.memory import pair_frames
+from shoprel.data.records import python_kind
 from shoprel.ensemble.cuts import language_cuts
 from shoprel.errors import ConfigError
 from shoprel.predict.cascade import DEFAULT_SHARE, SCORERS, scorer_in_any_case
@@ -27,21 +28,57 @@ from shoprel.utils.scalars import is_boolean, python_scalar
 
 __all__ = ["Scorer", "index_targets", "predict_file"]
 
+ENGINES = ("local", "ray")  # predict --engine's choices
+
 
 @in_python_words
 def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Path,
                  scorer: str = "full", indexes: list[str | Path] | None = None,
                  overwrite: bool = False, progress: bool = True, chunk_rows: int = 20_000,
-                 cascade_share: float | None = None) -> PredictResult:
+                 cascade_share: float | None = None, engine: str = "local",
+                 address: str | None = None, num_actors: int | None = None) -> PredictResult:
     """`shoprel predict`: score a file into a submission file (same format rules and guards);
-    `scorer`, `indexes`, `chunk_rows`, `cascade_share` as its options."""
+    `scorer`, `indexes`, `chunk_rows`, `cascade_share`, `engine` ("local" or "ray": a pool of
+    Ray actors, the same output), `address` and `num_actors` (only with engine="ray") as its
+    options."""
     scorer = _scorer(scorer)
-    return _predict_file(path_argument(run_dir, "run_dir"),
-                         path_argument(input_file, "input_file", OR_SCORE_IT),
-                         path_argument(out_file, "out_file"), chunk_rows=chunk_rows,
-                         progress=flag_argument(progress, "progress"), indexes=_indexes(indexes),
-                         scorer=scorer, overwrite=flag_argument(overwrite, "overwrite"),
-                         cascade_share=_cascade_share(cascade_share, scorer))
+    engine = _engine(engine, address, num_actors)
+    run_dir = path_argument(run_dir, "run_dir")
+    input_file = path_argument(input_file, "input_file", OR_SCORE_IT)
+    out_file = path_argument(out_file, "out_file")
+    progress = flag_argument(progress, "progress")
+    overwrite = flag_argument(overwrite, "overwrite")
+    share = _cascade_share(cascade_share, scorer)
+    if engine == "ray":
+        from shoprel.predict import ray_engine
+
+        # as the command: smaller batches than the local chunks, so that every actor gets work
+        return ray_engine.predict_file_ray(
+            run_dir, input_file, out_file, address=address,
+            num_actors=None if num_actors is None else whole_number(num_actors, "num_actors",
+                                                                    ge=1),
+            batch_rows=min(whole_number(chunk_rows, "chunk_rows", ge=1), 5_000),
+            progress=progress, indexes=_indexes(indexes), scorer=scorer, overwrite=overwrite)
+    return _predict_file(run_dir, input_file, out_file, chunk_rows=chunk_rows,
+                         progress=progress, indexes=_indexes(indexes), scorer=scorer,
+                         overwrite=overwrite, cascade_share=share)
+
+
+def _engine(engine, address, num_actors) -> str:
+    """"local" or "ray", as `predict --engine` takes them; `address` and `num_actors` given to
+    the local engine are refused, as `--address`/`--num-actors` without `--engine ray` are
+    (they would read nothing, silently)."""
+    if not isinstance(engine, str) or engine not in ENGINES:
+        raise ConfigError(f"engine: 'local' or 'ray', got {engine!r}")
+    if address is not None and not isinstance(address, str):
+        raise ConfigError(f"address: {python_kind(address)} is not a Ray address such as "
+                          "'auto' or 'ray://host:10001'")
+    given = [name for name, value in (("address", address), ("num_actors", num_actors))
+             if value is not None]
+    if given and engine != "ray":
+        raise ConfigError(f"{' and '.join(given)}: only with engine='ray' (this call scores "
+                          f"with engine={engine!r})")
+    return engine
 
 
 @in_python_words
