@@ -335,8 +335,12 @@ def test_train_takes_the_task_and_predict_file_the_cli_s_options(tmp_path, qc_de
     fast = {"model.family": "fast", "folds.k": 2, "model.params.n_estimators": 20}
     with pytest.raises(InputError, match="give the task"):
         shoprel.train(both, tmp_path / "r", fast, progress=False)
-    result = shoprel.train(both, tmp_path / "r", fast, progress=False, task="qc")
+    # --learning-curve --curve-fractions 0.5: the curve had no keyword, out of reach from Python
+    result = shoprel.train(both, tmp_path / "r", fast, progress=False, task="qc",
+                           learning_curve=True, curve_fractions=[np.float64(0.5)])
     assert result.metrics["task"] == "QC"
+    points = result.metrics["learning_curve"]["points"]
+    assert [p["fraction"] for p in points] == [0.5, 1.0] and points[0]["rows"] < points[1]["rows"]
     out = shoprel.predict_file(tmp_path / "r", qc_demo, tmp_path / "p.jsonl", chunk_rows=50,
                                progress=False)
     assert out.rows == len(rows)
@@ -380,6 +384,31 @@ def test_predict_file_takes_the_engine_as_predict_does(tmp_path, trained_runs, q
     assert calls == [((trained_runs["QC"], qc_demo, out),
                       dict(address="auto", num_actors=3, batch_rows=5_000, progress=False,
                            indexes=None, scorer="full", overwrite=False))]
+
+
+@pytest.mark.parametrize("given, message", [
+    (dict(curve_fractions=[0.5]), "curve_fractions: only with learning_curve=True"),
+    (dict(learning_curve="yes"), "learning_curve: expected True or False, got 'yes'"),
+    (dict(learning_curve=True, curve_fractions=0.5),
+     "curve_fractions: the number 0.5 is not a list of shares such as [0.1, 0.25, 0.5]"),
+    (dict(learning_curve=True, curve_fractions=[]),
+     "curve_fractions: no share given; give shares such as [0.1, 0.25, 0.5]"),
+    (dict(learning_curve=True, curve_fractions=[0.25, 1.0]),
+     "curve_fractions: 1.0 is out of range; it must be below 1"),
+    (dict(learning_curve=True, curve_fractions=["0.5"]),
+     "curve_fractions: '0.5' is text; write a number: 0.5"),
+    (dict(learning_curve=True, curve_fractions=[float("nan")]), "curve_fractions: nan is not a "
+                                                                "number"),
+    (dict(learning_curve=True, curve_fractions=[np.float64("inf")]),
+     "curve_fractions: inf is not a finite number"),
+])
+def test_train_s_learning_curve_is_checked_as_its_options_are(tmp_path, qc_demo, given,
+                                                              message):
+    with pytest.raises(ConfigError) as info:
+        shoprel.train(qc_demo, tmp_path / "r", {"model.family": "fast"}, progress=False,
+                      **given)
+    assert str(info.value) == message
+    assert not (tmp_path / "r").exists()
 
 
 def test_languages_the_run_never_saw_are_counted(trained_runs, qc_demo):

@@ -11,6 +11,7 @@ from shoprel.data.records import python_kind
 from shoprel.errors import ConfigError
 from shoprel.training.config import RunConfig, located
 from shoprel.training.config import load_config as _load_config
+from shoprel.training.curve import DEFAULT_FRACTIONS, check_fractions
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 from shoprel.training.distill import distill
 from shoprel.training.pretrain import PretrainConfig, PretrainResult
@@ -18,6 +19,8 @@ from shoprel.training.pretrain import pretrain as _pretrain
 from shoprel.training.runner import TrainResult
 from shoprel.training.runner import train as _train_run
 from shoprel.utils.arguments import WRITE_IT_FIRST, flag_argument, path_argument
+from shoprel.utils.bounds import not_finite
+from shoprel.utils.scalars import python_scalar
 
 __all__ = ["distill_student", "load_config", "pretrain", "train"]
 
@@ -66,15 +69,20 @@ def _overrides(overrides: dict, name: str) -> dict:
 @in_python_words
 def train(train_file: str | Path, out_dir: str | Path,
           config: RunConfig | str | Path | dict | None = None, overwrite: bool = False,
-          progress: bool = True, task: str | None = None) -> TrainResult:
+          progress: bool = True, task: str | None = None, learning_curve: bool = False,
+          curve_fractions: list[float] | None = None) -> TrainResult:
     """`shoprel train`: cross-validate, tune the threshold, fit the final model, write the run.
     `config`: a RunConfig, a YAML file, or a dict of dotted overrides such as
     `{"model.family": "fast", "folds.k": 3}` on the defaults; `task` ("QC"/"QI") only for a
-    file holding both target columns (`--task`)."""
+    file holding both target columns (`--task`); `learning_curve=True` also fits each fold on
+    shares of its rows (`curve_fractions`, default 0.1, 0.25, 0.5), as `--learning-curve`:
+    `result.metrics["learning_curve"]` and the report's chart."""
     train_file = path_argument(train_file, "train_file", WRITE_IT_FIRST)
     out_dir = path_argument(out_dir, "out_dir")
     overwrite = flag_argument(overwrite, "overwrite")
     progress = flag_argument(progress, "progress")
+    fractions = _curve_fractions(flag_argument(learning_curve, "learning_curve"),
+                                 curve_fractions)
     config_file = config if isinstance(config, str | os.PathLike) else None
     config = _config(config)
     task = task_argument(task)
@@ -83,9 +91,39 @@ def train(train_file: str | Path, out_dir: str | Path,
         config = config.model_copy(update={"data": config.data.model_copy(
             update={"task": task})})
     try:
-        return _train_run(train_file, out_dir, config, overwrite=overwrite, progress=progress)
+        return _train_run(train_file, out_dir, config, overwrite=overwrite, progress=progress,
+                          curve_fractions=fractions)
     except ConfigError as exc:  # a key found wrong only now: said where the file writes it
         raise located(exc, config_file) from None
+
+
+def _curve_fractions(curve: bool, fractions) -> list[float] | None:
+    """The learning curve's shares, as `--learning-curve` / `--curve-fractions` take them:
+    only with the curve asked for (they would read nothing, silently), a list of numbers
+    strictly between 0 and 1, refused naming the argument (curve.check_fractions says
+    'learning curve: ...')."""
+    if fractions is not None and not curve:
+        raise ConfigError("curve_fractions: only with learning_curve=True")
+    if not curve:
+        return None
+    if fractions is None:
+        return list(DEFAULT_FRACTIONS)
+    if not isinstance(fractions, list | tuple):
+        raise ConfigError(f"curve_fractions: {python_kind(fractions)} is not a list of shares "
+                          "such as [0.1, 0.25, 0.5]")
+    if not fractions:
+        raise ConfigError("curve_fractions: no share given; give shares such as "
+                          "[0.1, 0.25, 0.5]")
+    fractions = [python_scalar(fraction) for fraction in fractions]
+    for fraction in fractions:  # nan and inf as --curve-fractions says them, not as a range
+        problem = isinstance(fraction, float) and not_finite(fraction)
+        if problem:
+            raise ConfigError(f"curve_fractions: {problem}")
+    try:
+        return check_fractions(fractions)
+    except ConfigError as exc:
+        raise ConfigError(f"curve_fractions: {str(exc).removeprefix('learning curve: ')}"
+                          ) from None
 
 
 @in_python_words

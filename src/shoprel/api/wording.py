@@ -20,6 +20,7 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  ("--scorer cascade", "scorer='cascade'"), ("--cascade-share", "cascade_share"),
                  ("--index", "indexes"),
                  ("--recent-texts", "recent_texts"),
+                 ("--curve-fractions:", "curve_fractions:"),
                  ("runs with --engine local only", "runs with engine='local' only"),
                  ("--num-actors:", "num_actors:"),
                  ("--shrinkage: applies only with --per-language-thresholds",
