@@ -655,6 +655,16 @@ def test_ensemble_runs_says_a_negative_weight_as_a_number_past_its_bound(tmp_pat
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("method", ["median", "MEAN", None])
+def test_ensemble_runs_refuses_a_method_naming_the_argument(tmp_path, method):
+    """It said "unknown ensemble method 'median': use one of ...", naming no argument, where
+    scorer and task name theirs; told before any run is read, as --method refuses it."""
+    with pytest.raises(ConfigError) as info:
+        shoprel.ensemble_runs([tmp_path / "a", tmp_path / "b"], tmp_path / "e", method=method)
+    assert str(info.value) == f"method: {method!r}; use one of mean, weighted, vote, stack"
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_ensemble_runs_builds_what_the_command_builds(tmp_path, qc_runs):
     from shoprel.errors import OutputError
 

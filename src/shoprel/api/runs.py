@@ -9,6 +9,7 @@ from shoprel.api.checks import path_list, real_number, task_argument, whole_numb
 from shoprel.api.wording import in_python_words
 from shoprel.data.records import python_kind
 from shoprel.ensemble.combine import check_weights
+from shoprel.ensemble.combiners import COMBINERS
 from shoprel.ensemble.noise import NoiseResult, flag_noisy_rows
 from shoprel.ensemble.runner import EnsembleResult, build_ensemble
 from shoprel.errors import ConfigError
@@ -41,10 +42,19 @@ def ensemble_runs(run_dirs: list[str | Path], out_dir: str | Path, method: str =
     run (searched when absent for "weighted"); `shrinkage` only with per-language cuts.
     `result.metrics` holds the members' and the ensemble's OOF figures."""
     return build_ensemble(
-        path_list(run_dirs, "run_dirs", "run folders"), path_argument(out_dir, "out_dir"), method,
+        path_list(run_dirs, "run_dirs", "run folders"), path_argument(out_dir, "out_dir"),
+        _method(method),
         _weights(weights), flag_argument(per_language_thresholds, "per_language_thresholds"),
         None if shrinkage is None else real_number(shrinkage, "shrinkage", "rows' worth of pull"),
         flag_argument(overwrite, "overwrite"))
+
+
+def _method(method) -> str:
+    """A combination method as `--method` takes it, refused naming the argument as `scorer` is:
+    it said "unknown ensemble method 'x': use one of ...", which named no argument."""
+    if not isinstance(method, str) or method not in COMBINERS:
+        raise ConfigError(f"method: {method!r}; use one of {', '.join(COMBINERS)}")
+    return method
 
 
 def _weights(weights) -> list[float] | None:
