@@ -655,6 +655,22 @@ def test_ensemble_runs_says_a_negative_weight_as_a_number_past_its_bound(tmp_pat
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize("run_dirs, got", [(["runs/a"], 1), ("runs/a", 1), ([], 0)])
+def test_one_run_to_ensemble_or_compare_is_refused_naming_the_argument(tmp_path, run_dirs, got):
+    """It said "an ensemble needs at least two run directories" (compare alike), naming no
+    argument; a path given alone is one run, not its letters."""
+    from shoprel.errors import RunDirError
+
+    for call, what in ((lambda: shoprel.ensemble_runs(run_dirs, tmp_path / "e"), "an ensemble"),
+                       (lambda: shoprel.compare_runs(run_dirs, tmp_path / "c.html"),
+                        "a comparison")):
+        with pytest.raises(RunDirError) as info:
+            call()
+        assert str(info.value) == (f"run_dirs: {what} needs at least two run folders, "
+                                   f"got {got}")
+    assert list(tmp_path.iterdir()) == []
+
+
 @pytest.mark.parametrize("method", ["median", "MEAN", None])
 def test_ensemble_runs_refuses_a_method_naming_the_argument(tmp_path, method):
     """It said "unknown ensemble method 'median': use one of ...", naming no argument, where

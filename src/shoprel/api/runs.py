@@ -12,7 +12,7 @@ from shoprel.ensemble.combine import check_weights
 from shoprel.ensemble.combiners import COMBINERS
 from shoprel.ensemble.noise import NoiseResult, flag_noisy_rows
 from shoprel.ensemble.runner import EnsembleResult, build_ensemble
-from shoprel.errors import ConfigError
+from shoprel.errors import ConfigError, RunDirError
 from shoprel.evaluate.compare import Comparison
 from shoprel.evaluate.files import evaluate_files
 from shoprel.evaluate.report.compare_page import write_comparison
@@ -42,11 +42,21 @@ def ensemble_runs(run_dirs: list[str | Path], out_dir: str | Path, method: str =
     run (searched when absent for "weighted"); `shrinkage` only with per-language cuts.
     `result.metrics` holds the members' and the ensemble's OOF figures."""
     return build_ensemble(
-        path_list(run_dirs, "run_dirs", "run folders"), path_argument(out_dir, "out_dir"),
+        _two_or_more(run_dirs, "an ensemble"), path_argument(out_dir, "out_dir"),
         _method(method),
         _weights(weights), flag_argument(per_language_thresholds, "per_language_thresholds"),
         None if shrinkage is None else real_number(shrinkage, "shrinkage", "rows' worth of pull"),
         flag_argument(overwrite, "overwrite"))
+
+
+def _two_or_more(run_dirs, what: str) -> list[Path]:
+    """Run folders, two or more, refused naming the argument: one run (or a path given alone)
+    said "an ensemble needs at least two run directories", an argument of no name."""
+    paths = path_list(run_dirs, "run_dirs", "run folders")
+    if len(paths) < 2:
+        raise RunDirError(f"run_dirs: {what} needs at least two run folders, got "
+                          f"{len(paths)}")
+    return paths
 
 
 def _method(method) -> str:
@@ -75,7 +85,7 @@ def compare_runs(run_dirs: list[str | Path], out_file: str | Path,
     """`shoprel compare`: paired per-fold differences of runs on the same rows and folds, the
     first the reference; the HTML page is written to `out_file`, the comparison returned
     (`shoprel.evaluate.compare.summary_text(c)` is what the command prints)."""
-    return write_comparison(path_list(run_dirs, "run_dirs", "run folders"),
+    return write_comparison(_two_or_more(run_dirs, "a comparison"),
                             path_argument(out_file, "out_file"),
                             overwrite=flag_argument(overwrite, "overwrite"))[1]
 
