@@ -332,13 +332,17 @@ def test_train_takes_the_task_and_predict_file_the_cli_s_options(tmp_path, qc_de
     both = tmp_path / "both.jsonl"
     rows = [dict(row, item_title="a title") for row in _rows(qc_demo)]
     both.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    fast = {"model.family": "fast", "folds.k": 2, "model.params.n_estimators": 20}
+    # a config that carries a student, and 5 folds: --folds and --no-student override them
+    fast = {"model.family": "fast", "model.params.n_estimators": 20, "student": {}}
     with pytest.raises(InputError, match="give the task"):
-        shoprel.train(both, tmp_path / "r", fast, progress=False)
+        shoprel.train(both, tmp_path / "r", fast, progress=False, folds=2, student=False)
     # --learning-curve --curve-fractions 0.5: the curve had no keyword, out of reach from Python
     result = shoprel.train(both, tmp_path / "r", fast, progress=False, task="qc",
-                           learning_curve=True, curve_fractions=[np.float64(0.5)])
+                           learning_curve=True, curve_fractions=[np.float64(0.5)],
+                           folds=np.int64(2), student=False)
     assert result.metrics["task"] == "QC"
+    assert len(result.metrics["per_fold"]) == 2 and "student" not in result.metrics
+    assert not (tmp_path / "r" / "student").exists()
     points = result.metrics["learning_curve"]["points"]
     assert [p["fraction"] for p in points] == [0.5, 1.0] and points[0]["rows"] < points[1]["rows"]
     out = shoprel.predict_file(tmp_path / "r", qc_demo, tmp_path / "p.jsonl", chunk_rows=50,
@@ -401,8 +405,14 @@ def test_predict_file_takes_the_engine_as_predict_does(tmp_path, trained_runs, q
                                                                 "number"),
     (dict(learning_curve=True, curve_fractions=[np.float64("inf")]),
      "curve_fractions: inf is not a finite number"),
+    # --folds and --student had no keyword either (README: keywords named as the options)
+    (dict(folds=1), "folds: 1 is out of range; it must be at least 2"),
+    (dict(folds=51), "folds: 51 is out of range; it must be at most 50"),
+    (dict(folds=2.5), "folds: 2.5 is not a whole number"),
+    (dict(folds="3"), "folds: '3' is text; write a number: 3"),
+    (dict(student="yes"), "student: expected True or False, got 'yes'"),
 ])
-def test_train_s_learning_curve_is_checked_as_its_options_are(tmp_path, qc_demo, given,
+def test_train_s_option_keywords_are_checked_as_the_options_are(tmp_path, qc_demo, given,
                                                               message):
     with pytest.raises(ConfigError) as info:
         shoprel.train(qc_demo, tmp_path / "r", {"model.family": "fast"}, progress=False,

@@ -12,14 +12,14 @@ from shoprel.errors import ConfigError
 from shoprel.training.config import RunConfig, located
 from shoprel.training.config import load_config as _load_config
 from shoprel.training.curve import DEFAULT_FRACTIONS, check_fractions
-from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
+from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, FOLDS_MAX, FOLDS_MIN, SPEED_ROWS
 from shoprel.training.distill import distill
 from shoprel.training.pretrain import PretrainConfig, PretrainResult
 from shoprel.training.pretrain import pretrain as _pretrain
 from shoprel.training.runner import TrainResult
 from shoprel.training.runner import train as _train_run
 from shoprel.utils.arguments import WRITE_IT_FIRST, flag_argument, path_argument
-from shoprel.utils.bounds import not_finite
+from shoprel.utils.bounds import not_finite, out_of_range
 from shoprel.utils.scalars import python_scalar
 
 __all__ = ["distill_student", "load_config", "pretrain", "train"]
@@ -70,13 +70,16 @@ def _overrides(overrides: dict, name: str) -> dict:
 def train(train_file: str | Path, out_dir: str | Path,
           config: RunConfig | str | Path | dict | None = None, overwrite: bool = False,
           progress: bool = True, task: str | None = None, learning_curve: bool = False,
-          curve_fractions: list[float] | None = None) -> TrainResult:
+          curve_fractions: list[float] | None = None, folds: int | None = None,
+          student: bool | None = None) -> TrainResult:
     """`shoprel train`: cross-validate, tune the threshold, fit the final model, write the run.
     `config`: a RunConfig, a YAML file, or a dict of dotted overrides such as
     `{"model.family": "fast", "folds.k": 3}` on the defaults; `task` ("QC"/"QI") only for a
     file holding both target columns (`--task`); `learning_curve=True` also fits each fold on
     shares of its rows (`curve_fractions`, default 0.1, 0.25, 0.5), as `--learning-curve`:
-    `result.metrics["learning_curve"]` and the report's chart."""
+    `result.metrics["learning_curve"]` and the report's chart; `folds` (over the config's
+    folds.k) and `student` (True: carry the config's student, else the default one; False:
+    none, whatever the config says) as `--folds` and `--student/--no-student`."""
     train_file = path_argument(train_file, "train_file", WRITE_IT_FIRST)
     out_dir = path_argument(out_dir, "out_dir")
     overwrite = flag_argument(overwrite, "overwrite")
@@ -90,11 +93,28 @@ def train(train_file: str | Path, out_dir: str | Path,
         config = config or RunConfig()
         config = config.model_copy(update={"data": config.data.model_copy(
             update={"task": task})})
+    if folds is not None:
+        config = config or RunConfig()
+        config = config.model_copy(update={"folds": config.folds.model_copy(
+            update={"k": _folds(folds)})})
+    if student is not None:  # None: as the config says
+        config = config or RunConfig()
+        config = (config.with_student() if flag_argument(student, "student")
+                  else config.model_copy(update={"student": None}))
     try:
         return _train_run(train_file, out_dir, config, overwrite=overwrite, progress=progress,
                           curve_fractions=fractions)
     except ConfigError as exc:  # a key found wrong only now: said where the file writes it
         raise located(exc, config_file) from None
+
+
+def _folds(folds) -> int:
+    """A number of folds, refused as --folds refuses it (a count, FOLDS_MIN to FOLDS_MAX)."""
+    k = whole_number(folds, "folds")
+    problem = out_of_range(k, ge=FOLDS_MIN, le=FOLDS_MAX)
+    if problem:
+        raise ConfigError(f"folds: {problem}")
+    return k
 
 
 def _curve_fractions(curve: bool, fractions) -> list[float] | None:
