@@ -14,7 +14,7 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  ("--overwrite replaces only", "overwrite=True replaces only"),
                  ("--overwrite would delete it", "overwrite=True would delete it"),
                  ("drop --student (or the config's student: section)",
-                  "drop the config's student section"),
+                  "give student=False (or drop the config's student section)"),
                  ("give the task (--task QC|QI)", "give the task (task='QC' or 'QI')"),
                  ("--scorer full", "scorer='full'"), ("--scorer student", "scorer='student'"),
                  ("--scorer cascade", "scorer='cascade'"), ("--cascade-share", "cascade_share"),
