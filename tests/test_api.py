@@ -473,6 +473,19 @@ def test_refusals_of_overwrite_and_of_the_student_name_the_python_words(tmp_path
     assert "--" not in str(info.value) and not (tmp_path / "r").exists()
 
 
+def test_a_student_that_is_the_teacher_again_is_told_in_python_words(tmp_path, trained_runs):
+    """distill_student with the teacher's own model at hard_weight=1 said "give --student
+    another model, or --hard-weight below 1", options its caller never gave."""
+    again = {"model.family": "fast", "model.params.n_features": 2**16,
+             "model.params.n_estimators": 60}
+    with pytest.raises(ConfigError) as info:
+        shoprel.distill_student(trained_runs["QC"], again, tmp_path / "s", hard_weight=1)
+    assert str(info.value).startswith(f"model: the student would be the model of "
+                                      f"{trained_runs['QC']} again (fast, the labels alone")
+    assert str(info.value).endswith("give student another model, or hard_weight below 1")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_a_reworded_error_says_the_python_words_wherever_it_is_read(tmp_path, jsonl,
                                                                      trained_runs):
     """Only str(e) was reworded: e.reason still said '(--task QC|QI)', and a path holding an

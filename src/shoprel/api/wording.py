@@ -21,6 +21,8 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  ("--index", "indexes"),
                  ("--recent-texts", "recent_texts"),
                  ("--curve-fractions:", "curve_fractions:"),
+                 ("give --student another model, or --hard-weight below 1",
+                  "give student another model, or hard_weight below 1"),
                  ("runs with --engine local only", "runs with engine='local' only"),
                  ("--num-actors:", "num_actors:"),
                  ("--shrinkage: applies only with --per-language-thresholds",
