@@ -421,6 +421,20 @@ def test_train_s_option_keywords_are_checked_as_the_options_are(tmp_path, qc_dem
     assert not (tmp_path / "r").exists()
 
 
+def test_a_ray_address_where_nothing_answers_is_told_in_python_words(tmp_path, trained_runs,
+                                                                    qc_demo):
+    """engine='ray' with an address where nothing listens said "--address 127.0.0.1:1: ...",
+    an option its caller never gave; refused within seconds, before Ray starts."""
+    ray = pytest.importorskip("ray", reason="ray is not installed (pip install 'ray[data]')")
+    if ray.is_initialized():
+        pytest.skip("a Ray instance is already running: the address would not be read")
+    with pytest.raises(ConfigError) as info:
+        shoprel.predict_file(trained_runs["QC"], qc_demo, tmp_path / "p.jsonl", engine="ray",
+                             address="127.0.0.1:1", progress=False)
+    assert str(info.value).startswith("address: 127.0.0.1:1: nothing answers at 127.0.0.1:1 (")
+    assert not ray.is_initialized() and list(tmp_path.iterdir()) == []
+
+
 def test_languages_the_run_never_saw_are_counted(trained_runs, qc_demo):
     scorer = shoprel.Scorer(trained_runs["QC"])
     rows = _rows(qc_demo, 4)

@@ -24,6 +24,7 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  ("give --student another model, or --hard-weight below 1",
                   "give student another model, or hard_weight below 1"),
                  ("runs with --engine local only", "runs with engine='local' only"),
+                 ("--address ", "address: "),
                  ("--num-actors:", "num_actors:"),
                  ("--shrinkage: applies only with --per-language-thresholds",
                   "shrinkage: applies only with per_language_thresholds=True"),
