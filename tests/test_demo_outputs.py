@@ -313,6 +313,35 @@ def test_a_demo_record_stopped_while_written_keeps_the_last_one(tmp_path, monkey
     assert list(json.loads((tmp_path / RECORD).read_text())["files"]) == [first.name]
 
 
+def test_a_data_folder_trains_its_tasks_and_predicts_its_dev_files(tmp_path, monkeypatch):
+    """--data: each task with a train file is trained (here QC alone), its dev/test files
+    predicted into the demo's folder and named in the summary; the model is a fast one (the
+    built-in default's demo: tests/cli/test_main.py)."""
+    from tests.conftest import FAST_TEST_PARAMS
+
+    import shoprel.demo as demo
+    from shoprel.training.config import load_config
+
+    train = demo.train
+    fast = load_config(None, {**FAST_TEST_PARAMS, "folds.k": 3, "student": None,
+                              "data.task": "QC", "model.params.n_jobs": 1})
+    monkeypatch.setattr(demo, "train", lambda train_file, run_dir, config, **kwargs: train(
+        train_file, run_dir, fast, **kwargs))
+    folder = tmp_path / "comp"
+    folder.mkdir()
+    (folder / "train_QC.txt").write_bytes(demo_file("QC").read_bytes())
+    rows = [json.loads(line) for line in demo_file("QC").read_text().splitlines()][:40]
+    (folder / "dev_QC.txt").write_text("".join(
+        json.dumps({k: v for k, v in r.items() if k != "label"}) + "\n" for r in rows))
+    out = "\n".join(run_demo(tmp_path / "demo", folder, folds=3, progress=False,
+                             echo=lambda line: None))
+    assert "QC cross-validation: F1" in out
+    assert "QI" not in out and "dev_QC.txt" in out
+    assert len((tmp_path / "demo" / "pred_dev_QC.jsonl").read_text().splitlines()) == 40
+    assert (tmp_path / "demo" / "run_QC" / "report.html").is_file()
+    assert not (tmp_path / "demo" / "run_QI").exists()
+
+
 def test_a_demo_stopped_before_recording_its_run_is_rerun(tmp_path, monkeypatch):
     """Ctrl-C after train moved run_QC into place but before the demo recorded it: the rerun
     refused run_QC as 'a run the demo did not train'. Its stamp now says it was written for
