@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from shoprel.evaluate.intervals import verdict
 from shoprel.evaluate.report.fmt import esc, fmt_threshold, mpl_text, note, num, with_delta
 from shoprel.evaluate.report.page import table_wrap
 from shoprel.evaluate.report.svg import (
@@ -17,7 +18,8 @@ from shoprel.evaluate.report.svg import (
     new_figure,
     svg,
 )
-from shoprel.evaluate.report.tables import GROUP_COLUMNS, group_table
+from shoprel.evaluate.report.tables import BY_SIGN, GROUP_COLUMNS, group_table
+from shoprel.evaluate.report.verdict import fold_intervals
 
 
 def fold_rows(metrics: Mapping[str, Any]) -> list[tuple[str, dict]]:
@@ -27,8 +29,10 @@ def fold_rows(metrics: Mapping[str, Any]) -> list[tuple[str, dict]]:
     return [(str(f.get("fold", i)), f) for i, f in enumerate(folds)]
 
 
-def fold_summary(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> list[tuple[str, dict, bool]]:
-    """Mean and standard deviation rows over folds (nulls skipped), for the table footer."""
+def fold_summary(rows: Sequence[tuple[str, Mapping[str, Any]]],
+                 mean_colour: str = BY_SIGN) -> list[tuple[str, dict, str | None]]:
+    """Mean and standard deviation rows over folds (nulls skipped), for the table footer; the
+    mean's Δ F1 coloured `mean_colour` (the verdict of its interval, where the report has one)."""
     keys = [k for k, _, kind in GROUP_COLUMNS if kind != "int"]
     data = {k: np.array([num(with_delta(r).get(k)) for _, r in rows]) for k in keys}
     mean, std = {}, {}
@@ -37,7 +41,7 @@ def fold_summary(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> list[tuple[st
         mean[k] = float(v.mean()) if v.size else None
         std[k] = float(v.std(ddof=1)) if v.size > 1 else None
     mean["n"] = float(np.nansum([num(r.get("n")) for _, r in rows]))
-    return [("mean (n: total)", mean, True), ("std", std, False)]
+    return [("mean (n: total)", mean, mean_colour), ("std", std, None)]
 
 
 def fold_section(metrics: Mapping[str, Any]) -> str:
@@ -60,7 +64,8 @@ def fold_section(metrics: Mapping[str, Any]) -> str:
             f"other folds' scores</caption><thead><tr><th>fold</th>{heads}</tr></thead>"
             f"<tbody><tr><th>threshold</th>{cells}</tr></tbody></table>", "fold thresholds")
     return (head + figure_block(_fold_svg(rows), caption)
-            + group_table(rows, "fold", footer=fold_summary(rows), split_small=False)
+            + group_table(rows, "fold", split_small=False,
+                          footer=fold_summary(rows, verdict(fold_intervals(metrics)["delta_f1"])))
             + cut_text + "</section>")
 
 

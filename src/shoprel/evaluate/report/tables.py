@@ -18,6 +18,8 @@ from shoprel.evaluate.report.page import table_wrap
 
 MIN_GROUP_ROWS = 30
 AUC_MARGIN = 0.05  # "clearly below the overall AUC"
+# a Δ F1 cell coloured by its sign: one group or fold, no interval to judge it by
+BY_SIGN = "by-sign"
 
 # (metrics key, column header, kind) for the group tables; kind picks the formatter.
 GROUP_COLUMNS = (
@@ -62,8 +64,10 @@ def flagged_groups(groups: Mapping[str, Mapping[str, Any]] | None,
     return sorted(out, key=lambda x: num(x[1].get("roc_auc")))
 
 
-def _row_html(name: str, row: Mapping[str, Any], colour: bool, css: str, flag: str,
+def _row_html(name: str, row: Mapping[str, Any], colour: str | None, css: str, flag: str,
               with_flags: bool) -> str:
+    """One table row; ``colour`` is BY_SIGN, a verdict class ("gain", "loss", "unclear") for
+    a mean judged by its interval, or None for a figure that is no difference (a spread)."""
     cells = []
     row = with_delta(row)
     for key, _, kind in GROUP_COLUMNS:
@@ -73,7 +77,8 @@ def _row_html(name: str, row: Mapping[str, Any], colour: bool, css: str, flag: s
         elif kind == "delta":
             d = num(value)
             text = fmt_signed(d) if colour else fmt(d).replace("-0.000", "+0.000")
-            cells.append(f'<td class="{delta_class(d) if colour else "na"}">{text}</td>')
+            cls = (delta_class(d) if colour == BY_SIGN else colour) or "na"
+            cells.append(f'<td class="{cls}">{text}</td>')
         else:
             cells.append(f"<td>{fmt(value)}</td>")
     if with_flags:
@@ -95,28 +100,30 @@ def _table(rows_html: str, key_header: str, foot_html: str, with_flags: bool,
 def group_table(
     groups: Sequence[tuple[str, Mapping[str, Any]]],
     key_header: str,
-    footer: Sequence[tuple[str, Mapping[str, Any], bool]] = (),
+    footer: Sequence[tuple[str, Mapping[str, Any], str | None]] = (),
     overall_auc: float | None = None,
     split_small: bool = True,
 ) -> str:
     """One row per group with n, positive rate, F1 vs baseline, AUC, precision, recall.
 
-    ``footer`` rows are (name, row, colour_delta); a spread row must not be coloured as if it
-    were a gain or loss. With ``split_small``, groups under MIN_GROUP_ROWS go to a folded table
-    below; with ``overall_auc``, a flag column names the weak groups.
+    ``footer`` rows are (name, row, colour) as _row_html takes them: a mean over folds takes
+    the verdict of its interval, as the report's verdict colours the same number (by its
+    sign, -0.004 read as a loss where the verdict said unclear); a spread row is not
+    coloured. With ``split_small``, groups under MIN_GROUP_ROWS go to a folded table below;
+    with ``overall_auc``, a flag column names the weak groups.
     """
     with_flags = overall_auc is not None
     big = [(n, r) for n, r in groups
            if not split_small or num(r.get("n")) >= MIN_GROUP_ROWS]
     small = [(n, r) for n, r in groups if split_small and not num(r.get("n")) >= MIN_GROUP_ROWS]
-    body = "".join(_row_html(n, r, True, "", weakness(r, overall_auc), with_flags)
+    body = "".join(_row_html(n, r, BY_SIGN, "", weakness(r, overall_auc), with_flags)
                    for n, r in big)
     foot = "".join(_row_html(n, r, colour, "", "", with_flags) for n, r, colour in footer)
     out = _table(body, key_header, f"<tfoot>{foot}</tfoot>" if foot else "", with_flags,
                  key_header) if big or not small else ""
     if small:
         rows = sum(int(num(r.get("n")) or 0) for _, r in small)
-        small_body = "".join(_row_html(n, r, True, "small", "", with_flags) for n, r in small)
+        small_body = "".join(_row_html(n, r, BY_SIGN, "small", "", with_flags) for n, r in small)
         out += (
             f"<details><summary>{len(small)} {esc(key_header)} group(s) with fewer than "
             f"{MIN_GROUP_ROWS} rows ({rows:,} rows in all): too few to judge, greyed</summary>"

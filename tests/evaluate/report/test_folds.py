@@ -1,0 +1,47 @@
+"""The fold table's mean row says what the verdict says about the same number."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from shoprel.evaluate.report.folds import fold_section
+from shoprel.evaluate.report.verdict import verdict_section
+
+
+def fold_metrics(deltas: list[float]) -> dict:
+    """Per-fold rows whose F1 sits `delta` above an all-positive F1 of 0.8."""
+    return {"per_fold": [
+        {"fold": i, "n": 200, "positive_rate": 0.67, "f1": 0.8 + d,
+         "baseline_all_positive_f1": 0.8, "roc_auc": 0.7, "precision": 0.7, "recall": 0.95}
+        for i, d in enumerate(deltas)]}
+
+
+def mean_delta_cell(html: str) -> tuple[str, str]:
+    """(class, text) of the Δ F1 cell in the fold table's mean row."""
+    row = html.split("<tfoot>", 1)[1].split("</tr>", 1)[0]
+    cells = re.findall(r'<td class="([^"]+)">([^<]*)</td>', row)
+    assert len(cells) == 1, cells  # only the Δ F1 cell carries a class
+    return cells[0]
+
+
+@pytest.mark.parametrize(("deltas", "state"), [
+    ([-0.011, 0.0, -0.001], "unclear"),  # mean -0.004, interval across 0: not a loss
+    ([0.021, 0.025, 0.023], "gain"),
+    ([-0.021, -0.025, -0.023], "loss"),
+])
+def test_the_mean_row_is_coloured_by_its_interval_as_the_verdict_colours_it(deltas, state):
+    metrics = fold_metrics(deltas)
+    cls, text = mean_delta_cell(fold_section(metrics))
+    assert (cls, text) == (state, f"{sum(deltas) / 3:+.3f}")
+    verdict = verdict_section(metrics, "run")
+    assert f'<span class="{state}">{text} (95% interval' in verdict
+
+
+def test_a_single_fold_and_the_spread_row_keep_their_own_colours():
+    html = fold_section(fold_metrics([-0.011, 0.0, -0.001]))
+    body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
+    assert '<td class="worse">-0.011</td>' in body and '<td class="na">+0.000</td>' in body
+    spread = html.split("<tfoot>", 1)[1].split("</tr>", 2)[1]
+    assert '<td class="na">0.006</td>' in spread  # a standard deviation: no sign, no colour
