@@ -49,9 +49,9 @@ from shoprel.evaluate.run_metrics import translated_only_note
 MAX_CHART_GROUPS = 20
 MAX_CATEGORY_ROWS = 30
 
-_MARKERS = {"gain": ("o", MODEL_COLOR, "interval above 0"),
-            "loss": ("s", VERMILLION, "interval below 0"),
-            "unclear": ("D", BASELINE_COLOR, "interval includes 0")}
+_MARKERS = {"gain": ("o", MODEL_COLOR, "interval above"),
+            "loss": ("s", VERMILLION, "interval below"),
+            "unclear": ("D", BASELINE_COLOR, "interval includes")}
 
 
 def _delta_f1(rows: pd.DataFrame) -> float | None:
@@ -79,9 +79,12 @@ def language_intervals(rows: pd.DataFrame, column: str = "language") -> dict[str
 
 
 def dot_plot_svg(intervals: Mapping[str, Mapping[str, Any]], panels, prefix: str,
-                 title: str) -> str:
+                 title: str, reference: str = "0") -> str:
     """Horizontal dot plot, one row per group, one panel per (key, axis label, offset, refs):
-    dot = mean paired difference (+ offset), bar = its interval, shape/colour = verdict."""
+    dot = mean paired difference (+ offset), bar = its interval, shape/colour = verdict. The
+    legend names the verdicts' `reference`: "0" where every panel is a difference, a word
+    where a panel is judged against another value (ROC-AUC against chance, 0.5), which its
+    axis label then names."""
     names = list(intervals)
     y = np.arange(len(names))[::-1].astype(float)
     labels = [f"{mpl_text(short_label(n))} (n={intervals[n]['n']:,})" for n in names]
@@ -113,7 +116,8 @@ def dot_plot_svg(intervals: Mapping[str, Mapping[str, Any]], panels, prefix: str
         ax.set_ylim(-0.7, len(names) - 0.3)
         ax.set_xlabel(xlabel)
         ax.grid(axis="y", visible=False)
-    handles = [axes[0].plot([], [], marker + "-", color=colour, label=text)[0]
+    handles = [axes[0].plot([], [], marker + "-", color=colour,
+                            label=f"{text} {mpl_text(reference)}")[0]
                for marker, colour, text in _MARKERS.values()]
     fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8,
                frameon=False)
@@ -138,9 +142,10 @@ def language_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
             refs_auc.append((overall_auc, ":", "overall"))
         svg_text = dot_plot_svg(
             intervals,
-            [("delta_f1", "ΔF1 over all-positive", 0.0, [(0.0, "--", "zero")]),
-             ("delta_auc", "ROC-AUC", 0.5, refs_auc)],
-            "lang", "Per-language ΔF1 over all-positive and ROC-AUC with 95% intervals")
+            [("delta_f1", "ΔF1 over all-positive (reference 0)", 0.0, [(0.0, "--", "zero")]),
+             ("delta_auc", "ROC-AUC (reference: chance 0.5)", 0.5, refs_auc)],
+            "lang", "Per-language ΔF1 over all-positive and ROC-AUC with 95% intervals",
+            reference="reference")
         chart = figure_block(svg_text, (
             f"Languages with at least {MIN_GROUP_ROWS} rows (at most {MAX_CHART_GROUPS}, "
             "largest first). Dot: mean over folds; bar: 95% interval of the paired per-fold "
