@@ -75,6 +75,7 @@ def verdict_section(metrics: Mapping[str, Any], title: str) -> str:
         f"<li>Pooled out-of-fold: ROC-AUC {fmt(overall.get('roc_auc'))}. Mean over folds: "
         f"ΔAUC over chance (0.5) "
         f'<span class="{auc_state}">{esc(interval_text(intervals["delta_auc"]))}</span></li>',
+        *member_items(metrics),
         f"<li>Predicted relevant: {fmt_pct(predicted)} of rows (labels: {fmt_pct(rate)})"
         + (' — <span class="flag">nearly everything is called relevant</span>'
            if predicted >= NEAR_ALL_POSITIVE else "") + "</li>",
@@ -102,6 +103,27 @@ def verdict_section(metrics: Mapping[str, Any], title: str) -> str:
         "difference; a difference is marked a gain only when its whole interval lies above 0. "
         "The all-positive baseline predicts 1 for every row.</p></section>"
     )
+
+
+def member_items(metrics: Mapping[str, Any]) -> list[str]:
+    """An ensemble's members beside it, pooled out-of-fold on the same rows: an ensemble that
+    ranks below one of its members is worth less than that member alone."""
+    members = [m for m in metrics.get("members") or [] if isinstance(m, Mapping)]
+    if not members:
+        return []
+    figures = "; ".join(f"{esc(m.get('name', MISSING))} ROC-AUC {fmt(m.get('roc_auc'))}, "
+                        f"F1 {fmt(m.get('f1'))}" for m in members)
+    auc = num((metrics.get("overall") or {}).get("roc_auc"))
+    best = max(members, key=lambda m: _or_minus_one(num(m.get("roc_auc"))))
+    flag = ""
+    if round(num(best.get("roc_auc")), 3) > round(auc, 3):  # below as the figures print
+        flag = (f' — <span class="flag">ranks below its member {esc(best.get("name"))} '
+                f"(ROC-AUC {fmt(auc)} against {fmt(best.get('roc_auc'))})</span>")
+    return [f"<li>Members, pooled out-of-fold on the same rows: {figures}{flag}</li>"]
+
+
+def _or_minus_one(x: float) -> float:
+    return -1.0 if math.isnan(x) else x
 
 
 def distillation_items(metrics: Mapping[str, Any]) -> list[str]:
