@@ -39,3 +39,22 @@ def test_a_chart_of_differences_keeps_0_as_its_reference():
         chart = dot_plot_svg({"en": {"n": 100, "delta_auc": interval}},
                              [("delta_auc", "ΔROC-AUC", 0.0, [(0.0, "--", "zero")])], "x", "t")
     assert "interval above 0" in chart_texts(chart)
+
+
+def test_per_language_thresholds_print_as_the_verdict_prints_the_threshold():
+    """The verdict said 'Final threshold 0.5209', this section 'Global threshold 0.521'."""
+    from shoprel.evaluate.report.groups import language_threshold_section
+    from shoprel.evaluate.report.verdict import threshold_text
+
+    block = {"shrinkage": 200.0, "global_threshold": 0.520861620819095,
+             "global_f1_nested": 0.8103, "per_language_f1_nested": 0.8090,
+             "used_by_predict": False,
+             "languages": {"en": {"n": 117, "best": 0.5596286, "threshold": 0.5351699},
+                           "es": {"n": 108, "best": 0.2869064, "threshold": 0.4388254}}}
+    metrics = {"threshold": 0.520861620819095, "per_language_thresholds": block,
+               "threshold_selection": {"method": "oof_f1", "description": "best F1"}}
+    html = language_threshold_section(metrics)
+    assert "Global threshold 0.5209," in html and "Final threshold 0.5209 " in \
+        threshold_text(metrics)
+    assert "<th>en</th><td>117</td><td>0.5596</td><td>0.5352</td>" in html
+    assert "<th>es</th><td>108</td><td>0.2869</td><td>0.4388</td>" in html

@@ -27,6 +27,7 @@ from shoprel.evaluate.report.fmt import (
     esc,
     fmt,
     fmt_int,
+    fmt_threshold,
     mpl_text,
     note,
     num,
@@ -217,11 +218,12 @@ def language_threshold_section(metrics: Mapping[str, Any]) -> str:
     if not languages:
         return ""
     rows = "".join(
-        f"<tr><th>{esc(code)}</th><td>{fmt_int(r.get('n'))}</td><td>{fmt(r.get('best'))}</td>"
-        f"<td>{fmt(r.get('threshold'))}</td></tr>"
+        f"<tr><th>{esc(code)}</th><td>{fmt_int(r.get('n'))}</td>"
+        f"<td>{fmt_threshold(r.get('best'))}</td><td>{fmt_threshold(r.get('threshold'))}</td></tr>"
         for code, r in sorted(languages.items(), key=lambda kv: -num(kv[1].get("n"))))
     used = block.get("used_by_predict")  # absent: recorded before it was said
-    summary = (f"Global threshold {fmt(block.get('global_threshold'))}, shrinkage m = "
+    # thresholds as the verdict and the facts print them (0.5209, not 0.521)
+    summary = (f"Global threshold {fmt_threshold(block.get('global_threshold'))}, shrinkage m = "
                f"{fmt(block.get('shrinkage'), 0)}. Nested F1: global cut "
                f"{fmt(block.get('global_f1_nested'))}, per-language cuts "
                f"{fmt(block.get('per_language_f1_nested'))}.")
