@@ -101,6 +101,12 @@ def _flag_list(metrics: Mapping[str, Any]) -> str:
     return intro + shown
 
 
+def _path_breaks(text: str) -> str:
+    """A line may break after each comma of a category path ("a,b,c" has no space to break
+    at): in a narrow column the browser otherwise split its words ("aut|omotive")."""
+    return text.replace(",", ",<wbr>")
+
+
 def _error_table(table: pd.DataFrame, has_text: bool, label: str) -> str:
     head = "<th>id</th><th>language</th>"
     head += '<th class="text">query</th><th class="text">target</th>' if has_text else ""
@@ -111,7 +117,7 @@ def _error_table(table: pd.DataFrame, has_text: bool, label: str) -> str:
         if has_text:
             cells += (f'<td class="text" lang="{esc(r.get("language", ""))}">'
                       f"{shorten(r['query'])}</td>"
-                      f'<td class="text">{shorten(r["target"])}</td>')
+                      f'<td class="text">{_path_breaks(shorten(r["target"]))}</td>')
         fold = r.get("fold")
         cells += (f"<td>{fmt(r['probability'])}</td>"
                   f"<td>{'' if fold is None or pd.isna(fold) else int(fold)}</td>")
