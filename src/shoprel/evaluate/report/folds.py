@@ -70,31 +70,36 @@ def fold_section(metrics: Mapping[str, Any]) -> str:
 
 
 def _fold_svg(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
-    """Dot plots of per-fold F1 (vs baseline) and AUC, each with its mean line."""
+    """Dot plots of per-fold F1 (vs baseline) and AUC, each with its mean line. The legend
+    sits below both panels: inside one it hid the dot of a low last fold."""
     names = [mpl_text(name) for name, _ in rows]
     x = np.arange(len(rows), dtype=float)
     f1 = np.array([num(r.get("f1")) for _, r in rows])
     base = np.array([num(r.get("baseline_all_positive_f1")) for _, r in rows])
     auc = np.array([num(r.get("roc_auc")) for _, r in rows])
-    fig, (ax_f1, ax_auc) = new_figure(6.6, 3.2, ncols=2)
+    fig, (ax_f1, ax_auc) = new_figure(6.6, 3.5, ncols=2)
     panels = ((ax_f1, f1, MODEL_COLOR, "F1"), (ax_auc, auc, AUC_COLOR, "ROC-AUC"))
+    handles = []
     for ax, values, color, name in panels:
         ok = ~np.isnan(values)
-        ax.plot(x[ok], values[ok], "o", color=color, markersize=7, label=f"{name} per fold")
+        handles += ax.plot(x[ok], values[ok], "o", color=color, markersize=7,
+                           label=f"{name} per fold")
         if ok.any():
             mean = float(values[ok].mean())
-            ax.axhline(mean, color=color, linestyle="--", linewidth=1, label=f"mean {mean:.3f}")
+            handles.append(ax.axhline(mean, color=color, linestyle="--", linewidth=1,
+                                      label=f"mean {name} {mean:.3f}"))
         ax.set_xticks(x)
         ax.set_xticklabels(names)
         ax.set_xlabel("fold")
         ax.set_ylabel(name)
         ax.set_xlim(-0.5, len(rows) - 0.5)
     okb = ~np.isnan(base)
-    ax_f1.plot(x[okb], base[okb], "x", color=BASELINE_COLOR, markersize=7, label="all-positive F1")
+    handles += ax_f1.plot(x[okb], base[okb], "x", color=BASELINE_COLOR, markersize=7,
+                          label="all-positive F1")
     _pad_ylim(ax_f1, np.concatenate([f1, base]))
     _pad_ylim(ax_auc, auc)
-    for ax in (ax_f1, ax_auc):
-        ax.legend(loc="lower right", fontsize=8)
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8,
+               frameon=False)
     return svg(fig, "fold", "F1 and ROC-AUC per cross-validation fold")
 
 
