@@ -80,7 +80,7 @@ def _histogram(far: Mapping[str, Any], rows: pd.DataFrame, threshold: float) -> 
               label=f"far pairs, n={int(counts.sum()):,}")
     if not np.isnan(threshold):
         ax.axvline(threshold, color=BLACK, linewidth=1.2, label="threshold")
-    probability_density_axes(ax, legend="best")  # far pairs sit left, relevant rows right
+    probability_density_axes(ax)
     caption = ("Density of the fold models' scores: far pairs (filled) beside the labelled "
                "validation rows; far pairs right of the line are called relevant.")
     return figure_block(svg(fig, "far", "Score densities of far pairs and labelled rows"),
