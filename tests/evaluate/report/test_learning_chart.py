@@ -1,0 +1,30 @@
+"""The learning curve's legend leaves every point in view."""
+
+from __future__ import annotations
+
+import re
+
+from matplotlib import rc_context
+
+from shoprel.evaluate.report.learning import learning_curve_section
+from shoprel.evaluate.report.svg import PLOT_RC
+
+
+def test_the_legend_sits_below_the_panels_not_over_a_last_point_that_came_out_lowest():
+    """The largest share's F1 lowest of all (0.79 after 0.82): it sat in the corner where each
+    panel drew its legend."""
+    points = [{"fraction": f, "rows": r, "roc_auc": a, "f1": f1, "baseline_f1": 0.8,
+               "fold_roc_auc": [a - 0.02, a, a + 0.02], "constant_folds": []}
+              for f, r, a, f1 in ((0.1, 47, 0.62, 0.82), (0.25, 116, 0.60, 0.815),
+                                  (0.5, 233, 0.58, 0.80), (1.0, 466, 0.55, 0.79))]
+    with rc_context(PLOT_RC):
+        chart = learning_curve_section({"points": points}).split("<svg", 1)[1]
+    panels = re.findall(r'<g id="lc-axes_\d+">\s*<g id="lc-patch_\d+">\s*<path d="([^"]+)"',
+                        chart)
+    assert len(panels) == 2
+    bottom = max(float(y) for d in panels for y in re.findall(r"[\d.]+ ([\d.]+)", d))
+    legend = chart.split('id="lc-legend_1"', 1)[1]
+    entries = re.findall(r'<text [^>]*y="([\d.]+)"[^>]*>([^<]+)</text>', legend)
+    assert [text for _, text in entries] == ["OOF ROC-AUC", "OOF F1", "all-positive F1"]
+    assert min(float(y) for y, _ in entries) - 8 > bottom
+    assert chart.count('id="lc-legend_') == 1
