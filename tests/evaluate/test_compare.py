@@ -175,3 +175,20 @@ def test_a_stage_no_run_recorded_gets_no_column(two_runs) -> None:
     cost = cost[cost.index('id="cost"'):]
     assert "<th>CV seconds</th><th>final fit seconds</th><th>CV rows/s</th>" in cost
     assert "learning curve" not in cost and "student seconds" not in cost
+
+
+def test_the_page_shows_each_runs_own_figures_as_the_terminal_does(two_runs) -> None:
+    """The page gave only differences (and AUC/AP in chart legends): no run's F1 or share
+    called relevant, which the terminal summary prints."""
+    c = compare_runs(list(two_runs))
+    doc = render_comparison(c)
+    assert doc.index('id="verdict"') < doc.index('id="runs"') < doc.index('id="folds"')
+    runs = doc[doc.index('id="runs"'):doc.index('id="folds"')]
+    text = summary_text(c)
+    for side in c.runs:
+        o = side.overall
+        delta = o["f1"] - o["baseline_all_positive_f1"]
+        assert (f"<tr><th>{side.name}</th><td>{o['roc_auc']:.3f}</td><td>{o['f1']:.3f}</td>"
+                f"<td>{o['baseline_all_positive_f1']:.3f}</td><td>{delta:+.3f}</td>"
+                f"<td>{100 * o['predicted_positive_rate']:.1f}%</td></tr>") in runs
+        assert f"{o['f1']:.4f}" in text and f"{o['predicted_positive_rate']:.3f}" in text

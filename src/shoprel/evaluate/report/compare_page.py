@@ -18,7 +18,7 @@ from shoprel.evaluate.console import TIMED_STAGES
 from shoprel.evaluate.intervals import verdict
 from shoprel.evaluate.report.curves import roc_svg, thin_indices
 from shoprel.evaluate.report.far_pairs import FIGURE_HEADERS, figure_cells
-from shoprel.evaluate.report.fmt import esc, fmt, fmt_int, fmt_signed, mpl_text
+from shoprel.evaluate.report.fmt import esc, fmt, fmt_int, fmt_pct, fmt_signed, mpl_text, num
 from shoprel.evaluate.report.groups import dot_plot_svg
 from shoprel.evaluate.report.page import document, table_wrap
 from shoprel.evaluate.report.svg import (
@@ -38,6 +38,7 @@ def render_comparison(comparison: Comparison) -> str:
     with rc_context(PLOT_RC):
         sections = [
             _verdict(comparison, title),
+            _runs_section(comparison),
             _fold_section(comparison),
             _curves_section(comparison),
             _language_section(comparison),
@@ -97,6 +98,25 @@ def _pair_item(pair: dict, folds: int) -> str:
         parts.append(f'{name} <span class="{state}">{esc(interval_text(pair[key]))}, '
                      f"{words[state]}</span>; higher on {pair[wins]}/{folds} folds.")
     return f"<li>{' '.join(parts)}</li>"
+
+
+def _runs_section(c: Comparison) -> str:
+    """Each run's own figures, pooled over all out-of-fold rows, as the terminal summary
+    prints them: the differences above say which run is better, not how good either is."""
+    body = "".join(_run_row(side) for side in c.runs)
+    return ('<section id="runs"><h2>Runs</h2><p class="hint">Each run pooled over all '
+            "out-of-fold rows, each fold cut at its own nested threshold.</p>" + table_wrap(
+                "<table><thead><tr><th>run</th><th>ROC-AUC</th><th>F1</th>"
+                "<th>all-positive F1</th><th>Δ F1</th><th>predicted relevant</th></tr></thead>"
+                f"<tbody>{body}</tbody></table>", "runs") + "</section>")
+
+
+def _run_row(side) -> str:
+    o = side.overall
+    f1, baseline = o.get("f1"), o.get("baseline_all_positive_f1")
+    return (f"<tr><th>{esc(side.name)}</th><td>{fmt(o.get('roc_auc'))}</td><td>{fmt(f1)}</td>"
+            f"<td>{fmt(baseline)}</td><td>{fmt_signed(num(f1) - num(baseline))}</td>"
+            f"<td>{fmt_pct(o.get('predicted_positive_rate'))}</td></tr>")
 
 
 def _fold_section(c: Comparison) -> str:
