@@ -192,3 +192,14 @@ def test_the_page_shows_each_runs_own_figures_as_the_terminal_does(two_runs) -> 
                 f"<td>{o['baseline_all_positive_f1']:.3f}</td><td>{delta:+.3f}</td>"
                 f"<td>{100 * o['predicted_positive_rate']:.1f}%</td></tr>") in runs
         assert f"{o['f1']:.4f}" in text and f"{o['predicted_positive_rate']:.3f}" in text
+
+
+def test_the_cost_tables_words_are_left_aligned_like_text(two_runs) -> None:
+    """Folder names and the threshold method were right-aligned as if they were numbers."""
+    doc = render_comparison(compare_runs(list(two_runs)))
+    cost = doc[doc.index('id="cost"'):]
+    assert '<th class="word">folder</th>' in cost and '<th class="word">threshold method' in cost
+    for side in compare_runs(list(two_runs)).runs:
+        assert f'<td class="word">{side.folder}</td>' in cost
+        assert f'<td class="word">{side.threshold_method}</td>' in cost
+    assert re.search(r"th\.word, td\.word \{ text-align: left; \}", doc)

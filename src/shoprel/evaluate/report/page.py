@@ -52,6 +52,7 @@ thead th { background: #eef0f3; font-weight: 600; white-space: nowrap; }
 tbody tr:nth-child(even) { background: var(--zebra); }
 tfoot th, tfoot td { border-top: 2px solid var(--line); font-style: italic; }
 th.text, td.text { text-align: left; min-width: 12em; max-width: 28em; overflow-wrap: anywhere; }
+th.word, td.word { text-align: left; }
 tr.small th, tr.small td { color: var(--muted); }
 table.facts th { color: var(--muted); font-weight: 500; padding-right: 18px; }
 table.facts td { text-align: left; overflow-wrap: anywhere; }
