@@ -81,10 +81,17 @@ def pages(tmp_path_factory) -> dict[str, str]:
                     "far_pairs": far_pairs_summary(far, threshold, oof)})
     report = root / "report.html"
     report.write_text(render_report(metrics, oof, "browser run"), encoding="utf-8")
+    # an ensemble's report: its members line flags a member that ranks better
+    ensemble = root / "ensemble.html"
+    members = [{"name": f"{name}-{'m' * 20}", "threshold": 0.5, "f1": 0.8, "roc_auc": auc}
+               for name, auc in (("weak", 0.55), ("strong", 0.99))]
+    ensemble.write_text(render_report({**metrics, "members": members}, oof, "browser ens"),
+                        encoding="utf-8")
     base = rows()
     runs = [make_run(root / "a", base, 0.6, 1, "a"), make_run(root / "b", base, 1.2, 2, "b")]
     compare, _ = write_comparison(runs, root / "compare.html")
-    return {"report": report.as_uri(), "compare": compare.as_uri()}
+    return {"report": report.as_uri(), "compare": compare.as_uri(),
+            "ensemble": ensemble.as_uri()}
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +121,7 @@ def network_requests(driver) -> list[str]:
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
-@pytest.mark.parametrize("page", ["report", "compare"])
+@pytest.mark.parametrize("page", ["report", "compare", "ensemble"])
 def test_page_in_chromium(browser, pages, page: str, width: int) -> None:
     browser.set_window_size(width, WIDTHS[width])
     browser.get_log("performance")  # drop what earlier pages logged

@@ -62,6 +62,7 @@ table.facts td { text-align: left; overflow-wrap: anywhere; }
 .loss, .worse { color: var(--loss); font-weight: 600; }
 .unclear { color: var(--unclear); font-weight: 600; }
 .flag { color: var(--loss); font-weight: 600; white-space: nowrap; }
+.verdict .flag { white-space: normal; }
 .verdict { border: 2px solid var(--line); border-left: 8px solid var(--unclear);
   border-radius: 6px; padding: 10px 16px; margin: 6px 0 14px; background: #fafbfc; }
 .verdict-gain { border-left-color: var(--gain); }

@@ -117,8 +117,9 @@ def member_items(metrics: Mapping[str, Any]) -> list[str]:
     best = max(members, key=lambda m: _or_minus_one(num(m.get("roc_auc"))))
     flag = ""
     if round(num(best.get("roc_auc")), 3) > round(auc, 3):  # below as the figures print
-        flag = (f' — <span class="flag">ranks below its member {esc(best.get("name"))} '
-                f"(ROC-AUC {fmt(auc)} against {fmt(best.get('roc_auc'))})</span>")
+        # only the words in the flag: it does not wrap, and a phone is narrow
+        flag = (f' — <span class="flag">ranks below its member {esc(best.get("name"))}</span> '
+                f"(ROC-AUC {fmt(auc)} against {fmt(best.get('roc_auc'))})")
     return [f"<li>Members, pooled out-of-fold on the same rows: {figures}{flag}</li>"]
 
 
