@@ -203,3 +203,9 @@ def test_the_cost_tables_words_are_left_aligned_like_text(two_runs) -> None:
         assert f'<td class="word">{side.folder}</td>' in cost
         assert f'<td class="word">{side.threshold_method}</td>' in cost
     assert re.search(r"th\.word, td\.word \{ text-align: left; \}", doc)
+
+
+def test_the_pr_chart_keeps_its_legend_above_the_plot(two_runs) -> None:
+    from tests.evaluate.report.test_chart_legends import legend_below_top
+
+    assert legend_below_top(render_comparison(compare_runs(list(two_runs))), "pr") == []

@@ -26,6 +26,7 @@ from shoprel.evaluate.report.svg import (
     PLOT_RC,
     SERIES,
     figure_block,
+    legend_above,
     new_figure,
     svg,
 )
@@ -165,7 +166,7 @@ def _pr_overlay(series) -> str:
     ax.set_xlim(0, 1.01)
     ax.set_xlabel("recall")
     ax.set_ylabel("precision")
-    ax.legend(loc="lower left", fontsize=8)
+    legend_above(ax)
     names = ", ".join(str(s[0]) for s in series)
     return svg(fig, "pr", f"Precision against recall: {names}")
 

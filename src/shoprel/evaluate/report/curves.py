@@ -31,6 +31,7 @@ from shoprel.evaluate.report.svg import (
     NEGATIVE_COLOR,
     POSITIVE_COLOR,
     figure_block,
+    legend_above,
     new_figure,
     probability_density_axes,
     svg,
@@ -203,7 +204,7 @@ def pr_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
     ax.set_ylim(max(0.0, min(rate, float(precision[keep].min())) - 0.05), 1.01)
     ax.set_xlabel("recall")
     ax.set_ylabel("precision")
-    ax.legend(loc="lower left", fontsize=8)
+    legend_above(ax)  # lower left hid the baseline, and a curve that starts low
     caption = (
         f"Average precision {ap:.3f} against its baseline, the positive rate {rate:.3f} (dashed:"
         " the precision of predicting everything relevant). The dot is the reported operating "

@@ -104,5 +104,11 @@ def probability_density_axes(ax) -> None:
     ax.set_xlim(0, 1)
     ax.set_xlabel("out-of-fold probability")
     ax.set_ylabel("density")
+    legend_above(ax)
+
+
+def legend_above(ax) -> None:
+    """The legend in two columns just above the plot (a single-panel figure's tight crop keeps
+    it): no corner of the plot is sure to stay empty of data."""
     ax.legend(loc="lower left", bbox_to_anchor=(0, 1.02), ncols=2, fontsize=8, frameon=False,
               borderaxespad=0)

@@ -1,4 +1,5 @@
-"""The score-density charts keep their legend off the bars."""
+"""The single-panel charts whose data can fill any corner (score densities, precision–recall)
+keep their legend above the plot, off the data."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from matplotlib import rc_context
 from tests.evaluate.test_report_trust import metrics_for, scored_oof
 
-from shoprel.evaluate.report.curves import distribution_section
+from shoprel.evaluate.report.curves import distribution_section, pr_section
 from shoprel.evaluate.report.far_pairs import far_pairs_section
 from shoprel.evaluate.report.svg import PLOT_RC
 from shoprel.evaluate.run_metrics import prediction_table
@@ -28,14 +29,14 @@ def legend_below_top(chart: str, prefix: str) -> list[tuple[float, str]]:
     frame = re.search(rf'<g id="{prefix}-axes_1">\s*<g id="{prefix}-patch_\d+">\s*'
                       r'<path d="([^"]+)"', chart).group(1)
     top = min(float(y) for y in re.findall(r"[\d.]+ ([\d.]+)", frame))
-    legend = chart.split(f'id="{prefix}-legend_1"', 1)[1]
+    legend = chart.split(f'id="{prefix}-legend_1"', 1)[1].split("</svg>", 1)[0]
     entries = [(float(y), text) for y, text in
                re.findall(r'<text [^>]*y="([\d.]+)"[^>]*>([^<]+)</text>', legend)]
     assert len(entries) >= 3
     return [(y, text) for y, text in entries if y >= top]
 
 
-@pytest.mark.parametrize("chart", ["hist", "far"])
+@pytest.mark.parametrize("chart", ["hist", "far", "pr"])
 def test_the_legend_sits_above_the_plot(chart):
     oof = low_scores()
     metrics = metrics_for(oof)
@@ -43,6 +44,8 @@ def test_the_legend_sits_above_the_plot(chart):
     with rc_context(PLOT_RC):
         if chart == "hist":
             html = distribution_section(metrics, rows)
+        elif chart == "pr":  # the lower left legend hid the all-positive baseline
+            html = pr_section(metrics, rows)
         else:
             far = oof[oof["label"] == 0].assign(probability=lambda d: d["probability"] * 0.8)
             metrics["far_pairs"] = far_pairs_summary(far, metrics["threshold"], oof)
