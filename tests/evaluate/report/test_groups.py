@@ -58,3 +58,27 @@ def test_per_language_thresholds_print_as_the_verdict_prints_the_threshold():
         threshold_text(metrics)
     assert "<th>en</th><td>117</td><td>0.5596</td><td>0.5352</td>" in html
     assert "<th>es</th><td>108</td><td>0.2869</td><td>0.4388</td>" in html
+
+
+def test_a_charted_languages_delta_f1_is_coloured_as_its_dot():
+    """A real QI run's only language: ΔF1 +0.040 printed in the gain colour right under its
+    grey diamond (interval -0.013 to +0.093). Uncharted (small) languages keep the sign."""
+    from shoprel.evaluate.intervals import verdict
+    from shoprel.evaluate.report.groups import language_intervals
+
+    oof = scored_oof(signal=1.0, backwards="none")
+    metrics = metrics_for(oof)
+    rows = prediction_table(oof, metrics)
+    with rc_context(PLOT_RC):
+        html = language_section(metrics, rows)
+    table = html.split("<tbody>", 1)[1]
+    shown = {}
+    for name, iv in language_intervals(rows).items():
+        row = table.split(f"<th>{name}</th>", 1)[1].split("</tr>", 1)[0]
+        cls, text = re.findall(r'<td class="([^"]+)">([^<]*)</td>', row)[0]
+        assert cls == verdict(iv["delta_f1"]), (name, cls, text)
+        shown[cls] = text
+    assert set(shown) == {"gain", "unclear"}  # en +0.040 across 0, es +0.042 above it
+    assert all(float(text) > 0.03 for text in shown.values())
+    small = html.split("<details>", 1)[1]
+    assert re.search(r'<th>tl</th>(?:<td>[^<]*</td>){4}<td class="(better|worse|na)">', small)

@@ -157,9 +157,13 @@ def language_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
     pooled = ("Table: each language pooled over its out-of-fold rows (each fold cut at its "
               "own threshold), as the verdict's pooled figures"
               + ("; the chart's dots are means over folds, so a language's Δ F1 there can "
-                 "differ from its row here." if chart else "."))
+                 "differ from its row here. A charted language's Δ F1 is coloured as its dot: "
+                 "blue or orange only when the whole interval lies above or below 0."
+                 if chart else "."))
+    # a +0.040 in the gain colour beside a grey diamond (interval across 0) contradicted it
+    verdicts = {name: verdict(iv["delta_f1"]) for name, iv in intervals.items()}
     return (head + chart + f'<p class="hint">{pooled}</p>'
-            + group_table(groups, "language", overall_auc=overall_auc) + tail)
+            + group_table(groups, "language", overall_auc=overall_auc, verdicts=verdicts) + tail)
 
 
 def detected_language_section(metrics: Mapping[str, Any]) -> str:

@@ -103,6 +103,7 @@ def group_table(
     footer: Sequence[tuple[str, Mapping[str, Any], str | None]] = (),
     overall_auc: float | None = None,
     split_small: bool = True,
+    verdicts: Mapping[str, str] | None = None,
 ) -> str:
     """One row per group with n, positive rate, F1 vs baseline, AUC, precision, recall.
 
@@ -110,14 +111,17 @@ def group_table(
     the verdict of its interval, as the report's verdict colours the same number (by its
     sign, -0.004 read as a loss where the verdict said unclear); a spread row is not
     coloured. With ``split_small``, groups under MIN_GROUP_ROWS go to a folded table below;
-    with ``overall_auc``, a flag column names the weak groups.
+    with ``overall_auc``, a flag column names the weak groups. A group in ``verdicts`` (the
+    verdict of its per-fold interval, where a chart beside the table shows one) has its Δ F1
+    coloured by it, as the chart colours its dot; the others by their sign.
     """
     with_flags = overall_auc is not None
     big = [(n, r) for n, r in groups
            if not split_small or num(r.get("n")) >= MIN_GROUP_ROWS]
     small = [(n, r) for n, r in groups if split_small and not num(r.get("n")) >= MIN_GROUP_ROWS]
-    body = "".join(_row_html(n, r, BY_SIGN, "", weakness(r, overall_auc), with_flags)
-                   for n, r in big)
+    verdicts = verdicts or {}
+    body = "".join(_row_html(n, r, verdicts.get(n, BY_SIGN), "", weakness(r, overall_auc),
+                             with_flags) for n, r in big)
     foot = "".join(_row_html(n, r, colour, "", "", with_flags) for n, r, colour in footer)
     out = _table(body, key_header, f"<tfoot>{foot}</tfoot>" if foot else "", with_flags,
                  key_header) if big or not small else ""
