@@ -1,5 +1,5 @@
-"""The single-panel charts whose data can fill any corner (score densities, precision–recall)
-keep their legend above the plot, off the data."""
+"""The single-panel charts whose data can fill any corner (score densities, precision–recall,
+F1 against threshold) keep their legend above the plot, off the data."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pytest
 from matplotlib import rc_context
 from tests.evaluate.test_report_trust import metrics_for, scored_oof
 
-from shoprel.evaluate.report.curves import distribution_section, pr_section
+from shoprel.evaluate.report.curves import distribution_section, pr_section, threshold_section
 from shoprel.evaluate.report.far_pairs import far_pairs_section
 from shoprel.evaluate.report.svg import PLOT_RC
 from shoprel.evaluate.run_metrics import prediction_table
@@ -36,7 +36,7 @@ def legend_below_top(chart: str, prefix: str) -> list[tuple[float, str]]:
     return [(y, text) for y, text in entries if y >= top]
 
 
-@pytest.mark.parametrize("chart", ["hist", "far", "pr"])
+@pytest.mark.parametrize("chart", ["hist", "far", "pr", "thr"])
 def test_the_legend_sits_above_the_plot(chart):
     oof = low_scores()
     metrics = metrics_for(oof)
@@ -46,6 +46,8 @@ def test_the_legend_sits_above_the_plot(chart):
             html = distribution_section(metrics, rows)
         elif chart == "pr":  # the lower left legend hid the all-positive baseline
             html = pr_section(metrics, rows)
+        elif chart == "thr":  # and there a language whose F1 starts low (few positives)
+            html = threshold_section(metrics, rows)
         else:
             far = oof[oof["label"] == 0].assign(probability=lambda d: d["probability"] * 0.8)
             metrics["far_pairs"] = far_pairs_summary(far, metrics["threshold"], oof)

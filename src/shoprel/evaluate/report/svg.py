@@ -107,8 +107,8 @@ def probability_density_axes(ax) -> None:
     legend_above(ax)
 
 
-def legend_above(ax) -> None:
-    """The legend in two columns just above the plot (a single-panel figure's tight crop keeps
+def legend_above(ax, ncols: int = 2) -> None:
+    """The legend in columns just above the plot (a single-panel figure's tight crop keeps
     it): no corner of the plot is sure to stay empty of data."""
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.02), ncols=2, fontsize=8, frameon=False,
-              borderaxespad=0)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.02), ncols=ncols, fontsize=8,
+              frameon=False, borderaxespad=0)
