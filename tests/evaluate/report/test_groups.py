@@ -82,3 +82,28 @@ def test_a_charted_languages_delta_f1_is_coloured_as_its_dot():
     assert all(float(text) > 0.03 for text in shown.values())
     small = html.split("<details>", 1)[1]
     assert re.search(r'<th>tl</th>(?:<td>[^<]*</td>){4}<td class="(better|worse|na)">', small)
+
+
+def test_per_language_auc_intervals_are_those_of_binary_metrics():
+    """The chart computes ROC-AUC alone (for speed): the same per-fold values as the run's
+    metrics give, one-class folds skipped alike."""
+    import numpy as np
+
+    from shoprel.evaluate.intervals import AUC_OVER_CHANCE, paired_interval
+    from shoprel.evaluate.metrics import binary_metrics
+    from shoprel.evaluate.report.groups import language_intervals
+
+    oof = scored_oof(signal=1.0, backwards="none")
+    metrics = metrics_for(oof)
+    rows = prediction_table(oof, metrics)
+    rows.loc[(rows["language"] == "fr") & (rows["fold"] == 0), "label"] = 1  # one class
+    got = language_intervals(rows)
+    for name in ("en", "es", "fr"):
+        part = rows[rows["language"] == name]
+        aucs = [binary_metrics(f["label"], f["prediction"], f["probability"])["roc_auc"]
+                for _, f in part.groupby("fold")]
+        values = [None if a is None else a - 0.5 for a in aucs]
+        want = paired_interval(values, bounds=AUC_OVER_CHANCE)
+        assert got[name]["delta_auc"]["k"] == want["k"] == (4 if name == "fr" else 5)
+        assert np.allclose([got[name]["delta_auc"][k] for k in ("mean", "low", "high")],
+                           [want[k] for k in ("mean", "low", "high")], rtol=0, atol=1e-12)
