@@ -132,7 +132,10 @@ def roc_calibration_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> s
     cal = figure_block(
         _calibration_svg(table, brier),
         f"Mean predicted probability against the observed share of relevant rows in "
-        f"{CALIBRATION_BINS} equal-width bins (marker area ∝ rows). On the diagonal, a score "
+        # scores spanning 0.4-0.9 leave half the bins empty: "10 bins" over five dots read
+        # as points missing
+        f"{CALIBRATION_BINS} equal-width bins; a dot for each bin with rows ({len(table)} "
+        "here, marker area ∝ rows). On the diagonal, a score "
         f"of 0.8 means 80 % relevant. Brier score {brier:.3f}; guessing the positive rate for "
         f"every row scores {rate * (1 - rate):.3f}.")
     return head + f'<div class="grid2">{roc}{cal}</div></section>'
