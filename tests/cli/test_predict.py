@@ -4,6 +4,7 @@ on rows the training file's languages do not cover, on stderr too."""
 
 import json
 import re
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -21,9 +22,10 @@ def test_bare_input_to_a_translated_run_is_one_warning_line(translated_run, tmp_
     result = CliRunner().invoke(predict, args)
     assert result.exit_code == 0, result.output
     warning = [line for line in result.stderr.splitlines() if line.startswith("warning:")]
-    assert warning == [f"warning: {ROWS} of {ROWS} rows scored on the bare query: the run was "
-                       f"trained with translations and {bare} has no translated_query there "
-                       "(run `shoprel translate` on it first)"]
+    assert len(warning) == 1 and warning[0].startswith(
+        f"warning: {ROWS} of {ROWS} rows scored on the bare query (")
+    assert warning[0].endswith(f"): the run was trained with translations and {bare} has no "
+                               "translated_query column (run `shoprel translate` on it first)")
     quiet = CliRunner().invoke(predict, [*args[:-1], str(tmp_path / "q.jsonl"), "--quiet"])
     # --quiet silences progress, not a warning about the scores
     assert quiet.exit_code == 0 and quiet.stderr.splitlines() == warning
@@ -122,7 +124,16 @@ def test_rows_a_translated_file_left_untranslated_are_counted(translated_run, tm
     done = CliRunner().invoke(predict, [str(run), str(source), "--out",
                                         str(tmp_path / "q.jsonl"), "--quiet"])
     assert done.exit_code == 0, done.output
-    assert done.stderr.startswith(f"warning: 7 of {len(rows)} rows scored on the bare query")
+    assert result.bare_languages == dict(Counter(rows[i]["language"] for i in left)
+                                         .most_common())
+    assert result.translation_column
+    # the file went through a translator already: told to run `shoprel translate` on it, its
+    # user would get the same empty rows again; the languages say which had no route
+    by_language = ", ".join(f"{lang} {n}" for lang, n in result.bare_languages.items())
+    assert done.stderr.splitlines()[0] == (
+        f"warning: 7 of {len(rows)} rows scored on the bare query ({by_language}): the run was "
+        f"trained with translations and {source} leaves their translated_query empty "
+        "(`shoprel translate` does so where it has no route from a row's language)")
     whole = predict_file(run, run.parent / "translated.jsonl", tmp_path / "t.jsonl",
                          progress=False)
     assert whole.bare_rows == 0  # English rows carry their own query as translation

@@ -140,6 +140,9 @@ def test_bare_queries_to_a_translated_run_are_counted_as_locally(tmp_path, trans
     local = predict_file(run, bare, tmp_path / "local.jsonl", progress=False)
     remote = predict_file_ray(run, bare, tmp_path / "ray.jsonl", num_actors=1, progress=False)
     assert remote.bare_rows == local.bare_rows == remote.rows > 0
+    assert remote.bare_languages == local.bare_languages  # by language, as the CLI says them
+    assert sum(local.bare_languages.values()) == local.bare_rows
+    assert not remote.translation_column and not local.translation_column
     translated = predict_file_ray(run, run.parent / "translated.jsonl",
                                   tmp_path / "translated.jsonl", num_actors=1, progress=False)
     assert translated.bare_rows == 0 and translated.rows == remote.rows

@@ -113,9 +113,7 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
     if empty := empty_texts_note(result.empty_texts, input_file, "scored as empty texts"):
         note(empty, quiet)
     if result.bare_rows:  # scores unlike the run's own: said even under --quiet
-        click.echo(f"warning: {result.bare_rows} of {result.rows} rows scored on the bare query: "
-                   f"the run was trained with translations and {input_file} has no "
-                   "translated_query there (run `shoprel translate` on it first)", err=True)
+        click.echo(f"warning: {_bare_rows(result, input_file)}", err=True)
     cuts = sorted(result.language_cuts.values())
     threshold = (f"per-language thresholds {cuts[0]:.4f}–{cuts[-1]:.4f}, "
                  f"{result.threshold:.4f} for other languages" if cuts
@@ -126,6 +124,23 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
         click.echo(f"warning: {_new_language_rows(result.new_languages, result.translated_only)}"
                    ": its cross-validation "
                    f"says nothing about them ({NEW_LANGUAGES_DOC})", err=True)
+
+
+def _bare_rows(result, input_file) -> str:
+    """The rows scored on their bare query, by language, and why: a file without the column
+    wants `shoprel translate`; one it already went through left them empty (no route from
+    their language), which translating again would not change."""
+    why = (f"{input_file} leaves their translated_query empty (`shoprel translate` does so "
+           "where it has no route from a row's language)" if result.translation_column
+           else f"{input_file} has no translated_query column (run `shoprel translate` on it "
+                "first)")
+    from shoprel.data.validate import UNKNOWN_LANGUAGE
+
+    by_tag = {("untagged" if lang == UNKNOWN_LANGUAGE else lang): n
+              for lang, n in result.bare_languages.items()}
+    return (f"{result.bare_rows} of {_rows(result.rows)} scored on the bare query "
+            f"({_counts(by_tag)}): the run was trained with translations and "
+            f"{why}")
 
 
 def _rows(n: int) -> str:

@@ -69,10 +69,16 @@ def bare_query_rows(frame: PairFrame) -> int:
     which query_side reads bare: what a model trained with translations scores unlike its
     training rows. Counted per row: rows left untranslated in a file that translates others
     (a translator with no route for their language) were not counted at all."""
+    return int(bare_query_mask(frame).sum())
+
+
+def bare_query_mask(frame: PairFrame) -> pd.Series:
+    """Which rows bare_query_rows counts: predict names their languages, so a file whose
+    translator had no route for some is told so rather than told to translate it."""
     has_query = frame.df["query"].str.strip() != ""
     if not frame.has_translation:
-        return int(has_query.sum())
-    return int((has_query & (frame.df[TRANSLATION].fillna("").str.strip() == "")).sum())
+        return has_query
+    return has_query & (frame.df[TRANSLATION].fillna("").str.strip() == "")
 
 
 class UntranslatedInputWarning(UserWarning):

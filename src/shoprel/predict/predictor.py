@@ -26,7 +26,7 @@ from shoprel.ensemble.cuts import language_cuts, row_thresholds
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.models.backbones.embedding_store import MAX_RECENT_TEXTS, RECENT_TEXT_BYTES_768
 from shoprel.models.backbones.target_index import has_stopped_build
-from shoprel.models.base import UntranslatedInputWarning, bare_query_rows
+from shoprel.models.base import UntranslatedInputWarning, bare_query_mask
 from shoprel.predict.cascade import DEFAULT_SHARE, CascadePredictor, check_share
 from shoprel.predict.index import INDEX_FOLDER, embeds_nothing, index_folders, index_names_in
 from shoprel.predict.languages import (
@@ -57,6 +57,10 @@ class PredictResult:
     language_cuts: dict[str, float] = field(default_factory=dict)
     # rows without a translated_query that a model trained with translations scored bare
     bare_rows: int = 0
+    # those rows per language tag as read (most first), and whether the input had a
+    # translated_query column at all (else its rows were left empty: no route, say)
+    bare_languages: dict[str, int] = field(default_factory=dict)
+    translation_column: bool = False
     # the tags of new_languages the run trained on only as translated rows (augment.translate)
     translated_only: list[str] = field(default_factory=list)
     # the reader's counts of rows with an empty query or target, scored as empty texts, and
@@ -312,7 +316,8 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
     chunks = iter_pair_chunks(input_file, task=predictor.task, chunk_rows=chunk_rows,
                               written_ids=True, read_labels=False)
     known, new_languages = predictor.training_languages(), Counter()
-    wants_translation, bare = reads_translation(predictor), Counter()
+    wants_translation, bare = reads_translation(predictor), Counter()  # bare rows per tag
+    column = {"seen": False}  # a translated_query column in any chunk
     read = {}  # the last chunk's stats: the reader's counts over the whole file
 
     def scored(chunk: PairFrame) -> pa.Table:
@@ -320,7 +325,9 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
         trained = predictor.as_trained(chunk)  # the tags mapped once, counted and scored
         new_languages.update(unseen_as_trained(trained.df["language"], known))
         if wants_translation:
-            bare["rows"] += bare_query_rows(chunk)
+            untranslated = bare_query_mask(chunk)
+            bare.update(chunk.df["language"][untranslated])
+            column["seen"] = column["seen"] or chunk.has_translation
         with warnings.catch_warnings():  # counted above, said once by the caller
             warnings.simplefilter("ignore", UntranslatedInputWarning)
             return pa.Table.from_pandas(predictor.submission(chunk, trained),
@@ -332,7 +339,8 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
                          dict(new_languages.most_common()),
                          getattr(predictor, "rescored", None),
                          language_cuts(predictor.run.manifest.get("language_thresholds")),
-                         bare_rows=bare["rows"],
+                         bare_rows=bare.total(), bare_languages=dict(bare.most_common()),
+                         translation_column=column["seen"],
                          translated_only=translated_only_tags(
                              new_languages, translated_languages(predictor.run)),
                          empty_texts=empty_counts(read))

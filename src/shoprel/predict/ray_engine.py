@@ -34,7 +34,7 @@ from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.tasks import Task
 from shoprel.ensemble.cuts import language_cuts
 from shoprel.errors import ConfigError, ShoprelError, one_line_reason
-from shoprel.models.base import UntranslatedInputWarning, bare_query_rows
+from shoprel.models.base import UntranslatedInputWarning, bare_query_mask
 from shoprel.predict.index import index_folders
 from shoprel.predict.languages import moved_tags, translated_only_tags, unseen_as_trained
 from shoprel.predict.predictor import (
@@ -248,8 +248,12 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
         # no Parquet schema); the local engine writes the empty submission, no Ray to start
         return predict_file(run_dir, input_file, out_file, progress=progress,
                             indexes=given_indexes, scorer=scorer, overwrite=overwrite)
-    bare = (sum(bare_query_rows(PairFrame(run.task, block)) for block in blocks)
-            if scoring.reads_translation() else 0)
+    bare, column = Counter(), False  # bare rows per tag, a translated_query column anywhere
+    if scoring.reads_translation():
+        for block in blocks:
+            frame = PairFrame(run.task, block)
+            bare.update(block["language"][bare_query_mask(frame)])
+            column = column or frame.has_translation
     # rows in languages the run never saw: warned of, as by the local engine ('fr-fr' of a
     # run trained on 'fr' is no new one)
     blocks, new_languages = blocks_as_trained(blocks, training_languages(scoring))
@@ -270,6 +274,7 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
     return PredictResult(out_file, rows, positives, scoring.threshold,
                          new_languages=dict(new_languages.most_common()),
                          language_cuts=language_cuts(scoring.manifest.get("language_thresholds")),
-                         bare_rows=bare, translated_only=translated_only_tags(
+                         bare_rows=bare.total(), bare_languages=dict(bare.most_common()),
+                         translation_column=column, translated_only=translated_only_tags(
                              new_languages, translated_languages(scoring)),
                          empty_texts=empty_texts)
