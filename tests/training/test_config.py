@@ -73,6 +73,27 @@ def test_every_preset_validates(preset):
     assert preset.stem.split("-")[0] in {config.model.family, "gemma3"}
 
 
+@pytest.mark.parametrize("pairs, message", [
+    ("{'': es}", "'' is not a language tag"),
+    ("{it: ''}", "'' is not a language tag"),
+    ("{it: data/es.csv}", "'data/es.csv' is not a language tag"),
+    ("{en: EN}", "en <- EN: one language twice"),
+    ("{it-IT: it}", "it-IT <- it: one language twice"),
+])
+def test_augment_pairs_that_name_no_language_or_one_twice_are_refused_at_their_line(
+        tmp_path, pairs, message):
+    """`'': es` trained until the file was read, then said 'the apertium backend has no route
+    es -> '; `en: en` said 'augmentation target 'en' is its own source', naming no file, line
+    nor field; `it: it` that the file had no rows in 'it'."""
+    path = tmp_path / "c.yaml"
+    path.write_text(f"model: {{family: fast}}\naugment:\n  translate: {pairs}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).startswith(f"{path}: line 3: augment.translate: {message}")
+    assert load_config(None, {"augment.translate": {"it-IT": "ES"}}).augment.translate == {
+        "it-IT": "ES"}  # tags of any case and region still pass
+
+
 def test_a_files_mistake_names_the_file_and_an_options_names_the_option(tmp_path):
     """--folds is named only when it set the value; a key of the file names the file."""
     options = {"folds.k": "--folds", "data.task": "--task"}

@@ -37,10 +37,15 @@ def check_batch(texts: list[str], source_langs: list[str]) -> None:
 _TAG = re.compile(r"[a-z]{2,3}")
 
 
+def is_language_tag(code: str) -> bool:
+    """'en', 'pt-BR', 'it_IT', 'spa': a tag normalize_lang reads as a language; not '', a path."""
+    return bool(_TAG.fullmatch(normalize_lang(code)))
+
+
 def check_target_language(code: str) -> str:
     """A tag to translate into ('en', 'pt-BR'): one ConfigError for anything else (a path, an
     empty string), instead of a file whose every row has "no route"."""
-    if not _TAG.fullmatch(normalize_lang(code)):
+    if not is_language_tag(code):
         raise ConfigError(f"--to: {code!r} is not a language tag (two or three letters, e.g. "
                           "'en', 'pt-BR')")
     return normalize_lang(code)

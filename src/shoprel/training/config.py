@@ -193,6 +193,24 @@ class AugmentConfig(StrictConfig):
     easy_negatives: float = Field(0.0, ge=0.0, le=10.0)
     easy_negative_weight: float = Field(1.0, gt=0.0, le=100.0)
 
+    @field_validator("translate")
+    @classmethod
+    @_with_the_others
+    def _language_pairs(cls, pairs: dict[str, str]) -> dict[str, str]:
+        """Each side a language tag, two languages: `'': es` was refused only after the file
+        was read, as 'no route es -> ', and `en: en` as 'its own source' with no place named."""
+        from shoprel.augment.translator import is_language_tag, normalize_lang
+
+        for new, source in pairs.items():
+            for code in (new, source):
+                if not is_language_tag(code):
+                    raise ConfigError(f"{code!r} is not a language tag (two or three letters, "
+                                      "e.g. 'it', 'pt-BR'); write {new language: source}")
+            if normalize_lang(new) == normalize_lang(source):
+                raise ConfigError(f"{new} <- {source}: one language twice; a pair makes rows "
+                                  "in a new language from another language's rows")
+        return pairs
+
     @model_validator(mode="after")
     @_with_the_others
     def _check_backend_fields(self) -> AugmentConfig:
