@@ -69,6 +69,17 @@ def test_langid_file_and_cli_report(tmp_path, jsonl):
     assert re.search(r"^es\s+2\s+1\s+50\.0\s+en 1$", result.output, flags=re.M)
 
 
+def test_rows_tagged_vn_agree_with_vietnamese(tmp_path, jsonl):
+    """The competition's 'vn' rows were all counted as disagreeing with the detector's 'vi'."""
+    queries = ["ốp lưng điện thoại", "đèn thả trần phòng khách", "bình pha cà phê"]
+    rows = [{"id": i, "language": "vn", "origin_query": q, "category_path": "x,y"}
+            for i, q in enumerate(queries)]
+    report = langid_file(jsonl(tmp_path / "q.jsonl", rows), tmp_path / "out.jsonl")
+    assert report.rows == {"vi": 3} and report.disagree["vi"] == 0
+    written = [json.loads(line) for line in (tmp_path / "out.jsonl").read_text().splitlines()]
+    assert [row["language"] for row in written] == ["vn"] * 3  # the tag stays as written
+
+
 def test_rows_without_a_language_tag_are_not_counted_as_disagreeing(tmp_path, jsonl):
     """A file with no language column was reported as 'unk 3 rows, 3 disagree, 0.0 %': every
     row wrong. Untagged rows are listed with what was detected, left out of the disagreement,

@@ -23,6 +23,18 @@ def test_table_lookup_from_csv(tmp_path):
     assert table.translate(["zapatos de mujer"], ["es"], "fr") == [None]
 
 
+def test_the_competitions_vn_tag_is_vietnamese(tmp_path):
+    """The competition's QI files tag Vietnamese 'vn': its rows had no route through a table
+    (or an NLLB model) that names the language 'vi', as ISO 639-1 does."""
+    path = tmp_path / "t.csv"
+    path.write_text("text,source,target,translation\n"
+                    "ốp lưng điện thoại,vi,en,phone case\n"
+                    "bàn phím cơ,vn,en,mechanical keyboard\n", encoding="utf-8")
+    table = TableTranslator(path)
+    assert table.translate(["ốp lưng điện thoại", "bàn phím cơ"], ["vn", "VI"], "en") == [
+        "phone case", "mechanical keyboard"]
+
+
 def test_table_jsonl_and_errors(tmp_path, jsonl):
     good = jsonl(tmp_path / "t.jsonl", [
         {"text": "무선 마우스", "source": "ko", "target": "en", "translation": "wireless mouse"}])

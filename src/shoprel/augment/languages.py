@@ -11,6 +11,10 @@ ISO3_TO_ISO1 = {
     "tur": "tr", "heb": "he", "ind": "id", "zlm": "ms", "zho": "zh", "hbs": "sh",
 }
 
+# Tags a data set writes for a language whose ISO 639-1 code is another: the competition's QI
+# files tag Vietnamese 'vn' (a country code), which no backend nor the language detector knows.
+TAG_ALIASES = {"vn": "vi"}
+
 # NLLB-200 codes (script-tagged) for the languages the competition has and their neighbours.
 NLLB_CODES = {
     "en": "eng_Latn", "es": "spa_Latn", "fr": "fra_Latn", "pt": "por_Latn", "it": "ita_Latn",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Protocol, runtime_checkable
 
-from shoprel.augment.languages import ISO3_TO_ISO1
+from shoprel.augment.languages import ISO3_TO_ISO1, TAG_ALIASES
 from shoprel.errors import ConfigError, ShoprelError
 
 
@@ -53,8 +53,10 @@ def check_target_language(code: str) -> str:
 
 def normalize_lang(code: str | None) -> str:
     """Our language tags are lower-case ISO 639-1 ('es'); 'es-MX', 'ES' and the ISO 639-3
-    'spa' (as Apertium names its pairs) mean the same: a row tagged 'spa' found no route."""
+    'spa' (as Apertium names its pairs) mean the same: a row tagged 'spa' found no route.
+    The competition's 'vn' is 'vi' (TAG_ALIASES): its Vietnamese rows had no route either."""
     if code is None:
         return ""
     base = str(code).strip().lower().replace("_", "-").split("-")[0]
+    base = TAG_ALIASES.get(base, base)
     return ISO3_TO_ISO1.get(base, base)
