@@ -302,6 +302,23 @@ def test_the_summary_says_nothing_of_empty_queries_when_there_are_none(tmp_path,
     assert result.output.splitlines()[-1].endswith("0 with no route to en")
 
 
+def test_the_summary_says_which_rows_without_a_route_had_no_language_tag(tmp_path, jsonl):
+    """An untagged row has no source language, so no route: the summary said only 'with no
+    route to en', as if the backend lacked a pair, and the table listed the rows as 'unk'."""
+    data = jsonl(tmp_path / "q.jsonl", [
+        {"id": 1, "language": "es", "origin_query": "zapatos", "category_path": "a"},
+        {"id": 2, "language": "", "origin_query": "zapatos", "category_path": "a"},
+        {"id": 3, "language": None, "origin_query": "bolso", "category_path": "a"},
+        {"id": 4, "language": "xx", "origin_query": "bolso", "category_path": "a"}])
+    table = _table(tmp_path, jsonl)
+    result = CliRunner().invoke(translate, [str(data), "--out", str(tmp_path / "o.jsonl"),
+                                            "--backend", "table", "--table", str(table.path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-1] == (
+        f"wrote {tmp_path / 'o.jsonl'}: 1 translated, 0 passed through, 3 with no route to en "
+        "(2 of them with no language tag, listed as unk: no language to translate from)")
+
+
 class _StopsAtTheSecondBatch:
     name, model = "upper", "v1"
 

@@ -14,6 +14,7 @@ from shoprel.augment.rewrite import CHUNK_ROWS, CheckedFile, rewrite_in_chunks
 from shoprel.augment.translator import Translator, check_target_language, normalize_lang
 from shoprel.data.records import column_line, position_label
 from shoprel.data.tasks import TRANSLATION_COLUMN
+from shoprel.data.validate import UNKNOWN_LANGUAGE
 from shoprel.errors import ConfigError, InputError, Interrupted, OutputError
 from shoprel.utils.outputs import check_output_file, check_outside_outputs, check_parent
 
@@ -69,6 +70,9 @@ class TranslationReport:
         t = self.totals
         line = (f"wrote {output}: {t['translated']} translated, {t['passed_through']} passed "
                 f"through, {t['no_route']} with no route to {self.target}")
+        if untagged := self.no_route[UNKNOWN_LANGUAGE]:  # else 'no route' for a tagged file
+            line += (f" ({untagged} of them with no language tag, listed as "
+                     f"{UNKNOWN_LANGUAGE}: no language to translate from)")
         return line + (f", {t['empty']} empty (left empty)" if t["empty"] else "")
 
     def cut_note(self) -> str | None:
@@ -84,7 +88,7 @@ def translate_queries(queries: list[str], languages: list[str], translator: Tran
                       target: str = "en") -> tuple[list[str | None], TranslationReport]:
     """Translate each query into target; rows already in target are passed through unchanged."""
     target = normalize_lang(target)
-    langs = [normalize_lang(lang) or "unk" for lang in languages]
+    langs = [normalize_lang(lang) or UNKNOWN_LANGUAGE for lang in languages]
     report = TranslationReport(target)
     # an empty query is never sent: backends answered it with '' (counted as translated) or
     # None (no route), and neither was a translation
