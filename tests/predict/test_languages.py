@@ -25,6 +25,18 @@ def test_a_tag_the_training_rows_lacked_becomes_its_base_language():
     assert unseen_counts(tags, None) == {}
 
 
+def test_a_run_trained_on_one_region_scores_its_base_and_other_regions_as_it():
+    """A run trained on 'pt-BR' rows (and none 'pt') counted 'pt' and 'pt-PT' rows as a
+    language absent from the training file, warned that its cross-validation said nothing
+    about them, and scored them without its Portuguese label rates."""
+    known = {"pt-br", "en", "unk"}
+    assert as_trained(["pt", "pt-pt", "PT_br", "pt-br", "en-gb", "es"], known).tolist() == [
+        "pt-br", "pt-br", "pt-br", "pt-br", "en", "es"]
+    assert unseen_counts(["pt", "pt_pt", "es", "xx"], known) == {"es": 1, "xx": 1}
+    # two regions of a base: 'pt' is neither, as before
+    assert unseen_counts(["pt"], {"pt-br", "pt-pt"}) == {"pt": 1}
+
+
 def test_predict_and_scorer_score_fr_fr_as_fr(tmp_path, trained_runs, qc_demo):
     rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()]
     rows = [r for r in rows if r["language"] in ("fr", "pt")]

@@ -13,15 +13,21 @@ from shoprel.data.frame import PairFrame
 
 def moved_tags(languages, known: set[str] | None) -> dict[str, str]:
     """Each tag the training rows lacked, mapped to the one they had: itself written with '-'
-    ('pt_br' → 'pt-br'), else its base language ('pt-br', 'pt_br' → 'pt'). A tag they had
-    stays, so a run trained on both 'pt-br' and 'pt-pt' keeps them apart. `known`: the run's
-    training languages (None: nothing moves)."""
+    ('pt_br' → 'pt-br'), else its base language ('pt-br', 'pt_br' → 'pt'), else the only tag
+    of that base they had ('pt', 'pt-pt' → 'pt-br' for a run trained on 'pt-br' alone: its
+    Portuguese was called a language absent from the training file). A tag they had stays, so
+    a run trained on both 'pt-br' and 'pt-pt' keeps them apart, and scores 'pt' as neither.
+    `known`: the run's training languages (None: nothing moves)."""
     if not known:
         return {}
-    moved = {}
+    moved, by_base = {}, {}
+    for tag in known:
+        by_base.setdefault(normalize_lang(tag), []).append(tag)
     for tag in pd.unique(pd.Series(languages, dtype=object)):
         if tag not in known:
-            for alias in (str(tag).replace("_", "-"), normalize_lang(tag)):
+            base = normalize_lang(tag)
+            only = by_base[base][0] if len(by_base.get(base, ())) == 1 else None
+            for alias in (str(tag).replace("_", "-"), base, only):
                 if alias in known:
                     moved[tag] = alias
                     break
