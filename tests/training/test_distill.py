@@ -1,6 +1,7 @@
 """Distillation round trip: teacher run/ensemble → student run through the CLI → predict."""
 
 import json
+from collections import Counter
 
 import numpy as np
 import pandas as pd
@@ -487,10 +488,39 @@ def test_unlabeled_pairs_a_translated_teacher_scores_bare_are_one_warning_line(
         "--unlabeled", str(new), "--speed-rows", "0", "--quiet"])
     assert result.exit_code == 0, result.output
     # --quiet leaves out the notes, not this warning about what the student learnt from
+    languages = ", ".join(f"{lang} {n}" for lang, n in
+                          Counter(r["language"] for r in rows).most_common())
     assert result.stderr == (
-        f"warning: the teacher scored 20 unlabelled pair(s) of {new} on the bare query: it was "
-        "trained with translations and the file has no translated_query there (run `shoprel "
-        "translate` on it first)\n")
+        f"warning: the teacher scored 20 unlabelled pair(s) of {new} on the bare query "
+        f"({languages}): it was trained with translations and {new} has no translated_query "
+        "column (run `shoprel translate` on it first)\n")
+
+
+def test_unlabeled_pairs_a_translator_left_empty_are_not_sent_to_translate(
+        translated_run, student_yaml, tmp_path):
+    """A file with a translated_query column whose rows of some languages are empty (the
+    translator had no route from them) was told, like a file without the column, to run
+    `shoprel translate` on it, which would leave them empty again; predict says why."""
+    run, _ = translated_run
+    rows = [json.loads(line) for line in
+            (run.parent / "translated.jsonl").read_text(encoding="utf-8").splitlines()][:30]
+    emptied = [r for r in rows if r["language"] != "en"][:6]
+    new = tmp_path / "partly.jsonl"
+    new.write_text("".join(json.dumps({**r, "id": f"n{r['id']}", "origin_query":
+                                       f"{r['origin_query']} new", "translated_query":
+                                       "" if r in emptied else f"{r['translated_query']} new"})
+                           + "\n" for r in rows), encoding="utf-8")
+    result = CliRunner().invoke(distill_command, [
+        str(run), "--student", str(student_yaml), "--out", str(tmp_path / "s"),
+        "--unlabeled", str(new), "--speed-rows", "0", "--quiet"])
+    assert result.exit_code == 0, result.output
+    languages = ", ".join(f"{lang} {n}" for lang, n in
+                          Counter(r["language"] for r in emptied).most_common())
+    assert result.stderr == (
+        f"warning: the teacher scored 6 unlabelled pair(s) of {new} on the bare query "
+        f"({languages}): it was trained with translations and {new} leaves their "
+        "translated_query empty (`shoprel translate` does so where it has no route from a "
+        "row's language)\n")
 
 
 def test_a_member_of_a_teacher_ensemble_is_not_replaced_by_its_student(teachers, student_yaml,

@@ -42,6 +42,7 @@ from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, unlabeled,
             overwrite, quiet):
     """Train a student run on TEACHER_DIR's out-of-fold probabilities (a run or ensemble)."""
+    from shoprel.cli.bare_query import bare_query_languages, bare_query_reason
     from shoprel.errors import ConfigError
     from shoprel.training.config import located
     from shoprel.training.distill import distill as run_distill
@@ -66,10 +67,11 @@ def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, 
             ("repeated", left.get("repeated_pairs", 0))) if n)
         click.echo(f"learnt from {unlabeled['rows']} teacher-scored unlabelled pairs"
                    + (f" (left out: {left_text})" if left_text else ""))
-        for path, rows in unlabeled.get("bare_query", {}).items():  # said even under --quiet
-            click.echo(f"warning: the teacher scored {rows} unlabelled pair(s) of {path} on the "
-                       "bare query: it was trained with translations and the file has no "
-                       "translated_query there (run `shoprel translate` on it first)", err=True)
+        for path, bare in unlabeled.get("bare_query", {}).items():  # said even under --quiet
+            click.echo(f"warning: the teacher scored {bare['pairs']} unlabelled pair(s) of {path}"
+                       f" on the bare query ({bare_query_languages(bare['languages'])}): it was "
+                       "trained with translations and "
+                       f"{bare_query_reason(path, bare['translation_column'])}", err=True)
     speed = block.get("speed")
     if speed:
         click.echo(f"scoring: teacher {speed['teacher']['pairs_per_second']:.0f} pairs/s, "

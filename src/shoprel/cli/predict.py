@@ -127,20 +127,12 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
 
 
 def _bare_rows(result, input_file) -> str:
-    """The rows scored on their bare query, by language, and why: a file without the column
-    wants `shoprel translate`; one it already went through left them empty (no route from
-    their language), which translating again would not change."""
-    why = (f"{input_file} leaves their translated_query empty (`shoprel translate` does so "
-           "where it has no route from a row's language)" if result.translation_column
-           else f"{input_file} has no translated_query column (run `shoprel translate` on it "
-                "first)")
-    from shoprel.data.validate import UNKNOWN_LANGUAGE
+    """The rows scored on their bare query, by language, and why (bare_query.py)."""
+    from shoprel.cli.bare_query import bare_query_languages, bare_query_reason
 
-    by_tag = {("untagged" if lang == UNKNOWN_LANGUAGE else lang): n
-              for lang, n in result.bare_languages.items()}
     return (f"{result.bare_rows} of {_rows(result.rows)} scored on the bare query "
-            f"({_counts(by_tag)}): the run was trained with translations and "
-            f"{why}")
+            f"({bare_query_languages(result.bare_languages)}): the run was trained with "
+            f"translations and {bare_query_reason(input_file, result.translation_column)}")
 
 
 def _rows(n: int) -> str:
@@ -152,13 +144,14 @@ def _new_language_rows(new_languages: dict[str, int], translated_only=()) -> str
     run trained on only as translated rows (augment.translate; `translated_only`) is said as
     such, not as absent; rows of no language (read as 'unk') as untagged, not as rows of a
     language 'unk'."""
+    from shoprel.cli.language_counts import language_counts
     from shoprel.data.validate import UNKNOWN_LANGUAGE
 
     tagged = {lang: n for lang, n in new_languages.items()
               if lang != UNKNOWN_LANGUAGE and lang not in translated_only}
     translated = {lang: n for lang, n in new_languages.items() if lang in translated_only}
-    said = [f"{_rows(sum(counts.values()))} in "
-            f"{'a language' if len(counts) == 1 else 'languages'} {how} ({_counts(counts)})"
+    said = [f"{_rows(sum(counts.values()))} in {'a language' if len(counts) == 1 else 'languages'}"
+            f" {how} ({language_counts(counts)})"
             for counts, how in ((tagged, "absent from the training file"),
                                 (translated, "the model saw only through translated rows"))
             if counts]
@@ -166,12 +159,6 @@ def _new_language_rows(new_languages: dict[str, int], translated_only=()) -> str
         said.append(f"{_rows(new_languages[UNKNOWN_LANGUAGE])} with no language tag "
                     "(the training file had none untagged)")
     return " and ".join(said)
-
-
-def _counts(counts: dict[str, int]) -> str:
-    """"xx 2, yy 1": the first 8 languages, then "..."."""
-    shown = ", ".join(f"{lang} {n}" for lang, n in list(counts.items())[:8])
-    return shown + (", ..." if len(counts) > 8 else "")
 
 
 COMMANDS = (predict, check_submission_cmd)

@@ -64,17 +64,11 @@ def query_side(frame: PairFrame, template: str = QUERY_TEMPLATE) -> pd.Series:
     return query.where(~useful, pd.Series(combined, index=query.index[useful], dtype=object))
 
 
-def bare_query_rows(frame: PairFrame) -> int:
+def bare_query_mask(frame: PairFrame) -> pd.Series:
     """Rows with a query but no translation (no translated_query column, or an empty one),
     which query_side reads bare: what a model trained with translations scores unlike its
-    training rows. Counted per row: rows left untranslated in a file that translates others
-    (a translator with no route for their language) were not counted at all."""
-    return int(bare_query_mask(frame).sum())
-
-
-def bare_query_mask(frame: PairFrame) -> pd.Series:
-    """Which rows bare_query_rows counts: predict names their languages, so a file whose
-    translator had no route for some is told so rather than told to translate it."""
+    training rows. predict and distill name their languages, so a file whose translator had
+    no route for some is told so rather than told to translate it."""
     has_query = frame.df["query"].str.strip() != ""
     if not frame.has_translation:
         return has_query

@@ -11,6 +11,7 @@ comparison is on pairs neither model trained on: `bench/throughput.py` reports o
 from __future__ import annotations
 
 import warnings
+from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -27,7 +28,9 @@ from shoprel.models.targets import SOFT_LABEL
 ID_PREFIX = "unlabeled"
 SCORE_ROWS = 5_000
 LEFT_OUT = "left_out"  # stats key: pairs of the teacher's training rows, and repeated pairs
-BARE = "bare_query"  # stats key: file -> pairs a teacher trained with translations scored bare
+# stats key: file -> the pairs a teacher trained with translations scored bare ("pairs"), per
+# language ("languages"), and whether the file has a translated_query column (as predict says)
+BARE = "bare_query"
 
 
 def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: Task,
@@ -40,14 +43,14 @@ def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: T
     learnt its label, and with it in the student's training side the student's validation
     folds would hear their own rows' labels. A pair given again (in another file, or the same
     file twice) is kept once. The frame's stats count both (LEFT_OUT)."""
-    from shoprel.models.base import UntranslatedInputWarning, bare_query_rows
+    from shoprel.models.base import UntranslatedInputWarning
     from shoprel.predict.predictor import Predictor, reads_translation
 
     predictor = Predictor(teacher_dir)
     wants_translation = reads_translation(predictor)
     seen = set(training_pairs or ())
     counts = {"training_pairs": 0, "repeated_pairs": 0}
-    bare: dict[str, int] = {}  # counted here, said once per file by the command (as predict)
+    bare: dict[str, dict] = {}  # counted here, said once per file by the command (as predict)
     parts = []
     with tqdm(desc="teacher scoring unlabelled pairs", unit=" rows",
               disable=not progress) as bar:
@@ -68,9 +71,9 @@ def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: T
                 if not keep:
                     continue
                 chunk = chunk.take(np.asarray(keep))
-                untranslated = bare_query_rows(chunk) if wants_translation else 0
-                if untranslated:
-                    bare[str(path)] = bare.get(str(path), 0) + untranslated
+                if wants_translation:
+                    _count_bare(bare.setdefault(str(path), {"pairs": 0, "languages": Counter(),
+                                                            "translation_column": False}), chunk)
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", UntranslatedInputWarning)
                     p = predictor.probabilities(chunk)
@@ -84,7 +87,19 @@ def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: T
                if counts["training_pairs"] else "")
         raise InputError(f"no pairs to learn from{why}", path=files[0] if files else None)
     return PairFrame(task, pd.concat(parts, ignore_index=True), source=Path(files[0]),
-                     stats={LEFT_OUT: counts, BARE: bare})
+                     stats={LEFT_OUT: counts, BARE: {
+                         path: {**said, "languages": dict(said["languages"].most_common())}
+                         for path, said in bare.items() if said["pairs"]}})
+
+
+def _count_bare(said: dict, chunk: PairFrame) -> None:
+    """Add a chunk's pairs scored on their bare query to its file's counts (BARE)."""
+    from shoprel.models.base import bare_query_mask
+
+    untranslated = bare_query_mask(chunk)
+    said["pairs"] += int(untranslated.sum())
+    said["languages"].update(chunk.df["language"][untranslated])
+    said["translation_column"] = said["translation_column"] or chunk.has_translation
 
 
 def adding(extra: PairFrame) -> Callable[[PairFrame], PairFrame]:

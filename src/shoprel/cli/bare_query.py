@@ -1,0 +1,24 @@
+"""How predict and distill say which rows a run trained with translations scored on their bare
+query, and why: one wording for both, so a fix to one is not missed in the other."""
+
+from __future__ import annotations
+
+from shoprel.cli.language_counts import language_counts
+
+
+def bare_query_reason(path, translation_column: bool) -> str:
+    """Why `path`'s rows went untranslated: a file without the column wants `shoprel translate`;
+    one it already went through left them empty (no route from their language), which
+    translating again would not change."""
+    if translation_column:
+        return (f"{path} leaves their translated_query empty (`shoprel translate` does so where "
+                "it has no route from a row's language)")
+    return f"{path} has no translated_query column (run `shoprel translate` on it first)"
+
+
+def bare_query_languages(languages: dict[str, int]) -> str:
+    """The bare rows per language, rows of no language (read as 'unk') said as untagged."""
+    from shoprel.data.validate import UNKNOWN_LANGUAGE
+
+    return language_counts({("untagged" if lang == UNKNOWN_LANGUAGE else lang): n
+                            for lang, n in languages.items()})
