@@ -193,7 +193,8 @@ def test_a_language_seen_only_through_translations_is_not_called_absent(
         augmented_runs, qc_demo, tmp_path, monkeypatch):
     """Thai rows scored by a run that trained on Thai translations (augment.translate, no
     Thai row of its own) were warned of as "absent from the training file"; they are now
-    said as seen only through translated rows, by a run and by an ensemble holding it."""
+    said as seen only through translated rows, by a run and by an ensemble holding it. 'th'
+    and 'th-th' are one language in the warning: 'th 4, th-th 1' read as two."""
     from click.testing import CliRunner
 
     from shoprel import runs
@@ -225,10 +226,10 @@ def test_a_language_seen_only_through_translations_is_not_called_absent(
 
     assert warning(translated).startswith(
         "warning: 2 rows in a language absent from the training file (xx 2) and 5 rows in "
-        "languages the model saw only through translated rows (th 4, th-th 1): its "
+        "a language the model saw only through translated rows (th 5 (th-th 1)): its "
         "cross-validation says nothing about them")
     assert warning(plain).startswith(
-        "warning: 7 rows in languages absent from the training file (th 4, xx 2, th-th 1): ")
+        "warning: 7 rows in languages absent from the training file (th 5 (th-th 1), xx 2): ")
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])

@@ -1,11 +1,30 @@
-"""Rows per language as a warning says them."""
+"""Rows per language as a warning says them: tags of one language ('de', 'de-DE') together."""
 
 from __future__ import annotations
+
+from shoprel.augment.translator import normalize_lang
 
 SHOWN = 8  # languages named before "..."
 
 
+def by_language(counts: dict[str, int]) -> dict[str, dict[str, int]]:
+    """The tags grouped by base language (normalize_lang: 'de-de' and 'de' are 'de'), the
+    language with the most rows first."""
+    groups: dict[str, dict[str, int]] = {}
+    for tag, n in counts.items():
+        groups.setdefault(normalize_lang(tag) or tag, {})[tag] = n
+    return dict(sorted(groups.items(), key=lambda group: -sum(group[1].values())))
+
+
 def language_counts(counts: dict[str, int]) -> str:
-    """"xx 2, yy 1": the first SHOWN languages, then "..."."""
-    shown = ", ".join(f"{lang} {n}" for lang, n in list(counts.items())[:SHOWN])
-    return shown + (", ..." if len(counts) > SHOWN else "")
+    """"xx 2, yy 1", the first SHOWN languages then "...". Tags of one base language are one
+    entry, those other than the base named within it ('de 2 (de-de 1)'): listed apart, 'de 1,
+    de-de 1' read as two languages. A tag alone keeps its spelling ('de-de 3')."""
+    said = []
+    for base, tags in by_language(counts).items():
+        if len(tags) == 1:
+            said.extend(f"{tag} {n}" for tag, n in tags.items())
+        else:
+            within = ", ".join(f"{tag} {n}" for tag, n in tags.items() if tag != base)
+            said.append(f"{base} {sum(tags.values())} ({within})")
+    return ", ".join(said[:SHOWN]) + (", ..." if len(said) > SHOWN else "")

@@ -144,14 +144,15 @@ def _new_language_rows(new_languages: dict[str, int], translated_only=()) -> str
     run trained on only as translated rows (augment.translate; `translated_only`) is said as
     such, not as absent; rows of no language (read as 'unk') as untagged, not as rows of a
     language 'unk'."""
-    from shoprel.cli.language_counts import language_counts
+    from shoprel.cli.language_counts import by_language, language_counts
     from shoprel.data.validate import UNKNOWN_LANGUAGE
 
     tagged = {lang: n for lang, n in new_languages.items()
               if lang != UNKNOWN_LANGUAGE and lang not in translated_only}
     translated = {lang: n for lang, n in new_languages.items() if lang in translated_only}
-    said = [f"{_rows(sum(counts.values()))} in {'a language' if len(counts) == 1 else 'languages'}"
-            f" {how} ({language_counts(counts)})"
+    said = [f"{_rows(sum(counts.values()))} in "
+            f"{'a language' if len(by_language(counts)) == 1 else 'languages'} {how} "
+            f"({language_counts(counts)})"
             for counts, how in ((tagged, "absent from the training file"),
                                 (translated, "the model saw only through translated rows"))
             if counts]
