@@ -280,6 +280,23 @@ def test_a_header_parted_by_another_separator_is_told_so(tmp_path, name, separat
         read_pairs(path, task="QI")
 
 
+@pytest.mark.parametrize(("separator", "said"), [(";", "';'"), ("\t", "tabs")])
+def test_a_header_parted_otherwise_is_told_so_when_the_rows_hold_commas(tmp_path, separator,
+                                                                          said):
+    """A European spreadsheet's ';' CSV of QC rows: every category path holds ',', so a row
+    read with ',' has several fields and was refused as 'line 2: expected 1 fields, found 3',
+    never reaching the header's hint."""
+    header = separator.join(["id", "language", "origin_query", "category_path", "label"])
+    path = tmp_path / "rows.csv"
+    path.write_text(header + "\n" + separator.join(["1", "en", "drill", "tools,power tools,drills",
+                                                   "1"]) + "\n")
+    with pytest.raises(InputError) as info:
+        read_pairs(path)
+    assert str(info.value) == (
+        f"{path}, line 1: the header is one column, {header!r}: its columns are parted by "
+        f"{said}, which this file type does not read; .csv is read with ',', .tsv with tabs")
+
+
 @pytest.mark.parametrize(("written", "said"), [
     ("null", "null"), ("[1]", "a list"), ("2.50", "2.50"), ('"yes"', "'yes'"),
 ])

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from shoprel.data.formats import FORMATS, file_format
-from shoprel.data.tasks import REQUEST_FIELDS
+from shoprel.data.tasks import REQUEST_FIELDS, one_column_said, parted_by
 from shoprel.errors import ConfigError, InputError
 from shoprel.utils.bounds import not_whole, out_of_range
 from shoprel.utils.scalars import is_boolean
@@ -306,6 +306,9 @@ def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:
         if not row or all(not cell.strip() for cell in row):
             continue
         if len(row) != len(header):
+            said = parted_by(header[0]) if len(header) == 1 else None
+            if said:  # a ';' CSV of rows whose paths hold ',': told at the header, not a row
+                raise InputError(one_column_said(header[0], said), path=path, line=1)
             raise InputError(
                 f"expected {len(header)} fields, found {len(row)}", path=path, line=reader.line_num
             )

@@ -53,17 +53,31 @@ def task_field_disagrees(record, task: Task, whole: str) -> str | None:
 SEPARATORS = {";": "';'", "\t": "tabs", ",": "','", "|": "'|'"}
 
 
+def parted_by(column, names=None) -> str | None:
+    """The separator (as SEPARATORS says it) that parts a header read as one column into
+    several names (with `names`: into one of them), or None."""
+    for separator, said in SEPARATORS.items():
+        parts = column.split(separator) if isinstance(column, str) else []
+        if len(parts) > 1 and (set(parts) & names if names is not None else all(parts)):
+            return said
+    return None
+
+
+def one_column_said(column: str, said: str) -> str:
+    """A header read as one column, with the separator that parts it."""
+    return (f"the header is one column, {column[:60]!r}: its columns are parted by {said}, "
+            "which this file type does not read; .csv is read with ',', .tsv with tabs")
+
+
 def one_column_hint(columns) -> str:
     """A header read as one column ('id;language;origin_query;item_title', a CSV saved where ';'
     parts columns): its separator said, where 'no target column' alone sent the user looking
     for a column the header plainly holds."""
     targets = set(TARGET_COLUMN.values())
     for column in columns:
-        for separator, said in SEPARATORS.items():
-            if isinstance(column, str) and set(column.split(separator)) & targets:
-                return (f" (the header is one column, {column[:60]!r}: its columns are parted "
-                        f"by {said}, which this file type does not read; .csv is read with "
-                        "',', .tsv with tabs)")
+        said = parted_by(column, targets)
+        if said:
+            return f" ({one_column_said(column, said)})"
     return ""
 
 
