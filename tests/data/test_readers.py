@@ -72,6 +72,16 @@ def test_a_line_cut_short_mid_file_names_its_own_column(tmp_path):
                             "cut short?)")
 
 
+def test_a_comma_after_each_object_is_named_not_taken_for_a_cut(tmp_path):
+    """An array's items pasted one a line keep their commas: 'the line ends before its object
+    closes (was the file cut short?)' sent the user looking for a damaged file."""
+    line = b'{"id": 1, "origin_query": "a", "category_path": "x", "label": 1}'
+    message = _error(tmp_path, "commas.txt", line + b",\r\n" + line + b",\r\n")
+    assert message.endswith("commas.txt, line 1: malformed JSON: Extra data at column 65: a "
+                            "comma after the object closes; end each line at its object's '}' "
+                            "(JSON lines part objects by line ends, not commas)")
+
+
 def test_a_pretty_printed_json_document_is_named_as_such(tmp_path):
     # run.json given as input: "was the file cut short?" sent the user the wrong way
     message = _error(tmp_path, "run.json", b'{\n  "id": 1,\n  "origin_query": "a"\n}\n')

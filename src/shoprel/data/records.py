@@ -224,6 +224,9 @@ def _malformed(exc: json.JSONDecodeError, text: str) -> str:
     """json's reason in one phrase (its "Unterminated string starting at" names no place of its
     own), and what an object left open usually means: a file cut short mid-line."""
     place = f"{exc.msg}{' ' if exc.msg.endswith(' at') else ' at '}column {exc.colno}"
+    if text.rstrip().endswith("},"):  # an array's items pasted as lines: not a file cut short
+        return (f"malformed JSON: {place}: a comma after the object closes; end each line at "
+                "its object's '}' (JSON lines part objects by line ends, not commas)")
     cut = text.lstrip().startswith("{") and not text.rstrip().endswith("}")
     return f"malformed JSON: {place}" + ("; the line ends before its object closes (was the "
                                          "file cut short?)" if cut else "")
