@@ -1,3 +1,5 @@
+import gzip
+
 import pandas as pd
 import pytest
 
@@ -301,3 +303,42 @@ def test_a_line_that_is_no_object_says_what_it_holds(tmp_path, line, kind):
     rows = b'{"id": 1, "origin_query": "a", "category_path": "x", "label": 1}\n' + line + b"\n"
     assert _error(tmp_path, "odd.jsonl", rows).endswith(
         f"odd.jsonl, line 2: {kind} is not a JSON object; write one JSON object a line")
+
+
+ROW = '{"id": 1, "origin_query": "a", "category_path": "x", "label": 1}\n'
+
+
+@pytest.mark.parametrize(("name", "content", "said"), [
+    ("rows.jsonl", gzip.compress(ROW.encode()),
+     "rows.jsonl: is gzip-compressed, not text; decompress it first (gunzip -k)"),
+    ("rows.csv", ("id,origin_query\r\n1,a\r\n").encode("utf-16"),
+     "rows.csv: is UTF-16 text (a spreadsheet's 'Unicode text'); save it as UTF-8"),
+    ("rows.csv", b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb5U8\xa3",
+     "rows.csv: is a ZIP archive (a spreadsheet workbook?), not text"),
+    ("rows.csv", "id,origin_query,category_path\n1,café,x\n".encode("latin-1"),
+     "rows.csv, line 2: invalid UTF-8 at byte 5 of the line (b'\\xe9,x\\n'); save the file as "
+     "UTF-8"),
+], ids=["gzip", "utf-16", "zip", "latin-1"])
+def test_a_file_that_is_no_utf8_text_is_said_as_what_it_is(tmp_path, name, content, said):
+    """A gzip file, a spreadsheet's UTF-16 'Unicode text' and a workbook were all told 'line 1:
+    invalid UTF-8 at byte 0 (or 1) of the line', which named no way out."""
+    assert said in _error(tmp_path, name, content)
+
+
+@pytest.mark.parametrize("name", ["rows.jsonl.gz", "rows.csv.bz2"])
+def test_a_compressed_file_is_named_so_not_an_unknown_type(tmp_path, name):
+    """'unknown file type '.gz': use one of .csv, ...' for rows.jsonl.gz, whose format is
+    plain; the reader, index and check-submission all say what to do."""
+    from shoprel.data.submission import check_submission
+    from shoprel.predict.index import iter_targets
+
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(ROW.encode()))
+    (tmp_path / "input.jsonl").write_text(ROW)
+    suffix = path.suffix
+    said = f"{path}: is compressed ({suffix}), which shoprel does not read; decompress it first"
+    for read in (read_pairs, lambda p: list(iter_targets(p, Task.QC)),
+                 lambda p: check_submission(p, path.with_name("input.jsonl"))):
+        with pytest.raises(InputError) as info:
+            read(path)
+        assert str(info.value).startswith(said), str(info.value)

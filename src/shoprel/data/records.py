@@ -177,6 +177,7 @@ def iter_records(path: str | Path) -> Iterator[Record]:
     (a Parquet file's are row numbers, told as `position_label` names them)."""
     path = Path(path).expanduser()  # `~/data.jsonl` from Python, as the CLI reads it
     require_file(path)
+    not_compressed(path)
     fmt = file_format(path)
     if fmt == "jsonl":
         yield from _jsonl_records(path)
@@ -186,13 +187,39 @@ def iter_records(path: str | Path) -> Iterator[Record]:
         yield from _parquet_records(path)
 
 
+# what a file's first bytes show it to be, where it is no UTF-8 text: said instead of "invalid
+# UTF-8 at byte 0" (a spreadsheet's "Unicode text" is UTF-16; gzip and ZIP are archives)
+NOT_TEXT = {
+    b"\x1f\x8b": "is gzip-compressed, not text; decompress it first (gunzip -k) and give the "
+                 "file inside",
+    b"PK\x03\x04": "is a ZIP archive (a spreadsheet workbook?), not text; save it as CSV "
+                   "(UTF-8) or unpack it first",
+    b"\xff\xfe": "is UTF-16 text (a spreadsheet's 'Unicode text'); save it as UTF-8",
+    b"\xfe\xff": "is UTF-16 text (a spreadsheet's 'Unicode text'); save it as UTF-8",
+}
+# a compressed file named so: its suffix said, where "unknown file type '.gz'" hid the format
+COMPRESSED = {".gz": "gunzip -k", ".bz2": "bunzip2 -k", ".xz": "unxz -k", ".zst": "unzstd",
+              ".zip": "unzip"}
+
+
+def not_compressed(path: Path) -> None:
+    """One InputError for an input named as compressed (rows.jsonl.gz): no reader opens one."""
+    suffix = path.suffix.lower()
+    if suffix in COMPRESSED:
+        raise InputError(f"is compressed ({suffix}), which shoprel does not read; decompress it "
+                         f"first ({COMPRESSED[suffix]}) and give the file inside", path=path)
+
+
 def _decode(raw: bytes, path: Path, line_no: int) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
+        shown = next((said for start, said in NOT_TEXT.items() if raw.startswith(start)), None)
+        if line_no == 1 and shown:
+            raise InputError(shown, path=path) from None
         raise InputError(
-            f"invalid UTF-8 at byte {exc.start} of the line ({raw[exc.start:exc.start + 4]!r})",
-            path=path, line=line_no,
+            f"invalid UTF-8 at byte {exc.start} of the line ({raw[exc.start:exc.start + 4]!r}); "
+            "save the file as UTF-8", path=path, line=line_no,
         ) from None
 
 

@@ -14,7 +14,9 @@ from shoprel.data.records import (
     column_line,
     iter_records,
     missing_column,
+    not_compressed,
     position_label,
+    require_file,
 )
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field_disagrees
 from shoprel.data.validate import RecordValidator, checked_id, repeated_id, same_text
@@ -118,6 +120,8 @@ def check_submission(submission: str | Path, input_file: str | Path,
     submission, input_file = Path(submission).expanduser(), Path(input_file).expanduser()
     given = _read_input(input_file, task)
     expected, input_task = given.ids, given.task
+    require_file(submission)
+    not_compressed(submission)  # named .gz: said so, not 'unknown file type'
     typed = typed_format(submission)  # numbers and texts kept apart, as a grader reads them
     # ids are then compared as written too ("5188" is not 5188 to such a grader), where the
     # input says how it wrote them (a CSV input does not); else as text ("7" is not "007")

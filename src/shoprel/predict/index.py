@@ -21,7 +21,14 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from shoprel.data.formats import file_format
-from shoprel.data.records import LONE_CR, has_lone_cr, iter_records, iter_text_lines, require_file
+from shoprel.data.records import (
+    LONE_CR,
+    has_lone_cr,
+    iter_records,
+    iter_text_lines,
+    not_compressed,
+    require_file,
+)
 from shoprel.data.tasks import Task
 from shoprel.data.validate import RecordValidator, text_problem
 from shoprel.errors import InputError, Interrupted, OutputError
@@ -60,6 +67,7 @@ def iter_targets(path: str | Path, task: Task) -> Iterator[str]:
     field, or plain text with one target per line."""
     path = Path(path)
     require_file(path)
+    not_compressed(path)
     fmt = file_format(path)
     if fmt == "jsonl" and not _json_lines(path):
         yield from _text_targets(path)
