@@ -342,3 +342,11 @@ def test_a_compressed_file_is_named_so_not_an_unknown_type(tmp_path, name):
         with pytest.raises(InputError) as info:
             read(path)
         assert str(info.value).startswith(said), str(info.value)
+
+
+def test_a_csv_cell_past_the_csv_limit_is_said_in_the_files_words(tmp_path):
+    """A 1 MB cell said csv's own 'field larger than field limit (131072)'."""
+    content = f"id,origin_query,category_path\n1,a,x\n2,b,{'y' * 200_000}\n".encode()
+    assert _error(tmp_path, "long.csv", content).endswith(
+        "long.csv, line 3: malformed row: a field runs past 131,072 characters: a quote opened "
+        "here or above never closes, or a cell holds far more than a query, title or path")

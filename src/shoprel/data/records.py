@@ -350,6 +350,9 @@ def _csv_problem(exc: csv.Error) -> str:
     if "expected after" in str(exc):
         return ('a field goes on after its closing quote; quote the whole field and double '
                 'the quotes in it ("""dewalt"" drill" for "dewalt" drill)')
+    if "field larger than field limit" in str(exc):  # a 1 MB cell, or a quote left open
+        return (f"a field runs past {csv.field_size_limit():,} characters: a quote opened here "
+                "or above never closes, or a cell holds far more than a query, title or path")
     if "unexpected end of data" in str(exc):
         return "the file ends inside a quoted field: a quote opened here or above never closes"
     return str(exc)
