@@ -350,3 +350,11 @@ def test_a_csv_cell_past_the_csv_limit_is_said_in_the_files_words(tmp_path):
     assert _error(tmp_path, "long.csv", content).endswith(
         "long.csv, line 3: malformed row: a field runs past 131,072 characters: a quote opened "
         "here or above never closes, or a cell holds far more than a query, title or path")
+
+
+def test_zero_bytes_a_crash_left_are_named_not_malformed_json(tmp_path):
+    """A file a crash left padded with zero bytes said 'malformed JSON: Expecting value at
+    column 1', as if the line were mistyped."""
+    assert _error(tmp_path, "padded.jsonl", ROW.encode() + b"\0" * 4096).endswith(
+        "padded.jsonl, line 2: holds a NUL byte (\\0) at column 1: the file is damaged (a crash "
+        "can leave zero bytes) or is not JSON lines")

@@ -236,6 +236,9 @@ def iter_text_lines(path: str | Path) -> Iterator[tuple[int, str]]:
 # a file whose lines end in a carriage return alone (old Mac OS) reads as one long line
 LONE_CR = ("holds a carriage return (\\r) inside the line: the file ends its lines with \\r "
            "alone; save it with \\n (or \\r\\n) line ends")
+# a file a crash or a full disk left padded with zero bytes: json says "Expecting value"
+NUL_BYTE = ("holds a NUL byte (\\0) at column {}: the file is damaged (a crash can leave zero "
+            "bytes) or is not JSON lines")
 JSON_ARRAY = "holds a JSON array, not JSON lines; write one JSON object a line"
 # a pretty-printed JSON document (run.json, an indented export) starts with "{" alone
 JSON_SPREAD = ("holds a JSON object spread over several lines, not JSON lines; write one JSON "
@@ -293,7 +296,8 @@ def _jsonl_records(path: Path) -> Iterator[Record]:
             record = json.loads(text.removesuffix("\n").removesuffix("\r"),
                                 parse_float=FloatText, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as exc:
-            reason = LONE_CR if has_lone_cr(text) else _malformed(exc, text)
+            reason = (LONE_CR if has_lone_cr(text) else NUL_BYTE.format(text.index("\0") + 1)
+                      if "\0" in text else _malformed(exc, text))
             raise InputError(reason, path=path, line=line_no) from None
         except _RepeatedKey as exc:
             raise InputError("the object gives this field twice; keep one", path=path,
