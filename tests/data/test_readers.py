@@ -358,3 +358,16 @@ def test_zero_bytes_a_crash_left_are_named_not_malformed_json(tmp_path):
     assert _error(tmp_path, "padded.jsonl", ROW.encode() + b"\0" * 4096).endswith(
         "padded.jsonl, line 2: holds a NUL byte (\\0) at column 1: the file is damaged (a crash "
         "can leave zero bytes) or is not JSON lines")
+
+
+@pytest.mark.parametrize(("name", "first", "said"), [
+    ("rows.csv", "sep=,", "'sep=,'"), ("rows.tsv", "sep=\t", "'sep=\\t'")])
+def test_a_spreadsheets_separator_line_is_named_not_read_as_the_header(tmp_path, name, first,
+                                                                       said):
+    """Excel's 'sep=,' first line was read as a header of columns 'sep=' and '': 'line 2:
+    expected 2 fields, found 3'."""
+    sep = first[-1]
+    content = f"{first}\nid{sep}origin_query{sep}category_path\n1{sep}a{sep}x\n".encode()
+    assert _error(tmp_path, name, content).endswith(
+        f"{name}, line 1: {said} is a spreadsheet's separator line, not the header: delete it, "
+        "so that the line naming the columns (id, ...) comes first")

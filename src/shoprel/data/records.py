@@ -327,6 +327,12 @@ def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:
     except csv.Error as exc:
         raise InputError(f"malformed header: {_csv_problem(exc)}", path=path, line=1) from None
     header = [h.strip() for h in header]
+    if header and header[0].lower().startswith("sep=") and len(header[0]) <= 5 \
+            and not any(header[1:]):  # Excel's hint line, read by a reader as a header
+        written = header[0] + delimiter * (len(header) - 1)
+        raise InputError(f"{written!r} is a spreadsheet's separator "
+                         "line, not the header: delete it, so that the line naming the columns "
+                         "(id, ...) comes first", path=path, line=1)
     _check_named(header, path)
     _check_header(header, path)
     while True:
