@@ -371,3 +371,12 @@ def test_a_spreadsheets_separator_line_is_named_not_read_as_the_header(tmp_path,
     assert _error(tmp_path, name, content).endswith(
         f"{name}, line 1: {said} is a spreadsheet's separator line, not the header: delete it, "
         "so that the line naming the columns (id, ...) comes first")
+
+
+def test_a_blank_line_above_a_csv_header_is_named(tmp_path):
+    """A blank first line was read as a header of no columns: 'line 2: expected 0 fields,
+    found 3'."""
+    content = b"\r\nid,origin_query,category_path\r\n1,a,x\r\n"
+    assert _error(tmp_path, "rows.csv", content).endswith(
+        "rows.csv, line 1: names no columns: the first line must be the header naming them (id, "
+        "...); delete any blank lines above it")

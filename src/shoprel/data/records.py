@@ -327,6 +327,9 @@ def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:
     except csv.Error as exc:
         raise InputError(f"malformed header: {_csv_problem(exc)}", path=path, line=1) from None
     header = [h.strip() for h in header]
+    if not any(header):  # a blank line above the header: its columns were read as none
+        raise InputError("names no columns: the first line must be the header naming them (id, "
+                         "...); delete any blank lines above it", path=path, line=1)
     if header and header[0].lower().startswith("sep=") and len(header[0]) <= 5 \
             and not any(header[1:]):  # Excel's hint line, read by a reader as a header
         written = header[0] + delimiter * (len(header) - 1)
