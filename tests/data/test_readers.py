@@ -380,3 +380,13 @@ def test_a_blank_line_above_a_csv_header_is_named(tmp_path):
     assert _error(tmp_path, "rows.csv", content).endswith(
         "rows.csv, line 1: names no columns: the first line must be the header naming them (id, "
         "...); delete any blank lines above it")
+
+
+def test_a_header_repeated_mid_file_is_named(tmp_path):
+    """Two exports joined with cat (the second with its byte-order mark): the second header was
+    read as a row and refused as "field 'task': task is 'task' but the file is QC"."""
+    part = "id,task,origin_query,category_path\r\n{},QC,a,x\r\n"
+    content = part.format(1).encode() + "\ufeff".encode() + part.format(2).encode()
+    assert _error(tmp_path, "joined.csv", content).endswith(
+        "joined.csv, line 3: repeats the header line (files joined one after another?); "
+        "delete it")

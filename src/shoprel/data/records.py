@@ -348,6 +348,9 @@ def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:
                              line=reader.line_num) from None
         if not row or all(not cell.strip() for cell in row):
             continue
+        if [cell.strip().removeprefix("\ufeff") for cell in row] == header:
+            raise InputError("repeats the header line (files joined one after another?); "
+                             "delete it", path=path, line=reader.line_num)
         if len(row) != len(header):
             said = parted_by(header[0]) if len(header) == 1 else None
             if said:  # a ';' CSV of rows whose paths hold ',': told at the header, not a row
