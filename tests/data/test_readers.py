@@ -390,3 +390,12 @@ def test_a_header_repeated_mid_file_is_named(tmp_path):
     assert _error(tmp_path, "joined.csv", content).endswith(
         "joined.csv, line 3: repeats the header line (files joined one after another?); "
         "delete it")
+
+
+def test_a_byte_order_mark_mid_file_is_named(tmp_path):
+    """Two UTF-8-with-BOM exports joined: json's 'Unexpected UTF-8 BOM (decode using
+    utf-8-sig)' named a Python call, not the file's fault."""
+    content = ("\ufeff" + ROW + "\ufeff" + ROW.replace('"id": 1', '"id": 2')).encode()
+    assert _error(tmp_path, "joined.jsonl", content).endswith(
+        "joined.jsonl, line 2: starts with a byte-order mark (U+FEFF) that only a file's first "
+        "line may hold: were files joined one after another? delete it")

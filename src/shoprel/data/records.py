@@ -239,6 +239,9 @@ LONE_CR = ("holds a carriage return (\\r) inside the line: the file ends its lin
 # a file a crash or a full disk left padded with zero bytes: json says "Expecting value"
 NUL_BYTE = ("holds a NUL byte (\\0) at column {}: the file is damaged (a crash can leave zero "
             "bytes) or is not JSON lines")
+# json's "Unexpected UTF-8 BOM (decode using utf-8-sig)", of a file's first line only dropped
+MID_BOM = ("starts with a byte-order mark (U+FEFF) that only a file's first line may hold: were "
+           "files joined one after another? delete it")
 JSON_ARRAY = "holds a JSON array, not JSON lines; write one JSON object a line"
 # a pretty-printed JSON document (run.json, an indented export) starts with "{" alone
 JSON_SPREAD = ("holds a JSON object spread over several lines, not JSON lines; write one JSON "
@@ -297,7 +300,8 @@ def _jsonl_records(path: Path) -> Iterator[Record]:
                                 parse_float=FloatText, object_pairs_hook=_unique_keys)
         except json.JSONDecodeError as exc:
             reason = (LONE_CR if has_lone_cr(text) else NUL_BYTE.format(text.index("\0") + 1)
-                      if "\0" in text else _malformed(exc, text))
+                      if "\0" in text else MID_BOM if text.startswith("\ufeff")
+                      else _malformed(exc, text))
             raise InputError(reason, path=path, line=line_no) from None
         except _RepeatedKey as exc:
             raise InputError("the object gives this field twice; keep one", path=path,
