@@ -20,7 +20,19 @@ def probability_problem(value, typed: bool) -> str | None:
             raise TypeError
         probability = float(value)
     except (TypeError, ValueError):  # 'abc', null, a list: no number
-        return not_a_probability(float("nan"), shown_value(value))
+        problem = not_a_probability(float("nan"), shown_value(value))
+        if not typed and isinstance(value, str) and _decimal_comma(value):
+            return f"{problem} (a decimal comma: write {value.strip().replace(',', '.')})"
+        return problem
     # a CSV cell read as a number is shown as the file wrote it, not quoted as a text
     shown = value if isinstance(value, str) else shown_value(value)
     return not_a_probability(probability, shown)
+
+
+def _decimal_comma(text: str) -> bool:
+    """'0,75' as a European spreadsheet writes 0.75."""
+    try:
+        float(text.strip().replace(",", "."))
+    except ValueError:
+        return False
+    return text.count(",") == 1
