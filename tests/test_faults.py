@@ -8,6 +8,7 @@ finished run, an ensemble of it and a fast config; each case may add what it nee
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import os
@@ -460,6 +461,17 @@ CASES = [
     Case("CSV row with a missing field", _raw_train(
         b"id,language,origin_query,category_path,label\n1,en,a,b,1\n2,en,a\n", name="bad.csv"),
         "bad.csv, line 3"),
+    # spreadsheet and shell exports
+    Case("CSV parted by ';' with commas in its paths", _raw_train(
+        b"id;language;origin_query;category_path;label\n1;en;a;tools,drills;1\n", name="bad.csv"),
+        "bad.csv, line 1: the header is one column"),
+    Case("UTF-16 CSV", _raw_train("id,origin_query\r\n1,a\r\n".encode("utf-16"), name="bad.csv"),
+         "bad.csv: is UTF-16 text"),
+    Case("gzip-compressed JSON lines", _raw_train(gzip.compress(b'{"id": 1}\n'),
+                                                  name="bad.jsonl.gz"),
+         "bad.jsonl.gz: is compressed (.gz)"),
+    Case("JSON lines with a comma after each object", _raw_train(b'{"id": 1},\n{"id": 2},\n'),
+         "bad.jsonl, line 1: malformed JSON: Extra data at column 10: a comma after the object"),
     Case("Parquet cell holding a list", _parquet_with_list, "bad.parquet, row 1, field "
                                                             "'origin_query'"),
     Case("predict to an unknown file type", lambda sb: [
