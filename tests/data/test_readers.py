@@ -380,6 +380,9 @@ def test_a_blank_line_above_a_csv_header_is_named(tmp_path):
     assert _error(tmp_path, "rows.csv", content).endswith(
         "rows.csv, line 1: names no columns: the first line must be the header naming them (id, "
         "...); delete any blank lines above it")
+    # a file of blank lines (an empty sheet saved with its byte-order mark) holds no rows
+    for blank in (b"\xef\xbb\xbf", b"\xef\xbb\xbf\r\n", b"\n \n"):
+        assert _error(tmp_path, "blank.csv", blank).endswith("blank.csv: the file has no rows")
 
 
 def test_a_header_repeated_mid_file_is_named(tmp_path):

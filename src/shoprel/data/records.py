@@ -332,6 +332,8 @@ def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:
         raise InputError(f"malformed header: {_csv_problem(exc)}", path=path, line=1) from None
     header = [h.strip() for h in header]
     if not any(header):  # a blank line above the header: its columns were read as none
+        if _only_blank(reader):  # a file of blank lines (or a byte-order mark) holds no rows
+            return
         raise InputError("names no columns: the first line must be the header naming them (id, "
                          "...); delete any blank lines above it", path=path, line=1)
     if header and header[0].lower().startswith("sep=") and len(header[0]) <= 5 \
@@ -363,6 +365,14 @@ def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:
                 f"expected {len(header)} fields, found {len(row)}", path=path, line=reader.line_num
             )
         yield reader.line_num, dict(zip(header, row, strict=True))
+
+
+def _only_blank(reader) -> bool:
+    """Whether the rest of a CSV reader's file is blank lines (a malformed line is not)."""
+    try:
+        return not any(any(cell.strip() for cell in row) for row in reader)
+    except csv.Error:
+        return False
 
 
 def _csv_problem(exc: csv.Error) -> str:
