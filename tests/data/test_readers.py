@@ -402,3 +402,19 @@ def test_a_byte_order_mark_mid_file_is_named(tmp_path):
     assert _error(tmp_path, "joined.jsonl", content).endswith(
         "joined.jsonl, line 2: starts with a byte-order mark (U+FEFF) that only a file's first "
         "line may hold: were files joined one after another? delete it")
+
+
+@pytest.mark.parametrize(("name", "content", "said"), [
+    ("rows.txt", b"id,origin_query,category_path\n1,a,x\n",
+     "rows.txt, line 1: holds a header of columns parted by ',', not JSON lines: name the file "
+     ".csv (columns parted by ',') or .tsv (tabs)"),
+    ("rows.jsonl", b"id\torigin_query\tcategory_path\n1\ta\tx\n",
+     "rows.jsonl, line 1: holds a header of columns parted by tabs, not JSON lines"),
+    ("rows.csv", ROW.encode(),
+     "rows.csv, line 1: holds a JSON object, not a header: the file is JSON lines; name it "
+     ".jsonl"),
+], ids=["csv-as-txt", "tsv-as-jsonl", "jsonl-as-csv"])
+def test_a_file_of_the_other_format_than_its_name_is_told_so(tmp_path, name, content, said):
+    """A CSV saved under the competition's .txt name said 'malformed JSON: Expecting value at
+    column 1'; JSON lines named .csv said 'no target column', though the line holds one."""
+    assert said in _error(tmp_path, name, content)

@@ -15,7 +15,13 @@ from pathlib import Path
 import numpy as np
 
 from shoprel.data.formats import FORMATS, file_format
-from shoprel.data.tasks import REQUEST_FIELDS, one_column_said, parted_by
+from shoprel.data.tasks import (
+    QUERY_COLUMN,
+    REQUEST_FIELDS,
+    TARGET_COLUMN,
+    one_column_said,
+    parted_by,
+)
 from shoprel.errors import ConfigError, InputError
 from shoprel.utils.bounds import not_whole, out_of_range
 from shoprel.utils.scalars import is_boolean
@@ -233,6 +239,8 @@ def iter_text_lines(path: str | Path) -> Iterator[tuple[int, str]]:
             yield line_no, text[1:] if line_no == 1 and text.startswith("\ufeff") else text
 
 
+# names a header line of a table holds, any of which tells it from a mistyped JSON line
+HEADER_NAMES = {"id", "label", "language", QUERY_COLUMN, *TARGET_COLUMN.values()}
 # a file whose lines end in a carriage return alone (old Mac OS) reads as one long line
 LONE_CR = ("holds a carriage return (\\r) inside the line: the file ends its lines with \\r "
            "alone; save it with \\n (or \\r\\n) line ends")
@@ -292,6 +300,11 @@ def _jsonl_records(path: Path) -> Iterator[Record]:
             raise InputError(JSON_ARRAY, path=path, line=line_no)
         if first and text.strip() == "{":
             raise InputError(JSON_SPREAD, path=path, line=line_no)
+        said = parted_by(text.strip(), HEADER_NAMES) if first else None
+        if said:  # a CSV saved under the competition's .txt name
+            raise InputError(f"holds a header of columns parted by {said}, not JSON lines: name "
+                             "the file .csv (columns parted by ',') or .tsv (tabs)", path=path,
+                             line=line_no)
         first = False
         try:
             # without its line end: json read on past the newline, and named column 1 of a
@@ -331,6 +344,9 @@ def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:
     except csv.Error as exc:
         raise InputError(f"malformed header: {_csv_problem(exc)}", path=path, line=1) from None
     header = [h.strip() for h in header]
+    if header[:1] and header[0].startswith("{"):  # JSON lines saved under a .csv name
+        raise InputError("holds a JSON object, not a header: the file is JSON lines; name it "
+                         ".jsonl", path=path, line=1)
     if not any(header):  # a blank line above the header: its columns were read as none
         if _only_blank(reader):  # a file of blank lines (or a byte-order mark) holds no rows
             return
