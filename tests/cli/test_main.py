@@ -22,10 +22,12 @@ def run(*args, cwd=None, check=True):
     return done
 
 
-@pytest.mark.usefixtures("user_built_backbones")  # the default model: EmbeddingGemma
 def test_train_predict_check_evaluate_report(tmp_path):
+    """The commands chained as a user runs them, each its own process. The fast model: the
+    default one (EmbeddingGemma) through the CLI is test_demo's."""
     config = tmp_path / "small.yaml"
-    config.write_text("model:\n  params:\n    n_features: 65536\n    n_estimators: 60\n")
+    config.write_text("model:\n  family: fast\n  params:\n    n_features: 65536\n"
+                      "    n_estimators: 60\n")
     out = run("train", demo_file("QI"), "--out", tmp_path / "run", "--folds", "3",
               "--config", config, "--no-student", "--quiet").stdout
     assert "task QI" in out and "overall" in out and "base F1" in out
