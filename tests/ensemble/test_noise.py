@@ -3,6 +3,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from tests.conftest import unrendered_report
 
 import shoprel.demo
 from shoprel.ensemble.noise import filter_training_file, find_noisy_rows
@@ -29,9 +30,11 @@ def flipped_run(tmp_path_factory, user_builds_view):
     data.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(CACHE_ENV, str(user_builds_view))
+        # no test here reads the report or the far-pairs check: seconds of charts and scoring
+        mp.setattr("shoprel.evaluate.report.document.run_report_html", unrendered_report)
         train(data, root / "run", load_config(None, {
             "folds.k": 3, "model.params.n_features": 65536, "model.params.n_estimators": 60,
-            "model.params.n_jobs": 1, "student": None}), progress=False)
+            "model.params.n_jobs": 1, "check.far_pairs": 0, "student": None}), progress=False)
     return root / "run", {rows[i]["id"] for i in flipped}, data
 
 
