@@ -18,6 +18,9 @@ from shoprel.models.registry import model_class
 from shoprel.training import runner
 from shoprel.training.config import load_config
 
+# what these tests read is models, weights and metrics, never a report: seconds of charts a run
+pytestmark = pytest.mark.usefixtures("no_report_charts")
+
 
 class WarmConfig(FamilyConfig):
     epochs: int = 1
