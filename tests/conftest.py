@@ -100,10 +100,13 @@ def unrendered_report(run_dir, metrics, oof) -> str:
 
 
 @pytest.fixture
-def no_report_charts(monkeypatch):
+def no_report_charts(request, monkeypatch):
     """Runs write a one-line report.html: its charts are seconds per training (and per carried
-    student) that a test which never reads the report spends for nothing."""
-    monkeypatch.setattr("shoprel.evaluate.report.document.run_report_html", unrendered_report)
+    student) that a test which never reads the report spends for nothing. A test marked
+    reads_report, in a module that uses this for all, renders the report."""
+    if request.node.get_closest_marker("reads_report") is None:
+        monkeypatch.setattr("shoprel.evaluate.report.document.run_report_html",
+                            unrendered_report)
 
 
 def dead_pid() -> int:

@@ -18,6 +18,9 @@ from shoprel.training.config import load_config
 from shoprel.training.distill import distill
 from shoprel.training.runner import train
 
+# only the test marked reads_report reads a report: the others' charts are seconds a run
+pytestmark = pytest.mark.usefixtures("no_report_charts")
+
 SMALL = {"folds.k": 3, "model.family": "fast",
          "model.params.n_features": 2**16, "model.params.n_estimators": 30,
          "model.params.n_jobs": 1}
@@ -411,6 +414,7 @@ def test_student_folds_equal_to_the_teachers_are_not_said_unused(teachers, tmp_p
         "on its teacher's 3 folds"]
 
 
+@pytest.mark.reads_report
 def test_compare_and_the_report_say_a_students_figures_are_optimistic(teachers, student_yaml,
                                                                      tmp_path):
     """Soft targets from teachers that saw its validation rows flatter a student: compare
