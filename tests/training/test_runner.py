@@ -16,6 +16,9 @@ from shoprel.folds.grouped import fold_groups
 from shoprel.training import runner
 from shoprel.training.config import load_config
 
+# the tests marked reads_report read a report: the others' charts are seconds a run
+pytestmark = pytest.mark.usefixtures("no_report_charts")
+
 
 @pytest.mark.parametrize("task", ["QC", "QI"])
 def test_run_directory_is_complete(trained_runs, task):
@@ -128,6 +131,7 @@ def test_embed_family_runs_end_to_end(tmp_path, qc_demo, tiny_backbone):
     assert oof["probability"].between(0, 1).all()
 
 
+@pytest.mark.reads_report
 def test_biencoder_runs_end_to_end_and_records_each_fit(tmp_path, qc_demo, tiny_backbone):
     """A fine-tuned family's run keeps each fit's training record (held-out curve, kept step)
     in metrics.json and shows it in the report; families without one get neither."""
@@ -152,6 +156,7 @@ def test_biencoder_runs_end_to_end_and_records_each_fit(tmp_path, qc_demo, tiny_
     assert result.rows == 360
 
 
+@pytest.mark.reads_report
 def test_runs_of_models_without_a_training_record_have_none(trained_runs):
     metrics = json.loads((trained_runs["QC"] / runs.METRICS).read_text())
     assert "fine_tuning" not in metrics
@@ -227,6 +232,7 @@ def test_each_distinct_query_is_sent_to_the_backend_once_per_run(tmp_path, qc_de
     assert all(part.stats["augmented"] > 0 for part in made)
 
 
+@pytest.mark.reads_report
 def test_a_language_only_translations_bring_is_named_not_silently_missing(tmp_path, qc_demo):
     """es → th copies (no Thai row in the file) train every fold, but translated rows never
     validate: per_language covers exactly the out-of-fold rows' languages, and metrics.json,
