@@ -17,6 +17,9 @@ from shoprel.training import runner
 from shoprel.training.config import load_config
 from shoprel.training.far_pairs import MIN_LANGUAGE_PAIRS, FarPairCheck, far_pairs_summary
 
+# the tests marked reads_report read a report: the others' charts are seconds a run
+pytestmark = pytest.mark.usefixtures("no_report_charts")
+
 FAST = {"model.family": "fast", "model.params.n_features": 2**16,
         "model.params.n_estimators": 30, "folds.k": 3}
 
@@ -78,6 +81,7 @@ def test_summary_counts_what_the_fold_models_said(qc_demo):
     assert far_pairs_summary(table.iloc[:0], 0.3, oof) is None
 
 
+@pytest.mark.reads_report
 def test_train_records_far_pairs_and_leaves_everything_else_alone(tmp_path, qc_demo):
     out, config = tmp_path / "on", tmp_path / "fast.yaml"
     config.write_text("model: {family: fast, params: {n_features: 65536, n_estimators: 30}}\n"
@@ -116,6 +120,7 @@ def test_more_far_pairs_than_relevant_rows_still_have_distinct_labels(qc_demo):
         assert pairs.df.index.equals(pd.RangeIndex(len(pairs)))
 
 
+@pytest.mark.reads_report
 def test_a_run_trained_without_the_check_gets_the_same_figures_afterwards(tmp_path, qc_demo):
     """`shoprel far-pairs RUN`: the saved fold models, the same rows, folds, seed and count,
     so the block equals the one training writes; metrics.json and the report gain it."""
@@ -184,6 +189,7 @@ def test_fewer_pairs_than_asked_is_a_note_that_quiet_silences(trained_runs, tmp_
     assert "written into" in done.stdout
 
 
+@pytest.mark.reads_report
 def test_an_interrupted_rerun_leaves_metrics_and_report_as_they_were(tmp_path, qc_demo,
                                                                      monkeypatch):
     """A far-pairs rerun stopped while the report rendered left metrics.json with the new

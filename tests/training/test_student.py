@@ -19,6 +19,9 @@ from shoprel.training.distill import distill
 from shoprel.training.runner import train
 from shoprel.utils.outputs import read_stamp
 
+# the tests marked reads_report read a report: the others' charts are seconds a run
+pytestmark = pytest.mark.usefixtures("no_report_charts")
+
 FAST_YAML = """folds: {k: 3}
 model:
   family: fast
@@ -62,6 +65,7 @@ def test_student_model_from_a_preset_file_and_bad_sections(tmp_path):
             parse_config(data, "my.yaml")
 
 
+@pytest.mark.reads_report
 def test_the_run_carries_its_student_on_the_same_folds(student_run):
     teacher = runs.Run.open(student_run)
     student = runs.Run.open(runs.carried_student(teacher))
@@ -148,6 +152,7 @@ def test_cli_train_student_reads_the_config_once(tmp_path, monkeypatch):
     assert own.with_student() is own  # a config's own student is kept as written
 
 
+@pytest.mark.reads_report
 def test_a_failed_student_keeps_the_run(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("out of\nmemory")
@@ -234,6 +239,7 @@ def test_a_student_stopped_once_in_place_is_not_used(trained_runs, tmp_path, qc_
     assert "carries no distilled student" in done.output and "Traceback" not in done.output
 
 
+@pytest.mark.reads_report
 def test_shoprel_distill_gives_a_run_its_student_later(student_run, tmp_path):
     """The way back after a failed or killed student: distil into RUN/student."""
     run = tmp_path / "run"
@@ -255,6 +261,7 @@ def _metrics_and_report(run_dir) -> dict:
     return {name: (run_dir / name).read_bytes() for name in (runs.METRICS, runs.REPORT)}
 
 
+@pytest.mark.reads_report
 def test_a_failure_recorded_while_the_report_renders_leaves_both_as_they_were(
         student_run, tmp_path, monkeypatch):
     """A stop while the report said why the run has no student left metrics.json with the
@@ -288,6 +295,7 @@ def test_a_failure_recorded_while_the_report_renders_leaves_both_as_they_were(
     assert "its distillation failed" in (run / runs.REPORT).read_text(encoding="utf-8")
 
 
+@pytest.mark.reads_report
 def test_a_carried_student_recorded_while_the_report_renders_leaves_both_as_they_were(
         student_run, tmp_path, monkeypatch):
     """distill --out RUN/student stopped while the teacher's report rendered left its
