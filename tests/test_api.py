@@ -14,6 +14,9 @@ import shoprel
 from shoprel.errors import ConfigError, InputError
 from shoprel.predict.predictor import predict_file
 
+# the tests marked reads_report read a report: the others' charts are seconds a run
+pytestmark = pytest.mark.usefixtures("no_report_charts")
+
 
 def _rows(path, n=None):
     rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
@@ -769,6 +772,7 @@ def test_compare_runs_writes_the_page_and_returns_the_comparison(tmp_path, qc_ru
     assert not (qc_runs[0] / "c.html").exists()
 
 
+@pytest.mark.reads_report
 def test_write_report_writes_the_run_s_page_where_asked(tmp_path, trained_runs):
     from shoprel.errors import OutputError
 
@@ -969,6 +973,7 @@ def test_add_far_pairs_writes_what_the_command_writes(tmp_path, trained_runs):
         written
 
 
+@pytest.mark.reads_report
 def test_langid_file_writes_and_reports_what_the_command_does(tmp_path, qc_demo):
     """`shoprel langid` had no function in the API; langid_file takes the candidates as a list
     (the command's comma-separated text is its own parsing)."""
@@ -1109,6 +1114,7 @@ def test_translate_file_is_the_package_s_with_the_same_parameters():
                 "device", "overwrite", "progress"])
 
 
+@pytest.mark.reads_report
 def test_translate_file_writes_and_counts_what_the_command_does(tmp_path, jsonl, qc_rows):
     """`shoprel translate` had no function in the API, and the command built, checked and
     closed the translator itself; both now run the package's translate_file."""

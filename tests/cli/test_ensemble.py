@@ -15,6 +15,9 @@ from shoprel.ensemble.stacking import predict_stack
 from shoprel.evaluate.report import write_run_report
 from shoprel.predict.predictor import Predictor, predict_file
 
+# the tests marked reads_report read a report: the others' charts are seconds a run
+pytestmark = pytest.mark.usefixtures("no_report_charts")
+
 
 @pytest.fixture(scope="module")
 def frame():
@@ -51,6 +54,7 @@ def test_ensemble_predicts_like_its_members_combined(qc_runs, tmp_path, frame, m
         [d.resolve() for d in qc_runs]
 
 
+@pytest.mark.reads_report
 def test_ensemble_directory_works_as_a_run(qc_runs, tmp_path, frame):
     ens_dir = tmp_path / "ens"
     _build(qc_runs, ens_dir, "--method", "stack", "--per-language-thresholds")
@@ -223,6 +227,7 @@ def _report_text(folder) -> str:
     return re.sub(r"<[^>]+>", " ", (folder / "report.html").read_text(encoding="utf-8"))
 
 
+@pytest.mark.reads_report
 def test_the_report_says_whether_predict_uses_the_per_language_cuts(qc_runs, tmp_path):
     from click.testing import CliRunner as Runner
 
@@ -243,6 +248,7 @@ def test_the_report_says_whether_predict_uses_the_per_language_cuts(qc_runs, tmp
     assert "(threshold 0." in said and "per-language" not in said
 
 
+@pytest.mark.reads_report
 def test_a_vote_is_reported_as_its_fixed_majority_rule(qc_runs, tmp_path):
     result = _build(qc_runs, tmp_path / "vote", "--method", "vote")
     metrics = json.loads((tmp_path / "vote" / "metrics.json").read_text())
@@ -255,6 +261,7 @@ def test_a_vote_is_reported_as_its_fixed_majority_rule(qc_runs, tmp_path):
     assert "F1 at that cut" in text and "(optimistic)" not in text.split("Threshold:")[1][:400]
 
 
+@pytest.mark.reads_report
 def test_an_ensembles_errors_show_their_texts(qc_runs, tmp_path):
     _build(qc_runs, tmp_path / "ens", "--method", "mean")
     oof = pd.read_parquet(tmp_path / "ens" / "oof.parquet")

@@ -11,6 +11,9 @@ from shoprel.training.config import load_config
 from shoprel.training.curve import CURVE_FILE, check_fractions, learning_curve, subsample
 from shoprel.training.runner import train
 
+# the tests marked reads_report read a report: the others' charts are seconds a run
+pytestmark = pytest.mark.usefixtures("no_report_charts")
+
 FAST = {"model.family": "fast", "model.params.n_features": 2**16,
         "model.params.n_estimators": 60, "folds.k": 3}
 
@@ -71,6 +74,7 @@ def test_subsample_is_seeded_and_sized():
     assert not np.array_equal(a, subsample(rows, 0.25, 4))
 
 
+@pytest.mark.reads_report
 def test_run_keeps_a_learning_curve(tmp_path, qc_demo):
     result = train(qc_demo, tmp_path / "run", load_config(None, FAST),
                    progress=False, curve_fractions=[0.25, 0.5])
