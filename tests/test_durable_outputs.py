@@ -18,6 +18,9 @@ from shoprel.runs import METRICS, REPORT, Run, RunWriter
 from shoprel.utils.atomic import add_to_stamp
 from shoprel.utils.outputs import STAMP, stamp_entries
 
+# the tests marked reads_report read a report: the others' charts are seconds a run
+pytestmark = pytest.mark.usefixtures("no_report_charts")
+
 
 @pytest.fixture
 def quick_pages(monkeypatch):
@@ -43,6 +46,7 @@ def test_predictions(tmp_path, trained_runs, qc_demo, fsync_spy, name):
     assert fsync_spy.unsynced(tmp_path / name) == []
 
 
+@pytest.mark.reads_report
 def test_report_and_comparison_pages(tmp_path, two_runs, quick_pages, fsync_spy):
     run = two_runs[0]
     out = write_run_report(run, tmp_path / "report.html")
@@ -75,6 +79,7 @@ def test_noise_outputs(tmp_path, trained_runs, qc_demo, fsync_spy):
     assert fsync_spy.unsynced(tmp_path / "clean.jsonl") == []
 
 
+@pytest.mark.reads_report
 def test_files_rewritten_in_a_finished_run(two_runs, quick_pages, fsync_spy):
     run = two_runs[0]
     stamp_entries(run)  # as a run is written

@@ -10,6 +10,9 @@ pytest.importorskip("torch")
 from shoprel.cli.app import main  # noqa: E402
 from shoprel.models.backbones.cache import CACHE_ENV  # noqa: E402
 
+# no test here reads a report: its charts are seconds a run
+pytestmark = pytest.mark.usefixtures("no_report_charts")
+
 
 def _catalogue(path, n=30):
     path.write_text("".join(f"home,kitchen,item {i}\n" for i in range(n)), encoding="utf-8")

@@ -14,6 +14,9 @@ from shoprel.cli.options import HomePath, IntegerRange, NumberRange, output_path
 from shoprel.data.readers import read_pairs
 from shoprel.demo import demo_file
 
+# no test here reads a report: its charts are seconds a run
+pytestmark = pytest.mark.usefixtures("no_report_charts")
+
 OUTPUT_OPTIONS = {"--out", "--filtered-train", "--cache", "--cache-dir"}
 
 

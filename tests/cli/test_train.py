@@ -12,6 +12,9 @@ from shoprel.cli import main
 from shoprel.demo import demo_file
 from shoprel.utils.threads import OwnCpu
 
+# no test here reads a report: its charts are seconds a run
+pytestmark = pytest.mark.usefixtures("no_report_charts")
+
 
 @pytest.mark.parametrize("quiet", [False, True])
 def test_quiet_leaves_out_the_empty_text_and_busy_machine_notes(tmp_path, monkeypatch, quiet):

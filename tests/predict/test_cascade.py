@@ -15,6 +15,9 @@ from shoprel.errors import ConfigError
 from shoprel.predict.cascade import SCORERS, distance_cut, logit, nearest_by_query
 from shoprel.predict.predictor import Predictor, open_predictor, predict_file
 
+# no test here reads a report: its charts are seconds a run
+pytestmark = pytest.mark.usefixtures("no_report_charts")
+
 # every door a scorer's name comes in, with SCORERS given one name more before they load
 SCORER_DOORS = """
 import json

@@ -21,6 +21,9 @@ from shoprel.serve import ServeSettings, create_app
 from shoprel.training.config import load_config
 from shoprel.training.runner import train
 
+# no test here reads a report: its charts are seconds a run
+pytestmark = pytest.mark.usefixtures("no_report_charts")
+
 ROWS = 120
 SETTINGS = ServeSettings(max_pairs=400, max_text_chars=500, max_wait_ms=20)
 

@@ -7,6 +7,9 @@ from shoprel.errors import ConfigError, ConfigValueError
 from shoprel.models.fast.config import FastConfig
 from shoprel.training.config import FoldsConfig, RunConfig, load_config, parse_config
 
+# no test here reads a report: its charts are seconds a run
+pytestmark = pytest.mark.usefixtures("no_report_charts")
+
 
 def test_defaults_resolve_fully():
     config = parse_config({})

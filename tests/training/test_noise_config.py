@@ -11,6 +11,9 @@ from shoprel.models.fast.model import FastModel
 from shoprel.training.config import load_config
 from shoprel.training.runner import train
 
+# no test here reads a report: its charts are seconds a run
+pytestmark = pytest.mark.usefixtures("no_report_charts")
+
 SMALL = {"model.family": "fast", "folds.k": 3, "model.params.n_features": 2**16,
          "model.params.n_estimators": 30, "model.params.n_jobs": 1}
 
