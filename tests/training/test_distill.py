@@ -476,6 +476,17 @@ def test_a_student_section_in_the_student_config_is_said_to_be_unused(teachers, 
     assert not (tmp_path / "s" / runs.STUDENT).exists()
 
 
+def distilled_on_unlabeled(run, student_yaml, tmp_path, new, bare_rows):
+    """`shoprel distill RUN --unlabeled NEW --quiet`'s result, and the languages of the rows
+    scored bare as its warning counts them."""
+    result = CliRunner().invoke(distill_command, [
+        str(run), "--student", str(student_yaml), "--out", str(tmp_path / "s"),
+        "--unlabeled", str(new), "--speed-rows", "0", "--quiet"])
+    assert result.exit_code == 0, result.output
+    return result, ", ".join(f"{lang} {n}" for lang, n in
+                             Counter(r["language"] for r in bare_rows).most_common())
+
+
 @pytest.mark.filterwarnings("error::UserWarning")
 def test_unlabeled_pairs_a_translated_teacher_scores_bare_are_one_warning_line(
         translated_run, student_yaml, tmp_path):
@@ -487,13 +498,8 @@ def test_unlabeled_pairs_a_translated_teacher_scores_bare_are_one_warning_line(
     new.write_text("".join(json.dumps({**r, "id": f"n{r['id']}", "origin_query":
                                        f"{r['origin_query']} new"}) + "\n" for r in rows),
                    encoding="utf-8")
-    result = CliRunner().invoke(distill_command, [
-        str(run), "--student", str(student_yaml), "--out", str(tmp_path / "s"),
-        "--unlabeled", str(new), "--speed-rows", "0", "--quiet"])
-    assert result.exit_code == 0, result.output
     # --quiet leaves out the notes, not this warning about what the student learnt from
-    languages = ", ".join(f"{lang} {n}" for lang, n in
-                          Counter(r["language"] for r in rows).most_common())
+    result, languages = distilled_on_unlabeled(run, student_yaml, tmp_path, new, rows)
     assert result.stderr == (
         f"warning: the teacher scored 20 unlabelled pair(s) of {new} on the bare query "
         f"({languages}): it was trained with translations and {new} has no translated_query "
@@ -514,12 +520,7 @@ def test_unlabeled_pairs_a_translator_left_empty_are_not_sent_to_translate(
                                        f"{r['origin_query']} new", "translated_query":
                                        "" if r in emptied else f"{r['translated_query']} new"})
                            + "\n" for r in rows), encoding="utf-8")
-    result = CliRunner().invoke(distill_command, [
-        str(run), "--student", str(student_yaml), "--out", str(tmp_path / "s"),
-        "--unlabeled", str(new), "--speed-rows", "0", "--quiet"])
-    assert result.exit_code == 0, result.output
-    languages = ", ".join(f"{lang} {n}" for lang, n in
-                          Counter(r["language"] for r in emptied).most_common())
+    result, languages = distilled_on_unlabeled(run, student_yaml, tmp_path, new, emptied)
     assert result.stderr == (
         f"warning: the teacher scored 6 unlabelled pair(s) of {new} on the bare query "
         f"({languages}): it was trained with translations and {new} leaves their "

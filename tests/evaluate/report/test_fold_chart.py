@@ -18,13 +18,19 @@ def test_the_legend_sits_below_the_panels_not_over_a_low_last_fold():
                              "roc_auc": a} for i, (f, a) in enumerate(zip(f1, auc, strict=True))]}
     with rc_context(PLOT_RC):
         chart = fold_section(metrics).split("<svg", 1)[1].split("</svg>", 1)[0]
-    panels = re.findall(r'<g id="fold-axes_\d+">\s*<g id="fold-patch_\d+">\s*<path d="([^"]+)"',
-                        chart)
+    assert legend_under_two_panels(chart, "fold") == [
+        "F1 per fold", "mean F1 0.810", "ROC-AUC per fold", "mean ROC-AUC 0.696",
+        "all-positive F1"]
+
+
+def legend_under_two_panels(chart: str, prefix: str) -> list[str]:
+    """The texts of a two-panel chart's one legend, checked to sit below both panels' frames."""
+    panels = re.findall(rf'<g id="{prefix}-axes_\d+">\s*<g id="{prefix}-patch_\d+">\s*'
+                        r'<path d="([^"]+)"', chart)
     assert len(panels) == 2
     bottom = max(float(y) for d in panels for y in re.findall(r"[\d.]+ ([\d.]+)", d))
-    legend = chart.split('id="fold-legend_1"', 1)[1]
+    legend = chart.split(f'id="{prefix}-legend_1"', 1)[1]
     entries = re.findall(r'<text [^>]*y="([\d.]+)"[^>]*>([^<]+)</text>', legend)
-    assert [text for _, text in entries] == ["F1 per fold", "mean F1 0.810", "ROC-AUC per fold",
-                                             "mean ROC-AUC 0.696", "all-positive F1"]
     assert min(float(y) for y, _ in entries) - 8 > bottom  # the 8px text's top below the axes
-    assert chart.count('id="fold-legend_') == 1  # one legend for both panels
+    assert chart.count(f'id="{prefix}-legend_') == 1  # one legend for both panels
+    return [text for _, text in entries]

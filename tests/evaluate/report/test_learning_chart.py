@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 from matplotlib import rc_context
+from tests.evaluate.report.test_fold_chart import legend_under_two_panels
 
 from shoprel.evaluate.report.learning import learning_curve_section
 from shoprel.evaluate.report.svg import PLOT_RC
@@ -19,12 +18,4 @@ def test_the_legend_sits_below_the_panels_not_over_a_last_point_that_came_out_lo
                                   (0.5, 233, 0.58, 0.80), (1.0, 466, 0.55, 0.79))]
     with rc_context(PLOT_RC):
         chart = learning_curve_section({"points": points}).split("<svg", 1)[1]
-    panels = re.findall(r'<g id="lc-axes_\d+">\s*<g id="lc-patch_\d+">\s*<path d="([^"]+)"',
-                        chart)
-    assert len(panels) == 2
-    bottom = max(float(y) for d in panels for y in re.findall(r"[\d.]+ ([\d.]+)", d))
-    legend = chart.split('id="lc-legend_1"', 1)[1]
-    entries = re.findall(r'<text [^>]*y="([\d.]+)"[^>]*>([^<]+)</text>', legend)
-    assert [text for _, text in entries] == ["OOF ROC-AUC", "OOF F1", "all-positive F1"]
-    assert min(float(y) for y, _ in entries) - 8 > bottom
-    assert chart.count('id="lc-legend_') == 1
+    assert legend_under_two_panels(chart, "lc") == ["OOF ROC-AUC", "OOF F1", "all-positive F1"]
