@@ -87,6 +87,9 @@ def test_more_folds_than_rows_of_a_label_is_a_clear_error(tmp_path, jsonl):
     frame = read_pairs(jsonl(tmp_path / "s.txt", _qi_rows([1] * 20 + [0] * 10)))
     with pytest.raises(InputError, match="only 20 rows of the commonest label for 27 folds"):
         assign_folds(frame, k=27)
+    one_each = read_pairs(jsonl(tmp_path / "two.txt", _qi_rows([1, 0])))
+    with pytest.raises(InputError, match="only 1 row of the commonest label for 2 folds"):
+        assign_folds(one_each, k=2)
 
 
 def test_a_fold_whose_training_side_has_one_label_is_told_at_once(tmp_path, jsonl):

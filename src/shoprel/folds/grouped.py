@@ -87,8 +87,9 @@ def assign_folds(frame: PairFrame, k: int = 5, seed: int = 42,
     labels = frame.df["label"].to_numpy()
     commonest = int(np.bincount(pd.factorize(labels)[0]).max())
     if commonest < k:
-        raise InputError(f"only {commonest} rows of the commonest label for {k} folds: use "
-                         "fewer folds", path=frame.source, field="label")
+        raise InputError(f"only {commonest} row{'' if commonest == 1 else 's'} of the commonest "
+                         f"label for {k} folds: use fewer folds", path=frame.source,
+                         field="label")
     splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
     folds = np.full(len(frame), -1, dtype=np.int64)
     with warnings.catch_warnings():
