@@ -27,7 +27,7 @@ from shoprel.evaluate.intervals import (
     paired_interval,
     verdict,
 )
-from shoprel.evaluate.metrics import binary_metrics
+from shoprel.evaluate.metrics import binary_metrics, roc_auc
 from shoprel.evaluate.run_metrics import prediction_table
 
 MIN_GROUP_ROWS = 30
@@ -116,8 +116,7 @@ def _fold_rows(frame: pd.DataFrame) -> list[dict]:
 
 
 def _delta_auc(part: pd.DataFrame) -> float | None:
-    a = binary_metrics(part["label"], part["pred_a"], part["p_a"])["roc_auc"]
-    b = binary_metrics(part["label"], part["pred_b"], part["p_b"])["roc_auc"]
+    a, b = roc_auc(part["label"], part["p_a"]), roc_auc(part["label"], part["p_b"])
     return None if a is None or b is None else b - a
 
 

@@ -15,6 +15,16 @@ def _ratio(num: float, den: float) -> float | None:
     return float(num / den) if den else None
 
 
+def roc_auc(labels, probabilities) -> float | None:
+    """ROC-AUC where both classes occur, else None: binary_metrics' figure alone, for callers
+    that need nothing else of it (average precision and Brier cost as much again)."""
+    y = np.asarray(labels, dtype=np.int64)
+    positives = int(y.sum())
+    if not 0 < positives < len(y):
+        return None
+    return float(roc_auc_score(y, np.asarray(probabilities, dtype=np.float64)))
+
+
 def binary_metrics(labels, predictions, probabilities=None) -> dict:
     """Metrics of 0/1 predictions; with probabilities also the Brier score, and ROC-AUC and
     average precision when both classes occur (their baselines are 0.5 and the positive rate;
@@ -33,8 +43,8 @@ def binary_metrics(labels, predictions, probabilities=None) -> dict:
     if probabilities is not None and n:
         p = np.asarray(probabilities, dtype=np.float64)
         brier = float(np.mean((p - y) ** 2))
-        if 0 < positives < n:
-            auc = float(roc_auc_score(y, p))
+        auc = roc_auc(y, p)
+        if auc is not None:
             ap = float(average_precision_score(y, p))
     return {
         "n": n,

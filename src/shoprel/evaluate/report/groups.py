@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from sklearn.metrics import roc_auc_score
 
 from shoprel.evaluate.intervals import (
     AUC_OVER_CHANCE,
@@ -23,7 +22,7 @@ from shoprel.evaluate.intervals import (
     group_fold_intervals,
     verdict,
 )
-from shoprel.evaluate.metrics import binary_metrics
+from shoprel.evaluate.metrics import binary_metrics, roc_auc
 from shoprel.evaluate.report.fmt import (
     esc,
     fmt,
@@ -66,11 +65,8 @@ def _delta_f1(rows: pd.DataFrame) -> float | None:
 def _delta_auc(rows: pd.DataFrame) -> float | None:
     """ROC-AUC alone (binary_metrics would add average precision and Brier, a third of the
     per-language chart's time); None where the slice holds one class."""
-    y = rows["label"].to_numpy()
-    positives = int(y.sum())
-    if not 0 < positives < len(y):
-        return None
-    return float(roc_auc_score(y, rows["probability"].to_numpy())) - 0.5
+    auc = roc_auc(rows["label"], rows["probability"])
+    return None if auc is None else auc - 0.5
 
 
 def language_intervals(rows: pd.DataFrame, column: str = "language") -> dict[str, dict]:
