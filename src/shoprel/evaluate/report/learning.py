@@ -138,8 +138,9 @@ def learning_curve_section(curve: Mapping[str, Any] | None) -> str:
                "against the training rows of each fold model. F1 here is at each point's best "
                "out-of-fold threshold (tuned on the rows it scores, so optimistic; compare the "
                "points with each other, not with the verdict). "
-               + "".join(f"{constant_point_words(p)} " for p in points
-                         if constant_folds_words(p)) + last_step_verdict(points))
+               + "".join(f"{constant_point_words(p)} " for p, shown in
+                         zip(points, measured, strict=True) if not shown)
+               + last_step_verdict(points))
     return ('<section id="learning-curve"><h2>Learning curve</h2>'
             + charts.figure_block(charts.svg(fig, "lc", "Learning curve: out-of-fold ROC-AUC and "
                                                       "F1 against training rows"), caption)
