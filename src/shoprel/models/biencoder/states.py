@@ -29,11 +29,12 @@ _MEMO: OrderedDict[tuple, dict[str, torch.Tensor]] = OrderedDict()
 def kept_states(states: torch.Tensor) -> torch.Tensor:
     """One text's states as float16 where they fit, else float32. Gemma-3's deep layers carry
     values past float16's 65,504 (EmbeddingGemma's input to its last layer: ~112k), which
-    float16 would turn to inf and the text's vector to NaN (`tuned_layers: 1` failed so)."""
-    half = states.to("cpu", torch.float16)
+    float16 would turn to inf and the text's vector to NaN (`tuned_layers: 1` failed so).
+    Always a copy of its own (`copy=True`, once), never a view keeping the padded batch alive."""
+    half = states.to("cpu", torch.float16, copy=True)
     if bool(torch.isfinite(half).all()):
-        return half.clone()
-    return states.to("cpu", torch.float32).clone()
+        return half
+    return states.to("cpu", torch.float32, copy=True)
 
 
 class StateStore:
