@@ -8,18 +8,17 @@ import errno
 import json
 import math
 import os
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 
+from shoprel.data.csv_header import header_problem, row_problem
 from shoprel.data.formats import FORMATS, file_format
 from shoprel.data.tasks import (
     QUERY_COLUMN,
     REQUEST_FIELDS,
     TARGET_COLUMN,
-    one_column_said,
     parted_by,
 )
 from shoprel.errors import ConfigError, InputError
@@ -344,21 +343,11 @@ def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:
     except csv.Error as exc:
         raise InputError(f"malformed header: {_csv_problem(exc)}", path=path, line=1) from None
     header = [h.strip() for h in header]
-    if header[:1] and header[0].startswith("{"):  # JSON lines saved under a .csv name
-        raise InputError("holds a JSON object, not a header: the file is JSON lines; name it "
-                         ".jsonl", path=path, line=1)
-    if not any(header):  # a blank line above the header: its columns were read as none
-        if _only_blank(reader):  # a file of blank lines (or a byte-order mark) holds no rows
-            return
-        raise InputError("names no columns: the first line must be the header naming them (id, "
-                         "...); delete any blank lines above it", path=path, line=1)
-    if header and header[0].lower().startswith("sep=") and len(header[0]) <= 5 \
-            and not any(header[1:]):  # Excel's hint line, read by a reader as a header
-        written = header[0] + delimiter * (len(header) - 1)
-        raise InputError(f"{written!r} is a spreadsheet's separator "
-                         "line, not the header: delete it, so that the line naming the columns "
-                         "(id, ...) comes first", path=path, line=1)
-    _check_named(header, path)
+    if not any(header) and _only_blank(reader):  # blank lines (or a byte-order mark): no rows
+        return
+    problem = header_problem(header, delimiter)
+    if problem:
+        raise InputError(problem, path=path, line=1)
     _check_header(header, path)
     while True:
         try:
@@ -370,16 +359,10 @@ def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:
                              line=reader.line_num) from None
         if not row or all(not cell.strip() for cell in row):
             continue
-        if [cell.strip().removeprefix("\ufeff") for cell in row] == header:
-            raise InputError("repeats the header line (files joined one after another?); "
-                             "delete it", path=path, line=reader.line_num)
-        if len(row) != len(header):
-            said = parted_by(header[0]) if len(header) == 1 else None
-            if said:  # a ';' CSV of rows whose paths hold ',': told at the header, not a row
-                raise InputError(one_column_said(header[0], said), path=path, line=1)
-            raise InputError(
-                f"expected {len(header)} fields, found {len(row)}", path=path, line=reader.line_num
-            )
+        wrong = row_problem(row, header)
+        if wrong:
+            problem, at_header = wrong
+            raise InputError(problem, path=path, line=1 if at_header else reader.line_num)
         yield reader.line_num, dict(zip(header, row, strict=True))
 
 
@@ -402,21 +385,6 @@ def _csv_problem(exc: csv.Error) -> str:
     if "unexpected end of data" in str(exc):
         return "the file ends inside a quoted field: a quote opened here or above never closes"
     return str(exc)
-
-
-_NUMBER = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
-
-
-def _check_named(header: list[str], path: Path) -> None:
-    """A first line of numbers only is a row, not a header: a file written without its header
-    line was refused as 'the header names this column twice' (a row "1,1") or 'missing
-    required column', either way as if a column were misnamed."""
-    names = [name for name in header if name]
-    if names and all(_NUMBER.fullmatch(name) for name in names):
-        shown = ", ".join(repr(name) for name in names[:4]) + (", ..." if len(names) > 4 else "")
-        raise InputError(f"the first line holds only numbers ({shown}), not column names: the "
-                         "header line naming the columns (id, ...) is missing", path=path,
-                         line=1)
 
 
 def _check_header(header: list[str], path: Path, line: int | None = 1) -> None:
