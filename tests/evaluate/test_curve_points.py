@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from shoprel.evaluate.curve_points import constant_folds, constant_folds_words
+from shoprel.evaluate.curve_points import constant_folds, constant_folds_words, is_constant
 
 
 def test_folds_scored_alike_are_found_and_named():
@@ -19,3 +19,6 @@ def test_folds_scored_alike_are_found_and_named():
     assert constant_folds_words({**point, "constant_folds": [0, 2]}) == \
         "the models of folds 0 and 2 (of 3)"
     assert constant_folds_words({**point, "constant_folds": [0, 1, 2]}) == "every fold model"
+    assert [is_constant({**point, "constant_folds": c}) for c in ([], None, [0], [0, 1, 2])] == \
+        [False, False, True, True]
+    assert not is_constant(point)

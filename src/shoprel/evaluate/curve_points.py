@@ -20,12 +20,18 @@ def constant_folds(folds: np.ndarray, scores: np.ndarray) -> list[int]:
     return found
 
 
+def is_constant(point: Mapping[str, Any]) -> bool:
+    """Whether some fold model of a point gave every row one score (its `constant_folds`), so
+    that the point measures no model; a curve written before the check has none."""
+    return bool(point.get("constant_folds"))
+
+
 def constant_folds_words(point: Mapping[str, Any]) -> str | None:
-    """'every fold model' or 'the models of folds 0 and 2 (of 3)' where a point's fold models
-    gave every row one score (its `constant_folds`; curves written before it: None)."""
-    constant = point.get("constant_folds") or []
-    if not constant:
+    """'every fold model' or 'the models of folds 0 and 2 (of 3)' where a point `is_constant`,
+    else None."""
+    if not is_constant(point):
         return None
+    constant = point["constant_folds"]
     k = len(point.get("fold_roc_auc") or []) or None
     if k is not None and len(constant) >= k:
         return "every fold model"

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 
 import shoprel.evaluate.report.svg as charts
-from shoprel.evaluate.curve_points import constant_folds_words
+from shoprel.evaluate.curve_points import constant_folds_words, is_constant
 from shoprel.evaluate.intervals import AUC, paired_interval, verdict
 from shoprel.evaluate.report.fmt import fmt, fmt_int, fmt_pct, fmt_signed, num
 from shoprel.evaluate.report.page import table_wrap
@@ -51,7 +51,7 @@ def last_step_verdict(points: list[Mapping[str, Any]]) -> str:
              "per fold")
     if np.isnan(gain):
         return sizes + ": ROC-AUC is not known at both sizes."
-    if constant_folds_words(before) or constant_folds_words(last):
+    if is_constant(before) or is_constant(last):
         return sizes + (": at one of the two sizes fold models gave every row the same score, "
                         "so the curve cannot tell whether more rows of this kind pay.")
     step = f"{sizes}, the pooled out-of-fold ROC-AUC moved {fmt_signed(gain, 4)}"
@@ -96,7 +96,7 @@ def learning_curve_section(curve: Mapping[str, Any] | None) -> str:
         return ""
     rows = np.array([num(p.get("rows")) for p in points])
     # a point whose fold models scored every row alike is no measurement: left off the plot
-    measured = np.array([constant_folds_words(p) is None for p in points])
+    measured = np.array([not is_constant(p) for p in points])
     auc = np.where(measured, [num(p.get("roc_auc")) for p in points], np.nan)
     f1 = np.where(measured, [num(p.get("f1")) for p in points], np.nan)
     base = np.array([num(p.get("baseline_f1")) for p in points])
