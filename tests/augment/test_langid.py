@@ -324,3 +324,36 @@ def test_a_parquet_output_holds_every_chunk_in_the_type_the_whole_file_makes(tmp
                                  "line 10: a Parquet column holds one type of value; write the "
                                  "output as .jsonl or .csv")
     assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_a_parquet_input_written_back_as_parquet_keeps_its_column_types(tmp_path):
+    """A Parquet input's columns were typed again from the values read: a map (an object whose
+    keys differ row to row, an empty map beside keyed ones) came back as lists of pairs, so
+    map<string, int64> was refused ('a list that Parquet cannot hold (ArrowTypeError: Expected
+    bytes, got a 'int' object)', of a value Parquet held) and map<string, string> was written
+    as list<list<string>>; a millisecond timestamp came back in microseconds, a string column
+    of nulls as type null."""
+    import datetime
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = list(QUERIES.items())[:4]
+    when = datetime.datetime(2026, 12, 4, 9, tzinfo=datetime.UTC)
+    source = pa.table({
+        "id": [1, 2, 3, 4], "language": [lang for lang, _ in rows],
+        "origin_query": [q for _, q in rows], "category_path": ["x,y"] * 4,
+        "counts": pa.array([[("a", 1)], [], [("b", 2), ("a", 3)], None],
+                           type=pa.map_(pa.string(), pa.int64())),
+        "labels": pa.array([[("k", "v")], [], None, [("j", "w")]],
+                           type=pa.map_(pa.string(), pa.string())),
+        "attrs": pa.array([{"a": 1, "b": None}, {"a": None, "b": None}, None,
+                           {"a": None, "b": "x"}]),
+        "seen": pa.array([when] * 4, type=pa.timestamp("ms", tz="Europe/Paris")),
+        "nothing": pa.nulls(4, type=pa.string()),
+    })
+    pq.write_table(source, tmp_path / "q.parquet")
+    langid_file(tmp_path / "q.parquet", tmp_path / "lid.parquet", chunk_rows=3)
+    written = pq.read_table(tmp_path / "lid.parquet")
+    assert written.schema.names[-2:] == ["detected_language", "detected_confidence"]
+    assert written.drop_columns(["detected_language", "detected_confidence"]).equals(source)

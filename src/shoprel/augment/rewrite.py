@@ -13,7 +13,7 @@ from pathlib import Path
 from shoprel.data.column_plan import ColumnPlan
 from shoprel.data.formats import file_format
 from shoprel.data.frame import PairFrame
-from shoprel.data.records import iter_records
+from shoprel.data.records import iter_records, parquet_types
 from shoprel.data.tasks import Task
 from shoprel.data.validate import RecordValidator
 from shoprel.data.writers import write_record_chunks
@@ -56,7 +56,7 @@ def check_rows(path: str | Path, added: dict) -> CheckedFile:
     These commands read queries and languages only: a file with both target columns is
     checked as either task's file, not refused for a task they have no option to give.
     `added`: the columns the command adds to every record, each with a value of the kind it
-    will hold."""
+    will hold. A Parquet file's columns keep their types (records.parquet_types)."""
     path = Path(path).expanduser()
     validators: list[RecordValidator] = []
     columns = ColumnPlan(path)
@@ -64,6 +64,8 @@ def check_rows(path: str | Path, added: dict) -> CheckedFile:
     for line, record in iter_records(path):
         if not validators:
             first_line = line
+            columns = ColumnPlan(path, {name: kind for name, kind in parquet_types(path).items()
+                                        if name not in added})
             tasks = [task for task in Task if task.target_column in record]
             validators = [RecordValidator(path, task, read_labels=False)
                           for task in (tasks if len(tasks) > 1 else [None])]

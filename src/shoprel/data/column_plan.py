@@ -4,7 +4,8 @@ text, and for Parquet one type per column that every chunk is written with. A ch
 types are no guide: a column null in the first chunk and lists later, a struct whose keys
 grow, true/false then numbers would fail midway or be cast quietly (5 written as true); a
 column no one type holds, or a value no Parquet type holds (an empty object, a whole number
-beyond 64 bits), is told at its line before any work instead."""
+beyond 64 bits), is told at its line before any work instead. Columns whose type is given
+(a Parquet input's own) keep it."""
 
 from __future__ import annotations
 
@@ -43,10 +44,13 @@ def _merged(known, found):
 class ColumnPlan:
     """What a file's records make of each column (see the module): `add` every record, with
     its line, then `names`, `text` and `arrow_schema()` (which tells the first value no
-    Parquet column type holds, naming `source`, its line and field)."""
+    Parquet column type holds, naming `source`, its line and field). `types`: the Arrow type
+    of columns whose values are written back as read from a Parquet file
+    (records.parquet_types), kept as they are rather than found again from the values."""
 
-    def __init__(self, source: str | Path | None = None):
+    def __init__(self, source: str | Path | None = None, types: dict | None = None):
         self.source = source
+        self.types = dict(types or {})
         self.names: list[str] = []
         self.text: set[str] = set()
         self.kinds: dict[str, set[type]] = {}
@@ -68,7 +72,7 @@ class ColumnPlan:
                 self.kinds[name] = set()
                 self._first_of_group[name] = {}
                 seen = self._seen[name] = set()
-            if value is None:
+            if value is None or name in self.types:
                 continue
             kind = type(value)
             if kind not in seen:  # what is noted of a kind is noted at its first value
@@ -198,7 +202,9 @@ class ColumnPlan:
         fields = []
         for name in self.names:
             kinds = self.kinds[name]
-            if name in self.text:
+            if name in self.types:
+                kind = self.types[name]
+            elif name in self.text:
                 kind = pa.string()
             elif not kinds:
                 kind = pa.null()

@@ -400,6 +400,19 @@ def _check_header(header: list[str], path: Path, line: int | None = 1) -> None:
         first.setdefault(name, number)
 
 
+def parquet_types(path: str | Path) -> dict:
+    """Each column's Arrow type where `path` is a Parquet file (else none), for a file written
+    back from it to keep (a map stays a map with its empty maps, a timestamp its unit): the
+    types found again from the values read would not (a map's (key, value) pairs read as lists).
+    Call once its records were read: an unreadable file is told by `iter_records`."""
+    path = Path(path).expanduser()
+    if file_format(path) != "parquet":
+        return {}
+    import pyarrow.parquet as pq
+
+    return {field.name: field.type for field in pq.read_schema(path)}
+
+
 def _parquet_records(path: Path) -> Iterator[Record]:
     import pyarrow.parquet as pq
 
