@@ -84,6 +84,21 @@ def test_records_csv_keeps_numbers_as_written_and_nulls_empty(tmp_path):
     assert (tmp_path / "o.csv").read_text() == "id,q,x\n1,1.50,\n2,,\n"
 
 
+@pytest.mark.parametrize("suffix", [".csv", ".tsv"])
+def test_records_csv_holds_a_list_or_object_as_its_json(tmp_path, suffix):
+    """A list or object went into a CSV cell as Python wrote it ({'a': None, 'b': True},
+    1.50 as 1.5, a Parquet map's pairs as [('k', 1)]), which no reader reads back."""
+    records = [{"id": 1, "x": {"a": None, "b": True, "c": FloatText("1.50")},
+                "tags": ["é", FloatText("2.50")]},
+               {"id": 2, "x": {}, "tags": [], "pairs": [("k", 1)]}]
+    _write_chunks([(records, [1, 2])], tmp_path / f"o{suffix}")
+    read = pd.read_csv(tmp_path / f"o{suffix}", sep="," if suffix == ".csv" else "\t",
+                       dtype=str, keep_default_na=False)
+    assert read.to_dict("records") == [
+        {"id": "1", "x": '{"a": null, "b": true, "c": 1.50}', "tags": '["é", 2.50]', "pairs": ""},
+        {"id": "2", "x": "{}", "tags": "[]", "pairs": '[["k", 1]]'}]
+
+
 def test_records_parquet_of_no_records_is_an_empty_file(tmp_path):
     _write_chunks([], tmp_path / "o.parquet")
     assert pq.read_table(tmp_path / "o.parquet").num_rows == 0

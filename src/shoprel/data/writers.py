@@ -69,12 +69,15 @@ def _json_text(value) -> str:
 
 def _column(values: list, as_text: bool) -> pd.Series:
     """One column as written back: absent and null cells are None (never NaN), and in a column
-    of text (or any column of a text format) a number is the text the file wrote."""
+    of text (or any column of a text format) a number is the text the file wrote; in a text
+    format a list or object is its JSON (pandas wrote Python's {'a': None, 'b': True})."""
     def cell(value):
         if isinstance(value, FloatText):
             return value.text if as_text else float(value)
         if as_text and isinstance(value, int | float) and not isinstance(value, bool):
             return str(value)
+        if as_text and isinstance(value, dict | list | tuple):
+            return _json_text(value)
         return value
     return pd.Series([cell(v) for v in values], dtype=object)
 
