@@ -5,6 +5,7 @@ import contextlib
 import errno
 import json
 import os
+import shutil
 import signal
 import stat
 import subprocess
@@ -733,3 +734,37 @@ def test_a_link_put_in_the_outputs_place_during_a_write_is_not_replaced(tmp_path
             target.symlink_to(real)
     assert target.is_symlink() and sorted(p.name for p in real.iterdir()) == [STAMP, "run.json"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["real", "run"]
+
+
+def _records_stage0(run, stage0):
+    """Record `stage0` in the run's metrics.json as fit_stage0 does (stage0.train_file)."""
+    metrics = json.loads((run / "metrics.json").read_text())
+    metrics["stage0"] = {"train_file": str(stage0), "task": "QI"}
+    (run / "metrics.json").write_text(json.dumps(metrics))
+
+
+def test_an_ensembles_members_stage0_files_are_never_an_output(tmp_path, qc_runs, qi_demo):
+    """The ensemble's metrics.json names its members' training files but not their stage-0
+    files, and only it was read: `noise ENS --out` / `--filtered-train` a member's stage-0
+    file with --overwrite replaced it (report and compare ask the same check). Now refused in
+    one line naming the member, the file left as it was."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.ensemble.runner import build_ensemble
+
+    a, b = (shutil.copytree(run, tmp_path / name) for run, name in zip(qc_runs, "ab", strict=True))
+    stage0 = tmp_path / "stage0_QI.jsonl"
+    shutil.copyfile(qi_demo, stage0)
+    _records_stage0(a, stage0)
+    ens = build_ensemble([a, b], tmp_path / "ens").out_dir
+    refusal = (f"{stage0}: is {stage0}, the file the stage 0 of the run {a} was trained on (its "
+               "metrics.json stage0.train_file); writing it would destroy that data, choose "
+               "another output")
+    for option in ("--out", "--filtered-train"):
+        done = CliRunner().invoke(main, ["noise", str(ens), option, str(stage0), "--overwrite"])
+        assert (done.exit_code, done.output) == (2, f"error: {refusal}\n")
+    with pytest.raises(OutputError) as caught:  # what report and compare ask of their --out
+        check_output_file(stage0, runs=[ens], overwrite=True)
+    assert str(caught.value) == refusal
+    assert stage0.read_bytes() == qi_demo.read_bytes()

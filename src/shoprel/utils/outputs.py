@@ -1,10 +1,11 @@
 """Where a command may write, decided before any work starts.
 
 Every command that writes calls one of the two checks here with what it reads, so that no
-output can destroy an input file, a run being read (or the file it was trained on), or a
-folder shoprel did not write. The checks look at paths (and a run's record of its training
-file) only; `atomic.py` does the writing (and repeats the folder check under its lock, so that
-a folder that changed during a long run is still not replaced blindly).
+output can destroy an input file, a run being read (or a file it or one of its members
+learnt from), or a folder shoprel did not write. The checks look at paths (and
+the runs' records of those files) only; `atomic.py` does the writing (and repeats the folder
+check under its lock, so that a folder that changed during a long run is still not replaced
+blindly).
 """
 
 from __future__ import annotations
@@ -145,9 +146,9 @@ def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
             raise OutputError(f"{out}: is the input file {source}; writing it would destroy "
                               "the input, choose another output")
     for run in runs:
-        for field, trained_on in training_files(run):
+        for holder, field, trained_on in training_files(run):
             if Path(trained_on).exists() and same_file(out, Path(trained_on)):
-                who = f"the run {os.path.normpath(run)}"
+                who = f"the run {holder}"
                 who = f"the stage 0 of {who}" if field == STAGE0_FILE else who
                 raise OutputError(f"{out}: is {trained_on}, the file {who} was trained on (its "
                                   f"metrics.json {field}); writing it would destroy that data, "
@@ -168,22 +169,52 @@ def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
     return out
 
 
-def training_files(run: PathLike) -> list[tuple[str, str]]:
-    """(metrics.json field, file) of each file a run records it learnt from: data.train_file
-    (an ensemble's, each member's) and the stage-0 file its first model was fitted on
-    (stage0.train_file, another task's labelled rows: the user's data as much). None where it
-    records none or cannot be read (the command reading the run says so)."""
-    try:
-        metrics = json.loads((Path(run) / RUN_METRICS).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+def training_files(run: PathLike) -> list[tuple[str, str, str]]:
+    """(run, metrics.json field, file) of each file a run learnt from, by the record of the run
+    that names it (`run`: its folder as a message names it): data.train_file (an ensemble's,
+    each member's), the stage-0 file a first model was fitted on (stage0.train_file, another
+    task's labelled rows: the user's data as much); those of an ensemble's members too, whose
+    stage-0 records its own metrics.json does not repeat. None where a run records none or
+    cannot be read (the command reading the run says so)."""
+    return _training_files(Path(run), set())
+
+
+def _training_files(run: Path, seen: set[Path]) -> list[tuple[str, str, str]]:
+    if not run.is_dir() or _resolved(run) in seen:  # a run listed twice, or leading back
         return []
-    if not isinstance(metrics, dict):
-        return []
+    seen.add(_resolved(run))
+    files = [(os.path.normpath(run), field, file) for field, file in _recorded_files(run)]
+    for inner in _member_folders(run):
+        files += _training_files(inner, seen)
+    return files
+
+
+def _recorded_files(run: Path) -> list[tuple[str, str]]:
+    """(field, file) of each file the run's own metrics.json records it learnt from."""
+    metrics = _json_object(run / RUN_METRICS)
     files = [(TRAIN_FILE, file) for _, file in recorded_field(metrics, "train_file")]
     stage0 = metrics.get("stage0")
     if isinstance(stage0, dict):
         files.append((STAGE0_FILE, stage0.get("train_file")))
     return [(field, file) for field, file in files if isinstance(file, str) and file]
+
+
+def _member_folders(run: Path) -> list[Path]:
+    """An ensemble's member folders as its run.json lists them (runs.Run.member_dirs; none
+    where it lists none or cannot be read)."""
+    members = _json_object(run / RUN_MARKER).get("members")
+    members = members if isinstance(members, list) else []
+    return [run / member["path"] for member in members
+            if isinstance(member, dict) and isinstance(member.get("path"), str)]
+
+
+def _json_object(path: Path) -> dict:
+    """A JSON file's object; {} where it is missing, unreadable or holds no object."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return record if isinstance(record, dict) else {}
 
 
 def _holds_marker(folder: Path, marker: str) -> bool:
@@ -219,11 +250,7 @@ def is_index_folder(folder: PathLike) -> bool:
 
 
 def _index_record(folder: Path) -> dict:
-    try:
-        record = json.loads((folder / INDEX_MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return record if isinstance(record, dict) else {}
+    return _json_object(folder / INDEX_MARKER)
 
 
 def shoprel_output_holding(path: PathLike) -> Path | None:
