@@ -13,7 +13,7 @@ import sys
 import textwrap
 
 import pytest
-from tests.conftest import dead_pid
+from tests.conftest import dead_pid, unrendered_report
 
 from shoprel.errors import OutputError, OutputExistsError
 from shoprel.utils.atomic import atomic_dir, atomic_file, clean_stale, host_tag, lock_text
@@ -768,3 +768,53 @@ def test_an_ensembles_members_stage0_files_are_never_an_output(tmp_path, qc_runs
         check_output_file(stage0, runs=[ens], overwrite=True)
     assert str(caught.value) == refusal
     assert stage0.read_bytes() == qi_demo.read_bytes()
+
+
+@pytest.fixture(scope="module")
+def carried_student(tmp_path_factory, qc_runs):
+    """(a copy of a fast QC run, the unlabelled pairs file its carried student learnt from):
+    `shoprel distill RUN --out RUN/student --unlabeled FILE`, as a user adds one later."""
+    from shoprel.data.readers import read_pairs
+    from shoprel.demo import demo_file
+    from shoprel.training.config import load_config
+    from shoprel.training.distill import distill
+
+    root = tmp_path_factory.mktemp("carried")
+    run = shutil.copytree(qc_runs[1], root / "run")
+    pairs = root / "new_pairs.jsonl"
+    pairs.write_text("".join(
+        json.dumps({"id": f"n{r.id}", "language": r.language, "origin_query": f"{r.query} new",
+                    "category_path": r.target}) + "\n"
+        for r in read_pairs(demo_file("QC")).df.head(40).itertuples()), encoding="utf-8")
+    config = load_config(None, {"model.family": "fast", "model.params.n_estimators": 20,
+                                "model.params.n_features": 2**14, "model.params.n_jobs": 1})
+    with pytest.MonkeyPatch.context() as patch:  # no test here reads its report
+        patch.setattr("shoprel.evaluate.report.document.run_report_html", unrendered_report)
+        distill(run, config, run / "student", hard_weight=0.5, progress=False, speed_rows=0,
+                unlabeled=[pairs])
+    return run, pairs
+
+
+def _refused_as_learnt_from(args, pairs, by):
+    """The command refuses to write `pairs`, the file the run `by` learnt from, and keeps it."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    before = pairs.read_bytes()
+    done = CliRunner().invoke(main, [*args, "--overwrite"])
+    assert (done.exit_code, done.output) == (2, (
+        f"error: {pairs}: is {pairs}, the file the run {by} was trained on (its metrics.json "
+        "distillation.unlabeled.files); writing it would destroy that data, choose another "
+        "output\n"))
+    assert pairs.read_bytes() == before
+
+
+def test_the_unlabelled_pairs_a_student_learnt_from_are_never_an_output(carried_student):
+    """`distill --unlabeled FILE` records FILE (distillation.unlabeled.files), the user's pairs
+    the student learnt from; the guard read only the training and stage-0 files, so `noise
+    STUDENT --out FILE --overwrite` replaced them with flagged ids."""
+    run, pairs = carried_student
+    for option in ("--out", "--filtered-train"):
+        _refused_as_learnt_from(["noise", str(run / "student"), option, str(pairs)], pairs,
+                                run / "student")

@@ -2,9 +2,9 @@
 
 Every command that writes calls one of the two checks here with what it reads, so that no
 output can destroy an input file, a run being read (or a file it or one of its members
-learnt from), or a folder shoprel did not write. The checks look at paths (and
-the runs' records of those files) only; `atomic.py` does the writing (and repeats the folder
-check under its lock, so that a folder that changed during a long run is still not replaced
+learnt from), or a folder shoprel did not write. The checks look at paths (and the runs'
+records of those files) only; `atomic.py` does the writing (and repeats the folder check
+under its lock, so that a folder that changed during a long run is still not replaced
 blindly).
 """
 
@@ -25,6 +25,7 @@ STAMP = ".shoprel-output.json"
 RUN_MARKER = "run.json"  # runs.MANIFEST; a finished run or ensemble
 RUN_METRICS = "metrics.json"  # runs.METRICS: records the file the run was trained on
 TRAIN_FILE, STAGE0_FILE = "data.train_file", "stage0.train_file"  # its fields naming them
+UNLABELED_FILES = "distillation.unlabeled.files"  # a student's teacher-scored pair files
 INDEX_MARKER = "index.json"  # predict/index.py's MARKER: a target index folder
 INDEX_FOLDER = "index"  # predict/index.py's INDEX_FOLDER: a run's own index, added after its stamp
 # what `shoprel index` writes below an index folder (predict/index.py, target_index.py): its
@@ -173,9 +174,10 @@ def training_files(run: PathLike) -> list[tuple[str, str, str]]:
     """(run, metrics.json field, file) of each file a run learnt from, by the record of the run
     that names it (`run`: its folder as a message names it): data.train_file (an ensemble's,
     each member's), the stage-0 file a first model was fitted on (stage0.train_file, another
-    task's labelled rows: the user's data as much); those of an ensemble's members too, whose
-    stage-0 records its own metrics.json does not repeat. None where a run records none or
-    cannot be read (the command reading the run says so)."""
+    task's labelled rows: the user's data as much) and the pair files a student's teacher
+    scored for it (distill --unlabeled: distillation.unlabeled.files); those of an ensemble's
+    members too, whose stage-0 records its own metrics.json does not repeat. None where a run
+    records none or cannot be read (the command reading the run says so)."""
     return _training_files(Path(run), set())
 
 
@@ -196,6 +198,11 @@ def _recorded_files(run: Path) -> list[tuple[str, str]]:
     stage0 = metrics.get("stage0")
     if isinstance(stage0, dict):
         files.append((STAGE0_FILE, stage0.get("train_file")))
+    distillation = metrics.get("distillation")
+    unlabeled = distillation.get("unlabeled") if isinstance(distillation, dict) else None
+    named = unlabeled.get("files") if isinstance(unlabeled, dict) else None
+    if isinstance(named, list):
+        files += [(UNLABELED_FILES, file) for file in named]
     return [(field, file) for field, file in files if isinstance(file, str) and file]
 
 
