@@ -818,3 +818,16 @@ def test_the_unlabelled_pairs_a_student_learnt_from_are_never_an_output(carried_
     for option in ("--out", "--filtered-train"):
         _refused_as_learnt_from(["noise", str(run / "student"), option, str(pairs)], pairs,
                                 run / "student")
+
+
+def test_a_carried_students_files_are_never_an_output_of_its_run(carried_student, qc_demo):
+    """RUN/student is a run of its own whose records RUN's metrics.json does not repeat (the
+    unlabelled pairs `distill RUN --out RUN/student --unlabeled FILE` learnt from): `noise RUN
+    --out FILE --overwrite`, or predict with the student, replaced them. Refused now, in one
+    line naming the student."""
+    run, pairs = carried_student
+    for args in (["noise", str(run), "--out", str(pairs)],
+                 ["noise", str(run), "--filtered-train", str(pairs)],
+                 ["predict", str(run), str(qc_demo), "--scorer", "student", "--out",
+                  str(pairs)]):
+        _refused_as_learnt_from(args, pairs, run / "student")

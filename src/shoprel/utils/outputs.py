@@ -1,11 +1,11 @@
 """Where a command may write, decided before any work starts.
 
 Every command that writes calls one of the two checks here with what it reads, so that no
-output can destroy an input file, a run being read (or a file it or one of its members
-learnt from), or a folder shoprel did not write. The checks look at paths (and the runs'
-records of those files) only; `atomic.py` does the writing (and repeats the folder check
-under its lock, so that a folder that changed during a long run is still not replaced
-blindly).
+output can destroy an input file, a run being read (or a file it, one of its members or its
+carried student learnt from), or a folder shoprel did not write. The checks look at paths
+(and the runs' records of those files) only; `atomic.py` does the writing (and repeats the
+folder check under its lock, so that a folder that changed during a long run is still not
+replaced blindly).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ RUN_MARKER = "run.json"  # runs.MANIFEST; a finished run or ensemble
 RUN_METRICS = "metrics.json"  # runs.METRICS: records the file the run was trained on
 TRAIN_FILE, STAGE0_FILE = "data.train_file", "stage0.train_file"  # its fields naming them
 UNLABELED_FILES = "distillation.unlabeled.files"  # a student's teacher-scored pair files
+STUDENT_FOLDER = "student"  # runs.STUDENT: a run's carried student, a run folder of its own
 INDEX_MARKER = "index.json"  # predict/index.py's MARKER: a target index folder
 INDEX_FOLDER = "index"  # predict/index.py's INDEX_FOLDER: a run's own index, added after its stamp
 # what `shoprel index` writes below an index folder (predict/index.py, target_index.py): its
@@ -176,7 +177,8 @@ def training_files(run: PathLike) -> list[tuple[str, str, str]]:
     each member's), the stage-0 file a first model was fitted on (stage0.train_file, another
     task's labelled rows: the user's data as much) and the pair files a student's teacher
     scored for it (distill --unlabeled: distillation.unlabeled.files); those of an ensemble's
-    members too, whose stage-0 records its own metrics.json does not repeat. None where a run
+    members and of a carried student (RUN/student) too, whose records (a member's stage 0, a
+    student's unlabelled pairs) the run's metrics.json does not repeat. None where a run
     records none or cannot be read (the command reading the run says so)."""
     return _training_files(Path(run), set())
 
@@ -186,7 +188,7 @@ def _training_files(run: Path, seen: set[Path]) -> list[tuple[str, str, str]]:
         return []
     seen.add(_resolved(run))
     files = [(os.path.normpath(run), field, file) for field, file in _recorded_files(run)]
-    for inner in _member_folders(run):
+    for inner in [*_member_folders(run), run / STUDENT_FOLDER]:
         files += _training_files(inner, seen)
     return files
 
