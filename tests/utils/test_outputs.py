@@ -425,9 +425,9 @@ def test_only_lock_files_shoprel_wrote_are_removed_beside_an_output(tmp_path):
         with output_lock(tmp_path / "data.csv"):
             pass
     assert str(caught.value) == (
-        f"{tmp_path / 'data.csv'}: {tmp_path / '.data.csv.lock'} is a lock file shoprel did not "
-        "write (another program's, or an older shoprel's); delete it if nothing uses it, or "
-        "choose another output")
+        f"{tmp_path / 'data.csv'}: {tmp_path / '.data.csv.lock'} is a lock file shoprel cannot "
+        f"tell for its own (it holds pid {dead}, not running: left by an older shoprel or "
+        "another program that stopped); delete it if nothing uses it, or choose another output")
     assert {p.name: p.read_text() for p in tmp_path.iterdir()} == others
 
 
@@ -573,7 +573,7 @@ def test_shoprels_lock_is_never_empty_so_an_empty_one_is_left_alone(tmp_path):
     from shoprel.utils.atomic import output_lock
 
     (tmp_path / ".data.csv.lock").write_bytes(b"")
-    with pytest.raises(OutputError, match="is a lock file shoprel did not write"):
+    with pytest.raises(OutputError, match="is a lock file shoprel cannot tell for its own"):
         with output_lock(tmp_path / "data.csv"):
             pass
     assert (tmp_path / ".data.csv.lock").read_bytes() == b""
@@ -831,3 +831,33 @@ def test_a_carried_students_files_are_never_an_output_of_its_run(carried_student
                  ["predict", str(run), str(qc_demo), "--scorer", "student", "--out",
                   str(pairs)]):
         _refused_as_learnt_from(args, pairs, run / "student")
+
+
+@pytest.mark.parametrize(("held", "why"), [
+    ("", "it is empty: another program's, or left by a shoprel killed as it took it where the "
+         "file system refuses hard links"),
+    ("DEAD", "it holds pid DEAD, not running: left by an older shoprel or another program "
+             "that stopped"),
+    ("LIVE", "it holds pid LIVE, a running process's: another program's or an older "
+             "shoprel's"),
+    ("pid=1\n", "another program's, or an older shoprel's")])
+def test_a_lock_without_shoprels_text_is_named_with_what_it_holds(tmp_path, held, why):
+    """A `.NAME.lock` beside the output not holding shoprel's text is refused and kept; the line
+    said only "another program's, or an older shoprel's", whatever it held, leaving the user to
+    guess whether deleting it is safe: an older shoprel killed while writing left its bare pid,
+    and one killed as it took the lock on a file system without hard links left it empty. The
+    line now says what it holds and whether that process runs."""
+    from shoprel.utils.atomic import output_lock
+
+    dead = str(dead_pid())
+    held, why = (text.replace("DEAD", dead).replace("LIVE", str(os.getpid()))
+                 for text in (held, why))
+    lock = tmp_path / ".preds.csv.lock"
+    lock.write_text(held)
+    with pytest.raises(OutputError) as caught:
+        with output_lock(tmp_path / "preds.csv"):
+            pass
+    assert str(caught.value) == (
+        f"{tmp_path / 'preds.csv'}: {lock} is a lock file shoprel cannot tell for its own "
+        f"({why}); delete it if nothing uses it, or choose another output")
+    assert lock.read_text() == held

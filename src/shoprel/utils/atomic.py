@@ -16,6 +16,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import socket
 import stat
@@ -152,6 +153,24 @@ def _unheld_lock_removed(lock: Path) -> bool:
     finally:
         os.close(fd)
     return True
+
+
+def _foreign_lock_words(held: bytes) -> str:
+    """What a lock file that is not shoprel's holds, so that the user can tell whether deleting
+    it is safe: an older shoprel wrote its bare pid (and left it when killed), and one killed as
+    it took the lock where the file system refuses hard links left it empty. Whose a bare pid
+    is cannot be told: another program's lock may hold one too, so it is only named."""
+    if not held:
+        return ("it is empty: another program's, or left by a shoprel killed as it took it "
+                "where the file system refuses hard links")
+    if re.fullmatch(rb"\d{1,20}", held):
+        pid = int(held)
+        if _alive(pid):
+            return (f"it holds pid {pid}, a running process's: another program's or an older "
+                    "shoprel's")
+        return (f"it holds pid {pid}, not running: left by an older shoprel or another program "
+                "that stopped")
+    return "another program's, or an older shoprel's"
 
 
 def _make_parent(target: Path) -> list[Path]:
@@ -349,11 +368,12 @@ def output_lock(target: Path, wait_s: float = 0.0) -> Iterator[None]:
             same = os.stat(lock).st_ino == os.fstat(fd).st_ino
         except FileNotFoundError:
             same = False
-        if same and lock_holder(os.pread(fd, 64, 0)) is None:
+        held = os.pread(fd, 64, 0) if same else b""
+        if same and lock_holder(held) is None:
             os.close(fd)  # another program's lock (empty ones too): neither rewritten nor removed
-            raise OutputError(f"{target}: {lock} is a lock file shoprel did not write (another "
-                              "program's, or an older shoprel's); delete it if nothing uses it, "
-                              "or choose another output")
+            raise OutputError(f"{target}: {lock} is a lock file shoprel cannot tell for its "
+                              f"own ({_foreign_lock_words(held)}); delete it if nothing uses "
+                              "it, or choose another output")
         if same:  # a dead writer's, unheld: removed while flocked (a waiter notices), then anew
             lock.unlink(missing_ok=True)
         os.close(fd)
