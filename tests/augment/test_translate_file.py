@@ -85,6 +85,29 @@ def test_a_target_no_row_can_reach_is_refused(tmp_path, jsonl, qc_rows):
     assert not (tmp_path / "out.jsonl").exists()
 
 
+def test_a_target_no_row_reaches_names_languages_not_unk(tmp_path, jsonl):
+    """`--to xx` listed 'unk' among the file's languages, as if untagged rows were in a
+    language called unk; they are counted apart, and a file with no tag at all is told that,
+    not that its code may be mistyped."""
+    table = _table(tmp_path, jsonl)
+    data = jsonl(tmp_path / "q.jsonl", [
+        {"id": 1, "language": "es", "origin_query": "zapatos", "category_path": "a"},
+        {"id": 2, "language": "", "origin_query": "bolso", "category_path": "a"},
+        {"id": 3, "language": "fr", "origin_query": "sac", "category_path": "a"},
+        {"id": 4, "origin_query": "bolso", "category_path": "a"}])
+    with pytest.raises(ConfigError, match=r"\(es, fr, and 2 rows with no language tag\); "
+                                          r"nothing written \(a mistyped code"):
+        translate_file_with(data, tmp_path / "out.jsonl", table, to="xx")
+    untagged = jsonl(tmp_path / "u.jsonl", [
+        {"id": 1, "language": "", "origin_query": "zapatos", "category_path": "a"}])
+    with pytest.raises(ConfigError) as info:
+        translate_file_with(untagged, tmp_path / "out.jsonl", table, to="en")
+    assert str(info.value) == (
+        f"to 'en': no row of {untagged} has a language tag, so none has a language to "
+        "translate from; nothing written (give each row its language in the 'language' column)")
+    assert not (tmp_path / "out.jsonl").exists()
+
+
 @pytest.mark.skipif(shutil.which("apertium") is None,
                     reason="the apertium command is absent (apt-get install apertium "
                            "apertium-eng-spa apertium-fr-es apertium-es-pt apertium-spa-ita)")

@@ -261,10 +261,22 @@ NO_ROUTE_HINTS = {  # where to look, per backend: Apertium's advice misled a tab
 
 def _check_some_route(report: TranslationReport, input_path: str | Path,
                       backend: str | None = None) -> None:
-    """Refuse a target no row reaches: every row would get an empty translation."""
+    """Refuse a target no row reaches: every row would get an empty translation. The
+    languages named are the file's tags; untagged rows are counted apart ('unk' is no
+    language, and a file with no tag at all is told so, not that its code was mistyped)."""
     totals = report.totals
-    if totals["no_route"] and not totals["translated"] and not totals["passed_through"]:
-        sources = ", ".join(sorted(report.no_route))
-        hint = NO_ROUTE_HINTS.get(backend, "or a pair the backend lacks?")
-        raise ConfigError(f"to {report.target!r}: no route leads there from any language of "
-                          f"{input_path} ({sources}); nothing written (a mistyped code, {hint})")
+    if not totals["no_route"] or totals["translated"] or totals["passed_through"]:
+        return
+    untagged = report.no_route[UNKNOWN_LANGUAGE]
+    sources = [lang for lang in sorted(report.no_route) if lang != UNKNOWN_LANGUAGE]
+    if not sources:
+        raise ConfigError(f"to {report.target!r}: no row of {input_path} has a language tag, "
+                          "so none has a language to translate from; nothing written (give "
+                          "each row its language in the 'language' column)")
+    if untagged:
+        sources.append(f"and {untagged} {'row' if untagged == 1 else 'rows'} with no "
+                       "language tag")
+    hint = NO_ROUTE_HINTS.get(backend, "or a pair the backend lacks?")
+    raise ConfigError(f"to {report.target!r}: no route leads there from any language of "
+                      f"{input_path} ({', '.join(sources)}); nothing written (a mistyped code, "
+                      f"{hint})")
