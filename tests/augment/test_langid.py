@@ -93,9 +93,9 @@ def test_rows_without_a_language_tag_are_not_counted_as_disagreeing(tmp_path, js
                                          str(tmp_path / "o.jsonl")])
     assert result.exit_code == 0, result.output
     assert [line.split() for line in result.output.splitlines()[1:5]] == [
-        ["unk", "2", "–", "–", "en", "1,", "ja", "1"],
-        ["es", "1", "0", "100.0"],
         ["en", "1", "1", "0.0", "ko", "1"],
+        ["es", "1", "0", "100.0"],
+        ["unk", "2", "–", "–", "en", "1,", "ja", "1"],
         ["all", "4", "1", "50.0"]]
     assert result.output.splitlines()[5] == (
         "unk: rows with no language tag, so none to disagree with; 'all' agrees over the "

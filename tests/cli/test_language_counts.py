@@ -4,7 +4,7 @@ from shoprel.cli.language_counts import by_language, language_counts
 def test_tags_of_one_language_are_one_entry():
     """predict's warning listed 'de 1, de-de 1' as if two languages."""
     assert language_counts({"de": 1, "de-de": 1}) == "de 2 (de-de 1)"
-    assert language_counts({"xx": 2, "de-de": 1, "de-at": 2}) == "de 3 (de-de 1, de-at 2), xx 2"
+    assert language_counts({"xx": 2, "de-de": 1, "de-at": 2}) == "de 3 (de-at 2, de-de 1), xx 2"
     assert language_counts({"de-de": 3, "vn": 2}) == "de-de 3, vn 2"  # one tag keeps its spelling
     assert language_counts({"vn": 1, "vi": 1, "untagged": 4}) == "untagged 4, vi 2 (vn 1)"
     assert list(by_language({"pt-br": 1, "pt": 1, "xx": 1})) == ["pt", "xx"]

@@ -129,7 +129,8 @@ def test_rows_a_translated_file_left_untranslated_are_counted(translated_run, tm
     assert result.translation_column
     # the file went through a translator already: told to run `shoprel translate` on it, its
     # user would get the same empty rows again; the languages say which had no route
-    by_language = ", ".join(f"{lang} {n}" for lang, n in result.bare_languages.items())
+    by_language = ", ".join(f"{lang} {n}" for lang, n in sorted(
+        result.bare_languages.items(), key=lambda item: (-item[1], item[0])))  # ties by code
     assert done.stderr.splitlines()[0] == (
         f"warning: 7 of {len(rows)} rows scored on the bare query ({by_language}): the run was "
         f"trained with translations and {source} leaves their translated_query empty "

@@ -478,13 +478,14 @@ def test_a_student_section_in_the_student_config_is_said_to_be_unused(teachers, 
 
 def distilled_on_unlabeled(run, student_yaml, tmp_path, new, bare_rows):
     """`shoprel distill RUN --unlabeled NEW --quiet`'s result, and the languages of the rows
-    scored bare as its warning counts them."""
+    scored bare as its warning counts them (most rows first, ties by code)."""
     result = CliRunner().invoke(distill_command, [
         str(run), "--student", str(student_yaml), "--out", str(tmp_path / "s"),
         "--unlabeled", str(new), "--speed-rows", "0", "--quiet"])
     assert result.exit_code == 0, result.output
+    counts = Counter(r["language"] for r in bare_rows)
     return result, ", ".join(f"{lang} {n}" for lang, n in
-                             Counter(r["language"] for r in bare_rows).most_common())
+                             sorted(counts.items(), key=lambda item: (-item[1], item[0])))
 
 
 @pytest.mark.filterwarnings("error::UserWarning")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from shoprel.augment.languages import by_rows
 from shoprel.augment.progress import PROGRESS_MIN
 from shoprel.augment.rewrite import CHUNK_ROWS, rewrite_in_chunks
 from shoprel.augment.translator import normalize_lang
@@ -137,7 +138,7 @@ class LangidReport:
 
     def lines(self) -> list[str]:
         out = [f"{'language':<10}{'rows':>7}{'disagree':>10}{'agree %':>9}  most often detected as"]
-        for lang in sorted(self.rows, key=lambda x: -self.rows[x]):
+        for lang in by_rows(self.rows):
             others = ", ".join(f"{k} {v}" for k, v in self.detected_as[lang].most_common(3)
                                if k != lang)
             out.append(f"{lang:<10}{self.rows[lang]:>7}{self._disagree(lang):>10}"
@@ -172,7 +173,7 @@ def agreement_table(given: list[str], detected: list[str], top: int = 3) -> dict
                    else round(report.agreement(lang), 4),
                    "detected_as": {k: v for k, v in report.detected_as[lang].most_common(top + 1)
                                    if k != lang}}
-            for lang in sorted(report.rows, key=lambda x: -report.rows[x])}
+            for lang in by_rows(report.rows)}
 
 
 def langid_file(input_path: str | Path, output_path: str | Path,

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from shoprel.data.validate import UNKNOWN_LANGUAGE
+
 # ISO 639-3 (Apertium's newer pair names) → ISO 639-1 (our tags).
 ISO3_TO_ISO1 = {
     "eng": "en", "spa": "es", "fra": "fr", "por": "pt", "ita": "it", "cat": "ca", "glg": "gl",
@@ -26,3 +30,10 @@ NLLB_CODES = {
     "da": "dan_Latn", "no": "nob_Latn", "bg": "bul_Cyrl", "uz": "uzn_Latn",
 }
 
+
+def by_rows(counts: Mapping[str, int]) -> list[str]:
+    """The order every listing of languages takes (translate's and langid's tables, their
+    messages, predict's warnings): most rows first, ties by code, and UNKNOWN_LANGUAGE (rows
+    with no tag: no language) last. One order, so the same file's languages read alike
+    whichever command lists them."""
+    return sorted(counts, key=lambda lang: (lang == UNKNOWN_LANGUAGE, -counts[lang], lang))

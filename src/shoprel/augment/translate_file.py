@@ -9,6 +9,7 @@ from pathlib import Path
 
 from shoprel.augment.asked_once import AskedOnce
 from shoprel.augment.backends import BACKENDS, make_translator
+from shoprel.augment.languages import by_rows
 from shoprel.augment.progress import PROGRESS_MIN, FileBar
 from shoprel.augment.rewrite import CHUNK_ROWS, CheckedFile, rewrite_in_chunks
 from shoprel.augment.translator import Translator, check_target_language, normalize_lang
@@ -51,8 +52,9 @@ class TranslationReport:
                 "empty": sum(self.empty.values())}
 
     def lines(self) -> list[str]:
-        langs = sorted(set(self.translated) | set(self.passed_through) | set(self.no_route)
-                       | set(self.empty))
+        rows = self.translated + self.passed_through + self.no_route + self.empty
+        langs = by_rows({lang: rows[lang] for lang in (*self.translated, *self.passed_through,
+                                                       *self.no_route, *self.empty)})
         header = ("language", "translated", "(unchanged)", "passed", "no route", "empty")
         out = [f"{header[0]:<10}{header[1]:>12}{header[2]:>13}{header[3]:>9}{header[4]:>10}"
                f"{header[5]:>7}"]
@@ -268,7 +270,7 @@ def _check_some_route(report: TranslationReport, input_path: str | Path,
     if not totals["no_route"] or totals["translated"] or totals["passed_through"]:
         return
     untagged = report.no_route[UNKNOWN_LANGUAGE]
-    sources = [lang for lang in sorted(report.no_route) if lang != UNKNOWN_LANGUAGE]
+    sources = [lang for lang in by_rows(report.no_route) if lang != UNKNOWN_LANGUAGE]
     if not sources:
         raise ConfigError(f"to {report.target!r}: no row of {input_path} has a language tag, "
                           "so none has a language to translate from; nothing written (give "

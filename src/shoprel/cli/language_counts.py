@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from shoprel.augment.languages import by_rows
 from shoprel.augment.translator import normalize_lang
 
 SHOWN = 8  # languages named before "..."
 
 
 def by_language(counts: dict[str, int]) -> dict[str, dict[str, int]]:
-    """The tags grouped by base language (normalize_lang: 'de-de' and 'de' are 'de'), the
-    language with the most rows first."""
+    """The tags grouped by base language (normalize_lang: 'de-de' and 'de' are 'de'), in
+    the order every language listing takes (augment.languages.by_rows: most rows first, ties
+    by code), and so are the tags within a language."""
     groups: dict[str, dict[str, int]] = {}
     for tag, n in counts.items():
         groups.setdefault(normalize_lang(tag) or tag, {})[tag] = n
-    return dict(sorted(groups.items(), key=lambda group: -sum(group[1].values())))
+    totals = {base: sum(tags.values()) for base, tags in groups.items()}
+    return {base: {tag: groups[base][tag] for tag in by_rows(groups[base])}
+            for base in by_rows(totals)}
 
 
 def language_counts(counts: dict[str, int]) -> str:
