@@ -98,3 +98,33 @@ def test_missing_binary_is_a_clear_error():
 
     with pytest.raises(TranslationError, match="'no-such-apertium' command is not installed"):
         ApertiumTranslator(binary="no-such-apertium")
+
+
+def test_regional_variants_are_keyed_by_their_plain_pair_and_region():
+    from shoprel.augment.apertium import regional_modes
+
+    assert regional_modes(MODES + ["es-pt_BR", "spa-cat_valencia", "eco-es-fr"]) == {
+        ("spa-eng", "us"): "spa-eng_US", ("es-pt", "br"): "es-pt_BR",
+        ("spa-cat", "valencia"): "spa-cat_valencia"}
+
+
+@needs_apertium
+def test_a_regional_target_takes_the_regional_pair_when_installed(apertium):
+    """`--to pt-BR` went through es-pt (European Portuguese: 'autocarro', 'comboio') though
+    es-pt_BR was installed; the last pair of the route is now its regional variant where one
+    is listed, and the plain pair, said by unmet_region, where none is."""
+    if "es-pt_BR" not in apertium.model.split(","):
+        pytest.skip("no es-pt_BR pair: install apertium-es-pt")
+    assert apertium.route("es", "pt-BR") == ["es-pt_BR"]
+    assert apertium.route("fr", "pt_br") == ["fr-es", "es-pt_BR"]
+    assert apertium.route("es", "pt") == ["es-pt"]
+    texts = ["autobús de juguete", "tren eléctrico"]
+    assert apertium.translate(texts, ["es", "es"], "pt-BR") == ["ônibus de brinquedo",
+                                                                 "trem elétrico"]
+    assert apertium.translate(texts, ["es", "es"], "pt") == ["autocarro de brinquedo",
+                                                              "comboio elétrico"]
+    assert apertium.unmet_region("es", "pt-BR") is None
+    assert apertium.unmet_region("es", "pt-PT") == "es-pt"  # no es-pt_PT: the plain pair
+    assert apertium.route("es", "pt-PT") == ["es-pt"]
+    assert apertium.unmet_region("es", "pt") is None and apertium.unmet_region("ja", "pt-BR") \
+        is None

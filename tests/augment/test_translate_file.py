@@ -136,6 +136,57 @@ def test_demo_file_with_apertium_cli_and_cache(tmp_path, qc_demo):
     assert read_pairs(out).df["query_en"].str.len().gt(0).sum() == 225
 
 
+@pytest.mark.skipif(shutil.which("apertium") is None,
+                    reason="the apertium command is absent (apt-get install apertium "
+                           "apertium-eng-spa apertium-fr-es apertium-es-pt apertium-spa-ita)")
+def test_to_pt_br_takes_apertium_s_brazilian_pair_and_says_when_there_is_none(tmp_path, jsonl):
+    """`--to pt-BR` was translated by es-pt (European: 'autocarro', 'comboio') though es-pt_BR
+    was installed. It now takes the regional pair, cached apart from plain pt's translations
+    (a cache filled by `--to pt` must not answer pt-BR); a region with no pair (pt-PT) is
+    translated into pt with a warning naming the pair that is missing (--quiet or not)."""
+    from shoprel.augment.apertium import installed_modes
+
+    if "es-pt_BR" not in installed_modes():
+        pytest.skip("no es-pt_BR pair: install apertium-es-pt")
+    data = jsonl(tmp_path / "q.jsonl", [
+        {"id": 1, "language": "es", "origin_query": "autobús de juguete", "category_path": "a"},
+        {"id": 2, "language": "fr", "origin_query": "train électrique", "category_path": "a"},
+        {"id": 3, "language": "pt", "origin_query": "comboio", "category_path": "a"}])
+    cache = tmp_path / "cache.sqlite"
+
+    def translated(to: str) -> tuple[list[str], list[str]]:
+        out = tmp_path / f"{to}.jsonl"
+        result = CliRunner().invoke(translate, [str(data), "--to", to, "--out", str(out),
+                                                "--cache", str(cache), "--quiet"])
+        assert result.exit_code == 0, result.output
+        rows = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+        return [row["translated_query"] for row in rows], result.stderr.splitlines()
+
+    assert translated("pt") == (["autocarro de brinquedo", "comboio elétrico", "comboio"], [])
+    assert translated("pt-BR") == (["ônibus de brinquedo", "trem elétrico", "comboio"], [])
+    queries, notes = translated("pt-PT")
+    assert queries == ["autocarro de brinquedo", "comboio elétrico", "comboio"]
+    assert notes == ["warning: no Apertium pair into pt-PT (es-pt_PT not installed; `apertium -l` "
+                     "lists the pairs): rows from es, fr by es-pt were translated into pt"]
+
+
+def test_a_backend_without_regions_says_it_translated_into_the_base_language(tmp_path, jsonl):
+    table = _table(tmp_path, jsonl)
+    data = jsonl(tmp_path / "q.jsonl", [
+        {"id": 1, "language": "es", "origin_query": "zapatos", "category_path": "a"}])
+    args = [str(data), "--backend", "table", "--table", str(table.path), "--quiet"]
+    regional = CliRunner().invoke(translate, [*args, "--to", "en-US", "--out",
+                                              str(tmp_path / "us.jsonl")])
+    assert regional.exit_code == 0, regional.output
+    assert regional.stderr.splitlines() == [
+        "warning: the table backend has no regional variants: rows were translated into en, not "
+        "en-US"]
+    assert (tmp_path / "us.jsonl").read_text().count('"translated_query": "shoes"') == 1
+    plain = CliRunner().invoke(translate, [*args, "--to", "en", "--out",
+                                           str(tmp_path / "en.jsonl")])
+    assert plain.exit_code == 0 and plain.stderr == ""
+
+
 def test_table_cache_and_output_are_checked_before_anything_is_made(tmp_path, jsonl, qc_rows):
     """--out may not replace the table or the cache, the cache may not be the input, the
     output or the table, nor lie in a folder shoprel wrote: one line, and no file made."""
@@ -280,7 +331,7 @@ def test_the_summary_names_the_language_translated_into(tmp_path, jsonl, qc_rows
                                             "--to", "pt-BR", "--backend", "table",
                                             "--table", str(table)])
     assert result.exit_code == 0, result.output
-    assert result.output.splitlines()[-1].endswith("with no route to pt")
+    assert result.stdout.splitlines()[-1].endswith("with no route to pt")
 
 
 def test_empty_queries_are_counted_apart_and_never_sent(tmp_path, jsonl):

@@ -101,7 +101,9 @@ def translate_file(input_file: str | Path, out_file: str | Path, to: str = "en",
     translated, passed through (already `to`), had no route, or was empty (`report.lines()`
     and `report.summary(out_file)` are what the command prints). `backend`: "apertium",
     "table" (`table`: a translations file) or "hf" (`model`, `beams`, `device`); `cache`: an
-    SQLite file, so that a rerun translates nothing twice."""
+    SQLite file, so that a rerun translates nothing twice. A `to` with a region ("pt-BR")
+    takes the backend's regional pair; `report.region_fallback` says (as the command's
+    warning does) where there was none and the base language was written instead."""
     beams = None if beams is None else whole_number(beams, "beams", ge=1)
     if device is not None and not isinstance(device, str):
         raise ConfigError(f"device: {python_kind(device)} is not a torch device such as 'cpu'")

@@ -7,12 +7,18 @@ import shutil
 import subprocess
 from collections import defaultdict, deque
 
-from shoprel.augment.translator import TranslationError, check_batch, normalize_lang
+from shoprel.augment.translator import (
+    TranslationError,
+    check_batch,
+    normalize_lang,
+    target_region,
+)
 
 # A line that every installed pair passes through untouched (checked on each call), so one
 # process translates many texts: start-up costs ~0.13 s, a short query ~1 ms.
 SEPARATOR = "⟦0⟧"
 PLAIN_MODE = re.compile(r"^([a-z]{2,3})-([a-z]{2,3})$")
+REGIONAL_MODE = re.compile(r"^([a-z]{2,3}-[a-z]{2,3})_([A-Za-z0-9]+)$")  # es-pt_BR, spa-eng_US
 PREFERRED_PIVOTS = ("es", "ca", "en", "fr", "pt", "it", "gl")
 
 
@@ -33,6 +39,18 @@ def pair_graph(modes: list[str]) -> dict[str, dict[str, str]]:
         if match:
             graph[normalize_lang(match.group(1))].setdefault(normalize_lang(match.group(2)), mode)
     return dict(graph)
+
+
+def regional_modes(modes: list[str]) -> dict[tuple[str, str], str]:
+    """(plain mode, region in lower case) -> its regional variant: ('es-pt', 'br') ->
+    'es-pt_BR', ('spa-cat', 'valencia') -> 'spa-cat_valencia'. Routes are planned over the
+    plain pairs; a target that names a region then ends on its variant where one is listed."""
+    variants = {}
+    for mode in modes:
+        match = REGIONAL_MODE.match(mode)
+        if match:
+            variants[(match.group(1), match.group(2).lower())] = mode
+    return variants
 
 
 def plan_route(graph: dict[str, dict[str, str]], source: str, target: str,
@@ -114,17 +132,36 @@ class ApertiumTranslator:
         self.binary = binary
         self.chunk_size = chunk_size
         self.timeout_s = timeout_s
-        self.graph = pair_graph(installed_modes(binary))
+        modes = installed_modes(binary)
+        self.graph = pair_graph(modes)
         self.max_hops = max_hops
-        self.model = ",".join(sorted(m for g in self.graph.values() for m in g.values()))
+        plain = {m for g in self.graph.values() for m in g.values()}
+        self.regional = {key: mode for key, mode in regional_modes(modes).items()
+                         if key[0] in plain}
+        # every pair a route may take, regional ones too: installing one starts a fresh cache
+        self.model = ",".join(sorted(plain | set(self.regional.values())))
         self.process_calls = 0
         self._routes: dict[tuple[str, str], list[str] | None] = {}
 
     def route(self, source: str, target: str) -> list[str] | None:
-        key = (normalize_lang(source), normalize_lang(target))
+        """The modes from source to target; a target with a region ('pt-BR') ends on the last
+        pair's regional variant (es-pt_BR) where it is installed, else on the plain pair."""
+        key = (normalize_lang(source), normalize_lang(target), target_region(target))
         if key not in self._routes:
-            self._routes[key] = plan_route(self.graph, *key, max_hops=self.max_hops)
+            modes = plan_route(self.graph, key[0], key[1], max_hops=self.max_hops)
+            if modes and key[2]:
+                modes[-1] = self.regional.get((modes[-1], key[2]), modes[-1])
+            self._routes[key] = modes
         return self._routes[key]
+
+    def unmet_region(self, source: str, target: str) -> str | None:
+        """The plain pair a route into a regional target ended on for want of its variant
+        ('es-pt' for es -> pt-BR without es-pt_BR); None when it reached the region, or
+        the target names none, or there is no route."""
+        modes = self.route(source, target)
+        if not modes or not target_region(target) or REGIONAL_MODE.match(modes[-1]):
+            return None
+        return modes[-1]
 
     def translate(self, texts: list[str], source_langs: list[str], target: str
                   ) -> list[str | None]:

@@ -3,7 +3,7 @@ chunks, and a QC file repeats each query over many categories, in chunk after ch
 
 from __future__ import annotations
 
-from shoprel.augment.translator import Translator, check_batch, normalize_lang
+from shoprel.augment.translator import Translator, check_batch, normalize_lang, target_tag
 
 
 class AskedOnce:
@@ -24,7 +24,7 @@ class AskedOnce:
     def translate(self, texts: list[str], source_langs: list[str], target: str
                   ) -> list[str | None]:
         check_batch(texts, source_langs)
-        target = normalize_lang(target)
+        target = target_tag(target)  # es->pt-BR is not es->pt
         keys = [(normalize_lang(source), target, text)
                 for text, source in zip(texts, source_langs, strict=True)]
         new = list(dict.fromkeys(key for key in keys if key not in self.answers))

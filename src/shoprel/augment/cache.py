@@ -11,7 +11,7 @@ import sqlite3
 from pathlib import Path
 
 from shoprel.augment.progress import PROGRESS_MIN, translation_bar
-from shoprel.augment.translator import Translator, check_batch, normalize_lang
+from shoprel.augment.translator import Translator, check_batch, normalize_lang, target_tag
 from shoprel.errors import InputError
 from shoprel.utils.sqlite_in import rows_where_in
 
@@ -94,12 +94,13 @@ class CachedTranslator:
     def translate(self, texts: list[str], source_langs: list[str], target: str
                   ) -> list[str | None]:
         check_batch(texts, source_langs)
-        target = normalize_lang(target)
+        target = target_tag(target)  # stored apart: es->pt-BR is not es->pt
+        base = normalize_lang(target)
         sources = [normalize_lang(s) for s in source_langs]
         known: dict[tuple[str, str], str | None] = {}
         unique: dict[str, list[str]] = {}
         for text, source in zip(texts, sources, strict=True):
-            if source == target:
+            if source == base:
                 known[(source, text)] = text
             else:
                 unique.setdefault(source, [])

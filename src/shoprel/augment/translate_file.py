@@ -12,7 +12,14 @@ from shoprel.augment.backends import BACKENDS, make_translator
 from shoprel.augment.languages import by_rows
 from shoprel.augment.progress import PROGRESS_MIN, FileBar
 from shoprel.augment.rewrite import CHUNK_ROWS, CheckedFile, rewrite_in_chunks
-from shoprel.augment.translator import Translator, check_target_language, normalize_lang
+from shoprel.augment.translator import (
+    Translator,
+    check_target_language,
+    normalize_lang,
+    shown_tag,
+    target_region,
+    target_tag,
+)
 from shoprel.data.records import column_line, position_label
 from shoprel.data.tasks import TRANSLATION_COLUMN
 from shoprel.data.validate import UNKNOWN_LANGUAGE
@@ -34,6 +41,9 @@ class TranslationReport:
     # translated queries longer than the model reads, cut to their first `input_tokens`
     cut: int = 0
     input_tokens: int | None = None
+    # what a target's region was translated into where the backend has no pair for it
+    # (region_fallback); `translate` says it as a warning: not the language asked for
+    region_fallback: str | None = None
 
     def add(self, other: TranslationReport) -> TranslationReport:
         """Count another chunk's rows (its report) in."""
@@ -88,15 +98,18 @@ class TranslationReport:
 
 def translate_queries(queries: list[str], languages: list[str], translator: Translator,
                       target: str = "en") -> tuple[list[str | None], TranslationReport]:
-    """Translate each query into target; rows already in target are passed through unchanged."""
-    target = normalize_lang(target)
+    """Translate each query into target; rows already in target are passed through unchanged.
+    The backend is asked the target with its region ('pt-br': see target_tag); rows are
+    compared, and counted, by its base language."""
+    tag = target_tag(target)
+    target = normalize_lang(tag)
     langs = [normalize_lang(lang) or UNKNOWN_LANGUAGE for lang in languages]
     report = TranslationReport(target)
     # an empty query is never sent: backends answered it with '' (counted as translated) or
     # None (no route), and neither was a translation
     empty = {i for i, query in enumerate(queries) if not str(query).strip()}
     todo = [i for i, lang in enumerate(langs) if lang != target and i not in empty]
-    outputs = translator.translate([queries[i] for i in todo], [langs[i] for i in todo], target)
+    outputs = translator.translate([queries[i] for i in todo], [langs[i] for i in todo], tag)
     result: list[str | None] = list(queries)
     for i, out in zip(todo, outputs, strict=True):
         result[i] = out
@@ -184,6 +197,7 @@ def translate_file_with(input_file: str | Path, out_file: str | Path, translator
         try:
             with bar.shared():
                 rewrite.write(translated_chunks())
+            report.region_fallback = region_fallback(translator, report, to)
         except KeyboardInterrupt:
             if not getattr(translator, "stored", 0):
                 raise
@@ -192,6 +206,34 @@ def translate_file_with(input_file: str | Path, out_file: str | Path, translator
                               f"cache {translator.path}, where the same command run again "
                               "finds them") from None
     return report
+
+
+def region_fallback(translator: Translator, report: TranslationReport, target: str) -> str | None:
+    """What a target with a region ('pt-BR') was translated into where the backend has no
+    pair for that region: the base language ('pt'), said rather than passed off as pt-BR.
+    Apertium says which of its translated rows' routes lacked the regional pair (es-pt_BR not
+    installed), cached rows too; the other backends read no regions at all. None when every
+    translated row reached the region, or the target names none."""
+    region = target_region(target)
+    if not region or not report.totals["translated"]:
+        return None
+    wanted, base = shown_tag(target), normalize_lang(target)
+    backend = getattr(translator, "inner", translator)  # under a cache or a progress bar
+    unmet_region = getattr(backend, "unmet_region", None)
+    if unmet_region is None:
+        return (f"the {getattr(translator, 'name', 'translation')} backend has no "
+                f"regional variants: rows were translated into {base}, not {wanted}")
+    unmet = {}  # the pair used -> the regional pair that was not installed, per source
+    for lang in by_rows(report.translated):
+        used = unmet_region(lang, target)
+        if used is not None:
+            unmet.setdefault(used, []).append(lang)
+    if not unmet:
+        return None
+    said = "; ".join(f"from {', '.join(langs)} by {used}" for used, langs in unmet.items())
+    missing = ", ".join(f"{used}_{wanted.partition('-')[2]}" for used in unmet)
+    return (f"no Apertium pair into {wanted} ({missing} not installed; `apertium -l` "
+            f"lists the pairs): rows {said} were translated into {base}")
 
 
 def _check_languages_given(checked: CheckedFile, input_path: str | Path) -> None:
@@ -235,7 +277,8 @@ def translate_file(input_file: str | Path, out_file: str | Path, to: str = "en",
     took it for their table. Every path is checked before the cache is made."""
     if backend not in BACKENDS:
         raise ConfigError(f"--backend: {backend!r}; use one of {', '.join(BACKENDS)}")
-    target = check_target_language(to)  # 'pt-BR' is translated into, and said as, 'pt'
+    # 'pt-BR' is counted as 'pt', and translated into pt-BR where the backend has the pair
+    target = check_target_language(to)
     given = {"table": table, "model": model, "beams": beams, "device": device}
     for name, option, owner in BACKEND_OPTIONS:
         if owner != backend and given[name] is not None:

@@ -48,7 +48,27 @@ def check_target_language(code: str) -> str:
     if not is_language_tag(code):
         raise ConfigError(f"--to: {code!r} is not a language tag (two or three letters, e.g. "
                           "'en', 'pt-BR')")
-    return normalize_lang(code)
+    return target_tag(code)
+
+
+def target_tag(code: str | None) -> str:
+    """A target as backends are asked it: the base language as normalize_lang reads it, and
+    the region or variant after it kept, lower case ('pt-BR', 'por_br' -> 'pt-br'; 'PT' ->
+    'pt'). A backend with a regional pair (Apertium's es-pt_BR) translates into it; the
+    others, and every comparison with a row's language, read the base."""
+    parts = str(code or "").strip().lower().replace("_", "-").split("-")
+    return "-".join([normalize_lang(parts[0]), *(part for part in parts[1:] if part)])
+
+
+def target_region(code: str | None) -> str:
+    """The region or variant a target tag asks for ('br' for 'pt-BR'); '' for none."""
+    return target_tag(code).partition("-")[2]
+
+
+def shown_tag(code: str | None) -> str:
+    """A target tag as messages write it: 'pt-BR', 'ca-valencia', 'en'."""
+    base, _, region = target_tag(code).partition("-")
+    return f"{base}-{region.upper() if len(region) == 2 else region}" if region else base
 
 
 def normalize_lang(code: str | None) -> str:

@@ -10,7 +10,9 @@ from shoprel.cli.options import IntegerRange, input_path, note, output_path, qui
 
 @click.command("translate")
 @click.argument("input_file", type=input_path())
-@click.option("--to", "target", default="en", show_default=True, help="Target language.")
+@click.option("--to", "target", default="en", show_default=True,
+              help="Target language; with a region (pt-BR), Apertium's regional pair where "
+                   "installed.")
 @click.option("--backend", type=click.Choice(BACKENDS), default="apertium", show_default=True)
 @click.option("--out", "out_file", required=True, type=output_path(),
               help="Output file (format from its extension).")
@@ -41,6 +43,8 @@ def translate(input_file, target, backend, out_file, cache_file, table_file, mod
     click.echo(report.summary(out_file))
     if report.cut_note():
         note(report.cut_note(), quiet)
+    if report.region_fallback:  # not the language asked for: said even with --quiet
+        click.echo(f"warning: {report.region_fallback}", err=True)
 
 
 @click.command("langid")
