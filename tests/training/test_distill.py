@@ -242,7 +242,54 @@ def test_nested_teacher_closes_the_translation_caches_it_opens(tmp_path, monkeyp
 
     monkeypatch.setattr(runner, "new_model", lambda config, start_from=None: Constant())
     distill_module.nested_teacher(None, frame, assign_folds(frame, 3, 42), progress=False)
-    assert len(translation_caches) == 2
+    assert len(translation_caches) == 1  # the two models read one cache: one translator
+    assert not any(still_open(cache) for cache in translation_caches)
+
+
+def test_a_teacher_ensemble_s_members_share_one_translator(tmp_path, table_sends, monkeypatch,
+                                                          translation_caches):
+    """Each member of a teacher ensemble built its own translator for the nested refits, so
+    members trained with the same augment.translate backend sent every distinct query once
+    each; members with one backend (backend, table, model, cache) now share one translator,
+    its cache opened once and closed once the refits are done."""
+    from shoprel.data.readers import read_pairs
+    from shoprel.demo import demo_file
+    from shoprel.folds.grouped import assign_folds
+    from shoprel.training import distill as distill_module
+    from shoprel.training import runner
+
+    frame = read_pairs(demo_file("QC"))
+    spanish = frame.df.loc[frame.df["language"] == "es", "query"].unique()
+    table = tmp_path / "t.jsonl"
+    table.write_text("".join(json.dumps({"text": q, "source": "es", "target": "pt",
+                                         "translation": f"pt {q}"}, ensure_ascii=False) + "\n"
+                             for q in spanish), encoding="utf-8")
+    augment = {"augment.translate": {"pt": "es"}, "augment.backend": "table",
+               "augment.table": str(table)}
+    cached = {**augment, "augment.cache": str(tmp_path / "tr.sqlite")}
+    members = [load_config(None, {**SMALL, **augment}),
+               load_config(None, {**SMALL, **augment, "model.params.n_estimators": 20}),
+               load_config(None, {**SMALL, **cached}),
+               load_config(None, {**SMALL, **cached, "model.params.n_estimators": 20})]
+    monkeypatch.setattr(distill_module, "teacher_specs", lambda teacher, rows: [
+        distill_module.TeacherModel(config, 1.0) for config in members])
+    augmented = []
+
+    class Constant:  # the fits do not matter here, only the rows each is given
+        def fit(self, rows):
+            augmented.append(rows.stats["augmented"])
+            return self
+
+        def predict_proba(self, rows):
+            return np.full((len(rows), 2), 0.5)
+
+    monkeypatch.setattr(runner, "new_model", lambda config, start_from=None: Constant())
+    distill_module.nested_teacher(None, frame, assign_folds(frame, 3, 42), progress=False)
+    assert len(augmented) == 24 and all(count > 0 for count in augmented)
+    # the two members without a cache share one translator, the two with tr.sqlite another:
+    # the backend hears each query once per translator (the second its cache's misses)
+    assert sorted(table_sends) == sorted([*spanish, *spanish])
+    assert [cache.path.name for cache in translation_caches] == ["tr.sqlite"]
     assert not any(still_open(cache) for cache in translation_caches)
 
 

@@ -28,7 +28,6 @@ probabilities (no estimate depends on it).
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -236,14 +235,15 @@ def nested_teacher(teacher: Teacher, frame: PairFrame, folds: np.ndarray,
     when already made."""
     from tqdm.auto import tqdm
 
-    from shoprel.training.runner import new_model, training_side
+    from shoprel.training.runner import new_model, training_sides
 
-    # one training side per model, made once: each side's translator (augment.translate)
-    # then hears each distinct query once for all k(k-1) refits, not once per refit; each
-    # is closed (augment.cache's connection) once the refits are done
-    with contextlib.ExitStack() as opened:
-        sides = [(spec, opened.enter_context(training_side(spec.config, False, frame)))
-                 for spec in (teacher_specs(teacher, frame) if models is None else models)]
+    # one training side per model, made once, and one translator (augment.translate) per
+    # backend the models read: it hears each distinct query once for all k(k-1) refits of
+    # every member, not once per refit nor per member; each is closed (augment.cache's
+    # connection) once the refits are done
+    specs = teacher_specs(teacher, frame) if models is None else models
+    with training_sides([spec.config for spec in specs], False, frame) as made:
+        sides = list(zip(specs, made, strict=True))
         k = int(folds.max()) + 1
         out = {}
         pairs = [(f, g) for f in range(k) for g in range(k) if f != g]

@@ -47,14 +47,17 @@ class TrainResult:
 
 
 @contextlib.contextmanager
-def training_side(config: RunConfig, progress: bool = True, frame: PairFrame | None = None):
+def training_side(config: RunConfig, progress: bool = True, frame: PairFrame | None = None,
+                  translator_for: Callable[[RunConfig], object] | None = None):
     """What a fold's training rows become before fitting: themselves, with flagged noisy rows
     dropped or down-weighted (config.noise; `frame`, all rows, checks its ids), with translations
     and easy negatives (config.augment).
 
     A context manager: it yields that function, and on leaving closes the translator it opened
     for augment.translate (the SQLite connection of augment.cache), as `shoprel translate`
-    does, instead of leaving it open until garbage collection.
+    does, instead of leaving it open until garbage collection. `translator_for`: where the
+    translator comes from instead (training_sides: one shared by several models, closed by
+    whoever made it).
     """
     from shoprel.training.noise_filter import noise_side
 
@@ -64,8 +67,9 @@ def training_side(config: RunConfig, progress: bool = True, frame: PairFrame | N
         if augment.translate:
             from shoprel.augment.augment import augment_translations
 
-            translator = opened.enter_context(contextlib.closing(
-                side_translator(config, progress)))
+            translator = (translator_for(config) if translator_for is not None else
+                          opened.enter_context(contextlib.closing(
+                              side_translator(config, progress))))
             if frame is not None:  # all rows known: each pair must add some
                 check_translation_pairs(frame, augment.translate, translator, augment.backend)
             side = _chained(side, lambda rows: augment_translations(rows, augment.translate,
@@ -76,6 +80,30 @@ def training_side(config: RunConfig, progress: bool = True, frame: PairFrame | N
             side = _chained(side, lambda rows: add_easy_negatives(
                 rows, augment.easy_negatives, augment.easy_negative_weight, config.folds.seed))
         yield side
+
+
+@contextlib.contextmanager
+def training_sides(configs: list[RunConfig], progress: bool = True,
+                   frame: PairFrame | None = None):
+    """training_side for several models at once (a teacher ensemble's members, refitted
+    together): models whose augment.translate reads one backend (backend, table, model,
+    cache) share one translator, so the backend hears each distinct query once for all of
+    them, not once per model; each translator is closed once every side is done."""
+    with contextlib.ExitStack() as opened:
+        translators = {}
+
+        def translator_for(config: RunConfig):
+            augment = config.augment
+            key = (augment.backend, *(None if path is None else str(Path(path).resolve())
+                                      for path in (augment.table, augment.model,
+                                                   augment.cache)))
+            if key not in translators:
+                translators[key] = opened.enter_context(contextlib.closing(
+                    side_translator(config, progress)))
+            return translators[key]
+
+        yield [opened.enter_context(training_side(config, progress, frame, translator_for))
+               for config in configs]
 
 
 def side_translator(config: RunConfig, progress: bool = True):
