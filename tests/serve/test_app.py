@@ -300,11 +300,17 @@ def test_metrics_count_pairs_in_languages_absent_from_training(client, qc_run):
 
     trained = set(json.loads((qc_run / "metrics.json").read_text())["per_language"])
     assert "en" in trained and "xx" not in trained
-    before = _metric(client, "shoprel_pairs_new_language_total")
+    name = "shoprel_pairs_new_language_total"
+    before = [_metric(client, name), _metric(client, name, language="xx"),
+              _metric(client, name, language="untagged")]
     pairs = [{"query": "a", "category_path": "b", "language": lang}
-             for lang in ("en", "xx", "xx", "unk")]
+             for lang in ("en", "xx", "XX-yy", "xx_zz", "unk", "en-GB")]
     assert client.post("/v1/score", json={"pairs": pairs}).status_code == 200
-    assert _metric(client, "shoprel_pairs_new_language_total") == before + 3
+    # labelled by base language, as predict's warnings count them: never the tag as sent
+    assert [_metric(client, name), _metric(client, name, language="xx"),
+            _metric(client, name, language="untagged")] == [before[0] + 4, before[1] + 3,
+                                                            before[2] + 1]
+    assert _metric(client, name, language="xx-yy") == _metric(client, name, language="XX-yy") == 0
     # no cascade, none rescored: the counter is there, at 0
     assert "\nshoprel_pairs_rescored_total 0.0\n" in client.get("/metrics").text
 

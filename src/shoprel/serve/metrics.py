@@ -6,12 +6,14 @@ With `--workers N` each worker process counts on its own; scrape each or run one
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
+from shoprel.augment.translator import is_language_tag, normalize_lang
+from shoprel.data.validate import UNKNOWN_LANGUAGE
 from shoprel.models.backbones.embedding_store import SOURCES
 
 KNOWN_PATHS = {"/v1/score", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json",
@@ -24,6 +26,8 @@ LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048, 4096)
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
+LANGUAGE_LABELS = 50  # distinct languages a counter labels; past them, OTHER_LANGUAGE
+UNTAGGED, OTHER_LANGUAGE = "untagged", "other"
 
 
 def error_kind(status: int) -> str:
@@ -46,8 +50,33 @@ class EmbeddingSources:
         yield family
 
 
+class LanguageLabels:
+    """A pair's language as a label value: its base language, as predict's warnings group
+    tags ('pt-BR', 'PT', 'pt_br' are 'pt': normalize_lang), UNTAGGED for none, and
+    OTHER_LANGUAGE for a tag that is no language tag or a language past the first `limit`.
+    Clients choose the tags and each value is a series kept for the process's life: no raw
+    tag becomes a label, and the values are at most limit + 2."""
+
+    def __init__(self, limit: int = LANGUAGE_LABELS):
+        self.limit = limit
+        self.seen: set[str] = set()
+
+    def __call__(self, tag: str) -> str:
+        if not str(tag).strip() or tag == UNKNOWN_LANGUAGE:
+            return UNTAGGED
+        if not is_language_tag(tag):
+            return OTHER_LANGUAGE
+        base = normalize_lang(tag)
+        if base not in self.seen:
+            if len(self.seen) >= self.limit:
+                return OTHER_LANGUAGE
+            self.seen.add(base)
+        return base
+
+
 class ServeMetrics:
-    def __init__(self, embedding_counts: Callable[[], dict[str, int]] | None = None):
+    def __init__(self, embedding_counts: Callable[[], dict[str, int]] | None = None,
+                 language_labels: int = LANGUAGE_LABELS):
         self.registry = CollectorRegistry()
         if embedding_counts is not None:
             self.registry.register(EmbeddingSources(embedding_counts))
@@ -58,12 +87,14 @@ class ServeMetrics:
         self.errors = Counter("shoprel_errors", "Requests answered with an error, by kind.",
                               ["kind"], registry=self.registry)
         self.pairs = Counter("shoprel_pairs_scored", "Pairs scored.", registry=self.registry)
-        # one number, no language label: clients choose the tags, a label per tag would let
-        # them grow the metric without bound
+        # by base language (LanguageLabels): clients choose the tags, and a label per raw
+        # tag would let them grow the metric without bound
+        self.language_label = LanguageLabels(language_labels)
         self.new_language_pairs = Counter(
             "shoprel_pairs_new_language", "Pairs scored in a language absent from the run's "
-            "training file (or untagged): its cross-validation says nothing about them.",
-            registry=self.registry)
+            "training file (or untagged): its cross-validation says nothing about them. "
+            "Labelled by base language ('untagged'; 'other' past the first "
+            f"{language_labels} languages).", ["language"], registry=self.registry)
         # of those, the pairs in a language the run trained on only as translated rows
         # (augment.translate): predict's and Scorer's translated_only, counted apart
         self.translated_only_pairs = Counter(
@@ -79,6 +110,11 @@ class ServeMetrics:
                                    registry=self.registry)
         self.batch_pairs = Histogram("shoprel_batch_pairs", "Pairs per model call.",
                                      buckets=BATCH_BUCKETS, registry=self.registry)
+
+    def count_new_languages(self, unseen: Mapping[str, int]) -> None:
+        """Pairs per tag the run did not train on, counted under their LanguageLabels."""
+        for tag, pairs in unseen.items():
+            self.new_language_pairs.labels(self.language_label(tag)).inc(pairs)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)

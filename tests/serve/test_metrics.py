@@ -1,0 +1,37 @@
+"""The /metrics counters a client's tags label: bounded whatever the client sends."""
+
+from __future__ import annotations
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from shoprel.serve.metrics import LanguageLabels, ServeMetrics
+
+
+def _new_language_samples(metrics: ServeMetrics) -> dict[str, float]:
+    text = metrics.exposition().decode()
+    return {sample.labels["language"]: sample.value
+            for family in text_string_to_metric_families(text) for sample in family.samples
+            if sample.name == "shoprel_pairs_new_language_total"}
+
+
+def test_tags_are_labelled_by_base_language_never_as_sent():
+    labels = LanguageLabels()
+    assert [labels(tag) for tag in ("pt-BR", "PT", "pt_br", "por", "vn", "", "unk", " ",
+                                    "12345", "x" * 40, "de-AT")] == [
+        "pt", "pt", "pt", "pt", "vi", "untagged", "untagged", "untagged", "other", "other", "de"]
+
+
+def test_languages_past_the_limit_are_other():
+    """A client sending a new two-letter tag per request grew a series per tag."""
+    labels = LanguageLabels(limit=3)
+    assert [labels(tag) for tag in ("aa", "bb", "aa-XX", "cc", "dd", "ee", "bb", "")] == [
+        "aa", "bb", "aa", "cc", "other", "other", "bb", "untagged"]
+
+
+def test_the_new_language_counter_has_at_most_limit_plus_two_series():
+    metrics = ServeMetrics(language_labels=2)
+    metrics.count_new_languages({"pt-BR": 2, "PT": 1, "pt_br": 1, "de": 1})
+    metrics.count_new_languages({f"{a}{b}": 1 for a in "abc" for b in "xyz"})
+    metrics.count_new_languages({"unk": 3, "not a tag": 1})
+    assert _new_language_samples(metrics) == {"pt": 4.0, "de": 1.0, "other": 10.0,
+                                              "untagged": 3.0}
