@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+
 import pytest
 
 from shoprel.augment.augment import augment_translations
@@ -73,3 +75,22 @@ def test_empty_queries_are_never_sent(tmp_path, jsonl, qc_rows):
     assert out.stats["augmented"] == 1 and out.stats["translated"] == {"it": 1}
     assert out.df.loc[out.df["augmented"], "query"].tolist() == ["funda iphone (it)"]
     assert len(out.df) == 6
+
+
+@pytest.mark.skipif(shutil.which("apertium") is None, reason="the apertium command is absent")
+def test_a_new_language_with_a_region_takes_apertium_s_regional_pair(tmp_path, jsonl):
+    """augment.translate {pt-BR: es} made European Portuguese rows ('autocarro') through es-pt
+    though es-pt_BR was installed, as `translate --to pt-BR` did; the rows are tagged pt."""
+    from shoprel.augment.apertium import ApertiumTranslator
+
+    apertium = ApertiumTranslator()
+    if "es-pt_BR" not in apertium.model.split(","):
+        pytest.skip("no es-pt_BR pair: install apertium-es-pt")
+    frame = read_pairs(jsonl(tmp_path / "qc.jsonl", [
+        {"id": 1, "language": "es", "origin_query": "autobús de juguete",
+         "category_path": "toys", "label": 1}]))
+    brazilian = augment_translations(frame, {"pt-BR": "es"}, apertium).df
+    plain = augment_translations(frame, {"pt": "es"}, apertium).df
+    assert brazilian.loc[brazilian["augmented"], ["language", "query"]].values.tolist() == [
+        ["pt", "ônibus de brinquedo"]]
+    assert plain.loc[plain["augmented"], "query"].tolist() == ["autocarro de brinquedo"]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from shoprel.augment.translator import Translator, normalize_lang
+from shoprel.augment.translator import Translator, normalize_lang, target_tag
 from shoprel.data.frame import TRANSLATION, PairFrame
 from shoprel.errors import ConfigError
 
@@ -37,13 +37,16 @@ def augment_translations(frame: PairFrame, targets: dict[str, str], translator: 
     """Translate rows of language src into each new language: targets = {new: src}.
 
     {"it": "es"} makes Italian rows from the Spanish ones. Labels and targets are copied;
-    rows whose query has no route, or is empty (never sent), are left out. Originals come
-    first, augmented=False. The frame's stats count the copies (`augmented`) and, per new
-    language, `translated`.
+    rows whose query has no route, or is empty (never sent), are left out. A new language
+    written with a region ({"pt-BR": "es"}) is asked of the backend as such (Apertium's
+    es-pt_BR where installed, as `translate --to pt-BR`); its rows are tagged with the base
+    language ('pt'), as every row of it is read. Originals come first, augmented=False. The
+    frame's stats count the copies (`augmented`) and, per new language, `translated`.
     """
     df = frame.df
     pieces, taken, made_per_language = [], df["id"], {}
     for new_lang, source in targets.items():
+        asked = target_tag(new_lang)  # 'pt-br': the backend's regional pair, if it has one
         new_lang, source = normalize_lang(new_lang), normalize_lang(source)
         if new_lang == source:
             raise ConfigError(f"augmentation target {new_lang!r} is its own source")
@@ -54,7 +57,7 @@ def augment_translations(frame: PairFrame, targets: dict[str, str], translator: 
         if rows.empty:
             continue
         queries = rows["query"].astype(str).tolist()
-        outputs = translator.translate(queries, [source] * len(queries), new_lang)
+        outputs = translator.translate(queries, [source] * len(queries), asked)
         keep = [kept_translation(o) for o in outputs]
         made = rows[keep].copy()
         made["query"] = [o for o, k in zip(outputs, keep, strict=True) if k]

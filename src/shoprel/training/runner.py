@@ -150,7 +150,7 @@ def check_translation_pairs(frame, pairs: dict[str, str], translator, backend: s
     route, and a model backend is not asked the whole file (the translator of a run answers
     a query asked again from memory, so the folds reuse these asks).
     """
-    from shoprel.augment.translator import normalize_lang
+    from shoprel.augment.translator import normalize_lang, target_tag
 
     languages = frame.df["language"].map(normalize_lang)
     for new_lang, source in pairs.items():
@@ -160,8 +160,9 @@ def check_translation_pairs(frame, pairs: dict[str, str], translator, backend: s
             raise ConfigError(f"augment.translate.{new_lang}: the training file has no rows in "
                               f"{source!r} to translate")
         tried = queries[:ROUTE_CHECK_QUERIES]
+        # asked as augment_translations asks ('pt-br' with its region), so the folds reuse it
         if not any(_translates(translator, query, normalize_lang(source),
-                               normalize_lang(new_lang)) for query in tried):
+                               target_tag(new_lang)) for query in tried):
             raise ConfigError(f"augment.translate.{new_lang}: the {backend} backend has no "
                               f"route {source} -> {new_lang}")
 
