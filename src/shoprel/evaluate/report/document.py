@@ -44,7 +44,7 @@ from shoprel.evaluate.run_metrics import prediction_table
 def render_report(metrics: dict, oof: pd.DataFrame, title: str,
                   learning_curve: Mapping[str, Any] | None = None) -> str:
     """Return one self-contained HTML document (no network: no scripts, no external
-    CSS/fonts/images) describing a cross-validation run.
+    CSS/fonts/images) describing a cross-validation run or an ensemble of runs.
 
     ``metrics`` is the run's metrics.json content (tables and headline numbers come from it, so
     the report agrees with what was saved); ``oof`` holds the out-of-fold probabilities from
@@ -83,9 +83,18 @@ def _reported_rows(metrics: Mapping[str, Any], oof: pd.DataFrame | None) -> pd.D
 
 
 def report_title(metrics: Mapping[str, Any]) -> str:
-    """Default page title: task and run name, what someone scanning saved reports looks for."""
+    """Default page title: task and run name, what someone scanning saved reports looks for.
+
+    An ensemble was not cross-validated: its figures are of a combination of its members'
+    out-of-fold scores, so its title says that instead of "cross-validation".
+    """
     task = metrics.get("task") or "?"
-    return f"shoprel {task} cross-validation — {metrics.get('run_name') or 'unnamed run'}"
+    name = metrics.get("run_name") or "unnamed run"
+    if (metrics.get("model") or {}).get("family") == "ensemble":
+        count = len(metrics.get("members") or [])
+        of = f" of {count} runs" if count else ""
+        return f"shoprel {task} ensemble{of}, out-of-fold scores combined — {name}"
+    return f"shoprel {task} cross-validation — {name}"
 
 
 def run_report_html(run_dir: str | Path, metrics: dict, oof: pd.DataFrame) -> str:
