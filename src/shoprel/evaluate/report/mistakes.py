@@ -8,17 +8,19 @@ usually the quickest route to the next improvement.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
 
-from shoprel.evaluate.report.fmt import esc, fmt, fmt_int, fmt_pct, note, shorten
+from shoprel.evaluate.report.fmt import esc, fmt, fmt_int, fmt_pct, note, num, shorten
 from shoprel.evaluate.report.page import table_wrap
 from shoprel.evaluate.report.tables import MIN_GROUP_ROWS, flagged_groups
 
 TOP_ERRORS = 20
 MAX_FLAGS = 8  # the worst ones; the rest stay one click away
+SAME_ROWS = 0.95  # share of rows in common above which two slices are listed as one
 _SLICES = (("per_language", "language"), ("per_detected_language", "detected language"),
            ("per_category", "top category"))
 
@@ -79,16 +81,39 @@ def _confusion_table(c: Mapping[str, int]) -> str:
     return "<h3>Confusion matrix</h3>" + table_wrap(table, "confusion matrix")
 
 
+def same_rows(metrics: Mapping[str, Any], language: str) -> tuple[int, int] | None:
+    """(rows in both, rows in either) of the slices "language X" and "detected language X",
+    from the run's agreement table; None where either slice or the agreement is missing."""
+    given = (metrics.get("per_language") or {}).get(language) or {}
+    detected = (metrics.get("per_detected_language") or {}).get(language) or {}
+    agreement = num(((metrics.get("language_agreement") or {}).get(language) or {})
+                    .get("agreement"))
+    n_given, n_detected = num(given.get("n")), num(detected.get("n"))
+    if math.isnan(agreement) or math.isnan(n_given) or math.isnan(n_detected):
+        return None
+    both = round(agreement * n_given)
+    return both, int(n_given + n_detected - both)
+
+
 def _flag_list(metrics: Mapping[str, Any]) -> str:
     overall_auc = (metrics.get("overall") or {}).get("roc_auc")
     flagged = sorted(((row.get("roc_auc"), label, name, row, reason)
                       for key, label in _SLICES
                       for name, row, reason in flagged_groups(metrics.get(key), overall_auc)),
                      key=lambda x: x[0])  # worst AUC first, whatever the kind of slice
+    # "language ko" and "detected language ko" are most often the same rows: one item, saying
+    # the detection agrees, instead of the same weakness twice
+    languages = {name for _, label, name, _, _ in flagged if label == "language"}
+    agrees = {name: shared for name in languages
+              if (shared := same_rows(metrics, name)) and shared[0] >= SAME_ROWS * shared[1]}
     items = [f"<li>{esc(label)} <strong>{esc(name)}</strong>: ROC-AUC "
              f"{fmt(row.get('roc_auc'))} on {fmt_int(row.get('n'))} rows "
-             f'(<span class="flag">{esc(reason)}</span>)</li>'
-             for _, label, name, row, reason in flagged]
+             f'(<span class="flag">{esc(reason)}</span>)'
+             + (f"; the detected language agrees: {agrees[name][0]:,} of the "
+                f"{agrees[name][1]:,} rows tagged or detected {esc(name)} are both"
+                if label == "language" and name in agrees else "") + "</li>"
+             for _, label, name, row, reason in flagged
+             if not (label == "detected language" and name in agrees)]
     intro = (f"<h3>Weak slices</h3><p class=\"hint\">Slices of at least {MIN_GROUP_ROWS} rows "
              f"whose ROC-AUC is below chance or more than 0.05 below the overall "
              f"{fmt(overall_auc)}.</p>")
