@@ -38,6 +38,11 @@ from shoprel.evaluate.report.svg import (
 )
 
 MAX_THRESHOLD_LANGUAGES = 6  # thin per-language lines in the F1-vs-threshold plot
+# each language line's dash pattern and marker: colour alone told them apart, which neither
+# a colour-blind reader nor a greyscale print can (the reference lines carry no markers)
+LANGUAGE_STYLES = (("-", "o"), ((0, (5, 2)), "s"), ((0, (1, 1.5)), "^"),
+                   ((0, (6, 2, 1, 2)), "D"), ((0, (3, 1, 1, 1, 1, 1)), "v"), ((0, (8, 3)), "x"))
+LANGUAGE_MARK_EVERY = 10  # a marker every 0.1 of threshold
 MAX_CURVE_POINTS = 400
 CALIBRATION_BINS = 10
 THRESHOLD_GRID = np.linspace(0.0, 1.0, 101)
@@ -235,12 +240,15 @@ def threshold_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
         language = df["language"].astype(str).to_numpy()
         names, counts = np.unique(language, return_counts=True)
         largest = names[np.argsort(-counts, kind="stable")][:MAX_THRESHOLD_LANGUAGES]
-        for lang in largest:
+        for i, lang in enumerate(largest):
             mask = language == lang
             if y[mask].sum() == 0:
                 continue
+            dashes, marker = LANGUAGE_STYLES[i]
+            # markers staggered so that two lines' marks do not sit on one another
             ax.plot(THRESHOLD_GRID, f1_by_threshold(p[mask], y[mask]), linewidth=0.9,
-                    alpha=0.8, label=mpl_text(short_label(lang)))
+                    alpha=0.8, linestyle=dashes, marker=marker, markersize=4,
+                    markevery=(2 * i, LANGUAGE_MARK_EVERY), label=mpl_text(short_label(lang)))
     ax.plot(THRESHOLD_GRID, overall_f1, color=BLACK, linewidth=2.4, label="all rows")
     ax.axhline(baseline, color=BASELINE_COLOR, linestyle="--", linewidth=1.2,
                label=f"all-positive F1 {baseline:.3f}")
@@ -254,8 +262,9 @@ def threshold_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
     # above: in the lower left it hid a language whose F1 starts low (its all-positive F1)
     legend_above(ax, ncols=3)
     caption = (
-        "F1 of the rule probability ≥ t on a grid of 101 thresholds (thick: all rows; thin: the "
-        "largest languages). Dotted: the final threshold "
+        "F1 of the rule probability ≥ t on a grid of 101 thresholds (thick: all rows; thin, "
+        "each with its own dash pattern and marker: the largest languages). Dotted: the final "
+        "threshold "
         f"{esc(fmt_threshold(threshold))}; dashed: all-positive F1. Best F1 on the grid: "
         f"{overall_f1[best]:.3f} at t = {THRESHOLD_GRID[best]:.2f} — in-sample, so optimistic."
     )
