@@ -78,14 +78,18 @@ def group_fold_intervals(frame, group_column: str, value, min_rows: int,
     """Per group (largest first, at least ``min_rows`` rows): the paired interval of
     ``value(rows of one fold and group)`` over the folds; ``value`` returns None where a fold's
     slice cannot be scored (e.g. one class only), and such folds are skipped."""
-    counts = frame[group_column].astype(str).value_counts()
+    groups = frame[group_column].astype(str)
+    counts = groups.value_counts()
     counts = counts[counts >= min_rows]
     if max_groups is not None:
         counts = counts.head(max_groups)
-    out = {}
-    groups = frame[group_column].astype(str)
-    for name in counts.index:
-        part = frame[groups == name]
-        values = [value(rows) for _, rows in part.groupby("fold", sort=True)]
-        out[str(name)] = {"n": int(counts[name]), **paired_interval(values, bounds=bounds)}
-    return out
+    # one pass over (group, fold) slices: a slice of the whole frame per group cost the
+    # report a string comparison and a copy of every row per group
+    kept = groups.isin(counts.index)
+    values: dict[str, list] = {str(name): [] for name in counts.index}
+    for (name, _), rows in frame[kept].groupby([groups[kept], frame.loc[kept, "fold"]],
+                                               sort=True):
+        values[str(name)].append(value(rows))
+    return {str(name): {"n": int(counts[name]),
+                        **paired_interval(values[str(name)], bounds=bounds)}
+            for name in counts.index}

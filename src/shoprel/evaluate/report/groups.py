@@ -73,9 +73,10 @@ def language_intervals(rows: pd.DataFrame, column: str = "language") -> dict[str
     """Per large group: the paired per-fold intervals of ΔF1 and ΔAUC (AUC − 0.5)."""
     if len(rows) == 0 or not {column, "fold", "prediction"} <= set(rows.columns):
         return {}
-    f1 = group_fold_intervals(rows, column, _delta_f1, MIN_GROUP_ROWS, MAX_CHART_GROUPS,
+    narrow = rows[[column, "fold", "label", "prediction", "probability"]]  # no texts to copy
+    f1 = group_fold_intervals(narrow, column, _delta_f1, MIN_GROUP_ROWS, MAX_CHART_GROUPS,
                               DIFFERENCE)
-    auc = group_fold_intervals(rows, column, _delta_auc, MIN_GROUP_ROWS, MAX_CHART_GROUPS,
+    auc = group_fold_intervals(narrow, column, _delta_auc, MIN_GROUP_ROWS, MAX_CHART_GROUPS,
                                AUC_OVER_CHANCE)
     return {name: {"n": f1[name]["n"], "delta_f1": f1[name], "delta_auc": auc[name]}
             for name in f1}
