@@ -107,3 +107,48 @@ def test_per_language_auc_intervals_are_those_of_binary_metrics():
         assert got[name]["delta_auc"]["k"] == want["k"] == (4 if name == "fr" else 5)
         assert np.allclose([got[name]["delta_auc"][k] for k in ("mean", "low", "high")],
                            [want[k] for k in ("mean", "low", "high")], rtol=0, atol=1e-12)
+
+
+def _delta_cells(section_html: str) -> dict[str, tuple[str, str]]:
+    """{group: (class, text)} of the Δ F1 cells of a section's large groups (the small ones'
+    rows have a class, the agreement table's fewer cells)."""
+    return {name: (cls, text) for name, cls, text in re.findall(
+        r'<tr><th>(\w+)</th>(?:<td>[^<]*</td>){4}<td class="([^"]+)">([^<]*)</td>',
+        section_html)}
+
+
+def test_category_and_detected_language_tables_colour_only_what_their_interval_shows():
+    """The category and detected-language tables coloured Δ F1 by its sign: +0.036 in the
+    gain colour whose interval over the folds includes 0. Now coloured as the per-language
+    table is, by the verdict of its paired per-fold interval, and the hint says so."""
+    from shoprel.evaluate.intervals import verdict
+    from shoprel.evaluate.report.groups import (
+        category_section,
+        detected_language_section,
+        language_intervals,
+    )
+
+    oof = scored_oof(signal=1.0, backwards="none")
+    oof["detected_language"] = oof["language"]
+    metrics = metrics_for(oof)
+    rows = prediction_table(oof, metrics)
+    assert metrics["per_detected_language"] and metrics["per_category"]
+    for section, column in ((category_section, "top_category"),
+                            (detected_language_section, "detected_language")):
+        html = section(metrics, rows)
+        cells = _delta_cells(html)
+        want = {name: verdict(iv["delta_f1"])
+                for name, iv in language_intervals(rows, column).items()}
+        assert {name: cls for name, (cls, _) in cells.items()} == want
+        assert "gain" in want.values() and "unclear" in want.values()
+        assert all(float(text) > 0.03 for _, text in cells.values())  # each "better" by sign
+        assert "coloured blue or orange only where its 95% interval over the folds" in html
+
+
+def test_without_per_fold_rows_a_category_delta_is_left_uncoloured():
+    from shoprel.evaluate.report.groups import category_section
+
+    oof = scored_oof(signal=1.0, backwards="none")
+    html = category_section(metrics_for(oof))
+    assert {cls for cls, _ in _delta_cells(html).values()} == {"na"}
+    assert "Δ F1 is not coloured: the out-of-fold rows carry no top category per fold" in html

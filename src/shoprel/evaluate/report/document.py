@@ -68,8 +68,8 @@ def render_report(metrics: dict, oof: pd.DataFrame, title: str,
             far_pairs_section(metrics, rows),
             fold_section(metrics),
             fine_tuning_section(metrics),
-            category_section(metrics),
-            detected_language_section(metrics),
+            category_section(metrics, rows),
+            detected_language_section(metrics, rows),
         ]
     return document(title, "\n".join(s for s in sections if s))
 

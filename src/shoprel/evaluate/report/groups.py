@@ -44,7 +44,7 @@ from shoprel.evaluate.report.svg import (
     new_figure,
     svg,
 )
-from shoprel.evaluate.report.tables import MIN_GROUP_ROWS, group_table
+from shoprel.evaluate.report.tables import MIN_GROUP_ROWS, UNJUDGED, group_table
 from shoprel.evaluate.run_metrics import translated_only_note
 
 MAX_CHART_GROUPS = 20
@@ -80,6 +80,31 @@ def language_intervals(rows: pd.DataFrame, column: str = "language") -> dict[str
                                AUC_OVER_CHANCE)
     return {name: {"n": f1[name]["n"], "delta_f1": f1[name], "delta_auc": auc[name]}
             for name in f1}
+
+
+def delta_f1_verdicts(rows: pd.DataFrame | None, column: str,
+                      max_groups: int | None) -> dict[str, str]:
+    """The verdict of each large group's paired per-fold ΔF1 interval, as the per-language
+    chart judges its dots: a table colours a group's Δ F1 only where the difference is beyond
+    its fold-to-fold noise (by its sign alone, +0.004 on one fold's luck read as a gain)."""
+    if rows is None or len(rows) == 0 or not {column, "fold", "prediction"} <= set(rows.columns):
+        return {}
+    # the four columns ΔF1 reads: each group's slice then copies no query and target texts
+    narrow = rows[[column, "fold", "label", "prediction"]]
+    intervals = group_fold_intervals(narrow, column, _delta_f1, MIN_GROUP_ROWS, max_groups,
+                                     DIFFERENCE)
+    return {name: verdict(iv) for name, iv in intervals.items()}
+
+
+def judged_hint(what: str, judged: bool) -> str:
+    """What the colour of a table's Δ F1 means, where only its interval colours it."""
+    if not judged:
+        return note(f"Δ F1 is not coloured: the out-of-fold rows carry no {what} per fold, so "
+                    "no interval tells a difference from fold-to-fold noise.")
+    return (f'<p class="hint">Δ F1 is coloured blue or orange only where its 95% interval over '
+            f"the folds (paired per-fold differences, as the per-language chart) lies wholly "
+            f"above or below 0, grey where it includes 0; a {what} group under "
+            f"{MIN_GROUP_ROWS} rows is not coloured.</p>")
 
 
 def dot_plot_svg(intervals: Mapping[str, Mapping[str, Any]], panels, prefix: str,
@@ -169,18 +194,20 @@ def language_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
             + group_table(groups, "language", overall_auc=overall_auc, verdicts=verdicts) + tail)
 
 
-def detected_language_section(metrics: Mapping[str, Any]) -> str:
+def detected_language_section(metrics: Mapping[str, Any],
+                              rows: pd.DataFrame | None = None) -> str:
     """Given tag against the language detected in the query: the tags name the market, so a
-    model that does well on "en" may still fail on the Spanish queries tagged "en"."""
+    model that does well on "en" may still fail on the Spanish queries tagged "en". ``rows``
+    (the reported OOF rows) give each detected language's ΔF1 interval over the folds."""
     agreement = metrics.get("language_agreement") or {}
     groups = sorted_groups(metrics.get("per_detected_language"))
     if not agreement and not groups:
         return ""
-    rows = "".join(_agreement_row(lang, row) for lang, row in agreement.items())
+    agreement_rows = "".join(_agreement_row(lang, row) for lang, row in agreement.items())
     table = table_wrap(
         '<table class="groups"><thead><tr><th>given language</th>'
         "<th>rows</th><th>detected the same</th><th>most often detected as</th></tr></thead>"
-        f"<tbody>{rows}</tbody></table>", "given against detected language")
+        f"<tbody>{agreement_rows}</tbody></table>", "given against detected language")
     overall_auc = num((metrics.get("overall") or {}).get("roc_auc"))
     return (
         '<section id="detected-languages"><h2>Given vs detected language</h2>'
@@ -188,8 +215,18 @@ def detected_language_section(metrics: Mapping[str, Any]) -> str:
                "Hangul, kana, Thai...). Short queries are hard to identify, so disagreement "
                "is an upper bound on mislabelled tags.")
         + table
-        + (group_table(groups, "detected language", overall_auc=overall_auc) if groups else "")
+        + (_judged_table(groups, rows, "detected_language", "detected language", overall_auc)
+           if groups else "")
         + "</section>")
+
+
+def _judged_table(groups, rows: pd.DataFrame | None, column: str, key_header: str,
+                  overall_auc: float) -> str:
+    """A group table whose Δ F1 takes the colour of its per-fold interval, else none."""
+    verdicts = delta_f1_verdicts(rows, column, len(groups))
+    return (judged_hint(key_header, bool(verdicts))
+            + group_table(groups, key_header, overall_auc=overall_auc, verdicts=verdicts,
+                          others=UNJUDGED))
 
 
 def _agreement_row(language: str, row: Mapping[str, Any]) -> str:
@@ -200,9 +237,10 @@ def _agreement_row(language: str, row: Mapping[str, Any]) -> str:
             f'<td class="text">{esc(others)}</td></tr>')
 
 
-def category_section(metrics: Mapping[str, Any]) -> str:
+def category_section(metrics: Mapping[str, Any], rows: pd.DataFrame | None = None) -> str:
     """Per top-level category table (QC): which parts of the catalogue the model gets wrong.
-    Omitted for other tasks when there is nothing to show."""
+    Omitted for other tasks when there is nothing to show. ``rows`` (the reported OOF rows)
+    give each category's ΔF1 interval over the folds."""
     groups = sorted_groups(metrics.get("per_category"))
     head = '<section id="categories"><h2>Per top-level category</h2>'
     if not groups:
@@ -213,8 +251,8 @@ def category_section(metrics: Mapping[str, Any]) -> str:
     more = (note(f"Showing the {len(shown)} largest of {len(groups)} categories.")
             if len(groups) > len(shown) else "")
     overall_auc = num((metrics.get("overall") or {}).get("roc_auc"))
-    return head + more + group_table(shown, "top category", overall_auc=overall_auc) + \
-        "</section>"
+    return (head + more + _judged_table(shown, rows, "top_category", "top category", overall_auc)
+            + "</section>")
 
 
 def language_threshold_section(metrics: Mapping[str, Any]) -> str:

@@ -20,6 +20,7 @@ MIN_GROUP_ROWS = 30
 AUC_MARGIN = 0.05  # "clearly below the overall AUC"
 # a Δ F1 cell coloured by its sign: one group or fold, no interval to judge it by
 BY_SIGN = "by-sign"
+UNJUDGED = "na"  # a signed Δ F1 left uncoloured: no interval says it is beyond noise
 
 # (metrics key, column header, kind) for the group tables; kind picks the formatter.
 GROUP_COLUMNS = (
@@ -104,6 +105,7 @@ def group_table(
     overall_auc: float | None = None,
     split_small: bool = True,
     verdicts: Mapping[str, str] | None = None,
+    others: str = BY_SIGN,
 ) -> str:
     """One row per group with n, positive rate, F1 vs baseline, AUC, precision, recall.
 
@@ -113,21 +115,22 @@ def group_table(
     coloured. With ``split_small``, groups under MIN_GROUP_ROWS go to a folded table below;
     with ``overall_auc``, a flag column names the weak groups. A group in ``verdicts`` (the
     verdict of its per-fold interval, where a chart beside the table shows one) has its Δ F1
-    coloured by it, as the chart colours its dot; the others by their sign.
+    coloured by it, as the chart colours its dot; the others (small groups too) as ``others``
+    says: BY_SIGN, or UNJUDGED for a table whose every colour must come from an interval.
     """
     with_flags = overall_auc is not None
     big = [(n, r) for n, r in groups
            if not split_small or num(r.get("n")) >= MIN_GROUP_ROWS]
     small = [(n, r) for n, r in groups if split_small and not num(r.get("n")) >= MIN_GROUP_ROWS]
     verdicts = verdicts or {}
-    body = "".join(_row_html(n, r, verdicts.get(n, BY_SIGN), "", weakness(r, overall_auc),
+    body = "".join(_row_html(n, r, verdicts.get(n, others), "", weakness(r, overall_auc),
                              with_flags) for n, r in big)
     foot = "".join(_row_html(n, r, colour, "", "", with_flags) for n, r, colour in footer)
     out = _table(body, key_header, f"<tfoot>{foot}</tfoot>" if foot else "", with_flags,
                  key_header) if big or not small else ""
     if small:
         rows = sum(int(num(r.get("n")) or 0) for _, r in small)
-        small_body = "".join(_row_html(n, r, BY_SIGN, "small", "", with_flags) for n, r in small)
+        small_body = "".join(_row_html(n, r, others, "small", "", with_flags) for n, r in small)
         out += (
             f"<details><summary>{len(small)} {esc(key_header)} group(s) with fewer than "
             f"{MIN_GROUP_ROWS} rows ({rows:,} rows in all): too few to judge, greyed</summary>"
