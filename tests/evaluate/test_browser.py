@@ -160,3 +160,29 @@ def test_print_layout_keeps_tables_and_charts_on_the_page(browser, pages, page: 
     finally:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     assert outside == []
+
+
+@pytest.mark.parametrize("page", ["report", "compare"])
+def test_nothing_scrolls_sideways_in_its_box_at_400_px(browser, pages, page: str) -> None:
+    """At a 400 px viewport (set through DevTools: a headless window will not go below 500)
+    every chart and table fit their box, and chart text stays at 8 px or more: charts kept a
+    440 px minimum width and tables their columns, so each scrolled sideways there."""
+    browser.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                            {"width": 400, "height": 800, "deviceScaleFactor": 1,
+                             "mobile": False})
+    try:
+        browser.get(pages[page])
+        found = browser.execute_script("""
+          const boxes = [...document.querySelectorAll('.plot, .table-wrap')];
+          return {width: document.documentElement.clientWidth, boxes: boxes.length,
+                  scrolling: boxes.filter(b => b.scrollWidth > b.clientWidth + 1)
+                    .map(b => b.getAttribute('aria-label') || b.className),
+                  minText: Math.min(...[...document.querySelectorAll('svg text')].map(t => {
+                    const m = t.getScreenCTM();
+                    return parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
+                  }).filter(s => s > 0))};""")
+    finally:
+        browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+    assert found["width"] == 400 and found["boxes"] > 3
+    assert found["scrolling"] == []
+    assert found["minText"] >= 8.0

@@ -358,7 +358,7 @@ def test_a_chart_of_equal_values_draws_no_axis_of_rounding_noise():
     # offset label reads "<!-- 1e−17 -->"); the paths' ids hold random hex such as "1e16917"
     labels = [text.strip() for text in re.findall(r"<!--(.*?)-->", svg_text)]
     assert not [label for label in labels if re.search(r"\de[−-]?\d", label)], labels
-    assert "0.04" in labels or "0.02" in labels  # tick labels of a ±0.05 span
+    assert "−0.05" in labels and "0.05" in labels  # the ends of a ±0.05 span
 
 
 def chart_texts(svg_text: str) -> list[str]:

@@ -29,8 +29,8 @@ def test_the_roc_auc_panel_is_not_said_to_be_judged_against_0():
     legend = [t for t in texts if t.startswith("interval ")]
     assert legend == ["interval above reference", "interval below reference",
                       "interval includes reference"]
-    assert "ΔF1 over all-positive (reference 0)" in texts
-    assert "ROC-AUC (reference: chance 0.5)" in texts
+    assert "ΔF1 over all-positive" in texts and "(reference 0)" in texts
+    assert "(reference: chance 0.5)" in texts
 
 
 def test_a_chart_of_differences_keeps_0_as_its_reference():

@@ -27,9 +27,11 @@ from shoprel.evaluate.report.fmt import esc, fmt_threshold, mpl_text, note, num,
 from shoprel.evaluate.report.svg import (
     BASELINE_COLOR,
     BLACK,
+    LEGEND_SIZE,
     MODEL_COLOR,
     NEGATIVE_COLOR,
     POSITIVE_COLOR,
+    WIDE,
     figure_block,
     legend_above,
     new_figure,
@@ -164,7 +166,7 @@ def roc_svg(series, operating_point: tuple[float, float] | None, prefix: str) ->
     ax.set_ylim(0, 1.01)
     ax.set_xlabel("false-positive rate")
     ax.set_ylabel("true-positive rate (recall)")
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="lower right", fontsize=LEGEND_SIZE)
     names = ", ".join(str(s[0]) for s in series)
     return svg(fig, prefix, f"ROC curve (true- against false-positive rate): {names}")
 
@@ -181,7 +183,7 @@ def _calibration_svg(table: pd.DataFrame, brier: float) -> str:
     ax.set_ylim(0, 1.02)
     ax.set_xlabel("mean predicted probability")
     ax.set_ylabel("observed share relevant")
-    ax.legend(loc="upper left", fontsize=8)
+    ax.legend(loc="upper left", fontsize=LEGEND_SIZE)
     return svg(fig, "cal", "Calibration (reliability) plot: observed share relevant against "
                            "mean predicted probability per bin")
 
@@ -200,7 +202,7 @@ def pr_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
     rate = float(y.mean())
     _, op_recall, op_precision = _operating_point(df)
 
-    fig, (ax,) = new_figure(6.0, 4.2)
+    fig, (ax,) = new_figure(WIDE, 4.0)
     ax.plot(recall[keep], precision[keep], color=MODEL_COLOR, linewidth=1.6,
             label=f"model (AP {ap:.3f})")
     ax.axhline(rate, color=BASELINE_COLOR, linestyle="--", linewidth=1.2,
@@ -235,7 +237,7 @@ def threshold_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
     rate = float(y.mean())
     baseline = 2 * rate / (1 + rate)
 
-    fig, (ax,) = new_figure(6.4, 4.2)
+    fig, (ax,) = new_figure(WIDE, 4.2)
     if "language" in df.columns:
         language = df["language"].astype(str).to_numpy()
         names, counts = np.unique(language, return_counts=True)
@@ -280,7 +282,7 @@ def distribution_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
     if not has_both_classes(df["label"].to_numpy()):
         return head + note(NEEDS_BOTH) + "</section>"
     p, y = df["probability"].to_numpy(), df["label"].to_numpy()
-    fig, (ax,) = new_figure(6.0, 3.6)
+    fig, (ax,) = new_figure(WIDE, 3.5)
     for value, color, hatch, name in ((0, NEGATIVE_COLOR, "//", "label 0 (irrelevant)"),
                                       (1, POSITIVE_COLOR, "", "label 1 (relevant)")):
         scores = p[y == value]

@@ -19,6 +19,7 @@ from shoprel.evaluate.report.svg import (
     BLACK,
     NEGATIVE_COLOR,
     POSITIVE_COLOR,
+    WIDE,
     figure_block,
     new_figure,
     probability_density_axes,
@@ -67,7 +68,7 @@ def _histogram(far: Mapping[str, Any], rows: pd.DataFrame, threshold: float) -> 
     if len(edges) != len(counts) + 1 or counts.sum() <= 0:
         return ""
     widths = np.diff(edges)
-    fig, (ax,) = new_figure(6.0, 3.4)
+    fig, (ax,) = new_figure(WIDE, 3.3)
     for value, color, name in ((0, NEGATIVE_COLOR, "label 0 rows"),
                                (1, POSITIVE_COLOR, "label 1 rows")):
         scores = rows.loc[rows["label"] == value, "probability"].to_numpy() \

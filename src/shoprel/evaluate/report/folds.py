@@ -13,7 +13,9 @@ from shoprel.evaluate.report.page import table_wrap
 from shoprel.evaluate.report.svg import (
     AUC_COLOR,
     BASELINE_COLOR,
+    LEGEND_SIZE,
     MODEL_COLOR,
+    WIDE,
     figure_block,
     new_figure,
     svg,
@@ -77,7 +79,7 @@ def _fold_svg(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
     f1 = np.array([num(r.get("f1")) for _, r in rows])
     base = np.array([num(r.get("baseline_all_positive_f1")) for _, r in rows])
     auc = np.array([num(r.get("roc_auc")) for _, r in rows])
-    fig, (ax_f1, ax_auc) = new_figure(6.6, 3.5, ncols=2)
+    fig, (ax_f1, ax_auc) = new_figure(WIDE, 3.5, ncols=2)
     panels = ((ax_f1, f1, MODEL_COLOR, "F1"), (ax_auc, auc, AUC_COLOR, "ROC-AUC"))
     handles = []
     for ax, values, color, name in panels:
@@ -98,7 +100,7 @@ def _fold_svg(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
                           label="all-positive F1")
     _pad_ylim(ax_f1, np.concatenate([f1, base]))
     _pad_ylim(ax_auc, auc)
-    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8,
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=LEGEND_SIZE,
                frameon=False)
     return svg(fig, "fold", "F1 and ROC-AUC per cross-validation fold")
 

@@ -38,8 +38,10 @@ from shoprel.evaluate.report.page import table_wrap
 from shoprel.evaluate.report.svg import (
     BASELINE_COLOR,
     BLACK,
+    LEGEND_SIZE,
     MODEL_COLOR,
     VERMILLION,
+    WIDE,
     figure_block,
     new_figure,
     svg,
@@ -117,7 +119,7 @@ def dot_plot_svg(intervals: Mapping[str, Mapping[str, Any]], panels, prefix: str
     names = list(intervals)
     y = np.arange(len(names))[::-1].astype(float)
     labels = [f"{mpl_text(short_label(n))} (n={intervals[n]['n']:,})" for n in names]
-    fig, axes = new_figure(6.6, 1.6 + 0.3 * len(names), ncols=len(panels))
+    fig, axes = new_figure(WIDE, 1.6 + 0.3 * len(names), ncols=len(panels))
     for ax, (key, xlabel, offset, refs) in zip(axes, panels, strict=True):
         shown = [value for value, _, _ in refs]
         for yi, name in zip(y, names, strict=True):
@@ -140,6 +142,8 @@ def dot_plot_svg(intervals: Mapping[str, Mapping[str, Any]], panels, prefix: str
             middle = round(float(np.mean(shown)), 6)
             ax.set_xlim(middle - 0.05, middle + 0.05)
         ax.ticklabel_format(axis="x", useOffset=False)
+        # at most five ticks, steps of 1, 2 or 5: six of "−0.02" ran together at WIDE
+        ax.locator_params(axis="x", nbins=4, steps=[1, 2, 5, 10])
         ax.set_yticks(y)
         ax.set_yticklabels(labels if ax is axes[0] else [])
         ax.set_ylim(-0.7, len(names) - 0.3)
@@ -148,7 +152,8 @@ def dot_plot_svg(intervals: Mapping[str, Mapping[str, Any]], panels, prefix: str
     handles = [axes[0].plot([], [], marker + "-", color=colour,
                             label=f"{text} {mpl_text(reference)}")[0]
                for marker, colour, text in _MARKERS.values()]
-    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8,
+    # two columns: three ran past the figure's width and lost the last entry's end
+    fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=LEGEND_SIZE,
                frameon=False)
     return svg(fig, prefix, title)
 
@@ -171,8 +176,9 @@ def language_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
             refs_auc.append((overall_auc, ":", "overall"))
         svg_text = dot_plot_svg(
             intervals,
-            [("delta_f1", "ΔF1 over all-positive (reference 0)", 0.0, [(0.0, "--", "zero")]),
-             ("delta_auc", "ROC-AUC (reference: chance 0.5)", 0.5, refs_auc)],
+            # each axis label on two lines: on one they ran into each other at WIDE
+            [("delta_f1", "ΔF1 over all-positive\n(reference 0)", 0.0, [(0.0, "--", "zero")]),
+             ("delta_auc", "ROC-AUC\n(reference: chance 0.5)", 0.5, refs_auc)],
             "lang", "Per-language ΔF1 over all-positive and ROC-AUC with 95% intervals",
             reference="reference")
         chart = figure_block(svg_text, (

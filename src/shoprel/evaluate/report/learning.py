@@ -102,7 +102,7 @@ def learning_curve_section(curve: Mapping[str, Any] | None) -> str:
     base = np.array([num(p.get("baseline_f1")) for p in points])
     intervals = [paired_interval(p.get("fold_roc_auc") or [], bounds=AUC) for p in points]
 
-    fig, (ax_auc, ax_f1) = charts.new_figure(6.6, 3.4, ncols=2)
+    fig, (ax_auc, ax_f1) = charts.new_figure(charts.WIDE, 3.4, ncols=2)
     ok = ~np.isnan(auc)
     ax_auc.plot(rows[ok], auc[ok], "o-", color=charts.AUC_COLOR, label="OOF ROC-AUC")
     for x, iv, shown in zip(rows, intervals, measured, strict=True):
@@ -122,7 +122,7 @@ def learning_curve_section(curve: Mapping[str, Any] | None) -> str:
         ax.set_ylabel(name)
     # below both panels: in a panel's lower right it hid a last point that came out lowest
     fig.legend(handles=[*ax_auc.get_lines()[:1], *ax_f1.get_lines()[:2]],
-               loc="outside lower center", ncols=3, fontsize=8, frameon=False)
+               loc="outside lower center", ncols=3, fontsize=charts.LEGEND_SIZE, frameon=False)
     table_rows = "".join(
         f"<tr><th>{fmt(p.get('fraction'), 2)}</th><td>{fmt_int(p.get('rows'))}</td>"
         f"<td>{fmt(p.get('roc_auc'))}{'' if shown else ' (constant)'}</td>"

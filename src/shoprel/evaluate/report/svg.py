@@ -32,6 +32,12 @@ BLACK = "#000000"
 GREY = "#767676"  # baselines: 4.5:1 contrast on white
 SERIES = (BLUE, ORANGE, GREEN, VERMILLION, PURPLE, SKY, BLACK)
 
+# Sizes that keep a chart's smallest text legible when the page shrinks it to a phone's width
+# (a 380 px box): the text scales with the figure's width, so a wide figure's legend fell
+# to 6 px. WIDE is the width of every chart that is not a square ROC/calibration panel.
+LEGEND_SIZE = 9  # points
+WIDE = 5.6  # inches
+
 MODEL_COLOR = BLUE
 BASELINE_COLOR = GREY
 AUC_COLOR = ORANGE
@@ -110,5 +116,5 @@ def probability_density_axes(ax) -> None:
 def legend_above(ax, ncols: int = 2) -> None:
     """The legend in columns just above the plot (a single-panel figure's tight crop keeps
     it): no corner of the plot is sure to stay empty of data."""
-    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.02), ncols=ncols, fontsize=8,
-              frameon=False, borderaxespad=0)
+    ax.legend(loc="lower left", bbox_to_anchor=(0, 1.02), ncols=ncols,
+              fontsize=LEGEND_SIZE, frameon=False, borderaxespad=0)

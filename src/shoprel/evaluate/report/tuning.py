@@ -16,7 +16,14 @@ import numpy as np
 
 from shoprel.evaluate.report.fmt import esc, fmt, fmt_int, mpl_text, note, num
 from shoprel.evaluate.report.page import table_wrap
-from shoprel.evaluate.report.svg import SERIES, figure_block, new_figure, svg
+from shoprel.evaluate.report.svg import (
+    LEGEND_SIZE,
+    SERIES,
+    WIDE,
+    figure_block,
+    new_figure,
+    svg,
+)
 
 COLUMNS = (  # (heading, key(s) in the record, formatter)
     ("rows", ("rows",), fmt_int),
@@ -50,7 +57,7 @@ def fine_tuning_section(metrics: Mapping[str, Any]) -> str:
     curves = [(str(r.get("fit", i)), _curve(r)) for i, r in enumerate(records)]
     plot = ""
     if any(len(c) for _, c in curves):
-        fig, (ax,) = new_figure(6.6, 3.2)
+        fig, (ax,) = new_figure(WIDE, 3.2)
         for i, (name, curve) in enumerate(c for c in curves if len(c[1])):
             color = SERIES[i % len(SERIES)]
             ax.plot(curve[:, 0], curve[:, 1], "o-", color=color, markersize=3, linewidth=1.2,
@@ -59,7 +66,7 @@ def fine_tuning_section(metrics: Mapping[str, Any]) -> str:
             ax.plot(curve[best, 0], curve[best, 1], "*", color=color, markersize=11)
         ax.set_xlabel("training step")
         ax.set_ylabel("held-out ROC-AUC")
-        ax.legend(loc="lower right", fontsize=8, ncol=2)
+        ax.legend(loc="lower right", fontsize=LEGEND_SIZE, ncol=2)
         plot = figure_block(
             svg(fig, "tune", "Held-out ROC-AUC against training steps, one line per fit"),
             "Each fit scores rows of groups it does not train on (the same kind of split as the "
