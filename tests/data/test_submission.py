@@ -1,4 +1,5 @@
 import json
+import re
 
 import pytest
 
@@ -193,6 +194,25 @@ def test_typed_ids_are_checked_as_the_input_wrote_them(files, tmp_path):
     assert [p.split(": ", 1)[1] for p in check.problems] == [
         "'2', but the input writes this id as 2; a grader comparing ids as written misses it",
         "3.0, but the input writes this id as 3; a grader comparing ids as written misses it"]
+
+
+def test_an_input_id_predict_would_not_give_back_as_written_is_refused_alike(files, tmp_path):
+    """The reverse of the check above: an input writing 3.0 passed a submission's 3 (both the
+    key 3), as predict wrote it. Now predict refuses such an input and check-submission says
+    the same line, so neither direction passes silently."""
+    from shoprel.data.readers import iter_pair_chunks
+    from shoprel.errors import InputError
+
+    _, source, good = files
+    lines = source.read_text().splitlines()
+    lines[2] = lines[2].replace('"id": 3,', '"id": 3.0,')
+    source.write_text("\n".join(lines) + "\n")
+    said = (f"{source}, line 3, field 'id': id 3.0 is written as a decimal number, so it would "
+            "be given back as 3")
+    with pytest.raises(InputError, match=re.escape(said)):
+        list(iter_pair_chunks(source, written_ids=True))  # as predict reads it
+    with pytest.raises(InputError, match=re.escape(said)):
+        check_submission(_write(tmp_path / "s.txt", good), source)
 
 
 def test_a_row_whose_query_was_edited_is_caught(files, tmp_path):

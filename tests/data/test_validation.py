@@ -152,20 +152,41 @@ def _written(path, chunk_rows=50_000):
 
 def test_ids_written_as_text_are_given_back_as_written(tmp_path):
     """A scored file gets its ids back as it wrote them; the key stays the number."""
-    path = _file(tmp_path, _row(id="007"), _row(id="5188"), _row(id=9), _row(id=" 12"))
+    path = _file(tmp_path, _row(id="007"), _row(id="5188"), _row(id="9"), _row(id=" 12"))
     assert _written(path) == ["007", "5188", "9", " 12"]
     assert _written(path, chunk_rows=1) == ["007", "5188", "9", " 12"]
     assert read_pairs(path).df["id"].tolist() == [7, 5188, 9, 12]  # matched as before
 
 
-def test_ids_written_as_numbers_stay_numbers_and_a_changed_text_id_is_refused(tmp_path):
-    path = _file(tmp_path, _row(id=5), _row(id="6"), _row(id=7.0), _row(id=" 8 "))
-    assert _written(path) == [5, 6, 7, 8]
-    path = _file(tmp_path, _row(id=5), _row(id="007"))
-    with pytest.raises(InputError, match="quote every id") as info:
+def test_ids_written_as_numbers_stay_numbers(tmp_path):
+    path = _file(tmp_path, _row(id=5), _row(id=6), _row(id=7))
+    assert _written(path) == [5, 6, 7]
+
+
+@pytest.mark.parametrize(("first", "second", "said"), [
+    (5, "007", "id '007' is text, but earlier ids are numbers, so it would be given back as the "
+               "number 7"),
+    (5, "6", "id '6' is text, but earlier ids are numbers, so it would be given back as the "
+             "number 6"),
+    (5, " 8 ", "id ' 8 ' is text, but earlier ids are numbers"),
+    (5, 7.0, "id 7.0 is written as a decimal number, so it would be given back as 7"),
+    (5.0, 7, "id 5.0 is written as a decimal number, so it would be given back as 5"),
+    ("5", 9, "id 9 is a number, but earlier ids are text, so it would be given back as the text "
+             "'9'"),
+])
+def test_an_id_a_scored_file_would_give_back_changed_is_refused(tmp_path, first, second, said):
+    """predict gave 7.0 back as 7 (and "6" among numbers as 6, 9 among texts as "9"), which
+    check-submission then passed; a grader comparing ids as written misses each."""
+    path = tmp_path / "rows.jsonl"
+    path.write_text(json.dumps(_row(id=first)) + "\n"
+                    + json.dumps(_row(id=second)) + "\n")
+    line = 1 if isinstance(first, float) else 2
+    with pytest.raises(InputError) as info:
         _written(path)
-    assert f"{path}, line 2, field 'id'" in str(info.value)
-    assert read_pairs(path).df["id"].tolist() == [5, 7]  # training reads it as before
+    assert str(info.value).startswith(f"{path}, line {line}, field 'id': {said}")
+    assert str(info.value).endswith(": quote every id, or write every id as a whole number, so "
+                                    "that each comes back as written")
+    read_pairs(path)  # training reads it as before: 7.0, "7" and 7 are one key
 
 
 def test_csv_ids_are_text_as_written(tmp_path):

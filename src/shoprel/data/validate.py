@@ -122,6 +122,27 @@ def written_id(value, key, as_text: bool):
     return key
 
 
+# how every id of a file comes back as written, said by the errors on one that would not
+KEEP_IDS = ("quote every id, or write every id as a whole number, so that each comes back as "
+            "written")
+
+
+def changed_id(value, key, as_text: bool) -> str | None:
+    """Why a file's id would be given back otherwise than written by a scored file whose ids
+    are text (`as_text`) or numbers, or None: check-submission compares a submission's ids
+    with the input's as written, so predict may not change one silently."""
+    if as_text and not isinstance(value, str):
+        return (f"id {as_written(value)} is a number, but earlier ids are text, so it would be "
+                f"given back as the text {str(key)!r}: {KEEP_IDS}")
+    if not as_text and isinstance(value, str):
+        return (f"id {value!r} is text, but earlier ids are numbers, so it would be given back "
+                f"as the number {key}: {KEEP_IDS}")
+    if not as_text and isinstance(value, float):
+        return (f"id {as_written(value)} is written as a decimal number, so it would be given "
+                f"back as {key}: {KEEP_IDS}")
+    return None
+
+
 def same_text(a, b) -> bool:
     """A query as a reader compares it with its row's: case and runs of spaces aside (a
     predictions file that carries its queries is checked against its input or gold file)."""
@@ -279,12 +300,15 @@ class RecordValidator:
         return value
 
     def _written_id(self, line: int, value, key) -> str | None:
-        """A file whose first id is text gets every id back as text, as written (a number
-        among them as its digits); one whose first id is a number gets numbers (None: the key
-        is what it wrote), and a text id there that a number would change is refused rather
-        than written back changed."""
+        """A file whose first id is text gets every id back as text, as written; one whose
+        first id is a number gets numbers (None: the key is what it wrote). In a file, an id
+        the scored file would give back otherwise than written (7.0 or "7" among numbers as 7,
+        7 among texts as "7") is refused: a grader comparing ids as written would miss it.
+        Pairs from Python keep the looser rule (a float column's 7.0 is the id 7)."""
         if self.ids_as_text is None:
             self.ids_as_text = isinstance(value, str)
+        if self.path is not None and (problem := changed_id(value, key, self.ids_as_text)):
+            raise self._error(problem, line, "id")
         if self.ids_as_text:
             return written_id(value, key, as_text=True)
         if isinstance(value, str) and value.strip() != str(key):
