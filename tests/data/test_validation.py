@@ -218,6 +218,29 @@ def test_a_digit_id_among_text_ids_says_how_it_was_read(tmp_path):
         read_pairs(path)
 
 
+@pytest.mark.parametrize("cell", ["1.23E+05", "1.23457E+11", "5E+15", "1.2e-03"])
+def test_an_id_a_spreadsheet_wrote_in_scientific_notation_is_refused(tmp_path, cell):
+    """Excel shows a long id as 1.23E+05 and saves a CSV so, its last digits gone: read as a
+    text id, the rows were trained on and scored silently, none matching the real ids."""
+    path = tmp_path / "t.csv"
+    path.write_text(f"id,language,origin_query,category_path\n7,en,a,b\n{cell},en,c,d\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_pairs(path)
+    assert str(info.value) == (
+        f"{path}, line 3, field 'id': id {cell!r} is a number in scientific notation, as a "
+        "spreadsheet shows a long id, whose last digits it drops on saving: take the ids from "
+        "the original file, or format the id column as text before saving")
+
+
+def test_ids_that_only_look_like_exponents_stay_text_ids(tmp_path):
+    """A hexadecimal or coded id (1e50, 2E5A) has no signed exponent: still an id."""
+    path = tmp_path / "t.csv"
+    path.write_text("id,language,origin_query,category_path\n1e50,en,a,b\n2E5A,en,c,d\n",
+                    encoding="utf-8")
+    assert read_pairs(path).df["id"].tolist() == ["1e50", "2E5A"]
+
+
 def test_ids_from_a_csv_column_that_passed_through_floats_match_the_numbers(tmp_path):
     """pandas writes an id column that held a NaN as 1342.0: the same rows as 1342."""
     path = tmp_path / "t.csv"

@@ -40,6 +40,9 @@ EMPTY_TEXT_POLICIES = ("keep", "drop")
 ID_MIN, ID_MAX = -(2**63), 2**63 - 1
 # a whole number as text; ".0" too, as a CSV column that passed through floats writes it
 _DIGITS = re.compile(r"\s*(-?[0-9]+)(?:\.0+)?\s*")
+# a spreadsheet's display of a long number (1.23E+05 for 123456), which it saves so: an exponent
+# with its sign, which no hexadecimal id (1e50) holds
+_SCIENTIFIC = re.compile(r"\s*-?[0-9](?:\.[0-9]+)?[eE][+-][0-9]+\s*")
 # text no UTF-8 writer can store (lone surrogates) or that C-based tools cut short (NUL)
 _UNWRITABLE = re.compile("[\ud800-\udfff\x00]")
 
@@ -281,6 +284,11 @@ class RecordValidator:
 
     def _check_id(self, line: int, value):
         raw = value
+        if isinstance(raw, str) and _SCIENTIFIC.fullmatch(raw):
+            raise self._error(f"id {raw!r} is a number in scientific notation, as a spreadsheet "
+                              "shows a long id, whose last digits it drops on saving: take the "
+                              "ids from the original file, or format the id column as text "
+                              "before saving", line, "id")
         try:
             value = checked_id(value)
         except ValueError as exc:
