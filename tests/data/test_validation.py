@@ -145,6 +145,32 @@ def test_a_label_written_from_a_float_column_reads_in_csv_as_in_json(tmp_path):
         read_pairs(csv)
 
 
+@pytest.mark.parametrize("written", ["-0.0", "0.00", "1.000", "1e0", "-0"])
+def test_a_label_reads_alike_as_a_json_number_and_as_a_csv_cell(tmp_path, written):
+    """A JSON -0.0 (a float column's negative zero, as pandas writes it) was read as 0, the same
+    cell in a CSV refused: a cell now reads as the JSON number it spells, in every format."""
+    csv = tmp_path / "t.csv"
+    csv.write_text(f"id,language,origin_query,category_path,label\n1,en,a,x,{written}\n"
+                   f"2,en,b,y,\"{written}\"\n", encoding="utf-8")
+    jsonl = tmp_path / "t.jsonl"
+    jsonl.write_text(f'{{"id": 1, "origin_query": "a", "category_path": "x", "label": {written}}}\n'
+                     f'{{"id": 2, "origin_query": "b", "category_path": "y", "label": '
+                     f'"{written}"}}\n', encoding="utf-8")
+    expected = [int(float(written))] * 2
+    assert read_pairs(csv).labels.tolist() == read_pairs(jsonl).labels.tolist() == expected
+
+
+@pytest.mark.parametrize("written", ["+1", "01", "1.", ".0", "0x1", "1,0", "-1", "0.5"])
+def test_a_label_cell_no_json_number_spells_as_0_or_1_is_refused(tmp_path, written):
+    path = tmp_path / "t.csv"
+    path.write_text(f"id,language,origin_query,category_path,label\n1,en,a,x,\"{written}\"\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_pairs(path)
+    assert str(info.value) == (f"{path}, line 2, field 'label': label must be 0 or 1, got "
+                               f"{written!r}")
+
+
 def _written(path, chunk_rows=50_000):
     chunks = list(iter_pair_chunks(path, chunk_rows=chunk_rows, written_ids=True))
     return [i for chunk in chunks for i in chunk.output_ids.tolist()]

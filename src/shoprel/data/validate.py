@@ -43,6 +43,8 @@ _DIGITS = re.compile(r"\s*(-?[0-9]+)(?:\.0+)?\s*")
 # a spreadsheet's display of a long number (1.23E+05 for 123456), which it saves so: an exponent
 # with its sign, which no hexadecimal id (1e50) holds
 _SCIENTIFIC = re.compile(r"\s*-?[0-9](?:\.[0-9]+)?[eE][+-][0-9]+\s*")
+# a number as JSON writes it: a label cell so written reads as the JSON number would
+_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 # text no UTF-8 writer can store (lone surrogates) or that C-based tools cut short (NUL)
 _UNWRITABLE = re.compile("[\ud800-\udfff\x00]")
 
@@ -161,15 +163,17 @@ def repeated_id(seen: dict, value, line: int, line_label: str = "line") -> str |
 
 
 def binary_value(value, float_text: bool = True) -> int | None:
-    """0 or 1 from 0/1, "0"/"1", "0.0"/"1.0" (spaces allowed: a CSV written from a float
-    column holds those; not with `float_text` False) or 0.0/1.0; None for anything else."""
+    """0 or 1 from 0/1 (any JSON number equal to one: 0.0, -0.0, 1e0) or the text of such a
+    number ("1", "1.0", "-0.0", spaces allowed: a CSV cell written from a float column holds as
+    text what a JSON file holds as the number, so both read alike; with `float_text` False only
+    "0" and "1"); None for anything else (true, "true", 0.5, "1,0")."""
     if isinstance(value, bool):
         return None
     if isinstance(value, str):
         value = value.strip()
-        if float_text:
-            value = {"0.0": "0", "1.0": "1"}.get(value, value)
-    if value in (0, 1, "0", "1"):  # 0.0 and 1.0 compare equal to 0 and 1
+        if float_text and _JSON_NUMBER.fullmatch(value):
+            value = float(value)
+    if value in (0, 1, "0", "1"):  # 0.0, -0.0 and 1.0 compare equal to 0 and 1
         return int(value)
     return None
 
