@@ -21,6 +21,7 @@ class InputError(ShoprelError):
         self.path = str(path) if path is not None else None
         self.line = line
         self.field = field
+        self.line_label = line_label
         self.reason = message
         where = []
         if self.path:

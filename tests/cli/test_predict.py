@@ -166,3 +166,35 @@ def test_rows_with_a_null_or_empty_text_are_noted_in_trains_words(trained_runs, 
             f"note: 1 row with an empty query and 2 with an empty target, the first at "
             f"{position} 4 (scored as empty texts)"])
         assert done.stdout.startswith(f"{len(rows)} rows scored")
+
+
+def test_an_input_from_a_pipe_is_scored_as_its_file_and_train_says_what_to_do(trained_runs,
+                                                                           qc_demo, tmp_path):
+    """`predict RUN <(zcat rows.jsonl.gz)` was refused ('is not a regular file'): a pipe is now
+    copied once and scored; train, whose run records its file for later commands to read again,
+    says to write it to a file first, and nothing is written."""
+    import os
+
+    from tests.data.test_spool import feed
+
+    from shoprel.cli import main
+
+    run = str(trained_runs["QC"])
+    from_file = CliRunner().invoke(predict, [run, str(qc_demo), "--out",
+                                             str(tmp_path / "f.jsonl"), "--quiet"])
+    assert from_file.exit_code == 0, from_file.output
+    pipe = tmp_path / "63"
+    os.mkfifo(pipe)
+    writer = feed(pipe, qc_demo.read_bytes())
+    from_pipe = CliRunner().invoke(predict, [run, str(pipe), "--out", str(tmp_path / "p.jsonl"),
+                                             "--quiet"])
+    writer.join(5)
+    assert from_pipe.exit_code == 0, from_pipe.output
+    assert (tmp_path / "p.jsonl").read_bytes() == (tmp_path / "f.jsonl").read_bytes()
+    assert from_pipe.stdout.replace("p.jsonl", "f.jsonl") == from_file.stdout
+    refused = CliRunner().invoke(main, ["train", str(pipe), "--out", str(tmp_path / "run")])
+    assert refused.exit_code == 2
+    assert refused.stderr == (f"error: {pipe}: is a pipe; only predict reads its input from "
+                              "one: write it to a file first (zcat rows.jsonl.gz > rows.jsonl) "
+                              "and give that file\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["63", "f.jsonl", "p.jsonl"]

@@ -15,6 +15,7 @@ import numpy as np
 
 from shoprel.data.csv_header import header_problem, row_problem
 from shoprel.data.formats import FORMATS, file_format
+from shoprel.data.spool import is_pipe
 from shoprel.data.tasks import (
     QUERY_COLUMN,
     REQUEST_FIELDS,
@@ -121,6 +122,12 @@ def require_config_file(key: str, path: Path) -> None:
         raise ConfigError(f"{key}: {path}: {reason}")
 
 
+# a pipe given as an input where the command needs a file (train records its file, which noise
+# and distill read again; evaluate reads two files): predict alone copies one (spool.py)
+PIPE = ("is a pipe; only predict reads its input from one: write it to a file first "
+        "(zcat rows.jsonl.gz > rows.jsonl) and give that file")
+
+
 def not_a_file(path: Path) -> str | None:
     """Why `path` cannot be read as an input file (said as the error's reason), or None."""
     if path.is_file():
@@ -140,8 +147,9 @@ def not_a_file(path: Path) -> str | None:
 
 
 def require_file(path: Path, option: str | None = None) -> None:
-    """One InputError naming `path` (and the option it came from) unless it is a file."""
-    reason = not_a_file(path)
+    """One InputError naming `path` (and the option it came from) unless it is a file; a pipe
+    is told what to do instead (only predict copies one to read it: spool.py)."""
+    reason = PIPE if is_pipe(path) else not_a_file(path)
     if reason:
         raise InputError(f"{reason} ({option})" if option else reason, path=path)
 

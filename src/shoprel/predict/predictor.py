@@ -21,6 +21,7 @@ from shoprel.data.empty_texts import empty_counts
 from shoprel.data.formats import file_format
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import iter_pair_chunks
+from shoprel.data.spool import readable_input
 from shoprel.data.writers import append_table
 from shoprel.ensemble.cuts import language_cuts, row_thresholds
 from shoprel.errors import ConfigError, RunDirError
@@ -313,6 +314,13 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
     check_output_file(out_file, reads=[input_file], runs=Run.open(run_dir).folders_read(),
                       overwrite=overwrite)
     predictor = open_predictor(run_dir, indexes, scorer=scorer, cascade_share=cascade_share)
+    with readable_input(input_file) as source:  # a pipe copied once (data/spool.py)
+        return _scored_file(predictor, source, out_file, chunk_rows, progress)
+
+
+def _scored_file(predictor, input_file: Path, out_file: str | Path, chunk_rows: int,
+                 progress: bool) -> PredictResult:
+    """predict_file's scoring of a readable input file, once its output is checked."""
     chunks = iter_pair_chunks(input_file, task=predictor.task, chunk_rows=chunk_rows,
                               written_ids=True, read_labels=False)
     known, new_languages = predictor.training_languages(), Counter()

@@ -31,6 +31,7 @@ from shoprel import errors
 from shoprel.data.empty_texts import empty_counts
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import iter_pair_chunks
+from shoprel.data.spool import readable_input
 from shoprel.data.tasks import Task
 from shoprel.ensemble.cuts import language_cuts
 from shoprel.errors import ConfigError, ShoprelError, one_line_reason
@@ -188,9 +189,10 @@ def shoprel_cause(error: BaseException) -> ShoprelError | None:
 def _read_canonical(input_file: Path, task: Task, batch_rows: int
                     ) -> tuple[list[pd.DataFrame], dict]:
     """Validated canonical rows as blocks of at most batch_rows, and the reader's counts of
-    empty texts (empty_counts); raises InputError as usual."""
-    chunks = list(iter_pair_chunks(input_file, task=task, chunk_rows=batch_rows,
-                                   written_ids=True, read_labels=False))
+    empty texts (empty_counts); raises InputError as usual. A pipe is copied once (spool.py)."""
+    with readable_input(input_file) as source:
+        chunks = list(iter_pair_chunks(source, task=task, chunk_rows=batch_rows,
+                                       written_ids=True, read_labels=False))
     return [chunk.df for chunk in chunks], empty_counts(chunks[-1].stats)
 
 

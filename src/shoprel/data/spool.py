@@ -1,0 +1,76 @@
+"""An input given as a pipe (`<(zcat rows.jsonl.gz)`, `/dev/stdin`), copied once to a private
+file, so that a command that reads its input once (predict) takes it as it takes a file.
+
+A pipe can be read only once and has no name to tell its format by (/dev/fd/63), while the
+readers open their file by name, tell its format by its suffix, and Parquet's seeks: the copy
+is named with the pipe's own suffix (`mkfifo rows.csv`), else by what its first bytes show, and
+an error at one of its lines names the pipe as given, not the copy."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from shoprel.data.formats import FORMATS
+from shoprel.errors import InputError
+
+# how much of a pipe is looked at to tell its format: a header line, or a JSON line's start
+SNIFF_BYTES = 1 << 16
+
+
+def is_pipe(path: Path) -> bool:
+    """Whether `path` is a pipe or socket (what `<(...)` and a piped stdin are), which can be
+    read once from start to end. A device (a terminal, /dev/zero) is not: it may never end."""
+    try:
+        mode = os.stat(path).st_mode
+    except OSError:
+        return False
+    return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
+
+
+def sniffed_suffix(head: bytes) -> str:
+    """A format's suffix for a file starting with `head`: Parquet by its magic bytes, JSON
+    lines by a first line that opens an object (or an array, which its reader then names),
+    TSV by a first line holding a tab, else CSV. Text that is no format (gzip, UTF-16) is
+    then named by the reader of the format it is taken for."""
+    if head.startswith(b"PAR1"):
+        return ".parquet"
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    first = next((line for line in text.splitlines() if line.strip()), "").strip()
+    if first.startswith(("{", "[")):
+        return ".jsonl"
+    return ".tsv" if "\t" in first else ".csv"
+
+
+@contextmanager
+def readable_input(path: str | Path) -> Iterator[Path]:
+    """`path` itself, or for a pipe a private copy of everything it gives, removed on leaving;
+    an InputError naming the copy is said of `path`."""
+    path = Path(path).expanduser()
+    if not is_pipe(path):
+        yield path
+        return
+    folder = Path(tempfile.mkdtemp(prefix="shoprel-input-"))
+    try:
+        spooled = folder / "input"
+        with open(path, "rb") as source, open(spooled, "wb") as copy:
+            head = source.read(SNIFF_BYTES)
+            copy.write(head)
+            shutil.copyfileobj(source, copy, 1 << 20)
+        suffix = path.suffix.lower()
+        copy_path = spooled.rename(
+            folder / f"input{suffix if suffix in FORMATS else sniffed_suffix(head)}")
+        try:
+            yield copy_path
+        except InputError as exc:
+            if exc.path != str(copy_path):
+                raise
+            raise InputError(exc.reason, path=path, line=exc.line, field=exc.field,
+                             line_label=exc.line_label) from None
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)

@@ -1,0 +1,86 @@
+"""A pipe given as an input is copied once to a private file, its format told by its suffix or
+its first bytes, and an error at one of its lines names the pipe, not the copy."""
+
+import os
+import threading
+
+import pandas as pd
+import pytest
+
+from shoprel.data.readers import read_pairs
+from shoprel.data.spool import is_pipe, readable_input, sniffed_suffix
+from shoprel.errors import InputError
+
+ROWS = [{"id": 1, "language": "en", "origin_query": "usb cable",
+         "category_path": "consumer electronics,cables", "label": 1},
+        {"id": 2, "language": "fr", "origin_query": "montre", "category_path": "watches",
+         "label": 0}]
+
+
+def feed(pipe, data: bytes) -> threading.Thread:
+    """A writer into the named pipe, as `zcat rows.jsonl.gz` behind `<(...)` is."""
+    def write():
+        with open(pipe, "wb") as fh:
+            fh.write(data)
+    thread = threading.Thread(target=write, daemon=True)
+    thread.start()
+    return thread
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".tsv", ".parquet"])
+def test_a_pipe_of_any_format_reads_as_its_file_does(tmp_path, suffix):
+    """/dev/fd/63 has no suffix: the format is told by the bytes the pipe gives."""
+    table = pd.DataFrame(ROWS)
+    source = tmp_path / f"rows{suffix}"
+    if suffix == ".jsonl":
+        table.to_json(source, orient="records", lines=True, force_ascii=False)
+    elif suffix == ".parquet":
+        table.to_parquet(source)
+    else:
+        table.to_csv(source, sep="," if suffix == ".csv" else "\t", index=False)
+    pipe = tmp_path / "63"
+    os.mkfifo(pipe)
+    assert is_pipe(pipe) and not is_pipe(source)
+    writer = feed(pipe, source.read_bytes())
+    with readable_input(pipe) as copy:
+        assert copy.suffix == suffix
+        frame = read_pairs(copy, require_label=True)
+    writer.join(5)
+    assert not copy.parent.exists()  # the copy is removed on leaving
+    assert frame.df["query"].tolist() == ["usb cable", "montre"]
+    assert frame.labels.tolist() == [1, 0]
+
+
+def test_a_pipe_named_with_a_suffix_is_read_by_it(tmp_path):
+    pipe = tmp_path / "rows.tsv"
+    os.mkfifo(pipe)
+    feed(pipe, b"id\tlanguage\torigin_query\tcategory_path\n1\ten\ta,b\tx\n")
+    with readable_input(pipe) as copy:
+        assert copy.suffix == ".tsv"
+        assert read_pairs(copy).df["query"].tolist() == ["a,b"]
+
+
+def test_an_error_in_a_pipe_names_the_pipe_and_its_line(tmp_path):
+    pipe = tmp_path / "63"
+    os.mkfifo(pipe)
+    feed(pipe, b"id,language,origin_query,category_path,label\n1,en,a,x,1\n2,en,b,y,2\n")
+    with pytest.raises(InputError) as info, readable_input(pipe) as copy:
+        read_pairs(copy)
+    assert str(info.value) == f"{pipe}, line 3, field 'label': label must be 0 or 1, got '2'"
+    assert not copy.parent.exists()
+
+
+def test_a_file_is_given_as_it_is(tmp_path):
+    source = tmp_path / "rows.jsonl"
+    source.write_text("")
+    with readable_input(source) as given:
+        assert given == source
+
+
+@pytest.mark.parametrize(("head", "suffix"), [
+    (b"PAR1\x15\x04", ".parquet"), (b'\xef\xbb\xbf\n  {"id": 1}\n', ".jsonl"),
+    (b"[{\"id\": 1}]", ".jsonl"), (b"id\tquery\n", ".tsv"), (b"id,query\n", ".csv"),
+    (b"", ".csv"),
+])
+def test_a_format_is_told_by_its_first_bytes(head, suffix):
+    assert sniffed_suffix(head) == suffix
