@@ -84,3 +84,23 @@ def test_a_file_is_given_as_it_is(tmp_path):
 ])
 def test_a_format_is_told_by_its_first_bytes(head, suffix):
     assert sniffed_suffix(head) == suffix
+
+
+@pytest.mark.parametrize("given", ["-", "/dev/stdin"])
+def test_standard_input_is_read_once_even_from_a_file_of_no_suffix(tmp_path, given):
+    """`shoprel predict RUN - < rows.csv`: '-' was 'file not found', and /dev/stdin (a shell's
+    redirect makes it the file itself) 'unknown file type'; an error names '-' as stdin."""
+    source = tmp_path / "rows.csv"
+    source.write_text("id,language,origin_query,category_path\n1,en,a,x\n2,en,b,\n3,en,c,y,z\n")
+    saved = os.dup(0)
+    try:
+        with open(source, "rb") as fh:
+            os.dup2(fh.fileno(), 0)  # what `< rows.csv` does
+        with pytest.raises(InputError) as info, readable_input(given) as copy:
+            assert copy.suffix == ".csv"
+            read_pairs(copy)
+    finally:
+        os.dup2(saved, 0)
+        os.close(saved)
+    shown = "stdin" if given == "-" else given
+    assert str(info.value) == f"{shown}, line 4: expected 4 fields, found 5"

@@ -77,7 +77,10 @@ def check_submission_cmd(submission, input_file, task):
               "not trained on, still prints.")
 def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_actors, index_dirs,
             scorer, cascade_share, overwrite, quiet):
-    """Score INPUT_FILE with a run; write id, texts, prediction and probability."""
+    """Score INPUT_FILE with a run; write id, texts, prediction and probability.
+
+    INPUT_FILE may be a pipe or standard input (`<(zcat rows.jsonl.gz)`, `-`), read once; a
+    name without a suffix is then read as the format its first bytes show."""
     share_source = click.get_current_context().get_parameter_source("cascade_share")
     if share_source is not ParameterSource.DEFAULT and scorer != "cascade":
         raise ConfigError(f"--cascade-share: only with --scorer cascade (this command scores "

@@ -15,7 +15,7 @@ import numpy as np
 
 from shoprel.data.csv_header import header_problem, row_problem
 from shoprel.data.formats import FORMATS, file_format
-from shoprel.data.spool import is_pipe
+from shoprel.data.spool import is_stream
 from shoprel.data.tasks import (
     QUERY_COLUMN,
     REQUEST_FIELDS,
@@ -124,7 +124,7 @@ def require_config_file(key: str, path: Path) -> None:
 
 # a pipe given as an input where the command needs a file (train records its file, which noise
 # and distill read again; evaluate reads two files): predict alone copies one (spool.py)
-PIPE = ("is a pipe; only predict reads its input from one: write it to a file first "
+PIPE = ("is a pipe or standard input, which only predict reads: write it to a file first "
         "(zcat rows.jsonl.gz > rows.jsonl) and give that file")
 
 
@@ -149,7 +149,7 @@ def not_a_file(path: Path) -> str | None:
 def require_file(path: Path, option: str | None = None) -> None:
     """One InputError naming `path` (and the option it came from) unless it is a file; a pipe
     is told what to do instead (only predict copies one to read it: spool.py)."""
-    reason = PIPE if is_pipe(path) else not_a_file(path)
+    reason = PIPE if is_stream(path) else not_a_file(path)
     if reason:
         raise InputError(f"{reason} ({option})" if option else reason, path=path)
 

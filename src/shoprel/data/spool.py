@@ -47,14 +47,30 @@ def sniffed_suffix(head: bytes) -> str:
     return ".tsv" if "\t" in first else ".csv"
 
 
+# standard input, named as shells and other tools name it: read once, whatever it is
+STDIN = ("-", "/dev/stdin")
+
+
+def is_stream(path: Path) -> bool:
+    """Whether `path` is read once from start to end: a pipe, or standard input (`-`,
+    /dev/stdin, /dev/fd/N), which a shell may have pointed at a file of no suffix."""
+    if is_pipe(path):
+        return True
+    named = str(path) in STDIN or str(path.parent) in ("/dev/fd", "/proc/self/fd")
+    return named and path.suffix.lower() not in FORMATS
+
+
 @contextmanager
 def readable_input(path: str | Path) -> Iterator[Path]:
-    """`path` itself, or for a pipe a private copy of everything it gives, removed on leaving;
-    an InputError naming the copy is said of `path`."""
+    """`path` itself, or for a pipe or standard input a private copy of everything it gives,
+    removed on leaving; an InputError naming the copy is said of `path` (`-` as "stdin")."""
     path = Path(path).expanduser()
-    if not is_pipe(path):
+    if not is_stream(path):
         yield path
         return
+    shown = "stdin" if str(path) == "-" else path
+    if str(path) == "-":
+        path = Path("/dev/stdin")
     folder = Path(tempfile.mkdtemp(prefix="shoprel-input-"))
     try:
         spooled = folder / "input"
@@ -70,7 +86,7 @@ def readable_input(path: str | Path) -> Iterator[Path]:
         except InputError as exc:
             if exc.path != str(copy_path):
                 raise
-            raise InputError(exc.reason, path=path, line=exc.line, field=exc.field,
+            raise InputError(exc.reason, path=shown, line=exc.line, field=exc.field,
                              line_label=exc.line_label) from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
