@@ -27,7 +27,7 @@ def _file(tmp_path, *rows) -> object:
     (_row(id=2**63), "id", "signed 64-bit"),
     (_row(id=-(2**63) - 1), "id", "signed 64-bit"),
     (_row(id="99999999999999999999999"), "id", "is text, but earlier ids are numbers"),
-    (_row(id="0.0"), "id", "duplicate id 0"),
+    (_row(id="0.0"), "id", "duplicate id: '0.0' is the id 0 of line 1"),
     (_row(id=1e30), "id", "signed 64-bit"),
     (_row(id="a\ud800"), "id", "lone surrogate"),
     (_row(id=[1]), "id", "a list is not an id; an id must be text or a whole number"),
@@ -265,6 +265,24 @@ def test_ids_that_only_look_like_exponents_stay_text_ids(tmp_path):
     path.write_text("id,language,origin_query,category_path\n1e50,en,a,b\n2E5A,en,c,d\n",
                     encoding="utf-8")
     assert read_pairs(path).df["id"].tolist() == ["1e50", "2E5A"]
+
+
+@pytest.mark.parametrize(("first", "second", "said"), [
+    ("007", "7", "duplicate id: '7' is the id '007' of line 2"),
+    ("7", "7.0", "duplicate id: '7.0' is the id '7' of line 2"),
+    ("7", " 7", "duplicate id: ' 7' is the id '7' of line 2"),
+    ("ab", "ab", "duplicate id 'ab' (first seen on line 2)"),
+    ("7", "7", "duplicate id 7 (first seen on line 2)"),
+])
+def test_a_duplicate_id_is_said_as_the_file_writes_it(tmp_path, first, second, said):
+    """'duplicate id 7 (first seen on line 2)' of a line 2 holding 007: the user looked for a 7
+    there. An id repeated in another spelling is said in both, as written."""
+    path = tmp_path / "t.csv"
+    path.write_text(f"id,language,origin_query,category_path\n{first},en,a,b\n{second},en,c,d\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_pairs(path)
+    assert str(info.value).startswith(f"{path}, line 3, field 'id': {said}")
 
 
 def test_ids_from_a_csv_column_that_passed_through_floats_match_the_numbers(tmp_path):

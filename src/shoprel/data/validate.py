@@ -9,6 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from shoprel.data.empty_texts import FIRST_EMPTY
+from shoprel.data.formats import FORMATS
 from shoprel.data.frame import TRANSLATION, WRITTEN_ID, PairFrame
 from shoprel.data.records import (
     FloatText,
@@ -207,6 +208,10 @@ class RecordValidator:
         # "line", or "row" in a Parquet file, unless the caller counts otherwise (pairs)
         self.line_label = position_label(path) if line_label is None else line_label
         self.seen_ids: dict = {}
+        # a CSV or TSV file holds text only: its ids are shown quoted, as written
+        self.text_table = path is not None and FORMATS.get(Path(path).suffix.lower()) in ("csv",
+                                                                                       "tsv")
+        self.spelled_ids: dict = {}  # key -> its first id as written (text, shown), if other
         self.id_type: type | None = None
         self.written_ids = written_ids
         self.read_labels = read_labels
@@ -306,9 +311,19 @@ class RecordValidator:
                     else f"id {value!r} is {'a number' if isinstance(value, int) else 'text'}")
             raise self._error(f"{said}, but earlier ids are {kinds[self.id_type]}: give every "
                               "id a non-digit character, or every id as a number", line, "id")
+        first_line = self.seen_ids.get(value)
         repeated = repeated_id(self.seen_ids, value, line, self.line_label)
+        written = (as_written(raw), shown_value(raw))
         if repeated:
+            first = self.spelled_ids.get(value, (as_written(value), shown_value(
+                as_written(value) if self.text_table else value)))
+            if first[0] != written[0]:  # "007" then 7: said as written, not as the key 7
+                repeated = (f"duplicate id: {written[1]} is the id {first[1]} of "
+                            f"{self.line_label} {first_line} (7, 7.0, \"7\" and \"007\" are "
+                            "one id)")
             raise self._error(repeated, line, "id")
+        if written[0] != as_written(value):  # kept only where the key reads otherwise
+            self.spelled_ids[value] = written
         return value
 
     def _written_id(self, line: int, value, key) -> str | None:
