@@ -215,6 +215,28 @@ def test_an_input_id_predict_would_not_give_back_as_written_is_refused_alike(fil
         check_submission(_write(tmp_path / "s.txt", good), source)
 
 
+def test_an_input_from_a_pipe_is_checked_as_its_file(files, tmp_path):
+    """predict takes `<(zcat test.jsonl.gz)`; check-submission's --input refused the same pipe.
+    An error in it names the pipe, as a file's names the file."""
+    import os
+
+    from tests.data.test_spool import feed
+
+    from shoprel.errors import InputError
+
+    _, source, good = files
+    submission = _write(tmp_path / "s.jsonl", good)
+    pipe = tmp_path / "63"
+    os.mkfifo(pipe)
+    feed(pipe, source.read_bytes())
+    assert check_submission(submission, pipe).ok
+    feed(pipe, source.read_bytes().replace(b'"id": 2,', b'"id": 2.0,'))
+    with pytest.raises(InputError) as info:
+        check_submission(submission, pipe)
+    assert str(info.value).startswith(f"{pipe}, line 2, field 'id': id 2.0 is written as a "
+                                      "decimal number")
+
+
 def test_a_row_whose_query_was_edited_is_caught(files, tmp_path):
     _, source, good = files
     rows = [json.loads(line) for line in source.read_text().splitlines()]

@@ -123,9 +123,9 @@ def require_config_file(key: str, path: Path) -> None:
 
 
 # a pipe given as an input where the command needs a file (train records its file, which noise
-# and distill read again; evaluate reads two files): predict alone copies one (spool.py)
-PIPE = ("is a pipe or standard input, which only predict reads: write it to a file first "
-        "(zcat rows.jsonl.gz > rows.jsonl) and give that file")
+# and distill read again): predict and check-submission's input copy one (spool.py)
+PIPE = ("is a pipe or standard input, which only predict and check-submission's --input read: "
+        "write it to a file first (zcat rows.jsonl.gz > rows.jsonl) and give that file")
 
 
 def not_a_file(path: Path) -> str | None:

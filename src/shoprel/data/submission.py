@@ -18,6 +18,7 @@ from shoprel.data.records import (
     position_label,
     require_file,
 )
+from shoprel.data.spool import readable_input
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field_disagrees
 from shoprel.data.validate import RecordValidator, checked_id, repeated_id, same_text
 from shoprel.errors import InputError
@@ -118,14 +119,15 @@ def check_submission(submission: str | Path, input_file: str | Path,
                      task: str | None = None) -> SubmissionCheck:
     """Every problem found (up to a limit), each naming the submission's line and field."""
     submission, input_file = Path(submission).expanduser(), Path(input_file).expanduser()
-    given = _read_input(input_file, task)
+    with readable_input(input_file) as source:  # `<(zcat test.jsonl.gz)`, as predict takes it
+        given, input_typed = _read_input(source, task), typed_format(source)
     expected, input_task = given.ids, given.task
     require_file(submission)
     not_compressed(submission)  # named .gz: said so, not 'unknown file type'
     typed = typed_format(submission)  # numbers and texts kept apart, as a grader reads them
     # ids are then compared as written too ("5188" is not 5188 to such a grader), where the
     # input says how it wrote them (a CSV input does not); else as text ("7" is not "007")
-    as_written = typed and typed_format(input_file)
+    as_written = typed and input_typed
     check = SubmissionCheck(submission, input_file, expected_rows=len(expected))
     seen: dict = {}  # id -> the line it is first met on
     known = set(expected)
