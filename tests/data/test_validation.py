@@ -215,6 +215,21 @@ def test_an_id_a_scored_file_would_give_back_changed_is_refused(tmp_path, first,
     read_pairs(path)  # training reads it as before: 7.0, "7" and 7 are one key
 
 
+def test_a_parquet_column_of_decimal_ids_is_refused_in_its_words(tmp_path):
+    """A float64 id column (pandas' after a merge or a NaN) was given back as integers."""
+    import pandas as pd
+
+    path = tmp_path / "rows.parquet"
+    pd.DataFrame([_row(id=1.0), _row(id=2.0)]).to_parquet(path)
+    with pytest.raises(InputError) as info:
+        _written(path)
+    assert str(info.value) == (
+        f"{path}, row 1, field 'id': the id column holds decimal numbers (id 1.0), which would "
+        "be given back as whole ones (1): store the id column as integers (or as text), so that "
+        "each id comes back as written")
+    assert read_pairs(path).df["id"].tolist() == [1, 2]  # training reads it as before
+
+
 def test_csv_ids_are_text_as_written(tmp_path):
     path = tmp_path / "t.csv"
     path.write_text("id,language,origin_query,category_path\n0999,en,a,b\n1000,en,c,d\n",

@@ -133,10 +133,18 @@ KEEP_IDS = ("quote every id, or write every id as a whole number, so that each c
             "written")
 
 
-def changed_id(value, key, as_text: bool) -> str | None:
+# the same in a Parquet file's words, whose id column has one type: decimal numbers there
+KEEP_PARQUET_IDS = ("store the id column as integers (or as text), so that each id comes back "
+                    "as written")
+
+
+def changed_id(value, key, as_text: bool, parquet: bool = False) -> str | None:
     """Why a file's id would be given back otherwise than written by a scored file whose ids
     are text (`as_text`) or numbers, or None: check-submission compares a submission's ids
     with the input's as written, so predict may not change one silently."""
+    if parquet and isinstance(value, float):
+        return (f"the id column holds decimal numbers (id {as_written(value)}), which would be "
+                f"given back as whole ones ({key}): {KEEP_PARQUET_IDS}")
     if as_text and not isinstance(value, str):
         return (f"id {as_written(value)} is a number, but earlier ids are text, so it would be "
                 f"given back as the text {str(key)!r}: {KEEP_IDS}")
@@ -209,8 +217,9 @@ class RecordValidator:
         self.line_label = position_label(path) if line_label is None else line_label
         self.seen_ids: dict = {}
         # a CSV or TSV file holds text only: its ids are shown quoted, as written
-        self.text_table = path is not None and FORMATS.get(Path(path).suffix.lower()) in ("csv",
-                                                                                       "tsv")
+        kind = FORMATS.get(Path(path).suffix.lower()) if path is not None else None
+        self.text_table = kind in ("csv", "tsv")
+        self.parquet = kind == "parquet"  # one type a column: its ids' advice is said so
         self.spelled_ids: dict = {}  # key -> its first id as written (text, shown), if other
         self.id_type: type | None = None
         self.written_ids = written_ids
@@ -334,7 +343,8 @@ class RecordValidator:
         Pairs from Python keep the looser rule (a float column's 7.0 is the id 7)."""
         if self.ids_as_text is None:
             self.ids_as_text = isinstance(value, str)
-        if self.path is not None and (problem := changed_id(value, key, self.ids_as_text)):
+        if self.path is not None and (problem := changed_id(value, key, self.ids_as_text,
+                                                            self.parquet)):
             raise self._error(problem, line, "id")
         if self.ids_as_text:
             return written_id(value, key, as_text=True)
