@@ -328,7 +328,8 @@ def test_a_file_that_is_no_utf8_text_is_said_as_what_it_is(tmp_path, name, conte
 @pytest.mark.parametrize("name", ["rows.jsonl.gz", "rows.csv.bz2"])
 def test_a_compressed_file_is_named_so_not_an_unknown_type(tmp_path, name):
     """'unknown file type '.gz': use one of .csv, ...' for rows.jsonl.gz, whose format is
-    plain; the reader, index and check-submission all say what to do."""
+    plain; the reader, index and check-submission's submission all say what to do (predict
+    and check-submission's --input read one: tests/data/test_spool.py)."""
     from shoprel.data.submission import check_submission
     from shoprel.predict.index import iter_targets
 
@@ -336,7 +337,8 @@ def test_a_compressed_file_is_named_so_not_an_unknown_type(tmp_path, name):
     path.write_bytes(gzip.compress(ROW.encode()))
     (tmp_path / "input.jsonl").write_text(ROW)
     suffix = path.suffix
-    said = f"{path}: is compressed ({suffix}), which shoprel does not read; decompress it first"
+    said = (f"{path}: is compressed ({suffix}), which only predict and check-submission's "
+            "--input read; decompress it first")
     for read in (read_pairs, lambda p: list(iter_targets(p, Task.QC)),
                  lambda p: check_submission(p, path.with_name("input.jsonl"))):
         with pytest.raises(InputError) as info:

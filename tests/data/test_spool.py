@@ -3,6 +3,7 @@ its first bytes, and an error at one of its lines names the pipe, not the copy."
 
 import os
 import threading
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -104,3 +105,54 @@ def test_standard_input_is_read_once_even_from_a_file_of_no_suffix(tmp_path, giv
         os.close(saved)
     shown = "stdin" if given == "-" else given
     assert str(info.value) == f"{shown}, line 4: expected 4 fields, found 5"
+
+
+@pytest.mark.parametrize("name", ["rows.jsonl.gz", "rows.csv.bz2", "rows.tsv.xz", "rows.gz"])
+def test_a_compressed_file_is_read_as_the_file_inside(tmp_path, name):
+    """predict and check-submission's --input read rows.jsonl.gz as rows.jsonl (the format by
+    the name inside, else by the first bytes), where every reader said to decompress it."""
+    import bz2
+    import gzip
+    import lzma
+
+    table = pd.DataFrame(ROWS)
+    inner = Path(Path(name).stem).suffix or ".jsonl"
+    plain = tmp_path / f"plain{inner}"
+    if inner == ".jsonl":
+        table.to_json(plain, orient="records", lines=True, force_ascii=False)
+    else:
+        table.to_csv(plain, sep="," if inner == ".csv" else "\t", index=False)
+    compress = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}
+    path = tmp_path / name
+    path.write_bytes(compress[path.suffix](plain.read_bytes()))
+    with readable_input(path) as copy:
+        assert copy.suffix == inner
+        assert read_pairs(copy, require_label=True).labels.tolist() == [1, 0]
+    assert not copy.parent.exists()
+
+
+def test_a_compressed_file_cut_short_or_not_compressed_is_one_line(tmp_path):
+    import gzip
+
+    cut = tmp_path / "cut.jsonl.gz"
+    cut.write_bytes(gzip.compress(b'{"id": 1}\n' * 50)[:30])
+    with pytest.raises(InputError) as info, readable_input(cut):
+        pass
+    assert str(info.value).startswith(f"{cut}: cannot be decompressed as .gz (EOFError: ")
+    plain = tmp_path / "plain.jsonl.gz"
+    plain.write_text('{"id": 1}\n')
+    with pytest.raises(InputError) as info, readable_input(plain):
+        pass
+    assert str(info.value).startswith(f"{plain}: cannot be decompressed as .gz (BadGzipFile: ")
+    assert str(info.value).endswith(": is the file whole, and compressed as its name says?")
+
+
+def test_an_error_in_a_compressed_file_names_it_and_its_line(tmp_path):
+    import gzip
+
+    path = tmp_path / "rows.csv.gz"
+    path.write_bytes(gzip.compress(b"id,language,origin_query,category_path,label\n"
+                                   b"1,en,a,x,1\n2,en,b,y,2\n"))
+    with pytest.raises(InputError) as info, readable_input(path) as copy:
+        read_pairs(copy)
+    assert str(info.value) == f"{path}, line 3, field 'label': label must be 0 or 1, got '2'"

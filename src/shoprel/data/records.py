@@ -15,7 +15,7 @@ import numpy as np
 
 from shoprel.data.csv_header import header_problem, row_problem
 from shoprel.data.formats import FORMATS, file_format
-from shoprel.data.spool import is_stream
+from shoprel.data.spool import DECOMPRESSED, is_stream
 from shoprel.data.tasks import (
     QUERY_COLUMN,
     REQUEST_FIELDS,
@@ -216,11 +216,14 @@ COMPRESSED = {".gz": "gunzip -k", ".bz2": "bunzip2 -k", ".xz": "unxz -k", ".zst"
 
 
 def not_compressed(path: Path) -> None:
-    """One InputError for an input named as compressed (rows.jsonl.gz): no reader opens one."""
+    """One InputError for an input named as compressed (rows.jsonl.gz) where a file is read:
+    only the commands that read their input once decompress one (spool.py)."""
     suffix = path.suffix.lower()
     if suffix in COMPRESSED:
-        raise InputError(f"is compressed ({suffix}), which shoprel does not read; decompress it "
-                         f"first ({COMPRESSED[suffix]}) and give the file inside", path=path)
+        readers = ("which only predict and check-submission's --input read"
+                   if suffix in DECOMPRESSED else "which shoprel does not read")
+        raise InputError(f"is compressed ({suffix}), {readers}; decompress it first "
+                         f"({COMPRESSED[suffix]}) and give the file inside", path=path)
 
 
 def _decode(raw: bytes, path: Path, line_no: int) -> str:

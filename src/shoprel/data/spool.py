@@ -1,5 +1,6 @@
-"""An input given as a pipe (`<(zcat rows.jsonl.gz)`, `/dev/stdin`), copied once to a private
-file, so that a command that reads its input once (predict) takes it as it takes a file.
+"""An input given as a pipe (`<(zcat rows.jsonl.gz)`, `/dev/stdin`) or compressed (rows.jsonl.gz),
+copied once to a private file, so that a command that reads its input once (predict,
+check-submission's --input) takes it as it takes a file.
 
 A pipe can be read only once and has no name to tell its format by (/dev/fd/63), while the
 readers open their file by name, tell its format by its suffix, and Parquet's seeks: the copy
@@ -17,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from shoprel.data.formats import FORMATS
-from shoprel.errors import InputError
+from shoprel.errors import InputError, one_line_reason
 
 # how much of a pipe is looked at to tell its format: a header line, or a JSON line's start
 SNIFF_BYTES = 1 << 16
@@ -60,12 +61,32 @@ def is_stream(path: Path) -> bool:
     return named and path.suffix.lower() not in FORMATS
 
 
+# compressions the standard library opens, by the suffix a compressed file carries
+DECOMPRESSED = (".gz", ".bz2", ".xz")
+
+
+def is_decompressed(path: Path) -> bool:
+    """Whether `path` is a file (or pipe) named as compressed in a way `readable_input` opens
+    (rows.jsonl.gz), read once into its copy."""
+    return path.suffix.lower() in DECOMPRESSED and (path.is_file() or is_pipe(path))
+
+
+def _open_compressed(path: Path):
+    import bz2
+    import gzip
+    import lzma
+
+    return {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}[path.suffix.lower()](path, "rb")
+
+
 @contextmanager
 def readable_input(path: str | Path) -> Iterator[Path]:
-    """`path` itself, or for a pipe or standard input a private copy of everything it gives,
-    removed on leaving; an InputError naming the copy is said of `path` (`-` as "stdin")."""
+    """`path` itself, or for a pipe, standard input or a compressed file (.gz, .bz2, .xz) a
+    private copy of everything it gives (decompressed), removed on leaving; an InputError
+    naming the copy is said of `path` (`-` as "stdin")."""
     path = Path(path).expanduser()
-    if not is_stream(path):
+    compressed = is_decompressed(path)
+    if not (compressed or is_stream(path)):
         yield path
         return
     shown = "stdin" if str(path) == "-" else path
@@ -74,11 +95,19 @@ def readable_input(path: str | Path) -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="shoprel-input-"))
     try:
         spooled = folder / "input"
-        with open(path, "rb") as source, open(spooled, "wb") as copy:
-            head = source.read(SNIFF_BYTES)
-            copy.write(head)
-            shutil.copyfileobj(source, copy, 1 << 20)
-        suffix = path.suffix.lower()
+        try:
+            with (_open_compressed(path) if compressed else open(path, "rb")) as source, \
+                    open(spooled, "wb") as copy:
+                head = source.read(SNIFF_BYTES)
+                copy.write(head)
+                shutil.copyfileobj(source, copy, 1 << 20)
+        except (OSError, EOFError, ValueError) as exc:  # gzip's BadGzipFile, lzma's LZMAError
+            if not compressed:
+                raise
+            raise InputError(f"cannot be decompressed as {path.suffix} ({one_line_reason(exc)}): "
+                             "is the file whole, and compressed as its name says?",
+                             path=shown) from None
+        suffix = Path(path.stem).suffix.lower() if compressed else path.suffix.lower()
         copy_path = spooled.rename(
             folder / f"input{suffix if suffix in FORMATS else sniffed_suffix(head)}")
         try:
