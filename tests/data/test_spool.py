@@ -156,3 +156,37 @@ def test_an_error_in_a_compressed_file_names_it_and_its_line(tmp_path):
     with pytest.raises(InputError) as info, readable_input(path) as copy:
         read_pairs(copy)
     assert str(info.value) == f"{path}, line 3, field 'label': label must be 0 or 1, got '2'"
+
+
+def test_damaged_compressed_data_is_one_line(tmp_path):
+    """Damaged deflate or xz data raised zlib's and lzma's own errors, which are no OSError."""
+    import gzip
+    import lzma
+
+    for name, data in (("rows.jsonl.gz", gzip.compress(b'{"id": 1}\n' * 1000)),
+                       ("rows.jsonl.xz", lzma.compress(b'{"id": 1}\n' * 1000))):
+        damaged = bytearray(data)
+        damaged[20:40] = b"x" * 20
+        path = tmp_path / name
+        path.write_bytes(bytes(damaged))
+        with pytest.raises(InputError) as info, readable_input(path):
+            pass
+        assert str(info.value).startswith(f"{path}: cannot be decompressed as {path.suffix} (")
+
+
+def test_a_full_temporary_folder_is_one_line_naming_the_input(tmp_path, monkeypatch):
+    import errno
+    import shutil
+
+    def full(*_):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(shutil, "copyfileobj", full)
+    pipe = tmp_path / "63"
+    os.mkfifo(pipe)
+    feed(pipe, b"id,origin_query\n1,a\n")
+    with pytest.raises(InputError) as info, readable_input(pipe):
+        pass
+    assert str(info.value).startswith(f"{pipe}: could not be copied into the temporary folder ")
+    assert str(info.value).endswith("to be read once (No space left on device): set TMPDIR to a "
+                                    "folder with room, or give an uncompressed file")

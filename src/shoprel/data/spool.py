@@ -9,10 +9,13 @@ an error at one of its lines names the pipe as given, not the copy."""
 
 from __future__ import annotations
 
+import errno
+import lzma
 import os
 import shutil
 import stat
 import tempfile
+import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,10 +74,15 @@ def is_decompressed(path: Path) -> bool:
     return path.suffix.lower() in DECOMPRESSED and (path.is_file() or is_pipe(path))
 
 
+def _not_decompressed(path: Path, shown, exc: BaseException) -> InputError:
+    """A compressed file cut short, damaged or not compressed as its name says, in one line."""
+    return InputError(f"cannot be decompressed as {path.suffix} ({one_line_reason(exc)}): is the "
+                      "file whole, and compressed as its name says?", path=shown)
+
+
 def _open_compressed(path: Path):
     import bz2
     import gzip
-    import lzma
 
     return {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}[path.suffix.lower()](path, "rb")
 
@@ -101,12 +109,16 @@ def readable_input(path: str | Path) -> Iterator[Path]:
                 head = source.read(SNIFF_BYTES)
                 copy.write(head)
                 shutil.copyfileobj(source, copy, 1 << 20)
-        except (OSError, EOFError, ValueError) as exc:  # gzip's BadGzipFile, lzma's LZMAError
-            if not compressed:
-                raise
-            raise InputError(f"cannot be decompressed as {path.suffix} ({one_line_reason(exc)}): "
-                             "is the file whole, and compressed as its name says?",
-                             path=shown) from None
+        except OSError as exc:
+            if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+                if not compressed:
+                    raise
+                raise _not_decompressed(path, shown, exc) from None
+            raise InputError(f"could not be copied into the temporary folder {folder.parent} to be "
+                             f"read once ({os.strerror(exc.errno)}): set TMPDIR to a folder with "
+                             "room, or give an uncompressed file", path=shown) from None
+        except (EOFError, zlib.error, lzma.LZMAError) as exc:  # cut short, or damaged
+            raise _not_decompressed(path, shown, exc) from None
         suffix = Path(path.stem).suffix.lower() if compressed else path.suffix.lower()
         copy_path = spooled.rename(
             folder / f"input{suffix if suffix in FORMATS else sniffed_suffix(head)}")
