@@ -4,8 +4,10 @@ queries (said in the response and the log) when it has no translator."""
 
 import json
 import logging
+import os
 import re
 import shutil
+from pathlib import Path
 
 import httpx
 import numpy as np
@@ -164,6 +166,84 @@ def test_a_members_broken_config_is_named_as_its_other_messages_name_it(
     assert str(caught.value).startswith("runs/a/config.yaml: not valid YAML: "), caught.value
 
 
+def _member_recording(translated, folder, translator: dict, **params):
+    """A member trained on the two-language rows whose config.yaml records `translator`."""
+    config = load_config(None, {"model.family": "fast", "model.params.n_features": 2**16,
+                                "model.params.n_estimators": 20, "model.params.n_jobs": 1,
+                                **{f"model.params.{k}": v for k, v in params.items()},
+                                "folds.k": 3, "final.keep_fold_models": False,
+                                "data.translator": translator})
+    return train(translated, folder, config, progress=False).run_dir
+
+
+def test_an_ensemble_whose_members_record_different_translators_is_not_served(
+        translated_ensemble, tmp_path, monkeypatch):
+    """Members trained on queries translated two ways: serve translated every pair with the
+    first member's recorded translator for all of them, so the second read translations
+    unlike its training rows; now it refuses at start, naming each member's record."""
+    from shoprel.ensemble.runner import build_ensemble
+    from shoprel.errors import RunDirError
+
+    runs = shutil.copytree(translated_ensemble.parent, tmp_path / "runs")
+    monkeypatch.chdir(tmp_path)
+    config = yaml.safe_load((runs / "b" / "config.yaml").read_text())
+    table = config["data"]["translator"]["table"]
+    config["data"]["translator"] = {"backend": "apertium", "to": "en"}
+    (runs / "b" / "config.yaml").write_text(yaml.safe_dump(config))
+    build_ensemble([Path("runs/a"), Path("runs/b")], Path("runs/ens2"), method="mean")
+    with pytest.raises(RunDirError) as caught:
+        create_app("runs/ens2", SETTINGS)
+    assert str(caught.value) == (
+        f"runs/ens2: its runs read queries translated by different translators "
+        f"(runs/a/config.yaml: table {table} to en; runs/b/config.yaml: apertium to en) and "
+        "serve makes one translation of a pair for all of them: serve the runs apart, or "
+        "train them on queries translated one way (data.translator)")
+
+
+def test_members_recording_one_translator_two_ways_are_served_with_it(
+        two_language, translated_ensemble, start_server, tmp_path, monkeypatch):
+    """The same table named by a relative path, behind another cache, is one translator."""
+    from shoprel.ensemble.runner import build_ensemble
+
+    _, translated, _ = two_language
+    runs = shutil.copytree(translated_ensemble.parent, tmp_path / "runs")
+    monkeypatch.chdir(tmp_path)
+    config = yaml.safe_load((runs / "b" / "config.yaml").read_text())
+    table = Path(config["data"]["translator"]["table"])
+    config["data"]["translator"].update(table=os.path.relpath(table, tmp_path),
+                                        cache=str(tmp_path / "other.sqlite"))
+    (runs / "b" / "config.yaml").write_text(yaml.safe_dump(config))
+    build_ensemble([runs / "a", runs / "b"], runs / "ens2", method="mean")
+    made = _score(start_server, runs / "ens2", _pairs(translated, with_translation=False))
+    assert made["bare_queries"] == 0
+    np.testing.assert_allclose(_probabilities(made), _predicted(runs / "ens2", translated),
+                               rtol=0, atol=1e-12)
+
+
+def test_a_member_on_bare_queries_does_not_lend_its_translator(
+        two_language, translated_ensemble, start_server, tmp_path):
+    """A first member whose models ignore translations (use_translation: false) but whose
+    config.yaml records another table lent that table to the member that reads them: its
+    pairs were read with translations it never trained on. Now only the runs that read
+    translations say how they are made, and the ensemble scores like predict."""
+    from shoprel.ensemble.runner import build_ensemble
+
+    _, translated, _ = two_language
+    other = tmp_path / "other.jsonl"
+    other.write_text("".join(
+        json.dumps({"text": r["origin_query"], "source": r["language"], "target": "en",
+                    "translation": "zzz qqq"}, ensure_ascii=False) + "\n"
+        for r in map(json.loads, translated.read_text(encoding="utf-8").splitlines())
+        if r["language"] != "en"), encoding="utf-8")
+    bare = _member_recording(translated, tmp_path / "bare",
+                             {"backend": "table", "table": str(other)}, use_translation=False)
+    build_ensemble([bare, translated_ensemble.parent / "a"], tmp_path / "ens", method="mean")
+    made = _score(start_server, tmp_path / "ens", _pairs(translated, with_translation=False))
+    assert made["bare_queries"] == 0
+    np.testing.assert_allclose(_probabilities(made), _predicted(tmp_path / "ens", translated),
+                               rtol=0, atol=1e-12)
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_recorded_translator_that_cannot_be_made_fails_at_start_naming_the_config_line(
         two_language, tmp_path, never_served, workers):
@@ -268,3 +348,24 @@ def test_a_translated_student_without_its_config_is_not_served_bare(
     with pytest.raises(RunDirError, match=f"^{re.escape(str(gone))}: missing; the run's models "
                                           "read translated queries"):
         create_app(copy, SETTINGS.model_copy(update={"scorer": scorer}))
+
+
+def test_a_cascade_whose_student_records_another_translator_is_not_served(
+        two_language, two_language_student, tmp_path):
+    """The student read with the full run's translations (or they with its): refused too."""
+    from shoprel.errors import RunDirError
+
+    run, _, _ = two_language
+    copy = shutil.copytree(two_language_student, tmp_path / "run")
+    full = yaml.safe_load((copy / "config.yaml").read_text())
+    full["data"]["translator"] = yaml.safe_load((run / "config.yaml").read_text())["data"][
+        "translator"]
+    (copy / "config.yaml").write_text(yaml.safe_dump(full))
+    student = yaml.safe_load((copy / "student" / "config.yaml").read_text())
+    student["data"]["translator"] = {"backend": "apertium", "to": "en"}
+    (copy / "student" / "config.yaml").write_text(yaml.safe_dump(student))
+    with pytest.raises(RunDirError, match=(
+            f"^{re.escape(str(copy))}: its runs read queries translated by different "
+            f"translators \\({re.escape(str(copy / 'student' / 'config.yaml'))}: apertium to en; "
+            f"{re.escape(str(copy / 'config.yaml'))}: table ")):
+        create_app(copy, SETTINGS.model_copy(update={"scorer": "cascade"}))

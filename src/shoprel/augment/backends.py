@@ -13,6 +13,16 @@ from shoprel.errors import ConfigError
 BACKENDS = ("apertium", "table", "hf")
 
 
+def translator_key(backend: str, table: str | Path | None = None,
+                   model: str | Path | None = None, cache: str | Path | None = None) -> tuple:
+    """What tells two translators of a backend apart (its table, model and cache, as resolved
+    paths): callers that need several share one per key, so the backend hears each query
+    once for all of them, and a run's records compare as the same where they name one
+    file two ways."""
+    return (backend, *(None if path is None else str(Path(path).resolve())
+                       for path in (table, model, cache)))
+
+
 def make_translator(backend: str, cache: str | Path | None = None, table: str | Path | None = None,
                     model: str | Path | None = None, progress: bool | None = None,
                     **options) -> Translator:

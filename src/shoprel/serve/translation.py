@@ -43,34 +43,61 @@ def _models(predictor) -> list:
     return [model for each in _predictors(predictor) for model in each.models]
 
 
+def _described(translator) -> str:
+    """A recorded translator as a message names it: 'table t.jsonl to en', 'apertium to en'."""
+    source = translator.table or translator.model
+    return " ".join([translator.backend, *([str(source)] if source else []), "to", translator.to])
+
+
+def _refuse_a_mix(predictor, records: list) -> None:
+    """Runs whose models read translations made by different translators (backend, table or
+    model, target; a cache holds the same backend's answers) cannot be served: one
+    translation per pair reaches all of them, so all but one would read queries unlike
+    their training rows. Runs recording none read whichever the others record, as before."""
+    from shoprel.augment.backends import translator_key
+    from shoprel.augment.translator import target_tag
+    from shoprel.runs import shown
+
+    kinds = {(translator_key(t.backend, t.table, t.model), target_tag(t.to)) for t, _ in records}
+    if len(kinds) > 1:
+        raise RunDirError(
+            f"{shown(predictor.run.path)}: its runs read queries translated by different "
+            f"translators ({'; '.join(f'{where}: {_described(t)}' for t, where in records)}) "
+            "and serve makes one translation of a pair for all of them: serve the runs "
+            "apart, or train them on queries translated one way (data.translator)")
+
+
 def _recorded_translator(predictor):
-    """(the data.translator of the run, or of its first member that has one; the config.yaml
+    """(the data.translator of the run, or of its members', which must agree; the config.yaml
     that records it), else (None, None). An ensemble's own config.yaml records its combination,
     not a run config: its members' (theirs too, for an ensemble of ensembles) are read; a
-    cascade's student is read as well as its full run.
+    cascade's student is read as well as its full run. Only runs whose models read
+    translations count: a member trained on bare queries ignores them.
 
     A run whose models read translations but whose config.yaml is gone cannot say whether it
     had a translator: rather than score its pairs bare as if it recorded none, this refuses."""
     from shoprel.runs import CONFIG, shown
 
     unrecorded = None  # a translation-reading run without its config.yaml
+    records = []  # (translator, the config.yaml recording it) of each translation-reading run
     for each in _predictors(predictor):
         run = each.run
-        if run.kind == "ensemble":
+        if run.kind == "ensemble" or not any(getattr(m, "reads_translation", False)
+                                             for m in each.models):
             continue
         # a member is reached as runs/ens/../a: named runs/a/config.yaml, as elsewhere
         if (run.path / CONFIG).is_file():
             translator = run.saved_config().data.translator
             if translator is not None:
-                return translator, shown(run.path / CONFIG)
-        elif unrecorded is None and any(getattr(m, "reads_translation", False)
-                                        for m in each.models):
+                records.append((translator, shown(run.path / CONFIG)))
+        elif unrecorded is None:
             unrecorded = shown(run.path / CONFIG)
     if unrecorded is not None:
         raise RunDirError(f"{unrecorded}: missing; the run's models read translated queries "
                           "and only this file says which translator makes them for pairs sent "
                           "without a translated_query (data.translator): put it back")
-    return None, None
+    _refuse_a_mix(predictor, records)
+    return records[0] if records else (None, None)
 
 
 class QueryTranslation:

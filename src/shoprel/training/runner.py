@@ -89,14 +89,14 @@ def training_sides(configs: list[RunConfig], progress: bool = True,
     together): models whose augment.translate reads one backend (backend, table, model,
     cache) share one translator, so the backend hears each distinct query once for all of
     them, not once per model; each translator is closed once every side is done."""
+    from shoprel.augment.backends import translator_key
+
     with contextlib.ExitStack() as opened:
         translators = {}
 
         def translator_for(config: RunConfig):
             augment = config.augment
-            key = (augment.backend, *(None if path is None else str(Path(path).resolve())
-                                      for path in (augment.table, augment.model,
-                                                   augment.cache)))
+            key = translator_key(augment.backend, augment.table, augment.model, augment.cache)
             if key not in translators:
                 translators[key] = opened.enter_context(contextlib.closing(
                     side_translator(config, progress)))
