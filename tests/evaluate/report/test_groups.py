@@ -62,7 +62,7 @@ def test_per_language_thresholds_print_as_the_verdict_prints_the_threshold():
 
 def test_a_charted_languages_delta_f1_is_coloured_as_its_dot():
     """A real QI run's only language: ΔF1 +0.040 printed in the gain colour right under its
-    grey diamond (interval -0.013 to +0.093). Uncharted (small) languages keep the sign."""
+    grey diamond (interval -0.013 to +0.093)."""
     from shoprel.evaluate.intervals import verdict
     from shoprel.evaluate.report.groups import language_intervals
 
@@ -82,6 +82,44 @@ def test_a_charted_languages_delta_f1_is_coloured_as_its_dot():
     assert all(float(text) > 0.03 for text in shown.values())
     small = html.split("<details>", 1)[1]
     assert re.search(r'<th>tl</th>(?:<td>[^<]*</td>){4}<td class="(better|worse|na)">', small)
+
+
+def test_a_language_table_colours_only_what_an_interval_shows_charted_or_not():
+    """The per-language table coloured by its sign a language under 30 rows (tl, +0.3 in the
+    gain colour on five rows) and one past the chart's 20: both had no interval to say it
+    was beyond fold-to-fold noise. Now coloured as the category table, by the same code."""
+    from shoprel.evaluate.intervals import DIFFERENCE, paired_interval, verdict
+    from shoprel.evaluate.metrics import binary_metrics
+    from shoprel.evaluate.report.groups import MAX_CHART_GROUPS, language_intervals
+
+    oof = scored_oof(n=3000, signal=1.0, backwards="none")
+    # 25 languages of 120 rows (less tl's; the chart takes 20), and tl's five rows, all right
+    oof["language"] = [f"l{i % 25:02d}" for i in range(3000)]
+    oof.loc[:4, ["language", "label", "probability"]] = ([["tl", 1, 0.99]] * 3
+                                                         + [["tl", 0, 0.01]] * 2)
+    metrics = metrics_for(oof)
+    rows = prediction_table(oof, metrics)
+    with rc_context(PLOT_RC):
+        html = language_section(metrics, rows)
+    cells = _delta_cells(html.split("<details>", 1)[0])
+    charted = language_intervals(rows)
+    past = {}
+    for name, part in rows[~rows["language"].isin([*charted, "tl"])].groupby("language"):
+        values = []
+        for _, fold in part.groupby("fold"):
+            m = binary_metrics(fold["label"], fold["prediction"])
+            values.append(m["f1"] - m["baseline_all_positive_f1"])
+        past[name] = verdict(paired_interval(values, bounds=DIFFERENCE))
+    assert len(charted) == MAX_CHART_GROUPS and len(past) == 5
+    for name, iv in charted.items():
+        assert cells[name][0] == verdict(iv["delta_f1"]), name
+    assert {name: cells[name][0] for name in past} == past
+    assert "unclear" in past.values()  # each "better" by its sign
+    small = html.split("<details>", 1)[1]
+    tl = re.search(r'<th>tl</th>(?:<td>[^<]*</td>){4}<td class="([^"]+)">([^<]*)<', small)
+    assert tl.groups()[0] == "na" and float(tl.groups()[1]) > 0
+    assert "a language group under 30 rows is not coloured" in html
+    assert "a charted language's colour is its dot's" in html
 
 
 def test_per_language_auc_intervals_are_those_of_binary_metrics():

@@ -191,13 +191,12 @@ def language_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
     pooled = ("Table: each language pooled over its out-of-fold rows (each fold cut at its "
               "own threshold), as the verdict's pooled figures"
               + ("; the chart's dots are means over folds, so a language's Δ F1 there can "
-                 "differ from its row here. A charted language's Δ F1 is coloured as its dot: "
-                 "blue or orange only when the whole interval lies above or below 0."
+                 "differ from its row here, though a charted language's colour is its dot's."
                  if chart else "."))
-    # a +0.040 in the gain colour beside a grey diamond (interval across 0) contradicted it
-    verdicts = {name: verdict(iv["delta_f1"]) for name, iv in intervals.items()}
+    # a +0.040 in the gain colour beside a grey diamond (interval across 0) contradicted it;
+    # a language under MIN_GROUP_ROWS, or past the chart's MAX_CHART_GROUPS, kept its sign's
     return (head + chart + f'<p class="hint">{pooled}</p>'
-            + group_table(groups, "language", overall_auc=overall_auc, verdicts=verdicts) + tail)
+            + _judged_table(groups, rows, "language", "language", overall_auc) + tail)
 
 
 def detected_language_section(metrics: Mapping[str, Any],
