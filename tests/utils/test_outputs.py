@@ -861,3 +861,31 @@ def test_a_lock_without_shoprels_text_is_named_with_what_it_holds(tmp_path, held
         f"{tmp_path / 'preds.csv'}: {lock} is a lock file shoprel cannot tell for its own "
         f"({why}); delete it if nothing uses it, or choose another output")
     assert lock.read_text() == held
+
+
+@pytest.mark.parametrize(("held", "why"), [
+    ("DEAD", "it holds pid DEAD, not running: left by an older shoprel or another program "
+             "that stopped"),
+    ("", "it is empty: another program's, or left by a shoprel killed as it took it where the "
+         "file system refuses hard links")])
+def test_a_lock_inside_a_run_folder_is_named_a_lock_with_what_it_holds(tmp_path, held, why):
+    """An older shoprel's lock (a bare pid) left inside a run folder made --overwrite say only
+    that the folder 'holds .shoprel-output.json.lock, which shoprel did not write there';
+    now it says the file is a lock and what it holds, as a lock beside an output is told."""
+    run, dead = _stamped_run(tmp_path / "a"), str(dead_pid())
+    held, why = (text.replace("DEAD", dead) for text in (held, why))
+    (run / ".shoprel-output.json.lock").write_text(held)
+    with pytest.raises(OutputError) as caught:
+        check_output_dir(run, overwrite=True)
+    assert str(caught.value) == (
+        f"{run}: holds .shoprel-output.json.lock, a lock file shoprel cannot tell for its own "
+        f"({why}); --overwrite would delete it: delete it if nothing uses it, or choose another "
+        "folder")
+    (run / "notes.txt").write_text("mine")  # beside a file of the user's, named a lock too
+    with pytest.raises(OutputError) as caught:
+        check_output_dir(run, overwrite=True)
+    assert str(caught.value) == (
+        f"{run}: holds .shoprel-output.json.lock (a lock file: {why}), notes.txt, which "
+        "shoprel did not write there; --overwrite would delete it: move it away or choose "
+        "another folder")
+    assert (run / ".shoprel-output.json.lock").read_text() == held

@@ -16,7 +16,6 @@ import fcntl
 import hashlib
 import json
 import os
-import re
 import shutil
 import socket
 import stat
@@ -26,6 +25,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from shoprel.errors import OutputError, OutputExistsError
+from shoprel.utils.lock_files import foreign_lock_words, pid_alive
 from shoprel.utils.outputs import (
     LOCK_FILE,
     STAMP,
@@ -60,16 +60,6 @@ def host_tag() -> str:
 
 def _prefix(target: Path) -> str:
     return f".{target.name}.{os.getpid()}@{host_tag()}."
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True  # someone else's live process
-    return True
 
 
 def clean_stale(target: str | os.PathLike) -> list[Path]:
@@ -109,7 +99,7 @@ def dead_writer_leftover(path: str | os.PathLike) -> bool:
     """Whether `path` is a temporary file or folder that a writer on this host left when it
     died (its pid gone): never part of a finished output, safe to remove."""
     match = TEMP_FILE.match(Path(path).name)
-    return bool(match) and match["host"] == host_tag() and not _alive(int(match["pid"]))
+    return bool(match) and match["host"] == host_tag() and not pid_alive(int(match["pid"]))
 
 
 def _lock_path(target: Path) -> Path:
@@ -142,7 +132,7 @@ def _unheld_lock_removed(lock: Path) -> bool:
         return False
     try:
         holder = lock_holder(os.read(fd, 64))
-        if holder is None or holder[1] != host_tag() or _alive(holder[0]):
+        if holder is None or holder[1] != host_tag() or pid_alive(holder[0]):
             raise BlockingIOError  # not ours, another machine's, or its writer lives
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
@@ -153,24 +143,6 @@ def _unheld_lock_removed(lock: Path) -> bool:
     finally:
         os.close(fd)
     return True
-
-
-def _foreign_lock_words(held: bytes) -> str:
-    """What a lock file that is not shoprel's holds, so that the user can tell whether deleting
-    it is safe: an older shoprel wrote its bare pid (and left it when killed), and one killed as
-    it took the lock where the file system refuses hard links left it empty. Whose a bare pid
-    is cannot be told: another program's lock may hold one too, so it is only named."""
-    if not held:
-        return ("it is empty: another program's, or left by a shoprel killed as it took it "
-                "where the file system refuses hard links")
-    if re.fullmatch(rb"\d{1,20}", held):
-        pid = int(held)
-        if _alive(pid):
-            return (f"it holds pid {pid}, a running process's: another program's or an older "
-                    "shoprel's")
-        return (f"it holds pid {pid}, not running: left by an older shoprel or another program "
-                "that stopped")
-    return "another program's, or an older shoprel's"
 
 
 def _make_parent(target: Path) -> list[Path]:
@@ -372,7 +344,7 @@ def output_lock(target: Path, wait_s: float = 0.0) -> Iterator[None]:
         if same and lock_holder(held) is None:
             os.close(fd)  # another program's lock (empty ones too): neither rewritten nor removed
             raise OutputError(f"{target}: {lock} is a lock file shoprel cannot tell for its "
-                              f"own ({_foreign_lock_words(held)}); delete it if nothing uses "
+                              f"own ({foreign_lock_words(held)}); delete it if nothing uses "
                               "it, or choose another output")
         if same:  # a dead writer's, unheld: removed while flocked (a waiter notices), then anew
             lock.unlink(missing_ok=True)

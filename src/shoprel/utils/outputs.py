@@ -18,6 +18,7 @@ from pathlib import Path
 
 from shoprel.errors import OutputError, OutputExistsError
 from shoprel.run_data import recorded_field
+from shoprel.utils.lock_files import foreign_lock_words
 
 # atomic_dir writes this into every folder it produces: which top-level entries it wrote, so
 # that --overwrite can tell shoprel's files from what a user put there later
@@ -377,9 +378,37 @@ def check_replaceable(folder: PathLike, legacy_entries: LegacyEntries = LEGACY_R
     if stamp is not None and not foreign:
         foreign = _foreign_files(folder, stamp, own)
     if foreign:
-        raise OutputError(f"{folder}: holds {few_names(foreign)}, which shoprel did not write "
-                          "there; --overwrite would delete it: move it away or choose another "
-                          "folder")
+        raise OutputError(_foreign_message(folder, foreign))
+
+
+def _foreign_message(folder: Path, foreign: set[str]) -> str:
+    """Why --overwrite refuses `folder`: what it holds that shoprel did not write, a lock
+    file said to be one, with what it holds (an older shoprel's bare pid, left when it was
+    killed, read as anything else would leave the user to guess what the file is)."""
+    locks = {name: _lock_words(folder / name) for name in foreign}
+    locks = {name: words for name, words in locks.items() if words is not None}
+    if len(foreign) == 1 and locks:
+        (name, words), = locks.items()
+        return (f"{folder}: holds {name}, a lock file shoprel cannot tell for its own ({words}); "
+                "--overwrite would delete it: delete it if nothing uses it, or choose another "
+                "folder")
+    names = sorted(foreign)
+    shown = ", ".join(name + (f" (a lock file: {locks[name]})" if name in locks else "")
+                      for name in names[:5]) + (" ..." if len(names) > 5 else "")
+    return (f"{folder}: holds {shown}, which shoprel did not write there; --overwrite would "
+            "delete it: move it away or choose another folder")
+
+
+def _lock_words(path: Path) -> str | None:
+    """What a lock file that is not shoprel's holds (lock_files.foreign_lock_words), or None
+    for a path that is no lock file."""
+    if not LOCK_FILE.match(path.name) or path.is_symlink() or not path.is_file():
+        return None
+    try:
+        with open(path, "rb") as handle:
+            return foreign_lock_words(handle.read(64))
+    except OSError:
+        return None
 
 
 def _not_legacy(entries: set[str], legacy_entries: LegacyEntries) -> set[str]:
