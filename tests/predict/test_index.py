@@ -489,3 +489,23 @@ def test_an_index_whose_build_was_stopped_is_refused_with_the_way_to_finish_it(
     with pytest.raises(ConfigError, match=r"holds no finished embeddings of this run's backbone "
                                           r".*; build one with `shoprel index"):
         open_predictor(embed_run, [empty])
+
+
+def test_predict_draws_the_encoders_bar_for_a_few_new_texts(tmp_path, embed_run, new_pairs,
+                                                             monkeypatch, encoded, bar_updates):
+    """A file under 20,000 rows is one chunk, whose scoring bar moves only at the end: a
+    default run's 501 rows of new queries showed nothing for 30 s while ~500 texts, under the
+    1,000 that drew the encoder's bar, were embedded. predict now draws it for any count
+    (shown once it has lasted 2 s); progress=False draws none."""
+    from shoprel.predict.predictor import predict_file
+
+    _fresh_cache(monkeypatch, tmp_path / "cache")
+    predict_file(embed_run, new_pairs, tmp_path / "pred.jsonl", progress=True)
+    assert 0 < sum(kind == "query" for kind, _ in encoded) < 1000  # (targets: maybe indexed)
+    for kind, desc in (("query", "embedding queries"), ("passage", "embedding passages")):
+        steps = [n for d, n, _ in bar_updates if d == desc]
+        assert sum(steps) == sum(k == kind for k, _ in encoded)  # every text, in bars
+    bar_updates.clear()
+    _fresh_cache(monkeypatch, tmp_path / "cache-quiet")
+    predict_file(embed_run, new_pairs, tmp_path / "quiet.jsonl", progress=False)
+    assert bar_updates == []

@@ -41,7 +41,7 @@ from shoprel.run_data import recorded_field
 from shoprel.runs import Run, mean_positive_probability, scoring_run
 from shoprel.utils.atomic import atomic_file, output_lock
 from shoprel.utils.outputs import check_output_file, is_index_folder
-from shoprel.utils.progress import honours_progress
+from shoprel.utils.progress import eager_bars, honours_progress
 
 
 @dataclass
@@ -341,7 +341,8 @@ def _scored_file(predictor, input_file: Path, out_file: str | Path, chunk_rows: 
             return pa.Table.from_pandas(predictor.submission(chunk, trained),
                                         preserve_index=False)
 
-    rows, positives = write_submission(map(scored, chunks), Path(out_file), progress)
+    with eager_bars(progress):  # a one-chunk file's bar moves only when it is all scored
+        rows, positives = write_submission(map(scored, chunks), Path(out_file), progress)
 
     return PredictResult(out_file, rows, positives, predictor.threshold,
                          dict(new_languages.most_common()),

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 from tqdm.auto import tqdm
 
+from shoprel.utils.progress import bar_delay
 from shoprel.utils.threads import in_row_parts, part_rows_for
 
 
@@ -22,7 +23,8 @@ def encode_in_chunks(texts: Sequence[str], dim: int, chunk: int,
     def encoded(start: int, stop: int) -> np.ndarray:
         return encode_part([str(t) for t in texts[start:stop]])
 
-    with tqdm(total=len(texts), unit="text", desc=desc, disable=not show_progress) as bar:
+    with tqdm(total=len(texts), unit="text", desc=desc, disable=not show_progress,
+              delay=bar_delay()) as bar:
         for start, stop, vectors in in_row_parts(encoded, len(texts),
                                                  part_rows_for(len(texts), workers, chunk),
                                                  workers):

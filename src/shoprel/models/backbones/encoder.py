@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 from shoprel.models.backbones.batching import BATCH_TOKENS, check_batching, token_batches
 from shoprel.models.backbones.resolve import Backbone, resolve_backbone
 from shoprel.models.backbones.torch_load import load_transformer
-from shoprel.utils.progress import bars_allowed
+from shoprel.utils.progress import bar_delay, bars_allowed
 from shoprel.utils.threads import torch_threads
 
 Kind = Literal["query", "passage"]
@@ -65,7 +65,7 @@ class Encoder:
         lengths = np.array([len(x) for x in ids])
         order = np.argsort(lengths, kind="stable")
         bar = tqdm(total=len(texts), unit="text", desc=f"embedding {PLURAL[kind]}",
-                   disable=not (self.show_progress and bars_allowed()))
+                   disable=not (self.show_progress and bars_allowed()), delay=bar_delay())
         with bar, torch_threads(self.num_threads), torch.inference_mode():
             for batch in token_batches(lengths, order, self.batch_size, self.batch_tokens):
                 padded = self.tokenizer.pad({"input_ids": [ids[i] for i in batch]},

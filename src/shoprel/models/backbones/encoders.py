@@ -27,7 +27,7 @@ from shoprel.models.backbones.torch_load import (
 )
 from shoprel.models.backbones.use_multilingual import ENGINE as USE
 from shoprel.models.backbones.use_multilingual import UseEncoder
-from shoprel.utils.progress import bars_allowed
+from shoprel.utils.progress import bar_delay, bars_allowed
 from shoprel.utils.threads import torch_threads
 
 
@@ -62,7 +62,7 @@ class SentenceTransformerEncoder:
             prefixed, truncation=True, max_length=self.model.max_seq_length)["input_ids"]])
         order = np.argsort(lengths, kind="stable")
         bar = tqdm(total=len(texts), unit="text", desc=f"embedding {PLURAL[kind]}",
-                   disable=not (self.show_progress and bars_allowed()))
+                   disable=not (self.show_progress and bars_allowed()), delay=bar_delay())
         with bar, torch_threads(self.num_threads):
             for batch in token_batches(lengths, order, self.batch_size, self.batch_tokens):
                 out[batch] = self.model.encode(

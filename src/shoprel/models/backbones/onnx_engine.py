@@ -38,7 +38,7 @@ from shoprel.models.backbones.encoder import PLURAL, Kind
 from shoprel.models.backbones.onnx_session import external_weights_files, open_session
 from shoprel.models.backbones.resolve import Backbone, weight_files
 from shoprel.utils.atomic import atomic_dir
-from shoprel.utils.progress import bars_allowed
+from shoprel.utils.progress import bar_delay, bars_allowed
 
 log = logging.getLogger(__name__)
 
@@ -448,7 +448,7 @@ class OnnxEncoder:
         lengths = np.array([len(x) for x in ids])
         order = np.argsort(lengths, kind="stable") if sort else np.arange(len(ids))
         bar = tqdm(total=len(texts), unit="text", desc=desc,
-                   disable=not (self.show_progress and bars_allowed()))
+                   disable=not (self.show_progress and bars_allowed()), delay=bar_delay())
         with bar:
             for batch in token_batches(lengths, order, self.batch_size, self.batch_tokens):
                 width = int(lengths[batch].max())
