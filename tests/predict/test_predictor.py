@@ -285,3 +285,41 @@ def test_the_bar_counts_the_first_chunks_scoring_in_its_time_and_rate(tmp_path, 
     assert re.search(r"20 rows \[00:0[1-9],", last), last
     rate = float(last.rsplit(", ", 1)[1].split(" rows/s")[0])
     assert rate < 25, last  # 20 rows in ~1 s, not 20 rows in the instant after
+
+
+def test_a_second_writer_is_refused_while_the_first_chunk_is_scored(tmp_path):
+    """A one-chunk file is scored whole before it is written: the lock was taken only then, so
+    a second `predict` of the same output, started meanwhile, ran to its end beside the first,
+    and the later one replaced the other's file without --overwrite. The lock is now held from
+    the start, and a file that appears meanwhile is kept unless overwrite is given."""
+    import pyarrow as pa
+
+    from shoprel.errors import OutputExistsError
+    from shoprel.predict.predictor import write_submission
+    from shoprel.utils.atomic import output_lock
+
+    out = tmp_path / "pred.jsonl"
+    table = pa.table({"id": [1, 2], "prediction": [1, 0], "probability": [0.9, 0.1]})
+    refused = []
+
+    def scored_while_another_writes():
+        try:
+            with output_lock(out):  # a second command starting now
+                pass
+        except OutputError as exc:
+            refused.append(str(exc))
+        out.write_text("a user's file\n", encoding="utf-8")  # made meanwhile, by anyone
+        yield table
+
+    with pytest.raises(OutputExistsError, match="created by another process"):
+        write_submission(scored_while_another_writes(), out, progress=False)
+    assert refused and "another shoprel process" in refused[0]
+    assert out.read_text(encoding="utf-8") == "a user's file\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pred.jsonl"]  # no lock, no partial
+    assert write_submission(scored_while_another_writes(), out, progress=False,
+                            overwrite=True) == (2, 1)
+    assert out.read_text(encoding="utf-8").count("\n") == 2
+    never = []  # a writer that gets the lock once another finished fails before scoring
+    with pytest.raises(OutputExistsError, match="already exists"):
+        write_submission((never.append(1) or table for _ in [0]), out, progress=False)
+    assert never == [] and out.read_text(encoding="utf-8").count("\n") == 2

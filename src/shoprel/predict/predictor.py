@@ -24,7 +24,7 @@ from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.spool import readable_input
 from shoprel.data.writers import append_table
 from shoprel.ensemble.cuts import language_cuts, row_thresholds
-from shoprel.errors import ConfigError, RunDirError
+from shoprel.errors import ConfigError, OutputExistsError, RunDirError
 from shoprel.models.backbones.embedding_store import MAX_RECENT_TEXTS, RECENT_TEXT_BYTES_768
 from shoprel.models.backbones.target_index import has_stopped_build
 from shoprel.models.base import UntranslatedInputWarning, bare_query_mask
@@ -259,20 +259,32 @@ def _index_sources(models: list, plural: bool) -> str:
 
 
 def write_submission(tables: Iterable[pa.Table], out_file: Path, progress: bool = True,
-                     desc: str = "scoring") -> tuple[int, int]:
+                     desc: str = "scoring", overwrite: bool = False) -> tuple[int, int]:
     """Stream scored tables into the file's format; the file appears only when complete.
 
     Returns (rows, predicted positives). Shared by the local and the Ray engine, so both write
-    byte for byte the same output.
+    byte for byte the same output. The lock is held from before the first chunk is scored (a
+    one-chunk file is scored whole first: a second predict of the same output ran to its end
+    beside the first); a file at `out_file` once the lock is taken, or appearing later, is
+    replaced only with `overwrite`, as one there at the start.
     """
     fmt = file_format(out_file)
-    rows = positives = 0
-    tables = iter(tables)
-    started = time.time()  # tqdm's clock: the first chunk's scoring counts in the bar's time
-    first = next(tables, None)  # a bad first chunk fails before any bar or temporary file
-    tables = itertools.chain([first] if first is not None else [], tables)
     # the lock: of two commands writing one file, the second fails at once (one line)
-    with output_lock(out_file), atomic_file(out_file, durable=True) as tmp, \
+    with output_lock(out_file):
+        if not overwrite and (out_file.exists() or out_file.is_symlink()):
+            raise OutputExistsError.at(out_file)  # another writer's, done before this lock
+        tables = iter(tables)
+        started = time.time()  # tqdm's clock: the first chunk's scoring counts in the bar's time
+        first = next(tables, None)  # a bad first chunk fails before any bar or temporary file
+        tables = itertools.chain([first] if first is not None else [], tables)
+        return _written(tables, out_file, fmt, started, progress, desc, overwrite)
+
+
+def _written(tables: Iterable[pa.Table], out_file: Path, fmt: str, started: float,
+             progress: bool, desc: str, overwrite: bool) -> tuple[int, int]:
+    """write_submission's file, from the first chunk on (its lock held)."""
+    rows = positives = 0
+    with atomic_file(out_file, replace=overwrite, durable=True) as tmp, \
             tqdm(desc=desc, unit=" rows", disable=not progress) as bar:
         # the bar starts after the first chunk was scored: a one-chunk file of new queries
         # read "296 rows [00:00, 12067 rows/s]" after 27 s of scoring
@@ -342,7 +354,8 @@ def _scored_file(predictor, input_file: Path, out_file: str | Path, chunk_rows: 
                                         preserve_index=False)
 
     with eager_bars(progress):  # a one-chunk file's bar moves only when it is all scored
-        rows, positives = write_submission(map(scored, chunks), Path(out_file), progress)
+        rows, positives = write_submission(map(scored, chunks), Path(out_file), progress,
+                                           overwrite=overwrite)
 
     return PredictResult(out_file, rows, positives, predictor.threshold,
                          dict(new_languages.most_common()),

@@ -266,7 +266,7 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
                                   scorer)
         try:
             rows, positives = write_submission(batches, out_file, progress,
-                                               desc="scoring (ray)")
+                                               desc="scoring (ray)", overwrite=overwrite)
         except Exception as exc:  # an actor's failure arrives wrapped in Ray's exceptions
             cause = shoprel_cause(exc)
             if cause is None:
