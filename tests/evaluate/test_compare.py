@@ -209,3 +209,25 @@ def test_the_pr_chart_keeps_its_legend_above_the_plot(two_runs) -> None:
     from tests.evaluate.report.test_chart_legends import legend_below_top
 
     assert legend_below_top(render_comparison(compare_runs(list(two_runs))), "pr") == []
+
+
+def test_a_page_made_at_out_while_the_runs_are_compared_is_kept(tmp_path, two_runs,
+                                                                 monkeypatch):
+    """The output was checked before the runs were read and the page rendered, then replaced
+    whatever had appeared there meanwhile, --overwrite or not."""
+    from shoprel.errors import OutputExistsError
+    from shoprel.evaluate.report import compare_page
+
+    out = tmp_path / "compare.html"
+
+    def made_meanwhile(comparison):
+        out.write_text("mine", encoding="utf-8")
+        return render_comparison(comparison)
+
+    monkeypatch.setattr(compare_page, "render_comparison", made_meanwhile)
+    with pytest.raises(OutputExistsError, match="created by another process"):
+        write_comparison(list(two_runs), out)
+    assert out.read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["compare.html"]
+    assert "strong" in write_comparison(list(two_runs), out, overwrite=True)[0].read_text(
+        encoding="utf-8")

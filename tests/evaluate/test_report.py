@@ -291,6 +291,36 @@ def test_write_run_report_overwrites_no_file_it_did_not_write(tmp_path) -> None:
     assert write_run_report(run, run / "report.html") == run / "report.html"  # its own
 
 
+def test_a_file_made_at_out_while_the_report_renders_is_kept(tmp_path, monkeypatch) -> None:
+    """--out was checked before the page rendered (tens of seconds on a busy machine), then
+    replaced whatever had appeared there meanwhile, --overwrite or not. The run's own
+    report.html is still replaced."""
+    from shoprel.errors import OutputExistsError
+    from shoprel.evaluate.report import document
+
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "run.json").write_text(json.dumps({"task": "QC", "threshold": 0.5}))
+    (run / "metrics.json").write_text(json.dumps({"task": "QC", "run_name": "demo"}))
+    make_oof(n=0).to_parquet(run / "oof.parquet", index=False)
+    out = tmp_path / "r.html"
+
+    def made_meanwhile(*args, **kwargs):
+        out.write_text("mine", encoding="utf-8")
+        return "<p>the page</p>"
+
+    monkeypatch.setattr(document, "render_report", made_meanwhile)
+    with pytest.raises(OutputExistsError, match="created by another process"):
+        write_run_report(run, out)
+    assert out.read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "run"]
+    assert write_run_report(run, out, overwrite=True).read_text(encoding="utf-8") == (
+        "<p>the page</p>")
+    (run / "report.html").write_text("old")
+    for given in (None, run / "report.html"):
+        assert write_run_report(run, given).read_text(encoding="utf-8") == "<p>the page</p>"
+
+
 def test_a_run_that_cannot_be_written_in_is_said_in_one_line(tmp_path, monkeypatch) -> None:
     """A run on a read-only disk (`shoprel report RUN`, writing RUN/report.html): one
     OutputError naming the folder, where the temporary file's OSError was a traceback."""

@@ -63,7 +63,7 @@ def write_comparison(run_dirs: list[str | Path], out_file: str | Path,
     comparison = compare_runs(run_dirs)
     text = render_comparison(comparison)
     target = Path(out_file)
-    with atomic_file(target, durable=True) as tmp:
+    with atomic_file(target, replace=overwrite, durable=True) as tmp:  # kept if made meanwhile
         Path(tmp).write_text(text, encoding="utf-8")
     return target, comparison
 

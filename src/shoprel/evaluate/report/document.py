@@ -144,7 +144,10 @@ def write_run_report(run_dir: str | Path, out_file: str | Path | None = None,
         raise RunDirError(f"{run.path / runs.METRICS}: not valid JSON ({exc})") from None
     curve = read_learning_curve(run.path)
     text = render_report(metrics, run.oof(), report_title(metrics), curve)
-    with atomic_file(target, durable=True) as tmp:
+    # a file made at --out while the page rendered is kept without `overwrite`, as one there
+    # before; the run's own report.html is always the report's to replace
+    own = target.resolve() == (run.path / runs.REPORT).resolve()
+    with atomic_file(target, replace=overwrite or own, durable=True) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return target
 
