@@ -111,6 +111,23 @@ def test_a_column_spelled_otherwise_is_named(tmp_path, name, text):
         "'id' (lower case, no spaces)")
 
 
+def test_columns_named_as_home_depots_release_names_them_are_told_shoprels_names(tmp_path):
+    """A file in Home Depot's own column names (search_term, product_title) or a plain
+    `query,title` one was told only that a column was missing, one round trip a column; each
+    error now names the column to rename, for the task the run gives as for a task told from
+    the columns."""
+    rows = b"id,search_term,product_title,label\n1,l bracket,Simpson Angle,1\n"
+    assert _error(tmp_path, "hd.csv", rows).endswith(
+        "line 1: no target column: expected 'category_path' (QC) or 'item_title' (QI); the "
+        "file has 'product_title': name the column 'item_title'")
+    assert _error(tmp_path, "t.csv", b"id,query,title\n1,a,b\n", task="QI").endswith(
+        "field 'item_title': column missing for task QI; the file has 'title': name the "
+        "column 'item_title'")
+    assert _error(tmp_path, "st.csv", b"id,search_term,item_title\n1,a,b\n").endswith(
+        "field 'origin_query': missing required column; the file has 'search_term': name the "
+        "column 'origin_query'")
+
+
 def test_a_query_column_named_as_the_server_names_it_is_told_the_files_name(tmp_path):
     """A file (or pairs given to the Python API) with `query`, the server's field, was told only
     that 'origin_query' is missing; it is told that `query` is the server's name for it."""

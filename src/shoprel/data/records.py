@@ -20,6 +20,7 @@ from shoprel.data.tasks import (
     QUERY_COLUMN,
     REQUEST_FIELDS,
     TARGET_COLUMN,
+    other_name_hint,
     parted_by,
 )
 from shoprel.errors import ConfigError, InputError
@@ -164,7 +165,7 @@ def missing_column(record: dict, name: str, reason: str = "missing required colu
         return (f"{reason}; found {REQUEST_FIELDS[name]!r}, the server API's name: files and "
                 f"the Python API call it {name!r}")
     if not alike:
-        return reason
+        return reason + other_name_hint(record, name)
     return f"{reason}; the file has {alike[0]!r}: name the column {name!r} (lower case, no spaces)"
 
 

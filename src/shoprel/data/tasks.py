@@ -30,6 +30,19 @@ QUERY_COLUMN = "origin_query"
 TRANSLATION_COLUMN = "translated_query"  # a file's translation of the query (optional)
 # a file's column -> the server request's field for it (the request says `query`)
 REQUEST_FIELDS = {QUERY_COLUMN: "query"}
+# what other query-product files call shoprel's columns (Home Depot's own release:
+# search_term, product_title): a file with one of them is told the name to give it
+OTHER_NAMES = {QUERY_COLUMN: ("search_term", "search_query", "keyword"),
+               "item_title": ("product_title", "title", "product_name", "item_name"),
+               "category_path": ("category", "category_name")}
+
+
+def other_name_hint(columns, name: str) -> str:
+    """'; the file has 'product_title': name the column 'item_title'' when a column goes by
+    another dataset's name for `name`, else ''. A `query,title` CSV was told only that
+    item_title was missing, then origin_query, a round trip each."""
+    found = next((other for other in OTHER_NAMES.get(name, ()) if other in columns), None)
+    return f"; the file has {found!r}: name the column {name!r}" if found else ""
 
 
 def other_task_column(record, task: Task) -> str | None:
@@ -95,7 +108,8 @@ def detect_task(columns, path=None, given: str | Task | None = None,
         task = Task.parse(given)
         if task.target_column not in cols:
             other = [t.value for t in present]
-            hint = one_column_hint(cols) if not other else (
+            hint = (one_column_hint(cols) or other_name_hint(cols, task.target_column)
+                    ) if not other else (
                 f" (they look like {other[0]} pairs)" if in_memory
                 else f" (the file looks like a {other[0]} file)")
             raise InputError(
@@ -107,7 +121,8 @@ def detect_task(columns, path=None, given: str | Task | None = None,
     if not present:
         raise InputError(
             "no target column: expected 'category_path' (QC) or 'item_title' (QI)"
-            + one_column_hint(cols), path=path
+            + (one_column_hint(cols) or other_name_hint(cols, "item_title")
+               or other_name_hint(cols, "category_path")), path=path
         )
     raise InputError(
         "both 'category_path' and 'item_title' are present: give the task (--task QC|QI)",
