@@ -327,11 +327,11 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
                       overwrite=overwrite)
     predictor = open_predictor(run_dir, indexes, scorer=scorer, cascade_share=cascade_share)
     with readable_input(input_file) as source:  # a pipe copied once (data/spool.py)
-        return _scored_file(predictor, source, out_file, chunk_rows, progress)
+        return _scored_file(predictor, source, out_file, chunk_rows, progress, overwrite)
 
 
 def _scored_file(predictor, input_file: Path, out_file: str | Path, chunk_rows: int,
-                 progress: bool) -> PredictResult:
+                 progress: bool, overwrite: bool) -> PredictResult:
     """predict_file's scoring of a readable input file, once its output is checked."""
     chunks = iter_pair_chunks(input_file, task=predictor.task, chunk_rows=chunk_rows,
                               written_ids=True, read_labels=False)
