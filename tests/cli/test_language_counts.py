@@ -1,3 +1,4 @@
+from shoprel.cli.bare_query import bare_query_languages
 from shoprel.cli.language_counts import by_language, language_counts
 
 
@@ -6,7 +7,7 @@ def test_tags_of_one_language_are_one_entry():
     assert language_counts({"de": 1, "de-de": 1}) == "de 2 (de-de 1)"
     assert language_counts({"xx": 2, "de-de": 1, "de-at": 2}) == "de 3 (de-at 2, de-de 1), xx 2"
     assert language_counts({"de-de": 3, "vn": 2}) == "de-de 3, vn 2"  # one tag keeps its spelling
-    assert language_counts({"vn": 1, "vi": 1, "untagged": 4}) == "untagged 4, vi 2 (vn 1)"
+    assert language_counts({"vn": 1, "vi": 1}) == "vi 2 (vn 1)"
     assert list(by_language({"pt-br": 1, "pt": 1, "xx": 1})) == ["pt", "xx"]
 
 
@@ -14,3 +15,12 @@ def test_nine_languages_show_eight():
     counts = {f"l{i}": 10 - i for i in range(9)}
     assert language_counts(counts) == ", ".join(f"l{i} {10 - i}" for i in range(8)) + ", ..."
     assert language_counts({**counts, "l0-xx": 1}).startswith("l0 11 (l0-xx 1), l1 9")
+
+
+def test_untagged_rows_come_last_whatever_their_count():
+    """predict's bare-query warning said 'ko 150, kr 20, untagged 10, de 6': renamed before
+    ordering, untagged rows sorted among the languages; every listing puts them last."""
+    counts = {"ko": 150, "kr": 20, "unk": 10, "de": 6}
+    assert bare_query_languages(counts) == "ko 150, kr 20, de 6, untagged 10"
+    assert language_counts({"unk": 9, "xx": 1}) == "xx 1, unk 9"
+    assert language_counts({"unk": 9, "xx": 1}, unknown_as="untagged") == "xx 1, untagged 9"

@@ -17,8 +17,5 @@ def bare_query_reason(path, translation_column: bool) -> str:
 
 
 def bare_query_languages(languages: dict[str, int]) -> str:
-    """The bare rows per language, rows of no language (read as 'unk') said as untagged."""
-    from shoprel.data.validate import UNKNOWN_LANGUAGE
-
-    return language_counts({("untagged" if lang == UNKNOWN_LANGUAGE else lang): n
-                            for lang, n in languages.items()})
+    """The bare rows per language, rows of no language (read as 'unk') said as untagged, last."""
+    return language_counts(languages, unknown_as="untagged")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from shoprel.augment.languages import by_rows
 from shoprel.augment.translator import normalize_lang
+from shoprel.data.validate import UNKNOWN_LANGUAGE
 
 SHOWN = 8  # languages named before "..."
 
@@ -20,13 +21,17 @@ def by_language(counts: dict[str, int]) -> dict[str, dict[str, int]]:
             for base in by_rows(totals)}
 
 
-def language_counts(counts: dict[str, int]) -> str:
+def language_counts(counts: dict[str, int], unknown_as: str = UNKNOWN_LANGUAGE) -> str:
     """"xx 2, yy 1", the first SHOWN languages then "...". Tags of one base language are one
     entry, those other than the base named within it ('de 2 (de-de 1)'): listed apart, 'de 1,
-    de-de 1' read as two languages. A tag alone keeps its spelling ('de-de 3')."""
+    de-de 1' read as two languages. A tag alone keeps its spelling ('de-de 3'). Rows of no
+    language are said as `unknown_as` ('untagged') and, as in every listing, last: renamed
+    before ordering, they sorted among the languages by their count."""
     said = []
     for base, tags in by_language(counts).items():
-        if len(tags) == 1:
+        if base == UNKNOWN_LANGUAGE:
+            said.append(f"{unknown_as} {sum(tags.values())}")
+        elif len(tags) == 1:
             said.extend(f"{tag} {n}" for tag, n in tags.items())
         else:
             within = ", ".join(f"{tag} {n}" for tag, n in tags.items() if tag != base)
