@@ -82,6 +82,9 @@ def test_every_preset_validates(preset):
     ("{it: data/es.csv}", "'data/es.csv' is not a language tag"),
     ("{en: EN}", "en <- EN: one language twice"),
     ("{it-IT: it}", "it-IT <- it: one language twice"),
+    # both made pt rows: each Spanish row trained twice as Portuguese (1,266 rows from 633)
+    ("{pt: es, pt-BR: es}", "pt and pt-BR: one new language twice (both make pt rows"),
+    ("{PT: es, pt: fr}", "PT and pt: one new language twice"),
 ])
 def test_augment_pairs_that_name_no_language_or_one_twice_are_refused_at_their_line(
         tmp_path, pairs, message):
