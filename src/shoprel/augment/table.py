@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from shoprel.augment.translator import check_batch, normalize_lang
+from shoprel.augment.translator import check_batch, is_language_tag, normalize_lang
 from shoprel.data.records import column_line, iter_records, position_label, written_kind
 from shoprel.data.validate import unwritable_reason
 from shoprel.errors import InputError
@@ -37,6 +37,12 @@ class TableTranslator:
                 reason = unwritable_reason(record[column])
                 if reason is not None:
                     raise InputError(reason, path=self.path, line=line, field=column,
+                                     line_label=label)
+            for column in ("source", "target"):  # else the row matched nothing, silently
+                if not is_language_tag(record[column]):
+                    raise InputError(f"{record[column]!r} is not a language tag (two or three "
+                                     "letters, e.g. 'es', 'pt-BR'); this row would translate "
+                                     "no query", path=self.path, line=line, field=column,
                                      line_label=label)
             key = (record["text"], normalize_lang(record["source"]),
                    normalize_lang(record["target"]))
