@@ -469,6 +469,18 @@ def test_an_error_without_a_key_the_file_writes_is_left_as_it_was(tmp_path):
     assert str(located(ConfigError("noise.flagged: x"), None)) == "noise.flagged: x"
 
 
+def test_an_error_naming_a_regional_language_key_is_located(tmp_path):
+    """`augment.translate.ko-KR: ... no route` was left without file and line: the key's
+    last part, free below the translate mapping, was read as a name only without '-'."""
+    from shoprel.training.config import located
+
+    path = tmp_path / "c.yaml"
+    path.write_text("model: {family: fast}\naugment:\n  translate:\n    pt: es\n"
+                    "    ko-KR: es\n")
+    text = "augment.translate.ko-KR: the apertium backend has no route es -> ko-KR"
+    assert str(located(ConfigError(text), path)) == f"{path}: line 5: {text}"
+
+
 def test_a_config_path_may_start_with_the_home_folder(tmp_path, monkeypatch):
     monkeypatch.setenv("HOME", str(tmp_path))
     (tmp_path / "c.yaml").write_text("folds: {k: 3}\n")

@@ -548,7 +548,7 @@ def _is_config_key(named: str) -> bool:
     model: type[BaseModel] | None = RunConfig
     for part in named.split("."):
         if model is None:
-            return bool(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", part))
+            return bool(re.fullmatch(r"[A-Za-z_][A-Za-z0-9_-]*", part))
         field = model.model_fields.get(part)
         if field is None:
             return False
