@@ -82,9 +82,6 @@ def test_every_preset_validates(preset):
     ("{it: data/es.csv}", "'data/es.csv' is not a language tag"),
     ("{en: EN}", "en <- EN: one language twice"),
     ("{it-IT: it}", "it-IT <- it: one language twice"),
-    # both made pt rows: each Spanish row trained twice as Portuguese (1,266 rows from 633)
-    ("{pt: es, pt-BR: es}", "pt and pt-BR: one new language twice (both make pt rows"),
-    ("{PT: es, pt: fr}", "PT and pt: one new language twice"),
 ])
 def test_augment_pairs_that_name_no_language_or_one_twice_are_refused_at_their_line(
         tmp_path, pairs, message):
@@ -456,6 +453,24 @@ def test_an_error_found_while_training_names_the_file_and_line(tmp_path, qc_demo
     assert done.exit_code == 2
     assert done.stderr == f"error: {path}: {said}\n"
     assert not (tmp_path / "run").exists()
+
+
+@pytest.mark.parametrize(("pairs", "said"), [
+    ("{pt: es, pt-BR: es}", "line 4: augment.translate.pt-BR: pt and pt-BR are one new language "
+                            "(both make pt rows"),
+    ("\n    PT: es\n    pt: fr", "line 6: augment.translate.pt: PT and pt are one new language"),
+])
+def test_two_new_languages_of_one_base_are_refused_before_training(tmp_path, qc_demo, pairs,
+                                                                    said):
+    """Both made pt rows: each Spanish row trained twice as Portuguese (a 633-row es file made
+    1,266 'pt' rows). Refused when training, before any backend or fit; a config holding both
+    still loads, so a run trained with them before opens (predict, serve, distill)."""
+    text = f"model: {{family: fast}}\nfolds: {{k: 2}}\naugment:\n  translate: {pairs}\n"
+    path, done = _train_with_config(tmp_path, qc_demo, text)
+    assert done.exit_code == 2
+    assert done.stderr.startswith(f"error: {path}: {said}")
+    assert not (tmp_path / "run").exists()
+    assert len(load_config(path).augment.translate) == 2
 
 
 def test_an_error_without_a_key_the_file_writes_is_left_as_it_was(tmp_path):

@@ -209,12 +209,6 @@ class AugmentConfig(StrictConfig):
             if normalize_lang(new) == normalize_lang(source):
                 raise ConfigError(f"{new} <- {source}: one language twice; a pair makes rows "
                                   "in a new language from another language's rows")
-        made: dict[str, str] = {}
-        for new in pairs:  # 'pt' and 'pt-BR' both tag their rows 'pt': every row made twice
-            if (first := made.setdefault(normalize_lang(new), new)) != new:
-                raise ConfigError(f"{first} and {new}: one new language twice (both make "
-                                  f"{normalize_lang(new)} rows, so each source row would train "
-                                  "twice); keep one of them")
         return pairs
 
     @model_validator(mode="after")

@@ -67,6 +67,7 @@ def training_side(config: RunConfig, progress: bool = True, frame: PairFrame | N
         if augment.translate:
             from shoprel.augment.augment import augment_translations
 
+            check_one_pair_per_language(augment.translate)  # before a backend is made
             translator = (translator_for(config) if translator_for is not None else
                           opened.enter_context(contextlib.closing(
                               side_translator(config, progress))))
@@ -165,6 +166,20 @@ def check_translation_pairs(frame, pairs: dict[str, str], translator, backend: s
                                target_tag(new_lang)) for query in tried):
             raise ConfigError(f"augment.translate.{new_lang}: the {backend} backend has no "
                               f"route {source} -> {new_lang}")
+
+
+def check_one_pair_per_language(pairs: dict[str, str]) -> None:
+    """'pt' and 'pt-BR' both tag their rows 'pt', so together they made every source row's
+    Portuguese copy twice: a ConfigError before any fit. Checked when training, not when a
+    config is read, so a run trained with both before still opens (predict, serve, distill)."""
+    from shoprel.augment.translator import normalize_lang
+
+    made: dict[str, str] = {}
+    for new in pairs:
+        if (first := made.setdefault(normalize_lang(new), new)) != new:
+            raise ConfigError(f"augment.translate.{new}: {first} and {new} are one new "
+                              f"language (both make {normalize_lang(new)} rows, so each source "
+                              "row would train twice); keep one of them")
 
 
 def _translates(translator, query: str, source: str, target: str) -> bool:
