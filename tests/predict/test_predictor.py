@@ -287,6 +287,36 @@ def test_the_bar_counts_the_first_chunks_scoring_in_its_time_and_rate(tmp_path, 
     assert rate < 25, last  # 20 rows in ~1 s, not 20 rows in the instant after
 
 
+def test_the_bar_is_never_drawn_at_zero_rows_before_the_first_chunks(tmp_path, real_qi,
+                                                                   capsys):
+    """The bar, made once the first chunk was scored, drew itself at 0 rows as it was made: a
+    log of predict's stderr read "scoring: 0 rows [00:00, ? rows/s]" before the real line.
+    Every state drawn now counts rows written, whether the chunks are quick or slow."""
+    import time
+
+    import pyarrow as pa
+
+    from shoprel.predict.predictor import write_submission
+
+    rows = pd.read_json(real_qi, lines=True, dtype=False, nrows=20)
+    table = pa.Table.from_pandas(rows[["id"]].assign(prediction=rows["label"],
+                                                     probability=rows["label"] * 0.5))
+
+    def chunks(pause):
+        for _ in range(2):
+            time.sleep(pause)
+            yield table
+
+    for pause in (0.0, 0.3):
+        out = tmp_path / f"pred{pause}.jsonl"
+        assert write_submission(chunks(pause), out) == (40, 2 * rows["label"].sum())
+        drawn = [line for line in capsys.readouterr().err.split("\r") if line.strip()]
+        assert drawn, pause
+        assert all(line.startswith("scoring: ") for line in drawn), drawn
+        assert not [line for line in drawn if line.startswith("scoring: 0 rows")], drawn
+        assert drawn[-1].startswith("scoring: 40 rows"), drawn
+
+
 def test_a_second_writer_is_refused_while_the_first_chunk_is_scored(tmp_path):
     """A one-chunk file is scored whole before it is written: the lock was taken only then, so
     a second `predict` of the same output, started meanwhile, ran to its end beside the first,

@@ -285,10 +285,14 @@ def _written(tables: Iterable[pa.Table], out_file: Path, fmt: str, started: floa
     """write_submission's file, from the first chunk on (its lock held)."""
     rows = positives = 0
     with atomic_file(out_file, replace=overwrite, durable=True) as tmp, \
-            tqdm(desc=desc, unit=" rows", disable=not progress) as bar:
+            tqdm(desc=desc, unit=" rows", disable=not progress, delay=1) as bar:
         # the bar starts after the first chunk was scored: a one-chunk file of new queries
-        # read "296 rows [00:00, 12067 rows/s]" after 27 s of scoring
+        # read "296 rows [00:00, 12067 rows/s]" after 27 s of scoring. A delay keeps tqdm from
+        # drawing it at 0 rows when made (a stale "scoring: 0 rows [00:00, ? rows/s]" before
+        # the real line in a log); none once its clock is set, so it is drawn from the first
+        # chunk's rows on
         bar.start_t = bar.last_print_t = started
+        bar.delay = 0
         writer = None
         fh = None if fmt == "parquet" else open(tmp, "w", encoding="utf-8", newline="")
         try:
