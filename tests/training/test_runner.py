@@ -461,3 +461,43 @@ def test_the_final_fit_draws_a_bar_of_its_own(tmp_path, qc_demo, capsys):
     assert "QC final fit (360 rows): 100%" in err
     runner.train(qc_demo, tmp_path / "quiet", config, progress=False)
     assert "final fit" not in capsys.readouterr().err
+
+
+def test_a_fold_and_the_final_fit_name_their_steps_on_their_bars(tmp_path, qc_demo,
+                                                                  tiny_backbone, capsys):
+    """`shoprel train` of the default embed family sat on "QC folds: 1/5" for over 8 minutes
+    a fold (feature blocks over inner folds, three boosters, without a word): each bar's line
+    now names the step it waits for; progress off (--quiet) draws none of them."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    frame = read_pairs(qc_demo)
+    backbone = tiny_backbone(tmp_path / "bert", [*frame.df["query"], *frame.df["target"]])
+    params = {"backbone": str(backbone), "cache_dir": str(tmp_path / "cache"),
+              "n_features": 2**14, "n_estimators": 20, "n_jobs": 1}
+    config = load_config(None, {"folds.k": 2, "model.family": "embed",
+                                **{f"model.params.{k}": v for k, v in params.items()}})
+    runner.train(qc_demo, tmp_path / "run", config, progress=True)
+    drawn = [line.rstrip() for line in capsys.readouterr().err.replace("\n", "\r").split("\r")]
+    folds = [line for line in drawn if line.startswith("QC folds:")]
+    for fold in (1, 2):
+        steps = [line.rsplit(f"fold {fold}/2: ", 1)[1][:-1] for line in folds
+                 if f"fold {fold}/2: " in line]
+        assert steps == ["fitting", "embedding", "lexical features", "neighbour votes",
+                         "node profiles", "learned similarity", "target rank", "boosters 1/3",
+                         "boosters 2/3", "boosters 3/3", "scoring held-out rows", "saving"]
+    assert folds[-1].startswith("QC folds: 100%") and ", fold" not in folds[-1], folds[-1]
+    final = [line for line in drawn if line.startswith("QC final fit (360 rows)")]
+    assert [line for line in final if line.endswith(", boosters 2/3]")], final
+    assert final[-1].startswith("QC final fit (360 rows): 100%"), final
+    assert "boosters" not in final[-1], final  # a finished bar names no step
+
+    path = tmp_path / "embed.yaml"
+    path.write_text(yaml.safe_dump({"folds": {"k": 2},
+                                    "model": {"family": "embed", "params": params}}))
+    done = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(tmp_path / "quiet"),
+                                     "--config", str(path), "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert "fold 1/2" not in done.output and "boosters" not in done.output
+    assert "QC folds" not in capsys.readouterr().err

@@ -116,3 +116,40 @@ def test_transformers_imported_inside_starts_quiet_and_ends_as_a_plain_import(tm
     assert done.returncode == 0, done.stderr
     assert done.stdout.split("\n")[:2] == ["40 False", "30 True False"]
     assert "a load report" not in done.stderr
+
+
+class RecordingBar:
+    """Stands for a tqdm bar: the postfixes it was asked to draw."""
+
+    def __init__(self, disable: bool = False):
+        self.disable, self.drawn, self.postfix = disable, [], None
+
+    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
+        self.postfix = text
+        if refresh:
+            self.drawn.append(text)
+
+
+def test_steps_show_on_the_bar_that_waits_for_them_and_nowhere_else():
+    """A fold of the default embed family was minutes of feature blocks and boosters under a
+    folds bar that stood still: the steps a fit names show on that bar's line, after its prefix,
+    and the postfix is cleared once the fold is done; no bar, a disabled one (--quiet, other
+    ranks) or quiet_while: nothing is drawn."""
+    from shoprel.utils.progress import report_step, steps_on
+
+    report_step("embedding")  # no bar waits: nothing to draw, no error
+    bar = RecordingBar()
+    with steps_on(bar, "fold 2/5: "):
+        report_step("neighbour votes")
+        report_step("boosters 1/3")
+    assert bar.drawn == ["fold 2/5: neighbour votes", "fold 2/5: boosters 1/3"]
+    assert bar.postfix == ""
+    report_step("after the fold")
+    assert len(bar.drawn) == 2
+    off = RecordingBar(disable=True)
+    with steps_on(off, "fold 1/5: "):
+        report_step("neighbour votes")
+    quiet = RecordingBar()
+    with steps_on(quiet), quiet_while(True):
+        report_step("neighbour votes")
+    assert off.drawn == quiet.drawn == []

@@ -20,6 +20,7 @@ from shoprel.models.config import FamilyConfig, Section, Seed
 from shoprel.models.lexical.config import LexicalConfig
 from shoprel.models.targets import Targets
 from shoprel.utils.native_stderr import stderr_silenced
+from shoprel.utils.progress import report_step
 from shoprel.utils.threads import threads_for_rows
 
 
@@ -62,16 +63,21 @@ class FeatureModelConfig(FamilyConfig):
 
 
 def fit_booster(config: FeatureModelConfig, X: np.ndarray, targets: Targets,
-                categorical: list[int]) -> BoosterBag:
+                categorical: list[int], step: str = "booster") -> BoosterBag:
     """LightGBM on the feature matrix, honouring soft targets and row weights (targets.py):
-    `n_boosters` of them, seeds `seed`, `seed + 1`, ..."""
+    `n_boosters` of them, seeds `seed`, `seed + 1`, ..., each named on the bar waiting for the
+    fit ("boosters 2/3", report_step)."""
     params = config.booster_params(targets.objective)
-    return BoosterBag([  # a Dataset each: its binning takes the seed too
-        lgb.train({**params, "seed": config.seed + i},
-                  lgb.Dataset(X, targets.target, weight=targets.weight,
-                              categorical_feature=categorical),
-                  num_boost_round=config.booster.n_estimators)
-        for i in range(config.booster.n_boosters)])
+    count = config.booster.n_boosters
+    boosters = []
+    for i in range(count):
+        report_step(f"{step}s {i + 1}/{count}" if count > 1 else step)
+        boosters.append(lgb.train(  # a Dataset each: its binning takes the seed too
+            {**params, "seed": config.seed + i},
+            lgb.Dataset(X, targets.target, weight=targets.weight,
+                        categorical_feature=categorical),
+            num_boost_round=config.booster.n_estimators))
+    return BoosterBag(boosters)
 
 
 def mixed(linear: np.ndarray, boosted: np.ndarray, linear_weight: float) -> np.ndarray:

@@ -35,7 +35,7 @@ from shoprel.utils.atomic import atomic_dir
 from shoprel.utils.digest import sha256_of_file
 from shoprel.utils.jsonsafe import json_safe
 from shoprel.utils.outputs import check_output_dir
-from shoprel.utils.progress import honours_progress
+from shoprel.utils.progress import honours_progress, report_step, steps_on
 
 STAGE0_MODEL = "stage0"  # models/stage0: the cross-task model every other model starts from
 
@@ -268,16 +268,21 @@ def cross_validate(frame: PairFrame, config: RunConfig, folds: np.ndarray,
             prepare = opened.enter_context(training_side(config, progress, frame))
         oof = np.full(len(frame), np.nan)
         k = int(folds.max()) + 1
-        for fold in tqdm(range(k), desc=f"{frame.task.value} folds", disable=not progress):
-            train, valid = np.where(folds != fold)[0], np.where(folds == fold)[0]
-            model = new_model(config, start_from).fit(prepare(frame.take(train)))
-            oof[valid] = model.predict_proba(frame.take(valid))[:, 1]
-            if on_fold is not None:
-                on_fold(fold, model)
-            if fit_stats is not None:
-                fit_stats.append(training_record(model, f"fold {fold}"))
-            if models_dir is not None and config.final.keep_fold_models:
-                model.save(models_dir / runs.fold_model_name(fold))
+        bar = tqdm(range(k), desc=f"{frame.task.value} folds", disable=not progress)
+        for fold in bar:
+            with steps_on(bar, f"fold {fold + 1}/{k}: "):  # a fold's steps (minutes each)
+                train, valid = np.where(folds != fold)[0], np.where(folds == fold)[0]
+                report_step("fitting")
+                model = new_model(config, start_from).fit(prepare(frame.take(train)))
+                report_step("scoring held-out rows")
+                oof[valid] = model.predict_proba(frame.take(valid))[:, 1]
+                if on_fold is not None:
+                    on_fold(fold, model)
+                if fit_stats is not None:
+                    fit_stats.append(training_record(model, f"fold {fold}"))
+                if models_dir is not None and config.final.keep_fold_models:
+                    report_step("saving")
+                    model.save(models_dir / runs.fold_model_name(fold))
     return oof
 
 
@@ -424,7 +429,9 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
             # the longest single fit) was minutes without a word of what ran
             with tqdm(total=1, desc=f"{frame.task.value} final fit ({len(final_rows):,} rows)",
                       disable=not progress) as bar:
-                model = new_model(config, stage0_dir).fit(final_rows)
+                with steps_on(bar):  # its steps, as the folds' bar names a fold's
+                    report_step("fitting")
+                    model = new_model(config, stage0_dir).fit(final_rows)
                 bar.update()
             model.save(models_dir / runs.FULL_MODEL)
             fits.append(training_record(model, "final"))

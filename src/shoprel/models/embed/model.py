@@ -74,7 +74,7 @@ from shoprel.models.lexical.word_match import FILE as MATCH_FILE
 from shoprel.models.lexical.word_match import NAME as MATCH
 from shoprel.models.lexical.word_match import WordMatch
 from shoprel.models.targets import fitting_rows, training_targets
-from shoprel.utils.progress import bar_wanted
+from shoprel.utils.progress import bar_wanted, report_step
 from shoprel.utils.threads import workers_for_rows
 
 LEXICAL_FOLDER = "lexical"
@@ -300,7 +300,8 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
                                     categorical)
         self.unseen_booster_ = None
         if self.lexical_ is not None and self.unseen_language_booster and len(blocks) > 1:
-            self.unseen_booster_ = fit_booster(config, without_lexical(blocks), targets, [])
+            self.unseen_booster_ = fit_booster(config, without_lexical(blocks), targets, [],
+                                               step="unseen-language booster")
         self._forget_sources(encoders=True)
 
     def training_blocks(self, frame: PairFrame, targets,
@@ -310,12 +311,14 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         comes first, so its language column keeps its index."""
         config = config or self.config()
         self.task_ = frame.task
+        report_step("embedding")
         views = self._views(frame)
         self.fingerprints_ = [b.fingerprint for b in self.resolved()]
         self._fitted_targets = list(dict.fromkeys(frame.df["target"].astype(str)))
         blocks = {}
         self.lexical_ = None
         if self.lexical:
+            report_step("lexical features")
             lexical = LexicalFeatures(LexicalParams.of(config))
             X = lexical.sparse(frame)
             self.lexical_ = lexical.fit(frame, targets, X)
@@ -330,17 +333,20 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
             groups = fold_groups(frame, inner.group_levels)
             by_query = query_groups(frame)
         if self.neighbours:
+            report_step("neighbour votes")
             self.votes_ = NeighbourVotes(self.neighbours).fit(q, t, targets.target)
             vote_groups = by_query if self.neighbour_groups == "query" else groups
             blocks["neighbours"] = self.votes_.oof_transform(q, t, targets.target, vote_groups,
                                                              inner.inner_folds, config.seed)
         self.profiles_ = None
         if self.node_profiles and frame.task is Task.QC:
+            report_step("node profiles")
             paths = frame.df["target"].astype(str).tolist()
             self.profiles_ = NodeProfiles().fit(q, paths, targets.target)
             blocks[PROFILES] = self.profiles_.oof_transform(
                 q, paths, targets.target, by_query, inner.inner_folds, config.seed)
         if self.learned_similarity:
+            report_step("learned similarity")
             head = LearnedSimilarity(self.similarity_dim, self.similarity_epochs,
                                      self.similarity_seeds, seed=config.seed)
             self.similarity_ = head.fit(q, t, targets.target, targets.weight)
@@ -348,11 +354,13 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
                                                  inner.inner_folds, config.seed)
         self.ranks_ = None
         if self.target_rank:  # no labels: the fitted rows need no inner folds
+            report_step("target rank")
             q, t, _ = views[0]
             self.ranks_ = TargetRank().fit(t, frame.df["target"])
             blocks[RANK] = self.ranks_.transform(q, t, frame.df["target"])
         self.word_match_ = None
         if self.word_match and frame.task is Task.QI:  # no labels either
+            report_step("word match")
             self.word_match_ = WordMatch(frame.task).fit(frame.df["target"])
             blocks[MATCH] = self.word_match_.transform(self.queries(frame), frame.df["target"])
         return blocks
