@@ -484,6 +484,11 @@ def test_a_fold_and_the_final_fit_name_their_steps_on_their_bars(tmp_path, qc_de
     for fold in (1, 2):
         steps = [line.rsplit(f"fold {fold}/2: ", 1)[1][:-1] for line in folds
                  if f"fold {fold}/2: " in line]
+        trees = [step for step in steps if ", tree " in step]  # every 2 of the 20 trees
+        assert trees[:3] == ["boosters 1/3, tree 2/20", "boosters 1/3, tree 4/20",
+                             "boosters 1/3, tree 6/20"], trees
+        assert len(trees) == 3 * 9 and trees[-1] == "boosters 3/3, tree 18/20", trees
+        steps = [step for step in steps if step not in trees]
         assert steps == ["fitting", "embedding", "lexical features", "neighbour votes",
                          "node profiles", "learned similarity", "target rank", "boosters 1/3",
                          "boosters 2/3", "boosters 3/3", "scoring held-out rows", "saving"]
