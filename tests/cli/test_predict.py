@@ -13,6 +13,7 @@ from tests.conftest import TRANSLATED_ROWS as ROWS
 from tests.conftest import without_bars
 
 from shoprel.cli.predict import predict
+from shoprel.demo import demo_file
 
 
 @pytest.mark.filterwarnings("error::UserWarning")
@@ -75,19 +76,23 @@ def test_untagged_rows_are_said_as_such_and_one_row_is_one_row(trained_runs, qc_
     assert "unk" not in result.stdout and "training file" not in result.stdout
 
 
-def test_the_new_languages_line_points_at_a_section_that_exists(trained_runs, qc_demo, tmp_path):
+@pytest.mark.parametrize("task", ["QC", "QI"])
+def test_the_new_languages_line_points_at_a_section_that_exists(trained_runs, tmp_path, task):
     """It sent readers to a README section 'languages never seen in training', which the
-    README does not have; the figures are in docs/measurements-qc.md under that heading."""
-    rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()]
+    README does not have; then a QI run's line sent them to the QC figures: each task's line
+    names a section of that task's measurements."""
+    rows = [json.loads(line) for line in demo_file(task).read_text(encoding="utf-8")
+            .splitlines()]
     rows[0]["language"] = "xx"
     source = tmp_path / "in.jsonl"
     source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
                       encoding="utf-8")
-    result = CliRunner().invoke(predict, [str(trained_runs["QC"]), str(source), "--out",
+    result = CliRunner().invoke(predict, [str(trained_runs[task]), str(source), "--out",
                                           str(tmp_path / "p.jsonl"), "--quiet"])
     line = next(line for line in result.stderr.splitlines() if "training file" in line)
     doc, section = re.search(r"\(([^():]+): ([^()]+)\)$", line).groups()
-    path = Path(__file__).parents[2] / (doc if doc != "README" else "README.md")
+    assert doc == f"docs/measurements-{task.lower()}.md"
+    path = Path(__file__).parents[2] / doc
     headings = [h.lstrip("#").strip().lower() for h in path.read_text(encoding="utf-8")
                 .splitlines() if h.startswith("#")]
     assert section.lower() in headings, (doc, section)

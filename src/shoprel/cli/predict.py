@@ -22,8 +22,10 @@ from shoprel.data.formats import formats_described
 from shoprel.errors import ConfigError
 from shoprel.predict.cascade import DEFAULT_SHARE
 
-# where the rows of languages a run never saw are measured (the line predict prints on them)
-NEW_LANGUAGES_DOC = "docs/measurements-qc.md: Languages never seen in training"
+# where the rows of languages a run never saw are measured, per task (the line predict prints
+# on them): QC holds out one language per fold; QI, English only, a machine-translated Spanish
+NEW_LANGUAGES_DOC = {"QC": "docs/measurements-qc.md: Languages never seen in training",
+                     "QI": "docs/measurements-qi.md: The QI target and a Spanish stand-in"}
 
 
 @click.command("check-submission")
@@ -125,9 +127,11 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
     click.echo(f"{result.rows} rows scored, {result.positives} predicted relevant "
                f"({threshold}{scored_by}) → {result.out_file}")
     if result.new_languages:  # the run's figures do not cover them: said even under --quiet
+        from shoprel.runs import Run
+
+        doc = NEW_LANGUAGES_DOC[Run.read(run_dir).task]
         click.echo(f"warning: {_new_language_rows(result.new_languages, result.translated_only)}"
-                   ": its cross-validation "
-                   f"says nothing about them ({NEW_LANGUAGES_DOC})", err=True)
+                   f": its cross-validation says nothing about them ({doc})", err=True)
 
 
 def _bare_rows(result, input_file) -> str:
