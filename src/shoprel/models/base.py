@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import warnings
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -29,6 +28,7 @@ from shoprel.errors import ConfigError, RunDirError
 from shoprel.models.config import QUERY_TEMPLATE, YAML, FamilyConfig
 from shoprel.models.registry import model_class
 from shoprel.utils.threads import blas_threads, threads_for_rows
+from shoprel.utils.warn_caller import warn_caller
 
 MODEL_CONFIG = "model.json"
 
@@ -172,9 +172,9 @@ class RelevanceModel:
         if frame.task is not self.task_:
             raise ValueError(f"model was trained for {self.task_.value}, got {frame.task.value}")
         if self.reads_translation and not frame.has_translation:
-            warnings.warn("the model was trained with translated queries but this input has no "
-                          "translated_query column: run `shoprel translate` on it first",
-                          UntranslatedInputWarning, stacklevel=3)
+            warn_caller("the model was trained with translated queries but this input has no "
+                        "translated_query column: translate it first (shoprel.translate_file, "
+                        "or `shoprel translate` on a file)", UntranslatedInputWarning)
 
     @staticmethod
     def saved_reads_translation(folder: str | Path) -> bool:
