@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from shoprel.data.readers import read_pairs
-from shoprel.data.spool import is_pipe, readable_input, sniffed_suffix
+from shoprel.data.spool import is_pipe, magic_compression, readable_input, sniffed_suffix
 from shoprel.errors import InputError
 
 ROWS = [{"id": 1, "language": "en", "origin_query": "usb cable",
@@ -190,3 +190,57 @@ def test_a_full_temporary_folder_is_one_line_naming_the_input(tmp_path, monkeypa
     assert str(info.value).startswith(f"{pipe}: could not be copied into the temporary folder ")
     assert str(info.value).endswith("to be read once (No space left on device): set TMPDIR to a "
                                     "folder with room, or give an uncompressed file")
+
+
+@pytest.mark.parametrize("compression", [".gz", ".bz2", ".xz"])
+@pytest.mark.parametrize("inner", [".jsonl", ".csv"])
+def test_a_compressed_pipe_is_decompressed_by_its_first_bytes(tmp_path, compression, inner):
+    """`cat rows.jsonl.gz | shoprel predict RUN -` was refused ('is gzip-compressed, not text;
+    decompress it first') though rows.jsonl.gz by name was read: a pipe has no name to say so."""
+    import bz2
+    import gzip
+    import lzma
+
+    table = pd.DataFrame(ROWS)
+    plain = tmp_path / f"plain{inner}"
+    if inner == ".jsonl":
+        table.to_json(plain, orient="records", lines=True, force_ascii=False)
+    else:
+        table.to_csv(plain, index=False)
+    compress = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}[compression]
+    pipe = tmp_path / "63"
+    os.mkfifo(pipe)
+    writer = feed(pipe, compress(plain.read_bytes()))
+    with readable_input(pipe) as copy:
+        assert copy.suffix == inner
+        assert read_pairs(copy, require_label=True).labels.tolist() == [1, 0]
+    writer.join(5)
+    assert not copy.parent.exists()
+
+
+def test_a_compressed_stream_cut_short_is_one_line_naming_stdin(tmp_path):
+    import gzip
+
+    cut = tmp_path / "cut"
+    cut.write_bytes(gzip.compress(b'{"id": 1}\n' * 50)[:30])
+    saved = os.dup(0)
+    try:
+        with open(cut, "rb") as fh:
+            os.dup2(fh.fileno(), 0)  # what `head -c 30 rows.jsonl.gz | ...` gives
+        with pytest.raises(InputError) as info, readable_input("-"):
+            pass
+    finally:
+        os.dup2(saved, 0)
+        os.close(saved)
+    assert str(info.value).startswith("stdin: starts as gzip-compressed data but cannot be "
+                                      "decompressed (EOFError: ")
+    assert str(info.value).endswith("): is the stream whole?")
+
+
+@pytest.mark.parametrize(("head", "compression"), [
+    (b"\x1f\x8b\x08", ".gz"), (b"BZh9", ".bz2"), (b"\xfd7zXZ\x00", ".xz"),
+    (b"BZh,id\n", None), (b"id,query\n", None), (b"\x1f", None), (b"", None),
+])
+def test_a_compression_is_told_by_its_magic_bytes(head, compression):
+    """bzip2's 'BZh' counts only with its block size after it: a CSV header may start so."""
+    assert magic_compression(head) == compression

@@ -83,7 +83,7 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
 
     INPUT_FILE may be compressed (rows.jsonl.gz, .bz2, .xz), a pipe or standard input
     (`<(zcat rows.jsonl.gz)`, `-`), read once; a name without a format's suffix is then read
-    as the format its first bytes show."""
+    as the format (and compression: `cat rows.jsonl.gz | ... -`) its first bytes show."""
     share_source = click.get_current_context().get_parameter_source("cascade_share")
     if share_source is not ParameterSource.DEFAULT and scorer != "cascade":
         raise ConfigError(f"--cascade-share: only with --scorer cascade (this command scores "

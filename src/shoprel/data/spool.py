@@ -5,11 +5,14 @@ check-submission's --input) takes it as it takes a file.
 A pipe can be read only once and has no name to tell its format by (/dev/fd/63), while the
 readers open their file by name, tell its format by its suffix, and Parquet's seeks: the copy
 is named with the pipe's own suffix (`mkfifo rows.csv`), else by what its first bytes show, and
-an error at one of its lines names the pipe as given, not the copy."""
+an error at one of its lines names the pipe as given, not the copy. A pipe with no name to
+say it is compressed (`cat rows.jsonl.gz | shoprel predict RUN -`) is decompressed by its
+first bytes, as a .gz file by its name."""
 
 from __future__ import annotations
 
 import errno
+import io
 import lzma
 import os
 import shutil
@@ -17,7 +20,7 @@ import stat
 import tempfile
 import zlib
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from shoprel.data.formats import FORMATS
@@ -74,23 +77,79 @@ def is_decompressed(path: Path) -> bool:
     return path.suffix.lower() in DECOMPRESSED and (path.is_file() or is_pipe(path))
 
 
-def _not_decompressed(path: Path, shown, exc: BaseException) -> InputError:
-    """A compressed file cut short, damaged or not compressed as its name says, in one line."""
-    return InputError(f"cannot be decompressed as {path.suffix} ({one_line_reason(exc)}): is the "
-                      "file whole, and compressed as its name says?", path=shown)
+# the first bytes of a compressed stream (bzip2's 'BZh' is followed by its block size, 1-9)
+MAGIC = ((b"\x1f\x8b", ".gz"), (b"\xfd7zXZ\x00", ".xz"),
+         *((b"BZh" + str(size).encode(), ".bz2") for size in range(1, 10)))
 
 
-def _open_compressed(path: Path):
+def magic_compression(head: bytes) -> str | None:
+    """The suffix of the compression whose magic bytes `head` starts with, else None."""
+    return next((suffix for magic, suffix in MAGIC if head.startswith(magic)), None)
+
+
+def _not_decompressed(compression: str, by_name: bool, shown, exc: BaseException) -> InputError:
+    """A compressed file cut short, damaged or not compressed as its name (or, for a stream,
+    its first bytes) says, in one line."""
+    if by_name:
+        return InputError(f"cannot be decompressed as {compression} ({one_line_reason(exc)}): is "
+                          "the file whole, and compressed as its name says?", path=shown)
+    name = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}[compression]
+    return InputError(f"starts as {name}-compressed data but cannot be decompressed "
+                      f"({one_line_reason(exc)}): is the stream whole?", path=shown)
+
+
+def _open_compressed(source, compression: str):
     import bz2
     import gzip
 
-    return {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}[path.suffix.lower()](path, "rb")
+    return {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}[compression](source, "rb")
+
+
+class _Prefixed(io.RawIOBase):
+    """A stream's first bytes, read to tell its compression, then the rest of it."""
+
+    def __init__(self, head: bytes, rest):
+        super().__init__()
+        self.head, self.rest = head, rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.head:
+            n = min(len(buffer), len(self.head))
+            buffer[:n], self.head = self.head[:n], self.head[n:]
+            return n
+        return self.rest.readinto(buffer)
+
+
+def _read_up_to(stream, size: int) -> bytes:
+    """`size` bytes of a pipe, or fewer where it ends first (one read may give fewer)."""
+    head = b""
+    while len(head) < size and (more := stream.read(size - len(head))):
+        head += more
+    return head
+
+
+def _opened(path: Path, compressed: bool, stack: ExitStack) -> tuple:
+    """(its bytes as a file to read, decompressed; the compression or None): a file named
+    compressed by its suffix, a stream by its first bytes."""
+    if compressed:
+        return stack.enter_context(_open_compressed(path, path.suffix.lower())), path.suffix
+    raw = stack.enter_context(open(path, "rb"))
+    head = _read_up_to(raw, max(len(magic) for magic, _ in MAGIC))
+    source = io.BufferedReader(_Prefixed(head, raw))
+    compression = magic_compression(head)
+    if compression is None:
+        return source, None
+    return stack.enter_context(_open_compressed(source, compression)), compression
 
 
 @contextmanager
 def readable_input(path: str | Path) -> Iterator[Path]:
     """`path` itself, or for a pipe, standard input or a compressed file (.gz, .bz2, .xz) a
-    private copy of everything it gives (decompressed), removed on leaving; an InputError
+    private copy of everything it gives (decompressed: a file by its name, a stream by its
+    first bytes), removed on leaving; an InputError
     naming the copy is said of `path` (`-` as "stdin")."""
     path = Path(path).expanduser()
     compressed = is_decompressed(path)
@@ -103,22 +162,24 @@ def readable_input(path: str | Path) -> Iterator[Path]:
     folder = Path(tempfile.mkdtemp(prefix="shoprel-input-"))
     try:
         spooled = folder / "input"
+        compression = path.suffix.lower() if compressed else None
         try:
-            with (_open_compressed(path) if compressed else open(path, "rb")) as source, \
-                    open(spooled, "wb") as copy:
+            with ExitStack() as stack:
+                source, compression = _opened(path, compressed, stack)
+                copy = stack.enter_context(open(spooled, "wb"))
                 head = source.read(SNIFF_BYTES)
                 copy.write(head)
                 shutil.copyfileobj(source, copy, 1 << 20)
         except OSError as exc:
             if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
-                if not compressed:
+                if compression is None:
                     raise
-                raise _not_decompressed(path, shown, exc) from None
+                raise _not_decompressed(compression, compressed, shown, exc) from None
             raise InputError(f"could not be copied into the temporary folder {folder.parent} to be "
                              f"read once ({os.strerror(exc.errno)}): set TMPDIR to a folder with "
                              "room, or give an uncompressed file", path=shown) from None
         except (EOFError, zlib.error, lzma.LZMAError) as exc:  # cut short, or damaged
-            raise _not_decompressed(path, shown, exc) from None
+            raise _not_decompressed(compression, compressed, shown, exc) from None
         suffix = Path(path.stem).suffix.lower() if compressed else path.suffix.lower()
         copy_path = spooled.rename(
             folder / f"input{suffix if suffix in FORMATS else sniffed_suffix(head)}")
