@@ -21,7 +21,8 @@ def test_each_kind_of_non_file_is_named(tmp_path):
     for name, reason in expected.items():
         assert reason in not_a_file(tmp_path / name)
         if name == "pipe.txt":  # an input is told what to do instead (tests/data/test_spool.py)
-            reason = "is a pipe or standard input, which only predict and check-submission"
+            reason = ("is a pipe or standard input, which only predict, evaluate and "
+                      "check-submission")
         with pytest.raises(InputError, match=reason):
             next(iter_records(tmp_path / name))  # a pipe is never opened: nothing blocks
     assert not_a_file(tmp_path / "real.txt") is None

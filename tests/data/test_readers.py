@@ -354,8 +354,8 @@ def test_a_compressed_file_is_named_so_not_an_unknown_type(tmp_path, name):
     path.write_bytes(gzip.compress(ROW.encode()))
     (tmp_path / "input.jsonl").write_text(ROW)
     suffix = path.suffix
-    said = (f"{path}: is compressed ({suffix}), which only predict and check-submission's "
-            "--input read; decompress it first")
+    said = (f"{path}: is compressed ({suffix}), which only predict, evaluate and "
+            "check-submission's --input read; decompress it first")
     for read in (read_pairs, lambda p: list(iter_targets(p, Task.QC)),
                  lambda p: check_submission(p, path.with_name("input.jsonl"))):
         with pytest.raises(InputError) as info:

@@ -3,11 +3,14 @@ another file (the other task, other ids, other queries under the same ids) refus
 
 from __future__ import annotations
 
+import gzip
 import json
+import os
+import threading
 
 import pytest
 
-from shoprel.errors import InputError
+from shoprel.errors import ConfigError, InputError
 from shoprel.evaluate.files import evaluate_files
 
 QUERIES = ["funda iphone", "water bottle", "car tyre", "lampara led", "zapatos", "mesa"]
@@ -358,3 +361,54 @@ def test_a_qi_file_is_not_told_of_figures_per_category(tmp_path, gold, real_qi):
     assert "per_category" not in evaluate_files(predicted, gold_qi)
     qc = CliRunner().invoke(main, ["evaluate", str(_predictions(tmp_path)), str(gold)])
     assert qc.exit_code == 0 and "; per category: --json\n" in qc.output
+
+
+def _piped(tmp_path, data: bytes) -> tuple:
+    """A named pipe with no suffix (what `<(zcat pred.jsonl.gz)` gives) and its writer."""
+    pipe = tmp_path / "63"
+    os.mkfifo(pipe)
+
+    def write():
+        with open(pipe, "wb") as fh:
+            fh.write(data)
+    writer = threading.Thread(target=write, daemon=True)
+    writer.start()
+    return pipe, writer
+
+
+def test_a_pipe_or_a_compressed_file_is_read_as_predict_reads_its_input(tmp_path, gold):
+    """`evaluate <(zcat pred.jsonl.gz) gold.jsonl.gz` was refused ('is a pipe or standard
+    input, which only predict and check-submission's --input read'): each file is now read
+    as predict reads its input, and named as given."""
+    predictions = _predictions(tmp_path)
+    from_files = evaluate_files(predictions, gold)
+    packed = tmp_path / "gold.jsonl.gz"
+    packed.write_bytes(gzip.compress(gold.read_bytes()))
+    pipe, writer = _piped(tmp_path, predictions.read_bytes())
+    piped = evaluate_files(pipe, packed)
+    writer.join(5)
+    assert (piped["predictions"], piped["gold"]) == (str(pipe), str(packed))
+    assert {k: v for k, v in piped.items() if k not in ("predictions", "gold")} == {
+        k: v for k, v in from_files.items() if k not in ("predictions", "gold")}
+
+
+def test_an_error_in_a_piped_file_names_the_pipe_or_stdin(tmp_path, gold):
+    rows = [json.loads(line) for line in _predictions(tmp_path).read_text().splitlines()]
+    rows[2]["prediction"] = 2
+    pipe, writer = _piped(tmp_path, "".join(json.dumps(r) + "\n" for r in rows).encode())
+    with pytest.raises(InputError) as caught:
+        evaluate_files(pipe, gold)
+    writer.join(5)
+    assert str(caught.value).startswith(f"{pipe}, line 3, field 'prediction': ")
+    saved = os.dup(0)
+    try:
+        with open(_predictions(tmp_path), "rb") as fh:
+            os.dup2(fh.fileno(), 0)  # `evaluate gold.jsonl - < pred.jsonl`: the other order
+        with pytest.raises(InputError, match="; stdin holds predictions: give the predictions "
+                                             "first"):
+            evaluate_files(gold, "-")
+        with pytest.raises(ConfigError, match="^predictions and gold are both standard input"):
+            evaluate_files("-", "/dev/stdin")
+    finally:
+        os.dup2(saved, 0)
+        os.close(saved)

@@ -28,7 +28,8 @@ __all__ = ["add_far_pairs", "compare_runs", "ensemble_runs", "evaluate_file", "n
 @in_python_words
 def evaluate_file(predictions: str | Path, gold: str | Path, task: str | None = None) -> dict:
     """`shoprel evaluate`: F1, precision, recall, ROC-AUC and all-positive F1, overall and per
-    language, of a predictions file against labelled rows."""
+    language, of a predictions file against labelled rows; either may be compressed or a
+    pipe, as predict_file's input."""
     return evaluate_files(path_argument(predictions, "predictions", WRITE_IT_FIRST),
                           path_argument(gold, "gold", WRITE_IT_FIRST), task_argument(task))
 

@@ -24,7 +24,10 @@ from shoprel.evaluate.console import evaluation_notes, metrics_table
 @click.option("--json", "as_json", is_flag=True, help="Print all metrics as JSON.")
 @task_option()
 def evaluate(predictions, gold, as_json, task):
-    """F1, precision, recall, ROC-AUC and the all-positive baseline, overall and per language."""
+    """F1, precision, recall, ROC-AUC and the all-positive baseline, overall and per language.
+
+    PREDICTIONS and GOLD may each be compressed (.gz, .bz2, .xz), a pipe or standard input
+    (`-`), read once as predict reads its input."""
     from shoprel.evaluate.files import evaluate_files
 
     metrics = evaluate_files(predictions, gold, task)

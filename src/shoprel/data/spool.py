@@ -145,6 +145,11 @@ def _opened(path: Path, compressed: bool, stack: ExitStack) -> tuple:
     return stack.enter_context(_open_compressed(source, compression)), compression
 
 
+def input_name(path: str | Path) -> str:
+    """An input as messages name it: `-` as "stdin", else as given."""
+    return "stdin" if str(path) == "-" else str(path)
+
+
 @contextmanager
 def readable_input(path: str | Path) -> Iterator[Path]:
     """`path` itself, or for a pipe, standard input or a compressed file (.gz, .bz2, .xz) a
@@ -156,7 +161,7 @@ def readable_input(path: str | Path) -> Iterator[Path]:
     if not (compressed or is_stream(path)):
         yield path
         return
-    shown = "stdin" if str(path) == "-" else path
+    shown = input_name(path)
     if str(path) == "-":
         path = Path("/dev/stdin")
     folder = Path(tempfile.mkdtemp(prefix="shoprel-input-"))

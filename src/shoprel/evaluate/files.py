@@ -17,9 +17,10 @@ from shoprel.data.records import (
     missing_column,
     position_label,
 )
+from shoprel.data.spool import STDIN, input_name, readable_input
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field_disagrees
 from shoprel.data.validate import binary_value, checked_id, repeated_id, same_text
-from shoprel.errors import InputError
+from shoprel.errors import ConfigError, InputError
 from shoprel.evaluate.run_metrics import scored_metrics
 
 
@@ -84,13 +85,29 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
 
 def evaluate_files(predictions: str | Path, gold: str | Path,
                    task: str | None = None) -> dict:
-    """Metrics of predictions against gold labels, matched by id; every gold id must be scored."""
+    """Metrics of predictions against gold labels, matched by id; every gold id must be scored.
+
+    Either file may be a pipe, standard input or compressed (rows.jsonl.gz), as predict's
+    input: read once into a private copy (data/spool.py), and named as given."""
     predictions, gold = Path(predictions).expanduser(), Path(gold).expanduser()
+    if str(predictions) in STDIN and str(gold) in STDIN:
+        raise ConfigError("predictions and gold are both standard input, which is read once: "
+                          "give one of them as a file")
+    with readable_input(predictions) as predictions_read, readable_input(gold) as gold_read:
+        return _evaluated(predictions_read, gold_read, task,
+                          given=(input_name(predictions), input_name(gold)))
+
+
+def _evaluated(predictions: Path, gold: Path, task: str | None,
+               given: tuple[str, str]) -> dict:
+    """evaluate_files on readable files (a pipe's copy); `given` names the two files in
+    messages and metrics as the user named them."""
+    gold_given = given[1]
     try:
         gold_frame = read_pairs(gold, task=task, require_label=True, both_labels=False)
     except InputError as exc:
         if exc.field == "label" and _holds_predictions(gold):
-            raise InputError(f"{exc.reason}; {gold} holds predictions: give the predictions "
+            raise InputError(f"{exc.reason}; {gold_given} holds predictions: give the predictions "
                              "first and the labelled gold file second", path=exc.path,
                              line=exc.line, field=exc.field) from None
         raise
@@ -107,19 +124,19 @@ def evaluate_files(predictions: str | Path, gold: str | Path,
     extra = scored[~scored["id"].isin(set(gold_rows["id"]))]
     if len(extra):
         first = extra.iloc[0]
-        raise InputError(f"{len(extra)} predicted id(s) are not in the gold file {gold}, e.g. "
-                         f"id {first['id']!r}" + (f"; {unscored}" if unscored else ""),
+        raise InputError(f"{len(extra)} predicted id(s) are not in the gold file {gold_given}, "
+                         f"e.g. id {first['id']!r}" + (f"; {unscored}" if unscored else ""),
                          path=predictions, line=int(first["line"]),
                          line_label=position_label(predictions), field="id")
     if unscored:
         raise InputError(unscored, path=predictions, field="id")
-    _check_queries(table, predictions, gold)
+    _check_queries(table, predictions, gold_given)
     table = table.drop(columns=["predicted_query", "line"])
     table["prediction"] = table["prediction"].astype("int64")
     if gold_frame.task is Task.QC:
         table["top_category"] = table["target"].map(top_level)
     out = scored_metrics(table, gold_frame.task)
-    out.update({"predictions": str(predictions), "gold": str(gold),
+    out.update({"predictions": given[0], "gold": gold_given,
                 "prediction_columns": ["id", "prediction", *(["probability"]
                                                   if "probability" in scored.columns else [])]})
     return out
@@ -133,7 +150,7 @@ def _holds_predictions(path: Path) -> bool:
     return False
 
 
-def _check_queries(table: pd.DataFrame, predictions: Path, gold: Path) -> None:
+def _check_queries(table: pd.DataFrame, predictions: Path, gold: str) -> None:
     """Predictions that carry their queries (shoprel predict writes them) must be of the gold
     file's rows: the same ids with other queries are another file's predictions."""
     carried = table["predicted_query"].notna()
