@@ -539,7 +539,8 @@ def distilled_on_unlabeled(run, student_yaml, tmp_path, new, bare_rows):
 def test_unlabeled_pairs_a_translated_teacher_scores_bare_are_one_warning_line(
         translated_run, student_yaml, tmp_path):
     """predict says so in one `warning:` line; distill printed Python's two-line UserWarning,
-    naming neither the file nor how many pairs."""
+    naming neither the file nor how many pairs; then it counted "unlabelled pair(s)" where
+    predict counts the same file's rows: both count rows now (cli/bare_query.py)."""
     run, bare = translated_run
     new = tmp_path / "new.jsonl"
     rows = [json.loads(line) for line in bare.read_text(encoding="utf-8").splitlines()][:20]
@@ -549,7 +550,7 @@ def test_unlabeled_pairs_a_translated_teacher_scores_bare_are_one_warning_line(
     # --quiet leaves out the notes, not this warning about what the student learnt from
     result, languages = distilled_on_unlabeled(run, student_yaml, tmp_path, new, rows)
     assert result.stderr == (
-        f"warning: the teacher scored 20 unlabelled pair(s) of {new} on the bare query "
+        f"warning: the teacher scored 20 rows of {new} on the bare query "
         f"({languages}): it was trained with translations and {new} has no translated_query "
         "column (run `shoprel translate` on it first)\n")
 
@@ -570,7 +571,7 @@ def test_unlabeled_pairs_a_translator_left_empty_are_not_sent_to_translate(
                            + "\n" for r in rows), encoding="utf-8")
     result, languages = distilled_on_unlabeled(run, student_yaml, tmp_path, new, emptied)
     assert result.stderr == (
-        f"warning: the teacher scored 6 unlabelled pair(s) of {new} on the bare query "
+        f"warning: the teacher scored 6 rows of {new} on the bare query "
         f"({languages}): it was trained with translations and {new} leaves their "
         "translated_query empty (`shoprel translate` does so where it has no route from a "
         "row's language)\n")

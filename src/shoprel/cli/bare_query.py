@@ -1,5 +1,6 @@
 """How predict and distill say which rows a run trained with translations scored on their bare
-query, and why: one wording for both, so a fix to one is not missed in the other."""
+query, and why: one wording for both, so a fix to one is not missed in the other (distill
+counted "unlabelled pair(s)" where predict counted rows)."""
 
 from __future__ import annotations
 
@@ -19,3 +20,16 @@ def bare_query_reason(path, translation_column: bool) -> str:
 def bare_query_languages(languages: dict[str, int]) -> str:
     """The bare rows per language, rows of no language (read as 'unk') said as untagged, last."""
     return language_counts(languages, unknown_as="untagged")
+
+
+def rows_said(n: int) -> str:
+    """'1 row', '368 rows'."""
+    return f"{n} row{'' if n == 1 else 's'}"
+
+
+def bare_query_said(path, languages: dict[str, int], translation_column: bool,
+                    model: str) -> str:
+    """The tail of both lines: "on the bare query (ko 15, ...): {model} was trained with
+    translations and {why}"."""
+    return (f"on the bare query ({bare_query_languages(languages)}): {model} was trained with "
+            f"translations and {bare_query_reason(path, translation_column)}")

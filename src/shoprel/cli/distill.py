@@ -42,7 +42,7 @@ from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, unlabeled,
             overwrite, quiet):
     """Train a student run on TEACHER_DIR's out-of-fold probabilities (a run or ensemble)."""
-    from shoprel.cli.bare_query import bare_query_languages, bare_query_reason
+    from shoprel.cli.bare_query import bare_query_said, rows_said
     from shoprel.errors import ConfigError
     from shoprel.training.config import located
     from shoprel.training.distill import distill as run_distill
@@ -68,10 +68,9 @@ def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, 
         click.echo(f"learnt from {unlabeled['rows']} teacher-scored unlabelled pairs"
                    + (f" (left out: {left_text})" if left_text else ""))
         for path, bare in unlabeled.get("bare_query", {}).items():  # said even under --quiet
-            click.echo(f"warning: the teacher scored {bare['pairs']} unlabelled pair(s) of {path}"
-                       f" on the bare query ({bare_query_languages(bare['languages'])}): it was "
-                       "trained with translations and "
-                       f"{bare_query_reason(path, bare['translation_column'])}", err=True)
+            click.echo(f"warning: the teacher scored {rows_said(bare['pairs'])} of {path} "
+                       + bare_query_said(path, bare["languages"], bare["translation_column"],
+                                         "it"), err=True)
     speed = block.get("speed")
     if speed:
         click.echo(f"scoring: teacher {speed['teacher']['pairs_per_second']:.0f} pairs/s, "

@@ -136,15 +136,11 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
 
 def _bare_rows(result, input_file) -> str:
     """The rows scored on their bare query, by language, and why (bare_query.py)."""
-    from shoprel.cli.bare_query import bare_query_languages, bare_query_reason
+    from shoprel.cli.bare_query import bare_query_said, rows_said
 
-    return (f"{result.bare_rows} of {_rows(result.rows)} scored on the bare query "
-            f"({bare_query_languages(result.bare_languages)}): the run was trained with "
-            f"translations and {bare_query_reason(input_file, result.translation_column)}")
-
-
-def _rows(n: int) -> str:
-    return f"{n} row{'' if n == 1 else 's'}"
+    return (f"{result.bare_rows} of {rows_said(result.rows)} scored "
+            + bare_query_said(input_file, result.bare_languages, result.translation_column,
+                              "the run"))
 
 
 def _new_language_rows(new_languages: dict[str, int], translated_only=()) -> str:
@@ -152,20 +148,21 @@ def _new_language_rows(new_languages: dict[str, int], translated_only=()) -> str
     run trained on only as translated rows (augment.translate; `translated_only`) is said as
     such, not as absent; rows of no language (read as 'unk') as untagged, not as rows of a
     language 'unk'."""
+    from shoprel.cli.bare_query import rows_said
     from shoprel.cli.language_counts import by_language, language_counts
     from shoprel.data.validate import UNKNOWN_LANGUAGE
 
     tagged = {lang: n for lang, n in new_languages.items()
               if lang != UNKNOWN_LANGUAGE and lang not in translated_only}
     translated = {lang: n for lang, n in new_languages.items() if lang in translated_only}
-    said = [f"{_rows(sum(counts.values()))} in "
+    said = [f"{rows_said(sum(counts.values()))} in "
             f"{'a language' if len(by_language(counts)) == 1 else 'languages'} {how} "
             f"({language_counts(counts)})"
             for counts, how in ((tagged, "absent from the training file"),
                                 (translated, "the model saw only through translated rows"))
             if counts]
     if UNKNOWN_LANGUAGE in new_languages:
-        said.append(f"{_rows(new_languages[UNKNOWN_LANGUAGE])} with no language tag "
+        said.append(f"{rows_said(new_languages[UNKNOWN_LANGUAGE])} with no language tag "
                     "(the training file had none untagged)")
     return " and ".join(said)
 
