@@ -173,6 +173,25 @@ def test_nested_teacher_removes_the_self_distillation_leak(teachers, tmp_path, m
     np.testing.assert_allclose(seen[3]["soft_label"], seen[3]["id"].map(oof))
 
 
+def constant_fits(monkeypatch) -> list:
+    """Make every nested fit a constant model that records how many augmented rows it was
+    given: the fits do not matter to these tests, only the rows each is given."""
+    from shoprel.training import runner
+
+    augmented = []
+
+    class Constant:
+        def fit(self, rows):
+            augmented.append(rows.stats["augmented"])
+            return self
+
+        def predict_proba(self, rows):
+            return np.full((len(rows), 2), 0.5)
+
+    monkeypatch.setattr(runner, "new_model", lambda config, start_from=None: Constant())
+    return augmented
+
+
 def test_nested_teacher_sends_each_query_to_the_translation_backend_once(
         tmp_path, table_sends, monkeypatch):
     """A teacher trained with augment.translate is refitted k(k-1) times: each refit built its
@@ -182,7 +201,6 @@ def test_nested_teacher_sends_each_query_to_the_translation_backend_once(
     from shoprel.demo import demo_file
     from shoprel.folds.grouped import assign_folds
     from shoprel.training import distill as distill_module
-    from shoprel.training import runner
 
     frame = read_pairs(demo_file("QC"))
     spanish = frame.df.loc[frame.df["language"] == "es", "query"]
@@ -194,17 +212,7 @@ def test_nested_teacher_sends_each_query_to_the_translation_backend_once(
                                 "augment.backend": "table", "augment.table": str(table)})
     monkeypatch.setattr(distill_module, "teacher_specs",
                         lambda teacher, rows: [distill_module.TeacherModel(config, 1.0)])
-    augmented = []
-
-    class Constant:  # the fits do not matter here, only the rows each is given
-        def fit(self, rows):
-            augmented.append(rows.stats["augmented"])
-            return self
-
-        def predict_proba(self, rows):
-            return np.full((len(rows), 2), 0.5)
-
-    monkeypatch.setattr(runner, "new_model", lambda config, start_from=None: Constant())
+    augmented = constant_fits(monkeypatch)
     folds = assign_folds(frame, 3, 42)
     distill_module.nested_teacher(None, frame, folds, progress=False)
     assert len(augmented) == 6 and all(count > 0 for count in augmented)
@@ -219,7 +227,6 @@ def test_nested_teacher_closes_the_translation_caches_it_opens(tmp_path, monkeyp
     from shoprel.demo import demo_file
     from shoprel.folds.grouped import assign_folds
     from shoprel.training import distill as distill_module
-    from shoprel.training import runner
 
     frame = read_pairs(demo_file("QC"))
     spanish = frame.df.loc[frame.df["language"] == "es", "query"].unique()
@@ -232,15 +239,7 @@ def test_nested_teacher_closes_the_translation_caches_it_opens(tmp_path, monkeyp
                                 "augment.cache": str(tmp_path / "tr.sqlite")})
     monkeypatch.setattr(distill_module, "teacher_specs",
                         lambda teacher, rows: [distill_module.TeacherModel(config, 1.0)] * 2)
-
-    class Constant:  # the fits do not matter here
-        def fit(self, rows):
-            return self
-
-        def predict_proba(self, rows):
-            return np.full((len(rows), 2), 0.5)
-
-    monkeypatch.setattr(runner, "new_model", lambda config, start_from=None: Constant())
+    constant_fits(monkeypatch)
     distill_module.nested_teacher(None, frame, assign_folds(frame, 3, 42), progress=False)
     assert len(translation_caches) == 1  # the two models read one cache: one translator
     assert not any(still_open(cache) for cache in translation_caches)
@@ -256,7 +255,6 @@ def test_a_teacher_ensemble_s_members_share_one_translator(tmp_path, table_sends
     from shoprel.demo import demo_file
     from shoprel.folds.grouped import assign_folds
     from shoprel.training import distill as distill_module
-    from shoprel.training import runner
 
     frame = read_pairs(demo_file("QC"))
     spanish = frame.df.loc[frame.df["language"] == "es", "query"].unique()
@@ -273,17 +271,7 @@ def test_a_teacher_ensemble_s_members_share_one_translator(tmp_path, table_sends
                load_config(None, {**SMALL, **cached, "model.params.n_estimators": 20})]
     monkeypatch.setattr(distill_module, "teacher_specs", lambda teacher, rows: [
         distill_module.TeacherModel(config, 1.0) for config in members])
-    augmented = []
-
-    class Constant:  # the fits do not matter here, only the rows each is given
-        def fit(self, rows):
-            augmented.append(rows.stats["augmented"])
-            return self
-
-        def predict_proba(self, rows):
-            return np.full((len(rows), 2), 0.5)
-
-    monkeypatch.setattr(runner, "new_model", lambda config, start_from=None: Constant())
+    augmented = constant_fits(monkeypatch)
     distill_module.nested_teacher(None, frame, assign_folds(frame, 3, 42), progress=False)
     assert len(augmented) == 24 and all(count > 0 for count in augmented)
     # the two members without a cache share one translator, the two with tr.sqlite another:
