@@ -173,6 +173,20 @@ def test_nested_teacher_removes_the_self_distillation_leak(teachers, tmp_path, m
     np.testing.assert_allclose(seen[3]["soft_label"], seen[3]["id"].map(oof))
 
 
+def demo_rows_and_spanish_table(tmp_path):
+    """The demo's QC rows and a translation table taking each Spanish query to 'pt QUERY'."""
+    from shoprel.data.readers import read_pairs
+    from shoprel.demo import demo_file
+
+    frame = read_pairs(demo_file("QC"))
+    spanish = frame.df.loc[frame.df["language"] == "es", "query"].unique()
+    table = tmp_path / "t.jsonl"
+    table.write_text("".join(json.dumps({"text": q, "source": "es", "target": "pt",
+                                         "translation": f"pt {q}"}, ensure_ascii=False) + "\n"
+                             for q in spanish), encoding="utf-8")
+    return frame, table
+
+
 def constant_fits(monkeypatch) -> list:
     """Make every nested fit a constant model that records how many augmented rows it was
     given: the fits do not matter to these tests, only the rows each is given."""
@@ -197,17 +211,11 @@ def test_nested_teacher_sends_each_query_to_the_translation_backend_once(
     """A teacher trained with augment.translate is refitted k(k-1) times: each refit built its
     own translator, so the backend heard every Spanish row of every refit (for 39 distinct
     queries here); each distinct query is now sent once for the whole nested teacher."""
-    from shoprel.data.readers import read_pairs
-    from shoprel.demo import demo_file
     from shoprel.folds.grouped import assign_folds
     from shoprel.training import distill as distill_module
 
-    frame = read_pairs(demo_file("QC"))
+    frame, table = demo_rows_and_spanish_table(tmp_path)
     spanish = frame.df.loc[frame.df["language"] == "es", "query"]
-    table = tmp_path / "t.jsonl"
-    table.write_text("".join(json.dumps({"text": q, "source": "es", "target": "pt",
-                                         "translation": f"pt {q}"}, ensure_ascii=False) + "\n"
-                             for q in spanish.unique()), encoding="utf-8")
     config = load_config(None, {**SMALL, "augment.translate": {"pt": "es"},
                                 "augment.backend": "table", "augment.table": str(table)})
     monkeypatch.setattr(distill_module, "teacher_specs",
@@ -223,17 +231,10 @@ def test_nested_teacher_closes_the_translation_caches_it_opens(tmp_path, monkeyp
                                                                translation_caches):
     """Each teacher model's training side opened augment.cache for the k(k-1) refits and left
     its SQLite connection open until garbage collection; it is closed once they are done."""
-    from shoprel.data.readers import read_pairs
-    from shoprel.demo import demo_file
     from shoprel.folds.grouped import assign_folds
     from shoprel.training import distill as distill_module
 
-    frame = read_pairs(demo_file("QC"))
-    spanish = frame.df.loc[frame.df["language"] == "es", "query"].unique()
-    table = tmp_path / "t.jsonl"
-    table.write_text("".join(json.dumps({"text": q, "source": "es", "target": "pt",
-                                         "translation": f"pt {q}"}, ensure_ascii=False) + "\n"
-                             for q in spanish), encoding="utf-8")
+    frame, table = demo_rows_and_spanish_table(tmp_path)
     config = load_config(None, {**SMALL, "augment.translate": {"pt": "es"},
                                 "augment.backend": "table", "augment.table": str(table),
                                 "augment.cache": str(tmp_path / "tr.sqlite")})
@@ -251,17 +252,11 @@ def test_a_teacher_ensemble_s_members_share_one_translator(tmp_path, table_sends
     members trained with the same augment.translate backend sent every distinct query once
     each; members with one backend (backend, table, model, cache) now share one translator,
     its cache opened once and closed once the refits are done."""
-    from shoprel.data.readers import read_pairs
-    from shoprel.demo import demo_file
     from shoprel.folds.grouped import assign_folds
     from shoprel.training import distill as distill_module
 
-    frame = read_pairs(demo_file("QC"))
+    frame, table = demo_rows_and_spanish_table(tmp_path)
     spanish = frame.df.loc[frame.df["language"] == "es", "query"].unique()
-    table = tmp_path / "t.jsonl"
-    table.write_text("".join(json.dumps({"text": q, "source": "es", "target": "pt",
-                                         "translation": f"pt {q}"}, ensure_ascii=False) + "\n"
-                             for q in spanish), encoding="utf-8")
     augment = {"augment.translate": {"pt": "es"}, "augment.backend": "table",
                "augment.table": str(table)}
     cached = {**augment, "augment.cache": str(tmp_path / "tr.sqlite")}
