@@ -155,3 +155,46 @@ def test_a_share_whose_fold_models_score_every_row_alike_is_marked(qc_demo):
     assert small["constant_folds"] == [0, 1, 2] and small["roc_auc"] == 0.5
     assert half["constant_folds"] == [] == whole["constant_folds"]
     assert half["roc_auc"] > 0.9
+
+
+class NamesItsSteps(LearnsFromEnoughRows):
+    """A fold model whose fit names a step of its own, as the embed family's blocks do."""
+
+    def fit(self, rows):
+        from shoprel.utils.progress import report_step
+
+        report_step("boosters 1/3")
+        return super().fit(rows)
+
+
+def test_the_curve_bar_names_the_step_each_fit_is_at(qc_demo, capsys, tmp_path):
+    """--learning-curve refits every fold at each share under a 'learning curve' bar that said
+    nothing of the fit it waited for (an embed fit is minutes): its line now names the share,
+    the fold and the step, as train's folds bar does; --quiet draws none."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.data.readers import read_pairs
+
+    frame = read_pairs(qc_demo, require_label=True)
+    folds = np.arange(len(frame)) % 2
+    full = 0.3 + 0.4 * frame.labels
+    learning_curve(frame, folds, full, lambda: NamesItsSteps(1), None, [0.5], progress=True)
+    drawn = [line.rstrip() for line in capsys.readouterr().err.replace("\n", "\r").split("\r")]
+    bar = [line for line in drawn if line.startswith("learning curve:")]
+    for fold in (1, 2):  # a narrow line keeps the postfix's end
+        steps = [line.rsplit(f"fold {fold}/2: ", 1)[1][:-1] for line in bar
+                 if f"fold {fold}/2: " in line]
+        assert steps == ["fitting", "boosters 1/3", "scoring held-out rows"], bar
+    assert any(line.endswith(", 50% of fold 1/2: fitting]") for line in bar), bar
+    assert bar[-1].startswith("learning curve: 100%") and "fold" not in bar[-1], bar[-1]
+
+    config = tmp_path / "fast.yaml"
+    config.write_text("model: {family: fast, params: {n_features: 65536, n_estimators: 20}}\n"
+                      "folds: {k: 2}\n")
+    done = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(tmp_path / "run"),
+                                     "--config", str(config), "--learning-curve",
+                                     "--curve-fractions", "0.5", "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert "of fold" not in done.output and "booster" not in done.output
+    assert "learning curve:" not in capsys.readouterr().err

@@ -21,6 +21,7 @@ from shoprel.evaluate.curve_points import constant_folds
 from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics
 from shoprel.models.base import RelevanceModel
 from shoprel.utils.bounds import out_of_range
+from shoprel.utils.progress import report_step, steps_on
 from shoprel.utils.scalars import is_boolean, text_for_number
 
 CURVE_FILE = "learning_curve.json"
@@ -99,11 +100,15 @@ def learning_curve(frame: PairFrame, folds: np.ndarray, full_oof: np.ndarray,
             oof = np.full(len(frame), np.nan)
             rows = 0
             for fold in range(k):
-                train, valid = np.where(folds != fold)[0], np.where(folds == fold)[0]
-                part = subsample(train, fraction, seed + fold)
-                rows += len(part)
-                model = new_model().fit(prepare(frame.take(part)))
-                oof[valid] = model.predict_proba(frame.take(valid))[:, 1]
+                # a fit's steps, as train's folds bar names them (an embed fit takes minutes)
+                with steps_on(bar, f"{fraction:.0%} of fold {fold + 1}/{k}: "):
+                    train, valid = np.where(folds != fold)[0], np.where(folds == fold)[0]
+                    part = subsample(train, fraction, seed + fold)
+                    rows += len(part)
+                    report_step("fitting")
+                    model = new_model().fit(prepare(frame.take(part)))
+                    report_step("scoring held-out rows")
+                    oof[valid] = model.predict_proba(frame.take(valid))[:, 1]
                 bar.update(1)
             points.append(point(labels, folds, oof, fraction, rows / k))
     full_rows = np.mean([np.sum(folds != f) for f in range(k)])
