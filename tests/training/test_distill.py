@@ -688,3 +688,49 @@ def test_a_student_that_differs_from_its_teacher_is_not_refused(teachers, yaml, 
     if teacher == "run" and hard_weight < 1.0:  # the same model, the labels alone: refused
         with pytest.raises(ConfigError, match="the student would be the model of"):
             check_distilled_student_differs(teachers[teacher], config, 1.0)
+
+
+def test_the_nested_teacher_bar_names_the_step_each_refit_is_at(teachers, student_yaml,
+                                                                 tmp_path, monkeypatch, capsys):
+    """distill --nested refits every teacher model k(k-1) times under a 'nested teacher' bar
+    that said nothing of the fit it waited for (an embed refit is minutes): its line now names
+    the two folds left out, the model and its step, as train's folds bar does; --quiet draws
+    none."""
+    from shoprel.data.readers import read_pairs
+    from shoprel.demo import demo_file
+    from shoprel.training import distill as distill_module
+    from shoprel.training import runner
+    from shoprel.utils.progress import report_step
+
+    class NamesItsSteps:
+        def fit(self, rows):
+            report_step("boosters 1/3")
+            return self
+
+        def predict_proba(self, rows):
+            return np.full((len(rows), 2), 0.5)
+
+    frame = read_pairs(demo_file("QC"))
+    config = load_config(None, SMALL)
+    monkeypatch.setattr(distill_module, "teacher_specs",
+                        lambda teacher, rows: [distill_module.TeacherModel(config, 1.0)] * 2)
+    with monkeypatch.context() as patched:
+        patched.setattr(runner, "new_model", lambda config, start_from=None: NamesItsSteps())
+        distill_module.nested_teacher(None, frame, np.arange(len(frame)) % 2, progress=True)
+    drawn = [line.rstrip() for line in capsys.readouterr().err.replace("\n", "\r").split("\r")]
+    bar = [line for line in drawn if line.startswith("nested teacher:")]
+    for g in (2, 1):  # the refit without folds 1 and 2 scores fold 2, the other fold 1
+        for model in (1, 2):  # a narrow line keeps the postfix's end
+            named = f"{g}/2, model {model}/2: "
+            steps = [line.rsplit(named, 1)[1][:-1] for line in bar if named in line]
+            assert steps == ["fitting", "boosters 1/3", "scoring held-out rows"], bar
+    assert any(line.endswith(", without folds 1/2 and 2/2, model 1/2: fitting]")
+               for line in bar), bar
+    assert bar[-1].startswith("nested teacher: 100%") and "folds" not in bar[-1], bar[-1]
+
+    result = CliRunner().invoke(main, ["distill", str(teachers["run"]), "--student",
+                                       str(student_yaml), "--out", str(tmp_path / "s"),
+                                       "--nested", "--speed-rows", "0", "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert "nested teacher" not in result.output and "without folds" not in result.output
+    assert "booster" not in result.output

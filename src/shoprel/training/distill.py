@@ -51,6 +51,7 @@ from shoprel.training.runner import TrainResult, train
 from shoprel.training.unlabeled import BARE, LEFT_OUT, adding, teacher_scored
 from shoprel.utils.bounds import out_of_range
 from shoprel.utils.outputs import check_output_dir, is_written_for
+from shoprel.utils.progress import report_step, steps_on
 
 LEAK_CAVEAT = ("student OOF is optimistic: the teacher OOF probability of a training row came "
                "from a teacher model that saw the student's validation rows (use nested)")
@@ -247,15 +248,21 @@ def nested_teacher(teacher: Teacher, frame: PairFrame, folds: np.ndarray,
         k = int(folds.max()) + 1
         out = {}
         pairs = [(f, g) for f in range(k) for g in range(k) if f != g]
-        for f, g in tqdm(pairs, desc="nested teacher", disable=not progress):
+        bar = tqdm(pairs, desc="nested teacher", disable=not progress)
+        for f, g in bar:
             p = out.setdefault(f, np.full(len(frame), np.nan))
             fit, score = np.flatnonzero((folds != f) & (folds != g)), np.flatnonzero(folds == g)
             total = 0.0
             p[score] = 0.0
-            for spec, side in sides:
-                rows = side(frame.take(fit))
-                model = new_model(spec.config, spec.start_from).fit(rows)
-                p[score] += spec.weight * model.predict_proba(frame.take(score))[:, 1]
+            for i, (spec, side) in enumerate(sides):
+                # each refit's steps, as train's folds bar names a fold's (minutes each)
+                member = f", model {i + 1}/{len(sides)}" if len(sides) > 1 else ""
+                with steps_on(bar, f"without folds {f + 1}/{k} and {g + 1}/{k}{member}: "):
+                    report_step("fitting")
+                    rows = side(frame.take(fit))
+                    model = new_model(spec.config, spec.start_from).fit(rows)
+                    report_step("scoring held-out rows")
+                    p[score] += spec.weight * model.predict_proba(frame.take(score))[:, 1]
                 total += spec.weight
             p[score] /= total
     return out
