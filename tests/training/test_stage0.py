@@ -517,3 +517,32 @@ def test_a_same_task_stage0_sharing_queries_not_pairs_is_fitted_on_and_noted(
         if shared:
             assert said.startswith(f"note: the stage-0 file {stage0.resolve()} holds 8 of "
                                    "the training file's 200 distinct queries: ")
+
+
+def test_the_stage0_fit_draws_a_bar_naming_its_steps(tmp_path, warm_family, qc_demo, qi_demo,
+                                                     monkeypatch, capsys):
+    """A stage-0 fit of the default embed family is minutes after one 'stage 0: fitting ...'
+    line: it now draws a bar of its own whose line names the step the fit is at, as the final
+    fit's does; --quiet draws none."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.utils.progress import report_step
+
+    monkeypatch.setattr(WarmStart, "after_fit", lambda self, frame: report_step("boosters 1/3"))
+    config = load_config(None, {"model.family": warm_family, "stage0.data": str(qi_demo)})
+    runner.fit_stage0(config, tmp_path / "models", progress=True)
+    drawn = [line.rstrip() for line in capsys.readouterr().err.replace("\n", "\r").split("\r")]
+    bar = [line for line in drawn if line.startswith("stage 0 fit (360 rows)")]
+    steps = [line.rsplit(", ", 1)[1][:-1] for line in bar if line.endswith("]")
+             and not line.endswith("it/s]")]
+    assert steps == ["fitting", "boosters 1/3"], bar
+    assert bar[-1].startswith("stage 0 fit (360 rows): 100%") and "boosters" not in bar[-1], bar
+
+    path = tmp_path / "c.yaml"
+    path.write_text(f"model: {{family: {warm_family}}}\nfolds: {{k: 2}}\n"
+                    f"stage0: {{data: {json.dumps(str(qi_demo))}}}\n")
+    done = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(tmp_path / "run"),
+                                     "--config", str(path), "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert "stage 0" not in done.output and "boosters" not in done.output

@@ -239,7 +239,12 @@ def fit_stage0(config: RunConfig, models_dir: Path, progress: bool = True,
     if progress:
         tqdm.write(f"stage 0: fitting {config.model.family} on {len(frame)} "
                    f"{frame.task.value} rows of {stage0.data}", file=sys.stderr)  # with the bars
-    model = new_model(config, params=config.stage0_params()).fit(frame)
+    # a bar of its own, naming the fit's steps as the final fit's does (the same family)
+    with tqdm(total=1, desc=f"stage 0 fit ({len(frame):,} rows)", disable=not progress) as bar:
+        with steps_on(bar):
+            report_step("fitting")
+            model = new_model(config, params=config.stage0_params()).fit(frame)
+        bar.update()
     folder = model.save(models_dir / STAGE0_MODEL)
     info = {"train_file": str(Path(stage0.data).resolve()), "task": frame.task.value,
             "train_rows": len(frame), "train_sha256": sha256,
