@@ -58,3 +58,38 @@ def test_a_truncated_booster_is_shoprel_s_one_line_only(trained_runs, tmp_path, 
     assert line.startswith(f"error: {booster.parent}: cannot load the saved model "
                            "(LightGBMError: ")
     assert "LightGBM" not in capfd.readouterr().err
+
+
+class StepsBar:
+    """Stands for a tqdm bar: the steps it was asked to draw."""
+
+    disable = False
+
+    def __init__(self):
+        self.drawn = []
+
+    def set_postfix_str(self, text: str, refresh: bool = True) -> None:
+        if refresh:
+            self.drawn.append(text)
+
+
+@pytest.mark.parametrize("count", [1, 2])
+def test_the_boosters_name_themselves_and_their_trees_on_the_bar_waiting(bag, count):
+    """One booster (the default n_boosters) reads 'booster, tree 4/8', not 'boosters 1/1';
+    several count themselves ('boosters 2/2, tree 4/8'); the last tree is not named (the
+    booster is done)."""
+    from shoprel.models.boosted import FeatureModelConfig, fit_booster
+    from shoprel.models.targets import Targets
+    from shoprel.utils.progress import steps_on
+
+    _, X = bag
+    y = (X[:, 0] > 0).astype(float)
+    config = FeatureModelConfig(booster={"n_estimators": 8, "n_boosters": count}, n_jobs=1)
+    bar = StepsBar()
+    with steps_on(bar, "fold 1/2: "):
+        fitted = fit_booster(config, X, Targets(y, None, None), [])
+    assert len(fitted.boosters) == count
+    names = ["booster"] if count == 1 else ["boosters 1/2", "boosters 2/2"]
+    assert bar.drawn == [f"fold 1/2: {name}{tree}" for name in names
+                         for tree in ("", ", tree 1/8", ", tree 2/8", ", tree 3/8",
+                                      ", tree 4/8", ", tree 5/8", ", tree 6/8", ", tree 7/8")]
