@@ -412,3 +412,25 @@ def test_an_error_in_a_piped_file_names_the_pipe_or_stdin(tmp_path, gold):
     finally:
         os.dup2(saved, 0)
         os.close(saved)
+
+
+@pytest.mark.parametrize("stdin", ["/dev/fd/0", "/proc/self/fd/0"])
+def test_both_files_from_stdin_by_its_fd_name_is_one_line(tmp_path, gold, stdin):
+    """`-` and /dev/stdin were told apart from /dev/fd/0 and /proc/self/fd/0, the same standard
+    input: `evaluate - /dev/fd/0` read it twice, the second time from its start (a file) or
+    its end (a pipe), and said something else."""
+    from click.testing import CliRunner
+
+    from shoprel.cli.app import main
+
+    saved = os.dup(0)
+    try:
+        with open(_predictions(tmp_path), "rb") as fh:
+            os.dup2(fh.fileno(), 0)
+        done = CliRunner().invoke(main, ["evaluate", "-", stdin])
+    finally:
+        os.dup2(saved, 0)
+        os.close(saved)
+    assert (done.exit_code, done.stderr) == (2, "error: predictions and gold are both standard "
+                                             "input, which is read once: give one of them as a "
+                                             "file\n")

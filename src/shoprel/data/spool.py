@@ -1,6 +1,6 @@
 """An input given as a pipe (`<(zcat rows.jsonl.gz)`, `/dev/stdin`) or compressed (rows.jsonl.gz),
 copied once to a private file, so that a command that reads its input once (predict,
-check-submission's --input) takes it as it takes a file.
+check-submission, evaluate) takes it as it takes a file.
 
 A pipe can be read only once and has no name to tell its format by (/dev/fd/63), while the
 readers open their file by name, tell its format by its suffix, and Parquet's seeks: the copy
@@ -55,7 +55,13 @@ def sniffed_suffix(head: bytes) -> str:
 
 
 # standard input, named as shells and other tools name it: read once, whatever it is
-STDIN = ("-", "/dev/stdin")
+STDIN = ("-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0")
+
+
+def is_stdin(path: str | Path) -> bool:
+    """Whether `path` names standard input, which two inputs of one command cannot both be:
+    it is read once."""
+    return str(path) in STDIN
 
 
 def is_stream(path: Path) -> bool:

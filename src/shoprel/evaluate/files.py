@@ -17,7 +17,7 @@ from shoprel.data.records import (
     missing_column,
     position_label,
 )
-from shoprel.data.spool import STDIN, input_name, readable_input
+from shoprel.data.spool import input_name, is_stdin, readable_input
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field_disagrees
 from shoprel.data.validate import binary_value, checked_id, repeated_id, same_text
 from shoprel.errors import ConfigError, InputError
@@ -90,7 +90,7 @@ def evaluate_files(predictions: str | Path, gold: str | Path,
     Either file may be a pipe, standard input or compressed (rows.jsonl.gz), as predict's
     input: read once into a private copy (data/spool.py), and named as given."""
     predictions, gold = Path(predictions).expanduser(), Path(gold).expanduser()
-    if str(predictions) in STDIN and str(gold) in STDIN:
+    if is_stdin(predictions) and is_stdin(gold):
         raise ConfigError("predictions and gold are both standard input, which is read once: "
                           "give one of them as a file")
     with readable_input(predictions) as predictions_read, readable_input(gold) as gold_read:
