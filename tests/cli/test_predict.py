@@ -200,6 +200,6 @@ def test_an_input_from_a_pipe_is_scored_as_its_file_and_train_says_what_to_do(tr
     refused = CliRunner().invoke(main, ["train", str(pipe), "--out", str(tmp_path / "run")])
     assert refused.exit_code == 2
     assert refused.stderr == (f"error: {pipe}: is a pipe or standard input, which only predict, "
-                              "evaluate and check-submission's --input read: write it to a file "
+                              "evaluate and check-submission read: write it to a file "
                               "first (zcat rows.jsonl.gz > rows.jsonl) and give that file\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["63", "f.jsonl", "p.jsonl"]

@@ -345,19 +345,16 @@ def test_a_file_that_is_no_utf8_text_is_said_as_what_it_is(tmp_path, name, conte
 @pytest.mark.parametrize("name", ["rows.jsonl.gz", "rows.csv.bz2"])
 def test_a_compressed_file_is_named_so_not_an_unknown_type(tmp_path, name):
     """'unknown file type '.gz': use one of .csv, ...' for rows.jsonl.gz, whose format is
-    plain; the reader, index and check-submission's submission all say what to do (predict
-    and check-submission's --input read one: tests/data/test_spool.py)."""
-    from shoprel.data.submission import check_submission
+    plain; the reader and index say what to do (predict, evaluate and check-submission read
+    one: tests/data/test_spool.py)."""
     from shoprel.predict.index import iter_targets
 
     path = tmp_path / name
     path.write_bytes(gzip.compress(ROW.encode()))
-    (tmp_path / "input.jsonl").write_text(ROW)
     suffix = path.suffix
     said = (f"{path}: is compressed ({suffix}), which only predict, evaluate and "
-            "check-submission's --input read; decompress it first")
-    for read in (read_pairs, lambda p: list(iter_targets(p, Task.QC)),
-                 lambda p: check_submission(p, path.with_name("input.jsonl"))):
+            "check-submission read; decompress it first")
+    for read in (read_pairs, lambda p: list(iter_targets(p, Task.QC))):
         with pytest.raises(InputError) as info:
             read(path)
         assert str(info.value).startswith(said), str(info.value)

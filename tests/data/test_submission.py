@@ -421,3 +421,66 @@ def test_a_submission_checked_against_itself_is_refused(files):
                                      f"against ({given}), which it always matches; give the "
                                      "file the submission answers")
     assert check_submission(submission, source).ok  # against the file it answers
+
+
+def _stdin_from(path):
+    """Standard input (fd 0, which `-` and /dev/stdin are read from) pointed at `path`, as
+    `shoprel ... - < path` gives it; returns the saved fd to put back."""
+    import os
+
+    saved = os.dup(0)
+    with open(path, "rb") as fh:
+        os.dup2(fh.fileno(), 0)
+    return saved
+
+
+def _stdin_back(saved):
+    import os
+
+    os.dup2(saved, 0)
+    os.close(saved)
+
+
+def test_a_piped_or_compressed_submission_is_checked_as_its_file(files, tmp_path):
+    """`zcat sub.jsonl.gz | shoprel check-submission - --input test.jsonl` and a sub.jsonl.gz
+    were refused ('is compressed (.gz), which only predict, evaluate and check-submission's
+    --input read') while --input read both: the submission is now read the same way, and a
+    problem in it names it as given (`-` as stdin)."""
+    import gzip
+
+    from click.testing import CliRunner
+
+    from shoprel.cli.app import main
+
+    _, source, good = files
+    packed = tmp_path / "s.jsonl.gz"
+    packed.write_bytes(gzip.compress(_write(tmp_path / "s.jsonl", good).read_bytes()))
+    done = CliRunner().invoke(main, ["check-submission", str(packed), "--input", str(source)])
+    assert (done.exit_code, done.stdout) == (0, f"ok: 3 rows match {source}\n")
+    good[1]["prediction"] = 2
+    packed.write_bytes(gzip.compress(_write(tmp_path / "s.jsonl", good).read_bytes()))
+    saved = _stdin_from(packed)
+    try:
+        found = CliRunner().invoke(main, ["check-submission", "-", "--input", str(source)])
+    finally:
+        _stdin_back(saved)
+    assert found.exit_code == 1
+    assert found.stderr.startswith("stdin, line 2, field 'prediction': ")
+
+
+@pytest.mark.parametrize("stdin", ["/dev/stdin", "/dev/fd/0", "/proc/self/fd/0"])
+def test_submission_and_input_both_from_stdin_is_one_line(files, tmp_path, stdin):
+    """Standard input is read once: given as both files, the second read found it spent."""
+    from click.testing import CliRunner
+
+    from shoprel.cli.app import main
+
+    _, source, good = files
+    saved = _stdin_from(_write(tmp_path / "s.jsonl", good))
+    try:
+        done = CliRunner().invoke(main, ["check-submission", "-", "--input", stdin])
+    finally:
+        _stdin_back(saved)
+    assert (done.exit_code, done.stderr) == (2, "error: the submission and --input are both "
+                                             "standard input, which is read once: give one of "
+                                             "them as a file\n")

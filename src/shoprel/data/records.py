@@ -124,9 +124,9 @@ def require_config_file(key: str, path: Path) -> None:
 
 
 # a pipe given as an input where the command needs a file (train records its file, which noise
-# and distill read again): predict, evaluate and check-submission's input copy one (spool.py)
-PIPE = ("is a pipe or standard input, which only predict, evaluate and check-submission's "
-        "--input read: write it to a file first (zcat rows.jsonl.gz > rows.jsonl) and give that "
+# and distill read again): predict, evaluate and check-submission copy one (spool.py)
+PIPE = ("is a pipe or standard input, which only predict, evaluate and check-submission "
+        "read: write it to a file first (zcat rows.jsonl.gz > rows.jsonl) and give that "
         "file")
 
 
@@ -222,7 +222,7 @@ def not_compressed(path: Path) -> None:
     only the commands that read their input once decompress one (spool.py)."""
     suffix = path.suffix.lower()
     if suffix in COMPRESSED:
-        readers = ("which only predict, evaluate and check-submission's --input read"
+        readers = ("which only predict, evaluate and check-submission read"
                    if suffix in DECOMPRESSED else "which shoprel does not read")
         raise InputError(f"is compressed ({suffix}), {readers}; decompress it first "
                          f"({COMPRESSED[suffix]}) and give the file inside", path=path)

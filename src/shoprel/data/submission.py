@@ -18,10 +18,10 @@ from shoprel.data.records import (
     position_label,
     require_file,
 )
-from shoprel.data.spool import readable_input
+from shoprel.data.spool import input_name, is_stdin, readable_input
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field_disagrees
 from shoprel.data.validate import RecordValidator, checked_id, repeated_id, same_text
-from shoprel.errors import InputError
+from shoprel.errors import ConfigError, InputError
 from shoprel.utils.outputs import same_file
 
 MAX_PROBLEMS = 20
@@ -117,10 +117,25 @@ def _check_not_itself(submission: Path, input_file: Path) -> None:
 
 def check_submission(submission: str | Path, input_file: str | Path,
                      task: str | None = None) -> SubmissionCheck:
-    """Every problem found (up to a limit), each naming the submission's line and field."""
+    """Every problem found (up to a limit), each naming the submission's line and field.
+
+    Either file may be a pipe, standard input or compressed (`zcat sub.jsonl.gz | shoprel
+    check-submission - --input test.jsonl`), read once into a private copy (data/spool.py)."""
     submission, input_file = Path(submission).expanduser(), Path(input_file).expanduser()
+    if is_stdin(submission) and is_stdin(input_file):
+        raise ConfigError("the submission and --input are both standard input, which is read "
+                          "once: give one of them as a file")
     with readable_input(input_file) as source:  # `<(zcat test.jsonl.gz)`, as predict takes it
-        given, input_typed = _read_input(source, task), typed_format(source)
+        given = _read_input(source, task), typed_format(source)
+    with readable_input(submission) as read:
+        return _checked(read, submission, input_file, given)
+
+
+def _checked(submission: Path, given_as: Path, input_file: Path,
+             given: tuple[_Input, bool]) -> SubmissionCheck:
+    """check_submission on a readable submission (a pipe's copy), its problems naming it
+    `given_as` (`-` as stdin), as the user named it."""
+    (given, input_typed), shown = given, Path(input_name(given_as))
     expected, input_task = given.ids, given.task
     require_file(submission)
     not_compressed(submission)  # named .gz: said so, not 'unknown file type'
@@ -128,7 +143,7 @@ def check_submission(submission: str | Path, input_file: str | Path,
     # ids are then compared as written too ("5188" is not 5188 to such a grader), where the
     # input says how it wrote them (a CSV input does not); else as text ("7" is not "007")
     as_written = typed and input_typed
-    check = SubmissionCheck(submission, input_file, expected_rows=len(expected))
+    check = SubmissionCheck(shown, input_file, expected_rows=len(expected))
     seen: dict = {}  # id -> the line it is first met on
     known = set(expected)
     has_probability, without_probability = False, 0
@@ -137,9 +152,9 @@ def check_submission(submission: str | Path, input_file: str | Path,
     for index, (line, record) in enumerate(iter_records(submission)):
         if index == 0:
             _first_row_checks(submission, line, record, input_task)
-            _check_not_itself(submission, input_file)
+            _check_not_itself(given_as, input_file)
         check.rows += 1
-        where = f"{submission}, {label} {line}"
+        where = f"{shown}, {label} {line}"
         row_id = _usable_id(check, where, record)
         repeated = None if row_id is None else repeated_id(seen, row_id, line, label)
         if repeated:  # an unusable id is said above
@@ -181,21 +196,22 @@ def check_submission(submission: str | Path, input_file: str | Path,
             if (problem := probability_problem(record["probability"], typed)) is not None:
                 check.add(f"{where}, field 'probability': {problem}")
     if has_probability:
-        _missing_probabilities(check, first_without, without_probability)
+        _missing_probabilities(check, first_without, without_probability, label)
     if check.rows != len(expected):
-        check.add(f"{submission}: {check.rows} rows, but {input_file} has {len(expected)}")
+        check.add(f"{shown}: {check.rows} rows, but {input_file} has {len(expected)}")
     missing = set(expected) - seen.keys()
     if missing:
         sample = ", ".join(repr(i) for i in sorted(missing, key=str)[:5])
-        check.add(f"{submission}: {len(missing)} input id(s) have no prediction, e.g. {sample}")
+        check.add(f"{shown}: {len(missing)} input id(s) have no prediction, e.g. {sample}")
     return check
 
 
-def _missing_probabilities(check: SubmissionCheck, lines: list[int], count: int) -> None:
+def _missing_probabilities(check: SubmissionCheck, lines: list[int], count: int,
+                           label: str) -> None:
     """Rows without the probability other rows carry (`lines`: the first of `count`):
     `evaluate` refuses such a file (its ROC-AUC needs every row's), so an "ok" here would be
     undone there."""
     for line in lines:
-        check.add(f"{check.submission}, {position_label(check.submission)} {line}, field "
+        check.add(f"{check.submission}, {label} {line}, field "
                   "'probability': missing, but other rows have one")
     check.more_problems += count - len(lines)  # `lines` alone fill the problems shown
