@@ -156,6 +156,21 @@ def input_name(path: str | Path) -> str:
     return "stdin" if str(path) == "-" else str(path)
 
 
+def _not_misnamed_gzip(path: Path) -> None:
+    """A file of gzip bytes named as plain (rows.jsonl) is refused, as the readers refuse it,
+    but told the name these commands read it by: no gzip stream is UTF-8 text (0x8b starts no
+    character), so its first bytes say it. bzip2's 'BZh1' can start a CSV header: left be."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(2)
+    except OSError:
+        return  # the reader names what is wrong with it
+    if head == b"\x1f\x8b":
+        raise InputError(f"is gzip-compressed, not text; name it {path.name}.gz, which predict, "
+                         "evaluate and check-submission read, or decompress it first (gunzip "
+                         "-k) and give the file inside", path=path)
+
+
 @contextmanager
 def readable_input(path: str | Path) -> Iterator[Path]:
     """`path` itself, or for a pipe, standard input or a compressed file (.gz, .bz2, .xz) a
@@ -165,6 +180,8 @@ def readable_input(path: str | Path) -> Iterator[Path]:
     path = Path(path).expanduser()
     compressed = is_decompressed(path)
     if not (compressed or is_stream(path)):
+        if path.is_file():
+            _not_misnamed_gzip(path)
         yield path
         return
     shown = input_name(path)
