@@ -24,7 +24,7 @@ from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
 from shoprel.data.formats import FORMATS
-from shoprel.errors import InputError, one_line_reason
+from shoprel.errors import ConfigError, InputError, one_line_reason
 
 # how much of a pipe is looked at to tell its format: a header line, or a JSON line's start
 SNIFF_BYTES = 1 << 16
@@ -64,12 +64,20 @@ def is_stdin(path: str | Path) -> bool:
     return str(path) in STDIN
 
 
+def one_from_stdin(first: Path, second: Path, both_named: str) -> None:
+    """Refuse two inputs of one command both given as standard input (`both_named`: how the
+    message names the pair), which can be read only once."""
+    if is_stdin(first) and is_stdin(second):
+        raise ConfigError(f"{both_named} are both standard input, which is read once: give one "
+                          "of them as a file")
+
+
 def is_stream(path: Path) -> bool:
     """Whether `path` is read once from start to end: a pipe, or standard input (`-`,
     /dev/stdin, /dev/fd/N), which a shell may have pointed at a file of no suffix."""
     if is_pipe(path):
         return True
-    named = str(path) in STDIN or str(path.parent) in ("/dev/fd", "/proc/self/fd")
+    named = is_stdin(path) or str(path.parent) in ("/dev/fd", "/proc/self/fd")
     return named and path.suffix.lower() not in FORMATS
 
 
@@ -165,7 +173,7 @@ def _not_misnamed_gzip(path: Path) -> None:
             head = fh.read(2)
     except OSError:
         return  # the reader names what is wrong with it
-    if head == b"\x1f\x8b":
+    if magic_compression(head) == ".gz":
         raise InputError(f"is gzip-compressed, not text; name it {path.name}.gz, which predict, "
                          "evaluate and check-submission read, or decompress it first (gunzip "
                          "-k) and give the file inside", path=path)

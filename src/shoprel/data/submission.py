@@ -18,10 +18,10 @@ from shoprel.data.records import (
     position_label,
     require_file,
 )
-from shoprel.data.spool import input_name, is_stdin, readable_input
+from shoprel.data.spool import input_name, one_from_stdin, readable_input
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field_disagrees
 from shoprel.data.validate import RecordValidator, checked_id, repeated_id, same_text
-from shoprel.errors import ConfigError, InputError
+from shoprel.errors import InputError
 from shoprel.utils.outputs import same_file
 
 MAX_PROBLEMS = 20
@@ -122,9 +122,7 @@ def check_submission(submission: str | Path, input_file: str | Path,
     Either file may be a pipe, standard input or compressed (`zcat sub.jsonl.gz | shoprel
     check-submission - --input test.jsonl`), read once into a private copy (data/spool.py)."""
     submission, input_file = Path(submission).expanduser(), Path(input_file).expanduser()
-    if is_stdin(submission) and is_stdin(input_file):
-        raise ConfigError("the submission and --input are both standard input, which is read "
-                          "once: give one of them as a file")
+    one_from_stdin(submission, input_file, "the submission and --input")
     with readable_input(input_file) as source:  # `<(zcat test.jsonl.gz)`, as predict takes it
         given = _read_input(source, task), typed_format(source)
     with readable_input(submission) as read:

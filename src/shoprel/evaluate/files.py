@@ -17,10 +17,10 @@ from shoprel.data.records import (
     missing_column,
     position_label,
 )
-from shoprel.data.spool import input_name, is_stdin, readable_input
+from shoprel.data.spool import input_name, one_from_stdin, readable_input
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field_disagrees
 from shoprel.data.validate import binary_value, checked_id, repeated_id, same_text
-from shoprel.errors import ConfigError, InputError
+from shoprel.errors import InputError
 from shoprel.evaluate.run_metrics import scored_metrics
 
 
@@ -90,9 +90,7 @@ def evaluate_files(predictions: str | Path, gold: str | Path,
     Either file may be a pipe, standard input or compressed (rows.jsonl.gz), as predict's
     input: read once into a private copy (data/spool.py), and named as given."""
     predictions, gold = Path(predictions).expanduser(), Path(gold).expanduser()
-    if is_stdin(predictions) and is_stdin(gold):
-        raise ConfigError("predictions and gold are both standard input, which is read once: "
-                          "give one of them as a file")
+    one_from_stdin(predictions, gold, "predictions and gold")
     with readable_input(predictions) as predictions_read, readable_input(gold) as gold_read:
         return _evaluated(predictions_read, gold_read, task,
                           given=(input_name(predictions), input_name(gold)))
