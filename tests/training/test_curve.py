@@ -95,19 +95,27 @@ def test_run_keeps_a_learning_curve(tmp_path, qc_demo):
     assert '<section id="learning-curve">' in report and "Learning curve: out-of-fold" in report
 
 
-def test_train_prints_the_curve_and_says_its_f1_is_not_the_runs(tmp_path, qc_demo):
-    """The 100% point printed 'F1 0.8171' under a table whose overall F1 was 0.8129 (nested),
-    with nothing saying why; each point's F1 is now labelled as cut at its own best threshold."""
+def quiet_curve_train(data, tmp_path, n_estimators: int, k: int):
+    """`shoprel train DATA --learning-curve --curve-fractions 0.5 --quiet` of a small fast
+    model through the CLI, into tmp_path/run."""
     from click.testing import CliRunner
 
     from shoprel.cli import main
 
     config = tmp_path / "fast.yaml"
-    config.write_text("model: {family: fast, params: {n_features: 65536, n_estimators: 60}}\n"
-                      "folds: {k: 3}\n")
-    done = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(tmp_path / "run"),
+    config.write_text("model: {family: fast, params: {n_features: 65536, "
+                      f"n_estimators: {n_estimators}}}}}\nfolds: {{k: {k}}}\n")
+    return CliRunner().invoke(main, ["train", str(data), "--out", str(tmp_path / "run"),
                                      "--config", str(config), "--learning-curve",
                                      "--curve-fractions", "0.5", "--quiet"])
+
+
+def test_train_prints_the_curve_and_says_its_f1_is_not_the_runs(tmp_path, qc_demo):
+    """The 100% point printed 'F1 0.8171' under a table whose overall F1 was 0.8129 (nested),
+    with nothing saying why; each point's F1 is now labelled as cut at its own best threshold."""
+
+
+    done = quiet_curve_train(qc_demo, tmp_path, n_estimators=60, k=3)
     assert done.exit_code == 0, done.output
     summary = done.output.splitlines()[0]
     assert re.fullmatch(r"task QC  rows \d+  threshold [\d.]+  cv [\d.]+s  run [\d.]+s \("
@@ -171,9 +179,7 @@ def test_the_curve_bar_names_the_step_each_fit_is_at(qc_demo, capsys, tmp_path):
     """--learning-curve refits every fold at each share under a 'learning curve' bar that said
     nothing of the fit it waited for (an embed fit is minutes): its line now names the share,
     the fold and the step, as train's folds bar does; --quiet draws none."""
-    from click.testing import CliRunner
 
-    from shoprel.cli import main
     from shoprel.data.readers import read_pairs
 
     frame = read_pairs(qc_demo, require_label=True)
@@ -189,12 +195,7 @@ def test_the_curve_bar_names_the_step_each_fit_is_at(qc_demo, capsys, tmp_path):
     assert any(line.endswith(", 50% of fold 1/2: fitting]") for line in bar), bar
     assert bar[-1].startswith("learning curve: 100%") and "fold" not in bar[-1], bar[-1]
 
-    config = tmp_path / "fast.yaml"
-    config.write_text("model: {family: fast, params: {n_features: 65536, n_estimators: 20}}\n"
-                      "folds: {k: 2}\n")
-    done = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(tmp_path / "run"),
-                                     "--config", str(config), "--learning-curve",
-                                     "--curve-fractions", "0.5", "--quiet"])
+    done = quiet_curve_train(qc_demo, tmp_path, n_estimators=20, k=2)
     assert done.exit_code == 0, done.output
     assert "of fold" not in done.output and "booster" not in done.output
     assert "learning curve:" not in capsys.readouterr().err
