@@ -107,6 +107,17 @@ def training_sides(configs: list[RunConfig], progress: bool = True,
                for config in configs]
 
 
+@contextlib.contextmanager
+def one_fit_bar(desc: str, progress: bool):
+    """A bar of one step for one long fit (the final fit, stage 0), naming the step the fit is
+    at as the folds' bar names a fold's (steps_on), counted done when the block ends."""
+    with tqdm(total=1, desc=desc, disable=not progress) as bar:
+        with steps_on(bar):
+            report_step("fitting")
+            yield
+        bar.update()
+
+
 def side_translator(config: RunConfig, progress: bool = True):
     """augment.translate's backend (behind augment.cache), for one run; close() it when done."""
     from shoprel.augment.asked_once import AskedOnce
@@ -240,11 +251,8 @@ def fit_stage0(config: RunConfig, models_dir: Path, progress: bool = True,
         tqdm.write(f"stage 0: fitting {config.model.family} on {len(frame)} "
                    f"{frame.task.value} rows of {stage0.data}", file=sys.stderr)  # with the bars
     # a bar of its own, naming the fit's steps as the final fit's does (the same family)
-    with tqdm(total=1, desc=f"stage 0 fit ({len(frame):,} rows)", disable=not progress) as bar:
-        with steps_on(bar):
-            report_step("fitting")
-            model = new_model(config, params=config.stage0_params()).fit(frame)
-        bar.update()
+    with one_fit_bar(f"stage 0 fit ({len(frame):,} rows)", progress):
+        model = new_model(config, params=config.stage0_params()).fit(frame)
     folder = model.save(models_dir / STAGE0_MODEL)
     info = {"train_file": str(Path(stage0.data).resolve()), "task": frame.task.value,
             "train_rows": len(frame), "train_sha256": sha256,
@@ -432,12 +440,9 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
             before_fits()
             # a bar of one step: after the folds' bar, the final fit (on all rows, so often
             # the longest single fit) was minutes without a word of what ran
-            with tqdm(total=1, desc=f"{frame.task.value} final fit ({len(final_rows):,} rows)",
-                      disable=not progress) as bar:
-                with steps_on(bar):  # its steps, as the folds' bar names a fold's
-                    report_step("fitting")
-                    model = new_model(config, stage0_dir).fit(final_rows)
-                bar.update()
+            with one_fit_bar(f"{frame.task.value} final fit ({len(final_rows):,} rows)",
+                             progress):
+                model = new_model(config, stage0_dir).fit(final_rows)
             model.save(models_dir / runs.FULL_MODEL)
             fits.append(training_record(model, "final"))
         final_seconds = time.perf_counter() - started
