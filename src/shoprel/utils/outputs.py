@@ -392,9 +392,8 @@ def _foreign_message(folder: Path, foreign: set[str]) -> str:
         return (f"{folder}: holds {name}, a lock file shoprel cannot tell for its own ({words}); "
                 "--overwrite would delete it: delete it if nothing uses it, or choose another "
                 "folder")
-    names = sorted(foreign)
-    shown = ", ".join(name + (f" (a lock file: {locks[name]})" if name in locks else "")
-                      for name in names[:5]) + (" ..." if len(names) > 5 else "")
+    shown = few_names(foreign, lambda name: name + (f" (a lock file: {locks[name]})"
+                                                    if name in locks else ""))
     return (f"{folder}: holds {shown}, which shoprel did not write there; --overwrite would "
             "delete it: move it away or choose another folder")
 
@@ -420,10 +419,11 @@ def _not_legacy(entries: set[str], legacy_entries: LegacyEntries) -> set[str]:
     return entries - legacy_entries
 
 
-def few_names(names: Iterable[str]) -> str:
-    """The first five names, sorted, for a one-line message about what a folder holds."""
+def few_names(names: Iterable[str], said=str) -> str:
+    """The first five names, sorted, for a one-line message about what a folder holds; each
+    written as `said` gives it (a name with a note beside it)."""
     names = sorted(names)
-    return ", ".join(names[:5]) + (" ..." if len(names) > 5 else "")
+    return ", ".join(map(said, names[:5])) + (" ..." if len(names) > 5 else "")
 
 
 def _tree(folder: Path) -> list[str]:
