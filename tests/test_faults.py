@@ -467,9 +467,9 @@ CASES = [
         "bad.csv, line 1: the header is one column"),
     Case("UTF-16 CSV", _raw_train("id,origin_query\r\n1,a\r\n".encode("utf-16"), name="bad.csv"),
          "bad.csv: is UTF-16 text"),
-    Case("gzip-compressed JSON lines", _raw_train(gzip.compress(b'{"id": 1}\n'),
-                                                  name="bad.jsonl.gz"),
-         "bad.jsonl.gz: is compressed (.gz)"),
+    Case("gzip-compressed JSON lines cut short", _raw_train(
+        gzip.compress(demo_file("QC").read_bytes())[:4000], name="bad.jsonl.gz"),
+        "bad.jsonl.gz: cannot be decompressed as .gz (EOFError: "),
     Case("JSON lines with a comma after each object", _raw_train(b'{"id": 1},\n{"id": 2},\n'),
          "bad.jsonl, line 1: malformed JSON: Extra data at column 10: a comma after the object"),
     Case("Parquet cell holding a list", _parquet_with_list, "bad.parquet, row 1, field "

@@ -201,5 +201,6 @@ def test_an_input_from_a_pipe_is_scored_as_its_file_and_train_says_what_to_do(tr
     assert refused.exit_code == 2
     assert refused.stderr == (f"error: {pipe}: is a pipe or standard input, which only predict, "
                               "evaluate and check-submission read: write it to a file "
-                              "first (zcat rows.jsonl.gz > rows.jsonl) and give that file\n")
+                              "first and give that file (a .gz, .bz2 or .xz file is read as "
+                              "it is)\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["63", "f.jsonl", "p.jsonl"]

@@ -137,3 +137,36 @@ def test_an_embed_train_names_its_encoder_in_the_busy_machine_note(tmp_path, mon
     assert ("note: this machine's load is 40.0 on 2 cores; LightGBM and the text encoder, each "
             "with 2 threads, run several times slower when their cores are taken: ") \
         in done.stderr
+
+
+def test_a_compressed_training_file_trains_and_stays_protected(tmp_path):
+    """`shoprel train rows.jsonl.gz` said 'is compressed (.gz), which only predict, evaluate and
+    check-submission read': it trains as rows.jsonl does, and the run's recorded file is read
+    by later commands and stays no output of theirs, even with --overwrite."""
+    import gzip
+
+    lines = demo_file("QC").read_bytes().splitlines(keepends=True)[:60]
+    packed = tmp_path / "d.jsonl.gz"
+    packed.write_bytes(gzip.compress(b"".join(lines)))
+    config = tmp_path / "c.yaml"
+    config.write_text("model: {family: fast, params: {n_features: 4096, n_estimators: 10, "
+                      "n_jobs: 1}}\nfolds: {k: 2}\n")
+    run = tmp_path / "run"
+    done = CliRunner().invoke(main, ["train", str(packed), "--out", str(run), "--config",
+                                     str(config), "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert done.stdout.startswith("task QC  rows 60  ")
+    metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["data"]["train_file"] == str(packed)
+    before = packed.read_bytes()
+    refused = CliRunner().invoke(main, ["noise", str(run), "--out", str(packed), "--overwrite"])
+    assert (refused.exit_code, refused.stderr) == (2, f"error: {packed}: is the input file "
+                                                      f"{packed}; writing it would destroy the "
+                                                      "input, choose another output\n")
+    assert packed.read_bytes() == before
+    scored = CliRunner().invoke(main, ["predict", str(run), str(packed), "--out",
+                                       str(tmp_path / "p.jsonl"), "--quiet"])
+    assert scored.exit_code == 0, scored.output
+    ids = [json.loads(line)["id"] for line in lines]
+    assert [json.loads(line)["id"] for line in
+            (tmp_path / "p.jsonl").read_text(encoding="utf-8").splitlines()] == ids

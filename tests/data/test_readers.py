@@ -327,7 +327,8 @@ ROW = '{"id": 1, "origin_query": "a", "category_path": "x", "label": 1}\n'
 
 @pytest.mark.parametrize(("name", "content", "said"), [
     ("rows.jsonl", gzip.compress(ROW.encode()),
-     "rows.jsonl: is gzip-compressed, not text; decompress it first (gunzip -k)"),
+     "rows.jsonl: is gzip-compressed, not text; name it rows.jsonl.gz, or decompress it first "
+     "(gunzip -k)"),
     ("rows.csv", ("id,origin_query\r\n1,a\r\n").encode("utf-16"),
      "rows.csv: is UTF-16 text (a spreadsheet's 'Unicode text'); save it as UTF-8"),
     ("rows.csv", b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb5U8\xa3",
@@ -342,18 +343,17 @@ def test_a_file_that_is_no_utf8_text_is_said_as_what_it_is(tmp_path, name, conte
     assert said in _error(tmp_path, name, content)
 
 
-@pytest.mark.parametrize("name", ["rows.jsonl.gz", "rows.csv.bz2"])
+@pytest.mark.parametrize("name", ["rows.jsonl.zst", "rows.csv.zip"])
 def test_a_compressed_file_is_named_so_not_an_unknown_type(tmp_path, name):
-    """'unknown file type '.gz': use one of .csv, ...' for rows.jsonl.gz, whose format is
-    plain; the reader and index say what to do (predict, evaluate and check-submission read
-    one: tests/data/test_spool.py)."""
+    """'unknown file type '.zst': use one of .csv, ...' for rows.jsonl.zst, whose format is
+    plain; the reader and index say what to do (a .gz, .bz2 or .xz file is read:
+    tests/data/test_compression.py)."""
     from shoprel.predict.index import iter_targets
 
     path = tmp_path / name
     path.write_bytes(gzip.compress(ROW.encode()))
     suffix = path.suffix
-    said = (f"{path}: is compressed ({suffix}), which only predict, evaluate and "
-            "check-submission read; decompress it first")
+    said = f"{path}: is compressed ({suffix}), which shoprel does not read; decompress it first"
     for read in (read_pairs, lambda p: list(iter_targets(p, Task.QC))):
         with pytest.raises(InputError) as info:
             read(path)

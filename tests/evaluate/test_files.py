@@ -438,8 +438,8 @@ def test_both_files_from_stdin_by_its_fd_name_is_one_line(tmp_path, gold, stdin)
 
 def test_a_gzip_file_named_as_plain_is_told_the_name_evaluate_reads(tmp_path, gold):
     """gold.jsonl holding gzip bytes said 'is gzip-compressed, not text; decompress it first',
-    though evaluate reads gold.jsonl.gz: still refused, the way out named (`evaluate` reads
-    what `predict` and `check-submission` read, through data/spool.py)."""
+    though evaluate reads gold.jsonl.gz: still refused, the way out named (every reader reads
+    a .gz file: data/compression.py)."""
     from click.testing import CliRunner
 
     from shoprel.cli.app import main
@@ -447,8 +447,7 @@ def test_a_gzip_file_named_as_plain_is_told_the_name_evaluate_reads(tmp_path, go
     gold.write_bytes(gzip.compress(gold.read_bytes()))
     done = CliRunner().invoke(main, ["evaluate", str(_predictions(tmp_path)), str(gold)])
     assert (done.exit_code, done.stderr) == (2, f"error: {gold}: is gzip-compressed, not text; "
-                                             f"name it {gold.name}.gz, which predict, evaluate "
-                                             "and check-submission read, or decompress it first "
+                                             f"name it {gold.name}.gz, or decompress it first "
                                              "(gunzip -k) and give the file inside\n")
     gold.rename(tmp_path / f"{gold.name}.gz")
     done = CliRunner().invoke(main, ["evaluate", str(_predictions(tmp_path)),

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shoprel.data.column_plan import ColumnPlan
-from shoprel.data.formats import file_format
+from shoprel.data.formats import output_format
 from shoprel.data.frame import PairFrame
 from shoprel.data.records import iter_records, parquet_types
 from shoprel.data.tasks import Task
@@ -144,7 +144,7 @@ def rewrite_in_chunks(input_path: str | Path, output_path: str | Path, added: di
     check_chunk_rows(chunk_rows)
     with locked_output(input_path, output_path, overwrite) as out:
         checked = check_rows(input_path, added)
-        if file_format(out) == "parquet":
+        if output_format(out) == "parquet":
             checked.columns.arrow_schema()
         yield Rewrite(Path(input_path).expanduser(), out, checked, chunk_rows, overwrite)
 

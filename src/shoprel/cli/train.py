@@ -54,7 +54,10 @@ from shoprel.training.defaults import FOLDS_MAX, FOLDS_MIN
               "warnings still print.")
 def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve_fractions,
           student, quiet):
-    """Cross-validate, tune the threshold, fit the final model and write a run directory."""
+    """Cross-validate, tune the threshold, fit the final model and write a run directory.
+
+    TRAIN_FILE is JSON lines, CSV, TSV or Parquet by its suffix; a text one may be compressed
+    (train.jsonl.gz, .bz2, .xz), as every command's input file may."""
     from shoprel.data.empty_texts import empty_texts_note
     from shoprel.errors import ConfigError
     from shoprel.models.base import config_class

@@ -1,9 +1,12 @@
-"""File formats by extension: JSON lines (the competition's .txt), CSV, TSV, Parquet."""
+"""File formats by extension: JSON lines (the competition's .txt), CSV, TSV, Parquet; an input's
+text format may be compressed (rows.jsonl.gz: data/compression.py), named by the suffix before
+the compression's."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from shoprel.data.compression import COMPRESSIONS, DECOMPRESS, UNREAD, compression_of
 from shoprel.errors import InputError
 
 JSONL_SUFFIXES = {".jsonl", ".json", ".txt", ".ndjson"}
@@ -26,15 +29,55 @@ def formats_described() -> str:
                      for fmt, names in suffixes.items())
 
 
+def format_suffix(path: str | Path) -> str:
+    """The suffix naming a file's format: its last, or the one before a compression's
+    (rows.jsonl.gz's .jsonl)."""
+    path = Path(path)
+    return Path(path.stem).suffix.lower() if compression_of(path) else path.suffix.lower()
+
+
 def file_format(path: str | Path) -> str:
-    if Path(path).is_dir():
+    """The format an input is read as, by its name: a text format may be compressed
+    (rows.csv.gz), read as the file inside; a compressed Parquet file, or a compressed name
+    that says no format (rows.gz), is refused, as a compression shoprel does not open is."""
+    path = Path(path)
+    if path.is_dir():
         raise InputError("is a folder; give a file", path=path)
-    suffix = Path(path).suffix.lower()
-    try:
-        return FORMATS[suffix]
-    except KeyError:
+    suffix, compression = path.suffix.lower(), compression_of(path)
+    if suffix in UNREAD:
+        raise InputError(f"is compressed ({suffix}), which shoprel does not read; decompress it "
+                         f"first ({UNREAD[suffix]}) and give the file inside", path=path)
+    inner = format_suffix(path)
+    fmt = FORMATS.get(inner)
+    if compression and fmt == "parquet":
+        raise InputError(f"is compressed Parquet ({inner}{compression}); Parquet compresses its "
+                         f"own columns: decompress it ({DECOMPRESS[compression]}) and give the "
+                         "file inside", path=path)
+    if compression and fmt is None:
+        named = Path(path.stem).stem
+        raise InputError(f"is compressed ({compression}) but its name says no format before "
+                         f"{compression}: name it as the file inside, with its format "
+                         f"({named}.jsonl{compression}, .csv{compression}...)", path=path)
+    if fmt is None:
         known = ", ".join(sorted(FORMATS))
-        raise InputError(f"unknown file type {suffix!r}: use one of {known}", path=path) from None
+        raise InputError(f"unknown file type {suffix!r}: use one of {known}", path=path)
+    return fmt
+
+
+def output_format(path: str | Path) -> str:
+    """The format an output is written in, by its name: shoprel writes no compressed file, so
+    a compressed name (which every reader would decompress) is refused."""
+    refuse_compressed_output(path)
+    return file_format(path)
+
+
+def refuse_compressed_output(path: str | Path) -> None:
+    """One InputError for an output named as compressed: its text would be written plain."""
+    suffix = Path(path).suffix.lower()
+    if suffix in COMPRESSIONS or suffix in UNREAD:
+        raise InputError(f"is named as compressed ({suffix}), which shoprel reads but does not "
+                         f"write: name it {Path(path).stem} (and compress it afterwards)",
+                         path=path)
 
 
 def typed_format(path: str | Path) -> bool:

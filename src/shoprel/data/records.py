@@ -13,9 +13,15 @@ from pathlib import Path
 
 import numpy as np
 
+from shoprel.data.compression import (
+    MAGIC_BYTES,
+    input_lines,
+    magic_compression,
+    misnamed,
+)
 from shoprel.data.csv_header import header_problem, row_problem
-from shoprel.data.formats import FORMATS, file_format
-from shoprel.data.spool import DECOMPRESSED, is_stream
+from shoprel.data.formats import FORMATS, file_format, format_suffix
+from shoprel.data.spool import is_stream
 from shoprel.data.tasks import (
     QUERY_COLUMN,
     REQUEST_FIELDS,
@@ -126,8 +132,8 @@ def require_config_file(key: str, path: Path) -> None:
 # a pipe given as an input where the command needs a file (train records its file, which noise
 # and distill read again): predict, evaluate and check-submission copy one (spool.py)
 PIPE = ("is a pipe or standard input, which only predict, evaluate and check-submission "
-        "read: write it to a file first (zcat rows.jsonl.gz > rows.jsonl) and give that "
-        "file")
+        "read: write it to a file first and give that file (a .gz, .bz2 or .xz file is read "
+        "as it is)")
 
 
 def not_a_file(path: Path) -> str | None:
@@ -174,7 +180,7 @@ def column_line(path: str | Path | None, line: int) -> int:
     """The line at which a missing, misnamed or unexpected column is told, given the record
     `line` it was noticed on: a CSV or TSV file names its columns in its header (line 1), not
     in its first data row; a JSON line names its own, and a Parquet row stays its row."""
-    delimited = path is not None and FORMATS.get(Path(path).suffix.lower()) in ("csv", "tsv")
+    delimited = path is not None and FORMATS.get(format_suffix(path)) in ("csv", "tsv")
     return 1 if delimited else line
 
 
@@ -183,7 +189,7 @@ def position_label(path: str | Path | None) -> str:
     from 1 too, as a user counts them); the text formats, and a name of no known format (a
     plain list of ids), have lines. With `column_line`: a CSV header's problem is at line 1, a
     Parquet row's at row N, a JSON line's at line N."""
-    parquet = path is not None and FORMATS.get(Path(path).suffix.lower()) == "parquet"
+    parquet = path is not None and FORMATS.get(format_suffix(path)) == "parquet"
     return "row" if parquet else "line"
 
 
@@ -192,8 +198,7 @@ def iter_records(path: str | Path) -> Iterator[Record]:
     (a Parquet file's are row numbers, told as `position_label` names them)."""
     path = Path(path).expanduser()  # `~/data.jsonl` from Python, as the CLI reads it
     require_file(path)
-    not_compressed(path)
-    fmt = file_format(path)
+    fmt = file_format(path)  # rows.jsonl.gz is JSON lines, decompressed as it is read
     if fmt == "jsonl":
         yield from _jsonl_records(path)
     elif fmt in ("csv", "tsv"):
@@ -203,37 +208,30 @@ def iter_records(path: str | Path) -> Iterator[Record]:
 
 
 # what a file's first bytes show it to be, where it is no UTF-8 text: said instead of "invalid
-# UTF-8 at byte 0" (a spreadsheet's "Unicode text" is UTF-16; gzip and ZIP are archives)
+# UTF-8 at byte 0" (a spreadsheet's "Unicode text" is UTF-16; ZIP is an archive; a compressed
+# file under a plain name is told the name it is read by: compression.misnamed)
 NOT_TEXT = {
-    b"\x1f\x8b": "is gzip-compressed, not text; decompress it first (gunzip -k) and give the "
-                 "file inside",
     b"PK\x03\x04": "is a ZIP archive (a spreadsheet workbook?), not text; save it as CSV "
                    "(UTF-8) or unpack it first",
     b"\xff\xfe": "is UTF-16 text (a spreadsheet's 'Unicode text'); save it as UTF-8",
     b"\xfe\xff": "is UTF-16 text (a spreadsheet's 'Unicode text'); save it as UTF-8",
 }
-# a compressed file named so: its suffix said, where "unknown file type '.gz'" hid the format
-COMPRESSED = {".gz": "gunzip -k", ".bz2": "bunzip2 -k", ".xz": "unxz -k", ".zst": "unzstd",
-              ".zip": "unzip"}
 
 
-def not_compressed(path: Path) -> None:
-    """One InputError for an input named as compressed (rows.jsonl.gz) where a file is read:
-    only the commands that read their input once decompress one (spool.py)."""
-    suffix = path.suffix.lower()
-    if suffix in COMPRESSED:
-        readers = ("which only predict, evaluate and check-submission read"
-                   if suffix in DECOMPRESSED else "which shoprel does not read")
-        raise InputError(f"is compressed ({suffix}), {readers}; decompress it first "
-                         f"({COMPRESSED[suffix]}) and give the file inside", path=path)
+def _not_text(raw: bytes, path: Path) -> str | None:
+    """What a first line that is no UTF-8 shows the file to be, or None."""
+    compression = magic_compression(raw[:MAGIC_BYTES])
+    if compression:
+        return misnamed(path, compression)
+    return next((said for start, said in NOT_TEXT.items() if raw.startswith(start)), None)
 
 
 def _decode(raw: bytes, path: Path, line_no: int) -> str:
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        shown = next((said for start, said in NOT_TEXT.items() if raw.startswith(start)), None)
-        if line_no == 1 and shown:
+        shown = _not_text(raw, path) if line_no == 1 else None
+        if shown:
             raise InputError(shown, path=path) from None
         raise InputError(
             f"invalid UTF-8 at byte {exc.start} of the line ({raw[exc.start:exc.start + 4]!r}); "
@@ -245,10 +243,9 @@ def iter_text_lines(path: str | Path) -> Iterator[tuple[int, str]]:
     """(line number, text) of each line, a leading byte-order mark dropped; a line that is not
     UTF-8 is one InputError naming it."""
     path = Path(path)
-    with open(path, "rb") as fh:
-        for line_no, raw in enumerate(fh, start=1):
-            text = _decode(raw, path, line_no)
-            yield line_no, text[1:] if line_no == 1 and text.startswith("\ufeff") else text
+    for line_no, raw in input_lines(path):  # decompressed where named so (rows.txt.gz)
+        text = _decode(raw, path, line_no)
+        yield line_no, text[1:] if line_no == 1 and text.startswith("\ufeff") else text
 
 
 # names a header line of a table holds, any of which tells it from a mistyped JSON line
@@ -341,10 +338,8 @@ def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:
     """CSV/TSV rows as dicts of strings; quoted fields may span lines, numbers stay exact."""
 
     def lines() -> Iterator[str]:
-        with open(path, "rb") as fh:
-            for line_no, raw in enumerate(fh, start=1):
-                text = _decode(raw, path, line_no)
-                yield text[1:] if line_no == 1 and text.startswith("\ufeff") else text
+        for _, text in iter_text_lines(path):
+            yield text
 
     # strict: text after a field's closing quote ("dewalt" drill) is refused by line, where
     # the lenient reader dropped the quotes and scored another query ("dewalt drill")

@@ -1,6 +1,7 @@
-"""An input given as a pipe (`<(zcat rows.jsonl.gz)`, `/dev/stdin`) or compressed (rows.jsonl.gz),
-copied once to a private file, so that a command that reads its input once (predict,
-check-submission, evaluate) takes it as it takes a file.
+"""An input given as a pipe (`<(zcat rows.jsonl.gz)`, `/dev/stdin`), or compressed where the readers
+do not decompress it by name (rows.parquet.gz, rows.gz), copied once to a private file, so that a
+command that reads its input once (predict, check-submission, evaluate) takes it as it takes a
+file (rows.jsonl.gz is read as it is, by every command: compression.py).
 
 A pipe can be read only once and has no name to tell its format by (/dev/fd/63), while the
 readers open their file by name, tell its format by its suffix, and Parquet's seeks: the copy
@@ -23,8 +24,15 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-from shoprel.data.formats import FORMATS
-from shoprel.errors import ConfigError, InputError, one_line_reason
+from shoprel.data.compression import (
+    MAGIC_BYTES,
+    compression_of,
+    magic_compression,
+    not_decompressed,
+    open_compressed,
+)
+from shoprel.data.formats import FORMATS, format_suffix
+from shoprel.errors import ConfigError, InputError
 
 # how much of a pipe is looked at to tell its format: a header line, or a JSON line's start
 SNIFF_BYTES = 1 << 16
@@ -81,42 +89,14 @@ def is_stream(path: Path) -> bool:
     return named and path.suffix.lower() not in FORMATS
 
 
-# compressions the standard library opens, by the suffix a compressed file carries
-DECOMPRESSED = (".gz", ".bz2", ".xz")
-
-
 def is_decompressed(path: Path) -> bool:
-    """Whether `path` is a file (or pipe) named as compressed in a way `readable_input` opens
-    (rows.jsonl.gz), read once into its copy."""
-    return path.suffix.lower() in DECOMPRESSED and (path.is_file() or is_pipe(path))
-
-
-# the first bytes of a compressed stream (bzip2's 'BZh' is followed by its block size, 1-9)
-MAGIC = ((b"\x1f\x8b", ".gz"), (b"\xfd7zXZ\x00", ".xz"),
-         *((b"BZh" + str(size).encode(), ".bz2") for size in range(1, 10)))
-
-
-def magic_compression(head: bytes) -> str | None:
-    """The suffix of the compression whose magic bytes `head` starts with, else None."""
-    return next((suffix for magic, suffix in MAGIC if head.startswith(magic)), None)
-
-
-def _not_decompressed(compression: str, by_name: bool, shown, exc: BaseException) -> InputError:
-    """A compressed file cut short, damaged or not compressed as its name (or, for a stream,
-    its first bytes) says, in one line."""
-    if by_name:
-        return InputError(f"cannot be decompressed as {compression} ({one_line_reason(exc)}): is "
-                          "the file whole, and compressed as its name says?", path=shown)
-    name = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}[compression]
-    return InputError(f"starts as {name}-compressed data but cannot be decompressed "
-                      f"({one_line_reason(exc)}): is the stream whole?", path=shown)
-
-
-def _open_compressed(source, compression: str):
-    import bz2
-    import gzip
-
-    return {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}[compression](source, "rb")
+    """Whether `path` is named as compressed and read once into a decompressed copy: a pipe
+    (rows.jsonl.gz made with mkfifo), or a file the readers do not decompress by its name
+    (formats.file_format): Parquet, whose reader seeks, and a name of no format (rows.gz)."""
+    if compression_of(path) is None:
+        return False
+    return is_pipe(path) or (path.is_file() and FORMATS.get(format_suffix(path)) in
+                             (None, "parquet"))
 
 
 class _Prefixed(io.RawIOBase):
@@ -149,14 +129,14 @@ def _opened(path: Path, compressed: bool, stack: ExitStack) -> tuple:
     """(its bytes as a file to read, decompressed; the compression or None): a file named
     compressed by its suffix, a stream by its first bytes."""
     if compressed:
-        return stack.enter_context(_open_compressed(path, path.suffix.lower())), path.suffix
+        return stack.enter_context(open_compressed(path, path.suffix.lower())), path.suffix
     raw = stack.enter_context(open(path, "rb"))
-    head = _read_up_to(raw, max(len(magic) for magic, _ in MAGIC))
+    head = _read_up_to(raw, MAGIC_BYTES)
     source = io.BufferedReader(_Prefixed(head, raw))
     compression = magic_compression(head)
     if compression is None:
         return source, None
-    return stack.enter_context(_open_compressed(source, compression)), compression
+    return stack.enter_context(open_compressed(source, compression)), compression
 
 
 def input_name(path: str | Path) -> str:
@@ -164,32 +144,15 @@ def input_name(path: str | Path) -> str:
     return "stdin" if str(path) == "-" else str(path)
 
 
-def _not_misnamed_gzip(path: Path) -> None:
-    """A file of gzip bytes named as plain (rows.jsonl) is refused, as the readers refuse it,
-    but told the name these commands read it by: no gzip stream is UTF-8 text (0x8b starts no
-    character), so its first bytes say it. bzip2's 'BZh1' can start a CSV header: left be."""
-    try:
-        with open(path, "rb") as fh:
-            head = fh.read(2)
-    except OSError:
-        return  # the reader names what is wrong with it
-    if magic_compression(head) == ".gz":
-        raise InputError(f"is gzip-compressed, not text; name it {path.name}.gz, which predict, "
-                         "evaluate and check-submission read, or decompress it first (gunzip "
-                         "-k) and give the file inside", path=path)
-
-
 @contextmanager
 def readable_input(path: str | Path) -> Iterator[Path]:
-    """`path` itself, or for a pipe, standard input or a compressed file (.gz, .bz2, .xz) a
-    private copy of everything it gives (decompressed: a file by its name, a stream by its
-    first bytes), removed on leaving; an InputError
-    naming the copy is said of `path` (`-` as "stdin")."""
+    """`path` itself (rows.jsonl.gz too: the readers decompress it), or for a pipe, standard
+    input or a compressed file the readers do not decompress (is_decompressed) a private copy
+    of everything it gives (decompressed: a file by its name, a stream by its first bytes),
+    removed on leaving; an InputError naming the copy is said of `path` (`-` as "stdin")."""
     path = Path(path).expanduser()
     compressed = is_decompressed(path)
     if not (compressed or is_stream(path)):
-        if path.is_file():
-            _not_misnamed_gzip(path)
         yield path
         return
     shown = input_name(path)
@@ -210,12 +173,12 @@ def readable_input(path: str | Path) -> Iterator[Path]:
             if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
                 if compression is None:
                     raise
-                raise _not_decompressed(compression, compressed, shown, exc) from None
+                raise not_decompressed(compression, compressed, shown, exc) from None
             raise InputError(f"could not be copied into the temporary folder {folder.parent} to be "
                              f"read once ({os.strerror(exc.errno)}): set TMPDIR to a folder with "
                              "room, or give an uncompressed file", path=shown) from None
         except (EOFError, zlib.error, lzma.LZMAError) as exc:  # cut short, or damaged
-            raise _not_decompressed(compression, compressed, shown, exc) from None
+            raise not_decompressed(compression, compressed, shown, exc) from None
         suffix = Path(path.stem).suffix.lower() if compressed else path.suffix.lower()
         copy_path = spooled.rename(
             folder / f"input{suffix if suffix in FORMATS else sniffed_suffix(head)}")

@@ -14,7 +14,6 @@ from shoprel.data.records import (
     column_line,
     iter_records,
     missing_column,
-    not_compressed,
     position_label,
     require_file,
 )
@@ -136,7 +135,6 @@ def _checked(submission: Path, given_as: Path, input_file: Path,
     (given, input_typed), shown = given, Path(input_name(given_as))
     expected, input_task = given.ids, given.task
     require_file(submission)
-    not_compressed(submission)  # named .gz: said so, not 'unknown file type'
     typed = typed_format(submission)  # numbers and texts kept apart, as a grader reads them
     # ids are then compared as written too ("5188" is not 5188 to such a grader), where the
     # input says how it wrote them (a CSV input does not); else as text ("7" is not "007")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from shoprel.data.empty_texts import FIRST_EMPTY
-from shoprel.data.formats import FORMATS
+from shoprel.data.formats import FORMATS, format_suffix
 from shoprel.data.frame import TRANSLATION, WRITTEN_ID, PairFrame
 from shoprel.data.records import (
     FloatText,
@@ -217,7 +217,7 @@ class RecordValidator:
         self.line_label = position_label(path) if line_label is None else line_label
         self.seen_ids: dict = {}
         # a CSV or TSV file holds text only: its ids are shown quoted, as written
-        kind = FORMATS.get(Path(path).suffix.lower()) if path is not None else None
+        kind = FORMATS.get(format_suffix(path)) if path is not None else None
         self.text_table = kind in ("csv", "tsv")
         self.parquet = kind == "parquet"  # one type a column: its ids' advice is said so
         self.spelled_ids: dict = {}  # key -> its first id as written (text, shown), if other

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from shoprel.data.column_plan import ColumnPlan
-from shoprel.data.formats import file_format
+from shoprel.data.formats import output_format
 from shoprel.data.records import FloatText
 from shoprel.errors import OutputError, one_line_reason
 from shoprel.utils.atomic import atomic_file
@@ -45,7 +45,7 @@ def append_table(df: pd.DataFrame, fh, fmt: str, header: bool) -> None:
 
 def write_table(df: pd.DataFrame, path: str | Path) -> Path:
     path = Path(path)
-    fmt = file_format(path)
+    fmt = output_format(path)
     with atomic_file(path, durable=True) as tmp:
         if fmt == "parquet":
             df.to_parquet(tmp, index=False)
@@ -102,7 +102,7 @@ def write_record_chunks(chunks: Iterable[tuple[list[dict], list[int]]], path: st
     before anything is written. `replace` False: a file that appeared at `path` meanwhile is
     kept (atomic_file)."""
     path = Path(path)
-    fmt = file_format(path)
+    fmt = output_format(path)
     with atomic_file(path, replace=replace, durable=True) as tmp:
         if fmt == "parquet":
             _parquet_chunks(chunks, tmp, path, plan)

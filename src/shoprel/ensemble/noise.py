@@ -18,9 +18,14 @@ import numpy as np
 import pandas as pd
 
 from shoprel import runs
-from shoprel.data.formats import ID_TABLE_SUFFIXES, file_format
+from shoprel.data.formats import (
+    ID_TABLE_SUFFIXES,
+    file_format,
+    output_format,
+    refuse_compressed_output,
+)
 from shoprel.data.readers import read_pairs
-from shoprel.data.records import iter_records
+from shoprel.data.records import iter_records, iter_text_lines
 from shoprel.data.validate import id_text, written_id
 from shoprel.data.writers import write_table
 from shoprel.errors import InputError, OutputError, RunDirError
@@ -128,9 +133,10 @@ def check_noise_outputs(run_dir: str | Path, out_file: str | Path | None,
     reads = [train_file] if train_file is not None else []
     if out_file is not None:
         check_output_file(out_file, reads=reads, runs=[run_dir], overwrite=overwrite)
+        refuse_compressed_output(out_file)  # flagged.txt.gz would be written plain
     if filtered_train is not None:
         check_output_file(filtered_train, reads=reads, runs=[run_dir], overwrite=overwrite)
-        file_format(filtered_train)  # written in the format its name says: one known here
+        output_format(filtered_train)  # written in the format its name says: one known here
     if out_file is not None and filtered_train is not None and \
             Path(out_file).resolve() == Path(filtered_train).resolve():
         raise OutputError(f"{out_file}: given as both --out and --filtered-train; choose two "
@@ -148,6 +154,7 @@ def write_flagged_ids(flagged: pd.DataFrame, out_file: str | Path,
     out_file = check_output_file(out_file, runs=[run_dir] if run_dir is not None else [],
                                  reads=[train_file] if train_file is not None else [],
                                  overwrite=overwrite)
+    refuse_compressed_output(out_file)
     if out_file.suffix.lower() in ID_TABLE_SUFFIXES:
         return write_table(flagged, out_file)
     with atomic_file(out_file, durable=True) as tmp:
@@ -192,14 +199,13 @@ def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Pa
                          "(noise: {flagged: FILE, mode: downweight, weight: 0.2})")
     train_file = Path(train_file)
     out_file = check_output_file(out_file, reads=[train_file], overwrite=overwrite)
-    out_format = file_format(out_file)  # an extension no reader knows: refused here
+    out_format = output_format(out_file)  # an extension no reader knows: refused here
     drop = {id_text(i) for i in flagged_ids}
     dropped = 0
-    if file_format(train_file) == "jsonl" and out_format == "jsonl":
-        with open(train_file, encoding="utf-8") as src, \
-                atomic_file(out_file, durable=True) as tmp, \
-                open(tmp, "w", encoding="utf-8") as dst:
-            for number, line in enumerate(src, start=1):
+    if file_format(train_file) == "jsonl" and out_format == "jsonl":  # train.jsonl.gz too
+        with atomic_file(out_file, durable=True) as tmp, \
+                open(tmp, "w", encoding="utf-8", newline="") as dst:
+            for number, line in iter_text_lines(train_file):
                 if line.strip() and id_text(_row_id(line, train_file, number)) in drop:
                     dropped += 1
                     continue

@@ -20,13 +20,13 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from shoprel.data.compression import input_lines
 from shoprel.data.formats import file_format
 from shoprel.data.records import (
     LONE_CR,
     has_lone_cr,
     iter_records,
     iter_text_lines,
-    not_compressed,
     require_file,
 )
 from shoprel.data.tasks import Task
@@ -67,8 +67,7 @@ def iter_targets(path: str | Path, task: Task) -> Iterator[str]:
     field, or plain text with one target per line."""
     path = Path(path)
     require_file(path)
-    not_compressed(path)
-    fmt = file_format(path)
+    fmt = file_format(path)  # targets.jsonl.gz read as the file inside
     if fmt == "jsonl" and not _json_lines(path):
         yield from _text_targets(path)
         return
@@ -112,11 +111,10 @@ _JSON_ARRAY_START = re.compile(r"\[\s*([{\[]|$)")
 def _json_lines(path: Path) -> bool:
     """Whether a JSON-lines-named file holds JSON (objects, or an array to refuse) rather than
     plain text, told by its first non-blank line."""
-    with open(path, "rb") as fh:
-        for raw in fh:
-            text = raw.decode("utf-8", errors="replace").lstrip("\ufeff").strip()
-            if text:
-                return bool(_JSON_OBJECT_START.match(text) or _JSON_ARRAY_START.match(text)
+    for _, raw in input_lines(path):
+        text = raw.decode("utf-8", errors="replace").lstrip("\ufeff").strip()
+        if text:
+            return bool(_JSON_OBJECT_START.match(text) or _JSON_ARRAY_START.match(text)
                             or isinstance(_json_value(text), list))
     return True
 

@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 from tqdm.auto import tqdm
 
 from shoprel.data.empty_texts import empty_counts
-from shoprel.data.formats import file_format
+from shoprel.data.formats import output_format
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.spool import readable_input
@@ -268,7 +268,7 @@ def write_submission(tables: Iterable[pa.Table], out_file: Path, progress: bool 
     beside the first); a file at `out_file` once the lock is taken, or appearing later, is
     replaced only with `overwrite`, as one there at the start.
     """
-    fmt = file_format(out_file)
+    fmt = output_format(out_file)
     # the lock: of two commands writing one file, the second fails at once (one line)
     with output_lock(out_file):
         if not overwrite and (out_file.exists() or out_file.is_symlink()):

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from shoprel.data.formats import ID_TABLE_SUFFIXES
+from shoprel.data.formats import ID_TABLE_SUFFIXES, format_suffix
 from shoprel.data.frame import PairFrame
 from shoprel.data.records import (
     column_line,
@@ -37,7 +37,7 @@ def read_flagged_ids(path: str | Path) -> list[tuple[str, int]]:
     file that cannot be read is one error naming it, the line and the field."""
     path = Path(path)
     require_config_file("noise.flagged", path)
-    if path.suffix.lower() not in ID_TABLE_SUFFIXES:
+    if format_suffix(path) not in ID_TABLE_SUFFIXES:  # flagged.csv.gz is a table
         return [(id_text(text.strip()), line) for line, text in iter_text_lines(path)
                 if text.strip()]
     ids = []

@@ -1,0 +1,172 @@
+"""Every reader reads a text format compressed (rows.jsonl.gz, .bz2, .xz) as the file inside, where
+only predict, evaluate and check-submission did (through a copy); compressed bytes under a plain
+name are told the name to give them."""
+
+import bz2
+import gzip
+import lzma
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from shoprel.augment.rewrite import check_rows
+from shoprel.data.readers import read_pairs
+from shoprel.data.records import iter_records, iter_text_lines
+from shoprel.data.tasks import Task
+from shoprel.data.writers import write_table
+from shoprel.ensemble.noise import filter_training_file
+from shoprel.errors import InputError
+from shoprel.predict.index import iter_targets
+from shoprel.training.noise_filter import read_flagged_ids
+
+COMPRESS = {".gz": gzip.compress, ".bz2": bz2.compress, ".xz": lzma.compress}
+ROWS = [{"id": 1, "language": "en", "origin_query": "usb cable",
+         "category_path": "consumer electronics,cables", "label": 1},
+        {"id": 2, "language": "fr", "origin_query": "montre étanche", "category_path": "watches",
+         "label": 0},
+        {"id": 3, "language": "ja", "origin_query": "ドラクエ バッグ", "category_path": "bags",
+         "label": 1}]
+
+
+def _pair(tmp_path: Path, name: str, content: bytes) -> tuple[Path, Path]:
+    """(the plain file, the same bytes compressed as `name`'s last suffix says)."""
+    compressed = tmp_path / name
+    plain = tmp_path / compressed.stem
+    plain.write_bytes(content)
+    compressed.write_bytes(COMPRESS[compressed.suffix](content))
+    return plain, compressed
+
+
+def _table(suffix: str) -> bytes:
+    table = pd.DataFrame(ROWS)
+    if suffix == ".csv":
+        return table.to_csv(index=False).encode()
+    if suffix == ".tsv":
+        return table.to_csv(index=False, sep="\t").encode()
+    return table.to_json(orient="records", lines=True, force_ascii=False).encode()
+
+
+@pytest.mark.parametrize("name", ["train.jsonl.gz", "train.txt.bz2", "train.csv.xz",
+                                  "train.tsv.gz"])
+def test_every_reader_reads_a_compressed_file_as_the_file_inside(tmp_path, name):
+    """train, cv, distill --unlabeled (read_pairs / iter_records), index (iter_targets),
+    translate and langid (check_rows) said 'is compressed (.gz), which only predict, evaluate
+    and check-submission read; decompress it first'."""
+    plain, packed = _pair(tmp_path, name, _table(Path(Path(name).stem).suffix))
+    frame = read_pairs(packed, require_label=True)
+    pd.testing.assert_frame_equal(frame.df, read_pairs(plain, require_label=True).df)
+    assert frame.df["query"].tolist() == ["usb cable", "montre étanche", "ドラクエ バッグ"]
+    assert list(iter_records(packed)) == list(iter_records(plain))
+    assert list(iter_targets(packed, Task.QC)) == ["consumer electronics,cables", "watches",
+                                                    "bags"]
+    checked = check_rows(packed, {"language_detected": "en"})
+    assert (checked.task, checked.rows, checked.first_line) == (Task.QC, 3, 2 if ".csv" in name
+                                                                or ".tsv" in name else 1)
+
+
+def test_plain_target_and_flagged_id_lists_are_read_compressed(tmp_path):
+    """One target a line (index) and one flagged id a line or an id table (noise.flagged)."""
+    _, targets = _pair(tmp_path, "titles.txt.gz", "USB C cable 2m\nmontre étanche\n".encode())
+    assert list(iter_targets(targets, Task.QI)) == ["USB C cable 2m", "montre étanche"]
+    _, ids = _pair(tmp_path, "flagged.txt.xz", b"3\n\n1\n")
+    assert read_flagged_ids(ids) == [("3", 1), ("1", 3)]
+    _, table = _pair(tmp_path, "flagged.csv.bz2", b"id,label\n3,1\n1,0\n")
+    assert read_flagged_ids(table) == [("3", 2), ("1", 3)]
+
+
+def test_a_compressed_training_file_is_filtered_line_by_line(tmp_path):
+    """`noise RUN --filtered-train` of a run trained on train.jsonl.gz copies every other line
+    as written (the line copy opened the file as plain text)."""
+    content = _table(".jsonl").replace(b'"id":3', b'"id":3.0')
+    _, packed = _pair(tmp_path, "train.jsonl.gz", content)
+    out = tmp_path / "filtered.jsonl"
+    assert filter_training_file(packed, [2], out) == 1
+    lines = content.splitlines(keepends=True)
+    assert out.read_bytes() == lines[0] + lines[2]
+
+
+def test_an_error_in_a_compressed_file_is_told_as_in_its_format(tmp_path):
+    """A CSV's column is told at its header line and its ids quoted, as rows.csv's are: the
+    format is the suffix before the compression's."""
+    _, packed = _pair(tmp_path, "rows.csv.gz", b"id,language,category_path,label\n1,en,x,1\n")
+    with pytest.raises(InputError) as info:
+        read_pairs(packed)
+    assert str(info.value).startswith(f"{packed}, line 1, field 'origin_query': missing")
+    _, twice = _pair(tmp_path, "twice.tsv.xz", b"id\torigin_query\tcategory_path\n"
+                                               b"7\ta\tx\n007\tb\ty\n")
+    with pytest.raises(InputError) as info:
+        read_pairs(twice)
+    assert str(info.value).startswith(f"{twice}, line 3, field 'id': duplicate id: '007' is the "
+                                      "id '7' of line 2")
+
+
+@pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])
+def test_a_compressed_file_cut_short_or_damaged_is_one_line(tmp_path, suffix):
+    rows = pd.DataFrame([{**ROWS[0], "id": number} for number in range(600)])
+    whole = COMPRESS[suffix](rows.to_json(orient="records", lines=True).encode())
+    cut = tmp_path / f"cut.jsonl{suffix}"
+    cut.write_bytes(whole[:len(whole) // 2])
+    damaged = bytearray(whole)
+    damaged[20:40] = b"x" * 20
+    broken = tmp_path / f"damaged.jsonl{suffix}"
+    broken.write_bytes(bytes(damaged))
+    plain = tmp_path / f"plain.jsonl{suffix}"
+    plain.write_bytes(_table(".jsonl"))
+    for path in (cut, broken, plain):
+        with pytest.raises(InputError) as info:
+            read_pairs(path)
+        assert str(info.value).startswith(f"{path}: cannot be decompressed as {suffix} (")
+        assert str(info.value).endswith(": is the file whole, and compressed as its name says?")
+
+
+@pytest.mark.parametrize(("compression", "said"), [
+    (".gz", "is gzip-compressed, not text; name it {name}.gz, or decompress it first (gunzip "
+            "-k) and give the file inside"),
+    (".xz", "is xz-compressed, not text; name it {name}.xz, or decompress it first (unxz -k) "
+            "and give the file inside"),
+])
+@pytest.mark.parametrize("name", ["rows.jsonl", "rows.csv", "titles.txt"])
+def test_compressed_bytes_under_a_plain_name_are_told_the_name_to_give(tmp_path, compression,
+                                                                       said, name):
+    """An xz file named rows.jsonl said 'line 1: invalid UTF-8 at byte 0 of the line', which
+    named no way out (a gzip file was told to take the .gz name)."""
+    path = tmp_path / name
+    path.write_bytes(COMPRESS[compression](_table(path.suffix)))
+    read = (lambda p: list(iter_text_lines(p))) if name == "titles.txt" else read_pairs
+    with pytest.raises(InputError) as info:
+        read(path)
+    assert str(info.value) == f"{path}: {said.format(name=name)}"
+    path.rename(tmp_path / f"{name}{compression}")
+    assert read(tmp_path / f"{name}{compression}")
+
+
+@pytest.mark.parametrize(("name", "said"), [
+    ("rows.parquet.gz", "is compressed Parquet (.parquet.gz); Parquet compresses its own "
+                        "columns: decompress it (gunzip -k) and give the file inside"),
+    ("rows.gz", "is compressed (.gz) but its name says no format before .gz: name it as the "
+                "file inside, with its format (rows.jsonl.gz, .csv.gz...)"),
+    ("rows.jsonl.zst", "is compressed (.zst), which shoprel does not read; decompress it first "
+                       "(unzstd) and give the file inside"),
+])
+def test_a_compressed_file_no_reader_streams_is_refused_with_what_to_do(tmp_path, name, said):
+    """(predict, evaluate and check-submission still read rows.gz and rows.parquet.gz, through
+    a decompressed copy: tests/data/test_spool.py.)"""
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(_table(".jsonl")))
+    with pytest.raises(InputError) as info:
+        read_pairs(path)
+    assert str(info.value) == f"{path}: {said}"
+
+
+@pytest.mark.parametrize("name", ["out.jsonl.gz", "out.csv.xz", "out.parquet.zst"])
+def test_an_output_named_compressed_is_refused_not_written_plain(tmp_path, name):
+    """Every reader now decompresses out.jsonl.gz, so the plain text a writer put there would
+    no longer read back."""
+    with pytest.raises(InputError) as info:
+        write_table(pd.DataFrame(ROWS), tmp_path / name)
+    suffix = Path(name).suffix
+    assert str(info.value) == (f"{tmp_path / name}: is named as compressed ({suffix}), which "
+                               f"shoprel reads but does not write: name it {Path(name).stem} "
+                               "(and compress it afterwards)")
+    assert not (tmp_path / name).exists()
