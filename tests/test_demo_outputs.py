@@ -386,3 +386,35 @@ def test_a_demo_stopped_before_recording_its_run_is_rerun(tmp_path, monkeypatch)
           progress=False)  # the user's own run, trained over the demo's
     with pytest.raises(OutputError, match="run_QC: a run the demo did not train"):
         run_demo(out, progress=False, echo=lambda line: None)
+
+
+def test_a_data_folder_of_compressed_files_is_read_and_predicted_by_their_names(tmp_path):
+    """train_QC.txt.gz was 'not a format it reads' (and no train_QC.* was found), though every
+    command reads it: it is train_QC, dev_QC.txt.gz predicts into pred_dev_QC.jsonl (checked
+    before any training: a user's file there is kept), a translation's copy stays unused."""
+    import gzip
+
+    from shoprel.demo import competition_files
+    from shoprel.errors import InputError
+
+    data = tmp_path / "data"
+    data.mkdir()
+    for name in ("train_QC.txt.gz", "train_QC.en.jsonl.gz", "dev_QC.txt.gz"):
+        (data / name).write_bytes(gzip.compress(demo_file("QC").read_bytes()))
+    assert [p.name for p in competition_files(data, "train_QC")] == ["train_QC.txt.gz"]
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "pred_dev_QC.jsonl").write_text("mine\n")
+    with pytest.raises(OutputError, match="pred_dev_QC.jsonl: exists and the demo did not"):
+        run_demo(out, data, progress=False, echo=lambda line: None)
+    assert (out / "pred_dev_QC.jsonl").read_text() == "mine\n"
+    (out / "pred_dev_QC.jsonl").unlink()
+    (data / "dev_QC.txt.gz").write_bytes(gzip.compress(json.dumps(
+        {"id": 1, "origin_query": "drill", "item_title": "cordless drill"}).encode()))
+    (data / "test_QC.csv.zst").write_bytes(b"")
+    said = []
+    with pytest.raises(InputError, match=r"dev_QC.txt.gz, line 1, field 'category_path'"):
+        run_demo(out, data, progress=False, echo=said.append)  # checked before training
+    assert said == [f"note: not used from {data}: test_QC.csv.zst (not a format it reads), "
+                    "train_QC.en.jsonl.gz (the demo reads train_QC|QI.*, dev_QC|QI.*, "
+                    "test_QC|QI.*)"]

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 
 from shoprel import runs
-from shoprel.data.formats import FORMATS
+from shoprel.data.compression import compression_of
+from shoprel.data.formats import FORMATS, format_suffix
 from shoprel.data.readers import read_pairs
 from shoprel.data.submission import check_submission
 from shoprel.data.tasks import Task
@@ -65,15 +66,22 @@ def split_holdout(source: Path, out_dir: Path, holdout_fold: int = 0, k: int = 5
 
 
 def competition_files(data_dir: Path, stem: str) -> list[Path]:
-    """The competition file of that name in any format (train_QC.txt, train_QC.parquet...):
-    none or one. Files derived from it (train_QC.en.jsonl, as `translate` writes) are not it;
-    two formats of one name are refused, since either could be meant (and both would predict
-    into one output)."""
-    found = sorted(p for p in data_dir.glob(f"{stem}.*") if p.is_file() and p.stem == stem)
+    """The competition file of that name in any format (train_QC.txt, train_QC.parquet...),
+    compressed too (train_QC.txt.gz): none or one. Files derived from it (train_QC.en.jsonl,
+    as `translate` writes) are not it; two formats of one name are refused, since either could
+    be meant (and both would predict into one output)."""
+    found = sorted(p for p in data_dir.glob(f"{stem}.*")
+                   if p.is_file() and _data_name(p) == stem)
     if len(found) > 1:
         raise InputError(f"holds {' and '.join(p.name for p in found)}: which {stem} is meant? "
                          "Keep one of them in the folder", path=data_dir)
     return found
+
+
+def _data_name(path: Path) -> str:
+    """A data file's name without its format's suffix and any compression's (dev_QC of
+    dev_QC.txt.gz), as its predictions are named."""
+    return Path(path.stem).stem if compression_of(path) else path.stem
 
 
 def _fingerprint(path: Path) -> str | None:
@@ -295,7 +303,7 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
             to_predict = [*competition_files(Path(data_dir), f"dev_{task}"),
                           *competition_files(Path(data_dir), f"test_{task}")]
             plan.append((task, found[0], to_predict, run_dir))
-            outputs = [out_dir / f"pred_{source.stem}.jsonl" for source in to_predict]
+            outputs = [out_dir / f"pred_{_data_name(source)}.jsonl" for source in to_predict]
         for folder in (run_dir, *sorted({path.parent for path in outputs} - {out_dir})):
             check_not_a_link(folder)  # its run and data folder, as the --out itself
         for path in outputs:  # every name before the first write (training takes minutes)
@@ -336,7 +344,7 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
         if constant := constant_scores_line(result.metrics):
             warn(constant)
         for source in to_predict:
-            out_file = out_dir / f"pred_{source.stem}.jsonl"
+            out_file = out_dir / f"pred_{_data_name(source)}.jsonl"
             files.check(out_file)
             predict_file(run_dir, source, out_file, progress=progress, overwrite=True)
             files.record(out_file)
@@ -379,7 +387,7 @@ def _unused_files(data_dir: Path, plan: list) -> list[str]:
         name = COMPETITION_NAME.fullmatch(path.name.split(".")[0])
         if name and name.group(2) not in tasks:
             unused.append(f"{path.name} (no train_{name.group(2)}.* to train on)")
-        elif name and path.suffix.lower() not in FORMATS:
+        elif name and format_suffix(path) not in FORMATS:
             unused.append(f"{path.name} (not a format it reads)")
         else:
             unused.append(path.name)

@@ -17,7 +17,8 @@ from shoprel.training.defaults import FOLDS_MAX, FOLDS_MIN
 @click.option("--data", "data_dir", type=input_path(),
               help="Folder of competition files to use instead of the built-in demo set: "
                    "train_QC.* and/or train_QI.*, and dev_QC.* / test_QC.* (QI alike) to "
-                   f"predict, each in any format shoprel reads ({', '.join(sorted(FORMATS))}); "
+                   f"predict, each in any format shoprel reads ({', '.join(sorted(FORMATS))}), "
+                   "a text one also compressed (.gz, .bz2, .xz); "
                    "trained with the default model (`shoprel train --config` picks another).")
 @click.option("--folds", type=IntegerRange(FOLDS_MIN, FOLDS_MAX), default=None,
               help="Cross-validation folds.")
