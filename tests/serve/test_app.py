@@ -316,9 +316,10 @@ def test_metrics_count_pairs_in_languages_absent_from_training(client, qc_run):
 
 
 
-def _exposed(text: str, name: str) -> float:
+def _exposed(text: str, name: str, **labels) -> float:
     return sum(sample.value for family in text_string_to_metric_families(text)
-               for sample in family.samples if sample.name == name)
+               for sample in family.samples if sample.name == name
+               and all(sample.labels.get(k) == v for k, v in labels.items()))
 
 
 def test_metrics_count_languages_seen_only_translated_apart(augmented_runs):
@@ -341,6 +342,9 @@ def test_metrics_count_languages_seen_only_translated_apart(augmented_runs):
         text = asyncio.run(scraped(run))
         assert _exposed(text, "shoprel_pairs_new_language_total") == new
         assert _exposed(text, "shoprel_pairs_translated_only_language_total") == only_translated
+        # labelled by base language, as the new-language counter is
+        assert _exposed(text, "shoprel_pairs_translated_only_language_total",
+                        language="th") == only_translated
 
 
 def test_unknown_paths_and_methods_are_4xx(client):

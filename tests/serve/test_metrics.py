@@ -7,11 +7,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from shoprel.serve.metrics import LanguageLabels, ServeMetrics
 
 
-def _new_language_samples(metrics: ServeMetrics) -> dict[str, float]:
+def _new_language_samples(metrics: ServeMetrics,
+                          name: str = "shoprel_pairs_new_language_total") -> dict[str, float]:
     text = metrics.exposition().decode()
     return {sample.labels["language"]: sample.value
             for family in text_string_to_metric_families(text) for sample in family.samples
-            if sample.name == "shoprel_pairs_new_language_total"}
+            if sample.name == name}
 
 
 def test_tags_are_labelled_by_base_language_never_as_sent():
@@ -35,3 +36,17 @@ def test_the_new_language_counter_has_at_most_limit_plus_two_series():
     metrics.count_new_languages({"unk": 3, "not a tag": 1})
     assert _new_language_samples(metrics) == {"pt": 4.0, "de": 1.0, "other": 10.0,
                                               "untagged": 3.0}
+
+
+def test_the_translated_only_counter_is_labelled_and_capped_as_the_new_language_one():
+    """It had no label: which language a run saw only through translations could not be told
+    from /metrics. Now it takes the new-language counter's labels (one labeller: a language
+    is 'other' in both or in neither)."""
+    metrics = ServeMetrics(language_labels=2)
+    metrics.count_new_languages({"th": 2, "th-TH": 1, "xx": 1}, translated_only=["th", "th-TH"])
+    metrics.count_new_languages({"ko": 3, "yy": 1}, translated_only=["ko"])
+    metrics.count_new_languages({"th": 1, "unk": 2}, translated_only=["th"])
+    assert _new_language_samples(metrics) == {"th": 4.0, "xx": 1.0, "other": 4.0,
+                                              "untagged": 2.0}
+    assert _new_language_samples(metrics, "shoprel_pairs_translated_only_language_total") == {
+        "th": 4.0, "other": 3.0}

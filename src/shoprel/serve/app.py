@@ -198,9 +198,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
                                           "fewer pairs", "detail": []}, status_code=503)
         metrics.pairs.inc(len(rows))
         unseen = unseen_as_trained(rows[TRAINED_LANGUAGE], known_languages)
-        metrics.count_new_languages(unseen)
-        metrics.translated_only_pairs.inc(
-            sum(unseen[tag] for tag in translated_only_tags(list(unseen), translated)))
+        metrics.count_new_languages(unseen, translated_only_tags(list(unseen), translated))
         results = [{"id": i if p.id is None else p.id, "probability": float(prob),
                     "label": int(prob >= cut), "threshold": float(cut)}
                    for i, (p, prob, cut) in enumerate(zip(body.pairs, probabilities, cuts,

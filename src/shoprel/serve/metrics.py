@@ -6,7 +6,7 @@ With `--workers N` each worker process counts on its own; scrape each or run one
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily
@@ -88,19 +88,21 @@ class ServeMetrics:
                               ["kind"], registry=self.registry)
         self.pairs = Counter("shoprel_pairs_scored", "Pairs scored.", registry=self.registry)
         # by base language (LanguageLabels): clients choose the tags, and a label per raw
-        # tag would let them grow the metric without bound
+        # tag would let them grow the metric without bound. One labeller for both counters:
+        # a language has one label in each, and the two hold at most limit + 2 values
         self.language_label = LanguageLabels(language_labels)
+        labelled = (" Labelled by base language ('untagged'; 'other' past the first "
+                    f"{language_labels} languages).")
         self.new_language_pairs = Counter(
             "shoprel_pairs_new_language", "Pairs scored in a language absent from the run's "
-            "training file (or untagged): its cross-validation says nothing about them. "
-            "Labelled by base language ('untagged'; 'other' past the first "
-            f"{language_labels} languages).", ["language"], registry=self.registry)
+            "training file (or untagged): its cross-validation says nothing about them."
+            + labelled, ["language"], registry=self.registry)
         # of those, the pairs in a language the run trained on only as translated rows
         # (augment.translate): predict's and Scorer's translated_only, counted apart
         self.translated_only_pairs = Counter(
             "shoprel_pairs_translated_only_language", "Of the new-language pairs, those in a "
-            "language the run trained on only as translated rows (augment.translate).",
-            registry=self.registry)
+            "language the run trained on only as translated rows (augment.translate)."
+            + labelled, ["language"], registry=self.registry)
         # --scorer cascade: of the pairs scored, those the full model rescored (predict's
         # "it rescored N of the M rows"); 0 with any other scorer
         self.rescored_pairs = Counter(
@@ -111,10 +113,16 @@ class ServeMetrics:
         self.batch_pairs = Histogram("shoprel_batch_pairs", "Pairs per model call.",
                                      buckets=BATCH_BUCKETS, registry=self.registry)
 
-    def count_new_languages(self, unseen: Mapping[str, int]) -> None:
-        """Pairs per tag the run did not train on, counted under their LanguageLabels."""
+    def count_new_languages(self, unseen: Mapping[str, int],
+                            translated_only: Collection[str] = ()) -> None:
+        """Pairs per tag the run did not train on, counted under their LanguageLabels; those
+        of `translated_only` (tags of a language it saw only as translated rows) counted
+        again, apart, under the same labels."""
         for tag, pairs in unseen.items():
-            self.new_language_pairs.labels(self.language_label(tag)).inc(pairs)
+            label = self.language_label(tag)
+            self.new_language_pairs.labels(label).inc(pairs)
+            if tag in translated_only:
+                self.translated_only_pairs.labels(label).inc(pairs)
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
