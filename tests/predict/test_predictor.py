@@ -215,8 +215,11 @@ def test_a_language_seen_only_through_translations_is_not_called_absent(
                         progress=False).translated_only == []
     monkeypatch.setattr(runs.RunWriter, "report", lambda self, metrics, table: None)
     build_ensemble([plain, translated], tmp_path / "ens")
-    assert predict_file(tmp_path / "ens", source, tmp_path / "c.jsonl",
-                        progress=False).translated_only == ["th", "th-th"]
+    ensemble = predict_file(tmp_path / "ens", source, tmp_path / "c.jsonl", progress=False)
+    assert ensemble.translated_only == ["th", "th-th"]
+    # only "tr" saw Thai: the warning names it rather than say "the model" saw it
+    assert ensemble.translated_only_members == {"th": ["tr"], "th-th": ["tr"]}
+    assert result.translated_only_members == {}
 
     def warning(run):
         out = CliRunner().invoke(main, ["predict", str(run), str(source), "--out",
@@ -230,6 +233,10 @@ def test_a_language_seen_only_through_translations_is_not_called_absent(
         "cross-validation says nothing about them")
     assert warning(plain).startswith(
         "warning: 7 rows in languages absent from the training file (th 5 (th-th 1), xx 2): ")
+    assert warning(tmp_path / "ens").startswith(
+        "warning: 2 rows in a language absent from the training file (xx 2) and 5 rows in "
+        "a language only member tr saw, through translated rows (th 5 (th-th 1)): its "
+        "cross-validation says nothing about them")
 
 
 @pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".parquet"])

@@ -130,8 +130,10 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
         from shoprel.runs import Run
 
         doc = NEW_LANGUAGES_DOC[Run.read(run_dir).task]
-        click.echo(f"warning: {_new_language_rows(result.new_languages, result.translated_only)}"
-                   f": its cross-validation says nothing about them ({doc})", err=True)
+        said = _new_language_rows(result.new_languages, result.translated_only,
+                                  result.translated_only_members)
+        click.echo(f"warning: {said}: its cross-validation says nothing about them ({doc})",
+                   err=True)
 
 
 def _bare_rows(result, input_file) -> str:
@@ -143,24 +145,31 @@ def _bare_rows(result, input_file) -> str:
                               "the run"))
 
 
-def _new_language_rows(new_languages: dict[str, int], translated_only=()) -> str:
+def _new_language_rows(new_languages: dict[str, int], translated_only=(),
+                       translated_only_members=None) -> str:
     """E.g. "3 rows in languages absent from the training file (xx 2, yy 1)"; a language the
     run trained on only as translated rows (augment.translate; `translated_only`) is said as
-    such, not as absent; rows of no language (read as 'unk') as untagged, not as rows of a
-    language 'unk'."""
+    such, not as absent, and one only some of an ensemble's members saw so
+    (`translated_only_members`: tag -> those members) with their names; rows of no language
+    (read as 'unk') as untagged, not as rows of a language 'unk'."""
     from shoprel.cli.bare_query import rows_said
     from shoprel.cli.language_counts import by_language, language_counts
     from shoprel.data.validate import UNKNOWN_LANGUAGE
 
-    tagged = {lang: n for lang, n in new_languages.items()
-              if lang != UNKNOWN_LANGUAGE and lang not in translated_only}
-    translated = {lang: n for lang, n in new_languages.items() if lang in translated_only}
+    members = translated_only_members or {}
+    groups = {"absent from the training file": {
+        lang: n for lang, n in new_languages.items()
+        if lang != UNKNOWN_LANGUAGE and lang not in translated_only}}
+    for lang, n in new_languages.items():
+        if lang in translated_only:
+            saw = members.get(lang)
+            how = (f"only member{'s' if len(saw) > 1 else ''} {', '.join(saw)} saw, through "
+                   "translated rows") if saw else "the model saw only through translated rows"
+            groups.setdefault(how, {})[lang] = n
     said = [f"{rows_said(sum(counts.values()))} in "
             f"{'a language' if len(by_language(counts)) == 1 else 'languages'} {how} "
             f"({language_counts(counts)})"
-            for counts, how in ((tagged, "absent from the training file"),
-                                (translated, "the model saw only through translated rows"))
-            if counts]
+            for how, counts in groups.items() if counts]
     if UNKNOWN_LANGUAGE in new_languages:
         said.append(f"{rows_said(new_languages[UNKNOWN_LANGUAGE])} with no language tag "
                     "(the training file had none untagged)")

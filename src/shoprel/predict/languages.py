@@ -73,3 +73,14 @@ def translated_only_tags(tags, translated: set[str]) -> list[str]:
         return []
     moved = moved_tags(list(tags), translated)
     return [tag for tag in tags if tag in translated or tag in moved]
+
+
+def translated_only_members(tags, some: dict[str, list[str]]) -> dict[str, list[str]]:
+    """Of these tags, those of a language only some of an ensemble's members trained on as
+    translated rows (`some`: {language: those members}), each with those members, a tag read
+    as translated_only_tags reads it ('th-th' as 'th')."""
+    if not tags or not some:
+        return {}
+    moved = moved_tags(list(tags), set(some))
+    return {tag: some[tag if tag in some else moved[tag]] for tag in tags
+            if tag in some or tag in moved}

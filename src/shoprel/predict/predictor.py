@@ -33,6 +33,7 @@ from shoprel.predict.index import INDEX_FOLDER, embeds_nothing, index_folders, i
 from shoprel.predict.languages import (
     as_trained,
     frame_as_trained,
+    translated_only_members,
     translated_only_tags,
     unseen_as_trained,
 )
@@ -64,6 +65,9 @@ class PredictResult:
     translation_column: bool = False
     # the tags of new_languages the run trained on only as translated rows (augment.translate)
     translated_only: list[str] = field(default_factory=list)
+    # of those, the tags of a language only some of an ensemble's members trained on (as
+    # translated rows; the others never saw it), with the members that did
+    translated_only_members: dict[str, list[str]] = field(default_factory=dict)
     # the reader's counts of rows with an empty query or target, scored as empty texts, and
     # where the first is (data/empty_texts.py says them)
     empty_texts: dict = field(default_factory=dict)
@@ -369,6 +373,8 @@ def _scored_file(predictor, input_file: Path, out_file: str | Path, chunk_rows: 
                          translation_column=column["seen"],
                          translated_only=translated_only_tags(
                              new_languages, translated_languages(predictor.run)),
+                         translated_only_members=translated_only_members(
+                             new_languages, translated_by_some(predictor.run)),
                          empty_texts=empty_counts(read))
 
 
@@ -383,15 +389,32 @@ def training_languages(run: Run) -> set[str] | None:
     return set(per_language) if isinstance(per_language, dict) and per_language else None
 
 
-def translated_languages(run: Run) -> set[str]:
-    """The languages the run (any trained run behind an ensemble) trained on as translated
-    rows (metrics.json data.translated_rows); none for runs that record none."""
+def _translated_rows(run: Run) -> list[tuple[str, dict]]:
+    """(name, {language: translated rows}) of each trained run behind the run that records
+    them (metrics.json data.translated_rows); none for runs that record none."""
     try:
         recorded = recorded_field(run.metrics(), "translated_rows")
     except (RunDirError, ValueError):
-        return set()
-    return {str(lang) for _, translated in recorded if isinstance(translated, dict)
-            for lang in translated}
+        return []
+    return [(name, translated) for name, translated in recorded if isinstance(translated, dict)]
+
+
+def translated_languages(run: Run) -> set[str]:
+    """The languages the run (any trained run behind an ensemble) trained on as translated
+    rows (metrics.json data.translated_rows); none for runs that record none."""
+    return {str(lang) for _, translated in _translated_rows(run) for lang in translated}
+
+
+def translated_by_some(run: Run) -> dict[str, list[str]]:
+    """{language: the members that trained on it as translated rows} of each language only
+    some of an ensemble's trained runs (of those recording it) trained on so: the others never
+    saw it at all. {} for a run, or an ensemble whose members were all augmented alike."""
+    recorded = _translated_rows(run)
+    by_language: dict[str, list[str]] = {}
+    for name, translated in recorded:
+        for lang in translated:
+            by_language.setdefault(str(lang), []).append(name)
+    return {lang: names for lang, names in by_language.items() if len(names) < len(recorded)}
 
 
 def reads_translation(predictor) -> bool:

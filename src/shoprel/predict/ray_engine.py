@@ -37,13 +37,19 @@ from shoprel.ensemble.cuts import language_cuts
 from shoprel.errors import ConfigError, ShoprelError, one_line_reason
 from shoprel.models.base import UntranslatedInputWarning, bare_query_mask
 from shoprel.predict.index import index_folders
-from shoprel.predict.languages import moved_tags, translated_only_tags, unseen_as_trained
+from shoprel.predict.languages import (
+    moved_tags,
+    translated_only_members,
+    translated_only_tags,
+    unseen_as_trained,
+)
 from shoprel.predict.predictor import (
     Predictor,
     PredictResult,
     check_indexes_used,
     predict_file,
     training_languages,
+    translated_by_some,
     translated_languages,
     write_submission,
 )
@@ -279,4 +285,6 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
                          bare_rows=bare.total(), bare_languages=dict(bare.most_common()),
                          translation_column=column, translated_only=translated_only_tags(
                              new_languages, translated_languages(scoring)),
+                         translated_only_members=translated_only_members(
+                             new_languages, translated_by_some(scoring)),
                          empty_texts=empty_texts)
