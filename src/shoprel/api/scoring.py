@@ -22,6 +22,8 @@ from shoprel.predict.index import IndexResult, build_index
 from shoprel.predict.languages import translated_only_tags, unseen_as_trained
 from shoprel.predict.predictor import PredictResult, open_predictor, translated_languages
 from shoprel.predict.predictor import predict_file as _predict_file
+from shoprel.predict.translators import check_one_translator
+from shoprel.runs import Run
 from shoprel.utils.arguments import OR_SCORE_IT, WRITE_IT_FIRST, flag_argument, path_argument
 from shoprel.utils.bounds import not_finite
 from shoprel.utils.scalars import is_boolean, python_scalar
@@ -162,6 +164,8 @@ class Scorer:
         scorer = _scorer(scorer)
         self.predictor = open_predictor(self.run_dir, _indexes(indexes), recent_texts,
                                         scorer, _cascade_share(cascade_share, scorer))
+        check_one_translator(Run.open(self.run_dir), scorer, "each pair's one translated_query "
+                             "reaches all of them: score with the runs apart")
         self.scorer = scorer
         self.task = self.predictor.task
         self.threshold = self.predictor.threshold

@@ -38,11 +38,16 @@ from shoprel.predict.languages import (
     unseen_as_trained,
 )
 from shoprel.predict.table import submission_table
+from shoprel.predict.translators import check_one_translator
 from shoprel.run_data import recorded_field
 from shoprel.runs import Run, mean_positive_probability, scoring_run
 from shoprel.utils.atomic import atomic_file, output_lock
 from shoprel.utils.outputs import check_output_file, is_index_folder
 from shoprel.utils.progress import eager_bars, honours_progress
+
+# why predict refuses runs reading different translators (predict/translators.py)
+PREDICT_READS = ("the input file's one translated_query column reaches all of them: predict "
+                 "with the runs apart")
 
 
 @dataclass
@@ -331,8 +336,10 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
     the input file nor lie in a run folder being read, and replaces an existing file only with
     `overwrite` (utils/outputs.py).
     """
-    check_output_file(out_file, reads=[input_file], runs=Run.open(run_dir).folders_read(),
+    run = Run.open(run_dir)
+    check_output_file(out_file, reads=[input_file], runs=run.folders_read(),
                       overwrite=overwrite)
+    check_one_translator(run, scorer, PREDICT_READS)  # before any model loads
     predictor = open_predictor(run_dir, indexes, scorer=scorer, cascade_share=cascade_share)
     with readable_input(input_file) as source:  # a pipe copied once (data/spool.py)
         return _scored_file(predictor, source, out_file, chunk_rows, progress, overwrite)

@@ -44,6 +44,7 @@ from shoprel.predict.languages import (
     unseen_as_trained,
 )
 from shoprel.predict.predictor import (
+    PREDICT_READS,
     Predictor,
     PredictResult,
     check_indexes_used,
@@ -53,6 +54,7 @@ from shoprel.predict.predictor import (
     translated_languages,
     write_submission,
 )
+from shoprel.predict.translators import check_one_translator
 from shoprel.runs import Run, scoring_run
 from shoprel.utils.bounds import out_of_range
 from shoprel.utils.native_stderr import stderr_silenced
@@ -244,6 +246,7 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
     run_dir = Path(run_dir).resolve()
     run = Run.open(run_dir)  # a bad run dir (or a student it lacks) fails here, before Ray
     scoring = scoring_run(run, scorer)
+    check_one_translator(run, scorer, PREDICT_READS)
     if scoring.kind != "ensemble":
         scoring.model_folders()  # a run missing a model fails here, not in every actor
     out_file = check_output_file(out_file, reads=[input_file], runs=run.folders_read(),

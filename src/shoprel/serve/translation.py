@@ -21,50 +21,17 @@ import pandas as pd
 from shoprel.data.frame import TRANSLATION
 from shoprel.errors import ConfigError, RunDirError, ShoprelError
 from shoprel.predict.cascade import CascadePredictor
+from shoprel.predict.predictor import reads_translation
 
 log = logging.getLogger("shoprel.serve")
 MEMORY_ENTRIES = 50_000  # translations kept in memory when the translator has no cache file
 
 
-def _predictors(predictor):
-    """The predictor and, for an ensemble, its members' (theirs too, at any depth); for
-    --scorer cascade, the student's and the full model's, each with its own run (and so its
-    own config.yaml), student first: it scores every pair."""
+def _served_runs(predictor) -> list:
+    """The runs that score: the run, or a cascade's student and full run, student first."""
     if isinstance(predictor, CascadePredictor):
-        yield from _predictors(predictor.student)
-        yield from _predictors(predictor.full)
-        return
-    yield predictor
-    for member in predictor.members:
-        yield from _predictors(member)
-
-
-def _models(predictor) -> list:
-    return [model for each in _predictors(predictor) for model in each.models]
-
-
-def _described(translator) -> str:
-    """A recorded translator as a message names it: 'table t.jsonl to en', 'apertium to en'."""
-    source = translator.table or translator.model
-    return " ".join([translator.backend, *([str(source)] if source else []), "to", translator.to])
-
-
-def _refuse_a_mix(predictor, records: list) -> None:
-    """Runs whose models read translations made by different translators (backend, table or
-    model, target; a cache holds the same backend's answers) cannot be served: one
-    translation per pair reaches all of them, so all but one would read queries unlike
-    their training rows. Runs recording none read whichever the others record, as before."""
-    from shoprel.augment.backends import translator_key
-    from shoprel.augment.translator import target_tag
-    from shoprel.runs import shown
-
-    kinds = {(translator_key(t.backend, t.table, t.model), target_tag(t.to)) for t, _ in records}
-    if len(kinds) > 1:
-        raise RunDirError(
-            f"{shown(predictor.run.path)}: its runs read queries translated by different "
-            f"translators ({'; '.join(f'{where}: {_described(t)}' for t, where in records)}) "
-            "and serve makes one translation of a pair for all of them: serve the runs "
-            "apart, or train them on queries translated one way (data.translator)")
+        return [predictor.student.run, predictor.full.run]
+    return [predictor.run]
 
 
 def _recorded_translator(predictor):
@@ -72,31 +39,22 @@ def _recorded_translator(predictor):
     that records it), else (None, None). An ensemble's own config.yaml records its combination,
     not a run config: its members' (theirs too, for an ensemble of ensembles) are read; a
     cascade's student is read as well as its full run. Only runs whose models read
-    translations count: a member trained on bare queries ignores them.
+    translations count: a member trained on bare queries ignores them
+    (predict/translators.py, which predict's refusal of a mix shares).
 
     A run whose models read translations but whose config.yaml is gone cannot say whether it
     had a translator: rather than score its pairs bare as if it recorded none, this refuses."""
-    from shoprel.runs import CONFIG, shown
+    from shoprel.predict.translators import refuse_a_mix, translation_records
 
-    unrecorded = None  # a translation-reading run without its config.yaml
-    records = []  # (translator, the config.yaml recording it) of each translation-reading run
-    for each in _predictors(predictor):
-        run = each.run
-        if run.kind == "ensemble" or not any(getattr(m, "reads_translation", False)
-                                             for m in each.models):
-            continue
-        # a member is reached as runs/ens/../a: named runs/a/config.yaml, as elsewhere
-        if (run.path / CONFIG).is_file():
-            translator = run.saved_config().data.translator
-            if translator is not None:
-                records.append((translator, shown(run.path / CONFIG)))
-        elif unrecorded is None:
-            unrecorded = shown(run.path / CONFIG)
+    records, unrecorded = translation_records(_served_runs(predictor))
     if unrecorded is not None:
         raise RunDirError(f"{unrecorded}: missing; the run's models read translated queries "
                           "and only this file says which translator makes them for pairs sent "
                           "without a translated_query (data.translator): put it back")
-    _refuse_a_mix(predictor, records)
+    # one translation per pair reaches all of them, so all but one would read queries unlike
+    # their training rows. Runs recording none read whichever the others record, as before
+    refuse_a_mix(predictor.run.path, records, "serve makes one translation of a pair for all "
+                 "of them: serve the runs apart")
     return records[0] if records else (None, None)
 
 
@@ -104,7 +62,7 @@ class QueryTranslation:
     """fill(rows, given) -> (rows as the run's models want them, pairs scored bare)."""
 
     def __init__(self, predictor, translator=None, target: str = "en"):
-        self.wanted = any(getattr(m, "reads_translation", False) for m in _models(predictor))
+        self.wanted = reads_translation(predictor)
         self.recorded, self.recorded_in = (_recorded_translator(predictor) if self.wanted
                                            else (None, None))
         self.target = self.recorded.to if self.recorded is not None else target

@@ -1,0 +1,80 @@
+"""Runs that read translations made by different translators do not score together: predict
+and Scorer refuse them as serve does (the input's one translated_query reaches all of them)."""
+
+from pathlib import Path
+
+import pytest
+import yaml
+from tests.conftest import fake_run
+
+from shoprel import runs
+from shoprel.ensemble.runner import build_ensemble
+from shoprel.errors import RunDirError
+from shoprel.predict.predictor import predict_file
+
+# a second translator for the same rows: what a member trained on another file records
+APERTIUM = {"backend": "apertium", "to": "en"}
+
+
+def _recording(source: Path, folder: Path, translator: dict | None, second: int) -> Path:
+    """A copy of `source`, named as its folder, whose config.yaml records `translator` as
+    data.translator (another run to an ensemble: another name and creation time)."""
+    fake_run(source, folder, name=folder.name, created=f"2026-01-01T00:00:0{second}+00:00")
+    config = yaml.safe_load((folder / "config.yaml").read_text())
+    config["data"]["translator"] = translator
+    (folder / "config.yaml").write_text(yaml.safe_dump(config))
+    return folder
+
+
+@pytest.fixture
+def two_translators(translated_run, tmp_path, monkeypatch) -> tuple[Path, dict]:
+    """runs/ens over runs/a (a table translator) and runs/b (Apertium), relative to the
+    working folder; the table's record."""
+    run, _ = translated_run
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(runs.RunWriter, "report", lambda self, metrics, table: None)
+    table = {"backend": "table", "table": str(run.parent / "t.jsonl"), "to": "en"}
+    _recording(run, Path("runs/a"), table, 1)
+    _recording(run, Path("runs/b"), APERTIUM, 2)
+    build_ensemble([Path("runs/a"), Path("runs/b")], Path("runs/ens"))
+    return Path("runs/ens"), table
+
+
+def test_predict_refuses_an_ensemble_whose_members_record_different_translators(
+        translated_run, two_translators, tmp_path):
+    """predict gave the input file's one translated_query column to both members, so one of
+    them read translations unlike its training rows, with no word; serve refused the same
+    ensemble. Now predict and Scorer refuse it as serve does, naming each member's record,
+    before any model loads and before any output is written."""
+    import shoprel
+
+    ensemble, table = two_translators
+    translated = translated_run[0].parent / "translated.jsonl"
+    said = (f"runs/ens: its runs read queries translated by different translators "
+            f"(runs/a/config.yaml: table {table['table']} to en; runs/b/config.yaml: apertium "
+            "to en) and {} with the runs apart, or train them on queries translated one way "
+            "(data.translator)")
+    with pytest.raises(RunDirError) as caught:
+        predict_file(ensemble, translated, tmp_path / "out.jsonl", progress=False)
+    assert str(caught.value) == said.format(
+        "the input file's one translated_query column reaches all of them: predict")
+    assert not (tmp_path / "out.jsonl").exists()
+    with pytest.raises(RunDirError) as caught:
+        shoprel.Scorer(ensemble)
+    assert str(caught.value) == said.format("each pair's one translated_query reaches all of "
+                                            "them: score")
+
+
+def test_members_that_agree_or_record_none_are_predicted(translated_run, tmp_path,
+                                                         monkeypatch):
+    """One translator written two ways (another cache), or a member recording none (it reads
+    whatever the file holds), is no mix: predicted as before."""
+    run, _ = translated_run
+    monkeypatch.setattr(runs.RunWriter, "report", lambda self, metrics, table: None)
+    a = _recording(run, tmp_path / "a", {**APERTIUM, "cache": str(tmp_path / "a.sqlite")}, 1)
+    b = _recording(run, tmp_path / "b", {**APERTIUM, "cache": str(tmp_path / "b.sqlite")}, 2)
+    c = _recording(run, tmp_path / "c", None, 3)
+    build_ensemble([a, b, c], tmp_path / "ens")
+    result = predict_file(tmp_path / "ens", run.parent / "translated.jsonl",
+                          tmp_path / "out.jsonl", progress=False)
+    assert result.rows > 0 and result.bare_rows == 0
