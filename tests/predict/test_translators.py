@@ -78,3 +78,21 @@ def test_members_that_agree_or_record_none_are_predicted(translated_run, tmp_pat
     result = predict_file(tmp_path / "ens", run.parent / "translated.jsonl",
                           tmp_path / "out.jsonl", progress=False)
     assert result.rows > 0 and result.bare_rows == 0
+
+
+def test_one_target_asked_with_and_without_its_region_is_two_translators(tmp_path):
+    """A member recorded before regional pairs (Apertium's es-pt for pt-BR) and one recorded
+    since (es-pt_BR) read different Portuguese: refused together, the older one said so."""
+    from shoprel.predict.translators import refuse_a_mix
+    from shoprel.training.config import load_config
+
+    path = tmp_path / "config.yaml"
+    path.write_text("data: {translator: {backend: apertium, to: pt-BR}}\n")
+    older = load_config(path, saved=True).data.translator
+    newer = load_config(path).data.translator
+    refuse_a_mix(Path("ens"), [(newer, Path("a")), (newer, Path("b"))], "they clash")
+    with pytest.raises(RunDirError) as caught:
+        refuse_a_mix(Path("ens"), [(older, Path("a")), (newer, Path("b"))], "they clash")
+    assert str(caught.value).startswith(
+        "ens: its runs read queries translated by different translators (a: apertium to pt-BR "
+        "without its region (regional_pairs: false); b: apertium to pt-BR) and they clash, or ")

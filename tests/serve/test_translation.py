@@ -369,3 +369,71 @@ def test_a_cascade_whose_student_records_another_translator_is_not_served(
             f"translators \\({re.escape(str(copy / 'student' / 'config.yaml'))}: apertium to en; "
             f"{re.escape(str(copy / 'config.yaml'))}: table ")):
         create_app(copy, SETTINGS.model_copy(update={"scorer": "cascade"}))
+
+
+def _recording_apertium_to(run, folder, **more) -> Path:
+    """A copy of `run` whose config.yaml records Apertium into Brazilian Portuguese (`more`:
+    other data.translator fields; without regional_pairs, a run recorded before them)."""
+    copy = shutil.copytree(run, folder)
+    config = yaml.safe_load((copy / "config.yaml").read_text())
+    config["data"]["translator"] = {"backend": "apertium", "to": "pt-BR", **more}
+    (copy / "config.yaml").write_text(yaml.safe_dump(config))
+    return copy
+
+
+def _served_translations(run, queries, translator=None) -> list[str]:
+    """What serve gives the run's models for Spanish queries sent without translations."""
+    import asyncio
+
+    import pandas as pd
+
+    from shoprel.data.frame import TRANSLATION
+    from shoprel.serve.translation import QueryTranslation
+
+    made = QueryTranslation(Predictor(run), translator)
+    try:
+        rows = pd.DataFrame({"query": queries, "language": ["es"] * len(queries)})
+        filled, bare = asyncio.run(made.fill(rows, [None] * len(queries)))
+    finally:
+        made.close()
+    assert bare == 0
+    return filled[TRANSLATION].tolist()
+
+
+class _Echo:
+    """A translator answering each text with the target it was asked."""
+
+    def translate(self, texts, source_langs, target):
+        return [f"{target}: {text}" for text in texts]
+
+
+def test_a_run_recorded_before_regional_pairs_is_served_its_base_language_s_pair(
+        two_language, tmp_path):
+    """`translate --to pt-BR` took Apertium's es-pt before regional pairs and es-pt_BR since;
+    serve asked a run trained on es-pt's translations for es-pt_BR's. A run's config.yaml
+    now records which (data.translator.regional_pairs); one recording none was trained
+    before them and is served the base language's pair, as its training file was made."""
+    run, _, _ = two_language
+    older = _recording_apertium_to(run, tmp_path / "older")
+    newer = _recording_apertium_to(run, tmp_path / "newer", regional_pairs=True)
+    assert _served_translations(older, ["autobús"], _Echo()) == ["pt: autobús"]
+    assert _served_translations(newer, ["autobús"], _Echo()) == ["pt-br: autobús"]
+
+
+def test_regional_pairs_are_served_as_recorded_with_real_apertium(two_language, tmp_path):
+    """The same through Apertium itself: European Portuguese for the older run, as its
+    training file had, Brazilian for the one recording es-pt_BR's."""
+    from shoprel.augment.apertium import ApertiumTranslator
+    from shoprel.augment.translator import TranslationError
+
+    try:
+        installed = ApertiumTranslator().model.split(",")
+    except TranslationError:
+        pytest.skip("Apertium is not installed")
+    if not {"es-pt", "es-pt_BR"} <= set(installed):
+        pytest.skip("no es-pt_BR pair: install apertium-es-pt")
+    run, _, _ = two_language
+    older = _recording_apertium_to(run, tmp_path / "older")
+    newer = _recording_apertium_to(run, tmp_path / "newer", regional_pairs=True)
+    assert "autocarro" in _served_translations(older, ["autobús de juguete"])[0]
+    assert "ônibus" in _served_translations(newer, ["autobús de juguete"])[0]

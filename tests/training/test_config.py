@@ -683,3 +683,20 @@ def test_a_list_of_texts_given_in_python_names_the_field_and_the_item(overrides,
     assert str(info.value) == said
     assert load_config(None, {"model.family": "embed", "model.params.backbone": ["a", "b"]}
                        ).model.params["backbone"] == ["a", "b"]  # texts are still taken
+
+
+def test_a_translator_records_whether_its_target_s_region_was_asked(tmp_path):
+    """`translate --to pt-BR` took Apertium's es-pt until the last release and es-pt_BR since:
+    a run's data.translator now records which (regional_pairs, written in every new run's
+    config.yaml), and a run's config.yaml written before it, which records none, reads as the
+    base language's pair its training file was made with."""
+    fresh = load_config(None, {"data.translator": {"backend": "apertium", "to": "pt-BR"}})
+    assert (fresh.data.translator.regional_pairs, fresh.data.translator.asked) == (True, "pt-br")
+    assert "regional_pairs: true" in fresh.to_yaml()
+    path = tmp_path / "config.yaml"
+    path.write_text("data: {translator: {backend: apertium, to: pt-BR}}\n")
+    older = load_config(path, saved=True).data.translator
+    assert (older.regional_pairs, older.asked) == (False, "pt")
+    assert load_config(path).data.translator.asked == "pt-br"  # a user's file: as translate
+    path.write_text("data: {translator: {backend: apertium, to: pt-BR, regional_pairs: true}}\n")
+    assert load_config(path, saved=True).data.translator.asked == "pt-br"

@@ -56,19 +56,26 @@ def _records(translating: Iterable[Run]) -> tuple[list[tuple[object, Path]], Pat
 
 
 def described(translator) -> str:
-    """A recorded translator as a message names it: 'table t.jsonl to en', 'apertium to en'."""
+    """A recorded translator as a message names it: 'table t.jsonl to en', 'apertium to en',
+    'apertium to pt-BR without its region (regional_pairs: false)'."""
+    from shoprel.augment.translator import target_tag
+
     source = translator.table or translator.model
-    return " ".join([translator.backend, *([str(source)] if source else []), "to", translator.to])
+    said = " ".join([translator.backend, *([str(source)] if source else []), "to",
+                     translator.to])
+    if translator.asked != target_tag(translator.to):
+        said += " without its region (regional_pairs: false)"
+    return said
 
 
 def translator_kind(translator) -> tuple:
     """What makes two recorded translators' translations differ: backend, table or model (as
-    resolved paths), target. A cache holds the same backend's answers, so it does not count."""
+    resolved paths), the target as asked (with its region or not). A cache holds the same
+    backend's answers, so it does not count."""
     from shoprel.augment.backends import translator_key
-    from shoprel.augment.translator import target_tag
 
     return (translator_key(translator.backend, translator.table, translator.model),
-            target_tag(translator.to))
+            translator.asked)
 
 
 def refuse_a_mix(named: Path, records: list[tuple[object, Path]], reach: str) -> None:

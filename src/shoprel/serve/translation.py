@@ -65,7 +65,8 @@ class QueryTranslation:
         self.wanted = reads_translation(predictor)
         self.recorded, self.recorded_in = (_recorded_translator(predictor) if self.wanted
                                            else (None, None))
-        self.target = self.recorded.to if self.recorded is not None else target
+        # asked as the training file was: 'pt' for a run translated before regional pairs
+        self.target = self.recorded.asked if self.recorded is not None else target
         self._translator = translator  # given (tests) or built here, from the run's record
         self._memory: OrderedDict[tuple[str, str], str | None] = OrderedDict()
         # one thread: the translator (and its SQLite cache) is made and used on it alone

@@ -101,6 +101,18 @@ class TranslatorConfig(StrictConfig):
     cache: str | None = None  # SQLite translation cache
     table: str | None = None  # for backend: table
     model: str | None = None  # for backend: hf
+    # whether `to`'s region (pt-BR) was asked of the backend, as `shoprel translate --to pt-BR`
+    # asks it: Apertium ends a route on its regional pair (es-pt_BR) where installed. false:
+    # on the base language's (es-pt), as shoprel translated before regional pairs; a run's
+    # config.yaml written before them records none and is read so (its file was made so)
+    regional_pairs: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_runs(cls, data, info: ValidationInfo):
+        if _saved(info) and isinstance(data, dict) and "regional_pairs" not in data:
+            return {**data, "regional_pairs": False}
+        return data
 
     @model_validator(mode="after")
     @_with_the_others
@@ -108,6 +120,14 @@ class TranslatorConfig(StrictConfig):
         self.cache, self.table = _home(self.cache), _home(self.table)
         check_backend_fields("data.translator", self.backend, self.table, self.model)
         return self
+
+    @property
+    def asked(self) -> str:
+        """The target as the backend is asked it: with its region ('pt-br', target_tag) where
+        regional_pairs, else its base language ('pt')."""
+        from shoprel.augment.translator import normalize_lang, target_tag
+
+        return target_tag(self.to) if self.regional_pairs else normalize_lang(self.to)
 
 
 class DataConfig(StrictConfig):
