@@ -153,3 +153,20 @@ def test_steps_show_on_the_bar_that_waits_for_them_and_nowhere_else():
     with steps_on(quiet), quiet_while(True):
         report_step("neighbour votes")
     assert off.drawn == quiet.drawn == []
+
+
+def test_a_fit_names_its_first_step_on_entering_its_steps():
+    """Every fit's bar (folds, learning curve, nested teacher, final fit, stage 0) named
+    "fitting" by a report_step of its own after steps_on: steps_on names it on entering; a
+    disabled bar still draws nothing."""
+    from shoprel.utils.progress import report_step, steps_on
+
+    bar = RecordingBar()
+    with steps_on(bar, "fold 1: ", first="fitting"):
+        assert bar.drawn == ["fold 1: fitting"]
+        report_step("boosters 1/3")
+    assert bar.drawn == ["fold 1: fitting", "fold 1: boosters 1/3"] and bar.postfix == ""
+    off = RecordingBar(disable=True)
+    with steps_on(off, first="fitting"):
+        pass
+    assert off.drawn == []

@@ -101,11 +101,10 @@ def learning_curve(frame: PairFrame, folds: np.ndarray, full_oof: np.ndarray,
             rows = 0
             for fold in range(k):
                 # a fit's steps, as train's folds bar names them (an embed fit takes minutes)
-                with steps_on(bar, f"{fraction:.0%} of fold {fold + 1}/{k}: "):
+                with steps_on(bar, f"{fraction:.0%} of fold {fold + 1}/{k}: ", first="fitting"):
                     train, valid = np.where(folds != fold)[0], np.where(folds == fold)[0]
                     part = subsample(train, fraction, seed + fold)
                     rows += len(part)
-                    report_step("fitting")
                     model = new_model().fit(prepare(frame.take(part)))
                     report_step("scoring held-out rows")
                     oof[valid] = model.predict_proba(frame.take(valid))[:, 1]

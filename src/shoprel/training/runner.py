@@ -112,8 +112,7 @@ def one_fit_bar(desc: str, progress: bool):
     """A bar of one step for one long fit (the final fit, stage 0), naming the step the fit is
     at as the folds' bar names a fold's (steps_on), counted done when the block ends."""
     with tqdm(total=1, desc=desc, disable=not progress) as bar:
-        with steps_on(bar):
-            report_step("fitting")
+        with steps_on(bar, first="fitting"):
             yield
         bar.update()
 
@@ -283,9 +282,9 @@ def cross_validate(frame: PairFrame, config: RunConfig, folds: np.ndarray,
         k = int(folds.max()) + 1
         bar = tqdm(range(k), desc=f"{frame.task.value} folds", disable=not progress)
         for fold in bar:
-            with steps_on(bar, f"fold {fold + 1}/{k}: "):  # a fold's steps (minutes each)
+            # a fold's steps (minutes each)
+            with steps_on(bar, f"fold {fold + 1}/{k}: ", first="fitting"):
                 train, valid = np.where(folds != fold)[0], np.where(folds == fold)[0]
-                report_step("fitting")
                 model = new_model(config, start_from).fit(prepare(frame.take(train)))
                 report_step("scoring held-out rows")
                 oof[valid] = model.predict_proba(frame.take(valid))[:, 1]

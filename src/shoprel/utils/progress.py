@@ -63,15 +63,18 @@ def report_step(step: str) -> None:
 
 
 @contextlib.contextmanager
-def steps_on(bar, prefix: str = ""):
+def steps_on(bar, prefix: str = "", first: str | None = None):
     """While the block runs, the steps `report_step` names show as `bar`'s postfix after
     `prefix`, on the bar's own line (nothing on a disabled bar: --quiet, other ranks); the
-    postfix is cleared afterwards, so the bar's next count is not drawn with a finished step."""
+    postfix is cleared afterwards, so the bar's next count is not drawn with a finished step.
+    `first`: the step named on entering (a fit's "fitting", before the model names its own)."""
     if getattr(bar, "disable", True):
         yield
         return
     token = _step.set(lambda step: bar.set_postfix_str(f"{prefix}{step}"))
     try:
+        if first is not None:
+            report_step(first)
         yield
     finally:
         _step.reset(token)
