@@ -166,6 +166,27 @@ def test_rerunning_the_check_says_what_it_replaced(trained_runs, tmp_path, quiet
     assert "replaces" not in done.stdout
 
 
+def test_the_far_pairs_bar_names_the_fold_and_step_it_is_at(trained_runs, tmp_path):
+    """`far-pairs RUN`'s bar said nothing while a fold's model loaded (an embed model's encoder)
+    or scored its far pairs (embedding their new texts): it names the fold and the step, as
+    train's folds bar does (and train's names the far pairs' scoring); --quiet: no bar."""
+    import shutil
+
+    run = shutil.copytree(trained_runs["QC"], tmp_path / "run")
+    done = CliRunner().invoke(main, ["far-pairs", str(run), "--pairs", "30"])
+    assert done.exit_code == 0, done.output
+    drawn = [line.rstrip() for line in done.stderr.replace("\n", "\r").split("\r")]
+    bar = [line for line in drawn if line.startswith("far pairs:")]
+    named = [line.rsplit(", ", 1)[1][:-1] for line in bar if not line.endswith("it/s]")]
+    assert named == [f"fold {fold}/3: {step}" for fold in (1, 2, 3)
+                     for step in ("loading the model", "scoring far pairs")], bar
+    assert bar[-1].startswith("far pairs: 100%") and "fold" not in bar[-1], bar[-1]
+
+    quiet = CliRunner().invoke(main, ["far-pairs", str(run), "--pairs", "30", "--quiet"])
+    assert quiet.exit_code == 0, quiet.output
+    assert "far pairs:" not in quiet.stderr and "fold" not in quiet.stderr
+
+
 @pytest.mark.parametrize("quiet", [False, True])
 def test_fewer_pairs_than_asked_is_a_note_that_quiet_silences(trained_runs, tmp_path, quiet):
     """Asking for more far pairs than the run has rows gives one a row and a note saying so;

@@ -491,7 +491,8 @@ def test_a_fold_and_the_final_fit_name_their_steps_on_their_bars(tmp_path, qc_de
         steps = [step for step in steps if step not in trees]
         assert steps == ["fitting", "embedding", "lexical features", "neighbour votes",
                          "node profiles", "learned similarity", "target rank", "boosters 1/3",
-                         "boosters 2/3", "boosters 3/3", "scoring held-out rows", "saving"]
+                         "boosters 2/3", "boosters 3/3", "scoring held-out rows",
+                         "scoring far pairs", "saving"]
     assert folds[-1].startswith("QC folds: 100%") and ", fold" not in folds[-1], folds[-1]
     final = [line for line in drawn if line.startswith("QC final fit (360 rows)")]
     assert [line for line in final if line.endswith(", boosters 2/3]")], final

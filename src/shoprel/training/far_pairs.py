@@ -20,6 +20,7 @@ import pandas as pd
 from shoprel.augment.easy_negatives import far_pairs
 from shoprel.data.frame import PairFrame
 from shoprel.evaluate.metrics import binary_metrics
+from shoprel.utils.progress import report_step
 
 HIST_BINS = 20  # the score histogram the report draws, kept in metrics.json
 MIN_LANGUAGE_PAIRS = 20  # fewer far pairs in a language: no per-language line
@@ -46,9 +47,11 @@ class FarPairCheck:
         return sum(len(p) for p in self.pairs)
 
     def score(self, fold: int, model) -> None:
-        """The fold's model scores the far pairs of its own validation rows."""
+        """The fold's model scores the far pairs of its own validation rows (a step of the bar
+        waiting for it: train's folds bar, far-pairs' own)."""
         pairs = self.pairs[fold]
         if len(pairs):
+            report_step("scoring far pairs")
             self.scores[fold] = np.asarray(model.predict_proba(pairs)[:, 1], dtype=np.float64)
 
     def table(self) -> pd.DataFrame:

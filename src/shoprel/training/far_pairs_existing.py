@@ -18,7 +18,7 @@ from shoprel.training.config import load_config
 from shoprel.training.distill import aligned_to_rows, check_rows_unchanged, open_teacher
 from shoprel.training.far_pairs import FarPairCheck
 from shoprel.utils.bounds import out_of_range
-from shoprel.utils.progress import honours_progress
+from shoprel.utils.progress import honours_progress, steps_on
 
 DEFAULT_PAIRS = 1000  # as check.far_pairs defaults
 
@@ -66,9 +66,13 @@ def add_far_pairs(run_dir: str | Path, count: int = DEFAULT_PAIRS,
         raise ConfigError(f"--pairs: {count} is too few for {len(folders)} folds (each builds "
                           f"its share, rounded); ask for at least {len(folders)}")
     check = FarPairCheck(frame, folds, count, config.folds.seed)
+    bar = tqdm(folders, desc="far pairs", disable=not progress)
     with run.config_named():  # e.g. a backbone folder gone since training
-        for fold, folder in enumerate(tqdm(folders, desc="far pairs", disable=not progress)):
-            check.score(fold, runs.load_model(folder))
+        for fold, folder in enumerate(bar):
+            # each fold's steps, as train's folds bar names them (an embed model loads its
+            # encoder, then embeds the pairs' new texts)
+            with steps_on(bar, f"fold {fold + 1}/{len(folders)}: ", first="loading the model"):
+                check.score(fold, runs.load_model(folder))
     block = check.summary(run.threshold, run.oof())
     if block is None:
         raise InputError("no relevant rows to build far pairs from",

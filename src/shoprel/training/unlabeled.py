@@ -10,6 +10,7 @@ comparison is on pairs neither model trained on: `bench/throughput.py` reports o
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -24,6 +25,7 @@ from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.tasks import Task
 from shoprel.errors import InputError
 from shoprel.models.targets import SOFT_LABEL
+from shoprel.utils.progress import report_step, steps_on
 
 ID_PREFIX = "unlabeled"
 SCORE_ROWS = 5_000
@@ -46,15 +48,21 @@ def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: T
     from shoprel.models.base import UntranslatedInputWarning
     from shoprel.predict.predictor import Predictor, reads_translation
 
-    predictor = Predictor(teacher_dir)
-    wants_translation = reads_translation(predictor)
     seen = set(training_pairs or ())
     counts = {"training_pairs": 0, "repeated_pairs": 0}
     bare: dict[str, dict] = {}  # counted here, said once per file by the command (as predict)
     parts = []
+    # the bar names its steps, as train's folds bar does: an embed teacher loads its encoder,
+    # then embeds each chunk's new texts (either can be minutes)
     with tqdm(desc="teacher scoring unlabelled pairs", unit=" rows",
-              disable=not progress) as bar:
+              disable=not progress) as bar, contextlib.ExitStack() as stepping:
+        with steps_on(bar, first="loading the teacher"):
+            predictor = Predictor(teacher_dir)
+        wants_translation = reads_translation(predictor)
         for number, path in enumerate(files):
+            stepping.close()  # the last file's steps
+            stepping.enter_context(steps_on(
+                bar, f"file {number + 1}/{len(files)}: " if len(files) > 1 else "", "reading"))
             # a label column is not read: the teacher labels these pairs, whatever they hold
             for chunk in iter_pair_chunks(path, task=task, empty_text=empty_text,
                                           chunk_rows=SCORE_ROWS, read_labels=False):
@@ -74,6 +82,7 @@ def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: T
                 if wants_translation:
                     _count_bare(bare.setdefault(str(path), {"pairs": 0, "languages": Counter(),
                                                             "translation_column": False}), chunk)
+                report_step("scoring")
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore", UntranslatedInputWarning)
                     p = predictor.probabilities(chunk)
@@ -82,6 +91,7 @@ def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: T
                 df["label"] = (p >= predictor.row_thresholds(chunk)).astype(np.int64)
                 df[SOFT_LABEL] = np.asarray(p, dtype=np.float64)
                 parts.append(df)
+                report_step("reading")
     if not parts:
         why = (f" ({counts['training_pairs']:,} are the teacher's training pairs)"
                if counts["training_pairs"] else "")
