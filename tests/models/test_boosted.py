@@ -86,10 +86,10 @@ def test_the_boosters_name_themselves_and_their_trees_on_the_bar_waiting(bag, co
     y = (X[:, 0] > 0).astype(float)
     config = FeatureModelConfig(booster={"n_estimators": 8, "n_boosters": count}, n_jobs=1)
     bar = StepsBar()
-    with steps_on(bar, "fold 1/2: "):
+    with steps_on(bar, "fold 0: "):
         fitted = fit_booster(config, X, Targets(y, None, None), [])
     assert len(fitted.boosters) == count
     names = ["booster"] if count == 1 else ["boosters 1/2", "boosters 2/2"]
-    assert bar.drawn == [f"fold 1/2: {name}{tree}" for name in names
+    assert bar.drawn == [f"fold 0: {name}{tree}" for name in names
                          for tree in ("", ", tree 1/8", ", tree 2/8", ", tree 3/8",
                                       ", tree 4/8", ", tree 5/8", ", tree 6/8", ", tree 7/8")]

@@ -188,11 +188,11 @@ def test_the_curve_bar_names_the_step_each_fit_is_at(qc_demo, capsys, tmp_path):
     learning_curve(frame, folds, full, lambda: NamesItsSteps(1), None, [0.5], progress=True)
     drawn = [line.rstrip() for line in capsys.readouterr().err.replace("\n", "\r").split("\r")]
     bar = [line for line in drawn if line.startswith("learning curve:")]
-    for fold in (1, 2):  # a narrow line keeps the postfix's end
-        steps = [line.rsplit(f"fold {fold}/2: ", 1)[1][:-1] for line in bar
-                 if f"fold {fold}/2: " in line]
+    for fold in (0, 1):  # numbered as folds.parquet numbers them
+        steps = [line.rsplit(f"fold {fold}: ", 1)[1][:-1] for line in bar
+                 if f"fold {fold}: " in line]
         assert steps == ["fitting", "boosters 1/3", "scoring held-out rows"], bar
-    assert any(line.endswith(", 50% of fold 1/2: fitting]") for line in bar), bar
+    assert any(line.endswith(", 50% of fold 0: fitting]") for line in bar), bar
     assert bar[-1].startswith("learning curve: 100%") and "fold" not in bar[-1], bar[-1]
 
     done = quiet_curve_train(qc_demo, tmp_path, n_estimators=20, k=2)

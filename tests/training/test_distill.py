@@ -719,12 +719,12 @@ def test_the_nested_teacher_bar_names_the_step_each_refit_is_at(teachers, studen
         distill_module.nested_teacher(None, frame, np.arange(len(frame)) % 2, progress=True)
     drawn = [line.rstrip() for line in capsys.readouterr().err.replace("\n", "\r").split("\r")]
     bar = [line for line in drawn if line.startswith("nested teacher:")]
-    for g in (2, 1):  # the refit without folds 1 and 2 scores fold 2, the other fold 1
-        for model in (1, 2):  # a narrow line keeps the postfix's end
-            named = f"{g}/2, model {model}/2: "
+    for f, g in ((0, 1), (1, 0)):  # numbered as folds.parquet and --nested's errors do
+        for model in (1, 2):
+            named = f"without folds {f} and {g}, model {model}/2: "
             steps = [line.rsplit(named, 1)[1][:-1] for line in bar if named in line]
             assert steps == ["fitting", "boosters 1/3", "scoring held-out rows"], bar
-    assert any(line.endswith(", without folds 1/2 and 2/2, model 1/2: fitting]")
+    assert any(line.endswith(", without folds 0 and 1, model 1/2: fitting]")
                for line in bar), bar
     assert bar[-1].startswith("nested teacher: 100%") and "folds" not in bar[-1], bar[-1]
 

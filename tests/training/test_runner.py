@@ -481,9 +481,9 @@ def test_a_fold_and_the_final_fit_name_their_steps_on_their_bars(tmp_path, qc_de
     runner.train(qc_demo, tmp_path / "run", config, progress=True)
     drawn = [line.rstrip() for line in capsys.readouterr().err.replace("\n", "\r").split("\r")]
     folds = [line for line in drawn if line.startswith("QC folds:")]
-    for fold in (1, 2):
-        steps = [line.rsplit(f"fold {fold}/2: ", 1)[1][:-1] for line in folds
-                 if f"fold {fold}/2: " in line]
+    for fold in (0, 1):  # numbered as folds.parquet and models/fold_0 number them
+        steps = [line.rsplit(f"fold {fold}: ", 1)[1][:-1] for line in folds
+                 if f"fold {fold}: " in line]
         trees = [step for step in steps if ", tree " in step]  # every 2 of the 20 trees
         assert trees[:3] == ["boosters 1/3, tree 2/20", "boosters 1/3, tree 4/20",
                              "boosters 1/3, tree 6/20"], trees
@@ -494,6 +494,11 @@ def test_a_fold_and_the_final_fit_name_their_steps_on_their_bars(tmp_path, qc_de
                          "boosters 2/3", "boosters 3/3", "scoring held-out rows",
                          "scoring far pairs", "saving"]
     assert folds[-1].startswith("QC folds: 100%") and ", fold" not in folds[-1], folds[-1]
+    named = sorted({int(line.rsplit(", fold ", 1)[1].split(":")[0]) for line in folds
+                    if ", fold " in line})  # the folds the bar named, as the run numbers them
+    assert named == sorted(set(pd.read_parquet(tmp_path / "run" / "folds.parquet")["fold"]))
+    assert [f"fold_{fold}" for fold in named] == sorted(
+        p.name for p in (tmp_path / "run" / "models").glob("fold_*"))
     final = [line for line in drawn if line.startswith("QC final fit (360 rows)")]
     assert [line for line in final if line.endswith(", boosters 2/3]")], final
     assert final[-1].startswith("QC final fit (360 rows): 100%"), final
@@ -505,5 +510,5 @@ def test_a_fold_and_the_final_fit_name_their_steps_on_their_bars(tmp_path, qc_de
     done = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(tmp_path / "quiet"),
                                      "--config", str(path), "--quiet"])
     assert done.exit_code == 0, done.output
-    assert "fold 1/2" not in done.output and "boosters" not in done.output
+    assert "fold 0" not in done.output and "boosters" not in done.output
     assert "QC folds" not in capsys.readouterr().err

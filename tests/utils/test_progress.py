@@ -139,15 +139,15 @@ def test_steps_show_on_the_bar_that_waits_for_them_and_nowhere_else():
 
     report_step("embedding")  # no bar waits: nothing to draw, no error
     bar = RecordingBar()
-    with steps_on(bar, "fold 2/5: "):
+    with steps_on(bar, "fold 1: "):
         report_step("neighbour votes")
         report_step("boosters 1/3")
-    assert bar.drawn == ["fold 2/5: neighbour votes", "fold 2/5: boosters 1/3"]
+    assert bar.drawn == ["fold 1: neighbour votes", "fold 1: boosters 1/3"]
     assert bar.postfix == ""
     report_step("after the fold")
     assert len(bar.drawn) == 2
     off = RecordingBar(disable=True)
-    with steps_on(off, "fold 1/5: "):
+    with steps_on(off, "fold 0: "):
         report_step("neighbour votes")
     quiet = RecordingBar()
     with steps_on(quiet), quiet_while(True):

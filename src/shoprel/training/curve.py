@@ -101,7 +101,7 @@ def learning_curve(frame: PairFrame, folds: np.ndarray, full_oof: np.ndarray,
             rows = 0
             for fold in range(k):
                 # a fit's steps, as train's folds bar names them (an embed fit takes minutes)
-                with steps_on(bar, f"{fraction:.0%} of fold {fold + 1}/{k}: ", first="fitting"):
+                with steps_on(bar, f"{fraction:.0%} of fold {fold}: ", first="fitting"):
                     train, valid = np.where(folds != fold)[0], np.where(folds == fold)[0]
                     part = subsample(train, fraction, seed + fold)
                     rows += len(part)

@@ -71,7 +71,7 @@ def add_far_pairs(run_dir: str | Path, count: int = DEFAULT_PAIRS,
         for fold, folder in enumerate(bar):
             # each fold's steps, as train's folds bar names them (an embed model loads its
             # encoder, then embeds the pairs' new texts)
-            with steps_on(bar, f"fold {fold + 1}/{len(folders)}: ", first="loading the model"):
+            with steps_on(bar, f"fold {fold}: ", first="loading the model"):
                 check.score(fold, runs.load_model(folder))
     block = check.summary(run.threshold, run.oof())
     if block is None:

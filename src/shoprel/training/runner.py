@@ -282,8 +282,8 @@ def cross_validate(frame: PairFrame, config: RunConfig, folds: np.ndarray,
         k = int(folds.max()) + 1
         bar = tqdm(range(k), desc=f"{frame.task.value} folds", disable=not progress)
         for fold in bar:
-            # a fold's steps (minutes each)
-            with steps_on(bar, f"fold {fold + 1}/{k}: ", first="fitting"):
+            # a fold's steps (minutes each), the fold numbered as folds.parquet and models/
+            with steps_on(bar, f"fold {fold}: ", first="fitting"):
                 train, valid = np.where(folds != fold)[0], np.where(folds == fold)[0]
                 model = new_model(config, start_from).fit(prepare(frame.take(train)))
                 report_step("scoring held-out rows")
