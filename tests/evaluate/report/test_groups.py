@@ -190,3 +190,37 @@ def test_without_per_fold_rows_a_category_delta_is_left_uncoloured():
     html = category_section(metrics_for(oof))
     assert {cls for cls, _ in _delta_cells(html).values()} == {"na"}
     assert "Δ F1 is not coloured: the out-of-fold rows carry no top category per fold" in html
+
+
+def test_the_language_section_scores_each_language_and_folds_f1_once(monkeypatch):
+    """The chart's ΔF1 intervals and the table's colours were two passes over the same
+    (language, fold) slices; one pass now feeds both, with the same numbers: each charted
+    dot's interval is that of the per-fold F1 differences, and each table colour its verdict."""
+    from shoprel.evaluate.intervals import DIFFERENCE, paired_interval, verdict
+    from shoprel.evaluate.report import groups
+
+    oof = scored_oof(n=3000, signal=1.0, backwards="none")
+    oof["language"] = [f"l{i // 5 % 25:02d}" for i in range(3000)]  # 25 of 120; 20 charted
+    metrics = metrics_for(oof)
+    rows = prediction_table(oof, metrics)
+    want = {}
+    for name, part in rows.groupby("language"):
+        values = [groups.binary_metrics(f["label"], f["prediction"]) for _, f in
+                  part.groupby("fold")]
+        want[name] = paired_interval([m["f1"] - m["baseline_all_positive_f1"] for m in values],
+                                     bounds=DIFFERENCE)
+    slices = []
+    scored = groups.binary_metrics
+    monkeypatch.setattr(groups, "binary_metrics", lambda *a: slices.append(1) or scored(*a))
+    charted = []
+    monkeypatch.setattr(groups, "dot_plot_svg", lambda intervals, *a, **k: charted.append(
+        dict(intervals)) or "<svg></svg>")
+    html = groups.language_section(metrics, rows)
+    assert len(slices) == 25 * 5
+    assert len(charted[0]) == groups.MAX_CHART_GROUPS
+    for name, iv in charted[0].items():
+        assert {k: iv["delta_f1"][k] for k in ("mean", "low", "high", "k")} == \
+            {k: want[name][k] for k in ("mean", "low", "high", "k")}, name
+    cells = _delta_cells(html)
+    assert {name: cls for name, (cls, _) in cells.items()} == \
+        {name: verdict(iv) for name, iv in want.items()}

@@ -71,30 +71,39 @@ def _delta_auc(rows: pd.DataFrame) -> float | None:
     return None if auc is None else auc - 0.5
 
 
-def language_intervals(rows: pd.DataFrame, column: str = "language") -> dict[str, dict]:
-    """Per large group: the paired per-fold intervals of ΔF1 and ΔAUC (AUC − 0.5)."""
-    if len(rows) == 0 or not {column, "fold", "prediction"} <= set(rows.columns):
-        return {}
-    narrow = rows[[column, "fold", "label", "prediction", "probability"]]  # no texts to copy
-    f1 = group_fold_intervals(narrow, column, _delta_f1, MIN_GROUP_ROWS, MAX_CHART_GROUPS,
-                              DIFFERENCE)
-    auc = group_fold_intervals(narrow, column, _delta_auc, MIN_GROUP_ROWS, MAX_CHART_GROUPS,
-                               AUC_OVER_CHANCE)
-    return {name: {"n": f1[name]["n"], "delta_f1": f1[name], "delta_auc": auc[name]}
-            for name in f1}
-
-
-def delta_f1_verdicts(rows: pd.DataFrame | None, column: str,
-                      max_groups: int | None) -> dict[str, str]:
-    """The verdict of each large group's paired per-fold ΔF1 interval, as the per-language
-    chart judges its dots: a table colours a group's Δ F1 only where the difference is beyond
-    its fold-to-fold noise (by its sign alone, +0.004 on one fold's luck read as a gain)."""
+def delta_f1_intervals(rows: pd.DataFrame | None, column: str,
+                       max_groups: int | None = None) -> dict[str, dict]:
+    """Each large group's paired per-fold ΔF1 interval (largest first): what the per-language
+    chart draws and what a table's Δ F1 colour says (delta_f1_verdicts)."""
     if rows is None or len(rows) == 0 or not {column, "fold", "prediction"} <= set(rows.columns):
         return {}
     # the four columns ΔF1 reads: each group's slice then copies no query and target texts
     narrow = rows[[column, "fold", "label", "prediction"]]
-    intervals = group_fold_intervals(narrow, column, _delta_f1, MIN_GROUP_ROWS, max_groups,
-                                     DIFFERENCE)
+    return group_fold_intervals(narrow, column, _delta_f1, MIN_GROUP_ROWS, max_groups,
+                                DIFFERENCE)
+
+
+def language_intervals(rows: pd.DataFrame, column: str = "language",
+                       delta_f1: Mapping[str, dict] | None = None) -> dict[str, dict]:
+    """Per charted group (the first MAX_CHART_GROUPS large ones): the paired per-fold
+    intervals of ΔF1 and ΔAUC (AUC − 0.5). ``delta_f1``: the groups' ΔF1 intervals where the
+    caller already has them (delta_f1_intervals, for the table beside the chart), so no
+    slice's F1 is computed twice."""
+    if len(rows) == 0 or not {column, "fold", "prediction"} <= set(rows.columns):
+        return {}
+    if delta_f1 is None:
+        delta_f1 = delta_f1_intervals(rows, column, MAX_CHART_GROUPS)
+    narrow = rows[[column, "fold", "label", "probability"]]  # no texts to copy
+    auc = group_fold_intervals(narrow, column, _delta_auc, MIN_GROUP_ROWS, MAX_CHART_GROUPS,
+                               AUC_OVER_CHANCE)
+    return {name: {"n": delta_f1[name]["n"], "delta_f1": delta_f1[name],
+                   "delta_auc": auc[name]} for name in auc}
+
+
+def delta_f1_verdicts(intervals: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
+    """The verdict of each group's ΔF1 interval (delta_f1_intervals), as the per-language
+    chart judges its dots: a table colours a group's Δ F1 only where the difference is beyond
+    its fold-to-fold noise (by its sign alone, +0.004 on one fold's luck read as a gain)."""
     return {name: verdict(iv) for name, iv in intervals.items()}
 
 
@@ -169,7 +178,9 @@ def language_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
         return head + note("No per-language metrics in this run.") + tail
     overall_auc = num((metrics.get("overall") or {}).get("roc_auc"))
     chart = ""
-    intervals = language_intervals(rows)
+    # every large language's ΔF1 interval, once: the table's colours and the chart's left panel
+    delta_f1 = delta_f1_intervals(rows, "language")
+    intervals = language_intervals(rows, delta_f1=delta_f1)
     if intervals:
         refs_auc = [(0.5, "--", "chance")]
         if not math.isnan(overall_auc):
@@ -196,7 +207,8 @@ def language_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
     # a +0.040 in the gain colour beside a grey diamond (interval across 0) contradicted it;
     # a language under MIN_GROUP_ROWS, or past the chart's MAX_CHART_GROUPS, kept its sign's
     return (head + chart + f'<p class="hint">{pooled}</p>'
-            + _judged_table(groups, rows, "language", "language", overall_auc) + tail)
+            + _judged_table(groups, delta_f1_verdicts(delta_f1), "language", overall_auc)
+            + tail)
 
 
 def detected_language_section(metrics: Mapping[str, Any],
@@ -220,15 +232,15 @@ def detected_language_section(metrics: Mapping[str, Any],
                "Hangul, kana, Thai...). Short queries are hard to identify, so disagreement "
                "is an upper bound on mislabelled tags.")
         + table
-        + (_judged_table(groups, rows, "detected_language", "detected language", overall_auc)
+        + (_judged_table(groups, delta_f1_verdicts(delta_f1_intervals(
+            rows, "detected_language", len(groups))), "detected language", overall_auc)
            if groups else "")
         + "</section>")
 
 
-def _judged_table(groups, rows: pd.DataFrame | None, column: str, key_header: str,
+def _judged_table(groups, verdicts: Mapping[str, str], key_header: str,
                   overall_auc: float) -> str:
     """A group table whose Δ F1 takes the colour of its per-fold interval, else none."""
-    verdicts = delta_f1_verdicts(rows, column, len(groups))
     return (judged_hint(key_header, bool(verdicts))
             + group_table(groups, key_header, overall_auc=overall_auc, verdicts=verdicts,
                           others=UNJUDGED))
@@ -256,7 +268,8 @@ def category_section(metrics: Mapping[str, Any], rows: pd.DataFrame | None = Non
     more = (note(f"Showing the {len(shown)} largest of {len(groups)} categories.")
             if len(groups) > len(shown) else "")
     overall_auc = num((metrics.get("overall") or {}).get("roc_auc"))
-    return (head + more + _judged_table(shown, rows, "top_category", "top category", overall_auc)
+    verdicts = delta_f1_verdicts(delta_f1_intervals(rows, "top_category", len(shown)))
+    return (head + more + _judged_table(shown, verdicts, "top category", overall_auc)
             + "</section>")
 
 
