@@ -546,7 +546,7 @@ CASES = [
          _damaged("oof.parquet", b"garbage", ["noise", "broken"]), "broken/oof.parquet"),
     # --- saved models whose arrays do not fit their params: refused at load, not scored ---
     Case("fast model whose params and weights say another n_features",
-         _reshaped("run", _n_features(both=True)), "linear.safetensors: field 'coef'"),
+         _reshaped("run", _n_features(both=True)), "linear.safetensors: field 'coef_size'"),
     Case("fast model whose params disagree with its lexical state",
          _reshaped("run", _n_features(both=False)), "field 'params.n_features'"),
     Case("fast model with linear weights of another size",
@@ -582,7 +582,7 @@ CASES = [
     Case("embed model whose lexical state says another n_features",
          _reshaped("erun", _edit_json("model.json", lambda c: c["state"]["lexical"]["params"]
                                       .update(n_features=2**17))),
-         "lexical/linear.safetensors: field 'coef'", embed=True),
+         "lexical/linear.safetensors: field 'coef_size'", embed=True),
     Case("embed model whose params say another n_features than its lexical state",
          _reshaped("erun", _edit_json("model.json", lambda c: c["params"]
                                       .update(n_features=2**17))),

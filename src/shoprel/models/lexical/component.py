@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
-from safetensors.numpy import load_file, save_file
 
 from shoprel.data.frame import PairFrame
 from shoprel.data.tasks import Task
@@ -32,6 +31,7 @@ from shoprel.models.lexical.features import (
     overlap_features,
     prior_keys,
 )
+from shoprel.models.lexical.linear_file import load_weights, save_weights
 from shoprel.models.targets import Targets, linear_problem
 from shoprel.utils.log_odds import sigmoid
 
@@ -151,7 +151,7 @@ class LexicalFeatures:
 
     def save(self, folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
-        save_file({"coef": self.coef_}, str(folder / LINEAR_FILE))
+        save_weights(folder / LINEAR_FILE, self.coef_)
         (folder / PRIORS_FILE).write_text(json.dumps(self.priors_.to_json(),
                                                      ensure_ascii=False))
 
@@ -170,17 +170,7 @@ class LexicalFeatures:
         lexical.intercept_ = state["intercept"]
         lexical.languages_ = state["languages"]
         lexical.translated_ = state.get("translated", False)
-        linear_path = folder / LINEAR_FILE
-        arrays = load_file(str(linear_path))
-        if "coef" not in arrays:
-            raise RunDirError(f"{linear_path}: field 'coef' missing")
-        coef = arrays["coef"]
-        n_features = lexical.params.n_features
-        if coef.shape != (n_features,) or coef.dtype.kind != "f":
-            raise RunDirError(f"{linear_path}: field 'coef' has shape {tuple(coef.shape)} "
-                              f"({coef.dtype}), but the model's params say n_features = "
-                              f"{n_features}")
-        lexical.coef_ = coef
+        lexical.coef_ = load_weights(folder / LINEAR_FILE, lexical.params.n_features)
         priors_path = folder / PRIORS_FILE
         lexical.priors_ = SmoothedPriors.from_json(json.loads(priors_path.read_text()))
         if task is not None:
