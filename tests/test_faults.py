@@ -187,7 +187,7 @@ def _neighbours_rows(folder):
     from safetensors.numpy import load_file, save_file
 
     arrays = load_file(str(folder / "neighbours.safetensors"))
-    arrays["neighbour_t"] = arrays["neighbour_t"][:-5]
+    arrays["neighbour_t_place"] = arrays["neighbour_t_place"][:-5]
     save_file(arrays, str(folder / "neighbours.safetensors"))
 
 
@@ -566,7 +566,7 @@ CASES = [
          _reshaped("run", _other_booster(), verb="serve"),
          "lightgbm.txt: field 'max_feature_idx'"),
     Case("embed model with neighbour rows of different counts",
-         _reshaped("erun", _neighbours_rows), "neighbours.safetensors: field 'neighbour_t'",
+         _reshaped("erun", _neighbours_rows), "neighbours.safetensors: field 'neighbour_t_place'",
          embed=True),
     Case("embed model whose booster reads another number of features",
          _reshaped("erun", _other_booster()), "lightgbm.txt: field 'max_feature_idx'",
@@ -589,7 +589,7 @@ CASES = [
          "field 'params.n_features'", embed=True),
     Case("serve an embed model with neighbour rows of different counts",
          _reshaped("erun", _neighbours_rows, verb="serve"),
-         "neighbours.safetensors: field 'neighbour_t'", embed=True),
+         "neighbours.safetensors: field 'neighbour_t_place'", embed=True),
     Case("serve a run without a threshold", _serve(_drop_manifest_key("threshold")),
          "field 'threshold'"),
     Case("serve a run with broken weights", _serve(_broken_model("weights")),

@@ -163,6 +163,31 @@ def test_train_save_load_same_probabilities(tmp_path, qc_frame, count_encoded, s
     assert loaded.texts_embedded_ == 0  # everything came from the cache
 
 
+def test_a_model_saved_in_the_older_larger_layout_scores_as_one_saved_now(tmp_path, qi_frame,
+                                                                          small):
+    """Saved now: the lexical weights that are set, each distinct neighbour vector once. A
+    folder written as older releases wrote it (every weight, one vector per row) loads and
+    scores bit for bit as the new one, which takes less room."""
+    from safetensors.numpy import load_file, save_file
+
+    model = small(tmp_path / "cache").fit(qi_frame)
+    proba = model.predict_proba(qi_frame)
+    folder = model.save(tmp_path / "saved")
+    now = RelevanceModel.load(folder).predict_proba(qi_frame)
+    assert now.tobytes() == proba.tobytes()
+
+    linear, votes = folder / "lexical" / "linear.safetensors", folder / "neighbours.safetensors"
+    sizes = [linear.stat().st_size, votes.stat().st_size]
+    save_file({"coef": model.lexical_.coef_}, str(linear))
+    save_file({"neighbour_q": model.votes_.q_, "neighbour_t": model.votes_.t_,
+               "neighbour_labels": model.votes_.labels_}, str(votes))
+    assert sorted(load_file(str(votes))) == ["neighbour_labels", "neighbour_q", "neighbour_t"]
+    assert RelevanceModel.load(folder).predict_proba(qi_frame).tobytes() == proba.tobytes()
+    queries, rows = qi_frame.df["query"].nunique(), len(qi_frame)
+    assert sizes[0] < 0.5 * linear.stat().st_size
+    assert sizes[1] < (1 + queries / rows) / 2 * votes.stat().st_size + 1024
+
+
 def _distinct_texts(frame) -> int:
     """Queries, plus targets and category level names (both passages, so shared texts once)."""
     levels = {level for path in frame.df["target"] for level in split_levels(path)}

@@ -106,3 +106,41 @@ def test_a_scorer_remembering_targets_votes_alike_and_multiplies_each_target_onc
     q, t = unit(rng, 10), categories[rng.integers(0, 15, 10)]
     np.testing.assert_allclose(remembering.transform(q, t), plain.transform(q, t), rtol=0,
                                atol=1e-6)
+
+
+def test_saved_arrays_hold_each_distinct_vector_once_and_load_bit_for_bit(tmp_path):
+    """QI rows repeat their query (~6 titles each) and QC rows their path: the saved file held
+    one vector per row; now each distinct vector once, with each row's place."""
+    from safetensors.numpy import load_file, save_file
+
+    rng = np.random.default_rng(3)
+    q = unit(rng, 20, 32)[np.repeat(np.arange(20), 6)]
+    t = unit(rng, 100, 32)[rng.integers(0, 100, 120)]
+    labels = rng.integers(0, 2, 120).astype(np.float32)
+    votes = NeighbourVotes(5).fit(q, t, labels)
+    new_q, new_t = unit(rng, 30, 32), unit(rng, 30, 32)
+    expected = votes.transform(new_q, new_t)
+    save_file(votes.arrays(), str(tmp_path / "n.safetensors"))
+    arrays = load_file(str(tmp_path / "n.safetensors"))
+    assert arrays["neighbour_q_distinct"].shape == (20, 32)
+    assert arrays["neighbour_t_distinct"].shape == (len(np.unique(votes.t_, axis=0)), 32)
+    assert "neighbour_q" not in arrays and "neighbour_t" not in arrays
+    loaded = NeighbourVotes.from_arrays(5, arrays, "n.safetensors")
+    assert loaded.q_.tobytes() == votes.q_.tobytes() and loaded.t_.tobytes() == votes.t_.tobytes()
+    np.testing.assert_array_equal(loaded.transform(new_q, new_t), expected)
+    # as older releases saved them, one vector per row: loaded alike
+    old = {"neighbour_q": votes.q_, "neighbour_t": votes.t_, "neighbour_labels": labels}
+    np.testing.assert_array_equal(
+        NeighbourVotes.from_arrays(5, old, "n.safetensors").transform(new_q, new_t), expected)
+
+
+def test_a_saved_place_past_the_distinct_vectors_is_refused_naming_the_field():
+    from shoprel.errors import RunDirError
+
+    rng = np.random.default_rng(4)
+    arrays = NeighbourVotes(3).fit(unit(rng, 10), unit(rng, 10), np.ones(10, np.float32)).arrays()
+    arrays["neighbour_q_place"][-1] = 10
+    with pytest.raises(RunDirError) as info:
+        NeighbourVotes.from_arrays(3, arrays, "n.safetensors")
+    assert str(info.value) == ("n.safetensors: field 'neighbour_q_place' holds 10, but "
+                               "'neighbour_q_distinct' has 10 rows")

@@ -1,4 +1,5 @@
-"""Row-wise helpers for the similarity blocks: distinct vectors, and each row's k best columns.
+"""Row-wise helpers for the similarity blocks: distinct vectors (and saving them once), and each
+row's k best columns.
 
 Both blocks that search the training rows (neighbour votes, target rank) spend most of their
 time here on large files, so each helper does the least work that gives the exact answer.
@@ -7,6 +8,10 @@ time here on large files, so each helper does the least work that gives the exac
 from __future__ import annotations
 
 import numpy as np
+
+from shoprel.errors import RunDirError
+
+DISTINCT, PLACE = "_distinct", "_place"  # suffixes of a packed array's two fields
 
 
 def distinct_rows(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -18,6 +23,32 @@ def distinct_rows(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     first = np.zeros(len(places), dtype=np.int64)
     first[which[::-1]] = np.arange(len(vectors) - 1, -1, -1)
     return vectors[first], which
+
+
+def packed(name: str, vectors: np.ndarray) -> dict[str, np.ndarray]:
+    """`vectors` as arrays to save: each distinct row once (`name`_distinct) and each row's place
+    among them (`name`_place). Rows repeat (a QI query comes with ~6 titles, a QC path with
+    several queries); rows are told apart by their bits, so `unpacked` gives them back exact."""
+    distinct, place = distinct_rows(np.ascontiguousarray(vectors))
+    return {name + DISTINCT: distinct, name + PLACE: place.astype(np.uint32)}
+
+
+def unpacked(arrays: dict[str, np.ndarray], name: str, where) -> np.ndarray:
+    """The rows saved under `name`: as `packed` wrote them, or one row each (older releases);
+    a place past the distinct rows is one RunDirError naming `where` and the field."""
+    if name in arrays:
+        return arrays[name]
+    if name + DISTINCT not in arrays or name + PLACE not in arrays:
+        raise RunDirError(f"{where}: field {name!r} missing")
+    distinct, place = arrays[name + DISTINCT], arrays[name + PLACE]
+    if distinct.ndim != 2 or place.ndim != 1 or place.dtype.kind != "u":
+        raise RunDirError(f"{where}: field {name + PLACE!r} ({place.dtype}, shape {place.shape}) "
+                          f"and {name + DISTINCT!r} (shape {distinct.shape}) are not one "
+                          "unsigned place per row and a matrix of distinct rows")
+    if len(place) and int(place.max()) >= len(distinct):
+        raise RunDirError(f"{where}: field {name + PLACE!r} holds {int(place.max())}, but "
+                          f"{name + DISTINCT!r} has {len(distinct)} rows")
+    return distinct[place]
 
 
 def top_k_columns(values: np.ndarray, k: int) -> np.ndarray:
