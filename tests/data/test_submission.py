@@ -484,3 +484,29 @@ def test_submission_and_input_both_from_stdin_is_one_line(files, tmp_path, stdin
     assert (done.exit_code, done.stderr) == (2, "error: the submission and --input are both "
                                              "standard input, which is read once: give one of "
                                              "them as a file\n")
+
+
+def test_input_from_stdin_is_said_as_stdin_and_help_says_what_is_read(files, tmp_path):
+    """`... | shoprel check-submission sub.jsonl --input -` said "ok: 3 rows match -" and
+    "id 99 is not in -", where the submission from `-` was already "stdin"; its --help did not
+    say that either file may be a pipe, `-` or compressed (evaluate's and predict's do)."""
+    from click.testing import CliRunner
+
+    from shoprel.cli.app import main
+
+    _, source, good = files
+    submission = _write(tmp_path / "s.jsonl", good)
+    saved = _stdin_from(source)
+    try:
+        done = CliRunner().invoke(main, ["check-submission", str(submission), "--input", "-"])
+        good[1]["id"] = 99
+        found = CliRunner().invoke(main, ["check-submission", str(_write(submission, good)),
+                                          "--input", "-"])
+    finally:
+        _stdin_back(saved)
+    assert (done.exit_code, done.stdout) == (0, "ok: 3 rows match stdin\n")
+    assert found.stderr.splitlines()[0] == (f"{submission}, line 2, field 'id': id 99 is not in "
+                                            "stdin (expected id 2 there, input order)")
+    shown = " ".join(CliRunner().invoke(main, ["check-submission", "--help"]).stdout.split())
+    assert ("SUBMISSION and --input may each be compressed (.gz, .bz2, .xz), a pipe or standard "
+            "input (`-`, for one of the two)") in shown

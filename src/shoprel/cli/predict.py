@@ -35,12 +35,16 @@ NEW_LANGUAGES_DOC = {"QC": "docs/measurements-qc.md: Languages never seen in tra
 @task_option()
 def check_submission_cmd(submission, input_file, task):
     """Check ids, order, count, 0/1 predictions and any probabilities of a submission
-    against its input."""
+    against its input.
+
+    SUBMISSION and --input may each be compressed (.gz, .bz2, .xz), a pipe or standard input
+    (`-`, for one of the two), read once as predict reads its input."""
+    from shoprel.data.spool import input_name
     from shoprel.data.submission import check_submission
 
     check = check_submission(submission, input_file, task)
     if check.ok:
-        click.echo(f"ok: {check.rows} rows match {input_file}")
+        click.echo(f"ok: {check.rows} rows match {input_name(input_file)}")
         return
     for problem in check.problems:
         click.echo(problem, err=True)

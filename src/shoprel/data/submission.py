@@ -109,8 +109,8 @@ def _check_not_itself(submission: Path, input_file: Path) -> None:
     ("ok"), saying nothing of the file it answers. Told after the first row's checks: an input
     given as both (no prediction column) is told that."""
     if same_file(submission, input_file):  # both read by now: neither is missing
-        raise InputError(f"is also the input file it is checked against ({input_file}), which "
-                         "it always matches; give the file the submission answers",
+        raise InputError(f"is also the input file it is checked against ({input_name(input_file)}"
+                         "), which it always matches; give the file the submission answers",
                          path=submission)
 
 
@@ -133,6 +133,7 @@ def _checked(submission: Path, given_as: Path, input_file: Path,
     """check_submission on a readable submission (a pipe's copy), its problems naming it
     `given_as` (`-` as stdin), as the user named it."""
     (given, input_typed), shown = given, Path(input_name(given_as))
+    input_shown = input_name(input_file)  # `--input -` said as "stdin", as the submission is
     expected, input_task = given.ids, given.task
     require_file(submission)
     typed = typed_format(submission)  # numbers and texts kept apart, as a grader reads them
@@ -160,7 +161,7 @@ def _checked(submission: Path, given_as: Path, input_file: Path,
         elif row_id not in known:
             there = (f" (expected id {expected[index]!r} there, input order)"
                      if index < len(expected) else "")
-            check.add(f"{where}, field 'id': id {record['id']!r} is not in {input_file}{there}")
+            check.add(f"{where}, field 'id': id {record['id']!r} is not in {input_shown}{there}")
         elif index < len(expected) and row_id != expected[index]:
             check.add(f"{where}, field 'id': expected id {expected[index]!r} (input order), "
                       f"got {row_id!r}")
@@ -194,7 +195,7 @@ def _checked(submission: Path, given_as: Path, input_file: Path,
     if has_probability:
         _missing_probabilities(check, first_without, without_probability, label)
     if check.rows != len(expected):
-        check.add(f"{shown}: {check.rows} rows, but {input_file} has {len(expected)}")
+        check.add(f"{shown}: {check.rows} rows, but {input_shown} has {len(expected)}")
     missing = set(expected) - seen.keys()
     if missing:
         sample = ", ".join(repr(i) for i in sorted(missing, key=str)[:5])
