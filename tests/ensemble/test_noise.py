@@ -208,3 +208,47 @@ def test_a_changed_training_file_is_refused_naming_ids_as_it_writes_them(tmp_pat
         data.write_text("".join(edited), encoding="utf-8")
         with pytest.raises(RunDirError, match=message):
             find_noisy_rows(tmp_path / "run")
+
+
+def test_overwrite_replaces_only_what_noise_wrote(flipped_run, tmp_path):
+    """`noise RUN --out test_gold.jsonl --overwrite` replaced a gold labels file (anything but
+    the training file went): --overwrite now replaces only noise's own output, flagged ids of
+    the training file (a list or a table) or a filtered copy of it, and refuses anything else
+    in one line before any work, the file left as it was."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    run, _, data = flipped_run
+    gold = tmp_path / "test_gold.jsonl"
+    gold.write_text('{"id": 9001, "origin_query": "x", "item_title": "y", "label": 1}\n')
+    listed = tmp_path / "gold.txt"  # JSON lines under a plain name: --out writes ids there
+    listed.write_bytes(gold.read_bytes())
+    relabelled = tmp_path / "fixed.jsonl"  # a hand-corrected copy of the training file
+    rows = [json.loads(line) for line in data.read_text().splitlines()]
+    rows[3]["label"] = 1 - rows[3]["label"]
+    relabelled.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    for option, target, why in (
+            ("--out", gold, "its columns are id, origin_query, item_title, label, not those "
+                            "noise writes"),
+            ("--out", listed, f"line 1 is no id of {data}"),
+            ("--filtered-train", gold, "its row 1, id 9001, is not one of that file's rows"),
+            ("--filtered-train", relabelled,
+             f"its row 4, id {rows[3]['id']!r}, is not one of that file's rows")):
+        before = target.read_bytes()
+        done = CliRunner().invoke(main, ["noise", str(run), option, str(target), "--overwrite"])
+        kind = ("a flagged-ids file of noise" if option == "--out"
+                else f"a filtered copy of {data}")
+        assert (done.exit_code, done.output) == (2, (
+            f"error: {target}: exists and is not {kind} ({why}); --overwrite replaces only "
+            "noise's own output: choose another name or move the file away first\n"))
+        assert target.read_bytes() == before
+    written = {name: tmp_path / name for name in ("flagged.txt", "flagged.csv", "clean.jsonl")}
+    args = ["--out", str(written["flagged.txt"]), "--filtered-train", str(written["clean.jsonl"])]
+    for again in ([], ["--overwrite"]):
+        assert CliRunner().invoke(main, ["noise", str(run), *args, *again]).exit_code == 0
+        assert CliRunner().invoke(main, ["noise", str(run), "--out", str(written["flagged.csv"]),
+                                         *again]).exit_code == 0
+    assert all(path.stat().st_size > 0 for path in written.values())
+    shown = " ".join(CliRunner().invoke(main, ["noise", "--help"]).output.split())
+    assert "--overwrite Replace existing output files that noise wrote" in shown

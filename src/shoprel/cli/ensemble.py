@@ -74,7 +74,9 @@ def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrink
                    "--filtered-train take every flagged row, not only these.")
 @click.option("--filtered-train", type=output_path(),
               help="Also write the training file without the flagged rows (drop mode).")
-@click.option("--overwrite", is_flag=True, help="Replace existing output files.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace existing output files that noise wrote: flagged ids of the run's "
+                   "training file, a filtered copy of it (any other file is refused).")
 def noise(run_dir, out_file, top, filtered_train, overwrite):
     """List rows whose label the run's out-of-fold scores doubt (cleanlab)."""
     from shoprel.ensemble.noise import flag_noisy_rows
