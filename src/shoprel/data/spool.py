@@ -179,7 +179,7 @@ def readable_input(path: str | Path) -> Iterator[Path]:
                              "room, or give an uncompressed file", path=shown) from None
         except (EOFError, zlib.error, lzma.LZMAError) as exc:  # cut short, or damaged
             raise not_decompressed(compression, compressed, shown, exc) from None
-        suffix = Path(path.stem).suffix.lower() if compressed else path.suffix.lower()
+        suffix = format_suffix(path)  # rows.jsonl.gz (a pipe so named) is JSON lines
         copy_path = spooled.rename(
             folder / f"input{suffix if suffix in FORMATS else sniffed_suffix(head)}")
         try:
