@@ -181,8 +181,14 @@ def test_nothing_scrolls_sideways_in_its_box_at_400_px(browser, pages, page: str
                     const m = t.getScreenCTM();
                     return parseFloat(getComputedStyle(t).fontSize) * Math.hypot(m.a, m.b);
                   }).filter(s => s > 0))};""")
+        # a stacked table, shown as grids and blocks here, is still read as a table
+        table = browser.find_element("css selector", "table.stack")
+        roles = [table.aria_role] + [table.find_element("css selector", part).aria_role
+                                     for part in ("tbody", "tbody tr", "thead th", "tbody th",
+                                                  "tbody td")]
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     assert found["width"] == 400 and found["boxes"] > 3
+    assert roles == ["table", "rowgroup", "row", "columnheader", "rowheader", "cell"]
     assert found["scrolling"] == []
     assert found["minText"] >= 8.0

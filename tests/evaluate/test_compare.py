@@ -10,6 +10,7 @@ import pytest
 from click.testing import CliRunner
 from sklearn.metrics import roc_auc_score
 from tests.evaluate.fake_runs import make_run, rows
+from tests.evaluate.markup import without_roles
 
 from shoprel.cli import main
 from shoprel.errors import RunDirError
@@ -80,7 +81,7 @@ def test_summary_text_names_the_paired_verdict(two_runs) -> None:
 
 def test_page_is_self_contained_and_accessible(two_runs, tmp_path) -> None:
     path, c = write_comparison(list(two_runs), tmp_path / "compare.html")
-    doc = path.read_text(encoding="utf-8")
+    doc = without_roles(path.read_text(encoding="utf-8"))
     assert doc.startswith("<!DOCTYPE html>") and 'id="verdict"' in doc
     assert doc.index('id="verdict"') < doc.index('id="folds"') < doc.index('id="curves"')
     assert doc.count("<svg") == doc.count('role="img"') == 3  # ROC, PR, languages
@@ -162,7 +163,7 @@ def test_every_recorded_stage_time_is_shown_as_trains_summary_line_gives_it(tmp_
     assert "time weak: cv 10.0s (final fit 1.0s)" in lines
     assert ("time strong: cv 46.0s (stage 0 7.3s, learning curve 33.5s, final fit 12.0s, "
             "student 61.0s)") in lines
-    doc = render_comparison(c)
+    doc = without_roles(render_comparison(c))
     cost = doc[doc.index('id="cost"'):]
     assert ("<th>CV seconds</th><th>stage 0 seconds</th><th>learning curve seconds</th>"
             "<th>final fit seconds</th><th>student seconds</th><th>CV rows/s</th>") in cost
@@ -171,7 +172,7 @@ def test_every_recorded_stage_time_is_shown_as_trains_summary_line_gives_it(tmp_
 
 
 def test_a_stage_no_run_recorded_gets_no_column(two_runs) -> None:
-    cost = render_comparison(compare_runs(list(two_runs)))
+    cost = without_roles(render_comparison(compare_runs(list(two_runs))))
     cost = cost[cost.index('id="cost"'):]
     assert "<th>CV seconds</th><th>final fit seconds</th><th>CV rows/s</th>" in cost
     assert "learning curve" not in cost and "student seconds" not in cost
@@ -181,7 +182,7 @@ def test_the_page_shows_each_runs_own_figures_as_the_terminal_does(two_runs) -> 
     """The page gave only differences (and AUC/AP in chart legends): no run's F1 or share
     called relevant, which the terminal summary prints."""
     c = compare_runs(list(two_runs))
-    doc = render_comparison(c)
+    doc = without_roles(render_comparison(c))
     assert doc.index('id="verdict"') < doc.index('id="runs"') < doc.index('id="folds"')
     runs = doc[doc.index('id="runs"'):doc.index('id="folds"')]
     text = summary_text(c)
@@ -196,7 +197,7 @@ def test_the_page_shows_each_runs_own_figures_as_the_terminal_does(two_runs) -> 
 
 def test_the_cost_tables_words_are_left_aligned_like_text(two_runs) -> None:
     """Folder names and the threshold method were right-aligned as if they were numbers."""
-    doc = render_comparison(compare_runs(list(two_runs)))
+    doc = without_roles(render_comparison(compare_runs(list(two_runs))))
     cost = doc[doc.index('id="cost"'):]
     assert '<th class="word">folder</th>' in cost and '<th class="word">threshold method' in cost
     for side in compare_runs(list(two_runs)).runs:

@@ -17,6 +17,7 @@ from sklearn.metrics import (
     recall_score,
     roc_auc_score,
 )
+from tests.evaluate.markup import without_roles
 
 from shoprel.errors import RunDirError
 from shoprel.evaluate.report import (
@@ -100,7 +101,7 @@ def metrics(oof: pd.DataFrame) -> dict:
 
 @pytest.fixture(scope="module")
 def report(metrics: dict, oof: pd.DataFrame) -> str:
-    return render_report(metrics, oof, "Demo <QC> run")
+    return without_roles(render_report(metrics, oof, "Demo <QC> run"))
 
 
 def external_loads(doc: str) -> list[str]:
@@ -179,7 +180,7 @@ def qi_report() -> str:
     metrics = make_metrics(frame, task="QI")
     metrics["run_name"] = "<b>run</b>"
     metrics["model"]["params"] = {"note": "<i>"}
-    return render_report(metrics, frame, "QI run")
+    return without_roles(render_report(metrics, frame, "QI run"))
 
 
 def test_qi_without_top_category(qi_report: str) -> None:
@@ -202,7 +203,8 @@ def test_null_roc_auc_and_missing_per_category(metrics: dict, oof: pd.DataFrame)
     m["per_fold"][2]["roc_auc"] = None
     m["overall"]["roc_auc"] = None
     del m["per_category"]
-    doc = render_report(m, oof.iloc[:0], "null auc")  # no OOF rows: only metrics-driven plots
+    # no OOF rows: only metrics-driven plots
+    doc = without_roles(render_report(m, oof.iloc[:0], "null auc"))
     assert doc.count("<svg") == 1  # the fold chart, with a missing AUC
     ja_row = re.search(r"<tr><th>ja</th>(.*?)</tr>", doc).group(1)
     assert "<td>–</td>" in ja_row
@@ -220,7 +222,8 @@ def test_minimal_metrics_and_empty_oof_still_render() -> None:
 
 def test_category_table_keeps_largest_thirty() -> None:
     categories = {f"cat{i:02d}": {"n": i, "f1": 0.5} for i in range(40)}
-    doc = render_report({"task": "QC", "per_category": categories}, make_oof(n=0), "many")
+    doc = without_roles(render_report({"task": "QC", "per_category": categories},
+                                      make_oof(n=0), "many"))
     section = doc[doc.index('id="categories"') :]
     assert "<th>cat39</th>" in section and "<th>cat10</th>" in section
     assert "<th>cat09</th>" not in section

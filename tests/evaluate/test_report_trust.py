@@ -8,6 +8,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
+from tests.evaluate.markup import without_roles
 
 from shoprel.data.tasks import Task
 from shoprel.evaluate.report import render_report
@@ -54,7 +55,7 @@ def metrics(oof) -> dict:
 
 @pytest.fixture(scope="module")
 def doc(metrics, oof) -> str:
-    return render_report(metrics, oof, "trust run")
+    return without_roles(render_report(metrics, oof, "trust run"))
 
 
 def section(doc: str, name: str) -> str:
@@ -83,7 +84,7 @@ def test_verdict_says_which_figures_are_pooled_and_which_are_means_over_folds() 
     oof = scored_oof(signal=2.0, backwards="none")
     oof["fold"] = np.minimum(np.arange(len(oof)) // 100, 4)  # the last fold: 500 of 900 rows
     metrics = metrics_for(oof)
-    doc = render_report(metrics, oof, "pooled")
+    doc = without_roles(render_report(metrics, oof, "pooled"))
     overall, delta = metrics["overall"], metrics["uncertainty"]["delta_f1"]
     pooled = overall["f1"] - overall["baseline_all_positive_f1"]
     assert abs(pooled - delta["mean"]) > 0.01  # the case a reader tripped on
@@ -184,7 +185,7 @@ def test_learning_curve_is_plotted_when_the_run_has_one(metrics: dict, oof) -> N
          "fold_roc_auc": [0.68, 0.71, 0.70, 0.72, 0.69]},
         {"fraction": 1.0, "rows": 900, "roc_auc": 0.74, "f1": 0.82, "baseline_f1": 0.80,
          "fold_roc_auc": [0.73, 0.75, 0.74, 0.72, 0.76]}]}
-    doc = render_report(metrics, oof, "lc", learning_curve=curve)
+    doc = without_roles(render_report(metrics, oof, "lc", learning_curve=curve))
     part = section(doc, "learning-curve")
     assert "<svg" in part and "<td>450</td>" in part and "0.740" in part
     assert ("From 450 to 900 training rows per fold, the pooled out-of-fold ROC-AUC moved "
@@ -265,7 +266,7 @@ def test_a_curve_point_whose_fold_models_scored_every_row_alike_is_not_plotted(
     points[0].update(f1=0.8, baseline_f1=0.8, constant_folds=[0, 1])
     for p in points[1:]:
         p.update(f1=0.82, baseline_f1=0.8, constant_folds=[])
-    part = learning_curve_section({"points": points})
+    part = without_roles(learning_curve_section({"points": points}))
     assert ("At 33% of the rows (100 training rows per fold), the models of folds 0 and 1 (of "
             "3) gave every row the same score (too few rows to learn from), so its ROC-AUC "
             "(0.540) and F1 measure no model: the point is left off the plot") in part
@@ -290,11 +291,12 @@ def test_learning_curve_is_read_from_metrics_or_the_run_folder(metrics: dict, oo
                          "baseline_f1": 0.8, "fold_roc_auc": [0.6, 0.62, 0.61]},
                         {"fraction": 1.0, "rows": 720, "roc_auc": 0.66, "f1": 0.81,
                          "baseline_f1": 0.8, "fold_roc_auc": [0.65, 0.67, 0.66]}]}
-    doc = render_report({**metrics, "learning_curve": curve}, oof, "lc in metrics")
+    doc = without_roles(render_report({**metrics, "learning_curve": curve}, oof,
+                                      "lc in metrics"))
     assert "<td>180</td>" in section(doc, "learning-curve")
     (tmp_path / "run.json").write_text(json.dumps({"task": "QC", "threshold": 0.5}))
     (tmp_path / "metrics.json").write_text(json.dumps(metrics))
     (tmp_path / "learning_curve.json").write_text(json.dumps(curve))
     oof.to_parquet(tmp_path / "oof.parquet", index=False)
-    text = write_run_report(tmp_path).read_text(encoding="utf-8")
+    text = without_roles(write_run_report(tmp_path).read_text(encoding="utf-8"))
     assert "<td>720</td>" in section(text, "learning-curve")

@@ -8,6 +8,7 @@ import re
 from shoprel.evaluate.report import render_report
 from shoprel.evaluate.report.tuning import fine_tuning_section
 
+from .markup import without_roles
 from .test_report import make_metrics, make_oof
 
 FITS = [
@@ -22,6 +23,7 @@ FITS = [
 
 
 def rows_of(html: str) -> list[list[str]]:
+    html = without_roles(html)
     body = html[html.index("<tbody>"):html.index("</tbody>")]
     return [re.findall(r"<t[hd]>(.*?)</t[hd]>", row) for row in body.split("</tr>") if "<t" in row]
 

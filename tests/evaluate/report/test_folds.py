@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from tests.evaluate.markup import without_roles
 
 from shoprel.evaluate.report.folds import fold_section
 from shoprel.evaluate.report.verdict import verdict_section
@@ -20,7 +21,7 @@ def fold_metrics(deltas: list[float]) -> dict:
 
 def mean_delta_cell(html: str) -> tuple[str, str]:
     """(class, text) of the Δ F1 cell in the fold table's mean row."""
-    row = html.split("<tfoot>", 1)[1].split("</tr>", 1)[0]
+    row = without_roles(html).split("<tfoot>", 1)[1].split("</tr>", 1)[0]
     cells = re.findall(r'<td class="([^"]+)">([^<]*)</td>', row)
     assert len(cells) == 1, cells  # only the Δ F1 cell carries a class
     return cells[0]
@@ -40,7 +41,7 @@ def test_the_mean_row_is_coloured_by_its_interval_as_the_verdict_colours_it(delt
 
 
 def test_a_single_fold_and_the_spread_row_keep_their_own_colours():
-    html = fold_section(fold_metrics([-0.011, 0.0, -0.001]))
+    html = without_roles(fold_section(fold_metrics([-0.011, 0.0, -0.001])))
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
     assert '<td class="worse">-0.011</td>' in body and '<td class="na">+0.000</td>' in body
     spread = html.split("<tfoot>", 1)[1].split("</tr>", 2)[1]

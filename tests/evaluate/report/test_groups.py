@@ -6,6 +6,7 @@ import html
 import re
 
 from matplotlib import rc_context
+from tests.evaluate.markup import without_roles
 from tests.evaluate.test_report_trust import metrics_for, scored_oof
 
 from shoprel.evaluate.report.groups import dot_plot_svg, language_section
@@ -70,7 +71,7 @@ def test_a_charted_languages_delta_f1_is_coloured_as_its_dot():
     metrics = metrics_for(oof)
     rows = prediction_table(oof, metrics)
     with rc_context(PLOT_RC):
-        html = language_section(metrics, rows)
+        html = without_roles(language_section(metrics, rows))
     table = html.split("<tbody>", 1)[1]
     shown = {}
     for name, iv in language_intervals(rows).items():
@@ -100,7 +101,7 @@ def test_a_language_table_colours_only_what_an_interval_shows_charted_or_not():
     metrics = metrics_for(oof)
     rows = prediction_table(oof, metrics)
     with rc_context(PLOT_RC):
-        html = language_section(metrics, rows)
+        html = without_roles(language_section(metrics, rows))
     cells = _delta_cells(html.split("<details>", 1)[0])
     charted = language_intervals(rows)
     past = {}
@@ -173,7 +174,7 @@ def test_category_and_detected_language_tables_colour_only_what_their_interval_s
     assert metrics["per_detected_language"] and metrics["per_category"]
     for section, column in ((category_section, "top_category"),
                             (detected_language_section, "detected_language")):
-        html = section(metrics, rows)
+        html = without_roles(section(metrics, rows))
         cells = _delta_cells(html)
         want = {name: verdict(iv["delta_f1"])
                 for name, iv in language_intervals(rows, column).items()}
@@ -187,7 +188,7 @@ def test_without_per_fold_rows_a_category_delta_is_left_uncoloured():
     from shoprel.evaluate.report.groups import category_section
 
     oof = scored_oof(signal=1.0, backwards="none")
-    html = category_section(metrics_for(oof))
+    html = without_roles(category_section(metrics_for(oof)))
     assert {cls for cls, _ in _delta_cells(html).values()} == {"na"}
     assert "Δ F1 is not coloured: the out-of-fold rows carry no top category per fold" in html
 
@@ -215,7 +216,7 @@ def test_the_language_section_scores_each_language_and_folds_f1_once(monkeypatch
     charted = []
     monkeypatch.setattr(groups, "dot_plot_svg", lambda intervals, *a, **k: charted.append(
         dict(intervals)) or "<svg></svg>")
-    html = groups.language_section(metrics, rows)
+    html = without_roles(groups.language_section(metrics, rows))
     assert len(slices) == 25 * 5
     assert len(charted[0]) == groups.MAX_CHART_GROUPS
     for name, iv in charted[0].items():

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+from tests.evaluate.markup import without_roles
 from tests.evaluate.test_report_trust import metrics_for, scored_oof
 
 from shoprel.evaluate.report.mistakes import errors_section
@@ -15,7 +16,7 @@ def test_a_category_path_may_break_after_each_comma_and_stays_escaped():
     oof = scored_oof()
     oof["target"] = "automobiles, parts & accessories,automotive sensors,<b>crank</b>"
     metrics = metrics_for(oof)
-    html = errors_section(metrics, prediction_table(oof, metrics))
+    html = without_roles(errors_section(metrics, prediction_table(oof, metrics)))
     cell = ('<td class="text">automobiles,<wbr> parts &amp; accessories,<wbr>automotive '
             "sensors,<wbr>&lt;b&gt;crank&lt;/b&gt;</td>")
     targets = re.findall(r'<td class="text">.*?</td>', html)  # queries carry a lang=

@@ -75,15 +75,40 @@ def test_a_narrow_table_is_left_as_it_is():
 
 
 def test_a_header_with_markup_or_quotes_names_its_cells_as_plain_text():
-    """The cells stay as they were (the report's tests and readers match them); a header's
-    quotes and "<" cannot end the CSS string or the style element."""
+    """The cells keep their text and classes; a header's quotes and "<" cannot end the CSS
+    string or the style element."""
     heads = ["id", "n", "F1", "recall", 'AUC <small>"a"</small> &lt;/style&gt;']
     assert len(heads) == STACK_COLUMNS
     row = '<tr class="small"><th>x</th>' + "<td>1</td>" * 4 + "</tr>"
     table = ("<table><thead><tr>" + "".join(f"<th>{h}</th>" for h in heads) + "</tr></thead>"
              f"<tbody>{row}</tbody></table>")
     page = document("t", table_wrap(table))
-    assert re.search(r'<table class="stack stack-\w{8}"><thead>', page) and row in page
+    assert re.search(r'<table class="stack stack-\w{8}" role="table"><thead role="rowgroup">',
+                     page)
+    assert ('<tr class="small" role="row"><th role="rowheader">x</th>'
+            + '<td role="cell">1</td>' * 4 + "</tr>") in page
     style = page.split("<style>", 1)[1].split("</style>", 1)[0]
     assert ':nth-child(5)::before { content: "AUC \\"a\\" \\3c /style> "; }' in style
     assert ':nth-child(1)::before { content: "id "; }' in style
+
+
+def test_a_stacked_table_says_its_table_roles_which_its_phone_display_drops(doc):
+    """On a phone a stacked table's rows are grids and its cells blocks, which WebKit (and so
+    VoiceOver) reads as no table: every element of it names its role, header cells as
+    column headers in the head and row headers beside their figures."""
+    tables = re.findall(r"<table.*?</table>", doc, re.S)
+    stacked = [t for t in tables if t.startswith('<table class="stack')]
+    assert len(stacked) >= 5
+    for table in stacked:
+        head, body = table.split("</thead>", 1)
+        tags = re.findall(r"<(table|thead|tbody|tfoot|tr|th|td)\b([^>]*)>", table)
+        assert all("role=" in attributes for _, attributes in tags), table[:200]
+        assert re.findall(r"<th\b[^>]*>", head) == \
+            re.findall(r'<th\b[^>]*role="columnheader">', head)
+        assert re.findall(r"<th\b[^>]*>", body) == \
+            re.findall(r'<th\b[^>]*role="rowheader">', body)
+        assert re.findall(r"<td\b[^>]*>", body) == re.findall(r'<td\b[^>]*role="cell">', body)
+        assert len(re.findall(r'<(?:thead|tbody|tfoot) role="rowgroup">', table)) == \
+            len(re.findall(r"<(?:thead|tbody|tfoot)\b", table))
+    narrow = [t for t in tables if not t.startswith('<table class="stack')]
+    assert narrow and not any("role=" in t for t in narrow)  # displayed as tables everywhere

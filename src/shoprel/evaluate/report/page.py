@@ -43,7 +43,8 @@ def table_wrap(table_html: str, label: str = "") -> str:
 
     A table of STACK_COLUMNS columns or more is also marked to stack on a narrow screen: each
     row becomes a block of cells, each named by its column's header, so a phone reads every
-    figure without scrolling sideways inside the box.
+    figure without scrolling sideways inside the box; its elements say their table roles
+    (table_roles), which a table no longer displayed as one loses in some screen readers.
     """
     name = f' aria-label="{esc(label)}"' if label else ""
     return (f'<div class="table-wrap" role="region" tabindex="0"{name}>'
@@ -52,7 +53,7 @@ def table_wrap(table_html: str, label: str = "") -> str:
 
 def header_texts(table_html: str) -> list[str]:
     """The plain text of each header cell of the table's first ``<thead>``."""
-    head = re.search(r"<thead>(.*?)</thead>", table_html, re.S)
+    head = re.search(r"<thead\b[^>]*>(.*?)</thead>", table_html, re.S)
     if not head:
         return []
     return [html.unescape(re.sub(r"<[^>]+>", "", h)).strip()
@@ -68,8 +69,34 @@ def stackable(table_html: str) -> str:
         return table_html
     key = f"{zlib.crc32(chr(31).join(headers).encode()):08x}"
     if table_html.startswith('<table class="'):
-        return table_html.replace('<table class="', f'<table class="stack stack-{key} ', 1)
-    return table_html.replace("<table", f'<table class="stack stack-{key}"', 1)
+        table_html = table_html.replace('<table class="', f'<table class="stack stack-{key} ', 1)
+    else:
+        table_html = table_html.replace("<table", f'<table class="stack stack-{key}"', 1)
+    return table_roles(table_html)
+
+
+_TABLE_TAG = re.compile(r"<(/?)(table|thead|tbody|tfoot|tr|th|td)\b([^>]*)>")
+_ROLES = {"table": "table", "thead": "rowgroup", "tbody": "rowgroup", "tfoot": "rowgroup",
+          "tr": "row", "td": "cell"}
+
+
+def table_roles(table_html: str) -> str:
+    """The table with the ARIA role of each of its elements written out (a header cell is a
+    columnheader in the head, else its row's rowheader): on a phone the stacked table is
+    displayed as blocks and grids, and WebKit, with VoiceOver, then reads it as no table."""
+    in_head = False
+
+    def with_role(tag: re.Match) -> str:
+        nonlocal in_head
+        closing, name, attributes = tag.groups()
+        if name == "thead":
+            in_head = not closing
+        if closing or " role=" in attributes:
+            return tag.group(0)
+        role = ("columnheader" if in_head else "rowheader") if name == "th" else _ROLES[name]
+        return f'<{name}{attributes} role="{role}">'
+
+    return _TABLE_TAG.sub(with_role, table_html)
 
 
 def stack_labels_css(body: str) -> str:
