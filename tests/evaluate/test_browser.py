@@ -186,9 +186,15 @@ def test_nothing_scrolls_sideways_in_its_box_at_400_px(browser, pages, page: str
         roles = [table.aria_role] + [table.find_element("css selector", part).aria_role
                                      for part in ("tbody", "tbody tr", "thead th", "tbody th",
                                                   "tbody td")]
+        # what a phone shows of the footer's row names: the column's name went before them
+        footer = browser.execute_script("""
+          return [...document.querySelectorAll('table.stack tfoot th')].map(th =>
+            getComputedStyle(th, '::before').content.replace(/^none$/, '') + th.textContent);""")
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     assert found["width"] == 400 and found["boxes"] > 3
     assert roles == ["table", "rowgroup", "row", "columnheader", "rowheader", "cell"]
+    if page == "report":
+        assert footer == ["mean (n: total)", "std"]  # was "fold mean (n: total)", "fold std"
     assert found["scrolling"] == []
     assert found["minText"] >= 8.0

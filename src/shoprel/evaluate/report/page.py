@@ -101,7 +101,8 @@ def table_roles(table_html: str) -> str:
 
 def stack_labels_css(body: str) -> str:
     """Phone-width rules that put each stacked table's column header before its cells
-    (``content`` of ``::before``): one rule per column of each distinct header row."""
+    (``content`` of ``::before``): one rule per column of each distinct header row. A footer
+    row's first cell names a summary ("mean (n: total)"), not a fold: CSS leaves it bare."""
     rules = {}
     for key, head in _STACKED.findall(body):
         if key not in rules:
@@ -185,6 +186,7 @@ footer { margin-top: 40px; border-top: 1px solid var(--line); padding-top: 8px; 
   table.stack td { display: flex; justify-content: space-between; gap: 8px; }
   table.stack tr > :first-child { grid-column: 1 / -1; }
   table.stack tr > *::before { color: var(--muted); font-weight: 400; font-style: normal; }
+  table.stack tfoot tr > :first-child::before { content: none; }
   table.stack td.text { display: block; grid-column: 1 / -1; order: 1; min-width: 0;
     max-width: none; }
   table.stack td:empty { display: none; }
