@@ -10,7 +10,7 @@ interval lies above zero.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 from scipy import stats
@@ -74,13 +74,18 @@ def fold_differences(a: list[dict], b: list[dict], key: str) -> list[float | Non
 
 def group_fold_intervals(frame, group_column: str, value, min_rows: int,
                          max_groups: int | None = None,
-                         bounds: tuple[float, float] | None = None) -> dict[str, dict]:
-    """Per group (largest first, at least ``min_rows`` rows): the paired interval of
-    ``value(rows of one fold and group)`` over the folds; ``value`` returns None where a fold's
-    slice cannot be scored (e.g. one class only), and such folds are skipped."""
+                         bounds: tuple[float, float] | None = None,
+                         order: Callable[[dict[str, int]], list[str]] | None = None,
+                         ) -> dict[str, dict]:
+    """Per group (largest first, or as ``order`` lists the {group: rows} it is given; at least
+    ``min_rows`` rows, the first ``max_groups``): the paired interval of ``value(rows of one
+    fold and group)`` over the folds; ``value`` returns None where a fold's slice cannot be
+    scored (e.g. one class only), and such folds are skipped."""
     groups = frame[group_column].astype(str)
     counts = groups.value_counts()
     counts = counts[counts >= min_rows]
+    if order is not None:
+        counts = counts[order({str(k): int(n) for k, n in counts.items()})]
     if max_groups is not None:
         counts = counts.head(max_groups)
     # one pass over (group, fold) slices: a slice of the whole frame per group cost the

@@ -23,6 +23,7 @@ from sklearn.metrics import (
     roc_curve,
 )
 
+from shoprel.augment.languages import by_rows
 from shoprel.evaluate.report.fmt import esc, fmt_threshold, mpl_text, note, num, short_label
 from shoprel.evaluate.report.svg import (
     BASELINE_COLOR,
@@ -241,7 +242,9 @@ def threshold_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
     if "language" in df.columns:
         language = df["language"].astype(str).to_numpy()
         names, counts = np.unique(language, return_counts=True)
-        largest = names[np.argsort(-counts, kind="stable")][:MAX_THRESHOLD_LANGUAGES]
+        rows = dict(zip(names.tolist(), counts.tolist(), strict=True))
+        # the first languages of every language listing: most rows first, untagged last
+        largest = by_rows(rows)[:MAX_THRESHOLD_LANGUAGES]
         for i, lang in enumerate(largest):
             mask = language == lang
             if y[mask].sum() == 0:

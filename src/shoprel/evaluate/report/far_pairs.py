@@ -13,7 +13,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from shoprel.evaluate.report.fmt import esc, fmt, fmt_int, fmt_pct, fmt_threshold, num
+from shoprel.evaluate.report.fmt import (
+    esc,
+    fmt,
+    fmt_int,
+    fmt_pct,
+    fmt_threshold,
+    language_groups,
+    num,
+)
 from shoprel.evaluate.report.page import table_wrap
 from shoprel.evaluate.report.svg import (
     BLACK,
@@ -58,7 +66,7 @@ def far_pairs_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
             f"{fmt(far.get('roc_auc_relevant_vs_far'))} (1: every far pair below every "
             "relevant row). <code>augment.easy_negatives</code> trains on such pairs; "
             "<code>check.far_pairs: 0</code> turns this check off.</p>")
-    return head + _histogram(far, rows, threshold) + _language_table(far) + "</section>"
+    return head + _histogram(far, rows, threshold) + _language_table(far, metrics) + "</section>"
 
 
 def _histogram(far: Mapping[str, Any], rows: pd.DataFrame, threshold: float) -> str:
@@ -88,13 +96,17 @@ def _histogram(far: Mapping[str, Any], rows: pd.DataFrame, threshold: float) -> 
                         caption)
 
 
-def _language_table(far: Mapping[str, Any]) -> str:
+def _language_table(far: Mapping[str, Any], metrics: Mapping[str, Any]) -> str:
+    """Far pairs per language, the languages in the report's order (by their rows, not by
+    their far pairs: the per-language table's order)."""
     languages = far.get("per_language") or {}
     if not isinstance(languages, Mapping) or not languages:
         return ""
+    rows = {str(k): v.get("n") for k, v in (metrics.get("per_language") or {}).items()
+            if isinstance(v, Mapping)}
+    blocks = {k: v for k, v in languages.items() if isinstance(v, Mapping)}
     body = "".join(f"<tr><th>{esc(language)}</th>{figure_cells(block)}</tr>"
-                   for language, block in sorted(languages.items())
-                   if isinstance(block, Mapping))
+                   for language, block in language_groups(blocks, rows or None))
     return table_wrap(
         f'<table class="groups"><thead><tr><th>language</th>{FIGURE_HEADERS}</tr></thead>'
         f"<tbody>{body}</tbody></table>", "far pairs by language")

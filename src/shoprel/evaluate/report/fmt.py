@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from shoprel.augment.languages import by_rows
+
 MISSING = "–"
 
 
@@ -96,3 +98,15 @@ def sorted_groups(groups: Mapping[str, Mapping[str, Any]] | None) -> list[tuple[
     """Groups as (name, row) sorted by n descending, then name, so big groups come first."""
     items = [(str(k), dict(v or {})) for k, v in (groups or {}).items()]
     return sorted(items, key=lambda kv: (-np.nan_to_num(num(kv[1].get("n"))), kv[0]))
+
+
+def language_groups(groups: Mapping[str, Mapping[str, Any]] | None,
+                    rows: Mapping[str, Any] | None = None) -> list[tuple[str, dict]]:
+    """Groups keyed by language as (name, row), in the order every listing of languages
+    takes (augment.languages.by_rows: most rows first, ties by code, untagged last), so each
+    table and chart of a report lists the same languages alike. ``rows``: each language's
+    rows where a group's own n counts something else (the far pairs built from them)."""
+    items = {str(k): dict(v or {}) for k, v in (groups or {}).items()}
+    counts = {name: float(np.nan_to_num(num(row.get("n") if rows is None else rows.get(name))))
+              for name, row in items.items()}
+    return [(name, items[name]) for name in by_rows(counts)]

@@ -10,12 +10,13 @@ chart and set apart in the tables.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from shoprel.augment.languages import by_rows
 from shoprel.evaluate.intervals import (
     AUC_OVER_CHANCE,
     DIFFERENCE,
@@ -28,6 +29,7 @@ from shoprel.evaluate.report.fmt import (
     fmt,
     fmt_int,
     fmt_threshold,
+    language_groups,
     mpl_text,
     note,
     num,
@@ -71,31 +73,34 @@ def _delta_auc(rows: pd.DataFrame) -> float | None:
     return None if auc is None else auc - 0.5
 
 
-def delta_f1_intervals(rows: pd.DataFrame | None, column: str,
-                       max_groups: int | None = None) -> dict[str, dict]:
-    """Each large group's paired per-fold ΔF1 interval (largest first): what the per-language
-    chart draws and what a table's Δ F1 colour says (delta_f1_verdicts)."""
+def delta_f1_intervals(rows: pd.DataFrame | None, column: str, max_groups: int | None = None,
+                       order: Callable[[dict[str, int]], list[str]] | None = None,
+                       ) -> dict[str, dict]:
+    """Each large group's paired per-fold ΔF1 interval (largest first, or in ``order``, as
+    group_fold_intervals takes it): what the per-language chart draws and what a table's
+    Δ F1 colour says (delta_f1_verdicts)."""
     if rows is None or len(rows) == 0 or not {column, "fold", "prediction"} <= set(rows.columns):
         return {}
     # the four columns ΔF1 reads: each group's slice then copies no query and target texts
     narrow = rows[[column, "fold", "label", "prediction"]]
     return group_fold_intervals(narrow, column, _delta_f1, MIN_GROUP_ROWS, max_groups,
-                                DIFFERENCE)
+                                DIFFERENCE, order)
 
 
 def language_intervals(rows: pd.DataFrame, column: str = "language",
                        delta_f1: Mapping[str, dict] | None = None) -> dict[str, dict]:
-    """Per charted group (the first MAX_CHART_GROUPS large ones): the paired per-fold
-    intervals of ΔF1 and ΔAUC (AUC − 0.5). ``delta_f1``: the groups' ΔF1 intervals where the
-    caller already has them (delta_f1_intervals, for the table beside the chart), so no
-    slice's F1 is computed twice."""
+    """Per charted language (the first MAX_CHART_GROUPS large ones in the order of every
+    language listing, augment.languages.by_rows): the paired per-fold intervals of ΔF1 and
+    ΔAUC (AUC − 0.5). ``delta_f1``: the languages' ΔF1 intervals where the caller already has
+    them (delta_f1_intervals in that order, for the table beside the chart), so no slice's F1
+    is computed twice."""
     if len(rows) == 0 or not {column, "fold", "prediction"} <= set(rows.columns):
         return {}
     if delta_f1 is None:
-        delta_f1 = delta_f1_intervals(rows, column, MAX_CHART_GROUPS)
+        delta_f1 = delta_f1_intervals(rows, column, MAX_CHART_GROUPS, by_rows)
     narrow = rows[[column, "fold", "label", "probability"]]  # no texts to copy
     auc = group_fold_intervals(narrow, column, _delta_auc, MIN_GROUP_ROWS, MAX_CHART_GROUPS,
-                               AUC_OVER_CHANCE)
+                               AUC_OVER_CHANCE, by_rows)
     return {name: {"n": delta_f1[name]["n"], "delta_f1": delta_f1[name],
                    "delta_auc": auc[name]} for name in auc}
 
@@ -169,7 +174,7 @@ def dot_plot_svg(intervals: Mapping[str, Mapping[str, Any]], panels, prefix: str
 
 def language_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
     """Per-language ΔF1 and AUC with intervals, then the table (small languages folded)."""
-    groups = sorted_groups(metrics.get("per_language"))
+    groups = language_groups(metrics.get("per_language"))
     head = '<section id="languages"><h2>Per language</h2>'
     translated = translated_only_note(metrics)
     tail = (note(esc(translated[0].upper() + translated[1:] + ".")) if translated else "") \
@@ -179,7 +184,7 @@ def language_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
     overall_auc = num((metrics.get("overall") or {}).get("roc_auc"))
     chart = ""
     # every large language's ΔF1 interval, once: the table's colours and the chart's left panel
-    delta_f1 = delta_f1_intervals(rows, "language")
+    delta_f1 = delta_f1_intervals(rows, "language", order=by_rows)
     intervals = language_intervals(rows, delta_f1=delta_f1)
     if intervals:
         refs_auc = [(0.5, "--", "chance")]
@@ -193,9 +198,10 @@ def language_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
             "lang", "Per-language ΔF1 over all-positive and ROC-AUC with 95% intervals",
             reference="reference")
         chart = figure_block(svg_text, (
-            f"Languages with at least {MIN_GROUP_ROWS} rows (at most {MAX_CHART_GROUPS}, "
-            "largest first). Dot: mean over folds; bar: 95% interval of the paired per-fold "
-            "values (stopped at 0 and 1 for ROC-AUC: with few folds it reaches past them); "
+            f"Languages with at least {MIN_GROUP_ROWS} rows (at most {MAX_CHART_GROUPS}, in "
+            "the table's order: most rows first, untagged last). Dot: mean over folds; bar: "
+            "95% interval of the paired per-fold values (stopped at 0 and 1 for ROC-AUC: "
+            "with few folds it reaches past them); "
             "circle = whole interval above the reference, square = below, diamond = "
             "includes it. Left: F1 minus all-positive F1 (reference 0). Right: ROC-AUC "
             f"(dashed: chance 0.5; dotted: overall, pooled out-of-fold {fmt(overall_auc)})."))
@@ -217,10 +223,11 @@ def detected_language_section(metrics: Mapping[str, Any],
     model that does well on "en" may still fail on the Spanish queries tagged "en". ``rows``
     (the reported OOF rows) give each detected language's ΔF1 interval over the folds."""
     agreement = metrics.get("language_agreement") or {}
-    groups = sorted_groups(metrics.get("per_detected_language"))
+    groups = language_groups(metrics.get("per_detected_language"))
     if not agreement and not groups:
         return ""
-    agreement_rows = "".join(_agreement_row(lang, row) for lang, row in agreement.items())
+    agreement_rows = "".join(_agreement_row(lang, row)
+                             for lang, row in language_groups(agreement))
     table = table_wrap(
         '<table class="groups"><thead><tr><th>given language</th>'
         "<th>rows</th><th>detected the same</th><th>most often detected as</th></tr></thead>"
@@ -283,7 +290,7 @@ def language_threshold_section(metrics: Mapping[str, Any]) -> str:
     rows = "".join(
         f"<tr><th>{esc(code)}</th><td>{fmt_int(r.get('n'))}</td>"
         f"<td>{fmt_threshold(r.get('best'))}</td><td>{fmt_threshold(r.get('threshold'))}</td></tr>"
-        for code, r in sorted(languages.items(), key=lambda kv: -num(kv[1].get("n"))))
+        for code, r in language_groups(languages))
     used = block.get("used_by_predict")  # absent: recorded before it was said
     # thresholds as the verdict and the facts print them (0.5209, not 0.521)
     summary = (f"Global threshold {fmt_threshold(block.get('global_threshold'))}, shrinkage m = "
