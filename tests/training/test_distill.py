@@ -734,3 +734,40 @@ def test_the_nested_teacher_bar_names_the_step_each_refit_is_at(teachers, studen
     assert result.exit_code == 0, result.output
     assert "nested teacher" not in result.output and "without folds" not in result.output
     assert "booster" not in result.output
+
+
+def test_hard_weight_one_says_the_teacher_teaches_nothing_and_refuses_nested(
+        teachers, student_yaml, tmp_path):
+    """At --hard-weight 1 a labelled row's target is its label: without --unlabeled the teacher
+    taught nothing and distill did not say so; --nested ran k·(k−1) teacher refits whose
+    scores no target took. The help gives the measured figures a user chooses by."""
+    from shoprel.training.distill import LABELS_NOTE
+
+    args = [str(teachers["run"]), "--student", str(student_yaml), "--hard-weight", "1",
+            "--speed-rows", "0"]
+    nested = CliRunner().invoke(main, ["distill", *args, "--out", str(tmp_path / "n"),
+                                       "--nested"])
+    assert (nested.exit_code, nested.output) == (2, (
+        "error: --nested: at --hard-weight 1 every labelled row's target is its label, which "
+        "the teacher's refits would not change; drop --nested, or give --hard-weight below 1\n"))
+    assert not (tmp_path / "n").exists()
+    import shoprel
+
+    with pytest.raises(ConfigError) as called:  # in Python's words
+        shoprel.distill_student(teachers["run"], student_yaml, tmp_path / "n", hard_weight=1,
+                                nested=True)
+    assert str(called.value) == ("nested=True: at hard_weight 1 every labelled row's target is "
+                                 "its label, which the teacher's refits would not change; drop "
+                                 "nested=True, or give hard_weight below 1")
+    done = CliRunner().invoke(distill_command, [*args, "--out", str(tmp_path / "s")])
+    assert done.exit_code == 0, done.output
+    assert without_bars(done.stderr).splitlines() == [
+        "note: --hard-weight 1 without --unlabeled: every target is the row's 0/1 label, so the "
+        "teacher teaches the student nothing (it lends its folds and its figures to compare)",
+        f"note: {LABELS_NOTE}",
+        "note: the student config's folds (k 7, seed 99) are not used: a student is "
+        "cross-validated on its teacher's 3 folds"]
+    shown = CliRunner().invoke(distill_command, ["--help"], terminal_width=1000).output
+    assert ("ranked better at 1.0: ROC-AUC 0.7463 against 0.7345 at 0.3 (1,897 pairs), 0.7255 "
+            "against 0.7177 (another split), 0.7427 against 0.7354 with --unlabeled (960 pairs)"
+            ) in shown

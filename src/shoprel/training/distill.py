@@ -60,6 +60,13 @@ UNLABELED_CAVEAT = ("student OOF is optimistic: its teacher-scored pairs (--unla
                     "(neither nested nor hard_weight 1.0 changes that)")
 NESTED_NOTE = ("each student fold's soft targets come from teacher models refitted without "
                "that fold: its OOF figures are honest")
+NESTED_AT_ONE = ("at --hard-weight 1 every labelled row's target is its label, which the "
+                 "teacher's refits would not change; drop --nested, or give --hard-weight below 1")
+# said before the work: the teacher then lends the student its folds and figures to compare, no
+# target (the labelled rows' are their labels; teacher-scored pairs come with --unlabeled alone)
+TEACHES_NOTHING = ("--hard-weight 1 without --unlabeled: every target is the row's 0/1 label, so "
+                   "the teacher teaches the student nothing (it lends its folds and its figures "
+                   "to compare)")
 LABELS_NOTE = ("hard_weight 1.0: the student learnt the labels alone, so its OOF figures are as "
                "honest as the teacher's")
 
@@ -333,6 +340,8 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     problem = out_of_range(hard_weight, ge=0, le=1)
     if problem:
         raise ConfigError(f"--hard-weight: {problem}")
+    if nested and hard_weight >= 1.0:  # k·(k−1) teacher fits whose scores no target takes
+        raise ConfigError(f"--nested: {NESTED_AT_ONE}")
     # before the (long) nested teacher fits; the student may not replace its teacher, but may
     # be the one it carries (RUN/student: the teacher's metrics and stamp then record it)
     started = time.perf_counter()
