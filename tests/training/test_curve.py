@@ -175,7 +175,7 @@ class NamesItsSteps(LearnsFromEnoughRows):
         return super().fit(rows)
 
 
-def test_the_curve_bar_names_the_step_each_fit_is_at(qc_demo, capsys, tmp_path):
+def test_the_curve_bar_names_the_step_each_fit_is_at(qc_demo, capsys, tmp_path, monkeypatch):
     """--learning-curve refits every fold at each share under a 'learning curve' bar that said
     nothing of the fit it waited for (an embed fit is minutes): its line now names the share,
     the fold and the step, as train's folds bar does; --quiet draws none."""
@@ -185,6 +185,7 @@ def test_the_curve_bar_names_the_step_each_fit_is_at(qc_demo, capsys, tmp_path):
     frame = read_pairs(qc_demo, require_label=True)
     folds = np.arange(len(frame)) % 2
     full = 0.3 + 0.4 * frame.labels
+    monkeypatch.setenv("COLUMNS", "200")  # a log this wide keeps every prefix and step whole
     learning_curve(frame, folds, full, lambda: NamesItsSteps(1), None, [0.5], progress=True)
     drawn = [line.rstrip() for line in capsys.readouterr().err.replace("\n", "\r").split("\r")]
     bar = [line for line in drawn if line.startswith("learning curve:")]

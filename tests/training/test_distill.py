@@ -716,6 +716,7 @@ def test_the_nested_teacher_bar_names_the_step_each_refit_is_at(teachers, studen
                         lambda teacher, rows: [distill_module.TeacherModel(config, 1.0)] * 2)
     with monkeypatch.context() as patched:
         patched.setattr(runner, "new_model", lambda config, start_from=None: NamesItsSteps())
+        patched.setenv("COLUMNS", "200")  # a log this wide keeps every prefix and step whole
         distill_module.nested_teacher(None, frame, np.arange(len(frame)) % 2, progress=True)
     drawn = [line.rstrip() for line in capsys.readouterr().err.replace("\n", "\r").split("\r")]
     bar = [line for line in drawn if line.startswith("nested teacher:")]

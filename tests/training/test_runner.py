@@ -464,7 +464,8 @@ def test_the_final_fit_draws_a_bar_of_its_own(tmp_path, qc_demo, capsys):
 
 
 def test_a_fold_and_the_final_fit_name_their_steps_on_their_bars(tmp_path, qc_demo,
-                                                                  tiny_backbone, capsys):
+                                                                  tiny_backbone, capsys,
+                                                                  monkeypatch):
     """`shoprel train` of the default embed family sat on "QC folds: 1/5" for over 8 minutes
     a fold (feature blocks over inner folds, three boosters, without a word): each bar's line
     now names the step it waits for; progress off (--quiet) draws none of them."""
@@ -478,6 +479,7 @@ def test_a_fold_and_the_final_fit_name_their_steps_on_their_bars(tmp_path, qc_de
               "n_features": 2**14, "n_estimators": 20, "n_jobs": 1}
     config = load_config(None, {"folds.k": 2, "model.family": "embed",
                                 **{f"model.params.{k}": v for k, v in params.items()}})
+    monkeypatch.setenv("COLUMNS", "200")  # a log this wide keeps every prefix and step whole
     runner.train(qc_demo, tmp_path / "run", config, progress=True)
     drawn = [line.rstrip() for line in capsys.readouterr().err.replace("\n", "\r").split("\r")]
     folds = [line for line in drawn if line.startswith("QC folds:")]

@@ -170,3 +170,67 @@ def test_a_fit_names_its_first_step_on_entering_its_steps():
     with steps_on(off, first="fitting"):
         pass
     assert off.drawn == []
+
+
+def drawn_lines(stream) -> list[str]:
+    """Each drawing of a tqdm bar written to `stream` (redraws begin with '\\r')."""
+    return [line.rstrip() for line in stream.getvalue().replace("\n", "\r").split("\r") if line]
+
+
+@pytest.mark.parametrize("columns", [None, "120"])
+def test_a_log_s_bar_keeps_its_width_and_each_step_whole(monkeypatch, columns):
+    """With stderr a log file tqdm knows no width and drew the whole postfix: `cat` of the log
+    on an 80-column terminal wrapped each redraw of the nested teacher's bar onto new rows, cut
+    mid-word ('without folds 1/3 and 2/3,' then 'model 2/2: boosters 1/3, tr'). Such a line
+    keeps to 80 columns ($COLUMNS where set): the prefix goes first, then the step's last
+    parts, never a word or number in two; afterwards the bar is as it was."""
+    import io
+
+    from tqdm.auto import tqdm
+
+    from shoprel.utils.progress import report_step, steps_on
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    if columns:
+        monkeypatch.setenv("COLUMNS", columns)
+    width = int(columns or 80) - 1
+    log = io.StringIO()
+    bar = tqdm(total=6, desc="nested teacher", file=log, mininterval=0)
+    steps = ["fitting", "boosters 1/3, tree 150/400", "boosters 1/3, tree 150/400, " + "x" * 80]
+    prefix = "without folds 0 and 1, model 2/2: "
+    for _ in range(2):
+        with steps_on(bar, prefix):
+            for step in steps:
+                report_step(step)
+        bar.update()
+    bar.close()
+    lines = drawn_lines(log)
+    assert max(len(line) for line in lines) <= width, lines
+    postfixes = [line.split("/s, ", 1)[1][:-1] for line in lines if "/s, " in line]
+    allowed = {f"{prefix}{step}" for step in steps} | {
+        ", ".join(step.split(", ")[:n]) for step in steps for n in (1, 2, 3)}
+    assert postfixes and set(postfixes) <= allowed, postfixes
+    assert "boosters 1/3, tree 150/400" in postfixes  # the step whole, its prefix left off
+    if columns:
+        assert f"{prefix}boosters 1/3, tree 150/400" in postfixes  # wide enough for both
+    assert bar.ncols is None
+
+
+def test_a_terminal_s_bar_keeps_each_step_whole():
+    """On a terminal (tqdm knows its width) a long prefix and step were cut at its edge,
+    mid-word ('without folds 1/3 and 2/3, model 2'), the step lost: the step shows whole."""
+    import io
+
+    from tqdm.auto import tqdm
+
+    from shoprel.utils.progress import report_step, steps_on
+
+    log = io.StringIO()
+    bar = tqdm(total=6, desc="nested teacher", file=log, ncols=80, mininterval=0)
+    with steps_on(bar, "without folds 0 and 1, model 2/2: "):
+        report_step("boosters 1/3, tree 150/400")
+    bar.close()
+    lines = drawn_lines(log)
+    assert max(len(line) for line in lines) <= 80, lines
+    assert any(line.endswith(", boosters 1/3, tree 150/400]") for line in lines), lines
+    assert bar.ncols == 80

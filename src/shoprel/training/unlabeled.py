@@ -53,8 +53,9 @@ def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: T
     bare: dict[str, dict] = {}  # counted here, said once per file by the command (as predict)
     parts = []
     # the bar names its steps, as train's folds bar does: an embed teacher loads its encoder,
-    # then embeds each chunk's new texts (either can be minutes)
-    with tqdm(desc="teacher scoring unlabelled pairs", unit=" rows",
+    # then embeds each chunk's new texts (either can be minutes); its name is short, so that
+    # a step still fits a log's line of progress.LOG_WIDTH columns beside the bar's figures
+    with tqdm(desc="unlabelled pairs", unit=" rows",
               disable=not progress) as bar, contextlib.ExitStack() as stepping:
         with steps_on(bar, first="loading the teacher"):
             predictor = Predictor(teacher_dir)

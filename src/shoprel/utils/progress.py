@@ -20,6 +20,11 @@ _quiet: ContextVar[bool] = ContextVar("shoprel_quiet", default=False)
 _eager: ContextVar[bool] = ContextVar("shoprel_eager_bars", default=False)
 _step: ContextVar = ContextVar("shoprel_step", default=None)  # steps_on's bar, as a function
 EAGER_DELAY = 2.0  # seconds a bar drawn for a few items waits before it shows (tqdm's delay)
+# columns a bar naming steps keeps to where tqdm knows no width (stderr a log file or a pipe)
+# and $COLUMNS says none: `cat` or `tail -f` of the log on an 80-column terminal wrapped each
+# longer redraw onto a new row, cut mid-word ('scoring held-o', 'tree 3/3' for tree 3/30)
+LOG_WIDTH = 80
+STATS_GROWTH = 2  # columns the bar's own figures may gain before the next step is named
 
 
 def bars_allowed() -> bool:
@@ -67,11 +72,16 @@ def steps_on(bar, prefix: str = "", first: str | None = None):
     """While the block runs, the steps `report_step` names show as `bar`'s postfix after
     `prefix`, on the bar's own line (nothing on a disabled bar: --quiet, other ranks); the
     postfix is cleared afterwards, so the bar's next count is not drawn with a finished step.
-    `first`: the step named on entering (a fit's "fitting", before the model names its own)."""
+    `first`: the step named on entering (a fit's "fitting", before the model names its own).
+    Where tqdm knows no width (stderr a file), the line keeps to log_width() meanwhile; each
+    step is fitted to the room the line has (`fitted`)."""
     if getattr(bar, "disable", True):
         yield
         return
-    token = _step.set(lambda step: bar.set_postfix_str(f"{prefix}{step}"))
+    ncols = getattr(bar, "ncols", 0)
+    if ncols is None and not hasattr(bar, "container"):  # no terminal (not a notebook widget)
+        bar.ncols = log_width() - 1  # as tqdm leaves a terminal's last column free
+    token = _step.set(lambda step: bar.set_postfix_str(fitted(bar, prefix, step)))
     try:
         if first is not None:
             report_step(first)
@@ -79,6 +89,45 @@ def steps_on(bar, prefix: str = "", first: str | None = None):
     finally:
         _step.reset(token)
         bar.set_postfix_str("", refresh=False)
+        if ncols is None:
+            bar.ncols = None
+
+
+def log_width() -> int:
+    """The columns a log's reader has: $COLUMNS where set (a shell exports its terminal's),
+    else LOG_WIDTH."""
+    try:
+        return max(20, int(os.environ.get("COLUMNS", "")))
+    except ValueError:
+        return LOG_WIDTH
+
+
+def fitted(bar, prefix: str, step: str) -> str:
+    """`prefix` and `step` as `bar`'s postfix, in the columns its line has left: else the step
+    alone (the bar's count still says which fold), else its leading comma-separated parts
+    ('boosters 1/3' of 'boosters 1/3, tree 150/400'): never a word or number cut in two, as
+    tqdm cuts a line at the terminal's edge. Whole where the bar cannot tell its room."""
+    room = postfix_room(bar)
+    if room is None or len(prefix) + len(step) <= room:
+        return f"{prefix}{step}"
+    parts = step.split(", ")
+    while parts and len(", ".join(parts)) > room:
+        parts.pop()
+    return ", ".join(parts)
+
+
+def postfix_room(bar) -> int | None:
+    """Columns `bar`'s line has left for a postfix at its width (tqdm's `ncols`), its bar
+    drawn at its narrowest; None for a bar that draws no line of known width (a stand-in, a
+    notebook widget)."""
+    stats = getattr(bar, "format_dict", None)
+    if not stats or not stats.get("ncols") or hasattr(bar, "container"):
+        return None
+    from tqdm.utils import disp_len
+
+    # ncols 0: the line without its bar; a bar of known total adds '|', one cell and '|'
+    bare = disp_len(bar.format_meter(**{**stats, "postfix": None, "ncols": 0}))
+    return stats["ncols"] - bare - (3 if stats.get("total") else 0) - len(", ") - STATS_GROWTH
 
 
 @contextlib.contextmanager
