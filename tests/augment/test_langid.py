@@ -357,3 +357,25 @@ def test_a_parquet_input_written_back_as_parquet_keeps_its_column_types(tmp_path
     written = pq.read_table(tmp_path / "lid.parquet")
     assert written.schema.names[-2:] == ["detected_language", "detected_confidence"]
     assert written.drop_columns(["detected_language", "detected_confidence"]).equals(source)
+
+
+def test_rows_with_no_letters_are_not_counted_as_disagreeing(tmp_path, jsonl):
+    """A tagged row of digits or symbols ('und': nothing to detect) was counted as disagreeing
+    with its tag, lowering the language's agreement for rows no detector can judge."""
+    from shoprel.augment.langid import agreement_table
+
+    queries = [("en", QUERIES["en"]), ("en", "12345"), ("en", "!!"), ("es", QUERIES["en"]),
+               ("es", QUERIES["es"]), ("es", "#40")]
+    rows = [{"id": i, "language": lang, "origin_query": q, "category_path": "x,y"}
+            for i, (lang, q) in enumerate(queries)]
+    result = CliRunner().invoke(langid, [str(jsonl(tmp_path / "q.jsonl", rows)), "--out",
+                                         str(tmp_path / "o.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert [line.split()[:4] for line in result.output.splitlines()[1:4]] == [
+        ["en", "3", "0", "100.0"], ["es", "3", "1", "50.0"], ["all", "6", "1", "66.7"]]
+    assert result.output.splitlines()[4] == (
+        "und: 3 tagged row(s) with no letters (digits, symbols), so no language to disagree "
+        "with; left out of the agreement")
+    table = agreement_table(["en", "en", "fr"], ["en", "und", "und"])
+    assert table["en"]["agreement"] == 1.0 and table["fr"]["agreement"] is None
+

@@ -115,10 +115,13 @@ class LangidReport:
 
     Rows with no given language (UNKNOWN_LANGUAGE: no language column, or an empty one) have
     no tag to disagree with: they are listed with what was detected, and left out of the
-    disagreement, which would otherwise call every row of an untagged file wrong."""
+    disagreement, which would otherwise call every row of an untagged file wrong. Rows whose
+    text has no letters (UNDETERMINED: '12345', '!!') have no language to disagree with their
+    tag: they are counted in `undetermined` and left out of the agreement too."""
 
     rows: Counter = field(default_factory=Counter)
     disagree: Counter = field(default_factory=Counter)
+    undetermined: Counter = field(default_factory=Counter)
     detected_as: dict[str, Counter] = field(default_factory=dict)
 
     def add(self, given: list[str], detected: list[str]) -> LangidReport:
@@ -127,14 +130,22 @@ class LangidReport:
             tag = normalize_lang(tag) or UNKNOWN_LANGUAGE
             self.rows[tag] += 1
             self.detected_as.setdefault(tag, Counter())[found] += 1
-            if found != tag and tag != UNKNOWN_LANGUAGE:
+            if tag == UNKNOWN_LANGUAGE:
+                continue
+            if found == UNDETERMINED:
+                self.undetermined[tag] += 1
+            elif found != tag:
                 self.disagree[tag] += 1
         return self
 
+    def compared(self, language: str) -> int:
+        """Rows of this given language the detector had letters to judge."""
+        return 0 if language == UNKNOWN_LANGUAGE \
+            else self.rows[language] - self.undetermined[language]
+
     def agreement(self, language: str) -> float:
-        n = self.rows[language]
-        return (n - self.disagree[language]) / n if n and language != UNKNOWN_LANGUAGE \
-            else float("nan")
+        n = self.compared(language)
+        return (n - self.disagree[language]) / n if n else float("nan")
 
     def lines(self) -> list[str]:
         out = [f"{'language':<10}{'rows':>7}{'disagree':>10}{'agree %':>9}  most often detected as"]
@@ -144,12 +155,15 @@ class LangidReport:
             out.append(f"{lang:<10}{self.rows[lang]:>7}{self._disagree(lang):>10}"
                        f"{_percent(self.agreement(lang)):>9}  {others}")
         total, bad = sum(self.rows.values()), sum(self.disagree.values())
-        tagged = total - self.rows[UNKNOWN_LANGUAGE]
+        compared = sum(self.compared(lang) for lang in self.rows)
         out.append(f"{'all':<10}{total:>7}{bad:>10}"
-                   f"{_percent((tagged - bad) / tagged if tagged else float('nan')):>9}")
+                   f"{_percent((compared - bad) / compared if compared else float('nan')):>9}")
         if self.rows[UNKNOWN_LANGUAGE]:
             out.append(f"{UNKNOWN_LANGUAGE}: rows with no language tag, so none to disagree "
                        "with; 'all' agrees over the tagged rows")
+        if undetermined := sum(self.undetermined.values()):
+            out.append(f"{UNDETERMINED}: {undetermined} tagged row(s) with no letters (digits, "
+                       "symbols), so no language to disagree with; left out of the agreement")
         return out
 
     def _disagree(self, language: str) -> str:
@@ -165,11 +179,11 @@ def compare(given: list[str], detected: list[str]) -> LangidReport:
 
 
 def agreement_table(given: list[str], detected: list[str], top: int = 3) -> dict:
-    """JSON-ready {given language: rows, agreement (null for untagged rows), most frequent
-    other detections}."""
+    """JSON-ready {given language: rows, agreement (null for untagged rows and for a language
+    none of whose rows has letters), most frequent other detections}."""
     report = compare(given, detected)
     return {lang: {"n": report.rows[lang],
-                   "agreement": None if lang == UNKNOWN_LANGUAGE
+                   "agreement": None if report.compared(lang) == 0
                    else round(report.agreement(lang), 4),
                    "detected_as": {k: v for k, v in report.detected_as[lang].most_common(top + 1)
                                    if k != lang}}
