@@ -1212,8 +1212,8 @@ def test_scorer_names_the_languages_it_saw_only_translated(augmented_runs, qc_de
         row["language"] = tag
     scorer = shoprel.Scorer(translated)
     scorer.score(rows)
-    assert scorer.unseen_languages == {"th": 3, "th-th": 1, "xx": 2}
-    assert scorer.translated_only == ["th", "th-th"]
+    assert scorer.unseen_languages == {"th": 3, "th-TH": 1, "xx": 2}
+    assert scorer.translated_only == ["th", "th-TH"]
     assert shoprel.Scorer(plain).translated_only == []
     scorer.unseen_languages.clear()  # the caller resets the count: the view follows it
     assert scorer.translated_only == []

@@ -4,17 +4,23 @@ from shoprel.cli.language_counts import by_language, language_counts
 
 def test_tags_of_one_language_are_one_entry():
     """predict's warning listed 'de 1, de-de 1' as if two languages."""
-    assert language_counts({"de": 1, "de-de": 1}) == "de 2 (de-de 1)"
-    assert language_counts({"xx": 2, "de-de": 1, "de-at": 2}) == "de 3 (de-at 2, de-de 1), xx 2"
-    assert language_counts({"de-de": 3, "vn": 2}) == "de-de 3, vn 2"  # one tag keeps its spelling
-    assert language_counts({"vn": 1, "vi": 1}) == "vi 2 (vn 1)"
-    assert list(by_language({"pt-br": 1, "pt": 1, "xx": 1})) == ["pt", "xx"]
+    assert language_counts({"de": 1, "de-DE": 1}) == "de 2 (de-DE 1)"
+    assert language_counts({"xx": 2, "de-DE": 1, "de-AT": 2}) == "de 3 (de-AT 2, de-DE 1), xx 2"
+    assert list(by_language({"pt-BR": 1, "pt": 1, "xx": 1})) == ["pt", "xx"]
+
+
+def test_spellings_of_one_tag_are_one_tag_as_every_command_reads_it():
+    """'vn' stayed 'vn' here while translate and langid read it as 'vi', and 'pt_br' and
+    'pt-br' were named apart within Portuguese ('pt 3 (pt-br 1, pt_br 1)')."""
+    assert language_counts({"de-de": 3, "vn": 2}) == "de-DE 3, vi 2"
+    assert language_counts({"vn": 1, "vi": 1}) == "vi 2"
+    assert language_counts({"pt": 1, "pt-br": 1, "pt_br": 1}) == "pt 3 (pt-BR 2)"
 
 
 def test_nine_languages_show_eight():
     counts = {f"l{i}": 10 - i for i in range(9)}
     assert language_counts(counts) == ", ".join(f"l{i} {10 - i}" for i in range(8)) + ", ..."
-    assert language_counts({**counts, "l0-xx": 1}).startswith("l0 11 (l0-xx 1), l1 9")
+    assert language_counts({**counts, "l0-XX": 1}).startswith("l0 11 (l0-XX 1), l1 9")
 
 
 def test_untagged_rows_come_last_whatever_their_count():

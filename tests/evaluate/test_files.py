@@ -453,3 +453,16 @@ def test_a_gzip_file_named_as_plain_is_told_the_name_evaluate_reads(tmp_path, go
     done = CliRunner().invoke(main, ["evaluate", str(_predictions(tmp_path)),
                                      str(tmp_path / f"{gold.name}.gz")])
     assert done.exit_code == 0, done.output
+
+
+def test_spellings_of_one_language_tag_are_one_slice(tmp_path):
+    """evaluate sliced 'pt', 'pt-br' and 'pt_br' as three languages (and 'vn' apart from 'vi')
+    while predict's warnings grouped them; a region stays its own slice, as the run scores it."""
+    tags = ["pt", "PT", "pt-br", "pt_BR", "vn", "vi"]
+    gold = _write(tmp_path / "gold.jsonl", [
+        {"id": i, "task": "QC", "language": tag, "origin_query": q,
+         "category_path": "home,kitchen", "label": i % 2}
+        for i, (tag, q) in enumerate(zip(tags, QUERIES, strict=True))])
+    metrics = evaluate_files(_predictions(tmp_path), gold)
+    assert {lang: m["n"] for lang, m in metrics["per_language"].items()} == {
+        "pt": 2, "pt-BR": 2, "vi": 2}

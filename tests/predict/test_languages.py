@@ -37,6 +37,15 @@ def test_a_run_trained_on_one_region_scores_its_base_and_other_regions_as_it():
     assert unseen_counts(["pt"], {"pt-br", "pt-pt"}) == {"pt": 1}
 
 
+def test_a_run_trained_on_an_older_spelling_scores_the_tag_as_it():
+    """Rows are read 'pt-BR' and 'vi' now; a run trained when they were read 'pt-br' and
+    'vn' beside 'pt-pt' scored them as no language it knew (two regions of 'pt': neither)."""
+    known = {"pt-br", "pt-pt", "vn", "en"}
+    assert as_trained(["pt-BR", "pt-PT", "vi", "pt", "en-US"], known).tolist() == [
+        "pt-br", "pt-pt", "vn", "pt", "en"]
+    assert unseen_counts(["pt-BR", "vi", "pt"], known) == {"pt": 1}
+
+
 def test_predict_and_scorer_score_fr_fr_as_fr(tmp_path, trained_runs, qc_demo):
     rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()]
     rows = [r for r in rows if r["language"] in ("fr", "pt")]
@@ -50,13 +59,13 @@ def test_predict_and_scorer_score_fr_fr_as_fr(tmp_path, trained_runs, qc_demo):
     assert region.new_languages == {} and region.positives == base.positives
     a, b = (pd.read_json(tmp_path / n, lines=True) for n in ("a.jsonl", "b.jsonl"))
     np.testing.assert_array_equal(b["probability"], a["probability"])
-    assert set(b["language"]) == {"fr-fr", "pt_br"}  # written back as read
+    assert set(b["language"]) == {"fr-FR", "pt-BR"}  # written back as every command reads them
 
     scorer = Scorer(trained_runs["QC"])
     np.testing.assert_allclose(scorer.probabilities(regions), scorer.probabilities(rows))
     assert scorer.unseen_languages == {}
     scorer.probabilities([{**rows[0], "language": "xx-FR"}])
-    assert scorer.unseen_languages == {"xx-fr": 1}
+    assert scorer.unseen_languages == {"xx-FR": 1}
 
 
 def counted_mappings(monkeypatch) -> list[int]:

@@ -13,8 +13,9 @@ import re
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from shoprel.augment.languages import ISO3_TO_ISO1, NLLB_CODES
+from shoprel.augment.languages import NLLB_CODES
 from shoprel.augment.translator import TranslationError, check_batch, normalize_lang
+from shoprel.data.language_tags import ISO3_TO_ISO1
 from shoprel.errors import one_line_reason
 
 LANGUAGE_TOKEN = re.compile(r"^([a-z]{3}_[A-Z][a-z]{3}|<2[a-z_-]+>|>>[a-z_]+<<|__[a-z_]+__)$")

@@ -1,23 +1,11 @@
-"""Language-code conventions: ours (ISO 639-1, as the data tags rows) and the backends'."""
+"""Language-code conventions: the backends' (NLLB's codes) and the order languages are listed in;
+how a tag is read is data/language_tags.py's."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 
 from shoprel.data.validate import UNKNOWN_LANGUAGE
-
-# ISO 639-3 (Apertium's newer pair names) → ISO 639-1 (our tags).
-ISO3_TO_ISO1 = {
-    "eng": "en", "spa": "es", "fra": "fr", "por": "pt", "ita": "it", "cat": "ca", "glg": "gl",
-    "deu": "de", "nld": "nl", "pol": "pl", "rus": "ru", "ukr": "uk", "ron": "ro", "eus": "eu",
-    "oci": "oc", "arg": "an", "ast": "ast", "srd": "sc", "afr": "af", "isl": "is", "mkd": "mk",
-    "bel": "be", "epo": "eo", "kor": "ko", "jpn": "ja", "tha": "th", "ara": "ar", "vie": "vi",
-    "tur": "tr", "heb": "he", "ind": "id", "zlm": "ms", "zho": "zh", "hbs": "sh",
-}
-
-# Tags a data set writes for a language whose ISO 639-1 code is another: the competition's QI
-# files tag Vietnamese 'vn' (a country code), which no backend nor the language detector knows.
-TAG_ALIASES = {"vn": "vi"}
 
 # NLLB-200 codes (script-tagged) for the languages the competition has and their neighbours.
 NLLB_CODES = {

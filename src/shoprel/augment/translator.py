@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Protocol, runtime_checkable
 
-from shoprel.augment.languages import ISO3_TO_ISO1, TAG_ALIASES
+from shoprel.data.language_tags import base_language, canonical_tag
 from shoprel.errors import ConfigError, ShoprelError
 
 
@@ -52,12 +52,11 @@ def check_target_language(code: str) -> str:
 
 
 def target_tag(code: str | None) -> str:
-    """A target as backends are asked it: the base language as normalize_lang reads it, and
-    the region or variant after it kept, lower case ('pt-BR', 'por_br' -> 'pt-br'; 'PT' ->
-    'pt'). A backend with a regional pair (Apertium's es-pt_BR) translates into it; the
-    others, and every comparison with a row's language, read the base."""
-    parts = str(code or "").strip().lower().replace("_", "-").split("-")
-    return "-".join([normalize_lang(parts[0]), *(part for part in parts[1:] if part)])
+    """A target as backends are asked it: the tag as every command reads it (canonical_tag),
+    lower case ('pt-BR', 'por_br' -> 'pt-br'; 'PT' -> 'pt'). A backend with a regional pair
+    (Apertium's es-pt_BR) translates into it; the others, and every comparison with a row's
+    language, read the base."""
+    return canonical_tag(code).lower()
 
 
 def target_region(code: str | None) -> str:
@@ -67,16 +66,11 @@ def target_region(code: str | None) -> str:
 
 def shown_tag(code: str | None) -> str:
     """A target tag as messages write it: 'pt-BR', 'ca-valencia', 'en'."""
-    base, _, region = target_tag(code).partition("-")
-    return f"{base}-{region.upper() if len(region) == 2 else region}" if region else base
+    return canonical_tag(code)
 
 
 def normalize_lang(code: str | None) -> str:
-    """Our language tags are lower-case ISO 639-1 ('es'); 'es-MX', 'ES' and the ISO 639-3
-    'spa' (as Apertium names its pairs) mean the same: a row tagged 'spa' found no route.
-    The competition's 'vn' is 'vi' (TAG_ALIASES): its Vietnamese rows had no route either."""
-    if code is None:
-        return ""
-    base = str(code).strip().lower().replace("_", "-").split("-")[0]
-    base = TAG_ALIASES.get(base, base)
-    return ISO3_TO_ISO1.get(base, base)
+    """The base language of a tag as every command reads it (data/language_tags.py): 'es-MX',
+    'ES' and the ISO 639-3 'spa' (as Apertium names its pairs) are 'es', the competition's
+    'vn' is 'vi'; '' for none."""
+    return base_language(code)

@@ -1,21 +1,25 @@
-"""Rows per language as a warning says them: tags of one language ('de', 'de-DE') together."""
+"""Rows per language as a warning says them: tags of one language ('de', 'de-DE') together, each
+tag as every command reads it (data/language_tags.py)."""
 
 from __future__ import annotations
 
 from shoprel.augment.languages import by_rows
 from shoprel.augment.translator import normalize_lang
-from shoprel.data.validate import UNKNOWN_LANGUAGE
+from shoprel.data.validate import UNKNOWN_LANGUAGE, language_tag
 
 SHOWN = 8  # languages named before "..."
 
 
 def by_language(counts: dict[str, int]) -> dict[str, dict[str, int]]:
-    """The tags grouped by base language (normalize_lang: 'de-de' and 'de' are 'de'), in
-    the order every language listing takes (augment.languages.by_rows: most rows first, ties
-    by code), and so are the tags within a language."""
+    """The tags grouped by base language (normalize_lang: 'de-DE' and 'de' are 'de'), each
+    spelling of one tag counted as it ('de_de', 'de-DE'; 'vn' as 'vi'), in the order every
+    language listing takes (augment.languages.by_rows: most rows first, ties by code), and so
+    are the tags within a language."""
     groups: dict[str, dict[str, int]] = {}
     for tag, n in counts.items():
-        groups.setdefault(normalize_lang(tag) or tag, {})[tag] = n
+        tag = language_tag(tag)
+        tags = groups.setdefault(normalize_lang(tag) or tag, {})
+        tags[tag] = tags.get(tag, 0) + n
     totals = {base: sum(tags.values()) for base, tags in groups.items()}
     return {base: {tag: groups[base][tag] for tag in by_rows(groups[base])}
             for base in by_rows(totals)}
@@ -23,8 +27,8 @@ def by_language(counts: dict[str, int]) -> dict[str, dict[str, int]]:
 
 def language_counts(counts: dict[str, int], unknown_as: str = UNKNOWN_LANGUAGE) -> str:
     """"xx 2, yy 1", the first SHOWN languages then "...". Tags of one base language are one
-    entry, those other than the base named within it ('de 2 (de-de 1)'): listed apart, 'de 1,
-    de-de 1' read as two languages. A tag alone keeps its spelling ('de-de 3'). Rows of no
+    entry, those other than the base named within it ('de 2 (de-DE 1)'): listed apart, 'de 1,
+    de-DE 1' read as two languages. A tag alone is said as it is ('de-DE 3'). Rows of no
     language are said as `unknown_as` ('untagged') and, as in every listing, last: renamed
     before ordering, they sorted among the languages by their count."""
     said = []
@@ -37,3 +41,4 @@ def language_counts(counts: dict[str, int], unknown_as: str = UNKNOWN_LANGUAGE) 
             within = ", ".join(f"{tag} {n}" for tag, n in tags.items() if tag != base)
             said.append(f"{base} {sum(tags.values())} ({within})")
     return ", ".join(said[:SHOWN]) + (", ..." if len(said) > SHOWN else "")
+

@@ -11,6 +11,7 @@ import pandas as pd
 from shoprel.data.empty_texts import FIRST_EMPTY
 from shoprel.data.formats import FORMATS, format_suffix
 from shoprel.data.frame import TRANSLATION, WRITTEN_ID, PairFrame
+from shoprel.data.language_tags import canonical_tag
 from shoprel.data.records import (
     FloatText,
     Record,
@@ -51,9 +52,10 @@ _UNWRITABLE = re.compile("[\ud800-\udfff\x00]")
 
 
 def language_tag(value: str | None) -> str:
-    """A language as every door reads it (files, the API, serve): trimmed, lower-case, and
-    "unk" when absent or blank, so a pair is scored and counted alike whichever way it came."""
-    return (value or "").strip().lower() or UNKNOWN_LANGUAGE
+    """A language as every door reads it (files, the API, serve): one spelling per tag
+    (canonical_tag: 'pt_br', 'PT-br' → 'pt-BR'; 'vn' → 'vi'), and "unk" when absent or blank,
+    so a pair is trained, scored, evaluated and counted alike whichever way it was written."""
+    return canonical_tag(value) or UNKNOWN_LANGUAGE
 
 
 def unwritable_reason(text: str) -> str | None:

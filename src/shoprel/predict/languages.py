@@ -1,5 +1,5 @@
-"""A row's language tag as a run knows it: 'fr-fr' is scored as 'fr' by a run whose training
-rows were tagged 'fr' (and none 'fr-fr'), instead of as a language it never saw."""
+"""A row's language tag as a run knows it: 'fr-FR' is scored as 'fr' by a run whose training
+rows were tagged 'fr' (and none 'fr-FR'), instead of as a language it never saw."""
 
 from __future__ import annotations
 
@@ -9,25 +9,28 @@ import pandas as pd
 
 from shoprel.augment.translator import normalize_lang
 from shoprel.data.frame import PairFrame
+from shoprel.data.language_tags import canonical_tag
 
 
 def moved_tags(languages, known: set[str] | None) -> dict[str, str]:
-    """Each tag the training rows lacked, mapped to the one they had: itself written with '-'
-    ('pt_br' → 'pt-br'), else its base language ('pt-br', 'pt_br' → 'pt'), else the only tag
-    of that base they had ('pt', 'pt-pt' → 'pt-br' for a run trained on 'pt-br' alone: its
-    Portuguese was called a language absent from the training file). A tag they had stays, so
-    a run trained on both 'pt-br' and 'pt-pt' keeps them apart, and scores 'pt' as neither.
-    `known`: the run's training languages (None: nothing moves)."""
+    """Each tag the training rows lacked, mapped to the one they had: the same tag as every
+    command reads it (canonical_tag: 'pt_br' for a run whose metrics list 'pt-br', 'vi' for a
+    run trained before 'vn' was read as 'vi'), else its base language ('pt-BR' → 'pt'), else
+    the only tag of that base they had ('pt', 'pt-PT' → 'pt-BR' for a run trained on 'pt-BR'
+    alone: its Portuguese was called a language absent from the training file). A tag they
+    had stays, so a run trained on both 'pt-BR' and 'pt-PT' keeps them apart, and scores 'pt'
+    as neither. `known`: the run's training languages (None: nothing moves)."""
     if not known:
         return {}
-    moved, by_base = {}, {}
-    for tag in known:
+    moved, by_base, by_tag = {}, {}, {}
+    for tag in sorted(known):
         by_base.setdefault(normalize_lang(tag), []).append(tag)
+        by_tag.setdefault(canonical_tag(tag), tag)
     for tag in pd.unique(pd.Series(languages, dtype=object)):
         if tag not in known:
             base = normalize_lang(tag)
             only = by_base[base][0] if len(by_base.get(base, ())) == 1 else None
-            for alias in (str(tag).replace("_", "-"), base, only):
+            for alias in (by_tag.get(canonical_tag(tag)), base, only):
                 if alias in known:
                     moved[tag] = alias
                     break

@@ -1,0 +1,47 @@
+"""The one reading of a language tag, for every command: 'pt_br', 'PT-br' and 'pt-BR' are one
+tag ('pt-BR'), 'por' and 'PT' are 'pt', and a country code written for a language ('vn') is the
+language ('vi'). Files, the API and serve read tags through it, so training, evaluate, the report,
+predict's warnings, translate and langid count the same rows as one language."""
+
+from __future__ import annotations
+
+# ISO 639-3 (Apertium's newer pair names) → ISO 639-1 (our tags).
+ISO3_TO_ISO1 = {
+    "eng": "en", "spa": "es", "fra": "fr", "por": "pt", "ita": "it", "cat": "ca", "glg": "gl",
+    "deu": "de", "nld": "nl", "pol": "pl", "rus": "ru", "ukr": "uk", "ron": "ro", "eus": "eu",
+    "oci": "oc", "arg": "an", "ast": "ast", "srd": "sc", "afr": "af", "isl": "is", "mkd": "mk",
+    "bel": "be", "epo": "eo", "kor": "ko", "jpn": "ja", "tha": "th", "ara": "ar", "vie": "vi",
+    "tur": "tr", "heb": "he", "ind": "id", "zlm": "ms", "zho": "zh", "hbs": "sh",
+}
+
+# Country codes written as a language's (the competition's QI files tag Vietnamese 'vn'): only
+# codes that are no ISO 639-1 language and name a country of one main language, so reading
+# them as that language cannot take a real tag from anyone.
+TAG_ALIASES = {"vn": "vi", "jp": "ja", "cn": "zh", "gr": "el", "cz": "cs", "dk": "da",
+               "ua": "uk"}
+
+
+def canonical_tag(code: str | None) -> str:
+    """The tag as every command reads it: base language lower case (aliases and ISO 639-3
+    read as ISO 639-1), '-' between parts, a region upper case ('BR', '419'), a script title
+    case ('Hant'), other variants lower case ('valencia'); '' for none or blank."""
+    parts = [part for part in str(code or "").strip().replace("_", "-").split("-") if part]
+    if not parts:
+        return ""
+    base = TAG_ALIASES.get(parts[0].lower(), parts[0].lower())
+    base = ISO3_TO_ISO1.get(base, base)
+    return "-".join([base, *(_subtag(part) for part in parts[1:])])
+
+
+def _subtag(part: str) -> str:
+    if len(part) == 2 or (len(part) == 3 and part.isdigit()):
+        return part.upper()
+    if len(part) == 4 and part.isalpha():
+        return part.title()
+    return part.lower()
+
+
+def base_language(code: str | None) -> str:
+    """The language of a tag, its region and variants left out ('pt-BR', 'por' → 'pt')."""
+    return canonical_tag(code).partition("-")[0]
+

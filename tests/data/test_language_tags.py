@@ -1,0 +1,26 @@
+"""One reading of a language tag at every door: spellings of one tag are one tag."""
+
+from __future__ import annotations
+
+from shoprel.data.language_tags import base_language, canonical_tag
+from shoprel.data.readers import read_pairs
+
+
+def test_spellings_of_one_tag_read_as_one_tag_and_a_region_stays_a_region(tmp_path, jsonl):
+    """Files kept 'pt-br' and 'pt_br' (lower-cased only) as two languages, beside 'pt', so a
+    run's per-language figures and cuts split one market in three; 'vn' stayed 'vn' while
+    translate and langid read it as 'vi'."""
+    tags = ["pt", "PT", "pt-br", "pt_BR", "PT-Br", "vn", "VN", "por", "", "zh_hant_tw", "es-419"]
+    rows = [{"id": i, "language": tag, "origin_query": f"q{i}", "category_path": "a,b"}
+            for i, tag in enumerate(tags)]
+    frame = read_pairs(jsonl(tmp_path / "rows.jsonl", rows))
+    assert frame.df["language"].tolist() == [
+        "pt", "pt", "pt-BR", "pt-BR", "pt-BR", "vi", "vi", "pt", "unk", "zh-Hant-TW", "es-419"]
+
+
+def test_country_codes_are_read_as_their_language_only_when_no_language_owns_them():
+    assert [canonical_tag(t) for t in ("jp", "cn-TW", "gr", "dk", "cz", "ua")] == [
+        "ja", "zh-TW", "el", "da", "cs", "uk"]
+    # 'kr' is Kanuri's code and 'se' Northern Sami's: read as written
+    assert [canonical_tag(t) for t in ("kr", "se", "br", "uk")] == ["kr", "se", "br", "uk"]
+    assert [base_language(t) for t in ("pt_BR", "spa", None, " ")] == ["pt", "es", "", ""]
