@@ -379,3 +379,11 @@ def test_rows_with_no_letters_are_not_counted_as_disagreeing(tmp_path, jsonl):
     table = agreement_table(["en", "en", "fr"], ["en", "und", "und"])
     assert table["en"]["agreement"] == 1.0 and table["fr"]["agreement"] is None
 
+
+def test_a_country_code_written_for_a_language_gets_a_hint(tmp_path, jsonl):
+    """Korean rows tagged 'kr' (Kanuri's code) all disagreed, with no word of 'ko'."""
+    rows = [{"id": 0, "language": "kr", "origin_query": QUERIES["ko"], "category_path": "x,y"}]
+    result = CliRunner().invoke(langid, [str(jsonl(tmp_path / "q.jsonl", rows)), "--out",
+                                         str(tmp_path / "o.jsonl")])
+    assert result.exit_code == 0, result.output
+    assert "kr: 'kr' is Kanuri; Korean is 'ko'" in result.output.splitlines()

@@ -393,6 +393,18 @@ def test_the_summary_says_which_rows_without_a_route_had_no_language_tag(tmp_pat
         "(2 of them with no language tag, listed as unk: no language to translate from)")
 
 
+def test_rows_tagged_with_a_country_code_for_a_language_get_a_hint(tmp_path, jsonl):
+    """Korean rows tagged 'kr' (Kanuri's code) had no route, and the table said no more."""
+    data = jsonl(tmp_path / "q.jsonl", [
+        {"id": 1, "language": "kr", "origin_query": "신발", "category_path": "a"},
+        {"id": 2, "language": "es", "origin_query": "zapatos", "category_path": "a"}])
+    table = _table(tmp_path, jsonl)
+    result = CliRunner().invoke(translate, [str(data), "--out", str(tmp_path / "o.jsonl"),
+                                            "--backend", "table", "--table", str(table.path)])
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines()[-2] == "kr: 'kr' is Kanuri; Korean is 'ko'"
+
+
 class _StopsAtTheSecondBatch:
     name, model = "upper", "v1"
 

@@ -1,5 +1,5 @@
 from shoprel.cli.bare_query import bare_query_languages
-from shoprel.cli.language_counts import by_language, language_counts
+from shoprel.cli.language_counts import by_language, language_counts, tag_hints
 
 
 def test_tags_of_one_language_are_one_entry():
@@ -15,6 +15,13 @@ def test_spellings_of_one_tag_are_one_tag_as_every_command_reads_it():
     assert language_counts({"de-de": 3, "vn": 2}) == "de-DE 3, vi 2"
     assert language_counts({"vn": 1, "vi": 1}) == "vi 2"
     assert language_counts({"pt": 1, "pt-br": 1, "pt_br": 1}) == "pt 3 (pt-BR 2)"
+
+
+def test_a_country_code_written_for_a_language_gets_a_hint():
+    """'kr' (Kanuri's code, often written for Korean) was listed with no word of 'ko'."""
+    assert tag_hints(["kr", "xx", "KR", "se"]) == [
+        "'kr' is Kanuri; Korean is 'ko'", "'se' is Northern Sami; Swedish is 'sv'"]
+    assert tag_hints(["ko", "de"]) == []
 
 
 def test_nine_languages_show_eight():

@@ -76,6 +76,25 @@ def test_untagged_rows_are_said_as_such_and_one_row_is_one_row(trained_runs, qc_
     assert "unk" not in result.stdout and "training file" not in result.stdout
 
 
+def test_new_languages_are_said_as_every_command_reads_them_with_a_hint(trained_runs, qc_demo,
+                                                                       tmp_path):
+    """'vn' rows were warned of as 'vn' (translate and langid read them as 'vi'), and 'kr'
+    rows (Kanuri's code, written for Korean) with no word of 'ko'."""
+    rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()][:5]
+    for row, tag in zip(rows, ["vn", "VN", "kr", "kr", "Kr"], strict=True):
+        row["language"] = tag
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                      encoding="utf-8")
+    result = CliRunner().invoke(predict, [str(trained_runs["QC"]), str(source), "--out",
+                                          str(tmp_path / "p.jsonl"), "--quiet"])
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.splitlines()
+    assert lines[0].startswith("warning: 5 rows in languages absent from the training file "
+                               "(kr 3, vi 2): ")
+    assert lines[1:] == ["hint: 'kr' is Kanuri; Korean is 'ko'"]
+
+
 @pytest.mark.parametrize("task", ["QC", "QI"])
 def test_the_new_languages_line_points_at_a_section_that_exists(trained_runs, tmp_path, task):
     """It sent readers to a README section 'languages never seen in training', which the

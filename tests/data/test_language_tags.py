@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shoprel.data.language_tags import base_language, canonical_tag
+from shoprel.data.language_tags import base_language, canonical_tag, tag_hint
 from shoprel.data.readers import read_pairs
 
 
@@ -21,6 +21,9 @@ def test_spellings_of_one_tag_read_as_one_tag_and_a_region_stays_a_region(tmp_pa
 def test_country_codes_are_read_as_their_language_only_when_no_language_owns_them():
     assert [canonical_tag(t) for t in ("jp", "cn-TW", "gr", "dk", "cz", "ua")] == [
         "ja", "zh-TW", "el", "da", "cs", "uk"]
-    # 'kr' is Kanuri's code and 'se' Northern Sami's: read as written
+    # 'kr' is Kanuri's code and 'se' Northern Sami's: read as written, with a hint
     assert [canonical_tag(t) for t in ("kr", "se", "br", "uk")] == ["kr", "se", "br", "uk"]
+    assert tag_hint("KR") == "'kr' is Kanuri; Korean is 'ko'"
+    assert tag_hint("br") == "'br' is Breton; Brazilian Portuguese is 'pt-BR'"
+    assert tag_hint("ko") is None and tag_hint(None) is None
     assert [base_language(t) for t in ("pt_BR", "spa", None, " ")] == ["pt", "es", "", ""]

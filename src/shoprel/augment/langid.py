@@ -17,6 +17,7 @@ from shoprel.augment.languages import by_rows
 from shoprel.augment.progress import PROGRESS_MIN
 from shoprel.augment.rewrite import CHUNK_ROWS, rewrite_in_chunks
 from shoprel.augment.translator import normalize_lang
+from shoprel.data.language_tags import tag_hint
 from shoprel.data.validate import UNKNOWN_LANGUAGE
 from shoprel.errors import InputError
 from shoprel.utils.progress import bar_wanted
@@ -164,6 +165,8 @@ class LangidReport:
         if undetermined := sum(self.undetermined.values()):
             out.append(f"{UNDETERMINED}: {undetermined} tagged row(s) with no letters (digits, "
                        "symbols), so no language to disagree with; left out of the agreement")
+        out.extend(f"{lang}: {hint}" for lang in by_rows(self.rows)
+                   if (hint := tag_hint(lang)))
         return out
 
     def _disagree(self, language: str) -> str:

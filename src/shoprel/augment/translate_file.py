@@ -20,6 +20,7 @@ from shoprel.augment.translator import (
     target_region,
     target_tag,
 )
+from shoprel.data.language_tags import tag_hint
 from shoprel.data.records import column_line, position_label
 from shoprel.data.tasks import TRANSLATION_COLUMN
 from shoprel.data.validate import UNKNOWN_LANGUAGE
@@ -75,7 +76,9 @@ class TranslationReport:
         t = self.totals
         out.append(f"{'all':<10}{t['translated']:>12}{t['unchanged']:>13}"
                    f"{t['passed_through']:>9}{t['no_route']:>10}{t['empty']:>7}")
-        return out
+        # a country code for a language ('kr' for Korean) has no route: said what to write
+        return out + [f"{lang}: {hint}" for lang in by_rows(self.no_route)
+                      if (hint := tag_hint(lang))]
 
     def summary(self, output: str | Path) -> str:
         """The last line `shoprel translate` prints."""

@@ -1,10 +1,11 @@
 """Rows per language as a warning says them: tags of one language ('de', 'de-DE') together, each
-tag as every command reads it (data/language_tags.py)."""
+tag as every command reads it (data/language_tags.py), with a hint for a country code."""
 
 from __future__ import annotations
 
 from shoprel.augment.languages import by_rows
 from shoprel.augment.translator import normalize_lang
+from shoprel.data.language_tags import tag_hint
 from shoprel.data.validate import UNKNOWN_LANGUAGE, language_tag
 
 SHOWN = 8  # languages named before "..."
@@ -42,3 +43,8 @@ def language_counts(counts: dict[str, int], unknown_as: str = UNKNOWN_LANGUAGE) 
             said.append(f"{base} {sum(tags.values())} ({within})")
     return ", ".join(said[:SHOWN]) + (", ..." if len(said) > SHOWN else "")
 
+
+def tag_hints(tags) -> list[str]:
+    """What to write instead of each of these tags that is probably a country code ("'kr' is
+    Kanuri; Korean is 'ko'"), once each, in the order given."""
+    return list(dict.fromkeys(hint for tag in tags if (hint := tag_hint(tag))))

@@ -138,6 +138,10 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
                                   result.translated_only_members)
         click.echo(f"warning: {said}: its cross-validation says nothing about them ({doc})",
                    err=True)
+        from shoprel.cli.language_counts import tag_hints
+
+        for hint in tag_hints(result.new_languages):  # 'kr' for Korean
+            click.echo(f"hint: {hint}", err=True)
 
 
 def _bare_rows(result, input_file) -> str:

@@ -20,6 +20,11 @@ ISO3_TO_ISO1 = {
 TAG_ALIASES = {"vn": "vi", "jp": "ja", "cn": "zh", "gr": "el", "cz": "cs", "dk": "da",
                "ua": "uk"}
 
+# Country codes that are also another language's code ('kr' is Kanuri): read as written, and
+# named with the language probably meant wherever a tag is said to be unknown.
+MISTAKEN_TAGS = {"kr": ("Kanuri", "ko", "Korean"), "se": ("Northern Sami", "sv", "Swedish"),
+                 "br": ("Breton", "pt-BR", "Brazilian Portuguese")}
+
 
 def canonical_tag(code: str | None) -> str:
     """The tag as every command reads it: base language lower case (aliases and ISO 639-3
@@ -45,3 +50,12 @@ def base_language(code: str | None) -> str:
     """The language of a tag, its region and variants left out ('pt-BR', 'por' → 'pt')."""
     return canonical_tag(code).partition("-")[0]
 
+
+def tag_hint(code: str | None) -> str | None:
+    """What to write instead of a tag that is probably a country code ('kr': Korean is
+    'ko'), or None."""
+    base = base_language(code)
+    if base not in MISTAKEN_TAGS:
+        return None
+    language, meant, meant_language = MISTAKEN_TAGS[base]
+    return f"'{base}' is {language}; {meant_language} is '{meant}'"
