@@ -24,6 +24,7 @@ from shoprel.errors import ConfigError
 from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.evaluate.run_metrics import run_metrics
 from shoprel.manifest import Manifest
+from shoprel.predict.translators import check_runs_translator
 from shoprel.run_data import ensemble_data
 from shoprel.utils.atomic import atomic_dir
 from shoprel.utils.outputs import check_not_reading, check_output_dir
@@ -83,6 +84,9 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
     for run in aligned.runs:  # a member that cannot score fails now, not at its first predict
         if run.kind != "ensemble":
             run.model_folders()
+    # members trained on queries translated two ways: predict and serve refuse them together
+    check_runs_translator(out_dir, aligned.runs, "predict and serve would give all of them one "
+                          "translated query per pair: combine runs that read one translator's")
     combination, oof_p = fit_combination(aligned, method, weights)
     table = aligned.base.assign(probability=oof_p)
     combiner = combiner_class(method)

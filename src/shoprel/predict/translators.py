@@ -89,11 +89,15 @@ def refuse_a_mix(named: Path, records: list[tuple[object, Path]], reach: str) ->
             "or train them on queries translated one way (data.translator)")
 
 
-def check_one_translator(run: Run, scorer: str, reach: str) -> None:
-    """refuse_a_mix over the runs that score for `scorer`, named by `run`'s folder. Their
-    config.yaml are read only where two or more runs read translations; a run without its
-    config.yaml is not refused here: only serve, which makes translations, needs to know its
-    translator."""
-    translating = list(translating_runs(scoring_runs(run, scorer)))
+def check_runs_translator(named: Path, runs: Iterable[Run], reach: str) -> None:
+    """refuse_a_mix over `runs` (and the runs behind them), named `named`. Their config.yaml
+    are read only where two or more runs read translations; a run without its config.yaml is
+    not refused here: only serve, which makes translations, needs to know its translator."""
+    translating = list(translating_runs(runs))
     if len(translating) > 1:
-        refuse_a_mix(run.path, _records(translating)[0], reach)
+        refuse_a_mix(named, _records(translating)[0], reach)
+
+
+def check_one_translator(run: Run, scorer: str, reach: str) -> None:
+    """check_runs_translator over the runs that score for `scorer`, named by `run`'s folder."""
+    check_runs_translator(run.path, scoring_runs(run, scorer), reach)

@@ -44,6 +44,7 @@ from shoprel.data.readers import read_pairs
 from shoprel.data.records import require_file
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.models.targets import SOFT_LABEL, mix_targets, require_row_targets
+from shoprel.predict.translators import check_one_translator
 from shoprel.training.config import FoldsConfig, RunConfig, load_config
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 from shoprel.training.nested_stage0 import nested_start
@@ -356,6 +357,10 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     for path in unlabeled:  # before the teacher is loaded, let alone refitted
         require_file(Path(path), "--unlabeled")
     teacher = open_teacher(teacher_dir)
+    if nested or unlabeled:  # an ensemble made before `shoprel ensemble` refused the mix
+        check_one_translator(teacher.run, "full", "the teacher's refits and its scoring of "
+                             "unlabelled pairs give all of them one translated_query column: "
+                             "distil from the runs apart")
     k = int(teacher.folds["fold"].max()) + 1
     if nested and k < 3:  # each refit leaves out two folds: of two, nothing is left to fit
         raise ConfigError(f"--nested: {runs.shown(teacher.run.path)} has {k} folds; a nested "
