@@ -514,3 +514,40 @@ def test_a_fold_and_the_final_fit_name_their_steps_on_their_bars(tmp_path, qc_de
     assert done.exit_code == 0, done.output
     assert "fold 0" not in done.output and "boosters" not in done.output
     assert "QC folds" not in capsys.readouterr().err
+
+
+class _AskedTargets:
+    """A translator answering each text with the target it was asked, and recording it."""
+
+    def __init__(self):
+        self.asked = []
+
+    def translate(self, texts, source_langs, target):
+        self.asked.append(target)
+        return [f"{target}: {text}" for text in texts]
+
+
+def test_a_run_recorded_before_regional_pairs_refits_its_copies_through_the_base_pair(
+        tmp_path, jsonl):
+    """augment.translate {pt-BR: es} made copies through Apertium's es-pt before regional
+    pairs and through es-pt_BR since: a refit of an older run (distill --nested reads its
+    config.yaml) made copies unlike those it trained on. Its config.yaml records no
+    augment.regional_pairs and is read as asking the base language; a new one asks the
+    region. The copies are tagged pt either way."""
+    frame = read_pairs(jsonl(tmp_path / "qc.jsonl", [
+        {"id": 1, "language": "es", "origin_query": "autobús de juguete",
+         "category_path": "toys", "label": 1}]))
+    path = tmp_path / "config.yaml"
+    path.write_text("model: {family: fast}\naugment: {translate: {pt-BR: es}}\n")
+
+    def copies(config):
+        translator = _AskedTargets()
+        with runner.training_side(config, progress=False, frame=frame,
+                                  translator_for=lambda _: translator) as side:
+            made = side(frame).df
+        return set(translator.asked), made.loc[made["augmented"], ["language", "query"]]
+
+    asked, made = copies(load_config(path, saved=True))
+    assert asked == {"pt"} and made.values.tolist() == [["pt", "pt: autobús de juguete"]]
+    asked, made = copies(load_config(path))
+    assert asked == {"pt-br"} and made.values.tolist() == [["pt", "pt-br: autobús de juguete"]]

@@ -73,6 +73,15 @@ def _saved(info: ValidationInfo) -> bool:
     return bool((info.context or {}).get("saved"))
 
 
+def _before_regional_pairs(data, info: ValidationInfo):
+    """A run's config.yaml written before regional_pairs (data.translator, augment) records
+    none: its translations were asked of the base language (es-pt for pt-BR), so it reads
+    false; a config being written takes the default, as translate asks now."""
+    if _saved(info) and isinstance(data, dict) and "regional_pairs" not in data:
+        return {**data, "regional_pairs": False}
+    return data
+
+
 def _home(path: str | None) -> str | None:
     """YAML does not expand `~` as a shell would: `cache: ~/.cache/x` made a folder named `~`."""
     return None if path is None else os.path.expanduser(path)
@@ -110,9 +119,7 @@ class TranslatorConfig(StrictConfig):
     @model_validator(mode="before")
     @classmethod
     def _older_runs(cls, data, info: ValidationInfo):
-        if _saved(info) and isinstance(data, dict) and "regional_pairs" not in data:
-            return {**data, "regional_pairs": False}
-        return data
+        return _before_regional_pairs(data, info)
 
     @model_validator(mode="after")
     @_with_the_others
@@ -212,6 +219,25 @@ class AugmentConfig(StrictConfig):
     # branch (QC) or another query (QI), label 0, row weight easy_negative_weight
     easy_negatives: float = Field(0.0, ge=0.0, le=10.0)
     easy_negative_weight: float = Field(1.0, gt=0.0, le=100.0)
+    # as data.translator's: whether a new language's region ({pt-BR: es}) is asked of the
+    # backend (Apertium's es-pt_BR where installed) or its base language's (es-pt), as before
+    # regional pairs, which a run's config.yaml recording none reads (a refit of it, e.g.
+    # distill --nested, makes the copies it trained on)
+    regional_pairs: bool = True
+
+    @model_validator(mode="before")
+    @classmethod
+    def _older_runs(cls, data, info: ValidationInfo):
+        return _before_regional_pairs(data, info)
+
+    @property
+    def asked_pairs(self) -> dict[str, str]:
+        """translate as the backend is asked it: {pt-BR: es} as written where regional_pairs,
+        else {pt: es}. Its rows are tagged the base language either way."""
+        from shoprel.augment.translator import normalize_lang
+
+        return {new if self.regional_pairs else normalize_lang(new): source
+                for new, source in self.translate.items()}
 
     @field_validator("translate")
     @classmethod
