@@ -12,9 +12,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from shoprel.errors import RunDirError
 from shoprel.runs import CONFIG, Run, scoring_run, shown
+
+if TYPE_CHECKING:
+    from shoprel.training.config import TranslatorConfig
+
+    Records = list[tuple[TranslatorConfig, Path]]
 
 
 def scoring_runs(run: Run, scorer: str) -> list[Run]:
@@ -36,14 +42,14 @@ def translating_runs(runs: Iterable[Run]) -> Iterator[Run]:
             yield run
 
 
-def translation_records(runs: Iterable[Run]) -> tuple[list[tuple[object, Path]], Path | None]:
+def translation_records(runs: Iterable[Run]) -> tuple[Records, Path | None]:
     """([(data.translator, the config.yaml recording it)] of the translation-reading runs that
     record one, the config.yaml of the first such run without its config.yaml or None). A
     member reached as runs/ens/../a is named runs/a/config.yaml, as elsewhere."""
     return _records(translating_runs(runs))
 
 
-def _records(translating: Iterable[Run]) -> tuple[list[tuple[object, Path]], Path | None]:
+def _records(translating: Iterable[Run]) -> tuple[Records, Path | None]:
     records, unrecorded = [], None
     for run in translating:
         if (run.path / CONFIG).is_file():
@@ -55,7 +61,7 @@ def _records(translating: Iterable[Run]) -> tuple[list[tuple[object, Path]], Pat
     return records, unrecorded
 
 
-def described(translator) -> str:
+def described(translator: TranslatorConfig) -> str:
     """A recorded translator as a message names it: 'table t.jsonl to en', 'apertium to en',
     'apertium to pt-BR without its region (regional_pairs: false)'."""
     from shoprel.augment.translator import target_tag
@@ -68,7 +74,7 @@ def described(translator) -> str:
     return said
 
 
-def translator_kind(translator) -> tuple:
+def translator_kind(translator: TranslatorConfig) -> tuple:
     """What makes two recorded translators' translations differ: backend, table or model (as
     resolved paths), the target as asked (with its region or not). A cache holds the same
     backend's answers, so it does not count."""
@@ -78,7 +84,7 @@ def translator_kind(translator) -> tuple:
             translator.asked)
 
 
-def refuse_a_mix(named: Path, records: list[tuple[object, Path]], reach: str) -> None:
+def refuse_a_mix(named: Path, records: Records, reach: str) -> None:
     """One RunDirError line when the records name more than one translator kind: `reach` says
     how one translation reaches all the runs, and what to do instead, e.g. "serve makes one
     translation of a pair for all of them: serve the runs apart"."""
