@@ -700,3 +700,19 @@ def test_a_translator_records_whether_its_target_s_region_was_asked(tmp_path):
     assert load_config(path).data.translator.asked == "pt-br"  # a user's file: as translate
     path.write_text("data: {translator: {backend: apertium, to: pt-BR, regional_pairs: true}}\n")
     assert load_config(path, saved=True).data.translator.asked == "pt-br"
+
+
+def test_an_older_run_s_config_without_regions_reads_as_a_new_one(tmp_path):
+    """Only a target with a region was asked otherwise before regional_pairs: an older run's
+    config.yaml without one reads the default, so it still compares equal to the same config
+    written now (distill's check that a student is no copy of its teacher compares them)."""
+    path = tmp_path / "config.yaml"
+    path.write_text("model: {family: fast}\naugment: {translate: {it: es}}\n"
+                    "data: {translator: {backend: apertium, to: en}}\n")
+    older, fresh = load_config(path, saved=True), load_config(path)
+    assert older.augment.regional_pairs and older.data.translator.regional_pairs
+    assert older.as_fitted() == fresh.as_fitted()
+    path.write_text("model: {family: fast}\naugment: {translate: {pt-BR: es}}\n")
+    older = load_config(path, saved=True)
+    assert (older.augment.regional_pairs, older.augment.asked_pairs) == (False, {"pt": "es"})
+    assert older.as_fitted() != load_config(path).as_fitted()  # they make other copies

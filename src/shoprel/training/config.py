@@ -73,11 +73,19 @@ def _saved(info: ValidationInfo) -> bool:
     return bool((info.context or {}).get("saved"))
 
 
-def _before_regional_pairs(data, info: ValidationInfo):
+def _before_regional_pairs(data, info: ValidationInfo, targets: str):
     """A run's config.yaml written before regional_pairs (data.translator, augment) records
-    none: its translations were asked of the base language (es-pt for pt-BR), so it reads
-    false; a config being written takes the default, as translate asks now."""
-    if _saved(info) and isinstance(data, dict) and "regional_pairs" not in data:
+    none: a target of it with a region (`targets`: the key holding them, `to` or the keys
+    of `translate`) was asked of its base language (es-pt for pt-BR), so it reads false. Its
+    other configs read the default, which asks them alike (and compare equal to a new
+    config's); a config being written takes the default, as translate asks now."""
+    from shoprel.augment.translator import target_region
+
+    if not (_saved(info) and isinstance(data, dict)) or "regional_pairs" in data:
+        return data
+    written = data.get(targets)
+    tags = list(written) if isinstance(written, dict) else [written]
+    if any(isinstance(tag, str) and target_region(tag) for tag in tags):
         return {**data, "regional_pairs": False}
     return data
 
@@ -119,7 +127,7 @@ class TranslatorConfig(StrictConfig):
     @model_validator(mode="before")
     @classmethod
     def _older_runs(cls, data, info: ValidationInfo):
-        return _before_regional_pairs(data, info)
+        return _before_regional_pairs(data, info, "to")
 
     @model_validator(mode="after")
     @_with_the_others
@@ -228,7 +236,7 @@ class AugmentConfig(StrictConfig):
     @model_validator(mode="before")
     @classmethod
     def _older_runs(cls, data, info: ValidationInfo):
-        return _before_regional_pairs(data, info)
+        return _before_regional_pairs(data, info, "translate")
 
     @property
     def asked_pairs(self) -> dict[str, str]:
