@@ -165,9 +165,10 @@ def test_train_save_load_same_probabilities(tmp_path, qc_frame, count_encoded, s
 
 def test_a_model_saved_in_the_older_larger_layout_scores_as_one_saved_now(tmp_path, qi_frame,
                                                                           small):
-    """Saved now: the lexical weights that are set, each distinct neighbour vector once. A
-    folder written as older releases wrote it (every weight, one vector per row) loads and
-    scores bit for bit as the new one, which takes less room."""
+    """Saved now: the lexical weights that are set, each distinct neighbour query vector once
+    and the target vectors as places among the target rank's. A folder written as older
+    releases wrote it (every weight, one vector per row) loads and scores bit for bit as the
+    new one, which takes less room."""
     from safetensors.numpy import load_file, save_file
 
     model = small(tmp_path / "cache").fit(qi_frame)
@@ -175,6 +176,10 @@ def test_a_model_saved_in_the_older_larger_layout_scores_as_one_saved_now(tmp_pa
     folder = model.save(tmp_path / "saved")
     now = RelevanceModel.load(folder).predict_proba(qi_frame)
     assert now.tobytes() == proba.tobytes()
+    # the votes' target vectors are places among the target rank's, which are saved anyway
+    saved = load_file(str(folder / "neighbours.safetensors"))
+    assert sorted(saved) == ["neighbour_labels", "neighbour_q_distinct", "neighbour_q_place",
+                             "neighbour_t_place"]
 
     linear, votes = folder / "lexical" / "linear.safetensors", folder / "neighbours.safetensors"
     sizes = [linear.stat().st_size, votes.stat().st_size]
@@ -185,7 +190,8 @@ def test_a_model_saved_in_the_older_larger_layout_scores_as_one_saved_now(tmp_pa
     assert RelevanceModel.load(folder).predict_proba(qi_frame).tobytes() == proba.tobytes()
     queries, rows = qi_frame.df["query"].nunique(), len(qi_frame)
     assert sizes[0] < 0.5 * linear.stat().st_size
-    assert sizes[1] < (1 + queries / rows) / 2 * votes.stat().st_size + 1024
+    # the query vectors of distinct queries, and a 4-byte place or label per row for the rest
+    assert sizes[1] < queries / rows * votes.stat().st_size / 2 + 3 * 4 * rows + 1024
 
 
 def _distinct_texts(frame) -> int:

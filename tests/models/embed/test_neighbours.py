@@ -144,3 +144,31 @@ def test_a_saved_place_past_the_distinct_vectors_is_refused_naming_the_field():
         NeighbourVotes.from_arrays(3, arrays, "n.safetensors")
     assert str(info.value) == ("n.safetensors: field 'neighbour_q_place' holds 10, but "
                                "'neighbour_q_distinct' has 10 rows")
+
+
+def test_target_vectors_the_model_saves_anyway_are_saved_as_places_among_them():
+    """The target rank keeps each training target's float16 vector: the votes' target vectors
+    are the same bits, so they are saved as places among those (where every one is there)."""
+    from shoprel.errors import RunDirError
+
+    rng = np.random.default_rng(5)
+    targets = unit(rng, 40, 16).astype(np.float16)
+    t = targets[rng.integers(0, 40, 90)]
+    votes = NeighbourVotes(4).fit(unit(rng, 90, 16), t, rng.integers(0, 2, 90).astype(np.float32))
+    new_q, new_t = unit(rng, 12, 16), unit(rng, 12, 16)
+    expected = votes.transform(new_q, new_t)
+    table = targets[::-1].copy()  # in another order than the rows first use them
+    arrays = votes.arrays(table)
+    assert "neighbour_t_distinct" not in arrays and arrays["neighbour_t_place"].shape == (90,)
+    loaded = NeighbourVotes.from_arrays(4, arrays, "n.safetensors", ("the table", table))
+    assert loaded.t_.tobytes() == votes.t_.tobytes()
+    np.testing.assert_array_equal(loaded.transform(new_q, new_t), expected)
+    with pytest.raises(RunDirError) as info:
+        NeighbourVotes.from_arrays(4, arrays, "n.safetensors")
+    assert str(info.value) == ("n.safetensors: field 'neighbour_t_distinct' missing, and the "
+                               "places of 'neighbour_t_place' point into no vectors, which the "
+                               "model does not have")
+    # a table lacking one of the vectors: the distinct vectors are saved, as without one
+    lacking = table[(table != t[0]).any(axis=1)]
+    assert len(lacking) == len(table) - 1
+    assert "neighbour_t_distinct" in votes.arrays(lacking)

@@ -428,8 +428,10 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
     def _save_arrays(self, folder: Path) -> None:
         if self.lexical_ is not None:
             self.lexical_.save(folder / LEXICAL_FOLDER)
-        if self.votes_ is not None:
-            save_file(self.votes_.arrays(), str(folder / NEIGHBOURS_FILE))
+        if self.votes_ is not None:  # target vectors as places among the target rank's
+            ranks = getattr(self, "ranks_", None)
+            save_file(self.votes_.arrays(None if ranks is None else ranks.vectors_),
+                      str(folder / NEIGHBOURS_FILE))
         if getattr(self, "profiles_", None) is not None:
             self.profiles_.save(folder)
         if self.similarity_ is not None:
@@ -523,13 +525,23 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         dim = self.votes_.q_.shape[1] if self.votes_ is not None else None
         return NodeProfiles.load(folder, dim)
 
-    def _saved_ranks(self, blocks, folder: Path) -> TargetRank | None:
+    def _saved_ranks(self, blocks, folder: Path, dim: int | None) -> TargetRank | None:
         path = folder / RANK_FILE
         arrays = self._saved_block_arrays("target_rank", RANK, path, blocks)
         if arrays is None:
             return None
-        dim = self.votes_.q_.shape[1] if self.votes_ is not None else None
         return TargetRank.from_arrays(arrays, dim, path)
+
+    def _saved_votes(self, blocks, folder: Path) -> None:
+        """The neighbour votes and the target rank, read together: the votes' target vectors
+        may be saved as places among the target rank's (_save_arrays)."""
+        path = folder / NEIGHBOURS_FILE
+        arrays = load_file(str(path)) if self.neighbours else None
+        dim = None if arrays is None else NeighbourVotes.saved_dim(arrays)
+        self.ranks_ = self._saved_ranks(blocks, folder, dim)
+        targets = None if self.ranks_ is None else self.ranks_.vectors_
+        self.votes_ = (None if arrays is None else NeighbourVotes.from_arrays(
+            self.neighbours, arrays, path, (f"{RANK_FILE} field 'target_vectors'", targets)))
 
     def _saved_word_match(self, blocks, folder: Path) -> WordMatch | None:
         path = folder / MATCH_FILE
@@ -562,13 +574,9 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
                                                    self.task_))
         if self.lexical_ is not None:
             self.lexical_.check_params(self.n_features, folder / MODEL_CONFIG)
-        self.votes_ = (NeighbourVotes.from_arrays(self.neighbours,
-                                                  load_file(str(folder / NEIGHBOURS_FILE)),
-                                                  folder / NEIGHBOURS_FILE)
-                       if self.neighbours else None)
+        self._saved_votes(state.get("blocks"), folder)
         self.profiles_ = self._saved_profiles(state.get("blocks"), folder)
         self.similarity_ = self._saved_similarity(state.get("blocks"), folder)
-        self.ranks_ = self._saved_ranks(state.get("blocks"), folder)
         self.word_match_ = self._saved_word_match(state.get("blocks"), folder)
         widths = self._saved_widths(state.get("blocks"), folder / MODEL_CONFIG)
         self.block_widths_ = widths

@@ -14,6 +14,7 @@ from shoprel.errors import RunDirError
 from shoprel.folds.grouped import cross_fitted
 from shoprel.models.backbones.embedding_store import RecentTexts
 from shoprel.models.embed.vector_rows import (
+    DISTINCT,
     PLACE,
     distinct_rows,
     packed,
@@ -169,20 +170,32 @@ class NeighbourVotes:
 
         return cross_fitted(votes, groups, inner_folds, seed, len(NAMES))
 
-    def arrays(self) -> dict[str, np.ndarray]:
+    def arrays(self, targets: np.ndarray | None = None) -> dict[str, np.ndarray]:
         """Each distinct query and target vector once, with each row's place (vector_rows.packed:
-        the rows repeat them; 2,001 Home Depot rows hold 1,086 queries and 1,163 titles)."""
-        return {**packed("neighbour_q", self.q_), **packed("neighbour_t", self.t_),
+        the rows repeat them; 2,001 Home Depot rows hold 1,086 queries and 1,163 titles). With
+        `targets`, vectors the model saves anyway (the target rank's), the target vectors are
+        saved as places among them where every one is there."""
+        return {**packed("neighbour_q", self.q_), **packed("neighbour_t", self.t_, targets),
                 "neighbour_labels": self.labels_}
 
+    @staticmethod
+    def saved_dim(arrays: dict[str, np.ndarray]) -> int | None:
+        """The dimension of the saved query vectors, of either layout; None when unreadable
+        (from_arrays then says why)."""
+        q = arrays.get("neighbour_q", arrays.get("neighbour_q" + DISTINCT))
+        return int(q.shape[1]) if q is not None and q.ndim == 2 else None
+
     @classmethod
-    def from_arrays(cls, k: int, arrays: dict[str, np.ndarray], source=None) -> NeighbourVotes:
+    def from_arrays(cls, k: int, arrays: dict[str, np.ndarray], source=None,
+                    targets: tuple[str, np.ndarray | None] = ("", None)) -> NeighbourVotes:
         """Votes from saved arrays: as many query and target vectors (of one dimension) as
-        labels, else one RunDirError naming `source` (the file) and the field."""
+        labels, else one RunDirError naming `source` (the file) and the field. `targets`: (its
+        name, the vectors) that `arrays(targets)` may have saved places into."""
         where = source or "neighbour arrays"
         if "neighbour_labels" not in arrays:
             raise RunDirError(f"{where}: field 'neighbour_labels' missing")
-        q, t = unpacked(arrays, "neighbour_q", where), unpacked(arrays, "neighbour_t", where)
+        q = unpacked(arrays, "neighbour_q", where)
+        t = unpacked(arrays, "neighbour_t", where, targets)
         labels = arrays["neighbour_labels"]
         if labels.ndim != 1:
             raise RunDirError(f"{where}: field 'neighbour_labels' has shape {labels.shape}; "

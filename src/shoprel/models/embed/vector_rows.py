@@ -25,30 +25,53 @@ def distinct_rows(vectors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return vectors[first], which
 
 
-def packed(name: str, vectors: np.ndarray) -> dict[str, np.ndarray]:
+def places_in(vectors: np.ndarray, table: np.ndarray) -> np.ndarray | None:
+    """Each row's place among the rows of `table` with the same bits; None when some row is
+    not there."""
+    rows = {row.tobytes(): i for i, row in enumerate(np.ascontiguousarray(table))}
+    place = [rows.get(row.tobytes()) for row in np.ascontiguousarray(vectors)]
+    return None if None in place else np.array(place, dtype=np.uint32)
+
+
+def packed(name: str, vectors: np.ndarray, table: np.ndarray | None = None
+           ) -> dict[str, np.ndarray]:
     """`vectors` as arrays to save: each distinct row once (`name`_distinct) and each row's place
     among them (`name`_place). Rows repeat (a QI query comes with ~6 titles, a QC path with
-    several queries); rows are told apart by their bits, so `unpacked` gives them back exact."""
-    distinct, place = distinct_rows(np.ascontiguousarray(vectors))
+    several queries); rows are told apart by their bits, so `unpacked` gives them back exact.
+    Where every row is one of `table`'s (another array the model saves: the target rank's
+    vectors of the same targets), only the places, into `table`."""
+    vectors = np.ascontiguousarray(vectors)
+    if table is not None and len(table) and (place := places_in(vectors, table)) is not None:
+        return {name + PLACE: place}
+    distinct, place = distinct_rows(vectors)
     return {name + DISTINCT: distinct, name + PLACE: place.astype(np.uint32)}
 
 
-def unpacked(arrays: dict[str, np.ndarray], name: str, where) -> np.ndarray:
-    """The rows saved under `name`: as `packed` wrote them, or one row each (older releases);
-    a place past the distinct rows is one RunDirError naming `where` and the field."""
+def unpacked(arrays: dict[str, np.ndarray], name: str, where,
+             table: tuple[str, np.ndarray | None] = ("", None)) -> np.ndarray:
+    """The rows saved under `name`: as `packed` wrote them (its places into `table`, named
+    table[0], where it wrote no distinct rows), or one row each (older releases); a place past
+    the rows it points into is one RunDirError naming `where` and the field."""
     if name in arrays:
         return arrays[name]
-    if name + DISTINCT not in arrays or name + PLACE not in arrays:
+    if name + PLACE not in arrays:
         raise RunDirError(f"{where}: field {name!r} missing")
-    distinct, place = arrays[name + DISTINCT], arrays[name + PLACE]
-    if distinct.ndim != 2 or place.ndim != 1 or place.dtype.kind != "u":
+    place = arrays[name + PLACE]
+    rows_name, rows = repr(name + DISTINCT), arrays.get(name + DISTINCT)
+    if rows is None:
+        rows_name, rows = table
+        if rows is None:
+            raise RunDirError(f"{where}: field {name + DISTINCT!r} missing, and the places of "
+                              f"{name + PLACE!r} point into {rows_name or 'no vectors'}, which "
+                              "the model does not have")
+    if rows.ndim != 2 or place.ndim != 1 or place.dtype.kind != "u":
         raise RunDirError(f"{where}: field {name + PLACE!r} ({place.dtype}, shape {place.shape}) "
-                          f"and {name + DISTINCT!r} (shape {distinct.shape}) are not one "
-                          "unsigned place per row and a matrix of distinct rows")
-    if len(place) and int(place.max()) >= len(distinct):
+                          f"and {rows_name} (shape {rows.shape}) are not one unsigned place "
+                          "per row and a matrix of rows")
+    if len(place) and int(place.max()) >= len(rows):
         raise RunDirError(f"{where}: field {name + PLACE!r} holds {int(place.max())}, but "
-                          f"{name + DISTINCT!r} has {len(distinct)} rows")
-    return distinct[place]
+                          f"{rows_name} has {len(rows)} rows")
+    return rows[place]
 
 
 def top_k_columns(values: np.ndarray, k: int) -> np.ndarray:
