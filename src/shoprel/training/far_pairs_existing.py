@@ -14,6 +14,7 @@ from tqdm.auto import tqdm
 from shoprel import runs
 from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError, InputError, RunDirError
+from shoprel.models.backbones.target_index import OWN_TARGETS_FOLDER
 from shoprel.training.config import load_config
 from shoprel.training.distill import aligned_to_rows, check_rows_unchanged, open_teacher
 from shoprel.training.far_pairs import FarPairCheck
@@ -21,6 +22,17 @@ from shoprel.utils.bounds import out_of_range
 from shoprel.utils.progress import honours_progress, steps_on
 
 DEFAULT_PAIRS = 1000  # as check.far_pairs defaults
+
+
+def fold_model(folder: Path, final: Path):
+    """A fold model, reading its targets' vectors from the final model's index where it saved
+    none of its own (an embedding model's folds leave them to the final model: runner)."""
+    model = runs.load_model(folder)
+    index = final / OWN_TARGETS_FOLDER
+    if hasattr(model, "use_indexes") and not (folder / OWN_TARGETS_FOLDER).is_dir() \
+            and index.is_dir():
+        model.use_indexes([index])
+    return model
 
 
 @dataclass
@@ -72,7 +84,7 @@ def add_far_pairs(run_dir: str | Path, count: int = DEFAULT_PAIRS,
             # each fold's steps, as train's folds bar names them (an embed model loads its
             # encoder, then embeds the pairs' new texts)
             with steps_on(bar, f"fold {fold}: ", first="loading the model"):
-                check.score(fold, runs.load_model(folder))
+                check.score(fold, fold_model(folder, run.path / runs.MODELS / runs.FULL_MODEL))
     block = check.summary(run.threshold, run.oof())
     if block is None:
         raise InputError("no relevant rows to build far pairs from",

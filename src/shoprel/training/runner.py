@@ -294,6 +294,8 @@ def cross_validate(frame: PairFrame, config: RunConfig, folds: np.ndarray,
                     fit_stats.append(training_record(model, f"fold {fold}"))
                 if models_dir is not None and config.final.keep_fold_models:
                     report_step("saving")
+                    if config.final.refit_full and hasattr(model, "saves_target_index"):
+                        model.saves_target_index = False  # the final model's index has them
                     model.save(models_dir / runs.fold_model_name(fold))
     return oof
 

@@ -96,6 +96,10 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
     family = "embed"
     config_class = EmbedConfig
     reads_row_targets = True  # fit honours `weight` and `soft_label` columns (targets.py)
+    # save the training targets' vectors in the model's folder (INDEX_FOLDER); off for a fold
+    # model whose run's final model saves them (runner): the backbones are frozen, so the
+    # final model's index holds every fold's targets, the same vectors
+    saves_target_index = True
 
     # --- backbones and embeddings --------------------------------------------------------
     def backbone_names(self) -> list[str]:
@@ -444,7 +448,7 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         if getattr(self, "unseen_booster_", None) is not None:
             self.unseen_booster_.save(folder / UNSEEN_BOOSTER_FILE)
         fitted = getattr(self, "_fitted_targets", None)
-        if fitted:  # the run carries its training targets' embeddings (no re-embedding later)
+        if fitted and self.saves_target_index:  # the run carries its targets' embeddings
             self.index_targets(folder / INDEX_FOLDER, self.index_texts(fitted),
                                build_id="training targets")
 
