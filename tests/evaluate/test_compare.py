@@ -11,6 +11,7 @@ from click.testing import CliRunner
 from sklearn.metrics import roc_auc_score
 from tests.evaluate.fake_runs import make_run, rows
 from tests.evaluate.markup import without_roles
+from tests.evaluate.report.test_groups import chart_texts
 
 from shoprel.cli import main
 from shoprel.errors import RunDirError
@@ -46,6 +47,20 @@ def test_paired_per_fold_differences(two_runs) -> None:
     assert pair["delta_auc"]["low"] > 0 and pair["auc_better_folds"] == 5
     assert set(pair["per_language"]) == {"en", "es"}  # "xx" has fewer than 30 rows
     assert c.runs[1].cost["cv_seconds"] == 46.0 and c.runs[1].cost["size_bytes"] > 0
+
+
+def test_the_per_language_chart_lists_languages_as_the_run_report_does(tmp_path) -> None:
+    """compare ordered languages by pandas' value_counts: ties in the file's order and the
+    untagged rows first where they were the most; the run report lists them by_rows (most rows
+    first, ties by code, untagged last)."""
+    counts = {"unk": 300, "es": 200, "en": 200, "fr": 250, "tl": 5}  # es before en in the file
+    base = rows(n=sum(counts.values())).assign(
+        language=[lang for lang, n in counts.items() for _ in range(n)])
+    a, b = make_run(tmp_path / "a", base, 0.6, 1, "a"), make_run(tmp_path / "b", base, 1.6, 2, "b")
+    c = compare_runs([a, b])
+    assert list(c.pairs[0]["per_language"]) == ["fr", "en", "es", "unk"]  # tl: under 30 rows
+    chart = [t.split(" (n=")[0] for t in chart_texts(render_comparison(c)) if " (n=" in t]
+    assert chart == ["fr", "en", "es", "unk"]  # top to bottom
 
 
 def test_a_retrain_landing_after_the_scores_were_read_lends_compare_none_of_its_figures(

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from shoprel import runs
+from shoprel.augment.languages import by_rows
 from shoprel.ensemble.align import align_runs
 from shoprel.errors import RunDirError
 from shoprel.evaluate.console import time_spent_words, timing_parts
@@ -128,7 +129,8 @@ def _delta_f1(part: pd.DataFrame) -> float | None:
 
 
 def paired_comparison(base: pd.DataFrame, p_a, p_b, pred_a, pred_b) -> dict:
-    """Run B minus run A on the same rows: per fold, intervals, wins, and per language."""
+    """Run B minus run A on the same rows: per fold, intervals, wins, and per language (in
+    the order of every language listing, augment.languages.by_rows, as the run report's)."""
     frame = base.assign(p_a=p_a, p_b=p_b, pred_a=pred_a, pred_b=pred_b)
     per_fold = _fold_rows(frame)
     out = {
@@ -140,9 +142,9 @@ def paired_comparison(base: pd.DataFrame, p_a, p_b, pred_a, pred_b) -> dict:
     }
     if "language" in frame.columns:
         auc = group_fold_intervals(frame, "language", _delta_auc, MIN_GROUP_ROWS, MAX_LANGUAGES,
-                                   DIFFERENCE)
+                                   DIFFERENCE, by_rows)
         f1 = group_fold_intervals(frame, "language", _delta_f1, MIN_GROUP_ROWS, MAX_LANGUAGES,
-                                  DIFFERENCE)
+                                  DIFFERENCE, by_rows)
         out["per_language"] = {k: {"n": auc[k]["n"], "delta_auc": auc[k], "delta_f1": f1[k]}
                                for k in auc}
     return out
