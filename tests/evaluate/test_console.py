@@ -1,6 +1,6 @@
 """The terminal's views of metrics.json."""
 
-from shoprel.evaluate.console import learning_curve_lines, timing_words
+from shoprel.evaluate.console import learning_curve_lines, metrics_table, timing_words
 
 
 def test_the_summary_gives_the_whole_runs_time_where_it_held_more_than_the_cv():
@@ -34,3 +34,18 @@ def test_a_curve_point_whose_fold_models_scored_every_row_alike_is_said_to_measu
         "--curve-fractions measures one",
         "learning curve:  100% (333 rows/fold)  AUC 0.7100  best-cut F1 0.8200"]
     assert len(lines) == 4  # then the best-cut F1 line
+
+
+def test_the_table_lists_languages_as_every_language_listing_does():
+    """train's and evaluate's lines followed metrics.json (pandas' value_counts: untagged rows
+    first where they were the most, ties in the file's order); the report lists languages by
+    rows, ties by code, untagged last."""
+    def figures(n):
+        return {"n": n, "f1": 0.5, "baseline_all_positive_f1": 0.4, "roc_auc": 0.6,
+                "precision": 0.5, "recall": 0.5}
+
+    metrics = {"overall": figures(955), "per_language": {
+        "unk": figures(300), "fr": figures(250), "es": figures(200), "en": figures(200),
+        "tl": figures(5)}}
+    slices = [line.split()[0] for line in metrics_table(metrics).splitlines()[2:]]
+    assert slices == ["overall", "fr", "en", "es", "tl", "unk"]

@@ -8,10 +8,17 @@ def _fmt(value) -> str:
 
 
 def metrics_table(metrics: dict) -> str:
-    """A plain-text table: overall, then each language, model next to the all-positive baseline."""
+    """A plain-text table: overall, then each language, model next to the all-positive baseline.
+    The languages take the order of every language listing (augment.languages.by_rows: most
+    rows first, ties by code, untagged last), as the report's tables do, whatever order
+    metrics.json keeps them in."""
+    from shoprel.augment.languages import by_rows
+
     header = f"{'slice':<14}{'n':>7}{'F1':>8}{'base F1':>9}{'AUC':>8}{'prec':>8}{'recall':>8}"
     lines = [header, "-" * len(header)]
-    slices = [("overall", metrics["overall"])] + list(metrics.get("per_language", {}).items())
+    languages = metrics.get("per_language", {})
+    slices = [("overall", metrics["overall"])] + [
+        (name, languages[name]) for name in by_rows({k: m["n"] for k, m in languages.items()})]
     for name, m in slices:
         lines.append(f"{name[:14]:<14}{m['n']:>7}{_fmt(m['f1']):>8}"
                      f"{_fmt(m['baseline_all_positive_f1']):>9}{_fmt(m['roc_auc']):>8}"
