@@ -94,8 +94,9 @@ def test_a_language_table_colours_only_what_an_interval_shows_charted_or_not():
     from shoprel.evaluate.report.groups import MAX_CHART_GROUPS, language_intervals
 
     oof = scored_oof(n=3000, signal=1.0, backwards="none")
-    # 25 languages of 120 rows (less tl's; the chart takes 20), and tl's five rows, all right
-    oof["language"] = [f"l{i % 25:02d}" for i in range(3000)]
+    # 25 languages of 120 rows in runs of five, so each has 24 rows in every fold (l00 less
+    # tl's: past the chart, which takes 20), and tl's five rows, all right
+    oof["language"] = [f"l{i // 5 % 25:02d}" for i in range(3000)]
     oof.loc[:4, ["language", "label", "probability"]] = ([["tl", 1, 0.99]] * 3
                                                          + [["tl", 0, 0.01]] * 2)
     metrics = metrics_for(oof)
@@ -115,7 +116,12 @@ def test_a_language_table_colours_only_what_an_interval_shows_charted_or_not():
     for name, iv in charted.items():
         assert cells[name][0] == verdict(iv["delta_f1"]), name
     assert {name: cells[name][0] for name in past} == past
-    assert "unclear" in past.values()  # each "better" by its sign
+    # charted or not, some gains are coloured and some positive ΔF1s are not: their interval
+    # over the folds includes 0 (a sign would have coloured every one)
+    for names in (charted, past):
+        shown = [cells[name] for name in names]
+        assert {"gain", "unclear"} <= {cls for cls, _ in shown}, shown
+        assert any(cls == "unclear" and float(text) > 0 for cls, text in shown), shown
     small = html.split("<details>", 1)[1]
     tl = re.search(r'<th>tl</th>(?:<td>[^<]*</td>){4}<td class="([^"]+)">([^<]*)<', small)
     assert tl.groups()[0] == "na" and float(tl.groups()[1]) > 0
