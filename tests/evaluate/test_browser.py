@@ -190,11 +190,20 @@ def test_nothing_scrolls_sideways_in_its_box_at_400_px(browser, pages, page: str
         footer = browser.execute_script("""
           return [...document.querySelectorAll('table.stack tfoot th')].map(th =>
             getComputedStyle(th, '::before').content.replace(/^none$/, '') + th.textContent);""")
+        # each row of the fold thresholds table: its cells' texts and how many lines they take
+        cuts = browser.execute_script("""
+          const t = document.querySelector('[aria-label="fold thresholds"] table');
+          return t && [...t.rows].map(r => [[...r.cells].map(c => c.textContent),
+            new Set([...r.cells].map(c => Math.round(c.getBoundingClientRect().top))).size]);""")
     finally:
         browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
     assert found["width"] == 400 and found["boxes"] > 3
     assert roles == ["table", "rowgroup", "row", "columnheader", "rowheader", "cell"]
     if page == "report":
         assert footer == ["mean (n: total)", "std"]  # was "fold mean (n: total)", "fold std"
+        # a fold and its threshold side by side under their headers: stacked, the headers hid
+        # and the table read "fold", "0 0.5134" (one column per fold, one row of thresholds)
+        assert [cells[0] for cells, _ in cuts] == ["fold", "0", "1", "2", "3", "4"]
+        assert all(len(cells) == 2 and lines == 1 for cells, lines in cuts), cuts
     assert found["scrolling"] == []
     assert found["minText"] >= 8.0

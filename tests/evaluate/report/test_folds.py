@@ -5,9 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from matplotlib import rc_context
 from tests.evaluate.markup import without_roles
 
 from shoprel.evaluate.report.folds import fold_section
+from shoprel.evaluate.report.svg import PLOT_RC
 from shoprel.evaluate.report.verdict import verdict_section
 
 
@@ -46,3 +48,19 @@ def test_a_single_fold_and_the_spread_row_keep_their_own_colours():
     assert '<td class="worse">-0.011</td>' in body and '<td class="na">+0.000</td>' in body
     spread = html.split("<tfoot>", 1)[1].split("</tr>", 2)[1]
     assert '<td class="na">0.006</td>' in spread  # a standard deviation: no sign, no colour
+
+
+def test_each_folds_threshold_reads_on_its_own_row_and_is_never_stacked():
+    """The thresholds sat in one row of a column per fold: six columns for five folds, so a
+    phone stacked the table and read "fold", "threshold", then "0 0.01219", "1 0.02500"."""
+    metrics = fold_metrics([0.02, 0.01, 0.03, 0.02, 0.01])
+    for fold, cut in zip(metrics["per_fold"], (0.01219, 0.025, 0.5, 0.61, 0.7), strict=True):
+        fold["threshold"] = cut
+    with rc_context(PLOT_RC):
+        html = without_roles(fold_section(metrics))
+    table = html[html.index('aria-label="fold thresholds"'):]
+    table = table[:table.index("</table>")]
+    assert "stack" not in table  # two columns: a phone shows it as a desktop does
+    assert re.findall(r"<th>([^<]*)</th>", table.split("<tbody>")[0]) == ["fold", "threshold"]
+    assert re.findall(r"<tr><th>([^<]*)</th><td>([^<]*)</td></tr>", table) == [
+        ("0", "0.01219"), ("1", "0.025"), ("2", "0.5"), ("3", "0.61"), ("4", "0.7")]

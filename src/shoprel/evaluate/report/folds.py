@@ -56,19 +56,26 @@ def fold_section(metrics: Mapping[str, Any]) -> str:
         "Left: F1 per fold (dots), all-positive F1 per fold (grey crosses), mean F1 (dashed). "
         "Right: ROC-AUC per fold with its mean. Folds without an AUC are skipped."
     )
-    cuts = [(name, r.get("threshold")) for name, r in rows if r.get("threshold") is not None]
-    cut_text = ""
-    if cuts:
-        cells = "".join(f"<td>{esc(fmt_threshold(t))}</td>" for _, t in cuts)
-        heads = "".join(f"<th>{esc(n)}</th>" for n, _ in cuts)
-        cut_text = table_wrap(
-            '<table class="groups"><caption class="hint">Each fold\'s threshold, chosen on the '
-            f"other folds' scores</caption><thead><tr><th>fold</th>{heads}</tr></thead>"
-            f"<tbody><tr><th>threshold</th>{cells}</tr></tbody></table>", "fold thresholds")
     return (head + figure_block(_fold_svg(rows), caption)
             + group_table(rows, "fold", split_small=False,
                           footer=fold_summary(rows, verdict(fold_intervals(metrics)["delta_f1"])))
-            + cut_text + "</section>")
+            + _threshold_table(rows) + "</section>")
+
+
+def _threshold_table(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
+    """Each fold's nested threshold, one row per fold ('' where none was recorded). Two
+    columns, so a phone never stacks it: one row of a column per fold was stacked there into
+    "fold", "threshold", then "0 0.01219" and so on, which reads as no table."""
+    cuts = [(name, r.get("threshold")) for name, r in rows if r.get("threshold") is not None]
+    if not cuts:
+        return ""
+    body = "".join(f"<tr><th>{esc(name)}</th><td>{esc(fmt_threshold(t))}</td></tr>"
+                   for name, t in cuts)
+    # the words above the table, not in a caption: one as narrow as this table wrapped them
+    # into three lines of two words
+    return ('<p class="hint">Each fold\'s threshold, chosen on the other folds\' scores:</p>'
+            + table_wrap('<table class="groups"><thead><tr><th>fold</th><th>threshold</th></tr>'
+                         f"</thead><tbody>{body}</tbody></table>", "fold thresholds"))
 
 
 def _fold_svg(rows: Sequence[tuple[str, Mapping[str, Any]]]) -> str:
