@@ -173,6 +173,70 @@ def test_nested_teacher_removes_the_self_distillation_leak(teachers, tmp_path, m
     np.testing.assert_allclose(seen[3]["soft_label"], seen[3]["id"].map(oof))
 
 
+def reference_nested_teacher(frame, folds, members) -> dict:
+    """The nested teacher spelt out: for student fold f and each other fold g, every member
+    fitted without folds f and g scores fold g's rows, the members' weighted mean kept."""
+    from shoprel.training.runner import new_model
+
+    k = int(folds.max()) + 1
+    out = {}
+    for f in range(k):
+        p = np.full(len(frame), np.nan)
+        for g in set(range(k)) - {f}:
+            fit = frame.take(np.flatnonzero((folds != f) & (folds != g)))
+            held = frame.take(np.flatnonzero(folds == g))
+            p[folds == g] = sum(weight * new_model(config).fit(fit).predict_proba(held)[:, 1]
+                                for config, weight in members) / sum(w for _, w in members)
+        out[f] = p
+    return out
+
+
+def test_the_nested_teacher_fits_each_pair_of_folds_once(monkeypatch):
+    """Student fold f's refit without fold g and student fold g's without fold f train on
+    the same rows, config, seed and start, yet each was fitted: k(k-1) refits per teacher
+    model. One refit per pair of folds now scores both; the probabilities are those of the
+    refits spelt out one by one, at k(k-1)/2 fits per model."""
+    from shoprel.data.readers import read_pairs
+    from shoprel.demo import demo_file
+    from shoprel.folds.grouped import assign_folds
+    from shoprel.training import distill as distill_module
+    from shoprel.training import runner
+
+    frame = read_pairs(demo_file("QC"))
+    folds = assign_folds(frame, 3, 42)
+    tiny = {"model.family": "fast", "model.params.n_features": 2**12,
+            "model.params.stack": False}  # its linear score alone: a fit is a blink
+    members = [(load_config(None, tiny), 0.25),
+               (load_config(None, {**tiny, "model.params.C": 0.5}), 0.75)]
+    expected = reference_nested_teacher(frame, folds, members)
+
+    fitted_without = []  # per fit: the folds its rows leave out
+    made = runner.new_model
+
+    def counted(config, start_from=None):
+        model = made(config, start_from)
+        fit = model.fit
+
+        def spy(rows):
+            held = set(range(3)) - set(folds[frame.df["id"].isin(rows.df["id"])].tolist())
+            fitted_without.append(tuple(sorted(held)))
+            return fit(rows)
+
+        model.fit = spy
+        return model
+
+    monkeypatch.setattr(runner, "new_model", counted)
+    monkeypatch.setattr(distill_module, "teacher_specs", lambda teacher, rows: [
+        distill_module.TeacherModel(config, weight) for config, weight in members])
+    got = distill_module.nested_teacher(None, frame, folds, progress=False)
+    assert sorted(got) == [0, 1, 2]
+    for f in range(3):
+        assert np.isnan(got[f][folds == f]).all() and not np.isnan(got[f][folds != f]).any()
+        np.testing.assert_array_equal(got[f], expected[f])
+    assert len(fitted_without) == 3 * 2 // 2 * 2  # k(k-1)/2 pairs, two models each
+    assert Counter(fitted_without) == {(0, 1): 2, (0, 2): 2, (1, 2): 2}
+
+
 def demo_rows_and_spanish_table(tmp_path):
     """The demo's QC rows and a translation table taking each Spanish query to 'pt QUERY'."""
     from shoprel.data.readers import read_pairs
@@ -208,7 +272,7 @@ def constant_fits(monkeypatch) -> list:
 
 def test_nested_teacher_sends_each_query_to_the_translation_backend_once(
         tmp_path, table_sends, monkeypatch):
-    """A teacher trained with augment.translate is refitted k(k-1) times: each refit built its
+    """A teacher trained with augment.translate is refitted k(k-1)/2 times: each refit built its
     own translator, so the backend heard every Spanish row of every refit (for 39 distinct
     queries here); each distinct query is now sent once for the whole nested teacher."""
     from shoprel.folds.grouped import assign_folds
@@ -223,13 +287,13 @@ def test_nested_teacher_sends_each_query_to_the_translation_backend_once(
     augmented = constant_fits(monkeypatch)
     folds = assign_folds(frame, 3, 42)
     distill_module.nested_teacher(None, frame, folds, progress=False)
-    assert len(augmented) == 6 and all(count > 0 for count in augmented)
+    assert len(augmented) == 3 and all(count > 0 for count in augmented)
     assert len(spanish) == 45 and sorted(table_sends) == sorted(spanish.unique())
 
 
 def test_nested_teacher_closes_the_translation_caches_it_opens(tmp_path, monkeypatch,
                                                                translation_caches):
-    """Each teacher model's training side opened augment.cache for the k(k-1) refits and left
+    """Each teacher model's training side opened augment.cache for the nested refits and left
     its SQLite connection open until garbage collection; it is closed once they are done."""
     from shoprel.folds.grouped import assign_folds
     from shoprel.training import distill as distill_module
@@ -268,7 +332,7 @@ def test_a_teacher_ensemble_s_members_share_one_translator(tmp_path, table_sends
         distill_module.TeacherModel(config, 1.0) for config in members])
     augmented = constant_fits(monkeypatch)
     distill_module.nested_teacher(None, frame, assign_folds(frame, 3, 42), progress=False)
-    assert len(augmented) == 24 and all(count > 0 for count in augmented)
+    assert len(augmented) == 12 and all(count > 0 for count in augmented)
     # the two members without a cache share one translator, the two with tr.sqlite another:
     # the backend hears each query once per translator (the second its cache's misses)
     assert sorted(table_sends) == sorted([*spanish, *spanish])
@@ -692,10 +756,10 @@ def test_a_student_that_differs_from_its_teacher_is_not_refused(teachers, yaml, 
 
 def test_the_nested_teacher_bar_names_the_step_each_refit_is_at(teachers, student_yaml,
                                                                  tmp_path, monkeypatch, capsys):
-    """distill --nested refits every teacher model k(k-1) times under a 'nested teacher' bar
+    """distill --nested refits every teacher model k(k-1)/2 times under a 'nested teacher' bar
     that said nothing of the fit it waited for (an embed refit is minutes): its line now names
-    the two folds left out, the model and its step, as train's folds bar does; --quiet draws
-    none."""
+    the two folds left out, the model and its step, as train's folds bar does, and counts one
+    step per pair of folds; --quiet draws none."""
     from shoprel.data.readers import read_pairs
     from shoprel.demo import demo_file
     from shoprel.training import distill as distill_module
@@ -717,17 +781,20 @@ def test_the_nested_teacher_bar_names_the_step_each_refit_is_at(teachers, studen
     with monkeypatch.context() as patched:
         patched.setattr(runner, "new_model", lambda config, start_from=None: NamesItsSteps())
         patched.setenv("COLUMNS", "200")  # a log this wide keeps every prefix and step whole
-        distill_module.nested_teacher(None, frame, np.arange(len(frame)) % 2, progress=True)
+        distill_module.nested_teacher(None, frame, np.arange(len(frame)) % 3, progress=True)
     drawn = [line.rstrip() for line in capsys.readouterr().err.replace("\n", "\r").split("\r")]
     bar = [line for line in drawn if line.startswith("nested teacher:")]
-    for f, g in ((0, 1), (1, 0)):  # numbered as folds.parquet and --nested's errors do
+    for f, g in ((0, 1), (0, 2), (1, 2)):  # numbered as folds.parquet and --nested's errors do
         for model in (1, 2):
             named = f"without folds {f} and {g}, model {model}/2: "
             steps = [line.rsplit(named, 1)[1][:-1] for line in bar if named in line]
             assert steps == ["fitting", "boosters 1/3", "scoring held-out rows"], bar
     assert any(line.endswith(", without folds 0 and 1, model 1/2: fitting]")
                for line in bar), bar
+    assert not any(f"without folds {f} and {g}" in line for line in bar for f, g in
+                   ((1, 0), (2, 0), (2, 1))), bar  # each pair once
     assert bar[-1].startswith("nested teacher: 100%") and "folds" not in bar[-1], bar[-1]
+    assert " 3/3 [" in bar[-1], bar[-1]  # the bar's total: k(k-1)/2 pairs, k(k-1) before
 
     result = CliRunner().invoke(main, ["distill", str(teachers["run"]), "--student",
                                        str(student_yaml), "--out", str(tmp_path / "s"),

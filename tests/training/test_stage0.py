@@ -318,7 +318,7 @@ def test_nested_teacher_refits_start_from_the_other_tasks_stage0(tmp_path, warm_
     teacher, starts, block = nested_refit_starts(
         tmp_path, {"stage0.data": str(qi_demo), "stage0.params": {"tag": "stage0"}}, qc_demo,
         monkeypatch)
-    assert len(starts) == 6  # 3 student folds x the 2 other teacher folds
+    assert len(starts) == 3  # one refit per pair of the 3 folds, each scoring both
     assert all(0 < rows < 360 for rows, _ in starts)  # two folds left out of each
     assert all(start is not None and (start["tag"], start["task"], start["rows"])
                == ("stage0", "QI", 360) for _, start in starts)
@@ -342,7 +342,7 @@ def test_nested_teacher_refits_start_from_a_same_task_stage0_sharing_no_pair(
     teacher, starts, block = nested_refit_starts(
         tmp_path, {"stage0.data": str(same_task), "stage0.params": {"tag": "stage0"}},
         train_file, monkeypatch)
-    assert len(starts) == 6 and all(0 < rows_fitted < 240 for rows_fitted, _ in starts)
+    assert len(starts) == 3 and all(0 < rows_fitted < 240 for rows_fitted, _ in starts)
     assert all(start is not None and (start["tag"], start["task"], start["rows"])
                == ("stage0", "QC", 120) for _, start in starts)
     assert block["nested_stage0"] == [
@@ -362,7 +362,7 @@ def test_nested_teacher_refits_skip_a_same_task_stage0_sharing_pairs(
     monkeypatch.setattr(runner, "check_stage0_rows", lambda *given: None)  # an older train
     teacher, starts, block = nested_refit_starts(
         tmp_path, {"stage0.data": str(overlapping)}, train_file, monkeypatch)
-    assert len(starts) == 6 and all(start is None for _, start in starts)
+    assert len(starts) == 3 and all(start is None for _, start in starts)
     first = rows[200]
     assert block["nested_stage0"] == [
         f"{teacher}: the refits start without its stage 0, fitted on QC rows of "
@@ -394,7 +394,7 @@ def test_nested_teacher_refits_skip_a_same_task_stage0_whose_file_cannot_tell(
                         "garbled": lambda: same_task.write_text("not json\n"),
                         "relabelled": lambda: jsonl(same_task, relabelled(rows[240:]))
                         }[change])
-    assert len(starts) == 6 and all(start is None for _, start in starts)
+    assert len(starts) == 3 and all(start is None for _, start in starts)
     recorded = json.loads((teacher / runs.METRICS).read_text())["stage0"]["train_sha256"]
     why = {"removed": f"which is no longer there: whether it held rows of "
                       f"{train_file.resolve()} cannot be told",
@@ -432,7 +432,7 @@ def test_nested_teacher_refits_of_a_run_without_a_stage0_digest_go_by_row_count(
     teacher, starts, block = nested_refit_starts(
         tmp_path, {"stage0.data": str(same_task)}, train_file, monkeypatch,
         after_training=older_run_then(lambda: jsonl(same_task, relabelled(rows[240:]))))
-    assert len(starts) == 6 and all(start is not None and start["rows"] == 120
+    assert len(starts) == 3 and all(start is not None and start["rows"] == 120
                                     for _, start in starts)
     assert block["nested_stage0"] == [
         f"{teacher}: the refits start from its stage 0, fitted on QC rows of "
@@ -443,7 +443,7 @@ def test_nested_teacher_refits_of_a_run_without_a_stage0_digest_go_by_row_count(
     _, starts, block = nested_refit_starts(
         tmp_path, {"stage0.data": str(same_task)}, train_file, monkeypatch,
         after_training=older_run_then(lambda: jsonl(same_task, rows[250:])))
-    assert len(starts) == 6 and all(start is None for _, start in starts)
+    assert len(starts) == 3 and all(start is None for _, start in starts)
     assert "which holds 110 rows now, not the 120 stage 0 learnt" in block["nested_stage0"][0]
 
 
@@ -455,7 +455,7 @@ def test_nested_teacher_refits_skip_a_stage0_on_the_training_file_itself(
     monkeypatch.setattr(runner, "check_stage0_rows", lambda *given: None)  # an older train
     teacher, starts, block = nested_refit_starts(
         tmp_path, {"stage0.data": str(train_file)}, train_file, monkeypatch)
-    assert len(starts) == 6 and all(start is None for _, start in starts)
+    assert len(starts) == 3 and all(start is None for _, start in starts)
     assert block["nested_stage0"] == [
         f"{teacher}: the refits start without its stage 0, fitted on QC rows of "
         f"{train_file.resolve()}: the training file {train_file.resolve()} itself"]

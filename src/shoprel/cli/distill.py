@@ -34,7 +34,7 @@ from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
               help="Rows both models score to compare their speed (0: skip).")
 @click.option("--nested", is_flag=True,
               help="Honest student OOF: refit the teacher without each student fold "
-                   "(k·(k−1) extra fits per teacher model).")
+                   "(k·(k−1)/2 extra fits per teacher model, one per pair of folds).")
 @click.option("--unlabeled", "unlabeled", multiple=True, type=input_path(),
               help="Pairs without labels that the teacher scores for the student to learn too "
                    "(a label column there is not read); repeatable. On these very pairs the "

@@ -16,10 +16,11 @@ nothing; the smaller hard_weight, the more the soft targets carry. On qc_real a 
 distilled from its own fast run gained OOF AUC 0.68 → 0.74 (hard_weight 0.3): all leak.
 `nested=True` removes it: for student fold f the teacher is refitted (from its run config, or
 each member's for a mean/weighted ensemble) without fold f, so each fold's soft targets never
-saw that fold's labels; it costs k·(k−1) teacher fits per member. Pairs the teacher scores for
-`unlabeled` come from its final model, which saw every fold: they leak the validation folds'
-labels into the student's OOF figures, nested or not, at any hard weight. Each refit starts from the
-teacher's stage-0 model, as its own fits did, when that learnt none of this file's rows: it
+saw that fold's labels; it costs k·(k−1)/2 teacher fits per member (the refit without folds f
+and g serves student folds f and g alike: same rows, config, seed and start). Pairs the teacher
+scores for `unlabeled` come from its final model, which saw every fold: they leak the validation
+folds' labels into the student's OOF figures, nested or not, at any hard weight. Each refit starts
+from the teacher's stage-0 model, as its own fits did, when that learnt none of this file's rows: it
 was fitted on the other task's file, or on a file of this task, still there as it was, that
 shares no (query, target) pair with this one; one that may hold this file's rows is not
 reused (nested_stage0.py). The final student model always learns the teacher's OOF
@@ -28,6 +29,7 @@ probabilities (no estimate depends on it).
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -241,27 +243,34 @@ def nested_teacher(teacher: Teacher, frame: PairFrame, folds: np.ndarray,
     """Per student fold f: teacher probabilities for every other fold's rows, each from teacher
     models fitted without fold f and without the row's own fold (NaN on fold f's rows); each
     refit starts where the teacher's fits did (nested_start). `models`: teacher_specs(teacher),
-    when already made."""
+    when already made.
+
+    Student fold f's refit without fold g and student fold g's without fold f train on the
+    same rows with the same config, seed and start: one refit per pair of folds scores both
+    (fold g's rows for student f, fold f's for student g), k(k-1)/2 refits per model, not
+    k(k-1)."""
     from tqdm.auto import tqdm
 
     from shoprel.training.runner import new_model, training_sides
 
     # one training side per model, made once, and one translator (augment.translate) per
-    # backend the models read: it hears each distinct query once for all k(k-1) refits of
+    # backend the models read: it hears each distinct query once for all k(k-1)/2 refits of
     # every member, not once per refit nor per member; each is closed (augment.cache's
     # connection) once the refits are done
     specs = teacher_specs(teacher, frame) if models is None else models
     with training_sides([spec.config for spec in specs], False, frame) as made:
         sides = list(zip(specs, made, strict=True))
         k = int(folds.max()) + 1
-        out = {}
-        pairs = [(f, g) for f in range(k) for g in range(k) if f != g]
+        out = {f: np.full(len(frame), np.nan) for f in range(k)}
+        pairs = list(itertools.combinations(range(k), 2))
         bar = tqdm(pairs, desc="nested teacher", disable=not progress)
         for f, g in bar:
-            p = out.setdefault(f, np.full(len(frame), np.nan))
-            fit, score = np.flatnonzero((folds != f) & (folds != g)), np.flatnonzero(folds == g)
+            fit = np.flatnonzero((folds != f) & (folds != g))
+            # student fold → the rows this refit scores for it: the other left-out fold's
+            scored = {f: np.flatnonzero(folds == g), g: np.flatnonzero(folds == f)}
+            for student, score in scored.items():
+                out[student][score] = 0.0
             total = 0.0
-            p[score] = 0.0
             for i, (spec, side) in enumerate(sides):
                 # each refit's steps, as train's folds bar names a fold's (minutes each)
                 member = f", model {i + 1}/{len(sides)}" if len(sides) > 1 else ""
@@ -269,9 +278,12 @@ def nested_teacher(teacher: Teacher, frame: PairFrame, folds: np.ndarray,
                     rows = side(frame.take(fit))
                     model = new_model(spec.config, spec.start_from).fit(rows)
                     report_step("scoring held-out rows")
-                    p[score] += spec.weight * model.predict_proba(frame.take(score))[:, 1]
+                    for student, score in scored.items():
+                        out[student][score] += (spec.weight
+                                                * model.predict_proba(frame.take(score))[:, 1])
                 total += spec.weight
-            p[score] /= total
+            for student, score in scored.items():
+                out[student][score] /= total
     return out
 
 
@@ -336,12 +348,12 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
             speed_rows: int = SPEED_ROWS, nested: bool = False,
             unlabeled: Sequence[str | Path] = ()) -> TrainResult:
     """Train the student described by `config` on the teacher's OOF probabilities
-    (nested: honest OOF figures at k·(k−1) teacher refits, see the module docstring);
+    (nested: honest OOF figures at k·(k−1)/2 teacher refits, see the module docstring);
     `unlabeled`: pair files the teacher scores for the student to learn too (unlabeled.py)."""
     problem = out_of_range(hard_weight, ge=0, le=1)
     if problem:
         raise ConfigError(f"--hard-weight: {problem}")
-    if nested and hard_weight >= 1.0:  # k·(k−1) teacher fits whose scores no target takes
+    if nested and hard_weight >= 1.0:  # k·(k−1)/2 teacher fits whose scores no target takes
         raise ConfigError(f"--nested: {NESTED_AT_ONE}")
     # before the (long) nested teacher fits; the student may not replace its teacher, but may
     # be the one it carries (RUN/student: the teacher's metrics and stamp then record it)
