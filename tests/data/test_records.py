@@ -6,6 +6,7 @@ import json
 import pytest
 
 from shoprel.data.records import not_a_written_count
+from shoprel.errors import InputError
 
 
 @pytest.mark.parametrize(("written", "said"), [
@@ -22,3 +23,24 @@ from shoprel.data.records import not_a_written_count
 ])
 def test_a_saved_count_is_said_as_the_file_wrote_it(written, said):
     assert not_a_written_count(json.loads(written), ge=1) == said
+
+
+def test_file_columns_reads_a_header_a_schema_or_a_first_record(tmp_path):
+    """What --overwrite judges an existing output by (predict's, translate's, langid's): a CSV
+    or TSV header (one without rows too: predict's output of an empty input), a Parquet
+    schema, a JSON-lines file's first record; nothing for blank lines."""
+    import pandas as pd
+
+    from shoprel.data.records import file_columns
+
+    (tmp_path / "a.csv").write_text("\ufeffid, prediction\n")
+    (tmp_path / "a.tsv").write_text("\n\nid\tlabel\n1\t0\n")
+    (tmp_path / "a.jsonl").write_text('\n{"id": 1, "label": 0}\n{"id": 2, "other": 1}\n')
+    (tmp_path / "b.jsonl").write_text("\n \n")
+    pd.DataFrame({"id": [], "probability": []}).to_parquet(tmp_path / "a.parquet")
+    assert [file_columns(tmp_path / name) for name in
+            ("a.csv", "a.tsv", "a.jsonl", "b.jsonl", "a.parquet")] == [
+        ["id", "prediction"], ["id", "label"], ["id", "label"], [], ["id", "probability"]]
+    (tmp_path / "c.parquet").write_text("not parquet")
+    with pytest.raises(InputError, match="not a readable Parquet file"):
+        file_columns(tmp_path / "c.parquet")

@@ -10,6 +10,10 @@ from shoprel.data.submission import check_submission
 from shoprel.errors import InputError, OutputError, RunDirError
 from shoprel.predict.predictor import Predictor, predict_file
 
+# an earlier output of predict: its columns are a scored file's
+EARLIER_OUTPUT = ('{"id": 1, "language": "en", "origin_query": "drill", "category_path": '
+                  '"Tools", "prediction": 1, "probability": 0.9}\n')
+
 
 def _unlabelled(tmp_path, source, name="test_QC.txt"):
     rows = [json.loads(line) for line in source.read_text(encoding="utf-8").splitlines()]
@@ -154,11 +158,11 @@ def test_a_second_writer_of_the_same_output_fails_and_replaces_nothing(tmp_path,
     from shoprel.utils.atomic import output_lock
 
     out = tmp_path / "sub.jsonl"
-    out.write_text("earlier output\n")
+    out.write_text(EARLIER_OUTPUT)
     with output_lock(out):  # another shoprel process writing it
         with pytest.raises(OutputError, match="another shoprel process"):
             predict_file(trained_runs["QC"], qc_demo, out, progress=False, overwrite=True)
-    assert out.read_text() == "earlier output\n"
+    assert out.read_text() == EARLIER_OUTPUT
     predict_file(trained_runs["QC"], qc_demo, out, progress=False, overwrite=True)  # free again
     assert len(out.read_text().splitlines()) == 360
     assert not list(tmp_path.glob(".*"))
@@ -328,7 +332,8 @@ def test_a_second_writer_is_refused_while_the_first_chunk_is_scored(tmp_path):
     """A one-chunk file is scored whole before it is written: the lock was taken only then, so
     a second `predict` of the same output, started meanwhile, ran to its end beside the first,
     and the later one replaced the other's file without --overwrite. The lock is now held from
-    the start, and a file that appears meanwhile is kept unless overwrite is given."""
+    the start, and a file that appears meanwhile is kept unless overwrite is given, and with
+    it unless it is a scored file (a user's file made meanwhile is no output of predict's)."""
     import pyarrow as pa
 
     from shoprel.errors import OutputExistsError
@@ -336,16 +341,18 @@ def test_a_second_writer_is_refused_while_the_first_chunk_is_scored(tmp_path):
     from shoprel.utils.atomic import output_lock
 
     out = tmp_path / "pred.jsonl"
-    table = pa.table({"id": [1, 2], "prediction": [1, 0], "probability": [0.9, 0.1]})
+    table = pa.table({"id": [1, 2], "language": ["en", "en"], "origin_query": ["a", "b"],
+                      "category_path": ["c", "d"], "prediction": [1, 0],
+                      "probability": [0.9, 0.1]})
     refused = []
 
-    def scored_while_another_writes():
+    def scored_while_another_writes(made="a user's file\n"):
         try:
             with output_lock(out):  # a second command starting now
                 pass
         except OutputError as exc:
             refused.append(str(exc))
-        out.write_text("a user's file\n", encoding="utf-8")  # made meanwhile, by anyone
+        out.write_text(made, encoding="utf-8")  # made meanwhile, by anyone
         yield table
 
     with pytest.raises(OutputExistsError, match="created by another process"):
@@ -353,10 +360,48 @@ def test_a_second_writer_is_refused_while_the_first_chunk_is_scored(tmp_path):
     assert refused and "another shoprel process" in refused[0]
     assert out.read_text(encoding="utf-8") == "a user's file\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pred.jsonl"]  # no lock, no partial
-    assert write_submission(scored_while_another_writes(), out, progress=False,
+    out.unlink()
+    with pytest.raises(OutputError, match="pred.jsonl: exists and is not a predictions file"):
+        write_submission(scored_while_another_writes(), out, progress=False, overwrite=True)
+    assert out.read_text(encoding="utf-8") == "a user's file\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pred.jsonl"]
+    out.unlink()
+    assert write_submission(scored_while_another_writes(EARLIER_OUTPUT), out, progress=False,
                             overwrite=True) == (2, 1)
     assert out.read_text(encoding="utf-8").count("\n") == 2
     never = []  # a writer that gets the lock once another finished fails before scoring
     with pytest.raises(OutputExistsError, match="already exists"):
         write_submission((never.append(1) or table for _ in [0]), out, progress=False)
     assert never == [] and out.read_text(encoding="utf-8").count("\n") == 2
+
+
+def test_overwrite_replaces_only_a_file_predict_wrote(tmp_path, trained_runs, qc_demo):
+    """`predict RUN test.jsonl --out gold.jsonl --overwrite` destroyed the user's gold labels
+    (anything but an input or a run's training file went): --overwrite now replaces only a
+    file with a scored file's columns, and refuses anything else in one line before any work,
+    left as it was; the Python API alike. Its own earlier output, of either task, is replaced."""
+    from click.testing import CliRunner
+
+    from shoprel import predict_file as api_predict_file
+    from shoprel.cli import main
+
+    gold = tmp_path / "gold.jsonl"
+    shutil.copy(qc_demo, gold)
+    before = gold.read_bytes()
+    refused = CliRunner().invoke(main, ["predict", str(trained_runs["QC"]), str(qc_demo),
+                                        "--out", str(gold), "--overwrite", "--quiet"])
+    assert (refused.exit_code, refused.output) == (2, (
+        f"error: {gold}: exists and is not a predictions file (its columns are id, task, "
+        "language, origin_query, category_path, label, not those predict writes); --overwrite "
+        "replaces only predict's own output: choose another name or move the file away "
+        "first\n"))
+    with pytest.raises(OutputError, match="gold.jsonl: exists and is not a predictions file "
+                                          r".*; overwrite=True replaces only predict's own"):
+        api_predict_file(trained_runs["QC"], qc_demo, gold, overwrite=True, progress=False)
+    assert gold.read_bytes() == before
+    out = tmp_path / "pred.csv"
+    out.write_text("id,language,origin_query,item_title,prediction,probability\n")  # QI's
+    predict_file(trained_runs["QC"], qc_demo, out, progress=False, overwrite=True)
+    assert pd.read_csv(out).columns.tolist()[3] == "category_path"
+    assert api_predict_file(trained_runs["QC"], qc_demo, out, overwrite=True,
+                            progress=False).rows == 360

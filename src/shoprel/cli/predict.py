@@ -77,7 +77,9 @@ def check_submission_cmd(submission, input_file, task):
               help="--scorer cascade: how much the full model rescores, as the share of the "
                    "student's training rows nearest its threshold (whole queries; new queries "
                    "leave it surer, so usually fewer).")
-@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace an existing output file that predict wrote (its columns are a "
+                   "predictions file's; any other file is refused).")
 @quiet_option("No progress bar, nor notes (an input without rows, rows with an empty text); "
               "a warning about rows scored without translations, or in languages the run was "
               "not trained on, still prints.")

@@ -207,6 +207,32 @@ def iter_records(path: str | Path) -> Iterator[Record]:
         yield from _parquet_records(path)
 
 
+def file_columns(path: str | Path) -> list[str]:
+    """The columns a data file holds: a CSV or TSV file's header (a header alone, rows or
+    none), a Parquet file's schema, a JSON-lines file's first record's keys; [] for a file of
+    blank lines. Raises InputError as iter_records does for a file that is no data file."""
+    path = Path(path).expanduser()
+    fmt = file_format(path)
+    if fmt == "parquet":
+        require_file(path)
+        import pyarrow.parquet as pq
+
+        try:
+            return list(pq.read_schema(path).names)
+        except Exception as exc:  # pyarrow raises several types for a bad file
+            raise InputError(f"not a readable Parquet file: {exc}", path=path) from None
+    if fmt in ("csv", "tsv"):
+        require_file(path)
+        texts = (text for _, text in iter_text_lines(path) if text.strip())
+        try:
+            header = next(csv.reader(texts, delimiter="," if fmt == "csv" else "\t"), [])
+        except csv.Error as exc:
+            raise InputError(f"malformed header: {_csv_problem(exc)}", path=path,
+                             line=1) from None
+        return [name.strip() for name in header]
+    return next((list(record) for _, record in iter_records(path)), [])
+
+
 # what a file's first bytes show it to be, where it is no UTF-8 text: said instead of "invalid
 # UTF-8 at byte 0" (a spreadsheet's "Unicode text" is UTF-16; ZIP is an archive; a compressed
 # file under a plain name is told the name it is read by: compression.misnamed)

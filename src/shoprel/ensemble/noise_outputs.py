@@ -13,31 +13,29 @@ from shoprel.data.formats import ID_TABLE_SUFFIXES
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import iter_records, iter_text_lines
 from shoprel.data.validate import id_text
-from shoprel.errors import InputError, OutputError
+from shoprel.utils.outputs import UNREADABLE, check_own_output, holds_data
 
 # the columns of a flagged-ids table (ensemble/noise.find_noisy_rows; query and target only
 # where the training file was read); label_quality is noise's own, no data file's
 FLAGGED_COLUMNS = frozenset({"id", "language", "label", "probability", "label_quality", "query",
                              "target"})
-_UNREADABLE = (InputError, OSError, ValueError)
 
 
 def check_flagged_replaceable(out: str | Path, train_file: str | Path | None) -> None:
     """An existing `--out` is replaced only if it holds flagged ids of `train_file`'s rows
     (one per line, or a table with noise's label_quality column); None: a run recording no
-    training file, whose flagged ids cannot be told, so nothing existing is replaced."""
-    out = Path(out)
-    if not _holds_data(out):
-        return
-    if train_file is None:
-        why = "the run records no training file to tell its ids by"
-    else:
-        why = _not_flagged_ids(out, {id_text(r.get("id")) for _, r in iter_records(train_file)},
-                               train_file)
-    if why is not None:
-        raise OutputError(f"{out}: exists and is not a flagged-ids file of noise ({why}); "
-                          "--overwrite replaces only noise's own output: choose another name "
-                          "or move the file away first")
+    training file, whose flagged ids cannot be told, so nothing existing is replaced. An empty
+    file holds nothing to lose (noise writes one where it flags no row)."""
+    known = None  # read only where a file is there to judge; a bad training file is its own
+    if train_file is not None and holds_data(out):
+        known = {id_text(r.get("id")) for _, r in iter_records(train_file)}
+
+    def not_flagged(path: Path) -> str | None:
+        if known is None:
+            return "the run records no training file to tell its ids by"
+        return _not_flagged_ids(path, known, train_file)
+
+    check_own_output(out, not_flagged, "a flagged-ids file of noise", "noise")
 
 
 def check_filtered_replaceable(out: str | Path, train_file: str | Path,
@@ -45,38 +43,23 @@ def check_filtered_replaceable(out: str | Path, train_file: str | Path,
     """An existing `--filtered-train` is replaced only if every row of it is a row of
     `train_file` (id, texts and label): a filtered copy noise wrote, not a gold file nor a
     hand-corrected copy."""
-    out = Path(out)
-    if not _holds_data(out):
-        return
-    why = _not_filtered_copy(out, train_file, task)
-    if why is not None:
-        raise OutputError(f"{out}: exists and is not a filtered copy of {train_file} ({why}); "
-                          "--overwrite replaces only noise's own output: choose another name "
-                          "or move the file away first")
-
-
-def _holds_data(out: Path) -> bool:
-    """An existing, non-empty file: an empty one holds nothing to lose (noise writes one where
-    it flags no row); what is no file at all the common output checks refuse."""
-    return out.is_file() and out.stat().st_size > 0
+    check_own_output(out, lambda path: _not_filtered_copy(path, train_file, task),
+                     f"a filtered copy of {train_file}", "noise")
 
 
 def _not_flagged_ids(out: Path, known: set[str], train_file: str | Path) -> str | None:
     """Why `out` is no flagged-ids output of the training file whose ids are `known`, or None."""
-    try:
-        if out.suffix.lower() not in ID_TABLE_SUFFIXES:
-            for line, text in iter_text_lines(out):
-                if text.strip() and id_text(text.strip()) not in known:
-                    return f"line {line} is no id of {train_file}"
-            return None
-        for index, (line, record) in enumerate(iter_records(out)):
-            if index == 0 and ("label_quality" not in record
-                               or not set(record) <= FLAGGED_COLUMNS):
-                return f"its columns are {', '.join(record)}, not those noise writes"
-            if id_text(record.get("id")) not in known:
-                return f"line {line} holds id {record.get('id')!r}, no id of {train_file}"
-    except _UNREADABLE:
-        return "it does not read as one"
+    if out.suffix.lower() not in ID_TABLE_SUFFIXES:
+        for line, text in iter_text_lines(out):
+            if text.strip() and id_text(text.strip()) not in known:
+                return f"line {line} is no id of {train_file}"
+        return None
+    for index, (line, record) in enumerate(iter_records(out)):
+        if index == 0 and ("label_quality" not in record
+                           or not set(record) <= FLAGGED_COLUMNS):
+            return f"its columns are {', '.join(record)}, not those noise writes"
+        if id_text(record.get("id")) not in known:
+            return f"line {line} holds id {record.get('id')!r}, no id of {train_file}"
     return None
 
 
@@ -84,7 +67,7 @@ def _not_filtered_copy(out: Path, train_file: str | Path, task: str | None) -> s
     """Why `out` is no filtered copy of `train_file`, or None."""
     try:
         rows = read_pairs(out, task=task).df
-    except _UNREADABLE:
+    except UNREADABLE:
         return "it does not read as a training file"
     source = read_pairs(train_file, task=task).df
     columns = ["id", "query", "target", "label"]

@@ -37,7 +37,7 @@ from shoprel.predict.languages import (
     translated_only_tags,
     unseen_as_trained,
 )
-from shoprel.predict.table import submission_table
+from shoprel.predict.table import check_scored_replaceable, submission_table
 from shoprel.predict.translators import check_one_translator
 from shoprel.run_data import recorded_field
 from shoprel.runs import Run, mean_positive_probability, scoring_run
@@ -275,13 +275,15 @@ def write_submission(tables: Iterable[pa.Table], out_file: Path, progress: bool 
     byte for byte the same output. The lock is held from before the first chunk is scored (a
     one-chunk file is scored whole first: a second predict of the same output ran to its end
     beside the first); a file at `out_file` once the lock is taken, or appearing later, is
-    replaced only with `overwrite`, as one there at the start.
+    replaced only with `overwrite`, and only if it is a scored file, as one there at the start.
     """
     fmt = output_format(out_file)
     # the lock: of two commands writing one file, the second fails at once (one line)
     with output_lock(out_file):
         if not overwrite and (out_file.exists() or out_file.is_symlink()):
             raise OutputExistsError.at(out_file)  # another writer's, done before this lock
+        if overwrite:
+            check_scored_replaceable(out_file)
         tables = iter(tables)
         started = time.time()  # tqdm's clock: the first chunk's scoring counts in the bar's time
         first = next(tables, None)  # a bad first chunk fails before any bar or temporary file
@@ -293,7 +295,8 @@ def _written(tables: Iterable[pa.Table], out_file: Path, fmt: str, started: floa
              progress: bool, desc: str, overwrite: bool) -> tuple[int, int]:
     """write_submission's file, from the first chunk on (its lock held)."""
     rows = positives = 0
-    with atomic_file(out_file, replace=overwrite, durable=True) as tmp, \
+    with atomic_file(out_file, replace=overwrite, durable=True,
+                     guard=check_scored_replaceable) as tmp, \
             tqdm(desc=desc, unit=" rows", disable=not progress, delay=1) as bar:
         # the bar starts after the first chunk was scored: a one-chunk file of new queries
         # read "296 rows [00:00, 12067 rows/s]" after 27 s of scoring. A delay keeps tqdm from
@@ -334,11 +337,11 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
 
     Every input row gets a prediction (empty texts are kept and scored). The output may not be
     the input file nor lie in a run folder being read, and replaces an existing file only with
-    `overwrite` (utils/outputs.py).
+    `overwrite` (utils/outputs.py), and only one predict wrote (table.check_scored_replaceable).
     """
     run = Run.open(run_dir)
     check_output_file(out_file, reads=[input_file], runs=run.folders_read(),
-                      overwrite=overwrite)
+                      overwrite=overwrite, guard=check_scored_replaceable)
     check_one_translator(run, scorer, PREDICT_READS)  # before any model loads
     predictor = open_predictor(run_dir, indexes, scorer=scorer, cascade_share=cascade_share)
     with readable_input(input_file) as source:  # a pipe copied once (data/spool.py)

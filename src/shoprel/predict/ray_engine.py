@@ -54,6 +54,7 @@ from shoprel.predict.predictor import (
     translated_languages,
     write_submission,
 )
+from shoprel.predict.table import check_scored_replaceable
 from shoprel.predict.translators import check_one_translator
 from shoprel.runs import Run, scoring_run
 from shoprel.utils.bounds import out_of_range
@@ -250,7 +251,7 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
     if scoring.kind != "ensemble":
         scoring.model_folders()  # a run missing a model fails here, not in every actor
     out_file = check_output_file(out_file, reads=[input_file], runs=run.folders_read(),
-                                 overwrite=overwrite)
+                                 overwrite=overwrite, guard=check_scored_replaceable)
     given_indexes = indexes
     indexes = [str(folder.resolve()) for folder in index_folders(run_dir, indexes)[1:]]
     blocks, empty_texts = _read_canonical(Path(input_file), run.task, batch_rows)

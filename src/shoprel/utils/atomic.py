@@ -30,6 +30,7 @@ from shoprel.utils.outputs import (
     LOCK_FILE,
     STAMP,
     TEMP_FILE,
+    Guard,
     check_file_target,
     check_not_a_link,
     lock_holder,
@@ -236,10 +237,12 @@ def _disk_full(target: Path, code: int) -> OutputError:
 
 @contextlib.contextmanager
 def atomic_file(path: str | os.PathLike, replace: bool = True,
-                durable: bool = False) -> Iterator[Path]:
+                durable: bool = False, guard: Guard | None = None) -> Iterator[Path]:
     """Yield a temporary path in the target's folder; rename it over the target on success.
     `replace` False: a target that appeared meanwhile (a user's file, another command's output
-    written before this one's lock) is kept and the write refused, as without --overwrite.
+    written before this one's lock) is kept and the write refused, as without --overwrite;
+    True with a `guard`: the target there at the swap is replaced only if the guard passes it
+    (outputs.check_own_output: the command's own output, not a file made while it worked).
     `durable`: the file is fsynced before its rename and the folder after it, for a file that
     is trusted as whole once in place: every output a command reports as written (predictions,
     reports, a run's metrics) and a target index's segments; caches rebuilt when damaged skip it."""
@@ -258,6 +261,8 @@ def atomic_file(path: str | os.PathLike, replace: bool = True,
             raise OutputExistsError(f"{target} was created by another process while this one "
                                     "worked; nothing was replaced (use --overwrite to replace "
                                     "it)")
+        if replace and guard is not None and target.exists():
+            guard(target)
         if durable:
             _synced(fsync_file, tmp_path, target)
         os.replace(tmp_path, target)

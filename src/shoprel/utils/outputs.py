@@ -2,10 +2,12 @@
 
 Every command that writes calls one of the two checks here with what it reads, so that no
 output can destroy an input file, a run being read (or a file it, one of its members or its
-carried student learnt from), or a folder shoprel did not write. The checks look at paths
-(and the runs' records of those files) only; `atomic.py` does the writing (and repeats the
-folder check under its lock, so that a folder that changed during a long run is still not
-replaced blindly).
+carried student learnt from), a folder shoprel did not write, or (with --overwrite) a file
+that is not the command's own earlier output. The checks look at paths (and the runs' records
+of those files) only, but for that last one, which the command's guard tells by the file's
+content (check_own_output); `atomic.py` does the writing (and repeats the folder check, and a
+file's guard, under its lock, so that what changed during a long run is still not replaced
+blindly).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from shoprel.errors import OutputError, OutputExistsError
+from shoprel.errors import InputError, OutputError, OutputExistsError
 from shoprel.run_data import recorded_field
 from shoprel.utils.lock_files import foreign_lock_words
 
@@ -50,6 +52,12 @@ LOCK_FILE = re.compile(r"^\..+\.lock$")
 LOCK_HOLDER = re.compile(r"shoprel (?P<pid>\d{1,20})@(?P<host>[0-9a-f]{6})")
 
 PathLike = str | os.PathLike
+# what reading a file that is no data file of the kind raises (a reader's one line, a binary
+# file's bytes, a JSON or Parquet library's complaint)
+UNREADABLE = (InputError, OSError, ValueError, UnicodeError)
+# what an output file's command calls with `--overwrite` on the file there: it refuses (an
+# OutputError) a file that is not the command's own earlier output (check_own_output)
+Guard = Callable[[Path], None]
 
 
 def is_temporary(path: Path) -> bool:
@@ -135,13 +143,14 @@ def check_parent(out: PathLike) -> None:
 
 def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
                       runs: Iterable[PathLike] = (), own: Iterable[PathLike] = (),
-                      overwrite: bool = False) -> Path:
+                      overwrite: bool = False, guard: Guard | None = None) -> Path:
     """Refuse a file output that is a folder or a device, pipe or socket, is one of the input
     files `reads` or the file one of the runs `runs` was trained on (also through links, and
     with `overwrite`: the user's data), lies inside one of those run folders, unless it is
     one of the run files the command rewrites as its own (`own`, e.g. RUN/report.html for
     `report`), or exists without `overwrite` (a file of the user's that only looks like an
-    output)."""
+    output), or with it is not the command's own earlier output, as its `guard` tells
+    (check_own_output)."""
     out, runs = Path(out), list(runs)  # `runs` is read twice below
     check_file_target(out)
     for source in reads:
@@ -168,8 +177,37 @@ def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
         check_not_a_link(out, "file")
     if (out.exists() or out.is_symlink()) and not overwrite and _resolved(out) not in mine:
         raise OutputExistsError.at(out)
+    if overwrite and guard is not None and _resolved(out) not in mine:
+        guard(out)
     check_parent(out)
     return out
+
+
+def holds_data(path: PathLike) -> bool:
+    """An existing, non-empty file: an empty one holds nothing to lose; what is no file at all
+    check_file_target refuses."""
+    path = Path(path)
+    return path.is_file() and path.stat().st_size > 0
+
+
+def check_own_output(out: PathLike, not_own: Callable[[Path], str | None], what: str,
+                     command: str) -> None:
+    """`--overwrite` replaces an existing non-empty file only when it is `command`'s own
+    output, `what` (a predictions file, an HTML page shoprel wrote): outputs take the names of
+    data files, and a gold labels file given as the output by mistake was destroyed.
+    `not_own(out)` says why the file is not one, or None; a file it cannot read is not one.
+    Refused in one line naming the file, why, and what to do."""
+    out = Path(out)
+    if not holds_data(out):
+        return
+    try:
+        why = not_own(out)
+    except UNREADABLE:
+        why = "it does not read as one"
+    if why is not None:
+        raise OutputError(f"{out}: exists and is not {what} ({why}); --overwrite replaces "
+                          f"only {command}'s own output: choose another name or move the file "
+                          "away first")
 
 
 def training_files(run: PathLike) -> list[tuple[str, str, str]]:
