@@ -387,3 +387,33 @@ def test_a_country_code_written_for_a_language_gets_a_hint(tmp_path, jsonl):
                                          str(tmp_path / "o.jsonl")])
     assert result.exit_code == 0, result.output
     assert "kr: 'kr' is Kanuri; Korean is 'ko'" in result.output.splitlines()
+
+
+def test_overwrite_replaces_only_what_langid_wrote(tmp_path, jsonl):
+    """`langid test.jsonl --out gold.jsonl --overwrite` replaced a gold labels file: now only a
+    file holding langid's detected_language and detected_confidence columns is replaced; a
+    gold file or translate's output (a translated_query, no detected columns) is refused in
+    one line, left as it was."""
+    from shoprel.cli import main
+    from shoprel.errors import OutputError
+
+    rows = [{"id": 1, "language": "es", "origin_query": QUERIES["es"], "category_path": "x"}]
+    data = jsonl(tmp_path / "test.jsonl", rows)
+    gold = jsonl(tmp_path / "gold.jsonl", [{**rows[0], "label": 1}])
+    translated = jsonl(tmp_path / "en.jsonl", [{**rows[0], "translated_query": "women's shoes"}])
+    for target in (gold, translated):
+        before = target.read_bytes()
+        refused = CliRunner().invoke(main, ["langid", str(data), "--out", str(target),
+                                            "--overwrite", "--quiet"])
+        assert (refused.exit_code, refused.output) == (2, (
+            f"error: {target}: exists and is not a file langid wrote (it has no "
+            "detected_language or detected_confidence column); --overwrite replaces only "
+            "langid's own output: choose another name or move the file away first\n"))
+        with pytest.raises(OutputError, match="exists and is not a file langid wrote"):
+            langid_file(data, target, overwrite=True)
+        assert target.read_bytes() == before
+    out = tmp_path / "lid.csv"
+    langid_file(data, out)
+    jsonl(data, [{**rows[0], "origin_query": QUERIES["fr"]}])
+    langid_file(data, out, overwrite=True)  # its own output: replaced
+    assert pd.read_csv(out)["detected_language"].tolist() == ["fr"]

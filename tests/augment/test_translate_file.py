@@ -696,3 +696,36 @@ def test_a_whole_number_beyond_64_bits_is_refused_for_parquet_before_any_work(tm
                                                 for r in rows]), tmp_path / "out.parquet", table)
     assert [r["sku"] for r in pq.read_table(tmp_path / "out.parquet").to_pylist()] == [
         "A-7", "9223372036854775808"]
+
+
+def test_overwrite_replaces_only_what_translate_wrote(tmp_path, jsonl, qc_rows):
+    """`translate test.jsonl --out gold.jsonl --overwrite` replaced a gold labels file
+    (anything but an input went): --overwrite now replaces only a file holding
+    translated_query, translate's own output, and refuses anything else in one line before any
+    work (no cache made), the file left as it was; the Python API alike."""
+    from shoprel import translate_file
+    from shoprel.cli import main
+    from shoprel.errors import OutputError
+
+    data = jsonl(tmp_path / "test.jsonl", [{k: v for k, v in row.items() if k != "label"}
+                                           for row in qc_rows])
+    gold = jsonl(tmp_path / "gold.jsonl", qc_rows)
+    before = gold.read_bytes()
+    table = jsonl(tmp_path / "t.jsonl", [
+        {"text": "funda iphone", "source": "es", "target": "en", "translation": "iphone case"}])
+    args = ["translate", str(data), "--backend", "table", "--table", str(table), "--quiet",
+            "--overwrite", "--cache", str(tmp_path / "c.sqlite"), "--out"]
+    refused = CliRunner().invoke(main, [*args, str(gold)])
+    assert (refused.exit_code, refused.output) == (2, (
+        f"error: {gold}: exists and is not a file translate wrote (it has no translated_query "
+        "column); --overwrite replaces only translate's own output: choose another name or "
+        "move the file away first\n"))
+    with pytest.raises(OutputError, match="gold.jsonl: exists and is not a file translate"):
+        translate_file(data, gold, backend="table", table=table, overwrite=True)
+    assert gold.read_bytes() == before and not (tmp_path / "c.sqlite").exists()
+    out = tmp_path / "test_en.csv"
+    assert CliRunner().invoke(main, [*args, str(out)]).exit_code == 0
+    jsonl(table, [{"text": "funda iphone", "source": "es", "target": "en",
+                   "translation": "phone case"}])
+    translate_file(data, out, backend="table", table=table, overwrite=True)  # its own: replaced
+    assert read_pairs(out).df["query_en"].tolist()[0] == "phone case"

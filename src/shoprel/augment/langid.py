@@ -205,7 +205,8 @@ def langid_file(input_path: str | Path, output_path: str | Path,
     detect = language_detector(candidates)
     report = LangidReport()
     added = {"detected_language": UNDETERMINED, "detected_confidence": 0.0}
-    with rewrite_in_chunks(input_path, output_path, added, overwrite, chunk_rows) as rewrite:
+    with rewrite_in_chunks(input_path, output_path, added, "langid", overwrite,
+                           chunk_rows) as rewrite:
         rows_in_file = rewrite.checked.rows
         with tqdm(total=rows_in_file, desc=BAR, unit="text",
                   disable=not bar_wanted(rows_in_file, progress, PROGRESS_MIN)) as bar:

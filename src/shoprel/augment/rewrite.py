@@ -8,19 +8,20 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from shoprel.data.column_plan import ColumnPlan
 from shoprel.data.formats import output_format
 from shoprel.data.frame import PairFrame
-from shoprel.data.records import iter_records, parquet_types
+from shoprel.data.records import file_columns, iter_records, parquet_types
 from shoprel.data.tasks import Task
 from shoprel.data.validate import RecordValidator
 from shoprel.data.writers import write_record_chunks
 from shoprel.errors import ConfigError, InputError
 from shoprel.utils.atomic import output_lock
 from shoprel.utils.bounds import not_a_count
-from shoprel.utils.outputs import check_output_file
+from shoprel.utils.outputs import Guard, check_output_file, check_own_output
 from shoprel.utils.scalars import python_scalar
 
 
@@ -118,6 +119,7 @@ class Rewrite:
     checked: CheckedFile
     chunk_rows: int
     overwrite: bool
+    guard: Guard
 
     def chunks(self) -> Iterator[FileRows]:
         """The file's rows, `chunk_rows` at a time, for the command to fill in."""
@@ -126,35 +128,55 @@ class Rewrite:
     def write(self, chunks: Iterable[FileRows]) -> None:
         """The filled-in chunks, each written as it comes; the output appears only when whole
         (an error or a stop while a chunk is made leaves none), and without overwrite a file
-        that appeared at the output meanwhile is kept and the write refused."""
+        that appeared at the output meanwhile is kept and the write refused (with it, one the
+        command did not write: its guard)."""
         write_record_chunks(((rows.records, rows.lines) for rows in chunks), self.out,
-                            self.checked.columns, replace=self.overwrite)
+                            self.checked.columns, replace=self.overwrite, guard=self.guard)
 
 
 @contextlib.contextmanager
 def rewrite_in_chunks(input_path: str | Path, output_path: str | Path, added: dict,
-                      overwrite: bool = False, chunk_rows: int = CHUNK_ROWS
+                      command: str, overwrite: bool = False, chunk_rows: int = CHUNK_ROWS
                       ) -> Iterator[Rewrite]:
     """A file streamed as predict streams it, under the output's lock: every row checked first
     (check_rows, with the columns `added`), then read again and written `chunk_rows` rows at a
     time (Rewrite), so memory stays flat however large the file; every value is written back
     as read (nulls null, absent keys absent, 1.50 as 1.50). A Parquet output's column types
     are settled over the whole file before any work: a column no one type holds is refused
-    at its line then, not after the chunks above it were made."""
+    at its line then, not after the chunks above it were made. `command` (translate, langid)
+    names the output's writer: with `overwrite`, an existing output is replaced only if it
+    holds every column `added` (added_columns_guard)."""
     check_chunk_rows(chunk_rows)
-    with locked_output(input_path, output_path, overwrite) as out:
+    guard = added_columns_guard(added, command)
+    with locked_output(input_path, output_path, overwrite, guard) as out:
         checked = check_rows(input_path, added)
         if output_format(out) == "parquet":
             checked.columns.arrow_schema()
-        yield Rewrite(Path(input_path).expanduser(), out, checked, chunk_rows, overwrite)
+        yield Rewrite(Path(input_path).expanduser(), out, checked, chunk_rows, overwrite, guard)
 
 
 @contextlib.contextmanager
 def locked_output(input_path: str | Path, output_path: str | Path,
-                  overwrite: bool) -> Iterator[Path]:
+                  overwrite: bool, guard: Guard) -> Iterator[Path]:
     """Hold the output's lock for the whole command: a second command writing it fails at
     once, and the output is checked under the lock."""
     out = Path(output_path)
     with output_lock(out):
-        check_output_file(out, reads=[input_path], overwrite=overwrite)
+        check_output_file(out, reads=[input_path], overwrite=overwrite, guard=guard)
         yield out
+
+
+def added_columns_guard(added: Iterable[str], command: str) -> Guard:
+    """What `--overwrite` replaces of a command whose output is its input with `added`
+    columns: a file holding every one of them, which only that command writes (translate's
+    translated_query, langid's detected_language and detected_confidence); a gold labels
+    file, a translation table, or another command's output lacks them and is kept."""
+    return partial(check_own_output, not_own=partial(_missing_columns, list(added)),
+                   what=f"a file {command} wrote", command=command)
+
+
+def _missing_columns(added: list[str], path: Path) -> str | None:
+    """Why `path` is no output with the columns `added`, or None."""
+    columns = set(file_columns(path))
+    missing = [name for name in added if name not in columns]
+    return f"it has no {' or '.join(missing)} column" if missing else None

@@ -11,7 +11,12 @@ from shoprel.augment.asked_once import AskedOnce
 from shoprel.augment.backends import BACKENDS, make_translator
 from shoprel.augment.languages import by_rows
 from shoprel.augment.progress import PROGRESS_MIN, FileBar
-from shoprel.augment.rewrite import CHUNK_ROWS, CheckedFile, rewrite_in_chunks
+from shoprel.augment.rewrite import (
+    CHUNK_ROWS,
+    CheckedFile,
+    added_columns_guard,
+    rewrite_in_chunks,
+)
 from shoprel.augment.translator import (
     Translator,
     check_target_language,
@@ -26,6 +31,8 @@ from shoprel.data.tasks import TRANSLATION_COLUMN
 from shoprel.data.validate import UNKNOWN_LANGUAGE
 from shoprel.errors import ConfigError, InputError, Interrupted, OutputError
 from shoprel.utils.outputs import check_output_file, check_outside_outputs, check_parent
+
+TRANSLATE = "translate"  # the command writing the output, as its refusals name it
 
 
 @dataclass
@@ -137,12 +144,14 @@ def check_translate_paths(input_path: str | Path, output_path: str | Path,
     """Every path checked before a translator opens (and creates) its cache: the output may be
     none of the files read (input, table, cache), and the cache none of the others nor lie in
     a folder shoprel wrote. The cache first: an existing file given as both output and cache
-    was called 'the input file'."""
+    was called 'the input file'. With `overwrite`, an existing output is replaced only if
+    translate wrote it (it holds translated_query: rewrite.added_columns_guard)."""
     if cache is not None:
         check_cache_path(cache, {"the input file": input_path, "the output file": output_path,
                                  "the translation table": table}, "--cache")
     check_output_file(output_path, reads=[p for p in (input_path, table, cache) if p],
-                      overwrite=overwrite)
+                      overwrite=overwrite,
+                      guard=added_columns_guard([TRANSLATION_COLUMN], TRANSLATE))
 
 
 def check_cache_path(cache: str | Path, others: dict[str, str | Path | None],
@@ -176,7 +185,7 @@ def translate_file_with(input_file: str | Path, out_file: str | Path, translator
     """
     report = TranslationReport(normalize_lang(to))
     asked_once = AskedOnce(translator)
-    with rewrite_in_chunks(input_file, out_file, {TRANSLATION_COLUMN: ""}, overwrite,
+    with rewrite_in_chunks(input_file, out_file, {TRANSLATION_COLUMN: ""}, TRANSLATE, overwrite,
                            chunk_rows) as rewrite:
         _check_languages_given(rewrite.checked, input_file)
         bar = FileBar(rewrite.checked.rows, report.target, getattr(translator, "progress", False),

@@ -24,7 +24,9 @@ from shoprel.cli.options import IntegerRange, input_path, note, output_path, qui
 @click.option("--beams", type=IntegerRange(1), default=1, show_default=True,
               help="hf: beam size (1=greedy).")
 @click.option("--device", default="cpu", show_default=True, help="hf: torch device.")
-@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace an existing output file that translate wrote (it holds a "
+                   "translated_query column; any other file is refused).")
 @quiet_option("No progress bar.")
 def translate(input_file, target, backend, out_file, cache_file, table_file, model, beams,
               device, overwrite, quiet):
@@ -52,7 +54,10 @@ def translate(input_file, target, backend, out_file, cache_file, table_file, mod
 @click.option("--out", "out_file", required=True, type=output_path(),
               help="Output file with detected_language added.")
 @click.option("--candidates", help="Comma-separated languages to choose among (e.g. en,es,fr).")
-@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace an existing output file that langid wrote (it holds the "
+                   "detected_language and detected_confidence columns; any other file "
+                   "is refused).")
 @quiet_option("No progress bar.")
 def langid(input_file, out_file, candidates, overwrite, quiet):
     """Detect each query's language; print, per given tag, how many rows disagree."""

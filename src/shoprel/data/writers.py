@@ -14,6 +14,7 @@ from shoprel.data.formats import output_format
 from shoprel.data.records import FloatText
 from shoprel.errors import OutputError, one_line_reason
 from shoprel.utils.atomic import atomic_file
+from shoprel.utils.outputs import Guard
 
 
 def _json_value(value):
@@ -93,17 +94,18 @@ def records_frame(records: list[dict], fmt: str, plan: ColumnPlan) -> pd.DataFra
 
 
 def write_record_chunks(chunks: Iterable[tuple[list[dict], list[int]]], path: str | Path,
-                        plan: ColumnPlan, replace: bool = True) -> Path:
+                        plan: ColumnPlan, replace: bool = True,
+                        guard: Guard | None = None) -> Path:
     """Write records read from a file back out with what a command added, every other value as
     read (JSON lines keep nulls null, absent keys absent and numbers as written): (records,
     their line numbers) chunk by chunk, each written as it comes, the output appearing only when
     whole. `plan` holds the columns of every chunk's records, gathered beforehand, so each chunk
     is written with the whole file's columns and a value Parquet cannot hold is told at its line
     before anything is written. `replace` False: a file that appeared at `path` meanwhile is
-    kept (atomic_file)."""
+    kept; True: one there at the end is replaced only as `guard` allows (atomic_file)."""
     path = Path(path)
     fmt = output_format(path)
-    with atomic_file(path, replace=replace, durable=True) as tmp:
+    with atomic_file(path, replace=replace, durable=True, guard=guard) as tmp:
         if fmt == "parquet":
             _parquet_chunks(chunks, tmp, path, plan)
             return path
