@@ -231,13 +231,14 @@ def test_a_page_made_at_out_while_the_runs_are_compared_is_kept(tmp_path, two_ru
                                                                  monkeypatch):
     """The output was checked before the runs were read and the page rendered, then replaced
     whatever had appeared there meanwhile, --overwrite or not."""
-    from shoprel.errors import OutputExistsError
-    from shoprel.evaluate.report import compare_page
+    from shoprel.errors import OutputError, OutputExistsError
+    from shoprel.evaluate.report import compare_page, page
 
     out = tmp_path / "compare.html"
+    made = ["mine"]
 
     def made_meanwhile(comparison):
-        out.write_text("mine", encoding="utf-8")
+        out.write_text(made[0], encoding="utf-8")
         return render_comparison(comparison)
 
     monkeypatch.setattr(compare_page, "render_comparison", made_meanwhile)
@@ -245,5 +246,35 @@ def test_a_page_made_at_out_while_the_runs_are_compared_is_kept(tmp_path, two_ru
         write_comparison(list(two_runs), out)
     assert out.read_text(encoding="utf-8") == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["compare.html"]
+    out.unlink()  # with overwrite, a page of the user's made meanwhile is kept too
+    with pytest.raises(OutputError, match="compare.html: exists and is not an HTML page"):
+        write_comparison(list(two_runs), out, overwrite=True)
+    assert out.read_text(encoding="utf-8") == "mine"
+    out.unlink()  # and a page shoprel wrote meanwhile is replaced
+    made[0] = page.document("an older comparison", "<p>old</p>")
     assert "strong" in write_comparison(list(two_runs), out, overwrite=True)[0].read_text(
         encoding="utf-8")
+
+
+def test_overwrite_replaces_only_a_page_shoprel_wrote(tmp_path, two_runs) -> None:
+    """`compare A B --out notes.html --overwrite` replaced any .html file: now only a page
+    shoprel wrote (its generator tag; older pages by their footer) is replaced, anything else
+    refused in one line before the runs are read, left as it was."""
+    notes = tmp_path / "notes.html"
+    notes.write_text("<html><body>my notes</body></html>\n", encoding="utf-8")
+    before = notes.read_bytes()
+    args = ["compare", *map(str, two_runs), "--overwrite", "--out"]
+    refused = CliRunner().invoke(main, [*args, str(notes)])
+    assert (refused.exit_code, refused.output) == (2, (
+        f"error: {notes}: exists and is not an HTML page shoprel wrote (it carries no shoprel "
+        "generator tag); --overwrite replaces only compare's own output: choose another name "
+        "or move the file away first\n"))
+    assert notes.read_bytes() == before
+    out = tmp_path / "compare.html"
+    assert CliRunner().invoke(main, [*args, str(out)]).exit_code == 0
+    page = out.read_text(encoding="utf-8")
+    assert page.count('<meta name="generator" content="shoprel ') == 1
+    older = page.replace('<meta name="generator"', '<meta name="old"')  # before the tag
+    out.write_text(older, encoding="utf-8")
+    assert CliRunner().invoke(main, [*args, str(out)]).exit_code == 0
+    assert out.read_text(encoding="utf-8") == page

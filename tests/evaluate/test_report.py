@@ -288,9 +288,18 @@ def test_write_run_report_overwrites_no_file_it_did_not_write(tmp_path) -> None:
         write_run_report(run, notes)
     with pytest.raises(OutputError, match="give a name ending in .html"):
         write_run_report(run, data)
+    with pytest.raises(OutputError) as info:  # with --overwrite, a page of the user's own
+        write_run_report(run, notes, overwrite=True)
+    assert str(info.value) == (
+        f"{notes}: exists and is not an HTML page shoprel wrote (it carries no shoprel "
+        "generator tag); --overwrite replaces only report's own output: choose another name "
+        "or move the file away first")
     assert (run / "metrics.json").read_text() == metrics and notes.read_text() == "mine"
     assert not data.exists() and not (run / "report.html").exists()
-    assert "demo" in write_run_report(run, notes, overwrite=True).read_text(encoding="utf-8")
+    page = write_run_report(run, tmp_path / "r.html")
+    assert '<meta name="generator" content="shoprel ' in page.read_text(encoding="utf-8")
+    page.write_text(page.read_text(encoding="utf-8").replace("demo", "older"), encoding="utf-8")
+    assert "demo" in write_run_report(run, page, overwrite=True).read_text(encoding="utf-8")
     assert write_run_report(run, run / "report.html") == run / "report.html"  # its own
 
 
@@ -298,8 +307,8 @@ def test_a_file_made_at_out_while_the_report_renders_is_kept(tmp_path, monkeypat
     """--out was checked before the page rendered (tens of seconds on a busy machine), then
     replaced whatever had appeared there meanwhile, --overwrite or not. The run's own
     report.html is still replaced."""
-    from shoprel.errors import OutputExistsError
-    from shoprel.evaluate.report import document
+    from shoprel.errors import OutputError, OutputExistsError
+    from shoprel.evaluate.report import document, page
 
     run = tmp_path / "run"
     run.mkdir()
@@ -308,8 +317,10 @@ def test_a_file_made_at_out_while_the_report_renders_is_kept(tmp_path, monkeypat
     make_oof(n=0).to_parquet(run / "oof.parquet", index=False)
     out = tmp_path / "r.html"
 
+    made = ["mine"]
+
     def made_meanwhile(*args, **kwargs):
-        out.write_text("mine", encoding="utf-8")
+        out.write_text(made[0], encoding="utf-8")
         return "<p>the page</p>"
 
     monkeypatch.setattr(document, "render_report", made_meanwhile)
@@ -317,6 +328,13 @@ def test_a_file_made_at_out_while_the_report_renders_is_kept(tmp_path, monkeypat
         write_run_report(run, out)
     assert out.read_text(encoding="utf-8") == "mine"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "run"]
+    out.unlink()  # with --overwrite, a page of the user's made meanwhile is kept too
+    with pytest.raises(OutputError, match="r.html: exists and is not an HTML page shoprel"):
+        write_run_report(run, out, overwrite=True)
+    assert out.read_text(encoding="utf-8") == "mine"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "run"]
+    out.unlink()  # and one shoprel wrote meanwhile is replaced
+    made[0] = page.document("an older report", "<p>old</p>")
     assert write_run_report(run, out, overwrite=True).read_text(encoding="utf-8") == (
         "<p>the page</p>")
     (run / "report.html").write_text("old")

@@ -43,7 +43,8 @@ def evaluate(predictions, gold, as_json, task):
 @click.argument("run_dir", type=input_path())
 @click.option("--out", "out_file", type=output_path(),
               help="Where to write the HTML (default: RUN_DIR/report.html).")
-@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace an existing page that shoprel wrote (any other file is refused).")
 def report(run_dir, out_file, overwrite):
     """Write the run's self-contained HTML report."""
     from shoprel.evaluate.report import write_report_file
@@ -56,7 +57,8 @@ def report(run_dir, out_file, overwrite):
 @click.argument("run_dirs", nargs=-1, required=True, type=input_path())
 @click.option("--out", "out_file", required=True, type=output_path(),
               help="The comparison page to write (HTML).")
-@click.option("--overwrite", is_flag=True, help="Replace an existing output file.")
+@click.option("--overwrite", is_flag=True,
+              help="Replace an existing page that shoprel wrote (any other file is refused).")
 def compare(run_dirs, out_file, overwrite):
     """Compare runs on the same rows and folds: paired per-fold differences with intervals.
 

@@ -20,7 +20,7 @@ from shoprel.evaluate.report.curves import roc_svg, thin_indices
 from shoprel.evaluate.report.far_pairs import FIGURE_HEADERS, figure_cells
 from shoprel.evaluate.report.fmt import esc, fmt, fmt_int, fmt_pct, fmt_signed, mpl_text, num
 from shoprel.evaluate.report.groups import dot_plot_svg
-from shoprel.evaluate.report.page import document, table_wrap
+from shoprel.evaluate.report.page import check_page_replaceable, document, table_wrap
 from shoprel.evaluate.report.svg import (
     BASELINE_COLOR,
     PLOT_RC,
@@ -53,19 +53,25 @@ def write_comparison(run_dirs: list[str | Path], out_file: str | Path,
                      overwrite: bool = False) -> tuple[Path, Comparison]:
     """Compare the runs and write the page atomically; returns (path, comparison). The page
     may not land inside one of the runs it reads (a run folder holds only what training wrote)
-    nor replace an existing file without `overwrite`.
+    nor replace an existing file without `overwrite`, nor with it one shoprel did not write
+    (page.check_page_replaceable).
     """
     from shoprel.utils.atomic import atomic_file
     from shoprel.utils.outputs import check_html_name, check_output_file
 
-    check_output_file(out_file, runs=run_dirs, overwrite=overwrite)
+    check_output_file(out_file, runs=run_dirs, overwrite=overwrite, guard=_compare_guard)
     check_html_name(out_file)
     comparison = compare_runs(run_dirs)
     text = render_comparison(comparison)
     target = Path(out_file)
-    with atomic_file(target, replace=overwrite, durable=True) as tmp:  # kept if made meanwhile
+    # kept if made meanwhile, or (with `overwrite`) if no page shoprel wrote
+    with atomic_file(target, replace=overwrite, durable=True, guard=_compare_guard) as tmp:
         Path(tmp).write_text(text, encoding="utf-8")
     return target, comparison
+
+
+def _compare_guard(out: Path) -> None:
+    check_page_replaceable(out, "compare")
 
 
 def _verdict(c: Comparison, title: str) -> str:

@@ -34,7 +34,7 @@ from shoprel.evaluate.report.groups import (
 )
 from shoprel.evaluate.report.learning import learning_curve_section, read_learning_curve
 from shoprel.evaluate.report.mistakes import errors_section
-from shoprel.evaluate.report.page import document
+from shoprel.evaluate.report.page import check_page_replaceable, document
 from shoprel.evaluate.report.svg import PLOT_RC
 from shoprel.evaluate.report.tuning import fine_tuning_section
 from shoprel.evaluate.report.verdict import facts_section, verdict_section
@@ -120,9 +120,10 @@ def write_run_report(run_dir: str | Path, out_file: str | Path | None = None,
 
     A given `out_file` is checked as an output first, as `shoprel report` checks --out: no
     file inside the run but its own report.html, none inside another shoprel folder, no
-    existing file unless `overwrite`, and an .html name (a data file replaced by HTML is
-    lost). Raises RunDirError when the directory is not a finished run or lacks its
-    metrics/OOF file.
+    existing file unless `overwrite`, and then only a page shoprel wrote
+    (page.check_page_replaceable), and an .html name (a data file replaced by HTML is lost).
+    Raises RunDirError when the directory is not a finished run or lacks its metrics/OOF
+    file.
     """
     from shoprel import runs
     from shoprel.utils.atomic import atomic_file
@@ -130,7 +131,7 @@ def write_run_report(run_dir: str | Path, out_file: str | Path | None = None,
 
     if out_file is not None:
         check_output_file(out_file, runs=[run_dir], own=[Path(run_dir) / runs.REPORT],
-                          overwrite=overwrite)
+                          overwrite=overwrite, guard=_report_guard)
         check_html_name(out_file)
     run = runs.Run.open(run_dir)
     target = Path(out_file) if out_file is not None else run.path / runs.REPORT
@@ -147,9 +148,14 @@ def write_run_report(run_dir: str | Path, out_file: str | Path | None = None,
     # a file made at --out while the page rendered is kept without `overwrite`, as one there
     # before; the run's own report.html is always the report's to replace
     own = target.resolve() == (run.path / runs.REPORT).resolve()
-    with atomic_file(target, replace=overwrite or own, durable=True) as tmp:
+    with atomic_file(target, replace=overwrite or own, durable=True,
+                     guard=None if own else _report_guard) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return target
+
+
+def _report_guard(out: Path) -> None:
+    check_page_replaceable(out, "report")
 
 
 def write_report_file(run_dir: str | Path, out_file: str | Path | None = None,
