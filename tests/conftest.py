@@ -3,8 +3,17 @@ private shoprel cache for the whole session (the user's own one is only ever rea
 
 from __future__ import annotations
 
-import json
 import os
+
+# LightGBM's and torch's OpenMP threads (libgomp) spin ~300,000 rounds waiting for work: where
+# other processes hold the cores, the spinning thread starves the one it waits for. A 400-tree
+# fit of 288 rows on 2 threads took 34-87 s at load ~10 on 2 cores, 4.4-6.1 s with 3,000
+# rounds, and 0.78 s either way on a quiet machine (passive waits: 3.1-4.2 s loaded but 1.27 s
+# quiet). Scores do not depend on it. Set before anything loads libgomp; CLI processes the
+# tests start inherit it.
+os.environ.setdefault("GOMP_SPINCOUNT", "3000")
+
+import json
 import shutil
 import subprocess
 import sys
