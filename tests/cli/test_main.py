@@ -7,14 +7,16 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.conftest import linked_view
 
 from shoprel.demo import demo_file
+from shoprel.models.backbones.cache import CACHE_ENV
 
 SHOPREL = [sys.executable, "-m", "shoprel.cli"]
 
 
-def run(*args, cwd=None, check=True):
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+def run(*args, cwd=None, check=True, env=None):
+    env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
     done = subprocess.run([*SHOPREL, *map(str, args)], capture_output=True, text=True, cwd=cwd,
                           env=env, timeout=600)
     if check and done.returncode != 0:
@@ -94,19 +96,49 @@ def test_evaluate_and_check_submission_take_the_task_their_error_asks_for(tmp_pa
     assert "ok: 20 rows" in run("check-submission", sub, "--input", both, "--task", "QC").stdout
 
 
-@pytest.mark.usefixtures("user_built_backbones")  # the default model: EmbeddingGemma
-def test_demo(tmp_path):
+@pytest.fixture(scope="module")
+def demo_folder(tmp_path_factory, user_builds_view) -> Path:
+    """`shoprel demo` with the default model (EmbeddingGemma), once for the tests that read it:
+    its runs, held-out files and its own predictions of them, made in the process that trained."""
+    folder = tmp_path_factory.mktemp("demo") / "demo"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(CACHE_ENV, str(user_builds_view))
+        out = run("demo", "--out", folder, "--folds", "3", "--quiet").stdout
+    (folder.parent / "stdout.txt").write_text(out)
+    return folder
+
+
+def test_demo(demo_folder):
     # --data's flow: tests/test_demo_outputs.py (in process, a fast model: minutes saved)
-    out = run("demo", "--out", tmp_path / "demo", "--folds", "3", "--quiet").stdout
+    out = (demo_folder.parent / "stdout.txt").read_text()
     assert "QC cross-validation: F1" in out
     assert "QI cross-validation" in out and "held-out F1" in out
-    assert (tmp_path / "demo" / "run_QI" / "report.html").is_file()
-    assert Path(tmp_path / "demo" / "run_QC" / "report.html").is_file()
+    assert (demo_folder / "run_QI" / "report.html").is_file()
+    assert Path(demo_folder / "run_QC" / "report.html").is_file()
     # the built-in default: the embedding model on EmbeddingGemma with every feature block
-    model = json.loads((tmp_path / "demo" / "run_QC" / "models" / "full" / "model.json")
-                       .read_text())
+    model = json.loads((demo_folder / "run_QC" / "models" / "full" / "model.json").read_text())
     assert model["family"] == "embed"
     assert model["params"]["backbone"] == ["embeddinggemma-300m"]
     assert model["params"]["neighbours"] > 0 and model["params"]["level_similarity"]
-    metrics = json.loads((tmp_path / "demo" / "run_QC" / "metrics.json").read_text())
+    metrics = json.loads((demo_folder / "run_QC" / "metrics.json").read_text())
     assert metrics["overall"]["roc_auc"] > 0.8
+
+
+@pytest.mark.parametrize("task", ["QC", "QI"])
+def test_predict_in_a_fresh_process_equals_the_training_processs(demo_folder, user_builds_view,
+                                                                   tmp_path, task):
+    """`shoprel predict` in a process of its own scores a default run's held-out file as the
+    demo's process scored it right after training, byte for byte: nothing a prediction needs
+    lives only in the process that trained. QC's process encodes every text anew (a cache
+    holding the built backbone and no vectors), QI's reads the vectors the demo cached."""
+    source = demo_folder / "data" / f"holdout_{task}.jsonl"
+    cache = (linked_view(user_builds_view, tmp_path / "cache") if task == "QC"
+             else user_builds_view)
+    out = tmp_path / "pred.jsonl"
+    run("predict", demo_folder / f"run_{task}", source, "--out", out, "--quiet",
+        env={CACHE_ENV: str(cache)})
+    own = demo_folder / f"pred_holdout_{task}.jsonl"
+    assert len(own.read_text().splitlines()) == len(source.read_text().splitlines()) > 50
+    assert out.read_bytes() == own.read_bytes()
+    if task == "QC":  # the texts were encoded in that process, not read from a cache
+        assert [p.name for p in (cache / "embeddings").glob("embeddinggemma-300m-*.sqlite")]
