@@ -13,6 +13,7 @@ import os
 # tests start inherit it.
 os.environ.setdefault("GOMP_SPINCOUNT", "3000")
 
+import contextlib
 import json
 import shutil
 import subprocess
@@ -106,6 +107,29 @@ def user_built_backbones(user_builds_view, monkeypatch) -> Path:
 def unrendered_report(run_dir, metrics, oof) -> str:
     """What report.html holds where no_report_charts is on."""
     return "<!doctype html><title>report not rendered: the test does not read it</title>\n"
+
+
+UNRENDERED = unrendered_report(None, None, None)
+
+
+@contextlib.contextmanager
+def reports_deferred():
+    """Runs trained inside write unrendered_report's line as report.html: a shared run's charts
+    cost seconds that most of its readers never read; run_report renders them when one does."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr("shoprel.evaluate.report.document.run_report_html", unrendered_report)
+        yield
+
+
+def run_report(run_dir: Path) -> str:
+    """The run's report.html, rendered first where training deferred it (reports_deferred), as
+    `shoprel report` renders it: from the run's files, the page training would have written."""
+    from shoprel.evaluate.report import write_run_report
+
+    path = Path(run_dir) / "report.html"
+    if path.read_text(encoding="utf-8") == UNRENDERED:
+        write_run_report(run_dir)
+    return path.read_text(encoding="utf-8")
 
 
 @pytest.fixture
@@ -290,9 +314,12 @@ def trained_runs(tmp_path_factory) -> dict[str, Path]:
     from shoprel.training.runner import train
 
     root = tmp_path_factory.mktemp("runs")
-    return {task: train(demo_file(task), root / task, load_config(None, FAST_TEST_PARAMS),
-                        progress=False).run_dir
-            for task in ("QC", "QI")}
+    qc = train(demo_file("QC"), root / "QC", load_config(None, FAST_TEST_PARAMS),
+               progress=False).run_dir  # its report as training rendered it: test_api reads it
+    with reports_deferred():  # run_report renders it where a test reads it
+        qi = train(demo_file("QI"), root / "QI", load_config(None, FAST_TEST_PARAMS),
+                   progress=False).run_dir
+    return {"QC": qc, "QI": qi}
 
 
 # a fast student (it reads soft targets like the default USE one, in a fraction of the time)
@@ -308,7 +335,8 @@ def student_run(tmp_path_factory) -> Path:
 
     root = tmp_path_factory.mktemp("student-run")
     config = load_config(None, {**FAST_TEST_PARAMS, "student": FAST_STUDENT})
-    return train(demo_file("QC"), root / "run", config, progress=False).run_dir
+    with reports_deferred():  # run_report renders one where a test reads it
+        return train(demo_file("QC"), root / "run", config, progress=False).run_dir
 
 
 def _tiny_backbone(folder, texts, seed=0):
@@ -347,7 +375,7 @@ def _train_embed_run(root: Path, task: str, extra_texts: list[str], overrides: d
                                               *extra_texts])
     config = load_config(None, {"model.family": "embed", "model.params.backbone": str(backbone),
                                 "model.params.n_jobs": 1, **overrides})
-    with pytest.MonkeyPatch.context() as mp:
+    with pytest.MonkeyPatch.context() as mp, reports_deferred():  # run_report renders it
         mp.setenv(CACHE_ENV, str(root / "train-cache"))
         return train(demo_file(task), root / "run", config, progress=False).run_dir
 
@@ -396,8 +424,9 @@ def qc_runs(tmp_path_factory) -> tuple[Path, Path]:
     """Two QC demo runs on the same rows and folds, with different model params."""
     root = tmp_path_factory.mktemp("qc_runs")
     data = demo_file("QC")
-    return (_train(data, root / "a"),
-            _train(data, root / "b", **{"model.params.stack": False}))
+    with reports_deferred():  # run_report renders one where a test reads it
+        return (_train(data, root / "a"),
+                _train(data, root / "b", **{"model.params.stack": False}))
 
 
 @pytest.fixture(scope="session")
@@ -449,7 +478,8 @@ def translated_run(tmp_path_factory) -> tuple[Path, Path]:
     config = load_config(None, {"model.family": "fast", "model.params.n_features": 2**14,
                                 "model.params.n_estimators": 20, "model.params.n_jobs": 1,
                                 "folds.k": 2, "final.keep_fold_models": False})
-    return train(translated, root / "run", config, progress=False).run_dir, bare
+    with reports_deferred():  # run_report renders it where a test reads it
+        return train(translated, root / "run", config, progress=False).run_dir, bare
 
 
 def fake_run(source: Path, out: Path, probabilities=None, **manifest_changes) -> Path:

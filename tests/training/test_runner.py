@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 import yaml
 from sklearn.metrics import f1_score
-from tests.conftest import still_open
+from tests.conftest import run_report, still_open
 
 from shoprel import runs
 from shoprel.data.readers import read_pairs
@@ -160,7 +160,7 @@ def test_biencoder_runs_end_to_end_and_records_each_fit(tmp_path, qc_demo, tiny_
 def test_runs_of_models_without_a_training_record_have_none(trained_runs):
     metrics = json.loads((trained_runs["QC"] / runs.METRICS).read_text())
     assert "fine_tuning" not in metrics
-    assert 'id="fine-tuning"' not in (trained_runs["QC"] / runs.REPORT).read_text()
+    assert 'id="fine-tuning"' not in run_report(trained_runs["QC"])
 
 
 def _es_to_pt_table(frame, tmp_path):

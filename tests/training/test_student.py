@@ -7,7 +7,7 @@ import shutil
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from tests.conftest import FAST_STUDENT, FAST_TEST_PARAMS
+from tests.conftest import FAST_STUDENT, FAST_TEST_PARAMS, run_report
 
 from shoprel import runs
 from shoprel.cli import main
@@ -82,13 +82,13 @@ def test_the_run_carries_its_student_on_the_same_folds(student_run):
     assert block["hard_weight"] == 1.0 and block["seconds"] > 0
     # the labels alone leak nothing, and the caveat and the report say so
     assert "learnt the labels alone" in block["caveat"]
-    assert "learnt the labels alone" in (student_run / runs.REPORT).read_text(encoding="utf-8")
+    assert "learnt the labels alone" in run_report(student_run)
     assert ours["distillation"]["teacher"]["path"] == str(student_run.resolve())
     # the run's folds (folds.k 3 here) are the student's own: no note calls them unused
     assert "ignored" not in ours["distillation"]
     assert load_config(student.path / runs.CONFIG).folds.k == 3
     assert load_config(student.path / runs.CONFIG).student is None
-    assert "carried student" in (student_run / runs.REPORT).read_text(encoding="utf-8")
+    assert "carried student" in run_report(student_run)
     # --overwrite still knows the whole folder as shoprel's
     assert "student" in read_stamp(student_run)["entries"]
 
