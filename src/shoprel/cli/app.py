@@ -30,6 +30,12 @@ class ShoprelGroup(click.Group):
     (not a traceback, nor a usage block); finds each command in its module (COMMAND_MODULE)
     when it is asked for."""
 
+    def main(self, *args, **kwargs):
+        from shoprel.utils.threads import default_openmp_spin
+
+        default_openmp_spin()  # before any command imports LightGBM or torch
+        return super().main(*args, **kwargs)
+
     def list_commands(self, ctx) -> list[str]:
         return sorted({*self.commands, *COMMAND_MODULE})
 

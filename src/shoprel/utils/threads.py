@@ -19,6 +19,21 @@ from typing import TypeVar
 ONE_THREAD_ROWS = 256
 T = TypeVar("T")
 
+# Rounds an idle OpenMP thread of LightGBM's and torch's (GNU libgomp) spins before it sleeps;
+# libgomp's own default is 300,000. Where other processes hold the cores, as on a shared
+# 2-core machine, the spinning thread starves the one it waits for: a 400-tree fit of 288 rows
+# on 2 threads took 34-87 s at load ~10, 4.4-6.1 s with 3,000 rounds, and 0.78-1.02 s either
+# way on a quiet machine (sleeping at once, OMP_WAIT_POLICY=passive, cost +60% there).
+OPENMP_SPIN_ROUNDS = "3000"
+
+
+def default_openmp_spin() -> None:
+    """Set GOMP_SPINCOUNT for libgomp, unless the user set it (or OMP_WAIT_POLICY): it is read
+    once, when LightGBM or torch first loads the library, so call this before either is
+    imported. Scores do not depend on it."""
+    if "GOMP_SPINCOUNT" not in os.environ and "OMP_WAIT_POLICY" not in os.environ:
+        os.environ["GOMP_SPINCOUNT"] = OPENMP_SPIN_ROUNDS
+
 
 def threads_for_rows(rows: int, n_jobs: int | None) -> int | None:
     """One thread for a small batch, else the caller's setting."""
