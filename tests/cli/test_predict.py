@@ -55,6 +55,15 @@ def test_the_quiet_help_says_the_warning_still_prints():
             "not trained on, still prints") in text
 
 
+def quiet_qc_predict(trained_runs, rows, tmp_path):
+    """`predict --quiet` of the QC run over `rows` written as JSON lines."""
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                      encoding="utf-8")
+    return CliRunner().invoke(predict, [str(trained_runs["QC"]), str(source), "--out",
+                                        str(tmp_path / "p.jsonl"), "--quiet"])
+
+
 def test_untagged_rows_are_said_as_such_and_one_row_is_one_row(trained_runs, qc_demo, tmp_path):
     """A row of no language was counted as one in a new language 'unk'; one row said "1 rows";
     the line printed on stdout among the results, not as a warning on stderr."""
@@ -62,11 +71,7 @@ def test_untagged_rows_are_said_as_such_and_one_row_is_one_row(trained_runs, qc_
     rows[0]["language"] = "xx"
     rows[1]["language"] = None
     del rows[2]["language"]
-    source = tmp_path / "in.jsonl"
-    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                      encoding="utf-8")
-    result = CliRunner().invoke(predict, [str(trained_runs["QC"]), str(source), "--out",
-                                          str(tmp_path / "p.jsonl"), "--quiet"])
+    result = quiet_qc_predict(trained_runs, rows, tmp_path)
     assert result.exit_code == 0, result.output
     said = [line for line in result.stderr.splitlines() if "training file" in line]
     assert said == ["warning: 1 row in a language absent from the training file (xx 1) and 2 "
@@ -83,11 +88,7 @@ def test_new_languages_are_said_as_every_command_reads_them_with_a_hint(trained_
     rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()][:5]
     for row, tag in zip(rows, ["vn", "VN", "kr", "kr", "Kr"], strict=True):
         row["language"] = tag
-    source = tmp_path / "in.jsonl"
-    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                      encoding="utf-8")
-    result = CliRunner().invoke(predict, [str(trained_runs["QC"]), str(source), "--out",
-                                          str(tmp_path / "p.jsonl"), "--quiet"])
+    result = quiet_qc_predict(trained_runs, rows, tmp_path)
     assert result.exit_code == 0, result.output
     lines = result.stderr.splitlines()
     assert lines[0].startswith("warning: 5 rows in languages absent from the training file "
