@@ -252,3 +252,38 @@ def test_overwrite_replaces_only_what_noise_wrote(flipped_run, tmp_path):
     assert all(path.stat().st_size > 0 for path in written.values())
     shown = " ".join(CliRunner().invoke(main, ["noise", "--help"]).output.split())
     assert "--overwrite Replace existing output files that noise wrote" in shown
+
+
+
+@pytest.mark.parametrize("overwrite", [False, True])
+@pytest.mark.parametrize("name", ["flagged.csv", "clean.jsonl", "clean.csv"])
+def test_a_file_made_at_an_output_while_noise_writes_it_is_kept(flipped_run, tmp_path,
+                                                                monkeypatch, overwrite, name):
+    """noise checked an output just before writing it, not at the swap: a gold file saved there
+    while the rows were written was replaced, even without --overwrite. The swap now keeps it
+    unless --overwrite is given and the file there is noise's own."""
+    from click.testing import CliRunner
+
+    import shoprel.data.writers as writers
+    import shoprel.ensemble.noise as noise
+    from shoprel.cli import main
+
+    run, _, _ = flipped_run
+    target = tmp_path / name
+    saved = "id,label\n9001,1\n"
+
+    def saving_first(write):
+        def wrapped(*args, **kwargs):
+            if not target.exists():
+                target.write_text(saved)
+            return write(*args, **kwargs)
+        return wrapped
+
+    monkeypatch.setattr(writers, "append_table", saving_first(writers.append_table))
+    monkeypatch.setattr(noise, "iter_text_lines", saving_first(noise.iter_text_lines))
+    option = "--out" if name.startswith("flagged") else "--filtered-train"
+    done = CliRunner().invoke(main, ["noise", str(run), option, str(target),
+                                     *(["--overwrite"] if overwrite else [])])
+    assert done.exit_code == 2 and f"error: {target}" in done.output, done.output
+    assert target.read_text() == saved  # as the user saved it
+    assert not list(tmp_path.glob("*.partial"))

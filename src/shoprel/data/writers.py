@@ -44,10 +44,12 @@ def append_table(df: pd.DataFrame, fh, fmt: str, header: bool) -> None:
                   lineterminator="\n")
 
 
-def write_table(df: pd.DataFrame, path: str | Path) -> Path:
+def write_table(df: pd.DataFrame, path: str | Path, replace: bool = True,
+                guard: Guard | None = None) -> Path:
+    """`replace` and `guard`: what may stand at the path at the swap (utils/atomic.atomic_file)."""
     path = Path(path)
     fmt = output_format(path)
-    with atomic_file(path, durable=True) as tmp:
+    with atomic_file(path, durable=True, replace=replace, guard=guard) as tmp:
         if fmt == "parquet":
             df.to_parquet(tmp, index=False)
         else:

@@ -10,6 +10,7 @@ on the filtered rows alone, so their OOF figures do not compare with the origina
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,9 +164,11 @@ def write_flagged_ids(flagged: pd.DataFrame, out_file: str | Path,
                                  overwrite=overwrite)
     refuse_compressed_output(out_file)
     check_flagged_replaceable(out_file, train_file)
+    # a file made at out_file while cleanlab worked is kept (refused) as at the start
+    guard = functools.partial(check_flagged_replaceable, train_file=train_file)
     if out_file.suffix.lower() in ID_TABLE_SUFFIXES:
-        return write_table(flagged, out_file)
-    with atomic_file(out_file, durable=True) as tmp:
+        return write_table(flagged, out_file, replace=overwrite, guard=guard)
+    with atomic_file(out_file, durable=True, replace=overwrite, guard=guard) as tmp:
         tmp.write_text("".join(f"{i}\n" for i in flagged["id"]), encoding="utf-8")
     return out_file
 
@@ -210,10 +213,11 @@ def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Pa
     out_file = check_output_file(out_file, reads=[train_file], overwrite=overwrite)
     out_format = output_format(out_file)  # an extension no reader knows: refused here
     check_filtered_replaceable(out_file, train_file)
+    guard = functools.partial(check_filtered_replaceable, train_file=train_file)
     drop = {id_text(i) for i in flagged_ids}
     dropped = 0
     if file_format(train_file) == "jsonl" and out_format == "jsonl":  # train.jsonl.gz too
-        with atomic_file(out_file, durable=True) as tmp, \
+        with atomic_file(out_file, durable=True, replace=overwrite, guard=guard) as tmp, \
                 open(tmp, "w", encoding="utf-8", newline="") as dst:
             for number, line in iter_text_lines(train_file):
                 if line.strip() and id_text(_row_id(line, train_file, number)) in drop:
@@ -223,5 +227,5 @@ def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Pa
         return dropped
     records = [record for _, record in iter_records(train_file)]
     kept = [record for record in records if id_text(record.get("id")) not in drop]
-    write_table(pd.DataFrame.from_records(kept), out_file)
+    write_table(pd.DataFrame.from_records(kept), out_file, replace=overwrite, guard=guard)
     return len(records) - len(kept)
