@@ -21,11 +21,10 @@ from shoprel.augment.translator import (
     Translator,
     check_target_language,
     normalize_lang,
-    shown_tag,
     target_region,
     target_tag,
 )
-from shoprel.data.language_tags import tag_hint
+from shoprel.data.language_tags import canonical_tag, tag_hint
 from shoprel.data.records import column_line, position_label
 from shoprel.data.tasks import TRANSLATION_COLUMN
 from shoprel.data.validate import UNKNOWN_LANGUAGE
@@ -229,7 +228,7 @@ def region_fallback(translator: Translator, report: TranslationReport, target: s
     region = target_region(target)
     if not region or not report.totals["translated"]:
         return None
-    wanted, base = shown_tag(target), normalize_lang(target)
+    wanted, base = canonical_tag(target), normalize_lang(target)
     backend = getattr(translator, "inner", translator)  # under a cache or a progress bar
     unmet_region = getattr(backend, "unmet_region", None)
     if unmet_region is None:

@@ -64,11 +64,6 @@ def target_region(code: str | None) -> str:
     return target_tag(code).partition("-")[2]
 
 
-def shown_tag(code: str | None) -> str:
-    """A target tag as messages write it: 'pt-BR', 'ca-valencia', 'en'."""
-    return canonical_tag(code)
-
-
 def normalize_lang(code: str | None) -> str:
     """The base language of a tag as every command reads it (data/language_tags.py): 'es-MX',
     'ES' and the ISO 639-3 'spa' (as Apertium names its pairs) are 'es', the competition's
