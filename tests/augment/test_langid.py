@@ -64,7 +64,8 @@ def test_langid_file_and_cli_report(tmp_path, jsonl):
     assert result.exit_code == 0, result.output
     assert result.output.splitlines()[0].split()[:3] == ["language", "rows", "disagree"]
     out = pd.read_csv(tmp_path / "o.csv")
-    assert list(out.columns[-2:]) == ["detected_language", "detected_confidence"]
+    assert list(out.columns[-3:]) == ["detected_language", "detected_confidence", "detected_by"]
+    assert set(out["detected_by"]) == {"shoprel langid (fastText lid.176 lite)"}
     assert out.loc[0, ["language", "detected_language"]].tolist() == ["es", "en"]
     assert re.search(r"^es\s+2\s+1\s+50\.0\s+en 1$", result.output, flags=re.M)
 
@@ -252,7 +253,8 @@ def test_a_file_read_in_chunks_is_written_as_it_was_read_whole(tmp_path, chunk_s
                                                            "category_path")]
                          + [("label", pa.int64()), ("score", pa.float64()),
                             ("detected_language", pa.string()),
-                            ("detected_confidence", pa.float64()), ("extra", pa.string())])
+                            ("detected_confidence", pa.float64()),
+                            ("detected_by", pa.string()), ("extra", pa.string())])
     whole = pq.read_table(tmp_path / "whole.parquet")
     chunked = pq.read_table(tmp_path / "chunked.parquet")
     assert whole.schema.remove_metadata() == expected
@@ -312,7 +314,7 @@ def test_a_parquet_output_holds_every_chunk_in_the_type_the_whole_file_makes(tmp
         + [("tags", pa.list_(pa.string())),
            ("attrs", pa.struct([("size", pa.float64()), ("color", pa.string())])),
            ("flag", pa.bool_()), ("detected_language", pa.string()),
-           ("detected_confidence", pa.float64())])
+           ("detected_confidence", pa.float64()), ("detected_by", pa.string())])
 
     lines[10]["flag"] = 5
     data.write_text("".join(json.dumps(r) + "\n" for r in lines), encoding="utf-8")
@@ -355,8 +357,9 @@ def test_a_parquet_input_written_back_as_parquet_keeps_its_column_types(tmp_path
     pq.write_table(source, tmp_path / "q.parquet")
     langid_file(tmp_path / "q.parquet", tmp_path / "lid.parquet", chunk_rows=3)
     written = pq.read_table(tmp_path / "lid.parquet")
-    assert written.schema.names[-2:] == ["detected_language", "detected_confidence"]
-    assert written.drop_columns(["detected_language", "detected_confidence"]).equals(source)
+    added = ["detected_language", "detected_confidence", "detected_by"]
+    assert written.schema.names[-3:] == added
+    assert written.drop_columns(added).equals(source)
 
 
 def test_rows_with_no_letters_are_not_counted_as_disagreeing(tmp_path, jsonl):
@@ -417,3 +420,30 @@ def test_overwrite_replaces_only_what_langid_wrote(tmp_path, jsonl):
     jsonl(data, [{**rows[0], "origin_query": QUERIES["fr"]}])
     langid_file(data, out, overwrite=True)  # its own output: replaced
     assert pd.read_csv(out)["detected_language"].tolist() == ["fr"]
+
+
+def test_overwrite_keeps_languages_tagged_by_hand(tmp_path, jsonl):
+    """A file holding detected_language and detected_confidence was taken for langid's own
+    output, so --overwrite replaced languages a person had checked. langid now writes
+    detected_by on every row; a file without it is refused in one line and kept, and langid's
+    own output is still replaced."""
+    from shoprel.cli import main
+
+    rows = [{"id": 1, "language": "es", "origin_query": QUERIES["es"], "category_path": "x"}]
+    data = jsonl(tmp_path / "test.jsonl", rows)
+    human = jsonl(tmp_path / "checked.jsonl", [{**rows[0], "detected_language": "es",
+                                                "detected_confidence": 1.0}])
+    before = human.read_bytes()
+    refused = CliRunner().invoke(main, ["langid", str(data), "--out", str(human), "--overwrite",
+                                        "--quiet"])
+    assert (refused.exit_code, refused.output) == (2, (
+        f"error: {human}: exists and is not a file langid wrote (it has no detected_by column, "
+        "which langid writes on every row: a file made by hand, or by a release before that "
+        "column); --overwrite replaces only langid's own output: choose another name or move "
+        "the file away first\n"))
+    assert human.read_bytes() == before
+    out = tmp_path / "lid.parquet"
+    langid_file(data, out)
+    langid_file(data, out, overwrite=True)  # its own output: replaced
+    assert pd.read_parquet(out)["detected_by"].tolist() == [
+        "shoprel langid (fastText lid.176 lite)"]

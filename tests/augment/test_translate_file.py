@@ -260,7 +260,8 @@ def test_values_are_written_back_as_read(tmp_path, jsonl):
     lines = (tmp_path / "out.jsonl").read_text(encoding="utf-8").splitlines()
     assert "NaN" not in "".join(lines)
     assert lines[1] == ('{"id": 2, "language": null, "origin_query": "bolsa", '
-                        '"category_path": "a,b", "note": "x", "translated_query": ""}')
+                        '"category_path": "a,b", "note": "x", "translated_query": "", '
+                        '"translated_by": "shoprel translate (table)"}')
     assert lines[2].startswith('{"id": 3, "language": "en", "origin_query": 1.50, ')
     assert json.loads(lines[2])["translated_query"] == "1.50"
     translate_file_with(tmp_path / "out.jsonl", tmp_path / "again.jsonl", _table(tmp_path, jsonl))
@@ -453,7 +454,8 @@ def test_a_file_with_both_target_columns_is_translated_without_a_task(tmp_path, 
                                             str(table), "--out", str(tmp_path / "out.jsonl")])
     assert result.exit_code == 0, result.output
     out = json.loads((tmp_path / "out.jsonl").read_text())
-    assert out == {**rows[0], "translated_query": "shoes"}
+    assert out == {**rows[0], "translated_query": "shoes",
+                   "translated_by": "shoprel translate (table)"}
     long = jsonl(tmp_path / "long.jsonl", [{**rows[0], "item_title": "y" * 30_000}])
     with pytest.raises(InputError, match="field 'item_title': holds 30,000 characters"):
         translate_file_with(long, tmp_path / "out2.jsonl", _table(tmp_path, jsonl))
@@ -728,4 +730,42 @@ def test_overwrite_replaces_only_what_translate_wrote(tmp_path, jsonl, qc_rows):
     jsonl(table, [{"text": "funda iphone", "source": "es", "target": "en",
                    "translation": "phone case"}])
     translate_file(data, out, backend="table", table=table, overwrite=True)  # its own: replaced
+    assert read_pairs(out).df["query_en"].tolist()[0] == "phone case"
+
+
+def test_overwrite_keeps_translations_made_by_hand(tmp_path, jsonl, qc_rows):
+    """A file holding translated_query was taken for translate's own output, so --overwrite
+    replaced human translations (the input with a translated_query column added by hand).
+    translate now writes translated_by, naming itself and its backend, on every row; a file
+    without it, or whose translated_by names a person, is refused in one line and kept, and
+    translate's own output is still replaced (and read again as an input)."""
+    from shoprel.errors import OutputError
+
+    data = jsonl(tmp_path / "test.jsonl", qc_rows)
+    table = jsonl(tmp_path / "t.jsonl", [
+        {"text": "funda iphone", "source": "es", "target": "en", "translation": "iphone case"}])
+    human = jsonl(tmp_path / "human.jsonl", [{**row, "translated_query": "by hand"}
+                                             for row in qc_rows])
+    named = jsonl(tmp_path / "named.jsonl", [{**row, "translated_query": "by hand",
+                                              "translated_by": "Maria"} for row in qc_rows])
+    said = {human: "it has no translated_by column, which translate writes on every row: a "
+                   "file made by hand, or by a release before that column",
+            named: "its translated_by is 'Maria', not shoprel translate (...)"}
+    for target, why in said.items():
+        before = target.read_bytes()
+        with pytest.raises(OutputError) as refused:
+            translate_file_with(data, target, TableTranslator(table), overwrite=True)
+        assert str(refused.value) == (
+            f"{target}: exists and is not a file translate wrote ({why}); --overwrite replaces "
+            "only translate's own output: choose another name or move the file away first")
+        assert target.read_bytes() == before
+    out = tmp_path / "out.jsonl"
+    translate_file_with(data, out, TableTranslator(table))
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [row["translated_by"] for row in rows] == ["shoprel translate (table)"] * 3
+    assert list(rows[0])[-2:] == ["translated_query", "translated_by"]
+    translate_file_with(out, out.with_name("again.jsonl"), TableTranslator(table))  # as input
+    jsonl(table, [{"text": "funda iphone", "source": "es", "target": "en",
+                   "translation": "phone case"}])
+    translate_file_with(data, out, TableTranslator(table), overwrite=True)  # its own: replaced
     assert read_pairs(out).df["query_en"].tolist()[0] == "phone case"

@@ -64,8 +64,9 @@ def langid_file(input_file: str | Path, out_file: str | Path,
                 candidates: list[str] | None = None, overwrite: bool = False,
                 progress: bool = True) -> LangidReport:
     """`shoprel langid`: the file with each query's detected_language and detected_confidence
-    added (the given language stays), written to `out_file`; the report counts, per given tag,
-    the rows detected as another language (`report.lines()` is the table the command prints).
+    (and detected_by, naming langid) added (the given language stays), written to `out_file`;
+    the report counts, per given tag, the rows detected as another language (`report.lines()`
+    is the table the command prints).
     `candidates`: the languages to choose among, e.g. `["en", "es", "fr"]`."""
     return _langid_file(path_argument(input_file, "input_file", WRITE_IT_FIRST),
                         path_argument(out_file, "out_file"),
@@ -97,9 +98,10 @@ def translate_file(input_file: str | Path, out_file: str | Path, to: str = "en",
                    beams: int | None = None, device: str | None = None,
                    overwrite: bool = False, progress: bool = True) -> TranslationReport:
     """`shoprel translate`: the file with each query's translation into `to` added as
-    translated_query, written to `out_file`; the report counts per source language what was
-    translated, passed through (already `to`), had no route, or was empty (`report.lines()`
-    and `report.summary(out_file)` are what the command prints). `backend`: "apertium",
+    translated_query (and translated_by, naming translate and its backend), written to
+    `out_file`; the report counts per source language what was translated, passed through
+    (already `to`), had no route, or was empty (`report.lines()` and `report.summary(out_file)`
+    are what the command prints). `backend`: "apertium",
     "table" (`table`: a translations file) or "hf" (`model`, `beams`, `device`); `cache`: an
     SQLite file, so that a rerun translates nothing twice. A `to` with a region ("pt-BR")
     takes the backend's regional pair; `report.region_fallback` says (as the command's

@@ -15,7 +15,7 @@ from tqdm.auto import tqdm
 
 from shoprel.augment.languages import by_rows
 from shoprel.augment.progress import PROGRESS_MIN
-from shoprel.augment.rewrite import CHUNK_ROWS, rewrite_in_chunks
+from shoprel.augment.rewrite import CHUNK_ROWS, Marker, rewrite_in_chunks
 from shoprel.augment.translator import normalize_lang
 from shoprel.data.language_tags import tag_hint
 from shoprel.data.validate import UNKNOWN_LANGUAGE
@@ -23,6 +23,10 @@ from shoprel.errors import InputError
 from shoprel.utils.progress import bar_wanted
 
 UNDETERMINED = "und"
+# every row of langid's output names its writer and detector ("shoprel langid (fastText
+# lid.176 lite)"): what tells it from a file of languages tagged by hand, which --overwrite keeps
+DETECTED_BY = Marker("detected_by", "langid")
+DETECTOR = "fastText lid.176 lite"
 
 # Scripts that belong to one language among ours: decided by the letters, not the model,
 # which called short Hangul compounds ('찰리브라운') English. Han alone stays with the model
@@ -196,8 +200,9 @@ def agreement_table(given: list[str], detected: list[str], top: int = 3) -> dict
 def langid_file(input_path: str | Path, output_path: str | Path,
                 candidates: set[str] | None = None, overwrite: bool = False,
                 progress: bool | None = None, chunk_rows: int = CHUNK_ROWS) -> LangidReport:
-    """Write the file with detected_language and detected_confidence added, under the output's
-    lock; the given language, and every other value, stays as read.
+    """Write the file with detected_language, detected_confidence and detected_by (`shoprel
+    langid (...)` on every row) added, under the output's lock; the given language, and every
+    other value, stays as read.
 
     Streamed as predict streams: every row is checked first (one pass that keeps only the ids
     and the columns), then `chunk_rows` rows at a time are read again, detected and written,
@@ -205,7 +210,7 @@ def langid_file(input_path: str | Path, output_path: str | Path,
     detect = language_detector(candidates)
     report = LangidReport()
     added = {"detected_language": UNDETERMINED, "detected_confidence": 0.0}
-    with rewrite_in_chunks(input_path, output_path, added, "langid", overwrite,
+    with rewrite_in_chunks(input_path, output_path, added, DETECTED_BY, DETECTOR, overwrite,
                            chunk_rows) as rewrite:
         rows_in_file = rewrite.checked.rows
         with tqdm(total=rows_in_file, desc=BAR, unit="text",

@@ -1,7 +1,9 @@
 """A pair file written back with columns added (`translate`, `langid`), streamed: rows
 validated as scoring reads them, then read again chunk by chunk with the raw records kept so
 that every other value goes out as it came in (nulls null, absent keys absent, 1.50 as 1.50),
-under the output's lock."""
+under the output's lock. Every row also gets a marker column naming the command that wrote it
+(translate's translated_by, langid's detected_by), by which `--overwrite` tells the command's
+own output from a file made by hand with the same columns (human translations)."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from pathlib import Path
 from shoprel.data.column_plan import ColumnPlan
 from shoprel.data.formats import output_format
 from shoprel.data.frame import PairFrame
-from shoprel.data.records import file_columns, iter_records, parquet_types
+from shoprel.data.records import iter_records, parquet_types, shown_value
 from shoprel.data.tasks import Task
 from shoprel.data.validate import RecordValidator
 from shoprel.data.writers import write_record_chunks
@@ -120,6 +122,7 @@ class Rewrite:
     chunk_rows: int
     overwrite: bool
     guard: Guard
+    marker: tuple[str, str]  # (column, value) written on every row (Marker.column, .value)
 
     def chunks(self) -> Iterator[FileRows]:
         """The file's rows, `chunk_rows` at a time, for the command to fill in."""
@@ -130,29 +133,57 @@ class Rewrite:
         (an error or a stop while a chunk is made leaves none), and without overwrite a file
         that appeared at the output meanwhile is kept and the write refused (with it, one the
         command did not write: its guard)."""
-        write_record_chunks(((rows.records, rows.lines) for rows in chunks), self.out,
-                            self.checked.columns, replace=self.overwrite, guard=self.guard)
+        column, value = self.marker
+
+        def marked(rows: FileRows) -> tuple[list[dict], list[int]]:
+            for record in rows.records:
+                record[column] = value
+            return rows.records, rows.lines
+
+        write_record_chunks((marked(rows) for rows in chunks), self.out, self.checked.columns,
+                            replace=self.overwrite, guard=self.guard)
+
+
+@dataclass(frozen=True)
+class Marker:
+    """The column a command's rewritten file carries on every row, naming its writer: its
+    value starts `shoprel COMMAND (`, then says how (translate's backend, langid's model)."""
+
+    column: str
+    command: str
+
+    @property
+    def prefix(self) -> str:
+        return f"shoprel {self.command} ("
+
+    def value(self, how: str) -> str:
+        return f"{self.prefix}{how})"
+
+    def written_by(self, value) -> bool:
+        return isinstance(value, str) and value.startswith(self.prefix)
 
 
 @contextlib.contextmanager
 def rewrite_in_chunks(input_path: str | Path, output_path: str | Path, added: dict,
-                      command: str, overwrite: bool = False, chunk_rows: int = CHUNK_ROWS
-                      ) -> Iterator[Rewrite]:
+                      marker: Marker, how: str, overwrite: bool = False,
+                      chunk_rows: int = CHUNK_ROWS) -> Iterator[Rewrite]:
     """A file streamed as predict streams it, under the output's lock: every row checked first
-    (check_rows, with the columns `added`), then read again and written `chunk_rows` rows at a
-    time (Rewrite), so memory stays flat however large the file; every value is written back
-    as read (nulls null, absent keys absent, 1.50 as 1.50). A Parquet output's column types
-    are settled over the whole file before any work: a column no one type holds is refused
-    at its line then, not after the chunks above it were made. `command` (translate, langid)
-    names the output's writer: with `overwrite`, an existing output is replaced only if it
-    holds every column `added` (added_columns_guard)."""
+    (check_rows, with the columns `added` and the marker's), then read again and written
+    `chunk_rows` rows at a time (Rewrite), so memory stays flat however large the file; every
+    value is written back as read (nulls null, absent keys absent, 1.50 as 1.50). A Parquet
+    output's column types are settled over the whole file before any work: a column no one
+    type holds is refused at its line then, not after the chunks above it were made. Every row
+    gets `marker.value(how)` in the marker's column; with `overwrite`, an existing output is
+    replaced only if it is the marker's command's own (own_output_guard)."""
     check_chunk_rows(chunk_rows)
-    guard = added_columns_guard(added, command)
+    guard = own_output_guard(added, marker)
+    value = marker.value(how)
     with locked_output(input_path, output_path, overwrite, guard) as out:
-        checked = check_rows(input_path, added)
+        checked = check_rows(input_path, {**added, marker.column: value})
         if output_format(out) == "parquet":
             checked.columns.arrow_schema()
-        yield Rewrite(Path(input_path).expanduser(), out, checked, chunk_rows, overwrite, guard)
+        yield Rewrite(Path(input_path).expanduser(), out, checked, chunk_rows, overwrite, guard,
+                      (marker.column, value))
 
 
 @contextlib.contextmanager
@@ -166,17 +197,29 @@ def locked_output(input_path: str | Path, output_path: str | Path,
         yield out
 
 
-def added_columns_guard(added: Iterable[str], command: str) -> Guard:
+def own_output_guard(added: Iterable[str], marker: Marker) -> Guard:
     """What `--overwrite` replaces of a command whose output is its input with `added`
-    columns: a file holding every one of them, which only that command writes (translate's
-    translated_query, langid's detected_language and detected_confidence); a gold labels
-    file, a translation table, or another command's output lacks them and is kept."""
-    return partial(check_own_output, not_own=partial(_missing_columns, list(added)),
-                   what=f"a file {command} wrote", command=command)
+    columns: a file holding every one of them and, on its first row, the command's marker (a
+    file with translate's translated_query made by hand, human translations, has none). A
+    gold labels file, a translation table, another command's output is kept; so is an output
+    of a release before the marker, which cannot be told from a hand-made file."""
+    return partial(check_own_output, not_own=partial(_not_written_by, list(added), marker),
+                   what=f"a file {marker.command} wrote", command=marker.command)
 
 
-def _missing_columns(added: list[str], path: Path) -> str | None:
-    """Why `path` is no output with the columns `added`, or None."""
-    columns = set(file_columns(path))
-    missing = [name for name in added if name not in columns]
-    return f"it has no {' or '.join(missing)} column" if missing else None
+def _not_written_by(added: list[str], marker: Marker, path: Path) -> str | None:
+    """Why `path` is no output with the columns `added` that `marker`'s command wrote, or
+    None. Its first row is enough: the command writes the marker on every row."""
+    first = next((record for _, record in iter_records(path)), None)
+    if first is None:
+        return "it has no rows"
+    missing = [name for name in added if name not in first]
+    if missing:
+        return f"it has no {' or '.join(missing)} column"
+    if marker.column not in first:
+        return (f"it has no {marker.column} column, which {marker.command} writes on every "
+                "row: a file made by hand, or by a release before that column")
+    if not marker.written_by(first[marker.column]):
+        return (f"its {marker.column} is {shown_value(first[marker.column])}, not "
+                f"{marker.prefix}...)")
+    return None

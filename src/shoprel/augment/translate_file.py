@@ -14,7 +14,8 @@ from shoprel.augment.progress import PROGRESS_MIN, FileBar
 from shoprel.augment.rewrite import (
     CHUNK_ROWS,
     CheckedFile,
-    added_columns_guard,
+    Marker,
+    own_output_guard,
     rewrite_in_chunks,
 )
 from shoprel.augment.translator import (
@@ -32,6 +33,9 @@ from shoprel.errors import ConfigError, InputError, Interrupted, OutputError
 from shoprel.utils.outputs import check_output_file, check_outside_outputs, check_parent
 
 TRANSLATE = "translate"  # the command writing the output, as its refusals name it
+# every row of translate's output names its writer and backend ("shoprel translate (apertium)"):
+# what tells it from a file of translations made by hand, which --overwrite keeps
+TRANSLATED_BY = Marker("translated_by", TRANSLATE)
 
 
 @dataclass
@@ -144,13 +148,13 @@ def check_translate_paths(input_path: str | Path, output_path: str | Path,
     none of the files read (input, table, cache), and the cache none of the others nor lie in
     a folder shoprel wrote. The cache first: an existing file given as both output and cache
     was called 'the input file'. With `overwrite`, an existing output is replaced only if
-    translate wrote it (it holds translated_query: rewrite.added_columns_guard)."""
+    translate wrote it (translated_query, marked translated_by: rewrite.own_output_guard)."""
     if cache is not None:
         check_cache_path(cache, {"the input file": input_path, "the output file": output_path,
                                  "the translation table": table}, "--cache")
     check_output_file(output_path, reads=[p for p in (input_path, table, cache) if p],
                       overwrite=overwrite,
-                      guard=added_columns_guard([TRANSLATION_COLUMN], TRANSLATE))
+                      guard=own_output_guard([TRANSLATION_COLUMN], TRANSLATED_BY))
 
 
 def check_cache_path(cache: str | Path, others: dict[str, str | Path | None],
@@ -172,11 +176,13 @@ def check_cache_path(cache: str | Path, others: dict[str, str | Path | None],
 def translate_file_with(input_file: str | Path, out_file: str | Path, translator: Translator,
                         to: str = "en", overwrite: bool = False,
                         chunk_rows: int = CHUNK_ROWS) -> TranslationReport:
-    """Write the input with translated_query added (empty where there is no route), atomically
-    and under the output's lock, by a translator already made (translate_file makes one by
-    its backend's name).
+    """Write the input with translated_query added (empty where there is no route) and
+    translated_by (`shoprel translate (BACKEND)` on every row), atomically and under the
+    output's lock, by a translator already made (translate_file makes one by its backend's
+    name).
 
-    Every other value is kept as read; an existing translated_query column is replaced.
+    Every other value is kept as read; existing translated_query and translated_by columns are
+    replaced.
     Streamed as langid streams (augment.rewrite.rewrite_in_chunks): every row checked first,
     then `chunk_rows` rows at a time read again, translated and written, under one bar over
     all the rows (FileBar, drawn as the translator's `progress` says). Each distinct query is
@@ -184,7 +190,8 @@ def translate_file_with(input_file: str | Path, out_file: str | Path, translator
     """
     report = TranslationReport(normalize_lang(to))
     asked_once = AskedOnce(translator)
-    with rewrite_in_chunks(input_file, out_file, {TRANSLATION_COLUMN: ""}, TRANSLATE, overwrite,
+    with rewrite_in_chunks(input_file, out_file, {TRANSLATION_COLUMN: ""}, TRANSLATED_BY,
+                           getattr(translator, "name", "a translator"), overwrite,
                            chunk_rows) as rewrite:
         _check_languages_given(rewrite.checked, input_file)
         bar = FileBar(rewrite.checked.rows, report.target, getattr(translator, "progress", False),

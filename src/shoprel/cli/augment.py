@@ -25,12 +25,13 @@ from shoprel.cli.options import IntegerRange, input_path, note, output_path, qui
               help="hf: beam size (1=greedy).")
 @click.option("--device", default="cpu", show_default=True, help="hf: torch device.")
 @click.option("--overwrite", is_flag=True,
-              help="Replace an existing output file that translate wrote (it holds a "
-                   "translated_query column; any other file is refused).")
+              help="Replace an existing output file that translate wrote (its translated_by "
+                   "column names shoprel translate; any other file is refused).")
 @quiet_option("No progress bar.")
 def translate(input_file, target, backend, out_file, cache_file, table_file, model, beams,
               device, overwrite, quiet):
-    """Add a translated_query column; print translated / passed through / no route counts."""
+    """Add translated_query (and translated_by) columns; print translated / passed through /
+    no route counts."""
     from shoprel.augment.translate_file import translate_file
     from shoprel.cli.options import given
 
@@ -55,9 +56,8 @@ def translate(input_file, target, backend, out_file, cache_file, table_file, mod
               help="Output file with detected_language added.")
 @click.option("--candidates", help="Comma-separated languages to choose among (e.g. en,es,fr).")
 @click.option("--overwrite", is_flag=True,
-              help="Replace an existing output file that langid wrote (it holds the "
-                   "detected_language and detected_confidence columns; any other file "
-                   "is refused).")
+              help="Replace an existing output file that langid wrote (its detected_by "
+                   "column names shoprel langid; any other file is refused).")
 @quiet_option("No progress bar.")
 def langid(input_file, out_file, candidates, overwrite, quiet):
     """Detect each query's language; print, per given tag, how many rows disagree."""
