@@ -34,7 +34,7 @@ def test_file_columns_reads_a_header_a_schema_or_a_first_record(tmp_path):
     from shoprel.data.records import file_columns
 
     (tmp_path / "a.csv").write_text("\ufeffid, prediction\n")
-    (tmp_path / "a.tsv").write_text("\n\nid\tlabel\n1\t0\n")
+    (tmp_path / "a.tsv").write_text("id\tlabel\n1\t0\n")
     (tmp_path / "a.jsonl").write_text('\n{"id": 1, "label": 0}\n{"id": 2, "other": 1}\n')
     (tmp_path / "b.jsonl").write_text("\n \n")
     pd.DataFrame({"id": [], "probability": []}).to_parquet(tmp_path / "a.parquet")
@@ -44,3 +44,36 @@ def test_file_columns_reads_a_header_a_schema_or_a_first_record(tmp_path):
     (tmp_path / "c.parquet").write_text("not parquet")
     with pytest.raises(InputError, match="not a readable Parquet file"):
         file_columns(tmp_path / "c.parquet")
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("blank_above.tsv", "\n\nid\tlabel\n1\t0\n"),
+    ("quote.csv", '"id"x,label\n1,0\n'),
+    ("twice.csv", "id,label,id\n1,0,2\n"),
+    ("sep.csv", "sep=,\nid,label\n"),
+    ("json.csv", '{"id": 1}\n'),
+    ("numbers.csv", "1,0\n2,1\n"),
+    ("bad.parquet", "not parquet"),
+    ("twice.parquet", None),
+])
+def test_file_columns_refuses_what_the_readers_refuse_in_their_words(tmp_path, name, content):
+    """file_columns read a CSV header with a reader of its own, not strict (a field going on
+    after its closing quote passed), and passed headers the readers refuse (blank lines above
+    it, a column named twice, a spreadsheet's sep= line); its Parquet message was a copy of
+    theirs. It now reads by the readers' code: what iter_records refuses at the header it
+    refuses with the same message."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from shoprel.data.records import file_columns, iter_records
+
+    path = tmp_path / name
+    if content is None:
+        pq.write_table(pa.Table.from_arrays([pa.array([1]), pa.array([2])], ["id", "id"]), path)
+    else:
+        path.write_text(content)
+    with pytest.raises(InputError) as read:
+        list(iter_records(path))
+    with pytest.raises(InputError) as columns:
+        file_columns(path)
+    assert str(columns.value) == str(read.value)

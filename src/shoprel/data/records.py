@@ -210,26 +210,15 @@ def iter_records(path: str | Path) -> Iterator[Record]:
 def file_columns(path: str | Path) -> list[str]:
     """The columns a data file holds: a CSV or TSV file's header (a header alone, rows or
     none), a Parquet file's schema, a JSON-lines file's first record's keys; [] for a file of
-    blank lines. Raises InputError as iter_records does for a file that is no data file."""
+    blank lines. Read by the readers' own code (iter_records'), so a file they refuse is
+    refused here in the same words, and its rows are not read."""
     path = Path(path).expanduser()
+    require_file(path)
     fmt = file_format(path)
     if fmt == "parquet":
-        require_file(path)
-        import pyarrow.parquet as pq
-
-        try:
-            return list(pq.read_schema(path).names)
-        except Exception as exc:  # pyarrow raises several types for a bad file
-            raise InputError(f"not a readable Parquet file: {exc}", path=path) from None
+        return list(_parquet_file(path).schema_arrow.names)
     if fmt in ("csv", "tsv"):
-        require_file(path)
-        texts = (text for _, text in iter_text_lines(path) if text.strip())
-        try:
-            header = next(csv.reader(texts, delimiter="," if fmt == "csv" else "\t"), [])
-        except csv.Error as exc:
-            raise InputError(f"malformed header: {_csv_problem(exc)}", path=path,
-                             line=1) from None
-        return [name.strip() for name in header]
+        return _delimited_header(path, "," if fmt == "csv" else "\t")[0] or []
     return next((list(record) for _, record in iter_records(path)), [])
 
 
@@ -360,8 +349,9 @@ def _jsonl_records(path: Path) -> Iterator[Record]:
         yield line_no, record
 
 
-def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:
-    """CSV/TSV rows as dicts of strings; quoted fields may span lines, numbers stay exact."""
+def _delimited_header(path: Path, delimiter: str) -> tuple[list[str] | None, Iterator]:
+    """A CSV/TSV file's header, checked, and the reader positioned on the row after it; None
+    for a file of blank lines (or a byte-order mark alone). What file_columns reads too."""
 
     def lines() -> Iterator[str]:
         for _, text in iter_text_lines(path):
@@ -373,16 +363,24 @@ def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:
     try:
         header = next(reader)
     except StopIteration:
-        return
+        return None, reader
     except csv.Error as exc:
         raise InputError(f"malformed header: {_csv_problem(exc)}", path=path, line=1) from None
     header = [h.strip() for h in header]
     if not any(header) and _only_blank(reader):  # blank lines (or a byte-order mark): no rows
-        return
+        return None, reader
     problem = header_problem(header, delimiter)
     if problem:
         raise InputError(problem, path=path, line=1)
     _check_header(header, path)
+    return header, reader
+
+
+def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:
+    """CSV/TSV rows as dicts of strings; quoted fields may span lines, numbers stay exact."""
+    header, reader = _delimited_header(path, delimiter)
+    if header is None:
+        return
     while True:
         try:
             row = next(reader)
@@ -447,7 +445,9 @@ def parquet_types(path: str | Path) -> dict:
     return {field.name: field.type for field in pq.read_schema(path)}
 
 
-def _parquet_records(path: Path) -> Iterator[Record]:
+def _parquet_file(path: Path):
+    """A Parquet file opened (its rows not yet read), its column names checked as a CSV
+    header's are; one InputError naming the file for anything pyarrow cannot open."""
     import pyarrow.parquet as pq
 
     try:
@@ -455,6 +455,11 @@ def _parquet_records(path: Path) -> Iterator[Record]:
     except Exception as exc:  # pyarrow raises several types for a bad file
         raise InputError(f"not a readable Parquet file: {exc}", path=path) from None
     _check_header(parquet.schema_arrow.names, path, line=None)
+    return parquet
+
+
+def _parquet_records(path: Path) -> Iterator[Record]:
+    parquet = _parquet_file(path)
     row_no = 0
     for batch in parquet.iter_batches(batch_size=65536):
         for record in batch.to_pylist():
