@@ -159,6 +159,30 @@ def test_a_compressed_file_no_reader_streams_is_refused_with_what_to_do(tmp_path
     assert str(info.value) == f"{path}: {said}"
 
 
+@pytest.mark.parametrize(("compression", "tool"), [(".gz", "gzip"), (".bz2", "bzip2"),
+                                                 (".xz", "xz")])
+def test_compressed_bytes_under_a_parquet_name_are_told_so(tmp_path, compression, tool):
+    """A gzip file named rows.parquet (a download saved still encoded) got pyarrow's 'Parquet
+    magic bytes not found in footer. Either the file is corrupted or this is not a parquet
+    file.'; every reader (and the columns --overwrite judges an output by) now says what it
+    is and what to do."""
+    from shoprel.data.records import file_columns
+
+    plain = tmp_path / "plain.parquet"
+    pd.DataFrame(ROWS).to_parquet(plain)
+    path = tmp_path / "rows.parquet"
+    path.write_bytes(COMPRESS[compression](plain.read_bytes()))
+    said = (f"{path}: is {tool}-compressed, not Parquet; Parquet compresses its own columns: "
+            f"decompress it ({tool} -dc < rows.parquet > plain.parquet) and give the file inside")
+    for read in (read_pairs, file_columns):
+        with pytest.raises(InputError) as info:
+            read(path)
+        assert str(info.value) == said
+    path.write_bytes(b"PAR1 not really")
+    with pytest.raises(InputError, match=r"rows\.parquet: not a readable Parquet file: "):
+        read_pairs(path)
+
+
 @pytest.mark.parametrize("name", ["out.jsonl.gz", "out.csv.xz", "out.parquet.zst"])
 def test_an_output_named_compressed_is_refused_not_written_plain(tmp_path, name):
     """Every reader now decompresses out.jsonl.gz, so the plain text a writer put there would

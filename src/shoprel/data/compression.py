@@ -48,6 +48,15 @@ def misnamed(path: str | Path, compression: str) -> str:
             f"({DECOMPRESS[compression]}) and give the file inside")
 
 
+def compressed_parquet(path: str | Path, compression: str) -> str:
+    """Why a file of compressed bytes under a Parquet name (rows.parquet holding gzip: a
+    download saved still encoded, say) is refused: pyarrow only says its footer has no magic
+    bytes. No name makes the readers decompress Parquet, which compresses its own columns."""
+    tool, name = COMPRESSIONS[compression], Path(path).name
+    return (f"is {tool}-compressed, not Parquet; Parquet compresses its own columns: decompress "
+            f"it ({tool} -dc < {name} > plain.parquet) and give the file inside")
+
+
 def not_decompressed(compression: str, by_name: bool, shown, exc: BaseException) -> InputError:
     """A compressed file cut short, damaged or not compressed as its name (or, for a stream,
     its first bytes) says, in one line."""

@@ -15,6 +15,7 @@ import numpy as np
 
 from shoprel.data.compression import (
     MAGIC_BYTES,
+    compressed_parquet,
     input_lines,
     magic_compression,
     misnamed,
@@ -447,12 +448,17 @@ def parquet_types(path: str | Path) -> dict:
 
 def _parquet_file(path: Path):
     """A Parquet file opened (its rows not yet read), its column names checked as a CSV
-    header's are; one InputError naming the file for anything pyarrow cannot open."""
+    header's are; one InputError naming the file for anything pyarrow cannot open, saying
+    what its first bytes show where they are a compression's (pyarrow's words do not)."""
     import pyarrow.parquet as pq
 
     try:
         parquet = pq.ParquetFile(path)
     except Exception as exc:  # pyarrow raises several types for a bad file
+        with open(path, "rb") as handle:
+            compression = magic_compression(handle.read(MAGIC_BYTES))
+        if compression:
+            raise InputError(compressed_parquet(path, compression), path=path) from None
         raise InputError(f"not a readable Parquet file: {exc}", path=path) from None
     _check_header(parquet.schema_arrow.names, path, line=None)
     return parquet
