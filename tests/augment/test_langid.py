@@ -447,3 +447,20 @@ def test_overwrite_keeps_languages_tagged_by_hand(tmp_path, jsonl):
     langid_file(data, out, overwrite=True)  # its own output: replaced
     assert pd.read_parquet(out)["detected_by"].tolist() == [
         "shoprel langid (fastText lid.176 lite)"]
+
+
+def test_binary_junk_at_the_output_is_refused_as_what_it_is(tmp_path, jsonl):
+    """`langid --overwrite` at a file of binary junk said only "it does not read as one"."""
+    from shoprel.cli import main
+
+    data = jsonl(tmp_path / "test.jsonl", [{"id": 1, "language": "es",
+                                            "origin_query": QUERIES["es"], "category_path": "x"}])
+    junk = tmp_path / "out.jsonl"
+    junk.write_bytes(bytes(range(256)))
+    refused = CliRunner().invoke(main, ["langid", str(data), "--out", str(junk), "--overwrite",
+                                        "--quiet"])
+    assert (refused.exit_code, refused.output) == (2, (
+        f"error: {junk}: exists and is not a file langid wrote (it does not read as one: it is "
+        "binary data, not text); --overwrite replaces only langid's own output: choose another "
+        "name or move the file away first\n"))
+    assert junk.read_bytes() == bytes(range(256))

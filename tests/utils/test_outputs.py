@@ -889,3 +889,40 @@ def test_a_lock_inside_a_run_folder_is_named_a_lock_with_what_it_holds(tmp_path,
         "shoprel did not write there; --overwrite would delete it: move it away or choose "
         "another folder")
     assert (run / ".shoprel-output.json.lock").read_text() == held
+
+
+def test_an_unreadable_existing_output_is_said_to_be_what_it_is(tmp_path):
+    """An existing output the command's guard could not read was refused as "it does not read
+    as one", whatever it held: the refusal now says what the file is, by its first bytes
+    where they show it (compressed data, an archive, binary data), else where and why the
+    reader stopped, and what to do."""
+    import gzip
+    import zipfile
+
+    from shoprel.data.records import iter_records
+    from shoprel.utils.outputs import check_own_output
+
+    files = {"junk.jsonl": bytes(range(256)) * 4, "rows.csv": gzip.compress(b"id\n1\n"),
+             "notes.jsonl": b'{"id": 1}\nnot json\n', "utf16.csv": "id\n1\n".encode("utf-16"),
+             "cut.parquet": b"PAR1 and nothing more", "table.jsonl": b"PAR1" + bytes(60)}
+    for name, content in files.items():
+        (tmp_path / name).write_bytes(content)
+    with zipfile.ZipFile(tmp_path / "book.csv", "w") as book:
+        book.writestr("sheet.csv", "id\n1\n")
+    said = {"junk.jsonl": "it is binary data, not text",
+            "rows.csv": "it is gzip-compressed data",
+            "notes.jsonl": "line 2: malformed JSON: Expecting value at column 1",
+            "utf16.csv": "it is UTF-16 text",
+            "cut.parquet": "not a readable Parquet file: ",
+            "table.jsonl": "it is Parquet data",
+            "book.csv": "it is a ZIP archive"}
+    for name, why in said.items():
+        with pytest.raises(OutputError) as refused:
+            check_own_output(tmp_path / name, lambda path: list(iter_records(path)) and None,
+                             "a predictions file", "predict")
+        assert str(refused.value).startswith(
+            f"{tmp_path / name}: exists and is not a predictions file (it does not read as one: "
+            f"{why}"), name
+        assert str(refused.value).endswith(
+            "); --overwrite replaces only predict's own output: choose another name or move the "
+            "file away first")

@@ -21,6 +21,7 @@ from shoprel.data.compression import (
     misnamed,
 )
 from shoprel.data.csv_header import header_problem, row_problem
+from shoprel.data.file_kind import UTF16, ZIP
 from shoprel.data.formats import FORMATS, file_format, format_suffix
 from shoprel.data.spool import is_stream
 from shoprel.data.tasks import (
@@ -227,10 +228,9 @@ def file_columns(path: str | Path) -> list[str]:
 # UTF-8 at byte 0" (a spreadsheet's "Unicode text" is UTF-16; ZIP is an archive; a compressed
 # file under a plain name is told the name it is read by: compression.misnamed)
 NOT_TEXT = {
-    b"PK\x03\x04": "is a ZIP archive (a spreadsheet workbook?), not text; save it as CSV "
-                   "(UTF-8) or unpack it first",
-    b"\xff\xfe": "is UTF-16 text (a spreadsheet's 'Unicode text'); save it as UTF-8",
-    b"\xfe\xff": "is UTF-16 text (a spreadsheet's 'Unicode text'); save it as UTF-8",
+    ZIP: "is a ZIP archive (a spreadsheet workbook?), not text; save it as CSV (UTF-8) or unpack "
+         "it first",
+    **dict.fromkeys(UTF16, "is UTF-16 text (a spreadsheet's 'Unicode text'); save it as UTF-8"),
 }
 
 

@@ -13,7 +13,7 @@ from shoprel.data.formats import ID_TABLE_SUFFIXES
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import iter_records, iter_text_lines
 from shoprel.data.validate import id_text
-from shoprel.utils.outputs import UNREADABLE, check_own_output, holds_data
+from shoprel.utils.outputs import UNREADABLE, check_own_output, holds_data, unreadable_said
 
 # the columns of a flagged-ids table (ensemble/noise.find_noisy_rows; query and target only
 # where the training file was read); label_quality is noise's own, no data file's
@@ -67,8 +67,8 @@ def _not_filtered_copy(out: Path, train_file: str | Path, task: str | None) -> s
     """Why `out` is no filtered copy of `train_file`, or None."""
     try:
         rows = read_pairs(out, task=task).df
-    except UNREADABLE:
-        return "it does not read as a training file"
+    except UNREADABLE as exc:  # said here: the training file's own errors are not the output's
+        return f"it does not read as a training file: {unreadable_said(out, exc)}"
     source = read_pairs(train_file, task=task).df
     columns = ["id", "query", "target", "label"]
     if not set(columns) <= set(rows.columns):

@@ -18,7 +18,9 @@ import re
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from shoprel.errors import InputError, OutputError, OutputExistsError
+from shoprel.data.file_kind import HEAD_BYTES, PARQUET_DATA, first_bytes_kind
+from shoprel.data.formats import FORMATS, format_suffix
+from shoprel.errors import InputError, OutputError, OutputExistsError, one_line_reason
 from shoprel.run_data import recorded_field
 from shoprel.utils.lock_files import foreign_lock_words
 
@@ -195,19 +197,39 @@ def check_own_output(out: PathLike, not_own: Callable[[Path], str | None], what:
     """`--overwrite` replaces an existing non-empty file only when it is `command`'s own
     output, `what` (a predictions file, an HTML page shoprel wrote): outputs take the names of
     data files, and a gold labels file given as the output by mistake was destroyed.
-    `not_own(out)` says why the file is not one, or None; a file it cannot read is not one.
-    Refused in one line naming the file, why, and what to do."""
+    `not_own(out)` says why the file is not one, or None; a file it cannot read is not one,
+    and is said to be what it is (unreadable_said). Refused in one line naming the file, why,
+    and what to do."""
     out = Path(out)
     if not holds_data(out):
         return
     try:
         why = not_own(out)
-    except UNREADABLE:
-        why = "it does not read as one"
+    except UNREADABLE as exc:
+        why = f"it does not read as one: {unreadable_said(out, exc)}"
     if why is not None:
         raise OutputError(f"{out}: exists and is not {what} ({why}); --overwrite replaces "
                           f"only {command}'s own output: choose another name or move the file "
                           "away first")
+
+
+def unreadable_said(path: Path, exc: BaseException) -> str:
+    """What a file that `exc` stopped a reader of is, in a few words for a refusal: what its
+    first bytes show (compressed data, an archive, binary data: data/file_kind.py) where they
+    show it, else where and why the reader stopped ('line 3: malformed JSON ...')."""
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(HEAD_BYTES)
+    except OSError as error:
+        return f"it cannot be read ({error.strerror or one_line_reason(error)})"
+    kind = first_bytes_kind(head)
+    if kind == PARQUET_DATA and FORMATS.get(format_suffix(path)) == "parquet":
+        kind = None  # a Parquet file that does not read: the reader says why
+    if kind is not None:
+        return f"it is {kind}"
+    if isinstance(exc, InputError):
+        return f"{exc.line_label} {exc.line}: {exc.reason}" if exc.line else exc.reason
+    return one_line_reason(exc)
 
 
 def training_files(run: PathLike) -> list[tuple[str, str, str]]:
