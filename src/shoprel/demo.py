@@ -37,10 +37,24 @@ from shoprel.utils.outputs import (
 
 DEMO_FILES = {"QC": "qc_demo.jsonl", "QI": "qi_demo.jsonl"}
 RECORD = ".shoprel-demo.json"  # in the demo's folder: the files it wrote, which a rerun replaces
+PREDICTIONS = "pred_{}.jsonl"  # a data file's predictions, by its name (predictions_path)
 
 
 def demo_file(task: str) -> Path:
     return Path(str(resources.files("shoprel.data") / "demo" / DEMO_FILES[task]))
+
+
+def split_paths(out_dir: Path, task: str) -> tuple[Path, Path]:
+    """The train and holdout files split_holdout writes for `task` into `out_dir`: the names
+    the demo checks before any work and then writes."""
+    return out_dir / f"train_{task}.jsonl", out_dir / f"holdout_{task}.jsonl"
+
+
+def predictions_path(out_dir: Path, source: Path) -> Path:
+    """Where the demo writes the predictions of a data file (pred_dev_QC.jsonl for
+    dev_QC.txt.gz): the name checked before any work, written after training, and found
+    again in a folder an older demo filled."""
+    return out_dir / PREDICTIONS.format(_data_name(source))
 
 
 def split_holdout(source: Path, out_dir: Path, holdout_fold: int = 0, k: int = 5,
@@ -54,8 +68,7 @@ def split_holdout(source: Path, out_dir: Path, holdout_fold: int = 0, k: int = 5
     folds = assign_folds(frame, k=k, seed=7)
     table = frame.to_competition().assign(task=frame.task.value)
     columns = ["id", "task", "language", "origin_query", frame.task.target_column, "label"]
-    train_path = out_dir / f"train_{frame.task.value}.jsonl"
-    gold_path = out_dir / f"holdout_{frame.task.value}.jsonl"
+    train_path, gold_path = split_paths(out_dir, frame.task.value)
     for path in (train_path, gold_path):
         check(path)
     write_table(table.loc[folds != holdout_fold, columns], train_path)
@@ -135,8 +148,8 @@ class DemoFiles:
         run_QC they trained on it has the same names, and is theirs."""
         if not any((out_dir / f"run_{task}" / "run.json").is_file() for task in ("QC", "QI")):
             return set()
-        names = [*out_dir.glob("data/train_Q[CI].jsonl"), *out_dir.glob("data/holdout_Q[CI].jsonl"),
-                 *out_dir.glob("pred_*_Q[CI].jsonl")]
+        patterns = [*split_paths(Path("data"), "Q[CI]"), Path(PREDICTIONS.format("*_Q[CI]"))]
+        names = [path for pattern in patterns for path in out_dir.glob(pattern.as_posix())]
         return {path.relative_to(out_dir).as_posix() for path in names
                 if _of_demo_set(_file_rows(path), path.stem[-2:])}
 
@@ -292,10 +305,9 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
     for task in ("QC", "QI"):
         run_dir = out_dir / f"run_{task}"
         if data_dir is None:
-            train_file = out_dir / "data" / f"train_{task}.jsonl"
+            train_file, holdout = split_paths(out_dir / "data", task)
             plan.append((task, train_file, None, run_dir))
-            outputs = [train_file, out_dir / "data" / f"holdout_{task}.jsonl",
-                       out_dir / f"pred_holdout_{task}.jsonl"]
+            outputs = [train_file, holdout, predictions_path(out_dir, holdout)]
         else:
             found = competition_files(Path(data_dir), f"train_{task}")
             if not found:
@@ -303,7 +315,7 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
             to_predict = [*competition_files(Path(data_dir), f"dev_{task}"),
                           *competition_files(Path(data_dir), f"test_{task}")]
             plan.append((task, found[0], to_predict, run_dir))
-            outputs = [out_dir / f"pred_{_data_name(source)}.jsonl" for source in to_predict]
+            outputs = [predictions_path(out_dir, source) for source in to_predict]
         for folder in (run_dir, *sorted({path.parent for path in outputs} - {out_dir})):
             check_not_a_link(folder)  # its run and data folder, as the --out itself
         for path in outputs:  # every name before the first write (training takes minutes)
@@ -344,7 +356,7 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
         if constant := constant_scores_line(result.metrics):
             warn(constant)
         for source in to_predict:
-            out_file = out_dir / f"pred_{_data_name(source)}.jsonl"
+            out_file = predictions_path(out_dir, source)
             files.check(out_file)
             predict_file(run_dir, source, out_file, progress=progress, overwrite=True)
             files.record(out_file)
