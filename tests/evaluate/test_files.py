@@ -286,6 +286,21 @@ def test_the_console_says_what_base_f1_is_and_why_an_auc_is_missing(tmp_path, go
     assert notes[2] == "note: no ROC-AUC: the predictions have no probability column"
 
 
+def test_evaluate_json_lists_languages_in_the_console_tables_order(tmp_path):
+    """`evaluate --json` kept value_counts' order (untagged rows first when most numerous,
+    ties as met) while the table printed beside it listed them by rows, untagged last."""
+    from shoprel.evaluate.console import metrics_table
+
+    languages = ["unk", "unk", "unk", "pt", "es", "pt", "es", "fr"]
+    rows = [{"id": i, "task": "QC", "language": lang, "origin_query": f"{QUERIES[i % 6]} {i}",
+             "category_path": "home,kitchen", "label": i % 2} for i, lang in enumerate(languages)]
+    gold = _write(tmp_path / "gold8.jsonl", rows)
+    pred = _write(tmp_path / "pred8.jsonl", [{"id": r["id"], "prediction": 1} for r in rows])
+    metrics = evaluate_files(pred, gold)
+    table = [line.split()[0] for line in metrics_table(metrics).splitlines()[3:]]
+    assert list(metrics["per_language"]) == table == ["es", "pt", "fr", "unk"]
+
+
 def test_a_run_whose_fold_models_learnt_nothing_says_so():
     """Constant out-of-fold scores (too few rows) make AUC 0.5 and F1 a constant answer's:
     the metrics carry the value, the console and report say it."""

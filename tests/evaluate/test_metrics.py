@@ -51,3 +51,12 @@ def test_grouped_metrics_largest_group_first():
     out = grouped_metrics([1, 0, 1, 1, 0], [1, 1, 1, 1, 0], None, groups)
     assert list(out) == ["en", "ja"]
     assert out["en"]["n"] == 3 and out["en"]["roc_auc"] is None
+
+
+def test_grouped_metrics_list_groups_as_every_language_listing_does():
+    """value_counts put the most-rowed `unk` first and left ties in pandas' order; the report
+    and the console list languages by rows, ties by code, untagged last (by_rows)."""
+    groups = ["unk"] * 3 + ["pt", "es", "pt", "es", "fr"]
+    out = grouped_metrics([1, 0, 1, 0, 1, 0, 1, 1], [1] * 8, None, groups)
+    assert list(out) == ["es", "pt", "fr", "unk"]
+    assert out["unk"]["n"] == 3

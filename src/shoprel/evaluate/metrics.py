@@ -6,6 +6,8 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import average_precision_score, roc_auc_score
 
+from shoprel.augment.languages import by_rows
+
 METRIC_KEYS = ("n", "positives", "positive_rate", "f1", "precision", "recall", "accuracy",
                "roc_auc", "predicted_positive_rate", "baseline_all_positive_f1",
                "average_precision", "brier")
@@ -63,15 +65,20 @@ def binary_metrics(labels, predictions, probabilities=None) -> dict:
 
 
 def grouped_metrics(labels, predictions, probabilities, groups) -> dict[str, dict]:
-    """binary_metrics per group value, largest groups first."""
+    """binary_metrics per group value, in the order of every listing (augment.languages.by_rows:
+    most rows first, ties by name, untagged last), so metrics.json and `evaluate --json` list
+    languages as the report and the console do, and alike on every run (value_counts left
+    ties in whatever order pandas met them)."""
     frame = pd.DataFrame({"y": labels, "pred": predictions, "group": groups})
     if probabilities is not None:
         frame["p"] = probabilities
+    counts = frame["group"].value_counts()
+    values = {str(group): group for group in counts.index}
     out = {}
-    for group in frame["group"].value_counts().index:
-        part = frame[frame["group"] == group]
-        out[str(group)] = binary_metrics(part["y"], part["pred"],
-                                         part["p"] if probabilities is not None else None)
+    for name in by_rows({name: int(counts[group]) for name, group in values.items()}):
+        part = frame[frame["group"] == values[name]]
+        out[name] = binary_metrics(part["y"], part["pred"],
+                                   part["p"] if probabilities is not None else None)
     return out
 
 
