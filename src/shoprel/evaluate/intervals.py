@@ -78,16 +78,18 @@ def group_fold_intervals(frame, group_column: str, value, min_rows: int,
                          order: Callable[[dict[str, int]], list[str]] | None = None,
                          ) -> dict[str, dict]:
     """Per group (largest first, or as ``order`` lists the {group: rows} it is given; at least
-    ``min_rows`` rows, the first ``max_groups``): the paired interval of ``value(rows of one
-    fold and group)`` over the folds; ``value`` returns None where a fold's slice cannot be
-    scored (e.g. one class only), and such folds are skipped."""
+    ``min_rows`` rows, the ``max_groups`` with most rows, ties by name): the paired interval of
+    ``value(rows of one fold and group)`` over the folds; ``value`` returns None where a fold's
+    slice cannot be scored (e.g. one class only), and such folds are skipped. The groups kept
+    are the largest whatever ``order`` says: an order that lists untagged rows last would
+    otherwise drop them first, however many rows they hold."""
     groups = frame[group_column].astype(str)
     counts = groups.value_counts()
     counts = counts[counts >= min_rows]
+    if max_groups is not None:
+        counts = counts[sorted(counts.index, key=lambda k: (-counts[k], k))[:max_groups]]
     if order is not None:
         counts = counts[order({str(k): int(n) for k, n in counts.items()})]
-    if max_groups is not None:
-        counts = counts.head(max_groups)
     # one pass over (group, fold) slices: a slice of the whole frame per group cost the
     # report a string comparison and a copy of every row per group
     kept = groups.isin(counts.index)

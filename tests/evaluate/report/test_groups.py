@@ -231,3 +231,29 @@ def test_the_language_section_scores_each_language_and_folds_f1_once(monkeypatch
     cells = _delta_cells(html)
     assert {name: cls for name, (cls, _) in cells.items()} == \
         {name: verdict(iv) for name, iv in want.items()}
+
+
+def test_past_the_charts_20_languages_untagged_rows_stay_and_the_rest_are_named():
+    """Past 20 languages the chart took the first 20 in the table's order, untagged last, so
+    `unk` left it first however many rows it held, and nothing said which had gone."""
+    from shoprel.evaluate.report.groups import language_intervals
+
+    # unk 240 rows (the largest), l00-l23 120 each: 25 languages of at least 30 rows
+    oof = scored_oof(n=3120, signal=1.0, backwards="none")
+    oof["language"] = ["unk"] * 240 + [f"l{i // 5 % 24:02d}" for i in range(2880)]
+    metrics = metrics_for(oof)
+    rows = prediction_table(oof, metrics)
+    charted = list(language_intervals(rows))
+    assert charted == [f"l{i:02d}" for i in range(19)] + ["unk"]
+    with rc_context(PLOT_RC):
+        html = language_section(metrics, rows)
+    caption = html.split("<figcaption>", 1)[1].split("</figcaption>", 1)[0]
+    assert ("5 more languages of at least 30 rows (l19, l20, l21, l22, l23: 600 rows) are in "
+            "the table, not the chart.") in caption
+    # untagged rows past the chart's 20 are named as rows with no tag
+    oof["language"] = [f"l{i // 5 % 24:02d}" for i in range(2880)] + ["unk"] * 240
+    oof.loc[oof.index[-240:-100], "language"] = "l99"  # unk now 100 rows, the smallest
+    rows = prediction_table(oof, metrics_for(oof))
+    with rc_context(PLOT_RC):
+        html = language_section(metrics_for(oof), rows)
+    assert "unk (rows with no language tag)" in html.split("<figcaption>", 1)[1]

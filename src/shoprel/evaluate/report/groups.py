@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from shoprel.augment.languages import by_rows
+from shoprel.data.validate import UNKNOWN_LANGUAGE
 from shoprel.evaluate.intervals import (
     AUC_OVER_CHANCE,
     DIFFERENCE,
@@ -103,6 +104,26 @@ def language_intervals(rows: pd.DataFrame, column: str = "language",
                                AUC_OVER_CHANCE, by_rows)
     return {name: {"n": delta_f1[name]["n"], "delta_f1": delta_f1[name],
                    "delta_auc": auc[name]} for name in auc}
+
+
+def left_out_words(rows: pd.DataFrame, charted: Mapping[str, Any],
+                   column: str = "language", shown_names: int = 8) -> str:
+    """" 3 more languages of at least 30 rows (l21, l22, unk (rows with no language tag): 450
+    rows) are in the table, not the chart.": past MAX_CHART_GROUPS the chart keeps the
+    largest, and its caption says which it left out (HTML, names escaped); "" when none."""
+    counts = rows[column].astype(str).value_counts()
+    left = by_rows({str(k): int(n) for k, n in counts.items()
+                    if n >= MIN_GROUP_ROWS and str(k) not in charted})
+    if not left:
+        return ""
+    names = [f"{name} (rows with no language tag)" if name == UNKNOWN_LANGUAGE else esc(name)
+             for name in left[:shown_names]]
+    more = f" and {len(left) - shown_names} more" if len(left) > shown_names else ""
+    total = sum(int(counts[name]) for name in left)
+    plural = "languages" if len(left) > 1 else "language"
+    return (f" {len(left)} more {plural} of at least {MIN_GROUP_ROWS} rows "
+            f"({', '.join(names)}{more}: {total:,} rows) "
+            f"{'are' if len(left) > 1 else 'is'} in the table, not the chart.")
 
 
 def delta_f1_verdicts(intervals: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
@@ -198,8 +219,10 @@ def language_section(metrics: Mapping[str, Any], rows: pd.DataFrame) -> str:
             "lang", "Per-language ΔF1 over all-positive and ROC-AUC with 95% intervals",
             reference="reference")
         chart = figure_block(svg_text, (
-            f"Languages with at least {MIN_GROUP_ROWS} rows (at most {MAX_CHART_GROUPS}, in "
-            "the table's order: most rows first, untagged last). Dot: mean over folds; bar: "
+            f"Languages with at least {MIN_GROUP_ROWS} rows (at most {MAX_CHART_GROUPS}: past "
+            "that, those with most rows, untagged rows counted as a language; drawn in the "
+            "table's order: most rows first, untagged last)."
+            + left_out_words(rows, intervals) + " Dot: mean over folds; bar: "
             "95% interval of the paired per-fold values (stopped at 0 and 1 for ROC-AUC: "
             "with few folds it reaches past them); "
             "circle = whole interval above the reference, square = below, diamond = "
