@@ -182,8 +182,9 @@ def test_a_log_s_bar_keeps_its_width_and_each_step_whole(monkeypatch, columns):
     """With stderr a log file tqdm knows no width and drew the whole postfix: `cat` of the log
     on an 80-column terminal wrapped each redraw of the nested teacher's bar onto new rows, cut
     mid-word ('without folds 1/3 and 2/3,' then 'model 2/2: boosters 1/3, tr'). Such a line
-    keeps to 80 columns ($COLUMNS where set): the prefix goes first, then the step's last
-    parts, never a word or number in two; afterwards the bar is as it was."""
+    keeps to 80 columns ($COLUMNS where set), its counts shortened (no drawn bar, no rate,
+    then no time left) before the step's last parts go; its prefix stays, never a word or
+    number in two; afterwards the bar is as it was."""
     import io
 
     from tqdm.auto import tqdm
@@ -206,14 +207,60 @@ def test_a_log_s_bar_keeps_its_width_and_each_step_whole(monkeypatch, columns):
     bar.close()
     lines = drawn_lines(log)
     assert max(len(line) for line in lines) <= width, lines
-    postfixes = [line.split("/s, ", 1)[1][:-1] for line in lines if "/s, " in line]
-    allowed = {f"{prefix}{step}" for step in steps} | {
-        ", ".join(step.split(", ")[:n]) for step in steps for n in (1, 2, 3)}
-    assert postfixes and set(postfixes) <= allowed, postfixes
-    assert "boosters 1/3, tree 150/400" in postfixes  # the step whole, its prefix left off
+    named = [line for line in lines if prefix in line]
+    postfixes = [line.split(", ", 1)[1][:-1] for line in named]
+    allowed = {prefix + ", ".join(step.split(", ")[:n]) for step in steps for n in (1, 2, 3)}
+    assert len(named) == 6 and set(postfixes) <= allowed, lines
+    assert all("it/s" not in line and "|" not in line for line in named), named
     if columns:
         assert f"{prefix}boosters 1/3, tree 150/400" in postfixes  # wide enough for both
-    assert bar.ncols is None
+    else:
+        assert f"{prefix}boosters 1/3" in postfixes  # the prefix kept, the trees gave way
+    assert bar.ncols is None and bar.bar_format is None
+    assert lines[-1].startswith("nested teacher:  33%|")  # as drawn before the steps
+
+
+def test_at_80_columns_a_logged_folds_bar_keeps_the_fold_beside_the_trees(monkeypatch):
+    """At 80 columns a logged folds bar of the embed family dropped 'fold 0: ' while trees
+    were counted ('boosters 1/3, tree 150/400' alone): its drawn bar and rate give way."""
+    import io
+
+    from tqdm.auto import tqdm
+
+    from shoprel.utils.progress import report_step, steps_on
+
+    monkeypatch.setenv("COLUMNS", "80")
+    log = io.StringIO()
+    bar = tqdm(total=5, desc="QC folds", file=log, mininterval=0)
+    with steps_on(bar, "fold 0: "):
+        report_step("boosters 1/3, tree 150/400")
+        bar.update()
+        report_step("boosters 3/3, tree 350/400")
+    bar.close()
+    lines = drawn_lines(log)
+    assert "QC folds: 0/5 [00:00<?, fold 0: boosters 1/3, tree 150/400]" in lines, lines
+    assert "QC folds: 1/5 [00:00<00:00, fold 0: boosters 3/3, tree 350/400]" in lines, lines
+
+
+def test_a_one_step_bar_is_its_time_and_step(monkeypatch, capsys):
+    """The final fit's bar of one step took 50 of 80 columns with an empty bar, '0/1' and
+    '?it/s', and its step lost its trees ('booster' for 'booster, tree 111/300'): it says
+    whether it is done, its time and its step."""
+    from shoprel.training.runner import one_fit_bar
+    from shoprel.utils.progress import report_step
+
+    monkeypatch.setenv("COLUMNS", "80")
+    with one_fit_bar("QC final fit (2,000 rows)", True):
+        report_step("boosters 1/3, tree 150/400")
+    lines = [line.rstrip() for line in capsys.readouterr().err.replace("\n", "\r").split("\r")
+             if line.strip()]
+    assert lines == ["QC final fit (2,000 rows): 0% [00:00]",
+                     "QC final fit (2,000 rows): 0% [00:00, fitting]",
+                     "QC final fit (2,000 rows): 0% [00:00, boosters 1/3, tree 150/400]",
+                     "QC final fit (2,000 rows): 100% [00:00]"]
+    with one_fit_bar("QC final fit (2,000 rows)", False):
+        report_step("boosters 1/3, tree 150/400")
+    assert capsys.readouterr().err == ""
 
 
 def test_a_terminal_s_bar_keeps_each_step_whole():

@@ -35,7 +35,7 @@ from shoprel.utils.atomic import atomic_dir
 from shoprel.utils.digest import sha256_of_file
 from shoprel.utils.jsonsafe import json_safe
 from shoprel.utils.outputs import check_output_dir
-from shoprel.utils.progress import honours_progress, report_step, steps_on
+from shoprel.utils.progress import ONE_STEP, honours_progress, report_step, steps_on
 
 STAGE0_MODEL = "stage0"  # models/stage0: the cross-task model every other model starts from
 
@@ -111,7 +111,7 @@ def training_sides(configs: list[RunConfig], progress: bool = True,
 def one_fit_bar(desc: str, progress: bool):
     """A bar of one step for one long fit (the final fit, stage 0), naming the step the fit is
     at as the folds' bar names a fold's (steps_on), counted done when the block ends."""
-    with tqdm(total=1, desc=desc, disable=not progress) as bar:
+    with tqdm(total=1, desc=desc, disable=not progress, bar_format=ONE_STEP) as bar:
         with steps_on(bar, first="fitting"):
             yield
         bar.update()

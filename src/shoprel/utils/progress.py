@@ -67,21 +67,44 @@ def report_step(step: str) -> None:
         show(step)
 
 
+# A logged bar naming steps: its counts without the drawn bar and the rate, so at 80 columns
+# the line keeps the step's prefix ("fold 3: ", "without folds 0 and 1: ") beside the trees
+# counted; TERSE also without the time left, where even COMPACT leaves no room for the prefix
+COMPACT = "{desc}: {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]"
+TERSE = "{desc}: {n_fmt}/{total_fmt} [{elapsed}{postfix}]"
+# a bar of one step for one long fit: whether done, its time and step, 'QC final fit (2,000
+# rows): 0% [00:03, booster, tree 74/300]'; an empty bar, "0/1" and "?it/s" took most of an
+# 80-column line, and the step lost its trees
+ONE_STEP = "{desc}: {percentage:.0f}% [{elapsed}{postfix}]"
+
+
 @contextlib.contextmanager
 def steps_on(bar, prefix: str = "", first: str | None = None):
     """While the block runs, the steps `report_step` names show as `bar`'s postfix after
     `prefix`, on the bar's own line (nothing on a disabled bar: --quiet, other ranks); the
     postfix is cleared afterwards, so the bar's next count is not drawn with a finished step.
     `first`: the step named on entering (a fit's "fitting", before the model names its own).
-    Where tqdm knows no width (stderr a file), the line keeps to log_width() meanwhile; each
-    step is fitted to the room the line has (`fitted`)."""
+    Where tqdm knows no width (stderr a file), the line keeps to log_width() meanwhile, its
+    counts COMPACT (or TERSE) so that the prefix keeps its place; each step is fitted to the
+    room the line has (`fitted`, `logged_text`). Afterwards the bar is drawn as before."""
     if getattr(bar, "disable", True):
         yield
         return
     ncols = getattr(bar, "ncols", 0)
-    if ncols is None and not hasattr(bar, "container"):  # no terminal (not a notebook widget)
+    logged = ncols is None and not hasattr(bar, "container")  # no terminal, nor a notebook
+    if logged:
         bar.ncols = log_width() - 1  # as tqdm leaves a terminal's last column free
-    token = _step.set(lambda step: bar.set_postfix_str(fitted(bar, prefix, step)))
+        bar_format = bar.bar_format
+        if bar_format is None:
+            bar.bar_format = COMPACT
+
+    def show(step: str) -> None:
+        if logged and bar.bar_format in (COMPACT, TERSE):
+            bar.set_postfix_str(logged_text(bar, prefix, step))
+        else:
+            bar.set_postfix_str(fitted(bar, prefix, step))
+
+    token = _step.set(show)
     try:
         if first is not None:
             report_step(first)
@@ -89,8 +112,8 @@ def steps_on(bar, prefix: str = "", first: str | None = None):
     finally:
         _step.reset(token)
         bar.set_postfix_str("", refresh=False)
-        if ncols is None:
-            bar.ncols = None
+        if logged:
+            bar.ncols, bar.bar_format = None, bar_format
 
 
 def log_width() -> int:
@@ -103,17 +126,35 @@ def log_width() -> int:
 
 
 def fitted(bar, prefix: str, step: str) -> str:
-    """`prefix` and `step` as `bar`'s postfix, in the columns its line has left: else the step
-    alone (the bar's count still says which fold), else its leading comma-separated parts
-    ('boosters 1/3' of 'boosters 1/3, tree 150/400'): never a word or number cut in two, as
-    tqdm cuts a line at the terminal's edge. Whole where the bar cannot tell its room."""
+    """`prefix` and `step` as `bar`'s postfix, in the columns its line has left: else the
+    prefix and the step's leading comma-separated parts ('fold 3: boosters 1/3' of 'fold 3:
+    boosters 1/3, tree 150/400'), else the step alone, else its leading parts: never a word or
+    number cut in two, as tqdm cuts a line at the terminal's edge. Whole where the bar cannot
+    tell its room."""
     room = postfix_room(bar)
-    if room is None or len(prefix) + len(step) <= room:
+    if room is None:
         return f"{prefix}{step}"
+    return next((text for text in shortenings(prefix, step) if len(text) <= room), "")
+
+
+def logged_text(bar, prefix: str, step: str) -> str:
+    """fitted's text for a logged bar, which may also drop its time left (COMPACT, then TERSE)
+    before it drops any of the text: set to the format that fits the most of it."""
+    for text in shortenings(prefix, step):
+        for meter in (COMPACT, TERSE):
+            bar.bar_format = meter
+            if len(text) <= postfix_room(bar):
+                return text
+    bar.bar_format = COMPACT
+    return ""
+
+
+def shortenings(prefix: str, step: str) -> list[str]:
+    """`prefix` and `step`, from the whole down to shorter texts that cut no word: the prefix
+    with fewer of the step's leading comma-separated parts, then those parts without it."""
     parts = step.split(", ")
-    while parts and len(", ".join(parts)) > room:
-        parts.pop()
-    return ", ".join(parts)
+    leading = [", ".join(parts[:n]) for n in range(len(parts), 0, -1)]
+    return [prefix + text for text in leading] + (leading if prefix else [])
 
 
 def postfix_room(bar) -> int | None:
@@ -125,6 +166,10 @@ def postfix_room(bar) -> int | None:
         return None
     from tqdm.utils import disp_len
 
+    if "{bar" not in (stats.get("bar_format") or "{bar}"):  # COMPACT, TERSE, ONE_STEP
+        bare = bar.format_meter(**{**stats, "postfix": None, "ncols": None})
+        unknown = len("00:00") - 1 if "<?" in bare else 0  # the time left, once it is known
+        return stats["ncols"] - disp_len(bare) - unknown - len(", ") - STATS_GROWTH
     # ncols 0: the line without its bar; a bar of known total adds '|', one cell and '|'
     bare = disp_len(bar.format_meter(**{**stats, "postfix": None, "ncols": 0}))
     return stats["ncols"] - bare - (3 if stats.get("total") else 0) - len(", ") - STATS_GROWTH
