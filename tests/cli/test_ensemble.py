@@ -339,3 +339,18 @@ def test_the_out_help_names_every_table_suffix():
     assert ("one per line, or a table with an id column when the name ends in .csv, .jsonl, "
             ".parquet, .pq, .tsv." in text)
     assert set(ID_TABLE_SUFFIXES) == {".csv", ".jsonl", ".parquet", ".pq", ".tsv"}
+
+
+def test_the_weights_searched_are_printed_beside_their_members(qc_runs, tmp_path):
+    """--method weighted without --weights searches them: the terminal says which it kept."""
+    result = _build(qc_runs, tmp_path / "searched", "--method", "weighted")
+    params = json.loads((tmp_path / "searched" / "metrics.json").read_text())["model"]["params"]
+    lines = result.output.splitlines()
+    for name, weight in zip(params["members"], params["weights"], strict=True):
+        assert any(line.startswith(f"member {name}:") and line.endswith(f"weight {weight:.3g}")
+                   for line in lines), result.output
+    assert "weights: grid search maximising OOF roc_auc" in result.output
+    given = _build(qc_runs, tmp_path / "given", "--method", "vote", "--weights", "1,3")
+    assert "weight 0.25" in given.output and "weight 0.75" in given.output
+    assert "weights:" not in given.output
+    assert " weight " not in _build(qc_runs, tmp_path / "mean").output

@@ -50,9 +50,15 @@ def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrink
 
     result = build_ensemble(list(run_dirs), out_dir, method, weights, per_language_thresholds,
                             shrinkage if given("shrinkage") else None, overwrite)
-    for member in result.metrics["members"]:  # named apart where two share a name
+    params = result.metrics["model"]["params"]
+    # the weights a weighted mean or vote combines with: searched ones are known only here
+    weights = params.get("weights") if method in ("weighted", "vote") else None
+    for i, member in enumerate(result.metrics["members"]):  # named apart where two share one
         click.echo(f"member {member['name']}: F1 {member['f1']:.4f}  "
-                   f"AUC {member['roc_auc']:.4f}")
+                   f"AUC {member['roc_auc']:.4f}"
+                   + (f"  weight {weights[i]:.3g}" if weights else ""))
+    if weights and params.get("weights_from", "given") != "given":
+        click.echo(f"weights: {params['weights_from']}")
     click.echo(metrics_table(result.metrics))
     block = result.metrics["per_language_thresholds"]
     click.echo(f"nested F1: global cut {block['global_f1_nested']:.4f}, per-language cuts "
