@@ -1,0 +1,49 @@
+"""The text a LightGBM booster is saved as, without what only training wrote for itself.
+
+Per tree, LightGBM writes each leaf's and node's summed hessian (`leaf_weight`,
+`internal_weight`) and each node's output before its split (`internal_value`), and after the
+trees a `feature_importances:` table. Its loader fills the three fields with zeros when they
+are absent (tree.cpp, `Tree(const char*)`), and nothing that reads a saved booster uses them:
+predictions (`predict`, raw scores, leaf indexes), `pred_contrib` (TreeSHAP reads the counts
+and leaf values) and `feature_importance()` (computed from `split_gain` and the splits, not from
+the table) come out the same. They were a third of every `lightgbm.txt` (docs/speed.md).
+`split_gain`, `leaf_count` and `internal_count` stay: without them a booster loaded by a user
+would report zero importances and break its contributions, silently.
+"""
+
+from __future__ import annotations
+
+import re
+
+DROPPED = (b"leaf_weight", b"internal_weight", b"internal_value")
+SIZES = re.compile(rb"^tree_sizes=([0-9 ]*)$", re.M)
+TREES_END = b"end of trees\n"
+IMPORTANCES = re.compile(rb"^feature_importances:\n(?:[^\n]+\n)*\n", re.M)
+
+
+def scoring_text(model: str) -> bytes:
+    """`model` (Booster.model_to_string()) without DROPPED and the importances table, the
+    header's `tree_sizes` (bytes per tree, which the loader reads the trees in parallel by)
+    counted again. A text not laid out as expected is returned whole: larger, never wrong."""
+    data = model.encode()
+    sizes = SIZES.search(data)
+    start = data.find(b"\nTree=") + 1
+    end = data.find(b"\n" + TREES_END) + 1
+    if sizes is None or start <= 0 or end <= start:
+        return data
+    lengths = [int(n) for n in sizes.group(1).split()]
+    if sum(lengths) != end - start:
+        return data
+    trees, at = [], start
+    for length in lengths:
+        trees.append(without_fields(data[at:at + length]))
+        at += length
+    head = (data[:sizes.start()] + b"tree_sizes=" + b" ".join(b"%d" % len(t) for t in trees)
+            + data[sizes.end():start])
+    return head + b"".join(trees) + IMPORTANCES.sub(b"", data[end:], count=1)
+
+
+def without_fields(tree: bytes) -> bytes:
+    """One tree's lines (`Tree=3`, `key=values`..., blank lines) but those of DROPPED."""
+    return b"".join(line for line in tree.splitlines(keepends=True)
+                    if line.split(b"=", 1)[0] not in DROPPED)

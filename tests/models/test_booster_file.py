@@ -1,0 +1,75 @@
+"""A saved booster holds no training-only fields and scores, explains and ranks its features
+exactly as the booster that was fitted; runs saved whole before still load the same."""
+
+import lightgbm as lgb
+import numpy as np
+import pytest
+
+from shoprel.models.base import RelevanceModel
+from shoprel.models.booster_file import scoring_text
+
+DROPPED = ("leaf_weight=", "internal_value=", "internal_weight=", "feature_importances:")
+
+
+@pytest.fixture(scope="module")
+def demo_booster(qc_frame):
+    """A booster on a few features of the real demo rows, the language a categorical one."""
+    df = qc_frame.df
+    query, target = df["query"].str.lower(), df["target"].str.lower()
+    shared = [len(set(q.split()) & set(t.replace(",", " ").split()))
+              for q, t in zip(query, target, strict=True)]
+    X = np.column_stack([query.str.len(), target.str.len(), target.str.count(","), shared,
+                         df["language"].astype("category").cat.codes]).astype(float)
+    X[::9, 1] = np.nan  # missing values take the default branch
+    booster = lgb.train({"objective": "binary", "verbose": -1, "num_threads": 1, "seed": 0,
+                         "num_leaves": 7, "min_data_in_leaf": 5, "min_data_per_group": 5,
+                         "cat_smooth": 1},
+                        lgb.Dataset(X, df["label"].to_numpy(), categorical_feature=[4]),
+                        num_boost_round=30)
+    return booster, X
+
+
+def fields(text: str) -> set[str]:
+    return {line.split("=", 1)[0] + ("=" if "=" in line else "")
+            for line in text.splitlines()}
+
+
+def test_the_saved_text_scores_explains_and_ranks_as_the_fitted_booster(demo_booster):
+    booster, X = demo_booster
+    full = booster.model_to_string()
+    trimmed = scoring_text(full).decode()
+    assert "cat_threshold=" in fields(trimmed)  # the categorical splits are exercised
+    assert fields(full) >= set(DROPPED) and not fields(trimmed) & set(DROPPED)
+    assert len(trimmed) < 0.75 * len(full)
+    loaded = lgb.Booster(model_str=trimmed)
+    for kind in ({}, {"raw_score": True}, {"pred_leaf": True}, {"pred_contrib": True}):
+        np.testing.assert_array_equal(loaded.predict(X, **kind), booster.predict(X, **kind))
+    for kind in ("split", "gain"):
+        np.testing.assert_array_equal(loaded.feature_importance(kind),
+                                      booster.feature_importance(kind))
+    assert scoring_text(trimmed) == trimmed.encode()  # nothing more to take
+
+
+def test_a_text_laid_out_otherwise_is_saved_whole(demo_booster):
+    full = demo_booster[0].model_to_string()
+    sizes = next(line for line in full.splitlines() if line.startswith("tree_sizes="))
+    unsized = full.replace(sizes + "\n", "")  # loadable, but no sizes to count again
+    assert scoring_text(unsized) == unsized.encode()
+    miscounted = full.replace(sizes, sizes + "0")
+    assert scoring_text(miscounted) == miscounted.encode()
+
+
+def test_a_saved_model_scores_as_fitted_and_one_saved_whole_loads_the_same(
+        tmp_path, qc_frame, small_model):
+    model = small_model("fast", n_boosters=2).fit(qc_frame)
+    fitted = model.predict_proba(qc_frame)
+    folder = model.save(tmp_path / "saved")
+    for i, name in enumerate(["lightgbm.txt", "lightgbm.2.txt"]):
+        saved = (folder / name).read_text()
+        assert not fields(saved) & set(DROPPED)
+        assert saved.encode() == scoring_text(model.booster_.boosters[i].model_to_string())
+    np.testing.assert_array_equal(RelevanceModel.load(folder).predict_proba(qc_frame), fitted)
+    for i, name in enumerate(["lightgbm.txt", "lightgbm.2.txt"]):  # as runs were saved before
+        model.booster_.boosters[i].save_model(str(folder / name))
+        assert "internal_value=" in fields((folder / name).read_text())
+    np.testing.assert_array_equal(RelevanceModel.load(folder).predict_proba(qc_frame), fitted)
