@@ -77,10 +77,22 @@ def test_empty_queries_are_never_sent(tmp_path, jsonl, qc_rows):
     assert len(out.df) == 6
 
 
+def test_a_new_language_is_tagged_as_every_command_reads_it(tmp_path, jsonl, qc_rows):
+    """{pt_br: es} made rows tagged 'pt', unlike the file's own pt-BR rows; the tag as
+    canonical_tag reads it, and the backend asked the region."""
+    frame = read_pairs(jsonl(tmp_path / "qc.jsonl", qc_rows))
+    backend = CountingTranslator()
+    out = augment_translations(frame, {"pt_br": "ES", "it-it": "es"}, backend)
+    new = out.df[out.df["augmented"]]
+    assert new[["language", "query"]].values.tolist() == [
+        ["pt-BR", "funda iphone (pt-br)"], ["it-IT", "funda iphone (it-it)"]]
+    assert out.stats["translated"] == {"pt-BR": 1, "it-IT": 1}
+
+
 @pytest.mark.skipif(shutil.which("apertium") is None, reason="the apertium command is absent")
 def test_a_new_language_with_a_region_takes_apertium_s_regional_pair(tmp_path, jsonl):
     """augment.translate {pt-BR: es} made European Portuguese rows ('autocarro') through es-pt
-    though es-pt_BR was installed, as `translate --to pt-BR` did; the rows are tagged pt."""
+    though es-pt_BR was installed, as `translate --to pt-BR` did; the rows are tagged pt-BR."""
     from shoprel.augment.apertium import ApertiumTranslator
 
     apertium = ApertiumTranslator()
@@ -92,5 +104,5 @@ def test_a_new_language_with_a_region_takes_apertium_s_regional_pair(tmp_path, j
     brazilian = augment_translations(frame, {"pt-BR": "es"}, apertium).df
     plain = augment_translations(frame, {"pt": "es"}, apertium).df
     assert brazilian.loc[brazilian["augmented"], ["language", "query"]].values.tolist() == [
-        ["pt", "ônibus de brinquedo"]]
+        ["pt-BR", "ônibus de brinquedo"]]
     assert plain.loc[plain["augmented"], "query"].tolist() == ["autocarro de brinquedo"]

@@ -457,14 +457,15 @@ def test_an_error_found_while_training_names_the_file_and_line(tmp_path, qc_demo
 
 @pytest.mark.parametrize(("pairs", "said"), [
     ("{pt: es, pt-BR: es}", "line 4: augment.translate.pt-BR: pt and pt-BR are one new language "
-                            "(both make pt rows"),
+                            "(both make pt copies"),
     ("\n    PT: es\n    pt: fr", "line 6: augment.translate.pt: PT and pt are one new language"),
 ])
 def test_two_new_languages_of_one_base_are_refused_before_training(tmp_path, qc_demo, pairs,
                                                                     said):
-    """Both made pt rows: each Spanish row trained twice as Portuguese (a 633-row es file made
-    1,266 'pt' rows). Refused when training, before any backend or fit; a config holding both
-    still loads, so a run trained with them before opens (predict, serve, distill)."""
+    """Both made Portuguese copies: each Spanish row trained twice as Portuguese (a 633-row
+    es file made 1,266 'pt' rows). Refused when training, before any backend or fit; a config
+    holding both still loads, so a run trained with them before opens (predict, serve,
+    distill)."""
     text = f"model: {{family: fast}}\nfolds: {{k: 2}}\naugment:\n  translate: {pairs}\n"
     path, done = _train_with_config(tmp_path, qc_demo, text)
     assert done.exit_code == 2

@@ -201,6 +201,28 @@ def test_augmented_rows_train_but_never_validate(tmp_path, qc_demo, fast_fits):
     assert translated_only_languages(result.metrics) == {}
 
 
+def test_copies_asked_with_a_region_count_as_the_language_named(tmp_path, qc_demo, fast_fits):
+    """augment.translate {pt-BR: es} tagged its copies 'pt', the file's pt-BR rows 'pt-BR':
+    the model learnt the copies as another language than the rows they were made for, and
+    metrics.json and the report counted them as pt. They are tagged as written."""
+    frame = read_pairs(qc_demo)
+    config = load_config(None, {"model.family": "fast", "folds.k": 3,
+                                "model.params.n_estimators": 20, "model.params.n_jobs": 1,
+                                "augment.translate": {"pt_br": "es"}, "augment.backend": "table",
+                                "augment.table": str(_es_to_pt_table(frame, tmp_path))})
+    result = runner.train(qc_demo, tmp_path / "run", config, progress=False)
+    full = fast_fits[3]
+    assert set(full.loc[full["augmented"], "language"]) == {"pt-BR"}
+    assert (full.loc[~full["augmented"], "language"] == "pt").sum() == 45  # the file's own
+    model = runs.Run.open(result.run_dir).load_models()[0]
+    assert "pt-BR" in model.lexical_.languages_  # a language code of its own
+    metrics = result.metrics
+    assert metrics["data"]["translated_rows"] == {"pt-BR": 45}
+    assert translated_only_languages(metrics) == {"pt-BR": [("run", 45)]}
+    assert translated_only_note(metrics).startswith(
+        "trained on translations only: pt-BR (45 translated rows); ")
+
+
 @pytest.mark.parametrize("cached", [False, True])
 def test_each_distinct_query_is_sent_to_the_backend_once_per_run(tmp_path, qc_demo,
                                                                   table_sends, cached):
@@ -533,7 +555,7 @@ def test_a_run_recorded_before_regional_pairs_refits_its_copies_through_the_base
     pairs and through es-pt_BR since: a refit of an older run (distill --nested reads its
     config.yaml) made copies unlike those it trained on. Its config.yaml records no
     augment.regional_pairs and is read as asking the base language; a new one asks the
-    region. The copies are tagged pt either way."""
+    region, and tags the copies as written (pt-BR), where the older run's were tagged pt."""
     frame = read_pairs(jsonl(tmp_path / "qc.jsonl", [
         {"id": 1, "language": "es", "origin_query": "autobús de juguete",
          "category_path": "toys", "label": 1}]))
@@ -550,4 +572,5 @@ def test_a_run_recorded_before_regional_pairs_refits_its_copies_through_the_base
     asked, made = copies(load_config(path, saved=True))
     assert asked == {"pt"} and made.values.tolist() == [["pt", "pt: autobús de juguete"]]
     asked, made = copies(load_config(path))
-    assert asked == {"pt-br"} and made.values.tolist() == [["pt", "pt-br: autobús de juguete"]]
+    assert asked == {"pt-br"} and made.values.tolist() == [
+        ["pt-BR", "pt-br: autobús de juguete"]]

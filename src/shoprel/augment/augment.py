@@ -10,6 +10,7 @@ import pandas as pd
 
 from shoprel.augment.translator import Translator, normalize_lang, target_tag
 from shoprel.data.frame import TRANSLATION, PairFrame
+from shoprel.data.language_tags import canonical_tag
 from shoprel.errors import ConfigError
 
 AUGMENTED_COLUMN = "augmented"
@@ -39,17 +40,19 @@ def augment_translations(frame: PairFrame, targets: dict[str, str], translator: 
     {"it": "es"} makes Italian rows from the Spanish ones. Labels and targets are copied;
     rows whose query has no route, or is empty (never sent), are left out. A new language
     written with a region ({"pt-BR": "es"}) is asked of the backend as such (Apertium's
-    es-pt_BR where installed, as `translate --to pt-BR`); its rows are tagged with the base
-    language ('pt'), as every row of it is read. Originals come first, augmented=False. The
-    frame's stats count the copies (`augmented`) and, per new language, `translated`.
+    es-pt_BR where installed, as `translate --to pt-BR`), and its rows are tagged as written
+    ('pt-BR', canonical_tag), as a file's pt-BR rows are read: the model learns them as the
+    language its test rows name. Originals come first, augmented=False. The frame's stats
+    count the copies (`augmented`) and, per new language, `translated`.
     """
     df = frame.df
     pieces, taken, made_per_language = [], df["id"], {}
     for new_lang, source in targets.items():
         asked = target_tag(new_lang)  # 'pt-br': the backend's regional pair, if it has one
-        new_lang, source = normalize_lang(new_lang), normalize_lang(source)
-        if new_lang == source:
-            raise ConfigError(f"augmentation target {new_lang!r} is its own source")
+        if normalize_lang(new_lang) == normalize_lang(source):
+            raise ConfigError(f"augmentation target {normalize_lang(new_lang)!r} is its own "
+                              "source")
+        new_lang, source = canonical_tag(new_lang), normalize_lang(source)
         rows = df[df["language"].map(normalize_lang) == source]
         # an empty query is never sent (`shoprel translate` sends none either): whatever a
         # backend answers to it ('', None, or a model's invention) is no translation of it

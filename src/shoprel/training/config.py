@@ -241,7 +241,7 @@ class AugmentConfig(StrictConfig):
     @property
     def asked_pairs(self) -> dict[str, str]:
         """translate as the backend is asked it: {pt-BR: es} as written where regional_pairs,
-        else {pt: es}. Its rows are tagged the base language either way."""
+        else {pt: es}; its rows are tagged as asked (pt-BR, or pt as an older run's were)."""
         from shoprel.augment.translator import normalize_lang
 
         return {new if self.regional_pairs else normalize_lang(new): source

@@ -179,17 +179,18 @@ def check_translation_pairs(frame, pairs: dict[str, str], translator, backend: s
 
 
 def check_one_pair_per_language(pairs: dict[str, str]) -> None:
-    """'pt' and 'pt-BR' both tag their rows 'pt', so together they made every source row's
-    Portuguese copy twice: a ConfigError before any fit. Checked when training, not when a
-    config is read, so a run trained with both before still opens (predict, serve, distill)."""
+    """'pt' and 'pt-BR' both make a Portuguese copy of every source row, so together they
+    trained each twice as Portuguese: a ConfigError before any fit. Checked when training,
+    not when a config is read, so a run trained with both before still opens (predict, serve,
+    distill)."""
     from shoprel.augment.translator import normalize_lang
 
     made: dict[str, str] = {}
     for new in pairs:
         if (first := made.setdefault(normalize_lang(new), new)) != new:
             raise ConfigError(f"augment.translate.{new}: {first} and {new} are one new "
-                              f"language (both make {normalize_lang(new)} rows, so each source "
-                              "row would train twice); keep one of them")
+                              f"language (both make {normalize_lang(new)} copies of each source "
+                              "row, so it would train twice); keep one of them")
 
 
 def _translates(translator, query: str, source: str, target: str) -> bool:
