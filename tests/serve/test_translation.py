@@ -436,3 +436,38 @@ def test_regional_pairs_are_served_as_recorded_with_real_apertium(two_language, 
     newer = _recording_apertium_to(run, tmp_path / "newer", regional_pairs=True)
     assert "autocarro" in _served_translations(older, ["autobús de juguete"])[0]
     assert "ônibus" in _served_translations(newer, ["autobús de juguete"])[0]
+
+
+def test_serve_says_once_at_start_up_that_a_region_s_pair_is_missing(two_language, tmp_path,
+                                                                     monkeypatch):
+    """A run recording Apertium into a region whose pair is not installed (es-pt_PT: Apertium
+    has none) was served the base language's translations (es-pt) without a word, where
+    `translate --to pt-PT` warns: serve says translate's warning once, before it listens,
+    whatever the number of workers, and no request repeats it."""
+    from shoprel.augment.apertium import ApertiumTranslator
+    from shoprel.augment.translator import TranslationError
+    from shoprel.serve import server
+
+    try:
+        installed = ApertiumTranslator().model.split(",")
+    except TranslationError:
+        pytest.skip("Apertium is not installed")
+    if "es-pt" not in installed or "es-pt_PT" in installed:
+        pytest.skip("needs es-pt and no es-pt_PT")
+    run, _, _ = two_language
+    copy = _recording_apertium_to(run, tmp_path / "run", to="pt-PT", regional_pairs=True)
+    monkeypatch.setattr(server.uvicorn, "run", lambda *args, **kwargs: None)
+    monkeypatch.setattr(server.ClosingSupervisor, "run", lambda self, *args, **kwargs: None)
+    monkeypatch.setattr(os, "environ", dict(os.environ))  # the workers' settings
+    for workers in (1, 2):
+        said = []
+        server.run_server(copy, SETTINGS, port=0, workers=workers, warn=said.append)
+        assert len(said) == 1, said
+        assert re.fullmatch(r"warning: no Apertium pair into pt-PT \(es-pt_PT not installed; "
+                            r"`apertium -l` lists the pairs\): rows from (\w+, )*es(, \w+)* "
+                            r"by es-pt are translated into pt", said[0]), said[0]
+    assert _served_translations(copy, ["autobús de juguete"])[0] == "autocarro de brinquedo"
+    base = _recording_apertium_to(run, tmp_path / "base", to="pt-PT", regional_pairs=False)
+    said = []
+    server.run_server(base, SETTINGS, port=0, warn=said.append)  # asks pt itself: nothing to say
+    assert said == []

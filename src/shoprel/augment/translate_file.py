@@ -232,17 +232,26 @@ def region_fallback(translator: Translator, report: TranslationReport, target: s
     Apertium says which of its translated rows' routes lacked the regional pair (es-pt_BR not
     installed), cached rows too; the other backends read no regions at all. None when every
     translated row reached the region, or the target names none."""
-    region = target_region(target)
-    if not region or not report.totals["translated"]:
+    if not target_region(target) or not report.totals["translated"]:
+        return None
+    return regional_fallback(translator, by_rows(report.translated), target)
+
+
+def regional_fallback(translator: Translator, sources: list[str], target: str,
+                      done: bool = True) -> str | None:
+    """region_fallback for rows of these source languages, e.g. serve's at start-up for the
+    languages its run trained on (`done` False: "are translated", of rows still to come)."""
+    if not target_region(target):
         return None
     wanted, base = canonical_tag(target), normalize_lang(target)
+    verb = "were translated" if done else "are translated"
     backend = getattr(translator, "inner", translator)  # under a cache or a progress bar
     unmet_region = getattr(backend, "unmet_region", None)
     if unmet_region is None:
         return (f"the {getattr(translator, 'name', 'translation')} backend has no "
-                f"regional variants: rows were translated into {base}, not {wanted}")
+                f"regional variants: rows {verb} into {base}, not {wanted}")
     unmet = {}  # the pair used -> the regional pair that was not installed, per source
-    for lang in by_rows(report.translated):
+    for lang in sources:
         used = unmet_region(lang, target)
         if used is not None:
             unmet.setdefault(used, []).append(lang)
@@ -251,7 +260,7 @@ def region_fallback(translator: Translator, report: TranslationReport, target: s
     said = "; ".join(f"from {', '.join(langs)} by {used}" for used, langs in unmet.items())
     missing = ", ".join(f"{used}_{wanted.partition('-')[2]}" for used in unmet)
     return (f"no Apertium pair into {wanted} ({missing} not installed; `apertium -l` "
-            f"lists the pairs): rows {said} were translated into {base}")
+            f"lists the pairs): rows {said} {verb} into {base}")
 
 
 def _check_languages_given(checked: CheckedFile, input_path: str | Path) -> None:

@@ -154,6 +154,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
     app.state.batcher = batcher
     app.state.metrics = metrics
     app.state.settings = settings
+    app.state.translation = translation
     app.add_middleware(BodySizeLimit, settings=settings)
     app.add_middleware(RequestGuards, settings=settings)  # before any body is read
     app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: sees every answer

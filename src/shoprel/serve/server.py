@@ -60,7 +60,8 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
                port: int = 8000, workers: int = 1, log_level: str = "info",
                warn: Callable[[str], None] | None = None) -> None:
     """Blocks until stopped; on SIGINT/SIGTERM in-flight requests finish before exit. `warn`
-    hears of a server others can reach without an API key, once the address and the run have
+    hears of a server others can reach without an API key, and of a recorded translator
+    without the region it is asked (translate's warning), once the address and the run have
     passed their checks (not before a failure)."""
     from shoprel.serve.app import create_app, open_served_predictor
 
@@ -75,13 +76,18 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
     # not in a traceback per worker that uvicorn restarts without end
     if workers == 1:
         app = create_app(run_dir, settings)
+        fallback = app.state.translation.region_fallback
     else:
         from shoprel.serve.translation import QueryTranslation
 
-        QueryTranslation(open_served_predictor(run_dir, settings)).close()
+        translation = QueryTranslation(open_served_predictor(run_dir, settings))
+        translation.close()
+        fallback = translation.region_fallback
     warning = exposure_warning(host, settings.api_key)
     if warning and warn is not None:
         warn(warning)
+    if fallback and warn is not None:  # once here, not per worker or request
+        warn(f"warning: {fallback}")
     common = {"host": host, "port": port, "log_level": log_level,
               "log_config": log_config(log_level),  # long paths and values cut in log lines
               "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS}

@@ -71,9 +71,15 @@ class QueryTranslation:
         self._memory: OrderedDict[tuple[str, str], str | None] = OrderedDict()
         # one thread: the translator (and its SQLite cache) is made and used on it alone
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="translate")
+        # what the recorded translator gives instead of a region it lacks (es-pt for es-pt_BR
+        # not installed), as `translate` warns: said once at start-up (run_server), since
+        # each request would otherwise be translated into the base language without a word
+        self.region_fallback: str | None = None
         if self._translator is None and self.recorded is not None:
             try:  # at start-up: one it cannot make is one error line, not a 500 per request
                 self._thread.submit(self._make_recorded).result()
+                self.region_fallback = self._thread.submit(
+                    self._fallback, sorted(predictor.training_languages() or ())).result()
             except BaseException:
                 self.close()
                 raise
@@ -96,6 +102,12 @@ class QueryTranslation:
                 f"data.translator: serve cannot make the run's translator ({exc}); it "
                 "translates the queries sent without a translated_query"),
                 self.recorded_in) from None
+
+    def _fallback(self, sources: list[str]) -> str | None:
+        """regional_fallback of the run's training languages into the target asked."""
+        from shoprel.augment.translate_file import regional_fallback
+
+        return regional_fallback(self._translator, sources, self.target, done=False)
 
     def _translate(self, queries: list[str], languages: list[str]) -> list[str | None]:
         from shoprel.augment.translate_file import translate_queries
