@@ -47,6 +47,31 @@ def test_quiet_leaves_out_the_empty_text_and_busy_machine_notes(tmp_path, monkey
     assert done.stdout.splitlines()[-1].startswith("run written to ")
 
 
+@pytest.mark.parametrize("quiet", [False, True])
+def test_rows_tagged_with_a_country_code_get_predict_s_hint_once(tmp_path, quiet):
+    """Korean rows tagged kr (Kanuri) trained without a word: predict gave the hint only once
+    test rows were tagged ko, after a run had learnt kr. train gives it before the fits, once
+    per language, as a note --quiet leaves out."""
+    rows = [json.loads(line) for line in
+            demo_file("QC").read_text(encoding="utf-8").splitlines()[:60]]
+    korean = [r for r in rows if r["language"] == "ko"]
+    for i, row in enumerate(korean):
+        row["language"] = "kr-KR" if i < 3 else "KR"
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                    encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text("model: {family: fast, params: {n_features: 4096, n_estimators: 10, "
+                      "n_jobs: 1}}\nfolds: {k: 2}\n")
+    done = CliRunner().invoke(main, ["train", str(data), "--out", str(tmp_path / "run"),
+                                     "--config", str(config), *(["--quiet"] if quiet else [])])
+    assert done.exit_code == 0, done.output
+    hints = [line for line in without_bars(done.stderr).splitlines() if "Kanuri" in line]
+    assert hints == ([] if quiet else [
+        f"hint: {data} tags 10 rows kr, kr-KR: 'kr' is Kanuri; Korean is 'ko'"])
+    assert "Kanuri" not in done.stdout
+
+
 def test_constant_scores_warning_is_on_stderr_even_under_quiet(tmp_path):
     """The warning that the fold models learnt nothing printed on stdout among the results."""
     rows = [{"id": 2 * i + label, "language": "en", "origin_query": f"query {2 * i + label}",

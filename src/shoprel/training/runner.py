@@ -384,7 +384,8 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
     progress = progress and ranks.is_main
     if before_fits is None or not ranks.is_main:
         before_fits = _nothing
-    if frame is None:
+    read_here = frame is None  # a caller giving the rows (distill) has said what they hold
+    if read_here:
         frame = read_pairs(train_file, task=config.data.task, require_label=True,
                            empty_text=config.data.empty_text)
     out_dir = Path(out_dir)
@@ -410,6 +411,11 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         prepare = opened.enter_context(training_side(config, progress, frame))
         if fit_rows is not None:
             prepare = _chained(fit_rows, prepare)
+        if progress and read_here:  # a note, after the checks: --quiet and progress=False
+            from shoprel.training.tag_hints import training_tag_hints
+
+            for hint in training_tag_hints(frame.df["language"], train_file):  # 'kr': Korean?
+                tqdm.write(hint, file=sys.stderr)
         before_fits()
         stage0_dir, stage0_info = fit_stage0(config, models_dir, progress, stage0_frame,
                                              stage0_sha256)
