@@ -287,3 +287,37 @@ def test_a_file_made_at_an_output_while_noise_writes_it_is_kept(flipped_run, tmp
     assert done.exit_code == 2 and f"error: {target}" in done.output, done.output
     assert target.read_text() == saved  # as the user saved it
     assert not list(tmp_path.glob("*.partial"))
+
+
+def test_overwrite_reads_the_training_file_once_for_its_checks(flipped_run, tmp_path,
+                                                               monkeypatch):
+    """With --overwrite, each existing output was judged at the start, just before its write
+    and at the swap, and each time the whole training file was read again: its ids three
+    times for --out, its rows three times for --filtered-train. Each is now read once; the
+    outputs are replaced as before."""
+    import shoprel.ensemble.noise_outputs as checks
+    from shoprel.ensemble.noise import flag_noisy_rows
+
+    run, _, data = flipped_run
+    out, clean = tmp_path / "flagged.csv", tmp_path / "clean.jsonl"
+    flag_noisy_rows(run, out, clean)
+    reads = []
+
+    def counted(read, what):
+        def wrapped(path, *args, **kwargs):
+            if str(path) == str(data):
+                reads.append(what)
+            return read(path, *args, **kwargs)
+        return wrapped
+
+    monkeypatch.setattr(checks, "iter_records", counted(checks.iter_records, "ids"))
+    monkeypatch.setattr(checks, "read_pairs", counted(checks.read_pairs, "rows"))
+    before = out.read_bytes(), clean.read_bytes()
+    (tmp_path / "flagged.csv").write_bytes(b"")  # an empty file: nothing to judge, nothing read
+    result = flag_noisy_rows(run, out, clean, overwrite=True)
+    assert sorted(reads) == ["rows"]
+    assert (out.read_bytes(), clean.read_bytes()) == before and result.dropped > 0
+    reads.clear()
+    flag_noisy_rows(run, out, clean, overwrite=True)
+    assert sorted(reads) == ["ids", "rows"]
+    assert (out.read_bytes(), clean.read_bytes()) == before

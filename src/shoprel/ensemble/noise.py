@@ -29,7 +29,11 @@ from shoprel.data.readers import read_pairs
 from shoprel.data.records import iter_records, iter_text_lines
 from shoprel.data.validate import id_text, written_id
 from shoprel.data.writers import write_table
-from shoprel.ensemble.noise_outputs import check_filtered_replaceable, check_flagged_replaceable
+from shoprel.ensemble.noise_outputs import (
+    TrainingFile,
+    check_filtered_replaceable,
+    check_flagged_replaceable,
+)
 from shoprel.errors import InputError, OutputError, RunDirError
 from shoprel.utils.atomic import atomic_file
 from shoprel.utils.outputs import check_output_file
@@ -128,22 +132,25 @@ def _said(key, as_written: dict) -> str:
 
 
 def check_noise_outputs(run_dir: str | Path, out_file: str | Path | None,
-                        filtered_train: str | Path | None, overwrite: bool = False) -> None:
+                        filtered_train: str | Path | None, overwrite: bool = False,
+                        training: TrainingFile | None = None) -> None:
     """Both outputs of `shoprel noise`, checked before any work: neither may be the run's
     training file or lie inside the run, nor may they be one file; with `overwrite`, an
-    existing one must be noise's own output (noise_outputs.py)."""
+    existing one must be noise's own output (noise_outputs.py), judged by `training` (the
+    run's training file, read once for every check of the command)."""
     run = runs.Run.open(run_dir)
     train_file = run.train_file()
+    training = training or TrainingFile(train_file, run.task)
     reads = [train_file] if train_file is not None else []
     if out_file is not None:
         check_output_file(out_file, reads=reads, runs=[run_dir], overwrite=overwrite)
         refuse_compressed_output(out_file)  # flagged.txt.gz would be written plain
-        check_flagged_replaceable(out_file, train_file)
+        check_flagged_replaceable(out_file, training)
     if filtered_train is not None:
         check_output_file(filtered_train, reads=reads, runs=[run_dir], overwrite=overwrite)
         output_format(filtered_train)  # written in the format its name says: one known here
         if train_file is not None:  # else find_noisy_rows refuses the run first
-            check_filtered_replaceable(filtered_train, train_file, run.task)
+            check_filtered_replaceable(filtered_train, training)
     if out_file is not None and filtered_train is not None and \
             Path(out_file).resolve() == Path(filtered_train).resolve():
         raise OutputError(f"{out_file}: given as both --out and --filtered-train; choose two "
@@ -151,21 +158,23 @@ def check_noise_outputs(run_dir: str | Path, out_file: str | Path | None,
 
 
 def write_flagged_ids(flagged: pd.DataFrame, out_file: str | Path,
-                      run_dir: str | Path | None = None, overwrite: bool = False) -> Path:
+                      run_dir: str | Path | None = None, overwrite: bool = False,
+                      training: TrainingFile | None = None) -> Path:
     """One flagged id per line (plain text), or a table when the name ends in one of
     ID_TABLE_SUFFIXES (.csv, .parquet, ...).
 
     `run_dir`: the run the flags came from; the file may not land inside it, nor be the file
     it was trained on, and an existing file is replaced only if it holds flagged ids of that
-    file (none without `run_dir`)."""
+    file (none without `run_dir`), as `training` reads it (made here when not given)."""
     train_file = runs.Run.open(run_dir).train_file() if run_dir is not None else None
+    training = training or TrainingFile(train_file)
     out_file = check_output_file(out_file, runs=[run_dir] if run_dir is not None else [],
                                  reads=[train_file] if train_file is not None else [],
                                  overwrite=overwrite)
     refuse_compressed_output(out_file)
-    check_flagged_replaceable(out_file, train_file)
+    check_flagged_replaceable(out_file, training)
     # a file made at out_file while cleanlab worked is kept (refused) as at the start
-    guard = functools.partial(check_flagged_replaceable, train_file=train_file)
+    guard = functools.partial(check_flagged_replaceable, train=training)
     if out_file.suffix.lower() in ID_TABLE_SUFFIXES:
         return write_table(flagged, out_file, replace=overwrite, guard=guard)
     with atomic_file(out_file, durable=True, replace=overwrite, guard=guard) as tmp:
@@ -178,15 +187,16 @@ def flag_noisy_rows(run_dir: str | Path, out_file: str | Path | None = None,
                     overwrite: bool = False) -> NoiseResult:
     """`shoprel noise`: both outputs checked before any work, the rows cleanlab flags, then the
     flagged ids and the training file without them written where asked."""
-    check_noise_outputs(run_dir, out_file, filtered_train, overwrite)
-    flagged = find_noisy_rows(run_dir)
     run = runs.Run.open(run_dir)
+    training = TrainingFile(run.train_file(), run.task)  # read once, for every check below
+    check_noise_outputs(run_dir, out_file, filtered_train, overwrite, training)
+    flagged = find_noisy_rows(run_dir)
     result = NoiseResult(flagged, run.manifest.get("n_rows"))
     if out_file is not None:
-        result.out_file = write_flagged_ids(flagged, out_file, run_dir, overwrite)
+        result.out_file = write_flagged_ids(flagged, out_file, run_dir, overwrite, training)
     if filtered_train is not None:
         result.dropped = filter_training_file(run.train_file(), flagged["id"], filtered_train,
-                                              overwrite=overwrite)
+                                              overwrite=overwrite, training=training)
         result.filtered_train = Path(filtered_train)
     return result
 
@@ -200,11 +210,12 @@ def _row_id(line: str, path: Path, number: int):
 
 
 def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Path,
-                         mode: str = "drop", overwrite: bool = False) -> int:
+                         mode: str = "drop", overwrite: bool = False,
+                         training: TrainingFile | None = None) -> int:
     """Write the training file without the flagged rows, in the format the output's name says
     (a JSON-lines copy of a JSON-lines file is filtered line by line, every other field kept
     as written); returns rows dropped. An existing output is replaced (`overwrite`) only if it
-    is a filtered copy of `train_file`."""
+    is a filtered copy of `train_file` (as `training` reads it: made here when not given)."""
     if mode != "drop":
         raise InputError(f"noise filtering mode {mode!r} is not available for a filtered file: "
                          "only 'drop'; to down-weight, give the flagged ids to a run config "
@@ -212,8 +223,9 @@ def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Pa
     train_file = Path(train_file)
     out_file = check_output_file(out_file, reads=[train_file], overwrite=overwrite)
     out_format = output_format(out_file)  # an extension no reader knows: refused here
-    check_filtered_replaceable(out_file, train_file)
-    guard = functools.partial(check_filtered_replaceable, train_file=train_file)
+    training = training or TrainingFile(train_file)
+    check_filtered_replaceable(out_file, training)
+    guard = functools.partial(check_filtered_replaceable, train=training)
     drop = {id_text(i) for i in flagged_ids}
     dropped = 0
     if file_format(train_file) == "jsonl" and out_format == "jsonl":  # train.jsonl.gz too

@@ -7,6 +7,7 @@ filtered copy of that file. Anything else is refused in one line, before any wor
 
 from __future__ import annotations
 
+from functools import cached_property
 from pathlib import Path
 
 from shoprel.data.formats import ID_TABLE_SUFFIXES
@@ -19,32 +20,58 @@ from shoprel.utils.outputs import UNREADABLE, check_own_output, holds_data, unre
 # where the training file was read); label_quality is noise's own, no data file's
 FLAGGED_COLUMNS = frozenset({"id", "language", "label", "probability", "label_quality", "query",
                              "target"})
+# what a filtered copy keeps of each row of the training file, compared as text
+PAIR_COLUMNS = ["id", "query", "target", "label"]
 
 
-def check_flagged_replaceable(out: str | Path, train_file: str | Path | None) -> None:
-    """An existing `--out` is replaced only if it holds flagged ids of `train_file`'s rows
-    (one per line, or a table with noise's label_quality column); None: a run recording no
-    training file, whose flagged ids cannot be told, so nothing existing is replaced. An empty
-    file holds nothing to lose (noise writes one where it flags no row)."""
-    known = None  # read only where a file is there to judge; a bad training file is its own
-    if train_file is not None and holds_data(out):
-        known = {id_text(r.get("id")) for _, r in iter_records(train_file)}
+class TrainingFile:
+    """The run's training file as the checks below judge an output by it, each part read once,
+    when first needed: noise judges an existing output at the start, just before it writes and
+    again at the swap, and read the whole file for its ids (or rows) each time. `path` None:
+    a run recording no training file. Read outside the guard (check_own_output), so that a bad
+    training file is told as its own error, not as the output's."""
+
+    def __init__(self, path: str | Path | None, task: str | None = None):
+        self.path = path
+        self.task = task
+
+    @cached_property
+    def ids(self) -> set[str]:
+        """Its rows' ids, as id_text writes them."""
+        return {id_text(record.get("id")) for _, record in iter_records(self.path)}
+
+    @cached_property
+    def rows(self) -> set[tuple[str, ...]]:
+        """Its rows' PAIR_COLUMNS, as text."""
+        source = read_pairs(self.path, task=self.task).df
+        return {tuple(map(str, row)) for row in source[PAIR_COLUMNS].itertuples(index=False)}
+
+
+def check_flagged_replaceable(out: str | Path, train: TrainingFile) -> None:
+    """An existing `--out` is replaced only if it holds flagged ids of the training file's rows
+    (one per line, or a table with noise's label_quality column); a run recording no training
+    file, whose flagged ids cannot be told, has nothing existing replaced. An empty file holds
+    nothing to lose (noise writes one where it flags no row), and its ids are not read."""
+
+    # read out here, where there is a file to judge: a bad training file is its own error,
+    # not the output's
+    known = train.ids if train.path is not None and holds_data(out) else None
 
     def not_flagged(path: Path) -> str | None:
         if known is None:
             return "the run records no training file to tell its ids by"
-        return _not_flagged_ids(path, known, train_file)
+        return _not_flagged_ids(path, known, train.path)
 
     check_own_output(out, not_flagged, "a flagged-ids file of noise", "noise")
 
 
-def check_filtered_replaceable(out: str | Path, train_file: str | Path,
-                               task: str | None = None) -> None:
-    """An existing `--filtered-train` is replaced only if every row of it is a row of
-    `train_file` (id, texts and label): a filtered copy noise wrote, not a gold file nor a
+def check_filtered_replaceable(out: str | Path, train: TrainingFile) -> None:
+    """An existing `--filtered-train` is replaced only if every row of it is a row of the
+    training file (id, texts and label): a filtered copy noise wrote, not a gold file nor a
     hand-corrected copy."""
-    check_own_output(out, lambda path: _not_filtered_copy(path, train_file, task),
-                     f"a filtered copy of {train_file}", "noise")
+    kept = train.rows if holds_data(out) else set()  # read out of the guard, as above
+    check_own_output(out, lambda path: _not_filtered_copy(path, kept, train.task),
+                     f"a filtered copy of {train.path}", "noise")
 
 
 def _not_flagged_ids(out: Path, known: set[str], train_file: str | Path) -> str | None:
@@ -63,18 +90,15 @@ def _not_flagged_ids(out: Path, known: set[str], train_file: str | Path) -> str 
     return None
 
 
-def _not_filtered_copy(out: Path, train_file: str | Path, task: str | None) -> str | None:
-    """Why `out` is no filtered copy of `train_file`, or None."""
+def _not_filtered_copy(out: Path, kept: set[tuple[str, ...]], task: str | None) -> str | None:
+    """Why `out` is no filtered copy of the training file whose rows are `kept`, or None."""
     try:
         rows = read_pairs(out, task=task).df
-    except UNREADABLE as exc:  # said here: the training file's own errors are not the output's
+    except UNREADABLE as exc:
         return f"it does not read as a training file: {unreadable_said(out, exc)}"
-    source = read_pairs(train_file, task=task).df
-    columns = ["id", "query", "target", "label"]
-    if not set(columns) <= set(rows.columns):
+    if not set(PAIR_COLUMNS) <= set(rows.columns):
         return "it holds no labelled pairs"
-    kept = {tuple(map(str, row)) for row in source[columns].itertuples(index=False)}
-    for position, row in enumerate(rows[columns].itertuples(index=False)):
+    for position, row in enumerate(rows[PAIR_COLUMNS].itertuples(index=False)):
         if tuple(map(str, row)) not in kept:
             return f"its row {position + 1}, id {row[0]!r}, is not one of that file's rows"
     return None
