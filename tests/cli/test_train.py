@@ -195,3 +195,15 @@ def test_a_compressed_training_file_trains_and_stays_protected(tmp_path):
     ids = [json.loads(line)["id"] for line in lines]
     assert [json.loads(line)["id"] for line in
             (tmp_path / "p.jsonl").read_text(encoding="utf-8").splitlines()] == ids
+
+
+def test_curve_fractions_without_the_curve_are_refused_in_one_line(tmp_path):
+    """They printed click's usage block and 'Error: ...' where every other option given
+    alone (predict's --cascade-share, --num-actors) says one `error:` line."""
+    out = tmp_path / "run"
+    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out", str(out),
+                                     "--curve-fractions", "0.3"])
+    assert done.exit_code == 2
+    assert done.stderr == ("error: --curve-fractions: only with --learning-curve (the shares of "
+                           "each fold's rows the curve fits)\n")
+    assert not out.exists()

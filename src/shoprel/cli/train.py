@@ -65,6 +65,9 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
     from shoprel.training.runner import train as run_training
     from shoprel.utils.threads import BusyMachineNote, OwnCpu, busy_machine_note
 
+    if curve_fractions and not curve:  # one error line, as predict's options given alone
+        raise ConfigError("--curve-fractions: only with --learning-curve (the shares of each "
+                          "fold's rows the curve fits)")
     overrides = {}
     if folds is not None:
         overrides["folds.k"] = folds
@@ -77,8 +80,6 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
     if student:
         config = config.with_student()
     fractions = None
-    if curve_fractions and not curve:
-        raise click.UsageError("--curve-fractions: only with --learning-curve")
     if curve:
         from shoprel.training.curve import DEFAULT_FRACTIONS, check_fractions
 
