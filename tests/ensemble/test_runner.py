@@ -1,6 +1,7 @@
 """An ensemble's metrics.json describes the ensemble's data, not only its first member's."""
 
 import json
+import shutil
 from pathlib import Path
 
 import pandas as pd
@@ -201,3 +202,49 @@ def test_a_member_retrained_while_the_ensemble_is_built_leaves_it_refusing_the_m
         f"ensemble combined it (its out-of-fold scores changed: its oof.parquet now has "
         f"SHA-256 {now[:12]}, the ensemble holds the one of SHA-256 {fitted_on[:12]}); build "
         "the ensemble again (shoprel ensemble ... --overwrite)")
+
+
+def _spelt_before(run: Path, out: Path, old: str, new: str) -> Path:
+    """A copy of `run` as a run trained before `old` was read as `new` keeps it: its
+    out-of-fold rows and per-language figures spell the language `old`."""
+    copy = Path(shutil.copytree(run, out))
+    oof = pd.read_parquet(copy / runs.OOF)
+    oof["language"] = oof["language"].replace({new: old})
+    oof.to_parquet(copy / runs.OOF, index=False)
+    metrics = json.loads((copy / runs.METRICS).read_text())
+    metrics["per_language"] = {old if lang == new else lang: figures
+                               for lang, figures in metrics["per_language"].items()}
+    (copy / runs.METRICS).write_text(json.dumps(metrics))
+    return copy
+
+
+def test_a_member_trained_on_an_older_spelling_names_no_language_of_the_ensemble(
+        qc_runs, tmp_path, monkeypatch):
+    """An ensemble took its rows' languages from its first member: with a run trained before
+    'jp' was read as 'ja' first, its per-language figures and cuts were 'jp', with it second
+    'ja', the same rows either way. They are 'ja' in both orders, with the same figures."""
+    without_reports(monkeypatch)
+    older = _spelt_before(qc_runs[0], tmp_path / "older", "jp", "ja")
+    built = {}
+    for name, members in (("older_first", [older, qc_runs[1]]),
+                          ("newer_first", [qc_runs[1], older])):
+        result = build_ensemble(members, tmp_path / name, per_language_thresholds=True)
+        run = runs.Run.open(tmp_path / name)
+        built[name] = (result.metrics["per_language"],
+                       run.manifest["language_thresholds"]["languages"])
+        assert set(run.oof()["language"]) == set(result.metrics["per_language"])
+    (figures, cuts), (again, again_cuts) = built.values()
+    assert "ja" in figures and "jp" not in figures and figures["ja"]["n"] == 45
+    assert figures == again and cuts == again_cuts and "ja" in cuts
+
+
+def test_a_cut_table_and_rows_spelling_a_language_apart_still_meet():
+    """A member ensemble built before 'vn' was read as 'vi' keeps 'vn' cuts: rows now read
+    'vi' took its global cut instead of Vietnamese's."""
+    from shoprel.ensemble.cuts import row_thresholds
+
+    table = {"global": 0.5, "languages": {"vn": {"threshold": 0.3}, "pt-br": {"threshold": 0.2}}}
+    assert row_thresholds(["vi", "vn", "pt-BR", "pt_br", "de"], table, 0.5).tolist() == [
+        0.3, 0.3, 0.2, 0.2, 0.5]
+    newer = {"global": 0.5, "languages": {"vi": {"threshold": 0.3}}}
+    assert row_thresholds(["vn", "vi"], newer, 0.5).tolist() == [0.3, 0.3]

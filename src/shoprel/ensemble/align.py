@@ -15,10 +15,12 @@ import numpy as np
 import pandas as pd
 
 from shoprel import runs
+from shoprel.data.validate import language_tag
 from shoprel.errors import RunDirError
 
-# the rows' own columns, taken from the first run; its texts too, where its OOF file has them
-# (an ensemble's report then shows its errors with their query and target)
+# the rows' own columns, taken from the first run (its language tags read as every command
+# reads them); its texts too, where its OOF file has them (an ensemble's report then shows its
+# errors with their query and target)
 SHARED_COLUMNS = ("id", "fold", "label", "language", "top_category", "query", "target")
 
 
@@ -172,6 +174,10 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
     first_oof, digest = _oof(first)  # read once: the shared columns, its scores, its texts
     digests, metrics = [digest], [first.metrics()]
     base = first_oof[[c for c in SHARED_COLUMNS if c in first_oof.columns]].reset_index(drop=True)
+    # each tag as every command reads it now: a run trained before 'vn' was read as 'vi' keeps
+    # 'vn' in its tables, and as first member it named the ensemble's languages so
+    base["language"] = base["language"].map(
+        {tag: language_tag(tag) for tag in pd.unique(base["language"])})
     first_oof = first_oof.set_index("id")
     base_ids = set(base["id"].tolist())
     base_folds = _folds(first).set_index("id")["fold"]
