@@ -1220,6 +1220,25 @@ def test_scorer_names_the_languages_it_saw_only_translated(augmented_runs, qc_de
     plain_scorer = shoprel.Scorer(plain)
     plain_scorer.probabilities(rows)
     assert plain_scorer.translated_only == [] and plain_scorer.unseen_languages["th"] == 3
+    assert scorer.translated_only_members == plain_scorer.translated_only_members == {}
+
+
+def test_scorer_names_the_ensemble_members_that_saw_a_language_only_translated(
+        augmented_runs, qc_demo, tmp_path, monkeypatch):
+    """An ensemble's Scorer said Thai was trained on as translations, not that only "tr" saw
+    it so and "plain" never at all, as predict says (translated_only_members)."""
+    from shoprel import runs
+    from shoprel.ensemble.runner import build_ensemble
+
+    monkeypatch.setattr(runs.RunWriter, "report", lambda self, metrics, table: None)
+    build_ensemble(list(augmented_runs), tmp_path / "ens")
+    rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()][:4]
+    for row, tag in zip(rows, ["th", "th-TH", "xx", "es"], strict=True):
+        row["language"] = tag
+    scorer = shoprel.Scorer(tmp_path / "ens")
+    scorer.score(rows)
+    assert scorer.translated_only == ["th", "th-TH"]
+    assert scorer.translated_only_members == {"th": ["tr"], "th-TH": ["tr"]}
 
 
 def test_arguments_of_the_wrong_kind_are_one_line_before_any_work(tmp_path, jsonl, qc_rows):

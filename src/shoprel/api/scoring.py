@@ -19,8 +19,17 @@ from shoprel.ensemble.cuts import language_cuts
 from shoprel.errors import ConfigError
 from shoprel.predict.cascade import DEFAULT_SHARE, SCORERS, scorer_in_any_case
 from shoprel.predict.index import IndexResult, build_index
-from shoprel.predict.languages import translated_only_tags, unseen_as_trained
-from shoprel.predict.predictor import PredictResult, open_predictor, translated_languages
+from shoprel.predict.languages import (
+    translated_only_members,
+    translated_only_tags,
+    unseen_as_trained,
+)
+from shoprel.predict.predictor import (
+    PredictResult,
+    open_predictor,
+    translated_by_some,
+    translated_languages,
+)
 from shoprel.predict.predictor import predict_file as _predict_file
 from shoprel.predict.translators import check_one_translator
 from shoprel.runs import Run
@@ -149,7 +158,8 @@ class Scorer:
     at most 1,000,000: ~3.4 GB per backbone at 768 dimensions);
     `cascade_share`: as `predict --cascade-share`. `unseen_languages` counts the pairs scored
     so far per language the run was not trained on (as predict reports); `translated_only`
-    names those of them it trained on only as translated rows (augment.translate). Pairs are
+    names those of them it trained on only as translated rows (augment.translate), and
+    `translated_only_members` those only some of an ensemble's members saw so. Pairs are
     scored in chunks of 20,000, as predict scores a file, so the cascade judges a query on the
     pairs of one call and chunk. `threshold`, `scorer`, `task` and `run_dir` are fixed when
     the run is loaded: setting one is refused (another cut: `run.probabilities(pairs) >= cut`).
@@ -174,6 +184,7 @@ class Scorer:
         # cross-validated figures say nothing about them (predict prints the same count)
         self.unseen_languages: Counter = Counter()
         self._translated = translated_languages(self.predictor.run)
+        self._translated_by_some = translated_by_some(self.predictor.run)
 
     def __setattr__(self, name, value):
         if name in _LOADED_WITH and name in self.__dict__:
@@ -187,6 +198,13 @@ class Scorer:
         (augment.translate): new to its own rows, not to the model (PredictResult's field)."""
         return translated_only_tags([tag for tag, _ in self.unseen_languages.most_common()],
                                     self._translated)
+
+    @property
+    def translated_only_members(self) -> dict[str, list[str]]:
+        """Of translated_only, the tags of a language only some of an ensemble's members
+        trained on (as translated rows; the others never saw it), each with those members
+        (PredictResult's field): translated_only alone said the ensemble had seen them."""
+        return translated_only_members(self.translated_only, self._translated_by_some)
 
     @property
     def language_thresholds(self) -> dict[str, float]:
