@@ -7,12 +7,8 @@ import shutil
 import subprocess
 from collections import defaultdict, deque
 
-from shoprel.augment.translator import (
-    TranslationError,
-    check_batch,
-    normalize_lang,
-    target_region,
-)
+from shoprel.augment.translator import TranslationError, check_batch, target_region
+from shoprel.data.language_tags import base_language
 
 # A line that every installed pair passes through untouched (checked on each call), so one
 # process translates many texts: start-up costs ~0.13 s, a short query ~1 ms.
@@ -37,7 +33,7 @@ def pair_graph(modes: list[str]) -> dict[str, dict[str, str]]:
     for mode in modes:
         match = PLAIN_MODE.match(mode)
         if match:
-            graph[normalize_lang(match.group(1))].setdefault(normalize_lang(match.group(2)), mode)
+            graph[base_language(match.group(1))].setdefault(base_language(match.group(2)), mode)
     return dict(graph)
 
 
@@ -146,7 +142,7 @@ class ApertiumTranslator:
     def route(self, source: str, target: str) -> list[str] | None:
         """The modes from source to target; a target with a region ('pt-BR') ends on the last
         pair's regional variant (es-pt_BR) where it is installed, else on the plain pair."""
-        key = (normalize_lang(source), normalize_lang(target), target_region(target))
+        key = (base_language(source), base_language(target), target_region(target))
         if key not in self._routes:
             modes = plan_route(self.graph, key[0], key[1], max_hops=self.max_hops)
             if modes and key[2]:

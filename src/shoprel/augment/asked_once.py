@@ -3,7 +3,8 @@ chunks, and a QC file repeats each query over many categories, in chunk after ch
 
 from __future__ import annotations
 
-from shoprel.augment.translator import Translator, check_batch, normalize_lang, target_tag
+from shoprel.augment.translator import Translator, check_batch, target_tag
+from shoprel.data.language_tags import base_language
 
 
 class AskedOnce:
@@ -25,7 +26,7 @@ class AskedOnce:
                   ) -> list[str | None]:
         check_batch(texts, source_langs)
         target = target_tag(target)  # es->pt-BR is not es->pt
-        keys = [(normalize_lang(source), target, text)
+        keys = [(base_language(source), target, text)
                 for text, source in zip(texts, source_langs, strict=True)]
         new = list(dict.fromkeys(key for key in keys if key not in self.answers))
         if new:

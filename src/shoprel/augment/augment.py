@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from shoprel.augment.translator import Translator, normalize_lang, target_tag
+from shoprel.augment.translator import Translator, target_tag
 from shoprel.data.frame import TRANSLATION, PairFrame
-from shoprel.data.language_tags import canonical_tag
+from shoprel.data.language_tags import base_language, canonical_tag
 from shoprel.errors import ConfigError
 
 AUGMENTED_COLUMN = "augmented"
@@ -49,11 +49,11 @@ def augment_translations(frame: PairFrame, targets: dict[str, str], translator: 
     pieces, taken, made_per_language = [], df["id"], {}
     for new_lang, source in targets.items():
         asked = target_tag(new_lang)  # 'pt-br': the backend's regional pair, if it has one
-        if normalize_lang(new_lang) == normalize_lang(source):
-            raise ConfigError(f"augmentation target {normalize_lang(new_lang)!r} is its own "
+        if base_language(new_lang) == base_language(source):
+            raise ConfigError(f"augmentation target {base_language(new_lang)!r} is its own "
                               "source")
-        new_lang, source = canonical_tag(new_lang), normalize_lang(source)
-        rows = df[df["language"].map(normalize_lang) == source]
+        new_lang, source = canonical_tag(new_lang), base_language(source)
+        rows = df[df["language"].map(base_language) == source]
         # an empty query is never sent (`shoprel translate` sends none either): whatever a
         # backend answers to it ('', None, or a model's invention) is no translation of it
         rows = rows[rows["query"].astype(str).str.strip() != ""]

@@ -11,7 +11,8 @@ import sqlite3
 from pathlib import Path
 
 from shoprel.augment.progress import PROGRESS_MIN, translation_bar
-from shoprel.augment.translator import Translator, check_batch, normalize_lang, target_tag
+from shoprel.augment.translator import Translator, check_batch, target_tag
+from shoprel.data.language_tags import base_language
 from shoprel.errors import InputError
 from shoprel.utils.sqlite_in import rows_where_in
 
@@ -95,8 +96,8 @@ class CachedTranslator:
                   ) -> list[str | None]:
         check_batch(texts, source_langs)
         target = target_tag(target)  # stored apart: es->pt-BR is not es->pt
-        base = normalize_lang(target)
-        sources = [normalize_lang(s) for s in source_langs]
+        base = base_language(target)
+        sources = [base_language(s) for s in source_langs]
         known: dict[tuple[str, str], str | None] = {}
         unique: dict[str, list[str]] = {}
         for text, source in zip(texts, sources, strict=True):

@@ -14,8 +14,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 from shoprel.augment.languages import NLLB_CODES
-from shoprel.augment.translator import TranslationError, check_batch, normalize_lang
-from shoprel.data.language_tags import ISO3_TO_ISO1
+from shoprel.augment.translator import TranslationError, check_batch
+from shoprel.data.language_tags import ISO3_TO_ISO1, base_language
 from shoprel.errors import one_line_reason
 
 LANGUAGE_TOKEN = re.compile(r"^([a-z]{3}_[A-Z][a-z]{3}|<2[a-z_-]+>|>>[a-z_]+<<|__[a-z_]+__)$")
@@ -115,7 +115,7 @@ class HFTranslator:
             raise TranslationError(f"unknown model family {self.family!r}: use one of {FAMILIES}")
         if self.family == "plain" and not source_languages:
             raise TranslationError("a single-pair model needs source_languages (e.g. ['es'])")
-        self.sources = {normalize_lang(s) for s in source_languages or []}
+        self.sources = {base_language(s) for s in source_languages or []}
         self.num_beams = num_beams
         self.max_new_tokens = max_new_tokens
         self.batch_size = batch_size
@@ -147,14 +147,14 @@ class HFTranslator:
     def translate(self, texts: list[str], source_langs: list[str], target: str
                   ) -> list[str | None]:
         check_batch(texts, source_langs)
-        target = normalize_lang(target)
+        target = base_language(target)
         target_code = self._code(target)
         results: list[str | None] = [None] * len(texts)
         if target_code is None:
             return results
         groups: dict[str, list[int]] = defaultdict(list)
         for i, lang in enumerate(source_langs):
-            lang = normalize_lang(lang)
+            lang = base_language(lang)
             if lang == target:
                 results[i] = texts[i]
             elif not self._routes_from(lang):
@@ -194,7 +194,7 @@ class HFTranslator:
         """How many of these texts, sent to translate into `target`, are longer than the
         max_input_tokens the model reads, so that only their start was translated (a query
         repeated in a file counts each time)."""
-        code = self._code(normalize_lang(target))
+        code = self._code(base_language(target))
         if code is None or not texts:
             return 0
         distinct = Counter(texts)

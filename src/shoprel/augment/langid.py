@@ -16,8 +16,7 @@ from tqdm.auto import tqdm
 from shoprel.augment.languages import by_rows
 from shoprel.augment.progress import PROGRESS_MIN
 from shoprel.augment.rewrite import CHUNK_ROWS, Marker, rewrite_in_chunks
-from shoprel.augment.translator import normalize_lang
-from shoprel.data.language_tags import tag_hint
+from shoprel.data.language_tags import base_language, tag_hint
 from shoprel.data.validate import UNKNOWN_LANGUAGE
 from shoprel.errors import InputError
 from shoprel.utils.progress import bar_wanted
@@ -90,7 +89,7 @@ def language_detector(candidates: set[str] | None = None):
     """The function detect_languages applies to each text, the candidates checked once: a
     file read in chunks gets one for all of them."""
     detector = _detector()
-    wanted = None if candidates is None else {normalize_lang(c) for c in candidates} - {""}
+    wanted = None if candidates is None else {base_language(c) for c in candidates} - {""}
     if wanted is not None and not wanted:  # not every language, as it was taken before
         raise InputError("--candidates: no language given; write comma-separated codes such "
                          "as en,es,fr")
@@ -132,7 +131,7 @@ class LangidReport:
     def add(self, given: list[str], detected: list[str]) -> LangidReport:
         """Count these rows (their given tags, what was detected) in."""
         for tag, found in zip(given, detected, strict=True):
-            tag = normalize_lang(tag) or UNKNOWN_LANGUAGE
+            tag = base_language(tag) or UNKNOWN_LANGUAGE
             self.rows[tag] += 1
             self.detected_as.setdefault(tag, Counter())[found] += 1
             if tag == UNKNOWN_LANGUAGE:

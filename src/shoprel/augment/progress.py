@@ -9,7 +9,8 @@ from contextvars import ContextVar
 
 from tqdm.auto import tqdm
 
-from shoprel.augment.translator import Translator, check_batch, normalize_lang
+from shoprel.augment.translator import Translator, check_batch
+from shoprel.data.language_tags import base_language
 from shoprel.utils.progress import bar_wanted
 
 PROGRESS_MIN = 2000  # texts to translate before a bar is drawn unasked (progress=None)
@@ -118,14 +119,14 @@ class ProgressTranslator:
     def translate(self, texts: list[str], source_langs: list[str], target: str
                   ) -> list[str | None]:
         check_batch(texts, source_langs)
-        bar = translation_bar(len(texts), normalize_lang(target), self.progress,
+        bar = translation_bar(len(texts), base_language(target), self.progress,
                               self.progress_min)
         if bar.disable:  # no bar: one call, as the backend alone would be asked
             bar.close()
             return self.inner.translate(texts, source_langs, target)
         # one language after another, so that a batch mostly takes one route (one Apertium
         # process, one hf language group) as the unbatched call did
-        order = sorted(range(len(texts)), key=lambda i: normalize_lang(source_langs[i]))
+        order = sorted(range(len(texts)), key=lambda i: base_language(source_langs[i]))
         results: list[str | None] = [None] * len(texts)
         with bar:
             for start in range(0, len(order), self.batch_size):

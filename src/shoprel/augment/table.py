@@ -5,7 +5,8 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from shoprel.augment.translator import check_batch, is_language_tag, normalize_lang
+from shoprel.augment.translator import check_batch, is_language_tag
+from shoprel.data.language_tags import base_language
 from shoprel.data.records import column_line, iter_records, position_label, written_kind
 from shoprel.data.validate import unwritable_reason
 from shoprel.errors import InputError
@@ -44,8 +45,8 @@ class TableTranslator:
                                      "letters, e.g. 'es', 'pt-BR'); this row would translate "
                                      "no query", path=self.path, line=line, field=column,
                                      line_label=label)
-            key = (record["text"], normalize_lang(record["source"]),
-                   normalize_lang(record["target"]))
+            key = (record["text"], base_language(record["source"]),
+                   base_language(record["target"]))
             translation = record["translation"].strip()
             # an empty translation is kept nowhere: compare with "" then, not a KeyError
             if key in first and self.table.get(key, "") != translation:
@@ -64,6 +65,6 @@ class TableTranslator:
     def translate(self, texts: list[str], source_langs: list[str], target: str
                   ) -> list[str | None]:
         check_batch(texts, source_langs)
-        target = normalize_lang(target)
-        return [self.table.get((t, normalize_lang(s), target)) for t, s in
+        target = base_language(target)
+        return [self.table.get((t, base_language(s), target)) for t, s in
                 zip(texts, source_langs, strict=True)]

@@ -18,14 +18,8 @@ from shoprel.augment.rewrite import (
     own_output_guard,
     rewrite_in_chunks,
 )
-from shoprel.augment.translator import (
-    Translator,
-    check_target_language,
-    normalize_lang,
-    target_region,
-    target_tag,
-)
-from shoprel.data.language_tags import canonical_tag, tag_hint
+from shoprel.augment.translator import Translator, check_target_language, target_region, target_tag
+from shoprel.data.language_tags import base_language, canonical_tag, tag_hint
 from shoprel.data.records import column_line, position_label
 from shoprel.data.tasks import TRANSLATION_COLUMN
 from shoprel.data.validate import UNKNOWN_LANGUAGE
@@ -115,8 +109,8 @@ def translate_queries(queries: list[str], languages: list[str], translator: Tran
     The backend is asked the target with its region ('pt-br': see target_tag); rows are
     compared, and counted, by its base language."""
     tag = target_tag(target)
-    target = normalize_lang(tag)
-    langs = [normalize_lang(lang) or UNKNOWN_LANGUAGE for lang in languages]
+    target = base_language(tag)
+    langs = [base_language(lang) or UNKNOWN_LANGUAGE for lang in languages]
     report = TranslationReport(target)
     # an empty query is never sent: backends answered it with '' (counted as translated) or
     # None (no route), and neither was a translation
@@ -188,7 +182,7 @@ def translate_file_with(input_file: str | Path, out_file: str | Path, translator
     all the rows (FileBar, drawn as the translator's `progress` says). Each distinct query is
     sent once per run (AskedOnce), however many rows and chunks repeat it.
     """
-    report = TranslationReport(normalize_lang(to))
+    report = TranslationReport(base_language(to))
     asked_once = AskedOnce(translator)
     with rewrite_in_chunks(input_file, out_file, {TRANSLATION_COLUMN: ""}, TRANSLATED_BY,
                            getattr(translator, "name", "a translator"), overwrite,
@@ -243,7 +237,7 @@ def regional_fallback(translator: Translator, sources: list[str], target: str,
     languages its run trained on (`done` False: "are translated", of rows still to come)."""
     if not target_region(target):
         return None
-    wanted, base = canonical_tag(target), normalize_lang(target)
+    wanted, base = canonical_tag(target), base_language(target)
     verb = "were translated" if done else "are translated"
     backend = getattr(translator, "inner", translator)  # under a cache or a progress bar
     unmet_region = getattr(backend, "unmet_region", None)
@@ -282,7 +276,7 @@ def _count_cut(report: TranslationReport, translator: Translator, queries: list[
         return
     sent = [str(query) for query, lang, out in zip(queries, languages, translations, strict=True)
             if out is not None and str(query).strip()
-            and (normalize_lang(lang) or "unk") != report.target]
+            and (base_language(lang) or "unk") != report.target]
     report.cut += count_cut(sent, report.target)
     report.input_tokens = backend.max_input_tokens
 

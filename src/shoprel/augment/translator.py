@@ -38,8 +38,8 @@ _TAG = re.compile(r"[a-z]{2,3}")
 
 
 def is_language_tag(code: str) -> bool:
-    """'en', 'pt-BR', 'it_IT', 'spa': a tag normalize_lang reads as a language; not '', a path."""
-    return bool(_TAG.fullmatch(normalize_lang(code)))
+    """'en', 'pt-BR', 'it_IT', 'spa': a tag base_language reads as a language; not '', a path."""
+    return bool(_TAG.fullmatch(base_language(code)))
 
 
 def check_target_language(code: str) -> str:
@@ -63,9 +63,3 @@ def target_region(code: str | None) -> str:
     """The region or variant a target tag asks for ('br' for 'pt-BR'); '' for none."""
     return target_tag(code).partition("-")[2]
 
-
-def normalize_lang(code: str | None) -> str:
-    """The base language of a tag as every command reads it (data/language_tags.py): 'es-MX',
-    'ES' and the ISO 639-3 'spa' (as Apertium names its pairs) are 'es', the competition's
-    'vn' is 'vi'; '' for none."""
-    return base_language(code)

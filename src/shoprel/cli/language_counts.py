@@ -4,22 +4,21 @@ tag as every command reads it (data/language_tags.py), with a hint for a country
 from __future__ import annotations
 
 from shoprel.augment.languages import by_rows
-from shoprel.augment.translator import normalize_lang
-from shoprel.data.language_tags import tag_hint
+from shoprel.data.language_tags import base_language, tag_hint
 from shoprel.data.validate import UNKNOWN_LANGUAGE, language_tag
 
 SHOWN = 8  # languages named before "..."
 
 
 def by_language(counts: dict[str, int]) -> dict[str, dict[str, int]]:
-    """The tags grouped by base language (normalize_lang: 'de-DE' and 'de' are 'de'), each
+    """The tags grouped by base language (base_language: 'de-DE' and 'de' are 'de'), each
     spelling of one tag counted as it ('de_de', 'de-DE'; 'vn' as 'vi'), in the order every
     language listing takes (augment.languages.by_rows: most rows first, ties by code), and so
     are the tags within a language."""
     groups: dict[str, dict[str, int]] = {}
     for tag, n in counts.items():
         tag = language_tag(tag)
-        tags = groups.setdefault(normalize_lang(tag) or tag, {})
+        tags = groups.setdefault(base_language(tag) or tag, {})
         tags[tag] = tags.get(tag, 0) + n
     totals = {base: sum(tags.values()) for base, tags in groups.items()}
     return {base: {tag: groups[base][tag] for tag in by_rows(groups[base])}

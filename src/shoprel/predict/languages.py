@@ -7,9 +7,8 @@ from collections import Counter
 
 import pandas as pd
 
-from shoprel.augment.translator import normalize_lang
 from shoprel.data.frame import PairFrame
-from shoprel.data.language_tags import canonical_tag
+from shoprel.data.language_tags import base_language, canonical_tag
 
 
 def moved_tags(languages, known: set[str] | None) -> dict[str, str]:
@@ -24,11 +23,11 @@ def moved_tags(languages, known: set[str] | None) -> dict[str, str]:
         return {}
     moved, by_base, by_tag = {}, {}, {}
     for tag in sorted(known):
-        by_base.setdefault(normalize_lang(tag), []).append(tag)
+        by_base.setdefault(base_language(tag), []).append(tag)
         by_tag.setdefault(canonical_tag(tag), tag)
     for tag in pd.unique(pd.Series(languages, dtype=object)):
         if tag not in known:
-            base = normalize_lang(tag)
+            base = base_language(tag)
             only = by_base[base][0] if len(by_base.get(base, ())) == 1 else None
             for alias in (by_tag.get(canonical_tag(tag)), base, only):
                 if alias in known:

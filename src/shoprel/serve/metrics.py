@@ -12,7 +12,8 @@ from prometheus_client import CollectorRegistry, Counter, Histogram, generate_la
 from prometheus_client.core import CounterMetricFamily
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from shoprel.augment.translator import is_language_tag, normalize_lang
+from shoprel.augment.translator import is_language_tag
+from shoprel.data.language_tags import base_language
 from shoprel.data.validate import UNKNOWN_LANGUAGE
 from shoprel.models.backbones.embedding_store import SOURCES
 
@@ -52,7 +53,7 @@ class EmbeddingSources:
 
 class LanguageLabels:
     """A pair's language as a label value: its base language, as predict's warnings group
-    tags ('pt-BR', 'PT', 'pt_br' are 'pt': normalize_lang), UNTAGGED for none, and
+    tags ('pt-BR', 'PT', 'pt_br' are 'pt': base_language), UNTAGGED for none, and
     OTHER_LANGUAGE for a tag that is no language tag or a language past the first `limit`.
     Clients choose the tags and each value is a series kept for the process's life: no raw
     tag becomes a label, and the values are at most limit + 2."""
@@ -66,7 +67,7 @@ class LanguageLabels:
             return UNTAGGED
         if not is_language_tag(tag):
             return OTHER_LANGUAGE
-        base = normalize_lang(tag)
+        base = base_language(tag)
         if base not in self.seen:
             if len(self.seen) >= self.limit:
                 return OTHER_LANGUAGE

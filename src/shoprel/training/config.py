@@ -140,9 +140,10 @@ class TranslatorConfig(StrictConfig):
     def asked(self) -> str:
         """The target as the backend is asked it: with its region ('pt-br', target_tag) where
         regional_pairs, else its base language ('pt')."""
-        from shoprel.augment.translator import normalize_lang, target_tag
+        from shoprel.augment.translator import target_tag
+        from shoprel.data.language_tags import base_language
 
-        return target_tag(self.to) if self.regional_pairs else normalize_lang(self.to)
+        return target_tag(self.to) if self.regional_pairs else base_language(self.to)
 
 
 class DataConfig(StrictConfig):
@@ -242,9 +243,9 @@ class AugmentConfig(StrictConfig):
     def asked_pairs(self) -> dict[str, str]:
         """translate as the backend is asked it: {pt-BR: es} as written where regional_pairs,
         else {pt: es}; its rows are tagged as asked (pt-BR, or pt as an older run's were)."""
-        from shoprel.augment.translator import normalize_lang
+        from shoprel.data.language_tags import base_language
 
-        return {new if self.regional_pairs else normalize_lang(new): source
+        return {new if self.regional_pairs else base_language(new): source
                 for new, source in self.translate.items()}
 
     @field_validator("translate")
@@ -253,14 +254,15 @@ class AugmentConfig(StrictConfig):
     def _language_pairs(cls, pairs: dict[str, str]) -> dict[str, str]:
         """Each side a language tag, two languages: `'': es` was refused only after the file
         was read, as 'no route es -> ', and `en: en` as 'its own source' with no place named."""
-        from shoprel.augment.translator import is_language_tag, normalize_lang
+        from shoprel.augment.translator import is_language_tag
+        from shoprel.data.language_tags import base_language
 
         for new, source in pairs.items():
             for code in (new, source):
                 if not is_language_tag(code):
                     raise ConfigError(f"{code!r} is not a language tag (two or three letters, "
                                       "e.g. 'it', 'pt-BR'); write {new language: source}")
-            if normalize_lang(new) == normalize_lang(source):
+            if base_language(new) == base_language(source):
                 raise ConfigError(f"{new} <- {source}: one language twice; a pair makes rows "
                                   "in a new language from another language's rows")
         return pairs

@@ -161,18 +161,19 @@ def check_translation_pairs(frame, pairs: dict[str, str], translator, backend: s
     route, and a model backend is not asked the whole file (the translator of a run answers
     a query asked again from memory, so the folds reuse these asks).
     """
-    from shoprel.augment.translator import normalize_lang, target_tag
+    from shoprel.augment.translator import target_tag
+    from shoprel.data.language_tags import base_language
 
-    languages = frame.df["language"].map(normalize_lang)
+    languages = frame.df["language"].map(base_language)
     for new_lang, source in pairs.items():
-        queries = frame.df.loc[languages == normalize_lang(source), "query"].astype(str)
+        queries = frame.df.loc[languages == base_language(source), "query"].astype(str)
         queries = [query for query in queries.unique() if query.strip()]  # nothing to translate
         if not queries:
             raise ConfigError(f"augment.translate.{new_lang}: the training file has no rows in "
                               f"{source!r} to translate")
         tried = queries[:ROUTE_CHECK_QUERIES]
         # asked as augment_translations asks ('pt-br' with its region), so the folds reuse it
-        if not any(_translates(translator, query, normalize_lang(source),
+        if not any(_translates(translator, query, base_language(source),
                                target_tag(new_lang)) for query in tried):
             raise ConfigError(f"augment.translate.{new_lang}: the {backend} backend has no "
                               f"route {source} -> {new_lang}")
@@ -183,13 +184,13 @@ def check_one_pair_per_language(pairs: dict[str, str]) -> None:
     trained each twice as Portuguese: a ConfigError before any fit. Checked when training,
     not when a config is read, so a run trained with both before still opens (predict, serve,
     distill)."""
-    from shoprel.augment.translator import normalize_lang
+    from shoprel.data.language_tags import base_language
 
     made: dict[str, str] = {}
     for new in pairs:
-        if (first := made.setdefault(normalize_lang(new), new)) != new:
+        if (first := made.setdefault(base_language(new), new)) != new:
             raise ConfigError(f"augment.translate.{new}: {first} and {new} are one new "
-                              f"language (both make {normalize_lang(new)} copies of each source "
+                              f"language (both make {base_language(new)} copies of each source "
                               "row, so it would train twice); keep one of them")
 
 
