@@ -67,6 +67,17 @@ def test_lookup_across_segments_reads_every_row_it_should(tmp_path):
         np.testing.assert_array_equal(vector, _vector("passage", text))
 
 
+def test_vectors_of_keys_come_in_the_keys_order_across_segments(tmp_path):
+    build_segment(tmp_path / "ix", "fp", _items(20), _Embed(), "a")
+    build_segment(tmp_path / "ix", "fp", _items(40), _Embed(), "b")
+    index = open_index(tmp_path / "ix", "fp")
+    texts = [f"title {i}" for i in (39, 3, 3, 21, 0)] + ["nope", "title 19"]
+    found, vectors = index.vectors_of_keys(target_index.hashes("passage", texts))
+    assert found.tolist() == [True] * 5 + [False, True]
+    np.testing.assert_array_equal(
+        vectors, [_vector("passage", t) for t, hit in zip(texts, found, strict=True) if hit])
+
+
 def test_a_full_disk_is_one_line_not_numpys_short_write(tmp_path, monkeypatch):
     """numpy's short write on a full disk is an OSError with no errno ('65536 requested and
     13280 written'): said like any output's full disk, and no part is left half-written."""

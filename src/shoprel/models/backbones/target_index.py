@@ -137,9 +137,11 @@ class TargetIndex:
 
     def _matches(self, kind: str, texts: list[str]):
         """(segment vectors, text positions found there, their rows) for each segment."""
-        if not self.may_hold(kind):
-            return
-        wanted = hashes(kind, texts)
+        if self.may_hold(kind):
+            yield from self._keyed(hashes(kind, texts))
+
+    def _keyed(self, wanted: np.ndarray):
+        """(segment vectors, positions of `wanted` keys found there, their rows) per segment."""
         for keys, vectors in self.segments:
             if len(keys):
                 at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
@@ -154,6 +156,17 @@ class TargetIndex:
             for i, vector in zip(hit, gathered, strict=True):
                 found.setdefault(texts[i], vector)
         return found
+
+    def vectors_of_keys(self, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(whether each key is indexed, the float32 vectors of those that are, in order): for
+        arrays saved as keys of texts (`hashes`) rather than the texts."""
+        found = np.zeros(len(keys), dtype=bool)
+        out = np.zeros((len(keys), self.dim), dtype=np.float32)
+        for vectors, hit, rows in self._keyed(np.asarray(keys, dtype=np.uint64)):
+            new = ~found[hit]
+            out[hit[new]] = vectors[rows[new]]
+            found[hit[new]] = True
+        return found, out[found]
 
     def has(self, kind: str, texts: list[str]) -> np.ndarray:
         present = np.zeros(len(texts), dtype=bool)

@@ -49,6 +49,7 @@ from shoprel.models.boosted import (
     saved_booster_count,
 )
 from shoprel.models.embed.config import EmbedConfig
+from shoprel.models.embed.indexed_ranks import rank_arrays, with_vectors
 from shoprel.models.embed.learned_similarity import NAME as LEARNED
 from shoprel.models.embed.learned_similarity import LearnedSimilarity
 from shoprel.models.embed.neighbours import NAMES as NEIGHBOUR_NAMES
@@ -430,6 +431,11 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
                 "boosters": len(self.booster_)}
 
     def _save_arrays(self, folder: Path) -> None:
+        fitted = getattr(self, "_fitted_targets", None)
+        own_index = bool(fitted) and self.saves_target_index
+        if own_index:  # the run carries its targets' embeddings (the target rank reads them)
+            self.index_targets(folder / INDEX_FOLDER, self.index_texts(fitted),
+                               build_id="training targets")
         if self.lexical_ is not None:
             self.lexical_.save(folder / LEXICAL_FOLDER)
         if self.votes_ is not None:  # target vectors as places among the target rank's
@@ -441,16 +447,13 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         if self.similarity_ is not None:
             save_file(self.similarity_.arrays(), str(folder / LEARNED_FILE))
         if getattr(self, "ranks_", None) is not None:
-            save_file(self.ranks_.arrays(), str(folder / RANK_FILE))
+            save_file(rank_arrays(self.ranks_, folder / INDEX_FOLDER, self.fingerprints_[0])
+                      if own_index else self.ranks_.arrays(), str(folder / RANK_FILE))
         if getattr(self, "word_match_", None) is not None:
             self.word_match_.save(folder / MATCH_FILE)
         self.booster_.save(folder / BOOSTER_FILE)
         if getattr(self, "unseen_booster_", None) is not None:
             self.unseen_booster_.save(folder / UNSEEN_BOOSTER_FILE)
-        fitted = getattr(self, "_fitted_targets", None)
-        if fitted and self.saves_target_index:  # the run carries its targets' embeddings
-            self.index_targets(folder / INDEX_FOLDER, self.index_texts(fitted),
-                               build_id="training targets")
 
     def _known_widths(self) -> dict[str, int | None]:
         """The feature blocks these params build, in order, with the columns of each (None:
@@ -534,6 +537,7 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         arrays = self._saved_block_arrays("target_rank", RANK, path, blocks)
         if arrays is None:
             return None
+        arrays = with_vectors(arrays, folder / INDEX_FOLDER, self.fingerprints_[0], path)
         return TargetRank.from_arrays(arrays, dim, path)
 
     def _saved_votes(self, blocks, folder: Path) -> None:
