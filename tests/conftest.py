@@ -121,6 +121,16 @@ def reports_deferred():
         yield
 
 
+# `python -m shoprel` in a process of its own whose runs write UNRENDERED as report.html, for
+# subprocess tests that never read it (monkeypatch cannot reach another process); run_report
+# renders it where one does
+UNRENDERED_SHOPREL = [sys.executable, "-c", (
+    "import shoprel.evaluate.report.document as document\n"
+    f"document.run_report_html = lambda run_dir, metrics, oof: {UNRENDERED!r}\n"
+    "from shoprel.cli import main\n"
+    "main(prog_name='shoprel')\n")]
+
+
 def run_report(run_dir: Path) -> str:
     """The run's report.html, rendered first where training deferred it (reports_deferred), as
     `shoprel report` renders it: from the run's files, the page training would have written."""

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import linked_view
+from tests.conftest import UNRENDERED, UNRENDERED_SHOPREL, linked_view
 
 from shoprel.demo import demo_file
 from shoprel.models.backbones.cache import CACHE_ENV
@@ -15,9 +15,12 @@ from shoprel.models.backbones.cache import CACHE_ENV
 SHOPREL = [sys.executable, "-m", "shoprel.cli"]
 
 
-def run(*args, cwd=None, check=True, env=None):
+def run(*args, cwd=None, check=True, env=None, reports=True):
+    """`shoprel ARGS` in a process of its own; reports=False: its runs' report.html is
+    UNRENDERED (seconds of charts that the test never reads)."""
     env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
-    done = subprocess.run([*SHOPREL, *map(str, args)], capture_output=True, text=True, cwd=cwd,
+    command = SHOPREL if reports else UNRENDERED_SHOPREL
+    done = subprocess.run([*command, *map(str, args)], capture_output=True, text=True, cwd=cwd,
                           env=env, timeout=600)
     if check and done.returncode != 0:
         raise AssertionError(f"exit {done.returncode}\n{done.stdout}\n{done.stderr}")
@@ -31,7 +34,7 @@ def test_train_predict_check_evaluate_report(tmp_path):
     config.write_text("model:\n  family: fast\n  params:\n    n_features: 65536\n"
                       "    n_estimators: 60\n")
     out = run("train", demo_file("QI"), "--out", tmp_path / "run", "--folds", "3",
-              "--config", config, "--no-student", "--quiet").stdout
+              "--config", config, "--no-student", "--quiet", reports=False).stdout
     assert "task QI" in out and "overall" in out and "base F1" in out
     run("predict", tmp_path / "run", demo_file("QI"), "--out", tmp_path / "sub.txt", "--quiet")
     checked = run("check-submission", tmp_path / "sub.txt", "--input", demo_file("QI"))
@@ -40,6 +43,7 @@ def test_train_predict_check_evaluate_report(tmp_path):
     assert "overall" in table and "th" in table
     metrics = json.loads(run("evaluate", tmp_path / "sub.txt", demo_file("QI"), "--json").stdout)
     assert metrics["overall"]["n"] == 360 and metrics["overall"]["roc_auc"] > 0.8
+    assert (tmp_path / "run" / "report.html").read_text() == UNRENDERED  # train's, unread
     (tmp_path / "run" / "report.html").unlink()
     run("report", tmp_path / "run")
     assert (tmp_path / "run" / "report.html").read_text().count("<svg") >= 5
@@ -99,11 +103,12 @@ def test_evaluate_and_check_submission_take_the_task_their_error_asks_for(tmp_pa
 @pytest.fixture(scope="module")
 def demo_folder(tmp_path_factory, user_builds_view) -> Path:
     """`shoprel demo` with the default model (EmbeddingGemma), once for the tests that read it:
-    its runs, held-out files and its own predictions of them, made in the process that trained."""
+    its runs, held-out files and its own predictions of them, made in the process that trained.
+    Its reports are left unrendered: no test reads them."""
     folder = tmp_path_factory.mktemp("demo") / "demo"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(CACHE_ENV, str(user_builds_view))
-        out = run("demo", "--out", folder, "--folds", "3", "--quiet").stdout
+        out = run("demo", "--out", folder, "--folds", "3", "--quiet", reports=False).stdout
     (folder.parent / "stdout.txt").write_text(out)
     return folder
 

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from tests.conftest import UNRENDERED
 
 from shoprel import runs
 from shoprel.data.readers import read_pairs
@@ -69,6 +70,11 @@ def loss(model, *args, **kwargs):
 
 pretrain_module.masked_lm_loss = loss
 
+import shoprel.evaluate.report.document as document
+
+# the run's report.html is only checked to be there: its charts are seconds no test reads
+document.run_report_html = lambda run_dir, metrics, oof: UNRENDERED
+
 from shoprel.cli import main
 from shoprel.cli.pretrain import pretrain
 
@@ -96,7 +102,7 @@ def saved_weights_digest(folder: Path) -> tuple[str, int]:
 
 def torchrun(tmp_path: Path, args: list[str], digests: Path, nproc: int = 2):
     launcher = tmp_path / "launch_shoprel.py"
-    launcher.write_text(LAUNCHER)
+    launcher.write_text(f"UNRENDERED = {UNRENDERED!r}\n" + LAUNCHER)
     digests.mkdir()
     env = {**os.environ, "SHOPREL_TEST_DIGESTS": str(digests), "OMP_NUM_THREADS": "1",
            "SHOPREL_CACHE": str(tmp_path / "cache"),  # fits' checkpoints go here
@@ -152,6 +158,7 @@ def test_two_process_training_syncs_weights_and_writes_the_run_once(tmp_path, sm
     run = runs.Run.open(out)
     for name in (runs.MANIFEST, runs.CONFIG, runs.FOLDS, runs.OOF, runs.METRICS, runs.REPORT):
         assert (out / name).is_file(), name
+    assert (out / runs.REPORT).read_text(encoding="utf-8") == UNRENDERED  # rank 0's, once
     models = sorted(p.name for p in (out / runs.MODELS).iterdir())
     assert models == ["fold_0", "fold_1", "full", "stage0"]
     assert run.metrics()["distributed"] == {"world_size": 2}
