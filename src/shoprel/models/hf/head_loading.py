@@ -42,11 +42,14 @@ def load_under_head(auto_class, source: str, bar: bool = False, **kwargs) -> Hea
 
 def _in_encoder(model, name: str) -> bool:
     """Whether weight `name` of `model` is the encoder's: under its `base_model_prefix`, or,
-    for a bare encoder (AutoModel, whose names have no prefix), any but its pooler, a head
-    that the mean-pooling families never read (a masked-LM checkpoint has none)."""
+    for a bare encoder (AutoModel, whose names have no prefix), any; never its pooler, a head
+    that the mean-pooling families never read and a classifier fine-tunes with its own head.
+    A mean-pooling or masked-LM checkpoint has none (the built-in e5-small, pretrain's
+    output): its cross-encoder was told it was 'a broken checkpoint?'."""
     if model.base_model is model:
         return not name.startswith("pooler.")
-    return name.startswith(model.base_model_prefix + ".")
+    prefix = model.base_model_prefix + "."
+    return name.startswith(prefix) and not name.startswith(prefix + "pooler.")
 
 
 def missing_encoder_warning(backbone: str, missing: list[str], consequence: str,
