@@ -6,7 +6,8 @@ trees a `feature_importances:` table. Its loader fills the three fields with zer
 are absent (tree.cpp, `Tree(const char*)`), and nothing that reads a saved booster uses them:
 predictions (`predict`, raw scores, leaf indexes), `pred_contrib` (TreeSHAP reads the counts
 and leaf values) and `feature_importance()` (computed from `split_gain` and the splits, not from
-the table) come out the same. They were a third of every `lightgbm.txt` (docs/speed.md).
+the table) come out the same. They were 29% of the default run's LightGBM files, 34% of the
+fast run's (docs/speed.md, "Run size").
 `split_gain`, `leaf_count` and `internal_count` stay: without them a booster loaded by a user
 would report zero importances and break its contributions, silently.
 """
