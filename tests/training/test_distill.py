@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from tests.conftest import still_open, without_bars
+from tests.conftest import reports_deferred, still_open, without_bars
 
 from shoprel import runs
 from shoprel.cli import main
@@ -39,11 +39,13 @@ def teachers(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("teachers")
     data = demo_file("QC")
-    a = train(data, root / "a", load_config(None, SMALL), progress=False).run_dir
-    b = train(data, root / "b", load_config(None, {**SMALL, "model.params.C": 0.5,
-                                                   "model.params.stack": False}),
-              progress=False).run_dir
-    build_ensemble([a, b], root / "ens", method="mean")
+    # module-scoped, so no_report_charts (each test's) did not reach it: three reports unread
+    with reports_deferred():
+        a = train(data, root / "a", load_config(None, SMALL), progress=False).run_dir
+        b = train(data, root / "b", load_config(None, {**SMALL, "model.params.C": 0.5,
+                                                       "model.params.stack": False}),
+                  progress=False).run_dir
+        build_ensemble([a, b], root / "ens", method="mean")
     return {"run": a, "ensemble": root / "ens", "data": data}
 
 
