@@ -13,6 +13,7 @@ import httpx
 import numpy as np
 import pytest
 import yaml
+from tests.conftest import reports_deferred
 
 from shoprel.augment.table import TableTranslator
 from shoprel.augment.translate_file import translate_file_with
@@ -51,7 +52,8 @@ def two_language(tmp_path_factory):
                                 "model.params.n_estimators": 40, "model.params.n_jobs": 1,
                                 "folds.k": 3, "final.keep_fold_models": False,
                                 "data.translator": {"backend": "table", "table": str(table)}})
-    run = train(translated, root / "run", config, progress=False).run_dir
+    with reports_deferred():  # module-scoped: no_report_charts (each test's) came after
+        run = train(translated, root / "run", config, progress=False).run_dir
     return run, translated, bare
 
 
@@ -136,8 +138,9 @@ def translated_ensemble(two_language, tmp_path_factory):
     config = yaml.safe_load((run / "config.yaml").read_text())
     config["model"]["params"]["n_estimators"] = 20  # another member on the same rows
     changed.write_text(yaml.safe_dump(config))
-    other = train(translated, folder / "b", load_config(changed), progress=False)
-    build_ensemble([member, other.run_dir], folder / "ens", method="mean")
+    with reports_deferred():
+        other = train(translated, folder / "b", load_config(changed), progress=False)
+        build_ensemble([member, other.run_dir], folder / "ens", method="mean")
     return folder / "ens"
 
 
@@ -307,8 +310,9 @@ def two_language_student(two_language, tmp_path_factory):
 
     run, translated, _ = two_language
     config = load_config(run / "config.yaml", {"student": FAST_STUDENT})
-    carrier = train(translated, tmp_path_factory.mktemp("student") / "run", config,
-                    progress=False).run_dir
+    with reports_deferred():
+        carrier = train(translated, tmp_path_factory.mktemp("student") / "run", config,
+                        progress=False).run_dir
     saved = yaml.safe_load((carrier / "config.yaml").read_text())
     saved["data"]["translator"] = None
     (carrier / "config.yaml").write_text(yaml.safe_dump(saved))

@@ -5,6 +5,7 @@ import json
 
 import numpy as np
 import pytest
+from tests.conftest import reports_deferred
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
@@ -28,7 +29,8 @@ def bi_run(tmp_path_factory, tiny_bert, model_cache):
               "tuned_layers": 1, "max_length": 48, "n_threads": 1, "learning_rate": 1e-3}
     config = load_config(None, {"folds.k": 2, "model.family": "biencoder",
                                 **{f"model.params.{k}": v for k, v in params.items()}})
-    return runner.train(demo_file("QC"), folder / "run", config, progress=False).run_dir
+    with reports_deferred():  # no test here reads its report
+        return runner.train(demo_file("QC"), folder / "run", config, progress=False).run_dir
 
 
 @pytest.fixture
