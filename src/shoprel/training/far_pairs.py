@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from shoprel.augment.easy_negatives import far_pairs
+from shoprel.augment.languages import by_rows
 from shoprel.data.frame import PairFrame
 from shoprel.evaluate.metrics import binary_metrics
 from shoprel.utils.progress import report_step
@@ -82,12 +83,15 @@ def far_pairs_summary(table: pd.DataFrame, threshold: float,
                                  range=(0.0, 1.0))
     block["histogram"] = {"edges": [round(float(e), 4) for e in edges],
                           "counts": [int(c) for c in counts]}
+    # in the order of every language listing (by_rows), as metrics.json's per_language
+    counts = table["language"].astype(str).value_counts()
     languages = {}
-    for language, rows in table.groupby("language", sort=True):
-        if len(rows) >= MIN_LANGUAGE_PAIRS:
-            mine = positives[positives["language"] == language]["probability"].to_numpy()
-            languages[str(language)] = _figures(rows["probability"].to_numpy(), mine,
-                                                threshold)
+    for language in by_rows({str(k): int(n) for k, n in counts.items()
+                             if n >= MIN_LANGUAGE_PAIRS}):
+        rows = table[table["language"].astype(str) == language]
+        mine = positives[positives["language"].astype(str) == language]["probability"]
+        languages[language] = _figures(rows["probability"].to_numpy(), mine.to_numpy(),
+                                       threshold)
     block["per_language"] = languages
     block["threshold"] = float(threshold)
     return block
