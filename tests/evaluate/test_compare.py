@@ -63,6 +63,18 @@ def test_the_per_language_chart_lists_languages_as_the_run_report_does(tmp_path)
     assert chart == ["fr", "en", "es", "unk"]  # top to bottom
 
 
+def test_past_20_languages_the_comparison_chart_names_those_it_left_out(tmp_path) -> None:
+    """The comparison chart took 20 of 22 languages and its caption said only 'Languages with
+    at least 30 rows': it says which it left out and their rows."""
+    counts = {f"l{i:02d}": 40 + (i < 20) * 10 for i in range(22)}  # l20, l21 the smallest
+    base = rows(n=sum(counts.values())).assign(
+        language=[lang for lang, n in counts.items() for _ in range(n)])
+    a, b = make_run(tmp_path / "a", base, 0.6, 1, "a"), make_run(tmp_path / "b", base, 1.6, 2, "b")
+    page = render_comparison(compare_runs([a, b]))
+    caption = page.split('<section id="languages">', 1)[1].split("<figcaption>", 1)[1]
+    assert "2 more languages of at least 30 rows (l20, l21: 80 rows) are not charted." in caption
+
+
 def test_a_retrain_landing_after_the_scores_were_read_lends_compare_none_of_its_figures(
         tmp_path, monkeypatch) -> None:
     """compare read each run's metrics.json (its cut, its cost) after aligning the scores: a

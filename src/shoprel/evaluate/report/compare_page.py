@@ -13,13 +13,20 @@ import numpy as np
 from matplotlib import rc_context
 from sklearn.metrics import average_precision_score, precision_recall_curve
 
-from shoprel.evaluate.compare import Comparison, caveat_lines, compare_runs, interval_text
+from shoprel.evaluate.compare import (
+    MAX_LANGUAGES,
+    MIN_GROUP_ROWS,
+    Comparison,
+    caveat_lines,
+    compare_runs,
+    interval_text,
+)
 from shoprel.evaluate.console import TIMED_STAGES
 from shoprel.evaluate.intervals import verdict
 from shoprel.evaluate.report.curves import roc_svg, thin_indices
 from shoprel.evaluate.report.far_pairs import FIGURE_HEADERS, figure_cells
 from shoprel.evaluate.report.fmt import esc, fmt, fmt_int, fmt_pct, fmt_signed, mpl_text, num
-from shoprel.evaluate.report.groups import dot_plot_svg
+from shoprel.evaluate.report.groups import dot_plot_svg, left_out_words
 from shoprel.evaluate.report.page import check_page_replaceable, document, table_wrap
 from shoprel.evaluate.report.svg import (
     BASELINE_COLOR,
@@ -190,8 +197,11 @@ def _language_section(c: Comparison) -> str:
             f"lang{i}", f"Per-language ΔROC-AUC and ΔF1 of {pair['b']} over {pair['a']} "
                         "with 95% intervals")
         parts.append(f"<h3>{esc(pair['b'])} against {esc(pair['a'])}</h3>" + figure_block(
-            chart, "Languages with at least 30 rows. Dot: mean paired per-fold difference; bar: "
-                   "95% interval; circle = above 0, square = below, diamond = includes 0."))
+            chart, f"Languages with at least {MIN_GROUP_ROWS} rows (at most {MAX_LANGUAGES}: past "
+                   "that, those with most rows, untagged rows counted as a language)."
+                   + left_out_words(c.base, langs, fate="not charted")
+                   + " Dot: mean paired per-fold difference; bar: 95% interval; circle = above "
+                     "0, square = below, diamond = includes 0."))
     if not parts:
         return ""
     return '<section id="languages"><h2>Per language</h2>' + "".join(parts) + "</section>"

@@ -106,11 +106,12 @@ def language_intervals(rows: pd.DataFrame, column: str = "language",
                    "delta_auc": auc[name]} for name in auc}
 
 
-def left_out_words(rows: pd.DataFrame, charted: Mapping[str, Any],
-                   column: str = "language", shown_names: int = 8) -> str:
+def left_out_words(rows: pd.DataFrame, charted: Mapping[str, Any], column: str = "language",
+                   shown_names: int = 8, fate: str = "in the table, not the chart") -> str:
     """" 3 more languages of at least 30 rows (l21, l22, unk (rows with no language tag): 450
     rows) are in the table, not the chart.": past MAX_CHART_GROUPS the chart keeps the
-    largest, and its caption says which it left out (HTML, names escaped); "" when none."""
+    largest, and its caption says which it left out (HTML, names escaped); `fate`: where they
+    are instead. "" when none."""
     counts = rows[column].astype(str).value_counts()
     left = by_rows({str(k): int(n) for k, n in counts.items()
                     if n >= MIN_GROUP_ROWS and str(k) not in charted})
@@ -123,7 +124,7 @@ def left_out_words(rows: pd.DataFrame, charted: Mapping[str, Any],
     plural = "languages" if len(left) > 1 else "language"
     return (f" {len(left)} more {plural} of at least {MIN_GROUP_ROWS} rows "
             f"({', '.join(names)}{more}: {total:,} rows) "
-            f"{'are' if len(left) > 1 else 'is'} in the table, not the chart.")
+            f"{'are' if len(left) > 1 else 'is'} {fate}.")
 
 
 def delta_f1_verdicts(intervals: Mapping[str, Mapping[str, Any]]) -> dict[str, str]:
