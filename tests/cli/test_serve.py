@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from tests.serve.process import free_port, wait_until_ready
 
 from shoprel.cli.serve import serve
-from shoprel.errors import ConfigValueError, RunDirError
+from shoprel.errors import ConfigError, ConfigValueError, RunDirError
 from shoprel.serve import ServeSettings
 
 LAUNCH = "from shoprel.cli.serve import serve; serve()"
@@ -148,3 +148,15 @@ def test_quiet_serves_without_library_loading_bars(embed_run, tmp_path, monkeypa
             outputs.append(proc.stdout.read().decode())
     assert "Loading weights" in outputs[0]
     assert outputs[1] == ""
+
+
+def test_a_cascade_share_beside_another_scorer_is_refused_as_predict_refuses_it(tmp_path):
+    """`serve RUN --cascade-share 0.5` started the full scorer and ignored the share, which
+    predict refuses; both now say so before the run is read."""
+    result = CliRunner().invoke(serve, [str(tmp_path), "--cascade-share", "0.5"])
+    assert isinstance(result.exception, ConfigError)
+    assert str(result.exception) == ("--cascade-share: only with --scorer cascade (this "
+                                     "command scores with --scorer full)")
+    result = CliRunner().invoke(serve, [str(tmp_path), "--scorer", "student",
+                                        "--cascade-share", "0.2"])
+    assert "(this command scores with --scorer student)" in str(result.exception)

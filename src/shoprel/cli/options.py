@@ -153,6 +153,15 @@ def scorer_option(default: str = "full"):
                              "sure of (--cascade-share).")
 
 
+def check_cascade_share(scorer: str) -> None:
+    """--cascade-share written beside another scorer is refused, not ignored (predict, serve)."""
+    if given("cascade_share") and scorer != "cascade":
+        from shoprel.errors import ConfigError
+
+        raise ConfigError(f"--cascade-share: only with --scorer cascade (this command scores "
+                          f"with --scorer {scorer})")
+
+
 def quiet_option(help_text: str):
     """`--quiet` for a command, which then runs under quiet_libraries: the bars and log lines
     of the libraries it loads models with ('Loading weights'...) are silenced with its own."""

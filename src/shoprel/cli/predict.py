@@ -5,11 +5,11 @@ from __future__ import annotations
 import sys
 
 import click
-from click.core import ParameterSource
 
 from shoprel.cli.options import (
     IntegerRange,
     NumberRange,
+    check_cascade_share,
     input_path,
     note,
     output_path,
@@ -90,10 +90,7 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
     INPUT_FILE may be compressed (rows.jsonl.gz, .bz2, .xz), a pipe or standard input
     (`<(zcat rows.jsonl.gz)`, `-`), read once; a name without a format's suffix is then read
     as the format (and compression: `cat rows.jsonl.gz | ... -`) its first bytes show."""
-    share_source = click.get_current_context().get_parameter_source("cascade_share")
-    if share_source is not ParameterSource.DEFAULT and scorer != "cascade":
-        raise ConfigError(f"--cascade-share: only with --scorer cascade (this command scores "
-                          f"with --scorer {scorer})")
+    check_cascade_share(scorer)
     if engine != "ray":
         given = [name for name, value in (("--address", address), ("--num-actors", num_actors))
                  if value is not None]

@@ -7,6 +7,7 @@ import click
 from shoprel.cli.options import (
     IntegerRange,
     NumberRange,
+    check_cascade_share,
     input_path,
     quiet_option,
     scorer_option,
@@ -66,6 +67,7 @@ def serve(run_dir, host, port, workers, max_pairs, max_text_chars, max_body_byte
           max_batch_pairs, max_wait_ms, slice_pairs, recent_texts, index_dirs, max_total_chars,
           request_timeout, api_key, scorer, cascade_share, log_level, quiet):
     """Serve a run over HTTP: POST /v1/score, /healthz, /readyz, /metrics, /docs."""
+    check_cascade_share(scorer)  # before the run loads: ignored, it would read as applied
     from shoprel.utils.scoring_imports import import_lightgbm_for_scoring
 
     import_lightgbm_for_scoring()
