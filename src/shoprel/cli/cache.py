@@ -49,8 +49,10 @@ def list_cache(cache_dir):
 
     listing = cache_upkeep.list_cache(cache_dir)
     click.echo(f"cache: {listing.root}")
-    if not listing.entries:
-        click.echo("empty")
+    if not listing.entries:  # a mistyped $SHOPREL_CACHE names no folder: said, not just empty
+        click.echo("empty" if listing.root.is_dir() else
+                   "empty: no folder there yet (shoprel makes it on first use; check "
+                   "$SHOPREL_CACHE if you meant an existing cache)")
         return
     click.echo(f"{'kind':<12} {'size':>9} {'age':>9}  path")
     for row in _rows(listing.entries, listing.root):
