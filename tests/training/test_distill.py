@@ -841,3 +841,8 @@ def test_hard_weight_one_says_the_teacher_teaches_nothing_and_refuses_nested(
     assert ("ranked better at 1.0: ROC-AUC 0.7463 against 0.7345 at 0.3 (1,897 pairs), 0.7255 "
             "against 0.7177 (another split), 0.7427 against 0.7354 with --unlabeled (960 pairs)"
             ) in shown
+    # the fast student measured since, for which the default stays 0.3 (it said "no other
+    # student was measured so")
+    assert ("a fast student of the default ranked as well or better at 0.3: 0.6779 against "
+            "0.6744, 0.6766 against 0.6710 with --unlabeled (960 pairs; docs/measurements-qc.md)"
+            ) in shown and "[default: 0.3;" in shown

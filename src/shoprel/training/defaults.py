@@ -1,6 +1,10 @@
 """Defaults the CLI shows in its help, in a module light enough to import at start-up."""
 
-DEFAULT_HARD_WEIGHT = 0.3  # distillation: share of the 0/1 label in each soft target
+# distill's share of the 0/1 label in each soft target: a fast student of the default ranked new
+# queries as well or better at 0.3 than at 1.0 on two query splits (0.6779 / 0.6744, and 0.6766
+# at both), while the USE student and a fast run's own fast student ranked better at 1.0
+# (docs/measurements-qc.md "Choosing `distill --hard-weight`")
+DEFAULT_HARD_WEIGHT = 0.3
 FOLDS_MIN, FOLDS_MAX = 2, 50  # cross-validation folds a run may have (folds.k, --folds)
 SPEED_ROWS = 2000  # rows teacher and student both score when their speed is compared
 STUDENT_BACKBONE = "use-multilingual"  # the carried student's default backbone (config.py)
