@@ -43,7 +43,8 @@ from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
                    "student repeats the teacher: score other files with it.")
 @click.option("--overwrite", is_flag=True, help="Replace an existing run directory.")
 @quiet_option("No progress bars, nor notes (what the student's figures are worth, the "
-              "student config's parts not used); warnings still print.")
+              "student config's parts not used, a student of the teacher's own model); "
+              "warnings still print.")
 def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, unlabeled,
             overwrite, quiet):
     """Train a student run on TEACHER_DIR's out-of-fold probabilities (a run or ensemble)."""
@@ -58,7 +59,8 @@ def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, 
     try:
         result = run_distill(teacher_dir, config_file, out_dir, hard_weight,
                              overwrite=overwrite, progress=not quiet, speed_rows=speed_rows,
-                             nested=nested, unlabeled=list(unlabeled))
+                             nested=nested, unlabeled=list(unlabeled),
+                             say=lambda line: note(f"note: {line}", quiet))
     except ConfigError as exc:  # a key of the student's config found wrong only now
         raise located(exc, config_file) from None
     block = result.metrics["distillation"]

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import itertools
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -346,10 +346,12 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
             hard_weight: float = DEFAULT_HARD_WEIGHT, overwrite: bool = False,
             progress: bool = True, name: str | None = None,
             speed_rows: int = SPEED_ROWS, nested: bool = False,
-            unlabeled: Sequence[str | Path] = ()) -> TrainResult:
+            unlabeled: Sequence[str | Path] = (),
+            say: Callable[[str], None] | None = None) -> TrainResult:
     """Train the student described by `config` on the teacher's OOF probabilities
     (nested: honest OOF figures at k·(k−1)/2 teacher refits, see the module docstring);
-    `unlabeled`: pair files the teacher scores for the student to learn too (unlabeled.py)."""
+    `unlabeled`: pair files the teacher scores for the student to learn too (unlabeled.py);
+    `say`: hears a note once the checks pass, before any work (the CLI prints it)."""
     problem = out_of_range(hard_weight, ge=0, le=1)
     if problem:
         raise ConfigError(f"--hard-weight: {problem}")
@@ -390,10 +392,17 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
         ignored.append("the student config's student section is not used: a distilled "
                        "student carries no student of its own")
     config = student_config(config, teacher, k)
-    from shoprel.training.student import check_distilled_student_differs  # (it imports this)
+    from shoprel.training.student import (  # (it imports this)
+        check_distilled_student_differs,
+        is_teachers_model,
+        own_model_note,
+    )
 
     check_distilled_student_differs(teacher.run.path, config, hard_weight,
                                     adds_pairs=bool(unlabeled))
+    if say is not None and hard_weight < 1.0 and not unlabeled \
+            and is_teachers_model(teacher.run.path, config):
+        say(own_model_note(teacher.run.path, config))  # before the work, as the measure says
     frame = read_pairs(teacher.train_file, task=teacher.run.task, require_label=True,
                        empty_text=config.data.empty_text)
     check_rows_unchanged(frame, teacher)
