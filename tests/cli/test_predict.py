@@ -224,3 +224,26 @@ def test_an_input_from_a_pipe_is_scored_as_its_file_and_train_says_what_to_do(tr
                               "first and give that file (a .gz, .bz2 or .xz file is read as "
                               "it is)\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["63", "f.jsonl", "p.jsonl"]
+
+
+def test_the_bare_query_warning_gives_the_country_code_hint_once(translated_run, tmp_path):
+    """Rows tagged 'kr' scored on their bare query were warned of with no word of 'ko', which
+    predict's new-language warning gives; each warning naming them now appends the hint, said
+    once where both name 'kr'."""
+    run, bare = translated_run
+    rows = [json.loads(line) for line in bare.read_text(encoding="utf-8").splitlines()]
+    for row in rows[:20]:
+        row["language"] = "kr"
+    source = tmp_path / "kr.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                      encoding="utf-8")
+    done = CliRunner().invoke(predict, [str(run), str(source), "--out",
+                                        str(tmp_path / "p.jsonl"), "--quiet"])
+    assert done.exit_code == 0, done.output
+    lines = done.stderr.splitlines()
+    hint = "hint: 'kr' is Kanuri; Korean is 'ko'"
+    assert lines[0].startswith(f"warning: {ROWS} of {ROWS} rows scored on the bare query (")
+    assert "query (kr 20, " in lines[0] and lines[1] == hint
+    assert lines[2].startswith("warning: 20 rows in a language absent from the training file "
+                               "(kr 20): ")
+    assert lines.count(hint) == 1 and len(lines) == 3

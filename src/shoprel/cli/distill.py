@@ -49,6 +49,7 @@ def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, 
             overwrite, quiet):
     """Train a student run on TEACHER_DIR's out-of-fold probabilities (a run or ensemble)."""
     from shoprel.cli.bare_query import bare_query_said, rows_said
+    from shoprel.cli.language_counts import warn_naming_languages
     from shoprel.errors import ConfigError
     from shoprel.training.config import located
     from shoprel.training.distill import TEACHES_NOTHING
@@ -77,10 +78,12 @@ def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, 
             ("repeated", left.get("repeated_pairs", 0))) if n)
         click.echo(f"learnt from {unlabeled['rows']} teacher-scored unlabelled pairs"
                    + (f" (left out: {left_text})" if left_text else ""))
+        hinted: set[str] = set()  # one 'kr' hint for every file of 'kr' pairs
         for path, bare in unlabeled.get("bare_query", {}).items():  # said even under --quiet
-            click.echo(f"warning: the teacher scored {rows_said(bare['pairs'])} of {path} "
-                       + bare_query_said(path, bare["languages"], bare["translation_column"],
-                                         "it"), err=True)
+            warn_naming_languages(
+                f"the teacher scored {rows_said(bare['pairs'])} of {path} "
+                + bare_query_said(path, bare["languages"], bare["translation_column"], "it"),
+                bare["languages"], hinted)
     speed = block.get("speed")
     if speed:
         click.echo(f"scoring: teacher {speed['teacher']['pairs_per_second']:.0f} pairs/s, "

@@ -3,6 +3,8 @@ tag as every command reads it (data/language_tags.py), with a hint for a country
 
 from __future__ import annotations
 
+import click
+
 from shoprel.augment.languages import by_rows
 from shoprel.data.language_tags import base_language, tag_hint
 from shoprel.data.validate import UNKNOWN_LANGUAGE, language_tag
@@ -47,3 +49,16 @@ def tag_hints(tags) -> list[str]:
     """What to write instead of each of these tags that is probably a country code ("'kr' is
     Kanuri; Korean is 'ko'"), once each, in the order given."""
     return list(dict.fromkeys(hint for tag in tags if (hint := tag_hint(tag))))
+
+
+def warn_naming_languages(text: str, tags, hinted: set[str] | None = None) -> None:
+    """`warning: {text}` on stderr, then a `hint:` line for each of `tags` that is probably a
+    country code (tag_hints): every warning that names languages gives them alike ('kr' rows
+    scored bare were warned of with no word of 'ko'). `hinted`: hints an earlier warning of
+    the same command printed, not said twice (this one's are added to it)."""
+    click.echo(f"warning: {text}", err=True)
+    hinted = set() if hinted is None else hinted
+    for hint in tag_hints(tags):
+        if hint not in hinted:
+            hinted.add(hint)
+            click.echo(f"hint: {hint}", err=True)

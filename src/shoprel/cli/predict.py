@@ -121,8 +121,11 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
         note(f"note: {input_file} holds no rows; {result.out_file} holds none either", quiet)
     if empty := empty_texts_note(result.empty_texts, input_file, "scored as empty texts"):
         note(empty, quiet)
+    from shoprel.cli.language_counts import warn_naming_languages
+
+    hinted: set[str] = set()  # a 'kr' hint is said once, under the first warning naming 'kr'
     if result.bare_rows:  # scores unlike the run's own: said even under --quiet
-        click.echo(f"warning: {_bare_rows(result, input_file)}", err=True)
+        warn_naming_languages(_bare_rows(result, input_file), result.bare_languages, hinted)
     cuts = sorted(result.language_cuts.values())
     threshold = (f"per-language thresholds {cuts[0]:.4f}–{cuts[-1]:.4f}, "
                  f"{result.threshold:.4f} for other languages" if cuts
@@ -135,12 +138,8 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
         doc = NEW_LANGUAGES_DOC[Run.read(run_dir).task]
         said = _new_language_rows(result.new_languages, result.translated_only,
                                   result.translated_only_members)
-        click.echo(f"warning: {said}: its cross-validation says nothing about them ({doc})",
-                   err=True)
-        from shoprel.cli.language_counts import tag_hints
-
-        for hint in tag_hints(result.new_languages):  # 'kr' for Korean
-            click.echo(f"hint: {hint}", err=True)
+        warn_naming_languages(f"{said}: its cross-validation says nothing about them ({doc})",
+                              result.new_languages, hinted)  # 'kr' for Korean
 
 
 def _bare_rows(result, input_file) -> str:
