@@ -75,3 +75,14 @@ def test_run_gets_language_cuts_that_prediction_applies(qc_runs, tmp_path, make_
     sub = predictor.submission(frame)
     expected = (predictor.probabilities(frame) >= cuts).astype(int)
     assert sub["prediction"].tolist() == expected.tolist()
+
+
+def test_languages_are_listed_most_rows_first_ties_by_code_untagged_last():
+    """metrics.json's per_language_thresholds listed languages alphabetically ('unk' among
+    them), unlike per_language and every other listing (augment.languages.by_rows)."""
+    lang = np.array(["unk"] * 30 + ["de"] * 5 + ["ab"] * 5 + ["zz"] * 10, dtype=object)
+    y = np.arange(len(lang)) % 2
+    p = np.linspace(0, 1, len(lang))
+    table = language_thresholds(y, p, lang, global_threshold=0.5)
+    assert list(table["languages"]) == ["zz", "ab", "de", "unk"]
+    assert [r["n"] for r in table["languages"].values()] == [10, 5, 5, 30]

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from shoprel import runs
+from shoprel.augment.languages import by_rows
 from shoprel.ensemble.cuts import row_thresholds
 from shoprel.ensemble.defaults import DEFAULT_SHRINKAGE
 from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics
@@ -31,8 +32,10 @@ def language_thresholds(labels, probabilities, languages, global_threshold: floa
     if global_threshold is None:
         global_threshold = best_f1_threshold(y, p)[0]
     table = {}
-    for code in sorted(set(lang.tolist())):
-        mask = lang == code
+    # in the order of every language listing (by_rows), as metrics.json's per_language
+    codes, counts = np.unique(lang.astype(str), return_counts=True)
+    for code in by_rows(dict(zip(codes.tolist(), counts.tolist(), strict=True))):
+        mask = lang.astype(str) == code
         n = int(mask.sum())
         best = best_f1_threshold(y[mask], p[mask])[0] if y[mask].sum() else global_threshold
         shrunk = (n * best + shrinkage * global_threshold) / (n + shrinkage)
