@@ -293,8 +293,9 @@ def test_overwrite_reads_the_training_file_once_for_its_checks(flipped_run, tmp_
                                                                monkeypatch):
     """With --overwrite, each existing output was judged at the start, just before its write
     and at the swap, and each time the whole training file was read again: its ids three
-    times for --out, its rows three times for --filtered-train. Each is now read once; the
-    outputs are replaced as before."""
+    times for --out, its rows three times for --filtered-train. The file is now parsed once
+    (its records, and its rows from them) for the checks and the flagged rows' texts alike,
+    an output to judge or none; the outputs are replaced as before."""
     import shoprel.ensemble.noise_outputs as checks
     from shoprel.ensemble.noise import flag_noisy_rows
 
@@ -310,14 +311,40 @@ def test_overwrite_reads_the_training_file_once_for_its_checks(flipped_run, tmp_
             return read(path, *args, **kwargs)
         return wrapped
 
-    monkeypatch.setattr(checks, "iter_records", counted(checks.iter_records, "ids"))
-    monkeypatch.setattr(checks, "read_pairs", counted(checks.read_pairs, "rows"))
+    monkeypatch.setattr(checks, "iter_records", counted(checks.iter_records, "records"))
+    monkeypatch.setattr(checks, "read_pairs", counted(checks.read_pairs, "frame"))
     before = out.read_bytes(), clean.read_bytes()
     (tmp_path / "flagged.csv").write_bytes(b"")  # an empty file: nothing to judge, nothing read
     result = flag_noisy_rows(run, out, clean, overwrite=True)
-    assert sorted(reads) == ["rows"]
+    assert sorted(reads) == ["frame", "records"]
     assert (out.read_bytes(), clean.read_bytes()) == before and result.dropped > 0
     reads.clear()
     flag_noisy_rows(run, out, clean, overwrite=True)
-    assert sorted(reads) == ["ids", "rows"]
+    assert sorted(reads) == ["frame", "records"]
     assert (out.read_bytes(), clean.read_bytes()) == before
+
+
+def test_noise_reads_the_training_file_once_and_the_copy_once(flipped_run, tmp_path,
+                                                               monkeypatch):
+    """With --overwrite, noise read the training file four times (the existing --out's check,
+    the existing --filtered-train's, the flagged rows' texts, the filtered copy); it parses it
+    once, and reads its lines again only to copy them as written (JSON lines to JSON lines)."""
+    import shoprel.data.records as records
+    from shoprel.ensemble.noise import flag_noisy_rows
+
+    run, _, data = flipped_run
+    out, clean = tmp_path / "flagged.txt", tmp_path / "clean.jsonl"
+    first = flag_noisy_rows(run, out, clean)
+    written = out.read_text(encoding="utf-8"), clean.read_text(encoding="utf-8")
+    reads = []
+    read_lines = records.input_lines
+
+    def counted(path, *args, **kwargs):
+        reads.append(path)
+        return read_lines(path, *args, **kwargs)
+
+    monkeypatch.setattr(records, "input_lines", counted)
+    again = flag_noisy_rows(run, out, clean, overwrite=True)
+    assert [p for p in reads if p.resolve() == data.resolve()] == [data, data]
+    assert again.flagged.equals(first.flagged) and again.dropped == first.dropped > 0
+    assert (out.read_text(encoding="utf-8"), clean.read_text(encoding="utf-8")) == written

@@ -25,8 +25,7 @@ from shoprel.data.formats import (
     output_format,
     refuse_compressed_output,
 )
-from shoprel.data.readers import read_pairs
-from shoprel.data.records import iter_records, iter_text_lines
+from shoprel.data.records import iter_text_lines
 from shoprel.data.validate import id_text, written_id
 from shoprel.data.writers import write_table
 from shoprel.ensemble.noise_outputs import (
@@ -53,9 +52,10 @@ class NoiseResult:
 
 
 def find_noisy_rows(run_dir: str | Path, filter_by: str = DEFAULT_FILTER,
-                    with_text: bool = True) -> pd.DataFrame:
+                    with_text: bool = True, training: TrainingFile | None = None) -> pd.DataFrame:
     """Rows cleanlab flags, most suspicious first: id, language, label, probability,
-    label_quality (the given label's OOF probability), query and target when the file exists."""
+    label_quality (the given label's OOF probability), query and target when the file exists.
+    `training`: the run's training file as the command read it already (made here if not)."""
     from cleanlab.filter import find_label_issues
 
     run = runs.Run.open(run_dir)
@@ -73,10 +73,10 @@ def find_noisy_rows(run_dir: str | Path, filter_by: str = DEFAULT_FILTER,
             raise RunDirError(f"{runs.shown(run.path)}: training file {train_file!r} "
                               "(metrics.json data.train_file) not found; cannot show the "
                               "flagged rows' text")
-        records = list(iter_records(train_file))
-        frame = read_pairs(train_file, task=run.task, records=records)
+        training = training or TrainingFile(train_file, run.task)
+        frame = training.frame
         texts = frame.df.set_index("id")
-        as_written = ids_as_written(frame.df["id"], records)
+        as_written = ids_as_written(frame.df["id"], training.records)
         _check_unchanged(run, oof, texts, train_file, as_written)
         flagged["query"] = flagged["id"].map(texts["query"])
         flagged["target"] = flagged["id"].map(texts["target"])
@@ -190,7 +190,7 @@ def flag_noisy_rows(run_dir: str | Path, out_file: str | Path | None = None,
     run = runs.Run.open(run_dir)
     training = TrainingFile(run.train_file(), run.task)  # read once, for every check below
     check_noise_outputs(run_dir, out_file, filtered_train, overwrite, training)
-    flagged = find_noisy_rows(run_dir)
+    flagged = find_noisy_rows(run_dir, training=training)
     result = NoiseResult(flagged, run.manifest.get("n_rows"))
     if out_file is not None:
         result.out_file = write_flagged_ids(flagged, out_file, run_dir, overwrite, training)
@@ -214,8 +214,9 @@ def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Pa
                          training: TrainingFile | None = None) -> int:
     """Write the training file without the flagged rows, in the format the output's name says
     (a JSON-lines copy of a JSON-lines file is filtered line by line, every other field kept
-    as written); returns rows dropped. An existing output is replaced (`overwrite`) only if it
-    is a filtered copy of `train_file` (as `training` reads it: made here when not given)."""
+    as written, which reads its text again; any other copy is made from `training`'s records);
+    returns rows dropped. An existing output is replaced (`overwrite`) only if it is a
+    filtered copy of `train_file` (as `training` reads it: made here when not given)."""
     if mode != "drop":
         raise InputError(f"noise filtering mode {mode!r} is not available for a filtered file: "
                          "only 'drop'; to down-weight, give the flagged ids to a run config "
@@ -237,7 +238,7 @@ def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Pa
                     continue
                 dst.write(line)
         return dropped
-    records = [record for _, record in iter_records(train_file)]
+    records = [record for _, record in training.records]
     kept = [record for record in records if id_text(record.get("id")) not in drop]
     write_table(pd.DataFrame.from_records(kept), out_file, replace=overwrite, guard=guard)
     return len(records) - len(kept)

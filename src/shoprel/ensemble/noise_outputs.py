@@ -11,8 +11,9 @@ from functools import cached_property
 from pathlib import Path
 
 from shoprel.data.formats import ID_TABLE_SUFFIXES
+from shoprel.data.frame import PairFrame
 from shoprel.data.readers import read_pairs
-from shoprel.data.records import iter_records, iter_text_lines
+from shoprel.data.records import Record, iter_records, iter_text_lines
 from shoprel.data.validate import id_text
 from shoprel.utils.outputs import UNREADABLE, check_own_output, holds_data, unreadable_said
 
@@ -25,25 +26,36 @@ PAIR_COLUMNS = ["id", "query", "target", "label"]
 
 
 class TrainingFile:
-    """The run's training file as the checks below judge an output by it, each part read once,
-    when first needed: noise judges an existing output at the start, just before it writes and
-    again at the swap, and read the whole file for its ids (or rows) each time. `path` None:
-    a run recording no training file. Read outside the guard (check_own_output), so that a bad
-    training file is told as its own error, not as the output's."""
+    """The run's training file as noise reads it, parsed once, when first needed: the checks
+    below judge an existing output by it at the start, just before noise writes and again at
+    the swap, find_noisy_rows shows the flagged rows' texts from it and filter_training_file
+    copies its records, where each read the whole file (four reads with --overwrite). `path`
+    None: a run recording no training file. Read outside the guard (check_own_output), so that
+    a bad training file is told as its own error, not as the output's."""
 
     def __init__(self, path: str | Path | None, task: str | None = None):
         self.path = path
         self.task = task
 
     @cached_property
+    def records(self) -> list[Record]:
+        """Its (line number, record) pairs."""
+        return list(iter_records(self.path))
+
+    @cached_property
+    def frame(self) -> PairFrame:
+        """Its rows as every command reads them (read_pairs), from the records above."""
+        return read_pairs(self.path, task=self.task, records=self.records)
+
+    @cached_property
     def ids(self) -> set[str]:
         """Its rows' ids, as id_text writes them."""
-        return {id_text(record.get("id")) for _, record in iter_records(self.path)}
+        return {id_text(record.get("id")) for _, record in self.records}
 
     @cached_property
     def rows(self) -> set[tuple[str, ...]]:
         """Its rows' PAIR_COLUMNS, as text."""
-        source = read_pairs(self.path, task=self.task).df
+        source = self.frame.df
         return {tuple(map(str, row)) for row in source[PAIR_COLUMNS].itertuples(index=False)}
 
 
