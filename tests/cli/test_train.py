@@ -22,12 +22,7 @@ def test_quiet_leaves_out_the_empty_text_and_busy_machine_notes(tmp_path, monkey
     rows = [json.loads(line) for line in
             demo_file("QC").read_text(encoding="utf-8").splitlines()[:60]]
     rows[2]["origin_query"] = ""
-    data = tmp_path / "d.jsonl"
-    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                    encoding="utf-8")
-    config = tmp_path / "c.yaml"
-    config.write_text("model: {family: fast, params: {n_features: 4096, n_estimators: 10, "
-                      "n_jobs: 2}}\nfolds: {k: 2}\n")
+    data, config = small_fast_run_inputs(tmp_path, rows, n_jobs=2)
     monkeypatch.setattr(os, "getloadavg", lambda: (40.0, 40.0, 40.0))
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     # none of the load is the run's own: on a slow machine the first check may come late
@@ -57,12 +52,7 @@ def test_rows_tagged_with_a_country_code_get_predict_s_hint_once(tmp_path, quiet
     korean = [r for r in rows if r["language"] == "ko"]
     for i, row in enumerate(korean):
         row["language"] = "kr-KR" if i < 3 else "KR"
-    data = tmp_path / "d.jsonl"
-    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                    encoding="utf-8")
-    config = tmp_path / "c.yaml"
-    config.write_text("model: {family: fast, params: {n_features: 4096, n_estimators: 10, "
-                      "n_jobs: 1}}\nfolds: {k: 2}\n")
+    data, config = small_fast_run_inputs(tmp_path, rows, n_jobs=1)
     done = CliRunner().invoke(main, ["train", str(data), "--out", str(tmp_path / "run"),
                                      "--config", str(config), *(["--quiet"] if quiet else [])])
     assert done.exit_code == 0, done.output
@@ -207,3 +197,14 @@ def test_curve_fractions_without_the_curve_are_refused_in_one_line(tmp_path):
     assert done.stderr == ("error: --curve-fractions: only with --learning-curve (the shares of "
                            "each fold's rows the curve fits)\n")
     assert not out.exists()
+
+
+def small_fast_run_inputs(tmp_path, rows, n_jobs):
+    """`rows` as d.jsonl and a 2-fold config of a small fast model."""
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                    encoding="utf-8")
+    config = tmp_path / "c.yaml"
+    config.write_text("model: {family: fast, params: {n_features: 4096, n_estimators: 10, "
+                      f"n_jobs: {n_jobs}}}}}\nfolds: {{k: 2}}\n")
+    return data, config
