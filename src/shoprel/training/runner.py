@@ -25,6 +25,7 @@ from shoprel.errors import ConfigError
 from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.evaluate.run_metrics import run_metrics
 from shoprel.folds.grouped import assign_folds, fold_groups
+from shoprel.folds.small import small_folds_note
 from shoprel.manifest import Manifest
 from shoprel.models.registry import model_class
 from shoprel.training.config import RunConfig
@@ -417,6 +418,9 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
 
             for hint in training_tag_hints(frame.df["language"], train_file):  # 'kr': Korean?
                 tqdm.write(hint, file=sys.stderr)
+            # a fold of a few rows, or of one label, measures noise: said before the fits
+            if small := small_folds_note(frame.labels, folds):
+                tqdm.write(small, file=sys.stderr)
         before_fits()
         stage0_dir, stage0_info = fit_stage0(config, models_dir, progress, stage0_frame,
                                              stage0_sha256)

@@ -1,0 +1,53 @@
+"""A note before the fits when the validation folds are too small to measure anything.
+
+A fold of a few rows swings its F1 by a whole row's share, and one holding a single label has
+no ROC-AUC at all; the pooled figures and the per-fold intervals then describe noise. Told
+before the minutes of fitting, with what helps: fewer folds, or more rows.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from shoprel.training.defaults import FOLDS_MIN
+
+# fewer validation rows than this and one row moves a fold's F1 and ROC-AUC by 0.05 or more
+MIN_VALID_ROWS = 20
+
+
+def _fold_list(folds: list[int]) -> str:
+    return f"fold{'s' if len(folds) > 1 else ''} " + ", ".join(str(f) for f in folds)
+
+
+def small_folds_note(labels, folds, k_option: str = "--folds") -> str | None:
+    """`note: ...` when a validation fold holds fewer than MIN_VALID_ROWS rows or only one
+    label, else None. `k_option`: how the caller sets the number of folds."""
+    y = np.asarray(labels)
+    folds = np.asarray(folds)
+    k = int(folds.max()) + 1 if len(folds) else 0
+    sizes = np.bincount(folds, minlength=k)
+    small = [f for f in range(k) if sizes[f] < MIN_VALID_ROWS]
+    values = np.unique(y).tolist()
+    one_label = {label: [f for f in range(k) if not np.any(y[folds == f] == label)]
+                 for label in values}
+    one_label = {label: lacking for label, lacking in one_label.items() if lacking}
+    if not small and not one_label:
+        return None
+    said = []
+    if small:
+        rows = ", ".join(str(sizes[f]) for f in small)
+        which = (f"all {k} folds hold" if len(small) == k else
+                 f"{_fold_list(small)} of {k} hold{'s' if len(small) == 1 else ''}")
+        said.append(f"{which} fewer than {MIN_VALID_ROWS} validation rows ({rows})")
+    for label, lacking in one_label.items():
+        said.append(f"{_fold_list(lacking)} hold{'s' if len(lacking) == 1 else ''} no row "
+                    f"labelled {label}, so {'its' if len(lacking) == 1 else 'their'} ROC-AUC "
+                    "is undefined")
+    # as many folds as give each MIN_VALID_ROWS rows and a row of each label, if that is 2+
+    counts = [int(np.sum(y == label)) for label in values]
+    fewer = min([len(y) // MIN_VALID_ROWS, *counts])
+    helps = (f"{k_option} {fewer} or more rows" if FOLDS_MIN <= fewer < k
+             else f"more rows ({MIN_VALID_ROWS * FOLDS_MIN}+ with {k_option} {FOLDS_MIN})"
+             if fewer < FOLDS_MIN else f"more rows or a smaller {k_option}")
+    return (f"note: {'; '.join(said)}: the cross-validated F1 and ROC-AUC of {len(y)} rows "
+            f"are mostly noise; {helps} make them a measurement")
