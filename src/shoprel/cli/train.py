@@ -51,7 +51,8 @@ from shoprel.training.defaults import FOLDS_MAX, FOLDS_MIN
                    "`student: {}`); off unless asked.")
 @quiet_option("No progress bars, nor notes (rows with an empty text, languages trained on "
               "only as translations, a stage-0 file sharing queries, a busy machine, a tag "
-              "that is probably a country code: kr, se, br); warnings still print.")
+              "that is probably a country code: kr, se, br, validation folds too small to "
+              "measure); warnings still print.")
 def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve_fractions,
           student, quiet):
     """Cross-validate, tune the threshold, fit the final model and write a run directory.
