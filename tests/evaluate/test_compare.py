@@ -15,7 +15,7 @@ from tests.evaluate.report.test_groups import chart_texts
 
 from shoprel.cli import main
 from shoprel.errors import RunDirError
-from shoprel.evaluate.compare import compare_runs, summary_text
+from shoprel.evaluate.compare import compare_runs, paired_comparison, summary_text
 from shoprel.evaluate.report.compare_page import render_comparison, write_comparison
 
 N = 600
@@ -290,3 +290,16 @@ def test_overwrite_replaces_only_a_page_shoprel_wrote(tmp_path, two_runs) -> Non
     out.write_text(older, encoding="utf-8")
     assert CliRunner().invoke(main, [*args, str(out)]).exit_code == 0
     assert out.read_text(encoding="utf-8") == page
+
+
+def test_a_fold_with_no_positive_row_has_no_f1_difference() -> None:
+    """Both runs score F1 0 on a fold of negatives alone: its difference of 0 entered the ΔF1
+    interval as a measured tie, where the same fold's ΔAUC (undefined) was already left out."""
+    base = pd.DataFrame({"fold": [0] * 4 + [1] * 4 + [2] * 4,
+                         "label": [0, 0, 0, 0, 1, 0, 1, 1, 1, 1, 0, 1]})
+    p_a = pd.Series([0.2, 0.6, 0.3, 0.7, 0.9, 0.2, 0.4, 0.8, 0.7, 0.6, 0.5, 0.3])
+    p_b = p_a.iloc[::-1].reset_index(drop=True)
+    out = paired_comparison(base, p_a, p_b, (p_a >= 0.5).astype(int), (p_b >= 0.5).astype(int))
+    first = out["per_fold"][0]
+    assert first["f1_a"] == first["f1_b"] == 0 and first["delta_f1"] is None
+    assert out["delta_f1"]["k"] == out["delta_auc"]["k"] == 2

@@ -11,12 +11,14 @@ from shoprel.data.tasks import Task
 from shoprel.evaluate.intervals import (
     AUC_OVER_CHANCE,
     DIFFERENCE,
+    f1_over_all_positive,
     fold_differences,
     paired_interval,
     verdict,
 )
 from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics
 from shoprel.evaluate.report.groups import language_intervals
+from shoprel.evaluate.report.verdict import fold_intervals
 from shoprel.evaluate.run_metrics import nested_fold_thresholds, prediction_table, run_metrics
 
 
@@ -124,3 +126,20 @@ def test_binary_metrics_add_average_precision_and_brier() -> None:
     assert m["average_precision"] == pytest.approx(average_precision_score(y, p))
     assert m["brier"] == pytest.approx(brier_score_loss(y, p))
     assert binary_metrics([1, 1], [1, 1], [0.9, 0.8])["average_precision"] is None
+
+
+def test_a_fold_with_no_positive_row_is_left_out_of_the_f1_interval() -> None:
+    """A fold of negatives alone has F1 0 and all-positive F1 0: counted as a difference of 0
+    it pulled the ΔF1 interval toward "no difference" (20 rows, 3 positives, 5 folds: [0, 0]
+    over k=5), though it measures nothing, as its ROC-AUC (null) already said."""
+    oof = make_oof()
+    oof.loc[oof["fold"] == 0, "label"] = 0
+    m = run_metrics(oof, 0.5, Task.QI)
+    first = next(row for row in m["per_fold"] if row["fold"] == 0)
+    assert first["baseline_all_positive_f1"] == 0 and first["roc_auc"] is None
+    f1, auc = m["uncertainty"]["delta_f1"], m["uncertainty"]["delta_auc"]
+    assert f1["k"] == auc["k"] == oof["fold"].nunique() - 1
+    assert f1["per_fold"] == [row["f1"] - row["baseline_all_positive_f1"]
+                              for row in m["per_fold"] if row["fold"] != 0]
+    assert fold_intervals(m)["delta_f1"] == f1  # the report's verdict, from metrics.json alone
+    assert f1_over_all_positive(first) is None

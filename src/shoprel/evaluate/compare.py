@@ -112,7 +112,8 @@ def _fold_rows(frame: pd.DataFrame) -> list[dict]:
                      else b["roc_auc"] - a["roc_auc"])
         out.append({"fold": int(fold), "n": a["n"], "auc_a": a["roc_auc"],
                     "auc_b": b["roc_auc"], "delta_auc": delta_auc, "f1_a": a["f1"],
-                    "f1_b": b["f1"], "delta_f1": b["f1"] - a["f1"]})
+                    "f1_b": b["f1"],  # no row labelled 1: both F1s 0, nothing measured
+                    "delta_f1": b["f1"] - a["f1"] if part["label"].any() else None})
     return out
 
 
@@ -138,7 +139,7 @@ def paired_comparison(base: pd.DataFrame, p_a, p_b, pred_a, pred_b) -> dict:
         "delta_auc": paired_interval((r["delta_auc"] for r in per_fold), bounds=DIFFERENCE),
         "delta_f1": paired_interval((r["delta_f1"] for r in per_fold), bounds=DIFFERENCE),
         "auc_better_folds": sum(1 for r in per_fold if (r["delta_auc"] or 0) > 0),
-        "f1_better_folds": sum(1 for r in per_fold if r["delta_f1"] > 0),
+        "f1_better_folds": sum(1 for r in per_fold if (r["delta_f1"] or 0) > 0),
     }
     if "language" in frame.columns:
         auc = group_fold_intervals(frame, "language", _delta_auc, MIN_GROUP_ROWS, MAX_LANGUAGES,

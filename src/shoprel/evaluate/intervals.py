@@ -61,6 +61,16 @@ def verdict(interval: dict, tolerance: float = 0.0) -> str:
     return "unclear"
 
 
+def f1_over_all_positive(fold: dict) -> float | None:
+    """A fold's F1 minus all-positive F1 (metrics.json's per_fold row); None for a fold with no
+    row labelled 1, where both are 0 by convention: it measures nothing, as a fold of one label
+    has no ROC-AUC, and counted as 0 it narrowed the interval toward "no difference"."""
+    f1, baseline = fold.get("f1"), fold.get("baseline_all_positive_f1")
+    if f1 is None or baseline is None or not float(baseline) > 0:
+        return None
+    return float(f1) - float(baseline)
+
+
 def fold_differences(a: list[dict], b: list[dict], key: str) -> list[float | None]:
     """Per-fold ``a[key] - b[key]`` for two per-fold metric lists matched by fold number."""
     by_fold = {row.get("fold"): row for row in b}

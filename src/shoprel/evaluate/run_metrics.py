@@ -12,7 +12,12 @@ import numpy as np
 import pandas as pd
 
 from shoprel.data.tasks import Task
-from shoprel.evaluate.intervals import AUC_OVER_CHANCE, DIFFERENCE, paired_interval
+from shoprel.evaluate.intervals import (
+    AUC_OVER_CHANCE,
+    DIFFERENCE,
+    f1_over_all_positive,
+    paired_interval,
+)
 from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics, grouped_metrics
 from shoprel.run_data import recorded_field
 
@@ -98,10 +103,8 @@ def run_metrics(oof: pd.DataFrame, threshold: float, task: Task,
         "in_sample": binary_metrics(oof["label"], in_sample, oof["probability"]),
     }
     out["uncertainty"] = {
-        "delta_f1": paired_interval((f["f1"] - f["baseline_all_positive_f1"]
-                                     if f["f1"] is not None
-                                     and f["baseline_all_positive_f1"] is not None else None
-                                     for f in out["per_fold"]), bounds=DIFFERENCE),
+        "delta_f1": paired_interval((f1_over_all_positive(f) for f in out["per_fold"]),
+                                    bounds=DIFFERENCE),
         "delta_auc": paired_interval((None if f["roc_auc"] is None else f["roc_auc"] - 0.5
                                       for f in out["per_fold"]), bounds=AUC_OVER_CHANCE),
     }

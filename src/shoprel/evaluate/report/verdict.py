@@ -16,7 +16,13 @@ from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
-from shoprel.evaluate.intervals import AUC_OVER_CHANCE, DIFFERENCE, paired_interval, verdict
+from shoprel.evaluate.intervals import (
+    AUC_OVER_CHANCE,
+    DIFFERENCE,
+    f1_over_all_positive,
+    paired_interval,
+    verdict,
+)
 from shoprel.evaluate.report.fmt import (
     MISSING,
     esc,
@@ -43,7 +49,7 @@ def fold_intervals(metrics: Mapping[str, Any]) -> dict[str, dict]:
     """ΔF1 (model − all-positive) and ΔAUC (AUC − 0.5) from the per-fold rows of metrics.json,
     recomputed here so runs saved before metrics.json carried them get the same verdict."""
     folds = [f for f in metrics.get("per_fold") or [] if isinstance(f, Mapping)]
-    f1 = [num(f.get("f1")) - num(f.get("baseline_all_positive_f1")) for f in folds]
+    f1 = [f1_over_all_positive(f) for f in folds]
     auc = [num(f.get("roc_auc")) - 0.5 for f in folds]
     return {"delta_f1": paired_interval(f1, bounds=DIFFERENCE),
             "delta_auc": paired_interval(auc, bounds=AUC_OVER_CHANCE)}
