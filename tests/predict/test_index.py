@@ -509,3 +509,26 @@ def test_predict_draws_the_encoders_bar_for_a_few_new_texts(tmp_path, embed_run,
     _fresh_cache(monkeypatch, tmp_path / "cache-quiet")
     predict_file(embed_run, new_pairs, tmp_path / "quiet.jsonl", progress=False)
     assert bar_updates == []
+
+
+def test_a_rerun_with_nothing_new_loads_no_encoder(tmp_path, embed_run, new_pairs, monkeypatch):
+    """A rerun over targets the index holds embeds nothing, so it loads no encoder
+    (EmbeddingGemma takes ~10 s to load on 2 cores); one new target loads it."""
+    import shoprel.models.embed.model as embed_model
+
+    out = tmp_path / "ix"
+    first = build_index(embed_run, new_pairs, out=out, progress=False)
+    assert first.added > 0
+
+    def no_encoder(*args, **kwargs):
+        raise AssertionError("the encoder was loaded")
+
+    monkeypatch.setattr(embed_model, "make_encoder", no_encoder)
+    again = build_index(embed_run, new_pairs, out=out, progress=False)
+    assert (again.targets, again.added) == (first.targets, 0)
+
+    more = tmp_path / "more.txt"  # one target neither the index nor the cache holds
+    more.write_text(f"a category never indexed {os.getpid()} {tmp_path.name}\n",
+                    encoding="utf-8")
+    with pytest.raises(AssertionError, match="the encoder was loaded"):
+        build_index(embed_run, more, out=out, progress=False)
