@@ -176,6 +176,23 @@ def test_killed_build_resumes_from_its_parts(tmp_path, monkeypatch):
                                       _vector("passage", f"title {i}"))
 
 
+def test_parts_start_small_so_an_early_kill_keeps_one(tmp_path, monkeypatch):
+    """The first part is small and each next one doubles up to PART_TEXTS: a build stopped
+    after its first part (~30 s of EmbeddingGemma at 512 texts, where one of 4,096 took 4
+    minutes) keeps it, and the rerun embeds only the rest."""
+    monkeypatch.setattr(target_index, "FIRST_PART_TEXTS", 2)
+    monkeypatch.setattr(target_index, "PART_TEXTS", 8)
+    embed = _Embed()
+    build_segment(tmp_path / "all", "fp", _items(30), embed, "in")
+    assert [len(call) for call in embed.calls] == [2, 4, 8, 8, 8]
+
+    with pytest.raises(KeyboardInterrupt):
+        build_segment(tmp_path / "ix", "fp", _items(30), _Embed(fail_after=1), "in")
+    rerun = _Embed()
+    assert build_segment(tmp_path / "ix", "fp", _items(30), rerun, "in") == 30
+    assert [len(call) for call in rerun.calls] == [4, 8, 8, 8]  # the first part was kept
+
+
 def test_each_index_file_reaches_the_disk_before_its_rename(tmp_path, monkeypatch, fsync_spy):
     """Renamed into place unsynced, a file can be left empty or zero-filled under its final name
     by a power cut: each is fsynced before its rename, and its folder after it."""

@@ -37,7 +37,11 @@ BUILD_META = "build.json"  # in a build's parts folder: which weights embedded i
 KINDS = "kinds"
 KEYS, VECTORS = ".keys.npy", ".vectors.npy"
 PARTS = "build-"  # a build's parts folder: `build-` and a digest of what it builds
-PART_TEXTS = 4096  # new texts per resumable part
+PART_TEXTS = 4096  # new texts per resumable part, once parts have grown to it
+# the first part's texts; each next part holds twice as many, up to PART_TEXTS. EmbeddingGemma
+# embeds ~17 category paths a second on 2 cores, so a first part of 4,096 took 4 minutes and
+# a build stopped before then kept nothing; 512 are kept after ~30 s, 1,536 after ~90 s
+FIRST_PART_TEXTS = 512
 MERGE_ROWS = 65_536  # vectors gathered in memory at a time while parts are joined
 FORMAT = 1
 # inside a saved model's folder: the vectors of the targets it was fitted on, so that scoring
@@ -226,9 +230,10 @@ def build_segment(folder: str | os.PathLike, fingerprint: str, items: Iterable[t
     """Embed the (kind, text) items not indexed yet into a new segment; returns how many.
 
     `build_id` names the input (its path, size and time, say): a rerun with the same id resumes
-    from the parts already written. Texts are grouped into parts in input order, so the parts of
-    a rerun line up with the killed build's; a part is reused only when it holds the very texts
-    its batch holds now, and embedded again otherwise.
+    from the parts already written. Texts are grouped into parts in input order (growing from
+    FIRST_PART_TEXTS to PART_TEXTS), so the parts of a rerun line up with the killed build's; a
+    part is reused only when it holds the very texts its batch holds now, and embedded again
+    otherwise.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -334,17 +339,20 @@ def _absorb_leftovers(folder: Path, fingerprint: str, keep: Path) -> int:
 
 def _new_batches(items: Iterable[tuple[str, str]], existing: TargetIndex | None
                  ) -> Iterator[list[tuple[str, str]]]:
-    """Distinct items not in the index yet, in parts of at most PART_TEXTS."""
+    """Distinct items not in the index yet, in parts of FIRST_PART_TEXTS doubling up to
+    PART_TEXTS: the same input gives the same parts, so a rerun lines up with a killed build."""
     seen: set[int] = set()
     batch: list[tuple[str, str]] = []
+    size = min(FIRST_PART_TEXTS, PART_TEXTS)
     for kind, text in items:
         key = text_hash(kind, text)
         if key not in seen:
             seen.add(key)
             batch.append((kind, text))
-        if len(batch) == PART_TEXTS:
+        if len(batch) == size:
             yield _not_indexed(batch, existing)
             batch = []
+            size = min(2 * size, PART_TEXTS)
     if batch:
         yield _not_indexed(batch, existing)
 
