@@ -161,3 +161,29 @@ def test_an_index_of_another_tuned_run_is_refused_by_name(bi_run, new_pairs, tmp
     open_predictor(bi_run, [ours])  # its own tuned weights' index is taken
     with pytest.raises(ConfigError, match=f"holds embeddings of {other_name}"):
         open_predictor(bi_run, [ours, other])
+
+
+def test_a_rerun_with_nothing_new_loads_no_tuned_encoder(bi_run, new_pairs, tmp_path,
+                                                         monkeypatch):
+    """The index folder is named by the tuned weights' digest, read from their file: a rerun
+    over indexed targets loads no encoder, and names the same folder the loaded weights do."""
+    from shoprel.models.biencoder.model import BiEncoderModel
+
+    out = tmp_path / "ix"
+    first = build_index(bi_run, new_pairs, out=out, progress=False)
+    loaded = Predictor(bi_run).models[0]
+    from_file = loaded.weights_digest()
+    loaded.tuned_parts()
+    loaded.__dict__.pop("_digest")
+    assert loaded.weights_digest() == from_file  # the same digest from the loaded tensors
+
+    def no_encoder(*args, **kwargs):
+        raise AssertionError("the encoder was loaded")
+
+    monkeypatch.setattr(BiEncoderModel, "torch_parts", no_encoder)
+    again = build_index(bi_run, new_pairs, out=out, progress=False)
+    assert (again.targets, again.added) == (first.targets, 0)
+    more = tmp_path / "more.txt"
+    more.write_text("a category never indexed\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match="the encoder was loaded"):
+        build_index(bi_run, more, out=out, progress=False)

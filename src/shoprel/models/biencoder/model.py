@@ -149,13 +149,19 @@ class BiEncoderModel(CountsEmbeddedTexts, PrefixedPairTexts, FineTunedModel):
 
     # --- target indexes (`shoprel index`) ------------------------------------------------
     def weights_digest(self) -> str:
-        """Names this tuned model's vectors (indexing.py); the tuned weights are loaded."""
+        """Names this tuned model's vectors (indexing.py). A saved model's is read from its
+        tuned weights' file, the very values loading puts in place, so that an index rerun with
+        nothing new to embed loads no encoder."""
         digest = self.__dict__.get("_digest")
         if digest is None:
             from shoprel.models.biencoder.indexing import weights_digest
 
-            scorer, _, split = self.tuned_parts()
-            digest = self._digest = weights_digest(tuned_tensors(scorer, split), self.fingerprint_)
+            if getattr(self, "_loaded", None) is None and getattr(self, "folder_", None):
+                tensors = read_tuned(Path(self.folder_) / TUNED_FOLDER / WEIGHTS_FILE)
+            else:
+                scorer, _, split = self.tuned_parts()
+                tensors = tuned_tensors(scorer, split)
+            digest = self._digest = weights_digest(tensors, self.fingerprint_)
         return digest
 
     def index_identity(self) -> tuple:
@@ -174,9 +180,9 @@ class BiEncoderModel(CountsEmbeddedTexts, PrefixedPairTexts, FineTunedModel):
 
         config = self.config()
         digest = self.weights_digest()
-        scorer, states, _ = self.tuned_parts()
 
         def embed(texts: list[str], kind: str) -> np.ndarray:
+            scorer, states, _ = self.tuned_parts()  # loaded at the first text not indexed
             with torch_threads(config.training.n_threads), hft.quiet_transformers():
                 return states.vectors(scorer, texts, progress=on_part is not None,
                                       kind="targets")
@@ -289,16 +295,22 @@ def save_tuned(scorer, split, path: Path) -> None:
                for k, v in tuned_tensors(scorer, split).items()}, str(path))
 
 
-def load_tuned(scorer, split, path: Path) -> None:
-    """Put saved tuned weights into the scorer, else one RunDirError naming the file."""
-    import torch
+def read_tuned(path: Path) -> dict:
+    """The saved tuned tensors by name, else one RunDirError naming the file."""
     from safetensors import SafetensorError
     from safetensors.torch import load_file
 
     try:
-        saved = load_file(str(path))
+        return load_file(str(path))
     except (OSError, SafetensorError) as error:
         raise RunDirError(f"{path}: cannot read the tuned weights ({error})") from None
+
+
+def load_tuned(scorer, split, path: Path) -> None:
+    """Put saved tuned weights into the scorer, else one RunDirError naming the file."""
+    import torch
+
+    saved = read_tuned(path)
     current = tuned_tensors(scorer, split)
     missing = sorted(set(current) - set(saved))
     extra = sorted(set(saved) - set(current))
