@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 
 import numpy as np
 import pytest
@@ -433,8 +434,16 @@ def test_a_build_stopped_after_a_part_says_it_kept_it(tmp_path, embed_run, new_p
                                           f"kept in {out}; run the same command again to go "
                                           "on from them"]
     monkeypatch.setattr(Encoder, "encode", encode)
-    again = build_index(embed_run, new_pairs, out=out, progress=False)
-    assert 0 < again.added and sum(calls[:2]) > 0
+    again = CliRunner().invoke(main, ["index", str(embed_run), str(new_pairs), "--out",
+                                      str(out), "--quiet"])
+    assert again.exit_code == 0, again.output
+    # the rerun's line tells the part taken over from the texts embedded now: it counted
+    # both as "new texts added", as if all had been embedded now
+    [line] = again.output.splitlines()
+    assert re.fullmatch(r"60 targets read; 113 new texts added to the index \(targets and their "
+                        r"category paths' level names\) in [\d.]+ s \(81 embedded now, 32 kept "
+                        r"from a stopped build\) → .*", line)  # 2 parts of 16 kept
+    assert sum(calls[:2]) > 0
 
 
 def test_a_file_rewritten_to_the_same_size_is_another_build(tmp_path, embed_run, new_pairs,

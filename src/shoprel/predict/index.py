@@ -32,7 +32,7 @@ from shoprel.data.records import (
 from shoprel.data.tasks import Task
 from shoprel.data.validate import RecordValidator, text_problem
 from shoprel.errors import InputError, Interrupted, OutputError
-from shoprel.models.backbones.target_index import KEYS, indexed_fingerprints
+from shoprel.models.backbones.target_index import KEYS, Added, indexed_fingerprints
 from shoprel.runs import Run
 from shoprel.utils.atomic import add_to_stamp, atomic_file, output_lock
 from shoprel.utils.outputs import (
@@ -60,6 +60,8 @@ class IndexResult:
     # the texts include the names of the category paths' levels (embed, QC: level similarity
     # embeds them too), so `added` may exceed `targets`
     level_names: bool = False
+    # of `added`, the texts a stopped build had embedded, taken over now without embedding
+    resumed: int = 0
 
 
 def iter_targets(path: str | Path, task: Task) -> Iterator[str]:
@@ -196,7 +198,7 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
         raise InputError(f"holds no {run.task.target_column} texts to index", path=input_file)
     build_id = _build_id(input_file)
     targets = 0
-    added = 0
+    added = Added()
     level_names = False
     new_folder = not folder.exists()
     was_empty = new_folder or not any(folder.iterdir())
@@ -226,8 +228,8 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
                 read_so_far()  # parts indexed already call no on_part
             targets = rows.count
             level_names = level_names or items.count > rows.count  # more texts than targets
-    return IndexResult(folder, targets, added, len(seen_backbones),
-                       time.perf_counter() - started, level_names)
+    return IndexResult(folder, targets, added.total, len(seen_backbones),
+                       time.perf_counter() - started, level_names, added.resumed)
 
 
 def _build_id(input_file: Path) -> str:

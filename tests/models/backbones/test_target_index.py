@@ -35,7 +35,7 @@ def _items(n):
 
 def test_lookup_returns_the_built_vectors(tmp_path):
     embed = _Embed()
-    assert build_segment(tmp_path / "ix", "fp", _items(50), embed, "in") == 50
+    assert build_segment(tmp_path / "ix", "fp", _items(50), embed, "in").total == 50
     index = open_index(tmp_path / "ix", "fp")
     assert len(index) == 50
     found = index.lookup("passage", ["title 7", "nope", "title 49"])
@@ -48,7 +48,7 @@ def test_lookup_returns_the_built_vectors(tmp_path):
 def test_a_second_build_adds_only_new_texts(tmp_path):
     build_segment(tmp_path / "ix", "fp", _items(20), _Embed(), "a")
     embed = _Embed()
-    assert build_segment(tmp_path / "ix", "fp", _items(30), embed, "b") == 10
+    assert build_segment(tmp_path / "ix", "fp", _items(30), embed, "b").total == 10
     assert sorted(t for call in embed.calls for t in call) == sorted(
         f"title {i}" for i in range(20, 30))
     index = TargetIndex(tmp_path / "ix", "fp")
@@ -93,7 +93,7 @@ def test_a_full_disk_is_one_line_not_numpys_short_write(tmp_path, monkeypatch):
         build_segment(tmp_path / "ix", "fp", _items(20), _Embed(), "in")
     assert not list((tmp_path / "ix").rglob("*.npy*"))
     monkeypatch.undo()
-    assert build_segment(tmp_path / "ix", "fp", _items(20), _Embed(), "in") == 20
+    assert build_segment(tmp_path / "ix", "fp", _items(20), _Embed(), "in").total == 20
 
 
 def _index_files(folder):
@@ -141,7 +141,7 @@ def test_a_full_disk_while_joining_parts_keeps_the_previous_index(tmp_path, monk
     assert len(index) == 20 and index.lookup("passage", ["title 30"]) == {}
     monkeypatch.setattr(target_index, "open", real_open, raising=False)
     embed = _Embed()
-    assert build_segment(ix, "fp", _items(45), embed, "b") == 25
+    assert build_segment(ix, "fp", _items(45), embed, "b").total == 25
     assert embed.calls == []  # the parts finished before the full disk were kept
     index = open_index(ix, "fp")
     for i in (0, 20, 31, 44):
@@ -168,8 +168,9 @@ def test_killed_build_resumes_from_its_parts(tmp_path, monkeypatch):
         build_segment(tmp_path / "ix", "fp", _items(40), _Embed(fail_after=3), "in")
     assert open_index(tmp_path / "ix", "fp") is None  # nothing usable before the merge
     embed = _Embed()
-    assert build_segment(tmp_path / "ix", "fp", _items(40), embed, "in") == 40
+    added = build_segment(tmp_path / "ix", "fp", _items(40), embed, "in")
     assert len(embed.calls) == 2  # parts 0-2 were kept; only parts 3 and 4 were embedded
+    assert (added.embedded, added.resumed) == (16, 24)  # a rerun's summary tells them apart
     index = open_index(tmp_path / "ix", "fp")
     for i in (0, 17, 39):
         np.testing.assert_array_equal(index.lookup("passage", [f"title {i}"])[f"title {i}"],
@@ -189,7 +190,7 @@ def test_parts_start_small_so_an_early_kill_keeps_one(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         build_segment(tmp_path / "ix", "fp", _items(30), _Embed(fail_after=1), "in")
     rerun = _Embed()
-    assert build_segment(tmp_path / "ix", "fp", _items(30), rerun, "in") == 30
+    assert build_segment(tmp_path / "ix", "fp", _items(30), rerun, "in").total == 30
     assert [len(call) for call in rerun.calls] == [4, 8, 8, 8]  # the first part was kept
 
 
@@ -198,7 +199,7 @@ def test_each_index_file_reaches_the_disk_before_its_rename(tmp_path, monkeypatc
     by a power cut: each is fsynced before its rename, and its folder after it."""
     monkeypatch.setattr(target_index, "PART_TEXTS", 8)
     ix = tmp_path / "ix"
-    assert build_segment(ix, "fp", _items(20), _Embed(), "in") == 20
+    assert build_segment(ix, "fp", _items(20), _Embed(), "in").total == 20
     renames = [(at, event) for at, event in enumerate(fsync_spy.events) if event[0] == "rename"]
     final = list(ix.iterdir())
     assert len(final) == 3 and {p.name for p in final} <= {Path(e[2]).name for _, e in renames}
@@ -225,7 +226,8 @@ def test_killed_build_of_a_changed_file_is_merged_not_left_behind(tmp_path, monk
     added = build_segment(tmp_path / "ix", "fp", _items(48), embed, "file, 48 rows")
     assert sorted(t for call in embed.calls for t in call) == sorted(
         f"title {i}" for i in range(24, 48))  # parts 0-2 (24 texts) came from the killed build
-    assert added == 48  # texts the index gained: the killed build's and the new ones
+    assert added.total == 48  # texts the index gained: the killed build's and the new ones
+    assert (added.embedded, added.resumed) == (24, 24)
     index = open_index(tmp_path / "ix", "fp")
     assert len(index) == 48
     for i in (0, 23, 24, 47):
@@ -241,7 +243,7 @@ def test_parts_of_unknown_weights_are_removed_unread(tmp_path, monkeypatch):
     (leftover,) = (tmp_path / "ix").glob("build-*")
     (leftover / target_index.BUILD_META).unlink()  # as an older shoprel left them
     embed = _Embed()
-    assert build_segment(tmp_path / "ix", "fp", _items(10), embed, "new") == 10
+    assert build_segment(tmp_path / "ix", "fp", _items(10), embed, "new").total == 10
     assert len(open_index(tmp_path / "ix", "fp")) == 10
     assert not leftover.exists()
 
@@ -256,7 +258,7 @@ def test_a_part_of_other_texts_under_the_same_id_is_embedded_again(tmp_path, mon
     titles = [("passage", f"title {i}") for i in range(40)]
     reordered = titles[16:24] + titles[8:16] + titles[0:8] + titles[24:]
     embed = _Embed()
-    assert build_segment(tmp_path / "ix", "fp", reordered, embed, "same id") == 40
+    assert build_segment(tmp_path / "ix", "fp", reordered, embed, "same id").total == 40
     assert len(embed.calls) == 5  # the stale part 0 was not taken for titles 16-23
     index = open_index(tmp_path / "ix", "fp")
     keys = np.concatenate([k for k, _ in index.segments])

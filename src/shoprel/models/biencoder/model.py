@@ -21,7 +21,7 @@ from shoprel.data.frame import PairFrame
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.folds.grouped import fold_groups, inner_splits
 from shoprel.models.backbones.embedding_store import CountsEmbeddedTexts
-from shoprel.models.backbones.target_index import OWN_TARGETS_FOLDER
+from shoprel.models.backbones.target_index import OWN_TARGETS_FOLDER, Added
 from shoprel.models.biencoder.config import BiEncoderConfig
 from shoprel.models.biencoder.indexing import KIND
 from shoprel.models.hf import trainer as hft
@@ -171,8 +171,9 @@ class BiEncoderModel(CountsEmbeddedTexts, PrefixedPairTexts, FineTunedModel):
     def index_texts(self, targets: list[str]) -> list[tuple[str, str]]:
         return [(KIND, self.passage_prefix_ + str(t)) for t in targets]
 
-    def index_targets(self, folder: str | Path, items, build_id: str, on_part=None) -> int:
-        """Embed `items` ((kind, text) pairs from `index_texts`) into `folder`'s index; with
+    def index_targets(self, folder: str | Path, items, build_id: str, on_part=None) -> Added:
+        """Embed `items` ((kind, text) pairs from `index_texts`) into `folder`'s index; returns
+        the texts embedded and resumed. With
         `on_part` (the caller draws a bar of parts) a bar counts every part's new texts as
         they are embedded, however few (a part is up to 4,096 texts)."""
         from shoprel.models.backbones.target_index import build_segment

@@ -36,6 +36,7 @@ from shoprel.models.backbones.engines import pick_engine, with_engine
 from shoprel.models.backbones.resolve import Backbone, resolve_backbone
 from shoprel.models.backbones.target_index import (
     OWN_TARGETS_FOLDER,
+    Added,
     build_segment,
     indexed_fingerprints,
     open_index,
@@ -239,9 +240,10 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
             items += [("passage", name) for t in targets for name in split_levels(str(t))]
         return items
 
-    def index_targets(self, folder: str | Path, items, build_id: str, on_part=None) -> int:
+    def index_targets(self, folder: str | Path, items, build_id: str, on_part=None) -> Added:
         """Embed `items` ((kind, text) pairs) into `folder`'s index, one sub-folder per
-        backbone; returns how many new texts were indexed (for the first backbone). With
+        backbone; returns how many new texts were embedded and resumed (for the first
+        backbone). With
         `on_part` (the caller draws a bar of parts) the encoder's own bar shows every part's
         new texts, however few, batch by batch: a part is up to 4,096 texts, and 296 new
         titles took EmbeddingGemma 93 s on a busy machine, while a bar of parts stood still."""
