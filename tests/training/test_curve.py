@@ -194,7 +194,7 @@ def test_the_curve_bar_names_the_step_each_fit_is_at(qc_demo, capsys, tmp_path, 
                  if f"fold {fold}: " in line]
         assert steps == ["fitting", "boosters 1/3", "scoring held-out rows"], bar
     assert any(line.endswith(", 50% of fold 0: fitting]") for line in bar), bar
-    assert bar[-1].startswith("learning curve: 100%") and "fold" not in bar[-1], bar[-1]
+    assert bar[-1].startswith("learning curve: 2/2 [") and "fold" not in bar[-1], bar[-1]
 
     done = quiet_curve_train(qc_demo, tmp_path, n_estimators=20, k=2)
     assert done.exit_code == 0, done.output

@@ -180,10 +180,10 @@ def test_the_far_pairs_bar_names_the_fold_and_step_it_is_at(trained_runs, tmp_pa
     assert done.exit_code == 0, done.output
     drawn = [line.rstrip() for line in done.stderr.replace("\n", "\r").split("\r")]
     bar = [line for line in drawn if line.startswith("far pairs:")]
-    named = [line.rsplit(", ", 1)[1][:-1] for line in bar if not line.endswith("it/s]")]
+    named = [line.rsplit(", ", 1)[1][:-1] for line in bar if ", fold" in line]
     assert named == [f"fold {fold}: {step}" for fold in (0, 1, 2)  # as models/fold_0
                      for step in ("loading the model", "scoring far pairs")], bar
-    assert bar[-1].startswith("far pairs: 100%") and "fold" not in bar[-1], bar[-1]
+    assert bar[-1].startswith("far pairs: 3/3 [") and "fold" not in bar[-1], bar[-1]
 
     quiet = CliRunner().invoke(main, ["far-pairs", str(run), "--pairs", "30", "--quiet"])
     assert quiet.exit_code == 0, quiet.output

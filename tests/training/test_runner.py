@@ -468,19 +468,26 @@ def test_translation_stages_of_a_few_rows_draw_no_bars(tmp_path, qc_demo, capsys
                                 "augment.cache": str(tmp_path / "tr.sqlite")})
     runner.train(qc_demo, tmp_path / "run", config, progress=True)
     err = capsys.readouterr().err
-    assert "QC folds: 100%" in err  # the run's own bar is drawn
+    assert "QC folds: 3/3 [" in err  # the run's own bar is drawn
     assert "translate" not in err, err
 
 
-def test_the_final_fit_draws_a_bar_of_its_own(tmp_path, qc_demo, capsys):
+def test_the_final_fit_draws_a_bar_of_its_own(tmp_path, qc_demo, capsys, monkeypatch):
     """After the folds' bar reached 100%, the final fit on all rows ran without a word: on a
     shared 2-core machine the default's took 432 s of an 800-row QI run (the folds 198 s)."""
     config = load_config(None, {"model.family": "fast", "folds.k": 2,
                                 "model.params.n_estimators": 30, "model.params.n_jobs": 1})
+    monkeypatch.delenv("COLUMNS", raising=False)  # a log's 80 columns (progress.LOG_WIDTH)
     runner.train(qc_demo, tmp_path / "run", config, progress=True)
     err = capsys.readouterr().err.replace("\r", "\n")
-    assert "QC folds: 100%" in err
     assert "QC final fit (360 rows): 100%" in err
+    # a log's folds bar keeps one format from its first line to its last: its first line and
+    # those between folds drew tqdm's bar and rate ('QC folds:  50%|█████     | 1/2 [00:00<00:00,
+    # 3.10it/s]'), its step lines the compact counts
+    folds = [line.rstrip() for line in err.splitlines() if line.startswith("QC folds:")]
+    assert folds[0] == "QC folds: 0/2 [00:00<?]" and folds[-1].startswith("QC folds: 2/2 ["), folds
+    assert "QC folds: 0/2 [00:00<?, fold 0: fitting]" in folds, folds
+    assert all(len(line) < 80 and "|" not in line and "it/s" not in line for line in folds), folds
     runner.train(qc_demo, tmp_path / "quiet", config, progress=False)
     assert "final fit" not in capsys.readouterr().err
 
@@ -517,7 +524,7 @@ def test_a_fold_and_the_final_fit_name_their_steps_on_their_bars(tmp_path, qc_de
                          "node profiles", "learned similarity", "target rank", "boosters 1/3",
                          "boosters 2/3", "boosters 3/3", "scoring held-out rows",
                          "scoring far pairs", "saving"]
-    assert folds[-1].startswith("QC folds: 100%") and ", fold" not in folds[-1], folds[-1]
+    assert folds[-1].startswith("QC folds: 2/2 [") and ", fold" not in folds[-1], folds[-1]
     named = sorted({int(line.rsplit(", fold ", 1)[1].split(":")[0]) for line in folds
                     if ", fold " in line})  # the folds the bar named, as the run numbers them
     assert named == sorted(set(pd.read_parquet(tmp_path / "run" / "folds.parquet")["fold"]))

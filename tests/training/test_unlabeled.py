@@ -29,12 +29,12 @@ def test_the_teacher_s_bar_names_the_step_and_file_it_is_at(trained_runs, tmp_pa
     scored = teacher_scored(trained_runs["QC"], files, Task.QC, progress=True)
     assert len(scored) == 40 and np.isfinite(scored.df["soft_label"]).all()
     bar = bar_lines(capsys.readouterr().err, "unlabelled pairs")
-    named = [line.rsplit(", ", 1)[1][:-1] for line in bar if not line.endswith("rows/s]")]
+    named = [line.rsplit(", ", 1)[1][:-1] for line in bar if ", " in line]
     steps = [step for i, step in enumerate(named) if not i or named[i - 1] != step]  # redraws
     assert steps == ["loading the teacher", "file 1/2: reading", "file 1/2: scoring",
                      "file 1/2: reading", "file 2/2: reading", "file 2/2: scoring",
                      "file 2/2: reading"], bar
-    assert "40 rows" in bar[-1], bar
+    assert bar[-1].startswith("unlabelled pairs: 40 rows ["), bar
     # its name is short enough that the steps fit a log's line ('teacher scoring unlabelled
     # pairs' left no room for 'loading the teacher')
     assert max(len(line) for line in bar) < 80, bar

@@ -281,3 +281,41 @@ def test_a_terminal_s_bar_keeps_each_step_whole():
     assert max(len(line) for line in lines) <= 80, lines
     assert any(line.endswith(", boosters 1/3, tree 150/400]") for line in lines), lines
     assert bar.ncols == 80
+
+
+def test_a_logged_steps_bar_keeps_one_format_from_first_line_to_last(monkeypatch):
+    """A logged folds bar alternated formats: its first line and those between folds drew
+    tqdm's bar and rate ('QC folds:  50%|█████     | 1/2 [00:01<00:01,  1.00s/it]'), its step
+    lines the compact counts. A bar without a total counts its unit; disabled, it draws none."""
+    import io
+
+    from shoprel.utils.progress import report_step, steps_bar, steps_on
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    log = io.StringIO()
+    bar = steps_bar(range(2), desc="QC folds", file=log, mininterval=0)
+    for fold in bar:
+        with steps_on(bar, f"fold {fold}: ", first="fitting"):
+            report_step("boosters 1/3, tree 150/400")
+    assert drawn_lines(log) == [
+        "QC folds: 0/2 [00:00<?]", "QC folds: 0/2 [00:00<?, fold 0: fitting]",
+        "QC folds: 0/2 [00:00<?, fold 0: boosters 1/3, tree 150/400]",
+        "QC folds: 1/2 [00:00<00:00]", "QC folds: 1/2 [00:00<00:00, fold 1: fitting]",
+        "QC folds: 1/2 [00:00<00:00, fold 1: boosters 1/3, tree 150/400]",
+        "QC folds: 2/2 [00:00<00:00]", "QC folds: 2/2 [00:00<00:00]"]
+    log = io.StringIO()
+    with steps_bar(desc="unlabelled pairs", unit=" rows", file=log, mininterval=0) as bar:
+        bar.update(40)
+    assert drawn_lines(log) == ["unlabelled pairs: 0 rows [00:00]",
+                                "unlabelled pairs: 40 rows [00:00]",
+                                "unlabelled pairs: 40 rows [00:00]"]  # and closed
+    monkeypatch.setenv("COLUMNS", "30")  # $COLUMNS, where set, is the log's width
+    log = io.StringIO()
+    with steps_bar(range(2), desc="learning curve, 50% of rows", file=log) as bar:
+        pass
+    assert max(len(line) for line in drawn_lines(log)) <= 29
+    log = io.StringIO()
+    with steps_bar(range(2), desc="QC folds", file=log, disable=True) as bar:
+        with steps_on(bar, "fold 0: ", first="fitting"):
+            report_step("boosters 1/3")
+    assert log.getvalue() == ""

@@ -72,10 +72,38 @@ def report_step(step: str) -> None:
 # counted; TERSE also without the time left, where even COMPACT leaves no room for the prefix
 COMPACT = "{desc}: {n_fmt}/{total_fmt} [{elapsed}<{remaining}{postfix}]"
 TERSE = "{desc}: {n_fmt}/{total_fmt} [{elapsed}{postfix}]"
+# a bar of no total (rows read so far): its count with its unit and its time; COMPACT drew
+# '40/? [00:00<00:00]', a time left of no known end
+COUNTED = "{desc}: {n_fmt}{unit} [{elapsed}{postfix}]"
 # a bar of one step for one long fit: whether done, its time and step, 'QC final fit (2,000
 # rows): 0% [00:03, booster, tree 74/300]'; an empty bar, "0/1" and "?it/s" took most of an
 # 80-column line, and the step lost its trees
 ONE_STEP = "{desc}: {percentage:.0f}% [{elapsed}{postfix}]"
+
+
+def steps_bar(*args, **kwargs):
+    """tqdm.auto's bar, for work whose steps `steps_on` names: where tqdm knows no width (a log
+    file, a pipe) it keeps to log_width() from its first line to its last, its counts COMPACT
+    (COUNTED without a total) unless a bar_format is given. A logged folds bar alternated
+    formats: its first line and those between folds drew tqdm's bar and rate, its step lines
+    the compact counts."""
+    return _steps_bar_class()(*args, **kwargs)
+
+
+@functools.lru_cache(maxsize=1)
+def _steps_bar_class():
+    from tqdm.auto import tqdm
+
+    class StepsBar(tqdm):
+        @property
+        def format_dict(self):
+            stats = super().format_dict
+            if stats.get("ncols") is not None or hasattr(self, "container"):  # a terminal's
+                return stats
+            return {**stats, "ncols": log_width() - 1,  # as tqdm leaves a terminal's last free
+                    "bar_format": stats.get("bar_format") or logged_formats(self)[0]}
+
+    return StepsBar
 
 
 @contextlib.contextmanager
@@ -96,10 +124,10 @@ def steps_on(bar, prefix: str = "", first: str | None = None):
         bar.ncols = log_width() - 1  # as tqdm leaves a terminal's last column free
         bar_format = bar.bar_format
         if bar_format is None:
-            bar.bar_format = COMPACT
+            bar.bar_format = logged_formats(bar)[0]
 
     def show(step: str) -> None:
-        if logged and bar.bar_format in (COMPACT, TERSE):
+        if logged and bar.bar_format in (COMPACT, TERSE, COUNTED):
             bar.set_postfix_str(logged_text(bar, prefix, step))
         else:
             bar.set_postfix_str(fitted(bar, prefix, step))
@@ -140,13 +168,20 @@ def fitted(bar, prefix: str, step: str) -> str:
 def logged_text(bar, prefix: str, step: str) -> str:
     """fitted's text for a logged bar, which may also drop its time left (COMPACT, then TERSE)
     before it drops any of the text: set to the format that fits the most of it."""
+    meters = logged_formats(bar)
     for text in shortenings(prefix, step):
-        for meter in (COMPACT, TERSE):
+        for meter in meters:
             bar.bar_format = meter
             if len(text) <= postfix_room(bar):
                 return text
-    bar.bar_format = COMPACT
+    bar.bar_format = meters[0]
     return ""
+
+
+def logged_formats(bar) -> tuple[str, ...]:
+    """A logged bar's formats, the first the one it is drawn in: COMPACT, then TERSE; COUNTED
+    for a bar of no total."""
+    return (COMPACT, TERSE) if getattr(bar, "total", None) is not None else (COUNTED,)
 
 
 def shortenings(prefix: str, step: str) -> list[str]:
