@@ -31,6 +31,6 @@ def test_a_fold_without_a_label_has_its_roc_auc_called_undefined():
 
 def test_too_few_rows_for_any_fold_count_ask_for_more_rows():
     labels = np.array([0, 1] * 4)  # 8 rows, 4 folds of 2
-    note = small_folds_note(labels, np.repeat(np.arange(4), 2), k_option="--folds")
+    note = small_folds_note(labels, np.repeat(np.arange(4), 2))
     assert note.startswith("note: all 4 folds hold fewer than 20 validation rows (2, 2, 2, 2)")
     assert note.endswith("; more rows (40+ with --folds 2) make them a measurement")

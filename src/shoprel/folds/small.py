@@ -19,9 +19,9 @@ def _fold_list(folds: list[int]) -> str:
     return f"fold{'s' if len(folds) > 1 else ''} " + ", ".join(str(f) for f in folds)
 
 
-def small_folds_note(labels, folds, k_option: str = "--folds") -> str | None:
+def small_folds_note(labels, folds) -> str | None:
     """`note: ...` when a validation fold holds fewer than MIN_VALID_ROWS rows or only one
-    label, else None. `k_option`: how the caller sets the number of folds."""
+    label, else None."""
     y = np.asarray(labels)
     folds = np.asarray(folds)
     k = int(folds.max()) + 1 if len(folds) else 0
@@ -46,8 +46,8 @@ def small_folds_note(labels, folds, k_option: str = "--folds") -> str | None:
     # as many folds as give each MIN_VALID_ROWS rows and a row of each label, if that is 2+
     counts = [int(np.sum(y == label)) for label in values]
     fewer = min([len(y) // MIN_VALID_ROWS, *counts])
-    helps = (f"{k_option} {fewer} or more rows" if FOLDS_MIN <= fewer < k
-             else f"more rows ({MIN_VALID_ROWS * FOLDS_MIN}+ with {k_option} {FOLDS_MIN})"
-             if fewer < FOLDS_MIN else f"more rows or a smaller {k_option}")
+    helps = (f"--folds {fewer} or more rows" if FOLDS_MIN <= fewer < k
+             else f"more rows ({MIN_VALID_ROWS * FOLDS_MIN}+ with --folds {FOLDS_MIN})"
+             if fewer < FOLDS_MIN else "more rows or a smaller --folds")
     return (f"note: {'; '.join(said)}: the cross-validated F1 and ROC-AUC of {len(y)} rows "
             f"are mostly noise; {helps} make them a measurement")
