@@ -195,7 +195,7 @@ def flag_noisy_rows(run_dir: str | Path, out_file: str | Path | None = None,
     if out_file is not None:
         result.out_file = write_flagged_ids(flagged, out_file, run_dir, overwrite, training)
     if filtered_train is not None:
-        result.dropped = filter_training_file(run.train_file(), flagged["id"], filtered_train,
+        result.dropped = filter_training_file(training.path, flagged["id"], filtered_train,
                                               overwrite=overwrite, training=training)
         result.filtered_train = Path(filtered_train)
     return result
