@@ -118,3 +118,52 @@ def test_scorer_maps_a_chunks_tags_once(trained_runs, student_run, qc_demo, monk
         np.testing.assert_array_equal(table["probability"].to_numpy()[3:],
                                       np.round(expected[3:], 6))
         assert scorer.unseen_languages == {"xx": 3}
+
+
+def _real_rows(real_qc, n: int) -> list[dict]:
+    with open(real_qc, encoding="utf-8") as lines:
+        return [json.loads(next(lines)) for _ in range(n)]
+
+
+def _write_jsonl(path, rows) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                    encoding="utf-8")
+
+
+def test_a_tag_the_run_trained_on_as_copies_is_scored_as_itself(tmp_path, real_qc,
+                                                                 no_report_charts):
+    """A run trained on 'pt' rows and augment.translate {pt-BR: es} copies (tagged 'pt-BR')
+    scored test rows tagged 'pt-BR' as 'pt': moved_tags knew only the languages the
+    out-of-fold rows had, so the copies' own tag was never read. It is a tag the run trained
+    on, so those rows keep it; its cross-validation never scored one, so they are still
+    counted as new and named as trained on only as translated rows."""
+    from shoprel.training.config import load_config
+    from shoprel.training.runner import train
+
+    rows = _real_rows(real_qc, 460)
+    training, held = rows[:400], [r for r in rows[400:] if r["language"] == "pt"]
+    assert {"pt", "es"} <= {r["language"] for r in training} and len(held) >= 5
+    _write_jsonl(tmp_path / "train.jsonl", training)
+    _write_jsonl(tmp_path / "table.jsonl", [
+        {"text": q, "source": "es", "target": "pt", "translation": f"br {q}"}
+        for q in {r["origin_query"] for r in training if r["language"] == "es"}])
+    config = load_config("configs/fast.yaml", {
+        "folds.k": 3, "model.params.n_jobs": 1, "augment.translate": {"pt-BR": "es"},
+        "augment.backend": "table", "augment.table": str(tmp_path / "table.jsonl")})
+    run = train(tmp_path / "train.jsonl", tmp_path / "run", config, progress=False).run_dir
+
+    _write_jsonl(tmp_path / "pt.jsonl", held)
+    _write_jsonl(tmp_path / "br.jsonl", [{**r, "language": "pt-BR"} for r in held])
+    predictor = open_predictor(run)
+    assert set(predictor.as_trained(read_pairs(tmp_path / "br.jsonl")).df["language"]) \
+        == {"pt-BR"}
+    as_pt, as_br = (predict_file(run, tmp_path / f"{name}.jsonl", tmp_path / f"{name}.out.jsonl",
+                                 progress=False) for name in ("pt", "br"))
+    assert as_pt.new_languages == {} and as_pt.translated_only == []
+    assert as_br.new_languages == {"pt-BR": len(held)} and as_br.translated_only == ["pt-BR"]
+    pt, br = (pd.read_json(tmp_path / f"{n}.out.jsonl", lines=True) for n in ("pt", "br"))
+    assert not np.allclose(pt["probability"], br["probability"])  # the copies' features read
+    scorer = Scorer(run)
+    np.testing.assert_allclose(scorer.probabilities([{**r, "language": "pt-BR"} for r in held]),
+                               br["probability"], atol=1e-6)
+    assert scorer.unseen_languages == {"pt-BR": len(held)}

@@ -206,12 +206,12 @@ def test_the_actors_score_the_tags_the_driver_mapped_without_mapping_them_again(
     moved = rows.assign(language=[f"{tag.upper()}-ZZ" if i % 3 == 0 else tag
                                   for i, tag in enumerate(rows["language"])])
     known = training_languages(Run.open(trained_runs["QC"]))
-    blocks, new_languages = blocks_as_trained([moved[:15], moved[15:]], known)
+    blocks, new_languages = blocks_as_trained([moved[:15], moved[15:]], known, known)
     assert not new_languages
     assert list(blocks[0]["language"][:2]) == [f"{rows['language'][0].upper()}-ZZ",
                                                rows["language"][1]]
     assert list(blocks[0][TRAINED_LANGUAGE]) == list(rows["language"][:15])
-    plain, _ = blocks_as_trained([rows[:15]], known)  # nothing moves: nothing more to ship
+    plain, _ = blocks_as_trained([rows[:15]], known, known)  # nothing moves: nothing more to ship
     assert list(plain[0].columns) == list(rows.columns)
 
     expected = Predictor(trained_runs["QC"]).submission(PairFrame(Task.QC, moved[:15]))

@@ -118,7 +118,7 @@ class CascadePredictor:
         The tags are mapped once per model (once in all when both trained on the same
         languages); `trained`: the frame as as_trained() made it, when the caller has it."""
         trained = self.as_trained(frame) if trained is None else trained
-        same_languages = self.student.training_languages() == self.full.training_languages()
+        same_languages = self.student.trained_tags == self.full.trained_tags
         student_trained = trained if same_languages else self.student.as_trained(frame)
         full_thresholds = self.full.thresholds_as_trained(trained.df["language"])
         student_cut = logit(self.student.thresholds_as_trained(student_trained.df["language"]))

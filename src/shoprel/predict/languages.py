@@ -18,7 +18,8 @@ def moved_tags(languages, known: set[str] | None) -> dict[str, str]:
     the only tag of that base they had ('pt', 'pt-PT' → 'pt-BR' for a run trained on 'pt-BR'
     alone: its Portuguese was called a language absent from the training file). A tag they
     had stays, so a run trained on both 'pt-BR' and 'pt-PT' keeps them apart, and scores 'pt'
-    as neither. `known`: the run's training languages (None: nothing moves)."""
+    as neither. `known`: the tags the run trained on (Predictor.trained_tags: its training
+    languages and its translated copies' tags; None: nothing moves)."""
     if not known:
         return {}
     moved, by_base, by_tag = {}, {}, {}

@@ -121,9 +121,11 @@ class Predictor:
                         model.resolved()
                     if recent_texts and hasattr(model, "keep_recent"):
                         model.keep_recent(recent_texts)
-        # read once: every scored chunk's tags are compared with them (languages.py), and
-        # predict, Scorer and serve count the new ones against the same set
+        # read once: every scored chunk's tags are mapped onto the tags its models trained on
+        # (languages.py), and predict, Scorer and serve count those its cross-validation
+        # never scored against the training languages
         self.known_languages = training_languages(self.run)
+        self.trained_tags = trained_tags(self.run, self.known_languages)
 
     def embedding_counts(self) -> dict[str, int]:
         """Distinct texts per source (index, memory, disk, encoded) over the models so far."""
@@ -141,7 +143,7 @@ class Predictor:
 
     def as_trained(self, frame: PairFrame) -> PairFrame:
         """The frame with its tags as this run scores them: 'fr-fr' as 'fr' (languages.py)."""
-        return frame_as_trained(frame, self.known_languages)
+        return frame_as_trained(frame, self.trained_tags)
 
     def probabilities_as_trained(self, trained: PairFrame) -> np.ndarray:
         """probabilities() of a frame as_trained() made: its tags are not mapped again."""
@@ -161,7 +163,7 @@ class Predictor:
 
     def language_thresholds(self, languages) -> np.ndarray:
         """The cut of each of these languages (row_thresholds, for rows of any table)."""
-        return self.thresholds_as_trained(as_trained(languages, self.known_languages))
+        return self.thresholds_as_trained(as_trained(languages, self.trained_tags))
 
     def thresholds_as_trained(self, languages) -> np.ndarray:
         """language_thresholds() of tags already as the run scores them (as_trained)."""
@@ -397,6 +399,15 @@ def training_languages(run: Run) -> set[str] | None:
     except (RunDirError, ValueError):
         return None
     return set(per_language) if isinstance(per_language, dict) and per_language else None
+
+
+def trained_tags(run: Run, known: set[str] | None = None) -> set[str] | None:
+    """The tags the run's models trained on, which a scored row's tag is mapped onto
+    (languages.moved_tags): its training languages (`known`, read from the run when not
+    given) and the tags of its translated copies. A run trained on 'pt' rows and
+    {pt-BR: es} copies scored 'pt-BR' rows as 'pt', the copies' own tag never read."""
+    known = training_languages(run) if known is None else known
+    return None if known is None else known | translated_languages(run)
 
 
 def _translated_rows(run: Run) -> list[tuple[str, dict]]:

@@ -49,6 +49,7 @@ from shoprel.predict.predictor import (
     PredictResult,
     check_indexes_used,
     predict_file,
+    trained_tags,
     training_languages,
     translated_by_some,
     translated_languages,
@@ -64,17 +65,18 @@ from shoprel.utils.outputs import check_output_file
 TRAINED_LANGUAGE = "language_as_trained"  # a block's tags as the run scores them
 
 
-def blocks_as_trained(blocks: list[pd.DataFrame], known: set[str] | None
-                      ) -> tuple[list[pd.DataFrame], Counter]:
-    """The blocks with their tags mapped once, by the driver, as the run scores them ('pt_br'
-    as 'pt', languages.py), and the rows per tag still new (unseen_as_trained): the actors
+def blocks_as_trained(blocks: list[pd.DataFrame], known: set[str] | None,
+                      trained: set[str] | None) -> tuple[list[pd.DataFrame], Counter]:
+    """The blocks with their tags mapped once, by the driver, onto the tags the run trained on
+    (`trained`, predictor.trained_tags: 'pt_br' as 'pt', languages.py), and the rows per tag
+    its training languages (`known`) lack (unseen_as_trained): the actors
     score the mapped tags without mapping them again. They travel as a column of their own
     (the tags as read stay for the output), added to every block when some tag moves and to
     none otherwise: shipping a column of tags through Ray costs about what mapping them does,
     so input the run reads as it is carries nothing more."""
     moved = {}
     for block in blocks:
-        moved.update(moved_tags(block["language"], known))
+        moved.update(moved_tags(block["language"], trained))
     if moved:
         blocks = [block.assign(**{TRAINED_LANGUAGE: block["language"].replace(moved)})
                   for block in blocks]
@@ -268,7 +270,8 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
             column = column or frame.has_translation
     # rows in languages the run never saw: warned of, as by the local engine ('fr-fr' of a
     # run trained on 'fr' is no new one)
-    blocks, new_languages = blocks_as_trained(blocks, training_languages(scoring))
+    known = training_languages(scoring)
+    blocks, new_languages = blocks_as_trained(blocks, known, trained_tags(scoring, known))
     # --quiet: Ray's C++ core writes to the process's stderr itself, past Python's logging
     # (an error line on every run about actors that might restart, ray-project/ray#53727)
     with stderr_silenced(not progress), ray_session(address, quiet=not progress):
