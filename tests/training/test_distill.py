@@ -883,3 +883,35 @@ def test_no_own_model_note_for_another_model_nor_an_ensemble(teachers, student_y
             speed_rows=0, say=heard.append)
     assert [line.split(" learning")[0] for line in heard] == [
         f"the student is the model of {teachers['run']} (fast)"]
+
+
+def test_a_nested_refit_tags_its_copies_as_the_run_recorded_them(tmp_path, qc_demo):
+    """augment.translate {pt-BR: es} tagged its copies 'pt' until they were tagged 'pt-BR':
+    distill --nested refitted such an older run (its config.yaml the same) with 'pt-BR'
+    copies, a language code its own models never saw. The refit tags them as the run's
+    metrics.json recorded them; a run that recorded pt-BR keeps pt-BR."""
+    from shoprel.data.readers import read_pairs
+    from shoprel.training.distill import open_teacher, teacher_specs
+    from shoprel.training.runner import training_side
+
+    frame = read_pairs(qc_demo)
+    spanish = frame.df.loc[frame.df["language"] == "es", "query"].unique()
+    table = tmp_path / "table.jsonl"
+    table.write_text("".join(json.dumps({"text": q, "source": "es", "target": "pt",
+                                         "translation": f"pt {q}"}) + "\n" for q in spanish))
+    config = load_config(None, {**SMALL, "augment.translate": {"pt-BR": "es"},
+                                "augment.backend": "table", "augment.table": str(table)})
+    run = train(qc_demo, tmp_path / "run", config, progress=False).run_dir
+
+    def refit_copy_tags() -> set:
+        [spec] = teacher_specs(open_teacher(run), frame)
+        with training_side(spec.config, False, frame) as side:
+            rows = side(frame).df
+        return set(rows.loc[rows["augmented"], "language"])
+
+    assert refit_copy_tags() == {"pt-BR"}
+    metrics = json.loads((run / runs.METRICS).read_text())
+    assert metrics["data"]["translated_rows"] == {"pt-BR": 45}
+    metrics["data"]["translated_rows"] = {"pt": 45}  # as an older run recorded its copies
+    (run / runs.METRICS).write_text(json.dumps(metrics))
+    assert refit_copy_tags() == {"pt"}

@@ -34,7 +34,8 @@ def new_ids(existing: pd.Series, count: int, tag: str) -> list:
 
 
 def augment_translations(frame: PairFrame, targets: dict[str, str], translator: Translator,
-                         include_original: bool = True) -> PairFrame:
+                         include_original: bool = True,
+                         tags: dict[str, str] | None = None) -> PairFrame:
     """Translate rows of language src into each new language: targets = {new: src}.
 
     {"it": "es"} makes Italian rows from the Spanish ones. Labels and targets are copied;
@@ -42,8 +43,10 @@ def augment_translations(frame: PairFrame, targets: dict[str, str], translator: 
     written with a region ({"pt-BR": "es"}) is asked of the backend as such (Apertium's
     es-pt_BR where installed, as `translate --to pt-BR`), and its rows are tagged as written
     ('pt-BR', canonical_tag), as a file's pt-BR rows are read: the model learns them as the
-    language its test rows name. Originals come first, augmented=False. The frame's stats
-    count the copies (`augmented`) and, per new language, `translated`.
+    language its test rows name. `tags`: another tag for a key's copies (a refit of a run
+    that tagged its pt-BR copies 'pt', AugmentConfig.copy_tags). Originals come first,
+    augmented=False. The frame's stats count the copies (`augmented`) and, per tag,
+    `translated`.
     """
     df = frame.df
     pieces, taken, made_per_language = [], df["id"], {}
@@ -52,7 +55,8 @@ def augment_translations(frame: PairFrame, targets: dict[str, str], translator: 
         if base_language(new_lang) == base_language(source):
             raise ConfigError(f"augmentation target {base_language(new_lang)!r} is its own "
                               "source")
-        new_lang, source = canonical_tag(new_lang), base_language(source)
+        new_lang = (tags or {}).get(new_lang) or canonical_tag(new_lang)
+        source = base_language(source)
         rows = df[df["language"].map(base_language) == source]
         # an empty query is never sent (`shoprel translate` sends none either): whatever a
         # backend answers to it ('', None, or a model's invention) is no translation of it

@@ -13,6 +13,7 @@ import yaml
 from pydantic import (
     BaseModel,
     Field,
+    PrivateAttr,
     ValidationError,
     ValidationInfo,
     field_validator,
@@ -239,6 +240,9 @@ class AugmentConfig(StrictConfig):
     def _older_runs(cls, data, info: ValidationInfo):
         return _before_regional_pairs(data, info, "translate")
 
+    # {asked_pairs key: the tag its copies carry} where that is not the key's own (tagged_as)
+    _copy_tags: dict[str, str] = PrivateAttr(default_factory=dict)
+
     @property
     def asked_pairs(self) -> dict[str, str]:
         """translate as the backend is asked it: {pt-BR: es} as written where regional_pairs,
@@ -247,6 +251,32 @@ class AugmentConfig(StrictConfig):
 
         return {new if self.regional_pairs else base_language(new): source
                 for new, source in self.translate.items()}
+
+    @property
+    def copy_tags(self) -> dict[str, str]:
+        """Each asked_pairs key and the tag its copies carry: the key as every command reads
+        it ('pt-BR'), or what a refitted run recorded (tagged_as)."""
+        from shoprel.data.language_tags import canonical_tag
+
+        return {new: self._copy_tags.get(new, canonical_tag(new)) for new in self.asked_pairs}
+
+    def tagged_as(self, recorded) -> AugmentConfig:
+        """This section with its copies tagged as a run recorded them (`recorded`: its
+        metrics.json data.translated_rows). A {pt-BR: es} run trained before copies were
+        tagged pt-BR recorded {pt: N}: a refit of it (distill --nested) makes pt copies, as
+        the run trained on, not pt-BR ones. Itself where the record names each key's tag."""
+        from shoprel.data.language_tags import base_language, canonical_tag
+
+        if not isinstance(recorded, dict):
+            return self
+        made = {canonical_tag(str(tag)) for tag in recorded}
+        older = {new: base_language(new) for new in self.asked_pairs
+                 if canonical_tag(new) not in made and base_language(new) in made}
+        if not older:
+            return self
+        section = self.model_copy()
+        section._copy_tags = older
+        return section
 
     @field_validator("translate")
     @classmethod

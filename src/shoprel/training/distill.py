@@ -47,6 +47,7 @@ from shoprel.data.records import require_file
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.models.targets import SOFT_LABEL, mix_targets, require_row_targets
 from shoprel.predict.translators import check_one_translator
+from shoprel.run_data import data_block
 from shoprel.training.config import FoldsConfig, RunConfig, load_config
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 from shoprel.training.nested_stage0 import nested_start
@@ -205,7 +206,7 @@ def _run_specs(run: runs.Run, weight: float, rows_file: Path,
     """A member that is an ensemble itself gives its members, their weights scaled by its own
     (its config.yaml records a combination, not a model to refit)."""
     if run.kind != "ensemble":
-        config = run.saved_config()  # runs/a/config.yaml, not runs/ens/../a/config.yaml
+        config = refit_config(run)
         return [TeacherModel(config, weight, *nested_start(run, config, rows_file, rows))]
     from shoprel.ensemble.combiners import COMBINERS
 
@@ -217,6 +218,17 @@ def _run_specs(run: runs.Run, weight: float, rows_file: Path,
                           f"{' or '.join(averaging)}, not {combination.get('method')!r}")
     return [spec for member, w in zip(run.member_dirs(), combination["weights"], strict=True)
             for spec in _run_specs(runs.Run.open(member), weight * float(w), rows_file, rows)]
+
+
+def refit_config(run: runs.Run) -> RunConfig:
+    """A trained run's config as its refits train (runs/a/config.yaml, not runs/ens/../a/
+    config.yaml): its translated copies tagged as its metrics.json recorded them, pt for a
+    {pt-BR: es} run trained before copies were tagged pt-BR (AugmentConfig.tagged_as)."""
+    config = run.saved_config()
+    if not config.augment.translate:
+        return config
+    recorded = data_block(run.metrics()).get("translated_rows")
+    return config.model_copy(update={"augment": config.augment.tagged_as(recorded)})
 
 
 def check_nested_refits(teacher: Teacher, labels: np.ndarray, folds: np.ndarray) -> None:

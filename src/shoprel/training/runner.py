@@ -74,8 +74,8 @@ def training_side(config: RunConfig, progress: bool = True, frame: PairFrame | N
                               side_translator(config, progress))))
             if frame is not None:  # all rows known: each pair must add some
                 check_translation_pairs(frame, augment.asked_pairs, translator, augment.backend)
-            side = _chained(side, lambda rows: augment_translations(rows, augment.asked_pairs,
-                                                                    translator))
+            side = _chained(side, lambda rows: augment_translations(
+                rows, augment.asked_pairs, translator, tags=augment.copy_tags))
         if augment.easy_negatives > 0:
             from shoprel.augment.easy_negatives import add_easy_negatives
 
