@@ -456,20 +456,24 @@ def test_an_error_found_while_training_names_the_file_and_line(tmp_path, qc_demo
 
 
 @pytest.mark.parametrize(("pairs", "said"), [
-    ("{pt: es, pt-BR: es}", "line 4: augment.translate.pt-BR: pt and pt-BR are one new language "
-                            "(both make pt copies"),
-    ("\n    PT: es\n    pt: fr", "line 6: augment.translate.pt: PT and pt are one new language"),
+    ("{pt: es, pt-BR: es}\n  regional_pairs: false",
+     "line 4: augment.translate.pt-BR: pt and pt-BR both make pt copies under "
+     "augment.regional_pairs: false (a region is asked and tagged as its base language), so "
+     "each source row would train twice as pt; keep one of them, or set "
+     "augment.regional_pairs: true for copies of each\n"),
+    ("\n    PT: es\n    pt: fr", "line 6: augment.translate.pt: PT and pt are one tag (pt), so "
+     "each source row would train twice as pt; keep one of them\n"),
 ])
-def test_two_new_languages_of_one_base_are_refused_before_training(tmp_path, qc_demo, pairs,
-                                                                    said):
-    """Both made Portuguese copies: each Spanish row trained twice as Portuguese (a 633-row
+def test_two_new_languages_of_one_tag_are_refused_before_training(tmp_path, qc_demo, pairs,
+                                                                   said):
+    """Both made copies of one tag: each Spanish row trained twice as Portuguese (a 633-row
     es file made 1,266 'pt' rows). Refused when training, before any backend or fit; a config
     holding both still loads, so a run trained with them before opens (predict, serve,
-    distill)."""
+    distill). pt beside pt-BR is refused only where regional_pairs is false (test_runner)."""
     text = f"model: {{family: fast}}\nfolds: {{k: 2}}\naugment:\n  translate: {pairs}\n"
     path, done = _train_with_config(tmp_path, qc_demo, text)
     assert done.exit_code == 2
-    assert done.stderr.startswith(f"error: {path}: {said}")
+    assert done.stderr == f"error: {path}: {said}"
     assert not (tmp_path / "run").exists()
     assert len(load_config(path).augment.translate) == 2
 

@@ -223,6 +223,25 @@ def test_copies_asked_with_a_region_count_as_the_language_named(tmp_path, qc_dem
         "trained on translations only: pt-BR (45 translated rows); ")
 
 
+def test_a_base_language_and_its_region_make_two_sets_of_copies(tmp_path, qc_demo, fast_fits):
+    """{pt: es, pt-BR: es} was refused as one new language, when both tagged their copies pt.
+    Tagged pt and pt-BR (and asked es-pt and es-pt_BR), they are two sets of copies, as a
+    file's pt and pt-BR rows are two tags: both are made, each counted under its own tag."""
+    frame = read_pairs(qc_demo)
+    config = load_config(None, {"model.family": "fast", "folds.k": 3,
+                                "model.params.n_estimators": 20, "model.params.n_jobs": 1,
+                                "augment.translate": {"pt": "es", "pt-BR": "es"},
+                                "augment.backend": "table",
+                                "augment.table": str(_es_to_pt_table(frame, tmp_path))})
+    result = runner.train(qc_demo, tmp_path / "run", config, progress=False)
+    full = fast_fits[3]
+    copies = full[full["augmented"]]
+    assert copies["language"].value_counts().to_dict() == {"pt": 45, "pt-BR": 45}
+    assert copies["id"].is_unique and not set(copies["id"]) & set(frame.df["id"])
+    assert result.metrics["data"]["translated_rows"] == {"pt": 45, "pt-BR": 45}
+    assert result.metrics["data"]["augmented_rows"] == 90
+
+
 @pytest.mark.parametrize("cached", [False, True])
 def test_each_distinct_query_is_sent_to_the_backend_once_per_run(tmp_path, qc_demo,
                                                                   table_sends, cached):

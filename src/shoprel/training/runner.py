@@ -68,7 +68,7 @@ def training_side(config: RunConfig, progress: bool = True, frame: PairFrame | N
         if augment.translate:
             from shoprel.augment.augment import augment_translations
 
-            check_one_pair_per_language(augment.translate)  # before a backend is made
+            check_one_pair_per_language(augment)  # before a backend is made
             translator = (translator_for(config) if translator_for is not None else
                           opened.enter_context(contextlib.closing(
                               side_translator(config, progress))))
@@ -180,19 +180,29 @@ def check_translation_pairs(frame, pairs: dict[str, str], translator, backend: s
                               f"route {source} -> {new_lang}")
 
 
-def check_one_pair_per_language(pairs: dict[str, str]) -> None:
-    """'pt' and 'pt-BR' both make a Portuguese copy of every source row, so together they
-    trained each twice as Portuguese: a ConfigError before any fit. Checked when training,
-    not when a config is read, so a run trained with both before still opens (predict, serve,
-    distill)."""
-    from shoprel.data.language_tags import base_language
+def check_one_pair_per_language(augment) -> None:
+    """Two augment.translate keys whose copies carry one tag would train each source row
+    twice as that language: a ConfigError before any fit. 'pt' and 'PT' are one tag; so are
+    'pt' and 'pt-BR' where augment.regional_pairs is false, which asks and tags pt-BR as pt.
+    Otherwise 'pt' and 'pt-BR' make two sets of copies (es-pt's and es-pt_BR's where Apertium
+    has it), each under its own tag, as a file's pt and pt-BR rows are two tags. Checked when
+    training, not when a config is read, so a run trained with both before still opens
+    (predict, serve, distill)."""
+    from shoprel.data.language_tags import base_language, canonical_tag
 
     made: dict[str, str] = {}
-    for new in pairs:
-        if (first := made.setdefault(base_language(new), new)) != new:
-            raise ConfigError(f"augment.translate.{new}: {first} and {new} are one new "
-                              f"language (both make {base_language(new)} copies of each source "
-                              "row, so it would train twice); keep one of them")
+    for new in augment.translate:
+        tag = canonical_tag(new) if augment.regional_pairs else base_language(new)
+        if (first := made.setdefault(tag, new)) == new:
+            continue
+        if canonical_tag(first) == canonical_tag(new):
+            raise ConfigError(f"augment.translate.{new}: {first} and {new} are one tag ({tag}), "
+                              f"so each source row would train twice as {tag}; keep one of them")
+        raise ConfigError(f"augment.translate.{new}: {first} and {new} both make {tag} copies "
+                          f"under augment.regional_pairs: false (a region is asked and tagged as "
+                          f"its base language), so each source row would train twice as {tag}; "
+                          "keep one of them, or set augment.regional_pairs: true for copies of "
+                          "each")
 
 
 def _translates(translator, query: str, source: str, target: str) -> bool:
