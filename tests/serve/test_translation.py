@@ -475,3 +475,53 @@ def test_serve_says_once_at_start_up_that_a_region_s_pair_is_missing(two_languag
     said = []
     server.run_server(base, SETTINGS, port=0, warn=said.append)  # asks pt itself: nothing to say
     assert said == []
+
+
+def test_the_region_warning_covers_every_language_the_run_trained_on_and_api_callers(
+        two_language, tmp_path, monkeypatch):
+    """serve checked the routes into a recorded regional target from the training languages
+    alone: a language the run trained on only as augment.translate copies ({ca: es}), whose
+    queries serve translates too, was never checked. create_app (the Python API) said
+    nothing at all; it now warns (RegionFallbackWarning), and `shoprel serve`, which says it
+    in its own `warning:` line, does not say it twice."""
+    import warnings
+
+    from shoprel.serve import RegionFallbackWarning, server
+
+    run, translated, _ = two_language
+    rows = read_pairs(translated).df
+    assert "ca" not in set(rows["language"])
+    table = tmp_path / "ca.jsonl"
+    table.write_text("".join(json.dumps({"text": q, "source": "es", "target": "ca",
+                                         "translation": f"ca {q}"}, ensure_ascii=False) + "\n"
+                             for q in rows.loc[rows["language"] == "es", "query"].unique()),
+                     encoding="utf-8")
+    config = load_config(run / "config.yaml", {"augment.translate": {"ca": "es"},
+                                               "augment.backend": "table",
+                                               "augment.table": str(table)})
+    augmented = train(translated, tmp_path / "augmented", config, progress=False).run_dir
+    copy = _recording_apertium_to(augmented, tmp_path / "run", to="pt-PT", regional_pairs=True)
+    asked = []
+
+    class Regional(_Echo):
+        """Routes into pt-PT that end on a plain pair for Catalan alone."""
+
+        def unmet_region(self, source, target):
+            asked.append(source)
+            return "xx-pt" if source == "ca" else None
+
+    monkeypatch.setattr("shoprel.augment.backends.make_translator",
+                        lambda *args, **kwargs: Regional())
+    said = ("no Apertium pair into pt-PT (xx-pt_PT not installed; `apertium -l` lists the "
+            "pairs): rows from ca by xx-pt are translated into pt")
+    with pytest.warns(RegionFallbackWarning) as caught:
+        create_app(copy, SETTINGS)
+    assert [str(w.message) for w in caught] == [said]
+    assert set(asked) == set(rows["language"]) | {"ca"}
+
+    monkeypatch.setattr(server.uvicorn, "run", lambda *args, **kwargs: None)
+    printed = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RegionFallbackWarning)
+        server.run_server(copy, SETTINGS, port=0, warn=printed.append)
+    assert printed == [f"warning: {said}"]

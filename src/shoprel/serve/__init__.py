@@ -3,7 +3,7 @@
 Imports are lazy so that `shoprel --help` does not pay for FastAPI.
 """
 
-__all__ = ["ServeSettings", "create_app"]
+__all__ = ["RegionFallbackWarning", "ServeSettings", "create_app"]
 
 
 def __getattr__(name: str):
@@ -11,6 +11,10 @@ def __getattr__(name: str):
         from shoprel.serve.app import create_app
 
         return create_app
+    if name == "RegionFallbackWarning":
+        from shoprel.serve.translation import RegionFallbackWarning
+
+        return RegionFallbackWarning
     if name == "ServeSettings":
         from shoprel.serve.settings import ServeSettings
 

@@ -5,6 +5,7 @@ runtime, and the request model is built per run inside create_app.
 """
 
 import asyncio
+import warnings
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -33,7 +34,7 @@ from shoprel.serve.limits import BodySizeLimit
 from shoprel.serve.metrics import CONTENT_TYPE, MetricsMiddleware, ServeMetrics
 from shoprel.serve.schemas import ErrorResponse, ModelInfo, ScoreResponse, score_request_model
 from shoprel.serve.settings import RUN_DIR_ENV, ServeSettings
-from shoprel.serve.translation import QueryTranslation
+from shoprel.serve.translation import QueryTranslation, RegionFallbackWarning
 from shoprel.serve.unparsable import UNPARSABLE_BODY, unparsable_body_message
 from shoprel.serve.validation_errors import validation_error_body
 
@@ -116,8 +117,12 @@ def open_served_predictor(run_dir: str | Path,
                           settings.scorer, settings.cascade_share)
 
 
-def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> FastAPI:
-    """Load the run once (errors surface here, before any port is opened) and wire the API."""
+def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
+               warn: bool = True) -> FastAPI:
+    """Load the run once (errors surface here, before any port is opened) and wire the API.
+    `warn`: a recorded translator lacking the regional pair it is asked for is said as a
+    RegionFallbackWarning (warnings.warn), as `shoprel serve` says it in a `warning:` line;
+    False leaves it to the caller (app.state.translation.region_fallback), as serve does."""
     settings = settings or ServeSettings()
     predictor = open_served_predictor(run_dir, settings)
     load_encoders(predictor)  # /readyz then means the first new query waits for no loading
@@ -126,6 +131,8 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None) -> Fa
     task = predictor.task
     info = model_info(predictor)
     translation = QueryTranslation(predictor)
+    if warn and translation.region_fallback:
+        warnings.warn(translation.region_fallback, RegionFallbackWarning, stacklevel=2)
     metrics = ServeMetrics(embedding_counts=predictor.embedding_counts)
     batcher = MicroBatcher(lambda rows: counted_scores_and_cuts(predictor, task, rows, metrics),
                            settings.max_batch_pairs, settings.max_wait_ms,
@@ -232,6 +239,7 @@ def app_from_env() -> FastAPI:
 
     from shoprel.serve.parent_watch import watch_supervisor
 
-    app = create_app(os.environ[RUN_DIR_ENV], ServeSettings.from_env())
+    # the supervisor's process said the translator's warning once, before the workers started
+    app = create_app(os.environ[RUN_DIR_ENV], ServeSettings.from_env(), warn=False)
     watch_supervisor()
     return app

@@ -75,7 +75,7 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
     # for N workers the run is opened here as each worker will open it, so it fails once,
     # not in a traceback per worker that uvicorn restarts without end
     if workers == 1:
-        app = create_app(run_dir, settings)
+        app = create_app(run_dir, settings, warn=False)  # said below, after the exposure line
         fallback = app.state.translation.region_fallback
     else:
         from shoprel.serve.translation import QueryTranslation

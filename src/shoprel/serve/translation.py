@@ -27,11 +27,28 @@ log = logging.getLogger("shoprel.serve")
 MEMORY_ENTRIES = 50_000  # translations kept in memory when the translator has no cache file
 
 
+class RegionFallbackWarning(UserWarning):
+    """create_app's warning (`shoprel serve` prints it as a `warning:` line instead): the
+    recorded translator lacks the regional pair it is asked for, so queries are translated
+    into the base language (es-pt for pt-PT), unlike what the run's record names."""
+
+
 def _served_runs(predictor) -> list:
     """The runs that score: the run, or a cascade's student and full run, student first."""
     if isinstance(predictor, CascadePredictor):
         return [predictor.student.run, predictor.full.run]
     return [predictor.run]
+
+
+def served_tags(predictor) -> list[str]:
+    """The tags whose queries the served runs trained on (Predictor.trained_tags: the
+    training languages and augment.translate's copies, {it: es} making 'it'), a cascade's
+    student's and full run's both: the sources whose routes into the recorded target serve
+    checks at start-up. The training languages alone missed a language the run trained on
+    only as copies, whose queries serve translates too."""
+    scoring = ([predictor.student, predictor.full] if isinstance(predictor, CascadePredictor)
+               else [predictor])
+    return sorted({tag for one in scoring for tag in one.trained_tags or ()})
 
 
 def _recorded_translator(predictor):
@@ -79,7 +96,7 @@ class QueryTranslation:
             try:  # at start-up: one it cannot make is one error line, not a 500 per request
                 self._thread.submit(self._make_recorded).result()
                 self.region_fallback = self._thread.submit(
-                    self._fallback, sorted(predictor.training_languages() or ())).result()
+                    self._fallback, served_tags(predictor)).result()
             except BaseException:
                 self.close()
                 raise
@@ -104,7 +121,7 @@ class QueryTranslation:
                 self.recorded_in) from None
 
     def _fallback(self, sources: list[str]) -> str | None:
-        """regional_fallback of the run's training languages into the target asked."""
+        """regional_fallback of these sources (served_tags) into the target asked."""
         from shoprel.augment.translate_file import regional_fallback
 
         return regional_fallback(self._translator, sources, self.target, done=False)
