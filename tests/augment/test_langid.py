@@ -464,3 +464,29 @@ def test_binary_junk_at_the_output_is_refused_as_what_it_is(tmp_path, jsonl):
         "binary data, not text); --overwrite replaces only langid's own output: choose another "
         "name or move the file away first\n"))
     assert junk.read_bytes() == bytes(range(256))
+
+
+def test_an_input_s_own_detected_by_column_is_refused_not_replaced(tmp_path, jsonl):
+    """langid replaced an input's own detected_by column (who tagged a row) with its marker
+    on every row, without a word. Its own marker values (a file it wrote, read again) are
+    still replaced; anything else is one line naming the file, row and column, before any
+    work, and no output is written."""
+    from shoprel.cli import main
+
+    rows = [{"id": i, "language": lang, "origin_query": QUERIES[lang], "category_path": "x"}
+            for i, lang in enumerate(["es", "fr"], start=1)]
+    tagged = tmp_path / "tagged.parquet"
+    pd.DataFrame([{**rows[0], "detected_by": None},
+                  {**rows[1], "detected_by": "checked by Ana"}]).to_parquet(tagged)
+    out = tmp_path / "out.jsonl"
+    done = CliRunner().invoke(main, ["langid", str(tagged), "--out", str(out), "--quiet"])
+    assert (done.exit_code, done.output) == (2, (
+        f"error: {tagged}, row 2, field 'detected_by': a detected_by column of the file's own "
+        "('checked by Ana'); langid writes detected_by on every row and would replace it: "
+        "rename that column in the file (or drop it) and run again\n"))
+    assert not out.exists()
+    langid_file(jsonl(tmp_path / "plain.jsonl", rows), out)
+    langid_file(out, tmp_path / "again.jsonl")  # its own marker: replaced
+    again = pd.read_json(tmp_path / "again.jsonl", lines=True)
+    assert again["detected_by"].tolist() == ["shoprel langid (fastText lid.176 lite)"] * 2
+    assert again["detected_language"].tolist() == ["es", "fr"]

@@ -769,3 +769,31 @@ def test_overwrite_keeps_translations_made_by_hand(tmp_path, jsonl, qc_rows):
                    "translation": "phone case"}])
     translate_file_with(data, out, TableTranslator(table), overwrite=True)  # its own: replaced
     assert read_pairs(out).df["query_en"].tolist()[0] == "phone case"
+
+
+def test_an_input_s_own_translated_by_column_is_refused_not_replaced(tmp_path, jsonl, qc_rows):
+    """translate replaced an input's own translated_by column (who reviewed a row) with its
+    marker on every row, without a word. Its own marker values (a file it wrote, read again)
+    and empty cells are still replaced; anything else is one line naming the file, line and
+    column, before any work, and no output is written."""
+    table = jsonl(tmp_path / "t.jsonl", [
+        {"text": "funda iphone", "source": "es", "target": "en", "translation": "iphone case"}])
+    reviewed = jsonl(tmp_path / "reviewed.jsonl", [
+        {**qc_rows[0], "translated_by": ""}, {**qc_rows[1], "translated_by": None},
+        {**qc_rows[2], "translated_by": "Maria"}])
+    from shoprel.cli import main
+
+    out = tmp_path / "out.jsonl"
+    done = CliRunner().invoke(main, ["translate", str(reviewed), "--to", "en", "--backend",
+                                     "table", "--table", str(table), "--out", str(out),
+                                     "--quiet"])
+    assert (done.exit_code, done.output) == (2, (
+        f"error: {reviewed}, line 3, field 'translated_by': a translated_by column of the "
+        "file's own ('Maria'); translate writes translated_by on every row and would replace "
+        "it: rename that column in the file (or drop it) and run again\n"))
+    assert not out.exists()
+    again = tmp_path / "again.jsonl"
+    translate_file_with(jsonl(tmp_path / "first.jsonl", qc_rows), out, TableTranslator(table))
+    translate_file_with(out, again, TableTranslator(table))  # its own marker: replaced
+    assert [json.loads(line)["translated_by"] for line in again.read_text().splitlines()] == [
+        "shoprel translate (table)"] * 3

@@ -16,7 +16,7 @@ from pathlib import Path
 from shoprel.data.column_plan import ColumnPlan
 from shoprel.data.formats import output_format
 from shoprel.data.frame import PairFrame
-from shoprel.data.records import iter_records, parquet_types, shown_value
+from shoprel.data.records import iter_records, parquet_types, position_label, shown_value
 from shoprel.data.tasks import Task
 from shoprel.data.validate import RecordValidator
 from shoprel.data.writers import write_record_chunks
@@ -53,13 +53,14 @@ class CheckedFile:
     columns: ColumnPlan
 
 
-def check_rows(path: str | Path, added: dict) -> CheckedFile:
+def check_rows(path: str | Path, added: dict, marker: Marker | None = None) -> CheckedFile:
     """Every row checked as predict checks it (labels unread: a test file's empty labels are
     no error) before any work, in one pass holding no more than the ids (to find a repeat).
     These commands read queries and languages only: a file with both target columns is
     checked as either task's file, not refused for a task they have no option to give.
     `added`: the columns the command adds to every record, each with a value of the kind it
-    will hold. A Parquet file's columns keep their types (records.parquet_types)."""
+    will hold. A Parquet file's columns keep their types (records.parquet_types). `marker`:
+    the command's marker column, whose values in the file must be its own (check_marker)."""
     path = Path(path).expanduser()
     validators: list[RecordValidator] = []
     columns = ColumnPlan(path)
@@ -74,11 +75,28 @@ def check_rows(path: str | Path, added: dict) -> CheckedFile:
                           for task in (tasks if len(tasks) > 1 else [None])]
         for validator in validators:
             validator.validate(line, record)
+        if marker is not None:
+            check_marker(path, line, record, marker)
         columns.add({**record, **added}, line)
         rows += 1
     if not rows:
         raise InputError("the file has no rows", path=path)
     return CheckedFile(validators[0].task, rows, first_line, columns)
+
+
+def check_marker(path: Path, line: int, record: dict, marker: Marker) -> None:
+    """A file's own column named as the command's marker (translated_by, detected_by) is
+    replaced on every row of the output: the command's own values (a file it wrote, read
+    again) and empty cells lose nothing, anything else (a reviewer's name) would be lost
+    without a word, so it is refused at its row."""
+    value = record.get(marker.column)
+    if value is None or value == "" or marker.written_by(value):
+        return
+    raise InputError(f"a {marker.column} column of the file's own ({shown_value(value)}); "
+                     f"{marker.command} writes {marker.column} on every row and would replace "
+                     f"it: rename that column in the file (or drop it) and run again",
+                     path=path, line=line, field=marker.column,
+                     line_label=position_label(path))
 
 
 def check_chunk_rows(chunk_rows) -> int:
@@ -179,7 +197,7 @@ def rewrite_in_chunks(input_path: str | Path, output_path: str | Path, added: di
     guard = own_output_guard(added, marker)
     value = marker.value(how)
     with locked_output(input_path, output_path, overwrite, guard) as out:
-        checked = check_rows(input_path, {**added, marker.column: value})
+        checked = check_rows(input_path, {**added, marker.column: value}, marker)
         if output_format(out) == "parquet":
             checked.columns.arrow_schema()
         yield Rewrite(Path(input_path).expanduser(), out, checked, chunk_rows, overwrite, guard,

@@ -175,8 +175,9 @@ def translate_file_with(input_file: str | Path, out_file: str | Path, translator
     output's lock, by a translator already made (translate_file makes one by its backend's
     name).
 
-    Every other value is kept as read; existing translated_query and translated_by columns are
-    replaced.
+    Every other value is kept as read; an existing translated_query column is replaced, and
+    so is a translated_by column holding translate's own marker (a file it wrote, read again):
+    one holding anything else is refused at its row (rewrite.check_marker), not lost.
     Streamed as langid streams (augment.rewrite.rewrite_in_chunks): every row checked first,
     then `chunk_rows` rows at a time read again, translated and written, under one bar over
     all the rows (FileBar, drawn as the translator's `progress` says). Each distinct query is
