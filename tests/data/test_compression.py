@@ -1,6 +1,6 @@
-"""Every reader reads a text format compressed (rows.jsonl.gz, .bz2, .xz) as the file inside, where
-only predict, evaluate and check-submission did (through a copy); compressed bytes under a plain
-name are told the name to give them."""
+"""Every reader reads a file compressed (rows.jsonl.gz, rows.parquet.gz, .bz2, .xz) as the file
+inside, where only predict, evaluate and check-submission did (through a copy); compressed bytes
+under a plain name are told the name to give them."""
 
 import bz2
 import gzip
@@ -142,16 +142,14 @@ def test_compressed_bytes_under_a_plain_name_are_told_the_name_to_give(tmp_path,
 
 
 @pytest.mark.parametrize(("name", "said"), [
-    ("rows.parquet.gz", "is compressed Parquet (.parquet.gz); Parquet compresses its own "
-                        "columns: decompress it (gunzip -k) and give the file inside"),
     ("rows.gz", "is compressed (.gz) but its name says no format before .gz: name it as the "
                 "file inside, with its format (rows.jsonl.gz, .csv.gz...)"),
     ("rows.jsonl.zst", "is compressed (.zst), which shoprel does not read; decompress it first "
                        "(unzstd) and give the file inside"),
 ])
 def test_a_compressed_file_no_reader_streams_is_refused_with_what_to_do(tmp_path, name, said):
-    """(predict, evaluate and check-submission still read rows.gz and rows.parquet.gz, through
-    a decompressed copy: tests/data/test_spool.py.)"""
+    """(predict, evaluate and check-submission still read rows.gz, through a decompressed copy
+    that its first bytes name the format of: tests/data/test_spool.py.)"""
     path = tmp_path / name
     path.write_bytes(gzip.compress(_table(".jsonl")))
     with pytest.raises(InputError) as info:
@@ -159,25 +157,58 @@ def test_a_compressed_file_no_reader_streams_is_refused_with_what_to_do(tmp_path
     assert str(info.value) == f"{path}: {said}"
 
 
-@pytest.mark.parametrize(("compression", "tool"), [(".gz", "gzip"), (".bz2", "bzip2"),
-                                                 (".xz", "xz")])
-def test_compressed_bytes_under_a_parquet_name_are_told_so(tmp_path, compression, tool):
+@pytest.mark.parametrize("compression", [".gz", ".bz2", ".xz"])
+def test_every_reader_reads_compressed_parquet_as_the_file_inside(tmp_path, compression):
+    """rows.parquet.gz was refused ('is compressed Parquet') by every command but predict,
+    evaluate and check-submission, while rows.jsonl.gz was read by all: it is now read from a
+    private decompressed copy (Parquet's reader seeks), removed once read; an error in a row
+    names the file as given."""
+    from shoprel.data.records import file_columns, parquet_types
+
+    plain = tmp_path / "plain.parquet"
+    pd.DataFrame(ROWS).to_parquet(plain)
+    packed = tmp_path / f"rows.parquet{compression}"
+    packed.write_bytes(COMPRESS[compression](plain.read_bytes()))
+    pd.testing.assert_frame_equal(read_pairs(packed, require_label=True).df,
+                                  read_pairs(plain, require_label=True).df)
+    assert list(iter_records(packed)) == list(iter_records(plain))
+    assert file_columns(packed) == file_columns(plain) == list(ROWS[0])
+    assert parquet_types(packed) == parquet_types(plain)
+    assert list(iter_targets(packed, Task.QC)) == ["consumer electronics,cables", "watches",
+                                                    "bags"]
+    assert check_rows(packed, {"language_detected": "en"}).rows == 3
+    bad = tmp_path / f"bad.parquet{compression}"
+    pd.DataFrame([ROWS[0], {**ROWS[1], "label": 2}]).to_parquet(plain)
+    bad.write_bytes(COMPRESS[compression](plain.read_bytes()))
+    with pytest.raises(InputError) as info:
+        read_pairs(bad)
+    assert str(info.value) == f"{bad}, row 2, field 'label': label must be 0 or 1, got 2"
+
+
+@pytest.mark.parametrize(("compression", "tool", "undo"), [(".gz", "gzip", "gunzip -k"),
+                                                           (".bz2", "bzip2", "bunzip2 -k"),
+                                                           (".xz", "xz", "unxz -k")])
+def test_compressed_bytes_under_a_parquet_name_are_told_the_name_to_give(tmp_path, compression,
+                                                                          tool, undo):
     """A gzip file named rows.parquet (a download saved still encoded) got pyarrow's 'Parquet
     magic bytes not found in footer. Either the file is corrupted or this is not a parquet
-    file.'; every reader (and the columns --overwrite judges an output by) now says what it
-    is and what to do."""
+    file.'; every reader (and the columns --overwrite judges an output by) says what it is and
+    the name it reads by, as rows.jsonl holding gzip is told (a file is decompressed by its
+    name, in every format)."""
     from shoprel.data.records import file_columns
 
     plain = tmp_path / "plain.parquet"
     pd.DataFrame(ROWS).to_parquet(plain)
     path = tmp_path / "rows.parquet"
     path.write_bytes(COMPRESS[compression](plain.read_bytes()))
-    said = (f"{path}: is {tool}-compressed, not Parquet; Parquet compresses its own columns: "
-            f"decompress it ({tool} -dc < rows.parquet > plain.parquet) and give the file inside")
+    said = (f"{path}: is {tool}-compressed, not Parquet; name it rows.parquet{compression}, or "
+            f"decompress it first ({undo}) and give the file inside")
     for read in (read_pairs, file_columns):
         with pytest.raises(InputError) as info:
             read(path)
         assert str(info.value) == said
+    path.rename(tmp_path / f"rows.parquet{compression}")
+    assert len(read_pairs(tmp_path / f"rows.parquet{compression}")) == 3
     path.write_bytes(b"PAR1 not really")
     with pytest.raises(InputError, match=r"rows\.parquet: not a readable Parquet file: "):
         read_pairs(path)

@@ -39,22 +39,14 @@ def magic_compression(head: bytes) -> str | None:
     return next((suffix for magic, suffix in MAGIC if head.startswith(magic)), None)
 
 
-def misnamed(path: str | Path, compression: str) -> str:
-    """Why a file of compressed bytes under a plain name (rows.jsonl holding gzip) is refused,
-    with the name every reader reads it by; said where its first line is no UTF-8 (a gzip or xz
-    stream never is)."""
-    return (f"is {COMPRESSIONS[compression]}-compressed, not text; name it "
+def misnamed(path: str | Path, compression: str, kind: str = "text") -> str:
+    """Why a file of compressed bytes under a plain name (rows.jsonl or rows.parquet holding
+    gzip: a download saved still encoded) is refused, with the name every reader reads it by,
+    as for every format: a file is decompressed by its name. `kind`: what its name says it is
+    (text; Parquet, where pyarrow only says its footer has no magic bytes)."""
+    return (f"is {COMPRESSIONS[compression]}-compressed, not {kind}; name it "
             f"{Path(path).name}{compression}, or decompress it first "
             f"({DECOMPRESS[compression]}) and give the file inside")
-
-
-def compressed_parquet(path: str | Path, compression: str) -> str:
-    """Why a file of compressed bytes under a Parquet name (rows.parquet holding gzip: a
-    download saved still encoded, say) is refused: pyarrow only says its footer has no magic
-    bytes. No name makes the readers decompress Parquet, which compresses its own columns."""
-    tool, name = COMPRESSIONS[compression], Path(path).name
-    return (f"is {tool}-compressed, not Parquet; Parquet compresses its own columns: decompress "
-            f"it ({tool} -dc < {name} > plain.parquet) and give the file inside")
 
 
 def not_decompressed(compression: str, by_name: bool, shown, exc: BaseException) -> InputError:

@@ -1,12 +1,12 @@
-"""File formats by extension: JSON lines (the competition's .txt), CSV, TSV, Parquet; an input's
-text format may be compressed (rows.jsonl.gz: data/compression.py), named by the suffix before
-the compression's."""
+"""File formats by extension: JSON lines (the competition's .txt), CSV, TSV, Parquet; an input
+may be compressed (rows.jsonl.gz, rows.parquet.gz: data/compression.py), its format named by the
+suffix before the compression's."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from shoprel.data.compression import COMPRESSIONS, DECOMPRESS, UNREAD, compression_of
+from shoprel.data.compression import COMPRESSIONS, UNREAD, compression_of
 from shoprel.errors import InputError
 
 JSONL_SUFFIXES = {".jsonl", ".json", ".txt", ".ndjson"}
@@ -37,9 +37,9 @@ def format_suffix(path: str | Path) -> str:
 
 
 def file_format(path: str | Path) -> str:
-    """The format an input is read as, by its name: a text format may be compressed
-    (rows.csv.gz), read as the file inside; a compressed Parquet file, or a compressed name
-    that says no format (rows.gz), is refused, as a compression shoprel does not open is."""
+    """The format an input is read as, by its name: any format may be compressed (rows.csv.gz,
+    rows.parquet.gz), read as the file inside; a compressed name that says no format (rows.gz)
+    is refused, as a compression shoprel does not open is."""
     path = Path(path)
     if path.is_dir():
         raise InputError("is a folder; give a file", path=path)
@@ -47,12 +47,7 @@ def file_format(path: str | Path) -> str:
     if suffix in UNREAD:
         raise InputError(f"is compressed ({suffix}), which shoprel does not read; decompress it "
                          f"first ({UNREAD[suffix]}) and give the file inside", path=path)
-    inner = format_suffix(path)
-    fmt = FORMATS.get(inner)
-    if compression and fmt == "parquet":
-        raise InputError(f"is compressed Parquet ({inner}{compression}); Parquet compresses its "
-                         f"own columns: decompress it ({DECOMPRESS[compression]}) and give the "
-                         "file inside", path=path)
+    fmt = FORMATS.get(format_suffix(path))
     if compression and fmt is None:
         named = Path(path.stem).stem
         raise InputError(f"is compressed ({compression}) but its name says no format before "

@@ -13,17 +13,11 @@ from pathlib import Path
 
 import numpy as np
 
-from shoprel.data.compression import (
-    MAGIC_BYTES,
-    compressed_parquet,
-    input_lines,
-    magic_compression,
-    misnamed,
-)
+from shoprel.data.compression import MAGIC_BYTES, input_lines, magic_compression, misnamed
 from shoprel.data.csv_header import header_problem, row_problem
 from shoprel.data.file_kind import UTF16, ZIP
 from shoprel.data.formats import FORMATS, file_format, format_suffix
-from shoprel.data.spool import is_stream
+from shoprel.data.spool import is_stream, readable_input
 from shoprel.data.tasks import (
     QUERY_COLUMN,
     REQUEST_FIELDS,
@@ -218,7 +212,8 @@ def file_columns(path: str | Path) -> list[str]:
     require_file(path)
     fmt = file_format(path)
     if fmt == "parquet":
-        return list(_parquet_file(path).schema_arrow.names)
+        with readable_input(path) as plain:  # rows.parquet.gz: a decompressed copy
+            return list(_parquet_file(plain, path.name).schema_arrow.names)
     if fmt in ("csv", "tsv"):
         return _delimited_header(path, "," if fmt == "csv" else "\t")[0] or []
     return next((list(record) for _, record in iter_records(path)), [])
@@ -443,13 +438,15 @@ def parquet_types(path: str | Path) -> dict:
         return {}
     import pyarrow.parquet as pq
 
-    return {field.name: field.type for field in pq.read_schema(path)}
+    with readable_input(path) as plain:  # rows.parquet.gz: a decompressed copy
+        return {field.name: field.type for field in pq.read_schema(plain)}
 
 
-def _parquet_file(path: Path):
+def _parquet_file(path: Path, name: str):
     """A Parquet file opened (its rows not yet read), its column names checked as a CSV
     header's are; one InputError naming the file for anything pyarrow cannot open, saying
-    what its first bytes show where they are a compression's (pyarrow's words do not)."""
+    what its first bytes show where they are a compression's (pyarrow's words do not).
+    `name`: the file's own name (`path` may be the decompressed copy of rows.parquet.gz)."""
     import pyarrow.parquet as pq
 
     try:
@@ -458,19 +455,22 @@ def _parquet_file(path: Path):
         with open(path, "rb") as handle:
             compression = magic_compression(handle.read(MAGIC_BYTES))
         if compression:
-            raise InputError(compressed_parquet(path, compression), path=path) from None
+            raise InputError(misnamed(name, compression, "Parquet"), path=path) from None
         raise InputError(f"not a readable Parquet file: {exc}", path=path) from None
     _check_header(parquet.schema_arrow.names, path, line=None)
     return parquet
 
 
 def _parquet_records(path: Path) -> Iterator[Record]:
-    parquet = _parquet_file(path)
-    row_no = 0
-    for batch in parquet.iter_batches(batch_size=65536):
-        for record in batch.to_pylist():
-            row_no += 1
-            yield row_no, {k: _none_if_nan(v) for k, v in record.items()}
+    """A Parquet file's rows; rows.parquet.gz is read from a decompressed private copy (Parquet's
+    reader seeks), removed once its rows are read or the reading stops."""
+    with readable_input(path) as plain:
+        parquet = _parquet_file(plain, path.name)
+        row_no = 0
+        for batch in parquet.iter_batches(batch_size=65536):
+            for record in batch.to_pylist():
+                row_no += 1
+                yield row_no, {k: _none_if_nan(v) for k, v in record.items()}
 
 
 def _none_if_nan(value):

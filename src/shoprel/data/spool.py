@@ -1,7 +1,8 @@
 """An input given as a pipe (`<(zcat rows.jsonl.gz)`, `/dev/stdin`), or compressed where the readers
-do not decompress it by name (rows.parquet.gz, rows.gz), copied once to a private file, so that a
-command that reads its input once (predict, check-submission, evaluate) takes it as it takes a
-file (rows.jsonl.gz is read as it is, by every command: compression.py).
+cannot stream it (rows.parquet.gz: Parquet's reader seeks, and every reader copies it here; rows.gz,
+a name of no format), copied once to a private file, so that a command that reads its input once
+(predict, check-submission, evaluate) takes it as it takes a file (rows.jsonl.gz is read as it is,
+by every command: compression.py).
 
 A pipe can be read only once and has no name to tell its format by (/dev/fd/63), while the
 readers open their file by name, tell its format by its suffix, and Parquet's seeks: the copy
