@@ -280,7 +280,7 @@ def test_a_file_made_at_an_output_while_noise_writes_it_is_kept(flipped_run, tmp
         return wrapped
 
     monkeypatch.setattr(writers, "append_table", saving_first(writers.append_table))
-    monkeypatch.setattr(noise, "iter_text_lines", saving_first(noise.iter_text_lines))
+    monkeypatch.setattr(noise, "atomic_file", saving_first(noise.atomic_file))  # JSON lines
     option = "--out" if name.startswith("flagged") else "--filtered-train"
     done = CliRunner().invoke(main, ["noise", str(run), option, str(target),
                                      *(["--overwrite"] if overwrite else [])])
@@ -312,6 +312,7 @@ def test_overwrite_reads_the_training_file_once_for_its_checks(flipped_run, tmp_
         return wrapped
 
     monkeypatch.setattr(checks, "iter_records", counted(checks.iter_records, "records"))
+    monkeypatch.setattr(checks, "iter_text_lines", counted(checks.iter_text_lines, "records"))
     monkeypatch.setattr(checks, "read_pairs", counted(checks.read_pairs, "frame"))
     before = out.read_bytes(), clean.read_bytes()
     (tmp_path / "flagged.csv").write_bytes(b"")  # an empty file: nothing to judge, nothing read
@@ -324,11 +325,12 @@ def test_overwrite_reads_the_training_file_once_for_its_checks(flipped_run, tmp_
     assert (out.read_bytes(), clean.read_bytes()) == before
 
 
-def test_noise_reads_the_training_file_once_and_the_copy_once(flipped_run, tmp_path,
-                                                               monkeypatch):
+def test_noise_reads_the_training_file_once_for_the_copy_too(flipped_run, tmp_path,
+                                                             monkeypatch):
     """With --overwrite, noise read the training file four times (the existing --out's check,
-    the existing --filtered-train's, the flagged rows' texts, the filtered copy); it parses it
-    once, and reads its lines again only to copy them as written (JSON lines to JSON lines)."""
+    the existing --filtered-train's, the flagged rows' texts, the filtered copy), then twice
+    (its lines were read again to copy them as written, JSON lines to JSON lines); it reads it
+    once, and copies the lines it parsed."""
     import shoprel.data.records as records
     from shoprel.ensemble.noise import flag_noisy_rows
 
@@ -345,6 +347,6 @@ def test_noise_reads_the_training_file_once_and_the_copy_once(flipped_run, tmp_p
 
     monkeypatch.setattr(records, "input_lines", counted)
     again = flag_noisy_rows(run, out, clean, overwrite=True)
-    assert [p for p in reads if p.resolve() == data.resolve()] == [data, data]
+    assert [p for p in reads if p.resolve() == data.resolve()] == [data]
     assert again.flagged.equals(first.flagged) and again.dropped == first.dropped > 0
     assert (out.read_text(encoding="utf-8"), clean.read_text(encoding="utf-8")) == written

@@ -8,7 +8,7 @@ import errno
 import json
 import math
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
@@ -196,7 +196,7 @@ def iter_records(path: str | Path) -> Iterator[Record]:
     require_file(path)
     fmt = file_format(path)  # rows.jsonl.gz is JSON lines, decompressed as it is read
     if fmt == "jsonl":
-        yield from _jsonl_records(path)
+        yield from jsonl_records(path)
     elif fmt in ("csv", "tsv"):
         yield from _delimited_records(path, "," if fmt == "csv" else "\t")
     else:
@@ -311,9 +311,13 @@ def _unique_keys(pairs: list[tuple[str, object]]) -> dict:
     return record
 
 
-def _jsonl_records(path: Path) -> Iterator[Record]:
+def jsonl_records(path: Path, lines: Iterable[tuple[int, str]] | None = None
+                  ) -> Iterator[Record]:
+    """A JSON-lines file's records; `lines`: its (line number, text) pairs already read
+    (iter_text_lines), parsed here without reading the file again (noise copies them as
+    written)."""
     first = True
-    for line_no, text in iter_text_lines(path):
+    for line_no, text in iter_text_lines(path) if lines is None else lines:
         if not text.strip():
             continue
         if first and text.lstrip().startswith("["):

@@ -11,7 +11,6 @@ on the filtered rows alone, so their OOF figures do not compare with the origina
 from __future__ import annotations
 
 import functools
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +24,6 @@ from shoprel.data.formats import (
     output_format,
     refuse_compressed_output,
 )
-from shoprel.data.records import iter_text_lines
 from shoprel.data.validate import id_text, written_id
 from shoprel.data.writers import write_table
 from shoprel.ensemble.noise_outputs import (
@@ -201,20 +199,12 @@ def flag_noisy_rows(run_dir: str | Path, out_file: str | Path | None = None,
     return result
 
 
-def _row_id(line: str, path: Path, number: int):
-    try:
-        return json.loads(line)["id"]
-    except (json.JSONDecodeError, KeyError, TypeError):
-        raise InputError("not a JSON object with an id", path=path, line=number,
-                         field="id") from None
-
-
 def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Path,
                          mode: str = "drop", overwrite: bool = False,
                          training: TrainingFile | None = None) -> int:
     """Write the training file without the flagged rows, in the format the output's name says
     (a JSON-lines copy of a JSON-lines file is filtered line by line, every other field kept
-    as written, which reads its text again; any other copy is made from `training`'s records);
+    as written, from the lines `training` read; any other copy is made from its records);
     returns rows dropped. An existing output is replaced (`overwrite`) only if it is a
     filtered copy of `train_file` (as `training` reads it: made here when not given)."""
     if mode != "drop":
@@ -230,10 +220,12 @@ def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Pa
     drop = {id_text(i) for i in flagged_ids}
     dropped = 0
     if file_format(train_file) == "jsonl" and out_format == "jsonl":  # train.jsonl.gz too
+        # the lines `training` read its records from, not the file read again
+        ids = {number: id_text(record.get("id")) for number, record in training.records}
         with atomic_file(out_file, durable=True, replace=overwrite, guard=guard) as tmp, \
                 open(tmp, "w", encoding="utf-8", newline="") as dst:
-            for number, line in iter_text_lines(train_file):
-                if line.strip() and id_text(_row_id(line, train_file, number)) in drop:
+            for number, line in training.lines:
+                if ids.get(number) in drop:
                     dropped += 1
                     continue
                 dst.write(line)

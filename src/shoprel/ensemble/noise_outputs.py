@@ -10,10 +10,16 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from shoprel.data.formats import ID_TABLE_SUFFIXES
+from shoprel.data.formats import ID_TABLE_SUFFIXES, file_format
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import read_pairs
-from shoprel.data.records import Record, iter_records, iter_text_lines
+from shoprel.data.records import (
+    Record,
+    iter_records,
+    iter_text_lines,
+    jsonl_records,
+    require_file,
+)
 from shoprel.data.validate import id_text
 from shoprel.utils.outputs import UNREADABLE, check_own_output, holds_data, unreadable_said
 
@@ -29,17 +35,30 @@ class TrainingFile:
     """The run's training file as noise reads it, parsed once, when first needed: the checks
     below judge an existing output by it at the start, just before noise writes and again at
     the swap, find_noisy_rows shows the flagged rows' texts from it and filter_training_file
-    copies its records, where each read the whole file (four reads with --overwrite). `path`
-    None: a run recording no training file. Read outside the guard (check_own_output), so that
-    a bad training file is told as its own error, not as the output's."""
+    copies its records (or its lines, JSON lines to JSON lines), where each read the whole
+    file (four reads with --overwrite). `path` None: a run recording no training file. Read
+    outside the guard (check_own_output), so that a bad training file is told as its own
+    error, not as the output's."""
 
     def __init__(self, path: str | Path | None, task: str | None = None):
         self.path = path
         self.task = task
 
     @cached_property
+    def lines(self) -> list[tuple[int, str]] | None:
+        """A JSON-lines file's (line number, text) of every line, blank ones too, as written:
+        read once, for its records and for a JSON-lines filtered copy; None in another format."""
+        if self.path is None or file_format(Path(self.path).expanduser()) != "jsonl":
+            return None
+        path = Path(self.path).expanduser()
+        require_file(path)
+        return list(iter_text_lines(path))
+
+    @cached_property
     def records(self) -> list[Record]:
-        """Its (line number, record) pairs."""
+        """Its (line number, record) pairs (of a JSON-lines file, parsed from its lines)."""
+        if self.lines is not None:
+            return list(jsonl_records(Path(self.path).expanduser(), self.lines))
         return list(iter_records(self.path))
 
     @cached_property
