@@ -93,6 +93,31 @@ def test_filtered_file_takes_the_format_its_name_says(flipped_run, tmp_path, suf
         filter_training_file(data, some, tmp_path / "clean.xlsx")
 
 
+def test_filtering_alone_judges_its_output_by_the_training_files_task(tmp_path):
+    """filter_training_file called from Python has no run to record the task: an existing
+    output was read with none, so a training file holding both target columns could not be
+    judged at all ('give the task'), and a QI file at a QC file's output was judged row by row.
+    It takes the task as a run records it, and reads the output as the training file's task."""
+    from shoprel.errors import OutputError
+
+    rows = pd.DataFrame([{"id": i, "language": "en", "origin_query": f"q{i}",
+                          "category_path": f"c{i}", "item_title": f"t{i}", "label": i % 2}
+                         for i in range(1, 5)])
+    both, out = tmp_path / "both.jsonl", tmp_path / "clean.jsonl"
+    rows.to_json(both, orient="records", lines=True)
+    assert filter_training_file(both, [1], out, task="QC") == 1
+    assert filter_training_file(both, [1, 2], out, overwrite=True, task="QC") == 2
+    assert [json.loads(line)["id"] for line in out.read_text().splitlines()] == [3, 4]
+    qc, qi = tmp_path / "qc.jsonl", tmp_path / "qi.jsonl"
+    rows.drop(columns="item_title").to_json(qc, orient="records", lines=True)
+    rows.drop(columns="category_path").to_json(qi, orient="records", lines=True)
+    with pytest.raises(OutputError) as info:
+        filter_training_file(qc, [1], qi, overwrite=True)
+    assert str(info.value).startswith(
+        f"{qi}: exists and is not a filtered copy of {qc} (it does not read as a training "
+        "file: line 1: column missing for task QC (the file looks like a QI file)); ")
+
+
 def test_noise_outputs_are_checked_before_any_work(flipped_run, tmp_path):
     """Neither output may be the training file (even with --overwrite) or one file given twice;
     both are refused before the flagged rows are printed or anything is written."""

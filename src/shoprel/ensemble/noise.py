@@ -24,6 +24,7 @@ from shoprel.data.formats import (
     output_format,
     refuse_compressed_output,
 )
+from shoprel.data.tasks import Task
 from shoprel.data.validate import id_text, written_id
 from shoprel.data.writers import write_table
 from shoprel.ensemble.noise_outputs import (
@@ -201,12 +202,14 @@ def flag_noisy_rows(run_dir: str | Path, out_file: str | Path | None = None,
 
 def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Path,
                          mode: str = "drop", overwrite: bool = False,
-                         training: TrainingFile | None = None) -> int:
+                         training: TrainingFile | None = None,
+                         task: Task | str | None = None) -> int:
     """Write the training file without the flagged rows, in the format the output's name says
     (a JSON-lines copy of a JSON-lines file is filtered line by line, every other field kept
     as written, from the lines `training` read; any other copy is made from its records);
     returns rows dropped. An existing output is replaced (`overwrite`) only if it is a
-    filtered copy of `train_file` (as `training` reads it: made here when not given)."""
+    filtered copy of `train_file` (as `training` reads it: made here when not given, with
+    `task`, which a file holding both target columns needs, as a run records it)."""
     if mode != "drop":
         raise InputError(f"noise filtering mode {mode!r} is not available for a filtered file: "
                          "only 'drop'; to down-weight, give the flagged ids to a run config "
@@ -214,7 +217,7 @@ def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Pa
     train_file = Path(train_file)
     out_file = check_output_file(out_file, reads=[train_file], overwrite=overwrite)
     out_format = output_format(out_file)  # an extension no reader knows: refused here
-    training = training or TrainingFile(train_file)
+    training = training or TrainingFile(train_file, task)
     check_filtered_replaceable(out_file, training)
     guard = functools.partial(check_filtered_replaceable, train=training)
     drop = {id_text(i) for i in flagged_ids}

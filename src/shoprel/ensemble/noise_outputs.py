@@ -99,9 +99,10 @@ def check_flagged_replaceable(out: str | Path, train: TrainingFile) -> None:
 def check_filtered_replaceable(out: str | Path, train: TrainingFile) -> None:
     """An existing `--filtered-train` is replaced only if every row of it is a row of the
     training file (id, texts and label): a filtered copy noise wrote, not a gold file nor a
-    hand-corrected copy."""
+    hand-corrected copy. It is read as the training file's task (the one its rows were read
+    as, given or told by its columns), as noise writes it."""
     kept = train.rows if holds_data(out) else set()  # read out of the guard, as above
-    check_own_output(out, lambda path: _not_filtered_copy(path, kept, train.task),
+    check_own_output(out, lambda path: _not_filtered_copy(path, kept, train.frame.task),
                      f"a filtered copy of {train.path}", "noise")
 
 
