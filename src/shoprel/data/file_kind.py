@@ -9,23 +9,33 @@ from shoprel.data.compression import COMPRESSIONS, magic_compression
 ZIP = b"PK\x03\x04"
 UTF16 = (b"\xff\xfe", b"\xfe\xff")  # a spreadsheet's 'Unicode text', either byte order
 PARQUET = b"PAR1"
+ZIP_ARCHIVE = "a ZIP archive"
+UTF16_TEXT = "UTF-16 text"
 PARQUET_DATA = "Parquet data"
+# what a file's magic bytes show it to be, other than a compression (compression.MAGIC)
+MAGIC_KINDS = {ZIP: ZIP_ARCHIVE, **dict.fromkeys(UTF16, UTF16_TEXT), PARQUET: PARQUET_DATA}
 # how many bytes are looked at: enough to tell text from binary data
 HEAD_BYTES = 4096
+
+
+def magic_kind(head: bytes) -> str | None:
+    """What the magic bytes `head` starts with show, and nothing else: a compression's suffix
+    ('.gz'), else a MAGIC_KINDS name ('a ZIP archive'), else None. The one place the readers'
+    refusals (records.py) and an output's description (first_bytes_kind) tell them by."""
+    compression = magic_compression(head)
+    if compression:
+        return compression
+    return next((kind for magic, kind in MAGIC_KINDS.items() if head.startswith(magic)), None)
 
 
 def first_bytes_kind(head: bytes) -> str | None:
     """What a file starting with `head` holds ('gzip-compressed data', 'a ZIP archive',
     'binary data, not text'), or None where it starts as UTF-8 text."""
-    compression = magic_compression(head)
-    if compression:
-        return f"{COMPRESSIONS[compression]}-compressed data"
-    if head.startswith(ZIP):
-        return "a ZIP archive"
-    if head.startswith(UTF16):
-        return "UTF-16 text"
-    if head.startswith(PARQUET):
-        return PARQUET_DATA
+    kind = magic_kind(head)
+    if kind in COMPRESSIONS:
+        return f"{COMPRESSIONS[kind]}-compressed data"
+    if kind:
+        return kind
     if b"\0" in head or not _starts_as_utf8(head):
         return "binary data, not text"
     return None

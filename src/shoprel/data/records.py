@@ -13,9 +13,15 @@ from pathlib import Path
 
 import numpy as np
 
-from shoprel.data.compression import MAGIC_BYTES, input_lines, magic_compression, misnamed
+from shoprel.data.compression import (
+    COMPRESSIONS,
+    MAGIC_BYTES,
+    input_lines,
+    magic_compression,
+    misnamed,
+)
 from shoprel.data.csv_header import header_problem, row_problem
-from shoprel.data.file_kind import UTF16, ZIP
+from shoprel.data.file_kind import UTF16_TEXT, ZIP_ARCHIVE, magic_kind
 from shoprel.data.formats import FORMATS, file_format, format_suffix
 from shoprel.data.spool import is_stream, readable_input
 from shoprel.data.tasks import (
@@ -223,18 +229,19 @@ def file_columns(path: str | Path) -> list[str]:
 # UTF-8 at byte 0" (a spreadsheet's "Unicode text" is UTF-16; ZIP is an archive; a compressed
 # file under a plain name is told the name it is read by: compression.misnamed)
 NOT_TEXT = {
-    ZIP: "is a ZIP archive (a spreadsheet workbook?), not text; save it as CSV (UTF-8) or unpack "
-         "it first",
-    **dict.fromkeys(UTF16, "is UTF-16 text (a spreadsheet's 'Unicode text'); save it as UTF-8"),
+    ZIP_ARCHIVE: "is a ZIP archive (a spreadsheet workbook?), not text; save it as CSV (UTF-8) "
+                 "or unpack it first",
+    UTF16_TEXT: "is UTF-16 text (a spreadsheet's 'Unicode text'); save it as UTF-8",
 }
 
 
 def _not_text(raw: bytes, path: Path) -> str | None:
-    """What a first line that is no UTF-8 shows the file to be, or None."""
-    compression = magic_compression(raw[:MAGIC_BYTES])
-    if compression:
-        return misnamed(path, compression)
-    return next((said for start, said in NOT_TEXT.items() if raw.startswith(start)), None)
+    """What a first line that is no UTF-8 shows the file to be (file_kind.magic_kind), or
+    None."""
+    kind = magic_kind(raw)
+    if kind in COMPRESSIONS:
+        return misnamed(path, kind)
+    return NOT_TEXT.get(kind)
 
 
 def _decode(raw: bytes, path: Path, line_no: int) -> str:
