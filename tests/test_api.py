@@ -55,6 +55,33 @@ def test_pairs_of_the_other_task_name_the_pair_and_field(trained_runs):
     assert len(scorer.score([])) == 0
 
 
+@pytest.mark.parametrize(("field", "text"), [("origin_query", ""), ("origin_query", " \t"),
+                                           ("category_path", "\u3000"), ("origin_query", None)])
+def test_an_empty_or_blank_text_is_refused_naming_its_pair_and_field(tmp_path, trained_runs,
+                                                                     qc_demo, field, text):
+    """Scorer.score scored a pair with an empty query, which serve refuses (422 at its pair and
+    field): a search never asks about one. It is refused the same way, in a list, a frame
+    (by its index label too) and a PairFrame read from a file; probabilities() alike."""
+    scorer = shoprel.Scorer(trained_runs["QC"])
+    rows = _rows(qc_demo, 4)
+    rows[2] = {**rows[2], field: text}
+    said = (f"pair 2, field '{field}': an empty or blank text is not scored; give the pair "
+            "with words in it or leave it out")
+    for call in (scorer.score, scorer.probabilities):
+        with pytest.raises(InputError) as info:
+            call(rows)
+        assert str(info.value) == said
+    with pytest.raises(InputError) as info:
+        scorer.score(pd.DataFrame(rows, index=range(10, 14)))
+    assert str(info.value) == said.replace("pair 2", "pair 2 (index 12)")
+    path = tmp_path / "rows.jsonl"
+    path.write_text("".join(json.dumps(row) + "\n" for row in rows), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        scorer.score(shoprel.read_pairs(path))  # read as predict reads it: kept, then refused
+    assert str(info.value) == said
+    assert len(scorer.score(_rows(qc_demo, 4))) == 4
+
+
 def test_train_predict_evaluate_as_the_commands_do(tmp_path, qi_demo):
     result = shoprel.train(qi_demo, tmp_path / "run", {"model.family": "fast", "folds.k": 2,
                                                        "model.params.n_estimators": 30},

@@ -12,6 +12,7 @@ import pandas as pd
 
 from shoprel.api.checks import path_list, whole_number
 from shoprel.api.wording import in_python_words
+from shoprel.data.empty_texts import REFUSE
 from shoprel.data.frame import PairFrame
 from shoprel.data.memory import pair_frames
 from shoprel.data.records import python_kind
@@ -221,10 +222,12 @@ class Scorer:
         """One row per pair, in order: id, language, origin_query, category_path or
         item_title, prediction (0/1 at the run's threshold), probability (rounded to 6 places,
         as predict writes it). A DataFrame's result keeps its index, so a column can be
-        assigned back."""
+        assigned back. A pair with an empty or blank query or target is refused at its
+        position and field, as serve refuses it (predict keeps a file's such rows and notes
+        them, so that every id of a test file gets its prediction)."""
         tables = [self.predictor.submission(frame, self._counted(frame))
                   for frame in pair_frames(pairs, self.task, written_ids=True,
-                                           read_labels=False)]
+                                           read_labels=False, empty_text=REFUSE)]
         table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
         if isinstance(pairs, pd.DataFrame):
             table.index = pairs.index
@@ -234,7 +237,8 @@ class Scorer:
     def probabilities(self, pairs) -> np.ndarray:
         """Each pair's probability of being relevant, unrounded, in order."""
         scored = (self.predictor.probabilities_and_cuts(frame, self._counted(frame))
-                  for frame in pair_frames(pairs, self.task, read_labels=False))
+                  for frame in pair_frames(pairs, self.task, read_labels=False,
+                                           empty_text=REFUSE))
         return np.concatenate([probabilities for probabilities, _ in scored])
 
     def _counted(self, frame: PairFrame) -> PairFrame:

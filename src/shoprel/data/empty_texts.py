@@ -9,6 +9,13 @@ from shoprel.data.records import position_label
 
 # RecordValidator's stats key: the number of the first record with an empty query or target
 FIRST_EMPTY = "first_empty_line"
+# an empty or blank query or target among pairs to score one by one (serve's requests,
+# Scorer.score: a search never asks about an empty query, and a score for one says nothing),
+# where a file's row is kept and noted so that every input id gets its prediction; {}: how
+# the pair is given ("send" to serve, "give" to the Python API)
+NOT_SCORED = "an empty or blank text is not scored; {} the pair with words in it or leave it out"
+# RecordValidator's empty_text policy for such pairs (beside a file's "keep" and "drop")
+REFUSE = "refuse"
 
 
 def empty_counts(stats: dict) -> dict:

@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Mapping
 import numpy as np
 import pandas as pd
 
+from shoprel.data.empty_texts import NOT_SCORED, REFUSE
 from shoprel.data.frame import PairFrame
 from shoprel.data.records import Record, python_kind
 from shoprel.data.tasks import QUERY_COLUMN, TRANSLATION_COLUMN, Task
@@ -94,7 +95,7 @@ def _numbered(records: Iterator[Record]) -> Iterator[Record]:
 
 def pair_frames(pairs, task: Task | str | None = None, require_label: bool = False,
                 chunk_rows: int = 20_000, written_ids: bool = False,
-                read_labels: bool = True) -> Iterator[PairFrame]:
+                read_labels: bool = True, empty_text: str = "keep") -> Iterator[PairFrame]:
     """The pairs as PairFrames of at most chunk_rows rows. Fields as in a file:
     `origin_query`, `category_path` (QC) or `item_title` (QI), optional `language`, `id`
     (every pair's or none: then its position) and `label`; the task comes from the fields
@@ -102,15 +103,19 @@ def pair_frames(pairs, task: Task | str | None = None, require_label: bool = Fal
     otherwise: an error). Empty cells (None, NaN, pd.NA) are a file's null in both containers:
     an empty text, the language unknown, a missing id or label refused. A PairFrame
     (`shoprel.read_pairs`) is taken as it is. `written_ids`: ids kept as given, to give back;
-    `read_labels` False: a label column is left unread, as predict leaves a file's."""
+    `read_labels` False: a label column is left unread, as predict leaves a file's;
+    `empty_text` REFUSE (empty_texts.py): a pair with an empty or blank query or target is
+    refused at its position and field, as serve refuses it (a PairFrame's too)."""
     if isinstance(pairs, PairFrame):  # already read and checked (shoprel.read_pairs)
         if task is not None and pairs.task is not Task.parse(task):
             raise InputError(f"pairs: {pairs.task.value} pairs, but {Task.parse(task).value} "
                              "ones are scored here")
+        if empty_text == REFUSE:
+            _refuse_empty_texts(pairs)
         for start in range(0, max(len(pairs), 1), chunk_rows):
             yield pairs.take(np.arange(start, min(start + chunk_rows, len(pairs))))
         return
-    validator = RecordValidator(None, task, require_label, "keep", "pair", written_ids,
+    validator = RecordValidator(None, task, require_label, empty_text, "pair", written_ids,
                                 read_labels)
     try:
         for frame in validated_chunks(_numbered(_records(pairs)), validator, chunk_rows):
@@ -120,6 +125,19 @@ def pair_frames(pairs, task: Task | str | None = None, require_label: bool = Fal
     except InputError as error:
         _name_index_label(error, pairs)
         raise
+
+
+def _refuse_empty_texts(frame: PairFrame) -> None:
+    """The first pair of a frame already read whose query or target is empty or blank, refused
+    at its position and field as the validator refuses a pair given as fields."""
+    fields = ((QUERY_COLUMN, "query"), (frame.task.target_column, "target"))
+    blank = {field: np.flatnonzero(frame.df[column].str.strip().eq("").to_numpy())
+             for field, column in fields}
+    first = min(((found[0], order, field) for order, (field, found) in
+                 enumerate(blank.items()) if len(found)), default=None)
+    if first is not None:
+        raise InputError(NOT_SCORED.format("give"), line=int(first[0]), field=first[2],
+                         line_label="pair")
 
 
 def _name_index_label(error: InputError, pairs) -> None:

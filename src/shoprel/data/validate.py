@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from shoprel.data.empty_texts import FIRST_EMPTY
+from shoprel.data.empty_texts import FIRST_EMPTY, NOT_SCORED, REFUSE
 from shoprel.data.formats import FORMATS, format_suffix
 from shoprel.data.frame import TRANSLATION, WRITTEN_ID, PairFrame
 from shoprel.data.language_tags import canonical_tag
@@ -209,7 +209,7 @@ class RecordValidator:
         give back: the key "007" shares with 7 would lose its zeros. `read_labels` False: a
         label column is left unread (scoring needs none, so a test file's empty labels are no
         error)."""
-        if empty_text not in EMPTY_TEXT_POLICIES:
+        if empty_text not in (*EMPTY_TEXT_POLICIES, REFUSE):  # REFUSE: pairs to score
             raise InputError(f"empty_text must be one of {EMPTY_TEXT_POLICIES}, got {empty_text!r}")
         self.path = path
         self.task = Task.parse(task) if task is not None else None
@@ -371,6 +371,8 @@ class RecordValidator:
         if reason is not None:
             raise self._error(reason, line, name)
         if not value.strip():
+            if self.empty_text == REFUSE:
+                raise self._error(NOT_SCORED.format("give"), line, name)
             self.stats[counter] += 1
             self.stats.setdefault(FIRST_EMPTY, line)  # said with the counts (empty_texts.py)
         return value

@@ -17,6 +17,7 @@ from pydantic import (
     create_model,
 )
 
+from shoprel.data.empty_texts import NOT_SCORED
 from shoprel.data.tasks import Task
 from shoprel.data.validate import checked_id, coerce_id, unwritable_reason
 from shoprel.predict.cascade import ScorerName
@@ -41,8 +42,7 @@ def _worded(value: str) -> str:
     data/empty_texts.py, so that every input id gets its prediction; a request gets its
     error at once.) Blank as the files count it: nothing left once stripped."""
     if not value.strip():
-        raise ValueError("an empty or blank text is not scored; send the pair with words in it "
-                         "or leave it out")
+        raise ValueError(NOT_SCORED.format("send"))
     return value
 
 
