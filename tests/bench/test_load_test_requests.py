@@ -60,8 +60,8 @@ def test_rows_with_an_empty_text_are_left_out_with_one_note(qi_demo, load_bench,
         assert len(requests) == len({r["origin_query"] for r in kept})
     err = capsys.readouterr().err
     assert err.splitlines() == [
-        "note: 1 row with an empty query and 1 with an empty target, the first at line 3 "
-        "(left out: serve refuses a pair with an empty text)"]
+        f"note: {path} holds 1 row with an empty query and 1 with an empty target, the first at "
+        "line 3 (left out: serve refuses a pair with an empty text)"]
 
 
 def test_a_file_with_every_text_present_gets_no_note(qi_demo, load_bench, capsys):

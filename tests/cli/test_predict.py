@@ -188,8 +188,8 @@ def test_rows_with_a_null_or_empty_text_are_noted_in_trains_words(trained_runs, 
         assert done.exit_code == 0, done.output
         notes = [line for line in without_bars(done.stderr).splitlines() if "note:" in line]
         assert notes == ([] if quiet else [
-            f"note: 1 row with an empty query and 2 with an empty target, the first at "
-            f"{position} 4 (scored as empty texts)"])
+            f"note: {given} holds 1 row with an empty query and 2 with an empty target, the "
+            f"first at {position} 4 (scored as empty texts)"])
         assert done.stdout.startswith(f"{len(rows)} rows scored")
 
 

@@ -34,7 +34,8 @@ def test_quiet_leaves_out_the_empty_text_and_busy_machine_notes(tmp_path, monkey
     notes = ("note: this machine's load is 40.0 on 2 cores; LightGBM with 2 threads runs "
              "several times slower when its cores are taken: on a shared machine, "
              "model.params.n_jobs: 1 trains faster (README, \"Speed and memory\")\n"
-             "note: 1 row with an empty query, the first at line 3 (kept; see data.empty_text)\n")
+             f"note: {data} holds 1 row with an empty query, the first at line 3 (kept; see "
+             "data.empty_text)\n")
     assert without_bars(done.stderr) == ("" if quiet else notes)
     assert done.stderr == "" or not quiet
     assert "note:" not in done.stdout

@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from shoprel.data.records import position_label
+from shoprel.data.spool import input_name
 
 # RecordValidator's stats key: the number of the first record with an empty query or target
 FIRST_EMPTY = "first_empty_line"
@@ -25,10 +26,11 @@ def empty_counts(stats: dict) -> dict:
 
 
 def empty_texts_note(stats: dict, path: str | Path | None, then: str) -> str | None:
-    """"note: 1 row with an empty query and 2 with an empty target, the first at line 4
-    (`then`)", a part of none left out ("3 rows with an empty target, ..."); None when every
-    row has both texts. `path`: the file read, whose format says whether its records are
-    lines or (Parquet) rows."""
+    """"note: in.jsonl holds 1 row with an empty query and 2 with an empty target, the first
+    at line 4 (`then`)", a part of none left out ("3 rows with an empty target, ..."); None
+    when every row has both texts. `path`: the file read (`-`: stdin), named as every other
+    line about an input names it, whose format says whether its records are lines or
+    (Parquet) rows."""
     parts = [(count, text) for count, text in ((stats.get("empty_query", 0), "query"),
                                                (stats.get("empty_target", 0), "target"))
              if count]
@@ -39,4 +41,5 @@ def empty_texts_note(stats: dict, path: str | Path | None, then: str) -> str | N
     (count, text), *more = parts  # the first part alone names its rows
     said = f"{count} {'row' if count == 1 else 'rows'} with an empty {text}" + "".join(
         f" and {n} with an empty {kind}" for n, kind in more)
-    return f"note: {said}{where} ({then})"
+    holds = f"{input_name(path)} holds " if path is not None else ""
+    return f"note: {holds}{said}{where} ({then})"
