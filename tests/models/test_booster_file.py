@@ -1,5 +1,6 @@
-"""A saved booster holds no training-only fields and scores, explains and ranks its features
-exactly as the booster that was fitted; runs saved whole before still load the same."""
+"""A saved booster holds no training-only fields nor its features' ranges, and scores, explains,
+ranks its features and refits exactly as the booster that was fitted; runs saved whole before
+still load the same."""
 
 import lightgbm as lgb
 import numpy as np
@@ -29,6 +30,11 @@ def demo_booster(qc_frame):
     return booster, X
 
 
+def infos(text: str) -> list[str]:
+    line = next(line for line in text.splitlines() if line.startswith("feature_infos="))
+    return line.removeprefix("feature_infos=").split(" ")
+
+
 def fields(text: str) -> set[str]:
     return {line.split("=", 1)[0] + ("=" if "=" in line else "")
             for line in text.splitlines()}
@@ -48,6 +54,27 @@ def test_the_saved_text_scores_explains_and_ranks_as_the_fitted_booster(demo_boo
         np.testing.assert_array_equal(loaded.feature_importance(kind),
                                       booster.feature_importance(kind))
     assert scoring_text(trimmed) == trimmed.encode()  # nothing more to take
+
+
+def test_ranges_are_written_none_and_nothing_but_dump_model_reads_them(demo_booster, qc_frame):
+    booster, X = demo_booster
+    full = booster.model_to_string()
+    trimmed = scoring_text(full).decode()
+    before, after = infos(full), infos(trimmed)
+    assert all(word.startswith("[") for word in before[:4])  # four numerical features' ranges
+    assert after == ["none"] * 4 + before[4:] and ":" in after[4]  # the categorical one's values
+    loaded = lgb.Booster(model_str=trimmed)
+    ranged = lgb.Booster(model_str=trimmed.replace(" ".join(after), " ".join(before), 1))
+    assert loaded.trees_to_dataframe().equals(ranged.trees_to_dataframe())
+    labels = qc_frame.df["label"].to_numpy()
+    np.testing.assert_array_equal(loaded.refit(X, labels).predict(X),
+                                  booster.refit(X, labels).predict(X))
+    more = {"objective": "binary", "verbose": -1, "num_threads": 1, "seed": 0}
+    grown = [lgb.train(more, lgb.Dataset(X, labels, categorical_feature=[4]), 5, init_model=b)
+             for b in (booster, loaded)]
+    np.testing.assert_array_equal(grown[1].predict(X), grown[0].predict(X))
+    dumped = booster.dump_model()["feature_infos"]  # the one reader: ranges left out
+    assert loaded.dump_model()["feature_infos"] == {"Column_4": dumped["Column_4"]}
 
 
 def test_a_text_laid_out_otherwise_is_saved_whole(demo_booster):
