@@ -131,6 +131,24 @@ def test_embed_family_runs_end_to_end(tmp_path, qc_demo, tiny_backbone):
     assert oof["probability"].between(0, 1).all()
 
 
+def test_fold_models_read_the_target_vectors_from_the_final_model_s_index(embed_run, qc_demo):
+    """Each fold model keeps its target rank's keys alone, pointing at models/full/index (its
+    targets are among the final model's), and scores its held-out rows as it did in the CV."""
+    from safetensors import safe_open
+
+    from shoprel.models.base import RelevanceModel
+
+    frame, oof = read_pairs(qc_demo), runs.Run.open(embed_run).oof()
+    for fold in range(3):
+        folder = embed_run / "models" / runs.fold_model_name(fold)
+        with safe_open(str(folder / "target_rank.safetensors"), "np") as saved:
+            assert list(saved.keys()) == ["target_keys"]
+            assert saved.metadata() == {"vectors_index": "../full/index"}
+        held_out = np.where(oof["fold"].to_numpy() == fold)[0]
+        scored = RelevanceModel.load(folder).predict_proba(frame.take(held_out))[:, 1]
+        assert scored.tobytes() == oof["probability"].to_numpy()[held_out].tobytes()
+
+
 @pytest.mark.reads_report
 def test_biencoder_runs_end_to_end_and_records_each_fit(tmp_path, qc_demo, tiny_backbone):
     """A fine-tuned family's run keeps each fit's training record (held-out curve, kept step)

@@ -41,7 +41,7 @@ from shoprel.models.backbones.target_index import (
     indexed_fingerprints,
     open_index,
 )
-from shoprel.models.base import MODEL_CONFIG, RelevanceModel
+from shoprel.models.base import MODEL_CONFIG, RelevanceModel, read_model_config
 from shoprel.models.boosted import (
     fit_booster,
     load_booster,
@@ -50,7 +50,7 @@ from shoprel.models.boosted import (
     saved_booster_count,
 )
 from shoprel.models.embed.config import EmbedConfig
-from shoprel.models.embed.indexed_ranks import rank_arrays, with_vectors
+from shoprel.models.embed.indexed_ranks import rank_arrays, share_index, with_vectors
 from shoprel.models.embed.learned_similarity import NAME as LEARNED
 from shoprel.models.embed.learned_similarity import LearnedSimilarity
 from shoprel.models.embed.neighbours import NAMES as NEIGHBOUR_NAMES
@@ -425,6 +425,16 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         return ~frame.df["language"].isin(self.lexical_.languages_).to_numpy()
 
     # --- persistence ---------------------------------------------------------------------
+    def lend_index(self, folder: Path, other: Path) -> bool:
+        """Have the model saved in `other` (a fold model of the same run: frozen backbones, its
+        targets among this model's) read its target rank's vectors from this model's index,
+        saved in `folder`, instead of keeping a copy (indexed_ranks.py); whether it does now."""
+        source = Path(other) / RANK_FILE
+        if not source.is_file() or not (Path(folder) / INDEX_FOLDER).is_dir():
+            return False
+        fingerprints = read_model_config(other).get("state", {}).get("fingerprints") or [None]
+        return share_index(source, Path(folder) / INDEX_FOLDER, fingerprints[0])
+
     def _state(self) -> dict:
         return {"fingerprints": self.fingerprints_,
                 "lexical": None if self.lexical_ is None else self.lexical_.state(),
