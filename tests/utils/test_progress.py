@@ -263,16 +263,21 @@ def test_a_one_step_bar_is_its_time_and_step(monkeypatch, capsys):
     assert capsys.readouterr().err == ""
 
 
+class Terminal(io.StringIO):
+    """A stream that says it is a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
 def test_a_terminal_s_bar_keeps_each_step_whole():
     """On a terminal (tqdm knows its width) a long prefix and step were cut at its edge,
     mid-word ('without folds 1/3 and 2/3, model 2'), the step lost: the step shows whole."""
-    import io
-
     from tqdm.auto import tqdm
 
     from shoprel.utils.progress import report_step, steps_on
 
-    log = io.StringIO()
+    log = Terminal()
     bar = tqdm(total=6, desc="nested teacher", file=log, ncols=80, mininterval=0)
     with steps_on(bar, "without folds 0 and 1, model 2/2: "):
         report_step("boosters 1/3, tree 150/400")
@@ -319,3 +324,35 @@ def test_a_logged_steps_bar_keeps_one_format_from_first_line_to_last(monkeypatch
         with steps_on(bar, "fold 0: ", first="fitting"):
             report_step("boosters 1/3")
     assert log.getvalue() == ""
+
+
+def test_a_log_is_a_log_where_tqdm_takes_columns_and_lines_for_its_size(monkeypatch):
+    """tqdm 4.66 and 4.67 (pyproject allows them) gave any stream that is no terminal the size
+    $COLUMNS and $LINES say where both are exported, and a log file then drew a terminal's bar
+    and rate, and lost the fold at 80 columns ('QC folds:   0%|   | 0/5 [00:00<?, ?it/s, boost'):
+    whether the stream is a terminal decides. A terminal of the same size draws its bar."""
+    import tqdm.std
+
+    from shoprel.utils.progress import report_step, steps_bar, steps_on
+
+    def from_the_environment(fp):  # tqdm 4.67's fallback, where the stream has no size
+        return [int(os.environ[name]) - 1 for name in ("COLUMNS", "LINES")]
+
+    monkeypatch.setattr(tqdm.std, "_screen_shape_wrapper", lambda: from_the_environment)
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("LINES", "24")
+    for stream in (io.StringIO(), Terminal()):
+        monkeypatch.setattr(sys, "stderr", stream)  # tqdm asks the size of stderr's alone
+        bar = steps_bar(range(5), desc="QC folds", mininterval=0)
+        for fold in bar:
+            with steps_on(bar, f"fold {fold}: "):
+                report_step("boosters 1/3, tree 150/400")
+            break
+        bar.close()
+        lines = drawn_lines(stream)
+        assert max(len(line) for line in lines) <= 79, lines
+        if isinstance(stream, Terminal):
+            assert all("|" in line for line in lines), lines
+        else:
+            assert lines[:2] == ["QC folds: 0/5 [00:00<?]",
+                                 "QC folds: 0/5 [00:00<?, fold 0: boosters 1/3, tree 150/400]"]

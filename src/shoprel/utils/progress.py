@@ -98,9 +98,9 @@ def _steps_bar_class():
         @property
         def format_dict(self):
             stats = super().format_dict
-            if stats.get("ncols") is not None or hasattr(self, "container"):  # a terminal's
+            if not is_logged(self):  # a terminal's, a notebook's
                 return stats
-            return {**stats, "ncols": log_width() - 1,  # as tqdm leaves a terminal's last free
+            return {**stats, "ncols": logged_columns(self),
                     "bar_format": stats.get("bar_format") or logged_formats(self)[0]}
 
     return StepsBar
@@ -118,11 +118,10 @@ def steps_on(bar, prefix: str = "", first: str | None = None):
     if getattr(bar, "disable", True):
         yield
         return
-    ncols = getattr(bar, "ncols", 0)
-    logged = ncols is None and not hasattr(bar, "container")  # no terminal, nor a notebook
+    logged = is_logged(bar)
     if logged:
-        bar.ncols = log_width() - 1  # as tqdm leaves a terminal's last column free
-        bar_format = bar.bar_format
+        ncols, bar_format = bar.ncols, bar.bar_format
+        bar.ncols = logged_columns(bar)
         if bar_format is None:
             bar.bar_format = logged_formats(bar)[0]
 
@@ -141,7 +140,27 @@ def steps_on(bar, prefix: str = "", first: str | None = None):
         _step.reset(token)
         bar.set_postfix_str("", refresh=False)
         if logged:
-            bar.ncols, bar.bar_format = None, bar_format
+            bar.ncols, bar.bar_format = ncols, bar_format
+
+
+def is_logged(bar) -> bool:
+    """Whether `bar` writes to a log file or a pipe, not to a terminal nor a notebook: told by
+    its stream, not by tqdm's width. tqdm 4.66 and 4.67 (pyproject allows them) took $COLUMNS
+    and $LINES, where both are exported, for the size of any stream, so a log file got a
+    terminal's bar and rate and lost each step's prefix at 80 columns."""
+    stream = getattr(bar, "fp", None)
+    if stream is None or hasattr(bar, "container"):  # a stand-in, a notebook's widget
+        return False
+    try:
+        return not stream.isatty()
+    except (AttributeError, OSError, ValueError):  # no file's methods, or closed
+        return True
+
+
+def logged_columns(bar) -> int:
+    """The columns a logged bar keeps to: the width it was given, else one less than
+    log_width() (as tqdm leaves a terminal's last column free)."""
+    return bar.ncols or log_width() - 1
 
 
 def log_width() -> int:
