@@ -1,6 +1,7 @@
 """Distillation round trip: teacher run/ensemble → student run through the CLI → predict."""
 
 import json
+import re
 from collections import Counter
 
 import numpy as np
@@ -237,6 +238,41 @@ def test_the_nested_teacher_fits_each_pair_of_folds_once(monkeypatch):
         np.testing.assert_array_equal(got[f], expected[f])
     assert len(fitted_without) == 3 * 2 // 2 * 2  # k(k-1)/2 pairs, two models each
     assert Counter(fitted_without) == {(0, 1): 2, (0, 2): 2, (1, 2): 2}
+
+
+def test_at_80_columns_the_nested_teachers_bar_keeps_the_trees_counted(monkeypatch, capsys):
+    """In a log read at 80 columns, 'without folds 0 and 1, model 2/2: ' took the trees off
+    the refit's step ('boosters 1/3' for 'boosters 1/3, tree 150/400'): the prefix is
+    shortened ('w/o 0,1, model 2/2: '), the count kept."""
+    from shoprel.data.readers import read_pairs
+    from shoprel.demo import demo_file
+    from shoprel.folds.grouped import assign_folds
+    from shoprel.training import distill as distill_module
+    from shoprel.training import runner
+    from shoprel.utils.progress import report_step
+
+    class Counting:
+        def fit(self, rows):
+            report_step("boosters 1/3, tree 150/400")
+            return self
+
+        def predict_proba(self, rows):
+            return np.full((len(rows), 2), 0.5)
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    monkeypatch.setattr(runner, "new_model", lambda config, start_from=None: Counting())
+    tiny = load_config(None, {"model.family": "fast", "model.params.n_features": 2**12})
+    monkeypatch.setattr(distill_module, "teacher_specs", lambda teacher, rows: [
+        distill_module.TeacherModel(tiny, 0.5), distill_module.TeacherModel(tiny, 0.5)])
+    frame = read_pairs(demo_file("QC"))
+    distill_module.nested_teacher(None, frame, assign_folds(frame, 5, 42), progress=True)
+    lines = [line.rstrip() for line in capsys.readouterr().err.replace("\n", "\r").split("\r")
+             if "tree" in line]
+    assert len(lines) == 20 and max(len(line) for line in lines) <= 79, lines
+    assert re.fullmatch(r"nested teacher: 0/10 \[[\d:]+(<\?)?, w/o 0,1, model 1/2: boosters "
+                        r"1/3, tree 150/400\]", lines[0]), lines
+    assert all(re.search(r", w/o \d,\d, model [12]/2: boosters 1/3, tree 150/400]$", line)
+               for line in lines), lines
 
 
 def demo_rows_and_spanish_table(tmp_path):

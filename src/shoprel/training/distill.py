@@ -284,7 +284,10 @@ def nested_teacher(teacher: Teacher, frame: PairFrame, folds: np.ndarray,
             for i, (spec, side) in enumerate(sides):
                 # each refit's steps, as train's folds bar names a fold's (minutes each)
                 member = f", model {i + 1}/{len(sides)}" if len(sides) > 1 else ""
-                with steps_on(bar, f"without folds {f} and {g}{member}: ", first="fitting"):
+                # shorter forms keep the step's trees counted at 80 columns
+                prefixes = (f"without folds {f} and {g}{member}: ",
+                            f"without {f},{g}{member}: ", f"w/o {f},{g}{member}: ")
+                with steps_on(bar, prefixes, first="fitting"):
                     rows = side(frame.take(fit))
                     model = new_model(spec.config, spec.start_from).fit(rows)
                     report_step("scoring held-out rows")

@@ -107,9 +107,10 @@ def _steps_bar_class():
 
 
 @contextlib.contextmanager
-def steps_on(bar, prefix: str = "", first: str | None = None):
+def steps_on(bar, prefix: str | tuple[str, ...] = "", first: str | None = None):
     """While the block runs, the steps `report_step` names show as `bar`'s postfix after
-    `prefix`, on the bar's own line (nothing on a disabled bar: --quiet, other ranks); the
+    `prefix` (or the first of its forms, longest first, that leaves room for the step: see
+    `shortenings`), on the bar's own line (nothing on a disabled bar: --quiet, other ranks); the
     postfix is cleared afterwards, so the bar's next count is not drawn with a finished step.
     `first`: the step named on entering (a fit's "fitting", before the model names its own).
     Where tqdm knows no width (stderr a file), the line keeps to log_width() meanwhile, its
@@ -172,7 +173,7 @@ def log_width() -> int:
         return LOG_WIDTH
 
 
-def fitted(bar, prefix: str, step: str) -> str:
+def fitted(bar, prefix: str | tuple[str, ...], step: str) -> str:
     """`prefix` and `step` as `bar`'s postfix, in the columns its line has left: else the
     prefix and the step's leading comma-separated parts ('fold 3: boosters 1/3' of 'fold 3:
     boosters 1/3, tree 150/400'), else the step alone, else its leading parts: never a word or
@@ -180,11 +181,11 @@ def fitted(bar, prefix: str, step: str) -> str:
     tell its room."""
     room = postfix_room(bar)
     if room is None:
-        return f"{prefix}{step}"
+        return f"{prefix if isinstance(prefix, str) else prefix[0]}{step}"
     return next((text for text in shortenings(prefix, step) if len(text) <= room), "")
 
 
-def logged_text(bar, prefix: str, step: str) -> str:
+def logged_text(bar, prefix: str | tuple[str, ...], step: str) -> str:
     """fitted's text for a logged bar, which may also drop its time left (COMPACT, then TERSE)
     before it drops any of the text: set to the format that fits the most of it."""
     meters = logged_formats(bar)
@@ -203,12 +204,17 @@ def logged_formats(bar) -> tuple[str, ...]:
     return (COMPACT, TERSE) if getattr(bar, "total", None) is not None else (COUNTED,)
 
 
-def shortenings(prefix: str, step: str) -> list[str]:
-    """`prefix` and `step`, from the whole down to shorter texts that cut no word: the prefix
-    with fewer of the step's leading comma-separated parts, then those parts without it."""
+def shortenings(prefix: str | tuple[str, ...], step: str) -> list[str]:
+    """`prefix` and `step`, from the whole down to shorter texts that cut no word: the whole
+    step after each of the prefix's forms (longest first), then after none, then so with
+    fewer of the step's leading comma-separated parts. The prefix gives way before the
+    step's count: the nested teacher's 'without folds 0 and 1, model 2/2: ' took the trees
+    off 'boosters 1/3, tree 150/400' at 80 columns, where 'w/o 0,1, model 2/2: ' leaves them."""
+    forms = [prefix] if isinstance(prefix, str) else list(prefix)
+    forms = [*forms, ""] if any(forms) else [""]
     parts = step.split(", ")
     leading = [", ".join(parts[:n]) for n in range(len(parts), 0, -1)]
-    return [prefix + text for text in leading] + (leading if prefix else [])
+    return [form + text for text in leading for form in forms]
 
 
 def postfix_room(bar) -> int | None:
