@@ -89,6 +89,8 @@ def qi_embed_run(tmp_path_factory, train_embed_run):
 
 
 def test_index_says_what_its_texts_are_for_qi(tmp_path, qi_embed_run, monkeypatch):
+    """A title given twice was counted twice ("3 targets read; 2 new texts added"): the
+    distinct targets are told where they differ from the rows."""
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     titles = tmp_path / "titles.txt"
     titles.write_text("cordless drill\nwood screws, 100 pack\ncordless drill\n", encoding="utf-8")
@@ -96,4 +98,5 @@ def test_index_says_what_its_texts_are_for_qi(tmp_path, qi_embed_run, monkeypatc
                                        "--out", str(tmp_path / "ix"), "--quiet"])
     assert result.exit_code == 0, result.output
     [line] = result.output.splitlines()
-    assert line.startswith("3 targets read; 2 new texts added to the index (targets) in ")
+    assert line.startswith("3 targets read (2 distinct); 2 new texts added to the index "
+                           "(targets) in ")

@@ -30,8 +30,11 @@ def index(run_dir, input_file, out, quiet):
     if result.resumed:
         took += (f" ({result.added - result.resumed:,} embedded now, {result.resumed:,} kept "
                  "from a stopped build)")
-    click.echo(f"{_counted(result.targets, 'target')} read; {_counted(result.added, 'new text')} "
-               f"added to the index ({texts}) {took} → {result.folder}")
+    read = f"{_counted(result.targets, 'target')} read"
+    if result.distinct != result.targets:  # a pairs file names a target once per pair
+        read += f" ({result.distinct:,} distinct)"
+    click.echo(f"{read}; {_counted(result.added, 'new text')} added to the index ({texts}) "
+               f"{took} → {result.folder}")
 
 
 def _counted(n: int, noun: str) -> str:

@@ -18,6 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 from tqdm.auto import tqdm
 
 from shoprel.data.compression import input_lines
@@ -62,6 +63,8 @@ class IndexResult:
     level_names: bool = False
     # of `added`, the texts a stopped build had embedded, taken over now without embedding
     resumed: int = 0
+    # distinct texts among the `targets` rows (a pairs file repeats a target on each pair)
+    distinct: int = 0
 
 
 def iter_targets(path: str | Path, task: Task) -> Iterator[str]:
@@ -193,11 +196,10 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
     # other task, or a bad line past the first part (found only once 4,096 texts had been
     # embedded) is told at once; reading costs seconds a million lines, embedding hours
     # the count is the bar's total, at no further read
-    total = sum(1 for _ in iter_targets(input_file, run.task))
+    total, distinct = target_counts(iter_targets(input_file, run.task))
     if total == 0:
         raise InputError(f"holds no {run.task.target_column} texts to index", path=input_file)
     build_id = _build_id(input_file)
-    targets = 0
     added = Added()
     level_names = False
     new_folder = not folder.exists()
@@ -226,10 +228,17 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
                 read_so_far = _reading(bar, rows)
                 added += model.index_targets(folder, items, build_id, on_part=read_so_far)
                 read_so_far()  # parts indexed already call no on_part
-            targets = rows.count
             level_names = level_names or items.count > rows.count  # more texts than targets
-    return IndexResult(folder, targets, added.total, len(seen_backbones),
-                       time.perf_counter() - started, level_names, added.resumed)
+    return IndexResult(folder, total, added.total, len(seen_backbones),
+                       time.perf_counter() - started, level_names, added.resumed, distinct)
+
+
+def target_counts(texts) -> tuple[int, int]:
+    """Rows and distinct texts among them ("targets read" counted a pairs file's rows, each
+    target once per pair); told apart by their hashes, 8 bytes a row, not by the texts, of
+    which a catalogue may hold millions."""
+    hashed = np.fromiter((hash(text) for text in texts), dtype=np.int64)
+    return len(hashed), len(np.unique(hashed))
 
 
 def _build_id(input_file: Path) -> str:
