@@ -8,6 +8,9 @@ import pytest
 from shoprel.demo import RECORD, DemoFiles, demo_file, run_demo
 from shoprel.errors import ConfigError, OutputError
 
+# no test here reads a report: its charts are seconds a run (report.html is still written)
+pytestmark = pytest.mark.usefixtures("no_report_charts")
+
 
 def test_a_users_file_with_a_demo_name_is_never_replaced(tmp_path):
     out = tmp_path / "demo"
@@ -125,7 +128,10 @@ def test_a_users_own_data_and_run_with_an_older_demos_names_are_theirs(tmp_path)
     mine.parent.mkdir()
     mine.write_text("".join(json.dumps({**r, "origin_query": "my " + r["origin_query"]}) + "\n"
                             for r in rows))
-    train(mine, tmp_path / "run_QC", load_config(None, FAST_TEST_PARAMS), progress=False)
+    # any run trained on the file will do: 2 folds of 10 trees
+    train(mine, tmp_path / "run_QC", load_config(None, {
+        **FAST_TEST_PARAMS, "folds.k": 2, "model.params.n_estimators": 10,
+        "model.params.n_jobs": 1}), progress=False)
     files = DemoFiles(tmp_path)
     with pytest.raises(OutputError, match="train_QC.jsonl: exists and the demo did not write"):
         files.check(mine)
@@ -367,11 +373,7 @@ def test_a_demo_stopped_before_recording_its_run_is_rerun(tmp_path, monkeypatch)
     def training(train_file, run_dir, *args, **kwargs):
         raise Training(run_dir)
 
-    def no_report(self, metrics, oof):  # seconds of charts this test does not read
-        return (self.path / demo.runs.REPORT).write_text("", encoding="utf-8")
-
     out = tmp_path / "demo"
-    monkeypatch.setattr(demo.runs.RunWriter, "report", no_report)
     monkeypatch.setattr(demo, "train", fast_training)
     monkeypatch.setattr(DemoFiles, "record_run", stopped)
     with pytest.raises(KeyboardInterrupt):
