@@ -380,6 +380,30 @@ def test_train_takes_the_task_and_predict_file_the_cli_s_options(tmp_path, qc_de
     assert out.rows == len(rows)
 
 
+@pytest.mark.parametrize(("how", "said"), [
+    ("argument", "folds=2"), ("dict", '"folds.k": 2 in config'), ("yaml", "folds.k: 2 in {}"),
+])
+def test_the_small_folds_note_names_how_the_caller_set_the_folds(tmp_path, qc_demo, capsys,
+                                                                 how, said):
+    """train(progress=True) said "--folds 2", an option Python has not: the note names the
+    `folds` argument, or the overrides dict's or the YAML file's key where they set it."""
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in _rows(qc_demo, 30)), encoding="utf-8")
+    fast = {"model.family": "fast", "model.params.n_estimators": 10, "model.params.n_jobs": 1}
+    yaml_file = tmp_path / "c.yaml"
+    yaml_file.write_text("model: {family: fast, params: {n_estimators: 10, n_jobs: 1}}\n"
+                         "folds: {k: 2}\n")
+    config, folds = {"argument": (fast, 2), "dict": ({**fast, "folds.k": 2}, None),
+                     "yaml": (yaml_file, None)}[how]
+    shoprel.train(data, tmp_path / "run", config, folds=folds)
+    notes = [line for line in capsys.readouterr().err.splitlines()
+             if "validation rows" in line]
+    assert len(notes) == 1
+    assert notes[0].startswith("note: all 2 folds hold fewer than 20 validation rows (")
+    assert notes[0].endswith(f"more rows (40+ with {said.format(yaml_file)}) make them a "
+                             "measurement")
+
+
 def test_predict_file_takes_the_engine_as_predict_does(tmp_path, trained_runs, qc_demo,
                                                        monkeypatch):
     """`predict --engine ray` had no keyword in predict_file: the Ray engine was out of reach

@@ -63,15 +63,18 @@ def test_rows_tagged_with_a_country_code_get_predict_s_hint_once(tmp_path, quiet
     assert "Kanuri" not in done.stdout
 
 
-@pytest.mark.parametrize("quiet", [False, True])
-def test_folds_too_small_to_measure_are_noted_before_the_fits(tmp_path, quiet):
+@pytest.mark.parametrize(("quiet", "option"), [(False, False), (True, False), (False, True)])
+def test_folds_too_small_to_measure_are_noted_before_the_fits(tmp_path, quiet, option):
     """30 rows in 2 folds printed F1 and ROC-AUC as if they measured something: a note before
-    the fits says the folds are too small, and what helps; --quiet leaves it out."""
+    the fits says the folds are too small, and what helps; --quiet leaves it out. What helps
+    is named where the user set the folds: the config file's folds.k (the note said --folds,
+    which its next run, from the same file, would not read), or --folds."""
     rows = [json.loads(line) for line in
             demo_file("QC").read_text(encoding="utf-8").splitlines()[:30]]
-    data, config = small_fast_run_inputs(tmp_path, rows, n_jobs=1)
+    data, config = small_fast_run_inputs(tmp_path, rows, n_jobs=1)  # folds: {k: 2}
     done = CliRunner().invoke(main, ["train", str(data), "--out", str(tmp_path / "run"),
-                                     "--config", str(config), *(["--quiet"] if quiet else [])])
+                                     "--config", str(config), *(["--quiet"] if quiet else []),
+                                     *(["--folds", "2"] if option else [])])
     assert done.exit_code == 0, done.output
     notes = [line for line in without_bars(done.stderr).splitlines() if "validation" in line]
     if quiet:
@@ -79,8 +82,9 @@ def test_folds_too_small_to_measure_are_noted_before_the_fits(tmp_path, quiet):
         return
     assert len(notes) == 1
     assert notes[0].startswith("note: all 2 folds hold fewer than 20 validation rows (")
+    said = "--folds 2" if option else f"folds.k: 2 in {config}"
     assert notes[0].endswith("the cross-validated F1 and ROC-AUC of 30 rows are mostly noise; "
-                             "more rows (40+ with --folds 2) make them a measurement")
+                             f"more rows (40+ with {said}) make them a measurement")
     assert done.stderr.index(notes[0]) < done.stderr.index("QC folds")
     assert "validation rows" not in done.stdout
 

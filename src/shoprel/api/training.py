@@ -87,7 +87,9 @@ def train(train_file: str | Path, out_dir: str | Path,
     fractions = _curve_fractions(flag_argument(learning_curve, "learning_curve"),
                                  curve_fractions)
     config_file = config if isinstance(config, str | os.PathLike) else None
+    given = config
     config = _config(config)
+    set_folds = _folds_set(folds, given, config)
     task = task_argument(task)
     if task is not None:
         config = config or RunConfig()
@@ -103,9 +105,21 @@ def train(train_file: str | Path, out_dir: str | Path,
                   else config.model_copy(update={"student": None}))
     try:
         return _train_run(train_file, out_dir, config, overwrite=overwrite, progress=progress,
-                          curve_fractions=fractions)
+                          curve_fractions=fractions, set_folds=set_folds)
     except ConfigError as exc:  # a key found wrong only now: said where the file writes it
         raise located(exc, config_file) from None
+
+
+def _folds_set(folds, given, config: RunConfig | None):
+    """How this caller sets the number of folds, for the small-folds note: the YAML file's key
+    or the overrides dict's where they set it and `folds` does not (a rerun reads them again),
+    else `folds=`. `given`: the config argument as given, `config` the RunConfig read from it."""
+    if folds is None and isinstance(given, dict) and "folds.k" in given:
+        return lambda k: f'"folds.k": {k} in config'
+    if (folds is None and isinstance(given, str | os.PathLike)
+            and "k" in config.folds.model_fields_set):
+        return lambda k: f"folds.k: {k} in {given}"
+    return lambda k: f"folds={k}"
 
 
 def _folds(folds) -> int:

@@ -27,6 +27,16 @@ from shoprel.evaluate.console import (
 from shoprel.training.defaults import FOLDS_MAX, FOLDS_MIN
 
 
+def _folds_set(folds, config_file, config):
+    """How this user sets the number of folds, for the small-folds note: the config file's key
+    where the file sets it and --folds does not (a rerun reads the file again), else --folds."""
+    from shoprel.folds.small import folds_option
+
+    if folds is None and config_file is not None and "k" in config.folds.model_fields_set:
+        return lambda k: f"folds.k: {k} in {config_file}"
+    return folds_option
+
+
 @click.command()
 @click.argument("train_file", type=input_path())
 @click.option("--out", "out_dir", required=True, type=output_path(),
@@ -97,7 +107,8 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
     started = time.perf_counter()
     try:
         result = run_training(train_file, out_dir, config, overwrite=overwrite,
-                              progress=not quiet, curve_fractions=fractions, before_fits=busy)
+                              progress=not quiet, curve_fractions=fractions, before_fits=busy,
+                              set_folds=_folds_set(folds, config_file, config))
     except ConfigError as exc:  # a key found wrong only now: said where the file writes it
         raise located(exc, config_file) from None
     run_seconds = time.perf_counter() - started

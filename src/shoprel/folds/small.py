@@ -2,10 +2,13 @@
 
 A fold of a few rows swings its F1 by a whole row's share, and one holding a single label has
 no ROC-AUC at all; the pooled figures and the per-fold intervals then describe noise. Told
-before the minutes of fitting, with what helps: fewer folds, or more rows.
+before the minutes of fitting, with what helps: fewer folds, or more rows, named the way the
+user set the number of folds (an option, a config file's key, an argument).
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import numpy as np
 
@@ -19,9 +22,16 @@ def _fold_list(folds: list[int]) -> str:
     return f"fold{'s' if len(folds) > 1 else ''} " + ", ".join(str(f) for f in folds)
 
 
-def small_folds_note(labels, folds) -> str | None:
+def folds_option(k: int) -> str:
+    """How `shoprel train` and `demo` set k folds: their option."""
+    return f"--folds {k}"
+
+
+def small_folds_note(labels, folds, set_folds: Callable[[int], str] = folds_option
+                     ) -> str | None:
     """`note: ...` when a validation fold holds fewer than MIN_VALID_ROWS rows or only one
-    label, else None."""
+    label, else None. `set_folds(k)`: what the user changes for k folds, where they set the
+    folds (`folds.k: 3 in c.yaml` for a config file's key, which a rerun would read again)."""
     y = np.asarray(labels)
     folds = np.asarray(folds)
     k = int(folds.max()) + 1 if len(folds) else 0
@@ -46,8 +56,10 @@ def small_folds_note(labels, folds) -> str | None:
     # as many folds as give each MIN_VALID_ROWS rows and a row of each label, if that is 2+
     counts = [int(np.sum(y == label)) for label in values]
     fewer = min([len(y) // MIN_VALID_ROWS, *counts])
-    helps = (f"--folds {fewer} or more rows" if FOLDS_MIN <= fewer < k
-             else f"more rows ({MIN_VALID_ROWS * FOLDS_MIN}+ with --folds {FOLDS_MIN})"
-             if fewer < FOLDS_MIN else "more rows or a smaller --folds")
+    helps = (f"fewer folds ({set_folds(fewer)}) or more rows" if FOLDS_MIN <= fewer < k
+             else f"more rows ({MIN_VALID_ROWS * FOLDS_MIN}+ with {set_folds(FOLDS_MIN)})"
+             if fewer < FOLDS_MIN
+             else f"more rows or fewer folds ({set_folds(k - 1)})" if k - 1 >= FOLDS_MIN
+             else "more rows")
     return (f"note: {'; '.join(said)}: the cross-validated F1 and ROC-AUC of {len(y)} rows "
             f"are mostly noise; {helps} make them a measurement")

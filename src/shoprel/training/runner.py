@@ -25,7 +25,7 @@ from shoprel.errors import ConfigError
 from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.evaluate.run_metrics import run_metrics
 from shoprel.folds.grouped import assign_folds, fold_groups
-from shoprel.folds.small import small_folds_note
+from shoprel.folds.small import folds_option, small_folds_note
 from shoprel.manifest import Manifest
 from shoprel.models.registry import model_class
 from shoprel.training.config import RunConfig
@@ -375,7 +375,8 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
           extra_metrics=None, fit_rows=None, curve_fractions=None,
           inside: str | Path | None = None,
           written_for: str | Path | None = None,
-          before_fits: Callable[[], None] | None = None) -> TrainResult:
+          before_fits: Callable[[], None] | None = None,
+          set_folds: Callable[[int], str] = folds_option) -> TrainResult:
     """Train with cross-validation and write a complete run directory (or nothing).
 
     Under torchrun / accelerate launch every rank runs the same fits (Trainer-based families
@@ -390,8 +391,9 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
     then leaves it recognisable: utils/outputs.is_written_for); `before_fits()`: called on
     rank 0 once the checks have passed, as the fits start, and again before the final fit
     (`shoprel train` says there whether the machine is busy, while a setting can still save the
-    time). With config.student, the finished run then distils the student it carries
-    (training/student.py).
+    time); `set_folds(k)`: how the user sets k folds, for the note on folds too small to
+    measure (folds/small.py). With config.student, the finished run then distils the student
+    it carries (training/student.py).
     """
     config = config or RunConfig()
     if config.student is not None:  # before any file is read or written
@@ -436,7 +438,7 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
             for hint in training_tag_hints(frame.df["language"], train_file):  # 'kr': Korean?
                 tqdm.write(hint, file=sys.stderr)
             # a fold of a few rows, or of one label, measures noise: said before the fits
-            if small := small_folds_note(frame.labels, folds):
+            if small := small_folds_note(frame.labels, folds, set_folds):
                 tqdm.write(small, file=sys.stderr)
         before_fits()
         stage0_dir, stage0_info = fit_stage0(config, models_dir, progress, stage0_frame,
