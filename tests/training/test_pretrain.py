@@ -663,3 +663,21 @@ def test_a_busy_machine_is_said_as_training_starts(demo_backbone, qi_demo, tmp_p
     assert result.exit_code == 0, result.output
     busy = [line for line in result.stderr.splitlines() if "machine's load" in line]
     assert busy == ([] if said is None else [said])
+
+
+def test_an_output_that_is_a_file_is_refused_before_torch_loads(qc_demo, tmp_path):
+    """`pretrain --out FILE` imported torch and transformers first, 5-18 s of a fresh
+    process, to then say in one line that FILE is a file."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "gold.jsonl"
+    out.write_text("x\n")
+    code = ("import sys\nfrom shoprel.cli import main\ntry:\n"
+            f"    main(['pretrain', {str(qc_demo)!r}, '--out', {str(out)!r}, '--overwrite'])\n"
+            "except SystemExit as exc:\n"
+            "    print(exc.code, 'torch' in sys.modules, 'transformers' in sys.modules)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.stderr == f"error: {out}: is a file, not a folder; choose a new folder name\n"
+    assert done.stdout == "2 False False\n"

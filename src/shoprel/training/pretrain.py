@@ -376,11 +376,6 @@ def pretrain(files: str | Path | Sequence[str | Path], out_dir: str | Path,
     config = _config(config)
     overwrite, progress = flag_argument(overwrite, "overwrite"), flag_argument(progress, "progress")
 
-    from transformers import DataCollatorForLanguageModeling, Trainer, set_seed
-
-    from shoprel.models.hf import trainer as hft
-    from shoprel.models.hf.config import TrainingArguments
-
     start = Path(str(config.backbone)).expanduser()  # a local folder is read as much as FILES
     reads = [*files, *([start] if start.exists() else [])]
     check_output_dir(out_dir, overwrite, reads=reads, **_BACKBONE_OUTPUT)
@@ -394,6 +389,13 @@ def pretrain(files: str | Path | Sequence[str | Path], out_dir: str | Path,
                                 key=config.named("backbone"))
     texts = ([backbone.query_prefix + q for q in queries]
              + [backbone.passage_prefix + t for t in targets])
+
+    # imported once the output, the files and the backbone have passed their checks: torch and
+    # transformers took 5-18 s to load before `--out` naming a file was refused
+    from transformers import DataCollatorForLanguageModeling, Trainer, set_seed
+
+    from shoprel.models.hf import trainer as hft
+    from shoprel.models.hf.config import TrainingArguments
 
     set_seed(config.seed)
     quiet = hft.quiet_transformers(not progress)
