@@ -47,6 +47,26 @@ def test_the_right_key_and_the_probes_pass(keyed_app):
     assert _call(keyed_app, "GET", "/readyz").status_code == 200
 
 
+def test_the_docs_page_is_behind_the_key_and_its_examples_send_it(keyed_app):
+    """The page's examples name the key's variable where a key is needed (not on the probes),
+    never the key itself; its score example fits this server's 100 characters a request."""
+    import html
+    import json
+    import re
+
+    assert _call(keyed_app, "GET", "/docs").status_code == 401
+    page = _call(keyed_app, "GET", "/docs", headers={"authorization": f"Bearer {KEY}"}).text
+    assert KEY not in page
+    commands = {re.search(r"http://test(/\S*)", c)[1]: html.unescape(c)
+                for c in re.findall(r"<pre>(curl .*?)</pre>", page, re.S)}
+    keyed = {path for path, c in commands.items() if "Bearer $SHOPREL_API_KEY" in c}
+    assert keyed == {"/v1/score", "/metrics"} and set(commands) - keyed == {"/healthz", "/readyz"}
+    body = json.loads(re.search(r"-d '(.*)'", commands["/v1/score"], re.S)[1])
+    r = _call(keyed_app, "POST", "/v1/score", json=body,
+              headers={"authorization": f"Bearer {KEY}"})
+    assert r.status_code == 200 and len(r.json()["results"]) == len(body["pairs"]) == 1
+
+
 def test_total_characters_per_request_are_limited(keyed_app):
     auth = {"authorization": f"Bearer {KEY}"}
     fits = [_pair("a" * 20, "b" * 20)] * 2  # 80 characters

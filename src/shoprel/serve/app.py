@@ -28,11 +28,19 @@ from shoprel.predict.predictor import (
     open_predictor,
     translated_languages,
 )
+from shoprel.serve.api_docs import SCHEMA_PATH, add_docs
 from shoprel.serve.batching import BatcherClosed, MicroBatcher
 from shoprel.serve.guards import RequestGuards
 from shoprel.serve.limits import BodySizeLimit
 from shoprel.serve.metrics import CONTENT_TYPE, MetricsMiddleware, ServeMetrics
-from shoprel.serve.schemas import ErrorResponse, ModelInfo, ScoreResponse, score_request_model
+from shoprel.serve.schemas import (
+    ErrorResponse,
+    Health,
+    ModelInfo,
+    Ready,
+    ScoreResponse,
+    score_request_model,
+)
 from shoprel.serve.settings import RUN_DIR_ENV, ServeSettings
 from shoprel.serve.translation import QueryTranslation, RegionFallbackWarning
 from shoprel.serve.unparsable import UNPARSABLE_BODY, unparsable_body_message
@@ -152,10 +160,12 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
         title="shoprel relevance API",
         version=shoprel.__version__,
         description=f"Scores query/{task.target_column} pairs with the {task.value} run "
-                    f"'{info.name}'. Limits: {settings.max_pairs} pairs per request, "
-                    f"{settings.max_text_chars} characters per text, "
-                    f"{settings.max_body_bytes} bytes per body.",
+                    f"'{info.name}'. Limits: {settings.max_pairs:,} pairs per request, "
+                    f"{settings.max_text_chars:,} characters per text, "
+                    f"{settings.max_total_chars:,} characters per request in all, "
+                    f"{settings.max_body_bytes:,} bytes per body.",
         lifespan=lifespan,
+        openapi_url=SCHEMA_PATH, docs_url=None, redoc_url=None,  # add_docs: pages offline
     )
     app.state.predictor = predictor
     app.state.batcher = batcher
@@ -165,6 +175,8 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
     app.add_middleware(BodySizeLimit, settings=settings)
     app.add_middleware(RequestGuards, settings=settings)  # before any body is read
     app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: sees every answer
+
+    add_docs(app, settings)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
@@ -191,7 +203,9 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
     async def shutting_down(request: Request, exc: BatcherClosed):
         return JSONResponse({"error": str(exc), "detail": []}, status_code=503)
 
-    @app.post("/v1/score", response_model=ScoreResponse, responses=ERROR_RESPONSES,
+    @app.post("/v1/score", response_model=ScoreResponse,
+              responses={200: {"description": "Each pair's probability and 0/1 label, in the "
+                                              "order sent."}, **ERROR_RESPONSES},
               summary=f"Score query/{task.target_column} pairs")
     async def score(body: ScoreRequest) -> ScoreResponse:
         rows = pairs_to_rows(body.pairs, task)
@@ -214,18 +228,24 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
         return ScoreResponse(results=results, threshold=predictor.threshold, model=info,
                              bare_queries=bare)
 
-    @app.get("/healthz", summary="The process is alive")
-    async def healthz() -> dict:
-        return {"status": "ok"}
+    @app.get("/healthz", summary="The process is alive (no API key needed)",
+             responses={200: {"description": "Alive."}})
+    async def healthz() -> Health:
+        return Health(status="ok")
 
-    @app.get("/readyz", summary="The model is loaded and requests are accepted",
-             responses={503: {"model": ErrorResponse}})
+    @app.get("/readyz", summary="The model is loaded and requests are accepted (no API key "
+                                "needed)", response_model=Ready,
+             responses={200: {"description": "Ready, with the model it scores with."},
+                        503: {"model": ErrorResponse, "description": "Not ready yet (still "
+                                                                     "starting) or stopping."}})
     async def readyz():
         if not batcher.running:
             return JSONResponse({"error": "not ready", "detail": []}, status_code=503)
-        return {"status": "ready", "model": info.model_dump()}
+        return Ready(status="ready", model=info)
 
-    @app.get("/metrics", summary="Prometheus metrics", response_class=Response)
+    @app.get("/metrics", summary="Prometheus metrics", response_class=Response,
+             responses={200: {"description": "Prometheus text format.",
+                              "content": {CONTENT_TYPE: {"schema": {"type": "string"}}}}})
     async def prometheus_metrics() -> Response:
         return Response(metrics.exposition(), media_type=CONTENT_TYPE)
 

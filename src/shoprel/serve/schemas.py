@@ -4,7 +4,7 @@ A QC run accepts `category_path`, a QI run `item_title`; the other field is reje
 fields are forbidden), so a client sending titles to a category model hears about it.
 """
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
@@ -96,6 +96,33 @@ def pair_model(task: Task, settings: ServeSettings) -> type[BaseModel]:
     )
 
 
+# pairs from the package's hand-made demo files (shoprel/data/demo), one relevant and one not,
+# as a request's example: the docs page sends them in its curl commands, so they must score
+EXAMPLE_PAIRS = {
+    Task.QC: [{"id": "a", "query": "vestidos mujer", "language": "es",
+               "category_path": "women's clothing,dresses"},
+              {"id": "b", "query": "camiseta mujer", "language": "es",
+               "category_path": "home & garden,kitchen, dining & bar,cookware,pans"}],
+    Task.QI: [{"id": "a", "query": "anti colic baby bottle", "language": "en",
+               "item_title": "Glass Baby Bottle Anti Colic 150ml 240ml BPA Free Newborn Infant "
+                             "Feeding Bottle"},
+              {"id": "b", "query": "sérum facial", "language": "es",
+               "item_title": "Vitamin C Gummies Immune Support Supplement 60 Pcs"}],
+}
+
+
+def example_request(task: Task, settings: ServeSettings) -> dict:
+    """A body this server accepts: the example pairs, as many as one request may hold by
+    count and by characters in all (one at least; its texts are under 100 characters)."""
+    pairs, total = [], 0
+    for pair in EXAMPLE_PAIRS[task][:settings.max_pairs]:
+        total += len(pair["query"]) + len(pair[task.target_column])
+        if pairs and total > settings.max_total_chars:
+            break
+        pairs.append(pair)
+    return {"pairs": pairs}
+
+
 def score_request_model(task: Task, settings: ServeSettings) -> type[BaseModel]:
     pair = pair_model(task, settings)
     target = task.target_column
@@ -121,11 +148,12 @@ def score_request_model(task: Task, settings: ServeSettings) -> type[BaseModel]:
 
     return create_model(
         f"{task.value}ScoreRequest",
-        __config__=ConfigDict(extra="forbid"),
+        __config__=ConfigDict(extra="forbid",
+                              json_schema_extra={"examples": [example_request(task, settings)]}),
         pairs=(Annotated[list[pair], AfterValidator(total_chars), AfterValidator(distinct_ids)],
                Field(..., min_length=1, max_length=settings.max_pairs,
-                     description=f"1 to {settings.max_pairs} pairs to score, "
-                                 f"{settings.max_total_chars} characters in all.")),
+                     description=f"1 to {settings.max_pairs:,} pairs to score, "
+                                 f"{settings.max_total_chars:,} characters in all.")),
     )
 
 
@@ -156,6 +184,15 @@ class ScoreResponse(BaseModel):
                                              "run's models were trained on translated ones: "
                                              "no translated_query was sent and none could be "
                                              "made. 0 when the run reads bare queries.")
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = Field(description="Always 'ok': the process answers.")
+
+
+class Ready(BaseModel):
+    status: Literal["ready"] = Field(description="The model is loaded; requests are scored.")
+    model: ModelInfo
 
 
 class ErrorDetail(BaseModel):

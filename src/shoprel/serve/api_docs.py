@@ -1,0 +1,39 @@
+"""The documentation routes: /docs (a page that loads nothing from the network), /openapi.json
+(FastAPI's), and /redoc, which sends old links to /docs.
+
+FastAPI's own Swagger UI and ReDoc pages are turned off (create_app passes docs_url=None,
+redoc_url=None): both load their scripts from a CDN, so a server without internet showed a
+blank page, and one with internet had its users' browsers fetch third-party code. The
+curl command under each route here does what Swagger's "Try it out" did.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from shoprel.serve.docs_page import render_docs
+from shoprel.serve.guards import OPEN_PATHS
+from shoprel.serve.settings import ServeSettings
+
+DOCS_PATH, SCHEMA_PATH, REDOC_PATH = "/docs", "/openapi.json", "/redoc"
+DOC_ROUTES = {DOCS_PATH: "this page", SCHEMA_PATH: "the OpenAPI schema this page is made from",
+              REDOC_PATH: "redirects to this page"}
+# the browser may load nothing but the page's inline style sheet
+POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'"
+
+
+def add_docs(app: FastAPI, settings: ServeSettings) -> None:
+    """Serve the docs page and the /redoc redirect on `app` (its schema at SCHEMA_PATH)."""
+
+    @app.get(DOCS_PATH, include_in_schema=False)
+    async def docs(request: Request) -> HTMLResponse:
+        schema = app.openapi()
+        key_paths = () if not settings.api_key else [p for p in schema.get("paths", {})
+                                                     if p not in OPEN_PATHS]
+        page = render_docs(schema, str(request.base_url), key_paths, DOC_ROUTES)
+        return HTMLResponse(page, headers={"Content-Security-Policy": POLICY})
+
+    @app.get(REDOC_PATH, include_in_schema=False)
+    async def redoc() -> RedirectResponse:
+        return RedirectResponse(DOCS_PATH.lstrip("/"))
