@@ -572,3 +572,14 @@ def hashed_files(monkeypatch) -> list[Path]:
 
     monkeypatch.setattr(cache, "sha256_of_file", counted)
     return reads
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One headless chromium for every browser test (starting one takes 2-3 s); each module
+    that asks for it calls tests/chromium.skip_without_chromium() first."""
+    from tests.chromium import headless_chromium
+
+    driver = headless_chromium()
+    yield driver
+    driver.quit()

@@ -8,12 +8,10 @@ chart. Skips, saying why, where chromium, chromedriver or selenium are missing
 
 from __future__ import annotations
 
-import json
-import shutil
-
 import numpy as np
 import pandas as pd
 import pytest
+from tests.chromium import network_requests, skip_without_chromium
 from tests.evaluate.fake_runs import make_run, rows
 
 from shoprel.data.tasks import Task
@@ -23,13 +21,7 @@ from shoprel.evaluate.report.compare_page import write_comparison
 from shoprel.evaluate.run_metrics import run_metrics
 from shoprel.training.far_pairs import far_pairs_summary
 
-webdriver = pytest.importorskip("selenium.webdriver",
-                                reason="selenium not installed (pip install -e '.[dev]')")
-BROWSER = next((p for p in map(shutil.which, ("chromium", "chromium-browser")) if p), None)
-DRIVER = shutil.which("chromedriver")
-if BROWSER is None or DRIVER is None:
-    pytest.skip("chromium and chromium-driver not installed (run scripts/install-chromium as "
-                "root)", allow_module_level=True)
+skip_without_chromium()
 
 WIDTHS = {1400: 900, 420: 800}  # width: height of the first screen
 MIN_CHART_TEXT_PX = 7.0
@@ -92,32 +84,6 @@ def pages(tmp_path_factory) -> dict[str, str]:
     compare, _ = write_comparison(runs, root / "compare.html")
     return {"report": report.as_uri(), "compare": compare.as_uri(),
             "ensemble": ensemble.as_uri()}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = BROWSER
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--hide-scrollbars"):
-        options.add_argument(arg)
-    options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    driver.set_page_load_timeout(60)  # a page waiting on the network fails, it does not hang
-    yield driver
-    driver.quit()
-
-
-def network_requests(driver) -> list[str]:
-    """Every URL the page asked for, from the DevTools performance log."""
-    urls = []
-    for entry in driver.get_log("performance"):
-        message = json.loads(entry["message"])["message"]
-        if message.get("method") == "Network.requestWillBeSent":
-            urls.append(message["params"]["request"]["url"])
-    return urls
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
