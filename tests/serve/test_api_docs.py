@@ -112,6 +112,7 @@ def test_redoc_sends_its_readers_to_the_offline_page(client):
     assert [h.status_code for h in r.history] == [307]
     assert str(r.url).endswith("/docs") and "loads nothing else" in r.text
     assert client.get("/docs/oauth2-redirect").status_code == 404  # Swagger UI's, gone with it
+    assert (client.head("/docs").status_code, client.head("/redoc").status_code) == (200, 307)
 
 
 @pytest.mark.skipif(shutil.which("curl") is None or shutil.which("bash") is None,

@@ -26,7 +26,8 @@ POLICY = "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-a
 def add_docs(app: FastAPI, settings: ServeSettings) -> None:
     """Serve the docs page and the /redoc redirect on `app` (its schema at SCHEMA_PATH)."""
 
-    @app.get(DOCS_PATH, include_in_schema=False)
+    # HEAD as well, as FastAPI's own doc pages answered it (a link checker's or `curl -I`)
+    @app.api_route(DOCS_PATH, methods=["GET", "HEAD"], include_in_schema=False)
     async def docs(request: Request) -> HTMLResponse:
         schema = app.openapi()
         key_paths = () if not settings.api_key else [p for p in schema.get("paths", {})
@@ -34,6 +35,6 @@ def add_docs(app: FastAPI, settings: ServeSettings) -> None:
         page = render_docs(schema, str(request.base_url), key_paths, DOC_ROUTES)
         return HTMLResponse(page, headers={"Content-Security-Policy": POLICY})
 
-    @app.get(REDOC_PATH, include_in_schema=False)
+    @app.api_route(REDOC_PATH, methods=["GET", "HEAD"], include_in_schema=False)
     async def redoc() -> RedirectResponse:
         return RedirectResponse(DOCS_PATH.lstrip("/"))
