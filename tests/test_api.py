@@ -1256,21 +1256,23 @@ def test_export_onnx_exports_what_predict_then_scores_with(tmp_path, jsonl, qc_d
 
 def test_scorer_names_the_languages_it_saw_only_translated(augmented_runs, qc_demo):
     """Scorer.unseen_languages counted Thai pairs as simply new for a run that trained on Thai
-    translations; translated_only names them, as PredictResult.translated_only does."""
+    translations; translated_only names them, as PredictResult.translated_only does. The run
+    trained on 'th' copies scores (and counts) 'th-TH' as 'th'; one that did not keeps it."""
     plain, translated = augmented_runs
     rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()][:7]
     for row, tag in zip(rows, ["th", "th", "th", "th-TH", "xx", "xx", "es"], strict=True):
         row["language"] = tag
     scorer = shoprel.Scorer(translated)
     scorer.score(rows)
-    assert scorer.unseen_languages == {"th": 3, "th-TH": 1, "xx": 2}
-    assert scorer.translated_only == ["th", "th-TH"]
+    assert scorer.unseen_languages == {"th": 4, "xx": 2}
+    assert scorer.translated_only == ["th"]
     assert shoprel.Scorer(plain).translated_only == []
     scorer.unseen_languages.clear()  # the caller resets the count: the view follows it
     assert scorer.translated_only == []
     plain_scorer = shoprel.Scorer(plain)
     plain_scorer.probabilities(rows)
     assert plain_scorer.translated_only == [] and plain_scorer.unseen_languages["th"] == 3
+    assert plain_scorer.unseen_languages["th-TH"] == 1
     assert scorer.translated_only_members == plain_scorer.translated_only_members == {}
 
 
@@ -1288,8 +1290,8 @@ def test_scorer_names_the_ensemble_members_that_saw_a_language_only_translated(
         row["language"] = tag
     scorer = shoprel.Scorer(tmp_path / "ens")
     scorer.score(rows)
-    assert scorer.translated_only == ["th", "th-TH"]
-    assert scorer.translated_only_members == {"th": ["tr"], "th-TH": ["tr"]}
+    assert scorer.translated_only == ["th"]  # 'th-TH' scored as the 'th' member tr trained on
+    assert scorer.translated_only_members == {"th": ["tr"]}
 
 
 def test_arguments_of_the_wrong_kind_are_one_line_before_any_work(tmp_path, jsonl, qc_rows):

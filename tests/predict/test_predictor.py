@@ -198,7 +198,9 @@ def test_a_language_seen_only_through_translations_is_not_called_absent(
     """Thai rows scored by a run that trained on Thai translations (augment.translate, no
     Thai row of its own) were warned of as "absent from the training file"; they are now
     said as seen only through translated rows, by a run and by an ensemble holding it. 'th'
-    and 'th-TH' are one language in the warning: 'th 4, th-TH 1' read as two."""
+    and 'th-TH' are one language in the warning: 'th 4, th-TH 1' read as two. A run that
+    trained on 'th' copies scores 'th-TH' rows as 'th' (languages.moved_tags, its
+    trained_tags), as one trained on 'fr' rows scores 'fr-FR'."""
     from click.testing import CliRunner
 
     from shoprel import runs
@@ -213,16 +215,16 @@ def test_a_language_seen_only_through_translations_is_not_called_absent(
     source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
                       encoding="utf-8")
     result = predict_file(translated, source, tmp_path / "a.jsonl", progress=False)
-    assert result.new_languages == {"th": 4, "xx": 2, "th-TH": 1}
-    assert result.translated_only == ["th", "th-TH"]
+    assert result.new_languages == {"th": 5, "xx": 2}
+    assert result.translated_only == ["th"]
     assert predict_file(plain, source, tmp_path / "b.jsonl",
                         progress=False).translated_only == []
     monkeypatch.setattr(runs.RunWriter, "report", lambda self, metrics, table: None)
     build_ensemble([plain, translated], tmp_path / "ens")
     ensemble = predict_file(tmp_path / "ens", source, tmp_path / "c.jsonl", progress=False)
-    assert ensemble.translated_only == ["th", "th-TH"]
+    assert ensemble.translated_only == ["th"]
     # only "tr" saw Thai: the warning names it rather than say "the model" saw it
-    assert ensemble.translated_only_members == {"th": ["tr"], "th-TH": ["tr"]}
+    assert ensemble.translated_only_members == {"th": ["tr"]}
     assert result.translated_only_members == {}
 
     def warning(run):
@@ -233,13 +235,13 @@ def test_a_language_seen_only_through_translations_is_not_called_absent(
 
     assert warning(translated).startswith(
         "warning: 2 rows in a language absent from the training file (xx 2) and 5 rows in "
-        "a language the model saw only through translated rows (th 5 (th-TH 1)): its "
+        "a language the model saw only through translated rows (th 5): its "
         "cross-validation says nothing about them")
     assert warning(plain).startswith(
         "warning: 7 rows in languages absent from the training file (th 5 (th-TH 1), xx 2): ")
     assert warning(tmp_path / "ens").startswith(
         "warning: 2 rows in a language absent from the training file (xx 2) and 5 rows in "
-        "a language only member tr saw, through translated rows (th 5 (th-TH 1)): its "
+        "a language only member tr saw, through translated rows (th 5): its "
         "cross-validation says nothing about them")
 
 

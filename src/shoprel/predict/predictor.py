@@ -401,12 +401,12 @@ def training_languages(run: Run) -> set[str] | None:
     return set(per_language) if isinstance(per_language, dict) and per_language else None
 
 
-def trained_tags(run: Run, known: set[str] | None = None) -> set[str] | None:
+def trained_tags(run: Run, known: set[str] | None) -> set[str] | None:
     """The tags the run's models trained on, which a scored row's tag is mapped onto
-    (languages.moved_tags): its training languages (`known`, read from the run when not
-    given) and the tags of its translated copies. A run trained on 'pt' rows and
-    {pt-BR: es} copies scored 'pt-BR' rows as 'pt', the copies' own tag never read."""
-    known = training_languages(run) if known is None else known
+    (languages.moved_tags): its training languages (`known`, training_languages(run)) and
+    the tags of its translated copies; None where the training languages are not known. A
+    run trained on 'pt' rows and {pt-BR: es} copies scored 'pt-BR' rows as 'pt', the copies'
+    own tag never read."""
     return None if known is None else known | translated_languages(run)
 
 
