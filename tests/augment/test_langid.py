@@ -362,6 +362,23 @@ def test_a_parquet_input_written_back_as_parquet_keeps_its_column_types(tmp_path
     assert written.drop_columns(added).equals(source)
 
 
+def test_a_parquet_map_column_is_written_to_json_lines_as_objects(tmp_path):
+    """A map column came back as lists of pairs: `{}` as `[]` and `{"a": 1}` as
+    `[["a", 1]]` in a JSON-lines output."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = list(QUERIES.items())[:3]
+    pq.write_table(pa.table({
+        "id": [1, 2, 3], "language": [lang for lang, _ in rows],
+        "origin_query": [q for _, q in rows], "category_path": ["x,y"] * 3,
+        "counts": pa.array([[("a", 1)], [], None], type=pa.map_(pa.string(), pa.int64()))}),
+        tmp_path / "q.parquet")
+    langid_file(tmp_path / "q.parquet", tmp_path / "lid.jsonl")
+    written = [json.loads(line) for line in (tmp_path / "lid.jsonl").read_text().splitlines()]
+    assert [row["counts"] for row in written] == [{"a": 1}, {}, None]
+
+
 def test_rows_with_no_letters_are_not_counted_as_disagreeing(tmp_path, jsonl):
     """A tagged row of digits or symbols ('und': nothing to detect) was counted as disagreeing
     with its tag, lowering the language's agreement for rows no detector can judge."""

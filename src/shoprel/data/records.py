@@ -23,6 +23,7 @@ from shoprel.data.compression import (
 from shoprel.data.csv_header import header_problem, row_problem
 from shoprel.data.file_kind import UTF16_TEXT, ZIP_ARCHIVE, magic_kind
 from shoprel.data.formats import FORMATS, file_format, format_suffix
+from shoprel.data.parquet_maps import map_readers
 from shoprel.data.spool import is_stream, readable_input
 from shoprel.data.tasks import (
     QUERY_COLUMN,
@@ -477,11 +478,13 @@ def _parquet_records(path: Path) -> Iterator[Record]:
     reader seeks), removed once its rows are read or the reading stops."""
     with readable_input(path) as plain:
         parquet = _parquet_file(plain, path.name)
+        maps = map_readers(parquet.schema_arrow)  # a map column's values as objects
         row_no = 0
         for batch in parquet.iter_batches(batch_size=65536):
             for record in batch.to_pylist():
                 row_no += 1
-                yield row_no, {k: _none_if_nan(v) for k, v in record.items()}
+                yield row_no, {k: maps[k](v) if k in maps else _none_if_nan(v)
+                               for k, v in record.items()}
 
 
 def _none_if_nan(value):
