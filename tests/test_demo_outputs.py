@@ -348,6 +348,55 @@ def test_a_data_folder_trains_its_tasks_and_predicts_its_dev_files(tmp_path, mon
     assert not (tmp_path / "demo" / "run_QI").exists()
 
 
+def test_a_data_demo_rerun_replaces_its_runs_only_with_overwrite(tmp_path, monkeypatch):
+    """`demo --data DIR --out X` replaced the run (hours on the competition's files) and the
+    predictions an earlier demo wrote in X without a word, where `train --out` refuses an
+    existing run: it now says so in train's line, and --overwrite replaces them (the built-in
+    demo still replaces its own: test_a_demo_stopped_before_recording_its_run_is_rerun)."""
+    from click.testing import CliRunner
+    from tests.conftest import FAST_TEST_PARAMS
+
+    import shoprel.demo as demo
+    from shoprel.cli import main
+    from shoprel.training.config import load_config
+
+    train = demo.train
+    fast = load_config(None, {**FAST_TEST_PARAMS, "folds.k": 2, "student": None,
+                              "model.params.n_estimators": 10, "model.params.n_jobs": 1})
+
+    class Training(Exception):
+        pass
+
+    def training(train_file, run_dir, *args, **kwargs):
+        raise Training(run_dir)
+
+    def no_report(self, metrics, oof):  # seconds of charts this test does not read
+        return (self.path / demo.runs.REPORT).write_text("", encoding="utf-8")
+
+    monkeypatch.setattr(demo.runs.RunWriter, "report", no_report)
+    monkeypatch.setattr(demo, "train", lambda train_file, run_dir, config, **kwargs: train(
+        train_file, run_dir, fast, **kwargs))
+    folder, out = tmp_path / "comp", tmp_path / "mine"
+    folder.mkdir()
+    (folder / "train_QC.txt").write_bytes(demo_file("QC").read_bytes())
+    (folder / "dev_QC.txt").write_bytes(demo_file("QC").read_bytes())
+    run_demo(out, folder, progress=False, echo=lambda line: None)
+    before = {path: path.read_bytes() for path in out.rglob("*") if path.is_file()}
+    args = ["demo", "--data", str(folder), "--out", str(out), "--quiet"]
+    done = CliRunner().invoke(main, args)
+    assert (done.exit_code, done.output) == (
+        2, f"error: {out / 'run_QC'} already exists (use --overwrite to replace it)\n")
+    (out / "run_QC").rename(tmp_path / "moved")  # the predictions alone are refused too
+    done = CliRunner().invoke(main, args)
+    assert done.output == (f"error: {out / 'pred_dev_QC.jsonl'} already exists (use "
+                           "--overwrite to replace it)\n")
+    (tmp_path / "moved").rename(out / "run_QC")
+    assert {path: path.read_bytes() for path in out.rglob("*") if path.is_file()} == before
+    monkeypatch.setattr(demo, "train", training)  # the rerun gets as far as training
+    done = CliRunner().invoke(main, [*args, "--overwrite"])
+    assert isinstance(done.exception, Training), done.output
+
+
 def test_a_demo_stopped_before_recording_its_run_is_rerun(tmp_path, monkeypatch):
     """Ctrl-C after train moved run_QC into place but before the demo recorded it: the rerun
     refused run_QC as 'a run the demo did not train'. Its stamp now says it was written for

@@ -18,7 +18,7 @@ from shoprel.data.readers import read_pairs
 from shoprel.data.submission import check_submission
 from shoprel.data.tasks import Task
 from shoprel.data.writers import write_table
-from shoprel.errors import InputError, OutputError, RunDirError
+from shoprel.errors import InputError, OutputError, OutputExistsError, RunDirError
 from shoprel.evaluate.console import constant_scores_line
 from shoprel.evaluate.files import evaluate_files
 from shoprel.folds.grouped import assign_folds
@@ -274,6 +274,14 @@ def _demo_folder(out_dir: Path) -> None:
     check_parent(out_dir)
 
 
+def _refuse_earlier_outputs(paths: list[Path]) -> None:
+    """Refuse, in train's words, the first of a --data demo's outputs an earlier demo left
+    (a file, or a folder holding anything: an empty one holds nothing to lose)."""
+    for path in paths:
+        if path.is_file() or (path.is_dir() and any(path.iterdir())):
+            raise OutputExistsError.at(path)
+
+
 def _data_folder(data_dir: Path) -> None:
     if not data_dir.exists():
         raise InputError("folder not found (--data)", path=data_dir)
@@ -285,12 +293,15 @@ def _data_folder(data_dir: Path) -> None:
 def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = None,
              folds: int | None = None, progress: bool = True,
              echo: Callable[[str], None] = print,
-             warn: Callable[[str], None] | None = None) -> list[str]:
+             warn: Callable[[str], None] | None = None, overwrite: bool = False) -> list[str]:
     """Train each task, predict the held-out (or dev/test) files, evaluate where labels exist.
     `echo` takes the progress (each task's training header) and the notes (files of --data
     left alone) as they come: the CLI's stderr, none under --quiet; `warn` (default stderr)
     the warnings (fold models that learnt nothing), printed even under --quiet; the result is
-    the summary returned."""
+    the summary returned. With `data_dir`, a run or predictions file an earlier demo wrote is
+    replaced only with `overwrite`, as `train --out` replaces a run: those are the user's
+    data's, hours of training on the competition's files; the built-in set's are made again
+    in minutes, and its demo replaces its own on every rerun (the README's first command)."""
     out_dir = Path(out_dir)
     warn = warn or (lambda line: print(line, file=sys.stderr))
     # no carried student: it would double the demo's training time (`shoprel train` makes one)
@@ -321,6 +332,8 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
         for path in outputs:  # every name before the first write (training takes minutes)
             files.check(path)
         files.check_run(run_dir, plan[-1][1])
+        if data_dir is not None and not overwrite:
+            _refuse_earlier_outputs([run_dir, *outputs])
     if not plan:
         raise InputError(f"no train_QC.* or train_QI.* file{_what_is_there(Path(data_dir))}",
                          path=data_dir)

@@ -22,9 +22,13 @@ from shoprel.training.defaults import FOLDS_MAX, FOLDS_MIN
                    "trained with the default model (`shoprel train --config` picks another).")
 @click.option("--folds", type=IntegerRange(FOLDS_MIN, FOLDS_MAX), default=None,
               help="Cross-validation folds.")
+@click.option("--overwrite", is_flag=True,
+              help="With --data: replace the runs and predictions an earlier demo wrote in "
+                   "--out (only those: listed in OUT/.shoprel-demo.json), as `train "
+                   "--overwrite` replaces a run. The built-in demo replaces its own without it.")
 @quiet_option("No progress bars, nor the lines naming each training or the --data files "
               "left alone; the summary and warnings still print.")
-def demo(out_dir, data_dir, folds, quiet):
+def demo(out_dir, data_dir, folds, overwrite, quiet):
     """Train, predict, evaluate and report on the built-in demo set (or on --data)."""
     from shoprel.demo import run_demo
 
@@ -32,7 +36,7 @@ def demo(out_dir, data_dir, folds, quiet):
         note(line, quiet)
 
     summary = run_demo(out_dir, data_dir, folds=folds, progress=not quiet, echo=progress_line,
-                       warn=lambda line: click.echo(line, err=True))
+                       warn=lambda line: click.echo(line, err=True), overwrite=overwrite)
     progress_line("")  # the summary apart from the progress above it
     for line in summary:
         click.echo(line)
