@@ -328,7 +328,7 @@ ROW = '{"id": 1, "origin_query": "a", "category_path": "x", "label": 1}\n'
 @pytest.mark.parametrize(("name", "content", "said"), [
     ("rows.jsonl", gzip.compress(ROW.encode()),
      "rows.jsonl: is gzip-compressed, not text; name it rows.jsonl.gz, or decompress it first "
-     "(gunzip -k)"),
+     "(gzip -dc < rows.jsonl > plain.jsonl)"),
     ("rows.csv", ("id,origin_query\r\n1,a\r\n").encode("utf-16"),
      "rows.csv: is UTF-16 text (a spreadsheet's 'Unicode text'); save it as UTF-8"),
     ("rows.csv", b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb5U8\xa3",

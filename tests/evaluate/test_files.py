@@ -463,7 +463,8 @@ def test_a_gzip_file_named_as_plain_is_told_the_name_evaluate_reads(tmp_path, go
     done = CliRunner().invoke(main, ["evaluate", str(_predictions(tmp_path)), str(gold)])
     assert (done.exit_code, done.stderr) == (2, f"error: {gold}: is gzip-compressed, not text; "
                                              f"name it {gold.name}.gz, or decompress it first "
-                                             "(gunzip -k) and give the file inside\n")
+                                             f"(gzip -dc < {gold.name} > plain{gold.suffix}) "
+                                             "and give the file inside\n")
     gold.rename(tmp_path / f"{gold.name}.gz")
     done = CliRunner().invoke(main, ["evaluate", str(_predictions(tmp_path)),
                                      str(tmp_path / f"{gold.name}.gz")])

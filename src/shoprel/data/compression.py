@@ -12,10 +12,9 @@ from pathlib import Path
 
 from shoprel.errors import InputError, one_line_reason
 
-# compressions the readers open, by the suffix a compressed file carries, with their names and
-# the command that decompresses one
+# compressions the readers open, by the suffix a compressed file carries, with their names (each
+# also the command that decompresses one: `gzip -dc`)
 COMPRESSIONS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
-DECOMPRESS = {".gz": "gunzip -k", ".bz2": "bunzip2 -k", ".xz": "unxz -k"}
 # compressions shoprel does not open, with the command that does
 UNREAD = {".zst": "unzstd", ".zip": "unzip"}
 
@@ -44,9 +43,10 @@ def misnamed(path: str | Path, compression: str, kind: str = "text") -> str:
     gzip: a download saved still encoded) is refused, with the name every reader reads it by,
     as for every format: a file is decompressed by its name. `kind`: what its name says it is
     (text; Parquet, where pyarrow only says its footer has no magic bytes)."""
-    return (f"is {COMPRESSIONS[compression]}-compressed, not {kind}; name it "
-            f"{Path(path).name}{compression}, or decompress it first "
-            f"({DECOMPRESS[compression]}) and give the file inside")
+    tool, name = COMPRESSIONS[compression], Path(path).name
+    # `gunzip -k rows.jsonl`, which it said, refuses a name without .gz ("unknown suffix")
+    return (f"is {tool}-compressed, not {kind}; name it {name}{compression}, or decompress it "
+            f"first ({tool} -dc < {name} > plain{Path(name).suffix}) and give the file inside")
 
 
 def not_decompressed(compression: str, by_name: bool, shown, exc: BaseException) -> InputError:
