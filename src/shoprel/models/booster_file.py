@@ -3,19 +3,20 @@
 Per tree, LightGBM writes each leaf's and node's summed hessian (`leaf_weight`,
 `internal_weight`) and each node's output before its split (`internal_value`), and after the
 trees a `feature_importances:` table. Its loader fills the three fields with zeros when they
-are absent (tree.cpp, `Tree(const char*)`), and nothing that reads a saved booster uses them:
-predictions (`predict`, raw scores, leaf indexes), `pred_contrib` (TreeSHAP reads the counts
-and leaf values) and `feature_importance()` (computed from `split_gain` and the splits, not from
-the table) come out the same. They were 29% of the default run's LightGBM files, 34% of the
-fast run's (docs/speed.md, "Run size").
+are absent (tree.cpp, `Tree(const char*)`). Predictions (`predict`, raw scores, leaf indexes),
+`pred_contrib` (TreeSHAP reads the counts and leaf values) and `feature_importance()` (computed
+from `split_gain` and the splits, not from the table) come out the same; only a description of
+the trees shows the zeros: `dump_model()`'s `leaf_weight`, `internal_weight` and
+`internal_value`, and `trees_to_dataframe()`'s `weight` and its split nodes' `value`. They were
+29% of the default run's LightGBM files, 34% of the fast run's (docs/speed.md, "Run size").
 `split_gain`, `leaf_count` and `internal_count` stay: without them a booster loaded by a user
 would report zero importances and break its contributions, silently.
 
 The header's `feature_infos` gives each feature's training range, `[min:max]`, or a categorical
 feature's values (`-1:3:2:0`), or `none` (LightGBM's word for a feature no tree can split on).
-Ranges are written `none` (15% of the default run's LightGBM files): the loader keeps the words
-as they are, and only `dump_model()` reads them, to list each feature's min and max under
-`feature_infos`; prediction, `pred_contrib`, `feature_importance()`, `refit()`, continued
+Ranges are written `none` (21% of the default run's LightGBM files as saved before): the loader
+keeps the words as they are, and only `dump_model()` reads them, to list each feature's min and
+max under `feature_infos`; prediction, `pred_contrib`, `feature_importance()`, `refit()`, continued
 training and `trees_to_dataframe()` never do (tested). Categorical values are kept.
 """
 
