@@ -20,7 +20,7 @@ _quiet: ContextVar[bool] = ContextVar("shoprel_quiet", default=False)
 _eager: ContextVar[bool] = ContextVar("shoprel_eager_bars", default=False)
 _step: ContextVar = ContextVar("shoprel_step", default=None)  # steps_on's bar, as a function
 EAGER_DELAY = 2.0  # seconds a bar drawn for a few items waits before it shows (tqdm's delay)
-# columns a bar naming steps keeps to where tqdm knows no width (stderr a log file or a pipe)
+# columns a bar naming steps keeps to where it writes to no terminal (a log file or a pipe)
 # and $COLUMNS says none: `cat` or `tail -f` of the log on an 80-column terminal wrapped each
 # longer redraw onto a new row, cut mid-word ('scoring held-o', 'tree 3/3' for tree 3/30)
 LOG_WIDTH = 80
@@ -82,9 +82,9 @@ ONE_STEP = "{desc}: {percentage:.0f}% [{elapsed}{postfix}]"
 
 
 def steps_bar(*args, **kwargs):
-    """tqdm.auto's bar, for work whose steps `steps_on` names: where tqdm knows no width (a log
-    file, a pipe) it keeps to log_width() from its first line to its last, its counts COMPACT
-    (COUNTED without a total) unless a bar_format is given. A logged folds bar alternated
+    """tqdm.auto's bar, for work whose steps `steps_on` names: where it writes to no terminal
+    (a log file, a pipe) it keeps to log_width() from its first line to its last, its counts
+    COMPACT (COUNTED without a total) unless a bar_format is given. A logged folds bar alternated
     formats: its first line and those between folds drew tqdm's bar and rate, its step lines
     the compact counts."""
     return _steps_bar_class()(*args, **kwargs)
@@ -113,9 +113,10 @@ def steps_on(bar, prefix: str | tuple[str, ...] = "", first: str | None = None):
     `shortenings`), on the bar's own line (nothing on a disabled bar: --quiet, other ranks); the
     postfix is cleared afterwards, so the bar's next count is not drawn with a finished step.
     `first`: the step named on entering (a fit's "fitting", before the model names its own).
-    Where tqdm knows no width (stderr a file), the line keeps to log_width() meanwhile, its
-    counts COMPACT (or TERSE) so that the prefix keeps its place; each step is fitted to the
-    room the line has (`fitted`, `logged_text`). Afterwards the bar is drawn as before."""
+    Where the bar writes to no terminal (stderr a file), the line keeps to log_width()
+    meanwhile, its counts COMPACT (or TERSE) so that the prefix keeps its place; each step is
+    fitted to the room the line has (`fitted`, `logged_text`). Afterwards the bar is drawn as
+    before."""
     if getattr(bar, "disable", True):
         yield
         return
@@ -175,10 +176,10 @@ def log_width() -> int:
 
 def fitted(bar, prefix: str | tuple[str, ...], step: str) -> str:
     """`prefix` and `step` as `bar`'s postfix, in the columns its line has left: else the
-    prefix and the step's leading comma-separated parts ('fold 3: boosters 1/3' of 'fold 3:
-    boosters 1/3, tree 150/400'), else the step alone, else its leading parts: never a word or
-    number cut in two, as tqdm cuts a line at the terminal's edge. Whole where the bar cannot
-    tell its room."""
+    step after a shorter form of the prefix, or alone, else fewer of its leading
+    comma-separated parts ('fold 3: boosters 1/3' of 'fold 3: boosters 1/3, tree 150/400'),
+    as `shortenings` orders them: never a word or number cut in two, as tqdm cuts a line at
+    the terminal's edge. Whole where the bar cannot tell its room."""
     room = postfix_room(bar)
     if room is None:
         return f"{prefix if isinstance(prefix, str) else prefix[0]}{step}"
