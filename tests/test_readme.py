@@ -115,6 +115,9 @@ def _demo_files(folder: Path, tiny_backbone) -> None:
     tiny_backbone(folder / "tiny", [texts, "query: passage: "])
 
 
+# the runs' own report.html is never read here (8 renders, ~40% of the test's time): only the
+# page write_report writes, which no_report_charts leaves rendered
+@pytest.mark.usefixtures("no_report_charts")
 def test_the_from_python_snippet_runs_and_gives_what_it_says(tmp_path, monkeypatch,
                                                             capsys, tiny_backbone):
     import ast
@@ -178,6 +181,7 @@ def test_the_from_python_snippet_runs_and_gives_what_it_says(tmp_path, monkeypat
     assert type(delta_auc) is float and -1 <= delta_auc <= 1  # the paired interval's mean
     assert Path("compare.html").read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     assert page == Path("qc-ens.html") and page.is_file()
+    assert page.read_text(encoding="utf-8").count("<svg") >= 5  # rendered, as `report` does
     metrics = json.loads(Path("runs/qc/metrics.json").read_text(encoding="utf-8"))
     assert far == metrics["far_pairs"]["n"] and 190 < far <= 200  # shares of folds, rounded
     assert pruned == shoprel.list_cache().stale  # the session's own cache, left as it was
