@@ -14,6 +14,10 @@ from shoprel.training.runner import train
 
 FLIP_RATE = 0.1
 
+# noise reads a run's out-of-fold scores, never its final model or its report: the runs here
+# fit no final model (final.refit_full: false) and write no charts
+pytestmark = pytest.mark.usefixtures("no_report_charts")
+
 
 @pytest.fixture(scope="module")
 def flipped_run(tmp_path_factory, user_builds_view):
@@ -34,7 +38,8 @@ def flipped_run(tmp_path_factory, user_builds_view):
         mp.setattr("shoprel.evaluate.report.document.run_report_html", unrendered_report)
         train(data, root / "run", load_config(None, {
             "folds.k": 3, "model.params.n_features": 65536, "model.params.n_estimators": 60,
-            "model.params.n_jobs": 1, "check.far_pairs": 0, "student": None}), progress=False)
+            "model.params.n_jobs": 1, "check.far_pairs": 0, "student": None,
+            "final.refit_full": False}), progress=False)
     return root / "run", {rows[i]["id"] for i in flipped}, data
 
 
@@ -159,8 +164,9 @@ def test_a_training_file_changed_since_the_run_is_refused(tmp_path):
     data = tmp_path / "qc.jsonl"
     data.write_text("".join(lines), encoding="utf-8")
     train(data, tmp_path / "run", load_config(None, {
-        "folds.k": 2, "model.family": "fast", "check.far_pairs": 0, "student": None}),
-        progress=False)
+        "folds.k": 2, "model.family": "fast", "model.params.n_features": 2**14,
+        "model.params.n_estimators": 20, "model.params.n_jobs": 1, "check.far_pairs": 0,
+        "student": None, "final.refit_full": False}), progress=False)
     relabelled = json.loads(lines[4])
     relabelled["label"] = 1 - relabelled["label"]
     for edited, message in (
@@ -188,7 +194,7 @@ def test_flagged_ids_are_shown_and_written_as_the_training_file_writes_them(tmp_
     train(data, tmp_path / "run", load_config(None, {
         "folds.k": 2, "model.family": "fast", "model.params.n_features": 2**14,
         "model.params.n_estimators": 20, "model.params.n_jobs": 1, "check.far_pairs": 0,
-        "student": None}), progress=False)
+        "student": None, "final.refit_full": False}), progress=False)
 
     done = CliRunner().invoke(main, ["noise", str(tmp_path / "run"), "--top", "5",
                                      "--out", str(tmp_path / "ids.txt"),
@@ -223,7 +229,7 @@ def test_a_changed_training_file_is_refused_naming_ids_as_it_writes_them(tmp_pat
     train(data, tmp_path / "run", load_config(None, {
         "folds.k": 2, "model.family": "fast", "model.params.n_features": 2**14,
         "model.params.n_estimators": 20, "model.params.n_jobs": 1, "check.far_pairs": 0,
-        "student": None}), progress=False)
+        "student": None, "final.refit_full": False}), progress=False)
     relabelled = {**rows[4], "label": 1 - rows[4]["label"]}
     lost = int(rows[-1]["id"])
     for edited, message in (
