@@ -111,6 +111,36 @@ def test_a_column_spelled_otherwise_is_named(tmp_path, name, text):
         "'id' (lower case, no spaces)")
 
 
+@pytest.mark.parametrize(("renamed", "field", "said"), [
+    ({"language": "Language"}, "language", "'Language', which is not read as 'language': name "
+                                           "the column 'language' (lower case, no spaces)"),
+    ({"language": "lang"}, "language", "'lang', which is not read as 'language': name the "
+                                       "column 'language'"),
+    ({"label": "Label"}, "label", "'Label', which is not read as 'label'"),
+    ({"task": "TASK"}, "task", "'TASK', which is not read as 'task'"),
+    ({"category_path": "Category_Path"}, "category_path", "'Category_Path', which is not read"),
+])
+def test_a_column_read_when_present_spelled_otherwise_is_refused(tmp_path, qc_rows, renamed,
+                                                                 field, said):
+    """A spreadsheet's `Language` header was read as no language column: every row trained as
+    `unk`, without a word; `Label` was 'missing' with no hint, `Category_Path` 'no target
+    column'. Each is now refused at the header, naming the column to rename."""
+    path = tmp_path / "rows.csv"
+    pd.DataFrame(qc_rows).rename(columns=renamed).to_csv(path, index=False)
+    with pytest.raises(InputError) as info:
+        read_pairs(path, require_label=True)
+    assert str(info.value).startswith(
+        f"{path}, line 1, field {field!r}: no {field!r} column, but the file has {said}")
+
+
+def test_a_label_spelled_otherwise_is_left_unread_where_labels_are(tmp_path, qc_rows):
+    """Scoring reads no labels (read_labels=False): a test file's `Label` column stays
+    harmless there, as an unlabelled file's `label` does."""
+    path = tmp_path / "rows.csv"
+    pd.DataFrame(qc_rows).rename(columns={"label": "Label"}).to_csv(path, index=False)
+    assert list(read_pairs(path, read_labels=False).df["language"]) == ["es", "en", "ja"]
+
+
 def test_columns_named_as_home_depots_release_names_them_are_told_shoprels_names(tmp_path):
     """A file in Home Depot's own column names (search_term, product_title) or a plain
     `query,title` one was told only that a column was missing, one round trip a column; each

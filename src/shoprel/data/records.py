@@ -29,6 +29,7 @@ from shoprel.data.tasks import (
     QUERY_COLUMN,
     REQUEST_FIELDS,
     TARGET_COLUMN,
+    TRANSLATION_COLUMN,
     other_name_hint,
     parted_by,
 )
@@ -177,6 +178,30 @@ def missing_column(record: dict, name: str, reason: str = "missing required colu
     if not alike:
         return reason + other_name_hint(record, name)
     return f"{reason}; the file has {alike[0]!r}: name the column {name!r} (lower case, no spaces)"
+
+
+# columns a reader takes only when present: one spelled otherwise ('Language', ' label') is
+# refused, where it was read as absent (a `Language` CSV trained every row as `unk`)
+READ_WHEN_PRESENT = ("language", "label", "task", TRANSLATION_COLUMN)
+# what other files call an optional column, said as missing_column says a required one's
+OTHER_OPTIONAL_NAMES = {"language": ("lang",)}
+
+
+def misspelled_column(record: dict, names) -> tuple[str, str] | None:
+    """(name, reason) for the first of `names` the record lacks while holding it spelled
+    otherwise (case, spaces, or another dataset's name), else None: a reader that matches
+    names exactly would otherwise read such a column as absent, and its rows as untagged,
+    unlabelled or untranslated."""
+    for name in names:
+        if name in record:
+            continue
+        cased = [key for key in record if isinstance(key, str) and key.strip().lower() == name]
+        other = [key for key in OTHER_OPTIONAL_NAMES.get(name, ()) if key in record]
+        if cased or other:
+            return name, (f"no {name!r} column, but the file has {(cased or other)[0]!r}, which "
+                          f"is not read as {name!r}: name the column {name!r}"
+                          + (" (lower case, no spaces)" if cased else ""))
+    return None
 
 
 def column_line(path: str | Path | None, line: int) -> int:

@@ -13,17 +13,20 @@ from shoprel.data.formats import FORMATS, format_suffix
 from shoprel.data.frame import TRANSLATION, WRITTEN_ID, PairFrame
 from shoprel.data.language_tags import canonical_tag
 from shoprel.data.records import (
+    READ_WHEN_PRESENT,
     FloatText,
     Record,
     as_written,
     column_line,
     missing_column,
+    misspelled_column,
     position_label,
     shown_value,
     written_kind,
 )
 from shoprel.data.tasks import (
     QUERY_COLUMN,
+    TARGET_COLUMN,
     TRANSLATION_COLUMN,
     Task,
     detect_task,
@@ -242,16 +245,27 @@ class RecordValidator:
     def _first_record(self, line: int, record: dict) -> None:
         """The first record fixes the task and whether labels are read; a translated_query
         column is read from the first row that has it on (validate)."""
+        targets = TARGET_COLUMN.values()
+        if not any(name in record for name in targets):  # 'Category_Path': said so
+            self._check_spelling(line, record, targets)
         try:
             self.task = detect_task(record.keys(), path=self.path, given=self.task,
                                     in_memory=self.path is None)
         except InputError as exc:
             raise self._column_error(exc.reason, line, exc.field) from None
+        self._check_spelling(line, record, [name for name in READ_WHEN_PRESENT
+                                            if name != "label" or self.read_labels])
         self.has_label = self.read_labels and "label" in record
         if self.require_label and not self.has_label:
             raise self._column_error("missing required column (labels: needed to train, or "
                                      "to score predictions against)", line, "label")
         self.has_translation = TRANSLATION_COLUMN in record
+
+    def _check_spelling(self, line: int, record: dict, names) -> None:
+        """A column of `names` spelled otherwise ('Language'), refused at the header."""
+        found = misspelled_column(record, names)
+        if found is not None:
+            raise self._column_error(found[1], line, found[0])
 
     def validate(self, line: int, record: dict) -> dict | None:
         if self.task is None or self.has_label is None:
