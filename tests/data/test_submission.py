@@ -423,6 +423,28 @@ def test_a_submission_checked_against_itself_is_refused(files):
     assert check_submission(submission, source).ok  # against the file it answers
 
 
+def test_the_two_files_swapped_are_told_so(files):
+    """`check-submission test.txt --input sub.jsonl` (the order of `evaluate GOLD` mixed up) was
+    told only that test.txt has no prediction column, as though the submission lacked it; it
+    is told the input holds the predictions, as evaluate tells a swapped gold file."""
+    from shoprel.errors import InputError
+
+    tmp_path, source, good = files
+    rows = [dict(json.loads(line), prediction=1, probability=0.5)
+            for line in source.read_text().splitlines()]
+    submission = _write(tmp_path / "sub.jsonl", rows)
+    with pytest.raises(InputError) as caught:
+        check_submission(source, submission)
+    assert str(caught.value) == (
+        f"{source}, line 1, field 'prediction': missing required column; {submission} holds "
+        "predictions: give the submission first and the file it answers as its input")
+    unscored = tmp_path / "copy.txt"
+    unscored.write_text(source.read_text())
+    with pytest.raises(InputError) as caught:  # an input without predictions: no such advice
+        check_submission(source, unscored)
+    assert str(caught.value).endswith("field 'prediction': missing required column")
+
+
 def _stdin_from(path):
     """Standard input (fd 0, which `-` and /dev/stdin are read from) pointed at `path`, as
     `shoprel ... - < path` gives it; returns the saved fd to put back."""

@@ -55,13 +55,17 @@ class _Input:
     written: list
     queries: list
     task: Task | None
+    scored: bool = False  # its first row has a prediction: a submission given as --input
 
 
 def _read_input(path: Path, task) -> _Input:
     validator = RecordValidator(path, task, written_ids=True)
-    rows = [validator.validate(line, record) for line, record in iter_records(path)]
+    rows, scored = [], False
+    for line, record in iter_records(path):
+        scored = scored or (not rows and "prediction" in record)
+        rows.append(validator.validate(line, record))
     return _Input([r["id"] for r in rows], [r.get(WRITTEN_ID, r["id"]) for r in rows],
-                  [r["query"] for r in rows], validator.task)
+                  [r["query"] for r in rows], validator.task, scored)
 
 
 def _alike(a, b) -> bool:
@@ -75,15 +79,20 @@ def _written_alike(value, written, typed_pair: bool) -> bool:
     return _alike(value, written) if typed_pair else as_written(value) == as_written(written)
 
 
-def _first_row_checks(submission: Path, line: int, record: dict, task: Task | None) -> None:
+def _first_row_checks(submission: Path, line: int, record: dict, given: _Input,
+                      input_shown: str) -> None:
     """What makes every line wrong is said once: no id or prediction column (one spelled
-    'ID', which no reader takes for id), or the other task's texts (predictions of another
-    file). Told at the header's line in a CSV or TSV file, where those columns are named."""
-    line, label = column_line(submission, line), position_label(submission)
+    'ID', which no reader takes for id; the two files swapped, where the input holds the
+    predictions), or the other task's texts (predictions of another file). Told at the
+    header's line in a CSV or TSV file, where those columns are named."""
+    line, label, task = column_line(submission, line), position_label(submission), given.task
     for name in ("id", "prediction"):
         if name not in record:
-            raise InputError(missing_column(record, name), path=submission, line=line,
-                             field=name, line_label=label)
+            swapped = (f"; {input_shown} holds predictions: give the submission first and the "
+                       "file it answers as its input" if name == "prediction" and given.scored
+                       else "")
+            raise InputError(missing_column(record, name) + swapped, path=submission,
+                             line=line, field=name, line_label=label)
     if task is not None and (other := other_task_column(record, task)) is not None:
         raise InputError(f"the submission holds {other} texts, but the input is a "
                          f"{task.value} file ({task.target_column}): the wrong input?",
@@ -148,7 +157,7 @@ def _checked(submission: Path, given_as: Path, input_file: Path,
     label = position_label(submission)  # "line", or "row" in a Parquet file
     for index, (line, record) in enumerate(iter_records(submission)):
         if index == 0:
-            _first_row_checks(submission, line, record, input_task)
+            _first_row_checks(submission, line, record, given, input_shown)
             _check_not_itself(given_as, input_file)
         check.rows += 1
         where = f"{shown}, {label} {line}"
