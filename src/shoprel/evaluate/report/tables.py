@@ -113,15 +113,18 @@ def group_table(
     the verdict of its interval, as the report's verdict colours the same number (by its
     sign, -0.004 read as a loss where the verdict said unclear); a spread row is not
     coloured. With ``split_small``, groups under MIN_GROUP_ROWS go to a folded table below;
-    with ``overall_auc``, a flag column names the weak groups. A group in ``verdicts`` (the
-    verdict of its per-fold interval, where a chart beside the table shows one) has its Δ F1
-    coloured by it, as the chart colours its dot; the others (small groups too) as ``others``
-    says: BY_SIGN, or UNJUDGED for a table whose every colour must come from an interval.
+    with ``overall_auc``, a flag column names the weak groups, where there are any. A group
+    in ``verdicts`` (the verdict of its per-fold interval, where a chart beside the table
+    shows one) has its Δ F1 coloured by it, as the chart colours its dot; the others (small
+    groups too) as ``others`` says: BY_SIGN, or UNJUDGED for a table whose every colour must
+    come from an interval.
     """
-    with_flags = overall_auc is not None
     big = [(n, r) for n, r in groups
            if not split_small or num(r.get("n")) >= MIN_GROUP_ROWS]
     small = [(n, r) for n, r in groups if split_small and not num(r.get("n")) >= MIN_GROUP_ROWS]
+    # a flag column only where a row carries a flag: an empty column read as a figure missing
+    # (a one-language run's table, and every folded table of small groups, which no flag marks)
+    with_flags = overall_auc is not None and any(weakness(r, overall_auc) for _, r in big)
     verdicts = verdicts or {}
     body = "".join(_row_html(n, r, verdicts.get(n, others), "", weakness(r, overall_auc),
                              with_flags) for n, r in big)
@@ -130,11 +133,11 @@ def group_table(
                  key_header) if big or not small else ""
     if small:
         rows = sum(int(num(r.get("n")) or 0) for _, r in small)
-        small_body = "".join(_row_html(n, r, others, "small", "", with_flags) for n, r in small)
+        small_body = "".join(_row_html(n, r, others, "small", "", False) for n, r in small)
         out += (
             f"<details><summary>{len(small)} {esc(key_header)} group(s) with fewer than "
             f"{MIN_GROUP_ROWS} rows ({rows:,} rows in all): too few to judge, greyed</summary>"
-            + _table(small_body, key_header, "", with_flags, f"small {key_header} groups")
+            + _table(small_body, key_header, "", False, f"small {key_header} groups")
             + "</details>"
         )
     return out

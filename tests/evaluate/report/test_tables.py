@@ -1,0 +1,35 @@
+"""Group tables: a flag column only where a row is flagged."""
+
+from __future__ import annotations
+
+import re
+
+from shoprel.evaluate.report.tables import group_table
+
+GOOD = {"n": 400, "positive_rate": 0.5, "f1": 0.7, "baseline_all_positive_f1": 0.66,
+        "roc_auc": 0.72}
+WEAK = {**GOOD, "roc_auc": 0.45}
+SMALL = {**GOOD, "n": 12, "roc_auc": 0.2}
+
+
+def headers(table_html: str) -> list[list[str]]:
+    """Each table's header texts."""
+    return [re.findall(r"<th[^>]*>([^<]*)</th>", head)
+            for head in re.findall(r"<thead[^>]*>(.*?)</thead>", table_html, re.S)]
+
+
+def test_no_flag_column_where_no_row_is_flagged():
+    """A one-language QI run's table, and every folded table of small groups, showed an empty
+    'flag' column (a small group is never flagged)."""
+    table = group_table([("en", GOOD), ("xx", SMALL)], "language", overall_auc=0.72)
+    big, small = headers(table)
+    assert "flag" not in big and "flag" not in small
+    assert big[-1] == small[-1] == "recall"
+
+
+def test_a_flagged_row_keeps_its_column():
+    table = group_table([("en", GOOD), ("ja", WEAK), ("xx", SMALL)], "language",
+                        overall_auc=0.72)
+    big, small = headers(table)
+    assert big[-1] == "flag" and "flag" not in small
+    assert 'class="flag" role="cell">AUC below chance</td>' in table
