@@ -156,12 +156,14 @@ def dot_plot_svg(intervals: Mapping[str, Mapping[str, Any]], panels, prefix: str
     y = np.arange(len(names))[::-1].astype(float)
     labels = [f"{mpl_text(short_label(n))} (n={intervals[n]['n']:,})" for n in names]
     fig, axes = new_figure(WIDE, 1.6 + 0.3 * len(names), ncols=len(panels))
+    drawn = set()
     for ax, (key, xlabel, offset, refs) in zip(axes, panels, strict=True):
         shown = [value for value, _, _ in refs]
         for yi, name in zip(y, names, strict=True):
             iv = intervals[name][key]
             if iv.get("mean") is None:
                 continue
+            drawn.add(verdict(iv))
             marker, colour, _ = _MARKERS[verdict(iv)]
             if iv.get("low") is not None:
                 ax.plot([iv["low"] + offset, iv["high"] + offset], [yi, yi], color=colour,
@@ -185,12 +187,14 @@ def dot_plot_svg(intervals: Mapping[str, Mapping[str, Any]], panels, prefix: str
         ax.set_ylim(-0.7, len(names) - 0.3)
         ax.set_xlabel(xlabel)
         ax.grid(axis="y", visible=False)
+    # only the markers drawn: a legend naming a square no language has sent readers looking
     handles = [axes[0].plot([], [], marker + "-", color=colour,
                             label=f"{text} {mpl_text(reference)}")[0]
-               for marker, colour, text in _MARKERS.values()]
+               for state, (marker, colour, text) in _MARKERS.items() if state in drawn]
     # two columns: three ran past the figure's width and lost the last entry's end
-    fig.legend(handles=handles, loc="outside lower center", ncols=2, fontsize=LEGEND_SIZE,
-               frameon=False)
+    if handles:
+        fig.legend(handles=handles, loc="outside lower center", ncols=2,
+                   fontsize=LEGEND_SIZE, frameon=False)
     return svg(fig, prefix, title)
 
 
