@@ -100,3 +100,38 @@ def test_index_says_what_its_texts_are_for_qi(tmp_path, qi_embed_run, monkeypatc
     [line] = result.output.splitlines()
     assert line.startswith("3 targets read (2 distinct); 2 new texts added to the index "
                            "(targets) in ")
+
+
+def test_each_backbone_is_counted_where_their_counts_differ(tmp_path, embed_run, tiny_backbone,
+                                                            monkeypatch):
+    """A run of two backbones (or carrying a student of another) was said in the first
+    backbone's counts alone: '0 new texts added' where the second embedded every target.
+    Alike, they are counted once, 'of each of 2 backbones'."""
+    from shoprel import runs
+    from shoprel.models.backbones.resolve import resolve_backbone
+    from shoprel.predict import index as index_module
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    catalogue = _catalogue(tmp_path / "c.txt")
+    out = tmp_path / "ix"
+    first = CliRunner().invoke(main, ["index", str(embed_run), str(catalogue), "--out", str(out),
+                                      "--quiet"])
+    assert first.output.startswith("30 targets read; 62 new texts added to the index (targets "
+                                   "and their category paths' level names) in "), first.output
+
+    # the run's model, given a second backbone: the texts the first already holds
+    [model, *_] = runs.Run.open(embed_run).load_models()
+    other = tiny_backbone(tmp_path / "bert-other", ["home,kitchen,item 0123456789"], seed=1)
+    [trained] = model.fingerprints_
+    model.backbone = [model.backbone, str(other)]
+    model.fingerprints_ = [trained, resolve_backbone(str(other), model.cache_dir).fingerprint]
+    monkeypatch.setattr(index_module, "index_models", lambda run: [model])
+    runner = CliRunner()
+    [both] = runner.invoke(main, ["index", str(embed_run), str(catalogue), "--out", str(out),
+                                  "--quiet"]).output.splitlines()
+    assert both.startswith("30 targets read; new texts added to the index: 0 for bert, 62 for "
+                           "bert-other (targets and their category paths' level names) in "), both
+    [alike] = runner.invoke(main, ["index", str(embed_run), str(catalogue), "--out",
+                                   str(tmp_path / "ix2"), "--quiet"]).output.splitlines()
+    assert alike.startswith("30 targets read; 62 new texts added to the index of each of 2 "
+                            "backbones (targets and their category paths' level names) in "), alike

@@ -15,7 +15,7 @@ import re
 import shutil
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -55,7 +55,8 @@ MARKER = INDEX_MARKER  # what makes a folder an index, holding `written_by: shop
 class IndexResult:
     folder: Path
     targets: int  # target rows read
-    added: int  # texts new to the index (targets and, for QC, their levels' names)
+    # texts new to the index (targets and, for QC, their levels' names), over all backbones
+    added: int
     indexed_models: int
     seconds: float
     # the texts include the names of the category paths' levels (embed, QC: level similarity
@@ -65,6 +66,9 @@ class IndexResult:
     resumed: int = 0
     # distinct texts among the `targets` rows (a pairs file repeats a target on each pair)
     distinct: int = 0
+    # each backbone's texts added, by its sub-folder of the index: a run of several backbones,
+    # or carrying a student of another, was said in the first backbone's counts alone
+    backbones: dict[str, Added] = field(default_factory=dict)
 
 
 def iter_targets(path: str | Path, task: Task) -> Iterator[str]:
@@ -200,7 +204,7 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
     if total == 0:
         raise InputError(f"holds no {run.task.target_column} texts to index", path=input_file)
     build_id = _build_id(input_file)
-    added = Added()
+    backbones: dict[str, Added] = {}
     level_names = False
     new_folder = not folder.exists()
     was_empty = new_folder or not any(folder.iterdir())
@@ -226,11 +230,15 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
                 rows = _counting(iter_targets(input_file, run.task))
                 items = _counting(item for t in rows for item in model.index_texts([t]))
                 read_so_far = _reading(bar, rows)
-                added += model.index_targets(folder, items, build_id, on_part=read_so_far)
+                for name, added in model.index_targets(folder, items, build_id,
+                                                       on_part=read_so_far).items():
+                    backbones[name] = backbones.get(name, Added()) + added
                 read_so_far()  # parts indexed already call no on_part
             level_names = level_names or items.count > rows.count  # more texts than targets
+    added = sum(backbones.values(), Added())
     return IndexResult(folder, total, added.total, len(seen_backbones),
-                       time.perf_counter() - started, level_names, added.resumed, distinct)
+                       time.perf_counter() - started, level_names, added.resumed, distinct,
+                       backbones)
 
 
 def target_counts(texts) -> tuple[int, int]:

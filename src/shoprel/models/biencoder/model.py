@@ -171,9 +171,10 @@ class BiEncoderModel(CountsEmbeddedTexts, PrefixedPairTexts, FineTunedModel):
     def index_texts(self, targets: list[str]) -> list[tuple[str, str]]:
         return [(KIND, self.passage_prefix_ + str(t)) for t in targets]
 
-    def index_targets(self, folder: str | Path, items, build_id: str, on_part=None) -> Added:
+    def index_targets(self, folder: str | Path, items, build_id: str,
+                      on_part=None) -> dict[str, Added]:
         """Embed `items` ((kind, text) pairs from `index_texts`) into `folder`'s index; returns
-        the texts embedded and resumed. With
+        the texts embedded and resumed, by the index's sub-folder. With
         `on_part` (the caller draws a bar of parts) a bar counts every part's new texts as
         they are embedded, however few (a part is up to 4,096 texts)."""
         from shoprel.models.backbones.target_index import build_segment
@@ -188,8 +189,9 @@ class BiEncoderModel(CountsEmbeddedTexts, PrefixedPairTexts, FineTunedModel):
                 return states.vectors(scorer, texts, progress=on_part is not None,
                                       kind="targets")
 
-        return build_segment(Path(folder) / index_slug(digest), digest, items, embed,
-                             f"{build_id}\x00{digest}", on_part)
+        slug = index_slug(digest)
+        return {slug: build_segment(Path(folder) / slug, digest, items, embed,
+                                    f"{build_id}\x00{digest}", on_part)}
 
     def indexed_in(self, folder: str | Path) -> bool:
         """Whether an index folder holds this tuned model's vectors: another tuned run's index

@@ -240,28 +240,29 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
             items += [("passage", name) for t in targets for name in split_levels(str(t))]
         return items
 
-    def index_targets(self, folder: str | Path, items, build_id: str, on_part=None) -> Added:
+    def index_targets(self, folder: str | Path, items, build_id: str,
+                      on_part=None) -> dict[str, Added]:
         """Embed `items` ((kind, text) pairs) into `folder`'s index, one sub-folder per
-        backbone; returns how many new texts were embedded and resumed (for the first
-        backbone). With
+        backbone; returns, by sub-folder, how many new texts were embedded and resumed (each
+        backbone's index may have held other texts already). With
         `on_part` (the caller draws a bar of parts) the encoder's own bar shows every part's
         new texts, however few, batch by batch: a part is up to 4,096 texts, and 296 new
         titles took EmbeddingGemma 93 s on a busy machine, while a bar of parts stood still."""
         self._check_fingerprints()
-        added = []
+        added = {}
         items = list(items) if len(self.resolved()) > 1 else items
         self._every_bar = True if on_part is not None else None  # None: from PROGRESS_FROM
         try:
             for backbone in self.resolved():
                 store = self._embedder(backbone)
-                added.append(build_segment(
+                added[backbone.slug] = build_segment(
                     Path(folder) / backbone.slug, backbone.fingerprint, items,
                     lambda texts, kind, s=store: s.embed(texts, kind, keep=False),
-                    f"{build_id}\x00{backbone.fingerprint}", on_part))
+                    f"{build_id}\x00{backbone.fingerprint}", on_part)
                 on_part = None  # one progress count, for the first backbone
         finally:
             self.__dict__.pop("_every_bar", None)
-        return added[0]
+        return added
 
     def _views(self, frame: PairFrame) -> list[tuple[np.ndarray, np.ndarray, object]]:
         """(query vectors, target vectors, embed) for each backbone."""
