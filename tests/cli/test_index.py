@@ -1,6 +1,11 @@
 """`shoprel index` and `predict --index` from the command line."""
 
 import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
 
 import pytest
 from click.testing import CliRunner
@@ -135,3 +140,53 @@ def test_each_backbone_is_counted_where_their_counts_differ(tmp_path, embed_run,
                                    str(tmp_path / "ix2"), "--quiet"]).output.splitlines()
     assert alike.startswith("30 targets read; 62 new texts added to the index of each of 2 "
                             "backbones (targets and their category paths' level names) in "), alike
+
+
+# `shoprel index` in parts of 16 texts, its encoder a stand-in (no torch to import: seconds)
+# that waits at its third batch, once two parts are written, saying so on stdout
+SLOW_BUILD = textwrap.dedent("""
+    import sys, time
+    import numpy as np
+    from shoprel.models.backbones import target_index
+    from shoprel.models.embed import model as embed_model
+    target_index.PART_TEXTS = 16
+    class Waiting:
+        batches = 0
+        def encode(self, texts, kind="query"):
+            Waiting.batches += 1
+            if Waiting.batches == 3:
+                print("waiting", flush=True)
+                time.sleep(120)
+            return np.full((len(texts), 16), 0.25, dtype=np.float32)
+    embed_model.make_encoder = lambda *args, **kwargs: Waiting()
+    from shoprel.cli.app import main
+    main(sys.argv[1:], prog_name="shoprel")
+""")
+
+
+def test_a_background_build_ignoring_ctrl_c_stops_on_sigterm_keeping_its_parts(
+        tmp_path, embed_run):
+    """A build started with `&` from a script ignores SIGINT (bash sets it so, and Python keeps
+    it): SIGTERM stops it as Ctrl-C does, the parts written so far kept and said so in one
+    line, with exit status 143 (128 + SIGTERM's 15, as a shell reports a process it ended;
+    130 is Ctrl-C's)."""
+    out = tmp_path / "ix"
+    build = subprocess.Popen(
+        [sys.executable, "-c", SLOW_BUILD, "index", str(embed_run),
+         str(_catalogue(tmp_path / "c.txt")), "--out", str(out), "--quiet"],
+        env={**os.environ, CACHE_ENV: str(tmp_path / "cache"), "OMP_NUM_THREADS": "1"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))  # as bash's `&`
+    try:
+        assert build.stdout.readline() == "waiting\n", build.communicate(timeout=60)
+        build.send_signal(signal.SIGINT)
+        with pytest.raises(subprocess.TimeoutExpired):
+            build.wait(timeout=0.5)  # ignored
+        build.send_signal(signal.SIGTERM)
+        _, err = build.communicate(timeout=60)
+    finally:
+        build.kill()
+    assert build.returncode == 143
+    assert err.splitlines() == [f"interrupted: the embeddings finished so far are kept in "
+                                f"{out}; run the same command again to go on from them"]
+    assert len(list(out.rglob("*.keys.npy"))) == 2  # the two parts written

@@ -87,7 +87,7 @@ class FakeRay:
 
 def test_ray_s_own_sigterm_handler_does_not_replace_the_commands(monkeypatch):
     """ray.init installed a handler exiting with status 15: a `predict --engine ray` stopped by
-    SIGTERM left no "interrupted" line and exited 15, not 130 as every other command."""
+    SIGTERM left no "interrupted" line and exited 15, not 143 (130 then) as every other command."""
     from shoprel.predict import ray_engine
     from shoprel.utils.signals import sigterm_as_interrupt
 

@@ -27,12 +27,15 @@ def probe():
     @click.command("signal-probe")
     @click.option("--fail", is_flag=True)
     @click.option("--interrupt", is_flag=True)
-    def command(fail, interrupt):
+    @click.option("--terminate", is_flag=True)
+    def command(fail, interrupt, terminate):
         seen.append(signal.getsignal(signal.SIGTERM))
         if fail:
             raise ConfigError("probe: asked to fail")
         if interrupt:
             raise KeyboardInterrupt
+        if terminate:
+            signal.raise_signal(signal.SIGTERM)
 
     main.add_command(command)
     before = signal.signal(signal.SIGTERM, _callers_handler)
@@ -85,4 +88,15 @@ def test_an_interrupted_command_says_what_became_of_its_files(probe):
     assert result.exit_code == 130
     assert "interrupted: what this command had not finished writing was removed" in \
         result.stderr
+    assert signal.getsignal(signal.SIGTERM) is _callers_handler
+
+
+def test_a_command_stopped_by_sigterm_exits_143(probe):
+    """128 + 15, as a shell reports a process SIGTERM ended (and schedulers read it): it
+    exited 130, Ctrl-C's. Ctrl-C after it is 130 again."""
+    result = CliRunner().invoke(main, ["signal-probe", "--terminate"])
+    assert result.exit_code == 143
+    assert "interrupted: what this command had not finished writing was removed" in \
+        result.stderr
+    assert CliRunner().invoke(main, ["signal-probe", "--interrupt"]).exit_code == 130
     assert signal.getsignal(signal.SIGTERM) is _callers_handler

@@ -47,7 +47,7 @@ class ShoprelGroup(click.Group):
         return self.commands.get(name)
 
     def invoke(self, ctx):
-        from shoprel.utils.signals import sigterm_as_interrupt
+        from shoprel.utils.signals import exit_status, sigterm_as_interrupt
 
         # temporary outputs are removed on SIGTERM too; the caller's handler is back after
         with sigterm_as_interrupt():
@@ -70,7 +70,7 @@ class ShoprelGroup(click.Group):
                            or "interrupted: what this command had not finished writing was "
                               "removed; outputs that were already there are as they were",
                            err=True)
-                sys.exit(130)
+                sys.exit(exit_status())  # 130 for Ctrl-C, 143 for SIGTERM
 
 
 @click.group(cls=ShoprelGroup)

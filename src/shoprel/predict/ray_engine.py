@@ -153,7 +153,7 @@ def ray_session(address: str | None = None, num_cpus: int | None = None,
 def sigterm_kept() -> Iterator[None]:
     """The SIGTERM handler as it was before the block: ray.init installs its own, which exits
     with status 15, so a command stopped by SIGTERM said nothing of its files and did not
-    exit 130 as every other command does (utils/signals.py)."""
+    exit 143 as every other command does (utils/signals.py)."""
     main = threading.current_thread() is threading.main_thread()
     previous = signal.getsignal(signal.SIGTERM) if main else None
     try:
