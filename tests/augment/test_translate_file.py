@@ -797,3 +797,51 @@ def test_an_input_s_own_translated_by_column_is_refused_not_replaced(tmp_path, j
     translate_file_with(out, again, TableTranslator(table))  # its own marker: replaced
     assert [json.loads(line)["translated_by"] for line in again.read_text().splitlines()] == [
         "shoprel translate (table)"] * 3
+
+
+def test_an_input_s_own_translations_are_refused_not_replaced(tmp_path, jsonl, qc_rows):
+    """translate replaced an input's own translated_query (translations made by hand) on
+    every row, without a word. A translated_query on a row whose translated_by is not
+    translate's marker (or in a file with no translated_by) is now one line naming the file,
+    line (Parquet: row) and column, before any work; empty cells and translate's own rows (its
+    output read again) are still replaced."""
+    import pandas as pd
+
+    from shoprel.cli import main
+
+    table = jsonl(tmp_path / "t.jsonl", [
+        {"text": "funda iphone", "source": "es", "target": "en", "translation": "iphone case"}])
+    out = tmp_path / "out.jsonl"
+
+    def run(path):
+        return CliRunner().invoke(main, ["translate", str(path), "--to", "en", "--backend",
+                                         "table", "--table", str(table), "--out", str(out),
+                                         "--quiet"])
+
+    by_hand = jsonl(tmp_path / "by_hand.jsonl", [
+        {**qc_rows[0], "translated_query": ""}, {**qc_rows[1], "translated_query": None},
+        {**qc_rows[2], "translated_query": "dragon quest bag"}])
+    done = run(by_hand)
+    assert (done.exit_code, done.output) == (2, (
+        f"error: {by_hand}, line 3, field 'translated_query': a translated_query of the file's "
+        "own ('dragon quest bag'), on a row with no translated_by naming translate; translate "
+        "writes translated_query on every row and would replace it: rename that column in the "
+        "file to keep it, or drop it to translate again\n"))
+    assert not out.exists()
+    mixed = tmp_path / "mixed.parquet"  # translate's own first row, a reviewer's second
+    pd.DataFrame([
+        {**qc_rows[0], "translated_query": "iphone case",
+         "translated_by": "shoprel translate (table)"},
+        {**qc_rows[1], "translated_query": "car sponge", "translated_by": None},
+        {**qc_rows[2], "translated_query": "", "translated_by": None}]).to_parquet(mixed)
+    done = run(mixed)
+    assert done.exit_code == 2
+    assert done.output.startswith(
+        f"error: {mixed}, row 2, field 'translated_query': a translated_query of the file's "
+        "own ('car sponge'), on a row with no translated_by naming translate; "), done.output
+    assert not out.exists()
+    translate_file_with(jsonl(tmp_path / "first.jsonl", qc_rows), tmp_path / "first.parquet",
+                        TableTranslator(table))
+    done = run(tmp_path / "first.parquet")  # its own output read again: translated again
+    assert done.exit_code == 0, done.output
+    assert read_pairs(out).df["query_en"].tolist() == ["iphone case", "car wash sponge", ""]

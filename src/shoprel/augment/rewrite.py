@@ -88,15 +88,31 @@ def check_marker(path: Path, line: int, record: dict, marker: Marker) -> None:
     """A file's own column named as the command's marker (translated_by, detected_by) is
     replaced on every row of the output: the command's own values (a file it wrote, read
     again) and empty cells lose nothing, anything else (a reviewer's name) would be lost
-    without a word, so it is refused at its row."""
+    without a word, so it is refused at its row. So is a value in one of the marker's
+    `guarded` columns (translate's translated_query: translations made by hand) on a row the
+    marker does not say the command wrote."""
     value = record.get(marker.column)
-    if value is None or value == "" or marker.written_by(value):
+    if marker.written_by(value):
         return
-    raise InputError(f"a {marker.column} column of the file's own ({shown_value(value)}); "
-                     f"{marker.command} writes {marker.column} on every row and would replace "
-                     f"it: rename that column in the file (or drop it) and run again",
-                     path=path, line=line, field=marker.column,
-                     line_label=position_label(path))
+    if not _empty(value):
+        raise InputError(f"a {marker.column} column of the file's own ({shown_value(value)}); "
+                         f"{marker.command} writes {marker.column} on every row and would "
+                         f"replace it: rename that column in the file (or drop it) and run "
+                         f"again", path=path, line=line, field=marker.column,
+                         line_label=position_label(path))
+    for column in marker.guarded:
+        if not _empty(own := record.get(column)):
+            raise InputError(
+                f"a {column} of the file's own ({shown_value(own)}), on a row with no "
+                f"{marker.column} naming {marker.command}; {marker.command} writes {column} "
+                f"on every row and would replace it: rename that column in the file to keep "
+                f"it, or drop it to {marker.command} again", path=path, line=line,
+                field=column, line_label=position_label(path))
+
+
+def _empty(value) -> bool:
+    """A cell that holds nothing to lose: absent, null, or text of spaces at most."""
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def check_chunk_rows(chunk_rows) -> int:
@@ -169,6 +185,9 @@ class Marker:
 
     column: str
     command: str
+    # columns the command writes whose values an input may hold only on rows the marker says
+    # the command wrote (check_marker): translate's translated_query
+    guarded: tuple[str, ...] = ()
 
     @property
     def prefix(self) -> str:

@@ -28,8 +28,9 @@ from shoprel.utils.outputs import check_output_file, check_outside_outputs, chec
 
 TRANSLATE = "translate"  # the command writing the output, as its refusals name it
 # every row of translate's output names its writer and backend ("shoprel translate (apertium)"):
-# what tells it from a file of translations made by hand, which --overwrite keeps
-TRANSLATED_BY = Marker("translated_by", TRANSLATE)
+# what tells it from a file of translations made by hand, which --overwrite keeps, and which
+# translate refuses as input (a translated_query on a row without the marker)
+TRANSLATED_BY = Marker("translated_by", TRANSLATE, guarded=(TRANSLATION_COLUMN,))
 
 
 @dataclass
@@ -175,9 +176,11 @@ def translate_file_with(input_file: str | Path, out_file: str | Path, translator
     output's lock, by a translator already made (translate_file makes one by its backend's
     name).
 
-    Every other value is kept as read; an existing translated_query column is replaced, and
-    so is a translated_by column holding translate's own marker (a file it wrote, read again):
-    one holding anything else is refused at its row (rewrite.check_marker), not lost.
+    Every other value is kept as read. An input's own translated_query and translated_by are
+    replaced only on rows whose translated_by holds translate's own marker (a file it wrote,
+    read again); a translated_by holding anything else, or a translated_query on a row without
+    the marker (translations made by hand), is refused at its row before any work
+    (rewrite.check_marker), not lost.
     Streamed as langid streams (augment.rewrite.rewrite_in_chunks): every row checked first,
     then `chunk_rows` rows at a time read again, translated and written, under one bar over
     all the rows (FileBar, drawn as the translator's `progress` says). Each distinct query is
