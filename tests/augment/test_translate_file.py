@@ -845,3 +845,45 @@ def test_an_input_s_own_translations_are_refused_not_replaced(tmp_path, jsonl, q
     done = run(tmp_path / "first.parquet")  # its own output read again: translated again
     assert done.exit_code == 0, done.output
     assert read_pairs(out).df["query_en"].tolist() == ["iphone case", "car wash sponge", ""]
+
+
+def test_a_parquet_gz_input_is_decompressed_once_per_command(tmp_path, jsonl, qc_rows,
+                                                             monkeypatch):
+    """translate decompressed a rows.parquet.gz into a private copy for each reading (its
+    columns' types, the check of every row, the rows read again): three times a run. One
+    copy is now held for the command and removed at its end, after a refusal too, whose line
+    names the file as given."""
+    import gzip
+
+    import pandas as pd
+
+    import shoprel.data.spool as spool
+    from shoprel.cli import main
+
+    table = jsonl(tmp_path / "t.jsonl", [
+        {"text": "funda iphone", "source": "es", "target": "en", "translation": "iphone case"}])
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr("tempfile.tempdir", str(temp))  # where the private copy is made
+    opened = []
+    monkeypatch.setattr(spool, "open_compressed", lambda source, compression: opened.append(
+        source) or gzip.open(source, "rb"))
+
+    def run(rows, name):
+        data = tmp_path / name
+        pd.DataFrame(rows).to_parquet(tmp_path / "plain.parquet")
+        data.write_bytes(gzip.compress((tmp_path / "plain.parquet").read_bytes()))
+        opened.clear()
+        done = CliRunner().invoke(main, ["translate", str(data), "--backend", "table", "--table",
+                                         str(table), "--out", str(tmp_path / f"{name}.jsonl"),
+                                         "--quiet"])
+        return data, done
+
+    data, done = run(qc_rows, "rows.parquet.gz")
+    assert (done.exit_code, opened, list(temp.iterdir())) == (0, [data], []), done.output
+    assert read_pairs(f"{data}.jsonl").df["query_en"].tolist() == [
+        "iphone case", "car wash sponge", ""]
+    data, done = run([qc_rows[0], {**qc_rows[1], "translated_query": "car sponge"}],
+                     "by_hand.parquet.gz")
+    assert (done.exit_code, opened, list(temp.iterdir())) == (2, [data], [])
+    assert done.output.startswith(f"error: {data}, row 2, field 'translated_query': ")

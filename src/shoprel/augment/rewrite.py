@@ -17,6 +17,7 @@ from shoprel.data.column_plan import ColumnPlan
 from shoprel.data.formats import output_format
 from shoprel.data.frame import PairFrame
 from shoprel.data.records import iter_records, parquet_types, position_label, shown_value
+from shoprel.data.spool import held_input
 from shoprel.data.tasks import Task
 from shoprel.data.validate import RecordValidator
 from shoprel.data.writers import write_record_chunks
@@ -215,7 +216,8 @@ def rewrite_in_chunks(input_path: str | Path, output_path: str | Path, added: di
     check_chunk_rows(chunk_rows)
     guard = own_output_guard(added, marker)
     value = marker.value(how)
-    with locked_output(input_path, output_path, overwrite, guard) as out:
+    with locked_output(input_path, output_path, overwrite, guard) as out, \
+            held_input(input_path):  # rows.parquet.gz decompressed once, not per reading
         checked = check_rows(input_path, {**added, marker.column: value}, marker)
         if output_format(out) == "parquet":
             checked.columns.arrow_schema()

@@ -145,13 +145,46 @@ def input_name(path: str | Path) -> str:
     return "stdin" if str(path) == "-" else str(path)
 
 
+# the private decompressed copies held for a command's duration (held_input), by the resolved
+# path of the file they copy: every readable_input of that file reads the one copy
+_HELD: dict[str, Path] = {}
+
+
+@contextmanager
+def held_input(path: str | Path) -> Iterator[None]:
+    """For the block's duration (a command that reads its input more than once: translate and
+    langid read its columns' types, check every row, then read it again), one private
+    decompressed copy of a compressed Parquet file (rows.parquet.gz, which every reader
+    otherwise decompresses again), which every readable_input of it reads; removed on leaving,
+    on an error too. Any other input (a pipe, which the readers refuse, a missing file, a format
+    read as it is) is left to the readers."""
+    path = Path(path).expanduser()
+    key = str(path.resolve())
+    if key in _HELD or not (path.is_file() and compression_of(path)
+                            and FORMATS.get(format_suffix(path)) == "parquet"):
+        yield
+        return
+    with readable_input(path) as copy:
+        _HELD[key] = copy
+        try:
+            yield
+        finally:
+            del _HELD[key]
+
+
 @contextmanager
 def readable_input(path: str | Path) -> Iterator[Path]:
     """`path` itself (rows.jsonl.gz too: the readers decompress it), or for a pipe, standard
     input or a compressed file the readers do not decompress (is_decompressed) a private copy
     of everything it gives (decompressed: a file by its name, a stream by its first bytes),
-    removed on leaving; an InputError naming the copy is said of `path` (`-` as "stdin")."""
+    removed on leaving, unless held_input holds one already; an InputError naming the copy is
+    said of `path` (`-` as "stdin")."""
     path = Path(path).expanduser()
+    held = _HELD.get(str(path.resolve())) if _HELD and path.is_file() else None
+    if held is not None:
+        with _said_of(held, str(path)):
+            yield held
+        return
     compressed = is_decompressed(path)
     if not (compressed or is_stream(path)):
         yield path
@@ -183,12 +216,19 @@ def readable_input(path: str | Path) -> Iterator[Path]:
         suffix = format_suffix(path)  # rows.jsonl.gz (a pipe so named) is JSON lines
         copy_path = spooled.rename(
             folder / f"input{suffix if suffix in FORMATS else sniffed_suffix(head)}")
-        try:
+        with _said_of(copy_path, shown):
             yield copy_path
-        except InputError as exc:
-            if exc.path != str(copy_path):
-                raise
-            raise InputError(exc.reason, path=shown, line=exc.line, field=exc.field,
-                             line_label=exc.line_label) from None
     finally:
         shutil.rmtree(folder, ignore_errors=True)
+
+
+@contextmanager
+def _said_of(copy_path: Path, shown: str) -> Iterator[None]:
+    """An InputError naming a private copy said of the input it copies (`shown`)."""
+    try:
+        yield
+    except InputError as exc:
+        if exc.path != str(copy_path):
+            raise
+        raise InputError(exc.reason, path=shown, line=exc.line, field=exc.field,
+                         line_label=exc.line_label) from None
