@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from click.testing import CliRunner
+from tests.conftest import UNRENDERED_SHOPREL
 
 from shoprel.cli import main
 from shoprel.demo import demo_file
@@ -642,8 +643,11 @@ SHOPREL = [sys.executable, "-m", "shoprel.cli"]
 
 
 def _train(box: Path, out: str, *extra: str) -> subprocess.Popen:
-    return subprocess.Popen([*SHOPREL, "train", "train.jsonl", "--out", out, "--config",
-                             "fast.yaml", "--quiet", *extra], cwd=box, text=True,
+    """`shoprel train` of the small config, its report unrendered: no test reads either run's
+    model or report, only which of two trainings won the folder."""
+    (box / "small.yaml").write_text(SMALL)
+    return subprocess.Popen([*UNRENDERED_SHOPREL, "train", "train.jsonl", "--out", out,
+                             "--config", "small.yaml", "--quiet", *extra], cwd=box, text=True,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 
 
