@@ -331,6 +331,27 @@ def test_a_predictions_id_column_spelled_otherwise_is_named(tmp_path, jsonl, qc_
         evaluate_files(predictions, gold)
 
 
+@pytest.mark.parametrize("column", ["label", "pred"])
+def test_predictions_in_a_column_other_tools_name_are_told_its_name(tmp_path, jsonl, qc_rows,
+                                                                     column):
+    """A submission made by hand as many competitions head it, `id,label`, was told only that
+    'prediction' is missing; the column to rename is named, by evaluate as by
+    check-submission."""
+    from shoprel.data.submission import check_submission
+
+    gold = jsonl(tmp_path / "gold.txt", qc_rows)
+    predictions = tmp_path / "p.csv"
+    predictions.write_text(f"id,{column}\n1,1\n2,1\n3,0\n")
+    said = (f"p.csv, line 1, field 'prediction': missing required column; the file has "
+            f"{column!r}: name the column 'prediction'")
+    with pytest.raises(InputError) as caught:
+        evaluate_files(predictions, gold)
+    assert str(caught.value).endswith(said)
+    with pytest.raises(InputError) as caught:
+        check_submission(predictions, gold)
+    assert str(caught.value).endswith(said)
+
+
 @pytest.mark.parametrize(("value", "said"), [
     (True, "true is not an id; an id must be text or a whole number"),
     ("", "an empty text is not an id; an id must be text or a whole number"),

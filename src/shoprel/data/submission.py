@@ -88,11 +88,10 @@ def _first_row_checks(submission: Path, line: int, record: dict, given: _Input,
     line, label, task = column_line(submission, line), position_label(submission), given.task
     for name in ("id", "prediction"):
         if name not in record:
-            swapped = (f"; {input_shown} holds predictions: give the submission first and the "
-                       "file it answers as its input" if name == "prediction" and given.scored
-                       else "")
-            raise InputError(missing_column(record, name) + swapped, path=submission,
-                             line=line, field=name, line_label=label)
+            said = (f"missing required column; {input_shown} holds predictions: give the "
+                    "submission first and the file it answers as its input"
+                    if name == "prediction" and given.scored else missing_column(record, name))
+            raise InputError(said, path=submission, line=line, field=name, line_label=label)
     if task is not None and (other := other_task_column(record, task)) is not None:
         raise InputError(f"the submission holds {other} texts, but the input is a "
                          f"{task.value} file ({task.target_column}): the wrong input?",

@@ -34,7 +34,9 @@ REQUEST_FIELDS = {QUERY_COLUMN: "query"}
 # search_term, product_title): a file with one of them is told the name to give it
 OTHER_NAMES = {QUERY_COLUMN: ("search_term", "search_query", "keyword"),
                "item_title": ("product_title", "title", "product_name", "item_name"),
-               "category_path": ("category", "category_name")}
+               "category_path": ("category", "category_name"),
+               # a submission made by hand, as many competitions name its answer column
+               "prediction": ("label", "pred", "predicted", "predicted_label")}
 
 
 def other_name_hint(columns, name: str) -> str:
