@@ -31,6 +31,21 @@ def test_ids_are_positions_when_none_given(qc_rows):
     assert "label" not in frame.df.columns
 
 
+@pytest.mark.parametrize(("renamed", "field", "spelled"), [
+    ({"id": "ID"}, "id", "ID"), ({"id": "Id"}, "id", "Id"),
+    ({"language": "Language"}, "language", "Language"), ({"language": "lang"}, "language", "lang"),
+])
+def test_a_field_spelled_otherwise_is_refused_not_left_unread(qc_rows, renamed, field, spelled):
+    """A DataFrame with an `ID` column was scored with each pair's position as its id (its own
+    ids dropped), and one with `Language` as untagged; each is refused, naming the field."""
+    table = pd.DataFrame(qc_rows).rename(columns=renamed)
+    with pytest.raises(InputError) as caught:
+        _frame(table)
+    assert str(caught.value).startswith(
+        f"pair 0, field {field!r}: no {field!r} column, but the pairs have {spelled!r}, which "
+        f"is not read as {field!r}: name the column {field!r}")
+
+
 def test_a_dataframe_with_empty_cells(qc_rows):
     table = pd.DataFrame(qc_rows).drop(columns=["id"])
     table.loc[1, "language"] = math.nan

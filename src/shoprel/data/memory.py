@@ -17,7 +17,7 @@ import pandas as pd
 
 from shoprel.data.empty_texts import NOT_SCORED, REFUSE
 from shoprel.data.frame import PairFrame
-from shoprel.data.records import Record, python_kind
+from shoprel.data.records import Record, misspelled_column, python_kind
 from shoprel.data.tasks import QUERY_COLUMN, TRANSLATION_COLUMN, Task
 from shoprel.data.validate import RecordValidator, validated_chunks
 from shoprel.errors import InputError
@@ -79,6 +79,9 @@ def _numbered(records: Iterator[Record]) -> Iterator[Record]:
     if first is None:
         return
     positional = "id" not in first[1]
+    spelled = misspelled_column(first[1], ["id"], "the pairs have") if positional else None
+    if spelled is not None:  # 'ID' was left unread: every pair took its position as its id
+        raise InputError(spelled[1], line=first[0], field="id", line_label="pair")
     for position, record in itertools.chain([first], records):
         if positional and "id" in record:
             raise InputError("has an id but the first pair has none: give every pair an id "

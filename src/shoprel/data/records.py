@@ -187,18 +187,19 @@ READ_WHEN_PRESENT = ("language", "label", "task", TRANSLATION_COLUMN)
 OTHER_OPTIONAL_NAMES = {"language": ("lang",)}
 
 
-def misspelled_column(record: dict, names) -> tuple[str, str] | None:
+def misspelled_column(record: dict, names, holder: str = "the file has"
+                      ) -> tuple[str, str] | None:
     """(name, reason) for the first of `names` the record lacks while holding it spelled
     otherwise (case, spaces, or another dataset's name), else None: a reader that matches
     names exactly would otherwise read such a column as absent, and its rows as untagged,
-    unlabelled or untranslated."""
+    unlabelled or untranslated. `holder`: who holds it ("the pairs have", from Python)."""
     for name in names:
         if name in record:
             continue
         cased = [key for key in record if isinstance(key, str) and key.strip().lower() == name]
         other = [key for key in OTHER_OPTIONAL_NAMES.get(name, ()) if key in record]
         if cased or other:
-            return name, (f"no {name!r} column, but the file has {(cased or other)[0]!r}, which "
+            return name, (f"no {name!r} column, but {holder} {(cased or other)[0]!r}, which "
                           f"is not read as {name!r}: name the column {name!r}"
                           + (" (lower case, no spaces)" if cased else ""))
     return None

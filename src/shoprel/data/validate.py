@@ -263,7 +263,8 @@ class RecordValidator:
 
     def _check_spelling(self, line: int, record: dict, names) -> None:
         """A column of `names` spelled otherwise ('Language'), refused at the header."""
-        found = misspelled_column(record, names)
+        found = misspelled_column(record, names, "the file has" if self.path is not None
+                                  else "the pairs have")
         if found is not None:
             raise self._column_error(found[1], line, found[0])
 
