@@ -141,6 +141,24 @@ def test_a_label_spelled_otherwise_is_left_unread_where_labels_are(tmp_path, qc_
     assert list(read_pairs(path, read_labels=False).df["language"]) == ["es", "en", "ja"]
 
 
+@pytest.mark.parametrize(("name", "separator", "where", "said"), [
+    ("rows.csv", ",", "line 2: expected 5 fields, found 7", "','"),
+    ("rows.tsv", "\t", "line 3: expected 5 fields, found 6", "a tab"),
+])
+def test_a_text_holding_the_separator_unquoted_is_told_to_quote_it(tmp_path, qc_rows, name,
+                                                                     separator, where, said):
+    """A CSV written by hand leaves a category path's commas unquoted (a TSV, a title's tab):
+    'expected 5 fields, found 7' did not say that the cell needs quotes."""
+    fields = ["id", "language", "origin_query", "category_path", "label"]
+    rows = [dict(row, origin_query=row["origin_query"].replace(" ", "\t", 1))
+            if row["id"] == 2 else row for row in qc_rows]
+    lines = [separator.join(fields)] + [separator.join(str(row[f]) for f in fields)
+                                         for row in rows]
+    text = "\n".join(lines) + "\n"
+    assert _error(tmp_path, name, text.encode()).endswith(
+        f"{where}: a text holding {said} (a category path, a title) must be in double quotes")
+
+
 def test_columns_named_as_home_depots_release_names_them_are_told_shoprels_names(tmp_path):
     """A file in Home Depot's own column names (search_term, product_title) or a plain
     `query,title` one was told only that a column was missing, one round trip a column; each

@@ -104,7 +104,8 @@ def test_standard_input_is_read_once_even_from_a_file_of_no_suffix(tmp_path, giv
         os.dup2(saved, 0)
         os.close(saved)
     shown = "stdin" if given == "-" else given
-    assert str(info.value) == f"{shown}, line 4: expected 4 fields, found 5"
+    assert str(info.value) == (f"{shown}, line 4: expected 4 fields, found 5: a text holding "
+                               "',' (a category path, a title) must be in double quotes")
 
 
 @pytest.mark.parametrize("name", ["rows.jsonl.gz", "rows.csv.bz2", "rows.tsv.xz", "rows.gz",

@@ -36,7 +36,8 @@ def header_problem(header: list[str], delimiter: str) -> str | None:
     return None
 
 
-def row_problem(row: list[str], header: list[str]) -> tuple[str, bool] | None:
+def row_problem(row: list[str], header: list[str], delimiter: str = ","
+                ) -> tuple[str, bool] | None:
     """What a non-blank row after the header says is wrong, and whether it is told at the
     header's line (else at the row's), or None: the header again (files joined one after
     another, the second with its byte-order mark), or a count of fields other than the
@@ -49,4 +50,8 @@ def row_problem(row: list[str], header: list[str]) -> tuple[str, bool] | None:
     said = parted_by(header[0]) if len(header) == 1 else None
     if said:
         return one_column_said(header[0], said), True
-    return f"expected {len(header)} fields, found {len(row)}", False
+    # a hand-written row whose category path or title holds the separator unquoted
+    unquoted = (f": a text holding {'a tab' if delimiter == chr(9) else repr(delimiter)} (a "
+                "category path, a title) must be in double quotes"
+                if len(row) > len(header) else "")
+    return f"expected {len(header)} fields, found {len(row)}{unquoted}", False

@@ -425,7 +425,7 @@ def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:
                              line=reader.line_num) from None
         if not row or all(not cell.strip() for cell in row):
             continue
-        wrong = row_problem(row, header)
+        wrong = row_problem(row, header, delimiter)
         if wrong:
             problem, at_header = wrong
             raise InputError(problem, path=path, line=1 if at_header else reader.line_num)
