@@ -27,3 +27,15 @@ def test_country_codes_are_read_as_their_language_only_when_no_language_owns_the
     assert tag_hint("br") == "'br' is Breton; Brazilian Portuguese is 'pt-BR'"
     assert tag_hint("ko") is None and tag_hint(None) is None
     assert [base_language(t) for t in ("pt_BR", "spa", None, " ")] == ["pt", "es", "", ""]
+
+
+def test_a_language_written_by_its_name_is_read_as_its_code(tmp_path, jsonl):
+    """A spreadsheet's language column of names ("English", "Spanish") was read as the tags
+    'english' and 'spanish': languages of their own beside the coded rows, every coded test
+    file's language new to the run. Names, in English or their own language, read as codes;
+    a region after a name stays a region."""
+    tags = ["English", "SPANISH", "es", "Español", "日本語", "Portuguese-BR", "Klingon"]
+    rows = [{"id": i, "language": tag, "origin_query": f"q{i}", "category_path": "a,b"}
+            for i, tag in enumerate(tags)]
+    frame = read_pairs(jsonl(tmp_path / "rows.jsonl", rows))
+    assert frame.df["language"].tolist() == ["en", "es", "es", "es", "ja", "pt-BR", "klingon"]

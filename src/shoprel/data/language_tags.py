@@ -1,7 +1,8 @@
 """The one reading of a language tag, for every command: 'pt_br', 'PT-br' and 'pt-BR' are one
-tag ('pt-BR'), 'por' and 'PT' are 'pt', and a country code written for a language ('vn') is the
-language ('vi'). Files, the API and serve read tags through it, so training, evaluate, the report,
-predict's warnings, translate and langid count the same rows as one language."""
+tag ('pt-BR'), 'por', 'PT' and 'Portuguese' are 'pt', and a country code written for a language
+('vn') is the language ('vi'). Files, the API and serve read tags through it, so training,
+evaluate, the report, predict's warnings, translate and langid count the same rows as one
+language."""
 
 from __future__ import annotations
 
@@ -20,6 +21,19 @@ ISO3_TO_ISO1 = {
 TAG_ALIASES = {"vn": "vi", "jp": "ja", "cn": "zh", "gr": "el", "cz": "cs", "dk": "da",
                "ua": "uk"}
 
+# A language written by its name (a spreadsheet's "English", "Spanish", or the name in its own
+# language): read as its code, so such a file's rows are counted, trained and scored with the
+# same language's coded rows rather than as a language of their own ('english') that every
+# coded test file then meets as new.
+LANGUAGE_NAMES = {
+    "english": "en", "spanish": "es", "french": "fr", "portuguese": "pt", "italian": "it",
+    "german": "de", "dutch": "nl", "polish": "pl", "russian": "ru", "ukrainian": "uk",
+    "japanese": "ja", "korean": "ko", "chinese": "zh", "arabic": "ar", "hebrew": "he",
+    "turkish": "tr", "thai": "th", "vietnamese": "vi", "indonesian": "id", "malay": "ms",
+    "español": "es", "français": "fr", "português": "pt", "deutsch": "de", "italiano": "it",
+    "polski": "pl", "日本語": "ja", "한국어": "ko", "中文": "zh",
+}
+
 # Country codes that are also another language's code ('kr' is Kanuri): read as written, and
 # named with the language probably meant wherever a tag is said to be unknown.
 MISTAKEN_TAGS = {"kr": ("Kanuri", "ko", "Korean"), "se": ("Northern Sami", "sv", "Swedish"),
@@ -34,7 +48,7 @@ def canonical_tag(code: str | None) -> str:
     if not parts:
         return ""
     base = TAG_ALIASES.get(parts[0].lower(), parts[0].lower())
-    base = ISO3_TO_ISO1.get(base, base)
+    base = ISO3_TO_ISO1.get(base, LANGUAGE_NAMES.get(base, base))
     return "-".join([base, *(_subtag(part) for part in parts[1:])])
 
 
