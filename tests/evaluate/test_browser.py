@@ -39,6 +39,9 @@ const sizes = [...document.querySelectorAll('svg text')].map(t => {
 return {scrollWidth: doc.scrollWidth, clientWidth: doc.clientWidth,
         innerHeight: window.innerHeight, verdictTop: verdict.top,
         headlineBottom: headline.bottom, minText: Math.min(...sizes),
+        scrolling: [...document.querySelectorAll('.plot, .table-wrap')]
+          .filter(b => b.scrollWidth > b.clientWidth + 1)
+          .map(b => b.getAttribute('aria-label') || b.className),
         resources: performance.getEntriesByType('resource').map(e => e.name)};
 """
 
@@ -95,6 +98,8 @@ def test_page_in_chromium(browser, pages, page: str, width: int) -> None:
     layout = browser.execute_script(_LAYOUT)
 
     assert layout["scrollWidth"] <= layout["clientWidth"], "the page scrolls sideways"
+    if width > 1000:  # a desktop window: no table or chart scrolls inside its box either
+        assert layout["scrolling"] == []
     assert 0 <= layout["verdictTop"] and layout["headlineBottom"] <= layout["innerHeight"], \
         "the verdict is not on the first screen"
     assert layout["minText"] >= MIN_CHART_TEXT_PX, "chart text too small to read"

@@ -303,3 +303,19 @@ def test_a_fold_with_no_positive_row_has_no_f1_difference() -> None:
     first = out["per_fold"][0]
     assert first["f1_a"] == first["f1_b"] == 0 and first["delta_f1"] is None
     assert out["delta_f1"]["k"] == out["delta_auc"]["k"] == 2
+
+
+def test_the_cost_table_keeps_short_heads_and_separates_thousands(tmp_path) -> None:
+    """Its size head, "size on disk (MB; an ensemble's with its members')", pushed the last
+    column out of the box in a 1,280 px window; CV rows/s printed 1234 where every other
+    count of the page prints 1,234."""
+    base = rows()
+    weak = make_run(tmp_path / "weak", base, 0.6, 1, "weak")
+    strong = make_run(tmp_path / "strong", base, 1.6, 2, "strong")
+    metrics = json.loads((strong / "metrics.json").read_text())
+    metrics["timing"]["rows_per_second_cv"] = 1234.4
+    (strong / "metrics.json").write_text(json.dumps(metrics))
+    doc = without_roles(render_comparison(compare_runs([weak, strong])))
+    cost = doc[doc.index('id="cost"'):]
+    assert "<td>1,234</td>" in cost
+    assert "<th>size on disk (MB)</th>" in cost and "An ensemble's size on disk counts" in cost

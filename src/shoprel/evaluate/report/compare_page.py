@@ -229,17 +229,18 @@ def _cost_section(c: Comparison) -> str:
         f'<tr><th>{esc(s.name)}</th><td class="word">{esc(s.folder)}</td>'
         f"<td>{fmt(s.cost['cv_seconds'], 1)}</td>"
         + "".join(f"<td>{fmt(s.cost['stage_seconds'].get(name), 1)}</td>" for name in stages)
-        + f"<td>{fmt(s.cost['rows_per_second_cv'], 0)}</td>"
+        + f"<td>{fmt_int(s.cost['rows_per_second_cv'])}</td>"
         f'<td>{fmt(s.cost["size_bytes"] / 1e6, 1)}</td><td class="word">{esc(s.threshold_method)}'
         "</td></tr>"
         for s in c.runs)
     stage_heads = "".join(f"<th>{esc(name)} seconds</th>" for name in stages)
     return ('<section id="cost"><h2>Cost</h2>' + table_wrap(
         '<table><thead><tr><th>run</th><th class="word">folder</th><th>CV seconds</th>'
-        f"{stage_heads}<th>CV rows/s</th><th>size on disk (MB; an ensemble's with "
-        "its members')</th>"
+        # a short head: "size on disk (MB; an ensemble's with its members')" pushed the
+        # last column out of a 1,280 px window's box; the hint below says it instead
+        f"{stage_heads}<th>CV rows/s</th><th>size on disk (MB)</th>"
         f'<th class="word">threshold method</th></tr></thead><tbody>{body}</tbody></table>',
         "cost")
         + '<p class="hint">Timings as recorded by each run on the machine that trained it; '
           "runs trained on different machines or under different load are not comparable "
-          "on time.</p></section>")
+          "on time. An ensemble's size on disk counts its members'.</p></section>")
