@@ -71,7 +71,9 @@ def pages(tmp_path_factory) -> dict[str, str]:
     threshold = best_f1_threshold(oof["label"], oof["probability"])[0]
     metrics = run_metrics(oof, threshold, Task.QC)
     far = oof[oof["label"] == 0].assign(probability=lambda d: d["probability"] * 0.8)
-    metrics.update({"run_name": "browser", "model": {"family": "fast", "params": {"C": 1}},
+    # a default run's 30-odd parameters: one long value beside the facts' short names
+    params = {f"parameter_{i}": "value" * (i % 3) for i in range(30)}
+    metrics.update({"run_name": "browser", "model": {"family": "fast", "params": params},
                     "data": {"train_file": "/srv/data/train_QC.txt"},
                     "far_pairs": far_pairs_summary(far, threshold, oof)})
     report = root / "report.html"
@@ -100,6 +102,15 @@ def test_page_in_chromium(browser, pages, page: str, width: int) -> None:
     assert layout["scrollWidth"] <= layout["clientWidth"], "the page scrolls sideways"
     if width > 1000:  # a desktop window: no table or chart scrolls inside its box either
         assert layout["scrolling"] == []
+        # nor does a run fact's name break over lines ("rows (out-" / "of-fold file)")
+        broken = browser.execute_script("""
+          document.querySelectorAll('details').forEach(d => { d.open = true; });
+          return [...document.querySelectorAll('table.facts th')].filter(th => {
+            const text = document.createRange();
+            text.selectNodeContents(th);
+            return text.getBoundingClientRect().height >
+              1.6 * parseFloat(getComputedStyle(th).lineHeight); }).map(th => th.textContent);""")
+        assert broken == []
     assert 0 <= layout["verdictTop"] and layout["headlineBottom"] <= layout["innerHeight"], \
         "the verdict is not on the first screen"
     assert layout["minText"] >= MIN_CHART_TEXT_PX, "chart text too small to read"

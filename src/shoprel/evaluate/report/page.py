@@ -168,7 +168,9 @@ tfoot th, tfoot td { border-top: 2px solid var(--line); font-style: italic; }
 th.text, td.text { text-align: left; min-width: 12em; max-width: 28em; overflow-wrap: anywhere; }
 th.word, td.word { text-align: left; }
 tr.small th, tr.small td { color: var(--muted); }
-table.facts th { color: var(--muted); font-weight: 500; padding-right: 18px; }
+table.facts th { color: var(--muted); font-weight: 500; padding-right: 18px;
+  white-space: nowrap; }
+table.facts th, table.facts td { vertical-align: top; }
 table.facts td { text-align: left; overflow-wrap: anywhere; }
 .table-wrap { overflow-x: auto; max-width: 100%; }
 .table-wrap:focus { outline: 2px solid var(--gain); }
@@ -201,7 +203,7 @@ footer { margin-top: 40px; border-top: 1px solid var(--line); padding-top: 8px; 
   h2 { font-size: 17px; }
   .grid2 { grid-template-columns: 1fr; }
   th, td { padding: 3px 6px; }
-  thead th { white-space: normal; }
+  thead th, table.facts th { white-space: normal; }
   th.text, td.text { min-width: 8em; }
   table.stack, table.stack tbody, table.stack tfoot, table.stack th, table.stack td {
     display: block; }
