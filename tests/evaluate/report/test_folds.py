@@ -63,4 +63,4 @@ def test_each_folds_threshold_reads_on_its_own_row_and_is_never_stacked():
     assert "stack" not in table  # two columns: a phone shows it as a desktop does
     assert re.findall(r"<th>([^<]*)</th>", table.split("<tbody>")[0]) == ["fold", "threshold"]
     assert re.findall(r"<tr><th>([^<]*)</th><td>([^<]*)</td></tr>", table) == [
-        ("0", "0.01219"), ("1", "0.025"), ("2", "0.5"), ("3", "0.61"), ("4", "0.7")]
+        ("0", "0.0122"), ("1", "0.0250"), ("2", "0.5000"), ("3", "0.6100"), ("4", "0.7000")]
