@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from matplotlib import rc_context
 from tests.evaluate.report.test_fold_chart import legend_under_two_panels
+from tests.evaluate.report.test_groups import chart_texts
 
 from shoprel.evaluate.report.learning import learning_curve_section
 from shoprel.evaluate.report.svg import PLOT_RC
@@ -19,3 +20,14 @@ def test_the_legend_sits_below_the_panels_not_over_a_last_point_that_came_out_lo
     with rc_context(PLOT_RC):
         chart = learning_curve_section({"points": points}).split("<svg", 1)[1]
     assert legend_under_two_panels(chart, "lc") == ["OOF ROC-AUC", "OOF F1", "all-positive F1"]
+
+
+def test_row_ticks_separate_thousands_as_the_table_does():
+    """A Home Depot curve's axis read 20000 40000 60000 beside a table of 57,600 rows."""
+    points = [{"fraction": f, "rows": r, "roc_auc": a, "f1": 0.8, "baseline_f1": 0.7,
+               "fold_roc_auc": [a - 0.02, a, a + 0.02], "constant_folds": []}
+              for f, r, a in ((0.1, 5760, 0.62), (0.5, 28800, 0.66), (1.0, 57600, 0.7))]
+    with rc_context(PLOT_RC):
+        texts = chart_texts(learning_curve_section({"points": points}))
+    ticks = [t for t in texts if t.replace(",", "").isdigit()]
+    assert "20,000" in ticks and not [t for t in ticks if len(t) > 3 and "," not in t]

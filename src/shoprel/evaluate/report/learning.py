@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.ticker import FuncFormatter
 
 import shoprel.evaluate.report.svg as charts
 from shoprel.evaluate.curve_points import constant_folds_words, is_constant
@@ -120,6 +121,9 @@ def learning_curve_section(curve: Mapping[str, Any] | None) -> str:
     for ax, name in ((ax_auc, "ROC-AUC"), (ax_f1, "F1")):
         ax.set_xlabel("training rows per fold")
         ax.set_ylabel(name)
+        # rows as the table beside prints them (57,600, not 60000), at most four ticks
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: f"{x:,.0f}"))
+        ax.locator_params(axis="x", nbins=4)
     # below both panels: in a panel's lower right it hid a last point that came out lowest
     fig.legend(handles=[*ax_auc.get_lines()[:1], *ax_f1.get_lines()[:2]],
                loc="outside lower center", ncols=3, fontsize=charts.LEGEND_SIZE, frameon=False)
