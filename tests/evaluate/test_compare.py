@@ -319,3 +319,13 @@ def test_the_cost_table_keeps_short_heads_and_separates_thousands(tmp_path) -> N
     cost = doc[doc.index('id="cost"'):]
     assert "<td>1,234</td>" in cost
     assert "<th>size on disk (MB)</th>" in cost and "An ensemble's size on disk counts" in cost
+
+
+def test_a_per_fold_row_prints_its_figures_to_the_decimals_of_its_differences(two_runs):
+    """AUC 0.688 and 0.584 beside ΔAUC -0.1038: the row's subtraction did not read."""
+    c = compare_runs(list(two_runs))
+    doc = without_roles(render_comparison(c))
+    folds = doc[doc.index('id="folds"'):doc.index('id="curves"')]
+    r = c.pairs[0]["per_fold"][0]
+    assert (f"<td>{r['auc_a']:.4f}</td><td>{r['auc_b']:.4f}</td><td>{r['delta_auc']:+.4f}</td>"
+            f"<td>{r['f1_a']:.4f}</td><td>{r['f1_b']:.4f}</td>") in folds
