@@ -112,18 +112,13 @@ def test_oof_probabilities_are_out_of_fold(trained_runs):
                                oof["probability"].to_numpy()[valid])
 
 
-def test_embed_family_runs_end_to_end(tmp_path, qc_demo, tiny_backbone):
-    """Any registered family trains, saves and predicts through the same run directory."""
+def test_embed_family_runs_end_to_end(tmp_path, qc_demo, embed_run):
+    """Any registered family trains, saves and predicts through the same run directory. The
+    run: the suite's embed_run (runner.train of the embed family on a tiny backbone, 3 folds),
+    which this test trained again for itself with the same settings."""
     from shoprel.predict.predictor import predict_file
 
-    frame = read_pairs(qc_demo)
-    backbone = tiny_backbone(tmp_path / "bert", [*frame.df["query"], *frame.df["target"]])
-    config = load_config(None, {"folds.k": 3, "model.family": "embed",
-                                "model.params.backbone": str(backbone),
-                                "model.params.cache_dir": str(tmp_path / "cache"),
-                                "model.params.n_features": 2**16,
-                                "model.params.n_estimators": 40})
-    run_dir = runner.train(qc_demo, tmp_path / "run", config, progress=False).run_dir
+    run_dir = embed_run
     assert runs.Run.open(run_dir).manifest["model_family"] == "embed"
     result = predict_file(run_dir, qc_demo, tmp_path / "pred.jsonl", progress=False)
     assert result.rows == 360
