@@ -108,14 +108,16 @@ def demo_folder(tmp_path_factory, user_builds_view) -> Path:
     folder = tmp_path_factory.mktemp("demo") / "demo"
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv(CACHE_ENV, str(user_builds_view))
-        out = run("demo", "--out", folder, "--folds", "3", "--quiet", reports=False).stdout
-    (folder.parent / "stdout.txt").write_text(out)
+        done = run("demo", "--out", folder, "--folds", "3", "--quiet", reports=False)
+    (folder.parent / "stdout.txt").write_text(done.stdout)
+    (folder.parent / "stderr.txt").write_text(done.stderr)
     return folder
 
 
 def test_demo(demo_folder):
     # --data's flow: tests/test_demo_outputs.py (in process, a fast model: minutes saved)
     out = (demo_folder.parent / "stdout.txt").read_text()
+    assert (demo_folder.parent / "stderr.txt").read_text() == ""  # --quiet: no bar, no note
     assert "QC cross-validation: F1" in out
     assert "QI cross-validation" in out and "held-out F1" in out
     assert (demo_folder / "run_QI" / "report.html").is_file()
