@@ -99,13 +99,13 @@ def test_a_folder_that_is_not_a_translation_model_is_one_clear_error(tmp_path, c
 
 def test_empty_queries_and_unknown_languages_are_never_sent(tiny_m2m100):
     """A model writes something for any input: an empty query got a hallucination, and a
-    model naming no sources (Marian, single-pair) translated rows tagged 'english' or 'unk'."""
+    model naming no sources (Marian, single-pair) translated rows tagged 'klingon' or 'unk'."""
     from shoprel.augment.hf import HFTranslator
 
     translator = HFTranslator(tiny_m2m100, max_new_tokens=4, family="plain",
-                              source_languages=["es", "english", "unk"])
+                              source_languages=["es", "klingon", "unk"])
     out = translator.translate(["zapatos", "zapatos", "  ", "zapatos"],
-                               ["english", "unk", "es", "es"], "en")
+                               ["klingon", "unk", "es", "es"], "en")
     assert out[:3] == [None, None, ""]
     assert isinstance(out[3], str)
 

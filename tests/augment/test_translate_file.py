@@ -231,7 +231,7 @@ def test_a_target_that_is_not_a_language_tag_is_refused(tmp_path, jsonl, qc_rows
     from shoprel.cli import main
 
     data = jsonl(tmp_path / "qc.jsonl", qc_rows)
-    for to in ("../../x", "", "english"):
+    for to in ("../../x", "", "klingon"):  # "english" reads as en (language_tags.py)
         done = CliRunner().invoke(main, ["translate", str(data), "--to", to, "--out",
                                          str(tmp_path / "o.jsonl")])
         assert done.exit_code == 2 and "is not a language tag" in done.output, done.output

@@ -137,7 +137,7 @@ class HFTranslator:
         return ""
 
     def _routes_from(self, lang: str) -> bool:
-        """A source the model can be given: a language tag we know (not 'unk', 'english' or
+        """A source the model can be given: a language tag we know (not 'unk', 'klingon' or
         'xx', which Marian's and single-pair models, naming no sources, would translate
         anyway), that the model names, among source_languages when given."""
         if lang not in KNOWN_LANGUAGES or self._code(lang) is None:
