@@ -119,13 +119,13 @@ def test_a_table_field_that_is_not_a_text_is_said_in_jsons_words(tmp_path, jsonl
 
 @pytest.mark.parametrize("source, target, field, said", [
     ("", "en", "source", "'' is not a language tag"),
-    ("Spanish", "en", "source", "'Spanish' is not a language tag"),
+    ("Klingon", "en", "source", "'Klingon' is not a language tag"),
     ("es", " ", "target", "' ' is not a language tag"),
 ])
 def test_a_row_whose_language_is_no_tag_is_refused_at_its_line(tmp_path, source, target,
                                                                  field, said):
-    """A blank source or 'Spanish' matched no query (every row tagged 'es'), so the row was
-    dropped without a word and its queries counted as 'no route'."""
+    """A blank source or a name that is no language's matched no query, so the row was dropped
+    without a word and its queries counted as 'no route' ('Spanish' reads as 'es' now)."""
     path = tmp_path / "t.csv"
     path.write_text("text,source,target,translation\nmontre,fr,en,watch\n"
                     f"zapatos,{source},{target},shoes\n", encoding="utf-8")
