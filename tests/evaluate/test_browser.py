@@ -139,9 +139,17 @@ def test_print_layout_keeps_tables_and_charts_on_the_page(browser, pages, page: 
           const w = document.documentElement.clientWidth;
           return [...document.querySelectorAll('table, svg, figure')]
             .filter(e => e.getBoundingClientRect().right > w + 0.5).map(e => e.tagName);""")
+        # a narrow table keeps its width: stretched to the page, the fold thresholds' two
+        # columns stood a page apart
+        stretched = browser.execute_script("""
+          const w = document.documentElement.clientWidth;
+          return [...document.querySelectorAll('table:not(.stack):not(.facts)')]
+            .filter(t => t.getBoundingClientRect().width > 0.9 * w)
+            .map(t => t.parentElement.getAttribute('aria-label') || t.className);""")
     finally:
         browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
     assert outside == []
+    assert stretched == []
 
 
 @pytest.mark.parametrize("page", ["report", "compare"])

@@ -225,7 +225,8 @@ footer { margin-top: 40px; border-top: 1px solid var(--line); padding-top: 8px; 
 @media print {
   main { max-width: none; padding: 0; }
   .table-wrap, .plot { overflow: visible; }
-  table { font-size: 10px; width: 100%; }
+  table { font-size: 10px; }
+  table.stack, table.facts { width: 100%; }
   th, td, thead th { padding: 2px 4px; white-space: normal; }
   th.text, td.text { min-width: 0; max-width: 18em; }
   section, figure, tr { break-inside: avoid; }
