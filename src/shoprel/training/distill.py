@@ -58,7 +58,8 @@ from shoprel.utils.outputs import check_output_dir, is_written_for
 from shoprel.utils.progress import report_step, steps_bar, steps_on
 
 LEAK_CAVEAT = ("student OOF is optimistic: the teacher OOF probability of a training row came "
-               "from a teacher model that saw the student's validation rows (use nested)")
+               "from a teacher model that saw the student's validation rows (distill --nested "
+               "makes them honest)")
 UNLABELED_CAVEAT = ("student OOF is optimistic: its teacher-scored pairs (--unlabeled) came "
                     "from the teacher's final model, which saw the student's validation rows "
                     "(neither nested nor hard_weight 1.0 changes that)")

@@ -47,3 +47,15 @@ def test_no_flag_when_the_ensemble_ranks_as_well_as_its_best_member(oof):
 
 def test_a_single_run_has_no_members_line(oof):
     assert "Members" not in verdict_section(metrics_for(oof), "run")
+
+
+def test_a_students_caveat_names_the_option_that_makes_its_oof_honest():
+    """The verdict read '... saw the student's validation rows (use nested)': no option of
+    that name exists; distill's is --nested."""
+    from shoprel.evaluate.report.verdict import distillation_items
+    from shoprel.training.distill import oof_caveat
+
+    block = {"teacher": {"name": "teacher"}, "teacher_oof": {"roc_auc": 0.7, "f1": 0.8},
+             "hard_weight": 0.3, "caveat": oof_caveat(0.3, nested=False, unlabeled=False)}
+    (item,) = distillation_items({"distillation": block})
+    assert "(distill --nested makes them honest)</li>" in item
