@@ -11,6 +11,7 @@ from tests.evaluate.test_report_trust import metrics_for, scored_oof
 
 from shoprel.evaluate.report.curves import distribution_section, pr_section, threshold_section
 from shoprel.evaluate.report.far_pairs import far_pairs_section
+from shoprel.evaluate.report.fmt import fmt_threshold
 from shoprel.evaluate.report.svg import PLOT_RC
 from shoprel.evaluate.run_metrics import prediction_table
 from shoprel.training.far_pairs import far_pairs_summary
@@ -53,3 +54,14 @@ def test_the_legend_sits_above_the_plot(chart):
             metrics["far_pairs"] = far_pairs_summary(far, metrics["threshold"], oof)
             html = far_pairs_section(metrics, rows)
     assert legend_below_top(html, chart) == []
+
+
+def test_the_far_pairs_threshold_line_gives_its_value():
+    """Every other chart's legend said "final threshold 0.4821"; this one "threshold"."""
+    oof = scored_oof()
+    metrics = metrics_for(oof)
+    far = oof[oof["label"] == 0].assign(probability=lambda d: d["probability"] * 0.8)
+    metrics["far_pairs"] = far_pairs_summary(far, metrics["threshold"], oof)
+    with rc_context(PLOT_RC):
+        html = far_pairs_section(metrics, prediction_table(oof, metrics))
+    assert f">threshold {fmt_threshold(metrics['far_pairs']['threshold'])}</text>" in html

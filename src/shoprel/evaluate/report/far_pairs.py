@@ -88,7 +88,9 @@ def _histogram(far: Mapping[str, Any], rows: pd.DataFrame, threshold: float) -> 
     ax.stairs(counts / (counts.sum() * widths), edges, color=FAR_COLOR, fill=True, alpha=0.35,
               label=f"far pairs, n={int(counts.sum()):,}")
     if not np.isnan(threshold):
-        ax.axvline(threshold, color=BLACK, linewidth=1.2, label="threshold")
+        # its value, as the other charts name their threshold line
+        ax.axvline(threshold, color=BLACK, linewidth=1.2,
+                   label=f"threshold {fmt_threshold(threshold)}")
     probability_density_axes(ax)
     caption = ("Density of the fold models' scores: far pairs (filled) beside the labelled "
                "validation rows; far pairs right of the line are called relevant.")
