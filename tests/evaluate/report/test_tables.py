@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
+import pytest
+
 from shoprel.evaluate.report.tables import group_table
 
 GOOD = {"n": 400, "positive_rate": 0.5, "f1": 0.7, "baseline_all_positive_f1": 0.66,
@@ -33,3 +36,22 @@ def test_a_flagged_row_keeps_its_column():
     big, small = headers(table)
     assert big[-1] == "flag" and "flag" not in small
     assert 'class="flag" role="cell">AUC below chance</td>' in table
+
+
+@pytest.mark.parametrize(("count", "words"), [(1, "1 language group with"),
+                                               (3, "3 language groups with")])
+def test_the_folded_small_groups_are_counted_in_words(count, words):
+    """It read "1 language group(s) with fewer than 30 rows"."""
+    small = [(f"x{i}", SMALL) for i in range(count)]
+    assert f"<summary>{words} fewer than" in group_table([("en", GOOD), *small], "language")
+
+
+@pytest.mark.parametrize(("extra", "words"), [(1, "1 more flagged slice<"),
+                                              (2, "2 more flagged slices<")])
+def test_the_folded_weak_slices_are_counted_in_words(extra, words):
+    """It read "1 more flagged slice(s)"."""
+    from shoprel.evaluate.report.mistakes import MAX_FLAGS, errors_section
+
+    languages = {f"l{i:02d}": WEAK for i in range(MAX_FLAGS + extra)}
+    metrics = {"overall": {"roc_auc": 0.72}, "per_language": languages}
+    assert words in errors_section(metrics, pd.DataFrame())

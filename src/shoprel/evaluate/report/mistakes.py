@@ -121,7 +121,8 @@ def _flag_list(metrics: Mapping[str, Any]) -> str:
         return intro + note("No slice is flagged.")
     shown = f"<ul>{''.join(items[:MAX_FLAGS])}</ul>"
     if len(items) > MAX_FLAGS:
-        shown += (f"<details><summary>{len(items) - MAX_FLAGS} more flagged slice(s)</summary>"
+        shown += (f"<details><summary>{len(items) - MAX_FLAGS} more flagged "
+                  f"{'slice' if len(items) - MAX_FLAGS == 1 else 'slices'}</summary>"
                   f"<ul>{''.join(items[MAX_FLAGS:])}</ul></details>")
     return intro + shown
 

@@ -135,7 +135,8 @@ def group_table(
         rows = sum(int(num(r.get("n")) or 0) for _, r in small)
         small_body = "".join(_row_html(n, r, others, "small", "", False) for n, r in small)
         out += (
-            f"<details><summary>{len(small)} {esc(key_header)} group(s) with fewer than "
+            f"<details><summary>{len(small)} {esc(key_header)} "
+            f"{'group' if len(small) == 1 else 'groups'} with fewer than "
             f"{MIN_GROUP_ROWS} rows ({rows:,} rows in all): too few to judge, greyed</summary>"
             + _table(small_body, key_header, "", False, f"small {key_header} groups")
             + "</details>"
