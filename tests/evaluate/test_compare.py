@@ -329,3 +329,12 @@ def test_a_per_fold_row_prints_its_figures_to_the_decimals_of_its_differences(tw
     r = c.pairs[0]["per_fold"][0]
     assert (f"<td>{r['auc_a']:.4f}</td><td>{r['auc_b']:.4f}</td><td>{r['delta_auc']:+.4f}</td>"
             f"<td>{r['f1_a']:.4f}</td><td>{r['f1_b']:.4f}</td>") in folds
+
+
+def test_the_per_language_caption_says_which_way_a_difference_points(two_runs) -> None:
+    """The axes read "ΔROC-AUC" and "ΔF1", the caption "mean paired per-fold difference":
+    nothing said which run was subtracted from which."""
+    doc = render_comparison(compare_runs(list(two_runs)))
+    section = doc[doc.index('id="languages"'):]
+    assert ("Dot: mean paired per-fold difference, strong minus weak (right of 0: strong "
+            "scores higher)") in section

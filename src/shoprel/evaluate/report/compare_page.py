@@ -202,8 +202,10 @@ def _language_section(c: Comparison) -> str:
             chart, f"Languages with at least {MIN_GROUP_ROWS} rows (at most {MAX_LANGUAGES}: past "
                    "that, those with most rows, untagged rows counted as a language)."
                    + left_out_words(c.base, langs, fate="not charted")
-                   + " Dot: mean paired per-fold difference; bar: 95% interval; circle = above "
-                     "0, square = below, diamond = includes 0."))
+                   # which way a difference points: the axes say only "ΔF1"
+                   + f" Dot: mean paired per-fold difference, {esc(pair['b'])} minus "
+                     f"{esc(pair['a'])} (right of 0: {esc(pair['b'])} scores higher); bar: 95% "
+                     "interval; circle = above 0, square = below, diamond = includes 0."))
     if not parts:
         return ""
     return '<section id="languages"><h2>Per language</h2>' + "".join(parts) + "</section>"
