@@ -168,7 +168,7 @@ def test_a_slow_backend_shows_progress_from_a_few_dozen_texts(tiny_m2m100, tmp_p
         translator = make_translator("hf", model=tiny_m2m100, cache=cache, max_new_tokens=4)
         assert translator.batch_size == 32
         translator.translate(texts, ["es"] * len(texts), "en")
-        assert "translate→en: 100%" in capsys.readouterr().err
+        assert "translate→en: 40/40 [" in capsys.readouterr().err
 
 
 def test_a_model_folder_under_the_home_folder_is_found_by_tilde(tiny_m2m100, monkeypatch):

@@ -556,7 +556,7 @@ def test_a_file_translated_in_chunks_is_written_as_it_was_read_whole(tmp_path, c
         assert chunked.totals == whole.totals == {
             "translated": 7, "passed_through": 1, "no_route": 3, "unchanged": 0, "empty": 1}
         err = capsys.readouterr().err
-        assert "translate→en: 100%" in err
+        assert "translate→en: 12/12 [" in err
         assert {total for _, total in re.findall(r"(\d+)/(\d+)", err)} == {"12"}  # one bar
         if suffix == ".parquet":
             read = [pq.read_table(tmp_path / f"{name}.parquet") for name in ("whole", "chunked")]

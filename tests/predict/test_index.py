@@ -118,7 +118,7 @@ def test_the_bar_moves_while_a_part_is_embedded(tmp_path, embed_run, monkeypatch
     """A part is up to 4,096 texts: 296 new titles took EmbeddingGemma 93 s while the bar,
     moved once a part was done, stood at '0 texts' with no total. The encoder's bar now counts
     the part's new texts batch by batch, of their number; the part's bar, targets of the
-    file's. progress=False draws neither."""
+    file's. progress=False draws neither. In a log both keep its compact format."""
     catalogue = tmp_path / "catalogue.txt"
     catalogue.write_text("".join(f"home,kitchen,pan {i}\n" for i in range(150)),
                          encoding="utf-8")
@@ -134,7 +134,13 @@ def test_the_bar_moves_while_a_part_is_embedded(tmp_path, embed_run, monkeypatch
     assert [desc for desc, _, _ in bar_updates[:first_part]] == ["embedding passages"] * len(
         embedding)  # all before the part is done
     assert bar_updates[first_part] == ("indexing", 150, 150)
-    capfd.readouterr()
+    # stderr a log (not a terminal): each of shoprel's bars drawn in its counts and times,
+    # without tqdm's bar and rate ('indexing:  0%|          | 0/150 [00:00<?, ? targets/s]')
+    ours = [line.removesuffix("\x1b[A") for line in capfd.readouterr().err.replace(
+        "\n", "\r").split("\r") if line.startswith(("indexing", "embedding passages"))]
+    assert ours[0] == "indexing: 0/150 [00:00<?]" and ours[-1].startswith("indexing: 150/150 [")
+    assert f"embedding passages: 0/{passages} [00:00<?]" in ours, ours
+    assert all(re.fullmatch(r"[a-z ]+: \d+/\d+ \[[\d:<?]+\]", line) for line in ours), ours
 
     bar_updates.clear()
     _fresh_cache(monkeypatch, tmp_path / "cache-quiet")

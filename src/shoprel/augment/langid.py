@@ -11,15 +11,13 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from shoprel.augment.languages import by_rows
 from shoprel.augment.progress import PROGRESS_MIN
 from shoprel.augment.rewrite import CHUNK_ROWS, Marker, rewrite_in_chunks
 from shoprel.data.language_tags import base_language, tag_hint
 from shoprel.data.validate import UNKNOWN_LANGUAGE
 from shoprel.errors import InputError
-from shoprel.utils.progress import bar_wanted
+from shoprel.utils.progress import bar_wanted, progress_bar
 
 UNDETERMINED = "und"
 # every row of langid's output names its writer and detector ("shoprel langid (fastText
@@ -77,9 +75,9 @@ def detect_languages(texts: list[str], candidates: set[str] | None = None,
     progress: a bar on stderr (False: never, True: always, None: from PROGRESS_MIN texts).
     """
     detect = language_detector(candidates)
-    return [detect(text) for text in tqdm(texts, desc=BAR, unit="text",
-                                          disable=not bar_wanted(len(texts), progress,
-                                                                 PROGRESS_MIN))]
+    wanted = bar_wanted(len(texts), progress, PROGRESS_MIN)
+    return [detect(text) for text in progress_bar(texts, desc=BAR, unit="text",
+                                                  disable=not wanted)]
 
 
 BAR = "language ID"
@@ -212,8 +210,8 @@ def langid_file(input_path: str | Path, output_path: str | Path,
     with rewrite_in_chunks(input_path, output_path, added, DETECTED_BY, DETECTOR, overwrite,
                            chunk_rows) as rewrite:
         rows_in_file = rewrite.checked.rows
-        with tqdm(total=rows_in_file, desc=BAR, unit="text",
-                  disable=not bar_wanted(rows_in_file, progress, PROGRESS_MIN)) as bar:
+        with progress_bar(total=rows_in_file, desc=BAR, unit="text",
+                          disable=not bar_wanted(rows_in_file, progress, PROGRESS_MIN)) as bar:
 
             def detected_chunks():
                 for rows in rewrite.chunks():

@@ -7,11 +7,9 @@ import contextlib
 from collections.abc import Iterator
 from contextvars import ContextVar
 
-from tqdm.auto import tqdm
-
 from shoprel.augment.translator import Translator, check_batch
 from shoprel.data.language_tags import base_language
-from shoprel.utils.progress import bar_wanted
+from shoprel.utils.progress import bar_wanted, progress_bar
 
 PROGRESS_MIN = 2000  # texts to translate before a bar is drawn unasked (progress=None)
 BATCH_SIZE = 256  # texts per backend call under a bar
@@ -30,8 +28,8 @@ def translation_bar(count: int, target: str, progress: bool | None,
     whole = _file_bar.get()
     if whole is not None:
         return whole.part(count)
-    return tqdm(total=count, desc=f"translate→{target}", unit="text",
-                disable=not bar_wanted(count, progress, minimum))
+    return progress_bar(total=count, desc=f"translate→{target}", unit="text",
+                        disable=not bar_wanted(count, progress, minimum))
 
 
 class FileBar:
@@ -48,7 +46,7 @@ class FileBar:
         self.target = target
         self.wanted = bar_wanted(rows, progress, minimum)
         self.done = 0
-        self.bar: tqdm | None = None
+        self.bar = None  # made when the backend is first asked
 
     @contextlib.contextmanager
     def shared(self) -> Iterator[FileBar]:
@@ -65,10 +63,10 @@ class FileBar:
         """What translation_bar gives a translator inside `shared`: a view moving this bar, or
         a disabled bar when none is wanted or there is nothing to send."""
         if not self.wanted or count <= 0:
-            return tqdm(total=0, disable=True)
+            return progress_bar(total=0, disable=True)
         if self.bar is None:
-            self.bar = tqdm(total=self.rows, initial=self.done, desc=f"translate→{self.target}",
-                            unit="text")
+            self.bar = progress_bar(total=self.rows, initial=self.done,
+                                    desc=f"translate→{self.target}", unit="text")
         return _BarPart(self)
 
     def update(self, rows: int) -> None:

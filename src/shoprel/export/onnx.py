@@ -16,8 +16,6 @@ import time
 import warnings
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from shoprel.errors import ConfigError, OutputError, RunDirError
 from shoprel.models.backbones.cache import built_folder, file_sha256
 from shoprel.models.hf.onnx import (
@@ -32,7 +30,7 @@ from shoprel.models.hf.onnx import (
 )
 from shoprel.utils.atomic import add_to_stamp
 from shoprel.utils.outputs import check_not_a_link, check_outside_outputs, few_names
-from shoprel.utils.progress import bar_wanted, honours_progress
+from shoprel.utils.progress import bar_wanted, honours_progress, progress_bar
 
 OPSET = 17
 # int8 weight type. Unsigned weights (u8 activations × u8 weights) avoid the saturation of
@@ -247,8 +245,8 @@ def export_run(run_dir: str | Path, int8: bool = False, int8_weights: str | None
         check_replaceable_export(folder / ONNX_FOLDER)
     cache_dir = run_cache_dir(run_dir)
     with contextlib.ExitStack() as stack:
-        for folder in tqdm(folders, desc="exporting cross-encoders", unit="model",
-                           disable=not bar_wanted(len(folders), progress, 1)):
+        for folder in progress_bar(folders, desc="exporting cross-encoders", unit="model",
+                                   disable=not bar_wanted(len(folders), progress, 1)):
             tmp = stack.enter_context(built_folder(folder / ONNX_FOLDER, cache_dir,
                                                    overwrite=True, durable=True))
             write_export_files(folder / HF_FOLDER, tmp, int8, OPSET, int8_weights, cache_dir)

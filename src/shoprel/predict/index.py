@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from shoprel.data.compression import input_lines
 from shoprel.data.formats import file_format
@@ -45,7 +44,7 @@ from shoprel.utils.outputs import (
     check_parent,
     is_index_folder,
 )
-from shoprel.utils.progress import honours_progress
+from shoprel.utils.progress import honours_progress, progress_bar
 
 INDEX_FOLDER = "index"  # inside a run folder
 MARKER = INDEX_MARKER  # what makes a folder an index, holding `written_by: shoprel index`
@@ -225,8 +224,8 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
             seen_backbones.add(key)
             # targets read, of the file's total, at each part of new texts (up to 4,096;
             # the encoder's bar counts each part's texts as they are embedded)
-            with tqdm(total=total, desc="indexing", unit=" targets",
-                      disable=not progress) as bar:
+            with progress_bar(total=total, desc="indexing", unit=" targets",
+                              disable=not progress) as bar:
                 rows = _counting(iter_targets(input_file, run.task))
                 items = _counting(item for t in rows for item in model.index_texts([t]))
                 read_so_far = _reading(bar, rows)

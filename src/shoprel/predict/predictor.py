@@ -15,7 +15,6 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute  # noqa: F401  (pa.compute)
 import pyarrow.parquet as pq
-from tqdm.auto import tqdm
 
 from shoprel.data.empty_texts import empty_counts
 from shoprel.data.formats import output_format
@@ -43,7 +42,7 @@ from shoprel.run_data import recorded_field
 from shoprel.runs import Run, mean_positive_probability, scoring_run
 from shoprel.utils.atomic import atomic_file, output_lock
 from shoprel.utils.outputs import check_output_file, is_index_folder
-from shoprel.utils.progress import eager_bars, honours_progress
+from shoprel.utils.progress import eager_bars, honours_progress, progress_bar
 
 # why predict refuses runs reading different translators (predict/translators.py)
 PREDICT_READS = ("the input file's one translated_query column reaches all of them: predict "
@@ -299,7 +298,7 @@ def _written(tables: Iterable[pa.Table], out_file: Path, fmt: str, started: floa
     rows = positives = 0
     with atomic_file(out_file, replace=overwrite, durable=True,
                      guard=check_scored_replaceable) as tmp, \
-            tqdm(desc=desc, unit=" rows", disable=not progress, delay=1) as bar:
+            progress_bar(desc=desc, unit=" rows", disable=not progress, delay=1) as bar:
         # the bar starts after the first chunk was scored: a one-chunk file of new queries
         # read "296 rows [00:00, 12067 rows/s]" after 27 s of scoring. A delay keeps tqdm from
         # drawing it at 0 rows when made (a stale "scoring: 0 rows [00:00, ? rows/s]" before

@@ -81,13 +81,17 @@ COUNTED = "{desc}: {n_fmt}{unit} [{elapsed}{postfix}]"
 ONE_STEP = "{desc}: {percentage:.0f}% [{elapsed}{postfix}]"
 
 
-def steps_bar(*args, **kwargs):
-    """tqdm.auto's bar, for work whose steps `steps_on` names: where it writes to no terminal
-    (a log file, a pipe) it keeps to log_width() from its first line to its last, its counts
-    COMPACT (COUNTED without a total) unless a bar_format is given. A logged folds bar alternated
-    formats: its first line and those between folds drew tqdm's bar and rate, its step lines
-    the compact counts."""
+def progress_bar(*args, **kwargs):
+    """tqdm.auto's bar, as every bar shoprel draws is made: where it writes to no terminal (a
+    log file, a pipe) it keeps to log_width() from its first line to its last, its counts
+    COMPACT (COUNTED without a total) unless a bar_format is given; on a terminal or in a
+    notebook it is tqdm's own. A logged folds bar alternated formats (its first line and those
+    between folds drew tqdm's bar and rate, its step lines the compact counts), and the
+    `indexing` and embedding bars drew tqdm's bar and rate into a log at each redraw."""
     return _steps_bar_class()(*args, **kwargs)
+
+
+steps_bar = progress_bar  # the bars whose steps `steps_on` names: the same bar
 
 
 @functools.lru_cache(maxsize=1)

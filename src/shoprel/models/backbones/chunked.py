@@ -5,9 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from tqdm.auto import tqdm
 
-from shoprel.utils.progress import bar_delay
+from shoprel.utils.progress import bar_delay, progress_bar
 from shoprel.utils.threads import in_row_parts, part_rows_for
 
 
@@ -23,8 +22,8 @@ def encode_in_chunks(texts: Sequence[str], dim: int, chunk: int,
     def encoded(start: int, stop: int) -> np.ndarray:
         return encode_part([str(t) for t in texts[start:stop]])
 
-    with tqdm(total=len(texts), unit="text", desc=desc, disable=not show_progress,
-              delay=bar_delay()) as bar:
+    with progress_bar(total=len(texts), unit="text", desc=desc, disable=not show_progress,
+                      delay=bar_delay()) as bar:
         for start, stop, vectors in in_row_parts(encoded, len(texts),
                                                  part_rows_for(len(texts), workers, chunk),
                                                  workers):

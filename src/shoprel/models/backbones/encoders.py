@@ -12,7 +12,6 @@ import os
 from collections.abc import Sequence
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from shoprel.models.backbones.batching import BATCH_TOKENS, check_batching, token_batches
 from shoprel.models.backbones.encoder import PLURAL, Encoder, Kind
@@ -27,7 +26,7 @@ from shoprel.models.backbones.torch_load import (
 )
 from shoprel.models.backbones.use_multilingual import ENGINE as USE
 from shoprel.models.backbones.use_multilingual import UseEncoder
-from shoprel.utils.progress import bar_delay, bars_allowed
+from shoprel.utils.progress import bar_delay, bars_allowed, progress_bar
 from shoprel.utils.threads import torch_threads
 
 
@@ -61,8 +60,8 @@ class SentenceTransformerEncoder:
         lengths = np.array([len(ids) for ids in self.model.tokenizer(
             prefixed, truncation=True, max_length=self.model.max_seq_length)["input_ids"]])
         order = np.argsort(lengths, kind="stable")
-        bar = tqdm(total=len(texts), unit="text", desc=f"embedding {PLURAL[kind]}",
-                   disable=not (self.show_progress and bars_allowed()), delay=bar_delay())
+        bar = progress_bar(total=len(texts), unit="text", desc=f"embedding {PLURAL[kind]}",
+                           disable=not (self.show_progress and bars_allowed()), delay=bar_delay())
         with bar, torch_threads(self.num_threads):
             for batch in token_batches(lengths, order, self.batch_size, self.batch_tokens):
                 out[batch] = self.model.encode(

@@ -28,7 +28,6 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 import shoprel.models.backbones.embeddinggemma as embeddinggemma
 from shoprel.errors import OutputExistsError
@@ -38,7 +37,7 @@ from shoprel.models.backbones.encoder import PLURAL, Kind
 from shoprel.models.backbones.onnx_session import external_weights_files, open_session
 from shoprel.models.backbones.resolve import Backbone, weight_files
 from shoprel.utils.atomic import atomic_dir
-from shoprel.utils.progress import bar_delay, bars_allowed
+from shoprel.utils.progress import bar_delay, bars_allowed, progress_bar
 
 log = logging.getLogger(__name__)
 
@@ -183,7 +182,8 @@ def _stale_reason(folder: Path, source: str | None) -> str | None:
 
 
 def _stages(names: list[str], desc: str, show_progress: bool):
-    return tqdm(names, desc=desc, unit="step", disable=not (show_progress and bars_allowed()))
+    return progress_bar(names, desc=desc, unit="step",
+                        disable=not (show_progress and bars_allowed()))
 
 
 def export_fp32(source: Path, out: Path, show_progress: bool) -> None:
@@ -447,8 +447,8 @@ class OnnxEncoder:
         ids = [e.ids for e in self.tokenizer.encode_batch(list(texts))]
         lengths = np.array([len(x) for x in ids])
         order = np.argsort(lengths, kind="stable") if sort else np.arange(len(ids))
-        bar = tqdm(total=len(texts), unit="text", desc=desc,
-                   disable=not (self.show_progress and bars_allowed()), delay=bar_delay())
+        bar = progress_bar(total=len(texts), unit="text", desc=desc,
+                           disable=not (self.show_progress and bars_allowed()), delay=bar_delay())
         with bar:
             for batch in token_batches(lengths, order, self.batch_size, self.batch_tokens):
                 width = int(lengths[batch].max())

@@ -16,9 +16,8 @@ from collections.abc import Sequence
 
 import numpy as np
 import torch
-from tqdm.auto import tqdm
 
-from shoprel.utils.progress import bar_wanted
+from shoprel.utils.progress import bar_wanted, progress_bar
 
 PROGRESS_FROM = 1000  # texts to run before a progress bar is worth showing
 SAVE_EVERY = 1024  # computed states written to disk in parts of this many texts
@@ -68,8 +67,8 @@ class StateStore:
         found = self.disk.lookup(missing) if self.disk is not None and missing else {}
         missing = [t for t in missing if t not in found]
         unsaved: dict[str, torch.Tensor] = {}
-        with tqdm(total=len(missing), unit="text", desc=f"lower layers of {kind}",
-                  disable=not show_progress or len(missing) < PROGRESS_FROM) as bar:
+        with progress_bar(total=len(missing), unit="text", desc=f"lower layers of {kind}",
+                          disable=not show_progress or len(missing) < PROGRESS_FROM) as bar:
             for batch, states, mask in self._batches(missing):
                 lengths = mask.sum(1).tolist()
                 for row, i in enumerate(batch):
@@ -114,8 +113,8 @@ class StateStore:
                 states, mask = _pad([known[t] for t in rows])
                 vectors.update(zip(rows, scorer.vectors(states, mask), strict=True))
             new = [t for t in distinct if t not in known]
-            with tqdm(total=len(new), unit="text", desc=f"embedding {kind}",
-                      disable=not bar_wanted(len(new), progress, PROGRESS_FROM)) as bar:
+            with progress_bar(total=len(new), unit="text", desc=f"embedding {kind}",
+                              disable=not bar_wanted(len(new), progress, PROGRESS_FROM)) as bar:
                 for batch, states, mask in self._batches(new):
                     embedded = scorer.vectors(states, mask)
                     lengths = mask.sum(1).tolist()

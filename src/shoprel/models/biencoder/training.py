@@ -19,7 +19,7 @@ from sklearn.metrics import roc_auc_score
 from shoprel.models.biencoder.config import BiEncoderConfig
 from shoprel.models.biencoder.scorer import pad
 from shoprel.models.hf import trainer as hft
-from shoprel.utils.progress import bars_allowed
+from shoprel.utils.progress import bars_allowed, progress_bar
 
 
 class PairRows(torch.utils.data.Dataset):
@@ -139,15 +139,14 @@ def early_stopping(score, tensors: dict, eval_steps: int, patience: int):
 def step_bar(show: bool):
     """A bar of optimizer steps (the Trainer's own prints a dict a line; it shows instead when
     `training.progress` is set)."""
-    from tqdm.auto import tqdm
     from transformers import TrainerCallback
 
     class StepBar(TrainerCallback):
         bar = None
 
         def on_train_begin(self, args, state, control, **kwargs):
-            self.bar = tqdm(total=state.max_steps, unit="step", desc="tuning top layers",
-                            disable=not show)
+            self.bar = progress_bar(total=state.max_steps, unit="step", desc="tuning top layers",
+                                    disable=not show)
 
         def on_step_end(self, args, state, control, **kwargs):
             self.bar.update(1)
