@@ -90,6 +90,10 @@ def test_the_docs_page_lists_every_route_and_the_servers_limits(docs, qc_server)
     assert "1 to 400 items" in text and "at most 500 characters" in text
     assert "262,144 bytes per body" in text
     assert "1 to 1,000 items" not in text and "2,000" not in text
+    # the answers besides each route's own: the request timeout, its body, 414, 405 and 404
+    assert "Scoring took longer than --request-timeout (30 s)" in text
+    assert "longer than 2,048 bytes" in text and "the Allow header names" in text
+    assert 'A path not listed here answers 404 {"error": "Not Found"' in text
     for field in ("query", "category_path", "language", "id", "translated_query", "probability",
                   "threshold", "bare_queries"):
         assert re.search(rf"\b{field}\b", text), field

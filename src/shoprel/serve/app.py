@@ -28,6 +28,7 @@ from shoprel.predict.predictor import (
     open_predictor,
     translated_languages,
 )
+from shoprel.serve.answers import NOT_FOUND_NOTE, route_errors, score_errors, timeout_message
 from shoprel.serve.api_docs import SCHEMA_PATH, add_docs
 from shoprel.serve.batching import BatcherClosed, MicroBatcher
 from shoprel.serve.guards import RequestGuards
@@ -45,19 +46,6 @@ from shoprel.serve.settings import RUN_DIR_ENV, ServeSettings
 from shoprel.serve.translation import QueryTranslation, RegionFallbackWarning
 from shoprel.serve.unparsable import UNPARSABLE_BODY, unparsable_body_message
 from shoprel.serve.validation_errors import validation_error_body
-
-ERROR_RESPONSES = {
-    413: {"model": ErrorResponse, "description": "Body larger than the server's limit."},
-    422: {"model": ErrorResponse, "description": "Malformed JSON (also a body that is not "
-                                                 "UTF-8 or nests too deeply), a wrong or "
-                                                 "missing field, or more pairs/characters "
-                                                 "than allowed."},
-    401: {"model": ErrorResponse, "description": "The server has an API key and the request "
-                                                 "did not send it as a Bearer token."},
-    415: {"model": ErrorResponse, "description": "The body is not JSON."},
-    503: {"model": ErrorResponse, "description": "The server is shutting down, or the "
-                                                 "request waited longer than its timeout."},
-}
 
 
 def model_info(predictor: Predictor | CascadePredictor) -> ModelInfo:
@@ -163,7 +151,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
                     f"'{info.name}'. Limits: {settings.max_pairs:,} pairs per request, "
                     f"{settings.max_text_chars:,} characters per text, "
                     f"{settings.max_total_chars:,} characters per request in all, "
-                    f"{settings.max_body_bytes:,} bytes per body.",
+                    f"{settings.max_body_bytes:,} bytes per body. {NOT_FOUND_NOTE}",
         lifespan=lifespan,
         openapi_url=SCHEMA_PATH, docs_url=None, redoc_url=None,  # add_docs: pages offline
     )
@@ -205,7 +193,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
 
     @app.post("/v1/score", response_model=ScoreResponse,
               responses={200: {"description": "Each pair's probability and 0/1 label, in the "
-                                              "order sent."}, **ERROR_RESPONSES},
+                                              "order sent."}, **score_errors(settings)},
               summary=f"Score query/{task.target_column} pairs")
     async def score(body: ScoreRequest) -> ScoreResponse:
         rows = pairs_to_rows(body.pairs, task)
@@ -215,9 +203,8 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
             probabilities, cuts = split_scores_and_cuts(
                 await asyncio.wait_for(batcher.score(rows), settings.request_timeout_s))
         except TimeoutError:
-            return JSONResponse({"error": f"scoring took longer than the server's limit of "
-                                          f"{settings.request_timeout_s:g} s; try again or send "
-                                          "fewer pairs", "detail": []}, status_code=503)
+            return JSONResponse({"error": timeout_message(settings.request_timeout_s),
+                                 "detail": []}, status_code=503)
         metrics.pairs.inc(len(rows))
         unseen = unseen_as_trained(rows[TRAINED_LANGUAGE], known_languages)
         metrics.count_new_languages(unseen, translated_only_tags(list(unseen), translated))
@@ -229,7 +216,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
                              bare_queries=bare)
 
     @app.get("/healthz", summary="The process is alive (no API key needed)",
-             responses={200: {"description": "Alive."}})
+             responses={200: {"description": "Alive."}, **route_errors("/healthz", settings)})
     async def healthz() -> Health:
         return Health(status="ok")
 
@@ -237,7 +224,8 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
                                 "needed)", response_model=Ready,
              responses={200: {"description": "Ready, with the model it scores with."},
                         503: {"model": ErrorResponse, "description": "Not ready yet (still "
-                                                                     "starting) or stopping."}})
+                                                                     "starting) or stopping."},
+                        **route_errors("/readyz", settings)})
     async def readyz():
         if not batcher.running:
             return JSONResponse({"error": "not ready", "detail": []}, status_code=503)
@@ -245,7 +233,8 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
 
     @app.get("/metrics", summary="Prometheus metrics", response_class=Response,
              responses={200: {"description": "Prometheus text format.",
-                              "content": {CONTENT_TYPE: {"schema": {"type": "string"}}}}})
+                              "content": {CONTENT_TYPE: {"schema": {"type": "string"}}}},
+                        **route_errors("/metrics", settings)})
     async def prometheus_metrics() -> Response:
         return Response(metrics.exposition(), media_type=CONTENT_TYPE)
 
