@@ -126,19 +126,26 @@ def test_embed_family_runs_end_to_end(tmp_path, qc_demo, embed_run):
     assert oof["probability"].between(0, 1).all()
 
 
-def test_fold_models_read_the_target_vectors_from_the_final_model_s_index(embed_run, qc_demo):
+def test_fold_models_read_the_final_model_s_vectors(embed_run, qc_demo):
     """Each fold model keeps its target rank's keys alone, pointing at models/full/index (its
-    targets are among the final model's), and scores its held-out rows as it did in the CV."""
+    targets are among the final model's), and its neighbour votes' places among the final
+    model's query vectors (its training rows are among the final model's) instead of its own
+    copy, and scores its held-out rows as it did in the CV."""
     from safetensors import safe_open
 
     from shoprel.models.base import RelevanceModel
 
     frame, oof = read_pairs(qc_demo), runs.Run.open(embed_run).oof()
+    with safe_open(str(embed_run / "models" / "full" / "neighbours.safetensors"), "np") as full:
+        assert "neighbour_q_distinct" in full.keys()
     for fold in range(3):
         folder = embed_run / "models" / runs.fold_model_name(fold)
         with safe_open(str(folder / "target_rank.safetensors"), "np") as saved:
             assert list(saved.keys()) == ["target_keys"]
             assert saved.metadata() == {"vectors_index": "../full/index"}
+        with safe_open(str(folder / "neighbours.safetensors"), "np") as saved:
+            assert "neighbour_q_distinct" not in saved.keys()
+            assert saved.metadata()["queries_from"] == "../full/neighbours.safetensors"
         held_out = np.where(oof["fold"].to_numpy() == fold)[0]
         scored = RelevanceModel.load(folder).predict_proba(frame.take(held_out))[:, 1]
         assert scored.tobytes() == oof["probability"].to_numpy()[held_out].tobytes()

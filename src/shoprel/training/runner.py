@@ -314,10 +314,13 @@ def cross_validate(frame: PairFrame, config: RunConfig, folds: np.ndarray,
 
 
 def lend_final_index(model, models_dir: Path, k: int) -> None:
-    """The fold models read what their copies of the final model's index held from that index
-    (the embed family's target rank: 5 x 1.56 MB of a default run on 2,001 QI rows)."""
+    """The fold models read what their copies of the final model's files held from those files
+    (the embed family's target rank from its index, 5 x 1.56 MB of a default run on 2,001 QI
+    rows, and the neighbour votes' query vectors, 5 x 1.34 MB)."""
     for fold in range(k):
-        model.lend_index(models_dir / runs.FULL_MODEL, models_dir / runs.fold_model_name(fold))
+        full, own = models_dir / runs.FULL_MODEL, models_dir / runs.fold_model_name(fold)
+        model.lend_index(full, own)
+        model.lend_queries(full, own)
 
 
 def training_record(model, fit: str) -> dict:

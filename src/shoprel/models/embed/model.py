@@ -67,6 +67,7 @@ from shoprel.models.embed.pair_features import (
     query_context,
     raw_pair,
 )
+from shoprel.models.embed.shared_queries import share_queries, with_queries
 from shoprel.models.embed.target_rank import COLUMNS as RANK_COLUMNS
 from shoprel.models.embed.target_rank import NAME as RANK
 from shoprel.models.embed.target_rank import TargetRank
@@ -436,6 +437,13 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         fingerprints = read_model_config(other).get("state", {}).get("fingerprints") or [None]
         return share_index(source, Path(folder) / INDEX_FOLDER, fingerprints[0])
 
+    def lend_queries(self, folder: Path, other: Path) -> bool:
+        """Have the model saved in `other` (a fold model of the same run: its training rows
+        among this model's) read its neighbour votes' query vectors from this model's, saved in
+        `folder`, instead of keeping a copy (shared_queries.py); whether it does now."""
+        source, final = Path(other) / NEIGHBOURS_FILE, Path(folder) / NEIGHBOURS_FILE
+        return source.is_file() and final.is_file() and share_queries(source, final)
+
     def _state(self) -> dict:
         return {"fingerprints": self.fingerprints_,
                 "lexical": None if self.lexical_ is None else self.lexical_.state(),
@@ -555,9 +563,10 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
 
     def _saved_votes(self, blocks, folder: Path) -> None:
         """The neighbour votes and the target rank, read together: the votes' target vectors
-        may be saved as places among the target rank's (_save_arrays)."""
+        may be saved as places among the target rank's (_save_arrays), and a run's fold model
+        may keep its query vectors as places among the final model's (shared_queries.py)."""
         path = folder / NEIGHBOURS_FILE
-        arrays = load_file(str(path)) if self.neighbours else None
+        arrays = with_queries(load_file(str(path)), path) if self.neighbours else None
         dim = None if arrays is None else NeighbourVotes.saved_dim(arrays)
         self.ranks_ = self._saved_ranks(blocks, folder, dim)
         targets = None if self.ranks_ is None else self.ranks_.vectors_
