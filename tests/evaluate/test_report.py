@@ -228,7 +228,8 @@ def test_category_table_keeps_largest_thirty() -> None:
     assert "<th>cat39</th>" in section and "<th>cat10</th>" in section
     assert "<th>cat09</th>" not in section
     assert section.index("<th>cat39</th>") < section.index("<th>cat10</th>")
-    assert "30 largest of 40" in section
+    # the ten left out are counted: cat00 to cat09 hold 45 rows
+    assert "30 largest of 40 categories; the other 10 (45 rows) are not listed." in section
 
 
 def test_single_class_oof_skips_curves_without_failing(metrics: dict) -> None:

@@ -300,8 +300,14 @@ def category_section(metrics: Mapping[str, Any], rows: pd.DataFrame | None = Non
             return head + note("No per-category metrics in this run.") + "</section>"
         return ""
     shown = groups[:MAX_CATEGORY_ROWS]
-    more = (note(f"Showing the {len(shown)} largest of {len(groups)} categories.")
-            if len(groups) > len(shown) else "")
+    left = groups[len(shown):]
+    # how much is left out: "30 largest of 32" over 15 rows and 15 folded read as all of them
+    count = sum(int(np.nan_to_num(num(r.get("n")))) for _, r in left)
+    rows_left = f"{count:,} {'row' if count == 1 else 'rows'}"
+    others = (f"the other {len(left)} ({rows_left}) are" if len(left) > 1 else
+              f"the other one ({rows_left}) is")
+    more = (note(f"Showing the {len(shown)} largest of {len(groups)} categories; {others} not "
+                 "listed.") if left else "")
     overall_auc = num((metrics.get("overall") or {}).get("roc_auc"))
     verdicts = delta_f1_verdicts(delta_f1_intervals(rows, "top_category", len(shown)))
     return (head + more + _judged_table(shown, verdicts, "top category", overall_auc)
