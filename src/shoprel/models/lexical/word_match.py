@@ -102,7 +102,9 @@ class WordMatch:
         counts = Counter()
         for target in distinct:
             counts.update(set(target_words(self.task, target)))
-        self.documents_, self.counts_ = len(distinct), dict(counts)
+        # in word order: a set's order follows Python's string hashing, which changes per
+        # process, and the saved file should not (two trainings of the same rows: same bytes)
+        self.documents_, self.counts_ = len(distinct), dict(sorted(counts.items()))
         return self
 
     def rarity(self, word: str) -> float:
