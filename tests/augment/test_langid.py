@@ -507,3 +507,47 @@ def test_an_input_s_own_detected_by_column_is_refused_not_replaced(tmp_path, jso
     again = pd.read_json(tmp_path / "again.jsonl", lines=True)
     assert again["detected_by"].tolist() == ["shoprel langid (fastText lid.176 lite)"] * 2
     assert again["detected_language"].tolist() == ["es", "fr"]
+
+
+def test_an_input_s_own_detected_languages_are_refused_not_replaced(tmp_path, jsonl):
+    """langid replaced an input's own detected_language and detected_confidence (languages
+    checked by hand) on every row, without a word. A value on a row whose detected_by is not
+    langid's marker (or in a file with no detected_by) is now one line naming the file, line
+    (Parquet: row) and column, before any work; empty cells and langid's own output read
+    again are still replaced."""
+    from shoprel.cli import main
+
+    rows = [{"id": i, "language": lang, "origin_query": QUERIES[lang], "category_path": "x"}
+            for i, lang in enumerate(["es", "fr", "de"], start=1)]
+    out = tmp_path / "out.jsonl"
+
+    def run(path):
+        return CliRunner().invoke(main, ["langid", str(path), "--out", str(out), "--quiet"])
+
+    by_hand = jsonl(tmp_path / "by_hand.jsonl", [
+        {**rows[0], "detected_language": ""}, {**rows[1], "detected_language": None},
+        {**rows[2], "detected_language": "de"}])
+    done = run(by_hand)
+    assert (done.exit_code, done.output) == (2, (
+        f"error: {by_hand}, line 3, field 'detected_language': a detected_language of the "
+        "file's own ('de'), on a row with no detected_by naming langid; langid writes "
+        "detected_language on every row and would replace it: rename that column in the file "
+        "to keep it, or drop it and run langid again\n"))
+    assert not out.exists()
+    mixed = tmp_path / "mixed.parquet"  # langid's own first row, a reviewer's second
+    pd.DataFrame([
+        {**rows[0], "detected_language": "es", "detected_confidence": 0.99,
+         "detected_by": "shoprel langid (fastText lid.176 lite)"},
+        {**rows[1], "detected_language": None, "detected_confidence": 1.0, "detected_by": None},
+        {**rows[2], "detected_language": None, "detected_confidence": None,
+         "detected_by": None}]).to_parquet(mixed)
+    done = run(mixed)
+    assert done.exit_code == 2
+    assert done.output.startswith(
+        f"error: {mixed}, row 2, field 'detected_confidence': a detected_confidence of the "
+        "file's own (1.0), on a row with no detected_by naming langid; "), done.output
+    assert not out.exists()
+    langid_file(jsonl(tmp_path / "plain.jsonl", rows), tmp_path / "first.parquet")
+    done = run(tmp_path / "first.parquet")  # its own output read again: detected again
+    assert done.exit_code == 0, done.output
+    assert pd.read_json(out, lines=True)["detected_language"].tolist() == ["es", "fr", "de"]

@@ -826,7 +826,7 @@ def test_an_input_s_own_translations_are_refused_not_replaced(tmp_path, jsonl, q
         f"error: {by_hand}, line 3, field 'translated_query': a translated_query of the file's "
         "own ('dragon quest bag'), on a row with no translated_by naming translate; translate "
         "writes translated_query on every row and would replace it: rename that column in the "
-        "file to keep it, or drop it to translate again\n"))
+        "file to keep it, or drop it and run translate again\n"))
     assert not out.exists()
     mixed = tmp_path / "mixed.parquet"  # translate's own first row, a reviewer's second
     pd.DataFrame([

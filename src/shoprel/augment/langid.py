@@ -21,8 +21,11 @@ from shoprel.utils.progress import bar_wanted, progress_bar
 
 UNDETERMINED = "und"
 # every row of langid's output names its writer and detector ("shoprel langid (fastText
-# lid.176 lite)"): what tells it from a file of languages tagged by hand, which --overwrite keeps
-DETECTED_BY = Marker("detected_by", "langid")
+# lid.176 lite)"): what tells it from a file of languages tagged by hand, which --overwrite keeps,
+# and which langid refuses as input (a detected_language or detected_confidence on a row
+# without the marker: languages checked by hand)
+DETECTED_BY = Marker("detected_by", "langid",
+                     guarded=("detected_language", "detected_confidence"))
 DETECTOR = "fastText lid.176 lite"
 
 # Scripts that belong to one language among ours: decided by the letters, not the model,
@@ -199,7 +202,10 @@ def langid_file(input_path: str | Path, output_path: str | Path,
                 progress: bool | None = None, chunk_rows: int = CHUNK_ROWS) -> LangidReport:
     """Write the file with detected_language, detected_confidence and detected_by (`shoprel
     langid (...)` on every row) added, under the output's lock; the given language, and every
-    other value, stays as read.
+    other value, stays as read. An input's own detected_language, detected_confidence and
+    detected_by are replaced only on rows whose detected_by holds langid's marker (its output
+    read again) or where they are empty; any other value (languages checked by hand) is
+    refused at its row before any work (rewrite.check_marker), not lost.
 
     Streamed as predict streams: every row is checked first (one pass that keeps only the ids
     and the columns), then `chunk_rows` rows at a time are read again, detected and written,

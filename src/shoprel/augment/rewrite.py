@@ -107,7 +107,7 @@ def check_marker(path: Path, line: int, record: dict, marker: Marker) -> None:
                 f"a {column} of the file's own ({shown_value(own)}), on a row with no "
                 f"{marker.column} naming {marker.command}; {marker.command} writes {column} "
                 f"on every row and would replace it: rename that column in the file to keep "
-                f"it, or drop it to {marker.command} again", path=path, line=line,
+                f"it, or drop it and run {marker.command} again", path=path, line=line,
                 field=column, line_label=position_label(path))
 
 
@@ -187,7 +187,8 @@ class Marker:
     column: str
     command: str
     # columns the command writes whose values an input may hold only on rows the marker says
-    # the command wrote (check_marker): translate's translated_query
+    # the command wrote (check_marker): translate's translated_query, langid's
+    # detected_language and detected_confidence
     guarded: tuple[str, ...] = ()
 
     @property
