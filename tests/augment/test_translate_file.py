@@ -887,3 +887,35 @@ def test_a_parquet_gz_input_is_decompressed_once_per_command(tmp_path, jsonl, qc
                      "by_hand.parquet.gz")
     assert (done.exit_code, opened, list(temp.iterdir())) == (2, [data], [])
     assert done.output.startswith(f"error: {data}, row 2, field 'translated_query': ")
+
+
+def test_a_refused_input_leaves_no_new_cache_and_an_old_one_as_it_was(tmp_path, jsonl, qc_rows):
+    """translate made its --cache (an empty SQLite file, and the folders above it) before the
+    input was checked, so a refused input left a new file behind from a command that did
+    nothing. A cache the command created and stored nothing in is now taken away again; a
+    cache that existed before is left byte for byte."""
+    from shoprel.cli import main
+
+    table = jsonl(tmp_path / "t.jsonl", [
+        {"text": "funda iphone", "source": "es", "target": "en", "translation": "iphone case"}])
+    good = jsonl(tmp_path / "good.jsonl", qc_rows)
+    by_hand = jsonl(tmp_path / "by_hand.jsonl", [{**qc_rows[0], "translated_query": "mine"}])
+
+    def run(path, cache, out):
+        return CliRunner().invoke(main, ["translate", str(path), "--to", "en", "--backend",
+                                         "table", "--table", str(table), "--cache", str(cache),
+                                         "--out", str(out), "--quiet"])
+
+    new = tmp_path / "caches" / "sub" / "new.sqlite"
+    done = run(by_hand, new, tmp_path / "a.jsonl")
+    assert done.exit_code == 2 and "field 'translated_query'" in done.output, done.output
+    assert not (tmp_path / "caches").exists()
+    assert not (tmp_path / "a.jsonl").exists()
+    old = tmp_path / "old.sqlite"
+    assert run(good, old, tmp_path / "b.jsonl").exit_code == 0
+    before = old.read_bytes()
+    done = run(by_hand, old, tmp_path / "c.jsonl")
+    assert done.exit_code == 2 and "field 'translated_query'" in done.output, done.output
+    assert old.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "b.jsonl", "by_hand.jsonl", "good.jsonl", "old.sqlite", "t.jsonl"]

@@ -138,3 +138,27 @@ class CachedTranslator:
                 self._db.commit()
                 self.stored += len(rows)
                 bar.update(len(batch))
+
+
+def not_there_yet(path: str | Path) -> list[Path]:
+    """The cache file and the folders above it that do not exist yet, deepest first: what a
+    CachedTranslator made at `path` would create (remove_unused takes them away again)."""
+    path = Path(path).expanduser().absolute()
+    missing = []
+    while not path.exists() and path != path.parent:
+        missing.append(path)
+        path = path.parent
+    return missing
+
+
+def remove_unused(created: list[Path]) -> None:
+    """Take away a cache file a command created (not_there_yet) and stored nothing in, then the
+    folders made for it, while empty: a refused command leaves no new empty file behind."""
+    if not created:
+        return
+    created[0].unlink(missing_ok=True)
+    for folder in created[1:]:
+        try:
+            folder.rmdir()
+        except OSError:  # not empty (something else was put there meanwhile), or gone
+            return

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from shoprel.augment.asked_once import AskedOnce
 from shoprel.augment.backends import BACKENDS, make_translator
+from shoprel.augment.cache import not_there_yet, remove_unused
 from shoprel.augment.languages import by_rows
 from shoprel.augment.progress import PROGRESS_MIN, FileBar
 from shoprel.augment.rewrite import (
@@ -299,7 +300,9 @@ def translate_file(input_file: str | Path, out_file: str | Path, to: str = "en",
     calls this, its parameters the same): the backend built by name (with its cache), the file
     translated, the backend closed. An option another backend reads is refused when given (not
     None): `--table t.csv` without `--backend table` translated with Apertium, and the user
-    took it for their table. Every path is checked before the cache is made."""
+    took it for their table. Every path is checked before the cache is made, and a cache
+    file the command created is taken away again when it fails having stored nothing in it
+    (a refused input)."""
     if backend not in BACKENDS:
         raise ConfigError(f"--backend: {backend!r}; use one of {', '.join(BACKENDS)}")
     # 'pt-BR' is counted as 'pt', and translated into pt-BR where the backend has the pair
@@ -312,14 +315,22 @@ def translate_file(input_file: str | Path, out_file: str | Path, to: str = "en",
     check_translate_paths(input_file, out_file, table, cache, overwrite)
     options = {key: value for key, value in (("num_beams", beams), ("device", device))
                if value is not None}
+    # the input is checked once the translator (and its cache) is made: a refused input must
+    # not leave a new empty cache behind; a cache that existed before is never touched
+    created = [] if cache is None else not_there_yet(cache)
     translator = make_translator(backend, cache=cache, table=table, model=model,
                                  progress=progress, **options)
+    done = False
     try:
-        return translate_file_with(input_file, out_file, translator, to=target,
-                                   overwrite=overwrite)
+        report = translate_file_with(input_file, out_file, translator, to=target,
+                                     overwrite=overwrite)
+        done = True
+        return report
     finally:
         if hasattr(translator, "close"):
             translator.close()
+        if not done and not getattr(translator, "stored", 0):
+            remove_unused(created)
 
 
 NO_ROUTE_HINTS = {  # where to look, per backend: Apertium's advice misled a table's user
