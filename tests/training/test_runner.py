@@ -262,6 +262,28 @@ def test_a_base_language_and_its_region_make_two_sets_of_copies(tmp_path, qc_dem
     assert result.metrics["data"]["augmented_rows"] == 90
 
 
+def test_train_notes_that_a_base_language_and_its_region_make_the_same_copies(tmp_path,
+                                                                            qc_demo, capsys):
+    """{pt: es, pt-BR: es} through a backend with no regional pair (a table) made two identical
+    copy sets under two tags without a word. train now notes it before the fits, once;
+    progress=False (--quiet) leaves it out."""
+    frame = read_pairs(qc_demo)
+    config = load_config(None, {"model.family": "fast", "folds.k": 3,
+                                "augment.translate": {"pt": "es", "pt-BR": "es"},
+                                "augment.backend": "table",
+                                "augment.table": str(_es_to_pt_table(frame, tmp_path))})
+    with runner.training_side(config, True, frame):
+        pass
+    assert capsys.readouterr().err == (
+        "note: augment.translate: the pt and pt-BR copies of the es rows are the same text, all "
+        "translated into pt (the table backend has no regional variants): two identical copy "
+        "sets under 2 tags, so each es row trains twice as that text; keep one of those keys, "
+        "or use a backend with the regional pair\n")
+    with runner.training_side(config, False, frame):
+        pass
+    assert capsys.readouterr().err == ""
+
+
 @pytest.mark.parametrize("cached", [False, True])
 def test_each_distinct_query_is_sent_to_the_backend_once_per_run(tmp_path, qc_demo,
                                                                   table_sends, cached):

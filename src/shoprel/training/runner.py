@@ -74,6 +74,12 @@ def training_side(config: RunConfig, progress: bool = True, frame: PairFrame | N
                               side_translator(config, progress))))
             if frame is not None:  # all rows known: each pair must add some
                 check_translation_pairs(frame, augment.asked_pairs, translator, augment.backend)
+                if progress:  # a note, after the checks: --quiet and progress=False say none
+                    from shoprel.augment.same_copies import same_copies_notes
+
+                    for note in same_copies_notes(augment.asked_pairs, translator,
+                                                  augment.backend):
+                        tqdm.write(note, file=sys.stderr)
             side = _chained(side, lambda rows: augment_translations(
                 rows, augment.asked_pairs, translator, tags=augment.copy_tags))
         if augment.easy_negatives > 0:
