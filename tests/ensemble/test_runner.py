@@ -31,7 +31,7 @@ def test_fields_members_differ_in_are_recorded_per_member(augmented_runs, tmp_pa
     member = runs.Run.open(plain).metrics()["data"]
     result = build_ensemble([plain, translated], tmp_path / "ens")
     data = result.metrics["data"]
-    shared = {key: member[key] for key in ("train_file", "rows", "empty_query",
+    shared = {key: member[key] for key in ("train_file", "train_sha256", "rows", "empty_query",
                                            "empty_target", "dropped")}
     assert data == {**shared, PER_MEMBER: [
         {"name": "plain", "augmented_rows": 0, "translated_rows": {}},

@@ -507,7 +507,9 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
             "timing": {"cv_seconds": round(cv_seconds, 2), "final_fit_seconds":
                        round(final_seconds, 2), "rows_per_second_cv":
                        round(len(frame) * config.folds.k / max(cv_seconds, 1e-9), 1)},
-            "data": {"train_file": str(Path(train_file).resolve()), **frame.stats,
+            # the digest tells the file again where it has moved (run_train_file: --train)
+            "data": {"train_file": str(Path(train_file).resolve()),
+                     "train_sha256": sha256_of_file(train_file), **frame.stats,
                      "augmented_rows": int(final_rows.stats.get("augmented", 0)),
                      # per language: one only translations brought has no out-of-fold rows
                      "translated_rows": dict(final_rows.stats.get("translated", {}))},
