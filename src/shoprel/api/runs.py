@@ -103,25 +103,30 @@ def write_report(run_dir: str | Path, out_file: str | Path | None = None,
 
 @in_python_words
 def noisy_rows(run_dir: str | Path, out_file: str | Path | None = None,
-               filtered_train: str | Path | None = None, overwrite: bool = False
-               ) -> NoiseResult:
+               filtered_train: str | Path | None = None, overwrite: bool = False,
+               train: str | Path | None = None) -> NoiseResult:
     """`shoprel noise`: the rows whose label the run's out-of-fold scores doubt (cleanlab),
     most suspicious first, in `result.flagged`; their ids written to `out_file` and the
-    training file without them to `filtered_train` where given."""
+    training file without them to `filtered_train` where given. `train`: the training file's
+    new place where it has moved (the same data, checked; `result.note` says what could not
+    be checked of an older run's)."""
     return flag_noisy_rows(
         path_argument(run_dir, "run_dir"),
         None if out_file is None else path_argument(out_file, "out_file"),
         None if filtered_train is None else path_argument(filtered_train, "filtered_train"),
-        flag_argument(overwrite, "overwrite"))
+        flag_argument(overwrite, "overwrite"),
+        None if train is None else path_argument(train, "train"))
 
 
 @in_python_words
 def add_far_pairs(run_dir: str | Path, pairs: int = DEFAULT_PAIRS,
-                  progress: bool = True) -> FarPairsResult:
+                  progress: bool = True, train: str | Path | None = None) -> FarPairsResult:
     """`shoprel far-pairs`: the far-pairs check added to a run trained without it (its fold
     models score pairs of a query with an unrelated target); the run's metrics.json and report
     gain `result.far_pairs`, and `result.replaced` is the check recorded there before (None
-    when none). Fewer pairs than asked where the run has fewer rows."""
+    when none). Fewer pairs than asked where the run has fewer rows. `train`: the training
+    file's new place where it has moved, as noisy_rows takes it."""
     # at least 1, as --pairs: `pairs=-1` said "it must be at least 0", and 0 is refused too
     return _add_far_pairs(path_argument(run_dir, "run_dir"), whole_number(pairs, "pairs", ge=1),
-                          progress=flag_argument(progress, "progress"))
+                          progress=flag_argument(progress, "progress"),
+                          train=None if train is None else path_argument(train, "train"))

@@ -41,12 +41,16 @@ from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
               help="Pairs without labels that the teacher scores for the student to learn too "
                    "(a label column there is not read); repeatable. On these very pairs the "
                    "student repeats the teacher: score other files with it.")
+@click.option("--train", "train_file", type=input_path(),
+              help="The teacher's training file, where it has moved since the run was trained "
+                   "(another machine, a renamed folder): accepted only when it holds the same "
+                   "data (the digest metrics.json records).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing run directory.")
 @quiet_option("No progress bars, nor notes (what the student's figures are worth, the "
               "student config's parts not used, a student of the teacher's own model); "
               "warnings still print.")
 def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, unlabeled,
-            overwrite, quiet):
+            train_file, overwrite, quiet):
     """Train a student run on TEACHER_DIR's out-of-fold probabilities (a run or ensemble)."""
     from shoprel.cli.bare_query import bare_query_said, rows_said
     from shoprel.cli.language_counts import warn_naming_languages
@@ -61,7 +65,8 @@ def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, 
         result = run_distill(teacher_dir, config_file, out_dir, hard_weight,
                              overwrite=overwrite, progress=not quiet, speed_rows=speed_rows,
                              nested=nested, unlabeled=list(unlabeled),
-                             say=lambda line: note(f"note: {line}", quiet))
+                             say=lambda line: note(f"note: {line}", quiet),
+                             train_file=train_file)
     except ConfigError as exc:  # a key of the student's config found wrong only now
         raise located(exc, config_file) from None
     block = result.metrics["distillation"]

@@ -80,14 +80,20 @@ def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrink
                    "--filtered-train take every flagged row, not only these.")
 @click.option("--filtered-train", type=output_path(),
               help="Also write the training file without the flagged rows (drop mode).")
+@click.option("--train", "train_file", type=input_path(),
+              help="The run's training file, where it has moved since the run was trained "
+                   "(another machine, a renamed folder): accepted only when it holds the same "
+                   "data (the digest metrics.json records).")
 @click.option("--overwrite", is_flag=True,
               help="Replace existing output files that noise wrote: flagged ids of the run's "
                    "training file, a filtered copy of it (any other file is refused).")
-def noise(run_dir, out_file, top, filtered_train, overwrite):
+def noise(run_dir, out_file, top, filtered_train, train_file, overwrite):
     """List rows whose label the run's out-of-fold scores doubt (cleanlab)."""
     from shoprel.ensemble.noise import flag_noisy_rows
 
-    result = flag_noisy_rows(run_dir, out_file, filtered_train, overwrite)
+    result = flag_noisy_rows(run_dir, out_file, filtered_train, overwrite, train_file)
+    if result.note is not None:
+        click.echo(f"note: {result.note}", err=True)
     flagged, n = result.flagged, result.n_rows
     click.echo(f"{len(flagged)} rows flagged" + (f" of {n}" if n else ""))
     for row in flagged.head(top).itertuples():

@@ -76,15 +76,21 @@ def compare(run_dirs, out_file, overwrite):
 @click.argument("run_dir", type=input_path())
 @click.option("--pairs", type=IntegerRange(1), default=1000, show_default=True,
               help="Far pairs over the folds, as check.far_pairs in a training config.")
+@click.option("--train", "train_file", type=input_path(),
+              help="The run's training file, where it has moved since the run was trained "
+                   "(another machine, a renamed folder): accepted only when it holds the same "
+                   "data (the digest metrics.json records).")
 @quiet_option("No progress bar, nor notes (the figures it replaces, fewer pairs than asked).")
-def far_pairs(run_dir, pairs, quiet):
+def far_pairs(run_dir, pairs, train_file, quiet):
     """Add the far-pairs check to a run trained without it: its fold models score pairs of a
     query with an unrelated target; metrics.json and the report gain the figures (a check
     recorded there before is replaced)."""
     from shoprel.evaluate.console import far_pairs_line, far_pairs_replaced_line
     from shoprel.training.far_pairs_existing import add_far_pairs
 
-    result = add_far_pairs(run_dir, pairs, progress=not quiet)
+    result = add_far_pairs(run_dir, pairs, progress=not quiet, train=train_file)
+    if result.note is not None:
+        note(f"note: {result.note}", quiet)
     block = result.far_pairs
     click.echo(far_pairs_line(block))
     if result.replaced is not None:

@@ -33,6 +33,7 @@ from shoprel.ensemble.noise_outputs import (
     check_flagged_replaceable,
 )
 from shoprel.errors import InputError, OutputError, RunDirError
+from shoprel.run_train_file import check_rows, training_place
 from shoprel.utils.atomic import atomic_file
 from shoprel.utils.outputs import check_output_file
 
@@ -48,6 +49,7 @@ class NoiseResult:
     out_file: Path | None = None
     filtered_train: Path | None = None
     dropped: int | None = None  # rows left out of `filtered_train`
+    note: str | None = None  # what could not be checked of a moved training file (--train)
 
 
 def find_noisy_rows(run_dir: str | Path, filter_by: str = DEFAULT_FILTER,
@@ -67,12 +69,8 @@ def find_noisy_rows(run_dir: str | Path, filter_by: str = DEFAULT_FILTER,
     flagged["label_quality"] = np.where(flagged["label"] == 1, flagged["probability"],
                                         1 - flagged["probability"])
     if with_text:
-        train_file = run.train_file()
-        if not train_file or not Path(train_file).is_file():
-            raise RunDirError(f"{runs.shown(run.path)}: training file {train_file!r} "
-                              "(metrics.json data.train_file) not found; cannot show the "
-                              "flagged rows' text")
-        training = training or TrainingFile(train_file, run.task)
+        training = training or TrainingFile(training_place(run).path, run.task)
+        train_file = training.path
         frame = training.frame
         texts = frame.df.set_index("id")
         as_written = ids_as_written(frame.df["id"], training.records)
@@ -138,8 +136,8 @@ def check_noise_outputs(run_dir: str | Path, out_file: str | Path | None,
     existing one must be noise's own output (noise_outputs.py), judged by `training` (the
     run's training file, read once for every check of the command)."""
     run = runs.Run.open(run_dir)
-    train_file = run.train_file()
-    training = training or TrainingFile(train_file, run.task)
+    training = training or TrainingFile(run.train_file(), run.task)
+    train_file = training.path
     reads = [train_file] if train_file is not None else []
     if out_file is not None:
         check_output_file(out_file, reads=reads, runs=[run_dir], overwrite=overwrite)
@@ -165,8 +163,10 @@ def write_flagged_ids(flagged: pd.DataFrame, out_file: str | Path,
     `run_dir`: the run the flags came from; the file may not land inside it, nor be the file
     it was trained on, and an existing file is replaced only if it holds flagged ids of that
     file (none without `run_dir`), as `training` reads it (made here when not given)."""
-    train_file = runs.Run.open(run_dir).train_file() if run_dir is not None else None
-    training = training or TrainingFile(train_file)
+    if training is None:
+        training = TrainingFile(runs.Run.open(run_dir).train_file()
+                                if run_dir is not None else None)
+    train_file = training.path
     out_file = check_output_file(out_file, runs=[run_dir] if run_dir is not None else [],
                                  reads=[train_file] if train_file is not None else [],
                                  overwrite=overwrite)
@@ -183,14 +183,17 @@ def write_flagged_ids(flagged: pd.DataFrame, out_file: str | Path,
 
 def flag_noisy_rows(run_dir: str | Path, out_file: str | Path | None = None,
                     filtered_train: str | Path | None = None,
-                    overwrite: bool = False) -> NoiseResult:
+                    overwrite: bool = False, train: str | Path | None = None) -> NoiseResult:
     """`shoprel noise`: both outputs checked before any work, the rows cleanlab flags, then the
-    flagged ids and the training file without them written where asked."""
+    flagged ids and the training file without them written where asked. `train`: the training
+    file's new place, where it has moved (run_train_file: the same data, checked)."""
     run = runs.Run.open(run_dir)
-    training = TrainingFile(run.train_file(), run.task)  # read once, for every check below
+    place = training_place(run, train)
+    training = TrainingFile(place.path, run.task)  # read once, for every check below
     check_noise_outputs(run_dir, out_file, filtered_train, overwrite, training)
+    note = check_rows(run, place, training.frame.stats)
     flagged = find_noisy_rows(run_dir, training=training)
-    result = NoiseResult(flagged, run.manifest.get("n_rows"))
+    result = NoiseResult(flagged, run.manifest.get("n_rows"), note=note)
     if out_file is not None:
         result.out_file = write_flagged_ids(flagged, out_file, run_dir, overwrite, training)
     if filtered_train is not None:

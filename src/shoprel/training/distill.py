@@ -48,6 +48,7 @@ from shoprel.errors import ConfigError, RunDirError
 from shoprel.models.targets import SOFT_LABEL, mix_targets, require_row_targets
 from shoprel.predict.translators import check_one_translator
 from shoprel.run_data import data_block
+from shoprel.run_train_file import TrainingPlace, check_rows, training_place
 from shoprel.training.config import FoldsConfig, RunConfig, load_config
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 from shoprel.training.nested_stage0 import nested_start
@@ -92,31 +93,21 @@ class Teacher:
     train_file: Path
     oof: pd.DataFrame  # id, fold, probability, label
     folds: pd.DataFrame  # id, fold
+    place: TrainingPlace | None = None  # where train_file was found (named with --train?)
 
 
-def _train_file(run: runs.Run) -> str | None:
-    """metrics.json data.train_file; an ensemble without one takes its first member's."""
-    train_file = run.train_file()
-    if not train_file and run.kind == "ensemble":
-        for member in run.member_dirs():
-            return _train_file(runs.Run.open(member))
-    return train_file
-
-
-def open_teacher(teacher_dir: str | Path) -> Teacher:
+def open_teacher(teacher_dir: str | Path, train: str | Path | None = None) -> Teacher:
+    """The run, its training file (`train`: its new place where it has moved, checked to be
+    the same data: run_train_file) and its OOF and folds tables."""
     run = runs.Run.open(teacher_dir)
-    train_file = _train_file(run)
-    if not train_file or not Path(train_file).is_file():
-        where = "no file" if not train_file or not Path(train_file).exists() else "not a file"
-        raise RunDirError(f"{runs.shown(run.path)}: its training file {train_file!r} "
-                          f"(metrics.json data.train_file): {where}")
+    place = training_place(run, train)
     oof = run.oof()
     folds = run.folds()
     for name, table in ((runs.OOF, oof), (runs.FOLDS, folds)):
         if table["id"].duplicated().any():
             raise RunDirError(f"{runs.shown(run.path)}: {name} repeats ids; cannot align it "
                               "with the rows")
-    return Teacher(run, Path(train_file), oof, folds)
+    return Teacher(run, place.path, oof, folds, place)
 
 
 def teacher_folds_config(run: runs.Run) -> FoldsConfig | None:
@@ -361,11 +352,13 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
             progress: bool = True, name: str | None = None,
             speed_rows: int = SPEED_ROWS, nested: bool = False,
             unlabeled: Sequence[str | Path] = (),
-            say: Callable[[str], None] | None = None) -> TrainResult:
+            say: Callable[[str], None] | None = None,
+            train_file: str | Path | None = None) -> TrainResult:
     """Train the student described by `config` on the teacher's OOF probabilities
     (nested: honest OOF figures at k·(k−1)/2 teacher refits, see the module docstring);
     `unlabeled`: pair files the teacher scores for the student to learn too (unlabeled.py);
-    `say`: hears a note once the checks pass, before any work (the CLI prints it)."""
+    `say`: hears a note once the checks pass, before any work (the CLI prints it);
+    `train_file`: the teacher's training file's new place, where it has moved (--train)."""
     problem = out_of_range(hard_weight, ge=0, le=1)
     if problem:
         raise ConfigError(f"--hard-weight: {problem}")
@@ -384,7 +377,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
                      inside=teacher_dir if carried else None)
     for path in unlabeled:  # before the teacher is loaded, let alone refitted
         require_file(Path(path), "--unlabeled")
-    teacher = open_teacher(teacher_dir)
+    teacher = open_teacher(teacher_dir, train_file)
     if nested or unlabeled:  # an ensemble made before `shoprel ensemble` refused the mix
         check_one_translator(teacher.run, "full", "the teacher's refits and its scoring of "
                              "unlabelled pairs give all of them one translated_query column: "
@@ -420,6 +413,8 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     frame = read_pairs(teacher.train_file, task=teacher.run.task, require_label=True,
                        empty_text=config.data.empty_text)
     check_rows_unchanged(frame, teacher)
+    if (unchecked := check_rows(teacher.run, teacher.place, frame.stats)) and say is not None:
+        say(unchecked)
     teacher_p = aligned_to_rows(frame, teacher.oof, "probability", teacher).astype(np.float64)
     folds = aligned_to_rows(frame, teacher.folds, "fold", teacher).astype(np.int64)
     fit_rows, stage0_notes = None, []

@@ -14,6 +14,7 @@ from shoprel import runs
 from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError, InputError, RunDirError
 from shoprel.models.backbones.target_index import OWN_TARGETS_FOLDER
+from shoprel.run_train_file import check_rows
 from shoprel.training.config import load_config
 from shoprel.training.distill import aligned_to_rows, check_rows_unchanged, open_teacher
 from shoprel.training.far_pairs import FarPairCheck
@@ -43,13 +44,15 @@ class FarPairsResult:
     run_dir: Path
     far_pairs: dict
     replaced: dict | None
+    note: str | None = None  # what could not be checked of a moved training file (--train)
 
 
 @honours_progress
 def add_far_pairs(run_dir: str | Path, count: int = DEFAULT_PAIRS,
-                  progress: bool = True) -> FarPairsResult:
+                  progress: bool = True, train: str | Path | None = None) -> FarPairsResult:
     """Score far pairs with each fold model of a finished run; the block is written into its
-    metrics.json (its report is rewritten too)."""
+    metrics.json (its report is rewritten too). `train`: the training file's new place, where
+    it has moved (checked to be the same data: run_train_file)."""
     problem = out_of_range(count, ge=1)
     if problem:
         raise ConfigError(f"--pairs: {problem}")
@@ -57,11 +60,12 @@ def add_far_pairs(run_dir: str | Path, count: int = DEFAULT_PAIRS,
     if run.kind != "run":
         raise RunDirError(f"{run.path}: an {run.kind}, which has no fold models of its own; "
                           "check its member runs")
-    trained = open_teacher(run.path)  # the training file and the run's folds, checked
+    trained = open_teacher(run.path, train)  # the training file and the run's folds, checked
     config = load_config(run.path / runs.CONFIG, saved=True)
     frame = read_pairs(trained.train_file, task=run.task, require_label=True,
                        empty_text=config.data.empty_text)
     check_rows_unchanged(frame, trained)
+    note = check_rows(run, trained.place, frame.stats)
     folds = aligned_to_rows(frame, trained.folds, "fold", trained).astype(np.int64)
     folders = [run.path / runs.MODELS / runs.fold_model_name(f)
                for f in range(int(folds.max()) + 1)]
@@ -91,4 +95,4 @@ def add_far_pairs(run_dir: str | Path, count: int = DEFAULT_PAIRS,
     replaced = run.metrics().get("far_pairs")
     runs.RunWriter.finished(run.path).update_metrics(lambda m: m.update(far_pairs=block),
                                                      report=True)
-    return FarPairsResult(run.path, block, replaced)
+    return FarPairsResult(run.path, block, replaced, note)

@@ -1,0 +1,94 @@
+"""Where a finished run's training file is now: the path metrics.json recorded, or the place a
+user names with `--train FILE` (API: `train=`) when the file has moved (another machine, a
+renamed folder). noise, distill and far-pairs read the rows there; a named file is accepted
+only when it holds the data the run was trained on: the digest the run records
+(data.train_sha256) must match. An older run records no digest, only a row count: the named
+file is then checked by its count (and by each reader's own check of the rows against the
+run's out-of-fold table), and a note says what could not be checked.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from shoprel import runs
+from shoprel.errors import InputError, RunDirError
+from shoprel.run_data import recorded_field
+from shoprel.utils.digest import sha256_of_file
+
+GIVE_NEW_PLACE = "if it has moved, name its new place with --train FILE"
+
+
+@dataclass(frozen=True)
+class TrainingPlace:
+    """The training file to read (`path`) and, when a user named it, what the run recorded
+    (`recorded`, the path); `undigested`: no digest to check it by, only the run's row
+    counts (`rows`, maybe none): what is left to check once the file is read."""
+    path: Path
+    recorded: str | None = None
+    undigested: bool = False
+    rows: tuple[int, ...] = ()
+
+
+def recorded_train_file(run: runs.Run) -> str | None:
+    """metrics.json data.train_file; an ensemble without one takes its first member's."""
+    train_file = run.train_file()
+    if not train_file and run.kind == "ensemble":
+        for member in run.member_dirs():
+            return recorded_train_file(runs.Run.open(member))
+    return train_file
+
+
+def _recorded(run: runs.Run, field: str) -> list:
+    """Each trained run's value of a data field (an ensemble's members may name different
+    files of the same rows: any of theirs is the run's)."""
+    values = [value for _, value in recorded_field(run.metrics(), field) if value is not None]
+    if not values and run.kind == "ensemble":
+        for member in run.member_dirs():
+            return _recorded(runs.Run.open(member), field)
+    return values
+
+
+def training_place(run: runs.Run, given: str | Path | None = None) -> TrainingPlace:
+    """The file to read the run's rows from: `given` (checked against the run's digest) or
+    the recorded path, which must still be a file (else the error names --train)."""
+    recorded = recorded_train_file(run)
+    name = runs.shown(run.path)
+    if given is None:
+        if not recorded or not Path(recorded).is_file():
+            where = "no file" if not recorded or not Path(recorded).exists() else "not a file"
+            raise RunDirError(f"{name}: its training file {recorded!r} (metrics.json "
+                              f"data.train_file): {where}; {GIVE_NEW_PLACE}")
+        return TrainingPlace(Path(recorded))
+    path = Path(given).expanduser()
+    if not path.is_file():
+        raise InputError(f"{path}: {'not a file' if path.exists() else 'no such file'} "
+                         f"(--train, the new place of {name}'s training file {recorded})")
+    digests = [str(d) for d in _recorded(run, "train_sha256")]
+    if digests:
+        digest = sha256_of_file(path)
+        if digest not in digests:
+            raise InputError(f"{path}: not the file {name} was trained on ({recorded}): its "
+                             f"SHA-256 is {digest[:12]}..., the run records {digests[0][:12]}...")
+        return TrainingPlace(path, recorded)
+    rows = tuple(int(r) for r in _recorded(run, "rows") if isinstance(r, int | float))
+    return TrainingPlace(path, recorded, True, rows)
+
+
+def check_rows(run: runs.Run, place: TrainingPlace, stats: dict) -> str | None:
+    """After a named file was read (`stats`: its reader's counts): for a run recording no
+    digest, its row count must be the run's; returns the note saying what was not checked
+    (None when nothing is left unchecked)."""
+    if not place.undigested:
+        return None
+    name = runs.shown(run.path)
+    count = stats.get("rows")
+    if place.rows and count is not None and int(count) not in place.rows:
+        raise InputError(f"{place.path}: not the file {name} was trained on "
+                         f"({place.recorded}): it holds {count} rows, the run records "
+                         f"{place.rows[0]}")
+    checked = "its row count and rows" if place.rows else "its rows"
+    return (f"{name} records no digest of its training file (a run written before shoprel "
+            f"recorded one): {place.path} was checked by {checked} against the run's "
+            "out-of-fold table, not byte for byte")
