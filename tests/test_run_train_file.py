@@ -133,3 +133,26 @@ def test_a_run_recording_no_digest_is_checked_by_its_rows_and_says_so(moved, tmp
     assert done.exit_code != 0
     assert f"{more}: not the file" in done.output and "it holds 361 rows, the run records 360" \
         in done.output
+
+
+def test_a_file_changed_in_place_is_refused_with_train_as_the_way_on(moved):
+    from shoprel.api import noisy_rows
+
+    rows = moved["new"].read_text(encoding="utf-8").splitlines(keepends=True)
+    row = json.loads(rows[5])
+    row["label"] = 1 - row["label"]
+    recorded = moved["root"] / "old" / "train.jsonl"
+    recorded.write_text("".join(rows[:5] + [json.dumps(row) + "\n"] + rows[6:]), encoding="utf-8")
+    try:
+        for args in (["noise", moved["run"]], ["far-pairs", moved["run"]],
+                     ["distill", moved["run"], "--student", moved["root"] / "student.yaml",
+                      "--out", moved["root"] / "changed"]):
+            done = shoprel(*args)
+            assert done.exit_code != 0
+            assert "1 row(s) of" in done.output and "differ from those the run was trained on" \
+                in done.output and "name the file it was trained on with --train FILE" \
+                in done.output, args
+        with pytest.raises(Exception, match="trained on with train=PATH"):
+            noisy_rows(moved["run"])
+    finally:
+        recorded.unlink()

@@ -17,7 +17,8 @@ from shoprel.errors import InputError, RunDirError
 from shoprel.run_data import recorded_field
 from shoprel.utils.digest import sha256_of_file
 
-GIVE_NEW_PLACE = "if it has moved, name its new place with --train FILE"
+NAME_WITH_TRAIN = "--train FILE"  # the way on where the recorded file is gone or changed
+GIVE_NEW_PLACE = f"if it has moved, name its new place with {NAME_WITH_TRAIN}"
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  ("at --hard-weight 1", "at hard_weight 1"),
                  ("drop --nested, or give --hard-weight below 1",
                   "drop nested=True, or give hard_weight below 1"),
-                 ("name its new place with --train FILE", "name its new place with train=PATH"),
+                 ("with --train FILE", "with train=PATH"),
                  ("(--train, the new place", "(train=, the new place"),
                  ("--hard-weight:", "hard_weight:"), ("--nested:", "nested=True:"),
                  ("distill without --nested", "distill without nested=True"),

@@ -33,7 +33,7 @@ from shoprel.ensemble.noise_outputs import (
     check_flagged_replaceable,
 )
 from shoprel.errors import InputError, OutputError, RunDirError
-from shoprel.run_train_file import check_rows, training_place
+from shoprel.run_train_file import NAME_WITH_TRAIN, check_rows, training_place
 from shoprel.utils.atomic import atomic_file
 from shoprel.utils.outputs import check_output_file
 
@@ -107,8 +107,8 @@ def _check_unchanged(run: runs.Run, oof: pd.DataFrame, texts: pd.DataFrame,
     if missing.any():
         raise RunDirError(f"{runs.shown(run.path)}: {int(missing.sum())} of its rows are not "
                           f"in {train_file} (e.g. id {_said(rows.index[missing][0], as_written)}"
-                          "): the file was changed since the run was trained; give the file it "
-                          "was trained on")
+                          "): the file was changed since the run was trained; name the file it "
+                          f"was trained on with {NAME_WITH_TRAIN}")
     now = texts.loc[rows.index]
     changed = ((now["query"].astype(str).to_numpy() != rows["query"].astype(str).to_numpy())
                | (now["target"].astype(str).to_numpy() != rows["target"].astype(str).to_numpy())
@@ -117,7 +117,8 @@ def _check_unchanged(run: runs.Run, oof: pd.DataFrame, texts: pd.DataFrame,
         raise RunDirError(f"{runs.shown(run.path)}: {int(changed.sum())} row(s) of "
                           f"{train_file} differ from those the run was trained on (label, query "
                           f"or target; e.g. id {_said(rows.index[changed][0], as_written)}): the "
-                          "file was changed since; give the file it was trained on")
+                          f"file was changed since; name the file it was trained on with "
+                          f"{NAME_WITH_TRAIN}")
 
 
 def _said(key, as_written: dict) -> str:

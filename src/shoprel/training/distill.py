@@ -48,7 +48,7 @@ from shoprel.errors import ConfigError, RunDirError
 from shoprel.models.targets import SOFT_LABEL, mix_targets, require_row_targets
 from shoprel.predict.translators import check_one_translator
 from shoprel.run_data import data_block
-from shoprel.run_train_file import TrainingPlace, check_rows, training_place
+from shoprel.run_train_file import NAME_WITH_TRAIN, TrainingPlace, check_rows, training_place
 from shoprel.training.config import FoldsConfig, RunConfig, load_config
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 from shoprel.training.nested_stage0 import nested_start
@@ -161,7 +161,7 @@ def check_rows_unchanged(frame: PairFrame, teacher: Teacher) -> None:
         raise RunDirError(f"{runs.shown(teacher.run.path)}: {int(changed.sum())} row(s) of "
                           f"{teacher.train_file} differ from those the run was trained on "
                           f"(label, query or target; e.g. id {first!r}): the file was changed "
-                          "since; give the run the file it was trained on")
+                          f"since; name the file it was trained on with {NAME_WITH_TRAIN}")
 
 
 def student_config(config: RunConfig | str | Path, teacher: Teacher, k: int) -> RunConfig:
