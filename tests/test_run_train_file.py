@@ -156,3 +156,23 @@ def test_a_file_changed_in_place_is_refused_with_train_as_the_way_on(moved):
             noisy_rows(moved["run"])
     finally:
         recorded.unlink()
+
+
+def test_from_python_a_moved_file_is_named_with_train_and_what_was_checked_is_kept(moved,
+                                                                                   tmp_path):
+    from shoprel.api import distill_student, noisy_rows
+
+    old = tmp_path / "old_run"
+    shutil.copytree(moved["run"], old)
+    metrics = json.loads((old / "metrics.json").read_text())
+    del metrics["data"]["train_sha256"]
+    (old / "metrics.json").write_text(json.dumps(metrics))
+    assert "checked by its row count" in noisy_rows(old, train=moved["new"]).note
+    assert noisy_rows(moved["run"], train=moved["new"]).note is None
+    with reports_deferred():
+        result = distill_student(moved["run"], moved["root"] / "student.yaml", tmp_path / "s",
+                                 speed_rows=0, progress=False, train=moved["new"])
+    assert result.metrics["distillation"]["moved_train_file"] == {
+        "recorded": str(moved["root"] / "old" / "train.jsonl"),
+        "read": str(moved["new"].resolve()),
+        "checked": "its SHA-256 is the one the teacher records"}

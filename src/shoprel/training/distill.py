@@ -413,8 +413,13 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     frame = read_pairs(teacher.train_file, task=teacher.run.task, require_label=True,
                        empty_text=config.data.empty_text)
     check_rows_unchanged(frame, teacher)
-    if (unchecked := check_rows(teacher.run, teacher.place, frame.stats)) and say is not None:
+    unchecked = check_rows(teacher.run, teacher.place, frame.stats)
+    if unchecked is not None and say is not None:
         say(unchecked)
+    # read from a place named with --train: what the teacher recorded, and how it was checked
+    moved = None if teacher.place.recorded is None else {
+        "recorded": teacher.place.recorded, "read": str(teacher.train_file.resolve()),
+        "checked": unchecked or "its SHA-256 is the one the teacher records"}
     teacher_p = aligned_to_rows(frame, teacher.oof, "probability", teacher).astype(np.float64)
     folds = aligned_to_rows(frame, teacher.folds, "fold", teacher).astype(np.int64)
     fit_rows, stage0_notes = None, []
@@ -446,6 +451,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
             "teacher_oof": _oof_figures(teacher_metrics),
             "student_oof": _oof_figures(metrics),
             "nested": nested,
+            **({} if moved is None else {"moved_train_file": moved}),
             **({"nested_stage0": stage0_notes} if stage0_notes else {}),
             "caveat": oof_caveat(hard_weight, nested, extra_rows is not None),
             **({"ignored": ignored} if ignored else {}),
