@@ -176,3 +176,15 @@ def test_from_python_a_moved_file_is_named_with_train_and_what_was_checked_is_ke
         "recorded": str(moved["root"] / "old" / "train.jsonl"),
         "read": str(moved["new"].resolve()),
         "checked": "its SHA-256 is the one the teacher records"}
+
+
+def test_a_run_naming_no_training_file_is_said_so_beside_a_missing_train(moved, tmp_path):
+    bare = tmp_path / "bare_run"
+    shutil.copytree(moved["run"], bare)
+    metrics = json.loads((bare / "metrics.json").read_text())
+    del metrics["data"]["train_file"], metrics["data"]["train_sha256"]
+    (bare / "metrics.json").write_text(json.dumps(metrics))
+    done = shoprel("noise", bare, "--train", tmp_path / "nope.jsonl")
+    assert done.exit_code != 0
+    assert done.output.strip().endswith(f"nope.jsonl: no such file (--train, the new place of "
+                                        f"{bare}'s training file unrecorded)")

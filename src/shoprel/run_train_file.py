@@ -63,6 +63,7 @@ def training_place(run: runs.Run, given: str | Path | None = None) -> TrainingPl
                               f"data.train_file): {where}; {GIVE_NEW_PLACE}")
         return TrainingPlace(Path(recorded))
     path = Path(given).expanduser()
+    recorded = recorded or "unrecorded"  # a run whose metrics.json names no file
     if not path.is_file():
         raise InputError(f"{path}: {'not a file' if path.exists() else 'no such file'} "
                          f"(--train, the new place of {name}'s training file {recorded})")
