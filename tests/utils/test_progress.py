@@ -297,11 +297,11 @@ def test_a_logged_steps_bar_keeps_one_format_from_first_line_to_last(monkeypatch
     lines the compact counts. A bar without a total counts its unit; disabled, it draws none."""
     import io
 
-    from shoprel.utils.progress import report_step, steps_bar, steps_on
+    from shoprel.utils.progress import progress_bar, report_step, steps_on
 
     monkeypatch.delenv("COLUMNS", raising=False)
     log = io.StringIO()
-    bar = steps_bar(range(2), desc="QC folds", file=log, mininterval=0)
+    bar = progress_bar(range(2), desc="QC folds", file=log, mininterval=0)
     for fold in bar:
         with steps_on(bar, f"fold {fold}: ", first="fitting"):
             report_step("boosters 1/3, tree 150/400")
@@ -312,18 +312,18 @@ def test_a_logged_steps_bar_keeps_one_format_from_first_line_to_last(monkeypatch
         "QC folds: 1/2 [00:00<00:00, fold 1: boosters 1/3, tree 150/400]",
         "QC folds: 2/2 [00:00<00:00]", "QC folds: 2/2 [00:00<00:00]"]
     log = io.StringIO()
-    with steps_bar(desc="unlabelled pairs", unit=" rows", file=log, mininterval=0) as bar:
+    with progress_bar(desc="unlabelled pairs", unit=" rows", file=log, mininterval=0) as bar:
         bar.update(40)
     assert drawn_lines(log) == ["unlabelled pairs: 0 rows [00:00]",
                                 "unlabelled pairs: 40 rows [00:00]",
                                 "unlabelled pairs: 40 rows [00:00]"]  # and closed
     monkeypatch.setenv("COLUMNS", "30")  # $COLUMNS, where set, is the log's width
     log = io.StringIO()
-    with steps_bar(range(2), desc="learning curve, 50% of rows", file=log) as bar:
+    with progress_bar(range(2), desc="learning curve, 50% of rows", file=log) as bar:
         pass
     assert max(len(line) for line in drawn_lines(log)) <= 29
     log = io.StringIO()
-    with steps_bar(range(2), desc="QC folds", file=log, disable=True) as bar:
+    with progress_bar(range(2), desc="QC folds", file=log, disable=True) as bar:
         with steps_on(bar, "fold 0: ", first="fitting"):
             report_step("boosters 1/3")
     assert log.getvalue() == ""
@@ -336,7 +336,7 @@ def test_a_log_is_a_log_where_tqdm_takes_columns_and_lines_for_its_size(monkeypa
     whether the stream is a terminal decides. A terminal of the same size draws its bar."""
     import tqdm.std
 
-    from shoprel.utils.progress import report_step, steps_bar, steps_on
+    from shoprel.utils.progress import progress_bar, report_step, steps_on
 
     def from_the_environment(fp):  # tqdm 4.67's fallback, where the stream has no size
         return [int(os.environ[name]) - 1 for name in ("COLUMNS", "LINES")]
@@ -346,7 +346,7 @@ def test_a_log_is_a_log_where_tqdm_takes_columns_and_lines_for_its_size(monkeypa
     monkeypatch.setenv("LINES", "24")
     for stream in (io.StringIO(), Terminal()):
         monkeypatch.setattr(sys, "stderr", stream)  # tqdm asks the size of stderr's alone
-        bar = steps_bar(range(5), desc="QC folds", mininterval=0)
+        bar = progress_bar(range(5), desc="QC folds", mininterval=0)
         for fold in bar:
             with steps_on(bar, f"fold {fold}: "):
                 report_step("boosters 1/3, tree 150/400")

@@ -20,7 +20,7 @@ from shoprel.evaluate.curve_points import constant_folds
 from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics
 from shoprel.models.base import RelevanceModel
 from shoprel.utils.bounds import out_of_range
-from shoprel.utils.progress import report_step, steps_bar, steps_on
+from shoprel.utils.progress import progress_bar, report_step, steps_on
 from shoprel.utils.scalars import is_boolean, text_for_number
 
 CURVE_FILE = "learning_curve.json"
@@ -93,7 +93,7 @@ def learning_curve(frame: PairFrame, folds: np.ndarray, full_oof: np.ndarray,
     k = int(folds.max()) + 1
     points = []
     fractions = check_fractions(fractions)
-    bar = steps_bar(total=len(fractions) * k, desc="learning curve", disable=not progress)
+    bar = progress_bar(total=len(fractions) * k, desc="learning curve", disable=not progress)
     with bar:
         for fraction in fractions:
             oof = np.full(len(frame), np.nan)

@@ -56,7 +56,7 @@ from shoprel.training.runner import TrainResult, train
 from shoprel.training.unlabeled import BARE, LEFT_OUT, adding, teacher_scored
 from shoprel.utils.bounds import out_of_range
 from shoprel.utils.outputs import check_output_dir, is_written_for
-from shoprel.utils.progress import report_step, steps_bar, steps_on
+from shoprel.utils.progress import progress_bar, report_step, steps_on
 
 LEAK_CAVEAT = ("student OOF is optimistic: the teacher OOF probability of a training row came "
                "from a teacher model that saw the student's validation rows (distill --nested "
@@ -265,7 +265,7 @@ def nested_teacher(teacher: Teacher, frame: PairFrame, folds: np.ndarray,
         k = int(folds.max()) + 1
         out = {f: np.full(len(frame), np.nan) for f in range(k)}
         pairs = list(itertools.combinations(range(k), 2))
-        bar = steps_bar(pairs, desc="nested teacher", disable=not progress)
+        bar = progress_bar(pairs, desc="nested teacher", disable=not progress)
         for f, g in bar:
             fit = np.flatnonzero((folds != f) & (folds != g))
             # student fold → the rows this refit scores for it: the other left-out fold's

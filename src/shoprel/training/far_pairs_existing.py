@@ -19,7 +19,7 @@ from shoprel.training.config import load_config
 from shoprel.training.distill import aligned_to_rows, check_rows_unchanged, open_teacher
 from shoprel.training.far_pairs import FarPairCheck
 from shoprel.utils.bounds import out_of_range
-from shoprel.utils.progress import honours_progress, steps_bar, steps_on
+from shoprel.utils.progress import honours_progress, progress_bar, steps_on
 
 DEFAULT_PAIRS = 1000  # as check.far_pairs defaults
 
@@ -81,7 +81,7 @@ def add_far_pairs(run_dir: str | Path, count: int = DEFAULT_PAIRS,
         raise ConfigError(f"--pairs: {count} is too few for {len(folders)} folds (each builds "
                           f"its share, rounded); ask for at least {len(folders)}")
     check = FarPairCheck(frame, folds, count, config.folds.seed)
-    bar = steps_bar(folders, desc="far pairs", disable=not progress)
+    bar = progress_bar(folders, desc="far pairs", disable=not progress)
     with run.config_named():  # e.g. a backbone folder gone since training
         for fold, folder in enumerate(bar):
             # each fold's steps, as train's folds bar names them (an embed model loads its

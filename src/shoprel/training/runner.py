@@ -36,7 +36,7 @@ from shoprel.utils.atomic import atomic_dir
 from shoprel.utils.digest import sha256_of_file
 from shoprel.utils.jsonsafe import json_safe
 from shoprel.utils.outputs import check_output_dir
-from shoprel.utils.progress import ONE_STEP, honours_progress, report_step, steps_bar, steps_on
+from shoprel.utils.progress import ONE_STEP, honours_progress, progress_bar, report_step, steps_on
 
 STAGE0_MODEL = "stage0"  # models/stage0: the cross-task model every other model starts from
 
@@ -118,7 +118,7 @@ def training_sides(configs: list[RunConfig], progress: bool = True,
 def one_fit_bar(desc: str, progress: bool):
     """A bar of one step for one long fit (the final fit, stage 0), naming the step the fit is
     at as the folds' bar names a fold's (steps_on), counted done when the block ends."""
-    with steps_bar(total=1, desc=desc, disable=not progress, bar_format=ONE_STEP) as bar:
+    with progress_bar(total=1, desc=desc, disable=not progress, bar_format=ONE_STEP) as bar:
         with steps_on(bar, first="fitting"):
             yield
         bar.update()
@@ -299,7 +299,7 @@ def cross_validate(frame: PairFrame, config: RunConfig, folds: np.ndarray,
             prepare = opened.enter_context(training_side(config, progress, frame))
         oof = np.full(len(frame), np.nan)
         k = int(folds.max()) + 1
-        bar = steps_bar(range(k), desc=f"{frame.task.value} folds", disable=not progress)
+        bar = progress_bar(range(k), desc=f"{frame.task.value} folds", disable=not progress)
         for fold in bar:
             # a fold's steps (minutes each), the fold numbered as folds.parquet and models/
             with steps_on(bar, f"fold {fold}: ", first="fitting"):

@@ -24,7 +24,7 @@ from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.tasks import Task
 from shoprel.errors import InputError
 from shoprel.models.targets import SOFT_LABEL
-from shoprel.utils.progress import report_step, steps_bar, steps_on
+from shoprel.utils.progress import progress_bar, report_step, steps_on
 
 ID_PREFIX = "unlabeled"
 SCORE_ROWS = 5_000
@@ -54,7 +54,7 @@ def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: T
     # the bar names its steps, as train's folds bar does: an embed teacher loads its encoder,
     # then embeds each chunk's new texts (either can be minutes); its name is short, so that
     # a step still fits a log's line of progress.LOG_WIDTH columns beside the bar's figures
-    with steps_bar(desc="unlabelled pairs", unit=" rows",
+    with progress_bar(desc="unlabelled pairs", unit=" rows",
               disable=not progress) as bar, contextlib.ExitStack() as stepping:
         with steps_on(bar, first="loading the teacher"):
             predictor = Predictor(teacher_dir)

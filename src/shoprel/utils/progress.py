@@ -88,17 +88,14 @@ def progress_bar(*args, **kwargs):
     notebook it is tqdm's own. A logged folds bar alternated formats (its first line and those
     between folds drew tqdm's bar and rate, its step lines the compact counts), and the
     `indexing` and embedding bars drew tqdm's bar and rate into a log at each redraw."""
-    return _steps_bar_class()(*args, **kwargs)
-
-
-steps_bar = progress_bar  # the bars whose steps `steps_on` names: the same bar
+    return _bar_class()(*args, **kwargs)
 
 
 @functools.lru_cache(maxsize=1)
-def _steps_bar_class():
+def _bar_class():
     from tqdm.auto import tqdm
 
-    class StepsBar(tqdm):
+    class ShoprelBar(tqdm):
         @property
         def format_dict(self):
             stats = super().format_dict
@@ -107,7 +104,7 @@ def _steps_bar_class():
             return {**stats, "ncols": logged_columns(self),
                     "bar_format": stats.get("bar_format") or logged_formats(self)[0]}
 
-    return StepsBar
+    return ShoprelBar
 
 
 @contextlib.contextmanager
