@@ -55,3 +55,11 @@ def test_the_folded_weak_slices_are_counted_in_words(extra, words):
     languages = {f"l{i:02d}": WEAK for i in range(MAX_FLAGS + extra)}
     metrics = {"overall": {"roc_auc": 0.72}, "per_language": languages}
     assert words in errors_section(metrics, pd.DataFrame())
+
+
+def test_a_group_without_its_row_count_is_folded_not_a_crash():
+    """A group whose n is missing (a metrics.json edited by hand, or written by another tool)
+    is folded with the small ones, as before; counting the folded rows then raised
+    'cannot convert float NaN to integer' and the report was not written."""
+    table = group_table([("en", GOOD), ("xx", SMALL), ("yy", {"f1": 0.5})], "language")
+    assert "<summary>2 language groups with fewer than 30 rows (12 rows in all)" in table

@@ -33,6 +33,12 @@ def num(value: Any) -> float:
         return math.nan
 
 
+def rows_in(groups) -> int:
+    """The rows of (name, row) groups, by each row's `n`; a group without one counts none
+    (a NaN there is no count to add)."""
+    return sum(int(n) for n in (num(row.get("n")) for _, row in groups) if not math.isnan(n))
+
+
 def _cell(value: Any, render) -> str:
     x = num(value)
     return MISSING if math.isnan(x) else render(x)

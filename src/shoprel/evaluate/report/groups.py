@@ -34,6 +34,7 @@ from shoprel.evaluate.report.fmt import (
     mpl_text,
     note,
     num,
+    rows_in,
     short_label,
     sorted_groups,
 )
@@ -302,7 +303,7 @@ def category_section(metrics: Mapping[str, Any], rows: pd.DataFrame | None = Non
     shown = groups[:MAX_CATEGORY_ROWS]
     left = groups[len(shown):]
     # how much is left out: "30 largest of 32" over 15 rows and 15 folded read as all of them
-    count = sum(int(np.nan_to_num(num(r.get("n")))) for _, r in left)
+    count = rows_in(left)
     rows_left = f"{count:,} {'row' if count == 1 else 'rows'}"
     others = (f"the other {len(left)} ({rows_left}) are" if len(left) > 1 else
               f"the other one ({rows_left}) is")

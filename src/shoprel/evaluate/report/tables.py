@@ -13,7 +13,15 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from shoprel.evaluate.report.fmt import esc, fmt, fmt_int, fmt_signed, num, with_delta
+from shoprel.evaluate.report.fmt import (
+    esc,
+    fmt,
+    fmt_int,
+    fmt_signed,
+    num,
+    rows_in,
+    with_delta,
+)
 from shoprel.evaluate.report.page import table_wrap
 
 MIN_GROUP_ROWS = 30
@@ -132,7 +140,7 @@ def group_table(
     out = _table(body, key_header, f"<tfoot>{foot}</tfoot>" if foot else "", with_flags,
                  key_header) if big or not small else ""
     if small:
-        rows = sum(int(num(r.get("n")) or 0) for _, r in small)
+        rows = rows_in(small)
         small_body = "".join(_row_html(n, r, others, "small", "", False) for n, r in small)
         out += (
             f"<details><summary>{len(small)} {esc(key_header)} "
