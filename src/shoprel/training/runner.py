@@ -319,10 +319,11 @@ def cross_validate(frame: PairFrame, config: RunConfig, folds: np.ndarray,
     return oof
 
 
-def lend_final_index(model, models_dir: Path, k: int) -> None:
+def lend_final_files(model, models_dir: Path, k: int) -> None:
     """The fold models read what their copies of the final model's files held from those files
     (the embed family's target rank from its index, 5 x 1.56 MB of a default run on 2,001 QI
-    rows, and the neighbour votes' query vectors, 5 x 1.34 MB)."""
+    rows: indexed_ranks.py; and the neighbour votes' query vectors, 5 x 1.34 MB:
+    shared_queries.py). `model`: the final model, just saved, of a family that lends both."""
     for fold in range(k):
         full, own = models_dir / runs.FULL_MODEL, models_dir / runs.fold_model_name(fold)
         model.lend_index(full, own)
@@ -486,7 +487,7 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
                 model = new_model(config, stage0_dir).fit(final_rows)
             model.save(models_dir / runs.FULL_MODEL)
             if config.final.keep_fold_models and hasattr(model, "lend_index"):
-                lend_final_index(model, models_dir, int(folds.max()) + 1)
+                lend_final_files(model, models_dir, int(folds.max()) + 1)
             fits.append(training_record(model, "final"))
         final_seconds = time.perf_counter() - started
         predict_models = ([runs.FULL_MODEL] if config.final.refit_full

@@ -94,6 +94,5 @@ def final_rows(final: Path) -> np.ndarray:
         raise RunDirError(f"{final} is not readable ({error})") from None
 
 
-
 def digest(rows: np.ndarray) -> str:
     return hashlib.blake2b(np.ascontiguousarray(rows).tobytes(), digest_size=16).hexdigest()
