@@ -15,13 +15,6 @@ from shoprel.models.base import RelevanceModel
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
-@pytest.fixture(scope="module")
-def fitted(tmp_path_factory, small_model, qi_frame):
-    cache = tmp_path_factory.mktemp("cache")
-    model = small_model("embed", cache_dir=str(cache)).fit(qi_frame)
-    return model, model.predict_proba(qi_frame)
-
-
 def test_the_final_model_saves_the_keys_and_scores_as_fitted(tmp_path, fitted, qi_frame):
     model, proba = fitted
     folder = model.save(tmp_path / "saved")

@@ -18,13 +18,6 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 NEIGHBOURS = "neighbours.safetensors"
 
 
-@pytest.fixture(scope="module")
-def fitted(tmp_path_factory, small_model, qi_frame):
-    cache = tmp_path_factory.mktemp("cache")
-    model = small_model("embed", cache_dir=str(cache)).fit(qi_frame)
-    return model, model.predict_proba(qi_frame)
-
-
 def saved_as_a_run(model, models):
     """`model` saved as a run saves it: a fold model, then the final model."""
     fold = model.save(models / "fold_0")
