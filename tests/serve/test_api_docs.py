@@ -138,10 +138,12 @@ def test_the_pages_curl_examples_run_as_they_stand(docs):
 
 @pytest.mark.parametrize("task", list(Task))
 @pytest.mark.parametrize("settings", [TEST_SETTINGS, ServeSettings(max_pairs=1),
-                                      ServeSettings(max_total_chars=110)])
+                                      ServeSettings(max_total_chars=110),
+                                      ServeSettings(max_text_chars=12)])
 def test_the_example_request_fits_the_servers_limits(task, settings):
     """The schema's example (the page's curl body) is one the server accepts, under whatever
-    pair and character limits it was started with."""
+    pair and character limits it was started with (--max-text-chars 12 refused its titles and
+    category paths with a 422)."""
     body = example_request(task, settings)
     request = score_request_model(task, settings).model_validate(body)
     assert 1 <= len(request.pairs) <= settings.max_pairs

@@ -113,14 +113,26 @@ EXAMPLE_PAIRS = {
 
 def example_request(task: Task, settings: ServeSettings) -> dict:
     """A body this server accepts: the example pairs, as many as one request may hold by
-    count and by characters in all (one at least; its texts are under 100 characters)."""
+    count and by characters in all (one at least), each text cut to --max-text-chars (at a
+    space where there is one: 'Glass Baby' of the 86-character title under a limit of 12)."""
     pairs, total = [], 0
-    for pair in EXAMPLE_PAIRS[task][:settings.max_pairs]:
+    for example in EXAMPLE_PAIRS[task][:settings.max_pairs]:
+        pair = {**example, **{field: cut_text(example[field], settings.max_text_chars)
+                              for field in ("query", task.target_column)}}
         total += len(pair["query"]) + len(pair[task.target_column])
         if pairs and total > settings.max_total_chars:
             break
         pairs.append(pair)
     return {"pairs": pairs}
+
+
+def cut_text(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, ending at a whole word where one fits: never
+    blank (its first characters at least), as the server refuses a blank text."""
+    if len(text) <= limit:
+        return text
+    head = text[:limit]
+    return head[:head.rfind(" ")].rstrip(" ,") if " " in head.strip() else head
 
 
 def score_request_model(task: Task, settings: ServeSettings) -> type[BaseModel]:
