@@ -15,9 +15,10 @@ from collections.abc import Iterable, Iterator, Mapping
 import numpy as np
 import pandas as pd
 
+from shoprel.data.column_names import misspelled_column
 from shoprel.data.empty_texts import NOT_SCORED, REFUSE
 from shoprel.data.frame import PairFrame
-from shoprel.data.records import Record, misspelled_column, python_kind
+from shoprel.data.records import Record, python_kind
 from shoprel.data.tasks import QUERY_COLUMN, TRANSLATION_COLUMN, Task
 from shoprel.data.validate import RecordValidator, validated_chunks
 from shoprel.errors import InputError

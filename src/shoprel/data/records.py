@@ -25,14 +25,7 @@ from shoprel.data.file_kind import UTF16_TEXT, ZIP_ARCHIVE, magic_kind
 from shoprel.data.formats import FORMATS, file_format, format_suffix
 from shoprel.data.parquet_maps import map_readers
 from shoprel.data.spool import is_stream, readable_input
-from shoprel.data.tasks import (
-    QUERY_COLUMN,
-    REQUEST_FIELDS,
-    TARGET_COLUMN,
-    TRANSLATION_COLUMN,
-    other_name_hint,
-    parted_by,
-)
+from shoprel.data.tasks import QUERY_COLUMN, TARGET_COLUMN, parted_by
 from shoprel.errors import ConfigError, InputError
 from shoprel.utils.bounds import not_whole, out_of_range
 from shoprel.utils.scalars import is_boolean
@@ -164,45 +157,6 @@ def require_file(path: Path, option: str | None = None) -> None:
     reason = PIPE if is_stream(path) else not_a_file(path)
     if reason:
         raise InputError(f"{reason} ({option})" if option else reason, path=path)
-
-
-def missing_column(record: dict, name: str, reason: str = "missing required column") -> str:
-    """`reason` for a record without column `name`, naming a column spelled otherwise ('ID',
-    ' id'): every reader matches names exactly, in every format, so such a file is refused
-    rather than read with some of its columns silently missing."""
-    alike = [key for key in record
-             if isinstance(key, str) and key != name and key.strip().lower() == name]
-    if not alike and REQUEST_FIELDS.get(name) in record:  # a file in a request's shape
-        return (f"{reason}; found {REQUEST_FIELDS[name]!r}, the server API's name: files and "
-                f"the Python API call it {name!r}")
-    if not alike:
-        return reason + other_name_hint(record, name)
-    return f"{reason}; the file has {alike[0]!r}: name the column {name!r} (lower case, no spaces)"
-
-
-# columns a reader takes only when present: one spelled otherwise ('Language', ' label') is
-# refused, where it was read as absent (a `Language` CSV trained every row as `unk`)
-READ_WHEN_PRESENT = ("language", "label", "task", TRANSLATION_COLUMN)
-# what other files call an optional column, said as missing_column says a required one's
-OTHER_OPTIONAL_NAMES = {"language": ("lang",)}
-
-
-def misspelled_column(record: dict, names, holder: str = "the file has"
-                      ) -> tuple[str, str] | None:
-    """(name, reason) for the first of `names` the record lacks while holding it spelled
-    otherwise (case, spaces, or another dataset's name), else None: a reader that matches
-    names exactly would otherwise read such a column as absent, and its rows as untagged,
-    unlabelled or untranslated. `holder`: who holds it ("the pairs have", from Python)."""
-    for name in names:
-        if name in record:
-            continue
-        cased = [key for key in record if isinstance(key, str) and key.strip().lower() == name]
-        other = [key for key in OTHER_OPTIONAL_NAMES.get(name, ()) if key in record]
-        if cased or other:
-            return name, (f"no {name!r} column, but {holder} {(cased or other)[0]!r}, which "
-                          f"is not read as {name!r}: name the column {name!r}"
-                          + (" (lower case, no spaces)" if cased else ""))
-    return None
 
 
 def column_line(path: str | Path | None, line: int) -> int:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from shoprel.data.column_names import missing_column
 from shoprel.data.formats import typed_format
 from shoprel.data.frame import WRITTEN_ID
 from shoprel.data.prediction import prediction_problem
@@ -13,7 +14,6 @@ from shoprel.data.records import (
     as_written,
     column_line,
     iter_records,
-    missing_column,
     position_label,
     require_file,
 )

@@ -8,18 +8,16 @@ from pathlib import Path
 
 import pandas as pd
 
+from shoprel.data.column_names import READ_WHEN_PRESENT, missing_column, misspelled_column
 from shoprel.data.empty_texts import FIRST_EMPTY, NOT_SCORED, REFUSE
 from shoprel.data.formats import FORMATS, format_suffix
 from shoprel.data.frame import TRANSLATION, WRITTEN_ID, PairFrame
 from shoprel.data.language_tags import canonical_tag
 from shoprel.data.records import (
-    READ_WHEN_PRESENT,
     FloatText,
     Record,
     as_written,
     column_line,
-    missing_column,
-    misspelled_column,
     position_label,
     shown_value,
     written_kind,

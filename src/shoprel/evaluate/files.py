@@ -7,6 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from shoprel.data.category import top_level
+from shoprel.data.column_names import missing_column
 from shoprel.data.formats import typed_format
 from shoprel.data.prediction import prediction_problem
 from shoprel.data.probability import probability_problem
@@ -14,7 +15,6 @@ from shoprel.data.readers import read_pairs
 from shoprel.data.records import (
     column_line,
     iter_records,
-    missing_column,
     position_label,
 )
 from shoprel.data.spool import input_name, one_from_stdin, readable_input

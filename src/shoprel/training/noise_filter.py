@@ -15,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
+from shoprel.data.column_names import missing_column
 from shoprel.data.formats import ID_TABLE_SUFFIXES, format_suffix
 from shoprel.data.frame import PairFrame
 from shoprel.data.records import (
     column_line,
     iter_records,
     iter_text_lines,
-    missing_column,
     position_label,
     require_config_file,
 )

@@ -1,0 +1,48 @@
+"""Column names a file or the pairs give, told where they are not the ones the readers take:
+a required column missing or spelled otherwise ('ID', ' id', another dataset's `search_term`),
+and a column read only when present spelled otherwise ('Language', `lang`), which a reader that
+matches names exactly would read as absent. Kept apart from the readers (records.py), which
+read rows, so that every check of a column's name says it in the same words."""
+
+from __future__ import annotations
+
+from shoprel.data.tasks import REQUEST_FIELDS, TRANSLATION_COLUMN, other_name_hint
+
+
+def missing_column(record: dict, name: str, reason: str = "missing required column") -> str:
+    """`reason` for a record without column `name`, naming a column spelled otherwise ('ID',
+    ' id'): every reader matches names exactly, in every format, so such a file is refused
+    rather than read with some of its columns silently missing."""
+    alike = [key for key in record
+             if isinstance(key, str) and key != name and key.strip().lower() == name]
+    if not alike and REQUEST_FIELDS.get(name) in record:  # a file in a request's shape
+        return (f"{reason}; found {REQUEST_FIELDS[name]!r}, the server API's name: files and "
+                f"the Python API call it {name!r}")
+    if not alike:
+        return reason + other_name_hint(record, name)
+    return f"{reason}; the file has {alike[0]!r}: name the column {name!r} (lower case, no spaces)"
+
+
+# columns a reader takes only when present: one spelled otherwise ('Language', ' label') is
+# refused, where it was read as absent (a `Language` CSV trained every row as `unk`)
+READ_WHEN_PRESENT = ("language", "label", "task", TRANSLATION_COLUMN)
+# what other files call an optional column, said as missing_column says a required one's
+OTHER_OPTIONAL_NAMES = {"language": ("lang",)}
+
+
+def misspelled_column(record: dict, names, holder: str = "the file has"
+                      ) -> tuple[str, str] | None:
+    """(name, reason) for the first of `names` the record lacks while holding it spelled
+    otherwise (case, spaces, or another dataset's name), else None: a reader that matches
+    names exactly would otherwise read such a column as absent, and its rows as untagged,
+    unlabelled or untranslated. `holder`: who holds it ("the pairs have", from Python)."""
+    for name in names:
+        if name in record:
+            continue
+        cased = [key for key in record if isinstance(key, str) and key.strip().lower() == name]
+        other = [key for key in OTHER_OPTIONAL_NAMES.get(name, ()) if key in record]
+        if cased or other:
+            return name, (f"no {name!r} column, but {holder} {(cased or other)[0]!r}, which "
+                          f"is not read as {name!r}: name the column {name!r}"
+                          + (" (lower case, no spaces)" if cased else ""))
+    return None
