@@ -359,3 +359,43 @@ def test_a_log_is_a_log_where_tqdm_takes_columns_and_lines_for_its_size(monkeypa
         else:
             assert lines[:2] == ["QC folds: 0/5 [00:00<?]",
                                  "QC folds: 0/5 [00:00<?, fold 0: boosters 1/3, tree 150/400]"]
+
+
+def shown(text: str) -> list[str]:
+    """The lines `cat` of a log shows on a terminal: each redraw ('\\r') written over the last,
+    what it does not cover left showing."""
+    lines = []
+    for line in text.split("\n"):
+        row = ""
+        for drawing in line.split("\r"):
+            row = drawing + row[len(drawing):]
+        lines.append(row.rstrip())
+    return lines
+
+
+def nested_bars(stream) -> str:
+    """index's two bars: `indexing`, and an encoder's for each part of new texts under it."""
+    from shoprel.utils.progress import progress_bar
+
+    with progress_bar(total=2, desc="indexing", unit=" targets", file=stream,
+                      mininterval=0) as outer:
+        for _ in range(2):
+            with progress_bar(total=3, desc="embed", unit="text", file=stream,
+                              mininterval=0) as inner:
+                inner.update(3)
+            outer.update(1)
+    return stream.getvalue()
+
+
+def test_a_logged_nested_bar_writes_plain_lines(monkeypatch):
+    """A nested bar (an encoder's under `indexing`) wrote tqdm's cursor-up escape and a blank
+    line at each redraw into a log file: it now redraws the line it is on, blanked to the log's
+    width so that the outer bar's longer text does not show through. A terminal's bars still
+    move the cursor, each on its own row."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+    log = nested_bars(io.StringIO())
+    assert "\x1b" not in log and "\n\n" not in log, repr(log)
+    assert shown(log) == ["embed: 3/3 [00:00<00:00]", "embed: 3/3 [00:00<00:00]",
+                          "indexing: 2/2 [00:00<00:00]", ""]
+    assert max(len(line) for line in log.replace("\n", "\r").split("\r")) <= 79
+    assert "\x1b[A" in nested_bars(Terminal())

@@ -104,6 +104,20 @@ def _bar_class():
             return {**stats, "ncols": logged_columns(self),
                     "bar_format": stats.get("bar_format") or logged_formats(self)[0]}
 
+        def moveto(self, n):
+            """A terminal's bar moves the cursor to its own row; a logged one, nested or not,
+            redraws the line it is on: `\x1b[A` (cursor up) and the blank lines around each
+            redraw of a nested bar (an encoder's under index's `indexing`) filled the log."""
+            if not is_logged(self):
+                super().moveto(n)
+
+        def display(self, msg=None, pos=None):
+            """A logged nested bar's line is blanked to the log's width: it is drawn over its
+            outer bar's line (moveto), whose longer text showed through its end."""
+            if is_logged(self) and abs(self.pos) and msg != "":
+                msg = (self.__str__() if msg is None else msg).ljust(logged_columns(self))
+            return super().display(msg, pos)
+
     return ShoprelBar
 
 
