@@ -1,6 +1,7 @@
 """Options shared by the commands (cli/options.py): output paths read `~` as the home folder,
 and --quiet silences the libraries' loading bars and logs with shoprel's own."""
 
+import io
 import os
 import subprocess
 import sys
@@ -102,6 +103,37 @@ def test_train_quiet_with_a_transformers_backbone_prints_nothing(tmp_path, tiny_
     assert done.returncode == 0, done.stderr
     assert done.stderr == ""  # n_jobs: 1, so no busy-machine note either
     assert "task QC" in done.stdout
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.mark.parametrize("stream, bars", [(io.StringIO, False), (Terminal, True)])
+def test_a_logged_command_turns_the_libraries_bars_off(monkeypatch, stream, bars):
+    """Without --quiet, transformers' and huggingface_hub's own bars ('Loading weights:
+    100%|██████████| 39/39 [00:00<00:00, 5342.89it/s]') drew into a log: with stderr no
+    terminal they are off while the command runs (its own bars say what it does), as they
+    were afterwards; on a terminal they are drawn. A bar switch set in the environment stays."""
+    pytest.importorskip("transformers")
+    from huggingface_hub.utils import are_progress_bars_disabled
+    from transformers.utils import logging as hf_logging
+
+    from shoprel.cli.options import quiet_option
+
+    @quiet_option("No progress bar.")
+    def command(quiet):
+        return (hf_logging.is_progress_bar_enabled(), not are_progress_bars_disabled(),
+                os.environ.get("HF_HUB_DISABLE_PROGRESS_BARS"))
+
+    monkeypatch.delenv("HF_HUB_DISABLE_PROGRESS_BARS", raising=False)
+    monkeypatch.setattr(sys, "stderr", stream())
+    assert command(quiet=False) == (bars, bars, None if bars else "1")
+    assert command(quiet=True) == (False, False, "1")
+    assert hf_logging.is_progress_bar_enabled() and not are_progress_bars_disabled()
+    monkeypatch.setenv("HF_HUB_DISABLE_PROGRESS_BARS", "0")  # the user's: bars wanted
+    assert command(quiet=False)[0]
 
 
 def _commands(group, prefix=()):

@@ -11,7 +11,7 @@ import click
 from click.core import ParameterSource
 
 from shoprel.utils.bounds import not_finite, not_whole, out_of_range
-from shoprel.utils.progress import quiet_libraries
+from shoprel.utils.progress import library_bars_off, logged_library_bars, quiet_libraries
 
 
 def given(name: str) -> bool:
@@ -164,12 +164,15 @@ def check_cascade_share(scorer: str) -> None:
 
 def quiet_option(help_text: str):
     """`--quiet` for a command, which then runs under quiet_libraries: the bars and log lines
-    of the libraries it loads models with ('Loading weights'...) are silenced with its own."""
+    of the libraries it loads models with ('Loading weights'...) are silenced with its own.
+    Without it, where stderr is no terminal (a log), the libraries' bars are off
+    (library_bars_off): the command's own bars and notes say what it is doing in plain lines."""
 
     def decorate(command):
         @functools.wraps(command)
         def run(*args, **kwargs):
-            with quiet_libraries(kwargs["quiet"]):
+            quiet = kwargs["quiet"]
+            with quiet_libraries(quiet), library_bars_off(not quiet and logged_library_bars()):
                 return command(*args, **kwargs)
 
         return click.option("--quiet", is_flag=True, help=help_text)(run)

