@@ -338,3 +338,28 @@ def test_the_per_language_caption_says_which_way_a_difference_points(two_runs) -
     section = doc[doc.index('id="languages"'):]
     assert ("Dot: mean paired per-fold difference, strong minus weak (right of 0: strong "
             "scores higher)") in section
+
+
+def shown_text(page: str) -> str:
+    """What a page's reader sees, its charts, styles and tags left out."""
+    import html
+
+    for tag in ("svg", "style", "script"):
+        page = re.sub(rf"<{tag}\b.*?</{tag}>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+def test_a_negative_figure_is_written_with_the_charts_minus(two_runs) -> None:
+    """The pages wrote '-0.021' in their text and tables where their charts' ticks read
+    '−0.02': every figure shown is written with the true minus (U+2212)."""
+    from tests.evaluate.test_report_trust import metrics_for, scored_oof
+
+    from shoprel.evaluate.report import render_report
+
+    weak, strong = two_runs
+    compared = shown_text(render_comparison(compare_runs([strong, weak])))  # weak − strong
+    oof = scored_oof(n=900, signal=0.0)
+    run = shown_text(render_report(metrics_for(oof), oof, "run"))
+    for text in (compared, run):
+        assert re.search(r"−0\.\d{3}", text)  # negatives there are
+        assert not re.search(r"(?<![\w.-])-\.?\d", text), re.findall(r".{30}-\d.{10}", text)

@@ -68,7 +68,8 @@ def test_verdict_comes_first_with_intervals(doc: str, metrics: dict) -> None:
     assert first[:3] == ["verdict", "facts", "errors"]
     verdict = section(doc, "verdict")
     delta = metrics["uncertainty"]["delta_f1"]
-    assert f"{delta['mean']:+.3f}" in verdict and f"{delta['low']:+.3f}" in verdict
+    shown = f"{delta['mean']:+.3f}", f"{delta['low']:+.3f}"
+    assert all(text.replace("-", "\u2212") in verdict for text in shown)
     assert "interval" in verdict and "5 folds" in verdict
     for key in ("roc_auc", "average_precision", "brier"):
         assert f"{metrics['overall'][key]:.3f}" in verdict
@@ -215,7 +216,7 @@ def test_the_learning_curve_says_whether_its_last_step_rose_beyond_the_folds_spr
     assert "+0.0003" in flat and "flat within the folds' spread" in flat
     assert "unlikely to pay much" in flat
     fell = last_step_verdict(curve_points([0.73, 0.75, 0.74], [0.70, 0.72, 0.70]))
-    assert "-0.0333" in fell and "it fell" in fell
+    assert "\u22120.0333" in fell and "it fell" in fell
     assert "One point only" in last_step_verdict(curve_points([0.7, 0.7]))
     # the pooled AUC sits apart from the folds' mean: each figure says which it is
     apart = curve_points([0.70, 0.72, 0.71], [0.73, 0.75, 0.73])

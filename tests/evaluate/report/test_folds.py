@@ -37,7 +37,7 @@ def mean_delta_cell(html: str) -> tuple[str, str]:
 def test_the_mean_row_is_coloured_by_its_interval_as_the_verdict_colours_it(deltas, state):
     metrics = fold_metrics(deltas)
     cls, text = mean_delta_cell(fold_section(metrics))
-    assert (cls, text) == (state, f"{sum(deltas) / 3:+.3f}")
+    assert (cls, text) == (state, f"{sum(deltas) / 3:+.3f}".replace("-", "\u2212"))
     verdict = verdict_section(metrics, "run")
     assert f'<span class="{state}">{text} (95% interval' in verdict
 
@@ -45,7 +45,7 @@ def test_the_mean_row_is_coloured_by_its_interval_as_the_verdict_colours_it(delt
 def test_a_single_fold_and_the_spread_row_keep_their_own_colours():
     html = without_roles(fold_section(fold_metrics([-0.011, 0.0, -0.001])))
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    assert '<td class="worse">-0.011</td>' in body and '<td class="na">+0.000</td>' in body
+    assert '<td class="worse">\u22120.011</td>' in body and '<td class="na">+0.000</td>' in body
     spread = html.split("<tfoot>", 1)[1].split("</tr>", 2)[1]
     assert '<td class="na">0.006</td>' in spread  # a standard deviation: no sign, no colour
 

@@ -25,7 +25,16 @@ from shoprel.evaluate.console import TIMED_STAGES
 from shoprel.evaluate.intervals import verdict
 from shoprel.evaluate.report.curves import roc_svg, thin_indices
 from shoprel.evaluate.report.far_pairs import FIGURE_HEADERS, figure_cells
-from shoprel.evaluate.report.fmt import esc, fmt, fmt_int, fmt_pct, fmt_signed, mpl_text, num
+from shoprel.evaluate.report.fmt import (
+    esc,
+    fmt,
+    fmt_int,
+    fmt_pct,
+    fmt_signed,
+    minus_signs,
+    mpl_text,
+    num,
+)
 from shoprel.evaluate.report.groups import dot_plot_svg, left_out_words
 from shoprel.evaluate.report.page import check_page_replaceable, document, table_wrap
 from shoprel.evaluate.report.svg import (
@@ -109,7 +118,7 @@ def _pair_item(pair: dict, folds: int) -> str:
     for key, name, wins in (("delta_auc", "ΔAUC", "auc_better_folds"),
                             ("delta_f1", "ΔF1", "f1_better_folds")):
         state = verdict(pair[key])
-        parts.append(f'{name} <span class="{state}">{esc(interval_text(pair[key]))}, '
+        parts.append(f'{name} <span class="{state}">{esc(minus_signs(interval_text(pair[key])))}, '
                      f"{words[state]}</span>; higher on {pair[wins]}/{folds} folds.")
     return f"<li>{' '.join(parts)}</li>"
 

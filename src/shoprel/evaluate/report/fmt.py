@@ -2,12 +2,18 @@
 
 Every value shown in a report passes through here: names, codes and queries come from users'
 files and must be escaped; metrics may be null (a one-class group has no AUC) and show as '–'.
+A negative figure is written with the true minus (U+2212), as the charts' ticks are: the text
+beside a chart read '-0.002' where its axis read '−0.002', and a minus as wide as '+' keeps a
+column of signed figures aligned. The report is for reading: metrics.json keeps the values to
+copy, the console's summaries keep ASCII hyphens for scripts, and a config's own values (model
+parameters) are shown as written.
 """
 
 from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -16,6 +22,10 @@ import numpy as np
 from shoprel.augment.languages import by_rows
 
 MISSING = "–"
+MINUS = "\u2212"  # matplotlib's ticks draw it (axes.unicode_minus)
+# a hyphen before a number that no word, number nor hyphen precedes: '-0.002', '(-0.004 to',
+# never 'pt-BR', 'fold-1' nor '2024-05'
+_NUMBER_HYPHEN = re.compile(r"(?<![\w.\-−])-(?=\.?\d)")
 
 
 def esc(value: Any) -> str:
@@ -39,9 +49,14 @@ def rows_in(groups) -> int:
     return sum(int(n) for n in (num(row.get("n")) for _, row in groups) if not math.isnan(n))
 
 
+def minus_signs(text: str) -> str:
+    """`text` (figures a report shows) with each number's leading hyphen the true minus."""
+    return _NUMBER_HYPHEN.sub(MINUS, text)
+
+
 def _cell(value: Any, render) -> str:
     x = num(value)
-    return MISSING if math.isnan(x) else render(x)
+    return MISSING if math.isnan(x) else minus_signs(render(x))
 
 
 def fmt(value: Any, digits: int = 3) -> str:

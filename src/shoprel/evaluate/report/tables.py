@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from shoprel.evaluate.report.fmt import (
+    MINUS,
     esc,
     fmt,
     fmt_int,
@@ -61,7 +62,7 @@ def weakness(row: Mapping[str, Any], overall_auc: float | None) -> str:
         return "AUC below chance"
     overall = num(overall_auc)
     if not math.isnan(overall) and auc < overall - AUC_MARGIN:
-        return f"AUC {auc - overall:+.3f} vs overall"
+        return f"AUC {fmt_signed(auc - overall)} vs overall"
     return ""
 
 
@@ -85,7 +86,7 @@ def _row_html(name: str, row: Mapping[str, Any], colour: str | None, css: str, f
             cells.append(f"<td>{fmt_int(value)}</td>")
         elif kind == "delta":
             d = num(value)
-            text = fmt_signed(d) if colour else fmt(d).replace("-0.000", "+0.000")
+            text = fmt_signed(d) if colour else fmt(d).replace(f"{MINUS}0.000", "+0.000")
             cls = (delta_class(d) if colour == BY_SIGN else colour) or "na"
             cells.append(f'<td class="{cls}">{text}</td>')
         else:
