@@ -340,6 +340,33 @@ def test_the_per_language_caption_says_which_way_a_difference_points(two_runs) -
             "scores higher)") in section
 
 
+def panel_labels(chart_html: str) -> list[str]:
+    """A per-language chart's panel (x-axis) labels, left to right."""
+    # placed by x="…" or by transform="translate(… …)", as matplotlib writes the text
+    found = re.findall(r'<text[^>]*(?:\bx="|translate\()([\d.]+)[^>]*>((?:Δ?F1|Δ?ROC-AUC)[^<]*)'
+                       r"</text>", chart_html)
+    return [label for _, label in sorted(found, key=lambda x: float(x[0]))]
+
+
+def test_the_per_language_charts_of_compare_and_of_a_run_put_f1_left(two_runs) -> None:
+    """compare's per-language chart drew ΔROC-AUC left and ΔF1 right, the run report's ΔF1
+    left and ROC-AUC right: a reader going from one to the other read the wrong panel."""
+    from matplotlib import rc_context
+    from tests.evaluate.test_report_trust import metrics_for, scored_oof
+
+    from shoprel.evaluate.report.groups import language_section
+    from shoprel.evaluate.report.svg import PLOT_RC
+    from shoprel.evaluate.run_metrics import prediction_table
+
+    compared = render_comparison(compare_runs(list(two_runs))).split('id="languages"')[1]
+    assert panel_labels(compared) == ["ΔF1", "ΔROC-AUC"]
+    oof = scored_oof()
+    metrics = metrics_for(oof)
+    with rc_context(PLOT_RC):
+        run = language_section(metrics, prediction_table(oof, metrics))
+    assert panel_labels(run) == ["ΔF1 over all-positive", "ROC-AUC"]
+
+
 def shown_text(page: str) -> str:
     """What a page's reader sees, its charts, styles and tags left out."""
     import html

@@ -201,11 +201,12 @@ def _language_section(c: Comparison) -> str:
         langs = pair.get("per_language") or {}
         if not langs:
             continue
+        # ΔF1 left, ΔROC-AUC right, as the run report's per-language chart and tables
         chart = dot_plot_svg(
             langs,
-            [("delta_auc", "ΔROC-AUC", 0.0, [(0.0, "--", "zero")]),
-             ("delta_f1", "ΔF1", 0.0, [(0.0, "--", "zero")])],
-            f"lang{i}", f"Per-language ΔROC-AUC and ΔF1 of {pair['b']} over {pair['a']} "
+            [("delta_f1", "ΔF1", 0.0, [(0.0, "--", "zero")]),
+             ("delta_auc", "ΔROC-AUC", 0.0, [(0.0, "--", "zero")])],
+            f"lang{i}", f"Per-language ΔF1 and ΔROC-AUC of {pair['b']} over {pair['a']} "
                         "with 95% intervals")
         parts.append(f"<h3>{esc(pair['b'])} against {esc(pair['a'])}</h3>" + figure_block(
             chart, f"Languages with at least {MIN_GROUP_ROWS} rows (at most {MAX_LANGUAGES}: past "
