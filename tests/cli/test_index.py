@@ -44,6 +44,21 @@ def test_index_then_predict_with_index(tmp_path, embed_run, monkeypatch):
     assert len((tmp_path / "pred.jsonl").read_text().splitlines()) == 5
 
 
+def test_a_logged_index_writes_plain_lines(tmp_path, embed_run, monkeypatch):
+    """With stderr a log, index's log held the encoder's bar nested under its own with the
+    terminal's cursor moves (\\x1b[A) and transformers' 'Loading weights: 100%|█████' bar:
+    its own bars now draw plain lines and the libraries' are off."""
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.delenv("HF_HUB_DISABLE_PROGRESS_BARS", raising=False)
+    result = CliRunner().invoke(main, ["index", str(embed_run),
+                                       str(_catalogue(tmp_path / "c.txt")),
+                                       "--out", str(tmp_path / "ix")])
+    assert result.exit_code == 0, result.output
+    log = result.stderr
+    assert "indexing: 30/30 [" in log and "embedding passages: " in log
+    assert "\x1b" not in log and "Loading weights" not in log and "|" not in log, repr(log)
+
+
 def test_index_misuse_is_one_line(tmp_path, embed_run):
     folder = tmp_path / "not-an-index"
     folder.mkdir()
