@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from shoprel.cli import main
-from shoprel.errors import ConfigError
+from shoprel.errors import ConfigError, Interrupted
 from shoprel.utils import signals
 
 
@@ -28,10 +28,22 @@ def probe():
     @click.option("--fail", is_flag=True)
     @click.option("--interrupt", is_flag=True)
     @click.option("--terminate", is_flag=True)
-    def command(fail, interrupt, terminate):
+    @click.option("--terminate-caught", is_flag=True)
+    @click.option("--terminate-noted", is_flag=True)
+    def command(fail, interrupt, terminate, terminate_caught, terminate_noted):
         seen.append(signal.getsignal(signal.SIGTERM))
         if fail:
             raise ConfigError("probe: asked to fail")
+        if terminate_caught:  # a SIGTERM's interrupt handled, the command carries on
+            try:
+                signal.raise_signal(signal.SIGTERM)
+            except KeyboardInterrupt:
+                pass
+        if terminate_noted:  # as index does: its own line on what it kept
+            try:
+                signal.raise_signal(signal.SIGTERM)
+            except KeyboardInterrupt:
+                raise Interrupted("interrupted: the probe kept its parts") from None
         if interrupt:
             raise KeyboardInterrupt
         if terminate:
@@ -100,3 +112,16 @@ def test_a_command_stopped_by_sigterm_exits_143(probe):
         result.stderr
     assert CliRunner().invoke(main, ["signal-probe", "--interrupt"]).exit_code == 130
     assert signal.getsignal(signal.SIGTERM) is _callers_handler
+
+
+def test_ctrl_c_after_a_handled_sigterm_exits_130(probe):
+    """A SIGTERM whose interrupt was caught and carried past is not what stopped the command:
+    the Ctrl-C that did is 130 (it exited 143, the SIGTERM's record outliving its interrupt)."""
+    result = CliRunner().invoke(main, ["signal-probe", "--terminate-caught", "--interrupt"])
+    assert result.exit_code == 130
+
+
+def test_a_command_that_notes_what_it_kept_after_sigterm_exits_143(probe):
+    result = CliRunner().invoke(main, ["signal-probe", "--terminate-noted"])
+    assert result.exit_code == 143
+    assert result.stderr.strip() == "interrupted: the probe kept its parts"

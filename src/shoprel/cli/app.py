@@ -70,7 +70,7 @@ class ShoprelGroup(click.Group):
                            or "interrupted: what this command had not finished writing was "
                               "removed; outputs that were already there are as they were",
                            err=True)
-                sys.exit(exit_status())  # 130 for Ctrl-C, 143 for SIGTERM
+                sys.exit(exit_status(exc))  # 130 for Ctrl-C, 143 for SIGTERM
 
 
 @click.group(cls=ShoprelGroup)

@@ -13,19 +13,31 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-_received: list[int] = []  # the signals _interrupt raised, in the block now running
+
+class SignalStop(KeyboardInterrupt):
+    """The interrupt a signal raised, carrying its number: the record lives and dies with the
+    interrupt, so one caught and carried past leaves nothing that a later Ctrl-C reads."""
+
+    def __init__(self, signum: int):
+        super().__init__(f"stopped by signal {signum}")
+        self.signum = signum
 
 
 def _interrupt(signum, frame):
-    _received.append(signum)
-    raise KeyboardInterrupt(f"stopped by signal {signum}")
+    raise SignalStop(signum)
 
 
-def exit_status() -> int:
+def exit_status(stop: BaseException) -> int:
     """A stopped command's exit status, as a shell gives a process the signal ended, 128 + its
     number: 143 for SIGTERM (job schedulers, systemd, docker and Kubernetes read it as stopped
-    by SIGTERM; it exited 130, Ctrl-C's), 130 for Ctrl-C."""
-    return 128 + (_received[-1] if _received else signal.SIGINT)
+    by SIGTERM; it exited 130, Ctrl-C's), 130 for Ctrl-C. A command that says what it kept
+    raises its own interrupt while handling the signal's, so the chain is followed back."""
+    seen = stop
+    while isinstance(seen, KeyboardInterrupt):
+        if isinstance(seen, SignalStop):
+            return 128 + seen.signum
+        seen = seen.__cause__ or seen.__context__
+    return 128 + signal.SIGINT
 
 
 def terminate_as_interrupt():
@@ -43,11 +55,8 @@ def sigterm_as_interrupt() -> Iterator[None]:
     (a command run in-process, from tests or `main(standalone_mode=False)`, leaves the
     caller's handler as it was)."""
     previous = terminate_as_interrupt()
-    received = list(_received)
-    _received.clear()
     try:
         yield
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
-        _received[:] = received
