@@ -8,11 +8,12 @@ schema as /openapi.json, so the limits it shows are the server's own settings.
 
 from __future__ import annotations
 
-import html
 import json
 import shlex
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from shoprel.utils.html_text import esc
 
 REF_PREFIX = "#/components/schemas/"
 
@@ -27,10 +28,6 @@ overflow-wrap:break-word}td:last-child{overflow-wrap:anywhere}
 th{background:#f4f4f4}.method{font-weight:bold;font-family:ui-monospace,monospace}
 .muted{color:#555}
 """
-
-
-def esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
 
 
 def anchor(method: str, path: str) -> str:

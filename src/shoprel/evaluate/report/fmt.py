@@ -11,7 +11,6 @@ parameters) are shown as written.
 
 from __future__ import annotations
 
-import html
 import math
 import re
 from collections.abc import Mapping
@@ -20,17 +19,13 @@ from typing import Any
 import numpy as np
 
 from shoprel.augment.languages import by_rows
+from shoprel.utils.html_text import esc  # the report's modules import it from here
 
 MISSING = "–"
 MINUS = "\u2212"  # matplotlib's ticks draw it (axes.unicode_minus)
 # a hyphen before a number that no word, number nor hyphen precedes: '-0.002', '(-0.004 to',
 # never 'pt-BR', 'fold-1' nor '2024-05'
 _NUMBER_HYPHEN = re.compile(r"(?<![\w.\-−])-(?=\.?\d)")
-
-
-def esc(value: Any) -> str:
-    """Escape any user-supplied text (names, codes, params) for HTML body and attributes."""
-    return html.escape(str(value), quote=True)
 
 
 def num(value: Any) -> float:
