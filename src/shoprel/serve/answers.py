@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from shoprel.serve.guards import MAX_URL_BYTES, OPEN_PATHS
+from shoprel.serve.guards import MAX_URL_BYTES, needs_key
 from shoprel.serve.schemas import ErrorResponse
 from shoprel.serve.settings import ServeSettings
 
@@ -38,7 +38,7 @@ def route_errors(path: str, settings: ServeSettings) -> dict[int, dict]:
         414: error(f"The URL (path and query) is longer than {MAX_URL_BYTES:,} bytes, longer "
                    "than any route's."),
     }
-    if settings.api_key and path not in OPEN_PATHS:
+    if needs_key(path, settings.api_key):
         answers[401] = error("The request did not send the server's API key as "
                              "'Authorization: Bearer KEY'.")
     return answers

@@ -13,7 +13,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from shoprel.serve.docs_page import render_docs
-from shoprel.serve.guards import OPEN_PATHS
+from shoprel.serve.guards import needs_key
 from shoprel.serve.settings import ServeSettings
 
 DOCS_PATH, SCHEMA_PATH, REDOC_PATH = "/docs", "/openapi.json", "/redoc"
@@ -30,8 +30,7 @@ def add_docs(app: FastAPI, settings: ServeSettings) -> None:
     @app.api_route(DOCS_PATH, methods=["GET", "HEAD"], include_in_schema=False)
     async def docs(request: Request) -> HTMLResponse:
         schema = app.openapi()
-        key_paths = () if not settings.api_key else [p for p in schema.get("paths", {})
-                                                     if p not in OPEN_PATHS]
+        key_paths = [p for p in schema.get("paths", {}) if needs_key(p, settings.api_key)]
         page = render_docs(schema, str(request.base_url), key_paths, DOC_ROUTES)
         return HTMLResponse(page, headers={"Content-Security-Policy": POLICY})
 

@@ -16,6 +16,12 @@ JSON_BODY_PATHS = frozenset({"/v1/score"})
 MAX_URL_BYTES = 2048
 
 
+def needs_key(path: str, api_key: str | bytes | None) -> bool:
+    """Whether a request to `path` must send the API key: the guard asks, and the schema and
+    /docs page say so of the same routes."""
+    return bool(api_key) and path not in OPEN_PATHS
+
+
 def _header(scope, name: bytes) -> bytes | None:
     for key, value in scope.get("headers") or []:
         if key.lower() == name:
@@ -63,7 +69,7 @@ class RequestGuards:
         if url_bytes > MAX_URL_BYTES:
             return await send_error(send, 414, f"the URL is {url_bytes} bytes long; the "
                                     f"server's limit is {MAX_URL_BYTES}")
-        if self.key is not None and path not in OPEN_PATHS:
+        if needs_key(path, self.key):
             given = _header(scope, b"authorization") or b""
             scheme, _, token = given.partition(b" ")
             if scheme.lower() != b"bearer" or not hmac.compare_digest(token.strip(), self.key):
