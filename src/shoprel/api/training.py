@@ -9,6 +9,7 @@ from shoprel.api.checks import path_list, real_number, task_argument, whole_numb
 from shoprel.api.wording import in_python_words
 from shoprel.data.records import python_kind
 from shoprel.errors import ConfigError
+from shoprel.folds.small import folds_key
 from shoprel.training.config import RunConfig, located
 from shoprel.training.config import load_config as _load_config
 from shoprel.training.curve import DEFAULT_FRACTIONS, check_fractions
@@ -118,7 +119,7 @@ def _folds_set(folds, given, config: RunConfig | None):
         return lambda k: f'"folds.k": {k} in config'
     if (folds is None and isinstance(given, str | os.PathLike)
             and "k" in config.folds.model_fields_set):
-        return lambda k: f"folds.k: {k} in {given}"
+        return folds_key(given)
     return lambda k: f"folds={k}"
 
 

@@ -30,10 +30,10 @@ from shoprel.training.defaults import FOLDS_MAX, FOLDS_MIN
 def _folds_set(folds, config_file, config):
     """How this user sets the number of folds, for the small-folds note: the config file's key
     where the file sets it and --folds does not (a rerun reads the file again), else --folds."""
-    from shoprel.folds.small import folds_option
+    from shoprel.folds.small import folds_key, folds_option
 
     if folds is None and config_file is not None and "k" in config.folds.model_fields_set:
-        return lambda k: f"folds.k: {k} in {config_file}"
+        return folds_key(config_file)
     return folds_option
 
 

@@ -27,6 +27,12 @@ def folds_option(k: int) -> str:
     return f"--folds {k}"
 
 
+def folds_key(config_file) -> Callable[[int], str]:
+    """How a config file that sets folds.k sets k folds: its key, named with the file (a rerun
+    reads the file again, so an option would not be what changes them)."""
+    return lambda k: f"folds.k: {k} in {config_file}"
+
+
 def small_folds_note(labels, folds, set_folds: Callable[[int], str] = folds_option
                      ) -> str | None:
     """`note: ...` when a validation fold holds fewer than MIN_VALID_ROWS rows or only one
