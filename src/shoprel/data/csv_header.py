@@ -36,8 +36,7 @@ def header_problem(header: list[str], delimiter: str) -> str | None:
     return None
 
 
-def row_problem(row: list[str], header: list[str], delimiter: str = ","
-                ) -> tuple[str, bool] | None:
+def row_problem(row: list[str], header: list[str], delimiter: str) -> tuple[str, bool] | None:
     """What a non-blank row after the header says is wrong, and whether it is told at the
     header's line (else at the row's), or None: the header again (files joined one after
     another, the second with its byte-order mark), or a count of fields other than the
