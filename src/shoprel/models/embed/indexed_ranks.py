@@ -18,12 +18,12 @@ import os
 from pathlib import Path
 
 import numpy as np
-from safetensors import safe_open
 from safetensors.numpy import load_file, save_file
 
 from shoprel.errors import RunDirError
 from shoprel.models.backbones.target_index import indexed_fingerprints, open_index
 from shoprel.models.embed.target_rank import TargetRank
+from shoprel.utils.safetensors_metadata import saved_metadata
 
 VECTORS, KEYS = "target_vectors", "target_keys"
 INDEX_AT = "vectors_index"  # metadata: the index holding the vectors, relative to the model
@@ -69,11 +69,6 @@ def with_vectors(arrays: dict[str, np.ndarray], index_folder: Path, fingerprint:
                           f"{whose} saved them) lacks some; restore the run from a copy or "
                           "train it again")
     return {**arrays, VECTORS: vectors}
-
-
-def saved_metadata(source: Path) -> dict[str, str]:
-    with safe_open(str(source), "np") as saved:
-        return saved.metadata() or {}
 
 
 def index_vectors(keys: np.ndarray, index_folder: Path, fingerprint: str) -> np.ndarray | None:

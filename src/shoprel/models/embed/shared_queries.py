@@ -23,8 +23,8 @@ from safetensors import SafetensorError, safe_open
 from safetensors.numpy import load_file, save_file
 
 from shoprel.errors import RunDirError
-from shoprel.models.embed.indexed_ranks import saved_metadata
 from shoprel.models.embed.vector_rows import DISTINCT, PLACE, places_in, unpacked
+from shoprel.utils.safetensors_metadata import saved_metadata
 
 QUERIES = "neighbour_q"
 ROWS, PLACES = QUERIES + DISTINCT, QUERIES + PLACE
