@@ -1,4 +1,6 @@
+import contextlib
 import json
+import sqlite3
 
 import numpy as np
 import pandas as pd
@@ -434,6 +436,32 @@ def test_the_training_translation_cache_is_closed_when_train_returns(tmp_path, q
     with pytest.raises(ConfigError, match="no route es -> de"):
         runner.train(qc_demo, tmp_path / "refused", load_config(None, refused), progress=False)
     assert len(translation_caches) == 2 and not still_open(translation_caches[1])
+
+
+def test_a_refused_pair_leaves_no_new_cache_and_an_old_one_as_it_was(tmp_path, qc_demo):
+    """augment.cache was made (an empty SQLite file, and the folders above it) before the pairs
+    were checked, so a refused pair left a new file behind from a run that never started. One
+    the run created and stored nothing in is taken away again; one where the check stored the
+    good pair's translations stays for the rerun; a cache that existed before is untouched."""
+    table = _es_to_pt_table(read_pairs(qc_demo), tmp_path)
+
+    def refused(cache, pairs):
+        config = load_config(None, {"model.family": "fast", "folds.k": 3,
+                                    "augment.translate": pairs, "augment.backend": "table",
+                                    "augment.table": str(table), "augment.cache": str(cache)})
+        with pytest.raises(ConfigError, match="no route es -> de"):
+            runner.train(qc_demo, tmp_path / "run", config, progress=False)
+        assert not (tmp_path / "run").exists()
+
+    refused(tmp_path / "caches" / "sub" / "new.sqlite", {"de": "es"})
+    assert not (tmp_path / "caches").exists()
+    kept = tmp_path / "kept.sqlite"
+    refused(kept, {"pt": "es", "de": "es"})  # the pt route's first query is stored
+    before = kept.read_bytes()
+    with contextlib.closing(sqlite3.connect(kept)) as db:
+        assert db.execute("SELECT count(*) FROM translations").fetchone() == (1,)
+    refused(kept, {"de": "es"})
+    assert kept.read_bytes() == before
 
 
 def test_cross_validate_closes_the_training_side_it_opens(tmp_path, qc_demo,

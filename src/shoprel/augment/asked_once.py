@@ -35,6 +35,11 @@ class AskedOnce:
             self.answers.update(zip(new, outputs, strict=True))
         return [self.answers[key] for key in keys]
 
+    @property
+    def stored(self) -> int:
+        """The translations its backend's cache stored (0 without a cache)."""
+        return getattr(self.inner, "stored", 0)
+
     def close(self) -> None:
         """Closes the backend it wraps where that holds something open (a CachedTranslator's
         SQLite connection); the others have nothing to close."""

@@ -8,13 +8,18 @@ installed since then may give it one).
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import TypeVar
 
 from shoprel.augment.progress import PROGRESS_MIN, translation_bar
 from shoprel.augment.translator import Translator, check_batch, target_tag
 from shoprel.data.language_tags import base_language
 from shoprel.errors import InputError
 from shoprel.utils.sqlite_in import rows_where_in
+
+T = TypeVar("T")
 
 COLUMNS = ("backend", "model", "source", "target", "text", "translation")
 SCHEMA = """
@@ -162,3 +167,27 @@ def remove_unused(created: list[Path]) -> None:
             folder.rmdir()
         except OSError:  # not empty (something else was put there meanwhile), or gone
             return
+
+
+@contextmanager
+def closing_translator(make: Callable[[], T], cache: str | Path | None) -> Iterator[T]:
+    """The translator make() returns, closed on leaving the block. A cache file at `cache` that
+    did not exist before is taken away again (remove_unused) when make() or the block fails
+    having stored nothing in it: a refused input or pair leaves no new empty file behind. A
+    cache that existed before is never touched."""
+    created = [] if cache is None else not_there_yet(cache)
+    try:
+        translator = make()
+    except BaseException:
+        remove_unused(created)
+        raise
+    done = False
+    try:
+        yield translator
+        done = True
+    finally:
+        close = getattr(translator, "close", None)
+        if close is not None:
+            close()
+        if not done and not getattr(translator, "stored", 0):
+            remove_unused(created)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from shoprel.augment.asked_once import AskedOnce
 from shoprel.augment.backends import BACKENDS, make_translator
-from shoprel.augment.cache import not_there_yet, remove_unused
+from shoprel.augment.cache import closing_translator
 from shoprel.augment.languages import by_rows
 from shoprel.augment.progress import PROGRESS_MIN, FileBar
 from shoprel.augment.rewrite import (
@@ -317,20 +317,11 @@ def translate_file(input_file: str | Path, out_file: str | Path, to: str = "en",
                if value is not None}
     # the input is checked once the translator (and its cache) is made: a refused input must
     # not leave a new empty cache behind; a cache that existed before is never touched
-    created = [] if cache is None else not_there_yet(cache)
-    translator = make_translator(backend, cache=cache, table=table, model=model,
-                                 progress=progress, **options)
-    done = False
-    try:
-        report = translate_file_with(input_file, out_file, translator, to=target,
-                                     overwrite=overwrite)
-        done = True
-        return report
-    finally:
-        if hasattr(translator, "close"):
-            translator.close()
-        if not done and not getattr(translator, "stored", 0):
-            remove_unused(created)
+    with closing_translator(lambda: make_translator(backend, cache=cache, table=table,
+                                                    model=model, progress=progress, **options),
+                            cache) as translator:
+        return translate_file_with(input_file, out_file, translator, to=target,
+                                   overwrite=overwrite)
 
 
 NO_ROUTE_HINTS = {  # where to look, per backend: Apertium's advice misled a table's user

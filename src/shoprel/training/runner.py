@@ -16,6 +16,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from shoprel import runs
+from shoprel.augment.cache import closing_translator
 from shoprel.augment.langid import detect_languages
 from shoprel.data.category import top_level
 from shoprel.data.frame import PairFrame
@@ -56,9 +57,10 @@ def training_side(config: RunConfig, progress: bool = True, frame: PairFrame | N
 
     A context manager: it yields that function, and on leaving closes the translator it opened
     for augment.translate (the SQLite connection of augment.cache), as `shoprel translate`
-    does, instead of leaving it open until garbage collection. `translator_for`: where the
-    translator comes from instead (training_sides: one shared by several models, closed by
-    whoever made it).
+    does, instead of leaving it open until garbage collection; a cache file it created is
+    taken away again when the run fails having stored nothing in it (a refused pair).
+    `translator_for`: where the translator comes from instead (training_sides: one shared by
+    several models, closed by whoever made it).
     """
     from shoprel.training.noise_filter import noise_side
 
@@ -70,8 +72,8 @@ def training_side(config: RunConfig, progress: bool = True, frame: PairFrame | N
 
             check_one_pair_per_language(augment)  # before a backend is made
             translator = (translator_for(config) if translator_for is not None else
-                          opened.enter_context(contextlib.closing(
-                              side_translator(config, progress))))
+                          opened.enter_context(closing_translator(
+                              lambda: side_translator(config, progress), augment.cache)))
             if frame is not None:  # all rows known: each pair must add some
                 check_translation_pairs(frame, augment.asked_pairs, translator, augment.backend)
                 if progress:  # a note, after the checks: --quiet and progress=False say none
@@ -106,8 +108,8 @@ def training_sides(configs: list[RunConfig], progress: bool = True,
             augment = config.augment
             key = translator_key(augment.backend, augment.table, augment.model, augment.cache)
             if key not in translators:
-                translators[key] = opened.enter_context(contextlib.closing(
-                    side_translator(config, progress)))
+                translators[key] = opened.enter_context(closing_translator(
+                    lambda: side_translator(config, progress), augment.cache))
             return translators[key]
 
         yield [opened.enter_context(training_side(config, progress, frame, translator_for))
