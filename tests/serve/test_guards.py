@@ -67,6 +67,25 @@ def test_the_docs_page_is_behind_the_key_and_its_examples_send_it(keyed_app):
     assert r.status_code == 200 and len(r.json()["results"]) == len(body["pairs"]) == 1
 
 
+def test_the_docs_tell_nothing_of_the_run(qc_run, tmp_path):
+    """The schema and the page hold the API's shape and the server's limits only: not the
+    run's name (its folder's by default), its path, its threshold or the key."""
+    import json
+    import shutil
+
+    run = shutil.copytree(qc_run, tmp_path / "private-run-folder")
+    manifest = json.loads((run / "run.json").read_text())
+    manifest.pop("name", None)  # named after its folder, as a run whose manifest names none
+    (run / "run.json").write_text(json.dumps(manifest))
+    app = create_app(run, ServeSettings(api_key=KEY))
+    assert _call(app, "GET", "/readyz").json()["model"]["name"] == "private-run-folder"
+    for path in ("/openapi.json", "/docs"):
+        r = _call(app, "GET", path, headers={"authorization": f"Bearer {KEY}"})
+        assert r.status_code == 200, path
+        for secret in ("private-run-folder", str(tmp_path), repr(manifest["threshold"]), KEY):
+            assert secret not in r.text, (path, secret)
+
+
 def test_total_characters_per_request_are_limited(keyed_app):
     auth = {"authorization": f"Bearer {KEY}"}
     fits = [_pair("a" * 20, "b" * 20)] * 2  # 80 characters

@@ -147,9 +147,11 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
     app = FastAPI(
         title="shoprel relevance API",
         version=shoprel.__version__,
-        description=f"Scores query/{task.target_column} pairs with the {task.value} run "
-                    f"'{info.name}'. Limits: {settings.max_pairs:,} pairs per request, "
-                    f"{settings.max_text_chars:,} characters per text, "
+        # the API's shape and limits, not the run's name (by default its folder's): the
+        # schema describes the API to whoever reads it, the run is each answer's to name
+        description=f"Scores query/{task.target_column} pairs with a {task.value} run (each "
+                    f"answer's model names it). Limits: {settings.max_pairs:,} pairs per "
+                    f"request, {settings.max_text_chars:,} characters per text, "
                     f"{settings.max_total_chars:,} characters per request in all, "
                     f"{settings.max_body_bytes:,} bytes per body. {NOT_FOUND_NOTE}",
         lifespan=lifespan,
