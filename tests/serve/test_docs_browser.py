@@ -35,3 +35,24 @@ def test_the_docs_page_in_chromium_asks_for_nothing_else_and_fits_a_phone(browse
         assert layout["scrollWidth"] <= layout["clientWidth"], seen
         assert layout["heading"].startswith("shoprel relevance API")
         assert layout["tables"] >= 10  # request models, answers, response models
+
+
+def test_the_docs_open_in_chromium_on_a_server_with_a_key(browser, qc_run, start_server):
+    """A browser sends no Authorization header: with --api-key the page (through the /redoc
+    link too) and its schema open all the same, while /metrics still answers 401."""
+    import json
+
+    from shoprel.serve import ServeSettings, create_app
+
+    text = "return document.body.innerText"
+    with start_server(create_app(qc_run, ServeSettings(api_key="s3cret-key"))) as live:
+        browser.get(live.url + "/redoc")
+        assert browser.current_url == live.url + "/docs"
+        heading = browser.execute_script("return document.querySelector('h1').textContent")
+        browser.get(live.url + "/openapi.json")
+        schema = json.loads(browser.execute_script(text))
+        browser.get(live.url + "/metrics")
+        metrics = browser.execute_script(text)
+    assert heading.startswith("shoprel relevance API")
+    assert set(schema["paths"]) == {"/v1/score", "/healthz", "/readyz", "/metrics"}
+    assert "missing or wrong API key" in metrics

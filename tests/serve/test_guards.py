@@ -47,29 +47,52 @@ def test_the_right_key_and_the_probes_pass(keyed_app):
     assert _call(keyed_app, "GET", "/readyz").status_code == 200
 
 
-def test_the_docs_page_is_behind_the_key_and_its_examples_send_it(keyed_app):
-    """The page's examples name the key's variable where a key is needed (not on the probes),
+def test_the_docs_answer_without_the_key_and_their_examples_send_it(keyed_app):
+    """A browser sends no Authorization header: /docs, /openapi.json and /redoc answer
+    without one, as FastAPI's own pages do, while the scoring and metrics routes still need
+    it. The page's examples name the key's variable where a key is needed (not on the probes),
     never the key itself; its score example fits this server's 100 characters a request."""
     import html
     import json
     import re
 
-    assert _call(keyed_app, "GET", "/docs").status_code == 401
-    page = _call(keyed_app, "GET", "/docs", headers={"authorization": f"Bearer {KEY}"}).text
+    docs = _call(keyed_app, "GET", "/docs")
+    assert docs.status_code == 200 and _call(keyed_app, "GET", "/openapi.json").status_code == 200
+    assert _call(keyed_app, "GET", "/redoc").status_code == 307
+    page = docs.text
     assert KEY not in page
     commands = {re.search(r"http://test(/\S*)", c)[1]: html.unescape(c)
                 for c in re.findall(r"<pre>(curl .*?)</pre>", page, re.S)}
     keyed = {path for path, c in commands.items() if "Bearer $SHOPREL_API_KEY" in c}
     assert keyed == {"/v1/score", "/metrics"} and set(commands) - keyed == {"/healthz", "/readyz"}
     body = json.loads(re.search(r"-d '(.*)'", commands["/v1/score"], re.S)[1])
+    assert _call(keyed_app, "POST", "/v1/score", json=body).status_code == 401
     r = _call(keyed_app, "POST", "/v1/score", json=body,
               headers={"authorization": f"Bearer {KEY}"})
     assert r.status_code == 200 and len(r.json()["results"]) == len(body["pairs"]) == 1
+    assert _call(keyed_app, "GET", "/metrics").status_code == 401
+    assert _call(keyed_app, "GET", "/metrics",
+                 headers={"authorization": f"Bearer {KEY}"}).status_code == 200
 
 
-def test_the_docs_tell_nothing_of_the_run(qc_run, tmp_path):
-    """The schema and the page hold the API's shape and the server's limits only: not the
-    run's name (its folder's by default), its path, its threshold or the key."""
+def test_the_schema_and_the_page_say_which_routes_need_the_key(keyed_app):
+    """The schema lists the 401 on exactly the routes the guard keeps behind the key; the
+    page names every path that answers without it, its own and the schema's among them."""
+    import html
+    import re
+
+    schema = _call(keyed_app, "GET", "/openapi.json").json()
+    with_401 = {path for path, operations in schema["paths"].items()
+                for operation in operations.values() if "401" in operation["responses"]}
+    assert with_401 == {"/v1/score", "/metrics"}
+    page = html.unescape(re.sub(r"<[^>]+>", "", _call(keyed_app, "GET", "/docs").text))
+    assert ("every path but /docs, /healthz, /openapi.json, /readyz, /redoc needs the header "
+            "Authorization: Bearer KEY") in page
+
+
+def test_the_open_docs_tell_nothing_of_the_run(qc_run, tmp_path):
+    """What answers without the key holds the API's shape and the server's limits only: not
+    the run's name (its folder's by default), its path, its threshold or the key."""
     import json
     import shutil
 
@@ -80,7 +103,7 @@ def test_the_docs_tell_nothing_of_the_run(qc_run, tmp_path):
     app = create_app(run, ServeSettings(api_key=KEY))
     assert _call(app, "GET", "/readyz").json()["model"]["name"] == "private-run-folder"
     for path in ("/openapi.json", "/docs"):
-        r = _call(app, "GET", path, headers={"authorization": f"Bearer {KEY}"})
+        r = _call(app, "GET", path)
         assert r.status_code == 200, path
         for secret in ("private-run-folder", str(tmp_path), repr(manifest["threshold"]), KEY):
             assert secret not in r.text, (path, secret)

@@ -13,6 +13,7 @@ from shoprel.cli.options import (
     scorer_option,
 )
 from shoprel.models.backbones.embedding_store import MAX_RECENT_TEXTS
+from shoprel.serve.guards import OPEN_PATHS
 from shoprel.serve.settings import ServeSettings
 
 _DEFAULTS = ServeSettings()
@@ -52,8 +53,8 @@ _DEFAULTS = ServeSettings()
               help="Seconds a request may wait for its scores (then 503); inf: no "
                    "limit.")
 @click.option("--api-key", envvar="SHOPREL_API_KEY", default=None, show_envvar=True,
-              help="Require 'Authorization: Bearer KEY' on every request but /healthz and "
-                   "/readyz.")
+              help="Require 'Authorization: Bearer KEY' on every request but "
+                   f"{', '.join(sorted(OPEN_PATHS))} (the probes and the API docs).")
 @scorer_option(_DEFAULTS.scorer)
 @click.option("--cascade-share", default=_DEFAULTS.cascade_share, show_default=True,
               type=NumberRange(0, 1, min_open=True),

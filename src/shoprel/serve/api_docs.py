@@ -1,5 +1,6 @@
 """The documentation routes: /docs (a page that loads nothing from the network), /openapi.json
-(FastAPI's), and /redoc, which sends old links to /docs.
+(FastAPI's), and /redoc, which sends old links to /docs. They answer without the API key
+(guards.OPEN_PATHS), as FastAPI's own pages do: a browser sends no Authorization header.
 
 FastAPI's own Swagger UI and ReDoc pages are turned off (create_app passes docs_url=None,
 redoc_url=None): both load their scripts from a CDN, so a server without internet showed a
@@ -13,10 +14,9 @@ from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from shoprel.serve.docs_page import render_docs
-from shoprel.serve.guards import needs_key
+from shoprel.serve.guards import DOCS_PATH, REDOC_PATH, SCHEMA_PATH, needs_key
 from shoprel.serve.settings import ServeSettings
 
-DOCS_PATH, SCHEMA_PATH, REDOC_PATH = "/docs", "/openapi.json", "/redoc"
 DOC_ROUTES = {DOCS_PATH: "this page", SCHEMA_PATH: "the OpenAPI schema this page is made from",
               REDOC_PATH: "redirects to this page"}
 # the browser may load nothing but the page's inline style sheet
@@ -30,7 +30,8 @@ def add_docs(app: FastAPI, settings: ServeSettings) -> None:
     @app.api_route(DOCS_PATH, methods=["GET", "HEAD"], include_in_schema=False)
     async def docs(request: Request) -> HTMLResponse:
         schema = app.openapi()
-        key_paths = [p for p in schema.get("paths", {}) if needs_key(p, settings.api_key)]
+        paths = [*schema.get("paths", {}), *DOC_ROUTES]
+        key_paths = [p for p in paths if needs_key(p, settings.api_key)]
         page = render_docs(schema, str(request.base_url), key_paths, DOC_ROUTES)
         return HTMLResponse(page, headers={"Content-Security-Policy": POLICY})
 

@@ -29,9 +29,9 @@ from shoprel.predict.predictor import (
     translated_languages,
 )
 from shoprel.serve.answers import NOT_FOUND_NOTE, route_errors, score_errors, timeout_message
-from shoprel.serve.api_docs import SCHEMA_PATH, add_docs
+from shoprel.serve.api_docs import add_docs
 from shoprel.serve.batching import BatcherClosed, MicroBatcher
-from shoprel.serve.guards import RequestGuards
+from shoprel.serve.guards import SCHEMA_PATH, RequestGuards
 from shoprel.serve.limits import BodySizeLimit
 from shoprel.serve.metrics import CONTENT_TYPE, MetricsMiddleware, ServeMetrics
 from shoprel.serve.schemas import (
@@ -148,7 +148,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
         title="shoprel relevance API",
         version=shoprel.__version__,
         # the API's shape and limits, not the run's name (by default its folder's): the
-        # schema describes the API to whoever reads it, the run is each answer's to name
+        # schema and /docs answer without the key (guards.OPEN_PATHS)
         description=f"Scores query/{task.target_column} pairs with a {task.value} run (each "
                     f"answer's model names it). Limits: {settings.max_pairs:,} pairs per "
                     f"request, {settings.max_text_chars:,} characters per text, "

@@ -221,9 +221,11 @@ def endpoint_section(path: str, method: str, operation: Mapping,
 def render_docs(schema: Mapping, base_url: str, key_paths: Iterable[str] = (),
                 other_routes: Mapping[str, str] | None = None) -> str:
     """The page for `schema` (an app's OpenAPI document) served at `base_url`; `key_paths`:
-    the paths that need the API key (none when the server has no key); `other_routes`: GET
-    paths outside the schema (this page, the schema itself), with what each is."""
+    the paths, the schema's and `other_routes`', that need the API key (none when the server
+    has no key); `other_routes`: GET paths outside the schema (this page, the schema itself),
+    with what each is."""
     key_paths = set(key_paths)
+    other_routes = other_routes or {}
     info = schema.get("info", {})
     models = schema.get("components", {}).get("schemas", {})
     operations = [(path, method, operation) for path, item in schema.get("paths", {}).items()
@@ -237,10 +239,10 @@ def render_docs(schema: Mapping, base_url: str, key_paths: Iterable[str] = (),
                     f"{esc(method.upper())}</span> <code>{esc(path)}</code></a> "
                     f"{esc(op.get('summary', ''))}</li>" for path, method, op in operations)
     index += "".join(f'<li><span class="method">GET</span> <code>{esc(path)}</code> '
-                     f"{esc(what)}</li>" for path, what in (other_routes or {}).items())
+                     f"{esc(what)}</li>" for path, what in other_routes.items())
     auth = ("<p>This server has an API key: every path but "
             + ", ".join(f"<code>{esc(p)}</code>" for p in sorted(
-                {p for p, _, _ in operations} - key_paths))
+                ({p for p, _, _ in operations} | set(other_routes)) - key_paths))
             + " needs the header <code>Authorization: Bearer KEY</code> (the examples read it "
               "from <code>$SHOPREL_API_KEY</code>).</p>") if key_paths else ""
     title = f"{info.get('title', 'API')} {info.get('version', '')}".strip()

@@ -9,8 +9,11 @@ import ipaddress
 from shoprel.serve.limits import send_error
 from shoprel.serve.settings import ServeSettings
 
-# probes answer without a key: a load balancer or orchestrator has none to send
-OPEN_PATHS = frozenset({"/healthz", "/readyz"})
+DOCS_PATH, SCHEMA_PATH, REDOC_PATH = "/docs", "/openapi.json", "/redoc"
+# probes answer without a key: a load balancer or orchestrator has none to send; so does the
+# documentation, as a browser opens it without one: it holds the API's shape and this server's
+# limits, nothing of the run (create_app leaves its name out), its data or the key
+OPEN_PATHS = frozenset({"/healthz", "/readyz", DOCS_PATH, SCHEMA_PATH, REDOC_PATH})
 JSON_BODY_PATHS = frozenset({"/v1/score"})
 # no route has a longer URL; h11 itself refuses request heads beyond 16 KiB with a 400
 MAX_URL_BYTES = 2048

@@ -49,7 +49,8 @@ class ServeSettings(StrictConfig):
                                      description="Longest a request may wait for its scores "
                                                  "before a 503.")
     api_key: str | None = Field(None, min_length=1, repr=False,
-                                description="Bearer key every request but the probes must send.")
+                                description="Bearer key every request must send but those to "
+                                            "the probes and the API docs.")
     scorer: ScorerName = Field(
         "full", description="full: the run's models; student: the fast student it carries; "
                             "cascade: the student, the full model for the queries it is least "
