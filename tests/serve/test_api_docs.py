@@ -147,3 +147,27 @@ def test_the_example_request_fits_the_servers_limits(task, settings):
     body = example_request(task, settings)
     request = score_request_model(task, settings).model_validate(body)
     assert 1 <= len(request.pairs) <= settings.max_pairs
+
+
+def test_the_page_reads_which_operations_need_the_key_from_the_schemas_security():
+    """The page says what the schema says (key_scheme.py declares it from needs_key): an
+    operation's own `security`, else the document's, where an empty requirement lets a caller
+    send none; the routes outside the schema are named by the caller."""
+    from shoprel.serve.docs_page import render_docs
+
+    key = [{"APIKey": []}]
+    schema = {"openapi": "3.1.0", "info": {"title": "t", "version": "1"}, "security": key,
+              "paths": {"/own": {"get": {"security": key}}, "/inherited": {"get": {}},
+                        "/open": {"get": {"security": []}},
+                        "/optional": {"get": {"security": [{}, *key]}}}}
+    page = render_docs(schema, "http://test/", {"/docs": "this page", "/shut": "closed"},
+                       ["/shut"])
+    commands = {re.search(r"http://test(/\S*)", c)[1]: html.unescape(c)
+                for c in re.findall(r"<pre>(curl .*?)</pre>", page, re.S)}
+    assert {path for path, c in commands.items() if "Bearer $SHOPREL_API_KEY" in c} == {
+        "/own", "/inherited"}
+    text = html.unescape(re.sub(r"<[^>]+>", "", page))
+    assert "every path but /docs, /open, /optional needs the header" in text
+    unkeyed = render_docs({**schema, "security": [], "paths": {"/inherited": {"get": {}}}},
+                          "http://test/", {"/docs": "this page"})
+    assert "Bearer" not in unkeyed and "API key" not in unkeyed

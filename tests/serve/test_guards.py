@@ -90,6 +90,44 @@ def test_the_schema_and_the_page_say_which_routes_need_the_key(keyed_app):
             "Authorization: Bearer KEY") in page
 
 
+def _operations(schema):
+    return {(path, method): operation for path, item in schema["paths"].items()
+            for method, operation in item.items()}
+
+
+def test_the_schema_declares_the_key_on_the_routes_behind_it(keyed_app):
+    """Client generators and schema tools learn of a key from a security scheme and each
+    operation's `security`, not from a 401: the schema names a bearer scheme saying where the
+    key comes from, and exactly the operations the guard answers 401 without it require it."""
+    import schemathesis
+
+    from shoprel.serve.key_scheme import KEY_SCHEME
+
+    schema = _call(keyed_app, "GET", "/openapi.json").json()
+    scheme = schema["components"]["securitySchemes"][KEY_SCHEME]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "bearer")
+    assert "--api-key" in scheme["description"] and "$SHOPREL_API_KEY" in scheme["description"]
+    security = {op: operation.get("security") for op, operation in _operations(schema).items()}
+    assert {op for op, required in security.items() if required} == {("/v1/score", "post"),
+                                                                     ("/metrics", "get")}
+    assert {op for op, required in security.items() if required is None} == {
+        ("/healthz", "get"), ("/readyz", "get")}
+    for (path, method), required in security.items():
+        answer = _call(keyed_app, method.upper(), path, json={"pairs": [_pair()]})
+        assert (answer.status_code == 401) is bool(required), (path, answer.status_code)
+        assert required in (None, [{KEY_SCHEME: []}])
+    schemathesis.openapi.from_dict(schema).validate()  # valid OpenAPI, scheme and all
+
+
+def test_a_schema_without_a_key_declares_none(qc_run):
+    import schemathesis
+
+    schema = _call(create_app(qc_run), "GET", "/openapi.json").json()
+    assert "securitySchemes" not in schema["components"] and "security" not in schema
+    assert [op for op, operation in _operations(schema).items() if "security" in operation] == []
+    schemathesis.openapi.from_dict(schema).validate()
+
+
 def test_the_open_docs_tell_nothing_of_the_run(qc_run, tmp_path):
     """What answers without the key holds the API's shape and the server's limits only: not
     the run's name (its folder's by default), its path, its threshold or the key."""

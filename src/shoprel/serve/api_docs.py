@@ -29,10 +29,10 @@ def add_docs(app: FastAPI, settings: ServeSettings) -> None:
     # HEAD as well, as FastAPI's own doc pages answered it (a link checker's or `curl -I`)
     @app.api_route(DOCS_PATH, methods=["GET", "HEAD"], include_in_schema=False)
     async def docs(request: Request) -> HTMLResponse:
-        schema = app.openapi()
-        paths = [*schema.get("paths", {}), *DOC_ROUTES]
-        key_paths = [p for p in paths if needs_key(p, settings.api_key)]
-        page = render_docs(schema, str(request.base_url), key_paths, DOC_ROUTES)
+        # the schema's operations say whether they need the key (key_scheme.py); these
+        # routes, outside it, ask needs_key as the guard does
+        key_paths = [p for p in DOC_ROUTES if needs_key(p, settings.api_key)]
+        page = render_docs(app.openapi(), str(request.base_url), DOC_ROUTES, key_paths)
         return HTMLResponse(page, headers={"Content-Security-Policy": POLICY})
 
     @app.api_route(REDOC_PATH, methods=["GET", "HEAD"], include_in_schema=False)

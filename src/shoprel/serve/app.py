@@ -32,6 +32,7 @@ from shoprel.serve.answers import NOT_FOUND_NOTE, route_errors, score_errors, ti
 from shoprel.serve.api_docs import add_docs
 from shoprel.serve.batching import BatcherClosed, MicroBatcher
 from shoprel.serve.guards import SCHEMA_PATH, RequestGuards
+from shoprel.serve.key_scheme import publish_key_scheme
 from shoprel.serve.limits import BodySizeLimit
 from shoprel.serve.metrics import CONTENT_TYPE, MetricsMiddleware, ServeMetrics
 from shoprel.serve.schemas import (
@@ -166,6 +167,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
     app.add_middleware(RequestGuards, settings=settings)  # before any body is read
     app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: sees every answer
 
+    publish_key_scheme(app, settings)
     add_docs(app, settings)
 
     @app.exception_handler(RequestValidationError)

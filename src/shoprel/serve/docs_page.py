@@ -218,20 +218,29 @@ def endpoint_section(path: str, method: str, operation: Mapping,
     return "".join(out)
 
 
-def render_docs(schema: Mapping, base_url: str, key_paths: Iterable[str] = (),
-                other_routes: Mapping[str, str] | None = None) -> str:
-    """The page for `schema` (an app's OpenAPI document) served at `base_url`; `key_paths`:
-    the paths, the schema's and `other_routes`', that need the API key (none when the server
-    has no key); `other_routes`: GET paths outside the schema (this page, the schema itself),
-    with what each is."""
-    key_paths = set(key_paths)
+def needs_credentials(operation: Mapping, schema: Mapping) -> bool:
+    """Whether the schema asks a credential of this operation: its own `security`, else the
+    document's; an empty requirement ({}) among the alternatives lets a caller send none."""
+    requirements = operation.get("security", schema.get("security", []))
+    return bool(requirements) and all(requirements)
+
+
+def render_docs(schema: Mapping, base_url: str, other_routes: Mapping[str, str] | None = None,
+                other_key_paths: Iterable[str] = ()) -> str:
+    """The page for `schema` (an app's OpenAPI document) served at `base_url`; an operation
+    needs the API key where the schema's `security` says so (the header in its example);
+    `other_routes`: GET paths outside the schema (this page, the schema itself), with what
+    each is; `other_key_paths`: those of them that need the key."""
     other_routes = other_routes or {}
     info = schema.get("info", {})
     models = schema.get("components", {}).get("schemas", {})
     operations = [(path, method, operation) for path, item in schema.get("paths", {}).items()
                   for method, operation in item.items()]
+    keyed = {(path, method) for path, method, op in operations if needs_credentials(op, schema)}
+    key_paths = {*other_key_paths, *(path for path, _ in keyed)}
     shown: set[str] = set()
-    sections = [endpoint_section(path, method, op, models, shown, base_url, path in key_paths)
+    sections = [endpoint_section(path, method, op, models, shown, base_url,
+                                 (path, method) in keyed)
                 for path, method, op in operations]
     rest = [name for name in reachable((n for _, _, op in operations for n in refs(op)), models)
             if name not in shown]
