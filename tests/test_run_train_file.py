@@ -109,6 +109,7 @@ def test_other_data_at_the_new_place_is_refused_naming_both_files(moved):
         line = done.output.strip().splitlines()[-1]
         assert f"{edited}: not the file" in line and "old/train.jsonl" in line
         assert "its SHA-256 is" in line and "the run records" in line
+        assert line.endswith("(metrics.json data.train_sha256)")  # the field, as stage 0's
     assert not (root / "refused").exists()
 
 
@@ -131,8 +132,8 @@ def test_a_run_recording_no_digest_is_checked_by_its_rows_and_says_so(moved, tmp
                     encoding="utf-8")
     done = shoprel("noise", old, "--train", more)
     assert done.exit_code != 0
-    assert f"{more}: not the file" in done.output and "it holds 361 rows, the run records 360" \
-        in done.output
+    assert f"{more}: not the file" in done.output and "it holds 361 rows, the run records 360 " \
+        "(metrics.json data.rows)" in done.output
 
 
 def test_a_file_changed_in_place_is_refused_with_train_as_the_way_on(moved):

@@ -17,19 +17,44 @@ from shoprel.errors import InputError, RunDirError
 from shoprel.run_data import recorded_field
 from shoprel.utils.digest import sha256_of_file
 
-NAME_WITH_TRAIN = "--train FILE"  # the way on where the recorded file is gone or changed
-GIVE_NEW_PLACE = f"if it has moved, name its new place with {NAME_WITH_TRAIN}"
+
+@dataclass(frozen=True)
+class RecordedFile:
+    """A file a run learnt from as its metrics.json records it (the `block` holding its
+    train_file and train_sha256 fields) and the words a message names it with."""
+    block: str  # data, stage0
+    option: str  # what names its new place on the command line
+    what: str  # "training file"
+    learnt: str  # " was trained on": the run ... it (after the run's name)
+    rows: str  # the block's field counting the rows it was fitted on
+    unchecked: str  # what the readers check of a file without a digest, but its row count
+
+    @property
+    def name_with(self) -> str:
+        return f"{self.option} FILE"
+
+    @property
+    def give_new_place(self) -> str:
+        return f"if it has moved, name its new place with {self.name_with}"
+
+
+TRAINING = RecordedFile("data", "--train", "training file", " was trained on", "rows",
+                        "rows against the run's out-of-fold table")
+NAME_WITH_TRAIN = TRAINING.name_with  # the way on where the recorded file is gone or changed
+GIVE_NEW_PLACE = TRAINING.give_new_place
 
 
 @dataclass(frozen=True)
 class TrainingPlace:
-    """The training file to read (`path`) and, when a user named it, what the run recorded
+    """The file to read (`path`) and, when a user named it, what the run recorded
     (`recorded`, the path); `undigested`: no digest to check it by, only the run's row
-    counts (`rows`, maybe none): what is left to check once the file is read."""
+    counts (`rows`, maybe none): what is left to check once the file is read; `of`: which of
+    the run's files it is."""
     path: Path
     recorded: str | None = None
     undigested: bool = False
     rows: tuple[int, ...] = ()
+    of: RecordedFile = TRAINING
 
 
 def recorded_train_file(run: runs.Run) -> str | None:
@@ -62,20 +87,30 @@ def training_place(run: runs.Run, given: str | Path | None = None) -> TrainingPl
             raise RunDirError(f"{name}: its training file {recorded!r} (metrics.json "
                               f"data.train_file): {where}; {GIVE_NEW_PLACE}")
         return TrainingPlace(Path(recorded))
+    rows = tuple(int(r) for r in _recorded(run, "rows") if isinstance(r, int | float))
+    return named_place(run, TRAINING, given, recorded,
+                       [str(d) for d in _recorded(run, "train_sha256")], rows)
+
+
+def named_place(run: runs.Run, of: RecordedFile, given: str | Path, recorded: str | None,
+                digests: list[str], rows: tuple[int, ...]) -> TrainingPlace:
+    """`given`, the new place a user named of the run's file `of` (recorded at `recorded`):
+    accepted when its SHA-256 is one of the run's `digests`; without any, left to check by
+    its row count (`rows`) once read (check_rows)."""
     path = Path(given).expanduser()
+    name = runs.shown(run.path)
     recorded = recorded or "unrecorded"  # a run whose metrics.json names no file
     if not path.is_file():
         raise InputError(f"{path}: {'not a file' if path.exists() else 'no such file'} "
-                         f"(--train, the new place of {name}'s training file {recorded})")
-    digests = [str(d) for d in _recorded(run, "train_sha256")]
+                         f"({of.option}, the new place of {name}'s {of.what} {recorded})")
     if digests:
         digest = sha256_of_file(path)
         if digest not in digests:
-            raise InputError(f"{path}: not the file {name} was trained on ({recorded}): its "
-                             f"SHA-256 is {digest[:12]}..., the run records {digests[0][:12]}...")
-        return TrainingPlace(path, recorded)
-    rows = tuple(int(r) for r in _recorded(run, "rows") if isinstance(r, int | float))
-    return TrainingPlace(path, recorded, True, rows)
+            raise InputError(f"{path}: not the file {name}{of.learnt} ({recorded}): its "
+                             f"SHA-256 is {digest[:12]}..., the run records {digests[0][:12]}... "
+                             f"(metrics.json {of.block}.train_sha256)")
+        return TrainingPlace(path, recorded, of=of)
+    return TrainingPlace(path, recorded, True, rows, of)
 
 
 def check_rows(run: runs.Run, place: TrainingPlace, stats: dict) -> str | None:
@@ -84,13 +119,16 @@ def check_rows(run: runs.Run, place: TrainingPlace, stats: dict) -> str | None:
     (None when nothing is left unchecked)."""
     if not place.undigested:
         return None
-    name = runs.shown(run.path)
+    name, of = runs.shown(run.path), place.of
     count = stats.get("rows")
     if place.rows and count is not None and int(count) not in place.rows:
-        raise InputError(f"{place.path}: not the file {name} was trained on "
+        raise InputError(f"{place.path}: not the file {name}{of.learnt} "
                          f"({place.recorded}): it holds {count} rows, the run records "
-                         f"{place.rows[0]}")
-    checked = "its row count and rows" if place.rows else "its rows"
-    return (f"{name} records no digest of its training file (a run written before shoprel "
-            f"recorded one): {place.path} was checked by {checked} against the run's "
-            "out-of-fold table, not byte for byte")
+                         f"{place.rows[0]} (metrics.json {of.block}.{of.rows})")
+    if place.rows:
+        checked = "its row count" + (f" and {of.unchecked}" if of.unchecked else "")
+    else:
+        checked = f"its {of.unchecked}" if of.unchecked else ""
+    said = f"was checked by {checked}" if checked else "could not be checked"
+    return (f"{name} records no digest of its {of.what} (a run written before shoprel "
+            f"recorded one): {place.path} {said}, not byte for byte")
