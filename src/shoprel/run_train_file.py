@@ -4,7 +4,9 @@ renamed folder). noise, distill and far-pairs read the rows there; a named file 
 only when it holds the data the run was trained on: the digest the run records
 (data.train_sha256) must match. An older run records no digest, only a row count: the named
 file is then checked by its count (and by each reader's own check of the rows against the
-run's out-of-fold table), and a note says what could not be checked.
+run's out-of-fold table), and a note says what could not be checked. The file its stage 0 was
+fitted on (stage0.train_file), which distill --nested reads, is named and checked the same
+way with `--stage0-train FILE` (stage0.train_sha256, else stage0.train_rows).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ class RecordedFile:
 
 TRAINING = RecordedFile("data", "--train", "training file", " was trained on", "rows",
                         "rows against the run's out-of-fold table")
+STAGE0 = RecordedFile("stage0", "--stage0-train", "stage-0 file", "'s stage 0 was fitted on",
+                      "train_rows", "")
 NAME_WITH_TRAIN = TRAINING.name_with  # the way on where the recorded file is gone or changed
 GIVE_NEW_PLACE = TRAINING.give_new_place
 
@@ -90,6 +94,16 @@ def training_place(run: runs.Run, given: str | Path | None = None) -> TrainingPl
     rows = tuple(int(r) for r in _recorded(run, "rows") if isinstance(r, int | float))
     return named_place(run, TRAINING, given, recorded,
                        [str(d) for d in _recorded(run, "train_sha256")], rows)
+
+
+def stage0_place(run: runs.Run, given: str | Path) -> TrainingPlace:
+    """The run's stage-0 file at the place `given` (--stage0-train), checked against what
+    the run's metrics.json stage0 block records of the file stage 0 was fitted on."""
+    info = run.metrics().get("stage0") or {}
+    digest, rows = info.get("train_sha256"), info.get("train_rows")
+    return named_place(run, STAGE0, given, info.get("train_file"),
+                       [str(digest)] if digest else [],
+                       (int(rows),) if isinstance(rows, int | float) else ())
 
 
 def named_place(run: runs.Run, of: RecordedFile, given: str | Path, recorded: str | None,

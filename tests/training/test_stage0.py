@@ -3,14 +3,16 @@ model and the final model start from it."""
 
 import hashlib
 import json
+import re
 import shutil
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from shoprel import runs
-from shoprel.errors import ConfigError, RunDirError
+from shoprel.errors import ConfigError, InputError, RunDirError
 from shoprel.models import base, registry
 from shoprel.models.base import RelevanceModel
 from shoprel.models.config import FamilyConfig
@@ -291,21 +293,27 @@ def nested_refit_starts(tmp_path, teacher_overrides, qc_demo, monkeypatch,
     """The start of every teacher refit a nested distill makes (the student is `fast`: every
     warm-start fit during the distill is one), and the distillation block; `after_training`
     is called between the teacher's training and the distill."""
-    from shoprel.training.distill import distill
-
     config = load_config(None, {"model.family": WarmStart.family, "folds.k": 3,
                                 **teacher_overrides})
     teacher = runner.train(qc_demo, tmp_path / "teacher", config, progress=False).run_dir
     if after_training is not None:
         after_training()
+    return (teacher, *nested_distill(teacher, tmp_path / "student", monkeypatch))
+
+
+def nested_distill(teacher, out, monkeypatch, **options):
+    """The start of every teacher refit a nested distill of `teacher` into `out` makes (with
+    distill's `options`), and the distillation block."""
+    from shoprel.training.distill import distill
+
     starts = []
     monkeypatch.setattr(WarmStart, "after_fit",
                         lambda self, frame: starts.append((len(frame), self.start_)))
     student = load_config(None, {"model.family": "fast", "model.params.n_estimators": 10,
                                  "model.params.n_jobs": 1})
-    result = distill(teacher, student, tmp_path / "student", hard_weight=0.3, progress=False,
-                     speed_rows=0, nested=True)
-    return teacher, starts, result.metrics["distillation"]
+    result = distill(teacher, student, out, hard_weight=0.3, progress=False, speed_rows=0,
+                     nested=True, **options)
+    return starts, result.metrics["distillation"]
 
 
 def test_nested_teacher_refits_start_from_the_other_tasks_stage0(tmp_path, warm_family, qc_demo,
@@ -383,7 +391,8 @@ def test_nested_teacher_refits_skip_a_same_task_stage0_whose_file_cannot_tell(
     pairs it shared may have been taken out), cannot say whether stage 0 saw the distilled rows: the
     refits start without it, as before, and the block says why. An edit that kept the row
     count (a label changed) passed for the file stage 0 learnt; the run now records the
-    file's SHA-256, and the edit is caught by it."""
+    file's SHA-256, and the edit is caught by it. The line names --stage0-train, the way to
+    the file stage 0 learnt where it is kept elsewhere."""
     rows = demo_rows(qc_demo)
     train_file = jsonl(tmp_path / "train.jsonl", rows[:240])
     same_task = jsonl(tmp_path / "same_task.jsonl", rows[240:])
@@ -406,9 +415,13 @@ def test_nested_teacher_refits_skip_a_same_task_stage0_whose_file_cannot_tell(
            "relabelled": f"whose bytes differ from those stage 0 learnt (SHA-256 "
                          f"{recorded[:12]}... in metrics.json stage0.train_sha256): changed "
                          f"since, it may have held rows of {train_file.resolve()}"}[change]
+    # the way on names --stage0-train: the file's new place, or the original kept elsewhere
+    way_on = ("if it has moved, name its new place with --stage0-train FILE"
+              if change == "removed" else
+              "name the file stage 0 was fitted on with --stage0-train FILE")
     assert block["nested_stage0"] == [
         f"{teacher}: the refits start without its stage 0, fitted on QC rows of "
-        f"{same_task.resolve()}, {why}"]
+        f"{same_task.resolve()}, {why}; {way_on}"]
 
 
 def test_nested_teacher_refits_of_a_run_without_a_stage0_digest_go_by_row_count(
@@ -459,6 +472,201 @@ def test_nested_teacher_refits_skip_a_stage0_on_the_training_file_itself(
     assert block["nested_stage0"] == [
         f"{teacher}: the refits start without its stage 0, fitted on QC rows of "
         f"{train_file.resolve()}: the training file {train_file.resolve()} itself"]
+
+
+def student_oof(run: Path) -> list:
+    return pd.read_parquet(run / runs.OOF)["probability"].round(12).tolist()
+
+
+def moved_stage0_teacher(tmp_path, train_rows, stage0_rows, jsonl, monkeypatch,
+                         older=False):
+    """A teacher of train_rows whose stage 0 learnt stage0_rows (a file of its task, at
+    old/), the starts and student OOF of its nested distill then, and the stage-0 file moved
+    to new/ since; `older`: a run written before metrics.json recorded the file's digest."""
+    train_file = jsonl(tmp_path / "train.jsonl", train_rows)
+    (tmp_path / "old").mkdir()
+    recorded = jsonl(tmp_path / "old" / "same_task.jsonl", stage0_rows)
+    teacher, starts, block = nested_refit_starts(
+        tmp_path, {"stage0.data": str(recorded), "stage0.params": {"tag": "stage0"}},
+        train_file, monkeypatch)
+    assert len(starts) == 3 and all(start is not None for _, start in starts)
+    if older:
+        metrics = json.loads((teacher / runs.METRICS).read_text())
+        del metrics["stage0"]["train_sha256"]
+        (teacher / runs.METRICS).write_text(json.dumps(metrics))
+    (tmp_path / "new").mkdir()
+    moved = recorded.rename(tmp_path / "new" / "same_task.jsonl")
+    return {"teacher": teacher, "train": train_file, "recorded": recorded, "moved": moved,
+            "starts": starts, "oof": student_oof(tmp_path / "student")}
+
+
+def test_a_moved_stage0_file_named_with_stage0_train_is_read_there(
+        tmp_path, warm_family, qc_demo, jsonl, monkeypatch):
+    """A same-task stage-0 file moved since the teacher was trained could not be named: the
+    nested refits started without stage 0. Named with stage0_train (--stage0-train), checked
+    by the digest the run records, it is read there: the refits start from stage 0 as they did
+    with the file in place, and the student is the one distilled then."""
+    rows = demo_rows(qc_demo)
+    was = moved_stage0_teacher(tmp_path, rows[:240], rows[240:], jsonl, monkeypatch)
+    teacher, moved = was["teacher"], was["moved"]
+    starts, block = nested_distill(teacher, tmp_path / "gone", monkeypatch)
+    assert all(start is None for _, start in starts)  # the file is gone: as before, said
+    assert block["nested_stage0"][0].endswith(
+        "if it has moved, name its new place with --stage0-train FILE")
+    starts, block = nested_distill(teacher, tmp_path / "named", monkeypatch,
+                                   stage0_train=moved)
+    assert starts == was["starts"]
+    assert student_oof(tmp_path / "named") == was["oof"]
+    assert block["nested_stage0"] == [
+        f"{teacher}: the refits start from its stage 0, fitted on QC rows of "
+        f"{was['recorded'].resolve()}, read at {moved.resolve()} (--stage0-train), which "
+        f"share no (query, target) pair with {was['train'].resolve()}"]
+
+
+def test_another_file_named_with_stage0_train_is_refused_in_one_line(
+        tmp_path, warm_family, qc_demo, jsonl, monkeypatch):
+    """A file of other bytes (one label changed: as many rows) is not the one stage 0 learnt:
+    refused before any refit, naming the file, the recorded one and the field; so is a path
+    that is no file, and the option on a distill that reads no stage-0 file."""
+    from shoprel.api import distill_student
+    from shoprel.training.distill import distill
+
+    rows = demo_rows(qc_demo)
+    was = moved_stage0_teacher(tmp_path, rows[:240], rows[240:], jsonl, monkeypatch)
+    teacher, recorded = was["teacher"], was["recorded"].resolve()
+    other = jsonl(tmp_path / "other.jsonl", relabelled(rows[240:]))
+    digest = json.loads((teacher / runs.METRICS).read_text())["stage0"]["train_sha256"]
+    with pytest.raises(InputError) as refused:
+        nested_distill(teacher, tmp_path / "refused", monkeypatch, stage0_train=other)
+    assert str(refused.value) == (
+        f"{other}: not the file {teacher}'s stage 0 was fitted on ({recorded}): its SHA-256 "
+        f"is {hashlib.sha256(other.read_bytes()).hexdigest()[:12]}..., the run records "
+        f"{digest[:12]}... (metrics.json stage0.train_sha256)")
+    assert not (tmp_path / "refused").exists()
+    with pytest.raises(InputError, match=re.escape(
+            f"nowhere.jsonl: no such file (--stage0-train, the new place of {teacher}'s "
+            f"stage-0 file {recorded})")):
+        nested_distill(teacher, tmp_path / "refused", monkeypatch,
+                       stage0_train=tmp_path / "nowhere.jsonl")
+    with pytest.raises(InputError, match=re.escape(
+            "(stage0_train=, the new place of")):  # in Python's words from the API
+        distill_student(teacher, {"model.family": "fast"}, tmp_path / "refused", nested=True,
+                        stage0_train=tmp_path / "nowhere.jsonl")
+    with pytest.raises(ConfigError, match="--stage0-train: only the refits of --nested read"):
+        distill(teacher, load_config(None, {"model.family": "fast"}), tmp_path / "refused",
+                stage0_train=was["moved"])
+    with pytest.raises(ConfigError, match=re.escape(
+            "stage0_train: only the refits of nested=True read the teacher's stage-0 file; add "
+            "nested=True or drop stage0_train")):
+        distill_student(teacher, {"model.family": "fast"}, tmp_path / "refused",
+                        stage0_train=was["moved"])
+    assert not (tmp_path / "refused").exists()
+
+
+def test_stage0_train_of_a_run_without_a_digest_is_checked_by_its_row_count(
+        tmp_path, warm_family, qc_demo, jsonl, monkeypatch):
+    """A run written before the stage-0 digest was kept: a named file of the row count stage 0
+    learnt is read, and the line says it was checked by that count alone; another row count is
+    refused in one line naming the field."""
+    rows = demo_rows(qc_demo)
+    was = moved_stage0_teacher(tmp_path, rows[:240], rows[240:], jsonl, monkeypatch,
+                               older=True)
+    teacher, moved = was["teacher"], was["moved"]
+    starts, block = nested_distill(teacher, tmp_path / "named", monkeypatch,
+                                   stage0_train=moved)
+    assert starts == was["starts"]
+    assert block["nested_stage0"][0].endswith(
+        f"with {was['train'].resolve()} ({teacher} records no digest of its stage-0 file (a "
+        f"run written before shoprel recorded one): {moved} was checked by its row count, "
+        "not byte for byte)")
+    fewer = jsonl(tmp_path / "fewer.jsonl", rows[250:])
+    with pytest.raises(InputError) as refused:
+        nested_distill(teacher, tmp_path / "refused", monkeypatch, stage0_train=fewer)
+    assert str(refused.value) == (
+        f"{fewer}: not the file {teacher}'s stage 0 was fitted on "
+        f"({was['recorded'].resolve()}): it holds 110 rows, the run records 120 (metrics.json "
+        "stage0.train_rows)")
+
+
+def test_stage0_train_names_the_stage0_file_of_one_member_of_a_teacher_ensemble(
+        tmp_path, warm_family, qc_demo, jsonl, monkeypatch):
+    """Members may have learnt other stage-0 files: the one named is read for the member
+    whose digest it holds, the other member's where it is; a file of neither is refused, and
+    so is the option for a teacher whose stage 0s are of the other task (none is read)."""
+    from shoprel.ensemble.runner import build_ensemble
+
+    rows = demo_rows(qc_demo)
+    train_file = jsonl(tmp_path / "train.jsonl", rows[:240])
+    files = {name: jsonl(tmp_path / f"{name}.jsonl", part)
+             for name, part in (("a", rows[240:300]), ("b", rows[300:]))}
+    members = [runner.train(train_file, tmp_path / name, load_config(None, {
+        "model.family": warm_family, "folds.k": 3, "stage0.data": str(file),
+        "stage0.params": {"tag": name}}), progress=False).run_dir
+        for name, file in files.items()]
+    build_ensemble(members, tmp_path / "ens", method="mean")
+    (tmp_path / "new").mkdir()
+    moved = files["b"].rename(tmp_path / "new" / "b.jsonl")
+    starts, block = nested_distill(tmp_path / "ens", tmp_path / "student", monkeypatch,
+                                   stage0_train=moved)
+    assert sorted(start["tag"] for _, start in starts) == ["a"] * 3 + ["b"] * 3
+    assert [line.split(", which share")[0] for line in block["nested_stage0"]] == [
+        f"{members[0]}: the refits start from its stage 0, fitted on QC rows of "
+        f"{files['a'].resolve()}",
+        f"{members[1]}: the refits start from its stage 0, fitted on QC rows of "
+        f"{files['b'].resolve()}, read at {moved.resolve()} (--stage0-train)"]
+    with pytest.raises(InputError, match=f"not the file {members[0]}'s stage 0 was fitted on"):
+        nested_distill(tmp_path / "ens", tmp_path / "refused", monkeypatch,
+                       stage0_train=train_file)
+
+
+def test_stage0_train_for_a_teacher_whose_stage0_is_of_the_other_task_is_refused(
+        tmp_path, warm_family, qc_demo, qi_demo, monkeypatch):
+    config = load_config(None, {"model.family": warm_family, "folds.k": 3,
+                                "stage0.data": str(qi_demo)})
+    teacher = runner.train(qc_demo, tmp_path / "teacher", config, progress=False).run_dir
+    with pytest.raises(ConfigError, match=re.escape(
+            f"--stage0-train: no stage 0 of {teacher} was fitted on a file of its own task, "
+            "the only stage-0 file the nested refits read; drop --stage0-train")):
+        nested_distill(teacher, tmp_path / "student", monkeypatch, stage0_train=qi_demo)
+
+
+def test_distill_command_says_a_stage0_left_out_and_takes_stage0_train(
+        tmp_path, warm_family, qc_demo, jsonl, monkeypatch):
+    """The command said nothing of a stage 0 the refits start without (metrics.json only): a
+    note says so before the refits, naming --stage0-train; with it, the refits start from
+    stage 0 again; a file of other rows is refused in one line; the folder holding the named
+    file is not an output."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    rows = demo_rows(qc_demo)
+    was = moved_stage0_teacher(tmp_path, rows[:240], rows[240:], jsonl, monkeypatch)
+    teacher, moved = was["teacher"], was["moved"]
+    student = tmp_path / "student.yaml"
+    student.write_text("model:\n  family: fast\n  params: {n_estimators: 10, n_jobs: 1}\n")
+
+    def distill(*args):
+        return CliRunner().invoke(main, ["distill", str(teacher), "--student", str(student),
+                                         "--nested", "--speed-rows", "0",
+                                         *[str(a) for a in args]])
+
+    done = distill("--out", tmp_path / "without")
+    assert done.exit_code == 0, done.output
+    assert (f"note: {teacher}: the refits start without its stage 0, fitted on QC rows of "
+            f"{was['recorded'].resolve()}, which is no longer there") in done.stderr
+    assert "if it has moved, name its new place with --stage0-train FILE" in done.stderr
+    done = distill("--out", tmp_path / "named", "--stage0-train", moved)
+    assert done.exit_code == 0, done.output
+    assert "stage 0" not in done.stderr
+    assert student_oof(tmp_path / "named") == was["oof"]
+    other = jsonl(tmp_path / "other.jsonl", relabelled(rows[240:]))
+    done = distill("--out", tmp_path / "refused", "--stage0-train", other)
+    assert done.exit_code != 0
+    assert done.output.strip().splitlines()[-1].endswith("(metrics.json stage0.train_sha256)")
+    done = distill("--out", moved.parent, "--stage0-train", moved, "--overwrite")
+    assert done.exit_code != 0 and "which this command reads" in done.output
+    assert moved.is_file() and not (tmp_path / "refused").exists()
 
 
 def real_rows(path: Path, start: int, stop: int) -> list[dict]:

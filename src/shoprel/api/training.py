@@ -176,13 +176,14 @@ def distill_student(teacher_dir: str | Path, student: RunConfig | str | Path | d
                     out_dir: str | Path, hard_weight: float = DEFAULT_HARD_WEIGHT,
                     speed_rows: int = SPEED_ROWS, nested: bool = False,
                     unlabeled: list[str | Path] | None = None, overwrite: bool = False,
-                    progress: bool = True, train: str | Path | None = None) -> TrainResult:
+                    progress: bool = True, train: str | Path | None = None,
+                    stage0_train: str | Path | None = None) -> TrainResult:
     """`shoprel distill`: train a student run on the teacher's (a run's or an ensemble's)
     out-of-fold probabilities. `student`: its config as `train` takes one (a RunConfig, a YAML
     file or a dict of dotted overrides); its folds are the teacher's. `result.metrics
     ["distillation"]` holds teacher and student figures, as the command prints them.
     `train`: the teacher's training file's new place where it has moved (the same data,
-    checked)."""
+    checked); `stage0_train`: its stage-0 file's, which the nested refits read."""
     config_file = student if isinstance(student, str | os.PathLike) else None
     config = _config(student, "student")
     if config is None:
@@ -198,7 +199,9 @@ def distill_student(teacher_dir: str | Path, student: RunConfig | str | Path | d
                        nested=flag_argument(nested, "nested"),
                        unlabeled=[] if unlabeled is None else path_list(unlabeled, "unlabeled",
                                                                     "pair files"),
-                       train_file=None if train is None else path_argument(train, "train"))
+                       train_file=None if train is None else path_argument(train, "train"),
+                       stage0_train=None if stage0_train is None
+                       else path_argument(stage0_train, "stage0_train"))
     except ConfigError as exc:  # a key of the student's config found wrong only now
         raise located(exc, config_file) from None
 

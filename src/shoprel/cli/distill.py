@@ -45,12 +45,17 @@ from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
               help="The teacher's training file, where it has moved since the run was trained "
                    "(another machine, a renamed folder): accepted only when it holds the same "
                    "data (the digest metrics.json records).")
+@click.option("--stage0-train", "stage0_train", type=input_path(),
+              help="With --nested: the file the teacher's stage 0 was fitted on, where it has "
+                   "moved since (metrics.json stage0.train_file); the refits read it to tell "
+                   "whether stage 0 learnt this file's rows. Accepted only when it holds the "
+                   "same data (stage0.train_sha256).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing run directory.")
 @quiet_option("No progress bars, nor notes (what the student's figures are worth, the "
-              "student config's parts not used, a student of the teacher's own model); "
-              "warnings still print.")
+              "student config's parts not used, a student of the teacher's own model, a "
+              "stage 0 the --nested refits start without); warnings still print.")
 def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, unlabeled,
-            train_file, overwrite, quiet):
+            train_file, stage0_train, overwrite, quiet):
     """Train a student run on TEACHER_DIR's out-of-fold probabilities (a run or ensemble)."""
     from shoprel.cli.bare_query import bare_query_said, rows_said
     from shoprel.cli.language_counts import warn_naming_languages
@@ -66,7 +71,7 @@ def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, 
                              overwrite=overwrite, progress=not quiet, speed_rows=speed_rows,
                              nested=nested, unlabeled=list(unlabeled),
                              say=lambda line: note(f"note: {line}", quiet),
-                             train_file=train_file)
+                             train_file=train_file, stage0_train=stage0_train)
     except ConfigError as exc:  # a key of the student's config found wrong only now
         raise located(exc, config_file) from None
     block = result.metrics["distillation"]

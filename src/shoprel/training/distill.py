@@ -32,7 +32,7 @@ from __future__ import annotations
 import itertools
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
@@ -48,10 +48,16 @@ from shoprel.errors import ConfigError, RunDirError
 from shoprel.models.targets import SOFT_LABEL, mix_targets, require_row_targets
 from shoprel.predict.translators import check_one_translator
 from shoprel.run_data import data_block
-from shoprel.run_train_file import NAME_WITH_TRAIN, TrainingPlace, check_rows, training_place
+from shoprel.run_train_file import (
+    NAME_WITH_TRAIN,
+    STAGE0,
+    TrainingPlace,
+    check_rows,
+    training_place,
+)
 from shoprel.training.config import FoldsConfig, RunConfig, load_config
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
-from shoprel.training.nested_stage0 import nested_start
+from shoprel.training.nested_stage0 import nested_start, stage0_places
 from shoprel.training.runner import TrainResult, train
 from shoprel.training.unlabeled import BARE, LEFT_OUT, adding, teacher_scored
 from shoprel.utils.bounds import out_of_range
@@ -94,20 +100,25 @@ class Teacher:
     oof: pd.DataFrame  # id, fold, probability, label
     folds: pd.DataFrame  # id, fold
     place: TrainingPlace | None = None  # where train_file was found (named with --train?)
+    # where the stage-0 file of a run behind it was named (--stage0-train), by the run's folder
+    stage0: dict[Path, TrainingPlace] = field(default_factory=dict)
 
 
-def open_teacher(teacher_dir: str | Path, train: str | Path | None = None) -> Teacher:
+def open_teacher(teacher_dir: str | Path, train: str | Path | None = None,
+                 stage0_train: str | Path | None = None) -> Teacher:
     """The run, its training file (`train`: its new place where it has moved, checked to be
-    the same data: run_train_file) and its OOF and folds tables."""
+    the same data: run_train_file), its stage-0 file's where named (`stage0_train`, checked
+    alike: stage0_places) and its OOF and folds tables."""
     run = runs.Run.open(teacher_dir)
     place = training_place(run, train)
+    stage0 = stage0_places(run, stage0_train)
     oof = run.oof()
     folds = run.folds()
     for name, table in ((runs.OOF, oof), (runs.FOLDS, folds)):
         if table["id"].duplicated().any():
             raise RunDirError(f"{runs.shown(run.path)}: {name} repeats ids; cannot align it "
                               "with the rows")
-    return Teacher(run, place.path, oof, folds, place)
+    return Teacher(run, place.path, oof, folds, place, stage0)
 
 
 def teacher_folds_config(run: runs.Run) -> FoldsConfig | None:
@@ -190,16 +201,17 @@ class TeacherModel(NamedTuple):
 def teacher_specs(teacher: Teacher, rows: PairFrame) -> list[TeacherModel]:
     """Each model the teacher averages: itself, or its members; `rows`: its training file's
     (whether a member's stage 0 learnt any of them, nested_start)."""
-    return _run_specs(teacher.run, 1.0, teacher.train_file, rows)
+    return _run_specs(teacher.run, 1.0, teacher.train_file, rows, teacher.stage0)
 
 
-def _run_specs(run: runs.Run, weight: float, rows_file: Path,
-               rows: PairFrame) -> list[TeacherModel]:
+def _run_specs(run: runs.Run, weight: float, rows_file: Path, rows: PairFrame,
+               stage0: dict[Path, TrainingPlace]) -> list[TeacherModel]:
     """A member that is an ensemble itself gives its members, their weights scaled by its own
     (its config.yaml records a combination, not a model to refit)."""
     if run.kind != "ensemble":
         config = refit_config(run)
-        return [TeacherModel(config, weight, *nested_start(run, config, rows_file, rows))]
+        return [TeacherModel(config, weight, *nested_start(run, config, rows_file, rows,
+                                                            stage0.get(run.path.resolve())))]
     from shoprel.ensemble.combiners import COMBINERS
 
     combination = run.manifest.get("combination", {})
@@ -209,7 +221,8 @@ def _run_specs(run: runs.Run, weight: float, rows_file: Path,
                           f"averages them: the method of {runs.shown(run.path)} must be "
                           f"{' or '.join(averaging)}, not {combination.get('method')!r}")
     return [spec for member, w in zip(run.member_dirs(), combination["weights"], strict=True)
-            for spec in _run_specs(runs.Run.open(member), weight * float(w), rows_file, rows)]
+            for spec in _run_specs(runs.Run.open(member), weight * float(w), rows_file, rows,
+                                   stage0)]
 
 
 def refit_config(run: runs.Run) -> RunConfig:
@@ -353,17 +366,22 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
             speed_rows: int = SPEED_ROWS, nested: bool = False,
             unlabeled: Sequence[str | Path] = (),
             say: Callable[[str], None] | None = None,
-            train_file: str | Path | None = None) -> TrainResult:
+            train_file: str | Path | None = None,
+            stage0_train: str | Path | None = None) -> TrainResult:
     """Train the student described by `config` on the teacher's OOF probabilities
     (nested: honest OOF figures at k·(k−1)/2 teacher refits, see the module docstring);
     `unlabeled`: pair files the teacher scores for the student to learn too (unlabeled.py);
     `say`: hears a note once the checks pass, before any work (the CLI prints it);
-    `train_file`: the teacher's training file's new place, where it has moved (--train)."""
+    `train_file`: the teacher's training file's new place, where it has moved (--train);
+    `stage0_train`: its stage-0 file's, which the nested refits read (--stage0-train)."""
     problem = out_of_range(hard_weight, ge=0, le=1)
     if problem:
         raise ConfigError(f"--hard-weight: {problem}")
     if nested and hard_weight >= 1.0:  # k·(k−1)/2 teacher fits whose scores no target takes
         raise ConfigError(f"--nested: {NESTED_AT_ONE}")
+    if stage0_train is not None and not nested:
+        raise ConfigError(f"{STAGE0.option}: only the refits of --nested read the teacher's "
+                          f"stage-0 file; add --nested or drop {STAGE0.option}")
     # before the (long) nested teacher fits; the student may not replace its teacher, but may
     # be the one it carries (RUN/student: the teacher's metrics and stamp then record it)
     started = time.perf_counter()
@@ -372,12 +390,13 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     # it) is this command's to replace; any other folder there still needs --overwrite
     overwrite = overwrite or (carried and left_unrecorded(teacher_dir, out_dir))
     # a teacher ensemble reads its members: --overwrite may not replace one of them either
-    check_output_dir(out_dir, overwrite, reads=[*unlabeled] if carried else
-                     [*runs.Run.open(teacher_dir).folders_read(), *unlabeled],
+    named = [*unlabeled, *([] if stage0_train is None else [stage0_train])]
+    check_output_dir(out_dir, overwrite, reads=named if carried else
+                     [*runs.Run.open(teacher_dir).folders_read(), *named],
                      inside=teacher_dir if carried else None)
     for path in unlabeled:  # before the teacher is loaded, let alone refitted
         require_file(Path(path), "--unlabeled")
-    teacher = open_teacher(teacher_dir, train_file)
+    teacher = open_teacher(teacher_dir, train_file, stage0_train)
     if nested or unlabeled:  # an ensemble made before `shoprel ensemble` refused the mix
         check_one_translator(teacher.run, "full", "the teacher's refits and its scoring of "
                              "unlabelled pairs give all of them one translated_query column: "
@@ -427,6 +446,9 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
         check_nested_refits(teacher, frame.labels, folds)
         models = teacher_specs(teacher, frame)
         stage0_notes = [spec.stage0 for spec in models if spec.stage0 is not None]
+        for spec in models:  # before the refits (hours): a moved stage-0 file can be named
+            if spec.stage0 is not None and spec.start_from is None and say is not None:
+                say(spec.stage0)
         per_fold = nested_teacher(teacher, frame, folds, progress, models)
         fit_rows = nested_soft_labels(frame, folds, per_fold, hard_weight)
     frame.df[SOFT_LABEL] = mix_targets(frame.labels, teacher_p, hard_weight)

@@ -4,7 +4,9 @@ The teacher's own fits all started from its stage 0, so its nested refits must t
 estimate another training. That is honest only while stage 0 learnt none of the rows a
 student fold validates on: the pairs of the file being distilled. Stage 0 fitted on the other
 task's file holds none of them (its targets are of another kind); one fitted on a file of the
-run's own task is checked pair by pair, when that file is still there as it was fitted on.
+run's own task is checked pair by pair, when that file is still there as it was fitted on, or
+at the new place a user names with --stage0-train (checked to be the same file:
+run_train_file).
 """
 
 from __future__ import annotations
@@ -14,26 +16,68 @@ from pathlib import Path
 from shoprel import runs
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import read_pairs
-from shoprel.errors import InputError, RunDirError
+from shoprel.errors import ConfigError, InputError, RunDirError
+from shoprel.run_train_file import STAGE0, TrainingPlace, check_rows, stage0_place
 from shoprel.training.config import RunConfig
 from shoprel.training.runner import STAGE0_MODEL
 from shoprel.training.stage0_rows import shared_pairs
 from shoprel.utils.digest import sha256_of_file
 from shoprel.utils.outputs import same_file
 
+# the way on where the stage-0 file was changed in place: its original, kept elsewhere
+MOVED_ORIGINAL = f"name the file stage 0 was fitted on with {STAGE0.name_with}"
 
-def nested_start(run: runs.Run, config: RunConfig, rows_file: Path,
-                 rows: PairFrame) -> tuple[Path | None, str | None]:
+
+def trained_runs(run: runs.Run) -> list[runs.Run]:
+    """The run itself, or the trained runs behind an ensemble (a nested one's too)."""
+    if run.kind != "ensemble":
+        return [run]
+    return [inner for member in run.member_dirs()
+            for inner in trained_runs(runs.Run.open(member))]
+
+
+def stage0_places(teacher: runs.Run, given: str | Path | None) -> dict[Path, TrainingPlace]:
+    """Where the refits read the stage-0 file of each run behind the teacher that `given`
+    (--stage0-train: its new place) is the file of, by the run's resolved folder; {} without
+    one. Its stage 0 must be of the run's own task (the only kind whose file is read) and
+    its record must fit (run_train_file: the digest, else the row count once read); an
+    ensemble's members may name other files, so a file fitting one of them is enough, and
+    one fitting none is refused as the first one refuses it."""
+    if given is None:
+        return {}
+    readers = [run for run in trained_runs(teacher)
+               if (run.metrics().get("stage0") or {}).get("task") == run.task.value]
+    if not readers:
+        raise ConfigError(f"{STAGE0.option}: no stage 0 of {runs.shown(teacher.path)} was "
+                          "fitted on a file of its own task, the only stage-0 file the nested "
+                          f"refits read; drop {STAGE0.option}")
+    places, refused = {}, None
+    for run in readers:
+        try:
+            places[run.path.resolve()] = stage0_place(run, given)
+        except InputError as problem:
+            refused = refused or problem
+    if not places:
+        raise refused
+    return places
+
+
+def nested_start(run: runs.Run, config: RunConfig, rows_file: Path, rows: PairFrame,
+                 place: TrainingPlace | None = None) -> tuple[Path | None, str | None]:
     """The stage-0 model folder the nested refits of `run` start from (None: they start
     without it) and a line saying which and why; (None, None) when the run had no stage 0.
     `config`: the run's own (how it read the stage-0 file); `rows`: rows_file's rows, the
-    ones the student folds validate on."""
+    ones the student folds validate on; `place`: where its stage-0 file has moved
+    (stage0_places), else it is read where the run recorded it."""
     info = run.metrics().get("stage0")
     if not info:
         return None, None
     stage0_file = Path(str(info.get("train_file", ""))).resolve()
     task = info.get("task")
     fitted_on = f"fitted on {task or 'unrecorded'} rows of {stage0_file}"
+    if place is not None:
+        stage0_file = place.path.resolve()
+        fitted_on += f", read at {stage0_file} ({STAGE0.option})"
     name = runs.shown(run.path)  # runs/a, where an ensemble reaches it at runs/ens/../a
     without = f"{name}: the refits start without its stage 0, {fitted_on}"
     for file in (rows_file, run.train_file()):
@@ -45,42 +89,51 @@ def nested_start(run: runs.Run, config: RunConfig, rows_file: Path,
         return stage0_folder(run), (f"{name}: the refits start from its stage 0, fitted on "
                                     f"the other task's ({task}) rows of {stage0_file}, none of "
                                     "them this file's")
-    reason = same_task_leak(stage0_file, info, config, rows_file, rows)
+    reason, unchecked = same_task_leak(run, stage0_file, info, config, rows_file, rows, place)
     if reason:
         return None, f"{without}, {reason}"
     return stage0_folder(run), (f"{name}: the refits start from its stage 0, {fitted_on}, "
-                                f"which share no (query, target) pair with {rows_file}")
+                                f"which share no (query, target) pair with {rows_file}"
+                                + (f" ({unchecked})" if unchecked else ""))
 
 
-def same_task_leak(stage0_file: Path, info: dict, config: RunConfig, rows_file: Path,
-                   rows: PairFrame) -> str | None:
+def same_task_leak(run: runs.Run, stage0_file: Path, info: dict, config: RunConfig,
+                   rows_file: Path, rows: PairFrame,
+                   place: TrainingPlace | None = None) -> tuple[str | None, str | None]:
     """Why a stage-0 file of the run's own task may hold rows_file's pairs (None: it holds
-    none). Only the file as it is now can be read: one gone, unreadable, of another row count
-    than stage 0 fitted on (metrics.json stage0.train_rows) or with other bytes
-    (stage0.train_sha256: a label changed, a pair renamed) tells nothing of them. A run written
-    before the digest was recorded is checked on its row count alone."""
+    none), and what of a file named with --stage0-train (`place`) could not be checked (a
+    run recording no digest of it: its row count is, and another count is refused). Only the
+    file as it is now can be read: one gone, unreadable, of another row count than stage 0
+    fitted on (metrics.json stage0.train_rows) or with other bytes (stage0.train_sha256: a
+    label changed, a pair renamed) tells nothing of them. A run written before the digest was
+    recorded is checked on its row count alone."""
     if not stage0_file.is_file():
-        return f"which is no longer there: whether it held rows of {rows_file} cannot be told"
+        return (f"which is no longer there: whether it held rows of {rows_file} cannot be "
+                f"told; {STAGE0.give_new_place}"), None
     try:
         stage0 = read_pairs(stage0_file, task=info["task"], require_label=True,
                             empty_text=config.data.empty_text)
     except InputError as problem:
-        return f"which can no longer be read ({problem}): it may hold rows of {rows_file}"
+        return (f"which can no longer be read ({problem}): it may hold rows of {rows_file}; "
+                f"{MOVED_ORIGINAL}"), None
+    unchecked = None if place is None else check_rows(run, place, {"rows": len(stage0)})
     fitted_rows = info.get("train_rows")
     if fitted_rows is not None and len(stage0) != fitted_rows:
         return (f"which holds {len(stage0)} rows now, not the {fitted_rows} stage 0 learnt: "
-                f"changed since, it may have held rows of {rows_file}")
+                f"changed since, it may have held rows of {rows_file}; {MOVED_ORIGINAL}"), None
     fitted_sha256 = info.get("train_sha256")
-    if fitted_sha256 is not None and sha256_of_file(stage0_file) != fitted_sha256:
+    # (a named file's digest was checked when it was named)
+    if fitted_sha256 is not None and place is None \
+            and sha256_of_file(stage0_file) != fitted_sha256:
         return (f"whose bytes differ from those stage 0 learnt (SHA-256 "
                 f"{fitted_sha256[:12]}... in metrics.json stage0.train_sha256): changed since, "
-                f"it may have held rows of {rows_file}")
+                f"it may have held rows of {rows_file}; {MOVED_ORIGINAL}"), None
     shared = shared_pairs(stage0, rows)
     if not shared:
-        return None
+        return None, unchecked
     query, target = shared[0]
     return (f"which shares {len(shared)} pair(s) with {rows_file} (first: {query!r} / "
-            f"{target!r}): stage 0 learnt their labels")
+            f"{target!r}): stage 0 learnt their labels"), unchecked
 
 
 def stage0_folder(run: runs.Run) -> Path:
