@@ -619,6 +619,36 @@ def test_stage0_train_names_the_stage0_file_of_one_member_of_a_teacher_ensemble(
                        stage0_train=train_file)
 
 
+def test_stage0_train_of_one_member_is_not_read_for_a_member_recording_no_digest(
+        tmp_path, warm_family, qc_demo, jsonl, monkeypatch):
+    """A member trained before the stage-0 digest was kept took any named file of its row
+    count: the file of another member, whose digest says whose it is, stood in for its own.
+    The file is now that member's alone; the older member reads its own file."""
+    from shoprel.ensemble.runner import build_ensemble
+
+    rows = demo_rows(qc_demo)
+    train_file = jsonl(tmp_path / "train.jsonl", rows[:240])
+    files = {name: jsonl(tmp_path / f"{name}.jsonl", part)
+             for name, part in (("a", rows[240:300]), ("b", rows[300:]))}  # 60 rows each
+    members = [runner.train(train_file, tmp_path / name, load_config(None, {
+        "model.family": warm_family, "folds.k": 3, "stage0.data": str(file),
+        "stage0.params": {"tag": name}}), progress=False).run_dir
+        for name, file in files.items()]
+    metrics = json.loads((members[0] / runs.METRICS).read_text())
+    del metrics["stage0"]["train_sha256"]  # member a: an older run
+    (members[0] / runs.METRICS).write_text(json.dumps(metrics))
+    build_ensemble(members, tmp_path / "ens", method="mean")
+    (tmp_path / "new").mkdir()
+    moved = files["b"].rename(tmp_path / "new" / "b.jsonl")
+    _, block = nested_distill(tmp_path / "ens", tmp_path / "student", monkeypatch,
+                              stage0_train=moved)
+    assert [line.split(", which share")[0] for line in block["nested_stage0"]] == [
+        f"{members[0]}: the refits start from its stage 0, fitted on QC rows of "
+        f"{files['a'].resolve()}",
+        f"{members[1]}: the refits start from its stage 0, fitted on QC rows of "
+        f"{files['b'].resolve()}, read at {moved.resolve()} (--stage0-train)"]
+
+
 def test_stage0_train_for_a_teacher_whose_stage0_is_of_the_other_task_is_refused(
         tmp_path, warm_family, qc_demo, qi_demo, monkeypatch):
     config = load_config(None, {"model.family": warm_family, "folds.k": 3,

@@ -42,7 +42,9 @@ def stage0_places(teacher: runs.Run, given: str | Path | None) -> dict[Path, Tra
     one. Its stage 0 must be of the run's own task (the only kind whose file is read) and
     its record must fit (run_train_file: the digest, else the row count once read); an
     ensemble's members may name other files, so a file fitting one of them is enough, and
-    one fitting none is refused as the first one refuses it."""
+    one fitting none is refused as the first one refuses it. A file whose digest a member
+    records is that member's alone: a member recording none (a run trained before it was
+    kept) then reads its own, not another's file of as many rows."""
     if given is None:
         return {}
     readers = [run for run in trained_runs(teacher)
@@ -59,7 +61,7 @@ def stage0_places(teacher: runs.Run, given: str | Path | None) -> dict[Path, Tra
             refused = refused or problem
     if not places:
         raise refused
-    return places
+    return {path: place for path, place in places.items() if not place.undigested} or places
 
 
 def nested_start(run: runs.Run, config: RunConfig, rows_file: Path, rows: PairFrame,
