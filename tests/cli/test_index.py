@@ -205,3 +205,33 @@ def test_a_background_build_ignoring_ctrl_c_stops_on_sigterm_keeping_its_parts(
     assert err.splitlines() == [f"interrupted: the embeddings finished so far are kept in "
                                 f"{out}; run the same command again to go on from them"]
     assert len(list(out.rglob("*.keys.npy"))) == 2  # the two parts written
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_the_encoder_s_loading_is_said_once_a_process(tmp_path, embed_run, monkeypatch, quiet):
+    """index and predict loaded the backbone's encoder (EmbeddingGemma: ~10 s on 2 cores)
+    saying nothing until the first embedding bar: the first load in the process is said, with
+    its time, once (predict's model loads it again, unsaid); --quiet says nothing."""
+    import re
+
+    from shoprel.models.backbones import encoders
+    from shoprel.models.embed import model as embed_model
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    monkeypatch.setattr(encoders, "NAMED_ENCODERS", set())
+    loads = []
+    monkeypatch.setattr(embed_model, "make_encoder", lambda *args, **kwargs: loads.append(1)
+                        or encoders.make_encoder(*args, **kwargs))
+    runner, quieted = CliRunner(), ["--quiet"] if quiet else []
+    indexed = runner.invoke(main, ["index", str(embed_run), str(_catalogue(tmp_path / "c.txt")),
+                                   "--out", str(tmp_path / "ix"), *quieted])
+    pairs = tmp_path / "pairs.jsonl"
+    pairs.write_text(json.dumps({"id": 1, "origin_query": "sartén nueva",
+                                 "category_path": "home,kitchen,new pans"}) + "\n")
+    predicted = runner.invoke(main, ["predict", str(embed_run), str(pairs), "--out",
+                                     str(tmp_path / "p.jsonl"), *quieted])
+    assert indexed.exit_code == 0 and predicted.exit_code == 0, indexed.output + predicted.output
+    note = r"\rloading encoder \S+/bert \(transformers\)\.\.\. \d+\.\d s\n"
+    assert len(re.findall(note, indexed.stderr)) == (0 if quiet else 1), repr(indexed.stderr)
+    assert "loading encoder" not in predicted.stderr and len(loads) == 2  # loaded again
+    assert "\x1b" not in indexed.stderr

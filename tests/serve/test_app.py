@@ -515,3 +515,29 @@ def test_the_encoder_is_loaded_before_the_server_says_it_is_ready(embed_run, mon
     assert ready == 200 and len(loaded_when_ready) == 1
     assert scored.status_code == 200 and made == loaded_when_ready  # not loaded again
     assert 0 <= scored.json()["results"][0]["probability"] <= 1
+
+
+def test_the_encoder_s_loading_is_said_at_start_up_only(embed_run, monkeypatch, capsys):
+    """serve loads its encoders before it says it is ready, silently (~10 s for
+    EmbeddingGemma): its start-up says so with the seconds taken, and a request says
+    nothing."""
+    import re
+
+    from shoprel.models.backbones import encoders
+
+    monkeypatch.setattr(encoders, "NAMED_ENCODERS", set())
+    capsys.readouterr()
+    app = create_app(embed_run)
+    started = capsys.readouterr().err
+    assert re.fullmatch(r"loading encoder \S+/bert \(transformers\)\.\.\. \d+\.\d s\n", started)
+
+    async def served():
+        async with app.router.lifespan_context(app):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://test") as c:
+                pairs = [{"query": "new , level", "category_path": "new , level"}]
+                return await c.post("/v1/score", json={"pairs": pairs})
+
+    assert asyncio.run(served()).status_code == 200
+    assert capsys.readouterr().err == ""
+

@@ -399,3 +399,48 @@ def test_a_logged_nested_bar_writes_plain_lines(monkeypatch):
                           "indexing: 2/2 [00:00<00:00]", ""]
     assert max(len(line) for line in log.replace("\n", "\r").split("\r")) <= 79
     assert "\x1b[A" in nested_bars(Terminal())
+
+
+NOTE = r"loading encoder tiny \(transformers\)\.\.\. \d+\.\d s\n"
+
+
+def test_a_timed_note_in_a_log_is_one_plain_line_begun_before_its_step(monkeypatch):
+    """Loading a backbone's encoder (~10 s) showed nothing until the first embedding bar: a
+    log now reads what is loading while it loads, and the seconds once done, on one line."""
+    from shoprel.utils.progress import timed_note
+
+    log = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", log)
+    with timed_note("loading encoder tiny (transformers)"):
+        assert log.getvalue() == "loading encoder tiny (transformers)... "
+    assert re.fullmatch(NOTE, log.getvalue())
+    with pytest.raises(KeyError), timed_note("loading encoder tiny (transformers)"):
+        raise KeyError("x")
+    assert log.getvalue().endswith("... \n")  # an error's line starts a line of its own
+    log.truncate(0)
+    log.seek(0)
+    with quiet_while(True), timed_note("loading encoder tiny (transformers)"):
+        pass
+    assert log.getvalue() == ""
+
+
+@pytest.mark.parametrize("stream", [io.StringIO, Terminal])
+def test_a_timed_note_beside_a_bar_is_written_whole_above_it(monkeypatch, stream):
+    """A line begun under index's bar (or on a terminal, under a library's 'Loading weights')
+    would be drawn over: the step waits as a bar of its own, and its line is written whole
+    once done; a log holds no cursor moves."""
+    from shoprel.utils.progress import progress_bar, timed_note
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    log = stream()
+    monkeypatch.setattr(sys, "stderr", log)
+    with progress_bar(total=2, desc="indexing", file=log, mininterval=0) as bar:
+        with timed_note("loading encoder tiny (transformers)"):
+            assert "loading encoder tiny (transformers)..." in log.getvalue()
+        bar.update(2)
+    lines = log.getvalue().split("\n")
+    assert len([line for line in lines if re.search(NOTE[:-2] + "$", line)]) == 1, lines
+    assert re.search(r"\r" + NOTE, log.getvalue())
+    if stream is io.StringIO:
+        assert "\x1b" not in log.getvalue()
+

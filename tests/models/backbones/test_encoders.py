@@ -24,3 +24,26 @@ def test_a_quiet_load_draws_no_bar_and_leaves_transformers_bars_on(
     assert "Loading weights" not in capsys.readouterr().err
     assert hf_logging.is_progress_bar_enabled()
     assert encoder.encode(["funda"]).shape == (1, 16)
+
+
+def test_the_first_load_of_an_encoder_is_said_once_with_its_time(
+        tmp_path, tiny_backbone, one_torch_thread, capsys, monkeypatch):
+    """A long command showed nothing while its backbone's encoder loaded (EmbeddingGemma:
+    ~10 s on 2 cores). Its first load in the process is said with the seconds it took; a
+    later load (another fold's model) is not, nor one under --quiet, which leaves the note to
+    the next load that is not quiet."""
+    import re
+
+    from shoprel.models.backbones import encoders
+
+    monkeypatch.setattr(encoders, "NAMED_ENCODERS", set())
+    backbone = resolve_backbone(str(tiny_backbone(tmp_path / "bert", ["funda roja"])))
+    capsys.readouterr()
+    with quiet_while(True):
+        encoders.make_encoder(backbone)
+    assert capsys.readouterr().err == ""
+    encoders.make_encoder(backbone)
+    encoders.make_encoder(backbone)
+    note = re.escape(f"loading encoder {backbone.name} (transformers)... ") + r"\d+\.\d s\n"
+    err = capsys.readouterr().err
+    assert re.match(note, err) and len(re.findall("loading encoder", err)) == 1, err

@@ -26,7 +26,7 @@ from shoprel.models.backbones.torch_load import (
 )
 from shoprel.models.backbones.use_multilingual import ENGINE as USE
 from shoprel.models.backbones.use_multilingual import UseEncoder
-from shoprel.utils.progress import bar_delay, bars_allowed, progress_bar
+from shoprel.utils.progress import bar_delay, bars_allowed, progress_bar, timed_note
 from shoprel.utils.threads import torch_threads
 
 
@@ -71,11 +71,38 @@ class SentenceTransformerEncoder:
         return out
 
 
+# the encoders this process has named in a loading note (backbone, engine): once each
+NAMED_ENCODERS: set[tuple[str, str]] = set()
+
+
 def make_encoder(backbone: Backbone, batch_size: int = 64, num_threads: int | None = None,
                  show_progress: bool = False, cache_dir: str | os.PathLike | None = None):
     """The encoder that computes `backbone` (see Backbone.engine); `cache_dir`: the cache
     USE keeps its uncompressed weights in (the others are built there already), and whose
-    checksum memo remembers the weights hashed on the way."""
+    checksum memo remembers the weights hashed on the way.
+
+    Its first load in the process is said on stderr with the seconds it took (timed_note,
+    off under --quiet): a long command showed nothing while EmbeddingGemma loaded (~10 s
+    on 2 cores). A fold model that loads it again after another's fit is not said again."""
+    key = (backbone.fingerprint, backbone.engine)
+    if key in NAMED_ENCODERS or not bars_allowed():
+        return _new_encoder(backbone, batch_size, num_threads, show_progress, cache_dir)
+    with timed_note(loading_note(backbone)):
+        encoder = _new_encoder(backbone, batch_size, num_threads, show_progress, cache_dir)
+    NAMED_ENCODERS.add(key)
+    return encoder
+
+
+def loading_note(backbone: Backbone) -> str:
+    """'loading encoder embeddinggemma-300m (onnxruntime fp32)': the backbone as written and
+    its engine."""
+    engine = (f"onnxruntime {ONNX_ENGINES[backbone.engine]}" if backbone.engine in ONNX_ENGINES
+              else backbone.engine)
+    return f"loading encoder {backbone.name} ({engine})"
+
+
+def _new_encoder(backbone: Backbone, batch_size: int, num_threads: int | None,
+                 show_progress: bool, cache_dir: str | os.PathLike | None):
     if backbone.engine == USE:
         return UseEncoder(num_threads=num_threads, show_progress=show_progress,
                           cache_dir=cache_dir)
