@@ -1,5 +1,7 @@
 import asyncio
+import io
 import json
+import sys
 
 import httpx
 import numpy as np
@@ -541,3 +543,40 @@ def test_the_encoder_s_loading_is_said_at_start_up_only(embed_run, monkeypatch, 
     assert asyncio.run(served()).status_code == 200
     assert capsys.readouterr().err == ""
 
+
+class Writes(io.StringIO):
+    """A log that keeps each write apart."""
+
+    def __init__(self):
+        super().__init__()
+        self.writes = []
+
+    def write(self, text):
+        self.writes.append(text)
+        return super().write(text)
+
+
+@pytest.mark.parametrize("quiet", ["", "1"])
+def test_a_worker_says_its_loading_whole_and_not_under_quiet(embed_run, monkeypatch, quiet):
+    """`serve --workers N --quiet`: each worker process loads its encoders outside the
+    command's --quiet, so it said their loading all the same; and workers loading at once
+    would each write into the line another began: a worker writes its line whole."""
+    import re
+
+    from shoprel.models.backbones import encoders
+    from shoprel.serve.app import app_from_env
+    from shoprel.serve.parent_watch import SUPERVISOR_ENV
+    from shoprel.serve.settings import QUIET_ENV, RUN_DIR_ENV
+
+    monkeypatch.setattr(encoders, "NAMED_ENCODERS", set())
+    monkeypatch.setenv(RUN_DIR_ENV, str(embed_run))
+    monkeypatch.setenv(QUIET_ENV, quiet)
+    monkeypatch.delenv(SUPERVISOR_ENV, raising=False)  # no supervisor to watch
+    monkeypatch.setattr(sys, "stderr", Writes())
+    app_from_env()
+    said = [text for text in sys.stderr.writes if "loading encoder" in text]
+    if quiet:
+        assert said == []
+    else:
+        assert len(said) == 1 and re.fullmatch(
+            r"loading encoder \S+/bert \(transformers\)\.\.\. \d+\.\d s\n", said[0]), said

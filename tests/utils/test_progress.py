@@ -444,3 +444,14 @@ def test_a_timed_note_beside_a_bar_is_written_whole_above_it(monkeypatch, stream
     if stream is io.StringIO:
         assert "\x1b" not in log.getvalue()
 
+
+def test_whole_notes_are_written_once_their_step_is_done(monkeypatch):
+    """serve's workers load their encoders at once into one stderr: a line begun by one was
+    ended by another's."""
+    from shoprel.utils.progress import timed_note, whole_notes
+
+    log = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", log)
+    with whole_notes(), timed_note("loading encoder tiny (transformers)"):
+        assert log.getvalue() == ""
+    assert re.fullmatch(NOTE, log.getvalue())

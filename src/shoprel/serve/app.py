@@ -43,10 +43,11 @@ from shoprel.serve.schemas import (
     ScoreResponse,
     score_request_model,
 )
-from shoprel.serve.settings import RUN_DIR_ENV, ServeSettings
+from shoprel.serve.settings import QUIET_ENV, RUN_DIR_ENV, ServeSettings
 from shoprel.serve.translation import QueryTranslation, RegionFallbackWarning
 from shoprel.serve.unparsable import UNPARSABLE_BODY, unparsable_body_message
 from shoprel.serve.validation_errors import validation_error_body
+from shoprel.utils.progress import quiet_while, whole_notes
 
 
 def model_info(predictor: Predictor | CascadePredictor) -> ModelInfo:
@@ -252,7 +253,10 @@ def app_from_env() -> FastAPI:
 
     from shoprel.serve.parent_watch import watch_supervisor
 
-    # the supervisor's process said the translator's warning once, before the workers started
-    app = create_app(os.environ[RUN_DIR_ENV], ServeSettings.from_env(), warn=False)
+    # the supervisor's process said the translator's warning once, before the workers started;
+    # each worker says its encoders' loading notes, whole lines (as workers load at once),
+    # none where serve runs under --quiet (the supervisor's own switch is not inherited)
+    with quiet_while(os.environ.get(QUIET_ENV) == "1"), whole_notes():
+        app = create_app(os.environ[RUN_DIR_ENV], ServeSettings.from_env(), warn=False)
     watch_supervisor()
     return app

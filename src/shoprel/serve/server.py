@@ -16,7 +16,8 @@ from shoprel.runs import Run, scoring_run
 from shoprel.serve.guards import exposure_warning
 from shoprel.serve.logs import log_config
 from shoprel.serve.parent_watch import SUPERVISOR_ENV
-from shoprel.serve.settings import RUN_DIR_ENV, ServeSettings
+from shoprel.serve.settings import QUIET_ENV, RUN_DIR_ENV, ServeSettings
+from shoprel.utils.progress import bars_allowed
 
 GRACEFUL_SHUTDOWN_SECONDS = 30
 
@@ -97,6 +98,7 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
     os.environ[RUN_DIR_ENV] = str(run_dir)
     os.environ[SUPERVISOR_ENV] = str(os.getpid())  # workers stop when this process is gone
     os.environ.update(settings.to_env())
+    os.environ[QUIET_ENV] = "" if bars_allowed() else "1"  # a worker's notes (loading encoders)
     config = uvicorn.Config("shoprel.serve.app:app_from_env", factory=True, workers=workers,
                             **common)
     ClosingSupervisor(config, sockets=[config.bind_socket()]).run()

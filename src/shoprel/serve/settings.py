@@ -14,6 +14,7 @@ from shoprel.utils.bounds import not_finite
 
 SETTINGS_ENV = "SHOPREL_SERVE_SETTINGS"
 RUN_DIR_ENV = "SHOPREL_SERVE_RUN_DIR"
+QUIET_ENV = "SHOPREL_SERVE_QUIET"  # "1": serve runs under --quiet, its workers as well
 
 
 class ServeSettings(StrictConfig):

@@ -20,6 +20,7 @@ from contextvars import ContextVar
 _quiet: ContextVar[bool] = ContextVar("shoprel_quiet", default=False)
 _eager: ContextVar[bool] = ContextVar("shoprel_eager_bars", default=False)
 _step: ContextVar = ContextVar("shoprel_step", default=None)  # steps_on's bar, as a function
+_whole: ContextVar[bool] = ContextVar("shoprel_whole_notes", default=False)  # whole_notes
 EAGER_DELAY = 2.0  # seconds a bar drawn for a few items waits before it shows (tqdm's delay)
 # columns a bar naming steps keeps to where it writes to no terminal (a log file or a pipe)
 # and $COLUMNS says none: `cat` or `tail -f` of the log on an 80-column terminal wrapped each
@@ -84,6 +85,11 @@ def timed_note(what: str):
         return
     stream = sys.stderr
     started = time.perf_counter()
+    if _whole.get():
+        yield
+        stream.write(f"{what}... {time.perf_counter() - started:.1f} s\n")
+        stream.flush()
+        return
     if not bars_drawn(stream) and not is_terminal(stream):
         stream.write(f"{what}... ")
         stream.flush()
@@ -100,6 +106,18 @@ def timed_note(what: str):
     with progress_bar(total=None, desc=what, bar_format="{desc}...", leave=False, file=stream):
         yield
     _bar_class().write(f"{what}... {time.perf_counter() - started:.1f} s", file=stream)
+
+
+@contextlib.contextmanager
+def whole_notes():
+    """timed_note's lines written whole once their step is done, not begun before it: the
+    processes that share one stderr (serve's workers, loading at once) would each write into
+    the line another began."""
+    token = _whole.set(True)
+    try:
+        yield
+    finally:
+        _whole.reset(token)
 
 
 def bars_drawn(stream) -> bool:
