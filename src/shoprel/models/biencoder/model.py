@@ -28,6 +28,7 @@ from shoprel.models.hf import trainer as hft
 from shoprel.models.hf.family import FineTunedModel, PrefixedPairTexts
 from shoprel.utils.log_odds import sigmoid
 from shoprel.utils.progress import bars_allowed
+from shoprel.utils.safetensors_file import save_torch
 from shoprel.utils.threads import torch_threads
 
 TUNED_FOLDER = "tuned"
@@ -292,10 +293,8 @@ def tuned_tensors(scorer, split) -> dict:
 
 
 def save_tuned(scorer, split, path: Path) -> None:
-    from safetensors.torch import save_file
-
-    save_file({k: v.detach().cpu().contiguous().clone()
-               for k, v in tuned_tensors(scorer, split).items()}, str(path))
+    save_torch({k: v.detach().cpu().contiguous().clone()
+                for k, v in tuned_tensors(scorer, split).items()}, path)
 
 
 def read_tuned(path: Path) -> dict:

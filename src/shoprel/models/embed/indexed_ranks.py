@@ -18,11 +18,12 @@ import os
 from pathlib import Path
 
 import numpy as np
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import load_file
 
 from shoprel.errors import RunDirError
 from shoprel.models.backbones.target_index import indexed_fingerprints, open_index
 from shoprel.models.embed.target_rank import TargetRank
+from shoprel.utils.safetensors_file import save_numpy
 from shoprel.utils.safetensors_metadata import saved_metadata
 
 VECTORS, KEYS = "target_vectors", "target_keys"
@@ -48,7 +49,7 @@ def share_index(source: Path, index_folder: Path, fingerprint: str) -> bool:
     if vectors is None or not np.array_equal(vectors, arrays[VECTORS]):
         return False
     at = Path(os.path.relpath(index_folder, source.parent)).as_posix()
-    save_file({KEYS: arrays[KEYS]}, str(source), metadata={INDEX_AT: at})
+    save_numpy({KEYS: arrays[KEYS]}, source, metadata={INDEX_AT: at})
     return True
 
 

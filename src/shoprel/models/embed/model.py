@@ -16,7 +16,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import load_file
 
 from shoprel.data.category import split_levels
 from shoprel.data.frame import PairFrame
@@ -78,6 +78,7 @@ from shoprel.models.lexical.word_match import NAME as MATCH
 from shoprel.models.lexical.word_match import WordMatch
 from shoprel.models.targets import fitting_rows, training_targets
 from shoprel.utils.progress import bar_wanted, report_step
+from shoprel.utils.safetensors_file import save_numpy
 from shoprel.utils.threads import workers_for_rows
 
 LEXICAL_FOLDER = "lexical"
@@ -461,15 +462,15 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
             self.lexical_.save(folder / LEXICAL_FOLDER)
         if self.votes_ is not None:  # target vectors as places among the target rank's
             ranks = getattr(self, "ranks_", None)
-            save_file(self.votes_.arrays(None if ranks is None else ranks.vectors_),
-                      str(folder / NEIGHBOURS_FILE))
+            save_numpy(self.votes_.arrays(None if ranks is None else ranks.vectors_),
+                       folder / NEIGHBOURS_FILE)
         if getattr(self, "profiles_", None) is not None:
             self.profiles_.save(folder)
         if self.similarity_ is not None:
-            save_file(self.similarity_.arrays(), str(folder / LEARNED_FILE))
+            save_numpy(self.similarity_.arrays(), folder / LEARNED_FILE)
         if getattr(self, "ranks_", None) is not None:
-            save_file(rank_arrays(self.ranks_, folder / INDEX_FOLDER, self.fingerprints_[0])
-                      if own_index else self.ranks_.arrays(), str(folder / RANK_FILE))
+            save_numpy(rank_arrays(self.ranks_, folder / INDEX_FOLDER, self.fingerprints_[0])
+                       if own_index else self.ranks_.arrays(), folder / RANK_FILE)
         if getattr(self, "word_match_", None) is not None:
             self.word_match_.save(folder / MATCH_FILE)
         self.booster_.save(folder / BOOSTER_FILE)

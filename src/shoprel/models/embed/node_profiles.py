@@ -15,12 +15,13 @@ import json
 from pathlib import Path
 
 import numpy as np
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import load_file
 
 from shoprel.data.category import prefix
 from shoprel.data.records import written_kind
 from shoprel.errors import RunDirError
 from shoprel.folds.grouped import cross_fitted
+from shoprel.utils.safetensors_file import save_numpy
 
 NAME = "node_profiles"
 FILE, NODES_FILE = "node_profiles.safetensors", "node_profiles.json"  # in a model's folder
@@ -92,7 +93,7 @@ class NodeProfiles:
         for d, depth in enumerate(DEPTHS):
             arrays[f"relevant_{depth}"] = self.relevant_[d]
             arrays[f"irrelevant_{depth}"] = self.irrelevant_[d]
-        save_file(arrays, str(Path(folder) / FILE))
+        save_numpy(arrays, Path(folder) / FILE)
         nodes = {str(depth): names for depth, names in zip(DEPTHS, self.nodes_, strict=True)}
         (Path(folder) / NODES_FILE).write_text(json.dumps(nodes, ensure_ascii=False),
                                                encoding="utf-8")

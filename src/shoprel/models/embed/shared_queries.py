@@ -20,10 +20,11 @@ from pathlib import Path
 
 import numpy as np
 from safetensors import SafetensorError, safe_open
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import load_file
 
 from shoprel.errors import RunDirError
 from shoprel.models.embed.vector_rows import DISTINCT, PLACE, places_in, unpacked
+from shoprel.utils.safetensors_file import save_numpy
 from shoprel.utils.safetensors_metadata import saved_metadata
 
 QUERIES = "neighbour_q"
@@ -52,8 +53,8 @@ def share_queries(source: Path, final: Path) -> bool:
     kept = {name: array for name, array in arrays.items() if name != ROWS}
     kept[PLACES] = places[arrays[PLACES]]
     at = Path(os.path.relpath(final, source.parent)).as_posix()
-    save_file(kept, str(source),
-              metadata={**saved_metadata(source), QUERIES_AT: at, DIGEST: digest(table)})
+    save_numpy(kept, source,
+               metadata={**saved_metadata(source), QUERIES_AT: at, DIGEST: digest(table)})
     return True
 
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-from safetensors.numpy import load_file, save_file
+from safetensors.numpy import load_file
 
 from shoprel.errors import RunDirError
+from shoprel.utils.safetensors_file import save_numpy
 
 DENSE = "coef"  # older releases: every weight
 INDEX, VALUE = "coef_index", "coef_value"  # the set weights' places and values
@@ -25,8 +26,7 @@ def save_weights(path: Path, coef: np.ndarray) -> None:
     """The weights whose bits are not all zero (a -0.0 is kept: it comes back as written)."""
     coef = np.ascontiguousarray(coef, dtype=np.float32)
     index = np.flatnonzero(coef.view(np.uint32)).astype(np.uint32)
-    save_file({INDEX: index, VALUE: coef[index], SIZE: np.array([len(coef)], np.uint64)},
-              str(path))
+    save_numpy({INDEX: index, VALUE: coef[index], SIZE: np.array([len(coef)], np.uint64)}, path)
 
 
 def load_weights(path: Path, n_features: int) -> np.ndarray:
