@@ -455,3 +455,65 @@ def test_whole_notes_are_written_once_their_step_is_done(monkeypatch):
     with whole_notes(), timed_note("loading encoder tiny (transformers)"):
         assert log.getvalue() == ""
     assert re.fullmatch(NOTE, log.getvalue())
+
+
+def own_lines(text: str) -> list[str]:
+    """What stands alone on a line once a terminal has drawn `text` (a bar's \\r redraws)."""
+    return [part.strip() for part in re.split(r"[\r\n]", text)]
+
+
+@pytest.mark.parametrize("stream", [io.StringIO, Terminal])
+def test_a_line_written_beside_a_bar_stands_on_its_own(monkeypatch, stream):
+    """A note or log line written at the cursor landed inside the folds bar's line ('QC folds:
+    0/5 [00:00<?, fold 0: embedding]building embeddinggemma-300m into ...')."""
+    from shoprel.utils.progress import progress_bar, write_line
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    log = stream()
+    monkeypatch.setattr(sys, "stderr", log)
+    with progress_bar(total=2, desc="QC folds", file=log, mininterval=0) as bar:
+        bar.update(1)
+        write_line("note: building the encoder")
+        bar.update(1)
+    assert "note: building the encoder" in own_lines(log.getvalue()), log.getvalue()
+    if stream is io.StringIO:
+        assert "\x1b" not in log.getvalue()
+    plain = io.StringIO()
+    write_line("note: no bar", plain)
+    assert plain.getvalue() == "note: no bar\n"
+
+
+def test_a_commands_log_lines_go_above_its_bars_and_only_while_it_runs(monkeypatch):
+    """shoprel's warnings (a backbone being built once per machine) were written by Python's
+    last-resort handler at the cursor, into the bar's line."""
+    from shoprel.utils.progress import LinesPastBars, log_lines_past_bars, progress_bar
+
+    log = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", log)
+    logger = logging.getLogger("shoprel.models.backbones.embeddinggemma")
+    with log_lines_past_bars(), log_lines_past_bars():  # nested: one handler
+        assert sum(isinstance(h, LinesPastBars)
+                   for h in logging.getLogger("shoprel").handlers) == 1
+        with progress_bar(total=2, desc="QC folds", file=log, mininterval=0) as bar:
+            bar.update(1)
+            logger.warning("building %s into %s", "embeddinggemma-300m", "/cache")
+            logger.info("not shown: below WARNING, as before")
+            bar.update(1)
+    assert "building embeddinggemma-300m into /cache" in own_lines(log.getvalue())
+    assert "not shown" not in log.getvalue()
+    assert not any(isinstance(h, LinesPastBars) for h in logging.getLogger("shoprel").handlers)
+
+
+def test_a_cli_note_beside_a_bar_stands_on_its_own(monkeypatch):
+    from shoprel.cli.options import note
+    from shoprel.utils.progress import progress_bar
+
+    log = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", log)
+    with progress_bar(total=2, desc="QC folds", file=log, mininterval=0) as bar:
+        bar.update(1)
+        note("note: 3 rows left out", quiet=False)
+        note("note: never shown", quiet=True)
+        bar.update(1)
+    assert "note: 3 rows left out" in own_lines(log.getvalue())
+    assert "never shown" not in log.getvalue()

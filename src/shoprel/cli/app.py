@@ -47,10 +47,12 @@ class ShoprelGroup(click.Group):
         return self.commands.get(name)
 
     def invoke(self, ctx):
+        from shoprel.utils.progress import log_lines_past_bars
         from shoprel.utils.signals import exit_status, sigterm_as_interrupt
 
-        # temporary outputs are removed on SIGTERM too; the caller's handler is back after
-        with sigterm_as_interrupt():
+        # temporary outputs are removed on SIGTERM too; the caller's handler is back after;
+        # log lines (a backbone being built) go above the bars, not into their line
+        with sigterm_as_interrupt(), log_lines_past_bars():
             try:
                 return super().invoke(ctx)
             except (ShoprelError, FileExistsError) as exc:

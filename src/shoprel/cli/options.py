@@ -11,7 +11,12 @@ import click
 from click.core import ParameterSource
 
 from shoprel.utils.bounds import not_finite, not_whole, out_of_range
-from shoprel.utils.progress import library_bars_off, logged_library_bars, quiet_libraries
+from shoprel.utils.progress import (
+    library_bars_off,
+    logged_library_bars,
+    quiet_libraries,
+    write_line,
+)
 
 
 def given(name: str) -> bool:
@@ -185,4 +190,4 @@ def note(line: str, quiet: bool) -> None:
     silences the progress and the notes alike, so that the flag leaves a command's results,
     its `warning:` lines (a result unlike the one asked for) and its errors."""
     if not quiet:
-        click.echo(line, err=True)
+        write_line(line)  # above a bar drawn on stderr, not into its line

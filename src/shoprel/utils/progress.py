@@ -128,6 +128,51 @@ def bars_drawn(stream) -> bool:
                for bar in list(getattr(tqdm, "_instances", ())))
 
 
+def write_line(text: str, stream=None) -> None:
+    """`text` as a line of its own on `stream` (stderr): above the bars drawn there, as tqdm
+    writes beside its bars, else plainly. Written at the cursor, a note or log line landed in
+    the middle of a bar's line ('QC folds: 0/5 [00:00<?, fold 0: embedding]building
+    embeddinggemma-300m into ...') and the bar's next redraw wrote over it."""
+    stream = sys.stderr if stream is None else stream
+    if bars_drawn(stream):
+        _bar_class().write(text, file=stream)
+        return
+    stream.write(f"{text}\n")
+    stream.flush()
+
+
+class LinesPastBars(logging.Handler):
+    """shoprel's log lines (a backbone being built, a cache that could not store) written
+    with write_line, to the stderr of the moment (a test's or a redirected one), at WARNING
+    as Python's last-resort handler wrote them before."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            write_line(self.format(record))
+        except Exception:  # noqa: BLE001 - logging's own contract: report, never raise
+            self.handleError(record)
+
+
+@contextlib.contextmanager
+def log_lines_past_bars(name: str = "shoprel"):
+    """While a command runs, its loggers' lines go through LinesPastBars (not once there
+    already); taken off afterwards, so that a program calling shoprel keeps its own logging
+    as it set it."""
+    logger = logging.getLogger(name)
+    if any(isinstance(handler, LinesPastBars) for handler in logger.handlers):
+        yield
+        return
+    handler = LinesPastBars()
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+
+
 def is_terminal(stream) -> bool:
     try:
         return stream.isatty()
