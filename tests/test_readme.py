@@ -240,3 +240,34 @@ def test_prose_lines_keep_the_width(page):
         elif not fenced and not line.lstrip().startswith("|") and len(line) > 110:
             long.append(number)
     assert long == []
+
+
+def heading_anchors(text: str) -> set[str]:
+    """The anchors GitHub gives a page's headings: lower case, punctuation but `-` and `_`
+    dropped, spaces as `-`, a repeated one numbered (`-1`, `-2`)."""
+    fenced, seen, anchors = False, {}, set()
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        elif not fenced and re.match(r"#{1,6} ", line):
+            slug = re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
+            count = seen.get(slug, 0)
+            seen[slug] = count + 1
+            anchors.add(slug if count == 0 else f"{slug}-{count}")
+    return anchors
+
+
+@pytest.mark.parametrize("page", ["README.md", *sorted(
+    str(path.relative_to(README.parent)) for path in (README.parent / "docs").glob("*.md"))])
+def test_links_to_a_section_reach_one(page):
+    """The README's contents line and the pages' links between each other (`docs/speed.md#...`)
+    point at a heading that is there: a renamed heading left its links going nowhere."""
+    source = README.parent / page
+    broken = []
+    for target, anchor in re.findall(r"\]\(([^)\s#]*)#([^)\s]+)\)", source.read_text("utf-8")):
+        file = (source.parent / target).resolve() if target else source
+        if target.startswith("http") or file.suffix != ".md":
+            continue
+        if not file.is_file() or anchor not in heading_anchors(file.read_text("utf-8")):
+            broken.append(f"{target}#{anchor}")
+    assert broken == []
