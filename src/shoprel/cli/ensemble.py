@@ -67,6 +67,11 @@ def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrink
 
     if translated := translated_only_note(result.metrics):
         click.echo(f"note: {translated}")
+    from shoprel.evaluate.optimistic import optimistic_members
+
+    for name, why in optimistic_members(result.metrics):  # said where the figures are read
+        click.echo(f"note: member {name} is {why}: so are the ensemble's OOF figures above, "
+                   "and a gain over its other members can be leak", err=True)
     click.echo(f"ensemble written to {result.out_dir}")
 
 

@@ -22,6 +22,7 @@ from shoprel.ensemble.combiners import MemberScores, combiner_class, make_combin
 from shoprel.ensemble.cuts import row_thresholds
 from shoprel.errors import ConfigError
 from shoprel.evaluate.metrics import best_f1_threshold
+from shoprel.evaluate.optimistic import MEMBER_KEY, optimistic_run
 from shoprel.evaluate.run_metrics import run_metrics
 from shoprel.manifest import Manifest
 from shoprel.predict.translators import check_runs_translator
@@ -106,8 +107,11 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
                                              **{k: v for k, v in combination.items()
                                                 if k != "method"}}},
         # figures as read beside the member's scores (align_runs), not from a retrain since
+        # and why a member's are optimistic (a leaky student, or an ensemble holding one):
+        # the combination inherits it, which compare and the report say
         "members": [{"name": member, "threshold": run.threshold,
-                     "f1": figures["overall"]["f1"], "roc_auc": figures["overall"]["roc_auc"]}
+                     "f1": figures["overall"]["f1"], "roc_auc": figures["overall"]["roc_auc"],
+                     **({MEMBER_KEY: why} if (why := optimistic_run(figures)) else {})}
                     for member, run, figures in zip(names, aligned.runs, aligned.metrics,
                                                     strict=True)],
         # members share their evaluated rows, not always their augmentation: what they

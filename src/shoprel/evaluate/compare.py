@@ -29,6 +29,7 @@ from shoprel.evaluate.intervals import (
     verdict,
 )
 from shoprel.evaluate.metrics import binary_metrics, roc_auc
+from shoprel.evaluate.optimistic import optimistic_run
 from shoprel.evaluate.run_metrics import prediction_table
 
 MIN_GROUP_ROWS = 30
@@ -46,22 +47,8 @@ class RunSide:
     threshold_method: str
     far_pairs: dict | None = None  # the run's far-pairs check (metrics.json), where it has one
     # a distilled student whose OOF figures are optimistic (its soft targets or teacher-scored
-    # pairs saw its validation rows): why, and its teacher's name
+    # pairs saw its validation rows), or an ensemble holding one: why, and the teacher's name
     optimistic: str | None = None
-
-
-def optimistic_student(metrics: dict) -> str | None:
-    """Why a run's OOF figures are optimistic, when it is a student distilled so (metrics.json
-    "distillation"), else None; students recorded before the flag are judged by their caveat."""
-    block = metrics.get("distillation")
-    if not isinstance(block, dict):
-        return None
-    caveat = str(block.get("caveat") or "")
-    flagged = block.get("oof_optimistic", caveat.startswith("student OOF is optimistic"))
-    if not flagged:
-        return None
-    teacher = (block.get("teacher") or {}).get("name", "its teacher")
-    return f"a student distilled from {teacher}; {caveat or 'its OOF figures are optimistic'}"
 
 
 @dataclass
@@ -169,7 +156,7 @@ def compare_runs(run_dirs: list[str | Path]) -> Comparison:
         far = metrics.get("far_pairs")
         sides.append(RunSide(names[i], run.path.name, overall, _cost(run, metrics), method,
                              far if isinstance(far, dict) else None,
-                             optimistic_student(metrics)))
+                             optimistic_run(metrics)))
     pred = np.column_stack(predictions)
     out = Comparison(aligned.runs[0].task.value, len(base), int(base["fold"].nunique()), sides,
                      base, aligned.probabilities, pred)

@@ -23,6 +23,7 @@ from shoprel.evaluate.intervals import (
     paired_interval,
     verdict,
 )
+from shoprel.evaluate.optimistic import optimistic_members
 from shoprel.evaluate.report.fmt import (
     MISSING,
     esc,
@@ -126,7 +127,11 @@ def member_items(metrics: Mapping[str, Any]) -> list[str]:
         # only the words in the flag: it does not wrap, and a phone is narrow
         flag = (f' — <span class="flag">ranks below its member {esc(best.get("name"))}</span> '
                 f"(ROC-AUC {fmt(auc)} against {fmt(best.get('roc_auc'))})")
-    return [f"<li>Members, pooled out-of-fold on the same rows: {figures}{flag}</li>"]
+    # a leaky student among them: the ensemble's figures above inherit the leak
+    leaky = [f'<li>Member {esc(name)}: <span class="flag">its OOF figures are optimistic'
+             f"</span>, and so are the ensemble's ({esc(why)})</li>"
+             for name, why in optimistic_members(metrics)]
+    return [f"<li>Members, pooled out-of-fold on the same rows: {figures}{flag}</li>", *leaky]
 
 
 def _or_minus_one(x: float) -> float:

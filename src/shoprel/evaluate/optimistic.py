@@ -1,0 +1,52 @@
+"""Whether a run's out-of-fold figures are optimistic, and why.
+
+A student distilled from a teacher that saw its validation rows (soft targets without
+--nested, or teacher-scored --unlabeled pairs) scores its own folds too well; an ensemble
+holding such a student inherits that: a stack of a fast run, its mean ensemble and an
+--unlabeled student of it reported ROC-AUC 0.7377 on 800 QC rows where the honest members
+gave 0.58, and compare called it "better" with no word of the leak.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+MEMBER_KEY = "optimistic"  # in an ensemble's metrics.json members: why that member's are
+
+
+def optimistic_student(metrics: Mapping[str, Any]) -> str | None:
+    """Why a run's OOF figures are optimistic, when it is a student distilled so (metrics.json
+    "distillation"), else None; students recorded before the flag are judged by their caveat."""
+    block = metrics.get("distillation")
+    if not isinstance(block, Mapping):
+        return None
+    caveat = str(block.get("caveat") or "")
+    flagged = block.get("oof_optimistic", caveat.startswith("student OOF is optimistic"))
+    if not flagged:
+        return None
+    teacher = (block.get("teacher") or {}).get("name", "its teacher")
+    return f"a student distilled from {teacher}; {caveat or 'its OOF figures are optimistic'}"
+
+
+def optimistic_members(metrics: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(name, why) of each member an ensemble's metrics.json records as optimistic."""
+    members = metrics.get("members")
+    if not isinstance(members, list):
+        return []
+    return [(str(m.get("name", "?")), str(m[MEMBER_KEY])) for m in members
+            if isinstance(m, Mapping) and m.get(MEMBER_KEY)]
+
+
+def optimistic_run(metrics: Mapping[str, Any]) -> str | None:
+    """Why a run's (or an ensemble's) OOF figures are optimistic, else None: a student
+    distilled so, or an ensemble with such a member (at any depth: a member ensemble records
+    its own)."""
+    student = optimistic_student(metrics)
+    if student is not None:
+        return student
+    members = optimistic_members(metrics)
+    if not members:
+        return None
+    return "an ensemble whose OOF figures are optimistic through its member " + "; ".join(
+        f"{name} ({why})" for name, why in members)
