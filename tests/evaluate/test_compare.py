@@ -390,3 +390,21 @@ def test_a_negative_figure_is_written_with_the_charts_minus(two_runs) -> None:
     for text in (compared, run):
         assert re.search(r"−0\.\d{3}", text)  # negatives there are
         assert not re.search(r"(?<![\w.-])-\.?\d", text), re.findall(r".{30}-\d.{10}", text)
+
+
+def test_the_advice_beside_an_unlabeled_students_caveat_does_not_contradict_it() -> None:
+    """compare said '... (neither nested nor hard_weight 1.0 changes that): ... (distill
+    --nested, or --hard-weight 1.0, gives honest ones)' of an --unlabeled student."""
+    from types import SimpleNamespace
+
+    from shoprel.evaluate.compare import caveat_lines
+    from shoprel.evaluate.optimistic import optimistic_student
+    from shoprel.training.distill import oof_caveat
+
+    block = {"teacher": {"name": "t"}, "oof_optimistic": True,
+             "caveat": oof_caveat(0.3, nested=False, unlabeled=True)}
+    side = SimpleNamespace(name="s", optimistic=optimistic_student({"distillation": block}))
+    (line,) = caveat_lines(SimpleNamespace(runs=[side]))
+    assert "neither nested nor hard_weight 1.0 changes that" in line
+    assert line.endswith("(a student distilled with --nested or --hard-weight 1.0, and "
+                         "without --unlabeled, gives honest ones)")

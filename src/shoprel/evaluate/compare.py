@@ -214,7 +214,10 @@ def summary_text(comparison: Comparison) -> str:
 
 def caveat_lines(comparison: Comparison) -> list[str]:
     """What makes a run's figures here not comparable: a student whose OOF scores are
-    optimistic (a gain over its own teacher can be leak)."""
+    optimistic (a gain over its own teacher can be leak). What gives honest figures is said
+    so that it holds for every student: an --unlabeled one's caveat says that neither
+    --nested nor --hard-weight 1.0 helps, which the advice once contradicted."""
     return [f"{side.name} is {side.optimistic}: its figures here are optimistic, so a gain "
-            "over the other runs can be leak (distill --nested, or --hard-weight 1.0, gives "
-            "honest ones)" for side in comparison.runs if side.optimistic]
+            "over the other runs can be leak (a student distilled with --nested or "
+            "--hard-weight 1.0, and without --unlabeled, gives honest ones)"
+            for side in comparison.runs if side.optimistic]
