@@ -600,8 +600,8 @@ def test_an_ensemble_holding_an_optimistic_student_says_its_figures_are_optimist
     assert outer.exit_code == 0, outer.output
     note = summary_text(compare_runs([teachers["run"], tmp_path / "outer"])).splitlines()[-1]
     assert note.startswith("note: outer is an ensemble whose OOF figures are optimistic "
-                           "through its member ens (")
-    assert "a student distilled from a" in note
+                           "through its member ens → st, a student distilled from a; ")
+    assert "))" not in note
     honest = CliRunner().invoke(ensemble, [str(teachers["run"]), str(teachers["run"].parent
                                                                      / "b"),
                                            "--out", str(tmp_path / "plain")])

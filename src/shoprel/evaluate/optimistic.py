@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 MEMBER_KEY = "optimistic"  # in an ensemble's metrics.json members: why that member's are
+THROUGH = "an ensemble whose OOF figures are optimistic through its member "
 
 
 def optimistic_student(metrics: Mapping[str, Any]) -> str | None:
@@ -48,5 +49,8 @@ def optimistic_run(metrics: Mapping[str, Any]) -> str | None:
     members = optimistic_members(metrics)
     if not members:
         return None
-    return "an ensemble whose OOF figures are optimistic through its member " + "; ".join(
-        f"{name} ({why})" for name, why in members)
+    # a member ensemble's own reason continues the path (outer's member ens → st, a student
+    # ...), where nesting it in brackets closed with ')))' two ensembles down
+    return THROUGH + "; ".join(
+        f"{name} → {why.removeprefix(THROUGH)}" if why.startswith(THROUGH) else f"{name}, {why}"
+        for name, why in members)
