@@ -87,12 +87,18 @@ def pages(tmp_path_factory) -> dict[str, str]:
     base = rows()
     runs = [make_run(root / "a", base, 0.6, 1, "a"), make_run(root / "b", base, 1.2, 2, "b")]
     compare, _ = write_comparison(runs, root / "compare.html")
+    # runs named as people name them, no space to break at: the verdict pushed a phone's page
+    # sideways and four tables scrolled inside their boxes in a 1,400 px window
+    long = [make_run(root / name, base, signal, seed, name) for name, signal, seed in (
+        ("qc_fast_model_default_params_trained_on_800_rows_for_the_comparison_2026", 0.6, 1),
+        ("qc_fast_model_with_c_half_and_seven_leaves_trained_on_800_rows_2026_12_05", 1.2, 2))]
+    long_names, _ = write_comparison(long, root / "compare_long.html")
     return {"report": report.as_uri(), "compare": compare.as_uri(),
-            "ensemble": ensemble.as_uri()}
+            "ensemble": ensemble.as_uri(), "compare_long_names": long_names.as_uri()}
 
 
 @pytest.mark.parametrize("width", list(WIDTHS))
-@pytest.mark.parametrize("page", ["report", "compare", "ensemble"])
+@pytest.mark.parametrize("page", ["report", "compare", "ensemble", "compare_long_names"])
 def test_page_in_chromium(browser, pages, page: str, width: int) -> None:
     browser.set_window_size(width, WIDTHS[width])
     browser.get_log("performance")  # drop what earlier pages logged
@@ -152,7 +158,7 @@ def test_print_layout_keeps_tables_and_charts_on_the_page(browser, pages, page: 
     assert stretched == []
 
 
-@pytest.mark.parametrize("page", ["report", "compare"])
+@pytest.mark.parametrize("page", ["report", "compare", "compare_long_names"])
 def test_nothing_scrolls_sideways_in_its_box_at_400_px(browser, pages, page: str) -> None:
     """At a 400 px viewport (set through DevTools: a headless window will not go below 500)
     every chart and table fit their box, and chart text stays at 8 px or more: charts kept a

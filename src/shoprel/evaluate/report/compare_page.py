@@ -31,6 +31,7 @@ from shoprel.evaluate.report.fmt import (
     fmt_int,
     fmt_pct,
     fmt_signed,
+    legend_label,
     minus_signs,
     mpl_text,
     num,
@@ -154,8 +155,10 @@ def _fold_section(c: Comparison) -> str:
             f"<td>{fmt(r['f1_a'], 4)}</td><td>{fmt(r['f1_b'], 4)}</td>"
             f"<td>{fmt_signed(r['delta_f1'], 4)}</td></tr>" for r in pair["per_fold"])
         parts.append(f"<h3>{b} against {a}</h3>" + table_wrap(
-            f"<table><thead><tr><th>fold</th><th>n</th><th>AUC {a}</th><th>AUC {b}</th>"
-            f"<th>ΔAUC</th><th>F1 {a}</th><th>F1 {b}</th><th>ΔF1</th></tr></thead>"
+            # a run's name may wrap: a long one (no spaces) pushed the table out of its box
+            f'<table><thead><tr><th>fold</th><th>n</th><th class="name">AUC {a}</th>'
+            f'<th class="name">AUC {b}</th><th>ΔAUC</th><th class="name">F1 {a}</th>'
+            f'<th class="name">F1 {b}</th><th>ΔF1</th></tr></thead>'
             f"<tbody>{body}</tbody></table>", f"per-fold {pair['b']} against {pair['a']}"))
     return "".join(parts) + "</section>"
 
@@ -184,7 +187,8 @@ def _pr_overlay(series) -> str:
         precision, recall, _ = precision_recall_curve(y, p)
         keep = thin_indices(len(recall))
         ax.plot(recall[keep], precision[keep], color=colour, linestyle=styles[i % 4],
-                linewidth=1.6, label=f"{mpl_text(name)} (AP {average_precision_score(y, p):.3f})")
+                linewidth=1.6,
+                label=f"{mpl_text(legend_label(name))} (AP {average_precision_score(y, p):.3f})")
     ax.axhline(rate, color=BASELINE_COLOR, linestyle="--", linewidth=1,
                label=f"positive rate {rate:.3f}")
     ax.set_xlim(0, 1.01)

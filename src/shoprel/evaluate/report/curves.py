@@ -24,7 +24,15 @@ from sklearn.metrics import (
 )
 
 from shoprel.augment.languages import by_rows
-from shoprel.evaluate.report.fmt import esc, fmt_threshold, mpl_text, note, num, short_label
+from shoprel.evaluate.report.fmt import (
+    esc,
+    fmt_threshold,
+    legend_label,
+    mpl_text,
+    note,
+    num,
+    short_label,
+)
 from shoprel.evaluate.report.svg import (
     BASELINE_COLOR,
     BLACK,
@@ -157,7 +165,7 @@ def roc_svg(series, operating_point: tuple[float, float] | None, prefix: str) ->
         fpr, tpr, _ = roc_curve(y, p)
         keep = thin_indices(len(fpr))
         ax.plot(fpr[keep], tpr[keep], color=colour, linewidth=1.8, linestyle=styles[i % 4],
-                label=f"{mpl_text(name)} (AUC {roc_auc_score(y, p):.3f})")
+                label=f"{mpl_text(legend_label(name))} (AUC {roc_auc_score(y, p):.3f})")
     ax.plot([0, 1], [0, 1], color=BASELINE_COLOR, linestyle="--", linewidth=1,
             label="chance / all-positive")
     if operating_point and not any(math.isnan(v) for v in operating_point):

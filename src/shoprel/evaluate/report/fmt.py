@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+import textwrap
 from collections.abc import Mapping
 from typing import Any
 
@@ -92,6 +93,14 @@ def mpl_text(value: Any) -> str:
 def short_label(name: str, limit: int = 22) -> str:
     """Chart labels stay short so the charts keep their width (the tables have full names)."""
     return name if len(name) <= limit else name[: limit - 1] + "…"
+
+
+def legend_label(name: str, width: int = 24) -> str:
+    """A run's name for a chart's legend, in lines of at most `width` characters (at a space
+    where there is one, else anywhere): a long name (qc_fast_model_..._2026_12_05) widened the
+    compare page's ROC and PR charts until a phone showed their text at 5 px, and cut short
+    (short_label) two names of one prefix would read alike."""
+    return "\n".join(textwrap.wrap(name, width, break_on_hyphens=False)) or name
 
 
 def note(text: str) -> str:

@@ -153,7 +153,8 @@ CSS = """
 * { box-sizing: border-box; }
 html { -webkit-text-size-adjust: 100%; }
 body { margin: 0; color: var(--fg); background: #fff;
-  font: 15px/1.5 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+  font: 15px/1.5 -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif;
+  overflow-wrap: break-word; }
 main { max-width: 1100px; margin: 0 auto; padding: 20px 24px 48px; }
 h1 { font-size: 24px; margin: 0 0 10px; overflow-wrap: anywhere; }
 h2 { font-size: 20px; margin: 32px 0 10px; padding-bottom: 4px;
@@ -167,6 +168,10 @@ tbody tr:nth-child(even) { background: var(--zebra); }
 tfoot th, tfoot td { border-top: 2px solid var(--line); font-style: italic; }
 th.text, td.text { text-align: left; min-width: 12em; max-width: 28em; overflow-wrap: anywhere; }
 th.word, td.word { text-align: left; }
+/* a run's name or folder (qc_fast_model_..._2026_12_05) has no space to wrap at: it breaks
+   anywhere rather than push its table out of a desktop box or the page off a phone's screen */
+tbody th, td.word, thead th.name { overflow-wrap: anywhere; }
+thead th.name { white-space: normal; }
 tr.small th, tr.small td { color: var(--muted); }
 table.facts th { color: var(--muted); font-weight: 500; padding-right: 18px;
   white-space: nowrap; }
@@ -216,7 +221,8 @@ footer { margin-top: 40px; border-top: 1px solid var(--line); padding-top: 8px; 
   table.stack th, table.stack td { border: 0; padding: 1px 0; text-align: left; }
   table.stack td { display: flex; justify-content: space-between; gap: 8px; }
   table.stack tr > :first-child { grid-column: 1 / -1; }
-  table.stack tr > *::before { color: var(--muted); font-weight: 400; font-style: normal; }
+  table.stack tr > *::before { color: var(--muted); font-weight: 400; font-style: normal;
+    overflow-wrap: anywhere; min-width: 0; }
   table.stack tfoot tr > :first-child::before { content: none; }
   table.stack td.text { display: block; grid-column: 1 / -1; order: 1; min-width: 0;
     max-width: none; }
