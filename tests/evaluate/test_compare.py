@@ -408,3 +408,22 @@ def test_the_advice_beside_an_unlabeled_students_caveat_does_not_contradict_it()
     assert "neither nested nor hard_weight 1.0 changes that" in line
     assert line.endswith("(a student distilled with --nested or --hard-weight 1.0, and "
                          "without --unlabeled, gives honest ones)")
+
+
+def test_the_summary_table_tells_apart_runs_whose_names_share_a_long_start(tmp_path) -> None:
+    """Cut at 19 characters, experiment_2026_12_05_fast_a and ..._fast_b both read
+    'experiment_2026_12_' in the terminal's table, the one place their figures stand side by
+    side; a name past 40 characters is cut in its middle, keeping its end."""
+    from shoprel.evaluate.compare import table_name
+
+    base = rows()
+    names = ("experiment_2026_12_05_fast_a", "experiment_2026_12_05_fast_b",
+             "ensemble_of_the_two_long_named_fast_runs_with_stacking_2026_12_05")
+    folders = [make_run(tmp_path / name, base, 0.6 + i / 2, i, name)
+               for i, name in enumerate(names)]
+    table = summary_text(compare_runs(folders)).splitlines()[3:6]
+    assert [line.split()[0] for line in table] == [
+        "experiment_2026_12_05_fast_a", "experiment_2026_12_05_fast_b",
+        "ensemble_of_the_two_…stacking_2026_12_05"]
+    assert len({line.index("0.") for line in table}) == 1  # the figures' columns line up
+    assert table_name("a" * 40) == "a" * 40 and len(table_name("a" * 41)) == 40

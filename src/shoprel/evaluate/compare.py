@@ -187,20 +187,36 @@ def pair_sentence(pair: dict, folds: int) -> str:
             f"{pair['f1_better_folds']}/{folds} folds.")
 
 
+NAME_COLUMN = 19  # the summary table's run names: this wide at least,
+NAME_MAX = 40  # and at most this, a longer name cut in its middle (table_name)
+
+
+def table_name(name: str, limit: int = NAME_MAX) -> str:
+    """A run's name for the summary table, cut in its middle past `limit` characters: cut at
+    19, experiment_2026_12_05_fast_a and ..._fast_b both read 'experiment_2026_12_' there,
+    and names that differ tend to differ at their end (a variant, a date)."""
+    if len(name) <= limit:
+        return name
+    tail = (limit - 1) // 2
+    return f"{name[:limit - 1 - tail]}…{name[-tail:]}"
+
+
 def summary_text(comparison: Comparison) -> str:
     """Plain-text summary for the terminal: each run's figures and cost, then the pairs."""
-    head = (f"{'run':<20}{'ROC-AUC':>9}{'F1':>8}{'ΔF1 all-pos':>13}{'pred+ rate':>12}"
+    names = [table_name(side.name) for side in comparison.runs]
+    width = max(NAME_COLUMN, *map(len, names)) + 1
+    head = (f"{'run':<{width}}{'ROC-AUC':>9}{'F1':>8}{'ΔF1 all-pos':>13}{'pred+ rate':>12}"
             f"{'far+ rate':>11}{'cv s':>9}{'size MB':>9}")
     lines = [f"{comparison.task}: {comparison.rows:,} rows, {comparison.folds} folds, "
              f"reference {comparison.runs[0].name}; run figures pooled over all out-of-fold "
              "rows", head, "-" * len(head)]
-    for side in comparison.runs:
+    for name, side in zip(names, comparison.runs, strict=True):
         o, c = side.overall, side.cost
         auc = "–" if o["roc_auc"] is None else f"{o['roc_auc']:.4f}"
         cv = "–" if c["cv_seconds"] is None else f"{float(c['cv_seconds']):.1f}"
         far = (side.far_pairs or {}).get("called_relevant")
         far = "–" if far is None else f"{float(far):.3f}"
-        lines.append(f"{side.name[:19]:<20}{auc:>9}{o['f1']:>8.4f}"
+        lines.append(f"{name:<{width}}{auc:>9}{o['f1']:>8.4f}"
                      f"{o['f1'] - o['baseline_all_positive_f1']:>+13.4f}"
                      f"{o['predicted_positive_rate']:>12.3f}{far:>11}{cv:>9}"
                      f"{c['size_bytes'] / 1e6:>9.1f}")
