@@ -352,6 +352,34 @@ def test_predictions_in_a_column_other_tools_name_are_told_its_name(tmp_path, js
     assert str(caught.value).endswith(said)
 
 
+@pytest.mark.parametrize(("name", "separator", "said"), [
+    ("p.csv", ";", "';'"),  # a spreadsheet saved where ';' parts columns
+    ("p.tsv", ",", "','"),  # a CSV given a .tsv name
+])
+def test_predictions_whose_columns_another_separator_parts_say_so(tmp_path, jsonl, qc_rows,
+                                                                  name, separator, said):
+    """A submission saved with ';' between its columns, none of whose rows holds a ','
+    (QI titles, or no texts at all), reads whole as one column: evaluate and
+    check-submission said only "field 'id': missing required column" of a header that plainly
+    names it; they now say what parts its columns, as the readers of the other files do."""
+    from shoprel.data.submission import check_submission
+
+    gold = jsonl(tmp_path / "gold.txt", qc_rows)
+    predictions = tmp_path / name
+    header = separator.join(["id", "prediction", "probability"])
+    predictions.write_text(header + "\n" + "".join(
+        f"{i}{separator}1{separator}0.7\n" for i in (1, 2, 3)))
+    expected = (f"{name}, line 1, field 'id': missing required column (the header is one column, "
+                f"{header!r}: its columns are parted by {said}, which this file type does not "
+                "read; .csv is read with ',', .tsv with tabs)")
+    with pytest.raises(InputError) as caught:
+        evaluate_files(predictions, gold)
+    assert str(caught.value).endswith(expected)
+    with pytest.raises(InputError) as caught:
+        check_submission(predictions, gold)
+    assert str(caught.value).endswith(expected)
+
+
 @pytest.mark.parametrize(("value", "said"), [
     (True, "true is not an id; an id must be text or a whole number"),
     ("", "an empty text is not an id; an id must be text or a whole number"),

@@ -6,21 +6,40 @@ read rows, so that every check of a column's name says it in the same words."""
 
 from __future__ import annotations
 
-from shoprel.data.tasks import REQUEST_FIELDS, TRANSLATION_COLUMN, other_name_hint
+from shoprel.data.tasks import (
+    REQUEST_FIELDS,
+    TRANSLATION_COLUMN,
+    one_column_said,
+    other_name_hint,
+    parted_by,
+)
 
 
 def missing_column(record: dict, name: str, reason: str = "missing required column") -> str:
     """`reason` for a record without column `name`, naming a column spelled otherwise ('ID',
-    ' id'): every reader matches names exactly, in every format, so such a file is refused
+    ' id') or a header read as one column that holds it ('id;language;...', a spreadsheet's
+    ';'): every reader matches names exactly, in every format, so such a file is refused
     rather than read with some of its columns silently missing."""
     alike = [key for key in record
              if isinstance(key, str) and key != name and key.strip().lower() == name]
+    if not alike and (one_column := _one_column_holding(record, name)):
+        return f"{reason} ({one_column})"
     if not alike and REQUEST_FIELDS.get(name) in record:  # a file in a request's shape
         return (f"{reason}; found {REQUEST_FIELDS[name]!r}, the server API's name: files and "
                 f"the Python API call it {name!r}")
     if not alike:
         return reason + other_name_hint(record, name)
     return f"{reason}; the file has {alike[0]!r}: name the column {name!r} (lower case, no spaces)"
+
+
+def _one_column_holding(record: dict, name: str) -> str:
+    """What is said of a header read as one column that holds `name`, or '': a CSV whose rows
+    hold no ',' (titles without commas) reads whole as that one column, so no row's field count
+    tells it (as csv_header.row_problem does for a category path's commas)."""
+    for key in record:
+        if said := parted_by(key, {name}):
+            return one_column_said(key, said)
+    return ""
 
 
 # columns a reader takes only when present: one spelled otherwise ('Language', ' label') is
