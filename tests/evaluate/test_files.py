@@ -380,6 +380,29 @@ def test_predictions_whose_columns_another_separator_parts_say_so(tmp_path, json
     assert str(caught.value).endswith(expected)
 
 
+def test_predictions_whose_ids_a_spreadsheet_wrote_in_scientific_notation_say_so(
+        tmp_path, jsonl, qc_rows):
+    """A submission of long ids (a marketplace's item ids) opened in a spreadsheet and saved
+    holds '1.01E+15' for each: evaluate said "duplicate id '1.01E+15'" and check-submission
+    listed every row as not in the input and repeated, where predict and train say what
+    the spreadsheet did to such an id; both now say it, in one line at the first such row."""
+    from shoprel.data.submission import check_submission
+
+    rows = [dict(row, id=1005004567891231 + i) for i, row in enumerate(qc_rows)]
+    gold = jsonl(tmp_path / "gold.txt", rows)
+    predictions = tmp_path / "p.csv"
+    predictions.write_text("id,prediction,probability\n" + "1.01E+15,1,0.7\n" * len(rows))
+    expected = ("p.csv, line 2, field 'id': id '1.01E+15' is a number in scientific notation, "
+                "as a spreadsheet shows a long id, whose last digits it drops on saving: take "
+                "the ids from the original file, or format the id column as text before saving")
+    with pytest.raises(InputError) as caught:
+        evaluate_files(predictions, gold)
+    assert str(caught.value).endswith(expected)
+    with pytest.raises(InputError) as caught:
+        check_submission(predictions, gold)
+    assert str(caught.value).endswith(expected)
+
+
 @pytest.mark.parametrize(("value", "said"), [
     (True, "true is not an id; an id must be text or a whole number"),
     ("", "an empty text is not an id; an id must be text or a whole number"),

@@ -19,7 +19,13 @@ from shoprel.data.records import (
 )
 from shoprel.data.spool import input_name, one_from_stdin, readable_input
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field_disagrees
-from shoprel.data.validate import RecordValidator, checked_id, repeated_id, same_text
+from shoprel.data.validate import (
+    RecordValidator,
+    checked_id,
+    repeated_id,
+    same_text,
+    spreadsheet_id_problem,
+)
 from shoprel.errors import InputError
 from shoprel.utils.outputs import same_file
 
@@ -159,6 +165,9 @@ def _checked(submission: Path, given_as: Path, input_file: Path,
             _first_row_checks(submission, line, record, given, input_shown)
             _check_not_itself(given_as, input_file)
         check.rows += 1
+        if (problem := spreadsheet_id_problem(record.get("id"))) is not None:
+            # the column's digits are gone: every row after would be said missing or repeated
+            raise InputError(problem, path=shown, line=line, field="id", line_label=label)
         where = f"{shown}, {label} {line}"
         row_id = _usable_id(check, where, record)
         repeated = None if row_id is None else repeated_id(seen, row_id, line, label)

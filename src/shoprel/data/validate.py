@@ -116,6 +116,18 @@ def checked_id(value):
     return key
 
 
+def spreadsheet_id_problem(value) -> str | None:
+    """Why an id cell a spreadsheet wrote in scientific notation ('1.23E+05') is no id, or
+    None: its last digits are gone, so it matches no row. Every file with ids says it alike
+    (an input's rows, a submission's, the predictions evaluate reads), where a submission
+    saved from a spreadsheet was told only that its ids were duplicates or not in the input."""
+    if isinstance(value, str) and _SCIENTIFIC.fullmatch(value):
+        return (f"id {value!r} is a number in scientific notation, as a spreadsheet shows a long "
+                "id, whose last digits it drops on saving: take the ids from the original file, "
+                "or format the id column as text before saving")
+    return None
+
+
 def id_text(value) -> str:
     """An id as text, the way a frame read from a file holds it: to match ids read by other
     means (a flag file, a training file's raw records) against a frame's."""
@@ -317,11 +329,8 @@ class RecordValidator:
 
     def _check_id(self, line: int, value):
         raw = value
-        if isinstance(raw, str) and _SCIENTIFIC.fullmatch(raw):
-            raise self._error(f"id {raw!r} is a number in scientific notation, as a spreadsheet "
-                              "shows a long id, whose last digits it drops on saving: take the "
-                              "ids from the original file, or format the id column as text "
-                              "before saving", line, "id")
+        if (problem := spreadsheet_id_problem(raw)) is not None:
+            raise self._error(problem, line, "id")
         try:
             value = checked_id(value)
         except ValueError as exc:

@@ -19,7 +19,13 @@ from shoprel.data.records import (
 )
 from shoprel.data.spool import input_name, one_from_stdin, readable_input
 from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field_disagrees
-from shoprel.data.validate import binary_value, checked_id, repeated_id, same_text
+from shoprel.data.validate import (
+    binary_value,
+    checked_id,
+    repeated_id,
+    same_text,
+    spreadsheet_id_problem,
+)
 from shoprel.errors import InputError
 from shoprel.evaluate.run_metrics import scored_metrics
 
@@ -63,6 +69,9 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
                 raise InputError(problem, path=path, line=line, line_label=label,
                                  field="probability")
             probabilities.append(float(record["probability"]))
+        problem = spreadsheet_id_problem(record["id"])
+        if problem:  # '1.23E+05' read as text was said to be a duplicate, or not in the gold
+            raise InputError(problem, path=path, line=line, line_label=label, field="id")
         try:  # the one id rule of files, submissions and serve (7.0 is 7, "" is none)
             row_id = checked_id(record["id"])
         except ValueError as exc:
