@@ -565,6 +565,26 @@ def test_a_file_output_inside_any_folder_shoprel_wrote_is_refused(tmp_path):
     assert check_output_file(other / "report.html", own=[other / "report.html"], overwrite=True)
 
 
+def test_an_output_inside_a_backbone_built_in_the_cache_is_refused(tmp_path):
+    """A backbone the cache builds (backbones/e5-small) carries its record but no stamp, so an
+    index, predictions or a run could be written inside it, which `cache prune --kind
+    backbones` (shutil.rmtree of the entry) or a rebuild then removed with the backbone."""
+    from shoprel.models.backbones.cache import META_FILE
+
+    backbone = tmp_path / "cache" / "backbones" / "e5-small"
+    backbone.mkdir(parents=True)
+    (backbone / META_FILE).write_text(json.dumps({"name": "e5-small", "build_format": 1}))
+    with pytest.raises(OutputError, match="lies inside .*e5-small, a folder shoprel wrote"):
+        check_output_file(backbone / "submission.jsonl")
+    with pytest.raises(OutputError, match="lies inside .*e5-small, a folder shoprel wrote"):
+        check_output_dir(backbone / "catalogue-index")
+    assert check_output_file(tmp_path / "cache" / "backbones" / "beside.jsonl")
+    users = tmp_path / "mine"
+    users.mkdir()
+    (users / META_FILE).write_text("not shoprel's record")  # no JSON object: not a backbone
+    assert check_output_file(users / "submission.jsonl")
+
+
 def test_shoprels_lock_is_never_empty_so_an_empty_one_is_left_alone(tmp_path):
     """output_lock's lock held nothing for a moment while being taken, so an empty `.NAME.lock`
     counted as shoprel's: output_lock took over another program's empty lock (and removed it).

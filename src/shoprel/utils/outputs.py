@@ -34,6 +34,9 @@ UNLABELED_FILES = "distillation.unlabeled.files"  # a student's teacher-scored p
 STUDENT_FOLDER = "student"  # runs.STUDENT: a run's carried student, a run folder of its own
 INDEX_MARKER = "index.json"  # predict/index.py's MARKER: a target index folder
 INDEX_FOLDER = "index"  # predict/index.py's INDEX_FOLDER: a run's own index, added after its stamp
+# models/backbones/cache.py's META_FILE: the record of a backbone built in the cache (which
+# carries no stamp) or pretrained; `cache prune` and a rebuild replace such a folder whole
+BACKBONE_MARKER = "shoprel-backbone.json"
 # what `shoprel index` writes below an index folder (predict/index.py, target_index.py): its
 # marker, and per backbone meta.json, merged segments (a killed merge's .tmp) and the parts
 # of a killed build; a test builds a real index and checks it against these
@@ -306,9 +309,12 @@ def _holds_marker(folder: Path, marker: str) -> bool:
 
 
 def is_shoprel_output(folder: Path) -> bool:
-    """A folder shoprel wrote: stamped, a run (older runs carry no stamp), or an index. Only
-    refusals ask (nothing is written inside one), so a run.json is judged by its name here."""
+    """A folder shoprel wrote: stamped, a run (older runs carry no stamp), a backbone built in
+    the cache (its record, no stamp), or an index. Only refusals ask (nothing is written inside
+    one), so a run.json is judged by its name here."""
     if (folder / STAMP).is_file() or (folder / RUN_MARKER).is_file():
+        return True
+    if (folder / BACKBONE_MARKER).is_file() and _holds_marker(folder, BACKBONE_MARKER):
         return True
     return str(_index_record(folder).get("written_by", "")).startswith("shoprel")
 
