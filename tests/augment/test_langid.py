@@ -400,6 +400,27 @@ def test_rows_with_no_letters_are_not_counted_as_disagreeing(tmp_path, jsonl):
     assert table["en"]["agreement"] == 1.0 and table["fr"]["agreement"] is None
 
 
+def test_rows_no_candidate_fits_are_not_said_to_have_no_letters(tmp_path, jsonl):
+    """With --candidates, a query the detector gives none of them a chance of ('선글라스여성'
+    among pt,es) is 'und' too, and the table's last line called it a row "with no letters
+    (digits, symbols)": each kind of 'und' is now counted and said for what it is."""
+    queries = [("ko", "선글라스여성"), ("en", "coca cola mini car"), ("es", "12345"),
+               ("es", QUERIES["es"])]
+    rows = [{"id": i, "language": lang, "origin_query": q, "category_path": "x,y"}
+            for i, (lang, q) in enumerate(queries)]
+    result = CliRunner().invoke(langid, [str(jsonl(tmp_path / "q.jsonl", rows)), "--out",
+                                         str(tmp_path / "o.jsonl"), "--candidates", "pt,es"])
+    assert result.exit_code == 0, result.output
+    detected = [json.loads(line)["detected_language"]
+                for line in (tmp_path / "o.jsonl").read_text().splitlines()]
+    assert detected == ["und", "und", "und", "es"]
+    assert result.output.splitlines()[-3:-1] == [
+        "und: 1 tagged row(s) with no letters (digits, symbols), so no language to disagree "
+        "with; left out of the agreement",
+        "und: 2 tagged row(s) in none of the candidate languages (the detector gives each of "
+        "them no chance), so none to compare with the tag; left out of the agreement"]
+
+
 def test_a_country_code_written_for_a_language_gets_a_hint(tmp_path, jsonl):
     """Korean rows tagged 'kr' (Kanuri's code) all disagreed, with no word of 'ko'."""
     rows = [{"id": 0, "language": "kr", "origin_query": QUERIES["ko"], "category_path": "x,y"}]

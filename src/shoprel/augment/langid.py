@@ -68,7 +68,8 @@ def known_languages() -> frozenset[str]:
 
 def detect_languages(texts: list[str], candidates: set[str] | None = None,
                      progress: bool | None = None) -> list[tuple[str, float]]:
-    """(ISO 639-1 code, confidence) per text; ('und', 0.0) for text with no letters.
+    """(ISO 639-1 code, confidence) per text; ('und', 0.0) for text with no letters, and with
+    candidates for text none of them has a chance of (Hangul among en,es).
 
     A text mostly in a one-language script (Hangul, kana, Thai...) gets that language with
     confidence 1.0; the rest goes to fastText.
@@ -102,7 +103,7 @@ def language_detector(candidates: set[str] | None = None):
 
     def detect(text: str) -> tuple[str, float]:
         text = " ".join(str(text).split())
-        if not any(ch.isalpha() for ch in text):
+        if not has_letters(text):
             return UNDETERMINED, 0.0
         by_script = script_language(text)
         if by_script is not None and (wanted is None or by_script in wanted):
@@ -114,6 +115,11 @@ def language_detector(candidates: set[str] | None = None):
     return detect
 
 
+def has_letters(text) -> bool:
+    """Whether a text holds anything to detect a language in: '12345' and '!!' do not."""
+    return any(ch.isalpha() for ch in str(text))
+
+
 @dataclass
 class LangidReport:
     """Per given language: rows, and how many the detector assigns to another language.
@@ -122,31 +128,39 @@ class LangidReport:
     no tag to disagree with: they are listed with what was detected, and left out of the
     disagreement, which would otherwise call every row of an untagged file wrong. Rows whose
     text has no letters (UNDETERMINED: '12345', '!!') have no language to disagree with their
-    tag: they are counted in `undetermined` and left out of the agreement too."""
+    tag: they are counted in `undetermined` and left out of the agreement too. So are rows
+    with letters that none of the candidates has a chance of (Hangul among en,es), counted in
+    `unmatched` where the texts are given: a note that called them rows with no letters sent
+    the user looking for digits in '선글라스여성'."""
 
     rows: Counter = field(default_factory=Counter)
     disagree: Counter = field(default_factory=Counter)
     undetermined: Counter = field(default_factory=Counter)
     detected_as: dict[str, Counter] = field(default_factory=dict)
+    unmatched: Counter = field(default_factory=Counter)
 
-    def add(self, given: list[str], detected: list[str]) -> LangidReport:
-        """Count these rows (their given tags, what was detected) in."""
-        for tag, found in zip(given, detected, strict=True):
+    def add(self, given: list[str], detected: list[str],
+            texts: list[str] | None = None) -> LangidReport:
+        """Count these rows (their given tags, what was detected, and the texts it was detected
+        in, which tell an 'und' of no letters from one of no candidate) in."""
+        texts = [""] * len(given) if texts is None else texts
+        for tag, found, text in zip(given, detected, texts, strict=True):
             tag = base_language(tag) or UNKNOWN_LANGUAGE
             self.rows[tag] += 1
             self.detected_as.setdefault(tag, Counter())[found] += 1
             if tag == UNKNOWN_LANGUAGE:
                 continue
             if found == UNDETERMINED:
-                self.undetermined[tag] += 1
+                (self.unmatched if has_letters(text) else self.undetermined)[tag] += 1
             elif found != tag:
                 self.disagree[tag] += 1
         return self
 
     def compared(self, language: str) -> int:
-        """Rows of this given language the detector had letters to judge."""
+        """Rows of this given language the detector judged: it had letters to judge, and a
+        candidate fitted."""
         return 0 if language == UNKNOWN_LANGUAGE \
-            else self.rows[language] - self.undetermined[language]
+            else self.rows[language] - self.undetermined[language] - self.unmatched[language]
 
     def agreement(self, language: str) -> float:
         n = self.compared(language)
@@ -169,6 +183,10 @@ class LangidReport:
         if undetermined := sum(self.undetermined.values()):
             out.append(f"{UNDETERMINED}: {undetermined} tagged row(s) with no letters (digits, "
                        "symbols), so no language to disagree with; left out of the agreement")
+        if unmatched := sum(self.unmatched.values()):
+            out.append(f"{UNDETERMINED}: {unmatched} tagged row(s) in none of the candidate "
+                       "languages (the detector gives each of them no chance), so none to "
+                       "compare with the tag; left out of the agreement")
         out.extend(f"{lang}: {hint}" for lang in by_rows(self.rows)
                    if (hint := tag_hint(lang)))
         return out
@@ -229,7 +247,7 @@ def langid_file(input_path: str | Path, output_path: str | Path,
                         record["detected_language"], record["detected_confidence"] = code, score
                     given = [record.get("language") for record in rows.records]
                     report.add([g if isinstance(g, str) else "" for g in given],
-                               [code for code, _ in found])
+                               [code for code, _ in found], rows.frame.df["query"].tolist())
                     yield rows
 
             rewrite.write(detected_chunks())
