@@ -490,6 +490,68 @@ def test_unlabeled_pairs_of_the_teachers_training_rows_are_left_out(teachers, st
         result.exception)
 
 
+def unlabeled_with_empty_texts(teachers, tmp_path):
+    """20 new pairs, of which line 3 has a blank target, line 5 a null query and line 9 an
+    empty target."""
+    from shoprel.data.readers import read_pairs
+
+    path = tmp_path / "new.jsonl"
+    rows = []
+    for number, r in enumerate(read_pairs(teachers["data"]).df.head(20).itertuples()):
+        query, target = f"{r.query} new", r.target
+        if number in (2, 8):
+            target = "  " if number == 2 else ""
+        if number == 4:
+            query = None
+        rows.append(json.dumps({"id": f"t{number}", "language": r.language,
+                                "origin_query": query, "category_path": target}) + "\n")
+    path.write_text("".join(rows), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("policy", ["keep", "drop"])
+def test_unlabeled_rows_with_an_empty_text_follow_data_empty_text_with_a_note(
+        teachers, tmp_path, policy):
+    """An --unlabeled file's rows with an empty query or target were scored by the teacher and
+    learnt from with no word, where train notes its own file's (and drops them under
+    data.empty_text: drop): they follow the student config's policy now, with train's note
+    naming the file and counting them, which --quiet leaves out."""
+    new = unlabeled_with_empty_texts(teachers, tmp_path)
+    config = tmp_path / "student.yaml"
+    config.write_text(f"{STUDENT_YAML}data: {{empty_text: {policy}}}\n", encoding="utf-8")
+    said = "dropped" if policy == "drop" else "kept"
+    for quiet in (False, True):
+        out = tmp_path / f"s{quiet}"
+        result = CliRunner().invoke(distill_command, [
+            str(teachers["run"]), "--student", str(config), "--out", str(out),
+            "--unlabeled", str(new), "--speed-rows", "0", *(["--quiet"] if quiet else [])])
+        assert result.exit_code == 0, result.output
+        line = (f"note: {new} holds 1 row with an empty query and 2 with an empty target, the "
+                f"first at line 3 ({said}; see the student config's data.empty_text)")
+        assert (line in result.stderr.splitlines()) is not quiet, result.stderr
+        block = runs.Run.open(out).metrics()["distillation"]["unlabeled"]
+        assert block["rows"] == (17 if policy == "drop" else 20)
+        assert block["empty_texts"] == {str(new): {
+            "empty_query": 1, "empty_target": 2, "first_empty_line": 3,
+            "dropped": 3 if policy == "drop" else 0}}
+
+
+def test_an_unlabeled_file_of_empty_texts_alone_is_refused_under_drop(teachers, tmp_path):
+    """data.empty_text: drop leaves such a file no row: refused in one line naming it, as train
+    refuses a training file of them."""
+    new = tmp_path / "blank.jsonl"
+    new.write_text(json.dumps({"id": 1, "origin_query": "q", "category_path": " "}) + "\n",
+                   encoding="utf-8")
+    config = tmp_path / "student.yaml"
+    config.write_text(f"{STUDENT_YAML}data: {{empty_text: drop}}\n", encoding="utf-8")
+    result = CliRunner().invoke(main, [
+        "distill", str(teachers["run"]), "--student", str(config), "--out", str(tmp_path / "s"),
+        "--unlabeled", str(new), "--speed-rows", "0", "--quiet"])
+    assert result.exit_code != 0
+    assert result.stderr == f"error: {new}: every row was dropped (empty query or target)\n"
+    assert not (tmp_path / "s").exists()
+
+
 def test_oof_caveat_says_what_the_student_oof_is_worth():
     from shoprel.training.distill import (
         LABELS_NOTE,

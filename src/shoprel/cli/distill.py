@@ -53,12 +53,14 @@ from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 @click.option("--overwrite", is_flag=True, help="Replace an existing run directory.")
 @quiet_option("No progress bars, nor notes (what the student's figures are worth, the "
               "student config's parts not used, a student of the teacher's own model, a "
-              "stage 0 the --nested refits start without); warnings still print.")
+              "stage 0 the --nested refits start without, --unlabeled rows with an empty "
+              "text); warnings still print.")
 def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, unlabeled,
             train_file, stage0_train, overwrite, quiet):
     """Train a student run on TEACHER_DIR's out-of-fold probabilities (a run or ensemble)."""
     from shoprel.cli.bare_query import bare_query_said, rows_said
     from shoprel.cli.language_counts import warn_naming_languages
+    from shoprel.data.empty_texts import empty_texts_note
     from shoprel.errors import ConfigError
     from shoprel.training.config import located
     from shoprel.training.distill import TEACHES_NOTHING
@@ -88,6 +90,10 @@ def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, 
             ("repeated", left.get("repeated_pairs", 0))) if n)
         click.echo(f"learnt from {unlabeled['rows']} teacher-scored unlabelled pairs"
                    + (f" (left out: {left_text})" if left_text else ""))
+        for path, counts in unlabeled.get("empty_texts", {}).items():  # as train says its own
+            kept = "dropped" if counts.get("dropped") else "kept"
+            note(empty_texts_note(counts, path, f"{kept}; see the student config's "
+                                                "data.empty_text"), quiet)
         hinted: set[str] = set()  # one 'kr' hint for every file of 'kr' pairs
         for path, bare in unlabeled.get("bare_query", {}).items():  # said even under --quiet
             warn_naming_languages(

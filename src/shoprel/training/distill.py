@@ -59,7 +59,7 @@ from shoprel.training.config import FoldsConfig, RunConfig, load_config
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 from shoprel.training.nested_stage0 import nested_start, stage0_places
 from shoprel.training.runner import TrainResult, train
-from shoprel.training.unlabeled import BARE, LEFT_OUT, adding, teacher_scored
+from shoprel.training.unlabeled import BARE, EMPTY, LEFT_OUT, adding, teacher_scored
 from shoprel.utils.bounds import out_of_range
 from shoprel.utils.outputs import check_output_dir, is_written_for
 from shoprel.utils.progress import progress_bar, report_step, steps_on
@@ -486,6 +486,8 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
                     "teacher_training_pairs": extra_rows.stats[LEFT_OUT]["training_pairs"],
                     "repeated_pairs": extra_rows.stats[LEFT_OUT]["repeated_pairs"]},
                 "bare_query": extra_rows.stats[BARE],
+                # file -> its rows with an empty text (kept or dropped by data.empty_text)
+                "empty_texts": extra_rows.stats[EMPTY],
                 "note": "teacher-scored pairs join every fit's training side, never a "
                         "validation fold; the teacher's final model scored them; pairs "
                         "of the teacher's training rows and repeated pairs are left out"}}),

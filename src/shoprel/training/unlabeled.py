@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from shoprel.data.empty_texts import empty_counts
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.tasks import Task
@@ -32,6 +33,9 @@ LEFT_OUT = "left_out"  # stats key: pairs of the teacher's training rows, and re
 # stats key: file -> the pairs a teacher trained with translations scored bare ("pairs"), per
 # language ("languages"), and whether the file has a translated_query column (as predict says)
 BARE = "bare_query"
+# stats key: file -> its rows with an empty or blank query or target, as train counts its own
+# (empty_texts.py: the note the command says), and how many data.empty_text "drop" left out
+EMPTY = "empty_texts"
 
 
 def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: Task,
@@ -43,13 +47,15 @@ def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: T
     A pair (query and target) among `training_pairs` is left out: the teacher's final model
     learnt its label, and with it in the student's training side the student's validation
     folds would hear their own rows' labels. A pair given again (in another file, or the same
-    file twice) is kept once. The frame's stats count both (LEFT_OUT)."""
+    file twice) is kept once. The frame's stats count both (LEFT_OUT), and each file's rows
+    with an empty text (EMPTY), kept or dropped by `empty_text` as train treats its own."""
     from shoprel.models.base import UntranslatedInputWarning
     from shoprel.predict.predictor import Predictor, reads_translation
 
     seen = set(training_pairs or ())
     counts = {"training_pairs": 0, "repeated_pairs": 0}
     bare: dict[str, dict] = {}  # counted here, said once per file by the command (as predict)
+    empty: dict[str, dict] = {}  # likewise, as train says its training file's
     parts = []
     # the bar names its steps, as train's folds bar does: an embed teacher loads its encoder,
     # then embeds each chunk's new texts (either can be minutes); its name is short, so that
@@ -64,8 +70,10 @@ def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: T
             stepping.enter_context(steps_on(
                 bar, f"file {number + 1}/{len(files)}: " if len(files) > 1 else "", "reading"))
             # a label column is not read: the teacher labels these pairs, whatever they hold
+            read: dict = {}
             for chunk in iter_pair_chunks(path, task=task, empty_text=empty_text,
                                           chunk_rows=SCORE_ROWS, read_labels=False):
+                read = chunk.stats  # the file's counts so far: the last chunk's are its own
                 keep = []
                 for i, pair in enumerate(zip(chunk.df["query"].astype(str),
                                              chunk.df["target"].astype(str), strict=True)):
@@ -92,12 +100,14 @@ def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: T
                 df[SOFT_LABEL] = np.asarray(p, dtype=np.float64)
                 parts.append(df)
                 report_step("reading")
+            if read.get("empty_query") or read.get("empty_target"):
+                empty[str(path)] = {**empty_counts(read), "dropped": read.get("dropped", 0)}
     if not parts:
         why = (f" ({counts['training_pairs']:,} are the teacher's training pairs)"
                if counts["training_pairs"] else "")
         raise InputError(f"no pairs to learn from{why}", path=files[0] if files else None)
     return PairFrame(task, pd.concat(parts, ignore_index=True), source=Path(files[0]),
-                     stats={LEFT_OUT: counts, BARE: {
+                     stats={LEFT_OUT: counts, EMPTY: empty, BARE: {
                          path: {**said, "languages": dict(said["languages"].most_common())}
                          for path, said in bare.items() if said["pairs"]}})
 
