@@ -381,3 +381,45 @@ def test_noise_reads_the_training_file_once_for_the_copy_too(flipped_run, tmp_pa
     assert [p for p in reads if p.resolve() == data.resolve()] == [data]
     assert again.flagged.equals(first.flagged) and again.dropped == first.dropped > 0
     assert (out.read_text(encoding="utf-8"), clean.read_text(encoding="utf-8")) == written
+
+
+def test_flags_from_optimistic_out_of_fold_scores_are_noted(tmp_path):
+    """A leaky student's OOF scores learnt its own rows' labels through the teacher, so noise
+    flagged fewer rows (80 against the fast teacher's 125 on 800 QC rows) with no word of why.
+    The run optimistic.py judges so (such a student, or an ensemble holding one) gets a note
+    naming the run to flag with instead, which --quiet leaves out and Python's result keeps;
+    honest runs (the teacher, a student at --hard-weight 1.0) get none."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.ensemble.noise import flag_noisy_rows
+    from shoprel.ensemble.runner import build_ensemble
+    from shoprel.training.distill import LEAK_CAVEAT, distill
+
+    fast = {"folds.k": 3, "model.family": "fast", "model.params.n_features": 2**14,
+            "model.params.n_estimators": 20, "model.params.n_jobs": 1, "check.far_pairs": 0,
+            "student": None, "final.refit_full": False}
+    teacher = train(shoprel.demo.demo_file("QC"), tmp_path / "teacher",
+                    load_config(None, fast), progress=False).run_dir
+    student = load_config(None, {**fast, "model.params.stack": False})
+    leaky, honest = (distill(teacher, student, tmp_path / name, hard_weight, progress=False,
+                             speed_rows=0).run_dir
+                     for name, hard_weight in (("leaky", 0.3), ("honest", 1.0)))
+    build_ensemble([teacher, leaky], tmp_path / "ens", method="mean")
+    advice = ("the rows flagged here rest on its out-of-fold scores, which are optimistic, so "
+              "fewer rows look mislabelled than honest scores would show; flag with the "
+              "teacher, or a student distilled with --nested or --hard-weight 1.0, and without "
+              "--unlabeled (or an ensemble of such runs)")
+    said = {leaky: f"note: {leaky} is a student distilled from teacher; {LEAK_CAVEAT}: {advice}",
+            tmp_path / "ens": (f"note: {tmp_path / 'ens'} is an ensemble whose OOF figures are "
+                               f"optimistic through its member leaky, a student distilled from "
+                               f"teacher; {LEAK_CAVEAT}: {advice}")}
+    for run in (teacher, honest, leaky, tmp_path / "ens"):
+        for quiet in ([], ["--quiet"]):
+            done = CliRunner().invoke(main, ["noise", str(run), "--top", "0", *quiet])
+            assert done.exit_code == 0, done.output
+            noted = [line for line in done.stderr.splitlines() if line.startswith("note:")]
+            assert noted == ([said[run]] if run in said and not quiet else []), done.stderr
+            assert done.stdout.endswith("rows flagged of 360\n"), done.stdout
+        expected = said[run].removeprefix("note: ") if run in said else None
+        assert flag_noisy_rows(run).optimistic == expected

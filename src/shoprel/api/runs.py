@@ -109,7 +109,8 @@ def noisy_rows(run_dir: str | Path, out_file: str | Path | None = None,
     most suspicious first, in `result.flagged`; their ids written to `out_file` and the
     training file without them to `filtered_train` where given. `train`: the training file's
     new place where it has moved (the same data, checked; `result.note` says what could not
-    be checked of an older run's)."""
+    be checked of an older run's). `result.optimistic`: why the flags rest on optimistic
+    out-of-fold scores (a leaky distilled student, or an ensemble holding one), else None."""
     return flag_noisy_rows(
         path_argument(run_dir, "run_dir"),
         None if out_file is None else path_argument(out_file, "out_file"),

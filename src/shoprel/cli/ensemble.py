@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import click
 
-from shoprel.cli.options import IntegerRange, NumberRange, input_path, output_path
+from shoprel.cli.options import (
+    IntegerRange,
+    NumberRange,
+    input_path,
+    note,
+    output_path,
+    quiet_option,
+)
 from shoprel.data.formats import ID_TABLE_SUFFIXES
 from shoprel.ensemble.combine import check_weights
 from shoprel.ensemble.combiners import COMBINERS, methods_help
@@ -92,13 +99,16 @@ def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrink
 @click.option("--overwrite", is_flag=True,
               help="Replace existing output files that noise wrote: flagged ids of the run's "
                    "training file, a filtered copy of it (any other file is refused).")
-def noise(run_dir, out_file, top, filtered_train, train_file, overwrite):
+@quiet_option("No notes (flags resting on optimistic out-of-fold scores, what could not be "
+              "checked of a moved training file); warnings still print.")
+def noise(run_dir, out_file, top, filtered_train, train_file, overwrite, quiet):
     """List rows whose label the run's out-of-fold scores doubt (cleanlab)."""
     from shoprel.ensemble.noise import flag_noisy_rows
 
     result = flag_noisy_rows(run_dir, out_file, filtered_train, overwrite, train_file)
-    if result.note is not None:
-        click.echo(f"note: {result.note}", err=True)
+    for said in (result.note, result.optimistic):
+        if said is not None:
+            note(f"note: {said}", quiet)
     flagged, n = result.flagged, result.n_rows
     click.echo(f"{len(flagged)} rows flagged" + (f" of {n}" if n else ""))
     for row in flagged.head(top).itertuples():

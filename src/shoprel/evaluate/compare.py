@@ -29,7 +29,7 @@ from shoprel.evaluate.intervals import (
     verdict,
 )
 from shoprel.evaluate.metrics import binary_metrics, roc_auc
-from shoprel.evaluate.optimistic import optimistic_run
+from shoprel.evaluate.optimistic import HONEST_STUDENT, optimistic_run
 from shoprel.evaluate.run_metrics import prediction_table
 
 MIN_GROUP_ROWS = 30
@@ -234,6 +234,5 @@ def caveat_lines(comparison: Comparison) -> list[str]:
     so that it holds for every student: an --unlabeled one's caveat says that neither
     --nested nor --hard-weight 1.0 helps, which the advice once contradicted."""
     return [f"{side.name} is {side.optimistic}: its figures here are optimistic, so a gain "
-            "over the other runs can be leak (a student distilled with --nested or "
-            "--hard-weight 1.0, and without --unlabeled, gives honest ones)"
+            f"over the other runs can be leak ({HONEST_STUDENT}, gives honest ones)"
             for side in comparison.runs if side.optimistic]

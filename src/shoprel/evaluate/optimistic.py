@@ -14,6 +14,10 @@ from typing import Any
 
 MEMBER_KEY = "optimistic"  # in an ensemble's metrics.json members: why that member's are
 THROUGH = "an ensemble whose OOF figures are optimistic through its member "
+# what gives honest OOF figures, for every optimistic student: an --unlabeled one's caveat says
+# that neither --nested nor --hard-weight 1.0 helps (compare's and noise's notes advise it)
+HONEST_STUDENT = ("a student distilled with --nested or --hard-weight 1.0, and without "
+                  "--unlabeled")
 
 
 def optimistic_student(metrics: Mapping[str, Any]) -> str | None:
