@@ -435,3 +435,20 @@ def test_boolean_labels_read_as_one_and_zero(tmp_path):
     assert read_pairs(_file(tmp_path, _row(label="1"))).labels.tolist() == [1]
     with pytest.raises(InputError, match="label must be 0 or 1, got 'true'"):
         read_pairs(_file(tmp_path, _row(label="true")))
+
+
+@pytest.mark.parametrize("tail", [1, 3])
+def test_rows_dropped_after_the_last_full_chunk_are_counted(tmp_path, tail):
+    """A file whose kept rows filled its last chunk exactly, then ended in rows `drop` leaves
+    out, said it dropped none: no chunk came after them to carry their count."""
+    kept = [_row(id=i) for i in range(4)]
+    blank = [_row(id=10 + i, category_path=" ") for i in range(tail)]
+    path = _file(tmp_path, *kept, *blank)
+    chunks = list(iter_pair_chunks(path, empty_text="drop", chunk_rows=2))
+    assert sum(len(chunk) for chunk in chunks) == 4
+    assert chunks[-1].stats["dropped"] == tail and chunks[-1].stats["rows"] == 4 + tail
+    assert read_pairs(path, empty_text="drop").stats["dropped"] == tail
+    # ending on a full chunk with nothing after it adds no empty chunk
+    assert [len(c) for c in iter_pair_chunks(_file(tmp_path, *kept), chunk_rows=2)] == [2, 2]
+    with pytest.raises(InputError, match="every row was dropped"):
+        list(iter_pair_chunks(_file(tmp_path, *blank), empty_text="drop", chunk_rows=2))

@@ -442,13 +442,21 @@ class RecordValidator:
 def validated_chunks(
     records: Iterable[Record], validator: RecordValidator, chunk_rows: int
 ) -> Iterator[PairFrame]:
+    """The records as PairFrames of chunk_rows valid rows, each with the counts so far (the
+    last frame's are the file's). Rows dropped after the last full frame (`empty_text: drop`)
+    end the stream with a frame of the rows left, even none, so that their counts are not lost
+    (a file whose kept rows filled the last frame exactly said 0 dropped); an empty file gives
+    one empty frame, a file whose every row was dropped none."""
     rows: list[dict] = []
+    said = None  # the counts the last frame carried
     for line, record in records:
         row = validator.validate(line, record)
         if row is not None:
             rows.append(row)
         if len(rows) >= chunk_rows:
-            yield validator.frame(rows)
+            frame = validator.frame(rows)
+            said = frame.stats
+            yield frame
             rows = []
-    if rows or validator.stats["rows"] == 0:
-        yield validator.frame(rows)
+    if rows or validator.stats["rows"] == 0 or (said is not None and said != validator.stats):
+        yield validator.frame(rows)  # no frame where every row was dropped: the readers say so
