@@ -165,6 +165,27 @@ def test_what_makes_every_line_wrong_is_said_once(files):
     assert check_submission(_write(tmp_path / "qc.txt", with_texts), source).ok
 
 
+def test_a_later_row_of_the_other_task_is_refused_as_evaluate_refuses_it(files, jsonl, qc_rows):
+    """Only the first row was checked for the other task's texts: a 3rd row holding item_title
+    against a QC input passed as "ok", while `evaluate` refused the same file at that line."""
+    from shoprel.errors import InputError
+    from shoprel.evaluate.files import evaluate_files
+
+    tmp_path, source, good = files
+    rows = list(good)
+    rows[2] = {**good[2], "item_title": "cordless drill"}
+    submission = _write(tmp_path / "s.txt", rows)
+    with pytest.raises(InputError) as info:
+        check_submission(submission, source)
+    assert str(info.value) == (f"{submission}, line 3, field 'item_title': the submission holds "
+                               "item_title texts, but the input is a QC file (category_path): "
+                               "the wrong input?")
+    gold = jsonl(tmp_path / "gold.jsonl", qc_rows)
+    with pytest.raises(InputError, match=r"line 3, field 'item_title': the predictions hold "
+                                         r"item_title texts, but the gold file is a QC file"):
+        evaluate_files(submission, gold)
+
+
 def test_a_task_column_naming_the_other_task_is_caught(files):
     """A `task` column of "QI" rows against a QC input was ignored (the submission passed);
     now each such row is one problem naming the file, line and field, as `evaluate` says it."""

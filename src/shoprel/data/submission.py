@@ -18,7 +18,13 @@ from shoprel.data.records import (
     require_file,
 )
 from shoprel.data.spool import input_name, one_from_stdin, readable_input
-from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field_disagrees
+from shoprel.data.tasks import (
+    QUERY_COLUMN,
+    Task,
+    other_task_column,
+    other_task_texts,
+    task_field_disagrees,
+)
 from shoprel.data.validate import (
     RecordValidator,
     checked_id,
@@ -89,19 +95,25 @@ def _first_row_checks(submission: Path, line: int, record: dict, given: _Input,
                       input_shown: str) -> None:
     """What makes every line wrong is said once: no id or prediction column (one spelled
     'ID', which no reader takes for id; the two files swapped, where the input holds the
-    predictions), or the other task's texts (predictions of another file). Told at the
-    header's line in a CSV or TSV file, where those columns are named."""
-    line, label, task = column_line(submission, line), position_label(submission), given.task
+    predictions). Told at the header's line in a CSV or TSV file, where those columns are
+    named."""
+    line, label = column_line(submission, line), position_label(submission)
     for name in ("id", "prediction"):
         if name not in record:
             said = (f"missing required column; {input_shown} holds predictions: give the "
                     "submission first and the file it answers as its input"
                     if name == "prediction" and given.scored else missing_column(record, name))
             raise InputError(said, path=submission, line=line, field=name, line_label=label)
+
+
+def _refuse_other_task(submission: Path, line: int, record: dict, task: Task | None) -> None:
+    """A row of the other task's texts (predictions of another file) is refused at its line,
+    on any row as `evaluate` refuses it: checked on the first row alone, a 4th row holding
+    item_title against a QC input passed as "ok", where evaluate refused the same file."""
     if task is not None and (other := other_task_column(record, task)) is not None:
-        raise InputError(f"the submission holds {other} texts, but the input is a "
-                         f"{task.value} file ({task.target_column}): the wrong input?",
-                         path=submission, line=line, field=other, line_label=label)
+        raise InputError(other_task_texts(other, task, "the submission holds", "input"),
+                         path=submission, line=column_line(submission, line), field=other,
+                         line_label=position_label(submission))
 
 
 def _usable_id(check: SubmissionCheck, where: str, record: dict):
@@ -164,6 +176,7 @@ def _checked(submission: Path, given_as: Path, input_file: Path,
         if index == 0:
             _first_row_checks(submission, line, record, given, input_shown)
             _check_not_itself(given_as, input_file)
+        _refuse_other_task(submission, line, record, input_task)
         check.rows += 1
         if (problem := spreadsheet_id_problem(record.get("id"))) is not None:
             # the column's digits are gone: every row after would be said missing or repeated

@@ -54,6 +54,14 @@ def other_task_column(record, task: Task) -> str | None:
     return other if other in record and task.target_column not in record else None
 
 
+def other_task_texts(other: str, task: Task, holder: str, reference: str) -> str:
+    """The one wording of a row holding the `other` task's texts (other_task_column), for
+    `evaluate` and `check-submission` alike: '`holder` item_title texts, but the `reference`
+    is a QC file (category_path): the wrong `reference`?' (holder: "the predictions hold")."""
+    return (f"{holder} {other} texts, but the {reference} is a {task.value} file "
+            f"({task.target_column}): the wrong {reference}?")
+
+
 def task_field_disagrees(record, task: Task, whole: str) -> str | None:
     """What is wrong with a record's own `task` field naming another task than `task` (a QI row
     among QC ones: another file's), said against `whole` ("the file is"); None when the field

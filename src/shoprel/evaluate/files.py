@@ -18,7 +18,13 @@ from shoprel.data.records import (
     position_label,
 )
 from shoprel.data.spool import input_name, one_from_stdin, readable_input
-from shoprel.data.tasks import QUERY_COLUMN, Task, other_task_column, task_field_disagrees
+from shoprel.data.tasks import (
+    QUERY_COLUMN,
+    Task,
+    other_task_column,
+    other_task_texts,
+    task_field_disagrees,
+)
 from shoprel.data.validate import (
     binary_value,
     checked_id,
@@ -41,8 +47,7 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
     has_probability = any("probability" in record for _, record in records)
     for line, record in records:
         if (other := other_task_column(record, task)) is not None:
-            raise InputError(f"the predictions hold {other} texts, but the gold file is a "
-                             f"{task.value} file ({task.target_column}): the wrong gold file?",
+            raise InputError(other_task_texts(other, task, "the predictions hold", "gold file"),
                              path=path, line=column_line(path, line), line_label=label,
                              field=other)
         if (problem := task_field_disagrees(record, task, "the gold file is")) is not None:
