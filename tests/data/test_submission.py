@@ -161,7 +161,8 @@ def test_what_makes_every_line_wrong_is_said_once(files):
     qi = [{**row, "item_title": "cordless drill"} for row in good]
     with pytest.raises(InputError, match="holds item_title texts, but the input is a QC file"):
         check_submission(_write(tmp_path / "qi.txt", qi), source)
-    with_texts = [{**row, "category_path": "home,kitchen"} for row in good]
+    texts = [json.loads(line)["category_path"] for line in source.read_text().splitlines()]
+    with_texts = [{**row, "category_path": text} for row, text in zip(good, texts, strict=True)]
     assert check_submission(_write(tmp_path / "qc.txt", with_texts), source).ok
 
 
@@ -266,6 +267,22 @@ def test_a_row_whose_query_was_edited_is_caught(files, tmp_path):
     problems = check_submission(_write(tmp_path / "s.txt", edited), source).problems
     assert problems == [f"{tmp_path / 's.txt'}, line 2, field 'origin_query': 'zzz', but the "
                         f"input's row holds {rows[1]['origin_query']!r}"]
+
+
+def test_a_row_whose_target_was_edited_is_caught(files, tmp_path):
+    """The query a row carries was compared with its input row's, its target never: a
+    submission whose category_path was changed (or came from another file) passed as "ok".
+    Told as a differing query is, case and runs of spaces aside."""
+    _, source, good = files
+    rows = [json.loads(line) for line in source.read_text().splitlines()]
+    carried = [{**g, "origin_query": r["origin_query"], "category_path": r["category_path"]}
+               for g, r in zip(good, rows, strict=True)]
+    carried[0]["category_path"] = "  " + rows[0]["category_path"].upper()
+    assert check_submission(_write(tmp_path / "same.txt", carried), source).ok
+    carried[2]["category_path"] = "tools,drills"
+    problems = check_submission(_write(tmp_path / "s.txt", carried), source).problems
+    assert problems == [f"{tmp_path / 's.txt'}, line 3, field 'category_path': 'tools,drills', "
+                        f"but the input's row holds {rows[2]['category_path']!r}"]
 
 
 def test_a_row_without_the_probability_other_rows_carry_is_caught(files):

@@ -61,11 +61,12 @@ class SubmissionCheck:
 @dataclass
 class _Input:
     """What a submission is checked against: the input's ids (the keys 7 = "7"), each as the
-    input wrote it, its queries, and its task (None for an empty file)."""
+    input wrote it, its queries and targets, and its task (None for an empty file)."""
 
     ids: list
     written: list
     queries: list
+    targets: list
     task: Task | None
     scored: bool = False  # its first row has a prediction: a submission given as --input
 
@@ -77,7 +78,8 @@ def _read_input(path: Path, task) -> _Input:
         scored = scored or (not rows and "prediction" in record)
         rows.append(validator.validate(line, record))
     return _Input([r["id"] for r in rows], [r.get(WRITTEN_ID, r["id"]) for r in rows],
-                  [r["query"] for r in rows], validator.task, scored)
+                  [r["query"] for r in rows], [r["target"] for r in rows], validator.task,
+                  scored)
 
 
 def _alike(a, b) -> bool:
@@ -127,6 +129,21 @@ def _usable_id(check: SubmissionCheck, where: str, record: dict):
     except ValueError as exc:
         check.add(f"{where}, field 'id': {exc}")
         return None
+
+
+def _compare_texts(check: SubmissionCheck, where: str, record: dict, given: _Input,
+                   index: int) -> None:
+    """The query and target (category_path / item_title) a row carries, against the input's
+    row of the same id: a row edited, or taken from another file, is one problem each (only
+    the query was compared: a changed target passed)."""
+    texts = {QUERY_COLUMN: given.queries[index]}
+    if given.task is not None:
+        texts[given.task.target_column] = given.targets[index]
+    for column, expected in texts.items():
+        value = record.get(column)
+        if isinstance(value, str) and not same_text(value, expected):
+            check.add(f"{where}, field '{column}': {value[:60]!r}, but the input's row holds "
+                      f"{expected[:60]!r}")
 
 
 def _check_not_itself(submission: Path, input_file: Path) -> None:
@@ -203,11 +220,8 @@ def _checked(submission: Path, given_as: Path, input_file: Path,
         if input_task is not None and (problem := task_field_disagrees(
                 record, input_task, "the input is")) is not None:
             check.add(f"{where}, field 'task': {problem}")
-        if index < len(expected) and row_id == expected[index] and \
-                isinstance(record.get(QUERY_COLUMN), str) and \
-                not same_text(record[QUERY_COLUMN], given.queries[index]):
-            check.add(f"{where}, field '{QUERY_COLUMN}': {record[QUERY_COLUMN][:60]!r}, but the "
-                      f"input's row holds {given.queries[index][:60]!r}")
+        if index < len(expected) and row_id == expected[index]:
+            _compare_texts(check, where, record, given, index)
         # a submission is checked as the grader reads it: no "1.0" text for a prediction, and
         # in a typed format (JSON lines, Parquet) the number itself, not "1" or 1.0
         if "prediction" not in record:
