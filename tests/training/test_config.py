@@ -153,6 +153,23 @@ def test_bad_yaml_is_said_in_one_line_with_its_place(tmp_path):
                                  "mapping at line 3, column 1")
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be"])
+def test_a_utf16_config_is_told_to_be_saved_as_utf8_as_a_data_file_is(tmp_path, encoding):
+    """A config an editor saved as UTF-16 was told "line 1: invalid UTF-8 (b'\\xff\\xfe...')",
+    where a UTF-16 data file is told what it is; other bytes keep their line."""
+    path = tmp_path / "c.yaml"
+    text = "folds: {k: 3}\n"
+    path.write_bytes((b"\xfe\xff" if encoding == "utf-16-be" else b"") + text.encode(encoding))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == (f"{path}: is UTF-16 text (a spreadsheet's 'Unicode text'); "
+                                 "save it as UTF-8")
+    path.write_bytes(text.encode() + "# café\n".encode("latin-1"))
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert str(caught.value) == f"{path}: line 2: invalid UTF-8 (b'\\xe9\\n'); save it as UTF-8"
+
+
 def test_a_key_given_twice_is_refused(tmp_path):
     """YAML keeps the last of two `model:` keys; a config would silently train another model."""
     path = tmp_path / "c.yaml"

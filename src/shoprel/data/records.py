@@ -216,6 +216,13 @@ NOT_TEXT = {
 }
 
 
+def utf16_said(head: bytes) -> str | None:
+    """NOT_TEXT's 'is UTF-16 text ...; save it as UTF-8' for a file whose first bytes
+    (file_kind.magic_kind) are UTF-16's, else None: the data readers' refusal, said of a YAML
+    config too, which read as "line 1: invalid UTF-8 (b'\\xff\\xfe...')"."""
+    return NOT_TEXT[UTF16_TEXT] if magic_kind(head) == UTF16_TEXT else None
+
+
 def _not_text(raw: bytes, path: Path) -> str | None:
     """What a first line that is no UTF-8 shows the file to be (file_kind.magic_kind), or
     None."""

@@ -20,7 +20,7 @@ from pydantic import (
     model_validator,
 )
 
-from shoprel.data.records import not_a_file
+from shoprel.data.records import not_a_file, utf16_said
 from shoprel.errors import ConfigError
 from shoprel.models.base import config_class, validate_params
 from shoprel.models.config import (
@@ -680,6 +680,8 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
         except UnicodeDecodeError as exc:
+            if (said := utf16_said(exc.object)) is not None:  # an editor's 'Unicode'
+                raise ConfigError(f"{path}: {said}") from None
             line = path.read_bytes()[:exc.start].count(b"\n") + 1
             raise ConfigError(f"{path}: line {line}: invalid UTF-8 "
                               f"({exc.object[exc.start:exc.start + 4]!r}); save it as UTF-8"
