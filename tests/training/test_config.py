@@ -162,8 +162,8 @@ def test_a_utf16_config_is_told_to_be_saved_as_utf8_as_a_data_file_is(tmp_path, 
     path.write_bytes((b"\xfe\xff" if encoding == "utf-16-be" else b"") + text.encode(encoding))
     with pytest.raises(ConfigError) as caught:
         load_config(path)
-    assert str(caught.value) == (f"{path}: is UTF-16 text (a spreadsheet's 'Unicode text'); "
-                                 "save it as UTF-8")
+    assert str(caught.value) == (f"{path}: is UTF-16 text (an editor's 'Unicode' or "
+                                 "'UTF-16' encoding); save it as UTF-8")
     path.write_bytes(text.encode() + "# café\n".encode("latin-1"))
     with pytest.raises(ConfigError) as caught:
         load_config(path)

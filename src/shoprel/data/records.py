@@ -216,11 +216,15 @@ NOT_TEXT = {
 }
 
 
+# a config is saved by an editor, not exported from a spreadsheet as a data file is
+UTF16_CONFIG = "is UTF-16 text (an editor's 'Unicode' or 'UTF-16' encoding); save it as UTF-8"
+
+
 def utf16_said(head: bytes) -> str | None:
-    """NOT_TEXT's 'is UTF-16 text ...; save it as UTF-8' for a file whose first bytes
-    (file_kind.magic_kind) are UTF-16's, else None: the data readers' refusal, said of a YAML
-    config too, which read as "line 1: invalid UTF-8 (b'\\xff\\xfe...')"."""
-    return NOT_TEXT[UTF16_TEXT] if magic_kind(head) == UTF16_TEXT else None
+    """'is UTF-16 text ...; save it as UTF-8' (as NOT_TEXT says it of a data file) for a YAML
+    config whose first bytes (file_kind.magic_kind) are UTF-16's, else None: it read as
+    "line 1: invalid UTF-8 (b'\\xff\\xfe...')"."""
+    return UTF16_CONFIG if magic_kind(head) == UTF16_TEXT else None
 
 
 def _not_text(raw: bytes, path: Path) -> str | None:
