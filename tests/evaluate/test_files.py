@@ -59,6 +59,15 @@ def test_predictions_of_another_file_are_refused(tmp_path, gold):
                            origin_query=lambda r: QUERIES[(r["id"] + 1) % 6])
     with pytest.raises(InputError, match="6 row.s. have other queries than the gold file"):
         evaluate_files(shifted, gold)
+    # a category path edited on the way (check-submission refuses it) is no gold row either
+    edited = _predictions(tmp_path, "edited.jsonl", category_path=lambda r: (
+        "home & garden,kitchen" if r["id"] == 4 else r["category_path"]))
+    with pytest.raises(InputError, match="1 row.s. have other category_paths than the gold "
+                                         "file .* e.g. id 4: 'home & garden,kitchen' against"):
+        evaluate_files(edited, gold)
+    cased = _predictions(tmp_path, "cased.jsonl",
+                         category_path=lambda r: f" {r['category_path'].upper()}  ")
+    assert evaluate_files(cased, gold)["overall"]["n"] == 6  # case and spaces aside
     texts = _predictions(tmp_path, "text_ids.jsonl", id=lambda r: f"g{r['id']}")
     with pytest.raises(InputError, match="6 gold id.s. have no prediction, e.g. 0, 1"):
         evaluate_files(texts, gold)  # text ids against number ids: one line, not pandas'

@@ -37,7 +37,7 @@ from shoprel.evaluate.run_metrics import scored_metrics
 
 
 def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
-    ids, predictions, probabilities, queries, lines = [], [], [], [], []
+    ids, predictions, probabilities, queries, targets, lines = [], [], [], [], [], []
     first_line: dict = {}
     records = list(iter_records(path))
     label = position_label(path)  # "line", or "row" in a Parquet file
@@ -52,8 +52,9 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
                              field=other)
         if (problem := task_field_disagrees(record, task, "the gold file is")) is not None:
             raise InputError(problem, path=path, line=line, line_label=label, field="task")
-        query = record.get(QUERY_COLUMN)
+        query, target = record.get(QUERY_COLUMN), record.get(task.target_column)
         queries.append(query if isinstance(query, str) else None)
+        targets.append(target if isinstance(target, str) else None)
         for name in ("id", "prediction"):
             if name not in record:
                 raise InputError(missing_column(record, name), path=path,
@@ -91,7 +92,8 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
     # ids of both files as plain values: a text id never meets a number id (an error that
     # names them below), where typed columns would not merge at all
     table = pd.DataFrame({"id": pd.Series(ids, dtype=object), "prediction": predictions,
-                          "predicted_query": queries, "line": lines})
+                          "predicted_query": queries, "predicted_target": targets,
+                          "line": lines})
     if has_probability:
         table["probability"] = probabilities
     return table
@@ -142,8 +144,8 @@ def _evaluated(predictions: Path, gold: Path, task: str | None,
                          line_label=position_label(predictions), field="id")
     if unscored:
         raise InputError(unscored, path=predictions, field="id")
-    _check_queries(table, predictions, gold_given)
-    table = table.drop(columns=["predicted_query", "line"])
+    _check_texts(table, predictions, gold_given, gold_frame.task)
+    table = table.drop(columns=["predicted_query", "predicted_target", "line"])
     table["prediction"] = table["prediction"].astype("int64")
     if gold_frame.task is Task.QC:
         table["top_category"] = table["target"].map(top_level)
@@ -162,16 +164,21 @@ def _holds_predictions(path: Path) -> bool:
     return False
 
 
-def _check_queries(table: pd.DataFrame, predictions: Path, gold: str) -> None:
-    """Predictions that carry their queries (shoprel predict writes them) must be of the gold
-    file's rows: the same ids with other queries are another file's predictions."""
-    carried = table["predicted_query"].notna()
-    differ = [(row_id, mine, theirs) for row_id, mine, theirs in zip(
-        table.loc[carried, "id"], table.loc[carried, "predicted_query"],
-        table.loc[carried, "query"], strict=True) if not same_text(mine, theirs)]
-    if differ:
-        row_id, mine, theirs = differ[0]
-        raise InputError(f"{len(differ)} row(s) have other queries than the gold file {gold} "
-                         f"under the same id, e.g. id {row_id!r}: {mine[:60]!r} against "
-                         f"{str(theirs)[:60]!r}: predictions of another file?",
-                         path=predictions, field=QUERY_COLUMN)
+def _check_texts(table: pd.DataFrame, predictions: Path, gold: str, task: Task) -> None:
+    """Predictions that carry their queries or targets (shoprel predict writes both) must be
+    of the gold file's rows: the same ids with other texts are another file's predictions (a
+    category path edited on the way was scored as if it were the gold row's: check-submission
+    refused it, evaluate did not look)."""
+    for carried_column, column, field, what in (
+            ("predicted_query", "query", QUERY_COLUMN, "queries"),
+            ("predicted_target", "target", task.target_column, f"{task.target_column}s")):
+        carried = table[carried_column].notna()
+        differ = [(row_id, mine, theirs) for row_id, mine, theirs in zip(
+            table.loc[carried, "id"], table.loc[carried, carried_column],
+            table.loc[carried, column], strict=True) if not same_text(mine, theirs)]
+        if differ:
+            row_id, mine, theirs = differ[0]
+            raise InputError(f"{len(differ)} row(s) have other {what} than the gold file "
+                             f"{gold} under the same id, e.g. id {row_id!r}: {mine[:60]!r} "
+                             f"against {str(theirs)[:60]!r}: predictions of another file?",
+                             path=predictions, field=field)
