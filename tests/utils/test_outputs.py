@@ -585,6 +585,36 @@ def test_an_output_inside_a_backbone_built_in_the_cache_is_refused(tmp_path):
     assert check_output_file(users / "submission.jsonl")
 
 
+def test_an_output_inside_an_onnx_export_in_the_cache_is_refused(tmp_path):
+    """An ONNX export the cache makes (onnx/<name>/fp32, int8) carries its export.json but no
+    stamp, so predictions or an index could be written inside it, which `cache prune --kind
+    onnx` (shutil.rmtree of the precision's folder) then removed with the export. Told by the
+    record's fields as the exporter writes them: a user's export.json makes no export."""
+    from shoprel.models.backbones import onnx_engine
+
+    export = tmp_path / "cache" / "onnx" / "embeddinggemma-300m-0123456789abcdef"
+    record = {"format": onnx_engine.EXPORT_FORMAT, "opset": onnx_engine.OPSET,
+              "onnxruntime": "1.32.0", "max_length": onnx_engine.MAX_LENGTH,
+              onnx_engine.WEIGHTS_FIELD: [onnx_engine.DATA_FILE]}
+    for precision in onnx_engine.PRECISION.values():
+        (export / precision).mkdir(parents=True)
+        (export / precision / onnx_engine.META_FILE).write_text(
+            json.dumps({**record, "precision": precision}))
+        with pytest.raises(OutputError, match=f"lies inside .*{precision}, a folder shoprel "
+                                              "wrote"):
+            check_output_file(export / precision / "submission.jsonl")
+        with pytest.raises(OutputError, match=f"lies inside .*{precision}, a folder shoprel "
+                                              "wrote"):
+            check_output_dir(export / precision / "catalogue-index")
+    assert check_output_file(export / "beside.jsonl")
+    for own in ('{"files": {"fp32": "model.onnx"}}', '{"format": "csv", "opset": 17}',
+                '{"format": true, "opset": 17, "precision": "fp32"}', "[1]", "{"):
+        users = tmp_path / "mine"
+        users.mkdir(exist_ok=True)
+        (users / onnx_engine.META_FILE).write_text(own)  # another tool's: not an export
+        assert check_output_file(users / "submission.jsonl")
+
+
 def test_shoprels_lock_is_never_empty_so_an_empty_one_is_left_alone(tmp_path):
     """output_lock's lock held nothing for a moment while being taken, so an empty `.NAME.lock`
     counted as shoprel's: output_lock took over another program's empty lock (and removed it).

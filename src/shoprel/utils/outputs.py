@@ -37,6 +37,10 @@ INDEX_FOLDER = "index"  # predict/index.py's INDEX_FOLDER: a run's own index, ad
 # models/backbones/cache.py's META_FILE: the record of a backbone built in the cache (which
 # carries no stamp) or pretrained; `cache prune` and a rebuild replace such a folder whole
 BACKBONE_MARKER = "shoprel-backbone.json"
+# models/backbones/onnx_engine.py's META_FILE: the record of an ONNX export in the cache
+# (`<cache>/onnx/<name>/fp32`, no stamp), which `cache prune --kind onnx` removes whole; a
+# generic name, so the exporter's fields (_write_meta: format, opset, precision) tell it
+ONNX_EXPORT_MARKER = "export.json"
 # what `shoprel index` writes below an index folder (predict/index.py, target_index.py): its
 # marker, and per backbone meta.json, merged segments (a killed merge's .tmp) and the parts
 # of a killed build; a test builds a real index and checks it against these
@@ -310,13 +314,25 @@ def _holds_marker(folder: Path, marker: str) -> bool:
 
 def is_shoprel_output(folder: Path) -> bool:
     """A folder shoprel wrote: stamped, a run (older runs carry no stamp), a backbone built in
-    the cache (its record, no stamp), or an index. Only refusals ask (nothing is written inside
-    one), so a run.json is judged by its name here."""
+    the cache (its record, no stamp), an ONNX export (likewise), or an index. Only refusals ask
+    (nothing is written inside one), so a run.json is judged by its name here."""
     if (folder / STAMP).is_file() or (folder / RUN_MARKER).is_file():
         return True
     if (folder / BACKBONE_MARKER).is_file() and _holds_marker(folder, BACKBONE_MARKER):
         return True
+    if is_onnx_export(folder):
+        return True
     return str(_index_record(folder).get("written_by", "")).startswith("shoprel")
+
+
+def is_onnx_export(folder: PathLike) -> bool:
+    """An ONNX export the cache made, told by its record's content: the exporter writes the
+    export's format and opset (numbers) and its precision ('fp32', 'int8-r7'); a user's own
+    `export.json` (another tool's settings, a list) makes no export of its folder."""
+    record = _json_object(Path(folder) / ONNX_EXPORT_MARKER)
+    return (all(isinstance(record.get(field), int) and not isinstance(record.get(field), bool)
+                for field in ("format", "opset"))
+            and isinstance(record.get("precision"), str))
 
 
 def is_index_folder(folder: PathLike) -> bool:
