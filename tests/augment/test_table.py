@@ -64,14 +64,26 @@ def test_a_table_without_rows_is_an_error(tmp_path):
             TableTranslator(tmp_path / name)
 
 
-def test_an_empty_translation_then_another_is_a_conflict(tmp_path, jsonl):
-    """The empty one is not stored: comparing with it was a KeyError (a traceback)."""
-    for first, second in (("", "hello"), ("hello", "")):
-        path = jsonl(tmp_path / "e.jsonl", [
+def test_an_empty_or_blank_translation_is_refused_at_its_line(tmp_path, jsonl):
+    """A row whose translation is empty or spaces was dropped: its text went untranslated and
+    was counted "no route", as a text the table lacks, so the table's mistake went unsaid (a
+    text with no translation is one the table leaves out). Refused at its line, before or
+    after another translation of the same text."""
+    path = tmp_path / "t.csv"
+    path.write_text("text,source,target,translation\n"
+                    "zapatos,es,en,shoes\n"
+                    "montre,fr,en,\n", encoding="utf-8")
+    with pytest.raises(InputError) as raised:
+        TableTranslator(path)
+    assert str(raised.value) == (f"{path}, line 3, field 'translation': empty translation; give "
+                                 "the text's translation, or leave the row out where there is "
+                                 "none")
+    for first, second, at in (("", "hello", 1), ("hello", "  ", 2), (" \t", "", 1)):
+        rows = jsonl(tmp_path / "e.jsonl", [
             {"text": "hola", "source": "es", "target": "en", "translation": first},
             {"text": "hola", "source": "es", "target": "en", "translation": second}])
-        with pytest.raises(InputError, match=r"line 2, field 'translation'.*line 1"):
-            TableTranslator(path)
+        with pytest.raises(InputError, match=rf"line {at}, field 'translation': empty "):
+            TableTranslator(rows)
 
 
 def test_a_parquet_table_counts_rows_not_lines(tmp_path):

@@ -48,14 +48,16 @@ class TableTranslator:
             key = (record["text"], base_language(record["source"]),
                    base_language(record["target"]))
             translation = record["translation"].strip()
-            # an empty translation is kept nowhere: compare with "" then, not a KeyError
-            if key in first and self.table.get(key, "") != translation:
+            if not translation:  # else its text was counted "no route", the table's mistake unsaid
+                raise InputError("empty translation; give the text's translation, or leave the "
+                                 "row out where there is none", path=self.path, line=line,
+                                 field="translation", line_label=label)
+            if key in first and self.table[key] != translation:
                 raise InputError(f"conflicting translation ({label} {first[key]} differs)",
                                  path=self.path, line=line, field="translation",
                                  line_label=label)
             first.setdefault(key, line)
-            if translation:
-                self.table[key] = translation
+            self.table[key] = translation
         if not first:
             raise InputError(f"holds no translations (expected rows with "
                              f"{', '.join(TABLE_COLUMNS)})", path=self.path)
