@@ -346,6 +346,43 @@ def test_a_member_opened_through_its_ensemble_names_its_missing_models_normalise
     assert str(caught.value) == "runs/a: model folder(s) missing: runs/a/models/full"
 
 
+def test_a_member_reached_through_its_ensemble_names_its_own_files_normalised(
+        tmp_path, monkeypatch):
+    """A member's damaged run.json, model config, model files or metrics.json were named at
+    runs/ens/../a (`predict runs/ens`: 'runs/ens/../a/run.json: not valid JSON'), where the
+    ensemble's own member errors say runs/a; relative as the ensemble was given (../runs/a
+    from a folder beside it). The paths read stay the ones stored."""
+    runs = tmp_path / "runs"
+    a = _member_run(runs / "a", OLD)
+    _ensemble(runs / "ens", [{"path": "../a"}])
+    (tmp_path / "beside").mkdir()
+    for where, prefix in ((tmp_path, "runs"), (tmp_path / "beside", "../runs")):
+        monkeypatch.chdir(where)
+        member = Run.open(Run.open(f"{prefix}/ens").member_dirs()[0])
+        assert str(member.path) == f"{prefix}/ens/../a"
+        (a / "models" / "full").mkdir(parents=True, exist_ok=True)
+        (a / "models" / "full" / "model.json").write_text("{")
+        with pytest.raises(RunDirError, match=rf"^{prefix}/a/models/full/model\.json: not a "
+                                              "readable model config"):
+            member.model_folders()
+        (a / "models" / "full" / "model.json").write_text('{"family": "fast"}')
+        with pytest.raises(RunDirError) as caught:
+            member.load_models()
+        assert str(caught.value) == (f"{prefix}/a/models/full: cannot load the saved model "
+                                     "(KeyError: 'params')")
+        (a / "metrics.json").write_text("[1]")
+        with pytest.raises(RunDirError) as caught:
+            member.metrics()
+        assert str(caught.value) == f"{prefix}/a/metrics.json: a list is not a JSON object"
+        manifest = (a / MANIFEST).read_text()
+        for damaged, said in (("{", "not valid JSON"), ("[1]", "a list is not a JSON object"),
+                              (manifest.replace('"QC"', '"XX"'), "field 'task': ")):
+            (a / MANIFEST).write_text(damaged)
+            with pytest.raises(RunDirError, match=f"^{prefix}/a/run\\.json: {re.escape(said)}"):
+                Run.open(f"{prefix}/ens")
+        (a / MANIFEST).write_text(manifest)
+
+
 def test_oof_with_sha256_is_the_checked_table_and_the_digest_of_its_bytes(tmp_path):
     a = _scored(tmp_path / "a", OLD)
     table, digest = Run.open(a).oof_with_sha256()

@@ -12,6 +12,7 @@ import hashlib
 import io
 import json
 import os
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,18 +136,20 @@ class Run:
     def read(cls, path: str | Path) -> Run:
         """Open one folder without following an ensemble's members."""
         path = Path(path).expanduser()  # `~/runs/x` from Python, as the CLI reads it
+        # named as shown() names it: runs/a/run.json for a member read at runs/ens/../a
         if not path.is_dir():
-            raise RunDirError(f"{path}: " + ("is a file, not a run directory" if path.exists()
-                                             else "run directory not found"))
+            raise RunDirError(f"{shown(path)}: " + ("is a file, not a run directory"
+                                                    if path.exists()
+                                                    else "run directory not found"))
         manifest_path = path / MANIFEST
         if not manifest_path.is_file():
-            raise RunDirError(f"{path}: no {MANIFEST}; not a shoprel run directory "
+            raise RunDirError(f"{shown(path)}: no {MANIFEST}; not a shoprel run directory "
                               "(was training interrupted?)")
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise RunDirError(f"{manifest_path}: not valid JSON ({exc})") from None
-        return cls(path, manifest, validate_manifest(manifest, manifest_path))
+            raise RunDirError(f"{shown(manifest_path)}: not valid JSON ({exc})") from None
+        return cls(path, manifest, validate_manifest(manifest, shown(manifest_path)))
 
     @property
     def manifest_path(self) -> Path:
@@ -301,8 +304,9 @@ class Run:
         if missing:
             raise RunDirError(f"{shown(self.path)}: model folder(s) missing: "
                               f"{', '.join(missing)}")
-        for folder in folders:  # said before a scorer (or a Ray actor) starts loading them
-            read_model_config(folder)
+        with named_as_shown(self.path):
+            for folder in folders:  # said before a scorer (or a Ray actor) starts loading them
+                read_model_config(folder)
         self.check_models_inside(folders)
         return folders
 
@@ -316,7 +320,9 @@ class Run:
                                   f"(to {folder.resolve()}); a run carries its own models")
 
     def load_models(self) -> list[RelevanceModel]:
-        return [load_model(folder) for folder in self.model_folders()]
+        folders = self.model_folders()
+        with named_as_shown(self.path):
+            return [load_model(folder) for folder in folders]
 
     def reads_translation(self) -> bool:
         """Whether a model that scores for this run (an ensemble's: its members') reads
@@ -330,22 +336,23 @@ class Run:
 def read_metrics(run_dir: Path) -> dict:
     """RUN_DIR/metrics.json, or one RunDirError line saying what is wrong with it."""
     path = run_dir / METRICS
+    where = shown(path)  # runs/a/metrics.json for a member read at runs/ens/../a
     try:
         metrics = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise RunDirError(f"{path}: missing") from None
+        raise RunDirError(f"{where}: missing") from None
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise RunDirError(f"{path}: not valid JSON ({exc})") from None
+        raise RunDirError(f"{where}: not valid JSON ({exc})") from None
     if not isinstance(metrics, dict):
-        raise RunDirError(f"{path}: {written_kind(metrics)} is not a JSON object")
+        raise RunDirError(f"{where}: {written_kind(metrics)} is not a JSON object")
     for name, kind in METRICS_FIELDS.items():
         value = metrics.get(name)
         if (value is not None or name in NOT_NULL and name in metrics) \
                 and not _json_kind(value, kind):
-            raise RunDirError(f"{path}: field {name!r}: {written_kind(value)} is not {kind}")
+            raise RunDirError(f"{where}: field {name!r}: {written_kind(value)} is not {kind}")
     problem = _group_problem(metrics)
     if problem:
-        raise RunDirError(f"{path}: {problem}")
+        raise RunDirError(f"{where}: {problem}")
     return metrics
 
 
@@ -514,6 +521,22 @@ def shown(path: Path) -> Path:
     """A path as a message names it: a member as stored, joined to its ensemble's folder
     (`runs/ens/../a`), as `runs/a`; still relative when the folder was given so."""
     return Path(os.path.normpath(path))
+
+
+@contextlib.contextmanager
+def named_as_shown(run_dir: Path) -> Iterator[None]:
+    """A RunDirError raised below a run's folder (a model's file, or a library's words about
+    one) names the folder as shown() does: runs/a/models/full, not runs/ens/../a/models/full
+    where an ensemble reached its member. Only the text changes; the files read are the same."""
+    stored, named = str(run_dir), str(shown(run_dir))
+    try:
+        yield
+    except RunDirError as exc:
+        if stored == named or stored not in str(exc):
+            raise
+        # the folder itself or a path below it, not runs/ens/../ab beside it
+        said = re.sub(re.escape(stored) + r"(?![^\s/:,;)'\"])", lambda _: named, str(exc))
+        raise RunDirError(said) from None
 
 
 def replaced_since(entry: dict, member: Run) -> str | None:
