@@ -498,6 +498,21 @@ def test_languages_the_run_never_saw_are_counted(trained_runs, qc_demo):
     assert dict(scorer.unseen_languages) == {"sw": 3}
 
 
+@pytest.mark.parametrize("method", ["score", "probabilities"])
+def test_a_refused_call_counts_none_of_its_pairs_as_unseen(trained_runs, method):
+    """Pairs are scored in chunks of 20,000: a blank pair in the second chunk refused the call
+    after the first was scored, and unseen_languages counted those 20,000 pairs the caller
+    never got back."""
+    scorer = shoprel.Scorer(trained_runs["QC"])
+    pair = {"origin_query": "yoga mat", "language": "sw", "category_path": "sports,yoga"}
+    pairs = [pair] * 20_000 + [{**pair, "origin_query": " "}]
+    with pytest.raises(InputError, match=r"^pair 20000, field 'origin_query': "):
+        getattr(scorer, method)(pairs)
+    assert dict(scorer.unseen_languages) == {}
+    getattr(scorer, method)(pairs[:3])
+    assert dict(scorer.unseen_languages) == {"sw": 3}
+
+
 def test_errors_name_the_python_parameters_not_the_cli_options(tmp_path, trained_runs, qc_demo):
     from shoprel.errors import OutputExistsError, RunDirError
 

@@ -158,8 +158,9 @@ class Scorer:
     `recent_texts`: how many embedded texts to keep in memory between calls (as `serve`;
     at most 1,000,000: ~3.4 GB per backbone at 768 dimensions);
     `cascade_share`: as `predict --cascade-share`. `unseen_languages` counts the pairs scored
-    so far per language the run was not trained on (as predict reports); `translated_only`
-    names those of them it trained on only as translated rows (augment.translate), and
+    so far (by calls that returned them) per language the run was not trained on (as predict
+    reports); `translated_only` names those of them it trained on only as translated rows
+    (augment.translate), and
     `translated_only_members` those only some of an ensemble's members saw so. Pairs are
     scored in chunks of 20,000, as predict scores a file, so the cascade judges a query on the
     pairs of one call and chunk. `threshold`, `scorer`, `task` and `run_dir` are fixed when
@@ -225,10 +226,12 @@ class Scorer:
         assigned back. A pair with an empty or blank query or target is refused at its
         position and field, as serve refuses it (predict keeps a file's such rows and notes
         them, so that every id of a test file gets its prediction)."""
-        tables = [self.predictor.submission(frame, self._counted(frame))
+        counted = Counter()
+        tables = [self.predictor.submission(frame, self._counted(frame, counted))
                   for frame in pair_frames(pairs, self.task, written_ids=True,
                                            read_labels=False, empty_text=REFUSE)]
         table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
+        self.unseen_languages.update(counted)
         if isinstance(pairs, pd.DataFrame):
             table.index = pairs.index
         return table
@@ -236,14 +239,20 @@ class Scorer:
     @in_python_words
     def probabilities(self, pairs) -> np.ndarray:
         """Each pair's probability of being relevant, unrounded, in order."""
-        scored = (self.predictor.probabilities_and_cuts(frame, self._counted(frame))
+        counted = Counter()
+        scored = (self.predictor.probabilities_and_cuts(frame, self._counted(frame, counted))
                   for frame in pair_frames(pairs, self.task, read_labels=False,
                                            empty_text=REFUSE))
-        return np.concatenate([probabilities for probabilities, _ in scored])
+        probabilities = np.concatenate([probabilities for probabilities, _ in scored])
+        self.unseen_languages.update(counted)
+        return probabilities
 
-    def _counted(self, frame: PairFrame) -> PairFrame:
+    def _counted(self, frame: PairFrame, counted: Counter) -> PairFrame:
         """The frame as the run scores it ('fr-fr' as 'fr'), its new languages counted from
-        it: the tags are mapped once per chunk, for the count and the scores (as predict)."""
+        it into `counted`: the tags are mapped once per chunk, for the count and the scores
+        (as predict). The call adds `counted` to unseen_languages only once all its pairs are
+        scored: a pair refused in a later chunk (the 20,001st blank) counted the chunks before
+        it, pairs the caller never got back."""
         trained = self.predictor.as_trained(frame)
-        self.unseen_languages.update(unseen_as_trained(trained.df["language"], self._known))
+        counted.update(unseen_as_trained(trained.df["language"], self._known))
         return trained
