@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import shoprel
-from shoprel.errors import ConfigError, InputError
+from shoprel.errors import ConfigError, InputError, RunDirError
 from shoprel.predict.predictor import predict_file
 
 # the tests marked reads_report read a report: the others' charts are seconds a run
@@ -525,6 +525,27 @@ def test_errors_name_the_python_parameters_not_the_cli_options(tmp_path, trained
     assert info.value.path == str(tmp_path / "nope")  # the same error, other words
     with pytest.raises(ConfigError, match="^chunk_rows: "):
         shoprel.predict_file(trained_runs["QC"], qc_demo, tmp_path / "p.jsonl", chunk_rows=0)
+
+
+@pytest.mark.parametrize("call", [
+    lambda run, out: shoprel.Scorer(run, scorer="student"),
+    lambda run, out: shoprel.Scorer(run, scorer="cascade"),
+    lambda run, out: shoprel.predict_file(run, out.parent / "in.jsonl", out, scorer="student")])
+def test_a_run_without_a_student_says_how_to_distil_one_in_python_words(tmp_path, qc_demo,
+                                                                         trained_runs, call):
+    """A run without a student told a Python caller it was "trained without `train
+    --student`" and to run `shoprel distill RUN --student STUDENT.yaml --out RUN/student
+    --hard-weight 1`: the command's options, not the function and parameters that do it."""
+    shutil.copy(qc_demo, tmp_path / "in.jsonl")
+    run = trained_runs["QC"]
+    with pytest.raises(RunDirError) as info:
+        call(run, tmp_path / "p.jsonl")
+    assert str(info.value) == (
+        f"{run}: carries no distilled student (trained without train(..., student=True) / "
+        f"config `student: {{}}`); score with scorer='full', or distil one: "
+        f"shoprel.distill_student('{run}', 'STUDENT.yaml', '{run / 'student'}', "
+        f"hard_weight=1) (as train(..., student=True) does)")
+    assert not (tmp_path / "p.jsonl").exists()
 
 
 def test_refusals_of_overwrite_and_of_the_student_name_the_python_words(tmp_path, qc_demo,

@@ -5,6 +5,7 @@ instead (same error, same fields, other words)."""
 from __future__ import annotations
 
 import functools
+import re
 
 from shoprel.augment.backends import BACKENDS
 from shoprel.errors import ShoprelError
@@ -67,6 +68,17 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                   "int8_weights: applies only with int8=True"))
 
 
+# messages whose command-line words hold paths, reworded around them: a run without a student
+# told a Python caller to run `shoprel distill RUN --student ... --out ...` and that it was
+# "trained without `train --student`"
+_PYTHON_PATTERNS = ((re.compile(r"shoprel distill (.+?) --student STUDENT\.yaml --out (.+?) "
+                                r"--hard-weight (\S+) \(as train --student does\)"),
+                     r"shoprel.distill_student('\1', 'STUDENT.yaml', '\2', hard_weight=\3) "
+                     r"(as train(..., student=True) does)"),
+                    (re.compile(re.escape("trained without `train --student` / config")),
+                     "trained without train(..., student=True) / config"))
+
+
 def in_python_words(function):
     """The errors of the code an API function calls name command-line options; raised through
     the function, they name its parameters instead (same error, same fields, other words)."""
@@ -97,6 +109,8 @@ def _reword(error: ShoprelError) -> None:
 
 
 def _python_words(text: str) -> str:
+    for pattern, python in _PYTHON_PATTERNS:
+        text = pattern.sub(python, text)
     for cli, python in _PYTHON_WORDS:
         text = text.replace(cli, python)
     return text
