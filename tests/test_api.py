@@ -513,6 +513,28 @@ def test_a_refused_call_counts_none_of_its_pairs_as_unseen(trained_runs, method)
     assert dict(scorer.unseen_languages) == {"sw": 3}
 
 
+@pytest.mark.parametrize("method, scoring", [("score", "submission"),
+                                             ("probabilities", "probabilities_and_cuts")])
+@pytest.mark.parametrize("given", [list, pd.DataFrame])
+def test_pairs_in_memory_are_all_checked_before_any_is_scored(trained_runs, monkeypatch,
+                                                              method, scoring, given):
+    """A blank pair after the first 20,000 was refused only once the chunk before it had been
+    scored: minutes of embedding new queries with the default model, for an error the pairs
+    held from the start."""
+    scorer = shoprel.Scorer(trained_runs["QC"])
+    scored = []
+    real = getattr(scorer.predictor, scoring)
+    monkeypatch.setattr(scorer.predictor, scoring,
+                        lambda frame, *rest: scored.append(len(frame)) or real(frame, *rest))
+    pair = {"origin_query": "yoga mat", "language": "en", "category_path": "sports,yoga"}
+    pairs = [pair] * 20_000 + [{**pair, "category_path": ""}]
+    with pytest.raises(InputError, match=r"^pair 20000, field 'category_path': "):
+        getattr(scorer, method)(given(pairs))
+    assert scored == []
+    getattr(scorer, method)(given(pairs[:3]))
+    assert scored == [3]
+
+
 def test_errors_name_the_python_parameters_not_the_cli_options(tmp_path, trained_runs, qc_demo):
     from shoprel.errors import OutputExistsError, RunDirError
 
