@@ -570,6 +570,30 @@ def test_a_run_without_a_student_says_how_to_distil_one_in_python_words(tmp_path
     assert not (tmp_path / "p.jsonl").exists()
 
 
+@pytest.mark.parametrize("make, reason", [
+    (lambda f: f.write_text("x"), "is a file, not an index folder (indexes takes the folder "
+     "`shoprel.index_targets(run_dir, input_file, out=FOLDER)` wrote)"),
+    (lambda f: f.mkdir(), "an empty folder, not an index (no index.json); build one with "
+     "`shoprel.index_targets(run_dir, input_file, out='{f}')`"),
+    (lambda f: (f.mkdir(), (f / "notes.txt").write_text("x")),
+     "not an index folder (no index.json); indexes takes the folder "
+     "`shoprel.index_targets(run_dir, input_file, out=FOLDER)` wrote"),
+    (lambda f: ((f / "index").mkdir(parents=True),
+                (f / "index" / "index.json").write_text('{"written_by": "shoprel index"}')),
+     "not an index folder but holds one: give indexes=['{f}/index']")])
+def test_a_folder_that_is_no_index_says_what_to_give_in_python_words(tmp_path, trained_runs,
+                                                                     make, reason):
+    """indexes= given a folder that is no index said to build one with `shoprel index RUN FILE
+    --out FOLDER`, or to "give indexes runs/qc/index" (--index reworded, the value left
+    bare): the command's words, where the function and the argument's value do it."""
+    folder = tmp_path / "idx"
+    make(folder)
+    with pytest.raises(InputError) as info:
+        shoprel.Scorer(trained_runs["QC"], indexes=[folder])
+    assert str(info.value) == f"{folder}: {reason.format(f=folder)}"
+    assert info.value.reason == reason.format(f=folder)
+
+
 def test_refusals_of_overwrite_and_of_the_student_name_the_python_words(tmp_path, qc_demo,
                                                                          trained_runs):
     """train(..., overwrite=True) refused a folder in the command line's words ('--overwrite

@@ -68,7 +68,8 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                   "int8_weights: applies only with int8=True"))
 
 
-# messages whose command-line words hold paths, reworded around them: a run without a student
+# messages whose command-line words hold paths (or that name a command), reworded around them
+# in order, before _PYTHON_WORDS: a run without a student
 # told a Python caller to run `shoprel distill RUN --student ... --out ...` and that it was
 # "trained without `train --student`"
 _PYTHON_PATTERNS = ((re.compile(r"shoprel distill (.+?) --student STUDENT\.yaml --out (.+?) "
@@ -76,7 +77,14 @@ _PYTHON_PATTERNS = ((re.compile(r"shoprel distill (.+?) --student STUDENT\.yaml 
                      r"shoprel.distill_student('\1', 'STUDENT.yaml', '\2', hard_weight=\3) "
                      r"(as train(..., student=True) does)"),
                     (re.compile(re.escape("trained without `train --student` / config")),
-                     "trained without train(..., student=True) / config"))
+                     "trained without train(..., student=True) / config"),
+                    # an index folder given as indexes= that is none: how to build one, and
+                    # which folder to give instead
+                    (re.compile(re.escape("`shoprel index RUN FILE --out FOLDER`")),
+                     "`shoprel.index_targets(run_dir, input_file, out=FOLDER)`"),
+                    (re.compile(r"`shoprel index RUN FILE --out (.+?)`"),
+                     r"`shoprel.index_targets(run_dir, input_file, out='\1')`"),
+                    (re.compile(r"give --index (.+)$"), r"give indexes=['\1']"))
 
 
 def in_python_words(function):
