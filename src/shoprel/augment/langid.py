@@ -16,7 +16,7 @@ from shoprel.augment.progress import PROGRESS_MIN
 from shoprel.augment.rewrite import CHUNK_ROWS, Marker, rewrite_in_chunks
 from shoprel.data.language_tags import base_language, tag_hint
 from shoprel.data.validate import UNKNOWN_LANGUAGE
-from shoprel.errors import InputError
+from shoprel.errors import ConfigError
 from shoprel.utils.progress import bar_wanted, progress_bar
 
 UNDETERMINED = "und"
@@ -92,13 +92,14 @@ def language_detector(candidates: set[str] | None = None):
     file read in chunks gets one for all of them."""
     detector = _detector()
     wanted = None if candidates is None else {base_language(c) for c in candidates} - {""}
+    # the candidates are an argument, not the input: refused as any other bad argument is
     if wanted is not None and not wanted:  # not every language, as it was taken before
-        raise InputError("--candidates: no language given; write comma-separated codes such "
+        raise ConfigError("--candidates: no language given; write comma-separated codes such "
                          "as en,es,fr")
     if wanted:
         unknown = sorted(wanted - known_languages())
         if unknown:
-            raise InputError(f"--candidates: {', '.join(unknown)}: not a language the detector "
+            raise ConfigError(f"--candidates: {', '.join(unknown)}: not a language the detector "
                              "knows (ISO 639-1 codes such as en, es, pt, ja)")
 
     def detect(text: str) -> tuple[str, float]:
