@@ -594,6 +594,75 @@ def test_a_folder_that_is_no_index_says_what_to_give_in_python_words(tmp_path, t
     assert info.value.reason == reason.format(f=folder)
 
 
+def test_an_index_to_build_or_rebuild_is_named_as_the_call_that_builds_it(tmp_path, embed_run,
+                                                                           qc_demo):
+    """An index folder holding none of the run's backbones, and an index missing a part, said
+    to run `shoprel index RUN FILE --out FOLDER` (with "--index FOLDER:" first) and to
+    "rebuild it with `shoprel index`": the command's words, where index_targets does it. The
+    command keeps its own words."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.predict.index import MARKER
+
+    catalogue = tmp_path / "catalogue.txt"
+    catalogue.write_text("".join(f"{r['category_path']}\n" for r in _rows(qc_demo, 20)),
+                         encoding="utf-8")
+    built = shoprel.index_targets(embed_run, catalogue, out=tmp_path / "ix", progress=False)
+    empty = tmp_path / "empty ix"
+    empty.mkdir()
+    (empty / MARKER).write_text((built.folder / MARKER).read_text())
+    with pytest.raises(ConfigError) as info:
+        shoprel.Scorer(embed_run, indexes=[empty])
+    assert str(info.value).startswith(f"indexes=['{empty}']: holds no finished embeddings of ")
+    assert str(info.value).endswith(
+        f"; build one with `shoprel.index_targets('{embed_run}', input_file, out='{empty}')` "
+        "(another folder, or this one: an index holds several)")
+    said = CliRunner().invoke(main, ["predict", str(embed_run), str(qc_demo), "--out",
+                                     str(tmp_path / "p.jsonl"), "--index", str(empty)])
+    assert said.exit_code == 2
+    assert said.stderr.startswith(f"error: --index {empty}: holds no finished embeddings ")
+    assert f"build one with `shoprel index {embed_run} FILE --out {empty}`" in said.stderr
+
+    [vectors] = built.folder.glob("*/seg-*.vectors.npy")
+    vectors.unlink()
+    with pytest.raises(RunDirError) as info:  # read once there is a target to look up
+        shoprel.Scorer(embed_run, indexes=[built.folder]).probabilities(_rows(qc_demo, 5))
+    assert str(info.value) == (f"{vectors}: missing; remove {vectors.parent} and rebuild it with "
+                               "`shoprel.index_targets(run_dir, input_file, out=FOLDER)`")
+    said = CliRunner().invoke(main, ["predict", str(embed_run), str(qc_demo), "--out",
+                                     str(tmp_path / "p.jsonl"), "--index", str(built.folder)])
+    assert said.stderr == (f"error: {vectors}: missing; remove {vectors.parent} and rebuild it "
+                           "with `shoprel index`\n")
+    assert not (tmp_path / "p.jsonl").exists()
+
+
+def test_an_ensemble_to_build_again_and_two_standard_inputs_say_the_python_words(
+        tmp_path, qc_runs, qc_demo):
+    """A member replaced since its ensemble combined it said "build the ensemble again
+    (shoprel ensemble ... --overwrite)", and check_submission("-", "-") that "the submission and
+    --input are both standard input": options a Python caller never gave."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    members = [shutil.copytree(run, tmp_path / run.name) for run in qc_runs]
+    ensemble = shoprel.ensemble_runs(members, tmp_path / "ens").out_dir
+    manifest = members[0] / "run.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), "created": "2001"}))
+    with pytest.raises(RunDirError) as info:
+        shoprel.Scorer(ensemble)
+    assert str(info.value).endswith(
+        "; build the ensemble again (shoprel.ensemble_runs(..., overwrite=True))")
+    said = CliRunner().invoke(main, ["predict", str(ensemble), str(qc_demo), "--out",
+                                     str(tmp_path / "p.jsonl")])
+    assert said.stderr.endswith("; build the ensemble again (shoprel ensemble ... --overwrite)\n")
+    _one_line(lambda: shoprel.check_submission("-", "-"), ConfigError,
+              "submission and input_file are both standard input, which is read once")
+    said = CliRunner().invoke(main, ["check-submission", "-", "--input", "-"])
+    assert said.stderr.startswith("error: the submission and --input are both standard input")
+
+
 def test_refusals_of_overwrite_and_of_the_student_name_the_python_words(tmp_path, qc_demo,
                                                                          trained_runs):
     """train(..., overwrite=True) refused a folder in the command line's words ('--overwrite

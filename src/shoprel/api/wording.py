@@ -65,7 +65,13 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  ("where the same command run again finds them",
                   "where the same call run again finds them"),
                  ("--int8-weights: applies only with --int8",
-                  "int8_weights: applies only with int8=True"))
+                  "int8_weights: applies only with int8=True"),
+                 # the commands that make or mend what a Python call was refused for
+                 ("rebuild it with `shoprel index`",
+                  "rebuild it with `shoprel.index_targets(run_dir, input_file, out=FOLDER)`"),
+                 ("(shoprel ensemble ... --overwrite)",
+                  "(shoprel.ensemble_runs(..., overwrite=True))"),
+                 ("the submission and --input are", "submission and input_file are"))
 
 
 # messages whose command-line words hold paths (or that name a command), reworded around them
@@ -84,7 +90,12 @@ _PYTHON_PATTERNS = ((re.compile(r"shoprel distill (.+?) --student STUDENT\.yaml 
                      "`shoprel.index_targets(run_dir, input_file, out=FOLDER)`"),
                     (re.compile(r"`shoprel index RUN FILE --out (.+?)`"),
                      r"`shoprel.index_targets(run_dir, input_file, out='\1')`"),
-                    (re.compile(r"give --index (.+)$"), r"give indexes=['\1']"))
+                    (re.compile(r"give --index (.+)$"), r"give indexes=['\1']"),
+                    # an index folder that holds none of the run's backbones: the run and the
+                    # folder as the call's arguments
+                    (re.compile(r"`shoprel index (.+?) FILE --out (.+?)`"),
+                     r"`shoprel.index_targets('\1', input_file, out='\2')`"),
+                    (re.compile(r"^--index (.+?): holds"), r"indexes=['\1']: holds"))
 
 
 def in_python_words(function):
