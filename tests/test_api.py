@@ -1405,6 +1405,59 @@ def test_export_onnx_exports_what_predict_then_scores_with(tmp_path, jsonl, qc_d
     np.testing.assert_allclose(scorer.probabilities(rows), torch_scores, atol=1e-4)
 
 
+def test_an_export_to_make_or_make_again_is_named_as_the_call_that_makes_it(
+        tmp_path, jsonl, qc_demo, tiny_backbone, monkeypatch):
+    """A cross-encoder run told to score with ONNX and not exported, an export made from other
+    weights, and an onnx/ folder holding a file export did not write said to run `shoprel
+    export RUN --onnx [--int8 ...]` or that "`shoprel export` did not write" it: the command,
+    where export_onnx (with the keywords the export was made with) does it. The command keeps
+    its own words."""
+    pytest.importorskip("onnxruntime")
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.errors import OutputError
+
+    rows = _rows(qc_demo, 40)
+    backbone = tiny_backbone(tmp_path / "bert", [r["origin_query"] + r["category_path"]
+                                                 for r in rows])
+    params = {"backbone": str(backbone), "cache_dir": str(tmp_path / "cache"), "max_length": 32,
+              "batch_size": 16, "max_steps": 2, "save_steps": 100, "n_threads": 1}
+    config = {"model.family": "cross", "folds.k": 2, "final.keep_fold_models": False,
+              "student": None, **{f"model.params.{k}": v for k, v in params.items()}}
+    run = shoprel.train(jsonl(tmp_path / "train.jsonl", rows), tmp_path / "run", config,
+                        progress=False).run_dir
+    full = run / "models" / "full"
+    with monkeypatch.context() as env:
+        env.setenv("SHOPREL_CROSS_ENGINE", "onnx")
+        _one_line(lambda: shoprel.Scorer(run), RunDirError, f"{full}: no exported ONNX model "
+                  "(call `shoprel.export_onnx(run_dir)` first, int8=True for onnx-int8)")
+        said = CliRunner().invoke(main, ["predict", str(run), str(qc_demo), "--out",
+                                         str(tmp_path / "p.jsonl")])
+        assert said.stderr.endswith("(run `shoprel export RUN_DIR --onnx [--int8]` first)\n")
+
+    [onnx] = shoprel.export_onnx(run, int8=True, int8_weights="int8", progress=False)
+    meta = onnx / "export.json"
+    recorded = json.loads(meta.read_text())
+    meta.write_text(json.dumps({**recorded, "source_weights": {
+        name: "0" * 64 for name in recorded["source_weights"]}}))
+    _one_line(lambda: shoprel.Scorer(run), RunDirError, "; export the run again "
+              f"(`shoprel.export_onnx(run_dir, int8=True, int8_weights='int8')`) or remove {onnx}")
+    said = CliRunner().invoke(main, ["predict", str(run), str(qc_demo), "--out",
+                                     str(tmp_path / "p.jsonl")])
+    assert said.stderr.endswith("; export the run again (`shoprel export RUN --onnx --int8 "
+                                f"--int8-weights int8`) or remove {onnx}\n")
+
+    (onnx / "notes.txt").write_text("mine")
+    _one_line(lambda: shoprel.export_onnx(run, progress=False), OutputError,
+              f"{onnx}: holds notes.txt, which `shoprel.export_onnx` did not write; exporting "
+              "would delete it: move it away, then export again")
+    said = CliRunner().invoke(main, ["export", str(run), "--onnx"])
+    assert "which `shoprel export` did not write" in said.stderr
+    assert (onnx / "notes.txt").read_text() == "mine"
+    assert not (tmp_path / "p.jsonl").exists()
+
+
 def test_scorer_names_the_languages_it_saw_only_translated(augmented_runs, qc_demo):
     """Scorer.unseen_languages counted Thai pairs as simply new for a run that trained on Thai
     translations; translated_only names them, as PredictResult.translated_only does. The run

@@ -69,9 +69,19 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  # the commands that make or mend what a Python call was refused for
                  ("rebuild it with `shoprel index`",
                   "rebuild it with `shoprel.index_targets(run_dir, input_file, out=FOLDER)`"),
+                 ("`shoprel export` did not", "`shoprel.export_onnx` did not"),
+                 ("(run `shoprel export RUN_DIR --onnx [--int8]` first)",
+                  "(call `shoprel.export_onnx(run_dir)` first, int8=True for onnx-int8)"),
                  ("(shoprel ensemble ... --overwrite)",
                   "(shoprel.ensemble_runs(..., overwrite=True))"),
                  ("the submission and --input are", "submission and input_file are"))
+
+
+def _export_call(match: re.Match) -> str:
+    """`shoprel export RUN --onnx [--int8 [--int8-weights W]]` as the call that does it."""
+    keywords = "".join([", int8=True" if match[1] else "",
+                        f", int8_weights={match[2]!r}" if match[2] else ""])
+    return f"`shoprel.export_onnx(run_dir{keywords})`"
 
 
 # messages whose command-line words hold paths (or that name a command), reworded around them
@@ -95,7 +105,10 @@ _PYTHON_PATTERNS = ((re.compile(r"shoprel distill (.+?) --student STUDENT\.yaml 
                     # folder as the call's arguments
                     (re.compile(r"`shoprel index (.+?) FILE --out (.+?)`"),
                      r"`shoprel.index_targets('\1', input_file, out='\2')`"),
-                    (re.compile(r"^--index (.+?): holds"), r"indexes=['\1']: holds"))
+                    (re.compile(r"^--index (.+?): holds"), r"indexes=['\1']: holds"),
+                    # an export to make again, with the flags it was made with
+                    (re.compile(r"`shoprel export RUN --onnx( --int8)?(?: --int8-weights "
+                                r"(\w+))?`"), _export_call))
 
 
 def in_python_words(function):
