@@ -24,8 +24,22 @@ def test_fit_refuses_before_the_backbone_loads(qc_demo, tmp_path):
             read_pairs(qc_demo))
 
 
-@pytest.mark.parametrize("preset", ["cross-e5-small-gpu.yaml", "gemma3-270m-lora-gpu.yaml",
-                                    "gemma3-12b-lora-qc.yaml", "gemma3-12b-lora-qi.yaml"])
+GPU_PRESETS = ["cross-e5-small-gpu.yaml", "gemma3-270m-lora-gpu.yaml", "gemma3-12b-lora-qc.yaml",
+               "gemma3-12b-lora-qi.yaml"]
+
+
+def test_the_gpu_presets_are_every_preset_written_for_a_gpu():
+    """A preset added with `device: cuda`, or named for a GPU without it, would escape the
+    one-line check below: the list is what configs/ holds, not what it held when written."""
+    from shoprel.training.config import load_config
+
+    presets = sorted((REPO / "configs").glob("*.yaml"))
+    cuda = [p.name for p in presets if load_config(p).model.params.get("device") == "cuda"]
+    assert cuda == sorted(GPU_PRESETS)
+    assert {p.name for p in presets if "gpu" in p.stem} <= set(cuda)
+
+
+@pytest.mark.parametrize("preset", GPU_PRESETS)
 def test_gpu_presets_are_one_line_on_a_cpu(qc_demo, tmp_path, preset):
     done = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(tmp_path / "run"),
                                      "--config", str(REPO / "configs" / preset), "--quiet"])
