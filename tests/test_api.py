@@ -1370,13 +1370,9 @@ def test_translate_file_writes_and_counts_what_the_command_does(tmp_path, jsonl,
     assert not out.exists()
 
 
-def test_export_onnx_exports_what_predict_then_scores_with(tmp_path, jsonl, qc_demo,
-                                                           tiny_backbone, trained_runs):
-    """`shoprel export` had no function in the API, and the command itself refused
-    --int8-weights without --int8; export_run refuses it now, for both."""
-    pytest.importorskip("onnxruntime")
-    from shoprel.errors import RunDirError
 
+def _tiny_cross_run(tmp_path, jsonl, qc_demo, tiny_backbone):
+    """40 demo rows and a cross-encoder run trained on them with a tiny BERT (two steps)."""
     rows = _rows(qc_demo, 40)
     backbone = tiny_backbone(tmp_path / "bert", [r["origin_query"] + r["category_path"]
                                                  for r in rows])
@@ -1384,8 +1380,18 @@ def test_export_onnx_exports_what_predict_then_scores_with(tmp_path, jsonl, qc_d
               "batch_size": 16, "max_steps": 2, "save_steps": 100, "n_threads": 1}
     config = {"model.family": "cross", "folds.k": 2, "final.keep_fold_models": False,
               "student": None, **{f"model.params.{k}": v for k, v in params.items()}}
-    run = shoprel.train(jsonl(tmp_path / "train.jsonl", rows), tmp_path / "run", config,
-                        progress=False).run_dir
+    return rows, shoprel.train(jsonl(tmp_path / "train.jsonl", rows), tmp_path / "run", config,
+                               progress=False).run_dir
+
+
+def test_export_onnx_exports_what_predict_then_scores_with(tmp_path, jsonl, qc_demo,
+                                                           tiny_backbone, trained_runs):
+    """`shoprel export` had no function in the API, and the command itself refused
+    --int8-weights without --int8; export_run refuses it now, for both."""
+    pytest.importorskip("onnxruntime")
+    from shoprel.errors import RunDirError
+
+    rows, run = _tiny_cross_run(tmp_path, jsonl, qc_demo, tiny_backbone)
     torch_scores = shoprel.Scorer(run).probabilities(rows)
     for call, kind, message in [
         (lambda: shoprel.export_onnx(run, int8_weights="int8"), ConfigError,
@@ -1418,15 +1424,7 @@ def test_an_export_to_make_or_make_again_is_named_as_the_call_that_makes_it(
     from shoprel.cli import main
     from shoprel.errors import OutputError
 
-    rows = _rows(qc_demo, 40)
-    backbone = tiny_backbone(tmp_path / "bert", [r["origin_query"] + r["category_path"]
-                                                 for r in rows])
-    params = {"backbone": str(backbone), "cache_dir": str(tmp_path / "cache"), "max_length": 32,
-              "batch_size": 16, "max_steps": 2, "save_steps": 100, "n_threads": 1}
-    config = {"model.family": "cross", "folds.k": 2, "final.keep_fold_models": False,
-              "student": None, **{f"model.params.{k}": v for k, v in params.items()}}
-    run = shoprel.train(jsonl(tmp_path / "train.jsonl", rows), tmp_path / "run", config,
-                        progress=False).run_dir
+    rows, run = _tiny_cross_run(tmp_path, jsonl, qc_demo, tiny_backbone)
     full = run / "models" / "full"
     with monkeypatch.context() as env:
         env.setenv("SHOPREL_CROSS_ENGINE", "onnx")

@@ -346,19 +346,13 @@ def test_predictions_in_a_column_other_tools_name_are_told_its_name(tmp_path, js
     """A submission made by hand as many competitions head it, `id,label`, was told only that
     'prediction' is missing; the column to rename is named, by evaluate as by
     check-submission."""
-    from shoprel.data.submission import check_submission
 
     gold = jsonl(tmp_path / "gold.txt", qc_rows)
     predictions = tmp_path / "p.csv"
     predictions.write_text(f"id,{column}\n1,1\n2,1\n3,0\n")
     said = (f"p.csv, line 1, field 'prediction': missing required column; the file has "
             f"{column!r}: name the column 'prediction'")
-    with pytest.raises(InputError) as caught:
-        evaluate_files(predictions, gold)
-    assert str(caught.value).endswith(said)
-    with pytest.raises(InputError) as caught:
-        check_submission(predictions, gold)
-    assert str(caught.value).endswith(said)
+    both_refuse(predictions, gold, said)
 
 
 @pytest.mark.parametrize(("name", "separator", "said"), [
@@ -371,7 +365,6 @@ def test_predictions_whose_columns_another_separator_parts_say_so(tmp_path, json
     (QI titles, or no texts at all), reads whole as one column: evaluate and
     check-submission said only "field 'id': missing required column" of a header that plainly
     names it; they now say what parts its columns, as the readers of the other files do."""
-    from shoprel.data.submission import check_submission
 
     gold = jsonl(tmp_path / "gold.txt", qc_rows)
     predictions = tmp_path / name
@@ -381,12 +374,7 @@ def test_predictions_whose_columns_another_separator_parts_say_so(tmp_path, json
     expected = (f"{name}, line 1, field 'id': missing required column (the header is one column, "
                 f"{header!r}: its columns are parted by {said}, which this file type does not "
                 "read; .csv is read with ',', .tsv with tabs)")
-    with pytest.raises(InputError) as caught:
-        evaluate_files(predictions, gold)
-    assert str(caught.value).endswith(expected)
-    with pytest.raises(InputError) as caught:
-        check_submission(predictions, gold)
-    assert str(caught.value).endswith(expected)
+    both_refuse(predictions, gold, expected)
 
 
 def test_predictions_whose_ids_a_spreadsheet_wrote_in_scientific_notation_say_so(
@@ -395,7 +383,6 @@ def test_predictions_whose_ids_a_spreadsheet_wrote_in_scientific_notation_say_so
     holds '1.01E+15' for each: evaluate said "duplicate id '1.01E+15'" and check-submission
     listed every row as not in the input and repeated, where predict and train say what
     the spreadsheet did to such an id; both now say it, in one line at the first such row."""
-    from shoprel.data.submission import check_submission
 
     rows = [dict(row, id=1005004567891231 + i) for i, row in enumerate(qc_rows)]
     gold = jsonl(tmp_path / "gold.txt", rows)
@@ -404,12 +391,7 @@ def test_predictions_whose_ids_a_spreadsheet_wrote_in_scientific_notation_say_so
     expected = ("p.csv, line 2, field 'id': id '1.01E+15' is a number in scientific notation, "
                 "as a spreadsheet shows a long id, whose last digits it drops on saving: take "
                 "the ids from the original file, or format the id column as text before saving")
-    with pytest.raises(InputError) as caught:
-        evaluate_files(predictions, gold)
-    assert str(caught.value).endswith(expected)
-    with pytest.raises(InputError) as caught:
-        check_submission(predictions, gold)
-    assert str(caught.value).endswith(expected)
+    both_refuse(predictions, gold, expected)
 
 
 @pytest.mark.parametrize(("value", "said"), [
@@ -563,3 +545,13 @@ def test_spellings_of_one_language_tag_are_one_slice(tmp_path):
     metrics = evaluate_files(_predictions(tmp_path), gold)
     assert {lang: m["n"] for lang, m in metrics["per_language"].items()} == {
         "pt": 2, "pt-BR": 2, "vi": 2}
+
+
+def both_refuse(predictions, gold, said: str) -> None:
+    """evaluate and check-submission refuse `predictions` alike, their line ending in `said`."""
+    from shoprel.data.submission import check_submission
+
+    for check in (evaluate_files, check_submission):
+        with pytest.raises(InputError) as caught:
+            check(predictions, gold)
+        assert str(caught.value).endswith(said), check.__name__
