@@ -208,6 +208,34 @@ def test_the_ways_back_to_a_student_name_the_hard_weight_train_uses(tmp_path, mo
         runs.carried_student(runs.Run.open(trained_runs["QC"]))
 
 
+def test_a_student_interrupted_from_python_names_the_call_that_gives_it_one(tmp_path,
+                                                                           monkeypatch):
+    """shoprel.train(..., student=True) stopped while the student was distilled told a Python
+    caller to run `shoprel distill RUN --student FILE --out ... --hard-weight ...`: the API
+    reworded only ShoprelErrors. Now it names shoprel.distill_student with the same values,
+    still the same KeyboardInterrupt (the CLI keeps its own words: the test above)."""
+    import shoprel
+    from shoprel.errors import Interrupted, ShoprelError
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(student_module, "distill", interrupted)
+    config = load_config(None, {**FAST_TEST_PARAMS,
+                                "student": {**FAST_STUDENT, "hard_weight": 0.7}})
+    run = tmp_path / "run"
+    with pytest.raises(Interrupted) as caught:
+        shoprel.train(demo_file("QC"), run, config, progress=False, student=True)
+    stop = caught.value
+    assert isinstance(stop, KeyboardInterrupt) and not isinstance(stop, ShoprelError)
+    assert str(stop) == stop.note
+    assert (f"`shoprel.distill_student('{run}', FILE, '{run / runs.STUDENT}', "
+            "hard_weight=0.7)` gives it one (the config's student.hard_weight, which "
+            "distill_student does not read)") in stop.note
+    assert "--" not in stop.note and "shoprel distill " not in stop.note
+    assert f"the run {run} is complete and kept, without a student" in stop.note
+
+
 def test_a_student_stopped_once_in_place_is_not_used(trained_runs, tmp_path, qc_demo,
                                                      monkeypatch):
     """Ctrl-C after the student was moved into RUN/student but before the run listed it: the

@@ -8,7 +8,7 @@ import functools
 import re
 
 from shoprel.augment.backends import BACKENDS
-from shoprel.errors import ShoprelError
+from shoprel.errors import Interrupted, ShoprelError
 
 # the command-line words in messages of the code the API calls, and what Python calls them
 _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces it)"),
@@ -92,6 +92,13 @@ _PYTHON_PATTERNS = ((re.compile(r"shoprel distill (.+?) --student STUDENT\.yaml 
                                 r"--hard-weight (\S+) \(as train --student does\)"),
                      r"shoprel.distill_student('\1', 'STUDENT.yaml', '\2', hard_weight=\3) "
                      r"(as train(..., student=True) does)"),
+                    # a student interrupted in train(..., student=True): the distill that
+                    # gives the kept run one, as the call that does it
+                    (re.compile(r"`shoprel distill (.+?) --student FILE --out (.+?) "
+                                r"--hard-weight (\S+)` gives it one \(the config's "
+                                r"student\.hard_weight, which distill does not read\)"),
+                     r"`shoprel.distill_student('\1', FILE, '\2', hard_weight=\3)` gives it one "
+                     r"(the config's student.hard_weight, which distill_student does not read)"),
                     (re.compile(re.escape("trained without `train --student` / config")),
                      "trained without train(..., student=True) / config"),
                     # an index folder given as indexes= that is none: how to build one, and
@@ -121,7 +128,18 @@ def in_python_words(function):
         except ShoprelError as error:
             _reword(error)
             raise
+        except Interrupted as stop:  # a KeyboardInterrupt still, saying what was kept
+            _reword_interrupt(stop)
+            raise
     return wrapper
+
+
+def _reword_interrupt(stop: Interrupted) -> None:
+    """An interrupt that says what it kept, in the same words as the errors: its message and
+    the note the CLI prints (same class, same chain, so the same exit status)."""
+    stop.note = _python_words(stop.note)
+    if stop.args and isinstance(stop.args[0], str):
+        stop.args = (_python_words(stop.args[0]), *stop.args[1:])
 
 
 def _reword(error: ShoprelError) -> None:
