@@ -193,6 +193,36 @@ def test_rows_in_languages_absent_from_the_training_file_are_counted(tmp_path, t
             in out.stderr)
 
 
+def test_a_damaged_metrics_json_predict_reads_languages_from_is_refused(tmp_path, qc_runs,
+                                                                        qc_demo):
+    """predict maps a row's tag onto the run's training languages ('fr-FR' as 'fr'), read from
+    metrics.json: a garbled or deleted one was read as listing none, and such rows scored
+    other probabilities (fr-FR rows 0.683 against 0.626 on a fast run) without a word. Now
+    refused in one line naming the file, a member's as runs/b/metrics.json; a member's
+    config.yaml, which predict reads only for a member that reads translations, is not."""
+    from shoprel.ensemble.runner import build_ensemble
+
+    a, b = tmp_path / "a", tmp_path / "b"
+    shutil.copytree(qc_runs[0], a)
+    shutil.copytree(qc_runs[1], b)
+    build_ensemble([a, b], tmp_path / "ens")
+    source = _unlabelled(tmp_path, qc_demo)
+    (b / "config.yaml").unlink()
+    assert predict_file(tmp_path / "ens", source, tmp_path / "ok.jsonl",
+                        progress=False).rows > 0
+    ens, out = tmp_path / "ens", tmp_path / "p.jsonl"
+    for run, named in ((b, b), (ens, b), (ens, ens)):  # a run's, a member's, an ensemble's
+        kept = (named / "metrics.json").read_text()
+        (named / "metrics.json").write_text("{garbled")
+        with pytest.raises(RunDirError, match=f"^{named}/metrics\\.json: not valid JSON"):
+            predict_file(run, source, out, progress=False)
+        (named / "metrics.json").unlink()
+        with pytest.raises(RunDirError, match=f"^{named}/metrics\\.json: missing$"):
+            predict_file(run, source, out, progress=False)
+        assert not out.exists()
+        (named / "metrics.json").write_text(kept)
+
+
 def test_a_language_seen_only_through_translations_is_not_called_absent(
         augmented_runs, qc_demo, tmp_path, monkeypatch):
     """Thai rows scored by a run that trained on Thai translations (augment.translate, no

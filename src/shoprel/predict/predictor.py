@@ -23,7 +23,7 @@ from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.spool import readable_input
 from shoprel.data.writers import append_table
 from shoprel.ensemble.cuts import language_cuts, row_thresholds
-from shoprel.errors import ConfigError, OutputExistsError, RunDirError
+from shoprel.errors import ConfigError, OutputExistsError
 from shoprel.models.backbones.embedding_store import MAX_RECENT_TEXTS, RECENT_TEXT_BYTES_768
 from shoprel.models.backbones.target_index import has_stopped_build
 from shoprel.models.base import UntranslatedInputWarning, bare_query_mask
@@ -392,11 +392,10 @@ def _scored_file(predictor, input_file: Path, out_file: str | Path, chunk_rows: 
 def training_languages(run: Run) -> set[str] | None:
     """The languages of the run's training file (those its cross-validation scored); None
     for a run whose metrics do not list them. Read from the run alone, so the Ray engine's
-    driver, which loads no model, warns of new languages as the local engine does."""
-    try:
-        per_language = run.metrics().get("per_language")
-    except (RunDirError, ValueError):
-        return None
+    driver, which loads no model, warns of new languages as the local engine does. A missing
+    or damaged metrics.json is refused in one line naming it (a member's as runs/a/...): read
+    as listing none, 'fr-FR' rows were scored unmapped, other probabilities than the run's."""
+    per_language = run.metrics().get("per_language")
     return set(per_language) if isinstance(per_language, dict) and per_language else None
 
 
@@ -411,11 +410,9 @@ def trained_tags(run: Run, known: set[str] | None) -> set[str] | None:
 
 def _translated_rows(run: Run) -> list[tuple[str, dict]]:
     """(name, {language: translated rows}) of each trained run behind the run that records
-    them (metrics.json data.translated_rows); none for runs that record none."""
-    try:
-        recorded = recorded_field(run.metrics(), "translated_rows")
-    except (RunDirError, ValueError):
-        return []
+    them (metrics.json data.translated_rows); none for runs that record none (a damaged
+    metrics.json is refused, as training_languages refuses it)."""
+    recorded = recorded_field(run.metrics(), "translated_rows")
     return [(name, translated) for name, translated in recorded if isinstance(translated, dict)]
 
 
