@@ -162,3 +162,21 @@ def test_a_cascade_share_beside_another_scorer_is_refused_as_predict_refuses_it(
     result = CliRunner().invoke(serve, [str(tmp_path), "--scorer", "student",
                                         "--cascade-share", "0.2"])
     assert "(this command scores with --scorer student)" in str(result.exception)
+
+
+@pytest.mark.parametrize(("key", "said"), [
+    ("", "an empty or blank key would serve with no key at all"),
+    ("  ", "an empty or blank key would serve with no key at all"),
+    (" key", "a key cannot begin or end with a space"),
+    ("key\n", "a key cannot begin or end with a space"),
+    ("k\tey", "a key cannot hold a control character"),
+])
+def test_a_key_no_client_can_send_is_refused_before_the_run_loads(tmp_path, key, said):
+    """`--api-key "$UNSET"` served every path with no key at all, and a key with a space at
+    its end answered 401 to every client (the token is stripped)."""
+    result = CliRunner().invoke(serve, [str(tmp_path), "--api-key", key])
+    with pytest.raises(ConfigValueError) as info:
+        ServeSettings(api_key=key)
+    assert result.exit_code == 2
+    assert "Invalid value for '--api-key'" in result.output and said in result.output
+    assert said in str(info.value)

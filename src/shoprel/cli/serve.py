@@ -14,7 +14,7 @@ from shoprel.cli.options import (
 )
 from shoprel.models.backbones.embedding_store import MAX_RECENT_TEXTS
 from shoprel.serve.guards import OPEN_PATHS
-from shoprel.serve.settings import ServeSettings
+from shoprel.serve.settings import ServeSettings, api_key_problem
 
 _DEFAULTS = ServeSettings()
 
@@ -53,6 +53,7 @@ _DEFAULTS = ServeSettings()
               help="Seconds a request may wait for its scores (then 503); inf: no "
                    "limit.")
 @click.option("--api-key", envvar="SHOPREL_API_KEY", default=None, show_envvar=True,
+              callback=lambda ctx, param, key: _usable_key(key),
               help="Require 'Authorization: Bearer KEY' on every request but "
                    f"{', '.join(sorted(OPEN_PATHS))} (the probes and the API docs).")
 @scorer_option(_DEFAULTS.scorer)
@@ -80,10 +81,18 @@ def serve(run_dir, host, port, workers, max_pairs, max_text_chars, max_body_byte
                              recent_texts=recent_texts,
                              index_dirs=[str(d.resolve()) for d in index_dirs],
                              max_total_chars=max_total_chars,
-                             request_timeout_s=request_timeout, api_key=api_key or None,
+                             request_timeout_s=request_timeout, api_key=api_key,
                              scorer=scorer, cascade_share=cascade_share)
     run_server(run_dir, settings, host=host, port=port, workers=workers, log_level=log_level,
                warn=lambda text: click.echo(text, err=True))
+
+
+def _usable_key(key: str | None) -> str | None:
+    """`--api-key ""` (a script's unset variable) served with no key at all, silently."""
+    problem = api_key_problem(key)
+    if problem is not None:
+        raise click.BadParameter(problem)
+    return key
 
 
 COMMANDS = (serve,)

@@ -17,6 +17,21 @@ RUN_DIR_ENV = "SHOPREL_SERVE_RUN_DIR"
 QUIET_ENV = "SHOPREL_SERVE_QUIET"  # "1": serve runs under --quiet, its workers as well
 
 
+def api_key_problem(key: str | None) -> str | None:
+    """Why no `Authorization: Bearer KEY` header can carry `key`, or None: the server strips
+    the token's spaces, and a header holds no line break or other control character."""
+    if key is None:
+        return None
+    if not key.strip():
+        return ("an empty or blank key would serve with no key at all; give a key, or leave "
+                "the option out to serve without one")
+    if key != key.strip():
+        return "a key cannot begin or end with a space: clients' keys never match it"
+    if any(ord(char) < 32 or ord(char) == 127 for char in key):
+        return "a key cannot hold a control character (a line break, a tab): no header carries it"
+    return None
+
+
 class ServeSettings(StrictConfig):
     """Defaults suit one CPU process: requests stay small, batches wait a few ms at most.
     A config class as the run's are (StrictConfig): built in Python with a wrong value, it is
@@ -75,6 +90,16 @@ class ServeSettings(StrictConfig):
         gt=0 said "nan is out of range; it must be above 0"."""
         if isinstance(value, float) and value != value:
             raise ValueError(not_finite(value))
+        return value
+
+    @field_validator("api_key", mode="before")
+    @classmethod
+    def _key_can_match(cls, value):
+        """A key no request can send is refused: it locked every client out (401), or, empty
+        from `serve --api-key "$UNSET"`, served with no key at all."""
+        problem = api_key_problem(value) if isinstance(value, str) else None
+        if problem is not None:
+            raise ValueError(problem)
         return value
 
     def to_env(self) -> dict[str, str]:
