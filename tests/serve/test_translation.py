@@ -525,3 +525,21 @@ def test_the_region_warning_covers_every_language_the_run_trained_on_and_api_cal
         warnings.simplefilter("error", RegionFallbackWarning)
         server.run_server(copy, SETTINGS, port=0, warn=printed.append)
     assert printed == [f"warning: {said}"]
+
+
+def test_a_blank_translated_query_counts_as_none(two_language, start_server, tmp_path):
+    """A pair sending translated_query "" (or blanks) was scored on its bare query, neither
+    translated by the run's translator nor counted in bare_queries; predict reads such a cell
+    as no translation (and says so)."""
+    run, translated, _ = two_language
+    blank = [{**p, "translated_query": text} for p, text in
+             zip(_pairs(translated, with_translation=False), ["", "   "] * ROWS, strict=False)]
+    made = _score(start_server, run, blank)
+    assert made["bare_queries"] == 0
+    np.testing.assert_allclose(_probabilities(made), _predicted(run, translated), rtol=0,
+                               atol=1e-12)
+    copy = shutil.copytree(run, tmp_path / "run")
+    config = yaml.safe_load((copy / "config.yaml").read_text())
+    config["data"]["translator"] = None
+    (copy / "config.yaml").write_text(yaml.safe_dump(config))
+    assert _score(start_server, copy, blank[:4])["bare_queries"] == 4

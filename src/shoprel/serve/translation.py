@@ -144,7 +144,9 @@ class QueryTranslation:
         """Rows with the translation column when the run reads one; how many pairs got none."""
         if not self.wanted:
             return rows, 0
-        translations = list(given)
+        # a blank translation is none, as predict reads an empty translated_query cell: it was
+        # scored on the bare query (translated by nobody) and left out of bare_queries
+        translations = [t if t is None or t.strip() else None for t in given]
         missing = [i for i, t in enumerate(translations) if t is None]
         if missing and self.can_translate:
             made = await asyncio.get_running_loop().run_in_executor(
