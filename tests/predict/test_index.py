@@ -507,6 +507,26 @@ def test_an_index_whose_build_was_stopped_is_refused_with_the_way_to_finish_it(
         open_predictor(embed_run, [empty])
 
 
+def test_an_index_being_built_is_not_said_to_be_stopped(tmp_path, embed_run, new_pairs,
+                                                          monkeypatch):
+    """--index on a folder `shoprel index` was building at that moment said "a build of it was
+    stopped before it finished: run ... again", which would start a second build (refused by
+    its lock); it now names the running build's pid and says to wait."""
+    from shoprel.errors import ConfigError, Interrupted
+    from shoprel.predict.predictor import open_predictor
+    from shoprel.utils.atomic import lock_text
+
+    stop_at_the_third_batch(monkeypatch)
+    out = tmp_path / "ix"
+    with pytest.raises(Interrupted):
+        build_index(embed_run, new_pairs, out=out, progress=False)
+    (tmp_path / ".ix.lock").write_bytes(lock_text(os.getpid()))  # as a live build holds it
+    with pytest.raises(ConfigError) as err:
+        open_predictor(embed_run, [out])
+    assert str(err.value).endswith(f"a build of it is running now (pid {os.getpid()}): wait "
+                                   "for it to finish, then score")
+
+
 def test_predict_draws_the_encoders_bar_for_a_few_new_texts(tmp_path, embed_run, new_pairs,
                                                              monkeypatch, encoded, bar_updates):
     """A file under 20,000 rows is one chunk, whose scoring bar moves only at the end: a

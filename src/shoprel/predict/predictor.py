@@ -40,7 +40,7 @@ from shoprel.predict.table import check_scored_replaceable, submission_table
 from shoprel.predict.translators import check_one_translator
 from shoprel.run_data import recorded_field
 from shoprel.runs import Run, mean_positive_probability, scoring_run
-from shoprel.utils.atomic import atomic_file, output_lock
+from shoprel.utils.atomic import atomic_file, live_writer, output_lock
 from shoprel.utils.outputs import check_output_file, is_index_folder
 from shoprel.utils.progress import eager_bars, honours_progress, progress_bar
 
@@ -250,7 +250,11 @@ def check_indexes_used(indexes: list[str | Path] | None, predictors: list[Predic
             backbones = (f"this run's {_index_sources(models, len(wanted) > 1)} "
                          f"({', '.join(wanted)} as the run was trained)")
             command = f"`shoprel index {predictors[0].carrier_path} FILE --out {folder}`"
-            if any(has_stopped_build(Path(folder) / name) for name in wanted):
+            writer = live_writer(folder)
+            if writer is not None:  # its parts are those of a build still running
+                fix = (f"a build of it is running now (pid {writer}): wait for it to finish, "
+                       "then score")
+            elif any(has_stopped_build(Path(folder) / name) for name in wanted):
                 fix = (f"a build of it was stopped before it finished: run {command} again "
                        "with the same FILE to finish it")
             else:

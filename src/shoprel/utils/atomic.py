@@ -117,6 +117,19 @@ def _real_lock_path(target: Path) -> Path:
     return _lock_path(real)
 
 
+def live_writer(target: str | os.PathLike) -> int | None:
+    """The pid of a shoprel process on this host writing `target` now (its output_lock held),
+    else None: a reader can tell a build in progress from one that was stopped."""
+    try:
+        held = _real_lock_path(Path(target)).read_bytes()[:64]
+    except OSError:
+        return None
+    holder = lock_holder(held)
+    if holder is None or holder[1] != host_tag() or not pid_alive(holder[0]):
+        return None
+    return holder[0]
+
+
 def lock_text(pid: int) -> bytes:
     """What output_lock writes into its lock file (outputs.LOCK_HOLDER): the writer's pid and
     host, marked as shoprel's, so that clean_stale and --overwrite tell it from another
