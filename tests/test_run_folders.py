@@ -121,6 +121,9 @@ def _ensemble(path, members):
         "kind": "ensemble", "task": "QC", "threshold": 0.5,
         "members": [{"name": m, "path": m} for m in members],
         "combination": {"method": "mean", "weights": [1 / len(members)] * len(members)}}))
+    # as `shoprel ensemble` writes one: predict reads the languages from it, and refuses a
+    # run without it (the rows' tags would go unmapped)
+    (path / "metrics.json").write_text("{}")
     return path
 
 
