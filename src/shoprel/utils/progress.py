@@ -281,10 +281,7 @@ def is_logged(bar) -> bool:
     stream = getattr(bar, "fp", None)
     if stream is None or hasattr(bar, "container"):  # a stand-in, a notebook's widget
         return False
-    try:
-        return not stream.isatty()
-    except (AttributeError, OSError, ValueError):  # no file's methods, or closed
-        return True
+    return not is_terminal(stream)  # a stream with no file's methods, or closed, is a log
 
 
 def logged_columns(bar) -> int:
@@ -443,10 +440,7 @@ def logged_library_bars() -> bool:
     file, a pipe), as a command's own bars are then drawn (plain lines), the libraries' drew
     tqdm's full bar into the log ('Loading weights: 100%|██████████| 39/39 [00:00<00:00,
     5342.89it/s]', nested under index's bar with the terminal's cursor moves)."""
-    try:
-        return not sys.stderr.isatty()
-    except (AttributeError, OSError, ValueError):  # no stream's methods, or closed
-        return True
+    return not is_terminal(sys.stderr)
 
 
 @contextlib.contextmanager
