@@ -1,7 +1,9 @@
 """The LLM family on tiny random Gemma-3 and Qwen-2 decoders built here, with a small BPE
 tokenizer learnt from the demo texts; the real Gemma-3-270M runs only in the slow test."""
 
+import importlib
 import json
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -286,6 +288,37 @@ def test_gemma3_270m_cache_record_is_checked(tmp_path):
     assert "version" in g.stale_reason(tmp_path, stale)
 
 
+
+class _ConversionDrawn(Exception):
+    pass
+
+
+@pytest.mark.parametrize("show_progress", [False, True])
+def test_gemma3_270m_build_draws_no_gguf_conversion_bar_unless_asked_on_a_terminal(
+        show_progress, tmp_path, monkeypatch, capsys):
+    """transformers draws 'Converting and de-quantizing GGUF tensors' with tqdm itself: it
+    showed under --quiet (and in logs) on the first build. A stand-in loader draws as the
+    real one does, then stops the build."""
+    import transformers
+
+    from shoprel.models.backbones import gemma3_270m as g
+
+    conversion = importlib.import_module("transformers.modeling_gguf_pytorch_utils")
+
+    def load(*args, **kwargs):
+        for _ in conversion.tqdm(range(3), desc="Converting and de-quantizing GGUF tensors..."):
+            pass
+        raise _ConversionDrawn
+
+    monkeypatch.setattr(g, "assemble_gguf", lambda scratch: scratch / "model.gguf")
+    monkeypatch.setattr(transformers.AutoTokenizer, "from_pretrained", load)
+    monkeypatch.setattr(g, "is_terminal", lambda stream: True)  # as on a terminal
+    drawn = conversion.tqdm
+    with pytest.raises(_ConversionDrawn):
+        g.build(tmp_path / "gemma", show_progress=show_progress)
+    assert conversion.tqdm is drawn  # put back
+    assert ("Converting and de-quantizing" in capsys.readouterr().err) is show_progress
+
 def test_the_new_head_is_no_load_report_and_missing_decoder_weights_are_kept(
         small, tiny_gemma, qc_frame, tmp_path, capfd, transformers_log):
     """Every fit printed transformers' LOAD REPORT for the new head's `score.weight`, progress
@@ -335,3 +368,15 @@ def test_train_warns_in_one_line_of_a_decoder_missing_weights(tiny_gemma, tmp_pa
     section = section[:section.index("</section>")]
     assert "<th>fold 0</th>" in section and "<th>steps</th>" in section
     assert "schedule" in section and "no held-out scores" in section
+
+
+def test_adapters_build_and_load_without_the_libraries_deprecation_warning(
+        small, qc_frame, tmp_path):
+    """peft reads transformers' deprecated `is_gradient_checkpointing`: its FutureWarning was
+    printed on every fit and load, even under --quiet."""
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        model = small().fit(qc_frame.take(np.arange(16)))
+        model.save(tmp_path / "m")
+        RelevanceModel.load(tmp_path / "m")
+    assert not [w for w in seen if "is_gradient_checkpointing" in str(w.message)]

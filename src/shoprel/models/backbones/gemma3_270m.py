@@ -9,14 +9,19 @@ loads in a fraction of a second; later runs only read the folder.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import importlib
 import logging
 import os
+import sys
 import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
 
 from shoprel.models.backbones.cache import build_stale_reason, built_folder, write_meta
+from shoprel.utils.progress import is_terminal
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +60,21 @@ def weight_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if p.suffix == ".safetensors" and p.is_file())
 
 
+@contextlib.contextmanager
+def conversion_bar(shown: bool):
+    """transformers draws its 'Converting and de-quantizing GGUF tensors' bar with tqdm
+    itself, which neither its bar switch nor --quiet reaches: off unless `shown` (a terminal,
+    not --quiet), where the build's own lines say what it is doing."""
+    module = importlib.import_module("transformers.modeling_gguf_pytorch_utils")
+    drawn = module.tqdm
+    if not shown:
+        module.tqdm = functools.partial(drawn, disable=True)
+    try:
+        yield
+    finally:
+        module.tqdm = drawn
+
+
 def build(folder: Path, show_progress: bool = True,
           cache_dir: str | os.PathLike | None = None) -> dict:
     """Write config, fp32 safetensors weights, tokenizer and a checksum record into `folder`."""
@@ -65,8 +85,9 @@ def build(folder: Path, show_progress: bool = True,
     start = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="shoprel-gguf-") as scratch:
         gguf = assemble_gguf(Path(scratch))
-        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
-        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        with conversion_bar(show_progress and is_terminal(sys.stderr)):
+            tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+            model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
     clear_gguf_mark(model)
     with built_folder(folder, cache_dir, overwrite=True) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)

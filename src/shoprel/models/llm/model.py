@@ -11,6 +11,8 @@ the best adapter (best.py). torch, transformers and peft load only when a model 
 
 from __future__ import annotations
 
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -26,6 +28,17 @@ from shoprel.utils.threads import torch_threads
 ADAPTER_FOLDER = "adapter"
 HEAD = "score"  # the classification head of every *ForSequenceClassification decoder
 DTYPES = {"fp32": "float32", "bf16": "bfloat16", "fp16": "float16"}
+# peft asks transformers for a property transformers has deprecated: a FutureWarning about the
+# two libraries' versions that a user can do nothing about, printed even under --quiet.
+LIBRARY_DEPRECATIONS = r"`is_gradient_checkpointing` is deprecated"
+
+
+@contextmanager
+def without_library_deprecations():
+    """Building or loading an adapter without the libraries' chatter about each other."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=LIBRARY_DEPRECATIONS, category=FutureWarning)
+        yield
 
 
 def _torch_dtype(name: str):
@@ -137,13 +150,15 @@ class LLMClassifier(FineTunedModel):
                             lora_alpha=self.lora_alpha, lora_dropout=self.lora_dropout,
                             target_modules=lora_targets(base, list(self.target_modules)),
                             modules_to_save=[HEAD])
-        return get_peft_model(base, config)
+        with without_library_deprecations():
+            return get_peft_model(base, config)
 
     def _with_saved_adapter(self, base, folder: Path, trainable: bool):
         from peft import PeftModel
 
-        return PeftModel.from_pretrained(base, str(folder / ADAPTER_FOLDER),
-                                         is_trainable=trainable)
+        with without_library_deprecations():
+            return PeftModel.from_pretrained(base, str(folder / ADAPTER_FOLDER),
+                                             is_trainable=trainable)
 
     # --- inputs --------------------------------------------------------------------------
     def pair_texts(self, frame: PairFrame) -> tuple[list[str], list[str]]:
