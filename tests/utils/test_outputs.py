@@ -431,6 +431,28 @@ def test_only_lock_files_shoprel_wrote_are_removed_beside_an_output(tmp_path):
     assert {p.name: p.read_text() for p in tmp_path.iterdir()} == others
 
 
+@pytest.mark.parametrize("case", ["live", "dead", "another host", "garbled"])
+def test_a_lock_is_either_running_or_removable_never_both(tmp_path, case):
+    """live_writer (a build running now) and clean_stale (a lock nobody holds) ask one
+    predicate, local_writer: this host's live writer is running and its lock kept, this
+    host's dead one stopped and removed; another machine's writer (its pid means nothing
+    here) and bytes shoprel cannot read are neither, and left alone."""
+    from shoprel.utils.atomic import live_writer, local_writer
+
+    dead = dead_pid()
+    held = {"live": lock_text(os.getpid()), "dead": lock_text(dead),
+            "another host": lock_text(os.getpid()).replace(host_tag().encode(), b"000000"),
+            "garbled": b"shoprel \xff\xfe@" + host_tag().encode()}[case]
+    (tmp_path / ".ix.lock").write_bytes(held)
+    writer, running = {"live": ((os.getpid(), True), os.getpid()), "dead": ((dead, False), None),
+                       "another host": (None, None), "garbled": (None, None)}[case]
+    assert local_writer(held) == writer
+    assert live_writer(tmp_path / "ix") == running
+    removed = [tmp_path / ".ix.lock"] if case == "dead" else []
+    assert clean_stale(tmp_path / "other.csv") == removed
+    assert (tmp_path / ".ix.lock").exists() == (case != "dead")
+
+
 def test_an_interrupted_swap_puts_the_previous_output_back(tmp_path, monkeypatch):
     """Ctrl-C between moving the old folder aside and the new one in: the old one returns."""
     from shoprel.utils import atomic

@@ -124,10 +124,19 @@ def live_writer(target: str | os.PathLike) -> int | None:
         held = _real_lock_path(Path(target)).read_bytes()[:64]
     except OSError:
         return None
+    writer = local_writer(held)
+    return writer[0] if writer is not None and writer[1] else None
+
+
+def local_writer(held: bytes) -> tuple[int, bool] | None:
+    """(pid, alive) of the shoprel writer on this host that a lock file's bytes name; None for
+    another program's lock (or garbled bytes) and for another machine's writer, whose pid
+    means nothing here. live_writer (a build running) and clean_stale (a lock nobody holds)
+    both ask it, so a lock is never both running and removable."""
     holder = lock_holder(held)
-    if holder is None or holder[1] != host_tag() or not pid_alive(holder[0]):
+    if holder is None or holder[1] != host_tag():
         return None
-    return holder[0]
+    return holder[0], pid_alive(holder[0])
 
 
 def lock_text(pid: int) -> bytes:
@@ -145,8 +154,8 @@ def _unheld_lock_removed(lock: Path) -> bool:
     except OSError:
         return False
     try:
-        holder = lock_holder(os.read(fd, 64))
-        if holder is None or holder[1] != host_tag() or pid_alive(holder[0]):
+        writer = local_writer(os.read(fd, 64))
+        if writer is None or writer[1]:
             raise BlockingIOError  # not ours, another machine's, or its writer lives
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError:
