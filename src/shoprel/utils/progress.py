@@ -79,7 +79,7 @@ def timed_note(what: str):
     command's log has them: 'Loading weights' wrote into the line). Beside bars (train's
     folds, index's) or on a terminal, a line begun there would be drawn over (by the bars, by
     a library's 'Loading weights'): `what...` is a bar of its own meanwhile, and the whole
-    line is written above the bars once done (tqdm.write, as the other notes beside bars)."""
+    line is written above the bars once done (write_line, as the other notes beside bars)."""
     if not bars_allowed():
         yield
         return
@@ -105,7 +105,7 @@ def timed_note(what: str):
         return
     with progress_bar(total=None, desc=what, bar_format="{desc}...", leave=False, file=stream):
         yield
-    _bar_class().write(f"{what}... {time.perf_counter() - started:.1f} s", file=stream)
+    write_line(f"{what}... {time.perf_counter() - started:.1f} s", stream)
 
 
 @contextlib.contextmanager
