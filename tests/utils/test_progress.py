@@ -310,12 +310,11 @@ def test_a_logged_steps_bar_keeps_one_format_from_first_line_to_last(monkeypatch
         "QC folds: 0/2 [00:00<?, fold 0: boosters 1/3, tree 150/400]",
         "QC folds: 1/2 [00:00<00:00]", "QC folds: 1/2 [00:00<00:00, fold 1: fitting]",
         "QC folds: 1/2 [00:00<00:00, fold 1: boosters 1/3, tree 150/400]",
-        "QC folds: 2/2 [00:00<00:00]", "QC folds: 2/2 [00:00<00:00]"]
+        "QC folds: 2/2 [00:00<00:00]"]  # once: not drawn again as it closes
     log = io.StringIO()
     with progress_bar(desc="unlabelled pairs", unit=" rows", file=log, mininterval=0) as bar:
         bar.update(40)
     assert drawn_lines(log) == ["unlabelled pairs: 0 rows [00:00]",
-                                "unlabelled pairs: 40 rows [00:00]",
                                 "unlabelled pairs: 40 rows [00:00]"]  # and closed
     monkeypatch.setenv("COLUMNS", "30")  # $COLUMNS, where set, is the log's width
     log = io.StringIO()
@@ -399,6 +398,35 @@ def test_a_logged_nested_bar_writes_plain_lines(monkeypatch):
                           "indexing: 2/2 [00:00<00:00]", ""]
     assert max(len(line) for line in log.replace("\n", "\r").split("\r")) <= 79
     assert "\x1b[A" in nested_bars(Terminal())
+
+
+def test_a_logged_bar_s_last_line_is_written_once(monkeypatch):
+    """tqdm draws a bar's line once more as it closes: a log read line by line (less, a CI
+    page) held predict's 'scoring: 2001 rows [00:00]' and train's last folds line twice. A
+    logged bar's line is drawn again on closing only where it shows something else: a count
+    or step not drawn yet, a nested bar drawn over it; a terminal's bar is tqdm's own."""
+    from shoprel.utils.progress import progress_bar
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    meter = {"bar_format": "{desc}: {n_fmt}{postfix}"}  # no time: its seconds would tick
+
+    def drawn(mininterval=0, stream=io.StringIO, step=False, nested=False):
+        log = stream()
+        with progress_bar(desc="scoring", file=log, mininterval=mininterval, **meter) as bar:
+            bar.set_postfix_str("saving" if step else "", refresh=False)
+            bar.update(2001)
+            bar.set_postfix_str("", refresh=False)  # as steps_on leaves it
+            if nested:
+                with progress_bar(desc="embed", total=3, file=log, leave=False, **meter) as inner:
+                    inner.update(3)
+        return log.getvalue()
+
+    assert drawn() == "\rscoring: 0\rscoring: 2001\n"
+    assert drawn(mininterval=3600) == "\rscoring: 0\rscoring: 2001\n"  # drawn as it closes
+    assert drawn(step=True) == "\rscoring: 0\rscoring: 2001, saving\rscoring: 2001        \n"
+    assert shown(drawn(nested=True))[-2:] == ["scoring: 2001", ""]
+    assert drawn(nested=True).endswith("\rscoring: 2001\n")
+    assert drawn(stream=Terminal) == "\rscoring: 0\rscoring: 2001\rscoring: 2001\n"
 
 
 NOTE = r"loading encoder tiny \(transformers\)\.\.\. \d+\.\d s\n"

@@ -209,6 +209,8 @@ def _bar_class():
     from tqdm.auto import tqdm
 
     class ShoprelBar(tqdm):
+        draws = 0  # lines drawn by shoprel's bars so far, on any stream (see close)
+
         @property
         def format_dict(self):
             stats = super().format_dict
@@ -226,10 +228,31 @@ def _bar_class():
 
         def display(self, msg=None, pos=None):
             """A logged nested bar's line is blanked to the log's width: it is drawn over its
-            outer bar's line (moveto), whose longer text showed through its end."""
-            if is_logged(self) and abs(self.pos) and msg != "":
-                msg = (self.__str__() if msg is None else msg).ljust(logged_columns(self))
-            return super().display(msg, pos)
+            outer bar's line (moveto), whose longer text showed through its end. What each bar
+            drew last, and when, is kept for close."""
+            if msg is None and getattr(self, "line_kept", False):
+                return True  # closing, its line already shows this (close)
+            text = self.__str__() if msg is None else msg
+            if is_logged(self) and abs(self.pos) and text != "":
+                msg = text.ljust(logged_columns(self))
+            shown = super().display(text if msg is None else msg, pos)
+            ShoprelBar.draws += 1
+            self.drawn = (ShoprelBar.draws, text)
+            return shown
+
+        def clear(self, nolock=False):
+            super().clear(nolock)
+            ShoprelBar.draws += 1  # its line blanked: what it showed is gone (close)
+
+        def close(self):
+            """A logged bar whose line already shows its last text is ended as it stands:
+            tqdm draws a bar's line once more as it closes, which a log read line by line
+            (less, an editor, a CI page) showed as the bar's last line twice ('scoring: 2001
+            rows [00:00]' after itself). Drawn again where the line shows something else:
+            any bar drawn since (a nested one over it), a count or step not drawn yet."""
+            self.line_kept = (not self.disable and is_logged(self)
+                              and getattr(self, "drawn", None) == (ShoprelBar.draws, str(self)))
+            super().close()
 
     return ShoprelBar
 
