@@ -842,6 +842,53 @@ def test_an_ensembles_members_stage0_files_are_never_an_output(tmp_path, qc_runs
     assert stage0.read_bytes() == qi_demo.read_bytes()
 
 
+@pytest.mark.parametrize("damage", ["garbled", "deleted"])
+def test_a_member_whose_record_cannot_be_read_is_no_reason_to_replace_a_file(
+        tmp_path, qc_runs, damage):
+    """An older ensemble keeps its first member's data block: member b's training file (a
+    copy of the same rows elsewhere) is recorded in b's metrics.json alone, which noise does
+    not read. With that record garbled or deleted the file went unrecognised, and `noise ENS
+    --filtered-train B_FILE --overwrite` replaced it with a filtered copy (every row of it a
+    row of the training file: noise's own output, by its guard). An existing file is now
+    not replaced while a member's record cannot be read, in one line naming that record; a
+    new output is written as before."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.demo import demo_file
+    from shoprel.ensemble.runner import build_ensemble
+
+    a, b = (shutil.copytree(run, tmp_path / name) for run, name in zip(qc_runs, "ab", strict=True))
+    b_file = shutil.copyfile(demo_file("QC"), tmp_path / "b_train.jsonl")
+    metrics = json.loads((b / "metrics.json").read_text())
+    metrics["data"]["train_file"] = str(b_file)  # b trained on its copy of the rows
+    (b / "metrics.json").write_text(json.dumps(metrics))
+    ens = build_ensemble([a, b], tmp_path / "ens").out_dir
+    metrics = json.loads((ens / "metrics.json").read_text())
+    metrics["data"] = json.loads((a / "metrics.json").read_text())["data"]  # an older one's
+    (ens / "metrics.json").write_text(json.dumps(metrics))
+    with pytest.raises(OutputError, match="the file the run .*b was trained on"):
+        check_output_file(b_file, runs=[ens], overwrite=True)  # b's record read: refused
+    if damage == "garbled":
+        (b / "metrics.json").write_text("{", encoding="utf-8")
+    else:
+        (b / "metrics.json").unlink()
+    why = "not valid JSON" if damage == "garbled" else "missing"
+    refusal = (f"{b_file}: --overwrite cannot tell whether it is a file the run {b} learnt "
+               f"from: {b / 'metrics.json'} cannot be read ({why}); restore it, or choose "
+               "another output")
+    done = CliRunner().invoke(main, ["noise", str(ens), "--filtered-train", str(b_file),
+                                     "--overwrite"])
+    assert (done.exit_code, done.output) == (2, f"error: {refusal}\n")
+    assert b_file.read_bytes() == demo_file("QC").read_bytes()
+    with pytest.raises(OutputError) as caught:  # what report and compare ask of their --out
+        check_output_file(b_file, runs=[ens], overwrite=True)
+    assert str(caught.value) == refusal
+    with pytest.raises(OutputExistsError):  # without --overwrite: as before
+        check_output_file(b_file, runs=[ens])
+    assert check_output_file(tmp_path / "filtered.jsonl", runs=[ens], overwrite=True)
+
+
 @pytest.fixture(scope="module")
 def carried_student(tmp_path_factory, qc_runs):
     """(a copy of a fast QC run, the unlabelled pairs file its carried student learnt from):

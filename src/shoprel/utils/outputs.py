@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from shoprel.data.file_kind import HEAD_BYTES, PARQUET_DATA, first_bytes_kind
@@ -175,6 +175,12 @@ def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
                                   f"metrics.json {field}); writing it would destroy that data, "
                                   "choose another output")
     mine = {_resolved(path) for path in own}
+    if overwrite and holds_data(out) and _resolved(out) not in mine:
+        for run in runs:
+            for record, why in unreadable_records(run):
+                raise OutputError(f"{out}: --overwrite cannot tell whether it is a file the run "
+                                  f"{record.parent} learnt from: {record} cannot be read "
+                                  f"({why}); restore it, or choose another output")
     for run in runs:
         if _resolved(out) not in mine and _overlap(_resolved(out), _resolved(run)):
             raise OutputError(f"{out}: lies inside the run folder {run} being read; write it "
@@ -247,18 +253,49 @@ def training_files(run: PathLike) -> list[tuple[str, str, str]]:
     scored for it (distill --unlabeled: distillation.unlabeled.files); those of an ensemble's
     members and of a carried student (RUN/student) too, whose records (a member's stage 0, a
     student's unlabelled pairs) the run's metrics.json does not repeat. None where a run
-    records none or cannot be read (the command reading the run says so)."""
-    return _training_files(Path(run), set())
+    records none or cannot be read (`run`'s own: the command reading it says so; a member's
+    or student's: unreadable_records)."""
+    return [(os.path.normpath(folder), field, file) for folder in _runs_behind(Path(run), set())
+            for field, file in _recorded_files(folder)]
 
 
-def _training_files(run: Path, seen: set[Path]) -> list[tuple[str, str, str]]:
-    if not run.is_dir() or _resolved(run) in seen:  # a run listed twice, or leading back
-        return []
+def unreadable_records(run: PathLike) -> list[tuple[Path, str]]:
+    """(metrics.json, why) of each run behind `run` (an ensemble's member, a carried student)
+    whose record cannot be read, so that the files it learnt from cannot be told: commands
+    reading an ensemble need not read its members' (noise, report), and a member's stage 0 or
+    unlabelled pairs are recorded there alone. `run`'s own is left to the command reading it."""
+    behind = list(_runs_behind(Path(run), set()))[1:]
+    said = [(Path(os.path.normpath(folder / RUN_METRICS)), _unreadable_why(folder / RUN_METRICS))
+            for folder in behind]
+    return [(path, why) for path, why in said if why is not None]
+
+
+def _runs_behind(run: Path, seen: set[Path]) -> Iterator[Path]:
+    """`run`, then each run behind it: an ensemble's members as its run.json lists them
+    (recursively; a missing one too) and a carried student where there is one, each once."""
+    if _resolved(run) in seen:  # a run listed twice, or leading back
+        return
     seen.add(_resolved(run))
-    files = [(os.path.normpath(run), field, file) for field, file in _recorded_files(run)]
-    for inner in [*_member_folders(run), run / STUDENT_FOLDER]:
-        files += _training_files(inner, seen)
-    return files
+    yield run
+    if not run.is_dir():
+        return
+    for member in _member_folders(run):
+        yield from _runs_behind(member, seen)
+    if (run / STUDENT_FOLDER).is_dir():
+        yield from _runs_behind(run / STUDENT_FOLDER, seen)
+
+
+def _unreadable_why(path: Path) -> str | None:
+    """Why the JSON object file `path` cannot be read, in a few words; None where it can."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return "missing"
+    except OSError as exc:
+        return exc.strerror or one_line_reason(exc)
+    except ValueError:
+        return "not valid JSON"
+    return None if isinstance(record, dict) else "no JSON object"
 
 
 def _recorded_files(run: Path) -> list[tuple[str, str]]:
