@@ -608,7 +608,11 @@ def test_a_fold_and_the_final_fit_name_their_steps_on_their_bars(tmp_path, qc_de
         assert trees[:3] == ["boosters 1/3, tree 2/20", "boosters 1/3, tree 4/20",
                              "boosters 1/3, tree 6/20"], trees
         assert len(trees) == 3 * 9 and trees[-1] == "boosters 3/3, tree 18/20", trees
-        steps = [step for step in steps if step not in trees]
+        # a step drawn again is still one step: on a slow machine the encoder's loading note
+        # ("loading encoder ... (transformers)...", said when the load outlasts its delay) is
+        # written above the bar, which draws its line again below it
+        steps = [step for i, step in enumerate(steps)
+                 if step not in trees and (i == 0 or step != steps[i - 1])]
         assert steps == ["fitting", "embedding", "lexical features", "neighbour votes",
                          "node profiles", "learned similarity", "target rank", "boosters 1/3",
                          "boosters 2/3", "boosters 3/3", "scoring held-out rows",
