@@ -1,6 +1,7 @@
 """Every reader reads a file compressed (rows.jsonl.gz, rows.parquet.gz, .bz2, .xz) as the file
-inside, where only predict, evaluate and check-submission did (through a copy); compressed bytes
-under a plain name are told the name to give them."""
+inside, where only predict, evaluate and check-submission did (through a copy), and one whose
+name says no format (rows.gz) as its content's format; compressed bytes under a plain name are
+told the name to give them."""
 
 import bz2
 import gzip
@@ -11,8 +12,9 @@ import pandas as pd
 import pytest
 
 from shoprel.augment.rewrite import check_rows
-from shoprel.data.readers import read_pairs
+from shoprel.data.readers import iter_pair_chunks, read_pairs
 from shoprel.data.records import iter_records, iter_text_lines
+from shoprel.data.spool import readable_input
 from shoprel.data.tasks import Task
 from shoprel.data.writers import write_table
 from shoprel.ensemble.noise import filter_training_file
@@ -141,20 +143,102 @@ def test_compressed_bytes_under_a_plain_name_are_told_the_name_to_give(tmp_path,
     assert read(tmp_path / f"{name}{compression}")
 
 
-@pytest.mark.parametrize(("name", "said"), [
-    ("rows.gz", "is compressed (.gz) but its name says no format before .gz: name it as the "
-                "file inside, with its format (rows.jsonl.gz, .csv.gz...)"),
-    ("rows.jsonl.zst", "is compressed (.zst), which shoprel does not read; decompress it first "
-                       "(unzstd) and give the file inside"),
-])
-def test_a_compressed_file_no_reader_streams_is_refused_with_what_to_do(tmp_path, name, said):
-    """(predict, evaluate and check-submission still read rows.gz, through a decompressed copy
-    that its first bytes name the format of: tests/data/test_spool.py.)"""
-    path = tmp_path / name
+def test_a_compression_shoprel_does_not_open_is_refused_with_what_to_do(tmp_path):
+    path = tmp_path / "rows.jsonl.zst"
     path.write_bytes(gzip.compress(_table(".jsonl")))
     with pytest.raises(InputError) as info:
         read_pairs(path)
-    assert str(info.value) == f"{path}: {said}"
+    assert str(info.value) == (f"{path}: is compressed (.zst), which shoprel does not read; "
+                               "decompress it first (unzstd) and give the file inside")
+
+
+def _checked(path: Path) -> tuple:
+    checked = check_rows(path, {"language_detected": "en"})
+    return checked.task, checked.rows, checked.first_line
+
+
+def _copied_then_read(path: Path):
+    with readable_input(path) as read:
+        return read_pairs(read, require_label=True).df
+
+
+# each reader a command family reads a pairs file with (the family's commands by name)
+FAMILY_READERS = {
+    "train, far-pairs --train, demo --data, pretrain": lambda p: read_pairs(
+        p, require_label=True).df,
+    "distill --unlabeled": lambda p: pd.concat([c.df for c in iter_pair_chunks(p)]),
+    "noise --train, ensemble": lambda p: list(iter_records(p)),
+    "index": lambda p: list(iter_targets(p, Task.QC)),
+    "translate, langid": _checked,
+    "predict, evaluate, check-submission": _copied_then_read,
+}
+
+
+def _same(read, path: Path, plain: Path) -> None:
+    got, expected = read(path), read(plain)
+    if isinstance(got, pd.DataFrame):
+        pd.testing.assert_frame_equal(got, expected)
+    else:
+        assert got == expected
+
+
+@pytest.mark.parametrize("family", list(FAMILY_READERS))
+@pytest.mark.parametrize("inner", [".jsonl", ".csv", ".tsv", ".parquet"])
+def test_a_compressed_file_whose_name_says_no_format_is_read_by_its_content(tmp_path, family,
+                                                                             inner):
+    """rows.gz was read only by predict, evaluate and check-submission (through a copy named by
+    its first bytes); every other command said 'is compressed (.gz) but its name says no
+    format before .gz'. Each now reads it as the format its first bytes inside show."""
+    plain = tmp_path / f"plain{inner}"
+    if inner == ".parquet":
+        pd.DataFrame(ROWS).to_parquet(plain)
+    else:
+        plain.write_bytes(_table(inner))
+    path = tmp_path / "rows.gz"
+    path.write_bytes(gzip.compress(plain.read_bytes()))
+    _same(FAMILY_READERS[family], path, plain)
+
+
+# what a compressed file of no format's name holding no pairs file is told, by every reader
+NOT_PAIRS = {
+    "binary junk": (gzip.compress(bytes(range(128, 256)) * 4), "{path}, line 1: invalid UTF-8 at "
+                    "byte 0 of the line (b'\\x80\\x81\\x82\\x83'); save the file as UTF-8"),
+    "a gzip of a PNG": (gzip.compress(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"),
+                        "{path}, line 1: invalid UTF-8 at byte 0 of the line (b'\\x89PNG'); "
+                        "save the file as UTF-8"),
+    "no gzip at all": (b"\xba\xafplain bytes", "{path}: cannot be decompressed as .gz "
+                       "(BadGzipFile: Not a gzipped file (b'\\xba\\xaf')): is the file whole, "
+                       "and compressed as its name says?"),
+}
+
+
+@pytest.mark.parametrize("family", list(FAMILY_READERS))
+@pytest.mark.parametrize("content", list(NOT_PAIRS))
+def test_a_compressed_file_of_no_format_that_holds_no_pairs_is_refused_alike(tmp_path, family,
+                                                                              content):
+    raw, said = NOT_PAIRS[content]
+    path = tmp_path / "rows.gz"
+    path.write_bytes(raw)
+    with pytest.raises(InputError) as info:
+        FAMILY_READERS[family](path)
+    assert str(info.value) == said.format(path=path)
+
+
+def test_an_error_in_a_compressed_file_of_no_format_is_told_as_in_its_content_s_format(
+        tmp_path):
+    """A CSV's missing column is told at its header line, a Parquet file's rows as rows, as
+    rows.csv.gz's and rows.parquet.gz's are."""
+    path = tmp_path / "rows.gz"
+    path.write_bytes(gzip.compress(b"id,language,category_path,label\n1,en,x,1\n"))
+    with pytest.raises(InputError) as info:
+        read_pairs(path)
+    assert str(info.value).startswith(f"{path}, line 1, field 'origin_query': missing")
+    table = tmp_path / "plain.parquet"
+    pd.DataFrame([ROWS[0], {**ROWS[1], "label": 2}]).to_parquet(table)
+    path.write_bytes(gzip.compress(table.read_bytes()))
+    with pytest.raises(InputError) as info:
+        read_pairs(path)
+    assert str(info.value) == f"{path}, row 2, field 'label': label must be 0 or 1, got 2"
 
 
 @pytest.mark.parametrize("compression", [".gz", ".bz2", ".xz"])
@@ -225,3 +309,18 @@ def test_an_output_named_compressed_is_refused_not_written_plain(tmp_path, name)
                                f"shoprel reads but does not write: name it {Path(name).stem} "
                                "(and compress it afterwards)")
     assert not (tmp_path / name).exists()
+
+
+@pytest.mark.parametrize("name", ["out.gz", "out.foo.xz"])
+def test_an_output_named_compressed_with_no_format_is_told_a_name_with_one(tmp_path, name):
+    """`--out out.gz` was told 'name it out', which every writer then refused ('unknown file
+    type')."""
+    path = tmp_path / name
+    with pytest.raises(InputError) as info:
+        write_table(pd.DataFrame(ROWS), path)
+    suffix, stem = path.suffix, path.stem
+    assert str(info.value) == (f"{path}: is named as compressed ({suffix}), which shoprel reads "
+                               f"but does not write, and says no format before {suffix}: name "
+                               f"it {stem}.jsonl (or .csv, .tsv, .parquet) and compress it "
+                               "afterwards")
+    assert not path.exists()

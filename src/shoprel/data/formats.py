@@ -1,12 +1,20 @@
 """File formats by extension: JSON lines (the competition's .txt), CSV, TSV, Parquet; an input
 may be compressed (rows.jsonl.gz, rows.parquet.gz: data/compression.py), its format named by the
-suffix before the compression's."""
+suffix before the compression's, else (rows.gz) told by the first bytes inside, as a pipe's
+(spool.py) are."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from shoprel.data.compression import COMPRESSIONS, UNREAD, compression_of
+from shoprel.data.compression import (
+    COMPRESSIONS,
+    DECOMPRESS_ERRORS,
+    UNREAD,
+    compression_of,
+    not_decompressed,
+    open_compressed,
+)
 from shoprel.errors import InputError
 
 JSONL_SUFFIXES = {".jsonl", ".json", ".txt", ".ndjson"}
@@ -17,6 +25,9 @@ FORMATS = {**{s: "jsonl" for s in JSONL_SUFFIXES}, ".csv": "csv", ".tsv": "tsv",
 ID_TABLE_SUFFIXES = tuple(s for s in FORMATS if s not in (".txt", ".json", ".ndjson"))
 # how help texts name each format of FORMATS (one missing here is named by its key)
 FORMAT_NAMES = {"jsonl": "JSON lines", "csv": "CSV", "tsv": "TSV", "parquet": "Parquet"}
+# how much of a pipe, or of a compressed file of no format's name, is looked at to tell its
+# format: a header line, or a JSON line's start
+SNIFF_BYTES = 1 << 16
 
 
 def formats_described() -> str:
@@ -36,10 +47,25 @@ def format_suffix(path: str | Path) -> str:
     return Path(path.stem).suffix.lower() if compression_of(path) else path.suffix.lower()
 
 
+def sniffed_suffix(head: bytes) -> str:
+    """A format's suffix for a file starting with `head`: Parquet by its magic bytes, JSON
+    lines by a first line that opens an object (or an array, which its reader then names),
+    TSV by a first line holding a tab, else CSV. Text that is no format (gzip, UTF-16) is
+    then named by the reader of the format it is taken for."""
+    if head.startswith(b"PAR1"):
+        return ".parquet"
+    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
+    first = next((line for line in text.splitlines() if line.strip()), "").strip()
+    if first.startswith(("{", "[")):
+        return ".jsonl"
+    return ".tsv" if "\t" in first else ".csv"
+
+
 def file_format(path: str | Path) -> str:
     """The format an input is read as, by its name: any format may be compressed (rows.csv.gz,
-    rows.parquet.gz), read as the file inside; a compressed name that says no format (rows.gz)
-    is refused, as a compression shoprel does not open is."""
+    rows.parquet.gz), read as the file inside; a compressed file whose name says no format
+    (rows.gz) is read as the format its first bytes inside show, by every command, as
+    predict reads a pipe. A compression shoprel does not open is refused."""
     path = Path(path)
     if path.is_dir():
         raise InputError("is a folder; give a file", path=path)
@@ -48,7 +74,9 @@ def file_format(path: str | Path) -> str:
         raise InputError(f"is compressed ({suffix}), which shoprel does not read; decompress it "
                          f"first ({UNREAD[suffix]}) and give the file inside", path=path)
     fmt = FORMATS.get(format_suffix(path))
-    if compression and fmt is None:
+    if compression and fmt is None and path.is_file():
+        return FORMATS[_sniffed_inside(path, compression)]
+    if compression and fmt is None:  # a pipe so named is copied first (spool.py)
         named = Path(path.stem).stem
         raise InputError(f"is compressed ({compression}) but its name says no format before "
                          f"{compression}: name it as the file inside, with its format "
@@ -59,20 +87,49 @@ def file_format(path: str | Path) -> str:
     return fmt
 
 
+def _sniffed_inside(path: Path, compression: str) -> str:
+    """sniffed_suffix of a compressed file's first bytes once decompressed; a file that does
+    not decompress is told as the readers tell rows.jsonl.gz (compression.not_decompressed)."""
+    try:
+        with open_compressed(path, compression) as inside:
+            return sniffed_suffix(inside.read(SNIFF_BYTES))
+    except DECOMPRESS_ERRORS as exc:
+        raise not_decompressed(compression, True, path, exc) from None
+
+
+def read_format(path: str | Path | None) -> str | None:
+    """The format `path` is read as (file_format), or None where no reader takes it (no
+    path, an unknown name, a file that will not decompress): what a message about its rows
+    goes by (a CSV's header is line 1, a Parquet file has rows), rows.gz's by its content."""
+    if path is None:
+        return None
+    try:
+        return file_format(path)
+    except InputError:
+        return None
+
+
 def output_format(path: str | Path) -> str:
     """The format an output is written in, by its name: shoprel writes no compressed file, so
     a compressed name (which every reader would decompress) is refused."""
-    refuse_compressed_output(path)
+    refuse_compressed_output(path, table=True)
     return file_format(path)
 
 
-def refuse_compressed_output(path: str | Path) -> None:
-    """One InputError for an output named as compressed: its text would be written plain."""
+def refuse_compressed_output(path: str | Path, table: bool = False) -> None:
+    """One InputError for an output named as compressed: its text would be written plain.
+    `table`: the output is a data file, written in the format its name says, so a name of no
+    format (out.gz) is told a name with one (out.jsonl), not out, which no writer takes."""
     suffix = Path(path).suffix.lower()
     if suffix in COMPRESSIONS or suffix in UNREAD:
+        stem = Path(path).stem
+        if table and Path(stem).suffix.lower() not in FORMATS:
+            raise InputError(f"is named as compressed ({suffix}), which shoprel reads but does "
+                             f"not write, and says no format before {suffix}: name it "
+                             f"{stem}.jsonl (or .csv, .tsv, .parquet) and compress it "
+                             "afterwards", path=path)
         raise InputError(f"is named as compressed ({suffix}), which shoprel reads but does not "
-                         f"write: name it {Path(path).stem} (and compress it afterwards)",
-                         path=path)
+                         f"write: name it {stem} (and compress it afterwards)", path=path)
 
 
 def typed_format(path: str | Path) -> bool:

@@ -22,7 +22,7 @@ from shoprel.data.compression import (
 )
 from shoprel.data.csv_header import header_problem, row_problem
 from shoprel.data.file_kind import UTF16_TEXT, ZIP_ARCHIVE, magic_kind
-from shoprel.data.formats import FORMATS, file_format, format_suffix
+from shoprel.data.formats import file_format, read_format
 from shoprel.data.parquet_maps import map_readers
 from shoprel.data.spool import is_stream, readable_input
 from shoprel.data.tasks import QUERY_COLUMN, TARGET_COLUMN, parted_by
@@ -163,7 +163,7 @@ def column_line(path: str | Path | None, line: int) -> int:
     """The line at which a missing, misnamed or unexpected column is told, given the record
     `line` it was noticed on: a CSV or TSV file names its columns in its header (line 1), not
     in its first data row; a JSON line names its own, and a Parquet row stays its row."""
-    delimited = path is not None and FORMATS.get(format_suffix(path)) in ("csv", "tsv")
+    delimited = read_format(path) in ("csv", "tsv")  # rows.gz: by its content
     return 1 if delimited else line
 
 
@@ -172,7 +172,7 @@ def position_label(path: str | Path | None) -> str:
     from 1 too, as a user counts them); the text formats, and a name of no known format (a
     plain list of ids), have lines. With `column_line`: a CSV header's problem is at line 1, a
     Parquet row's at row N, a JSON line's at line N."""
-    parquet = path is not None and FORMATS.get(format_suffix(path)) == "parquet"
+    parquet = read_format(path) == "parquet"
     return "row" if parquet else "line"
 
 

@@ -1,6 +1,6 @@
 """An input given as a pipe (`<(zcat rows.jsonl.gz)`, `/dev/stdin`), or compressed where the readers
-cannot stream it (rows.parquet.gz: Parquet's reader seeks, and every reader copies it here; rows.gz,
-a name of no format), copied once to a private file, so that a command that reads its input once
+cannot stream it (rows.parquet.gz, or rows.gz holding Parquet: Parquet's reader seeks, and every
+reader copies it here), copied once to a private file, so that a command that reads its input once
 (predict, check-submission, evaluate) takes it as it takes a file (rows.jsonl.gz is read as it is,
 by every command: compression.py).
 
@@ -32,11 +32,14 @@ from shoprel.data.compression import (
     not_decompressed,
     open_compressed,
 )
-from shoprel.data.formats import FORMATS, format_suffix
+from shoprel.data.formats import (
+    FORMATS,
+    SNIFF_BYTES,
+    format_suffix,
+    read_format,
+    sniffed_suffix,
+)
 from shoprel.errors import ConfigError, InputError
-
-# how much of a pipe is looked at to tell its format: a header line, or a JSON line's start
-SNIFF_BYTES = 1 << 16
 
 
 def is_pipe(path: Path) -> bool:
@@ -47,20 +50,6 @@ def is_pipe(path: Path) -> bool:
     except OSError:
         return False
     return stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)
-
-
-def sniffed_suffix(head: bytes) -> str:
-    """A format's suffix for a file starting with `head`: Parquet by its magic bytes, JSON
-    lines by a first line that opens an object (or an array, which its reader then names),
-    TSV by a first line holding a tab, else CSV. Text that is no format (gzip, UTF-16) is
-    then named by the reader of the format it is taken for."""
-    if head.startswith(b"PAR1"):
-        return ".parquet"
-    text = head.decode("utf-8", errors="replace").lstrip("\ufeff")
-    first = next((line for line in text.splitlines() if line.strip()), "").strip()
-    if first.startswith(("{", "[")):
-        return ".jsonl"
-    return ".tsv" if "\t" in first else ".csv"
 
 
 # standard input, named as shells and other tools name it: read once, whatever it is
@@ -92,12 +81,13 @@ def is_stream(path: Path) -> bool:
 
 def is_decompressed(path: Path) -> bool:
     """Whether `path` is named as compressed and read once into a decompressed copy: a pipe
-    (rows.jsonl.gz made with mkfifo), or a file the readers do not decompress by its name
-    (formats.file_format): Parquet, whose reader seeks, and a name of no format (rows.gz)."""
+    (rows.jsonl.gz made with mkfifo), or a file the readers do not stream by its name
+    (formats.file_format): Parquet, whose reader seeks (rows.parquet.gz, and rows.gz whose
+    first bytes inside are Parquet's). A file that will not decompress is left to the readers,
+    which say so."""
     if compression_of(path) is None:
         return False
-    return is_pipe(path) or (path.is_file() and FORMATS.get(format_suffix(path)) in
-                             (None, "parquet"))
+    return is_pipe(path) or (path.is_file() and read_format(path) == "parquet")
 
 
 class _Prefixed(io.RawIOBase):
@@ -160,8 +150,7 @@ def held_input(path: str | Path) -> Iterator[None]:
     read as it is) is left to the readers."""
     path = Path(path).expanduser()
     key = str(path.resolve())
-    if key in _HELD or not (path.is_file() and compression_of(path)
-                            and FORMATS.get(format_suffix(path)) == "parquet"):
+    if key in _HELD or not (path.is_file() and is_decompressed(path)):
         yield
         return
     with readable_input(path) as copy:

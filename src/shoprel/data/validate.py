@@ -10,7 +10,7 @@ import pandas as pd
 
 from shoprel.data.column_names import READ_WHEN_PRESENT, missing_column, misspelled_column
 from shoprel.data.empty_texts import FIRST_EMPTY, NOT_SCORED, REFUSE
-from shoprel.data.formats import FORMATS, format_suffix
+from shoprel.data.formats import read_format
 from shoprel.data.frame import TRANSLATION, WRITTEN_ID, PairFrame
 from shoprel.data.language_tags import canonical_tag
 from shoprel.data.records import (
@@ -232,7 +232,7 @@ class RecordValidator:
         self.line_label = position_label(path) if line_label is None else line_label
         self.seen_ids: dict = {}
         # a CSV or TSV file holds text only: its ids are shown quoted, as written
-        kind = FORMATS.get(format_suffix(path)) if path is not None else None
+        kind = read_format(path)  # rows.gz: by its content
         self.text_table = kind in ("csv", "tsv")
         self.parquet = kind == "parquet"  # one type a column: its ids' advice is said so
         self.spelled_ids: dict = {}  # key -> its first id as written (text, shown), if other
