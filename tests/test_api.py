@@ -1552,3 +1552,29 @@ def test_prune_cache_takes_one_kind_days_and_bytes_as_the_command_takes_them(tmp
     assert over.chosen == [stale] and over.left == store.size  # the least recently used went
     assert sorted(e.kind for e in shoprel.list_cache(root).entries) == ["checksums",
                                                                         "embeddings"]
+
+
+def test_the_note_on_a_leaky_student_s_flags_names_the_python_keywords(tmp_path, trained_runs):
+    """noisy_rows on a student distilled without nested=True: `result.optimistic` (what
+    `shoprel noise` prints as its note) advised 'distill --nested' and 'a student distilled
+    with --nested or --hard-weight 1.0, and without --unlabeled', options a Python caller
+    never gave; the command keeps its own words."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    student = shoprel.distill_student(
+        trained_runs["QC"], {"model.family": "fast", "model.params.n_features": 2**14,
+                             "model.params.n_estimators": 20, "model.params.n_jobs": 1,
+                             "model.params.stack": False},
+        tmp_path / "leaky", hard_weight=0.3, speed_rows=0, progress=False).run_dir
+    said = shoprel.noisy_rows(student).optimistic
+    assert "(distill_student(..., nested=True) makes them honest)" in said
+    assert said.endswith("flag with the teacher, or a student distilled with nested=True or "
+                         "hard_weight=1.0, and without unlabeled (or an ensemble of such runs)")
+    assert "--" not in said
+    done = CliRunner().invoke(main, ["noise", str(student), "--top", "0"])
+    assert done.exit_code == 0, done.output
+    assert "(distill --nested makes them honest)" in done.stderr
+    assert ("flag with the teacher, or a student distilled with --nested or --hard-weight 1.0, "
+            "and without --unlabeled (or an ensemble of such runs)\n") in done.stderr

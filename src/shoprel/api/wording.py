@@ -1,9 +1,11 @@
 """The API's errors in Python's words: the code it calls names command-line options in its
 messages (`--overwrite`, `--scorer full`); called from Python, an error names the parameters
-instead (same error, same fields, other words)."""
+instead (same error, same fields, other words), and so do the notes a result carries for the
+caller to read (noisy_rows' `optimistic`), which the commands print as `note:` lines."""
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 
@@ -74,7 +76,16 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                   "(call `shoprel.export_onnx(run_dir)` first, int8=True for onnx-int8)"),
                  ("(shoprel ensemble ... --overwrite)",
                   "(shoprel.ensemble_runs(..., overwrite=True))"),
-                 ("the submission and --input are", "submission and input_file are"))
+                 ("the submission and --input are", "submission and input_file are"),
+                 # a distilled student's caveat, and noise's advice on its optimistic flags
+                 ("(distill --nested makes them honest)",
+                  "(distill_student(..., nested=True) makes them honest)"),
+                 ("a student distilled with --nested or --hard-weight 1.0, and without "
+                  "--unlabeled", "a student distilled with nested=True or hard_weight=1.0, and "
+                                 "without unlabeled"))
+# the texts a result carries for its caller to read (noisy_rows' and add_far_pairs' `note`,
+# noisy_rows' `optimistic`), which the commands print as `note:` lines
+_RESULT_NOTES = ("note", "optimistic")
 
 
 def _export_call(match: re.Match) -> str:
@@ -124,14 +135,26 @@ def in_python_words(function):
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         try:
-            return function(*args, **kwargs)
+            result = function(*args, **kwargs)
         except ShoprelError as error:
             _reword(error)
             raise
         except Interrupted as stop:  # a KeyboardInterrupt still, saying what was kept
             _reword_interrupt(stop)
             raise
+        return _reworded_notes(result)
     return wrapper
+
+
+def _reworded_notes(result):
+    """A dataclass result with its notes (_RESULT_NOTES) in the errors' words, as a copy
+    (dataclasses.replace); any other result as it is."""
+    if not dataclasses.is_dataclass(result) or isinstance(result, type):
+        return result
+    names = {field.name for field in dataclasses.fields(result)}
+    reworded = {name: _python_words(text) for name in _RESULT_NOTES if name in names
+                and isinstance(text := getattr(result, name), str)}
+    return dataclasses.replace(result, **reworded) if reworded else result
 
 
 def _reword_interrupt(stop: Interrupted) -> None:
