@@ -119,6 +119,10 @@ def test_the_bar_moves_while_a_part_is_embedded(tmp_path, embed_run, monkeypatch
     moved once a part was done, stood at '0 texts' with no total. The encoder's bar now counts
     the part's new texts batch by batch, of their number; the part's bar, targets of the
     file's. progress=False draws neither. In a log both keep its compact format."""
+    from shoprel.models.backbones import target_index
+
+    # one part for the whole catalogue, as a part of 4,096 holds a large one's texts
+    monkeypatch.setattr(target_index, "FIRST_PART_TEXTS", target_index.PART_TEXTS)
     catalogue = tmp_path / "catalogue.txt"
     catalogue.write_text("".join(f"home,kitchen,pan {i}\n" for i in range(150)),
                          encoding="utf-8")

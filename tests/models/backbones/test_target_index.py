@@ -179,8 +179,8 @@ def test_killed_build_resumes_from_its_parts(tmp_path, monkeypatch):
 
 def test_parts_start_small_so_an_early_kill_keeps_one(tmp_path, monkeypatch):
     """The first part is small and each next one doubles up to PART_TEXTS: a build stopped
-    after its first part (~30 s of EmbeddingGemma at 512 texts, where one of 4,096 took 4
-    minutes) keeps it, and the rerun embeds only the rest."""
+    after its first part (seconds of EmbeddingGemma, where one of 4,096 took 4 minutes) keeps
+    it, and the rerun embeds only the rest."""
     monkeypatch.setattr(target_index, "FIRST_PART_TEXTS", 2)
     monkeypatch.setattr(target_index, "PART_TEXTS", 8)
     embed = _Embed()
@@ -192,6 +192,44 @@ def test_parts_start_small_so_an_early_kill_keeps_one(tmp_path, monkeypatch):
     rerun = _Embed()
     assert build_segment(tmp_path / "ix", "fp", _items(30), rerun, "in").total == 30
     assert [len(call) for call in rerun.calls] == [4, 8, 8, 8]  # the first part was kept
+
+
+class _BatchBound(_Embed):
+    """An encoder whose vectors move with the batch they are embedded in (as padding moves a
+    real one's last bits), stopped once it has embedded `budget` texts: a Ctrl-C seconds in."""
+
+    def __init__(self, budget=None):
+        super().__init__()
+        self.budget = budget
+
+    def __call__(self, texts, kind):
+        done = sum(map(len, self.calls))
+        if self.budget is not None and done + len(texts) > self.budget:
+            raise KeyboardInterrupt("killed")
+        self.calls.append(list(texts))
+        return np.vstack([_vector(kind, t) + len(texts) * 1e-3 for t in texts])
+
+
+def _files(folder):
+    return {p.relative_to(folder): p.read_bytes() for p in sorted(folder.rglob("*"))
+            if p.is_file()}
+
+
+def test_a_build_stopped_a_hundred_texts_in_keeps_them_and_resumes_to_the_same_bytes(tmp_path):
+    """With the real part sizes: a build stopped after ~100 texts (seconds of EmbeddingGemma)
+    keeps what its finished parts hold, where a first part of 512 (30-70 s) kept nothing; the
+    rerun embeds only the rest, in the parts an uninterrupted build makes, so the index is byte
+    for byte the uninterrupted one even where a text's vector depends on its batch."""
+    items = _items(1000)
+    build_segment(tmp_path / "whole", "fp", items, _BatchBound(), "in")
+
+    with pytest.raises(KeyboardInterrupt):
+        build_segment(tmp_path / "ix", "fp", items, _BatchBound(budget=100), "in")
+    rerun = _BatchBound()
+    added = build_segment(tmp_path / "ix", "fp", items, rerun, "in")
+    assert added.resumed >= 64 and added.embedded == 1000 - added.resumed
+    assert sum(map(len, rerun.calls)) == added.embedded
+    assert _files(tmp_path / "ix") == _files(tmp_path / "whole")
 
 
 def test_each_index_file_reaches_the_disk_before_its_rename(tmp_path, monkeypatch, fsync_spy):

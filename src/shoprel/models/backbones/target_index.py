@@ -4,12 +4,12 @@ pair whose target is indexed needs only its query embedded.
 One folder per backbone: `meta.json` (the weights' fingerprint, the dimension, the kinds of text
 it holds) and segments, each two plain arrays — sorted 64-bit keys of (kind, text) and float32
 vectors in the same order. Segments are memory-mapped, so millions of titles cost disk rather
-than memory, and a lookup is a binary search. A build writes numbered parts of a fixed number of
-new texts, each atomically, and merges them into one segment at the end (each of its files
-written whole beside its place, fsynced, then renamed; the keys last): a killed build rerun over
-the same input skips the parts it already has; the finished parts of a killed build of another
-input (the file changed since) are merged into the index by the next build, not embedded again
-nor left behind. Vectors are stored as computed (float32), so an indexed score equals the score
+than memory, and a lookup is a binary search. A build writes numbered parts of new texts
+(growing from FIRST_PART_TEXTS), each atomically, and merges them into one segment at the end
+(each of its files written whole beside its place, fsynced, then renamed; the keys last): a
+killed build rerun over the same input skips the parts it already has; the finished parts of a
+killed build of another input (the file changed since) are merged into the index by the next
+build, not embedded again nor left behind. Vectors are stored as computed (float32), so an indexed score equals the score
 computed without the index.
 """
 
@@ -39,10 +39,12 @@ KINDS = "kinds"
 KEYS, VECTORS = ".keys.npy", ".vectors.npy"
 PARTS = "build-"  # a build's parts folder: `build-` and a digest of what it builds
 PART_TEXTS = 4096  # new texts per resumable part, once parts have grown to it
-# the first part's texts; each next part holds twice as many, up to PART_TEXTS. EmbeddingGemma
-# embeds ~17 category paths a second on 2 cores, so a first part of 4,096 took 4 minutes and
-# a build stopped before then kept nothing; 512 are kept after ~30 s, 1,536 after ~90 s
-FIRST_PART_TEXTS = 512
+# the first part's texts; each next part holds twice as many, up to PART_TEXTS, so a stop loses
+# at most the part in progress, no more than the parts before it hold. EmbeddingGemma embeds
+# ~17 category paths a second on 2 cores (~7 beside other jobs): a first part of 4,096 took
+# 4 minutes, one of 512 30-70 s, and a build stopped before it was whole kept nothing. 32 is
+# one batch of the ONNX encoder, kept after a few seconds
+FIRST_PART_TEXTS = 32
 MERGE_ROWS = 65_536  # vectors gathered in memory at a time while parts are joined
 FORMAT = 1
 # inside a saved model's folder: the vectors of the targets it was fitted on, so that scoring
