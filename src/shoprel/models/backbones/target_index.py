@@ -9,8 +9,8 @@ than memory, and a lookup is a binary search. A build writes numbered parts of n
 (each of its files written whole beside its place, fsynced, then renamed; the keys last): a
 killed build rerun over the same input skips the parts it already has; the finished parts of a
 killed build of another input (the file changed since) are merged into the index by the next
-build, not embedded again nor left behind. Vectors are stored as computed (float32), so an indexed score equals the score
-computed without the index.
+build, not embedded again nor left behind. Vectors are stored as computed (float32), so an
+indexed score equals the score computed without the index.
 """
 
 from __future__ import annotations
