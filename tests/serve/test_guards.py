@@ -128,9 +128,10 @@ def test_a_schema_without_a_key_declares_none(qc_run):
     schemathesis.openapi.from_dict(schema).validate()
 
 
-def test_the_open_docs_tell_nothing_of_the_run(qc_run, tmp_path):
+def test_the_open_routes_tell_nothing_of_the_run(qc_run, tmp_path):
     """What answers without the key holds the API's shape and the server's limits only: not
-    the run's name (its folder's by default), its path, its threshold or the key."""
+    the run's name (its folder's by default), its path, its threshold or the key. /readyz
+    told anyone the run's name, family and version; it says them to the key's holders."""
     import json
     import shutil
 
@@ -139,7 +140,11 @@ def test_the_open_docs_tell_nothing_of_the_run(qc_run, tmp_path):
     manifest.pop("name", None)  # named after its folder, as a run whose manifest names none
     (run / "run.json").write_text(json.dumps(manifest))
     app = create_app(run, ServeSettings(api_key=KEY))
-    assert _call(app, "GET", "/readyz").json()["model"]["name"] == "private-run-folder"
+    keyed = _call(app, "GET", "/readyz", headers={"authorization": f"Bearer {KEY}"})
+    assert keyed.json()["model"]["name"] == "private-run-folder"
+    for headers in ({}, {"authorization": "Bearer wrong"}):
+        ready = _call(app, "GET", "/readyz", headers=headers)
+        assert ready.status_code == 200 and ready.json() == {"status": "ready"}, headers
     for path in ("/openapi.json", "/docs"):
         r = _call(app, "GET", path)
         assert r.status_code == 200, path

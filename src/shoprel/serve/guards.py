@@ -10,9 +10,10 @@ from shoprel.serve.limits import send_error
 from shoprel.serve.settings import ServeSettings
 
 DOCS_PATH, SCHEMA_PATH, REDOC_PATH = "/docs", "/openapi.json", "/redoc"
-# probes answer without a key: a load balancer or orchestrator has none to send; so does the
-# documentation, as a browser opens it without one: it holds the API's shape and this server's
-# limits, nothing of the run (create_app leaves its name out), its data or the key
+# probes answer without a key: a load balancer or orchestrator has none to send (/readyz names
+# the run's model only to a request that sends it); so does the documentation, as a browser
+# opens it without one: it holds the API's shape and this server's limits, nothing of the run
+# (create_app leaves its name out), its data or the key
 OPEN_PATHS = frozenset({"/healthz", "/readyz", DOCS_PATH, SCHEMA_PATH, REDOC_PATH})
 JSON_BODY_PATHS = frozenset({"/v1/score"})
 # no route has a longer URL; h11 itself refuses request heads beyond 16 KiB with a 400
@@ -23,6 +24,13 @@ def needs_key(path: str, api_key: str | bytes | None) -> bool:
     """Whether a request to `path` must send the API key: the guard asks, and the schema and
     /docs page say so of the same routes."""
     return bool(api_key) and path not in OPEN_PATHS
+
+
+def sends_key(authorization: bytes | None, key: bytes) -> bool:
+    """Whether an Authorization header's value is `Bearer KEY` for this key (the scheme's
+    case aside), compared in constant time."""
+    scheme, _, token = (authorization or b"").partition(b" ")
+    return scheme.lower() == b"bearer" and hmac.compare_digest(token.strip(), key)
 
 
 def _header(scope, name: bytes) -> bytes | None:
@@ -73,9 +81,7 @@ class RequestGuards:
             return await send_error(send, 414, f"the URL is {url_bytes} bytes long; the "
                                     f"server's limit is {MAX_URL_BYTES}")
         if needs_key(path, self.key):
-            given = _header(scope, b"authorization") or b""
-            scheme, _, token = given.partition(b" ")
-            if scheme.lower() != b"bearer" or not hmac.compare_digest(token.strip(), self.key):
+            if not sends_key(_header(scope, b"authorization"), self.key):
                 return await send_error(send, 401, "missing or wrong API key (send "
                                         "'Authorization: Bearer KEY')",
                                         [(b"www-authenticate", b"Bearer")])

@@ -204,7 +204,9 @@ class Health(BaseModel):
 
 class Ready(BaseModel):
     status: Literal["ready"] = Field(description="The model is loaded; requests are scored.")
-    model: ModelInfo
+    model: ModelInfo | None = Field(
+        None, description="The model it scores with; on a server with an API key, only to a "
+                          "request that sends the key.")
 
 
 class ErrorDetail(BaseModel):
