@@ -1,4 +1,5 @@
 import asyncio
+import json
 import threading
 import time
 
@@ -175,3 +176,51 @@ def test_in_flight_request_finishes_during_shutdown(qc_run, start_server):
         assert not live.thread.is_alive()
     assert box["r"].status_code == 200
     assert 0 <= box["r"].json()["results"][0]["probability"] <= 1
+
+
+def test_a_client_that_left_gets_no_more_of_its_request_scored(qc_run, start_server):
+    """A client sends 80 pairs (ten slices of 8) and closes its connection while its first
+    slice is scored: the rest of its slices are dropped (the server counts a 499), where they
+    were all scored for nobody, each taking turns with live requests; a request sent after it
+    is answered."""
+    import socket
+    from urllib.parse import urlparse
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    app = create_app(qc_run, ServeSettings(max_wait_ms=0, max_batch_pairs=8, slice_pairs=8))
+    model = app.state.batcher.score_rows
+    first_slice, release, scored = threading.Event(), threading.Event(), []
+
+    def held(rows):
+        scored.extend(q for q in rows["query"] if q.startswith("gone"))
+        first_slice.set()
+        release.wait(30)
+        return model(rows)
+
+    def client_closed(url):
+        text = httpx.get(url + "/metrics").text
+        return sum(sample.value for family in text_string_to_metric_families(text)
+                   for sample in family.samples
+                   if sample.name == "shoprel_errors_total"
+                   and sample.labels.get("kind") == "client_closed")
+
+    app.state.batcher.score_rows = held
+    pairs = [{"query": f"gone {i}", "category_path": "b"} for i in range(80)]
+    body = json.dumps({"pairs": pairs}).encode()
+    with start_server(app) as live:
+        url = urlparse(live.url)
+        with socket.create_connection((url.hostname, url.port), timeout=10) as raw:
+            raw.sendall(b"POST /v1/score HTTP/1.1\r\nHost: x\r\ncontent-type: application/json"
+                        b"\r\ncontent-length: %d\r\n\r\n" % len(body) + body)
+            assert first_slice.wait(10)
+        for _ in range(100):  # the server notices the closed connection on its own time
+            if client_closed(live.url):
+                break
+            time.sleep(0.1)
+        release.set()
+        after = httpx.post(live.url + "/v1/score", timeout=30,
+                           json={"pairs": [{"query": "here", "category_path": "b"}]})
+        assert after.status_code == 200
+        assert client_closed(live.url) == 1
+    assert scored == [f"gone {i}" for i in range(8)]  # its first slice, and no other

@@ -4,7 +4,6 @@ No `from __future__ import annotations` here: FastAPI reads the endpoint's annot
 runtime, and the request model is built per run inside create_app.
 """
 
-import asyncio
 import warnings
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -31,10 +30,11 @@ from shoprel.predict.predictor import (
 from shoprel.serve.answers import NOT_FOUND_NOTE, route_errors, score_errors, timeout_message
 from shoprel.serve.api_docs import add_docs
 from shoprel.serve.batching import BatcherClosed, MicroBatcher
+from shoprel.serve.client_gone import ClientLeft, unless_client_leaves
 from shoprel.serve.guards import SCHEMA_PATH, RequestGuards, sends_key
 from shoprel.serve.key_scheme import publish_key_scheme
 from shoprel.serve.limits import BodySizeLimit
-from shoprel.serve.metrics import CONTENT_TYPE, MetricsMiddleware, ServeMetrics
+from shoprel.serve.metrics import CLIENT_CLOSED, CONTENT_TYPE, MetricsMiddleware, ServeMetrics
 from shoprel.serve.schemas import (
     ErrorResponse,
     Health,
@@ -200,16 +200,18 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
               responses={200: {"description": "Each pair's probability and 0/1 label, in the "
                                               "order sent."}, **score_errors(settings)},
               summary=f"Score query/{task.target_column} pairs")
-    async def score(body: ScoreRequest) -> ScoreResponse:
+    async def score(body: ScoreRequest, request: Request) -> ScoreResponse:
         rows = pairs_to_rows(body.pairs, task)
         rows, bare = await translation.fill(rows, [p.translated_query for p in body.pairs])
         rows = with_trained_languages(predictor, task, rows)
         try:
-            probabilities, cuts = split_scores_and_cuts(
-                await asyncio.wait_for(batcher.score(rows), settings.request_timeout_s))
+            probabilities, cuts = split_scores_and_cuts(await unless_client_leaves(
+                request.receive, batcher.score(rows), settings.request_timeout_s))
         except TimeoutError:
             return JSONResponse({"error": timeout_message(settings.request_timeout_s),
                                  "detail": []}, status_code=503)
+        except ClientLeft:  # an answer nobody reads; /metrics counts it as the client's doing
+            return Response(status_code=CLIENT_CLOSED)
         metrics.pairs.inc(len(rows))
         unseen = unseen_as_trained(rows[TRAINED_LANGUAGE], known_languages)
         metrics.count_new_languages(unseen, translated_only_tags(list(unseen), translated))
