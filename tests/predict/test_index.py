@@ -361,12 +361,13 @@ def test_an_index_given_to_a_run_that_embeds_nothing_is_refused(tmp_path, embed_
                                                                  trained_runs, new_pairs):
     """`--index` on a fast run was quietly ignored; `shoprel index` refuses such runs too."""
     from shoprel.errors import ConfigError
+    from shoprel.predict.predictor import open_predictor
 
     build_index(embed_run, new_pairs, out=tmp_path / "ix", progress=False)
     with pytest.raises(ConfigError, match="--index: the models of .* embed nothing "
                                           ".family fast."):
-        Predictor(trained_runs["QC"], indexes=[tmp_path / "ix"])
-    Predictor(trained_runs["QC"])  # without one it scores as before
+        open_predictor(trained_runs["QC"], [tmp_path / "ix"])
+    open_predictor(trained_runs["QC"])  # without one it scores as before
 
 
 def test_an_index_of_another_backbone_is_refused_by_name(tmp_path, embed_run, new_pairs):
@@ -408,6 +409,49 @@ def test_an_index_given_to_an_ensemble_of_runs_that_embed_nothing_is_refused(
     with pytest.raises(ConfigError, match="--index: the models of .* embed nothing"):
         open_predictor(ensemble, [tmp_path / "ix"])
     open_predictor(ensemble)
+
+
+def test_an_ensemble_with_a_member_that_embeds_nothing_reads_its_index(
+        tmp_path, embed_run, trained_runs, new_pairs, monkeypatch):
+    """An ensemble of an embedding run and a fast one (the default beside a cross-encoder, say):
+    its fast member refused the folders given to the ensemble, so `shoprel index ENS FILE`
+    left the ensemble unable to score at all ('--index: the models of ... embed nothing',
+    with no --index given) and `--index` was refused. The embedding member reads them, and
+    the scores are those without an index."""
+    from shoprel.ensemble.runner import build_ensemble
+    from shoprel.predict.predictor import open_predictor
+
+    frame = read_pairs(new_pairs)
+    ensemble = build_ensemble([embed_run, trained_runs["QC"]], tmp_path / "ens").out_dir
+    _fresh_cache(monkeypatch, tmp_path / "cache-plain")
+    plain = open_predictor(ensemble).probabilities(frame)
+    build_index(embed_run, new_pairs, out=tmp_path / "ix", progress=False)
+    build_index(ensemble, new_pairs, progress=False)  # the ensemble's own index
+    for given in ([], [tmp_path / "ix"]):
+        _fresh_cache(monkeypatch, tmp_path / f"cache-{len(given)}")
+        predictor = open_predictor(ensemble, given)
+        np.testing.assert_allclose(predictor.probabilities(frame), plain, atol=1e-5, rtol=0)
+        assert predictor.embedding_counts()["index"] > 0
+
+
+def test_a_cascade_whose_student_embeds_nothing_takes_an_index(tmp_path, train_embed_run,
+                                                               new_pairs):
+    """A default-family run carrying a fast student: `--scorer cascade --index DIR` was
+    refused because the student embeds nothing, though the full model, which rescores, reads
+    the index; `--scorer student` with it is still refused."""
+    from tests.conftest import FAST_STUDENT
+
+    from shoprel.errors import ConfigError
+    from shoprel.predict.predictor import open_predictor
+
+    run = train_embed_run(tmp_path / "carrier", "QC", ["new level"],
+                          {"folds.k": 3, "model.params.n_features": 2**16,
+                           "model.params.n_estimators": 40, "student": FAST_STUDENT})
+    build_index(run, new_pairs, out=tmp_path / "ix", progress=False)
+    cascade = open_predictor(run, [tmp_path / "ix"], scorer="cascade")
+    assert len(cascade.probabilities(read_pairs(new_pairs))) == 60
+    with pytest.raises(ConfigError, match="--index: the models of .*student embed nothing"):
+        open_predictor(run, [tmp_path / "ix"], scorer="student")
 
 
 def stop_at_the_third_batch(monkeypatch):

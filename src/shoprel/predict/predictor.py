@@ -94,7 +94,6 @@ class Predictor:
         carrier = Run.open(run_dir)
         self.carrier_path = carrier.path  # the run named (scorer "student" scores another)
         self.run = scoring_run(carrier, scorer)
-        given = list(indexes or [])
         self.scorer = scorer
         if self.run is not carrier:
             own = carrier.path / INDEX_FOLDER
@@ -109,9 +108,10 @@ class Predictor:
             shared = [f for f in folders if is_index_folder(f)]
             self.members = [Predictor(d, shared, recent_texts) for d in self.run.member_dirs()]
         else:
+            # an index no model here can use is refused by check_indexes_used, over every
+            # model that scores: an ensemble's member or a cascade's student that embeds
+            # nothing refused the folders its partners read (an ensemble's own index too)
             self.models = self.run.load_models()
-            if given and not any(hasattr(model, "use_indexes") for model in self.models):
-                raise ConfigError(f"--index: {embeds_nothing(self.run)}")
             with self.run.config_named():  # e.g. a backbone folder gone since training
                 for model in self.models:
                     if hasattr(model, "use_indexes"):
