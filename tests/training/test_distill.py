@@ -1006,6 +1006,39 @@ def test_a_student_of_the_teachers_own_model_below_one_is_one_note_first(teacher
     assert all(said not in line for line in lines[1:])
 
 
+@pytest.mark.parametrize("progress", [True, False])
+def test_distill_student_says_the_commands_notes_in_python_words(teachers, student_yaml,
+                                                                 tmp_path, capsys, progress):
+    """distill_student said none of the notes `shoprel distill` prints before the work (the
+    command passes distill a `say`, the API passed none): not that a student of the teacher's
+    own model ranked below its teacher, nor that at hard_weight 1 the teacher teaches
+    nothing. They are written on stderr as train writes its small-folds note, in Python's
+    words, and progress=False silences them as it silences train's. The command keeps its
+    words (the tests above read its lines)."""
+    import shoprel
+    from shoprel.training.distill import TEACHES_NOTHING
+    from shoprel.training.student import own_model_note
+
+    config = tmp_path / "again.yaml"
+    config.write_text(TEACHER_AGAIN_YAML, encoding="utf-8")
+    shoprel.distill_student(teachers["run"], config, tmp_path / "own", hard_weight=0.3,
+                            speed_rows=0, progress=progress)
+    shoprel.distill_student(teachers["run"], student_yaml, tmp_path / "labels", hard_weight=1,
+                            speed_rows=0, progress=progress)
+    notes = [line for line in without_bars(capsys.readouterr().err).splitlines()
+             if line.startswith("note: ")]
+    own = own_model_note(teachers["run"], load_config(config))
+    assert "at --hard-weight 0.3:" in own and "give --student another model" in own
+    assert TEACHES_NOTHING.startswith("--hard-weight 1 without --unlabeled: ")
+    assert notes == ([
+        "note: " + own.replace("at --hard-weight 0.3:", "at hard_weight=0.3:").replace(
+            "give --student another model", "give student another model"),
+        "note: " + TEACHES_NOTHING.replace("--hard-weight 1 without --unlabeled: ",
+                                           "hard_weight=1 without unlabeled: ")]
+        if progress else [])
+    assert not any("--" in note for note in notes)
+
+
 def test_no_own_model_note_for_another_model_nor_an_ensemble(teachers, student_yaml, tmp_path):
     config = tmp_path / "again.yaml"
     config.write_text(TEACHER_AGAIN_YAML, encoding="utf-8")

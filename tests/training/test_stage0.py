@@ -523,6 +523,28 @@ def test_a_moved_stage0_file_named_with_stage0_train_is_read_there(
         f"share no (query, target) pair with {was['train'].resolve()}"]
 
 
+@pytest.mark.parametrize("progress", [True, False])
+def test_distill_student_says_the_stage0_its_refits_start_without_in_python_words(
+        tmp_path, warm_family, qc_demo, jsonl, monkeypatch, capsys, progress):
+    """`shoprel distill --nested` says before the refits which stage 0 they start without (a
+    moved file can still be named); distill_student said nothing. The note is written on
+    stderr as train writes its own, naming stage0_train, and progress=False silences it."""
+    from shoprel.api import distill_student
+
+    rows = demo_rows(qc_demo)
+    was = moved_stage0_teacher(tmp_path, rows[:240], rows[240:], jsonl, monkeypatch)
+    capsys.readouterr()
+    distill_student(was["teacher"], {"model.family": "fast", "model.params.n_estimators": 10,
+                                     "model.params.n_jobs": 1}, tmp_path / "gone",
+                    nested=True, speed_rows=0, progress=progress)
+    notes = [line for line in capsys.readouterr().err.splitlines() if line.startswith("note: ")]
+    assert notes == ([
+        f"note: {was['teacher']}: the refits start without its stage 0, fitted on QC rows of "
+        f"{was['recorded'].resolve()}, which is no longer there: whether it held rows of "
+        f"{was['train'].resolve()} cannot be told; if it has moved, name its new place with "
+        "stage0_train=PATH"] if progress else [])
+
+
 def test_another_file_named_with_stage0_train_is_refused_in_one_line(
         tmp_path, warm_family, qc_demo, jsonl, monkeypatch):
     """A file of other bytes (one label changed: as many rows) is not the one stage 0 learnt:

@@ -6,7 +6,7 @@ import os
 from pathlib import Path
 
 from shoprel.api.checks import path_list, real_number, task_argument, whole_number
-from shoprel.api.wording import in_python_words
+from shoprel.api.wording import in_python_words, python_notes
 from shoprel.data.records import python_kind
 from shoprel.errors import ConfigError
 from shoprel.folds.small import folds_key
@@ -14,7 +14,7 @@ from shoprel.training.config import RunConfig, located
 from shoprel.training.config import load_config as _load_config
 from shoprel.training.curve import DEFAULT_FRACTIONS, check_fractions
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, FOLDS_MAX, FOLDS_MIN, SPEED_ROWS
-from shoprel.training.distill import distill
+from shoprel.training.distill import TEACHES_NOTHING, distill
 from shoprel.training.pretrain import PretrainConfig, PretrainResult
 from shoprel.training.pretrain import pretrain as _pretrain
 from shoprel.training.runner import TrainResult
@@ -183,25 +183,35 @@ def distill_student(teacher_dir: str | Path, student: RunConfig | str | Path | d
     file or a dict of dotted overrides); its folds are the teacher's. `result.metrics
     ["distillation"]` holds teacher and student figures, as the command prints them.
     `train`: the teacher's training file's new place where it has moved (the same data,
-    checked); `stage0_train`: its stage-0 file's, which the nested refits read."""
+    checked); `stage0_train`: its stage-0 file's, which the nested refits read. The notes the
+    command prints before the work (a student of the teacher's own model, a stage 0 the nested
+    refits start without) are written on stderr, unless progress=False."""
     config_file = student if isinstance(student, str | os.PathLike) else None
     config = _config(student, "student")
     if config is None:
         raise ConfigError("student: None is not a YAML path, a dict of dotted overrides or a "
                           "RunConfig")
+    teacher_dir = path_argument(teacher_dir, "teacher_dir")
+    out_dir = path_argument(out_dir, "out_dir")
+    hard_weight = real_number(hard_weight, "hard_weight", "0 to 1")
+    overwrite = flag_argument(overwrite, "overwrite")
+    progress = flag_argument(progress, "progress")
+    speed_rows = whole_number(speed_rows, "speed_rows")
+    nested = flag_argument(nested, "nested")
+    unlabeled = [] if unlabeled is None else path_list(unlabeled, "unlabeled", "pair files")
+    train = None if train is None else path_argument(train, "train")
+    stage0_train = None if stage0_train is None else path_argument(stage0_train, "stage0_train")
+    # the notes `shoprel distill` prints (a student of the teacher's own model, a stage 0 the
+    # nested refits start without...), said as train says its own: on stderr unless
+    # progress=False; 1.0 alone (the command's range), where distill refuses more
+    say = python_notes(progress)
+    if say is not None and hard_weight == 1.0 and not unlabeled and not nested:
+        say(TEACHES_NOTHING)  # before the work, as the command says it
     try:
-        return distill(path_argument(teacher_dir, "teacher_dir"), config,
-                       path_argument(out_dir, "out_dir"),
-                       real_number(hard_weight, "hard_weight", "0 to 1"),
-                       overwrite=flag_argument(overwrite, "overwrite"),
-                       progress=flag_argument(progress, "progress"),
-                       speed_rows=whole_number(speed_rows, "speed_rows"),
-                       nested=flag_argument(nested, "nested"),
-                       unlabeled=[] if unlabeled is None else path_list(unlabeled, "unlabeled",
-                                                                    "pair files"),
-                       train_file=None if train is None else path_argument(train, "train"),
-                       stage0_train=None if stage0_train is None
-                       else path_argument(stage0_train, "stage0_train"))
+        return distill(teacher_dir, config, out_dir, hard_weight, overwrite=overwrite,
+                       progress=progress, speed_rows=speed_rows, nested=nested,
+                       unlabeled=unlabeled, say=say, train_file=train,
+                       stage0_train=stage0_train)
     except ConfigError as exc:  # a key of the student's config found wrong only now
         raise located(exc, config_file) from None
 

@@ -1,16 +1,19 @@
 """The API's errors in Python's words: the code it calls names command-line options in its
 messages (`--overwrite`, `--scorer full`); called from Python, an error names the parameters
 instead (same error, same fields, other words), and so do the notes a result carries for the
-caller to read (noisy_rows' `optimistic`), which the commands print as `note:` lines."""
+caller to read (noisy_rows' `optimistic`), which the commands print as `note:` lines, and the
+notes said before the work (distill's), which the API writes on stderr as the commands do."""
 
 from __future__ import annotations
 
 import dataclasses
 import functools
 import re
+from collections.abc import Callable
 
 from shoprel.augment.backends import BACKENDS
 from shoprel.errors import Interrupted, ShoprelError
+from shoprel.utils.progress import write_line
 
 # the command-line words in messages of the code the API calls, and what Python calls them
 _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces it)"),
@@ -82,7 +85,13 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                   "(distill_student(..., nested=True) makes them honest)"),
                  ("a student distilled with --nested or --hard-weight 1.0, and without "
                   "--unlabeled", "a student distilled with nested=True or hard_weight=1.0, and "
-                                 "without unlabeled"))
+                                 "without unlabeled"),
+                 # distill's notes before the work: a teacher that teaches nothing, a student
+                 # of the teacher's own model, a stage 0 the nested refits start without
+                 ("--hard-weight 1 without --unlabeled:", "hard_weight=1 without unlabeled:"),
+                 ("(fast from fast at --hard-weight 0.3:", "(fast from fast at hard_weight=0.3:"),
+                 ("give --student another model, or keep the teacher",
+                  "give student another model, or keep the teacher"))
 # the texts a result carries for its caller to read (noisy_rows' and add_far_pairs' `note`,
 # noisy_rows' `optimistic`), which the commands print as `note:` lines
 _RESULT_NOTES = ("note", "optimistic")
@@ -144,6 +153,16 @@ def in_python_words(function):
             raise
         return _reworded_notes(result)
     return wrapper
+
+
+def python_notes(progress: bool) -> Callable[[str], None] | None:
+    """What hears the notes said before the work by the code an API function calls (distill's
+    `say`, which the CLI prints): each written on stderr as a `note:` line in Python's words,
+    above the bars, as train writes its small-folds note; None where progress=False silences
+    them, as it does train's."""
+    if not progress:
+        return None
+    return lambda line: write_line(f"note: {_python_words(line)}")
 
 
 def _reworded_notes(result):
