@@ -1578,3 +1578,55 @@ def test_the_note_on_a_leaky_student_s_flags_names_the_python_keywords(tmp_path,
     assert "(distill --nested makes them honest)" in done.stderr
     assert ("flag with the teacher, or a student distilled with --nested or --hard-weight 1.0, "
             "and without --unlabeled (or an ensemble of such runs)\n") in done.stderr
+
+
+def test_the_caveats_returned_by_distill_compare_and_ensemble_name_the_python_keywords(
+        tmp_path, trained_runs, qc_demo):
+    """A student's metrics["distillation"]["caveat"] (as distill_student returns it),
+    compare_runs' runs[i].optimistic and an ensemble's metrics["members"][i]["optimistic"]
+    said "(distill --nested makes them honest)" and "teacher-scored pairs (--unlabeled)",
+    options a Python caller never gave. Returned to Python they read in its words; the run's
+    metrics.json, shared with the commands, and `shoprel compare`'s notes keep theirs."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    fast = {"model.family": "fast", "model.params.n_features": 2**14,
+            "model.params.n_estimators": 20, "model.params.n_jobs": 1,
+            "model.params.stack": False}
+    new_rows = tmp_path / "new.jsonl"  # pairs the teacher never saw, for it to score
+    new_rows.write_text("".join(json.dumps({**row, "origin_query": f"{row['origin_query']} x"})
+                                + "\n" for row in _rows(qc_demo, 40)), encoding="utf-8")
+    leaky = shoprel.distill_student(trained_runs["QC"], fast, tmp_path / "leaky",
+                                    hard_weight=0.3, speed_rows=0, progress=False)
+    scored = shoprel.distill_student(trained_runs["QC"], fast, tmp_path / "scored",
+                                     hard_weight=0.3, speed_rows=0, progress=False,
+                                     unlabeled=[new_rows])
+    leak = ("student OOF is optimistic: the teacher OOF probability of a training row came "
+            "from a teacher model that saw the student's validation rows ({})")
+    pairs = ("student OOF is optimistic: its teacher-scored pairs ({}) came from the teacher's "
+             "final model, which saw the student's validation rows (neither nested nor "
+             "hard_weight 1.0 changes that)")
+    python = (leak.format("distill_student(..., nested=True) makes them honest"),
+              pairs.format("unlabeled"))
+    cli = (leak.format("distill --nested makes them honest"), pairs.format("--unlabeled"))
+    assert (leaky.metrics["distillation"]["caveat"],
+            scored.metrics["distillation"]["caveat"]) == python
+    assert tuple(json.loads((run / "metrics.json").read_text())["distillation"]["caveat"]
+                 for run in (tmp_path / "leaky", tmp_path / "scored")) == cli
+    runs = [trained_runs["QC"], tmp_path / "leaky", tmp_path / "scored"]
+    compared = shoprel.compare_runs(runs, tmp_path / "c.html")
+    teacher = f"a student distilled from {runs[0].name}; "
+    assert [side.optimistic for side in compared.runs] == [None, *(teacher + text
+                                                                 for text in python)]
+    members = shoprel.ensemble_runs(runs, tmp_path / "ens").metrics["members"]
+    assert [member.get("optimistic") for member in members] == [None, *(teacher + text
+                                                                      for text in python)]
+    kept = json.loads((tmp_path / "ens" / "metrics.json").read_text())["members"]
+    assert [member.get("optimistic") for member in kept] == [None, *(teacher + text
+                                                                   for text in cli)]
+    done = CliRunner().invoke(main, ["compare", *map(str, runs), "--out",
+                                     str(tmp_path / "c2.html")])
+    assert done.exit_code == 0, done.output
+    assert f"{cli[0]}: its figures here are optimistic" in done.output
+    assert f"{cli[1]}: its figures here are optimistic" in done.output

@@ -545,6 +545,37 @@ def test_distill_student_says_the_stage0_its_refits_start_without_in_python_word
         "stage0_train=PATH"] if progress else [])
 
 
+def test_distill_student_returns_the_stage0_lines_in_python_words(
+        tmp_path, warm_family, qc_demo, jsonl, monkeypatch):
+    """The nested_stage0 lines of the metrics distill_student returns named --stage0-train (a
+    file gone: "name its new place with --stage0-train FILE"; one named: "read at ...
+    (--stage0-train)"), an option of the command; returned to Python they name stage0_train.
+    The run's metrics.json, which the commands read too, keeps the command's words."""
+    from shoprel.api import distill_student
+
+    rows = demo_rows(qc_demo)
+    was = moved_stage0_teacher(tmp_path, rows[:240], rows[240:], jsonl, monkeypatch)
+    student = {"model.family": "fast", "model.params.n_estimators": 10, "model.params.n_jobs": 1}
+    gone = distill_student(was["teacher"], student, tmp_path / "gone", nested=True,
+                           speed_rows=0, progress=False).metrics["distillation"]
+    named = distill_student(was["teacher"], student, tmp_path / "named", nested=True,
+                            speed_rows=0, progress=False,
+                            stage0_train=was["moved"]).metrics["distillation"]
+    said = (f"{was['teacher']}: the refits start without its stage 0, fitted on QC rows of "
+            f"{was['recorded'].resolve()}, which is no longer there: whether it held rows of "
+            f"{was['train'].resolve()} cannot be told; if it has moved, name its new place with "
+            "{}",
+            f"{was['teacher']}: the refits start from its stage 0, fitted on QC rows of "
+            f"{was['recorded'].resolve()}, read at {was['moved'].resolve()} ({{}}), which share "
+            f"no (query, target) pair with {was['train'].resolve()}")
+    assert (gone["nested_stage0"], named["nested_stage0"]) == (
+        [said[0].format("stage0_train=PATH")], [said[1].format("stage0_train")])
+    kept = [json.loads((tmp_path / name / runs.METRICS).read_text())["distillation"]
+            for name in ("gone", "named")]
+    assert (kept[0]["nested_stage0"], kept[1]["nested_stage0"]) == (
+        [said[0].format("--stage0-train FILE")], [said[1].format("--stage0-train")])
+
+
 def test_another_file_named_with_stage0_train_is_refused_in_one_line(
         tmp_path, warm_family, qc_demo, jsonl, monkeypatch):
     """A file of other bytes (one label changed: as many rows) is not the one stage 0 learnt:

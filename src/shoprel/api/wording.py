@@ -1,8 +1,9 @@
 """The API's errors in Python's words: the code it calls names command-line options in its
 messages (`--overwrite`, `--scorer full`); called from Python, an error names the parameters
 instead (same error, same fields, other words), and so do the notes a result carries for the
-caller to read (noisy_rows' `optimistic`), which the commands print as `note:` lines, and the
-notes said before the work (distill's), which the API writes on stderr as the commands do."""
+caller to read (noisy_rows' `optimistic`, a student's metrics caveat; the run's files keep the
+commands' words), which the commands print as `note:` lines, and the notes said before the
+work (distill's), which the API writes on stderr as the commands do."""
 
 from __future__ import annotations
 
@@ -91,10 +92,14 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  ("--hard-weight 1 without --unlabeled:", "hard_weight=1 without unlabeled:"),
                  ("(fast from fast at --hard-weight 0.3:", "(fast from fast at hard_weight=0.3:"),
                  ("give --student another model, or keep the teacher",
-                  "give student another model, or keep the teacher"))
-# the texts a result carries for its caller to read (noisy_rows' and add_far_pairs' `note`,
-# noisy_rows' `optimistic`), which the commands print as `note:` lines
-_RESULT_NOTES = ("note", "optimistic")
+                  "give student another model, or keep the teacher"),
+                 # a nested distill's stage-0 lines (metrics["distillation"]["nested_stage0"])
+                 ("(--stage0-train)", "(stage0_train)"))
+# the texts a result carries for its caller to read, by the field or key that holds them at
+# any depth (noisy_rows' and add_far_pairs' `note`, noisy_rows' and compare_runs' runs[i]
+# `optimistic`, a student's metrics["distillation"] `caveat` and `nested_stage0` lines, an
+# ensemble's metrics["members"][i] `optimistic`), which the commands print as `note:` lines
+_RESULT_NOTES = frozenset({"note", "optimistic", "caveat", "nested_stage0"})
 
 
 def _export_call(match: re.Match) -> str:
@@ -165,15 +170,30 @@ def python_notes(progress: bool) -> Callable[[str], None] | None:
     return lambda line: write_line(f"note: {_python_words(line)}")
 
 
-def _reworded_notes(result):
-    """A dataclass result with its notes (_RESULT_NOTES) in the errors' words, as a copy
-    (dataclasses.replace); any other result as it is."""
-    if not dataclasses.is_dataclass(result) or isinstance(result, type):
-        return result
-    names = {field.name for field in dataclasses.fields(result)}
-    reworded = {name: _python_words(text) for name in _RESULT_NOTES if name in names
-                and isinstance(text := getattr(result, name), str)}
-    return dataclasses.replace(result, **reworded) if reworded else result
+def _reworded_notes(result, note: bool = False):
+    """`result` with the texts it carries for its caller (_RESULT_NOTES, in its dataclass
+    fields, dicts and lists) in the errors' words; `note`: `result` is held under such a name.
+    What holds a changed text is a copy (dataclasses.replace, a new dict or list): a run's
+    metrics.json, shared with the commands, keeps their words, and so does any dict the code
+    keeps. Paths and every other value stay as they are (a folder may be called `runs--index`)."""
+    if isinstance(result, str):
+        reworded = _python_words(result) if note else result
+        return result if reworded == result else reworded
+    if dataclasses.is_dataclass(result) and not isinstance(result, type):
+        changed = {field.name: new for field in dataclasses.fields(result)
+                   if (new := _reworded_notes(old := getattr(result, field.name),
+                                              note or field.name in _RESULT_NOTES)) is not old}
+        return dataclasses.replace(result, **changed) if changed else result
+    if isinstance(result, dict):
+        items = {key: _reworded_notes(value, note or key in _RESULT_NOTES)
+                 for key, value in result.items()}
+        return items if any(items[key] is not value for key, value in result.items()) \
+            else result
+    if isinstance(result, list):
+        items = [_reworded_notes(value, note) for value in result]
+        return items if any(new is not old for new, old in zip(items, result, strict=True)) \
+            else result
+    return result
 
 
 def _reword_interrupt(stop: Interrupted) -> None:
