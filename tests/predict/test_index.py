@@ -501,6 +501,28 @@ def test_a_build_stopped_after_a_part_says_it_kept_it(tmp_path, embed_run, new_p
     assert sum(calls[:2]) > 0
 
 
+def test_index_targets_stopped_after_a_part_says_to_call_it_again(tmp_path, embed_run,
+                                                                  new_pairs, monkeypatch):
+    """Stopped once a part is finished, index_targets said "run the same command again": a
+    Python caller ran no command. Its Interrupted (still a KeyboardInterrupt) says to call it
+    again with the same arguments, which goes on from the kept part; the command keeps its
+    line (the test above)."""
+    import shoprel
+    from shoprel.errors import Interrupted
+
+    encode, calls = stop_at_the_third_batch(monkeypatch)
+    out = tmp_path / "ix"
+    with pytest.raises(Interrupted) as stopped:
+        shoprel.index_targets(embed_run, new_pairs, out=out, progress=False)
+    said = (f"interrupted: the embeddings finished so far are kept in {out}; call "
+            "`shoprel.index_targets(...)` again with the same arguments to go on from them")
+    assert (str(stopped.value), stopped.value.note) == (said, said)
+    assert isinstance(stopped.value, KeyboardInterrupt)
+    monkeypatch.setattr(Encoder, "encode", encode)
+    again = shoprel.index_targets(embed_run, new_pairs, out=out, progress=False)
+    assert again.resumed > 0
+
+
 def test_a_file_rewritten_to_the_same_size_is_another_build(tmp_path, embed_run, new_pairs,
                                                             monkeypatch):
     """A killed build's parts are resumed only for the file as it was: rewritten in another

@@ -70,6 +70,10 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  ("; --cache needs a file of its own", "; cache needs a file of its own"),
                  ("where the same command run again finds them",
                   "where the same call run again finds them"),
+                 # an index build stopped once a part was finished (Ctrl-C)
+                 ("run the same command again to go on from them",
+                  "call `shoprel.index_targets(...)` again with the same arguments to go on "
+                  "from them"),
                  ("--int8-weights: applies only with --int8",
                   "int8_weights: applies only with int8=True"),
                  # the commands that make or mend what a Python call was refused for
