@@ -17,6 +17,7 @@ from shoprel.cli.options import (
     task_option,
 )
 from shoprel.evaluate.console import (
+    all_relevant_words,
     constant_scores_line,
     far_pairs_line,
     learning_curve_lines,
@@ -152,7 +153,7 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
         click.echo(f"student ({carried['family']} on {backbone}) in "
                    f"{carried['seconds']:.0f} s: OOF AUC {ours['roc_auc']:.4f} F1 "
                    f"{ours['f1']:.4f} (run: AUC {theirs['roc_auc']:.4f} F1 {theirs['f1']:.4f})"
-                   f"{far}; score with --scorer student")
+                   f"{far}{all_relevant_words(ours)}; score with --scorer student")
     click.echo(f"run written to {result.run_dir} (report: {result.run_dir / 'report.html'})")
     busy()  # the load came during the run: said now, unless said already
 

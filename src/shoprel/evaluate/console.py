@@ -119,6 +119,15 @@ def learning_curve_lines(curve: dict) -> list[str]:
     return lines
 
 
+def all_relevant_words(figures: dict) -> str:
+    """"; it calls every row relevant: ..." where OOF figures (a distillation block's
+    student_oof) record that every row was predicted relevant, else "": such an F1 is the
+    all-positive answer's, and beside a model's (a run's) it read as the better one."""
+    if figures.get("predicted_positive_rate") != 1.0:
+        return ""
+    return "; it calls every row relevant, so its F1 is the all-positive answer's, not a model's"
+
+
 def evaluation_notes(metrics: dict) -> list[str]:
     """What the table alone does not say: what "base F1" is, a model that called every row
     relevant, and why ROC-AUC is missing. Only QC files have figures per category for

@@ -326,10 +326,14 @@ def nested_soft_labels(frame: PairFrame, folds: np.ndarray, per_fold: dict[int, 
 
 
 def _oof_figures(metrics: dict) -> dict:
+    """A run's OOF figures for the distillation block; the share it calls relevant tells an F1
+    that is only the all-positive answer's (a student that learnt nothing, cut at 0.12, came
+    out 0.0047 above its teacher's F1)."""
     overall = metrics["overall"]
     return {"f1": overall["f1"], "roc_auc": overall["roc_auc"],
             "threshold": metrics.get("threshold"),
-            "far_pairs_called_relevant": (metrics.get("far_pairs") or {}).get("called_relevant")}
+            "far_pairs_called_relevant": (metrics.get("far_pairs") or {}).get("called_relevant"),
+            "predicted_positive_rate": overall.get("predicted_positive_rate")}
 
 
 def scoring_speed(run_dir: str | Path, frame: PairFrame) -> dict:

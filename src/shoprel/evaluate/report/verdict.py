@@ -16,6 +16,7 @@ from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
+from shoprel.evaluate.console import all_relevant_words
 from shoprel.evaluate.intervals import (
     AUC_OVER_CHANCE,
     DIFFERENCE,
@@ -256,8 +257,8 @@ def _student_text(student: Mapping[str, Any]) -> str:
     return (f"{student.get('family', MISSING)}{f' on {backbone}' if backbone else ''} in "
             f"{student.get('folder', 'student')}/: OOF ROC-AUC {fmt(ours.get('roc_auc'))}, "
             f"F1 {fmt(ours.get('f1'))} (this run: {fmt(theirs.get('roc_auc'))}, "
-            f"{fmt(theirs.get('f1'))}; {_student_oof_worth(student)}); {took}; "
-            "predict/serve --scorer student")
+            f"{fmt(theirs.get('f1'))}; {_student_oof_worth(student)})"
+            f"{all_relevant_words(ours)}; {took}; predict/serve --scorer student")
 
 
 def _student_oof_worth(student: Mapping[str, Any]) -> str:
