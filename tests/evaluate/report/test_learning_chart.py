@@ -31,3 +31,20 @@ def test_row_ticks_separate_thousands_as_the_table_does():
         texts = chart_texts(learning_curve_section({"points": points}))
     ticks = [t for t in texts if t.replace(",", "").isdigit()]
     assert "20,000" in ticks and not [t for t in ticks if len(t) > 3 and "," not in t]
+
+
+def test_both_panels_share_one_row_axis_when_small_shares_are_left_off():
+    """The default model on 600 real QC rows, 2 folds: 10% and 25% scored every row alike and
+    were left off, so the ROC-AUC panel's axis ran 150 to 300 rows (ticks 150 200 250 300)
+    beside the F1 panel's 30 to 300 (100 200 300), where the baseline keeps every share."""
+    points = [{"fraction": f, "rows": r, "roc_auc": a, "f1": f1, "baseline_f1": 0.807,
+               "fold_roc_auc": folds, "constant_folds": constant}
+              for f, r, a, f1, folds, constant in (
+                  (0.1, 30, 0.4924, 0.8072, [0.5, 0.5], [0, 1]),
+                  (0.25, 75, 0.4924, 0.8072, [0.5, 0.5], [0, 1]),
+                  (0.5, 150, 0.6561, 0.8104, [0.64, 0.67], []),
+                  (1.0, 300, 0.6650, 0.8072, [0.689, 0.658], []))]
+    with rc_context(PLOT_RC):
+        texts = chart_texts(learning_curve_section({"points": points}))
+    ticks = [t for t in texts if t.replace(",", "").isdigit()]
+    assert ticks and all(ticks.count(t) == 2 for t in ticks), ticks  # each in both panels

@@ -104,6 +104,10 @@ def learning_curve_section(curve: Mapping[str, Any] | None) -> str:
     intervals = [paired_interval(p.get("fold_roc_auc") or [], bounds=AUC) for p in points]
 
     fig, (ax_auc, ax_f1) = charts.new_figure(charts.WIDE, 3.4, ncols=2)
+    # one row axis for both: with the smaller shares' points left off (constant scores) the
+    # ROC-AUC panel spanned 150-300 rows beside an F1 panel (its baseline at every share) of
+    # 30-300, so a tick stood for other rows in each
+    ax_auc.sharex(ax_f1)
     ok = ~np.isnan(auc)
     ax_auc.plot(rows[ok], auc[ok], "o-", color=charts.AUC_COLOR, label="OOF ROC-AUC")
     for x, iv, shown in zip(rows, intervals, measured, strict=True):
