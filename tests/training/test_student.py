@@ -209,6 +209,30 @@ def test_a_student_interrupted_leaves_the_run_saying_so(tmp_path, monkeypatch):
         runs.carried_student(run)
 
 
+def test_cli_train_stopped_in_the_student_still_prints_the_run(tmp_path, monkeypatch):
+    """Ctrl-C while `train --student` distilled the student (default model, 600 real QC rows,
+    2 folds, 140 s into the run): the run was complete and kept, yet train printed none of
+    its figures, only the stop's line; a stdout sent to a log held nothing of the run. Its
+    summary now comes first, then the stop's line, with no warning repeating it."""
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(student_module, "distill", interrupted)
+    config = tmp_path / "c.yaml"
+    config.write_text(FAST_YAML, encoding="utf-8")
+    run = tmp_path / "run"
+    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out", str(run),
+                                     "--config", str(config), "--quiet"])
+    assert done.exit_code == 130, done.output
+    kept = runs.Run.open(run).metrics()
+    assert done.stdout.startswith(f"task QC  rows {kept['overall']['n']}  threshold "
+                                  f"{kept['threshold']:.4f}  cv ")
+    assert "\noverall " in done.stdout
+    assert done.stdout.endswith(f"run written to {run} (report: {run / runs.REPORT})\n")
+    assert "interrupted while the student was distilled: the run" in done.stderr
+    assert "warning" not in done.stderr and "Traceback" not in done.output
+
+
 def test_the_ways_back_to_a_student_name_the_hard_weight_train_uses(tmp_path, monkeypatch,
                                                                      trained_runs):
     """Both lines that tell a user to run `shoprel distill ... --out RUN/student` left out

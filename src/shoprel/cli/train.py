@@ -70,11 +70,11 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
 
     TRAIN_FILE is JSON lines, CSV, TSV or Parquet by its suffix; a text one may be compressed
     (train.jsonl.gz, .bz2, .xz), as every command's input file may."""
-    from shoprel.data.empty_texts import empty_texts_note
     from shoprel.errors import ConfigError
     from shoprel.models.base import config_class
     from shoprel.training.config import load_config, located
     from shoprel.training.runner import train as run_training
+    from shoprel.training.student import StudentInterrupted
     from shoprel.utils.threads import BusyMachineNote, OwnCpu, busy_machine_note
 
     if curve_fractions and not curve:  # one error line, as predict's options given alone
@@ -112,8 +112,24 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
                               set_folds=_folds_set(folds, config_file, config))
     except ConfigError as exc:  # a key found wrong only now: said where the file writes it
         raise located(exc, config_file) from None
-    run_seconds = time.perf_counter() - started
-    m = result.metrics
+    except StudentInterrupted as stop:
+        # the run is in place and whole: its figures are printed still (a stdout sent to a
+        # log kept none of them), then the stop's own line says why it has no student
+        from shoprel.runs import Run
+
+        _summary(Run.open(stop.run_dir).metrics(), stop.run_dir,
+                 time.perf_counter() - started, quiet, student_stopped=True)
+        raise
+    _summary(result.metrics, result.run_dir, time.perf_counter() - started, quiet)
+    busy()  # the load came during the run: said now, unless said already
+
+
+def _summary(m: dict, run_dir, run_seconds: float, quiet: bool,
+             student_stopped: bool = False) -> None:
+    """What train prints of a written run (`m`: its metrics.json); `student_stopped`: a stop
+    while its student was distilled, which the stop's line tells, not a warning here."""
+    from shoprel.data.empty_texts import empty_texts_note
+
     click.echo(f"task {m['task']}  rows {m['overall']['n']}  threshold {m['threshold']:.4f}  "
                + timing_words(m, run_seconds))
     click.echo(metrics_table(m))
@@ -137,7 +153,7 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
         click.echo(far_pairs_line(m["far_pairs"]))
     for line in learning_curve_lines(m.get("learning_curve") or {}):
         click.echo(line)
-    carried = m.get("student")
+    carried = None if student_stopped else m.get("student")
     if carried and "error" in carried:
         click.echo(f"warning: the run carries no student, its distillation failed: "
                    f"{carried['error']} (the run itself is complete)", err=True)
@@ -154,8 +170,7 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
                    f"{carried['seconds']:.0f} s: OOF AUC {ours['roc_auc']:.4f} F1 "
                    f"{ours['f1']:.4f} (run: AUC {theirs['roc_auc']:.4f} F1 {theirs['f1']:.4f})"
                    f"{far}{all_relevant_words(ours)}; score with --scorer student")
-    click.echo(f"run written to {result.run_dir} (report: {result.run_dir / 'report.html'})")
-    busy()  # the load came during the run: said now, unless said already
+    click.echo(f"run written to {run_dir} (report: {run_dir / 'report.html'})")
 
 
 COMMANDS = (train,)

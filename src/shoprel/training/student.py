@@ -23,6 +23,15 @@ from shoprel.training.config import RunConfig, load_config
 from shoprel.training.distill import distill
 
 
+class StudentInterrupted(Interrupted):
+    """A stop while the student was distilled: the run at `run_dir` is in place and whole, so
+    `shoprel train` still prints its figures before saying why it has no student."""
+
+    def __init__(self, note: str, run_dir: Path):
+        super().__init__(note)
+        self.run_dir = run_dir
+
+
 def student_run_config(config: RunConfig) -> RunConfig:
     """The student's run config: the run's data, folds, threshold rule and checks, the student's
     model. The folds are the run's (the teacher's), not set by the student config: distill
@@ -132,11 +141,11 @@ def carry_student(run_dir: str | Path, config: RunConfig, progress: bool = True,
         # one stopped once in place, before the run listed it, stays there unused (student_dir)
         left = ("the one left in place is not used" if (run_dir / runs.STUDENT).exists()
                 else "the unfinished one was removed")
-        raise Interrupted(f"interrupted while the student was distilled: the run {run_dir} is "
-                          f"complete and kept, without a student ({left}); `shoprel distill "
-                          f"{run_dir} --student FILE --out {run_dir / runs.STUDENT} "
-                          f"--hard-weight {student.hard_weight:g}` gives it one (the "
-                          "config's student.hard_weight, which distill does not read)") from None
+        raise StudentInterrupted(
+            f"interrupted while the student was distilled: the run {run_dir} is complete and "
+            f"kept, without a student ({left}); `shoprel distill {run_dir} --student FILE --out "
+            f"{run_dir / runs.STUDENT} --hard-weight {student.hard_weight:g}` gives it one (the "
+            "config's student.hard_weight, which distill does not read)", run_dir) from None
     return runs.Run.open(run_dir).metrics()["student"]
 
 
