@@ -233,6 +233,22 @@ def test_cli_train_stopped_in_the_student_still_prints_the_run(tmp_path, monkeyp
     assert "warning" not in done.stderr and "Traceback" not in done.output
 
 
+def test_the_student_progress_line_names_its_backbone_as_text(tmp_path, monkeypatch, capsys,
+                                                               trained_runs):
+    """`train --student` with the default student said "distilling the run's student (embed
+    on ['use-multilingual']) into ...": the backbone list's Python repr."""
+    def failed(*args, **kwargs):
+        raise RuntimeError("stop here")
+
+    run = tmp_path / "run"
+    shutil.copytree(trained_runs["QC"], run)
+    monkeypatch.setattr(student_module, "distill", failed)
+    config = load_config(None, {**FAST_TEST_PARAMS, "student": {}})  # embed on USE
+    student_module.carry_student(run, config, progress=True)
+    assert (f"distilling the run's student (embed on use-multilingual) into "
+            f"{run / runs.STUDENT}") in capsys.readouterr().err
+
+
 def test_the_ways_back_to_a_student_name_the_hard_weight_train_uses(tmp_path, monkeypatch,
                                                                      trained_runs):
     """Both lines that tell a user to run `shoprel distill ... --out RUN/student` left out

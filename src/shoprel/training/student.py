@@ -121,10 +121,9 @@ def carry_student(run_dir: str | Path, config: RunConfig, progress: bool = True,
     run_dir = Path(run_dir)
     student = config.student
     started = time.perf_counter()
-    if progress:
-        backbone = student.model.params.get("backbone")
-        tqdm.write(f"distilling the run's student ({student.model.family}"
-                   f"{f' on {backbone}' if backbone else ''}) into {run_dir / runs.STUDENT}",
+    if progress:  # the model as the refusals name it: "embed on use-multilingual", no list
+        tqdm.write(f"distilling the run's student ({_model_words(student.model)}) into "
+                   f"{run_dir / runs.STUDENT}",
                    file=sys.stderr)  # progress, with the bars: stdout holds the results
     try:
         distill(run_dir, student_run_config(config), run_dir / runs.STUDENT,
