@@ -570,3 +570,19 @@ def test_input_from_stdin_is_said_as_stdin_and_help_says_what_is_read(files, tmp
     shown = " ".join(CliRunner().invoke(main, ["check-submission", "--help"]).stdout.split())
     assert ("SUBMISSION and --input may each be compressed (.gz, .bz2, .xz), a pipe or standard "
             "input (`-`, for one of the two)") in shown
+
+
+def test_an_input_whose_label_column_is_empty_is_read_as_predict_reads_it(files):
+    """A test file may carry its label column empty ("label": null, an empty CSV cell):
+    `predict` leaves labels unread and scores it, but check-submission read the input's labels
+    and refused it (`label must be 0 or 1, got null`), so the README's predict-then-check
+    flow failed on such a file, and so did `demo --data` after its training."""
+    import pandas as pd
+
+    tmp_path, source, good = files
+    rows = [dict(json.loads(line), label=None) for line in source.read_text().splitlines()]
+    submission = _write(tmp_path / "s.txt", good)
+    assert check_submission(submission, _write(tmp_path / "null_labels.txt", rows)).ok
+    table = tmp_path / "empty_labels.csv"
+    pd.DataFrame(rows).assign(label="").to_csv(table, index=False)
+    assert check_submission(submission, table).ok

@@ -72,7 +72,9 @@ class _Input:
 
 
 def _read_input(path: Path, task) -> _Input:
-    validator = RecordValidator(path, task, written_ids=True)
+    """The input as `predict` reads it: labels unread (a submission answers no label), so a
+    test file's empty label column (null, an empty cell) is no error here either."""
+    validator = RecordValidator(path, task, written_ids=True, read_labels=False)
     rows, scored = [], False
     for line, record in iter_records(path):
         scored = scored or (not rows and "prediction" in record)
