@@ -469,3 +469,50 @@ def test_a_data_folder_of_compressed_files_is_read_and_predicted_by_their_names(
     assert said == [f"note: not used from {data}: test_QC.csv.zst (not a format it reads), "
                     "train_QC.en.jsonl.gz (the demo reads train_QC|QI.*, dev_QC|QI.*, "
                     "test_QC|QI.*)"]
+
+
+def test_a_test_file_whose_label_column_is_empty_is_predicted_not_refused(tmp_path, monkeypatch):
+    """A competition's test file may carry its label column empty ("label": null, an empty CSV
+    cell): `predict` scores it, but the demo read its labels and refused it before training
+    ("label must be 0 or 1, got null"). Now it is predicted and not evaluated; a dev file with
+    labels beside it is still evaluated, and one with a label missing on a row is refused at
+    that line before training."""
+    import pandas as pd
+    from tests.conftest import FAST_TEST_PARAMS
+
+    import shoprel.demo as demo
+    from shoprel.errors import InputError
+    from shoprel.training.config import load_config
+
+    train = demo.train
+    fast = load_config(None, {**FAST_TEST_PARAMS, "folds.k": 2, "student": None,
+                              "data.task": "QC", "model.params.n_jobs": 1})
+    monkeypatch.setattr(demo, "train", lambda train_file, run_dir, config, **kwargs: train(
+        train_file, run_dir, fast, **kwargs))
+    rows = [json.loads(line) for line in demo_file("QC").read_text().splitlines()]
+    folder = tmp_path / "comp"
+    folder.mkdir()
+    (folder / "train_QC.txt").write_text("".join(json.dumps(r) + "\n" for r in rows[:120]))
+    (folder / "dev_QC.txt").write_text("".join(json.dumps(r) + "\n" for r in rows[120:150]))
+    (folder / "test_QC.txt").write_text("".join(
+        json.dumps({**r, "label": None}) + "\n" for r in rows[150:170]))
+    (folder / "test_QI.csv").write_text("id,language,origin_query,item_title,label\n"
+                                        "1,en,drill,cordless drill,\n")  # no train_QI: unused
+    out = run_demo(tmp_path / "demo", folder, folds=2, progress=False, echo=lambda line: None)
+    dev, test = out[1], out[2]
+    assert dev.startswith("QC predictions for dev_QC.txt") and "held-out F1" in dev
+    assert test == (f"QC predictions for test_QC.txt → {tmp_path / 'demo' / 'pred_test_QC.jsonl'}"
+                    " (checked)")
+    assert len((tmp_path / "demo" / "pred_test_QC.jsonl").read_text().splitlines()) == 20
+    (folder / "test_QC.txt").unlink()
+    pd.DataFrame(rows[150:170]).assign(label="").to_csv(folder / "test_QC.csv", index=False)
+    out = run_demo(tmp_path / "demo2", folder, folds=2, progress=False, echo=lambda line: None)
+    assert out[2].startswith("QC predictions for test_QC.csv")
+    assert out[2].endswith("pred_test_QC.jsonl (checked)")
+    (folder / "dev_QC.txt").write_text("".join(
+        json.dumps({**r, "label": None if i == 3 else r["label"]}) + "\n"
+        for i, r in enumerate(rows[120:150])))
+    with pytest.raises(InputError, match=r"dev_QC.txt, line 4, field 'label': label must be 0 "
+                                         "or 1, got null"):
+        run_demo(tmp_path / "demo3", folder, folds=2, progress=False, echo=lambda line: None)
+    assert not (tmp_path / "demo3" / "run_QC").exists()

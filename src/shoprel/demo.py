@@ -15,6 +15,7 @@ from shoprel import runs
 from shoprel.data.compression import compression_of
 from shoprel.data.formats import FORMATS, format_suffix
 from shoprel.data.readers import read_pairs
+from shoprel.data.records import iter_records
 from shoprel.data.submission import check_submission
 from shoprel.data.tasks import Task
 from shoprel.data.writers import write_table
@@ -282,6 +283,17 @@ def _refuse_earlier_outputs(paths: list[Path]) -> None:
             raise OutputExistsError.at(path)
 
 
+def _labelled(source: Path, task: str) -> bool:
+    """Check a dev/test file as `predict` reads it (labels unread), and say whether it holds
+    labels to evaluate against, which are then checked too. A label column empty on every row
+    (null, an empty CSV cell: a competition's test file may carry it so) holds none: predict
+    scores such a file, which the demo refused before (`label must be 0 or 1, got null`)."""
+    read_pairs(source, task=task, read_labels=False)
+    if all(fields.get("label") in (None, "") for _, fields in iter_records(source)):
+        return False
+    return read_pairs(source, task=task).has_labels
+
+
 def _data_folder(data_dir: Path) -> None:
     if not data_dir.exists():
         raise InputError("folder not found (--data)", path=data_dir)
@@ -345,7 +357,7 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
             read_pairs(train_file, task=task, require_label=True,
                        empty_text=configs[task].data.empty_text)
             for source in to_predict:
-                labelled[source] = read_pairs(source, task=task).has_labels
+                labelled[source] = _labelled(source, task)
     summary = []
     for task, train_file, to_predict, run_dir in plan:
         if to_predict is None:
