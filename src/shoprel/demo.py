@@ -23,7 +23,7 @@ from shoprel.errors import InputError, OutputError, OutputExistsError, RunDirErr
 from shoprel.evaluate.console import constant_scores_line
 from shoprel.evaluate.files import evaluate_files
 from shoprel.folds.grouped import assign_folds
-from shoprel.predict.predictor import predict_file
+from shoprel.predict.predictor import PredictResult, predict_file
 from shoprel.training.config import load_config
 from shoprel.training.runner import train
 from shoprel.utils.atomic import atomic_file
@@ -305,15 +305,20 @@ def _data_folder(data_dir: Path) -> None:
 def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = None,
              folds: int | None = None, progress: bool = True,
              echo: Callable[[str], None] = print,
-             warn: Callable[[str], None] | None = None, overwrite: bool = False) -> list[str]:
+             warn: Callable[[str], None] | None = None, overwrite: bool = False,
+             on_predicted: Callable[[Path, Path, PredictResult], None] | None = None
+             ) -> list[str]:
     """Train each task, predict the held-out (or dev/test) files, evaluate where labels exist.
     `echo` takes the progress (each task's training header) and the notes (files of --data
     left alone) as they come: the CLI's stderr, none under --quiet; `warn` (default stderr)
     the warnings (fold models that learnt nothing), printed even under --quiet; the result is
-    the summary returned. With `data_dir`, a run or predictions file an earlier demo wrote is
-    replaced only with `overwrite`, as `train --out` replaces a run: those are the user's
-    data's, hours of training on the competition's files; the built-in set's are made again
-    in minutes, and its demo replaces its own on every rerun (the README's first command)."""
+    the summary returned; `on_predicted(run_dir, source, result)` takes each file's
+    predictions as made, for what predict says of them (the CLI's notes and warnings: rows in
+    languages the run never saw, rows with an empty text). With `data_dir`, a run or
+    predictions file an earlier demo wrote is replaced only with `overwrite`, as `train --out`
+    replaces a run: those are the user's data's, hours of training on the competition's files;
+    the built-in set's are made again in minutes, and its demo replaces its own on every rerun
+    (the README's first command)."""
     out_dir = Path(out_dir)
     warn = warn or (lambda line: print(line, file=sys.stderr))
     # no carried student: it would double the demo's training time (`shoprel train` makes one)
@@ -383,8 +388,11 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
         for source in to_predict:
             out_file = predictions_path(out_dir, source)
             files.check(out_file)
-            predict_file(run_dir, source, out_file, progress=progress, overwrite=True)
+            predicted = predict_file(run_dir, source, out_file, progress=progress,
+                                     overwrite=True)
             files.record(out_file)
+            if on_predicted is not None:
+                on_predicted(run_dir, source, predicted)
             check = check_submission(out_file, source, task)
             if not check.ok:
                 raise InputError("submission check failed: " + "; ".join(check.problems))

@@ -79,3 +79,38 @@ def test_demo_help_names_every_format_the_data_folder_may_hold():
         assert name in text
     listed = text.split("any format shoprel reads (")[1].split(")")[0].split(", ")
     assert sorted(listed) == sorted(FORMATS) and ".parquet" in listed
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_dev_rows_in_languages_the_run_never_saw_are_warned_of_as_predict_warns(
+        tmp_path, monkeypatch, quiet):
+    """A dev/test file with rows in languages the training file lacks: `shoprel predict` warns
+    that the run's cross-validation says nothing about them (even under --quiet); the demo
+    predicted the same file and said nothing. The warning now names the file it concerns, and
+    a file without rows gets predict's note (not under --quiet)."""
+    fast = tmp_path / "fast.yaml"
+    fast.write_text("model: {family: fast, params: {n_features: 4096, n_estimators: 10, "
+                    "n_jobs: 1}}\nfolds: {k: 2}\n")
+    monkeypatch.setattr(shoprel.demo, "load_config",
+                        lambda path, overrides, **kw: load_config(fast, overrides, **kw))
+    rows = [json.loads(line) for line in demo_file("QC").read_text(encoding="utf-8").splitlines()]
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train_QC.txt").write_text("".join(json.dumps(r) + "\n" for r in rows[:60]))
+    dev = [{k: v for k, v in r.items() if k != "label"} for r in rows[60:80]]
+    for row, tag in zip(dev, ("ar", "sw", "ar"), strict=False):
+        row["language"] = tag
+    (data / "dev_QC.txt").write_text("".join(json.dumps(r) + "\n" for r in dev))
+    (data / "test_QC.csv").write_text("id,language,origin_query,category_path\n")
+    done = CliRunner().invoke(main, ["demo", "--data", str(data), "--out", str(tmp_path / "out"),
+                                     *(["--quiet"] if quiet else [])])
+    assert done.exit_code == 0, done.output
+    said = [line for line in without_bars(done.stderr).splitlines()
+            if line.startswith(("warning:", "note:"))]
+    warning = (f"warning: {data / 'dev_QC.txt'}: 3 rows in languages absent from the training "
+               "file (ar 2, sw 1): its cross-validation says nothing about them "
+               "(docs/measurements-qc.md: Languages never seen in training)")
+    out = tmp_path / "out" / "pred_test_QC.jsonl"
+    empty = f"note: {data / 'test_QC.csv'} holds no rows; {out} holds none either"
+    assert said == ([warning] if quiet else [warning, empty])
+    assert len(done.stdout.splitlines()) == 3  # the summary alone

@@ -27,7 +27,8 @@ from shoprel.training.defaults import FOLDS_MAX, FOLDS_MIN
                    "--out (only those: listed in OUT/.shoprel-demo.json), as `train "
                    "--overwrite` replaces a run. The built-in demo replaces its own without it.")
 @quiet_option("No progress bars, nor the lines naming each training or the --data files "
-              "left alone; the summary and warnings still print.")
+              "left alone, nor predict's notes on a file it scores (no rows, empty texts); "
+              "the summary and warnings (rows in languages the run never saw) still print.")
 def demo(out_dir, data_dir, folds, overwrite, quiet):
     """Train, predict, evaluate and report on the built-in demo set (or on --data)."""
     from shoprel.demo import run_demo
@@ -35,8 +36,15 @@ def demo(out_dir, data_dir, folds, overwrite, quiet):
     def progress_line(line: str) -> None:  # stderr with the bars (a note: or a task's header)
         note(line, quiet)
 
+    def predicted(run_dir, source, result) -> None:  # as predict says it, the file named
+        from shoprel.cli.predict import say_scored_input, warn_new_languages
+
+        hinted = say_scored_input(result, source, quiet)
+        warn_new_languages(result, run_dir, hinted, named=f"{source}: ")
+
     summary = run_demo(out_dir, data_dir, folds=folds, progress=not quiet, echo=progress_line,
-                       warn=lambda line: click.echo(line, err=True), overwrite=overwrite)
+                       warn=lambda line: click.echo(line, err=True), overwrite=overwrite,
+                       on_predicted=predicted)
     progress_line("")  # the summary apart from the progress above it
     for line in summary:
         click.echo(line)

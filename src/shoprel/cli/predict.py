@@ -117,29 +117,47 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
     scored_by = {"student": ", the run's student",
                  "cascade": f", the full model's; it rescored {result.rescored or 0} of the "
                             "student's rows"}.get(scorer, "")
-    if result.rows == 0:
-        note(f"note: {input_file} holds no rows; {result.out_file} holds none either", quiet)
-    if empty := empty_texts_note(result.empty_texts, input_file, "scored as empty texts"):
-        note(empty, quiet)
-    from shoprel.cli.language_counts import warn_naming_languages
-
-    hinted: set[str] = set()  # a 'kr' hint is said once, under the first warning naming 'kr'
-    if result.bare_rows:  # scores unlike the run's own: said even under --quiet
-        warn_naming_languages(_bare_rows(result, input_file), result.bare_languages, hinted)
+    hinted = say_scored_input(result, input_file, quiet)
     cuts = sorted(result.language_cuts.values())
     threshold = (f"per-language thresholds {cuts[0]:.4f}–{cuts[-1]:.4f}, "
                  f"{result.threshold:.4f} for other languages" if cuts
                  else f"threshold {result.threshold:.4f}")
     click.echo(f"{result.rows} rows scored, {result.positives} predicted relevant "
                f"({threshold}{scored_by}) → {result.out_file}")
-    if result.new_languages:  # the run's figures do not cover them: said even under --quiet
-        from shoprel.runs import Run
+    warn_new_languages(result, run_dir, hinted)
 
-        doc = NEW_LANGUAGES_DOC[Run.read(run_dir).task]
-        said = _new_language_rows(result.new_languages, result.translated_only,
-                                  result.translated_only_members)
-        warn_naming_languages(f"{said}: its cross-validation says nothing about them ({doc})",
-                              result.new_languages, hinted)  # 'kr' for Korean
+
+def say_scored_input(result, input_file, quiet: bool) -> set[str]:
+    """What predict says of its input before its summary line: the notes (no rows, rows with an
+    empty text; none under --quiet) and the warning of rows scored on their bare query (said
+    even under --quiet). Returns the language hints said, for warn_new_languages. The demo
+    says the same of each file it predicts."""
+    from shoprel.cli.language_counts import warn_naming_languages
+
+    if result.rows == 0:
+        note(f"note: {input_file} holds no rows; {result.out_file} holds none either", quiet)
+    if empty := empty_texts_note(result.empty_texts, input_file, "scored as empty texts"):
+        note(empty, quiet)
+    hinted: set[str] = set()  # a 'kr' hint is said once, under the first warning naming 'kr'
+    if result.bare_rows:  # scores unlike the run's own: said even under --quiet
+        warn_naming_languages(_bare_rows(result, input_file), result.bare_languages, hinted)
+    return hinted
+
+
+def warn_new_languages(result, run_dir, hinted: set[str], named: str = "") -> None:
+    """The warning of rows in languages the run was not trained on (the run's figures do not
+    cover them), said even under --quiet; `named` goes before it ("dev_QC.txt: ") where one
+    command scores several files."""
+    if not result.new_languages:
+        return
+    from shoprel.cli.language_counts import warn_naming_languages
+    from shoprel.runs import Run
+
+    doc = NEW_LANGUAGES_DOC[Run.read(run_dir).task]
+    said = _new_language_rows(result.new_languages, result.translated_only,
+                              result.translated_only_members)
+    warn_naming_languages(f"{named}{said}: its cross-validation says nothing about them ({doc})",
+                          result.new_languages, hinted)  # 'kr' for Korean
 
 
 def _bare_rows(result, input_file) -> str:
