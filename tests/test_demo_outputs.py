@@ -516,3 +516,16 @@ def test_a_test_file_whose_label_column_is_empty_is_predicted_not_refused(tmp_pa
                                          "or 1, got null"):
         run_demo(tmp_path / "demo3", folder, folds=2, progress=False, echo=lambda line: None)
     assert not (tmp_path / "demo3" / "run_QC").exists()
+
+
+def test_an_empty_training_file_is_told_so_before_anything_is_written(tmp_path):
+    """A train_QC.txt cut to nothing (a failed download) was refused by the folds as
+    "field 'label': folds need labelled rows", after the demo's checks had passed it."""
+    from shoprel.errors import InputError
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train_QC.txt").write_text("")
+    with pytest.raises(InputError, match=r"train_QC.txt: the file has no rows$"):
+        run_demo(tmp_path / "out", data, progress=False, echo=lambda line: None)
+    assert not (tmp_path / "out").exists()

@@ -482,3 +482,15 @@ def test_a_file_of_the_other_format_than_its_name_is_told_so(tmp_path, name, con
     """A CSV saved under the competition's .txt name said 'malformed JSON: Expecting value at
     column 1'; JSON lines named .csv said 'no target column', though the line holds one."""
     assert said in _error(tmp_path, name, content)
+
+
+@pytest.mark.parametrize(("name", "content"), [
+    ("train_QC.txt", b""), ("train_QC.csv", b"id,language,origin_query,category_path,label\n")])
+def test_a_training_file_without_rows_is_told_so_with_its_task_given(tmp_path, name, content):
+    """With the task given (`train --task QC`, `demo --data`, whose reads name it) an empty
+    or header-only training file was read as no rows and refused by the folds, as though its
+    labels were missing: "field 'label': folds need labelled rows". It is told what it is, as
+    without the task; a file to score keeps its empty frame (predict writes an empty output)."""
+    assert _error(tmp_path, name, content, task="QC", require_label=True).endswith(
+        f"{name}: the file has no rows")
+    assert len(read_pairs(tmp_path / name, task="QC")) == 0
