@@ -554,3 +554,69 @@ def test_cli_train_student_progress_line_goes_to_stderr(tmp_path):
     assert done.exit_code == 0, done.output
     assert "distilling the run's student (fast) into" in done.stderr
     assert "distilling" not in done.stdout and "student (fast on -)" in done.stdout
+
+
+OWN_MODEL_YAML = """folds: {k: 3}
+model:
+  family: fast
+  params: {n_features: 65536, n_estimators: 30, n_jobs: 1}
+student:
+  model:
+    family: fast
+    params: {n_features: 65536, n_estimators: 30, n_jobs: 1}
+  hard_weight: 0.3
+"""
+# what distill says of a student of its teacher's own model, up to its way on
+OWN_MODEL_SAID = ("the student is the model of {run} (fast) learning from its out-of-fold "
+                  "probabilities: on new queries such a student ranked below its teacher (fast "
+                  "from fast at student.hard_weight 0.3: ROC-AUC 0.6664 and 0.6542 against "
+                  "0.6744 and 0.6766 on two query splits, docs/measurements-qc.md); give the "
+                  "student another model (student.model), or ")
+
+
+def _student_notes(stderr: str) -> list[str]:
+    """The note lines about the student (a busy machine may add its own)."""
+    return [line for line in stderr.splitlines()
+            if line.startswith("note: ") and "student" in line]
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_train_student_says_a_student_of_the_runs_own_model_in_trains_words(tmp_path, quiet):
+    """`shoprel distill` says before the work that a student of the teacher's own model below
+    hard weight 1 ranked below its teacher on new queries; train --student distils its student
+    through distill without a `say`, so the same student carried by a run went unsaid. It is
+    said now, naming the config's student section: train has no --hard-weight, and its
+    --student is a switch, so distill's "give --student another model" would mislead."""
+    config = tmp_path / "c.yaml"
+    config.write_text(OWN_MODEL_YAML, encoding="utf-8")
+    run = tmp_path / "run"
+    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out", str(run),
+                                     "--config", str(config), *(["--quiet"] if quiet else [])])
+    assert done.exit_code == 0, done.output
+    assert (run / runs.STUDENT / runs.MANIFEST).is_file()
+    assert _student_notes(done.stderr) == ([] if quiet else [
+        "note: " + OWN_MODEL_SAID.format(run=run)
+        + "drop --student (or the config's student: section)"])
+
+
+@pytest.mark.parametrize("progress", [True, False])
+def test_train_from_python_says_a_student_of_the_runs_own_model_in_pythons_words(
+        tmp_path, capsys, progress):
+    """The same note from shoprel.train(..., student=True), in Python's words (student=False,
+    not --student); progress=False silences it, as it silences distill_student's. A student
+    learning the labels alone (the default hard weight 1) hears no note: distill's "the
+    teacher teaches nothing" names distill's options, and the labels alone are what a carried
+    student is meant to learn."""
+    import shoprel
+
+    config = load_config(None, {**FAST_TEST_PARAMS, "student": {
+        "model": {"family": "fast", "params": {"n_features": 2**16, "n_estimators": 60}},
+        "hard_weight": 0.3}})
+    shoprel.train(demo_file("QC"), tmp_path / "own", config, progress=progress, student=True)
+    assert _student_notes(capsys.readouterr().err) == ([
+        "note: " + OWN_MODEL_SAID.format(run=tmp_path / "own")
+        + "give student=False (or drop the config's student section)"] if progress else [])
+    if progress:  # another model on the labels alone: nothing to say before its work
+        shoprel.train(demo_file("QC"), tmp_path / "labels",
+                      {**FAST_TEST_PARAMS, "student": FAST_STUDENT}, progress=True)
+        assert _student_notes(capsys.readouterr().err) == []

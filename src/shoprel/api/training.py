@@ -80,7 +80,9 @@ def train(train_file: str | Path, out_dir: str | Path,
     shares of its rows (`curve_fractions`, default 0.1, 0.25, 0.5), as `--learning-curve`:
     `result.metrics["learning_curve"]` and the report's chart; `folds` (over the config's
     folds.k) and `student` (True: carry the config's student, else the default one; False:
-    none, whatever the config says) as `--folds` and `--student/--no-student`."""
+    none, whatever the config says) as `--folds` and `--student/--no-student`. The note the
+    command prints before the student's work (a student of the run's own model) is written
+    on stderr, unless progress=False."""
     train_file = path_argument(train_file, "train_file", WRITE_IT_FIRST)
     out_dir = path_argument(out_dir, "out_dir")
     overwrite = flag_argument(overwrite, "overwrite")
@@ -106,7 +108,8 @@ def train(train_file: str | Path, out_dir: str | Path,
                   else config.model_copy(update={"student": None}))
     try:
         return _train_run(train_file, out_dir, config, overwrite=overwrite, progress=progress,
-                          curve_fractions=fractions, set_folds=set_folds)
+                          curve_fractions=fractions, set_folds=set_folds,
+                          say=python_notes(progress))
     except ConfigError as exc:  # a key found wrong only now: said where the file writes it
         raise located(exc, config_file) from None
 

@@ -63,7 +63,7 @@ def _folds_set(folds, config_file, config):
 @quiet_option("No progress bars, nor notes (rows with an empty text, languages trained on "
               "only as translations, a stage-0 file sharing queries, a busy machine, a tag "
               "that is probably a country code: kr, se, br, validation folds too small to "
-              "measure); warnings still print.")
+              "measure, a student of the run's own model); warnings still print.")
 def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve_fractions,
           student, quiet):
     """Cross-validate, tune the threshold, fit the final model and write a run directory.
@@ -109,7 +109,8 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
     try:
         result = run_training(train_file, out_dir, config, overwrite=overwrite,
                               progress=not quiet, curve_fractions=fractions, before_fits=busy,
-                              set_folds=_folds_set(folds, config_file, config))
+                              set_folds=_folds_set(folds, config_file, config),
+                              say=lambda line: note(f"note: {line}", quiet))
     except ConfigError as exc:  # a key found wrong only now: said where the file writes it
         raise located(exc, config_file) from None
     except StudentInterrupted as stop:

@@ -388,7 +388,8 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
           inside: str | Path | None = None,
           written_for: str | Path | None = None,
           before_fits: Callable[[], None] | None = None,
-          set_folds: Callable[[int], str] = folds_option) -> TrainResult:
+          set_folds: Callable[[int], str] = folds_option,
+          say: Callable[[str], None] | None = None) -> TrainResult:
     """Train with cross-validation and write a complete run directory (or nothing).
 
     Under torchrun / accelerate launch every rank runs the same fits (Trainer-based families
@@ -405,7 +406,8 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
     (`shoprel train` says there whether the machine is busy, while a setting can still save the
     time); `set_folds(k)`: how the user sets k folds, for the note on folds too small to
     measure (folds/small.py). With config.student, the finished run then distils the student
-    it carries (training/student.py).
+    it carries (training/student.py); `say` hears the notes said before that work (a student
+    of the run's own model: student.carry_student), as distill's `say` (the CLI prints them).
     """
     config = config or RunConfig()
     if config.student is not None:  # before any file is read or written
@@ -549,5 +551,6 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         # after the run is in place: whatever happens to the student, the run stays whole
         from shoprel.training.student import carry_student
 
-        metrics["student"] = carry_student(out_dir, config, progress, metrics["run_name"])
+        metrics["student"] = carry_student(out_dir, config, progress, metrics["run_name"],
+                                           say=say)
     return TrainResult(out_dir, metrics)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from tqdm.auto import tqdm
@@ -88,15 +89,32 @@ def is_teachers_model(teacher_dir: str | Path, config: RunConfig) -> bool:
     return as_student.as_fitted() == teacher.as_fitted()
 
 
+# own_model_note's words for distill's options, and train's for a carried student's note, whose
+# model and hard weight are the config's student section (train has no --hard-weight, and its
+# --student is a switch, not a config to give another model)
+_MEASURED_AT = ("at --hard-weight 0.3:", "at student.hard_weight 0.3:")
+_WAY_ON = ("give --student another model, or keep the teacher",
+           "give the student another model (student.model), or drop --student (or the "
+           "config's student: section)")
+
+
 def own_model_note(teacher_dir: str | Path, config: RunConfig) -> str:
     """What distill says before a student of the teacher's own model learns the teacher's
     out-of-fold probabilities (hard_weight below 1): measured on new queries, it ranked below
     the teacher it learnt from."""
     return (f"the student is the model of {Path(teacher_dir)} ({_model_words(config.model)}) "
             "learning from its out-of-fold probabilities: on new queries such a student ranked "
-            "below its teacher (fast from fast at --hard-weight 0.3: ROC-AUC 0.6664 and 0.6542 "
-            "against 0.6744 and 0.6766 on two query splits, docs/measurements-qc.md); give "
-            "--student another model, or keep the teacher")
+            f"below its teacher (fast from fast {_MEASURED_AT[0]} ROC-AUC 0.6664 and 0.6542 "
+            "against 0.6744 and 0.6766 on two query splits, docs/measurements-qc.md); "
+            f"{_WAY_ON[0]}")
+
+
+def in_train_words(line: str) -> str:
+    """A note distill says before its work, as train says it of the student a run carries
+    (own_model_note's options named as the config's student section)."""
+    for distill_words, train_words in (_MEASURED_AT, _WAY_ON):
+        line = line.replace(distill_words, train_words)
+    return line
 
 
 def check_distilled_student_differs(teacher_dir: str | Path, config: RunConfig,
@@ -115,9 +133,14 @@ def check_distilled_student_differs(teacher_dir: str | Path, config: RunConfig,
 
 
 def carry_student(run_dir: str | Path, config: RunConfig, progress: bool = True,
-                  name: str | None = None) -> dict:
+                  name: str | None = None, say: Callable[[str], None] | None = None) -> dict:
     """Distil config.student from the finished run at run_dir into run_dir/student; returns
-    the block the run's metrics.json now holds under "student" ({"error": ...} on failure)."""
+    the block the run's metrics.json now holds under "student" ({"error": ...} on failure).
+    `say`: hears the notes distill says before its work, in train's words (in_train_words).
+    Of distill's, only a student of the run's own model below hard_weight 1 can be said here:
+    the run just written records its file's digest and the student is not nested. Its
+    teacher-teaches-nothing note at hard_weight 1 (the command's, not distill's) is not said:
+    the labels alone are what a carried student learns unless its config says otherwise."""
     run_dir = Path(run_dir)
     student = config.student
     started = time.perf_counter()
@@ -128,7 +151,8 @@ def carry_student(run_dir: str | Path, config: RunConfig, progress: bool = True,
     try:
         distill(run_dir, student_run_config(config), run_dir / runs.STUDENT,
                 student.hard_weight, progress=progress, speed_rows=0,
-                name=f"{name or run_dir.name}-student")
+                name=f"{name or run_dir.name}-student",
+                say=None if say is None else lambda line: say(in_train_words(line)))
     except Exception as exc:  # noqa: BLE001 (whatever the student does, the teacher run stays)
         block = {"error": one_line_reason(exc), "seconds": round(time.perf_counter() - started, 2)}
         _record_failure(run_dir, block)
