@@ -620,3 +620,26 @@ def test_train_from_python_says_a_student_of_the_runs_own_model_in_pythons_words
         shoprel.train(demo_file("QC"), tmp_path / "labels",
                       {**FAST_TEST_PARAMS, "student": FAST_STUDENT}, progress=True)
         assert _student_notes(capsys.readouterr().err) == []
+
+
+def test_a_failed_students_error_returned_to_python_names_the_keywords(tmp_path, monkeypatch):
+    """shoprel.train of a run carrying a student returns why the student failed in
+    result.metrics["student"]["error"], which kept the command's words (distill's refusals
+    name its options) while the student's caveat beside it was reworded. The failure here is
+    distill's own refusal of a nested student at hard weight 1; metrics.json, which `shoprel
+    train` and the report read, keeps the command's words."""
+    import functools
+
+    import shoprel
+    from shoprel.training.distill import NESTED_AT_ONE
+
+    monkeypatch.setattr(student_module, "distill", functools.partial(distill, nested=True))
+    config = load_config(None, {**FAST_TEST_PARAMS, "student": FAST_STUDENT})
+    result = shoprel.train(demo_file("QC"), tmp_path / "run", config, progress=False)
+    assert result.metrics["student"]["error"] == (
+        "ConfigError: nested=True: at hard_weight 1 every labelled row's target is its label, "
+        "which the teacher's refits would not change; drop nested=True, or give hard_weight "
+        "below 1")
+    run = runs.Run.open(result.run_dir)
+    assert run.metrics()["student"]["error"] == f"ConfigError: --nested: {NESTED_AT_ONE}"
+    assert run.load_models() and run.student_dir() is None

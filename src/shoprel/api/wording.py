@@ -102,8 +102,10 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
 # the texts a result carries for its caller to read, by the field or key that holds them at
 # any depth (noisy_rows' and add_far_pairs' `note`, noisy_rows' and compare_runs' runs[i]
 # `optimistic`, a student's metrics["distillation"] `caveat` and `nested_stage0` lines, an
-# ensemble's metrics["members"][i] `optimistic`), which the commands print as `note:` lines
-_RESULT_NOTES = frozenset({"note", "optimistic", "caveat", "nested_stage0"})
+# ensemble's metrics["members"][i] `optimistic`, train's metrics["student"] `caveat` and, for a
+# carried student that failed, `error`), which the commands print as `note:` (or `warning:`)
+# lines
+_RESULT_NOTES = frozenset({"note", "optimistic", "caveat", "nested_stage0", "error"})
 
 
 def _export_call(match: re.Match) -> str:
