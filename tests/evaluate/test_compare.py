@@ -427,3 +427,37 @@ def test_the_summary_table_tells_apart_runs_whose_names_share_a_long_start(tmp_p
         "ensemble_of_the_two_…stacking_2026_12_05"]
     assert len({line.index("0.") for line in table}) == 1  # the figures' columns line up
     assert table_name("a" * 40) == "a" * 40 and len(table_name("a" * 41)) == 40
+
+
+def test_a_comparison_returned_to_python_reads_in_one_voice(tmp_path) -> None:
+    """shoprel.compare_runs rewords the runs' `optimistic` (a student's caveat), but
+    summary_text(c) joined it with the advice in the command's words: "...
+    (distill_student(..., nested=True) makes them honest): ... (a student distilled with
+    --nested or --hard-weight 1.0, and without --unlabeled, gives honest ones)". The caveats
+    are the comparison's own (c.caveats), reworded with the rest; the command and the page
+    keep the command's words."""
+    import shoprel
+    from shoprel.training.distill import LEAK_CAVEAT
+
+    base = rows()
+    teacher = make_run(tmp_path / "teacher", base, 0.6, 1, "teacher")
+    student = make_run(tmp_path / "student", base, 1.6, 2, "student")
+    metrics = json.loads((student / "metrics.json").read_text())
+    metrics["distillation"] = {"teacher": {"name": "teacher"}, "caveat": LEAK_CAVEAT,
+                               "oof_optimistic": True}
+    (student / "metrics.json").write_text(json.dumps(metrics))
+    said = ("student is a student distilled from teacher; student OOF is optimistic: the "
+            "teacher OOF probability of a training row came from a teacher model that saw the "
+            "student's validation rows ({}): its figures here are optimistic, so a gain over "
+            "the other runs can be leak ({}, gives honest ones)")
+    c = shoprel.compare_runs([teacher, student], tmp_path / "c.html")
+    python = said.format(
+        "distill_student(..., nested=True) makes them honest",
+        "a student distilled with nested=True or hard_weight=1.0, and without unlabeled")
+    assert summary_text(c).splitlines()[-1] == f"note: {python}"
+    assert c.caveats == [python]
+    assert not re.search(r"--\w", summary_text(c))  # no option named (the rule is dashes)
+    cli = said.format("distill --nested makes them honest", "a student distilled with "
+                      "--nested or --hard-weight 1.0, and without --unlabeled")
+    assert summary_text(compare_runs([teacher, student])).splitlines()[-1] == f"note: {cli}"
+    assert cli in (tmp_path / "c.html").read_text(encoding="utf-8").replace("&#x27;", "'")

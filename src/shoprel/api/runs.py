@@ -85,7 +85,8 @@ def compare_runs(run_dirs: list[str | Path], out_file: str | Path,
                  overwrite: bool = False) -> Comparison:
     """`shoprel compare`: paired per-fold differences of runs on the same rows and folds, the
     first the reference; the HTML page is written to `out_file`, the comparison returned
-    (`shoprel.evaluate.compare.summary_text(c)` is what the command prints)."""
+    (`shoprel.evaluate.compare.summary_text(c)` is what the command prints; `c.caveats`, its
+    notes: what makes a run's figures here not comparable, an optimistic student's)."""
     return write_comparison(_two_or_more(run_dirs, "a comparison"),
                             path_argument(out_file, "out_file"),
                             overwrite=flag_argument(overwrite, "overwrite"))[1]

@@ -103,9 +103,10 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
 # any depth (noisy_rows' and add_far_pairs' `note`, noisy_rows' and compare_runs' runs[i]
 # `optimistic`, a student's metrics["distillation"] `caveat` and `nested_stage0` lines, an
 # ensemble's metrics["members"][i] `optimistic`, train's metrics["student"] `caveat` and, for a
-# carried student that failed, `error`), which the commands print as `note:` (or `warning:`)
-# lines
-_RESULT_NOTES = frozenset({"note", "optimistic", "caveat", "nested_stage0", "error"})
+# carried student that failed, `error`, compare_runs' `caveats`, which summary_text prints
+# beside the runs' `optimistic`), which the commands print as `note:` (or `warning:`) lines
+_RESULT_NOTES = frozenset({"note", "optimistic", "caveat", "nested_stage0", "error",
+                           "caveats"})
 
 
 def _export_call(match: re.Match) -> str:

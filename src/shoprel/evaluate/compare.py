@@ -63,6 +63,10 @@ class Comparison:
     probabilities: np.ndarray  # (rows, runs)
     predictions: np.ndarray  # (rows, runs): each run's reported 0/1 (its nested cuts)
     pairs: list[dict] = field(default_factory=list)  # every run against the first
+    # what makes a run's figures here not comparable (caveat_lines), kept with the comparison
+    # so that what the summary and the page say of it reads as the returned object does
+    # (the API rewords them with the runs' `optimistic`, in one voice)
+    caveats: list[str] = field(default_factory=list)
 
 
 def folder_size(path: Path) -> int:
@@ -164,6 +168,7 @@ def compare_runs(run_dirs: list[str | Path]) -> Comparison:
         pair = paired_comparison(base, aligned.probabilities[:, 0], aligned.probabilities[:, j],
                                  pred[:, 0], pred[:, j])
         out.pairs.append({"a": sides[0].name, "b": sides[j].name, **pair})
+    out.caveats = caveat_lines(out)
     return out
 
 
@@ -224,7 +229,7 @@ def summary_text(comparison: Comparison) -> str:
         side.cost["cv_seconds"], list(side.cost["stage_seconds"].items()))
         for side in comparison.runs if side.cost["stage_seconds"]]
     lines += [pair_sentence(pair, comparison.folds) for pair in comparison.pairs]
-    lines += [f"note: {line}" for line in caveat_lines(comparison)]
+    lines += [f"note: {line}" for line in comparison.caveats]
     return "\n".join(lines)
 
 

@@ -17,7 +17,6 @@ from shoprel.evaluate.compare import (
     MAX_LANGUAGES,
     MIN_GROUP_ROWS,
     Comparison,
-    caveat_lines,
     compare_runs,
     interval_text,
 )
@@ -102,7 +101,7 @@ def _verdict(c: Comparison, title: str) -> str:
         f'<p class="headline"><strong>{c.rows:,} {esc(c.task)} rows, {c.folds} folds, '
         f"reference: {esc(c.runs[0].name)}</strong></p><ul>{items}</ul>"
         + "".join(f'<p class="hint"><strong>Caveat:</strong> {esc(line)}</p>'
-                  for line in caveat_lines(c)) +
+                  for line in c.caveats) +
         '<p class="hint">Differences are run minus reference on the same held-out rows of each '
         "fold; the figure is their mean over folds (the curves' AUC and AP are pooled over all "
         "out-of-fold rows, so their difference can differ from it), the interval a Student t "
