@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import json
+from fastapi.responses import JSONResponse
 
 from shoprel.serve.settings import ServeSettings
 
 
 async def send_error(send, status: int, message: str, headers=()) -> None:
-    """An error answer in the API's {error, detail} shape, from ASGI middleware."""
-    body = json.dumps({"error": message, "detail": []}).encode("utf-8")
+    """An error answer in the API's {error, detail} shape, from ASGI middleware: rendered by
+    the JSONResponse that the app's own handlers answer with, so that a 413 or a 401 is
+    written byte for byte as a 422 is (json.dumps here wrote `{"error": "...", ...}` with
+    spaces, and a non-ASCII character escaped)."""
+    body = JSONResponse({"error": message, "detail": []}).body
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode()), *headers]})
