@@ -175,6 +175,29 @@ def test_ids_repeated_in_one_request_are_422(client):
     assert client.post("/v1/score", json={"pairs": [pair, {**pair, "id": 5}]}).status_code == 200
 
 
+PAIR_TEXT = '{"query": "funda iphone", "category_path": "phones & telecommunications,cases"}'
+
+
+@pytest.mark.parametrize("body, said", [
+    ('{"pairs": [P], "pairs": [P, P]}', "body: Value error, the body gives the key 'pairs' twice"),
+    ('{"pairs": [P, {"query": "a", "query": "b", "category_path": "c"}]}',
+     "body.pairs.1: Value error, this pair gives the key 'query' twice"),
+    ('{"pairs": [{"origin_query": "a", "origin_query": "b", "category_path": "c"}]}',
+     "body.pairs.0: Value error, this pair gives the key 'origin_query' twice"),
+    ('{"pairs": [{"query": "a", "id": 1, "category_path": "c", "id": 2, "id": 1}]}',
+     "body.pairs.0: Value error, this pair gives the key 'id' 3 times"),
+])
+def test_a_key_given_twice_is_422_naming_it_and_where(client, body, said):
+    """Python's JSON reader kept the last value of a repeated key without a word, so a client
+    whose body said two things had one of them scored; it is told instead, at its place."""
+    r = client.post("/v1/score", content=body.replace("P", PAIR_TEXT).encode(),
+                    headers={"content-type": "application/json"})
+    assert r.status_code == 422 and r.json()["error"].startswith(said), r.json()
+    ok = client.post("/v1/score", content=f'{{"pairs": [{PAIR_TEXT}]}}'.encode(),
+                     headers={"content-type": "application/json"})
+    assert ok.status_code == 200, ok.text
+
+
 @pytest.mark.parametrize("value, said", [
     ('"' + "x" * 5000 + '"', "an id text may hold at most 256 characters, this one holds 5,000"),
     ("1180591620717411303424", "an id number must fit in 64 bits"),

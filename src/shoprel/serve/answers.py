@@ -63,7 +63,8 @@ def score_errors(settings: ServeSettings) -> dict[int, dict]:
         415: error("The body is not JSON (Content-Type), or it is compressed "
                    "(Content-Encoding)."),
         422: error("Malformed JSON (also a body that is not UTF-8 or nests too deeply), a "
-                   "wrong or missing field, or more pairs/characters than allowed."),
+                   "wrong or missing field, a key given twice in one object (the body's or "
+                   "a pair's), or more pairs/characters than allowed."),
         500: error("The model failed on the request: 'internal error (its exception's "
                    "type)'; the server's log has the traceback."),
         503: error(f"The server is shutting down ('the server is shutting down'). {timeout}"),

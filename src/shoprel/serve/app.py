@@ -35,6 +35,7 @@ from shoprel.serve.guards import SCHEMA_PATH, RequestGuards, sends_key
 from shoprel.serve.key_scheme import publish_key_scheme
 from shoprel.serve.limits import BodySizeLimit
 from shoprel.serve.metrics import CLIENT_CLOSED, CONTENT_TYPE, MetricsMiddleware, ServeMetrics
+from shoprel.serve.repeated_keys import KeysCheckedRoute
 from shoprel.serve.schemas import (
     ErrorResponse,
     Health,
@@ -159,6 +160,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
         lifespan=lifespan,
         openapi_url=SCHEMA_PATH, docs_url=None, redoc_url=None,  # add_docs: pages offline
     )
+    app.router.route_class = KeysCheckedRoute  # a body's repeated key is refused, not dropped
     app.state.predictor = predictor
     app.state.batcher = batcher
     app.state.metrics = metrics

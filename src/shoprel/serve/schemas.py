@@ -15,16 +15,24 @@ from pydantic import (
     StrictStr,
     StringConstraints,
     create_model,
+    model_validator,
 )
 
 from shoprel.data.empty_texts import NOT_SCORED
 from shoprel.data.tasks import Task
 from shoprel.data.validate import checked_id, coerce_id, unwritable_reason
 from shoprel.predict.cascade import ScorerName
+from shoprel.serve.repeated_keys import refusing_repeated_keys
 from shoprel.serve.settings import ServeSettings
 
 MAX_LANGUAGE_CHARS = 32
 MAX_ID_CHARS = 256
+
+
+def distinct_keys(what: str) -> dict:
+    """A model's validators refusing a key given twice (repeated_keys.py): the body's objects,
+    the request and each pair, are where pydantic names the place."""
+    return {"distinct_keys": model_validator(mode="before")(refusing_repeated_keys(what))}
 
 
 def _encodable(value: str) -> str:
@@ -79,6 +87,7 @@ def pair_model(task: Task, settings: ServeSettings) -> type[BaseModel]:
     return create_model(
         f"{task.value}Pair",
         __config__=ConfigDict(extra="forbid"),
+        __validators__=distinct_keys("this pair"),
         query=(_text(settings.max_text_chars, "The shopper's search query, any language; "
                      "not empty or blank.", worded=True), ...),
         **{task.target_column: (_text(settings.max_text_chars, f"{target_help} Not empty or "
@@ -162,6 +171,7 @@ def score_request_model(task: Task, settings: ServeSettings) -> type[BaseModel]:
         f"{task.value}ScoreRequest",
         __config__=ConfigDict(extra="forbid",
                               json_schema_extra={"examples": [example_request(task, settings)]}),
+        __validators__=distinct_keys("the body"),
         pairs=(Annotated[list[pair], AfterValidator(total_chars), AfterValidator(distinct_ids)],
                Field(..., min_length=1, max_length=settings.max_pairs,
                      description=f"1 to {settings.max_pairs:,} pairs to score, "
