@@ -86,8 +86,8 @@ def test_dev_rows_in_languages_the_run_never_saw_are_warned_of_as_predict_warns(
         tmp_path, monkeypatch, quiet):
     """A dev/test file with rows in languages the training file lacks: `shoprel predict` warns
     that the run's cross-validation says nothing about them (even under --quiet); the demo
-    predicted the same file and said nothing. The warning now names the file it concerns, and
-    a file without rows gets predict's note (not under --quiet)."""
+    predicted the same file and said nothing. The warning now names the file it concerns; a
+    test file without rows is refused before any training, as predict refuses it."""
     fast = tmp_path / "fast.yaml"
     fast.write_text("model: {family: fast, params: {n_features: 4096, n_estimators: 10, "
                     "n_jobs: 1}}\nfolds: {k: 2}\n")
@@ -102,6 +102,13 @@ def test_dev_rows_in_languages_the_run_never_saw_are_warned_of_as_predict_warns(
         row["language"] = tag
     (data / "dev_QC.txt").write_text("".join(json.dumps(r) + "\n" for r in dev))
     (data / "test_QC.csv").write_text("id,language,origin_query,category_path\n")
+    refused = CliRunner().invoke(main, ["demo", "--data", str(data), "--out",
+                                        str(tmp_path / "out"), *(["--quiet"] if quiet else [])])
+    assert refused.exit_code == 2, refused.output
+    assert refused.stderr.strip().splitlines()[-1] == (
+        f"error: {data / 'test_QC.csv'}: the file has no rows")
+    assert not (tmp_path / "out").exists()
+    (data / "test_QC.csv").unlink()
     done = CliRunner().invoke(main, ["demo", "--data", str(data), "--out", str(tmp_path / "out"),
                                      *(["--quiet"] if quiet else [])])
     assert done.exit_code == 0, done.output
@@ -110,7 +117,5 @@ def test_dev_rows_in_languages_the_run_never_saw_are_warned_of_as_predict_warns(
     warning = (f"warning: {data / 'dev_QC.txt'}: 3 rows in languages absent from the training "
                "file (ar 2, sw 1): its cross-validation says nothing about them "
                "(docs/measurements-qc.md: Languages never seen in training)")
-    out = tmp_path / "out" / "pred_test_QC.jsonl"
-    empty = f"note: {data / 'test_QC.csv'} holds no rows; {out} holds none either"
-    assert said == ([warning] if quiet else [warning, empty])
-    assert len(done.stdout.splitlines()) == 3  # the summary alone
+    assert said == [warning]
+    assert len(done.stdout.splitlines()) == 2  # the summary alone: the run, the dev file

@@ -32,21 +32,6 @@ def test_bare_input_to_a_translated_run_is_one_warning_line(translated_run, tmp_
     assert quiet.exit_code == 0 and quiet.stderr.splitlines() == warning
 
 
-@pytest.mark.parametrize("quiet", [False, True])
-def test_quiet_leaves_out_the_note_on_an_input_without_rows(trained_runs, tmp_path, quiet):
-    """--quiet printed the note all the same, unlike its bar."""
-    source = tmp_path / "empty.jsonl"
-    source.write_text("")
-    out = tmp_path / "p.jsonl"
-    done = CliRunner().invoke(predict, [str(trained_runs["QC"]), str(source), "--out", str(out),
-                                        *(["--quiet"] if quiet else [])])
-    assert done.exit_code == 0, done.output
-    note = f"note: {source} holds no rows; {out} holds none either\n"
-    assert without_bars(done.stderr) == ("" if quiet else note)
-    assert done.stdout.startswith("0 rows scored, 0 predicted relevant")
-    assert out.read_text() == ""
-
-
 def test_the_quiet_help_says_the_warning_still_prints():
     """It said --quiet left the warning out, which the command (tested above) does not do."""
     text = " ".join(CliRunner().invoke(predict, ["--help"]).output.split())

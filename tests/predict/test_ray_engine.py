@@ -152,20 +152,20 @@ def test_bare_queries_to_a_translated_run_are_counted_as_locally(tmp_path, trans
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
-def test_an_input_without_rows_gives_the_local_engines_empty_submission(tmp_path, trained_runs,
-                                                                       suffix):
-    """Ray Data yields no batch for an empty block: the output was 0 bytes, no CSV header and
-    no Parquet file any reader opens."""
+def test_an_input_without_rows_is_refused_as_locally(tmp_path, trained_runs, suffix):
+    """Both engines wrote an empty submission for an input without rows (Ray Data yields no
+    batch for an empty block: its output was 0 bytes until it wrote the local engine's); such
+    an input is now refused by both, in the same line, before any actor starts."""
     empty = tmp_path / "empty_QC.jsonl"
     empty.write_text("", encoding="utf-8")
-    local = predict_file(trained_runs["QC"], empty, tmp_path / f"local{suffix}", progress=False)
-    remote = predict_file_ray(trained_runs["QC"], empty, tmp_path / f"ray{suffix}",
-                              num_actors=2, progress=False)
-    assert remote.rows == local.rows == 0
-    assert (tmp_path / f"ray{suffix}").read_bytes() == (tmp_path / f"local{suffix}").read_bytes()
-    read = pd.read_parquet if suffix == ".parquet" else pd.read_csv
-    assert list(read(tmp_path / f"ray{suffix}").columns) == [
-        "id", "language", "origin_query", "category_path", "prediction", "probability"]
+    said = []
+    for engine in (predict_file, predict_file_ray):
+        with pytest.raises(InputError) as refused:
+            engine(trained_runs["QC"], empty, tmp_path / f"{engine.__name__}{suffix}",
+                   progress=False)
+        said.append(str(refused.value))
+    assert said == [f"{empty}: the file has no rows"] * 2
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["empty_QC.jsonl"]
 
 
 def test_rows_in_languages_the_run_never_saw_are_counted_as_locally(tmp_path, trained_runs,

@@ -80,7 +80,7 @@ def check_submission_cmd(submission, input_file, task):
 @click.option("--overwrite", is_flag=True,
               help="Replace an existing output file that predict wrote (its columns are a "
                    "predictions file's; any other file is refused).")
-@quiet_option("No progress bar, nor notes (an input without rows, rows with an empty text); "
+@quiet_option("No progress bar, nor the note on rows with an empty text; "
               "a warning about rows scored without translations, or in languages the run was "
               "not trained on, still prints.")
 def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_actors, index_dirs,
@@ -128,14 +128,12 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
 
 
 def say_scored_input(result, input_file, quiet: bool) -> set[str]:
-    """What predict says of its input before its summary line: the notes (no rows, rows with an
-    empty text; none under --quiet) and the warning of rows scored on their bare query (said
+    """What predict says of its input before its summary line: the note on rows with an empty
+    text (none under --quiet) and the warning of rows scored on their bare query (said
     even under --quiet). Returns the language hints said, for warn_new_languages. The demo
     says the same of each file it predicts."""
     from shoprel.cli.language_counts import warn_naming_languages
 
-    if result.rows == 0:
-        note(f"note: {input_file} holds no rows; {result.out_file} holds none either", quiet)
     if empty := empty_texts_note(result.empty_texts, input_file, "scored as empty texts"):
         note(empty, quiet)
     hinted: set[str] = set()  # a 'kr' hint is said once, under the first warning naming 'kr'

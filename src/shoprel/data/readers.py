@@ -29,7 +29,11 @@ def iter_pair_chunks(
     """Stream a file as PairFrames of at most chunk_rows rows; memory stays flat.
     `written_ids`: keep ids as the file wrote them, to write them back (scoring);
     `read_labels` False: leave a label column unread (scoring needs none); `records`: the
-    file's records already read (iter_records), checked again without parsing it again."""
+    file's records already read (iter_records), checked again without parsing it again.
+
+    A file with no rows (a header-only CSV, an empty JSON lines file) is refused whether or
+    not the task is given: it is almost always a wrong file or a failed export, and with the
+    task given predict wrote it an empty output and exited 0 where every other reader refused."""
     problem = not_a_count(chunk_rows, ge=1)  # as an integer option says it (bounds.py)
     if problem:  # named as the caller wrote it: predict --chunk-rows is refused by its parser
         raise ConfigError(f"chunk_rows: {problem}")
@@ -40,7 +44,7 @@ def iter_pair_chunks(
     produced = False
     records = iter_records(path) if records is None else records
     for chunk in validated_chunks(records, validator, chunk_rows):
-        if validator.task is None:
+        if validator.stats["rows"] == 0:  # its one empty frame (validated_chunks)
             raise InputError("the file has no rows", path=path)
         produced = True
         yield chunk
