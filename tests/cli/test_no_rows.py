@@ -1,8 +1,10 @@
 """A file with no rows (a header-only CSV, an empty JSON lines file) is refused by every command
 that reads pairs, in one line naming it, exit 2, nothing written: such a file is almost always a
 wrong file or an export that failed. `predict` wrote it an empty submission and exited 0,
-`evaluate --task qc` on an empty gold file failed with a KeyError traceback, and `train` with
-`data.task` set said 'folds need labelled rows'."""
+`evaluate --task qc` on an empty gold file failed with a KeyError traceback, `train` with
+`data.task` set said 'folds need labelled rows', `check-submission` passed an empty submission
+against an empty input ("ok: 0 rows match") and evaluate said an empty PREDICTIONS file left
+every gold id unscored."""
 
 from pathlib import Path
 
@@ -30,6 +32,9 @@ COMMANDS = {
     "predict": ["predict", "RUN", "EMPTY", "--out", "OUT.jsonl", "--quiet"],
     "evaluate GOLD": ["evaluate", "QC", "EMPTY"],
     "evaluate --task GOLD": ["evaluate", "--task", "qc", "QC", "EMPTY"],
+    "evaluate PREDICTIONS": ["evaluate", "EMPTY", "QC"],
+    "check-submission --input": ["check-submission", "QC", "--input", "EMPTY"],
+    "check-submission SUBMISSION": ["check-submission", "EMPTY", "--input", "QC"],
 }
 
 
@@ -62,7 +67,10 @@ def test_the_api_refuses_it_as_the_command(tmp_path, trained_runs, no_rows):
     for call in (lambda: shoprel.predict_file(trained_runs["QC"], no_rows, tmp_path / "p.jsonl",
                                               progress=False),
                  lambda: shoprel.read_pairs(no_rows, task="QC"),
-                 lambda: shoprel.evaluate_file(demo_file("QC"), no_rows, task="qc")):
+                 lambda: shoprel.evaluate_file(demo_file("QC"), no_rows, task="qc"),
+                 lambda: shoprel.evaluate_file(no_rows, demo_file("QC")),
+                 lambda: shoprel.check_submission(demo_file("QC"), no_rows),
+                 lambda: shoprel.check_submission(no_rows, demo_file("QC"))):
         with pytest.raises(InputError) as refused:
             call()
         assert str(refused.value) == f"{no_rows}: the file has no rows"

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from shoprel.data.frame import PairFrame
-from shoprel.data.records import Record, iter_records
+from shoprel.data.records import NO_ROWS, Record, iter_records
 from shoprel.data.tasks import Task
 from shoprel.data.validate import RecordValidator, validated_chunks
 from shoprel.errors import ConfigError, InputError
@@ -45,7 +45,7 @@ def iter_pair_chunks(
     records = iter_records(path) if records is None else records
     for chunk in validated_chunks(records, validator, chunk_rows):
         if validator.stats["rows"] == 0:  # its one empty frame (validated_chunks)
-            raise InputError("the file has no rows", path=path)
+            raise InputError(NO_ROWS, path=path)
         produced = True
         yield chunk
     if not produced:

@@ -31,6 +31,9 @@ from shoprel.utils.bounds import not_whole, out_of_range
 from shoprel.utils.scalars import is_boolean
 
 Record = tuple[int, dict]  # (line or row number, fields)
+# what every reader of pairs says of a file that yields no record (a header-only CSV, an empty
+# JSON lines file): a wrong file or a failed export, refused alike by each command
+NO_ROWS = "the file has no rows"
 
 
 class FloatText(float):

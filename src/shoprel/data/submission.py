@@ -11,6 +11,7 @@ from shoprel.data.frame import WRITTEN_ID
 from shoprel.data.prediction import prediction_problem
 from shoprel.data.probability import probability_problem
 from shoprel.data.records import (
+    NO_ROWS,
     as_written,
     column_line,
     iter_records,
@@ -169,6 +170,8 @@ def check_submission(submission: str | Path, input_file: str | Path,
     one_from_stdin(submission, input_file, "the submission and --input")
     with readable_input(input_file) as source:  # `<(zcat test.jsonl.gz)`, as predict takes it
         given = _read_input(source, task), typed_format(source)
+    if not given[0].ids:  # as predict refuses it: a wrong file or a failed export, not a test
+        raise InputError(NO_ROWS, path=input_name(input_file))
     with readable_input(submission) as read:
         return _checked(read, submission, input_file, given)
 
@@ -238,6 +241,8 @@ def _checked(submission: Path, given_as: Path, input_file: Path,
             has_probability = True
             if (problem := probability_problem(record["probability"], typed)) is not None:
                 check.add(f"{where}, field 'probability': {problem}")
+    if check.rows == 0:  # not "0 rows, but the input has 20": a wrong file, as predict says
+        raise InputError(NO_ROWS, path=shown)
     if has_probability:
         _missing_probabilities(check, first_without, without_probability, label)
     if check.rows != len(expected):

@@ -13,6 +13,7 @@ from shoprel.data.prediction import prediction_problem
 from shoprel.data.probability import probability_problem
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import (
+    NO_ROWS,
     column_line,
     iter_records,
     position_label,
@@ -40,6 +41,8 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
     ids, predictions, probabilities, queries, targets, lines = [], [], [], [], [], []
     first_line: dict = {}
     records = list(iter_records(path))
+    if not records:  # not "20 gold id(s) have no prediction": a wrong file, as predict says
+        raise InputError(NO_ROWS, path=path)
     label = position_label(path)  # "line", or "row" in a Parquet file
     typed = typed_format(path)
     # probabilities are the file's when any row has one: then every row needs one (a first
