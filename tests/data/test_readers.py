@@ -490,7 +490,7 @@ def test_a_training_file_without_rows_is_told_so_with_its_task_given(tmp_path, n
     """With the task given (`train --task QC`, `demo --data`, whose reads name it) an empty
     or header-only training file was read as no rows and refused by the folds, as though its
     labels were missing: "field 'label': folds need labelled rows". It is told what it is, as
-    without the task; a file to score keeps its empty frame (predict writes an empty output)."""
-    assert _error(tmp_path, name, content, task="QC", require_label=True).endswith(
-        f"{name}: the file has no rows")
-    assert len(read_pairs(tmp_path / name, task="QC")) == 0
+    without the task, and so is a file to score (predict refuses it too)."""
+    for labels in (True, False):
+        assert _error(tmp_path, name, content, task="QC", require_label=labels).endswith(
+            f"{name}: the file has no rows")

@@ -71,8 +71,6 @@ def read_pairs(
     if len(chunks) > 1:
         frame = PairFrame(frame.task, pd.concat([c.df for c in chunks], ignore_index=True),
                           frame.source, chunks[-1].stats)
-    if require_label and both_labels and not len(frame):  # given a task, an empty file reads
-        raise InputError("the file has no rows", path=path)  # as none: training needs rows
     if require_label and both_labels and frame.df["label"].nunique() < 2:
         raise InputError("training needs both labels (0 and 1); the file has only one",
                          path=path, field="label")
