@@ -111,6 +111,28 @@ def test_a_files_mistake_names_the_file_and_an_options_names_the_option(tmp_path
         load_config(None, {"folds.k": 1}, options=options)
 
 
+@pytest.mark.parametrize("overrides, said", [
+    ({"model.params.n_estimatorz": 10}, "overrides: model.params.n_estimatorz: unknown key"),
+    ({"model.params": {"C": -1}}, "overrides: model.params.C: -1 is out of range; it must be "
+                                  "above 0"),
+    ({"folds.k": 1}, "overrides: folds.k: 1 is out of range; it must be at least 2"),
+    ({"foldz.k": 3}, "overrides: foldz: unknown key"),
+    ({"threshold.value": 0.3}, "overrides: threshold.value: only read with mode: fixed"),
+])
+def test_a_mistake_the_overrides_bring_names_them_not_the_file(tmp_path, overrides, said):
+    """load_config(file, overrides) checks the file alone first, so what is wrong after the
+    overrides are applied is theirs: it said "c.yaml: line 2: model.params.n_estimatorz:
+    unknown key", the line of `model:`, for a key the file does not write."""
+    path = tmp_path / "c.yaml"
+    path.write_text("folds: {k: 3}\nmodel: {family: fast, params: {C: 1.5}}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path, overrides)
+    assert str(info.value).startswith(said)
+    path.write_text("folds: {k: 3}\nmodel: {family: fast, params: {C: -1}}\n")
+    with pytest.raises(ConfigError, match=rf"^{path}: line 2: model\.params\.C: -1 is out"):
+        load_config(path, {"folds.k": 2})  # the file's own mistake is still the file's
+
+
 @pytest.mark.parametrize("value", ['"three"', "true", "2.5", ".nan", "1"])
 def test_an_option_does_not_hide_a_wrong_value_in_the_file(tmp_path, value):
     """The file is checked as written: dropping --folds later must not be what reveals it."""

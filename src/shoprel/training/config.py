@@ -585,19 +585,37 @@ def _dotted_hint(error: dict, how: str) -> str:
     return dotted_key_hint(error["loc"], how) if error["type"] == "extra_forbidden" else ""
 
 
+def _set_by(named: str, overridden: dict[str, str]) -> str | None:
+    """Who set the dotted key `named`, a section above it ({"model.params": {...}} sets
+    model.params.C) or a key below it ({"foo.bar": 1} makes the unknown section foo): its
+    entry in `overridden` (dotted key -> the overrides' name), else None."""
+    for key, setter in overridden.items():
+        if key == named or named.startswith(f"{key}.") or key.startswith(f"{named}."):
+            return setter
+    return None
+
+
 def _describe(exc: ValidationError, source: str, options: dict[str, str] | None = None,
-              lines: dict[str, int] | None = None, how: str = YAML) -> str:
+              lines: dict[str, int] | None = None, how: str = YAML,
+              overridden: dict[str, str] | None = None) -> str:
     """`options`: dotted key -> the command-line option that set it, named instead of the file;
-    `lines`: dotted key -> its line in the file (key_lines); `how` the config was written."""
+    `lines`: dotted key -> its line in the file (key_lines); `how` the config was written;
+    `overridden`: dotted key -> the name of the overrides (a Python dict) that set it over the
+    file, named instead of the file and of a line that does not write it."""
     said = []
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
         message = _message(error) + _dotted_hint(error, how)
+        self_keyed = not error["loc"] or message.startswith((f"{key}.", f"{key}:"))
+        # a check of a section or the whole names its keys itself
+        named = _named_in(message) if self_keyed else key
+        setter = _set_by(named, overridden or {})
         if key in (options or {}):
             where = f"{options[key]} (sets {key})"
-        elif not error["loc"] or message.startswith((f"{key}.", f"{key}:")):
-            # a check of a section or the whole names its keys itself
-            where = _at(source, _named_in(message), lines)
+        elif setter is not None:
+            where = setter if self_keyed else f"{setter}: {key}"
+        elif self_keyed:
+            where = _at(source, named, lines)
         else:
             where = f"{_at(source, key, lines)}: {key}"
         said.append(f"{where}: {message}")
@@ -606,10 +624,12 @@ def _describe(exc: ValidationError, source: str, options: dict[str, str] | None 
 
 def parse_config(data: dict | None, source: str = "config",
                  options: dict[str, str] | None = None, saved: bool = False,
-                 lines: dict[str, int] | None = None, how: str = YAML) -> RunConfig:
+                 lines: dict[str, int] | None = None, how: str = YAML,
+                 overridden: dict[str, str] | None = None) -> RunConfig:
     """`saved`: a run's own config.yaml, read as it was trained (models.config.SAVED);
     `lines`: where the file writes each key (key_lines), named in errors; `how`: written as a
-    YAML file or as a dict of dotted overrides (models.config.YAML, OVERRIDES), for hints."""
+    YAML file or as a dict of dotted overrides (models.config.YAML, OVERRIDES), for hints;
+    `overridden`: the keys overrides set over the file, named by them in errors (_describe)."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -618,9 +638,11 @@ def parse_config(data: dict | None, source: str = "config",
     try:
         return RunConfig.model_validate(data, context=context)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, source, options, lines, how)) from None
+        raise ConfigError(_describe(exc, source, options, lines, how, overridden)) from None
     except ConfigError as exc:
-        raise ConfigError(f"{_at(source, _named_in(str(exc)), lines)}: {exc}") from None
+        named = _named_in(str(exc))
+        where = _set_by(named, overridden or {}) or _at(source, named, lines)
+        raise ConfigError(f"{where}: {exc}") from None
 
 
 def _is_config_key(named: str) -> bool:
@@ -705,6 +727,10 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
         node[leaf] = value
     # an option names itself only for the keys it set: a file's own mistake names the file
     options = {key: flag for key, flag in (options or {}).items() if key in (overrides or {})}
-    # a file with overrides was checked alone above: what is wrong now, the overrides brought
+    # a file with overrides was checked alone above: what is wrong now, the overrides brought;
+    # a key they set is theirs, not the file's (which said "c.yaml: line 3: model.params.CC:
+    # unknown key", the line of `model:`, for a key only the overrides wrote)
+    overridden = ({key: overrides_name for key in overrides if key not in options}
+                  if path is not None and overrides else None)
     how = OVERRIDES if overrides else YAML
-    return parse_config(data, source, options, saved, lines, how)
+    return parse_config(data, source, options, saved, lines, how, overridden)
