@@ -226,6 +226,23 @@ def test_curve_fractions_without_the_curve_are_refused_in_one_line(tmp_path):
     assert not out.exists()
 
 
+@pytest.mark.parametrize("command, option", [(["train", "d.jsonl"], "--config"),
+                                             (["distill", "teacher"], "--student")])
+def test_a_config_file_given_twice_is_refused_not_half_read(tmp_path, command, option):
+    """`--config base.yaml --config mine.yaml` trained on mine.yaml alone: click keeps a
+    repeated option's last value, and base.yaml, which a user of layered configs expects
+    read too, was never opened. One `error:` line naming both, nothing written."""
+    out = tmp_path / "run"
+    first, second = tmp_path / "base.yaml", tmp_path / "mine.yaml"
+    done = CliRunner().invoke(main, [*command, "--out", str(out), option, str(first), option,
+                                     str(second)])
+    assert done.exit_code == 2
+    assert done.stderr == (f"error: Invalid value for '{option}': given 2 times ({first}, "
+                           f"{second}); it takes one config file (configs are not layered): "
+                           "merge them into one\n")
+    assert not out.exists()
+
+
 def small_fast_run_inputs(tmp_path, rows, n_jobs):
     """`rows` as d.jsonl and a 2-fold config of a small fast model."""
     data = tmp_path / "d.jsonl"

@@ -7,6 +7,7 @@ import click
 from shoprel.cli.options import (
     IntegerRange,
     NumberRange,
+    config_option,
     input_path,
     note,
     output_path,
@@ -18,8 +19,8 @@ from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 
 @click.command("distill")
 @click.argument("teacher_dir", type=input_path())
-@click.option("--student", "config_file", required=True, type=input_path(),
-              help="Run config YAML of the student model (its folds come from the teacher).")
+@config_option("--student", "config_file", required=True,
+               help="Run config YAML of the student model (its folds come from the teacher).")
 @click.option("--out", "out_dir", required=True, type=output_path(),
               help="Run directory to create for the student.")
 @click.option("--hard-weight", type=NumberRange(0.0, 1.0), default=DEFAULT_HARD_WEIGHT,

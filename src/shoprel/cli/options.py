@@ -136,6 +136,25 @@ def input_path() -> HomePath:
     return HomePath(path_type=Path)
 
 
+def _given_once(ctx, param, values):
+    """The one value of an option declared `multiple` only to see it repeated (config_option)."""
+    if len(values) > 1:
+        raise click.BadParameter(
+            f"given {len(values)} times ({', '.join(str(value) for value in values)}); it "
+            "takes one config file (configs are not layered): merge them into one",
+            ctx=ctx, param=param)
+    return values[0] if values else None
+
+
+def config_option(*decls: str, **kwargs):
+    """An option naming a run config file (train --config, distill --student), refused when
+    given twice: click keeps a repeated option's last value silently, so `--config base.yaml
+    --config mine.yaml` trained on mine.yaml alone, base.yaml never read, where layered
+    configs (as other tools take them) would have read both."""
+    return click.option(*decls, multiple=True, type=input_path(), callback=_given_once,
+                        **kwargs)
+
+
 def task_option():
     """`--task` for a command reading a file whose columns may hold both targets (a file with
     category_path and item_title names no task by its columns; the error then says --task)."""

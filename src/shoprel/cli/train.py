@@ -10,6 +10,7 @@ from shoprel.cli.options import (
     IntegerRange,
     NumberList,
     NumberRange,
+    config_option,
     input_path,
     note,
     output_path,
@@ -42,8 +43,8 @@ def _folds_set(folds, config_file, config):
 @click.argument("train_file", type=input_path())
 @click.option("--out", "out_dir", required=True, type=output_path(),
               help="Run directory to create.")
-@click.option("--config", "config_file", type=input_path(),
-              help="YAML config (defaults are used for whatever it leaves out).")
+@config_option("--config", "config_file",
+               help="YAML config (defaults are used for whatever it leaves out).")
 @click.option("--folds", type=IntegerRange(FOLDS_MIN, FOLDS_MAX),
               help="Number of cross-validation folds (overrides config).")
 @task_option()
