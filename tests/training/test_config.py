@@ -58,6 +58,26 @@ def test_yaml_file_and_overrides(tmp_path):
     assert again == config
 
 
+@pytest.mark.parametrize("text", ["", "\n\n", "# model: {family: fast}\n", "---\n", "~\n"])
+def test_a_config_file_with_no_settings_is_refused_not_read_as_the_defaults(tmp_path, text):
+    """An empty file (a redirect that truncated it, an editor that never saved) trained the
+    default model, hours on a large file, as if no config were given; `{}` still asks for
+    the defaults in so many words."""
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == (f"{path}: holds no settings (empty, comments only or null); "
+                               "write {} for the defaults, or leave the config file out")
+    with pytest.raises(ConfigError, match="holds no settings"):
+        load_config(path, {"folds.k": 3})
+    with pytest.raises(ConfigError, match=r"\(a run's config.yaml records every setting: the "
+                                          r"run is damaged\)$"):
+        load_config(path, saved=True)  # an emptied run's, read as the default model's
+    path.write_text("{}  # the defaults\n")
+    assert load_config(path) == load_config()
+
+
 def test_bad_yaml_and_missing_file(tmp_path):
     path = tmp_path / "bad.yaml"
     path.write_text("folds: [1, 2\n")

@@ -697,7 +697,7 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
                                               "file not found" else f"config {reason}"))
         try:
             text = path.read_text(encoding="utf-8")
-            data = read_config_yaml(text) or {}
+            data = read_config_yaml(text)
             lines = key_lines(text)
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
@@ -708,6 +708,13 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
             raise ConfigError(f"{path}: line {line}: invalid UTF-8 "
                               f"({exc.object[exc.start:exc.start + 4]!r}); save it as UTF-8"
                               ) from None
+        if data is None:  # an empty file (a redirect that truncated it, an unsaved editor)
+            # trained the default model, for hours on a large file, as if no file were given;
+            # a run's emptied config.yaml read as the default model's
+            said = (" (a run's config.yaml records every setting: the run is damaged)" if saved
+                    else "; write {} for the defaults, or leave the config file out")
+            raise ConfigError(f"{path}: holds no settings (empty, comments only or null)"
+                              + said)
         if not isinstance(data, dict):
             raise ConfigError(f"{path}: expected a mapping at the top level")
         if overrides:  # the file as written: an option set over a wrong value hides it
