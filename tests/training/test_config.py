@@ -96,6 +96,20 @@ def test_every_preset_validates(preset):
     assert preset.stem.split("-")[0] in {config.model.family, "gemma3"}
 
 
+def test_the_previous_default_preset_takes_no_block_added_since():
+    """configs/embed-e5-small.yaml, "the previous default" (e5-small + lexical), set off only
+    the blocks of its day, so every block added to the default since (node profiles, learned
+    similarity, target rank, word match, three boosters) joined it unsaid. Any feature switch
+    it leaves on must be one the previous default had: a new one fails here until the preset
+    says which it takes."""
+    preset = Path(__file__).resolve().parents[2] / "configs" / "embed-e5-small.yaml"
+    params = load_config(preset).model.params
+    on = {name for name, value in params.items() if value is True}
+    assert on == {"use_translation", "raw_embeddings", "lexical"}
+    assert (params["backbone"], params["neighbours"], params["n_boosters"],
+            params["linear_weight"]) == (["e5-small"], 0, 1, 0.3)
+
+
 @pytest.mark.parametrize("pairs, message", [
     ("{'': es}", "'' is not a language tag"),
     ("{it: ''}", "'' is not a language tag"),
