@@ -1,6 +1,8 @@
 """How the Ray engine says what went wrong, in one line: an address nothing answers at (Ray
 itself retries it for minutes), and a shoprel error an actor raised inside Ray's wrappers."""
 
+import logging
+import os
 import signal
 import socket
 import sys
@@ -79,6 +81,7 @@ class FakeRay:
 
     def init(self, **kwargs):
         self.started = True
+        self.settings = dict(kwargs, backend_level=os.environ.get("RAY_BACKEND_LOG_LEVEL"))
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(signum))
 
     def shutdown(self):
@@ -95,7 +98,35 @@ def test_ray_s_own_sigterm_handler_does_not_replace_the_commands(monkeypatch):
     monkeypatch.setitem(sys.modules, "ray", ray)  # what `import ray` then gives
     with sigterm_as_interrupt():
         commands = signal.getsignal(signal.SIGTERM)
-        with ray_engine.ray_session(quiet=True):
+        with ray_engine.ray_session():
             assert ray.started and signal.getsignal(signal.SIGTERM) is commands
             with pytest.raises(KeyboardInterrupt):
                 signal.raise_signal(signal.SIGTERM)
+
+
+def test_ray_s_own_log_lines_are_kept_off_stderr_without_quiet(monkeypatch):
+    """Without --quiet, a token-authentication WARNING and a core_worker.cc line about actor
+    restarts (its C++ core's ERROR level, written to stderr past Python's logging) came
+    through on every run. Ray starts at Python's ERROR and its C++ core's FATAL level; the
+    level is the session's own, not left in the environment."""
+    from shoprel.predict import ray_engine
+
+    ray = FakeRay()
+    monkeypatch.setitem(sys.modules, "ray", ray)
+    monkeypatch.delenv("RAY_BACKEND_LOG_LEVEL", raising=False)
+    with ray_engine.ray_session():
+        assert ray.settings["logging_level"] == logging.ERROR
+        assert ray.settings["log_to_driver"] is False
+        assert ray.settings["backend_level"] == "fatal"
+    assert "RAY_BACKEND_LOG_LEVEL" not in os.environ
+
+
+def test_a_ray_log_level_the_user_set_stands(monkeypatch):
+    from shoprel.predict import ray_engine
+
+    ray = FakeRay()
+    monkeypatch.setitem(sys.modules, "ray", ray)
+    monkeypatch.setenv("RAY_BACKEND_LOG_LEVEL", "debug")
+    with ray_engine.ray_session():
+        assert ray.settings["backend_level"] == "debug"
+    assert os.environ["RAY_BACKEND_LOG_LEVEL"] == "debug"

@@ -63,6 +63,7 @@ from shoprel.utils.native_stderr import stderr_silenced
 from shoprel.utils.outputs import check_output_file
 
 TRAINED_LANGUAGE = "language_as_trained"  # a block's tags as the run scores them
+BACKEND_LOG_LEVEL = "RAY_BACKEND_LOG_LEVEL"  # Ray's C++ core reads it as it starts
 
 
 def blocks_as_trained(blocks: list[pd.DataFrame], known: set[str] | None,
@@ -119,8 +120,7 @@ def _import_ray():
 
 
 @contextlib.contextmanager
-def ray_session(address: str | None = None, num_cpus: int | None = None,
-                quiet: bool = False) -> Iterator[None]:
+def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iterator[None]:
     """Use the Ray instance already running, or start one; shut down only what we started.
 
     address=None starts a local instance limited to this machine's CPUs; an address
@@ -130,10 +130,11 @@ def ray_session(address: str | None = None, num_cpus: int | None = None,
     if ray.is_initialized():
         yield
         return
-    common = {"include_dashboard": False,
-              "logging_level": logging.ERROR if quiet else logging.WARNING,
+    # Ray's warnings are its own (a token-authentication notice on every start): its errors
+    # are still said, and what fails is raised
+    common = {"include_dashboard": False, "logging_level": logging.ERROR,
               "log_to_driver": False, "configure_logging": True}
-    with sigterm_kept():
+    with sigterm_kept(), backend_log_level():
         if address is None:
             ray.init(num_cpus=num_cpus or os.cpu_count() or 1, **common)
         else:
@@ -147,6 +148,24 @@ def ray_session(address: str | None = None, num_cpus: int | None = None,
         yield
     finally:
         ray.shutdown()
+
+
+@contextlib.contextmanager
+def backend_log_level() -> Iterator[None]:
+    """Ray's C++ core at its FATAL level while ray.init starts it, unless the user set
+    RAY_BACKEND_LOG_LEVEL: at ERROR it writes a line to the process's stderr itself on every
+    run, past Python's logging, about actors that might restart (ray-project/ray#53727). The
+    processes of a local instance inherit the level. Ray says on stderr which level it read:
+    fd 2 points at nothing during the start (an error there is raised, and said after)."""
+    if BACKEND_LOG_LEVEL in os.environ:
+        yield
+        return
+    os.environ[BACKEND_LOG_LEVEL] = "fatal"
+    try:
+        with stderr_silenced():
+            yield
+    finally:
+        os.environ.pop(BACKEND_LOG_LEVEL, None)
 
 
 @contextlib.contextmanager
@@ -272,9 +291,8 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
     # run trained on 'fr' is no new one)
     known = training_languages(scoring)
     blocks, new_languages = blocks_as_trained(blocks, known, trained_tags(scoring, known))
-    # --quiet: Ray's C++ core writes to the process's stderr itself, past Python's logging
-    # (an error line on every run about actors that might restart, ray-project/ray#53727)
-    with stderr_silenced(not progress), ray_session(address, quiet=not progress):
+    # --quiet: nothing on stderr at all (Ray's fatal lines included)
+    with stderr_silenced(not progress), ray_session(address):
         batches = _scored_batches(blocks, run_dir, run.task, num_actors, batch_rows, indexes,
                                   scorer)
         try:
