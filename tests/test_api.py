@@ -5,6 +5,7 @@ import re
 import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -413,8 +414,10 @@ def test_predict_file_takes_the_engine_as_predict_does(tmp_path, trained_runs, q
 
     out = tmp_path / "p.jsonl"
     cases = [
-        (dict(engine="Ray"), "engine: 'local' or 'ray', got 'Ray'"),
-        (dict(engine=None), "engine: 'local' or 'ray', got None"),
+        (dict(engine="rayon"), "engine: 'rayon'; use one of local, ray"),
+        (dict(engine=None), "engine: None; use one of local, ray"),
+        (dict(engine="LOCAL", num_actors=2), "num_actors: only with engine='ray' (this call "
+                                             "scores with engine='local')"),
         (dict(address="auto"), "address: only with engine='ray' (this call scores with "
                                "engine='local')"),
         (dict(engine="local", num_actors=2, address="auto"),
@@ -1109,6 +1112,35 @@ def test_the_scorer_is_named_in_any_case_as_a_task_is(tmp_path, trained_runs, st
                                      "--quiet"])
     assert done.exit_code == 0, done.output
     assert (tmp_path / "a.jsonl").read_bytes() == (tmp_path / "b.jsonl").read_bytes()
+
+
+def test_the_engine_is_named_in_any_case_as_the_scorer_is(tmp_path, trained_runs, qc_demo,
+                                                          monkeypatch):
+    """`predict --engine Ray` and predict_file(engine="Ray") were refused though `--scorer
+    FULL` and scorer="FULL" are taken; both reach the Ray engine now (a stand-in here)."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.predict import ray_engine
+
+    calls = []
+
+    def ray_stand_in(run_dir, input_file, out_file, **kwargs):
+        calls.append(out_file)
+        return predict_file(run_dir, input_file, out_file, progress=False)
+
+    monkeypatch.setattr(ray_engine, "predict_file_ray", ray_stand_in)
+    shoprel.predict_file(trained_runs["QC"], qc_demo, tmp_path / "a.jsonl", engine="Ray",
+                         num_actors=1, progress=False)
+    done = CliRunner().invoke(main, ["predict", str(trained_runs["QC"]), str(qc_demo), "--out",
+                                     str(tmp_path / "b.jsonl"), "--engine", "RAY",
+                                     "--num-actors", "1", "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert [Path(out).name for out in calls] == ["a.jsonl", "b.jsonl"]
+    done = CliRunner().invoke(main, ["predict", str(trained_runs["QC"]), str(qc_demo), "--out",
+                                     str(tmp_path / "c.jsonl"), "--engine", "rayon"])
+    assert done.exit_code == 2
+    assert "'--engine': 'rayon' is not one of 'local', 'ray'." in done.stderr
 
 
 def test_check_submission_returns_what_the_command_lists(tmp_path, qc_demo):

@@ -78,20 +78,22 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
 
 
 def _engine(engine, address, num_actors) -> str:
-    """"local" or "ray", as `predict --engine` takes them; `address` and `num_actors` given to
-    the local engine are refused, as `--address`/`--num-actors` without `--engine ray` are
-    (they would read nothing, silently)."""
-    if not isinstance(engine, str) or engine not in ENGINES:
-        raise ConfigError(f"engine: 'local' or 'ray', got {engine!r}")
+    """"local" or "ray" in any case ("Ray" is "ray"), as `predict --engine` takes them and a
+    scorer's name is taken; `address` and `num_actors` given to the local engine are refused,
+    as `--address`/`--num-actors` without `--engine ray` are (they would read nothing,
+    silently)."""
+    chosen = engine.lower() if isinstance(engine, str) else engine
+    if chosen not in ENGINES:
+        raise ConfigError(f"engine: {engine!r}; use one of {', '.join(ENGINES)}")
     if address is not None and not isinstance(address, str):
         raise ConfigError(f"address: {python_kind(address)} is not a Ray address such as "
                           "'auto' or 'ray://host:10001'")
     given = [name for name, value in (("address", address), ("num_actors", num_actors))
              if value is not None]
-    if given and engine != "ray":
+    if given and chosen != "ray":
         raise ConfigError(f"{' and '.join(given)}: only with engine='ray' (this call scores "
-                          f"with engine={engine!r})")
-    return engine
+                          f"with engine={chosen!r})")
+    return chosen
 
 
 @in_python_words

@@ -61,7 +61,8 @@ def check_submission_cmd(submission, input_file, task):
                    f"{formats_described()}.")
 @click.option("--chunk-rows", default=20_000, show_default=True, type=IntegerRange(1),
               help="Rows scored at a time.")
-@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+@click.option("--engine", type=click.Choice(["local", "ray"], case_sensitive=False),
+              default="local", show_default=True,
               help="local: this process; ray: a pool of Ray actors, one model load each.")
 @click.option("--address", default=None,
               help="Ray cluster to connect to (e.g. auto, ray://host:10001); default: start a "
