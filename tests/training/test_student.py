@@ -16,7 +16,7 @@ from shoprel.demo import demo_file
 from shoprel.errors import ConfigError, OutputError, RunDirError
 from shoprel.training import student as student_module
 from shoprel.training.config import StudentConfig, load_config, parse_config
-from shoprel.training.distill import distill
+from shoprel.training.distill import LEAK_CAVEAT, distill
 from shoprel.training.runner import train
 from shoprel.utils.outputs import read_stamp
 
@@ -143,6 +143,22 @@ def test_cli_train_student_keeps_the_configs_student(tmp_path):
     assert done.exit_code == 0, done.output
     assert "student (fast on -)" in done.output
     assert load_config(run / runs.CONFIG).student.model.params["n_estimators"] == 20
+
+
+def test_cli_train_says_what_the_students_figures_are_worth_as_distill_does(tmp_path):
+    """`shoprel distill` prints its student's caveat; `train --student` put the student's OOF
+    AUC beside the run's without it, though at student.hard_weight 0.3 the soft targets came
+    from teacher models that saw the student's validation rows. Said as a note on stderr, as
+    distill says it, after the student's line on stdout."""
+    config = tmp_path / "c.yaml"
+    config.write_text(FAST_YAML + "  hard_weight: 0.3\n", encoding="utf-8")
+    run = tmp_path / "run"
+    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out", str(run),
+                                     "--config", str(config)])
+    assert done.exit_code == 0, done.output
+    assert "student (fast on -)" in done.stdout and "optimistic" not in done.stdout
+    assert _student_notes(done.stderr) == [f"note: {LEAK_CAVEAT}"]
+    assert runs.Run.open(run).metrics()["student"]["caveat"] == LEAK_CAVEAT
 
 
 def test_cli_train_student_reads_the_config_once(tmp_path, monkeypatch):
@@ -596,7 +612,7 @@ def test_train_student_says_a_student_of_the_runs_own_model_in_trains_words(tmp_
     assert (run / runs.STUDENT / runs.MANIFEST).is_file()
     assert _student_notes(done.stderr) == ([] if quiet else [
         "note: " + OWN_MODEL_SAID.format(run=run)
-        + "drop --student (or the config's student: section)"])
+        + "drop --student (or the config's student: section)", f"note: {LEAK_CAVEAT}"])
 
 
 @pytest.mark.parametrize("progress", [True, False])

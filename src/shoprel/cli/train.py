@@ -64,7 +64,8 @@ def _folds_set(folds, config_file, config):
 @quiet_option("No progress bars, nor notes (rows with an empty text, languages trained on "
               "only as translations, a stage-0 file sharing queries, a busy machine, a tag "
               "that is probably a country code: kr, se, br, validation folds too small to "
-              "measure, a student of the run's own model); warnings still print.")
+              "measure, a student of the run's own model, what the student's figures are "
+              "worth); warnings still print.")
 def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve_fractions,
           student, quiet):
     """Cross-validate, tune the threshold, fit the final model and write a run directory.
@@ -172,6 +173,8 @@ def _summary(m: dict, run_dir, run_seconds: float, quiet: bool,
                    f"{carried['seconds']:.0f} s: OOF AUC {ours['roc_auc']:.4f} F1 "
                    f"{ours['f1']:.4f} (run: AUC {theirs['roc_auc']:.4f} F1 {theirs['f1']:.4f})"
                    f"{far}{all_relevant_words(ours)}; score with --scorer student")
+        if carried.get("caveat"):  # what its OOF beside the run's is worth, as distill says
+            note(f"note: {carried['caveat']}", quiet)
     click.echo(f"run written to {run_dir} (report: {run_dir / 'report.html'})")
 
 
