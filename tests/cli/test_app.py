@@ -34,9 +34,11 @@ def test_a_command_imports_only_its_own_module():
             "print(sorted(m for m in sys.modules if m.startswith('shoprel.cli.')))")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           check=True, timeout=120)
-    # options: the helpers commands share (--quiet), no command's stack
+    # options: the helpers commands share (--quiet), no command's stack; repeats: the check
+    # of every command's line (click alone)
     assert done.stdout.strip().splitlines()[-1] == ("['shoprel.cli.app', 'shoprel.cli.options', "
-                                                    "'shoprel.cli.predict']")
+                                                    "'shoprel.cli.predict', "
+                                                    "'shoprel.cli.repeats']")
 
 
 @pytest.mark.parametrize("given, expected", [

@@ -7,6 +7,7 @@ import sys
 
 import click
 
+from shoprel.cli.repeats import refuse_repeated_options
 from shoprel.errors import ShoprelError
 
 # Each command's module: a module of this package that ends with `COMMANDS = (command, ...)`,
@@ -28,7 +29,8 @@ COMMAND_MODULE = {
 class ShoprelGroup(click.Group):
     """Shows ShoprelErrors, and values the options refuse, as one clear line and exit code 2
     (not a traceback, nor a usage block); finds each command in its module (COMMAND_MODULE)
-    when it is asked for."""
+    when it is asked for; refuses a single-value option given twice to any command
+    (cli/repeats.py)."""
 
     def main(self, *args, **kwargs):
         from shoprel.utils.threads import default_openmp_spin
@@ -45,6 +47,13 @@ class ShoprelGroup(click.Group):
             for command in module.COMMANDS:
                 self.commands.setdefault(command.name, command)
         return self.commands.get(name)
+
+    def resolve_command(self, ctx, args):
+        # before the command parses its line: click would keep a repeated option's last value
+        name, command, rest = super().resolve_command(ctx, args)
+        if command is not None and not ctx.resilient_parsing:  # not while completing a line
+            refuse_repeated_options(command, ctx, rest)
+        return name, command, rest
 
     def invoke(self, ctx):
         from shoprel.utils.progress import log_lines_past_bars

@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 from click.core import ParameterSource
 
+from shoprel.cli.repeats import OneValueOption
 from shoprel.utils.bounds import not_finite, not_whole, out_of_range
 from shoprel.utils.progress import (
     library_bars_off,
@@ -136,23 +137,14 @@ def input_path() -> HomePath:
     return HomePath(path_type=Path)
 
 
-def _given_once(ctx, param, values):
-    """The one value of an option declared `multiple` only to see it repeated (config_option)."""
-    if len(values) > 1:
-        raise click.BadParameter(
-            f"given {len(values)} times ({', '.join(str(value) for value in values)}); it "
-            "takes one config file (configs are not layered): merge them into one",
-            ctx=ctx, param=param)
-    return values[0] if values else None
-
-
 def config_option(*decls: str, **kwargs):
-    """An option naming a run config file (train --config, distill --student), refused when
-    given twice: click keeps a repeated option's last value silently, so `--config base.yaml
-    --config mine.yaml` trained on mine.yaml alone, base.yaml never read, where layered
-    configs (as other tools take them) would have read both."""
-    return click.option(*decls, multiple=True, type=input_path(), callback=_given_once,
-                        **kwargs)
+    """An option naming a run config file (train --config, distill --student). Given twice it
+    is refused as any single-value option is (cli/repeats.py), saying why: a user of layered
+    configs (as other tools take them) expects `--config base.yaml --config mine.yaml` to
+    read both, where click kept mine.yaml alone."""
+    return click.option(*decls, cls=OneValueOption, type=input_path(),
+                        when_repeated="it takes one config file (configs are not layered): "
+                                      "merge them into one", **kwargs)
 
 
 def task_option():

@@ -53,6 +53,7 @@ _DEFAULTS = ServeSettings()
               help="Seconds a request may wait for its scores (then 503); inf: no "
                    "limit.")
 @click.option("--api-key", envvar="SHOPREL_API_KEY", default=None, show_envvar=True,
+              hide_input=True,  # a secret: no error line shows it (cli/repeats.py)
               callback=lambda ctx, param, key: _usable_key(key),
               help="Require 'Authorization: Bearer KEY' on every request but "
                    f"{', '.join(sorted(OPEN_PATHS))} (the probes and the API docs).")
