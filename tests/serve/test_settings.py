@@ -15,7 +15,7 @@ from shoprel.serve import ServeSettings
     ({"max_wait_ms": math.inf}, "ServeSettings: max_wait_ms: inf is not a finite number"),
     ({"max_wait_s": 2}, "ServeSettings: max_wait_s: unknown key"),
     ({"scorer": "fast"}, "ServeSettings: scorer: Input should be 'full', 'student' or "
-                         "'cascade'"),
+                         "'cascade', got 'fast'"),
     ({"index_dirs": ["/a", True]}, "ServeSettings: index_dirs: item 2 of the list is True, "
                                    "not a text"),
     ({"index_dirs": "/a"}, "ServeSettings: index_dirs: expected a list of texts, got '/a'"),

