@@ -243,6 +243,20 @@ def test_a_config_file_given_twice_is_refused_not_half_read(tmp_path, command, o
     assert not out.exists()
 
 
+def test_a_configs_task_is_taken_in_any_case_as_task_is(tmp_path):
+    """`data: {task: qc}` was refused (pydantic's "Input should be 'QC' or 'QI'") where
+    `--task qc` trained: a file holding both targets' columns is trained as QC either way."""
+    rows = [{**json.loads(line), "item_title": "a title"} for line in
+            demo_file("QC").read_text(encoding="utf-8").splitlines()[:40]]
+    data, config = small_fast_run_inputs(tmp_path, rows, n_jobs=1)
+    config.write_text(config.read_text() + "data: {task: qc}\n")
+    done = CliRunner().invoke(main, ["train", str(data), "--out", str(tmp_path / "run"),
+                                     "--config", str(config), "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert done.stdout.startswith("task QC  rows 40  ")
+    assert "task: QC" in (tmp_path / "run" / "config.yaml").read_text()
+
+
 def small_fast_run_inputs(tmp_path, rows, n_jobs):
     """`rows` as d.jsonl and a 2-fold config of a small fast model."""
     data = tmp_path / "d.jsonl"

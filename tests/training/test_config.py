@@ -131,6 +131,18 @@ def test_augment_pairs_that_name_no_language_or_one_twice_are_refused_at_their_l
         "it-IT": "ES"}  # tags of any case and region still pass
 
 
+def test_the_task_is_read_in_any_case_as_the_command_line_reads_it(tmp_path):
+    """`data: {task: qc}` was refused ("Input should be 'QC' or 'QI'") where `--task qc` and
+    train(task="qc") were taken; the run's config then writes QC, as for `--task qc`."""
+    path = tmp_path / "c.yaml"
+    path.write_text("data: {task: qc}\nmodel: {family: cross}\nstage0: {data: o.jsonl, "
+                    "task: Qi}\n")
+    config = load_config(path)
+    assert (config.data.task, config.stage0.task) == ("QC", "QI")
+    assert "task: QC" in config.to_yaml() and "task: QI" in config.to_yaml()
+    assert load_config(None, {"data.task": "qi"}).data.task == "QI"
+
+
 @pytest.mark.parametrize("text, said", [
     ("data: {task: qcc}\n", "line 1: data.task: Input should be 'QC' or 'QI', got 'qcc'"),
     ("data:\n  empty_text: no\n",  # YAML reads `no` as false: the value says so

@@ -7,11 +7,12 @@ import functools
 import os
 import re
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Literal
 
 import yaml
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     Field,
     PrivateAttr,
     ValidationError,
@@ -147,8 +148,19 @@ class TranslatorConfig(StrictConfig):
         return target_tag(self.to) if self.regional_pairs else base_language(self.to)
 
 
+def _task_in_any_case(value):
+    """`task: qc` read as QC, as `--task qc` and `train(task="qc")` take it (the saved config
+    writes QC); a value that is no task is left as written, for the error to quote."""
+    if isinstance(value, str) and value.upper() in ("QC", "QI"):
+        return value.upper()
+    return value
+
+
+TaskName = Annotated[Literal["QC", "QI"], BeforeValidator(_task_in_any_case)]
+
+
 class DataConfig(StrictConfig):
-    task: Literal["QC", "QI"] | None = None  # detected from the columns when not given
+    task: TaskName | None = None  # detected from the columns when not given
     empty_text: Literal["keep", "drop"] = "keep"
     translator: TranslatorConfig | None = None
 
@@ -376,7 +388,7 @@ class Stage0Config(StrictConfig):
     """
 
     data: str | None = None  # the other task's labelled file; null: no stage 0
-    task: Literal["QC", "QI"] | None = None  # its task, when its columns do not tell
+    task: TaskName | None = None  # its task, when its columns do not tell
     params: dict = Field(default_factory=dict)  # model.params overrides for stage 0 (epochs, …)
 
     @field_validator("params", mode="before")
