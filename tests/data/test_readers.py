@@ -416,6 +416,24 @@ def test_a_csv_cell_past_the_csv_limit_is_said_in_the_files_words(tmp_path):
         "here or above never closes, or a cell holds far more than a query, title or path")
 
 
+@pytest.mark.parametrize(("name", "sep"), [("mac.csv", ","), ("mac.tsv", "\t")])
+def test_a_table_of_lines_ended_by_a_carriage_return_alone_is_said_so(tmp_path, name, sep):
+    """An old Mac CSV/TSV said csv's own 'malformed header: new-line character seen in unquoted
+    field - do you need to open the file in universal-newline mode?', a mode no one running
+    the command can set; a JSON lines file of such lines is told how to save it instead."""
+    content = sep.join(["id", "origin_query", "category_path"]) + "\r1" + sep + "a" + sep + "x\r"
+    assert _error(tmp_path, name, content.encode()).endswith(
+        f"{name}, line 1: holds a carriage return (\\r) inside the line: the file ends its "
+        "lines with \\r alone; save it with \\n (or \\r\\n) line ends")
+    # one row's stray \r is named at that row; a quoted one is text, read as written
+    stray = "id,origin_query,category_path\n1,a,x\n2,b\rc,y\n"
+    assert "stray.csv, line 3: holds a carriage return" in _error(tmp_path, "stray.csv",
+                                                                  stray.encode())
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_bytes(b'id,origin_query,category_path\r\n1,"b\rc",y\r\n')
+    assert read_pairs(quoted).df["query"].tolist() == ["b\rc"]
+
+
 def test_zero_bytes_a_crash_left_are_named_not_malformed_json(tmp_path):
     """A file a crash left padded with zero bytes said 'malformed JSON: Expecting value at
     column 1', as if the line were mistyped."""

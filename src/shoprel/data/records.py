@@ -367,7 +367,7 @@ def _delimited_header(path: Path, delimiter: str) -> tuple[list[str] | None, Ite
     except StopIteration:
         return None, reader
     except csv.Error as exc:
-        raise InputError(f"malformed header: {_csv_problem(exc)}", path=path, line=1) from None
+        raise InputError(_csv_problem(exc, "header"), path=path, line=1) from None
     header = [h.strip() for h in header]
     if not any(header) and _only_blank(reader):  # blank lines (or a byte-order mark): no rows
         return None, reader
@@ -389,8 +389,7 @@ def _delimited_records(path: Path, delimiter: str) -> Iterator[Record]:
         except StopIteration:
             return
         except csv.Error as exc:
-            raise InputError(f"malformed row: {_csv_problem(exc)}", path=path,
-                             line=reader.line_num) from None
+            raise InputError(_csv_problem(exc, "row"), path=path, line=reader.line_num) from None
         if not row or all(not cell.strip() for cell in row):
             continue
         wrong = row_problem(row, header, delimiter)
@@ -408,8 +407,17 @@ def _only_blank(reader) -> bool:
         return False
 
 
-def _csv_problem(exc: csv.Error) -> str:
-    """The csv module's reason, in words for a file's author (its own quotes a tab)."""
+def _csv_problem(exc: csv.Error, part: str) -> str:
+    """The csv module's reason, in words for a file's author (its own quotes a tab): `malformed
+    {part}: ...`. Lines ended by \r alone are said as a JSON lines file's are: csv's "new-line
+    character seen in unquoted field - do you need to open the file in universal-newline
+    mode?" named a mode no user of the command can set."""
+    if "new-line character seen in unquoted field" in str(exc):
+        return LONE_CR
+    return f"malformed {part}: {_csv_reason(exc)}"
+
+
+def _csv_reason(exc: csv.Error) -> str:
     if "expected after" in str(exc):
         return ('a field goes on after its closing quote; quote the whole field and double '
                 'the quotes in it ("""dewalt"" drill" for "dewalt" drill)')
