@@ -391,6 +391,19 @@ def test_a_file_that_is_no_utf8_text_is_said_as_what_it_is(tmp_path, name, conte
     assert said in _error(tmp_path, name, content)
 
 
+@pytest.mark.parametrize("name", ["test.txt", "rows.jsonl", "rows.csv"])
+def test_a_parquet_file_under_a_text_name_is_told_to_take_parquets_suffix(tmp_path, name):
+    """df.to_parquet("test.txt") was told 'line 1: invalid UTF-8 at byte 7 of the line
+    (...); save the file as UTF-8', though the rows read once the file is named .parquet."""
+    pd.DataFrame({"id": [1], "origin_query": ["a"], "category_path": ["x"]}).to_parquet(
+        tmp_path / name)
+    assert _error(tmp_path, name, (tmp_path / name).read_bytes()).endswith(
+        f"{name}: is Parquet data under a name read as text; name it .parquet (or .pq), the "
+        "suffix shoprel reads Parquet by")
+    (tmp_path / name).rename(tmp_path / "rows.parquet")
+    assert read_pairs(tmp_path / "rows.parquet", read_labels=False).df["query"].tolist() == ["a"]
+
+
 @pytest.mark.parametrize("name", ["rows.jsonl.zst", "rows.csv.zip"])
 def test_a_compressed_file_is_named_so_not_an_unknown_type(tmp_path, name):
     """'unknown file type '.zst': use one of .csv, ...' for rows.jsonl.zst, whose format is

@@ -21,7 +21,7 @@ from shoprel.data.compression import (
     misnamed,
 )
 from shoprel.data.csv_header import header_problem, row_problem
-from shoprel.data.file_kind import UTF16_TEXT, ZIP_ARCHIVE, magic_kind
+from shoprel.data.file_kind import PARQUET_DATA, UTF16_TEXT, ZIP_ARCHIVE, magic_kind
 from shoprel.data.formats import file_format, read_format
 from shoprel.data.parquet_maps import map_readers
 from shoprel.data.spool import is_stream, readable_input
@@ -216,6 +216,9 @@ NOT_TEXT = {
     ZIP_ARCHIVE: "is a ZIP archive (a spreadsheet workbook?), not text; save it as CSV (UTF-8) "
                  "or unpack it first",
     UTF16_TEXT: "is UTF-16 text (a spreadsheet's 'Unicode text'); save it as UTF-8",
+    # df.to_parquet("test.txt"): the rows are there, under a name read as text
+    PARQUET_DATA: "is Parquet data under a name read as text; name it .parquet (or .pq), the "
+                  "suffix shoprel reads Parquet by",
 }
 
 
@@ -240,6 +243,11 @@ def _not_text(raw: bytes, path: Path) -> str | None:
 
 
 def _decode(raw: bytes, path: Path, line_no: int) -> str:
+    """A line as text. A first line of binary data is said as what its first bytes show where
+    they show something, though it decodes: a small Parquet file's first line (up to a byte
+    0x0a) is often valid UTF-8, and was told 'holds a NUL byte (\\0) at column 15'."""
+    if line_no == 1 and b"\0" in raw and _not_text(raw, path):
+        raise InputError(_not_text(raw, path), path=path)
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
