@@ -195,11 +195,19 @@ def _remove_created(created: list[Path]) -> None:
 
 @contextlib.contextmanager
 def _write_access(target: Path) -> Iterator[None]:
+    """Creating the temporary file, folder or lock beside `target`: refused, it is one line
+    naming the folder. A folder that passes the output checks' access test but takes no new
+    file (/proc: 'No such file or directory') came out as a traceback."""
     try:
         yield
     except PermissionError:
         raise OutputError(f"{target}: cannot write in {target.parent} (permission denied)"
                           ) from None
+    except OSError as exc:
+        if exc.errno in _DISK_FULL:
+            raise _disk_full(target, exc.errno) from None
+        raise OutputError(f"{target}: cannot write in {target.parent} "
+                          f"({exc.strerror or exc})") from None
 
 
 def fsync_file(path: Path) -> None:
