@@ -239,6 +239,13 @@ def test_unknown_extension(tmp_path):
     assert "unknown file type" in _error(tmp_path, "x.xlsx", b"")
 
 
+def test_a_file_of_no_suffix_is_told_how_to_name_it(tmp_path):
+    """It was "unknown file type '': use one of ...", an empty name for the problem."""
+    said = _error(tmp_path, "rows", b'{"id": 1}\n')
+    assert said.endswith("rows: has no suffix to tell its format by: name it rows.jsonl (or one "
+                         "of .csv, .json, .jsonl, .ndjson, .parquet, .pq, .tsv, .txt)"), said
+
+
 def test_empty_file(tmp_path):
     assert "no rows" in _error(tmp_path, "empty.txt", b"\n")
 

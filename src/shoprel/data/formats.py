@@ -83,6 +83,9 @@ def file_format(path: str | Path) -> str:
                          f"({named}.jsonl{compression}, .csv{compression}...)", path=path)
     if fmt is None:
         known = ", ".join(sorted(FORMATS))
+        if not suffix:  # `unknown file type ''` named nothing the user could see
+            raise InputError(f"has no suffix to tell its format by: name it {path.name}.jsonl "
+                             f"(or one of {known})", path=path)
         raise InputError(f"unknown file type {suffix!r}: use one of {known}", path=path)
     return fmt
 
