@@ -97,7 +97,7 @@ def prune(cache_dir, stale, kinds, older_than, keep_under, dry_run, quiet):
     try:
         budget = None if keep_under is None else parse_size(keep_under)
     except ValueError as exc:
-        raise click.BadParameter(str(exc), param_hint="--keep-under") from None
+        raise click.BadParameter(str(exc), param_hint="'--keep-under'") from None
     result = prune_cache(cache_dir, stale=stale, kinds=tuple(kinds), older_than_days=older_than,
                          keep_under=budget, dry_run=dry_run)
     if result.kept is not None:
