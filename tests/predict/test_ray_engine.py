@@ -1,4 +1,6 @@
 import json
+import shutil
+import subprocess
 import sys
 
 import numpy as np
@@ -130,6 +132,33 @@ def test_a_quiet_run_writes_nothing_to_stderr(tmp_path, trained_runs, qc_demo_ro
                          tmp_path / "other.jsonl", progress=False)
     print("still here", file=sys.stderr)
     assert capfd.readouterr().err == "still here\n"  # the descriptor is given back
+
+
+def test_an_actor_s_error_is_shoprel_s_one_line_and_stdout_stays_empty(tmp_path, trained_runs,
+                                                                      qc_demo_rows):
+    """A run whose model file is broken: every actor fails in its constructor. Ray printed each
+    retry's traceback on stdout (where a script reads predict's result) and Ray Data its ERROR
+    lines and the traceback again on stderr, before the one line the local engine says."""
+    broken = tmp_path / "broken_run"
+    shutil.copytree(trained_runs["QC"], broken)
+    model = broken / "models" / "full" / "lightgbm.txt"
+    model.write_bytes(model.read_bytes()[:100])
+    path = tmp_path / "small_QC.txt"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in qc_demo_rows[:40]),
+                    encoding="utf-8")
+    said = {}
+    for engine in ("local", "ray"):  # a process of its own: Ray started as the command starts it
+        said[engine] = subprocess.run(
+            [sys.executable, "-m", "shoprel", "predict", str(broken), str(path),
+             "--out", str(tmp_path / f"{engine}.csv"), "--engine", engine],
+            capture_output=True, text=True, timeout=300)
+    local, remote = said["local"], said["ray"]
+    assert local.returncode == remote.returncode == 2
+    assert remote.stdout == local.stdout == ""
+    assert remote.stderr == local.stderr
+    assert local.stderr.startswith("error: ") and local.stderr.count("\n") == 1
+    assert "cannot load the saved model" in local.stderr
+    assert not (tmp_path / "ray.csv").exists()
 
 
 def test_bare_queries_to_a_translated_run_are_counted_as_locally(tmp_path, translated_run,

@@ -12,6 +12,8 @@ import pytest
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.predict.ray_engine import check_reachable, shoprel_cause
 
+RETRY_ERRORS = "RAY_enable_output_error_log_if_still_retry"  # Ray's, read as ray.init starts
+
 
 def closed_port() -> int:
     with socket.socket() as s:
@@ -81,7 +83,8 @@ class FakeRay:
 
     def init(self, **kwargs):
         self.started = True
-        self.settings = dict(kwargs, backend_level=os.environ.get("RAY_BACKEND_LOG_LEVEL"))
+        self.settings = dict(kwargs, backend_level=os.environ.get("RAY_BACKEND_LOG_LEVEL"),
+                             retry_errors=os.environ.get(RETRY_ERRORS))
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(signum))
 
     def shutdown(self):
@@ -130,3 +133,21 @@ def test_a_ray_log_level_the_user_set_stands(monkeypatch):
     with ray_engine.ray_session():
         assert ray.settings["backend_level"] == "debug"
     assert os.environ["RAY_BACKEND_LOG_LEVEL"] == "debug"
+
+
+def test_the_tasks_ray_retries_are_not_printed_on_stdout(monkeypatch):
+    """An actor of the pool failing in its constructor: the driver's core worker printed each
+    retry of its task, traceback and all, on stdout (where predict's result line goes). The
+    setting is the session's own; one the user set stands."""
+    from shoprel.predict import ray_engine
+
+    ray = FakeRay()
+    monkeypatch.setitem(sys.modules, "ray", ray)
+    monkeypatch.delenv(RETRY_ERRORS, raising=False)
+    with ray_engine.ray_session():
+        assert ray.settings["retry_errors"] == "0"
+    assert RETRY_ERRORS not in os.environ
+    monkeypatch.setenv(RETRY_ERRORS, "1")
+    with ray_engine.ray_session():
+        assert ray.settings["retry_errors"] == "1"
+    assert os.environ[RETRY_ERRORS] == "1"

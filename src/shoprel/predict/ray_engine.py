@@ -64,6 +64,9 @@ from shoprel.utils.outputs import check_output_file
 
 TRAINED_LANGUAGE = "language_as_trained"  # a block's tags as the run scores them
 BACKEND_LOG_LEVEL = "RAY_BACKEND_LOG_LEVEL"  # Ray's C++ core reads it as it starts
+# the driver's core worker reads it as ray.init starts it: off, a task Ray retries (an actor of
+# the pool dying in its constructor) is not printed, traceback and all, on the driver's stdout
+RETRY_ERRORS = "RAY_enable_output_error_log_if_still_retry"
 
 
 def blocks_as_trained(blocks: list[pd.DataFrame], known: set[str] | None,
@@ -134,7 +137,7 @@ def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iter
     # are still said, and what fails is raised
     common = {"include_dashboard": False, "logging_level": logging.ERROR,
               "log_to_driver": False, "configure_logging": True}
-    with sigterm_kept(), backend_log_level():
+    with sigterm_kept(), backend_log_level(), env_default(RETRY_ERRORS, "0"):
         if address is None:
             ray.init(num_cpus=num_cpus or os.cpu_count() or 1, **common)
         else:
@@ -166,6 +169,40 @@ def backend_log_level() -> Iterator[None]:
             yield
     finally:
         os.environ.pop(BACKEND_LOG_LEVEL, None)
+
+
+@contextlib.contextmanager
+def env_default(name: str, value: str) -> Iterator[None]:
+    """os.environ[name] = value for the block, unless the user set it: their value stands."""
+    if name in os.environ:
+        yield
+        return
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        os.environ.pop(name, None)
+
+
+@contextlib.contextmanager
+def ray_data_console_off() -> Iterator[None]:
+    """Ray Data's log lines kept off the console for the block, still written to its log file
+    (ray-data.log under the Ray session's logs/): an actor that fails made it log ERROR lines
+    and the whole traceback on stderr, before shoprel's own one-line error said the same."""
+    consoles = [handler for handler in logging.getLogger("ray.data").handlers
+                if isinstance(handler, logging.StreamHandler)
+                and not isinstance(handler, logging.FileHandler)]
+    for handler in consoles:
+        handler.addFilter(_no_record)
+    try:
+        yield
+    finally:
+        for handler in consoles:
+            handler.removeFilter(_no_record)
+
+
+def _no_record(record: logging.LogRecord) -> bool:
+    return False
 
 
 @contextlib.contextmanager
@@ -246,7 +283,8 @@ def _scored_batches(blocks: list[pd.DataFrame], run_dir: Path, task: Task, num_a
             ScoreBatches, fn_constructor_args=(str(run_dir), task.value, indexes, scorer),
             batch_format="pyarrow", batch_size=batch_rows,
             compute=ray.data.ActorPoolStrategy(size=actors), num_cpus=1)
-        yield from dataset.iter_batches(batch_format="pyarrow", batch_size=None)
+        with ray_data_console_off():
+            yield from dataset.iter_batches(batch_format="pyarrow", batch_size=None)
     finally:
         (context.execution_options.preserve_order, context.enable_progress_bars,
          context.print_on_execution_start) = saved
