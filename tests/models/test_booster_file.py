@@ -6,8 +6,9 @@ import lightgbm as lgb
 import numpy as np
 import pytest
 
+from shoprel.errors import RunDirError
 from shoprel.models.base import RelevanceModel
-from shoprel.models.booster_file import scoring_text
+from shoprel.models.booster_file import cut_short, scoring_text
 
 DROPPED = ("leaf_weight=", "internal_value=", "internal_weight=", "feature_importances:")
 
@@ -100,3 +101,28 @@ def test_a_saved_model_scores_as_fitted_and_one_saved_whole_loads_the_same(
         model.booster_.boosters[i].save_model(str(folder / name))
         assert "internal_value=" in fields((folder / name).read_text())
     np.testing.assert_array_equal(RelevanceModel.load(folder).predict_proba(qc_frame), fitted)
+
+
+def test_a_booster_file_cut_short_is_refused_before_lightgbm_reads_it(tmp_path, qc_frame,
+                                                                      small_model):
+    """LightGBM read a file cut inside its trees by aborting the whole process (exit 134 after
+    a warning per unreadable line; a Ray actor restarted on it without end): the file is told
+    damaged in one line naming it, whether cut short, its trees' bytes short of tree_sizes, or
+    missing; a whole file, and one saved whole before, still load."""
+    folder = small_model("fast").fit(qc_frame).save(tmp_path / "saved")
+    booster = folder / "lightgbm.txt"
+    whole = booster.read_bytes()
+    assert cut_short(whole) is None
+    assert cut_short(lgb.Booster(model_str=whole.decode()).model_to_string().encode()) is None
+    tree = whole.index(b"\nTree=3\n") + 1
+    middle = whole[:tree] + whole[whole.index(b"\nTree=4\n") + 1:]  # a tree lost inside
+    for damaged, why in [(whole[:len(whole) // 2], "no 'end of trees' line"),
+                         (middle, "where its header's tree_sizes says")]:
+        booster.write_bytes(damaged)
+        assert why in cut_short(damaged)
+        with pytest.raises(RunDirError, match=f"^{booster}: the booster file is damaged or cut "
+                                              f"short \\(.*{why}"):
+            RelevanceModel.load(folder)
+    booster.unlink()
+    with pytest.raises(RunDirError, match=f"^{booster}: "):
+        RelevanceModel.load(folder)

@@ -16,7 +16,7 @@ from pydantic import Field
 
 from shoprel.data.records import not_a_written_count
 from shoprel.errors import RunDirError
-from shoprel.models.booster_file import scoring_text
+from shoprel.models.booster_file import cut_short, scoring_text
 from shoprel.models.config import FamilyConfig, Section, Seed
 from shoprel.models.lexical.config import LexicalConfig
 from shoprel.models.targets import Targets
@@ -161,8 +161,15 @@ def load_booster(path: Path, width: int | None, count: int, model_json: Path) ->
         if i and not member.exists():
             raise RunDirError(f"{member}: missing, but {model_json} field "
                               f"'state.boosters' says the model averages {count} boosters")
+        try:
+            text = member.read_bytes()
+        except OSError as exc:
+            raise RunDirError(f"{member}: cannot be read ({exc.strerror or exc})") from None
+        if problem := cut_short(text):
+            raise RunDirError(f"{member}: the booster file is damaged or cut short ({problem}); "
+                              "copy the run again from where it was trained, or train it again")
         with stderr_silenced():  # a damaged file: LightGBM's own [Fatal] line, then its error
-            booster = lgb.Booster(model_file=str(member))
+            booster = lgb.Booster(model_str=text.decode("utf-8", errors="replace"))
         if width is not None and booster.num_feature() != width:
             raise RunDirError(f"{member}: field 'max_feature_idx': the booster reads "
                               f"{booster.num_feature()} features, but the model's params "

@@ -69,3 +69,19 @@ def without_ranges(header: bytes) -> bytes:
         return header
     words = [b"none" if RANGE.match(word) else word for word in infos.group(1).split(b" ")]
     return header[:infos.start(1)] + b" ".join(words) + header[infos.end(1):]
+
+
+def cut_short(data: bytes) -> str | None:
+    """Why a saved booster's text is not whole, else None. LightGBM reads a file cut inside its
+    trees by aborting the process (exit 134, after a warning per line it could not read; a Ray
+    actor is restarted on it without end), so a copy cut short is told before LightGBM reads it."""
+    end = data.find(b"\n" + TREES_END) + 1
+    if end <= 0:
+        return "no 'end of trees' line: the file stops before its trees do"
+    sizes, start = SIZES.search(data), data.find(b"\nTree=") + 1
+    if sizes is not None and 0 < start < end:
+        declared = sum(int(n) for n in sizes.group(1).split())
+        if declared != end - start:
+            return (f"its trees hold {end - start} bytes where its header's tree_sizes says "
+                    f"{declared}")
+    return None
