@@ -46,6 +46,11 @@ class RunDirError(ShoprelError):
     """A run directory that is missing files or was made by something else."""
 
 
+class EngineError(ShoprelError):
+    """The engine that scores (Ray) failed on its own account: Ray cannot start, an actor died,
+    the object store filled. One line with Ray's reason and where its logs are."""
+
+
 class OutputError(ShoprelError):
     """An output that would destroy something: an input, a run being read, a folder shoprel
     did not write, or one another process is writing."""

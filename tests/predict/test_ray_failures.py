@@ -151,3 +151,63 @@ def test_the_tasks_ray_retries_are_not_printed_on_stdout(monkeypatch):
     with ray_engine.ray_session():
         assert ray.settings["retry_errors"] == "1"
     assert os.environ[RETRY_ERRORS] == "1"
+
+
+class FakeRayThatCannotStart(FakeRay):
+    def init(self, **kwargs):
+        raise RuntimeError("Failed to start the GCS server.\nSee the logs for more.")
+
+
+def test_ray_that_cannot_start_is_one_line_naming_ray_and_its_logs(monkeypatch):
+    """ray.init's own failure came out as its traceback: the CLI says ShoprelErrors only."""
+    from shoprel.errors import EngineError
+    from shoprel.predict import ray_engine
+
+    monkeypatch.setitem(sys.modules, "ray", FakeRayThatCannotStart())
+    monkeypatch.setenv("RAY_TMPDIR", "/scratch")
+    with pytest.raises(EngineError) as raised, ray_engine.ray_session():
+        pass
+    assert str(raised.value) == (
+        "Ray could not start a local instance (RuntimeError: Failed to start the GCS server. "
+        "See the logs for more.); Ray's logs: /scratch/ray/session_latest/logs/")
+    assert isinstance(raised.value.__cause__, RuntimeError)  # kept for whoever debugs it
+
+
+class ActorDiedError(Exception):
+    """Stands for Ray's own (ray.exceptions), told by its module."""
+
+    __module__ = "ray.exceptions"
+
+
+@pytest.mark.parametrize("error, ray_s", [(ActorDiedError("The actor died unexpectedly"), True),
+                                          (TypeError("a bug of ours"), False)])
+def test_an_actor_dying_without_a_shoprel_cause_is_one_error_line(tmp_path, monkeypatch,
+                                                                  trained_runs, error, ray_s):
+    """An actor dead for a reason of Ray's (or a full object store) re-raised Ray's exception:
+    the user got a traceback. An error of any other kind is a bug and stays a traceback."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.demo import demo_file
+    from shoprel.predict import ray_engine
+
+    def failing(*args, **kwargs):
+        raise error
+        yield
+
+    monkeypatch.setitem(sys.modules, "ray", FakeRay())
+    monkeypatch.setattr(ray_engine, "_scored_batches", failing)
+    monkeypatch.delenv("RAY_TMPDIR", raising=False)
+    monkeypatch.delenv("TMPDIR", raising=False)
+    rows = tmp_path / "rows_QC.jsonl"
+    rows.write_text("".join(demo_file("QC").read_text(encoding="utf-8").splitlines(True)[:5]))
+    out = tmp_path / "out.csv"
+    done = CliRunner().invoke(main, ["predict", str(trained_runs["QC"]), str(rows), "--out",
+                                     str(out), "--engine", "ray", "--quiet"])
+    if not ray_s:
+        assert done.exception is error
+        return
+    assert done.exit_code == 2 and done.stdout == ""
+    assert done.stderr == ("error: Ray failed while scoring (ActorDiedError: The actor died "
+                           "unexpectedly); Ray's logs: /tmp/ray/session_latest/logs/\n")
+    assert not out.exists()

@@ -34,7 +34,7 @@ from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.spool import readable_input
 from shoprel.data.tasks import Task
 from shoprel.ensemble.cuts import language_cuts
-from shoprel.errors import ConfigError, ShoprelError, one_line_reason
+from shoprel.errors import ConfigError, EngineError, ShoprelError, one_line_reason
 from shoprel.models.base import UntranslatedInputWarning, bare_query_mask
 from shoprel.predict.index import index_folders
 from shoprel.predict.languages import (
@@ -67,6 +67,8 @@ BACKEND_LOG_LEVEL = "RAY_BACKEND_LOG_LEVEL"  # Ray's C++ core reads it as it sta
 # the driver's core worker reads it as ray.init starts it: off, a task Ray retries (an actor of
 # the pool dying in its constructor) is not printed, traceback and all, on the driver's stdout
 RETRY_ERRORS = "RAY_enable_output_error_log_if_still_retry"
+# what ray.init raises when a local instance cannot start (Ray's own errors are told by module)
+START_ERRORS = (ValueError, ConnectionError, RuntimeError, TimeoutError, OSError)
 
 
 def blocks_as_trained(blocks: list[pd.DataFrame], known: set[str] | None,
@@ -139,7 +141,13 @@ def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iter
               "log_to_driver": False, "configure_logging": True}
     with sigterm_kept(), backend_log_level(), env_default(RETRY_ERRORS, "0"):
         if address is None:
-            ray.init(num_cpus=num_cpus or os.cpu_count() or 1, **common)
+            try:
+                ray.init(num_cpus=num_cpus or os.cpu_count() or 1, **common)
+            except Exception as exc:
+                if not (isinstance(exc, START_ERRORS) or raised_by_ray(exc)):
+                    raise
+                raise EngineError(f"Ray could not start a local instance "
+                                  f"({one_line_reason(exc)}); {ray_logs(None)}") from exc
         else:
             check_reachable(address)
             try:
@@ -232,6 +240,20 @@ def check_reachable(address: str, timeout_s: float = 5.0) -> None:
         raise ConfigError(f"--address {address}: nothing answers at {hostport} "
                           f"({exc.strerror or type(exc).__name__}); start the cluster or "
                           "check the address") from None
+
+
+def raised_by_ray(error: BaseException) -> bool:
+    """An exception of Ray's own (an actor that died, a full object store, Ray Data's
+    wrappers): said in one line; any other is a bug, left to its traceback."""
+    return type(error).__module__.split(".")[0] == "ray"
+
+
+def ray_logs(address: str | None) -> str:
+    """Where Ray keeps its session's logs, for the one line of a failure that has no shoprel
+    cause (Ray's temporary folder: RAY_TMPDIR, else TMPDIR, else /tmp)."""
+    temp = os.environ.get("RAY_TMPDIR") or os.environ.get("TMPDIR") or "/tmp"
+    logs = os.path.join(temp, "ray", "session_latest", "logs")
+    return f"Ray's logs: {logs}/" + ("" if address is None else " on the cluster's head node")
 
 
 _RAISED = re.compile(r"shoprel\.errors\.(\w+): ([^\n]+)\s*$")
@@ -338,9 +360,12 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
                                                desc="scoring (ray)", overwrite=overwrite)
         except Exception as exc:  # an actor's failure arrives wrapped in Ray's exceptions
             cause = shoprel_cause(exc)
-            if cause is None:
+            if cause is not None:
+                raise cause from None
+            if not raised_by_ray(exc):
                 raise
-            raise cause from None
+            raise EngineError(f"Ray failed while scoring ({one_line_reason(exc)}); "
+                              f"{ray_logs(address)}") from exc
 
     return PredictResult(out_file, rows, positives, scoring.threshold,
                          new_languages=dict(new_languages.most_common()),
