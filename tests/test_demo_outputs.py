@@ -529,3 +529,30 @@ def test_an_empty_training_file_is_told_so_before_anything_is_written(tmp_path):
     with pytest.raises(InputError, match=r"train_QC.txt: the file has no rows$"):
         run_demo(tmp_path / "out", data, progress=False, echo=lambda line: None)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_dev_file_with_labels_on_later_rows_only_says_why_it_is_not_evaluated(tmp_path,
+                                                                                monkeypatch):
+    """The first row without a label: predict and evaluate read no labels (evaluate refuses
+    the file), and the demo predicted it without a word on why it has no F1."""
+    from tests.conftest import FAST_TEST_PARAMS
+
+    import shoprel.demo as demo
+    from shoprel.training.config import load_config
+
+    train = demo.train
+    fast = load_config(None, {**FAST_TEST_PARAMS, "folds.k": 2, "student": None,
+                              "data.task": "QC", "model.params.n_jobs": 1})
+    monkeypatch.setattr(demo, "train", lambda train_file, run_dir, config, **kwargs: train(
+        train_file, run_dir, fast, **kwargs))
+    rows = [json.loads(line) for line in demo_file("QC").read_text().splitlines()]
+    folder = tmp_path / "comp"
+    folder.mkdir()
+    (folder / "train_QC.txt").write_text("".join(json.dumps(r) + "\n" for r in rows[:120]))
+    dev = [{k: v for k, v in r.items() if k != "label" or i > 1}
+           for i, r in enumerate(rows[120:130])]
+    (folder / "dev_QC.txt").write_text("".join(json.dumps(r) + "\n" for r in dev))
+    out = run_demo(tmp_path / "demo", folder, folds=2, progress=False, echo=lambda line: None)
+    assert out[1] == (f"QC predictions for dev_QC.txt → {tmp_path / 'demo' / 'pred_dev_QC.jsonl'}"
+                      " (checked); not evaluated: its first row (line 1) has no label, line 3 "
+                      "has one; evaluate needs a label on every row")

@@ -294,6 +294,19 @@ def _labelled(source: Path, task: str) -> bool:
     return read_pairs(source, task=task).has_labels
 
 
+def _partly_labelled(source: Path) -> str | None:
+    """Why a dev/test file with labels on later rows only is not evaluated (evaluate reads
+    labels where the first row has one, as predict does, and refuses the file otherwise); None
+    for a file without a label on any row, which has nothing to say."""
+    first = None
+    for line, fields in iter_records(source):
+        first = line if first is None else first
+        if fields.get("label") not in (None, ""):
+            return (f"its first row (line {first}) has no label, line {line} has one; "
+                    "evaluate needs a label on every row")
+    return None
+
+
 def _data_folder(data_dir: Path) -> None:
     if not data_dir.exists():
         raise InputError("folder not found (--data)", path=data_dir)
@@ -355,6 +368,7 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
         raise InputError(f"no train_QC.* or train_QI.* file{_what_is_there(Path(data_dir))}",
                          path=data_dir)
     labelled: dict[Path, bool] = {}  # each file to predict: whether it can be scored
+    unscored: dict[Path, str] = {}  # why one with some labels is not
     if data_dir is not None:
         for note in _unused_files(Path(data_dir), plan):
             echo(note)
@@ -363,6 +377,8 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
                        empty_text=configs[task].data.empty_text)
             for source in to_predict:
                 labelled[source] = _labelled(source, task)
+                if not labelled[source] and (why := _partly_labelled(source)):
+                    unscored[source] = why
     summary = []
     for task, train_file, to_predict, run_dir in plan:
         if to_predict is None:
@@ -402,6 +418,8 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
                 line += (f"; held-out F1 {scored['f1']:.4f} (all-positive "
                          f"{scored['baseline_all_positive_f1']:.4f}), ROC-AUC "
                          f"{_num(scored['roc_auc'])}")
+            elif source in unscored:
+                line += f"; not evaluated: {unscored[source]}"
             summary.append(line)
     return summary
 
