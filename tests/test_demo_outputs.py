@@ -556,3 +556,36 @@ def test_a_dev_file_with_labels_on_later_rows_only_says_why_it_is_not_evaluated(
     assert out[1] == (f"QC predictions for dev_QC.txt → {tmp_path / 'demo' / 'pred_dev_QC.jsonl'}"
                       " (checked); not evaluated: its first row (line 1) has no label, line 3 "
                       "has one; evaluate needs a label on every row")
+
+
+def test_a_pipe_or_a_link_to_nothing_in_the_data_folder_is_refused_or_named(tmp_path):
+    """A named pipe or a broken link called dev_QC.txt was skipped without a word: neither
+    predicted nor in the 'not used' note. One the demo would read is refused as a file it
+    cannot read is, before training (a pipe would also hang the demo's first read); any other
+    is named in the note, with what it is."""
+    import os
+    import re
+
+    from shoprel.errors import InputError
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train_QC.txt").write_text("{}\n")
+    dev = data / "dev_QC.txt"
+    os.mkfifo(dev)
+    with pytest.raises(InputError, match=re.escape(f"{dev}: is a named pipe; the demo reads "
+                                                   "regular files")):
+        run_demo(tmp_path / "out", data, progress=False, echo=lambda line: None)
+    dev.unlink()
+    dev.symlink_to(tmp_path / "gone.txt")
+    with pytest.raises(InputError, match=re.escape(f"{dev}: is a link to nothing")):
+        run_demo(tmp_path / "out", data, progress=False, echo=lambda line: None)
+    dev.unlink()
+    os.mkfifo(data / "dev_QI.txt")
+    (data / "test_QI.txt").symlink_to(tmp_path / "gone.txt")
+    said = []
+    with pytest.raises(InputError, match="train_QC.txt, line 1"):  # read after the note
+        run_demo(tmp_path / "out", data, progress=False, echo=said.append)
+    assert said == [f"note: not used from {data}: dev_QI.txt (a named pipe), test_QI.txt (a "
+                    "link to nothing) (the demo reads train_QC|QI.*, dev_QC|QI.*, test_QC|QI.*)"]
+    assert not (tmp_path / "out").exists()

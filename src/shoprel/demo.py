@@ -85,11 +85,24 @@ def competition_files(data_dir: Path, stem: str) -> list[Path]:
     as `translate` writes) are not it; two formats of one name are refused, since either could
     be meant (and both would predict into one output)."""
     found = sorted(p for p in data_dir.glob(f"{stem}.*")
-                   if p.is_file() and _data_name(p) == stem)
+                   if not p.is_dir() and _data_name(p) == stem)
     if len(found) > 1:
         raise InputError(f"holds {' and '.join(p.name for p in found)}: which {stem} is meant? "
                          "Keep one of them in the folder", path=data_dir)
+    for path in found:  # refused as a file it cannot read is, not skipped without a word
+        if why := _not_a_file(path):
+            raise InputError(f"{why}; the demo reads regular files", path=path)
     return found
+
+
+def _not_a_file(path: Path) -> str | None:
+    """Why an entry of --data (not a folder) is no file the demo can read, or None: it reads
+    each file several times, which a named pipe gives once (and waits for a writer first)."""
+    if path.is_file():
+        return None
+    if path.is_symlink() and not path.exists():
+        return "is a link to nothing"
+    return "is a named pipe" if path.is_fifo() else "is not a regular file"
 
 
 def _data_name(path: Path) -> str:
@@ -443,12 +456,14 @@ def _unused_files(data_dir: Path, plan: list) -> list[str]:
             for path in (train_file, *to_predict)}
     tasks = {task for task, *_ in plan}
     unused = []
-    for path in sorted(p for p in data_dir.iterdir() if p.is_file()
+    for path in sorted(p for p in data_dir.iterdir() if not p.is_dir()
                        and not p.name.startswith(".")):
         if path.resolve() in used:
             continue
         name = COMPETITION_NAME.fullmatch(path.name.split(".")[0])
-        if name and name.group(2) not in tasks:
+        if why := _not_a_file(path):  # a pipe or a broken link: named, with what it is
+            unused.append(f"{path.name} ({why.removeprefix('is ')})")
+        elif name and name.group(2) not in tasks:
             unused.append(f"{path.name} (no train_{name.group(2)}.* to train on)")
         elif name and format_suffix(path) not in FORMATS:
             unused.append(f"{path.name} (not a format it reads)")
