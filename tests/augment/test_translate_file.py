@@ -324,15 +324,36 @@ def test_an_option_the_backend_never_reads_is_refused(tmp_path, jsonl, qc_rows, 
     assert not (tmp_path / "o.jsonl").exists()
 
 
-def test_the_summary_names_the_language_translated_into(tmp_path, jsonl, qc_rows):
+def test_the_summary_names_the_target_asked_and_the_warning_what_was_reached(tmp_path, jsonl,
+                                                                            qc_rows):
+    """`--to pt-BR` ended its summary "with no route to pt", a target nobody asked: a row with
+    no route reaches neither. The table counts by base language and names no target; the
+    warning line still says the rows translated went into pt."""
     data = jsonl(tmp_path / "qc.jsonl", qc_rows)
     table = jsonl(tmp_path / "t.jsonl", [
         {"text": "car wash sponge", "source": "en", "target": "pt", "translation": "esponja"}])
     result = CliRunner().invoke(translate, [str(data), "--out", str(tmp_path / "o.jsonl"),
-                                            "--to", "pt-BR", "--backend", "table",
+                                            "--to", "pt_br", "--backend", "table",
                                             "--table", str(table)])
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[-1].endswith("with no route to pt")
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["language", "translated", "(unchanged)", "passed", "no", "route",
+                                "empty"]
+    assert lines[-1] == (f"wrote {tmp_path / 'o.jsonl'}: 1 translated, 0 passed through, "
+                         "2 with no route to pt-BR")
+    assert result.stderr.splitlines() == [
+        "warning: the table backend has no regional variants: rows were translated into pt, not "
+        "pt-BR"]
+
+
+def test_a_target_no_row_reaches_is_refused_as_asked(tmp_path, jsonl):
+    data = jsonl(tmp_path / "q.jsonl", [
+        {"id": 1, "language": "ja", "origin_query": "靴", "category_path": "a"}])
+    table = _table(tmp_path, jsonl)
+    with pytest.raises(ConfigError, match=r"^to 'pt-BR': no route leads there from any "
+                                          r"language of .*q\.jsonl \(ja\)"):
+        translate_file_with(data, tmp_path / "out.jsonl", table, to="pt-br")
+    assert not (tmp_path / "out.jsonl").exists()
 
 
 def test_empty_queries_are_counted_apart_and_never_sent(tmp_path, jsonl):

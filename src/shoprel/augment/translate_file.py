@@ -37,9 +37,12 @@ TRANSLATED_BY = Marker("translated_by", TRANSLATE, guarded=(TRANSLATION_COLUMN,)
 @dataclass
 class TranslationReport:
     """Counts per source language: translated, passed through (already target), no route, and
-    empty queries (nothing to translate: counted apart, not as translated)."""
+    empty queries (nothing to translate: counted apart, not as translated). Rows are compared
+    by `target`, the base language ('pt'); the sentences name `asked`, the target as the user
+    gave it ('pt-BR'), which a row with no route reaches neither."""
 
     target: str
+    asked: str | None = None  # None: the target itself
     translated: Counter = field(default_factory=Counter)
     passed_through: Counter = field(default_factory=Counter)
     no_route: Counter = field(default_factory=Counter)
@@ -86,11 +89,16 @@ class TranslationReport:
         return out + [f"{lang}: {hint}" for lang in by_rows(self.no_route)
                       if (hint := tag_hint(lang))]
 
+    @property
+    def asked_target(self) -> str:
+        """The target as asked ('pt-BR'): what the summary and refusals name."""
+        return self.asked or self.target
+
     def summary(self, output: str | Path) -> str:
         """The last line `shoprel translate` prints."""
         t = self.totals
         line = (f"wrote {output}: {t['translated']} translated, {t['passed_through']} passed "
-                f"through, {t['no_route']} with no route to {self.target}")
+                f"through, {t['no_route']} with no route to {self.asked_target}")
         if untagged := self.no_route[UNKNOWN_LANGUAGE]:  # else 'no route' for a tagged file
             line += (f" ({untagged} of them with no language tag, listed as "
                      f"{UNKNOWN_LANGUAGE}: no language to translate from)")
@@ -187,7 +195,7 @@ def translate_file_with(input_file: str | Path, out_file: str | Path, translator
     all the rows (FileBar, drawn as the translator's `progress` says). Each distinct query is
     sent once per run (AskedOnce), however many rows and chunks repeat it.
     """
-    report = TranslationReport(base_language(to))
+    report = TranslationReport(base_language(to), asked=canonical_tag(to))
     asked_once = AskedOnce(translator)
     with rewrite_in_chunks(input_file, out_file, {TRANSLATION_COLUMN: ""}, TRANSLATED_BY,
                            getattr(translator, "name", "a translator"), overwrite,
@@ -342,13 +350,13 @@ def _check_some_route(report: TranslationReport, input_path: str | Path,
     untagged = report.no_route[UNKNOWN_LANGUAGE]
     sources = [lang for lang in by_rows(report.no_route) if lang != UNKNOWN_LANGUAGE]
     if not sources:
-        raise ConfigError(f"to {report.target!r}: no row of {input_path} has a language tag, "
+        raise ConfigError(f"to {report.asked_target!r}: no row of {input_path} has a language tag, "
                           "so none has a language to translate from; nothing written (give "
                           "each row its language in the 'language' column)")
     if untagged:
         sources.append(f"and {untagged} {'row' if untagged == 1 else 'rows'} with no "
                        "language tag")
     hint = NO_ROUTE_HINTS.get(backend, "or a pair the backend lacks?")
-    raise ConfigError(f"to {report.target!r}: no route leads there from any language of "
+    raise ConfigError(f"to {report.asked_target!r}: no route leads there from any language of "
                       f"{input_path} ({', '.join(sources)}); nothing written (a mistyped code, "
                       f"{hint})")
