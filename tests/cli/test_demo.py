@@ -81,6 +81,23 @@ def test_demo_help_names_every_format_the_data_folder_may_hold():
     assert sorted(listed) == sorted(FORMATS) and ".parquet" in listed
 
 
+def test_demo_help_says_every_format_may_be_compressed_as_the_readers_take_it(tmp_path):
+    """The help said 'a text one also compressed', while the readers, and so the demo's
+    competition_files, take train_QC.parquet.gz too; it now names the compressions the
+    readers open, whatever the format."""
+    from shoprel.data.compression import COMPRESSIONS
+    from shoprel.demo import competition_files
+
+    (tmp_path / "train_QC.parquet.gz").write_bytes(b"")
+    assert [p.name for p in competition_files(tmp_path, "train_QC")] == ["train_QC.parquet.gz"]
+    done = CliRunner().invoke(main, ["demo", "--help"])
+    assert done.exit_code == 0, done.output
+    text = " ".join(done.output.split())
+    assert "a text one" not in text and "train_QC.parquet.gz" in text
+    listed = text.split("compressed or not (")[1].split(":")[0].split(", ")
+    assert sorted(listed) == sorted(COMPRESSIONS)
+
+
 @pytest.mark.parametrize("quiet", [False, True])
 def test_dev_rows_in_languages_the_run_never_saw_are_warned_of_as_predict_warns(
         tmp_path, monkeypatch, quiet):

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from shoprel.cli.options import IntegerRange, input_path, note, output_path, quiet_option
+from shoprel.data.compression import COMPRESSIONS
 from shoprel.data.formats import FORMATS
 from shoprel.training.defaults import FOLDS_MAX, FOLDS_MIN
 
@@ -18,7 +19,8 @@ from shoprel.training.defaults import FOLDS_MAX, FOLDS_MIN
               help="Folder of competition files to use instead of the built-in demo set: "
                    "train_QC.* and/or train_QI.*, and dev_QC.* / test_QC.* (QI alike) to "
                    f"predict, each in any format shoprel reads ({', '.join(sorted(FORMATS))}), "
-                   "a text one also compressed (.gz, .bz2, .xz); "
+                   f"compressed or not ({', '.join(sorted(COMPRESSIONS))}: "
+                   "train_QC.parquet.gz too); "
                    "trained with the default model (`shoprel train --config` picks another).")
 @click.option("--folds", type=IntegerRange(FOLDS_MIN, FOLDS_MAX), default=None,
               help="Cross-validation folds.")
