@@ -4,6 +4,8 @@ with weights and a cut tuned on the old one's. Real QC rows, the fast config, th
 
 import json
 import shutil
+import time
+from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
@@ -45,6 +47,11 @@ def stale(tmp_path_factory):
         _shoprel("predict", root / "ens", data, "--out", root / "before.csv", "--quiet")
         old = json.loads((root / "a" / "run.json").read_text())["created"]
         oof = pd.read_parquet(root / "a" / "oof.parquet")["probability"]
+        # `created` holds whole seconds, and on a quiet machine all the above fits in one: the
+        # retrain waits for the next second, so that its stamp differs (a retrain keeping the
+        # stamp is the test of its own below)
+        while datetime.now(UTC).isoformat(timespec="seconds") <= old:
+            time.sleep(0.05)
         _shoprel(*train, "--config", root / "seed7.yaml", "--out", root / "a", "--overwrite")
     new = json.loads((root / "a" / "run.json").read_text())["created"]
     # another model: its OOF scores are not those the stack was fitted on
