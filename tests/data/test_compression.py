@@ -71,6 +71,12 @@ def test_plain_target_and_flagged_id_lists_are_read_compressed(tmp_path):
     """One target a line (index) and one flagged id a line or an id table (noise.flagged)."""
     _, targets = _pair(tmp_path, "titles.txt.gz", "USB C cable 2m\nmontre étanche\n".encode())
     assert list(iter_targets(targets, Task.QI)) == ["USB C cable 2m", "montre étanche"]
+    # a list named for its compression alone (titles.gz) is a list too, not a CSV of uneven
+    # rows ("expected 2 fields, found 1" at a title with a comma); one with a header is a table
+    _, bare = _pair(tmp_path, "titles.gz", 'drill bits, 10 pack\nhammer "claw"\nsaw\n'.encode())
+    assert list(iter_targets(bare, Task.QI)) == ["drill bits, 10 pack", 'hammer "claw"', "saw"]
+    _, table = _pair(tmp_path, "table.gz", b'id,item_title\n1,"drill, bits"\n2,saw\n')
+    assert list(iter_targets(table, Task.QI)) == ["drill, bits", "saw"]
     _, ids = _pair(tmp_path, "flagged.txt.xz", b"3\n\n1\n")
     assert read_flagged_ids(ids) == [("3", 1), ("1", 3)]
     _, table = _pair(tmp_path, "flagged.csv.bz2", b"id,label\n3,1\n1,0\n")

@@ -21,8 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from shoprel.data.compression import input_lines
-from shoprel.data.formats import file_format
+from shoprel.data.formats import FORMATS, file_format, format_suffix
 from shoprel.data.records import (
+    HEADER_NAMES,
     LONE_CR,
     has_lone_cr,
     iter_records,
@@ -76,7 +77,8 @@ def iter_targets(path: str | Path, task: Task) -> Iterator[str]:
     path = Path(path)
     require_file(path)
     fmt = file_format(path)  # targets.jsonl.gz read as the file inside
-    if fmt == "jsonl" and not _json_lines(path):
+    if (fmt == "jsonl" and not _json_lines(path)) or (fmt in ("csv", "tsv")
+                                                     and _headerless_list(path, fmt)):
         yield from _text_targets(path)
         return
     validator = RecordValidator(path, task, read_labels=False)
@@ -125,6 +127,21 @@ def _json_lines(path: Path) -> bool:
             return bool(_JSON_OBJECT_START.match(text) or _JSON_ARRAY_START.match(text)
                             or isinstance(_json_value(text), list))
     return True
+
+
+def _headerless_list(path: Path, fmt: str) -> bool:
+    """Whether a compressed file whose name says no format (titles.gz), taken for CSV by its
+    content, is a plain list of targets: its first line names none of a table's columns. Such
+    a list of titles with commas was refused as a CSV of uneven rows, where titles.txt.gz read."""
+    if format_suffix(path) in FORMATS:  # named a table (.csv, .tsv): read as one
+        return False
+    delimiter = "\t" if fmt == "tsv" else ","
+    for _, raw in input_lines(path):
+        text = raw.decode("utf-8", errors="replace").lstrip("\ufeff").strip()
+        if text:
+            return not any(name.strip().strip('"').lower() in HEADER_NAMES
+                           for name in text.split(delimiter))
+    return False
 
 
 def _json_value(text: str):
