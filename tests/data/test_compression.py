@@ -73,7 +73,7 @@ def test_plain_target_and_flagged_id_lists_are_read_compressed(tmp_path):
     assert list(iter_targets(targets, Task.QI)) == ["USB C cable 2m", "montre étanche"]
     # a list named for its compression alone (titles.gz) is a list too, not a CSV of uneven
     # rows ("expected 2 fields, found 1" at a title with a comma); one with a header is a table
-    _, bare = _pair(tmp_path, "titles.gz", 'drill bits, 10 pack\nhammer "claw"\nsaw\n'.encode())
+    _, bare = _pair(tmp_path, "titles.gz", b'drill bits, 10 pack\nhammer "claw"\nsaw\n')
     assert list(iter_targets(bare, Task.QI)) == ["drill bits, 10 pack", 'hammer "claw"', "saw"]
     _, table = _pair(tmp_path, "table.gz", b'id,item_title\n1,"drill, bits"\n2,saw\n')
     assert list(iter_targets(table, Task.QI)) == ["drill, bits", "saw"]
