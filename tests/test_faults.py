@@ -172,7 +172,8 @@ def _save_arrays(name: str, **arrays):
 
 
 def _other_booster(name: str = "lightgbm.txt"):
-    """A booster fitted on 5 feature columns, where the model builds many more."""
+    """A booster fitted on 5 feature columns, where the model builds many more, in a model
+    saved before the boosters' digests were recorded (with them, the digest tells it first)."""
     def edit(folder):
         import lightgbm as lgb
 
@@ -181,7 +182,19 @@ def _other_booster(name: str = "lightgbm.txt"):
         booster = lgb.train({"objective": "binary", "verbose": -1, "num_threads": 1},
                             lgb.Dataset(X, y), num_boost_round=3)
         booster.save_model(str(folder / name))
+        _edit_json("model.json", lambda c: c["state"].pop("booster_sha256"))(folder)
     return edit
+
+
+def _changed_digit(folder):
+    """The first leaf value of the booster's second tree one digit off: same length, same
+    layout, read by LightGBM without a word."""
+    path = folder / "lightgbm.txt"
+    data = path.read_bytes()
+    at = data.index(b"\nleaf_value=", data.index(b"\nTree=1\n")) + len(b"\nleaf_value=")
+    while data[at] not in b"12345678":
+        at += 1
+    path.write_bytes(data[:at] + bytes([data[at] + 1]) + data[at + 1:])
 
 
 def _neighbours_rows(folder):
@@ -566,6 +579,9 @@ CASES = [
     Case("serve a fast model whose booster reads another number of features",
          _reshaped("run", _other_booster(), verb="serve"),
          "lightgbm.txt: field 'max_feature_idx'"),
+    Case("fast model whose booster had a digit changed inside a tree",
+         _reshaped("run", _changed_digit),
+         "lightgbm.txt: the booster file is damaged (its SHA-256 is not the one recorded"),
     Case("embed model with neighbour rows of different counts",
          _reshaped("erun", _neighbours_rows), "neighbours.safetensors: field 'neighbour_t_place'",
          embed=True),

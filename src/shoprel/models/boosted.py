@@ -16,6 +16,7 @@ from pydantic import Field
 
 from shoprel.data.records import not_a_written_count
 from shoprel.errors import RunDirError
+from shoprel.models.booster_digest import changed_since_saved, text_sha256
 from shoprel.models.booster_file import cut_short, scoring_text
 from shoprel.models.config import FamilyConfig, Section, Seed
 from shoprel.models.lexical.config import LexicalConfig
@@ -114,6 +115,7 @@ class BoosterBag:
         if not boosters:
             raise ValueError("a booster bag needs at least one booster")
         self.boosters = list(boosters)
+        self._texts: list[bytes] | None = None
 
     def __len__(self) -> int:
         return len(self.boosters)
@@ -125,10 +127,22 @@ class BoosterBag:
         threads = {} if num_threads is None else {"num_threads": num_threads}
         return np.mean([b.predict(X, **threads) for b in self.boosters], axis=0)
 
+    def texts(self) -> list[bytes]:
+        """Each booster's text as scoring reads it (booster_file.py: ~30% smaller), made once:
+        the bytes `save` writes are those `digests` hashed for model.json."""
+        if self._texts is None:
+            self._texts = [scoring_text(b.model_to_string()) for b in self.boosters]
+        return self._texts
+
+    def digests(self, path: Path) -> dict[str, str]:
+        """The SHA-256 of each file `save(path)` writes, by file name (booster_digest.py)."""
+        return {member_path(path, i).name: text_sha256(text)
+                for i, text in enumerate(self.texts())}
+
     def save(self, path: Path) -> None:
-        """Each booster's text as scoring reads it (booster_file.py: ~30% smaller)."""
-        for i, booster in enumerate(self.boosters):
-            member_path(path, i).write_bytes(scoring_text(booster.model_to_string()))
+        """Each booster's `texts` at its `member_path`."""
+        for i, text in enumerate(self.texts()):
+            member_path(path, i).write_bytes(text)
 
 
 def member_path(path: Path, i: int) -> Path:
@@ -148,12 +162,15 @@ def saved_booster_count(state: dict, model_json: Path) -> int:
     return count
 
 
-def load_booster(path: Path, width: int | None, count: int, model_json: Path) -> BoosterBag:
+def load_booster(path: Path, width: int | None, count: int, model_json: Path,
+                 digests: dict[str, str] | None) -> BoosterBag:
     """The `count` saved boosters of a bag (`model_json`'s `state.boosters`, read by
     `saved_booster_count`), each reading exactly the `width` feature columns the model builds
     (None: not known before scoring); LightGBM itself would score a narrower matrix as if the
     missing columns were absent, or fail at the first request. A missing member is refused,
-    naming the file and the field that declared it."""
+    naming the file and the field that declared it; so is one cut short, or whose bytes are not
+    those whose SHA-256 `digests` recorded (booster_digest.saved_digests; None for a model saved
+    before: unchecked), before LightGBM reads it."""
     path = Path(path)
     boosters = []
     for i in range(count):
@@ -168,6 +185,8 @@ def load_booster(path: Path, width: int | None, count: int, model_json: Path) ->
         if problem := cut_short(text):
             raise RunDirError(f"{member}: the booster file is damaged or cut short ({problem}); "
                               "copy the run again from where it was trained, or train it again")
+        if problem := changed_since_saved(member, text, digests, model_json):
+            raise RunDirError(problem)
         with stderr_silenced():  # a damaged file: LightGBM's own [Fatal] line, then its error
             booster = lgb.Booster(model_str=text.decode("utf-8", errors="replace"))
         if width is not None and booster.num_feature() != width:

@@ -635,3 +635,28 @@ def test_a_fold_loading_its_backbone_only_for_its_validation_rows_warns_too(tiny
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["fine_tuning"] == [{"fit": "fold 0", "missing_encoder_weights": [BROKEN]},
                                       {"fit": "fold 1"}, {"fit": "final"}]
+
+
+def test_the_unseen_language_booster_s_digest_is_recorded_and_checked(tmp_path, qc_frame,
+                                                                      small):
+    """Its files are named in `state.booster_sha256` beside the main booster's, and one changed
+    since (a digit inside a tree, same length) is refused naming it."""
+    import hashlib
+
+    folder = small(tmp_path / "cache", unseen_language_booster=True, n_boosters=2).fit(
+        qc_frame).save(tmp_path / "saved")
+    digests = json.loads((folder / "model.json").read_text())["state"]["booster_sha256"]
+    names = ["lightgbm.txt", "lightgbm.2.txt", "lightgbm_unseen_languages.txt",
+             "lightgbm_unseen_languages.2.txt"]
+    assert digests == {name: hashlib.sha256((folder / name).read_bytes()).hexdigest()
+                       for name in names}
+    path = folder / "lightgbm_unseen_languages.2.txt"
+    data = path.read_bytes()
+    at = data.index(b"\nleaf_value=", data.index(b"\nTree=1\n")) + len(b"\nleaf_value=")
+    while data[at] not in b"12345678":
+        at += 1
+    path.write_bytes(data[:at] + bytes([data[at] + 1]) + data[at + 1:])
+    with pytest.raises(RunDirError) as info:
+        RelevanceModel.load(folder)
+    assert str(info.value).startswith(f"{path}: the booster file is damaged (its SHA-256 is "
+                                      "not the one recorded when it was saved)")

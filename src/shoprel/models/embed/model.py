@@ -49,6 +49,8 @@ from shoprel.models.boosted import (
     predict_checked,
     saved_booster_count,
 )
+from shoprel.models.booster_digest import FIELD as BOOSTER_DIGESTS
+from shoprel.models.booster_digest import saved_digests
 from shoprel.models.embed.config import EmbedConfig
 from shoprel.models.embed.indexed_ranks import rank_arrays, share_index, with_vectors
 from shoprel.models.embed.learned_similarity import NAME as LEARNED
@@ -450,7 +452,13 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
                 "lexical": None if self.lexical_ is None else self.lexical_.state(),
                 "blocks": getattr(self, "block_widths_", None),
                 "unseen_language_booster": getattr(self, "unseen_booster_", None) is not None,
-                "boosters": len(self.booster_)}
+                "boosters": len(self.booster_), BOOSTER_DIGESTS: self._booster_digests()}
+
+    def _booster_digests(self) -> dict[str, str]:
+        """The SHA-256 of each booster file `_save_arrays` writes (booster_digest.py)."""
+        unseen = getattr(self, "unseen_booster_", None)
+        return {**self.booster_.digests(BOOSTER_FILE),
+                **({} if unseen is None else unseen.digests(UNSEEN_BOOSTER_FILE))}
 
     def _save_arrays(self, folder: Path) -> None:
         fitted = getattr(self, "_fitted_targets", None)
@@ -596,7 +604,8 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
             raise RunDirError(f"{path}: missing, but {folder / MODEL_CONFIG} field "
                               f"'state.unseen_language_booster' says the model has one")
         rest = None if widths is None else sum(widths.values()) - widths["lexical"]
-        return load_booster(path, rest, self.n_boosters, folder / MODEL_CONFIG)
+        return load_booster(path, rest, self.n_boosters, folder / MODEL_CONFIG,
+                            saved_digests(state, folder / MODEL_CONFIG))
 
     def _restore(self, state: dict, folder: Path) -> None:
         self.fingerprints_ = state["fingerprints"]
@@ -614,6 +623,7 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         self.n_boosters = saved_booster_count(state, folder / MODEL_CONFIG)
         self.booster_ = load_booster(folder / BOOSTER_FILE,
                                      None if widths is None else sum(widths.values()),
-                                     self.n_boosters, folder / MODEL_CONFIG)
+                                     self.n_boosters, folder / MODEL_CONFIG,
+                                     saved_digests(state, folder / MODEL_CONFIG))
         self.unseen_booster_ = self._saved_unseen_booster(state, widths, folder)
         self.index_dirs_ = [folder / INDEX_FOLDER, *getattr(self, "index_dirs_", [])]

@@ -25,6 +25,8 @@ from shoprel.models.boosted import (
     predict_checked,
     saved_booster_count,
 )
+from shoprel.models.booster_digest import FIELD as BOOSTER_DIGESTS
+from shoprel.models.booster_digest import saved_digests
 from shoprel.models.fast.config import FastConfig
 from shoprel.models.lexical import LexicalFeatures, LexicalParams
 from shoprel.models.lexical.word_match import COLUMNS as MATCH_COLUMNS
@@ -78,8 +80,10 @@ class FastModel(RelevanceModel):
 
     # --- persistence ---------------------------------------------------------------------
     def _state(self) -> dict:
-        return {"lexical": self.lexical_.state(), "has_booster": self.booster_ is not None,
-                "boosters": 0 if self.booster_ is None else len(self.booster_),
+        bag = self.booster_
+        return {"lexical": self.lexical_.state(), "has_booster": bag is not None,
+                "boosters": 0 if bag is None else len(bag),
+                BOOSTER_DIGESTS: {} if bag is None else bag.digests(BOOSTER_FILE),
                 "word_match": getattr(self, "word_match_", None) is not None}
 
     def _save_arrays(self, folder: Path) -> None:
@@ -107,4 +111,5 @@ class FastModel(RelevanceModel):
             self.n_boosters = saved_booster_count(state, folder / MODEL_CONFIG)
             width = self.lexical_.width + (0 if self.word_match_ is None else len(MATCH_COLUMNS))
             self.booster_ = load_booster(folder / BOOSTER_FILE, width, self.n_boosters,
-                                         folder / MODEL_CONFIG)
+                                         folder / MODEL_CONFIG,
+                                         saved_digests(state, folder / MODEL_CONFIG))
