@@ -523,6 +523,76 @@ def test_index_targets_stopped_after_a_part_says_to_call_it_again(tmp_path, embe
     assert again.resumed > 0
 
 
+# shoprel.index_targets in parts of 16 texts, its encoder a stand-in that waits at its third
+# batch, once two parts are written, saying so; argv: run, file, out, and "own" where the
+# calling program has a SIGTERM handler of its own (which exits 3). It prints what it caught
+# and whether SIGTERM's handler is the one it had before the call.
+PYTHON_SLOW_BUILD = """
+import signal, sys, time
+import numpy as np
+import shoprel
+from shoprel.models.backbones import target_index
+from shoprel.models.embed import model as embed_model
+target_index.PART_TEXTS = 16
+class Waiting:
+    batches = 0
+    def encode(self, texts, kind="query"):
+        Waiting.batches += 1
+        if Waiting.batches == 3:
+            print("waiting", flush=True)
+            time.sleep(120)
+        return np.full((len(texts), 16), 0.25, dtype=np.float32)
+embed_model.make_encoder = lambda *args, **kwargs: Waiting()
+run, targets, out, handler = sys.argv[1:]
+if handler == "own":
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(3))
+before = signal.getsignal(signal.SIGTERM)
+try:
+    shoprel.index_targets(run, targets, out=out, progress=False)
+except KeyboardInterrupt as stop:
+    print(stop, flush=True)
+    print("handler restored:", signal.getsignal(signal.SIGTERM) is before, flush=True)
+"""
+
+
+@pytest.mark.parametrize("handler", ["default", "own"])
+def test_index_targets_stopped_by_sigterm_keeps_its_parts_as_the_command_does(
+        tmp_path, embed_run, handler):
+    """`shoprel index` stops on SIGTERM as on Ctrl-C (the CLI's handler), keeping the parts
+    written and saying so; from Python, SIGTERM ended the process at once, mid-part, saying
+    nothing. index_targets turns it into the same interrupt for the call's length, where
+    SIGTERM is at its default (which ends the process skipping every `finally`), then puts
+    the default back; a program's own handler is left to do what it does (here exit 3)."""
+    import signal
+    import subprocess
+    import sys
+
+    targets = tmp_path / "c.txt"
+    targets.write_text("".join(f"home,kitchen,item {i}\n" for i in range(30)),
+                       encoding="utf-8")
+    out = tmp_path / "ix"
+    build = subprocess.Popen(
+        [sys.executable, "-c", PYTHON_SLOW_BUILD, str(embed_run), str(targets), str(out),
+         handler],
+        env={**os.environ, CACHE_ENV: str(tmp_path / "cache"), "OMP_NUM_THREADS": "1"},
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert build.stdout.readline() == "waiting\n", build.communicate(timeout=60)
+        build.send_signal(signal.SIGTERM)
+        said, err = build.communicate(timeout=60)
+    finally:
+        build.kill()
+    if handler == "own":
+        assert (build.returncode, said) == (3, ""), err
+    else:
+        assert build.returncode == 0, err
+        assert said.splitlines() == [
+            f"interrupted: the embeddings finished so far are kept in {out}; call "
+            "`shoprel.index_targets(...)` again with the same arguments to go on from them",
+            "handler restored: True"]
+    assert len(list(out.rglob("*.keys.npy"))) == 2  # the two parts written
+
+
 def test_a_file_rewritten_to_the_same_size_is_another_build(tmp_path, embed_run, new_pairs,
                                                             monkeypatch):
     """A killed build's parts are resumed only for the file as it was: rewritten in another

@@ -125,3 +125,41 @@ def test_a_command_that_notes_what_it_kept_after_sigterm_exits_143(probe):
     result = CliRunner().invoke(main, ["signal-probe", "--terminate-noted"])
     assert result.exit_code == 143
     assert result.stderr.strip() == "interrupted: the probe kept its parts"
+
+
+@pytest.mark.parametrize("before", ["default", "ignored", "callers"])
+def test_a_python_call_turns_sigterm_into_an_interrupt_only_where_it_is_at_its_default(before):
+    """The API's (index_targets'): SIGTERM at its default ends the process skipping every
+    `finally`, so the call installs the interrupt for its length and puts the default back;
+    a program that ignores SIGTERM or handles it itself keeps what it chose."""
+    handler = {"default": signal.SIG_DFL, "ignored": signal.SIG_IGN,
+               "callers": _callers_handler}[before]
+    kept = signal.signal(signal.SIGTERM, handler)
+    try:
+        with signals.sigterm_at_default_as_interrupt():
+            inside = signal.getsignal(signal.SIGTERM)
+        after = signal.getsignal(signal.SIGTERM)
+        with pytest.raises(KeyboardInterrupt), signals.sigterm_at_default_as_interrupt():
+            raise KeyboardInterrupt  # a stop inside gives the handler back too
+        stopped = signal.getsignal(signal.SIGTERM)
+    finally:
+        signal.signal(signal.SIGTERM, kept)
+    assert raises_interrupt(inside) if before == "default" else inside == handler
+    assert after == handler and stopped == handler
+
+
+def test_a_python_call_off_the_main_thread_installs_nothing():
+    kept = signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    seen = []
+
+    def call():
+        with signals.sigterm_at_default_as_interrupt():
+            seen.append(signal.getsignal(signal.SIGTERM))
+
+    try:
+        thread = threading.Thread(target=call)
+        thread.start()
+        thread.join()
+    finally:
+        signal.signal(signal.SIGTERM, kept)
+    assert seen == [signal.SIG_DFL]

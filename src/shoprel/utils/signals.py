@@ -60,3 +60,21 @@ def sigterm_as_interrupt() -> Iterator[None]:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+
+
+@contextmanager
+def sigterm_at_default_as_interrupt() -> Iterator[None]:
+    """For a Python call (the API's) that keeps what it finished when stopped, as its command
+    does: SIGTERM raises KeyboardInterrupt inside the block where the program leaves SIGTERM
+    at its default (which ends the process at once, skipping every `finally`), and the
+    default is back after. A handler of the program's own, SIG_IGN, and every handler off the
+    main thread are left as they are: the program chose what SIGTERM does."""
+    if threading.current_thread() is not threading.main_thread() \
+            or signal.getsignal(signal.SIGTERM) != signal.SIG_DFL:
+        yield
+        return
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
