@@ -573,6 +573,43 @@ def test_a_run_without_a_student_says_how_to_distil_one_in_python_words(tmp_path
     assert not (tmp_path / "p.jsonl").exists()
 
 
+@pytest.mark.parametrize("moved", ["folder", "manifest"])
+def test_a_run_whose_listed_student_was_moved_says_so_not_that_it_was_trained_without(
+        tmp_path, qc_demo, student_run, moved):
+    """A run trained with a student (train(..., student=True)) whose RUN/student was moved away,
+    or copied without its run.json, was said "trained without train(..., student=True)" from
+    Python, `train --student` from the command line: the run's metrics.json lists it. Both
+    now say that the listed one is missing there and to put it back, each in its own words."""
+    from click.testing import CliRunner
+
+    from shoprel.cli.app import main
+
+    run = tmp_path / "run"
+    shutil.copytree(student_run, run)
+    if moved == "folder":
+        shutil.move(run / "student", tmp_path / "student-elsewhere")
+    else:
+        (run / "student" / "run.json").unlink()
+    missing = (f"{run}: carries no distilled student (the one its metrics.json lists has no "
+               f"run.json in {run / 'student'}: moved or removed since; put it back there); ")
+    for call in (lambda: shoprel.Scorer(run, scorer="student"),
+                 lambda: shoprel.Scorer(run, scorer="cascade"),
+                 lambda: shoprel.predict_file(run, qc_demo, tmp_path / "p.jsonl",
+                                              scorer="student")):
+        with pytest.raises(RunDirError) as info:
+            call()
+        assert str(info.value) == missing + (
+            f"score with scorer='full', or distil one: shoprel.distill_student('{run}', "
+            f"'STUDENT.yaml', '{run / 'student'}', hard_weight=1) (as train(..., student=True) "
+            "does)")
+    done = CliRunner().invoke(main, ["predict", str(run), str(qc_demo), "--out",
+                                     str(tmp_path / "p.jsonl"), "--scorer", "student"])
+    assert done.exit_code == 2 and not (tmp_path / "p.jsonl").exists()
+    assert done.stderr == "error: " + missing + (
+        f"score with --scorer full, or distil one: shoprel distill {run} --student STUDENT.yaml "
+        f"--out {run / 'student'} --hard-weight 1 (as train --student does)\n")
+
+
 @pytest.mark.parametrize("make, reason", [
     (lambda f: f.write_text("x"), "is a file, not an index folder (indexes takes the folder "
      "`shoprel.index_targets(run_dir, input_file, out=FOLDER)` wrote)"),

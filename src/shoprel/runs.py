@@ -488,12 +488,18 @@ def carried_student(run: Run) -> Path:
     if folder is not None:
         return folder
     try:
-        error = (run.metrics().get("student") or {}).get("error")
+        metrics = run.metrics()
     except RunDirError:
-        error = None
+        metrics = {}
+    error = (metrics.get("student") or {}).get("error")
     left = (run.path / STUDENT / MANIFEST).is_file()  # in place, but the run never listed it
+    # listed, yet its folder gone or without its manifest (moved, copied without it): said
+    # "trained without `train --student`", of a run that was trained with one
+    gone = not left and lists_student(metrics)
     why = (f"its distillation failed: {error}" if error else
            "its distillation stopped before the run listed it" if left else
+           f"the one its metrics.json lists has no {MANIFEST} in {run.path / STUDENT}: moved "
+           "or removed since; put it back there" if gone else
            "trained without `train --student` / config `student: {}`")
     if left:
         why += f"; the student left in {run.path / STUDENT} is not used"
