@@ -826,3 +826,15 @@ def test_an_older_run_s_config_without_regions_reads_as_a_new_one(tmp_path):
     older = load_config(path, saved=True)
     assert (older.augment.regional_pairs, older.augment.asked_pairs) == (False, {"pt": "es"})
     assert older.as_fitted() != load_config(path).as_fitted()  # they make other copies
+
+
+def test_a_date_that_is_none_is_a_config_error(tmp_path):
+    """`backbone: 2024-13-45` unquoted is a date to YAML 1.1, and none: its ValueError (month
+    must be in 1..12) left load_config as a traceback."""
+    path = tmp_path / "c.yaml"
+    path.write_text("model: {family: cross, params: {backbone: 2024-13-45}}\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == (f"{path}: not valid YAML: 2024-13-45 reads as a date and is none "
+                               "(month must be in 1..12) unless quoted ('2024-13-45') at line 1, "
+                               "column 43")

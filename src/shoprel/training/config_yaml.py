@@ -38,6 +38,19 @@ class ConfigLoader(yaml.SafeLoader):
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
 
+    def construct_yaml_timestamp(self, node):
+        """`2024-13-45` unquoted is a date to YAML 1.1, and no date: its ValueError ("month
+        must be in 1..12") left load_config as a traceback."""
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{node.value} reads as a date and is none ({exc}) unless quoted "
+                f"('{node.value}')", node.start_mark) from None
+
+
+ConfigLoader.add_constructor("tag:yaml.org,2002:timestamp", ConfigLoader.construct_yaml_timestamp)
+
 
 class ConfigDumper(yaml.SafeDumper):
     """YAML's safe dumper, quoting text that ConfigLoader would read as a number (a backbone
