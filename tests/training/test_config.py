@@ -145,8 +145,8 @@ def test_the_task_is_read_in_any_case_as_the_command_line_reads_it(tmp_path):
 
 @pytest.mark.parametrize("text, said", [
     ("data: {task: qcc}\n", "line 1: data.task: Input should be 'QC' or 'QI', got 'qcc'"),
-    ("data:\n  empty_text: no\n",  # YAML reads `no` as false: the value says so
-     "line 2: data.empty_text: Input should be 'keep' or 'drop', got False"),
+    ("data:\n  empty_text: no\n",  # YAML reads `no` as false: said as written, and as read
+     "line 2: data.empty_text: expected 'keep' or 'drop', got no, which YAML reads as false"),
     ("threshold: {mode: best}\n",
      "line 1: threshold.mode: Input should be 'oof_f1' or 'fixed', got 'best'"),
     ("model: {family: embed, params: {engine: tpu}}\n",  # a family's params: its own check
@@ -775,8 +775,8 @@ def test_a_list_of_texts_holding_another_kind_names_the_field_and_the_item(tmp_p
     path.write_text("model:\n  family: embed\n  params:\n    backbone: [e5-small, true]\n")
     with pytest.raises(ConfigError) as info:
         load_config(path)
-    assert str(info.value) == (f"{path}: line 4: model.params.backbone: item 2 of the list is "
-                               "true, not a text")
+    assert str(info.value) == (f"{path}: line 4: model.params.backbone: item 2 of the list: "
+                               "expected a text, got true; quote it: 'true'")
 
 
 @pytest.mark.parametrize("overrides, said", [

@@ -137,6 +137,10 @@ def refuse_lax_reading(model: type[BaseModel], value: Any, info: ValidationInfo)
         words = [repr(v) for leaf in leaves if not isinstance(leaf, type)
                  for v in literal_values(leaf)]
         raise ValueError(f"expected {' or '.join([*truth, *words])}, got {plain!r}")
+    if str in leaves and isinstance(plain, int | float) and not leaves & {bool, int, float}:
+        # pydantic said "Input should be a valid string", not what was given (a file's value
+        # YAML read as another kind is said as written first: training/config_retyped.py)
+        raise ValueError(f"expected a text, got {_shown(plain, python)}")
     return plain  # numpy's 3 as 3: folds.k, once strict against `true`, refused np.int64(3)
 
 

@@ -7,7 +7,7 @@ import functools
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args, get_origin
 
 import yaml
 from pydantic import (
@@ -36,6 +36,7 @@ from shoprel.models.config import (
     written_in,
 )
 from shoprel.models.registry import families, model_class
+from shoprel.training.config_retyped import Place, Written, retyped_problems
 from shoprel.training.config_yaml import read_config_yaml, write_config_yaml, yaml_problem
 from shoprel.training.defaults import (
     CARRIED_HARD_WEIGHT,
@@ -607,18 +608,46 @@ def _set_by(named: str, overridden: dict[str, str]) -> str | None:
     return None
 
 
+# the problems a check names itself, each `key: problem`, one line joined by "; "
+_NEXT_KEYED = re.compile(r"; (?=[\w.\[\]-]+: )")
+
+
+def _covered(named: str, retyped: dict[str, str]) -> bool:
+    """Whether a value YAML read as another kind (retyped: field -> its line) is what an error
+    about the key `named` is about: said once, as written (config_retyped), not again as
+    pydantic or a check read it ("got False")."""
+    return any(named == field or named.startswith(f"{field}.") for field in retyped)
+
+
+def _uncovered(message: str, retyped: dict[str, str]) -> str:
+    """A self-keyed message less the problems of keys that `retyped` says (a family's params
+    check names every bad param in one message)."""
+    return "; ".join(part for part in _NEXT_KEYED.split(message)
+                     if not _covered(_named_in(part), retyped))
+
+
 def _describe(exc: ValidationError, source: str, options: dict[str, str] | None = None,
               lines: dict[str, int] | None = None, how: str = YAML,
-              overridden: dict[str, str] | None = None) -> str:
+              overridden: dict[str, str] | None = None,
+              retyped: dict[str, str] | None = None) -> str:
     """`options`: dotted key -> the command-line option that set it, named instead of the file;
     `lines`: dotted key -> its line in the file (key_lines); `how` the config was written;
     `overridden`: dotted key -> the name of the overrides (a Python dict) that set it over the
-    file, named instead of the file and of a line that does not write it."""
-    said = []
+    file, named instead of the file and of a line that does not write it; `retyped`: field ->
+    the line saying a value of it that YAML read as another kind, said first, in place of the
+    errors about that field."""
+    retyped = retyped or {}
+    said = list(retyped.values())
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
         message = _message(error) + _dotted_hint(error, how)
         self_keyed = not error["loc"] or message.startswith((f"{key}.", f"{key}:"))
+        if self_keyed and retyped:
+            message = _uncovered(message, retyped)
+        elif _covered(key, retyped):
+            message = ""
+        if not message:
+            continue
         # a check of a section or the whole names its keys itself
         named = _named_in(message) if self_keyed else key
         setter = _set_by(named, overridden or {})
@@ -637,24 +666,113 @@ def _describe(exc: ValidationError, source: str, options: dict[str, str] | None 
 def parse_config(data: dict | None, source: str = "config",
                  options: dict[str, str] | None = None, saved: bool = False,
                  lines: dict[str, int] | None = None, how: str = YAML,
-                 overridden: dict[str, str] | None = None) -> RunConfig:
+                 overridden: dict[str, str] | None = None,
+                 retyped: dict[str, str] | None = None) -> RunConfig:
     """`saved`: a run's own config.yaml, read as it was trained (models.config.SAVED);
     `lines`: where the file writes each key (key_lines), named in errors; `how`: written as a
     YAML file or as a dict of dotted overrides (models.config.YAML, OVERRIDES), for hints;
-    `overridden`: the keys overrides set over the file, named by them in errors (_describe)."""
+    `overridden`: the keys overrides set over the file, named by them in errors (_describe);
+    `retyped`: the file's values YAML read as another kind than their field takes
+    (retyped_lines), refused even where the field takes what YAML read (`k: 010`, 8)."""
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise ConfigError(f"{source}: expected a mapping at the top level")
     context = {**(SAVED if saved else {}), "written_in": how}
+    retyped = retyped or {}
     try:
-        return RunConfig.model_validate(data, context=context)
+        config = RunConfig.model_validate(data, context=context)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, source, options, lines, how, overridden)) from None
+        raise ConfigError(_describe(exc, source, options, lines, how, overridden, retyped)
+                          ) from None
     except ConfigError as exc:
         named = _named_in(str(exc))
         where = _set_by(named, overridden or {}) or _at(source, named, lines)
-        raise ConfigError(f"{where}: {exc}") from None
+        own = [] if _covered(named, retyped) else [f"{where}: {exc}"]
+        raise ConfigError("; ".join([*retyped.values(), *own])) from None
+    if retyped:
+        raise ConfigError("; ".join(retyped.values()))
+    return config
+
+
+def _param_types(family, name: str) -> set | None:
+    """The types of a family's param `name` (a section's too: params are one flat mapping),
+    or None where either is unknown (their own checks say so)."""
+    try:
+        params = config_class(family if isinstance(family, str) else DEFAULT_FAMILY)
+    except ConfigError:
+        return None
+    sections = params.sections()
+    for owner in (params, *sections.values()):
+        field = owner.model_fields.get(name)
+        if field is not None and name not in sections:
+            return leaf_types(field.annotation)
+    return None
+
+
+def _place(data: dict, written: Written) -> Place:
+    """The field a value of the file was written in, its types and where inside it the value
+    is (config_retyped.Place); the family of `params` as the file names it."""
+    model: type[BaseModel] = RunConfig
+    node, names, parts = data, [], list(written.path)
+    while parts:
+        part = parts.pop(0)
+        if written.key and not parts:  # a key of a section: a name, which is text
+            return ".".join(names), {str}, "a key"
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        if field is None:
+            return None
+        parent, node = node, node.get(part) if isinstance(node, dict) else None
+        names.append(part)
+        if part == "params" and model in (ModelConfig, Stage0Config):
+            owner = data.get("model") if model is Stage0Config else parent
+            if not parts or not isinstance(parts[0], str):
+                return None
+            if written.key and len(parts) == 1:  # a param's name
+                return ".".join(names), {str}, "a key"
+            names.append(parts.pop(0))
+            leaves = _param_types(owner.get("family") if isinstance(owner, dict) else None,
+                                  names[-1])
+            break
+        leaves = leaf_types(field.annotation)
+        sections = [leaf for leaf in leaves if isinstance(leaf, type)
+                    and issubclass(leaf, BaseModel)]
+        if not sections:
+            break
+        model = sections[0]
+    else:
+        return None  # a section itself: its own check says what it expects
+    if leaves is None:
+        return None
+    containers = {get_origin(leaf): get_args(leaf) for leaf in leaves}
+    if not parts:
+        return ".".join(names), leaves, ""
+    if len(parts) == 1 and isinstance(parts[0], int) and (containers.keys() & {list, tuple}):
+        return ".".join(names), {str}, f"item {parts[0] + 1} of the list"
+    if len(parts) == 1 and dict in containers and len(containers[dict]) == 2:
+        key_type, value_type = containers[dict]
+        if written.key:
+            return ".".join(names), {key_type}, "a key"
+        return ".".join([*names, str(parts[0])]), {value_type}, ""
+    return None
+
+
+def retyped_lines(text: str, data, source: str) -> dict[str, str]:
+    """`FILE: line N: field: problem` for each value of the config text that YAML read as
+    another kind than its field takes (config_retyped), a field's problems joined, by the
+    dotted name pydantic's errors give the value (a key read as true is `folds.1` there)."""
+    if not isinstance(data, dict):
+        return {}
+    said: dict[str, str] = {}
+    for written, (field, line, problem) in retyped_problems(
+            text, lambda written: _place(data, written)):
+        named = field
+        if written.key:  # pydantic names a key by its value, true as 1
+            value = int(written.value) if isinstance(written.value, bool) else written.value
+            named = f"{field}.{value}" if field else str(value)
+        where = f"{source}: line {line}: {field}: " if field else f"{source}: line {line}: "
+        said[named] = f"{said[named]}; {problem}" if named in said else where + problem
+    return said
 
 
 def _is_config_key(named: str) -> bool:
@@ -699,6 +817,7 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
     errors call the overrides without a file, the argument its caller gave them as."""
     data: dict = {}
     lines: dict[str, int] | None = None
+    retyped: dict[str, str] = {}
     source = overrides_name if overrides else "defaults"  # the defaults themselves are valid
     if path is not None:
         path = Path(path).expanduser()  # a quoted `~/c.yaml`, or one from Python
@@ -711,6 +830,8 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
             text = path.read_text(encoding="utf-8")
             data = read_config_yaml(text)
             lines = key_lines(text)
+            # a run's config.yaml quotes every text (write_config_yaml): read as it was written
+            retyped = {} if saved else retyped_lines(text, data, source)
         except yaml.YAMLError as exc:
             raise ConfigError(f"{path}: not valid YAML: {yaml_problem(exc)}") from None
         except UnicodeDecodeError as exc:
@@ -732,7 +853,7 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
         if overrides:  # the file as written: an option set over a wrong value hides it
             # (`folds:` left empty is no value: an option may fill it)
             parse_config(copy.deepcopy({k: v for k, v in data.items() if v is not None}),
-                         source, lines=lines)
+                         source, lines=lines, retyped=retyped)
     for dotted, value in (overrides or {}).items():
         node = data
         *parents, leaf = dotted.split(".")
@@ -752,4 +873,4 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
     overridden = ({key: overrides_name for key in overrides if key not in options}
                   if path is not None and overrides else None)
     how = OVERRIDES if overrides else YAML
-    return parse_config(data, source, options, saved, lines, how, overridden)
+    return parse_config(data, source, options, saved, lines, how, overridden, retyped)
