@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import REAL_QC, UNRENDERED, UNRENDERED_SHOPREL, linked_view
+from tests.conftest import UNRENDERED, UNRENDERED_SHOPREL, linked_view
 
 from shoprel.demo import demo_file
 from shoprel.models.backbones.cache import CACHE_ENV
@@ -151,13 +151,13 @@ def test_predict_in_a_fresh_process_equals_the_training_processs(demo_folder, us
         assert [p.name for p in (cache / "embeddings").glob("embeddinggemma-300m-*.sqlite")]
 
 
-def test_quiet_train_that_renders_its_report_prints_nothing_on_stderr(tmp_path):
+def test_quiet_train_that_renders_its_report_prints_nothing_on_stderr(tmp_path, real_qc):
     """`--quiet` leaves out progress and notes (README: the summary stays on stdout): a fresh
     process on real rows that renders its report.html, charts and all, wrote nothing else. The
     other fresh-process trains leave their reports unrendered, so nothing checked that the
     charts' code path kept quiet."""
     data = tmp_path / "real.jsonl"
-    data.write_text("".join(REAL_QC.read_text(encoding="utf-8").splitlines(keepends=True)[:300]),
+    data.write_text("".join(real_qc.read_text(encoding="utf-8").splitlines(keepends=True)[:300]),
                     encoding="utf-8")
     config = tmp_path / "fast.yaml"  # n_jobs: 1: no busy-machine note to leave out either
     config.write_text("model: {family: fast, params: {n_features: 65536, n_estimators: 40, "
