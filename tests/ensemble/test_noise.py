@@ -123,6 +123,65 @@ def test_filtering_alone_judges_its_output_by_the_training_files_task(tmp_path):
         "file: line 1: column missing for task QC (the file looks like a QI file)); ")
 
 
+def _rows_with_extra_fields() -> list[dict]:
+    """Training rows with fields beside the pairs: a sparse whole number (a table copy holds it
+    as 3.0 once another row lacks it), a fraction written 1.50, a flag, a null."""
+    rows = [{"id": i, "language": "en", "origin_query": f"q{i}", "category_path": f"c{i}",
+             "label": i % 2, "flag": i > 2, "score": json.loads("1.50"), "note": None}
+            for i in range(1, 7)]
+    for row in rows[::2]:
+        row["weight"] = 3
+    return rows
+
+
+def test_overwrite_refuses_an_annotated_copy_of_the_training_file(tmp_path):
+    """`noise RUN --filtered-train mine.jsonl --overwrite` replaced a copy of the training file
+    the user had annotated (a column of notes, a language corrected by hand): it was judged a
+    filtered copy by its pairs (id, texts, label) alone. Every field of every row must now be
+    the training file's, and the file is refused in one line, left as it was."""
+    from shoprel.errors import OutputError
+
+    rows = _rows_with_extra_fields()
+    train_file = tmp_path / "train.jsonl"
+    train_file.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    annotated, relabelled = tmp_path / "annotated.jsonl", tmp_path / "languages.csv"
+    annotated.write_text("".join(json.dumps({**r, "my_note": "seen"}) + "\n" for r in rows),
+                         encoding="utf-8")
+    pd.DataFrame([{**r, "language": "de" if r["id"] == 4 else "en"} for r in rows]).to_csv(
+        relabelled, index=False)
+    for target, why in ((annotated, "it holds a column 'my_note', which that file has not"),
+                        (relabelled, "its row 4, id '4', differs from that file's row in "
+                                     "'language'")):
+        before = target.read_bytes()
+        with pytest.raises(OutputError) as info:
+            filter_training_file(train_file, [1], target, overwrite=True, task="QC")
+        assert str(info.value) == (
+            f"{target}: exists and is not a filtered copy of {train_file} ({why}); --overwrite "
+            "replaces only noise's own output: choose another name or move the file away first")
+        assert target.read_bytes() == before
+
+
+@pytest.mark.parametrize("source", ["jsonl", "csv", "parquet"])
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv", ".tsv", ".parquet"])
+def test_overwrite_still_replaces_noises_own_filtered_copy(tmp_path, source, suffix):
+    """Its own filtered copy, in any format, of a training file in any format, whose fields
+    change form in the copy (3 as 3.0, 1.50 as 1.5, true as True, null as an empty cell), is
+    still replaced with --overwrite."""
+    frame = pd.DataFrame(_rows_with_extra_fields())
+    train_file = tmp_path / f"train.{source}"
+    if source == "jsonl":
+        train_file.write_text("".join(json.dumps(r) + "\n" for r in _rows_with_extra_fields()),
+                              encoding="utf-8")
+    else:
+        getattr(frame, f"to_{source}")(train_file, index=False)
+    out = tmp_path / f"clean{suffix}"
+    assert filter_training_file(train_file, [1], out, task="QC") == 1
+    assert filter_training_file(train_file, [1, 2], out, overwrite=True, task="QC") == 2
+    from shoprel.data.readers import read_pairs
+
+    assert read_pairs(out).df["id"].astype(int).tolist() == [3, 4, 5, 6]
+
+
 def test_noise_outputs_are_checked_before_any_work(flipped_run, tmp_path):
     """Neither output may be the training file (even with --overwrite) or one file given twice;
     both are refused before the flagged rows are printed or anything is written."""

@@ -7,6 +7,7 @@ filtered copy of that file. Anything else is refused in one line, before any wor
 
 from __future__ import annotations
 
+import math
 from functools import cached_property
 from pathlib import Path
 
@@ -77,6 +78,18 @@ class TrainingFile:
         source = self.frame.df
         return {tuple(map(str, row)) for row in source[PAIR_COLUMNS].itertuples(index=False)}
 
+    @cached_property
+    def fields(self) -> set[int]:
+        """Its records whole, every field (_record_fields), each as its hash (a set of a
+        million rows' fields would hold them all again): a filtered copy keeps each row as
+        written, so a column or value of a row not in the file is the user's."""
+        return {hash(_record_fields(record)) for _, record in self.records}
+
+    @cached_property
+    def columns(self) -> set[str]:
+        """Every field name its records hold."""
+        return {name for _, record in self.records for name in record}
+
 
 def check_flagged_replaceable(out: str | Path, train: TrainingFile) -> None:
     """An existing `--out` is replaced only if it holds flagged ids of the training file's rows
@@ -98,11 +111,14 @@ def check_flagged_replaceable(out: str | Path, train: TrainingFile) -> None:
 
 def check_filtered_replaceable(out: str | Path, train: TrainingFile) -> None:
     """An existing `--filtered-train` is replaced only if every row of it is a row of the
-    training file (id, texts and label): a filtered copy noise wrote, not a gold file nor a
-    hand-corrected copy. It is read as the training file's task (the one its rows were read
-    as, given or told by its columns), as noise writes it."""
-    kept = train.rows if holds_data(out) else set()  # read out of the guard, as above
-    check_own_output(out, lambda path: _not_filtered_copy(path, kept, train.frame.task),
+    training file (id, texts and label, and every other field as there): a filtered copy noise
+    wrote, not a gold file nor a hand-corrected or annotated copy. It is read as the training
+    file's task (the one its rows were read as, given or told by its columns), as noise writes
+    it."""
+    # read out of the guard, as above
+    kept = (train.rows, train.fields, train.columns) if holds_data(out) else (set(),) * 3
+    check_own_output(out, lambda path: _not_filtered_copy(path, *kept, train.records,
+                                                          train.frame.task),
                      f"a filtered copy of {train.path}", "noise")
 
 
@@ -122,8 +138,13 @@ def _not_flagged_ids(out: Path, known: set[str], train_file: str | Path) -> str 
     return None
 
 
-def _not_filtered_copy(out: Path, kept: set[tuple[str, ...]], task: str | None) -> str | None:
-    """Why `out` is no filtered copy of the training file whose rows are `kept`, or None."""
+def _not_filtered_copy(out: Path, kept: set[tuple[str, ...]],
+                       fields: set[int], columns: set[str], records: list[Record],
+                       task: str | None) -> str | None:
+    """Why `out` is no filtered copy of the training file whose rows are `kept` (as pairs),
+    `fields` (whole records' hashes), whose field names are `columns` and `records` its
+    records, or None. Its pairs alone passed a copy annotated by hand (a column of notes, a
+    language corrected), which --overwrite then replaced."""
     try:
         rows = read_pairs(out, task=task).df
     except UNREADABLE as exc:
@@ -133,4 +154,44 @@ def _not_filtered_copy(out: Path, kept: set[tuple[str, ...]], task: str | None) 
     for position, row in enumerate(rows[PAIR_COLUMNS].itertuples(index=False)):
         if tuple(map(str, row)) not in kept:
             return f"its row {position + 1}, id {row[0]!r}, is not one of that file's rows"
+    for position, (_, record) in enumerate(iter_records(out)):
+        added = sorted(name for name, value in record.items()
+                       if name not in columns and _field_text(value) is not None)
+        if added:
+            return f"it holds a column {added[0]!r}, which that file has not"
+        if hash(_record_fields(record)) not in fields:
+            return (f"its row {position + 1}, id {record.get('id')!r}, differs from that file's "
+                    f"row in {_field_differing(record, records)!r}")
     return None
+
+
+def _field_differing(record: dict, records: list[Record]) -> str:
+    """The first field in which `record` differs from the training record of its id."""
+    key = id_text(record.get("id"))
+    same_id = next((theirs for _, theirs in records if id_text(theirs.get("id")) == key), {})
+    return min(name for name, _ in _record_fields(record) ^ _record_fields(same_id))
+
+
+def _record_fields(record: dict) -> frozenset[tuple[str, str]]:
+    """A record's fields that hold a value, each as _field_text: alike in a JSON-lines, CSV or
+    Parquet copy of it."""
+    return frozenset((name, text) for name, value in record.items()
+                     if (text := _field_text(value)) is not None)
+
+
+def _field_text(value) -> str | None:
+    """A value as text, alike however a copy's format holds it: None for none (null, NaN, an
+    empty cell: a table copy fills a field some rows lack so); a number by its value (a JSON
+    3, a CSV's "3" and "3.0", a column pandas made float: "3"), any other value as str."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = str(value)
+    if not text.strip():
+        return None
+    try:
+        number = float(text)
+    except ValueError:
+        return text
+    if math.isfinite(number) and number == int(number):
+        return str(int(number))
+    return repr(number)
