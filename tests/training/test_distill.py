@@ -1039,6 +1039,38 @@ def test_distill_student_says_the_commands_notes_in_python_words(teachers, stude
     assert not any("--" in note for note in notes)
 
 
+def test_a_student_that_calls_every_row_relevant_is_said_so(teachers, student_yaml, tmp_path):
+    """train --student says when its student calls every row relevant (its F1 is then the
+    all-positive answer's, which read as better than the run's); distill said nothing of its
+    student doing the same, on its line nor in the result's metrics. A fixed threshold of 0
+    makes the fast student call every row relevant; one cut at 0.65 does not, and is not said
+    to (on the demo rows, near chance, even the best out-of-fold cut calls every row relevant)."""
+    import shoprel
+
+    said = "it calls every row relevant, so its F1 is the all-positive answer's, not a model's"
+    config = tmp_path / "all.yaml"
+    config.write_text(STUDENT_YAML + "threshold: {mode: fixed, value: 0.0}\n", encoding="utf-8")
+    done = CliRunner().invoke(main, ["distill", str(teachers["run"]), "--student", str(config),
+                                     "--out", str(tmp_path / "s"), "--speed-rows", "0",
+                                     "--quiet"])
+    assert done.exit_code == 0, done.output
+    line = next(line for line in done.stdout.splitlines() if line.startswith("student OOF:"))
+    assert line.endswith(f"; {said}")
+    assert said not in next(line for line in done.stdout.splitlines()
+                            if line.startswith("teacher OOF:"))
+    block = runs.Run.open(tmp_path / "s").metrics()["distillation"]
+    assert block["student_oof"]["predicted_positive_rate"] == 1.0
+    assert block["all_relevant"] == said
+    result = shoprel.distill_student(teachers["run"], config, tmp_path / "p", speed_rows=0,
+                                     progress=False)
+    assert result.metrics["distillation"]["all_relevant"] == said
+    half = tmp_path / "half.yaml"
+    half.write_text(STUDENT_YAML + "threshold: {mode: fixed, value: 0.65}\n", encoding="utf-8")
+    cut = shoprel.distill_student(teachers["run"], half, tmp_path / "cut", speed_rows=0,
+                                  progress=False).metrics["distillation"]
+    assert cut["student_oof"]["predicted_positive_rate"] < 1.0 and "all_relevant" not in cut
+
+
 def test_no_own_model_note_for_another_model_nor_an_ensemble(teachers, student_yaml, tmp_path):
     config = tmp_path / "again.yaml"
     config.write_text(TEACHER_AGAIN_YAML, encoding="utf-8")

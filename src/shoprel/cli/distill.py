@@ -81,8 +81,11 @@ def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, 
     for who in ("teacher", "student"):
         m = block[f"{who}_oof"]
         far = m.get("far_pairs_called_relevant")
+        all_relevant = f"; {block['all_relevant']}" if who == "student" and \
+            "all_relevant" in block else ""  # as train --student says it
         click.echo(f"{who} OOF: F1 {m['f1']:.4f}  AUC {m['roc_auc']:.4f}"
-                   + ("" if far is None else f"  far pairs called relevant {far:.1%}"))
+                   + ("" if far is None else f"  far pairs called relevant {far:.1%}")
+                   + all_relevant)
     if "unlabeled" in block:
         unlabeled = block["unlabeled"]
         left = unlabeled.get("left_out", {})

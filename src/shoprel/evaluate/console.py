@@ -119,13 +119,21 @@ def learning_curve_lines(curve: dict) -> list[str]:
     return lines
 
 
-def all_relevant_words(figures: dict) -> str:
-    """"; it calls every row relevant: ..." where OOF figures (a distillation block's
-    student_oof) record that every row was predicted relevant, else "": such an F1 is the
-    all-positive answer's, and beside a model's (a run's) it read as the better one."""
+def all_relevant_note(figures: dict) -> str | None:
+    """"it calls every row relevant, ..." where OOF figures (a distillation block's
+    student_oof) record that every row was predicted relevant, else None: such an F1 is the
+    all-positive answer's, and beside a model's (a run's) it read as the better one. The one
+    check and wording behind train --student's line, the report's student fact and the note a
+    distilled student's metrics carry (distillation.all_relevant)."""
     if figures.get("predicted_positive_rate") != 1.0:
-        return ""
-    return "; it calls every row relevant, so its F1 is the all-positive answer's, not a model's"
+        return None
+    return "it calls every row relevant, so its F1 is the all-positive answer's, not a model's"
+
+
+def all_relevant_words(figures: dict) -> str:
+    """all_relevant_note as the end of a line of figures ("; it calls ..."), else ""."""
+    note = all_relevant_note(figures)
+    return "" if note is None else f"; {note}"
 
 
 def evaluation_notes(metrics: dict) -> list[str]:

@@ -45,6 +45,7 @@ from shoprel.data.frame import PairFrame
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import require_file
 from shoprel.errors import ConfigError, RunDirError
+from shoprel.evaluate.console import all_relevant_note
 from shoprel.models.targets import SOFT_LABEL, mix_targets, require_row_targets
 from shoprel.predict.translators import check_one_translator
 from shoprel.run_data import data_block
@@ -336,6 +337,13 @@ def _oof_figures(metrics: dict) -> dict:
             "predicted_positive_rate": overall.get("predicted_positive_rate")}
 
 
+def _all_relevant(student_oof: dict) -> dict:
+    """The block's `all_relevant` note where the student calls every row relevant (its F1 is
+    then the all-positive answer's), as train --student and distill say it; else nothing."""
+    note = all_relevant_note(student_oof)
+    return {} if note is None else {"all_relevant": note}
+
+
 def scoring_speed(run_dir: str | Path, frame: PairFrame) -> dict:
     """Pairs per second a run (or ensemble) scores, models loaded beforehand and warmed up."""
     from shoprel.predict.predictor import Predictor
@@ -476,6 +484,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
             "folds": f"the teacher's ({k} folds)",
             "teacher_oof": _oof_figures(teacher_metrics),
             "student_oof": _oof_figures(metrics),
+            **_all_relevant(_oof_figures(metrics)),
             "nested": nested,
             **({} if moved is None else {"moved_train_file": moved}),
             **({"nested_stage0": stage0_notes} if stage0_notes else {}),
