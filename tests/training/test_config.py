@@ -214,8 +214,8 @@ def test_an_empty_section_takes_an_option(tmp_path):
     assert load_config(path, {"folds.k": 2}).folds.k == 2
     path.write_text("model: {family: fast}\nfolds: 3\n")
     with pytest.raises(ConfigError, match="c.yaml: line 2: folds: expected a mapping of keys, "
-                                          "got a "
-                                          "number$"):
+                                          "got the "
+                                          "number 3$"):
         load_config(path, {"folds.k": 2})
     path.write_text("model: fast\n")  # not "instance of ModelConfig", a class of ours
     with pytest.raises(ConfigError, match="c.yaml: line 1: model: expected a mapping of keys, "

@@ -83,6 +83,18 @@ def _refused(tmp_path, text: str) -> str:
      "reads as the number 90 (base 60); write 90"),
     ("folds:\n  k: 08\n", "line 2: folds.k: expected a number, got 08, which YAML reads as "
      "text (a leading zero makes an octal number, and 8 or 9 is no octal digit); write 8"),
+    # a whole section: "expected a mapping of keys, got true/false", not the word written
+    ("data: no\n", "line 1: data: expected a mapping of keys, got no, which YAML reads as "
+     "false"),
+    ("model: yes\n", "line 1: model: expected a mapping of keys, got yes, which YAML reads as "
+     "true"),
+    ("folds: 12:30\n", "line 1: folds: expected a mapping of keys, got 12:30, which YAML "
+     "reads as the number 750 (base 60)"),
+    # where null is taken (no student, no translator), `off` may mean none: said so
+    ("student: off\n", "line 1: student: expected a mapping of keys or null, got off, which "
+     "YAML reads as false; write null for none"),
+    ("data:\n  translator: no\n", "line 2: data.translator: expected a mapping of keys or "
+     "null, got no, which YAML reads as false; write null for none"),
 ])
 def test_a_value_yaml_reads_as_another_kind_is_refused_as_written(tmp_path, text, said):
     assert _refused(tmp_path, text) == said
@@ -107,6 +119,11 @@ def test_an_option_over_the_value_does_not_hide_it(tmp_path):
         load_config(path, {"data.task": "QC"}, options={"data.task": "--task"})
     assert str(info.value) == (f"{path}: line 2: data.task: expected 'QC' or 'QI' or null, "
                                "got no, which YAML reads as false")
+    path.write_text("student: no\n")  # --no-student over it: the file's own line still
+    with pytest.raises(ConfigError) as info:
+        load_config(path, {"student": None}, options={"student": "--no-student"})
+    assert str(info.value) == (f"{path}: line 1: student: expected a mapping of keys or null, "
+                               "got no, which YAML reads as false; write null for none")
 
 
 @pytest.mark.parametrize("text, read", [

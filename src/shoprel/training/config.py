@@ -740,8 +740,8 @@ def _place(data: dict, written: Written) -> Place:
         if not sections:
             break
         model = sections[0]
-    else:
-        return None  # a section itself: its own check says what it expects
+    else:  # a section itself, given one value (`data: no`): a mapping is what it takes
+        return ".".join(names), {dict if leaf in sections else leaf for leaf in leaves}, ""
     if leaves is None:
         return None
     containers = {get_origin(leaf): get_args(leaf) for leaf in leaves}

@@ -175,6 +175,12 @@ def _problem(written: Written, leaves: set) -> str | None:
         return f"expected {shown}, got {_said(written)}"
     if text_list:
         return f"expected a list of texts, got {_said(written)}"
+    if any(leaf is dict or get_origin(leaf) is dict for leaf in leaves):
+        # a section (`data: no`) said "expected a mapping of keys, got true/false"
+        if nullable and isinstance(value, bool):
+            return (f"expected a mapping of keys or null, got {_said(written)}; write null "
+                    "for none")
+        return f"expected a mapping of keys{' or null' * nullable}, got {_said(written)}"
     if numeric:
         return f"expected a number, got {_said(written)}"
     return None
