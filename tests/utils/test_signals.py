@@ -129,7 +129,7 @@ def test_a_command_that_notes_what_it_kept_after_sigterm_exits_143(probe):
 
 @pytest.mark.parametrize("before", ["default", "ignored", "callers"])
 def test_a_python_call_turns_sigterm_into_an_interrupt_only_where_it_is_at_its_default(before):
-    """The API's (index_targets'): SIGTERM at its default ends the process skipping every
+    """The API's calls' (stops_on_sigterm): SIGTERM at its default ends the process skipping every
     `finally`, so the call installs the interrupt for its length and puts the default back;
     a program that ignores SIGTERM or handles it itself keeps what it chose."""
     handler = {"default": signal.SIG_DFL, "ignored": signal.SIG_IGN,

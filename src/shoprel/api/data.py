@@ -20,11 +20,13 @@ from shoprel.data.submission import check_submission as _check_submission
 from shoprel.errors import ConfigError
 from shoprel.utils.arguments import OR_SCORE_IT, WRITE_IT_FIRST, flag_argument, path_argument
 from shoprel.utils.progress import honours_progress
+from shoprel.utils.signals import stops_on_sigterm
 
 __all__ = ["check_submission", "langid_file", "read_pairs", "translate_file"]
 
 
 @in_python_words
+@stops_on_sigterm
 def check_submission(submission: str | Path, input_file: str | Path,
                      task: str | None = None) -> SubmissionCheck:
     """`shoprel check-submission`: ids, order, count, 0/1 predictions and any probabilities of
@@ -38,6 +40,7 @@ def check_submission(submission: str | Path, input_file: str | Path,
 
 
 @in_python_words
+@stops_on_sigterm
 def read_pairs(path: str | Path, task: str | None = None, require_label: bool = False,
                empty_text: str = "keep", both_labels: bool = True,
                read_labels: bool = True) -> PairFrame:
@@ -59,6 +62,7 @@ def _empty_text(policy) -> str:
 
 
 @in_python_words
+@stops_on_sigterm
 @honours_progress
 def langid_file(input_file: str | Path, out_file: str | Path,
                 candidates: list[str] | None = None, overwrite: bool = False,
@@ -92,6 +96,7 @@ def _language_codes(codes, name: str) -> set[str] | None:
 
 
 @in_python_words
+@stops_on_sigterm
 def translate_file(input_file: str | Path, out_file: str | Path, to: str = "en",
                    backend: str = "apertium", cache: str | Path | None = None,
                    table: str | Path | None = None, model: str | Path | None = None,

@@ -20,12 +20,14 @@ from shoprel.evaluate.report.document import write_report_file
 from shoprel.training.far_pairs_existing import DEFAULT_PAIRS, FarPairsResult
 from shoprel.training.far_pairs_existing import add_far_pairs as _add_far_pairs
 from shoprel.utils.arguments import WRITE_IT_FIRST, flag_argument, path_argument
+from shoprel.utils.signals import stops_on_sigterm
 
 __all__ = ["add_far_pairs", "compare_runs", "ensemble_runs", "evaluate_file", "noisy_rows",
            "write_report"]
 
 
 @in_python_words
+@stops_on_sigterm
 def evaluate_file(predictions: str | Path, gold: str | Path, task: str | None = None) -> dict:
     """`shoprel evaluate`: F1, precision, recall, ROC-AUC and all-positive F1, overall and per
     language, of a predictions file against labelled rows; either may be compressed or a
@@ -35,6 +37,7 @@ def evaluate_file(predictions: str | Path, gold: str | Path, task: str | None = 
 
 
 @in_python_words
+@stops_on_sigterm
 def ensemble_runs(run_dirs: list[str | Path], out_dir: str | Path, method: str = "mean",
                   weights: list[float] | None = None, per_language_thresholds: bool = False,
                   shrinkage: float | None = None, overwrite: bool = False) -> EnsembleResult:
@@ -81,6 +84,7 @@ def _weights(weights) -> list[float] | None:
 
 
 @in_python_words
+@stops_on_sigterm
 def compare_runs(run_dirs: list[str | Path], out_file: str | Path,
                  overwrite: bool = False) -> Comparison:
     """`shoprel compare`: paired per-fold differences of runs on the same rows and folds, the
@@ -93,6 +97,7 @@ def compare_runs(run_dirs: list[str | Path], out_file: str | Path,
 
 
 @in_python_words
+@stops_on_sigterm
 def write_report(run_dir: str | Path, out_file: str | Path | None = None,
                  overwrite: bool = False) -> Path:
     """`shoprel report`: (re)write the run's self-contained HTML report, by default
@@ -103,6 +108,7 @@ def write_report(run_dir: str | Path, out_file: str | Path | None = None,
 
 
 @in_python_words
+@stops_on_sigterm
 def noisy_rows(run_dir: str | Path, out_file: str | Path | None = None,
                filtered_train: str | Path | None = None, overwrite: bool = False,
                train: str | Path | None = None) -> NoiseResult:
@@ -121,6 +127,7 @@ def noisy_rows(run_dir: str | Path, out_file: str | Path | None = None,
 
 
 @in_python_words
+@stops_on_sigterm
 def add_far_pairs(run_dir: str | Path, pairs: int = DEFAULT_PAIRS,
                   progress: bool = True, train: str | Path | None = None) -> FarPairsResult:
     """`shoprel far-pairs`: the far-pairs check added to a run trained without it (its fold

@@ -38,7 +38,7 @@ from shoprel.runs import Run
 from shoprel.utils.arguments import OR_SCORE_IT, WRITE_IT_FIRST, flag_argument, path_argument
 from shoprel.utils.bounds import not_finite
 from shoprel.utils.scalars import is_boolean, python_scalar
-from shoprel.utils.signals import sigterm_at_default_as_interrupt
+from shoprel.utils.signals import stops_on_sigterm
 
 __all__ = ["Scorer", "index_targets", "predict_file"]
 
@@ -46,6 +46,7 @@ ENGINES = ("local", "ray")  # predict --engine's choices
 
 
 @in_python_words
+@stops_on_sigterm
 def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Path,
                  scorer: str = "full", indexes: list[str | Path] | None = None,
                  overwrite: bool = False, progress: bool = True, chunk_rows: int = 20_000,
@@ -98,6 +99,7 @@ def _engine(engine, address, num_actors) -> str:
 
 
 @in_python_words
+@stops_on_sigterm
 def index_targets(run_dir: str | Path, input_file: str | Path, out: str | Path | None = None,
                   progress: bool = True) -> IndexResult:
     """`shoprel index`: embed the targets of `input_file` (a pairs file, JSON lines with the
@@ -105,14 +107,10 @@ def index_targets(run_dir: str | Path, input_file: str | Path, out: str | Path |
     own index, or `out` (then give it to `predict_file`/`Scorer` as `indexes`). Stopped by
     Ctrl-C, or by SIGTERM where the program leaves it at its default, it keeps the parts
     embedded so far and raises an Interrupted saying so, as the command does."""
-    run_dir = path_argument(run_dir, "run_dir")
-    input_file = path_argument(input_file, "input_file", WRITE_IT_FIRST)
-    out = None if out is None else path_argument(out, "out")
-    progress = flag_argument(progress, "progress")
-    # SIGTERM's default ended the process mid-part, saying nothing (the CLI installs the
-    # handler for every command); for this call only, and never over the program's own
-    with sigterm_at_default_as_interrupt():
-        return build_index(run_dir, input_file, out, progress=progress)
+    return build_index(path_argument(run_dir, "run_dir"),
+                       path_argument(input_file, "input_file", WRITE_IT_FIRST),
+                       None if out is None else path_argument(out, "out"),
+                       progress=flag_argument(progress, "progress"))
 
 
 def _indexes(indexes) -> list[Path] | None:

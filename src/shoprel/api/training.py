@@ -22,6 +22,7 @@ from shoprel.training.runner import train as _train_run
 from shoprel.utils.arguments import WRITE_IT_FIRST, flag_argument, path_argument
 from shoprel.utils.bounds import not_finite, out_of_range
 from shoprel.utils.scalars import python_scalar
+from shoprel.utils.signals import stops_on_sigterm
 
 __all__ = ["distill_student", "load_config", "pretrain", "train"]
 
@@ -68,6 +69,7 @@ def _overrides(overrides: dict, name: str) -> dict:
 
 
 @in_python_words
+@stops_on_sigterm
 def train(train_file: str | Path, out_dir: str | Path,
           config: RunConfig | str | Path | dict | None = None, overwrite: bool = False,
           progress: bool = True, task: str | None = None, learning_curve: bool = False,
@@ -165,6 +167,7 @@ def _curve_fractions(curve: bool, fractions) -> list[float] | None:
 
 
 @in_python_words
+@stops_on_sigterm
 def pretrain(files: str | Path | list[str | Path], out_dir: str | Path,
              config: PretrainConfig | dict | None = None, overwrite: bool = False,
              progress: bool = True) -> PretrainResult:
@@ -175,6 +178,7 @@ def pretrain(files: str | Path | list[str | Path], out_dir: str | Path,
 
 
 @in_python_words
+@stops_on_sigterm
 def distill_student(teacher_dir: str | Path, student: RunConfig | str | Path | dict,
                     out_dir: str | Path, hard_weight: float = DEFAULT_HARD_WEIGHT,
                     speed_rows: int = SPEED_ROWS, nested: bool = False,

@@ -18,6 +18,7 @@ from shoprel.models.cache_upkeep import prune_cache as _prune_cache
 from shoprel.utils.arguments import flag_argument, path_argument
 from shoprel.utils.bounds import not_a_count, not_finite, out_of_range
 from shoprel.utils.scalars import is_boolean, python_scalar
+from shoprel.utils.signals import stops_on_sigterm
 from shoprel.utils.sizes import parse_size
 
 __all__ = ["export_onnx", "list_cache", "prune_cache"]
@@ -33,6 +34,7 @@ def list_cache(cache_dir: str | Path | None = None) -> CacheListing:
 
 
 @in_python_words
+@stops_on_sigterm
 def prune_cache(cache_dir: str | Path | None = None, stale: bool = False,
                 kinds: list[str] | None = None, older_than: float | None = None,
                 keep_under: str | int | None = None, dry_run: bool = False) -> PruneResult:
@@ -96,6 +98,7 @@ def _size(value, name: str) -> int | None:
 
 
 @in_python_words
+@stops_on_sigterm
 def export_onnx(run_dir: str | Path, int8: bool = False, int8_weights: str | None = None,
                 progress: bool = True) -> list[Path]:
     """`shoprel export --onnx`: each cross-encoder of the run (folds and full) exported to

@@ -8,9 +8,10 @@ it so), and Python keeps a SIGINT it was started ignoring ignored.
 
 from __future__ import annotations
 
+import functools
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 
@@ -78,3 +79,15 @@ def sigterm_at_default_as_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def stops_on_sigterm(function: Callable) -> Callable:
+    """An API call that stops on SIGTERM as its command does (sigterm_at_default_as_interrupt
+    for the call's length): at SIGTERM's default the process ended mid-call, leaving the
+    temporaries and lock of what it was writing, a spooled input in TMPDIR, and not saying
+    what it kept (a translation cache, an index's parts, a run whose student was stopped)."""
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        with sigterm_at_default_as_interrupt():
+            return function(*args, **kwargs)
+    return wrapper
