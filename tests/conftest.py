@@ -15,6 +15,7 @@ os.environ.setdefault("GOMP_SPINCOUNT", "3000")
 
 import contextlib
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -178,10 +179,15 @@ def killed_writers_temporaries(*files: Path, folders: tuple[Path, ...] = ()) -> 
     return [Path(path) for path in json.loads(out.stdout)]
 
 
+# a line a logged bar writes: 'QC folds: 1/5 [00:01<00:04, fold 1: fitting]', 'scoring: 72 rows
+# [00:00]', 'QC final fit (288 rows): 0% [00:00]' (utils/progress: COMPACT, TERSE, COUNTED...)
+BAR_LINE = re.compile(r".+: [^\[]* \[(\d+:)?\d\d:\d\d(<[^\],]*)?(, .*)?\]")
+
+
 def without_bars(stderr: str) -> str:
-    """A command's stderr less tqdm's progress bars (each redraw begins with a carriage return,
-    the last one ends the line): the lines the command itself wrote there."""
-    return "\n".join(line for line in stderr.split("\n") if not line.startswith("\r"))
+    """A command's stderr less the lines its progress bars wrote (with stderr no terminal each
+    state of a bar is a whole line: BAR_LINE): the lines the command itself wrote there."""
+    return "\n".join(line for line in stderr.split("\n") if not BAR_LINE.fullmatch(line))
 
 
 def write_jsonl(path: Path, rows: list[dict]) -> Path:

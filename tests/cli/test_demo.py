@@ -36,6 +36,11 @@ def test_progress_and_notes_are_on_stderr_and_quiet_leaves_them_out(tmp_path, mo
     said = (f"note: not used from {data}: readme.txt (the demo reads train_QC|QI.*, "
             f"dev_QC|QI.*, test_QC|QI.*)\n== QC: training on {data / 'train_QC.txt'}\n\n")
     assert without_bars(done.stderr) == ("" if quiet else said)
+    # stderr no terminal: each state of a bar a whole line, no '\r' redraw inside a line
+    assert "\r" not in done.stderr
+    lines = done.stderr.splitlines()
+    assert quiet or all(any(line.startswith(bar) for line in lines) for bar in (
+        "QC folds: 2/2 [", "QC final fit (60 rows): 100% [", "scoring: 20 rows [")), lines
     summary = done.stdout.splitlines()  # the result alone
     assert len(summary) == 2, done.stdout
     assert summary[0].startswith("QC cross-validation: F1 ")

@@ -231,7 +231,7 @@ def test_the_encoder_s_loading_is_said_once_a_process(tmp_path, embed_run, monke
     predicted = runner.invoke(main, ["predict", str(embed_run), str(pairs), "--out",
                                      str(tmp_path / "p.jsonl"), *quieted])
     assert indexed.exit_code == 0 and predicted.exit_code == 0, indexed.output + predicted.output
-    note = r"\rloading encoder \S+/bert \(transformers\)\.\.\. \d+\.\d s\n"
+    note = r"\nloading encoder \S+/bert \(transformers\)\.\.\. \d+\.\d s\n"  # a line in the log
     assert len(re.findall(note, indexed.stderr)) == (0 if quiet else 1), repr(indexed.stderr)
     assert "loading encoder" not in predicted.stderr and len(loads) == 2  # loaded again
     assert "\x1b" not in indexed.stderr

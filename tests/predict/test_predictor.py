@@ -334,6 +334,7 @@ def test_the_bar_is_never_drawn_at_zero_rows_before_the_first_chunks(tmp_path, r
     """The bar, made once the first chunk was scored, drew itself at 0 rows as it was made: a
     log of predict's stderr read "scoring: 0 rows [00:00, ? rows/s]" before the real line.
     Every state drawn now counts rows written, whether the chunks are quick or slow."""
+    import re
     import time
 
     import pyarrow as pa
@@ -352,7 +353,7 @@ def test_the_bar_is_never_drawn_at_zero_rows_before_the_first_chunks(tmp_path, r
     for pause in (0.0, 0.3):
         out = tmp_path / f"pred{pause}.jsonl"
         assert write_submission(chunks(pause), out) == (40, 2 * rows["label"].sum())
-        drawn = [line for line in capsys.readouterr().err.split("\r") if line.strip()]
+        drawn = [line for line in re.split(r"[\r\n]", capsys.readouterr().err) if line.strip()]
         assert drawn, pause
         assert all(line.startswith("scoring: ") for line in drawn), drawn
         assert not [line for line in drawn if line.startswith("scoring: 0 rows")], drawn

