@@ -424,6 +424,32 @@ def test_a_logged_bar_writes_whole_lines_a_count_alone_every_log_interval(monkey
                                           "embedding: 32, saving", ""]
 
 
+def test_a_logged_bar_writes_no_line_for_its_time_alone(monkeypatch):
+    """A logged bar redrawn with its count and step as they were (a note written beside it,
+    tqdm's monitor every 10 s, its close) wrote its line again, its seconds the only change:
+    in a log each is one more line repeating the last."""
+    from shoprel.utils.progress import LOG_INTERVAL, progress_bar, write_line
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    log = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", log)
+    bar = progress_bar(total=5, desc="QC folds", file=log)
+    clock = [bar.start_t]
+    bar._time = lambda: clock[0]
+    for _ in range(3):
+        clock[0] += 3 * LOG_INTERVAL
+        bar.refresh()
+    write_line("note: building the encoder")  # the bar is drawn again after it
+    clock[0] += 3 * LOG_INTERVAL
+    bar.update(1)
+    clock[0] += 3 * LOG_INTERVAL
+    bar.refresh()
+    bar.close()
+    lines = log.getvalue().split("\n")
+    assert lines[:2] == ["QC folds: 0/5 [00:00<?]", "note: building the encoder"], lines
+    assert re.fullmatch(r"QC folds: 1/5 \[02:00<\S+\]", lines[2]) and lines[3:] == [""], lines
+
+
 def test_a_logged_bar_s_last_line_is_written_once(monkeypatch):
     """tqdm draws a bar's line once more as it closes: a log read line by line (less, a CI
     page) held predict's 'scoring: 2001 rows [00:00]' and train's last folds line twice. A

@@ -244,13 +244,15 @@ def _bar_class():
             redraw of the line it is on (which `less`, an editor or a CI page shows as one
             line of many drawings, `^M` between them): a new step or total at once, a count
             that alone moved after log_interval seconds (LOG_INTERVAL unless a mininterval was
-            given; its last on closing), never the line it wrote last once more."""
+            given; its last on closing), and never a line that would differ from the last by
+            its time alone (a note written beside the bar redraws it, as do tqdm's monitor
+            every 10 s and its close: each was one more line repeating the last)."""
             if not is_logged(self):
                 return super().display(msg, pos)
             text = self.__str__() if msg is None else msg
             if not text.strip():
                 return False  # a line blanked (closed without leave): a log keeps its lines
-            state = (text, None) if msg is not None else (text, self.besides_count())
+            state = (text, None) if msg is not None else (self.untimed(), self.besides_count())
             last, now = getattr(self, "logged", (None, None)), self._time()
             if state == last or (state[1] is not None and state[1] == last[1]
                                  and not getattr(self, "closing", False)
@@ -260,6 +262,11 @@ def _bar_class():
             self.fp.write(f"{text.rstrip()}\n")
             getattr(self.fp, "flush", lambda: None)()
             return True
+
+        def untimed(self) -> str:
+            """The bar's line without its times (elapsed, left, rate): a log's next line
+            changes it, else it is not written."""
+            return self.format_meter(**{**self.format_dict, "elapsed": 0, "rate": None})
 
         def besides_count(self) -> tuple:
             """What the bar's line shows besides its count and times: a change is written at
