@@ -412,7 +412,7 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
         summary.append(f"{task} cross-validation: F1 {m['f1']:.4f} (all-positive "
                        f"{m['baseline_all_positive_f1']:.4f}), ROC-AUC {m['roc_auc']:.4f} "
                        f"— report {run_dir / 'report.html'}")
-        if constant := constant_scores_line(result.metrics):
+        if constant := constant_scores_line(result.metrics, named=f"{task}: "):
             warn(constant)
         for source in to_predict:
             out_file = predictions_path(out_dir, source)

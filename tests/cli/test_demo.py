@@ -49,26 +49,33 @@ def test_progress_and_notes_are_on_stderr_and_quiet_leaves_them_out(tmp_path, mo
 
 
 def test_the_constant_scores_warning_is_on_stderr_even_under_quiet(tmp_path, monkeypatch):
-    """It printed on stdout among the summary, as train's did."""
+    """It printed on stdout among the summary, as train's did; with both tasks trained, each
+    warning names its task (two lines alike, under --quiet without the headers that said
+    which)."""
     fast = tmp_path / "fast.yaml"  # the booster alone, too few rows to split: a constant 0.5
     fast.write_text("model: {family: fast, params: {n_features: 4096, n_jobs: 1, "
                     "linear_weight: 0, booster: {n_estimators: 10, min_child_samples: 1000}}}\n"
                     "folds: {k: 2}\n")
     monkeypatch.setattr(shoprel.demo, "load_config",
                         lambda path, overrides, **kw: load_config(fast, overrides, **kw))
-    rows = [{"id": 2 * i + label, "language": "en", "origin_query": f"query {2 * i + label}",
-             "category_path": f"top{i},leaf", "label": label}
-            for i in range(6) for label in (1, 0)]  # every fold trains on half positives
     data = tmp_path / "data"
     data.mkdir()
-    (data / "train_QC.txt").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    for task, target in (("QC", "category_path"), ("QI", "item_title")):
+        rows = [{"id": 2 * i + label, "language": "en", "origin_query": f"query {2 * i + label}",
+                 target: f"top{i},leaf", "label": label}
+                for i in range(6) for label in (1, 0)]  # every fold trains on half positives
+        (data / f"train_{task}.txt").write_text("".join(json.dumps(r) + "\n" for r in rows))
     done = CliRunner().invoke(main, ["demo", "--data", str(data), "--out", str(tmp_path / "out"),
                                      "--quiet"])
     assert done.exit_code == 0, done.output
-    assert without_bars(done.stderr).startswith(
-        "warning: every out-of-fold probability is 0.5000: the models learnt nothing")
-    assert len(done.stdout.splitlines()) == 1
-    assert done.stdout.startswith("QC cross-validation: F1 ")
+    warned = without_bars(done.stderr).splitlines()
+    assert [line.split(" is 0.5000: ")[0] for line in warned] == [
+        "warning: QC: every out-of-fold probability", "warning: QI: every out-of-fold probability"]
+    assert all(line.endswith(": the models learnt nothing that tells these rows apart (too few "
+                             "rows, or features that do not separate them), so ROC-AUC is 0.5 "
+                             "and F1 is a constant answer's") for line in warned), warned
+    assert [line.split(":")[0] for line in done.stdout.splitlines()] == [
+        "QC cross-validation", "QI cross-validation"]
 
 
 def test_demo_help_names_every_format_the_data_folder_may_hold():

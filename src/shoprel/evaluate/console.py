@@ -61,15 +61,16 @@ def timing_words(metrics: dict, run_seconds: float | None = None) -> str:
     return time_spent_words(timing["cv_seconds"], timing_parts(metrics), run_seconds)
 
 
-def constant_scores_line(metrics: dict) -> str | None:
+def constant_scores_line(metrics: dict, named: str = "") -> str | None:
     """A warning when every out-of-fold probability is the same: the figures then describe a
-    constant answer, not a model."""
+    constant answer, not a model. `named` goes before it ("QC: ") where one command trains
+    several runs (the demo, both tasks)."""
     value = metrics.get("constant_probability")
     if value is None:
         return None
-    return (f"warning: every out-of-fold probability is {value:.4f}: the models learnt nothing "
-            "that tells these rows apart (too few rows, or features that do not separate "
-            "them), so ROC-AUC is 0.5 and F1 is a constant answer's")
+    return (f"warning: {named}every out-of-fold probability is {value:.4f}: the models learnt "
+            "nothing that tells these rows apart (too few rows, or features that do not "
+            "separate them), so ROC-AUC is 0.5 and F1 is a constant answer's")
 
 
 def missing_encoder_line(metrics: dict) -> str | None:
