@@ -90,3 +90,27 @@ def test_translate_shows_progress_for_many_rows_with_and_without_cache(tmp_path)
     again = CliRunner().invoke(translate, [*base, "--out", str(tmp_path / "o.jsonl"),
                                            "--cache", str(tmp_path / "c.sqlite")])
     assert again.exit_code == 0 and again.stderr == ""
+
+
+def test_a_regional_target_names_the_bar_as_asked(tmp_path, capsys):
+    """`translate --to pt-BR` drew `translate→pt`, its base language, whatever the backend
+    translated into (Apertium's es-pt_BR where installed): the bar names the target asked for,
+    a whole file's bar, a backend's without a cache and a cache's alike."""
+    from shoprel.augment.cache import CachedTranslator
+
+    ProgressTranslator(Upper(), progress=True, batch_size=3).translate(TEXTS, LANGS, "pt-br")
+    assert "translate→pt-BR: 10/10 [" in capsys.readouterr().err
+    cached = CachedTranslator(Upper(), tmp_path / "c.sqlite", progress=True)
+    cached.translate(TEXTS, LANGS, "pt_BR")
+    cached.close()
+    assert "translate→pt-BR: " in capsys.readouterr().err
+    data, _ = _big(tmp_path)
+    table = tmp_path / "pt.jsonl"
+    table.write_text("".join(json.dumps({"text": f"bolso {i}", "source": "es", "target": "pt",
+                                         "translation": f"bolsa {i}"}) + "\n"
+                             for i in range(2500)))
+    done = CliRunner().invoke(translate, [str(data), "--backend", "table", "--table", str(table),
+                                          "--to", "pt-BR", "--out", str(tmp_path / "o.jsonl")])
+    assert done.exit_code == 0, done.output
+    assert "translate→pt-BR: 2500/2500 [" in done.stderr, done.stderr
+    assert "translate→pt:" not in done.stderr

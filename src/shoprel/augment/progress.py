@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from contextvars import ContextVar
 
 from shoprel.augment.translator import Translator, check_batch
-from shoprel.data.language_tags import base_language
+from shoprel.data.language_tags import base_language, canonical_tag
 from shoprel.utils.progress import bar_wanted, progress_bar
 
 PROGRESS_MIN = 2000  # texts to translate before a bar is drawn unasked (progress=None)
@@ -22,14 +22,20 @@ _file_bar: ContextVar[FileBar | None] = ContextVar("shoprel_file_bar", default=N
 
 def translation_bar(count: int, target: str, progress: bool | None,
                     minimum: int = PROGRESS_MIN):
-    """A bar over `count` texts to translate into `target`; disabled when `bar_wanted` says
-    so (nothing for an empty stage, nothing under --quiet). Inside FileBar.shared, the file's
-    one bar moves instead."""
+    """A bar over `count` texts to translate into `target`, named by the tag as asked
+    (bar_name); disabled when `bar_wanted` says so (nothing for an empty stage, nothing under
+    --quiet). Inside FileBar.shared, the file's one bar moves instead."""
     whole = _file_bar.get()
     if whole is not None:
         return whole.part(count)
-    return progress_bar(total=count, desc=f"translate→{target}", unit="text",
+    return progress_bar(total=count, desc=bar_name(target), unit="text",
                         disable=not bar_wanted(count, progress, minimum))
+
+
+def bar_name(target: str) -> str:
+    """`translate→pt-BR` for --to pt-BR (or pt_br, as backends are asked it): the target as
+    the user asked for it, where the bar named its base language alone (`translate→pt`)."""
+    return f"translate→{canonical_tag(target)}"
 
 
 class FileBar:
@@ -66,7 +72,7 @@ class FileBar:
             return progress_bar(total=0, disable=True)
         if self.bar is None:
             self.bar = progress_bar(total=self.rows, initial=self.done,
-                                    desc=f"translate→{self.target}", unit="text")
+                                    desc=bar_name(self.target), unit="text")
         return _BarPart(self)
 
     def update(self, rows: int) -> None:
@@ -117,8 +123,7 @@ class ProgressTranslator:
     def translate(self, texts: list[str], source_langs: list[str], target: str
                   ) -> list[str | None]:
         check_batch(texts, source_langs)
-        bar = translation_bar(len(texts), base_language(target), self.progress,
-                              self.progress_min)
+        bar = translation_bar(len(texts), target, self.progress, self.progress_min)
         if bar.disable:  # no bar: one call, as the backend alone would be asked
             bar.close()
             return self.inner.translate(texts, source_langs, target)

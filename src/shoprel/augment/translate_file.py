@@ -201,7 +201,8 @@ def translate_file_with(input_file: str | Path, out_file: str | Path, translator
                            getattr(translator, "name", "a translator"), overwrite,
                            chunk_rows) as rewrite:
         _check_languages_given(rewrite.checked, input_file)
-        bar = FileBar(rewrite.checked.rows, report.target, getattr(translator, "progress", False),
+        bar = FileBar(rewrite.checked.rows, report.asked_target,
+                      getattr(translator, "progress", False),
                       getattr(translator, "progress_min", PROGRESS_MIN))
 
         def translated_chunks():
