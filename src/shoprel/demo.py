@@ -19,7 +19,13 @@ from shoprel.data.records import iter_records
 from shoprel.data.submission import check_submission
 from shoprel.data.tasks import Task
 from shoprel.data.writers import write_table
-from shoprel.errors import InputError, OutputError, OutputExistsError, RunDirError
+from shoprel.errors import (
+    InputError,
+    Interrupted,
+    OutputError,
+    OutputExistsError,
+    RunDirError,
+)
 from shoprel.evaluate.console import constant_scores_line
 from shoprel.evaluate.files import evaluate_files
 from shoprel.folds.grouped import assign_folds
@@ -39,6 +45,16 @@ from shoprel.utils.outputs import (
 DEMO_FILES = {"QC": "qc_demo.jsonl", "QI": "qi_demo.jsonl"}
 RECORD = ".shoprel-demo.json"  # in the demo's folder: the files it wrote, which a rerun replaces
 PREDICTIONS = "pred_{}.jsonl"  # a data file's predictions, by its name (predictions_path)
+
+
+class DemoInterrupted(Interrupted):
+    """A demo stopped (Ctrl-C, SIGTERM) once a run or predictions file of its own was
+    complete: its note names what is kept, and `summary` holds their lines, which the CLI
+    prints as it would have at the end."""
+
+    def __init__(self, note: str, summary: list[str]):
+        super().__init__(note)
+        self.summary = summary
 
 
 def demo_file(task: str) -> Path:
@@ -392,49 +408,70 @@ def run_demo(out_dir: str | Path = "runs/demo", data_dir: str | Path | None = No
                 labelled[source] = _labelled(source, task)
                 if not labelled[source] and (why := _partly_labelled(source)):
                     unscored[source] = why
-    summary = []
-    for task, train_file, to_predict, run_dir in plan:
-        if to_predict is None:
-            train_file, holdout = split_holdout(demo_file(task), out_dir / "data",
-                                                check=files.check, written=files.record)
-            to_predict, labelled[holdout] = [holdout], True
-        echo(f"== {task}: training on {train_file}")
-        files.check_run(run_dir, train_file)
-        try:
-            result = train(train_file, run_dir, configs[task], overwrite=True,
-                           progress=progress, written_for=out_dir)
-        except OutputError as error:  # the guard speaks of train's option; the demo has none
-            error.args = (str(error).replace("--overwrite would delete it",
-                                             "the demo would delete it"), *error.args[1:])
+    summary: list[str] = []
+    kept: list[tuple[str, str]] = []  # (task, "run DIR" / "predictions FILE") completed
+    try:
+        for task, train_file, to_predict, run_dir in plan:
+            if to_predict is None:
+                train_file, holdout = split_holdout(demo_file(task), out_dir / "data",
+                                                    check=files.check, written=files.record)
+                to_predict, labelled[holdout] = [holdout], True
+            echo(f"== {task}: training on {train_file}")
+            files.check_run(run_dir, train_file)
+            try:
+                result = train(train_file, run_dir, configs[task], overwrite=True,
+                               progress=progress, written_for=out_dir)
+            except OutputError as error:  # the guard speaks of train's option, not the demo's
+                error.args = (str(error).replace("--overwrite would delete it",
+                                                 "the demo would delete it"), *error.args[1:])
+                raise
+            files.record_run(run_dir)
+            m = result.metrics["overall"]
+            summary.append(f"{task} cross-validation: F1 {m['f1']:.4f} (all-positive "
+                           f"{m['baseline_all_positive_f1']:.4f}), ROC-AUC {m['roc_auc']:.4f} "
+                           f"— report {run_dir / 'report.html'}")
+            kept.append((task, f"run {run_dir}"))
+            if constant := constant_scores_line(result.metrics, named=f"{task}: "):
+                warn(constant)
+            for source in to_predict:
+                out_file = predictions_path(out_dir, source)
+                files.check(out_file)
+                predicted = predict_file(run_dir, source, out_file, progress=progress,
+                                         overwrite=True)
+                files.record(out_file)
+                kept.append((task, f"predictions {out_file}"))
+                if on_predicted is not None:
+                    on_predicted(run_dir, source, predicted)
+                check = check_submission(out_file, source, task)
+                if not check.ok:
+                    raise InputError("submission check failed: " + "; ".join(check.problems))
+                line = f"{task} predictions for {source.name} → {out_file} (checked)"
+                if labelled[source]:
+                    scored = evaluate_files(out_file, source, task)["overall"]
+                    line += (f"; held-out F1 {scored['f1']:.4f} (all-positive "
+                             f"{scored['baseline_all_positive_f1']:.4f}), ROC-AUC "
+                             f"{_num(scored['roc_auc'])}")
+                elif source in unscored:
+                    line += f"; not evaluated: {unscored[source]}"
+                summary.append(line)
+    except KeyboardInterrupt as stop:
+        if not kept:  # nothing of its own complete: the CLI's general line says it all
             raise
-        files.record_run(run_dir)
-        m = result.metrics["overall"]
-        summary.append(f"{task} cross-validation: F1 {m['f1']:.4f} (all-positive "
-                       f"{m['baseline_all_positive_f1']:.4f}), ROC-AUC {m['roc_auc']:.4f} "
-                       f"— report {run_dir / 'report.html'}")
-        if constant := constant_scores_line(result.metrics, named=f"{task}: "):
-            warn(constant)
-        for source in to_predict:
-            out_file = predictions_path(out_dir, source)
-            files.check(out_file)
-            predicted = predict_file(run_dir, source, out_file, progress=progress,
-                                     overwrite=True)
-            files.record(out_file)
-            if on_predicted is not None:
-                on_predicted(run_dir, source, predicted)
-            check = check_submission(out_file, source, task)
-            if not check.ok:
-                raise InputError("submission check failed: " + "; ".join(check.problems))
-            line = f"{task} predictions for {source.name} → {out_file} (checked)"
-            if labelled[source]:
-                scored = evaluate_files(out_file, source, task)["overall"]
-                line += (f"; held-out F1 {scored['f1']:.4f} (all-positive "
-                         f"{scored['baseline_all_positive_f1']:.4f}), ROC-AUC "
-                         f"{_num(scored['roc_auc'])}")
-            elif source in unscored:
-                line += f"; not evaluated: {unscored[source]}"
-            summary.append(line)
+        raise DemoInterrupted(_stopped_note(kept, data_dir is not None), summary) from stop
     return summary
+
+
+def _stopped_note(kept: list[tuple[str, str]], with_data: bool) -> str:
+    """What a demo stopped after completing part of its work says: the runs and predictions
+    kept, that the rest was not written, and what a rerun does: it trains every task again,
+    and a --data demo's refuses the runs kept unless given --overwrite."""
+    done = "; ".join(f"{task}: " + ", ".join(what for t, what in kept if t == task)
+                     for task in dict.fromkeys(task for task, _ in kept))
+    again = ("the same `shoprel demo --data` refuses them, and with --overwrite trains every "
+             "task again" if with_data else "`shoprel demo` run again trains every task again")
+    return (f"interrupted: complete and kept (their summary printed): {done}; what the demo "
+            "had begun after them was removed, outputs that were already there are as they "
+            f"were; {again}")
 
 
 COMPETITION_NAME = re.compile(r"(train|dev|test)_(QC|QI)")

@@ -148,3 +148,42 @@ def test_dev_rows_in_languages_the_run_never_saw_are_warned_of_as_predict_warns(
                "(docs/measurements-qc.md: Languages never seen in training)")
     assert said == [warning]
     assert len(done.stdout.splitlines()) == 2  # the summary alone: the run, the dev file
+
+
+def test_a_demo_stopped_after_a_task_says_what_it_kept_and_prints_its_figures(tmp_path,
+                                                                              monkeypatch):
+    """Stopped while QI trained, the demo said only the general 'interrupted: what this command
+    had not finished writing was removed; outputs that were already there are as they were',
+    and QC's figures, complete, were never printed: it prints them, names the run and
+    predictions kept, and says what running it again does. No half-written run is left, and
+    the rerun (the built-in set) trains both."""
+    fast = tmp_path / "fast.yaml"
+    fast.write_text("model: {family: fast, params: {n_features: 4096, n_estimators: 10, "
+                    "n_jobs: 1}}\nfolds: {k: 2}\n")
+    monkeypatch.setattr(shoprel.demo, "load_config",
+                        lambda path, overrides, **kw: load_config(fast, overrides, **kw))
+    trained = shoprel.demo.train
+
+    def stopped_at_qi(train_file, run_dir, *args, **kwargs):
+        if run_dir.name == "run_QI":
+            raise KeyboardInterrupt  # Ctrl-C (SIGTERM raises it too, exit status 143)
+        return trained(train_file, run_dir, *args, **kwargs)
+
+    monkeypatch.setattr(shoprel.demo, "train", stopped_at_qi)
+    out = tmp_path / "out"
+    done = CliRunner().invoke(main, ["demo", "--out", str(out), "--quiet"])
+    assert done.exit_code == 130, done.output
+    summary = done.stdout.splitlines()
+    assert len(summary) == 2 and summary[0].startswith("QC cross-validation: F1 "), summary
+    assert summary[1].startswith(f"QC predictions for holdout_QC.jsonl → "
+                                 f"{out / 'pred_holdout_QC.jsonl'} (checked); held-out F1 ")
+    assert done.stderr.splitlines() == [
+        f"interrupted: complete and kept (their summary printed): QC: run {out / 'run_QC'}, "
+        f"predictions {out / 'pred_holdout_QC.jsonl'}; what the demo had begun after them was "
+        "removed, outputs that were already there are as they were; `shoprel demo` run again "
+        "trains every task again"]
+    assert (out / "run_QC" / "run.json").is_file() and not (out / "run_QI").exists()
+    monkeypatch.setattr(shoprel.demo, "train", trained)
+    again = CliRunner().invoke(main, ["demo", "--out", str(out), "--quiet"])
+    assert again.exit_code == 0, again.output
+    assert len(again.stdout.splitlines()) == 4 and (out / "run_QI" / "run.json").is_file()

@@ -33,7 +33,7 @@ from shoprel.training.defaults import FOLDS_MAX, FOLDS_MIN
               "the summary and warnings (rows in languages the run never saw) still print.")
 def demo(out_dir, data_dir, folds, overwrite, quiet):
     """Train, predict, evaluate and report on the built-in demo set (or on --data)."""
-    from shoprel.demo import run_demo
+    from shoprel.demo import DemoInterrupted, run_demo
 
     def progress_line(line: str) -> None:  # stderr with the bars (a note: or a task's header)
         note(line, quiet)
@@ -44,12 +44,19 @@ def demo(out_dir, data_dir, folds, overwrite, quiet):
         hinted = say_scored_input(result, source, quiet)
         warn_new_languages(result, run_dir, hinted, named=f"{source}: ")
 
-    summary = run_demo(out_dir, data_dir, folds=folds, progress=not quiet, echo=progress_line,
-                       warn=lambda line: click.echo(line, err=True), overwrite=overwrite,
-                       on_predicted=predicted)
-    progress_line("")  # the summary apart from the progress above it
-    for line in summary:
-        click.echo(line)
+    def print_summary(summary: list[str]) -> None:
+        progress_line("")  # the summary apart from the progress above it
+        for line in summary:
+            click.echo(line)
+
+    try:
+        summary = run_demo(out_dir, data_dir, folds=folds, progress=not quiet,
+                           echo=progress_line, warn=lambda line: click.echo(line, err=True),
+                           overwrite=overwrite, on_predicted=predicted)
+    except DemoInterrupted as stop:  # what was complete, as the end would have said it
+        print_summary(stop.summary)
+        raise
+    print_summary(summary)
 
 
 COMMANDS = (demo,)
