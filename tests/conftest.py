@@ -589,3 +589,24 @@ def browser():
     driver = headless_chromium()
     yield driver
     driver.quit()
+
+
+# a script's lines that make an index build write parts of 16 texts with a stand-in encoder (no
+# torch to import: seconds) that waits at its third batch, once two parts are written, saying
+# "waiting" on stdout: where a test stops a build, `shoprel index` or shoprel.index_targets
+WAITING_INDEX_ENCODER = """
+import time
+import numpy as np
+from shoprel.models.backbones import target_index
+from shoprel.models.embed import model as embed_model
+target_index.PART_TEXTS = 16
+class Waiting:
+    batches = 0
+    def encode(self, texts, kind="query"):
+        Waiting.batches += 1
+        if Waiting.batches == 3:
+            print("waiting", flush=True)
+            time.sleep(120)
+        return np.full((len(texts), 16), 0.25, dtype=np.float32)
+embed_model.make_encoder = lambda *args, **kwargs: Waiting()
+"""

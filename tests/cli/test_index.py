@@ -9,6 +9,7 @@ import textwrap
 
 import pytest
 from click.testing import CliRunner
+from tests.conftest import WAITING_INDEX_ENCODER
 
 pytest.importorskip("torch")
 
@@ -157,23 +158,8 @@ def test_each_backbone_is_counted_where_their_counts_differ(tmp_path, embed_run,
                             "backbones (targets and their category paths' level names) in "), alike
 
 
-# `shoprel index` in parts of 16 texts, its encoder a stand-in (no torch to import: seconds)
-# that waits at its third batch, once two parts are written, saying so on stdout
-SLOW_BUILD = textwrap.dedent("""
-    import sys, time
-    import numpy as np
-    from shoprel.models.backbones import target_index
-    from shoprel.models.embed import model as embed_model
-    target_index.PART_TEXTS = 16
-    class Waiting:
-        batches = 0
-        def encode(self, texts, kind="query"):
-            Waiting.batches += 1
-            if Waiting.batches == 3:
-                print("waiting", flush=True)
-                time.sleep(120)
-            return np.full((len(texts), 16), 0.25, dtype=np.float32)
-    embed_model.make_encoder = lambda *args, **kwargs: Waiting()
+# `shoprel index` with the stand-in encoder that waits at its third batch (conftest)
+SLOW_BUILD = "import sys\n" + WAITING_INDEX_ENCODER + textwrap.dedent("""
     from shoprel.cli.app import main
     main(sys.argv[1:], prog_name="shoprel")
 """)

@@ -6,6 +6,7 @@ import re
 
 import numpy as np
 import pytest
+from tests.conftest import WAITING_INDEX_ENCODER
 
 torch = pytest.importorskip("torch")
 pytest.importorskip("transformers")
@@ -523,26 +524,11 @@ def test_index_targets_stopped_after_a_part_says_to_call_it_again(tmp_path, embe
     assert again.resumed > 0
 
 
-# shoprel.index_targets in parts of 16 texts, its encoder a stand-in that waits at its third
-# batch, once two parts are written, saying so; argv: run, file, out, and "own" where the
-# calling program has a SIGTERM handler of its own (which exits 3). It prints what it caught
-# and whether SIGTERM's handler is the one it had before the call.
-PYTHON_SLOW_BUILD = """
-import signal, sys, time
-import numpy as np
-import shoprel
-from shoprel.models.backbones import target_index
-from shoprel.models.embed import model as embed_model
-target_index.PART_TEXTS = 16
-class Waiting:
-    batches = 0
-    def encode(self, texts, kind="query"):
-        Waiting.batches += 1
-        if Waiting.batches == 3:
-            print("waiting", flush=True)
-            time.sleep(120)
-        return np.full((len(texts), 16), 0.25, dtype=np.float32)
-embed_model.make_encoder = lambda *args, **kwargs: Waiting()
+# shoprel.index_targets with the stand-in encoder that waits at its third batch (conftest);
+# argv: run, file, out, and "own" where the calling program has a SIGTERM handler of its own
+# (which exits 3). It prints what it caught and whether SIGTERM's handler is the one it had
+# before the call.
+PYTHON_SLOW_BUILD = "import signal, sys\nimport shoprel\n" + WAITING_INDEX_ENCODER + """
 run, targets, out, handler = sys.argv[1:]
 if handler == "own":
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(3))
