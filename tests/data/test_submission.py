@@ -112,6 +112,21 @@ def test_a_csv_probability_past_its_bounds_is_said_as_the_cell_holds_it(files, c
         f"{path}, line 3, field 'probability': {said}"]
 
 
+def test_a_csv_probability_in_other_digits_is_refused_as_a_grader_reads_it(files):
+    """Python's float() reads Arabic-Indic and fullwidth digits and '_' ("٠.٥", "０.５",
+    "0.2_5"): such a column passed as "ok", where pandas reads it as text and a grader scores
+    nothing."""
+    tmp_path, source, good = files
+    path = tmp_path / "s.csv"
+    cells = ["٠.٥", "０.５", "0.2_5"]
+    path.write_text("id,prediction,probability\n" + "".join(
+        f"{r['id']},1,{c}\n" for r, c in zip(good, cells, strict=True)))
+    assert check_submission(path, source).problems == [
+        f"{path}, line {n}, field 'probability': '{c}' is not a number (digits 0-9 only, no "
+        f"'_': write {plain})" for n, c, plain in zip((2, 3, 4), cells, ("0.5", "0.5", "0.25"),
+                                                      strict=True)]
+
+
 @pytest.mark.parametrize(("field", "written", "said"), [
     ("prediction", "true", "must be the number 0 or 1, got true"),
     ("prediction", "null", "must be the number 0 or 1, got null"),

@@ -207,6 +207,18 @@ def test_a_csv_probability_is_text_read_as_its_number(tmp_path, gold):
     assert evaluate_files(path, gold)["overall"]["roc_auc"] == 1.0
 
 
+def test_a_csv_probability_in_other_digits_is_refused_as_check_submission_refuses_it(
+        tmp_path, gold):
+    """'０.３' (fullwidth) was scored as 0.3, where a grader's reader takes the cell for text."""
+    path = tmp_path / "pred.csv"
+    path.write_text("id,prediction,probability\n" + "".join(
+        f"{i},{i % 2},{'０.３' if i == 0 else '0.5'}\n" for i in range(len(QUERIES))))
+    with pytest.raises(InputError) as caught:
+        evaluate_files(path, gold)
+    assert str(caught.value) == (f"{path}, line 2, field 'probability': '０.３' is not a number "
+                                 "(digits 0-9 only, no '_': write 0.3)")
+
+
 @pytest.mark.parametrize(("written", "said"), [
     ("null", "null"), ("[1]", "a list"), ("2.50", "2.50"), ("true", "true"), ('"yes"', "'yes'"),
 ])
