@@ -161,6 +161,28 @@ def test_an_actor_s_error_is_shoprel_s_one_line_and_stdout_stays_empty(tmp_path,
     assert not (tmp_path / "ray.csv").exists()
 
 
+def test_ray_s_processes_write_nothing_on_stdout_when_the_user_logs_ray_to_stderr(
+        tmp_path, trained_runs, qc_demo_rows):
+    """RAY_LOG_TO_STDERR=1 (a container's setting, so that Ray logs to the console) left the
+    processes of the local instance unredirected: they wrote on predict's stdout ("Running on
+    http://...", ":job_id:01000000", 13 lines), --quiet or not, where a script reads its one
+    result line."""
+    import os
+
+    path = tmp_path / "small_QC.txt"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in qc_demo_rows[:40]),
+                    encoding="utf-8")
+    out = tmp_path / "ray.csv"
+    done = subprocess.run(
+        [sys.executable, "-m", "shoprel", "predict", str(trained_runs["QC"]), str(path),
+         "--out", str(out), "--engine", "ray", "--num-actors", "1", "--quiet"],
+        capture_output=True, text=True, timeout=300, env=dict(os.environ, RAY_LOG_TO_STDERR="1"))
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert done.stdout.count("\n") == 1  # the result line alone
+    assert done.stdout.startswith("40 rows scored, ") and done.stdout.endswith(f"→ {out}\n")
+
+
 def test_bare_queries_to_a_translated_run_are_counted_as_locally(tmp_path, translated_run,
                                                                    trained_runs):
     """Rows a translated run scores on the bare query: counted by the driver as the local

@@ -84,7 +84,8 @@ class FakeRay:
     def init(self, **kwargs):
         self.started = True
         self.settings = dict(kwargs, backend_level=os.environ.get("RAY_BACKEND_LOG_LEVEL"),
-                             retry_errors=os.environ.get(RETRY_ERRORS))
+                             retry_errors=os.environ.get(RETRY_ERRORS),
+                             log_to_stderr=os.environ.get("RAY_LOG_TO_STDERR"))
         signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(signum))
 
     def shutdown(self):
@@ -151,6 +152,22 @@ def test_the_tasks_ray_retries_are_not_printed_on_stdout(monkeypatch):
     with ray_engine.ray_session():
         assert ray.settings["retry_errors"] == "1"
     assert os.environ[RETRY_ERRORS] == "1"
+
+
+@pytest.mark.parametrize("address", [None, "auto"])
+def test_ray_starts_with_its_output_redirected_whatever_the_user_set(monkeypatch, address):
+    """RAY_LOG_TO_STDERR=1 left the processes ray.init starts writing on the command's stdout;
+    Ray starts without it, logging to the files the error line names. The user's setting is
+    given back."""
+    from shoprel.predict import ray_engine
+
+    ray = FakeRay()
+    monkeypatch.setitem(sys.modules, "ray", ray)
+    monkeypatch.setattr(ray_engine, "check_reachable", lambda address: None)
+    monkeypatch.setenv("RAY_LOG_TO_STDERR", "1")
+    with ray_engine.ray_session(address):
+        assert ray.settings["log_to_stderr"] is None
+    assert os.environ["RAY_LOG_TO_STDERR"] == "1"
 
 
 class FakeRayThatCannotStart(FakeRay):

@@ -67,6 +67,10 @@ BACKEND_LOG_LEVEL = "RAY_BACKEND_LOG_LEVEL"  # Ray's C++ core reads it as it sta
 # the driver's core worker reads it as ray.init starts it: off, a task Ray retries (an actor of
 # the pool dying in its constructor) is not printed, traceback and all, on the driver's stdout
 RETRY_ERRORS = "RAY_enable_output_error_log_if_still_retry"
+# set to 1, the processes of a Ray instance keep their output unredirected: started by ray.init,
+# they write on the command's stdout ("Running on http://...", ":job_id:01000000"), under
+# --quiet too, and leave no logs where the error line names them
+LOG_TO_STDERR = "RAY_LOG_TO_STDERR"
 # what ray.init raises when a local instance cannot start (Ray's own errors are told by module)
 START_ERRORS = (ValueError, ConnectionError, RuntimeError, TimeoutError, OSError)
 
@@ -139,7 +143,8 @@ def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iter
     # are still said, and what fails is raised
     common = {"include_dashboard": False, "logging_level": logging.ERROR,
               "log_to_driver": False, "configure_logging": True}
-    with sigterm_kept(), backend_log_level(), env_default(RETRY_ERRORS, "0"):
+    with sigterm_kept(), backend_log_level(), env_default(RETRY_ERRORS, "0"), \
+            env_removed(LOG_TO_STDERR):
         if address is None:
             try:
                 ray.init(num_cpus=num_cpus or os.cpu_count() or 1, **common)
@@ -190,6 +195,17 @@ def env_default(name: str, value: str) -> Iterator[None]:
         yield
     finally:
         os.environ.pop(name, None)
+
+
+@contextlib.contextmanager
+def env_removed(name: str) -> Iterator[None]:
+    """os.environ without `name` for the block; the user's value is given back after it."""
+    saved = os.environ.pop(name, None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ[name] = saved
 
 
 @contextlib.contextmanager
