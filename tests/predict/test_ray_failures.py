@@ -6,6 +6,7 @@ import os
 import signal
 import socket
 import sys
+from types import SimpleNamespace
 
 import pytest
 
@@ -228,3 +229,51 @@ def test_an_actor_dying_without_a_shoprel_cause_is_one_error_line(tmp_path, monk
     assert done.stderr == ("error: Ray failed while scoring (ActorDiedError: The actor died "
                            "unexpectedly); Ray's logs: /tmp/ray/session_latest/logs/\n")
     assert not out.exists()
+
+
+class FakeRayWithSession(FakeRay):
+    """ray.init's context names the session it started, as Ray's RayContext does."""
+
+    def init(self, **kwargs):
+        super().init(**kwargs)
+        return SimpleNamespace(address_info={"session_dir": "/data/ray/session_2026-12-05_1"})
+
+
+def test_a_failure_while_scoring_names_the_logs_of_the_session_it_started(tmp_path, monkeypatch,
+                                                                          trained_runs):
+    """The error line named TEMP/ray/session_latest/logs/: the session last started under that
+    folder, another command's where two run at once (or none on a cluster started with `ray
+    start --temp-dir`). It now names the session's own, as ray.init says it."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.demo import demo_file
+    from shoprel.predict import ray_engine
+
+    def failing(*args, **kwargs):
+        raise ActorDiedError("The actor died unexpectedly")
+        yield
+
+    monkeypatch.setitem(sys.modules, "ray", FakeRayWithSession())
+    monkeypatch.setattr(ray_engine, "_scored_batches", failing)
+    monkeypatch.setenv("RAY_TMPDIR", "/scratch")
+    rows = tmp_path / "rows_QC.jsonl"
+    rows.write_text("".join(demo_file("QC").read_text(encoding="utf-8").splitlines(True)[:5]))
+    done = CliRunner().invoke(main, ["predict", str(trained_runs["QC"]), str(rows), "--out",
+                                     str(tmp_path / "out.csv"), "--engine", "ray", "--quiet"])
+    assert done.exit_code == 2 and done.stdout == ""
+    assert done.stderr == ("error: Ray failed while scoring (ActorDiedError: The actor died "
+                           "unexpectedly); Ray's logs: /data/ray/session_2026-12-05_1/logs/\n")
+
+
+@pytest.mark.parametrize(("platform", "logs"), [("linux", "/var/folders/x/T/ray"),
+                                                ("darwin", "/tmp/ray")])
+def test_ray_s_temporary_folder_is_found_as_ray_finds_it(monkeypatch, platform, logs):
+    """Ray reads TMPDIR on Linux alone: macOS sets one for every user (/var/folders/...), which
+    the error line of a Ray that could not start named, though Ray wrote under /tmp."""
+    from shoprel.predict import ray_engine
+
+    monkeypatch.delenv("RAY_TMPDIR", raising=False)
+    monkeypatch.setenv("TMPDIR", "/var/folders/x/T")
+    monkeypatch.setattr(sys, "platform", platform)
+    assert ray_engine.ray_logs(None) == f"Ray's logs: {logs}/session_latest/logs/"

@@ -18,6 +18,7 @@ import os
 import re
 import signal
 import socket
+import sys
 import threading
 import warnings
 from collections import Counter
@@ -129,15 +130,16 @@ def _import_ray():
 
 
 @contextlib.contextmanager
-def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iterator[None]:
+def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iterator[str]:
     """Use the Ray instance already running, or start one; shut down only what we started.
+    Yields where its logs are, as an error line says it (ray_logs, session_logs).
 
     address=None starts a local instance limited to this machine's CPUs; an address
     ("auto", "ray://host:10001", ...) connects to a cluster.
     """
     ray = _import_ray()
     if ray.is_initialized():
-        yield
+        yield ray_logs(address)
         return
     # Ray's warnings are its own (a token-authentication notice on every start): its errors
     # are still said, and what fails is raised
@@ -147,7 +149,7 @@ def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iter
             env_removed(LOG_TO_STDERR):
         if address is None:
             try:
-                ray.init(num_cpus=num_cpus or os.cpu_count() or 1, **common)
+                started = ray.init(num_cpus=num_cpus or os.cpu_count() or 1, **common)
             except Exception as exc:
                 if not (isinstance(exc, START_ERRORS) or raised_by_ray(exc)):
                     raise
@@ -156,12 +158,12 @@ def ray_session(address: str | None = None, num_cpus: int | None = None) -> Iter
         else:
             check_reachable(address)
             try:
-                ray.init(address=address, **common)
+                started = ray.init(address=address, **common)
             except (ValueError, ConnectionError, RuntimeError, TimeoutError) as exc:
                 raise ConfigError(f"--address {address}: cannot join a Ray cluster there "
                                   f"({one_line_reason(exc)})") from None
     try:
-        yield
+        yield session_logs(started, address)
     finally:
         ray.shutdown()
 
@@ -265,10 +267,25 @@ def raised_by_ray(error: BaseException) -> bool:
 
 
 def ray_logs(address: str | None) -> str:
-    """Where Ray keeps its session's logs, for the one line of a failure that has no shoprel
-    cause (Ray's temporary folder: RAY_TMPDIR, else TMPDIR, else /tmp)."""
-    temp = os.environ.get("RAY_TMPDIR") or os.environ.get("TMPDIR") or "/tmp"
+    """Where Ray keeps its latest session's logs, for the one line of a failure that has no
+    shoprel cause where no session says it (session_logs): Ray's temporary folder, RAY_TMPDIR,
+    else TMPDIR on Linux alone (macOS sets one per user, which Ray passes over), else /tmp."""
+    linux_temp = os.environ.get("TMPDIR") if sys.platform.startswith("linux") else None
+    temp = os.environ.get("RAY_TMPDIR") or linux_temp or "/tmp"
     logs = os.path.join(temp, "ray", "session_latest", "logs")
+    return f"Ray's logs: {logs}/" + ("" if address is None else " on the cluster's head node")
+
+
+def session_logs(context, address: str | None) -> str:
+    """Where the logs of the session ray.init started or joined are (its context's
+    session_dir): session_latest, which ray_logs names, is the session last started under that
+    temporary folder, another command's where two run at once, and on a cluster started with
+    `ray start --temp-dir` is under that folder, not ours. ray_logs' guess where the context
+    names none (a ray:// client)."""
+    session = (getattr(context, "address_info", None) or {}).get("session_dir")
+    if not isinstance(session, str) or not session:
+        return ray_logs(address)
+    logs = os.path.join(session, "logs")
     return f"Ray's logs: {logs}/" + ("" if address is None else " on the cluster's head node")
 
 
@@ -368,7 +385,7 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
     known = training_languages(scoring)
     blocks, new_languages = blocks_as_trained(blocks, known, trained_tags(scoring, known))
     # --quiet: nothing on stderr at all (Ray's fatal lines included)
-    with stderr_silenced(not progress), ray_session(address):
+    with stderr_silenced(not progress), ray_session(address) as logs:
         batches = _scored_batches(blocks, run_dir, run.task, num_actors, batch_rows, indexes,
                                   scorer)
         try:
@@ -381,7 +398,7 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
             if not raised_by_ray(exc):
                 raise
             raise EngineError(f"Ray failed while scoring ({one_line_reason(exc)}); "
-                              f"{ray_logs(address)}") from exc
+                              f"{logs}") from exc
 
     return PredictResult(out_file, rows, positives, scoring.threshold,
                          new_languages=dict(new_languages.most_common()),
