@@ -111,7 +111,22 @@ def test_a_student_that_calls_every_row_relevant_is_said_so(tmp_path):
                         if line.startswith("student ("))
     block = json.loads((run / runs.METRICS).read_text(encoding="utf-8"))["student"]
     assert block["student_oof"]["predicted_positive_rate"] == 1.0
+    assert block["all_relevant"] == said  # in metrics.json as distill's block has it
     assert said in html.unescape(run_report(run))
+    # from Python, the result's student block says it too (it carried the rate alone)
+    import shoprel
+
+    result = shoprel.train(demo_file("QC"), tmp_path / "py", config, student=True,
+                           progress=False)
+    assert result.metrics["student"]["student_oof"]["predicted_positive_rate"] == 1.0
+    assert result.metrics["student"]["all_relevant"] == said
+    # a student cut where it calls some rows irrelevant carries no such note
+    cut = tmp_path / "cut.yaml"
+    cut.write_text(FAST_YAML + "threshold: {mode: fixed, value: 0.65}\n", encoding="utf-8")
+    carried = shoprel.train(demo_file("QC"), tmp_path / "cut", cut, student=True,
+                            progress=False).metrics["student"]
+    assert carried["student_oof"]["predicted_positive_rate"] < 1.0
+    assert "all_relevant" not in carried
 
 
 def test_cli_train_no_student_and_overwrite(tmp_path):

@@ -538,12 +538,15 @@ def left_unrecorded(teacher_dir: str | Path, out_dir: str | Path) -> bool:
 
 
 def carried_summary(result: TrainResult, seconds: float) -> dict:
-    """The teacher's metrics.json "student" block: where, what, and both OOF figures."""
+    """The teacher's metrics.json "student" block: where, what, both OOF figures, and the
+    student's own notes (`caveat`; `all_relevant` where it calls every row relevant), as its
+    distillation block words them."""
     block = result.metrics["distillation"]
     model = result.metrics["model"]
     return {"folder": runs.STUDENT, "family": model["family"],
             "backbone": model["params"].get("backbone"), "hard_weight": block["hard_weight"],
             "student_oof": block["student_oof"], "teacher_oof": block["teacher_oof"],
+            **({"all_relevant": block["all_relevant"]} if "all_relevant" in block else {}),
             "seconds": round(seconds, 2),
             "caveat": block["caveat"]}
 
