@@ -1034,6 +1034,38 @@ def test_write_report_writes_the_run_s_page_where_asked(tmp_path, trained_runs):
     assert (run / "oof.parquet").read_bytes()[:4] == b"PAR1"
 
 
+def test_each_python_call_that_loads_an_encoder_says_so(embed_run, monkeypatch, capsys):
+    """'loading encoder X... N s' was said once per process: in a notebook, a second Scorer of
+    a run on the same backbone loaded its encoder again, for as long as the first did
+    (EmbeddingGemma: ~10 s on 2 cores), and said nothing (in a log, transformers' 'Loading
+    weights' bar alone). Each Python call says its first load; a Scorer's later calls, which
+    keep the encoder loaded, say nothing, as nothing is loaded."""
+    import uuid
+
+    from shoprel.models.backbones import encoders
+    from shoprel.models.embed import model as embed_model
+
+    monkeypatch.setattr(encoders, "NAMED_ENCODERS", set())
+    loads = []
+    make = embed_model.make_encoder
+    monkeypatch.setattr(embed_model, "make_encoder",
+                        lambda *args, **kwargs: loads.append(1) or make(*args, **kwargs))
+    note = r"loading encoder \S+/bert \(transformers\)\.\.\. \d+\.\d s"
+
+    def new_pair() -> list[dict]:  # a query no cache holds: its embedding needs the encoder
+        return [{"origin_query": f"new , level {uuid.uuid4().hex}", "language": "en",
+                 "category_path": "new , level"}]
+
+    for scorers in (1, 2):
+        capsys.readouterr()
+        scorer = shoprel.Scorer(embed_run)
+        scorer.probabilities(new_pair())
+        said = capsys.readouterr().err
+        assert len(re.findall(note, said)) == 1 and len(loads) == scorers, said
+        scorer.probabilities(new_pair())  # the same Scorer: its encoder is kept
+        assert "loading encoder" not in capsys.readouterr().err and len(loads) == scorers
+
+
 def test_index_targets_embeds_the_targets_once(tmp_path, embed_run, trained_runs, qc_demo):
     from shoprel.errors import OutputError
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from shoprel.augment.backends import BACKENDS
 from shoprel.errors import Interrupted, ShoprelError
-from shoprel.utils.progress import write_line
+from shoprel.utils.progress import one_call, write_line
 
 # the command-line words in messages of the code the API calls, and what Python calls them
 _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces it)"),
@@ -152,11 +152,14 @@ _PYTHON_PATTERNS = ((re.compile(r"shoprel distill (.+?) --student STUDENT\.yaml 
 
 def in_python_words(function):
     """The errors of the code an API function calls name command-line options; raised through
-    the function, they name its parameters instead (same error, same fields, other words)."""
+    the function, they name its parameters instead (same error, same fields, other words).
+    Each call of it is one call for the notes said once (progress.one_call: a notebook's next
+    call that loads an encoder again says so, as a command's process does once)."""
     @functools.wraps(function)
     def wrapper(*args, **kwargs):
         try:
-            result = function(*args, **kwargs)
+            with one_call():
+                result = function(*args, **kwargs)
         except ShoprelError as error:
             _reword(error)
             raise

@@ -21,6 +21,7 @@ _quiet: ContextVar[bool] = ContextVar("shoprel_quiet", default=False)
 _eager: ContextVar[bool] = ContextVar("shoprel_eager_bars", default=False)
 _step: ContextVar = ContextVar("shoprel_step", default=None)  # steps_on's bar, as a function
 _whole: ContextVar[bool] = ContextVar("shoprel_whole_notes", default=False)  # whole_notes
+_call_notes: ContextVar[set | None] = ContextVar("shoprel_call_notes", default=None)  # one_call
 EAGER_DELAY = 2.0  # seconds a bar drawn for a few items waits before it shows (tqdm's delay)
 # columns a bar naming steps keeps to where it writes to no terminal (a log file or a pipe)
 # and $COLUMNS says none: `cat` or `tail -f` of the log on an 80-column terminal wrapped each
@@ -122,6 +123,30 @@ def whole_notes():
         yield
     finally:
         _whole.reset(token)
+
+
+@contextlib.contextmanager
+def one_call():
+    """The block is one call of a Python caller (an API function, a Scorer's load or scoring):
+    a note said once (call_notes) is said once in it, and again in the next call. Said once
+    per process, a notebook's second Scorer (or train) loaded the same backbone's encoder
+    again, for as long as the first (~10 s for EmbeddingGemma), with nothing said. A call
+    made inside another is part of it."""
+    if _call_notes.get() is not None:
+        yield
+        return
+    token = _call_notes.set(set())
+    try:
+        yield
+    finally:
+        _call_notes.reset(token)
+
+
+def call_notes(process_notes: set) -> set:
+    """The keys of the notes said so far, where each is said once: the call's (one_call),
+    else `process_notes`, the process's (a command: its process is its one call)."""
+    said = _call_notes.get()
+    return process_notes if said is None else said
 
 
 def bars_drawn(stream) -> bool:

@@ -4,7 +4,7 @@ import pytest
 
 from shoprel.models.backbones.encoders import SentenceTransformerEncoder
 from shoprel.models.backbones.resolve import resolve_backbone
-from shoprel.utils.progress import quiet_while
+from shoprel.utils.progress import one_call, quiet_while
 
 
 def test_a_quiet_load_draws_no_bar_and_leaves_transformers_bars_on(
@@ -47,3 +47,11 @@ def test_the_first_load_of_an_encoder_is_said_once_with_its_time(
     note = re.escape(f"loading encoder {backbone.name} (transformers)... ") + r"\d+\.\d s\n"
     err = capsys.readouterr().err
     assert re.match(note, err) and len(re.findall("loading encoder", err)) == 1, err
+    # a Python call (one_call) says its own first load, once, though the process said it
+    for _ in range(2):
+        with one_call():
+            encoders.make_encoder(backbone)
+            with one_call():  # a call inside another is part of it
+                encoders.make_encoder(backbone)
+        err = capsys.readouterr().err
+        assert re.match(note, err) and len(re.findall("loading encoder", err)) == 1, err

@@ -26,7 +26,13 @@ from shoprel.models.backbones.torch_load import (
 )
 from shoprel.models.backbones.use_multilingual import ENGINE as USE
 from shoprel.models.backbones.use_multilingual import UseEncoder
-from shoprel.utils.progress import bar_delay, bars_allowed, progress_bar, timed_note
+from shoprel.utils.progress import (
+    bar_delay,
+    bars_allowed,
+    call_notes,
+    progress_bar,
+    timed_note,
+)
 from shoprel.utils.threads import torch_threads
 
 
@@ -71,7 +77,8 @@ class SentenceTransformerEncoder:
         return out
 
 
-# the encoders this process has named in a loading note (backbone, engine): once each
+# the encoders this process has named in a loading note (backbone, engine): once each, where
+# no Python call (progress.one_call) keeps its own
 NAMED_ENCODERS: set[tuple[str, str]] = set()
 
 
@@ -81,15 +88,17 @@ def make_encoder(backbone: Backbone, batch_size: int = 64, num_threads: int | No
     USE keeps its uncompressed weights in (the others are built there already), and whose
     checksum memo remembers the weights hashed on the way.
 
-    Its first load in the process is said on stderr with the seconds it took (timed_note,
-    off under --quiet): a long command showed nothing while EmbeddingGemma loaded (~10 s
-    on 2 cores). A fold model that loads it again after another's fit is not said again."""
+    Its first load in a command's process, or in a Python call (one_call: a notebook's next
+    Scorer loads it again), is said on stderr with the seconds it took (timed_note, off
+    under --quiet): a long command showed nothing while EmbeddingGemma loaded (~10 s on 2
+    cores). A fold model that loads it again after another's fit is not said again."""
     key = (backbone.fingerprint, backbone.engine)
-    if key in NAMED_ENCODERS or not bars_allowed():
+    named = call_notes(NAMED_ENCODERS)
+    if key in named or not bars_allowed():
         return _new_encoder(backbone, batch_size, num_threads, show_progress, cache_dir)
     with timed_note(loading_note(backbone)):
         encoder = _new_encoder(backbone, batch_size, num_threads, show_progress, cache_dir)
-    NAMED_ENCODERS.add(key)
+    named.add(key)
     return encoder
 
 
