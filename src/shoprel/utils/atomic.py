@@ -458,6 +458,26 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
         created.clear()  # the parents now hold the output
 
 
+@contextlib.contextmanager
+def scratch_dir(target: str | os.PathLike) -> Iterator[Path]:
+    """A folder beside `target` for what its build needs only on the way (downloaded parts),
+    removed when the block ends. Named as atomic_dir's temporaries are, so that one a killed
+    writer left (SIGKILL; SIGTERM where the program leaves it at its default, as a Scorer
+    does) is a dead writer's: the next build of `target` removes it (clean_stale, here too)
+    and `shoprel cache prune` lists and removes it. EmbeddingGemma's parts (1.15 GB) were
+    left in a `shoprel-egemma-*` folder that nothing listed or removed."""
+    target = Path(target).expanduser()
+    _make_parent(target)
+    clean_stale(target)
+    with _write_access(target):
+        scratch = Path(tempfile.mkdtemp(prefix=_prefix(target), suffix=".partial",
+                                        dir=target.parent))
+    try:
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
 def _put_back(backup: Path, target: Path) -> bool:
     """Return a replaced output to its place when the new one never got there (an interrupted
     swap; a writer killed in it leaves the backup to the next, see clean_stale)."""

