@@ -182,6 +182,65 @@ def test_overwrite_still_replaces_noises_own_filtered_copy(tmp_path, source, suf
     assert read_pairs(out).df["id"].astype(int).tolist() == [3, 4, 5, 6]
 
 
+def _train_file(tmp_path):
+    """A small training file of _rows_with_extra_fields, as JSON lines."""
+    train_file = tmp_path / "train.jsonl"
+    train_file.write_text("".join(json.dumps(r) + "\n" for r in _rows_with_extra_fields()),
+                          encoding="utf-8")
+    return train_file
+
+
+@pytest.mark.parametrize("name, content", [
+    ("blank.jsonl", "\n\n"),
+    ("blank.csv", "\n"),  # noise's own CSV copy where every row was flagged
+    ("header.csv", "id,language,origin_query,category_path,label\n"),
+    ("header.tsv", "id\tlanguage\torigin_query\tcategory_path\tlabel\tflag\n"),
+    ("schema.parquet", pd.DataFrame(columns=["id", "origin_query", "category_path", "label"])),
+    ("nothing.parquet", pd.DataFrame()),  # noise's own Parquet copy where every row was flagged
+])
+def test_overwrite_replaces_a_filtered_copy_of_no_rows(tmp_path, name, content):
+    """A --filtered-train holding no row (blank lines, a header line of the training file's
+    columns alone, a Parquet schema alone) loses nothing when replaced, as an empty file does,
+    and is what noise itself writes where every row is flagged: --overwrite refused it ("it
+    does not read as a training file: the file has no rows"), even noise's own."""
+    train_file, out = _train_file(tmp_path), tmp_path / name
+    if isinstance(content, pd.DataFrame):
+        content.to_parquet(out, index=False)
+    else:
+        out.write_text(content, encoding="utf-8")
+    assert filter_training_file(train_file, [1], out, overwrite=True, task="QC") == 1
+    from shoprel.data.readers import read_pairs
+
+    assert read_pairs(out).df["id"].astype(int).tolist() == [2, 3, 4, 5, 6]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+def test_overwrite_replaces_noises_own_copy_of_every_row_flagged(tmp_path, suffix):
+    """noise's own filtered copy where it dropped every row is replaced by the next run."""
+    train_file, out = _train_file(tmp_path), tmp_path / f"clean{suffix}"
+    assert filter_training_file(train_file, range(1, 7), out, task="QC") == 6
+    assert filter_training_file(train_file, [1], out, overwrite=True, task="QC") == 1
+
+
+def test_overwrite_refuses_a_file_of_no_rows_whose_header_is_not_the_training_files(tmp_path):
+    """A header alone naming a column the training file lacks (a line of data, or of another
+    table, taken for a header) is refused in one line saying so, and left as it was."""
+    from shoprel.errors import OutputError
+
+    train_file = _train_file(tmp_path)
+    for name, content, column in (("one.csv", "7,en,drill,tools,1\n", "7"),
+                                  ("qi.csv", "id,origin_query,item_title,label\n", "item_title")):
+        out = tmp_path / name
+        out.write_text(content, encoding="utf-8")
+        with pytest.raises(OutputError) as info:
+            filter_training_file(train_file, [1], out, overwrite=True, task="QC")
+        assert str(info.value) == (
+            f"{out}: exists and is not a filtered copy of {train_file} (it holds no rows, and "
+            f"its header names {column!r}, which that file has not); --overwrite replaces only "
+            "noise's own output: choose another name or move the file away first")
+        assert out.read_text(encoding="utf-8") == content
+
+
 def test_noise_outputs_are_checked_before_any_work(flipped_run, tmp_path):
     """Neither output may be the training file (even with --overwrite) or one file given twice;
     both are refused before the flagged rows are printed or anything is written."""

@@ -16,6 +16,7 @@ from shoprel.data.frame import PairFrame
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import (
     Record,
+    file_columns,
     iter_records,
     iter_text_lines,
     jsonl_records,
@@ -114,7 +115,9 @@ def check_filtered_replaceable(out: str | Path, train: TrainingFile) -> None:
     training file (id, texts and label, and every other field as there): a filtered copy noise
     wrote, not a gold file nor a hand-corrected or annotated copy. It is read as the training
     file's task (the one its rows were read as, given or told by its columns), as noise writes
-    it."""
+    it. A file of no rows (blank lines, a header alone, a Parquet schema alone: noise's own copy
+    where every row was flagged) has no row to lose, and is replaced as an empty one is, if its
+    header names only the training file's columns."""
     # read out of the guard, as above
     kept = (train.rows, train.fields, train.columns) if holds_data(out) else (set(),) * 3
     check_own_output(out, lambda path: _not_filtered_copy(path, *kept, train.records,
@@ -145,6 +148,8 @@ def _not_filtered_copy(out: Path, kept: set[tuple[str, ...]],
     `fields` (whole records' hashes), whose field names are `columns` and `records` its
     records, or None. Its pairs alone passed a copy annotated by hand (a column of notes, a
     language corrected), which --overwrite then replaced."""
+    if next(iter_records(out), None) is None:  # no row: read_pairs refused it as no training file
+        return _not_columns_of(out, columns)
     try:
         rows = read_pairs(out, task=task).df
     except UNREADABLE as exc:
@@ -162,6 +167,15 @@ def _not_filtered_copy(out: Path, kept: set[tuple[str, ...]],
         if hash(_record_fields(record)) not in fields:
             return (f"its row {position + 1}, id {record.get('id')!r}, differs from that file's "
                     f"row in {_field_differing(record, records)!r}")
+    return None
+
+
+def _not_columns_of(out: Path, columns: set[str]) -> str | None:
+    """Why a file of no rows is not replaced: a header naming a column the training file lacks
+    (one line of another table, or of data, read as a header), or None."""
+    foreign = [name for name in file_columns(out) if name not in columns]
+    if foreign:
+        return f"it holds no rows, and its header names {foreign[0]!r}, which that file has not"
     return None
 
 
