@@ -84,6 +84,34 @@ def test_check_submission_fails_with_problems(tmp_path):
     assert "field 'prediction'" in done.stderr and "1 rows, but" in done.stderr
 
 
+def test_a_table_of_both_tasks_rows_is_one_line_for_train_predict_and_evaluate(tmp_path,
+                                                                               trained_runs):
+    """A CSV of QC and QI rows (both target columns, the other task's cell empty): with the
+    task given, train trained its QI rows as QC rows of an empty category path and predict
+    scored them so, with a note on empty texts alone. Each command now refuses the file in one
+    line naming its first QI row and what to do, and writes nothing."""
+    import pandas as pd
+
+    qc = [json.loads(line) for line in demo_file("QC").read_text().splitlines()[:20]]
+    qi = [json.loads(line) for line in demo_file("QI").read_text().splitlines()[:20]]
+    mixed = tmp_path / "mixed.csv"
+    pd.DataFrame([{k: v for k, v in r.items() if k != "task"}
+                  for r in qc + [{**r, "id": 100 + r["id"]} for r in qi]]).to_csv(mixed,
+                                                                                  index=False)
+    said = (f"error: {mixed}, line 22, field 'category_path': empty, while the row's item_title "
+            f"holds {qi[0]['item_title'][:40] + '...'!r}: a QI row in a file read as QC; give "
+            "each task's rows a file of their own\n")
+    sub, predictions = tmp_path / "sub.csv", tmp_path / "predictions.csv"
+    pd.DataFrame({"id": [r["id"] for r in qc] + [100 + r["id"] for r in qi],
+                  "prediction": 1}).to_csv(predictions, index=False)
+    for args in (("train", mixed, "--task", "QC", "--out", tmp_path / "run"),
+                 ("predict", trained_runs["QC"], mixed, "--out", sub),
+                 ("evaluate", predictions, mixed, "--task", "QC")):
+        done = run(*args, check=False)
+        assert (done.returncode, done.stderr) == (2, said), args
+    assert not (tmp_path / "run").exists() and not sub.exists()
+
+
 def test_evaluate_and_check_submission_take_the_task_their_error_asks_for(tmp_path):
     """A gold/input file holding both category_path and item_title names no task by its
     columns; the error says --task, which evaluate and check-submission now take."""

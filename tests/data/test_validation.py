@@ -452,3 +452,75 @@ def test_rows_dropped_after_the_last_full_chunk_are_counted(tmp_path, tail):
     assert [len(c) for c in iter_pair_chunks(_file(tmp_path, *kept), chunk_rows=2)] == [2, 2]
     with pytest.raises(InputError, match="every row was dropped"):
         list(iter_pair_chunks(_file(tmp_path, *blank), empty_text="drop", chunk_rows=2))
+
+
+QC_ROW = {"id": 1, "task": "QC", "language": "en", "origin_query": "drill",
+          "category_path": "tools,drills", "label": 1}
+QI_ROW = {"id": 2, "task": "QI", "language": "en", "origin_query": "bolts",
+          "item_title": "Hex bolts 20 pack", "label": 0}
+SPLIT = "give each task's rows a file of their own"
+
+
+def _mixed(tmp_path, name: str, task_column: bool = True):
+    """A file of one QC row then one QI row: JSON lines, each row with its own target column;
+    a CSV, with both columns, the other task's cell left empty."""
+    rows = [{k: v for k, v in row.items() if task_column or k != "task"}
+            for row in (QC_ROW, QI_ROW)]
+    path = tmp_path / name
+    if name.endswith(".jsonl"):
+        path.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    else:
+        import pandas as pd
+
+        pd.DataFrame(rows).to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(("name", "task_column", "line", "said"), [
+    ("rows.jsonl", True, 2, "field 'task': task is 'QI' but the file is QC; " + SPLIT),
+    ("rows.csv", True, 3, "field 'task': task is 'QI' but the file is QC; " + SPLIT),
+    ("rows.jsonl", False, 2, "field 'category_path': missing required column, where the row "
+                             "has item_title: a QI row in a file read as QC; " + SPLIT),
+    ("rows.csv", False, 3, "field 'category_path': empty, while the row's item_title holds "
+                           "'Hex bolts 20 pack': a QI row in a file read as QC; " + SPLIT),
+])
+def test_a_file_of_both_tasks_rows_is_refused_at_the_first_row_of_the_other(
+        tmp_path, name, task_column, line, said):
+    """Rows of both tasks in one file, read as QC (the task given, as train --task, predict's
+    run, evaluate --task give it): a CSV with both columns and no task column trained and
+    scored its QI rows as QC rows with an empty category path, with no more than a note on
+    empty texts; the other shapes were refused without saying what to do. Each is now one
+    line naming the file, the row and what to do, under either empty_text policy."""
+    path = _mixed(tmp_path, name, task_column)
+    for empty_text in ("keep", "drop"):
+        with pytest.raises(InputError) as info:
+            read_pairs(path, task="QC", empty_text=empty_text)
+        assert str(info.value) == f"{path}, line {line}, {said}"
+
+
+def test_a_row_holding_both_targets_is_read_as_the_task_given(tmp_path):
+    """One row holding both a category path and a title is no row of the other task: read as
+    the task given, its other column unread; a row with both targets empty is an empty text,
+    kept (and counted) as before."""
+    row = {k: v for k, v in QC_ROW.items() if k != "task"}
+    path = _file(tmp_path, {**row, "item_title": "a title"},
+                 {**row, "id": 3, "category_path": "", "item_title": None})
+    frame = read_pairs(path, task="QC")
+    assert frame.df["target"].tolist() == ["tools,drills", ""]
+    assert frame.stats["empty_target"] == 1
+    assert read_pairs(path, task="QI").df["target"].tolist() == ["a title", ""]
+
+
+def test_pairs_of_both_tasks_in_memory_are_said_as_pairs():
+    """The Python API's pairs are told in their own words, at their position."""
+    import pandas as pd
+
+    from shoprel.data.memory import pair_frames
+
+    pairs = pd.DataFrame([{k: v for k, v in row.items() if k != "task"}
+                          for row in (QC_ROW, QI_ROW)])  # NaN in the other task's column
+    with pytest.raises(InputError) as info:
+        list(pair_frames(pairs, task="QC"))
+    assert str(info.value) == (
+        "pair 1, field 'category_path': empty, while the row's item_title holds 'Hex bolts 20 "
+        "pack': a QI pair among pairs read as QC; pass each task's pairs apart")

@@ -54,6 +54,45 @@ def other_task_column(record, task: Task) -> str | None:
     return other if other in record and task.target_column not in record else None
 
 
+def other_task_row(record, task: Task, in_memory: bool = False) -> str | None:
+    """Why a record read as `task` is a row of the other task, or None: it lacks `task`'s
+    target column but holds the other's (JSON lines of both tasks' rows), or its own target
+    is empty where the other's holds a text (a table with both columns, a QI row's
+    category_path cell left empty). Such a row was read as an empty target, trained on and
+    scored with no more than a note on empty texts; its message says to split the tasks."""
+    other = next(t for t in Task if t is not task)
+    if other.target_column not in record:
+        return None
+    if task.target_column not in record:
+        why = f"missing required column, where the row has {other.target_column}"
+    elif _holds_text(record[task.target_column]) or not _holds_text(
+            record[other.target_column]):
+        return None
+    else:
+        shown = str(record[other.target_column]).strip()
+        shown = shown if len(shown) <= 40 else f"{shown[:40]}..."
+        why = f"empty, while the row's {other.target_column} holds {shown!r}"
+    if in_memory:
+        return f"{why}: a {other.value} pair among pairs read as {task.value}; {one_task(True)}"
+    return f"{why}: a {other.value} row in a file read as {task.value}; {one_task()}"
+
+
+def one_task(in_memory: bool = False) -> str:
+    """What to do with rows of both tasks in one file (or one call's pairs)."""
+    return ("pass each task's pairs apart" if in_memory
+            else "give each task's rows a file of their own")
+
+
+def _holds_text(value) -> bool:
+    """Whether a field holds a target: text with a character beside spaces, or a number (a
+    title such as 1080); None, NaN (a table's empty cell) and blanks do not."""
+    if value is None or isinstance(value, bool):
+        return False
+    if isinstance(value, float):
+        return value == value  # not NaN
+    return bool(str(value).strip())
+
+
 def other_task_texts(other: str, task: Task, holder: str, reference: str) -> str:
     """The one wording of a row holding the `other` task's texts (other_task_column), for
     `evaluate` and `check-submission` alike: '`holder` item_title texts, but the `reference`

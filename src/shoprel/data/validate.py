@@ -28,6 +28,8 @@ from shoprel.data.tasks import (
     TRANSLATION_COLUMN,
     Task,
     detect_task,
+    one_task,
+    other_task_row,
     task_field_disagrees,
 )
 from shoprel.errors import InputError
@@ -242,6 +244,7 @@ class RecordValidator:
         self.ids_as_text: bool | None = None  # the first id's kind: text or a number
         self.has_label: bool | None = None
         self.has_translation: bool | None = None
+        self.first_line: int | None = None  # the first record's
         self.stats = {"rows": 0, "empty_query": 0, "empty_target": 0, "dropped": 0}
 
     def _error(self, message: str, line: int, field: str | None = None) -> InputError:
@@ -255,6 +258,7 @@ class RecordValidator:
     def _first_record(self, line: int, record: dict) -> None:
         """The first record fixes the task and whether labels are read; a translated_query
         column is read from the first row that has it on (validate)."""
+        self.first_line = line
         targets = TARGET_COLUMN.values()
         if not any(name in record for name in targets):  # 'Category_Path': said so
             self._check_spelling(line, record, targets)
@@ -283,6 +287,7 @@ class RecordValidator:
             self._first_record(line, record)
         task = self.task
         self._check_task_field(line, record)
+        self._check_other_task(line, record)
         for name in ("id", QUERY_COLUMN, task.target_column):
             if name not in record:
                 raise self._column_error(missing_column(record, name), line, name)
@@ -317,6 +322,7 @@ class RecordValidator:
         if self.task is None or self.has_label is None:
             self._first_record(line, record)
         self._check_task_field(line, record)
+        self._check_other_task(line, record)
         column = self.task.target_column
         if column not in record:
             raise self._column_error(missing_column(record, column), line, column)
@@ -325,7 +331,13 @@ class RecordValidator:
     def _check_task_field(self, line: int, record: dict) -> None:
         whole = "the file is" if self.path is not None else "the pairs are"
         if (problem := task_field_disagrees(record, self.task, whole)) is not None:
+            if line != self.first_line:  # rows of the task read above it: a file of both
+                problem += f"; {one_task(self.path is None)}"
             raise self._error(problem, line, "task")
+
+    def _check_other_task(self, line: int, record: dict) -> None:
+        if (problem := other_task_row(record, self.task, self.path is None)) is not None:
+            raise self._error(problem, line, self.task.target_column)
 
     def _check_id(self, line: int, value):
         raw = value
