@@ -552,6 +552,35 @@ def test_an_unlabeled_file_of_empty_texts_alone_is_refused_under_drop(teachers, 
     assert not (tmp_path / "s").exists()
 
 
+@pytest.mark.parametrize("nested", [False, True])
+def test_a_bad_unlabeled_file_is_refused_before_any_model_loads(teachers, student_yaml, tmp_path,
+                                                                monkeypatch, nested):
+    """`distill --unlabeled FILE` with FILE empty, of the other task or with a bad line loaded
+    the teacher first (the default model's encoder: ~30 s), and with --nested refitted it
+    (k·(k−1)/2 fits) before reading FILE: now FILE is refused before either."""
+    from shoprel import runs
+    from shoprel.training import distill as distill_module
+
+    def no_work(*args, **kwargs):
+        raise AssertionError("a model was loaded or fitted before --unlabeled was checked")
+
+    monkeypatch.setattr(runs.Run, "load_models", no_work)
+    monkeypatch.setattr(distill_module, "nested_teacher", no_work)
+    empty, bad = tmp_path / "empty.jsonl", tmp_path / "bad.jsonl"
+    empty.write_text("", encoding="utf-8")
+    bad.write_text(json.dumps({"id": 1, "origin_query": "q", "category_path": "a,b"})
+                   + '\n{"id": 2, oops\n', encoding="utf-8")
+    for path, said in ((empty, f"{empty}: the file has no rows"),
+                       (bad, f"{bad}, line 2: malformed JSON")):
+        result = CliRunner().invoke(main, [
+            "distill", str(teachers["run"]), "--student", str(student_yaml), "--out",
+            str(tmp_path / "s"), "--unlabeled", str(path), "--speed-rows", "0", "--quiet",
+            *(["--nested"] if nested else [])])
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith(f"error: {said}"), result.stderr
+        assert not (tmp_path / "s").exists()
+
+
 def test_oof_caveat_says_what_the_student_oof_is_worth():
     from shoprel.training.distill import (
         LABELS_NOTE,

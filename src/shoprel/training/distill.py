@@ -60,7 +60,14 @@ from shoprel.training.config import FoldsConfig, RunConfig, load_config
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 from shoprel.training.nested_stage0 import nested_start, stage0_places
 from shoprel.training.runner import TrainResult, train
-from shoprel.training.unlabeled import BARE, EMPTY, LEFT_OUT, adding, teacher_scored
+from shoprel.training.unlabeled import (
+    BARE,
+    EMPTY,
+    LEFT_OUT,
+    adding,
+    read_unlabeled,
+    teacher_scored,
+)
 from shoprel.utils.bounds import out_of_range
 from shoprel.utils.outputs import check_output_dir, is_written_for
 from shoprel.utils.progress import progress_bar, report_step, steps_on
@@ -406,7 +413,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     check_output_dir(out_dir, overwrite, reads=named if carried else
                      [*runs.Run.open(teacher_dir).folders_read(), *named],
                      inside=teacher_dir if carried else None)
-    for path in unlabeled:  # before the teacher is loaded, let alone refitted
+    for path in unlabeled:  # before the teacher is opened; read whole below, before it loads
         require_file(Path(path), "--unlabeled")
     teacher = open_teacher(teacher_dir, train_file, stage0_train)
     if nested or unlabeled:  # an ensemble made before `shoprel ensemble` refused the mix
@@ -451,6 +458,12 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     moved = None if teacher.place.recorded is None else {
         "recorded": teacher.place.recorded, "read": str(teacher.train_file.resolve()),
         "checked": unchecked or "its SHA-256 is the one the teacher records"}
+    # read and checked whole before any model loads (the teacher, its refits): a bad file is
+    # told in seconds, not once the teacher's encoder has loaded or its refits have run
+    unlabeled_pairs = read_unlabeled(
+        unlabeled, teacher.run.task, config.data.empty_text, progress,
+        training_pairs=set(zip(frame.df["query"].astype(str), frame.df["target"].astype(str),
+                               strict=True))) if unlabeled else None
     teacher_p = aligned_to_rows(frame, teacher.oof, "probability", teacher).astype(np.float64)
     folds = aligned_to_rows(frame, teacher.folds, "fold", teacher).astype(np.int64)
     fit_rows, stage0_notes = None, []
@@ -466,11 +479,8 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     frame.df[SOFT_LABEL] = mix_targets(frame.labels, teacher_p, hard_weight)
     teacher_metrics = teacher.run.metrics()
     extra_rows = None
-    if unlabeled:
-        extra_rows = teacher_scored(
-            teacher.run.path, unlabeled, teacher.run.task, config.data.empty_text, progress,
-            training_pairs=set(zip(frame.df["query"].astype(str),
-                                   frame.df["target"].astype(str), strict=True)))
+    if unlabeled_pairs is not None:
+        extra_rows = teacher_scored(teacher.run.path, unlabeled_pairs, progress)
         add = adding(extra_rows)
         fit_rows = add if fit_rows is None else (lambda rows, f=fit_rows: add(f(rows)))
 

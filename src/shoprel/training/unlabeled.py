@@ -10,10 +10,10 @@ comparison is on pairs neither model trained on: `bench/throughput.py` reports o
 
 from __future__ import annotations
 
-import contextlib
 import warnings
 from collections import Counter
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -25,7 +25,7 @@ from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.tasks import Task
 from shoprel.errors import InputError
 from shoprel.models.targets import SOFT_LABEL
-from shoprel.utils.progress import progress_bar, report_step, steps_on
+from shoprel.utils.progress import progress_bar, steps_on
 
 ID_PREFIX = "unlabeled"
 SCORE_ROWS = 5_000
@@ -38,76 +38,104 @@ BARE = "bare_query"
 EMPTY = "empty_texts"
 
 
-def teacher_scored(teacher_dir: str | Path, files: Sequence[str | Path], task: Task,
-                   empty_text: str = "keep", progress: bool = True,
-                   training_pairs: set[tuple[str, str]] | None = None) -> PairFrame:
-    """The pairs of `files` (labels, if any, ignored) with the teacher's probability as
-    soft_label and its decision as label; ids made unique across files.
+@dataclass
+class UnlabeledPairs:
+    """The pairs of the --unlabeled files, read and checked whole (read_unlabeled) before the
+    teacher loads: `parts`, (file number, file, a chunk of the pairs kept) in file order; the
+    pairs left out (LEFT_OUT) and each file's rows with an empty text (EMPTY)."""
+
+    task: Task
+    files: list[str | Path]
+    parts: list[tuple[int, str | Path, PairFrame]] = field(default_factory=list)
+    left_out: dict = field(default_factory=lambda: {"training_pairs": 0, "repeated_pairs": 0})
+    empty: dict[str, dict] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return sum(len(chunk) for _, _, chunk in self.parts)
+
+
+def read_unlabeled(files: Sequence[str | Path], task: Task, empty_text: str = "keep",
+                   progress: bool = True,
+                   training_pairs: set[tuple[str, str]] | None = None) -> UnlabeledPairs:
+    """The pairs of `files` (labels, if any, not read), every row checked, before any model
+    loads: an empty file, one of the other task or a bad line past the first chunk was told
+    only once the teacher had loaded (an embed teacher's encoder: ~30 s), and scored the
+    chunks above it.
 
     A pair (query and target) among `training_pairs` is left out: the teacher's final model
     learnt its label, and with it in the student's training side the student's validation
     folds would hear their own rows' labels. A pair given again (in another file, or the same
-    file twice) is kept once. The frame's stats count both (LEFT_OUT), and each file's rows
-    with an empty text (EMPTY), kept or dropped by `empty_text` as train treats its own."""
-    from shoprel.models.base import UntranslatedInputWarning
-    from shoprel.predict.predictor import Predictor, reads_translation
-
+    file twice) is kept once. Both are counted (left_out), and each file's rows with an empty
+    text (empty), kept or dropped by `empty_text` as train treats its own."""
     seen = set(training_pairs or ())
-    counts = {"training_pairs": 0, "repeated_pairs": 0}
-    bare: dict[str, dict] = {}  # counted here, said once per file by the command (as predict)
-    empty: dict[str, dict] = {}  # likewise, as train says its training file's
-    parts = []
-    # the bar names its steps, as train's folds bar does: an embed teacher loads its encoder,
-    # then embeds each chunk's new texts (either can be minutes); its name is short, so that
-    # a step still fits a log's line of progress.LOG_WIDTH columns beside the bar's figures
-    with progress_bar(desc="unlabelled pairs", unit=" rows",
-              disable=not progress) as bar, contextlib.ExitStack() as stepping:
-        with steps_on(bar, first="loading the teacher"):
-            predictor = Predictor(teacher_dir)
-        wants_translation = reads_translation(predictor)
+    read = UnlabeledPairs(task, list(files))
+    counts = read.left_out
+    with progress_bar(desc="unlabelled pairs", unit=" rows", disable=not progress) as bar:
         for number, path in enumerate(files):
-            stepping.close()  # the last file's steps
-            stepping.enter_context(steps_on(
-                bar, f"file {number + 1}/{len(files)}: " if len(files) > 1 else "", "reading"))
-            # a label column is not read: the teacher labels these pairs, whatever they hold
-            read: dict = {}
-            for chunk in iter_pair_chunks(path, task=task, empty_text=empty_text,
-                                          chunk_rows=SCORE_ROWS, read_labels=False):
-                read = chunk.stats  # the file's counts so far: the last chunk's are its own
-                keep = []
-                for i, pair in enumerate(zip(chunk.df["query"].astype(str),
-                                             chunk.df["target"].astype(str), strict=True)):
-                    if pair in seen:
-                        known = training_pairs is not None and pair in training_pairs
-                        counts["training_pairs" if known else "repeated_pairs"] += 1
-                    else:
-                        seen.add(pair)
-                        keep.append(i)
-                bar.update(len(chunk))
-                if not keep:
-                    continue
-                chunk = chunk.take(np.asarray(keep))
-                if wants_translation:
-                    _count_bare(bare.setdefault(str(path), {"pairs": 0, "languages": Counter(),
-                                                            "translation_column": False}), chunk)
-                report_step("scoring")
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", UntranslatedInputWarning)
-                    p = predictor.probabilities(chunk)
-                df = chunk.df.drop(columns=["label", SOFT_LABEL, "weight"], errors="ignore")
-                df["id"] = [f"{ID_PREFIX}{number}:{i}" for i in df["id"].astype(str)]
-                df["label"] = (p >= predictor.row_thresholds(chunk)).astype(np.int64)
-                df[SOFT_LABEL] = np.asarray(p, dtype=np.float64)
-                parts.append(df)
-                report_step("reading")
-            if read.get("empty_query") or read.get("empty_target"):
-                empty[str(path)] = {**empty_counts(read), "dropped": read.get("dropped", 0)}
-    if not parts:
+            stats: dict = {}
+            with steps_on(bar, f"file {number + 1}/{len(files)}: " if len(files) > 1 else "",
+                          "reading"):
+                for chunk in iter_pair_chunks(path, task=task, empty_text=empty_text,
+                                              chunk_rows=SCORE_ROWS, read_labels=False):
+                    stats = chunk.stats  # the file's counts so far: the last chunk's are its own
+                    keep = []
+                    for i, pair in enumerate(zip(chunk.df["query"].astype(str),
+                                                 chunk.df["target"].astype(str), strict=True)):
+                        if pair in seen:
+                            known = training_pairs is not None and pair in training_pairs
+                            counts["training_pairs" if known else "repeated_pairs"] += 1
+                        else:
+                            seen.add(pair)
+                            keep.append(i)
+                    bar.update(len(chunk))
+                    if keep:
+                        read.parts.append((number, path, chunk.take(np.asarray(keep))))
+            if stats.get("empty_query") or stats.get("empty_target"):
+                read.empty[str(path)] = {**empty_counts(stats), "dropped": stats.get("dropped", 0)}
+    if not read.parts:
         why = (f" ({counts['training_pairs']:,} are the teacher's training pairs)"
                if counts["training_pairs"] else "")
         raise InputError(f"no pairs to learn from{why}", path=files[0] if files else None)
-    return PairFrame(task, pd.concat(parts, ignore_index=True), source=Path(files[0]),
-                     stats={LEFT_OUT: counts, EMPTY: empty, BARE: {
+    return read
+
+
+def teacher_scored(teacher_dir: str | Path, pairs: UnlabeledPairs,
+                   progress: bool = True) -> PairFrame:
+    """The pairs (read_unlabeled) with the teacher's probability as soft_label and its
+    decision as label; ids made unique across files. The frame's stats carry the pairs' counts
+    (LEFT_OUT, EMPTY) and those scored on a bare query where the teacher reads translations
+    (BARE)."""
+    from shoprel.models.base import UntranslatedInputWarning
+    from shoprel.predict.predictor import Predictor, reads_translation
+
+    bare: dict[str, dict] = {}  # counted here, said once per file by the command (as predict)
+    scored = []
+    files = len(pairs.files)
+    # the bar names its steps, as train's folds bar does: an embed teacher loads its encoder,
+    # then embeds each chunk's new texts (either can be minutes); its name is short, so that
+    # a step still fits a log's line of progress.LOG_WIDTH columns beside the bar's figures
+    with progress_bar(total=len(pairs), desc="teacher scoring", unit=" pairs",
+                      disable=not progress) as bar:
+        with steps_on(bar, first="loading the teacher"):
+            predictor = Predictor(teacher_dir)
+        wants_translation = reads_translation(predictor)
+        for number, path, chunk in pairs.parts:
+            if wants_translation:
+                _count_bare(bare.setdefault(str(path), {"pairs": 0, "languages": Counter(),
+                                                        "translation_column": False}), chunk)
+            with steps_on(bar, f"file {number + 1}/{files}: " if files > 1 else "",
+                          "scoring"), warnings.catch_warnings():
+                warnings.simplefilter("ignore", UntranslatedInputWarning)
+                p = predictor.probabilities(chunk)
+            df = chunk.df.drop(columns=["label", SOFT_LABEL, "weight"], errors="ignore")
+            df["id"] = [f"{ID_PREFIX}{number}:{i}" for i in df["id"].astype(str)]
+            df["label"] = (p >= predictor.row_thresholds(chunk)).astype(np.int64)
+            df[SOFT_LABEL] = np.asarray(p, dtype=np.float64)
+            scored.append(df)
+            bar.update(len(chunk))
+    return PairFrame(pairs.task, pd.concat(scored, ignore_index=True),
+                     source=Path(pairs.files[0]),
+                     stats={LEFT_OUT: pairs.left_out, EMPTY: pairs.empty, BARE: {
                          path: {**said, "languages": dict(said["languages"].most_common())}
                          for path, said in bare.items() if said["pairs"]}})
 
