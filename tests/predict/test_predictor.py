@@ -133,6 +133,33 @@ def test_the_stage0_file_the_run_recorded_is_never_the_output_even_with_overwrit
     assert stage0.read_bytes() == qi_demo.read_bytes()
 
 
+def test_a_bad_input_is_refused_before_any_model_loads(tmp_path, trained_runs, qc_demo, qi_demo,
+                                                       monkeypatch):
+    """predict loaded the run's models (the default model's encoder: ~30 s) before it read a
+    line of its input, and scored chunk by chunk: an empty file, a file of the other task, or a
+    bad line was told only after the load, one past the first chunk after the chunks above it
+    were scored. Every row is now checked before any model loads."""
+    from shoprel.runs import Run
+
+    def no_model(self):
+        raise AssertionError("a model was loaded before the input was checked")
+
+    monkeypatch.setattr(Run, "load_models", no_model)
+    text = qc_demo.read_text(encoding="utf-8").splitlines()
+    broken, empty = tmp_path / "broken.jsonl", tmp_path / "empty.jsonl"
+    broken.write_text("\n".join(text[:300]) + '\n{"id": 1000, oops\n', encoding="utf-8")
+    empty.write_text("", encoding="utf-8")
+    for source, said in ((broken, f"{broken}, line 301: malformed JSON"),
+                         (empty, f"{empty}: the file has no rows"),
+                         (qi_demo, f"{qi_demo}, line 1, field 'category_path': column missing "
+                                   "for task QC")):
+        with pytest.raises(InputError) as info:
+            predict_file(trained_runs["QC"], source, tmp_path / "out.jsonl", chunk_rows=50,
+                         progress=False)
+        assert str(info.value).startswith(said)
+    assert not (tmp_path / "out.jsonl").exists()
+
+
 def test_wrong_task_file_is_refused(tmp_path, trained_runs, qi_demo):
     with pytest.raises(InputError, match="column missing for task QC"):
         predict_file(trained_runs["QC"], qi_demo, tmp_path / "out.jsonl", progress=False)
