@@ -333,6 +333,31 @@ def test_a_bad_line_past_the_first_part_is_told_before_anything_is_embedded(
     assert encoded == [] and not (tmp_path / "ix").exists()
 
 
+def test_a_bad_target_file_is_refused_before_any_model_loads(tmp_path, embed_run, trained_runs,
+                                                             monkeypatch):
+    """The run's models (the default model's encoder: ~30 s) were loaded before a line of the
+    file was read: an empty file, a file of the other task or a bad line was told only then,
+    and a fast run's file not at all ('embed nothing' came first, and again once the run was
+    fixed). The file is now read whole first."""
+    def no_model(self):
+        raise AssertionError("a model was loaded before the file was checked")
+
+    monkeypatch.setattr(runs.Run, "load_models", no_model)
+    empty, qi, bad = tmp_path / "empty.jsonl", tmp_path / "qi.jsonl", tmp_path / "bad.jsonl"
+    empty.write_text("")
+    qi.write_text('{"id": 1, "origin_query": "drill", "item_title": "cordless drill"}\n')
+    bad.write_text('{"category_path": "a,b"}\n{"category_path": "c", oops\n')
+    for run in (embed_run, trained_runs["QC"]):
+        for path, said in ((empty, f"{empty}: holds no category_path texts to index"),
+                           (qi, f"{qi}, line 1, field 'category_path': column missing for task "
+                                "QC (the file looks like a QI file)"),
+                           (bad, f"{bad}, line 2: malformed JSON")):
+            with pytest.raises(InputError) as info:
+                build_index(run, path, out=tmp_path / "ix", progress=False)
+            assert str(info.value).startswith(said)
+    assert not (tmp_path / "ix").exists()
+
+
 def _texts_from(client, source):
     for family in text_string_to_metric_families(client.get("/metrics").text):
         for sample in family.samples:

@@ -208,17 +208,18 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
     folder = Path(out) if out is not None else run.path / INDEX_FOLDER
     own = folder.resolve() == (run.path / INDEX_FOLDER).resolve()
     check_index_folder(folder, own, named=out is not None)
-    models = index_models(run)
-    if not models:
-        raise OutputError(embeds_nothing(run))
     input_file = Path(input_file)
-    # read whole before any folder is made or any text embedded: not a file, a file of the
-    # other task, or a bad line past the first part (found only once 4,096 texts had been
-    # embedded) is told at once; reading costs seconds a million lines, embedding hours
-    # the count is the bar's total, at no further read
+    # read whole before any model loads (the default model's encoder: ~30 s), any folder is
+    # made or any text embedded: not a file, a file of the other task, or a bad line past the
+    # first part (found only once 4,096 texts had been embedded) is told at once; reading
+    # costs seconds a million lines, embedding hours; the count is the bar's total, at no
+    # further read
     total, distinct = target_counts(iter_targets(input_file, run.task))
     if total == 0:
         raise InputError(f"holds no {run.task.target_column} texts to index", path=input_file)
+    models = index_models(run)
+    if not models:
+        raise OutputError(embeds_nothing(run))
     build_id = _build_id(input_file)
     backbones: dict[str, Added] = {}
     level_names = False
