@@ -940,3 +940,35 @@ def test_a_refused_input_leaves_no_new_cache_and_an_old_one_as_it_was(tmp_path, 
     assert old.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "b.jsonl", "by_hand.jsonl", "good.jsonl", "old.sqlite", "t.jsonl"]
+
+
+@pytest.mark.parametrize("backend", ["hf", "table", "apertium"])
+def test_a_bad_input_is_refused_before_the_translator_is_made(tmp_path, jsonl, qc_rows,
+                                                              monkeypatch, backend):
+    """translate made its translator (hf: a seq2seq model loaded, seconds to minutes; table:
+    the whole table read) before it read a line of the input: an empty file, a bad line or an
+    untagged file was told only after that. Every row is now checked first."""
+    from shoprel.augment import translate_file as module
+
+    def no_translator(*args, **kwargs):
+        raise AssertionError("the translator was made before the input was checked")
+
+    monkeypatch.setattr(module, "make_translator", no_translator)
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("", encoding="utf-8")
+    bad = jsonl(tmp_path / "bad.jsonl", [qc_rows[0], {k: v for k, v in qc_rows[1].items()
+                                                      if k != "id"}])
+    untagged = jsonl(tmp_path / "untagged.jsonl", [{k: v for k, v in row.items()
+                                                    if k != "language"} for row in qc_rows])
+    options = {"hf": {"model": str(tmp_path / "nllb")},
+               "table": {"table": jsonl(tmp_path / "t.jsonl", [
+                   {"text": "funda", "source": "es", "target": "en", "translation": "case"}])},
+               "apertium": {}}[backend]
+    for path, said in ((empty, f"{empty}: the file has no rows"),
+                       (bad, f"{bad}, line 2, field 'id'"),
+                       (untagged, f"{untagged}, line 1, field 'language'")):
+        with pytest.raises(InputError) as info:
+            module.translate_file(path, tmp_path / "out.jsonl", backend=backend,
+                                  cache=tmp_path / "cache.sqlite", **options)
+        assert str(info.value).startswith(said)
+    assert not (tmp_path / "out.jsonl").exists() and not (tmp_path / "cache.sqlite").exists()

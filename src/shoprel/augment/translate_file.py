@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +17,7 @@ from shoprel.augment.rewrite import (
     CHUNK_ROWS,
     CheckedFile,
     Marker,
+    Rewrite,
     own_output_guard,
     rewrite_in_chunks,
 )
@@ -183,7 +185,7 @@ def translate_file_with(input_file: str | Path, out_file: str | Path, translator
     """Write the input with translated_query added (empty where there is no route) and
     translated_by (`shoprel translate (BACKEND)` on every row), atomically and under the
     output's lock, by a translator already made (translate_file makes one by its backend's
-    name).
+    name, once the input is checked).
 
     Every other value is kept as read. An input's own translated_query and translated_by are
     replaced only on rows whose translated_by holds translate's own marker (a file it wrote,
@@ -195,43 +197,60 @@ def translate_file_with(input_file: str | Path, out_file: str | Path, translator
     all the rows (FileBar, drawn as the translator's `progress` says). Each distinct query is
     sent once per run (AskedOnce), however many rows and chunks repeat it.
     """
+    return _translated_file(input_file, out_file, getattr(translator, "name", "a translator"),
+                            contextlib.nullcontext(translator), to, overwrite, chunk_rows)
+
+
+def _translated_file(input_file: str | Path, out_file: str | Path, name: str,
+                     opening: contextlib.AbstractContextManager[Translator], to: str,
+                     overwrite: bool, chunk_rows: int) -> TranslationReport:
+    """translate_file_with's work, the translator `name`d in the marker and entered from
+    `opening` once every row of the input is checked: a backend that loads a model (hf: a
+    seq2seq model, seconds to minutes) or reads a table was made before a bad input was
+    told."""
     report = TranslationReport(base_language(to), asked=canonical_tag(to))
-    asked_once = AskedOnce(translator)
     with rewrite_in_chunks(input_file, out_file, {TRANSLATION_COLUMN: ""}, TRANSLATED_BY,
-                           getattr(translator, "name", "a translator"), overwrite,
-                           chunk_rows) as rewrite:
+                           name, overwrite, chunk_rows) as rewrite:
         _check_languages_given(rewrite.checked, input_file)
-        bar = FileBar(rewrite.checked.rows, report.asked_target,
-                      getattr(translator, "progress", False),
-                      getattr(translator, "progress_min", PROGRESS_MIN))
-
-        def translated_chunks():
-            for rows in rewrite.chunks():
-                queries = rows.frame.df["query"].tolist()
-                languages = rows.frame.df["language"].tolist()
-                started_at = bar.done
-                translations, chunk = translate_queries(queries, languages, asked_once, to)
-                bar.chunk_done(started_at, len(queries))
-                _count_cut(chunk, translator, queries, languages, translations)
-                report.add(chunk)
-                for record, text in zip(rows.records, translations, strict=True):
-                    record[TRANSLATION_COLUMN] = "" if text is None else text
-                yield rows
-            # all rows translated, none written yet: refused, the output never appears
-            _check_some_route(report, input_file, getattr(translator, "name", None))
-
-        try:
-            with bar.shared():
-                rewrite.write(translated_chunks())
-            report.region_fallback = region_fallback(translator, report, to)
-        except KeyboardInterrupt:
-            if not getattr(translator, "stored", 0):
-                raise
-            raise Interrupted(f"interrupted: {out_file} was not written; the "
-                              f"{translator.stored:,} translations made so far are kept in the "
-                              f"cache {translator.path}, where the same command run again "
-                              "finds them") from None
+        with opening as translator:
+            _translate_rows(rewrite, translator, report, input_file, out_file, to)
     return report
+
+
+def _translate_rows(rewrite: Rewrite, translator: Translator, report: TranslationReport,
+                    input_file: str | Path, out_file: str | Path, to: str) -> None:
+    """The checked rows translated chunk by chunk and written (translate_file_with)."""
+    asked_once = AskedOnce(translator)
+    bar = FileBar(rewrite.checked.rows, report.asked_target,
+                  getattr(translator, "progress", False),
+                  getattr(translator, "progress_min", PROGRESS_MIN))
+
+    def translated_chunks():
+        for rows in rewrite.chunks():
+            queries = rows.frame.df["query"].tolist()
+            languages = rows.frame.df["language"].tolist()
+            started_at = bar.done
+            translations, chunk = translate_queries(queries, languages, asked_once, to)
+            bar.chunk_done(started_at, len(queries))
+            _count_cut(chunk, translator, queries, languages, translations)
+            report.add(chunk)
+            for record, text in zip(rows.records, translations, strict=True):
+                record[TRANSLATION_COLUMN] = "" if text is None else text
+            yield rows
+        # all rows translated, none written yet: refused, the output never appears
+        _check_some_route(report, input_file, getattr(translator, "name", None))
+
+    try:
+        with bar.shared():
+            rewrite.write(translated_chunks())
+        report.region_fallback = region_fallback(translator, report, to)
+    except KeyboardInterrupt:
+        if not getattr(translator, "stored", 0):
+            raise
+        raise Interrupted(f"interrupted: {out_file} was not written; the "
+                          f"{translator.stored:,} translations made so far are kept in the "
+                          f"cache {translator.path}, where the same command run again "
+                          "finds them") from None
 
 
 def region_fallback(translator: Translator, report: TranslationReport, target: str) -> str | None:
@@ -309,9 +328,10 @@ def translate_file(input_file: str | Path, out_file: str | Path, to: str = "en",
     calls this, its parameters the same): the backend built by name (with its cache), the file
     translated, the backend closed. An option another backend reads is refused when given (not
     None): `--table t.csv` without `--backend table` translated with Apertium, and the user
-    took it for their table. Every path is checked before the cache is made, and a cache
-    file the command created is taken away again when it fails having stored nothing in it
-    (a refused input)."""
+    took it for their table. Every path, then every row of the input, is checked before the
+    translator is made (an hf model loaded, a table read, the cache made), and a cache file
+    the command created is taken away again when it fails having stored nothing in it (a
+    refused table, a target no row has a route to)."""
     if backend not in BACKENDS:
         raise ConfigError(f"--backend: {backend!r}; use one of {', '.join(BACKENDS)}")
     # 'pt-BR' is counted as 'pt', and translated into pt-BR where the backend has the pair
@@ -324,13 +344,12 @@ def translate_file(input_file: str | Path, out_file: str | Path, to: str = "en",
     check_translate_paths(input_file, out_file, table, cache, overwrite)
     options = {key: value for key, value in (("num_beams", beams), ("device", device))
                if value is not None}
-    # the input is checked once the translator (and its cache) is made: a refused input must
-    # not leave a new empty cache behind; a cache that existed before is never touched
-    with closing_translator(lambda: make_translator(backend, cache=cache, table=table,
-                                                    model=model, progress=progress, **options),
-                            cache) as translator:
-        return translate_file_with(input_file, out_file, translator, to=target,
-                                   overwrite=overwrite)
+    # the translator (its model, its table, its cache) is made once every row of the input
+    # is checked; a cache it creates is taken away again if it fails having stored nothing
+    return _translated_file(input_file, out_file, backend, closing_translator(
+        lambda: make_translator(backend, cache=cache, table=table, model=model,
+                                progress=progress, **options), cache),
+        target, overwrite, CHUNK_ROWS)
 
 
 NO_ROUTE_HINTS = {  # where to look, per backend: Apertium's advice misled a table's user
