@@ -192,11 +192,12 @@ def _train_file(tmp_path):
 
 @pytest.mark.parametrize("name, content", [
     ("blank.jsonl", "\n\n"),
-    ("blank.csv", "\n"),  # noise's own CSV copy where every row was flagged
+    ("blank.csv", "\n"),  # noise's own CSV copy where every row was flagged, until it kept
+    # the header (test_a_copy_of_every_row_flagged_keeps_the_training_files_columns)
     ("header.csv", "id,language,origin_query,category_path,label\n"),
     ("header.tsv", "id\tlanguage\torigin_query\tcategory_path\tlabel\tflag\n"),
     ("schema.parquet", pd.DataFrame(columns=["id", "origin_query", "category_path", "label"])),
-    ("nothing.parquet", pd.DataFrame()),  # noise's own Parquet copy where every row was flagged
+    ("nothing.parquet", pd.DataFrame()),  # noise's own Parquet copy of no row, as it was
 ])
 def test_overwrite_replaces_a_filtered_copy_of_no_rows(tmp_path, name, content):
     """A --filtered-train holding no row (blank lines, a header line of the training file's
@@ -220,6 +221,34 @@ def test_overwrite_replaces_noises_own_copy_of_every_row_flagged(tmp_path, suffi
     train_file, out = _train_file(tmp_path), tmp_path / f"clean{suffix}"
     assert filter_training_file(train_file, range(1, 7), out, task="QC") == 6
     assert filter_training_file(train_file, [1], out, overwrite=True, task="QC") == 1
+
+
+@pytest.mark.parametrize("source", ["jsonl", "csv"])
+def test_a_copy_of_every_row_flagged_keeps_the_training_files_columns(tmp_path, source):
+    """Every row dropped: the CSV copy was a file of just "\n" (no header line) and the Parquet
+    copy had no columns. A CSV/TSV now holds the training file's header line, a Parquet its
+    columns, a JSON-lines copy nothing; read back, each is refused as holding no rows."""
+    from shoprel.data.readers import read_pairs
+
+    train_file = _train_file(tmp_path)
+    if source == "csv":
+        train_file = tmp_path / "train.csv"
+        pd.DataFrame(_rows_with_extra_fields()).to_csv(train_file, index=False)
+    columns = ["id", "language", "origin_query", "category_path", "label", "flag", "score",
+               "note", "weight"]
+    for suffix, content in ((".csv", ",".join(columns) + "\n"),
+                            (".tsv", "\t".join(columns) + "\n"), (".jsonl", "")):
+        out = tmp_path / f"clean-{source}{suffix}"
+        assert filter_training_file(train_file, range(1, 7), out, task="QC") == 6
+        assert out.read_text(encoding="utf-8") == content
+        with pytest.raises(InputError) as info:
+            read_pairs(out)
+        assert str(info.value) == f"{out}: the file has no rows"
+    out = tmp_path / f"clean-{source}.parquet"
+    assert filter_training_file(train_file, range(1, 7), out, task="QC") == 6
+    assert list(pd.read_parquet(out).columns) == columns and len(pd.read_parquet(out)) == 0
+    with pytest.raises(InputError, match="the file has no rows$"):
+        read_pairs(out)
 
 
 def test_overwrite_refuses_a_file_of_no_rows_whose_header_is_not_the_training_files(tmp_path):

@@ -258,5 +258,9 @@ def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Pa
         return dropped
     records = [record for _, record in training.records]
     kept = [record for record in records if id_text(record.get("id")) not in drop]
-    write_table(pd.DataFrame.from_records(kept), out_file, replace=overwrite, guard=guard)
+    # every row dropped: still the training file's columns (a CSV's header line, a Parquet's
+    # schema), which records alone would not give (a CSV of just "\n")
+    table = pd.DataFrame.from_records(kept) if kept else pd.DataFrame(
+        columns=list(dict.fromkeys(name for record in records for name in record)))
+    write_table(table, out_file, replace=overwrite, guard=guard)
     return len(records) - len(kept)
