@@ -721,6 +721,22 @@ def test_a_quoted_number_is_text_and_refused_naming_the_file_line_and_key(tmp_pa
         f'{path}: line 4: threshold.value: expected a number, got text "high"')
 
 
+def test_a_quoted_number_of_other_digits_is_told_in_ascii_digits(tmp_path):
+    """float() reads any script's digits, so `k: "１２"` was told "write a number: １２", which
+    YAML (unquoted) and Python read as text again: the number to write is in ASCII digits."""
+    path = tmp_path / "c.yaml"
+    path.write_text('folds: {k: "１２"}\nthreshold: {mode: fixed, value: " ٠.٥ "}\n',
+                    encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == (
+        f'{path}: line 1: folds.k: "１２" is text; write a number: 12; '
+        f'{path}: line 2: threshold.value: " ٠.٥ " is text; write a number: 0.5')
+    with pytest.raises(ConfigError) as info:
+        load_config(None, {"folds.k": "１２"})
+    assert str(info.value) == "overrides: folds.k: '１２' is text; write a number: 12"
+
+
 def test_an_unquoted_number_is_a_number_as_yaml_1_2_reads_it(tmp_path):
     """PyYAML reads YAML 1.1, where `1e-2` and `1.0e2` are text: refused as text for a
     number, they would have broken configs that work; a quoted one is still text. A float

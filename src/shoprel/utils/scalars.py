@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import math
+import unicodedata
 
 import numpy as np
 
@@ -34,7 +35,9 @@ def text_for_number(value, python: bool = False) -> str | None:
     shown = repr(value) if python else json.dumps(value, ensure_ascii=False)
     if len(shown) > 60:
         shown = f"{shown[:56]}...{shown[-1]}"
-    written = value.strip()
+    # float() reads any script's digits ("１２", "١٢"), which a config or Python does not: the
+    # number to write is its ASCII form
+    written = "".join(str(unicodedata.decimal(char, char)) for char in value.strip())
     try:
         finite = math.isfinite(float(written))
     except ValueError:
