@@ -460,12 +460,14 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
 
 @contextlib.contextmanager
 def scratch_dir(target: str | os.PathLike) -> Iterator[Path]:
-    """A folder beside `target` for what its build needs only on the way (downloaded parts),
+    """A folder beside `target` for what its build needs only on the way (downloaded parts, a
+    joined GGUF file),
     removed when the block ends. Named as atomic_dir's temporaries are, so that one a killed
     writer left (SIGKILL; SIGTERM where the program leaves it at its default, as a Scorer
     does) is a dead writer's: the next build of `target` removes it (clean_stale, here too)
     and `shoprel cache prune` lists and removes it. EmbeddingGemma's parts (1.15 GB) were
-    left in a `shoprel-egemma-*` folder that nothing listed or removed."""
+    left in a `shoprel-egemma-*` folder, Gemma-3-270M's GGUF file in a `shoprel-gguf-*` one
+    of the system's temporary folder, that nothing listed or removed."""
     target = Path(target).expanduser()
     _make_parent(target)
     clean_stale(target)

@@ -15,12 +15,12 @@ import importlib
 import logging
 import os
 import sys
-import tempfile
 import time
 from importlib import metadata
 from pathlib import Path
 
 from shoprel.models.backbones.cache import build_stale_reason, built_folder, write_meta
+from shoprel.utils.atomic import scratch_dir
 from shoprel.utils.progress import is_terminal
 
 log = logging.getLogger(__name__)
@@ -83,8 +83,9 @@ def build(folder: Path, show_progress: bool = True,
     say = log.warning if show_progress else log.info
     say("building %s into %s (once per machine; about a minute and 3 GB of memory)", NAME, folder)
     start = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="shoprel-gguf-") as scratch:
-        gguf = assemble_gguf(Path(scratch))
+    # the joined GGUF file, beside the folder: a killed build's is removed by the next one
+    with scratch_dir(folder) as scratch:
+        gguf = assemble_gguf(scratch)
         with conversion_bar(show_progress and is_terminal(sys.stderr)):
             tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
             model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
