@@ -33,6 +33,18 @@ def test_wrong_count_is_caught(files):
     assert any("no prediction" in p for p in check.problems)
 
 
+def test_wrong_count_is_said_past_the_limit_of_row_problems(tmp_path, jsonl):
+    """A submission of another, longer file: its 30 rows of unknown ids fill the 20 problems
+    shown, and the count and the missing ids, which say what happened, were dropped."""
+    source = jsonl(tmp_path / "test_QC.txt", [
+        {"id": i, "language": "en", "origin_query": f"q{i}", "category_path": "a,b"}
+        for i in range(3)])
+    sub = _write(tmp_path / "s.txt", [{"id": 100 + i, "prediction": 1} for i in range(30)])
+    check = check_submission(sub, source)
+    assert check.more_problems == 10 and len(check.problems) == 22
+    assert check.problems[-2:] == [f"{sub}: 30 rows, but {source} has 3",
+                                   f"{sub}: 3 input id(s) have no prediction, e.g. 0, 1, 2"]
+
 def test_wrong_id_is_caught(files):
     tmp_path, source, good = files
     good[1]["id"] = 99

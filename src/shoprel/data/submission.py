@@ -52,8 +52,10 @@ class SubmissionCheck:
     def ok(self) -> bool:
         return not self.problems
 
-    def add(self, message: str) -> None:
-        if len(self.problems) < MAX_PROBLEMS:
+    def add(self, message: str, whole_file: bool = False) -> None:
+        """`whole_file`: a problem of the file as a whole (its row count, ids it lacks), kept
+        past the limit: it was dropped behind 20 rows' problems, where it says most."""
+        if whole_file or len(self.problems) < MAX_PROBLEMS:
             self.problems.append(message)
         else:
             self.more_problems += 1
@@ -246,11 +248,13 @@ def _checked(submission: Path, given_as: Path, input_file: Path,
     if has_probability:
         _missing_probabilities(check, first_without, without_probability, label)
     if check.rows != len(expected):
-        check.add(f"{shown}: {check.rows} rows, but {input_shown} has {len(expected)}")
+        check.add(f"{shown}: {check.rows} rows, but {input_shown} has {len(expected)}",
+                  whole_file=True)
     missing = set(expected) - seen.keys()
     if missing:
         sample = ", ".join(repr(i) for i in sorted(missing, key=str)[:5])
-        check.add(f"{shown}: {len(missing)} input id(s) have no prediction, e.g. {sample}")
+        check.add(f"{shown}: {len(missing)} input id(s) have no prediction, e.g. {sample}",
+                  whole_file=True)
     return check
 
 
