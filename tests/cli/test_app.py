@@ -56,3 +56,32 @@ def test_the_command_line_sets_openmp_spinning_unless_the_user_did(monkeypatch, 
     with pytest.raises(SystemExit):
         main(["--version"])
     assert os.environ.get("GOMP_SPINCOUNT") == expected
+
+
+def test_the_command_line_keeps_onnxruntime_from_writing_its_telemetry_files(tmp_path):
+    """`import onnxruntime` (1.32) starts its telemetry: a `.ses` file in TMPDIR, a device id
+    and an event store under ~/.cache/Microsoft. A `shoprel` command scoring with it (the default
+    embed model's engine) wrote them all; the command line turns the telemetry off first."""
+    pytest.importorskip("onnxruntime")
+    tmp, home = tmp_path / "tmp", tmp_path / "home"
+    tmp.mkdir()
+    home.mkdir()
+    env = {name: value for name, value in os.environ.items() if name != "ORT_DISABLE_TELEMETRY"}
+    code = ("from shoprel.cli import main\n"
+            "try:\n    main(['--version'])\nexcept SystemExit:\n    pass\n"
+            "import onnxruntime\nonnxruntime.SessionOptions()\n")
+    subprocess.run([sys.executable, "-c", code], env={**env, "TMPDIR": str(tmp),
+                   "HOME": str(home)}, capture_output=True, check=True, timeout=120)
+    assert sorted(tmp.rglob("*")) == [] and sorted(home.rglob("*")) == []
+
+
+@pytest.mark.parametrize("given, expected", [({}, "1"), ({"ORT_DISABLE_TELEMETRY": "0"}, "0")])
+def test_a_users_own_onnxruntime_telemetry_setting_stands(monkeypatch, given, expected):
+    from shoprel.cli import main
+
+    monkeypatch.delenv("ORT_DISABLE_TELEMETRY", raising=False)
+    for name, value in given.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(SystemExit):
+        main(["--version"])
+    assert os.environ.get("ORT_DISABLE_TELEMETRY") == expected

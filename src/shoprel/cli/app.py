@@ -33,9 +33,11 @@ class ShoprelGroup(click.Group):
     (cli/repeats.py)."""
 
     def main(self, *args, **kwargs):
+        from shoprel.utils.telemetry import default_no_onnxruntime_telemetry
         from shoprel.utils.threads import default_openmp_spin
 
         default_openmp_spin()  # before any command imports LightGBM or torch
+        default_no_onnxruntime_telemetry()  # before any imports onnxruntime (it writes files)
         return super().main(*args, **kwargs)
 
     def list_commands(self, ctx) -> list[str]:
