@@ -613,7 +613,8 @@ def test_a_fold_and_the_final_fit_name_their_steps_on_their_bars(tmp_path, qc_de
         # written above the bar, which draws its line again below it
         steps = [step for i, step in enumerate(steps)
                  if step not in trees and (i == 0 or step != steps[i - 1])]
-        assert steps == ["fitting", "embedding", "lexical features", "neighbour votes",
+        assert steps == ["fitting", "embedding", "embedding level names", "lexical features",
+                         "neighbour votes",
                          "node profiles", "learned similarity", "target rank", "boosters 1/3",
                          "boosters 2/3", "boosters 3/3", "scoring held-out rows",
                          "scoring far pairs", "saving"]
@@ -636,6 +637,43 @@ def test_a_fold_and_the_final_fit_name_their_steps_on_their_bars(tmp_path, qc_de
     assert done.exit_code == 0, done.output
     assert "fold 0" not in done.output and "boosters" not in done.output
     assert "QC folds" not in capsys.readouterr().err
+
+
+def test_a_fold_s_embedding_draws_its_bars_under_the_step_that_embeds(tmp_path, qc_demo,
+                                                                      tiny_backbone, capsys,
+                                                                      monkeypatch):
+    """A default fold embedding 1,500 real rows' 500 new texts sat 10 s on "fold 0: embedding"
+    and 15 s on "scoring held-out rows" with no count (an encoder's bar came from 1,000 texts
+    on), then drew "embedding passages" for the category level names under "lexical
+    features": inside a fit every embedding pass that lasts draws its bar, after the step
+    that asked for it; --quiet draws none."""
+    from shoprel.utils import progress
+
+    frame = read_pairs(qc_demo)
+    backbone = tiny_backbone(tmp_path / "bert", [*frame.df["query"], *frame.df["target"]])
+    config = load_config(None, {"folds.k": 2, "model.family": "embed",
+                                "model.params.backbone": str(backbone),
+                                "model.params.cache_dir": str(tmp_path / "cache"),
+                                "model.params.n_features": 2**14,
+                                "model.params.n_estimators": 10, "model.params.n_jobs": 1,
+                                "final.refit_full": False})
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setattr(progress, "EAGER_DELAY", 0.0)  # the tiny encoder's passes "last"
+    runner.train(qc_demo, tmp_path / "run", config, progress=True)
+    lines = [line.rstrip() for line in capsys.readouterr().err.replace("\r", "\n").split("\n")]
+    shown = [line.split(": ", 1)[0] if line.startswith("embedding ")
+             else line.rsplit("fold 0: ", 1)[1][:-1] for line in lines
+             if line.startswith("embedding ") or "fold 0: " in line]
+    shown = [step for i, step in enumerate(shown) if i == 0 or step != shown[i - 1]]
+    fold_0 = shown[:shown.index("scoring far pairs")]
+    assert [s for s in fold_0 if not s.startswith("boosters")] == [
+        "fitting", "embedding", "embedding queries", "embedding passages",
+        "embedding level names", "embedding passages", "lexical features", "neighbour votes",
+        "node profiles", "learned similarity", "target rank", "scoring held-out rows",
+        "embedding queries", "embedding passages"], fold_0
+
+    runner.train(qc_demo, tmp_path / "quiet", config, progress=False)
+    assert capsys.readouterr().err == ""
 
 
 class _AskedTargets:

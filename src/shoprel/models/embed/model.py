@@ -79,7 +79,7 @@ from shoprel.models.lexical.word_match import FILE as MATCH_FILE
 from shoprel.models.lexical.word_match import NAME as MATCH
 from shoprel.models.lexical.word_match import WordMatch
 from shoprel.models.targets import fitting_rows, training_targets
-from shoprel.utils.progress import bar_wanted, report_step
+from shoprel.utils.progress import bar_wanted, eager_under_steps, report_step
 from shoprel.utils.safetensors_file import save_numpy
 from shoprel.utils.threads import workers_for_rows
 
@@ -145,9 +145,10 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
 
         def encode(texts: list[str], kind: str) -> np.ndarray:
             encoder = self._encoder(backbone)
-            encoder.show_progress = bar_wanted(len(texts), self.__dict__.get("_every_bar"),
-                                               PROGRESS_FROM)
-            return encoder.encode(texts, kind=kind)
+            with eager_under_steps():  # a fit's step: a bar for any count that lasts
+                encoder.show_progress = bar_wanted(len(texts), self.__dict__.get("_every_bar"),
+                                                   PROGRESS_FROM)
+                return encoder.encode(texts, kind=kind)
 
         indexes = [index for folder in getattr(self, "index_dirs_", [])
                    if (index := open_index(Path(folder) / backbone.slug,
@@ -327,6 +328,10 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         views = self._views(frame)
         self.fingerprints_ = [b.fingerprint for b in self.resolved()]
         self._fitted_targets = list(dict.fromkeys(frame.df["target"].astype(str)))
+        if self.level_similarity and frame.task is Task.QC:
+            # its names embedded under a step of their own, not under the lexical features'
+            report_step("embedding level names")
+        embedded = self._embedding_blocks(frame, views)
         blocks = {}
         self.lexical_ = None
         if self.lexical:
@@ -335,7 +340,7 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
             X = lexical.sparse(frame)
             self.lexical_ = lexical.fit(frame, targets, X)
             blocks["lexical"] = lexical.oof_dense(frame, targets, X)
-        blocks.update(self._embedding_blocks(frame, views))
+        blocks.update(embedded)
         self.votes_ = self.similarity_ = None
         if self.neighbours or self.learned_similarity or self.node_profiles:
             # inner folds grouped like the outer ones (the learned similarity), or keeping
