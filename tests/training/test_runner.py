@@ -676,6 +676,47 @@ def test_a_fold_s_embedding_draws_its_bars_under_the_step_that_embeds(tmp_path, 
     assert capsys.readouterr().err == ""
 
 
+def test_a_biencoder_fold_draws_its_encoder_bars_under_the_step_that_runs_them(
+        tmp_path, qc_demo, tiny_backbone, capsys, monkeypatch):
+    """A bi-encoder fold runs its new texts through the lower layers under "fitting" and its
+    held-out rows' new texts through the whole encoder under "scoring held-out rows": both
+    drew a bar only from 1,000 texts on (the scoring none at all), so a fold's few hundred
+    sat on a still folds bar. Inside a fit each pass that lasts draws its bar, after the
+    step that asked for it; --quiet draws none."""
+    pytest.importorskip("torch")
+    from shoprel.models.biencoder.states import forget
+    from shoprel.utils import progress
+
+    forget()  # a new process: states kept by an earlier test's fit would leave nothing to run
+    frame = read_pairs(qc_demo)
+    backbone = tiny_backbone(tmp_path / "bert", [*frame.df["query"], *frame.df["target"]])
+    params = {"backbone": str(backbone), "cache_dir": str(tmp_path / "cache"), "max_steps": 2,
+              "eval_steps": 2, "tuned_layers": 1, "max_length": 48, "n_threads": 1}
+    config = load_config(None, {"folds.k": 2, "model.family": "biencoder",
+                                "final.refit_full": False,
+                                **{f"model.params.{k}": v for k, v in params.items()}})
+    monkeypatch.setenv("COLUMNS", "200")
+    monkeypatch.setattr(progress, "EAGER_DELAY", 0.0)  # the tiny encoder's passes "last"
+    runner.train(qc_demo, tmp_path / "run", config, progress=True)
+    lines = [line.rstrip() for line in capsys.readouterr().err.replace("\r", "\n").split("\n")]
+    passes = ("lower layers of ", "embedding ", "tuning top layers")
+    shown = [line.split(": ", 1)[0] if line.startswith(passes)
+             else line.rsplit("fold 0: ", 1)[1][:-1] for line in lines
+             if line.startswith(passes) or "fold 0: " in line]
+    shown = [step for i, step in enumerate(shown) if i == 0 or step != shown[i - 1]]
+    assert shown[:shown.index("saving") + 1] == [
+        "fitting", "lower layers of queries", "lower layers of targets", "tuning top layers",
+        "scoring held-out rows", "embedding queries", "embedding targets", "scoring far pairs",
+        "saving"], shown
+    counts = [line.split(": ", 1)[1].split(" ", 1)[0] for line in lines
+              if line.startswith(("lower layers of ", "embedding ")) and " 0/" not in line]
+    assert all(int(done) == int(total) < 1000 for done, total in
+               (count.split("/") for count in counts)), counts  # a fold's few hundred texts
+
+    runner.train(qc_demo, tmp_path / "quiet", config, progress=False)
+    assert capsys.readouterr().err == ""
+
+
 class _AskedTargets:
     """A translator answering each text with the target it was asked, and recording it."""
 

@@ -27,7 +27,7 @@ from shoprel.models.biencoder.indexing import KIND
 from shoprel.models.hf import trainer as hft
 from shoprel.models.hf.family import FineTunedModel, PrefixedPairTexts
 from shoprel.utils.log_odds import sigmoid
-from shoprel.utils.progress import bars_allowed
+from shoprel.utils.progress import bars_allowed, eager_under_steps
 from shoprel.utils.safetensors_file import save_torch
 from shoprel.utils.threads import torch_threads
 
@@ -94,9 +94,11 @@ class BiEncoderModel(CountsEmbeddedTexts, PrefixedPairTexts, FineTunedModel):
                 load_tuned(scorer, split, start / TUNED_FOLDER / WEIGHTS_FILE)
             queries, targets = self.pair_texts(frame)
             show = bars_allowed()
-            q_states = states.states(queries, remember=True, show_progress=show, kind="queries")
-            t_states = states.states(targets, remember=True, show_progress=show,
-                                     kind="targets")
+            with eager_under_steps():  # a fit's step: a bar for any count that lasts
+                q_states = states.states(queries, remember=True, show_progress=show,
+                                         kind="queries")
+                t_states = states.states(targets, remember=True, show_progress=show,
+                                         kind="targets")
             train, holdout = holdout_split(frame, config)
             stats = fit_scorer(scorer, split, q_states, t_states, frame.labels.astype(float),
                                train, holdout, config)
@@ -128,14 +130,18 @@ class BiEncoderModel(CountsEmbeddedTexts, PrefixedPairTexts, FineTunedModel):
             fitted_here = getattr(self, "train_stats_", None) is not None and \
                 getattr(self, "folder_", None) is None
             store = self._store(scorer, states, fitted_here)
-            q, t = store.embed(queries, "query"), store.embed(targets, KIND)
+            with eager_under_steps():  # a fold's "scoring held-out rows": any count that lasts
+                q, t = store.embed(queries, "query"), store.embed(targets, KIND)
             logits = scorer.scale.item() * (q * t).sum(1) + scorer.bias.item()
         return sigmoid(logits)
 
     def _store(self, scorer, states, remember: bool):
         """Texts' vectors: targets from the indexes given by `use_indexes` where they are,
         everything else through the encoder (the embedding models' store, without a disk cache:
-        tuned vectors change with every fit)."""
+        tuned vectors change with every fit). A model fitted here (`remember`: a fold scoring
+        its held-out rows) draws the encoder's bar as its fit does (bar_wanted: from
+        PROGRESS_FROM texts, or any count that lasts under a fit's step); a loaded one, as
+        predict and serve score, draws none."""
         from shoprel.models.backbones.embedding_store import EmbeddingStore
         from shoprel.models.biencoder.indexing import target_indexes
 
@@ -144,7 +150,11 @@ class BiEncoderModel(CountsEmbeddedTexts, PrefixedPairTexts, FineTunedModel):
             indexes = (target_indexes(self.index_dirs_, self.weights_digest())
                        if getattr(self, "index_dirs_", None) else [])
             stores[remember] = EmbeddingStore(
-                lambda texts, kind: states.vectors(scorer, texts, remember), indexes=indexes,
+                lambda texts, kind: states.vectors(scorer, texts, remember,
+                                                   progress=None if remember else False,
+                                                   kind="queries" if kind == "query"
+                                                   else "targets"),
+                indexes=indexes,
                 counts=self.embedding_counts_)
         return stores[remember]
 

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
-from shoprel.utils.progress import bar_wanted, progress_bar
+from shoprel.utils.progress import bar_delay, bar_wanted, progress_bar
 
 PROGRESS_FROM = 1000  # texts to run before a progress bar is worth showing
 SAVE_EVERY = 1024  # computed states written to disk in parts of this many texts
@@ -60,15 +60,18 @@ class StateStore:
 
     def states(self, texts: Sequence[str], remember: bool = True, show_progress: bool = False,
                kind: str = "texts") -> list[torch.Tensor]:
-        """Each text's (tokens, hidden) states (`kept_states`), computed once per distinct text."""
+        """Each text's (tokens, hidden) states (`kept_states`), computed once per distinct text.
+        `show_progress`: a bar of the texts run through the lower layers, from PROGRESS_FROM
+        of them, or any number inside `eager_bars` once they last (utils.progress.bar_wanted)."""
         memo = _MEMO.setdefault(self.key, {})
         _MEMO.move_to_end(self.key)
         missing = [t for t in dict.fromkeys(texts) if t not in memo]
         found = self.disk.lookup(missing) if self.disk is not None and missing else {}
         missing = [t for t in missing if t not in found]
         unsaved: dict[str, torch.Tensor] = {}
+        shown = bar_wanted(len(missing), None if show_progress else False, PROGRESS_FROM)
         with progress_bar(total=len(missing), unit="text", desc=f"lower layers of {kind}",
-                          disable=not show_progress or len(missing) < PROGRESS_FROM) as bar:
+                          disable=not shown, delay=bar_delay()) as bar:
             for batch, states, mask in self._batches(missing):
                 lengths = mask.sum(1).tolist()
                 for row, i in enumerate(batch):
@@ -114,7 +117,8 @@ class StateStore:
                 vectors.update(zip(rows, scorer.vectors(states, mask), strict=True))
             new = [t for t in distinct if t not in known]
             with progress_bar(total=len(new), unit="text", desc=f"embedding {kind}",
-                              disable=not bar_wanted(len(new), progress, PROGRESS_FROM)) as bar:
+                              disable=not bar_wanted(len(new), progress, PROGRESS_FROM),
+                              delay=bar_delay()) as bar:
                 for batch, states, mask in self._batches(new):
                     embedded = scorer.vectors(states, mask)
                     lengths = mask.sum(1).tolist()
