@@ -423,10 +423,7 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
                 if not overwrite:  # another writer finished it between the check above and here
                     raise OutputExistsError.at(target)
                 guard(target)
-        clean_stale(target)
-        with _write_access(target):
-            tmp = Path(tempfile.mkdtemp(prefix=_prefix(target), suffix=".partial",
-                                        dir=target.parent))
+        tmp = _partial_beside(target)
         try:
             yield tmp
             if guard is not None:
@@ -461,23 +458,28 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
 @contextlib.contextmanager
 def scratch_dir(target: str | os.PathLike) -> Iterator[Path]:
     """A folder beside `target` for what its build needs only on the way (downloaded parts, a
-    joined GGUF file),
-    removed when the block ends. Named as atomic_dir's temporaries are, so that one a killed
-    writer left (SIGKILL; SIGTERM where the program leaves it at its default, as a Scorer
-    does) is a dead writer's: the next build of `target` removes it (clean_stale, here too)
-    and `shoprel cache prune` lists and removes it. EmbeddingGemma's parts (1.15 GB) were
+    joined GGUF file), removed when the block ends. Named as atomic_dir's temporaries are, so
+    that one a killed writer left (SIGKILL; SIGTERM where the program leaves it at its default,
+    as a Scorer does) is a dead writer's: the next build of `target` removes it (clean_stale,
+    here too) and `shoprel cache prune` lists and removes it. EmbeddingGemma's parts (1.15 GB) were
     left in a `shoprel-egemma-*` folder, Gemma-3-270M's GGUF file in a `shoprel-gguf-*` one
     of the system's temporary folder, that nothing listed or removed."""
     target = Path(target).expanduser()
     _make_parent(target)
-    clean_stale(target)
-    with _write_access(target):
-        scratch = Path(tempfile.mkdtemp(prefix=_prefix(target), suffix=".partial",
-                                        dir=target.parent))
+    scratch = _partial_beside(target)
     try:
         yield scratch
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _partial_beside(target: Path) -> Path:
+    """A new temporary folder beside `target`, named so that one a killed writer left is found
+    as a dead writer's (clean_stale, `cache prune`); the dead writers' ones go first."""
+    clean_stale(target)
+    with _write_access(target):
+        return Path(tempfile.mkdtemp(prefix=_prefix(target), suffix=".partial",
+                                     dir=target.parent))
 
 
 def _put_back(backup: Path, target: Path) -> bool:
