@@ -12,6 +12,22 @@ from shoprel.errors import ConfigError, OutputError
 pytestmark = pytest.mark.usefixtures("no_report_charts")
 
 
+def trains_fast(monkeypatch, **settings):
+    """Make the demo train a small fast model (FAST_TEST_PARAMS and `settings`) whatever config
+    it passes: seconds, not the default model's minutes. Returns (train, that config)."""
+    from tests.conftest import FAST_TEST_PARAMS
+
+    import shoprel.demo as demo
+    from shoprel.training.config import load_config
+
+    train = demo.train
+    fast = load_config(None, {**FAST_TEST_PARAMS, "student": None, "model.params.n_jobs": 1,
+                              **settings})
+    monkeypatch.setattr(demo, "train", lambda train_file, run_dir, config, **kwargs: train(
+        train_file, run_dir, fast, **kwargs))
+    return train, fast
+
+
 def test_a_users_file_with_a_demo_name_is_never_replaced(tmp_path):
     out = tmp_path / "demo"
     (out / "data").mkdir(parents=True)
@@ -323,16 +339,7 @@ def test_a_data_folder_trains_its_tasks_and_predicts_its_dev_files(tmp_path, mon
     """--data: each task with a train file is trained (here QC alone), its dev/test files
     predicted into the demo's folder and named in the summary; the model is a fast one (the
     built-in default's demo: tests/cli/test_main.py)."""
-    from tests.conftest import FAST_TEST_PARAMS
-
-    import shoprel.demo as demo
-    from shoprel.training.config import load_config
-
-    train = demo.train
-    fast = load_config(None, {**FAST_TEST_PARAMS, "folds.k": 3, "student": None,
-                              "data.task": "QC", "model.params.n_jobs": 1})
-    monkeypatch.setattr(demo, "train", lambda train_file, run_dir, config, **kwargs: train(
-        train_file, run_dir, fast, **kwargs))
+    trains_fast(monkeypatch, **{"folds.k": 3, "data.task": "QC"})
     folder = tmp_path / "comp"
     folder.mkdir()
     (folder / "train_QC.txt").write_bytes(demo_file("QC").read_bytes())
@@ -354,15 +361,9 @@ def test_a_data_demo_rerun_replaces_its_runs_only_with_overwrite(tmp_path, monke
     existing run: it now says so in train's line, and --overwrite replaces them (the built-in
     demo still replaces its own: test_a_demo_stopped_before_recording_its_run_is_rerun)."""
     from click.testing import CliRunner
-    from tests.conftest import FAST_TEST_PARAMS
 
     import shoprel.demo as demo
     from shoprel.cli import main
-    from shoprel.training.config import load_config
-
-    train = demo.train
-    fast = load_config(None, {**FAST_TEST_PARAMS, "folds.k": 2, "student": None,
-                              "model.params.n_estimators": 10, "model.params.n_jobs": 1})
 
     class Training(Exception):
         pass
@@ -374,8 +375,7 @@ def test_a_data_demo_rerun_replaces_its_runs_only_with_overwrite(tmp_path, monke
         return (self.path / demo.runs.REPORT).write_text("", encoding="utf-8")
 
     monkeypatch.setattr(demo.runs.RunWriter, "report", no_report)
-    monkeypatch.setattr(demo, "train", lambda train_file, run_dir, config, **kwargs: train(
-        train_file, run_dir, fast, **kwargs))
+    trains_fast(monkeypatch, **{"folds.k": 2, "model.params.n_estimators": 10})
     folder, out = tmp_path / "comp", tmp_path / "mine"
     folder.mkdir()
     (folder / "train_QC.txt").write_bytes(demo_file("QC").read_bytes())
@@ -401,17 +401,9 @@ def test_a_demo_stopped_before_recording_its_run_is_rerun(tmp_path, monkeypatch)
     """Ctrl-C after train moved run_QC into place but before the demo recorded it: the rerun
     refused run_QC as 'a run the demo did not train'. Its stamp now says it was written for
     the demo's folder, so the rerun goes on; a run the user trains there is still refused."""
-    from tests.conftest import FAST_TEST_PARAMS
-
     import shoprel.demo as demo
-    from shoprel.training.config import load_config
 
-    train, record_run = demo.train, DemoFiles.record_run
-    fast = load_config(None, {**FAST_TEST_PARAMS, "folds.k": 2, "student": None,
-                              "model.params.n_estimators": 10, "model.params.n_jobs": 1})
-
-    def fast_training(train_file, run_dir, config, **kwargs):
-        return train(train_file, run_dir, fast, **kwargs)
+    record_run = DemoFiles.record_run
 
     def stopped(self, run_dir):
         raise KeyboardInterrupt
@@ -423,7 +415,7 @@ def test_a_demo_stopped_before_recording_its_run_is_rerun(tmp_path, monkeypatch)
         raise Training(run_dir)
 
     out = tmp_path / "demo"
-    monkeypatch.setattr(demo, "train", fast_training)
+    train, fast = trains_fast(monkeypatch, **{"folds.k": 2, "model.params.n_estimators": 10})
     monkeypatch.setattr(DemoFiles, "record_run", stopped)
     with pytest.raises(KeyboardInterrupt):
         run_demo(out, progress=False, echo=lambda line: None)
@@ -478,17 +470,10 @@ def test_a_test_file_whose_label_column_is_empty_is_predicted_not_refused(tmp_pa
     labels beside it is still evaluated, and one with a label missing on a row is refused at
     that line before training."""
     import pandas as pd
-    from tests.conftest import FAST_TEST_PARAMS
 
-    import shoprel.demo as demo
     from shoprel.errors import InputError
-    from shoprel.training.config import load_config
 
-    train = demo.train
-    fast = load_config(None, {**FAST_TEST_PARAMS, "folds.k": 2, "student": None,
-                              "data.task": "QC", "model.params.n_jobs": 1})
-    monkeypatch.setattr(demo, "train", lambda train_file, run_dir, config, **kwargs: train(
-        train_file, run_dir, fast, **kwargs))
+    trains_fast(monkeypatch, **{"folds.k": 2, "data.task": "QC"})
     rows = [json.loads(line) for line in demo_file("QC").read_text().splitlines()]
     folder = tmp_path / "comp"
     folder.mkdir()
@@ -535,16 +520,7 @@ def test_a_dev_file_with_labels_on_later_rows_only_says_why_it_is_not_evaluated(
                                                                                 monkeypatch):
     """The first row without a label: predict and evaluate read no labels (evaluate refuses
     the file), and the demo predicted it without a word on why it has no F1."""
-    from tests.conftest import FAST_TEST_PARAMS
-
-    import shoprel.demo as demo
-    from shoprel.training.config import load_config
-
-    train = demo.train
-    fast = load_config(None, {**FAST_TEST_PARAMS, "folds.k": 2, "student": None,
-                              "data.task": "QC", "model.params.n_jobs": 1})
-    monkeypatch.setattr(demo, "train", lambda train_file, run_dir, config, **kwargs: train(
-        train_file, run_dir, fast, **kwargs))
+    trains_fast(monkeypatch, **{"folds.k": 2, "data.task": "QC"})
     rows = [json.loads(line) for line in demo_file("QC").read_text().splitlines()]
     folder = tmp_path / "comp"
     folder.mkdir()
