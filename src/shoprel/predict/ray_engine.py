@@ -178,12 +178,8 @@ def backend_log_level() -> Iterator[None]:
     if BACKEND_LOG_LEVEL in os.environ:
         yield
         return
-    os.environ[BACKEND_LOG_LEVEL] = "fatal"
-    try:
-        with stderr_silenced():
-            yield
-    finally:
-        os.environ.pop(BACKEND_LOG_LEVEL, None)
+    with env_default(BACKEND_LOG_LEVEL, "fatal"), stderr_silenced():
+        yield
 
 
 @contextlib.contextmanager
