@@ -248,6 +248,49 @@ def test_an_integer_option_given_a_number_not_whole_says_so(tmp_path, monkeypatc
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(("args", "said"), [
+    (["train", "t.jsonl", "--out", "r", "--folds", "５"],
+     "'--folds': '５' is not a valid integer (digits 0-9 only, no '_': write 5)."),
+    (["train", "t.jsonl", "--out", "r", "--folds", "1_0"],
+     "'--folds': '1_0' is not a valid integer (digits 0-9 only, no '_': write 10)."),
+    (["serve", "r", "--port", "８０８０"],
+     "'--port': '８０８０' is not a valid integer (digits 0-9 only, no '_': write 8080)."),
+    (["pretrain", "t.jsonl", "--out", "p", "--mask-prob", "０.５"],
+     "'--mask-prob': '０.５' is not a valid float (digits 0-9 only, no '_': write 0.5)."),
+    (["pretrain", "t.jsonl", "--out", "p", "--batch-size", "1_0"],
+     "'--batch-size': '1_0' is not a valid integer (digits 0-9 only, no '_': write 10)."),
+    (["pretrain", "t.jsonl", "--out", "p", "--learning-rate", "5e-0_5"],
+     "'--learning-rate': '5e-0_5' is not a valid float (digits 0-9 only, no '_': write 5e-05)."),
+    (["train", "t.jsonl", "--out", "r", "--learning-curve", "--curve-fractions", "0.1,٠.٥"],
+     "'--curve-fractions': '٠.٥' is not a valid float (digits 0-9 only, no '_': write 0.5)."),
+    (["ensemble", "r", "r2", "--out", "e", "--weights", "0.5,０.５"],
+     "'--weights': '０.５' is not a valid float (digits 0-9 only, no '_': write 0.5)."),
+])
+def test_a_number_python_reads_but_nobody_writes_is_refused(tmp_path, monkeypatch, args, said):
+    """int() and float() read '５', '1_0' and '٠.٥': `--folds 1_0` ran 10 folds and a full-width
+    digit pasted from another script ran as its ASCII one, where either was likely a slip."""
+    monkeypatch.chdir(tmp_path)
+    done = CliRunner().invoke(main, args)
+    assert done.exit_code == 2
+    assert done.stderr == f"error: Invalid value for {said}\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(("kind", "value", "read"), [
+    (IntegerRange(), "5", 5), (IntegerRange(), "+5", 5), (IntegerRange(), " -5 ", -5),
+    (IntegerRange(), "007", 7),
+    (NumberRange(), "0.5", 0.5), (NumberRange(), ".5", 0.5), (NumberRange(), "5.", 5.0),
+    (NumberRange(), "-5E-1", -0.5), (NumberRange(), " 1e+3\t", 1000.0),
+    (NumberRange(infinite=True), "inf", float("inf")),
+    (NumberRange(infinite=True), "Infinity", float("inf")),
+])
+def test_a_number_in_ascii_is_read_as_before(kind, value, read):
+    """The plain forms int() and float() read (a sign, spaces around, a point, an exponent, inf
+    where an option means no limit by it) still pass: only the forms nobody writes are refused."""
+    parsed = kind.convert(value, None, None)
+    assert parsed == read and type(parsed) is type(read)
+
+
 def test_an_integer_option_and_a_number_option_say_nan_alike(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     said = [CliRunner().invoke(main, ["pretrain", "t.jsonl", "--out", "p", option, "nan"]).stderr

@@ -11,6 +11,7 @@ from shoprel.cli.options import (
     note,
     output_path,
     quiet_option,
+    refuse_unplain,
 )
 from shoprel.data.formats import ID_TABLE_SUFFIXES
 from shoprel.ensemble.combine import check_weights
@@ -26,6 +27,8 @@ def _weights(ctx, param, value):
     if value is None:
         return None
     typed = value.split(",")
+    for weight in typed:  # '０.６' or '1_0' said as any number option says it
+        refuse_unplain(click.FLOAT, weight, param, ctx)
     try:
         weights = [float(x) for x in typed]
     except ValueError:

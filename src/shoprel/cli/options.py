@@ -12,6 +12,7 @@ from click.core import ParameterSource
 
 from shoprel.cli.repeats import OneValueOption
 from shoprel.utils.bounds import not_finite, not_whole, out_of_range
+from shoprel.utils.number_text import unplain_hint
 from shoprel.utils.progress import (
     library_bars_off,
     logged_library_bars,
@@ -54,6 +55,16 @@ def within_range(kind: click.IntRange | click.FloatRange, number, value, param, 
     return number
 
 
+def refuse_unplain(kind: click.ParamType, value, param, ctx) -> None:
+    """Refuse text that Python's int() or float() reads as a number but nobody writes as one
+    ('５', '1_0', '٠.٥'), in click's words for no number of the kind, naming the option, with
+    the number to write: `--folds 1_0` ran 10 folds, a full-width digit pasted from another
+    script ran as its ASCII one, where either was more likely a slip than meant."""
+    hint = unplain_hint(value) if isinstance(value, str) else None
+    if hint:
+        kind.fail(f"{value!r} is not a valid {kind.name} ({hint}).", param, ctx)
+
+
 def written_number(value) -> float | None:
     """The number `value` (an option's text) is written as, nan and inf too, or None for text
     that is no number ('x')."""
@@ -67,11 +78,13 @@ class IntegerRange(click.IntRange):
     """click's IntRange, named as a bare int is ("'x' is not a valid integer.", INTEGER in
     --help): as "integer range" it said "'nan' is not a valid integer range."; a number that
     is not whole (nan, inf, 1.5) said in utils/bounds.py's words (not_whole), as a number
-    option says nan, and a number out of range as a config's is (within_range)."""
+    option says nan, and a number out of range as a config's is (within_range). Text Python
+    reads as a number that nobody writes as one ('５', '1_0') is refused (refuse_unplain)."""
 
     name = "integer"
 
     def convert(self, value, param, ctx):
+        refuse_unplain(self, value, param, ctx)
         try:
             number = click.INT.convert(value, param, ctx)
         except click.BadParameter:
@@ -86,7 +99,7 @@ class NumberRange(click.FloatRange):
     """A FloatRange that refuses nan (every comparison with it is false, so FloatRange lets it
     through) and inf (past a range with no max), in click's words naming the option, as it
     says a number out of range; `infinite=True` where inf means "no limit". Named as a bare
-    float is, as IntegerRange is."""
+    float is, as IntegerRange is; '０.５' and '1_0' refused as IntegerRange refuses them."""
 
     name = "float"
 
@@ -95,6 +108,7 @@ class NumberRange(click.FloatRange):
         self.infinite = infinite
 
     def convert(self, value, param, ctx):
+        refuse_unplain(self, value, param, ctx)
         number = click.FLOAT.convert(value, param, ctx)
         if math.isnan(number) or (math.isinf(number) and not self.infinite):
             # said as a config field's .inf is (utils/bounds.py)
