@@ -90,6 +90,15 @@ def _refused(tmp_path, text: str) -> str:
      "true"),
     ("folds: 12:30\n", "line 1: folds: expected a mapping of keys, got 12:30, which YAML "
      "reads as the number 750 (base 60)"),
+    # a family's params, or stage 0's: "expected a mapping of param: value ..., got true/false"
+    ("model:\n  params: no\n", "line 2: model.params: expected a mapping of keys, got no, which "
+     "YAML reads as false"),
+    ("stage0:\n  params: on\n", "line 2: stage0.params: expected a mapping of keys, got on, "
+     "which YAML reads as true"),
+    ("student:\n  model:\n    params: yes\n", "line 3: student.model.params: expected a "
+     "mapping of keys, got yes, which YAML reads as true"),
+    ("model:\n  params: 010\n", "line 2: model.params: expected a mapping of keys, got 010, "
+     "which YAML reads as the number 8 (octal)"),
     # where null is taken (no student, no translator), `off` may mean none: said so
     ("student: off\n", "line 1: student: expected a mapping of keys or null, got off, which "
      "YAML reads as false; write null for none"),

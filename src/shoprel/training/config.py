@@ -726,7 +726,9 @@ def _place(data: dict, written: Written) -> Place:
         names.append(part)
         if part == "params" and model in (ModelConfig, Stage0Config):
             owner = data.get("model") if model is Stage0Config else parent
-            if not parts or not isinstance(parts[0], str):
+            if not parts:  # params itself, given one value (`params: no`): a mapping
+                return ".".join(names), {dict}, ""
+            if not isinstance(parts[0], str):
                 return None
             if written.key and len(parts) == 1:  # a param's name
                 return ".".join(names), {str}, "a key"
