@@ -582,3 +582,31 @@ def test_an_input_s_own_detected_languages_are_refused_not_replaced(tmp_path, js
     done = run(tmp_path / "first.parquet")  # its own output read again: detected again
     assert done.exit_code == 0, done.output
     assert pd.read_json(out, lines=True)["detected_language"].tolist() == ["es", "fr", "de"]
+
+
+@pytest.mark.parametrize("bad", [
+    ({"id": 1, "language": "en", "origin_query": "phone case", "category_path": "a,b"},
+     "line 2, field 'id': duplicate id 1"),
+    ({"id": 2, "language": "en", "category_path": "a,b"},
+     "line 2, field 'origin_query': missing required column"),
+    ({"id": 2, "language": "en", "origin_query": "case", "category_path": "a,b",
+      "detected_language": "fr"}, "line 2, field 'detected_language': a detected_language"),
+])
+def test_a_bad_input_is_refused_before_the_detector_loads(tmp_path, jsonl, monkeypatch, bad):
+    """langid loaded its detector before it read its input, so a bad row waited for the
+    model; every row is checked first now, as the other commands check theirs."""
+    import shoprel.augment.langid as langid_module
+
+    def no_loading():
+        raise AssertionError("the detector was loaded before the input was checked")
+
+    monkeypatch.setattr(langid_module, "load_detector", no_loading)
+    row, message = bad
+    data = jsonl(tmp_path / "q.jsonl", [
+        {"id": 1, "language": "en", "origin_query": "phone case", "category_path": "a,b"}, row])
+    with pytest.raises(InputError, match=re.escape(message)):
+        langid_file(data, tmp_path / "out.jsonl", candidates={"en", "fr"})
+    result = CliRunner().invoke(main, ["langid", str(data), "--out", str(tmp_path / "o.jsonl")])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {data}, {message}") and result.stderr.count("\n") == 1
+    assert not (tmp_path / "out.jsonl").exists() and not (tmp_path / "o.jsonl").exists()

