@@ -312,6 +312,27 @@ def test_a_row_whose_target_was_edited_is_caught(files, tmp_path):
                         f"but the input's row holds {rows[2]['category_path']!r}"]
 
 
+def test_a_row_whose_language_differs_is_caught_and_a_tag_spelled_otherwise_is_not(
+        tmp_path, jsonl, qc_rows):
+    """The language a row carried was never compared: a submission whose tags were edited (or
+    came from another file) passed as "ok". Tags are read as predict writes them, so predict's
+    own 'pt-BR', 'vi' and 'unk' for an input's 'pt_br', 'VN' and no tag pass."""
+    inputs = [{k: v for k, v in r.items() if k not in ("label", "language")} for r in qc_rows]
+    inputs[0]["language"], inputs[1]["language"] = "pt_br", "VN"
+    source = jsonl(tmp_path / "test_QC.txt", inputs)
+    carried = [{"id": r["id"], "language": lang, "prediction": 1, "probability": 0.7}
+               for r, lang in zip(qc_rows, ["pt-BR", "vi", "unk"], strict=True)]
+    assert check_submission(_write(tmp_path / "same.txt", carried), source).ok
+    carried[1]["language"] = "vn"  # another spelling of the input's tag
+    assert check_submission(_write(tmp_path / "same2.txt", carried), source).ok
+    carried[0]["language"], carried[2]["language"] = "pt", "en"
+    problems = check_submission(_write(tmp_path / "s.txt", carried), source).problems
+    assert problems == [
+        f"{tmp_path / 's.txt'}, line 1, field 'language': 'pt', but the input's row holds "
+        "'pt-BR'",
+        f"{tmp_path / 's.txt'}, line 3, field 'language': 'en', but the input's row holds 'unk'"]
+
+
 def test_a_row_without_the_probability_other_rows_carry_is_caught(files):
     """`evaluate` refuses a file whose probability column skips a row; check-submission must
     not call that file ok. A file with no probability at all stays ok."""

@@ -29,6 +29,7 @@ from shoprel.data.tasks import (
 from shoprel.data.validate import (
     RecordValidator,
     checked_id,
+    language_tag,
     repeated_id,
     same_text,
     spreadsheet_id_problem,
@@ -64,12 +65,14 @@ class SubmissionCheck:
 @dataclass
 class _Input:
     """What a submission is checked against: the input's ids (the keys 7 = "7"), each as the
-    input wrote it, its queries and targets, and its task (None for an empty file)."""
+    input wrote it, its queries, targets and language tags (as predict writes them: 'pt_br'
+    is 'pt-BR', none is 'unk'), and its task (None for an empty file)."""
 
     ids: list
     written: list
     queries: list
     targets: list
+    languages: list
     task: Task | None
     scored: bool = False  # its first row has a prediction: a submission given as --input
 
@@ -83,8 +86,8 @@ def _read_input(path: Path, task) -> _Input:
         scored = scored or (not rows and "prediction" in record)
         rows.append(validator.validate(line, record))
     return _Input([r["id"] for r in rows], [r.get(WRITTEN_ID, r["id"]) for r in rows],
-                  [r["query"] for r in rows], [r["target"] for r in rows], validator.task,
-                  scored)
+                  [r["query"] for r in rows], [r["target"] for r in rows],
+                  [r["language"] for r in rows], validator.task, scored)
 
 
 def _alike(a, b) -> bool:
@@ -138,9 +141,9 @@ def _usable_id(check: SubmissionCheck, where: str, record: dict):
 
 def _compare_texts(check: SubmissionCheck, where: str, record: dict, given: _Input,
                    index: int) -> None:
-    """The query and target (category_path / item_title) a row carries, against the input's
-    row of the same id: a row edited, or taken from another file, is one problem each (only
-    the query was compared: a changed target passed)."""
+    """The query, target (category_path / item_title) and language a row carries, against the
+    input's row of the same id: a row edited, or taken from another file, is one problem each
+    (only the query was compared: a changed target passed)."""
     texts = {QUERY_COLUMN: given.queries[index]}
     if given.task is not None:
         texts[given.task.target_column] = given.targets[index]
@@ -149,6 +152,18 @@ def _compare_texts(check: SubmissionCheck, where: str, record: dict, given: _Inp
         if isinstance(value, str) and not same_text(value, expected):
             check.add(f"{where}, field '{column}': {value[:60]!r}, but the input's row holds "
                       f"{expected[:60]!r}")
+    _compare_language(check, where, record.get("language"), given.languages[index])
+
+
+def _compare_language(check: SubmissionCheck, where: str, value, expected: str) -> None:
+    """A row's language tag against the input's row, both read as predict writes them
+    (language_tag: 'pt_br' is 'pt-BR', 'vn' is 'vi', blank is 'unk'), so a tag merely spelled
+    otherwise is no problem. A row whose tag was edited, or taken from another file, passed as
+    "ok" where its edited query or target was told; a grader reading the tag (per-language
+    scores) would not read the input's."""
+    if isinstance(value, str) and language_tag(value) != expected:
+        check.add(f"{where}, field 'language': {value[:60]!r}, but the input's row holds "
+                  f"{expected!r}")
 
 
 def _check_not_itself(submission: Path, input_file: Path) -> None:
