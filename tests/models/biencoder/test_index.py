@@ -187,3 +187,36 @@ def test_a_rerun_with_nothing_new_loads_no_tuned_encoder(bi_run, new_pairs, tmp_
     more.write_text("a category never indexed\n", encoding="utf-8")
     with pytest.raises(AssertionError, match="the encoder was loaded"):
         build_index(bi_run, more, out=out, progress=False)
+
+
+def test_predict_draws_the_tuned_encoder_s_bar_and_quiet_draws_none(bi_run, tmp_path,
+                                                                    bar_updates, monkeypatch):
+    """A loaded bi-encoder ran a file's new texts through its encoder with no bar (the embed
+    family draws its encoder's): predict's scoring bar of a one-chunk file moved only at the
+    end. It is drawn now as the embed family's is, every new text counted, on stderr; under
+    --quiet nothing is."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.demo import demo_file
+    from shoprel.utils import progress
+
+    frame = read_pairs(demo_file("QC")).take(range(50))
+    data = tmp_path / "new-queries.jsonl"  # queries no fit of this process kept states of
+    data.write_text("".join(json.dumps({"id": r.id, "language": r.language,
+                                        "origin_query": f"{r.query} {r.id}",
+                                        "category_path": r.target}) + "\n"
+                            for r in frame.df.itertuples()), encoding="utf-8")
+    monkeypatch.setattr(progress, "EAGER_DELAY", 0.0)  # the tiny encoder's pass "lasts"
+    monkeypatch.setenv("COLUMNS", "200")
+    shown = CliRunner().invoke(main, ["predict", str(bi_run), str(data), "--out",
+                                      str(tmp_path / "pred.jsonl")])
+    assert shown.exit_code == 0, shown.output
+    assert sum(n for desc, n, _ in bar_updates if desc == "embedding queries") == 50
+    assert "embedding queries: 50/50 [" in shown.stderr
+    bar_updates.clear()
+    quiet = CliRunner().invoke(main, ["predict", str(bi_run), str(data), "--out",
+                                      str(tmp_path / "quiet.jsonl"), "--quiet"])
+    assert quiet.exit_code == 0, quiet.output
+    assert quiet.stderr == "" and bar_updates == []
+    assert (tmp_path / "quiet.jsonl").read_bytes() == (tmp_path / "pred.jsonl").read_bytes()

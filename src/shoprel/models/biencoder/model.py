@@ -138,10 +138,11 @@ class BiEncoderModel(CountsEmbeddedTexts, PrefixedPairTexts, FineTunedModel):
     def _store(self, scorer, states, remember: bool):
         """Texts' vectors: targets from the indexes given by `use_indexes` where they are,
         everything else through the encoder (the embedding models' store, without a disk cache:
-        tuned vectors change with every fit). A model fitted here (`remember`: a fold scoring
-        its held-out rows) draws the encoder's bar as its fit does (bar_wanted: from
-        PROGRESS_FROM texts, or any count that lasts under a fit's step); a loaded one, as
-        predict and serve score, draws none."""
+        tuned vectors change with every fit). The encoder's bar is drawn as the embed family
+        draws its own (bar_wanted: from PROGRESS_FROM texts, or any count that lasts under a
+        fit's step or predict's one-chunk file; none under --quiet), by a fold scoring its
+        held-out rows (`remember`) and by a loaded model alike: predict drew none, so a file's
+        new texts ran through the encoder on a scoring bar that moved only at the end."""
         from shoprel.models.backbones.embedding_store import EmbeddingStore
         from shoprel.models.biencoder.indexing import target_indexes
 
@@ -150,8 +151,7 @@ class BiEncoderModel(CountsEmbeddedTexts, PrefixedPairTexts, FineTunedModel):
             indexes = (target_indexes(self.index_dirs_, self.weights_digest())
                        if getattr(self, "index_dirs_", None) else [])
             stores[remember] = EmbeddingStore(
-                lambda texts, kind: states.vectors(scorer, texts, remember,
-                                                   progress=None if remember else False,
+                lambda texts, kind: states.vectors(scorer, texts, remember, progress=None,
                                                    kind="queries" if kind == "query"
                                                    else "targets"),
                 indexes=indexes,
