@@ -570,3 +570,62 @@ def test_flags_from_optimistic_out_of_fold_scores_are_noted(tmp_path):
             assert done.stdout.endswith("rows flagged of 360\n"), done.stdout
         expected = said[run].removeprefix("note: ") if run in said else None
         assert flag_noisy_rows(run).optimistic == expected
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+@pytest.mark.parametrize("theirs, mine", [
+    ("12", "١٢"),  # Arabic-Indic digits, which float() reads as 12
+    ("10", "1_0"),  # an underscore float() passes over
+    ("12", " 12 "),  # spaces float() strips
+    ("nan", "NaN"),  # both NaN to float(), as "inf" and "Infinity" are both infinity
+    ("inf", "Infinity"),
+    (12345678901234567, 12345678901234568),  # one double to float()
+])
+def test_overwrite_refuses_a_copy_differing_in_a_field_float_reads_alike(tmp_path, suffix,
+                                                                          theirs, mine):
+    """An extra field was compared through float(), so a copy of the training file whose
+    field held another value that float() reads alike ("١٢" for "12", "1_0" for "10") was
+    taken for noise's own filtered copy and replaced. Fields now compare as the file holds
+    them: text as text, numbers by their exact value; the copy is refused in one line and left
+    as it was, in any format."""
+    from shoprel.errors import OutputError
+
+    rows = [{"id": i, "language": "en", "origin_query": f"q{i}", "category_path": f"c{i}",
+             "label": i % 2, "code": theirs} for i in range(1, 5)]
+    train_file = tmp_path / "train.jsonl"
+    train_file.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    edited = [{**row, "code": mine} if row["id"] == 3 else row for row in rows]
+    out = tmp_path / f"copy{suffix}"
+    if suffix == ".csv":
+        pd.DataFrame(edited).to_csv(out, index=False)
+    else:
+        out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in edited),
+                       encoding="utf-8")
+    before = out.read_bytes()
+    with pytest.raises(OutputError) as info:
+        filter_training_file(train_file, [1], out, overwrite=True, task="QC")
+    assert str(info.value) == (
+        f"{out}: exists and is not a filtered copy of {train_file} (its row 3, id "
+        f"{3 if suffix == '.jsonl' else '3'!r}, differs from that file's row in 'code'); "
+        "--overwrite replaces only noise's own output: choose another name or move the file "
+        "away first")
+    assert out.read_bytes() == before
+
+
+def test_overwrite_refuses_a_json_copy_holding_a_number_as_text(tmp_path):
+    """A JSON-lines copy whose field holds the text "12" where the training file holds the
+    number 12 (or 12 where it holds "12", "True" or "" where it holds true or null: each once
+    read alike as text) is not noise's copy, which keeps each line as written."""
+    from shoprel.errors import OutputError
+
+    for theirs, mine in ((12, "12"), ("12", 12), (True, 1), (True, "True"),
+                          (None, " "), (None, "")):
+        rows = [{"id": i, "language": "en", "origin_query": f"q{i}", "category_path": f"c{i}",
+                 "label": i % 2, "code": theirs} for i in range(1, 4)]
+        train_file, out = tmp_path / "train.jsonl", tmp_path / "copy.jsonl"
+        train_file.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+        out.write_text("".join(json.dumps({**r, "code": mine} if r["id"] == 2 else r) + "\n"
+                               for r in rows), encoding="utf-8")
+        with pytest.raises(OutputError, match=r"\(its row 2, id 2, differs from that file's "
+                                              r"row in 'code'\)"):
+            filter_training_file(train_file, [1], out, overwrite=True, task="QC")

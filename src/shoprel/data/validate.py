@@ -48,8 +48,9 @@ _DIGITS = re.compile(r"\s*(-?[0-9]+)(?:\.0+)?\s*")
 # a spreadsheet's display of a long number (1.23E+05 for 123456), which it saves so: an exponent
 # with its sign, which no hexadecimal id (1e50) holds
 _SCIENTIFIC = re.compile(r"\s*-?[0-9](?:\.[0-9]+)?[eE][+-][0-9]+\s*")
-# a number as JSON writes it: a label cell so written reads as the JSON number would
-_JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+# a number as JSON writes it (ASCII digits only, no spaces, no NaN): a label cell so written
+# reads as the JSON number would, and noise's copy check reads a CSV cell so
+JSON_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
 # text no UTF-8 writer can store (lone surrogates) or that C-based tools cut short (NUL)
 _UNWRITABLE = re.compile("[\ud800-\udfff\x00]")
 
@@ -197,7 +198,7 @@ def binary_value(value, float_text: bool = True) -> int | None:
         return None
     if isinstance(value, str):
         value = value.strip()
-        if float_text and _JSON_NUMBER.fullmatch(value):
+        if float_text and JSON_NUMBER.fullmatch(value):
             value = float(value)
     if value in (0, 1, "0", "1"):  # 0.0, -0.0 and 1.0 compare equal to 0 and 1
         return int(value)
