@@ -629,3 +629,74 @@ def test_overwrite_refuses_a_json_copy_holding_a_number_as_text(tmp_path):
         with pytest.raises(OutputError, match=r"\(its row 2, id 2, differs from that file's "
                                               r"row in 'code'\)"):
             filter_training_file(train_file, [1], out, overwrite=True, task="QC")
+
+
+def _flagged(ids) -> pd.DataFrame:
+    """Flagged rows as find_noisy_rows gives them (its columns, in its order)."""
+    return pd.DataFrame({"id": list(ids), "language": "en", "label": 1, "probability": 0.1,
+                         "label_quality": 0.1, "query": "q", "target": "t"})
+
+
+NOISE_HEADER = ["id", "language", "label", "probability", "label_quality", "query", "target"]
+
+
+@pytest.mark.parametrize("name, content, why", [
+    ("other.csv", "sku,price,qty\n", "its columns are sku, price, qty, not those noise writes"),
+    ("other.tsv", "sku\tprice\n", "its columns are sku, price, not those noise writes"),
+    ("spaced.csv", ",".join(NOISE_HEADER) + "\n\n\n",
+     "it holds no rows, and is not the header line alone that noise writes"),
+    ("blank.jsonl", "\n  \n", "it holds no rows and no columns"),
+    ("other.parquet", pd.DataFrame(columns=["sku", "price"]),
+     "its columns are sku, price, not those noise writes"),
+    ("nothing.parquet", pd.DataFrame(), "it holds no rows and no columns"),
+    ("blank.txt", "\n \n", "it holds no ids and is not empty, as noise's list of no ids is"),
+])
+def test_overwrite_refuses_a_flagged_ids_file_of_no_rows_noise_did_not_write(tmp_path, name,
+                                                                             content, why):
+    """`noise --out FILE --overwrite` replaced any file of no rows whatever its header: another
+    table's header line (sku,price), a Parquet schema of other columns, blank lines. A file of
+    no rows is now replaced only when it is what noise writes where it flags no row: an empty
+    file, or its columns alone (a CSV/TSV header line, a Parquet schema); anything else is
+    refused in one line, left as it was."""
+    from shoprel.ensemble.noise import write_flagged_ids
+    from shoprel.ensemble.noise_outputs import TrainingFile
+    from shoprel.errors import OutputError
+
+    training, out = TrainingFile(_train_file(tmp_path)), tmp_path / name
+    if isinstance(content, pd.DataFrame):
+        content.to_parquet(out, index=False)
+    else:
+        out.write_text(content, encoding="utf-8")
+    before = out.read_bytes()
+    with pytest.raises(OutputError) as info:
+        write_flagged_ids(_flagged([2, 3]), out, overwrite=True, training=training)
+    assert str(info.value) == (
+        f"{out}: exists and is not a flagged-ids file of noise ({why}); --overwrite replaces "
+        "only noise's own output: choose another name or move the file away first")
+    assert out.read_bytes() == before
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".tsv", ".parquet", ".jsonl", ".txt"])
+@pytest.mark.parametrize("with_text", [True, False])
+def test_overwrite_replaces_noises_own_flagged_ids_file_of_no_rows(tmp_path, suffix,
+                                                                   with_text):
+    """noise's own --out where it flagged no row (a header line of its columns, a Parquet
+    schema, an empty file), with or without the texts' columns, is replaced by the next run."""
+    from shoprel.data.records import iter_text_lines
+    from shoprel.ensemble.noise import write_flagged_ids
+    from shoprel.ensemble.noise_outputs import TrainingFile
+
+    training, out = TrainingFile(_train_file(tmp_path)), tmp_path / f"flagged{suffix}"
+    none = _flagged([]) if with_text else _flagged([]).drop(columns=["query", "target"])
+    write_flagged_ids(none, out, training=training)
+    if suffix in (".csv", ".tsv"):
+        columns = NOISE_HEADER if with_text else NOISE_HEADER[:5]
+        assert out.read_text(encoding="utf-8") == ("," if suffix == ".csv" else "\t").join(
+            columns) + "\n"
+    write_flagged_ids(_flagged([2, 3]), out, overwrite=True, training=training)
+    if suffix == ".txt":
+        assert [text for _, text in iter_text_lines(out)] == ["2\n", "3\n"]
+    else:
+        from shoprel.data.records import iter_records
+
+        assert [record["id"] for _, record in iter_records(out)] in ([2, 3], ["2", "3"])

@@ -150,17 +150,46 @@ def check_filtered_replaceable(out: str | Path, train: TrainingFile) -> None:
 def _not_flagged_ids(out: Path, known: set[str], train_file: str | Path) -> str | None:
     """Why `out` is no flagged-ids output of the training file whose ids are `known`, or None."""
     if out.suffix.lower() not in ID_TABLE_SUFFIXES:
+        listed = False
         for line, text in iter_text_lines(out):
             if text.strip() and id_text(text.strip()) not in known:
                 return f"line {line} is no id of {train_file}"
-        return None
-    for index, (line, record) in enumerate(iter_records(out)):
-        if index == 0 and ("label_quality" not in record
-                           or not set(record) <= FLAGGED_COLUMNS):
-            return f"its columns are {', '.join(record)}, not those noise writes"
+            listed = listed or bool(text.strip())
+        # noise lists no id in an empty file, which is replaced unread
+        return None if listed else "it holds no ids and is not empty, as noise's list of no ids is"
+    listed = False
+    for line, record in iter_records(out):
+        if not listed and (why := _not_flagged_columns(list(record))):
+            return why
+        listed = True
         if id_text(record.get("id")) not in known:
             return f"line {line} holds id {record.get('id')!r}, no id of {train_file}"
+    return None if listed else _not_flagged_header(out)
+
+
+def _not_flagged_columns(columns: list[str]) -> str | None:
+    """Why a table with these columns is no flagged-ids table of noise's, or None: it has
+    noise's own label_quality column and no column noise does not write."""
+    if "label_quality" not in columns or not set(columns) <= FLAGGED_COLUMNS:
+        return f"its columns are {', '.join(columns)}, not those noise writes"
     return None
+
+
+def _not_flagged_header(out: Path) -> str | None:
+    """Why a table of no rows is not noise's, or None: where noise flags no row it writes its
+    columns alone (a CSV/TSV header line, a Parquet schema) or, as JSON lines, an empty file
+    (replaced unread). Any header alone was replaced: another table's (sku,price), blank lines,
+    a Parquet schema of other columns."""
+    columns = file_columns(out)
+    if not columns:
+        return "it holds no rows and no columns"
+    why = _not_flagged_columns(columns)
+    fmt = file_format(out)
+    if why is None and fmt in TEXT_FORMATS:
+        header = ("," if fmt == "csv" else "\t").join(columns) + "\n"
+        if out.read_text(encoding="utf-8") != header:
+            return "it holds no rows, and is not the header line alone that noise writes"
+    return why
 
 
 def _not_filtered_copy(out: Path, kept: set[tuple[str, ...]],
