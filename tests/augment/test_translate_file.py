@@ -227,6 +227,37 @@ def test_table_cache_and_output_are_checked_before_anything_is_made(tmp_path, js
     assert data.with_name("old.jsonl").read_text() == "kept\n"
 
 
+def test_a_cache_linked_to_the_input_table_or_output_is_named_as_that_file(tmp_path, jsonl,
+                                                                          qc_rows):
+    """A --cache that is a hard link to the input (the same file by another name) was compared
+    by path, passed, and was refused by SQLite as "not a translation cache (file is not a
+    database)"; a link to the table or to an existing output alike. Each is now named as the
+    file it is, as --out is (utils.outputs.same_file: the same inode), in one line, before any
+    file is made or changed."""
+    from shoprel.cli import main
+
+    data = jsonl(tmp_path / "qc.jsonl", qc_rows)
+    table = tmp_path / "table.csv"
+    table.write_text("text,source,target,translation\nfunda,es,en,case\n")
+    old = tmp_path / "old.jsonl"
+    old.write_text("kept\n")
+    links = {}
+    for name, target in (("input", data), ("table", table), ("output", old)):
+        links[name] = tmp_path / f"{name}-link.sqlite"
+        os.link(target, links[name])
+    before = {path: path.read_bytes() for path in (data, table, old)}
+    for name, out, what in (("input", tmp_path / "o.jsonl", "the input file"),
+                            ("table", tmp_path / "o.jsonl", "the translation table"),
+                            ("output", old, "the output file")):
+        done = CliRunner().invoke(main, ["translate", str(data), "--backend", "table",
+                                         "--table", str(table), "--quiet", "--out", str(out),
+                                         "--overwrite", "--cache", str(links[name])])
+        assert (done.exit_code, done.output) == (
+            2, f"error: {links[name]}: is {what}; --cache needs a file of its own\n")
+    assert {path: path.read_bytes() for path in before} == before
+    assert not (tmp_path / "o.jsonl").exists()
+
+
 def test_a_target_that_is_not_a_language_tag_is_refused(tmp_path, jsonl, qc_rows):
     from shoprel.cli import main
 

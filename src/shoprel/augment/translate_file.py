@@ -27,7 +27,12 @@ from shoprel.data.records import column_line, position_label
 from shoprel.data.tasks import TRANSLATION_COLUMN
 from shoprel.data.validate import UNKNOWN_LANGUAGE
 from shoprel.errors import ConfigError, InputError, Interrupted, OutputError
-from shoprel.utils.outputs import check_output_file, check_outside_outputs, check_parent
+from shoprel.utils.outputs import (
+    check_output_file,
+    check_outside_outputs,
+    check_parent,
+    same_file,
+)
 
 TRANSLATE = "translate"  # the command writing the output, as its refusals name it
 # every row of translate's output names its writer and backend ("shoprel translate (apertium)"):
@@ -165,11 +170,12 @@ def check_translate_paths(input_path: str | Path, output_path: str | Path,
 
 def check_cache_path(cache: str | Path, others: dict[str, str | Path | None],
                      option: str, out_dir: str | Path | None = None) -> None:
-    """A translation cache (written to) is none of the files `others` names, lies in a folder
-    this process can write and in no folder shoprel wrote, nor in `out_dir` (the run being
-    written: its cache would make the folder look taken, and --overwrite refuse it)."""
+    """A translation cache (written to) is none of the files `others` names (by path or by
+    inode, as an output is: a hard link to the input was called no translation cache), lies
+    in a folder this process can write and in no folder shoprel wrote, nor in `out_dir` (the
+    run being written: its cache would make the folder look taken, and --overwrite refuse it)."""
     for what, other in others.items():
-        if other is not None and Path(cache).resolve() == Path(other).resolve():
+        if other is not None and same_file(cache, other):
             raise OutputError(f"{cache}: is {what}; {option} needs a file of its own")
     if out_dir is not None and Path(out_dir).resolve() in Path(cache).resolve().parents:
         raise OutputError(f"{cache}: lies inside {out_dir}, the run folder being written "
