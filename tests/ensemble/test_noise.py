@@ -291,6 +291,35 @@ def test_noise_outputs_are_checked_before_any_work(flipped_run, tmp_path):
     assert not twice.exists()
 
 
+def test_one_file_under_two_names_is_refused_as_given_as_both(flipped_run, tmp_path):
+    """--out and --filtered-train compared by resolved path: a hard link between them (one
+    file, two names) passed, and with --overwrite an empty one (which both guards pass) was
+    replaced by both outputs. It is now refused as the same name given twice is, in one line,
+    before any work, the file left as it was."""
+    import os
+
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    run, _, _ = flipped_run
+    flagged, clean = tmp_path / "flagged.txt", tmp_path / "clean.jsonl"
+    flagged.write_bytes(b"")
+    os.link(flagged, clean)
+    before = (flagged.read_bytes(), flagged.stat().st_mtime_ns, flagged.stat().st_ino)
+    twice = tmp_path / "twice.txt"
+    said = CliRunner().invoke(main, ["noise", str(run), "--out", str(twice),
+                                     "--filtered-train", str(twice)]).output
+    assert said == (f"error: {twice}: given as both --out and --filtered-train; choose two "
+                    "files\n")
+    done = CliRunner().invoke(main, ["noise", str(run), "--out", str(flagged),
+                                     "--filtered-train", str(clean), "--overwrite"])
+    assert (done.exit_code, done.output) == (2, said.replace(str(twice), str(flagged)))
+    for name in (flagged, clean):
+        assert (name.read_bytes(), name.stat().st_mtime_ns, name.stat().st_ino) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clean.jsonl", "flagged.txt"]
+
+
 def test_ids_match_as_the_training_frame_holds_them(flipped_run, tmp_path):
     """A CSV holds ids as text (" 12" is read as 12 in the frame): the flagged ids, which
     come from the frame, still find their rows."""

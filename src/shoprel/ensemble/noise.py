@@ -36,7 +36,7 @@ from shoprel.errors import InputError, OutputError, RunDirError
 from shoprel.evaluate.optimistic import HONEST_STUDENT, optimistic_run
 from shoprel.run_train_file import NAME_WITH_TRAIN, check_rows, training_place
 from shoprel.utils.atomic import atomic_file
-from shoprel.utils.outputs import check_output_file
+from shoprel.utils.outputs import check_output_file, same_file
 
 DEFAULT_FILTER = "prune_by_noise_rate"
 # a run whose OOF scores are optimistic is confident on its own rows' labels, so cleanlab doubts
@@ -168,7 +168,7 @@ def check_noise_outputs(run_dir: str | Path, out_file: str | Path | None,
         if train_file is not None:  # else find_noisy_rows refuses the run first
             check_filtered_replaceable(filtered_train, training)
     if out_file is not None and filtered_train is not None and \
-            Path(out_file).resolve() == Path(filtered_train).resolve():
+            same_file(out_file, filtered_train):  # by inode too: a hard link is one file
         raise OutputError(f"{out_file}: given as both --out and --filtered-train; choose two "
                           "files")
 
