@@ -218,8 +218,10 @@ def open_predictor(run_dir: str | Path, indexes: list[str | Path] | None = None,
 
 def load_encoders(predictor: Predictor | CascadePredictor) -> None:
     """Load the encoders of every model that scores (members, a cascade's student and full
-    model) now, not at the first text no index or cache holds: serve does so before it says
-    it is ready, so its first new query is not the one that waits for them."""
+    model) now, not at the first text no index or cache holds, and do whatever else its first
+    batch would do first (an LLM's adapter merged): serve does so before it says it is ready,
+    so its first new query is not the one that waits for them. Each family that has such work
+    says it in its own `load_encoders`."""
     for model in _scoring_models([predictor]):
         if hasattr(model, "load_encoders"):
             model.load_encoders()

@@ -241,10 +241,7 @@ class LLMClassifier(FineTunedModel):
         model = self.model_
         device = next(model.parameters()).device
         with torch_threads(self.n_threads), torch.inference_mode():
-            if self.merge_for_inference and not self.load_in_4bit \
-                    and not _is_merged(model):
-                # for good: unmerging in bf16 would not give the same base weights back
-                model.merge_adapter()
+            self._merge_for_inference()
             for batch in hft.length_sorted_batches([len(x) for x in ids],
                                                    self.inference_batch_size):
                 padded = self.tokenizer_.pad({"input_ids": [ids[i] for i in batch]},
@@ -255,6 +252,22 @@ class LLMClassifier(FineTunedModel):
 
     def _positive(self, frame: PairFrame) -> np.ndarray:
         return hft.softmax_positive(self.logits(frame))
+
+    def load_encoders(self) -> None:
+        """Do now what the first scored batch would otherwise do first (the embed family's
+        hook, which serve calls before it says it is ready): with `merge_for_inference`, fold
+        the adapter into the base weights. The model itself is loaded with the run."""
+        import torch
+
+        with torch_threads(self.n_threads), torch.inference_mode():
+            self._merge_for_inference()
+
+    def _merge_for_inference(self) -> None:
+        """The adapter merged into the base weights once, when `merge_for_inference` asks."""
+        model = self.model_
+        if self.merge_for_inference and not self.load_in_4bit and not _is_merged(model):
+            # for good: unmerging in bf16 would not give the same base weights back
+            model.merge_adapter()
 
     # --- persistence ---------------------------------------------------------------------
     def _state(self) -> dict:
