@@ -236,6 +236,10 @@ def test_a_number_of_the_wrong_kind_is_said_as_a_bare_int_or_float_says_it(tmp_p
     ("2.5", "2.5 is not a whole number."),
     ("3.0", "3.0 is not written as a whole number; write 3."),
     ("1e1", "1e1 is not written as a whole number; write 10."),
+    # in digits nobody writes: "write 1.5" was hinted, which the option refuses as not whole
+    ("１.５", "１.５ is not a whole number."),
+    ("1_0.5", "1_0.5 is not a whole number."),
+    ("１e400", "１e400 is not a finite number."),
 ])
 def test_an_integer_option_given_a_number_not_whole_says_so(tmp_path, monkeypatch, value, said):
     """`--folds nan` said click's "'nan' is not a valid integer." where `--epochs nan` (a
@@ -253,6 +257,11 @@ def test_an_integer_option_given_a_number_not_whole_says_so(tmp_path, monkeypatc
      "'--folds': '５' is not a valid integer (digits 0-9 only, no '_': write 5)."),
     (["train", "t.jsonl", "--out", "r", "--folds", "1_0"],
      "'--folds': '1_0' is not a valid integer (digits 0-9 only, no '_': write 10)."),
+    # a whole number in a float's form: the hint is the whole number the option takes
+    (["train", "t.jsonl", "--out", "r", "--folds", "１.０"],
+     "'--folds': '１.０' is not a valid integer (digits 0-9 only, no '_': write 1)."),
+    (["train", "t.jsonl", "--out", "r", "--folds", "１e1"],
+     "'--folds': '１e1' is not a valid integer (digits 0-9 only, no '_': write 10)."),
     (["serve", "r", "--port", "８０８０"],
      "'--port': '８０８０' is not a valid integer (digits 0-9 only, no '_': write 8080)."),
     (["pretrain", "t.jsonl", "--out", "p", "--mask-prob", "０.５"],

@@ -55,12 +55,14 @@ def within_range(kind: click.IntRange | click.FloatRange, number, value, param, 
     return number
 
 
-def refuse_unplain(kind: click.ParamType, value, param, ctx) -> None:
+def refuse_unplain(kind: click.ParamType, value, param, ctx, whole: bool = False) -> None:
     """Refuse text that Python's int() or float() reads as a number but nobody writes as one
     ('５', '1_0', '٠.٥'), in click's words for no number of the kind, naming the option, with
     the number to write: `--folds 1_0` ran 10 folds, a full-width digit pasted from another
-    script ran as its ASCII one, where either was more likely a slip than meant."""
-    hint = unplain_hint(value) if isinstance(value, str) else None
+    script ran as its ASCII one, where either was more likely a slip than meant. `whole`: a
+    whole-number option, hinted only a whole number ('１.０': write 1); text that is none
+    ('１.５') passes here, for the option to refuse as not whole."""
+    hint = unplain_hint(value, whole) if isinstance(value, str) else None
     if hint:
         kind.fail(f"{value!r} is not a valid {kind.name} ({hint}).", param, ctx)
 
@@ -79,12 +81,13 @@ class IntegerRange(click.IntRange):
     --help): as "integer range" it said "'nan' is not a valid integer range."; a number that
     is not whole (nan, inf, 1.5) said in utils/bounds.py's words (not_whole), as a number
     option says nan, and a number out of range as a config's is (within_range). Text Python
-    reads as a number that nobody writes as one ('５', '1_0') is refused (refuse_unplain)."""
+    reads as a whole number that nobody writes as one ('５', '1_0') is refused (refuse_unplain);
+    '１.５' as not whole."""
 
     name = "integer"
 
     def convert(self, value, param, ctx):
-        refuse_unplain(self, value, param, ctx)
+        refuse_unplain(self, value, param, ctx, whole=True)
         try:
             number = click.INT.convert(value, param, ctx)
         except click.BadParameter:
