@@ -624,6 +624,9 @@ def test_a_config_path_may_start_with_the_home_folder(tmp_path, monkeypatch):
     (lambda: RunConfig(final={"refit_full": 1}),
      "RunConfig: final.refit_full: expected True or False, got 1"),
     (lambda: RunConfig(folds={"seed": True}), "RunConfig: folds.seed: expected a number, got True"),
+    (lambda: RunConfig(model={"params": False}),
+     "RunConfig: model.params: expected a mapping of param: value such as {'n_jobs': 2}, "
+     "got False"),
     (lambda: RunConfig(**{"folds.k": 3}),
      "RunConfig: folds.k: unknown key (a dotted name is one keyword or key in Python: write "
      "folds={'k': ...})"),
@@ -642,6 +645,38 @@ def test_a_config_built_in_python_says_its_bad_field_in_one_line(build, said):
         build()
     assert str(info.value) == said
     assert isinstance(info.value, ConfigError) and isinstance(info.value, ValueError)
+
+
+@pytest.mark.parametrize("overrides, said", [
+    ({"model.params": False}, "overrides: model.params: expected a mapping of param: value such "
+                              "as {'n_jobs': 2}, got False"),
+    ({"model": False}, "overrides: model: expected a mapping of keys, got False"),
+    ({"model.family": False}, "overrides: model.family: expected one family name (biencoder, "
+                              "cross, embed, fast, llm), got False"),
+    ({"folds": np.True_}, "overrides: folds: expected a mapping of keys, got True"),
+    ({"model.params": None}, "overrides: model.params: expected a mapping of param: value such "
+                             "as {'n_jobs': 2}, got None"),
+    ({"student.model.family": True}, "overrides: student.model.family: expected one family "
+                                     "name (biencoder, cross, embed, fast, llm), got True"),
+    ({"stage0.params": False}, "overrides: stage0.params: expected a mapping of param: value "
+                               "such as {'epochs': 1}, got False"),
+])
+def test_a_section_or_family_given_a_bool_in_python_says_it_as_python_does(overrides, said):
+    """{"model.params": False} said "got true/false" (YAML's words), where {"folds.k": False}
+    said "got False": a Python caller reads True, False and None as Python writes them."""
+    with pytest.raises(ConfigError) as info:
+        load_config(None, overrides)
+    assert str(info.value) == said
+
+
+def test_a_section_given_a_bool_in_a_yaml_file_says_it_as_yaml_does(tmp_path):
+    """The YAML spelling stays for a file: `params: null` is YAML's null, not Python's None."""
+    path = tmp_path / "c.yaml"
+    path.write_text("model:\n  family: fast\n  params: null\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == (f"{path}: line 3: model.params: expected a mapping of param: "
+                               "value such as {n_jobs: 2}, got null")
 
 
 @pytest.mark.parametrize("build, said", [

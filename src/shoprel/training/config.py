@@ -26,6 +26,7 @@ from shoprel.errors import ConfigError
 from shoprel.models.base import config_class, validate_params
 from shoprel.models.config import (
     OVERRIDES,
+    PYTHON,
     SAVED,
     YAML,
     Seed,
@@ -44,6 +45,7 @@ from shoprel.training.defaults import (
     FOLDS_MIN,
     STUDENT_BACKBONE,
 )
+from shoprel.utils.scalars import is_boolean
 
 # The default family: the best one that trains 10k rows within 30 minutes on 2 cores, backbone
 # build included (README, "The embedding model": EmbeddingGemma embeddings + similarity,
@@ -186,17 +188,28 @@ def _outer_group_levels(folds) -> int | None:
         return None
 
 
-def _yaml_type(value) -> str:
-    """A value's kind as YAML writes it, for "expected ..., got a list"."""
+def _python_written(info: ValidationInfo) -> bool:
+    """Whether the config being checked came from Python (an overrides dict)."""
+    return written_in(info.context) in (PYTHON, OVERRIDES)
+
+
+def _kind_said(value, python: bool = False) -> str:
+    """A value's kind for "expected ..., got a list": as YAML writes it, and None, True and
+    False as Python does to a Python caller (`{"model.params": False}` said "got true/false",
+    where `{"folds.k": False}` said "got False")."""
+    if python and (value is None or is_boolean(value)):  # numpy's True too
+        return repr(value if value is None else bool(value))
     names = {list: "a list", dict: "a mapping", str: "a string", bool: "true/false",
              type(None): "null", int: "a number", float: "a number"}
     return names.get(type(value), type(value).__name__)
 
 
-def _params_mapping(value, example: str = "{n_jobs: 2}"):
+def _params_mapping(value, info: ValidationInfo, param: str = "n_jobs", number: int = 2):
     if not isinstance(value, dict):
+        python = _python_written(info)
+        example = f"{{{param!r}: {number}}}" if python else f"{{{param}: {number}}}"
         raise ValueError(f"expected a mapping of param: value such as {example}, "
-                         f"got {_yaml_type(value)}")
+                         f"got {_kind_said(value, python)}")
     return value
 
 
@@ -206,16 +219,16 @@ class ModelConfig(StrictConfig):
 
     @field_validator("family", mode="before")
     @classmethod
-    def _family_name(cls, value):
+    def _family_name(cls, value, info: ValidationInfo):
         if not isinstance(value, str):  # `family: [embed]` read "Input should be a valid string"
             raise ValueError(f"expected one family name ({', '.join(families())}), "
-                             f"got {_yaml_type(value)}")
+                             f"got {_kind_said(value, _python_written(info))}")
         return value
 
     @field_validator("params", mode="before")
     @classmethod
-    def _params(cls, value):
-        return _params_mapping(value)
+    def _params(cls, value, info: ValidationInfo):
+        return _params_mapping(value, info)
 
     @model_validator(mode="after")
     @_with_the_others
@@ -394,8 +407,8 @@ class Stage0Config(StrictConfig):
 
     @field_validator("params", mode="before")
     @classmethod
-    def _params(cls, value):
-        return _params_mapping(value, "{epochs: 1}")
+    def _params(cls, value, info: ValidationInfo):
+        return _params_mapping(value, info, "epochs", 1)
 
     @model_validator(mode="after")
     @_with_the_others
@@ -439,9 +452,10 @@ class StudentConfig(StrictConfig):
             except ConfigError as exc:
                 raise ConfigError(f"student.{exc}") from None
             except ValidationError as exc:  # a check's message names "model..." itself
+                python = _python_written(info)
                 raise ValueError("; ".join(
-                    f"student.{_message(e)}" if not e["loc"]
-                    else f"student.model.{'.'.join(map(str, e['loc']))}: {_message(e)}"
+                    f"student.{_message(e, python)}" if not e["loc"]
+                    else f"student.model.{'.'.join(map(str, e['loc']))}: {_message(e, python)}"
                     for e in exc.errors())) from None
         return value
 
@@ -549,11 +563,11 @@ class RunConfig(StrictConfig):
         return write_config_yaml(self.model_dump(mode="json"))
 
 
-def _message(error: dict) -> str:
+def _message(error: dict, python: bool = False) -> str:
     """One pydantic error's message in a config's words; a section given as a scalar or a list
-    says so (not pydantic's "instance of FoldsConfig")."""
+    says so (not pydantic's "instance of FoldsConfig"); `python`: said to a Python caller."""
     if error["type"] in ("model_type", "dict_type"):
-        return f"expected a mapping of keys, got {_yaml_type(error.get('input'))}"
+        return f"expected a mapping of keys, got {_kind_said(error.get('input'), python)}"
     return error_message(error)
 
 
@@ -640,7 +654,7 @@ def _describe(exc: ValidationError, source: str, options: dict[str, str] | None 
     said = list(retyped.values())
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        message = _message(error) + _dotted_hint(error, how)
+        message = _message(error, how in (PYTHON, OVERRIDES)) + _dotted_hint(error, how)
         self_keyed = not error["loc"] or message.startswith((f"{key}.", f"{key}:"))
         if self_keyed and retyped:
             message = _uncovered(message, retyped)
