@@ -40,6 +40,23 @@ def test_same_seed_same_folds_other_seed_differs(qc_demo):
     assert np.array_equal(a, b) and not np.array_equal(a, c)
 
 
+@pytest.mark.parametrize("fixture", ["qc_demo", "real_qc"])
+def test_row_order_does_not_move_a_row_between_folds(fixture, request, tmp_path):
+    """The same rows in another order get the same folds: a user who sorts or shuffles a file
+    compares runs on the same splits."""
+    source = request.getfixturevalue(fixture)
+    lines = [line for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
+    frame = read_pairs(source, require_label=True)
+    expected = dict(zip(frame.df["id"].astype(str), assign_folds(frame, 5, 42)))
+    for seed in (1, 2):
+        order = np.random.default_rng(seed).permutation(len(lines))
+        shuffled = tmp_path / f"shuffled{seed}.txt"
+        shuffled.write_text("\n".join(lines[i] for i in order) + "\n", encoding="utf-8")
+        other = read_pairs(shuffled, require_label=True)
+        got = dict(zip(other.df["id"].astype(str), assign_folds(other, 5, 42)))
+        assert got == expected
+
+
 def test_too_few_groups_is_a_clear_error(tmp_path, jsonl, qc_rows):
     frame = read_pairs(jsonl(tmp_path / "x.txt", qc_rows))
     with pytest.raises(InputError, match="only 3 distinct groups for 5 folds"):

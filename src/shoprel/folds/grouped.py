@@ -64,7 +64,9 @@ def strata(frame: PairFrame, k: int) -> np.ndarray:
         top = frame.df["target"].map(lambda p: top_level(p).lower())
         candidates.insert(0, language + "|" + label + "|" + top)
     for parts in candidates:
-        codes = pd.factorize(parts)[0]
+        # numbered in sorted order, not by first appearance: StratifiedGroupKFold breaks near
+        # ties by class order, so appearance order would make the folds depend on row order
+        codes = np.unique(parts.to_numpy(), return_inverse=True)[1].reshape(-1)
         if np.bincount(codes).max() >= k:
             return codes
     return codes
