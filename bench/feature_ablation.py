@@ -69,10 +69,15 @@ def compute_blocks(frame, folds, params: dict, folder: Path) -> list[dict]:
     started = time.perf_counter()
     for fold in range(int(folds.max()) + 1):
         path = folder / f"fold{fold}.npz"
-        if path.exists():
-            path.touch()  # read again: `shoprel cache` ages it from this use
-            continue
         train, valid = np.where(folds != fold)[0], np.where(folds == fold)[0]
+        if path.exists():
+            with np.load(path) as cached:
+                same_rows = np.array_equal(cached["va_idx"], valid)
+            if same_rows:
+                path.touch()  # read again: `shoprel cache` ages it from this use
+                continue
+            # blocks of other folds (another file, or folds assigned another way): redone
+            print(f"fold {fold}: cached blocks hold other rows; computing them again", flush=True)
         model = EmbedModel(**params)
         rows = frame.take(train)
         targets = training_targets(rows)
