@@ -1045,3 +1045,38 @@ def test_an_unreadable_existing_output_is_said_to_be_what_it_is(tmp_path):
         assert str(refused.value).endswith(
             "); --overwrite replaces only predict's own output: choose another name or move the "
             "file away first")
+
+
+def test_the_flagged_ids_a_run_trained_with_are_never_an_output_of_noise(tmp_path, qc_runs,
+                                                                         qc_demo):
+    """A run trained with `noise: {flagged: FILE}` learnt from FILE (metrics.json
+    noise.flagged_file) as much as from its training file; FILE, written by `noise`, passed
+    noise's own-output guard, so `noise RUN --out FILE --overwrite` replaced the flags the run
+    was trained with (and `distill RUN --nested` then refitted it with the new ones, silently).
+    Refused now in one line naming the run and the field, the file left as it was."""
+    from click.testing import CliRunner
+    from tests.conftest import _train, reports_deferred
+
+    from shoprel.cli import main
+
+    flagged = tmp_path / "flagged.txt"
+    done = CliRunner().invoke(main, ["noise", str(qc_runs[0]), "--top", "0", "--out",
+                                     str(flagged)])
+    assert done.exit_code == 0, done.output
+    with reports_deferred():
+        run = _train(qc_demo, tmp_path / "filtered", **{"noise.flagged": str(flagged),
+                                                        "noise.mode": "drop"})
+    assert json.loads((run / "metrics.json").read_text())["noise"]["flagged_file"] == \
+        str(flagged.resolve())
+    before = flagged.read_bytes()
+    refusal = (f"error: {flagged}: is {flagged.resolve()}, the flagged ids the run {run} was "
+               "trained with (its metrics.json noise.flagged_file); writing it would change "
+               "what that run learnt from, choose another output\n")
+    for option in ("--out", "--filtered-train"):
+        done = CliRunner().invoke(main, ["noise", str(run), option, str(flagged),
+                                         "--overwrite"])
+        assert (done.exit_code, done.output) == (2, refusal)
+    assert flagged.read_bytes() == before
+    other = tmp_path / "flagged-again.txt"  # another name is written as before
+    done = CliRunner().invoke(main, ["noise", str(run), "--top", "0", "--out", str(other)])
+    assert done.exit_code == 0, done.output

@@ -31,6 +31,7 @@ RUN_MARKER = "run.json"  # runs.MANIFEST; a finished run or ensemble
 RUN_METRICS = "metrics.json"  # runs.METRICS: records the file the run was trained on
 TRAIN_FILE, STAGE0_FILE = "data.train_file", "stage0.train_file"  # its fields naming them
 UNLABELED_FILES = "distillation.unlabeled.files"  # a student's teacher-scored pair files
+NOISE_FLAGGED = "noise.flagged_file"  # the flagged ids a run dropped or down-weighted
 STUDENT_FOLDER = "student"  # runs.STUDENT: a run's carried student, a run folder of its own
 INDEX_MARKER = "index.json"  # predict/index.py's MARKER: a target index folder
 INDEX_FOLDER = "index"  # predict/index.py's INDEX_FOLDER: a run's own index, added after its stamp
@@ -169,6 +170,11 @@ def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
     for run in runs:
         for holder, field, trained_on in training_files(run):
             if Path(trained_on).exists() and same_file(out, Path(trained_on)):
+                if field == NOISE_FLAGGED:  # no data of the user's, but what the run learnt
+                    raise OutputError(f"{out}: is {trained_on}, the flagged ids the run {holder} "
+                                      f"was trained with (its metrics.json {field}); writing it "
+                                      "would change what that run learnt from, choose another "
+                                      "output")
                 who = f"the run {holder}"
                 who = f"the stage 0 of {who}" if field == STAGE0_FILE else who
                 raise OutputError(f"{out}: is {trained_on}, the file {who} was trained on (its "
@@ -250,7 +256,8 @@ def training_files(run: PathLike) -> list[tuple[str, str, str]]:
     that names it (`run`: its folder as a message names it): data.train_file (an ensemble's,
     each member's), the stage-0 file a first model was fitted on (stage0.train_file, another
     task's labelled rows: the user's data as much) and the pair files a student's teacher
-    scored for it (distill --unlabeled: distillation.unlabeled.files); those of an ensemble's
+    scored for it (distill --unlabeled: distillation.unlabeled.files), the flagged ids it
+    dropped or down-weighted (noise.flagged: noise.flagged_file); those of an ensemble's
     members and of a carried student (RUN/student) too, whose records (a member's stage 0, a
     student's unlabelled pairs) the run's metrics.json does not repeat. None where a run
     records none or cannot be read (`run`'s own: the command reading it says so; a member's
@@ -310,6 +317,9 @@ def _recorded_files(run: Path) -> list[tuple[str, str]]:
     named = unlabeled.get("files") if isinstance(unlabeled, dict) else None
     if isinstance(named, list):
         files += [(UNLABELED_FILES, file) for file in named]
+    noise = metrics.get("noise")
+    if isinstance(noise, dict):
+        files.append((NOISE_FLAGGED, noise.get("flagged_file")))
     return [(field, file) for field, file in files if isinstance(file, str) and file]
 
 
