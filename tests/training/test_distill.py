@@ -1144,3 +1144,32 @@ def test_a_nested_refit_tags_its_copies_as_the_run_recorded_them(tmp_path, qc_de
     metrics["data"]["translated_rows"] = {"pt": 45}  # as an older run recorded its copies
     (run / runs.METRICS).write_text(json.dumps(metrics))
     assert refit_copy_tags() == {"pt"}
+
+
+def test_a_changed_training_file_is_refused_naming_ids_as_it_writes_them(student_yaml,
+                                                                          tmp_path):
+    """distill named a row of an edited training file as the run keeps its id (id 5 for the
+    file's "00005"), where noise names it as the file writes it: a user searching the file
+    for it found another row, or none. It now names it as noise does, for a row relabelled
+    and for a row the file gained."""
+    from shoprel.demo import demo_file
+
+    rows = [json.loads(line) for line in
+            demo_file("QC").read_text(encoding="utf-8").splitlines() if line]
+    for row in rows:
+        row["id"] = f"{int(row['id']):05d}"
+    lines = [json.dumps(r) + "\n" for r in rows]
+    data = tmp_path / "qc.jsonl"
+    data.write_text("".join(lines), encoding="utf-8")
+    with reports_deferred():
+        train(data, tmp_path / "run", load_config(None, SMALL), progress=False)
+    relabelled = {**rows[4], "label": 1 - rows[4]["label"]}
+    gained = {**rows[0], "id": "07777"}
+    for edited, message in (
+            ([*lines[:4], json.dumps(relabelled) + "\n", *lines[5:]],
+             f"1 row.* differ .*e.g. id '{rows[4]['id']}'\\)"),
+            ([*lines[:-1], json.dumps(gained) + "\n"], "1 not in the run, e.g. id '07777'\\)")):
+        data.write_text("".join(edited), encoding="utf-8")
+        with pytest.raises(RunDirError, match=message):
+            distill(tmp_path / "run", student_yaml, tmp_path / "s", progress=False,
+                    speed_rows=0)

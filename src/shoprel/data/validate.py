@@ -18,6 +18,7 @@ from shoprel.data.records import (
     Record,
     as_written,
     column_line,
+    iter_records,
     position_label,
     shown_value,
     written_kind,
@@ -143,6 +144,22 @@ def written_id(value, key, as_text: bool):
     number, the key (a number). `value`: the id as read from the file; `key`: its checked_id."""
     if as_text:
         return value if isinstance(value, str) else str(key)
+    return key
+
+
+def id_in_file(path: str | Path, key):
+    """The id `key` (as a run keeps it: 5 for "00005") as the file at `path` writes it, for a
+    message naming one of its rows (written_id: the file's first id tells text from numbers);
+    the key where no row of the file has it. Reads the file: for an error's wording only."""
+    as_text = None
+    for _, record in iter_records(path):
+        value = record.get("id")
+        as_text = isinstance(value, str) if as_text is None else as_text
+        try:
+            if checked_id(value) == key:
+                return written_id(value, key, as_text)
+        except ValueError:  # the reader refuses such an id; no row of the run has it
+            continue
     return key
 
 

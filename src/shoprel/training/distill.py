@@ -44,6 +44,7 @@ from shoprel import runs
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import require_file
+from shoprel.data.validate import id_in_file
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.evaluate.console import all_relevant_note
 from shoprel.models.targets import SOFT_LABEL, mix_targets, require_row_targets
@@ -149,7 +150,8 @@ def aligned_to_rows(frame: PairFrame, table: pd.DataFrame, column: str,
     values = table.assign(id=table["id"].astype(str)).set_index("id")[column]
     missing = ~ids.isin(values.index)
     if missing.any() or len(values) != len(frame):
-        first = ids[missing].iloc[0] if missing.any() else None
+        first = (id_in_file(teacher.train_file, frame.df["id"][missing].iloc[0])
+                 if missing.any() else None)  # as the file writes it: "00005", not 5
         raise RunDirError(
             f"{runs.shown(teacher.run.path)}: its rows do not match {teacher.train_file} "
             f"({len(values)} run rows, {len(frame)} file rows, {int(missing.sum())} not in "
@@ -176,7 +178,7 @@ def check_rows_unchanged(frame: PairFrame, teacher: Teacher) -> None:
                  & (frame.df["target"].astype(str).to_numpy() == kept["target"].astype(str)))
     changed = ~(same_label & same_text)
     if changed.any():
-        first = frame.df["id"].tolist()[int(np.argmax(changed))]
+        first = id_in_file(teacher.train_file, frame.df["id"].tolist()[int(np.argmax(changed))])
         raise RunDirError(f"{runs.shown(teacher.run.path)}: {int(changed.sum())} row(s) of "
                           f"{teacher.train_file} differ from those the run was trained on "
                           f"(label, query or target; e.g. id {first!r}): the file was changed "
