@@ -185,3 +185,23 @@ def test_a_table_keeping_no_texts_is_aligned_by_ids_and_labels(qc_runs, tmp_path
     aligned = align_runs([qc_runs[0], other])
     assert np.allclose(aligned.probabilities[:, 1],
                        aligned.base["id"].map(oof.set_index("id")["probability"]))
+
+
+def test_different_folds_of_a_run_from_before_row_order_free_folds_say_retrain_it(qc_runs,
+                                                                                   tmp_path):
+    """Until 2026-12-05 QC folds followed the file's row order: an upgraded user whose old and
+    new runs of one seed disagree learns to retrain the old one, not to hunt for a seed."""
+    import shutil
+
+    old = tmp_path / "old"
+    shutil.copytree(qc_runs[1], old)
+    folds = pd.read_parquet(old / "folds.parquet")
+    folds["fold"] = (folds["fold"] + 1) % 3
+    folds.to_parquet(old / "folds.parquet", index=False)
+    manifest = json.loads((old / "run.json").read_text())
+    (old / "run.json").write_text(json.dumps({**manifest, "created": "2026-12-01T10:00:00+00:00"}))
+    with pytest.raises(RunDirError, match="different folds") as info:
+        align_runs([qc_runs[0], old])
+    assert str(info.value).endswith(
+        f"; {old} was trained before QC folds stopped depending on the file's row order "
+        "(2026-12-05): retrain it to combine them")

@@ -47,13 +47,13 @@ def test_row_order_does_not_move_a_row_between_folds(fixture, request, tmp_path)
     source = request.getfixturevalue(fixture)
     lines = [line for line in source.read_text(encoding="utf-8").splitlines() if line.strip()]
     frame = read_pairs(source, require_label=True)
-    expected = dict(zip(frame.df["id"].astype(str), assign_folds(frame, 5, 42)))
+    expected = dict(zip(frame.df["id"].astype(str), assign_folds(frame, 5, 42), strict=True))
     for seed in (1, 2):
         order = np.random.default_rng(seed).permutation(len(lines))
         shuffled = tmp_path / f"shuffled{seed}.txt"
         shuffled.write_text("\n".join(lines[i] for i in order) + "\n", encoding="utf-8")
         other = read_pairs(shuffled, require_label=True)
-        got = dict(zip(other.df["id"].astype(str), assign_folds(other, 5, 42)))
+        got = dict(zip(other.df["id"].astype(str), assign_folds(other, 5, 42), strict=True))
         assert got == expected
 
 

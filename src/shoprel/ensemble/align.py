@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from shoprel import runs
+from shoprel.data.tasks import Task
 from shoprel.data.validate import language_tag
 from shoprel.errors import RunDirError
 
@@ -150,6 +151,25 @@ def _ways(where: Path, given: list[Path]) -> str:
                                 for path in ways) + ")"
 
 
+# QC folds followed the training file's row order until this moment (folds/grouped.strata
+# numbered strata by first appearance): a run from before it has other folds than a later one
+# trained with the same k and seed on the same rows
+ROW_ORDER_FOLDS_UNTIL = "2026-12-05T16:00:00+00:00"
+
+
+def _row_order_hint(first: runs.Run, other: runs.Run) -> str:
+    """Why two runs of one seed may disagree on folds: one of them predates row-order-free QC
+    folds, so retraining it (not changing seeds) is what makes them comparable."""
+    if first.task is not Task.QC:
+        return ""
+    older = [run for run in (first, other)
+             if str(run.manifest.get("created") or "") < ROW_ORDER_FOLDS_UNTIL]
+    if not older or len(older) == 2:
+        return ""
+    return (f"; {runs.shown(older[0].path)} was trained before QC folds stopped depending on "
+            "the file's row order (2026-12-05): retrain it to combine them")
+
+
 def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> AlignedRuns:
     """Open the runs and align their OOF tables by id; a clear error names any mismatch.
     members_once (an ensemble being built): a run may not also come in as a member of an
@@ -207,7 +227,7 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
             raise RunDirError(
                 f"runs used different folds: {ours} and {theirs} (compare their "
                 f"{runs.FOLDS}); out-of-fold scores of other splits can be neither combined "
-                "nor compared fold by fold")
+                f"nor compared fold by fold{_row_order_hint(first, run)}")
         columns.append(base["id"].map(oof["probability"]).to_numpy())
     probabilities = np.column_stack(columns).astype(np.float64)
     if np.isnan(probabilities).any():
