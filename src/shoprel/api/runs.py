@@ -113,11 +113,13 @@ def noisy_rows(run_dir: str | Path, out_file: str | Path | None = None,
                filtered_train: str | Path | None = None, overwrite: bool = False,
                train: str | Path | None = None) -> NoiseResult:
     """`shoprel noise`: the rows whose label the run's out-of-fold scores doubt (cleanlab),
-    most suspicious first, in `result.flagged`; their ids written to `out_file` and the
+    most suspicious first, in `result.flagged`; their ids written to `out_file` (and where
+    they came from to `out_file`.source.json, which a run trained with them reads) and the
     training file without them to `filtered_train` where given. `train`: the training file's
     new place where it has moved (the same data, checked; `result.note` says what could not
     be checked of an older run's). `result.optimistic`: why the flags rest on optimistic
-    out-of-fold scores (a leaky distilled student, or an ensemble holding one), else None."""
+    out-of-fold scores (a leaky distilled student, a run trained with flags chosen from its
+    own rows, or an ensemble holding one), else None."""
     return flag_noisy_rows(
         path_argument(run_dir, "run_dir"),
         None if out_file is None else path_argument(out_file, "out_file"),

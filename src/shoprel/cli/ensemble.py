@@ -89,7 +89,9 @@ def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrink
 @click.argument("run_dir", type=input_path())
 @click.option("--out", "out_file", type=output_path(),
               help="Write the flagged ids here: one per line, or a table with an id column "
-                   f"when the name ends in {', '.join(sorted(ID_TABLE_SUFFIXES))}.")
+                   f"when the name ends in {', '.join(sorted(ID_TABLE_SUFFIXES))}. Beside "
+                   "it, OUT.source.json records the run they came from, which a run trained "
+                   "with them (noise.flagged) reads to tell whether its figures leak.")
 @click.option("--top", type=IntegerRange(0), default=20, show_default=True,
               help="How many of the most suspicious rows to print (0: none); --out and "
                    "--filtered-train take every flagged row, not only these.")
@@ -101,7 +103,8 @@ def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrink
                    "data (the digest metrics.json records).")
 @click.option("--overwrite", is_flag=True,
               help="Replace existing output files that noise wrote: flagged ids of the run's "
-                   "training file, a filtered copy of it (any other file is refused).")
+                   "training file and their record, a filtered copy of it (any other file is "
+                   "refused).")
 @quiet_option("No notes (flags resting on optimistic out-of-fold scores, what could not be "
               "checked of a moved training file); warnings still print.")
 def noise(run_dir, out_file, top, filtered_train, train_file, overwrite, quiet):

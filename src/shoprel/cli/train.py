@@ -65,7 +65,7 @@ def _folds_set(folds, config_file, config):
               "only as translations, a stage-0 file sharing queries, a busy machine, a tag "
               "that is probably a country code: kr, se, br, validation folds too small to "
               "measure, a student of the run's own model, what the student's figures are "
-              "worth); warnings still print.")
+              "worth, noise.flagged ids chosen from these rows); warnings still print.")
 def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve_fractions,
           student, quiet):
     """Cross-validate, tune the threshold, fit the final model and write a run directory.
@@ -175,6 +175,8 @@ def _summary(m: dict, run_dir, run_seconds: float, quiet: bool,
                    f"{far}{all_relevant_words(ours)}; score with --scorer student")
         if carried.get("caveat"):  # what its OOF beside the run's is worth, as distill says
             note(f"note: {carried['caveat']}", quiet)
+    if (m.get("noise") or {}).get("oof_optimistic"):  # flags chosen from these very rows
+        note(f"note: {m['noise']['caveat']}", quiet)
     click.echo(f"run written to {run_dir} (report: {run_dir / 'report.html'})")
 
 

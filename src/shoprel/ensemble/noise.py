@@ -27,13 +27,14 @@ from shoprel.data.formats import (
 from shoprel.data.tasks import Task
 from shoprel.data.validate import id_text, written_id
 from shoprel.data.writers import write_table
+from shoprel.ensemble.flag_source import check_source_replaceable, write_source
 from shoprel.ensemble.noise_outputs import (
     TrainingFile,
     check_filtered_replaceable,
     check_flagged_replaceable,
 )
 from shoprel.errors import InputError, OutputError, RunDirError
-from shoprel.evaluate.optimistic import HONEST_STUDENT, optimistic_run
+from shoprel.evaluate.optimistic import HONEST_STUDENT, honest_runs, optimistic_run
 from shoprel.run_train_file import NAME_WITH_TRAIN, check_rows, training_place
 from shoprel.utils.atomic import atomic_file
 from shoprel.utils.outputs import check_output_file, same_file
@@ -44,8 +45,7 @@ DEFAULT_FILTER = "prune_by_noise_rate"
 # --hard-weight 0.3 without --nested 80 (with --nested 107, at --hard-weight 1.0 111)
 OPTIMISTIC_FLAGS = ("{run} is {why}: the rows flagged here rest on its out-of-fold scores, "
                     "which are optimistic, so fewer rows look mislabelled than honest scores "
-                    "would show; flag with the teacher, or " + HONEST_STUDENT
-                    + " (or an ensemble of such runs)")
+                    "would show; flag with {honest} (or an ensemble of such runs)")
 
 
 @dataclass
@@ -67,7 +67,11 @@ def flags_note(run: runs.Run) -> str | None:
     from a teacher that saw its validation rows, or an ensemble holding one: optimistic.py),
     else None."""
     why = optimistic_run(run.metrics())
-    return None if why is None else OPTIMISTIC_FLAGS.format(run=runs.shown(run.path), why=why)
+    if why is None:
+        return None
+    honest = honest_runs(why)
+    honest = f"the teacher, or {honest}" if honest.startswith(HONEST_STUDENT) else honest
+    return OPTIMISTIC_FLAGS.format(run=runs.shown(run.path), why=why, honest=honest)
 
 
 def find_noisy_rows(run_dir: str | Path, filter_by: str = DEFAULT_FILTER,
@@ -162,6 +166,7 @@ def check_noise_outputs(run_dir: str | Path, out_file: str | Path | None,
         check_output_file(out_file, reads=reads, runs=[run_dir], overwrite=overwrite)
         refuse_compressed_output(out_file)  # flagged.txt.gz would be written plain
         check_flagged_replaceable(out_file, training)
+        check_source_replaceable(out_file, reads, run_dir, overwrite)
     if filtered_train is not None:
         check_output_file(filtered_train, reads=reads, runs=[run_dir], overwrite=overwrite)
         output_format(filtered_train)  # written in the format its name says: one known here
@@ -216,6 +221,8 @@ def flag_noisy_rows(run_dir: str | Path, out_file: str | Path | None = None,
                          optimistic=flags_note(run))
     if out_file is not None:
         result.out_file = write_flagged_ids(flagged, out_file, run_dir, overwrite, training)
+        # where the flags came from, which a run trained with them reads (flag_source.py)
+        write_source(result.out_file, run_dir, training.path, overwrite)
     if filtered_train is not None:
         result.dropped = filter_training_file(training.path, flagged["id"], filtered_train,
                                               overwrite=overwrite, training=training)

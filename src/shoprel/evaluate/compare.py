@@ -29,7 +29,7 @@ from shoprel.evaluate.intervals import (
     verdict,
 )
 from shoprel.evaluate.metrics import binary_metrics, roc_auc
-from shoprel.evaluate.optimistic import HONEST_STUDENT, optimistic_run
+from shoprel.evaluate.optimistic import honest_runs, optimistic_run
 from shoprel.evaluate.run_metrics import prediction_table
 
 MIN_GROUP_ROWS = 30
@@ -235,9 +235,11 @@ def summary_text(comparison: Comparison) -> str:
 
 def caveat_lines(comparison: Comparison) -> list[str]:
     """What makes a run's figures here not comparable: a student whose OOF scores are
-    optimistic (a gain over its own teacher can be leak). What gives honest figures is said
-    so that it holds for every student: an --unlabeled one's caveat says that neither
-    --nested nor --hard-weight 1.0 helps, which the advice once contradicted."""
+    optimistic (a gain over its own teacher can be leak), or a run trained with flags chosen
+    from a run over its own rows. What gives honest figures is said so that it holds for
+    every student: an --unlabeled one's caveat says that neither --nested nor --hard-weight
+    1.0 helps, which the advice once contradicted."""
     return [f"{side.name} is {side.optimistic}: its figures here are optimistic, so a gain "
-            f"over the other runs can be leak ({HONEST_STUDENT}, gives honest ones)"
+            f"over the other runs can be leak ({honest_runs(side.optimistic)}, gives honest "
+            "ones)"
             for side in comparison.runs if side.optimistic]

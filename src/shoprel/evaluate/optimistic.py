@@ -4,7 +4,9 @@ A student distilled from a teacher that saw its validation rows (soft targets wi
 --nested, or teacher-scored --unlabeled pairs) scores its own folds too well; an ensemble
 holding such a student inherits that: a stack of a fast run, its mean ensemble and an
 --unlabeled student of it reported ROC-AUC 0.7377 on 800 QC rows where the honest members
-gave 0.58, and compare called it "better" with no word of the leak.
+gave 0.58, and compare called it "better" with no word of the leak. A run trained with
+`noise.flagged` ids that `shoprel noise` chose from the out-of-fold scores of a run over its
+own rows is optimistic too: the flags knew its validation folds' labels.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ THROUGH = "an ensemble whose OOF figures are optimistic through its member "
 # that neither --nested nor --hard-weight 1.0 helps (compare's and noise's notes advise it)
 HONEST_STUDENT = ("a student distilled with --nested or --hard-weight 1.0, and without "
                   "--unlabeled")
+STUDENT = "a student distilled from"
+# a run trained with flags chosen from a run over its own rows (ensemble/flag_source.py)
+NOISE_RUN = "a run trained with noise.flagged ids chosen from its own rows"
+HONEST_NOISE = "a run flagged with noise.inner_folds, or with flags from a run on other rows"
 
 
 def optimistic_student(metrics: Mapping[str, Any]) -> str | None:
@@ -31,7 +37,26 @@ def optimistic_student(metrics: Mapping[str, Any]) -> str | None:
     if not flagged:
         return None
     teacher = (block.get("teacher") or {}).get("name", "its teacher")
-    return f"a student distilled from {teacher}; {caveat or 'its OOF figures are optimistic'}"
+    return f"{STUDENT} {teacher}; {caveat or 'its OOF figures are optimistic'}"
+
+
+def optimistic_noise(metrics: Mapping[str, Any]) -> str | None:
+    """Why a run's OOF figures are optimistic, when it was trained with flags that `shoprel
+    noise` chose from a run over its own rows (metrics.json "noise": training/noise_filter.py),
+    else None."""
+    block = metrics.get("noise")
+    if not isinstance(block, Mapping) or not block.get("oof_optimistic"):
+        return None
+    return f"{NOISE_RUN}; {block.get('caveat') or 'its OOF figures are optimistic'}"
+
+
+def honest_runs(why: str) -> str:
+    """What gives honest OOF figures instead of a run optimistic for `why` (optimistic_run's):
+    a student distilled so, a run with flags chosen from other rows or inner folds, or both
+    for an ensemble holding one of each."""
+    ways = [way for phrase, way in ((STUDENT, HONEST_STUDENT), (NOISE_RUN, HONEST_NOISE))
+            if phrase in why]
+    return "; or ".join(ways) or HONEST_STUDENT
 
 
 def optimistic_members(metrics: Mapping[str, Any]) -> list[tuple[str, str]]:
@@ -47,9 +72,9 @@ def optimistic_run(metrics: Mapping[str, Any]) -> str | None:
     """Why a run's (or an ensemble's) OOF figures are optimistic, else None: a student
     distilled so, or an ensemble with such a member (at any depth: a member ensemble records
     its own)."""
-    student = optimistic_student(metrics)
-    if student is not None:
-        return student
+    own = optimistic_student(metrics) or optimistic_noise(metrics)
+    if own is not None:
+        return own
     members = optimistic_members(metrics)
     if not members:
         return None

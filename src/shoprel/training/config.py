@@ -359,7 +359,8 @@ class NoiseConfig(StrictConfig):
 
     `flagged`: ids from `shoprel noise RUN --out FILE` on a run of the same file. Those flags
     came from OOF scores over every fold, so they know the validation rows' labels and the new
-    run's OOF figures flatter it (on qc_real: AUC +0.04 that nested flagging does not keep).
+    run's OOF figures flatter it (on qc_real: AUC +0.04 that nested flagging does not keep):
+    where noise's record beside the file tells it, train says so and metrics.json keeps it.
     `inner_folds`: flag each fit's own training rows by cleanlab on inner-fold scores of the
     run's model; honest, and costs inner_folds extra fits per fit.
     """

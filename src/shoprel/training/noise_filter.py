@@ -26,9 +26,16 @@ from shoprel.data.records import (
     require_config_file,
 )
 from shoprel.data.validate import id_text
+from shoprel.ensemble.flag_source import read_source, shared_rows
 from shoprel.errors import ConfigError, InputError
 from shoprel.models.targets import WEIGHT, require_row_targets
 from shoprel.training.config import NoiseConfig, RunConfig
+
+# said by train and kept in metrics.json noise.caveat (flag_source.py: why it leaks)
+LEAKY_FLAGS = ("OOF figures are optimistic: the noise.flagged ids were chosen by shoprel noise "
+               "from the out-of-fold scores of the run {run}, which cover {n} of these {rows} "
+               "rows, so they knew labels of this run's validation folds (noise.inner_folds "
+               "flags without them)")
 
 
 def read_flagged_ids(path: str | Path) -> list[tuple[str, int]]:
@@ -120,13 +127,24 @@ def noise_side(config: RunConfig, frame: PairFrame | None) -> Callable[[PairFram
     return apply
 
 
-def noise_summary(noise: NoiseConfig, frame: PairFrame) -> dict:
-    """What metrics.json records about the filtering."""
+def noise_summary(noise: NoiseConfig, frame: PairFrame,
+                  train_sha256: str | None = None) -> dict:
+    """What metrics.json records about the filtering; flags that `shoprel noise` chose from a
+    run over these rows (flag_source.py) make the OOF figures optimistic, recorded as distill
+    records a leaky student's (`oof_optimistic`, `caveat`)."""
     out = {"mode": noise.mode, "weight": noise.weight if noise.mode == "downweight" else 0.0,
            "applied_to": "training side of each fold and the final fit; validation folds keep "
                          "every row"}
     if noise.inner_folds is not None:
         return {"flagged_by": f"cleanlab on {noise.inner_folds} inner folds of each fit's "
                               "training rows", **out}
-    return {"flagged_file": str(Path(noise.flagged).resolve()),
-            "flagged_rows": len(flagged_ids(noise, frame)), **out}
+    out = {"flagged_file": str(Path(noise.flagged).resolve()),
+           "flagged_rows": len(flagged_ids(noise, frame)), **out}
+    source = read_source(noise.flagged)
+    shared = 0 if source is None else shared_rows(source, frame.df, train_sha256)
+    if shared:
+        run = str(source.get("run"))
+        out.update(source={"run": run, "train_file": source.get("train_file"),
+                           "shared_rows": shared}, oof_optimistic=True,
+                   caveat=LEAKY_FLAGS.format(run=Path(run).name, n=shared, rows=len(frame)))
+    return out

@@ -532,7 +532,8 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         if config.noise.active:
             from shoprel.training.noise_filter import noise_summary
 
-            metrics["noise"] = noise_summary(config.noise, frame)
+            metrics["noise"] = noise_summary(config.noise, frame,
+                                             metrics["data"]["train_sha256"])
         if extra_metrics is not None:
             metrics.update(extra_metrics(metrics))
         if ranks.distributed:

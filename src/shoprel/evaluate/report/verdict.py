@@ -98,6 +98,7 @@ def verdict_section(metrics: Mapping[str, Any], title: str) -> str:
         f"{fmt(rate * (1 - rate) if not math.isnan(rate) else None)}; lower is better)</li>",
         f"<li>{threshold_text(metrics)}</li>",
         *distillation_items(metrics),
+        *noise_items(metrics),
     ]
     return (
         f"<header><h1>{esc(title)}</h1></header>\n"
@@ -149,6 +150,16 @@ def distillation_items(metrics: Mapping[str, Any]) -> list[str]:
     return [f"<li>A student distilled from {esc(teacher.get('name', MISSING))} (its OOF "
             f"ROC-AUC {fmt(theirs.get('roc_auc'))}, F1 {fmt(theirs.get('f1'))}; hard weight "
             f"{fmt(block.get('hard_weight'), 2)}): {esc(block.get('caveat') or MISSING)}</li>"]
+
+
+def noise_items(metrics: Mapping[str, Any]) -> list[str]:
+    """A run trained with noise.flagged ids chosen from a run over its own rows says so: its OOF
+    figures are optimistic (training/noise_filter.py records why)."""
+    block = metrics.get("noise")
+    if not isinstance(block, Mapping) or not block.get("oof_optimistic"):
+        return []
+    return [f'<li><span class="flag">Its OOF figures are optimistic</span>: '
+            f"{esc(block.get('caveat') or MISSING)}</li>"]
 
 
 def far_pairs_items(metrics: Mapping[str, Any]) -> list[str]:
