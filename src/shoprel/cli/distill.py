@@ -34,7 +34,8 @@ from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
                    "docs/measurements-qc.md). At 1.0 the teacher only scores --unlabeled pairs; "
                    "--nested is refused.")
 @click.option("--speed-rows", type=IntegerRange(min=0), default=SPEED_ROWS, show_default=True,
-              help="Rows both models score to compare their speed (0: skip).")
+              help="Rows both models score to compare their speed, in turns until each is "
+                   "timed for a second (0: skip).")
 @click.option("--nested", is_flag=True,
               help="Honest student OOF: refit the teacher without each student fold "
                    "(k·(k−1)/2 extra fits per teacher model, one per pair of folds).")
@@ -106,16 +107,27 @@ def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, 
                 bare["languages"], hinted)
     speed = block.get("speed")
     if speed:
-        click.echo(f"scoring: teacher {speed['teacher']['pairs_per_second']:.0f} pairs/s, "
-                   f"student {speed['student']['pairs_per_second']:.0f} pairs/s "
-                   f"(speed-up {speed['speed_up']:.2f}x on {speed['student']['rows']:,} of the "
-                   "training file's rows, whose texts the embedding caches may hold already: "
-                   "new queries, which must be embedded, may score otherwise)")
+        click.echo(speed_line(speed))
     click.echo(metrics_table(result.metrics))
     note(f"note: {block['caveat']}", quiet)
     for line in block.get("ignored", []):
         note(f"note: {line}", quiet)
     click.echo(f"student run written to {result.run_dir}")
+
+
+def speed_line(speed: dict) -> str:
+    """The scoring line: both models' pairs/s and the speed-up, or why the passes cannot say
+    it (too quick to time, too noisy)."""
+    teacher, student = speed["teacher"], speed["student"]
+    if speed.get("speed_up") is None:
+        return f"scoring: speed-up not said, {speed['speed_up_unknown']}"
+    low, high = speed["speed_up_range"]
+    where = (f"on {student['rows']:,} of the training file's rows, whose texts the embedding "
+             "caches may hold already: new queries, which must be embedded, may score otherwise")
+    return (f"scoring: teacher {teacher['pairs_per_second']:.0f} pairs/s, "
+            f"student {student['pairs_per_second']:.0f} pairs/s (speed-up "
+            f"{speed['speed_up']:.2f}x {where}; fastest of {teacher['passes']} and "
+            f"{student['passes']} passes, {low:.2f}–{high:.2f}x resampled)")
 
 
 COMMANDS = (distill,)

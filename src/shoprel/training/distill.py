@@ -6,7 +6,8 @@ becomes the row's soft target, mixed with the hard label:
 the teacher's own folds (folds.parquet), so teacher and student OOF figures are measured on the
 same rows with the same splits, and writes an ordinary run directory (predict, serve, report and
 ensemble accept it); metrics.json gains a `distillation` block: the teacher, the mix, teacher vs
-student OOF AUC/F1, and both models' scoring speed measured on the same rows.
+student OOF AUC/F1, and both models' scoring speed measured on the same rows
+(speed_compare.py).
 
 Leak caveat: the student's OOF estimate is slightly optimistic. The teacher's OOF probability for
 a row in fold g came from the teacher's fold-g model, which was trained on every other fold,
@@ -61,6 +62,7 @@ from shoprel.training.config import FoldsConfig, RunConfig, load_config
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 from shoprel.training.nested_stage0 import nested_start, stage0_places
 from shoprel.training.runner import TrainResult, train
+from shoprel.training.speed_compare import compare_speed
 from shoprel.training.unlabeled import (
     BARE,
     EMPTY,
@@ -351,34 +353,6 @@ def _all_relevant(student_oof: dict) -> dict:
     then the all-positive answer's), as train --student and distill say it; else nothing."""
     note = all_relevant_note(student_oof)
     return {} if note is None else {"all_relevant": note}
-
-
-def scoring_speed(run_dir: str | Path, frame: PairFrame) -> dict:
-    """Pairs per second a run (or ensemble) scores, models loaded beforehand and warmed up."""
-    from shoprel.predict.predictor import Predictor
-
-    predictor = Predictor(run_dir)
-    predictor.probabilities(frame.take(np.arange(min(len(frame), 50))))
-    started = time.perf_counter()
-    predictor.probabilities(frame)
-    seconds = time.perf_counter() - started
-    return {"rows": len(frame), "seconds": round(seconds, 4),
-            "pairs_per_second": round(len(frame) / max(seconds, 1e-9), 1)}
-
-
-def compare_speed(teacher_dir: Path, student_dir: Path, frame: PairFrame,
-                  rows: int = SPEED_ROWS, seed: int = 0) -> dict:
-    """Teacher and student scoring the same sample of rows, one after the other."""
-    rng = np.random.default_rng(seed)
-    sample = np.sort(rng.choice(len(frame), min(rows, len(frame)), replace=False))
-    sample_frame = frame.take(sample)
-    sample_frame.df = sample_frame.df.drop(columns=[SOFT_LABEL], errors="ignore")
-    teacher = scoring_speed(teacher_dir, sample_frame)
-    student = scoring_speed(student_dir, sample_frame)
-    return {"teacher": teacher, "student": student,
-            "speed_up": round(student["pairs_per_second"] / teacher["pairs_per_second"], 2),
-            "note": "scoring the training file's rows; models loaded before timing (an "
-                    "embedding model's cache may already hold these texts)"}
 
 
 def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: str | Path,
