@@ -242,6 +242,24 @@ def test_prose_lines_keep_the_width(page):
     assert long == []
 
 
+@pytest.mark.parametrize("page", ["README.md", *sorted(
+    str(path.relative_to(README.parent)) for path in (README.parent / "docs").glob("*.md"))])
+def test_shell_lines_go_on_only_past_a_backslash(page):
+    """distill's synopsis ended a line in a comment and went on, indented, on the next, which a
+    shell runs as a command of its own: in a bash block an indented line (not a comment) follows
+    a line that ends in `\\`."""
+    fenced, broken = None, []
+    lines = (README.parent / page).read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines, 1):
+        if line.lstrip().startswith("```"):
+            fenced = None if fenced is not None else line.strip()[3:]
+        elif fenced in ("bash", "sh", "shell") and line[:1].isspace() and line.strip() \
+                and not line.lstrip().startswith("#") \
+                and not lines[number - 2].rstrip().endswith("\\"):
+            broken.append(number)
+    assert broken == []
+
+
 def heading_anchors(text: str) -> set[str]:
     """The anchors GitHub gives a page's headings: lower case, punctuation but `-` and `_`
     dropped, spaces as `-`, a repeated one numbered (`-1`, `-2`)."""
