@@ -1731,3 +1731,75 @@ def test_the_caveats_returned_by_distill_compare_and_ensemble_name_the_python_ke
     assert done.exit_code == 0, done.output
     assert f"{cli[0]}: its figures here are optimistic" in done.output
     assert f"{cli[1]}: its figures here are optimistic" in done.output
+
+
+def test_a_scorer_loads_its_encoder_when_it_is_made_as_serve_does(embed_run, monkeypatch,
+                                                                   capsys):
+    """A Scorer, "a run loaded once", loaded its encoder at the first call that embedded a new
+    text (EmbeddingGemma: ~10 s on 2 cores), where serve loads it before it says it is ready.
+    It is loaded once, when the Scorer is made, and said there; the first call embeds with it,
+    loads nothing and says nothing."""
+    import uuid
+
+    from shoprel.models.embed import model as embed_model
+
+    made = []
+    make = embed_model.make_encoder
+    monkeypatch.setattr(embed_model, "make_encoder",
+                        lambda *args, **kwargs: made.append(args[0].name) or make(*args,
+                                                                                   **kwargs))
+    capsys.readouterr()
+    scorer = shoprel.Scorer(embed_run)
+    assert len(made) == 1
+    assert re.fullmatch(r"loading encoder \S+/bert \(transformers\)\.\.\. \d+\.\d s\n",
+                        capsys.readouterr().err)
+    new = f"new , level {uuid.uuid4().hex}"  # in no cache: the encoder embeds it
+    probability = scorer.probabilities([{"origin_query": new, "category_path": "new , level"}])
+    assert 0 <= probability[0] <= 1 and scorer.predictor.embedding_counts()["encoded"] >= 1
+    assert len(made) == 1 and capsys.readouterr().err == ""
+
+
+@pytest.fixture(scope="module")
+def bi_encoder_run(tmp_path_factory, tiny_backbone):
+    """A small QC run of the bi-encoder family on a tiny random local BERT."""
+    pytest.importorskip("torch")
+    from tests.conftest import reports_deferred
+
+    from shoprel.data.readers import read_pairs
+    from shoprel.demo import demo_file
+    from shoprel.training.config import load_config
+    from shoprel.training.runner import train
+
+    root = tmp_path_factory.mktemp("bi-encoder-run")
+    frame = read_pairs(demo_file("QC"))
+    backbone = tiny_backbone(root / "bert", [*frame.df["query"], *frame.df["target"]])
+    params = {"backbone": str(backbone), "max_steps": 4, "eval_steps": 2, "tuned_layers": 1,
+              "max_length": 48, "n_threads": 1}
+    config = load_config(None, {"folds.k": 2, "model.family": "biencoder", "student": None,
+                                **{f"model.params.{k}": v for k, v in params.items()}})
+    with reports_deferred():
+        return train(demo_file("QC"), root / "run", config, progress=False).run_dir
+
+
+def test_a_run_whose_tuned_encoder_will_not_load_is_refused_when_the_scorer_is_made(
+        bi_encoder_run, tmp_path):
+    """A bi-encoder run whose tuned encoder weights are unreadable (a truncated copy; a file
+    gone is refused with the run) opened as a Scorer without a word, and failed at its first
+    call with a text its index lacks. It is refused when the Scorer is made, in the line
+    `shoprel predict` says it in."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    run = shutil.copytree(bi_encoder_run, tmp_path / "run")
+    weights = run / "models" / "full" / "tuned" / "weights.safetensors"
+    weights.write_bytes(weights.read_bytes()[:100])
+    with pytest.raises(RunDirError) as info:
+        shoprel.Scorer(run)
+    new = tmp_path / "new.jsonl"  # a text the run's index lacks: predict loads the encoder
+    new.write_text(json.dumps({"id": 1, "origin_query": "new , level",
+                               "category_path": "new , level"}) + "\n", encoding="utf-8")
+    said = CliRunner().invoke(main, ["predict", str(run), str(new), "--out",
+                                     str(tmp_path / "p.jsonl"), "--quiet"])
+    assert said.exit_code == 2 and said.stderr == f"error: {info.value}\n"
+    assert str(info.value).startswith(f"{weights}: cannot read the tuned weights (")

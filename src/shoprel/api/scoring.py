@@ -28,6 +28,7 @@ from shoprel.predict.languages import (
 )
 from shoprel.predict.predictor import (
     PredictResult,
+    load_encoders,
     open_predictor,
     translated_by_some,
     translated_languages,
@@ -174,7 +175,8 @@ class Scorer:
     pairs of one call and chunk; pairs held in memory (a list, a DataFrame) are all checked
     before the first chunk is scored, an iterator's as it gives them. `threshold`, `scorer`,
     `task` and `run_dir` are fixed when the run is loaded: setting one is refused (another
-    cut: `run.probabilities(pairs) >= cut`).
+    cut: `run.probabilities(pairs) >= cut`). Its encoders are loaded when it is made, as serve
+    loads them before it says it is ready: the first call waits for no loading.
     """
 
     @in_python_words
@@ -188,6 +190,10 @@ class Scorer:
                                         scorer, _cascade_share(cascade_share, scorer))
         check_one_translator(Run.open(self.run_dir), scorer, "each pair's one translated_query "
                              "reaches all of them: score with the runs apart")
+        # as serve before it says it is ready: the encoders (an LLM's merged adapter) loaded
+        # now, so the first call does not wait for them (~10 s for EmbeddingGemma on 2 cores)
+        # and a run whose encoder will not load is refused here, not at the first pairs
+        load_encoders(self.predictor)
         self.scorer = scorer
         self.task = self.predictor.task
         self.threshold = self.predictor.threshold
