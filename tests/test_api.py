@@ -1705,12 +1705,16 @@ def test_the_caveats_returned_by_distill_compare_and_ensemble_name_the_python_ke
                                      unlabeled=[new_rows])
     leak = ("student OOF is optimistic: the teacher OOF probability of a training row came "
             "from a teacher model that saw the student's validation rows ({})")
-    pairs = ("student OOF is optimistic: its teacher-scored pairs ({}) came from the teacher's "
-             "final model, which saw the student's validation rows (neither nested nor "
-             "hard_weight 1.0 changes that)")
+    # hard_weight 0.3 without nested: the soft targets leak too, named with the pairs
+    pairs = ("student OOF is optimistic: the teacher OOF probability of a training row came "
+             "from a teacher model that saw the student's validation rows, and its "
+             "teacher-scored pairs ({0}) came from the teacher's final model, which saw the "
+             "student's validation rows ({1} makes the soft targets honest, not the pairs: "
+             "honest ones need a student without {0} too)")
     python = (leak.format("distill_student(..., nested=True) makes them honest"),
-              pairs.format("unlabeled"))
-    cli = (leak.format("distill --nested makes them honest"), pairs.format("--unlabeled"))
+              pairs.format("unlabeled", "distill_student(..., nested=True) or hard_weight=1.0"))
+    cli = (leak.format("distill --nested makes them honest"),
+           pairs.format("--unlabeled", "distill --nested or --hard-weight 1.0"))
     assert (leaky.metrics["distillation"]["caveat"],
             scored.metrics["distillation"]["caveat"]) == python
     assert tuple(json.loads((run / "metrics.json").read_text())["distillation"]["caveat"]

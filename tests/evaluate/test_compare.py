@@ -402,7 +402,7 @@ def test_the_advice_beside_an_unlabeled_students_caveat_does_not_contradict_it()
     from shoprel.training.distill import oof_caveat
 
     block = {"teacher": {"name": "t"}, "oof_optimistic": True,
-             "caveat": oof_caveat(0.3, nested=False, unlabeled=True)}
+             "caveat": oof_caveat(1.0, nested=False, unlabeled=True)}
     side = SimpleNamespace(name="s", optimistic=optimistic_student({"distillation": block}))
     (line,) = caveat_lines(SimpleNamespace(runs=[side]))
     assert "neither nested nor hard_weight 1.0 changes that" in line

@@ -3,6 +3,7 @@
 import json
 import re
 from collections import Counter
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -25,6 +26,7 @@ pytestmark = pytest.mark.usefixtures("no_report_charts")
 SMALL = {"folds.k": 3, "model.family": "fast",
          "model.params.n_features": 2**16, "model.params.n_estimators": 30,
          "model.params.n_jobs": 1}
+FAST = Path(__file__).parents[2] / "configs" / "fast.yaml"
 STUDENT_YAML = """model:
   family: fast
   params: {n_features: 65536, n_estimators: 30, n_jobs: 1, stack: false}
@@ -476,8 +478,7 @@ def test_unlabeled_pairs_train_every_fit_with_the_teacher_scores(teachers, stude
     assert metrics["overall"]["n"] == 360  # never a validation row
     assert metrics["distillation"]["unlabeled"]["rows"] == 50
     assert metrics["distillation"]["oof_optimistic"] is True  # what compare flags
-    assert metrics["distillation"]["caveat"].startswith(
-        "student OOF is optimistic: its teacher-scored pairs (--unlabeled)")
+    assert "its teacher-scored pairs (--unlabeled)" in metrics["distillation"]["caveat"]
     assert not runs.Run.open(out).oof()["id"].astype(str).str.startswith("unlabeled").any()
 
 
@@ -607,6 +608,7 @@ def test_a_bad_unlabeled_file_is_refused_before_any_model_loads(teachers, studen
 
 def test_oof_caveat_says_what_the_student_oof_is_worth():
     from shoprel.training.distill import (
+        BOTH_CAVEAT,
         LABELS_NOTE,
         LEAK_CAVEAT,
         NESTED_NOTE,
@@ -621,7 +623,49 @@ def test_oof_caveat_says_what_the_student_oof_is_worth():
     # such (the soft targets' caveat pointed at nested, which does not mend it)
     assert oof_caveat(1.0, nested=True, unlabeled=True) == UNLABELED_CAVEAT
     assert oof_caveat(1.0, nested=False, unlabeled=True) == UNLABELED_CAVEAT
-    assert UNLABELED_CAVEAT.startswith("student OOF is optimistic")  # compare's flag on old runs
+    assert oof_caveat(0.3, nested=True, unlabeled=True) == UNLABELED_CAVEAT  # targets mended
+    # soft targets of a teacher that saw the folds, and the pairs: both named, not the pairs alone
+    assert oof_caveat(0.3, nested=False, unlabeled=True) == BOTH_CAVEAT
+    for caveat in (LEAK_CAVEAT, UNLABELED_CAVEAT, BOTH_CAVEAT):  # compare's flag on old runs
+        assert caveat.startswith("student OOF is optimistic")
+
+
+def test_a_student_leaking_two_ways_is_told_both_and_how_to_mend_both(teachers, tmp_path):
+    """--unlabeled at --hard-weight 0.3 without --nested: the soft targets came from teacher
+    fold models that saw the student's validation rows, and the pairs from its final model.
+    The note and metrics.json's caveat named the pairs alone, and said nested and the hard
+    weight change nothing, where they mend the soft targets. Both are named, in one line, with
+    what mends each; compare's note and its advice say the same (a configs/fast.yaml student of
+    a fast teacher's 3 folds)."""
+    new = tmp_path / "new.jsonl"  # pairs of new queries, which the teacher scores
+    rows = pd.read_json(teachers["data"], lines=True).head(30)
+    new.write_text("".join(json.dumps({"id": f"n{i}", "language": r.language,
+                                       "origin_query": f"{r.origin_query} new",
+                                       "category_path": r.category_path}) + "\n"
+                           for i, r in enumerate(rows.itertuples())), encoding="utf-8")
+    out = tmp_path / "s"
+    result = CliRunner().invoke(main, [
+        "distill", str(teachers["run"]), "--student", str(FAST), "--out", str(out),
+        "--unlabeled", str(new), "--hard-weight", "0.3", "--speed-rows", "0"])
+    assert result.exit_code == 0, result.output
+    block = runs.Run.open(out).metrics()["distillation"]
+    caveat = block["caveat"]
+    assert block["oof_optimistic"] is True
+    assert caveat == (
+        "student OOF is optimistic: the teacher OOF probability of a training row came from a "
+        "teacher model that saw the student's validation rows, and its teacher-scored pairs "
+        "(--unlabeled) came from the teacher's final model, which saw the student's validation "
+        "rows (distill --nested or --hard-weight 1.0 makes the soft targets honest, not the "
+        "pairs: honest ones need a student without --unlabeled too)")
+    notes = [line for line in without_bars(result.stderr).splitlines()
+             if line.startswith("note: student OOF is optimistic")]
+    assert notes == [f"note: {caveat}"]
+    done = CliRunner().invoke(main, ["compare", str(teachers["run"]), str(out),
+                                     "--out", str(tmp_path / "c.html")])
+    assert done.exit_code == 0, done.output
+    assert (f"{caveat}: its figures here are optimistic, so a gain over the other runs can "
+            "be leak (a student distilled with --nested or --hard-weight 1.0, and without "
+            "--unlabeled, gives honest ones)") in done.output
 
 
 @pytest.mark.parametrize("quiet", [False, True])

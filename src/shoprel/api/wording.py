@@ -88,6 +88,10 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  # a distilled student's caveat, and noise's advice on its optimistic flags
                  ("(distill --nested makes them honest)",
                   "(distill_student(..., nested=True) makes them honest)"),
+                 ("(distill --nested or --hard-weight 1.0 makes the soft targets honest, not "
+                  "the pairs: honest ones need a student without --unlabeled too)",
+                  "(distill_student(..., nested=True) or hard_weight=1.0 makes the soft targets "
+                  "honest, not the pairs: honest ones need a student without unlabeled too)"),
                  ("a student distilled with --nested or --hard-weight 1.0, and without "
                   "--unlabeled", "a student distilled with nested=True or hard_weight=1.0, and "
                                  "without unlabeled"),

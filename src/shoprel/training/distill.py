@@ -75,12 +75,20 @@ from shoprel.utils.bounds import out_of_range
 from shoprel.utils.outputs import check_output_dir, is_written_for
 from shoprel.utils.progress import progress_bar, report_step, steps_on
 
-LEAK_CAVEAT = ("student OOF is optimistic: the teacher OOF probability of a training row came "
-               "from a teacher model that saw the student's validation rows (distill --nested "
-               "makes them honest)")
-UNLABELED_CAVEAT = ("student OOF is optimistic: its teacher-scored pairs (--unlabeled) came "
-                    "from the teacher's final model, which saw the student's validation rows "
-                    "(neither nested nor hard_weight 1.0 changes that)")
+# why a student's OOF figures are optimistic: each cause its caveat names
+SOFT_TARGETS_LEAK = ("the teacher OOF probability of a training row came from a teacher model "
+                     "that saw the student's validation rows")
+UNLABELED_LEAK = ("its teacher-scored pairs (--unlabeled) came from the teacher's final model, "
+                  "which saw the student's validation rows")
+OPTIMISTIC = "student OOF is optimistic: "
+LEAK_CAVEAT = f"{OPTIMISTIC}{SOFT_TARGETS_LEAK} (distill --nested makes them honest)"
+UNLABELED_CAVEAT = (f"{OPTIMISTIC}{UNLABELED_LEAK} (neither nested nor hard_weight 1.0 changes "
+                    "that)")
+# both at once (--unlabeled below --hard-weight 1 without --nested): named together, where the
+# caveat named the pairs alone and its advice mended only them
+BOTH_CAVEAT = (f"{OPTIMISTIC}{SOFT_TARGETS_LEAK}, and {UNLABELED_LEAK} (distill --nested or "
+               "--hard-weight 1.0 makes the soft targets honest, not the pairs: honest ones "
+               "need a student without --unlabeled too)")
 NESTED_NOTE = ("each student fold's soft targets come from teacher models refitted without "
                "that fold: its OOF figures are honest")
 NESTED_AT_ONE = ("at --hard-weight 1 every labelled row's target is its label, which the "
@@ -94,14 +102,23 @@ LABELS_NOTE = ("hard_weight 1.0: the student learnt the labels alone, so its OOF
                "honest as the teacher's")
 
 
+def oof_leaks(hard_weight: float, nested: bool, unlabeled: bool) -> tuple[bool, bool]:
+    """Which causes make the student's OOF figures optimistic: (soft targets from a teacher
+    that saw the validation folds, teacher-scored --unlabeled pairs); either, both or none."""
+    return hard_weight < 1.0 and not nested, unlabeled
+
+
 def oof_caveat(hard_weight: float, nested: bool, unlabeled: bool) -> str:
-    """What the student's OOF figures are worth: teacher-scored pairs and soft targets from a
-    teacher that saw the validation folds make them optimistic; the labels alone do not."""
-    if unlabeled:
+    """What the student's OOF figures are worth, naming every cause that makes them
+    optimistic (oof_leaks); the labels alone, or nested soft targets, do not."""
+    soft, pairs = oof_leaks(hard_weight, nested, unlabeled)
+    if soft and pairs:
+        return BOTH_CAVEAT
+    if pairs:
         return UNLABELED_CAVEAT
-    if hard_weight >= 1.0:
-        return LABELS_NOTE
-    return NESTED_NOTE if nested else LEAK_CAVEAT
+    if soft:
+        return LEAK_CAVEAT
+    return LABELS_NOTE if hard_weight >= 1.0 else NESTED_NOTE
 
 
 @dataclass
@@ -476,8 +493,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
             **({"nested_stage0": stage0_notes} if stage0_notes else {}),
             "caveat": oof_caveat(hard_weight, nested, extra_rows is not None),
             **({"ignored": ignored} if ignored else {}),
-            "oof_optimistic": oof_caveat(hard_weight, nested, extra_rows is not None)
-            in (LEAK_CAVEAT, UNLABELED_CAVEAT),
+            "oof_optimistic": any(oof_leaks(hard_weight, nested, extra_rows is not None)),
             **({} if extra_rows is None else {"unlabeled": {
                 "files": [str(Path(f).resolve()) for f in unlabeled],
                 "rows": len(extra_rows),
