@@ -1,5 +1,4 @@
 import json
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -70,6 +69,47 @@ def test_a_run_given_twice_is_refused(qc_runs, tmp_path):
         align_runs([qc_runs[0], qc_runs[0]], members_once=True)
 
 
+def test_a_run_given_twice_is_named_each_way_as_it_was_given(qc_runs, tmp_path, monkeypatch):
+    """'/tmp/.../runs/a: given twice, also as runs/a' named the run by its resolved folder and
+    the other way as typed; every way now reads as given (runs.shown), the run first."""
+    import shutil
+
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.ensemble.runner import build_ensemble
+
+    for name, run in zip("ab", qc_runs, strict=True):
+        shutil.copytree(run, tmp_path / "runs" / name)
+    (tmp_path / "again").symlink_to(tmp_path / "runs" / "a", target_is_directory=True)
+    monkeypatch.chdir(tmp_path)
+    absolute = tmp_path / "runs" / "a"
+    cases = {("runs/a", str(absolute)): f"runs/a: given twice (as runs/a and as {absolute})",
+             (str(absolute), "runs/./a"): f"{absolute}: given twice (as {absolute} and as "
+                                          "runs/a)",
+             ("runs/a", "runs/b", "again"): "runs/a: given twice (as runs/a and as again)",
+             ("runs/a", "runs/a"): "runs/a: given twice"}
+    for given, said in cases.items():
+        with pytest.raises(RunDirError) as caught:
+            align_runs(list(given))
+        assert str(caught.value) == f"{said}; each run once, to compare it with others"
+    # a member reached through an ensemble: the ensemble's way as given, the run as typed
+    build_ensemble(["runs/a", "runs/b"], "runs/ens")
+    for given in (["runs/ens", str(absolute)], [str(absolute), "runs/ens"]):
+        with pytest.raises(RunDirError) as caught:
+            align_runs(given, members_once=True)
+        assert str(caught.value) == (f"{absolute}: given twice (through runs/ens and as "
+                                     f"{absolute}); each run once, or it would weigh double")
+    with pytest.raises(RunDirError) as caught:  # the ensemble itself twice, not its member
+        align_runs(["runs/ens", f"{tmp_path}/runs/ens"], members_once=True)
+    assert str(caught.value) == (f"runs/ens: given twice (as runs/ens and as {tmp_path}/runs/"
+                                 "ens); each run once, or it would weigh double")
+    done = CliRunner().invoke(main, ["compare", "runs/a", str(absolute), "--out", "c.html"])
+    assert done.exit_code != 0
+    assert done.stderr == (f"error: runs/a: given twice (as runs/a and as {absolute}); each "
+                           "run once, to compare it with others\n")
+
+
 def test_runs_on_other_labels_say_how_many_rows_differ(qc_runs, tmp_path):
     import shutil
 
@@ -104,9 +144,8 @@ def test_a_run_inside_an_ensemble_given_is_not_counted_twice(qc_runs, tmp_path):
     from shoprel.ensemble.runner import build_ensemble
 
     build_ensemble(list(qc_runs), tmp_path / "ens")
-    member = Path(qc_runs[0]).resolve()
-    said = (f"{member}: given twice (through {tmp_path / 'ens'}, and as {qc_runs[0]}); each run "
-            "once, or it would weigh double")
+    said = (f"{qc_runs[0]}: given twice (through {tmp_path / 'ens'} and as {qc_runs[0]}); each "
+            "run once, or it would weigh double")
     # either order: with the ensemble first it said "(through MEMBER), also as ENS"
     for given in ([qc_runs[0], tmp_path / "ens"], [tmp_path / "ens", qc_runs[0]]):
         with pytest.raises(RunDirError) as caught:

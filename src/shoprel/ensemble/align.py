@@ -140,15 +140,44 @@ def _check_no_copies(opened: list[runs.Run]) -> None:
             made[key] = where
 
 
-def _ways(where: Path, given: list[Path]) -> str:
-    """How a run came in twice, each way named by the folder given: ", also as X" for the
-    same folder twice, else " (through ENS, and as X)", an ensemble's first, whatever the
-    order (it named the run's own folder as the ensemble when the ensemble came first)."""
-    if all(path.resolve() == where for path in given):
-        return f", also as {given[0]}"
-    ways = sorted(given, key=lambda path: path.resolve() == where)
-    return " (" + ", and ".join(("as " if path.resolve() == where else "through ") + str(path)
-                                for path in ways) + ")"
+def _check_each_once(opened: list[runs.Run], members_once: bool) -> None:
+    """Each run once: a folder given twice under any name (runs/a and /tmp/x/runs/a, a link),
+    or, with members_once, a trained run reached twice (given, and through an ensemble given).
+    The line names the run and each way as it was given (runs.shown), where it named the
+    resolved folder beside the other way as typed."""
+    why = "or it would weigh double" if members_once else "to compare it with others"
+    given: dict[Path, Path] = {}
+    for run in opened:
+        where = run.path.resolve()
+        if where in given:
+            twice = _twice(where, [(given[where], given[where]), (run.path, run.path)])
+            raise RunDirError(f"{twice}; each run once, {why}")
+        given[where] = run.path
+    if not members_once:
+        return
+    reached: dict[Path, tuple[Path, Path]] = {}  # trained run -> (its path as reached, given)
+    for run in opened:
+        for trained in trained_members(run):
+            where = trained.path.resolve()
+            if where in reached:
+                twice = _twice(where, [reached[where], (trained.path, run.path)])
+                raise RunDirError(f"{twice}; each run once, {why}")
+            reached[where] = (trained.path, run.path)
+
+
+def _twice(where: Path, ways: list[tuple[Path, Path]]) -> str:
+    """'RUN: given twice (...)' for a run reached two ways, each (its path as reached, the
+    folder given): RUN as given where it was given itself, else as its ensemble reached it;
+    each way 'as X' (the run's own folder) or 'through ENS', an ensemble's first whatever the
+    order; the ways left out where both read the same (runs/a given twice as runs/a)."""
+    direct = [given for _, given in ways if given.resolve() == where]
+    run = runs.shown(direct[0] if direct else ways[0][0])
+    said = [("as " if given.resolve() == where else "through ") + str(runs.shown(given))
+            for _, given in ways]
+    if said[0] == said[1] and said[0].startswith("as "):
+        return f"{run}: given twice"
+    said.sort(key=lambda way: way.startswith("as "))
+    return f"{run}: given twice ({' and '.join(said)})"
 
 
 # QC folds followed the training file's row order until this moment (folds/grouped.strata
@@ -178,14 +207,7 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
     if len(run_dirs) < 2:
         raise RunDirError("an ensemble needs at least two run directories")
     opened = [runs.Run.open(d) for d in run_dirs]
-    seen: dict[Path, Path] = {}
-    for run in opened:
-        for where in (_trained_runs(run) if members_once else [run.path.resolve()]):
-            if where in seen:
-                why = "or it would weigh double" if members_once else "to compare it with others"
-                raise RunDirError(f"{where}: given twice{_ways(where, [seen[where], run.path])}; "
-                                  f"each run once, {why}")
-            seen[where] = run.path
+    _check_each_once(opened, members_once)
     first = opened[0]
     other = next((run for run in opened if run.task is not opened[0].task), None)
     if other is not None:
