@@ -37,6 +37,11 @@ class ConfigError(ShoprelError):
     """A config file or option that cannot be used, naming the bad key."""
 
 
+class BackboneChangedError(ConfigError):
+    """A backbone whose weights are not those a saved model was trained on: its line ends with
+    "train it again on these", to which a run that holds the model adds its own command."""
+
+
 class ConfigValueError(ConfigError, ValueError):
     """A config class built in Python with a wrong value (`RunConfig(folds={"k": 1})`): one
     line as a file's error is, and still a ValueError as pydantic's ValidationError was."""

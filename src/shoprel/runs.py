@@ -24,6 +24,7 @@ import pandas as pd
 from shoprel.data.records import written_kind
 from shoprel.data.tasks import Task
 from shoprel.errors import (
+    BackboneChangedError,
     ConfigError,
     OutputError,
     RunDirError,
@@ -203,14 +204,25 @@ class Run:
     @contextlib.contextmanager
     def config_named(self) -> Iterator[None]:
         """A key of the run's config found wrong only once its models work (a backbone folder
-        gone since training) is said with the line of the run's config.yaml writing it, as
-        train says it of its config file."""
+        gone since training, or its weights changed) is said with the line of the run's
+        config.yaml writing it, as train says it of its config file."""
         from shoprel.training.config import located
 
         try:
             yield
+        except BackboneChangedError as exc:  # "...train it again on these": with what
+            raise located(ConfigError(f"{exc}: {self.retrain_command()}"),
+                          self.path / CONFIG) from None
         except ConfigError as exc:
             raise located(exc, self.path / CONFIG) from None
+
+    def retrain_command(self) -> str:
+        """The command that trains this run again as it was configured, into a new folder."""
+        try:
+            train_file = self.train_file() or "TRAIN_FILE"
+        except ShoprelError:  # a metrics.json that cannot be read: the file is the user's to give
+            train_file = "TRAIN_FILE"
+        return f"`shoprel train {train_file} --config {self.path / CONFIG} --out NEW_RUN`"
 
     def saved_config(self) -> RunConfig:
         """The run's config.yaml (load_config, saved=True), a damaged one named as shown()

@@ -111,13 +111,14 @@ class Predictor:
             # an index no model here can use is refused by check_indexes_used, over every
             # model that scores: an ensemble's member or a cascade's student that embeds
             # nothing refused the folders its partners read (an ensemble's own index too)
-            self.models = self.run.load_models()
-            with self.run.config_named():  # e.g. a backbone folder gone since training
+            # e.g. a backbone folder gone or changed since training, at its config.yaml line
+            with self.run.config_named():
+                self.models = self.run.load_models()
                 for model in self.models:
                     if hasattr(model, "use_indexes"):
                         model.use_indexes(folders)
-                    if hasattr(model, "resolved"):  # its backbones found now, not when it scores
-                        model.resolved()
+                    if hasattr(model, "check_backbones"):  # now, not when it scores
+                        model.check_backbones()
                     if recent_texts and hasattr(model, "keep_recent"):
                         model.keep_recent(recent_texts)
         # read once: every scored chunk's tags are mapped onto the tags its models trained on
@@ -222,9 +223,19 @@ def load_encoders(predictor: Predictor | CascadePredictor) -> None:
     batch would do first (an LLM's adapter merged): serve does so before it says it is ready,
     so its first new query is not the one that waits for them. Each family that has such work
     says it in its own `load_encoders`."""
-    for model in _scoring_models([predictor]):
-        if hasattr(model, "load_encoders"):
-            model.load_encoders()
+    for part in _scoring_predictors(predictor):
+        with part.run.config_named():  # a backbone that will not load, at its config line
+            for model in part.models:
+                if hasattr(model, "load_encoders"):
+                    model.load_encoders()
+
+
+def _scoring_predictors(predictor: Predictor | CascadePredictor) -> list[Predictor]:
+    """Each Predictor that scores (a cascade's student and full model, an ensemble's members,
+    recursively), for what it does to be said of its own run."""
+    own = [predictor.student, predictor.full] if hasattr(predictor, "full") else [predictor]
+    return [p for part in own
+            for p in [part, *(q for m in part.members for q in _scoring_predictors(m))]]
 
 
 def _scoring_models(predictors: list[Predictor]) -> list:

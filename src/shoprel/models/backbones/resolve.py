@@ -21,7 +21,7 @@ import shoprel.models.backbones.embeddinggemma as embeddinggemma
 import shoprel.models.backbones.gemma3_270m as gemma3_270m
 import shoprel.models.backbones.use_multilingual as use_multilingual
 from shoprel.data.records import written_kind
-from shoprel.errors import ConfigError, one_line_reason
+from shoprel.errors import BackboneChangedError, ConfigError, one_line_reason
 from shoprel.models.backbones.cache import (
     LAST_USED,
     META_FILE,
@@ -65,8 +65,23 @@ class Backbone:
         """Refuse to use these weights where others were used (a saved model, a stage-0 start):
         features or an adapter computed on other weights would be silently wrong."""
         if self.fingerprint != trained:
-            raise ConfigError(f"model.params.backbone: {self.name!r} now resolves to "
-                              f"{self.fingerprint}, but {what} {trained}")
+            raise BackboneChangedError(f"model.params.backbone {self.name!r}: now resolves to "
+                                       f"{self.fingerprint}, but {what} {trained}; "
+                                       f"{self._changed_fix()}")
+
+    def _changed_fix(self) -> str:
+        """What gives the model its weights back, by where they come from: a built-in is built
+        from pinned packages (rebuilt on its own when their versions change), a hub id moves
+        with its repository, a folder holds whatever was copied there."""
+        if self.name in BUILTINS:
+            return (f"this {self.name} was built from other source packages than the one it was "
+                    "trained on (another shoprel or package version): install the versions it "
+                    "was trained with (the cache rebuilds it on next use), or train it again "
+                    "on this build")
+        if self.fingerprint.startswith("hub:"):
+            return ("the hub's repository is at another commit now: name a local folder holding "
+                    "the commit it was trained on, or train it again on this one")
+        return "put back the weights it was trained on, or train it again on these"
 
 
 def builtin_folder(name: str, cache_dir=None) -> Path:

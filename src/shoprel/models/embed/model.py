@@ -125,7 +125,9 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
                 for name, fingerprint in zip(self.backbone_names(), trained, strict=True)]
         return self._backbones
 
-    def _check_fingerprints(self) -> None:
+    def check_backbones(self) -> None:
+        """Refuse backbones whose weights are not those the model was fitted on (predict,
+        Scorer and serve ask when they load the run, to name its config.yaml's line)."""
         fitted = getattr(self, "fingerprints_", None)
         if fitted is None:
             return
@@ -176,7 +178,7 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         """Load every backbone's encoder now rather than at the first text no index or cache
         holds: a server that says it is ready must not spend its first new query loading
         EmbeddingGemma (~10 s on 2 cores)."""
-        self._check_fingerprints()
+        self.check_backbones()
         for backbone in self.resolved():
             self._encoder(backbone)
 
@@ -253,7 +255,7 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
         `on_part` (the caller draws a bar of parts) the encoder's own bar shows every part's
         new texts, however few, batch by batch: a part is up to 4,096 texts, and 296 new
         titles took EmbeddingGemma 93 s on a busy machine, while a bar of parts stood still."""
-        self._check_fingerprints()
+        self.check_backbones()
         added = {}
         items = list(items) if len(self.resolved()) > 1 else items
         self._every_bar = True if on_part is not None else None  # None: from PROGRESS_FROM
@@ -271,7 +273,7 @@ class EmbedModel(CountsEmbeddedTexts, RelevanceModel):
 
     def _views(self, frame: PairFrame) -> list[tuple[np.ndarray, np.ndarray, object]]:
         """(query vectors, target vectors, embed) for each backbone."""
-        self._check_fingerprints()
+        self.check_backbones()
         queries, targets = self.queries(frame).tolist(), frame.df["target"].tolist()
         views = []
         for backbone in self.resolved():
