@@ -411,6 +411,28 @@ def embed_run(tmp_path_factory) -> Path:
                             "model.params.n_estimators": 40})
 
 
+@pytest.fixture(scope="session")
+def biencoder_run(tmp_path_factory) -> Path:
+    """A small QC run of the bi-encoder family on a tiny random local BERT (its own cache),
+    shared by the tests that only read it (a test that changes it works on a copy)."""
+    pytest.importorskip("torch")
+    from shoprel.data.readers import read_pairs
+    from shoprel.training.config import load_config
+    from shoprel.training.runner import train
+
+    root = tmp_path_factory.mktemp("biencoder-run")
+    frame = read_pairs(demo_file("QC"))
+    backbone = _tiny_backbone(root / "bert", [*frame.df["query"], *frame.df["target"],
+                                              "new , level"])
+    params = {"backbone": str(backbone), "cache_dir": str(root / "cache"), "max_steps": 4,
+              "eval_steps": 2, "tuned_layers": 1, "max_length": 48, "n_threads": 1}
+    config = load_config(None, {"folds.k": 2, "model.family": "biencoder", "student": None,
+                                **{f"model.params.{k}": v for k, v in params.items()}})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(CACHE_ENV, str(root / "cache"))
+        return train(demo_file("QC"), root / "run", config, progress=False).run_dir
+
+
 @pytest.fixture(scope="module")
 def one_torch_thread():
     """Model tests run torch on one thread: CI machines have two cores, shared."""

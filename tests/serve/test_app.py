@@ -548,28 +548,6 @@ def test_the_encoder_is_loaded_before_the_server_says_it_is_ready(embed_run, mon
     assert 0 <= scored.json()["results"][0]["probability"] <= 1
 
 
-@pytest.fixture(scope="module")
-def biencoder_run(tmp_path_factory, tiny_backbone):
-    """A small QC run of the bi-encoder family on a tiny random local BERT (its own cache)."""
-    pytest.importorskip("torch")
-    from shoprel.demo import demo_file
-    from shoprel.models.backbones.cache import CACHE_ENV
-    from shoprel.training.config import load_config
-    from shoprel.training.runner import train
-
-    root = tmp_path_factory.mktemp("biencoder-run")
-    frame = read_pairs(demo_file("QC"))
-    backbone = tiny_backbone(root / "bert", [*frame.df["query"], *frame.df["target"],
-                                             "new , level"])
-    params = {"backbone": str(backbone), "cache_dir": str(root / "cache"), "max_steps": 4,
-              "eval_steps": 2, "tuned_layers": 1, "max_length": 48, "n_threads": 1}
-    config = load_config(None, {"folds.k": 2, "model.family": "biencoder", "student": None,
-                                **{f"model.params.{k}": v for k, v in params.items()}})
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv(CACHE_ENV, str(root / "cache"))
-        return train(demo_file("QC"), root / "run", config, progress=False).run_dir
-
-
 def test_a_bi_encoder_s_tuned_encoder_is_loaded_before_the_server_says_it_is_ready(
         biencoder_run, monkeypatch, capsys):
     """The bi-encoder had no part in the loading serve does before it says it is ready: its

@@ -83,7 +83,7 @@ class BiEncoderModel(CountsEmbeddedTexts, PrefixedPairTexts, FineTunedModel):
         args = config.training
         self.__dict__.pop("_digest", None)  # new weights, new vectors
         self.__dict__.pop("_stores", None)
-        backbone = self._backbone(config)
+        backbone = self._resolved = self._backbone(config)
         start = self._start_folder(backbone)
         self.fingerprint_ = backbone.fingerprint
         self.query_prefix_, self.passage_prefix_ = backbone.query_prefix, backbone.passage_prefix
@@ -111,14 +111,28 @@ class BiEncoderModel(CountsEmbeddedTexts, PrefixedPairTexts, FineTunedModel):
         """(scorer, states, split) of a fitted or loaded model, the tuned weights in place;
         public, so tests can look at the weights a fit left."""
         if getattr(self, "_loaded", None) is None:
+            scorer, _, split = self.torch_parts(self._trained_backbone(), self.config())
+            load_tuned(scorer, split, Path(self.folder_) / TUNED_FOLDER / WEIGHTS_FILE)
+        return self._loaded
+
+    def check_backbones(self) -> None:
+        """Refuse a backbone whose weights are not those the tuned layers were fitted on
+        (predict, Scorer and serve ask when they load the run, as of the embed family, to
+        name its config.yaml's line before anything is scored)."""
+        if getattr(self, "fingerprint_", None) is not None:
+            self._trained_backbone()
+
+    def _trained_backbone(self):
+        """The saved model's backbone, resolved once and checked against its fingerprint."""
+        backbone = self.__dict__.get("_resolved")
+        if backbone is None:
             from shoprel.models.backbones import resolve_backbone
 
             config = self.config()
             backbone = resolve_backbone(config.backbone, config.cache_dir, show_progress=False)
             backbone.check_trained(self.fingerprint_)
-            scorer, _, split = self.torch_parts(backbone, config)
-            load_tuned(scorer, split, Path(self.folder_) / TUNED_FOLDER / WEIGHTS_FILE)
-        return self._loaded
+            self._resolved = backbone
+        return backbone
 
     def load_encoders(self) -> None:
         """Load the tuned encoder now rather than at the first text no index holds (the embed
