@@ -889,3 +889,22 @@ def test_a_date_that_is_none_is_a_config_error(tmp_path):
     assert str(info.value) == (f"{path}: not valid YAML: 2024-13-45 reads as a date and is none "
                                "(month must be in 1..12) unless quoted ('2024-13-45') at line 1, "
                                "column 43")
+
+
+def test_a_stage0_backbone_other_than_the_run_s_is_refused_at_its_line(tmp_path):
+    """stage0.params.backbone other than model.params.backbone trained stage 0, then the first
+    fold refused to start from it as the run's backbone having "now" changed (`model.params.
+    backbone '/a': now resolves to ..., but the start-from model RUN.partial/models/stage0 was
+    trained on ...; put back the weights`), at model.params' line. It is refused when the
+    config is read, at the line of the key that differs."""
+    path = tmp_path / "c.yaml"
+    path.write_text("model:\n  family: cross\n  params:\n    backbone: /a\nstage0:\n"
+                    "  data: other.jsonl\n  params:\n    backbone: /b\n    epochs: 2\n")
+    with pytest.raises(ConfigError) as raised:
+        load_config(path)
+    assert str(raised.value) == (
+        f"{path}: line 8: stage0.params.backbone '/b': every fold model and the final model "
+        "start from the stage-0 model, so it must be trained on the run's backbone "
+        "(model.params.backbone '/a'); leave backbone out of stage0.params")
+    path.write_text(path.read_text().replace("backbone: /b", "backbone: /a"))
+    assert load_config(path).stage0_params()["backbone"] == "/a"

@@ -534,8 +534,17 @@ class RunConfig(StrictConfig):
         if not model_class(family).supports_start_from():
             raise ConfigError(f"stage0.data: family {family} cannot start from a stage-0 model; "
                               "stage 0 needs a family that fine-tunes weights (cross, llm)")
-        validate_params(family, {**self.model.params, **stage0.params}, where="stage0.params",
-                        saved=_saved(info), how=written_in(info.context))
+        params = validate_params(family, {**self.model.params, **stage0.params},
+                                 where="stage0.params", saved=_saved(info),
+                                 how=written_in(info.context))
+        run_backbone = self.model.params.get("backbone")
+        if params.get("backbone") != run_backbone and not _saved(info):
+            # every fit starts from the stage-0 model: refused only once stage 0 was fitted,
+            # as the run's backbone "now resolving" to other weights, at model.params' line
+            raise ConfigError(f"stage0.params.backbone {params['backbone']!r}: every fold "
+                              "model and the final model start from the stage-0 model, so it "
+                              "must be trained on the run's backbone (model.params.backbone "
+                              f"{run_backbone!r}); leave backbone out of stage0.params")
         return self
 
     def stage0_params(self) -> dict:
