@@ -836,3 +836,53 @@ def test_the_stage0_fit_draws_a_bar_naming_its_steps(tmp_path, warm_family, qc_d
                                      "--config", str(path), "--quiet"])
     assert done.exit_code == 0, done.output
     assert "stage 0" not in done.output and "boosters" not in done.output
+
+
+def test_nested_refits_on_a_backbone_changed_since_the_teacher_name_its_config_line(
+        tmp_path, qc_demo, qi_demo, tiny_backbone):
+    """A cross teacher's backbone changed since it was trained (one weight byte): the nested
+    refits refuse to start from its stage 0, which was said at a line of the student's
+    config (`student.yaml: line 3: model.params.backbone ...`, its `params:` line: the
+    student's config writes no backbone). It is said at the teacher's config.yaml line that
+    names the backbone, with the command that trains the teacher again, and nothing is
+    written."""
+    pytest.importorskip("torch")
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.data.readers import read_pairs
+
+    texts = [text for path in (qc_demo, qi_demo) for column in ("query", "target")
+             for text in read_pairs(path).df[column]]
+    bert = tiny_backbone(tmp_path / "bert", texts)
+    config = load_config(None, {
+        "folds.k": 3, "student": None, "model.family": "cross",
+        "model.params": {"backbone": str(bert), "max_steps": 1, "n_threads": 1,
+                         "max_length": 32, "cache_dir": str(tmp_path / "cache")},
+        "stage0.data": str(qi_demo)})
+    teacher = runner.train(qc_demo, tmp_path / "run", config, progress=False).run_dir
+    trained = json.loads((teacher / runs.MODELS / "stage0" / base.MODEL_CONFIG).read_text(
+        encoding="utf-8"))["state"]["fingerprint"]
+    weights = bert / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 1
+    weights.write_bytes(bytes(data))
+    student = tmp_path / "student.yaml"
+    student.write_text("model:\n  family: fast\n  params: {n_estimators: 10, n_jobs: 1}\n")
+    out = tmp_path / "student"
+    done = CliRunner().invoke(main, ["distill", str(teacher), "--student", str(student),
+                                     "--nested", "--speed-rows", "0", "--out", str(out),
+                                     "--quiet"])
+    assert done.exit_code == 2, done.output
+    said = done.output.strip()
+    lines = (teacher / "config.yaml").read_text(encoding="utf-8").splitlines()
+    line = next(n for n, row in enumerate(lines, 1) if row.strip() == f"backbone: {bert}")
+    assert re.fullmatch(
+        rf"error: {re.escape(str(teacher / 'config.yaml'))}: line {line}: model\.params\."
+        rf"backbone {re.escape(repr(str(bert)))}: now resolves to sha256:[0-9a-f]{{64}}, but the "
+        rf"start-from model {re.escape(str(teacher / runs.MODELS / 'stage0'))} was trained "
+        rf"on {trained}; put back the weights it was trained on, or train it again on these: "
+        rf"`shoprel train {re.escape(str(qc_demo))} --config "
+        rf"{re.escape(str(teacher / 'config.yaml'))} --out NEW_RUN`", said), said
+    assert trained != said.split("now resolves to ")[1].split(",")[0]
+    assert not out.exists()

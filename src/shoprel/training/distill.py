@@ -30,6 +30,7 @@ probabilities (no estimate depends on it).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import time
 from collections.abc import Callable, Sequence
@@ -225,6 +226,13 @@ class TeacherModel(NamedTuple):
     weight: float
     start_from: Path | None = None  # the run's stage-0 model, when the refits reuse it
     stage0: str | None = None  # what became of the run's stage 0 (None: it had none)
+    run: runs.Run | None = None  # the run whose config.yaml it is: its refits' errors name it
+
+    def config_named(self):
+        """A key of the model's config found wrong as it is refitted (its backbone changed
+        since the run's stage 0 was trained) said at the line of its run's config.yaml, not
+        of the student's config, whose line distill gives other config errors."""
+        return self.run.config_named() if self.run is not None else contextlib.nullcontext()
 
 
 def teacher_specs(teacher: Teacher, rows: PairFrame) -> list[TeacherModel]:
@@ -240,7 +248,8 @@ def _run_specs(run: runs.Run, weight: float, rows_file: Path, rows: PairFrame,
     if run.kind != "ensemble":
         config = refit_config(run)
         return [TeacherModel(config, weight, *nested_start(run, config, rows_file, rows,
-                                                            stage0.get(run.path.resolve())))]
+                                                            stage0.get(run.path.resolve())),
+                             run=run)]
     from shoprel.ensemble.combiners import COMBINERS
 
     combination = run.manifest.get("combination", {})
@@ -323,7 +332,8 @@ def nested_teacher(teacher: Teacher, frame: PairFrame, folds: np.ndarray,
                             f"without {f},{g}{member}: ", f"w/o {f},{g}{member}: ")
                 with steps_on(bar, prefixes, first="fitting"):
                     rows = side(frame.take(fit))
-                    model = new_model(spec.config, spec.start_from).fit(rows)
+                    with spec.config_named():
+                        model = new_model(spec.config, spec.start_from).fit(rows)
                     report_step("scoring held-out rows")
                     for student, score in scored.items():
                         out[student][score] += (spec.weight
