@@ -237,11 +237,14 @@ class RecordValidator:
         line_label: str | None = None,
         written_ids: bool = False,
         read_labels: bool = True,
+        earlier_ids: dict | None = None,
     ):
         """`written_ids`: keep each id as the file wrote it (WRITTEN_ID), for a scored file to
         give back: the key "007" shares with 7 would lose its zeros. `read_labels` False: a
         label column is left unread (scoring needs none, so a test file's empty labels are no
-        error)."""
+        error). `earlier_ids`: id -> "FILE, line N" of files read before this one as one set
+        of rows (several stage-0 files): a repeat of one is refused as a repeat within the
+        file is; this file's ids are added to it."""
         if empty_text not in (*EMPTY_TEXT_POLICIES, REFUSE):  # REFUSE: pairs to score
             raise InputError(f"empty_text must be one of {EMPTY_TEXT_POLICIES}, got {empty_text!r}")
         self.path = path
@@ -251,6 +254,7 @@ class RecordValidator:
         # "line", or "row" in a Parquet file, unless the caller counts otherwise (pairs)
         self.line_label = position_label(path) if line_label is None else line_label
         self.seen_ids: dict = {}
+        self.earlier_ids = earlier_ids
         # a CSV or TSV file holds text only: its ids are shown quoted, as written
         kind = read_format(path)  # rows.gz: by its content
         self.text_table = kind in ("csv", "tsv")
@@ -385,6 +389,11 @@ class RecordValidator:
                             f"{self.line_label} {first_line} (7, 7.0, \"7\" and \"007\" are "
                             "one id)")
             raise self._error(repeated, line, "id")
+        if self.earlier_ids is not None:  # one set of rows read from several files
+            if value in self.earlier_ids:
+                raise self._error(f"duplicate id {value!r} (first seen in "
+                                  f"{self.earlier_ids[value]})", line, "id")
+            self.earlier_ids[value] = f"{self.path}, {self.line_label} {line}"
         if written[0] != as_written(value):  # kept only where the key reads otherwise
             self.spelled_ids[value] = written
         return value

@@ -119,7 +119,8 @@ def refuse_lax_reading(model: type[BaseModel], value: Any, info: ValidationInfo)
     python = written_in(info.context) in (PYTHON, OVERRIDES)
     truth = ("True", "False") if python else ("true", "false")
     plain = python_scalar(value)  # numpy's 0 (from an array) is 0: pydantic read it as false
-    if any(is_text_list(leaf) for leaf in leaves):
+    if any(is_text_list(leaf) for leaf in leaves) and not (plain is None
+                                                            and type(None) in leaves):
         refuse_non_text(plain, str in leaves, python)
     wants_number = bool not in leaves and bool(leaves & {int, float})
     if is_boolean(value):  # numpy's True too: pydantic read it as 1

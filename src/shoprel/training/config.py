@@ -402,7 +402,9 @@ class Stage0Config(StrictConfig):
     Only families whose models can start from saved weights (cross, llm) accept it.
     """
 
-    data: str | None = None  # the other task's labelled file; null: no stage 0
+    # the other task's labelled file, or a list of files read as one set of rows (split by
+    # language or month: stage0_files.py); null: no stage 0
+    data: str | list[str] | None = None
     task: TaskName | None = None  # its task, when its columns do not tell
     params: dict = Field(default_factory=dict)  # model.params overrides for stage 0 (epochs, …)
 
@@ -414,8 +416,20 @@ class Stage0Config(StrictConfig):
     @model_validator(mode="after")
     @_with_the_others
     def _expand_home(self) -> Stage0Config:
-        self.data = _home(self.data)
+        if isinstance(self.data, list):
+            if not self.data:
+                raise ConfigError("stage0.data: an empty list; name a file, a list of files, "
+                                  "or null for no stage 0")
+            self.data = [_home(file) for file in self.data]
+        else:
+            self.data = _home(self.data)
         return self
+
+    @property
+    def files(self) -> list[str]:
+        """stage0.data as a list of files ([] without a stage 0)."""
+        return [] if self.data is None else [self.data] if isinstance(self.data, str) \
+            else list(self.data)
 
 
 def _student_model() -> ModelConfig:

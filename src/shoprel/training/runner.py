@@ -32,6 +32,7 @@ from shoprel.models.registry import model_class
 from shoprel.training.config import RunConfig
 from shoprel.training.far_pairs import FarPairCheck
 from shoprel.training.ranks import RankGroup, Ranks, current_ranks
+from shoprel.training.stage0_files import Stage0Rows, read_stage0_files, recorded_files
 from shoprel.training.stage0_rows import check_stage0_rows, query_overlap
 from shoprel.utils.atomic import atomic_dir
 from shoprel.utils.digest import sha256_of_file
@@ -237,45 +238,34 @@ def new_model(config: RunConfig, start_from: Path | None = None, params: dict | 
     return model
 
 
-def read_stage0(config: RunConfig) -> tuple[PairFrame | None, str | None]:
-    """The rows of config.stage0.data and the SHA-256 of its bytes ((None, None) without a
-    stage 0). The digest is taken first: a file edited while it is read is then recorded with
-    bytes stage 0 did not learn, and a nested distill refits without that stage 0 rather than
-    trusting an edit it cannot see (nested_stage0.py)."""
+def read_stage0(config: RunConfig) -> Stage0Rows | None:
+    """The rows of config.stage0.data's file or files and the SHA-256 of each (None without a
+    stage 0): stage0_files.py."""
     stage0 = config.stage0
     if stage0.data is None:
-        return None, None
-    try:
-        sha256 = sha256_of_file(stage0.data)
-    except OSError:
-        sha256 = None  # read_pairs says why, naming the file
-    frame = read_pairs(stage0.data, task=stage0.task, require_label=True,
-                       empty_text=config.data.empty_text)
-    return frame, sha256 or sha256_of_file(stage0.data)
+        return None
+    return read_stage0_files(stage0.files, stage0.task, config.data.empty_text)
 
 
 def fit_stage0(config: RunConfig, models_dir: Path, progress: bool = True,
-               frame: PairFrame | None = None,
-               sha256: str | None = None) -> tuple[Path | None, dict | None]:
-    """Fit the stage-0 model on config.stage0.data (another task's labelled file) and save it;
-    `frame` and `sha256`: its rows and digest already read (read_stage0)."""
+               rows: Stage0Rows | None = None) -> tuple[Path | None, dict | None]:
+    """Fit the stage-0 model on config.stage0.data (another task's labelled file or files)
+    and save it; `rows`: its rows and digests already read (read_stage0)."""
     stage0 = config.stage0
     if stage0.data is None:
         return None, None
     started = time.perf_counter()
-    if frame is None:
-        frame, sha256 = read_stage0(config)
-    elif sha256 is None:  # given the rows alone: their file is hashed, not read again
-        sha256 = sha256_of_file(stage0.data)
+    rows = rows or read_stage0(config)
+    frame = rows.frame
     if progress:
         tqdm.write(f"stage 0: fitting {config.model.family} on {len(frame)} "
-                   f"{frame.task.value} rows of {stage0.data}", file=sys.stderr)  # with the bars
+                   f"{frame.task.value} rows of {', '.join(rows.files)}",
+                   file=sys.stderr)  # with the bars
     # a bar of its own, naming the fit's steps as the final fit's does (the same family)
     with one_fit_bar(f"stage 0 fit ({len(frame):,} rows)", progress):
         model = new_model(config, params=config.stage0_params()).fit(frame)
     folder = model.save(models_dir / STAGE0_MODEL)
-    info = {"train_file": str(Path(stage0.data).resolve()), "task": frame.task.value,
-            "train_rows": len(frame), "train_sha256": sha256,
+    info = {**recorded_files(rows), "task": frame.task.value,
             "seconds": round(time.perf_counter() - started, 2), "params": stage0.params,
             "model": f"{runs.MODELS}/{STAGE0_MODEL}"}
     # the folds start from this model, so only its fit can tell of a broken backbone
@@ -425,11 +415,12 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
                            empty_text=config.data.empty_text)
     out_dir = Path(out_dir)
     check_augment_cache(config, train_file, out_dir)
-    stage0_frame, stage0_sha256 = read_stage0(config)
+    stage0_rows = read_stage0(config)
     stage0_queries = {}
-    if stage0_frame is not None:  # before any fit, and before the run folder
-        check_stage0_rows(config.stage0.data, stage0_frame, train_file, frame)
-        stage0_queries = query_overlap(stage0_frame, frame)  # noted, not refused
+    if stage0_rows is not None:  # before any fit, and before the run folder
+        for stage0_file, stage0_frame in zip(stage0_rows.files, stage0_rows.frames, strict=True):
+            check_stage0_rows(stage0_file, stage0_frame, train_file, frame)
+        stage0_queries = query_overlap(stage0_rows.frame, frame)  # noted, not refused
     # `opened`: the training side's translator, closed once the run is written or has failed
     with run_folder(out_dir, overwrite, ranks, group, reads=[train_file], inside=inside,
                     written_for=written_for) as tmp, contextlib.ExitStack() as opened:
@@ -455,8 +446,7 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
             if small := small_folds_note(frame.labels, folds, set_folds):
                 tqdm.write(small, file=sys.stderr)
         before_fits()
-        stage0_dir, stage0_info = fit_stage0(config, models_dir, progress, stage0_frame,
-                                             stage0_sha256)
+        stage0_dir, stage0_info = fit_stage0(config, models_dir, progress, stage0_rows)
         if group is not None and stage0_dir is not None:
             # only rank 0's save writes weights (transformers saves on rank 0 alone): every rank
             # starts from rank 0's copy, so the run folder's parent must be shared across nodes

@@ -13,6 +13,7 @@ from pathlib import Path
 from shoprel.data.frame import PairFrame
 from shoprel.errors import ConfigError
 from shoprel.folds.grouped import normalise_query
+from shoprel.stage0_record import shown_stage0_files
 from shoprel.utils.outputs import same_file
 
 
@@ -46,7 +47,9 @@ def shared_queries_note(stage0_info: dict | None) -> str | None:
     shared = (stage0_info or {}).get("shared_queries")
     if not shared:
         return None
-    return (f"note: the stage-0 file {stage0_info['train_file']} holds {shared} of the "
+    several = isinstance(stage0_info.get("train_file"), list)
+    return (f"note: the stage-0 file{'s' if several else ''} "
+            f"{shown_stage0_files(stage0_info)} hold{'' if several else 's'} {shared} of the "
             f"training file's {stage0_info['training_file_queries']} distinct queries: every "
             "fold model starts from stage 0, which saw them, so a fold's held-out queries may "
             "not be new to its model; the out-of-fold figures may read high")

@@ -22,6 +22,7 @@ from shoprel.data.file_kind import HEAD_BYTES, PARQUET_DATA, first_bytes_kind
 from shoprel.data.formats import FORMATS, format_suffix
 from shoprel.errors import InputError, OutputError, OutputExistsError, one_line_reason
 from shoprel.run_data import recorded_field
+from shoprel.stage0_record import recorded_stage0_files
 from shoprel.utils.lock_files import foreign_lock_words
 
 # atomic_dir writes this into every folder it produces: which top-level entries it wrote, so
@@ -309,9 +310,8 @@ def _recorded_files(run: Path) -> list[tuple[str, str]]:
     """(field, file) of each file the run's own metrics.json records it learnt from."""
     metrics = _json_object(run / RUN_METRICS)
     files = [(TRAIN_FILE, file) for _, file in recorded_field(metrics, "train_file")]
-    stage0 = metrics.get("stage0")
-    if isinstance(stage0, dict):
-        files.append((STAGE0_FILE, stage0.get("train_file")))
+    files += [(STAGE0_FILE, recorded.file)  # one, or each of several (stage0_record.py)
+              for recorded in recorded_stage0_files(metrics.get("stage0"))]
     distillation = metrics.get("distillation")
     unlabeled = distillation.get("unlabeled") if isinstance(distillation, dict) else None
     named = unlabeled.get("files") if isinstance(unlabeled, dict) else None
