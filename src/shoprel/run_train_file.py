@@ -100,6 +100,11 @@ def stage0_place(run: runs.Run, given: str | Path) -> TrainingPlace:
     """The run's stage-0 file at the place `given` (--stage0-train), checked against what
     the run's metrics.json stage0 block records of the file stage 0 was fitted on."""
     info = run.metrics().get("stage0") or {}
+    if isinstance(info.get("train_file"), list):  # several (stage0_record.py): read in place
+        raise InputError(f"{given}: {runs.shown(run.path)}'s stage 0 was fitted on "
+                         f"{len(info['train_file'])} files (metrics.json stage0.train_file), "
+                         "read only where the run records them: put them back there and drop "
+                         f"{STAGE0.option}")
     digest, rows = info.get("train_sha256"), info.get("train_rows")
     return named_place(run, STAGE0, given, info.get("train_file"),
                        [str(digest)] if digest else [],

@@ -2,12 +2,19 @@
 concatenation would be, each error naming the file and line it came from."""
 
 import hashlib
+import json
 import os
 
 import pandas as pd
 import pytest
 import yaml
-from tests.training.test_stage0 import WarmStart, demo_rows
+from tests.training.test_stage0 import (
+    WarmStart,
+    demo_rows,
+    nested_distill,
+    nested_refit_starts,
+    relabelled,
+)
 
 from shoprel import runs
 from shoprel.errors import ConfigError, InputError, OutputError
@@ -212,3 +219,50 @@ def test_saved_configs_load_again_with_one_file_several_or_none(tmp_path):
         path = tmp_path / "config.yaml"
         path.write_text(config.to_yaml(), encoding="utf-8")
         assert load_config(path).stage0.data == data
+
+
+@pytest.fixture
+def warm(monkeypatch):
+    monkeypatch.setitem(registry.FAMILIES, WarmStart.family, WarmStart)
+
+
+def test_nested_refits_read_every_stage0_file_where_the_run_records_them(
+        tmp_path, warm, qc_demo, qi_demo, jsonl, monkeypatch):
+    """distill --nested read metrics.json's stage0.train_file as one path: a stage 0 fitted on
+    several files named a list as a file, and one of the run's task was never reused. Each
+    file is now read and checked where the run records it."""
+    (tmp_path / "other").mkdir()
+    first, second, _ = split_qi(tmp_path / "other", jsonl, qi_demo)
+    teacher, starts, block = nested_refit_starts(
+        tmp_path / "other", {"stage0.data": [str(first), str(second)]}, qc_demo, monkeypatch)
+    assert len(starts) == 3 and all(start["rows"] == 360 for _, start in starts)
+    assert block["nested_stage0"] == [
+        f"{teacher}: the refits start from its stage 0, fitted on the other task's (QI) rows "
+        f"of {first.resolve()} and {second.resolve()}, none of them this file's"]
+
+    rows = demo_rows(qc_demo)
+    train_file = jsonl(tmp_path / "train.jsonl", rows[:240])
+    a = jsonl(tmp_path / "qc_a.jsonl", rows[240:300])
+    b = jsonl(tmp_path / "qc_b.jsonl", rows[300:])
+    teacher, starts, block = nested_refit_starts(
+        tmp_path, {"stage0.data": [str(a), str(b)]}, train_file, monkeypatch)
+    assert len(starts) == 3 and all(start["rows"] == 120 for _, start in starts)
+    assert block["nested_stage0"] == [
+        f"{teacher}: the refits start from its stage 0, fitted on QC rows of {a.resolve()} and "
+        f"{b.resolve()}, which share no (query, target) pair with {train_file.resolve()}"]
+
+    jsonl(b, relabelled(rows[300:]))  # the second file changed since: it cannot tell
+    starts, block = nested_distill(teacher, tmp_path / "changed", monkeypatch)
+    assert all(start is None for _, start in starts)
+    recorded = json.loads((teacher / runs.METRICS).read_text())["stage0"]["train_sha256"]
+    assert block["nested_stage0"] == [
+        f"{teacher}: the refits start without its stage 0, fitted on QC rows of {a.resolve()} "
+        f"and {b.resolve()}, of which {b.resolve()} has other bytes than those stage 0 learnt "
+        f"(SHA-256 {recorded[1][:12]}... in metrics.json stage0.train_sha256): changed since, "
+        f"it may have held rows of {train_file.resolve()}; put the file stage 0 was fitted on "
+        "back where the run records it (metrics.json stage0.train_file)"]
+    with pytest.raises(InputError) as named:
+        nested_distill(teacher, tmp_path / "named", monkeypatch, stage0_train=b)
+    assert str(named.value) == (
+        f"{b}: {teacher}'s stage 0 was fitted on 2 files (metrics.json stage0.train_file), read "
+        "only where the run records them: put them back there and drop --stage0-train")

@@ -18,6 +18,7 @@ from shoprel.data.frame import PairFrame
 from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError, InputError, RunDirError
 from shoprel.run_train_file import STAGE0, TrainingPlace, check_rows, stage0_place
+from shoprel.stage0_record import RecordedStage0File, recorded_stage0_files
 from shoprel.training.config import RunConfig
 from shoprel.training.runner import STAGE0_MODEL
 from shoprel.training.stage0_rows import shared_pairs
@@ -26,6 +27,9 @@ from shoprel.utils.outputs import same_file
 
 # the way on where the stage-0 file was changed in place: its original, kept elsewhere
 MOVED_ORIGINAL = f"name the file stage 0 was fitted on with {STAGE0.name_with}"
+# the way on for one of several stage-0 files, which --stage0-train cannot name
+PUT_BACK = ("put the file stage 0 was fitted on back where the run records it (metrics.json "
+            "stage0.train_file)")
 
 
 def trained_runs(run: runs.Run) -> list[runs.Run]:
@@ -70,71 +74,80 @@ def nested_start(run: runs.Run, config: RunConfig, rows_file: Path, rows: PairFr
     without it) and a line saying which and why; (None, None) when the run had no stage 0.
     `config`: the run's own (how it read the stage-0 file); `rows`: rows_file's rows, the
     ones the student folds validate on; `place`: where its stage-0 file has moved
-    (stage0_places), else it is read where the run recorded it."""
+    (stage0_places), else it is read where the run recorded it: each of its files, where
+    stage 0 was fitted on several (stage0_record.py)."""
     info = run.metrics().get("stage0")
     if not info:
         return None, None
-    stage0_file = Path(str(info.get("train_file", ""))).resolve()
+    recorded = recorded_stage0_files(info)
+    files = [Path(str(file.file or "")).resolve() for file in recorded]
     task = info.get("task")
-    fitted_on = f"fitted on {task or 'unrecorded'} rows of {stage0_file}"
-    if place is not None:
-        stage0_file = place.path.resolve()
-        fitted_on += f", read at {stage0_file} ({STAGE0.option})"
+    fitted_on = f"fitted on {task or 'unrecorded'} rows of {' and '.join(map(str, files))}"
+    if place is not None:  # a stage 0 of one file (stage0_place)
+        files = [place.path.resolve()]
+        fitted_on += f", read at {files[0]} ({STAGE0.option})"
     name = runs.shown(run.path)  # runs/a, where an ensemble reaches it at runs/ens/../a
     without = f"{name}: the refits start without its stage 0, {fitted_on}"
     for file in (rows_file, run.train_file()):
-        if file and same_file(stage0_file, file):
+        if file and any(same_file(stage0_file, file) for stage0_file in files):
             return None, f"{without}: the training file {file} itself"
     if task != run.task.value:
         if task is None:
             return None, f"{without}, which may hold the rows of {rows_file}"
         return stage0_folder(run), (f"{name}: the refits start from its stage 0, fitted on "
-                                    f"the other task's ({task}) rows of {stage0_file}, none of "
-                                    "them this file's")
-    reason, unchecked = same_task_leak(run, stage0_file, info, config, rows_file, rows, place)
-    if reason:
-        return None, f"{without}, {reason}"
+                                    f"the other task's ({task}) rows of "
+                                    f"{' and '.join(map(str, files))}, none of them this file's")
+    unchecked = None
+    for stage0_file, fitted in zip(files, recorded, strict=True):
+        which = "which" if len(files) == 1 else f"of which {stage0_file}"
+        reason, unchecked = same_task_leak(run, stage0_file, fitted, task, config, rows_file,
+                                           rows, place, which)
+        if reason:
+            return None, f"{without}, {reason}"
     return stage0_folder(run), (f"{name}: the refits start from its stage 0, {fitted_on}, "
                                 f"which share no (query, target) pair with {rows_file}"
                                 + (f" ({unchecked})" if unchecked else ""))
 
 
-def same_task_leak(run: runs.Run, stage0_file: Path, info: dict, config: RunConfig,
-                   rows_file: Path, rows: PairFrame,
-                   place: TrainingPlace | None = None) -> tuple[str | None, str | None]:
+def same_task_leak(run: runs.Run, stage0_file: Path, fitted: RecordedStage0File, task: str,
+                   config: RunConfig, rows_file: Path, rows: PairFrame,
+                   place: TrainingPlace | None = None,
+                   which: str = "which") -> tuple[str | None, str | None]:
     """Why a stage-0 file of the run's own task may hold rows_file's pairs (None: it holds
     none), and what of a file named with --stage0-train (`place`) could not be checked (a
     run recording no digest of it: its row count is, and another count is refused). Only the
     file as it is now can be read: one gone, unreadable, of another row count than stage 0
-    fitted on (metrics.json stage0.train_rows) or with other bytes (stage0.train_sha256: a
-    label changed, a pair renamed) tells nothing of them. A run written before the digest was
-    recorded is checked on its row count alone."""
+    fitted on (`fitted`: metrics.json stage0.train_rows) or with other bytes
+    (stage0.train_sha256: a label changed, a pair renamed) tells nothing of them. A run
+    written before the digest was recorded is checked on its row count alone. `which`: how
+    the reason names the file ("of which FILE", one of several)."""
+    single = which == "which"
+    moved, changed = (STAGE0.give_new_place, MOVED_ORIGINAL) if single else (PUT_BACK, PUT_BACK)
     if not stage0_file.is_file():
-        return (f"which is no longer there: whether it held rows of {rows_file} cannot be "
-                f"told; {STAGE0.give_new_place}"), None
+        return (f"{which} is no longer there: whether it held rows of {rows_file} cannot be "
+                f"told; {moved}"), None
     try:
-        stage0 = read_pairs(stage0_file, task=info["task"], require_label=True,
-                            empty_text=config.data.empty_text)
+        stage0 = read_pairs(stage0_file, task=task, require_label=True,
+                            empty_text=config.data.empty_text, both_labels=single)
     except InputError as problem:
-        return (f"which can no longer be read ({problem}): it may hold rows of {rows_file}; "
-                f"{MOVED_ORIGINAL}"), None
+        return (f"{which} can no longer be read ({problem}): it may hold rows of {rows_file}; "
+                f"{changed}"), None
     unchecked = None if place is None else check_rows(run, place, {"rows": len(stage0)})
-    fitted_rows = info.get("train_rows")
-    if fitted_rows is not None and len(stage0) != fitted_rows:
-        return (f"which holds {len(stage0)} rows now, not the {fitted_rows} stage 0 learnt: "
-                f"changed since, it may have held rows of {rows_file}; {MOVED_ORIGINAL}"), None
-    fitted_sha256 = info.get("train_sha256")
+    if fitted.rows is not None and len(stage0) != fitted.rows:
+        return (f"{which} holds {len(stage0)} rows now, not the {fitted.rows} stage 0 learnt: "
+                f"changed since, it may have held rows of {rows_file}; {changed}"), None
     # (a named file's digest was checked when it was named)
-    if fitted_sha256 is not None and place is None \
-            and sha256_of_file(stage0_file) != fitted_sha256:
-        return (f"whose bytes differ from those stage 0 learnt (SHA-256 "
-                f"{fitted_sha256[:12]}... in metrics.json stage0.train_sha256): changed since, "
-                f"it may have held rows of {rows_file}; {MOVED_ORIGINAL}"), None
+    if fitted.sha256 is not None and place is None \
+            and sha256_of_file(stage0_file) != fitted.sha256:
+        differ = "whose bytes differ from" if single else f"{which} has other bytes than"
+        return (f"{differ} those stage 0 learnt (SHA-256 "
+                f"{fitted.sha256[:12]}... in metrics.json stage0.train_sha256): changed since, "
+                f"it may have held rows of {rows_file}; {changed}"), None
     shared = shared_pairs(stage0, rows)
     if not shared:
         return None, unchecked
     query, target = shared[0]
-    return (f"which shares {len(shared)} pair(s) with {rows_file} (first: {query!r} / "
+    return (f"{which} shares {len(shared)} pair(s) with {rows_file} (first: {query!r} / "
             f"{target!r}): stage 0 learnt their labels"), unchecked
 
 
