@@ -33,6 +33,7 @@ from shoprel.errors import (
 )
 from shoprel.manifest import Manifest, validate_manifest
 from shoprel.models.base import RelevanceModel, read_model_config
+from shoprel.retrain_command import distill_command, train_command
 from shoprel.run_data import recorded_field
 from shoprel.training.defaults import CARRIED_HARD_WEIGHT
 from shoprel.utils.atomic import SHARED_FILE_WAIT_S, atomic_file, output_lock
@@ -217,12 +218,33 @@ class Run:
             raise located(exc, self.path / CONFIG) from None
 
     def retrain_command(self) -> str:
-        """The command that trains this run again as it was configured, into a new folder."""
+        """The command that makes this run again as it was made (retrain_command.py): trained
+        into a new folder, or a distilled student distilled again from its teacher (the one a
+        run carries, into its own folder, where --scorer student reads it)."""
         try:
-            train_file = self.train_file() or "TRAIN_FILE"
+            block = self.metrics().get("distillation")
+            teacher = (block.get("teacher") or {}).get("path") if isinstance(block, dict) \
+                else None
+            train_file = None if teacher else self.train_file()
         except ShoprelError:  # a metrics.json that cannot be read: the file is the user's to give
-            train_file = "TRAIN_FILE"
-        return f"`shoprel train {train_file} --config {self.path / CONFIG} --out NEW_RUN`"
+            teacher = train_file = None
+        if not teacher:
+            return train_command(train_file or "TRAIN_FILE", self.path / CONFIG)
+        carrier = self.carrier()
+        return distill_command(Path(teacher) if carrier is None else carrier.path,
+                               self.path / CONFIG, block,
+                               None if carrier is None else self.path)
+
+    def carrier(self) -> Run | None:
+        """The run that carries this one as its student (RUN/student, listed in RUN's
+        metrics.json), as the folder names it; None for a run of its own."""
+        if self.path.name != STUDENT or not (self.path.parent / MANIFEST).is_file():
+            return None
+        try:
+            parent = Run.open(self.path.parent)
+            return parent if parent.student_dir() is not None else None
+        except ShoprelError:
+            return None
 
     def saved_config(self) -> RunConfig:
         """The run's config.yaml (load_config, saved=True), a damaged one named as shown()

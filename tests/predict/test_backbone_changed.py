@@ -94,3 +94,123 @@ def test_a_bi_encoder_whose_backbone_changed_is_refused_before_predict_scores(
         "--out NEW_RUN`\n")
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["bert", "run"]
     assert loaded == []  # refused before the encoder was loaded
+
+
+@pytest.fixture(scope="module")
+def embed_student_root(tmp_path_factory, tiny_backbone):
+    """A folder holding `bert` (a tiny local backbone) and `run`: a small fast QC run that
+    carries a student of the embedding family on it (hard_weight 1, as train --student)."""
+    pytest.importorskip("torch")
+    from tests.conftest import FAST_TEST_PARAMS
+
+    from shoprel.data.readers import read_pairs
+    from shoprel.models.backbones.cache import CACHE_ENV
+    from shoprel.training.config import load_config
+    from shoprel.training.runner import train
+
+    root = tmp_path_factory.mktemp("embed-student")
+    frame = read_pairs(demo_file("QC"))
+    bert = tiny_backbone(root / "bert", [*frame.df["query"], *frame.df["target"]])
+    student = {"model": {"family": "embed", "params": {
+        "backbone": str(bert), "n_jobs": 1, "n_features": 2**16, "n_estimators": 40}}}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(CACHE_ENV, str(root / "cache"))
+        train(demo_file("QC"), root / "run", load_config(None, {**FAST_TEST_PARAMS,
+                                                                "student": student}),
+              progress=False)
+    return root
+
+
+def moved_copy(root, tmp_path, flip=True):
+    """A copy of `root` in tmp_path/copy, every path its runs record rewritten to the copy's,
+    with one byte of the copied backbone's weights changed (`flip`); the copy's folder."""
+    copy = shutil.copytree(root, tmp_path / "copy")
+    for path in [*copy.rglob("config.yaml"), *copy.rglob("model.json"),
+                 *copy.rglob("metrics.json")]:
+        path.write_text(path.read_text(encoding="utf-8").replace(str(root), str(copy)),
+                        encoding="utf-8")
+    if flip:
+        weights = copy / "bert" / "model.safetensors"
+        data = bytearray(weights.read_bytes())
+        data[-1] ^= 1
+        weights.write_bytes(bytes(data))
+    return copy
+
+
+def backbone_line(config):
+    lines = config.read_text(encoding="utf-8").splitlines()
+    return next(n for n, row in enumerate(lines, 1) if row.strip().startswith("backbone: "))
+
+
+def test_a_carried_student_s_changed_backbone_names_the_distill_that_mends_it(
+        embed_student_root, tmp_path, monkeypatch):
+    """`predict --scorer student` on a run whose carried student's backbone changed said to
+    `shoprel train ... --config RUN/student/config.yaml --out NEW_RUN`: a run of its own, with
+    which `--scorer student` on RUN is refused still (and a model of the labels alone, not a
+    distilled student). It names the distill that puts a student on these weights where the
+    run carries it; that command, followed, makes `--scorer student` score again."""
+    from shoprel.models.backbones.cache import CACHE_ENV
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    copy = moved_copy(embed_student_root, tmp_path)
+    run, student = copy / "run", copy / "run" / "student"
+    config = student / "config.yaml"
+    out = tmp_path / "p.jsonl"
+    args = ["predict", str(run), str(demo_file("QC")), "--out", str(out), "--quiet",
+            "--scorer", "student"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 2, result.output
+    prefix = (f"error: {config}: line {backbone_line(config)}: model.params.backbone "
+              f"{str(copy / 'bert')!r}: now resolves to ")
+    assert result.output.startswith(prefix), result.output
+    assert result.output.endswith(
+        f"; put back the weights it was trained on, or train it again on these: `shoprel "
+        f"distill {run} --student STUDENT.yaml --out {student} --hard-weight 1 --overwrite` "
+        f"with STUDENT.yaml a copy of {config} made outside {student}\n"), result.output
+    assert not out.exists()
+    # followed as said, the student learns on these weights, where --scorer student reads it
+    command = result.output.split("`")[1].split()
+    assert command[:2] == ["shoprel", "distill"]
+    shutil.copy(config, tmp_path / "STUDENT.yaml")
+    monkeypatch.chdir(tmp_path)
+    mended = CliRunner().invoke(main, [*command[1:], "--quiet", "--speed-rows", "0"])
+    assert mended.exit_code == 0, mended.output
+    scored = CliRunner().invoke(main, args)
+    assert scored.exit_code == 0, scored.output
+    assert len(out.read_text(encoding="utf-8").splitlines()) == 360
+
+
+def test_a_distilled_run_s_changed_backbone_names_its_distill_again(
+        embed_student_root, tmp_path, monkeypatch):
+    """A run of its own distilled from a teacher (mix 0.5, nested) whose backbone changed said
+    to train its config.yaml again: a model of the labels alone. It names the distill from
+    the same teacher with the same mix and refits, which makes a run that scores."""
+    from shoprel.models.backbones.cache import CACHE_ENV
+    from shoprel.training.distill import distill
+
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    copy = moved_copy(embed_student_root, tmp_path, flip=False)
+    teacher, distilled = copy / "run", copy / "distilled"
+    distill(teacher, teacher / "student" / "config.yaml", distilled, 0.5, progress=False,
+            speed_rows=0, nested=True)
+    weights = copy / "bert" / "model.safetensors"
+    data = bytearray(weights.read_bytes())
+    data[-1] ^= 1
+    weights.write_bytes(bytes(data))
+    config = distilled / "config.yaml"
+    out = tmp_path / "p.jsonl"
+    result = CliRunner().invoke(main, ["predict", str(distilled), str(demo_file("QC")),
+                                       "--out", str(out), "--quiet"])
+    assert result.exit_code == 2, result.output
+    assert result.output.startswith(f"error: {config}: line {backbone_line(config)}: "
+                                    "model.params.backbone "), result.output
+    assert result.output.endswith(
+        f"train it again on these: `shoprel distill {teacher.resolve()} --student {config} "
+        "--out NEW_RUN --hard-weight 0.5 --nested`\n"), result.output
+    command = result.output.split("`")[1].split()
+    command[command.index("NEW_RUN")] = str(tmp_path / "new")
+    mended = CliRunner().invoke(main, [*command[1:], "--quiet", "--speed-rows", "0"])
+    assert mended.exit_code == 0, mended.output
+    scored = CliRunner().invoke(main, ["predict", str(tmp_path / "new"),
+                                       str(demo_file("QC")), "--out", str(out), "--quiet"])
+    assert scored.exit_code == 0, scored.output
