@@ -33,6 +33,7 @@ from shoprel.errors import (
 )
 from shoprel.manifest import Manifest, validate_manifest
 from shoprel.models.base import RelevanceModel, read_model_config
+from shoprel.models.registry import model_class
 from shoprel.retrain_command import distill_command, train_command
 from shoprel.run_data import recorded_field
 from shoprel.training.defaults import CARRIED_HARD_WEIGHT
@@ -357,6 +358,17 @@ class Run:
         folders = self.model_folders()
         with named_as_shown(self.path):
             return [load_model(folder) for folder in folders]
+
+    def check_backbones(self) -> None:
+        """Refuse the run's models whose backbone weights are not those they were trained on,
+        of the families that score through their backbone and say so (check_backbones: embed,
+        bi-encoder; no other is loaded): what a refit of the run's config (distill --nested)
+        asks first, as it would fit on these other weights. Said as the family says it; the
+        caller names the run's config line (config_named)."""
+        for folder in self.model_folders():
+            family = read_model_config(folder).get("family")
+            if hasattr(model_class(family), "check_backbones"):
+                load_model(folder).check_backbones()
 
     def reads_translation(self) -> bool:
         """Whether a model that scores for this run (an ensemble's: its members') reads

@@ -1,7 +1,9 @@
 """A run whose local backbone folder changed since training (one byte of its weights): predict,
 Scorer and serve refuse it in one line naming the run's config.yaml and the line there that
-names the backbone, and saying what to do. They said only `model.params.backbone: '...' now
-resolves to sha256:..., but the model was trained on ...`: whose run, and then what?"""
+names the backbone, and saying what to do (for a distilled student: the distill that makes it
+again; distill --nested refuses such a teacher before refitting it). They said only
+`model.params.backbone: '...' now resolves to sha256:..., but the model was trained on ...`:
+whose run, and then what?"""
 
 import hashlib
 import shutil
@@ -214,3 +216,33 @@ def test_a_distilled_run_s_changed_backbone_names_its_distill_again(
     scored = CliRunner().invoke(main, ["predict", str(tmp_path / "new"),
                                        str(demo_file("QC")), "--out", str(out), "--quiet"])
     assert scored.exit_code == 0, scored.output
+
+
+def test_distill_nested_refuses_to_refit_an_embedding_teacher_whose_backbone_changed(
+        embed_run, tmp_path, monkeypatch):
+    """The nested refits of an embedding teacher resolved its backbone anew and fitted on
+    whatever weights were there: one byte changed, distill finished, its student learning from
+    refits of another teacher than the one its block records. Before the first refit it is
+    refused, at the teacher's config line, as predict refuses the teacher; nothing is fitted
+    nor written."""
+    from shoprel.training import runner
+
+    copy, bert, line, trained, now = changed_backbone_copy(embed_run, tmp_path)
+    fits = []
+    new_model = runner.new_model
+    monkeypatch.setattr(runner, "new_model", lambda *args: fits.append(args) or new_model(*args))
+    student = tmp_path / "student.yaml"
+    student.write_text("model:\n  family: fast\n  params: {n_estimators: 10, n_jobs: 1}\n",
+                       encoding="utf-8")
+    config = copy / "config.yaml"
+    out = tmp_path / "student"
+    result = CliRunner().invoke(main, ["distill", str(copy), "--student", str(student),
+                                       "--nested", "--speed-rows", "0", "--out", str(out),
+                                       "--quiet"])
+    assert result.exit_code == 2, result.output
+    assert result.output == (
+        f"error: {config}: line {line}: model.params.backbone {str(bert)!r}: now resolves to "
+        f"{now}, but the model was trained on {trained}; put back the weights it was trained "
+        f"on, or train it again on these: `shoprel train {demo_file('QC')} --config {config} "
+        "--out NEW_RUN`\n")
+    assert fits == [] and not out.exists()

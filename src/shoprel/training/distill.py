@@ -234,6 +234,14 @@ class TeacherModel(NamedTuple):
         of the student's config, whose line distill gives other config errors."""
         return self.run.config_named() if self.run is not None else contextlib.nullcontext()
 
+    def check_backbones(self) -> None:
+        """Refuse, before any refit, a model whose backbone changed since its run was trained
+        (Run.check_backbones), at its run's config line: refitted on other weights, the
+        teacher the student learns from would not be the one its block records."""
+        if self.run is not None:
+            with self.config_named():
+                self.run.check_backbones()
+
 
 def teacher_specs(teacher: Teacher, rows: PairFrame) -> list[TeacherModel]:
     """Each model the teacher averages: itself, or its members; `rows`: its training file's
@@ -311,6 +319,8 @@ def nested_teacher(teacher: Teacher, frame: PairFrame, folds: np.ndarray,
     # every member, not once per refit nor per member; each is closed (augment.cache's
     # connection) once the refits are done
     specs = teacher_specs(teacher, frame) if models is None else models
+    for spec in specs:  # an embedding teacher's refits resolve its backbone anew
+        spec.check_backbones()
     with training_sides([spec.config for spec in specs], False, frame) as made:
         sides = list(zip(specs, made, strict=True))
         k = int(folds.max()) + 1
