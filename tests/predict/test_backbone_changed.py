@@ -246,3 +246,33 @@ def test_distill_nested_refuses_to_refit_an_embedding_teacher_whose_backbone_cha
         f"on, or train it again on these: `shoprel train {demo_file('QC')} --config {config} "
         "--out NEW_RUN`\n")
     assert fits == [] and not out.exists()
+
+
+def test_index_refuses_a_changed_backbone_at_the_run_s_config_line(embed_run, tmp_path):
+    """`shoprel index RUN --out DIR` on a run whose backbone changed said the bare
+    `model.params.backbone '...': now resolves to ..., but the model was trained on ...; put
+    back the weights it was trained on, or train it again on these`, no config line nor what
+    to train. It says predict's line, before any folder is made; predict given an index built
+    on the weights it was trained on says it too."""
+    built = tmp_path / "built"
+    done = CliRunner().invoke(main, ["index", str(embed_run), str(demo_file("QC")), "--out",
+                                     str(built), "--quiet"])
+    assert done.exit_code == 0, done.output
+    copy, bert, line, trained, now = changed_backbone_copy(embed_run, tmp_path)
+    config = copy / "config.yaml"
+    said = (f"error: {config}: line {line}: model.params.backbone {str(bert)!r}: now resolves "
+            f"to {now}, but the model was trained on {trained}; put back the weights it was "
+            f"trained on, or train it again on these: `shoprel train {demo_file('QC')} "
+            f"--config {config} --out NEW_RUN`\n")
+    for out in (tmp_path / "index", copy / "index"):  # elsewhere, and the run's own
+        args = ["--out", str(out)] if out.parent == tmp_path else []
+        result = CliRunner().invoke(main, ["index", str(copy), str(demo_file("QC")), *args,
+                                           "--quiet"])
+        assert result.exit_code == 2, result.output
+        assert result.output == said
+        assert not out.exists()
+    predicted = tmp_path / "p.jsonl"
+    result = CliRunner().invoke(main, ["predict", str(copy), str(demo_file("QC")), "--index",
+                                       str(built), "--out", str(predicted), "--quiet"])
+    assert result.exit_code == 2, result.output
+    assert result.output == said and not predicted.exists()

@@ -153,12 +153,19 @@ def _json_value(text: str):
 
 
 def index_models(run: Run) -> list:
-    """The run's models that can use an index (ensembles: their members'), loaded, and those of
-    the student it carries, whose `--scorer student` looks targets up in the run's index too."""
+    """The run's models that can use an index (ensembles: their members'), loaded and their
+    backbones checked, and those of the student it carries, whose `--scorer student` looks
+    targets up in the run's index too."""
     if run.kind == "ensemble":
         models = [m for member in run.member_dirs() for m in index_models(Run.open(member))]
     else:
-        models = [m for m in run.load_models() if hasattr(m, "index_targets")]
+        # a backbone changed since training, refused before anything is made, at the run's
+        # config line with the command that mends it (as predict says it)
+        with run.config_named():
+            models = [m for m in run.load_models() if hasattr(m, "index_targets")]
+            for model in models:
+                if hasattr(model, "check_backbones"):
+                    model.check_backbones()
     student = run.student_dir()
     return models + (index_models(Run.open(student)) if student is not None else [])
 
