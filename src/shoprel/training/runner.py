@@ -30,6 +30,7 @@ from shoprel.folds.small import folds_option, small_folds_note
 from shoprel.manifest import Manifest
 from shoprel.models.registry import model_class
 from shoprel.training.config import RunConfig
+from shoprel.training.config_inputs import check_inputs_outside
 from shoprel.training.far_pairs import FarPairCheck
 from shoprel.training.ranks import RankGroup, Ranks, current_ranks
 from shoprel.training.stage0_files import Stage0Rows, read_stage0_files, recorded_files
@@ -404,6 +405,9 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         from shoprel.training.student import check_student_differs
 
         check_student_differs(config)
+    # a file or folder the config names, read from inside out_dir, would go with the run it
+    # replaces: refused before any file is read or written
+    check_inputs_outside(config, out_dir)
     ranks = current_ranks()
     group = RankGroup(ranks) if ranks.distributed else None
     progress = progress and ranks.is_main

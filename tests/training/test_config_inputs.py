@@ -1,0 +1,82 @@
+"""Files and folders named only in the config (stage0.data, ...) are inputs as the training
+file is: `train --overwrite` replaces its --out folder whole, so one read from inside it was
+lost with the run it replaced. Each is refused before any work, at its config line."""
+
+import hashlib
+
+import pytest
+from tests.training.test_stage0 import demo_rows
+from tests.training.test_stage0_files import StartScored, fitted  # noqa: F401 (a fixture)
+
+from shoprel.errors import ConfigError
+from shoprel.training import runner
+from shoprel.training.config import load_config
+
+pytestmark = pytest.mark.usefixtures("no_report_charts")
+STAMP = ".shoprel-output.json"
+
+
+def snapshot(folder):
+    """Every file below `folder` and its digest: what a refused command must leave as it was."""
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def older_run(tmp_path, train_file):
+    """A run written before outputs were stamped: --overwrite may replace it when its top level
+    holds only a run's names, whatever lies below them (models/ here)."""
+    config = load_config(None, {"model.family": StartScored.family, "folds.k": 2})
+    run = runner.train(train_file, tmp_path / "run", config, progress=False).run_dir
+    (run / STAMP).unlink()
+    return run
+
+
+def test_a_stage0_file_inside_the_run_replaced_is_refused_at_its_line_and_kept(
+        tmp_path, fitted, qc_demo, qi_demo, jsonl):  # noqa: F811
+    """`stage0.data` in an older run's models/, retrained into that run with --overwrite: the
+    file was read, then deleted with the run, and the new metrics.json named it still."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    run = older_run(tmp_path, qi_demo)
+    rows = demo_rows(qi_demo)
+    outside = jsonl(tmp_path / "qi_a.jsonl", rows[:200])
+    inside = jsonl(run / "models" / "qi_b.jsonl", rows[200:])
+    kept, before = inside.read_bytes(), snapshot(run)
+    fitted.clear()
+    config = tmp_path / "c.yaml"
+    config.write_text(f"model: {{family: {StartScored.family}}}\nfolds: {{k: 2}}\n"
+                      f"stage0:\n  data:\n    - {outside}\n    - {inside}\n")
+    done = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(run), "--config",
+                                     str(config), "--overwrite", "--quiet"])
+    assert done.exit_code != 0
+    assert done.output.strip().splitlines() == [
+        f"error: {config}: line 4: stage0.data: {inside} lies inside --out {run}, which train "
+        "replaces; move it out first"]
+    assert inside.read_bytes() == kept and snapshot(run) == before
+    assert fitted == []  # refused before any fit
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.yaml", "qi_a.jsonl", "run"]
+
+
+def test_a_stage0_file_reached_through_a_link_into_the_run_is_refused(
+        tmp_path, fitted, qc_demo, qi_demo, jsonl):  # noqa: F811
+    run = older_run(tmp_path, qi_demo)
+    inside = jsonl(run / "models" / "qi.jsonl", demo_rows(qi_demo))
+    link = tmp_path / "qi.jsonl"
+    link.symlink_to(inside)
+    before = snapshot(run)
+    config = load_config(None, {"model.family": StartScored.family, "folds.k": 2,
+                                "stage0.data": str(link)})
+    with pytest.raises(ConfigError, match=f"^stage0.data: {link} lies inside --out {run}, "):
+        runner.train(qc_demo, run, config, overwrite=True, progress=False)
+    assert snapshot(run) == before
+
+
+def test_a_stage0_file_outside_the_run_replaced_is_read(tmp_path, fitted, qc_demo,  # noqa: F811
+                                                        qi_demo):
+    run = older_run(tmp_path, qi_demo)
+    config = load_config(None, {"model.family": StartScored.family, "folds.k": 2,
+                                "stage0.data": str(qi_demo)})
+    runner.train(qc_demo, run, config, overwrite=True, progress=False)
+    assert fitted[-4:] == [360, 180, 180, 360]  # stage 0, two folds, the full fit
