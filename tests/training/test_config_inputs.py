@@ -80,3 +80,55 @@ def test_a_stage0_file_outside_the_run_replaced_is_read(tmp_path, fitted, qc_dem
                                 "stage0.data": str(qi_demo)})
     runner.train(qc_demo, run, config, overwrite=True, progress=False)
     assert fitted[-4:] == [360, 180, 180, 360]  # stage 0, two folds, the full fit
+
+
+CROSS = {"max_length": 48, "batch_size": 16, "max_steps": 4, "save_steps": 4,
+         "learning_rate": 1e-3, "n_threads": 1}
+
+
+def cross_config(backbone, **more):
+    return load_config(None, {"folds.k": 2, "model.family": "cross", "student": None,
+                              **{f"model.params.{k}": v for k, v in CROSS.items()},
+                              "model.params.backbone": str(backbone), **more})
+
+
+@pytest.fixture
+def tiny_bert(tmp_path, tiny_backbone, qc_demo):
+    from shoprel.data.readers import read_pairs
+
+    frame = read_pairs(qc_demo)
+    return tiny_backbone(tmp_path / "bert", [*frame.df["query"], *frame.df["target"], " - "])
+
+
+def test_a_runs_own_fine_tuned_backbone_is_refused_for_its_retraining(tmp_path, tiny_bert,
+                                                                      qc_demo):
+    """A cross run's models/full/hf is a model folder: named as the backbone of the same run
+    retrained with --overwrite, it was loaded, then replaced by the new run's weights, so the
+    fine-tuned weights were lost and the new config.yaml named a folder holding others. The
+    run's or its student's: each refused at its field, the run as it was."""
+    pytest.importorskip("torch")
+    run = runner.train(qc_demo, tmp_path / "run", cross_config(tiny_bert), progress=False).run_dir
+    own = run / "models" / "full" / "hf"
+    assert (own / "config.json").is_file()
+    before = snapshot(run)
+    for config, field in [
+            (cross_config(own), "model.params.backbone"),
+            (cross_config(tiny_bert, student={"model": {"family": "embed", "params": {
+                "backbone": ["use-multilingual", str(own)]}}}),
+             "student.model.params.backbone")]:
+        with pytest.raises(ConfigError) as refused:
+            runner.train(qc_demo, run, config, overwrite=True, progress=False)
+        assert str(refused.value) == (f"{field}: {own} lies inside --out {run}, which train "
+                                      "replaces; move it out first")
+        assert snapshot(run) == before
+
+
+def test_a_run_inside_its_backbone_folder_is_refused(tmp_path, tiny_bert, qc_demo):
+    """Every weight file below a backbone folder is hashed for its fingerprint: a run written
+    inside it (its own model.safetensors) changed the fingerprint of the weights it used."""
+    before = snapshot(tiny_bert)
+    with pytest.raises(ConfigError, match=(
+            f"^model.params.backbone: --out {tiny_bert / 'run'} lies inside {tiny_bert}, which "
+            "train reads; writing there would change it, choose an output outside it$")):
+        runner.train(qc_demo, tiny_bert / "run", cross_config(tiny_bert), progress=False)
+    assert snapshot(tiny_bert) == before

@@ -1,11 +1,13 @@
 """What a run config names for train to read, kept apart from the run folder train writes.
 
 `train --overwrite` replaces its --out folder whole, once the fits are done: a stage-0 file
-read from inside that folder (one left in an older run's models/, which the --overwrite guard
-cannot tell from the run's own files) was lost with it, and the new run's metrics.json named a
-file that was no longer there. The training file is kept so by check_output_dir's `reads`;
-these are named only in the config, so they are checked here, before any work, each said at
-its config field.
+or a backbone folder read from inside that folder (a fine-tuned run's own models/full/hf as
+the backbone of its retraining, a file left in an older run's models/, which the --overwrite
+guard cannot tell from the run's own files) was lost with it, and the new run named a path
+that now held other bytes or nothing. The training file is kept so by check_output_dir's
+`reads`; these are named only in the config, so they are checked here, before any work, each
+said at its config field. A run written inside a backbone folder is refused too: it changed
+the folder's fingerprint (every weight file below it is hashed), its own included.
 """
 
 from __future__ import annotations
@@ -16,15 +18,36 @@ from shoprel.errors import ConfigError
 from shoprel.training.config import RunConfig
 
 
+def _backbones(params: dict) -> list[str]:
+    """A family's backbone param as a list of names (embed takes a list)."""
+    named = params.get("backbone")
+    if isinstance(named, str):
+        return [named]
+    if isinstance(named, list | tuple):
+        return [name for name in named if isinstance(name, str)]
+    return []
+
+
 def named_inputs(config: RunConfig) -> list[tuple[str, str]]:
-    """(config field, path) of every file train reads because the config names it: the
-    stage-0 files."""
-    return [("stage0.data", file) for file in config.stage0.files]
+    """(config field, path) of every file or folder train reads because the config names it:
+    the stage-0 files, and each backbone of the run and of its carried student that is not a
+    built-in (a local folder, or a hub id, which names no existing path). stage0.params can
+    name no other backbone than the run's (its config check)."""
+    named = [("stage0.data", file) for file in config.stage0.files]
+    backbones = [("model.params.backbone", config.model.params)]
+    if config.student is not None:
+        backbones.append(("student.model.params.backbone", config.student.model.params))
+    folders = [(field, name) for field, params in backbones for name in _backbones(params)]
+    if folders:
+        from shoprel.models.backbones.resolve import BUILTINS
+
+        named += [(field, name) for field, name in folders if name not in BUILTINS]
+    return named
 
 
 def check_inputs_outside(config: RunConfig, out_dir: str | Path) -> None:
-    """Refuse a config whose inputs lie inside (or are) the run folder `out_dir`; one that
-    does not exist is left to its reader, which says so."""
+    """Refuse a config whose inputs lie inside (or are) the run folder `out_dir`, or hold it;
+    one that does not exist is left to its reader, which says so."""
     out = Path(out_dir).expanduser().resolve()
     for field, named in named_inputs(config):
         path = Path(named).expanduser()
@@ -35,3 +58,7 @@ def check_inputs_outside(config: RunConfig, out_dir: str | Path) -> None:
             where = "is" if read == out else "lies inside"
             raise ConfigError(f"{field}: {named} {where} --out {out_dir}, which train "
                               f"replaces; move it out first")
+        if read in out.parents:
+            raise ConfigError(f"{field}: --out {out_dir} lies inside {named}, which train "
+                              "reads; writing there would change it, choose an output outside "
+                              "it")
