@@ -3,6 +3,8 @@ file is: `train --overwrite` replaces its --out folder whole, so one read from i
 lost with the run it replaced. Each is refused before any work, at its config line."""
 
 import hashlib
+import json
+from pathlib import Path
 
 import pytest
 from tests.training.test_stage0 import demo_rows
@@ -132,3 +134,65 @@ def test_a_run_inside_its_backbone_folder_is_refused(tmp_path, tiny_bert, qc_dem
             "train reads; writing there would change it, choose an output outside it$")):
         runner.train(qc_demo, tiny_bert / "run", cross_config(tiny_bert), progress=False)
     assert snapshot(tiny_bert) == before
+
+
+FAST_YAML = Path(__file__).parents[2] / "configs" / "fast.yaml"
+FAST_SMALL = "folds: {k: 2}\nmodel: {family: fast, params: {n_features: 65536, n_estimators: 30, " \
+             "n_jobs: 1}}\n"
+
+
+def flagged_ids(folder, frame):
+    path = folder / "flagged.txt"
+    path.write_text("".join(f"{row_id}\n" for row_id in frame.df["id"][:20]))
+    return path
+
+
+def spanish_table(folder, frame):
+    spanish = frame.df.loc[frame.df["language"] == "es", "query"].unique()
+    path = folder / "t.jsonl"
+    path.write_text("".join(json.dumps({"text": q, "source": "es", "target": "pt",
+                                        "translation": f"pt {q}"}) + "\n" for q in spanish),
+                    encoding="utf-8")
+    return path
+
+
+def translation_model(folder, frame):
+    path = folder / "opus-mt-es-pt"
+    path.mkdir()
+    (path / "config.json").write_text("{}")
+    return path
+
+
+@pytest.mark.parametrize("field, make, section", [
+    ("noise.flagged", flagged_ids, "noise:\n  flagged: {path}\n"),
+    ("augment.table", spanish_table,
+     "augment:\n  translate: {{pt: es}}\n  backend: table\n  table: {path}\n"),
+    ("augment.model", translation_model,
+     "augment:\n  translate: {{pt: es}}\n  backend: hf\n  model: {path}\n")])
+def test_a_flagged_ids_file_or_translation_input_inside_the_run_replaced_is_refused(
+        tmp_path, qc_demo, field, make, section):
+    """noise.flagged and augment.table in an older run's models/ (the --overwrite guard reads
+    an unstamped run's top level only), retrained into that run with --overwrite: each was
+    read, then deleted with the run (reproduced before this check: train succeeded, the file
+    was gone). Refused at its line of the config, before any work."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.data.readers import read_pairs
+
+    run = runner.train(qc_demo, tmp_path / "run", load_config(FAST_YAML, {
+        "folds.k": 2, "model.params.n_features": 2**16, "model.params.n_estimators": 30,
+        "model.params.n_jobs": 1}), progress=False).run_dir
+    (run / STAMP).unlink()  # a run written before outputs were stamped
+    inside = make(run / "models", read_pairs(qc_demo))
+    before = snapshot(run)
+    config = tmp_path / "c.yaml"
+    config.write_text(FAST_SMALL + section.format(path=inside))
+    done = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(run), "--config",
+                                     str(config), "--overwrite", "--quiet"])
+    assert done.exit_code != 0
+    assert done.output.strip().splitlines() == [
+        f"error: {config}: line {4 if field == 'noise.flagged' else 6}: {field}: {inside} lies "
+        f"inside --out {run}, which train replaces; move it out first"]
+    assert snapshot(run) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.yaml", "run"]

@@ -1,13 +1,14 @@
 """What a run config names for train to read, kept apart from the run folder train writes.
 
-`train --overwrite` replaces its --out folder whole, once the fits are done: a stage-0 file
-or a backbone folder read from inside that folder (a fine-tuned run's own models/full/hf as
-the backbone of its retraining, a file left in an older run's models/, which the --overwrite
-guard cannot tell from the run's own files) was lost with it, and the new run named a path
-that now held other bytes or nothing. The training file is kept so by check_output_dir's
-`reads`; these are named only in the config, so they are checked here, before any work, each
-said at its config field. A run written inside a backbone folder is refused too: it changed
-the folder's fingerprint (every weight file below it is hashed), its own included.
+`train --overwrite` replaces its --out folder whole, once the fits are done: a stage-0 file,
+a flagged-ids file, a translation table or model, or a backbone folder read from inside that
+folder (a fine-tuned run's own models/full/hf as the backbone of its retraining, a file left in
+an older run's models/, which the --overwrite guard cannot tell from the run's own files) was
+lost with it, and the new run named a path that now held other bytes or nothing. The training
+file is kept so by check_output_dir's `reads`; these are named only in the config, so they are
+checked here, before any work, each said at its config field. A run written inside a folder
+the config names is refused too: a backbone's fingerprint hashes every weight file below it,
+the run's own included.
 """
 
 from __future__ import annotations
@@ -30,10 +31,17 @@ def _backbones(params: dict) -> list[str]:
 
 def named_inputs(config: RunConfig) -> list[tuple[str, str]]:
     """(config field, path) of every file or folder train reads because the config names it:
-    the stage-0 files, and each backbone of the run and of its carried student that is not a
-    built-in (a local folder, or a hub id, which names no existing path). stage0.params can
-    name no other backbone than the run's (its config check)."""
+    the stage-0 files, noise.flagged, the translation table or model augment.translate reads,
+    and each backbone of the run and of its carried student that is not a built-in (a local
+    folder, or a hub id, which names no existing path). stage0.params can name no other
+    backbone than the run's (its config check)."""
     named = [("stage0.data", file) for file in config.stage0.files]
+    if config.noise.flagged is not None:
+        named.append(("noise.flagged", config.noise.flagged))
+    augment = config.augment
+    if augment.translate:  # else neither is read
+        named += [(f"augment.{key}", value) for key, value in
+                  (("table", augment.table), ("model", augment.model)) if value is not None]
     backbones = [("model.params.backbone", config.model.params)]
     if config.student is not None:
         backbones.append(("student.model.params.backbone", config.student.model.params))
