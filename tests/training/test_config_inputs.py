@@ -196,3 +196,36 @@ def test_a_flagged_ids_file_or_translation_input_inside_the_run_replaced_is_refu
         f"inside --out {run}, which train replaces; move it out first"]
     assert snapshot(run) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.yaml", "run"]
+
+
+def test_distill_refuses_a_student_config_input_inside_out_before_the_nested_refits(
+        tmp_path, qc_demo, monkeypatch):
+    """distill checked its student config's inputs only in the final train, after the
+    teacher's k(k-1)/2 nested refits; they are refused before them now, at the student
+    config's line."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.data.readers import read_pairs
+    from shoprel.training import distill as distill_module
+
+    small = {"folds.k": 3, "model.params.n_features": 2**16, "model.params.n_estimators": 30,
+             "model.params.n_jobs": 1}
+    teacher = runner.train(qc_demo, tmp_path / "teacher", load_config(FAST_YAML, small),
+                           progress=False).run_dir
+    older = runner.train(qc_demo, tmp_path / "student", load_config(FAST_YAML, small),
+                         progress=False).run_dir
+    (older / STAMP).unlink()  # a student run written before outputs were stamped
+    inside = flagged_ids(older / "models", read_pairs(qc_demo))
+    before = snapshot(older)
+    student = tmp_path / "student.yaml"
+    student.write_text(FAST_SMALL + f"noise:\n  flagged: {inside}\n")
+    monkeypatch.setattr(distill_module, "nested_teacher",
+                        lambda *args, **kwargs: pytest.fail("the nested refits ran"))
+    done = CliRunner().invoke(main, ["distill", str(teacher), "--student", str(student),
+                                     "--out", str(older), "--nested", "--overwrite", "--quiet"])
+    assert done.exit_code != 0
+    assert done.output.strip().splitlines() == [
+        f"error: {student}: line 4: noise.flagged: {inside} lies inside --out {older}, which "
+        "distill replaces; move it out first"]
+    assert snapshot(older) == before

@@ -53,9 +53,10 @@ def named_inputs(config: RunConfig) -> list[tuple[str, str]]:
     return named
 
 
-def check_inputs_outside(config: RunConfig, out_dir: str | Path) -> None:
+def check_inputs_outside(config: RunConfig, out_dir: str | Path, command: str = "train") -> None:
     """Refuse a config whose inputs lie inside (or are) the run folder `out_dir`, or hold it;
-    one that does not exist is left to its reader, which says so."""
+    one that does not exist is left to its reader, which says so. `command`: the one writing
+    `out_dir` (distill checks its student's config before the teacher's refits)."""
     out = Path(out_dir).expanduser().resolve()
     for field, named in named_inputs(config):
         path = Path(named).expanduser()
@@ -64,9 +65,9 @@ def check_inputs_outside(config: RunConfig, out_dir: str | Path) -> None:
         read = path.resolve()
         if read == out or out in read.parents:
             where = "is" if read == out else "lies inside"
-            raise ConfigError(f"{field}: {named} {where} --out {out_dir}, which train "
-                              f"replaces; move it out first")
+            raise ConfigError(f"{field}: {named} {where} --out {out_dir}, which {command} "
+                              "replaces; move it out first")
         if read in out.parents:
-            raise ConfigError(f"{field}: --out {out_dir} lies inside {named}, which train "
-                              "reads; writing there would change it, choose an output outside "
-                              "it")
+            raise ConfigError(f"{field}: --out {out_dir} lies inside {named}, which "
+                              f"{command} reads; writing there would change it, choose an "
+                              "output outside it")

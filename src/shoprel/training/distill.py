@@ -60,6 +60,7 @@ from shoprel.run_train_file import (
     training_place,
 )
 from shoprel.training.config import FoldsConfig, RunConfig, load_config
+from shoprel.training.config_inputs import check_inputs_outside
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 from shoprel.training.nested_stage0 import nested_start, stage0_places
 from shoprel.training.runner import TrainResult, train
@@ -450,6 +451,9 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
         ignored.append("the student config's student section is not used: a distilled "
                        "student carries no student of its own")
     config = student_config(config, teacher, k)
+    # what the student config names to read (its backbone, a stage-0 file), refused inside
+    # out_dir now, not once the nested refits are done (runner.train checks it again)
+    check_inputs_outside(config, out_dir, "distill")
     from shoprel.training.student import (  # (it imports this)
         check_distilled_student_differs,
         is_teachers_model,
