@@ -53,6 +53,23 @@ INDEX_WRITER = "shoprel index"  # its written_by: a file of that name from elsew
 # what runs written before the stamp existed hold at their top level
 LEGACY_RUN_ENTRIES = frozenset({"run.json", "config.yaml", "folds.parquet", "oof.parquet",
                                 "metrics.json", "report.html", "models", "learning_curve.json"})
+# models/hf/onnx.py's ONNX_FOLDER and EXPORT_FILES: `shoprel export` writes these graphs and its
+# record into a model's onnx/ (after the run's stamp, which then lists the folder as open)
+EXPORT_FOLDER = "onnx"
+EXPORT_FILES = frozenset({"model.onnx", "model.int8.onnx", "export.json"})
+# and below their top level, in models/: per model (full, fold_N) the files of the families of
+# that time (fast's, and embed's copy of them in fast/; a cross-encoder's hf/ as transformers'
+# save_pretrained writes it, an llm's peft adapter/) and an export: anything else there is a
+# user's (tests/cli/test_overwrite_users_files.py replaces an unstamped fast run)
+_HF_FILE = (r"(generation_)?config\.json|model(-\d{5}-of-\d{5})?\.safetensors"
+            r"|model\.safetensors\.index\.json|tokenizer(_config)?\.json"
+            r"|special_tokens_map\.json|added_tokens\.json|vocab\.(txt|json)|merges\.txt"
+            r"|(sentencepiece\.bpe|spiece|spm|tokenizer)\.model|chat_template\.(jinja|json)")
+LEGACY_RUN_FILES = re.compile(
+    r"models/(full|fold_\d+)/((fast/)?(model\.json|linear\.safetensors|priors\.json"
+    r"|lightgbm\.txt)|hf/(" + _HF_FILE + r")|adapter/(adapter_config\.json"
+    r"|adapter_model\.safetensors|README\.md)|" + EXPORT_FOLDER + "/("
+    + "|".join(sorted(map(re.escape, EXPORT_FILES))) + "))")
 # shoprel's own temporary names (atomic.py): `.NAME.PID@HOST.RANDOM.partial` (`.old`: an
 # output being replaced, kept until the swap is done) and a writer's `.NAME.lock`
 TEMP_FILE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)@(?P<host>[0-9a-f]{6})\.[^.]+"
@@ -437,12 +454,16 @@ def check_not_reading(out: PathLike, reads: Iterable[PathLike]) -> None:
 # what an unstamped folder of the kind may hold at its top level: names, or a pattern of them;
 # None: anything beside its marker
 LegacyEntries = frozenset[str] | re.Pattern[str] | None
+# and below its top level: a pattern of paths relative to the folder; None: not checked (a
+# kind whose unstamped outputs held only files, which the names above tell)
+LegacyFiles = re.Pattern[str] | None
 
 
 def check_output_dir(out: PathLike, overwrite: bool = False, reads: Iterable[PathLike] = (),
                      legacy_entries: LegacyEntries = LEGACY_RUN_ENTRIES,
                      marker: str = RUN_MARKER, inside: PathLike | None = None,
-                     guard: Callable[[Path], None] | None = None) -> Path:
+                     guard: Callable[[Path], None] | None = None,
+                     legacy_files: LegacyFiles = LEGACY_RUN_FILES) -> Path:
     """Refuse a folder output that is a symbolic link, is or holds the current folder or
     anything read, lies inside a folder shoprel wrote (but `inside`, the run a carried student
     goes into), is a file, exists without `overwrite`, or (with it) is not a folder shoprel
@@ -462,7 +483,7 @@ def check_output_dir(out: PathLike, overwrite: bool = False, reads: Iterable[Pat
         if guard is not None:
             guard(out)
         else:
-            check_replaceable(out, legacy_entries, marker)
+            check_replaceable(out, legacy_entries, marker, legacy_files)
     check_parent(out)
     return out
 
@@ -476,12 +497,15 @@ def read_stamp(folder: Path) -> dict | None:
 
 
 def check_replaceable(folder: PathLike, legacy_entries: LegacyEntries = LEGACY_RUN_ENTRIES,
-                      marker: str = RUN_MARKER) -> None:
+                      marker: str = RUN_MARKER,
+                      legacy_files: LegacyFiles = LEGACY_RUN_FILES) -> None:
     """--overwrite replaces an empty folder or one shoprel wrote, of the same kind (its
     `marker` file: a run's run.json, a backbone's record), holding nothing else.
 
     A stamped folder may hold exactly what its stamp lists; an older one needs its marker file
-    and, when `legacy_entries` is given, nothing beyond those names (or names it matches).
+    and, when `legacy_entries` is given, nothing beyond those names (or names it matches), nor
+    below them, when `legacy_files` is given, files beyond the paths it matches (a user's
+    notes in an older run's models/ were deleted with it).
     """
     folder = Path(folder)
     entries = {p.name for p in folder.iterdir() if not is_temporary(p)} - {STAMP}
@@ -501,6 +525,9 @@ def check_replaceable(folder: PathLike, legacy_entries: LegacyEntries = LEGACY_R
         foreign = entries - set(stamp["entries"]) - own
     elif _holds_marker(folder, marker):
         foreign = _not_legacy(entries, legacy_entries)
+        if not foreign and legacy_files is not None:
+            foreign = {name for name in _tree(folder)
+                       if "/" in name and not legacy_files.fullmatch(name)}
     else:
         raise OutputError(f"{folder}: not a folder shoprel wrote (no {marker}); --overwrite "
                           "replaces only shoprel's outputs, choose another output folder")

@@ -1,0 +1,64 @@
+"""`shoprel train --overwrite` replacing a run that holds a file the user put there: refused
+before any work, the run left byte for byte as it was (outputs.check_replaceable)."""
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from shoprel.cli import main
+from shoprel.demo import demo_file
+from shoprel.utils.outputs import STAMP
+
+FAST = Path(__file__).parents[2] / "configs" / "fast.yaml"
+
+# no test here reads a report: its charts are seconds a run
+pytestmark = pytest.mark.usefixtures("no_report_charts")
+
+
+def _train(run: Path, *extra: str):
+    return CliRunner().invoke(main, ["train", str(demo_file("QC")), "--config", str(FAST),
+                                     "--folds", "3", "--out", str(run), "--quiet", *extra])
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def _refused(run: Path, user_file: str) -> None:
+    """--overwrite stops in one line naming the user's file, and changes nothing."""
+    before = _tree(run)
+    done = _train(run, "--overwrite")
+    assert done.exit_code != 0
+    assert done.stderr == (f"error: {run}: holds {user_file}, which shoprel did not write "
+                           "there; --overwrite would delete it: move it away or choose another "
+                           "folder\n")
+    assert _tree(run) == before
+    assert sorted(p.name for p in run.parent.iterdir()) == [run.name]  # no temporary left
+
+
+@pytest.mark.parametrize("user_file", ["models/notes.txt", "models/full/tuned.txt",
+                                       "models/fold_1/fast/mine.json", "models/mine/a.txt"])
+def test_an_unstamped_older_run_keeps_a_users_file_below_its_top_level(tmp_path, user_file):
+    """A run written before shoprel stamped its outputs has no list of its files: its
+    subfolders were replaced whole, a user's notes in models/ with them. What older shoprel
+    wrote there (the fast family's files, as it writes them still) is replaced as before."""
+    run = tmp_path / "run"
+    assert _train(run).exit_code == 0
+    (run / STAMP).unlink()  # as an older shoprel left it
+    done = _train(run, "--overwrite")
+    assert done.exit_code == 0, done.output
+    (run / STAMP).unlink()
+    (run / user_file).parent.mkdir(parents=True, exist_ok=True)
+    (run / user_file).write_bytes(b"the user's \x00 notes\n")
+    _refused(run, user_file)
+    assert (run / user_file).read_bytes() == b"the user's \x00 notes\n"
+
+
+def test_an_exports_files_are_named_as_the_exporter_names_them():
+    """outputs.py cannot import the exporter (it sits below it): its copy of the names."""
+    from shoprel.models.hf import onnx
+    from shoprel.utils import outputs
+
+    assert (outputs.EXPORT_FOLDER, outputs.EXPORT_FILES) == (onnx.ONNX_FOLDER, onnx.EXPORT_FILES)
