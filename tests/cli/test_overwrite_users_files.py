@@ -62,3 +62,29 @@ def test_an_exports_files_are_named_as_the_exporter_names_them():
     from shoprel.utils import outputs
 
     assert (outputs.EXPORT_FOLDER, outputs.EXPORT_FILES) == (onnx.ONNX_FOLDER, onnx.EXPORT_FILES)
+
+
+@pytest.mark.parametrize("user_file", ["notes.txt", "old/model.onnx"])
+def test_a_users_file_in_a_models_onnx_export_is_kept(tmp_path, user_file):
+    """`shoprel export` adds RUN/models/M/onnx after the run's stamp and records it there as
+    its own (add_to_stamp, as export_run does); everything in it was taken for the export's,
+    a user's file dropped beside the graphs with it. The export's own files are replaced."""
+    from shoprel.utils.atomic import add_to_stamp
+
+    run = tmp_path / "run"
+    assert _train(run).exit_code == 0
+    export = run / "models" / "full" / "onnx"
+    export.mkdir()
+    for name in ("model.onnx", "model.int8.onnx", "export.json"):
+        (export / name).write_text("{}")
+    add_to_stamp(run, "models/full/onnx")
+    done = _train(run, "--overwrite")
+    assert done.exit_code == 0, done.output
+    assert not export.exists()  # the run was replaced, its export with it
+    export.mkdir()
+    (export / "model.onnx").write_text("graph")
+    add_to_stamp(run, "models/full/onnx")
+    (export / user_file).parent.mkdir(exist_ok=True)
+    (export / user_file).write_bytes(b"the user's \x00 graph\n")
+    _refused(run, f"models/full/onnx/{user_file}")
+    assert (export / user_file).read_bytes() == b"the user's \x00 graph\n"

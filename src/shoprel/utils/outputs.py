@@ -599,7 +599,7 @@ def _foreign_files(folder: Path, stamp: dict, own: set[str] = frozenset()) -> se
     listed files is checked at its top level only). What was added after the stamp (`open`: a
     carried student, the run's index, an export; `own`: one written for this folder, not yet
     added) holds what its own writer put there; one that is itself a stamped output is
-    checked in turn."""
+    checked in turn, the index and an export (no stamp) by what their writers write."""
     if not isinstance(stamp.get("files"), list):
         return set()
     listed = set(stamp["files"])
@@ -616,6 +616,9 @@ def _foreign_files(folder: Path, stamp: dict, own: set[str] = frozenset()) -> se
             check_replaceable(nested)  # a carried student: its own stamp says what it holds
         elif entry == INDEX_FOLDER and nested.is_dir():
             foreign |= {f"{entry}/{name}" for name in _index_foreign(nested)}
+        elif Path(entry).name == EXPORT_FOLDER and nested.is_dir():
+            # an export holds its graphs and record alone (export/onnx.py refuses the rest too)
+            foreign |= {f"{entry}/{name}" for name in _tree(nested) if name not in EXPORT_FILES}
     return foreign
 
 
