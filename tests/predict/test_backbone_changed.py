@@ -48,14 +48,19 @@ def changed_backbone_copy(run, tmp_path):
     return copy, bert, line, trained, now
 
 
+def changed_line(config, line, bert, now, trained) -> str:
+    """The one line predict, index and distill give for a run trained on other weights."""
+    return (f"{config}: line {line}: model.params.backbone {str(bert)!r}: now resolves to "
+            f"{now}, but the model was trained on {trained}; put back the weights it was "
+            f"trained on, or train it again on these: `shoprel train {demo_file('QC')} "
+            f"--config {config} --out NEW_RUN`")
+
+
 def test_a_backbone_changed_since_training_names_the_run_s_config_line_and_the_fix(
         embed_run, tmp_path):
     copy, bert, line, trained, now = changed_backbone_copy(embed_run, tmp_path)
     config = copy / "config.yaml"
-    said = (f"{config}: line {line}: model.params.backbone {str(bert)!r}: now resolves to "
-            f"{now}, but the model was trained on {trained}; put back the weights it was "
-            f"trained on, or train it again on these: `shoprel train {demo_file('QC')} "
-            f"--config {config} --out NEW_RUN`")
+    said = changed_line(config, line, bert, now, trained)
     out = tmp_path / "p.jsonl"
     result = CliRunner().invoke(main, ["predict", str(copy), str(demo_file("QC")), "--out",
                                        str(out), "--quiet"])
@@ -89,11 +94,7 @@ def test_a_bi_encoder_whose_backbone_changed_is_refused_before_predict_scores(
     result = CliRunner().invoke(main, ["predict", str(copy), str(demo_file("QC")), "--out",
                                        str(out), "--quiet"])
     assert result.exit_code == 2, result.output
-    assert result.output == (
-        f"error: {config}: line {line}: model.params.backbone {str(bert)!r}: now resolves to "
-        f"{now}, but the model was trained on {trained}; put back the weights it was trained "
-        f"on, or train it again on these: `shoprel train {demo_file('QC')} --config {config} "
-        "--out NEW_RUN`\n")
+    assert result.output == f"error: {changed_line(config, line, bert, now, trained)}\n"
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["bert", "run"]
     assert loaded == []  # refused before the encoder was loaded
 
@@ -240,11 +241,7 @@ def test_distill_nested_refuses_to_refit_an_embedding_teacher_whose_backbone_cha
                                        "--nested", "--speed-rows", "0", "--out", str(out),
                                        "--quiet"])
     assert result.exit_code == 2, result.output
-    assert result.output == (
-        f"error: {config}: line {line}: model.params.backbone {str(bert)!r}: now resolves to "
-        f"{now}, but the model was trained on {trained}; put back the weights it was trained "
-        f"on, or train it again on these: `shoprel train {demo_file('QC')} --config {config} "
-        "--out NEW_RUN`\n")
+    assert result.output == f"error: {changed_line(config, line, bert, now, trained)}\n"
     assert fits == [] and not out.exists()
 
 
@@ -260,10 +257,7 @@ def test_index_refuses_a_changed_backbone_at_the_run_s_config_line(embed_run, tm
     assert done.exit_code == 0, done.output
     copy, bert, line, trained, now = changed_backbone_copy(embed_run, tmp_path)
     config = copy / "config.yaml"
-    said = (f"error: {config}: line {line}: model.params.backbone {str(bert)!r}: now resolves "
-            f"to {now}, but the model was trained on {trained}; put back the weights it was "
-            f"trained on, or train it again on these: `shoprel train {demo_file('QC')} "
-            f"--config {config} --out NEW_RUN`\n")
+    said = f"error: {changed_line(config, line, bert, now, trained)}\n"
     for out in (tmp_path / "index", copy / "index"):  # elsewhere, and the run's own
         args = ["--out", str(out)] if out.parent == tmp_path else []
         result = CliRunner().invoke(main, ["index", str(copy), str(demo_file("QC")), *args,
