@@ -233,3 +233,56 @@ def test_distill_refuses_a_student_config_input_inside_out_before_the_nested_ref
         f"error: {student}: line 4: noise.flagged: {inside} lies inside --out {older}, which "
         "distill replaces; move it out first"]
     assert snapshot(older) == before
+
+
+def stamped_before_files(run):
+    """`run` as a run stamped before stamps listed files: --overwrite checks its top level
+    only, so what lies in its models/ goes with it unless the config check keeps it."""
+    stamp = json.loads((run / STAMP).read_text(encoding="utf-8"))
+    (run / STAMP).write_text(json.dumps({k: v for k, v in stamp.items() if k != "files"}),
+                             encoding="utf-8")
+    return run
+
+
+def fast_run(folder, qc_demo):
+    return runner.train(qc_demo, folder, load_config(FAST_YAML, {
+        "folds.k": 2, "model.params.n_features": 2**16, "model.params.n_estimators": 30,
+        "model.params.n_jobs": 1}), progress=False).run_dir
+
+
+def english_table(folder, frame):
+    path = folder / "to_en.jsonl"
+    path.write_text("".join(json.dumps({"text": q, "source": "es", "target": "en",
+                                        "translation": f"en {q}"}) + "\n"
+                            for q in frame.df["query"].unique()[:5]), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("field, make, section", [
+    ("data.translator.table", english_table,
+     "data:\n  translator:\n    backend: table\n    table: {path}\n"),
+    ("data.translator.model", translation_model,
+     "data:\n  translator:\n    backend: hf\n    model: {path}\n")])
+def test_the_recorded_translators_table_or_model_inside_the_run_replaced_is_refused(
+        tmp_path, qc_demo, field, make, section):
+    """data.translator names what serve translates a new query with; train does not read it,
+    so it was not checked: one in the run's models/ was deleted by --overwrite, and the new
+    run's config.yaml named a file that was gone (reproduced: train succeeded, t.jsonl gone)."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.data.readers import read_pairs
+
+    run = stamped_before_files(fast_run(tmp_path / "run", qc_demo))
+    inside = make(run / "models", read_pairs(qc_demo))
+    before = snapshot(run)
+    config = tmp_path / "c.yaml"
+    config.write_text(FAST_SMALL + section.format(path=inside))
+    done = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(run), "--config",
+                                     str(config), "--overwrite", "--quiet"])
+    assert done.exit_code != 0
+    assert done.output.strip().splitlines() == [
+        f"error: {config}: line 6: {field}: {inside} lies inside --out {run}, which train "
+        "replaces; move it out first"]
+    assert snapshot(run) == before
+

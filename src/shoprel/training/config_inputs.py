@@ -1,10 +1,13 @@
-"""What a run config names for train to read, kept apart from the run folder train writes.
+"""What a run config names for train (or the run it writes) to read, kept apart from the run
+folder train writes.
 
 `train --overwrite` replaces its --out folder whole, once the fits are done: a stage-0 file,
 a flagged-ids file, a translation table or model, or a backbone folder read from inside that
 folder (a fine-tuned run's own models/full/hf as the backbone of its retraining, a file left in
 an older run's models/, which the --overwrite guard cannot tell from the run's own files) was
-lost with it, and the new run named a path that now held other bytes or nothing. The training
+lost with it, and the new run named a path that now held other bytes or nothing. So was the
+translator the run records (data.translator's table or model, which serve translates new
+queries with): train does not read it, but the run names it. The training
 file is kept so by check_output_dir's `reads`; these are named only in the config, so they are
 checked here, before any work, each said at its config field. A run written inside a folder
 the config names is refused too: a backbone's fingerprint hashes every weight file below it,
@@ -32,9 +35,10 @@ def _backbones(params: dict) -> list[str]:
 def named_inputs(config: RunConfig) -> list[tuple[str, str]]:
     """(config field, path) of every file or folder train reads because the config names it:
     the stage-0 files, noise.flagged, the translation table or model augment.translate reads,
-    and each backbone of the run and of its carried student that is not a built-in (a local
-    folder, or a hub id, which names no existing path). stage0.params can name no other
-    backbone than the run's (its config check)."""
+    each backbone of the run and of its carried student that is not a built-in (a local
+    folder, or a hub id, which names no existing path), and the recorded translator's table
+    or model (data.translator), which the run names for serve to read. stage0.params
+    can name no other backbone than the run's (its config check)."""
     named = [("stage0.data", file) for file in config.stage0.files]
     if config.noise.flagged is not None:
         named.append(("noise.flagged", config.noise.flagged))
@@ -42,6 +46,10 @@ def named_inputs(config: RunConfig) -> list[tuple[str, str]]:
     if augment.translate:  # else neither is read
         named += [(f"augment.{key}", value) for key, value in
                   (("table", augment.table), ("model", augment.model)) if value is not None]
+    recorded = config.data.translator
+    if recorded is not None:
+        named += [(f"data.translator.{key}", value) for key, value in
+                  (("table", recorded.table), ("model", recorded.model)) if value is not None]
     backbones = [("model.params.backbone", config.model.params)]
     if config.student is not None:
         backbones.append(("student.model.params.backbone", config.student.model.params))
@@ -68,6 +76,8 @@ def check_inputs_outside(config: RunConfig, out_dir: str | Path, command: str = 
             raise ConfigError(f"{field}: {named} {where} --out {out_dir}, which {command} "
                               "replaces; move it out first")
         if read in out.parents:
+            reader = ("the run's translator reads" if field.startswith("data.translator.")
+                      else f"{command} reads")
             raise ConfigError(f"{field}: --out {out_dir} lies inside {named}, which "
-                              f"{command} reads; writing there would change it, choose an "
-                              "output outside it")
+                              f"{reader}; writing there would change it, choose an output "
+                              "outside it")
