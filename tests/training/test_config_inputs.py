@@ -286,3 +286,38 @@ def test_the_recorded_translators_table_or_model_inside_the_run_replaced_is_refu
         "replaces; move it out first"]
     assert snapshot(run) == before
 
+
+def test_an_existing_recorded_translator_cache_inside_the_run_replaced_is_refused(
+        tmp_path, qc_demo):
+    """data.translator.cache is serve's SQLite cache, which train neither reads nor writes: a
+    user's cache in the run's models/ was deleted by --overwrite (reproduced: 12 KB written by
+    `shoprel translate --cache`, gone after train). One that does not exist yet is no one's
+    file: train records it and writes nothing there (serve makes it)."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+    from shoprel.data.readers import read_pairs
+    from shoprel.runs import Run
+
+    table = english_table(tmp_path, read_pairs(qc_demo))
+    run = stamped_before_files(fast_run(tmp_path / "run", qc_demo))
+    cache = run / "models" / "cache.sqlite"
+    config = tmp_path / "c.yaml"
+    config.write_text(FAST_SMALL + f"data:\n  translator:\n    backend: table\n    table: {table}"
+                                   f"\n    cache: {cache}\n")
+    args = ["train", str(qc_demo), "--out", str(run), "--config", str(config), "--overwrite",
+            "--quiet"]
+    done = CliRunner().invoke(main, args)  # no cache there yet: trained
+    assert done.exit_code == 0, done.output
+    assert not cache.exists()
+    assert Run.open(run).saved_config().data.translator.cache == str(cache)
+
+    stamped_before_files(run)
+    cache.write_bytes(b"SQLite format 3\0 a user's translations")
+    before = snapshot(run)
+    done = CliRunner().invoke(main, args)
+    assert done.exit_code != 0
+    assert done.output.strip().splitlines() == [
+        f"error: {config}: line 7: data.translator.cache: {cache} lies inside --out {run}, "
+        "which train replaces; move it out first"]
+    assert snapshot(run) == before

@@ -6,12 +6,13 @@ a flagged-ids file, a translation table or model, or a backbone folder read from
 folder (a fine-tuned run's own models/full/hf as the backbone of its retraining, a file left in
 an older run's models/, which the --overwrite guard cannot tell from the run's own files) was
 lost with it, and the new run named a path that now held other bytes or nothing. So was the
-translator the run records (data.translator's table or model, which serve translates new
-queries with): train does not read it, but the run names it. The training
+translator the run records (data.translator's table, model or existing SQLite cache, which
+serve translates new queries with): train does not read it, but the run names it. The training
 file is kept so by check_output_dir's `reads`; these are named only in the config, so they are
 checked here, before any work, each said at its config field. A run written inside a folder
 the config names is refused too: a backbone's fingerprint hashes every weight file below it,
-the run's own included.
+the run's own included. augment.cache, which train writes, is checked with the other outputs
+(runner.check_augment_cache: refused inside --out whether or not it exists yet).
 """
 
 from __future__ import annotations
@@ -36,8 +37,8 @@ def named_inputs(config: RunConfig) -> list[tuple[str, str]]:
     """(config field, path) of every file or folder train reads because the config names it:
     the stage-0 files, noise.flagged, the translation table or model augment.translate reads,
     each backbone of the run and of its carried student that is not a built-in (a local
-    folder, or a hub id, which names no existing path), and the recorded translator's table
-    or model (data.translator), which the run names for serve to read. stage0.params
+    folder, or a hub id, which names no existing path), and the recorded translator's table,
+    model and cache (data.translator), which the run names for serve to read. stage0.params
     can name no other backbone than the run's (its config check)."""
     named = [("stage0.data", file) for file in config.stage0.files]
     if config.noise.flagged is not None:
@@ -47,9 +48,10 @@ def named_inputs(config: RunConfig) -> list[tuple[str, str]]:
         named += [(f"augment.{key}", value) for key, value in
                   (("table", augment.table), ("model", augment.model)) if value is not None]
     recorded = config.data.translator
-    if recorded is not None:
+    if recorded is not None:  # a cache not made yet is left alone (serve creates it)
         named += [(f"data.translator.{key}", value) for key, value in
-                  (("table", recorded.table), ("model", recorded.model)) if value is not None]
+                  (("table", recorded.table), ("model", recorded.model),
+                   ("cache", recorded.cache)) if value is not None]
     backbones = [("model.params.backbone", config.model.params)]
     if config.student is not None:
         backbones.append(("student.model.params.backbone", config.student.model.params))
