@@ -360,15 +360,19 @@ class Run:
             return [load_model(folder) for folder in folders]
 
     def check_backbones(self) -> None:
-        """Refuse the run's models whose backbone weights are not those they were trained on,
-        of the families that score through their backbone and say so (check_backbones: embed,
-        bi-encoder; no other is loaded): what a refit of the run's config (distill --nested)
-        asks first, as it would fit on these other weights. Said as the family says it; the
-        caller names the run's config line (config_named)."""
+        """Refuse the run's models whose backbone weights are not those they were trained on:
+        what a refit of the run's config (distill --nested) asks first, as it would fit on
+        these other weights. The families that score through their backbone say so loaded
+        (check_backbones: embed, bi-encoder); a fine-tuned one that scores from its own saved
+        weights (cross, llm) is told from its model.json, unloaded (check_saved_backbone):
+        its refits, which start from the backbone, once went on silently. Said as the family
+        says it; the caller names the run's config line (config_named)."""
         for folder in self.model_folders():
-            family = read_model_config(folder).get("family")
-            if hasattr(model_class(family), "check_backbones"):
+            family = model_class(read_model_config(folder).get("family"))
+            if hasattr(family, "check_backbones"):
                 load_model(folder).check_backbones()
+            elif hasattr(family, "check_saved_backbone"):
+                family.check_saved_backbone(folder)
 
     def reads_translation(self) -> bool:
         """Whether a model that scores for this run (an ensemble's: its members') reads

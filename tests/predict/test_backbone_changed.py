@@ -25,13 +25,13 @@ def folder_fingerprint(folder):
     return "sha256:" + hashlib.sha256(weights.name.encode() + inner.encode()).hexdigest()
 
 
-def changed_backbone_copy(run, tmp_path):
-    """A copy of the run (trained on the folder `bert` beside it) on a copy of its backbone
+def changed_backbone_copy(run, tmp_path, name="bert"):
+    """A copy of the run (trained on the folder `name` beside it) on a copy of its backbone
     folder whose weights file then had one byte changed; (run, backbone folder, config.yaml
     line naming it, trained, now)."""
-    original = run.parent / "bert"
+    original = run.parent / name
     copy = shutil.copytree(run, tmp_path / "run")
-    bert = shutil.copytree(original, tmp_path / "bert")
+    bert = shutil.copytree(original, tmp_path / name)
     for path in [copy / "config.yaml", *copy.glob("models/*/model.json")]:
         text = path.read_text(encoding="utf-8")
         assert str(original) in text
@@ -229,6 +229,68 @@ def test_distill_nested_refuses_to_refit_an_embedding_teacher_whose_backbone_cha
     from shoprel.training import runner
 
     copy, bert, line, trained, now = changed_backbone_copy(embed_run, tmp_path)
+    fits = []
+    new_model = runner.new_model
+    monkeypatch.setattr(runner, "new_model", lambda *args: fits.append(args) or new_model(*args))
+    student = tmp_path / "student.yaml"
+    student.write_text("model:\n  family: fast\n  params: {n_estimators: 10, n_jobs: 1}\n",
+                       encoding="utf-8")
+    config = copy / "config.yaml"
+    out = tmp_path / "student"
+    result = CliRunner().invoke(main, ["distill", str(copy), "--student", str(student),
+                                       "--nested", "--speed-rows", "0", "--out", str(out),
+                                       "--quiet"])
+    assert result.exit_code == 2, result.output
+    assert result.output == f"error: {changed_line(config, line, bert, now, trained)}\n"
+    assert fits == [] and not out.exists()
+
+
+@pytest.fixture(scope="module", params=["cross", "llm"])
+def finetuned_run(request, tmp_path_factory, tiny_backbone):
+    """(a small 3-fold QC run of a fine-tuned family on a tiny random local backbone, the
+    name of the backbone folder beside it): the families whose saved weights score without
+    the backbone, but whose refits start from it."""
+    pytest.importorskip("torch")
+    pytest.importorskip("transformers")
+    from tests.models.builders import demo_texts, tiny_decoder
+
+    from shoprel.models.backbones.cache import CACHE_ENV
+    from shoprel.training.config import load_config
+    from shoprel.training.runner import train
+
+    family = request.param
+    root = tmp_path_factory.mktemp(f"{family}-run")
+    if family == "cross":
+        name = "bert"
+        backbone = tiny_backbone(root / name, [*demo_texts(), " - "])
+        params = {"max_length": 48, "batch_size": 16, "max_steps": 4, "learning_rate": 1e-3}
+    else:
+        name = "gemma"
+        backbone = tiny_decoder(root / name, "gemma3")
+        params = {"max_length": 40, "batch_size": 8, "max_steps": 2, "learning_rate": 1e-2}
+    params.update(backbone=str(backbone), cache_dir=str(root / "cache"), n_threads=1,
+                  save_steps=1000)
+    config = load_config(None, {"folds.k": 3, "model.family": family, "student": None,
+                                **{f"model.params.{k}": v for k, v in params.items()}})
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv(CACHE_ENV, str(root / "cache"))
+        return train(demo_file("QC"), root / "run", config, progress=False).run_dir, name
+
+
+def test_distill_nested_refuses_to_refit_a_fine_tuned_teacher_whose_backbone_changed(
+        finetuned_run, tmp_path, monkeypatch):
+    """A cross-encoder or LLM teacher scores from its own saved weights, but its nested refits
+    start from the backbone folder: one byte of it changed, distill --nested refitted the
+    teacher on those other weights and wrote a student whose block records the teacher it
+    was not (an LLM teacher was refused only by the speed comparison, after the student was
+    written). Before the first refit it is refused, at the teacher's config line, as an
+    embedding teacher is; nothing is fitted nor written. The weights it was trained on pass."""
+    from shoprel.runs import Run
+    from shoprel.training import runner
+
+    run, name = finetuned_run
+    Run.open(run).check_backbones()  # unchanged: nothing to refuse
+    copy, bert, line, trained, now = changed_backbone_copy(run, tmp_path, name)
     fits = []
     new_model = runner.new_model
     monkeypatch.setattr(runner, "new_model", lambda *args: fits.append(args) or new_model(*args))

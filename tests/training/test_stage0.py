@@ -845,7 +845,8 @@ def test_nested_refits_on_a_backbone_changed_since_the_teacher_name_its_config_l
     config (`student.yaml: line 3: model.params.backbone ...`, its `params:` line: the
     student's config writes no backbone). It is said at the teacher's config.yaml line that
     names the backbone, with the command that trains the teacher again, and nothing is
-    written."""
+    written; before any refit, as its models' recorded fingerprint (the stage 0's too) is
+    checked first."""
     pytest.importorskip("torch")
     from click.testing import CliRunner
 
@@ -880,8 +881,8 @@ def test_nested_refits_on_a_backbone_changed_since_the_teacher_name_its_config_l
     assert re.fullmatch(
         rf"error: {re.escape(str(teacher / 'config.yaml'))}: line {line}: model\.params\."
         rf"backbone {re.escape(repr(str(bert)))}: now resolves to sha256:[0-9a-f]{{64}}, but the "
-        rf"start-from model {re.escape(str(teacher / runs.MODELS / 'stage0'))} was trained "
-        rf"on {trained}; put back the weights it was trained on, or train it again on these: "
+        rf"model was trained on {trained}; put back the weights it was trained on, or train "
+        rf"it again on these: "
         rf"`shoprel train {re.escape(str(qc_demo))} --config "
         rf"{re.escape(str(teacher / 'config.yaml'))} --out NEW_RUN`", said), said
     assert trained != said.split("now resolves to ")[1].split(",")[0]

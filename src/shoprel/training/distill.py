@@ -320,7 +320,7 @@ def nested_teacher(teacher: Teacher, frame: PairFrame, folds: np.ndarray,
     # every member, not once per refit nor per member; each is closed (augment.cache's
     # connection) once the refits are done
     specs = teacher_specs(teacher, frame) if models is None else models
-    for spec in specs:  # an embedding teacher's refits resolve its backbone anew
+    for spec in specs:  # a teacher's refits resolve its backbone anew (embed, cross, llm...)
         spec.check_backbones()
     with training_sides([spec.config for spec in specs], False, frame) as made:
         sides = list(zip(specs, made, strict=True))

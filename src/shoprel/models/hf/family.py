@@ -44,6 +44,23 @@ class FineTunedModel(RelevanceModel):
         return resolve_backbone(config.backbone, config.cache_dir,
                                 show_progress=config.training.progress)
 
+    @classmethod
+    def check_saved_backbone(cls, folder: str | Path) -> None:
+        """Refuse the backbone of the saved model in `folder` whose weights are not those it was
+        fitted on, told from its model.json without loading it (a real cross-encoder or LLM
+        takes seconds to): what a refit of its run (distill --nested) asks first, as that fits
+        from the backbone, not from the saved weights. Said as `Backbone.check_trained` says
+        it; a model saved without a fingerprint passes."""
+        from shoprel.models.backbones import resolve_backbone
+
+        saved = read_model_config(folder)
+        trained = (saved.get("state") or {}).get("fingerprint")
+        if trained is None:
+            return
+        config = cls.config_class.from_params(saved.get("params"), saved=True)
+        resolve_backbone(config.backbone, config.cache_dir,
+                         show_progress=False).check_trained(trained)
+
     # --- stage 0 ---------------------------------------------------------------------------
     def start_from(self, folder: str | Path) -> FineTunedModel:
         """Begin the next fit from a saved model of this family (e.g. trained on the other task:
