@@ -637,10 +637,14 @@ def check_members(run: Run, chain: tuple[Path, ...] = ()) -> None:
 
 def load_model(folder: Path) -> RelevanceModel:
     """A saved model, or one RunDirError line naming the folder when its files are broken
-    (truncated weights, a LightGBM or safetensors file that will not parse, unknown params)."""
+    (truncated weights, a LightGBM or safetensors file that will not parse, unknown params).
+    A backbone changed since training (an LLM checks it as it loads) is no broken folder: it
+    passes as it is, for the run's config_named to say at its config.yaml line, with the fix."""
     try:
         with saved_model_loading(folder):
             return RelevanceModel.load(folder)
+    except BackboneChangedError:
+        raise
     except ShoprelError as exc:  # also e.g. params the family's config refuses: a broken folder
         raise RunDirError(str(exc) if str(folder) in str(exc) else f"{folder}: {exc}") from None
 

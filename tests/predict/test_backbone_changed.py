@@ -332,3 +332,26 @@ def test_index_refuses_a_changed_backbone_at_the_run_s_config_line(embed_run, tm
                                        str(built), "--out", str(predicted), "--quiet"])
     assert result.exit_code == 2, result.output
     assert result.output == said and not predicted.exists()
+
+
+def test_predict_names_the_config_line_of_an_llm_run_whose_backbone_changed(
+        finetuned_run, tmp_path):
+    """An LLM run loads its adapter onto the backbone, which it checks as it loads: predict
+    said the bare `model.params.backbone '...': now resolves to ...` (no config line, no
+    command), as a broken model folder's line. It says the embedding run's line. A
+    cross-encoder scores from the weights it saved, so its changed backbone is no matter."""
+    run, name = finetuned_run
+    copy, bert, line, trained, now = changed_backbone_copy(run, tmp_path, name)
+    config = copy / "config.yaml"
+    out = tmp_path / "p.jsonl"
+    result = CliRunner().invoke(main, ["predict", str(copy), str(demo_file("QC")), "--out",
+                                       str(out), "--quiet"])
+    if name == "bert":  # the cross-encoder
+        assert result.exit_code == 0, result.output
+        assert len(out.read_text(encoding="utf-8").splitlines()) == 360
+        return
+    assert result.exit_code == 2, result.output
+    said = changed_line(config, line, bert, now, trained).replace(
+        "the model was", f"the model in {copy / 'models' / 'full'} was")
+    assert result.output == f"error: {said}\n"
+    assert not out.exists()
