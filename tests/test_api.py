@@ -361,7 +361,9 @@ def test_an_overrides_dict_is_answered_in_python_s_true_and_false(overrides, mes
 
 def test_train_takes_the_task_and_predict_file_the_cli_s_options(tmp_path, qc_demo):
     both = tmp_path / "both.jsonl"
-    rows = [dict(row, item_title="a title") for row in _rows(qc_demo)]
+    # no `task` field: a row of both targets that says its own task is read by it
+    rows = [{**{k: v for k, v in row.items() if k != "task"}, "item_title": "a title"}
+            for row in _rows(qc_demo)]
     both.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
     # a config that carries a student, and 5 folds: --folds and --no-student override them
     fast = {"model.family": "fast", "model.params.n_estimators": 20, "student": {}}

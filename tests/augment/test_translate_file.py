@@ -537,6 +537,19 @@ def test_a_file_with_both_target_columns_is_checked_in_one_pass(tmp_path, jsonl,
         rewrite.check_rows(bad, {})  # the task checked second still sees every row
 
 
+def test_a_later_row_with_both_targets_is_no_error_to_translate(tmp_path, jsonl):
+    """translate and langid read no target and have no --task to give: a row holding both
+    targets after rows of one (which the readers refuse where nothing says its task) is
+    checked as the first row's task, not refused for a task they cannot be told."""
+    from shoprel.augment import rewrite
+
+    row = {"id": 1, "language": "es", "origin_query": "zapatos", "category_path": "a,b"}
+    data = jsonl(tmp_path / "later.jsonl", [row, {**row, "id": 2, "item_title": "red shoes"}])
+    with pytest.raises(InputError, match="line 2, field 'item_title': the row holds both"):
+        read_pairs(data)
+    assert rewrite.check_rows(data, {}).rows == 2
+
+
 def test_three_letter_language_tags_are_the_two_letter_ones(tmp_path, jsonl):
     """Rows tagged 'spa' (ISO 639-3, as Apertium names its pairs) had no route to English and
     rows tagged 'eng' were not passed through: each came out with an empty translation."""

@@ -114,10 +114,13 @@ def test_a_table_of_both_tasks_rows_is_one_line_for_train_predict_and_evaluate(t
 
 def test_evaluate_and_check_submission_take_the_task_their_error_asks_for(tmp_path):
     """A gold/input file holding both category_path and item_title names no task by its
-    columns; the error says --task, which evaluate and check-submission now take."""
+    columns; the error says --task, which evaluate and check-submission now take. Rows that
+    say their own task (the demo's `"task": "QC"`) are read by it, without --task."""
     rows = [json.loads(line) for line in demo_file("QC").read_text().splitlines()[:20]]
-    both = tmp_path / "both.jsonl"
-    both.write_text("".join(json.dumps({**r, "item_title": "a title"}) + "\n" for r in rows))
+    both, told = tmp_path / "both.jsonl", tmp_path / "told.jsonl"
+    both.write_text("".join(json.dumps({**{k: v for k, v in r.items() if k != "task"},
+                                        "item_title": "a title"}) + "\n" for r in rows))
+    told.write_text("".join(json.dumps({**r, "item_title": "a title"}) + "\n" for r in rows))
     sub = tmp_path / "sub.jsonl"
     sub.write_text("".join(json.dumps({"id": r["id"], "prediction": 1, "probability": 0.5})
                            + "\n" for r in rows))
@@ -126,6 +129,30 @@ def test_evaluate_and_check_submission_take_the_task_their_error_asks_for(tmp_pa
     assert json.loads(run("evaluate", sub, both, "--task", "qc", "--json").stdout
                       )["overall"]["n"] == 20
     assert "ok: 20 rows" in run("check-submission", sub, "--input", both, "--task", "QC").stdout
+    assert json.loads(run("evaluate", sub, told, "--json").stdout)["overall"]["n"] == 20
+
+
+def test_a_later_row_of_both_targets_is_one_line_unless_its_task_is_said(tmp_path):
+    """A JSON line holding a title beside its category path, in a file whose first row made it
+    QC, was trained on, scored and checked as a QC pair without a word. train, evaluate and
+    check-submission now refuse it in one line naming it; --task QC (or the row's own task)
+    reads its category path."""
+    rows = [{k: v for k, v in json.loads(line).items() if k != "task"}
+            for line in demo_file("QC").read_text().splitlines()[:20]]
+    rows[4]["item_title"] = "Cordless Drill 20V"
+    data, sub = tmp_path / "rows.jsonl", tmp_path / "sub.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    sub.write_text("".join(json.dumps({"id": r["id"], "prediction": 1}) + "\n" for r in rows))
+    said = (f"error: {data}, line 5, field 'item_title': the row holds both category_path and "
+            "item_title, and neither its task field nor a task given says which to read (the "
+            "file is read as QC by the first row); give the row a task field, give the task "
+            "(--task QC|QI), or drop one of the two fields\n")
+    for args in (("train", data, "--out", tmp_path / "run"), ("evaluate", sub, data),
+                 ("check-submission", sub, "--input", data)):
+        done = run(*args, check=False)
+        assert (done.returncode, done.stderr) == (2, said), args
+    assert not (tmp_path / "run").exists()
+    assert "ok: 20 rows" in run("check-submission", sub, "--input", data, "--task", "QC").stdout
 
 
 @pytest.fixture(scope="module")

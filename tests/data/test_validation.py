@@ -511,6 +511,54 @@ def test_a_row_holding_both_targets_is_read_as_the_task_given(tmp_path):
     assert read_pairs(path, task="QI").df["target"].tolist() == ["a title", ""]
 
 
+BOTH = ("the row holds both {own} and {other}, and neither its task field nor a task given "
+        "says which to read (the file is read as {task} by the first row); give the row a "
+        "task field, give the task (--task QC|QI), or drop one of the two fields")
+
+
+@pytest.mark.parametrize("task", ["QC", "QI"])
+def test_a_row_holding_both_targets_that_nothing_says_the_task_of_is_refused(tmp_path, task):
+    """A later JSON line holding a category path and a title, in a file whose task its first
+    row's columns told, was read as that task without a word (trained and scored as a QC pair
+    whose label may have judged its title). Now it is refused at its line, naming the other
+    field; the task given (--task, predict's run) or the row's own task reads it, the other
+    field unread."""
+    first, other = (QC_ROW, QI_ROW) if task == "QC" else (QI_ROW, QC_ROW)
+    own_column, other_column = (("category_path", "item_title") if task == "QC"
+                                else ("item_title", "category_path"))
+    plain = {k: v for k, v in first.items() if k != "task"}
+    both = {**plain, "id": 3, other_column: other[other_column]}
+    path = _file(tmp_path, plain, both)
+    with pytest.raises(InputError) as info:
+        read_pairs(path)
+    assert str(info.value) == (f"{path}, line 2, field '{other_column}': "
+                               + BOTH.format(own=own_column, other=other_column, task=task))
+    expected = [first[own_column]] * 2
+    assert read_pairs(path, task=task).df["target"].tolist() == expected
+    said = _file(tmp_path, plain, {**both, "task": task.lower()})
+    assert read_pairs(said).df["target"].tolist() == expected
+    empty_other = _file(tmp_path, plain, {**both, other_column: " "})  # nothing to pick
+    assert read_pairs(empty_other).df["target"].tolist() == expected
+
+
+def test_a_first_row_of_both_targets_is_read_by_its_own_task(tmp_path):
+    """A first row with both targets asked for --task though its own task field said it; the
+    field now decides, and the rows after it are held to it."""
+    row = {**QC_ROW, "item_title": "a title"}
+    path = _file(tmp_path, row, {**QC_ROW, "id": 3})
+    frame = read_pairs(path)
+    assert frame.task.value == "QC" and frame.df["target"].tolist() == ["tools,drills"] * 2
+    path = _file(tmp_path, {**row, "task": "QI"}, {**QC_ROW, "id": 3})
+    with pytest.raises(InputError, match=re.escape(
+            f"{path}, line 2, field 'task': task is 'QC' but the file is QI; {SPLIT}")):
+        read_pairs(path)
+    untold = {k: v for k, v in row.items() if k != "task"}
+    with pytest.raises(InputError, match=re.escape(
+            f"{_file(tmp_path, untold)}, line 1: both 'category_path' and 'item_title' are "
+            "present: give the task (--task QC|QI)")):
+        read_pairs(tmp_path / "rows.jsonl")
+
+
 def test_pairs_of_both_tasks_in_memory_are_said_as_pairs():
     """The Python API's pairs are told in their own words, at their position."""
     import pandas as pd

@@ -58,7 +58,9 @@ def check_rows(path: str | Path, added: dict, marker: Marker | None = None) -> C
     """Every row checked as predict checks it (labels unread: a test file's empty labels are
     no error) before any work, in one pass holding no more than the ids (to find a repeat).
     These commands read queries and languages only: a file with both target columns is
-    checked as either task's file, not refused for a task they have no option to give.
+    checked as either task's file, not refused for a task they have no option to give, and
+    the task of a file of one target column is given, so that a later row holding both
+    targets is not refused for naming none (tasks.unsaid_target): neither is read here.
     `added`: the columns the command adds to every record, each with a value of the kind it
     will hold. A Parquet file's columns keep their types (records.parquet_types). `marker`:
     the command's marker column, whose values in the file must be its own (check_marker)."""
@@ -73,7 +75,7 @@ def check_rows(path: str | Path, added: dict, marker: Marker | None = None) -> C
                                         if name not in added})
             tasks = [task for task in Task if task.target_column in record]
             validators = [RecordValidator(path, task, read_labels=False)
-                          for task in (tasks if len(tasks) > 1 else [None])]
+                          for task in (tasks or [None])]
         for validator in validators:
             validator.validate(line, record)
         if marker is not None:

@@ -168,8 +168,8 @@ def task_option():
     """`--task` for a command reading a file whose columns may hold both targets (a file with
     category_path and item_title names no task by its columns; the error then says --task)."""
     return click.option("--task", type=click.Choice(["QC", "QI"], case_sensitive=False),
-                        help="Task, when the columns do not tell (a file with both "
-                             "category_path and item_title).")
+                        help="Task, when the rows do not tell (a row with both "
+                             "category_path and item_title and no task field).")
 
 
 def scorer_option(default: str = "full"):

@@ -77,6 +77,32 @@ def other_task_row(record, task: Task, in_memory: bool = False) -> str | None:
     return f"{why}: a {other.value} row in a file read as {task.value}; {one_task()}"
 
 
+def own_task(record) -> Task | None:
+    """The task a record's own `task` field names (QC or QI, in any case), or None."""
+    value = record.get("task")
+    if not isinstance(value, str) or value.upper() not in Task.__members__:
+        return None
+    return Task(value.upper())
+
+
+def unsaid_target(record, task: Task, in_memory: bool = False) -> str | None:
+    """Why a record holding texts in both category_path and item_title is refused when no
+    task was given and its own `task` field is absent: nothing says which of the two it is a
+    pair of. It was read as the task its file's first row made (a JSON line of another source
+    with both keys, trained on as a QC pair whose label judged its title); with the task
+    given (--task, predict's run) or the row's own task, the other field is left unread."""
+    other = next(t for t in Task if t is not task)
+    if record.get("task") not in (None, "") or not (
+            _holds_text(record.get(task.target_column))
+            and _holds_text(record.get(other.target_column))):
+        return None
+    row, whole = ("pair", "pairs are read") if in_memory else ("row", "file is read")
+    return (f"the {row} holds both {task.target_column} and {other.target_column}, and neither "
+            f"its task field nor a task given says which to read (the {whole} as "
+            f"{task.value} by the first {row}); give the {row} a task field, give the task "
+            "(--task QC|QI), or drop one of the two fields")
+
+
 def one_task(in_memory: bool = False) -> str:
     """What to do with rows of both tasks in one file (or one call's pairs)."""
     return ("pass each task's pairs apart" if in_memory

@@ -31,7 +31,9 @@ from shoprel.data.tasks import (
     detect_task,
     one_task,
     other_task_row,
+    own_task,
     task_field_disagrees,
+    unsaid_target,
 )
 from shoprel.errors import InputError
 from shoprel.utils.bounds import not_whole
@@ -249,6 +251,7 @@ class RecordValidator:
             raise InputError(f"empty_text must be one of {EMPTY_TEXT_POLICIES}, got {empty_text!r}")
         self.path = path
         self.task = Task.parse(task) if task is not None else None
+        self.task_given = task is not None  # else read from the first row (unsaid_target)
         self.require_label = require_label
         self.empty_text = empty_text
         # "line", or "row" in a Parquet file, unless the caller counts otherwise (pairs)
@@ -267,6 +270,7 @@ class RecordValidator:
         self.has_label: bool | None = None
         self.has_translation: bool | None = None
         self.first_line: int | None = None  # the first record's
+        self.other_column = ""  # the other task's target column, once the task is known
         self.stats = {"rows": 0, "empty_query": 0, "empty_target": 0, "dropped": 0}
 
     def _error(self, message: str, line: int, field: str | None = None) -> InputError:
@@ -284,11 +288,15 @@ class RecordValidator:
         targets = TARGET_COLUMN.values()
         if not any(name in record for name in targets):  # 'Category_Path': said so
             self._check_spelling(line, record, targets)
+        given = self.task
+        if given is None and all(name in record for name in targets):
+            given = own_task(record)  # a row of both columns says its task itself
         try:
-            self.task = detect_task(record.keys(), path=self.path, given=self.task,
+            self.task = detect_task(record.keys(), path=self.path, given=given,
                                     in_memory=self.path is None)
         except InputError as exc:
             raise self._column_error(exc.reason, line, exc.field) from None
+        self.other_column = next(t.target_column for t in Task if t is not self.task)
         self._check_spelling(line, record, [name for name in READ_WHEN_PRESENT
                                             if name != "label" or self.read_labels])
         self.has_label = self.read_labels and "label" in record
@@ -360,6 +368,10 @@ class RecordValidator:
     def _check_other_task(self, line: int, record: dict) -> None:
         if (problem := other_task_row(record, self.task, self.path is None)) is not None:
             raise self._error(problem, line, self.task.target_column)
+        other = self.other_column
+        if (not self.task_given and other in record  # one lookup for a row of one target
+                and (problem := unsaid_target(record, self.task, self.path is None))):
+            raise self._error(problem, line, other)
 
     def _check_id(self, line: int, value):
         raw = value
