@@ -359,20 +359,35 @@ class Run:
         with named_as_shown(self.path):
             return [load_model(folder) for folder in folders]
 
-    def check_backbones(self) -> None:
+    def check_backbones(self, scoring: bool = False) -> None:
         """Refuse the run's models whose backbone weights are not those they were trained on:
         what a refit of the run's config (distill --nested) asks first, as it would fit on
         these other weights. The families that score through their backbone say so loaded
-        (check_backbones: embed, bi-encoder); a fine-tuned one that scores from its own saved
-        weights (cross, llm) is told from its model.json, unloaded (check_saved_backbone):
-        its refits, which start from the backbone, once went on silently. Said as the family
-        says it; the caller names the run's config line (config_named)."""
+        (check_backbones: embed, bi-encoder); a fine-tuned one (cross, llm) is told from its
+        model.json, unloaded (check_saved_backbone): its refits, which start from the
+        backbone, once went on silently. `scoring`: only what scoring the run needs, as
+        Predictor loads it: a cross-encoder scores from its own saved weights, whatever its
+        backbone holds now. Said as the family says it; the caller names the run's config
+        line (config_named)."""
         for folder in self.model_folders():
             family = model_class(read_model_config(folder).get("family"))
             if hasattr(family, "check_backbones"):
                 load_model(folder).check_backbones()
-            elif hasattr(family, "check_saved_backbone"):
+            elif hasattr(family, "check_saved_backbone") and (
+                    not scoring or family.scores_through_backbone):
                 family.check_saved_backbone(folder)
+
+    def check_scores_now(self) -> None:
+        """Refuse, before a command's work, what Predictor refuses as it loads this run (an
+        ensemble: each member): a model scoring through a backbone whose weights changed, or
+        went, since training, said at the config.yaml line of its run with the command that
+        trains it again. Nothing heavy is loaded (an LLM is checked from its model.json)."""
+        if self.kind == "ensemble":
+            for member in self.member_dirs():
+                Run.open(member).check_scores_now()
+            return
+        with self.config_named():
+            self.check_backbones(scoring=True)
 
     def reads_translation(self) -> bool:
         """Whether a model that scores for this run (an ensemble's: its members') reads

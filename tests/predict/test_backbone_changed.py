@@ -355,3 +355,85 @@ def test_predict_names_the_config_line_of_an_llm_run_whose_backbone_changed(
         "the model was", f"the model in {copy / 'models' / 'full'} was")
     assert result.output == f"error: {said}\n"
     assert not out.exists()
+
+
+def test_plain_distill_of_a_teacher_that_cannot_score_now_writes_its_student_untimed(
+        finetuned_run, tmp_path, monkeypatch):
+    """Plain distill (no --nested) of an LLM teacher whose backbone changed trained and wrote
+    the student from the teacher's OOF table, then failed at the speed comparison, which loads
+    the teacher: exit 2 after the work, no speed figures. The student needs only the OOF
+    table, written when the teacher was trained: it is written as with --speed-rows 0 (the
+    same OOF probabilities), exit 0, and one warning line says why the speeds are not
+    compared. A cross-encoder teacher scores from its own saved weights: it is timed."""
+    import json
+
+    import pandas as pd
+
+    from shoprel.training import runner
+
+    run, name = finetuned_run
+    copy, bert, line, trained, now = changed_backbone_copy(run, tmp_path, name)
+    student = tmp_path / "student.yaml"
+    student.write_text("model:\n  family: fast\n  params: {n_estimators: 10, n_jobs: 1}\n",
+                       encoding="utf-8")
+    fits = []
+    new_model = runner.new_model
+    monkeypatch.setattr(runner, "new_model", lambda *args: fits.append(args) or new_model(*args))
+    out, untimed = tmp_path / "student", tmp_path / "untimed"
+    base = ["distill", str(copy), "--student", str(student), "--quiet"]
+    result = CliRunner().invoke(main, [*base, "--out", str(out), "--speed-rows", "50"])
+    assert result.exit_code == 0, result.output
+    block = json.loads((out / "metrics.json").read_text(encoding="utf-8"))["distillation"]
+    if name == "bert":  # the cross-encoder
+        assert block["speed"]["teacher"]["rows"] == 50 and "speed_skipped" not in block
+        assert "warning" not in result.output
+        return
+    config = copy / "config.yaml"
+    reason = f"the teacher cannot score now: {changed_line(config, line, bert, now, trained)}"
+    assert "speed" not in block and block["speed_skipped"] == reason
+    assert f"warning: scoring speeds not compared, {reason}\n" in result.output
+    assert len(fits) == 4  # 3 folds and the final fit: the student, and nothing of the teacher
+    done = CliRunner().invoke(main, [*base, "--out", str(untimed), "--speed-rows", "0"])
+    assert done.exit_code == 0, done.output
+    assert "warning" not in done.output
+    timed = pd.read_parquet(out / "oof.parquet")
+    plain = pd.read_parquet(untimed / "oof.parquet")
+    assert timed["probability"].tolist() == plain["probability"].tolist()
+
+
+def test_distill_unlabeled_refuses_a_teacher_that_cannot_score_now_and_writes_nothing(
+        finetuned_run, tmp_path, monkeypatch):
+    """--unlabeled pairs are the teacher's scores: an LLM teacher whose backbone changed cannot
+    give them, speed comparison or not. It is refused before the student's fits, at the
+    teacher's config line as predict refuses it, and no student folder is left; a
+    cross-encoder teacher, which scores from its own saved weights, still scores them."""
+    import json
+
+    from shoprel.training import runner
+
+    run, name = finetuned_run
+    copy, bert, line, trained, now = changed_backbone_copy(run, tmp_path, name)
+    fits = []
+    new_model = runner.new_model
+    monkeypatch.setattr(runner, "new_model", lambda *args: fits.append(args) or new_model(*args))
+    student = tmp_path / "student.yaml"
+    student.write_text("model:\n  family: fast\n  params: {n_estimators: 10, n_jobs: 1}\n",
+                       encoding="utf-8")
+    pairs = tmp_path / "pairs.jsonl"  # pairs of new queries: none is a training pair
+    rows = [json.loads(row) for row in
+            demo_file("QC").read_text(encoding="utf-8").splitlines()[:20]]
+    pairs.write_text("".join(json.dumps({**row, "id": f"u{row['id']}", "label": None,
+                                         "origin_query": f"{row['origin_query']} neu"}) + "\n"
+                             for row in rows), encoding="utf-8")
+    out = tmp_path / "student"
+    result = CliRunner().invoke(main, ["distill", str(copy), "--student", str(student),
+                                       "--unlabeled", str(pairs), "--out", str(out),
+                                       "--speed-rows", "50", "--quiet"])
+    if name == "bert":
+        assert result.exit_code == 0, result.output
+        return
+    assert result.exit_code == 2, result.output
+    said = changed_line(copy / "config.yaml", line, bert, now, trained).replace(
+        "the model was", f"the model in {copy / 'models' / 'full'} was")
+    assert result.output == f"error: {said}\n"
+    assert fits == [] and not out.exists()

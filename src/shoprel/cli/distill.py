@@ -108,6 +108,8 @@ def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, 
     speed = block.get("speed")
     if speed:
         click.echo(speed_line(speed))
+    if "speed_skipped" in block:  # asked for (--speed-rows), not given: said under --quiet too
+        click.echo(f"warning: scoring speeds not compared, {block['speed_skipped']}", err=True)
     click.echo(metrics_table(result.metrics))
     note(f"note: {block['caveat']}", quiet)
     for line in block.get("ignored", []):

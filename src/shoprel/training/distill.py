@@ -64,7 +64,7 @@ from shoprel.training.config_inputs import check_inputs_outside
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 from shoprel.training.nested_stage0 import nested_start, stage0_places
 from shoprel.training.runner import TrainResult, train
-from shoprel.training.speed_compare import compare_speed
+from shoprel.training.speed_compare import compare_speed, untimed_teacher
 from shoprel.training.unlabeled import (
     BARE,
     EMPTY,
@@ -465,6 +465,10 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     if say is not None and hard_weight < 1.0 and not unlabeled \
             and is_teachers_model(teacher.run.path, config):
         say(own_model_note(teacher.run.path, config))  # before the work, as the measure says
+    # the speed comparison loads the teacher, which the student's targets (its OOF table) do
+    # not need: a teacher that cannot score now is found now and not timed (an LLM's changed
+    # backbone failed the distill there, exit 2, once the student was written)
+    speed_skipped = untimed_teacher(teacher.run.path) if speed_rows > 0 else None
     frame = read_pairs(teacher.train_file, task=teacher.run.task, require_label=True,
                        empty_text=config.data.empty_text)
     check_rows_unchanged(frame, teacher)
@@ -517,6 +521,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
             **({"nested_stage0": stage0_notes} if stage0_notes else {}),
             "caveat": oof_caveat(hard_weight, nested, extra_rows is not None),
             **({"ignored": ignored} if ignored else {}),
+            **({"speed_skipped": speed_skipped} if speed_skipped else {}),
             "oof_optimistic": any(oof_leaks(hard_weight, nested, extra_rows is not None)),
             **({} if extra_rows is None else {"unlabeled": {
                 "files": [str(Path(f).resolve()) for f in unlabeled],
@@ -536,7 +541,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
                    name=name, frame=frame, folds=folds, extra_metrics=block, fit_rows=fit_rows,
                    inside=teacher_dir if carried else None,
                    written_for=teacher_dir if carried else None)
-    if speed_rows > 0:
+    if speed_rows > 0 and speed_skipped is None:
         speed = compare_speed(teacher.run.path, result.run_dir, frame, speed_rows)
         result.metrics["distillation"]["speed"] = speed
         runs.RunWriter.finished(result.run_dir).metrics(result.metrics)

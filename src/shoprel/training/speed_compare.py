@@ -23,7 +23,9 @@ from pathlib import Path
 import numpy as np
 
 from shoprel.data.frame import PairFrame
+from shoprel.errors import ConfigError
 from shoprel.models.targets import SOFT_LABEL
+from shoprel.runs import Run
 from shoprel.training.defaults import SPEED_ROWS
 
 MIN_SECONDS = 1.0  # each model's timed passes, in all, before its fastest one is believed
@@ -106,6 +108,18 @@ def speed_block(rows: int, teacher: list[float], student: list[float]) -> dict:
         block["speed_up_range"] = [round(x, 2) for x in speed_up_range(teacher, student)]
     block["note"] = NOTE
     return block
+
+
+def untimed_teacher(teacher_dir: str | Path) -> str | None:
+    """Why the teacher cannot be timed (it cannot score now: a backbone it scores through
+    changed or went since training, said at its run's config line), or None where it can;
+    found before distill's work, an LLM unloaded. The student learns from the
+    teacher's OOF table, written when the teacher was trained, so only its timing is lost."""
+    try:
+        Run.open(teacher_dir).check_scores_now()
+    except ConfigError as exc:
+        return f"the teacher cannot score now: {exc}"
+    return None
 
 
 def compare_speed(teacher_dir: str | Path, student_dir: str | Path, frame: PairFrame,

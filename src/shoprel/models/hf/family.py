@@ -33,6 +33,9 @@ class PrefixedPairTexts:
 class FineTunedModel(RelevanceModel):
     config_class: ClassVar[type[HFConfig]] = HFConfig
     weights_folder: ClassVar[str] = ""  # where a saved model keeps its trained weights
+    # whether a saved model scores through its backbone (an LLM loads its adapter onto it) or
+    # from the weights it saved alone (a cross-encoder): what a run that only scores asks
+    scores_through_backbone: ClassVar[bool] = False
 
     def fit(self, frame) -> FineTunedModel:
         hft.require_device(self.config().training)  # before the backbone loads

@@ -96,6 +96,7 @@ class LLMClassifier(FineTunedModel):
     family = "llm"
     config_class = LLMConfig
     weights_folder = ADAPTER_FOLDER
+    scores_through_backbone = True  # its adapter loads onto the backbone's weights
 
     # --- building ------------------------------------------------------------------------
     def _load_base(self, source: str):
