@@ -112,6 +112,48 @@ def test_a_table_of_both_tasks_rows_is_one_line_for_train_predict_and_evaluate(t
     assert not (tmp_path / "run").exists() and not sub.exists()
 
 
+def test_a_row_s_task_field_naming_the_other_task_says_who_gave_the_task_and_what_to_do(
+        tmp_path, trained_runs):
+    """`predict` of a QC run on a file whose first row says `"task": "QI"` said `task is 'QI'
+    but the file is QC`: the file says QI; QC is the run's, and nothing said what to do. The
+    line now names what reads the file as QC (the run, --task, the row's own column) and the
+    fix, for each command that gives it; predictions or a submission of QI rows against a QC
+    gold file or input say what to do too."""
+    rows = [json.loads(line) for line in demo_file("QC").read_text().splitlines()[:20]]
+    told = tmp_path / "told.jsonl"
+    told.write_text("".join(json.dumps({**r, "task": "QI"}) + "\n" for r in rows))
+    plain, of_qi = tmp_path / "plain.jsonl", tmp_path / "of_qi.jsonl"
+    plain.write_text("".join(json.dumps({"id": r["id"], "prediction": 1}) + "\n" for r in rows))
+    of_qi.write_text("".join(json.dumps({"id": r["id"], "task": "QI", "prediction": 1}) + "\n"
+                             for r in rows))
+    gold = tmp_path / "gold.jsonl"
+    gold.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    qc_run, out = trained_runs["QC"], tmp_path / "out"
+    head = f"error: {told}, line 1, field 'task': task is 'QI' but "
+    given = f"{head}the task given (--task) is QC; give --task QI\n"
+    for args, said in (
+            (("predict", qc_run, told, "--out", out),
+             f"{head}run {qc_run} scores QC pairs; predict it with a QI run\n"),
+            (("train", told, "--task", "QC", "--out", out),
+             f"{head}the task given (--task or the config's data.task) is QC; give --task QI "
+             "(or data.task: QI)\n"),
+            (("train", told, "--out", out),
+             f"{head}the row holds category_path, QC's target; write QC there, or give the "
+             "row its item_title\n"),
+            (("evaluate", plain, told, "--task", "QC"), given),
+            (("check-submission", plain, "--input", told, "--task", "QC"), given),
+            (("evaluate", of_qi, gold),
+             f"error: {of_qi}, line 1, field 'task': task is 'QI' but the gold file is QC; "
+             "evaluate predictions of QI pairs against their own gold file\n")):
+        done = run(*args, check=False)
+        assert (done.returncode, done.stderr) == (2, said), args
+        assert not out.exists()
+    done = run("check-submission", of_qi, "--input", gold, check=False)
+    assert done.returncode == 1
+    assert (f"{of_qi}, line 1, field 'task': task is 'QI' but the input is QC; check a "
+            "submission of QI pairs against its own input\n") in done.stdout + done.stderr
+
+
 def test_evaluate_and_check_submission_take_the_task_their_error_asks_for(tmp_path):
     """A gold/input file holding both category_path and item_title names no task by its
     columns; the error says --task, which evaluate and check-submission now take. Rows that

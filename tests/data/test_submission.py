@@ -223,7 +223,8 @@ def test_a_task_column_naming_the_other_task_is_caught(files):
     mixed = [{**row, "task": "QI" if i == 2 else "QC"} for i, row in enumerate(good)]
     check = check_submission(_write(tmp_path / "mixed.txt", mixed), source)
     assert check.problems == [f"{tmp_path / 'mixed.txt'}, line 3, field 'task': task is 'QI' "
-                              "but the input is QC"]
+                              "but the input is QC; check a submission of QI pairs against its "
+                              "own input"]
 
 
 def test_an_extra_row_is_named_by_its_line_and_id(files):

@@ -83,7 +83,8 @@ def test_a_task_column_naming_the_other_task_is_refused(tmp_path, gold):
     with pytest.raises(InputError) as raised:
         evaluate_files(mixed, gold)
     assert str(raised.value) == (f"{mixed}, line 5, field 'task': task is 'QI' but the gold "
-                                 "file is QC")
+                                 "file is QC; evaluate predictions of QI pairs against their "
+                                 "own gold file")
 
 
 def test_parquet_predictions_and_gold_count_rows_not_lines(tmp_path, gold):

@@ -17,6 +17,7 @@ from shoprel.data.empty_texts import REFUSE
 from shoprel.data.frame import PairFrame
 from shoprel.data.memory import pair_frames
 from shoprel.data.records import python_kind
+from shoprel.data.tasks import TaskGivenBy, run_task
 from shoprel.ensemble.cuts import language_cuts
 from shoprel.errors import ConfigError
 from shoprel.predict.cascade import DEFAULT_SHARE, SCORERS, scorer_in_any_case
@@ -246,7 +247,7 @@ class Scorer:
         tables = [self.predictor.submission(frame, self._counted(frame, counted))
                   for frame in _checked_first(pairs, pair_frames(
                       pairs, self.task, written_ids=True, read_labels=False,
-                      empty_text=REFUSE))]
+                      empty_text=REFUSE, given_by=self._given_by()))]
         table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
         self.unseen_languages.update(counted)
         if isinstance(pairs, pd.DataFrame):
@@ -259,10 +260,16 @@ class Scorer:
         counted = Counter()
         scored = (self.predictor.probabilities_and_cuts(frame, self._counted(frame, counted))
                   for frame in _checked_first(pairs, pair_frames(
-                      pairs, self.task, read_labels=False, empty_text=REFUSE)))
+                      pairs, self.task, read_labels=False, empty_text=REFUSE,
+                      given_by=self._given_by())))
         probabilities = np.concatenate([probabilities for probabilities, _ in scored])
         self.unseen_languages.update(counted)
         return probabilities
+
+    def _given_by(self) -> TaskGivenBy:
+        """The task pairs are read as is the run's: a first pair whose task field names the
+        other is told so, with what to do, not "the pairs are QC"."""
+        return run_task(self.task, self.run_dir, "score them")
 
     def _counted(self, frame: PairFrame, counted: Counter) -> PairFrame:
         """The frame as the run scores it ('fr-fr' as 'fr'), its new languages counted from

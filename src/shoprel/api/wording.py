@@ -23,6 +23,9 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  ("drop --student (or the config's student: section)",
                   "give student=False (or drop the config's student section)"),
                  ("give the task (--task QC|QI)", "give the task (task='QC' or 'QI')"),
+                 ("the task given (--task) is", "the task given (task=) is"),
+                 ("the task given (--task or the config's data.task) is",
+                  "the task given (task= or the config's data.task) is"),
                  ("--scorer full", "scorer='full'"), ("--scorer student", "scorer='student'"),
                  ("--scorer cascade", "scorer='cascade'"), ("--cascade-share", "cascade_share"),
                  ("--index", "indexes"),
@@ -135,6 +138,8 @@ _PYTHON_PATTERNS = ((re.compile(r"shoprel distill (.+?) --student STUDENT\.yaml 
                                 r"student\.hard_weight, which distill does not read\)"),
                      r"`shoprel.distill_student('\1', FILE, '\2', hard_weight=\3)` gives it one "
                      r"(the config's student.hard_weight, which distill_student does not read)"),
+                    # a row whose task field names the other task than the one given
+                    (re.compile(r"give --task (QC|QI)\b"), r"give task='\1'"),
                     (re.compile(re.escape("trained without `train --student` / config")),
                      "trained without train(..., student=True) / config"),
                     # an index folder given as indexes= that is none: how to build one, and

@@ -19,7 +19,7 @@ from shoprel.data.column_names import misspelled_column
 from shoprel.data.empty_texts import NOT_SCORED, REFUSE
 from shoprel.data.frame import PairFrame
 from shoprel.data.records import Record, python_kind
-from shoprel.data.tasks import QUERY_COLUMN, TRANSLATION_COLUMN, Task
+from shoprel.data.tasks import QUERY_COLUMN, TRANSLATION_COLUMN, Task, TaskGivenBy
 from shoprel.data.validate import RecordValidator, validated_chunks
 from shoprel.errors import InputError
 from shoprel.utils.scalars import python_scalar
@@ -99,7 +99,8 @@ def _numbered(records: Iterator[Record]) -> Iterator[Record]:
 
 def pair_frames(pairs, task: Task | str | None = None, require_label: bool = False,
                 chunk_rows: int = 20_000, written_ids: bool = False,
-                read_labels: bool = True, empty_text: str = "keep") -> Iterator[PairFrame]:
+                read_labels: bool = True, empty_text: str = "keep",
+                given_by: TaskGivenBy | None = None) -> Iterator[PairFrame]:
     """The pairs as PairFrames of at most chunk_rows rows. Fields as in a file:
     `origin_query`, `category_path` (QC) or `item_title` (QI), optional `language`, `id`
     (every pair's or none: then its position) and `label`; the task comes from the fields
@@ -109,7 +110,8 @@ def pair_frames(pairs, task: Task | str | None = None, require_label: bool = Fal
     (`shoprel.read_pairs`) is taken as it is. `written_ids`: ids kept as given, to give back;
     `read_labels` False: a label column is left unread, as predict leaves a file's;
     `empty_text` REFUSE (empty_texts.py): a pair with an empty or blank query or target is
-    refused at its position and field, as serve refuses it (a PairFrame's too)."""
+    refused at its position and field, as serve refuses it (a PairFrame's too). `given_by`:
+    who gave the task, said where the first pair's task field names another."""
     if isinstance(pairs, PairFrame):  # already read and checked (shoprel.read_pairs)
         if task is not None and pairs.task is not Task.parse(task):
             raise InputError(f"pairs: {pairs.task.value} pairs, but {Task.parse(task).value} "
@@ -120,7 +122,7 @@ def pair_frames(pairs, task: Task | str | None = None, require_label: bool = Fal
             yield pairs.take(np.arange(start, min(start + chunk_rows, len(pairs))))
         return
     validator = RecordValidator(None, task, require_label, empty_text, "pair", written_ids,
-                                read_labels)
+                                read_labels, given_by=given_by)
     try:
         for frame in validated_chunks(_numbered(_records(pairs)), validator, chunk_rows):
             if validator.task is None:

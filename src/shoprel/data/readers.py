@@ -9,7 +9,7 @@ import pandas as pd
 
 from shoprel.data.frame import PairFrame
 from shoprel.data.records import NO_ROWS, Record, iter_records
-from shoprel.data.tasks import Task
+from shoprel.data.tasks import Task, TaskGivenBy
 from shoprel.data.validate import RecordValidator, validated_chunks
 from shoprel.errors import ConfigError, InputError
 from shoprel.utils.bounds import not_a_count
@@ -26,12 +26,14 @@ def iter_pair_chunks(
     read_labels: bool = True,
     records: Iterable[Record] | None = None,
     earlier_ids: dict | None = None,
+    given_by: TaskGivenBy | None = None,
 ) -> Iterator[PairFrame]:
     """Stream a file as PairFrames of at most chunk_rows rows; memory stays flat.
     `written_ids`: keep ids as the file wrote them, to write them back (scoring);
     `read_labels` False: leave a label column unread (scoring needs none); `records`: the
     file's records already read (iter_records), checked again without parsing it again;
-    `earlier_ids`: the ids of files read before it as one set of rows (RecordValidator).
+    `earlier_ids`: the ids of files read before it as one set of rows (RecordValidator);
+    `given_by`: who gave `task`, said where the first row's task field names another.
 
     A file with no rows (a header-only CSV, an empty JSON lines file) is refused whether or
     not the task is given: it is almost always a wrong file or a failed export, and with the
@@ -43,7 +45,7 @@ def iter_pair_chunks(
     path = Path(path).expanduser()  # `~/data.jsonl` from Python, as the CLI reads it
     validator = RecordValidator(path, task, require_label, empty_text,
                                 written_ids=written_ids, read_labels=read_labels,
-                                earlier_ids=earlier_ids)
+                                earlier_ids=earlier_ids, given_by=given_by)
     produced = False
     records = iter_records(path) if records is None else records
     for chunk in validated_chunks(records, validator, chunk_rows):
@@ -64,15 +66,16 @@ def read_pairs(
     read_labels: bool = True,
     records: Iterable[Record] | None = None,
     earlier_ids: dict | None = None,
+    given_by: TaskGivenBy | None = None,
 ) -> PairFrame:
     """Read a whole file; the task comes from its columns unless given. With labels required,
     both must occur (training needs them) unless `both_labels` is False (a gold file to score
     predictions against may hold one); `read_labels` False leaves a label column unread;
     `records`: the file's records already read, `earlier_ids`: those of files read before it
-    as one set, as iter_pair_chunks takes them."""
+    as one set, `given_by`: who gave the task, as iter_pair_chunks takes them."""
     chunks = list(iter_pair_chunks(path, task, require_label, empty_text, chunk_rows=10**12,
                                    read_labels=read_labels, records=records,
-                                   earlier_ids=earlier_ids))
+                                   earlier_ids=earlier_ids, given_by=given_by))
     frame = chunks[0]
     if len(chunks) > 1:
         frame = PairFrame(frame.task, pd.concat([c.df for c in chunks], ignore_index=True),

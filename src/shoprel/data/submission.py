@@ -22,6 +22,7 @@ from shoprel.data.spool import input_name, one_from_stdin, readable_input
 from shoprel.data.tasks import (
     QUERY_COLUMN,
     Task,
+    given_task,
     other_task_column,
     other_task_texts,
     task_field_disagrees,
@@ -80,7 +81,9 @@ class _Input:
 def _read_input(path: Path, task) -> _Input:
     """The input as `predict` reads it: labels unread (a submission answers no label), so a
     test file's empty label column (null, an empty cell) is no error here either."""
-    validator = RecordValidator(path, task, written_ids=True, read_labels=False)
+    validator = RecordValidator(path, task, written_ids=True, read_labels=False,
+                                given_by=None if task is None
+                                else given_task(Task.parse(task)))
     rows, scored = [], False
     for line, record in iter_records(path):
         scored = scored or (not rows and "prediction" in record)
@@ -240,7 +243,8 @@ def _checked(submission: Path, given_as: Path, input_file: Path,
             check.add(f"{where}, field 'id': {record['id']!r}, but the input writes this id as "
                       f"{given.written[index]!r}; a grader comparing ids {how} misses it")
         if input_task is not None and (problem := task_field_disagrees(
-                record, input_task, "the input is")) is not None:
+                record, input_task, f"the input is {input_task}", f"check a submission of "
+                f"{input_task.other} pairs against its own input")) is not None:
             check.add(f"{where}, field 'task': {problem}")
         if index < len(expected) and row_id == expected[index]:
             _compare_texts(check, where, record, given, index)

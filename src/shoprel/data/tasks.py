@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import NamedTuple
 
 from shoprel.errors import InputError
 
@@ -14,6 +15,10 @@ class Task(StrEnum):
     @property
     def target_column(self) -> str:
         return TARGET_COLUMN[self]
+
+    @property
+    def other(self) -> Task:
+        return Task.QI if self is Task.QC else Task.QC
 
     @classmethod
     def parse(cls, value: str | Task) -> Task:
@@ -127,14 +132,47 @@ def other_task_texts(other: str, task: Task, holder: str, reference: str) -> str
             f"({task.target_column}): the wrong {reference}?")
 
 
-def task_field_disagrees(record, task: Task, whole: str) -> str | None:
-    """What is wrong with a record's own `task` field naming another task than `task` (a QI row
-    among QC ones: another file's), said against `whole` ("the file is"); None when the field
-    is absent, empty or agrees."""
+class TaskGivenBy(NamedTuple):
+    """Who gave the task a file is read as, and what to do, for the line of a first row whose
+    own `task` field names another: nothing in the file says that task, so "but the file is
+    QC" (predict's, for a QC run given a file of QI rows) named the wrong culprit."""
+
+    reads: str  # "run runs/a scores QC pairs"
+    fix: str  # "predict it with a QI run": where the row names the other task
+
+
+def run_task(task: Task, run_shown: object, doing: str = "predict it") -> TaskGivenBy:
+    """The task a run scores: `doing` the file with a run of the other task is the fix."""
+    return TaskGivenBy(f"run {run_shown} scores {task.value} pairs",
+                       f"{doing} with a {task.other.value} run")
+
+
+def given_task(task: Task, config_key: bool = False) -> TaskGivenBy:
+    """A task given by --task, or (`config_key`, train) by the config's data.task."""
+    other = task.other.value
+    if config_key:
+        return TaskGivenBy(f"the task given (--task or the config's data.task) is {task.value}",
+                           f"give --task {other} (or data.task: {other})")
+    return TaskGivenBy(f"the task given (--task) is {task.value}", f"give --task {other}")
+
+
+def task_field_agrees(record, task: Task) -> bool:
+    """Whether a record's own `task` field is absent, empty or names `task` (any case)."""
     value = record.get("task")
-    if value in (None, "") or str(value).upper() == task.value:
+    return value in (None, "") or str(value).upper() == task.value
+
+
+def task_field_disagrees(record, task: Task, whole: str, fix: str) -> str | None:
+    """What is wrong with a record's own `task` field naming another task than `task` (a QI row
+    among QC ones: another file's), said against `whole` ("the file is QC"), and `fix`, what
+    to do where it names the other task (a field naming none, such as a header's 'task' read
+    as a row, is to say `task` or nothing); None when the field is absent, empty or agrees."""
+    if task_field_agrees(record, task):
         return None
-    return f"task is {value!r} but {whole} {task.value}"
+    value = record["task"]
+    if own_task(record) is None:
+        fix = f"write {task.value} there, or leave the field empty"
+    return f"task is {value!r} but {whole}; {fix}"
 
 
 # what else may part a spreadsheet's columns: a header read whole is one column holding them

@@ -28,10 +28,12 @@ from shoprel.data.tasks import (
     TARGET_COLUMN,
     TRANSLATION_COLUMN,
     Task,
+    TaskGivenBy,
     detect_task,
     one_task,
     other_task_row,
     own_task,
+    task_field_agrees,
     task_field_disagrees,
     unsaid_target,
 )
@@ -240,18 +242,21 @@ class RecordValidator:
         written_ids: bool = False,
         read_labels: bool = True,
         earlier_ids: dict | None = None,
+        given_by: TaskGivenBy | None = None,
     ):
         """`written_ids`: keep each id as the file wrote it (WRITTEN_ID), for a scored file to
         give back: the key "007" shares with 7 would lose its zeros. `read_labels` False: a
         label column is left unread (scoring needs none, so a test file's empty labels are no
         error). `earlier_ids`: id -> "FILE, line N" of files read before this one as one set
         of rows (several stage-0 files): a repeat of one is refused as a repeat within the
-        file is; this file's ids are added to it."""
+        file is; this file's ids are added to it. `given_by`: who gave `task` ("run runs/a
+        scores QC pairs"), for a first row whose own task field names another."""
         if empty_text not in (*EMPTY_TEXT_POLICIES, REFUSE):  # REFUSE: pairs to score
             raise InputError(f"empty_text must be one of {EMPTY_TEXT_POLICIES}, got {empty_text!r}")
         self.path = path
         self.task = Task.parse(task) if task is not None else None
         self.task_given = task is not None  # else read from the first row (unsaid_target)
+        self.given_by = given_by
         self.require_label = require_label
         self.empty_text = empty_text
         # "line", or "row" in a Parquet file, unless the caller counts otherwise (pairs)
@@ -359,11 +364,20 @@ class RecordValidator:
         return self._text(line, record, column, "empty_target")
 
     def _check_task_field(self, line: int, record: dict) -> None:
-        whole = "the file is" if self.path is not None else "the pairs are"
-        if (problem := task_field_disagrees(record, self.task, whole)) is not None:
-            if line != self.first_line:  # rows of the task read above it: a file of both
-                problem += f"; {one_task(self.path is None)}"
-            raise self._error(problem, line, "task")
+        task = self.task
+        if task_field_agrees(record, task):  # every row but the one refused
+            return
+        in_memory = self.path is None
+        whole, row = ("the pairs are", "pair") if in_memory else ("the file is", "row")
+        if line != self.first_line:  # rows of the task read above it: a file of both
+            whole, fix = f"{whole} {task}", one_task(in_memory)
+        elif self.task_given:  # nothing in the file said it: who gave it, and what to do
+            whole, fix = self.given_by or TaskGivenBy(f"{whole} read as {task} here",
+                                                      f"give {task} {row}s here")
+        else:  # told by the row's own target column
+            whole = f"the {row} holds {task.target_column}, {task}'s target"
+            fix = f"write {task} there, or give the {row} its {task.other.target_column}"
+        raise self._error(task_field_disagrees(record, task, whole, fix), line, "task")
 
     def _check_other_task(self, line: int, record: dict) -> None:
         if (problem := other_task_row(record, self.task, self.path is None)) is not None:

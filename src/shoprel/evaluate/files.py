@@ -22,6 +22,7 @@ from shoprel.data.spool import input_name, one_from_stdin, readable_input
 from shoprel.data.tasks import (
     QUERY_COLUMN,
     Task,
+    given_task,
     other_task_column,
     other_task_texts,
     task_field_disagrees,
@@ -53,7 +54,9 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
             raise InputError(other_task_texts(other, task, "the predictions hold", "gold file"),
                              path=path, line=column_line(path, line), line_label=label,
                              field=other)
-        if (problem := task_field_disagrees(record, task, "the gold file is")) is not None:
+        if (problem := task_field_disagrees(
+                record, task, f"the gold file is {task}", f"evaluate predictions of "
+                f"{task.other} pairs against their own gold file")) is not None:
             raise InputError(problem, path=path, line=line, line_label=label, field="task")
         query, target = record.get(QUERY_COLUMN), record.get(task.target_column)
         queries.append(query if isinstance(query, str) else None)
@@ -121,7 +124,9 @@ def _evaluated(predictions: Path, gold: Path, task: str | None,
     messages and metrics as the user named them."""
     gold_given = given[1]
     try:
-        gold_frame = read_pairs(gold, task=task, require_label=True, both_labels=False)
+        gold_frame = read_pairs(gold, task=task, require_label=True, both_labels=False,
+                                given_by=None if task is None
+                                else given_task(Task.parse(task)))
     except InputError as exc:
         if exc.field == "label" and _holds_predictions(gold):
             raise InputError(f"{exc.reason}; {gold_given} holds predictions: give the predictions "

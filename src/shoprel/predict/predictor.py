@@ -21,6 +21,7 @@ from shoprel.data.formats import output_format
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.spool import readable_input
+from shoprel.data.tasks import run_task
 from shoprel.data.writers import append_table
 from shoprel.ensemble.cuts import language_cuts, row_thresholds
 from shoprel.errors import ConfigError, OutputExistsError
@@ -39,7 +40,7 @@ from shoprel.predict.languages import (
 from shoprel.predict.table import check_scored_replaceable, submission_table
 from shoprel.predict.translators import check_one_translator
 from shoprel.run_data import recorded_field
-from shoprel.runs import Run, mean_positive_probability, scoring_run
+from shoprel.runs import Run, mean_positive_probability, scoring_run, shown
 from shoprel.utils.atomic import atomic_file, live_writer, output_lock
 from shoprel.utils.outputs import check_output_file, is_index_folder
 from shoprel.utils.progress import eager_bars, honours_progress, progress_bar
@@ -362,19 +363,22 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
                       overwrite=overwrite, guard=check_scored_replaceable)
     check_one_translator(run, scorer, PREDICT_READS)  # before any model loads
     with readable_input(input_file) as source:  # a pipe copied once (data/spool.py)
-        check_input(source, run.task, chunk_rows)
+        check_input(source, run, chunk_rows)
         predictor = open_predictor(run_dir, indexes, scorer=scorer, cascade_share=cascade_share)
         return _scored_file(predictor, source, out_file, chunk_rows, progress, overwrite)
 
 
-def check_input(input_file: Path, task, chunk_rows: int) -> None:
+def check_input(input_file: Path, run: Run, chunk_rows: int) -> None:
     """Every row of a file to score checked as scoring reads it, before any model loads: an
     empty file, a file of the other task or a bad line was told once the run's models had
     loaded (the default model's encoder: ~30 s), a bad line past the first chunk only after
     the chunks above it were scored. One more read of the file: ~0.4 s for 37,394 QI rows,
-    where the fast model took ~3.5 s to score them."""
-    for _ in iter_pair_chunks(input_file, task=task, chunk_rows=chunk_rows, written_ids=True,
-                              read_labels=False):
+    where the fast model took ~3.5 s to score them. A first row whose task field names the
+    other task is told as the run's ("run runs/a scores QC pairs; predict it with a QI run"),
+    not "the file is QC", which nothing in the file says."""
+    for _ in iter_pair_chunks(input_file, task=run.task, chunk_rows=chunk_rows,
+                              written_ids=True, read_labels=False,
+                              given_by=run_task(run.task, shown(run.path))):
         pass
 
 

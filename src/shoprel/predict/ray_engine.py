@@ -33,7 +33,7 @@ from shoprel.data.empty_texts import empty_counts
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import iter_pair_chunks
 from shoprel.data.spool import readable_input
-from shoprel.data.tasks import Task
+from shoprel.data.tasks import Task, run_task
 from shoprel.ensemble.cuts import language_cuts
 from shoprel.errors import ConfigError, EngineError, ShoprelError, one_line_reason
 from shoprel.models.base import UntranslatedInputWarning, bare_query_mask
@@ -58,7 +58,7 @@ from shoprel.predict.predictor import (
 )
 from shoprel.predict.table import check_scored_replaceable
 from shoprel.predict.translators import check_one_translator
-from shoprel.runs import Run, scoring_run
+from shoprel.runs import Run, scoring_run, shown
 from shoprel.utils.bounds import out_of_range
 from shoprel.utils.native_stderr import stderr_silenced
 from shoprel.utils.outputs import check_output_file
@@ -304,13 +304,15 @@ def shoprel_cause(error: BaseException) -> ShoprelError | None:
     return None
 
 
-def _read_canonical(input_file: Path, task: Task, batch_rows: int
+def _read_canonical(input_file: Path, run: Run, batch_rows: int
                     ) -> tuple[list[pd.DataFrame], dict]:
     """Validated canonical rows as blocks of at most batch_rows, and the reader's counts of
-    empty texts (empty_counts); raises InputError as usual. A pipe is copied once (spool.py)."""
+    empty texts (empty_counts); raises InputError as usual, a first row of the other task as
+    the run's (predictor.check_input). A pipe is copied once (spool.py)."""
     with readable_input(input_file) as source:
-        chunks = list(iter_pair_chunks(source, task=task, chunk_rows=batch_rows,
-                                       written_ids=True, read_labels=False))
+        chunks = list(iter_pair_chunks(source, task=run.task, chunk_rows=batch_rows,
+                                       written_ids=True, read_labels=False,
+                                       given_by=run_task(run.task, shown(run.path))))
     return [chunk.df for chunk in chunks], empty_counts(chunks[-1].stats)
 
 
@@ -364,7 +366,7 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
                                  overwrite=overwrite, guard=check_scored_replaceable)
     given_indexes = indexes
     indexes = [str(folder.resolve()) for folder in index_folders(run_dir, indexes)[1:]]
-    blocks, empty_texts = _read_canonical(Path(input_file), run.task, batch_rows)
+    blocks, empty_texts = _read_canonical(Path(input_file), run, batch_rows)
     if not any(len(block) for block in blocks):
         # Ray Data yields no batch for an empty block: the output was 0 bytes (no CSV header,
         # no Parquet schema); the local engine writes the empty submission, no Ray to start

@@ -21,7 +21,7 @@ from shoprel.augment.langid import detect_languages
 from shoprel.data.category import top_level
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import read_pairs
-from shoprel.data.tasks import Task
+from shoprel.data.tasks import Task, given_task
 from shoprel.errors import ConfigError
 from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.evaluate.run_metrics import run_metrics
@@ -415,8 +415,11 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         before_fits = _nothing
     read_here = frame is None  # a caller giving the rows (distill) has said what they hold
     if read_here:
-        frame = read_pairs(train_file, task=config.data.task, require_label=True,
-                           empty_text=config.data.empty_text)
+        task = config.data.task
+        frame = read_pairs(train_file, task=task, require_label=True,
+                           empty_text=config.data.empty_text,
+                           given_by=None if task is None else given_task(
+                               Task.parse(task), config_key=True))
     out_dir = Path(out_dir)
     check_augment_cache(config, train_file, out_dir)
     stage0_rows = read_stage0(config)
