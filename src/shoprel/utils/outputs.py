@@ -149,9 +149,13 @@ def check_not_special(out: PathLike) -> None:
 
 
 def check_file_target(out: PathLike) -> None:
-    """A file output's own path may be written: it is no folder, device, pipe or socket. Also
-    asked before the first of several files is written (a run's metrics.json, then its report),
-    so that a refused second one leaves the first as it was."""
+    """A file output's own path may be written: it is no folder, device, pipe or socket, nor
+    `-`, which reads as stdout to a user (inputs take it as stdin) and was written as a file of
+    that name. Also asked before the first of several files is written (a run's metrics.json,
+    then its report), so that a refused second one leaves the first as it was."""
+    if Path(out) == Path("-"):
+        raise OutputError("-: outputs are written to files, not to stdout; give a file name "
+                          "(`-` is stdin only for an input)")
     if Path(out).is_dir():
         raise OutputError(f"{out}: is a folder; the output must be a file name")
     check_not_special(out)

@@ -1,0 +1,32 @@
+"""`--out -` is no stdout: every command that writes a file refuses it in one line, before any
+work. predict, check-submission and evaluate read `-` as stdin, so a user tries it for an output
+too; noise then wrote a file named `-` into the current folder, and predict, translate and langid
+told the user to name the output `-.jsonl`."""
+
+import pytest
+from click.testing import CliRunner
+
+from shoprel.cli import main
+from shoprel.demo import demo_file
+
+SAID = ("error: -: outputs are written to files, not to stdout; give a file name (`-` is stdin "
+        "only for an input)\n")
+
+COMMANDS = {
+    "predict": lambda run: ["predict", run, demo_file("QC"), "--out", "-"],
+    "noise --out": lambda run: ["noise", run, "--out", "-"],
+    "noise --filtered-train": lambda run: ["noise", run, "--filtered-train", "-"],
+    "translate": lambda run: ["translate", demo_file("QC"), "--to", "en", "--out", "-"],
+    "langid": lambda run: ["langid", demo_file("QC"), "--out", "-"],
+    "report": lambda run: ["report", run, "--out", "-"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_an_output_named_dash_is_refused(trained_runs, tmp_path, monkeypatch, command):
+    monkeypatch.chdir(tmp_path)
+    args = [str(a) for a in COMMANDS[command](trained_runs["QC"])]
+    result = CliRunner().invoke(main, args)
+    assert (result.exit_code, result.stderr) == (2, SAID), result.output
+    assert result.stdout == ""  # refused before noise prints its flagged rows
+    assert list(tmp_path.iterdir()) == []
