@@ -780,6 +780,33 @@ def test_a_student_config_key_found_wrong_while_training_names_its_line(teachers
     assert not (tmp_path / "s").exists()
 
 
+@pytest.mark.parametrize("nested", [True, False])
+def test_a_student_augment_cache_inside_out_is_refused_before_any_fit(teachers, tmp_path,
+                                                                       monkeypatch, nested):
+    """The student's augment.cache (the SQLite file train writes while translating) inside
+    --out was refused only by the student's final train, after the teacher's nested refits:
+    it is refused before them now, in train's own words, and nothing is written."""
+    from shoprel.training import distill as distill_module
+
+    _, table = demo_rows_and_spanish_table(tmp_path)
+    out = tmp_path / "s"
+    student = tmp_path / "student.yaml"
+    student.write_text(STUDENT_YAML + "augment:\n  translate: {pt: es}\n  backend: table\n"
+                       f"  table: {table}\n  cache: {out / 'tr.sqlite'}\n", encoding="utf-8")
+    monkeypatch.setattr(distill_module, "nested_teacher",
+                        lambda *args, **kwargs: pytest.fail("the nested refits ran"))
+    monkeypatch.setattr(distill_module, "train",
+                        lambda *args, **kwargs: pytest.fail("the student's train ran"))
+    done = CliRunner().invoke(main, ["distill", str(teachers["run"]), "--student", str(student),
+                                     "--out", str(out), "--quiet",
+                                     *(["--nested"] if nested else [])])
+    assert done.exit_code == 2
+    assert done.output.strip().splitlines() == [
+        f"error: {out / 'tr.sqlite'}: lies inside {out}, the run folder being written "
+        "(augment.cache); keep the cache outside it"]
+    assert not out.exists()
+
+
 def test_nested_with_a_two_fold_teacher_is_one_line(tmp_path, student_yaml):
     """Each refit leaves out two folds: of two, no rows; it was a ValueError's traceback."""
     from shoprel.demo import demo_file

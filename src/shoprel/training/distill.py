@@ -63,7 +63,7 @@ from shoprel.training.config import FoldsConfig, RunConfig, load_config
 from shoprel.training.config_inputs import check_inputs_outside
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 from shoprel.training.nested_stage0 import nested_start, stage0_places
-from shoprel.training.runner import TrainResult, train
+from shoprel.training.runner import TrainResult, check_augment_cache, train
 from shoprel.training.speed_compare import compare_speed, untimed_teacher
 from shoprel.training.unlabeled import (
     BARE,
@@ -454,6 +454,9 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     # what the student config names to read (its backbone, a stage-0 file), refused inside
     # out_dir now, not once the nested refits are done (runner.train checks it again)
     check_inputs_outside(config, out_dir, "distill")
+    # and the translation cache it writes (augment.cache), refused inside out_dir as train
+    # refuses it, only there once the teacher's refits (or its scoring of --unlabeled) ran
+    check_augment_cache(config, teacher.train_file, Path(out_dir))
     from shoprel.training.student import (  # (it imports this)
         check_distilled_student_differs,
         is_teachers_model,
