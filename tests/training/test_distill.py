@@ -807,6 +807,46 @@ def test_a_student_augment_cache_inside_out_is_refused_before_any_fit(teachers, 
     assert not out.exists()
 
 
+def test_a_teacher_augment_cache_inside_out_is_refused_before_the_nested_refits(
+        teachers, student_yaml, tmp_path, monkeypatch):
+    """The nested refits write the teacher's augment.cache, as its config.yaml records it.
+    Where that lay inside --out, they wrote it there: into the run --out held (its next
+    --overwrite then refused: 'holds tr.sqlite, which shoprel did not write there'), or into a
+    folder they made (refused 'already exists' once they were done). Refused before them now,
+    at the teacher's config line, with nothing written."""
+    from shoprel.training import distill as distill_module
+
+    _, table = demo_rows_and_spanish_table(tmp_path)
+    out = tmp_path / "c"
+    cache = out / "tr.sqlite"  # its folder made by the teacher's train, deleted since
+    teacher = train(teachers["data"], tmp_path / "t", load_config(None, {
+        **SMALL, "augment.translate": {"pt": "es"}, "augment.backend": "table",
+        "augment.table": str(table), "augment.cache": str(cache)}), progress=False).run_dir
+    assert cache.is_file()
+    cache.unlink()
+    out.rmdir()
+    line = next(i for i, text in enumerate(
+        (teacher / runs.CONFIG).read_text(encoding="utf-8").splitlines(), 1)
+        if text.strip().startswith("cache:"))
+    monkeypatch.setattr(distill_module, "nested_teacher",
+                        lambda *args, **kwargs: pytest.fail("the nested refits ran"))
+    refused = [f"error: {teacher / runs.CONFIG}: line {line}: augment.cache: {cache} lies "
+               f"inside --out {out}, which distill replaces, and the --nested refits of this "
+               "run write their translations there; choose an --out that does not hold it"]
+    for there in ("nothing", "a run"):
+        if there == "a run":
+            distill(teachers["run"], student_yaml, out, progress=False, speed_rows=0)
+        before = sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*"))
+        done = CliRunner().invoke(main, ["distill", str(teacher), "--student", str(student_yaml),
+                                         "--out", str(out), "--nested", "--overwrite",
+                                         "--quiet"])
+        assert done.exit_code == 2, there
+        assert done.output.strip().splitlines() == refused, there
+        assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == before
+    # the run --out holds is still the distill's own to replace
+    distill(teachers["run"], student_yaml, out, progress=False, speed_rows=0, overwrite=True)
+
+
 def test_nested_with_a_two_fold_teacher_is_one_line(tmp_path, student_yaml):
     """Each refit leaves out two folds: of two, no rows; it was a ValueError's traceback."""
     from shoprel.demo import demo_file

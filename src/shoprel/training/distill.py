@@ -235,6 +235,24 @@ class TeacherModel(NamedTuple):
         of the student's config, whose line distill gives other config errors."""
         return self.run.config_named() if self.run is not None else contextlib.nullcontext()
 
+    def check_cache_outside(self, out_dir: str | Path) -> None:
+        """Refuse, before any refit, a model whose augment.cache (which its refits open and
+        write, making the translated copies) lies inside the student's out_dir, at its run's
+        config line: the refits made that folder, or wrote into the run there, and the student's
+        train then refused it as taken or not shoprel's, its refits' minutes lost."""
+        augment = self.config.augment
+        if not augment.translate or augment.cache is None:
+            return
+        out = Path(out_dir).expanduser().resolve()
+        cache = Path(augment.cache).expanduser().resolve()
+        if cache == out or out in cache.parents:
+            with self.config_named():
+                raise ConfigError(f"augment.cache: {augment.cache} "
+                                  f"{'is' if cache == out else 'lies inside'} --out {out_dir}, "
+                                  "which distill replaces, and the --nested refits of this run "
+                                  "write their translations there; choose an --out that does "
+                                  "not hold it")
+
     def check_backbones(self) -> None:
         """Refuse, before any refit, a model whose backbone changed since its run was trained
         (Run.check_backbones), at its run's config line: refitted on other weights, the
@@ -494,6 +512,8 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     if nested:
         check_nested_refits(teacher, frame.labels, folds)
         models = teacher_specs(teacher, frame)
+        for spec in models:
+            spec.check_cache_outside(out_dir)
         stage0_notes = [spec.stage0 for spec in models if spec.stage0 is not None]
         for spec in models:  # before the refits (hours): a moved stage-0 file can be named
             if spec.stage0 is not None and spec.start_from is None and say is not None:
