@@ -389,6 +389,23 @@ class Run:
         with self.config_named():
             self.check_backbones(scoring=True)
 
+    def check_models_load(self) -> None:
+        """Load each of the run's models (an ensemble: its members'), as Predictor will, and
+        let them go: a broken folder (a booster cut short, weights that will not parse) is
+        load_model's one RunDirError before a command's work, not once it is done (plain
+        distill timed a fast teacher cut short after writing its student: exit 2). A
+        family whose loading reads its backbone's weights (an LLM) is left to load where it is
+        used; the others load in a fraction of a second (the default embed model: 0.05-0.2 s,
+        its encoder loaded at its first text)."""
+        if self.kind == "ensemble":
+            for member in self.member_dirs():
+                Run.open(member).check_models_load()
+            return
+        for folder in self.model_folders():
+            if not model_class(read_model_config(folder).get("family")).loads_backbone:
+                with named_as_shown(self.path):
+                    load_model(folder)
+
     def reads_translation(self) -> bool:
         """Whether a model that scores for this run (an ensemble's: its members') reads
         "{query} - {english}", told from the saved configs without loading the models."""

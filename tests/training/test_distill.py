@@ -847,6 +847,45 @@ def test_a_teacher_augment_cache_inside_out_is_refused_before_the_nested_refits(
     distill(teachers["run"], student_yaml, out, progress=False, speed_rows=0, overwrite=True)
 
 
+def test_a_teacher_whose_model_will_not_load_is_refused_before_any_work(teachers, student_yaml,
+                                                                        tmp_path, monkeypatch):
+    """Plain distill reads the teacher's OOF table, not its models: a teacher whose
+    models/full/lightgbm.txt was cut short had its student trained and written, then the speed
+    comparison failed loading it (exit 2). Whatever loads the teacher (the speed comparison,
+    --unlabeled) now has it loaded first, and its one line said before any fit; with
+    --speed-rows 0 and no --unlabeled nothing loads it, and the student is written."""
+    import shutil
+
+    from shoprel.training import distill as distill_module
+
+    teacher = tmp_path / "teacher"
+    shutil.copytree(teachers["run"], teacher)
+    booster = teacher / "models" / "full" / "lightgbm.txt"
+    booster.write_bytes(booster.read_bytes()[:2000])
+    unlabeled = tmp_path / "pairs.jsonl"
+    unlabeled.write_text(json.dumps({"id": "u1", "language": "en", "origin_query": "red shoes",
+                                     "category_path": "Shoes > Red"}) + "\n", encoding="utf-8")
+    out = tmp_path / "s"
+    with monkeypatch.context() as patched:
+        for fails in ("nested_teacher", "train"):
+            patched.setattr(distill_module, fails,
+                            lambda *args, which=fails, **kwargs: pytest.fail(f"{which} ran"))
+        for options in ([], ["--nested", "--unlabeled", str(unlabeled), "--speed-rows", "0"]):
+            done = CliRunner().invoke(main, ["distill", str(teacher), "--student",
+                                             str(student_yaml), "--out", str(out), "--quiet",
+                                             *options])
+            assert done.exit_code == 2, options
+            assert done.output.strip().splitlines() == [
+                f"error: {booster}: the booster file is damaged or cut short (no 'end of trees' "
+                "line: the file stops before its trees do); copy the run again from where it "
+                "was trained, or train it again"], options
+            assert not out.exists()
+    done = CliRunner().invoke(main, ["distill", str(teacher), "--student", str(student_yaml),
+                                     "--out", str(out), "--quiet", "--speed-rows", "0"])
+    assert done.exit_code == 0, done.output
+    assert "speed" not in runs.Run.open(out).metrics()["distillation"]
+
+
 def test_nested_with_a_two_fold_teacher_is_one_line(tmp_path, student_yaml):
     """Each refit leaves out two folds: of two, no rows; it was a ValueError's traceback."""
     from shoprel.demo import demo_file

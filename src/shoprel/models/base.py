@@ -83,6 +83,10 @@ class UntranslatedInputWarning(UserWarning):
 class RelevanceModel:
     family: ClassVar[str] = ""
     config_class: ClassVar[type[FamilyConfig]] = FamilyConfig
+    # whether load() reads the backbone's weights (an LLM: GBs, seconds to minutes) rather than
+    # leaving them to the first score: a command checking a run's models before its work
+    # (Run.check_models_load) leaves such a model to load where it is used
+    loads_backbone: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)

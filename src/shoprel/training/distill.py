@@ -490,6 +490,10 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     # not need: a teacher that cannot score now is found now and not timed (an LLM's changed
     # backbone failed the distill there, exit 2, once the student was written)
     speed_skipped = untimed_teacher(teacher.run.path) if speed_rows > 0 else None
+    # both load the teacher's models, once the student is written or the refits are done: a
+    # model folder that will not load (a booster cut short) is refused now, before the work
+    if (speed_rows > 0 and speed_skipped is None) or unlabeled:
+        teacher.run.check_models_load()
     frame = read_pairs(teacher.train_file, task=teacher.run.task, require_label=True,
                        empty_text=config.data.empty_text)
     check_rows_unchanged(frame, teacher)

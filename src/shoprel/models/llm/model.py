@@ -97,6 +97,7 @@ class LLMClassifier(FineTunedModel):
     config_class = LLMConfig
     weights_folder = ADAPTER_FOLDER
     scores_through_backbone = True  # its adapter loads onto the backbone's weights
+    loads_backbone = True  # as it is loaded (_restore)
 
     # --- building ------------------------------------------------------------------------
     def _load_base(self, source: str):
