@@ -39,7 +39,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def model_params(config_path: str, overrides: list[str]) -> tuple[str, dict]:
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
 
     extra = {}
     for item in overrides:

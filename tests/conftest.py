@@ -326,7 +326,7 @@ def still_open(cache) -> bool:
 @pytest.fixture(scope="session")
 def trained_runs(tmp_path_factory) -> dict[str, Path]:
     """One small QC run and one QI run on the demo set, shared by the tests that only read them."""
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
     from shoprel.training.runner import train
 
     root = tmp_path_factory.mktemp("runs")
@@ -346,7 +346,7 @@ FAST_STUDENT = {"model": {"family": "fast", "params": {"n_features": 2**16, "n_e
 @pytest.fixture(scope="session")
 def student_run(tmp_path_factory) -> Path:
     """A small QC run of the fast family that carries a (fast) distilled student."""
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
     from shoprel.training.runner import train
 
     root = tmp_path_factory.mktemp("student-run")
@@ -383,7 +383,7 @@ def _train_embed_run(root: Path, task: str, extra_texts: list[str], overrides: d
     backbone that knows the demo texts and `extra_texts`, with its own embedding cache."""
     from shoprel.data.readers import read_pairs
     from shoprel.models.backbones.cache import CACHE_ENV
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
     from shoprel.training.runner import train
 
     frame = read_pairs(demo_file(task))
@@ -417,7 +417,7 @@ def biencoder_run(tmp_path_factory) -> Path:
     shared by the tests that only read it (a test that changes it works on a copy)."""
     pytest.importorskip("torch")
     from shoprel.data.readers import read_pairs
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
     from shoprel.training.runner import train
 
     root = tmp_path_factory.mktemp("biencoder-run")
@@ -450,7 +450,7 @@ SMALL = {"folds.k": 3, "model.family": "fast",
 
 
 def _train(data: Path, out: Path, **overrides) -> Path:
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
     from shoprel.training.runner import train
 
     train(data, out, load_config(None, {**SMALL, **overrides}), progress=False)
@@ -474,7 +474,7 @@ def augmented_runs(tmp_path_factory) -> tuple[Path, Path]:
     so th is a language tr saw only through 45 translated rows). No report.html."""
     from shoprel import runs
     from shoprel.data.readers import read_pairs
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
     from shoprel.training.runner import train
 
     root = tmp_path_factory.mktemp("augmented_runs")
@@ -502,7 +502,7 @@ def translated_run(tmp_path_factory) -> tuple[Path, Path]:
     """(a run trained on translated queries, the same rows without translations)."""
     from shoprel.augment.table import TableTranslator
     from shoprel.augment.translate_file import translate_file_with
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
     from shoprel.training.runner import train
 
     root = tmp_path_factory.mktemp("translated-run")

@@ -1774,7 +1774,7 @@ def bi_encoder_run(tmp_path_factory, tiny_backbone):
 
     from shoprel.data.readers import read_pairs
     from shoprel.demo import demo_file
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
     from shoprel.training.runner import train
 
     root = tmp_path_factory.mktemp("bi-encoder-run")

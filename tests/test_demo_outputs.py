@@ -18,7 +18,7 @@ def trains_fast(monkeypatch, **settings):
     from tests.conftest import FAST_TEST_PARAMS
 
     import shoprel.demo as demo
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
 
     train = demo.train
     fast = load_config(None, {**FAST_TEST_PARAMS, "student": None, "model.params.n_jobs": 1,
@@ -136,7 +136,7 @@ def test_a_users_own_data_and_run_with_an_older_demos_names_are_theirs(tmp_path)
     replaced both (its split over their file, its run over theirs)."""
     from tests.conftest import FAST_TEST_PARAMS
 
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
     from shoprel.training.runner import train
 
     rows = [json.loads(line) for line in demo_file("QC").read_text().splitlines()[:120]]

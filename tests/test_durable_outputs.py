@@ -105,7 +105,7 @@ TINY = {"model.family": "fast", "model.params.n_features": 2**12,
 
 
 def test_a_trained_run(tmp_path, qc_demo, quick_pages, fsync_spy):
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
     from shoprel.training.runner import train
 
     run = train(qc_demo, tmp_path / "run", load_config(None, TINY), progress=False).run_dir
@@ -114,7 +114,7 @@ def test_a_trained_run(tmp_path, qc_demo, quick_pages, fsync_spy):
 
 
 def test_a_distilled_student(tmp_path, trained_runs, quick_pages, fsync_spy):
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
     from shoprel.training.distill import distill
 
     student = distill(trained_runs["QC"], load_config(None, TINY), tmp_path / "student",

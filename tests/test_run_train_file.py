@@ -11,7 +11,7 @@ from tests.conftest import reports_deferred
 
 from shoprel.cli import main
 from shoprel.demo import demo_file
-from shoprel.training.config import load_config
+from shoprel.training.config_reading import load_config
 from shoprel.training.runner import train
 
 pytestmark = pytest.mark.usefixtures("no_report_charts")

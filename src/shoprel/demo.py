@@ -30,7 +30,7 @@ from shoprel.evaluate.console import constant_scores_line
 from shoprel.evaluate.files import evaluate_files
 from shoprel.folds.grouped import assign_folds
 from shoprel.predict.predictor import PredictResult, predict_file
-from shoprel.training.config import load_config
+from shoprel.training.config_reading import load_config
 from shoprel.training.runner import train
 from shoprel.utils.atomic import atomic_file
 from shoprel.utils.digest import sha256_of_file

@@ -208,7 +208,7 @@ class Run:
         """A key of the run's config found wrong only once its models work (a backbone folder
         gone since training, or its weights changed) is said with the line of the run's
         config.yaml writing it, as train says it of its config file."""
-        from shoprel.training.config import located
+        from shoprel.training.config_reading import located
 
         try:
             yield
@@ -251,7 +251,7 @@ class Run:
         """The run's config.yaml (load_config, saved=True), a damaged one named as shown()
         names it: runs/a/config.yaml for a member reached at runs/ens/../a, as every other
         member message says. Only the text changes: the path read stays the one stored."""
-        from shoprel.training.config import load_config
+        from shoprel.training.config_reading import load_config
 
         path = self.path / CONFIG
         try:

@@ -9,7 +9,7 @@ from shoprel.data.category import top_level
 from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError
 from shoprel.training import runner
-from shoprel.training.config import load_config
+from shoprel.training.config_reading import load_config
 
 
 def check_new_rows(frame, out, far):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from shoprel.training.config import parse_config
+from shoprel.training.config_reading import parse_config
 
 
 @pytest.fixture(scope="module")

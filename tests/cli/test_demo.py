@@ -10,7 +10,7 @@ from tests.conftest import without_bars
 import shoprel.demo
 from shoprel.cli import main
 from shoprel.demo import demo_file
-from shoprel.training.config import load_config
+from shoprel.training.config_reading import load_config
 
 
 @pytest.mark.parametrize("quiet", [False, True])

@@ -118,7 +118,7 @@ def test_overwrite_replaces_only_an_output_of_the_same_kind(qc_runs, tmp_path):
     import shutil
 
     from shoprel.errors import OutputError
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
     from shoprel.training.runner import train
 
     run_copy = tmp_path / "run"

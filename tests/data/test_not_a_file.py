@@ -6,7 +6,7 @@ import pytest
 
 from shoprel.data.records import iter_records, not_a_file
 from shoprel.errors import ConfigError, InputError
-from shoprel.training.config import load_config
+from shoprel.training.config_reading import load_config
 
 
 def test_each_kind_of_non_file_is_named(tmp_path):

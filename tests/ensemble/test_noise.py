@@ -9,7 +9,7 @@ import shoprel.demo
 from shoprel.ensemble.noise import filter_training_file, find_noisy_rows
 from shoprel.errors import InputError
 from shoprel.models.backbones.cache import CACHE_ENV
-from shoprel.training.config import load_config
+from shoprel.training.config_reading import load_config
 from shoprel.training.runner import train
 
 FLIP_RATE = 0.1

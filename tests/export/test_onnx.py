@@ -77,7 +77,7 @@ def test_fp32_matches_torch_and_int8_runs(saved, qc_frame, tmp_path):
 def test_cli_export_of_a_run_then_predict_uses_onnx(qc_frame, backbone, tmp_path, jsonl,
                                                     qc_demo):
     from shoprel.predict.predictor import Predictor, predict_file
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
     from shoprel.training.runner import train
 
     rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()][:60]
@@ -112,7 +112,7 @@ def test_cli_export_of_a_run_then_predict_uses_onnx(qc_frame, backbone, tmp_path
 
 
 def test_export_refuses_a_run_without_cross_encoders(tmp_path, jsonl, qc_demo):
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
     from shoprel.training.runner import train
 
     rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()][:60]
@@ -229,7 +229,7 @@ def test_export_replaces_its_own_earlier_export(tmp_path, monkeypatch):
 
 @pytest.fixture
 def fast_run(tmp_path, jsonl, qc_demo):
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
     from shoprel.training.runner import train
 
     rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()][:60]
@@ -578,7 +578,7 @@ def test_a_run_with_its_own_cache_remembers_the_exports_checksums_there(saved, t
     its own model.params.cache_dir, where scoring checks them: the first scoring hashed them
     all again. They are now remembered there, and that scoring reads nothing."""
     from shoprel.models.backbones import cache
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
 
     default, own = tmp_path / "default", tmp_path / "own"
     monkeypatch.setenv(cache.CACHE_ENV, str(default))

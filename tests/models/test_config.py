@@ -6,7 +6,8 @@ from shoprel.errors import ConfigError, ConfigValueError
 from shoprel.models.base import validate_params
 from shoprel.models.lexical.config import LexicalParams
 from shoprel.serve import ServeSettings
-from shoprel.training.config import RunConfig, load_config
+from shoprel.training.config import RunConfig
+from shoprel.training.config_reading import load_config
 
 
 @pytest.mark.parametrize("template, message", [

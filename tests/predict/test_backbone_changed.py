@@ -108,7 +108,7 @@ def embed_student_root(tmp_path_factory, tiny_backbone):
 
     from shoprel.data.readers import read_pairs
     from shoprel.models.backbones.cache import CACHE_ENV
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
     from shoprel.training.runner import train
 
     root = tmp_path_factory.mktemp("embed-student")
@@ -255,7 +255,7 @@ def finetuned_run(request, tmp_path_factory, tiny_backbone):
     from tests.models.builders import demo_texts, tiny_decoder
 
     from shoprel.models.backbones.cache import CACHE_ENV
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
     from shoprel.training.runner import train
 
     family = request.param

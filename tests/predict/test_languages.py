@@ -137,7 +137,7 @@ def test_a_tag_the_run_trained_on_as_copies_is_scored_as_itself(tmp_path, real_q
     out-of-fold rows had, so the copies' own tag was never read. It is a tag the run trained
     on, so those rows keep it; its cross-validation never scored one, so they are still
     counted as new and named as trained on only as translated rows."""
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
     from shoprel.training.runner import train
 
     rows = _real_rows(real_qc, 460)

@@ -67,7 +67,7 @@ def test_use_student_is_indexed_with_the_run(tmp_path, qc_demo, monkeypatch):
     the run made (linked_view) and no embedding: cold is the embeddings, not the backbone."""
     from shoprel.models.backbones.cache import CACHE_ENV
     from shoprel.predict.index import build_index
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
     from shoprel.training.runner import train
 
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))

@@ -108,7 +108,7 @@ def test_one_target_asked_with_and_without_its_region_is_two_translators(tmp_pat
     """A member recorded before regional pairs (Apertium's es-pt for pt-BR) and one recorded
     since (es-pt_BR) read different Portuguese: refused together, the older one said so."""
     from shoprel.predict.translators import refuse_a_mix
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
 
     path = tmp_path / "config.yaml"
     path.write_text("data: {translator: {backend: apertium, to: pt-BR}}\n")
@@ -127,7 +127,7 @@ def test_distill_refuses_such_a_teacher_before_any_fit(translated_run, two_trans
     """A nested refit and the scoring of unlabelled pairs give every member one translated
     query column too: an ensemble made before build refused the mix is refused by distill,
     before the teacher is refitted or loaded."""
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
     from shoprel.training.distill import distill
 
     ensemble, _ = two_translators

@@ -21,7 +21,7 @@ from shoprel.data.readers import read_pairs
 from shoprel.demo import demo_file
 from shoprel.predict.predictor import Predictor
 from shoprel.serve import ServeSettings, create_app
-from shoprel.training.config import load_config
+from shoprel.training.config_reading import load_config
 from shoprel.training.runner import train
 
 # no test here reads a report: its charts are seconds a run

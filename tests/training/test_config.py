@@ -5,7 +5,8 @@ import pytest
 
 from shoprel.errors import ConfigError, ConfigValueError
 from shoprel.models.fast.config import FastConfig
-from shoprel.training.config import FoldsConfig, RunConfig, load_config, parse_config
+from shoprel.training.config import FoldsConfig, RunConfig
+from shoprel.training.config_reading import load_config, parse_config
 
 # no test here reads a report: its charts are seconds a run
 pytestmark = pytest.mark.usefixtures("no_report_charts")
@@ -294,7 +295,7 @@ def test_a_leading_tilde_in_config_paths_is_the_home_folder(tmp_path):
     """YAML does not expand `~`: `stage0.data: ~/qi.txt` looked for a folder named `~`."""
     import os
 
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
 
     yaml = tmp_path / "c.yaml"
     yaml.write_text("model: {family: cross}\nstage0: {data: ~/qi.txt}\n"
@@ -584,7 +585,7 @@ def test_two_new_languages_of_one_tag_are_refused_before_training(tmp_path, qc_d
 
 
 def test_an_error_without_a_key_the_file_writes_is_left_as_it_was(tmp_path):
-    from shoprel.training.config import located
+    from shoprel.training.config_reading import located
 
     path = tmp_path / "c.yaml"
     path.write_text("noise:\n  flagged: nope.txt\n")
@@ -597,7 +598,7 @@ def test_an_error_without_a_key_the_file_writes_is_left_as_it_was(tmp_path):
 def test_an_error_naming_a_regional_language_key_is_located(tmp_path):
     """`augment.translate.ko-KR: ... no route` was left without file and line: the key's
     last part, free below the translate mapping, was read as a name only without '-'."""
-    from shoprel.training.config import located
+    from shoprel.training.config_reading import located
 
     path = tmp_path / "c.yaml"
     path.write_text("model: {family: fast}\naugment:\n  translate:\n    pt: es\n"

@@ -12,7 +12,7 @@ from tests.training.test_stage0_files import StartScored, fitted  # noqa: F401 (
 
 from shoprel.errors import ConfigError
 from shoprel.training import runner
-from shoprel.training.config import load_config
+from shoprel.training.config_reading import load_config
 
 pytestmark = pytest.mark.usefixtures("no_report_charts")
 STAMP = ".shoprel-output.json"

@@ -6,7 +6,7 @@ be a valid string"), quoting Python's False, or read silently (`k: 010` was 8 fo
 import pytest
 
 from shoprel.errors import ConfigError
-from shoprel.training.config import load_config
+from shoprel.training.config_reading import load_config
 
 pytestmark = pytest.mark.usefixtures("no_report_charts")
 

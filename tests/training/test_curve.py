@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from shoprel.errors import ConfigError
-from shoprel.training.config import load_config
+from shoprel.training.config_reading import load_config
 from shoprel.training.curve import CURVE_FILE, check_fractions, learning_curve, subsample
 from shoprel.training.runner import train
 

@@ -16,7 +16,7 @@ from shoprel.cli import main
 from shoprel.cli.distill import distill as distill_command
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.models.fast.model import FastModel
-from shoprel.training.config import load_config
+from shoprel.training.config_reading import load_config
 from shoprel.training.distill import distill
 from shoprel.training.runner import train
 

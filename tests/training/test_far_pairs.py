@@ -15,7 +15,7 @@ from shoprel.data.category import top_level
 from shoprel.data.readers import read_pairs
 from shoprel.folds.grouped import assign_folds
 from shoprel.training import runner
-from shoprel.training.config import load_config
+from shoprel.training.config_reading import load_config
 from shoprel.training.far_pairs import MIN_LANGUAGE_PAIRS, FarPairCheck, far_pairs_summary
 
 # the tests marked reads_report read a report: the others' charts are seconds a run

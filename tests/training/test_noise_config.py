@@ -8,7 +8,7 @@ from shoprel import runs
 from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError, InputError
 from shoprel.models.fast.model import FastModel
-from shoprel.training.config import load_config
+from shoprel.training.config_reading import load_config
 from shoprel.training.runner import train
 
 # no test here reads a report: its charts are seconds a run

@@ -16,7 +16,7 @@ from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.evaluate.run_metrics import translated_only_languages, translated_only_note
 from shoprel.folds.grouped import fold_groups
 from shoprel.training import runner
-from shoprel.training.config import load_config
+from shoprel.training.config_reading import load_config
 
 # the tests marked reads_report read a report: the others' charts are seconds a run
 pytestmark = pytest.mark.usefixtures("no_report_charts")

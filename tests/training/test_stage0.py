@@ -18,7 +18,7 @@ from shoprel.models.base import RelevanceModel
 from shoprel.models.config import FamilyConfig
 from shoprel.models.registry import model_class
 from shoprel.training import runner
-from shoprel.training.config import load_config
+from shoprel.training.config_reading import load_config
 
 # what these tests read is models, weights and metrics, never a report: seconds of charts a run
 pytestmark = pytest.mark.usefixtures("no_report_charts")

@@ -20,7 +20,7 @@ from shoprel import runs
 from shoprel.errors import ConfigError, InputError, OutputError
 from shoprel.models import registry
 from shoprel.training import runner
-from shoprel.training.config import load_config
+from shoprel.training.config_reading import load_config
 from shoprel.training.stage0_rows import shared_queries_note
 from shoprel.utils.outputs import check_output_file
 

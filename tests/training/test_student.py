@@ -15,7 +15,8 @@ from shoprel.cli import main
 from shoprel.demo import demo_file
 from shoprel.errors import ConfigError, OutputError, RunDirError
 from shoprel.training import student as student_module
-from shoprel.training.config import StudentConfig, load_config, parse_config
+from shoprel.training.config import StudentConfig
+from shoprel.training.config_reading import load_config, parse_config
 from shoprel.training.distill import LEAK_CAVEAT, distill
 from shoprel.training.runner import train
 from shoprel.utils.outputs import read_stamp
@@ -178,7 +179,7 @@ def test_cli_train_says_what_the_students_figures_are_worth_as_distill_does(tmp_
 
 def test_cli_train_student_reads_the_config_once(tmp_path, monkeypatch):
     """--student on a config without `student:` read and validated the config file twice."""
-    from shoprel.training import config as config_module
+    from shoprel.training import config_reading as config_module
     from shoprel.training import runner
 
     config = tmp_path / "c.yaml"

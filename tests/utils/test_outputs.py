@@ -895,7 +895,7 @@ def carried_student(tmp_path_factory, qc_runs):
     `shoprel distill RUN --out RUN/student --unlabeled FILE`, as a user adds one later."""
     from shoprel.data.readers import read_pairs
     from shoprel.demo import demo_file
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
     from shoprel.training.distill import distill
 
     root = tmp_path_factory.mktemp("carried")

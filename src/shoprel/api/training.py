@@ -10,8 +10,9 @@ from shoprel.api.wording import in_python_words, python_notes
 from shoprel.data.records import python_kind
 from shoprel.errors import ConfigError
 from shoprel.folds.small import folds_key
-from shoprel.training.config import RunConfig, located
-from shoprel.training.config import load_config as _load_config
+from shoprel.training.config import RunConfig
+from shoprel.training.config_reading import load_config as _load_config
+from shoprel.training.config_reading import located
 from shoprel.training.curve import DEFAULT_FRACTIONS, check_fractions
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, FOLDS_MAX, FOLDS_MIN, SPEED_ROWS
 from shoprel.training.distill import TEACHES_NOTHING, distill

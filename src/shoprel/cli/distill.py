@@ -64,7 +64,7 @@ def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, 
     from shoprel.cli.language_counts import warn_naming_languages
     from shoprel.data.empty_texts import empty_texts_note
     from shoprel.errors import ConfigError
-    from shoprel.training.config import located
+    from shoprel.training.config_reading import located
     from shoprel.training.distill import TEACHES_NOTHING
     from shoprel.training.distill import distill as run_distill
 

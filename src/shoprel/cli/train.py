@@ -74,7 +74,7 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
     (train.jsonl.gz, .bz2, .xz), as every command's input file may."""
     from shoprel.errors import ConfigError
     from shoprel.models.base import config_class
-    from shoprel.training.config import load_config, located
+    from shoprel.training.config_reading import load_config, located
     from shoprel.training.runner import train as run_training
     from shoprel.training.student import StudentInterrupted
     from shoprel.utils.threads import BusyMachineNote, OwnCpu, busy_machine_note

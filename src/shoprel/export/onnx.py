@@ -159,7 +159,7 @@ def run_cache_dir(run_dir: Path) -> str | None:
     other commands read it), None for the default or a run without its config: scoring checks
     an export's digests in that cache's memo, so the export remembers them there."""
     from shoprel import runs
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
 
     path = run_dir / runs.CONFIG
     if not path.is_file():

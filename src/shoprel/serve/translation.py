@@ -108,7 +108,7 @@ class QueryTranslation:
     def _make_recorded(self) -> None:
         """The run's recorded translator; an error names the config.yaml line recording it."""
         from shoprel.augment.backends import make_translator
-        from shoprel.training.config import located
+        from shoprel.training.config_reading import located
 
         r = self.recorded
         try:

@@ -59,8 +59,9 @@ from shoprel.run_train_file import (
     check_rows,
     training_place,
 )
-from shoprel.training.config import FoldsConfig, RunConfig, load_config
+from shoprel.training.config import FoldsConfig, RunConfig
 from shoprel.training.config_inputs import check_inputs_outside
+from shoprel.training.config_reading import load_config
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 from shoprel.training.nested_stage0 import nested_start, stage0_places
 from shoprel.training.runner import TrainResult, check_augment_cache, train

@@ -15,7 +15,7 @@ from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError, InputError, RunDirError
 from shoprel.models.backbones.target_index import OWN_TARGETS_FOLDER
 from shoprel.run_train_file import check_rows
-from shoprel.training.config import load_config
+from shoprel.training.config_reading import load_config
 from shoprel.training.distill import aligned_to_rows, check_rows_unchanged, open_teacher
 from shoprel.training.far_pairs import FarPairCheck
 from shoprel.utils.bounds import out_of_range

@@ -20,7 +20,8 @@ from tqdm.auto import tqdm
 
 from shoprel import runs
 from shoprel.errors import ConfigError, Interrupted, one_line_reason
-from shoprel.training.config import RunConfig, load_config
+from shoprel.training.config import RunConfig
+from shoprel.training.config_reading import load_config
 from shoprel.training.distill import distill
 
 

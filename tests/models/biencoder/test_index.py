@@ -15,7 +15,7 @@ from shoprel.models.biencoder.indexing import KIND, index_slug, target_indexes  
 from shoprel.predict.index import build_index  # noqa: E402
 from shoprel.predict.predictor import Predictor  # noqa: E402
 from shoprel.training import runner  # noqa: E402
-from shoprel.training.config import load_config  # noqa: E402
+from shoprel.training.config_reading import load_config  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -31,7 +31,7 @@ GPU_PRESETS = ["cross-e5-small-gpu.yaml", "gemma3-270m-lora-gpu.yaml", "gemma3-1
 def test_the_gpu_presets_are_every_preset_written_for_a_gpu():
     """A preset added with `device: cuda`, or named for a GPU without it, would escape the
     one-line check below: the list is what configs/ holds, not what it held when written."""
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
 
     presets = sorted((REPO / "configs").glob("*.yaml"))
     cuda = [p.name for p in presets if load_config(p).model.params.get("device") == "cuda"]

@@ -263,7 +263,7 @@ def test_four_bit_needs_a_gpu(small, qc_frame):
 @pytest.mark.parametrize("preset", sorted((REPO / "configs").glob("gemma3-*.yaml")),
                          ids=lambda p: p.name)
 def test_presets_load(preset):
-    from shoprel.training.config import load_config
+    from shoprel.training.config_reading import load_config
 
     config = load_config(preset)
     assert config.model.family == "llm"
