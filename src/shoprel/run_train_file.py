@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from shoprel import runs
+from shoprel.data.tasks import TaskGivenBy, trained_task
 from shoprel.errors import InputError, RunDirError
 from shoprel.run_data import recorded_field
 from shoprel.utils.digest import sha256_of_file
@@ -46,6 +47,12 @@ STAGE0 = RecordedFile("stage0", "--stage0-train", "stage-0 file", "'s stage 0 wa
                       "train_rows", "")
 NAME_WITH_TRAIN = TRAINING.name_with  # the way on where the recorded file is gone or changed
 GIVE_NEW_PLACE = TRAINING.give_new_place
+
+
+def training_file_task(run: runs.Run) -> TaskGivenBy:
+    """Who gives the task the run's training file is read as again (the run: it was trained
+    on that task's pairs), and the fix where the file there now is of the other task."""
+    return trained_task(run.task, runs.shown(run.path), NAME_WITH_TRAIN)
 
 
 @dataclass(frozen=True)

@@ -154,6 +154,67 @@ def test_a_row_s_task_field_naming_the_other_task_says_who_gave_the_task_and_wha
             "submission of QI pairs against its own input\n") in done.stdout + done.stderr
 
 
+def test_a_file_of_the_other_task_says_who_gave_the_task_and_what_to_do(tmp_path, trained_runs):
+    """`predict` of a QC run on a QI file said `column missing for task QC (the file looks like
+    a QI file)`: nothing in the file says QC (the run does), and nothing said what to do; so
+    did train --task, evaluate/check-submission --task, index, distill --unlabeled and a run's
+    training file read again. Each names what gave the task and the fix, in the words of a
+    row's task field naming the other task, which index, --unlabeled and the training file
+    read again told as `the file is read as QC here; give QC rows here`."""
+    qi = tmp_path / "qi.jsonl"
+    qi.write_text("".join(demo_file("QI").read_text().splitlines(keepends=True)[:20]))
+    rows = [json.loads(line) for line in demo_file("QC").read_text().splitlines()[:20]]
+    told = tmp_path / "told.jsonl"  # QC rows whose task field says QI
+    told.write_text("".join(json.dumps({**r, "task": "QI"}) + "\n" for r in rows))
+    plain = tmp_path / "plain.jsonl"
+    plain.write_text("".join(json.dumps({"id": json.loads(line)["id"], "prediction": 1}) + "\n"
+                             for line in qi.read_text().splitlines()))
+    fast, data_task = tmp_path / "fast.yaml", tmp_path / "data_task.yaml"
+    fast.write_text("model:\n  family: fast\n  params:\n    n_features: 4096\n"
+                    "    n_estimators: 10\n")
+    data_task.write_text(fast.read_text() + "data:\n  task: QC\n")
+    # a run whose training file is replaced by another task's since
+    trained_on = tmp_path / "train.jsonl"
+    trained_on.write_text(demo_file("QC").read_text())
+    teacher = tmp_path / "teacher"
+    run("train", trained_on, "--out", teacher, "--folds", "3", "--config", fast, "--quiet",
+        reports=False)
+    qc_run, out = trained_runs["QC"], tmp_path / "out"
+    column = (f"error: {qi}, line 1, field 'category_path': column missing (the file looks "
+              "like a QI file), but ")
+    field = f"error: {told}, line 1, field 'task': task is 'QI' but "
+    by_task = "the task given (--task) is QC; give --task QI\n"
+    by_train = ("the task given (--task or the config's data.task) is QC; give --task QI (or "
+                "data.task: QI)\n")
+    by_run = f"run {qc_run} scores QC pairs; "
+    unlabeled = ("distill", qc_run, "--student", fast, "--out", out, "--speed-rows", "0",
+                 "--quiet", "--unlabeled")
+    for args, said in (
+            (("predict", qc_run, qi, "--out", out),
+             f"{column}{by_run}predict it with a QI run\n"),
+            (("evaluate", plain, qi, "--task", "QC"), f"{column}{by_task}"),
+            (("check-submission", plain, "--input", qi, "--task", "QC"), f"{column}{by_task}"),
+            (("train", qi, "--task", "QC", "--out", out), f"{column}{by_train}"),
+            (("train", qi, "--config", data_task, "--out", out), f"{column}{by_train}"),
+            (("index", qc_run, qi, "--out", out), f"{column}{by_run}index it with a QI run\n"),
+            (("index", qc_run, told, "--out", out), f"{field}{by_run}index it with a QI run\n"),
+            ((*unlabeled, qi), f"{column}{by_run}give --unlabeled files of QC pairs\n"),
+            ((*unlabeled, told), f"{field}{by_run}give --unlabeled files of QC pairs\n")):
+        done = run(*args, check=False)
+        assert (done.returncode, done.stderr) == (2, said), args
+        assert not out.exists()
+    changed = (f"run {teacher} was trained on QC pairs; the file was changed since: name the "
+               "file it was trained on with --train FILE\n")
+    for source, head in ((qi, column.replace(str(qi), str(trained_on))),
+                         (told, field.replace(str(told), str(trained_on)))):
+        trained_on.write_text(source.read_text())
+        for args in (("distill", teacher, "--student", fast, "--out", out, "--speed-rows", "0",
+                      "--quiet"), ("far-pairs", teacher, "--quiet")):
+            done = run(*args, check=False)
+            assert (done.returncode, done.stderr) == (2, f"{head}{changed}"), args
+            assert not out.exists()
+
+
 def test_evaluate_and_check_submission_take_the_task_their_error_asks_for(tmp_path):
     """A gold/input file holding both category_path and item_title names no task by its
     columns; the error says --task, which evaluate and check-submission now take. Rows that

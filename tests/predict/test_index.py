@@ -170,8 +170,8 @@ def test_misuse_is_refused_with_one_line(tmp_path, embed_run, trained_runs, new_
     qi = tmp_path / "qi.jsonl"  # the other task's file: refused before any folder is made
     qi.write_text('{"id": 1, "task": "QI", "language": "en", "origin_query": "drill", '
                   '"item_title": "cordless drill", "label": 1}\n')
-    with pytest.raises(InputError, match="column missing for task QC .the file looks like a "
-                                         "QI file."):
+    with pytest.raises(InputError, match=r"column missing .the file looks like a QI file.,"
+                                         " but run .* scores QC pairs; index it with a QI run$"):
         build_index(embed_run, qi, out=tmp_path / "ix3", progress=False)
     assert not (tmp_path / "ix3").exists()
     with pytest.raises(OutputError, match="embed nothing"):
@@ -349,8 +349,9 @@ def test_a_bad_target_file_is_refused_before_any_model_loads(tmp_path, embed_run
     bad.write_text('{"category_path": "a,b"}\n{"category_path": "c", oops\n')
     for run in (embed_run, trained_runs["QC"]):
         for path, said in ((empty, f"{empty}: holds no category_path texts to index"),
-                           (qi, f"{qi}, line 1, field 'category_path': column missing for task "
-                                "QC (the file looks like a QI file)"),
+                           (qi, f"{qi}, line 1, field 'category_path': column missing (the "
+                                f"file looks like a QI file), but run {run} scores QC pairs; "
+                                "index it with a QI run"),
                            (bad, f"{bad}, line 2: malformed JSON")):
             with pytest.raises(InputError) as info:
                 build_index(run, path, out=tmp_path / "ix", progress=False)

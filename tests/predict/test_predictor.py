@@ -152,7 +152,8 @@ def test_a_bad_input_is_refused_before_any_model_loads(tmp_path, trained_runs, q
     for source, said in ((broken, f"{broken}, line 301: malformed JSON"),
                          (empty, f"{empty}: the file has no rows"),
                          (qi_demo, f"{qi_demo}, line 1, field 'category_path': column missing "
-                                   "for task QC")):
+                                   f"(the file looks like a QI file), but run {trained_runs['QC']} "
+                                   "scores QC pairs; predict it with a QI run")):
         with pytest.raises(InputError) as info:
             predict_file(trained_runs["QC"], source, tmp_path / "out.jsonl", chunk_rows=50,
                          progress=False)
@@ -161,7 +162,8 @@ def test_a_bad_input_is_refused_before_any_model_loads(tmp_path, trained_runs, q
 
 
 def test_wrong_task_file_is_refused(tmp_path, trained_runs, qi_demo):
-    with pytest.raises(InputError, match="column missing for task QC"):
+    with pytest.raises(InputError, match=r"column missing \(the file looks like a QI file\), "
+                                         "but run .* scores QC pairs; predict it with a QI run$"):
         predict_file(trained_runs["QC"], qi_demo, tmp_path / "out.jsonl", progress=False)
 
 

@@ -134,6 +134,36 @@ def test_a_bad_row_of_a_later_stage0_file_names_that_file_and_line(tmp_path, fit
     assert fitted == []
 
 
+def test_a_stage0_file_of_another_task_than_the_one_given_says_who_gave_it(tmp_path, fitted,
+                                                                          qc_demo, qi_demo, jsonl):
+    """A stage-0 file of another task than stage0.task, or than stage0.data's first file,
+    said `column missing for task QI (the file looks like a QC file)`, or `the file is read as
+    QI here; give QI rows here` for a row whose task field says QC: neither named what set
+    the task nor the fix. Each names it now. The run's own task plays no part: a QI stage 0
+    for a QC run is what stage 0 is for."""
+    rows = demo_rows(qi_demo)
+    first = jsonl(tmp_path / "qi_a.jsonl", rows[:200])
+    qc_file = jsonl(tmp_path / "qc.jsonl", demo_rows(qc_demo)[:50])
+    told = jsonl(tmp_path / "told.jsonl", [{**row, "task": "QC"} for row in rows[200:]])
+    missing = "field 'item_title': column missing (the file looks like a QC file), but "
+    by_first = (f"stage0.data's first file, {first}, is QI; name stage-0 files of one task in "
+                "stage0.data")
+    by_key = "the config's stage0.task is QI; give stage0.task: QC"
+    for data, task, said in (
+            ([str(first), str(qc_file)], None, f"{qc_file}, line 1, {missing}{by_first}"),
+            ([str(first), str(told)], None,
+             f"{told}, line 1, field 'task': task is 'QC' but {by_first}"),
+            (str(qc_file), "QI", f"{qc_file}, line 1, {missing}{by_key}"),
+            (str(told), "QI", f"{told}, line 1, field 'task': task is 'QC' but {by_key}")):
+        config = load_config(None, {"model.family": StartScored.family, "folds.k": 3,
+                                    "stage0.data": data, "stage0.task": task})
+        with pytest.raises(InputError) as caught:
+            runner.train(qc_demo, tmp_path / "run", config, progress=False)
+        assert str(caught.value) == said, data
+        assert not (tmp_path / "run").exists()
+    assert fitted == []
+
+
 def test_both_labels_are_asked_of_the_set_not_of_each_file(tmp_path, fitted, qc_demo, qi_demo,
                                                            jsonl):
     rows = demo_rows(qi_demo)

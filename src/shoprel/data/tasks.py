@@ -133,18 +133,51 @@ def other_task_texts(other: str, task: Task, holder: str, reference: str) -> str
 
 
 class TaskGivenBy(NamedTuple):
-    """Who gave the task a file is read as, and what to do, for the line of a first row whose
-    own `task` field names another: nothing in the file says that task, so "but the file is
-    QC" (predict's, for a QC run given a file of QI rows) named the wrong culprit."""
+    """Who gave the task a file is read as, and what to do, for the line of a first row of
+    the other task (its own `task` field names it, or it holds the other task's column alone):
+    nothing in the file says that task, so "but the file is QC" or "column missing for task
+    QC" (predict's, for a QC run given a file of QI rows) named the wrong culprit, or none."""
 
     reads: str  # "run runs/a scores QC pairs"
-    fix: str  # "predict it with a QI run": where the row names the other task
+    fix: str  # "predict it with a QI run": where the row is of the other task
+
+    def against(self, problem: str) -> str:
+        """The one wording of a row of the other task: `problem`, who gave the task, the fix
+        ("task is 'QI' but run runs/a scores QC pairs; predict it with a QI run")."""
+        return f"{problem} but {self.reads}; {self.fix}"
 
 
 def run_task(task: Task, run_shown: object, doing: str = "predict it") -> TaskGivenBy:
     """The task a run scores: `doing` the file with a run of the other task is the fix."""
     return TaskGivenBy(f"run {run_shown} scores {task.value} pairs",
                        f"{doing} with a {task.other.value} run")
+
+
+def teacher_task(task: Task, run_shown: object) -> TaskGivenBy:
+    """The task of the pairs a distill teacher scores (--unlabeled): pairs of that task are
+    the fix, the teacher being the run the user distils."""
+    return TaskGivenBy(run_task(task, run_shown).reads,
+                       f"give --unlabeled files of {task.value} pairs")
+
+
+def trained_task(task: Task, run_shown: object, name_with: str) -> TaskGivenBy:
+    """The task a run was trained on, for its training file read again (distill, far-pairs):
+    a file of the other task there now is not the file it was trained on; `name_with` names
+    that file's new place ("--train FILE")."""
+    return TaskGivenBy(f"run {run_shown} was trained on {task.value} pairs",
+                       f"the file was changed since: name the file it was trained on with "
+                       f"{name_with}")
+
+
+def stage0_task(task: Task, first_file: object = None) -> TaskGivenBy:
+    """The task stage-0 files are read as: the config's stage0.task, or (`first_file`) that
+    of stage0.data's first file, which its columns told. A stage-0 file of the other task than
+    the run's own is no error: stage 0 is meant for the other task's rows."""
+    if first_file is None:
+        return TaskGivenBy(f"the config's stage0.task is {task.value}",
+                           f"give stage0.task: {task.other.value}")
+    return TaskGivenBy(f"stage0.data's first file, {first_file}, is {task.value}",
+                       "name stage-0 files of one task in stage0.data")
 
 
 def given_task(task: Task, config_key: bool = False) -> TaskGivenBy:
@@ -172,7 +205,7 @@ def task_field_disagrees(record, task: Task, whole: str, fix: str) -> str | None
     value = record["task"]
     if own_task(record) is None:
         fix = f"write {task.value} there, or leave the field empty"
-    return f"task is {value!r} but {whole}; {fix}"
+    return TaskGivenBy(whole, fix).against(f"task is {value!r}")
 
 
 # what else may part a spreadsheet's columns: a header read whole is one column holding them
@@ -208,12 +241,13 @@ def one_column_hint(columns) -> str:
 
 
 def detect_task(columns, path=None, given: str | Task | None = None,
-                in_memory: bool = False) -> Task:
+                in_memory: bool = False, given_by: TaskGivenBy | None = None) -> Task:
     """Pick the task from the columns present, or check a given one against them.
 
     A file with both target columns needs the task given; a task that does not match the
     columns is an error rather than a silent guess. `in_memory`: the columns are pairs' fields
-    (the Python API), which the hint calls pairs, not a file.
+    (the Python API), which the hint calls pairs, not a file. `given_by`: who gave `given`,
+    said with the fix where the columns are the other task's.
     """
     cols = set(columns)
     present = [t for t in Task if t.target_column in cols]
@@ -225,9 +259,10 @@ def detect_task(columns, path=None, given: str | Task | None = None,
                     ) if not other else (
                 f" (they look like {other[0]} pairs)" if in_memory
                 else f" (the file looks like a {other[0]} file)")
-            raise InputError(
-                f"column missing for task {task.value}{hint}", path=path, field=task.target_column
-            )
+            said = f"column missing for task {task.value}{hint}"
+            if other and given_by is not None:  # nothing in the file says the task: who did
+                said = given_by.against(f"column missing{hint},")
+            raise InputError(said, path=path, field=task.target_column)
         return task
     if len(present) == 1:
         return present[0]

@@ -298,7 +298,8 @@ class RecordValidator:
             given = own_task(record)  # a row of both columns says its task itself
         try:
             self.task = detect_task(record.keys(), path=self.path, given=given,
-                                    in_memory=self.path is None)
+                                    in_memory=self.path is None,
+                                    given_by=self.given_by if self.task_given else None)
         except InputError as exc:
             raise self._column_error(exc.reason, line, exc.field) from None
         self.other_column = next(t.target_column for t in Task if t is not self.task)

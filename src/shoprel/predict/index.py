@@ -30,11 +30,11 @@ from shoprel.data.records import (
     iter_text_lines,
     require_file,
 )
-from shoprel.data.tasks import Task
+from shoprel.data.tasks import Task, TaskGivenBy, run_task
 from shoprel.data.validate import RecordValidator, text_problem
 from shoprel.errors import InputError, Interrupted, OutputError
 from shoprel.models.backbones.target_index import KEYS, Added, indexed_fingerprints
-from shoprel.runs import Run
+from shoprel.runs import Run, shown
 from shoprel.utils.atomic import add_to_stamp, atomic_file, output_lock
 from shoprel.utils.outputs import (
     INDEX_MARKER,
@@ -71,9 +71,11 @@ class IndexResult:
     backbones: dict[str, Added] = field(default_factory=dict)
 
 
-def iter_targets(path: str | Path, task: Task) -> Iterator[str]:
+def iter_targets(path: str | Path, task: Task,
+                 given_by: TaskGivenBy | None = None) -> Iterator[str]:
     """Targets from a pairs file of any format shoprel reads, JSON lines with the task's target
-    field, or plain text with one target per line."""
+    field, or plain text with one target per line. `given_by`: who gave `task` (the run the
+    file is indexed for), said where the first row is of the other task."""
     path = Path(path)
     require_file(path)
     fmt = file_format(path)  # targets.jsonl.gz read as the file inside
@@ -81,7 +83,7 @@ def iter_targets(path: str | Path, task: Task) -> Iterator[str]:
                                                      and _headerless_list(path, fmt)):
         yield from _text_targets(path)
         return
-    validator = RecordValidator(path, task, read_labels=False)
+    validator = RecordValidator(path, task, read_labels=False, given_by=given_by)
     for line_no, record in iter_records(path):
         value = validator.target(line_no, record)
         if value.strip():
@@ -221,7 +223,9 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
     # first part (found only once 4,096 texts had been embedded) is told at once; reading
     # costs seconds a million lines, embedding hours; the count is the bar's total, at no
     # further read
-    total, distinct = target_counts(iter_targets(input_file, run.task))
+    # a pairs file of the other task is told as the run's ("run runs/a scores QC pairs")
+    given_by = run_task(run.task, shown(run.path), "index it")
+    total, distinct = target_counts(iter_targets(input_file, run.task, given_by))
     if total == 0:
         raise InputError(f"holds no {run.task.target_column} texts to index", path=input_file)
     models = index_models(run)
@@ -251,7 +255,7 @@ def build_index(run_dir: str | Path, input_file: str | Path, out: str | Path | N
             # the encoder's bar counts each part's texts as they are embedded)
             with progress_bar(total=total, desc="indexing", unit=" targets",
                               disable=not progress) as bar:
-                rows = _counting(iter_targets(input_file, run.task))
+                rows = _counting(iter_targets(input_file, run.task, given_by))
                 items = _counting(item for t in rows for item in model.index_texts([t]))
                 read_so_far = _reading(bar, rows)
                 for name, added in model.index_targets(folder, items, build_id,

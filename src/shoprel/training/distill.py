@@ -46,6 +46,7 @@ from shoprel import runs
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import require_file
+from shoprel.data.tasks import teacher_task
 from shoprel.data.validate import id_in_file
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.evaluate.console import all_relevant_note
@@ -57,6 +58,7 @@ from shoprel.run_train_file import (
     STAGE0,
     TrainingPlace,
     check_rows,
+    training_file_task,
     training_place,
 )
 from shoprel.training.config import FoldsConfig, RunConfig
@@ -496,7 +498,8 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     if (speed_rows > 0 and speed_skipped is None) or unlabeled:
         teacher.run.check_models_load()
     frame = read_pairs(teacher.train_file, task=teacher.run.task, require_label=True,
-                       empty_text=config.data.empty_text)
+                       empty_text=config.data.empty_text,
+                       given_by=training_file_task(teacher.run))
     check_rows_unchanged(frame, teacher)
     unchecked = check_rows(teacher.run, teacher.place, frame.stats)
     if unchecked is not None and say is not None:
@@ -510,7 +513,9 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
     unlabeled_pairs = read_unlabeled(
         unlabeled, teacher.run.task, config.data.empty_text, progress,
         training_pairs=set(zip(frame.df["query"].astype(str), frame.df["target"].astype(str),
-                               strict=True))) if unlabeled else None
+                               strict=True)),
+        given_by=teacher_task(teacher.run.task, runs.shown(teacher.run.path))
+    ) if unlabeled else None
     teacher_p = aligned_to_rows(frame, teacher.oof, "probability", teacher).astype(np.float64)
     folds = aligned_to_rows(frame, teacher.folds, "fold", teacher).astype(np.int64)
     fit_rows, stage0_notes = None, []

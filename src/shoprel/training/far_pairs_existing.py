@@ -14,7 +14,7 @@ from shoprel import runs
 from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError, InputError, RunDirError
 from shoprel.models.backbones.target_index import OWN_TARGETS_FOLDER
-from shoprel.run_train_file import check_rows
+from shoprel.run_train_file import check_rows, training_file_task
 from shoprel.training.config_reading import load_config
 from shoprel.training.distill import aligned_to_rows, check_rows_unchanged, open_teacher
 from shoprel.training.far_pairs import FarPairCheck
@@ -63,7 +63,7 @@ def add_far_pairs(run_dir: str | Path, count: int = DEFAULT_PAIRS,
     trained = open_teacher(run.path, train)  # the training file and the run's folds, checked
     config = load_config(run.path / runs.CONFIG, saved=True)
     frame = read_pairs(trained.train_file, task=run.task, require_label=True,
-                       empty_text=config.data.empty_text)
+                       empty_text=config.data.empty_text, given_by=training_file_task(run))
     check_rows_unchanged(frame, trained)
     note = check_rows(run, trained.place, frame.stats)
     folds = aligned_to_rows(frame, trained.folds, "fold", trained).astype(np.int64)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from shoprel.data.frame import TRANSLATION, PairFrame
 from shoprel.data.readers import read_pairs
+from shoprel.data.tasks import Task, stage0_task
 from shoprel.errors import ConfigError, InputError
 from shoprel.stage0_record import stage0_record
 from shoprel.utils.digest import sha256_of_file
@@ -43,6 +44,9 @@ def read_stage0_files(files: list[str], task, empty_text: str) -> Stage0Rows:
                 raise ConfigError(f"stage0.data: {file} is {earlier}, named twice: its rows "
                                   "would count twice; name each file once")
     frames, digests, ids = [], [], {}
+    # who gives the task a file is read as, said where it is of the other one (the run's own
+    # task plays no part: stage 0 is meant for the other task's rows)
+    given_by = None if task is None else stage0_task(Task.parse(task))
     for file in files:
         try:
             digest = sha256_of_file(file)
@@ -50,8 +54,11 @@ def read_stage0_files(files: list[str], task, empty_text: str) -> Stage0Rows:
             digest = None  # read_pairs says why, naming the file
         frames.append(read_pairs(file, task=task, require_label=True, empty_text=empty_text,
                                  both_labels=len(files) == 1,
-                                 earlier_ids=ids if len(files) > 1 else None))
+                                 earlier_ids=ids if len(files) > 1 else None,
+                                 given_by=given_by))
         task = frames[0].task
+        if given_by is None:  # told by the first file's columns
+            given_by = stage0_task(task, files[0])
         digests.append(digest or sha256_of_file(file))
     frame = frames[0]
     if len(frames) > 1:

@@ -22,7 +22,7 @@ import pandas as pd
 from shoprel.data.empty_texts import empty_counts
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import iter_pair_chunks
-from shoprel.data.tasks import Task
+from shoprel.data.tasks import Task, TaskGivenBy
 from shoprel.errors import InputError
 from shoprel.models.targets import SOFT_LABEL
 from shoprel.utils.progress import progress_bar, steps_on
@@ -56,7 +56,8 @@ class UnlabeledPairs:
 
 def read_unlabeled(files: Sequence[str | Path], task: Task, empty_text: str = "keep",
                    progress: bool = True,
-                   training_pairs: set[tuple[str, str]] | None = None) -> UnlabeledPairs:
+                   training_pairs: set[tuple[str, str]] | None = None,
+                   given_by: TaskGivenBy | None = None) -> UnlabeledPairs:
     """The pairs of `files` (labels, if any, not read), every row checked, before any model
     loads: an empty file, one of the other task or a bad line past the first chunk was told
     only once the teacher had loaded (an embed teacher's encoder: ~30 s), and scored the
@@ -66,7 +67,8 @@ def read_unlabeled(files: Sequence[str | Path], task: Task, empty_text: str = "k
     learnt its label, and with it in the student's training side the student's validation
     folds would hear their own rows' labels. A pair given again (in another file, or the same
     file twice) is kept once. Both are counted (left_out), and each file's rows with an empty
-    text (empty), kept or dropped by `empty_text` as train treats its own."""
+    text (empty), kept or dropped by `empty_text` as train treats its own. `given_by`: who
+    gave `task` (the teacher, tasks.teacher_task), said where a file is of the other task."""
     seen = set(training_pairs or ())
     read = UnlabeledPairs(task, list(files))
     counts = read.left_out
@@ -76,7 +78,8 @@ def read_unlabeled(files: Sequence[str | Path], task: Task, empty_text: str = "k
             with steps_on(bar, f"file {number + 1}/{len(files)}: " if len(files) > 1 else "",
                           "reading"):
                 for chunk in iter_pair_chunks(path, task=task, empty_text=empty_text,
-                                              chunk_rows=SCORE_ROWS, read_labels=False):
+                                              chunk_rows=SCORE_ROWS, read_labels=False,
+                                              given_by=given_by):
                     stats = chunk.stats  # the file's counts so far: the last chunk's are its own
                     keep = []
                     for i, pair in enumerate(zip(chunk.df["query"].astype(str),
