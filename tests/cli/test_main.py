@@ -158,9 +158,10 @@ def test_a_file_of_the_other_task_says_who_gave_the_task_and_what_to_do(tmp_path
     """`predict` of a QC run on a QI file said `column missing for task QC (the file looks like
     a QI file)`: nothing in the file says QC (the run does), and nothing said what to do; so
     did train --task, evaluate/check-submission --task, index, distill --unlabeled and a run's
-    training file read again. Each names what gave the task and the fix, in the words of a
-    row's task field naming the other task, which index, --unlabeled and the training file
-    read again told as `the file is read as QC here; give QC rows here`."""
+    training file read again (distill, far-pairs, noise). Each names what gave the task and
+    the fix, in the words of a row's task field naming the other task, which index,
+    --unlabeled and the training file read again told as `the file is read as QC here; give
+    QC rows here`."""
     qi = tmp_path / "qi.jsonl"
     qi.write_text("".join(demo_file("QI").read_text().splitlines(keepends=True)[:20]))
     rows = [json.loads(line) for line in demo_file("QC").read_text().splitlines()[:20]]
@@ -209,7 +210,8 @@ def test_a_file_of_the_other_task_says_who_gave_the_task_and_what_to_do(tmp_path
                          (told, field.replace(str(told), str(trained_on)))):
         trained_on.write_text(source.read_text())
         for args in (("distill", teacher, "--student", fast, "--out", out, "--speed-rows", "0",
-                      "--quiet"), ("far-pairs", teacher, "--quiet")):
+                      "--quiet"), ("far-pairs", teacher, "--quiet"),
+                     ("noise", teacher, "--out", out, "--quiet")):
             done = run(*args, check=False)
             assert (done.returncode, done.stderr) == (2, f"{head}{changed}"), args
             assert not out.exists()

@@ -35,7 +35,12 @@ from shoprel.ensemble.noise_outputs import (
 )
 from shoprel.errors import InputError, OutputError, RunDirError
 from shoprel.evaluate.optimistic import HONEST_STUDENT, honest_runs, optimistic_run
-from shoprel.run_train_file import NAME_WITH_TRAIN, check_rows, training_place
+from shoprel.run_train_file import (
+    NAME_WITH_TRAIN,
+    check_rows,
+    training_file_task,
+    training_place,
+)
 from shoprel.utils.atomic import atomic_file
 from shoprel.utils.outputs import check_output_file, same_file
 
@@ -74,6 +79,13 @@ def flags_note(run: runs.Run) -> str | None:
     return OPTIMISTIC_FLAGS.format(run=runs.shown(run.path), why=why, honest=honest)
 
 
+def training_file(run: runs.Run, path: str | Path | None) -> TrainingFile:
+    """The run's training file at `path`, read as the task the run was trained on: a file of
+    the other task there now says so, and names --train (training_file_task), as distill and
+    far-pairs do."""
+    return TrainingFile(path, run.task, training_file_task(run))
+
+
 def find_noisy_rows(run_dir: str | Path, filter_by: str = DEFAULT_FILTER,
                     with_text: bool = True, training: TrainingFile | None = None) -> pd.DataFrame:
     """Rows cleanlab flags, most suspicious first: id, language, label, probability,
@@ -91,7 +103,7 @@ def find_noisy_rows(run_dir: str | Path, filter_by: str = DEFAULT_FILTER,
     flagged["label_quality"] = np.where(flagged["label"] == 1, flagged["probability"],
                                         1 - flagged["probability"])
     if with_text:
-        training = training or TrainingFile(training_place(run).path, run.task)
+        training = training or training_file(run, training_place(run).path)
         train_file = training.path
         frame = training.frame
         texts = frame.df.set_index("id")
@@ -159,7 +171,7 @@ def check_noise_outputs(run_dir: str | Path, out_file: str | Path | None,
     existing one must be noise's own output (noise_outputs.py), judged by `training` (the
     run's training file, read once for every check of the command)."""
     run = runs.Run.open(run_dir)
-    training = training or TrainingFile(run.train_file(), run.task)
+    training = training or training_file(run, run.train_file())
     train_file = training.path
     reads = [train_file] if train_file is not None else []
     if out_file is not None:
@@ -213,7 +225,7 @@ def flag_noisy_rows(run_dir: str | Path, out_file: str | Path | None = None,
     file's new place, where it has moved (run_train_file: the same data, checked)."""
     run = runs.Run.open(run_dir)
     place = training_place(run, train)
-    training = TrainingFile(place.path, run.task)  # read once, for every check below
+    training = training_file(run, place.path)  # read once, for every check below
     check_noise_outputs(run_dir, out_file, filtered_train, overwrite, training)
     note = check_rows(run, place, training.frame.stats)
     flagged = find_noisy_rows(run_dir, training=training)

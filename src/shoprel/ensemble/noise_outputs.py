@@ -27,6 +27,7 @@ from shoprel.data.records import (
     jsonl_records,
     require_file,
 )
+from shoprel.data.tasks import TaskGivenBy
 from shoprel.data.validate import JSON_NUMBER, id_text
 from shoprel.utils.outputs import UNREADABLE, check_own_output, holds_data, unreadable_said
 from shoprel.utils.scalars import is_boolean
@@ -48,11 +49,14 @@ class TrainingFile:
     copies its records (or its lines, JSON lines to JSON lines), where each read the whole
     file (four reads with --overwrite). `path` None: a run recording no training file. Read
     outside the guard (check_own_output), so that a bad training file is told as its own
-    error, not as the output's."""
+    error, not as the output's. `given_by`: who gives `task` (the run: run_train_file's
+    training_file_task), said with the fix where the file there now is of the other task."""
 
-    def __init__(self, path: str | Path | None, task: str | None = None):
+    def __init__(self, path: str | Path | None, task: str | None = None,
+                 given_by: TaskGivenBy | None = None):
         self.path = path
         self.task = task
+        self.given_by = given_by
 
     @cached_property
     def lines(self) -> list[tuple[int, str]] | None:
@@ -74,7 +78,8 @@ class TrainingFile:
     @cached_property
     def frame(self) -> PairFrame:
         """Its rows as every command reads them (read_pairs), from the records above."""
-        return read_pairs(self.path, task=self.task, records=self.records)
+        return read_pairs(self.path, task=self.task, records=self.records,
+                          given_by=self.given_by)
 
     @cached_property
     def ids(self) -> set[str]:
