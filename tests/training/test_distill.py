@@ -2,6 +2,7 @@
 
 import json
 import re
+import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -845,6 +846,52 @@ def test_a_teacher_augment_cache_inside_out_is_refused_before_the_nested_refits(
         assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*")) == before
     # the run --out holds is still the distill's own to replace
     distill(teachers["run"], student_yaml, out, progress=False, speed_rows=0, overwrite=True)
+
+
+def test_a_teacher_augment_cache_train_would_refuse_is_refused_before_the_nested_refits(
+        teachers, student_yaml, tmp_path, monkeypatch):
+    """The nested refits opened the teacher's recorded augment.cache unchecked but for --out.
+    Where it had come to lie inside another run since, they wrote it there (that run's next
+    `train --overwrite` then refused it: 'holds tr.sqlite, which shoprel did not write
+    there'); where it had become a file that is no translation cache, the refusal named the
+    bare path, not where it came from. Both are refused before any refit, as train refuses
+    them (runner.check_augment_cache), at the teacher's config.yaml line."""
+    from shoprel.training import distill as distill_module
+
+    _, table = demo_rows_and_spanish_table(tmp_path)
+    other = tmp_path / "other"
+    cache = other / "tr.sqlite"
+    teacher = train(teachers["data"], tmp_path / "t", load_config(None, {
+        **SMALL, "augment.translate": {"pt": "es"}, "augment.backend": "table",
+        "augment.table": str(table), "augment.cache": str(cache)}), progress=False).run_dir
+    shutil.rmtree(other)
+    line = next(i for i, text in enumerate(
+        (teacher / runs.CONFIG).read_text(encoding="utf-8").splitlines(), 1)
+        if text.strip().startswith("cache:"))
+    monkeypatch.setattr(distill_module, "nested_teacher",
+                        lambda *args, **kwargs: pytest.fail("the nested refits ran"))
+    head = (f"error: {teacher / runs.CONFIG}: line {line}: augment.cache (the --nested refits "
+            f"of this run write their translations there): {cache}: ")
+    out = tmp_path / "student"
+    for there, said in (
+            ("a run", f"lies inside {other}, a folder shoprel wrote (a run, an index or a "
+                      "backbone); writing there would change it; keep the cache outside it"),
+            ("a text file", "not a translation cache (file is not a database); give a new file "
+                            "name or a cache shoprel wrote")):
+        if there == "a run":
+            train(teachers["data"], other, load_config(None, SMALL), progress=False)
+        else:
+            shutil.rmtree(other)
+            other.mkdir()
+            cache.write_text("not a cache\n", encoding="utf-8")
+        before = {p.relative_to(tmp_path).as_posix(): p.stat().st_mtime_ns
+                  for p in tmp_path.rglob("*")}
+        done = CliRunner().invoke(main, ["distill", str(teacher), "--student", str(student_yaml),
+                                         "--out", str(out), "--nested", "--quiet"])
+        assert (done.exit_code, done.output.strip().splitlines()) == (2, [head + said]), there
+        assert {p.relative_to(tmp_path).as_posix(): p.stat().st_mtime_ns
+                for p in tmp_path.rglob("*")} == before, there
+    assert cache.read_text(encoding="utf-8") == "not a cache\n"
 
 
 def test_a_teacher_whose_model_will_not_load_is_refused_before_any_work(teachers, student_yaml,

@@ -41,8 +41,7 @@ class CachedTranslator:
         self.model = inner.model
         self.path = Path(path)
         if self.path.is_dir():  # sqlite would only say "unable to open database file"
-            raise InputError("is a folder; the translation cache is one SQLite file: give a "
-                             "file name (e.g. translations.sqlite)", path=self.path)
+            raise _a_folder(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.batch_size = batch_size
         self.progress = progress
@@ -54,33 +53,17 @@ class CachedTranslator:
         try:
             self._db = sqlite3.connect(self.path)
         except sqlite3.DatabaseError as exc:
-            raise self._not_a_cache(exc) from None
+            raise _not_a_cache(self.path, exc) from None
         try:
             if existed:
-                self._check_ours()
+                _check_ours(self._db, self.path)
             self._db.execute(SCHEMA)
             self._db.commit()
         except BaseException as exc:
             self._db.close()  # refused: no connection left open for the garbage collector
             if isinstance(exc, sqlite3.DatabaseError):  # a data file named as the cache
-                raise self._not_a_cache(exc) from None
+                raise _not_a_cache(self.path, exc) from None
             raise
-
-    def _not_a_cache(self, exc: sqlite3.DatabaseError) -> InputError:
-        return InputError(f"not a translation cache ({exc}); give a new file name or a "
-                          "cache shoprel wrote", path=self.path)
-
-    def _check_ours(self) -> None:
-        """An existing file must be a cache this class wrote: another database (or an empty
-        file) is the user's, and adding a table to it would change it."""
-        tables = {name for (name,) in self._db.execute(
-            "SELECT name FROM sqlite_master WHERE type='table'") if not name.startswith("sqlite_")}
-        columns = {row[1] for row in self._db.execute("PRAGMA table_info(translations)")}
-        if tables != {"translations"} or columns != set(COLUMNS):
-            found = ", ".join(sorted(tables)) or "no tables"
-            raise InputError(f"exists and is not a translation cache shoprel wrote (holds "
-                             f"{found}); give a new file name or a cache shoprel wrote",
-                             path=self.path)
 
     def close(self) -> None:
         self._db.close()
@@ -143,6 +126,51 @@ class CachedTranslator:
                 self._db.commit()
                 self.stored += len(rows)
                 bar.update(len(batch))
+
+
+def check_cache_file(path: str | Path) -> None:
+    """Refuse, as CachedTranslator refuses it when it opens it, a translation cache that is a
+    folder or an existing file shoprel did not write as one (a data file, another database),
+    read only, writing nothing: a command checks it before its work so (train, distill
+    --nested's refits of a teacher, whose recorded cache may have become another file), not
+    once the work opens it. A cache not made yet passes."""
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise _a_folder(path)
+    if not path.is_file():
+        return
+    try:
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except sqlite3.DatabaseError as exc:
+        raise _not_a_cache(path, exc) from None
+    try:
+        _check_ours(db, path)
+    except sqlite3.DatabaseError as exc:
+        raise _not_a_cache(path, exc) from None
+    finally:
+        db.close()
+
+
+def _check_ours(db: sqlite3.Connection, path: Path) -> None:
+    """An existing file must be a cache CachedTranslator wrote: another database (or an empty
+    file) is the user's, and adding a table to it would change it."""
+    tables = {name for (name,) in db.execute(
+        "SELECT name FROM sqlite_master WHERE type='table'") if not name.startswith("sqlite_")}
+    columns = {row[1] for row in db.execute("PRAGMA table_info(translations)")}
+    if tables != {"translations"} or columns != set(COLUMNS):
+        found = ", ".join(sorted(tables)) or "no tables"
+        raise InputError(f"exists and is not a translation cache shoprel wrote (holds "
+                         f"{found}); give a new file name or a cache shoprel wrote", path=path)
+
+
+def _not_a_cache(path: Path, exc: sqlite3.DatabaseError) -> InputError:
+    return InputError(f"not a translation cache ({exc}); give a new file name or a cache "
+                      "shoprel wrote", path=path)
+
+
+def _a_folder(path: Path) -> InputError:
+    return InputError("is a folder; the translation cache is one SQLite file: give a file "
+                      "name (e.g. translations.sqlite)", path=path)
 
 
 def not_there_yet(path: str | Path) -> list[Path]:

@@ -48,7 +48,7 @@ from shoprel.data.readers import read_pairs
 from shoprel.data.records import require_file
 from shoprel.data.tasks import teacher_task
 from shoprel.data.validate import id_in_file
-from shoprel.errors import ConfigError, RunDirError
+from shoprel.errors import ConfigError, InputError, OutputError, RunDirError
 from shoprel.evaluate.console import all_relevant_note
 from shoprel.models.targets import SOFT_LABEL, mix_targets, require_row_targets
 from shoprel.predict.translators import check_one_translator
@@ -255,6 +255,21 @@ class TeacherModel(NamedTuple):
                                   "which distill replaces, and the --nested refits of this run "
                                   "write their translations there; choose an --out that does "
                                   "not hold it")
+
+    def check_cache(self, out_dir: str | Path, train_file: Path) -> None:
+        """Refuse, before any refit, a model whose augment.cache its refits could not open and
+        write as train would: inside out_dir (check_cache_outside), or where train refuses it
+        (runner.check_augment_cache): inside another run (its next --overwrite then refused
+        the cache as not shoprel's), the training file `train_file`, a file that is no
+        translation cache. Its run recorded it; it may have become any of these since. Said
+        at its run's config line, not as a bare path the user never gave distill."""
+        self.check_cache_outside(out_dir)
+        try:
+            check_augment_cache(self.config, train_file, Path(out_dir))
+        except (InputError, OutputError) as exc:
+            with self.config_named():
+                raise ConfigError(f"augment.cache (the --nested refits of this run write "
+                                  f"their translations there): {exc}") from None
 
     def check_backbones(self) -> None:
         """Refuse, before any refit, a model whose backbone changed since its run was trained
@@ -523,7 +538,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
         check_nested_refits(teacher, frame.labels, folds)
         models = teacher_specs(teacher, frame)
         for spec in models:
-            spec.check_cache_outside(out_dir)
+            spec.check_cache(out_dir, teacher.train_file)
         stage0_notes = [spec.stage0 for spec in models if spec.stage0 is not None]
         for spec in models:  # before the refits (hours): a moved stage-0 file can be named
             if spec.stage0 is not None and spec.start_from is None and say is not None:

@@ -148,15 +148,19 @@ def side_translator(config: RunConfig, progress: bool = True):
 
 
 def check_augment_cache(config: RunConfig, train_file: str | Path, out_dir: Path) -> None:
-    """augment.cache is checked as `translate --cache` is, before anything is written."""
+    """augment.cache is checked as `translate --cache` is, before anything is written, and an
+    existing one must be a translation cache shoprel wrote (check_cache_file): refused now,
+    not where the folds' translator opens it (after stage 0, or distill --nested's refits)."""
     augment = config.augment
     if not augment.translate or augment.cache is None:
         return
+    from shoprel.augment.cache import check_cache_file
     from shoprel.augment.translate_file import check_cache_path
 
     check_cache_path(augment.cache, {"the training file": train_file,
                                      "the translation table": augment.table},
                      "augment.cache", out_dir=out_dir)
+    check_cache_file(augment.cache)
 
 
 ROUTE_CHECK_QUERIES = 5  # distinct queries of a source language a route is tried on, at most
