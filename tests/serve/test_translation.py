@@ -272,6 +272,37 @@ def test_a_recorded_translator_that_cannot_be_made_fails_at_start_naming_the_con
         "translated_query")
 
 
+def test_a_recorded_translator_cache_inside_a_run_is_refused_at_start(two_language, tmp_path,
+                                                                      never_served):
+    """serve creates and writes the recorded translator's SQLite cache wherever its path
+    points: inside the served run, or another, it became a file the run's stamp does not list,
+    and that run's next `train --overwrite` was refused ('holds serve.sqlite, which shoprel
+    did not write there'). Refused at start-up now, as `translate --cache` and augment.cache
+    are, at the config.yaml line, with nothing made."""
+    from click.testing import CliRunner
+
+    from shoprel.cli.serve import serve
+    from shoprel.errors import ConfigError
+
+    run, _, _ = two_language
+    copy = shutil.copytree(run, tmp_path / "run")
+    other = shutil.copytree(run, tmp_path / "other")
+    text = (copy / "config.yaml").read_text()
+    unset = "    cache: null"  # data.translator's (augment's is indented less)
+    line = text.splitlines().index(unset) + 1
+    for cache, holder in ((copy / "serve.sqlite", copy),
+                          (other / "models" / "serve.sqlite", other)):
+        (copy / "config.yaml").write_text(text.replace(unset, f"    cache: {cache}", 1))
+        result = CliRunner().invoke(serve, [str(copy), "--port", "0"])
+        assert isinstance(result.exception, ConfigError), result.output
+        assert str(result.exception) == (
+            f"{copy / 'config.yaml'}: line {line}: data.translator.cache (serve writes the "
+            f"translations of new queries there): {cache}: lies inside {holder}, a folder "
+            "shoprel wrote (a run, an index or a backbone); writing there would change it; "
+            "keep the cache outside it")
+        assert not cache.exists()
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_a_translated_run_without_its_config_is_not_served_bare(two_language, tmp_path,
                                                                 never_served, workers):

@@ -287,17 +287,17 @@ def test_the_recorded_translators_table_or_model_inside_the_run_replaced_is_refu
     assert snapshot(run) == before
 
 
-def test_an_existing_recorded_translator_cache_inside_the_run_replaced_is_refused(
-        tmp_path, qc_demo):
+def test_a_recorded_translator_cache_inside_the_run_replaced_is_refused(tmp_path, qc_demo):
     """data.translator.cache is serve's SQLite cache, which train neither reads nor writes: a
     user's cache in the run's models/ was deleted by --overwrite (reproduced: 12 KB written by
-    `shoprel translate --cache`, gone after train). One that does not exist yet is no one's
-    file: train records it and writes nothing there (serve makes it)."""
+    `shoprel translate --cache`, gone after train). One that does not exist yet was recorded
+    and left to serve to make there, which made it a file the run's stamp does not list (its
+    next --overwrite refused); serve now refuses a cache inside a run, so train refuses to
+    record one in --out, before any work."""
     from click.testing import CliRunner
 
     from shoprel.cli import main
     from shoprel.data.readers import read_pairs
-    from shoprel.runs import Run
 
     table = english_table(tmp_path, read_pairs(qc_demo))
     run = stamped_before_files(fast_run(tmp_path / "run", qc_demo))
@@ -307,12 +307,14 @@ def test_an_existing_recorded_translator_cache_inside_the_run_replaced_is_refuse
                                    f"\n    cache: {cache}\n")
     args = ["train", str(qc_demo), "--out", str(run), "--config", str(config), "--overwrite",
             "--quiet"]
-    done = CliRunner().invoke(main, args)  # no cache there yet: trained
-    assert done.exit_code == 0, done.output
-    assert not cache.exists()
-    assert Run.open(run).saved_config().data.translator.cache == str(cache)
+    before = snapshot(run)
+    done = CliRunner().invoke(main, args)  # no cache there yet
+    assert (done.exit_code, done.output.strip().splitlines()) == (2, [
+        f"error: {config}: line 7: data.translator.cache: {cache} lies inside --out {run}: "
+        "serve would make it there, and serve refuses a cache inside a run; name one outside "
+        "the run"])
+    assert snapshot(run) == before
 
-    stamped_before_files(run)
     cache.write_bytes(b"SQLite format 3\0 a user's translations")
     before = snapshot(run)
     done = CliRunner().invoke(main, args)

@@ -75,6 +75,23 @@ def _recorded_translator(predictor):
     return records[0] if records else (None, None)
 
 
+def check_recorded_cache(cache: str, table: str | None, recorded_in) -> None:
+    """The recorded translator's SQLite cache, which serve creates and writes, is checked as
+    `translate --cache` and augment.cache are (check_cache_path), at start-up, before it is
+    made: one inside a run (the served one or another) or any other folder shoprel wrote
+    became a file there that shoprel's stamp does not list, and that run's next `train
+    --overwrite` was refused ('holds serve.sqlite, which shoprel did not write there'). Said at
+    the line of `recorded_in` (the config.yaml recording it)."""
+    from shoprel.augment.translate_file import check_cache_path
+    from shoprel.training.config_reading import located
+
+    try:
+        check_cache_path(cache, {"the translation table": table}, "data.translator.cache")
+    except ShoprelError as exc:
+        raise located(ConfigError(f"data.translator.cache (serve writes the translations of "
+                                  f"new queries there): {exc}"), recorded_in) from None
+
+
 class QueryTranslation:
     """fill(rows, given) -> (rows as the run's models want them, pairs scored bare)."""
 
@@ -111,6 +128,8 @@ class QueryTranslation:
         from shoprel.training.config_reading import located
 
         r = self.recorded
+        if r.cache is not None:
+            check_recorded_cache(r.cache, r.table, self.recorded_in)
         try:
             self._translator = make_translator(r.backend, cache=r.cache, table=r.table,
                                                model=r.model, progress=False)

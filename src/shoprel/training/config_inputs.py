@@ -7,7 +7,9 @@ folder (a fine-tuned run's own models/full/hf as the backbone of its retraining,
 an older run's models/, which the --overwrite guard cannot tell from the run's own files) was
 lost with it, and the new run named a path that now held other bytes or nothing. So was the
 translator the run records (data.translator's table, model or existing SQLite cache, which
-serve translates new queries with): train does not read it, but the run names it. The training
+serve translates new queries with): train does not read it, but the run names it. Its cache,
+which serve makes and writes, is refused inside --out even before it exists: serve refuses a
+cache inside a run (it became a file there that the run's next --overwrite refused). The training
 file is kept so by check_output_dir's `reads`; these are named only in the config, so they are
 checked here, before any work, each said at its config field. A run written inside a folder
 the config names is refused too: a backbone's fingerprint hashes every weight file below it,
@@ -21,6 +23,10 @@ from pathlib import Path
 
 from shoprel.errors import ConfigError
 from shoprel.training.config import RunConfig
+
+# serve's translation cache, which serve creates and writes: refused inside a folder shoprel
+# wrote (serve/translation.check_recorded_cache), so inside --out whether or not it exists yet
+SERVE_CACHE = "data.translator.cache"
 
 
 def _backbones(params: dict) -> list[str]:
@@ -48,7 +54,7 @@ def named_inputs(config: RunConfig) -> list[tuple[str, str]]:
         named += [(f"augment.{key}", value) for key, value in
                   (("table", augment.table), ("model", augment.model)) if value is not None]
     recorded = config.data.translator
-    if recorded is not None:  # a cache not made yet is left alone (serve creates it)
+    if recorded is not None:  # a cache not made yet is checked inside --out alone
         named += [(f"data.translator.{key}", value) for key, value in
                   (("table", recorded.table), ("model", recorded.model),
                    ("cache", recorded.cache)) if value is not None]
@@ -71,6 +77,10 @@ def check_inputs_outside(config: RunConfig, out_dir: str | Path, command: str = 
     for field, named in named_inputs(config):
         path = Path(named).expanduser()
         if not (path.exists() or path.is_symlink()):
+            if field == SERVE_CACHE and out in path.resolve().parents:
+                raise ConfigError(f"{field}: {named} lies inside --out {out_dir}: serve would "
+                                  "make it there, and serve refuses a cache inside a run; name "
+                                  "one outside the run")
             continue
         read = path.resolve()
         if read == out or out in read.parents:
