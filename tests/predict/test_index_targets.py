@@ -124,3 +124,26 @@ def test_json_lines_behind_a_line_that_is_not_json_are_refused(tmp_path):
     titles.write_text('steel bolts\n{"New"} case\n{"x": 1} is no object\n', encoding="utf-8")
     assert list(iter_targets(titles, Task.QI)) == ["steel bolts", '{"New"} case',
                                                    '{"x": 1} is no object']
+
+
+@pytest.mark.parametrize("name, separator", [("rows.jsonl", ","), ("train.txt", ","),
+                                             ("rows.jsonl", "\t")])
+def test_a_table_under_a_json_lines_name_is_refused_not_indexed_as_titles(tmp_path, name,
+                                                                         separator):
+    """A CSV saved as rows.jsonl (or the competition's .txt) was read as one target a line:
+    its header and each row's raw text were indexed as titles, '3 targets read', exit 0, where
+    predict refuses the same file at line 1."""
+    path = tmp_path / name
+    path.write_text(separator.join(["id", "origin_query", "category_path"]) + "\n"
+                    + separator.join(["1", "pan", '"home,kitchen"']) + "\n"
+                    + separator.join(["2", "mug", '"home,cups"']) + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match=rf"{name}, line 1: holds a header of columns parted "
+                                         "by .*, not JSON lines: name the file .csv"):
+        list(iter_targets(path, Task.QC))
+
+
+def test_a_path_with_a_level_named_like_a_column_is_a_target(tmp_path):
+    titles = tmp_path / "catalogue.txt"
+    titles.write_text("books,language,dictionaries\nhome,kitchen\n", encoding="utf-8")
+    assert list(iter_targets(titles, Task.QC)) == ["books,language,dictionaries",
+                                                   "home,kitchen"]

@@ -30,7 +30,7 @@ from shoprel.data.records import (
     iter_text_lines,
     require_file,
 )
-from shoprel.data.tasks import Task, TaskGivenBy, run_task
+from shoprel.data.tasks import SEPARATORS, Task, TaskGivenBy, run_task
 from shoprel.data.validate import RecordValidator, text_problem
 from shoprel.errors import InputError, Interrupted, OutputError
 from shoprel.models.backbones.target_index import KEYS, Added, indexed_fingerprints
@@ -127,8 +127,18 @@ def _json_lines(path: Path) -> bool:
         text = raw.decode("utf-8", errors="replace").lstrip("\ufeff").strip()
         if text:
             return bool(_JSON_OBJECT_START.match(text) or _JSON_ARRAY_START.match(text)
-                            or isinstance(_json_value(text), list))
+                            or isinstance(_json_value(text), list) or _names_columns(text))
     return True
+
+
+def _names_columns(text: str) -> bool:
+    """Whether a first line is a table's header (`id,origin_query,category_path`): a CSV
+    saved under a JSON-lines name, which the JSON-lines reader refuses as predict does. Read as
+    one target a line, its header and every row were indexed as titles, exit 0. Two of the
+    columns shoprel reads must be named, so that a category path with a level called
+    'language' stays a target."""
+    return any(len({name.strip().strip('"').lower() for name in text.split(separator)}
+                   & HEADER_NAMES) >= 2 for separator in SEPARATORS)
 
 
 def _headerless_list(path: Path, fmt: str) -> bool:
