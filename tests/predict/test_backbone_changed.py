@@ -226,22 +226,40 @@ def test_distill_nested_refuses_to_refit_an_embedding_teacher_whose_backbone_cha
     refits of another teacher than the one its block records. Before the first refit it is
     refused, at the teacher's config line, as predict refuses the teacher; nothing is fitted
     nor written."""
+    copy, bert, line, trained, now = changed_backbone_copy(embed_run, tmp_path)
+    assert_nested_distill_refused(copy, changed_line(copy / "config.yaml", line, bert, now,
+                                                     trained), tmp_path, monkeypatch)
+
+
+def counted_fits(monkeypatch) -> list:
+    """The arguments of every model runner.new_model makes from now on (a fit's model)."""
     from shoprel.training import runner
 
-    copy, bert, line, trained, now = changed_backbone_copy(embed_run, tmp_path)
     fits = []
     new_model = runner.new_model
     monkeypatch.setattr(runner, "new_model", lambda *args: fits.append(args) or new_model(*args))
+    return fits
+
+
+def fast_student(tmp_path):
+    """A small fast-family student config for distill."""
     student = tmp_path / "student.yaml"
     student.write_text("model:\n  family: fast\n  params: {n_estimators: 10, n_jobs: 1}\n",
                        encoding="utf-8")
-    config = copy / "config.yaml"
+    return student
+
+
+def assert_nested_distill_refused(teacher, said, tmp_path, monkeypatch):
+    """`distill TEACHER --nested` of a fast student exits 2 saying `said` in one line, before
+    any fit (runner.new_model never called) and with nothing written at --out."""
+    fits = counted_fits(monkeypatch)
+    student = fast_student(tmp_path)
     out = tmp_path / "student"
-    result = CliRunner().invoke(main, ["distill", str(copy), "--student", str(student),
+    result = CliRunner().invoke(main, ["distill", str(teacher), "--student", str(student),
                                        "--nested", "--speed-rows", "0", "--out", str(out),
                                        "--quiet"])
     assert result.exit_code == 2, result.output
-    assert result.output == f"error: {changed_line(config, line, bert, now, trained)}\n"
+    assert result.output == f"error: {said}\n"
     assert fits == [] and not out.exists()
 
 
@@ -286,25 +304,12 @@ def test_distill_nested_refuses_to_refit_a_fine_tuned_teacher_whose_backbone_cha
     written). Before the first refit it is refused, at the teacher's config line, as an
     embedding teacher is; nothing is fitted nor written. The weights it was trained on pass."""
     from shoprel.runs import Run
-    from shoprel.training import runner
 
     run, name = finetuned_run
     Run.open(run).check_backbones()  # unchanged: nothing to refuse
     copy, bert, line, trained, now = changed_backbone_copy(run, tmp_path, name)
-    fits = []
-    new_model = runner.new_model
-    monkeypatch.setattr(runner, "new_model", lambda *args: fits.append(args) or new_model(*args))
-    student = tmp_path / "student.yaml"
-    student.write_text("model:\n  family: fast\n  params: {n_estimators: 10, n_jobs: 1}\n",
-                       encoding="utf-8")
-    config = copy / "config.yaml"
-    out = tmp_path / "student"
-    result = CliRunner().invoke(main, ["distill", str(copy), "--student", str(student),
-                                       "--nested", "--speed-rows", "0", "--out", str(out),
-                                       "--quiet"])
-    assert result.exit_code == 2, result.output
-    assert result.output == f"error: {changed_line(config, line, bert, now, trained)}\n"
-    assert fits == [] and not out.exists()
+    assert_nested_distill_refused(copy, changed_line(copy / "config.yaml", line, bert, now,
+                                                     trained), tmp_path, monkeypatch)
 
 
 def test_index_refuses_a_changed_backbone_at_the_run_s_config_line(embed_run, tmp_path):
@@ -369,16 +374,11 @@ def test_plain_distill_of_a_teacher_that_cannot_score_now_writes_its_student_unt
 
     import pandas as pd
 
-    from shoprel.training import runner
 
     run, name = finetuned_run
     copy, bert, line, trained, now = changed_backbone_copy(run, tmp_path, name)
-    student = tmp_path / "student.yaml"
-    student.write_text("model:\n  family: fast\n  params: {n_estimators: 10, n_jobs: 1}\n",
-                       encoding="utf-8")
-    fits = []
-    new_model = runner.new_model
-    monkeypatch.setattr(runner, "new_model", lambda *args: fits.append(args) or new_model(*args))
+    student = fast_student(tmp_path)
+    fits = counted_fits(monkeypatch)
     out, untimed = tmp_path / "student", tmp_path / "untimed"
     base = ["distill", str(copy), "--student", str(student), "--quiet"]
     result = CliRunner().invoke(main, [*base, "--out", str(out), "--speed-rows", "50"])
@@ -409,16 +409,11 @@ def test_distill_unlabeled_refuses_a_teacher_that_cannot_score_now_and_writes_no
     cross-encoder teacher, which scores from its own saved weights, still scores them."""
     import json
 
-    from shoprel.training import runner
 
     run, name = finetuned_run
     copy, bert, line, trained, now = changed_backbone_copy(run, tmp_path, name)
-    fits = []
-    new_model = runner.new_model
-    monkeypatch.setattr(runner, "new_model", lambda *args: fits.append(args) or new_model(*args))
-    student = tmp_path / "student.yaml"
-    student.write_text("model:\n  family: fast\n  params: {n_estimators: 10, n_jobs: 1}\n",
-                       encoding="utf-8")
+    fits = counted_fits(monkeypatch)
+    student = fast_student(tmp_path)
     pairs = tmp_path / "pairs.jsonl"  # pairs of new queries: none is a training pair
     rows = [json.loads(row) for row in
             demo_file("QC").read_text(encoding="utf-8").splitlines()[:20]]

@@ -33,6 +33,21 @@ def older_run(tmp_path, train_file):
     return run
 
 
+def overwrite_with(run, train_file, config_text: str):
+    """(the config file, the result) of `train TRAIN --out RUN --config C --overwrite`, C
+    holding `config_text` beside RUN; it must fail."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    config = run.parent / "c.yaml"
+    config.write_text(config_text)
+    done = CliRunner().invoke(main, ["train", str(train_file), "--out", str(run), "--config",
+                                     str(config), "--overwrite", "--quiet"])
+    assert done.exit_code != 0
+    return config, done
+
+
 def test_a_stage0_file_inside_the_run_replaced_is_refused_at_its_line_and_kept(
         tmp_path, fitted, qc_demo, qi_demo, jsonl):  # noqa: F811
     """`stage0.data` in an older run's models/, retrained into that run with --overwrite: the
@@ -175,9 +190,7 @@ def test_a_flagged_ids_file_or_translation_input_inside_the_run_replaced_is_refu
     an unstamped run's top level only), retrained into that run with --overwrite: each was
     read, then deleted with the run (reproduced before this check: train succeeded, the file
     was gone). Refused at its line of the config, before any work."""
-    from click.testing import CliRunner
 
-    from shoprel.cli import main
     from shoprel.data.readers import read_pairs
 
     run = runner.train(qc_demo, tmp_path / "run", load_config(FAST_YAML, {
@@ -186,11 +199,7 @@ def test_a_flagged_ids_file_or_translation_input_inside_the_run_replaced_is_refu
     (run / STAMP).unlink()  # a run written before outputs were stamped
     inside = make(run / "models", read_pairs(qc_demo))
     before = snapshot(run)
-    config = tmp_path / "c.yaml"
-    config.write_text(FAST_SMALL + section.format(path=inside))
-    done = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(run), "--config",
-                                     str(config), "--overwrite", "--quiet"])
-    assert done.exit_code != 0
+    config, done = overwrite_with(run, qc_demo, FAST_SMALL + section.format(path=inside))
     assert done.output.strip().splitlines() == [
         f"error: {config}: line {4 if field == 'noise.flagged' else 6}: {field}: {inside} lies "
         f"inside --out {run}, which train replaces; move it out first"]
@@ -268,19 +277,13 @@ def test_the_recorded_translators_table_or_model_inside_the_run_replaced_is_refu
     """data.translator names what serve translates a new query with; train does not read it,
     so it was not checked: one in the run's models/ was deleted by --overwrite, and the new
     run's config.yaml named a file that was gone (reproduced: train succeeded, t.jsonl gone)."""
-    from click.testing import CliRunner
 
-    from shoprel.cli import main
     from shoprel.data.readers import read_pairs
 
     run = stamped_before_files(fast_run(tmp_path / "run", qc_demo))
     inside = make(run / "models", read_pairs(qc_demo))
     before = snapshot(run)
-    config = tmp_path / "c.yaml"
-    config.write_text(FAST_SMALL + section.format(path=inside))
-    done = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(run), "--config",
-                                     str(config), "--overwrite", "--quiet"])
-    assert done.exit_code != 0
+    config, done = overwrite_with(run, qc_demo, FAST_SMALL + section.format(path=inside))
     assert done.output.strip().splitlines() == [
         f"error: {config}: line 6: {field}: {inside} lies inside --out {run}, which train "
         "replaces; move it out first"]
