@@ -35,6 +35,7 @@ from shoprel.training.runner import train
 from shoprel.utils.atomic import atomic_file
 from shoprel.utils.digest import sha256_of_file
 from shoprel.utils.outputs import (
+    at_or_below,
     check_not_a_link,
     check_outside_outputs,
     check_parent,
@@ -293,8 +294,8 @@ def _demo_folder(out_dir: Path) -> None:
     check_not_a_link(out_dir)  # the demo would write into wherever it leads
     if out_dir.exists() and not out_dir.is_dir():
         raise OutputError(f"{out_dir}: is a file; --out needs a folder for the demo's outputs")
-    target, here = out_dir.resolve(), Path.cwd().resolve()
-    if target == here or target in here.parents:
+    target = out_dir.resolve()
+    if at_or_below(Path.cwd().resolve(), target):
         raise OutputError(f"{out_dir}: is the current folder or holds it; --out must be a "
                           "folder of its own")
     if out_dir.is_dir() and is_shoprel_output(target):

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from shoprel.errors import ConfigError
 from shoprel.training.config import RunConfig
+from shoprel.utils.outputs import at_or_below
 
 # serve's translation cache, which serve creates and writes: refused inside a folder shoprel
 # wrote (serve/translation.check_recorded_cache), so inside --out whether or not it exists yet
@@ -77,17 +78,17 @@ def check_inputs_outside(config: RunConfig, out_dir: str | Path, command: str = 
     for field, named in named_inputs(config):
         path = Path(named).expanduser()
         if not (path.exists() or path.is_symlink()):
-            if field == SERVE_CACHE and out in path.resolve().parents:
+            if field == SERVE_CACHE and at_or_below(path.resolve(), out):
                 raise ConfigError(f"{field}: {named} lies inside --out {out_dir}: serve would "
                                   "make it there, and serve refuses a cache inside a run; name "
                                   "one outside the run")
             continue
         read = path.resolve()
-        if read == out or out in read.parents:
+        if at_or_below(read, out):
             where = "is" if read == out else "lies inside"
             raise ConfigError(f"{field}: {named} {where} --out {out_dir}, which {command} "
                               "replaces; move it out first")
-        if read in out.parents:
+        if at_or_below(out, read):
             reader = ("the run's translator reads" if field.startswith("data.translator.")
                       else f"{command} reads")
             raise ConfigError(f"{field}: --out {out_dir} lies inside {named}, which "

@@ -77,7 +77,7 @@ from shoprel.training.unlabeled import (
     teacher_scored,
 )
 from shoprel.utils.bounds import out_of_range
-from shoprel.utils.outputs import check_output_dir, is_written_for
+from shoprel.utils.outputs import at_or_below, check_output_dir, is_written_for
 from shoprel.utils.progress import progress_bar, report_step, steps_on
 
 # why a student's OOF figures are optimistic: each cause its caveat names
@@ -248,7 +248,7 @@ class TeacherModel(NamedTuple):
             return
         out = Path(out_dir).expanduser().resolve()
         cache = Path(augment.cache).expanduser().resolve()
-        if cache == out or out in cache.parents:
+        if at_or_below(cache, out):
             with self.config_named():
                 raise ConfigError(f"augment.cache: {augment.cache} "
                                   f"{'is' if cache == out else 'lies inside'} --out {out_dir}, "

@@ -116,9 +116,15 @@ def _resolved(path: PathLike) -> Path:
     return Path(path).expanduser().resolve()
 
 
+def at_or_below(path: Path, folder: Path) -> bool:
+    """Whether the resolved `path` is `folder` or lies inside it: the one containment test of
+    every check that keeps what a command writes apart from what it reads."""
+    return path == folder or folder in path.parents
+
+
 def _overlap(a: Path, b: Path) -> bool:
     """Whether one of two resolved paths is the other or lies inside it."""
-    return a == b or a in b.parents or b in a.parents
+    return at_or_below(a, b) or at_or_below(b, a)
 
 
 def same_file(a: PathLike, b: PathLike) -> bool:
@@ -439,8 +445,7 @@ def check_html_name(out: PathLike) -> None:
 def check_not_current(out: PathLike) -> None:
     """Refuse a folder output that is or holds the current folder (`--out .`, or `--out ""`
     from an unset shell variable)."""
-    target, here = _resolved(out), Path.cwd().resolve()
-    if target == here or target in here.parents:
+    if at_or_below(Path.cwd().resolve(), _resolved(out)):
         raise OutputError(f"{out}: is the current folder or holds it; the output must be a "
                           "new folder")
 
