@@ -147,3 +147,21 @@ def test_a_path_with_a_level_named_like_a_column_is_a_target(tmp_path):
     titles.write_text("books,language,dictionaries\nhome,kitchen\n", encoding="utf-8")
     assert list(iter_targets(titles, Task.QC)) == ["books,language,dictionaries",
                                                    "home,kitchen"]
+
+
+@pytest.mark.parametrize("name", ["titles.txt", "titles.jsonl"])
+def test_a_list_headed_by_its_column_skips_the_header_as_the_same_list_compressed_does(tmp_path,
+                                                                                      name):
+    """A one-column list exported from a spreadsheet, `item_title` on its first line, indexed
+    the header as one more title ('3 targets read') where titles.gz or titles.csv read it as
+    the column's header: now the run's column is skipped, the other task's is refused."""
+    titles = tmp_path / name
+    for header in ("item_title", '"item_title"'):
+        titles.write_text(f"\ufeff{header}\nsteel bolts\ncordless drill\n", encoding="utf-8")
+        assert list(iter_targets(titles, Task.QI)) == ["steel bolts", "cordless drill"]
+    titles.write_text("category_path\ntools,drills\n", encoding="utf-8")
+    with pytest.raises(InputError, match=rf"{name}, line 1, field 'item_title': column missing "
+                                         r"for task QI \(the file looks like a QC file\)"):
+        list(iter_targets(titles, Task.QI))
+    titles.write_text("item title\nitem_title holder\n", encoding="utf-8")  # titles, no header
+    assert list(iter_targets(titles, Task.QI)) == ["item title", "item_title holder"]

@@ -30,7 +30,7 @@ from shoprel.data.records import (
     iter_text_lines,
     require_file,
 )
-from shoprel.data.tasks import SEPARATORS, Task, TaskGivenBy, run_task
+from shoprel.data.tasks import SEPARATORS, TARGET_COLUMN, Task, TaskGivenBy, run_task
 from shoprel.data.validate import RecordValidator, text_problem
 from shoprel.errors import InputError, Interrupted, OutputError
 from shoprel.models.backbones.target_index import KEYS, Added, indexed_fingerprints
@@ -81,7 +81,8 @@ def iter_targets(path: str | Path, task: Task,
     fmt = file_format(path)  # targets.jsonl.gz read as the file inside
     if (fmt == "jsonl" and not _json_lines(path)) or (fmt in ("csv", "tsv")
                                                      and _headerless_list(path, fmt)):
-        yield from _text_targets(path)
+        yield from _text_targets(path, RecordValidator(path, task, read_labels=False,
+                                                       given_by=given_by))
         return
     validator = RecordValidator(path, task, read_labels=False, given_by=given_by)
     for line_no, record in iter_records(path):
@@ -90,15 +91,22 @@ def iter_targets(path: str | Path, task: Task,
             yield value
 
 
-def _text_targets(path: Path) -> Iterator[str]:
+def _text_targets(path: Path, validator: RecordValidator) -> Iterator[str]:
     """One target a line, held to the text rules predict applies to a target field. A JSON
     object on a later line is refused: the file is JSON lines whose first line is broken (a
-    header, a cut row), and its objects would be indexed as titles nothing is scored against."""
+    header, a cut row), and its objects would be indexed as titles nothing is scored against.
+    A first line naming a target column (`item_title`, as a spreadsheet exports one column) is
+    that column's header, read by `validator` as the header of the same list compressed
+    (titles.gz) or named .csv: the run's column is skipped, the other task's is refused."""
     first = None  # the first non-blank line, which made the file text
     for line_no, line in iter_text_lines(path):
         text = line.rstrip("\r\n")
         if has_lone_cr(text):
             raise InputError(LONE_CR, path=path, line=line_no)
+        if first is None and (name := _target_header(text)) is not None:
+            validator.target(line_no, {name: ""})  # refuses another task's or a misspelling
+            first = line_no
+            continue
         reason = text_problem(text)
         if reason is not None:
             raise InputError(reason, path=path, line=line_no)
@@ -110,6 +118,13 @@ def _text_targets(path: Path) -> Iterator[str]:
         if text.strip():
             first = first or line_no
             yield text
+
+
+def _target_header(text: str) -> str | None:
+    """The column a list's first line names when it is one target column's name alone, in any
+    case and quoted or not, as a CSV header names it; else None (a target)."""
+    name = text.strip().removeprefix('"').removesuffix('"').strip()
+    return name if name.lower() in TARGET_COLUMN.values() else None
 
 
 # how a JSON object's line begins: a brace, then a key's quote (or the brace closing it); a
