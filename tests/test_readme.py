@@ -290,29 +290,3 @@ def test_links_to_a_section_reach_one(page):
             broken.append(f"{target}#{anchor}")
     assert broken == []
 
-
-def test_ids_train_reads_by_the_key_and_predict_refuses_are_the_ones_the_readme_names(tmp_path):
-    """`train` read ids 2.0, 3e0 and " 4" among number ids as 2, 3 and 4, which `predict` refuses
-    in the same file, and the README said only predict's rule: it now says why the two differ,
-    and the readers do what it says (a second spelling of one id is still a duplicate)."""
-    from shoprel.data.readers import iter_pair_chunks, read_pairs
-
-    readme = _readme()
-    assert ('`train` gives no id back to be matched as written, so it (and `distill`, `noise` and '
-            '`far-pairs` reading its file again) reads every spelling by the key: 7.0, 7e0 or " 7" '
-            "among number ids is the row 7") in readme
-    assert ("a second spelling of an id met before is a duplicate, refused at its line; "
-            "`predict` refuses that file at the 7.0") in readme
-    def line(written_id: str, label: int) -> str:
-        return (f'{{"id": {written_id}, "language": "en", "origin_query": "mat", '
-                f'"category_path": "{PATH}", "label": {label}}}\n')
-
-    lines = [line(i, n % 2) for n, i in enumerate(["1", "2.0", "3e0", '" 4"'])]
-    data = tmp_path / "ids.jsonl"
-    data.write_text("".join(lines), encoding="utf-8")
-    assert read_pairs(data, require_label=True).df["id"].tolist() == [1, 2, 3, 4]
-    with pytest.raises(InputError, match=r"line 2, field 'id': id 2\.0 is written as a decimal"):
-        list(iter_pair_chunks(data, written_ids=True, read_labels=False))
-    data.write_text("".join([*lines, line("2", 1)]), encoding="utf-8")
-    with pytest.raises(InputError, match=r"line 5, field 'id': duplicate id: 2 is the id 2\.0"):
-        read_pairs(data, require_label=True)

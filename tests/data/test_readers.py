@@ -532,3 +532,26 @@ def test_a_training_file_without_rows_is_told_so_with_its_task_given(tmp_path, n
     for labels in (True, False):
         assert _error(tmp_path, name, content, task="QC", require_label=labels).endswith(
             f"{name}: the file has no rows")
+
+
+def test_train_reads_every_spelling_of_a_number_id_by_the_key_and_predict_refuses_them(tmp_path):
+    """`train` read ids 2.0, 3e0 and " 4" among number ids as 2, 3 and 4, which `predict` refuses
+    in the same file (it writes ids back, to be matched as written; train gives none back, as
+    README's input format says); a second spelling of one id is still a duplicate."""
+    from shoprel.data.readers import iter_pair_chunks, read_pairs
+
+    yoga = "sports & entertainment,fitness & body building,yoga,yoga mats"
+
+    def line(written_id: str, label: int) -> str:
+        return (f'{{"id": {written_id}, "language": "en", "origin_query": "mat", '
+                f'"category_path": "{yoga}", "label": {label}}}\n')
+
+    lines = [line(i, n % 2) for n, i in enumerate(["1", "2.0", "3e0", '" 4"'])]
+    data = tmp_path / "ids.jsonl"
+    data.write_text("".join(lines), encoding="utf-8")
+    assert read_pairs(data, require_label=True).df["id"].tolist() == [1, 2, 3, 4]
+    with pytest.raises(InputError, match=r"line 2, field 'id': id 2\.0 is written as a decimal"):
+        list(iter_pair_chunks(data, written_ids=True, read_labels=False))
+    data.write_text("".join([*lines, line("2", 1)]), encoding="utf-8")
+    with pytest.raises(InputError, match=r"line 5, field 'id': duplicate id: 2 is the id 2\.0"):
+        read_pairs(data, require_label=True)
