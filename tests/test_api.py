@@ -924,6 +924,25 @@ def test_a_task_of_neither_kind_is_refused_naming_the_argument_as_train_does(qc_
     assert shoprel.read_pairs(qc_demo, task="qc").task.value == "QC"  # any case, as train
 
 
+@pytest.mark.parametrize(("row", "field", "problem"), [
+    ({"item_title": "cordless drill"}, "category_path",
+     "column missing (the file looks like a QI file),"),
+    ({"category_path": "Tools", "task": "QI"}, "task", "task is 'QI'"),
+], ids=["qi_columns", "task_field"])
+def test_read_pairs_of_a_file_of_the_other_task_says_task_gave_it_and_the_fix(tmp_path, row,
+                                                                             field, problem):
+    """read_pairs(QI_FILE, task="QC") said "column missing for task QC (the file looks like a QI
+    file)", or "the file is read as QC here; give QC rows here": the call gave QC, not the
+    file, and nothing said what to do; evaluate_file and check_submission said both."""
+    path = tmp_path / "qi.jsonl"
+    path.write_text(json.dumps({"id": 1, "origin_query": "drill", "label": 1, **row}) + "\n")
+    for task in ("QC", "qc"):
+        with pytest.raises(InputError) as info:
+            shoprel.read_pairs(path, task=task)
+        assert str(info.value) == (f"{path}, line 1, field '{field}': {problem} but the task "
+                                   "given (task=) is QC; give task='QI'")
+
+
 @pytest.mark.parametrize("policy", ["skip", None, ["drop"]])
 def test_read_pairs_refuses_an_empty_text_policy_naming_the_argument(qc_demo, policy):
     """It said "empty_text must be one of ('keep', 'drop'), got 'skip'" as an InputError,

@@ -17,6 +17,7 @@ from shoprel.data.readers import read_pairs as _read_pairs
 from shoprel.data.records import python_kind
 from shoprel.data.submission import SubmissionCheck
 from shoprel.data.submission import check_submission as _check_submission
+from shoprel.data.tasks import Task, given_task
 from shoprel.errors import ConfigError
 from shoprel.utils.arguments import OR_SCORE_IT, WRITE_IT_FIRST, flag_argument, path_argument
 from shoprel.utils.progress import honours_progress
@@ -45,12 +46,16 @@ def read_pairs(path: str | Path, task: str | None = None, require_label: bool = 
                empty_text: str = "keep", both_labels: bool = True,
                read_labels: bool = True) -> PairFrame:
     """A whole pair file, every row checked by the file rules (as `shoprel.Scorer.score`
-    takes it); a path that is no path (a DataFrame) is one line, as the API's other files."""
-    return _read_pairs(path_argument(path, "path", OR_SCORE_IT), task_argument(task),
+    takes it); a path that is no path (a DataFrame) is one line, as the API's other files.
+    A file of the other task than `task` is told that task= gave it, and the fix, as
+    evaluate_file and check_submission tell it (it said "column missing for task QC")."""
+    path, task = path_argument(path, "path", OR_SCORE_IT), task_argument(task)  # in this order
+    return _read_pairs(path, task,
                        require_label=flag_argument(require_label, "require_label"),
                        empty_text=_empty_text(empty_text),
                        both_labels=flag_argument(both_labels, "both_labels"),
-                       read_labels=flag_argument(read_labels, "read_labels"))
+                       read_labels=flag_argument(read_labels, "read_labels"),
+                       given_by=None if task is None else given_task(Task(task)))
 
 
 def _empty_text(policy) -> str:
