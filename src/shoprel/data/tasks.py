@@ -55,7 +55,7 @@ def other_name_hint(columns, name: str) -> str:
 def other_task_column(record, task: Task) -> str | None:
     """The other task's target column when a record holds it instead of `task`'s (a row of
     another task's file: predictions checked against the wrong input), else None."""
-    other = next(col for t, col in TARGET_COLUMN.items() if t is not task)
+    other = task.other.target_column
     return other if other in record and task.target_column not in record else None
 
 
@@ -65,7 +65,7 @@ def other_task_row(record, task: Task, in_memory: bool = False) -> str | None:
     is empty where the other's holds a text (a table with both columns, a QI row's
     category_path cell left empty). Such a row was read as an empty target, trained on and
     scored with no more than a note on empty texts; its message says to split the tasks."""
-    other = next(t for t in Task if t is not task)
+    other = task.other
     if other.target_column not in record:
         return None
     if task.target_column not in record:
@@ -96,7 +96,7 @@ def unsaid_target(record, task: Task, in_memory: bool = False) -> str | None:
     pair of. It was read as the task its file's first row made (a JSON line of another source
     with both keys, trained on as a QC pair whose label judged its title); with the task
     given (--task, predict's run) or the row's own task, the other field is left unread."""
-    other = next(t for t in Task if t is not task)
+    other = task.other
     if record.get("task") not in (None, "") or not (
             _holds_text(record.get(task.target_column))
             and _holds_text(record.get(other.target_column))):

@@ -302,7 +302,7 @@ class RecordValidator:
                                     given_by=self.given_by if self.task_given else None)
         except InputError as exc:
             raise self._column_error(exc.reason, line, exc.field) from None
-        self.other_column = next(t.target_column for t in Task if t is not self.task)
+        self.other_column = self.task.other.target_column
         self._check_spelling(line, record, [name for name in READ_WHEN_PRESENT
                                             if name != "label" or self.read_labels])
         self.has_label = self.read_labels and "label" in record

@@ -6,7 +6,7 @@ cannot be encoded, so only locations and messages go back, truncated and escaped
 
 from __future__ import annotations
 
-from shoprel.data.tasks import REQUEST_FIELDS, TARGET_COLUMN, Task
+from shoprel.data.tasks import REQUEST_FIELDS, Task
 
 MAX_PART_CHARS = 80
 MAX_MESSAGE_CHARS = 300
@@ -23,7 +23,7 @@ def _other_task(error: dict, task: Task) -> Task | None:
     loc = error.get("loc") or ()
     if error.get("type") != "extra_forbidden" or not loc:
         return None
-    return {col: t for t, col in TARGET_COLUMN.items() if t is not task}.get(loc[-1])
+    return task.other if loc[-1] == task.other.target_column else None
 
 
 def _file_column(error: dict) -> str | None:
