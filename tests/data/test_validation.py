@@ -300,6 +300,20 @@ def test_a_duplicate_id_is_said_as_the_file_writes_it(tmp_path, first, second, s
     assert str(info.value).startswith(f"{path}, line 3, field 'id': {said}")
 
 
+@pytest.mark.parametrize(("first", "second", "said"), [
+    (5, "5", "duplicate id: '5' is the id 5 of line 1 (7, 7.0, \"7\" and \"007\" are one id)"),
+    ("5", 5, "duplicate id: 5 is the id '5' of line 1 (7, 7.0, \"7\" and \"007\" are one id)"),
+    (5, 5, "duplicate id 5 (first seen on line 1)"),
+])
+def test_a_json_number_and_text_id_are_said_apart(tmp_path, first, second, said):
+    """A JSON-lines file with "id": 5 and later "id": "5" was told 'duplicate id 5' twice
+    over: the user saw no repeat. Both are said as written, and that they are one id."""
+    path = _file(tmp_path, _row(id=first), _row(id=7), _row(id=second))
+    with pytest.raises(InputError) as info:
+        read_pairs(path)
+    assert str(info.value) == f"{path}, line 3, field 'id': {said}"
+
+
 def test_ids_from_a_csv_column_that_passed_through_floats_match_the_numbers(tmp_path):
     """pandas writes an id column that held a NaN as 1342.0: the same rows as 1342."""
     path = tmp_path / "t.csv"

@@ -408,10 +408,12 @@ class RecordValidator:
         first_line = self.seen_ids.get(value)
         repeated = repeated_id(self.seen_ids, value, line, self.line_label)
         written = (as_written(raw), shown_value(raw))
+        # the key as a row that wrote it so shows it (a CSV cell is text: '7')
+        plain = (as_written(value), shown_value(as_written(value) if self.text_table else value))
         if repeated:
-            first = self.spelled_ids.get(value, (as_written(value), shown_value(
-                as_written(value) if self.text_table else value)))
-            if first[0] != written[0]:  # "007" then 7: said as written, not as the key 7
+            first = self.spelled_ids.get(value, plain)
+            # "007" then 7, or JSON's 5 then "5": said as written, not as the key 5 twice
+            if first != written:
                 repeated = (f"duplicate id: {written[1]} is the id {first[1]} of "
                             f"{self.line_label} {first_line} (7, 7.0, \"7\" and \"007\" are "
                             "one id)")
@@ -421,7 +423,7 @@ class RecordValidator:
                 raise self._error(f"duplicate id {value!r} (first seen in "
                                   f"{self.earlier_ids[value]})", line, "id")
             self.earlier_ids[value] = f"{self.path}, {self.line_label} {line}"
-        if written[0] != as_written(value):  # kept only where the key reads otherwise
+        if written != plain:  # kept only where the key reads or shows otherwise
             self.spelled_ids[value] = written
         return value
 
