@@ -71,6 +71,15 @@ def test_index_misuse_is_one_line(tmp_path, embed_run):
     assert (folder / "keep.txt").read_text() == "x"
     result = CliRunner().invoke(main, ["index", str(embed_run), str(tmp_path / "missing.txt")])
     assert result.exit_code == 2 and "missing.txt" in result.output
+    queries = tmp_path / "queries.txt"  # a spreadsheet's query column, not its targets
+    queries.write_text("origin_query\nfrying pan\nmug\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["index", str(embed_run), str(queries), "--out",
+                                       str(tmp_path / "ix"), "--quiet"])
+    assert result.exit_code == 2 and not (tmp_path / "ix").exists()
+    assert result.output.splitlines() == [
+        f"error: {queries}, line 1: names the column 'origin_query', not a target: give the "
+        "category_path column, one a line (to index 'origin_query' as a target, put the header "
+        "line category_path above it)"]
 
 
 def test_one_target_is_counted_in_the_singular(tmp_path, embed_run, monkeypatch):

@@ -165,3 +165,24 @@ def test_a_list_headed_by_its_column_skips_the_header_as_the_same_list_compresse
         list(iter_targets(titles, Task.QI))
     titles.write_text("item title\nitem_title holder\n", encoding="utf-8")  # titles, no header
     assert list(iter_targets(titles, Task.QI)) == ["item title", "item_title holder"]
+
+
+@pytest.mark.parametrize(("task", "header"), [(Task.QI, "origin_query"), (Task.QI, '"id"'),
+                                              (Task.QC, "Label"), (Task.QC, "language")])
+def test_a_list_headed_by_another_column_is_refused_not_indexed(tmp_path, task, header):
+    """A spreadsheet's wrong column (the queries, headed origin_query) exported as a list was
+    indexed with its header as one more target, exit 0; a list headed by its own column skips
+    the header, so one headed by another names it at line 1, and how to index it if meant."""
+    column = task.target_column
+    name = header.strip('"')
+    path = tmp_path / "targets.txt"
+    path.write_text(f"{header}\nsteel bolts\ncordless drill\n", encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        list(iter_targets(path, task))
+    assert str(info.value) == (f"{path}, line 1: names the column {name!r}, not a target: give "
+                               f"the {column} column, one a line (to index {name!r} as a "
+                               f"target, put the header line {column} above it)")
+    path.write_text(f"{column}\n{header}\nsteel bolts\n", encoding="utf-8")  # as it says
+    assert list(iter_targets(path, task)) == [header, "steel bolts"]
+    path.write_text(f"steel bolts\n{header}\n", encoding="utf-8")  # a later line is a target
+    assert list(iter_targets(path, task)) == ["steel bolts", header]

@@ -30,7 +30,14 @@ from shoprel.data.records import (
     iter_text_lines,
     require_file,
 )
-from shoprel.data.tasks import SEPARATORS, TARGET_COLUMN, Task, TaskGivenBy, run_task
+from shoprel.data.tasks import (
+    SEPARATORS,
+    TARGET_COLUMN,
+    TRANSLATION_COLUMN,
+    Task,
+    TaskGivenBy,
+    run_task,
+)
 from shoprel.data.validate import RecordValidator, text_problem
 from shoprel.errors import InputError, Interrupted, OutputError
 from shoprel.models.backbones.target_index import KEYS, Added, indexed_fingerprints
@@ -107,6 +114,11 @@ def _text_targets(path: Path, validator: RecordValidator) -> Iterator[str]:
             validator.target(line_no, {name: ""})  # refuses another task's or a misspelling
             first = line_no
             continue
+        if first is None and (name := _other_column_header(text)) is not None:
+            column = validator.task.target_column
+            raise InputError(f"names the column {name!r}, not a target: give the {column} "
+                             f"column, one a line (to index {name!r} as a target, put the "
+                             f"header line {column} above it)", path=path, line=line_no)
         reason = text_problem(text)
         if reason is not None:
             raise InputError(reason, path=path, line=line_no)
@@ -123,8 +135,26 @@ def _text_targets(path: Path, validator: RecordValidator) -> Iterator[str]:
 def _target_header(text: str) -> str | None:
     """The column a list's first line names when it is one target column's name alone, in any
     case and quoted or not, as a CSV header names it; else None (a target)."""
-    name = text.strip().removeprefix('"').removesuffix('"').strip()
+    name = _header_name(text)
     return name if name.lower() in TARGET_COLUMN.values() else None
+
+
+# the columns of a pairs file other than the targets: a list headed by one is another column
+# exported by mistake (its queries, ids or labels), not a catalogue
+_OTHER_COLUMNS = (HEADER_NAMES | {"task", TRANSLATION_COLUMN}) - set(TARGET_COLUMN.values())
+
+
+def _other_column_header(text: str) -> str | None:
+    """The column a list's first line names when it is a pairs file's other column alone
+    (`origin_query`, `id`, `label`), read as _target_header reads a target's; else None. Such
+    a list, a spreadsheet's wrong column, was indexed with its header as one more target."""
+    name = _header_name(text)
+    return name if name.lower() in _OTHER_COLUMNS else None
+
+
+def _header_name(text: str) -> str:
+    """A list's first line as a one-column CSV header names its column: unquoted, unspaced."""
+    return text.strip().removeprefix('"').removesuffix('"').strip()
 
 
 # how a JSON object's line begins: a brace, then a key's quote (or the brace closing it); a
