@@ -63,7 +63,8 @@ def test_predictions_of_another_file_are_refused(tmp_path, gold):
     edited = _predictions(tmp_path, "edited.jsonl", category_path=lambda r: (
         "home & garden,kitchen" if r["id"] == 4 else r["category_path"]))
     with pytest.raises(InputError, match="1 row.s. have other category_paths than the gold "
-                                         "file .* e.g. id 4: 'home & garden,kitchen' against"):
+                                         "file under the same id, e.g. id 4: 'home & "
+                                         "garden,kitchen', but .*gold.jsonl, line 5"):
         evaluate_files(edited, gold)
     cased = _predictions(tmp_path, "cased.jsonl",
                          category_path=lambda r: f" {r['category_path'].upper()}  ")
@@ -85,6 +86,31 @@ def test_a_task_column_naming_the_other_task_is_refused(tmp_path, gold):
     assert str(raised.value) == (f"{mixed}, line 5, field 'task': task is 'QI' but the gold "
                                  "file is QC; evaluate predictions of QI pairs against their "
                                  "own gold file")
+
+
+def test_other_texts_under_a_gold_id_are_named_at_their_line_in_both_files(tmp_path, gold):
+    """'1 row(s) have other queries ..., e.g. id 4' named neither line: the user looked the id
+    up in both files. The prediction's line leads the error and the gold row's line follows,
+    in another order than the gold file's, and as a row in a Parquet gold file."""
+    import pandas as pd
+
+    rows = [json.loads(line) for line in _predictions(tmp_path).read_text().splitlines()]
+    rows[4]["origin_query"] = "zapatillas"
+    reordered = _write(tmp_path / "reordered.jsonl", rows[::-1])  # id 4 on line 2
+    said = ("1 row(s) have other queries than the gold file under the same id, e.g. id 4: "
+            "'zapatillas', but {gold}, {place} 5, field 'origin_query' holds 'zapatos': "
+            "predictions of another file?")
+    with pytest.raises(InputError) as raised:
+        evaluate_files(reordered, gold)
+    assert str(raised.value) == f"{reordered}, line 2, field 'origin_query': " + said.format(
+        gold=gold, place="line")
+    parquet_gold = tmp_path / "gold.parquet"
+    pd.DataFrame([json.loads(line) for line in gold.read_text().splitlines()]
+                 ).to_parquet(parquet_gold)
+    with pytest.raises(InputError) as raised:
+        evaluate_files(reordered, parquet_gold)
+    assert str(raised.value) == f"{reordered}, line 2, field 'origin_query': " + said.format(
+        gold=parquet_gold, place="row")
 
 
 def test_parquet_predictions_and_gold_count_rows_not_lines(tmp_path, gold):

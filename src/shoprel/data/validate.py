@@ -167,6 +167,19 @@ def id_in_file(path: str | Path, key):
     return key
 
 
+def id_line(path: str | Path, key) -> int | None:
+    """The line (a Parquet file's row) of the row whose id is `key`, or None where no row has
+    it: for an error naming a row of a file read into a frame, which keeps no lines. Reads the
+    file: for an error's wording only."""
+    for line, record in iter_records(path):
+        try:
+            if checked_id(record.get("id")) == key:
+                return line
+        except ValueError:  # the reader refuses such an id; no row of the frame has it
+            continue
+    return None
+
+
 # how every id of a file comes back as written, said by the errors on one that would not
 KEEP_IDS = ("quote every id, or write every id as a whole number, so that each comes back as "
             "written")

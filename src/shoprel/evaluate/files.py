@@ -30,6 +30,7 @@ from shoprel.data.tasks import (
 from shoprel.data.validate import (
     binary_value,
     checked_id,
+    id_line,
     repeated_id,
     same_text,
     spreadsheet_id_problem,
@@ -152,7 +153,7 @@ def _evaluated(predictions: Path, gold: Path, task: str | None,
                          line_label=position_label(predictions), field="id")
     if unscored:
         raise InputError(unscored, path=predictions, field="id")
-    _check_texts(table, predictions, gold_given, gold_frame.task)
+    _check_texts(table, predictions, (gold, gold_given), gold_frame.task)
     table = table.drop(columns=["predicted_query", "predicted_target", "line"])
     table["prediction"] = table["prediction"].astype("int64")
     if gold_frame.task is Task.QC:
@@ -172,21 +173,29 @@ def _holds_predictions(path: Path) -> bool:
     return False
 
 
-def _check_texts(table: pd.DataFrame, predictions: Path, gold: str, task: Task) -> None:
+def _check_texts(table: pd.DataFrame, predictions: Path, gold: tuple[Path, str],
+                 task: Task) -> None:
     """Predictions that carry their queries or targets (shoprel predict writes both) must be
     of the gold file's rows: the same ids with other texts are another file's predictions (a
     category path edited on the way was scored as if it were the gold row's: check-submission
-    refused it, evaluate did not look)."""
+    refused it, evaluate did not look). The first is named at its line in both files (it was
+    named by its id alone, to be looked up in each). `gold`: the file read, and as given."""
+    gold_read, gold_given = gold
     for carried_column, column, field, what in (
             ("predicted_query", "query", QUERY_COLUMN, "queries"),
             ("predicted_target", "target", task.target_column, f"{task.target_column}s")):
         carried = table[carried_column].notna()
-        differ = [(row_id, mine, theirs) for row_id, mine, theirs in zip(
-            table.loc[carried, "id"], table.loc[carried, carried_column],
-            table.loc[carried, column], strict=True) if not same_text(mine, theirs)]
+        differ = [(row_id, line, mine, theirs) for row_id, line, mine, theirs in zip(
+            table.loc[carried, "id"], table.loc[carried, "line"],
+            table.loc[carried, carried_column], table.loc[carried, column], strict=True)
+            if not same_text(mine, theirs)]
         if differ:
-            row_id, mine, theirs = differ[0]
-            raise InputError(f"{len(differ)} row(s) have other {what} than the gold file "
-                             f"{gold} under the same id, e.g. id {row_id!r}: {mine[:60]!r} "
-                             f"against {str(theirs)[:60]!r}: predictions of another file?",
-                             path=predictions, field=field)
+            row_id, line, mine, theirs = min(differ, key=lambda row: row[1])  # the first line
+            gold_line = id_line(gold_read, row_id)
+            where = gold_given if gold_line is None else (
+                f"{gold_given}, {position_label(gold_read)} {gold_line}")
+            raise InputError(f"{len(differ)} row(s) have other {what} than the gold file under "
+                             f"the same id, e.g. id {row_id!r}: {mine[:60]!r}, but {where}, "
+                             f"field '{field}' holds {str(theirs)[:60]!r}: predictions of "
+                             "another file?", path=predictions, line=int(line),
+                             line_label=position_label(predictions), field=field)
