@@ -63,6 +63,28 @@ def test_rows_tagged_with_a_country_code_get_predict_s_hint_once(tmp_path, quiet
     assert "Kanuri" not in done.stdout
 
 
+@pytest.mark.parametrize("quiet", [False, True])
+def test_rows_tagged_with_no_language_code_are_noted(tmp_path, quiet):
+    """Rows tagged 'xx' trained as a language of their own without a word, and predict is
+    silent on them once the run has them. train notes them before the fits, with their count
+    by tag, as a note --quiet leaves out."""
+    rows = [json.loads(line) for line in
+            demo_file("QC").read_text(encoding="utf-8").splitlines()[:60]]
+    for i, row in enumerate(rows):
+        row["language"] = "xx" if i % 6 == 0 else "XX-yy" if i == 1 else row["language"]
+    data, config = small_fast_run_inputs(tmp_path, rows, n_jobs=1)
+    done = CliRunner().invoke(main, ["train", str(data), "--out", str(tmp_path / "run"),
+                                     "--config", str(config), *(["--quiet"] if quiet else [])])
+    assert done.exit_code == 0, done.output
+    notes = [line for line in without_bars(done.stderr).splitlines() if "xx" in line]
+    assert notes == ([] if quiet else [
+        f"note: {data} tags 11 rows with no language code (xx 10, xx-YY 1): each tag is "
+        "trained as a language of its own; write ISO 639 codes ('en', 'pt-BR') where they are "
+        "languages"])
+    if not quiet:  # before the fits
+        assert done.stderr.index(notes[0]) < done.stderr.index("QC folds")
+
+
 @pytest.mark.parametrize(("quiet", "option"), [(False, False), (True, False), (False, True)])
 def test_folds_too_small_to_measure_are_noted_before_the_fits(tmp_path, quiet, option):
     """30 rows in 2 folds printed F1 and ROC-AUC as if they measured something: a note before

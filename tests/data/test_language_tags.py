@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from shoprel.data.language_tags import base_language, canonical_tag, tag_hint
+from shoprel.data.language_tags import (
+    ISO3_TO_ISO1,
+    ISO_639_1,
+    LANGUAGE_NAMES,
+    MISTAKEN_TAGS,
+    TAG_ALIASES,
+    base_language,
+    canonical_tag,
+    known_base,
+    tag_hint,
+)
 from shoprel.data.readers import read_pairs
 
 
@@ -39,3 +49,17 @@ def test_a_language_written_by_its_name_is_read_as_its_code(tmp_path, jsonl):
             for i, tag in enumerate(tags)]
     frame = read_pairs(jsonl(tmp_path / "rows.jsonl", rows))
     assert frame.df["language"].tolist() == ["en", "es", "es", "es", "ja", "pt-BR", "klingon"]
+
+
+def test_every_language_shoprel_names_is_a_known_code():
+    """known_base's list holds every language the tags are read as (an alias, a name, an ISO
+    639-3 code) and the codes translate's backends know; 'xx' and a name it does not map are
+    none."""
+    from shoprel.augment.languages import NLLB_CODES
+
+    assert len(ISO_639_1) == 189  # 183 codes, and 6 withdrawn ones data still carries ("iw")
+    named = {*TAG_ALIASES.values(), *LANGUAGE_NAMES.values(), *ISO3_TO_ISO1.values(),
+             *NLLB_CODES, *MISTAKEN_TAGS, *(meant for _, meant, _ in MISTAKEN_TAGS.values())}
+    assert [tag for tag in named if not known_base(tag)] == []
+    assert [known_base(tag) for tag in ("xx", "XX-yy", "swahili", "", "e", "q1", "Sw")] == [
+        False, False, False, False, False, False, True]

@@ -1,4 +1,5 @@
-"""Training rows tagged with a country code that is also a language's get predict's hint."""
+"""Training rows tagged with a country code that is also a language's get predict's hint, and
+rows tagged with no language code a note."""
 
 import json
 
@@ -6,7 +7,7 @@ import pytest
 
 import shoprel
 from shoprel.demo import demo_file
-from shoprel.training.tag_hints import training_tag_hints
+from shoprel.training.tag_hints import training_tag_hints, unknown_tags_note
 
 pytestmark = pytest.mark.usefixtures("no_report_charts")
 
@@ -40,3 +41,18 @@ def test_the_python_api_gives_the_hint_with_its_progress(tmp_path, capsys, progr
     assert hints == ([f"hint: {data} tags 10 rows kr: 'kr' is Kanuri; Korean is 'ko'"]
                      if progress else [])
     assert "Kanuri" not in said.out
+
+
+def test_tags_of_no_language_code_are_counted_in_one_note():
+    """'xx' trained as a language of its own without a word; tags whose base is an ISO 639-1
+    code or three letters (ISO 639-2/3), region or script aside, are languages, and untagged
+    rows ('unk') are no tag."""
+    languages = ["xx", "es", "mixed", "xx", "xx-YY", "pt-BR", "fil", "yue", "iw", "unk", "kr",
+                 "zh-Hant", "q1"]
+    assert unknown_tags_note(languages, "t.jsonl") == (
+        "note: t.jsonl tags 5 rows with no language code (xx 2, mixed 1, q1 1, xx-YY 1): each "
+        "tag is trained as a language of its own; write ISO 639 codes ('en', 'pt-BR') where "
+        "they are languages")
+    assert unknown_tags_note(["xx"], "t.jsonl").startswith("note: t.jsonl tags 1 row with no ")
+    assert unknown_tags_note([f"x{i}" for i in range(10)], "t.jsonl").count(", ...)") == 1
+    assert unknown_tags_note(["en", "ko", "sh", "unk", "ast"], "t.jsonl") is None

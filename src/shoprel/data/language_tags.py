@@ -40,6 +40,28 @@ MISTAKEN_TAGS = {"kr": ("Kanuri", "ko", "Korean"), "se": ("Northern Sami", "sv",
                  "br": ("Breton", "pt-BR", "Brazilian Portuguese")}
 
 
+# ISO 639-1: every two-letter language code, with the withdrawn ones data still carries ('iw'
+# for Hebrew, Google's; 'sh', ISO3_TO_ISO1's Serbo-Croatian; 'bh', 'in', 'ji', 'mo'). A tag of
+# another two-letter base ('xx') names no language (known_base).
+ISO_639_1 = frozenset("""
+    aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy
+    da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu
+    hy hz ia id ie ig ii ik in io is it iu iw ja ji jv ka kg ki kj kk kl km kn ko kr ks ku kv kw
+    ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mo mr ms mt my na nb nd ne ng nl nn no nr nv
+    ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg sh si sk sl sm sn so sq sr
+    ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo
+    za zh zu""".split())
+
+
+def known_base(code: str | None) -> bool:
+    """Whether a tag's language is a code: its base an ISO 639-1 code, or three letters (ISO
+    639-2/3, some 7,000 codes such as 'fil' or 'yue', too many to list, so any three letters
+    pass). 'xx', 'english2' or 'mixed' are no code: a user's own tag, or a mistake, which a
+    model learns as a language of its own."""
+    base = base_language(code)
+    return base in ISO_639_1 or (len(base) == 3 and base.isascii() and base.isalpha())
+
+
 def canonical_tag(code: str | None) -> str:
     """The tag as every command reads it: base language lower case (aliases and ISO 639-3
     read as ISO 639-1), '-' between parts, a region upper case ('BR', '419'), a script title

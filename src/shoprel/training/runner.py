@@ -449,10 +449,12 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         if fit_rows is not None:
             prepare = _chained(fit_rows, prepare)
         if progress and read_here:  # a note, after the checks: --quiet and progress=False
-            from shoprel.training.tag_hints import training_tag_hints
+            from shoprel.training.tag_hints import training_tag_hints, unknown_tags_note
 
             for hint in training_tag_hints(frame.df["language"], train_file):  # 'kr': Korean?
                 tqdm.write(hint, file=sys.stderr)
+            if unknown := unknown_tags_note(frame.df["language"], train_file):  # 'xx'
+                tqdm.write(unknown, file=sys.stderr)
             # a fold of a few rows, or of one label, measures noise: said before the fits
             if small := small_folds_note(frame.labels, folds, set_folds):
                 tqdm.write(small, file=sys.stderr)

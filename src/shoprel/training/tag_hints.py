@@ -1,13 +1,18 @@
 """A hint at training time for rows tagged with a country code that is also a language's
 ('kr' is Kanuri): a model learns them as that language, and predict's new-language warning
-gives the same hint only once test rows are tagged otherwise."""
+gives the same hint only once test rows are tagged otherwise. A note, likewise, for rows
+tagged with no language code at all ('xx'): both are notes --quiet leaves out, as the rows are
+trained as tagged and no figure of the run misses them (the warnings --quiet keeps do)."""
 
 from __future__ import annotations
 
 from collections import Counter
 
 from shoprel.augment.languages import by_rows
-from shoprel.data.language_tags import tag_hint
+from shoprel.data.language_tags import known_base, tag_hint
+from shoprel.data.validate import UNKNOWN_LANGUAGE
+
+SHOWN = 8  # tags named before "..."
 
 
 def training_tag_hints(languages, train_file) -> list[str]:
@@ -22,3 +27,21 @@ def training_tag_hints(languages, train_file) -> list[str]:
     rows = {hint: sum(counts[tag] for tag in hinted) for hint, hinted in tags.items()}
     return [f"hint: {train_file} tags {rows[hint]:,} row{'' if rows[hint] == 1 else 's'} "
             f"{', '.join(tags[hint])}: {hint}" for hint in by_rows(rows)]
+
+
+def unknown_tags_note(languages, train_file) -> str | None:
+    """One `note:` line for the rows whose tag names no language code (known_base: 'xx',
+    'mixed'), e.g. "note: train.jsonl tags 10 rows with no language code (xx 10): ...", or
+    None. Such a tag was trained without a word, as a language of its own; predict warns of a
+    language absent from the training file, not of one present under a tag of no language.
+    Not an error: a tag may be the user's own."""
+    counts = Counter(tag for tag in languages if tag != UNKNOWN_LANGUAGE and not known_base(tag))
+    if not counts:
+        return None
+    tags = by_rows(counts)
+    said = ", ".join(f"{tag} {counts[tag]:,}" for tag in tags[:SHOWN])
+    rows = sum(counts.values())
+    return (f"note: {train_file} tags {rows:,} row{'' if rows == 1 else 's'} with no "
+            f"language code ({said}{', ...' if len(tags) > SHOWN else ''}): each tag is "
+            "trained as a language of its own; write ISO 639 codes ('en', 'pt-BR') where they "
+            "are languages")
