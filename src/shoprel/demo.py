@@ -36,6 +36,7 @@ from shoprel.utils.atomic import atomic_file
 from shoprel.utils.digest import sha256_of_file
 from shoprel.utils.outputs import (
     at_or_below,
+    check_folder_target,
     check_not_a_link,
     check_outside_outputs,
     check_parent,
@@ -289,6 +290,7 @@ def _of_demo_set(rows: list[dict], task: str) -> bool:
 
 def _demo_folder(out_dir: Path) -> None:
     """Refuse a --out the demo may not fill, before anything is written."""
+    check_folder_target(out_dir)
     if out_dir.is_symlink() and not out_dir.exists():
         raise OutputError(f"{out_dir}: is a link to nothing; --out needs a folder")
     check_not_a_link(out_dir)  # the demo would write into wherever it leads

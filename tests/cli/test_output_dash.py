@@ -30,3 +30,29 @@ def test_an_output_named_dash_is_refused(trained_runs, tmp_path, monkeypatch, co
     assert (result.exit_code, result.stderr) == (2, SAID), result.output
     assert result.stdout == ""  # refused before noise prints its flagged rows
     assert list(tmp_path.iterdir()) == []
+
+
+FOLDER_SAID = ("error: -: this output is a folder, not stdout; give a folder name (`-` is stdin "
+               "only for an input)\n")
+
+FOLDER_COMMANDS = {
+    "train": lambda run, config: ["train", demo_file("QC"), "--config", config, "--out", "-"],
+    "distill": lambda run, config: ["distill", run, "--student", config, "--out", "-"],
+    "ensemble": lambda run, config: ["ensemble", run, run, "--out", "-"],
+    "pretrain": lambda run, config: ["pretrain", demo_file("QC"), "--out", "-"],
+    "index --out": lambda run, config: ["index", run, demo_file("QC"), "--out", "-"],
+    "demo": lambda run, config: ["demo", "--out", "-"],
+}
+
+
+@pytest.mark.parametrize("command", sorted(FOLDER_COMMANDS))
+def test_a_folder_output_named_dash_is_refused(trained_runs, tmp_path, monkeypatch, command):
+    """A folder output named `-` was made as a folder of that name (train wrote a whole run
+    into ./-): refused in one line, before any work, saying the output is a folder."""
+    config = tmp_path.parent / f"{tmp_path.name}-fast.yaml"  # outside the folder checked below
+    config.write_text("model:\n  family: fast\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    args = [str(a) for a in FOLDER_COMMANDS[command](trained_runs["QC"], config)]
+    result = CliRunner().invoke(main, args)
+    assert (result.exit_code, result.stderr) == (2, FOLDER_SAID), result.output
+    assert list(tmp_path.iterdir()) == []

@@ -46,6 +46,7 @@ from shoprel.utils.atomic import add_to_stamp, atomic_file, output_lock
 from shoprel.utils.outputs import (
     INDEX_MARKER,
     INDEX_WRITER,
+    check_folder_target,
     check_not_a_link,
     check_not_current,
     check_outside_outputs,
@@ -240,6 +241,8 @@ def check_index_folder(folder: Path, own: bool = False, named: bool = True) -> N
     --out; else the run's own `index/`, which the user never chose and so moves or avoids."""
     fix = ("choose a new or empty folder" if named
            else "it is where the run keeps its index: move it away, or give --out FOLDER")
+    if named:
+        check_folder_target(folder)
     check_not_a_link(folder)  # a build writes, and a failed one removes, wherever it leads
     if named:
         check_not_current(folder)

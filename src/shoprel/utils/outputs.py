@@ -167,6 +167,14 @@ def check_file_target(out: PathLike) -> None:
     check_not_special(out)
 
 
+def check_folder_target(out: PathLike) -> None:
+    """A folder output is not `-`: it reads as stdout to a user, as a file output's does
+    (check_file_target), and was made as a folder of that name in the current folder."""
+    if Path(out) == Path("-"):
+        raise OutputError("-: this output is a folder, not stdout; give a folder name (`-` is "
+                          "stdin only for an input)")
+
+
 def check_parent(out: PathLike) -> None:
     """The output's nearest existing ancestor must be a folder this process can write in."""
     out = Path(out)
@@ -473,12 +481,13 @@ def check_output_dir(out: PathLike, overwrite: bool = False, reads: Iterable[Pat
                      marker: str = RUN_MARKER, inside: PathLike | None = None,
                      guard: Callable[[Path], None] | None = None,
                      legacy_files: LegacyFiles = LEGACY_RUN_FILES) -> Path:
-    """Refuse a folder output that is a symbolic link, is or holds the current folder or
-    anything read, lies inside a folder shoprel wrote (but `inside`, the run a carried student
-    goes into), is a file, exists without `overwrite`, or (with it) is not a folder shoprel
-    wrote — decided by `guard` where the command has its own (the one it gives atomic_dir),
-    else by check_replaceable."""
+    """Refuse a folder output that is `-`, is a symbolic link, is or holds the current folder
+    or anything read, lies inside a folder shoprel wrote (but `inside`, the run a carried
+    student goes into), is a file, exists without `overwrite`, or (with it) is not a folder
+    shoprel wrote — decided by `guard` where the command has its own (the one it gives
+    atomic_dir), else by check_replaceable."""
     out = Path(out)
+    check_folder_target(out)
     check_not_a_link(out)
     check_not_current(out)
     check_not_reading(out, reads)
