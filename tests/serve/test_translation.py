@@ -299,8 +299,116 @@ def test_a_recorded_translator_cache_inside_a_run_is_refused_at_start(two_langua
             f"{copy / 'config.yaml'}: line {line}: data.translator.cache (serve writes the "
             f"translations of new queries there): {cache}: lies inside {holder}, a folder "
             "shoprel wrote (a run, an index or a backbone); writing there would change it; "
-            "keep the cache outside it")
+            "keep the cache outside it (or give serve --translator-cache FILE, a cache "
+            "elsewhere)")
         assert not cache.exists()
+
+
+def _recording_cache_inside(run, folder) -> tuple[Path, Path]:
+    """(a copy of `run` whose config.yaml records data.translator.cache inside the copy, that
+    cache's path)."""
+    copy = shutil.copytree(run, folder)
+    inside = copy / "serve.sqlite"
+    text = (copy / "config.yaml").read_text()
+    (copy / "config.yaml").write_text(text.replace("    cache: null", f"    cache: {inside}", 1))
+    return copy, inside
+
+
+def test_translator_cache_serves_a_run_whose_recorded_cache_lies_inside_it(
+        two_language, tmp_path, monkeypatch, start_server):
+    """A run recording its translator's cache inside itself (a copied run) was refused, and
+    editing its config.yaml was the only way out; `serve --translator-cache FILE` keeps the
+    cache elsewhere, leaves the run as it is, and translates as the recorded cache would."""
+    from click.testing import CliRunner
+
+    from shoprel.cli.serve import serve
+    from shoprel.serve import server
+
+    run, translated, _ = two_language
+    copy, inside = _recording_cache_inside(run, tmp_path / "run")
+    config = (copy / "config.yaml").read_bytes()
+    elsewhere = tmp_path / "caches" / "serve.sqlite"
+    apps = []
+    monkeypatch.setattr(server.uvicorn, "run", lambda app, **kwargs: apps.append(app))
+    result = CliRunner().invoke(serve, [str(copy), "--port", "0",
+                                        "--translator-cache", str(elsewhere)])
+    assert result.exit_code == 0 and len(apps) == 1, result.output
+    with start_server(apps[0]) as live:
+        response = httpx.post(live.url + "/v1/score", timeout=60,
+                              json={"pairs": _pairs(translated, with_translation=False)})
+    assert response.status_code == 200, response.text
+    assert response.json()["bare_queries"] == 0
+    np.testing.assert_allclose(_probabilities(response.json()), _predicted(run, translated),
+                               rtol=0, atol=1e-12)
+    assert elsewhere.is_file() and not inside.exists()
+    assert (copy / "config.yaml").read_bytes() == config
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_translator_cache_inside_a_run_is_refused_as_translate_cache_is(
+        two_language, tmp_path, never_served, workers):
+    """--translator-cache is checked as `translate --cache` is: not inside a run, the served
+    one or another, with nothing made."""
+    from click.testing import CliRunner
+
+    from shoprel.cli.serve import serve
+    from shoprel.errors import OutputError
+
+    run, _, _ = two_language
+    copy = shutil.copytree(run, tmp_path / "run")
+    cache = copy / "models" / "serve.sqlite"
+    result = CliRunner().invoke(serve, [str(copy), "--port", "0", "--workers", str(workers),
+                                        "--translator-cache", str(cache)])
+    assert isinstance(result.exception, OutputError), result.output
+    assert str(result.exception) == (
+        f"{cache}: lies inside {copy}, a folder shoprel wrote (a run, an index or a backbone); "
+        "writing there would change it; keep the cache outside it")
+    assert not cache.exists()
+
+
+def test_a_translator_cache_that_is_no_cache_is_named_not_the_config_line(
+        two_language, tmp_path, never_served):
+    """A data file given as --translator-cache is said as `translate --cache` says it, not as
+    the run's config.yaml line recording the translator, which is not at fault."""
+    from click.testing import CliRunner
+
+    from shoprel.cli.serve import serve
+    from shoprel.errors import InputError
+
+    run, translated, _ = two_language
+    data = tmp_path / "rows.jsonl"
+    data.write_bytes(translated.read_bytes())
+    result = CliRunner().invoke(serve, [str(run), "--port", "0", "--translator-cache", str(data)])
+    assert isinstance(result.exception, InputError), result.output
+    assert str(result.exception) == (f"{data}: not a translation cache (file is not a "
+                                     "database); give a new file name or a cache shoprel wrote")
+    assert data.read_bytes() == translated.read_bytes()
+
+
+def test_a_translator_cache_for_a_run_serve_translates_nothing_for_is_refused(
+        two_language, qc_run, tmp_path, never_served):
+    """Given where serve makes no translations (bare-query models, or no recorded
+    translator), --translator-cache would read as applied: refused in one line."""
+    from click.testing import CliRunner
+
+    from shoprel.cli.serve import serve
+    from shoprel.errors import ConfigError
+
+    run, _, _ = two_language
+    unrecorded = shutil.copytree(run, tmp_path / "unrecorded")
+    config = yaml.safe_load((unrecorded / "config.yaml").read_text())
+    config["data"]["translator"] = None
+    (unrecorded / "config.yaml").write_text(yaml.safe_dump(config))
+    cache = tmp_path / "serve.sqlite"
+    for served, why in ((qc_run, "the run's models read no translated queries"),
+                        (unrecorded, "the run records no translator (config.yaml "
+                                     "data.translator)")):
+        result = CliRunner().invoke(serve, [str(served), "--port", "0",
+                                            "--translator-cache", str(cache)])
+        assert isinstance(result.exception, ConfigError), result.output
+        assert str(result.exception) == (f"--translator-cache: {why}, so serve makes no "
+                                         "translations; leave the option out")
+    assert not cache.exists()
 
 
 @pytest.mark.parametrize("workers", [1, 2])

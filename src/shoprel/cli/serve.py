@@ -9,6 +9,7 @@ from shoprel.cli.options import (
     NumberRange,
     check_cascade_share,
     input_path,
+    output_path,
     quiet_option,
     scorer_option,
 )
@@ -46,6 +47,10 @@ _DEFAULTS = ServeSettings()
 @click.option("--index", "index_dirs", multiple=True, type=input_path(),
               help="Target-index folder (shoprel index --out), besides the run's own; "
                    "repeatable.")
+@click.option("--translator-cache", type=output_path(), default=None,
+              help="SQLite cache of the run's recorded translator (data.translator), in place "
+                   "of the cache its config.yaml names: serve writes the translations of new "
+                   "queries there. Checked as translate --cache is.")
 @click.option("--max-total-chars", default=_DEFAULTS.max_total_chars, show_default=True,
               type=IntegerRange(1), help="Characters allowed in one request, all texts.")
 @click.option("--request-timeout", default=_DEFAULTS.request_timeout_s, show_default=True,
@@ -67,8 +72,8 @@ _DEFAULTS = ServeSettings()
 @quiet_option("No loading bars or log lines from the model libraries (transformers' "
               "'Loading weights' when a model loads); the server's own log follows --log-level.")
 def serve(run_dir, host, port, workers, max_pairs, max_text_chars, max_body_bytes,
-          max_batch_pairs, max_wait_ms, slice_pairs, recent_texts, index_dirs, max_total_chars,
-          request_timeout, api_key, scorer, cascade_share, log_level, quiet):
+          max_batch_pairs, max_wait_ms, slice_pairs, recent_texts, index_dirs, translator_cache,
+          max_total_chars, request_timeout, api_key, scorer, cascade_share, log_level, quiet):
     """Serve a run over HTTP: POST /v1/score, /healthz, /readyz, /metrics, /docs."""
     check_cascade_share(scorer)  # before the run loads: ignored, it would read as applied
     from shoprel.utils.scoring_imports import import_lightgbm_for_scoring
@@ -81,6 +86,8 @@ def serve(run_dir, host, port, workers, max_pairs, max_text_chars, max_body_byte
                              max_wait_ms=max_wait_ms, slice_pairs=slice_pairs,
                              recent_texts=recent_texts,
                              index_dirs=[str(d.resolve()) for d in index_dirs],
+                             translator_cache=(None if translator_cache is None
+                                               else str(translator_cache.absolute())),
                              max_total_chars=max_total_chars,
                              request_timeout_s=request_timeout, api_key=api_key,
                              scorer=scorer, cascade_share=cascade_share)

@@ -129,7 +129,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
     translated = translated_languages(predictor.run)  # languages it saw only translated
     task = predictor.task
     info = model_info(predictor)
-    translation = QueryTranslation(predictor)
+    translation = QueryTranslation(predictor, cache=settings.translator_cache)
     if warn and translation.region_fallback:
         warnings.warn(translation.region_fallback, RegionFallbackWarning, stacklevel=2)
     metrics = ServeMetrics(embedding_counts=predictor.embedding_counts)

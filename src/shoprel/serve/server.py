@@ -81,7 +81,8 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
     else:
         from shoprel.serve.translation import QueryTranslation
 
-        translation = QueryTranslation(open_served_predictor(run_dir, settings))
+        translation = QueryTranslation(open_served_predictor(run_dir, settings),
+                                       cache=settings.translator_cache)
         translation.close()
         fallback = translation.region_fallback
     warning = exposure_warning(host, settings.api_key)

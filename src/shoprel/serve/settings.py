@@ -56,6 +56,12 @@ class ServeSettings(StrictConfig):
                                                          f"{MAX_RECENT_TEXTS:,}; 0: none.")
     index_dirs: list[str] = Field(default_factory=list, description="Target-index folders "
                                   "besides the run's own (`shoprel index --out`).")
+    # where serve keeps the recorded translator's SQLite cache instead of the run's config.yaml
+    # data.translator.cache: a recorded one that lies inside a run (a copied run) was refused,
+    # and editing the run's config was the only way out
+    translator_cache: str | None = Field(None, min_length=1,
+                                         description="SQLite cache of the recorded translator, "
+                                                     "in place of the one the run records.")
     # one request's share of the model: without it a client can send max_pairs pairs of
     # max_text_chars texts each and hold every other client up
     max_total_chars: int = Field(200_000, ge=1,

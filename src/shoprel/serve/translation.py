@@ -3,7 +3,8 @@
 A run trained on two-language rows (a `translated_query` column) scores best on the same kind
 of rows. A pair may bring its own `translated_query`; for one that does not, the run's recorded
 translator (config.yaml `data.translator`, how the training file was translated) makes one,
-through its SQLite cache when it has one and a small in-memory cache otherwise. Without a
+through its SQLite cache when it has one (or the one `serve --translator-cache` names instead)
+and a small in-memory cache otherwise. Without a
 recorded translator, or where it has no route, the pair is scored on its bare query: the
 response counts such pairs (`bare_queries`) and the server logs it. A run whose config.yaml is
 gone is not served: whether it had a translator cannot be told.
@@ -15,11 +16,12 @@ import asyncio
 import logging
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pandas as pd
 
 from shoprel.data.frame import TRANSLATION
-from shoprel.errors import ConfigError, RunDirError, ShoprelError
+from shoprel.errors import ConfigError, InputError, RunDirError, ShoprelError
 from shoprel.predict.cascade import CascadePredictor
 from shoprel.predict.predictor import reads_translation
 
@@ -81,7 +83,8 @@ def check_recorded_cache(cache: str, table: str | None, recorded_in) -> None:
     made: one inside a run (the served one or another) or any other folder shoprel wrote
     became a file there that shoprel's stamp does not list, and that run's next `train
     --overwrite` was refused ('holds serve.sqlite, which shoprel did not write there'). Said at
-    the line of `recorded_in` (the config.yaml recording it)."""
+    the line of `recorded_in` (the config.yaml recording it), with the way out that leaves the
+    run as it is: `serve --translator-cache`, a cache elsewhere."""
     from shoprel.augment.translate_file import check_cache_path
     from shoprel.training.config_reading import located
 
@@ -89,16 +92,38 @@ def check_recorded_cache(cache: str, table: str | None, recorded_in) -> None:
         check_cache_path(cache, {"the translation table": table}, "data.translator.cache")
     except ShoprelError as exc:
         raise located(ConfigError(f"data.translator.cache (serve writes the translations of "
-                                  f"new queries there): {exc}"), recorded_in) from None
+                                  f"new queries there): {exc} (or give serve --translator-cache "
+                                  "FILE, a cache elsewhere)"), recorded_in) from None
+
+
+def check_given_cache(cache: str, table: str | None) -> None:
+    """`serve --translator-cache`, used in place of the run's recorded cache, is checked as
+    `translate --cache` is (check_cache_path), in the option's words."""
+    from shoprel.augment.translate_file import check_cache_path
+
+    check_cache_path(cache, {"the translation table": table}, "--translator-cache")
+
+
+def unused_cache(wanted: bool) -> ConfigError:
+    """`serve --translator-cache` for a run serve makes no translations for: refused, not
+    ignored, as it would read as applied."""
+    why = ("the run's models read no translated queries" if not wanted else
+           "the run records no translator (config.yaml data.translator)")
+    return ConfigError(f"--translator-cache: {why}, so serve makes no translations; leave the "
+                       "option out")
 
 
 class QueryTranslation:
     """fill(rows, given) -> (rows as the run's models want them, pairs scored bare)."""
 
-    def __init__(self, predictor, translator=None, target: str = "en"):
+    def __init__(self, predictor, translator=None, target: str = "en",
+                 cache: str | None = None):
         self.wanted = reads_translation(predictor)
         self.recorded, self.recorded_in = (_recorded_translator(predictor) if self.wanted
                                            else (None, None))
+        if cache is not None and self.recorded is None:
+            raise unused_cache(self.wanted)
+        self.cache = cache  # serve --translator-cache: in place of the recorded one
         # asked as the training file was: 'pt' for a run translated before regional pairs
         self.target = self.recorded.asked if self.recorded is not None else target
         self._translator = translator  # given (tests) or built here, from the run's record
@@ -128,12 +153,17 @@ class QueryTranslation:
         from shoprel.training.config_reading import located
 
         r = self.recorded
-        if r.cache is not None:
+        if self.cache is not None:
+            check_given_cache(self.cache, r.table)
+        elif r.cache is not None:
             check_recorded_cache(r.cache, r.table, self.recorded_in)
         try:
-            self._translator = make_translator(r.backend, cache=r.cache, table=r.table,
-                                               model=r.model, progress=False)
+            self._translator = make_translator(r.backend, cache=self.cache or r.cache,
+                                               table=r.table, model=r.model, progress=False)
         except ShoprelError as exc:
+            if self.cache is not None and isinstance(exc, InputError) and exc.path is not None \
+                    and Path(exc.path) == Path(self.cache):
+                raise  # the --translator-cache file is at fault, not the config.yaml line
             raise located(ConfigError(
                 f"data.translator: serve cannot make the run's translator ({exc}); it "
                 "translates the queries sent without a translated_query"),
