@@ -395,15 +395,20 @@ class Run:
         load_model's one RunDirError before a command's work, not once it is done (plain
         distill timed a fast teacher cut short after writing its student: exit 2). A
         family whose loading reads its backbone's weights (an LLM) is left to load where it is
-        used; the others load in a fraction of a second (the default embed model: 0.05-0.2 s,
-        its encoder loaded at its first text)."""
+        used, its own files checked without it (check_saved_files: an LLM's adapter missing
+        or cut short failed distill only once its student was written); the others load in
+        a fraction of a second (the default embed model: 0.05-0.2 s, its encoder loaded at its
+        first text)."""
         if self.kind == "ensemble":
             for member in self.member_dirs():
                 Run.open(member).check_models_load()
             return
         for folder in self.model_folders():
-            if not model_class(read_model_config(folder).get("family")).loads_backbone:
-                with named_as_shown(self.path):
+            family = model_class(read_model_config(folder).get("family"))
+            with named_as_shown(self.path):
+                if family.loads_backbone:
+                    family.check_saved_files(folder)
+                else:
                     load_model(folder)
 
     def reads_translation(self) -> bool:

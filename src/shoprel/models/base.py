@@ -88,6 +88,12 @@ class RelevanceModel:
     # (Run.check_models_load) leaves such a model to load where it is used
     loads_backbone: ClassVar[bool] = False
 
+    @classmethod
+    def check_saved_files(cls, folder: Path) -> None:
+        """For a family that loads_backbone: refuse, without loading it, a saved model in
+        `folder` whose own files are missing or do not read (one RunDirError naming the
+        file), as a check before a command's work; a family with none to check passes."""
+
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
         # the constructor's signature is the config's params (for help() and IDEs)

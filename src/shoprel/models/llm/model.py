@@ -23,6 +23,7 @@ from shoprel.models.hf import trainer as hft
 from shoprel.models.hf.family import FineTunedModel
 from shoprel.models.llm.config import LLMConfig
 from shoprel.models.llm.prompt import PairEncoder, ensure_pad_token
+from shoprel.models.llm.saved_files import check_adapter_files
 from shoprel.utils.threads import torch_threads
 
 ADAPTER_FOLDER = "adapter"
@@ -272,6 +273,12 @@ class LLMClassifier(FineTunedModel):
             model.merge_adapter()
 
     # --- persistence ---------------------------------------------------------------------
+    @classmethod
+    def check_saved_files(cls, folder: Path) -> None:
+        """The adapter's config and weights are there and read (saved_files.py), without the
+        backbone, which loading the model reads."""
+        check_adapter_files(Path(folder) / ADAPTER_FOLDER)
+
     def _state(self) -> dict:
         state = {"fingerprint": self.fingerprint_, "train_stats": self.train_stats_}
         if self.best_eval_ is not None:
