@@ -872,12 +872,13 @@ def test_a_teacher_augment_cache_train_would_refuse_is_refused_before_the_nested
                         lambda *args, **kwargs: pytest.fail("the nested refits ran"))
     head = (f"error: {teacher / runs.CONFIG}: line {line}: augment.cache (the --nested refits "
             f"of this run write their translations there): {cache}: ")
+    edit = "; to name another, edit this line of the run's config.yaml"
     out = tmp_path / "student"
     for there, said in (
             ("a run", f"lies inside {other}, a folder shoprel wrote (a run, an index or a "
-                      "backbone); writing there would change it; keep the cache outside it"),
+                      f"backbone); writing there would change it; keep the cache outside it{edit}"),
             ("a text file", "not a translation cache (file is not a database); give a new file "
-                            "name or a cache shoprel wrote")):
+                            f"name or a cache shoprel wrote{edit}")):
         if there == "a run":
             train(teachers["data"], other, load_config(None, SMALL), progress=False)
         else:

@@ -262,14 +262,18 @@ class TeacherModel(NamedTuple):
         (runner.check_augment_cache): inside another run (its next --overwrite then refused
         the cache as not shoprel's), the training file `train_file`, a file that is no
         translation cache. Its run recorded it; it may have become any of these since. Said
-        at its run's config line, not as a bare path the user never gave distill."""
+        at its run's config line, not as a bare path the user never gave distill, and that the
+        way to another cache is that line: 'keep the cache outside it' alone left the user
+        to guess where the refits took the path from."""
         self.check_cache_outside(out_dir)
         try:
             check_augment_cache(self.config, train_file, Path(out_dir))
         except (InputError, OutputError) as exc:
+            edit = ("; to name another, edit this line of the run's config.yaml"
+                    if self.run is not None else "")
             with self.config_named():
                 raise ConfigError(f"augment.cache (the --nested refits of this run write "
-                                  f"their translations there): {exc}") from None
+                                  f"their translations there): {exc}{edit}") from None
 
     def check_backbones(self) -> None:
         """Refuse, before any refit, a model whose backbone changed since its run was trained
