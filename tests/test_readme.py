@@ -226,6 +226,76 @@ def test_the_readme_names_the_commands_the_python_api_has_and_those_it_lacks():
                    for f in named), command
 
 
+# each command's function, and how the README says an option is named where its keyword is not
+# the option's own name (`--max-steps` max_steps): the keyword(s), or None for an option that
+# has none (what the result holds instead)
+FUNCTION_OF = {"train": "train", "predict": "predict_file", "evaluate": "evaluate_file",
+               "pretrain": "pretrain", "ensemble": "ensemble_runs", "compare": "compare_runs",
+               "report": "write_report", "index": "index_targets", "distill": "distill_student",
+               "noise": "noisy_rows", "check-submission": "check_submission",
+               "far-pairs": "add_far_pairs", "langid": "langid_file", "cache list": "list_cache",
+               "cache prune": "prune_cache", "translate": "translate_file",
+               "export": "export_onnx"}
+NAMED_OTHERWISE = {"--quiet": ("progress=False",), "--index": ("indexes",), "--kind": ("kinds",),
+                   "--out": ("out_dir", "out", "out_file"), "--input": ("input_file",),
+                   "--top": None, "--json": None}
+ASKED_BY_THE_NAME = {"--onnx"}  # export_onnx: export's one kind of export
+# pretrain's options set its config's settings (a PretrainConfig's fields)
+PRETRAIN_NAMED_OTHERWISE = {"--threads": "n_threads", "--time-budget": "time_budget_minutes"}
+
+
+def test_the_readme_names_each_keyword_that_is_not_its_option_s_name():
+    """The README said the keywords are named as the options, but for --quiet, --index and
+    pretrain's: a user's `shoprel.prune_cache(kind="states")` (`cache prune --kind states`) was a
+    TypeError, as `out=` for train's `--out` and check-submission's `input=`. Every option of a
+    command with a function is its keyword, or the README's "Where a name differs" says which."""
+    import dataclasses
+    import inspect
+
+    import click
+
+    import shoprel
+    from shoprel.cli import main
+    from shoprel.training.pretrain import PretrainConfig
+
+    readme = _readme()
+    differs = readme[readme.index("Where a name differs:"):readme.index(" Errors, the notes")]
+    settings = {field.name for field in dataclasses.fields(PretrainConfig)}
+    context = click.Context(main)
+    for command, function in FUNCTION_OF.items():
+        cli = main
+        for part in command.split():
+            cli = cli.get_command(context, part)
+        keywords = set(inspect.signature(getattr(shoprel, function)).parameters)
+        for option in cli.params:
+            if not isinstance(option, click.Option):
+                assert option.name in keywords, (command, option.name)  # FILES, RUN_DIR...
+                continue
+            flag = max(option.opts, key=len)
+            own = flag.removeprefix("--").replace("-", "_")
+            if own in keywords:
+                continue
+            if command == "pretrain" and flag not in NAMED_OTHERWISE:
+                setting = PRETRAIN_NAMED_OTHERWISE.get(flag, own)
+                assert setting in settings, (command, flag)
+                if setting != own:
+                    assert f"`{flag}` is `{setting}`" in differs or \
+                        f"`{flag}` `{setting}`" in differs, flag
+                continue
+            if flag in ASKED_BY_THE_NAME:
+                assert own in function, (command, flag)
+                continue
+            assert flag in NAMED_OTHERWISE, (command, flag)  # a new difference: say it
+            named = NAMED_OTHERWISE[flag]
+            assert re.search(f"[` ]{flag}[` ]", differs), flag
+            if flag == "--quiet" and "progress" not in keywords:  # notes the result holds
+                assert f"`{function}`" in differs, (command, flag)
+            elif named is not None:
+                assert keywords & {name.split("=")[0] for name in named}, (command, flag)
+                assert all(f"`{name}`" in differs for name in named), flag
+    assert "pretrain's options are its config's settings" in differs
+
+
 @pytest.mark.parametrize("page", ["README.md", *sorted(
     str(path.relative_to(README.parent)) for path in (README.parent / "docs").glob("*.md"))])
 def test_prose_lines_keep_the_width(page):
