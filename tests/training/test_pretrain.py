@@ -634,6 +634,20 @@ def test_pretraining_writes_no_trainer_checkpoint(demo_backbone, qc_demo, tmp_pa
     assert (tmp_path / "out" / "model.safetensors").is_file()
 
 
+def test_saving_the_encoder_draws_no_library_bar(demo_backbone, qc_demo, tmp_path, capsys):
+    """`shoprel.pretrain(...)` in a script whose stderr went to a log wrote transformers'
+    'Writing model shards:   0%|          | 0/1' bar there, redrawn with `\\r`, after the
+    training bar's plain lines (`shoprel pretrain` turns library bars off in a log; a
+    cross-encoder saves with them off)."""
+    import shoprel
+
+    result = shoprel.pretrain([qc_demo], tmp_path / "out",
+                              {"backbone": str(demo_backbone), "max_steps": 1, "batch_size": 8})
+    assert result.steps == 1 and (tmp_path / "out" / "model.safetensors").is_file()
+    logged = capsys.readouterr().err
+    assert "Writing model shards" not in logged and "%|" not in logged, logged
+
+
 QUIET_TWO_CORES = ("note: this machine's load is 6.0 on 2 cores; torch with 2 threads runs "
                    "several times slower when its cores are taken: on a shared machine, "
                    "--threads 1 trains faster")

@@ -447,8 +447,11 @@ def pretrain(files: str | Path | Sequence[str | Path], out_dir: str | Path,
         if ranks.is_main:
             record = {**result.summary(), "config": asdict(config)}
             del record["out_dir"]
+            # transformers' "Writing model shards" bar off, as a cross-encoder saves: drawn
+            # with `\r` into a Python caller's log, where the command turns library bars off
             with built_folder(out_dir, config.cache_dir, overwrite=overwrite, durable=True,
-                              guard=lambda d: check_replaceable(d, **_BACKBONE_OUTPUT)) as tmp:
+                              guard=lambda d: check_replaceable(d, **_BACKBONE_OUTPUT)) as tmp, \
+                    hft.quiet_transformers():
                 _save_backbone(tmp, model, tokenizer, backbone, record, config.cache_dir)
     if group is not None:
         result = group.broadcast(result)  # the others return once DIR is in place
