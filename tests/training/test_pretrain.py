@@ -646,6 +646,8 @@ def test_saving_the_encoder_draws_no_library_bar(demo_backbone, qc_demo, tmp_pat
     assert result.steps == 1 and (tmp_path / "out" / "model.safetensors").is_file()
     logged = capsys.readouterr().err
     assert "Writing model shards" not in logged and "%|" not in logged, logged
+    # the training bar says what it counts: the log read a bare '1/1 [00:00<00:00]'
+    assert logged.splitlines()[-1].startswith("masked-LM steps: 1/1 ["), logged
 
 
 QUIET_TWO_CORES = ("note: this machine's load is 6.0 on 2 cores; torch with 2 threads runs "

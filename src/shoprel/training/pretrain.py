@@ -429,7 +429,7 @@ def pretrain(files: str | Path | Sequence[str | Path], out_dir: str | Path,
             train_dataset=dataset, processing_class=tokenizer, callbacks=callbacks,
             data_collator=DataCollatorForLanguageModeling(
                 tokenizer, mlm_probability=config.mask_prob, seed=config.seed))
-        hft.bar_without_log_lines(trainer)
+        hft.bar_without_log_lines(trainer, "masked-LM steps")
         if before_training is not None and ranks.is_main and hft.fit_device() == "cpu":
             before_training()
         started = time.perf_counter()

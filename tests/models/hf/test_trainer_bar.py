@@ -47,5 +47,5 @@ def test_a_logged_trainer_bar_draws_compact_counts(monkeypatch):
     callback.on_log(None, state, None, logs={"loss": 0.5})  # written nowhere
     callback.on_train_end(None, state, None)
     lines = [line for line in log.getvalue().replace("\r", "\n").splitlines() if line.strip()]
-    assert lines and lines[-1].strip().startswith("3/3 [")
+    assert lines and lines[-1].strip().startswith("training steps: 3/3 [")
     assert not any("%|" in line or "it/s" in line or "loss" in line for line in lines), lines

@@ -277,12 +277,13 @@ def quiet_transformers(quiet: bool = True, bars: bool = False):
             hf_logging.enable_progress_bar()
 
 
-def bar_without_log_lines(trainer) -> None:
+def bar_without_log_lines(trainer, desc: str = "training steps") -> None:
     """Keep `trainer`'s progress bar but drop the dicts Hugging Face writes under it on stdout
     ({'loss': ...}, the final {'train_runtime': ...}): shoprel's own summary says what matters,
     and stdout is for results. The bar is shoprel's (utils.progress.progress_bar), so a log
     reads compact counts as every other bar's does, where Hugging Face's tqdm drew its full
-    bar and rate at each redraw."""
+    bar and rate at each redraw; named `desc`, as every other bar is named (a pretrain's log
+    read a bare '3/3 [00:51<00:00]')."""
     from transformers.trainer_callback import PrinterCallback, ProgressCallback
 
     from shoprel.utils.progress import progress_bar
@@ -290,7 +291,8 @@ def bar_without_log_lines(trainer) -> None:
     class BarOnly(ProgressCallback):
         def on_train_begin(self, args, state, control, **kwargs):
             if state.is_world_process_zero:  # as ProgressCallback's, with shoprel's bar
-                self.training_bar = progress_bar(total=state.max_steps, dynamic_ncols=True)
+                self.training_bar = progress_bar(total=state.max_steps, desc=desc,
+                                                 dynamic_ncols=True)
             self.current_step = 0
 
         def on_log(self, args, state, control, logs=None, **kwargs):
