@@ -86,3 +86,31 @@ def test_a_saved_model_s_whole_float_still_loads():
     assert params["n_estimators"] == 300 and type(params["n_estimators"]) is int
     with pytest.raises(ConfigError, match="^model.params.n_estimators: 2.5 is not a whole"):
         validate_params("fast", {"n_estimators": 2.5}, saved=True)
+
+
+def test_any_required_field_not_given_says_so_with_the_values_it_takes():
+    """A missing field read pydantic's "Field required" in every config class: one without a
+    default says it has none, and the values it takes where they are a fixed set, however deep
+    the section (only data.translator.backend is required today: a class of this test's)."""
+    from typing import Literal
+
+    from pydantic import ValidationError
+
+    from shoprel.models.config import StrictConfig, error_message
+
+    class Inner(StrictConfig):
+        mode: Literal["a", "b"]
+        size: int
+
+    class Outer(StrictConfig):
+        inner: Inner | None = None
+
+    with pytest.raises(ConfigValueError) as info:
+        Outer(inner={})
+    assert str(info.value) == (
+        "Outer: inner.mode: missing (it has no default); set it to one of 'a', 'b'; "
+        "inner.size: missing (it has no default); set it")
+    with pytest.raises(ValidationError) as raised:
+        Outer.model_validate({"inner": {"size": 1}})
+    assert error_message(raised.value.errors()[0], Outer) == (
+        "missing (it has no default); set it to one of a, b")

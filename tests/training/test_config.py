@@ -909,3 +909,22 @@ def test_a_stage0_backbone_other_than_the_run_s_is_refused_at_its_line(tmp_path)
         "(model.params.backbone '/a'); leave backbone out of stage0.params")
     path.write_text(path.read_text().replace("backbone: /b", "backbone: /a"))
     assert load_config(path).stage0_params()["backbone"] == "/a"
+
+
+def test_a_translator_without_its_backend_says_what_to_write_at_its_line(tmp_path):
+    """`data: {translator: {to: en}}` said pydantic's "data.translator.backend: Field required",
+    naming neither that backend has no default nor the backends there are to choose from."""
+    path = tmp_path / "c.yaml"
+    path.write_text("model: {family: fast}\ndata:\n  translator:\n    to: en\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == (f"{path}: line 3: data.translator.backend: missing (it has no "
+                               "default); set it to one of apertium, table, hf")
+    with pytest.raises(ConfigError) as info:  # a Python caller's dict: the values as Python's
+        load_config(None, {"data.translator": {"to": "en"}})
+    assert str(info.value) == ("overrides: data.translator.backend: missing (it has no "
+                               "default); set it to one of 'apertium', 'table', 'hf'")
+    with pytest.raises(ConfigValueError) as info:
+        RunConfig(data={"translator": {}})
+    assert str(info.value) == ("RunConfig: data.translator.backend: missing (it has no "
+                               "default); set it to one of 'apertium', 'table', 'hf'")

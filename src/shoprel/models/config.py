@@ -303,12 +303,45 @@ class FamilyConfig(StrictConfig):
             raise ConfigError(describe(exc, cls, where, how)) from None
 
 
-def error_message(error: dict) -> str:
+def _field_at(model: type[BaseModel], loc: tuple):
+    """The field of `model` (a config class) at pydantic's place `loc`, through its sections,
+    or None where the place is not a field of one (an item of a list, a key of a mapping)."""
+    field = None
+    for depth, part in enumerate(loc):
+        if depth:  # the section the previous part names
+            sections = [leaf for leaf in leaf_types(field.annotation)
+                        if isinstance(leaf, type) and issubclass(leaf, BaseModel)]
+            if not sections:
+                return None
+            model = sections[0]
+        field = model.model_fields.get(part) if isinstance(part, str) else None
+        if field is None:
+            return None
+    return field
+
+
+def missing_said(loc: tuple, model: type[BaseModel] | None = None, python: bool = False) -> str:
+    """A required field not given (pydantic's "Field required" said neither that it has no
+    default nor what to write), with the values it takes where they are a fixed set (`model`:
+    the class `loc` is in; `python`: said to a Python caller, the values quoted as Python
+    writes them)."""
+    field = _field_at(model, loc) if model is not None and loc else None
+    choices = [value for leaf in (leaf_types(field.annotation) if field else ())
+               for value in literal_values(leaf)]
+    shown = ", ".join(repr(value) if python else str(value) for value in choices)
+    return "missing (it has no default); set it" + (f" to one of {shown}" if choices else "")
+
+
+def error_message(error: dict, model: type[BaseModel] | None = None,
+                  python: bool = False) -> str:
     """One pydantic error's message in a config's words: "unknown key" for an extra one, a
-    choice refused with the value given, and a validator's ValueError without pydantic's
-    "Value error, " in front."""
+    required one not given with what it takes (missing_said: `model` the class validated,
+    `python` whether a Python caller wrote it), a choice refused with the value given, and a
+    validator's ValueError without pydantic's "Value error, " in front."""
     if error["type"] == "extra_forbidden":
         return "unknown key"
+    if error["type"] == "missing":
+        return missing_said(tuple(error["loc"]), model, python)
     if error["type"] in PYDANTIC_BOUND_ERRORS:  # Field(ge=1): said as a command's option says it
         kind = PYDANTIC_BOUND_ERRORS[error["type"]]
         return past_bound(error["input"], kind, error["ctx"][kind])
@@ -368,7 +401,7 @@ def describe(exc: ValidationError, config: type[FamilyConfig], where: str,
         loc = [str(x) for x in error["loc"]]
         if loc and loc[0] in sections and len(loc) > 1:
             loc = loc[1:]
-        message = error_message(error)
+        message = error_message(error, config, how != YAML)
         if error["type"] == "extra_forbidden" and len(loc) == 1:
             message += _dotted_param_hint(loc[0], config, where, how)
         problems.append(f"{where}.{'.'.join(loc)}: {message}" if loc else f"{where}: {message}")
@@ -394,7 +427,7 @@ def in_python_words(exc: ValidationError, config: type[BaseModel]) -> str:
         if len(loc) > 1 and loc[0] in sections:
             loc = loc[1:]
         key = _python_path(loc)
-        message = error_message(error)
+        message = error_message(error, config, python=True)
         if error["type"] == "extra_forbidden":
             message += (_dotted_param_hint(str(loc[-1]), config, "params", PYTHON)
                         if sections and len(loc) == 1 else dotted_key_hint(tuple(loc), PYTHON))

@@ -193,12 +193,14 @@ def _kind_said(value, python: bool = False) -> str:
     return names.get(type(value), type(value).__name__)
 
 
-def error_said(error: dict, python: bool = False) -> str:
+def error_said(error: dict, python: bool = False, model: type[StrictConfig] | None = None
+               ) -> str:
     """One pydantic error's message in a config's words; a section given as a scalar or a list
-    says so (not pydantic's "instance of FoldsConfig"); `python`: said to a Python caller."""
+    says so (not pydantic's "instance of FoldsConfig"); `python`: said to a Python caller;
+    `model`: the class validated (RunConfig), for what a missing field takes."""
     if error["type"] in ("model_type", "dict_type"):
         return f"expected a mapping of keys, got {_kind_said(error.get('input'), python)}"
-    return error_message(error)
+    return error_message(error, model, python)
 
 
 def _params_mapping(value, info: ValidationInfo, param: str = "n_jobs", number: int = 2):
@@ -468,8 +470,9 @@ class StudentConfig(StrictConfig):
             except ValidationError as exc:  # a check's message names "model..." itself
                 python = _python_written(info)
                 raise ValueError("; ".join(
-                    f"student.{error_said(e, python)}" if not e["loc"]
-                    else f"student.model.{'.'.join(map(str, e['loc']))}: {error_said(e, python)}"
+                    f"student.{error_said(e, python, ModelConfig)}" if not e["loc"]
+                    else f"student.model.{'.'.join(map(str, e['loc']))}: "
+                    f"{error_said(e, python, ModelConfig)}"
                     for e in exc.errors())) from None
         return value
 

@@ -118,7 +118,8 @@ def _describe(exc: ValidationError, source: str, options: dict[str, str] | None 
     said = list(retyped.values())
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        message = error_said(error, how in (PYTHON, OVERRIDES)) + _dotted_hint(error, how)
+        message = (error_said(error, how in (PYTHON, OVERRIDES), RunConfig)
+                   + _dotted_hint(error, how))
         self_keyed = not error["loc"] or message.startswith((f"{key}.", f"{key}:"))
         if self_keyed and retyped:
             message = _uncovered(message, retyped)
