@@ -928,3 +928,38 @@ def test_a_translator_without_its_backend_says_what_to_write_at_its_line(tmp_pat
         RunConfig(data={"translator": {}})
     assert str(info.value) == ("RunConfig: data.translator.backend: missing (it has no "
                                "default); set it to one of 'apertium', 'table', 'hf'")
+
+
+@pytest.mark.parametrize("use, line", [
+    ("    params: *p\n", "line 8 (brought in from line 4)"),  # an alias
+    ("    params:\n      <<: *p\n      n_jobs: 1\n", "line 9 (brought in from line 4)"),  # merged
+])
+def test_a_key_an_alias_or_merge_brings_in_is_located_at_both_lines(tmp_path, use, line):
+    """An alias's bad key was said at the anchor's line (a line under model:, for a student
+    key), a merge key's (`<<: *p`) at its section's line: neither said both where the error
+    arises and where the value is written."""
+    path = tmp_path / "c.yaml"
+    path.write_text("model:\n  family: cross\n  params: &p\n    epochs: 2\nstudent:\n  model:\n"
+                    f"    family: fast\n{use}")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == f"{path}: {line}: student.model.params.epochs: unknown key"
+
+
+def test_a_key_written_beside_a_merge_key_is_located_at_its_own_line(tmp_path):
+    """The mapping's own key overrides the merged one (YAML's meaning): its line is named."""
+    path = tmp_path / "c.yaml"
+    path.write_text("model:\n  family: fast\n  params: &p {n_jobs: 1}\nstudent:\n  model:\n"
+                    "    family: fast\n    params:\n      <<: *p\n      n_jobs: 0\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).startswith(f"{path}: line 9: student.model.params.n_jobs: ")
+
+
+def test_an_alias_of_a_mapping_holding_itself_is_a_config_error(tmp_path):
+    """`model: &m {params: *m}` left load_config as a RecursionError while finding lines."""
+    path = tmp_path / "c.yaml"
+    path.write_text("model: &m\n  family: fast\n  params: *m\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value).startswith(f"{path}: line 3: model.params.family: unknown key")

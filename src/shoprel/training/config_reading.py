@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import get_args, get_origin
 
@@ -35,32 +36,72 @@ from shoprel.training.config_retyped import Place, Written, retyped_problems
 from shoprel.training.config_yaml import read_config_yaml, yaml_problem
 
 
-def key_lines(text: str) -> dict[str, int]:
-    """Dotted key -> the line (1-based) where the YAML text writes it, for errors."""
-    lines: dict[str, int] = {}
+@dataclass(frozen=True)
+class KeyLine:
+    """Where a config file writes a key: the line of its key, and for a key that an alias or a
+    merge key (`<<: *base`) brought into this section, `via` the line that brought it in. An
+    error about the key arises there, but its value is written at the anchor (`line`): naming
+    only the anchor's line named a section the key is not in, and only the section's line hid
+    where the value is."""
 
-    def walk(node, prefix: str) -> None:
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                if isinstance(key_node, yaml.ScalarNode):
-                    dotted = f"{prefix}{key_node.value}"
-                    lines.setdefault(dotted, key_node.start_mark.line + 1)
-                    walk(value_node, f"{dotted}.")
+    line: int
+    via: int | None = None
+
+    def __str__(self) -> str:
+        if self.via is None:
+            return f"line {self.line}"
+        return f"line {self.via} (brought in from line {self.line})"
+
+
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+def _aliased(value: yaml.Node, key: yaml.Node) -> bool:
+    """Whether `value` came from an alias: an anchor is written before every alias of it, so
+    a value that starts before its own key is one written earlier, elsewhere."""
+    return value.start_mark.index < key.start_mark.index
+
+
+def key_lines(text: str) -> dict[str, KeyLine]:
+    """Dotted key -> where the YAML text writes it (KeyLine), for errors; a merge key's keys
+    under the mapping they are merged into, and only where it does not write them itself."""
+    lines: dict[str, KeyLine] = {}
+
+    def walk(node: yaml.Node, prefix: str, via: int | None, inside: frozenset) -> None:
+        if not isinstance(node, yaml.MappingNode) or id(node) in inside:
+            return  # a scalar, a list, or an alias of a mapping holding itself
+        inside = inside | {id(node)}
+        merges = []
+        for key_node, value_node in node.value:
+            if key_node.tag == _MERGE:  # after the mapping's own keys, which override them
+                merges.append((key_node, value_node))
+            elif isinstance(key_node, yaml.ScalarNode):
+                dotted = f"{prefix}{key_node.value}"
+                lines.setdefault(dotted, KeyLine(key_node.start_mark.line + 1, via))
+                walk(value_node, f"{dotted}.",
+                     via or (key_node.start_mark.line + 1 if _aliased(value_node, key_node)
+                             else None), inside)
+        for key_node, value_node in merges:  # `<<: *a` or `<<: [*a, *b]`, the first first
+            merged = value_node.value if isinstance(value_node, yaml.SequenceNode) else [
+                value_node]
+            for source in merged:
+                walk(source, prefix, via or (key_node.start_mark.line + 1
+                                             if _aliased(source, key_node) else None), inside)
 
     try:
-        walk(yaml.compose(text, Loader=yaml.SafeLoader), "")
+        walk(yaml.compose(text, Loader=yaml.SafeLoader), "", None, frozenset())
     except yaml.YAMLError:
         pass  # the loader says what is wrong with it
     return lines
 
 
-def _at(source: str, named: str, lines: dict[str, int] | None) -> str:
+def _at(source: str, named: str, lines: dict[str, KeyLine] | None) -> str:
     """The file, and the line of the key `named` (or of its nearest written parent)."""
     parts = named.split(".")
     for depth in range(len(parts), 0, -1):
         line = (lines or {}).get(".".join(parts[:depth]))
         if line is not None:
-            return f"{source}: line {line}"
+            return f"{source}: {line}"
     return source
 
 
@@ -105,7 +146,7 @@ def _uncovered(message: str, retyped: dict[str, str]) -> str:
 
 
 def _describe(exc: ValidationError, source: str, options: dict[str, str] | None = None,
-              lines: dict[str, int] | None = None, how: str = YAML,
+              lines: dict[str, KeyLine] | None = None, how: str = YAML,
               overridden: dict[str, str] | None = None,
               retyped: dict[str, str] | None = None) -> str:
     """`options`: dotted key -> the command-line option that set it, named instead of the file;
@@ -144,7 +185,7 @@ def _describe(exc: ValidationError, source: str, options: dict[str, str] | None 
 
 def parse_config(data: dict | None, source: str = "config",
                  options: dict[str, str] | None = None, saved: bool = False,
-                 lines: dict[str, int] | None = None, how: str = YAML,
+                 lines: dict[str, KeyLine] | None = None, how: str = YAML,
                  overridden: dict[str, str] | None = None,
                  retyped: dict[str, str] | None = None) -> RunConfig:
     """`saved`: a run's own config.yaml, read as it was trained (models.config.SAVED);
@@ -297,7 +338,7 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
     errors; `saved`: the file is a run's config.yaml (see parse_config); `overrides_name`: what
     errors call the overrides without a file, the argument its caller gave them as."""
     data: dict = {}
-    lines: dict[str, int] | None = None
+    lines: dict[str, KeyLine] | None = None
     retyped: dict[str, str] = {}
     source = overrides_name if overrides else "defaults"  # the defaults themselves are valid
     if path is not None:
