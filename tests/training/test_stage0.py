@@ -384,15 +384,17 @@ def relabelled(rows: list[dict]) -> list[dict]:
     return [{**rows[0], "label": 1 - int(rows[0]["label"])}, *rows[1:]]
 
 
-@pytest.mark.parametrize("change", ["removed", "rows_removed", "garbled", "relabelled"])
+@pytest.mark.parametrize("change", ["removed", "rows_removed", "garbled", "retasked",
+                                    "relabelled"])
 def test_nested_teacher_refits_skip_a_same_task_stage0_whose_file_cannot_tell(
         tmp_path, warm_family, qc_demo, jsonl, monkeypatch, change):
-    """A stage-0 file gone since, unreadable, or holding other rows than stage 0 learnt (the
-    pairs it shared may have been taken out), cannot say whether stage 0 saw the distilled rows: the
-    refits start without it, as before, and the block says why. An edit that kept the row
-    count (a label changed) passed for the file stage 0 learnt; the run now records the
-    file's SHA-256, and the edit is caught by it. The line names --stage0-train, the way to
-    the file stage 0 learnt where it is kept elsewhere."""
+    """A stage-0 file gone since, refused by the reader (garbled, or of the other task now:
+    said as the reader says it, not as "can no longer be read"), or holding other rows than
+    stage 0 learnt (the pairs it shared may have been taken out), cannot say whether stage 0
+    saw the distilled rows: the refits start without it, as before, and the block says why.
+    An edit that kept the row count (a label changed) passed for the file stage 0 learnt; the
+    run now records the file's SHA-256, and the edit is caught by it. The line names
+    --stage0-train, the way to the file stage 0 learnt where it is kept elsewhere."""
     rows = demo_rows(qc_demo)
     train_file = jsonl(tmp_path / "train.jsonl", rows[:240])
     same_task = jsonl(tmp_path / "same_task.jsonl", rows[240:])
@@ -401,6 +403,10 @@ def test_nested_teacher_refits_skip_a_same_task_stage0_whose_file_cannot_tell(
         after_training={"removed": same_task.unlink,
                         "rows_removed": lambda: jsonl(same_task, rows[250:]),
                         "garbled": lambda: same_task.write_text("not json\n"),
+                        "retasked": lambda: jsonl(same_task, [
+                            {"id": row["id"], "origin_query": row["origin_query"],
+                             "item_title": row["category_path"], "label": row["label"]}
+                            for row in rows[240:]]),
                         "relabelled": lambda: jsonl(same_task, relabelled(rows[240:]))
                         }[change])
     assert len(starts) == 3 and all(start is None for _, start in starts)
@@ -409,9 +415,13 @@ def test_nested_teacher_refits_skip_a_same_task_stage0_whose_file_cannot_tell(
                       f"{train_file.resolve()} cannot be told",
            "rows_removed": f"which holds 110 rows now, not the 120 stage 0 learnt: changed "
                            f"since, it may have held rows of {train_file.resolve()}",
-           "garbled": f"which can no longer be read ({same_task.resolve()}, line 1: malformed "
-                      f"JSON: Expecting value at column 1): it may hold rows of "
-                      f"{train_file.resolve()}",
+           "garbled": f"which no longer reads as the QC rows stage 0 learnt (line 1: "
+                      f"malformed JSON: Expecting value at column 1): changed since, it may "
+                      f"have held rows of {train_file.resolve()}",
+           "retasked": f"which no longer reads as the QC rows stage 0 learnt (line 1, field "
+                       f"'category_path': column missing for task QC (the file looks like a "
+                       f"QI file)): changed since, it may have held rows of "
+                       f"{train_file.resolve()}",
            "relabelled": f"whose bytes differ from those stage 0 learnt (SHA-256 "
                          f"{recorded[:12]}... in metrics.json stage0.train_sha256): changed "
                          f"since, it may have held rows of {train_file.resolve()}"}[change]

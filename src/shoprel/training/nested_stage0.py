@@ -116,7 +116,8 @@ def same_task_leak(run: runs.Run, stage0_file: Path, fitted: RecordedStage0File,
     """Why a stage-0 file of the run's own task may hold rows_file's pairs (None: it holds
     none), and what of a file named with --stage0-train (`place`) could not be checked (a
     run recording no digest of it: its row count is, and another count is refused). Only the
-    file as it is now can be read: one gone, unreadable, of another row count than stage 0
+    file as it is now can be read: one gone, refused by the reader (garbled, or now of the
+    other task or of one label: it read then), of another row count than stage 0
     fitted on (`fitted`: metrics.json stage0.train_rows) or with other bytes
     (stage0.train_sha256: a label changed, a pair renamed) tells nothing of them. A run
     written before the digest was recorded is checked on its row count alone. `which`: how
@@ -129,9 +130,10 @@ def same_task_leak(run: runs.Run, stage0_file: Path, fitted: RecordedStage0File,
     try:
         stage0 = read_pairs(stage0_file, task=task, require_label=True,
                             empty_text=config.data.empty_text, both_labels=single)
-    except InputError as problem:
-        return (f"{which} can no longer be read ({problem}): it may hold rows of {rows_file}; "
-                f"{changed}"), None
+    except InputError as problem:  # read as stage 0 read it then: the file changed since
+        return (f"{which} no longer reads as the {task} rows stage 0 learnt "
+                f"({_within(problem, stage0_file)}): changed since, it may have held rows of "
+                f"{rows_file}; {changed}"), None
     unchecked = None if place is None else check_rows(run, place, {"rows": len(stage0)})
     if fitted.rows is not None and len(stage0) != fitted.rows:
         return (f"{which} holds {len(stage0)} rows now, not the {fitted.rows} stage 0 learnt: "
@@ -149,6 +151,15 @@ def same_task_leak(run: runs.Run, stage0_file: Path, fitted: RecordedStage0File,
     query, target = shared[0]
     return (f"{which} shares {len(shared)} pair(s) with {rows_file} (first: {query!r} / "
             f"{target!r}): stage 0 learnt their labels"), unchecked
+
+
+def _within(problem: InputError, file: Path) -> str:
+    """A reader's problem with `file` less the file's name, which the reason names already
+    ("line 1, field 'category_path': column missing for task QC ..."); another file's in full."""
+    if problem.path != str(file):
+        return str(problem)
+    return str(InputError(problem.reason, line=problem.line, field=problem.field,
+                          line_label=problem.line_label))
 
 
 def stage0_folder(run: runs.Run) -> Path:
