@@ -56,13 +56,15 @@ def test_jsonl_is_byte_identical_to_local_engine(tmp_path, trained_runs, big_inp
     assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
 
 
-# Each Ray run costs ~12 s of actor start-up on the shared 2-core machine: TSV shares the CSV
-# code path (append_table), so it is left to the local engine's tests.
+# Each Ray run costs seconds of actor start-up on the shared 2-core machine: TSV shares the CSV
+# code path (append_table), so it is left to the local engine's tests. One actor: the driver
+# writes the batches in order whatever scored them (two actors, and the order restored across
+# them, are the JSON lines test's), and a second actor starting beside it cost ~1.5 s a run.
 @pytest.mark.parametrize("suffix", [".parquet", ".csv"])
 def test_other_formats_match_local_engine_row_for_row(tmp_path, trained_runs, big_input, suffix):
     predict_file(trained_runs["QC"], big_input, tmp_path / f"local{suffix}", progress=False)
     result = predict_file_ray(trained_runs["QC"], big_input, tmp_path / f"ray{suffix}",
-                              num_actors=2, batch_rows=150, progress=False)
+                              num_actors=1, batch_rows=150, progress=False)
     if suffix == ".parquet":
         local = pd.read_parquet(tmp_path / f"local{suffix}")
         remote = pd.read_parquet(tmp_path / f"ray{suffix}")
@@ -98,7 +100,7 @@ def test_bad_input_gives_the_local_engines_error_and_no_output(tmp_path, trained
 def test_ray_engine_scores_with_the_carried_student(tmp_path, student_run, big_input):
     local = predict_file(student_run, big_input, tmp_path / "local.jsonl", progress=False,
                          scorer="student")
-    remote = predict_file_ray(student_run, big_input, tmp_path / "ray.jsonl", num_actors=2,
+    remote = predict_file_ray(student_run, big_input, tmp_path / "ray.jsonl", num_actors=1,
                               batch_rows=500, progress=False, scorer="student")
     assert remote.threshold == local.threshold
     assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
@@ -146,12 +148,21 @@ def test_an_actor_s_error_is_shoprel_s_one_line_and_stdout_stays_empty(tmp_path,
     path = tmp_path / "small_QC.txt"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in qc_demo_rows[:40]),
                     encoding="utf-8")
-    said = {}
-    for engine in ("local", "ray"):  # a process of its own: Ray started as the command starts it
-        said[engine] = subprocess.run(
-            [sys.executable, "-m", "shoprel", "predict", str(broken), str(path),
-             "--out", str(tmp_path / f"{engine}.csv"), "--engine", engine],
-            capture_output=True, text=True, timeout=300)
+    # a process of its own each (Ray started as the command starts it), side by side: the
+    # local engine's is done while Ray starts
+    running = {engine: subprocess.Popen(
+        [sys.executable, "-m", "shoprel", "predict", str(broken), str(path),
+         "--out", str(tmp_path / f"{engine}.csv"), "--engine", engine],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for engine in ("local", "ray")}
+    try:
+        said = {}
+        for engine, process in running.items():
+            out, err = process.communicate(timeout=300)
+            said[engine] = subprocess.CompletedProcess(process.args, process.returncode, out, err)
+    finally:
+        for process in running.values():
+            if process.poll() is None:
+                process.kill()
     local, remote = said["local"], said["ray"]
     assert local.returncode == remote.returncode == 2
     assert remote.stdout == local.stdout == ""
@@ -219,23 +230,36 @@ def test_an_input_without_rows_is_refused_as_locally(tmp_path, trained_runs, suf
     assert sorted(path.name for path in tmp_path.iterdir()) == ["empty_QC.jsonl"]
 
 
-def test_rows_in_languages_the_run_never_saw_are_counted_as_locally(tmp_path, trained_runs,
-                                                                   qc_demo_rows):
-    """The Ray engine returned no new languages: `predict --engine ray` never printed the
-    warning the local engine prints for rows its cross-validation says nothing about."""
+@pytest.fixture(scope="module")
+def mixed_rows_scored(tmp_path_factory, trained_runs, qc_demo_rows):
+    """40 demo rows, each fifth in a language the run never saw ('sw'), each fifth from the
+    second in a region tag of a training language ('FR-ZZ'), line 7's target null and line
+    10's query blank, scored by both engines (blocks of 8 rows, one actor): one Ray run for
+    the tests of what the driver counts, each Ray run being seconds of actor start-up.
+    (folder, local result, Ray result); the outputs are folder/local.jsonl and ray.jsonl."""
     rows = [dict(row, language="sw") if i % 5 == 0 else dict(row)  # not the module's rows
             for i, row in enumerate(qc_demo_rows[:40])]
     for row in rows[1::5]:  # a region tag of a training language is none new, as locally
         row["language"] = f"{row['language'].upper()}-ZZ"
-    path = tmp_path / "new_QC.jsonl"
+    rows[6]["category_path"] = None
+    rows[9]["origin_query"] = " "
+    folder = tmp_path_factory.mktemp("ray_mixed")
+    path = folder / "mixed_QC.jsonl"
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
                     encoding="utf-8")
-    local = predict_file(trained_runs["QC"], path, tmp_path / "local.jsonl", progress=False)
-    remote = predict_file_ray(trained_runs["QC"], path, tmp_path / "ray.jsonl", num_actors=1,
-                              progress=False)
+    local = predict_file(trained_runs["QC"], path, folder / "local.jsonl", progress=False)
+    remote = predict_file_ray(trained_runs["QC"], path, folder / "ray.jsonl", num_actors=1,
+                              batch_rows=8, progress=False)
+    return folder, local, remote
+
+
+def test_rows_in_languages_the_run_never_saw_are_counted_as_locally(mixed_rows_scored):
+    """The Ray engine returned no new languages: `predict --engine ray` never printed the
+    warning the local engine prints for rows its cross-validation says nothing about."""
+    folder, local, remote = mixed_rows_scored
     assert remote.new_languages == local.new_languages == {"sw": 8}
     # the region tags reach the actors mapped by the driver: scored as the local engine does
-    assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
+    assert (folder / "ray.jsonl").read_bytes() == (folder / "local.jsonl").read_bytes()
 
 
 def test_the_actors_score_the_tags_the_driver_mapped_without_mapping_them_again(
@@ -276,17 +300,9 @@ def test_the_actors_score_the_tags_the_driver_mapped_without_mapping_them_again(
     pd.testing.assert_frame_equal(scored, expected)
 
 
-def test_rows_with_empty_texts_are_counted_as_locally(tmp_path, trained_runs, qc_demo_rows):
+def test_rows_with_empty_texts_are_counted_as_locally(mixed_rows_scored):
     """Rows with a null or empty text: counted by the driver as by the local engine, which
     `predict` says in one note (both engines), where they went unsaid."""
-    rows = [dict(row) for row in qc_demo_rows[:40]]
-    rows[6]["category_path"] = None
-    rows[9]["origin_query"] = " "
-    path = tmp_path / "empty_texts_QC.jsonl"
-    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
-                    encoding="utf-8")
-    local = predict_file(trained_runs["QC"], path, tmp_path / "local.jsonl", progress=False)
-    remote = predict_file_ray(trained_runs["QC"], path, tmp_path / "ray.jsonl", num_actors=1,
-                              batch_rows=8, progress=False)
+    _, local, remote = mixed_rows_scored
     assert remote.empty_texts == local.empty_texts == {
         "empty_query": 1, "empty_target": 1, "first_empty_line": 7}
