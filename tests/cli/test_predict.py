@@ -66,6 +66,32 @@ def test_untagged_rows_are_said_as_such_and_one_row_is_one_row(trained_runs, qc_
     assert "unk" not in result.stdout and "training file" not in result.stdout
 
 
+def test_a_label_that_is_no_label_is_refused_by_predict_and_scorer(trained_runs, qc_demo,
+                                                                   tmp_path):
+    """Labels go unused when scoring, but a 7 among them is a wrong column or a damaged file:
+    predict wrote its predictions and exited 0, Scorer.score returned them."""
+    from shoprel import Scorer
+    from shoprel.errors import InputError
+
+    rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()]
+    from shoprel.cli import main
+
+    rows[2]["label"] = 7
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    result = CliRunner().invoke(main, ["predict", str(trained_runs["QC"]), str(source),
+                                       "--out", str(tmp_path / "p.jsonl"), "--quiet"])
+    assert result.exit_code == 2
+    assert result.stderr == (f"error: {tmp_path / 'in.jsonl'}, line 3, field 'label': label "
+                             "must be 0, 1 or empty (unused here), got 7: a wrong column or a "
+                             "damaged file; check the file, or empty or drop its label column\n")
+    assert not (tmp_path / "p.jsonl").exists()
+    with pytest.raises(InputError, match=r"^pair 2, field 'label': label must be 0, 1 or empty"):
+        Scorer(trained_runs["QC"]).score(rows)
+    rows[2]["label"] = None  # a test file's empty label: scored
+    assert len(Scorer(trained_runs["QC"]).score(rows)) == len(rows)
+
+
 def test_new_languages_are_said_as_every_command_reads_them_with_a_hint(trained_runs, qc_demo,
                                                                        tmp_path):
     """'vn' rows were warned of as 'vn' (translate and langid read them as 'vi'), and 'kr'

@@ -347,6 +347,25 @@ def test_scoring_leaves_a_label_column_unread(tmp_path):
     assert len(chunks[0]) == 2 and not chunks[0].has_labels
 
 
+@pytest.mark.parametrize(("label", "said"), [(7, "7"), ("yes", "'yes'"), (0.5, "0.5"),
+                                            ("true", "'true'")])
+def test_scoring_refuses_a_label_that_is_no_label(tmp_path, label, said):
+    """A label left unread may be empty or 0/1, not a 7 or a "yes" (a wrong column or a
+    damaged file), which predict, Scorer and check-submission scored without a word."""
+    from shoprel.data.readers import iter_pair_chunks
+
+    fine = [_row(id=1, label=1), _row(id=2, label=None), _row(id=3, label=" "),
+            _row(id=4, label="0"), _row(id=5, label=False), _row(id=6, label=1.0)]
+    assert len(next(iter_pair_chunks(_file(tmp_path, *fine), read_labels=False))) == 6
+    path = _file(tmp_path, *fine, _row(id=7, label=label))
+    with pytest.raises(InputError) as info:
+        list(iter_pair_chunks(path, written_ids=True, read_labels=False))
+    assert str(info.value) == (
+        f"{path}, line 7, field 'label': label must be 0, 1 or empty (unused here), got "
+        f"{said}: a wrong column or a damaged file; check the file, or empty or drop its label "
+        "column")
+
+
 def test_translations_are_read_when_the_first_row_has_none(tmp_path):
     """A concatenation of an untranslated and a translated file: its translations were all
     ignored, and a run trained on it learnt bare queries without a word."""

@@ -74,7 +74,7 @@ def check_rows(path: str | Path, added: dict, marker: Marker | None = None) -> C
             columns = ColumnPlan(path, {name: kind for name, kind in parquet_types(path).items()
                                         if name not in added})
             tasks = [task for task in Task if task.target_column in record]
-            validators = [RecordValidator(path, task, read_labels=False)
+            validators = [RecordValidator(path, task, read_labels=False, labels_copied=True)
                           for task in (tasks or [None])]
         for validator in validators:
             validator.validate(line, record)
@@ -132,7 +132,7 @@ def row_chunks(path: str | Path, task: Task | None, chunk_rows: int = CHUNK_ROWS
     """The file as FileRows of at most `chunk_rows` rows, read again after check_rows: memory
     holds one chunk, whatever the file's size."""
     path = Path(path).expanduser()
-    validator = RecordValidator(path, task, read_labels=False)
+    validator = RecordValidator(path, task, read_labels=False, labels_copied=True)
     numbered: list = []
     for item in iter_records(path):
         numbered.append(item)

@@ -256,14 +256,17 @@ class RecordValidator:
         read_labels: bool = True,
         earlier_ids: dict | None = None,
         given_by: TaskGivenBy | None = None,
+        labels_copied: bool = False,
     ):
         """`written_ids`: keep each id as the file wrote it (WRITTEN_ID), for a scored file to
         give back: the key "007" shares with 7 would lose its zeros. `read_labels` False: a
         label column is left unread (scoring needs none, so a test file's empty labels are no
-        error). `earlier_ids`: id -> "FILE, line N" of files read before this one as one set
-        of rows (several stage-0 files): a repeat of one is refused as a repeat within the
-        file is; this file's ids are added to it. `given_by`: who gave `task` ("run runs/a
-        scores QC pairs"), for a first row whose own task field names another."""
+        error), though a label neither 0/1 nor empty is refused unless `labels_copied` (a file
+        rewritten with its columns as read: translate, langid). `earlier_ids`: id -> "FILE,
+        line N" of files read before this one as one set of rows (several stage-0 files): a
+        repeat of one is refused as a repeat within the file is; this file's ids are added.
+        `given_by`: who gave `task` ("run runs/a scores QC pairs"), for a first row whose own
+        task field names another."""
         if empty_text not in (*EMPTY_TEXT_POLICIES, REFUSE):  # REFUSE: pairs to score
             raise InputError(f"empty_text must be one of {EMPTY_TEXT_POLICIES}, got {empty_text!r}")
         self.path = path
@@ -284,6 +287,7 @@ class RecordValidator:
         self.id_type: type | None = None
         self.written_ids = written_ids
         self.read_labels = read_labels
+        self.labels_copied = labels_copied
         self.ids_as_text: bool | None = None  # the first id's kind: text or a number
         self.has_label: bool | None = None
         self.has_translation: bool | None = None
@@ -352,6 +356,8 @@ class RecordValidator:
             if "label" not in record:
                 raise self._error("missing required column (other rows have labels)", line, "label")
             row["label"] = self._label(line, record["label"])
+        elif "label" in record and not self.labels_copied:
+            self._unread_label(line, record["label"])
         if not self.has_translation and TRANSLATION_COLUMN in record:
             self.has_translation = True  # a file whose first rows are untranslated: from here
         if self.has_translation:
@@ -503,6 +509,17 @@ class RecordValidator:
         if label is not None:
             return label
         raise self._error(f"label must be 0 or 1, got {shown_value(value)}", line, "label")
+
+    def _unread_label(self, line: int, value) -> None:
+        """A label left unread (scoring) may be empty (a test file's), else 0 or 1: a 7 or a
+        "yes" there is a wrong column or a damaged file, which was scored without a word."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return
+        if is_boolean(value) or binary_value(value) is not None:
+            return
+        raise self._error(f"label must be 0, 1 or empty (unused here), got {shown_value(value)}: "
+                          "a wrong column or a damaged file; check the file, or empty or drop "
+                          "its label column", line, "label")
 
     def frame(self, rows: list[dict]) -> PairFrame:
         columns = ["id", "language", "query", "target"]
