@@ -35,7 +35,8 @@ print(json.dumps({
     "settings": ServeSettings.model_json_schema()["properties"]["scorer"]["enum"],
     "response": ModelInfo.model_json_schema()["properties"]["scorer"]["enum"],
     "taken": [ServeSettings(scorer="oracle").scorer, ModelInfo(
-        name="r", task="QC", family="f", version="v", scorer="oracle").scorer],
+        name="r", trained_name="r", task="QC", family="f", version="v",
+        scorer="oracle").scorer],
 }))
 """
 

@@ -56,6 +56,24 @@ def test_scores_equal_predictor(client, qc_run, qc_demo):
     assert body["model"]["name"] == predictor.run.name and len(body["model"]["version"]) == 12
 
 
+def test_the_model_is_named_by_the_folder_served(qc_run, tmp_path, monkeypatch):
+    """A run copied or moved elsewhere was named by the folder it was trained into (run.json's
+    name), on /readyz and in each answer; that name stays, as trained_name."""
+    import shutil
+
+    from fastapi.testclient import TestClient
+
+    served = shutil.copytree(qc_run, tmp_path / "qc-2026-12")
+    monkeypatch.chdir(served)  # `shoprel serve .`: the folder's own name, not ''
+    with TestClient(create_app(".")) as client:
+        ready = client.get("/readyz").json()["model"]
+        scored = client.post("/v1/score", json={"pairs": [
+            {"query": "funda iphone", "category_path": "phones,cases"}]}).json()["model"]
+    assert ready == scored
+    assert (ready["name"], ready["trained_name"]) == ("qc-2026-12", qc_run.name)
+    assert qc_run.name != "qc-2026-12"
+
+
 def test_defaults_for_missing_id_and_language(client, qc_run):
     r = client.post("/v1/score", json={"pairs": [
         {"query": "funda iphone", "category_path": "phones & telecommunications,cases"},

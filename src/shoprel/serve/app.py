@@ -4,6 +4,7 @@ No `from __future__ import annotations` here: FastAPI reads the endpoint's annot
 runtime, and the request model is built per run inside create_app.
 """
 
+import os
 import warnings
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -51,8 +52,11 @@ from shoprel.serve.validation_errors import validation_error_body
 from shoprel.utils.progress import quiet_while, whole_notes
 
 
-def model_info(predictor: Predictor | CascadePredictor) -> ModelInfo:
-    return ModelInfo(name=predictor.run.name, task=predictor.task.value,
+def model_info(predictor: Predictor | CascadePredictor, run_dir: str | Path) -> ModelInfo:
+    """`name` is the folder served (run_dir's own name, `serve .` too): the name run.json
+    recorded at training named a run moved or copied since by the folder it left."""
+    return ModelInfo(name=Path(os.path.abspath(Path(run_dir).expanduser())).name,
+                     trained_name=predictor.run.name, task=predictor.task.value,
                      family=str(predictor.run.manifest.get("model_family", "unknown")),
                      version=predictor.run.version, scorer=predictor.scorer)
 
@@ -128,7 +132,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
     known_languages = predictor.training_languages()
     translated = translated_languages(predictor.run)  # languages it saw only translated
     task = predictor.task
-    info = model_info(predictor)
+    info = model_info(predictor, run_dir)
     translation = QueryTranslation(predictor, cache=settings.translator_cache)
     if warn and translation.region_fallback:
         warnings.warn(translation.region_fallback, RegionFallbackWarning, stacklevel=2)

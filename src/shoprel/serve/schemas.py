@@ -188,7 +188,10 @@ class ScoreResult(BaseModel):
 
 
 class ModelInfo(BaseModel):
-    name: str
+    name: str = Field(description="The run folder served (its name, not its path).")
+    trained_name: str = Field(
+        description="The name the run recorded when trained (the folder it was written to); "
+                    "differs from name where the run was moved or copied since.")
     task: str
     family: str
     version: str = Field(description="Fingerprint of the run's manifest: changes with each run.")
