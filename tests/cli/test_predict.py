@@ -86,7 +86,9 @@ def test_a_label_that_is_no_label_is_refused_by_predict_and_scorer(trained_runs,
                              "must be 0, 1 or empty (unused here), got 7: a wrong column or a "
                              "damaged file; check the file, or empty or drop its label column\n")
     assert not (tmp_path / "p.jsonl").exists()
-    with pytest.raises(InputError, match=r"^pair 2, field 'label': label must be 0, 1 or empty"):
+    with pytest.raises(InputError, match=r"^pair 2, field 'label': label must be 0, 1 or empty "
+                                         r".*got 7: a wrong field or a mixed-up pair; check the "
+                                         r"pairs, or set their label to None or drop it$"):
         Scorer(trained_runs["QC"]).score(rows)
     rows[2]["label"] = None  # a test file's empty label: scored
     assert len(Scorer(trained_runs["QC"]).score(rows)) == len(rows)

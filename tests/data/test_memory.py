@@ -147,6 +147,22 @@ def test_a_filtered_frame_s_pair_is_named_by_its_index_label_too(qc_rows):
         list(pair_frames(table.reset_index(drop=True)))
 
 
+def test_a_label_that_is_no_label_tells_pairs_to_check_the_pairs_not_a_file(qc_rows):
+    """Scoring pairs held in memory with a label of 7 said "check the file": there is none."""
+    rows = [dict(row) for row in qc_rows]
+    rows[2]["label"] = 7
+    said = ("label must be 0, 1 or empty (unused here), got {}: a wrong field or a mixed-up "
+            "pair; check the pairs, or set their label to None or drop it")
+    with pytest.raises(InputError) as info:
+        list(pair_frames(rows, read_labels=False))
+    assert str(info.value) == "pair 2, field 'label': " + said.format("7")
+    table = pd.DataFrame(rows, index=[10, 11, 12]).astype({"label": object})
+    table.loc[11, "label"] = "yes"
+    with pytest.raises(InputError) as info:
+        list(pair_frames(table, read_labels=False))
+    assert str(info.value) == "pair 1 (index 11), field 'label': " + said.format("'yes'")
+
+
 def test_a_text_column_pandas_typed_as_float_is_refused(qc_rows):
     """pd.read_json guesses types: "0123" and "1080" in a column with an empty cell or a
     decimal become 123.0 and 1080.0, which would be scored as the texts '123.0' and '1080.0'."""

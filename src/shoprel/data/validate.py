@@ -512,14 +512,18 @@ class RecordValidator:
 
     def _unread_label(self, line: int, value) -> None:
         """A label left unread (scoring) may be empty (a test file's), else 0 or 1: a 7 or a
-        "yes" there is a wrong column or a damaged file, which was scored without a word."""
+        "yes" there is a wrong column or a damaged file, which was scored without a word.
+        Pairs held in memory are told to check the pairs: they have no file to check."""
         if value is None or (isinstance(value, str) and not value.strip()):
             return
         if is_boolean(value) or binary_value(value) is not None:
             return
+        advice = ("a wrong column or a damaged file; check the file, or empty or drop its label "
+                  "column" if self.path is not None else  # pairs in memory: there is no file
+                  "a wrong field or a mixed-up pair; check the pairs, or set their label to None "
+                  "or drop it")
         raise self._error(f"label must be 0, 1 or empty (unused here), got {shown_value(value)}: "
-                          "a wrong column or a damaged file; check the file, or empty or drop "
-                          "its label column", line, "label")
+                          f"{advice}", line, "label")
 
     def frame(self, rows: list[dict]) -> PairFrame:
         columns = ["id", "language", "query", "target"]
