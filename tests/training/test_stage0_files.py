@@ -122,6 +122,32 @@ def test_an_id_repeated_across_stage0_files_is_refused_naming_both(tmp_path, fit
     assert fitted == []
 
 
+@pytest.mark.parametrize(("first_id", "second_id", "said"), [
+    (5, "5", "duplicate id: '5' is the id 5 of {first}, line 5 (7, 7.0, \"7\" and \"007\" "
+             "are one id)"),
+    ("007", 7, "duplicate id: 7 is the id '007' of {first}, line 5 (7, 7.0, \"7\" and "
+               "\"007\" are one id)"),
+])
+def test_an_id_repeated_across_stage0_files_is_said_as_each_file_writes_it(
+        tmp_path, fitted, qc_demo, qi_demo, jsonl, first_id, second_id, said):
+    """Across files, "007" in one and 7 in the other was 'duplicate id 7 (first seen in ...)':
+    the user looked for a 7 the first file does not hold. Said as written in each, as one
+    file says it."""
+    def ids(rows, start, like):  # every id of a file of one kind, the repeated one's
+        return [{**row, "id": start + n if isinstance(like, int) else str(start + n)}
+                for n, row in enumerate(rows)]
+
+    rows = demo_rows(qi_demo)
+    first_rows = ids(rows[:200], 1000, first_id)
+    first_rows[4]["id"] = first_id
+    first = jsonl(tmp_path / "qi_a.jsonl", first_rows)
+    second = jsonl(tmp_path / "qi_b.jsonl", [*ids(rows[200:202], 2000, second_id),
+                                             {**rows[202], "id": second_id}])
+    assert refused(tmp_path, qc_demo, [str(first), str(second)]) == (
+        f"{second}, line 3, field 'id': " + said.format(first=first))
+    assert fitted == []
+
+
 def test_a_bad_row_of_a_later_stage0_file_names_that_file_and_line(tmp_path, fitted, qc_demo,
                                                                     qi_demo, jsonl):
     rows = demo_rows(qi_demo)

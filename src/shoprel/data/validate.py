@@ -223,6 +223,14 @@ def repeated_id(seen: dict, value, line: int, line_label: str = "line") -> str |
     return None
 
 
+def _spelled_apart(written: tuple[str, str], first: tuple[str, str], where: str) -> str:
+    """A repeated id written otherwise than where it was first seen ("007" then 7, JSON's 5
+    then "5"), said in both spellings: "duplicate id 5" of both, the user saw no repeat.
+    `written`, `first`: (text, shown) of each; `where`: "line N" or "FILE, line N"."""
+    return (f"duplicate id: {written[1]} is the id {first[1]} of {where} (7, 7.0, \"7\" and "
+            "\"007\" are one id)")
+
+
 def binary_value(value, float_text: bool = True) -> int | None:
     """0 or 1 from 0/1 (any JSON number equal to one: 0.0, -0.0, 1e0) or the text of such a
     number ("1", "1.0", "-0.0", spaces allowed: a CSV cell written from a float column holds as
@@ -262,9 +270,10 @@ class RecordValidator:
         give back: the key "007" shares with 7 would lose its zeros. `read_labels` False: a
         label column is left unread (scoring needs none, so a test file's empty labels are no
         error), though a label neither 0/1 nor empty is refused unless `labels_copied` (a file
-        rewritten with its columns as read: translate, langid). `earlier_ids`: id -> "FILE,
-        line N" of files read before this one as one set of rows (several stage-0 files): a
-        repeat of one is refused as a repeat within the file is; this file's ids are added.
+        rewritten with its columns as read: translate, langid). `earlier_ids`: id -> ("FILE,
+        line N", the id as written there) of files read before this one as one set of rows
+        (several stage-0 files): a repeat of one is refused as a repeat within the file is,
+        said as written in each; this file's ids are added.
         `given_by`: who gave `task` ("run runs/a scores QC pairs"), for a first row whose own
         task field names another."""
         if empty_text not in (*EMPTY_TEXT_POLICIES, REFUSE):  # REFUSE: pairs to score
@@ -433,15 +442,15 @@ class RecordValidator:
             first = self.spelled_ids.get(value, plain)
             # "007" then 7, or JSON's 5 then "5": said as written, not as the key 5 twice
             if first != written:
-                repeated = (f"duplicate id: {written[1]} is the id {first[1]} of "
-                            f"{self.line_label} {first_line} (7, 7.0, \"7\" and \"007\" are "
-                            "one id)")
+                repeated = _spelled_apart(written, first, f"{self.line_label} {first_line}")
             raise self._error(repeated, line, "id")
         if self.earlier_ids is not None:  # one set of rows read from several files
             if value in self.earlier_ids:
-                raise self._error(f"duplicate id {value!r} (first seen in "
-                                  f"{self.earlier_ids[value]})", line, "id")
-            self.earlier_ids[value] = f"{self.path}, {self.line_label} {line}"
+                place, first = self.earlier_ids[value]
+                raise self._error(f"duplicate id {value!r} (first seen in {place})"
+                                  if first == written else
+                                  _spelled_apart(written, first, place), line, "id")
+            self.earlier_ids[value] = (f"{self.path}, {self.line_label} {line}", written)
         if written != plain:  # kept only where the key reads or shows otherwise
             self.spelled_ids[value] = written
         return value
