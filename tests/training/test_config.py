@@ -634,6 +634,12 @@ def test_a_config_path_may_start_with_the_home_folder(tmp_path, monkeypatch):
     (lambda: RunConfig(model={"family": "embed", "params": {"booster.n_estimators": 10}}),
      "RunConfig: model.params.booster.n_estimators: unknown key (a dotted name is one key in "
      "Python, and params are one flat mapping: write {'n_estimators': ...})"),
+    # a section given no mapping: said as overrides say it, not pydantic's "Input should be a
+    # valid dictionary or instance of ModelConfig"
+    (lambda: RunConfig(model=False), "RunConfig: model: expected a mapping of keys, got False"),
+    (lambda: RunConfig(folds=3), "RunConfig: folds: expected a mapping of keys, got a number"),
+    (lambda: RunConfig(data={"translator": [1]}),
+     "RunConfig: data.translator: expected a mapping of keys, got a list"),
     (lambda: FoldsConfig(k=1), "FoldsConfig: k: 1 is out of range; it must be at least 2"),
     (lambda: FastConfig(n_estimators=0),
      "FastConfig: n_estimators: 0 is out of range; it must be at least 1"),

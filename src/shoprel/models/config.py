@@ -332,14 +332,29 @@ def missing_said(loc: tuple, model: type[BaseModel] | None = None, python: bool 
     return "missing (it has no default); set it" + (f" to one of {shown}" if choices else "")
 
 
+def kind_said(value, python: bool = False) -> str:
+    """A value's kind for "expected ..., got a list": as YAML writes it, and None, True and
+    False as Python does to a Python caller (`{"model.params": False}` said "got true/false",
+    where `{"folds.k": False}` said "got False")."""
+    if python and (value is None or is_boolean(value)):  # numpy's True too
+        return repr(value if value is None else bool(value))
+    names = {list: "a list", dict: "a mapping", str: "a string", bool: "true/false",
+             type(None): "null", int: "a number", float: "a number"}
+    return names.get(type(value), type(value).__name__)
+
+
 def error_message(error: dict, model: type[BaseModel] | None = None,
                   python: bool = False) -> str:
     """One pydantic error's message in a config's words: "unknown key" for an extra one, a
     required one not given with what it takes (missing_said: `model` the class validated,
     `python` whether a Python caller wrote it), a choice refused with the value given, and a
-    validator's ValueError without pydantic's "Value error, " in front."""
+    validator's ValueError without pydantic's "Value error, " in front. A section given as a
+    scalar or a list says so (not pydantic's "instance of FoldsConfig"), whether the value
+    came from a file, overrides or a class built in Python (`RunConfig(model=False)`)."""
     if error["type"] == "extra_forbidden":
         return "unknown key"
+    if error["type"] in ("model_type", "dict_type"):
+        return f"expected a mapping of keys, got {kind_said(error.get('input'), python)}"
     if error["type"] == "missing":
         return missing_said(tuple(error["loc"]), model, python)
     if error["type"] in PYDANTIC_BOUND_ERRORS:  # Field(ge=1): said as a command's option says it

@@ -24,6 +24,7 @@ from shoprel.models.config import (
     Seed,
     StrictConfig,
     error_message,
+    kind_said,
     written_in,
 )
 from shoprel.models.registry import families, model_class
@@ -34,7 +35,6 @@ from shoprel.training.defaults import (
     FOLDS_MIN,
     STUDENT_BACKBONE,
 )
-from shoprel.utils.scalars import is_boolean
 
 # The default family: the best one that trains 10k rows within 30 minutes on 2 cores, backbone
 # build included (README, "The embedding model": EmbeddingGemma embeddings + similarity,
@@ -182,24 +182,10 @@ def _python_written(info: ValidationInfo) -> bool:
     return written_in(info.context) in (PYTHON, OVERRIDES)
 
 
-def _kind_said(value, python: bool = False) -> str:
-    """A value's kind for "expected ..., got a list": as YAML writes it, and None, True and
-    False as Python does to a Python caller (`{"model.params": False}` said "got true/false",
-    where `{"folds.k": False}` said "got False")."""
-    if python and (value is None or is_boolean(value)):  # numpy's True too
-        return repr(value if value is None else bool(value))
-    names = {list: "a list", dict: "a mapping", str: "a string", bool: "true/false",
-             type(None): "null", int: "a number", float: "a number"}
-    return names.get(type(value), type(value).__name__)
-
-
 def error_said(error: dict, python: bool = False, model: type[StrictConfig] | None = None
                ) -> str:
-    """One pydantic error's message in a config's words; a section given as a scalar or a list
-    says so (not pydantic's "instance of FoldsConfig"); `python`: said to a Python caller;
-    `model`: the class validated (RunConfig), for what a missing field takes."""
-    if error["type"] in ("model_type", "dict_type"):
-        return f"expected a mapping of keys, got {_kind_said(error.get('input'), python)}"
+    """One pydantic error's message in a config's words (error_message); `python`: said to a
+    Python caller; `model`: the class validated (RunConfig), for what a missing field takes."""
     return error_message(error, model, python)
 
 
@@ -208,7 +194,7 @@ def _params_mapping(value, info: ValidationInfo, param: str = "n_jobs", number: 
         python = _python_written(info)
         example = f"{{{param!r}: {number}}}" if python else f"{{{param}: {number}}}"
         raise ValueError(f"expected a mapping of param: value such as {example}, "
-                         f"got {_kind_said(value, python)}")
+                         f"got {kind_said(value, python)}")
     return value
 
 
@@ -221,7 +207,7 @@ class ModelConfig(StrictConfig):
     def _family_name(cls, value, info: ValidationInfo):
         if not isinstance(value, str):  # `family: [embed]` read "Input should be a valid string"
             raise ValueError(f"expected one family name ({', '.join(families())}), "
-                             f"got {_kind_said(value, _python_written(info))}")
+                             f"got {kind_said(value, _python_written(info))}")
         return value
 
     @field_validator("params", mode="before")
