@@ -14,7 +14,9 @@ def test_a_port_in_use_is_one_line():
         taken.listen()
         port = taken.getsockname()[1]
         with pytest.raises(ConfigError, match=rf"--port {port}: cannot listen on "
-                                              rf"127.0.0.1:{port} \(already in use\)"):
+                                              rf"127.0.0.1:{port} \(already in use\); stop what "
+                                              r"listens there, or give another --port \(0: any "
+                                              r"free one\)$"):
             check_address("127.0.0.1", port)
     check_address("127.0.0.1", port)  # free again
     check_address("127.0.0.1", 0)
@@ -27,7 +29,8 @@ def test_a_host_that_does_not_resolve_is_one_line():
 
 def test_an_address_of_another_machine_names_the_host():
     """8.8.8.8 resolves but is no address of this machine: the host is at fault, not the port."""
-    with pytest.raises(ConfigError, match=r"^--host 8\.8\.8\.8: cannot listen on 8\.8\.8\.8:8713"):
+    with pytest.raises(ConfigError, match=r"^--host 8\.8\.8\.8: cannot listen on 8\.8\.8\.8:8713 "
+                                              r"\(.*\); give an address of this machine"):
         check_address("8.8.8.8", 8713)
 
 

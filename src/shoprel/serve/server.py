@@ -41,8 +41,12 @@ def check_address(host: str, port: int) -> None:
             why = ("already in use" if exc.errno == errno.EADDRINUSE
                    else exc.strerror or str(exc))
             # an address of another machine is the host's fault, not the port's
-            option = f"--host {host}" if exc.errno == errno.EADDRNOTAVAIL else f"--port {port}"
-            raise ConfigError(f"{option}: cannot listen on {host}:{port} ({why})") from None
+            if exc.errno == errno.EADDRNOTAVAIL:
+                option, fix = f"--host {host}", "give an address of this machine (127.0.0.1)"
+            else:
+                option, fix = f"--port {port}", ("stop what listens there, or give another "
+                                                 "--port (0: any free one)")
+            raise ConfigError(f"{option}: cannot listen on {host}:{port} ({why}); {fix}") from None
 
 
 class ClosingSupervisor(Multiprocess):
