@@ -48,7 +48,8 @@ def _message(error: dict, task: Task, body=None) -> str:
         reason = (error.get("ctx") or {}).get("error")
         where = _json_place(error, body)
         return f"malformed JSON{where}" + (f" ({reason})" if reason else "")
-    return str(error.get("msg", "invalid value"))
+    # a validator's own sentence, without pydantic's "Value error, " in front (as config's lines)
+    return str(error.get("msg", "invalid value")).removeprefix("Value error, ")
 
 
 def _json_place(error: dict, body) -> str:
