@@ -154,14 +154,21 @@ def test_importing_the_package_stays_light():
 
 
 def test_a_label_column_is_left_unread_as_predict_leaves_it(trained_runs, qc_demo):
-    """A test frame's empty labels (None) were refused: 'label must be 0 or 1'."""
+    """A test frame's empty labels (None) were refused: 'label must be 0 or 1'. Labels 0/1 and
+    empty ones are unused; one that is no label (2, "x") is a mixed-up pair, refused as predict
+    refuses it in a file."""
     rows = _rows(qc_demo, 4)
     scorer = shoprel.Scorer(trained_runs["QC"])
     expected = scorer.probabilities(rows)
-    for row, label in zip(rows, (None, "x", 2, float("nan")), strict=True):
+    for row, label in zip(rows, (None, 1, 0, float("nan")), strict=True):
         row["label"] = label
     np.testing.assert_allclose(scorer.probabilities(pd.DataFrame(rows)), expected)
     assert scorer.score(rows)["probability"].notna().all()
+    for label in ("x", 2):
+        rows[1]["label"] = label
+        with pytest.raises(InputError, match=r"^pair 1, field 'label': label must be 0, "
+                                                     r"1 or empty \(unused here\), got "):
+            scorer.probabilities(rows)
 
 
 def test_a_cascade_share_for_another_scorer_is_refused_as_predict_refuses_it(tmp_path,
