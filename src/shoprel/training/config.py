@@ -182,13 +182,6 @@ def _python_written(info: ValidationInfo) -> bool:
     return written_in(info.context) in (PYTHON, OVERRIDES)
 
 
-def error_said(error: dict, python: bool = False, model: type[StrictConfig] | None = None
-               ) -> str:
-    """One pydantic error's message in a config's words (error_message); `python`: said to a
-    Python caller; `model`: the class validated (RunConfig), for what a missing field takes."""
-    return error_message(error, model, python)
-
-
 def _params_mapping(value, info: ValidationInfo, param: str = "n_jobs", number: int = 2):
     if not isinstance(value, dict):
         python = _python_written(info)
@@ -456,9 +449,9 @@ class StudentConfig(StrictConfig):
             except ValidationError as exc:  # a check's message names "model..." itself
                 python = _python_written(info)
                 raise ValueError("; ".join(
-                    f"student.{error_said(e, python, ModelConfig)}" if not e["loc"]
+                    f"student.{error_message(e, ModelConfig, python)}" if not e["loc"]
                     else f"student.model.{'.'.join(map(str, e['loc']))}: "
-                    f"{error_said(e, python, ModelConfig)}"
+                    f"{error_message(e, ModelConfig, python)}"
                     for e in exc.errors())) from None
         return value
 

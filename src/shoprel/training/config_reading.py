@@ -23,6 +23,7 @@ from shoprel.models.config import (
     SAVED,
     YAML,
     dotted_key_hint,
+    error_message,
     leaf_types,
 )
 from shoprel.training.config import (
@@ -30,7 +31,6 @@ from shoprel.training.config import (
     ModelConfig,
     RunConfig,
     Stage0Config,
-    error_said,
 )
 from shoprel.training.config_retyped import Place, Written, retyped_problems
 from shoprel.training.config_yaml import read_config_yaml, yaml_problem
@@ -159,7 +159,7 @@ def _describe(exc: ValidationError, source: str, options: dict[str, str] | None 
     said = list(retyped.values())
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        message = (error_said(error, how in (PYTHON, OVERRIDES), RunConfig)
+        message = (error_message(error, RunConfig, how in (PYTHON, OVERRIDES))
                    + _dotted_hint(error, how))
         self_keyed = not error["loc"] or message.startswith((f"{key}.", f"{key}:"))
         if self_keyed and retyped:
