@@ -51,13 +51,31 @@ def test_a_language_written_by_its_name_is_read_as_its_code(tmp_path, jsonl):
     assert frame.df["language"].tolist() == ["en", "es", "es", "es", "ja", "pt-BR", "klingon"]
 
 
+def test_a_withdrawn_code_is_read_as_the_one_that_replaced_it(tmp_path, jsonl):
+    """Java's Locale writes Hebrew 'iw' and Indonesian 'in': 'iw' rows were a language of
+    their own beside 'he' rows, so a run trained on one called the other absent from its
+    training file (and an embed run scored it with its unseen-language booster), and 'jw'
+    (Javanese) was noted as no language code. Each is read as its successor, a region or
+    script kept; 'sh' and 'bh', split into several languages, stay as written."""
+    tags = ["iw", "IW_il", "he", "in", "in-ID", "ji", "jw", "JW", "mo", "mo_MD", "sh", "bh"]
+    rows = [{"id": i, "language": tag, "origin_query": f"q{i}", "category_path": "a,b"}
+            for i, tag in enumerate(tags)]
+    frame = read_pairs(jsonl(tmp_path / "rows.jsonl", rows))
+    assert frame.df["language"].tolist() == [
+        "he", "he-IL", "he", "id", "id-ID", "yi", "jv", "jv", "ro", "ro-MD", "sh", "bh"]
+    assert [base_language(t) for t in ("iw-IL", "in_ID", "zh_Hant", "pt-BR")] == [
+        "he", "id", "zh", "pt"]
+    assert all(known_base(tag) for tag in tags)  # 'jw' was said to be no language code
+    assert not {"iw", "in", "ji", "jw", "mo"} & ISO_639_1  # never a tag's base once read
+
+
 def test_every_language_shoprel_names_is_a_known_code():
     """known_base's list holds every language the tags are read as (an alias, a name, an ISO
     639-3 code) and the codes translate's backends know; 'xx' and a name it does not map are
     none."""
     from shoprel.augment.languages import NLLB_CODES
 
-    assert len(ISO_639_1) == 189  # 183 codes, and 6 withdrawn ones data still carries ("iw")
+    assert len(ISO_639_1) == 185  # 183 codes, and 'sh' and 'bh' (withdrawn, no one successor)
     named = {*TAG_ALIASES.values(), *LANGUAGE_NAMES.values(), *ISO3_TO_ISO1.values(),
              *NLLB_CODES, *MISTAKEN_TAGS, *(meant for _, meant, _ in MISTAKEN_TAGS.values())}
     assert [tag for tag in named if not known_base(tag)] == []

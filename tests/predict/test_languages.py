@@ -46,6 +46,17 @@ def test_a_run_trained_on_an_older_spelling_scores_the_tag_as_it():
     assert unseen_counts(["pt-BR", "vi", "pt"], known) == {"pt": 1}
 
 
+def test_a_withdrawn_code_and_its_successor_are_one_language_to_a_run():
+    """A run trained on 'he' counted 'iw' rows as a language absent from its training file,
+    and one trained on 'iw' (Java's Locale) counted 'he' rows so; likewise 'in' and 'id'.
+    Either is scored as the tag the run has, a region as its base."""
+    assert unseen_counts(["iw", "iw-IL", "in", "jw", "mo"], {"he", "id", "jv", "ro"}) == {}
+    assert as_trained(["iw", "iw-IL", "in_ID"], {"he", "id"}).tolist() == ["he", "he", "id"]
+    # a run trained before 'iw' was read as 'he' keeps its own tag for today's 'he' rows
+    assert as_trained(["he", "he-IL", "id"], {"iw", "in"}).tolist() == ["iw", "iw", "in"]
+    assert unseen_counts(["he", "yi", "xx"], {"iw", "ji"}) == {"xx": 1}
+
+
 def test_predict_and_scorer_score_fr_fr_as_fr(tmp_path, trained_runs, qc_demo):
     rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()]
     rows = [r for r in rows if r["language"] in ("fr", "pt")]

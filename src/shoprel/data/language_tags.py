@@ -1,8 +1,8 @@
 """The one reading of a language tag, for every command: 'pt_br', 'PT-br' and 'pt-BR' are one
-tag ('pt-BR'), 'por', 'PT' and 'Portuguese' are 'pt', and a country code written for a language
-('vn') is the language ('vi'). Files, the API and serve read tags through it, so training,
-evaluate, the report, predict's warnings, translate and langid count the same rows as one
-language."""
+tag ('pt-BR'), 'por', 'PT' and 'Portuguese' are 'pt', a country code written for a language
+('vn') is the language ('vi'), and a withdrawn code ('iw') the one that replaced it ('he').
+Files, the API and serve read tags through it, so training, evaluate, the report, predict's
+warnings, translate and langid count the same rows as one language."""
 
 from __future__ import annotations
 
@@ -34,20 +34,27 @@ LANGUAGE_NAMES = {
     "polski": "pl", "日本語": "ja", "한국어": "ko", "中文": "zh",
 }
 
+# Withdrawn ISO 639-1 codes with one successor, which Java's Locale and older logs still write:
+# read as the code that replaced them, so a run trained on 'he' rows scores 'iw' rows as Hebrew
+# rather than as a language it never saw, and a file of both counts one language. 'sh'
+# (Serbo-Croatian) and 'bh' (Bihari) name several of today's languages, and stay as written.
+LEGACY_CODES = {"iw": "he", "in": "id", "ji": "yi", "jw": "jv", "mo": "ro"}
+
 # Country codes that are also another language's code ('kr' is Kanuri): read as written, and
 # named with the language probably meant wherever a tag is said to be unknown.
 MISTAKEN_TAGS = {"kr": ("Kanuri", "ko", "Korean"), "se": ("Northern Sami", "sv", "Swedish"),
                  "br": ("Breton", "pt-BR", "Brazilian Portuguese")}
 
 
-# ISO 639-1: every two-letter language code, with the withdrawn ones data still carries ('iw'
-# for Hebrew, Google's; 'sh', ISO3_TO_ISO1's Serbo-Croatian; 'bh', 'in', 'ji', 'mo'). A tag of
-# another two-letter base ('xx') names no language (known_base).
+# ISO 639-1: every two-letter language code, with the withdrawn ones of no one successor that
+# data still carries ('sh', ISO3_TO_ISO1's Serbo-Croatian; 'bh'); the others (LEGACY_CODES) are
+# read as their successor, never a tag's base. A tag of another two-letter base ('xx') names no
+# language (known_base).
 ISO_639_1 = frozenset("""
     aa ab ae af ak am an ar as av ay az ba be bg bh bi bm bn bo br bs ca ce ch co cr cs cu cv cy
     da de dv dz ee el en eo es et eu fa ff fi fj fo fr fy ga gd gl gn gu gv ha he hi ho hr ht hu
-    hy hz ia id ie ig ii ik in io is it iu iw ja ji jv ka kg ki kj kk kl km kn ko kr ks ku kv kw
-    ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mo mr ms mt my na nb nd ne ng nl nn no nr nv
+    hy hz ia id ie ig ii ik io is it iu ja jv ka kg ki kj kk kl km kn ko kr ks ku kv kw
+    ky la lb lg li ln lo lt lu lv mg mh mi mk ml mn mr ms mt my na nb nd ne ng nl nn no nr nv
     ny oc oj om or os pa pi pl ps pt qu rm rn ro ru rw sa sc sd se sg sh si sk sl sm sn so sq sr
     ss st su sv sw ta te tg th ti tk tl tn to tr ts tt tw ty ug uk ur uz ve vi vo wa wo xh yi yo
     za zh zu""".split())
@@ -64,12 +71,14 @@ def known_base(code: str | None) -> bool:
 
 def canonical_tag(code: str | None) -> str:
     """The tag as every command reads it: base language lower case (aliases and ISO 639-3
-    read as ISO 639-1), '-' between parts, a region upper case ('BR', '419'), a script title
-    case ('Hant'), other variants lower case ('valencia'); '' for none or blank."""
+    read as ISO 639-1, a withdrawn code as its successor: 'iw_IL' → 'he-IL'), '-' between
+    parts, a region upper case ('BR', '419'), a script title case ('Hant'), other variants
+    lower case ('valencia'); '' for none or blank."""
     parts = [part for part in str(code or "").strip().replace("_", "-").split("-") if part]
     if not parts:
         return ""
-    base = TAG_ALIASES.get(parts[0].lower(), parts[0].lower())
+    base = parts[0].lower()
+    base = TAG_ALIASES.get(base, LEGACY_CODES.get(base, base))
     base = ISO3_TO_ISO1.get(base, LANGUAGE_NAMES.get(base, base))
     return "-".join([base, *(_subtag(part) for part in parts[1:])])
 

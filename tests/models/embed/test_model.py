@@ -311,6 +311,24 @@ def test_rows_in_unseen_languages_skip_the_lexical_block(tmp_path, qc_frame, sma
     assert not RelevanceModel.load(folder).unseen_languages(both).any()
 
 
+def test_a_withdrawn_code_is_routed_as_its_successor(tmp_path, qc_frame, small, jsonl):
+    """Training rows tagged 'he' and a file's rows tagged 'iw' (Hebrew's old code, as Java's
+    Locale writes it): the 'iw' rows went to the unseen-language booster, as a language no
+    training row had. Both are read 'he' ('he-IL' scored as 'he', as predict maps it), so the
+    main booster scores them."""
+    from shoprel.predict.languages import frame_as_trained
+
+    trained = qc_frame.take(np.arange(len(qc_frame)))
+    trained.df.loc[trained.df["language"] == "ja", "language"] = "he"
+    model = small(tmp_path / "cache", unseen_language_booster=True).fit(trained)
+    rows = [{"id": i, "language": tag, "origin_query": trained.df["query"].iloc[i],
+             "category_path": trained.df["target"].iloc[i]}
+            for i, tag in enumerate(["iw", "IW_il", "he", "xx"])]
+    read = read_pairs(jsonl(tmp_path / "rows.jsonl", rows))
+    scored = frame_as_trained(read, set(model.lexical_.languages_))  # as Predictor does
+    np.testing.assert_array_equal(model.unseen_languages(scored), [False, False, False, True])
+
+
 def test_model_saved_before_the_unseen_language_booster_scores_as_it_did(tmp_path, qc_frame,
                                                                          small):
     folder = small(tmp_path / "cache", unseen_language_booster=True).fit(qc_frame).save(
