@@ -109,6 +109,34 @@ def test_new_languages_are_said_as_every_command_reads_them_with_a_hint(trained_
     assert lines[1:] == ["hint: 'kr' is Kanuri; Korean is 'ko'"]
 
 
+@pytest.mark.parametrize("quiet", [False, True])
+def test_rows_tagged_with_no_language_code_are_noted_as_train_notes_them(trained_runs, qc_demo,
+                                                                        tmp_path, quiet):
+    """train notes rows tagged 'xx' (no language code: a language of its own); predict said
+    nothing of a file's such rows but the new-language warning, which names the tag as a
+    language. It says train's note, counted by tag, before its summary; --quiet leaves it
+    out and keeps the warning."""
+    rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()]
+    for i, row in enumerate(rows[:9]):
+        row["language"] = "xx" if i < 5 else "Mixed" if i < 8 else "xx_YY"
+    rows[9]["language"] = "iw"  # Hebrew's old code: a language, noted as absent only
+    source = tmp_path / "in.jsonl"
+    source.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows),
+                      encoding="utf-8")
+    result = CliRunner().invoke(predict, [str(trained_runs["QC"]), str(source), "--out",
+                                          str(tmp_path / "p.jsonl"), *(["--quiet"] * quiet)])
+    assert result.exit_code == 0, result.output
+    lines = without_bars(result.stderr).splitlines()
+    noted = [line for line in lines if line.startswith("note:")]
+    assert noted == ([] if quiet else [
+        f"note: {source} tags 9 rows with no language code (xx 5, mixed 3, xx-YY 1): each "
+        "tag is scored as a language of its own; write ISO 639 codes ('en', 'pt-BR') where "
+        "they are languages"])
+    assert any(line.startswith("warning: 10 rows in languages absent from the training file "
+                               "(xx 6 (xx-YY 1), mixed 3, he 1): ") for line in lines)
+    assert "no language code" not in result.stdout
+
+
 @pytest.mark.parametrize("task", ["QC", "QI"])
 def test_the_new_languages_line_points_at_a_section_that_exists(trained_runs, tmp_path, task):
     """It sent readers to a README section 'languages never seen in training', which the

@@ -300,6 +300,16 @@ def test_the_actors_score_the_tags_the_driver_mapped_without_mapping_them_again(
     pd.testing.assert_frame_equal(scored, expected)
 
 
+def test_rows_per_tag_are_counted_as_locally(mixed_rows_scored):
+    """Rows per tag as read, from which `predict` notes tags that are no language code
+    ('xx'), as train does: counted by the driver as by the local engine."""
+    _, local, remote = mixed_rows_scored
+    assert remote.languages == local.languages
+    assert local.languages["sw"] == 8 and sum(local.languages.values()) == 40
+    assert json.loads(json.dumps(local.languages)) == local.languages  # plain ints
+    assert sum(n for tag, n in local.languages.items() if tag.endswith("-ZZ")) == 8
+
+
 def test_rows_with_empty_texts_are_counted_as_locally(mixed_rows_scored):
     """Rows with a null or empty text: counted by the driver as by the local engine, which
     `predict` says in one note (both engines), where they went unsaid."""

@@ -2,6 +2,7 @@
 rows tagged with no language code a note."""
 
 import json
+from collections import Counter
 
 import pytest
 
@@ -49,10 +50,15 @@ def test_tags_of_no_language_code_are_counted_in_one_note():
     rows ('unk') are no tag."""
     languages = ["xx", "es", "mixed", "xx", "xx-YY", "pt-BR", "fil", "yue", "iw", "unk", "kr",
                  "zh-Hant", "q1"]
-    assert unknown_tags_note(languages, "t.jsonl") == (
+    assert unknown_tags_note(Counter(languages), "t.jsonl") == (
         "note: t.jsonl tags 5 rows with no language code (xx 2, mixed 1, q1 1, xx-YY 1): each "
         "tag is trained as a language of its own; write ISO 639 codes ('en', 'pt-BR') where "
         "they are languages")
-    assert unknown_tags_note(["xx"], "t.jsonl").startswith("note: t.jsonl tags 1 row with no ")
-    assert unknown_tags_note([f"x{i}" for i in range(10)], "t.jsonl").count(", ...)") == 1
-    assert unknown_tags_note(["en", "ko", "sh", "unk", "ast"], "t.jsonl") is None
+    assert unknown_tags_note({"xx": 1}, "t.jsonl").startswith("note: t.jsonl tags 1 row with ")
+    assert unknown_tags_note({f"x{i}": 1 for i in range(10)}, "t.jsonl").count(", ...)") == 1
+    assert unknown_tags_note(Counter(["en", "ko", "sh", "unk", "ast"]), "t.jsonl") is None
+    # predict's note on a file it scored: the same counts, its own verb
+    assert unknown_tags_note({"en": 40, "xx": 1_200, "mixed": 0}, "in.jsonl", "scored") == (
+        "note: in.jsonl tags 1,200 rows with no language code (xx 1,200): each tag is scored "
+        "as a language of its own; write ISO 639 codes ('en', 'pt-BR') where they are "
+        "languages")

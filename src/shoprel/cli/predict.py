@@ -81,7 +81,8 @@ def check_submission_cmd(submission, input_file, task):
 @click.option("--overwrite", is_flag=True,
               help="Replace an existing output file that predict wrote (its columns are a "
                    "predictions file's; any other file is refused).")
-@quiet_option("No progress bar, nor the note on rows with an empty text; "
+@quiet_option("No progress bar, nor the notes on rows with an empty text or a tag that is no "
+              "language code ('xx'); "
               "a warning about rows scored without translations, or in languages the run was "
               "not trained on, still prints.")
 def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_actors, index_dirs,
@@ -129,14 +130,19 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
 
 
 def say_scored_input(result, input_file, quiet: bool) -> set[str]:
-    """What predict says of its input before its summary line: the note on rows with an empty
-    text (none under --quiet) and the warning of rows scored on their bare query (said
-    even under --quiet). Returns the language hints said, for warn_new_languages. The demo
-    says the same of each file it predicts."""
+    """What predict says of its input before its summary line: the notes on rows with an
+    empty text and on rows tagged with no language code ('xx', as train says of its file;
+    none under --quiet) and the warning of rows scored on their bare query (said even under
+    --quiet). Returns the language hints said, for warn_new_languages. The demo says the same
+    of each file it predicts."""
     from shoprel.cli.language_counts import warn_naming_languages
+    from shoprel.data.spool import input_name
+    from shoprel.training.tag_hints import unknown_tags_note
 
     if empty := empty_texts_note(result.empty_texts, input_file, "scored as empty texts"):
         note(empty, quiet)
+    if unknown := unknown_tags_note(result.languages, input_name(input_file), "scored"):
+        note(unknown, quiet)
     hinted: set[str] = set()  # a 'kr' hint is said once, under the first warning naming 'kr'
     if result.bare_rows:  # scores unlike the run's own: said even under --quiet
         warn_naming_languages(_bare_rows(result, input_file), result.bare_languages, hinted)

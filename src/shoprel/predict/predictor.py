@@ -76,6 +76,9 @@ class PredictResult:
     # the reader's counts of rows with an empty query or target, scored as empty texts, and
     # where the first is (data/empty_texts.py says them)
     empty_texts: dict = field(default_factory=dict)
+    # rows per language tag as read (most first): predict's note names the tags that are no
+    # language code ('xx', training/tag_hints.py), as train's does
+    languages: dict[str, int] = field(default_factory=dict)
 
 
 class Predictor:
@@ -391,9 +394,11 @@ def _scored_file(predictor, input_file: Path, out_file: str | Path, chunk_rows: 
     wants_translation, bare = reads_translation(predictor), Counter()  # bare rows per tag
     column = {"seen": False}  # a translated_query column in any chunk
     read = {}  # the last chunk's stats: the reader's counts over the whole file
+    tags = Counter()  # rows per tag as read
 
     def scored(chunk: PairFrame) -> pa.Table:
         read.update(chunk.stats)
+        tags.update(chunk.df["language"].tolist())
         trained = predictor.as_trained(chunk)  # the tags mapped once, counted and scored
         new_languages.update(unseen_as_trained(trained.df["language"], known))
         if wants_translation:
@@ -419,7 +424,7 @@ def _scored_file(predictor, input_file: Path, out_file: str | Path, chunk_rows: 
                              new_languages, translated_languages(predictor.run)),
                          translated_only_members=translated_only_members(
                              new_languages, translated_by_some(predictor.run)),
-                         empty_texts=empty_counts(read))
+                         empty_texts=empty_counts(read), languages=dict(tags.most_common()))
 
 
 def training_languages(run: Run) -> set[str] | None:

@@ -373,6 +373,9 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
         return predict_file(run_dir, input_file, out_file, progress=progress,
                             indexes=given_indexes, scorer=scorer, overwrite=overwrite)
     bare, column = Counter(), False  # bare rows per tag, a translated_query column anywhere
+    tags = Counter()  # rows per tag as read
+    for block in blocks:
+        tags.update(block["language"].tolist())
     if scoring.reads_translation():
         for block in blocks:
             frame = PairFrame(run.task, block)
@@ -406,4 +409,4 @@ def predict_file_ray(run_dir: str | Path, input_file: str | Path, out_file: str 
                              new_languages, translated_languages(scoring)),
                          translated_only_members=translated_only_members(
                              new_languages, translated_by_some(scoring)),
-                         empty_texts=empty_texts)
+                         empty_texts=empty_texts, languages=dict(tags.most_common()))

@@ -453,7 +453,8 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
 
             for hint in training_tag_hints(frame.df["language"], train_file):  # 'kr': Korean?
                 tqdm.write(hint, file=sys.stderr)
-            if unknown := unknown_tags_note(frame.df["language"], train_file):  # 'xx'
+            tags = frame.df["language"].value_counts().to_dict()  # rows per tag
+            if unknown := unknown_tags_note(tags, train_file):  # 'xx'
                 tqdm.write(unknown, file=sys.stderr)
             # a fold of a few rows, or of one label, measures noise: said before the fits
             if small := small_folds_note(frame.labels, folds, set_folds):
