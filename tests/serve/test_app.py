@@ -97,20 +97,58 @@ def test_health_ready_docs(client):
 
 
 def test_wrong_task_field_is_named(client):
+    """The missing category_path is the item_title's line's to say ("expects 'category_path'"),
+    not a second line's."""
     r = client.post("/v1/score", json={"pairs": [{"query": "a", "item_title": "b"}]})
     assert r.status_code == 422
     body = r.json()
-    locs = [d["loc"] for d in body["detail"]]
-    assert ["body", "pairs", 0, "item_title"] in locs
-    assert ["body", "pairs", 0, "category_path"] in locs
-    assert any("is for QI models" in d["msg"] for d in body["detail"])
+    assert [d["loc"] for d in body["detail"]] == [["body", "pairs", 0, "item_title"]]
+    assert body["error"] == ("body.pairs.0.item_title: 'item_title' is for QI models; this model "
+                             "is QC and expects 'category_path'")
 
 
 def test_a_field_named_as_in_the_files_is_given_its_api_name(client):
     r = client.post("/v1/score", json={"pairs": [{"origin_query": "a", "category_path": "b"}]})
     assert r.status_code == 422
     assert r.json()["error"] == ("body.pairs.0.origin_query: the API calls this field 'query' "
-                                 "('origin_query' is the training files' column) (and 1 more)")
+                                 "('origin_query' is the training files' column)")
+
+
+@pytest.mark.parametrize("body, said", [
+    ({"pair": [{"origin_query": "x", "category_path": "a,b"}]},
+     "body.pair: unknown field; did you mean 'pairs'?"),
+    ({"Pairs": [{"query": "x", "category_path": "a,b"}]},
+     "body.Pairs: unknown field; did you mean 'pairs'?"),
+    ({"pairs": [{"origin_qurey": "x", "category_path": "a,b"}]},
+     "body.pairs.0.origin_qurey: unknown field; did you mean 'query'?"),
+    ({"pairs": [{"qurey": "x", "category_path": "a,b"}]},
+     "body.pairs.0.qurey: unknown field; did you mean 'query'?"),
+    ({"pairs": [{"query": "x", "category": "a,b"}]},
+     "body.pairs.0.category: unknown field; did you mean 'category_path'?"),
+    ({"pairs": [{"query": "x", "category_path": "a,b", "lang": "es"}]},
+     "body.pairs.0.lang: unknown field; did you mean 'language'?"),
+])
+def test_a_misspelled_key_is_told_the_field_it_stands_for(client, body, said):
+    """`{"pair": [...]}` read "body.pairs: Field required (and 1 more)", the unknown key left
+    to the details; a misspelled key now names the field meant, and that field is not said
+    to be missing apart (one detail, no "and 1 more")."""
+    r = client.post("/v1/score", json=body)
+    assert r.status_code == 422
+    assert r.json()["error"] == said
+    assert len(r.json()["detail"]) == 1
+
+
+def test_an_unknown_key_like_no_field_is_told_the_fields(client):
+    """Nothing alike, or alike a field the pair already holds: the fields there are."""
+    pair = {"query": "x", "category_path": "a,b"}
+    for extra in ({"score": 1}, {"qurey": "y"}):
+        r = client.post("/v1/score", json={"pairs": [{**pair, **extra}]})
+        assert r.status_code == 422
+        assert r.json()["error"] == (f"body.pairs.0.{next(iter(extra))}: unknown field; drop it "
+                                     "(the fields here: 'query', 'category_path', 'language', "
+                                     "'id', 'translated_query')")
+    r = client.post("/v1/score", json={"pairs": [pair], "options": {}})
+    assert r.json()["error"] == "body.options: unknown field; drop it (the fields here: 'pairs')"
 
 
 @pytest.mark.parametrize("content, fragment", [

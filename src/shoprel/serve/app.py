@@ -179,7 +179,8 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, exc: RequestValidationError):
-        return JSONResponse(validation_error_body(exc.errors(), task, exc.body), status_code=422)
+        return JSONResponse(validation_error_body(exc.errors(), task, exc.body,
+                                                          ScoreRequest), status_code=422)
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):

@@ -4,7 +4,7 @@ A QC run accepts `category_path`, a QI run `item_title`; the other field is reje
 fields are forbidden), so a client sending titles to a category model hears about it.
 """
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args, get_origin
 
 from pydantic import (
     AfterValidator,
@@ -177,6 +177,23 @@ def score_request_model(task: Task, settings: ServeSettings) -> type[BaseModel]:
                      description=f"1 to {settings.max_pairs:,} pairs to score, "
                                  f"{settings.max_total_chars:,} characters in all.")),
     )
+
+
+def fields_at(model: type[BaseModel], loc) -> tuple[str, ...]:
+    """The fields of the object that holds the key at `loc`, as a validation error locates it
+    (`("body", "pair")`: the request's; `("body", "pairs", 3, "qurey")`: a pair's); () where
+    `loc` leads to no model."""
+    for part in loc[1:-1]:
+        if isinstance(part, int):  # an item of the list the last field holds
+            continue
+        field = model.model_fields.get(part)
+        annotation = field.annotation if field is not None else None
+        if get_origin(annotation) is list:
+            annotation = get_args(annotation)[0]
+        if not (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+            return ()
+        model = annotation
+    return tuple(model.model_fields)
 
 
 class ScoreResult(BaseModel):

@@ -7,6 +7,8 @@ cannot be encoded, so only locations and messages go back, truncated and escaped
 from __future__ import annotations
 
 from shoprel.data.tasks import REQUEST_FIELDS, Task
+from shoprel.serve.schemas import fields_at
+from shoprel.serve.unknown_fields import meant_field, unknown_field_message
 
 MAX_PART_CHARS = 80
 MAX_MESSAGE_CHARS = 300
@@ -34,7 +36,50 @@ def _file_column(error: dict) -> str | None:
     return REQUEST_FIELDS.get(loc[-1])
 
 
-def _message(error: dict, task: Task, body=None) -> str:
+class Fields:
+    """The fields a request's objects hold, to say which one an unknown key stands for."""
+
+    def __init__(self, task: Task, request_model=None, body=None):
+        self.task, self.request_model, self.body = task, request_model, body
+
+    def known(self, error: dict) -> tuple[str, ...]:
+        loc = error.get("loc") or ()
+        return fields_at(self.request_model, loc) if self.request_model is not None else ()
+
+    def present(self, error: dict) -> tuple:
+        """The keys the object holding the error's key was sent with."""
+        held = self.body
+        for part in (error.get("loc") or ())[1:-1]:
+            try:
+                held = held[part]
+            except (KeyError, IndexError, TypeError):
+                return ()
+        return tuple(held) if isinstance(held, dict) else ()
+
+    def meant(self, error: dict) -> str | None:
+        """The field an unknown key stands for: this task's target for the other task's, the
+        API's name for the files' one, or the field it misspells."""
+        loc = error.get("loc") or ()
+        if error.get("type") != "extra_forbidden" or not loc or not isinstance(loc[-1], str):
+            return None
+        if _other_task(error, self.task) is not None:
+            return self.task.target_column
+        if (field := _file_column(error)) is not None:
+            return field
+        return meant_field(loc[-1], self.known(error), self.present(error))
+
+    def explained_first(self, errors) -> list[dict]:
+        """`errors` less each missing field that an unknown key beside it stands for (that
+        key's line says it), those keys first."""
+        meant = [self.meant(error) for error in errors]
+        said = {(*(error.get("loc") or ())[:-1], field)
+                for error, field in zip(errors, meant, strict=True) if field is not None}
+        kept = [(field, error) for error, field in zip(errors, meant, strict=True)
+                if error.get("type") != "missing" or tuple(error.get("loc") or ()) not in said]
+        return [error for field, error in sorted(kept, key=lambda kept: kept[0] is None)]
+
+
+def _message(error: dict, task: Task, body=None, fields: Fields | None = None) -> str:
     other = _other_task(error, task)
     if other is not None:
         return (f"'{other.target_column}' is for {other.value} models; this model is "
@@ -43,7 +88,8 @@ def _message(error: dict, task: Task, body=None) -> str:
         return (f"the API calls this field '{field}' ('{error['loc'][-1]}' is the training "
                 "files' column)")
     if error.get("type") == "extra_forbidden":
-        return "unknown field"
+        fields = fields or Fields(task)
+        return unknown_field_message(fields.meant(error), fields.known(error))
     if error.get("type") == "json_invalid":
         reason = (error.get("ctx") or {}).get("error")
         where = _json_place(error, body)
@@ -74,17 +120,20 @@ def _located(error: dict) -> list:
     return loc[:1] if error.get("type") == "json_invalid" else loc
 
 
-def validation_error_body(errors, task: Task, body=None) -> dict:
+def validation_error_body(errors, task: Task, body=None, request_model=None) -> dict:
     """`body`: the request's text as the parser read it (RequestValidationError.body), for
-    the line and column of malformed JSON."""
-    # a field meant for the other task, or named as in the files, explains the "missing field"
-    # next to it: say it first
-    errors = sorted(errors, key=lambda e: _other_task(e, task) is None
-                    and _file_column(e) is None)
+    the line and column of malformed JSON, or the object it read, for the keys an object was
+    sent with. `request_model`: the score request's model, for the fields an unknown key may
+    stand for."""
+    fields = Fields(task, request_model, body)
+    # a key meant for the other task, named as in the files or misspelled says which field it
+    # stands for: it is said first, and that field's "missing" not apart
+    errors = fields.explained_first(errors)
     details = []
     for error in errors[:MAX_DETAILS]:
         loc = [part if isinstance(part, int) else _safe(str(part)) for part in _located(error)]
-        details.append({"loc": loc, "msg": _safe(_message(error, task, body), MAX_MESSAGE_CHARS),
+        details.append({"loc": loc, "msg": _safe(_message(error, task, body, fields),
+                                                 MAX_MESSAGE_CHARS),
                         "type": _safe(str(error.get("type", "invalid")))})
     first = details[0] if details else {"loc": [], "msg": "invalid request"}
     where = ".".join(str(p) for p in first["loc"])
