@@ -1,6 +1,7 @@
 import asyncio
 import io
 import json
+import re
 import sys
 
 import httpx
@@ -138,6 +139,55 @@ def test_a_misspelled_key_is_told_the_field_it_stands_for(client, body, said):
     assert len(r.json()["detail"]) == 1
 
 
+LABELLED_PAIR = {"query": "vestidos", "category_path": "women's clothing,dresses"}
+
+
+def _scorer_rows(*labels) -> list[dict]:
+    """LABELLED_PAIR as the Python API takes it, once per label."""
+    return [{"id": i, "origin_query": LABELLED_PAIR["query"],
+             "category_path": LABELLED_PAIR["category_path"], "label": label}
+            for i, label in enumerate(labels)]
+
+
+@pytest.mark.parametrize("label", [0, 1, None, "", "1", " ", True])
+def test_a_pair_s_label_is_taken_and_unused_as_predict_takes_it(client, qc_run, label):
+    """Any `label` key was refused ('unknown field') while predict and Scorer take a 0, 1 or
+    empty label and ignore it: rows kept with their labelled file's label are now scored as
+    without it, and Scorer takes the same label."""
+    import shoprel
+
+    plain = client.post("/v1/score", json={"pairs": [LABELLED_PAIR]}).json()["results"]
+    r = client.post("/v1/score", json={"pairs": [{**LABELLED_PAIR, "label": label}]})
+    assert r.status_code == 200, r.text
+    assert r.json()["results"] == plain
+    shoprel.Scorer(qc_run).probabilities(_scorer_rows(label))
+
+
+@pytest.mark.parametrize("label, shown", [(2, "2"), ("x", "'x'"), (0.5, "0.5"), ("yes", "'yes'"),
+                                          ([1], "a list")])
+def test_a_label_that_is_no_label_is_refused_as_scorer_refuses_it(client, qc_run, label, shown):
+    import shoprel
+    from shoprel.errors import InputError
+
+    r = client.post("/v1/score", json={"pairs": [LABELLED_PAIR, {**LABELLED_PAIR, "label": label}]})
+    assert r.status_code == 422
+    problem = f"label must be 0, 1 or empty (unused here), got {shown}"
+    assert r.json()["error"] == (f"body.pairs.1.label: {problem}: a wrong field or a mixed-up "
+                                 "pair; check the pair, or send its label as null or leave it out")
+    with pytest.raises(InputError, match=f"^pair 1, field 'label': {re.escape(problem)}:"):
+        shoprel.Scorer(qc_run).probabilities(_scorer_rows(0, label))
+
+
+def test_the_schema_shows_the_label_as_optional_and_unused(client):
+    pair = client.get("/openapi.json").json()["components"]["schemas"]["QCPair"]
+    label = pair["properties"]["label"]
+    assert "label" not in pair["required"]
+    assert label["description"].startswith("Unused: ")
+    assert label["enum"] == [0, 1, "", None]
+    assert ('<code>label</code><br><span class="muted">optional</span></td><td>integer or '
+            'string or null</td><td>Unused: ') in client.get("/docs").text
+
+
 def test_an_unknown_key_like_no_field_is_told_the_fields(client):
     """Nothing alike, or alike a field the pair already holds: the fields there are."""
     pair = {"query": "x", "category_path": "a,b"}
@@ -146,7 +196,7 @@ def test_an_unknown_key_like_no_field_is_told_the_fields(client):
         assert r.status_code == 422
         assert r.json()["error"] == (f"body.pairs.0.{next(iter(extra))}: unknown field; drop it "
                                      "(the fields here: 'query', 'category_path', 'language', "
-                                     "'id', 'translated_query')")
+                                     "'id', 'translated_query', 'label')")
     r = client.post("/v1/score", json={"pairs": [pair], "options": {}})
     assert r.json()["error"] == "body.options: unknown field; drop it (the fields here: 'pairs')"
 

@@ -247,6 +247,17 @@ def binary_value(value, float_text: bool = True) -> int | None:
     return None
 
 
+def unused_label_problem(value) -> str | None:
+    """What is wrong with a label that scoring leaves unread (a test file's, a pair sent to
+    the server), or None for one that may be there: empty (null, a blank text) or 0 or 1 as
+    a label reads it. A 7 or a "yes" there is a wrong column or a mixed-up row."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if is_boolean(value) or binary_value(value) is not None:
+        return None
+    return f"label must be 0, 1 or empty (unused here), got {shown_value(value)}"
+
+
 class RecordValidator:
     """Checks records one at a time so that large files can be streamed.
 
@@ -523,16 +534,14 @@ class RecordValidator:
         """A label left unread (scoring) may be empty (a test file's), else 0 or 1: a 7 or a
         "yes" there is a wrong column or a damaged file, which was scored without a word.
         Pairs held in memory are told to check the pairs: they have no file to check."""
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return
-        if is_boolean(value) or binary_value(value) is not None:
+        problem = unused_label_problem(value)
+        if problem is None:
             return
         advice = ("a wrong column or a damaged file; check the file, or empty or drop its label "
                   "column" if self.path is not None else  # pairs in memory: there is no file
                   "a wrong field or a mixed-up pair; check the pairs, or set their label to None "
                   "or drop it")
-        raise self._error(f"label must be 0, 1 or empty (unused here), got {shown_value(value)}: "
-                          f"{advice}", line, "label")
+        raise self._error(f"{problem}: {advice}", line, "label")
 
     def frame(self, rows: list[dict]) -> PairFrame:
         columns = ["id", "language", "query", "target"]

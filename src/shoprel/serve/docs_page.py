@@ -75,7 +75,9 @@ def limits_html(schema: Mapping) -> str:
         if "const" in s:
             parts.append(f"always <code>{esc(json.dumps(s['const']))}</code>")
         if "enum" in s:
-            parts.append("one of " + ", ".join(f"<code>{esc(v)}</code>" for v in s["enum"]))
+            # as JSON, as a const is: the text "" is seen, and "0" told from 0
+            parts.append("one of " + ", ".join(f"<code>{esc(json.dumps(v))}</code>"
+                                               for v in s["enum"]))
     if "default" in schema and schema["default"] is not None:
         parts.append(f"default <code>{esc(json.dumps(schema['default']))}</code>")
     return "; ".join(parts)

@@ -14,13 +14,19 @@ from pydantic import (
     Field,
     StrictStr,
     StringConstraints,
+    WithJsonSchema,
     create_model,
     model_validator,
 )
 
 from shoprel.data.empty_texts import NOT_SCORED
 from shoprel.data.tasks import Task
-from shoprel.data.validate import checked_id, coerce_id, unwritable_reason
+from shoprel.data.validate import (
+    checked_id,
+    coerce_id,
+    unused_label_problem,
+    unwritable_reason,
+)
 from shoprel.predict.cascade import ScorerName
 from shoprel.serve.repeated_keys import refusing_repeated_keys
 from shoprel.serve.settings import ServeSettings
@@ -80,6 +86,24 @@ def _pair_id(value):
 PairId = Annotated[int | str, BeforeValidator(_pair_id)]
 
 
+def _unused_label(value) -> None:
+    """Rows sent as a labelled file holds them: their label, which scoring does not use, is
+    taken where it is one (0 or 1, or empty, as predict and Scorer take it) and dropped; any
+    other value is a mixed-up pair, refused as predict refuses it at its line."""
+    problem = unused_label_problem(value)
+    if problem is not None:
+        raise ValueError(f"{problem}: a wrong field or a mixed-up pair; check the pair, or send "
+                         "its label as null or leave it out")
+    return None
+
+
+# the schema names the label's values as a file writes them (true or "1" are taken as well),
+# in one list, which the docs page says as "integer or string or null; one of 0, 1, "", null"
+UnusedLabel = Annotated[Literal[0, 1, ""] | None, BeforeValidator(_unused_label),
+                        WithJsonSchema({"type": ["integer", "string", "null"],
+                                        "enum": [0, 1, "", None]})]
+
+
 def pair_model(task: Task, settings: ServeSettings) -> type[BaseModel]:
     target_help = ("Category path, levels separated by commas, e.g. "
                    "'home & garden,kitchen,drinkware'." if task is Task.QC
@@ -102,6 +126,10 @@ def pair_model(task: Task, settings: ServeSettings) -> type[BaseModel]:
                                 "as `shoprel translate` writes it; a run trained on translated "
                                 "queries translates the query itself when this is left out "
                                 "(see bare_queries).") | None, Field(None)),
+        label=(UnusedLabel, Field(None, description="Unused: a pair may keep its labelled "
+                                                    "file's 0 or 1 (or null, empty), which "
+                                                    "scoring ignores. Another value (2, 'yes') "
+                                                    "is refused.")),
     )
 
 
