@@ -97,6 +97,41 @@ def test_health_ready_docs(client):
     assert pair["properties"]["query"]["maxLength"] == TEXT_LIMIT
 
 
+SHAPE = '{"query": ..., "category_path": ...}'
+
+
+@pytest.mark.parametrize("body, said", [
+    ({"pairs": []}, "body.pairs: an empty list; send at least one pair to score"),
+    ({}, f'body.pairs: missing; send the pairs to score as {{"pairs": [{SHAPE}, ...]}}'),
+    ({"pairs": "abc"}, f"body.pairs: a text is not a list; send the pairs as a list, "
+                       f"[{SHAPE}, ...]"),
+    ({"pairs": None}, f"body.pairs: null is not a list; send the pairs as a list, [{SHAPE}, ...]"),
+    ({"pairs": {"query": "x", "category_path": "a"}},
+     f"body.pairs: an object is not a list; send the pairs as a list, [{SHAPE}, ...]"),
+    ([{"query": "x", "category_path": "a"}],
+     f'body: a list is not an object; send {{"pairs": [{SHAPE}, ...]}}'),
+    ({"pairs": ["vestidos"]}, f"body.pairs.0: a text is not a pair; send each pair as an "
+                              f"object, {SHAPE}"),
+    ({"pairs": [{"query": 1.5, "category_path": "a"}]},
+     'body.pairs.0.query: the number 1.5 is not a text; send it as a JSON string, "1.5"'),
+    ({"pairs": [{"query": None, "category_path": "a"}]},
+     "body.pairs.0.query: null is not a text; send it as a JSON string"),
+    ({"pairs": [{"query": "x", "category_path": ["a", "b"]}]},
+     "body.pairs.0.category_path: a list is not a text; send it as a JSON string"),
+    ({"pairs": [{"query": "x", "category_path": "a", "language": 5}]},
+     'body.pairs.0.language: the number 5 is not a text; send it as a JSON string, "5"'),
+    ({"pairs": [{"category_path": "a"}]},
+     "body.pairs.0.query: missing; each pair needs a 'query' and a 'category_path'"),
+])
+def test_a_request_s_common_mistakes_are_said_in_the_house_s_words(client, body, said):
+    """pydantic's own sentences ("List should have at least 1 item after validation, not 0",
+    "Input should be a valid string", "Field required") said what was wrong in its words and
+    not what to send: each now says the value's kind, as a file's error does, and what to send."""
+    r = client.post("/v1/score", json=body)
+    assert r.status_code == 422
+    assert r.json()["error"] == said
+
+
 def test_wrong_task_field_is_named(client):
     """The missing category_path is the item_title's line's to say ("expects 'category_path'"),
     not a second line's."""
@@ -360,7 +395,9 @@ def test_pairs_limit_names_the_limit(client):
     assert client.post("/v1/score", json={"pairs": [pair] * TEST_PAIRS_LIMIT}).status_code == 200
     r = client.post("/v1/score", json={"pairs": [pair] * (TEST_PAIRS_LIMIT + 1)})
     assert r.status_code == 422
-    assert f"at most {TEST_PAIRS_LIMIT} items" in r.json()["error"]
+    assert r.json()["error"] == (f"body.pairs: a request may hold at most {TEST_PAIRS_LIMIT} "
+                                 f"pairs, this one holds {TEST_PAIRS_LIMIT + 1}; send fewer "
+                                 "pairs per request")
 
 
 def test_text_limit(client):
@@ -371,7 +408,9 @@ def test_text_limit(client):
                                                   "category_path": "b" * (TEXT_LIMIT + 1)}]})
     assert r.status_code == 422
     assert r.json()["error"].startswith("body.pairs.0.category_path:")
-    assert f"at most {TEXT_LIMIT} characters" in r.json()["error"]
+    assert r.json()["error"] == (f"body.pairs.0.category_path: a text may hold at most "
+                                 f"{TEXT_LIMIT} characters here, this one holds "
+                                 f"{TEXT_LIMIT + 1}; send a shorter one")
 
 
 def test_body_limit_with_and_without_content_length(client, qc_server):

@@ -7,6 +7,7 @@ cannot be encoded, so only locations and messages go back, truncated and escaped
 from __future__ import annotations
 
 from shoprel.data.tasks import REQUEST_FIELDS, Task
+from shoprel.serve.request_wording import house_message
 from shoprel.serve.schemas import fields_at
 from shoprel.serve.unknown_fields import meant_field, unknown_field_message
 
@@ -94,6 +95,8 @@ def _message(error: dict, task: Task, body=None, fields: Fields | None = None) -
         reason = (error.get("ctx") or {}).get("error")
         where = _json_place(error, body)
         return f"malformed JSON{where}" + (f" ({reason})" if reason else "")
+    if (said := house_message(error, task)) is not None:
+        return said
     # a validator's own sentence, without pydantic's "Value error, " in front (as config's lines)
     return str(error.get("msg", "invalid value")).removeprefix("Value error, ")
 

@@ -1,0 +1,49 @@
+"""pydantic's own sentences for the mistakes a client makes most ("List should have at least 1
+item after validation, not 0", "Input should be a valid string") in the house's words: what is
+wrong with the field the line names, and what to send instead.
+
+Only the types a request realistically meets are said anew; a validator's own sentence (ids,
+blank texts, labels) and any rarer pydantic type keep their words.
+"""
+
+from __future__ import annotations
+
+from shoprel.data.records import as_written, written_kind
+from shoprel.data.tasks import Task
+from shoprel.utils.scalars import is_boolean
+
+OBJECT_TYPES = ("model_type", "model_attributes_type", "dict_type")
+
+
+def house_message(error: dict, task: Task) -> str | None:
+    """The line's message for `error` (FastAPI's, located from "body"), or None to keep
+    pydantic's. A pair's place is ("body", "pairs", N), a field of it one deeper."""
+    kind, loc = error.get("type"), tuple(error.get("loc") or ())
+    given = error.get("input")
+    ctx = error.get("ctx") or {}
+    pair = f"{{\"query\": ..., \"{task.target_column}\": ...}}"
+    if kind == "missing":
+        if loc == ("body", "pairs"):
+            return f"missing; send the pairs to score as {{\"pairs\": [{pair}, ...]}}"
+        if len(loc) == 4:
+            return f"missing; each pair needs a 'query' and a '{task.target_column}'"
+        return None
+    if kind == "too_short" and loc == ("body", "pairs"):
+        return "an empty list; send at least one pair to score"
+    if kind == "too_long" and loc == ("body", "pairs") and "max_length" in ctx:
+        return (f"a request may hold at most {ctx['max_length']:,} pairs, this one holds "
+                f"{ctx.get('actual_length', len(given or ())):,}; send fewer pairs per request")
+    if kind == "list_type" and loc == ("body", "pairs"):
+        return f"{written_kind(given)} is not a list; send the pairs as a list, [{pair}, ...]"
+    if kind in OBJECT_TYPES and loc == ("body",):
+        return f"{written_kind(given)} is not an object; send {{\"pairs\": [{pair}, ...]}}"
+    if kind in OBJECT_TYPES and len(loc) == 3:
+        return f"{written_kind(given)} is not a pair; send each pair as an object, {pair}"
+    if kind == "string_type":  # files read a number as its text; a request sends the text
+        quoted = f", \"{as_written(given)}\"" if isinstance(given, int | float) \
+            and not is_boolean(given) else ""
+        return f"{written_kind(given)} is not a text; send it as a JSON string{quoted}"
+    if kind == "string_too_long" and isinstance(given, str) and "max_length" in ctx:
+        return (f"a text may hold at most {ctx['max_length']:,} characters here, this one "
+                f"holds {len(given):,}; send a shorter one")
+    return None
