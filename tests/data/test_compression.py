@@ -95,8 +95,8 @@ def test_a_compressed_training_file_is_filtered_line_by_line(tmp_path):
 
 
 def test_an_error_in_a_compressed_file_is_told_as_in_its_format(tmp_path):
-    """A CSV's column is told at its header line and its ids quoted, as rows.csv's are: the
-    format is the suffix before the compression's."""
+    """A CSV's column is told at its header line and its number ids bare, as rows.csv's are:
+    the format is the suffix before the compression's."""
     _, packed = _pair(tmp_path, "rows.csv.gz", b"id,language,category_path,label\n1,en,x,1\n")
     with pytest.raises(InputError) as info:
         read_pairs(packed)
@@ -105,8 +105,8 @@ def test_an_error_in_a_compressed_file_is_told_as_in_its_format(tmp_path):
                                                b"7\ta\tx\n007\tb\ty\n")
     with pytest.raises(InputError) as info:
         read_pairs(twice)
-    assert str(info.value).startswith(f"{twice}, line 3, field 'id': duplicate id: '007' is the "
-                                      "id '7' of line 2")
+    assert str(info.value).startswith(f"{twice}, line 3, field 'id': duplicate id: 007 is the "
+                                      "id 7 of line 2")
 
 
 @pytest.mark.parametrize("suffix", [".gz", ".bz2", ".xz"])

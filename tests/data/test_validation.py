@@ -283,9 +283,9 @@ def test_ids_that_only_look_like_exponents_stay_text_ids(tmp_path):
 
 
 @pytest.mark.parametrize(("first", "second", "said"), [
-    ("007", "7", "duplicate id: '7' is the id '007' of line 2"),
-    ("7", "7.0", "duplicate id: '7.0' is the id '7' of line 2"),
-    ("7", " 7", "duplicate id: ' 7' is the id '7' of line 2"),
+    ("007", "7", "duplicate id: 7 is the id 007 of line 2"),
+    ("7", "7.0", "duplicate id: 7.0 is the id 7 of line 2"),
+    ("7", " 7", "duplicate id: ' 7' is the id 7 of line 2"),
     ("ab", "ab", "duplicate id 'ab' (first seen on line 2)"),
     ("7", "7", "duplicate id 7 (first seen on line 2)"),
 ])
@@ -312,6 +312,30 @@ def test_a_json_number_and_text_id_are_said_apart(tmp_path, first, second, said)
     with pytest.raises(InputError) as info:
         read_pairs(path)
     assert str(info.value) == f"{path}, line 3, field 'id': {said}"
+
+
+@pytest.mark.parametrize(("first", "cell", "said"), [
+    (5, "5", "duplicate id 5 (first seen in {first}, line 1)"),
+    ("5", "5", "duplicate id: 5 is the id '5' of {first}, line 1 (7, 7.0, \"7\" and \"007\" "
+               "are one id)"),
+    (5, "005", "duplicate id: 005 is the id 5 of {first}, line 1 (7, 7.0, \"7\" and \"007\" "
+               "are one id)"),
+    ("ab", "ab", "duplicate id 'ab' (first seen in {first}, line 1)"),
+])
+def test_a_csv_id_is_said_bare_beside_a_json_files(tmp_path, first, cell, said):
+    """A JSON-lines file's 5 and a CSV's 5 were said apart as 5 and '5', as if the CSV held
+    the text "5": a CSV cell has no type. A cell that reads as a number is said bare, as the
+    file holds it; a JSON text id is still quoted, and so is a text id of either."""
+    jsonl = _file(tmp_path, _row(id=first))
+    table = tmp_path / "t.csv"
+    other = "8" if cell.isdigit() else "zz"  # ids of one kind
+    table.write_text(f"id,language,origin_query,category_path\n{other},en,a,b\n{cell},en,c,d\n",
+                     encoding="utf-8")
+    ids: dict = {}
+    read_pairs(jsonl, earlier_ids=ids)
+    with pytest.raises(InputError) as info:
+        read_pairs(table, earlier_ids=ids)
+    assert str(info.value) == f"{table}, line 3, field 'id': " + said.format(first=jsonl)
 
 
 def test_ids_from_a_csv_column_that_passed_through_floats_match_the_numbers(tmp_path):

@@ -223,6 +223,16 @@ def repeated_id(seen: dict, value, line: int, line_label: str = "line") -> str |
     return None
 
 
+def _shown_id(raw, key, text_table: bool) -> str:
+    """An id as its file wrote it, for a message naming it. A CSV or TSV cell that reads as a
+    number is shown bare (5, 007), as the file holds it: quoted ('5') it read as a JSON file's
+    text "5", beside another file's number 5, a type the cell never had. Text ids, and a cell
+    with spaces about its digits (' 7'), are quoted; a typed file's id is as it wrote it."""
+    if text_table and isinstance(key, int) and isinstance(raw, str) and raw == raw.strip():
+        return raw
+    return shown_value(raw)
+
+
 def _spelled_apart(written: tuple[str, str], first: tuple[str, str], where: str) -> str:
     """A repeated id written otherwise than where it was first seen ("007" then 7, JSON's 5
     then "5"), said in both spellings: "duplicate id 5" of both, the user saw no repeat.
@@ -299,7 +309,7 @@ class RecordValidator:
         self.line_label = position_label(path) if line_label is None else line_label
         self.seen_ids: dict = {}
         self.earlier_ids = earlier_ids
-        # a CSV or TSV file holds text only: its ids are shown quoted, as written
+        # a CSV or TSV file holds text only: an id cell that reads as a number is said bare
         kind = read_format(path)  # rows.gz: by its content
         self.text_table = kind in ("csv", "tsv")
         self.parquet = kind == "parquet"  # one type a column: its ids' advice is said so
@@ -446,9 +456,8 @@ class RecordValidator:
                               "id a non-digit character, or every id as a number", line, "id")
         first_line = self.seen_ids.get(value)
         repeated = repeated_id(self.seen_ids, value, line, self.line_label)
-        written = (as_written(raw), shown_value(raw))
-        # the key as a row that wrote it so shows it (a CSV cell is text: '7')
-        plain = (as_written(value), shown_value(as_written(value) if self.text_table else value))
+        written = (as_written(raw), _shown_id(raw, value, self.text_table))
+        plain = (as_written(value), shown_value(value))  # the key as a row that wrote it shows it
         if repeated:
             first = self.spelled_ids.get(value, plain)
             # "007" then 7, or JSON's 5 then "5": said as written, not as the key 5 twice
