@@ -288,6 +288,7 @@ def test_ids_that_only_look_like_exponents_stay_text_ids(tmp_path):
     ("7", " 7", "duplicate id: ' 7' is the id 7 of line 2"),
     ("ab", "ab", "duplicate id 'ab' (first seen on line 2)"),
     ("7", "7", "duplicate id 7 (first seen on line 2)"),
+    ("007", "007", "duplicate id 007 (first seen on line 2)"),
 ])
 def test_a_duplicate_id_is_said_as_the_file_writes_it(tmp_path, first, second, said):
     """'duplicate id 7 (first seen on line 2)' of a line 2 holding 007: the user looked for a 7
@@ -304,10 +305,13 @@ def test_a_duplicate_id_is_said_as_the_file_writes_it(tmp_path, first, second, s
     (5, "5", "duplicate id: '5' is the id 5 of line 1 (7, 7.0, \"7\" and \"007\" are one id)"),
     ("5", 5, "duplicate id: 5 is the id '5' of line 1 (7, 7.0, \"7\" and \"007\" are one id)"),
     (5, 5, "duplicate id 5 (first seen on line 1)"),
+    ("005", "005", "duplicate id '005' (first seen on line 1)"),
+    (5.0, 5.0, "duplicate id 5.0 (first seen on line 1)"),
 ])
 def test_a_json_number_and_text_id_are_said_apart(tmp_path, first, second, said):
     """A JSON-lines file with "id": 5 and later "id": "5" was told 'duplicate id 5' twice
-    over: the user saw no repeat. Both are said as written, and that they are one id."""
+    over: the user saw no repeat. Both are said as written, and that they are one id; an id
+    written alike twice ("005") was said as its key (5), which neither line holds."""
     path = _file(tmp_path, _row(id=first), _row(id=7), _row(id=second))
     with pytest.raises(InputError) as info:
         read_pairs(path)

@@ -127,12 +127,13 @@ def test_an_id_repeated_across_stage0_files_is_refused_naming_both(tmp_path, fit
              "are one id)"),
     ("007", 7, "duplicate id: 7 is the id '007' of {first}, line 5 (7, 7.0, \"7\" and "
                "\"007\" are one id)"),
+    ("007", "007", "duplicate id '007' (first seen in {first}, line 5)"),
 ])
 def test_an_id_repeated_across_stage0_files_is_said_as_each_file_writes_it(
         tmp_path, fitted, qc_demo, qi_demo, jsonl, first_id, second_id, said):
     """Across files, "007" in one and 7 in the other was 'duplicate id 7 (first seen in ...)':
     the user looked for a 7 the first file does not hold. Said as written in each, as one
-    file says it."""
+    file says it; "007" in both was said as the key 7 too."""
     def ids(rows, start, like):  # every id of a file of one kind, the repeated one's
         return [{**row, "id": start + n if isinstance(like, int) else str(start + n)}
                 for n, row in enumerate(rows)]

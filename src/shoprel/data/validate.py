@@ -215,10 +215,13 @@ def same_text(a, b) -> bool:
     return " ".join(str(a).lower().split()) == " ".join(str(b).lower().split())
 
 
-def repeated_id(seen: dict, value, line: int, line_label: str = "line") -> str | None:
-    """Record the line an id is first met on; for a repeat, the message naming both lines."""
+def repeated_id(seen: dict, value, line: int, line_label: str = "line",
+                shown: str | None = None) -> str | None:
+    """Record the line an id is first met on; for a repeat, the message naming both lines.
+    `shown`: the id as its file wrote it ('007', whose key is 7), else the key is said."""
     if value in seen:
-        return f"duplicate id {value!r} (first seen on {line_label} {seen[value]})"
+        said = repr(value) if shown is None else shown
+        return f"duplicate id {said} (first seen on {line_label} {seen[value]})"
     seen[value] = line
     return None
 
@@ -455,8 +458,9 @@ class RecordValidator:
             raise self._error(f"{said}, but earlier ids are {kinds[self.id_type]}: give every "
                               "id a non-digit character, or every id as a number", line, "id")
         first_line = self.seen_ids.get(value)
-        repeated = repeated_id(self.seen_ids, value, line, self.line_label)
         written = (as_written(raw), _shown_id(raw, value, self.text_table))
+        # an id written alike twice is said as written: "007" twice, not the key 7
+        repeated = repeated_id(self.seen_ids, value, line, self.line_label, written[1])
         plain = (as_written(value), shown_value(value))  # the key as a row that wrote it shows it
         if repeated:
             first = self.spelled_ids.get(value, plain)
@@ -467,7 +471,7 @@ class RecordValidator:
         if self.earlier_ids is not None:  # one set of rows read from several files
             if value in self.earlier_ids:
                 place, first = self.earlier_ids[value]
-                raise self._error(f"duplicate id {value!r} (first seen in {place})"
+                raise self._error(f"duplicate id {written[1]} (first seen in {place})"
                                   if first == written else
                                   _spelled_apart(written, first, place), line, "id")
             self.earlier_ids[value] = (f"{self.path}, {self.line_label} {line}", written)
