@@ -68,6 +68,10 @@ def test_chunks(qc_rows):
      r"^pair 1: the number 7 is not a dict of fields$"),
     ([None], r"^pair 0: None is not a dict of fields$"),
     ([{"origin_query": "x"}], r"^pair 0: no target column: expected 'category_path'"),
+    # said "missing required column" alone; now what the pairs hold, in a dict's words
+    ([{"category_path": "x", "id": 1}],
+     r"^pair 0, field 'origin_query': missing required column; the pairs have 'category_path', "
+     r"'id': give every pair its 'origin_query', or rename the field that holds it$"),
     ([{"origin_query": "x", "category_path": "a"}, {"origin_query": "y", "category_path": "b",
                                                    "id": 1}],
      r"^pair 1, field 'id': has an id but the first pair has none"),

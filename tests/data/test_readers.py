@@ -176,6 +176,63 @@ def test_columns_named_as_home_depots_release_names_them_are_told_shoprels_names
         "column 'origin_query'")
 
 
+@pytest.mark.parametrize(("name", "data", "task", "said"), [
+    ("a.jsonl", b'{"id": 1, "category_path": "x", "label": 1}\n', None,
+     "line 1, field 'origin_query': missing required column; the file has 'id', "
+     "'category_path', 'label': add a column 'origin_query', or rename the one that holds it"),
+    ("b.jsonl", b'{"id": 1, "origin-query": "a", "category_path": "x"}\n', None,
+     "line 1, field 'origin_query': missing required column; the file has 'origin-query': "
+     "name the column 'origin_query'"),
+    ("c.csv", b"id,orgin_query,category_path\n1,a,x\n", None,
+     "line 1, field 'origin_query': missing required column; the file has 'orgin_query': "
+     "name the column 'origin_query'"),
+    ("d.csv", b"row_id,origin_query,category_path\n1,a,x\n", None,
+     "line 1, field 'id': missing required column; the file has 'row_id', 'origin_query', "
+     "'category_path': add a column 'id', or rename the one that holds it"),
+    ("e.jsonl", b'{"id": 1, "origin_query": "a", "category_path": "x"}\n'
+                b'{"id": 2, "category_path": "y"}\n', None,
+     "line 2, field 'origin_query': missing required column; the line has 'id', "
+     "'category_path': give the line its 'origin_query', as the ones before it have"),
+    ("f.csv", b"id,origin_query,label\n1,a,1\n", "QC",
+     "line 1, field 'category_path': column missing for task QC; the file has 'id', "
+     "'origin_query', 'label': add a column 'category_path', or rename the one that holds it"),
+    ("g.csv", b"id,origin_query,category-path\n1,a,x\n", "QC",
+     "line 1, field 'category_path': column missing for task QC; the file has "
+     "'category-path': name the column 'category_path'"),
+    ("h.csv", b"id,origin_query,label\n1,a,1\n", None,
+     "line 1: no target column: expected 'category_path' (QC) or 'item_title' (QI); the file "
+     "has 'id', 'origin_query', 'label': add the column of the task's target (QC: category "
+     "paths, QI: item titles), or rename the one that holds it"),
+    ("i.csv", b"id,origin_query,Item Title\n1,a,x\n", None,
+     "line 1: no target column: expected 'category_path' (QC) or 'item_title' (QI); the file "
+     "has 'Item Title': name the column 'item_title'"),
+])
+def test_a_missing_column_is_told_with_what_the_file_holds_and_what_to_do(
+        tmp_path, name, data, task, said):
+    """A file without origin_query (or a QC file without category_path) was told only
+    "missing required column": the user had to open it to learn what it held. Now a column
+    that is the one missing misspelled ('origin-query', 'orgin_query') is named with the name
+    to give it, else the columns the file (or, for a later JSON line, the line) has, with the
+    fix."""
+    assert _error(tmp_path, name, data, task=task).endswith(f"{name}, {said}")
+
+
+@pytest.mark.parametrize(("label_column", "said"), [
+    (None, "the file has 'id', 'origin_query', 'category_path': add a column 'label', or "
+           "rename the one that holds it"),
+    ("lable", "the file has 'lable': name the column 'label'"),
+    ("labels", "the file has 'labels': name the column 'label'"),
+])
+def test_a_training_file_without_labels_is_told_what_it_holds(tmp_path, label_column, said):
+    """'missing required column (labels: ...)' of a file whose label column is 'lable' sent
+    the user looking for a column the file seemed to hold."""
+    extra = f', "{label_column}": 1' if label_column else ""
+    data = f'{{"id": 1, "origin_query": "a", "category_path": "x"{extra}}}\n'.encode()
+    assert _error(tmp_path, "t.jsonl", data, require_label=True).endswith(
+        "t.jsonl, line 1, field 'label': missing required column (labels: needed to train, or "
+        f"to score predictions against); {said}")
+
+
 def test_a_query_column_named_as_the_server_names_it_is_told_the_files_name(tmp_path):
     """A file (or pairs given to the Python API) with `query`, the server's field, was told only
     that 'origin_query' is missing; it is told that `query` is the server's name for it."""

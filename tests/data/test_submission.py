@@ -481,7 +481,8 @@ def test_a_parquet_submission_and_input_count_rows_not_lines(files, qc_rows):
     with pytest.raises(InputError) as raised:
         check_submission(submission, source)
     assert str(raised.value) == f"{submission}, row 1, field 'prediction': missing required " \
-                                "column"
+                                "column; the file has 'id': add a column 'prediction', or " \
+                                "rename the one that holds it"
     bad_input = tmp_path / "in.parquet"
     pd.DataFrame([{k: v for k, v in r.items() if k != "label"} | {"id": 1} for r in qc_rows]
                  ).to_parquet(bad_input)
@@ -529,7 +530,10 @@ def test_the_two_files_swapped_are_told_so(files):
     unscored.write_text(source.read_text())
     with pytest.raises(InputError) as caught:  # an input without predictions: no such advice
         check_submission(source, unscored)
-    assert str(caught.value).endswith("field 'prediction': missing required column")
+    assert str(caught.value).endswith("field 'prediction': missing required column; the file "
+                                      "has 'id', 'task', 'language', 'origin_query', "
+                                      "'category_path': add a column 'prediction', or "
+                                      "rename the one that holds it")
 
 
 def _stdin_from(path):

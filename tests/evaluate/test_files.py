@@ -146,8 +146,11 @@ def test_the_two_files_given_in_the_other_order_are_told_so(tmp_path, gold):
     unlabelled = _write(tmp_path / "test.jsonl", [
         {k: v for k, v in json.loads(line).items() if k != "label"}
         for line in gold.read_text().splitlines()])  # a test file given as gold: no hint
-    with pytest.raises(InputError, match=r"score predictions against\)$"):
+    with pytest.raises(InputError) as caught:
         evaluate_files(predictions, unlabelled)
+    assert str(caught.value).endswith(  # what the file holds instead, and what to do
+        "score predictions against); the file has 'id', 'task', 'language', 'origin_query', "
+        "'category_path': add a column 'label', or rename the one that holds it")
 
 
 def test_a_gold_file_of_one_label_is_scored_without_an_auc(tmp_path):

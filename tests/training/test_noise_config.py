@@ -131,7 +131,9 @@ def test_a_parquet_flag_file_counts_rows_not_lines(tmp_path):
     pd.DataFrame({"label": [0, 1]}).to_parquet(path)
     with pytest.raises(InputError) as raised:
         read_flagged_ids(path)
-    assert str(raised.value) == f"{path}, row 1, field 'id': missing required column"
+    assert str(raised.value) == (f"{path}, row 1, field 'id': missing required column; the "
+                                 "file has 'label': add a column 'id', or rename the one that "
+                                 "holds it")
 
 
 def test_ids_read_as_the_training_frame_holds_them(tmp_path):

@@ -6,7 +6,9 @@ read rows, so that every check of a column's name says it in the same words."""
 
 from __future__ import annotations
 
+from shoprel.data.column_hints import column_advice
 from shoprel.data.tasks import (
+    KNOWN_COLUMNS,
     REQUEST_FIELDS,
     TRANSLATION_COLUMN,
     one_column_said,
@@ -14,12 +16,19 @@ from shoprel.data.tasks import (
     parted_by,
 )
 
+# columns of predictions and submissions, which no other column is a misspelling of either
+_KNOWN = (*KNOWN_COLUMNS, "prediction", "probability")
 
-def missing_column(record: dict, name: str, reason: str = "missing required column") -> str:
+
+def missing_column(record: dict, name: str, reason: str = "missing required column",
+                   holder: str = "the file has", fix: str | None = None) -> str:
     """`reason` for a record without column `name`, naming a column spelled otherwise ('ID',
-    ' id') or a header read as one column that holds it ('id;language;...', a spreadsheet's
-    ';'): every reader matches names exactly, in every format, so such a file is refused
-    rather than read with some of its columns silently missing."""
+    ' id', 'origin-query', 'orgin_query') or a header read as one column that holds it
+    ('id;language;...', a spreadsheet's ';'): every reader matches names exactly, in every
+    format, so such a file is refused rather than read with some of its columns silently
+    missing. Where no column is the one misnamed, the record's columns are named, with what to
+    do (`fix`; column_advice's by default): "missing required column" alone sent the user to
+    open the file. `holder`: who holds them ("the line has": a JSON line among others)."""
     alike = [key for key in record
              if isinstance(key, str) and key != name and key.strip().lower() == name]
     if not alike and (one_column := _one_column_holding(record, name)):
@@ -28,8 +37,9 @@ def missing_column(record: dict, name: str, reason: str = "missing required colu
         return (f"{reason}; found {REQUEST_FIELDS[name]!r}, the server API's name: files and "
                 f"the Python API call it {name!r}")
     if not alike:
-        return reason + other_name_hint(record, name)
-    return f"{reason}; the file has {alike[0]!r}: name the column {name!r} (lower case, no spaces)"
+        return reason + (other_name_hint(record, name)
+                         or column_advice(record, name, holder, _KNOWN, fix))
+    return f"{reason}; {holder} {alike[0]!r}: name the column {name!r} (lower case, no spaces)"
 
 
 def _one_column_holding(record: dict, name: str) -> str:

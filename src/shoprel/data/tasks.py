@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import NamedTuple
 
+from shoprel.data.column_hints import column_advice, listed, near_name
 from shoprel.errors import InputError
 
 
@@ -33,6 +34,9 @@ class Task(StrEnum):
 TARGET_COLUMN = {Task.QC: "category_path", Task.QI: "item_title"}
 QUERY_COLUMN = "origin_query"
 TRANSLATION_COLUMN = "translated_query"  # a file's translation of the query (optional)
+# every column a reader takes under its own name: none is a misspelling of another
+KNOWN_COLUMNS = ("id", QUERY_COLUMN, *TARGET_COLUMN.values(), "language", "label", "task",
+                 TRANSLATION_COLUMN)
 # a file's column -> the server request's field for it (the request says `query`)
 REQUEST_FIELDS = {QUERY_COLUMN: "query"}
 # what other query-product files call shoprel's columns (Home Depot's own release:
@@ -240,6 +244,17 @@ def one_column_hint(columns) -> str:
     return ""
 
 
+def _no_target_advice(columns, holder: str) -> str:
+    """What a file of neither target column holds: a target misspelled ('categorypath',
+    'item-title') named with its name, else its columns, with what to do."""
+    for name in TARGET_COLUMN.values():
+        if near_name(columns, name, KNOWN_COLUMNS) is not None:
+            return column_advice(columns, name, holder, KNOWN_COLUMNS)
+    what = "field" if holder == "the pairs have" else "column"
+    return (f"; {holder} {listed(columns)}: add the {what} of the task's target (QC: category "
+            "paths, QI: item titles), or rename the one that holds it")
+
+
 def detect_task(columns, path=None, given: str | Task | None = None,
                 in_memory: bool = False, given_by: TaskGivenBy | None = None) -> Task:
     """Pick the task from the columns present, or check a given one against them.
@@ -249,13 +264,18 @@ def detect_task(columns, path=None, given: str | Task | None = None,
     (the Python API), which the hint calls pairs, not a file. `given_by`: who gave `given`,
     said with the fix where the columns are the other task's.
     """
+    columns = list(columns)  # in the file's order, as the advice names them
     cols = set(columns)
     present = [t for t in Task if t.target_column in cols]
+    holder = "the pairs have" if in_memory else "the file has"
+    fix = (f"give every pair its {TARGET_COLUMN[Task.parse(given)]!r}, or rename the field "
+           "that holds it") if in_memory and given is not None else None
     if given is not None:
         task = Task.parse(given)
         if task.target_column not in cols:
             other = [t.value for t in present]
             hint = (one_column_hint(cols) or other_name_hint(cols, task.target_column)
+                    or column_advice(columns, task.target_column, holder, KNOWN_COLUMNS, fix)
                     ) if not other else (
                 f" (they look like {other[0]} pairs)" if in_memory
                 else f" (the file looks like a {other[0]} file)")
@@ -270,7 +290,8 @@ def detect_task(columns, path=None, given: str | Task | None = None,
         raise InputError(
             "no target column: expected 'category_path' (QC) or 'item_title' (QI)"
             + (one_column_hint(cols) or other_name_hint(cols, "item_title")
-               or other_name_hint(cols, "category_path")), path=path
+               or other_name_hint(cols, "category_path") or _no_target_advice(columns, holder)),
+            path=path
         )
     raise InputError(
         "both 'category_path' and 'item_title' are present: give the task (--task QC|QI)",

@@ -46,6 +46,8 @@ UNKNOWN_LANGUAGE = "unk"
 # a broken file (a whole document in one cell), and the features of one 1 MB query took 1 GB.
 MAX_TEXT_CHARS = 20_000
 EMPTY_TEXT_POLICIES = ("keep", "drop")
+# a file without labels where they are needed, said before what the file holds instead
+NO_LABELS = "missing required column (labels: needed to train, or to score predictions against)"
 # integer ids must fit every writer: Parquet/Arrow int64, pandas, JSON readers in other tools
 ID_MIN, ID_MAX = -(2**63), 2**63 - 1
 # a whole number as text; ".0" too, as a CSV column that passed through floats writes it
@@ -357,9 +359,23 @@ class RecordValidator:
                                             if name != "label" or self.read_labels])
         self.has_label = self.read_labels and "label" in record
         if self.require_label and not self.has_label:
-            raise self._column_error("missing required column (labels: needed to train, or "
-                                     "to score predictions against)", line, "label")
+            raise self._missing(line, record, "label", NO_LABELS)
         self.has_translation = TRANSLATION_COLUMN in record
+
+    def _missing(self, line: int, record: dict, name: str,
+                 reason: str = "missing required column") -> InputError:
+        """Column `name` missing, said with what the record holds and what to do
+        (missing_column): at the first record, the file's columns (or the pairs'); at a later
+        one (a JSON line, a pair), that record's, which the ones before it had."""
+        if line == self.first_line and self.path is None:  # fields of dicts, not a file's
+            holder, fix = "the pairs have", f"give every pair its {name!r}, or rename the " \
+                                            "field that holds it"
+        elif line == self.first_line:
+            holder, fix = "the file has", None
+        else:
+            holder = f"the {self.line_label} has"
+            fix = f"give the {self.line_label} its {name!r}, as the ones before it have"
+        return self._column_error(missing_column(record, name, reason, holder, fix), line, name)
 
     def _check_spelling(self, line: int, record: dict, names) -> None:
         """A column of `names` spelled otherwise ('Language'), refused at the header."""
@@ -376,7 +392,7 @@ class RecordValidator:
         self._check_other_task(line, record)
         for name in ("id", QUERY_COLUMN, task.target_column):
             if name not in record:
-                raise self._column_error(missing_column(record, name), line, name)
+                raise self._missing(line, record, name)
         row_id = self._check_id(line, record["id"])
         written = self._written_id(line, record["id"], row_id) if self.written_ids else None
         query = self._text(line, record, QUERY_COLUMN, "empty_query")
@@ -387,7 +403,7 @@ class RecordValidator:
             row[WRITTEN_ID] = written
         if self.has_label:
             if "label" not in record:
-                raise self._error("missing required column (other rows have labels)", line, "label")
+                raise self._missing(line, record, "label")  # as the rows before it have
             row["label"] = self._label(line, record["label"])
         elif "label" in record and not self.labels_copied:
             self._unread_label(line, record["label"])
@@ -413,7 +429,7 @@ class RecordValidator:
         self._check_other_task(line, record)
         column = self.task.target_column
         if column not in record:
-            raise self._column_error(missing_column(record, column), line, column)
+            raise self._missing(line, record, column)
         return self._text(line, record, column, "empty_target")
 
     def _check_task_field(self, line: int, record: dict) -> None:

@@ -28,6 +28,7 @@ from shoprel.data.tasks import (
     task_field_disagrees,
 )
 from shoprel.data.validate import (
+    NO_LABELS,
     binary_value,
     checked_id,
     id_line,
@@ -130,7 +131,9 @@ def _evaluated(predictions: Path, gold: Path, task: str | None,
                                 else given_task(Task.parse(task)))
     except InputError as exc:
         if exc.field == "label" and _holds_predictions(gold):
-            raise InputError(f"{exc.reason}; {gold_given} holds predictions: give the predictions "
+            # said in place of the columns the file has: what it holds is the advice here
+            reason = NO_LABELS if exc.reason.startswith(NO_LABELS) else exc.reason
+            raise InputError(f"{reason}; {gold_given} holds predictions: give the predictions "
                              "first and the labelled gold file second", path=exc.path,
                              line=exc.line, field=exc.field) from None
         raise
