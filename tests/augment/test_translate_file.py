@@ -43,6 +43,25 @@ def test_table_backend_file_counts_and_reader_mapping(tmp_path, jsonl, qc_rows):
     assert frame.df["query"].tolist() == [r["origin_query"] for r in qc_rows]
 
 
+@pytest.mark.parametrize(("out_name", "marked"), [("out.csv", True), ("out.jsonl", False)])
+def test_a_copy_keeps_its_inputs_byte_order_mark(tmp_path, qc_rows, out_name, marked):
+    """translate (and langid, by the same writer) dropped a CSV's byte-order mark, which Excel
+    needs to read it as UTF-8: a copy in the input's format starts as the input did; a
+    JSON-lines copy of it gets none, nor does the copy of a file without one."""
+    text = "id,language,origin_query,category_path\n" + "".join(
+        f"{r['id']},{r['language']},{r['origin_query']},\"{r['category_path']}\"\n"
+        for r in qc_rows)
+    table = tmp_path / "t.jsonl"
+    table.write_text(json.dumps({"text": "funda iphone", "source": "es", "target": "en",
+                                 "translation": "iphone case"}) + "\n")
+    for mark in ("\ufeff", ""):
+        data, out = tmp_path / f"{mark and 'm'}qc.csv", tmp_path / f"{mark and 'm'}{out_name}"
+        data.write_text(mark + text, encoding="utf-8")
+        translate_file_with(data, out, TableTranslator(table))
+        assert out.read_bytes().startswith(b"\xef\xbb\xbf") is (marked and bool(mark))
+        assert read_pairs(out).df["query_en"].tolist()[0] == "iphone case"
+
+
 def test_bad_input_is_located_and_nothing_written(tmp_path, jsonl, qc_rows):
     rows = [dict(qc_rows[0]), {k: v for k, v in qc_rows[1].items() if k != "id"}]
     data = jsonl(tmp_path / "bad.jsonl", rows)

@@ -98,6 +98,42 @@ def test_filtered_file_takes_the_format_its_name_says(flipped_run, tmp_path, suf
         filter_training_file(data, some, tmp_path / "clean.xlsx")
 
 
+@pytest.mark.parametrize(("name", "out_name", "marked"), [
+    ("t.jsonl", "clean.jsonl", True),   # line by line
+    ("t.csv", "clean.csv", True),       # from the records
+    ("t.csv.gz", "clean.csv", True),    # the mark inside the compressed text
+    ("t.csv", "clean.jsonl", False),    # another format: none it never had
+    ("t.csv", "clean.parquet", False),
+])
+def test_a_filtered_copy_keeps_its_inputs_byte_order_mark(tmp_path, name, out_name, marked):
+    """A CSV saved for Excel starts with a byte-order mark (Excel reads UTF-8 without it in the
+    system's code page); its filtered copy lost it, so the same file opened there came back
+    garbled. A copy in the input's own format starts as the input did; one of an input
+    without a mark, or in another format, gets none."""
+    import gzip
+
+    from shoprel.data.readers import read_pairs
+
+    rows = [{"id": i, "origin_query": q, "category_path": "家,台所", "label": i % 2}
+            for i, q in enumerate(["包丁", "まな板", "鍋"], start=1)]
+    if name.startswith("t.csv"):
+        lines = ["id,origin_query,category_path,label\n", *(
+            f"{r['id']},{r['origin_query']},\"{r['category_path']}\",{r['label']}\n"
+            for r in rows)]
+    else:
+        lines = [json.dumps(r, ensure_ascii=False) + "\n" for r in rows]
+    for mark in ("\ufeff", ""):
+        data, out = tmp_path / f"{mark and 'm'}{name}", tmp_path / f"{mark and 'm'}{out_name}"
+        encoded = (mark + "".join(lines)).encode()
+        data.write_bytes(gzip.compress(encoded) if name.endswith(".gz") else encoded)
+        assert filter_training_file(data, [2], out) == 1
+        assert out.read_bytes().startswith(b"\xef\xbb\xbf") is (marked and bool(mark))
+        clean = read_pairs(out)
+        assert clean.df["id"].tolist() == [1, 3] and clean.df["query"].tolist() == ["包丁", "鍋"]
+        if name == out_name:  # JSON lines, line by line: the input but for the dropped line
+            assert out.read_text(encoding="utf-8") == mark + lines[0] + lines[2]
+
+
 def test_filtering_alone_judges_its_output_by_the_training_files_task(tmp_path):
     """filter_training_file called from Python has no run to record the task: an existing
     output was read with none, so a training file holding both target columns could not be
@@ -519,7 +555,8 @@ def test_overwrite_reads_the_training_file_once_for_its_checks(flipped_run, tmp_
         return wrapped
 
     monkeypatch.setattr(checks, "iter_records", counted(checks.iter_records, "records"))
-    monkeypatch.setattr(checks, "iter_text_lines", counted(checks.iter_text_lines, "records"))
+    monkeypatch.setattr(checks, "marked_text_lines", counted(checks.marked_text_lines,
+                                                             "records"))
     monkeypatch.setattr(checks, "read_pairs", counted(checks.read_pairs, "frame"))
     before = out.read_bytes(), clean.read_bytes()
     (tmp_path / "flagged.csv").write_bytes(b"")  # an empty file: nothing to judge, nothing read

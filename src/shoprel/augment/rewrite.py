@@ -16,7 +16,13 @@ from pathlib import Path
 from shoprel.data.column_plan import ColumnPlan
 from shoprel.data.formats import output_format
 from shoprel.data.frame import PairFrame
-from shoprel.data.records import iter_records, parquet_types, position_label, shown_value
+from shoprel.data.records import (
+    copy_has_bom,
+    iter_records,
+    parquet_types,
+    position_label,
+    shown_value,
+)
 from shoprel.data.spool import held_input
 from shoprel.data.tasks import Task
 from shoprel.data.validate import RecordValidator
@@ -178,7 +184,8 @@ class Rewrite:
             return rows.records, rows.lines
 
         write_record_chunks((marked(rows) for rows in chunks), self.out, self.checked.columns,
-                            replace=self.overwrite, guard=self.guard)
+                            replace=self.overwrite, guard=self.guard,
+                            bom=copy_has_bom(self.source, output_format(self.out)))
 
 
 @dataclass(frozen=True)

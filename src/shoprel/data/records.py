@@ -263,10 +263,48 @@ def _decode(raw: bytes, path: Path, line_no: int) -> str:
 def iter_text_lines(path: str | Path) -> Iterator[tuple[int, str]]:
     """(line number, text) of each line, a leading byte-order mark dropped; a line that is not
     UTF-8 is one InputError naming it."""
-    path = Path(path)
+    return _text_lines(Path(path), None)
+
+
+def marked_text_lines(path: str | Path) -> tuple[list[tuple[int, str]], bool]:
+    """A file's iter_text_lines, read whole, and whether its first line began with a
+    byte-order mark, which they drop: a copy made of the lines keeps it (copy_has_bom)."""
+    marked = []
+    return list(_text_lines(Path(path), marked.append)), bool(marked)
+
+
+def _text_lines(path: Path, on_mark) -> Iterator[tuple[int, str]]:
     for line_no, raw in input_lines(path):  # decompressed where named so (rows.txt.gz)
         text = _decode(raw, path, line_no)
-        yield line_no, text[1:] if line_no == 1 and text.startswith("\ufeff") else text
+        if line_no == 1 and text.startswith("\ufeff"):
+            text = text[1:]
+            if on_mark is not None:
+                on_mark(True)
+        yield line_no, text
+
+
+def starts_with_bom(path: str | Path) -> bool:
+    """Whether a text file's first bytes (decompressed, where its name says so) are the UTF-8
+    byte-order mark; its first line alone is read."""
+    lines = input_lines(Path(path))
+    try:
+        first = next(lines, None)
+    finally:
+        lines.close()
+    return first is not None and first[1].startswith(b"\xef\xbb\xbf")
+
+
+def copy_has_bom(source: str | Path, out_format: str, marked: bool | None = None) -> bool:
+    """Whether a copy of `source` written in `out_format` (noise's filtered file, translate's
+    and langid's) starts with a byte-order mark, as `source` does: the readers drop it, so a
+    copy written from the rows lost it, and a CSV saved with one for Excel (which reads a
+    UTF-8 file without it in the system's code page) came back garbled there. Kept only in
+    the input's own text format: a JSON-lines copy of a marked CSV gets none it never had.
+    `marked`: whether `source` starts with one, where its reader saw (marked_text_lines);
+    else its first line is read."""
+    if out_format == "parquet" or file_format(source) != out_format:
+        return False
+    return starts_with_bom(source) if marked is None else marked
 
 
 # names a header line of a table holds, any of which tells it from a mistyped JSON line

@@ -44,16 +44,23 @@ def append_table(df: pd.DataFrame, fh, fmt: str, header: bool) -> None:
                   lineterminator="\n")
 
 
+def text_encoding(bom: bool) -> str:
+    """How a text output is encoded: UTF-8, after a byte-order mark where the file it copies
+    had one (records.copy_has_bom)."""
+    return "utf-8-sig" if bom else "utf-8"
+
+
 def write_table(df: pd.DataFrame, path: str | Path, replace: bool = True,
-                guard: Guard | None = None) -> Path:
-    """`replace` and `guard`: what may stand at the path at the swap (utils/atomic.atomic_file)."""
+                guard: Guard | None = None, bom: bool = False) -> Path:
+    """`replace` and `guard`: what may stand at the path at the swap (utils/atomic.atomic_file);
+    `bom`: a text output starts with a byte-order mark (text_encoding)."""
     path = Path(path)
     fmt = output_format(path)
     with atomic_file(path, durable=True, replace=replace, guard=guard) as tmp:
         if fmt == "parquet":
             df.to_parquet(tmp, index=False)
         else:
-            with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            with open(tmp, "w", encoding=text_encoding(bom), newline="") as fh:
                 append_table(df, fh, fmt, header=True)
     return path
 
@@ -97,21 +104,22 @@ def records_frame(records: list[dict], fmt: str, plan: ColumnPlan) -> pd.DataFra
 
 def write_record_chunks(chunks: Iterable[tuple[list[dict], list[int]]], path: str | Path,
                         plan: ColumnPlan, replace: bool = True,
-                        guard: Guard | None = None) -> Path:
+                        guard: Guard | None = None, bom: bool = False) -> Path:
     """Write records read from a file back out with what a command added, every other value as
     read (JSON lines keep nulls null, absent keys absent and numbers as written): (records,
     their line numbers) chunk by chunk, each written as it comes, the output appearing only when
     whole. `plan` holds the columns of every chunk's records, gathered beforehand, so each chunk
     is written with the whole file's columns and a value Parquet cannot hold is told at its line
     before anything is written. `replace` False: a file that appeared at `path` meanwhile is
-    kept; True: one there at the end is replaced only as `guard` allows (atomic_file)."""
+    kept; True: one there at the end is replaced only as `guard` allows (atomic_file). `bom`:
+    a text output starts with a byte-order mark, as the file read did (text_encoding)."""
     path = Path(path)
     fmt = output_format(path)
     with atomic_file(path, replace=replace, durable=True, guard=guard) as tmp:
         if fmt == "parquet":
             _parquet_chunks(chunks, tmp, path, plan)
             return path
-        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        with open(tmp, "w", encoding=text_encoding(bom), newline="") as fh:
             for number, (records, _) in enumerate(chunks):
                 if fmt == "jsonl":
                     fh.write("".join(_json_text(record) + "\n" for record in records))

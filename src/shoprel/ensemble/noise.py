@@ -24,9 +24,10 @@ from shoprel.data.formats import (
     output_format,
     refuse_compressed_output,
 )
+from shoprel.data.records import copy_has_bom
 from shoprel.data.tasks import Task
 from shoprel.data.validate import id_text, written_id
-from shoprel.data.writers import write_table
+from shoprel.data.writers import text_encoding, write_table
 from shoprel.ensemble.flag_source import check_source_replaceable, write_source
 from shoprel.ensemble.noise_outputs import (
     TrainingFile,
@@ -267,8 +268,9 @@ def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Pa
     if file_format(train_file) == "jsonl" and out_format == "jsonl":  # train.jsonl.gz too
         # the lines `training` read its records from, not the file read again
         ids = {number: id_text(record.get("id")) for number, record in training.records}
+        bom = copy_has_bom(train_file, out_format, training.marked)  # marked as its input
         with atomic_file(out_file, durable=True, replace=overwrite, guard=guard) as tmp, \
-                open(tmp, "w", encoding="utf-8", newline="") as dst:
+                open(tmp, "w", encoding=text_encoding(bom), newline="") as dst:
             for number, line in training.lines:
                 if ids.get(number) in drop:
                     dropped += 1
@@ -281,5 +283,6 @@ def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Pa
     # schema), which records alone would not give (a CSV of just "\n")
     table = pd.DataFrame.from_records(kept) if kept else pd.DataFrame(
         columns=list(dict.fromkeys(name for record in records for name in record)))
-    write_table(table, out_file, replace=overwrite, guard=guard)
+    write_table(table, out_file, replace=overwrite, guard=guard,
+                bom=copy_has_bom(train_file, out_format))  # a copy reads as its input did
     return len(records) - len(kept)

@@ -25,6 +25,7 @@ from shoprel.data.records import (
     iter_records,
     iter_text_lines,
     jsonl_records,
+    marked_text_lines,
     require_file,
 )
 from shoprel.data.tasks import TaskGivenBy
@@ -57,6 +58,9 @@ class TrainingFile:
         self.path = path
         self.task = task
         self.given_by = given_by
+        # whether the JSON-lines file read into `lines` began with a byte-order mark, which
+        # a copy of its lines keeps (None: not read so)
+        self.marked: bool | None = None
 
     @cached_property
     def lines(self) -> list[tuple[int, str]] | None:
@@ -66,7 +70,8 @@ class TrainingFile:
             return None
         path = Path(self.path).expanduser()
         require_file(path)
-        return list(iter_text_lines(path))
+        lines, self.marked = marked_text_lines(path)
+        return lines
 
     @cached_property
     def records(self) -> list[Record]:
