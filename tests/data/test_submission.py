@@ -639,3 +639,28 @@ def test_an_input_whose_label_column_is_empty_is_read_as_predict_reads_it(files)
     table = tmp_path / "empty_labels.csv"
     pd.DataFrame(rows).assign(label="").to_csv(table, index=False)
     assert check_submission(submission, table).ok
+
+
+@pytest.mark.parametrize(("name", "ids", "said"), [
+    ("s.jsonl", ['"007"', '"007"'], "duplicate id '007' (first seen on line 2)"),
+    ("s.jsonl", ['"007"', "7"], "duplicate id: 7 is the id '007' of line 2 (7, 7.0, \"7\" and "
+                                "\"007\" are one id)"),
+    ("s.csv", ["007", "007"], "duplicate id 007 (first seen on line 3)"),
+    ("s.csv", ["007", "7"], "duplicate id: 7 is the id 007 of line 3 (7, 7.0, \"7\" and "
+                            "\"007\" are one id)"),
+])
+def test_a_repeated_id_is_said_as_the_submission_writes_it(tmp_path, jsonl, name, ids, said):
+    """"007" twice was 'duplicate id 7', an id no line of the submission holds; an id the
+    input's readers say as written ('007', a CSV's bare 007, both spellings of "007" then 7)
+    is now said so by check-submission too."""
+    source = jsonl(tmp_path / "test_QC.jsonl", [
+        {"id": i, "language": "en", "origin_query": f"q{i}", "category_path": "a,b"}
+        for i in ("001", "007", "009")])
+    path = tmp_path / name
+    if name.endswith(".csv"):
+        path.write_text("id,prediction\n001,1\n" + "".join(f"{i},1\n" for i in ids))
+    else:
+        path.write_text('{"id": "001", "prediction": 1}\n'
+                        + "".join(f'{{"id": {i}, "prediction": 1}}\n' for i in ids))
+    line = 4 if name.endswith(".csv") else 3
+    assert f"{path}, line {line}, field 'id': {said}" in check_submission(path, source).problems

@@ -597,3 +597,27 @@ def both_refuse(predictions, gold, said: str) -> None:
         with pytest.raises(InputError) as caught:
             check(predictions, gold)
         assert str(caught.value).endswith(said), check.__name__
+
+
+@pytest.mark.parametrize(("name", "ids", "said"), [
+    ("p.jsonl", ['"003"', '"003"'], "duplicate id '003' (first seen on line 4)"),
+    ("p.jsonl", ['"003"', "3"], "duplicate id: 3 is the id '003' of line 4 (7, 7.0, \"7\" and "
+                                "\"007\" are one id)"),
+    ("p.csv", ["003", "003"], "duplicate id 003 (first seen on line 5)"),
+    ("p.csv", ["3", "003"], "duplicate id: 003 is the id 3 of line 5 (7, 7.0, \"7\" and "
+                            "\"007\" are one id)"),
+])
+def test_a_repeated_prediction_id_is_said_as_the_file_writes_it(tmp_path, gold, name, ids, said):
+    """"003" twice was 'duplicate id 3', an id no line of the predictions holds: said as
+    written now ('003', a CSV's bare 003, both spellings of 3 then 003), as the readers of
+    the gold file say it."""
+    path = tmp_path / name
+    if name.endswith(".csv"):
+        path.write_text("id,prediction\n0,0\n1,1\n2,0\n" + "".join(f"{i},1\n" for i in ids))
+    else:
+        path.write_text("".join(f'{{"id": {i}, "prediction": {i % 2}}}\n' for i in range(3))
+                        + "".join(f'{{"id": {i}, "prediction": 1}}\n' for i in ids))
+    line = 6 if name.endswith(".csv") else 5
+    with pytest.raises(InputError) as raised:
+        evaluate_files(path, gold)
+    assert str(raised.value) == f"{path}, line {line}, field 'id': {said}"

@@ -18,6 +18,7 @@ from shoprel.data.records import (
     position_label,
     require_file,
 )
+from shoprel.data.repeated_ids import SeenIds
 from shoprel.data.spool import input_name, one_from_stdin, readable_input
 from shoprel.data.tasks import (
     QUERY_COLUMN,
@@ -31,7 +32,6 @@ from shoprel.data.validate import (
     RecordValidator,
     checked_id,
     language_tag,
-    repeated_id,
     same_text,
     spreadsheet_id_problem,
 )
@@ -209,11 +209,11 @@ def _checked(submission: Path, given_as: Path, input_file: Path,
     # input says how it wrote them (a CSV input does not); else as text ("7" is not "007")
     as_written = typed and input_typed
     check = SubmissionCheck(shown, input_file, expected_rows=len(expected))
-    seen: dict = {}  # id -> the line it is first met on
     known = set(expected)
     has_probability, without_probability = False, 0
     first_without: list[int] = []  # lines of the first rows without a probability
     label = position_label(submission)  # "line", or "row" in a Parquet file
+    seen = SeenIds(not typed, label)  # a repeat said as written, as the pair readers say it
     for index, (line, record) in enumerate(iter_records(submission)):
         if index == 0:
             _first_row_checks(submission, line, record, given, input_shown)
@@ -225,7 +225,7 @@ def _checked(submission: Path, given_as: Path, input_file: Path,
             raise InputError(problem, path=shown, line=line, field="id", line_label=label)
         where = f"{shown}, {label} {line}"
         row_id = _usable_id(check, where, record)
-        repeated = None if row_id is None else repeated_id(seen, row_id, line, label)
+        repeated = None if row_id is None else seen.repeat(record["id"], row_id, line)
         if repeated:  # an unusable id is said above
             check.add(f"{where}, field 'id': {repeated}")
         if row_id is None:

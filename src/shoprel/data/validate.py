@@ -23,6 +23,7 @@ from shoprel.data.records import (
     shown_value,
     written_kind,
 )
+from shoprel.data.repeated_ids import SeenIds, spelled_apart, written_form
 from shoprel.data.tasks import (
     QUERY_COLUMN,
     TARGET_COLUMN,
@@ -217,35 +218,6 @@ def same_text(a, b) -> bool:
     return " ".join(str(a).lower().split()) == " ".join(str(b).lower().split())
 
 
-def repeated_id(seen: dict, value, line: int, line_label: str = "line",
-                shown: str | None = None) -> str | None:
-    """Record the line an id is first met on; for a repeat, the message naming both lines.
-    `shown`: the id as its file wrote it ('007', whose key is 7), else the key is said."""
-    if value in seen:
-        said = repr(value) if shown is None else shown
-        return f"duplicate id {said} (first seen on {line_label} {seen[value]})"
-    seen[value] = line
-    return None
-
-
-def _shown_id(raw, key, text_table: bool) -> str:
-    """An id as its file wrote it, for a message naming it. A CSV or TSV cell that reads as a
-    number is shown bare (5, 007), as the file holds it: quoted ('5') it read as a JSON file's
-    text "5", beside another file's number 5, a type the cell never had. Text ids, and a cell
-    with spaces about its digits (' 7'), are quoted; a typed file's id is as it wrote it."""
-    if text_table and isinstance(key, int) and isinstance(raw, str) and raw == raw.strip():
-        return raw
-    return shown_value(raw)
-
-
-def _spelled_apart(written: tuple[str, str], first: tuple[str, str], where: str) -> str:
-    """A repeated id written otherwise than where it was first seen ("007" then 7, JSON's 5
-    then "5"), said in both spellings: "duplicate id 5" of both, the user saw no repeat.
-    `written`, `first`: (text, shown) of each; `where`: "line N" or "FILE, line N"."""
-    return (f"duplicate id: {written[1]} is the id {first[1]} of {where} (7, 7.0, \"7\" and "
-            "\"007\" are one id)")
-
-
 def binary_value(value, float_text: bool = True) -> int | None:
     """0 or 1 from 0/1 (any JSON number equal to one: 0.0, -0.0, 1e0) or the text of such a
     number ("1", "1.0", "-0.0", spaces allowed: a CSV cell written from a float column holds as
@@ -312,13 +284,12 @@ class RecordValidator:
         self.empty_text = empty_text
         # "line", or "row" in a Parquet file, unless the caller counts otherwise (pairs)
         self.line_label = position_label(path) if line_label is None else line_label
-        self.seen_ids: dict = {}
         self.earlier_ids = earlier_ids
         # a CSV or TSV file holds text only: an id cell that reads as a number is said bare
         kind = read_format(path)  # rows.gz: by its content
         self.text_table = kind in ("csv", "tsv")
         self.parquet = kind == "parquet"  # one type a column: its ids' advice is said so
-        self.spelled_ids: dict = {}  # key -> its first id as written (text, shown), if other
+        self.seen_ids = SeenIds(self.text_table, self.line_label)
         self.id_type: type | None = None
         self.written_ids = written_ids
         self.read_labels = read_labels
@@ -473,26 +444,17 @@ class RecordValidator:
                     else f"id {value!r} is {'a number' if isinstance(value, int) else 'text'}")
             raise self._error(f"{said}, but earlier ids are {kinds[self.id_type]}: give every "
                               "id a non-digit character, or every id as a number", line, "id")
-        first_line = self.seen_ids.get(value)
-        written = (as_written(raw), _shown_id(raw, value, self.text_table))
-        # an id written alike twice is said as written: "007" twice, not the key 7
-        repeated = repeated_id(self.seen_ids, value, line, self.line_label, written[1])
-        plain = (as_written(value), shown_value(value))  # the key as a row that wrote it shows it
-        if repeated:
-            first = self.spelled_ids.get(value, plain)
-            # "007" then 7, or JSON's 5 then "5": said as written, not as the key 5 twice
-            if first != written:
-                repeated = _spelled_apart(written, first, f"{self.line_label} {first_line}")
+        # said as written: "007" twice, not the key 7; "007" then 7 in both spellings
+        if (repeated := self.seen_ids.repeat(raw, value, line)) is not None:
             raise self._error(repeated, line, "id")
         if self.earlier_ids is not None:  # one set of rows read from several files
+            written = written_form(raw, value, self.text_table)
             if value in self.earlier_ids:
                 place, first = self.earlier_ids[value]
                 raise self._error(f"duplicate id {written[1]} (first seen in {place})"
                                   if first == written else
-                                  _spelled_apart(written, first, place), line, "id")
+                                  spelled_apart(written, first, place), line, "id")
             self.earlier_ids[value] = (f"{self.path}, {self.line_label} {line}", written)
-        if written != plain:  # kept only where the key reads or shows otherwise
-            self.spelled_ids[value] = written
         return value
 
     def _written_id(self, line: int, value, key) -> str | None:

@@ -18,6 +18,7 @@ from shoprel.data.records import (
     iter_records,
     position_label,
 )
+from shoprel.data.repeated_ids import SeenIds
 from shoprel.data.spool import input_name, one_from_stdin, readable_input
 from shoprel.data.tasks import (
     QUERY_COLUMN,
@@ -32,7 +33,6 @@ from shoprel.data.validate import (
     binary_value,
     checked_id,
     id_line,
-    repeated_id,
     same_text,
     spreadsheet_id_problem,
 )
@@ -42,12 +42,12 @@ from shoprel.evaluate.run_metrics import scored_metrics
 
 def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
     ids, predictions, probabilities, queries, targets, lines = [], [], [], [], [], []
-    first_line: dict = {}
     records = list(iter_records(path))
     if not records:  # not "20 gold id(s) have no prediction": a wrong file, as predict says
         raise InputError(NO_ROWS, path=path)
     label = position_label(path)  # "line", or "row" in a Parquet file
     typed = typed_format(path)
+    seen = SeenIds(not typed, label)  # a repeat said as written, as the pair readers say it
     # probabilities are the file's when any row has one: then every row needs one (a first
     # row without one dropped them all, and ROC-AUC, without a word)
     has_probability = any("probability" in record for _, record in records)
@@ -91,7 +91,7 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
         except ValueError as exc:
             raise InputError(str(exc), path=path, line=line, line_label=label,
                              field="id") from None
-        repeated = repeated_id(first_line, row_id, line, label)
+        repeated = seen.repeat(record["id"], row_id, line)
         if repeated:
             raise InputError(repeated, path=path, line=line, line_label=label, field="id")
         ids.append(row_id)
