@@ -259,6 +259,26 @@ def test_a_digit_id_among_text_ids_says_how_it_was_read(tmp_path):
         read_pairs(path)
 
 
+@pytest.mark.parametrize(("cell", "said"), [
+    ("003", "id 003 reads as the number 3"),
+    ("7", "id 7 reads as a number"),
+    ("7.0", "id 7.0 reads as the number 7"),
+    (" 7", "id ' 7' reads as the number 7"),
+])
+def test_a_digit_cell_among_text_ids_of_a_csv_is_said_bare(tmp_path, cell, said):
+    """A CSV cell has no type: 'id '003' reads as the number 3' quoted the cell as JSON's text
+    "003", where the same file's repeats say it bare (duplicate id 003). A cell with spaces
+    about its digits stays quoted, as there."""
+    path = tmp_path / "t.csv"
+    path.write_text(f"id,language,origin_query,category_path\na-1,en,a,b\n{cell},en,c,d\n",
+                    encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        read_pairs(path)
+    assert str(info.value) == (
+        f"{path}, line 3, field 'id': {said} (7, 7.0 and \"7\" are one id), but earlier ids "
+        "are text: give every id a non-digit character, or every id as a number")
+
+
 @pytest.mark.parametrize("cell", ["1.23E+05", "1.23457E+11", "5E+15", "1.2e-03"])
 def test_an_id_a_spreadsheet_wrote_in_scientific_notation_is_refused(tmp_path, cell):
     """Excel shows a long id as 1.23E+05 and saves a CSV so, its last digits gone: read as a

@@ -23,7 +23,7 @@ from shoprel.data.records import (
     shown_value,
     written_kind,
 )
-from shoprel.data.repeated_ids import SeenIds, spelled_apart, written_form
+from shoprel.data.repeated_ids import SeenIds, shown_id, spelled_apart, written_form
 from shoprel.data.tasks import (
     QUERY_COLUMN,
     TARGET_COLUMN,
@@ -439,7 +439,7 @@ class RecordValidator:
             self.id_type = type(value)
         elif type(value) is not self.id_type:
             kinds = {int: "numbers", str: "text"}
-            said = (f"id {raw!r} reads as the number {value} (7, 7.0 and \"7\" are one id)"
+            said = (self._read_as_number(raw, value)
                     if isinstance(raw, str) and isinstance(value, int)
                     else f"id {value!r} is {'a number' if isinstance(value, int) else 'text'}")
             raise self._error(f"{said}, but earlier ids are {kinds[self.id_type]}: give every "
@@ -456,6 +456,14 @@ class RecordValidator:
                                   spelled_apart(written, first, place), line, "id")
             self.earlier_ids[value] = (f"{self.path}, {self.line_label} {line}", written)
         return value
+
+    def _read_as_number(self, raw: str, key: int) -> str:
+        """A text id that reads as a number among text ids, said as written (shown_id), as the
+        file's repeated ids are: JSON's "007" quoted, a CSV's cell bare (007), since quoted it
+        read as JSON's text, a type the cell never had; a 7 "reads as a number", not as 7."""
+        shown = shown_id(raw, key, self.text_table)
+        number = "a number" if shown == str(key) else f"the number {key}"
+        return f"id {shown} reads as {number} (7, 7.0 and \"7\" are one id)"
 
     def _written_id(self, line: int, value, key) -> str | None:
         """A file whose first id is text gets every id back as text, as written; one whose
