@@ -175,7 +175,7 @@ def test_train_stopped_in_its_student_keeps_the_run_and_says_so_in_pythons_words
     assert said["stop"] == "StudentInterrupted" and said["left"] == []
     assert said["message"].startswith(
         f"interrupted while the student was distilled: the run {run} is complete and kept")
-    assert f"`shoprel.distill_student('{run}', FILE, '{run / 'student'}', hard_weight=" \
+    assert f"`shoprel.distill_student('{run}', None, '{run / 'student'}', hard_weight=" \
         in said["message"]
     assert json.loads((run / "metrics.json").read_text())["student"]["error"] == \
         "interrupted (Ctrl-C or SIGTERM) while the student was distilled"

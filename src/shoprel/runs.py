@@ -13,6 +13,7 @@ import io
 import json
 import os
 import re
+import shlex
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -590,10 +591,27 @@ def carried_student(run: Run) -> Path:
            "trained without `train --student` / config `student: {}`")
     if left:
         why += f"; the student left in {run.path / STUDENT} is not used"
+    # one left in place is distill's to replace; any other folder there it refuses to
+    first = (f" (move {run.path / STUDENT} away first)"
+             if not left and (run.path / STUDENT).exists() else "")
     raise RunDirError(f"{run.path}: carries no distilled student ({why}); score with "
-                      f"--scorer full, or distil one: shoprel distill {run.path} --student "
-                      f"STUDENT.yaml --out {run.path / STUDENT} --hard-weight "
-                      f"{CARRIED_HARD_WEIGHT:g} (as train --student does)")
+                      f"--scorer full, or distil one{first}: {_distill_carried(run)}")
+
+
+def _distill_carried(run: Run) -> str:
+    """The command that gives `run` the student train --student would have: without
+    --student, distill trains the one the run's config names (its student: section, else the
+    default) at --hard-weight its student.hard_weight; an ensemble names none, so its user
+    names one. Paths quoted for the shell, where a space would split them."""
+    try:
+        named = run.saved_config().student if run.kind == "run" else None
+    except ConfigError:  # a damaged config.yaml: said by distill itself, in its own line
+        named = None
+    hard_weight = CARRIED_HARD_WEIGHT if named is None else named.hard_weight
+    student = "" if run.kind == "run" else " --student STUDENT.yaml"
+    return (f"shoprel distill {shlex.quote(str(run.path))}{student} --out "
+            f"{shlex.quote(str(run.path / STUDENT))} --hard-weight {hard_weight:g} (as train "
+            "--student does)")
 
 
 def scoring_run(run: Run, scorer: str) -> Run:

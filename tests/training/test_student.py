@@ -3,6 +3,7 @@
 import html
 import json
 import re
+import shlex
 import shutil
 
 import pandas as pd
@@ -301,6 +302,72 @@ def test_the_ways_back_to_a_student_name_the_hard_weight_train_uses(tmp_path, mo
         runs.carried_student(runs.Run.open(trained_runs["QC"]))
 
 
+def _said_command(text: str, ending: str) -> list[str]:
+    """The `shoprel distill ...` a line tells its user to run, split as a shell splits it."""
+    return shlex.split(re.search(rf"(shoprel distill .+?){ending}", text)[1])
+
+
+def test_the_distill_commands_said_run_as_written(tmp_path, monkeypatch):
+    """The lines that tell a user how to give a run its student (train --student stopped in
+    it; predict --scorer student of a run whose student failed) said `--student FILE` and
+    `--student STUDENT.yaml`, files no run holds (its student is its config.yaml's student:
+    section), and left a folder's space unquoted: pasted, neither ran, and the second said
+    --hard-weight 1 of a config's student.hard_weight 0.7. Each now runs as written (distill
+    without --student trains the student the run's config names) and gives the run the
+    student train --student gives it: its config and its OOF figures are the same."""
+    config = tmp_path / "c.yaml"
+    config.write_text(FAST_YAML + "  hard_weight: 0.7\n", encoding="utf-8")
+    folder = tmp_path / "my runs"
+    carried = folder / "carried"
+    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out", str(carried),
+                                     "--config", str(config), "--quiet"])
+    assert done.exit_code == 0, done.output
+    real = student_module.distill
+    for stop, way in ((KeyboardInterrupt, "train"), (RuntimeError, "predict")):
+        def stopped(*args, stop=stop, **kwargs):
+            raise stop("out of memory")
+
+        monkeypatch.setattr(student_module, "distill", stopped)
+        run = folder / way
+        done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out", str(run),
+                                         "--config", str(config), "--quiet"])
+        monkeypatch.setattr(student_module, "distill", real)
+        if way == "predict":
+            assert done.exit_code == 0, done.output
+            done = CliRunner().invoke(main, ["predict", str(run), str(demo_file("QC")),
+                                             "--out", str(tmp_path / "p.jsonl"),
+                                             "--scorer", "student"])
+            command = _said_command(done.stderr, r" \(as train --student does\)")
+        else:
+            assert done.exit_code == 130, done.output
+            command = _said_command(done.stderr, "`")
+        assert command == ["shoprel", "distill", str(run), "--out", str(run / runs.STUDENT),
+                           "--hard-weight", "0.7"]
+        done = CliRunner().invoke(main, command[1:] + ["--quiet"])
+        assert done.exit_code == 0, done.output
+        ours, theirs = (runs.Run.open(r).metrics()["student"] for r in (run, carried))
+        assert ours["hard_weight"] == 0.7 and ours["student_oof"] == theirs["student_oof"]
+        assert (run / runs.STUDENT / runs.CONFIG).read_text(encoding="utf-8") == \
+            (carried / runs.STUDENT / runs.CONFIG).read_text(encoding="utf-8")
+
+
+def test_distill_without_a_student_config_refuses_an_ensemble(trained_runs, tmp_path):
+    """An ensemble's config names no student for distill to take: said in one line."""
+    ensemble, other = tmp_path / "ens", tmp_path / "other"
+    train(demo_file("QC"), other, load_config(None, {**FAST_TEST_PARAMS,
+                                                     "model.params.stack": False}),
+          progress=False)
+    done = CliRunner().invoke(main, ["ensemble", str(trained_runs["QC"]), str(other), "--out",
+                                     str(ensemble)])
+    assert done.exit_code == 0, done.output
+    done = CliRunner().invoke(main, ["distill", str(ensemble), "--out", str(tmp_path / "s")])
+    assert done.exit_code == 2 and "Traceback" not in done.output
+    assert done.stderr == (f"error: --student: {ensemble} is an ensemble, whose config names "
+                           "no student: give --student FILE, the student's run config\n")
+    with pytest.raises(RunDirError, match=r"shoprel distill \S+ --student STUDENT\.yaml --out"):
+        runs.carried_student(runs.Run.open(ensemble))
+
+
 def test_a_student_interrupted_from_python_names_the_call_that_gives_it_one(tmp_path,
                                                                            monkeypatch):
     """shoprel.train(..., student=True) stopped while the student was distilled told a Python
@@ -316,17 +383,22 @@ def test_a_student_interrupted_from_python_names_the_call_that_gives_it_one(tmp_
     monkeypatch.setattr(student_module, "distill", interrupted)
     config = load_config(None, {**FAST_TEST_PARAMS,
                                 "student": {**FAST_STUDENT, "hard_weight": 0.7}})
-    run = tmp_path / "run"
+    run = tmp_path / "my runs" / "run"
     with pytest.raises(Interrupted) as caught:
         shoprel.train(demo_file("QC"), run, config, progress=False, student=True)
     stop = caught.value
     assert isinstance(stop, KeyboardInterrupt) and not isinstance(stop, ShoprelError)
     assert str(stop) == stop.note
-    assert (f"`shoprel.distill_student('{run}', FILE, '{run / runs.STUDENT}', "
+    assert (f"`shoprel.distill_student('{run}', None, '{run / runs.STUDENT}', "
             "hard_weight=0.7)` gives it one (the config's student.hard_weight, which "
             "distill_student does not read)") in stop.note
     assert "--" not in stop.note and "shoprel distill " not in stop.note
     assert f"the run {run} is complete and kept, without a student" in stop.note
+    monkeypatch.undo()  # the call as said gives the run its student, as train would have
+    call = re.search(r"`(shoprel\.distill_student\([^`]+\))`", stop.note)[1]
+    eval(call, {"shoprel": shoprel})  # noqa: S307 (the text under test is the call)
+    assert runs.Run.open(run).student_dir() == run / runs.STUDENT
+    assert runs.Run.open(run).metrics()["student"]["hard_weight"] == 0.7
 
 
 def test_a_student_stopped_once_in_place_is_not_used(trained_runs, tmp_path, qc_demo,

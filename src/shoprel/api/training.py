@@ -180,7 +180,7 @@ def pretrain(files: str | Path | list[str | Path], out_dir: str | Path,
 
 @in_python_words
 @stops_on_sigterm
-def distill_student(teacher_dir: str | Path, student: RunConfig | str | Path | dict,
+def distill_student(teacher_dir: str | Path, student: RunConfig | str | Path | dict | None,
                     out_dir: str | Path, hard_weight: float = DEFAULT_HARD_WEIGHT,
                     speed_rows: int = SPEED_ROWS, nested: bool = False,
                     unlabeled: list[str | Path] | None = None, overwrite: bool = False,
@@ -188,17 +188,15 @@ def distill_student(teacher_dir: str | Path, student: RunConfig | str | Path | d
                     stage0_train: str | Path | None = None) -> TrainResult:
     """`shoprel distill`: train a student run on the teacher's (a run's or an ensemble's)
     out-of-fold probabilities. `student`: its config as `train` takes one (a RunConfig, a YAML
-    file or a dict of dotted overrides); its folds are the teacher's. `result.metrics
+    file or a dict of dotted overrides); its folds are the teacher's. None: the student the
+    teacher run's config names, as train(..., student=True) distils it. `result.metrics
     ["distillation"]` holds teacher and student figures, as the command prints them.
     `train`: the teacher's training file's new place where it has moved (the same data,
     checked); `stage0_train`: its stage-0 file's, which the nested refits read. The notes the
     command prints before the work (a student of the teacher's own model, a stage 0 the nested
     refits start without) are written on stderr, unless progress=False."""
     config_file = student if isinstance(student, str | os.PathLike) else None
-    config = _config(student, "student")
-    if config is None:
-        raise ConfigError("student: None is not a YAML path, a dict of dotted overrides or a "
-                          "RunConfig")
+    config = _config(student, "student")  # None: the one the teacher's config names
     teacher_dir = path_argument(teacher_dir, "teacher_dir")
     out_dir = path_argument(out_dir, "out_dir")
     hard_weight = real_number(hard_weight, "hard_weight", "0 to 1")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import re
+import shlex
 from collections.abc import Callable
 
 from shoprel.augment.backends import BACKENDS
@@ -31,6 +32,9 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  ("--index", "indexes"),
                  ("--recent-texts", "recent_texts"),
                  ("--curve-fractions:", "curve_fractions:"),
+                 ("whose config names no student: give --student FILE, the student's run "
+                  "config", "whose config names no student: give student, the student's run "
+                  "config"),
                  ("give --student another model, or --hard-weight below 1",
                   "give student another model, or hard_weight below 1"),
                  ("runs with --engine local only", "runs with engine='local' only"),
@@ -124,21 +128,34 @@ def _export_call(match: re.Match) -> str:
     return f"`shoprel.export_onnx(run_dir{keywords})`"
 
 
+# a path as the commands quote it for the shell (shlex.quote): a bare word, or quoted parts
+_WORD = r"((?:'[^']*'|\"[^\"]*\"|[^\s'\"])+)"
+
+
+def _distill_call(match: re.Match) -> str:
+    """`shoprel distill RUN [--student STUDENT.yaml] --out OUT --hard-weight H` as the call
+    that does it, the paths unquoted (shell words) and written as Python strings; without
+    --student, None: the student the run's config names."""
+    teacher, student, out, hard_weight = match.groups()
+    student = "'STUDENT.yaml'" if student else "None"
+    return (f"shoprel.distill_student({shlex.split(teacher)[0]!r}, {student}, "
+            f"{shlex.split(out)[0]!r}, hard_weight={hard_weight})")
+
+
 # messages whose command-line words hold paths (or that name a command), reworded around them
 # in order, before _PYTHON_WORDS: a run without a student
 # told a Python caller to run `shoprel distill RUN --student ... --out ...` and that it was
 # "trained without `train --student`"
-_PYTHON_PATTERNS = ((re.compile(r"shoprel distill (.+?) --student STUDENT\.yaml --out (.+?) "
-                                r"--hard-weight (\S+) \(as train --student does\)"),
-                     r"shoprel.distill_student('\1', 'STUDENT.yaml', '\2', hard_weight=\3) "
-                     r"(as train(..., student=True) does)"),
+_PYTHON_PATTERNS = ((re.compile(rf"shoprel distill {_WORD}( --student STUDENT\.yaml)? --out "
+                                rf"{_WORD} --hard-weight (\S+) \(as train --student does\)"),
+                     lambda match: f"{_distill_call(match)} (as train(..., student=True) does)"),
                     # a student interrupted in train(..., student=True): the distill that
                     # gives the kept run one, as the call that does it
-                    (re.compile(r"`shoprel distill (.+?) --student FILE --out (.+?) "
-                                r"--hard-weight (\S+)` gives it one \(the config's "
-                                r"student\.hard_weight, which distill does not read\)"),
-                     r"`shoprel.distill_student('\1', FILE, '\2', hard_weight=\3)` gives it one "
-                     r"(the config's student.hard_weight, which distill_student does not read)"),
+                    (re.compile(rf"`shoprel distill {_WORD}()? --out {_WORD} --hard-weight "
+                                r"(\S+)` gives it one \(the config's student\.hard_weight, "
+                                r"which distill does not read\)"),
+                     lambda match: f"`{_distill_call(match)}` gives it one (the config's "
+                                   "student.hard_weight, which distill_student does not read)"),
                     # a row whose task field names the other task than the one given
                     (re.compile(r"give --task (QC|QI)\b"), r"give task='\1'"),
                     (re.compile(re.escape("trained without `train --student` / config")),

@@ -19,8 +19,11 @@ from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 
 @click.command("distill")
 @click.argument("teacher_dir", type=input_path())
-@config_option("--student", "config_file", required=True,
-               help="Run config YAML of the student model (its folds come from the teacher).")
+@config_option("--student", "config_file",
+               help="Run config YAML of the student model (its folds come from the teacher). "
+                    "Left out: the student TEACHER_DIR's config names (its student: section, "
+                    "else train --student's default), on the run's data, threshold and check, "
+                    "as train --student distils it; --hard-weight is still this command's.")
 @click.option("--out", "out_dir", required=True, type=output_path(),
               help="Run directory to create for the student.")
 @click.option("--hard-weight", type=NumberRange(0.0, 1.0), default=DEFAULT_HARD_WEIGHT,

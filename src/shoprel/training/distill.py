@@ -433,16 +433,17 @@ def _all_relevant(student_oof: dict) -> dict:
     return {} if note is None else {"all_relevant": note}
 
 
-def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: str | Path,
-            hard_weight: float = DEFAULT_HARD_WEIGHT, overwrite: bool = False,
-            progress: bool = True, name: str | None = None,
+def distill(teacher_dir: str | Path, config: RunConfig | str | Path | None,
+            out_dir: str | Path, hard_weight: float = DEFAULT_HARD_WEIGHT,
+            overwrite: bool = False, progress: bool = True, name: str | None = None,
             speed_rows: int = SPEED_ROWS, nested: bool = False,
             unlabeled: Sequence[str | Path] = (),
             say: Callable[[str], None] | None = None,
             train_file: str | Path | None = None,
             stage0_train: str | Path | None = None) -> TrainResult:
-    """Train the student described by `config` on the teacher's OOF probabilities
-    (nested: honest OOF figures at k·(k−1)/2 teacher refits, see the module docstring);
+    """Train the student described by `config` (None: the one the teacher's config names,
+    student.named_student) on the teacher's OOF probabilities (nested: honest OOF figures at
+    k·(k−1)/2 teacher refits, see the module docstring);
     `unlabeled`: pair files the teacher scores for the student to learn too (unlabeled.py);
     `say`: hears a note once the checks pass, before any work (the CLI prints it);
     `train_file`: the teacher's training file's new place, where it has moved (--train);
@@ -479,7 +480,11 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path, out_dir: st
         raise ConfigError(f"--nested: {runs.shown(teacher.run.path)} has {k} folds; a nested "
                           "refit trains without the student's fold and the row's own, which "
                           "leaves no rows: give a teacher of at least 3 folds")
-    if not isinstance(config, RunConfig):
+    if config is None:  # no --student: the one the teacher's config names (train --student's)
+        from shoprel.training.student import named_student  # (it imports this)
+
+        config = named_student(teacher.run)
+    elif not isinstance(config, RunConfig):
         config = load_config(config)
     # the student is measured on the teacher's very folds: a config's own are not used, which
     # is said only where they differ (a preset such as configs/embed-use.yaml spells the defaults)

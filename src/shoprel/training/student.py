@@ -2,15 +2,17 @@
 
 The run's model (the teacher) is finished and in place before the student starts, so a student
 that fails, or a kill while it trains, costs the student only: the teacher run stays whole, and
-a failure is recorded in its metrics.json. `shoprel distill RUN --student FILE --out
-RUN/student --hard-weight 1` distils one again later (1: what train --student uses unless the
-config's student.hard_weight says otherwise; distill's own default is 0.3). The student is an
+a failure is recorded in its metrics.json. `shoprel distill RUN --out RUN/student --hard-weight
+1` distils one again later: without --student, the student the run's config names
+(named_student); 1: what train --student uses unless the config's student.hard_weight says
+otherwise, distill's own default being 0.3. The student is an
 ordinary run folder (predict, serve and report read it) trained on the teacher's folds;
 `predict`/`serve --scorer student` score with it.
 """
 
 from __future__ import annotations
 
+import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -42,6 +44,17 @@ def student_run_config(config: RunConfig) -> RunConfig:
                         threshold=config.threshold, check=config.check, student=None)
     return RunConfig.model_construct(student.model_fields_set,
                                      **{**dict(student), "folds": config.folds})
+
+
+def named_student(teacher: runs.Run) -> RunConfig:
+    """The student `shoprel distill` trains when given no --student: the one the run's
+    config.yaml names (its student: section, else train --student's default), as
+    train --student distils it (student_run_config), so that a run whose student failed or
+    was stopped gets it in one command. An ensemble's config names no student."""
+    if teacher.kind != "run":
+        raise ConfigError(f"--student: {runs.shown(teacher.path)} is an ensemble, whose config "
+                          "names no student: give --student FILE, the student's run config")
+    return student_run_config(teacher.saved_config().with_student())
 
 
 def repeats_the_run(config: RunConfig) -> bool:
@@ -167,9 +180,10 @@ def carry_student(run_dir: str | Path, config: RunConfig, progress: bool = True,
                 else "the unfinished one was removed")
         raise StudentInterrupted(
             f"interrupted while the student was distilled: the run {run_dir} is complete and "
-            f"kept, without a student ({left}); `shoprel distill {run_dir} --student FILE --out "
-            f"{run_dir / runs.STUDENT} --hard-weight {student.hard_weight:g}` gives it one (the "
-            "config's student.hard_weight, which distill does not read)", run_dir) from None
+            f"kept, without a student ({left}); `shoprel distill {shlex.quote(str(run_dir))} "
+            f"--out {shlex.quote(str(run_dir / runs.STUDENT))} --hard-weight "
+            f"{student.hard_weight:g}` gives it one (the config's student.hard_weight, which "
+            "distill does not read)", run_dir) from None
     return runs.Run.open(run_dir).metrics()["student"]
 
 
