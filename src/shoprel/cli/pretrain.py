@@ -72,7 +72,8 @@ def pretrain(files, backbone, out_dir, epochs, max_steps, time_budget, mask_prob
         click.echo(missing_encoder_warning(backbone, missing, "the written backbone is not a "
                                            "continuation of it"), err=True)
     click.echo(f"{result.queries} queries + {result.targets} targets, {result.steps} steps in "
-               f"{result.seconds:.1f}s; masked-LM loss {result.loss_before:.3f} → "
+               f"{result.seconds:.1f}s of training, {result.total_seconds:.1f}s in all (with "
+               f"loading, the loss probes and writing); masked-LM loss {result.loss_before:.3f} → "
                f"{result.loss_after:.3f}"
                + (" (stopped by the time budget)" if result.stopped_by_time_budget else ""))
     click.echo(f"backbone written to {result.out_dir} (model.params.backbone: {result.out_dir})")
