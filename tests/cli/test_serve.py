@@ -96,7 +96,8 @@ def test_serve_command_answers_then_stops_cleanly_on_sigterm(qc_run):
         pair = {"query": "funda iphone", "category_path": "phones & telecommunications"}
         assert httpx.post(url + "/v1/score", json={"pairs": [pair] * 2}).status_code == 200
         too_many = httpx.post(url + "/v1/score", json={"pairs": [pair] * 3})
-        assert too_many.status_code == 422 and "at most 2 items" in too_many.json()["error"]
+        assert too_many.status_code == 422
+        assert "at most 2 pairs, this one holds 3" in too_many.json()["error"]
         proc.send_signal(signal.SIGTERM)
         _stopped_cleanly(proc)
 
