@@ -266,3 +266,42 @@ def test_train_warns_in_one_line_of_a_backbone_missing_encoder_weights(tiny_bert
         f"warning: model.params.backbone {broken} lacks 1 encoder weight(s) ({BROKEN}), which "
         "started random: a broken checkpoint? the run's models were fine-tuned from those "
         "random weights"]
+
+
+@pytest.mark.parametrize("pruned", ["file", "folder"])
+def test_a_state_file_pruned_under_a_running_process_is_made_again(tmp_path, pruned):
+    """`shoprel cache prune --kind states` while a process holds a StateCache (a served
+    bi-encoder, a long `train`): every later lookup and store failed with 'no such table:
+    states' (a server answered 500 to each request with a new text until restarted)."""
+    import shutil
+
+    from shoprel.models.biencoder.state_cache import StateCache
+
+    cache = StateCache(tmp_path / "states" / "tiny-0123456789abcdef-from1-len8.sqlite")
+    cache.store({"a": torch.ones(2, 3)})
+    if pruned == "file":
+        cache.path.unlink()
+    else:
+        shutil.rmtree(cache.path.parent)
+    assert cache.lookup(["a"]) == {}  # gone, not an error, and no empty file left behind
+    assert not cache.path.exists()
+    cache.store({"b": torch.full((2, 3), 2.0)})
+    assert torch.equal(cache.lookup(["a", "b"])["b"], torch.full((2, 3), 2.0))
+    # the file made again is a whole store: another process opens it as one
+    assert sorted(StateCache(cache.path).lookup(["a", "b"])) == ["b"]
+
+
+def test_a_fitted_model_scores_on_after_its_states_are_pruned(qc_frame, small, tmp_path):
+    """The end to end of the above: a model keeps scoring, the same scores, after `cache prune`
+    took the states file it was using, and the states it computes again go to a new file."""
+    import shoprel
+
+    rows = qc_frame.take(np.arange(40))
+    forget()
+    model = small(max_steps=2, eval_fraction=0, cache_dir=str(tmp_path)).fit(rows)
+    scores = model.predict_proba(rows)
+    pruned = shoprel.prune_cache(tmp_path, kinds=["states"])
+    assert [entry.kind for entry in pruned.chosen] == ["states"] and pruned.freed > 0
+    forget()  # nothing in memory: every text is asked of the pruned file
+    np.testing.assert_allclose(model.predict_proba(rows), scores, atol=1e-6)
+    assert [entry.kind for entry in shoprel.list_cache(tmp_path).entries] == ["states"]

@@ -10,8 +10,10 @@ they take seconds. No pickle; safe to share between processes (SQLite's locking)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import sqlite3
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import torch
@@ -24,6 +26,7 @@ from shoprel.utils.sqlite_transaction import transaction
 FOLDER = "states"
 KIND = "state"  # the hash's namespace: a text's states, not its sentence vector
 WIDTHS = {2: np.float16, 4: np.float32}  # bytes per value -> the dtype stored
+T = TypeVar("T")
 
 
 def _stored(states: torch.Tensor) -> torch.Tensor:
@@ -35,19 +38,42 @@ def state_file(root: str | Path, slug: str, start: int, max_length: int) -> Path
     return Path(root) / FOLDER / f"{slug}-from{start}-len{max_length}.sqlite"
 
 
+def _make_table(db: sqlite3.Connection) -> None:
+    db.execute("CREATE TABLE IF NOT EXISTS states "
+               "(key TEXT PRIMARY KEY, tokens INTEGER, hidden INTEGER, state BLOB)")
+
+
 class StateCache:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with transaction(self.path) as db:
-            db.execute("CREATE TABLE IF NOT EXISTS states "
-                       "(key TEXT PRIMARY KEY, tokens INTEGER, hidden INTEGER, state BLOB)")
+            _make_table(db)
         mark_used(self.path)  # read, maybe never written again: its age is its last use
 
-    def lookup(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
-        keys = {text_key(KIND, t): t for t in texts}
-        found = {}
+    def _with_db(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """work(db) in one transaction. A file pruned while this process runs (`shoprel cache
+        prune --kind states` under a server, or a long `train`) is made again, empty, instead
+        of failing every call from then on: a served bi-encoder answered 500 to every request
+        with a new text until it was restarted."""
+        try:
+            with transaction(self.path) as db:
+                return work(db)
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc) and self.path.parent.is_dir():
+                raise
+        self.path.parent.mkdir(parents=True, exist_ok=True)  # its folder may have gone too
         with transaction(self.path) as db:
+            _make_table(db)
+            return work(db)
+
+    def lookup(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
+        if not self.path.exists():  # pruned: nothing to read, and no empty file left behind
+            return {}
+        keys = {text_key(KIND, t): t for t in texts}
+
+        def found(db: sqlite3.Connection) -> dict[str, torch.Tensor]:
+            rows = {}
             for key, tokens, hidden, blob in rows_where_in(
                     db, "SELECT key, tokens, hidden, state FROM states", "key", keys):
                 dtype = WIDTHS.get(len(blob) // max(tokens * hidden, 1))
@@ -56,11 +82,13 @@ class StateCache:
                 array = np.frombuffer(blob, dtype=dtype).reshape(tokens, hidden)
                 if not np.isfinite(array).all():
                     continue  # float16 overflowed (written before kept_states): computed again
-                found[keys[key]] = torch.from_numpy(array.copy())
-        return found
+                rows[keys[key]] = torch.from_numpy(array.copy())
+            return rows
+
+        return self._with_db(found)
 
     def store(self, states: dict[str, torch.Tensor]) -> None:
         rows = [(text_key(KIND, t), int(s.shape[0]), int(s.shape[1]),
                  _stored(s).contiguous().numpy().tobytes()) for t, s in states.items()]
-        with transaction(self.path) as db:
-            db.executemany("INSERT OR REPLACE INTO states VALUES (?, ?, ?, ?)", rows)
+        self._with_db(lambda db: db.executemany(
+            "INSERT OR REPLACE INTO states VALUES (?, ?, ?, ?)", rows))
