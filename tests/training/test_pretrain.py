@@ -178,6 +178,114 @@ def test_the_loss_probe_scores_only_the_masked_tokens_against_the_vocabulary(dem
         == pytest.approx(expected, abs=1e-5)
 
 
+def _masked_batches(demo_backbone, qc_demo, size: int = 16, seed: int = 7):
+    """(model, a batch of the QC demo texts, masked as pretrain masks them)."""
+    from transformers import DataCollatorForLanguageModeling
+
+    from shoprel.training import pretrain as pretrain_module
+
+    model, tokenizer, _, _ = pretrain_module.mlm_model(resolve_backbone(str(demo_backbone)))
+    queries, targets = collect_texts([qc_demo])
+    encoded = tokenizer((queries + targets)[:size], truncation=True, max_length=32,
+                        return_special_tokens_mask=True)
+    rows = [{"input_ids": ids, "special_tokens_mask": special} for ids, special
+            in zip(encoded["input_ids"], encoded["special_tokens_mask"], strict=True)]
+    return model, DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.15,
+                                                  seed=seed)(rows)
+
+
+def test_a_training_step_s_gradients_are_those_of_the_model_s_own_loss(demo_backbone, qc_demo,
+                                                                        tmp_path):
+    """Each training step projected every token, padding included, onto the vocabulary (4-8 s a
+    step of e5-small): the decoder now gets the masked tokens alone, one row each, and the step's
+    loss and every weight's gradient are those of the Trainer's own path through the model's
+    loss, to float rounding."""
+    import torch
+    from transformers import Trainer, TrainingArguments
+
+    from shoprel.training.masked_tokens import masked_lm_trainer
+
+    model, batch = _masked_batches(demo_backbone, qc_demo)
+    model.get_input_embeddings().weight.requires_grad_(True)  # the tied decoder's gradient too
+    masked = int((batch["labels"] != -100).sum())
+    arguments = TrainingArguments(output_dir=str(tmp_path), report_to=[], use_cpu=True)
+    seen = []
+    model.get_output_embeddings().register_forward_hook(
+        lambda module, args, output: seen.append(tuple(args[0].shape)))
+
+    def step(trainer_class):
+        model.zero_grad()
+        torch.manual_seed(3)  # the same dropout
+        trainer = trainer_class(model=model, args=arguments)
+        loss = trainer.training_step(model, dict(batch), torch.tensor(masked))
+        return float(loss), {name: p.grad.clone() for name, p in model.named_parameters()
+                             if p.grad is not None}
+
+    own_loss, own = step(Trainer)
+    loss, narrowed = step(masked_lm_trainer(Trainer))
+    assert seen[0] == (*batch["input_ids"].shape, model.config.hidden_size)  # every token
+    assert seen[1] == (masked, model.config.hidden_size)  # the masked ones alone
+    assert 0 < masked < 0.3 * batch["input_ids"].numel()
+    assert loss == pytest.approx(own_loss, rel=1e-6) and own_loss > 0
+    assert narrowed.keys() == own.keys() and len(own) > 10
+    for name, grad in own.items():
+        assert grad.abs().max() > 0, name
+        torch.testing.assert_close(narrowed[name], grad, rtol=1e-5, atol=1e-8, msg=name)
+
+
+def test_a_head_that_cannot_be_narrowed_keeps_the_model_s_own_loss(demo_backbone, qc_demo):
+    """A model without output embeddings, or whose decoder is given anything but the tokens'
+    (batch, tokens, hidden) states, gets its whole labels and its own projection of every
+    token: the same loss, and the model is left as it was."""
+    import torch
+
+    from shoprel.training.masked_tokens import masked_tokens_call
+
+    model, batch = _masked_batches(demo_backbone, qc_demo)
+    model.eval()
+    labels = batch.pop("labels")
+    with torch.inference_mode():
+        expected = float(model(**batch, labels=labels).loss)
+        call = lambda given: model(**given)  # noqa: E731
+        assert masked_tokens_call(call, model, batch, labels).logits.dim() == 2  # narrowed
+        transform = model.cls.predictions.transform
+        flat = lambda hidden: type(transform).forward(transform, hidden).flatten(0, 1)  # noqa: E731
+        transform.forward = flat  # the decoder sees (batch × tokens, hidden)
+        outputs = masked_tokens_call(call, model, batch, labels)
+        assert outputs.logits.shape[0] == labels.numel()
+        assert float(outputs.loss) == pytest.approx(expected, rel=1e-6)
+        del transform.forward
+        model.get_output_embeddings = lambda: None
+        outputs = masked_tokens_call(call, model, batch, labels)
+        assert outputs.logits.shape[:2] == labels.shape
+        assert float(outputs.loss) == pytest.approx(expected, rel=1e-6)
+    assert not model.cls.predictions.decoder._forward_pre_hooks  # no hook left behind
+
+
+def test_pretraining_learns_as_through_the_model_s_own_loss(demo_backbone, qc_demo, tmp_path,
+                                                           monkeypatch):
+    """Three steps through the narrowed loss write the weights (and measure the losses) that
+    three steps through the model's own loss do, from the same seed."""
+    from safetensors.numpy import load_file
+
+    from shoprel.training import pretrain as pretrain_module
+
+    config = PretrainConfig(backbone=str(demo_backbone), max_steps=3, batch_size=16,
+                            learning_rate=1e-3, train_word_embeddings=True, eval_texts=32)
+    narrowed = pretrain([qc_demo], tmp_path / "narrowed", config, progress=False)
+    monkeypatch.setattr(pretrain_module, "masked_lm_trainer", lambda trainer_class: trainer_class)
+    own = pretrain([qc_demo], tmp_path / "own", config, progress=False)
+    assert (narrowed.loss_before, narrowed.loss_after) == (own.loss_before, own.loss_after)
+    source = load_file(str(demo_backbone / "model.safetensors"))
+    new, expected = (load_file(str(tmp_path / name / "model.safetensors"))
+                     for name in ("narrowed", "own"))
+    assert new.keys() == expected.keys()
+    for name, weights in expected.items():
+        assert np.allclose(new[name], weights, rtol=0, atol=1e-6), name
+    layer = next(k for k in new if "layer.0.attention.self.query.weight" in k)
+    assert np.abs(new[layer] - source[layer]).max() > 1e-3  # the steps did learn
+
+
 def test_cli(demo_backbone, qi_demo, tmp_path):
     out = tmp_path / "cli"
     args = [str(qi_demo), "--backbone", str(demo_backbone), "--out", str(out),

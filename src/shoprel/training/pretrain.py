@@ -31,6 +31,7 @@ from shoprel.models.backbones import e5_small, use_multilingual
 from shoprel.models.backbones.cache import built_folder, file_sha256
 from shoprel.models.backbones.resolve import Backbone, loading, resolve_backbone
 from shoprel.models.config import SEED_MAX, leaf_types
+from shoprel.training.masked_tokens import masked_lm_trainer, masked_tokens_call
 from shoprel.training.ranks import RankGroup, current_ranks
 from shoprel.utils.arguments import WRITE_IT_FIRST, flag_argument, path_argument
 from shoprel.utils.bounds import not_a_count, not_finite, out_of_range
@@ -166,7 +167,7 @@ class PretrainResult:
     seconds: float  # the masked-LM training alone (Trainer.train)
     # the whole call, as a clock reads it: the training and what surrounds it (loading torch
     # and the backbone, tokenizing, the loss probes before and after, writing the folder),
-    # which on a busy machine took 47 s of a call whose training took 15 (README)
+    # which on a busy machine took 44 s of a call whose training took 9 (README)
     total_seconds: float
     loss_before: float
     loss_after: float
@@ -259,9 +260,10 @@ def masked_lm_loss(model, tokenizer, dataset: _TextDataset, mask_prob: float, se
                    batch_size: int = 64) -> float:
     """Mean masked-LM loss over `dataset` with a fixed masking (same seed → same masks).
 
-    Only the masked tokens' logits are computed (`_masked_logits`): the model's own loss scores
-    every token against the whole vocabulary, which for e5-small's 250k words was 3 GB of logits
-    per batch and 175 s of a 204 s call (2 training steps, 500 QC rows, load 3 on 2 cores)."""
+    Only the masked tokens' logits are computed (masked_tokens.py), as in the training steps:
+    the model's own loss scores every token against the whole vocabulary, which for e5-small's
+    250k words was 3 GB of logits per batch and 175 s of a 204 s call (2 training steps, 500 QC
+    rows, load 3 on 2 cores)."""
     import torch
     from transformers import DataCollatorForLanguageModeling
 
@@ -274,46 +276,13 @@ def masked_lm_loss(model, tokenizer, dataset: _TextDataset, mask_prob: float, se
             batch = collator([dataset[i] for i in range(start, min(start + batch_size,
                                                                       len(dataset)))])
             labels = batch.pop("labels")
-            masked = labels != -100
-            n = int(masked.sum())
-            if not n:
-                continue
-            logits = _masked_logits(model, batch, masked)
-            if logits is None:  # a head the selection cannot reach: the model's own loss
-                total += float(model(**batch, labels=labels).loss) * n
-            else:
-                total += float(torch.nn.functional.cross_entropy(
-                    logits.float(), labels[masked], reduction="sum"))
-            count += n
+            n = int((labels != -100).sum())
+            if n:
+                total += float(masked_tokens_call(lambda given: model(**given).loss, model,
+                                                  batch, labels)) * n
+                count += n
     model.train(was_training)
     return total / count if count else math.nan
-
-
-def _masked_logits(model, batch: dict, masked):
-    """The logits of the masked tokens alone, one row each, or None where the model's head
-    cannot be narrowed (no output embeddings, or hidden states not shaped (batch, tokens, ·)).
-
-    The output embeddings (the decoder onto the vocabulary) get the masked tokens' hidden states
-    alone, so the vocabulary-wide product and softmax cover ~15% of the tokens, not all of them
-    and their padding; the loss is the same mean over the same masked tokens."""
-    decoder = model.get_output_embeddings()
-    if decoder is None:
-        return None
-
-    def only_masked(module, args):
-        hidden = args[0]
-        if hidden.dim() == 3 and hidden.shape[:2] == masked.shape:
-            return (hidden[masked], *args[1:])
-        return None
-
-    handle = decoder.register_forward_pre_hook(only_masked)
-    try:
-        logits = model(**batch).logits
-    finally:
-        handle.remove()
-    if logits.shape[:-1] == masked.shape:  # the decoder saw every token: keep the masked ones
-        return logits[masked]
-    return logits if logits.dim() == 2 and logits.shape[0] == int(masked.sum()) else None
 
 
 def _evaluation_sample(texts: list[str], n: int, seed: int) -> list[str]:
@@ -468,7 +437,9 @@ def pretrain(files: str | Path | Sequence[str | Path], out_dir: str | Path,
         # Face wrote the whole masked-LM model and its optimizer state at the last step, into
         # the scratch folder deleted right after
         arguments = replace(hft.training_arguments(params, scratch), save_strategy="no")
-        trainer = Trainer(
+        # each step's loss over the masked tokens' logits alone (masked_tokens.py): every
+        # token's, padding included, onto e5-small's 250k words was most of a step's seconds
+        trainer = masked_lm_trainer(Trainer)(
             model=model, args=arguments,
             train_dataset=dataset, processing_class=tokenizer, callbacks=callbacks,
             data_collator=DataCollatorForLanguageModeling(
