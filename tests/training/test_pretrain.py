@@ -562,6 +562,21 @@ def test_the_backbone_reaches_the_disk_before_it_is_renamed_into_place(demo_back
     assert fsync_spy.unsynced(out) == []
 
 
+@pytest.mark.parametrize("out", ["e5-tapt", "e5-tapt/", "runs/../e5-tapt", "ABSOLUTE"])
+def test_the_record_names_the_output_folder_not_the_temporary_one(demo_backbone, qc_demo,
+                                                                 tmp_path, monkeypatch, out):
+    """shoprel-backbone.json named the temporary folder it was written in before the rename,
+    `.e5-tapt.24667@0a7c9c.2igt4zhy.partial`, not the folder asked for."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "runs").mkdir()
+    out = str(tmp_path / "e5-tapt") if out == "ABSOLUTE" else out
+    config = PretrainConfig(backbone=str(demo_backbone), max_steps=1, batch_size=8,
+                            eval_texts=8)
+    pretrain([qc_demo], out, config, progress=False)
+    meta = json.loads((tmp_path / "e5-tapt" / "shoprel-backbone.json").read_text())
+    assert meta["name"] == "e5-tapt"
+
+
 def test_the_weights_hashed_for_the_record_are_known_under_the_output(demo_backbone, qc_demo,
                                                                       tmp_path, monkeypatch):
     """The record's checksum was remembered under the temporary folder the backbone was

@@ -315,12 +315,15 @@ _LEGACY_BACKBONE_ENTRIES = re.compile(
 _BACKBONE_OUTPUT = {"marker": e5_small.META_FILE, "legacy_entries": _LEGACY_BACKBONE_ENTRIES}
 
 
-def _save_backbone(folder: Path, model, tokenizer, backbone: Backbone, record: dict,
+def _save_backbone(folder: Path, name: str, model, tokenizer, backbone: Backbone, record: dict,
                    cache_dir: str | None = None) -> None:
+    """Write the encoder, its tokenizer and its record into `folder` (the temporary folder
+    built_folder renames into place); `name`: the output folder's, which the record names (it
+    named the temporary one, `.e5-tapt.PID@HOST.RANDOM.partial`)."""
     encoder = model.base_model
     encoder.save_pretrained(folder, safe_serialization=True)
     tokenizer.save_pretrained(folder)
-    meta = {"name": folder.name, "pretrained_from": backbone.name,
+    meta = {"name": name, "pretrained_from": backbone.name,
             "source_fingerprint": backbone.fingerprint, "weights_file": WEIGHTS_FILE,
             "weights_sha256": file_sha256(folder / WEIGHTS_FILE, cache_dir),
             "query_prefix": backbone.query_prefix, "passage_prefix": backbone.passage_prefix,
@@ -467,7 +470,9 @@ def pretrain(files: str | Path | Sequence[str | Path], out_dir: str | Path,
             with built_folder(out_dir, config.cache_dir, overwrite=overwrite, durable=True,
                               guard=lambda d: check_replaceable(d, **_BACKBONE_OUTPUT)) as tmp, \
                     hft.quiet_transformers():
-                _save_backbone(tmp, model, tokenizer, backbone, record, config.cache_dir)
+                # the name of the folder asked for, as a path (".", "runs/..") may not hold it
+                _save_backbone(tmp, Path(os.path.abspath(out_dir)).name, model, tokenizer,
+                               backbone, record, config.cache_dir)
     result.total_seconds = round(time.perf_counter() - called, 2)
     if group is not None:
         result = group.broadcast(result)  # the others return once DIR is in place
