@@ -85,6 +85,54 @@ main()
 
 BATCH = 4
 
+# one optimizer step of pretrain's masked-LM trainer over the same 8 masked texts, whatever the
+# number of processes (per-process batch 8 / WORLD_SIZE): every rank records the gradients the
+# optimizer is about to apply, and the loss and pre-clipping gradient norm the Trainer logs
+GRADIENTS = '''
+import json, os, sys
+from pathlib import Path
+
+import torch
+from safetensors.torch import save_file
+from transformers import (DataCollatorForLanguageModeling, Trainer, TrainerCallback,
+                          TrainingArguments, default_data_collator, set_seed)
+
+from shoprel.models.backbones import resolve_backbone
+from shoprel.training.masked_tokens import masked_lm_trainer
+from shoprel.training.pretrain import mlm_model
+
+backbone, texts, out = sys.argv[1], json.loads(sys.argv[2]), Path(sys.argv[3])
+world, rank = int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("RANK", "0"))
+set_seed(0)  # the new masked-LM head's weights, as pretrain seeds them
+model, tokenizer, _, _ = mlm_model(resolve_backbone(backbone))
+for module in model.modules():  # the same forward however the rows are split
+    if isinstance(module, torch.nn.Dropout):
+        module.p = 0.0
+encoded = tokenizer(texts, truncation=True, max_length=32, return_special_tokens_mask=True)
+batch = DataCollatorForLanguageModeling(tokenizer, mlm_probability=0.3, seed=7)(
+    [{"input_ids": ids, "special_tokens_mask": special} for ids, special
+     in zip(encoded["input_ids"], encoded["special_tokens_mask"], strict=True)])
+rows = [{name: values[i] for name, values in batch.items()} for i in range(len(texts))]
+
+
+class Kept(TrainerCallback):
+    def on_pre_optimizer_step(self, args, state, control, model=None, **kwargs):
+        save_file({name: p.grad.detach().contiguous() for name, p in model.named_parameters()
+                   if p.grad is not None}, str(out / f"world{world}-rank{rank}.safetensors"))
+
+
+arguments = TrainingArguments(
+    output_dir=str(out / f"scratch{world}-{rank}"), report_to=[], use_cpu=True,
+    save_strategy="no", per_device_train_batch_size=len(texts) // world, max_steps=1,
+    max_grad_norm=0.0, logging_steps=1, disable_tqdm=True)
+trainer = masked_lm_trainer(Trainer)(model=model, args=arguments, train_dataset=rows,
+                                     data_collator=default_data_collator, callbacks=[Kept()])
+trainer.train()
+logged = next(entry for entry in trainer.state.log_history if "grad_norm" in entry)
+masked = [int((row["labels"] != -100).sum()) for row in rows]
+(out / f"world{world}-rank{rank}.json").write_text(json.dumps({**logged, "masked": masked}))
+'''
+
 
 def saved_weights_digest(folder: Path) -> tuple[str, int]:
     """The launcher's digest, computed from a saved model's safetensors files."""
@@ -100,9 +148,10 @@ def saved_weights_digest(folder: Path) -> tuple[str, int]:
     return digest.hexdigest(), len(tensors)
 
 
-def torchrun(tmp_path: Path, args: list[str], digests: Path, nproc: int = 2):
+def torchrun(tmp_path: Path, args: list[str], digests: Path, nproc: int = 2,
+             script: str = LAUNCHER):
     launcher = tmp_path / "launch_shoprel.py"
-    launcher.write_text(f"UNRENDERED = {UNRENDERED!r}\n" + LAUNCHER)
+    launcher.write_text(f"UNRENDERED = {UNRENDERED!r}\n" + script)
     digests.mkdir()
     env = {**os.environ, "SHOPREL_TEST_DIGESTS": str(digests), "OMP_NUM_THREADS": "1",
            "SHOPREL_CACHE": str(tmp_path / "cache"),  # fits' checkpoints go here
@@ -217,6 +266,46 @@ def test_two_process_masked_lm_pretraining(tmp_path, small_qc, small_qi, tiny_ba
     assert rank0[1] == rank1[1]  # identical encoder weights on both ranks after training
     assert saved_weights_digest(out)[0] == rank0[1]  # and that is what was written
     assert done.stdout.count("backbone written to") == 2
+
+
+@pytest.mark.slow  # two processes start torch, then one: about a minute here
+def test_two_process_masked_lm_step_has_the_gradients_of_one_process(tmp_path, small_qc,
+                                                                     tiny_backbone):
+    """Trainer takes a model whose forward has **kwargs (BERT's) to divide its summed loss by
+    the masked tokens of every rank's batch, so it multiplied the loss by the number of
+    processes: BERT's loss is a per-rank mean, and 2 processes stepped (and clipped) with
+    about twice the gradients of one process over the same 8 texts. They are now equal."""
+    import torch
+    from safetensors.torch import load_file
+
+    frame = read_pairs(small_qc)
+    texts = list(dict.fromkeys(frame.df["query"].tolist() + frame.df["target"].tolist()))
+    backbone = tiny_backbone(tmp_path / "tiny_bert", texts)
+    chosen = json.dumps(texts[:8])
+    out = tmp_path / "digests"
+    done = torchrun(tmp_path, [str(backbone), chosen, str(out)], out, script=GRADIENTS)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
+    single = subprocess.run([sys.executable, str(tmp_path / "launch_shoprel.py"), str(backbone),
+                             chosen, str(out)], env=env, capture_output=True, text=True,
+                            timeout=300, cwd=tmp_path)
+    assert single.returncode == 0, single.stdout[-3000:] + single.stderr[-3000:]
+
+    one = json.loads((out / "world1-rank0.json").read_text())
+    assert sum(one["masked"]) > 0
+    assert len(set(one["masked"])) > 1  # rows, so ranks, weigh unlike in a mean of means
+    expected = load_file(str(out / "world1-rank0.safetensors"))
+    assert len(expected) > 10
+    for rank in (0, 1):
+        logged = json.loads((out / f"world2-rank{rank}.json").read_text())
+        assert logged["grad_norm"] == pytest.approx(one["grad_norm"], rel=1e-5), rank
+        assert logged["loss"] == pytest.approx(one["loss"], rel=1e-5), rank  # the ranks' mean
+        gradients = load_file(str(out / f"world2-rank{rank}.safetensors"))
+        assert gradients.keys() == expected.keys()
+        for name, grad in expected.items():
+            assert grad.abs().max() > 0, name
+            torch.testing.assert_close(gradients[name], grad, rtol=1e-4, atol=1e-7,
+                                       msg=f"rank {rank}: {name}")
 
 
 @pytest.mark.parametrize("name, kind", [("ddp", "MULTI_GPU"), ("fsdp", "FSDP"),

@@ -262,6 +262,77 @@ def test_a_head_that_cannot_be_narrowed_keeps_the_model_s_own_loss(demo_backbone
     assert not model.cls.predictions.decoder._forward_pre_hooks  # no hook left behind
 
 
+class _Gradients:
+    """A Trainer callback keeping each weight's gradient as the optimizer is about to step."""
+
+    def __new__(cls):
+        from transformers import TrainerCallback
+
+        class Kept(TrainerCallback):
+            def __init__(self):
+                self.steps = []
+
+            def on_pre_optimizer_step(self, args, state, control, model=None, **kwargs):
+                self.steps.append({name: p.grad.detach().clone()
+                                   for name, p in model.named_parameters()
+                                   if p.grad is not None})
+
+        return Kept()
+
+
+@pytest.mark.parametrize("narrowed", [True, False], ids=["narrowed", "whole-head"])
+def test_accumulated_micro_batches_step_as_one_batch_of_the_same_rows(demo_backbone, qc_demo,
+                                                                       tmp_path, narrowed):
+    """Trainer takes a model whose forward has **kwargs (BERT's) to divide its summed loss by
+    the masked tokens of the whole accumulated batch, so it did not divide the loss by the
+    accumulation steps: BERT's loss is a mean, and 2 micro-batches of 4 texts stepped with
+    about twice the gradients (and logged twice the loss) of one batch of the 8. The loss is
+    now the masked tokens' summed cross-entropy over that count, narrowed head or whole."""
+    import torch
+    from transformers import Trainer, TrainingArguments, default_data_collator
+
+    from shoprel.training.masked_tokens import masked_lm_trainer
+
+    model, batch = _masked_batches(demo_backbone, qc_demo, size=8)
+    rows = [{name: values[i] for name, values in batch.items()} for i in range(8)]
+    masked = (batch["labels"] != -100).sum(dim=1)
+    assert masked.max() > masked.min()  # rows, so micro-batches, weigh unlike in the mean
+    for module in model.modules():  # the same forward however the rows are batched
+        if isinstance(module, torch.nn.Dropout):
+            module.p = 0.0
+    if not narrowed:
+        model.get_output_embeddings = lambda: None
+    start = {name: value.clone() for name, value in model.state_dict().items()}
+
+    def step(rows_per_batch: int, accumulation: int):
+        model.load_state_dict(start)
+        kept = _Gradients()
+        arguments = TrainingArguments(
+            output_dir=str(tmp_path), report_to=[], use_cpu=True, save_strategy="no",
+            per_device_train_batch_size=rows_per_batch, gradient_accumulation_steps=accumulation,
+            max_steps=1, max_grad_norm=0.0, logging_steps=1, disable_tqdm=True)
+        trainer = masked_lm_trainer(Trainer)(model=model, args=arguments, train_dataset=rows,
+                                             data_collator=default_data_collator,
+                                             callbacks=[kept])
+        trainer.train()
+        logged = next(entry for entry in trainer.state.log_history if "grad_norm" in entry)
+        return kept.steps, logged
+
+    [one], one_logged = step(8, 1)
+    [accumulated], accumulated_logged = step(4, 2)
+    assert accumulated.keys() == one.keys() and len(one) > 10
+    for name, grad in one.items():
+        assert grad.abs().max() > 0, name
+        torch.testing.assert_close(accumulated[name], grad, rtol=1e-4, atol=1e-7, msg=name)
+    assert accumulated_logged["grad_norm"] == pytest.approx(one_logged["grad_norm"], rel=1e-5)
+    assert accumulated_logged["loss"] == pytest.approx(one_logged["loss"], rel=1e-5)
+    # and one batch's loss is the mean over its masked tokens, as the model's own loss
+    model.load_state_dict(start)
+    with torch.no_grad():
+        expected = float(model(**batch).loss)
+    assert one_logged["loss"] == pytest.approx(expected, rel=1e-5)
+
+
 def test_pretraining_learns_as_through_the_model_s_own_loss(demo_backbone, qc_demo, tmp_path,
                                                            monkeypatch):
     """Three steps through the narrowed loss write the weights (and measure the losses) that

@@ -5,10 +5,16 @@ scores only the ~15% that are masked: for e5-small's 250k words that was 3 GB of
 batch of 64 texts, 175 s of a 204 s `shoprel pretrain` of 2 steps in its loss probes, and 6-8 s
 of each training step of 16 or 32 texts, 1.3-2.2 s now (500 QC rows, load 3 on 2 cores). Here
 the model's output embeddings (the decoder onto the vocabulary) get the masked tokens' hidden
-states alone and the model's own loss gets their labels alone, so the loss is the model's own
-mean over the same tokens, normalised as the model and Trainer normalise it. The loss probes
-(`masked_lm_loss`) and the training steps (`masked_lm_trainer`) both go through
-`masked_tokens_call`.
+states alone and the loss gets their labels alone: the probes' is the model's own mean over
+the same tokens. The loss probes (`masked_lm_loss`) and the training steps
+(`masked_lm_trainer`) both go through `masked_tokens_call`.
+
+The training steps score the logits themselves (`summed_over_masked`): Trainer takes a model
+whose forward has **kwargs (BertForMaskedLM's) to divide its summed loss by the masked tokens
+of the whole accumulated, all-rank batch, so it multiplies the loss by the number of processes
+and leaves out the division by the gradient-accumulation steps; BERT's loss is a plain mean
+that ignores that count, so 2 processes gave 2x the gradients (before gradient clipping) and
+k accumulated micro-batches k x.
 """
 
 from __future__ import annotations
@@ -46,13 +52,34 @@ def masked_tokens_call(call: Callable[[dict], object], head_model, inputs: dict,
     return call({**inputs, "labels": labels})
 
 
+def summed_over_masked(outputs, labels, num_items_in_batch=None):
+    """Trainer's `compute_loss_func`: the cross-entropy of the masked tokens' logits summed and
+    divided by `num_items_in_batch`, the masked tokens of the whole batch a step accumulates
+    over every micro-batch and rank, which is what Trainer's scaling expects of such a function
+    (times the number of processes, no division by the accumulation steps); without it, their
+    mean. `outputs`' logits: one row per label (narrowed) or (batch, tokens, vocabulary)."""
+    import torch.nn.functional as F
+
+    logits = outputs["logits"] if isinstance(outputs, dict) else outputs[0]
+    labels = labels.to(logits.device)
+    total = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1),
+                            ignore_index=-100, reduction="sum")
+    count = (labels != -100).sum() if num_items_in_batch is None else num_items_in_batch
+    return total / count
+
+
 def masked_lm_trainer(trainer_class):
     """A subclass of transformers' `trainer_class` whose training loss goes through
-    `masked_tokens_call`: the model's own loss (and the Trainer's scaling of it for gradient
-    accumulation and across ranks) over the masked tokens' logits alone. Evaluation, which
-    wants the outputs whole, keeps the Trainer's own path."""
+    `masked_tokens_call` and `summed_over_masked`: the masked tokens' logits alone, their
+    summed loss divided by the masked tokens of the step's whole batch (every accumulated
+    micro-batch, every rank), so the gradients are those of one batch's mean however the step
+    is split. Evaluation, which wants the outputs whole, keeps the Trainer's own path through
+    the same loss function."""
 
     class MaskedTokensTrainer(trainer_class):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, compute_loss_func=summed_over_masked, **kwargs)
+
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             parent = super().compute_loss
             if return_outputs or "labels" not in inputs:

@@ -441,7 +441,8 @@ def pretrain(files: str | Path | Sequence[str | Path], out_dir: str | Path,
         # the scratch folder deleted right after
         arguments = replace(hft.training_arguments(params, scratch), save_strategy="no")
         # each step's loss over the masked tokens' logits alone (masked_tokens.py): every
-        # token's, padding included, onto e5-small's 250k words was most of a step's seconds
+        # token's, padding included, onto e5-small's 250k words was most of a step's seconds;
+        # summed and divided by the step's masked tokens over every rank, as Trainer scales it
         trainer = masked_lm_trainer(Trainer)(
             model=model, args=arguments,
             train_dataset=dataset, processing_class=tokenizer, callbacks=callbacks,
