@@ -419,3 +419,20 @@ def test_a_member_opened_through_its_ensemble_names_its_oof_table_normalised(
         with pytest.raises(RunDirError) as caught:
             read()
         assert str(caught.value) == "runs/a/oof.parquet: missing"
+
+
+def test_a_folder_of_runs_given_as_a_run_names_the_runs_it_holds(tmp_path):
+    for name in ("qc", "qi"):
+        _member_run(tmp_path / "runs" / name, OLD)
+    (tmp_path / "runs" / "notes").mkdir()
+    with pytest.raises(RunDirError) as info:
+        Run.open(tmp_path / "runs")
+    said = str(info.value)
+    assert said.endswith(f"runs: no run.json; not a shoprel run directory; it holds runs "
+                         f"({tmp_path / 'runs' / 'qc'}, {tmp_path / 'runs' / 'qi'}): "
+                         "give one of them")
+    assert "interrupted" not in said
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(RunDirError) as info:
+        Run.open(tmp_path / "empty")
+    assert str(info.value).endswith("empty: no run.json; not a shoprel run directory")

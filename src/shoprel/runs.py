@@ -115,6 +115,22 @@ def _oof_problem(table: pd.DataFrame) -> str | None:
     return None
 
 
+def runs_inside(folder: Path) -> str:
+    """The hint for a folder given where a run is wanted: where it holds runs (`runs` for
+    `runs/qc`), name them, so the fix is plain; a killed train leaves no folder at --out
+    (it writes a hidden .partial one), so an interrupted training is no likely cause."""
+    try:
+        runs = sorted(child.name for child in folder.iterdir()
+                      if not child.name.startswith(".") and (child / MANIFEST).is_file())
+    except OSError:
+        return ""
+    if not runs:
+        return ""
+    named = ", ".join(str(shown(folder / name)) for name in runs[:5])
+    more = f" and {len(runs) - 5} more" if len(runs) > 5 else ""
+    return f"; it holds runs ({named}{more}): give one of them"
+
+
 @dataclass
 class Run:
     """A finished run directory, opened for reading.
@@ -147,8 +163,8 @@ class Run:
                                                     else "run directory not found"))
         manifest_path = path / MANIFEST
         if not manifest_path.is_file():
-            raise RunDirError(f"{shown(path)}: no {MANIFEST}; not a shoprel run directory "
-                              "(was training interrupted?)")
+            raise RunDirError(f"{shown(path)}: no {MANIFEST}; not a shoprel run directory"
+                              + runs_inside(path))
         try:
             manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
