@@ -598,3 +598,25 @@ def test_a_cli_note_beside_a_bar_stands_on_its_own(monkeypatch):
         bar.update(1)
     assert "note: 3 rows left out" in own_lines(log.getvalue())
     assert "never shown" not in log.getvalue()
+
+
+def test_a_bar_stopped_while_it_draws_its_first_line_closes_without_a_traceback(monkeypatch):
+    """Ctrl-C in `train` as the final fit's bar was drawing its first line left tqdm's __init__
+    before it set `last_print_t`; the bar's __del__ then closed it and printed 'Exception
+    ignored in: <function tqdm.__del__> ... AttributeError: 'ShoprelBar' object has no
+    attribute 'last_print_t'' below the one-line 'interrupted' message."""
+    import gc
+    import io
+
+    from shoprel.utils.progress import progress_bar
+
+    class StoppedLog(io.StringIO):
+        def write(self, text):
+            raise KeyboardInterrupt
+
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    with pytest.raises(KeyboardInterrupt):
+        progress_bar(total=1, desc="QC final fit (481 rows)", file=StoppedLog())
+    gc.collect()
+    assert [str(hook.exc_value) for hook in unraisable] == []

@@ -316,7 +316,10 @@ def _bar_class():
             """A logged bar ends with its last state, written where the log does not hold it
             yet, and nothing after it: tqdm draws a bar's line once more as it closes and then
             ends the line, which wrote the bar's last line twice, or blanked it ('\\r')."""
-            if getattr(self, "disable", True) or not is_logged(self):
+            # a bar whose __init__ was stopped (Ctrl-C as it drew its first line) has no clock:
+            # tqdm's close, called by __del__, knows it; reading it here raised AttributeError
+            if (getattr(self, "disable", True) or not is_logged(self)
+                    or not hasattr(self, "last_print_t")):
                 super().close()
                 return
             leave = abs(self.pos) == 0 if self.leave is None else self.leave
