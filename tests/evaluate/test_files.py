@@ -621,3 +621,20 @@ def test_a_repeated_prediction_id_is_said_as_the_file_writes_it(tmp_path, gold, 
     with pytest.raises(InputError) as raised:
         evaluate_files(path, gold)
     assert str(raised.value) == f"{path}, line {line}, field 'id': {said}"
+
+
+def test_predictions_given_as_both_files_are_not_told_to_swap(tmp_path):
+    """`evaluate sub.txt sub.txt` (or two submissions) was told 'give the predictions first and
+    the labelled gold file second', though the predictions came first: swapping changes
+    nothing. The advice names the gold file as what to change."""
+    predictions = _predictions(tmp_path)
+    with pytest.raises(InputError) as caught:
+        evaluate_files(predictions, predictions)
+    assert str(caught.value).endswith(
+        f"; {predictions} holds predictions: it is the predictions file given again; give the "
+        "labelled gold file second")
+    other = _predictions(tmp_path, name="other.jsonl")
+    with pytest.raises(InputError) as caught:
+        evaluate_files(predictions, other)
+    assert str(caught.value).endswith(
+        f"; {other} holds predictions: as {predictions} does; give the labelled gold file second")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -133,8 +135,8 @@ def _evaluated(predictions: Path, gold: Path, task: str | None,
         if exc.field == "label" and _holds_predictions(gold):
             # said in place of the columns the file has: what it holds is the advice here
             reason = NO_LABELS if exc.reason.startswith(NO_LABELS) else exc.reason
-            raise InputError(f"{reason}; {gold_given} holds predictions: give the predictions "
-                             "first and the labelled gold file second", path=exc.path,
+            raise InputError(f"{reason}; {gold_given} holds predictions: "
+                             + _swap_advice(predictions, gold, given), path=exc.path,
                              line=exc.line, field=exc.field) from None
         raise
     scored = _read_predictions(predictions, gold_frame.task)
@@ -166,6 +168,22 @@ def _evaluated(predictions: Path, gold: Path, task: str | None,
                 "prediction_columns": ["id", "prediction", *(["probability"]
                                                   if "probability" in scored.columns else [])]})
     return out
+
+
+def _swap_advice(predictions: Path, gold: Path, given: tuple[str, str]) -> str:
+    """What to do where the gold file holds predictions: the files swapped, unless the first
+    holds predictions too (`evaluate sub.txt sub.txt`: the same file twice, or two
+    submissions), where 'give the predictions first' sent the user to swap what was right."""
+    try:
+        first_predicts = _holds_predictions(predictions)
+    except (InputError, OSError):  # a broken predictions file: told when it is read
+        first_predicts = False
+    if not first_predicts:
+        return "give the predictions first and the labelled gold file second"
+    with contextlib.suppress(OSError):
+        if os.path.samefile(predictions, gold):
+            return "it is the predictions file given again; give the labelled gold file second"
+    return f"as {given[0]} does; give the labelled gold file second"
 
 
 def _holds_predictions(path: Path) -> bool:
