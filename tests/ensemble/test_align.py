@@ -244,3 +244,21 @@ def test_different_folds_of_a_run_from_before_row_order_free_folds_say_retrain_i
     assert str(info.value).endswith(
         f"; {old} was trained before QC folds stopped depending on the file's row order "
         "(2026-12-05): retrain it to combine them")
+
+
+def test_runs_of_other_fold_counts_are_told_the_counts_and_the_fix(qc_runs, tmp_path):
+    """`train --folds 3` beside a run of the default 5: the line said only 'compare their
+    folds.parquet', leaving the user to find that one run has fewer folds."""
+    import shutil
+
+    other = tmp_path / "two_folds"
+    shutil.copytree(qc_runs[1], other)
+    folds = pd.read_parquet(other / "folds.parquet")
+    ours_k = folds["fold"].nunique()
+    folds["fold"] = folds["fold"] % 2
+    folds.to_parquet(other / "folds.parquet", index=False)
+    with pytest.raises(RunDirError) as info:
+        align_runs([qc_runs[0], other])
+    assert str(info.value).startswith(
+        f"runs used different folds: {qc_runs[0]} and {other} ({qc_runs[0]} has {ours_k} folds, "
+        f"{other} 2: train them with the same --folds (folds.k)); out-of-fold scores")

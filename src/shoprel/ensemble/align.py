@@ -199,6 +199,16 @@ def _row_order_hint(first: runs.Run, other: runs.Run) -> str:
             "the file's row order (2026-12-05): retrain it to combine them")
 
 
+def _fold_counts(ours, our_folds: pd.Series, theirs, their_folds: pd.Series) -> str:
+    """Where the runs split their rows: a count of folds apart is said with its fix (`train
+    --folds 3` beside the default 5 was sent to compare folds.parquet files by hand)."""
+    ours_k, theirs_k = our_folds.nunique(), their_folds.nunique()
+    if ours_k == theirs_k:
+        return f"compare their {runs.FOLDS}"
+    return (f"{ours} has {ours_k} folds, {theirs} {theirs_k}: train them with the same "
+            "--folds (folds.k)")
+
+
 def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> AlignedRuns:
     """Open the runs and align their OOF tables by id; a clear error names any mismatch.
     members_once (an ensemble being built): a run may not also come in as a member of an
@@ -247,9 +257,10 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
         if not np.array_equal(base["id"].map(folds).to_numpy(),
                               base["id"].map(base_folds).to_numpy()):
             raise RunDirError(
-                f"runs used different folds: {ours} and {theirs} (compare their "
-                f"{runs.FOLDS}); out-of-fold scores of other splits can be neither combined "
-                f"nor compared fold by fold{_row_order_hint(first, run)}")
+                f"runs used different folds: {ours} and {theirs} "
+                f"({_fold_counts(ours, base_folds, theirs, folds)}); out-of-fold scores of "
+                f"other splits can be neither combined nor compared fold by "
+                f"fold{_row_order_hint(first, run)}")
         columns.append(base["id"].map(oof["probability"]).to_numpy())
     probabilities = np.column_stack(columns).astype(np.float64)
     if np.isnan(probabilities).any():
