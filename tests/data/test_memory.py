@@ -182,3 +182,22 @@ def test_a_text_column_pandas_typed_as_float_is_refused(qc_rows):
 def test_a_row_given_as_the_error_says_is_scored_as_one_pair():
     row = pd.DataFrame([{"origin_query": "x", "category_path": "a,b"}]).iloc[0]
     assert _frame([row.to_dict()]).df["query"].tolist() == ["x"]
+
+
+def test_an_id_field_behind_a_byte_order_mark_is_refused_not_taken_for_positions(qc_rows):
+    """Rows of Excel's 'CSV UTF-8' read with csv.DictReader(open(f, encoding='utf-8')) name
+    their first column '\\ufeffid': the pairs were scored with their positions as ids (0, 1,
+    2 instead of the file's), silently. Refused, naming the mark and the fix."""
+    pairs = [{("\ufeff" + k if k == "id" else k): v for k, v in row.items()} for row in qc_rows]
+    with pytest.raises(InputError) as caught:
+        _frame(pairs)
+    assert str(caught.value) == (
+        "pair 0, field 'id': no 'id' column, but the pairs have '\\ufeffid', which is not read "
+        "as 'id': name the column 'id' (it begins with a byte-order mark, U+FEFF: read the CSV "
+        "with encoding='utf-8-sig')")
+    no_ids = [{k: v for k, v in row.items() if k != "id"} for row in qc_rows]
+    marked = [{("\ufeff" + k if k == "origin_query" else k): v for k, v in row.items()}
+              for row in no_ids]
+    with pytest.raises(InputError, match=r"'\\ufefforigin_query': name the column "
+                                         r"'origin_query' \(it begins with a byte-order mark"):
+        _frame(marked)

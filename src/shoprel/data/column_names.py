@@ -29,8 +29,7 @@ def missing_column(record: dict, name: str, reason: str = "missing required colu
     missing. Where no column is the one misnamed, the record's columns are named, with what to
     do (`fix`; column_advice's by default): "missing required column" alone sent the user to
     open the file. `holder`: who holds them ("the line has": a JSON line among others)."""
-    alike = [key for key in record
-             if isinstance(key, str) and key != name and key.strip().lower() == name]
+    alike = [key for key in record if key != name and bare_name(key) == name]
     if not alike and (one_column := _one_column_holding(record, name)):
         return f"{reason} ({one_column})"
     if not alike and REQUEST_FIELDS.get(name) in record:  # a file in a request's shape
@@ -39,7 +38,28 @@ def missing_column(record: dict, name: str, reason: str = "missing required colu
     if not alike:
         return reason + (other_name_hint(record, name)
                          or column_advice(record, name, holder, _KNOWN, fix))
-    return f"{reason}; {holder} {alike[0]!r}: name the column {name!r} (lower case, no spaces)"
+    return f"{reason}; {holder} {alike[0]!r}: name the column {name!r} {spelling_fix(alike[0])}"
+
+
+# a byte-order mark, which Excel's "CSV UTF-8" starts with: Python's csv module and open()
+# without encoding='utf-8-sig' keep it on the first column's name ('\ufeffid'), and
+# str.strip() leaves it, so that column went unread (the ids taken for positions)
+BOM = "\ufeff"
+
+
+def bare_name(key) -> str | None:
+    """A column's name as its spelling is compared: without case, spaces or a byte-order
+    mark; None for a key that is no text."""
+    return key.replace(BOM, "").strip().lower() if isinstance(key, str) else None
+
+
+def spelling_fix(key: str) -> str:
+    """What turns a name spelled otherwise into the one read: a byte-order mark is said as
+    such, since no rename in an editor shows it."""
+    if BOM in key:
+        return ("(it begins with a byte-order mark, U+FEFF: read the CSV with "
+                "encoding='utf-8-sig')")
+    return "(lower case, no spaces)"
 
 
 def _one_column_holding(record: dict, name: str) -> str:
@@ -68,10 +88,10 @@ def misspelled_column(record: dict, names, holder: str = "the file has"
     for name in names:
         if name in record:
             continue
-        cased = [key for key in record if isinstance(key, str) and key.strip().lower() == name]
+        cased = [key for key in record if bare_name(key) == name]
         other = [key for key in OTHER_OPTIONAL_NAMES.get(name, ()) if key in record]
         if cased or other:
             return name, (f"no {name!r} column, but {holder} {(cased or other)[0]!r}, which "
                           f"is not read as {name!r}: name the column {name!r}"
-                          + (" (lower case, no spaces)" if cased else ""))
+                          + (f" {spelling_fix(cased[0])}" if cased else ""))
     return None
