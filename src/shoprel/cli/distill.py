@@ -20,7 +20,8 @@ from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
 @click.command("distill")
 @click.argument("teacher_dir", type=input_path())
 @config_option("--student", "config_file",
-               help="Run config YAML of the student model (its folds come from the teacher). "
+               help="Run config YAML of the student model (its folds come from the teacher), or "
+                    "a preset named alone (fast, embed-use). "
                     "Left out: the student TEACHER_DIR's config names (its student: section, "
                     "else train --student's default), on the run's data, threshold and check, "
                     "as train --student distils it; --hard-weight is still this command's.")

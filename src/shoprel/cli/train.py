@@ -31,10 +31,13 @@ from shoprel.training.defaults import FOLDS_MAX, FOLDS_MIN
 
 def _folds_set(folds, config_file, config):
     """How this user sets the number of folds, for the small-folds note: the config file's key
-    where the file sets it and --folds does not (a rerun reads the file again), else --folds."""
+    where the file sets it and --folds does not (a rerun reads the file again), else --folds
+    (a preset named alone too: the package's file is not the user's to edit)."""
     from shoprel.folds.small import folds_key, folds_option
+    from shoprel.training.presets import names_preset
 
-    if folds is None and config_file is not None and "k" in config.folds.model_fields_set:
+    if (folds is None and config_file is not None and "k" in config.folds.model_fields_set
+            and not names_preset(config_file)):
         return folds_key(config_file)
     return folds_option
 
@@ -44,7 +47,9 @@ def _folds_set(folds, config_file, config):
 @click.option("--out", "out_dir", required=True, type=output_path(),
               help="Run directory to create.")
 @config_option("--config", "config_file",
-               help="YAML config (defaults are used for whatever it leaves out).")
+               help="YAML config (defaults are used for whatever it leaves out), or a "
+                    "preset shipped with shoprel named alone: fast, biencoder, embed-use, "
+                    "cross-e5-small, ... (the error of a missing file lists them).")
 @click.option("--folds", type=IntegerRange(FOLDS_MIN, FOLDS_MAX),
               help="Number of cross-validation folds (overrides config).")
 @task_option()

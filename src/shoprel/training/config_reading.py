@@ -34,6 +34,7 @@ from shoprel.training.config import (
 )
 from shoprel.training.config_retyped import Place, Written, retyped_problems
 from shoprel.training.config_yaml import read_config_yaml, yaml_problem
+from shoprel.training.presets import config_path, presets_said
 
 
 @dataclass(frozen=True)
@@ -320,7 +321,7 @@ def located(error: ConfigError, path: str | Path | None) -> ConfigError:
     named = _named_in(text)
     if path is None or not _is_config_key(named):
         return error  # e.g. "data.csv: not found" names a file, not the key data.csv
-    path = Path(path).expanduser()  # named as load_config names it
+    path = config_path(path)  # named as load_config names it
     try:
         lines = key_lines(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError):
@@ -342,12 +343,13 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
     retyped: dict[str, str] = {}
     source = overrides_name if overrides else "defaults"  # the defaults themselves are valid
     if path is not None:
-        path = Path(path).expanduser()  # a quoted `~/c.yaml`, or one from Python
+        path = config_path(path)  # a quoted `~/c.yaml`, one from Python, a preset's name
         source = str(path)
         reason = not_a_file(path)
         if reason:
-            raise ConfigError(f"{path}: " + ("config file not found" if reason ==
-                                              "file not found" else f"config {reason}"))
+            raise ConfigError(f"{path}: " + (f"config file not found; {presets_said()}"
+                                              if reason == "file not found"
+                                              else f"config {reason}"))
         try:
             text = path.read_text(encoding="utf-8")
             data = read_config_yaml(text)
