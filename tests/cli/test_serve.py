@@ -67,14 +67,15 @@ def test_a_non_finite_request_timeout_is_one_sentence_from_the_cli_and_python(tm
 
 
 @contextlib.contextmanager
-def _serving(run, *options):
+def _serving(run, *options, log_level: str | None = "warning"):
     """`shoprel serve RUN OPTIONS` in a child process on a free port, ready: (process, port,
-    url); killed afterwards if it is still running."""
+    url); killed afterwards if it is still running. `log_level` None: no --log-level."""
     port = free_port()
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     proc = subprocess.Popen(
         [sys.executable, "-c", LAUNCH, str(run), "--port", str(port), *options,
-         "--log-level", "warning"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+         *(["--log-level", log_level] if log_level else [])], env=env, stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(url, proc, lambda: proc.stdout.read().decode())
@@ -151,6 +152,24 @@ def test_quiet_serves_without_library_loading_bars(embed_run, tmp_path, monkeypa
     # a log); on a terminal they still draw
     assert "Loading weights" not in outputs[0] and "\x1b" not in outputs[0], outputs[0]
     assert outputs[1] == ""
+
+
+@pytest.mark.parametrize(("options", "info"), [(("--quiet",), False),
+                                               (("--quiet", "--log-level", "info"), True),
+                                               ((), True)])
+def test_quiet_leaves_out_the_servers_info_lines_unless_a_log_level_is_given(qc_run, options,
+                                                                             info):
+    """`serve --quiet` still wrote uvicorn's INFO lines (startup, each request): --quiet
+    silences what is info, as every command's does; a --log-level given still rules."""
+    pair = {"query": "funda iphone", "category_path": "phones & telecommunications"}
+    with _serving(qc_run, *options, log_level=None) as (proc, _, url):
+        assert httpx.post(url + "/v1/score", json={"pairs": [pair]}).status_code == 200
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(30)
+        output = proc.stdout.read().decode()
+    assert ("INFO:" in output and "POST /v1/score" in output) is info, output
+    if not info:
+        assert output == ""
 
 
 def test_a_cascade_share_beside_another_scorer_is_refused_as_predict_refuses_it(tmp_path):

@@ -8,6 +8,7 @@ from shoprel.cli.options import (
     IntegerRange,
     NumberRange,
     check_cascade_share,
+    given,
     input_path,
     output_path,
     quiet_option,
@@ -68,14 +69,18 @@ _DEFAULTS = ServeSettings()
               help="--scorer cascade: the share of the student's training rows, nearest its "
                    "threshold, whose distance sets which queries the full model rescores.")
 @click.option("--log-level", default="info", show_default=True,
-              type=click.Choice(["critical", "error", "warning", "info", "debug"]))
+              type=click.Choice(["critical", "error", "warning", "info", "debug"]),
+              help="The server's log (uvicorn's); warning under --quiet unless given.")
 @quiet_option("No loading bars or log lines from the model libraries (transformers' "
-              "'Loading weights' when a model loads); the server's own log follows --log-level.")
+              "'Loading weights' when a model loads), and the server's INFO lines (startup, "
+              "each request): its log at warning, unless --log-level says otherwise.")
 def serve(run_dir, host, port, workers, max_pairs, max_text_chars, max_body_bytes,
           max_batch_pairs, max_wait_ms, slice_pairs, recent_texts, index_dirs, translator_cache,
           max_total_chars, request_timeout, api_key, scorer, cascade_share, log_level, quiet):
     """Serve a run over HTTP: POST /v1/score, /healthz, /readyz, /metrics, /docs."""
     check_cascade_share(scorer)  # before the run loads: ignored, it would read as applied
+    if quiet and not given("log_level"):  # quiet silences info, as every command's does
+        log_level = "warning"
     from shoprel.utils.scoring_imports import import_lightgbm_for_scoring
 
     import_lightgbm_for_scoring()
