@@ -13,7 +13,7 @@ from shoprel.serve import ServeSettings
     ({"max_pairs": "10"}, "ServeSettings: max_pairs: '10' is text; write a number: 10"),
     ({"max_pairs": True}, "ServeSettings: max_pairs: expected a number, got True"),
     ({"max_wait_ms": math.inf}, "ServeSettings: max_wait_ms: inf is not a finite number"),
-    ({"max_wait_s": 2}, "ServeSettings: max_wait_s: unknown key"),
+    ({"max_wait_s": 2}, "ServeSettings: max_wait_s: unknown key; did you mean 'max_wait_ms'?"),
     ({"scorer": "fast"}, "ServeSettings: scorer: Input should be 'full', 'student' or "
                          "'cascade', got 'fast'"),
     ({"index_dirs": ["/a", True]}, "ServeSettings: index_dirs: item 2 of the list is True, "

@@ -215,13 +215,11 @@ def test_an_empty_section_takes_an_option(tmp_path):
     assert load_config(path, {"folds.k": 2}).folds.k == 2
     path.write_text("model: {family: fast}\nfolds: 3\n")
     with pytest.raises(ConfigError, match="c.yaml: line 2: folds: expected a mapping of keys, "
-                                          "got the "
-                                          "number 3$"):
+                                          "got the number 3; write folds: {k: 3}$"):
         load_config(path, {"folds.k": 2})
     path.write_text("model: fast\n")  # not "instance of ModelConfig", a class of ours
     with pytest.raises(ConfigError, match="c.yaml: line 1: model: expected a mapping of keys, "
-                                          "got a "
-                                          "string$"):
+                                          "got a string; write model: {family: fast}$"):
         load_config(path)
 
 
@@ -464,9 +462,9 @@ def test_a_dotted_key_written_in_yaml_is_told_how_yaml_nests_it(tmp_path):
     path.write_text("model.family: fast\nfolds: {kk: 3}\n")
     with pytest.raises(ConfigError) as info:
         load_config(path)
-    assert sorted(str(info.value).split("; ")) == [
+    assert sorted(str(info.value).replace(f"; {path}: ", f"\n{path}: ").split("\n")) == [
         f"{path}: line 1: model.family: unknown key (a dotted name is one key in YAML: write "
-        "model: {family: ...})", f"{path}: line 2: folds.kk: unknown key"]
+        "model: {family: ...})", f"{path}: line 2: folds.kk: unknown key; did you mean 'k'?"]
 
 
 @pytest.mark.parametrize("params, hint", [
@@ -617,7 +615,8 @@ def test_a_config_path_may_start_with_the_home_folder(tmp_path, monkeypatch):
     (lambda: RunConfig(folds={"k": 1}),
      "RunConfig: folds.k: 1 is out of range; it must be at least 2"),
     (lambda: RunConfig(folds={"k": 1}, nope=2),
-     "RunConfig: folds.k: 1 is out of range; it must be at least 2; nope: unknown key"),
+     "RunConfig: folds.k: 1 is out of range; it must be at least 2; nope: unknown key; did you "
+     "mean 'noise'?"),
     (lambda: RunConfig(model={"family": "fast", "params": {"nope": 1}}),
      "RunConfig: model.params.nope: unknown key"),
     (lambda: RunConfig(final={"refit_full": False, "keep_fold_models": False}),
@@ -637,7 +636,8 @@ def test_a_config_path_may_start_with_the_home_folder(tmp_path, monkeypatch):
     # a section given no mapping: said as overrides say it, not pydantic's "Input should be a
     # valid dictionary or instance of ModelConfig"
     (lambda: RunConfig(model=False), "RunConfig: model: expected a mapping of keys, got False"),
-    (lambda: RunConfig(folds=3), "RunConfig: folds: expected a mapping of keys, got a number"),
+    (lambda: RunConfig(folds=3),
+     "RunConfig: folds: expected a mapping of keys, got a number; write folds={'k': 3}"),
     (lambda: RunConfig(data={"translator": [1]}),
      "RunConfig: data.translator: expected a mapping of keys, got a list"),
     (lambda: FoldsConfig(k=1), "FoldsConfig: k: 1 is out of range; it must be at least 2"),
@@ -969,3 +969,41 @@ def test_an_alias_of_a_mapping_holding_itself_is_a_config_error(tmp_path):
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert str(info.value).startswith(f"{path}: line 3: model.params.family: unknown key")
+
+
+@pytest.mark.parametrize("text, said", [
+    ("model: {family: fast, params: {n_job: 2}}\n",
+     "line 1: model.params.n_job: unknown key; did you mean 'n_jobs'?"),
+    ("model: {family: cross, params: {learning_rat: 1.0e-4}}\n",
+     "line 1: model.params.learning_rat: unknown key; did you mean 'learning_rate'?"),
+    ("fold: {k: 3}\n", "line 1: fold: unknown key; did you mean 'folds'?"),
+    ("data: {tsk: QC}\n", "line 1: data.tsk: unknown key; did you mean 'task'?"),
+    ("model: {family: fast, params: {bogus: 2}}\n", "line 1: model.params.bogus: unknown key"),
+    ("folds: 3\n", "line 1: folds: expected a mapping of keys, got the number 3; write folds: "
+                   "{k: 3}"),
+    ("folds: 1\n", "line 1: folds: expected a mapping of keys, got the number 1"),  # no k
+    ("model: fast\n", "line 1: model: expected a mapping of keys, got a string; write model: "
+                      "{family: fast}"),
+    ("threshold: 0.4\n", "line 1: threshold: expected a mapping of keys, got the number 0.4"),
+])
+def test_a_misspelt_key_or_a_lone_value_is_told_what_it_likely_meant(tmp_path, text, said):
+    """`model.params.n_job` said "unknown key" without n_jobs, and `folds: 3` "expected a
+    mapping" without `folds: {k: 3}`; a key like no other, or a section with no one key for a
+    lone value (threshold: mode and value), is said as before."""
+    path = tmp_path / "c.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == f"{path}: {said}"
+
+
+@pytest.mark.parametrize("overrides, said", [
+    ({"folds": 3}, "overrides: folds: expected a mapping of keys, got a number; write "
+                   "{'folds.k': 3}"),
+    ({"model.params.n_job": 1}, "overrides: model.params.n_job: unknown key; did you mean "
+                                "'n_jobs'?"),
+])
+def test_overrides_are_told_what_they_likely_meant_in_their_own_words(overrides, said):
+    with pytest.raises(ConfigError) as info:
+        load_config(None, overrides)
+    assert str(info.value) == said

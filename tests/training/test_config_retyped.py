@@ -116,8 +116,8 @@ def test_it_is_said_with_the_files_other_mistakes_once(tmp_path):
                               "    backbone: no\n    bogus: 1\n")
     path = tmp_path / "c.yaml"
     assert said == ("line 5: model.params.backbone: expected a text, got no, which YAML reads "
-                    f"as false; quote it: 'no'; {path}: line 1: folds.kk: unknown key; {path}: "
-                    "line 6: model.params.bogus: unknown key")
+                    f"as false; quote it: 'no'; {path}: line 1: folds.kk: unknown key; did you "
+                    f"mean 'k'?; {path}: line 6: model.params.bogus: unknown key")
 
 
 def test_an_option_over_the_value_does_not_hide_it(tmp_path):

@@ -33,6 +33,7 @@ from shoprel.utils.bounds import (
     out_of_range,
     past_bound,
 )
+from shoprel.utils.close_names import closest_name
 from shoprel.utils.scalars import is_boolean, python_scalar, text_for_number
 
 # how models read a query that comes with its translation (the winners' "{query} - {english}")
@@ -199,6 +200,9 @@ class StrictConfig(BaseModel):
     and the run config's sections (training/config.py), all derive from it."""
 
     model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+    # the key a lone value given for the whole section stands for (`folds: 3` is folds.k),
+    # said as the advice of its error; None where no key is the obvious one
+    lone_key: ClassVar[str | None] = None
 
     def __init__(self, /, **data: Any):
         """Built in Python (`RunConfig(folds={"k": 1})`), a wrong value is one line naming the
@@ -303,14 +307,19 @@ class FamilyConfig(StrictConfig):
             raise ConfigError(describe(exc, cls, where, how)) from None
 
 
+def _sections_of(field) -> list[type[BaseModel]]:
+    """The config classes a field holds (a section's), none for a plain value's field."""
+    return [leaf for leaf in leaf_types(field.annotation)
+            if isinstance(leaf, type) and issubclass(leaf, BaseModel)]
+
+
 def _field_at(model: type[BaseModel], loc: tuple):
     """The field of `model` (a config class) at pydantic's place `loc`, through its sections,
     or None where the place is not a field of one (an item of a list, a key of a mapping)."""
     field = None
     for depth, part in enumerate(loc):
         if depth:  # the section the previous part names
-            sections = [leaf for leaf in leaf_types(field.annotation)
-                        if isinstance(leaf, type) and issubclass(leaf, BaseModel)]
+            sections = _sections_of(field)
             if not sections:
                 return None
             model = sections[0]
@@ -318,6 +327,48 @@ def _field_at(model: type[BaseModel], loc: tuple):
         if field is None:
             return None
     return field
+
+
+def _section_at(model: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The config class at pydantic's place `loc` of `model` (`model` itself for the top), or
+    None where the place is no section."""
+    if not loc:
+        return model
+    field = _field_at(model, loc)
+    sections = _sections_of(field) if field is not None else []
+    return sections[0] if sections else None
+
+
+def _unknown_said(loc: tuple, model: type[BaseModel] | None) -> str:
+    """An unknown key, said with the key of its section it likely misspells (`n_job` for
+    n_jobs; a family's params are one flat mapping, its sections' keys among them)."""
+    section = _section_at(model, tuple(loc[:-1])) if model is not None and loc else None
+    if section is None or "." in str(loc[-1]).strip("."):  # a dotted name: its own hint
+        return "unknown key"
+    known = (section.param_names() if issubclass(section, FamilyConfig)
+             else list(section.model_fields))
+    meant = closest_name(str(loc[-1]), [name for name in known if name != loc[-1]])
+    return "unknown key" if meant is None else f"unknown key; did you mean {meant!r}?"
+
+
+def lone_value_hint(model: type[BaseModel], loc: tuple, value, how: str = YAML) -> str:
+    """What to write for a lone value given where a section (`loc` in `model`) takes a mapping:
+    `folds: 3` said "expected a mapping" without `folds: {k: 3}`. Only for a section with one
+    obvious key for it (lone_key) and a value that key takes; else ""."""
+    section = _section_at(model, tuple(loc)) if loc else None
+    key = getattr(section, "lone_key", None)
+    if key is None or isinstance(value, dict | list) or value is None:
+        return ""
+    try:
+        section.model_validate({key: value}, context={"written_in": how})
+    except (ValidationError, ValueError, ConfigError):  # nor does the key: no advice
+        return ""
+    name = ".".join(map(str, loc))
+    if how == OVERRIDES:
+        return f"; write {{{f'{name}.{key}'!r}: {value!r}}}"
+    if how == PYTHON:
+        return f"; write {name}={{{key!r}: {value!r}}}"
+    return f"; write {name}: {{{key}: {value}}}"
 
 
 def missing_said(loc: tuple, model: type[BaseModel] | None = None, python: bool = False) -> str:
@@ -352,7 +403,7 @@ def error_message(error: dict, model: type[BaseModel] | None = None,
     scalar or a list says so (not pydantic's "instance of FoldsConfig"), whether the value
     came from a file, overrides or a class built in Python (`RunConfig(model=False)`)."""
     if error["type"] == "extra_forbidden":
-        return "unknown key"
+        return _unknown_said(tuple(error["loc"]), model)
     if error["type"] in ("model_type", "dict_type"):
         return f"expected a mapping of keys, got {kind_said(error.get('input'), python)}"
     if error["type"] == "missing":
@@ -446,6 +497,8 @@ def in_python_words(exc: ValidationError, config: type[BaseModel]) -> str:
         if error["type"] == "extra_forbidden":
             message += (_dotted_param_hint(str(loc[-1]), config, "params", PYTHON)
                         if sections and len(loc) == 1 else dotted_key_hint(tuple(loc), PYTHON))
+        elif error["type"] in ("model_type", "dict_type"):  # RunConfig(folds=3)
+            message += lone_value_hint(config, tuple(loc), error.get("input"), PYTHON)
         named = not key or message.startswith((f"{key}.", f"{key}:"))
         said.append(message if named else f"{key}: {message}")
     return f"{config.__name__}: {'; '.join(said)}"

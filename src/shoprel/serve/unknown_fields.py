@@ -8,24 +8,18 @@ unknown key names the field meant ('pair' for 'pairs', 'qurey' or the files' 'or
 
 from __future__ import annotations
 
-from difflib import get_close_matches
-
 from shoprel.data.tasks import REQUEST_FIELDS
-
-# how alike a key and a field must be (difflib's ratio): 'lang' for 'language' is 0.67, 'text'
-# for 'query' 0.22
-CLOSENESS = 0.6
+from shoprel.utils.close_names import closest_name
 
 
 def meant_field(key: str, known, present) -> str | None:
     """The field of `known` that `key` likely stands for, among those its object does not hold
     (`present`): spelled alike in any case, or alike the training files' name for it."""
     candidates = [name for name in known if name not in present]
-    spellings = {name.lower(): name for name in candidates}
-    spellings.update({column.lower(): name for column, name in REQUEST_FIELDS.items()
+    spellings = {name: name for name in candidates}
+    spellings.update({column: name for column, name in REQUEST_FIELDS.items()
                       if name in candidates})
-    found = get_close_matches(key.strip().lower(), list(spellings), n=1, cutoff=CLOSENESS)
-    return spellings[found[0]] if found else None
+    return closest_name(key, spellings)
 
 
 def unknown_field_message(meant: str | None, known) -> str:

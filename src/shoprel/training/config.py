@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
     BeforeValidator,
@@ -158,6 +158,7 @@ class DataConfig(StrictConfig):
 
 
 class FoldsConfig(StrictConfig):
+    lone_key: ClassVar[str] = "k"  # `folds: 3` meant three folds
     k: int = Field(5, ge=FOLDS_MIN, le=FOLDS_MAX)
     seed: Seed = 42
     qc_group_levels: int = Field(3, ge=1, le=10)
@@ -192,6 +193,7 @@ def _params_mapping(value, info: ValidationInfo, param: str = "n_jobs", number: 
 
 
 class ModelConfig(StrictConfig):
+    lone_key: ClassVar[str] = "family"  # `model: fast` meant the family
     family: str = DEFAULT_FAMILY
     params: dict = Field(default_factory=dict)
 

@@ -25,6 +25,7 @@ from shoprel.models.config import (
     dotted_key_hint,
     error_message,
     leaf_types,
+    lone_value_hint,
 )
 from shoprel.training.config import (
     DEFAULT_FAMILY,
@@ -114,7 +115,10 @@ def _named_in(message: str) -> str:
 def _dotted_hint(error: dict, how: str) -> str:
     """`model.family: fast` written in YAML is one key named "model.family", not model's
     family: "unknown key" alone named a key the README documents; say how to write it where
-    the user wrote it (`how`: YAML or OVERRIDES)."""
+    the user wrote it (`how`: YAML or OVERRIDES). A section given one value (`model: fast`)
+    is told the key it likely meant (lone_value_hint)."""
+    if error["type"] in ("model_type", "dict_type"):
+        return lone_value_hint(RunConfig, tuple(error["loc"]), error.get("input"), how)
     return dotted_key_hint(error["loc"], how) if error["type"] == "extra_forbidden" else ""
 
 
@@ -293,6 +297,8 @@ def retyped_lines(text: str, data, source: str) -> dict[str, str]:
         if written.key:  # pydantic names a key by its value, true as 1
             value = int(written.value) if isinstance(written.value, bool) else written.value
             named = f"{field}.{value}" if field else str(value)
+        if not written.key and tuple(written.path) == tuple(field.split(".")):
+            problem += lone_value_hint(RunConfig, tuple(written.path), written.value)
         where = f"{source}: line {line}: {field}: " if field else f"{source}: line {line}: "
         said[named] = f"{said[named]}; {problem}" if named in said else where + problem
     return said
