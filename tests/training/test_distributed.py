@@ -16,6 +16,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from tests.conftest import UNRENDERED
 
@@ -133,6 +134,55 @@ masked = [int((row["labels"] != -100).sum()) for row in rows]
 (out / f"world{world}-rank{rank}.json").write_text(json.dumps({**logged, "masked": masked}))
 '''
 
+
+# one optimizer step of the cross/llm classifiers' trainer (models/hf/trainer.py) over the same
+# 8 pairs, without and with class weights, whatever the number of processes (per-process batch
+# 8 / WORLD_SIZE, rows in order): every rank records the gradients the optimizer is about to
+# apply, and the loss and pre-clipping gradient norm the Trainer logs
+CLASSIFIER_GRADIENTS = '''
+import dataclasses, json, os, sys
+from pathlib import Path
+
+import torch
+from safetensors.torch import save_file
+from transformers import (AutoModelForSequenceClassification, AutoTokenizer,
+                          DataCollatorWithPadding, TrainerCallback)
+
+from shoprel.models.hf import trainer as hft
+from shoprel.models.hf.config import TrainingArguments
+
+backbone, pairs, out = sys.argv[1], json.loads(sys.argv[2]), Path(sys.argv[3])
+world, rank = int(os.environ.get("WORLD_SIZE", "1")), int(os.environ.get("RANK", "0"))
+tokenizer = AutoTokenizer.from_pretrained(backbone)
+torch.manual_seed(0)  # the new head's weights
+model = AutoModelForSequenceClassification.from_pretrained(backbone, num_labels=2)
+for module in model.modules():  # the same forward however the rows are split
+    if isinstance(module, torch.nn.Dropout):
+        module.p = 0.0
+start = {name: value.clone() for name, value in model.state_dict().items()}
+dataset = hft.PairDataset(tokenizer, pairs["query"], pairs["target"], pairs["label"], 48)
+
+for name, weights in (("plain", None), ("weighted", pairs["weights"])):
+    tag = f"{name}-world{world}-rank{rank}"
+
+    class Kept(TrainerCallback):
+        def on_pre_optimizer_step(self, args, state, control, model=None, **kwargs):
+            save_file({name: p.grad.detach().contiguous() for name, p in model.named_parameters()
+                       if p.grad is not None}, str(out / f"{tag}.safetensors"))
+
+    model.load_state_dict(start)
+    params = TrainingArguments(batch_size=len(dataset) // world, max_steps=1)
+    arguments = dataclasses.replace(
+        hft.training_arguments(params, out / f"scratch-{tag}"), save_strategy="no",
+        max_grad_norm=0.0, logging_steps=1, train_sampling_strategy="sequential", use_cpu=True)
+    trainer = hft.weighted_trainer_class()(
+        model=model, args=arguments, train_dataset=dataset,
+        data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer,
+        class_weights=weights, callbacks=[Kept()])
+    trainer.train()
+    logged = next(entry for entry in trainer.state.log_history if "grad_norm" in entry)
+    (out / f"{tag}.json").write_text(json.dumps(logged))
+'''
 
 def saved_weights_digest(folder: Path) -> tuple[str, int]:
     """The launcher's digest, computed from a saved model's safetensors files."""
@@ -307,6 +357,56 @@ def test_two_process_masked_lm_step_has_the_gradients_of_one_process(tmp_path, s
             torch.testing.assert_close(gradients[name], grad, rtol=1e-4, atol=1e-7,
                                        msg=f"rank {rank}: {name}")
 
+
+@pytest.mark.slow  # two processes start torch, then one: about a minute here
+def test_two_process_classifier_step_has_the_gradients_of_one_process(tmp_path, small_qc,
+                                                                      cross_config):
+    """The cross and llm families' trainer: Trainer takes a sequence classifier whose forward
+    has **kwargs (BERT's, Gemma's, Qwen's) to divide its summed loss by every rank's rows, so it
+    multiplied the model's per-rank mean by the number of processes, and 2 processes stepped
+    (and clipped) with twice the gradients of one over the same 8 pairs. With class weights
+    each rank's weighted mean counted alike, whatever its rows weighed. Both now equal one
+    process's: the 8 pairs' (weighted) mean."""
+    import torch
+    from safetensors.torch import load_file
+
+    from shoprel.models.hf.trainer import balanced_class_weights
+
+    frame = read_pairs(small_qc, require_label=True)
+    labels = frame.labels
+    positive, negative = np.flatnonzero(labels == 1), np.flatnonzero(labels == 0)
+    # positives at 0 and 2: the ranks' halves (alternate rows or the first and last 4) weigh
+    # unlike, with the balanced weights of a fit set of 1 positive in 6 (0.6, 3.0)
+    order = [positive[0], negative[0], positive[1], *negative[1:6]]
+    chosen = frame.df.iloc[order]
+    pairs = json.dumps({"query": chosen["query"].tolist(), "target": chosen["target"].tolist(),
+                        "label": labels[order].tolist(),
+                        "weights": balanced_class_weights(np.array([1, 0, 0, 0, 0, 0])).tolist()})
+    backbone = json.loads(cross_config.read_text())["model"]["params"]["backbone"]
+    out = tmp_path / "digests"
+    done = torchrun(tmp_path, [backbone, pairs, str(out)], out, script=CLASSIFIER_GRADIENTS)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONWARNINGS": "ignore"}
+    single = subprocess.run([sys.executable, str(tmp_path / "launch_shoprel.py"), backbone,
+                             pairs, str(out)], env=env, capture_output=True, text=True,
+                            timeout=300, cwd=tmp_path)
+    assert single.returncode == 0, single.stdout[-3000:] + single.stderr[-3000:]
+
+    for name in ("plain", "weighted"):
+        one = json.loads((out / f"{name}-world1-rank0.json").read_text())
+        expected = load_file(str(out / f"{name}-world1-rank0.safetensors"))
+        assert len(expected) > 10
+        for rank in (0, 1):
+            logged = json.loads((out / f"{name}-world2-rank{rank}.json").read_text())
+            assert logged["grad_norm"] == pytest.approx(one["grad_norm"], rel=1e-5), (name, rank)
+            assert logged["loss"] == pytest.approx(one["loss"], rel=1e-5), (name, rank)
+            gradients = load_file(str(out / f"{name}-world2-rank{rank}.safetensors"))
+            assert gradients.keys() == expected.keys()
+            for key, grad in expected.items():
+                # key biases' gradients are 0 in exact arithmetic (softmax ignores them)
+                assert grad.abs().max() > 0 or "key.bias" in key, key
+                torch.testing.assert_close(gradients[key], grad, rtol=1e-4, atol=1e-7,
+                                           msg=f"{name}, rank {rank}: {key}")
 
 @pytest.mark.parametrize("name, kind", [("ddp", "MULTI_GPU"), ("fsdp", "FSDP"),
                                         ("zero2", "DEEPSPEED"), ("zero3", "DEEPSPEED")])

@@ -9,17 +9,19 @@ states alone and the loss gets their labels alone: the probes' is the model's ow
 the same tokens. The loss probes (`masked_lm_loss`) and the training steps
 (`masked_lm_trainer`) both go through `masked_tokens_call`.
 
-The training steps score the logits themselves (`summed_over_masked`): Trainer takes a model
-whose forward has **kwargs (BertForMaskedLM's) to divide its summed loss by the masked tokens
-of the whole accumulated, all-rank batch, so it multiplies the loss by the number of processes
-and leaves out the division by the gradient-accumulation steps; BERT's loss is a plain mean
-that ignores that count, so 2 processes gave 2x the gradients (before gradient clipping) and
-k accumulated micro-batches k x.
+The training steps score the logits themselves (models/hf/step_loss.py, which the classifier
+families' trainer uses too): Trainer takes a model whose forward has **kwargs (BertForMaskedLM's)
+to divide its summed loss by the masked tokens of the whole accumulated, all-rank batch, so it
+multiplies the loss by the number of processes and leaves out the division by the
+gradient-accumulation steps; BERT's loss is a plain mean that ignores that count, so 2
+processes gave 2x the gradients (before gradient clipping) and k accumulated micro-batches k x.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+
+from shoprel.models.hf.step_loss import summed_cross_entropy
 
 
 class _NotNarrowed(Exception):
@@ -52,25 +54,9 @@ def masked_tokens_call(call: Callable[[dict], object], head_model, inputs: dict,
     return call({**inputs, "labels": labels})
 
 
-def summed_over_masked(outputs, labels, num_items_in_batch=None):
-    """Trainer's `compute_loss_func`: the cross-entropy of the masked tokens' logits summed and
-    divided by `num_items_in_batch`, the masked tokens of the whole batch a step accumulates
-    over every micro-batch and rank, which is what Trainer's scaling expects of such a function
-    (times the number of processes, no division by the accumulation steps); without it, their
-    mean. `outputs`' logits: one row per label (narrowed) or (batch, tokens, vocabulary)."""
-    import torch.nn.functional as F
-
-    logits = outputs["logits"] if isinstance(outputs, dict) else outputs[0]
-    labels = labels.to(logits.device)
-    total = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), labels.reshape(-1),
-                            ignore_index=-100, reduction="sum")
-    count = (labels != -100).sum() if num_items_in_batch is None else num_items_in_batch
-    return total / count
-
-
 def masked_lm_trainer(trainer_class):
     """A subclass of transformers' `trainer_class` whose training loss goes through
-    `masked_tokens_call` and `summed_over_masked`: the masked tokens' logits alone, their
+    `masked_tokens_call` and `summed_cross_entropy`: the masked tokens' logits alone, their
     summed loss divided by the masked tokens of the step's whole batch (every accumulated
     micro-batch, every rank), so the gradients are those of one batch's mean however the step
     is split. Evaluation, which wants the outputs whole, keeps the Trainer's own path through
@@ -78,7 +64,7 @@ def masked_lm_trainer(trainer_class):
 
     class MaskedTokensTrainer(trainer_class):
         def __init__(self, *args, **kwargs):
-            super().__init__(*args, compute_loss_func=summed_over_masked, **kwargs)
+            super().__init__(*args, compute_loss_func=summed_cross_entropy(), **kwargs)
 
         def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
             parent = super().compute_loss

@@ -160,26 +160,34 @@ def balanced_class_weights(labels: np.ndarray, n_classes: int = 2) -> np.ndarray
 
 
 def weighted_trainer_class():
-    """A Trainer whose loss is cross-entropy with optional per-class weights."""
+    """A Trainer whose loss is cross-entropy with optional per-class weights, normalised over
+    the optimizer step (step_loss.py): k accumulated micro-batches or N processes step with
+    the gradients of one batch of all their rows, weighted: the sum of the rows' weighted
+    losses over the sum of their weights, as torch's weighted mean of that one batch."""
     import torch
     from transformers import Trainer
 
+    from shoprel.models.hf.step_loss import labelled_weight, summed_cross_entropy
+
     class WeightedTrainer(Trainer):
         def __init__(self, *args, class_weights: Sequence[float] | None = None, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.class_weights = (None if class_weights is None
-                                  else torch.tensor(list(class_weights), dtype=torch.float32))
+            weights = (None if class_weights is None
+                       else torch.tensor(list(class_weights), dtype=torch.float32))
+            super().__init__(*args, compute_loss_func=summed_cross_entropy(weights), **kwargs)
+            self.class_weights = weights
 
-        def compute_loss(self, model, inputs, return_outputs=False, num_items_in_batch=None):
-            if self.class_weights is None:
-                return super().compute_loss(model, inputs, return_outputs, num_items_in_batch)
-            labels = inputs.pop("labels")
-            outputs = model(**inputs)
-            logits = outputs["logits"] if isinstance(outputs, dict) else outputs[0]
-            weight = self.class_weights.to(device=logits.device, dtype=logits.dtype)
-            loss = torch.nn.functional.cross_entropy(logits.view(-1, logits.shape[-1]),
-                                                     labels.view(-1), weight=weight)
-            return (loss, outputs) if return_outputs else loss
+        def get_batch_samples(self, epoch_iterator, num_batches, device):
+            """The step's micro-batches and what they weigh: Trainer counts their rows (over
+            every process), the weighted loss divides by their class weights' sum."""
+            batches, count = super().get_batch_samples(epoch_iterator, num_batches, device)
+            if count is None or self.class_weights is None or self.args.n_gpu > 1:
+                return batches, count  # n_gpu > 1: one process's DataParallel, left as it is
+            # on `device`, as the loss computes each batch's share of it
+            weight = sum(labelled_weight(batch["labels"].to(device), self.class_weights)
+                         for batch in batches)
+            if self.args.average_tokens_across_devices and self.args.world_size > 1:
+                weight = self.accelerator.gather(weight).sum()  # as Trainer gathers its count
+            return batches, weight
 
     return WeightedTrainer
 
