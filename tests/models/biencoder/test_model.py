@@ -97,6 +97,89 @@ def test_cosent_loss_orders_positives_above_negatives():
     assert wrong.item() == pytest.approx(np.log(1 + 4 * np.exp(20.0)), rel=1e-5)
 
 
+LABELS = np.array([1.0, 0.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0])  # both kinds in each half of 4
+
+
+def one_step_gradients(scorer, q_states, t_states, rows_per_batch: int, accumulation: int,
+                       folder):
+    """The gradients and logged loss of one Trainer step over the 8 pairs in order, built as
+    fit_scorer builds its Trainer; clipping off, so the gradients are the loss's own."""
+    import dataclasses
+
+    from transformers import Trainer, TrainerCallback
+
+    from shoprel.models.biencoder.training import PairRows, collator
+    from shoprel.models.hf import trainer as hft
+    from shoprel.models.hf.config import TrainingArguments
+
+    class Kept(TrainerCallback):
+        grads: dict = {}
+
+        def on_pre_optimizer_step(self, args, state, control, model=None, **kwargs):
+            self.grads = {name: p.grad.detach().clone() for name, p in model.named_parameters()
+                          if p.grad is not None}
+
+    kept = Kept()
+    params = TrainingArguments(batch_size=rows_per_batch, grad_accumulation=accumulation,
+                               max_steps=1, learning_rate=1e-3)
+    arguments = dataclasses.replace(
+        hft.training_arguments(params, folder), save_strategy="no", max_grad_norm=0.0,
+        logging_steps=1, train_sampling_strategy="sequential")
+    trainer = Trainer(model=scorer, args=arguments, train_dataset=PairRows(np.arange(8)),
+                      data_collator=collator(q_states, t_states, LABELS), callbacks=[kept])
+    trainer.train()
+    return kept.grads, next(e for e in trainer.state.log_history if "grad_norm" in e)["loss"]
+
+
+@pytest.mark.parametrize("loss", ["bce", "cosent"])
+def test_accumulated_micro_batches_step_with_the_step_s_mean_loss(loss, tmp_path):
+    """The scorer's forward has **kwargs, so Trainer took its loss for a sum over the step's
+    pairs divided by their count and left out the division by the accumulation steps: BCE's
+    mean of 4 pairs and CoSENT's ranking of 4 pairs, 2 micro-batches stepped with twice the
+    gradients. BCE now sums over the step's 8 pairs (one batch of the 8's gradients); CoSENT,
+    which ranks a micro-batch's pairs against each other, averages its micro-batches' losses."""
+    from transformers import BertConfig, BertModel
+
+    from shoprel.models.biencoder.scorer import pad
+
+    torch.manual_seed(0)
+    top = BertModel(BertConfig(vocab_size=10, hidden_size=16, num_hidden_layers=1,
+                               num_attention_heads=2, intermediate_size=32,
+                               hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0))
+    scorer = PairScorer(top, [], loss)
+    scorer.train()
+    generator = torch.Generator().manual_seed(5)
+    q_states, t_states = ([torch.randn(int(n), 16, generator=generator)
+                           for n in torch.randint(2, 9, (8,), generator=generator)]
+                          for _ in range(2))
+    start = {name: value.clone() for name, value in scorer.state_dict().items()}
+
+    halves = [slice(0, 8)] if loss == "bce" else [slice(0, 4), slice(4, 8)]
+    by_hand = 0
+    for half in halves:  # the step's loss: one mean over 8, or the mean of two halves' losses
+        q, q_mask = pad(q_states[half])
+        t, t_mask = pad(t_states[half])
+        by_hand = by_hand + scorer(q, q_mask, t, t_mask, torch.tensor(LABELS[half]))["loss"]
+    (by_hand / len(halves)).backward()
+    expected = {name: p.grad.clone() for name, p in scorer.named_parameters()
+                if p.grad is not None}
+    scorer.zero_grad()
+
+    scorer.load_state_dict(start)
+    split, split_loss = one_step_gradients(scorer, q_states, t_states, 4, 2, tmp_path / "split")
+    assert split_loss == pytest.approx(float(by_hand) / len(halves), rel=1e-5)  # was twice
+    if loss == "bce":
+        scorer.load_state_dict(start)
+        whole, _ = one_step_gradients(scorer, q_states, t_states, 8, 1, tmp_path / "whole")
+        assert whole.keys() == expected.keys()
+        for name, grad in expected.items():
+            torch.testing.assert_close(whole[name], grad, rtol=1e-4, atol=1e-7, msg=name)
+    assert split.keys() == expected.keys()
+    assert sum(bool(grad.abs().max() > 1e-6) for grad in expected.values()) >= 4
+    for name, grad in expected.items():
+        # key biases' gradients are 0 in exact arithmetic (softmax ignores them): rounding
+        torch.testing.assert_close(split[name], grad, rtol=1e-4, atol=1e-7, msg=name)
+
 def test_saved_weights_that_do_not_fit_are_refused(fitted, qc_frame, tmp_path):
     folder = fitted.save(tmp_path / "model")
     assert (folder / TUNED_FOLDER / WEIGHTS_FILE).is_file()

@@ -28,6 +28,12 @@ class PairScorer(nn.Module):
         self.top = top
         self.heads = nn.ModuleList(heads)
         self.loss_name = loss
+        # Trainer reads it: whether the loss is summed over the step's pairs given their count
+        # (BCE), so Trainer scales it for accumulation and processes as such a sum; CoSENT ranks
+        # the pairs of one micro-batch against each other, no sum over pairs, and is averaged
+        # over the step's micro-batches and processes like any mean (forward's **kwargs would
+        # otherwise make Trainer take both for sums: 2 micro-batches stepped with 2 x)
+        self.accepts_loss_kwargs = loss == "bce"
         self.scale = nn.Parameter(torch.tensor(10.0))
         self.bias = nn.Parameter(torch.tensor(0.0))
 
@@ -49,16 +55,24 @@ class PairScorer(nn.Module):
     def logits(self, q: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
         return self.scale * (q * t).sum(-1) + self.bias
 
-    def forward(self, q_states, q_mask, t_states, t_mask, labels=None, **kwargs):
+    def forward(self, q_states, q_mask, t_states, t_mask, labels=None, num_items_in_batch=None,
+                **kwargs):
         logits = self.logits(self.embed(q_states, q_mask), self.embed(t_states, t_mask))
         out = {"logits": logits}
         if labels is not None:
-            out["loss"] = self.loss(logits, labels.to(logits.dtype))
+            out["loss"] = self.loss(logits, labels.to(logits.dtype), num_items_in_batch)
         return out
 
-    def loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    def loss(self, logits: torch.Tensor, labels: torch.Tensor,
+             num_items_in_batch=None) -> torch.Tensor:
+        """The batch's loss; BCE's with `num_items_in_batch` (Trainer's count of the step's
+        pairs, every micro-batch and process) is its sum over that count, as the batch's mean
+        times its share of the pairs: exactly the mean for a step of one batch."""
         if self.loss_name == "bce":
-            return F.binary_cross_entropy_with_logits(logits, labels)
+            mean = F.binary_cross_entropy_with_logits(logits, labels)
+            if num_items_in_batch is None:
+                return mean
+            return mean * (labels.numel() / num_items_in_batch)
         # CoSENT: log(1 + Σ exp(λ(cos_neg − cos_pos))) over every (positive, negative) pair of
         # the batch; the scale and bias do not change the order, so the raw cosine is used
         cos = (logits - self.bias) / self.scale
