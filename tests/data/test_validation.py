@@ -9,6 +9,13 @@ import pytest
 from shoprel.data.readers import iter_pair_chunks, read_pairs
 from shoprel.errors import ConfigError, InputError
 
+# what a file of other separators is told to do, by the separator it was found to use
+SEPARATOR_FIX = {
+    "';'": "save it again with ',' between columns (a spreadsheet's \"CSV (comma delimited)\")",
+    "tabs": "name the file .tsv, or save it with ',' between columns",
+    "','": "name the file .csv, or save it with tabs between columns",
+}
+
 
 def _row(**changes) -> dict:
     row = {"id": 1, "language": "en", "origin_query": "usb cable",
@@ -459,7 +466,7 @@ def test_a_header_parted_by_another_separator_is_told_so(tmp_path, name, separat
     assert str(info.value) == (
         f"{path}, line 1: no target column: expected 'category_path' (QC) or 'item_title' (QI) "
         f"(the header is one column, {header!r}: its columns are parted by {said}, which this "
-        "file type does not read; .csv is read with ',', .tsv with tabs)")
+        f"file type does not read (.csv is read with ',', .tsv with tabs); {SEPARATOR_FIX[said]})")
     with pytest.raises(InputError, match=r"column missing for task QI \(the header is one "):
         read_pairs(path, task="QI")
 
@@ -478,7 +485,24 @@ def test_a_header_parted_otherwise_is_told_so_when_the_rows_hold_commas(tmp_path
         read_pairs(path)
     assert str(info.value) == (
         f"{path}, line 1: the header is one column, {header!r}: its columns are parted by "
-        f"{said}, which this file type does not read; .csv is read with ',', .tsv with tabs")
+        f"{said}, which this file type does not read (.csv is read with ',', .tsv with tabs); "
+        + SEPARATOR_FIX[said])
+
+
+def test_a_long_header_parted_otherwise_is_shown_to_a_whole_name(tmp_path):
+    """A wide ';' header was cut at 60 characters mid-word ('...;probability;ann'): its first
+    names are shown whole, the rest marked '…', with what to do."""
+    names = ["id", "language", "origin_query", "category_path", "label", "probability",
+             "annotator"]
+    path = tmp_path / "rows.csv"
+    path.write_text(";".join(names) + "\n1;en;drill;tools,power tools;1;0.5;a\n")
+    with pytest.raises(InputError) as info:
+        read_pairs(path)
+    assert str(info.value) == (
+        f"{path}, line 1: the header is one column, "
+        "'id;language;origin_query;category_path;label;probability;…': its columns are "
+        "parted by ';', which this file type does not read (.csv is read with ',', .tsv with "
+        "tabs); save it again with ',' between columns (a spreadsheet's \"CSV (comma delimited)\")")
 
 
 @pytest.mark.parametrize(("written", "said"), [

@@ -415,7 +415,10 @@ def test_predictions_whose_columns_another_separator_parts_say_so(tmp_path, json
         f"{i}{separator}1{separator}0.7\n" for i in (1, 2, 3)))
     expected = (f"{name}, line 1, field 'id': missing required column (the header is one column, "
                 f"{header!r}: its columns are parted by {said}, which this file type does not "
-                "read; .csv is read with ',', .tsv with tabs)")
+                "read (.csv is read with ',', .tsv with tabs); "
+                + {"';'": "save it again with ',' between columns (a spreadsheet's \"CSV "
+                          "(comma delimited)\"))",
+                   "','": "name the file .csv, or save it with tabs between columns)"}[said])
     both_refuse(predictions, gold, expected)
 
 

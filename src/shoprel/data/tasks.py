@@ -226,10 +226,42 @@ def parted_by(column, names=None) -> str | None:
     return None
 
 
+# how many characters of a header read as one column are shown: its names after them are cut
+# whole, not mid-word ('...;label;probabilit')
+SHOWN_HEADER_CHARS = 60
+
+
+def _header_shown(column: str, separator: str) -> str:
+    """A long header's first names, cut after a whole name and marked '…'."""
+    if len(column) <= SHOWN_HEADER_CHARS:
+        return column
+    names, kept = column.split(separator), []
+    for name in names:
+        if kept and len(separator.join([*kept, name])) > SHOWN_HEADER_CHARS:
+            break
+        kept.append(name)
+    return separator.join(kept) + (separator + "…" if len(kept) < len(names) else "")
+
+
+def _separator_fix(said: str) -> str:
+    """What turns a file of other separators into one its name's reader reads."""
+    if said == "tabs":
+        return "name the file .tsv, or save it with ',' between columns"
+    if said == "','":
+        return "name the file .csv, or save it with tabs between columns"
+    return ("save it again with ',' between columns (a spreadsheet's \"CSV (comma "
+            "delimited)\")")
+
+
 def one_column_said(column: str, said: str) -> str:
-    """A header read as one column, with the separator that parts it."""
-    return (f"the header is one column, {column[:60]!r}: its columns are parted by {said}, "
-            "which this file type does not read; .csv is read with ',', .tsv with tabs")
+    """A header read as one column, with the separator that parts it and what to do: a ';'
+    CSV (a European spreadsheet's export) was told what the readers read, not to save it
+    again, and its header was cut mid-word."""
+    separator = next((sep for sep, name in SEPARATORS.items() if name == said), None)
+    shown = _header_shown(column, separator) if separator else column[:SHOWN_HEADER_CHARS]
+    return (f"the header is one column, {shown!r}: its columns are parted by {said}, "
+            "which this file type does not read (.csv is read with ',', .tsv with tabs); "
+            + _separator_fix(said))
 
 
 def one_column_hint(columns) -> str:
