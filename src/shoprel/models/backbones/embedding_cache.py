@@ -20,7 +20,7 @@ import numpy as np
 from shoprel.models.backbones.cache import mark_used
 from shoprel.models.backbones.resolve import Backbone
 from shoprel.utils.sqlite_in import rows_where_in
-from shoprel.utils.sqlite_transaction import transaction
+from shoprel.utils.sqlite_transaction import remade_if_pruned, transaction
 
 T = TypeVar("T")
 log = logging.getLogger(__name__)
@@ -70,18 +70,8 @@ class EmbeddingCache:
             yield db
 
     def _with_db(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """work(db) in one transaction. A file pruned while this process runs (`shoprel cache
-        prune`: a server runs for days) is made again, empty, instead of failing every call
-        from then on."""
-        try:
-            with self._transaction() as db:
-                return work(db)
-        except sqlite3.OperationalError as exc:
-            if "no such table" not in str(exc):
-                raise
-        with self._transaction() as db:
-            self._schema(db)
-            return work(db)
+        """work(db) in one transaction, the file made again where it was pruned."""
+        return remade_if_pruned(self._transaction, self._schema, work)
 
     def lookup(self, kind: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
         if not texts or not self.path.exists():  # every text came from an index or memory,

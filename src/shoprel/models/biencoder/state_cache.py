@@ -11,7 +11,8 @@ they take seconds. No pickle; safe to share between processes (SQLite's locking)
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
@@ -21,7 +22,7 @@ import torch
 from shoprel.models.backbones.cache import mark_used
 from shoprel.models.backbones.embedding_cache import text_key
 from shoprel.utils.sqlite_in import rows_where_in
-from shoprel.utils.sqlite_transaction import transaction
+from shoprel.utils.sqlite_transaction import remade_if_pruned, transaction
 
 FOLDER = "states"
 KIND = "state"  # the hash's namespace: a text's states, not its sentence vector
@@ -51,21 +52,17 @@ class StateCache:
             _make_table(db)
         mark_used(self.path)  # read, maybe never written again: its age is its last use
 
-    def _with_db(self, work: Callable[[sqlite3.Connection], T]) -> T:
-        """work(db) in one transaction. A file pruned while this process runs (`shoprel cache
-        prune --kind states` under a server, or a long `train`) is made again, empty, instead
-        of failing every call from then on: a served bi-encoder answered 500 to every request
-        with a new text until it was restarted."""
-        try:
-            with transaction(self.path) as db:
-                return work(db)
-        except sqlite3.OperationalError as exc:
-            if "no such table" not in str(exc) and self.path.parent.is_dir():
-                raise
-        self.path.parent.mkdir(parents=True, exist_ok=True)  # its folder may have gone too
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)  # its folder may have been pruned
         with transaction(self.path) as db:
-            _make_table(db)
-            return work(db)
+            yield db
+
+    def _with_db(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """work(db) in one transaction, the file made again where it was pruned (`shoprel
+        cache prune --kind states` under a server: a served bi-encoder answered 500 to every
+        request with a new text until it was restarted)."""
+        return remade_if_pruned(self._transaction, _make_table, work)
 
     def lookup(self, texts: Sequence[str]) -> dict[str, torch.Tensor]:
         if not self.path.exists():  # pruned: nothing to read, and no empty file left behind
