@@ -308,12 +308,30 @@ def test_the_limit_said_is_the_one_that_refused_the_number(int_digit_limit):
 def test_ids_repeated_in_one_request_are_422(client):
     """As in a file, one request holds each id once; a pair without one goes by its position."""
     pair = {"query": "funda iphone", "category_path": "phones & telecommunications,cases"}
-    for pairs, said in [([{**pair, "id": 1}, {**pair, "id": 1}], "pair 1 has the id 1 of pair 0"),
-                        ([pair, {**pair, "id": 0}], "pair 1 has the id 0 of pair 0"),
-                        ([{**pair, "id": "7"}, {**pair, "id": 7}], "the id 7 of pair 0")]:
+    for pairs, said in [([{**pair, "id": 1}, {**pair, "id": 1}],
+                         "pair 1: duplicate id 1 (first seen on pair 0); send each id once"),
+                        ([pair, {**pair, "id": 0}], "pair 1: duplicate id 0 (first seen on pair "
+                         "0); a pair without an id goes by its position: give each pair an id "
+                         "of its own")]:
         r = client.post("/v1/score", json={"pairs": pairs})
-        assert r.status_code == 422 and said in r.json()["error"], r.json()
+        assert r.status_code == 422 and r.json()["error"] == f"body.pairs: {said}", r.json()
     assert client.post("/v1/score", json={"pairs": [pair, {**pair, "id": 5}]}).status_code == 200
+
+
+@pytest.mark.parametrize("first, second, said", [
+    ("007", "007", "duplicate id '007' (first seen on pair 0)"),
+    ("7", 7, "duplicate id: 7 is the id '7' of pair 0 (7, 7.0, \"7\" and \"007\" are one id)"),
+    ("007", 7, "duplicate id: 7 is the id '007' of pair 0"),
+    (7, "7", "duplicate id: '7' is the id 7 of pair 0"),
+])
+def test_a_repeated_id_is_said_as_the_request_wrote_it(client, first, second, said):
+    """"007" twice was "the id 7", the key it is read as, which the request never wrote; it is
+    said as written, and in both spellings where they differ, as the file readers say it
+    (data/repeated_ids.py)."""
+    pair = {"query": "funda iphone", "category_path": "phones & telecommunications,cases"}
+    r = client.post("/v1/score", json={"pairs": [{**pair, "id": first}, {**pair, "id": second}]})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"].startswith(f"body.pairs: pair 1: {said}"), r.json()
 
 
 PAIR_TEXT = '{"query": "funda iphone", "category_path": "phones & telecommunications,cases"}'
@@ -371,7 +389,8 @@ def test_pair_ids_follow_the_files_rule(client):
     assert r.json()["detail"][0]["msg"] == ("an empty text is not an id; an id must be text "
                                             "or a whole number")  # not pydantic's "Value error, "
     r = client.post("/v1/score", json={"pairs": [{**pair, "id": 7.0}, {**pair, "id": "7"}]})
-    assert r.status_code == 422 and "pair 1 has the id 7 of pair 0" in r.json()["error"]
+    assert r.status_code == 422 and "pair 1: duplicate id: '7' is the id 7 of pair 0" in \
+        r.json()["error"]
     r = client.post("/v1/score", json={"pairs": [{**pair, "id": 7.0}, {**pair, "id": "8"}]})
     assert r.status_code == 200, r.text
     assert [result["id"] for result in r.json()["results"]] == [7, "8"]

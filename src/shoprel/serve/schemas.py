@@ -20,6 +20,7 @@ from pydantic import (
 )
 
 from shoprel.data.empty_texts import NOT_SCORED
+from shoprel.data.repeated_ids import SeenIds
 from shoprel.data.tasks import Task
 from shoprel.data.validate import (
     checked_id,
@@ -185,14 +186,18 @@ def score_request_model(task: Task, settings: ServeSettings) -> type[BaseModel]:
         return pairs
 
     def distinct_ids(pairs: list) -> list:
-        """As in a file: no two pairs under one id (a pair without one goes by its position)."""
-        first: dict = {}
+        """As in a file: no two pairs under one id, said as the request wrote it, as the
+        readers say a file's (repeated_ids.py: "007" twice is '007', not its key 7; "7" then
+        7 in both spellings). A pair without an id goes by its position."""
+        seen = SeenIds(text_table=False, line_label="pair")
         for i, p in enumerate(pairs):
-            key = coerce_id(p.id if p.id is not None else i)
-            if key in first:
-                raise ValueError(f"pair {i} has the id {key!r} of pair {first[key]} (a pair "
-                                 "without an id goes by its position); ids must be distinct")
-            first[key] = i
+            raw = p.id if p.id is not None else i
+            key = coerce_id(raw)
+            if (repeated := seen.repeat(raw, key, i)) is not None:
+                unnamed = p.id is None or pairs[seen.lines[key]].id is None
+                fix = ("a pair without an id goes by its position: give each pair an id of "
+                       "its own" if unnamed else "send each id once")
+                raise ValueError(f"pair {i}: {repeated}; {fix}")
         return pairs
 
     return create_model(
