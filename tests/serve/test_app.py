@@ -427,9 +427,25 @@ def test_text_limit(client):
                                                   "category_path": "b" * (TEXT_LIMIT + 1)}]})
     assert r.status_code == 422
     assert r.json()["error"].startswith("body.pairs.0.category_path:")
-    assert r.json()["error"] == (f"body.pairs.0.category_path: a text may hold at most "
-                                 f"{TEXT_LIMIT} characters here, this one holds "
-                                 f"{TEXT_LIMIT + 1}; send a shorter one")
+    assert r.json()["error"] == (f"body.pairs.0.category_path: 'category_path' holds "
+                                 f"{TEXT_LIMIT + 1} characters, at most {TEXT_LIMIT} here; "
+                                 "send a shorter one")
+
+
+@pytest.mark.parametrize("field, chars, said", [
+    ("language", 40_000, "'language' holds 40,000 characters, at most 32 here; send its "
+                         "language code, e.g. 'es'"),
+    ("translated_query", TEXT_LIMIT + 1, f"'translated_query' holds {TEXT_LIMIT + 1} "
+                                         f"characters, at most {TEXT_LIMIT} here; send a "
+                                         "shorter one"),
+])
+def test_a_text_over_its_limit_is_said_of_its_field(client, field, chars, said):
+    """A 40,000-character language was told "a text may hold at most 32 characters", as if a
+    query were too long; the field is named, with its own limit and what it takes."""
+    pair = {"query": "a", "category_path": "b", field: "x" * chars}
+    r = client.post("/v1/score", json={"pairs": [{"query": "a", "category_path": "b"}, pair]})
+    assert r.status_code == 422
+    assert r.json()["error"] == f"body.pairs.1.{field}: {said}"
 
 
 def test_body_limit_with_and_without_content_length(client, qc_server):

@@ -44,6 +44,14 @@ def house_message(error: dict, task: Task) -> str | None:
             and not is_boolean(given) else ""
         return f"{written_kind(given)} is not a text; send it as a JSON string{quoted}"
     if kind == "string_too_long" and isinstance(given, str) and "max_length" in ctx:
-        return (f"a text may hold at most {ctx['max_length']:,} characters here, this one "
-                f"holds {len(given):,}; send a shorter one")
+        return too_long(loc[-1] if loc else None, len(given), ctx["max_length"])
     return None
+
+
+def too_long(field, length: int, limit: int) -> str:
+    """A text over its field's limit, said of that field: "a text may hold at most 32
+    characters" of a 40,000-character `language` read as if the query were meant."""
+    name = repr(field) if isinstance(field, str) else "this text"
+    fix = ("send its language code, e.g. 'es'" if field == "language"
+           else "send a shorter one")
+    return f"{name} holds {length:,} characters, at most {limit:,} here; {fix}"
