@@ -812,6 +812,21 @@ def test_errors_about_pairs_in_memory_call_them_pairs(trained_runs):
                                  f"{trained_runs['QC']} scores QC pairs; score them with a QI run")
 
 
+def test_one_pair_given_for_the_pairs_is_told_to_list_it(trained_runs):
+    """run.score(pair) said "a dict is not a list of pairs (dicts)", read as if a dict were
+    wrong; it says the dict is one pair, to give in a list, and a dict of columns a DataFrame."""
+    scorer = shoprel.Scorer(trained_runs["QC"])
+    pair = {"origin_query": "drill", "category_path": "tools,drills"}
+    for call in (scorer.score, scorer.probabilities):
+        with pytest.raises(InputError) as raised:
+            call(pair)
+        assert str(raised.value) == ("pairs: a dict is one pair, not a list of pairs: give a "
+                                     "list, even of one: [pair]")
+    with pytest.raises(InputError, match=r"^pairs: a dict of columns .*pd.DataFrame\(pairs\)$"):
+        scorer.score({field: [value] for field, value in pair.items()})
+    assert scorer.probabilities([pair]).shape == (1,)
+
+
 def test_setting_what_a_scorer_was_loaded_with_is_refused_not_ignored(trained_runs, qc_demo):
     """`run.threshold = 0.99` was taken and the repr said 0.99, while every prediction was
     still cut at the run's own threshold; a scorer or task set afterwards changed nothing

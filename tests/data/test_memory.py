@@ -63,7 +63,12 @@ def test_chunks(qc_rows):
 @pytest.mark.parametrize(("pairs", "match"), [
     # these said Python's type names: 'got str' (dict, int, NoneType)
     ("funda iphone", r"^pairs: a text is not a list of pairs \(dicts\) or a DataFrame$"),
-    ({"origin_query": "x"}, r"^pairs: a dict is not a list of pairs"),
+    # said "a dict is not a list of pairs (dicts)", as if the dict were wrong, not unlisted
+    ({"origin_query": "x"}, r"^pairs: a dict is one pair, not a list of pairs: give a list, "
+                            r"even of one: \[pair\]$"),
+    ({"origin_query": ["x", "y"], "category_path": ("a", "b")},
+     r"^pairs: a dict of columns is not a list of pairs: give a DataFrame of them, "
+     r"pd.DataFrame\(pairs\)$"),
     ([{"origin_query": "x", "category_path": "a,b"}, 7],
      r"^pair 1: the number 7 is not a dict of fields$"),
     ([None], r"^pair 0: None is not a dict of fields$"),

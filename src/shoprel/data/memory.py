@@ -64,7 +64,10 @@ def _records(pairs) -> Iterator[Record]:
         # values were taken for pairs ("pair 0: a text is not a dict of fields")
         raise InputError("pairs: a Series is one row, not a list of pairs: give "
                          "[row.to_dict()], or the DataFrame's rows (df.iloc[[i]])")
-    if isinstance(pairs, str | bytes | Mapping) or not isinstance(pairs, Iterable):
+    if isinstance(pairs, Mapping):  # one pair, or columns: "a dict is not a list of pairs
+        # (dicts)" read as if a dict were wrong, where a list of it was meant
+        raise InputError(_one_dict_said(pairs))
+    if isinstance(pairs, str | bytes) or not isinstance(pairs, Iterable):
         raise InputError(f"pairs: {python_kind(pairs)} is not a list of pairs (dicts) or a "
                          "DataFrame")
     for position, pair in enumerate(pairs):
@@ -72,6 +75,17 @@ def _records(pairs) -> Iterator[Record]:
             raise InputError(f"{python_kind(pair)} is not a dict of fields",
                              line=position, line_label="pair")
         yield position, {str(k): _plain(v) for k, v in pair.items()}
+
+
+def _one_dict_said(pairs: Mapping) -> str:
+    """What is said of one dict given for the pairs: a pair's fields (score([pair])), or the
+    columns of a table ({'origin_query': [...], ...}), which a DataFrame holds."""
+    columns = pairs and all(isinstance(value, list | tuple | np.ndarray | pd.Series)
+                            for value in pairs.values())
+    if columns:
+        return ("pairs: a dict of columns is not a list of pairs: give a DataFrame of them, "
+                "pd.DataFrame(pairs)")
+    return "pairs: a dict is one pair, not a list of pairs: give a list, even of one: [pair]"
 
 
 def _numbered(records: Iterator[Record]) -> Iterator[Record]:
