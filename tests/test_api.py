@@ -1659,7 +1659,7 @@ def test_arguments_of_the_wrong_kind_are_one_line_before_any_work(tmp_path, json
         (lambda: shoprel.export_onnx(tmp_path, int8=True, int8_weights=8), ConfigError,
          "int8_weights: the number 8 is not 'uint8' or 'int8'"),
         (lambda: shoprel.pretrain([data], tmp_path / "pt", {"max_step": 2}), ConfigError,
-         "config: max_step: unknown setting; the settings are backbone, batch_size"),
+         "config: max_step: unknown setting; did you mean 'max_steps'?"),
         (lambda: shoprel.pretrain(3, tmp_path / "pt"), InputError,
          "files: the number 3 is not a path"),
         (lambda: shoprel.pretrain([data], tmp_path / "pt", overwrite="no"), ConfigError,

@@ -709,7 +709,12 @@ def caller(request):
 @pytest.mark.parametrize("config, message", [
     ([("max_steps", 1)], "config: a list is not a PretrainConfig or a dict of its settings "
                          "such as {'max_steps': 100}"),
-    ({"max_step": 1}, "config: max_step: unknown setting; the settings are backbone, "),
+    # an unknown setting was told the fifteen settings, not the one it misspells
+    ({"max_step": 1}, "config: max_step: unknown setting; did you mean 'max_steps'?"),
+    ({"lr": 1, "sed": 1, "max_step": 1}, "config: lr, max_step, sed: unknown setting; did you "
+                                         "mean 'max_steps' for max_step, 'seed' for sed? (the "
+                                         "settings are backbone, "),
+    ({"lr": 1}, "config: lr: unknown setting; the settings are backbone, "),
     # a wrong value of the dict said "PretrainConfig: max_steps: ...", a class not given,
     # where its wrong key says "config:"
     ({"max_steps": "5"}, "config: max_steps: '5' is text; write a number: 5"),
@@ -774,7 +779,7 @@ def test_the_python_api_pretrains_as_the_command_does(demo_backbone, qc_demo, tm
     assert str(info.value) == f"{out} already exists (overwrite=True replaces it)"
     with pytest.raises(ConfigError) as info:
         shoprel.pretrain([qc_demo], out, {"max_step": 2}, overwrite=True, progress=False)
-    assert str(info.value).startswith("config: max_step: unknown setting; the settings are ")
+    assert str(info.value) == "config: max_step: unknown setting; did you mean 'max_steps'?"
     with pytest.raises(ConfigError, match=r"^config: a list is not a PretrainConfig or a dict "
                                           r"of its settings such as \{'max_steps': 100\}$"):
         shoprel.pretrain([qc_demo], out, [("max_steps", 2)], overwrite=True, progress=False)

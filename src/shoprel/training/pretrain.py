@@ -35,6 +35,7 @@ from shoprel.training.masked_tokens import masked_lm_trainer, masked_tokens_call
 from shoprel.training.ranks import RankGroup, current_ranks
 from shoprel.utils.arguments import WRITE_IT_FIRST, flag_argument, path_argument
 from shoprel.utils.bounds import not_a_count, not_finite, out_of_range
+from shoprel.utils.close_names import closest_name
 from shoprel.utils.outputs import check_output_dir, check_replaceable
 from shoprel.utils.scalars import python_scalar, text_for_number
 from shoprel.utils.threads import torch_threads
@@ -347,6 +348,18 @@ def _files(files) -> list[Path]:
     return [path_argument(files, "files", WRITE_IT_FIRST)]
 
 
+def _unknown_said(unknown: list[str], known: list[str]) -> str:
+    """Unknown settings, each with the one it likely misspells, as a run config's unknown key
+    is said (utils/close_names.py): {'max_step': 5} was told the fifteen settings alone."""
+    meant = {key: closest_name(key, known) for key in unknown}
+    if len(unknown) == 1 and meant[unknown[0]] is not None:
+        return f"config: {unknown[0]}: unknown setting; did you mean {meant[unknown[0]]!r}?"
+    hints = [f"{name!r} for {key}" for key, name in meant.items() if name is not None]
+    settings = f"the settings are {', '.join(known)}"
+    return (f"config: {', '.join(unknown)}: unknown setting; "
+            + (f"did you mean {', '.join(hints)}? ({settings})" if hints else settings))
+
+
 def _config(config) -> PretrainConfig:
     """The settings as a checked PretrainConfig: a dict as the PretrainConfig it names (an
     unknown key was a TypeError traceback from the dataclass, any other value an
@@ -358,8 +371,7 @@ def _config(config) -> PretrainConfig:
         known = {item.name for item in fields(PretrainConfig)}
         unknown = sorted(map(str, set(config) - known))
         if unknown:
-            raise ConfigError(f"config: {', '.join(unknown)}: unknown setting; the settings are "
-                              f"{', '.join(sorted(known))}")
+            raise ConfigError(_unknown_said(unknown, sorted(known)))
         try:
             return PretrainConfig(**config)
         except ConfigValueError as exc:  # the dict's setting, named as its unknown keys are:
