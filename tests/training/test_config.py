@@ -615,8 +615,8 @@ def test_a_config_path_may_start_with_the_home_folder(tmp_path, monkeypatch):
     (lambda: RunConfig(folds={"k": 1}),
      "RunConfig: folds.k: 1 is out of range; it must be at least 2"),
     (lambda: RunConfig(folds={"k": 1}, nope=2),
-     "RunConfig: folds.k: 1 is out of range; it must be at least 2; nope: unknown key; did you "
-     "mean 'noise'?"),
+     # said "did you mean 'noise'?", another word two letters off (utils/close_names.py)
+     "RunConfig: folds.k: 1 is out of range; it must be at least 2; nope: unknown key"),
     (lambda: RunConfig(model={"family": "fast", "params": {"nope": 1}}),
      "RunConfig: model.params.nope: unknown key"),
     (lambda: RunConfig(final={"refit_full": False, "keep_fold_models": False}),
@@ -979,6 +979,9 @@ def test_an_alias_of_a_mapping_holding_itself_is_a_config_error(tmp_path):
     ("fold: {k: 3}\n", "line 1: fold: unknown key; did you mean 'folds'?"),
     ("data: {tsk: QC}\n", "line 1: data.tsk: unknown key; did you mean 'task'?"),
     ("model: {family: fast, params: {bogus: 2}}\n", "line 1: model.params.bogus: unknown key"),
+    # a short key two letters off another word was told it: "did you mean 'noise'?"
+    ("nope: 1\n", "line 1: nope: unknown key"),
+    ("folds: {kk: 3}\n", "line 1: folds.kk: unknown key; did you mean 'k'?"),
     ("folds: 3\n", "line 1: folds: expected a mapping of keys, got the number 3; write folds: "
                    "{k: 3}"),
     ("folds: 1\n", "line 1: folds: expected a mapping of keys, got the number 1"),  # no k

@@ -5,7 +5,7 @@ Kept free of the readers' own names (tasks.py, column_names.py pass them) so bot
 
 from __future__ import annotations
 
-from difflib import get_close_matches
+from shoprel.utils.close_names import closest_name
 
 # a short name ('id') has near misses that are other columns ('ids', 'pid'): only its own
 # letters in another case or with other separators ('_id', 'I.D.') are taken for it
@@ -32,8 +32,7 @@ def near_name(columns, name: str, known=()) -> str | None:
     squeezed: dict[str, str] = {}
     for column in others:
         squeezed.setdefault(_squeezed(column), column)
-    close = get_close_matches(wanted, list(squeezed), n=1, cutoff=_CUTOFF)
-    return squeezed[close[0]] if close else None
+    return closest_name(wanted, squeezed, cutoff=_CUTOFF)  # the keys' rule, stricter
 
 
 def listed(columns) -> str:

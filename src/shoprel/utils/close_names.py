@@ -1,21 +1,41 @@
 """The name a misspelt key most likely stands for ('n_job' for 'n_jobs', 'qurey' for 'query'):
-one rule for the keys of a request (serve/unknown_fields.py) and of a config file
-(models/config.py), so "did you mean" reaches the same names in both."""
+one rule for the keys of a request (serve/unknown_fields.py), of a config file
+(models/config.py) and of pretrain's settings, so "did you mean" reaches the same names in all,
+and for a file's column misspelled (data/column_hints.py, with a cutoff of its own)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from difflib import get_close_matches
+from difflib import SequenceMatcher, get_close_matches
 
 # how alike a key and a name must be (difflib's ratio): 'lang' for 'language' is 0.67, 'text'
 # for 'query' 0.22
 CLOSENESS = 0.6
+# a key this short is alike many names by a letter or two: 'nope' is 0.67 of 'noise', as
+# 'lang' is of 'language'. Below it, a name must be one letter off ('pair' for 'pairs', 'tsk'
+# for 'task', 'qurey' for 'query': 0.75 and more) or begin with the key, or the key with it
+# ('lang' for 'language', 'kk' for 'k')
+SHORT = 6
+SHORT_CLOSENESS = 0.75
 
 
-def closest_name(key: str, names: Iterable[str] | Mapping[str, str]) -> str | None:
+def closest_name(key: str, names: Iterable[str] | Mapping[str, str],
+                 cutoff: float = CLOSENESS) -> str | None:
     """The name `key` likely misspells, in any case, or None. `names`: the names, or a mapping
-    of spellings to the name each stands for (a file's column name for a request's field)."""
+    of spellings to the name each stands for (a file's column name for a request's field);
+    `cutoff`: how alike they must be at least (difflib's ratio)."""
     spellings = names if isinstance(names, Mapping) else {name: name for name in names}
     lowered = {spelling.lower(): name for spelling, name in spellings.items()}
-    found = get_close_matches(key.strip().lower(), list(lowered), n=1, cutoff=CLOSENESS)
-    return lowered[found[0]] if found else None
+    wanted = key.strip().lower()
+    found = get_close_matches(wanted, list(lowered), n=max(len(lowered), 1), cutoff=cutoff)
+    return next((lowered[spelling] for spelling in found if _short_enough(wanted, spelling)),
+                None)
+
+
+def _short_enough(key: str, spelling: str) -> bool:
+    """A short key is taken for `spelling` only by the stricter rule SHORT says (the ratio as
+    get_close_matches reckons it, the name first); a longer one by the cutoff alone."""
+    if len(key) >= SHORT:
+        return True
+    return (SequenceMatcher(None, spelling, key).ratio() >= SHORT_CLOSENESS
+            or spelling.startswith(key) or key.startswith(spelling))
