@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from shoprel.cli.options import NumberRange, note, output_path, quiet_option
+from shoprel.cli.options import (
+    NOTHING_TO_SILENCE,
+    NumberRange,
+    note,
+    output_path,
+    quiet_option,
+)
 from shoprel.utils.sizes import format_size, parse_size
 
 CACHE_DIR = click.option("--cache-dir", type=output_path(), default=None,
@@ -48,7 +54,8 @@ def cache() -> None:
 
 @cache.command("list")
 @CACHE_DIR
-def list_cache(cache_dir):
+@quiet_option(NOTHING_TO_SILENCE)
+def list_cache(cache_dir, quiet):
     """Every entry with its size, age and whether anything current can still use it."""
     from shoprel.models import cache_upkeep
 

@@ -53,7 +53,10 @@ def _weights(ctx, param, value):
 @click.option("--shrinkage", type=NumberRange(0), default=DEFAULT_SHRINKAGE, show_default=True,
               help="Rows' worth of pull toward the global cut (m in (n·t+m·g)/(n+m)).")
 @click.option("--overwrite", is_flag=True, help="Replace an existing ensemble directory.")
-def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrinkage, overwrite):
+@quiet_option("No notes (members whose out-of-fold figures are optimistic, languages the "
+              "ensemble saw only as translated rows); the figures still print.")
+def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrinkage, overwrite,
+             quiet):
     """Combine cross-validated runs trained on the same rows and folds."""
     from shoprel.cli.options import given
     from shoprel.ensemble.runner import build_ensemble
@@ -75,13 +78,13 @@ def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrink
                f"{block['per_language_f1_nested']:.4f}")
     from shoprel.evaluate.run_metrics import translated_only_note
 
-    if translated := translated_only_note(result.metrics):
-        click.echo(f"note: {translated}")
+    if translated := translated_only_note(result.metrics):  # on stderr, as train says it
+        note(f"note: {translated}", quiet)
     from shoprel.evaluate.optimistic import optimistic_members
 
     for name, why in optimistic_members(result.metrics):  # said where the figures are read
-        click.echo(f"note: member {name} is {why}: so are the ensemble's OOF figures above, "
-                   "and a gain over its other members can be leak", err=True)
+        note(f"note: member {name} is {why}: so are the ensemble's OOF figures above, and a "
+             "gain over its other members can be leak", quiet)
     click.echo(f"ensemble written to {result.out_dir}")
 
 

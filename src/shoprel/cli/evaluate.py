@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from shoprel.cli.options import (
+    NOTHING_TO_SILENCE,
     IntegerRange,
     input_path,
     note,
@@ -23,7 +24,8 @@ from shoprel.evaluate.console import evaluation_notes, metrics_table
 @click.argument("gold", type=input_path())
 @click.option("--json", "as_json", is_flag=True, help="Print all metrics as JSON.")
 @task_option()
-def evaluate(predictions, gold, as_json, task):
+@quiet_option(NOTHING_TO_SILENCE)
+def evaluate(predictions, gold, as_json, task, quiet):
     """F1, precision, recall, ROC-AUC and the all-positive baseline, overall and per language.
 
     PREDICTIONS and GOLD may each be compressed (.gz, .bz2, .xz), a pipe or standard input
@@ -45,7 +47,8 @@ def evaluate(predictions, gold, as_json, task):
               help="Where to write the HTML (default: RUN_DIR/report.html).")
 @click.option("--overwrite", is_flag=True,
               help="Replace an existing page that shoprel wrote (any other file is refused).")
-def report(run_dir, out_file, overwrite):
+@quiet_option(NOTHING_TO_SILENCE)
+def report(run_dir, out_file, overwrite, quiet):
     """Write the run's self-contained HTML report."""
     from shoprel.evaluate.report import write_report_file
 
@@ -59,7 +62,8 @@ def report(run_dir, out_file, overwrite):
               help="The comparison page to write (HTML).")
 @click.option("--overwrite", is_flag=True,
               help="Replace an existing page that shoprel wrote (any other file is refused).")
-def compare(run_dirs, out_file, overwrite):
+@quiet_option(NOTHING_TO_SILENCE)
+def compare(run_dirs, out_file, overwrite, quiet):
     """Compare runs on the same rows and folds: paired per-fold differences with intervals.
 
     The first run is the reference; runs on different rows, labels or folds are refused.

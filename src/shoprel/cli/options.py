@@ -195,6 +195,11 @@ def check_cascade_share(scorer: str) -> None:
                           f"with --scorer {scorer})")
 
 
+# --help of --quiet on a command that writes no progress nor notes: taken all the same, so a
+# script passes --quiet to every command alike (it was "No such option" on evaluate, report...)
+NOTHING_TO_SILENCE = "Silence progress and notes."
+
+
 def quiet_option(help_text: str):
     """`--quiet` for a command, which then runs under quiet_libraries: the bars and log lines
     of the libraries it loads models with ('Loading weights'...) are silenced with its own.

@@ -7,6 +7,7 @@ import sys
 import click
 
 from shoprel.cli.options import (
+    NOTHING_TO_SILENCE,
     IntegerRange,
     NumberRange,
     check_cascade_share,
@@ -33,7 +34,8 @@ NEW_LANGUAGES_DOC = {"QC": "docs/measurements-qc.md: Languages never seen in tra
 @click.option("--input", "input_file", required=True, type=input_path(),
               help="The file the submission answers.")
 @task_option()
-def check_submission_cmd(submission, input_file, task):
+@quiet_option(NOTHING_TO_SILENCE)
+def check_submission_cmd(submission, input_file, task, quiet):
     """Check ids, order, count, 0/1 predictions and any probabilities of a submission
     against its input.
 
