@@ -56,14 +56,6 @@ def test_an_unstamped_older_run_keeps_a_users_file_below_its_top_level(tmp_path,
     assert (run / user_file).read_bytes() == b"the user's \x00 notes\n"
 
 
-def test_an_exports_files_are_named_as_the_exporter_names_them():
-    """outputs.py cannot import the exporter (it sits below it): its copy of the names."""
-    from shoprel.models.hf import onnx
-    from shoprel.utils import outputs
-
-    assert (outputs.EXPORT_FOLDER, outputs.EXPORT_FILES) == (onnx.ONNX_FOLDER, onnx.EXPORT_FILES)
-
-
 @pytest.mark.parametrize("user_file", ["notes.txt", "old/model.onnx"])
 def test_a_users_file_in_a_models_onnx_export_is_kept(tmp_path, user_file):
     """`shoprel export` adds RUN/models/M/onnx after the run's stamp and records it there as

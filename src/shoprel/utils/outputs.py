@@ -53,10 +53,12 @@ INDEX_WRITER = "shoprel index"  # its written_by: a file of that name from elsew
 # what runs written before the stamp existed hold at their top level
 LEGACY_RUN_ENTRIES = frozenset({"run.json", "config.yaml", "folds.parquet", "oof.parquet",
                                 "metrics.json", "report.html", "models", "learning_curve.json"})
-# models/hf/onnx.py's ONNX_FOLDER and EXPORT_FILES: `shoprel export` writes these graphs and its
-# record into a model's onnx/ (after the run's stamp, which then lists the folder as open)
+# `shoprel export` writes these graphs and its record into a model's onnx/ (after the run's
+# stamp, which then lists the folder as open); models/hf/onnx.py (the exporter's and the
+# scorer's names) takes them from here, which sits below it
 EXPORT_FOLDER = "onnx"
-EXPORT_FILES = frozenset({"model.onnx", "model.int8.onnx", "export.json"})
+EXPORT_FP32, EXPORT_INT8, EXPORT_RECORD = "model.onnx", "model.int8.onnx", "export.json"
+EXPORT_FILES = frozenset({EXPORT_FP32, EXPORT_INT8, EXPORT_RECORD})  # all such a folder holds
 # and below their top level, in models/: per model (full, fold_N) the files of the families of
 # that time (fast's, and embed's copy of them in fast/; a cross-encoder's hf/ as transformers'
 # save_pretrained writes it, an llm's peft adapter/) and an export: anything else there is a

@@ -21,11 +21,17 @@ from shoprel.errors import RunDirError
 from shoprel.models.backbones.cache import file_sha256
 from shoprel.models.backbones.resolve import weight_files
 from shoprel.models.hf.trainer import softmax_positive
+from shoprel.utils.outputs import (
+    EXPORT_FILES,
+    EXPORT_FOLDER,
+    EXPORT_FP32,
+    EXPORT_INT8,
+    EXPORT_RECORD,
+)
 
-ONNX_FOLDER = "onnx"
-FP32_FILE = "model.onnx"
-INT8_FILE = "model.int8.onnx"
-META_FILE = "export.json"
+# one list of the names, where --overwrite tells an export's files from a user's too
+ONNX_FOLDER, META_FILE = EXPORT_FOLDER, EXPORT_RECORD
+FP32_FILE, INT8_FILE = EXPORT_FP32, EXPORT_INT8
 SOURCE_FIELD = "source_weights"  # in export.json: the weight files it was made from, by SHA-256
 
 
@@ -33,9 +39,6 @@ SOURCE_FIELD = "source_weights"  # in export.json: the weight files it was made 
 class ExportedModel:
     path: Path
     precision: str  # "fp32" or "int8"
-
-
-EXPORT_FILES = frozenset({FP32_FILE, INT8_FILE, META_FILE})  # all an onnx/ folder of ours holds
 
 
 def _meta_problem(meta) -> str | None:
