@@ -67,9 +67,18 @@ def _fold_block(path: Path, **arrays) -> Path:
     return path
 
 
+def _record(folder: Path, **fields) -> Path:
+    """An export record as the exporter writes one (its format, opset and precision), or with
+    other `fields`."""
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "export.json").write_text(json.dumps(
+        fields or {"format": 1, "opset": 17, "precision": folder.name}), encoding="utf-8")
+    return folder / "export.json"
+
+
 def _export(path: Path, size: int = 1000) -> Path:
     """An exported model file with the export record beside it, as the exporter leaves them."""
-    _file(path.parent / "export.json", 10)
+    _record(path.parent)
     return _file(path, size)
 
 
@@ -328,6 +337,31 @@ def test_what_a_user_put_beside_shoprels_entries_is_never_listed_nor_pruned(cach
     assert all(path.exists() for path in mine)
 
 
+def test_a_users_folder_holding_another_tool_s_export_json_is_never_pruned(cache):
+    """`export.json` is a generic name: a user's `onnx/my-exports/bert/` holding another
+    tool's (its own settings, a list) was listed as an export and deleted by `--kind onnx`
+    and `--older-than`, its parent with it. An export is told by its record's fields, as the
+    exporter writes them (and as outputs.is_onnx_export tells one); shoprel's own go."""
+    root, paths = cache
+    long_ago = time.time() - 40 * 86400
+    theirs = [_record(root / "onnx" / "my-exports" / "bert", model="bert", quantize=True),
+              _record(root / "onnx" / f"{EG}-{OTHER}" / "opt", format="1", opset=17,
+                      precision="opt")]
+    (root / "onnx" / "my-exports" / "e5").mkdir()
+    (root / "onnx" / "my-exports" / "e5" / "export.json").write_text("[1, 2]")
+    theirs.append(root / "onnx" / "my-exports" / "e5" / "export.json")
+    for record in theirs:
+        _file(record.parent / "model.onnx")
+        os.utime(record.parent / "model.onnx", (long_ago, long_ago))
+    listed = {entry.path for entry in inv.inventory(root)}
+    assert paths["fp32"].parent in listed and not listed & {r.parent for r in theirs}
+    runner_prune(root, "--older-than", "30")
+    runner_prune(root, "--kind", "onnx")
+    assert not paths["fp32"].exists() and not paths["onnx_other"].exists()
+    assert all(record.is_file() and (record.parent / "model.onnx").is_file()
+               for record in theirs)
+
+
 def runner_prune(root, *args):
     done = CliRunner().invoke(main, ["cache", "prune", "--cache-dir", str(root), *args])
     assert done.exit_code == 0, done.output
@@ -429,7 +463,8 @@ def test_a_backbone_or_export_in_use_is_not_old(cache, monkeypatch):
     (fp32 / "model.onnx_data").write_text("weights")
     # a whole export, as the exporter records it: found, not exported again
     (fp32 / onnx_engine.META_FILE).write_text(json.dumps(
-        {"format": onnx_engine.EXPORT_FORMAT, onnx_engine.WEIGHTS_FIELD: ["model.onnx_data"]}))
+        {"format": onnx_engine.EXPORT_FORMAT, "opset": onnx_engine.OPSET, "precision": "fp32",
+         onnx_engine.WEIGHTS_FIELD: ["model.onnx_data"]}))
     for name in ("model.onnx_data", onnx_engine.META_FILE):
         os.utime(fp32 / name, (long_ago, long_ago))
     assert onnx_engine.exported(eg, "fp32") == fp32

@@ -43,7 +43,7 @@ from shoprel.models.backbones.resolve import BUILTINS, built_sha256
 from shoprel.models.hf.checkpoints import FOLDER_NAME as CHECKPOINT_FOLDER_NAME
 from shoprel.models.hf.checkpoints import TIME_FILE as CHECKPOINT_TIME_FILE
 from shoprel.utils.atomic import dead_writer_leftover
-from shoprel.utils.outputs import STAMP
+from shoprel.utils.outputs import STAMP, is_onnx_export
 
 # the cache's folders, as the modules that write them name them (a test keeps them in step)
 BACKBONES, ONNX, EMBEDDINGS, STATES, CHECKPOINTS, ABLATION = (
@@ -146,9 +146,9 @@ def _older_cache(root: Path) -> bool:
             return True
     except (OSError, ValueError):
         pass
-    records = [*root.glob(f"{BACKBONES}/*/{META_FILE}"),
-               *root.glob(f"{ONNX}/*/*/{ONNX_META_FILE}")]
-    if any(_json_record(path) for path in records):
+    if any(_json_record(path) for path in root.glob(f"{BACKBONES}/*/{META_FILE}")):
+        return True
+    if any(is_onnx_export(record.parent) for record in root.glob(f"{ONNX}/*/*/{ONNX_META_FILE}")):
         return True
     return any(_ours_sqlite(kind, path)
                for kind in (EMBEDDINGS, STATES) for path in root.glob(f"{kind}/*.sqlite"))
@@ -380,14 +380,15 @@ def _use_copies(folder: Path) -> list[CacheEntry]:
 
 def _onnx_entries(export: Path, current: dict[str, str]) -> list[CacheEntry]:
     """The precisions exported into `onnx/<backbone>-<digest>/`: each a folder holding its
-    export record, as the exporter writes it, or what a killed exporter left; anything else
-    there (a user's notes, a folder of their own) is not listed, so never removed."""
+    export record, as the exporter writes it (told by its fields: `export.json` is a generic
+    name, and a user's folder holding another tool's was listed, and pruned by --kind onnx or
+    --older-than), or what a killed exporter left; anything else there (a user's notes, a
+    folder of their own) is not listed, so never removed."""
     entries = []
     for precision in sorted(export.iterdir()):
         if dead_writer_leftover(precision):
             entries.append(_entry("partial", precision, KILLED_WRITER))
-        elif (precision.is_dir() and not precision.is_symlink()
-              and (precision / ONNX_META_FILE).is_file()):
+        elif precision.is_dir() and not precision.is_symlink() and is_onnx_export(precision):
             entries.append(_entry(ONNX, precision,
                                   _onnx_stale(export.name, precision.name, current)))
     return entries
