@@ -831,9 +831,10 @@ def test_a_teacher_augment_cache_inside_out_is_refused_before_the_nested_refits(
         if text.strip().startswith("cache:"))
     monkeypatch.setattr(distill_module, "nested_teacher",
                         lambda *args, **kwargs: pytest.fail("the nested refits ran"))
-    refused = [f"error: {teacher / runs.CONFIG}: line {line}: augment.cache: {cache} lies "
-               f"inside --out {out}, which distill replaces, and the --nested refits of this "
-               "run write their translations there; choose an --out that does not hold it"]
+    refused = [f"error: {teacher / runs.CONFIG}: line {line}: augment.cache (the --nested "
+               f"refits of this run write their translations there): {cache}: lies inside "
+               f"{out}, the run folder being written (augment.cache); keep the cache outside "
+               "it; to name another, edit this line of the run's config.yaml"]
     for there in ("nothing", "a run"):
         if there == "a run":
             distill(teachers["run"], student_yaml, out, progress=False, speed_rows=0)

@@ -482,8 +482,10 @@ def test_cross_validate_closes_the_training_side_it_opens(tmp_path, qc_demo,
 
 
 def test_augment_cache_is_checked_as_translate_cache_is(tmp_path, qc_demo):
-    """A cache in the run being written left an orphan folder and a misleading error; one in
-    another run made that run impossible to --overwrite; one that is the training file..."""
+    """A cache in the run being written left an orphan folder and a misleading error; one
+    named as the run itself was written there, and the run failed in a traceback
+    (NotADirectoryError), a cache file left at its path; one in another run made that run
+    impossible to --overwrite; one that is the training file..."""
     from shoprel.errors import OutputError
 
     table = _es_to_pt_table(read_pairs(qc_demo), tmp_path)
@@ -491,6 +493,8 @@ def test_augment_cache_is_checked_as_translate_cache_is(tmp_path, qc_demo):
     (tmp_path / "old" / runs.MANIFEST).write_text("{}")
     for cache, message in ((tmp_path / "run" / "tr.sqlite", r"lies inside .*run, the run folder "
                                                             r"being written \(augment.cache\)"),
+                           (tmp_path / "run", r"run: is the run folder being written "
+                                              r"\(augment.cache\); keep the cache outside it"),
                            (tmp_path / "old" / "tr.sqlite", r"lies inside .*old, a folder "
                                                             "shoprel wrote"),
                            (qc_demo, "is the training file; augment.cache needs a file of its "

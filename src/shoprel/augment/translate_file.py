@@ -28,6 +28,7 @@ from shoprel.data.tasks import TRANSLATION_COLUMN
 from shoprel.data.validate import UNKNOWN_LANGUAGE
 from shoprel.errors import ConfigError, InputError, Interrupted, OutputError
 from shoprel.utils.outputs import (
+    at_or_below,
     check_output_file,
     check_outside_outputs,
     check_parent,
@@ -172,14 +173,21 @@ def check_cache_path(cache: str | Path, others: dict[str, str | Path | None],
                      option: str, out_dir: str | Path | None = None) -> None:
     """A translation cache (written to) is none of the files `others` names (by path or by
     inode, as an output is: a hard link to the input was called no translation cache), lies
-    in a folder this process can write and in no folder shoprel wrote, nor in `out_dir` (the
-    run being written: its cache would make the folder look taken, and --overwrite refuse it)."""
+    in a folder this process can write and in no folder shoprel wrote, nor is or lies in
+    `out_dir` (the run being written: its cache would make the folder look taken, and
+    --overwrite refuse it; the cache named as the run's own path was written there, and the
+    run then failed in a traceback, its folder a file). The one rule for train's augment.cache
+    and for the one a teacher's --nested refits write (distill)."""
     for what, other in others.items():
         if other is not None and same_file(cache, other):
             raise OutputError(f"{cache}: is {what}; {option} needs a file of its own")
-    if out_dir is not None and Path(out_dir).resolve() in Path(cache).resolve().parents:
-        raise OutputError(f"{cache}: lies inside {out_dir}, the run folder being written "
-                          f"({option}); keep the cache outside it")
+    if out_dir is not None:
+        out = Path(out_dir).expanduser().resolve()
+        written = Path(cache).expanduser().resolve()
+        if at_or_below(written, out):
+            where = "is" if written == out else f"lies inside {out_dir},"
+            raise OutputError(f"{cache}: {where} the run folder being written ({option}); keep "
+                              "the cache outside it")
     check_parent(cache)
     check_outside_outputs(cache, then="writing there would change it; keep the cache "
                                       "outside it")

@@ -77,7 +77,7 @@ from shoprel.training.unlabeled import (
     teacher_scored,
 )
 from shoprel.utils.bounds import out_of_range
-from shoprel.utils.outputs import at_or_below, check_output_dir, is_written_for
+from shoprel.utils.outputs import check_output_dir, is_written_for
 from shoprel.utils.progress import progress_bar, report_step, steps_on
 
 # why a student's OOF figures are optimistic: each cause its caveat names
@@ -238,34 +238,17 @@ class TeacherModel(NamedTuple):
         of the student's config, whose line distill gives other config errors."""
         return self.run.config_named() if self.run is not None else contextlib.nullcontext()
 
-    def check_cache_outside(self, out_dir: str | Path) -> None:
-        """Refuse, before any refit, a model whose augment.cache (which its refits open and
-        write, making the translated copies) lies inside the student's out_dir, at its run's
-        config line: the refits made that folder, or wrote into the run there, and the student's
-        train then refused it as taken or not shoprel's, its refits' minutes lost."""
-        augment = self.config.augment
-        if not augment.translate or augment.cache is None:
-            return
-        out = Path(out_dir).expanduser().resolve()
-        cache = Path(augment.cache).expanduser().resolve()
-        if at_or_below(cache, out):
-            with self.config_named():
-                raise ConfigError(f"augment.cache: {augment.cache} "
-                                  f"{'is' if cache == out else 'lies inside'} --out {out_dir}, "
-                                  "which distill replaces, and the --nested refits of this run "
-                                  "write their translations there; choose an --out that does "
-                                  "not hold it")
-
     def check_cache(self, out_dir: str | Path, train_file: Path) -> None:
         """Refuse, before any refit, a model whose augment.cache its refits could not open and
-        write as train would: inside out_dir (check_cache_outside), or where train refuses it
-        (runner.check_augment_cache): inside another run (its next --overwrite then refused
-        the cache as not shoprel's), the training file `train_file`, a file that is no
-        translation cache. Its run recorded it; it may have become any of these since. Said
-        at its run's config line, not as a bare path the user never gave distill, and that the
-        way to another cache is that line: 'keep the cache outside it' alone left the user
-        to guess where the refits took the path from."""
-        self.check_cache_outside(out_dir)
+        write, where train refuses it (runner.check_augment_cache): inside the student's
+        out_dir (the refits made that folder, or wrote into the run there, and the student's
+        train then refused it as taken or not shoprel's, its refits' minutes lost), inside
+        another run (its next --overwrite then refused the cache as not shoprel's), the
+        training file `train_file`, a file that is no translation cache. Its run recorded it;
+        it may have become any of these since. Said at its run's config line, not as a bare
+        path the user never gave distill, and that the way to another cache is that line:
+        'keep the cache outside it' alone left the user to guess where the refits took the
+        path from."""
         try:
             check_augment_cache(self.config, train_file, Path(out_dir))
         except (InputError, OutputError) as exc:
