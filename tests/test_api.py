@@ -1255,7 +1255,7 @@ def test_the_engine_is_named_in_any_case_as_the_scorer_is(tmp_path, trained_runs
     done = CliRunner().invoke(main, ["predict", str(trained_runs["QC"]), str(qc_demo), "--out",
                                      str(tmp_path / "c.jsonl"), "--engine", "rayon"])
     assert done.exit_code == 2
-    assert "'--engine': 'rayon' is not one of 'local', 'ray'." in done.stderr
+    assert "'--engine': 'rayon' is not one of 'local', 'ray' (" in done.stderr
 
 
 def test_check_submission_returns_what_the_command_lists(tmp_path, qc_demo):

@@ -495,7 +495,8 @@ CASES = [
     Case("ensemble with a negative shrinkage", lambda sb: [
         "ensemble", "run", "run", "--out", "ens", "--shrinkage", "-5",
         "--per-language-thresholds"],
-        "Invalid value for '--shrinkage': -5 is out of range; it must be at least 0."),
+        "invalid value for '--shrinkage': -5 is out of range; it must be at least 0 "
+        "(shoprel ensemble --help)"),
     Case("a Ray option with the local engine", lambda sb: [
         "predict", "run", "gold.jsonl", "--out", "pred.jsonl", "--num-actors", "3"],
         "--num-actors: only with --engine ray"),

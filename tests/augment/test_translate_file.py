@@ -289,7 +289,8 @@ def test_a_target_that_is_not_a_language_tag_is_refused(tmp_path, jsonl, qc_rows
     done = CliRunner().invoke(main, ["translate", str(data), "--backend", "hf", "--model", "m",
                                      "--beams", "0", "--out", str(tmp_path / "o.jsonl")])
     assert done.exit_code == 2
-    assert "'--beams': 0 is out of range; it must be at least 1." in done.output
+    assert ("'--beams': 0 is out of range; it must be at least 1 (shoprel translate --help)"
+            in done.output)
 
 
 def _table(tmp_path, jsonl):

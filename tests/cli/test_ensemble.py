@@ -92,11 +92,11 @@ def test_weights_that_are_not_finite_are_refused(qc_runs, tmp_path, weights, sai
 
 
 @pytest.mark.parametrize("weights, message", [
-    ("1e400,1", "1e400 is not a finite number."),
-    ("1, nan", "nan is not a number."),
-    ("-1,1", "-1 is out of range; it must be at least 0 (0 leaves a member out)."),
-    ("1,-1e-3", "-1e-3 is out of range; it must be at least 0 (0 leaves a member out)."),
-    ("0,0", "0,0: all are 0; at least one weight must be above 0."),
+    ("1e400,1", "1e400 is not a finite number"),
+    ("1, nan", "nan is not a number"),
+    ("-1,1", "-1 is out of range; it must be at least 0 (0 leaves a member out)"),
+    ("1,-1e-3", "-1e-3 is out of range; it must be at least 0 (0 leaves a member out)"),
+    ("0,0", "0,0: all are 0; at least one weight must be above 0"),
 ])
 def test_unusable_weights_are_named_as_typed(tmp_path, weights, message):
     """1e400 was echoed as 'inf is not a finite number', and -1 or 0,0 as 'weights must be
@@ -110,7 +110,8 @@ def test_unusable_weights_are_named_as_typed(tmp_path, weights, message):
                                        "--out", str(tmp_path / "e"), "--method", "weighted",
                                        "--weights", weights])
     assert result.exit_code == 2
-    assert result.output == f"error: Invalid value for '--weights': {message}\n"
+    assert result.output == (f"error: shoprel ensemble: invalid value for '--weights': "
+                             f"{message} (shoprel ensemble --help)\n")
 
 
 def test_overwrite_replaces_only_an_output_of_the_same_kind(qc_runs, tmp_path):

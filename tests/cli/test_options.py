@@ -182,25 +182,30 @@ def test_every_number_option_has_a_range_the_parser_checks():
             } <= set(options)
 
 
+def refused(args: list[str], said: str) -> str:
+    """The line a command (args[0]) refuses its option's value in: `said` is "'--x': why"."""
+    return f"error: shoprel {args[0]}: invalid value for {said} (shoprel {args[0]} --help)\n"
+
+
 @pytest.mark.parametrize(("args", "said"), [
     (["train", "t.jsonl", "--out", "r", "--folds", "1"],
-     "'--folds': 1 is out of range; it must be at least 2."),
+     "'--folds': 1 is out of range; it must be at least 2"),
     (["demo", "--out", "d", "--folds", "51"],
-     "'--folds': 51 is out of range; it must be at most 50."),
+     "'--folds': 51 is out of range; it must be at most 50"),
     (["distill", "r", "--student", "s.yaml", "--out", "s", "--hard-weight", "nan"],
-     "'--hard-weight': nan is not a number."),
-    (["pretrain", "t.jsonl", "--out", "p", "--epochs", "nan"], "'--epochs': nan is not a number."),
+     "'--hard-weight': nan is not a number"),
+    (["pretrain", "t.jsonl", "--out", "p", "--epochs", "nan"], "'--epochs': nan is not a number"),
     (["predict", "r", "t.jsonl", "--out", "p.jsonl", "--chunk-rows", "0"],
-     "'--chunk-rows': 0 is out of range; it must be at least 1."),
+     "'--chunk-rows': 0 is out of range; it must be at least 1"),
     (["predict", "r", "t.jsonl", "--out", "p.jsonl", "--engine", "ray", "--num-actors", "0"],
-     "'--num-actors': 0 is out of range; it must be at least 1."),
+     "'--num-actors': 0 is out of range; it must be at least 1"),
     (["predict", "r", "t.jsonl", "--out", "p.jsonl", "--scorer", "cascade", "--cascade-share",
-      "nan"], "'--cascade-share': nan is not a number."),
+      "nan"], "'--cascade-share': nan is not a number"),
     (["ensemble", "r", "r2", "--out", "e", "--per-language-thresholds", "--shrinkage", "inf"],
-     "'--shrinkage': inf is not a finite number."),
-    (["far-pairs", "r", "--pairs", "0"], "'--pairs': 0 is out of range; it must be at least 1."),
+     "'--shrinkage': inf is not a finite number"),
+    (["far-pairs", "r", "--pairs", "0"], "'--pairs': 0 is out of range; it must be at least 1"),
     (["serve", "r", "--recent-texts", "1000001"],
-     "'--recent-texts': 1000001 is out of range; it must be at most 1000000."),
+     "'--recent-texts': 1000001 is out of range; it must be at most 1000000"),
 ])
 def test_a_bad_number_is_one_line_naming_the_option_before_any_work(tmp_path, monkeypatch, args,
                                                                      said):
@@ -209,37 +214,38 @@ def test_a_bad_number_is_one_line_naming_the_option_before_any_work(tmp_path, mo
     monkeypatch.chdir(tmp_path)
     done = CliRunner().invoke(main, args)
     assert done.exit_code == 2
-    assert done.stderr.startswith(f"error: Invalid value for {said}")
+    assert done.stderr == refused(args, said)
     assert done.stderr.count("\n") == 1 and list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(("args", "said"), [
     (["pretrain", "t.jsonl", "--out", "p", "--epochs", "a"], "'--epochs': 'a' is not a valid "
-                                                             "float."),
-    (["serve", "r", "--port", "x"], "'--port': 'x' is not a valid integer."),
+                                                             "float"),
+    (["serve", "r", "--port", "x"], "'--port': 'x' is not a valid integer"),
 ])
 def test_a_number_of_the_wrong_kind_is_said_as_a_bare_int_or_float_says_it(tmp_path, monkeypatch,
                                                                           args, said):
     """A range said "'nan' is not a valid integer range.", as if a range were asked for."""
     monkeypatch.chdir(tmp_path)
     done = CliRunner().invoke(main, args)
-    assert done.exit_code == 2 and done.stderr == f"error: Invalid value for {said}\n"
+    assert done.exit_code == 2
+    assert done.stderr == refused(args, said)
     shown = " ".join(CliRunner().invoke(main, ["pretrain", "--help"]).output.split())
     assert "--epochs FLOAT [default: 1.0; x>0]" in shown and "--seed INTEGER [" in shown
 
 
 @pytest.mark.parametrize(("value", "said"), [
-    ("nan", "nan is not a number."),
-    ("inf", "inf is not a finite number."),
-    ("-inf", "-inf is not a finite number."),
-    ("1e400", "1e400 is not a finite number."),
-    ("2.5", "2.5 is not a whole number."),
-    ("3.0", "3.0 is not written as a whole number; write 3."),
-    ("1e1", "1e1 is not written as a whole number; write 10."),
+    ("nan", "nan is not a number"),
+    ("inf", "inf is not a finite number"),
+    ("-inf", "-inf is not a finite number"),
+    ("1e400", "1e400 is not a finite number"),
+    ("2.5", "2.5 is not a whole number"),
+    ("3.0", "3.0 is not written as a whole number; write 3"),
+    ("1e1", "1e1 is not written as a whole number; write 10"),
     # in digits nobody writes: "write 1.5" was hinted, which the option refuses as not whole
-    ("１.５", "１.５ is not a whole number."),
-    ("1_0.5", "1_0.5 is not a whole number."),
-    ("１e400", "１e400 is not a finite number."),
+    ("１.５", "１.５ is not a whole number"),
+    ("1_0.5", "1_0.5 is not a whole number"),
+    ("１e400", "１e400 is not a finite number"),
 ])
 def test_an_integer_option_given_a_number_not_whole_says_so(tmp_path, monkeypatch, value, said):
     """`--folds nan` said click's "'nan' is not a valid integer." where `--epochs nan` (a
@@ -248,32 +254,33 @@ def test_an_integer_option_given_a_number_not_whole_says_so(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     done = CliRunner().invoke(main, ["train", "t.jsonl", "--out", "r", "--folds", value])
     assert done.exit_code == 2
-    assert done.stderr == f"error: Invalid value for '--folds': {said}\n"
+    assert done.stderr == (f"error: shoprel train: invalid value for '--folds': {said} "
+                           "(shoprel train --help)\n")
     assert list(tmp_path.iterdir()) == []
 
 
 @pytest.mark.parametrize(("args", "said"), [
     (["train", "t.jsonl", "--out", "r", "--folds", "５"],
-     "'--folds': '５' is not a valid integer (digits 0-9 only, no '_': write 5)."),
+     "'--folds': '５' is not a valid integer (digits 0-9 only, no '_': write 5)"),
     (["train", "t.jsonl", "--out", "r", "--folds", "1_0"],
-     "'--folds': '1_0' is not a valid integer (digits 0-9 only, no '_': write 10)."),
+     "'--folds': '1_0' is not a valid integer (digits 0-9 only, no '_': write 10)"),
     # a whole number in a float's form: the hint is the whole number the option takes
     (["train", "t.jsonl", "--out", "r", "--folds", "１.０"],
-     "'--folds': '１.０' is not a valid integer (digits 0-9 only, no '_': write 1)."),
+     "'--folds': '１.０' is not a valid integer (digits 0-9 only, no '_': write 1)"),
     (["train", "t.jsonl", "--out", "r", "--folds", "１e1"],
-     "'--folds': '１e1' is not a valid integer (digits 0-9 only, no '_': write 10)."),
+     "'--folds': '１e1' is not a valid integer (digits 0-9 only, no '_': write 10)"),
     (["serve", "r", "--port", "８０８０"],
-     "'--port': '８０８０' is not a valid integer (digits 0-9 only, no '_': write 8080)."),
+     "'--port': '８０８０' is not a valid integer (digits 0-9 only, no '_': write 8080)"),
     (["pretrain", "t.jsonl", "--out", "p", "--mask-prob", "０.５"],
-     "'--mask-prob': '０.５' is not a valid float (digits 0-9 only, no '_': write 0.5)."),
+     "'--mask-prob': '０.５' is not a valid float (digits 0-9 only, no '_': write 0.5)"),
     (["pretrain", "t.jsonl", "--out", "p", "--batch-size", "1_0"],
-     "'--batch-size': '1_0' is not a valid integer (digits 0-9 only, no '_': write 10)."),
+     "'--batch-size': '1_0' is not a valid integer (digits 0-9 only, no '_': write 10)"),
     (["pretrain", "t.jsonl", "--out", "p", "--learning-rate", "5e-0_5"],
-     "'--learning-rate': '5e-0_5' is not a valid float (digits 0-9 only, no '_': write 5e-05)."),
+     "'--learning-rate': '5e-0_5' is not a valid float (digits 0-9 only, no '_': write 5e-05)"),
     (["train", "t.jsonl", "--out", "r", "--learning-curve", "--curve-fractions", "0.1,٠.٥"],
-     "'--curve-fractions': '٠.٥' is not a valid float (digits 0-9 only, no '_': write 0.5)."),
+     "'--curve-fractions': '٠.٥' is not a valid float (digits 0-9 only, no '_': write 0.5)"),
     (["ensemble", "r", "r2", "--out", "e", "--weights", "0.5,０.５"],
-     "'--weights': '０.５' is not a valid float (digits 0-9 only, no '_': write 0.5)."),
+     "'--weights': '０.５' is not a valid float (digits 0-9 only, no '_': write 0.5)"),
 ])
 def test_a_number_python_reads_but_nobody_writes_is_refused(tmp_path, monkeypatch, args, said):
     """int() and float() read '５', '1_0' and '٠.٥': `--folds 1_0` ran 10 folds and a full-width
@@ -281,7 +288,7 @@ def test_a_number_python_reads_but_nobody_writes_is_refused(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     done = CliRunner().invoke(main, args)
     assert done.exit_code == 2
-    assert done.stderr == f"error: Invalid value for {said}\n"
+    assert done.stderr == refused(args, said)
     assert list(tmp_path.iterdir()) == []
 
 
@@ -304,7 +311,8 @@ def test_an_integer_option_and_a_number_option_say_nan_alike(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     said = [CliRunner().invoke(main, ["pretrain", "t.jsonl", "--out", "p", option, "nan"]).stderr
             for option in ("--max-steps", "--epochs")]
-    assert [line.split("': ", 1)[1] for line in said] == ["nan is not a number.\n"] * 2
+    assert [line.split("': ", 1)[1] for line in said] == [
+        "nan is not a number (shoprel pretrain --help)\n"] * 2
 
 
 @pytest.mark.parametrize("option", ["--epochs", "--max-steps", "--time-budget", "--mask-prob",

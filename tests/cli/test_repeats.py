@@ -41,8 +41,10 @@ def test_no_single_value_option_takes_a_repeat(tmp_path, monkeypatch, path, opti
     done = CliRunner().invoke(main, [*path, option, "first", f"{option}=second"])
     assert done.exit_code == 2, done.output
     shown = "values not shown: a secret" if option == "--api-key" else "first, second"
-    assert done.stderr.startswith(f"error: Invalid value for '{option}'")
+    assert done.stderr.startswith(f"error: shoprel {' '.join(path)}: invalid value for "
+                                  f"'{option}'")
     assert f": given 2 times ({shown}); it takes one " in done.stderr
+    assert done.stderr.endswith(f" (shoprel {' '.join(path)} --help)\n")
     assert done.stderr.count("\n") == 1
     assert list(tmp_path.iterdir()) == []
 
@@ -52,8 +54,9 @@ def test_a_switch_given_both_ways_is_refused(tmp_path, monkeypatch):
     done = CliRunner().invoke(main, ["train", "t.jsonl", "--out", "r", "--no-student",
                                      "--student"])
     assert done.exit_code == 2
-    assert done.stderr == ("error: Invalid value for '--student': given 2 times (--no-student, "
-                           "--student); it takes one of them\n")
+    assert done.stderr == ("error: shoprel train: invalid value for '--student': given 2 "
+                           "times (--no-student, --student); it takes one of them (shoprel "
+                           "train --help)\n")
     assert list(tmp_path.iterdir()) == []
 
 
@@ -73,8 +76,9 @@ def test_a_subcommands_repeat_is_found_past_its_groups_line(tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     done = CliRunner().invoke(main, ["cache", "prune", "--older-than", "3", "--dry-run",
                                      "--older-than=5"])
-    assert done.stderr == ("error: Invalid value for '--older-than': given 2 times (3, 5); it "
-                           "takes one value\n")
+    assert done.stderr == ("error: shoprel cache prune: invalid value for '--older-than': "
+                           "given 2 times (3, 5); it takes one value (shoprel cache prune "
+                           "--help)\n")
 
 
 def test_help_is_shown_past_a_repeat():
@@ -83,8 +87,11 @@ def test_help_is_shown_past_a_repeat():
 
 
 def test_a_line_click_refuses_is_said_in_its_words(tmp_path, monkeypatch):
-    """An unknown option is click's usage error, not a repeat, wherever the repeat stands."""
+    """An unknown option is click's refusal (in one line), not a repeat, wherever the repeat
+    stands."""
     monkeypatch.chdir(tmp_path)
     done = CliRunner().invoke(main, ["train", "t.jsonl", "--bogus", "--out", "a", "--out",
                                      "b"])
-    assert done.exit_code == 2 and "No such option '--bogus'" in done.stderr
+    assert done.exit_code == 2
+    assert done.stderr.startswith("error: shoprel train: no such option '--bogus'")
+    assert done.stderr.endswith(" (shoprel train --help)\n") and "given 2" not in done.stderr

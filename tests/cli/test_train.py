@@ -132,12 +132,12 @@ def test_constant_scores_warning_is_on_stderr_even_under_quiet(tmp_path):
 
 
 @pytest.mark.parametrize(("shares", "said"), [
-    ("nan", "nan is not a number."),
-    ("0", "0 is out of range; it must be above 0."),
-    ("1.5", "1.5 is out of range; it must be below 1."),
-    ("0.1,1", "1 is out of range; it must be below 1."),
-    ("a,b", "'a,b' is not numbers separated by commas, e.g. 0.1,0.25,0.5."),
-    ("0.1,", "'0.1,' is not numbers separated by commas, e.g. 0.1,0.25,0.5."),
+    ("nan", "nan is not a number"),
+    ("0", "0 is out of range; it must be above 0"),
+    ("1.5", "1.5 is out of range; it must be below 1"),
+    ("0.1,1", "1 is out of range; it must be below 1"),
+    ("a,b", "'a,b' is not numbers separated by commas, e.g. 0.1,0.25,0.5"),
+    ("0.1,", "'0.1,' is not numbers separated by commas, e.g. 0.1,0.25,0.5"),
 ])
 def test_bad_curve_fractions_name_the_option_before_any_work(tmp_path, shares, said):
     """A share out of (0, 1), nan included, said 'learning curve: fractions must lie strictly
@@ -146,7 +146,8 @@ def test_bad_curve_fractions_name_the_option_before_any_work(tmp_path, shares, s
     done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out", str(out),
                                      "--learning-curve", "--curve-fractions", shares])
     assert done.exit_code == 2
-    assert done.stderr == f"error: Invalid value for '--curve-fractions': {said}\n"
+    assert done.stderr == (f"error: shoprel train: invalid value for '--curve-fractions': "
+                           f"{said} (shoprel train --help)\n")
     assert not out.exists()
 
 
@@ -259,9 +260,10 @@ def test_a_config_file_given_twice_is_refused_not_half_read(tmp_path, command, o
     done = CliRunner().invoke(main, [*command, "--out", str(out), option, str(first), option,
                                      str(second)])
     assert done.exit_code == 2
-    assert done.stderr == (f"error: Invalid value for '{option}': given 2 times ({first}, "
-                           f"{second}); it takes one config file (configs are not layered): "
-                           "merge them into one\n")
+    assert done.stderr == (f"error: shoprel {command[0]}: invalid value for '{option}': given "
+                           f"2 times ({first}, {second}); it takes one config file (configs "
+                           f"are not layered): merge them into one (shoprel {command[0]} "
+                           "--help)\n")
     assert not out.exists()
 
 

@@ -31,8 +31,9 @@ def test_more_recent_texts_than_fit_in_a_few_gb_are_one_line_before_any_model_lo
     result = CliRunner().invoke(main, ["serve", str(qc_run), "--port", "0", "--workers",
                                        str(workers), "--recent-texts", str(10**10)])
     assert result.exit_code == 2
-    assert result.stderr == (f"error: Invalid value for '--recent-texts': {10**10} is out of "
-                             f"range; it must be at most {MAX_RECENT_TEXTS}.\n")
+    assert result.stderr == (f"error: shoprel serve: invalid value for '--recent-texts': "
+                             f"{10**10} is out of range; it must be at most {MAX_RECENT_TEXTS} "
+                             "(shoprel serve --help)\n")
     assert loaded == []
 
 

@@ -397,17 +397,17 @@ def test_overwrite_replaces_an_unstamped_backbone_only_while_it_holds_pretrains_
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--max-steps", "0"], "'--max-steps': 0 is out of range; it must be at least 1."),
-    (["--epochs", "0"], "'--epochs': 0 is out of range; it must be above 0."),
-    (["--mask-prob", "1.5"], "'--mask-prob': 1.5 is out of range; it must be below 1."),
-    (["--batch-size", "0"], "'--batch-size': 0 is out of range; it must be at least 1."),
-    (["--seed", "-1"], "'--seed': -1 is out of range; it must be at least 0."),
+    (["--max-steps", "0"], "'--max-steps': 0 is out of range; it must be at least 1"),
+    (["--epochs", "0"], "'--epochs': 0 is out of range; it must be above 0"),
+    (["--mask-prob", "1.5"], "'--mask-prob': 1.5 is out of range; it must be below 1"),
+    (["--batch-size", "0"], "'--batch-size': 0 is out of range; it must be at least 1"),
+    (["--seed", "-1"], "'--seed': -1 is out of range; it must be at least 0"),
     # numpy/torch: a traceback
-    (["--seed", str(2**32)], f"'--seed': {2**32} is out of range; it must be at most 1073741823."),
+    (["--seed", str(2**32)], f"'--seed': {2**32} is out of range; it must be at most 1073741823"),
     # inf: a pydantic traceback once the model had loaded
-    (["--epochs", "inf"], "'--epochs': inf is not a finite number."),
-    (["--learning-rate", "inf"], "'--learning-rate': inf is not a finite number."),
-    (["--time-budget", "inf"], "'--time-budget': inf is not a finite number."),
+    (["--epochs", "inf"], "'--epochs': inf is not a finite number"),
+    (["--learning-rate", "inf"], "'--learning-rate': inf is not a finite number"),
+    (["--time-budget", "inf"], "'--time-budget': inf is not a finite number"),
 ])
 def test_settings_out_of_range_are_one_line_before_any_work(qc_demo, tmp_path, args, message):
     from shoprel.cli import main
@@ -415,7 +415,8 @@ def test_settings_out_of_range_are_one_line_before_any_work(qc_demo, tmp_path, a
     done = CliRunner().invoke(main, ["pretrain", str(qc_demo), "--out", str(tmp_path / "pt"),
                                      *args])
     assert done.exit_code == 2 and done.output.count("\n") == 1
-    assert done.output.startswith(f"error: Invalid value for {message}")
+    assert done.output == (f"error: shoprel pretrain: invalid value for {message} "
+                           "(shoprel pretrain --help)\n")
     assert not (tmp_path / "pt").exists()
 
 

@@ -44,12 +44,13 @@ def test_a_count_given_in_python_is_refused_in_the_options_and_fields_words():
 
 
 def option_says(args: list[str]) -> str:
-    """What the command says of its option's value, after "Invalid value for '--x': "."""
+    """What the command says of its option's value, after "invalid value for '--x': " and
+    before its help's name."""
     done = CliRunner().invoke(main, args)
     assert done.exit_code == 2, done.output
     line = done.stderr.strip()
-    assert line.startswith("error: Invalid value for '--"), line
-    return line.split("': ", 1)[1].removesuffix(".")
+    assert line.startswith(f"error: shoprel {args[0]}: invalid value for '--"), line
+    return line.split("': ", 1)[1].removesuffix(f" (shoprel {args[0]} --help)")
 
 
 def field_says(build) -> str:

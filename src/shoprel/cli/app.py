@@ -26,11 +26,17 @@ COMMAND_MODULE = {
 }
 
 
+# ctx.meta's key for the line the group was given (its command's, where click's error left
+# the command out: "Option '--folds' requires an argument.")
+LINE = "shoprel.cli.line"
+
+
 class ShoprelGroup(click.Group):
-    """Shows ShoprelErrors, and values the options refuse, as one clear line and exit code 2
-    (not a traceback, nor a usage block); finds each command in its module (COMMAND_MODULE)
-    when it is asked for; refuses a single-value option given twice to any command
-    (cli/repeats.py)."""
+    """Shows ShoprelErrors, and a misused command line (an unknown option or command, a
+    missing argument, a value the options refuse), as one clear line and exit code 2 (not a
+    traceback, nor click's usage block: cli/usage_line.py); finds each command in its module
+    (COMMAND_MODULE) when it is asked for; refuses a single-value option given twice to any
+    command (cli/repeats.py)."""
 
     def main(self, *args, **kwargs):
         from shoprel.utils.telemetry import default_no_onnxruntime_telemetry
@@ -39,6 +45,13 @@ class ShoprelGroup(click.Group):
         default_openmp_spin()  # before any command imports LightGBM or torch
         default_no_onnxruntime_telemetry()  # before any imports onnxruntime (it writes files)
         return super().main(*args, **kwargs)
+
+    def parse_args(self, ctx, args):
+        ctx.meta[LINE] = list(args)
+        try:  # the group's own options: `shoprel --bogus`
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            raise _in_one_line(exc, ctx) from None
 
     def list_commands(self, ctx) -> list[str]:
         return sorted({*self.commands, *COMMAND_MODULE})
@@ -70,13 +83,8 @@ class ShoprelGroup(click.Group):
                 # one line, even where the error quotes a library's several-line message
                 click.echo(f"error: {' '.join(str(exc).splitlines())}", err=True)
                 sys.exit(2)
-            except click.BadParameter as exc:
-                if isinstance(exc, click.MissingParameter):  # its usage line tells what to give
-                    raise
-                # a value the options refuse (a number out of range, nan): one line naming the
-                # option, as any other error, not click's usage block around it
-                click.echo(f"error: {exc.format_message()}", err=True)
-                sys.exit(2)
+            except click.UsageError as exc:  # the command, its options, its arguments
+                raise _in_one_line(exc, ctx) from None
             except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM (above): what became of
                 # the files, in the command's words where it kept something
                 click.echo(getattr(exc, "note", None)
@@ -86,7 +94,18 @@ class ShoprelGroup(click.Group):
                 sys.exit(exit_status(exc))  # 130 for Ctrl-C, 143 for SIGTERM
 
 
-@click.group(cls=ShoprelGroup)
+# named: an error or help run in-process (CliRunner) says `shoprel train`, not `main train`
+@click.group("shoprel", cls=ShoprelGroup)
 @click.version_option(package_name="shoprel")
 def main() -> None:
     """Decide whether products fit shoppers' queries, in any language (QC and QI tasks)."""
+
+
+def _in_one_line(exc: click.UsageError, ctx: click.Context) -> click.UsageError:
+    """`exc` as the one line click shows (and exits 2); click's help for a group given no
+    command stays the help. Its module is imported only when a line is misused."""
+    from shoprel.cli.usage_line import UsageLine, one_line, shows_help
+
+    if shows_help(exc) or isinstance(exc, UsageLine):
+        return exc
+    return one_line(exc, ctx, ctx.meta.get(LINE, []))
