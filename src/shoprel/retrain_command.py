@@ -10,43 +10,36 @@ leave the carried one as it was, still refused.
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
+from shoprel.distill_command import STUDENT_YAML, distill_command, shell_word
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT
 
 NEW_RUN = "NEW_RUN"  # the folder the user names for a run of its own
-STUDENT_YAML = "STUDENT.yaml"  # as runs.carried_student names a student's config to give
-
-
-def _word(path: str | Path) -> str:
-    """A path as a shell word: quoted where a space or a quote would split or end it."""
-    return shlex.quote(str(path))
 
 
 def train_command(train_file: str, config: Path) -> str:
     """`shoprel train` of the run's config.yaml into a new folder."""
-    return f"`shoprel train {_word(train_file)} --config {_word(config)} --out {NEW_RUN}`"
+    return (f"`shoprel train {shell_word(train_file)} --config {shell_word(config)} "
+            f"--out {NEW_RUN}`")
 
 
-def distill_command(teacher: Path, config: Path, block: dict, carried_in: Path | None) -> str:
+def distill_again(teacher: Path, config: Path, block: dict, carried_in: Path | None) -> str:
     """`shoprel distill` of the student again, with the options its metrics.json distillation
     `block` records: the file read with --train where the teacher's had moved (the teacher
     still records the old place, so distill would not find it there). `carried_in`: the
-    folder of a carried student (RUN/student), which the command replaces; its config.yaml is
-    given as a copy kept outside it, as a command may not replace what it reads. None: a run
-    of its own, distilled into a new folder."""
-    options = f" --hard-weight {float(block.get('hard_weight', DEFAULT_HARD_WEIGHT)):g}"
-    if block.get("nested"):
-        options += " --nested"
-    for file in (block.get("unlabeled") or {}).get("files") or []:
-        options += f" --unlabeled {_word(file)}"
+    folder of a carried student (RUN/student), which the command replaces; its config.yaml
+    is given as a copy kept outside it, as a command may not replace what it reads. None: a
+    run of its own, distilled into a new folder."""
+    options: list[tuple[str, str | None]] = [("--nested", None)] if block.get("nested") else []
+    options += [("--unlabeled", file) for file in (block.get("unlabeled") or {}).get("files")
+                or []]
     moved = (block.get("moved_train_file") or {}).get("read")
     if moved:
-        options += f" --train {_word(moved)}"
+        options.append(("--train", moved))
+    hard_weight = float(block.get("hard_weight", DEFAULT_HARD_WEIGHT))
     if carried_in is None:
-        return (f"`shoprel distill {_word(teacher)} --student {_word(config)} --out {NEW_RUN}"
-                f"{options}`")
-    return (f"`shoprel distill {_word(teacher)} --student {STUDENT_YAML} --out "
-            f"{_word(carried_in)}{options} --overwrite` with {STUDENT_YAML} a copy of {config} "
-            f"made outside {carried_in}")
+        return f"`{distill_command(teacher, NEW_RUN, hard_weight, config, options)}`"
+    command = distill_command(teacher, carried_in, hard_weight, STUDENT_YAML, options,
+                              overwrite=True)
+    return f"`{command}` with {STUDENT_YAML} a copy of {config} made outside {carried_in}"

@@ -13,7 +13,6 @@ import io
 import json
 import os
 import re
-import shlex
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +23,7 @@ import pandas as pd
 
 from shoprel.data.records import written_kind
 from shoprel.data.tasks import Task
+from shoprel.distill_command import STUDENT_YAML, distill_command
 from shoprel.errors import (
     BackboneChangedError,
     ConfigError,
@@ -35,7 +35,7 @@ from shoprel.errors import (
 from shoprel.manifest import Manifest, validate_manifest
 from shoprel.models.base import RelevanceModel, read_model_config
 from shoprel.models.registry import model_class
-from shoprel.retrain_command import distill_command, train_command
+from shoprel.retrain_command import distill_again, train_command
 from shoprel.run_data import recorded_field
 from shoprel.training.defaults import CARRIED_HARD_WEIGHT
 from shoprel.utils.atomic import SHARED_FILE_WAIT_S, atomic_file, output_lock
@@ -249,9 +249,8 @@ class Run:
         if not teacher:
             return train_command(train_file or "TRAIN_FILE", self.path / CONFIG)
         carrier = self.carrier()
-        return distill_command(Path(teacher) if carrier is None else carrier.path,
-                               self.path / CONFIG, block,
-                               None if carrier is None else self.path)
+        return distill_again(Path(teacher) if carrier is None else carrier.path,
+                             self.path / CONFIG, block, None if carrier is None else self.path)
 
     def carrier(self) -> Run | None:
         """The run that carries this one as its student (RUN/student, listed in RUN's
@@ -618,16 +617,15 @@ def _distill_carried(run: Run) -> str:
     """The command that gives `run` the student train --student would have: without
     --student, distill trains the one the run's config names (its student: section, else the
     default) at --hard-weight its student.hard_weight; an ensemble names none, so its user
-    names one. Paths quoted for the shell, where a space would split them."""
+    names one (distill_command.py quotes the paths)."""
     try:
         named = run.saved_config().student if run.kind == "run" else None
     except ConfigError:  # a damaged config.yaml: said by distill itself, in its own line
         named = None
     hard_weight = CARRIED_HARD_WEIGHT if named is None else named.hard_weight
-    student = "" if run.kind == "run" else " --student STUDENT.yaml"
-    return (f"shoprel distill {shlex.quote(str(run.path))}{student} --out "
-            f"{shlex.quote(str(run.path / STUDENT))} --hard-weight {hard_weight:g} (as train "
-            "--student does)")
+    command = distill_command(run.path, run.path / STUDENT, hard_weight,
+                              None if run.kind == "run" else STUDENT_YAML)
+    return f"{command} (as train --student does)"
 
 
 def scoring_run(run: Run, scorer: str) -> Run:

@@ -128,7 +128,8 @@ def _export_call(match: re.Match) -> str:
     return f"`shoprel.export_onnx(run_dir{keywords})`"
 
 
-# a path as the commands quote it for the shell (shlex.quote): a bare word, or quoted parts
+# a path as the commands quote it for the shell (distill_command.shell_word): a bare word, or
+# quoted parts
 _WORD = r"((?:'[^']*'|\"[^\"]*\"|[^\s'\"])+)"
 
 

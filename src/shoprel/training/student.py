@@ -12,7 +12,6 @@ ordinary run folder (predict, serve and report read it) trained on the teacher's
 
 from __future__ import annotations
 
-import shlex
 import sys
 import time
 from collections.abc import Callable
@@ -21,6 +20,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from shoprel import runs
+from shoprel.distill_command import distill_command
 from shoprel.errors import ConfigError, Interrupted, one_line_reason
 from shoprel.training.config import RunConfig
 from shoprel.training.config_reading import load_config
@@ -180,10 +180,10 @@ def carry_student(run_dir: str | Path, config: RunConfig, progress: bool = True,
                 else "the unfinished one was removed")
         raise StudentInterrupted(
             f"interrupted while the student was distilled: the run {run_dir} is complete and "
-            f"kept, without a student ({left}); `shoprel distill {shlex.quote(str(run_dir))} "
-            f"--out {shlex.quote(str(run_dir / runs.STUDENT))} --hard-weight "
-            f"{student.hard_weight:g}` gives it one (the config's student.hard_weight, which "
-            "distill does not read)", run_dir) from None
+            f"kept, without a student ({left}); "
+            f"`{distill_command(run_dir, run_dir / runs.STUDENT, student.hard_weight)}` gives "
+            "it one (the config's student.hard_weight, which distill does not read)",
+            run_dir) from None
     return runs.Run.open(run_dir).metrics()["student"]
 
 
