@@ -5,14 +5,17 @@ A trained run is trained again from its config.yaml into a new folder. A distill
 distilled again from the same teacher, mix, refits and unlabelled pairs: `shoprel train` on its
 config.yaml would make a model of the labels alone, not the student. The student a run carries
 is distilled again into its own folder, which `--scorer student` reads: a run elsewhere would
-leave the carried one as it was, still refused.
+leave the carried one as it was, still refused. Its config is its own config.yaml, in the folder
+the command replaces: distill reads it before any work and puts the new student in place only
+once it is complete (utils/atomic.atomic_dir), whose config.yaml then says the same, so the
+command runs as printed and a failure leaves the old student whole.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from shoprel.distill_command import STUDENT_YAML, distill_command, shell_word
+from shoprel.distill_command import distill_command, shell_word
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT
 
 NEW_RUN = "NEW_RUN"  # the folder the user names for a run of its own
@@ -28,18 +31,15 @@ def distill_again(teacher: Path, config: Path, block: dict, carried_in: Path | N
     """`shoprel distill` of the student again, with the options its metrics.json distillation
     `block` records: the file read with --train where the teacher's had moved (the teacher
     still records the old place, so distill would not find it there). `carried_in`: the
-    folder of a carried student (RUN/student), which the command replaces; its config.yaml
-    is given as a copy kept outside it, as a command may not replace what it reads. None: a
-    run of its own, distilled into a new folder."""
+    folder of a carried student (RUN/student), which the command replaces, its config.yaml
+    read as the student's (module docstring). None: a run of its own, into a new folder."""
     options: list[tuple[str, str | None]] = [("--nested", None)] if block.get("nested") else []
     options += [("--unlabeled", file) for file in (block.get("unlabeled") or {}).get("files")
                 or []]
     moved = (block.get("moved_train_file") or {}).get("read")
     if moved:
         options.append(("--train", moved))
-    hard_weight = float(block.get("hard_weight", DEFAULT_HARD_WEIGHT))
-    if carried_in is None:
-        return f"`{distill_command(teacher, NEW_RUN, hard_weight, config, options)}`"
-    command = distill_command(teacher, carried_in, hard_weight, STUDENT_YAML, options,
-                              overwrite=True)
-    return f"`{command}` with {STUDENT_YAML} a copy of {config} made outside {carried_in}"
+    command = distill_command(teacher, NEW_RUN if carried_in is None else carried_in,
+                              float(block.get("hard_weight", DEFAULT_HARD_WEIGHT)), config,
+                              options, overwrite=carried_in is not None)
+    return f"`{command}`"

@@ -351,6 +351,40 @@ def test_the_distill_commands_said_run_as_written(tmp_path, monkeypatch):
             (carried / runs.STUDENT / runs.CONFIG).read_text(encoding="utf-8")
 
 
+def test_the_distill_that_makes_a_carried_student_again_runs_as_printed(student_run,
+                                                                          tmp_path):
+    """The command that makes a carried student again (its backbone changed since:
+    runs.Run.retrain_command) said `--student STUDENT.yaml ... with STUDENT.yaml a copy of
+    RUN/student/config.yaml made outside RUN/student`: pasted as printed, distill found no
+    STUDENT.yaml. It names the student's own config.yaml, read before the folder holding it
+    is replaced, and pasted, it makes that student again: one distilled from another config
+    than the run's student: section (at --hard-weight 0.4), not the one the run names."""
+    run = tmp_path / "my runs" / "run"
+    shutil.copytree(student_run, run)
+    other = tmp_path / "other.yaml"
+    other.write_text(json.dumps({"model": {**FAST_STUDENT["model"], "params": {
+        **FAST_STUDENT["model"]["params"], "n_estimators": 20}}}), encoding="utf-8")
+    distill(run, other, run / runs.STUDENT, hard_weight=0.4, overwrite=True, progress=False,
+            speed_rows=0)
+    student = run / runs.STUDENT
+    config, oof = (student / runs.CONFIG).read_text(encoding="utf-8"), student_oof(student)
+    said = runs.Run.open(student).retrain_command()
+    assert said.startswith("`") and said.endswith("`"), said
+    command = shlex.split(said.strip("`"))
+    assert command == ["shoprel", "distill", str(run), "--student", str(student / runs.CONFIG),
+                       "--out", str(student), "--hard-weight", "0.4", "--overwrite"]
+    done = CliRunner().invoke(main, [*command[1:], "--quiet", "--speed-rows", "0"])
+    assert done.exit_code == 0, done.output
+    assert runs.Run.open(run).student_dir() == student
+    assert runs.Run.open(run).metrics()["student"]["hard_weight"] == 0.4
+    assert (student / runs.CONFIG).read_text(encoding="utf-8") == config
+    assert student_oof(student) == oof
+
+
+def student_oof(run) -> list:
+    return pd.read_parquet(run / runs.OOF)["probability"].round(12).tolist()
+
+
 def test_distill_without_a_student_config_refuses_an_ensemble(trained_runs, tmp_path):
     """An ensemble's config names no student for distill to take: said in one line."""
     ensemble, other = tmp_path / "ens", tmp_path / "other"
