@@ -29,16 +29,18 @@ def train_command(train_file: str, config: Path) -> str:
 
 def distill_again(teacher: Path, config: Path, block: dict, carried_in: Path | None) -> str:
     """`shoprel distill` of the student again, with the options its metrics.json distillation
-    `block` records: the file read with --train where the teacher's had moved (the teacher
-    still records the old place, so distill would not find it there). `carried_in`: the
+    `block` records: the files read with --train and --stage0-train where the teacher's had
+    moved (the teacher still records the old places: distill would not find its rows, and the
+    nested refits would start without stage 0, another student). `carried_in`: the
     folder of a carried student (RUN/student), which the command replaces, its config.yaml
     read as the student's (module docstring). None: a run of its own, into a new folder."""
     options: list[tuple[str, str | None]] = [("--nested", None)] if block.get("nested") else []
     options += [("--unlabeled", file) for file in (block.get("unlabeled") or {}).get("files")
                 or []]
-    moved = (block.get("moved_train_file") or {}).get("read")
-    if moved:
-        options.append(("--train", moved))
+    for option, key in (("--train", "moved_train_file"), ("--stage0-train", "moved_stage0_file")):
+        moved = (block.get(key) or {}).get("read")
+        if moved:
+            options.append((option, moved))
     command = distill_command(teacher, NEW_RUN if carried_in is None else carried_in,
                               float(block.get("hard_weight", DEFAULT_HARD_WEIGHT)), config,
                               options, overwrite=carried_in is not None)

@@ -762,6 +762,39 @@ def test_distill_command_says_a_stage0_left_out_and_takes_stage0_train(
     assert moved.is_file() and not (tmp_path / "refused").exists()
 
 
+def test_the_distill_again_of_a_student_whose_refits_read_a_moved_stage0_names_it(
+        tmp_path, warm_family, qc_demo, jsonl, monkeypatch):
+    """The command a nested student gives to be made again (a backbone changed since:
+    runs.Run.retrain_command) named --train where the teacher's training file had moved, but
+    not --stage0-train where its refits read a moved stage-0 file: pasted, the refits started
+    without stage 0 and made another student. The block records the file read, and the
+    command names it: pasted (NEW_RUN named), it makes the student again."""
+    import shlex
+
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    rows = demo_rows(qc_demo)
+    was = moved_stage0_teacher(tmp_path, rows[:240], rows[240:], jsonl, monkeypatch)
+    teacher, moved = was["teacher"], was["moved"]
+    student = tmp_path / "student.yaml"
+    student.write_text("model:\n  family: fast\n  params: {n_estimators: 10, n_jobs: 1}\n")
+    named = tmp_path / "my runs" / "named"
+    done = CliRunner().invoke(main, ["distill", str(teacher), "--student", str(student),
+                                     "--nested", "--stage0-train", str(moved), "--out",
+                                     str(named), "--speed-rows", "0", "--quiet"])
+    assert done.exit_code == 0, done.output
+    command = shlex.split(runs.Run.open(named).retrain_command().strip("`"))
+    assert command[command.index("--nested"):] == ["--nested", "--stage0-train",
+                                                   str(moved.resolve())]
+    command[command.index("NEW_RUN")] = str(tmp_path / "my runs" / "again")
+    again = CliRunner().invoke(main, [*command[1:], "--speed-rows", "0"])
+    assert again.exit_code == 0, again.output
+    assert "stage 0" not in again.stderr
+    assert student_oof(tmp_path / "my runs" / "again") == student_oof(named) == was["oof"]
+
+
 def real_rows(path: Path, start: int, stop: int) -> list[dict]:
     return [json.loads(line) for line in
             path.read_text(encoding="utf-8").splitlines()[start:stop]]

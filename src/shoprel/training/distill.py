@@ -558,6 +558,9 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path | None,
             **_all_relevant(_oof_figures(metrics)),
             "nested": nested,
             **({} if moved is None else {"moved_train_file": moved}),
+            # the stage-0 file the refits read where the run records another (--stage0-train)
+            **({} if stage0_train is None else {
+                "moved_stage0_file": {"read": str(Path(stage0_train).resolve())}}),
             **({"nested_stage0": stage0_notes} if stage0_notes else {}),
             "caveat": oof_caveat(hard_weight, nested, extra_rows is not None),
             **({"ignored": ignored} if ignored else {}),
