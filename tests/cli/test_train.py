@@ -281,6 +281,36 @@ def test_a_configs_task_is_taken_in_any_case_as_task_is(tmp_path):
     assert "task: QC" in (tmp_path / "run" / "config.yaml").read_text()
 
 
+@pytest.mark.parametrize("quiet", [False, True])
+def test_overwrite_names_the_run_it_replaces_before_the_work(tmp_path, quiet):
+    """`train QC_FILE --out X --overwrite` where X was a QI run replaced it without a word:
+    --overwrite is consent, but to a run of the other task, perhaps not. It still replaces
+    it, saying first (a note: --quiet leaves it out) which run goes: its task, rows and day."""
+    def lines(task):
+        return demo_file(task).read_text(encoding="utf-8").splitlines()
+
+    data, config = small_fast_run_inputs(tmp_path, [json.loads(line) for line in lines("QC")[:40]],
+                                         n_jobs=1)
+    qi = tmp_path / "qi.jsonl"
+    qi.write_text("\n".join(lines("QI")[:30]) + "\n", encoding="utf-8")
+    run = tmp_path / "run"
+    done = CliRunner().invoke(main, ["train", str(qi), "--out", str(run), "--config",
+                                     str(config), "--quiet"])
+    assert done.exit_code == 0, done.output
+    created = json.loads((run / "run.json").read_text(encoding="utf-8"))["created"]
+    done = CliRunner().invoke(main, ["train", str(data), "--out", str(run), "--config",
+                                     str(config), "--overwrite", *(["--quiet"] if quiet else [])])
+    assert done.exit_code == 0, done.output
+    said = (f"note: replacing run {run} (task QI, 30 rows, trained {created[:10]}) once this "
+            "one is complete")
+    assert (without_bars(done.stderr).splitlines()[:1] == [said]) is not quiet
+    assert said not in done.stderr or not quiet
+    assert json.loads((run / "run.json").read_text(encoding="utf-8"))["task"] == "QC"
+    again = CliRunner().invoke(main, ["train", str(data), "--out", str(tmp_path / "new"),
+                                      "--config", str(config), "--overwrite"])
+    assert again.exit_code == 0 and "replacing" not in again.stderr  # nothing there to replace
+
+
 def small_fast_run_inputs(tmp_path, rows, n_jobs):
     """`rows` as d.jsonl and a 2-fold config of a small fast model."""
     data = tmp_path / "d.jsonl"

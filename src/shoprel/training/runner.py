@@ -33,6 +33,7 @@ from shoprel.training.config import RunConfig
 from shoprel.training.config_inputs import check_inputs_outside
 from shoprel.training.far_pairs import FarPairCheck
 from shoprel.training.ranks import RankGroup, Ranks, current_ranks
+from shoprel.training.replacing import replacing_note
 from shoprel.training.stage0_files import Stage0Rows, read_stage0_files, recorded_files
 from shoprel.training.stage0_rows import check_stage0_rows, query_overlap
 from shoprel.utils.atomic import atomic_dir
@@ -356,14 +357,18 @@ def oof_table(frame: PairFrame, folds: np.ndarray, oof: np.ndarray) -> pd.DataFr
 @contextlib.contextmanager
 def run_folder(out_dir: Path, overwrite: bool, ranks: Ranks, group: RankGroup | None,
                reads=(), inside: str | Path | None = None,
-               written_for: str | Path | None = None):
+               written_for: str | Path | None = None,
+               say: Callable[[str], None] | None = None):
     """Rank 0 writes the run atomically; other ranks write into a throwaway temporary folder.
 
     Every rank checks the output (utils/outputs.py; `reads`: the input files) before any
-    trains, so all fail alike.
+    trains, so all fail alike; `say` then hears which run --overwrite replaces (rank 0).
     """
     guard = runs.replaceable_as("run")
     check_output_dir(out_dir, overwrite, reads, inside=inside, guard=guard)
+    if overwrite and say is not None and ranks.is_main and \
+            (replacing := replacing_note(out_dir)) is not None:
+        say(replacing)
     if group is not None:
         group.barrier()
     if ranks.is_main:
@@ -401,8 +406,9 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
     (`shoprel train` says there whether the machine is busy, while a setting can still save the
     time); `set_folds(k)`: how the user sets k folds, for the note on folds too small to
     measure (folds/small.py). With config.student, the finished run then distils the student
-    it carries (training/student.py); `say` hears the notes said before that work (a student
-    of the run's own model: student.carry_student), as distill's `say` (the CLI prints them).
+    it carries (training/student.py); `say` hears the notes said before the work (the run
+    --overwrite replaces: replacing.py) and before the student's (a student of the run's own
+    model: student.carry_student), as distill's `say` (the CLI prints them).
     """
     config = config or RunConfig()
     if config.student is not None:  # before any file is read or written
@@ -434,7 +440,7 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
         stage0_queries = query_overlap(stage0_rows.frame, frame)  # noted, not refused
     # `opened`: the training side's translator, closed once the run is written or has failed
     with run_folder(out_dir, overwrite, ranks, group, reads=[train_file], inside=inside,
-                    written_for=written_for) as tmp, contextlib.ExitStack() as opened:
+                    written_for=written_for, say=say) as tmp, contextlib.ExitStack() as opened:
         models_dir = tmp / runs.MODELS
         # the checks first, then the fits: a refused share or translation pair fits nothing,
         # stage 0 included
