@@ -76,6 +76,16 @@ def test_errors_are_one_clear_line(tmp_path):
     assert not (tmp_path / "run").exists() and not (tmp_path / "o.txt").exists()
 
 
+def test_python_m_shoprel_cli_names_its_commands_shoprel():
+    """`python -m shoprel.cli` says `shoprel` in its errors and help, as `python -m shoprel`
+    and the installed command do, not the launcher's `python -m shoprel.cli`."""
+    done = run("trian", check=False)
+    assert done.returncode == 2
+    assert done.stderr.strip() == ("error: shoprel: no such command 'trian'; did you mean "
+                                   "'train'? (shoprel --help)")
+    assert run("train", "--help").stdout.startswith("Usage: shoprel train ")
+
+
 def test_check_submission_fails_with_problems(tmp_path):
     sub = tmp_path / "sub.txt"
     sub.write_text('{"id": 1, "prediction": 3}\n')
