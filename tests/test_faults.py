@@ -451,7 +451,10 @@ CASES = [
     Case("invalid UTF-8", _raw_train(b'{"id": "\xff"}\n'), "bad.jsonl, line 1"),
     Case("not a JSON object", _raw_train(b'[1, 2]\n'), "bad.jsonl, line 1"),
     Case("empty file", _raw_train(b""), "bad.jsonl"),
-    Case("unknown file type", _raw_train(b"x", name="bad.xlsx"), "bad.xlsx"),
+    Case("unknown file type", _raw_train(b"x", name="bad.abc"), "bad.abc: unknown file type"),
+    Case("a spreadsheet", _raw_train(b"PK\x03\x04", name="bad.xlsx"),
+         "bad.xlsx: is a spreadsheet (.xlsx), which shoprel does not read; save (or export) the "
+         "sheet as CSV in UTF-8"),
     Case("training file missing", lambda sb: ["train", "nothere.jsonl", "--out", "newrun",
                                               "--config", "fast.yaml"], "nothere.jsonl"),
     Case("predict with a folder as its input file", lambda sb: [
@@ -489,7 +492,11 @@ CASES = [
     Case("Parquet cell holding a list", _parquet_with_list, "bad.parquet, row 1, field "
                                                             "'origin_query'"),
     Case("predict to an unknown file type", lambda sb: [
-        "predict", "run", "gold.jsonl", "--out", "pred.xlsx"], "pred.xlsx"),
+        "predict", "run", "gold.jsonl", "--out", "pred.abc"], "pred.abc: unknown file type"),
+    Case("predict to a spreadsheet", lambda sb: [
+        "predict", "run", "gold.jsonl", "--out", "pred.xlsx"],
+         "pred.xlsx: is named as a spreadsheet (.xlsx), which shoprel does not write; name it "
+         "pred.csv"),
     Case("evaluate against a missing gold file", lambda sb: [
         "evaluate", "gold.jsonl", "nothere.jsonl"], "nothere.jsonl"),
     Case("ensemble with a negative shrinkage", lambda sb: [

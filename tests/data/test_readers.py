@@ -293,7 +293,31 @@ def test_csv_errors_name_line(tmp_path):
 
 
 def test_unknown_extension(tmp_path):
-    assert "unknown file type" in _error(tmp_path, "x.xlsx", b"")
+    assert "unknown file type '.abc'" in _error(tmp_path, "x.abc", b"")
+
+
+READ = ("JSON lines (.json, .jsonl, .ndjson, .txt), CSV (.csv), TSV (.tsv), Parquet (.parquet, "
+        ".pq)")
+
+
+@pytest.mark.parametrize(("name", "suffix"), [
+    ("rows.xlsx", ".xlsx"), ("rows.xls", ".xls"), ("rows.ods", ".ods"),
+    ("rows.numbers", ".numbers"), ("rows.xlsx.gz", ".xlsx"),
+])
+def test_a_spreadsheet_is_told_to_be_saved_as_csv(tmp_path, name, suffix):
+    """train.xlsx was told "unknown file type '.xlsx': use one of .csv, .json, ...", which left
+    the user to find how to make one; it is named a spreadsheet, with what to save it as, by
+    the one place every reader (pairs, index's targets) takes a file's format from."""
+    from shoprel.predict.index import iter_targets
+
+    content = gzip.compress(b"PK\x03\x04") if name.endswith(".gz") else b"PK\x03\x04\x14\x00"
+    said = (f"{name}: is a spreadsheet ({suffix}), which shoprel does not read; save (or export) "
+            "the sheet as CSV in UTF-8, the column names in its first row, and give that file: "
+            f"shoprel reads {READ}")
+    assert _error(tmp_path, name, content).endswith(said)
+    with pytest.raises(InputError) as info:
+        list(iter_targets(tmp_path / name, Task.QC))
+    assert str(info.value).endswith(said)
 
 
 def test_a_file_of_no_suffix_is_told_how_to_name_it(tmp_path):

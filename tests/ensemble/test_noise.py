@@ -94,8 +94,11 @@ def test_filtered_file_takes_the_format_its_name_says(flipped_run, tmp_path, suf
     kept = original.df[~original.df["id"].isin(some)].reset_index(drop=True)
     assert clean.df["query"].tolist() == kept["query"].tolist()
     assert clean.df["label"].tolist() == kept["label"].tolist()
-    with pytest.raises(InputError, match="unknown file type '.xlsx'"):
+    with pytest.raises(InputError, match=r"clean.xlsx: is named as a spreadsheet \(.xlsx\), "
+                       r"which shoprel does not write; name it clean.csv, which a spreadsheet "
+                       r"opens \(or .jsonl, .tsv, .parquet\)$"):
         filter_training_file(data, some, tmp_path / "clean.xlsx")
+    assert not (tmp_path / "clean.xlsx").exists()
 
 
 @pytest.mark.parametrize(("name", "out_name", "marked"), [
@@ -319,12 +322,13 @@ def test_noise_outputs_are_checked_before_any_work(flipped_run, tmp_path):
     for args in (["--out", str(data), "--overwrite"],
                  ["--filtered-train", str(data), "--overwrite"],
                  ["--filtered-train", str(tmp_path / "clean.xlsx")],
+                 ["--out", str(tmp_path / "flagged.xlsx")],  # was written as lines of text
                  ["--out", str(twice), "--filtered-train", str(twice)]):
         done = CliRunner().invoke(main, ["noise", str(run), *args])
         assert done.exit_code == 2, done.output
         assert done.output.count("\n") == 1 and done.output.startswith("error:"), done.output
     assert data.read_bytes() == before
-    assert not twice.exists()
+    assert not twice.exists() and not (tmp_path / "flagged.xlsx").exists()
 
 
 def test_one_file_under_two_names_is_refused_as_given_as_both(flipped_run, tmp_path):

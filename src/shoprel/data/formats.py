@@ -23,6 +23,10 @@ FORMATS = {**{s: "jsonl" for s in JSONL_SUFFIXES}, ".csv": "csv", ".tsv": "tsv",
 # a list of ids (`shoprel noise --out`, a config's noise.flagged) in a file named so is a table
 # with an id column; under any other name (.txt, .json, .ndjson among them) it is one id a line
 ID_TABLE_SUFFIXES = tuple(s for s in FORMATS if s not in (".txt", ".json", ".ndjson"))
+# a spreadsheet's own file, which no reader takes: said as one, with what to save it as, by
+# every command that reads or writes a data file (file_format, output_format), not told
+# 'unknown file type'; told by name only, no spreadsheet library imported
+SPREADSHEETS = (".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".numbers")
 # how help texts name each format of FORMATS (one missing here is named by its key)
 FORMAT_NAMES = {"jsonl": "JSON lines", "csv": "CSV", "tsv": "TSV", "parquet": "Parquet"}
 # how much of a pipe, or of a compressed file of no format's name, is looked at to tell its
@@ -73,6 +77,11 @@ def file_format(path: str | Path) -> str:
     if suffix in UNREAD:
         raise InputError(f"is compressed ({suffix}), which shoprel does not read; decompress it "
                          f"first ({UNREAD[suffix]}) and give the file inside", path=path)
+    if format_suffix(path) in SPREADSHEETS:  # rows.xlsx.gz too
+        raise InputError(f"is a spreadsheet ({format_suffix(path)}), which shoprel does not "
+                         "read; save (or export) the sheet as CSV in UTF-8, the column names in "
+                         f"its first row, and give that file: shoprel reads {formats_described()}",
+                         path=path)
     fmt = FORMATS.get(format_suffix(path))
     if compression and fmt is None and path.is_file():
         return FORMATS[_sniffed_inside(path, compression)]
@@ -116,7 +125,18 @@ def output_format(path: str | Path) -> str:
     """The format an output is written in, by its name: shoprel writes no compressed file, so
     a compressed name (which every reader would decompress) is refused."""
     refuse_compressed_output(path, table=True)
+    refuse_spreadsheet_output(path)
     return file_format(path)
+
+
+def refuse_spreadsheet_output(path: str | Path) -> None:
+    """One InputError for an output named as a spreadsheet (out.xlsx): shoprel writes none, and
+    a file of text (or of Parquet) under that name is one the spreadsheet will not open."""
+    suffix = Path(path).suffix.lower()
+    if suffix in SPREADSHEETS:
+        raise InputError(f"is named as a spreadsheet ({suffix}), which shoprel does not write; "
+                         f"name it {Path(path).stem}.csv, which a spreadsheet opens (or .jsonl, "
+                         ".tsv, .parquet)", path=path)
 
 
 def refuse_compressed_output(path: str | Path, table: bool = False) -> None:

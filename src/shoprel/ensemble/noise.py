@@ -23,6 +23,7 @@ from shoprel.data.formats import (
     file_format,
     output_format,
     refuse_compressed_output,
+    refuse_spreadsheet_output,
 )
 from shoprel.data.records import copy_has_bom
 from shoprel.data.tasks import Task
@@ -178,6 +179,7 @@ def check_noise_outputs(run_dir: str | Path, out_file: str | Path | None,
     if out_file is not None:
         check_output_file(out_file, reads=reads, runs=[run_dir], overwrite=overwrite)
         refuse_compressed_output(out_file)  # flagged.txt.gz would be written plain
+        refuse_spreadsheet_output(out_file)  # flagged.xlsx would be lines of text
         check_flagged_replaceable(out_file, training)
         check_source_replaceable(out_file, reads, run_dir, overwrite)
     if filtered_train is not None:
@@ -208,6 +210,7 @@ def write_flagged_ids(flagged: pd.DataFrame, out_file: str | Path,
                                  reads=[train_file] if train_file is not None else [],
                                  overwrite=overwrite)
     refuse_compressed_output(out_file)
+    refuse_spreadsheet_output(out_file)
     check_flagged_replaceable(out_file, training)
     # a file made at out_file while cleanlab worked is kept (refused) as at the start
     guard = functools.partial(check_flagged_replaceable, train=training)
