@@ -163,12 +163,17 @@ def test_columns_named_as_home_depots_release_names_them_are_told_shoprels_names
     """A file in Home Depot's own column names (search_term, product_title) or a plain
     `query,title` one was told only that a column was missing, one round trip a column; each
     error now names the column to rename, for the task the run gives as for a task told from
-    the columns."""
+    the columns, and two such columns in one error (tests/data/test_missing_columns.py)."""
     rows = b"id,search_term,product_title,label\n1,l bracket,Simpson Angle,1\n"
-    assert _error(tmp_path, "hd.csv", rows).endswith(
-        "line 1: no target column: expected 'category_path' (QC) or 'item_title' (QI); the "
-        "file has 'product_title': name the column 'item_title'")
+    assert _error(tmp_path, "hd.csv", rows).endswith(  # both at once: see below
+        "line 1: missing required columns 'origin_query' and 'item_title': the file has "
+        "'search_term': name the column 'origin_query'; the file has 'product_title': name the "
+        "column 'item_title'")
     assert _error(tmp_path, "t.csv", b"id,query,title\n1,a,b\n", task="QI").endswith(
+        "line 1: missing required columns 'origin_query' and 'item_title': found 'query', the "
+        "server API's name: files and the Python API call it 'origin_query'; the file has "
+        "'title': name the column 'item_title'")
+    assert _error(tmp_path, "t1.csv", b"id,origin_query,title\n1,a,b\n", task="QI").endswith(
         "field 'item_title': column missing for task QI; the file has 'title': name the "
         "column 'item_title'")
     assert _error(tmp_path, "st.csv", b"id,search_term,item_title\n1,a,b\n").endswith(

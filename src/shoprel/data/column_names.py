@@ -6,13 +6,13 @@ read rows, so that every check of a column's name says it in the same words."""
 
 from __future__ import annotations
 
-from shoprel.data.column_hints import column_advice
+from shoprel.data.column_hints import column_advice, near_name
 from shoprel.data.tasks import (
     KNOWN_COLUMNS,
+    OTHER_NAMES,
     REQUEST_FIELDS,
     TRANSLATION_COLUMN,
     one_column_said,
-    other_name_hint,
     parted_by,
 )
 
@@ -32,13 +32,27 @@ def missing_column(record: dict, name: str, reason: str = "missing required colu
     alike = [key for key in record if key != name and bare_name(key) == name]
     if not alike and (one_column := _one_column_holding(record, name)):
         return f"{reason} ({one_column})"
-    if not alike and REQUEST_FIELDS.get(name) in record:  # a file in a request's shape
-        return (f"{reason}; found {REQUEST_FIELDS[name]!r}, the server API's name: files and "
-                f"the Python API call it {name!r}")
-    if not alike:
-        return reason + (other_name_hint(record, name)
-                         or column_advice(record, name, holder, _KNOWN, fix))
-    return f"{reason}; {holder} {alike[0]!r}: name the column {name!r} {spelling_fix(alike[0])}"
+    renamed = renamed_said(record, name, holder)
+    if renamed is not None:
+        return f"{reason}; {renamed}"
+    return reason + column_advice(record, name, holder, _KNOWN, fix)
+
+
+def renamed_said(record: dict, name: str, holder: str = "the file has") -> str | None:
+    """"HOLDER 'ID': name the column 'id' (lower case, no spaces)" where a column of the record
+    is the missing `name` spelled otherwise (case, spaces, a byte-order mark), under the server
+    request's name ('query') or another dataset's ('search_term', 'title'), or misspelled
+    ('orgin_query'); None where none is. What missing_column says after its reason, and what
+    missing_columns.py says of each column of several."""
+    alike = [key for key in record if key != name and bare_name(key) == name]
+    if alike:
+        return f"{holder} {alike[0]!r}: name the column {name!r} {spelling_fix(alike[0])}"
+    if REQUEST_FIELDS.get(name) in record:  # a file in a request's shape
+        return (f"found {REQUEST_FIELDS[name]!r}, the server API's name: files and the Python "
+                f"API call it {name!r}")
+    other = next((key for key in OTHER_NAMES.get(name, ()) if key in record), None)
+    near = other or near_name(record, name, _KNOWN)
+    return f"{holder} {near!r}: name the column {name!r}" if near is not None else None
 
 
 # a byte-order mark, which Excel's "CSV UTF-8" starts with: Python's csv module and open()
@@ -86,12 +100,31 @@ def misspelled_column(record: dict, names, holder: str = "the file has"
     names exactly would otherwise read such a column as absent, and its rows as untagged,
     unlabelled or untranslated. `holder`: who holds it ("the pairs have", from Python)."""
     for name in names:
-        if name in record:
-            continue
-        cased = [key for key in record if bare_name(key) == name]
-        other = [key for key in OTHER_OPTIONAL_NAMES.get(name, ()) if key in record]
-        if cased or other:
-            return name, (f"no {name!r} column, but {holder} {(cased or other)[0]!r}, which "
-                          f"is not read as {name!r}: name the column {name!r}"
-                          + (f" {spelling_fix(cased[0])}" if cased else ""))
+        if (key := misnamed_as(record, name)) is not None:
+            return name, (f"no {name!r} column, but {holder} {key!r}, which is not read as "
+                          f"{name!r}: name the column {name!r}" + _fix_of(key, name))
     return None
+
+
+def misnamed_as(record: dict, name: str):
+    """The column of the record that is the optional column `name` spelled otherwise (case,
+    spaces) or under another file's name ('lang'), where `name` itself is absent; else None."""
+    if name in record:
+        return None
+    cased = [key for key in record if bare_name(key) == name]
+    other = [key for key in OTHER_OPTIONAL_NAMES.get(name, ()) if key in record]
+    return (cased or other or [None])[0]
+
+
+def misnamed_said(record: dict, name: str, holder: str = "the file has") -> str | None:
+    """"HOLDER 'Language': name the column 'language' (lower case, no spaces)" for an optional
+    column misnamed_as finds, else None: said so among several columns (missing_columns.py)."""
+    key = misnamed_as(record, name)
+    return None if key is None else f"{holder} {key!r}: name the column {name!r}" + \
+        _fix_of(key, name)
+
+
+def _fix_of(key: str, name: str) -> str:
+    """' (lower case, no spaces)' after a column `name` spelled otherwise, '' after another
+    file's name for it."""
+    return f" {spelling_fix(key)}" if bare_name(key) == name else ""

@@ -8,6 +8,7 @@ from pathlib import Path
 from shoprel.data.column_names import missing_column
 from shoprel.data.formats import typed_format
 from shoprel.data.frame import WRITTEN_ID
+from shoprel.data.missing_columns import missing_columns
 from shoprel.data.prediction import prediction_problem
 from shoprel.data.probability import probability_problem
 from shoprel.data.records import (
@@ -111,6 +112,8 @@ def _first_row_checks(submission: Path, line: int, record: dict, given: _Input,
     predictions). Told at the header's line in a CSV or TSV file, where those columns are
     named."""
     line, label = column_line(submission, line), position_label(submission)
+    if not given.scored and (both := missing_columns(record, ("id", "prediction"))):
+        raise InputError(both, path=submission, line=line, line_label=label)
     for name in ("id", "prediction"):
         if name not in record:
             said = (f"missing required column; {input_shown} holds predictions: give the "

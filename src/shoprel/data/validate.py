@@ -13,6 +13,7 @@ from shoprel.data.empty_texts import FIRST_EMPTY, NOT_SCORED, REFUSE
 from shoprel.data.formats import read_format
 from shoprel.data.frame import TRANSLATION, WRITTEN_ID, PairFrame
 from shoprel.data.language_tags import canonical_tag
+from shoprel.data.missing_columns import missing_columns, target_missing
 from shoprel.data.records import (
     FloatText,
     Record,
@@ -333,6 +334,22 @@ class RecordValidator:
             raise self._missing(line, record, "label", NO_LABELS)
         self.has_translation = TRANSLATION_COLUMN in record
 
+    def _refuse_missing_columns(self, line: int, record: dict) -> None:
+        """Two or more columns of a file's first row missing or misnamed ('id,q,category,label'),
+        said in one line at its header (missing_columns), where each took a run of its own."""
+        if self.path is None:  # pairs from Python: said one field at a time
+            return
+        target = target_missing(record, self.task.target_column if self.task else None)
+        required = [name for name in ("id", QUERY_COLUMN) if name not in record]
+        required += [target] if target else []
+        reading_labels = self.require_label and self.read_labels
+        required += ["label"] if reading_labels and "label" not in record else []
+        optional = [name for name in READ_WHEN_PRESENT
+                    if name != "label" or (self.read_labels and not reading_labels)]
+        said = missing_columns(record, required, optional)
+        if said is not None:
+            raise self._column_error(said, line)
+
     def _missing(self, line: int, record: dict, name: str,
                  reason: str = "missing required column") -> InputError:
         """Column `name` missing, said with what the record holds and what to do
@@ -357,6 +374,7 @@ class RecordValidator:
 
     def validate(self, line: int, record: dict) -> dict | None:
         if self.task is None or self.has_label is None:
+            self._refuse_missing_columns(line, record)
             self._first_record(line, record)
         task = self.task
         self._check_task_field(line, record)

@@ -11,6 +11,7 @@ import pandas as pd
 from shoprel.data.category import top_level
 from shoprel.data.column_names import missing_column
 from shoprel.data.formats import typed_format
+from shoprel.data.missing_columns import missing_columns
 from shoprel.data.prediction import prediction_problem
 from shoprel.data.probability import probability_problem
 from shoprel.data.readers import read_pairs
@@ -65,6 +66,8 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
         query, target = record.get(QUERY_COLUMN), record.get(task.target_column)
         queries.append(query if isinstance(query, str) else None)
         targets.append(target if isinstance(target, str) else None)
+        if line == records[0][0] and (both := missing_columns(record, ("id", "prediction"))):
+            raise InputError(both, path=path, line=column_line(path, line), line_label=label)
         for name in ("id", "prediction"):
             if name not in record:
                 raise InputError(missing_column(record, name), path=path,
