@@ -1,6 +1,7 @@
 import json
 import re
 
+import pandas as pd
 import pytest
 
 from shoprel.data.submission import check_submission
@@ -420,10 +421,40 @@ def test_csv_ids_are_compared_as_text_with_the_input(files, jsonl, qc_rows):
     path = tmp_path / "s.csv"
     path.write_text("id,prediction\n001,1\n2,1\n003,1\n")
     assert check_submission(path, source).problems == [
-        f"{path}, line 3, field 'id': '2', but the input writes this id as '002'; a grader "
-        "comparing ids as text misses it"]
+        f"{path}, line 3, field 'id': 2, but the input writes this id as '002'; a grader "
+        "comparing ids as text misses it"]  # the cell bare, as the CSV holds it
     path.write_text("id,prediction\n001,1\n002,1\n003,1\n")
     assert check_submission(path, source).ok
+
+
+@pytest.mark.parametrize(("input_name", "sub_name", "said"), [
+    ("in.txt", "s.jsonl", [
+        "line 1, field 'id': expected id '001' (input order), got '003'",
+        "line 2, field 'id': id '009' is not in {input} (expected id '002' there, input order)",
+        "line 3, field 'id': expected id '003' (input order), got '001'",
+        ": 1 input id(s) have no prediction, e.g. '002'"]),
+    ("in.csv", "s.csv", [
+        "line 2, field 'id': expected id 001 (input order), got 003",
+        "line 3, field 'id': id 009 is not in {input} (expected id 002 there, input order)",
+        "line 4, field 'id': expected id 003 (input order), got 001",
+        ": 1 input id(s) have no prediction, e.g. 002"]),
+])
+def test_every_id_a_submission_is_told_of_is_said_as_its_file_writes_it(
+        tmp_path, qc_rows, input_name, sub_name, said):
+    """Only a repeated id was said as written: an id out of order, not in the input, or
+    without a prediction was said by its key ("expected id 2", "got 3", "e.g. 2"), which
+    no line of a file writing "002" holds, and a CSV cell was quoted as JSON text ('009')."""
+    from shoprel.data.writers import write_table
+
+    rows = [{**row, "id": f"00{row['id']}"} for row in qc_rows]
+    source = tmp_path / input_name
+    write_table(pd.DataFrame(rows), source)
+    path = tmp_path / sub_name
+    write_table(pd.DataFrame({"id": ["003", "009", "001"], "prediction": [1, 0, 1]}), path)
+    problems = check_submission(path, source).problems
+    assert [p for p in problems if "rows, but" not in p] == [
+        f"{path}{s.format(input=source)}" if s.startswith(":") else
+        f"{path}, {s.format(input=source)}" for s in said], problems
 
 
 @pytest.mark.parametrize(("value", "message"), [

@@ -641,3 +641,20 @@ def test_predictions_given_as_both_files_are_not_told_to_swap(tmp_path):
         evaluate_files(predictions, other)
     assert str(caught.value).endswith(
         f"; {other} holds predictions: as {predictions} does; give the labelled gold file second")
+
+
+def test_ids_evaluate_names_are_said_as_their_files_write_them(tmp_path, jsonl, qc_rows):
+    """A predicted id not in the gold file, gold ids without a prediction and the id of a row
+    whose query differs were said by their keys ("e.g. id 9", "e.g. 2, 3"), which no line of
+    files writing "009" and "002" holds; each is now said as its own file writes it."""
+    gold = jsonl(tmp_path / "gold.txt", [{**row, "id": f"00{row['id']}"} for row in qc_rows])
+    predictions = tmp_path / "p.csv"
+    predictions.write_text("id,prediction\n001,1\n009,1\n")
+    with pytest.raises(InputError) as caught:
+        evaluate_files(predictions, gold)
+    assert str(caught.value) == (
+        f"{predictions}, line 3, field 'id': 1 predicted id(s) are not in the gold file "
+        f"{gold}, e.g. id 009; 2 gold id(s) have no prediction, e.g. '002', '003'")
+    predictions.write_text("id,prediction,origin_query\n001,1,x\n002,1,y\n003,1,z\n")
+    with pytest.raises(InputError, match=r"under the same id, e\.g\. id 001: 'x', but "):
+        evaluate_files(predictions, gold)

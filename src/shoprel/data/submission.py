@@ -19,7 +19,7 @@ from shoprel.data.records import (
     position_label,
     require_file,
 )
-from shoprel.data.repeated_ids import SeenIds
+from shoprel.data.repeated_ids import SeenIds, shown_id
 from shoprel.data.spool import input_name, one_from_stdin, readable_input
 from shoprel.data.tasks import (
     QUERY_COLUMN,
@@ -77,6 +77,12 @@ class _Input:
     languages: list
     task: Task | None
     scored: bool = False  # its first row has a prediction: a submission given as --input
+    text_table: bool = False  # a CSV or TSV, whose cells are shown bare (shown_id)
+
+    def shown_id(self, index: int) -> str:
+        """The id of the input's row `index` as the input wrote it: "007" of a JSON file
+        quoted, a CSV's 007 bare, where its key (7) named an id no line of it holds."""
+        return shown_id(self.written[index], self.ids[index], self.text_table)
 
 
 def _read_input(path: Path, task) -> _Input:
@@ -91,7 +97,7 @@ def _read_input(path: Path, task) -> _Input:
         rows.append(validator.validate(line, record))
     return _Input([r["id"] for r in rows], [r.get(WRITTEN_ID, r["id"]) for r in rows],
                   [r["query"] for r in rows], [r["target"] for r in rows],
-                  [r["language"] for r in rows], validator.task, scored)
+                  [r["language"] for r in rows], validator.task, scored, validator.text_table)
 
 
 def _alike(a, b) -> bool:
@@ -228,23 +234,24 @@ def _checked(submission: Path, given_as: Path, input_file: Path,
             raise InputError(problem, path=shown, line=line, field="id", line_label=label)
         where = f"{shown}, {label} {line}"
         row_id = _usable_id(check, where, record)
+        written = None if row_id is None else shown_id(record["id"], row_id, not typed)
         repeated = None if row_id is None else seen.repeat(record["id"], row_id, line)
         if repeated:  # an unusable id is said above
             check.add(f"{where}, field 'id': {repeated}")
         if row_id is None:
             pass
         elif row_id not in known:
-            there = (f" (expected id {expected[index]!r} there, input order)"
+            there = (f" (expected id {given.shown_id(index)} there, input order)"
                      if index < len(expected) else "")
-            check.add(f"{where}, field 'id': id {record['id']!r} is not in {input_shown}{there}")
+            check.add(f"{where}, field 'id': id {written} is not in {input_shown}{there}")
         elif index < len(expected) and row_id != expected[index]:
-            check.add(f"{where}, field 'id': expected id {expected[index]!r} (input order), "
-                      f"got {row_id!r}")
+            check.add(f"{where}, field 'id': expected id {given.shown_id(index)} (input order), "
+                      f"got {written}")
         elif index < len(expected) and not _written_alike(record["id"], given.written[index],
                                                           as_written):
             how = "as written" if as_written else "as text"
-            check.add(f"{where}, field 'id': {record['id']!r}, but the input writes this id as "
-                      f"{given.written[index]!r}; a grader comparing ids {how} misses it")
+            check.add(f"{where}, field 'id': {written}, but the input writes this id as "
+                      f"{given.shown_id(index)}; a grader comparing ids {how} misses it")
         if input_task is not None and (problem := task_field_disagrees(
                 record, input_task, f"the input is {input_task}", f"check a submission of "
                 f"{input_task.other} pairs against its own input")) is not None:
@@ -273,8 +280,9 @@ def _checked(submission: Path, given_as: Path, input_file: Path,
         check.add(f"{shown}: {check.rows} rows, but {input_shown} has {len(expected)}",
                   whole_file=True)
     missing = set(expected) - seen.keys()
-    if missing:
-        sample = ", ".join(repr(i) for i in sorted(missing, key=str)[:5])
+    if missing:  # the first in the input's order, as it writes them
+        first = [index for index, key in enumerate(expected) if key in missing][:5]
+        sample = ", ".join(given.shown_id(index) for index in first)
         check.add(f"{shown}: {len(missing)} input id(s) have no prediction, e.g. {sample}",
                   whole_file=True)
     return check

@@ -21,7 +21,7 @@ from shoprel.data.records import (
     iter_records,
     position_label,
 )
-from shoprel.data.repeated_ids import SeenIds
+from shoprel.data.repeated_ids import SeenIds, shown_id
 from shoprel.data.spool import input_name, one_from_stdin, readable_input
 from shoprel.data.tasks import (
     QUERY_COLUMN,
@@ -45,6 +45,7 @@ from shoprel.evaluate.run_metrics import scored_metrics
 
 def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
     ids, predictions, probabilities, queries, targets, lines = [], [], [], [], [], []
+    shown = []  # each id as the file wrote it, for a message naming it
     records = list(iter_records(path))
     if not records:  # not "20 gold id(s) have no prediction": a wrong file, as predict says
         raise InputError(NO_ROWS, path=path)
@@ -100,13 +101,14 @@ def _read_predictions(path: Path, task: Task) -> pd.DataFrame:
         if repeated:
             raise InputError(repeated, path=path, line=line, line_label=label, field="id")
         ids.append(row_id)
+        shown.append(shown_id(record["id"], row_id, not typed))
         lines.append(line)
         predictions.append(prediction)
     # ids of both files as plain values: a text id never meets a number id (an error that
     # names them below), where typed columns would not merge at all
     table = pd.DataFrame({"id": pd.Series(ids, dtype=object), "prediction": predictions,
                           "predicted_query": queries, "predicted_target": targets,
-                          "line": lines})
+                          "line": lines, "shown_id": shown})
     if has_probability:
         table["probability"] = probabilities
     return table
@@ -148,7 +150,7 @@ def _evaluated(predictions: Path, gold: Path, task: str | None,
     missing = table["prediction"].isna()
     unscored = ""
     if missing.any():
-        sample = ", ".join(repr(i) for i in table.loc[missing, "id"].head(5))
+        sample = ", ".join(_shown_ids(gold, list(table.loc[missing, "id"].head(5))))
         unscored = f"{int(missing.sum())} gold id(s) have no prediction, e.g. {sample}"
     # a predicted id the gold file lacks is named first, by its line: an id mangled on the
     # way is both, and the line is where to look (as check-submission names it)
@@ -156,13 +158,13 @@ def _evaluated(predictions: Path, gold: Path, task: str | None,
     if len(extra):
         first = extra.iloc[0]
         raise InputError(f"{len(extra)} predicted id(s) are not in the gold file {gold_given}, "
-                         f"e.g. id {first['id']!r}" + (f"; {unscored}" if unscored else ""),
+                         f"e.g. id {first['shown_id']}" + (f"; {unscored}" if unscored else ""),
                          path=predictions, line=int(first["line"]),
                          line_label=position_label(predictions), field="id")
     if unscored:
         raise InputError(unscored, path=predictions, field="id")
     _check_texts(table, predictions, (gold, gold_given), gold_frame.task)
-    table = table.drop(columns=["predicted_query", "predicted_target", "line"])
+    table = table.drop(columns=["predicted_query", "predicted_target", "line", "shown_id"])
     table["prediction"] = table["prediction"].astype("int64")
     if gold_frame.task is Task.QC:
         table["top_category"] = table["target"].map(top_level)
@@ -209,17 +211,33 @@ def _check_texts(table: pd.DataFrame, predictions: Path, gold: tuple[Path, str],
             ("predicted_query", "query", QUERY_COLUMN, "queries"),
             ("predicted_target", "target", task.target_column, f"{task.target_column}s")):
         carried = table[carried_column].notna()
-        differ = [(row_id, line, mine, theirs) for row_id, line, mine, theirs in zip(
-            table.loc[carried, "id"], table.loc[carried, "line"],
-            table.loc[carried, carried_column], table.loc[carried, column], strict=True)
-            if not same_text(mine, theirs)]
+        differ = [(row_id, line, shown, mine, theirs)
+                  for row_id, line, shown, mine, theirs in zip(
+                      table.loc[carried, "id"], table.loc[carried, "line"],
+                      table.loc[carried, "shown_id"], table.loc[carried, carried_column],
+                      table.loc[carried, column], strict=True)
+                  if not same_text(mine, theirs)]
         if differ:
-            row_id, line, mine, theirs = min(differ, key=lambda row: row[1])  # the first line
+            row_id, line, shown, mine, theirs = min(differ, key=lambda row: row[1])  # first
             gold_line = id_line(gold_read, row_id)
             where = gold_given if gold_line is None else (
                 f"{gold_given}, {position_label(gold_read)} {gold_line}")
             raise InputError(f"{len(differ)} row(s) have other {what} than the gold file under "
-                             f"the same id, e.g. id {row_id!r}: {mine[:60]!r}, but {where}, "
+                             f"the same id, e.g. id {shown}: {mine[:60]!r}, but {where}, "
                              f"field '{field}' holds {str(theirs)[:60]!r}: predictions of "
                              "another file?", path=predictions, line=int(line),
                              line_label=position_label(predictions), field=field)
+
+
+def _shown_ids(path: Path, keys: list) -> list[str]:
+    """The ids `keys` (as the frame read from `path` holds them: 7 for "007") each as the file
+    wrote it (repeated_ids.shown_id), for a message naming gold rows: "e.g. 8, 9" named ids
+    the gold file writes "008", "009". Reads the file again: for an error's wording only."""
+    wanted, text_table = set(keys), not typed_format(path)
+    shown = {}
+    for _, record in iter_records(path):
+        with contextlib.suppress(ValueError):  # the reader refused such an id: none is wanted
+            key = checked_id(record.get("id"))
+            if key in wanted and key not in shown:
+                shown[key] = shown_id(record["id"], key, text_table)
+    return [shown.get(key, repr(key)) for key in keys]
