@@ -474,13 +474,17 @@ ROW = '{"id": 1, "origin_query": "a", "category_path": "x", "label": 1}\n'
      "rows.csv: is UTF-16 text (a spreadsheet's 'Unicode text'); save it as UTF-8"),
     ("rows.csv", b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb5U8\xa3",
      "rows.csv: is a ZIP archive (a spreadsheet workbook?), not text"),
+    ("rows.csv", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00\x00\x00\x00\x3e\x00\x03\x00",
+     "rows.csv: is an Office 97-2003 file (an Excel .xls workbook?), not text; save the sheet "
+     "as CSV in UTF-8"),
     ("rows.csv", "id,origin_query,category_path\n1,café,x\n".encode("latin-1"),
      "rows.csv, line 2: invalid UTF-8 at byte 5 of the line (b'\\xe9,x\\n'); save the file as "
      "UTF-8"),
-], ids=["gzip", "utf-16", "zip", "latin-1"])
+], ids=["gzip", "utf-16", "zip", "xls", "latin-1"])
 def test_a_file_that_is_no_utf8_text_is_said_as_what_it_is(tmp_path, name, content, said):
-    """A gzip file, a spreadsheet's UTF-16 'Unicode text' and a workbook were all told 'line 1:
-    invalid UTF-8 at byte 0 (or 1) of the line', which named no way out."""
+    """A gzip file, a spreadsheet's UTF-16 'Unicode text' and a workbook (an .xls one too,
+    renamed .csv) were all told 'line 1: invalid UTF-8 at byte 0 (or 1) of the line', which
+    named no way out."""
     assert said in _error(tmp_path, name, content)
 
 

@@ -9,11 +9,14 @@ from shoprel.data.compression import COMPRESSIONS, magic_compression
 ZIP = b"PK\x03\x04"
 UTF16 = (b"\xff\xfe", b"\xfe\xff")  # a spreadsheet's 'Unicode text', either byte order
 PARQUET = b"PAR1"
+OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # an Office 97-2003 file: an .xls workbook, a .doc
 ZIP_ARCHIVE = "a ZIP archive"
+OFFICE_FILE = "an Office 97-2003 file"
 UTF16_TEXT = "UTF-16 text"
 PARQUET_DATA = "Parquet data"
 # what a file's magic bytes show it to be, other than a compression (compression.MAGIC)
-MAGIC_KINDS = {ZIP: ZIP_ARCHIVE, **dict.fromkeys(UTF16, UTF16_TEXT), PARQUET: PARQUET_DATA}
+MAGIC_KINDS = {ZIP: ZIP_ARCHIVE, **dict.fromkeys(UTF16, UTF16_TEXT), PARQUET: PARQUET_DATA,
+               OLE2: OFFICE_FILE}
 # how many bytes are looked at: enough to tell text from binary data
 HEAD_BYTES = 4096
 

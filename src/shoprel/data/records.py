@@ -21,7 +21,13 @@ from shoprel.data.compression import (
     misnamed,
 )
 from shoprel.data.csv_header import header_problem, row_problem
-from shoprel.data.file_kind import PARQUET_DATA, UTF16_TEXT, ZIP_ARCHIVE, magic_kind
+from shoprel.data.file_kind import (
+    OFFICE_FILE,
+    PARQUET_DATA,
+    UTF16_TEXT,
+    ZIP_ARCHIVE,
+    magic_kind,
+)
 from shoprel.data.formats import file_format, read_format
 from shoprel.data.parquet_maps import map_readers
 from shoprel.data.spool import is_stream, readable_input
@@ -216,6 +222,9 @@ NOT_TEXT = {
     ZIP_ARCHIVE: "is a ZIP archive (a spreadsheet workbook?), not text; save it as CSV (UTF-8) "
                  "or unpack it first",
     UTF16_TEXT: "is UTF-16 text (a spreadsheet's 'Unicode text'); save it as UTF-8",
+    # an .xls workbook renamed .csv, or a download saved so: it was told 'invalid UTF-8 at byte 0'
+    OFFICE_FILE: "is an Office 97-2003 file (an Excel .xls workbook?), not text; save the sheet "
+                 "as CSV in UTF-8",
     # df.to_parquet("test.txt"): the rows are there, under a name read as text
     PARQUET_DATA: "is Parquet data under a name read as text; name it .parquet (or .pq), the "
                   "suffix shoprel reads Parquet by",
