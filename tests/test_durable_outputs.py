@@ -16,7 +16,8 @@ from shoprel.evaluate.report.compare_page import write_comparison
 from shoprel.predict.predictor import predict_file
 from shoprel.runs import METRICS, REPORT, Run, RunWriter
 from shoprel.utils.atomic import add_to_stamp
-from shoprel.utils.outputs import STAMP, stamp_entries
+from shoprel.utils.output_stamp import stamp_entries
+from shoprel.utils.shoprel_folders import STAMP
 
 # the tests marked reads_report read a report: the others' charts are seconds a run
 pytestmark = pytest.mark.usefixtures("no_report_charts")

@@ -34,15 +34,15 @@ from shoprel.training.config_reading import load_config
 from shoprel.training.runner import train
 from shoprel.utils.atomic import atomic_file
 from shoprel.utils.digest import sha256_of_file
+from shoprel.utils.output_stamp import is_written_for
 from shoprel.utils.outputs import (
     at_or_below,
     check_folder_target,
     check_not_a_link,
     check_outside_outputs,
     check_parent,
-    is_shoprel_output,
-    is_written_for,
 )
+from shoprel.utils.shoprel_folders import is_shoprel_output
 
 DEMO_FILES = {"QC": "qc_demo.jsonl", "QI": "qi_demo.jsonl"}
 RECORD = ".shoprel-demo.json"  # in the demo's folder: the files it wrote, which a rerun replaces

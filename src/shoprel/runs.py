@@ -65,9 +65,9 @@ def fold_model_name(fold: int) -> str:
 
 def replaceable_as(kind: str) -> Callable[[Path], None]:
     """The --overwrite guard for a run ("run") or an ensemble ("ensemble") output: what
-    outputs.check_replaceable allows, and only a folder of the same kind (a trained run's
+    output_stamp.check_replaceable allows, and only a folder of the same kind (a trained run's
     models and student are not an ensemble's to replace, nor the reverse)."""
-    from shoprel.utils.outputs import check_replaceable
+    from shoprel.utils.output_stamp import check_replaceable
 
     def guard(folder: Path) -> None:
         check_replaceable(folder)

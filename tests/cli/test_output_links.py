@@ -11,7 +11,7 @@ from tests.evaluate.fake_runs import make_run, rows
 from shoprel.cli import main
 from shoprel.demo import demo_file
 from shoprel.utils.atomic import atomic_dir
-from shoprel.utils.outputs import check_replaceable
+from shoprel.utils.output_stamp import check_replaceable
 
 
 @pytest.fixture

@@ -1,5 +1,5 @@
 """`shoprel train --overwrite` replacing a run that holds a file the user put there: refused
-before any work, the run left byte for byte as it was (outputs.check_replaceable)."""
+before any work, the run left byte for byte as it was (output_stamp.check_replaceable)."""
 
 from pathlib import Path
 
@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from shoprel.cli import main
 from shoprel.demo import demo_file
-from shoprel.utils.outputs import STAMP
+from shoprel.utils.shoprel_folders import STAMP
 
 FAST = Path(__file__).parents[2] / "configs" / "fast.yaml"
 

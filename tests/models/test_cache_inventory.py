@@ -341,7 +341,7 @@ def test_a_users_folder_holding_another_tool_s_export_json_is_never_pruned(cache
     """`export.json` is a generic name: a user's `onnx/my-exports/bert/` holding another
     tool's (its own settings, a list) was listed as an export and deleted by `--kind onnx`
     and `--older-than`, its parent with it. An export is told by its record's fields, as the
-    exporter writes them (and as outputs.is_onnx_export tells one); shoprel's own go."""
+    exporter writes them (and as shoprel_folders.is_onnx_export tells one); shoprel's own go."""
     root, paths = cache
     long_ago = time.time() - 40 * 86400
     theirs = [_record(root / "onnx" / "my-exports" / "bert", model="bert", quantize=True),
@@ -497,7 +497,7 @@ def test_the_stores_shoprel_writes_are_known_by_their_tables(tmp_path):
 def test_a_pretrained_backbone_kept_in_the_cache_is_never_pruned(tmp_path):
     """`pretrain --out CACHE/backbones/tapt` is the user's output, which nothing rebuilds: it
     was listed as a built backbone and removed by `prune --older-than` or `--kind backbones`."""
-    from shoprel.utils.outputs import STAMP
+    from shoprel.utils.shoprel_folders import STAMP
 
     root = tmp_path / "cache"
     mark_cache(root)

@@ -22,7 +22,7 @@ from shoprel.models.backbones.cache import CACHE_ENV  # noqa: E402
 from shoprel.predict.index import MARKER, build_index  # noqa: E402
 from shoprel.predict.predictor import Predictor  # noqa: E402
 from shoprel.serve import ServeSettings, create_app  # noqa: E402
-from shoprel.utils.outputs import check_replaceable  # noqa: E402
+from shoprel.utils.output_stamp import check_replaceable  # noqa: E402
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

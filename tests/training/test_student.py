@@ -20,7 +20,7 @@ from shoprel.training.config import StudentConfig
 from shoprel.training.config_reading import load_config, parse_config
 from shoprel.training.distill import LEAK_CAVEAT, distill
 from shoprel.training.runner import train
-from shoprel.utils.outputs import read_stamp
+from shoprel.utils.output_stamp import read_stamp
 
 # the tests marked reads_report read a report: the others' charts are seconds a run
 pytestmark = pytest.mark.usefixtures("no_report_charts")

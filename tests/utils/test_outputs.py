@@ -17,7 +17,8 @@ from tests.conftest import dead_pid, unrendered_report
 
 from shoprel.errors import OutputError, OutputExistsError
 from shoprel.utils.atomic import atomic_dir, atomic_file, clean_stale, host_tag, lock_text
-from shoprel.utils.outputs import STAMP, check_output_dir, check_output_file
+from shoprel.utils.outputs import check_output_dir, check_output_file
+from shoprel.utils.shoprel_folders import STAMP
 
 _MANIFEST = '{"kind": "run", "task": "QC", "threshold": 0.5}'
 
@@ -124,7 +125,7 @@ def test_overwrite_replaces_only_a_run_holding_nothing_else(tmp_path):
 
 
 def test_a_stamped_folder_may_hold_exactly_what_was_written(tmp_path):
-    from shoprel.utils.outputs import check_replaceable
+    from shoprel.utils.output_stamp import check_replaceable
 
     target = tmp_path / "run"
     with atomic_dir(target, guard=check_replaceable) as tmp:
@@ -146,7 +147,7 @@ def test_a_stamped_folder_may_hold_exactly_what_was_written(tmp_path):
 def test_only_shoprels_own_temporary_names_are_passed_over(tmp_path):
     """A killed writer's leftovers inside a run (a far-pairs rewriting metrics.json, its lock)
     do not stop --overwrite; a user's file only shaped like one (`.notes.old`) does."""
-    from shoprel.utils.outputs import check_replaceable
+    from shoprel.utils.output_stamp import check_replaceable
 
     target = tmp_path / "run"
     with atomic_dir(target, guard=check_replaceable) as tmp:
@@ -169,7 +170,7 @@ def test_a_file_put_below_the_top_level_is_found_too(tmp_path):
     """A user's file in a run's models/ (or deeper) is refused like one at the top; folders
     written after the stamp (a run's index, a carried student, an export) are the writers'."""
     from shoprel.utils.atomic import add_to_stamp
-    from shoprel.utils.outputs import check_replaceable
+    from shoprel.utils.output_stamp import check_replaceable
 
     target = tmp_path / "run"
     with atomic_dir(target, guard=check_replaceable) as tmp:
@@ -207,7 +208,7 @@ def test_a_users_file_in_a_runs_index_is_refused_like_one_in_models(tmp_path, mo
 
     from shoprel.models.backbones import target_index
     from shoprel.utils.atomic import add_to_stamp
-    from shoprel.utils.outputs import check_replaceable
+    from shoprel.utils.output_stamp import check_replaceable
 
     target = tmp_path / "run"
     with atomic_dir(target, guard=check_replaceable) as tmp:
@@ -256,14 +257,14 @@ def test_final_rename_never_replaces_a_folder_that_appeared_meanwhile(tmp_path):
 
 
 def test_a_second_writer_of_one_output_fails_at_once(tmp_path):
-    from shoprel.utils.outputs import check_replaceable
+    from shoprel.utils.output_stamp import check_replaceable
 
     target = tmp_path / "run"
     with atomic_dir(target, guard=check_replaceable) as tmp:
         (tmp / "run.json").write_text("first")
         code = textwrap.dedent(f"""
             from shoprel.utils.atomic import atomic_dir
-            from shoprel.utils.outputs import check_replaceable
+            from shoprel.utils.output_stamp import check_replaceable
             with atomic_dir({str(target)!r}, guard=check_replaceable):
                 pass
         """)
@@ -280,7 +281,7 @@ def test_a_writer_that_gets_the_lock_after_another_finished_fails_at_once(tmp_pa
     run there and took the lock once the first let it go: it trained in full, then failed with
     'created by another process while this one worked'. It now says so before writing."""
     from shoprel.utils import atomic
-    from shoprel.utils.outputs import check_replaceable
+    from shoprel.utils.output_stamp import check_replaceable
 
     target = tmp_path / "run"
     real_lock = atomic.output_lock
@@ -516,7 +517,7 @@ def test_sigterm_removes_temporary_outputs(tmp_path):
 def test_stamp_additions_of_two_commands_at_once_both_land(tmp_path):
     """`index` and a student finishing both add to a run's stamp: neither may lose the other's."""
     from shoprel.utils.atomic import add_to_stamp
-    from shoprel.utils.outputs import check_replaceable
+    from shoprel.utils.output_stamp import check_replaceable
 
     target = tmp_path / "run"
     with atomic_dir(target, guard=check_replaceable) as tmp:
@@ -525,7 +526,8 @@ def test_stamp_additions_of_two_commands_at_once_both_land(tmp_path):
         import json, time
         from pathlib import Path
         from shoprel.utils.atomic import atomic_file, output_lock
-        from shoprel.utils.outputs import STAMP, read_stamp
+        from shoprel.utils.output_stamp import read_stamp
+        from shoprel.utils.shoprel_folders import STAMP
         folder = Path({str(target)!r})
         with output_lock(folder / STAMP):
             stamp = read_stamp(folder)
@@ -546,7 +548,7 @@ def test_stamp_additions_of_two_commands_at_once_both_land(tmp_path):
 
 def test_overwrite_replaces_only_an_output_of_the_same_kind(tmp_path):
     """A pretrained backbone is not a run, nor a run a backbone: --overwrite refuses both."""
-    from shoprel.utils.outputs import check_replaceable
+    from shoprel.utils.output_stamp import check_replaceable
 
     backbone = tmp_path / "backbone"
     with atomic_dir(backbone, guard=lambda d: check_replaceable(d, marker="meta.json")) as tmp:
@@ -565,7 +567,7 @@ def test_overwrite_replaces_only_an_output_of_the_same_kind(tmp_path):
 
 def test_a_file_output_inside_any_folder_shoprel_wrote_is_refused(tmp_path):
     """Not only the run being read: another run, an older unstamped run, an index."""
-    from shoprel.utils.outputs import check_replaceable
+    from shoprel.utils.output_stamp import check_replaceable
 
     other = tmp_path / "other"
     with atomic_dir(other, guard=check_replaceable) as tmp:
@@ -744,7 +746,7 @@ def test_a_users_folder_holding_a_run_json_of_its_own_is_no_older_run(tmp_path):
 
 
 def _stamped_run(path):
-    from shoprel.utils.outputs import check_replaceable
+    from shoprel.utils.output_stamp import check_replaceable
 
     with atomic_dir(path, guard=check_replaceable) as tmp:
         (tmp / "run.json").write_text(_MANIFEST)
@@ -796,7 +798,7 @@ def test_a_file_output_named_by_a_symbolic_link_is_not_replaced(tmp_path):
 def test_a_link_put_in_the_outputs_place_during_a_write_is_not_replaced(tmp_path):
     """The output is checked again before the new folder moves in: a link put there while the
     command worked stays, and what it leads to too."""
-    from shoprel.utils.outputs import check_replaceable
+    from shoprel.utils.output_stamp import check_replaceable
 
     real = _stamped_run(tmp_path / "real")
     target = tmp_path / "run"

@@ -29,7 +29,8 @@ from shoprel.models.hf.onnx import (
     source_weights,
 )
 from shoprel.utils.atomic import add_to_stamp
-from shoprel.utils.outputs import check_not_a_link, check_outside_outputs, few_names
+from shoprel.utils.output_stamp import few_names
+from shoprel.utils.outputs import check_not_a_link, check_outside_outputs
 from shoprel.utils.progress import bar_wanted, honours_progress, progress_bar
 
 OPSET = 17

@@ -43,7 +43,7 @@ from shoprel.models.backbones.resolve import BUILTINS, built_sha256
 from shoprel.models.hf.checkpoints import FOLDER_NAME as CHECKPOINT_FOLDER_NAME
 from shoprel.models.hf.checkpoints import TIME_FILE as CHECKPOINT_TIME_FILE
 from shoprel.utils.atomic import dead_writer_leftover
-from shoprel.utils.outputs import STAMP, is_onnx_export
+from shoprel.utils.shoprel_folders import STAMP, is_onnx_export
 
 # the cache's folders, as the modules that write them name them (a test keeps them in step)
 BACKBONES, ONNX, EMBEDDINGS, STATES, CHECKPOINTS, ABLATION = (

@@ -44,16 +44,14 @@ from shoprel.models.backbones.target_index import KEYS, Added, indexed_fingerpri
 from shoprel.runs import Run, shown
 from shoprel.utils.atomic import add_to_stamp, atomic_file, output_lock
 from shoprel.utils.outputs import (
-    INDEX_MARKER,
-    INDEX_WRITER,
     check_folder_target,
     check_not_a_link,
     check_not_current,
     check_outside_outputs,
     check_parent,
-    is_index_folder,
 )
 from shoprel.utils.progress import honours_progress, progress_bar
+from shoprel.utils.shoprel_folders import INDEX_MARKER, INDEX_WRITER, is_index_folder
 
 INDEX_FOLDER = "index"  # inside a run folder
 MARKER = INDEX_MARKER  # what makes a folder an index, holding `written_by: shoprel index`

@@ -42,8 +42,9 @@ from shoprel.predict.translators import check_one_translator
 from shoprel.run_data import recorded_field
 from shoprel.runs import Run, mean_positive_probability, scoring_run, shown
 from shoprel.utils.atomic import atomic_file, live_writer, output_lock
-from shoprel.utils.outputs import check_output_file, is_index_folder
+from shoprel.utils.outputs import check_output_file
 from shoprel.utils.progress import eager_bars, honours_progress, progress_bar
+from shoprel.utils.shoprel_folders import is_index_folder
 
 # why predict refuses runs reading different translators (predict/translators.py)
 PREDICT_READS = ("the input file's one translated_query column reaches all of them: predict "

@@ -77,7 +77,8 @@ from shoprel.training.unlabeled import (
     teacher_scored,
 )
 from shoprel.utils.bounds import out_of_range
-from shoprel.utils.outputs import check_output_dir, is_written_for
+from shoprel.utils.output_stamp import is_written_for
+from shoprel.utils.outputs import check_output_dir
 from shoprel.utils.progress import progress_bar, report_step, steps_on
 
 # why a student's OOF figures are optimistic: each cause its caveat names

@@ -36,7 +36,8 @@ from shoprel.training.ranks import RankGroup, current_ranks
 from shoprel.utils.arguments import WRITE_IT_FIRST, flag_argument, path_argument
 from shoprel.utils.bounds import not_a_count, not_finite, out_of_range
 from shoprel.utils.close_names import closest_name
-from shoprel.utils.outputs import check_output_dir, check_replaceable
+from shoprel.utils.output_stamp import check_replaceable
+from shoprel.utils.outputs import check_output_dir
 from shoprel.utils.scalars import python_scalar, text_for_number
 from shoprel.utils.threads import torch_threads
 

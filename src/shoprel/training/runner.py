@@ -401,7 +401,7 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
     `curve_fractions`: also fit each fold on these shares of its rows (training/curve.py);
     `inside`: the run out_dir may lie in (a carried student's); `written_for`: the folder
     whose writer lists the run once it is in place (its stamp says so, so that a stop before
-    then leaves it recognisable: utils/outputs.is_written_for); `before_fits()`: called on
+    then leaves it recognisable: utils/output_stamp.is_written_for); `before_fits()`: called on
     rank 0 once the checks have passed, as the fits start, and again before the final fit
     (`shoprel train` says there whether the machine is busy, while a setting can still save the
     time); `set_folds(k)`: how the user sets k folds, for the note on folds too small to

@@ -26,17 +26,10 @@ from pathlib import Path
 
 from shoprel.errors import OutputError, OutputExistsError
 from shoprel.utils.lock_files import foreign_lock_words, pid_alive
-from shoprel.utils.outputs import (
-    LOCK_FILE,
-    STAMP,
-    TEMP_FILE,
-    Guard,
-    check_file_target,
-    check_not_a_link,
-    lock_holder,
-    read_stamp,
-    stamp_entries,
-)
+from shoprel.utils.output_stamp import read_stamp, stamp_entries
+from shoprel.utils.outputs import Guard, check_file_target, check_not_a_link
+from shoprel.utils.shoprel_folders import STAMP
+from shoprel.utils.temp_names import LOCK_FILE, TEMP_FILE, lock_holder
 
 # how long a short read-modify-write of a file several commands update (a run's stamp or
 # metrics) waits for another process's, before failing with the holder's pid
@@ -140,7 +133,7 @@ def local_writer(held: bytes) -> tuple[int, bool] | None:
 
 
 def lock_text(pid: int) -> bytes:
-    """What output_lock writes into its lock file (outputs.LOCK_HOLDER): the writer's pid and
+    """What output_lock writes into its lock file (temp_names.LOCK_HOLDER): the writer's pid and
     host, marked as shoprel's, so that clean_stale and --overwrite tell it from another
     program's `.NAME.lock` holding a pid of its own."""
     return f"shoprel {pid}@{host_tag()}".encode("ascii")
@@ -401,10 +394,10 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
 
     An existing target is replaced only with overwrite=True, and only once the new folder is
     complete, so an interrupted run never destroys the previous one. `guard(target)` (for a
-    command's output, e.g. outputs.check_replaceable) decides whether an existing target may be
+    command's output, e.g. output_stamp.check_replaceable) decides whether an existing target may be
     replaced; with it the target is locked for the whole write and the new folder is stamped
     with what it holds (and `written_for`: the folder whose writer lists it once in place,
-    outputs.stamp_entries). `durable`: everything in the folder is fsynced before its rename
+    output_stamp.stamp_entries). `durable`: everything in the folder is fsynced before its rename
     and the parent folder after it, for an output a command reports as written (a run, a
     pretrained backbone, an ONNX export).
     """

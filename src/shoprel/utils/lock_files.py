@@ -1,6 +1,6 @@
 """What a lock file shoprel cannot tell for its own holds, said the same way wherever one
 stops a write: beside an output (atomic.output_lock) or inside a folder --overwrite would
-replace (outputs.check_replaceable)."""
+replace (output_stamp.check_replaceable)."""
 
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ import numpy as np
 
 from shoprel.errors import RunDirError
 from shoprel.utils.atomic import atomic_file
-from shoprel.utils.outputs import is_index_folder
+from shoprel.utils.shoprel_folders import is_index_folder
 
 META = "meta.json"
 BUILD_META = "build.json"  # in a build's parts folder: which weights embedded its parts

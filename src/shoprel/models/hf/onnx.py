@@ -21,7 +21,7 @@ from shoprel.errors import RunDirError
 from shoprel.models.backbones.cache import file_sha256
 from shoprel.models.backbones.resolve import weight_files
 from shoprel.models.hf.trainer import softmax_positive
-from shoprel.utils.outputs import (
+from shoprel.utils.export_names import (
     EXPORT_FILES,
     EXPORT_FOLDER,
     EXPORT_FP32,
