@@ -417,6 +417,9 @@ def test_a_folder_that_is_not_a_shoprel_cache_is_refused(tmp_path):
     project = tmp_path / "proj"
     blocks = [_fold_block(project / "ablation" / "run1" / f"fold{i}.npz") for i in range(3)]
     _text(project / "data" / "train.csv")
+    tapt = project / "backbones" / "tapt"  # the project's pretrained backbone: no build
+    _file(tapt / "model.safetensors")
+    (tapt / "shoprel-backbone.json").write_text('{"name": "tapt", "pretrained_from": "e5-small"}')
     for args in (["list"], ["prune", "--older-than", "0"], ["prune", "--kind", "ablation"]):
         done = CliRunner().invoke(main, ["cache", *args, "--cache-dir", str(project)])
         assert done.exit_code == 2, done.output
@@ -510,6 +513,24 @@ def test_a_pretrained_backbone_kept_in_the_cache_is_never_pruned(tmp_path):
                                      "--cache-dir", str(root)])
     assert done.exit_code == 0, done.output
     assert (tapt / "model.safetensors").exists()
+
+
+def test_only_a_build_under_its_own_name_is_a_built_backbone(cache):
+    """A folder of backbones/ holding a record that no build of that name wrote (an older
+    pretrain --out, before outputs were stamped; a build copied under another name to pin it)
+    is the user's, which nothing rebuilds: `--kind backbones` and `--older-than` deleted it."""
+    root, _ = cache
+    built = builtin_folder(EG, root)
+    tapt = root / "backbones" / "tapt"
+    _file(tapt / "model.safetensors")
+    (tapt / "shoprel-backbone.json").write_text(json.dumps(
+        {"name": "tapt", "pretrained_from": "e5-small", "masked_lm": {"steps": 1}}))
+    pinned = shutil.copytree(built, root / "backbones" / f"{EG}-pinned")
+    listed = {entry.path for entry in inv.inventory(root) if entry.kind == "backbones"}
+    assert built in listed and not listed & {tapt, pinned}
+    runner_prune(root, "--kind", "backbones", "--older-than", "0")
+    assert not built.exists()
+    assert (tapt / "model.safetensors").is_file() and (pinned / "model.safetensors").is_file()
 
 
 def test_a_size_limit_it_cannot_meet_says_what_it_kept_and_why(cache):

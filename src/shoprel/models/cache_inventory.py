@@ -35,7 +35,9 @@ from shoprel.models.backbones.cache import (
     cache_root,
     forget_gone_files,
     gone_checksums,
+    is_build_record,
     is_cache_marker,
+    read_meta,
 )
 from shoprel.models.backbones.onnx_engine import INT8_SCHEME, ONNX_INT8, PRECISION
 from shoprel.models.backbones.onnx_engine import META_FILE as ONNX_META_FILE
@@ -137,8 +139,9 @@ def check_cache(root: Path) -> None:
 
 
 def _older_cache(root: Path) -> bool:
-    """A cache written before the marker: a checksum memo, a built backbone's record, an
-    export's record or a store of shoprel's tables."""
+    """A cache written before the marker: a checksum memo, a built backbone's record (a
+    project's own pretrained backbone, `backbones/tapt`, makes no cache of it), an export's
+    record or a store of shoprel's tables."""
     try:
         memo = json.loads((root / CHECKSUMS_FILE).read_text(encoding="utf-8"))
         if memo and isinstance(memo, dict) and all(
@@ -146,19 +149,13 @@ def _older_cache(root: Path) -> bool:
             return True
     except (OSError, ValueError):
         pass
-    if any(_json_record(path) for path in root.glob(f"{BACKBONES}/*/{META_FILE}")):
+    if any(is_build_record(read_meta(path.parent), path.parent.name)
+           for path in root.glob(f"{BACKBONES}/*/{META_FILE}")):
         return True
     if any(is_onnx_export(record.parent) for record in root.glob(f"{ONNX}/*/*/{ONNX_META_FILE}")):
         return True
     return any(_ours_sqlite(kind, path)
                for kind in (EMBEDDINGS, STATES) for path in root.glob(f"{kind}/*.sqlite"))
-
-
-def _json_record(path: Path) -> bool:
-    try:
-        return isinstance(json.loads(path.read_text(encoding="utf-8")), dict)
-    except (OSError, ValueError):
-        return False
 
 
 def select(entries: list[CacheEntry], *, stale: bool = False, kinds: tuple[str, ...] = (),
@@ -328,7 +325,9 @@ _CHECKPOINT = re.compile(r"checkpoint-\d+")  # a fine-tuning checkpoint (hf/trai
 
 def _ours_folder(kind: str, path: Path) -> bool:
     """A folder as shoprel's writers make them (a user's own file or folder beside them is
-    never listed, so never removed): a built backbone holds its build record, a fine-tuning
+    never listed, so never removed): a built backbone holds its build record naming the
+    folder (a pretrained backbone or a copy of a build under another name, which nothing
+    rebuilds, was removed by --kind backbones or --older-than), a fine-tuning
     checkpoint folder is named by its family and digest and holds checkpoints with shoprel's
     time record, an ablation folder holds the bench's fold blocks and nothing else; a link to
     a backbone under a built-in's name is listed too (removing it removes the link, never what
@@ -339,7 +338,7 @@ def _ours_folder(kind: str, path: Path) -> bool:
         return False
     if kind == BACKBONES:  # a command's output put there (pretrain --out) is no build: it
         # carries the stamp of an output, and nothing rebuilds it
-        return (path / META_FILE).is_file() and not (path / STAMP).is_file()
+        return not (path / STAMP).is_file() and is_build_record(read_meta(path), path.name)
     children = list(path.iterdir())
     if kind == CHECKPOINTS:
         return (CHECKPOINT_FOLDER_NAME.fullmatch(path.name) is not None and bool(children)

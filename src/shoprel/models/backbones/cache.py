@@ -250,6 +250,15 @@ def read_meta(folder: Path) -> dict | None:
         return None
 
 
+def is_build_record(meta, name: str) -> bool:
+    """Whether `meta` is the record a build of built-in `name` writes (write_meta, e5-small's
+    build): it names `name` and a build format. A pretrained backbone's record (pretrain
+    --out: `pretrained_from`, no build format) and a build copied under another name (a
+    pinned copy of e5-small) are not: nothing rebuilds them."""
+    return (isinstance(meta, dict) and meta.get("name") == name
+            and isinstance(meta.get("build_format"), int))
+
+
 def weights_stale_reason(folder: Path, meta: dict, verify: bool = True,
                          cache_dir: str | os.PathLike | None = None) -> str | None:
     """Why the weight files a build record lists cannot be used (missing, or a checksum that
