@@ -144,6 +144,46 @@ def test_corrupted_weights_are_detected_and_rebuilt(e5_cache, caplog):
     assert backbone.fingerprint == f"sha256:{recorded}"
 
 
+@pytest.mark.parametrize("record, stamped, said", [
+    # pretrain --out CACHE/backbones/e5-small: a stamped output, its record no build's
+    ({"name": "e5-small", "pretrained_from": "e5-small", "masked_lm": {}}, True,
+     "an output a shoprel command wrote (pretrain --out)"),
+    # an older pretrain's (no stamp), or a model of the user's put there without a record
+    ({"name": "e5-small", "pretrained_from": "e5-small"}, False,
+     "config.json, model.safetensors, shoprel-backbone.json, with no record of a build of "
+     "e5-small"),
+    (None, False, "config.json, model.safetensors, with no record of a build of e5-small"),
+])
+def test_a_folder_no_build_wrote_is_never_rebuilt_over(tmp_path, monkeypatch, record, stamped,
+                                                       said):
+    """A build replaces backbones/e5-small whole: a backbone pretrain wrote there (hours of
+    masked-LM training) was deleted without a word by the next command resolving e5-small,
+    which only logged 'rebuilding e5-small'. Refused now, naming the folder, before any build."""
+    from shoprel.models.backbones import e5_small
+    from shoprel.utils.outputs import STAMP
+
+    def build(*args, **kwargs):
+        raise AssertionError("rebuilt over a folder no build wrote")
+
+    monkeypatch.setattr(e5_small, "build", build)
+    folder = builtin_folder("e5-small", tmp_path)
+    folder.mkdir(parents=True)
+    (folder / "model.safetensors").write_bytes(b"weights of hours of training")
+    (folder / "config.json").write_text("{}")
+    if record is not None:
+        (folder / META_FILE).write_text(json.dumps(record))
+    if stamped:
+        (folder / STAMP).write_text(json.dumps({"written_by": "shoprel", "entries": []}))
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    with pytest.raises(ConfigError) as refused:
+        resolve_backbone("e5-small", cache_dir=tmp_path, show_progress=False)
+    assert str(refused.value) == (
+        f"model.params.backbone 'e5-small': {folder} holds {said}; building e5-small there "
+        "would delete it: move that folder elsewhere (to use it, give its path as "
+        "model.params.backbone), then run again")
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+
+
 def test_local_folder_loads_with_from_pretrained(tmp_path, tiny_backbone):
     folder = tiny_backbone(tmp_path / "tiny-bert", SENTENCES.values())
     backbone = resolve_backbone(str(folder))

@@ -13,6 +13,7 @@ from pathlib import Path
 from shoprel.errors import ShoprelError
 from shoprel.utils.atomic import atomic_dir, atomic_file
 from shoprel.utils.digest import sha256_of_file
+from shoprel.utils.outputs import STAMP, few_names, is_temporary
 
 CACHE_ENV = "SHOPREL_CACHE"
 META_FILE = "shoprel-backbone.json"  # what a built-in backbone folder records about its build
@@ -257,6 +258,26 @@ def is_build_record(meta, name: str) -> bool:
     pinned copy of e5-small) are not: nothing rebuilds them."""
     return (isinstance(meta, dict) and meta.get("name") == name
             and isinstance(meta.get("build_format"), int))
+
+
+def not_a_build(folder: Path, name: str) -> str | None:
+    """What the folder where built-in `name` is built holds that no build of it wrote, in a few
+    words, or None when a build may replace it: missing, a link (the link goes, never what it
+    leads to), empty, or a build of `name`, stale or not. A build replaces its folder whole,
+    and `pretrain --out CACHE/backbones/e5-small` (a stamped output, its record no build's)
+    was deleted without a word by the next command that resolved e5-small."""
+    folder = Path(folder)
+    if folder.is_symlink() or not folder.is_dir():
+        return None
+    if (folder / STAMP).is_file():
+        return "an output a shoprel command wrote (pretrain --out)"
+    meta = read_meta(folder)
+    if is_build_record(meta, name):
+        return None
+    held = [p.name for p in folder.iterdir() if p.name != LAST_USED and not is_temporary(p)]
+    if not held:
+        return None
+    return f"{few_names(held)}, with no record of a build of {name}"
 
 
 def weights_stale_reason(folder: Path, meta: dict, verify: bool = True,

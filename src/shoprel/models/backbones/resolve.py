@@ -29,6 +29,7 @@ from shoprel.models.backbones.cache import (
     files_sha256,
     mark_cache,
     mark_used,
+    not_a_build,
     read_meta,
 )
 from shoprel.utils.progress import bars_allowed
@@ -115,7 +116,7 @@ def resolve_backbone(name: str, cache_dir: str | os.PathLike | None = None,
     if name in BUILTINS:
         mark_cache(cache_root(cache_dir))
         return _resolve_builtin(_BUILDERS[name], builtin_folder(name, cache_dir), verify,
-                                show_progress and bars_allowed(), cache_dir)
+                                show_progress and bars_allowed(), cache_dir, key)
     path = Path(name).expanduser()
     if path.is_dir():
         return _resolve_folder(name, path, key, cache_dir)
@@ -150,10 +151,16 @@ def _not_here_either(name: str) -> str:
 
 
 def _resolve_builtin(builder, folder: Path, verify: bool, show_progress: bool,
-                     cache_dir: str | os.PathLike | None = None) -> Backbone:
+                     cache_dir: str | os.PathLike | None = None,
+                     key: str = "model.params.backbone") -> Backbone:
     meta = read_meta(folder)
     reason = builder.stale_reason(folder, meta, verify, cache_dir=cache_dir)
     if reason is not None:
+        held = not_a_build(folder, builder.NAME)
+        if held is not None:  # a build replaces its folder whole: never what no build wrote
+            raise ConfigError(f"{key} {builder.NAME!r}: {folder} holds {held}; building "
+                              f"{builder.NAME} there would delete it: move that folder "
+                              f"elsewhere (to use it, give its path as {key}), then run again")
         if meta is not None:
             log.warning("rebuilding %s in %s: %s", builder.NAME, folder, reason)
         meta = builder.build(folder, show_progress, cache_dir=cache_dir)
