@@ -121,3 +121,30 @@ def test_nothing_left_to_translate_draws_no_bar(tmp_path, capsys):
         cached.translate(texts, langs, "en")
         cached.translate([], [], "en")
     assert capsys.readouterr().err == ""
+
+
+def test_a_new_cache_another_command_stored_in_meanwhile_is_kept(tmp_path):
+    """A command that made a new cache and failed having stored nothing took the file away, even
+    when a second command sharing it (a loop translating several files at once, one of them
+    refused) had stored its translations there meanwhile: they were deleted with it."""
+    import sqlite3
+
+    from shoprel.augment.cache import closing_translator
+
+    cache = tmp_path / "caches" / "shared.sqlite"
+    with pytest.raises(KeyboardInterrupt):  # this command: made the file, then stopped
+        with closing_translator(lambda: CachedTranslator(CountingTranslator(), cache), cache):
+            with CachedTranslator(CountingTranslator(), cache) as other:  # the second one
+                assert other.translate(["zapatos"], ["es"], "en") == ["ZAPATOS"]
+            raise KeyboardInterrupt
+    db = sqlite3.connect(cache)
+    try:
+        assert db.execute("SELECT text, translation FROM translations").fetchall() == [
+            ("zapatos", "ZAPATOS")]
+    finally:
+        db.close()
+    alone = tmp_path / "alone" / "new.sqlite"  # nothing stored by anyone: taken away again
+    with pytest.raises(KeyboardInterrupt):
+        with closing_translator(lambda: CachedTranslator(CountingTranslator(), alone), alone):
+            raise KeyboardInterrupt
+    assert not (tmp_path / "alone").exists()

@@ -186,8 +186,10 @@ def not_there_yet(path: str | Path) -> list[Path]:
 
 def remove_unused(created: list[Path]) -> None:
     """Take away a cache file a command created (not_there_yet) and stored nothing in, then the
-    folders made for it, while empty: a refused command leaves no new empty file behind."""
-    if not created:
+    folders made for it, while empty: a refused command leaves no new empty file behind. A file
+    holding translations is kept: another command sharing the new cache (a loop translating
+    several files at once) stored them there meanwhile, and they were deleted with it."""
+    if not created or _holds_translations(created[0]):
         return
     created[0].unlink(missing_ok=True)
     for folder in created[1:]:
@@ -195,6 +197,26 @@ def remove_unused(created: list[Path]) -> None:
             folder.rmdir()
         except OSError:  # not empty (something else was put there meanwhile), or gone
             return
+
+
+def _holds_translations(path: Path) -> bool:
+    """Whether the cache file holds any translation; one that cannot be read (another
+    process writing it, not a cache at all) counts as holding some: not this command's to
+    delete. An empty file (no table yet) holds none."""
+    try:
+        if path.stat().st_size == 0:
+            return False
+        db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    except FileNotFoundError:
+        return False
+    except (OSError, sqlite3.Error):
+        return True
+    try:
+        return bool(db.execute("SELECT EXISTS (SELECT 1 FROM translations)").fetchone()[0])
+    except sqlite3.Error:
+        return True
+    finally:
+        db.close()
 
 
 @contextmanager
