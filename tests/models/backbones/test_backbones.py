@@ -160,7 +160,7 @@ def test_a_folder_no_build_wrote_is_never_rebuilt_over(tmp_path, monkeypatch, re
     masked-LM training) was deleted without a word by the next command resolving e5-small,
     which only logged 'rebuilding e5-small'. Refused now, naming the folder, before any build."""
     from shoprel.models.backbones import e5_small
-    from shoprel.utils.outputs import STAMP
+    from shoprel.utils.shoprel_folders import STAMP
 
     def build(*args, **kwargs):
         raise AssertionError("rebuilt over a folder no build wrote")

@@ -13,7 +13,9 @@ from pathlib import Path
 from shoprel.errors import ShoprelError
 from shoprel.utils.atomic import atomic_dir, atomic_file
 from shoprel.utils.digest import sha256_of_file
-from shoprel.utils.outputs import STAMP, few_names, is_temporary
+from shoprel.utils.output_stamp import few_names
+from shoprel.utils.shoprel_folders import STAMP
+from shoprel.utils.temp_names import is_temporary
 
 CACHE_ENV = "SHOPREL_CACHE"
 META_FILE = "shoprel-backbone.json"  # what a built-in backbone folder records about its build
