@@ -100,6 +100,26 @@ def test_bad_pairs_are_one_error_naming_the_pair(pairs, match):
         list(pair_frames(pairs))
 
 
+@pytest.mark.parametrize("container", [list, pd.DataFrame])
+def test_every_missing_field_of_the_pairs_is_said_at_once(container):
+    """Pairs lacking their query and target fields were told the target, then, once renamed,
+    the query, a run each, where a file's header is told both in one line (missing_columns)."""
+    pairs = container([{"id": 1, "q": "drill", "category": "tools", "label": 1}])
+    with pytest.raises(InputError) as caught:
+        list(pair_frames(pairs, require_label=True))
+    assert caught.value.line == 0 and caught.value.field is None
+    assert str(caught.value) == (
+        "pair 0: missing required columns 'origin_query' and 'category_path': the pairs have "
+        "'category': name the column 'category_path'; the pairs have 'id', 'q', 'category', "
+        "'label': add a column 'origin_query', or rename the one that holds it")
+    with pytest.raises(InputError) as caught:  # the labels too, where training asks for them
+        list(pair_frames(container([{"id": 1, "q": "drill", "category_path": "tools"}]),
+                         require_label=True))
+    assert str(caught.value) == (
+        "pair 0: missing required columns 'origin_query' and 'label': the pairs have 'id', 'q', "
+        "'category_path': add them, or rename the columns that hold them")
+
+
 def test_no_pairs_for_a_known_task_is_an_empty_frame():
     frame = _frame([], task="QI")
     assert frame.task is Task.QI and len(frame) == 0

@@ -335,10 +335,9 @@ class RecordValidator:
         self.has_translation = TRANSLATION_COLUMN in record
 
     def _refuse_missing_columns(self, line: int, record: dict) -> None:
-        """Two or more columns of a file's first row missing or misnamed ('id,q,category,label'),
-        said in one line at its header (missing_columns), where each took a run of its own."""
-        if self.path is None:  # pairs from Python: said one field at a time
-            return
+        """Two or more columns of a file's first row (or the first pair's fields) missing or
+        misnamed ('id,q,category,label'), said in one line at its header (missing_columns),
+        where each took a run of its own."""
         target = target_missing(record, self.task.target_column if self.task else None)
         required = [name for name in ("id", QUERY_COLUMN) if name not in record]
         required += [target] if target else []
@@ -346,7 +345,8 @@ class RecordValidator:
         required += ["label"] if reading_labels and "label" not in record else []
         optional = [name for name in READ_WHEN_PRESENT
                     if name != "label" or (self.read_labels and not reading_labels)]
-        said = missing_columns(record, required, optional)
+        holder = "the file has" if self.path is not None else "the pairs have"
+        said = missing_columns(record, required, optional, holder)
         if said is not None:
             raise self._column_error(said, line)
 
