@@ -565,3 +565,23 @@ def test_a_pipe_or_a_link_to_nothing_in_the_data_folder_is_refused_or_named(tmp_
     assert said == [f"note: not used from {data}: dev_QI.txt (a named pipe), test_QI.txt (a "
                     "link to nothing) (the demo reads train_QC|QI.*, dev_QC|QI.*, test_QC|QI.*)"]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_spreadsheet_left_in_the_data_folder_is_named_as_the_readers_name_it(tmp_path):
+    """train_QC.v2.xlsx beside the train file was noted 'not a format it reads', where every
+    reader names a spreadsheet and says to save it as CSV: the note now says the same."""
+    from shoprel.errors import InputError
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train_QC.txt").write_text("")  # stops the demo after its notes
+    (data / "train_QC.v2.xlsx").write_bytes(b"PK\x03\x04")
+    (data / "dev_QC.old.ods").write_bytes(b"PK\x03\x04")
+    said = []
+    with pytest.raises(InputError, match=r"train_QC.txt: the file has no rows$"):
+        run_demo(tmp_path / "out", data, progress=False, echo=said.append)
+    saved = ("which shoprel does not read; save (or export) the sheet as CSV in UTF-8, the "
+             "column names in its first row")
+    assert said == [f"note: not used from {data}: dev_QC.old.ods (a spreadsheet (.ods), {saved}), "
+                    f"train_QC.v2.xlsx (a spreadsheet (.xlsx), {saved}) (the demo reads "
+                    "train_QC|QI.*, dev_QC|QI.*, test_QC|QI.*)"]

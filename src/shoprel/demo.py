@@ -13,7 +13,7 @@ import numpy as np
 
 from shoprel import runs
 from shoprel.data.compression import compression_of
-from shoprel.data.formats import FORMATS, format_suffix
+from shoprel.data.formats import FORMATS, format_suffix, spreadsheet_said
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import iter_records
 from shoprel.data.submission import check_submission
@@ -505,6 +505,8 @@ def _unused_files(data_dir: Path, plan: list) -> list[str]:
             unused.append(f"{path.name} ({why.removeprefix('is ')})")
         elif name and name.group(2) not in tasks:
             unused.append(f"{path.name} (no train_{name.group(2)}.* to train on)")
+        elif name and (spreadsheet := spreadsheet_said(path)):  # as the readers say it
+            unused.append(f"{path.name} ({spreadsheet})")
         elif name and format_suffix(path) not in FORMATS:
             unused.append(f"{path.name} (not a format it reads)")
         else:

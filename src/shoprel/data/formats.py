@@ -65,6 +65,18 @@ def sniffed_suffix(head: bytes) -> str:
     return ".tsv" if "\t" in first else ".csv"
 
 
+def spreadsheet_said(path: str | Path) -> str | None:
+    """What a spreadsheet's own file is to shoprel, and what to do ('a spreadsheet (.xlsx),
+    which shoprel does not read; save (or export) the sheet as CSV in UTF-8, the column names
+    in its first row'), or None for a file of any other name: the readers' words, and the
+    demo's for a file of its --data folder it leaves alone."""
+    suffix = format_suffix(path)
+    if suffix not in SPREADSHEETS:  # rows.xlsx.gz too
+        return None
+    return (f"a spreadsheet ({suffix}), which shoprel does not read; save (or export) the "
+            "sheet as CSV in UTF-8, the column names in its first row")
+
+
 def file_format(path: str | Path) -> str:
     """The format an input is read as, by its name: any format may be compressed (rows.csv.gz,
     rows.parquet.gz), read as the file inside; a compressed file whose name says no format
@@ -77,11 +89,9 @@ def file_format(path: str | Path) -> str:
     if suffix in UNREAD:
         raise InputError(f"is compressed ({suffix}), which shoprel does not read; decompress it "
                          f"first ({UNREAD[suffix]}) and give the file inside", path=path)
-    if format_suffix(path) in SPREADSHEETS:  # rows.xlsx.gz too
-        raise InputError(f"is a spreadsheet ({format_suffix(path)}), which shoprel does not "
-                         "read; save (or export) the sheet as CSV in UTF-8, the column names in "
-                         f"its first row, and give that file: shoprel reads {formats_described()}",
-                         path=path)
+    if spreadsheet := spreadsheet_said(path):
+        raise InputError(f"is {spreadsheet}, and give that file: shoprel reads "
+                         f"{formats_described()}", path=path)
     fmt = FORMATS.get(format_suffix(path))
     if compression and fmt is None and path.is_file():
         return FORMATS[_sniffed_inside(path, compression)]
