@@ -585,3 +585,30 @@ def test_a_spreadsheet_left_in_the_data_folder_is_named_as_the_readers_name_it(t
     assert said == [f"note: not used from {data}: dev_QC.old.ods (a spreadsheet (.ods), {saved}), "
                     f"train_QC.v2.xlsx (a spreadsheet (.xlsx), {saved}) (the demo reads "
                     "train_QC|QI.*, dev_QC|QI.*, test_QC|QI.*)"]
+
+
+def test_a_spreadsheet_beside_its_csv_is_left_alone_not_a_rival(tmp_path):
+    """train_QC.xlsx saved as train_QC.csv, as every reader asks of a spreadsheet, was refused:
+    'holds train_QC.csv and train_QC.xlsx: which train_QC is meant?'. The spreadsheet, which
+    nothing reads, is noted unused and the CSV is read; two readable formats are still refused."""
+    from shoprel.demo import competition_files
+    from shoprel.errors import InputError
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "train_QC.csv").write_text("")  # stops the demo after its notes
+    (data / "train_QC.xlsx").write_bytes(b"PK\x03\x04")
+    assert [p.name for p in competition_files(data, "train_QC")] == ["train_QC.csv"]
+    said = []
+    with pytest.raises(InputError, match=r"train_QC.csv: the file has no rows$"):
+        run_demo(tmp_path / "out", data, progress=False, echo=said.append)
+    assert said == [f"note: not used from {data}: train_QC.xlsx (a spreadsheet (.xlsx), which "
+                    "shoprel does not read; save (or export) the sheet as CSV in UTF-8, the "
+                    "column names in its first row) (the demo reads train_QC|QI.*, dev_QC|QI.*, "
+                    "test_QC|QI.*)"]
+    (data / "train_QC.csv").unlink()
+    assert [p.name for p in competition_files(data, "train_QC")] == ["train_QC.xlsx"]
+    (data / "train_QC.txt").write_text("")
+    (data / "train_QC.csv").write_text("")
+    with pytest.raises(InputError, match="holds train_QC.csv and train_QC.txt: which train_QC"):
+        competition_files(data, "train_QC")

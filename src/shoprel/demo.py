@@ -101,9 +101,13 @@ def competition_files(data_dir: Path, stem: str) -> list[Path]:
     """The competition file of that name in any format (train_QC.txt, train_QC.parquet...),
     compressed too (train_QC.txt.gz): none or one. Files derived from it (train_QC.en.jsonl,
     as `translate` writes) are not it; two formats of one name are refused, since either could
-    be meant (and both would predict into one output)."""
+    be meant (and both would predict into one output). A spreadsheet beside a file of the name
+    it can read (train_QC.xlsx saved as train_QC.csv, as the readers ask) is no rival: it is
+    left alone, and named in the note of files not used."""
     found = sorted(p for p in data_dir.glob(f"{stem}.*")
                    if not p.is_dir() and _data_name(p) == stem)
+    readable = [path for path in found if spreadsheet_said(path) is None]
+    found = readable or found  # a spreadsheet alone is read, and refused in the readers' words
     if len(found) > 1:
         raise InputError(f"holds {' and '.join(p.name for p in found)}: which {stem} is meant? "
                          "Keep one of them in the folder", path=data_dir)
