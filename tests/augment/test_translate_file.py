@@ -62,6 +62,34 @@ def test_a_copy_keeps_its_inputs_byte_order_mark(tmp_path, qc_rows, out_name, ma
         assert read_pairs(out).df["query_en"].tolist()[0] == "iphone case"
 
 
+@pytest.mark.parametrize(("name", "out_name", "crlf"), [
+    ("qc.csv", "out.csv", True), ("qc.jsonl", "out.jsonl", True), ("qc.csv", "out.jsonl", False),
+])
+def test_a_copy_keeps_its_inputs_line_ends(tmp_path, qc_rows, name, out_name, crlf):
+    """translate (and langid, by the same writer) ended every line of its copy in \n, though
+    the input, saved on Windows, ended them in \r\n: a copy in the input's format ends them
+    as the input does, as it keeps its byte-order mark; one in another format, or of an input
+    ending its lines in \n, ends them in \n."""
+    table = tmp_path / "t.jsonl"
+    table.write_text(json.dumps({"text": "funda iphone", "source": "es", "target": "en",
+                                 "translation": "iphone case"}) + "\n")
+    for end in ("\r\n", "\n"):
+        if name.endswith(".csv"):
+            lines = ["id,language,origin_query,category_path", *(
+                f"{r['id']},{r['language']},{r['origin_query']},\"{r['category_path']}\""
+                for r in qc_rows)]
+        else:
+            lines = [json.dumps(r, ensure_ascii=False) for r in qc_rows]
+        data, out = tmp_path / f"{len(end)}{name}", tmp_path / f"{len(end)}{out_name}"
+        data.write_bytes("".join(line + end for line in lines).encode())
+        translate_file_with(data, out, TableTranslator(table))
+        written = out.read_bytes()
+        ends = b"\r\n" if crlf and end == "\r\n" else b"\n"
+        header = out_name.endswith(".csv")
+        assert written.count(b"\n") == written.count(ends) == len(qc_rows) + header
+        assert read_pairs(out).df["query_en"].tolist()[0] == "iphone case"
+
+
 def test_bad_input_is_located_and_nothing_written(tmp_path, jsonl, qc_rows):
     rows = [dict(qc_rows[0]), {k: v for k, v in qc_rows[1].items() if k != "id"}]
     data = jsonl(tmp_path / "bad.jsonl", rows)

@@ -137,6 +137,40 @@ def test_a_filtered_copy_keeps_its_inputs_byte_order_mark(tmp_path, name, out_na
             assert out.read_text(encoding="utf-8") == mark + lines[0] + lines[2]
 
 
+@pytest.mark.parametrize(("name", "out_name"), [
+    ("t.csv", "clean.csv"),     # from the records: every line ended "\n" before
+    ("t.csv.gz", "clean.csv"),  # the line end inside the compressed text
+    ("t.tsv", "clean.tsv"),
+    ("t.csv", "clean.tsv"),     # another format: "\n", as it gets no byte-order mark
+])
+def test_a_filtered_copy_keeps_its_inputs_line_ends(tmp_path, name, out_name):
+    """A CSV saved on Windows ends its lines in \r\n; its filtered copy ended them in \n,
+    though it kept the input's byte-order mark and header: a diff showed every line changed.
+    A copy in the input's own format now ends its lines as the input does (a quoted cell's
+    own line break is the cell's, as ever); an input ending its lines in \n gets \n."""
+    import gzip
+
+    from shoprel.data.readers import read_pairs
+
+    def table(sep: str, end: str, ids=(1, 2, 3)) -> bytes:
+        rows = {1: ["1", "drill", '"tools,power"' if sep == "," else "tools,power", "1"],
+                2: ["2", "saw", "tools", "0"], 3: ["3", '"two\r\nlines"', "tools", "1"]}
+        lines = [["id", "origin_query", "category_path", "label"], *(rows[i] for i in ids)]
+        return "".join(sep.join(cells) + end for cells in lines).encode()
+
+    source_sep, out_sep = ("," if n.startswith("t.csv") or n == "clean.csv" else "\t"
+                           for n in (name, out_name))
+    for end in ("\r\n", "\n"):
+        data = tmp_path / f"{len(end)}{name}"
+        out = tmp_path / f"{len(end)}{out_name}"
+        text = table(source_sep, end)
+        data.write_bytes(gzip.compress(text) if name.endswith(".gz") else text)
+        assert filter_training_file(data, [2], out) == 1
+        same_format = out_sep == source_sep
+        assert out.read_bytes() == table(out_sep, end if same_format else "\n", ids=(1, 3))
+        assert read_pairs(out).df["query"].tolist() == ["drill", "two\r\nlines"]
+
+
 def test_filtering_alone_judges_its_output_by_the_training_files_task(tmp_path):
     """filter_training_file called from Python has no run to record the task: an existing
     output was read with none, so a training file holding both target columns could not be

@@ -18,6 +18,7 @@ from shoprel.data.formats import output_format
 from shoprel.data.frame import PairFrame
 from shoprel.data.records import (
     copy_has_bom,
+    copy_line_end,
     iter_records,
     parquet_types,
     position_label,
@@ -185,7 +186,8 @@ class Rewrite:
 
         write_record_chunks((marked(rows) for rows in chunks), self.out, self.checked.columns,
                             replace=self.overwrite, guard=self.guard,
-                            bom=copy_has_bom(self.source, output_format(self.out)))
+                            bom=copy_has_bom(self.source, output_format(self.out)),
+                            line_end=copy_line_end(self.source, output_format(self.out)))
 
 
 @dataclass(frozen=True)

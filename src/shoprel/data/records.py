@@ -292,15 +292,21 @@ def _text_lines(path: Path, on_mark) -> Iterator[tuple[int, str]]:
         yield line_no, text
 
 
-def starts_with_bom(path: str | Path) -> bool:
-    """Whether a text file's first bytes (decompressed, where its name says so) are the UTF-8
-    byte-order mark; its first line alone is read."""
+def _first_line(path: str | Path) -> bytes:
+    """A text file's first line as bytes, its end kept (decompressed, where its name says so);
+    empty for an empty file. The rest is not read."""
     lines = input_lines(Path(path))
     try:
         first = next(lines, None)
     finally:
         lines.close()
-    return first is not None and first[1].startswith(b"\xef\xbb\xbf")
+    return b"" if first is None else first[1]
+
+
+def starts_with_bom(path: str | Path) -> bool:
+    """Whether a text file's first bytes (decompressed, where its name says so) are the UTF-8
+    byte-order mark; its first line alone is read."""
+    return _first_line(path).startswith(b"\xef\xbb\xbf")
 
 
 def copy_has_bom(source: str | Path, out_format: str, marked: bool | None = None) -> bool:
@@ -314,6 +320,18 @@ def copy_has_bom(source: str | Path, out_format: str, marked: bool | None = None
     if out_format == "parquet" or file_format(source) != out_format:
         return False
     return starts_with_bom(source) if marked is None else marked
+
+
+def copy_line_end(source: str | Path, out_format: str) -> str:
+    """The line end of a copy of `source` written in `out_format` (noise's filtered file,
+    translate's and langid's): "\r\n" where `source` ends its first line so (a file saved on
+    Windows, or by Excel) and the copy is in its own text format, as copy_has_bom keeps its
+    byte-order mark; else "\n". A copy written from the rows ended every line in "\n", so a
+    diff against the input showed every line changed, and a tool of the user's that splits on
+    "\r\n" read the copy as one line."""
+    if out_format == "parquet" or file_format(source) != out_format:
+        return "\n"
+    return "\r\n" if _first_line(source).endswith(b"\r\n") else "\n"
 
 
 # names a header line of a table holds, any of which tells it from a mistyped JSON line

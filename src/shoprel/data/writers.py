@@ -25,23 +25,24 @@ def _json_value(value):
     return value
 
 
-def jsonl_lines(df: pd.DataFrame) -> str:
+def jsonl_lines(df: pd.DataFrame, line_end: str = "\n") -> str:
     """JSON lines text with non-ASCII kept readable, as the competition files are."""
     columns = list(df.columns)
     parts = []
     for values in df.itertuples(index=False, name=None):
         record = {c: _json_value(v) for c, v in zip(columns, values, strict=True)}
         parts.append(json.dumps(record, ensure_ascii=False))
-    return "\n".join(parts) + ("\n" if parts else "")
+    return "".join(part + line_end for part in parts)
 
 
-def append_table(df: pd.DataFrame, fh, fmt: str, header: bool) -> None:
-    """Append rows to an open text file (JSON lines, CSV or TSV) while streaming."""
+def append_table(df: pd.DataFrame, fh, fmt: str, header: bool, line_end: str = "\n") -> None:
+    """Append rows to an open text file (JSON lines, CSV or TSV) while streaming; `line_end`
+    ends each line ("\r\n" in a copy of a file that ends its lines so: records.copy_line_end)."""
     if fmt == "jsonl":
-        fh.write(jsonl_lines(df))
+        fh.write(jsonl_lines(df, line_end))
     else:
         df.to_csv(fh, sep="," if fmt == "csv" else "\t", index=False, header=header,
-                  lineterminator="\n")
+                  lineterminator=line_end)
 
 
 def text_encoding(bom: bool) -> str:
@@ -51,9 +52,10 @@ def text_encoding(bom: bool) -> str:
 
 
 def write_table(df: pd.DataFrame, path: str | Path, replace: bool = True,
-                guard: Guard | None = None, bom: bool = False) -> Path:
+                guard: Guard | None = None, bom: bool = False, line_end: str = "\n") -> Path:
     """`replace` and `guard`: what may stand at the path at the swap (utils/atomic.atomic_file);
-    `bom`: a text output starts with a byte-order mark (text_encoding)."""
+    `bom`: a text output starts with a byte-order mark (text_encoding); `line_end`: what ends
+    its lines (append_table)."""
     path = Path(path)
     fmt = output_format(path)
     with atomic_file(path, durable=True, replace=replace, guard=guard) as tmp:
@@ -61,7 +63,7 @@ def write_table(df: pd.DataFrame, path: str | Path, replace: bool = True,
             df.to_parquet(tmp, index=False)
         else:
             with open(tmp, "w", encoding=text_encoding(bom), newline="") as fh:
-                append_table(df, fh, fmt, header=True)
+                append_table(df, fh, fmt, header=True, line_end=line_end)
     return path
 
 
@@ -104,7 +106,8 @@ def records_frame(records: list[dict], fmt: str, plan: ColumnPlan) -> pd.DataFra
 
 def write_record_chunks(chunks: Iterable[tuple[list[dict], list[int]]], path: str | Path,
                         plan: ColumnPlan, replace: bool = True,
-                        guard: Guard | None = None, bom: bool = False) -> Path:
+                        guard: Guard | None = None, bom: bool = False,
+                        line_end: str = "\n") -> Path:
     """Write records read from a file back out with what a command added, every other value as
     read (JSON lines keep nulls null, absent keys absent and numbers as written): (records,
     their line numbers) chunk by chunk, each written as it comes, the output appearing only when
@@ -112,7 +115,8 @@ def write_record_chunks(chunks: Iterable[tuple[list[dict], list[int]]], path: st
     is written with the whole file's columns and a value Parquet cannot hold is told at its line
     before anything is written. `replace` False: a file that appeared at `path` meanwhile is
     kept; True: one there at the end is replaced only as `guard` allows (atomic_file). `bom`:
-    a text output starts with a byte-order mark, as the file read did (text_encoding)."""
+    a text output starts with a byte-order mark, as the file read did (text_encoding);
+    `line_end` ends its lines, as the file read ended them (records.copy_line_end)."""
     path = Path(path)
     fmt = output_format(path)
     with atomic_file(path, replace=replace, durable=True, guard=guard) as tmp:
@@ -122,11 +126,11 @@ def write_record_chunks(chunks: Iterable[tuple[list[dict], list[int]]], path: st
         with open(tmp, "w", encoding=text_encoding(bom), newline="") as fh:
             for number, (records, _) in enumerate(chunks):
                 if fmt == "jsonl":
-                    fh.write("".join(_json_text(record) + "\n" for record in records))
+                    fh.write("".join(_json_text(record) + line_end for record in records))
                 else:
                     records_frame(records, fmt, plan).to_csv(
                         fh, sep="," if fmt == "csv" else "\t", index=False,
-                        header=number == 0, lineterminator="\n")
+                        header=number == 0, lineterminator=line_end)
     return path
 
 

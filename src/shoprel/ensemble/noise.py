@@ -25,7 +25,7 @@ from shoprel.data.formats import (
     refuse_compressed_output,
     refuse_spreadsheet_output,
 )
-from shoprel.data.records import copy_has_bom
+from shoprel.data.records import copy_has_bom, copy_line_end
 from shoprel.data.tasks import Task
 from shoprel.data.validate import id_text, written_id
 from shoprel.data.writers import text_encoding, write_table
@@ -286,6 +286,7 @@ def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Pa
     # schema), which records alone would not give (a CSV of just "\n")
     table = pd.DataFrame.from_records(kept) if kept else pd.DataFrame(
         columns=list(dict.fromkeys(name for record in records for name in record)))
-    write_table(table, out_file, replace=overwrite, guard=guard,
-                bom=copy_has_bom(train_file, out_format))  # a copy reads as its input did
+    write_table(table, out_file, replace=overwrite, guard=guard,  # a copy reads as its input did
+                bom=copy_has_bom(train_file, out_format),
+                line_end=copy_line_end(train_file, out_format))
     return len(records) - len(kept)
