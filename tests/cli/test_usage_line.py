@@ -55,6 +55,27 @@ def test_each_misuse_is_one_line_naming_the_command_and_its_help(tmp_path, monke
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.parametrize(("args", "near"), [
+    # click's ratio counts the two dashes alike: these were told '--out', '--help' and
+    # '--curve-fractions' or '--overwrite'
+    (["train", "x.jsonl", "--bogus"], None), (["train", "x.jsonl", "--model", "m"], None),
+    (["train", "x.jsonl", "--version"], None), (["predict", "r", "x", "--file", "f"], None),
+    # a typo of a short option keeps its guess: a letter changed, dropped, added or swapped
+    (["train", "x.jsonl", "--oyt", "r"], "'--out'"), (["train", "x.jsonl", "--ot", "r"],
+                                                       "'--out'"),
+    (["noise", "r", "--tpo", "3"], "'--top'"), (["noise", "r", "--tp", "3"], "'--top'"),
+    (["translate", "x", "--too", "en"], "'--to'"), (["translate", "x", "--tp", "en"], "'--to'"),
+    (["train", "x.jsonl", "--fodls", "3"], "'--folds'"),
+    (["predict", "r", "x", "--output", "o"], "'--out'"),  # a name beginning alike
+])
+def test_an_unknown_option_is_told_a_guess_only_where_it_is_a_typo_of_it(args, near):
+    done = CliRunner().invoke(main, args)
+    command, option = args[0], next(arg for arg in args if arg.startswith("--"))
+    said = f"error: shoprel {command}: no such option '{option}'"
+    hint = f"; did you mean {near}?" if near else ""
+    assert (done.exit_code, done.stderr) == (2, f"{said}{hint} (shoprel {command} --help)\n")
+
+
 def test_a_real_process_prints_the_same_one_line():
     """click's main writes the error itself outside CliRunner: checked as a user runs it."""
     done = subprocess.run([sys.executable, "-m", "shoprel", "train", "x.jsonl", "--fodls", "3"],

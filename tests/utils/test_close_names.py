@@ -1,7 +1,7 @@
 import pytest
 
 from shoprel.training.config import RunConfig
-from shoprel.utils.close_names import closest_name
+from shoprel.utils.close_names import closest_name, one_letter_off
 
 SECTIONS = list(RunConfig.model_fields)  # data, folds, model, ..., noise, check, student
 PAIR_FIELDS = ["query", "category_path", "language", "id", "translated_query", "label"]
@@ -29,3 +29,14 @@ def test_a_cutoff_of_its_own_is_kept_for_short_keys_too():
     """column_hints asks with 0.8: 'lable' (0.8 of 'label') is told, 'lang' is not."""
     assert closest_name("lable", {"label": "Label"}, cutoff=0.8) == "Label"
     assert closest_name("lang", ["language"], cutoff=0.8) is None
+
+
+@pytest.mark.parametrize(("key", "name", "off"), [
+    ("oyt", "out", True), ("ot", "out", True), ("oust", "out", True), ("uot", "out", True),
+    ("OUT", "out", False), ("bogus", "out", False), ("tp", "to", True), ("t", "to", True),
+    ("fodls", "folds", True), ("fldos", "folds", False), ("xfolds", "folds", True),
+    ("folds", "foldsx", True), ("abc", "bca", False), ("model", "help", False),
+])
+def test_one_letter_off_is_one_letter_changed_dropped_added_or_two_swapped(key, name, off):
+    """A ratio misses a typo of a three-letter name ('oyt' is 0.67 of 'out'); this does not."""
+    assert one_letter_off(key, name) is off and one_letter_off(name, key) is off

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import click
 
-from shoprel.utils.close_names import closest_name
+from shoprel.utils.close_names import closest_name, one_letter_off
 
 # `shoprel` or `shoprel cache` alone: click shows the help (and exits 2), kept as it is
 _HELP_SHOWN = getattr(click.exceptions, "NoArgsIsHelpError", ())
@@ -72,12 +72,25 @@ def _what_is_wrong(exc: click.UsageError) -> str:
 
 
 def _near(exc: click.UsageError) -> str | None:
-    """What an unknown option or command likely stands for: click's guess for an option, the
-    closest command name for a command (click's own guess reads only the commands loaded)."""
+    """What an unknown option or command likely stands for: click's guesses for an option that
+    shoprel's rule for names also takes (_alike), the closest command name for a command
+    (click's own guess reads only the commands loaded)."""
     command_name = getattr(exc, "command_name", None)  # NoSuchCommand, click 8.4 on
     if command_name is not None and exc.ctx is not None:
         group = exc.ctx.command
         near = closest_name(command_name, group.list_commands(exc.ctx))
         return None if near is None else f"'{near}'"
     guesses = getattr(exc, "possibilities", None) or []
+    option = getattr(exc, "option_name", None)
+    if option is not None:
+        guesses = [guess for guess in guesses if _alike(option, guess)]
     return " or ".join(f"'{guess}'" for guess in guesses) or None
+
+
+def _alike(option: str, guess: str) -> bool:
+    """Whether click's guess for an unknown option is one shoprel's rule for names takes
+    (closest_name, the names without their dashes), or the option one letter off it: click's
+    ratio counts the two dashes alike, so '--bogus' was told '--out', '--model' '--help' and
+    '--version' '--overwrite'; '--oyt' is still told '--out', '--tp' '--to'."""
+    key, name = option.lstrip("-"), guess.lstrip("-")
+    return closest_name(key, [name]) is not None or one_letter_off(key, name)
