@@ -2,7 +2,7 @@
 
 import shlex
 
-from shoprel.distill_command import STUDENT_YAML, distill_command, shell_word
+from shoprel.distill_command import distill_command, shell_word
 
 
 def test_a_said_distill_splits_back_into_its_words():
@@ -11,7 +11,7 @@ def test_a_said_distill_splits_back_into_its_words():
     whose paths (a space, a quote) come back whole from a shell's split and whose
     placeholders stay bare words."""
     teacher = "/data/my runs/bob's run"
-    said = distill_command(teacher, f"{teacher}/student", 0.7, STUDENT_YAML,
+    said = distill_command(teacher, f"{teacher}/student", 0.7, "STUDENT.yaml",
                            [("--nested", None), ("--unlabeled", "/u/a b.jsonl")],
                            overwrite=True)
     assert shlex.split(said) == ["shoprel", "distill", teacher, "--student", "STUDENT.yaml",

@@ -10,8 +10,6 @@ import shlex
 from collections.abc import Sequence
 from pathlib import Path
 
-STUDENT_YAML = "STUDENT.yaml"  # the student config a user gives where the teacher names none
-
 
 def shell_word(value: str | Path) -> str:
     """A path (or a placeholder such as NEW_RUN) as one shell word: quoted where a space or a

@@ -23,7 +23,7 @@ import pandas as pd
 
 from shoprel.data.records import written_kind
 from shoprel.data.tasks import Task
-from shoprel.distill_command import STUDENT_YAML, distill_command
+from shoprel.distill_command import distill_command
 from shoprel.errors import (
     BackboneChangedError,
     ConfigError,
@@ -37,7 +37,7 @@ from shoprel.models.base import RelevanceModel, read_model_config
 from shoprel.models.registry import model_class
 from shoprel.retrain_command import distill_again, train_command
 from shoprel.run_data import recorded_field
-from shoprel.training.defaults import CARRIED_HARD_WEIGHT
+from shoprel.training.defaults import CARRIED_HARD_WEIGHT, STUDENT_PRESET
 from shoprel.utils.atomic import SHARED_FILE_WAIT_S, atomic_file, output_lock
 from shoprel.utils.bounds import not_a_probability
 from shoprel.utils.digest import sha256_of_file
@@ -603,7 +603,8 @@ def carried_student(run: Run) -> Path:
            "its distillation stopped before the run listed it" if left else
            f"the one its metrics.json lists has no {MANIFEST} in {run.path / STUDENT}: moved "
            "or removed since; put it back there" if gone else
-           "trained without `train --student` / config `student: {}`")
+           "trained without `train --student` / config `student: {}`" if run.kind == "run"
+           else "an ensemble carries one only once one is distilled for it")
     if left:
         why += f"; the student left in {run.path / STUDENT} is not used"
     # one left in place is distill's to replace; any other folder there it refuses to
@@ -616,15 +617,16 @@ def carried_student(run: Run) -> Path:
 def _distill_carried(run: Run) -> str:
     """The command that gives `run` the student train --student would have: without
     --student, distill trains the one the run's config names (its student: section, else the
-    default) at --hard-weight its student.hard_weight; an ensemble names none, so its user
-    names one (distill_command.py quotes the paths)."""
+    default) at --hard-weight its student.hard_weight; an ensemble names none, so it is told
+    the preset of that default student, a name distill --student takes (it said STUDENT.yaml,
+    a file no one had written); distill_command.py quotes the paths."""
     try:
         named = run.saved_config().student if run.kind == "run" else None
     except ConfigError:  # a damaged config.yaml: said by distill itself, in its own line
         named = None
     hard_weight = CARRIED_HARD_WEIGHT if named is None else named.hard_weight
     command = distill_command(run.path, run.path / STUDENT, hard_weight,
-                              None if run.kind == "run" else STUDENT_YAML)
+                              None if run.kind == "run" else STUDENT_PRESET)
     return f"{command} (as train --student does)"
 
 

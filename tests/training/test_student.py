@@ -398,8 +398,23 @@ def test_distill_without_a_student_config_refuses_an_ensemble(trained_runs, tmp_
     assert done.exit_code == 2 and "Traceback" not in done.output
     assert done.stderr == (f"error: --student: {ensemble} is an ensemble, whose config names "
                            "no student: give --student FILE, the student's run config\n")
-    with pytest.raises(RunDirError, match=r"shoprel distill \S+ --student STUDENT\.yaml --out"):
+    with pytest.raises(RunDirError) as said:
         runs.carried_student(runs.Run.open(ensemble))
+    # it said `--student STUDENT.yaml`, a file no one had written, and "trained without
+    # `train --student`" of an ensemble no train made: the preset of train --student's student
+    assert str(said.value) == (
+        f"{ensemble}: carries no distilled student (an ensemble carries one only once one is "
+        f"distilled for it); score with --scorer full, or distil one: shoprel distill "
+        f"{ensemble} --student embed-use --out {ensemble / 'student'} --hard-weight 1 (as "
+        "train --student does)")
+    assert load_config("embed-use").model == StudentConfig().model
+    import shoprel
+
+    with pytest.raises(RunDirError) as said:  # from Python, the call, its student the same
+        shoprel.Scorer(ensemble, scorer="student")
+    assert str(said.value).endswith(
+        f"or distil one: shoprel.distill_student('{ensemble}', 'embed-use', "
+        f"'{ensemble / 'student'}', hard_weight=1) (as train(..., student=True) does)")
 
 
 def test_a_student_interrupted_from_python_names_the_call_that_gives_it_one(tmp_path,

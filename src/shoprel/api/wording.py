@@ -134,11 +134,12 @@ _WORD = r"((?:'[^']*'|\"[^\"]*\"|[^\s'\"])+)"
 
 
 def _distill_call(match: re.Match) -> str:
-    """`shoprel distill RUN [--student STUDENT.yaml] --out OUT --hard-weight H` as the call
-    that does it, the paths unquoted (shell words) and written as Python strings; without
-    --student, None: the student the run's config names."""
+    """`shoprel distill RUN [--student STUDENT] --out OUT --hard-weight H` as the call that
+    does it, the paths (and the student: a preset's name, a config's path) unquoted (shell
+    words) and written as Python strings; without --student, None: the student the run's
+    config names."""
     teacher, student, out, hard_weight = match.groups()
-    student = "'STUDENT.yaml'" if student else "None"
+    student = repr(shlex.split(student)[0]) if student else "None"
     return (f"shoprel.distill_student({shlex.split(teacher)[0]!r}, {student}, "
             f"{shlex.split(out)[0]!r}, hard_weight={hard_weight})")
 
@@ -147,7 +148,7 @@ def _distill_call(match: re.Match) -> str:
 # in order, before _PYTHON_WORDS: a run without a student
 # told a Python caller to run `shoprel distill RUN --student ... --out ...` and that it was
 # "trained without `train --student`"
-_PYTHON_PATTERNS = ((re.compile(rf"shoprel distill {_WORD}( --student STUDENT\.yaml)? --out "
+_PYTHON_PATTERNS = ((re.compile(rf"shoprel distill {_WORD}(?: --student {_WORD})? --out "
                                 rf"{_WORD} --hard-weight (\S+) \(as train --student does\)"),
                      lambda match: f"{_distill_call(match)} (as train(..., student=True) does)"),
                     # a student interrupted in train(..., student=True): the distill that

@@ -8,6 +8,9 @@ DEFAULT_HARD_WEIGHT = 0.3
 FOLDS_MIN, FOLDS_MAX = 2, 50  # cross-validation folds a run may have (folds.k, --folds)
 SPEED_ROWS = 2000  # rows teacher and student both score when their speed is compared
 STUDENT_BACKBONE = "use-multilingual"  # the carried student's default backbone (config.py)
+# the preset whose model is that default student's (configs/embed-use.yaml): what `distill
+# --student` is told to take for a teacher that names no student (an ensemble)
+STUDENT_PRESET = "embed-use"
 # The carried student learns from the labels alone unless asked otherwise: on pairs of new
 # queries the USE student ranked better the less of the teacher's probability it took (two
 # query splits of the real QC rows: 0.7345 / 0.7438 / 0.7463 at hard_weight 0.3 / 0.7 / 1.0,
