@@ -7,6 +7,8 @@ import json
 import os
 import shutil
 import sqlite3
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -657,3 +659,30 @@ def test_a_cache_named_by_the_environment_that_is_not_there_is_said_so(tmp_path,
     (tmp_path / "fresh").mkdir()
     monkeypatch.setenv("SHOPREL_CACHE", str(tmp_path / "fresh"))
     assert CliRunner().invoke(main, ["cache", "list"]).output.splitlines()[1] == "empty"
+
+
+def test_prune_puts_back_the_only_copy_a_writer_killed_mid_swap_left(tmp_path):
+    """atomic_dir replaces a folder by two renames (the old one into a `.old` backup, the new
+    one into place): a writer killed between them leaves the backup as the only copy of the
+    output. `prune --kind partial` deleted it as a killed writer's leftover; it is put back
+    where it was, and a backup whose output is in place still goes."""
+    from shoprel.utils.atomic import host_tag
+
+    root = tmp_path / "cache"
+    mark_cache(root)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    ablation = root / "ablation"
+    lost = ablation / f".blocks.{dead.pid}@{host_tag()}.x1.old"
+    _file(lost / "old" / "fold0.npy", 500)
+    kept = ablation / "other"
+    _file(kept / "fold0.npy", 300)
+    spare = ablation / f".other.{dead.pid}@{host_tag()}.x2.old"
+    _file(spare / "old" / "fold0.npy", 700)
+    assert {e.path for e in inv.inventory(root) if e.kind == "partial"} == {lost, spare}
+    done = CliRunner().invoke(main, ["cache", "prune", "--kind", "partial", "--cache-dir",
+                                     str(root)])
+    assert done.exit_code == 0, done.output
+    assert (ablation / "blocks" / "fold0.npy").read_bytes() == b"x" * 500  # back in place
+    assert not lost.exists() and not spare.exists()
+    assert (kept / "fold0.npy").stat().st_size == 300

@@ -44,7 +44,7 @@ from shoprel.models.backbones.onnx_engine import META_FILE as ONNX_META_FILE
 from shoprel.models.backbones.resolve import BUILTINS, built_sha256
 from shoprel.models.hf.checkpoints import FOLDER_NAME as CHECKPOINT_FOLDER_NAME
 from shoprel.models.hf.checkpoints import TIME_FILE as CHECKPOINT_TIME_FILE
-from shoprel.utils.atomic import dead_writer_leftover
+from shoprel.utils.atomic import dead_writer_leftover, restore_swapped
 from shoprel.utils.shoprel_folders import STAMP, is_onnx_export
 
 # the cache's folders, as the modules that write them name them (a test keeps them in step)
@@ -237,11 +237,14 @@ def over_budget(entries: list[CacheEntry], candidates: list[CacheEntry],
 
 def remove(entries: list[CacheEntry]) -> int:
     """Delete these entries (a link is unlinked, never followed); returns the bytes freed.
-    A database goes with its journal files; the checksum memo loses only its entries of files
-    that are gone."""
+    A killed writer's backup of an output it never replaced is put back in its place instead
+    (utils/atomic.restore_swapped): it is the only copy. A database goes with its journal
+    files; the checksum memo loses only its entries of files that are gone."""
     freed = 0
     for entry in entries:
         path = entry.path
+        if entry.kind == "partial" and restore_swapped(path):
+            continue  # a killed writer's backup of the only copy: put back, not deleted
         if entry.kind == CHECKSUMS:  # the memo keeps the checksums of the files still there
             freed += forget_gone_files(path.parent)
             continue

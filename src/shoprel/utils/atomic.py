@@ -76,8 +76,7 @@ def clean_stale(target: str | os.PathLike) -> list[Path]:
         if TEMP_FILE.match(path.name):
             if not dead_writer_leftover(path):
                 continue
-            if path.name.endswith(".old") and path.is_dir() and not path.is_symlink() and \
-                    _put_back(path, path.parent / TEMP_FILE.match(path.name)["name"]):
+            if restore_swapped(path):
                 continue  # a writer killed mid-swap: its output is the previous one, restored
             if path.is_dir() and not path.is_symlink():
                 shutil.rmtree(path, ignore_errors=True)
@@ -94,6 +93,17 @@ def dead_writer_leftover(path: str | os.PathLike) -> bool:
     died (its pid gone): never part of a finished output, safe to remove."""
     match = TEMP_FILE.match(Path(path).name)
     return bool(match) and match["host"] == host_tag() and not pid_alive(int(match["pid"]))
+
+
+def restore_swapped(path: str | os.PathLike) -> bool:
+    """Put back the output in `path`, a dead writer's `.old` backup (atomic_dir) whose output
+    is gone: the writer was killed between its two renames, so the backup is the only copy.
+    True when it went back; False for anything else (to be removed as a leftover, or left)."""
+    path = Path(path)
+    match = TEMP_FILE.match(path.name)
+    return (bool(match) and path.name.endswith(".old") and path.is_dir()
+            and not path.is_symlink() and dead_writer_leftover(path)
+            and _put_back(path, path.parent / match["name"]))
 
 
 def _lock_path(target: Path) -> Path:
