@@ -120,6 +120,40 @@ def test_every_missing_field_of_the_pairs_is_said_at_once(container):
         "'category_path': add them, or rename the columns that hold them")
 
 
+@pytest.mark.parametrize("container", [list, pd.DataFrame])
+def test_pairs_without_ids_are_told_only_the_fields_they_were_given(container):
+    """A pair given no id takes its position as one before it is checked: the messages listed
+    that 'id' among the fields the pairs have, a field the user never wrote."""
+    said = []
+    for pairs, kwargs in (([{"q": "drill", "category": "tools"}], {}),
+                          ([{"origin_query": "drill", "cat": "tools"}], {}),
+                          ([{"origin_query": "drill", "cat": "tools"}], {"task": "QC"}),
+                          ([{"q": "drill", "category_path": "tools"}], {})):
+        with pytest.raises(InputError) as caught:
+            list(pair_frames(container(pairs), **kwargs))
+        said.append(str(caught.value))
+    assert said == [
+        "pair 0: missing required columns 'origin_query' and 'category_path': the pairs have "
+        "'category': name the column 'category_path'; the pairs have 'q', 'category': add a "
+        "column 'origin_query', or rename the one that holds it",
+        "pair 0: no target column: expected 'category_path' (QC) or 'item_title' (QI); the "
+        "pairs have 'origin_query', 'cat': add the field of the task's target (QC: category "
+        "paths, QI: item titles), or rename the one that holds it",
+        "pair 0, field 'category_path': column missing for task QC; the pairs have "
+        "'origin_query', 'cat': give every pair its 'category_path', or rename the field that "
+        "holds it",
+        "pair 0, field 'origin_query': missing required column; the pairs have 'q', "
+        "'category_path': give every pair its 'origin_query', or rename the field that holds it"]
+    with pytest.raises(InputError) as caught:  # a later pair (a DataFrame's rows share fields)
+        list(pair_frames([{"origin_query": "a", "category_path": "b"},
+                          {"q": "drill", "category_path": "tools"}]))
+    assert str(caught.value) == (
+        "pair 1, field 'origin_query': missing required column; the pair has 'q', "
+        "'category_path': give the pair its 'origin_query', as the ones before it have")
+    frame = _frame([{"origin_query": "drill", "category_path": "tools"}] * 2)
+    assert frame.df["id"].tolist() == [0, 1]  # the positions are still the ids
+
+
 def test_no_pairs_for_a_known_task_is_an_empty_frame():
     frame = _frame([], task="QI")
     assert frame.task is Task.QI and len(frame) == 0

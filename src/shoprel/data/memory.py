@@ -88,16 +88,21 @@ def _one_dict_said(pairs: Mapping) -> str:
     return "pairs: a dict is one pair, not a list of pairs: give a list, even of one: [pair]"
 
 
-def _numbered(records: Iterator[Record]) -> Iterator[Record]:
-    """Ids are all given or none: without any, each pair's id is its position."""
+def _numbered(records: Iterator[Record]) -> tuple[bool, Iterator[Record]]:
+    """Ids are all given or none: without any, each pair's id is its position. Whether the ids
+    are positions (told by the first pair), and the records numbered so."""
     first = next(records, None)
     if first is None:
-        return
+        return False, iter(())
     positional = "id" not in first[1]
     spelled = misspelled_column(first[1], ["id"], "the pairs have") if positional else None
     if spelled is not None:  # 'ID' was left unread: every pair took its position as its id
         raise InputError(spelled[1], line=first[0], field="id", line_label="pair")
-    for position, record in itertools.chain([first], records):
+    return positional, _with_ids(itertools.chain([first], records), positional)
+
+
+def _with_ids(records: Iterator[Record], positional: bool) -> Iterator[Record]:
+    for position, record in records:
         if positional and "id" in record:
             raise InputError("has an id but the first pair has none: give every pair an id "
                              "or none (then each pair's id is its position)",
@@ -135,10 +140,13 @@ def pair_frames(pairs, task: Task | str | None = None, require_label: bool = Fal
         for start in range(0, max(len(pairs), 1), chunk_rows):
             yield pairs.take(np.arange(start, min(start + chunk_rows, len(pairs))))
         return
-    validator = RecordValidator(None, task, require_label, empty_text, "pair", written_ids,
-                                read_labels, given_by=given_by)
     try:
-        for frame in validated_chunks(_numbered(_records(pairs)), validator, chunk_rows):
+        positional, records = _numbered(_records(pairs))
+        # a positional id is ours, not the user's: no message lists it among their fields
+        validator = RecordValidator(None, task, require_label, empty_text, "pair", written_ids,
+                                    read_labels, given_by=given_by,
+                                    added_fields=("id",) if positional else ())
+        for frame in validated_chunks(records, validator, chunk_rows):
             if validator.task is None:
                 raise InputError("no pairs given: the task (QC or QI) cannot be told from them")
             yield frame

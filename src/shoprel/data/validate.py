@@ -264,6 +264,7 @@ class RecordValidator:
         earlier_ids: dict | None = None,
         given_by: TaskGivenBy | None = None,
         labels_copied: bool = False,
+        added_fields: tuple[str, ...] = (),
     ):
         """`written_ids`: keep each id as the file wrote it (WRITTEN_ID), for a scored file to
         give back: the key "007" shares with 7 would lose its zeros. `read_labels` False: a
@@ -274,7 +275,8 @@ class RecordValidator:
         (several stage-0 files): a repeat of one is refused as a repeat within the file is,
         said as written in each; this file's ids are added.
         `given_by`: who gave `task` ("run runs/a scores QC pairs"), for a first row whose own
-        task field names another."""
+        task field names another. `added_fields`: fields the caller added to each record, not
+        the user (the pairs' positional ids), left out of the fields an error says they hold."""
         if empty_text not in (*EMPTY_TEXT_POLICIES, REFUSE):  # REFUSE: pairs to score
             raise InputError(f"empty_text must be one of {EMPTY_TEXT_POLICIES}, got {empty_text!r}")
         self.path = path
@@ -295,6 +297,7 @@ class RecordValidator:
         self.written_ids = written_ids
         self.read_labels = read_labels
         self.labels_copied = labels_copied
+        self.added_fields = added_fields
         self.ids_as_text: bool | None = None  # the first id's kind: text or a number
         self.has_label: bool | None = None
         self.has_translation: bool | None = None
@@ -305,6 +308,11 @@ class RecordValidator:
     def _error(self, message: str, line: int, field: str | None = None) -> InputError:
         return InputError(message, path=self.path, line=line, field=field,
                           line_label=self.line_label)
+
+    def _given(self, record: dict) -> dict:
+        """The record's fields as the user gave them: a message listing 'id' beside pairs
+        given without one sent the user looking for a field they never wrote."""
+        return {key: value for key, value in record.items() if key not in self.added_fields}
 
     def _column_error(self, message: str, line: int, field: str | None = None) -> InputError:
         """A column missing or misplaced: a CSV or TSV file's header is where it is named."""
@@ -321,7 +329,7 @@ class RecordValidator:
         if given is None and all(name in record for name in targets):
             given = own_task(record)  # a row of both columns says its task itself
         try:
-            self.task = detect_task(record.keys(), path=self.path, given=given,
+            self.task = detect_task(self._given(record).keys(), path=self.path, given=given,
                                     in_memory=self.path is None,
                                     given_by=self.given_by if self.task_given else None)
         except InputError as exc:
@@ -346,7 +354,7 @@ class RecordValidator:
         optional = [name for name in READ_WHEN_PRESENT
                     if name != "label" or (self.read_labels and not reading_labels)]
         holder = "the file has" if self.path is not None else "the pairs have"
-        said = missing_columns(record, required, optional, holder)
+        said = missing_columns(self._given(record), required, optional, holder)
         if said is not None:
             raise self._column_error(said, line)
 
@@ -363,7 +371,8 @@ class RecordValidator:
         else:
             holder = f"the {self.line_label} has"
             fix = f"give the {self.line_label} its {name!r}, as the ones before it have"
-        return self._column_error(missing_column(record, name, reason, holder, fix), line, name)
+        return self._column_error(missing_column(self._given(record), name, reason, holder, fix),
+                                  line, name)
 
     def _check_spelling(self, line: int, record: dict, names) -> None:
         """A column of `names` spelled otherwise ('Language'), refused at the header."""
