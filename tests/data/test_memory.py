@@ -154,6 +154,25 @@ def test_pairs_without_ids_are_told_only_the_fields_they_were_given(container):
     assert frame.df["id"].tolist() == [0, 1]  # the positions are still the ids
 
 
+@pytest.mark.parametrize(("pairs", "task", "said"), [
+    ([{"id": 1, "origin_query": "drill", "category": "tools"}], None,
+     "pair 0: no target column: expected 'category_path' (QC) or 'item_title' (QI); the pairs "
+     "have 'category': name the column 'category_path'"),
+    ([{"origin_query": "drill", "title": "Drill 18V"}], None,
+     "pair 0: no target column: expected 'category_path' (QC) or 'item_title' (QI); the pairs "
+     "have 'title': name the column 'item_title'"),
+    ([{"origin_query": "drill", "category": "tools"}], "QC",
+     "pair 0, field 'category_path': column missing for task QC; the pairs have 'category': "
+     "name the column 'category_path'"),
+])
+def test_a_target_under_another_datasets_name_is_said_of_the_pairs(pairs, task, said):
+    """detect_task's hint for another dataset's name of the target said "the file has
+    'category'" of pairs given from Python, which are no file."""
+    with pytest.raises(InputError) as caught:
+        list(pair_frames(pairs, task=task))
+    assert str(caught.value) == said
+
+
 def test_no_pairs_for_a_known_task_is_an_empty_frame():
     frame = _frame([], task="QI")
     assert frame.task is Task.QI and len(frame) == 0

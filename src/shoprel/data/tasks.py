@@ -48,12 +48,13 @@ OTHER_NAMES = {QUERY_COLUMN: ("search_term", "search_query", "keyword"),
                "prediction": ("label", "pred", "predicted", "predicted_label")}
 
 
-def other_name_hint(columns, name: str) -> str:
-    """'; the file has 'product_title': name the column 'item_title'' when a column goes by
+def other_name_hint(columns, name: str, holder: str = "the file has") -> str:
+    """'; HOLDER 'product_title': name the column 'item_title'' when a column goes by
     another dataset's name for `name`, else ''. A `query,title` CSV was told only that
-    item_title was missing, then origin_query, a round trip each."""
+    item_title was missing, then origin_query, a round trip each. `holder`: "the pairs have"
+    for pairs from Python, which hold no file."""
     found = next((other for other in OTHER_NAMES.get(name, ()) if other in columns), None)
-    return f"; the file has {found!r}: name the column {name!r}" if found else ""
+    return f"; {holder} {found!r}: name the column {name!r}" if found else ""
 
 
 def other_task_column(record, task: Task) -> str | None:
@@ -306,7 +307,7 @@ def detect_task(columns, path=None, given: str | Task | None = None,
         task = Task.parse(given)
         if task.target_column not in cols:
             other = [t.value for t in present]
-            hint = (one_column_hint(cols) or other_name_hint(cols, task.target_column)
+            hint = (one_column_hint(cols) or other_name_hint(cols, task.target_column, holder)
                     or column_advice(columns, task.target_column, holder, KNOWN_COLUMNS, fix)
                     ) if not other else (
                 f" (they look like {other[0]} pairs)" if in_memory
@@ -321,8 +322,9 @@ def detect_task(columns, path=None, given: str | Task | None = None,
     if not present:
         raise InputError(
             "no target column: expected 'category_path' (QC) or 'item_title' (QI)"
-            + (one_column_hint(cols) or other_name_hint(cols, "item_title")
-               or other_name_hint(cols, "category_path") or _no_target_advice(columns, holder)),
+            + (one_column_hint(cols) or other_name_hint(cols, "item_title", holder)
+               or other_name_hint(cols, "category_path", holder)
+               or _no_target_advice(columns, holder)),
             path=path
         )
     raise InputError(
