@@ -110,14 +110,15 @@ def test_every_missing_field_of_the_pairs_is_said_at_once(container):
     assert caught.value.line == 0 and caught.value.field is None
     assert str(caught.value) == (
         "pair 0: missing required columns 'origin_query' and 'category_path': the pairs have "
-        "'category': name the column 'category_path'; the pairs have 'id', 'q', 'category', "
-        "'label': add a column 'origin_query', or rename the one that holds it")
+        "'q': name the column 'origin_query'; the pairs have 'category': name the column "
+        "'category_path'")
     with pytest.raises(InputError) as caught:  # the labels too, where training asks for them
         list(pair_frames(container([{"id": 1, "q": "drill", "category_path": "tools"}]),
                          require_label=True))
     assert str(caught.value) == (
-        "pair 0: missing required columns 'origin_query' and 'label': the pairs have 'id', 'q', "
-        "'category_path': add them, or rename the columns that hold them")
+        "pair 0: missing required columns 'origin_query' and 'label': the pairs have 'q': name "
+        "the column 'origin_query'; the pairs have 'id', 'q', 'category_path': add a column "
+        "'label', or rename the one that holds it")
 
 
 @pytest.mark.parametrize("container", [list, pd.DataFrame])
@@ -125,16 +126,16 @@ def test_pairs_without_ids_are_told_only_the_fields_they_were_given(container):
     """A pair given no id takes its position as one before it is checked: the messages listed
     that 'id' among the fields the pairs have, a field the user never wrote."""
     said = []
-    for pairs, kwargs in (([{"q": "drill", "category": "tools"}], {}),
+    for pairs, kwargs in (([{"text": "drill", "category": "tools"}], {}),
                           ([{"origin_query": "drill", "cat": "tools"}], {}),
                           ([{"origin_query": "drill", "cat": "tools"}], {"task": "QC"}),
-                          ([{"q": "drill", "category_path": "tools"}], {})):
+                          ([{"text": "drill", "category_path": "tools"}], {})):
         with pytest.raises(InputError) as caught:
             list(pair_frames(container(pairs), **kwargs))
         said.append(str(caught.value))
     assert said == [
         "pair 0: missing required columns 'origin_query' and 'category_path': the pairs have "
-        "'category': name the column 'category_path'; the pairs have 'q', 'category': add a "
+        "'category': name the column 'category_path'; the pairs have 'text', 'category': add a "
         "column 'origin_query', or rename the one that holds it",
         "pair 0: no target column: expected 'category_path' (QC) or 'item_title' (QI); the "
         "pairs have 'origin_query', 'cat': add the field of the task's target (QC: category "
@@ -142,13 +143,13 @@ def test_pairs_without_ids_are_told_only_the_fields_they_were_given(container):
         "pair 0, field 'category_path': column missing for task QC; the pairs have "
         "'origin_query', 'cat': give every pair its 'category_path', or rename the field that "
         "holds it",
-        "pair 0, field 'origin_query': missing required column; the pairs have 'q', "
+        "pair 0, field 'origin_query': missing required column; the pairs have 'text', "
         "'category_path': give every pair its 'origin_query', or rename the field that holds it"]
     with pytest.raises(InputError) as caught:  # a later pair (a DataFrame's rows share fields)
         list(pair_frames([{"origin_query": "a", "category_path": "b"},
-                          {"q": "drill", "category_path": "tools"}]))
+                          {"text": "drill", "category_path": "tools"}]))
     assert str(caught.value) == (
-        "pair 1, field 'origin_query': missing required column; the pair has 'q', "
+        "pair 1, field 'origin_query': missing required column; the pair has 'text', "
         "'category_path': give the pair its 'origin_query', as the ones before it have")
     frame = _frame([{"origin_query": "drill", "category_path": "tools"}] * 2)
     assert frame.df["id"].tolist() == [0, 1]  # the positions are still the ids

@@ -19,17 +19,26 @@ def _said(path, **kwargs) -> str:
 
 
 @pytest.mark.parametrize(("header", "said"), [
+    ("id,text,cat,label",
+     "missing required columns 'origin_query' and a target column ('category_path' for QC, "
+     "'item_title' for QI): the file has 'id', 'text', 'cat', 'label': add them, or rename "
+     "the columns that hold them"),
+    # 'search' and 'q', common names of the query column, were told only the file's columns
     ("id,search,cat,label",
      "missing required columns 'origin_query' and a target column ('category_path' for QC, "
-     "'item_title' for QI): the file has 'id', 'search', 'cat', 'label': add them, or rename "
-     "the columns that hold them"),
+     "'item_title' for QI): the file has 'search': name the column 'origin_query'; the file "
+     "has 'id', 'search', 'cat', 'label': add the column of the task's target (QC: category "
+     "paths, QI: item titles), or rename the one that holds it"),
     ("id,q,category,label",
-     "missing required columns 'origin_query' and 'category_path': the file has 'category': "
-     "name the column 'category_path'; the file has 'id', 'q', 'category', 'label': add a "
-     "column 'origin_query', or rename the one that holds it"),
-    ("ids,search,category_path,lbl",
-     "missing required columns 'id', 'origin_query' and 'label': the file has 'ids', 'search', "
+     "missing required columns 'origin_query' and 'category_path': the file has 'q': name the "
+     "column 'origin_query'; the file has 'category': name the column 'category_path'"),
+    ("ids,text,category_path,lbl",
+     "missing required columns 'id', 'origin_query' and 'label': the file has 'ids', 'text', "
      "'category_path', 'lbl': add them, or rename the columns that hold them"),
+    ("ids,search,category_path,lbl",
+     "missing required columns 'id', 'origin_query' and 'label': the file has 'search': name "
+     "the column 'origin_query'; the file has 'ids', 'search', 'category_path', 'lbl': add "
+     "columns 'id' and 'label', or rename the ones that hold them"),
     ("ID,Language,Category_Path,Label",
      "missing required columns 'id', 'origin_query', 'category_path' and 'label', and misnamed "
      "'language': the file has 'ID': name the column 'id' (lower case, no spaces); the file has "
@@ -50,9 +59,8 @@ def test_a_column_the_file_need_not_have_is_not_asked_for(tmp_path):
     path = tmp_path / "test.csv"
     path.write_text(f"id,q,category,label\n{ROWS}", encoding="utf-8")
     assert _said(path, read_labels=False).endswith(
-        "missing required columns 'origin_query' and 'category_path': the file has 'category': "
-        "name the column 'category_path'; the file has 'id', 'q', 'category', 'label': add a "
-        "column 'origin_query', or rename the one that holds it")
+        "missing required columns 'origin_query' and 'category_path': the file has 'q': name "
+        "the column 'origin_query'; the file has 'category': name the column 'category_path'")
     path.write_text(f"id,q,category_path,label\n{ROWS}", encoding="utf-8")
     with pytest.raises(InputError) as caught:
         read_pairs(path, read_labels=False)

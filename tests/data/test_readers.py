@@ -181,6 +181,16 @@ def test_columns_named_as_home_depots_release_names_them_are_told_shoprels_names
         "column 'origin_query'")
 
 
+@pytest.mark.parametrize("column", ["q", "search", "keyword", "term", "search_term"])
+def test_a_query_column_under_a_common_name_is_told_to_take_origin_query(tmp_path, column):
+    """A query column named 'q' or 'search' (a URL's ?q=, a search log's field) was told only
+    the file's columns: "the file has 'id', 'q', 'category_path', 'label': add a column"."""
+    rows = f"id,{column},category_path,label\n1,drill,Tools,1\n".encode()
+    assert _error(tmp_path, "q.csv", rows).endswith(
+        f"line 1, field 'origin_query': missing required column; the file has {column!r}: name "
+        "the column 'origin_query'")
+
+
 @pytest.mark.parametrize(("name", "data", "task", "said"), [
     ("a.jsonl", b'{"id": 1, "category_path": "x", "label": 1}\n', None,
      "line 1, field 'origin_query': missing required column; the file has 'id', "

@@ -40,8 +40,9 @@ KNOWN_COLUMNS = ("id", QUERY_COLUMN, *TARGET_COLUMN.values(), "language", "label
 # a file's column -> the server request's field for it (the request says `query`)
 REQUEST_FIELDS = {QUERY_COLUMN: "query"}
 # what other query-product files call shoprel's columns (Home Depot's own release:
-# search_term, product_title): a file with one of them is told the name to give it
-OTHER_NAMES = {QUERY_COLUMN: ("search_term", "search_query", "keyword"),
+# search_term, product_title): a file with one of them is told the name to give it; the query's
+# bare names ('q', as in a URL's ?q=) were told only the file's columns
+OTHER_NAMES = {QUERY_COLUMN: ("search_term", "search_query", "keyword", "q", "search", "term"),
                "item_title": ("product_title", "title", "product_name", "item_name"),
                "category_path": ("category", "category_name"),
                # a submission made by hand, as many competitions name its answer column
