@@ -396,8 +396,18 @@ def test_distill_without_a_student_config_refuses_an_ensemble(trained_runs, tmp_
     assert done.exit_code == 0, done.output
     done = CliRunner().invoke(main, ["distill", str(ensemble), "--out", str(tmp_path / "s")])
     assert done.exit_code == 2 and "Traceback" not in done.output
+    # it said `--student FILE`, a file no one had written, where the advice on scoring with a
+    # student (below) names the preset of train --student's student
     assert done.stderr == (f"error: --student: {ensemble} is an ensemble, whose config names "
-                           "no student: give --student FILE, the student's run config\n")
+                           "no student: give --student embed-use (train --student's student) "
+                           "or another student's run config\n")
+    import shoprel
+
+    with pytest.raises(ConfigError) as said:  # from Python, in the call's words
+        shoprel.distill_student(ensemble, None, tmp_path / "s", progress=False)
+    assert str(said.value) == (f"student: {ensemble} is an ensemble, whose config names no "
+                               "student: give student='embed-use' (train(..., student=True)'s "
+                               "student) or another student's run config")
     with pytest.raises(RunDirError) as said:
         runs.carried_student(runs.Run.open(ensemble))
     # it said `--student STUDENT.yaml`, a file no one had written, and "trained without
@@ -408,8 +418,6 @@ def test_distill_without_a_student_config_refuses_an_ensemble(trained_runs, tmp_
         f"{ensemble} --student embed-use --out {ensemble / 'student'} --hard-weight 1 (as "
         "train --student does)")
     assert load_config("embed-use").model == StudentConfig().model
-    import shoprel
-
     with pytest.raises(RunDirError) as said:  # from Python, the call, its student the same
         shoprel.Scorer(ensemble, scorer="student")
     assert str(said.value).endswith(

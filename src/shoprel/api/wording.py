@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from shoprel.augment.backends import BACKENDS
 from shoprel.errors import Interrupted, ShoprelError
+from shoprel.training.defaults import NO_STUDENT_FIX, STUDENT_PRESET
 from shoprel.utils.progress import one_call, write_line
 
 # the command-line words in messages of the code the API calls, and what Python calls them
@@ -32,9 +33,6 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  ("--index", "indexes"),
                  ("--recent-texts", "recent_texts"),
                  ("--curve-fractions:", "curve_fractions:"),
-                 ("whose config names no student: give --student FILE, the student's run "
-                  "config", "whose config names no student: give student, the student's run "
-                  "config"),
                  ("give --student another model, or --hard-weight below 1",
                   "give student another model, or hard_weight below 1"),
                  ("runs with --engine local only", "runs with engine='local' only"),
@@ -158,6 +156,12 @@ _PYTHON_PATTERNS = ((re.compile(rf"shoprel distill {_WORD}(?: --student {_WORD})
                                 r"which distill does not read\)"),
                      lambda match: f"`{_distill_call(match)}` gives it one (the config's "
                                    "student.hard_weight, which distill_student does not read)"),
+                    # distill_student(ENS, None, ...): the student preset as the argument
+                    (re.compile(rf"^--student: (.+) is an ensemble, whose config names no "
+                                rf"student: {re.escape(NO_STUDENT_FIX)}$"),
+                     lambda match: f"student: {match[1]} is an ensemble, whose config names "
+                                   f"no student: give student={STUDENT_PRESET!r} (train(..., "
+                                   "student=True)'s student) or another student's run config"),
                     # a row whose task field names the other task than the one given
                     (re.compile(r"give --task (QC|QI)\b"), r"give task='\1'"),
                     (re.compile(re.escape("trained without `train --student` / config")),

@@ -11,6 +11,9 @@ STUDENT_BACKBONE = "use-multilingual"  # the carried student's default backbone 
 # the preset whose model is that default student's (configs/embed-use.yaml): what `distill
 # --student` is told to take for a teacher that names no student (an ensemble)
 STUDENT_PRESET = "embed-use"
+# what distill says to give for such a teacher, with no --student (api/wording.py rewords it)
+NO_STUDENT_FIX = (f"give --student {STUDENT_PRESET} (train --student's student) or another "
+                  "student's run config")
 # The carried student learns from the labels alone unless asked otherwise: on pairs of new
 # queries the USE student ranked better the less of the teacher's probability it took (two
 # query splits of the real QC rows: 0.7345 / 0.7438 / 0.7463 at hard_weight 0.3 / 0.7 / 1.0,

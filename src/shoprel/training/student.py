@@ -24,6 +24,7 @@ from shoprel.distill_command import distill_command
 from shoprel.errors import ConfigError, Interrupted, one_line_reason
 from shoprel.training.config import RunConfig
 from shoprel.training.config_reading import load_config
+from shoprel.training.defaults import NO_STUDENT_FIX
 from shoprel.training.distill import distill
 
 
@@ -50,10 +51,12 @@ def named_student(teacher: runs.Run) -> RunConfig:
     """The student `shoprel distill` trains when given no --student: the one the run's
     config.yaml names (its student: section, else train --student's default), as
     train --student distils it (student_run_config), so that a run whose student failed or
-    was stopped gets it in one command. An ensemble's config names no student."""
+    was stopped gets it in one command. An ensemble's config names no student: it is told the
+    preset of train --student's student, as runs.py's advice on scoring with one names it (it
+    said `--student FILE`, a file the user had to write)."""
     if teacher.kind != "run":
         raise ConfigError(f"--student: {runs.shown(teacher.path)} is an ensemble, whose config "
-                          "names no student: give --student FILE, the student's run config")
+                          f"names no student: {NO_STUDENT_FIX}")
     return student_run_config(teacher.saved_config().with_student())
 
 
