@@ -27,7 +27,8 @@ _DEFAULTS = ServeSettings()
               help="Address to listen on (0.0.0.0 exposes the API to the network).")
 @click.option("--port", default=8000, show_default=True, type=IntegerRange(0, 65535))
 @click.option("--workers", default=1, show_default=True, type=IntegerRange(1),
-              help="Worker processes; each loads the model and keeps its own metrics.")
+              help="Worker processes, at most 2 per CPU core; each loads the model and keeps "
+                   "its own metrics.")
 @click.option("--max-pairs", default=_DEFAULTS.max_pairs, show_default=True,
               type=IntegerRange(1), help="Pairs allowed in one request.")
 @click.option("--max-text-chars", default=_DEFAULTS.max_text_chars, show_default=True,

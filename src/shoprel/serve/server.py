@@ -20,6 +20,28 @@ from shoprel.serve.settings import QUIET_ENV, RUN_DIR_ENV, ServeSettings
 from shoprel.utils.progress import bars_allowed
 
 GRACEFUL_SHUTDOWN_SECONDS = 30
+WORKERS_PER_CORE = 2  # the most --workers per core this process may use
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on (its affinity, where the system says it)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0)) or 1
+    return os.cpu_count() or 1
+
+
+def check_workers(workers: int, cores: int | None = None) -> None:
+    """At most WORKERS_PER_CORE workers a core: each loads the model and scores with its own
+    threads, so more only share the cores, and uvicorn's supervisor starts every one before it
+    heeds a signal: `--workers 99999999` started processes until the machine ran out of
+    memory, and no Ctrl-C or SIGTERM stopped it."""
+    cores = cores or usable_cores()
+    most = WORKERS_PER_CORE * cores
+    if workers > most:
+        raise ConfigError(f"--workers {workers}: more than this machine can use ({cores} CPU "
+                          f"core{'s' if cores != 1 else ''}, {WORKERS_PER_CORE} workers a core "
+                          f"at most; each loads the model and scores with its own threads); "
+                          f"give --workers {most} or fewer (1 suits a machine with few cores)")
 
 
 def check_address(host: str, port: int) -> None:
@@ -71,6 +93,7 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
     from shoprel.serve.app import create_app, open_served_predictor
 
     run_dir = Path(run_dir).resolve()
+    check_workers(workers)
     check_address(host, port)
     # a bad run directory (or a student it lacks) is one clear error, before any worker starts
     scoring_run(Run.open(run_dir), "student" if settings.scorer == "cascade" else settings.scorer)
