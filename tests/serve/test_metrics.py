@@ -50,3 +50,25 @@ def test_the_translated_only_counter_is_labelled_and_capped_as_the_new_language_
                                               "untagged": 2.0}
     assert _new_language_samples(metrics, "shoprel_pairs_translated_only_language_total") == {
         "th": 4.0, "other": 3.0}
+
+
+def test_a_method_no_http_defines_is_other(qc_server):
+    """The request counter was labelled by the method as sent: any token is a method to the
+    HTTP parser, so a client sending a new one per request (up to 16 KiB each) grew a series
+    per method, kept for the server's life, as the languages' labels once did."""
+    import httpx
+
+    def methods() -> dict[str, float]:
+        text = httpx.get(qc_server.url + "/metrics").text
+        return {sample.labels["method"]: sample.value
+                for family in text_string_to_metric_families(text)
+                for sample in family.samples if sample.name == "shoprel_requests_total"
+                and sample.labels["path"] == "/healthz" and sample.labels["status"] == "405"}
+
+    before = methods()
+    for method in ("FOO", "BAR1", "X" * 5000, "DELETE"):
+        assert httpx.request(method, qc_server.url + "/healthz").status_code == 405
+    after = methods()
+    assert not {"FOO", "BAR1", "X" * 5000} & set(after)
+    assert after["other"] - before.get("other", 0) == 3
+    assert after["DELETE"] - before.get("DELETE", 0) == 1

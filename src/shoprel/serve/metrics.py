@@ -17,6 +17,10 @@ from shoprel.data.language_tags import base_language
 from shoprel.data.validate import UNKNOWN_LANGUAGE
 from shoprel.models.backbones.embedding_store import SOURCES
 
+# HTTP's methods (RFC 9110, and PATCH): any other token a client sends as its method is "other",
+# as an unknown path is; each label value is a series kept for the process's life
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE",
+                           "PATCH"})
 KNOWN_PATHS = {"/v1/score", "/healthz", "/readyz", "/metrics", "/docs", "/openapi.json",
                "/redoc"}
 ERROR_KIND = {400: "bad_request", 404: "not_found", 405: "method_not_allowed",
@@ -130,6 +134,7 @@ class ServeMetrics:
 
     def observe(self, path: str, method: str, status: int, seconds: float) -> None:
         path = path if path in KNOWN_PATHS else "other"
+        method = method if method in KNOWN_METHODS else "other"
         self.requests.labels(path, method, str(status)).inc()
         self.latency.labels(path).observe(seconds)
         if status >= 400:
