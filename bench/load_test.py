@@ -35,7 +35,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from shoprel.data.empty_texts import empty_texts_note
 from shoprel.data.readers import read_pairs
 from shoprel.demo import demo_file
-from shoprel.runs import Run
+from shoprel.run.folder import Run
 
 LAUNCH = "from shoprel.cli.serve import serve; serve()"
 

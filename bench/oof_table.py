@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[1]
 def read_oof(path: Path):
     import pandas as pd
 
-    from shoprel.runs import OOF
+    from shoprel.run.layout import OOF
 
     file = path / OOF if path.is_dir() else path
     frame = pd.read_parquet(file)

@@ -31,7 +31,7 @@ from load_test import COUNTERS, KeepAliveConnection, counters, free_port, start_
 
 from shoprel.data.readers import read_pairs  # noqa: E402
 from shoprel.demo import demo_file  # noqa: E402
-from shoprel.runs import Run  # noqa: E402
+from shoprel.run.folder import Run  # noqa: E402
 from shoprel.serve.settings import ServeSettings  # noqa: E402
 
 

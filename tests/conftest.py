@@ -472,8 +472,8 @@ def augmented_runs(tmp_path_factory) -> tuple[Path, Path]:
     """Two fast runs on the QC demo rows and folds: "plain", and "tr" that also trained on
     Thai copies of the Spanish queries (augment.translate {th: es}; the file has no Thai row,
     so th is a language tr saw only through 45 translated rows). No report.html."""
-    from shoprel import runs
     from shoprel.data.readers import read_pairs
+    from shoprel.run.writer import RunWriter
     from shoprel.training.config_reading import load_config
     from shoprel.training.runner import train
 
@@ -488,7 +488,7 @@ def augmented_runs(tmp_path_factory) -> tuple[Path, Path]:
     translate = {"augment.translate": {"th": "es"}, "augment.backend": "table",
                  "augment.table": str(table)}
     with pytest.MonkeyPatch.context() as patch:  # seconds of charts each, read by no test
-        patch.setattr(runs.RunWriter, "report", lambda self, metrics, table: None)
+        patch.setattr(RunWriter, "report", lambda self, metrics, table: None)
         return tuple(train(data, root / name, load_config(None, {**fast, **more}),
                            progress=False).run_dir
                      for name, more in (("plain", {}), ("tr", translate)))

@@ -276,7 +276,7 @@ def test_a_scorer_keeping_more_recent_texts_than_fit_in_a_few_gb_is_one_line(
     until the machine ran out (~3.4 KB per text at 768 dimensions); it is refused before any
     model loads, in the API's words."""
     from shoprel.models.backbones.embedding_store import MAX_RECENT_TEXTS
-    from shoprel.runs import Run
+    from shoprel.run.folder import Run
 
     loaded = []
     load = Run.load_models
@@ -1629,10 +1629,10 @@ def test_scorer_names_the_ensemble_members_that_saw_a_language_only_translated(
         augmented_runs, qc_demo, tmp_path, monkeypatch):
     """An ensemble's Scorer said Thai was trained on as translations, not that only "tr" saw
     it so and "plain" never at all, as predict says (translated_only_members)."""
-    from shoprel import runs
     from shoprel.ensemble.runner import build_ensemble
+    from shoprel.run.writer import RunWriter
 
-    monkeypatch.setattr(runs.RunWriter, "report", lambda self, metrics, table: None)
+    monkeypatch.setattr(RunWriter, "report", lambda self, metrics, table: None)
     build_ensemble(list(augmented_runs), tmp_path / "ens")
     rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()][:4]
     for row, tag in zip(rows, ["th", "th-TH", "xx", "es"], strict=True):

@@ -14,7 +14,9 @@ from shoprel.ensemble.noise import filter_training_file, write_flagged_ids
 from shoprel.evaluate.report import write_report, write_run_report
 from shoprel.evaluate.report.compare_page import write_comparison
 from shoprel.predict.predictor import predict_file
-from shoprel.runs import METRICS, REPORT, Run, RunWriter
+from shoprel.run.folder import Run
+from shoprel.run.layout import METRICS, REPORT
+from shoprel.run.writer import RunWriter
 from shoprel.utils.atomic import add_to_stamp
 from shoprel.utils.output_stamp import stamp_entries
 from shoprel.utils.shoprel_folders import STAMP

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import numpy as np
 
-from shoprel import runs
 from shoprel.data.compression import compression_of
 from shoprel.data.formats import FORMATS, format_suffix, spreadsheet_said
 from shoprel.data.readers import read_pairs
@@ -30,6 +29,7 @@ from shoprel.evaluate.console import constant_scores_line
 from shoprel.evaluate.files import evaluate_files
 from shoprel.folds.grouped import assign_folds
 from shoprel.predict.predictor import PredictResult, predict_file
+from shoprel.run.folder import Run
 from shoprel.training.config_reading import load_config
 from shoprel.training.runner import train
 from shoprel.utils.atomic import atomic_file
@@ -138,7 +138,7 @@ def _fingerprint(path: Path) -> str | None:
     (work added to the run later, an index, keeps it); None when nothing of the kind is there."""
     if path.is_dir():
         try:
-            created = runs.Run.read(path).manifest.get("created")
+            created = Run.read(path).manifest.get("created")
         except RunDirError:
             return None
         return f"run created {created}" if created else None
@@ -219,7 +219,7 @@ class DemoFiles:
             ours = False
         else:  # an older record: listed before it was trained, so judged by its train file
             try:
-                trained_on = runs.Run.read(run_dir).train_file()
+                trained_on = Run.read(run_dir).train_file()
             except RunDirError:
                 trained_on = None
             ours = (trained_on is not None and Path(trained_on).resolve() == train_file.resolve()
@@ -271,7 +271,7 @@ def _file_rows(path: Path) -> list[dict]:
 def _run_rows(run_dir: Path) -> list[dict]:
     """A run's out-of-fold rows as the demo's files name their fields; [] when unreadable."""
     try:
-        table = runs.Run.read(run_dir).oof()
+        table = Run.read(run_dir).oof()
         target = Task(run_dir.name[-2:]).target_column
         return [{"id": i, "origin_query": q, target: t}
                 for i, q, t in zip(table["id"], table["query"], table["target"], strict=True)]

@@ -189,7 +189,7 @@ def test_a_member_replaced_after_the_ensemble_is_refused(qc_runs, tmp_path):
     import shutil
 
     from shoprel.errors import RunDirError
-    from shoprel.runs import Run
+    from shoprel.run.folder import Run
 
     members = [tmp_path / "a", tmp_path / "b"]
     for source, copy in zip(qc_runs, members, strict=True):

@@ -137,9 +137,9 @@ def test_each_backbone_is_counted_where_their_counts_differ(tmp_path, embed_run,
     """A run of two backbones (or carrying a student of another) was said in the first
     backbone's counts alone: '0 new texts added' where the second embedded every target.
     Alike, they are counted once, 'of each of 2 backbones'."""
-    from shoprel import runs
     from shoprel.models.backbones.resolve import resolve_backbone
     from shoprel.predict import index as index_module
+    from shoprel.run.folder import Run
 
     monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
     catalogue = _catalogue(tmp_path / "c.txt")
@@ -150,7 +150,7 @@ def test_each_backbone_is_counted_where_their_counts_differ(tmp_path, embed_run,
                                    "and their category paths' level names) in "), first.output
 
     # the run's model, given a second backbone: the texts the first already holds
-    [model, *_] = runs.Run.open(embed_run).load_models()
+    [model, *_] = Run.open(embed_run).load_models()
     other = tiny_backbone(tmp_path / "bert-other", ["home,kitchen,item 0123456789"], seed=1)
     [trained] = model.fingerprints_
     model.backbone = [model.backbone, str(other)]

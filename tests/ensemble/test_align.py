@@ -71,7 +71,7 @@ def test_a_run_given_twice_is_refused(qc_runs, tmp_path):
 
 def test_a_run_given_twice_is_named_each_way_as_it_was_given(qc_runs, tmp_path, monkeypatch):
     """'/tmp/.../runs/a: given twice, also as runs/a' named the run by its resolved folder and
-    the other way as typed; every way now reads as given (runs.shown), the run first."""
+    the other way as typed; every way now reads as given (run/layout.py shown), the run first."""
     import shutil
 
     from click.testing import CliRunner

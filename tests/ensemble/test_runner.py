@@ -8,27 +8,29 @@ import pandas as pd
 import pytest
 from click.testing import CliRunner
 
-from shoprel import runs
 from shoprel.cli.ensemble import ensemble
 from shoprel.ensemble import runner
 from shoprel.ensemble.runner import build_ensemble
 from shoprel.errors import RunDirError
 from shoprel.evaluate.report import write_run_report
 from shoprel.evaluate.run_metrics import translated_only_languages, translated_only_note
-from shoprel.run_data import PER_MEMBER
+from shoprel.run.data import PER_MEMBER
+from shoprel.run.folder import Run
+from shoprel.run.layout import MANIFEST, METRICS, OOF
+from shoprel.run.writer import RunWriter
 from shoprel.utils.digest import sha256_of_file
 
 
 def without_reports(patch):
     """Runs written without report.html (seconds of charts each) where a test reads none."""
-    patch.setattr(runs.RunWriter, "report", lambda self, metrics, table: None)
+    patch.setattr(RunWriter, "report", lambda self, metrics, table: None)
 
 
 def test_fields_members_differ_in_are_recorded_per_member(augmented_runs, tmp_path):
     """The ensemble copied its first member's data block: with "plain" first it said no row
     was augmented and nothing of the Thai its other member trained on."""
     plain, translated = augmented_runs
-    member = runs.Run.open(plain).metrics()["data"]
+    member = Run.open(plain).metrics()["data"]
     result = build_ensemble([plain, translated], tmp_path / "ens")
     data = result.metrics["data"]
     shared = {key: member[key] for key in ("train_file", "train_sha256", "rows", "empty_query",
@@ -36,7 +38,7 @@ def test_fields_members_differ_in_are_recorded_per_member(augmented_runs, tmp_pa
     assert data == {**shared, PER_MEMBER: [
         {"name": "plain", "augmented_rows": 0, "translated_rows": {}},
         {"name": "tr", "augmented_rows": 45, "translated_rows": {"th": 45}}]}
-    assert runs.Run.open(tmp_path / "ens").metrics()["data"] == data
+    assert Run.open(tmp_path / "ens").metrics()["data"] == data
     assert translated_only_languages(result.metrics) == {"th": [("tr", 45)]}
     said = ("trained on translations only: th (tr: 45 translated rows; plain: none); "
             "translated rows never validate")
@@ -45,7 +47,7 @@ def test_fields_members_differ_in_are_recorded_per_member(augmented_runs, tmp_pa
     assert said[0].upper() + said[1:] in report
     assert "<th>augmented rows</th><td>plain: 0; tr: 45</td>" in report
     assert f"<th>training file</th><td>{Path(member['train_file']).name}</td>" in report
-    assert runs.Run.open(tmp_path / "ens").train_file() == member["train_file"]
+    assert Run.open(tmp_path / "ens").train_file() == member["train_file"]
 
 
 def test_members_alike_keep_one_block_and_nested_ensembles_list_trained_runs(
@@ -55,10 +57,10 @@ def test_members_alike_keep_one_block_and_nested_ensembles_list_trained_runs(
     without_reports(monkeypatch)
     plain, translated = augmented_runs
     # "plain" trained again: other scores, the same data block
-    other = make_fake_run(plain, tmp_path / "other", runs.Run.open(plain).oof()["probability"]
+    other = make_fake_run(plain, tmp_path / "other", Run.open(plain).oof()["probability"]
                           ** 2, name="other", created="2026-01-01T00:00:00+00:00")
     alike = build_ensemble([plain, other], tmp_path / "alike").metrics["data"]
-    assert alike == runs.Run.open(plain).metrics()["data"]
+    assert alike == Run.open(plain).metrics()["data"]
     build_ensemble([plain, translated], tmp_path / "ens")
     nested = build_ensemble([tmp_path / "ens", other], tmp_path / "nested").metrics
     assert [(entry["name"], entry["augmented_rows"]) for entry in nested["data"][PER_MEMBER]] \
@@ -85,15 +87,15 @@ def test_an_older_ensemble_with_its_first_members_block_still_reports(augmented_
     with pytest.MonkeyPatch.context() as patch:
         without_reports(patch)  # written below, from the older block
         build_ensemble([translated, plain], tmp_path / "ens")
-    path = tmp_path / "ens" / runs.METRICS
+    path = tmp_path / "ens" / METRICS
     metrics = json.loads(path.read_text(encoding="utf-8"))
-    metrics["data"] = runs.Run.open(translated).metrics()["data"]
+    metrics["data"] = Run.open(translated).metrics()["data"]
     path.write_text(json.dumps(metrics), encoding="utf-8")
     write_run_report(tmp_path / "ens")
     report = (tmp_path / "ens" / "report.html").read_text(encoding="utf-8")
     assert "Trained on translations only: th (45 translated rows)" in report
     assert "<th>augmented rows</th><td>45</td>" in report
-    assert runs.Run.open(tmp_path / "ens").train_file() == metrics["data"]["train_file"]
+    assert Run.open(tmp_path / "ens").train_file() == metrics["data"]["train_file"]
 
 
 def test_two_members_of_one_name_are_told_apart_by_their_folders(augmented_runs, tmp_path,
@@ -109,7 +111,7 @@ def test_two_members_of_one_name_are_told_apart_by_their_folders(augmented_runs,
     result = CliRunner().invoke(ensemble, [str(first), str(second), "--out",
                                            str(tmp_path / "ens")])
     assert result.exit_code == 0, result.output
-    metrics = runs.Run.open(tmp_path / "ens").metrics()
+    metrics = Run.open(tmp_path / "ens").metrics()
     assert [(entry["name"], entry["augmented_rows"]) for entry in metrics["data"][PER_MEMBER]] \
         == [("tr (a/tr)", 45), ("tr (b/tr)", 0)]
     assert [member["name"] for member in metrics["members"]] == ["tr (a/tr)", "tr (b/tr)"]
@@ -131,7 +133,7 @@ def test_trained_runs_of_one_name_behind_a_nested_ensemble_are_told_apart(
     plain, translated = augmented_runs
     build_ensemble([plain, translated], tmp_path / "runs" / "a" / "ens")
     second = make_fake_run(plain, tmp_path / "runs" / "b" / "tr",
-                           runs.Run.open(plain).oof()["probability"] ** 2, name="tr",
+                           Run.open(plain).oof()["probability"] ** 2, name="tr",
                            created="2026-01-02T00:00:00+00:00")
     nested = build_ensemble([tmp_path / "runs" / "a" / "ens", second],
                             tmp_path / "nested").metrics
@@ -151,15 +153,15 @@ def test_a_retrain_landing_after_the_scores_were_read_lends_the_ensemble_none_of
     without_reports(monkeypatch)
     a = make_fake_run(qc_runs[0], tmp_path / "a")
     b = make_fake_run(qc_runs[1], tmp_path / "b")
-    before = json.loads((a / runs.METRICS).read_text())
+    before = json.loads((a / METRICS).read_text())
     align_runs = runner.align_runs
 
     def retrained_meanwhile(run_dirs, **options):
         aligned = align_runs(run_dirs, **options)
-        after = json.loads((a / runs.METRICS).read_text())
+        after = json.loads((a / METRICS).read_text())
         after["overall"].update(f1=0.0123, roc_auc=0.0456)
         after["data"]["train_file"] = "another.jsonl"
-        (a / runs.METRICS).write_text(json.dumps(after))
+        (a / METRICS).write_text(json.dumps(after))
         return aligned
 
     monkeypatch.setattr(runner, "align_runs", retrained_meanwhile)
@@ -179,26 +181,26 @@ def test_a_member_retrained_while_the_ensemble_is_built_leaves_it_refusing_the_m
     without_reports(monkeypatch)
     a = make_fake_run(qc_runs[0], tmp_path / "a")
     b = make_fake_run(qc_runs[1], tmp_path / "b")
-    fitted_on = sha256_of_file(a / runs.OOF)
+    fitted_on = sha256_of_file(a / OOF)
     align_runs = runner.align_runs
 
     def retrained_meanwhile(run_dirs, **options):
         aligned = align_runs(run_dirs, **options)
-        oof = pd.read_parquet(a / runs.OOF)
-        oof.assign(probability=1 - oof["probability"]).to_parquet(a / runs.OOF, index=False)
+        oof = pd.read_parquet(a / OOF)
+        oof.assign(probability=1 - oof["probability"]).to_parquet(a / OOF, index=False)
         return aligned
 
     monkeypatch.setattr(runner, "align_runs", retrained_meanwhile)
     build_ensemble([a, b], tmp_path / "ens")
-    now = sha256_of_file(a / runs.OOF)
+    now = sha256_of_file(a / OOF)
     assert now != fitted_on
-    members = json.loads((tmp_path / "ens" / runs.MANIFEST).read_text())["members"]
+    members = json.loads((tmp_path / "ens" / MANIFEST).read_text())["members"]
     assert [member["oof_sha256"] for member in members] == [fitted_on,
-                                                            sha256_of_file(b / runs.OOF)]
+                                                            sha256_of_file(b / OOF)]
     with pytest.raises(RunDirError) as caught:
-        runs.Run.open(tmp_path / "ens")
+        Run.open(tmp_path / "ens")
     assert str(caught.value) == (
-        f"{tmp_path / 'ens' / runs.MANIFEST}: field 'members': {a} was replaced after this "
+        f"{tmp_path / 'ens' / MANIFEST}: field 'members': {a} was replaced after this "
         f"ensemble combined it (its out-of-fold scores changed: its oof.parquet now has "
         f"SHA-256 {now[:12]}, the ensemble holds the one of SHA-256 {fitted_on[:12]}); build "
         "the ensemble again (shoprel ensemble ... --overwrite)")
@@ -208,13 +210,13 @@ def _spelt_before(run: Path, out: Path, old: str, new: str) -> Path:
     """A copy of `run` as a run trained before `old` was read as `new` keeps it: its
     out-of-fold rows and per-language figures spell the language `old`."""
     copy = Path(shutil.copytree(run, out))
-    oof = pd.read_parquet(copy / runs.OOF)
+    oof = pd.read_parquet(copy / OOF)
     oof["language"] = oof["language"].replace({new: old})
-    oof.to_parquet(copy / runs.OOF, index=False)
-    metrics = json.loads((copy / runs.METRICS).read_text())
+    oof.to_parquet(copy / OOF, index=False)
+    metrics = json.loads((copy / METRICS).read_text())
     metrics["per_language"] = {old if lang == new else lang: figures
                                for lang, figures in metrics["per_language"].items()}
-    (copy / runs.METRICS).write_text(json.dumps(metrics))
+    (copy / METRICS).write_text(json.dumps(metrics))
     return copy
 
 
@@ -229,7 +231,7 @@ def test_a_member_trained_on_an_older_spelling_names_no_language_of_the_ensemble
     for name, members in (("older_first", [older, qc_runs[1]]),
                           ("newer_first", [qc_runs[1], older])):
         result = build_ensemble(members, tmp_path / name, per_language_thresholds=True)
-        run = runs.Run.open(tmp_path / name)
+        run = Run.open(tmp_path / name)
         built[name] = (result.metrics["per_language"],
                        run.manifest["language_thresholds"]["languages"])
         assert set(run.oof()["language"]) == set(result.metrics["per_language"])

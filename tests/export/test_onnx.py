@@ -410,8 +410,8 @@ def test_export_from_python_into_a_run_is_refused_and_names_export_run(saved, fa
     """export_hf_classifier into a run's model folder wrote onnx/ without adding it to the
     run's stamp, so the run's later --overwrite refused it as holding a folder of the user's;
     now refused before any export work, naming export_run / `shoprel export`, which record it."""
-    from shoprel import runs
     from shoprel.errors import OutputError
+    from shoprel.run.writer import replaceable_as
 
     def no_export(*args, **kwargs):
         raise AssertionError("exported before the refusal")
@@ -428,7 +428,7 @@ def test_export_from_python_into_a_run_is_refused_and_names_export_run(saved, fa
         "RUN --onnx`, which record them in the run, or choose a folder outside it")
     assert sorted(p.name for p in full.iterdir()) == before
     assert (fast_run / ".shoprel-output.json").read_text() == stamp
-    runs.replaceable_as("run")(fast_run)  # its --overwrite still takes it as shoprel's
+    replaceable_as("run")(fast_run)  # its --overwrite still takes it as shoprel's
 
 
 def test_a_bad_int8_weights_is_refused_before_any_export(saved, fast_run, tmp_path,

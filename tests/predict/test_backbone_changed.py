@@ -301,7 +301,7 @@ def test_distill_nested_refuses_to_refit_a_fine_tuned_teacher_whose_backbone_cha
     was not (an LLM teacher was refused only by the speed comparison, after the student was
     written). Before the first refit it is refused, at the teacher's config line, as an
     embedding teacher is; nothing is fitted nor written. The weights it was trained on pass."""
-    from shoprel.runs import Run
+    from shoprel.run.folder import Run
 
     run, name = finetuned_run
     Run.open(run).check_backbones()  # unchanged: nothing to refuse

@@ -22,8 +22,8 @@ pytestmark = pytest.mark.usefixtures("no_report_charts")
 SCORER_DOORS = """
 import json
 import click
-from shoprel import runs
-runs.SCORERS = (*runs.SCORERS, "oracle")
+from shoprel.run import students
+students.SCORERS = (*students.SCORERS, "oracle")
 from shoprel.cli.options import scorer_option
 from shoprel.predict.cascade import SCORERS
 from shoprel.serve.schemas import ModelInfo

@@ -14,13 +14,13 @@ pytest.importorskip("transformers")
 from fastapi.testclient import TestClient  # noqa: E402
 from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
-from shoprel import runs  # noqa: E402
 from shoprel.data.readers import read_pairs  # noqa: E402
 from shoprel.errors import InputError, OutputError  # noqa: E402
 from shoprel.models.backbones import Encoder  # noqa: E402
 from shoprel.models.backbones.cache import CACHE_ENV  # noqa: E402
 from shoprel.predict.index import MARKER, build_index  # noqa: E402
 from shoprel.predict.predictor import Predictor  # noqa: E402
+from shoprel.run.folder import Run  # noqa: E402
 from shoprel.serve import ServeSettings, create_app  # noqa: E402
 from shoprel.utils.output_stamp import check_replaceable  # noqa: E402
 
@@ -180,7 +180,7 @@ def test_misuse_is_refused_with_one_line(tmp_path, embed_run, trained_runs, new_
         Predictor(embed_run, indexes=[foreign])
     with pytest.raises(InputError, match="is a file, not an index folder .--index takes"):
         Predictor(embed_run, indexes=[new_pairs])  # the targets file, not the index built
-    runs.Run.open(embed_run)  # the run still opens
+    Run.open(embed_run)  # the run still opens
 
 
 def test_odd_target_files_and_outputs_are_refused_before_any_folder(tmp_path, embed_run,
@@ -342,7 +342,7 @@ def test_a_bad_target_file_is_refused_before_any_model_loads(tmp_path, embed_run
     def no_model(self):
         raise AssertionError("a model was loaded before the file was checked")
 
-    monkeypatch.setattr(runs.Run, "load_models", no_model)
+    monkeypatch.setattr(Run, "load_models", no_model)
     empty, qi, bad = tmp_path / "empty.jsonl", tmp_path / "qi.jsonl", tmp_path / "bad.jsonl"
     empty.write_text("")
     qi.write_text('{"id": 1, "origin_query": "drill", "item_title": "cordless drill"}\n')

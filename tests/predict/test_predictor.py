@@ -139,7 +139,7 @@ def test_a_bad_input_is_refused_before_any_model_loads(tmp_path, trained_runs, q
     line of its input, and scored chunk by chunk: an empty file, a file of the other task, or a
     bad line was told only after the load, one past the first chunk after the chunks above it
     were scored. Every row is now checked before any model loads."""
-    from shoprel.runs import Run
+    from shoprel.run.folder import Run
 
     def no_model(self):
         raise AssertionError("a model was loaded before the input was checked")
@@ -262,9 +262,9 @@ def test_a_language_seen_only_through_translations_is_not_called_absent(
     trained_tags), as one trained on 'fr' rows scores 'fr-FR'."""
     from click.testing import CliRunner
 
-    from shoprel import runs
     from shoprel.cli.app import main
     from shoprel.ensemble.runner import build_ensemble
+    from shoprel.run.writer import RunWriter
 
     plain, translated = augmented_runs
     rows = [json.loads(line) for line in qc_demo.read_text(encoding="utf-8").splitlines()][:9]
@@ -278,7 +278,7 @@ def test_a_language_seen_only_through_translations_is_not_called_absent(
     assert result.translated_only == ["th"]
     assert predict_file(plain, source, tmp_path / "b.jsonl",
                         progress=False).translated_only == []
-    monkeypatch.setattr(runs.RunWriter, "report", lambda self, metrics, table: None)
+    monkeypatch.setattr(RunWriter, "report", lambda self, metrics, table: None)
     build_ensemble([plain, translated], tmp_path / "ens")
     ensemble = predict_file(tmp_path / "ens", source, tmp_path / "c.jsonl", progress=False)
     assert ensemble.translated_only == ["th"]

@@ -274,7 +274,7 @@ def test_the_actors_score_the_tags_the_driver_mapped_without_mapping_them_again(
     from shoprel.data.tasks import Task
     from shoprel.predict.predictor import Predictor, training_languages
     from shoprel.predict.ray_engine import TRAINED_LANGUAGE, ScoreBatches, blocks_as_trained
-    from shoprel.runs import Run
+    from shoprel.run.folder import Run
 
     rows = pd.DataFrame(qc_demo_rows[:30]).rename(columns={"origin_query": "query",
                                                            "category_path": "target"})

@@ -8,11 +8,12 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from tests.conftest import linked_view
 
-from shoprel import runs
 from shoprel.cli import main
 from shoprel.data.readers import read_pairs
 from shoprel.errors import RunDirError
 from shoprel.predict.predictor import Predictor, predict_file
+from shoprel.run.folder import Run
+from shoprel.run.layout import STUDENT
 from shoprel.serve import ServeSettings, create_app
 
 
@@ -23,7 +24,7 @@ def test_predict_with_the_student_equals_predicting_with_its_run(student_run, qc
                                      "--quiet"])
     assert done.exit_code == 0, done.output
     assert "the run's student" in done.output
-    predict_file(student_run / runs.STUDENT, qc_demo, tmp_path / "direct.jsonl", progress=False)
+    predict_file(student_run / STUDENT, qc_demo, tmp_path / "direct.jsonl", progress=False)
     assert (tmp_path / "carried.jsonl").read_bytes() == (tmp_path / "direct.jsonl").read_bytes()
     predict_file(student_run, qc_demo, tmp_path / "full.jsonl", progress=False)
     assert (tmp_path / "full.jsonl").read_bytes() != (tmp_path / "direct.jsonl").read_bytes()
@@ -42,7 +43,7 @@ def test_a_run_without_a_student_says_so_in_one_line(trained_runs, qc_demo, tmp_
 
 def test_serve_scores_with_the_student(student_run, qc_demo):
     frame = read_pairs(qc_demo).take(range(40))
-    expected = Predictor(student_run / runs.STUDENT)
+    expected = Predictor(student_run / STUDENT)
     pairs = [{"id": r.id, "query": r.query, "category_path": r.target, "language": r.language}
              for r in frame.df.itertuples()]
     with TestClient(create_app(student_run, ServeSettings(scorer="student"))) as client:
@@ -78,7 +79,7 @@ def test_use_student_is_indexed_with_the_run(tmp_path, qc_demo, monkeypatch):
                                 "student": {"model": {"family": "embed", "params": {
                                     "backbone": "use-multilingual", **small}}}})
     run = train(qc_demo, tmp_path / "run", config, progress=False).run_dir
-    assert runs.Run.open(run / runs.STUDENT).manifest["model_family"] == "embed"
+    assert Run.open(run / STUDENT).manifest["model_family"] == "embed"
     frame = read_pairs(qc_demo)
     # no embedding cached: all from the index
     monkeypatch.setenv(CACHE_ENV, str(linked_view(tmp_path / "cache", tmp_path / "cold")))

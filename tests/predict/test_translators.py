@@ -8,10 +8,10 @@ import pytest
 import yaml
 from tests.conftest import fake_run
 
-from shoprel import runs
 from shoprel.ensemble.runner import build_ensemble
 from shoprel.errors import RunDirError
 from shoprel.predict.predictor import predict_file
+from shoprel.run.writer import RunWriter
 
 # a second translator for the same rows: what a member trained on another file records
 APERTIUM = {"backend": "apertium", "to": "en"}
@@ -39,7 +39,7 @@ def two_translators(translated_run, tmp_path, monkeypatch) -> tuple[Path, dict]:
     record."""
     run, _ = translated_run
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setattr(runs.RunWriter, "report", lambda self, metrics, table: None)
+    monkeypatch.setattr(RunWriter, "report", lambda self, metrics, table: None)
     table = {"backend": "table", "table": str(run.parent / "t.jsonl"), "to": "en"}
     _recording(run, Path("runs/a"), table, 1)
     _recording(run, Path("runs/b"), table, 2)
@@ -94,7 +94,7 @@ def test_members_that_agree_or_record_none_are_predicted(translated_run, tmp_pat
     """One translator written two ways (another cache), or a member recording none (it reads
     whatever the file holds), is no mix: predicted as before."""
     run, _ = translated_run
-    monkeypatch.setattr(runs.RunWriter, "report", lambda self, metrics, table: None)
+    monkeypatch.setattr(RunWriter, "report", lambda self, metrics, table: None)
     a = _recording(run, tmp_path / "a", {**APERTIUM, "cache": str(tmp_path / "a.sqlite")}, 1)
     b = _recording(run, tmp_path / "b", {**APERTIUM, "cache": str(tmp_path / "b.sqlite")}, 2)
     c = _recording(run, tmp_path / "c", None, 3)

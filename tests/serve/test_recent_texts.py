@@ -6,7 +6,7 @@ from click.testing import CliRunner
 from shoprel.cli import main
 from shoprel.errors import ConfigError
 from shoprel.models.backbones.embedding_store import MAX_RECENT_TEXTS
-from shoprel.runs import Run
+from shoprel.run.folder import Run
 from shoprel.serve import ServeSettings, create_app
 
 TOO_MANY = ("--recent-texts: at most 1,000,000, got {:,} (a kept text holds its vector and "

@@ -12,11 +12,12 @@ import pytest
 from click.testing import CliRunner
 from tests.conftest import reports_deferred, still_open, without_bars
 
-from shoprel import runs
 from shoprel.cli import main
 from shoprel.cli.distill import distill as distill_command
 from shoprel.errors import ConfigError, RunDirError
 from shoprel.models.fast.model import FastModel
+from shoprel.run.folder import Run
+from shoprel.run.layout import CONFIG, FOLDS, MANIFEST, METRICS, OOF, STUDENT
 from shoprel.training.config_reading import load_config
 from shoprel.training.distill import distill
 from shoprel.training.runner import train
@@ -67,23 +68,23 @@ def test_cli_round_trip_from_an_ensemble_then_predict(teachers, student_yaml, tm
         "--hard-weight", "0.4", "--speed-rows", "200", "--quiet"])
     assert result.exit_code == 0, result.output
     assert "teacher OOF" in result.output and "speed-up" in result.output
-    speed = runs.Run.open(out).metrics()["distillation"]["speed"]
+    speed = Run.open(out).metrics()["distillation"]["speed"]
     if speed["speed_up"] is not None:  # the training rows', texts cached: not new queries'
         assert "x on 200 of the training file's rows, whose texts the embedding caches may " \
             "hold" in result.output
     else:  # too quick or too noisy on this machine now: said so, no ratio
         assert f"scoring: speed-up not said, {speed['speed_up_unknown']}" in result.output
 
-    run = runs.Run.open(out)
+    run = Run.open(out)
     assert run.kind == "run" and run.task.value == "QC"
-    teacher_folds = pd.read_parquet(teachers["ensemble"] / runs.FOLDS)
-    student_folds = pd.read_parquet(out / runs.FOLDS)
+    teacher_folds = pd.read_parquet(teachers["ensemble"] / FOLDS)
+    student_folds = pd.read_parquet(out / FOLDS)
     assert student_folds["id"].tolist() == teacher_folds["id"].tolist()
     assert (student_folds["fold"] == teacher_folds["fold"]).all()
 
     metrics = run.metrics()
     block = metrics["distillation"]
-    teacher_metrics = runs.Run.open(teachers["ensemble"]).metrics()
+    teacher_metrics = Run.open(teachers["ensemble"]).metrics()
     assert block["teacher"]["kind"] == "ensemble" and block["hard_weight"] == 0.4
     assert block["teacher_oof"]["roc_auc"] == teacher_metrics["overall"]["roc_auc"]
     assert block["student_oof"]["f1"] == metrics["overall"]["f1"]
@@ -117,7 +118,7 @@ def test_a_fast_student_of_a_fast_teacher_is_about_as_quick(teachers, student_ya
         assert 0.5 <= speed["speed_up"] <= 2 and "speed_up_unknown" not in speed
         for who in ("teacher", "student"):
             assert speed[who]["timed_seconds"] >= 1 and speed[who]["passes"] >= 2
-    saved = runs.Run.open(tmp_path / "s").metrics()["distillation"]["speed"]
+    saved = Run.open(tmp_path / "s").metrics()["distillation"]["speed"]
     assert saved == speed
 
 
@@ -132,12 +133,12 @@ def test_student_fits_the_mixed_teacher_targets(teachers, student_yaml, tmp_path
     monkeypatch.setattr(FastModel, "fit", spy)
     distill(teachers["run"], student_yaml, tmp_path / "s", hard_weight=0.3, progress=False,
             speed_rows=0)
-    oof = runs.Run.open(teachers["run"]).oof().set_index("id")["probability"]
+    oof = Run.open(teachers["run"]).oof().set_index("id")["probability"]
     final = seen[-1]  # the full fit sees every row
     expected = 0.3 * final["label"] + 0.7 * final["id"].map(oof)
     np.testing.assert_allclose(final["soft_label"], expected)
     assert len(seen) == 4 and len(final) == 360
-    metrics = json.loads((tmp_path / "s" / runs.METRICS).read_text())
+    metrics = json.loads((tmp_path / "s" / METRICS).read_text())
     assert "speed" not in metrics["distillation"]
 
 
@@ -146,12 +147,12 @@ def test_teacher_on_other_rows_is_refused(teachers, student_yaml, tmp_path):
     import shutil
 
     shutil.copytree(teachers["run"], fake)
-    oof = pd.read_parquet(fake / runs.OOF)
-    oof.iloc[:-5].to_parquet(fake / runs.OOF, index=False)
+    oof = pd.read_parquet(fake / OOF)
+    oof.iloc[:-5].to_parquet(fake / OOF, index=False)
     with pytest.raises(RunDirError, match="holds 355 rows, but the run has 360"):
         distill(fake, student_yaml, tmp_path / "s", progress=False)  # a damaged table
-    manifest = json.loads((fake / runs.MANIFEST).read_text())
-    (fake / runs.MANIFEST).write_text(json.dumps({**manifest, "n_rows": 355}))
+    manifest = json.loads((fake / MANIFEST).read_text())
+    (fake / MANIFEST).write_text(json.dumps({**manifest, "n_rows": 355}))
     with pytest.raises(RunDirError, match="do not match"):  # a run of other rows
         distill(fake, student_yaml, tmp_path / "s", progress=False)
 
@@ -196,7 +197,7 @@ def test_nested_teacher_removes_the_self_distillation_leak(teachers, tmp_path, m
     assert leaky["overall"]["roc_auc"] > teacher_auc + 0.05
     assert honest["overall"]["roc_auc"] < leaky["overall"]["roc_auc"] - 0.05
 
-    oof = runs.Run.open(teachers["run"]).oof().set_index("id")["probability"]
+    oof = Run.open(teachers["run"]).oof().set_index("id")["probability"]
     assert len(seen) == 4  # three student folds and the final fit (the teacher has none)
     for frame in seen[:3]:
         assert not np.allclose(frame["soft_label"], frame["id"].map(oof))
@@ -437,7 +438,7 @@ def test_a_teacher_members_broken_config_is_named_as_its_other_messages_name_it(
     monkeypatch.chdir(tmp_path)
     teacher = open_teacher("runs/ens")
     assert str(teacher.run.member_dirs()[0]) == "runs/ens/../a"  # as run.json stores it
-    (tmp_path / "runs" / "a" / runs.CONFIG).write_text("model: {family: fast\n")
+    (tmp_path / "runs" / "a" / CONFIG).write_text("model: {family: fast\n")
     with pytest.raises(ConfigError) as caught:
         teacher_specs(teacher, read_pairs(teacher.train_file))
     assert str(caught.value).startswith("runs/a/config.yaml: not valid YAML: "), caught.value
@@ -475,12 +476,12 @@ def test_unlabeled_pairs_train_every_fit_with_the_teacher_scores(teachers, stude
         extra = frame[frame["id"].astype(str).str.startswith("unlabeled")]
         assert len(extra) == 50
         np.testing.assert_allclose(extra["soft_label"], expected)
-    metrics = runs.Run.open(out).metrics()
+    metrics = Run.open(out).metrics()
     assert metrics["overall"]["n"] == 360  # never a validation row
     assert metrics["distillation"]["unlabeled"]["rows"] == 50
     assert metrics["distillation"]["oof_optimistic"] is True  # what compare flags
     assert "its teacher-scored pairs (--unlabeled)" in metrics["distillation"]["caveat"]
-    assert not runs.Run.open(out).oof()["id"].astype(str).str.startswith("unlabeled").any()
+    assert not Run.open(out).oof()["id"].astype(str).str.startswith("unlabeled").any()
 
 
 def test_unlabeled_pairs_of_the_teachers_training_rows_are_left_out(teachers, student_yaml,
@@ -504,7 +505,7 @@ def test_unlabeled_pairs_of_the_teachers_training_rows_are_left_out(teachers, st
     assert result.exit_code == 0, result.output
     assert ("learnt from 10 teacher-scored unlabelled pairs (left out: 40 of the teacher's "
             "training pairs, 10 repeated)") in result.output
-    block = runs.Run.open(out).metrics()["distillation"]["unlabeled"]
+    block = Run.open(out).metrics()["distillation"]["unlabeled"]
     assert block["rows"] == 10
     assert block["left_out"] == {"teacher_training_pairs": 40, "repeated_pairs": 10}
     only_training = tmp_path / "only_training.jsonl"
@@ -555,7 +556,7 @@ def test_unlabeled_rows_with_an_empty_text_follow_data_empty_text_with_a_note(
         line = (f"note: {new} holds 1 row with an empty query and 2 with an empty target, the "
                 f"first at line 3 ({said}; see the student config's data.empty_text)")
         assert (line in result.stderr.splitlines()) is not quiet, result.stderr
-        block = runs.Run.open(out).metrics()["distillation"]["unlabeled"]
+        block = Run.open(out).metrics()["distillation"]["unlabeled"]
         assert block["rows"] == (17 if policy == "drop" else 20)
         assert block["empty_texts"] == {str(new): {
             "empty_query": 1, "empty_target": 2, "first_empty_line": 3,
@@ -584,13 +585,13 @@ def test_a_bad_unlabeled_file_is_refused_before_any_model_loads(teachers, studen
     """`distill --unlabeled FILE` with FILE empty, of the other task or with a bad line loaded
     the teacher first (the default model's encoder: ~30 s), and with --nested refitted it
     (k·(k−1)/2 fits) before reading FILE: now FILE is refused before either."""
-    from shoprel import runs
+    from shoprel.run.folder import Run
     from shoprel.training import distill as distill_module
 
     def no_work(*args, **kwargs):
         raise AssertionError("a model was loaded or fitted before --unlabeled was checked")
 
-    monkeypatch.setattr(runs.Run, "load_models", no_work)
+    monkeypatch.setattr(Run, "load_models", no_work)
     monkeypatch.setattr(distill_module, "nested_teacher", no_work)
     empty, bad = tmp_path / "empty.jsonl", tmp_path / "bad.jsonl"
     empty.write_text("", encoding="utf-8")
@@ -649,7 +650,7 @@ def test_a_student_leaking_two_ways_is_told_both_and_how_to_mend_both(teachers, 
         "distill", str(teachers["run"]), "--student", str(FAST), "--out", str(out),
         "--unlabeled", str(new), "--hard-weight", "0.3", "--speed-rows", "0"])
     assert result.exit_code == 0, result.output
-    block = runs.Run.open(out).metrics()["distillation"]
+    block = Run.open(out).metrics()["distillation"]
     caveat = block["caveat"]
     assert block["oof_optimistic"] is True
     assert caveat == (
@@ -827,11 +828,11 @@ def test_a_teacher_augment_cache_inside_out_is_refused_before_the_nested_refits(
     cache.unlink()
     out.rmdir()
     line = next(i for i, text in enumerate(
-        (teacher / runs.CONFIG).read_text(encoding="utf-8").splitlines(), 1)
+        (teacher / CONFIG).read_text(encoding="utf-8").splitlines(), 1)
         if text.strip().startswith("cache:"))
     monkeypatch.setattr(distill_module, "nested_teacher",
                         lambda *args, **kwargs: pytest.fail("the nested refits ran"))
-    refused = [f"error: {teacher / runs.CONFIG}: line {line}: augment.cache (the --nested "
+    refused = [f"error: {teacher / CONFIG}: line {line}: augment.cache (the --nested "
                f"refits of this run write their translations there): {cache}: lies inside "
                f"{out}, the run folder being written (augment.cache); keep the cache outside "
                "it; to name another, edit this line of the run's config.yaml"]
@@ -867,11 +868,11 @@ def test_a_teacher_augment_cache_train_would_refuse_is_refused_before_the_nested
         "augment.table": str(table), "augment.cache": str(cache)}), progress=False).run_dir
     shutil.rmtree(other)
     line = next(i for i, text in enumerate(
-        (teacher / runs.CONFIG).read_text(encoding="utf-8").splitlines(), 1)
+        (teacher / CONFIG).read_text(encoding="utf-8").splitlines(), 1)
         if text.strip().startswith("cache:"))
     monkeypatch.setattr(distill_module, "nested_teacher",
                         lambda *args, **kwargs: pytest.fail("the nested refits ran"))
-    head = (f"error: {teacher / runs.CONFIG}: line {line}: augment.cache (the --nested refits "
+    head = (f"error: {teacher / CONFIG}: line {line}: augment.cache (the --nested refits "
             f"of this run write their translations there): {cache}: ")
     edit = "; to name another, edit this line of the run's config.yaml"
     out = tmp_path / "student"
@@ -932,7 +933,7 @@ def test_a_teacher_whose_model_will_not_load_is_refused_before_any_work(teachers
     done = CliRunner().invoke(main, ["distill", str(teacher), "--student", str(student_yaml),
                                      "--out", str(out), "--quiet", "--speed-rows", "0"])
     assert done.exit_code == 0, done.output
-    assert "speed" not in runs.Run.open(out).metrics()["distillation"]
+    assert "speed" not in Run.open(out).metrics()["distillation"]
 
 
 def test_nested_with_a_two_fold_teacher_is_one_line(tmp_path, student_yaml):
@@ -956,7 +957,7 @@ def test_a_student_section_in_the_student_config_is_said_to_be_unused(teachers, 
         "--speed-rows", "0"])
     assert result.exit_code == 0, result.output
     assert "note: the student config's student section is not used" in result.stderr
-    assert not (tmp_path / "s" / runs.STUDENT).exists()
+    assert not (tmp_path / "s" / STUDENT).exists()
 
 
 def distilled_on_unlabeled(run, student_yaml, tmp_path, new, bare_rows):
@@ -1310,7 +1311,7 @@ def test_a_student_that_calls_every_row_relevant_is_said_so(teachers, student_ya
     assert line.endswith(f"; {said}")
     assert said not in next(line for line in done.stdout.splitlines()
                             if line.startswith("teacher OOF:"))
-    block = runs.Run.open(tmp_path / "s").metrics()["distillation"]
+    block = Run.open(tmp_path / "s").metrics()["distillation"]
     assert block["student_oof"]["predicted_positive_rate"] == 1.0
     assert block["all_relevant"] == said
     result = shoprel.distill_student(teachers["run"], config, tmp_path / "p", speed_rows=0,
@@ -1362,10 +1363,10 @@ def test_a_nested_refit_tags_its_copies_as_the_run_recorded_them(tmp_path, qc_de
         return set(rows.loc[rows["augmented"], "language"])
 
     assert refit_copy_tags() == {"pt-BR"}
-    metrics = json.loads((run / runs.METRICS).read_text())
+    metrics = json.loads((run / METRICS).read_text())
     assert metrics["data"]["translated_rows"] == {"pt-BR": 45}
     metrics["data"]["translated_rows"] = {"pt": 45}  # as an older run recorded its copies
-    (run / runs.METRICS).write_text(json.dumps(metrics))
+    (run / METRICS).write_text(json.dumps(metrics))
     assert refit_copy_tags() == {"pt"}
 
 

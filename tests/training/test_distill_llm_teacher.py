@@ -105,7 +105,7 @@ def test_a_broken_llm_adapter_is_refused_before_any_work_naming_the_file(
 
 def test_an_intact_llm_teacher_passes_the_check_without_its_backbone(llm_teacher,
                                                                      monkeypatch):
-    from shoprel.runs import Run
+    from shoprel.run.folder import Run
 
     _never_loaded(monkeypatch)
     Run.open(llm_teacher).check_models_load()

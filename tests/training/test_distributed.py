@@ -20,8 +20,9 @@ import numpy as np
 import pytest
 from tests.conftest import UNRENDERED
 
-from shoprel import runs
 from shoprel.data.readers import read_pairs
+from shoprel.run.folder import Run
+from shoprel.run.layout import CONFIG, FOLDS, MANIFEST, METRICS, MODELS, OOF, REPORT
 
 pytest.importorskip("torch")
 
@@ -254,11 +255,11 @@ def test_two_process_training_syncs_weights_and_writes_the_run_once(tmp_path, sm
 
     # written once, complete, nothing stray beside it
     assert [p.name for p in (tmp_path / "runs").iterdir()] == ["ddp"]
-    run = runs.Run.open(out)
-    for name in (runs.MANIFEST, runs.CONFIG, runs.FOLDS, runs.OOF, runs.METRICS, runs.REPORT):
+    run = Run.open(out)
+    for name in (MANIFEST, CONFIG, FOLDS, OOF, METRICS, REPORT):
         assert (out / name).is_file(), name
-    assert (out / runs.REPORT).read_text(encoding="utf-8") == UNRENDERED  # rank 0's, once
-    models = sorted(p.name for p in (out / runs.MODELS).iterdir())
+    assert (out / REPORT).read_text(encoding="utf-8") == UNRENDERED  # rank 0's, once
+    models = sorted(p.name for p in (out / MODELS).iterdir())
     assert models == ["fold_0", "fold_1", "full", "stage0"]
     assert run.metrics()["distributed"] == {"world_size": 2}
     assert run.metrics()["stage0"]["task"] == "QI" and run.metrics()["stage0"]["train_rows"] == 60
@@ -272,7 +273,7 @@ def test_two_process_training_syncs_weights_and_writes_the_run_once(tmp_path, sm
         assert rank0["tensors"] > 10 and rank0["world_size"] == "2"
         assert rank0["sha256"] == rank1["sha256"], name  # identical weights on both ranks
         # ... and they are what the run directory kept
-        assert saved_weights_digest(out / runs.MODELS / name) == (rank0["sha256"],
+        assert saved_weights_digest(out / MODELS / name) == (rank0["sha256"],
                                                                   rank0["tensors"])
         rows = (len(folds) if name in ("full", "stage0")
                 else int((folds != int(name[-1])).sum()))

@@ -4,10 +4,10 @@
 import pandas as pd
 import pytest
 
-from shoprel import runs
 from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError, InputError
 from shoprel.models.fast.model import FastModel
+from shoprel.run.layout import OOF
 from shoprel.training.config_reading import load_config
 from shoprel.training.runner import train
 
@@ -55,7 +55,7 @@ def test_downweighted_rows_train_lightly_and_stay_in_validation(tmp_path, qc_dem
         assert is_flagged.any()
         assert (frame.loc[is_flagged, "weight"] == 0.25).all()
         assert (frame.loc[~is_flagged, "weight"] == 1.0).all()
-    oof = pd.read_parquet(tmp_path / "run" / runs.OOF)
+    oof = pd.read_parquet(tmp_path / "run" / OOF)
     assert len(oof) == 360 and ids <= set(oof["id"].astype(str))
     assert oof["probability"].notna().all()
     noise = result.metrics["noise"]
@@ -69,7 +69,7 @@ def test_dropped_rows_never_train_but_are_scored(tmp_path, qc_demo, flagged, fit
     for frame in fits:
         assert not frame["id"].astype(str).isin(ids).any() and "weight" not in frame
     assert sum(len(f) for f in fits[:3]) == 2 * (360 - 40)  # each row trains in k-1 folds
-    oof = pd.read_parquet(tmp_path / "run" / runs.OOF)
+    oof = pd.read_parquet(tmp_path / "run" / OOF)
     assert ids <= set(oof["id"].astype(str)) and len(oof) == 360
 
 

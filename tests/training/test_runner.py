@@ -9,12 +9,22 @@ import yaml
 from sklearn.metrics import f1_score
 from tests.conftest import run_report, still_open
 
-from shoprel import runs
 from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError, InputError
 from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.evaluate.run_metrics import translated_only_languages, translated_only_note
 from shoprel.folds.grouped import fold_groups
+from shoprel.run.folder import Run
+from shoprel.run.layout import (
+    CONFIG,
+    FOLDS,
+    MANIFEST,
+    METRICS,
+    MODELS,
+    OOF,
+    REPORT,
+    fold_model_name,
+)
 from shoprel.training import runner
 from shoprel.training.config_reading import load_config
 
@@ -25,17 +35,17 @@ pytestmark = pytest.mark.usefixtures("no_report_charts")
 @pytest.mark.parametrize("task", ["QC", "QI"])
 def test_run_directory_is_complete(trained_runs, task):
     run_dir = trained_runs[task]
-    for name in (runs.MANIFEST, runs.CONFIG, runs.FOLDS, runs.OOF, runs.METRICS, runs.REPORT):
+    for name in (MANIFEST, CONFIG, FOLDS, OOF, METRICS, REPORT):
         assert (run_dir / name).is_file(), name
-    models = sorted(p.name for p in (run_dir / runs.MODELS).iterdir())
+    models = sorted(p.name for p in (run_dir / MODELS).iterdir())
     assert models == ["fold_0", "fold_1", "fold_2", "full"]
-    manifest = json.loads((run_dir / runs.MANIFEST).read_text())
+    manifest = json.loads((run_dir / MANIFEST).read_text())
     assert manifest["task"] == task and manifest["predict_models"] == ["full"]
-    assert yaml.safe_load((run_dir / runs.CONFIG).read_text())["folds"]["k"] == 3
+    assert yaml.safe_load((run_dir / CONFIG).read_text())["folds"]["k"] == 3
 
 
 def test_oof_threshold_and_metrics_agree(trained_runs):
-    run = runs.Run.open(trained_runs["QC"])
+    run = Run.open(trained_runs["QC"])
     oof, metrics = run.oof(), run.metrics()
     assert oof["probability"].between(0, 1).all() and set(oof["fold"]) == {0, 1, 2}
     threshold, f1 = best_f1_threshold(oof["label"], oof["probability"])
@@ -59,7 +69,7 @@ def test_oof_threshold_and_metrics_agree(trained_runs):
 
 
 def test_saved_folds_are_leak_free(trained_runs, qc_demo):
-    folds = pd.read_parquet(trained_runs["QC"] / runs.FOLDS)
+    folds = pd.read_parquet(trained_runs["QC"] / FOLDS)
     frame = read_pairs(qc_demo)
     assert folds["id"].tolist() == frame.df["id"].tolist()
     assert (folds["group"].to_numpy() == fold_groups(frame)).all()
@@ -86,7 +96,7 @@ def test_fold_models_only(tmp_path, qi_demo):
     config = load_config(None, {"folds.k": 3, "final.refit_full": False, "model.family": "fast",
                                 "model.params.n_estimators": 30, "student": None})
     run_dir = runner.train(qi_demo, tmp_path / "r", config, progress=False).run_dir
-    run = runs.Run.open(run_dir)
+    run = Run.open(run_dir)
     assert run.manifest["predict_models"] == ["fold_0", "fold_1", "fold_2"]
     assert len(run.load_models()) == 3
 
@@ -103,9 +113,9 @@ def test_oof_probabilities_are_out_of_fold(trained_runs):
     """A fold's OOF scores come from a model that did not train on it: refit fold 0 to check."""
     from shoprel.models.base import RelevanceModel
 
-    run = runs.Run.open(trained_runs["QI"])
+    run = Run.open(trained_runs["QI"])
     oof = run.oof()
-    model = RelevanceModel.load(run.path / runs.MODELS / "fold_0")
+    model = RelevanceModel.load(run.path / MODELS / "fold_0")
     from shoprel.demo import demo_file
 
     frame = read_pairs(demo_file("QI"))
@@ -121,10 +131,10 @@ def test_embed_family_runs_end_to_end(tmp_path, qc_demo, embed_run):
     from shoprel.predict.predictor import predict_file
 
     run_dir = embed_run
-    assert runs.Run.open(run_dir).manifest["model_family"] == "embed"
+    assert Run.open(run_dir).manifest["model_family"] == "embed"
     result = predict_file(run_dir, qc_demo, tmp_path / "pred.jsonl", progress=False)
     assert result.rows == 360
-    oof = runs.Run.open(run_dir).oof()
+    oof = Run.open(run_dir).oof()
     assert oof["probability"].between(0, 1).all()
 
 
@@ -137,11 +147,11 @@ def test_fold_models_read_the_final_model_s_vectors(embed_run, qc_demo):
 
     from shoprel.models.base import RelevanceModel
 
-    frame, oof = read_pairs(qc_demo), runs.Run.open(embed_run).oof()
+    frame, oof = read_pairs(qc_demo), Run.open(embed_run).oof()
     with safe_open(str(embed_run / "models" / "full" / "neighbours.safetensors"), "np") as full:
         assert "neighbour_q_distinct" in full.keys()
     for fold in range(3):
-        folder = embed_run / "models" / runs.fold_model_name(fold)
+        folder = embed_run / "models" / fold_model_name(fold)
         with safe_open(str(folder / "target_rank.safetensors"), "np") as saved:
             assert list(saved.keys()) == ["target_keys"]
             assert saved.metadata() == {"vectors_index": "../full/index"}
@@ -168,19 +178,19 @@ def test_biencoder_runs_end_to_end_and_records_each_fit(tmp_path, qc_demo, tiny_
     config = load_config(None, {"folds.k": 3, "model.family": "biencoder",
                                 **{f"model.params.{k}": v for k, v in params.items()}})
     run_dir = runner.train(qc_demo, tmp_path / "run", config, progress=False).run_dir
-    fits = json.loads((run_dir / runs.METRICS).read_text())["fine_tuning"]
+    fits = json.loads((run_dir / METRICS).read_text())["fine_tuning"]
     assert [f["fit"] for f in fits] == ["fold 0", "fold 1", "fold 2", "final"]
     for fit in fits:
         assert fit["holdout_curve"][0][0] == 0 and fit["steps"] <= 6
         assert fit["holdout_roc_auc_best"] == max(a for _, a in fit["holdout_curve"])
-    assert 'id="fine-tuning"' in (run_dir / runs.REPORT).read_text()
+    assert 'id="fine-tuning"' in (run_dir / REPORT).read_text()
     result = predict_file(run_dir, qc_demo, tmp_path / "pred.jsonl", progress=False)
     assert result.rows == 360
 
 
 @pytest.mark.reads_report
 def test_runs_of_models_without_a_training_record_have_none(trained_runs):
-    metrics = json.loads((trained_runs["QC"] / runs.METRICS).read_text())
+    metrics = json.loads((trained_runs["QC"] / METRICS).read_text())
     assert "fine_tuning" not in metrics
     assert 'id="fine-tuning"' not in run_report(trained_runs["QC"])
 
@@ -205,7 +215,7 @@ def test_augmented_rows_train_but_never_validate(tmp_path, qc_demo, fast_fits):
                                 "augment.translate": {"pt": "es"}, "augment.backend": "table",
                                 "augment.table": str(table)})
     result = runner.train(qc_demo, tmp_path / "run", config, progress=False)
-    run = runs.Run.open(result.run_dir)
+    run = Run.open(result.run_dir)
     oof = run.oof()
     assert sorted(oof["id"]) == sorted(frame.df["id"])  # validation: original rows only
     folds = oof.set_index("id")["fold"]
@@ -236,7 +246,7 @@ def test_copies_asked_with_a_region_count_as_the_language_named(tmp_path, qc_dem
     full = fast_fits[3]
     assert set(full.loc[full["augmented"], "language"]) == {"pt-BR"}
     assert (full.loc[~full["augmented"], "language"] == "pt").sum() == 45  # the file's own
-    model = runs.Run.open(result.run_dir).load_models()[0]
+    model = Run.open(result.run_dir).load_models()[0]
     assert "pt-BR" in model.lexical_.languages_  # a language code of its own
     metrics = result.metrics
     assert metrics["data"]["translated_rows"] == {"pt-BR": 45}
@@ -335,7 +345,7 @@ def test_a_language_only_translations_bring_is_named_not_silently_missing(tmp_pa
                                 "augment.table": str(table)})
     result = runner.train(qc_demo, tmp_path / "run", config, progress=False)
     metrics = result.metrics
-    oof = runs.Run.open(result.run_dir).oof()
+    oof = Run.open(result.run_dir).oof()
     assert set(metrics["per_language"]) == set(oof["language"]) == set(frame.df["language"])
     assert "th" not in metrics["per_language"]
     assert metrics["data"]["translated_rows"] == {"th": 45}
@@ -490,7 +500,7 @@ def test_augment_cache_is_checked_as_translate_cache_is(tmp_path, qc_demo):
 
     table = _es_to_pt_table(read_pairs(qc_demo), tmp_path)
     (tmp_path / "old").mkdir()
-    (tmp_path / "old" / runs.MANIFEST).write_text("{}")
+    (tmp_path / "old" / MANIFEST).write_text("{}")
     for cache, message in ((tmp_path / "run" / "tr.sqlite", r"lies inside .*run, the run folder "
                                                             r"being written \(augment.cache\)"),
                            (tmp_path / "run", r"run: is the run folder being written "

@@ -11,12 +11,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from shoprel import runs
 from shoprel.errors import ConfigError, InputError, RunDirError
 from shoprel.models import base, registry
 from shoprel.models.base import RelevanceModel
 from shoprel.models.config import FamilyConfig
 from shoprel.models.registry import model_class
+from shoprel.run.folder import Run
+from shoprel.run.layout import METRICS, MODELS, OOF
 from shoprel.training import runner
 from shoprel.training.config_reading import load_config
 
@@ -71,7 +72,7 @@ def test_every_model_starts_from_the_stage0_model(tmp_path, warm_family, qc_demo
                                 "stage0.data": str(qi_demo),
                                 "stage0.params": {"epochs": 3, "tag": "stage0"}})
     result = runner.train(qc_demo, tmp_path / "run", config, progress=False)
-    models = result.run_dir / runs.MODELS
+    models = result.run_dir / MODELS
     assert sorted(p.name for p in models.iterdir()) == ["fold_0", "fold_1", "fold_2", "full",
                                                         "stage0"]
     stage0 = json.loads((models / "stage0" / base.MODEL_CONFIG).read_text())
@@ -89,16 +90,16 @@ def test_every_model_starts_from_the_stage0_model(tmp_path, warm_family, qc_demo
     assert info["task"] == "QI" and info["train_rows"] == 360 and info["seconds"] >= 0
     assert info["train_file"] == str(qi_demo.resolve()) and info["params"]["epochs"] == 3
     assert info["train_sha256"] == hashlib.sha256(qi_demo.read_bytes()).hexdigest()
-    assert json.loads((result.run_dir / runs.METRICS).read_text())["stage0"] == info
-    assert runs.Run.open(result.run_dir).manifest["predict_models"] == ["full"]
+    assert json.loads((result.run_dir / METRICS).read_text())["stage0"] == info
+    assert Run.open(result.run_dir).manifest["predict_models"] == ["full"]
 
 
 def test_without_stage0_nothing_starts_from_anything(tmp_path, warm_family, qc_demo):
     config = load_config(None, {"model.family": warm_family, "folds.k": 2})
     result = runner.train(qc_demo, tmp_path / "run", config, progress=False)
-    assert not (result.run_dir / runs.MODELS / "stage0").exists()
+    assert not (result.run_dir / MODELS / "stage0").exists()
     assert "stage0" not in result.metrics
-    saved = json.loads((result.run_dir / runs.MODELS / "full" / base.MODEL_CONFIG).read_text())
+    saved = json.loads((result.run_dir / MODELS / "full" / base.MODEL_CONFIG).read_text())
     assert saved["state"]["start"] is None
 
 
@@ -243,7 +244,7 @@ def test_cross_fold_models_start_from_the_stage0_weights(tmp_path, qc_demo, qi_d
         "stage0.data": str(files["QI"]),
         "stage0.params": {"learning_rate": 1e-2, "max_steps": 5}})
     result = runner.train(files["QC"], tmp_path / "run", config, progress=False)
-    models = result.run_dir / runs.MODELS
+    models = result.run_dir / MODELS
 
     def encoder(name):
         return load_file(str(next((models / name).rglob("model.safetensors"))))
@@ -333,7 +334,7 @@ def test_nested_teacher_refits_start_from_the_other_tasks_stage0(tmp_path, warm_
     assert block["nested_stage0"] == [
         f"{teacher}: the refits start from its stage 0, fitted on the other task's (QI) rows "
         f"of {qi_demo.resolve()}, none of them this file's"]
-    shutil.rmtree(teacher / runs.MODELS / "stage0")  # said before any refit
+    shutil.rmtree(teacher / MODELS / "stage0")  # said before any refit
     with pytest.raises(RunDirError, match=r"stage0: missing; the run's fits started from"):
         distill(teacher, load_config(None, {"model.family": "fast"}), tmp_path / "again",
                 nested=True, progress=False)
@@ -410,7 +411,7 @@ def test_nested_teacher_refits_skip_a_same_task_stage0_whose_file_cannot_tell(
                         "relabelled": lambda: jsonl(same_task, relabelled(rows[240:]))
                         }[change])
     assert len(starts) == 3 and all(start is None for _, start in starts)
-    recorded = json.loads((teacher / runs.METRICS).read_text())["stage0"]["train_sha256"]
+    recorded = json.loads((teacher / METRICS).read_text())["stage0"]["train_sha256"]
     why = {"removed": f"which is no longer there: whether it held rows of "
                       f"{train_file.resolve()} cannot be told",
            "rows_removed": f"which holds 110 rows now, not the 120 stage 0 learnt: changed "
@@ -445,7 +446,7 @@ def test_nested_teacher_refits_of_a_run_without_a_stage0_digest_go_by_row_count(
 
     def older_run_then(edit):
         def after_training():
-            metrics_file = tmp_path / "teacher" / runs.METRICS
+            metrics_file = tmp_path / "teacher" / METRICS
             metrics = json.loads(metrics_file.read_text())
             assert len(metrics["stage0"].pop("train_sha256")) == 64
             metrics_file.write_text(json.dumps(metrics))
@@ -485,7 +486,7 @@ def test_nested_teacher_refits_skip_a_stage0_on_the_training_file_itself(
 
 
 def student_oof(run: Path) -> list:
-    return pd.read_parquet(run / runs.OOF)["probability"].round(12).tolist()
+    return pd.read_parquet(run / OOF)["probability"].round(12).tolist()
 
 
 def moved_stage0_teacher(tmp_path, train_rows, stage0_rows, jsonl, monkeypatch,
@@ -501,9 +502,9 @@ def moved_stage0_teacher(tmp_path, train_rows, stage0_rows, jsonl, monkeypatch,
         train_file, monkeypatch)
     assert len(starts) == 3 and all(start is not None for _, start in starts)
     if older:
-        metrics = json.loads((teacher / runs.METRICS).read_text())
+        metrics = json.loads((teacher / METRICS).read_text())
         del metrics["stage0"]["train_sha256"]
-        (teacher / runs.METRICS).write_text(json.dumps(metrics))
+        (teacher / METRICS).write_text(json.dumps(metrics))
     (tmp_path / "new").mkdir()
     moved = recorded.rename(tmp_path / "new" / "same_task.jsonl")
     return {"teacher": teacher, "train": train_file, "recorded": recorded, "moved": moved,
@@ -580,7 +581,7 @@ def test_distill_student_returns_the_stage0_lines_in_python_words(
             f"no (query, target) pair with {was['train'].resolve()}")
     assert (gone["nested_stage0"], named["nested_stage0"]) == (
         [said[0].format("stage0_train=PATH")], [said[1].format("stage0_train")])
-    kept = [json.loads((tmp_path / name / runs.METRICS).read_text())["distillation"]
+    kept = [json.loads((tmp_path / name / METRICS).read_text())["distillation"]
             for name in ("gone", "named")]
     assert (kept[0]["nested_stage0"], kept[1]["nested_stage0"]) == (
         [said[0].format("--stage0-train FILE")], [said[1].format("--stage0-train")])
@@ -598,7 +599,7 @@ def test_another_file_named_with_stage0_train_is_refused_in_one_line(
     was = moved_stage0_teacher(tmp_path, rows[:240], rows[240:], jsonl, monkeypatch)
     teacher, recorded = was["teacher"], was["recorded"].resolve()
     other = jsonl(tmp_path / "other.jsonl", relabelled(rows[240:]))
-    digest = json.loads((teacher / runs.METRICS).read_text())["stage0"]["train_sha256"]
+    digest = json.loads((teacher / METRICS).read_text())["stage0"]["train_sha256"]
     with pytest.raises(InputError) as refused:
         nested_distill(teacher, tmp_path / "refused", monkeypatch, stage0_train=other)
     assert str(refused.value) == (
@@ -697,9 +698,9 @@ def test_stage0_train_of_one_member_is_not_read_for_a_member_recording_no_digest
         "model.family": warm_family, "folds.k": 3, "stage0.data": str(file),
         "stage0.params": {"tag": name}}), progress=False).run_dir
         for name, file in files.items()]
-    metrics = json.loads((members[0] / runs.METRICS).read_text())
+    metrics = json.loads((members[0] / METRICS).read_text())
     del metrics["stage0"]["train_sha256"]  # member a: an older run
-    (members[0] / runs.METRICS).write_text(json.dumps(metrics))
+    (members[0] / METRICS).write_text(json.dumps(metrics))
     build_ensemble(members, tmp_path / "ens", method="mean")
     (tmp_path / "new").mkdir()
     moved = files["b"].rename(tmp_path / "new" / "b.jsonl")
@@ -765,7 +766,7 @@ def test_distill_command_says_a_stage0_left_out_and_takes_stage0_train(
 def test_the_distill_again_of_a_student_whose_refits_read_a_moved_stage0_names_it(
         tmp_path, warm_family, qc_demo, jsonl, monkeypatch):
     """The command a nested student gives to be made again (a backbone changed since:
-    runs.Run.retrain_command) named --train where the teacher's training file had moved, but
+    Run.retrain_command) named --train where the teacher's training file had moved, but
     not --stage0-train where its refits read a moved stage-0 file: pasted, the refits started
     without stage 0 and made another student. The block records the file read, and the
     command names it: pasted (NEW_RUN named), it makes the student again."""
@@ -785,7 +786,7 @@ def test_the_distill_again_of_a_student_whose_refits_read_a_moved_stage0_names_i
                                      "--nested", "--stage0-train", str(moved), "--out",
                                      str(named), "--speed-rows", "0", "--quiet"])
     assert done.exit_code == 0, done.output
-    command = shlex.split(runs.Run.open(named).retrain_command().strip("`"))
+    command = shlex.split(Run.open(named).retrain_command().strip("`"))
     assert command[command.index("--nested"):] == ["--nested", "--stage0-train",
                                                    str(moved.resolve())]
     command[command.index("NEW_RUN")] = str(tmp_path / "my runs" / "again")
@@ -820,7 +821,7 @@ def test_a_stage0_sharing_queries_is_noted_not_refused(tmp_path, warm_family, re
     done = CliRunner().invoke(main, ["train", str(train_file), "--out", str(tmp_path / "run"),
                                      "--config", str(config), *(["--quiet"] if quiet else [])])
     assert done.exit_code == 0, done.output
-    info = json.loads((tmp_path / "run" / runs.METRICS).read_text())["stage0"]
+    info = json.loads((tmp_path / "run" / METRICS).read_text())["stage0"]
     assert (info["shared_queries"], info["training_file_queries"]) == (1, 100)
     note = (f"note: the stage-0 file {stage0.resolve()} holds 1 of the training file's 100 "
             "distinct queries: every fold model starts from stage 0, which saw them, so a fold's "
@@ -905,7 +906,7 @@ def test_nested_refits_on_a_backbone_changed_since_the_teacher_name_its_config_l
                          "max_length": 32, "cache_dir": str(tmp_path / "cache")},
         "stage0.data": str(qi_demo)})
     teacher = runner.train(qc_demo, tmp_path / "run", config, progress=False).run_dir
-    trained = json.loads((teacher / runs.MODELS / "stage0" / base.MODEL_CONFIG).read_text(
+    trained = json.loads((teacher / MODELS / "stage0" / base.MODEL_CONFIG).read_text(
         encoding="utf-8"))["state"]["fingerprint"]
     weights = bert / "model.safetensors"
     data = bytearray(weights.read_bytes())

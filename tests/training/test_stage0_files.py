@@ -16,9 +16,9 @@ from tests.training.test_stage0 import (
     relabelled,
 )
 
-from shoprel import runs
 from shoprel.errors import ConfigError, InputError, OutputError
 from shoprel.models import registry
+from shoprel.run.layout import CONFIG, METRICS, OOF
 from shoprel.training import runner
 from shoprel.training.config_reading import load_config
 from shoprel.training.stage0_rows import shared_queries_note
@@ -69,7 +69,7 @@ def test_two_stage0_files_train_as_their_concatenation(tmp_path, fitted, qc_demo
     two = runner.train(qc_demo, tmp_path / "two", config_for([str(first), str(second)]),
                        progress=False)
     assert fitted == [360, 240, 240, 240, 360] * 2  # stage 0, three folds, the full fit
-    oof = [pd.read_parquet(run.run_dir / runs.OOF) for run in (one, two)]
+    oof = [pd.read_parquet(run.run_dir / OOF) for run in (one, two)]
     pd.testing.assert_frame_equal(oof[0], oof[1])
     assert oof[0]["probability"].nunique() > 10
     info = two.metrics["stage0"]
@@ -78,7 +78,7 @@ def test_two_stage0_files_train_as_their_concatenation(tmp_path, fitted, qc_demo
     assert info["train_sha256"] == [hashlib.sha256(f.read_bytes()).hexdigest()
                                     for f in (first, second)]
     assert info["file_rows"] == [200, 160] and info["task"] == "QI"
-    saved = yaml.safe_load((two.run_dir / runs.CONFIG).read_text())
+    saved = yaml.safe_load((two.run_dir / CONFIG).read_text())
     assert saved["stage0"]["data"] == [str(first), str(second)]
     assert "file_rows" not in one.metrics["stage0"]  # one file: recorded as it always was
 
@@ -255,7 +255,7 @@ def test_the_shared_queries_note_names_every_stage0_file():
 
 
 def test_the_stage0_record_reads_one_file_or_several():
-    from shoprel.stage0_record import RecordedStage0File, recorded_stage0_files
+    from shoprel.run.stage0_record import RecordedStage0File, recorded_stage0_files
 
     assert recorded_stage0_files({"train_file": "a", "train_sha256": "d", "train_rows": 4}) == [
         RecordedStage0File("a", "d", 4)]
@@ -311,7 +311,7 @@ def test_nested_refits_read_every_stage0_file_where_the_run_records_them(
     jsonl(b, relabelled(rows[300:]))  # the second file changed since: it cannot tell
     starts, block = nested_distill(teacher, tmp_path / "changed", monkeypatch)
     assert all(start is None for _, start in starts)
-    recorded = json.loads((teacher / runs.METRICS).read_text())["stage0"]["train_sha256"]
+    recorded = json.loads((teacher / METRICS).read_text())["stage0"]["train_sha256"]
     assert block["nested_stage0"] == [
         f"{teacher}: the refits start without its stage 0, fitted on QC rows of {a.resolve()} "
         f"and {b.resolve()}, of which {b.resolve()} has other bytes than those stage 0 learnt "

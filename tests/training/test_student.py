@@ -11,10 +11,13 @@ import pytest
 from click.testing import CliRunner
 from tests.conftest import FAST_STUDENT, FAST_TEST_PARAMS, run_report
 
-from shoprel import runs
 from shoprel.cli import main
 from shoprel.demo import demo_file
 from shoprel.errors import ConfigError, OutputError, RunDirError
+from shoprel.run.folder import Run
+from shoprel.run.layout import CONFIG, MANIFEST, METRICS, OOF, REPORT, STUDENT
+from shoprel.run.students import carried_student
+from shoprel.run.writer import replaceable_as
 from shoprel.training import student as student_module
 from shoprel.training.config import StudentConfig
 from shoprel.training.config_reading import load_config, parse_config
@@ -70,12 +73,12 @@ def test_student_model_from_a_preset_file_and_bad_sections(tmp_path):
 
 @pytest.mark.reads_report
 def test_the_run_carries_its_student_on_the_same_folds(student_run):
-    teacher = runs.Run.open(student_run)
-    student = runs.Run.open(runs.carried_student(teacher))
-    assert student.path == student_run / runs.STUDENT and teacher.student_dir() == student.path
+    teacher = Run.open(student_run)
+    student = Run.open(carried_student(teacher))
+    assert student.path == student_run / STUDENT and teacher.student_dir() == student.path
     assert student.manifest["model_family"] == "fast" and student.task is teacher.task
     pd.testing.assert_series_equal(student.folds()["fold"], teacher.folds()["fold"])
-    assert runs.Run.open(student_run / runs.STUDENT).student_dir() is None
+    assert Run.open(student_run / STUDENT).student_dir() is None
 
     block = teacher.metrics()["student"]
     ours = student.metrics()
@@ -89,8 +92,8 @@ def test_the_run_carries_its_student_on_the_same_folds(student_run):
     assert ours["distillation"]["teacher"]["path"] == str(student_run.resolve())
     # the run's folds (folds.k 3 here) are the student's own: no note calls them unused
     assert "ignored" not in ours["distillation"]
-    assert load_config(student.path / runs.CONFIG).folds.k == 3
-    assert load_config(student.path / runs.CONFIG).student is None
+    assert load_config(student.path / CONFIG).folds.k == 3
+    assert load_config(student.path / CONFIG).student is None
     assert "carried student" in run_report(student_run)
     # --overwrite still knows the whole folder as shoprel's
     assert "student" in read_stamp(student_run)["entries"]
@@ -111,7 +114,7 @@ def test_a_student_that_calls_every_row_relevant_is_said_so(tmp_path):
     said = "it calls every row relevant, so its F1 is the all-positive answer's, not a model's"
     assert said in next(line for line in done.stdout.splitlines()
                         if line.startswith("student ("))
-    block = json.loads((run / runs.METRICS).read_text(encoding="utf-8"))["student"]
+    block = json.loads((run / METRICS).read_text(encoding="utf-8"))["student"]
     assert block["student_oof"]["predicted_positive_rate"] == 1.0
     assert block["all_relevant"] == said  # in metrics.json as distill's block has it
     assert said in html.unescape(run_report(run))
@@ -140,14 +143,14 @@ def test_cli_train_no_student_and_overwrite(tmp_path):
     assert done.exit_code == 0, done.output
     assert "student (fast on -)" in done.output and "--scorer student" in done.output
     assert re.search(r"far pairs called relevant \d+\.\d% \(run: \d+\.\d%\)", done.output)
-    assert (run / runs.STUDENT / runs.MANIFEST).is_file()
+    assert (run / STUDENT / MANIFEST).is_file()
     done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out", str(run),
                                      "--config", str(config), "--quiet", "--overwrite",
                                      "--no-student"])
     assert done.exit_code == 0, done.output
-    assert not (run / runs.STUDENT).exists() and "student (" not in done.output
-    assert "student" not in runs.Run.open(run).metrics()
-    assert load_config(run / runs.CONFIG).student is None
+    assert not (run / STUDENT).exists() and "student (" not in done.output
+    assert "student" not in Run.open(run).metrics()
+    assert load_config(run / CONFIG).student is None
 
 
 def test_cli_train_student_keeps_the_configs_student(tmp_path):
@@ -159,7 +162,7 @@ def test_cli_train_student_keeps_the_configs_student(tmp_path):
                                      "--config", str(config), "--quiet", "--student"])
     assert done.exit_code == 0, done.output
     assert "student (fast on -)" in done.output
-    assert load_config(run / runs.CONFIG).student.model.params["n_estimators"] == 20
+    assert load_config(run / CONFIG).student.model.params["n_estimators"] == 20
 
 
 def test_cli_train_says_what_the_students_figures_are_worth_as_distill_does(tmp_path):
@@ -175,7 +178,7 @@ def test_cli_train_says_what_the_students_figures_are_worth_as_distill_does(tmp_
     assert done.exit_code == 0, done.output
     assert "student (fast on -)" in done.stdout and "optimistic" not in done.stdout
     assert _student_notes(done.stderr) == [f"note: {LEAK_CAVEAT}"]
-    assert runs.Run.open(run).metrics()["student"]["caveat"] == LEAK_CAVEAT
+    assert Run.open(run).metrics()["student"]["caveat"] == LEAK_CAVEAT
 
 
 def test_cli_train_student_reads_the_config_once(tmp_path, monkeypatch):
@@ -214,13 +217,13 @@ def test_a_failed_student_keeps_the_run(tmp_path, monkeypatch):
     monkeypatch.setattr(student_module, "distill", broken)
     config = load_config(None, {**FAST_TEST_PARAMS, "student": FAST_STUDENT})
     result = train(demo_file("QC"), tmp_path / "run", config, progress=False)
-    run = runs.Run.open(result.run_dir)
+    run = Run.open(result.run_dir)
     assert result.metrics["student"]["error"] == "RuntimeError: out of memory"
     assert run.metrics()["student"] == result.metrics["student"]
     assert run.load_models() and run.student_dir() is None
-    assert "its distillation failed" in (run.path / runs.REPORT).read_text(encoding="utf-8")
+    assert "its distillation failed" in (run.path / REPORT).read_text(encoding="utf-8")
     with pytest.raises(RunDirError, match="its distillation failed: RuntimeError: out of"):
-        runs.carried_student(run)
+        carried_student(run)
     assert not [p.name for p in run.path.iterdir() if p.name.startswith(".student")]
 
 
@@ -236,10 +239,10 @@ def test_a_student_interrupted_leaves_the_run_saying_so(tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt, match=r"the run .*run is complete and kept, without "
                                                 r"a student.*shoprel distill .*--out"):
         train(demo_file("QC"), tmp_path / "run", config, progress=False)
-    run = runs.Run.open(tmp_path / "run")
+    run = Run.open(tmp_path / "run")
     assert run.load_models() and run.student_dir() is None
     with pytest.raises(RunDirError, match="its distillation failed: interrupted"):
-        runs.carried_student(run)
+        carried_student(run)
 
 
 def test_cli_train_stopped_in_the_student_still_prints_the_run(tmp_path, monkeypatch):
@@ -257,11 +260,11 @@ def test_cli_train_stopped_in_the_student_still_prints_the_run(tmp_path, monkeyp
     done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out", str(run),
                                      "--config", str(config), "--quiet"])
     assert done.exit_code == 130, done.output
-    kept = runs.Run.open(run).metrics()
+    kept = Run.open(run).metrics()
     assert done.stdout.startswith(f"task QC  rows {kept['overall']['n']}  threshold "
                                   f"{kept['threshold']:.4f}  cv ")
     assert "\noverall " in done.stdout
-    assert done.stdout.endswith(f"run written to {run} (report: {run / runs.REPORT})\n")
+    assert done.stdout.endswith(f"run written to {run} (report: {run / REPORT})\n")
     assert "interrupted while the student was distilled: the run" in done.stderr
     assert "warning" not in done.stderr and "Traceback" not in done.output
 
@@ -279,7 +282,7 @@ def test_the_student_progress_line_names_its_backbone_as_text(tmp_path, monkeypa
     config = load_config(None, {**FAST_TEST_PARAMS, "student": {}})  # embed on USE
     student_module.carry_student(run, config, progress=True)
     assert (f"distilling the run's student (embed on use-multilingual) into "
-            f"{run / runs.STUDENT}") in capsys.readouterr().err
+            f"{run / STUDENT}") in capsys.readouterr().err
 
 
 def test_the_ways_back_to_a_student_name_the_hard_weight_train_uses(tmp_path, monkeypatch,
@@ -299,7 +302,7 @@ def test_the_ways_back_to_a_student_name_the_hard_weight_train_uses(tmp_path, mo
                      caught.value.note)
     with pytest.raises(RunDirError, match=r"shoprel distill .* --out \S+student "
                                           r"--hard-weight 1 \(as train --student does\)"):
-        runs.carried_student(runs.Run.open(trained_runs["QC"]))
+        carried_student(Run.open(trained_runs["QC"]))
 
 
 def _said_command(text: str, ending: str) -> list[str]:
@@ -341,20 +344,20 @@ def test_the_distill_commands_said_run_as_written(tmp_path, monkeypatch):
         else:
             assert done.exit_code == 130, done.output
             command = _said_command(done.stderr, "`")
-        assert command == ["shoprel", "distill", str(run), "--out", str(run / runs.STUDENT),
+        assert command == ["shoprel", "distill", str(run), "--out", str(run / STUDENT),
                            "--hard-weight", "0.7"]
         done = CliRunner().invoke(main, command[1:] + ["--quiet"])
         assert done.exit_code == 0, done.output
-        ours, theirs = (runs.Run.open(r).metrics()["student"] for r in (run, carried))
+        ours, theirs = (Run.open(r).metrics()["student"] for r in (run, carried))
         assert ours["hard_weight"] == 0.7 and ours["student_oof"] == theirs["student_oof"]
-        assert (run / runs.STUDENT / runs.CONFIG).read_text(encoding="utf-8") == \
-            (carried / runs.STUDENT / runs.CONFIG).read_text(encoding="utf-8")
+        assert (run / STUDENT / CONFIG).read_text(encoding="utf-8") == \
+            (carried / STUDENT / CONFIG).read_text(encoding="utf-8")
 
 
 def test_the_distill_that_makes_a_carried_student_again_runs_as_printed(student_run,
                                                                           tmp_path):
     """The command that makes a carried student again (its backbone changed since:
-    runs.Run.retrain_command) said `--student STUDENT.yaml ... with STUDENT.yaml a copy of
+    Run.retrain_command) said `--student STUDENT.yaml ... with STUDENT.yaml a copy of
     RUN/student/config.yaml made outside RUN/student`: pasted as printed, distill found no
     STUDENT.yaml. It names the student's own config.yaml, read before the folder holding it
     is replaced, and pasted, it makes that student again: one distilled from another config
@@ -364,25 +367,25 @@ def test_the_distill_that_makes_a_carried_student_again_runs_as_printed(student_
     other = tmp_path / "other.yaml"
     other.write_text(json.dumps({"model": {**FAST_STUDENT["model"], "params": {
         **FAST_STUDENT["model"]["params"], "n_estimators": 20}}}), encoding="utf-8")
-    distill(run, other, run / runs.STUDENT, hard_weight=0.4, overwrite=True, progress=False,
+    distill(run, other, run / STUDENT, hard_weight=0.4, overwrite=True, progress=False,
             speed_rows=0)
-    student = run / runs.STUDENT
-    config, oof = (student / runs.CONFIG).read_text(encoding="utf-8"), student_oof(student)
-    said = runs.Run.open(student).retrain_command()
+    student = run / STUDENT
+    config, oof = (student / CONFIG).read_text(encoding="utf-8"), student_oof(student)
+    said = Run.open(student).retrain_command()
     assert said.startswith("`") and said.endswith("`"), said
     command = shlex.split(said.strip("`"))
-    assert command == ["shoprel", "distill", str(run), "--student", str(student / runs.CONFIG),
+    assert command == ["shoprel", "distill", str(run), "--student", str(student / CONFIG),
                        "--out", str(student), "--hard-weight", "0.4", "--overwrite"]
     done = CliRunner().invoke(main, [*command[1:], "--quiet", "--speed-rows", "0"])
     assert done.exit_code == 0, done.output
-    assert runs.Run.open(run).student_dir() == student
-    assert runs.Run.open(run).metrics()["student"]["hard_weight"] == 0.4
-    assert (student / runs.CONFIG).read_text(encoding="utf-8") == config
+    assert Run.open(run).student_dir() == student
+    assert Run.open(run).metrics()["student"]["hard_weight"] == 0.4
+    assert (student / CONFIG).read_text(encoding="utf-8") == config
     assert student_oof(student) == oof
 
 
 def student_oof(run) -> list:
-    return pd.read_parquet(run / runs.OOF)["probability"].round(12).tolist()
+    return pd.read_parquet(run / OOF)["probability"].round(12).tolist()
 
 
 def test_distill_without_a_student_config_refuses_an_ensemble(trained_runs, tmp_path):
@@ -409,7 +412,7 @@ def test_distill_without_a_student_config_refuses_an_ensemble(trained_runs, tmp_
                                "student: give student='embed-use' (train(..., student=True)'s "
                                "student) or another student's run config")
     with pytest.raises(RunDirError) as said:
-        runs.carried_student(runs.Run.open(ensemble))
+        carried_student(Run.open(ensemble))
     # it said `--student STUDENT.yaml`, a file no one had written, and "trained without
     # `train --student`" of an ensemble no train made: the preset of train --student's student
     assert str(said.value) == (
@@ -446,7 +449,7 @@ def test_a_student_interrupted_from_python_names_the_call_that_gives_it_one(tmp_
     stop = caught.value
     assert isinstance(stop, KeyboardInterrupt) and not isinstance(stop, ShoprelError)
     assert str(stop) == stop.note
-    assert (f"`shoprel.distill_student('{run}', None, '{run / runs.STUDENT}', "
+    assert (f"`shoprel.distill_student('{run}', None, '{run / STUDENT}', "
             "hard_weight=0.7)` gives it one (the config's student.hard_weight, which "
             "distill_student does not read)") in stop.note
     assert "--" not in stop.note and "shoprel distill " not in stop.note
@@ -454,8 +457,8 @@ def test_a_student_interrupted_from_python_names_the_call_that_gives_it_one(tmp_
     monkeypatch.undo()  # the call as said gives the run its student, as train would have
     call = re.search(r"`(shoprel\.distill_student\([^`]+\))`", stop.note)[1]
     eval(call, {"shoprel": shoprel})  # noqa: S307 (the text under test is the call)
-    assert runs.Run.open(run).student_dir() == run / runs.STUDENT
-    assert runs.Run.open(run).metrics()["student"]["hard_weight"] == 0.7
+    assert Run.open(run).student_dir() == run / STUDENT
+    assert Run.open(run).metrics()["student"]["hard_weight"] == 0.7
 
 
 def test_a_student_stopped_once_in_place_is_not_used(trained_runs, tmp_path, qc_demo,
@@ -477,12 +480,12 @@ def test_a_student_stopped_once_in_place_is_not_used(trained_runs, tmp_path, qc_
         student_module.carry_student(run, config, progress=False)
     assert "the one left in place is not used" in caught.value.note
     assert "removed" not in caught.value.note
-    assert (run / runs.STUDENT / runs.MANIFEST).is_file()  # left there, as said
-    assert runs.Run.open(run).metrics()["student"]["error"].startswith("interrupted")
-    assert runs.Run.open(run).student_dir() is None
+    assert (run / STUDENT / MANIFEST).is_file()  # left there, as said
+    assert Run.open(run).metrics()["student"]["error"].startswith("interrupted")
+    assert Run.open(run).student_dir() is None
     with pytest.raises(RunDirError, match=r"its distillation failed: interrupted .*the student "
                                           r"left in .*student is not used.*shoprel distill"):
-        runs.carried_student(runs.Run.open(run))
+        carried_student(Run.open(run))
     done = CliRunner().invoke(main, ["predict", str(run), str(qc_demo), "--out",
                                      str(tmp_path / "p.jsonl"), "--scorer", "student"])
     assert done.exit_code != 0 and not (tmp_path / "p.jsonl").exists()
@@ -494,21 +497,21 @@ def test_shoprel_distill_gives_a_run_its_student_later(student_run, tmp_path):
     """The way back after a failed or killed student: distil into RUN/student."""
     run = tmp_path / "run"
     shutil.copytree(student_run, run)
-    shutil.rmtree(run / runs.STUDENT)
+    shutil.rmtree(run / STUDENT)
     preset = tmp_path / "s.yaml"
     preset.write_text(json.dumps(FAST_STUDENT), encoding="utf-8")
-    distill(run, preset, run / runs.STUDENT, hard_weight=0.5, progress=False, speed_rows=0)
-    block = runs.Run.open(run).metrics()["student"]
-    assert block["hard_weight"] == 0.5 and runs.Run.open(run).student_dir() is not None
+    distill(run, preset, run / STUDENT, hard_weight=0.5, progress=False, speed_rows=0)
+    block = Run.open(run).metrics()["student"]
+    assert block["hard_weight"] == 0.5 and Run.open(run).student_dir() is not None
     # soft targets from a teacher that saw every fold: the report says the OOF is optimistic
     assert "optimistic" in block["caveat"]
-    assert "student OOF is optimistic" in (run / runs.REPORT).read_text(encoding="utf-8")
+    assert "student OOF is optimistic" in (run / REPORT).read_text(encoding="utf-8")
     with pytest.raises(OutputError, match="overlaps"):  # anywhere else in the run: refused
         distill(run, preset, run / "other", progress=False, speed_rows=0)
 
 
 def _metrics_and_report(run_dir) -> dict:
-    return {name: (run_dir / name).read_bytes() for name in (runs.METRICS, runs.REPORT)}
+    return {name: (run_dir / name).read_bytes() for name in (METRICS, REPORT)}
 
 
 @pytest.mark.reads_report
@@ -520,7 +523,7 @@ def test_a_failure_recorded_while_the_report_renders_leaves_both_as_they_were(
 
     run = tmp_path / "run"
     shutil.copytree(student_run, run)
-    shutil.rmtree(run / runs.STUDENT)
+    shutil.rmtree(run / STUDENT)
     before = _metrics_and_report(run)
     render = document.render_report
     stop = [True]
@@ -541,8 +544,8 @@ def test_a_failure_recorded_while_the_report_renders_leaves_both_as_they_were(
     stop.append(False)
     monkeypatch.setattr(document, "render_report", render)  # asked again: both say it
     block = student_module.carry_student(run, config, progress=False)
-    assert json.loads((run / runs.METRICS).read_text())["student"] == block
-    assert "its distillation failed" in (run / runs.REPORT).read_text(encoding="utf-8")
+    assert json.loads((run / METRICS).read_text())["student"] == block
+    assert "its distillation failed" in (run / REPORT).read_text(encoding="utf-8")
 
 
 @pytest.mark.reads_report
@@ -555,9 +558,9 @@ def test_a_carried_student_recorded_while_the_report_renders_leaves_both_as_they
 
     run = tmp_path / "run"
     shutil.copytree(student_run, run)
-    shutil.rmtree(run / runs.STUDENT)
-    (run / runs.METRICS).write_text(json.dumps(
-        {k: v for k, v in runs.Run.open(run).metrics().items() if k != "student"}))
+    shutil.rmtree(run / STUDENT)
+    (run / METRICS).write_text(json.dumps(
+        {k: v for k, v in Run.open(run).metrics().items() if k != "student"}))
     before = _metrics_and_report(run)
     summary = distill_module.carried_summary
 
@@ -572,9 +575,9 @@ def test_a_carried_student_recorded_while_the_report_renders_leaves_both_as_they
     preset = tmp_path / "s.yaml"
     preset.write_text(json.dumps(FAST_STUDENT), encoding="utf-8")
     with pytest.raises(KeyboardInterrupt):
-        distill(run, preset, run / runs.STUDENT, progress=False, speed_rows=0)
+        distill(run, preset, run / STUDENT, progress=False, speed_rows=0)
     assert _metrics_and_report(run) == before
-    assert "student" not in json.loads(before[runs.METRICS])
+    assert "student" not in json.loads(before[METRICS])
 
 
 def test_a_student_stopped_before_its_teacher_listed_it_is_replaced_by_the_rerun(
@@ -596,30 +599,30 @@ def test_a_student_stopped_before_its_teacher_listed_it_is_replaced_by_the_rerun
 
     monkeypatch.setattr(distill_module, "record_carried", stopped)
     with pytest.raises(KeyboardInterrupt):
-        distill(run, preset, run / runs.STUDENT, progress=False, speed_rows=0)
+        distill(run, preset, run / STUDENT, progress=False, speed_rows=0)
     monkeypatch.setattr(distill_module, "record_carried", record)
-    assert runs.Run.open(run / runs.STUDENT) and "student" not in runs.Run.open(run).metrics()
-    runs.replaceable_as("run")(run)  # the teacher's --overwrite may replace it, student and all
-    (run / runs.STUDENT / "notes.txt").write_text("mine", encoding="utf-8")
+    assert Run.open(run / STUDENT) and "student" not in Run.open(run).metrics()
+    replaceable_as("run")(run)  # the teacher's --overwrite may replace it, student and all
+    (run / STUDENT / "notes.txt").write_text("mine", encoding="utf-8")
     with pytest.raises(OutputError, match=r"holds notes\.txt, which shoprel did not write"):
-        runs.replaceable_as("run")(run)  # but not a file of the user's put inside it
-    (run / runs.STUDENT / "notes.txt").unlink()
-    left = (run / runs.STUDENT / runs.MANIFEST).read_text(encoding="utf-8")
+        replaceable_as("run")(run)  # but not a file of the user's put inside it
+    (run / STUDENT / "notes.txt").unlink()
+    left = (run / STUDENT / MANIFEST).read_text(encoding="utf-8")
 
-    distill(run, preset, run / runs.STUDENT, hard_weight=0.5, progress=False, speed_rows=0)
-    assert runs.Run.open(run).metrics()["student"]["hard_weight"] == 0.5
-    assert (run / runs.STUDENT / runs.MANIFEST).read_text(encoding="utf-8") != left
+    distill(run, preset, run / STUDENT, hard_weight=0.5, progress=False, speed_rows=0)
+    assert Run.open(run).metrics()["student"]["hard_weight"] == 0.5
+    assert (run / STUDENT / MANIFEST).read_text(encoding="utf-8") != left
     with pytest.raises(OutputError, match="already exists"):  # now listed: its own is kept
-        distill(run, preset, run / runs.STUDENT, progress=False, speed_rows=0)
+        distill(run, preset, run / STUDENT, progress=False, speed_rows=0)
 
-    shutil.rmtree(run / runs.STUDENT)
-    (run / runs.STUDENT).mkdir()
-    (run / runs.STUDENT / "notes.txt").write_text("mine", encoding="utf-8")
-    (run / runs.METRICS).write_text(json.dumps(
-        {k: v for k, v in runs.Run.open(run).metrics().items() if k != "student"}))
+    shutil.rmtree(run / STUDENT)
+    (run / STUDENT).mkdir()
+    (run / STUDENT / "notes.txt").write_text("mine", encoding="utf-8")
+    (run / METRICS).write_text(json.dumps(
+        {k: v for k, v in Run.open(run).metrics().items() if k != "student"}))
     with pytest.raises(OutputError, match="already exists"):
-        distill(run, preset, run / runs.STUDENT, progress=False, speed_rows=0)
-    assert (run / runs.STUDENT / "notes.txt").read_text(encoding="utf-8") == "mine"
+        distill(run, preset, run / STUDENT, progress=False, speed_rows=0)
+    assert (run / STUDENT / "notes.txt").read_text(encoding="utf-8") == "mine"
 
 
 def test_train_student_refuses_a_student_that_is_the_run_again(tmp_path):
@@ -754,7 +757,7 @@ def test_train_student_says_a_student_of_the_runs_own_model_in_trains_words(tmp_
     done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out", str(run),
                                      "--config", str(config), *(["--quiet"] if quiet else [])])
     assert done.exit_code == 0, done.output
-    assert (run / runs.STUDENT / runs.MANIFEST).is_file()
+    assert (run / STUDENT / MANIFEST).is_file()
     assert _student_notes(done.stderr) == ([] if quiet else [
         "note: " + OWN_MODEL_SAID.format(run=run)
         + "drop --student (or the config's student: section)", f"note: {LEAK_CAVEAT}"])
@@ -801,6 +804,6 @@ def test_a_failed_students_error_returned_to_python_names_the_keywords(tmp_path,
         "ConfigError: nested=True: at hard_weight 1 every labelled row's target is its label, "
         "which the teacher's refits would not change; drop nested=True, or give hard_weight "
         "below 1")
-    run = runs.Run.open(result.run_dir)
+    run = Run.open(result.run_dir)
     assert run.metrics()["student"]["error"] == f"ConfigError: --nested: {NESTED_AT_ONE}"
     assert run.load_models() and run.student_dir() is None

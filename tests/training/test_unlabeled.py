@@ -59,13 +59,13 @@ def test_unlabeled_files_are_read_whole_before_the_teacher_loads(trained_runs, t
     teacher had loaded (the default model's encoder: ~30 s): an empty file, a file of the other
     task, or a bad line past the first chunk was told only then, and the chunks above it
     scored for nothing. Every row is now read and checked before any model loads."""
-    from shoprel import runs
+    from shoprel.run.folder import Run
     from shoprel.training import unlabeled
 
     def no_model(self):
         raise AssertionError("a model was loaded before the --unlabeled files were checked")
 
-    monkeypatch.setattr(runs.Run, "load_models", no_model)
+    monkeypatch.setattr(Run, "load_models", no_model)
     monkeypatch.setattr(unlabeled, "SCORE_ROWS", 10)  # the bad line past the first chunk
     rows = [json.loads(line) for line in demo_file("QC").read_text("utf-8").splitlines()[:30]]
     good = write_jsonl(tmp_path / "good.jsonl", rows[:20])

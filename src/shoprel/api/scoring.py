@@ -36,7 +36,7 @@ from shoprel.predict.predictor import (
 )
 from shoprel.predict.predictor import predict_file as _predict_file
 from shoprel.predict.translators import check_one_translator
-from shoprel.runs import Run
+from shoprel.run.folder import Run
 from shoprel.utils.arguments import OR_SCORE_IT, WRITE_IT_FIRST, flag_argument, path_argument
 from shoprel.utils.bounds import not_finite
 from shoprel.utils.scalars import is_boolean, python_scalar

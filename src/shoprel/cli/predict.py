@@ -158,7 +158,7 @@ def warn_new_languages(result, run_dir, hinted: set[str], named: str = "") -> No
     if not result.new_languages:
         return
     from shoprel.cli.language_counts import warn_naming_languages
-    from shoprel.runs import Run
+    from shoprel.run.folder import Run
 
     doc = NEW_LANGUAGES_DOC[Run.read(run_dir).task]
     said = _new_language_rows(result.new_languages, result.translated_only,

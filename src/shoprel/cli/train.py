@@ -123,7 +123,7 @@ def train(train_file, out_dir, config_file, folds, task, overwrite, curve, curve
     except StudentInterrupted as stop:
         # the run is in place and whole: its figures are printed still (a stdout sent to a
         # log kept none of them), then the stop's own line says why it has no student
-        from shoprel.runs import Run
+        from shoprel.run.folder import Run
 
         _summary(Run.open(stop.run_dir).metrics(), stop.run_dir,
                  time.perf_counter() - started, quiet, student_stopped=True)

@@ -14,10 +14,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from shoprel import runs
 from shoprel.data.tasks import Task
 from shoprel.data.validate import language_tag
 from shoprel.errors import RunDirError
+from shoprel.run.folder import Run
+from shoprel.run.layout import FOLDS, OOF, shown
 
 # the rows' own columns, taken from the first run (its language tags read as every command
 # reads them); its texts too, where its OOF file has them (an ensemble's report then shows its
@@ -29,7 +30,7 @@ SHARED_COLUMNS = ("id", "fold", "label", "language", "top_category", "query", "t
 class AlignedRuns:
     """Members' OOF probabilities as columns of one matrix, rows in the first run's order."""
 
-    runs: list[runs.Run]
+    runs: list[Run]
     base: pd.DataFrame  # id, fold, label, language (+ top_category for QC; query, target)
     probabilities: np.ndarray  # (n_rows, n_runs)
     # each run's oof.parquet SHA-256, of the bytes its column of probabilities came from
@@ -43,14 +44,14 @@ class AlignedRuns:
         """Each member's name, told apart where two share one (distinct_names)."""
         return distinct_names(self.runs)
 
-    def metrics_of(self, run: runs.Run) -> dict:
+    def metrics_of(self, run: Run) -> dict:
         """A run's metrics.json as read beside its scores, where it is one of the runs (one
         behind an ensemble given is read now)."""
         return next((metrics for member, metrics in zip(self.runs, self.metrics, strict=True)
                      if member is run), None) or run.metrics()
 
 
-def distinct_names(opened: list[runs.Run]) -> list[str]:
+def distinct_names(opened: list[Run]) -> list[str]:
     """Each run's name (run.json); a name two runs share (runs/a/qc and runs/b/qc, or a copy,
     which keeps its name) gets the shortest end of its folder's path that no other run with
     that name ends in, e.g. "qc (a/qc)": never more of the machine's path than tells it apart."""
@@ -69,32 +70,32 @@ def distinct_names(opened: list[runs.Run]) -> list[str]:
     return out
 
 
-def _folds(run: runs.Run) -> pd.DataFrame:
+def _folds(run: Run) -> pd.DataFrame:
     return run.folds()[["id", "fold"]]
 
 
-def _oof(run: runs.Run) -> tuple[pd.DataFrame, str]:
+def _oof(run: Run) -> tuple[pd.DataFrame, str]:
     """The run's OOF table and the SHA-256 of the bytes it was read from (one read)."""
-    if not (run.path / runs.OOF).is_file():
-        raise RunDirError(f"{runs.shown(run.path)}: no {runs.OOF}; only cross-validated runs "
+    if not (run.path / OOF).is_file():
+        raise RunDirError(f"{shown(run.path)}: no {OOF}; only cross-validated runs "
                           "can be combined")
     oof, digest = run.oof_with_sha256()
     if oof["id"].duplicated().any():
-        raise RunDirError(f"{runs.shown(run.path / runs.OOF)}: ids are not unique; cannot "
+        raise RunDirError(f"{shown(run.path / OOF)}: ids are not unique; cannot "
                           "align rows by id")
     return oof, digest
 
 
-def trained_members(run: runs.Run) -> list[runs.Run]:
+def trained_members(run: Run) -> list[Run]:
     """The trained runs behind a run or an ensemble, an ensemble's members' in turn (depth
     first, in member order)."""
     if run.kind != "ensemble":
         return [run]
     return [trained for member in run.member_dirs()
-            for trained in trained_members(runs.Run.read(member))]
+            for trained in trained_members(Run.read(member))]
 
 
-def named_trained_runs(opened: list[runs.Run]) -> list[tuple[str, runs.Run]]:
+def named_trained_runs(opened: list[Run]) -> list[tuple[str, Run]]:
     """(name, run) of every trained run behind the runs, an ensemble's as well, named apart
     by distinct_names over them all: a run behind one member may share its name with another
     member or with one behind it."""
@@ -102,12 +103,12 @@ def named_trained_runs(opened: list[runs.Run]) -> list[tuple[str, runs.Run]]:
     return list(zip(distinct_names(trained), trained, strict=True))
 
 
-def _trained_runs(run: runs.Run) -> list[Path]:
+def _trained_runs(run: Run) -> list[Path]:
     """The trained runs behind a run or an ensemble, resolved."""
     return [trained.path.resolve() for trained in trained_members(run)]
 
 
-def _check_same_texts(first: runs.Run, base: pd.DataFrame, run: runs.Run, ids: pd.Series,
+def _check_same_texts(first: Run, base: pd.DataFrame, run: Run, ids: pd.Series,
                       oof: pd.DataFrame) -> None:
     """Same ids and labels, other queries or targets: the runs learnt from different files
     (tables of older runs and of ensembles keep no texts: then ids and labels must do).
@@ -119,19 +120,19 @@ def _check_same_texts(first: runs.Run, base: pd.DataFrame, run: runs.Run, ids: p
         theirs = ids.map(oof[column]).astype(str).to_numpy()
         differ = np.flatnonzero(ours != theirs)
         if len(differ):
-            raise RunDirError(f"runs were trained on different rows: {runs.shown(first.path)} "
-                              f"and {runs.shown(run.path)} differ in the {column} of "
+            raise RunDirError(f"runs were trained on different rows: {shown(first.path)} "
+                              f"and {shown(run.path)} differ in the {column} of "
                               f"{len(differ)} row(s), "
                               f"e.g. id {ids.tolist()[differ[0]]!r}")  # 7, not np.int64(7)
 
 
-def _check_no_copies(opened: list[runs.Run]) -> None:
+def _check_no_copies(opened: list[Run]) -> None:
     """A run copied to another folder is the same model: as a second member it would weigh
     double. Its run.json tells it from a run trained again (stamp, threshold, fingerprints)."""
     made: dict[str, Path] = {}
     for run in opened:
         for where in _trained_runs(run):
-            manifest = runs.Run.read(where).manifest
+            manifest = Run.read(where).manifest
             key = json.dumps(manifest, sort_keys=True, default=str)
             if key in made and made[key] != where:
                 raise RunDirError(f"{where}: the same run as {made[key]} (a copy: same name, "
@@ -140,10 +141,10 @@ def _check_no_copies(opened: list[runs.Run]) -> None:
             made[key] = where
 
 
-def _check_each_once(opened: list[runs.Run], members_once: bool) -> None:
+def _check_each_once(opened: list[Run], members_once: bool) -> None:
     """Each run once: a folder given twice under any name (runs/a and /tmp/x/runs/a, a link),
     or, with members_once, a trained run reached twice (given, and through an ensemble given).
-    The line names the run and each way as it was given (runs.shown), where it named the
+    The line names the run and each way as it was given (shown), where it named the
     resolved folder beside the other way as typed."""
     why = "or it would weigh double" if members_once else "to compare it with others"
     given: dict[Path, Path] = {}
@@ -171,8 +172,8 @@ def _twice(where: Path, ways: list[tuple[Path, Path]]) -> str:
     each way 'as X' (the run's own folder) or 'through ENS', an ensemble's first whatever the
     order; the ways left out where both read the same (runs/a given twice as runs/a)."""
     direct = [given for _, given in ways if given.resolve() == where]
-    run = runs.shown(direct[0] if direct else ways[0][0])
-    said = [("as " if given.resolve() == where else "through ") + str(runs.shown(given))
+    run = shown(direct[0] if direct else ways[0][0])
+    said = [("as " if given.resolve() == where else "through ") + str(shown(given))
             for _, given in ways]
     if said[0] == said[1] and said[0].startswith("as "):
         return f"{run}: given twice"
@@ -186,7 +187,7 @@ def _twice(where: Path, ways: list[tuple[Path, Path]]) -> str:
 ROW_ORDER_FOLDS_UNTIL = "2026-12-05T16:00:00+00:00"
 
 
-def _row_order_hint(first: runs.Run, other: runs.Run) -> str:
+def _row_order_hint(first: Run, other: Run) -> str:
     """Why two runs of one seed may disagree on folds: one of them predates row-order-free QC
     folds, so retraining it (not changing seeds) is what makes them comparable."""
     if first.task is not Task.QC:
@@ -195,7 +196,7 @@ def _row_order_hint(first: runs.Run, other: runs.Run) -> str:
              if str(run.manifest.get("created") or "") < ROW_ORDER_FOLDS_UNTIL]
     if not older or len(older) == 2:
         return ""
-    return (f"; {runs.shown(older[0].path)} was trained before QC folds stopped depending on "
+    return (f"; {shown(older[0].path)} was trained before QC folds stopped depending on "
             "the file's row order (2026-12-05): retrain it to combine them")
 
 
@@ -204,7 +205,7 @@ def _fold_counts(ours, our_folds: pd.Series, theirs, their_folds: pd.Series) -> 
     --folds 3` beside the default 5 was sent to compare folds.parquet files by hand)."""
     ours_k, theirs_k = our_folds.nunique(), their_folds.nunique()
     if ours_k == theirs_k:
-        return f"compare their {runs.FOLDS}"
+        return f"compare their {FOLDS}"
     return (f"{ours} has {ours_k} folds, {theirs} {theirs_k}: train them with the same "
             "--folds (folds.k)")
 
@@ -216,13 +217,13 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
     members)."""
     if len(run_dirs) < 2:
         raise RunDirError("an ensemble needs at least two run directories")
-    opened = [runs.Run.open(d) for d in run_dirs]
+    opened = [Run.open(d) for d in run_dirs]
     _check_each_once(opened, members_once)
     first = opened[0]
     other = next((run for run in opened if run.task is not opened[0].task), None)
     if other is not None:
-        raise RunDirError(f"runs are for different tasks: {runs.shown(first.path)} is "
-                          f"{first.task.value}, {runs.shown(other.path)} is {other.task.value}")
+        raise RunDirError(f"runs are for different tasks: {shown(first.path)} is "
+                          f"{first.task.value}, {shown(other.path)} is {other.task.value}")
     first_oof, digest = _oof(first)  # read once: the shared columns, its scores, its texts
     digests, metrics = [digest], [first.metrics()]
     base = first_oof[[c for c in SHARED_COLUMNS if c in first_oof.columns]].reset_index(drop=True)
@@ -234,9 +235,9 @@ def align_runs(run_dirs: list[str | Path], members_once: bool = False) -> Aligne
     base_ids = set(base["id"].tolist())
     base_folds = _folds(first).set_index("id")["fold"]
     columns = [base["id"].map(first_oof["probability"]).to_numpy()]
-    ours = runs.shown(first.path)  # runs/a, not runs/ens/../a (runs.shown)
+    ours = shown(first.path)  # runs/a, not runs/ens/../a (shown)
     for run in opened[1:]:
-        theirs = runs.shown(run.path)
+        theirs = shown(run.path)
         oof, digest = _oof(run)
         oof = oof.set_index("id")
         digests.append(digest)

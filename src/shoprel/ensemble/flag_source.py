@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from shoprel import runs
 from shoprel.errors import ShoprelError
+from shoprel.run.folder import Run
 from shoprel.utils.atomic import atomic_file
 from shoprel.utils.digest import sha256_of_file
 from shoprel.utils.outputs import check_output_file, check_own_output
@@ -85,7 +85,7 @@ def shared_rows(record: dict, rows: pd.DataFrame, train_sha256: str | None) -> i
     if train_sha256 is not None and record.get("train_sha256") == train_sha256:
         return len(rows)
     try:
-        oof = runs.Run.open(str(record.get("run"))).oof()
+        oof = Run.open(str(record.get("run"))).oof()
     except (ShoprelError, OSError, ValueError):
         return 0
     if not {"query", "target"} <= set(oof.columns):

@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from shoprel import runs
 from shoprel.data.formats import (
     ID_TABLE_SUFFIXES,
     file_format,
@@ -37,7 +36,9 @@ from shoprel.ensemble.noise_outputs import (
 )
 from shoprel.errors import InputError, OutputError, RunDirError
 from shoprel.evaluate.optimistic import HONEST_STUDENT, honest_runs, optimistic_run
-from shoprel.run_train_file import (
+from shoprel.run.folder import Run
+from shoprel.run.layout import shown
+from shoprel.run.train_file import (
     NAME_WITH_TRAIN,
     check_rows,
     training_file_task,
@@ -69,7 +70,7 @@ class NoiseResult:
     optimistic: str | None = None
 
 
-def flags_note(run: runs.Run) -> str | None:
+def flags_note(run: Run) -> str | None:
     """What the run's flags are worth when its OOF scores are optimistic (a student distilled
     from a teacher that saw its validation rows, or an ensemble holding one: optimistic.py),
     else None."""
@@ -78,10 +79,10 @@ def flags_note(run: runs.Run) -> str | None:
         return None
     honest = honest_runs(why)
     honest = f"the teacher, or {honest}" if honest.startswith(HONEST_STUDENT) else honest
-    return OPTIMISTIC_FLAGS.format(run=runs.shown(run.path), why=why, honest=honest)
+    return OPTIMISTIC_FLAGS.format(run=shown(run.path), why=why, honest=honest)
 
 
-def training_file(run: runs.Run, path: str | Path | None) -> TrainingFile:
+def training_file(run: Run, path: str | Path | None) -> TrainingFile:
     """The run's training file at `path`, read as the task the run was trained on: a file of
     the other task there now says so, and names --train (training_file_task), as distill and
     far-pairs do."""
@@ -95,7 +96,7 @@ def find_noisy_rows(run_dir: str | Path, filter_by: str = DEFAULT_FILTER,
     `training`: the run's training file as the command read it already (made here if not)."""
     from cleanlab.filter import find_label_issues
 
-    run = runs.Run.open(run_dir)
+    run = Run.open(run_dir)
     oof = run.oof()
     p = np.clip(oof["probability"].to_numpy(dtype=np.float64), 1e-9, 1 - 1e-9)
     labels = oof["label"].to_numpy(dtype=np.int64)
@@ -127,7 +128,7 @@ def ids_as_written(keys: pd.Series, records: list) -> dict:
             for key, (_, record) in zip(keys, records, strict=True)}
 
 
-def _check_unchanged(run: runs.Run, oof: pd.DataFrame, texts: pd.DataFrame,
+def _check_unchanged(run: Run, oof: pd.DataFrame, texts: pd.DataFrame,
                      train_file: str | Path, as_written: dict) -> None:
     """The OOF table keeps each id's query, target and label: a training file edited since the
     run would have other rows' texts shown and filtered under the flags of rows it no longer
@@ -141,7 +142,7 @@ def _check_unchanged(run: runs.Run, oof: pd.DataFrame, texts: pd.DataFrame,
     rows = oof.set_index("id")
     missing = ~rows.index.isin(texts.index)
     if missing.any():
-        raise RunDirError(f"{runs.shown(run.path)}: {int(missing.sum())} of its rows are not "
+        raise RunDirError(f"{shown(run.path)}: {int(missing.sum())} of its rows are not "
                           f"in {train_file} (e.g. id {_said(rows.index[missing][0], as_written)}"
                           "): the file was changed since the run was trained; name the file it "
                           f"was trained on with {NAME_WITH_TRAIN}")
@@ -150,7 +151,7 @@ def _check_unchanged(run: runs.Run, oof: pd.DataFrame, texts: pd.DataFrame,
                | (now["target"].astype(str).to_numpy() != rows["target"].astype(str).to_numpy())
                | (now["label"].to_numpy(np.int64) != rows["label"].to_numpy(np.int64)))
     if changed.any():
-        raise RunDirError(f"{runs.shown(run.path)}: {int(changed.sum())} row(s) of "
+        raise RunDirError(f"{shown(run.path)}: {int(changed.sum())} row(s) of "
                           f"{train_file} differ from those the run was trained on (label, query "
                           f"or target; e.g. id {_said(rows.index[changed][0], as_written)}): the "
                           f"file was changed since; name the file it was trained on with "
@@ -172,7 +173,7 @@ def check_noise_outputs(run_dir: str | Path, out_file: str | Path | None,
     training file or lie inside the run, nor may they be one file; with `overwrite`, an
     existing one must be noise's own output (noise_outputs.py), judged by `training` (the
     run's training file, read once for every check of the command)."""
-    run = runs.Run.open(run_dir)
+    run = Run.open(run_dir)
     training = training or training_file(run, run.train_file())
     train_file = training.path
     reads = [train_file] if train_file is not None else []
@@ -203,7 +204,7 @@ def write_flagged_ids(flagged: pd.DataFrame, out_file: str | Path,
     it was trained on, and an existing file is replaced only if it holds flagged ids of that
     file (none without `run_dir`), as `training` reads it (made here when not given)."""
     if training is None:
-        training = TrainingFile(runs.Run.open(run_dir).train_file()
+        training = TrainingFile(Run.open(run_dir).train_file()
                                 if run_dir is not None else None)
     train_file = training.path
     out_file = check_output_file(out_file, runs=[run_dir] if run_dir is not None else [],
@@ -226,8 +227,8 @@ def flag_noisy_rows(run_dir: str | Path, out_file: str | Path | None = None,
                     overwrite: bool = False, train: str | Path | None = None) -> NoiseResult:
     """`shoprel noise`: both outputs checked before any work, the rows cleanlab flags, then the
     flagged ids and the training file without them written where asked. `train`: the training
-    file's new place, where it has moved (run_train_file: the same data, checked)."""
-    run = runs.Run.open(run_dir)
+    file's new place, where it has moved (run/train_file.py: the same data, checked)."""
+    run = Run.open(run_dir)
     place = training_place(run, train)
     training = training_file(run, place.path)  # read once, for every check below
     check_noise_outputs(run_dir, out_file, filtered_train, overwrite, training)

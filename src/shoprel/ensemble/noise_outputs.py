@@ -50,7 +50,7 @@ class TrainingFile:
     copies its records (or its lines, JSON lines to JSON lines), where each read the whole
     file (four reads with --overwrite). `path` None: a run recording no training file. Read
     outside the guard (check_own_output), so that a bad training file is told as its own
-    error, not as the output's. `given_by`: who gives `task` (the run: run_train_file's
+    error, not as the output's. `given_by`: who gives `task` (the run: run/train_file.py's
     training_file_task), said with the fix where the file there now is of the other task."""
 
     def __init__(self, path: str | Path | None, task: str | None = None,

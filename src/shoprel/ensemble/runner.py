@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from shoprel import runs
 from shoprel.ensemble import thresholds
 from shoprel.ensemble.align import AlignedRuns, align_runs, member_reference, named_trained_runs
 from shoprel.ensemble.combiners import MemberScores, combiner_class, make_combiner
@@ -24,9 +23,11 @@ from shoprel.errors import ConfigError
 from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.evaluate.optimistic import MEMBER_KEY, optimistic_run
 from shoprel.evaluate.run_metrics import run_metrics
-from shoprel.manifest import Manifest
 from shoprel.predict.translators import check_runs_translator
-from shoprel.run_data import ensemble_data
+from shoprel.run.data import ensemble_data
+from shoprel.run.layout import FOLDS
+from shoprel.run.manifest import Manifest
+from shoprel.run.writer import RunWriter, replaceable_as
 from shoprel.utils.atomic import atomic_dir
 from shoprel.utils.outputs import check_not_reading, check_output_dir
 
@@ -77,7 +78,7 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
     if not (shrinkage >= 0 and np.isfinite(shrinkage)):
         raise ConfigError(f"--shrinkage: {shrinkage} is out of range; it must be a finite "
                           "number, 0 or more (rows' worth of pull toward the global cut)")
-    guard = runs.replaceable_as(KIND)
+    guard = replaceable_as(KIND)
     out_dir = check_output_dir(out_dir, overwrite, reads=run_dirs, guard=guard)  # members read
     aligned = align_runs(run_dirs, members_once=True)
     # an ensemble given reads its own members: --overwrite may not replace one of them either
@@ -115,7 +116,7 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
                     for member, run, figures in zip(names, aligned.runs, aligned.metrics,
                                                     strict=True)],
         # members share their evaluated rows, not always their augmentation: what they
-        # record alike, then each trained run's own (run_data.py), those behind a member
+        # record alike, then each trained run's own (run/data.py), those behind a member
         # that is an ensemble too, all named apart at once (runs/a/ens holding a "tr",
         # beside runs/b/tr)
         "data": ensemble_data([(trained, aligned.metrics_of(run))
@@ -136,9 +137,9 @@ def build_ensemble(run_dirs: list[str | Path], out_dir: str | Path, method: str 
         combination=combination, n_rows=len(table),
         **({thresholds.MANIFEST_KEY: language_table} if per_language_thresholds else {}))
     with atomic_dir(out_dir, overwrite=overwrite, guard=guard, durable=True) as tmp:
-        writer = runs.RunWriter(tmp)
+        writer = RunWriter(tmp)
         writer.oof(table)
-        folds_file = aligned.runs[0].path / runs.FOLDS
+        folds_file = aligned.runs[0].path / FOLDS
         if folds_file.is_file():
             writer.folds(pd.read_parquet(folds_file))
         writer.config(yaml.safe_dump(config, sort_keys=False))

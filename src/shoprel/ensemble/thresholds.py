@@ -13,11 +13,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from shoprel import runs
 from shoprel.augment.languages import by_rows
 from shoprel.ensemble.cuts import row_thresholds
 from shoprel.ensemble.defaults import DEFAULT_SHRINKAGE
 from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics
+from shoprel.run.folder import Run
+from shoprel.run.writer import RunWriter
 
 MANIFEST_KEY = "language_thresholds"
 METRICS_KEY = "per_language_thresholds"
@@ -95,11 +96,11 @@ def threshold_metrics(oof: pd.DataFrame, global_threshold: float,
 def add_language_thresholds(run_dir: str | Path, shrinkage: float = DEFAULT_SHRINKAGE) -> dict:
     """Give a finished run (or ensemble) per-language cuts: run.json gets the table, which
     prediction applies by row language; metrics.json gets the global vs per-language F1."""
-    run = runs.Run.open(run_dir)
+    run = Run.open(run_dir)
     method = (run.metrics().get("threshold_selection") or {}).get("method")
     table, block = threshold_metrics(run.oof(), run.threshold, shrinkage,
                                      fixed=method == "fixed")
-    writer = runs.RunWriter.finished(run.path)
+    writer = RunWriter.finished(run.path)
     writer.update_metrics(lambda metrics: metrics.update({METRICS_KEY: block}))
     writer.manifest(run.info.replace(**{MANIFEST_KEY: table}))
     return block

@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from shoprel import runs
 from shoprel.augment.languages import by_rows
 from shoprel.ensemble.align import align_runs
 from shoprel.errors import RunDirError
@@ -31,6 +30,7 @@ from shoprel.evaluate.intervals import (
 from shoprel.evaluate.metrics import binary_metrics, roc_auc
 from shoprel.evaluate.optimistic import honest_runs, optimistic_run
 from shoprel.evaluate.run_metrics import prediction_table
+from shoprel.run.folder import Run
 
 MIN_GROUP_ROWS = 30
 MAX_LANGUAGES = 20
@@ -79,7 +79,7 @@ def needed_size(run) -> int:
     counted once), a trained run's folder."""
     if run.kind != "ensemble":
         return folder_size(run.path)
-    members = {Path(m).resolve(): runs.Run.read(m) for m in run.member_dirs()}
+    members = {Path(m).resolve(): Run.read(m) for m in run.member_dirs()}
     return folder_size(run.path) + sum(needed_size(member) for member in members.values())
 
 

@@ -19,7 +19,7 @@ from shoprel.evaluate.intervals import (
     paired_interval,
 )
 from shoprel.evaluate.metrics import best_f1_threshold, binary_metrics, grouped_metrics
-from shoprel.run_data import recorded_field
+from shoprel.run.data import recorded_field
 
 THRESHOLD_METHODS = {
     "oof_f1": "the cut maximising F1 on out-of-fold scores; reported figures cut each fold at "
@@ -126,7 +126,7 @@ def translated_only_languages(metrics: dict) -> dict[str, list[tuple[str, int]]]
     """{language: [(run, translated rows), ...]} of the languages the run's final fit saw only
     as translations (augment.translate): augmented rows never validate, so these have no
     out-of-fold rows and no per-language figures. An ensemble lists each member that saw
-    them (run_data: its members may be augmented differently). {} for runs that record none."""
+    them (run/data.py: its members may be augmented differently). {} for runs that record none."""
     evaluated = metrics.get("per_language")
     evaluated = evaluated if isinstance(evaluated, dict) else {}
     languages: dict[str, list[tuple[str, int]]] = {}

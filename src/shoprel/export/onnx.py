@@ -79,7 +79,7 @@ def write_export_files(hf_folder: Path, out_folder: Path, int8: bool, opset: int
     from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
     from shoprel.models.hf.trainer import quiet_transformers
-    from shoprel.runs import saved_model_loading
+    from shoprel.run.models import saved_model_loading
 
     with quiet_transformers(), saved_model_loading(hf_folder):
         tokenizer = AutoTokenizer.from_pretrained(hf_folder)
@@ -159,10 +159,10 @@ def run_cache_dir(run_dir: Path) -> str | None:
     """The cache the run's models use (model.params.cache_dir of its config.yaml, read as the
     other commands read it), None for the default or a run without its config: scoring checks
     an export's digests in that cache's memo, so the export remembers them there."""
-    from shoprel import runs
+    from shoprel.run.layout import CONFIG
     from shoprel.training.config_reading import load_config
 
-    path = run_dir / runs.CONFIG
+    path = run_dir / CONFIG
     if not path.is_file():
         return None
     return load_config(path, saved=True).model.params.get("cache_dir")
@@ -170,15 +170,16 @@ def run_cache_dir(run_dir: Path) -> str | None:
 
 def cross_model_folders(run_dir: str | Path) -> list[Path]:
     """Every saved cross-encoder folder of a run: each fold's and the full-data model."""
-    from shoprel import runs
     from shoprel.models.base import MODEL_CONFIG, read_model_config
+    from shoprel.run.folder import Run
+    from shoprel.run.layout import MODELS
 
-    run = runs.Run.open(run_dir)
+    run = Run.open(run_dir)
     if run.kind != "run":
         raise RunDirError(f"{run.path}: an {run.kind} directory has no models of its own; "
                           "export its member runs")
     run.model_folders()  # those predict reads are there, saved, and the run's own
-    models = run.path / runs.MODELS
+    models = run.path / MODELS
     folders = []
     for folder in sorted(p for p in models.iterdir() if (p / MODEL_CONFIG).is_file()):
         if read_model_config(folder).get("family") == "cross":

@@ -24,17 +24,17 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from shoprel import runs
 from shoprel.data.frame import PairFrame
 from shoprel.errors import ConfigError
 from shoprel.predict.table import submission_table
+from shoprel.run.students import SCORERS as RUN_SCORERS
 from shoprel.utils.bounds import out_of_range
 from shoprel.utils.log_odds import logit as clipped_logit
 from shoprel.utils.log_odds import sigmoid
 
 DEFAULT_SHARE = 0.2
 EPS = 1e-9
-SCORERS = (*runs.SCORERS, "cascade")  # the run's models or its student, or the two joined
+SCORERS = (*RUN_SCORERS, "cascade")  # the run's models or its student, or the two joined
 # the type of a scorer field (serve's settings and responses): its schema lists SCORERS, so a
 # scorer added there is allowed everywhere at once
 ScorerName = Literal[SCORERS]

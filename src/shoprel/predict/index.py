@@ -41,7 +41,8 @@ from shoprel.data.tasks import (
 from shoprel.data.validate import RecordValidator, text_problem
 from shoprel.errors import InputError, Interrupted, OutputError
 from shoprel.models.backbones.target_index import KEYS, Added, indexed_fingerprints
-from shoprel.runs import Run, shown
+from shoprel.run.folder import Run
+from shoprel.run.layout import shown
 from shoprel.utils.atomic import add_to_stamp, atomic_file, output_lock
 from shoprel.utils.outputs import (
     check_folder_target,

@@ -39,8 +39,11 @@ from shoprel.predict.languages import (
 )
 from shoprel.predict.table import check_scored_replaceable, submission_table
 from shoprel.predict.translators import check_one_translator
-from shoprel.run_data import recorded_field
-from shoprel.runs import Run, mean_positive_probability, scoring_run, shown
+from shoprel.run.data import recorded_field
+from shoprel.run.folder import Run
+from shoprel.run.layout import shown
+from shoprel.run.models import mean_positive_probability
+from shoprel.run.students import scoring_run
 from shoprel.utils.atomic import atomic_file, live_writer, output_lock
 from shoprel.utils.outputs import check_output_file
 from shoprel.utils.progress import eager_bars, honours_progress, progress_bar

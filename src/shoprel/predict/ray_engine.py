@@ -58,7 +58,9 @@ from shoprel.predict.predictor import (
 )
 from shoprel.predict.table import check_scored_replaceable
 from shoprel.predict.translators import check_one_translator
-from shoprel.runs import Run, scoring_run, shown
+from shoprel.run.folder import Run
+from shoprel.run.layout import shown
+from shoprel.run.students import scoring_run
 from shoprel.utils.bounds import out_of_range
 from shoprel.utils.native_stderr import stderr_silenced
 from shoprel.utils.outputs import check_output_file

@@ -15,7 +15,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from shoprel.errors import RunDirError
-from shoprel.runs import CONFIG, Run, scoring_run, shown
+from shoprel.run.folder import Run
+from shoprel.run.layout import CONFIG, shown
+from shoprel.run.students import scoring_run
 
 if TYPE_CHECKING:
     from shoprel.training.config import TranslatorConfig

@@ -12,7 +12,8 @@ import uvicorn
 from uvicorn.supervisors import Multiprocess
 
 from shoprel.errors import ConfigError
-from shoprel.runs import Run, scoring_run
+from shoprel.run.folder import Run
+from shoprel.run.students import scoring_run
 from shoprel.serve.guards import exposure_warning
 from shoprel.serve.logs import log_config
 from shoprel.serve.parent_watch import SUPERVISOR_ENV

@@ -42,7 +42,6 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from shoprel import runs
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import require_file
@@ -52,8 +51,11 @@ from shoprel.errors import ConfigError, InputError, OutputError, RunDirError
 from shoprel.evaluate.console import all_relevant_note
 from shoprel.models.targets import SOFT_LABEL, mix_targets, require_row_targets
 from shoprel.predict.translators import check_one_translator
-from shoprel.run_data import data_block
-from shoprel.run_train_file import (
+from shoprel.run.data import data_block
+from shoprel.run.folder import Run
+from shoprel.run.layout import CONFIG, FOLDS, OOF, STUDENT, shown
+from shoprel.run.metrics_file import lists_student, read_metrics
+from shoprel.run.train_file import (
     NAME_WITH_TRAIN,
     STAGE0,
     TrainingPlace,
@@ -61,6 +63,7 @@ from shoprel.run_train_file import (
     training_file_task,
     training_place,
 )
+from shoprel.run.writer import RunWriter
 from shoprel.training.config import FoldsConfig, RunConfig
 from shoprel.training.config_inputs import check_inputs_outside
 from shoprel.training.config_reading import load_config
@@ -129,7 +132,7 @@ def oof_caveat(hard_weight: float, nested: bool, unlabeled: bool) -> str:
 
 @dataclass
 class Teacher:
-    run: runs.Run
+    run: Run
     train_file: Path
     oof: pd.DataFrame  # id, fold, probability, label
     folds: pd.DataFrame  # id, fold
@@ -141,27 +144,27 @@ class Teacher:
 def open_teacher(teacher_dir: str | Path, train: str | Path | None = None,
                  stage0_train: str | Path | None = None) -> Teacher:
     """The run, its training file (`train`: its new place where it has moved, checked to be
-    the same data: run_train_file), its stage-0 file's where named (`stage0_train`, checked
+    the same data: run/train_file.py), its stage-0 file's where named (`stage0_train`, checked
     alike: stage0_places) and its OOF and folds tables."""
-    run = runs.Run.open(teacher_dir)
+    run = Run.open(teacher_dir)
     place = training_place(run, train)
     stage0 = stage0_places(run, stage0_train)
     oof = run.oof()
     folds = run.folds()
-    for name, table in ((runs.OOF, oof), (runs.FOLDS, folds)):
+    for name, table in ((OOF, oof), (FOLDS, folds)):
         if table["id"].duplicated().any():
-            raise RunDirError(f"{runs.shown(run.path)}: {name} repeats ids; cannot align it "
+            raise RunDirError(f"{shown(run.path)}: {name} repeats ids; cannot align it "
                               "with the rows")
     return Teacher(run, place.path, oof, folds, place, stage0)
 
 
-def teacher_folds_config(run: runs.Run) -> FoldsConfig | None:
+def teacher_folds_config(run: Run) -> FoldsConfig | None:
     """The folds section the teacher was trained with (an ensemble's: its first member's, whose
     folds every member shares), read from its config.yaml; None where that cannot tell."""
     try:
         while run.kind == "ensemble":
-            run = runs.Run.open(run.member_dirs()[0])
-        saved = yaml.safe_load((run.path / runs.CONFIG).read_text(encoding="utf-8"))
+            run = Run.open(run.member_dirs()[0])
+        saved = yaml.safe_load((run.path / CONFIG).read_text(encoding="utf-8"))
         return FoldsConfig.model_validate(saved["folds"])
     except Exception:  # noqa: BLE001 (an older or damaged config: the note is then said)
         return None
@@ -178,7 +181,7 @@ def aligned_to_rows(frame: PairFrame, table: pd.DataFrame, column: str,
         first = (id_in_file(teacher.train_file, frame.df["id"][missing].iloc[0])
                  if missing.any() else None)  # as the file writes it: "00005", not 5
         raise RunDirError(
-            f"{runs.shown(teacher.run.path)}: its rows do not match {teacher.train_file} "
+            f"{shown(teacher.run.path)}: its rows do not match {teacher.train_file} "
             f"({len(values)} run rows, {len(frame)} file rows, {int(missing.sum())} not in "
             "the run"
             + (f", e.g. id {first!r}" if first is not None else "")
@@ -204,7 +207,7 @@ def check_rows_unchanged(frame: PairFrame, teacher: Teacher) -> None:
     changed = ~(same_label & same_text)
     if changed.any():
         first = id_in_file(teacher.train_file, frame.df["id"].tolist()[int(np.argmax(changed))])
-        raise RunDirError(f"{runs.shown(teacher.run.path)}: {int(changed.sum())} row(s) of "
+        raise RunDirError(f"{shown(teacher.run.path)}: {int(changed.sum())} row(s) of "
                           f"{teacher.train_file} differ from those the run was trained on "
                           f"(label, query or target; e.g. id {first!r}): the file was changed "
                           f"since; name the file it was trained on with {NAME_WITH_TRAIN}")
@@ -231,7 +234,7 @@ class TeacherModel(NamedTuple):
     weight: float
     start_from: Path | None = None  # the run's stage-0 model, when the refits reuse it
     stage0: str | None = None  # what became of the run's stage 0 (None: it had none)
-    run: runs.Run | None = None  # the run whose config.yaml it is: its refits' errors name it
+    run: Run | None = None  # the run whose config.yaml it is: its refits' errors name it
 
     def config_named(self):
         """A key of the model's config found wrong as it is refitted (its backbone changed
@@ -274,7 +277,7 @@ def teacher_specs(teacher: Teacher, rows: PairFrame) -> list[TeacherModel]:
     return _run_specs(teacher.run, 1.0, teacher.train_file, rows, teacher.stage0)
 
 
-def _run_specs(run: runs.Run, weight: float, rows_file: Path, rows: PairFrame,
+def _run_specs(run: Run, weight: float, rows_file: Path, rows: PairFrame,
                stage0: dict[Path, TrainingPlace]) -> list[TeacherModel]:
     """A member that is an ensemble itself gives its members, their weights scaled by its own
     (its config.yaml records a combination, not a model to refit)."""
@@ -289,14 +292,14 @@ def _run_specs(run: runs.Run, weight: float, rows_file: Path, rows: PairFrame,
     averaging = [name for name, cls in COMBINERS.items() if cls.averages_members]
     if combination.get("method") not in averaging:
         raise ConfigError(f"nested distillation refits a teacher ensemble's members and "
-                          f"averages them: the method of {runs.shown(run.path)} must be "
+                          f"averages them: the method of {shown(run.path)} must be "
                           f"{' or '.join(averaging)}, not {combination.get('method')!r}")
     return [spec for member, w in zip(run.member_dirs(), combination["weights"], strict=True)
-            for spec in _run_specs(runs.Run.open(member), weight * float(w), rows_file, rows,
+            for spec in _run_specs(Run.open(member), weight * float(w), rows_file, rows,
                                    stage0)]
 
 
-def refit_config(run: runs.Run) -> RunConfig:
+def refit_config(run: Run) -> RunConfig:
     """A trained run's config as its refits train (runs/a/config.yaml, not runs/ens/../a/
     config.yaml): its translated copies tagged as its metrics.json recorded them, pt for a
     {pt-BR: es} run trained before copies were tagged pt-BR (AugmentConfig.tagged_as)."""
@@ -319,7 +322,7 @@ def check_nested_refits(teacher: Teacher, labels: np.ndarray, folds: np.ndarray)
                 count = int(np.sum(labels == label))
                 raise ConfigError(
                     f"--nested: the teacher refit without folds {f} and {g} of "
-                    f"{runs.shown(teacher.run.path)} would train on {len(kept):,} row(s) of one "
+                    f"{shown(teacher.run.path)} would train on {len(kept):,} row(s) of one "
                     f"label: all {count} row(s) labelled {label} of {teacher.train_file} fall "
                     f"into those two folds; give more rows labelled {label}, or distill "
                     "without --nested")
@@ -450,7 +453,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path | None,
     # a teacher ensemble reads its members: --overwrite may not replace one of them either
     named = [*unlabeled, *([] if stage0_train is None else [stage0_train])]
     check_output_dir(out_dir, overwrite, reads=named if carried else
-                     [*runs.Run.open(teacher_dir).folders_read(), *named],
+                     [*Run.open(teacher_dir).folders_read(), *named],
                      inside=teacher_dir if carried else None)
     for path in unlabeled:  # before the teacher is opened; read whole below, before it loads
         require_file(Path(path), "--unlabeled")
@@ -461,7 +464,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path | None,
                              "distil from the runs apart")
     k = int(teacher.folds["fold"].max()) + 1
     if nested and k < 3:  # each refit leaves out two folds: of two, nothing is left to fit
-        raise ConfigError(f"--nested: {runs.shown(teacher.run.path)} has {k} folds; a nested "
+        raise ConfigError(f"--nested: {shown(teacher.run.path)} has {k} folds; a nested "
                           "refit trains without the student's fold and the row's own, which "
                           "leaves no rows: give a teacher of at least 3 folds")
     if config is None:  # no --student: the one the teacher's config names (train --student's)
@@ -522,7 +525,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path | None,
         unlabeled, teacher.run.task, config.data.empty_text, progress,
         training_pairs=set(zip(frame.df["query"].astype(str), frame.df["target"].astype(str),
                                strict=True)),
-        given_by=teacher_task(teacher.run.task, runs.shown(teacher.run.path))
+        given_by=teacher_task(teacher.run.task, shown(teacher.run.path))
     ) if unlabeled else None
     teacher_p = aligned_to_rows(frame, teacher.oof, "probability", teacher).astype(np.float64)
     folds = aligned_to_rows(frame, teacher.folds, "fold", teacher).astype(np.int64)
@@ -588,7 +591,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path | None,
     if speed_rows > 0 and speed_skipped is None:
         speed = compare_speed(teacher.run.path, result.run_dir, frame, speed_rows)
         result.metrics["distillation"]["speed"] = speed
-        runs.RunWriter.finished(result.run_dir).metrics(result.metrics)
+        RunWriter.finished(result.run_dir).metrics(result.metrics)
     if carried:
         record_carried(teacher.run, result, time.perf_counter() - started)
     return result
@@ -596,7 +599,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path | None,
 
 def is_carried(teacher_dir: str | Path, out_dir: str | Path) -> bool:
     """Whether the student goes where its teacher carries one (RUN/student)."""
-    return Path(out_dir).resolve() == (Path(teacher_dir) / runs.STUDENT).resolve()
+    return Path(out_dir).resolve() == (Path(teacher_dir) / STUDENT).resolve()
 
 
 def left_unrecorded(teacher_dir: str | Path, out_dir: str | Path) -> bool:
@@ -606,10 +609,10 @@ def left_unrecorded(teacher_dir: str | Path, out_dir: str | Path) -> bool:
     if not is_written_for(out_dir, teacher_dir):
         return False
     try:
-        metrics = runs.read_metrics(Path(teacher_dir))
+        metrics = read_metrics(Path(teacher_dir))
     except RunDirError:
         return False  # the teacher is refused with its own line later
-    return not runs.lists_student(metrics)
+    return not lists_student(metrics)
 
 
 def carried_summary(result: TrainResult, seconds: float) -> dict:
@@ -618,7 +621,7 @@ def carried_summary(result: TrainResult, seconds: float) -> dict:
     distillation block words them."""
     block = result.metrics["distillation"]
     model = result.metrics["model"]
-    return {"folder": runs.STUDENT, "family": model["family"],
+    return {"folder": STUDENT, "family": model["family"],
             "backbone": model["params"].get("backbone"), "hard_weight": block["hard_weight"],
             "student_oof": block["student_oof"], "teacher_oof": block["teacher_oof"],
             **({"all_relevant": block["all_relevant"]} if "all_relevant" in block else {}),
@@ -626,13 +629,13 @@ def carried_summary(result: TrainResult, seconds: float) -> dict:
             "caveat": block["caveat"]}
 
 
-def record_carried(teacher: runs.Run, result: TrainResult, seconds: float) -> None:
+def record_carried(teacher: Run, result: TrainResult, seconds: float) -> None:
     """The teacher lists its student: in its stamp (so --overwrite knows the folder as
     shoprel's), its metrics.json and its report, each file rewritten atomically; the report
     is rendered before either is written, so a stop leaves both saying the same."""
     from shoprel.utils.atomic import add_to_stamp
 
-    add_to_stamp(teacher.path, runs.STUDENT)
+    add_to_stamp(teacher.path, STUDENT)
     summary = carried_summary(result, seconds)
-    runs.RunWriter.finished(teacher.path).update_metrics(
+    RunWriter.finished(teacher.path).update_metrics(
         lambda metrics: metrics.update(student=summary), report=True)

@@ -6,19 +6,20 @@ student fold validates on: the pairs of the file being distilled. Stage 0 fitted
 task's file holds none of them (its targets are of another kind); one fitted on a file of the
 run's own task is checked pair by pair, when that file is still there as it was fitted on, or
 at the new place a user names with --stage0-train (checked to be the same file:
-run_train_file).
+run/train_file.py).
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from shoprel import runs
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError, InputError, RunDirError
-from shoprel.run_train_file import STAGE0, TrainingPlace, check_rows, stage0_place
-from shoprel.stage0_record import RecordedStage0File, recorded_stage0_files
+from shoprel.run.folder import Run
+from shoprel.run.layout import MODELS, shown
+from shoprel.run.stage0_record import RecordedStage0File, recorded_stage0_files
+from shoprel.run.train_file import STAGE0, TrainingPlace, check_rows, stage0_place
 from shoprel.training.config import RunConfig
 from shoprel.training.runner import STAGE0_MODEL
 from shoprel.training.stage0_rows import shared_pairs
@@ -32,19 +33,19 @@ PUT_BACK = ("put the file stage 0 was fitted on back where the run records it (m
             "stage0.train_file)")
 
 
-def trained_runs(run: runs.Run) -> list[runs.Run]:
+def trained_runs(run: Run) -> list[Run]:
     """The run itself, or the trained runs behind an ensemble (a nested one's too)."""
     if run.kind != "ensemble":
         return [run]
     return [inner for member in run.member_dirs()
-            for inner in trained_runs(runs.Run.open(member))]
+            for inner in trained_runs(Run.open(member))]
 
 
-def stage0_places(teacher: runs.Run, given: str | Path | None) -> dict[Path, TrainingPlace]:
+def stage0_places(teacher: Run, given: str | Path | None) -> dict[Path, TrainingPlace]:
     """Where the refits read the stage-0 file of each run behind the teacher that `given`
     (--stage0-train: its new place) is the file of, by the run's resolved folder; {} without
     one. Its stage 0 must be of the run's own task (the only kind whose file is read) and
-    its record must fit (run_train_file: the digest, else the row count once read); an
+    its record must fit (run/train_file.py: the digest, else the row count once read); an
     ensemble's members may name other files, so a file fitting one of them is enough, and
     one fitting none is refused as the first one refuses it. A file whose digest a member
     records is that member's alone: a member recording none (a run trained before it was
@@ -54,7 +55,7 @@ def stage0_places(teacher: runs.Run, given: str | Path | None) -> dict[Path, Tra
     readers = [run for run in trained_runs(teacher)
                if (run.metrics().get("stage0") or {}).get("task") == run.task.value]
     if not readers:
-        raise ConfigError(f"{STAGE0.option}: no stage 0 of {runs.shown(teacher.path)} was "
+        raise ConfigError(f"{STAGE0.option}: no stage 0 of {shown(teacher.path)} was "
                           "fitted on a file of its own task, the only stage-0 file the nested "
                           f"refits read; drop {STAGE0.option}")
     places, refused = {}, None
@@ -68,14 +69,14 @@ def stage0_places(teacher: runs.Run, given: str | Path | None) -> dict[Path, Tra
     return {path: place for path, place in places.items() if not place.undigested} or places
 
 
-def nested_start(run: runs.Run, config: RunConfig, rows_file: Path, rows: PairFrame,
+def nested_start(run: Run, config: RunConfig, rows_file: Path, rows: PairFrame,
                  place: TrainingPlace | None = None) -> tuple[Path | None, str | None]:
     """The stage-0 model folder the nested refits of `run` start from (None: they start
     without it) and a line saying which and why; (None, None) when the run had no stage 0.
     `config`: the run's own (how it read the stage-0 file); `rows`: rows_file's rows, the
     ones the student folds validate on; `place`: where its stage-0 file has moved
     (stage0_places), else it is read where the run recorded it: each of its files, where
-    stage 0 was fitted on several (stage0_record.py)."""
+    stage 0 was fitted on several (run/stage0_record.py)."""
     info = run.metrics().get("stage0")
     if not info:
         return None, None
@@ -86,7 +87,7 @@ def nested_start(run: runs.Run, config: RunConfig, rows_file: Path, rows: PairFr
     if place is not None:  # a stage 0 of one file (stage0_place)
         files = [place.path.resolve()]
         fitted_on += f", read at {files[0]} ({STAGE0.option})"
-    name = runs.shown(run.path)  # runs/a, where an ensemble reaches it at runs/ens/../a
+    name = shown(run.path)  # runs/a, where an ensemble reaches it at runs/ens/../a
     without = f"{name}: the refits start without its stage 0, {fitted_on}"
     for file in (rows_file, run.train_file()):
         if file and any(same_file(stage0_file, file) for stage0_file in files):
@@ -109,7 +110,7 @@ def nested_start(run: runs.Run, config: RunConfig, rows_file: Path, rows: PairFr
                                 + (f" ({unchecked})" if unchecked else ""))
 
 
-def same_task_leak(run: runs.Run, stage0_file: Path, fitted: RecordedStage0File, task: str,
+def same_task_leak(run: Run, stage0_file: Path, fitted: RecordedStage0File, task: str,
                    config: RunConfig, rows_file: Path, rows: PairFrame,
                    place: TrainingPlace | None = None,
                    which: str = "which") -> tuple[str | None, str | None]:
@@ -162,9 +163,9 @@ def _within(problem: InputError, file: Path) -> str:
                           line_label=problem.line_label))
 
 
-def stage0_folder(run: runs.Run) -> Path:
+def stage0_folder(run: Run) -> Path:
     """The run's saved stage-0 model, which its refits start from."""
-    folder = run.path / runs.MODELS / STAGE0_MODEL
+    folder = run.path / MODELS / STAGE0_MODEL
     if not folder.is_dir():
         raise RunDirError(f"{folder}: missing; the run's fits started from this stage-0 model, "
                           "and its nested refits must too")

@@ -9,14 +9,14 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from shoprel import runs
+from shoprel.run.layout import MANIFEST
 
 
 def replacing_note(out_dir: str | Path) -> str | None:
     """'replacing run X (task QI, 37,394 rows, trained 2026-12-01) once this one is complete'
     for a run at out_dir (what its run.json records of these); None where there is none (no
     folder, an empty one). Called once the output checks have let it be replaced."""
-    manifest = Path(out_dir) / runs.MANIFEST
+    manifest = Path(out_dir) / MANIFEST
     if not manifest.is_file():
         return None
     try:

@@ -15,7 +15,6 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from shoprel import runs
 from shoprel.augment.cache import closing_translator
 from shoprel.augment.langid import detect_languages
 from shoprel.data.category import top_level
@@ -27,8 +26,10 @@ from shoprel.evaluate.metrics import best_f1_threshold
 from shoprel.evaluate.run_metrics import run_metrics
 from shoprel.folds.grouped import assign_folds, fold_groups
 from shoprel.folds.small import folds_option, small_folds_note
-from shoprel.manifest import Manifest
 from shoprel.models.registry import model_class
+from shoprel.run.layout import FULL_MODEL, MODELS, fold_model_name
+from shoprel.run.manifest import Manifest
+from shoprel.run.writer import RunWriter, replaceable_as
 from shoprel.training.config import RunConfig
 from shoprel.training.config_inputs import check_inputs_outside
 from shoprel.training.far_pairs import FarPairCheck
@@ -273,7 +274,7 @@ def fit_stage0(config: RunConfig, models_dir: Path, progress: bool = True,
     folder = model.save(models_dir / STAGE0_MODEL)
     info = {**recorded_files(rows), "task": frame.task.value,
             "seconds": round(time.perf_counter() - started, 2), "params": stage0.params,
-            "model": f"{runs.MODELS}/{STAGE0_MODEL}"}
+            "model": f"{MODELS}/{STAGE0_MODEL}"}
     # the folds start from this model, so only its fit can tell of a broken backbone
     if missing := (getattr(model, "train_stats_", None) or {}).get("missing_encoder_weights"):
         info["missing_encoder_weights"] = missing
@@ -313,7 +314,7 @@ def cross_validate(frame: PairFrame, config: RunConfig, folds: np.ndarray,
                     report_step("saving")
                     if config.final.refit_full and hasattr(model, "saves_target_index"):
                         model.saves_target_index = False  # the final model's index has them
-                    model.save(models_dir / runs.fold_model_name(fold))
+                    model.save(models_dir / fold_model_name(fold))
     return oof
 
 
@@ -323,7 +324,7 @@ def lend_final_files(model, models_dir: Path, k: int) -> None:
     rows: indexed_ranks.py; and the neighbour votes' query vectors, 5 x 1.34 MB:
     shared_queries.py). `model`: the final model, just saved, of a family that lends both."""
     for fold in range(k):
-        full, own = models_dir / runs.FULL_MODEL, models_dir / runs.fold_model_name(fold)
+        full, own = models_dir / FULL_MODEL, models_dir / fold_model_name(fold)
         model.lend_index(full, own)
         model.lend_queries(full, own)
 
@@ -364,7 +365,7 @@ def run_folder(out_dir: Path, overwrite: bool, ranks: Ranks, group: RankGroup | 
     Every rank checks the output (utils/outputs.py; `reads`: the input files) before any
     trains, so all fail alike; `say` then hears which run --overwrite replaces (rank 0).
     """
-    guard = runs.replaceable_as("run")
+    guard = replaceable_as("run")
     check_output_dir(out_dir, overwrite, reads, inside=inside, guard=guard)
     if overwrite and say is not None and ranks.is_main and \
             (replacing := replacing_note(out_dir)) is not None:
@@ -441,7 +442,7 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
     # `opened`: the training side's translator, closed once the run is written or has failed
     with run_folder(out_dir, overwrite, ranks, group, reads=[train_file], inside=inside,
                     written_for=written_for, say=say) as tmp, contextlib.ExitStack() as opened:
-        models_dir = tmp / runs.MODELS
+        models_dir = tmp / MODELS
         # the checks first, then the fits: a refused share or translation pair fits nothing,
         # stage 0 included
         if folds is None:
@@ -499,16 +500,16 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
             with one_fit_bar(f"{frame.task.value} final fit ({len(final_rows):,} rows)",
                              progress):
                 model = new_model(config, stage0_dir).fit(final_rows)
-            model.save(models_dir / runs.FULL_MODEL)
+            model.save(models_dir / FULL_MODEL)
             if config.final.keep_fold_models and hasattr(model, "lend_index"):
                 lend_final_files(model, models_dir, int(folds.max()) + 1)
             fits.append(training_record(model, "final"))
         final_seconds = time.perf_counter() - started
-        predict_models = ([runs.FULL_MODEL] if config.final.refit_full
-                          else [runs.fold_model_name(f) for f in range(config.folds.k)])
+        predict_models = ([FULL_MODEL] if config.final.refit_full
+                          else [fold_model_name(f) for f in range(config.folds.k)])
 
         table = oof_table(frame, folds, oof)
-        writer = runs.RunWriter(tmp)
+        writer = RunWriter(tmp)
         writer.oof(table)
         writer.folds(pd.DataFrame({"id": frame.df["id"], "fold": folds,
                                    "group": fold_groups(frame, config.folds.qc_group_levels)}))
@@ -522,7 +523,7 @@ def train(train_file: str | Path, out_dir: str | Path, config: RunConfig | None 
             "timing": {"cv_seconds": round(cv_seconds, 2), "final_fit_seconds":
                        round(final_seconds, 2), "rows_per_second_cv":
                        round(len(frame) * config.folds.k / max(cv_seconds, 1e-9), 1)},
-            # the digest tells the file again where it has moved (run_train_file: --train)
+            # the digest tells the file again where it has moved (run/train_file.py: --train)
             "data": {"train_file": str(Path(train_file).resolve()),
                      "train_sha256": sha256_of_file(train_file), **frame.stats,
                      "augmented_rows": int(final_rows.stats.get("augmented", 0)),

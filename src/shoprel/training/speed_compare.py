@@ -25,7 +25,7 @@ import numpy as np
 from shoprel.data.frame import PairFrame
 from shoprel.errors import ConfigError
 from shoprel.models.targets import SOFT_LABEL
-from shoprel.runs import Run
+from shoprel.run.folder import Run
 from shoprel.training.defaults import SPEED_ROWS
 
 MIN_SECONDS = 1.0  # each model's timed passes, in all, before its fastest one is believed

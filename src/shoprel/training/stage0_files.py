@@ -18,7 +18,7 @@ from shoprel.data.frame import TRANSLATION, PairFrame
 from shoprel.data.readers import read_pairs
 from shoprel.data.tasks import Task, stage0_task
 from shoprel.errors import ConfigError, InputError
-from shoprel.stage0_record import stage0_record
+from shoprel.run.stage0_record import stage0_record
 from shoprel.utils.digest import sha256_of_file
 from shoprel.utils.outputs import same_file
 
@@ -73,5 +73,5 @@ def read_stage0_files(files: list[str], task, empty_text: str) -> Stage0Rows:
 
 
 def recorded_files(rows: Stage0Rows) -> dict:
-    """What metrics.json's stage0 block records of the files (stage0_record.py)."""
+    """What metrics.json's stage0 block records of the files (run/stage0_record.py)."""
     return stage0_record(rows.files, rows.sha256, [len(part) for part in rows.frames])

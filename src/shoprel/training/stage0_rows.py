@@ -13,7 +13,7 @@ from pathlib import Path
 from shoprel.data.frame import PairFrame
 from shoprel.errors import ConfigError
 from shoprel.folds.grouped import normalise_query
-from shoprel.stage0_record import shown_stage0_files
+from shoprel.run.stage0_record import shown_stage0_files
 from shoprel.utils.outputs import same_file
 
 

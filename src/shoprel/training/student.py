@@ -19,9 +19,11 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
-from shoprel import runs
-from shoprel.distill_command import distill_command
 from shoprel.errors import ConfigError, Interrupted, one_line_reason
+from shoprel.run.distill_command import distill_command
+from shoprel.run.folder import Run
+from shoprel.run.layout import CONFIG, STUDENT, shown
+from shoprel.run.writer import RunWriter
 from shoprel.training.config import RunConfig
 from shoprel.training.config_reading import load_config
 from shoprel.training.defaults import NO_STUDENT_FIX
@@ -47,15 +49,15 @@ def student_run_config(config: RunConfig) -> RunConfig:
                                      **{**dict(student), "folds": config.folds})
 
 
-def named_student(teacher: runs.Run) -> RunConfig:
+def named_student(teacher: Run) -> RunConfig:
     """The student `shoprel distill` trains when given no --student: the one the run's
     config.yaml names (its student: section, else train --student's default), as
     train --student distils it (student_run_config), so that a run whose student failed or
     was stopped gets it in one command. An ensemble's config names no student: it is told the
-    preset of train --student's student, as runs.py's advice on scoring with one names it (it
-    said `--student FILE`, a file the user had to write)."""
+    preset of train --student's student, as run/students.py's advice on scoring with one names
+    it (it said `--student FILE`, a file the user had to write)."""
     if teacher.kind != "run":
-        raise ConfigError(f"--student: {runs.shown(teacher.path)} is an ensemble, whose config "
+        raise ConfigError(f"--student: {shown(teacher.path)} is an ensemble, whose config "
                           f"names no student: {NO_STUDENT_FIX}")
     return student_run_config(teacher.saved_config().with_student())
 
@@ -95,10 +97,10 @@ def is_teachers_model(teacher_dir: str | Path, config: RunConfig) -> bool:
     """Whether the student `config` (on the run's task: student_config) fits the model of the
     run at teacher_dir with its whole training side (augment, noise, stage0 ...): the run's
     model again, told apart only by the targets it learns. An ensemble is no single model."""
-    run = runs.Run.open(teacher_dir)
+    run = Run.open(teacher_dir)
     if run.kind != "run":
         return False
-    teacher = load_config(run.path / runs.CONFIG, saved=True)
+    teacher = load_config(run.path / CONFIG, saved=True)
     teacher = teacher.model_copy(update={  # its task as the student's: detected, not written
         "data": teacher.data.model_copy(update={"task": config.data.task})})
     # the student trains on the teacher's folds, whatever its config says
@@ -163,10 +165,10 @@ def carry_student(run_dir: str | Path, config: RunConfig, progress: bool = True,
     started = time.perf_counter()
     if progress:  # the model as the refusals name it: "embed on use-multilingual", no list
         tqdm.write(f"distilling the run's student ({_model_words(student.model)}) into "
-                   f"{run_dir / runs.STUDENT}",
+                   f"{run_dir / STUDENT}",
                    file=sys.stderr)  # progress, with the bars: stdout holds the results
     try:
-        distill(run_dir, student_run_config(config), run_dir / runs.STUDENT,
+        distill(run_dir, student_run_config(config), run_dir / STUDENT,
                 student.hard_weight, progress=progress, speed_rows=0,
                 name=f"{name or run_dir.name}-student",
                 say=None if say is None else lambda line: say(in_train_words(line)))
@@ -179,19 +181,19 @@ def carry_student(run_dir: str | Path, config: RunConfig, progress: bool = True,
                  "seconds": round(time.perf_counter() - started, 2)}
         _record_failure(run_dir, block)
         # one stopped once in place, before the run listed it, stays there unused (student_dir)
-        left = ("the one left in place is not used" if (run_dir / runs.STUDENT).exists()
+        left = ("the one left in place is not used" if (run_dir / STUDENT).exists()
                 else "the unfinished one was removed")
         raise StudentInterrupted(
             f"interrupted while the student was distilled: the run {run_dir} is complete and "
             f"kept, without a student ({left}); "
-            f"`{distill_command(run_dir, run_dir / runs.STUDENT, student.hard_weight)}` gives "
+            f"`{distill_command(run_dir, run_dir / STUDENT, student.hard_weight)}` gives "
             "it one (the config's student.hard_weight, which distill does not read)",
             run_dir) from None
-    return runs.Run.open(run_dir).metrics()["student"]
+    return Run.open(run_dir).metrics()["student"]
 
 
 def _record_failure(run_dir: Path, block: dict) -> None:
     """metrics.json and report.html say why the run has no student, both or neither."""
-    run = runs.Run.open(run_dir)
-    runs.RunWriter.finished(run.path).update_metrics(lambda metrics: metrics.update(student=block),
+    run = Run.open(run_dir)
+    RunWriter.finished(run.path).update_metrics(lambda metrics: metrics.update(student=block),
                                                      report=True)

@@ -9,15 +9,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from shoprel.errors import one_line_reason
-from shoprel.run_data import recorded_field
-from shoprel.stage0_record import recorded_stage0_files
+from shoprel.run.data import recorded_field
+from shoprel.run.stage0_record import recorded_stage0_files
 from shoprel.utils.shoprel_folders import RUN_MARKER, PathLike, json_object, resolved
 
-RUN_METRICS = "metrics.json"  # runs.METRICS: records the file the run was trained on
+RUN_METRICS = "metrics.json"  # run/layout.METRICS: records the file the run was trained on
 TRAIN_FILE, STAGE0_FILE = "data.train_file", "stage0.train_file"  # its fields naming them
 UNLABELED_FILES = "distillation.unlabeled.files"  # a student's teacher-scored pair files
 NOISE_FLAGGED = "noise.flagged_file"  # the flagged ids a run dropped or down-weighted
-STUDENT_FOLDER = "student"  # runs.STUDENT: a run's carried student, a run folder of its own
+STUDENT_FOLDER = "student"  # run/layout.STUDENT: a run's carried student, a run folder of its own
 
 
 def training_files(run: PathLike) -> list[tuple[str, str, str]]:
@@ -78,7 +78,7 @@ def _recorded_files(run: Path) -> list[tuple[str, str]]:
     """(field, file) of each file the run's own metrics.json records it learnt from."""
     metrics = json_object(run / RUN_METRICS)
     files = [(TRAIN_FILE, file) for _, file in recorded_field(metrics, "train_file")]
-    files += [(STAGE0_FILE, recorded.file)  # one, or each of several (stage0_record.py)
+    files += [(STAGE0_FILE, recorded.file)  # one, or each of several (run/stage0_record.py)
               for recorded in recorded_stage0_files(metrics.get("stage0"))]
     distillation = metrics.get("distillation")
     unlabeled = distillation.get("unlabeled") if isinstance(distillation, dict) else None
@@ -92,7 +92,7 @@ def _recorded_files(run: Path) -> list[tuple[str, str]]:
 
 
 def _member_folders(run: Path) -> list[Path]:
-    """An ensemble's member folders as its run.json lists them (runs.Run.member_dirs; none
+    """An ensemble's member folders as its run.json lists them (run/folder.py Run.member_dirs; none
     where it lists none or cannot be read)."""
     members = json_object(run / RUN_MARKER).get("members")
     members = members if isinstance(members, list) else []

@@ -10,7 +10,7 @@ from pathlib import Path
 # atomic_dir writes this into every folder it produces: which top-level entries it wrote, so
 # that --overwrite can tell shoprel's files from what a user put there later
 STAMP = ".shoprel-output.json"
-RUN_MARKER = "run.json"  # runs.MANIFEST; a finished run or ensemble
+RUN_MARKER = "run.json"  # run/layout.MANIFEST; a finished run or ensemble
 INDEX_MARKER = "index.json"  # predict/index.py's MARKER: a target index folder
 INDEX_WRITER = "shoprel index"  # its written_by: a file of that name from elsewhere is no index
 # models/backbones/cache.py's META_FILE: the record of a backbone built in the cache (which

@@ -105,10 +105,10 @@ def run_report_html(run_dir: str | Path, metrics: dict, oof: pd.DataFrame) -> st
 
 def write_report(run_dir: str | Path, metrics: dict, oof: pd.DataFrame) -> Path:
     """Write RUN_DIR/report.html from in-memory results, atomically; returns its path."""
-    from shoprel import runs
+    from shoprel.run.layout import REPORT
     from shoprel.utils.atomic import atomic_file
 
-    path = Path(run_dir) / runs.REPORT
+    path = Path(run_dir) / REPORT
     with atomic_file(path, durable=True) as tmp:
         Path(tmp).write_text(run_report_html(run_dir, metrics, oof), encoding="utf-8")
     return path
@@ -125,29 +125,30 @@ def write_run_report(run_dir: str | Path, out_file: str | Path | None = None,
     Raises RunDirError when the directory is not a finished run or lacks its metrics/OOF
     file.
     """
-    from shoprel import runs
+    from shoprel.run.folder import Run
+    from shoprel.run.layout import METRICS, OOF, REPORT
     from shoprel.utils.atomic import atomic_file
     from shoprel.utils.outputs import check_html_name, check_output_file, check_parent
 
     if out_file is not None:
-        check_output_file(out_file, runs=[run_dir], own=[Path(run_dir) / runs.REPORT],
+        check_output_file(out_file, runs=[run_dir], own=[Path(run_dir) / REPORT],
                           overwrite=overwrite, guard=_report_guard)
         check_html_name(out_file)
-    run = runs.Run.open(run_dir)
-    target = Path(out_file) if out_file is not None else run.path / runs.REPORT
+    run = Run.open(run_dir)
+    target = Path(out_file) if out_file is not None else run.path / REPORT
     check_parent(target)  # a run on a read-only disk: one line, not a traceback
-    for name in (runs.METRICS, runs.OOF):
+    for name in (METRICS, OOF):
         if not (run.path / name).is_file():
             raise RunDirError(f"{run.path}: no {name}; cannot write the report")
     try:
         metrics = run.metrics()
     except json.JSONDecodeError as exc:
-        raise RunDirError(f"{run.path / runs.METRICS}: not valid JSON ({exc})") from None
+        raise RunDirError(f"{run.path / METRICS}: not valid JSON ({exc})") from None
     curve = read_learning_curve(run.path)
     text = render_report(metrics, run.oof(), report_title(metrics), curve)
     # a file made at --out while the page rendered is kept without `overwrite`, as one there
     # before; the run's own report.html is always the report's to replace
-    own = target.resolve() == (run.path / runs.REPORT).resolve()
+    own = target.resolve() == (run.path / REPORT).resolve()
     with atomic_file(target, replace=overwrite or own, durable=True,
                      guard=None if own else _report_guard) as tmp:
         tmp.write_text(text, encoding="utf-8")

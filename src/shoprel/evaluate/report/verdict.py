@@ -35,7 +35,7 @@ from shoprel.evaluate.report.fmt import (
     fmt_threshold,
     num,
 )
-from shoprel.run_data import recorded_field
+from shoprel.run.data import recorded_field
 
 NEAR_ALL_POSITIVE = 0.9  # predicted positive rate above which the model is nearly all-positive
 FAR_PAIRS_FLAG = 0.5  # share of far pairs called relevant above which the verdict flags it
@@ -235,7 +235,7 @@ def facts_section(metrics: Mapping[str, Any], oof_rows: int) -> str:
 
 def _data_facts(metrics: Mapping[str, Any]) -> list[tuple[str, str]]:
     """The training file's name and the augmented rows (when any): one value, or one per
-    member where an ensemble's members differ (run_data.py)."""
+    member where an ensemble's members differ (run/data.py)."""
     facts = []
     files = [(name, PurePath(str(file)).name)
              for name, file in recorded_field(dict(metrics), "train_file") if file]

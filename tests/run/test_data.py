@@ -1,6 +1,6 @@
 """Reading metrics.json's data block in every shape a run or an ensemble wrote it."""
 
-from shoprel.run_data import PER_MEMBER, ensemble_data, member_blocks, recorded_field
+from shoprel.run.data import PER_MEMBER, ensemble_data, member_blocks, recorded_field
 
 
 def test_a_per_member_list_without_entries_reads_as_the_shared_block():

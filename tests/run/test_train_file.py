@@ -193,18 +193,18 @@ def test_a_run_naming_no_training_file_is_said_so_beside_a_missing_train(moved, 
 
 def test_the_distill_again_of_a_student_read_from_a_moved_file_runs_as_written(moved, tmp_path):
     """The command a distilled student gives to be made again (a backbone changed since:
-    runs.Run.retrain_command) left out --train for a teacher whose training file had moved,
+    Run.retrain_command) left out --train for a teacher whose training file had moved,
     so distill could not find the rows the student was made from, and left a folder's space
     unquoted, so a shell split it. Both are in it now: pasted (NEW_RUN named), it runs."""
     import shlex
 
-    from shoprel import runs
+    from shoprel.run.folder import Run
 
     first = tmp_path / "my runs" / "s"
     done = shoprel("distill", moved["run"], "--student", moved["root"] / "student.yaml",
                    "--out", first, "--train", moved["new"], "--speed-rows", "0", "--quiet")
     assert done.exit_code == 0, done.output
-    said = runs.Run.open(first).retrain_command()
+    said = Run.open(first).retrain_command()
     command = shlex.split(said.strip("`"))
     assert command == ["shoprel", "distill", str(moved["run"].resolve()), "--student",
                        str(first / "config.yaml"), "--out", "NEW_RUN", "--hard-weight", "0.3",
@@ -216,5 +216,5 @@ def test_the_distill_again_of_a_student_read_from_a_moved_file_runs_as_written(m
     # a run trained in a folder with a space: its train command keeps the folder one word
     teacher = tmp_path / "my runs" / "t"
     shutil.copytree(moved["run"], teacher)
-    assert shlex.split(runs.Run.open(teacher).retrain_command().strip("`"))[2:5] == [
+    assert shlex.split(Run.open(teacher).retrain_command().strip("`"))[2:5] == [
         str(moved["root"] / "old" / "train.jsonl"), "--config", str(teacher / "config.yaml")]

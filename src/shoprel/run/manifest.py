@@ -6,7 +6,7 @@ KeyError or a NaN deep inside predict or serve. `schema_version` tells a newer s
 from ours; runs written before it existed are version 1.
 
 Writers (train, ensemble, distill, thresholds) build a `Manifest` with `Manifest.new(...)` and
-hand it to `runs.RunWriter`, which writes `to_json()`: the fields that were given, in the
+hand it to `writer.RunWriter`, which writes `to_json()`: the fields that were given, in the
 order declared here, then fields this version does not know (kept from an older file).
 """
 

@@ -2,7 +2,7 @@
 
 import shlex
 
-from shoprel.distill_command import distill_command, shell_word
+from shoprel.run.distill_command import distill_command, shell_word
 
 
 def test_a_said_distill_splits_back_into_its_words():

@@ -1,9 +1,4 @@
-"""Run directories: what a training run leaves behind, writing it (`RunWriter`) and reading
-it back (`Run`).
-
-Everything later commands need (predict, report, ensemble, serve) is read from here; every
-command that writes a run folder (train, ensemble, distill, thresholds) writes through here.
-"""
+"""A finished run folder opened for reading (`Run`): what predict, report, ensemble, serve read."""
 
 from __future__ import annotations
 
@@ -11,9 +6,8 @@ import contextlib
 import hashlib
 import io
 import json
-import os
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -21,71 +15,27 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from shoprel.data.records import written_kind
 from shoprel.data.tasks import Task
-from shoprel.distill_command import distill_command
 from shoprel.errors import (
     BackboneChangedError,
     ConfigError,
-    OutputError,
     RunDirError,
     ShoprelError,
     one_line_reason,
 )
-from shoprel.manifest import Manifest, validate_manifest
 from shoprel.models.base import RelevanceModel, read_model_config
 from shoprel.models.registry import model_class
-from shoprel.retrain_command import distill_again, train_command
-from shoprel.run_data import recorded_field
-from shoprel.training.defaults import CARRIED_HARD_WEIGHT, STUDENT_PRESET
-from shoprel.utils.atomic import SHARED_FILE_WAIT_S, atomic_file, output_lock
+from shoprel.run.data import recorded_field
+from shoprel.run.layout import CONFIG, FOLDS, MANIFEST, MODELS, OOF, OOF_COLUMNS, STUDENT, shown
+from shoprel.run.manifest import Manifest, validate_manifest
+from shoprel.run.members import replaced_since
+from shoprel.run.metrics_file import lists_student, read_metrics
+from shoprel.run.models import load_model
+from shoprel.run.retrain_command import distill_again, train_command
 from shoprel.utils.bounds import not_a_probability
-from shoprel.utils.digest import sha256_of_file
-from shoprel.utils.outputs import check_file_target
 
 if TYPE_CHECKING:
     from shoprel.training.config import RunConfig
-
-MANIFEST = "run.json"
-CONFIG = "config.yaml"
-FOLDS = "folds.parquet"
-OOF = "oof.parquet"
-OOF_COLUMNS = ("id", "fold", "probability", "label", "language")  # every run's, since the first
-METRICS = "metrics.json"
-REPORT = "report.html"
-MODELS = "models"
-FULL_MODEL = "full"
-STUDENT = "student"  # a run's carried student: a finished run folder of its own
-SCORERS = ("full", "student")  # what scores for predict/serve: the run's models or its student
-
-
-def fold_model_name(fold: int) -> str:
-    return f"fold_{fold}"
-
-
-def replaceable_as(kind: str) -> Callable[[Path], None]:
-    """The --overwrite guard for a run ("run") or an ensemble ("ensemble") output: what
-    output_stamp.check_replaceable allows, and only a folder of the same kind (a trained run's
-    models and student are not an ensemble's to replace, nor the reverse)."""
-    from shoprel.utils.output_stamp import check_replaceable
-
-    def guard(folder: Path) -> None:
-        check_replaceable(folder)
-        manifest = Path(folder) / MANIFEST
-        if not manifest.is_file():
-            return  # an empty folder
-        try:
-            found = json.loads(manifest.read_text(encoding="utf-8")).get("kind", "run")
-        except (OSError, ValueError, AttributeError):
-            raise OutputError(f"{manifest}: unreadable, so what the folder holds is unknown; "
-                              "--overwrite would delete it: choose another folder") from None
-        if found != kind:
-            what = {"run": "a trained run", "ensemble": "an ensemble"}.get(found, f"a {found}")
-            raise OutputError(f"{folder}: holds {what}; --overwrite replaces only "
-                              f"{'an ensemble' if kind == 'ensemble' else 'a trained run'}, "
-                              "choose another folder")
-
-    return guard
 
 
 def _oof_problem(table: pd.DataFrame) -> str | None:
@@ -436,220 +386,6 @@ class Run:
                    for folder in self.model_folders())
 
 
-def read_metrics(run_dir: Path) -> dict:
-    """RUN_DIR/metrics.json, or one RunDirError line saying what is wrong with it."""
-    path = run_dir / METRICS
-    where = shown(path)  # runs/a/metrics.json for a member read at runs/ens/../a
-    try:
-        metrics = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RunDirError(f"{where}: missing") from None
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise RunDirError(f"{where}: not valid JSON ({exc})") from None
-    if not isinstance(metrics, dict):
-        raise RunDirError(f"{where}: {written_kind(metrics)} is not a JSON object")
-    for name, kind in METRICS_FIELDS.items():
-        value = metrics.get(name)
-        if (value is not None or name in NOT_NULL and name in metrics) \
-                and not _json_kind(value, kind):
-            raise RunDirError(f"{where}: field {name!r}: {written_kind(value)} is not {kind}")
-    problem = _group_problem(metrics)
-    if problem:
-        raise RunDirError(f"{where}: {problem}")
-    return metrics
-
-
-def _group_problem(metrics: dict) -> str | None:
-    """Why a row of a per-group table (per language, per category) cannot be shown: the
-    report takes each apart as an object with a row count, and a damaged one was a
-    TypeError there."""
-    for name in GROUP_FIELDS:
-        for key, row in (metrics.get(name) or {}).items():
-            if not isinstance(row, dict):
-                return f"field '{name}.{key}': {written_kind(row)} is not an object"
-            if "n" not in row:  # every writer counts the rows
-                return f"field '{name}.{key}.n': missing; each row gives its number of rows"
-            if not _json_kind(row["n"], "a number"):
-                return f"field '{name}.{key}.n': {written_kind(row['n'])} is not a number"
-    return None
-
-
-# the types of metrics.json's top-level fields that readers (report, compare, predict) take
-# apart; a field of another type is a damaged file, named here rather than as a TypeError
-METRICS_FIELDS = {"task": "a text", "threshold": "a number", "run_name": "a text",
-                  "created": "a text", "per_fold": "a list",
-                  **dict.fromkeys(("overall", "per_language", "per_detected_language",
-                                   "language_agreement", "per_category", "threshold_selection",
-                                   "uncertainty", "model", "timing", "data", "far_pairs",
-                                   "student", "distillation"), "an object")}
-NOT_NULL = frozenset({"threshold"})  # read as a number whenever the key is there
-GROUP_FIELDS = ("per_language", "per_detected_language", "per_category")  # rows by group
-
-
-def _json_kind(value, kind: str) -> bool:
-    if kind == "a number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    return isinstance(value, {"a text": str, "a list": list, "an object": dict}[kind])
-
-
-class RunWriter:
-    """Writes the files of a run folder.
-
-    `RunWriter(tmp)` fills a folder being built (the temporary folder of `atomic_dir`, moved
-    into place when complete): the manifest goes last, since a folder without it is not a
-    finished run. `RunWriter.finished(run_dir)` rewrites files of a finished run, each one
-    atomically (a reader sees the old file or the new one).
-    """
-
-    def __init__(self, folder: str | Path, in_place: bool = False):
-        self.path = Path(folder)
-        self.in_place = in_place
-
-    @classmethod
-    def finished(cls, run_dir: str | Path) -> RunWriter:
-        return cls(run_dir, in_place=True)
-
-    def _text(self, name: str, text: str) -> Path:
-        target = self.path / name
-        if self.in_place:
-            with atomic_file(target, durable=True) as tmp:
-                Path(tmp).write_text(text, encoding="utf-8")
-        else:
-            target.write_text(text, encoding="utf-8")
-        return target
-
-    def _table(self, name: str, table: pd.DataFrame) -> Path:
-        target = self.path / name
-        if self.in_place:
-            with atomic_file(target, durable=True) as tmp:
-                table.to_parquet(tmp, index=False)
-        else:
-            table.to_parquet(target, index=False)
-        return target
-
-    @property
-    def models_dir(self) -> Path:
-        return self.path / MODELS
-
-    def oof(self, table: pd.DataFrame) -> Path:
-        return self._table(OOF, table)
-
-    def folds(self, table: pd.DataFrame) -> Path:
-        return self._table(FOLDS, table)
-
-    def config(self, text: str) -> Path:
-        return self._text(CONFIG, text)
-
-    def metrics(self, metrics: dict) -> Path:
-        return self._text(METRICS, json.dumps(metrics, indent=2, ensure_ascii=False))
-
-    def update_metrics(self, change: Callable[[dict], None], report: bool = False) -> dict:
-        """Read a finished run's metrics.json, `change` it in place and write it back, locked
-        against the other commands that add to it (a carried student, language thresholds).
-
-        `report`: report.html is rewritten to match, rendered before either file is written,
-        so that a stop or a failure while it renders (seconds on a large run) leaves both as
-        they were, not new figures beside a report of the old ones."""
-        with output_lock(self.path / METRICS, wait_s=SHARED_FILE_WAIT_S):
-            metrics = read_metrics(self.path)
-            change(metrics)
-            html = self._report_html(metrics) if report else None
-            if html is not None:  # a report that cannot be written refuses before metrics.json
-                check_file_target(self.path / REPORT)
-            self.metrics(metrics)
-            if html is not None:
-                self._text(REPORT, html)
-        return metrics
-
-    def report(self, metrics: dict, oof: pd.DataFrame) -> Path:
-        from shoprel.evaluate.report.document import run_report_html
-
-        return self._text(REPORT, run_report_html(self.path, metrics, oof))
-
-    def _report_html(self, metrics: dict) -> str:
-        """The finished run's report with these metrics."""
-        from shoprel.evaluate.report.document import run_report_html
-
-        return run_report_html(self.path, metrics, Run.read(self.path).oof())
-
-    def manifest(self, manifest: Manifest) -> Path:
-        """run.json; when building a folder, the last file written."""
-        return self._text(MANIFEST, manifest.to_json())
-
-
-def lists_student(metrics: dict) -> bool:
-    """Whether a run's metrics.json lists the student in RUN/student as carried: what the
-    distillation records last, once the student is in place (training/distill.py)."""
-    block = metrics.get("student") or {}
-    return block.get("folder") == STUDENT
-
-
-def carried_student(run: Run) -> Path:
-    """RUN/student, the fast student a run carries (training/student.py), or one RunDirError
-    line saying why there is none."""
-    folder = run.student_dir()
-    if folder is not None:
-        return folder
-    try:
-        metrics = run.metrics()
-    except RunDirError:
-        metrics = {}
-    error = (metrics.get("student") or {}).get("error")
-    left = (run.path / STUDENT / MANIFEST).is_file()  # in place, but the run never listed it
-    # listed, yet its folder gone or without its manifest (moved, copied without it): said
-    # "trained without `train --student`", of a run that was trained with one
-    gone = not left and lists_student(metrics)
-    why = (f"its distillation failed: {error}" if error else
-           "its distillation stopped before the run listed it" if left else
-           f"the one its metrics.json lists has no {MANIFEST} in {run.path / STUDENT}: moved "
-           "or removed since; put it back there" if gone else
-           "trained without `train --student` / config `student: {}`" if run.kind == "run"
-           else "an ensemble carries one only once one is distilled for it")
-    if left:
-        why += f"; the student left in {run.path / STUDENT} is not used"
-    # one left in place is distill's to replace; any other folder there it refuses to
-    first = (f" (move {run.path / STUDENT} away first)"
-             if not left and (run.path / STUDENT).exists() else "")
-    raise RunDirError(f"{run.path}: carries no distilled student ({why}); score with "
-                      f"--scorer full, or distil one{first}: {_distill_carried(run)}")
-
-
-def _distill_carried(run: Run) -> str:
-    """The command that gives `run` the student train --student would have: without
-    --student, distill trains the one the run's config names (its student: section, else the
-    default) at --hard-weight its student.hard_weight; an ensemble names none, so it is told
-    the preset of that default student, a name distill --student takes (it said STUDENT.yaml,
-    a file no one had written); distill_command.py quotes the paths."""
-    try:
-        named = run.saved_config().student if run.kind == "run" else None
-    except ConfigError:  # a damaged config.yaml: said by distill itself, in its own line
-        named = None
-    hard_weight = CARRIED_HARD_WEIGHT if named is None else named.hard_weight
-    command = distill_command(run.path, run.path / STUDENT, hard_weight,
-                              None if run.kind == "run" else STUDENT_PRESET)
-    return f"{command} (as train --student does)"
-
-
-def scoring_run(run: Run, scorer: str) -> Run:
-    """The run that scores: `run` itself ("full") or the student it carries ("student")."""
-    if scorer not in SCORERS:
-        raise ConfigError(f"unknown scorer {scorer!r}; use one of {', '.join(SCORERS)}")
-    return run if scorer == "full" else Run.open(carried_student(run))
-
-
-def oof_sha256(folder: Path) -> str | None:
-    """The SHA-256 of a run's oof.parquet (None without one): what an ensemble records of each
-    member beside its `created` stamp, which a retrain within the same second keeps."""
-    path = Path(folder) / OOF
-    return sha256_of_file(path) if path.is_file() else None
-
-
-def shown(path: Path) -> Path:
-    """A path as a message names it: a member as stored, joined to its ensemble's folder
-    (`runs/ens/../a`), as `runs/a`; still relative when the folder was given so."""
-    return Path(os.path.normpath(path))
-
-
 @contextlib.contextmanager
 def named_as_shown(run_dir: Path) -> Iterator[None]:
     """A RunDirError raised below a run's folder (a model's file, or a library's words about
@@ -664,24 +400,6 @@ def named_as_shown(run_dir: Path) -> Iterator[None]:
         # the folder itself or a path below it, not runs/ens/../ab beside it
         said = re.sub(re.escape(stored) + r"(?![^\s/:,;)'\"])", lambda _: named, str(exc))
         raise RunDirError(said) from None
-
-
-def replaced_since(entry: dict, member: Run) -> str | None:
-    """Why `member` is not the run its ensemble's run.json `entry` combined: another created
-    stamp, or (the same second) other out-of-fold scores; None when it is, or when the entry
-    records neither (ensembles built before they were recorded)."""
-    recorded, found = entry.get("created"), member.manifest.get("created")
-    if recorded and found != recorded:
-        return f"created {found}, the ensemble holds the one created {recorded}"
-    recorded = entry.get("oof_sha256")
-    if not recorded:
-        return None
-    found = oof_sha256(member.path)
-    if found == recorded:
-        return None
-    now = f"now has SHA-256 {found[:12]}" if found else "is missing"
-    return (f"its out-of-fold scores changed: its {OOF} {now}, the ensemble holds the one of "
-            f"SHA-256 {recorded[:12]}")
 
 
 def check_members(run: Run, chain: tuple[Path, ...] = ()) -> None:
@@ -704,38 +422,3 @@ def check_members(run: Run, chain: tuple[Path, ...] = ()) -> None:
                 "(shoprel ensemble ... --overwrite)")
         if opened.kind == "ensemble":
             check_members(opened, chain)
-
-
-def load_model(folder: Path) -> RelevanceModel:
-    """A saved model, or one RunDirError line naming the folder when its files are broken
-    (truncated weights, a LightGBM or safetensors file that will not parse, unknown params).
-    A backbone changed since training (an LLM checks it as it loads) is no broken folder: it
-    passes as it is, for the run's config_named to say at its config.yaml line, with the fix."""
-    try:
-        with saved_model_loading(folder):
-            return RelevanceModel.load(folder)
-    except BackboneChangedError:
-        raise
-    except ShoprelError as exc:  # also e.g. params the family's config refuses: a broken folder
-        raise RunDirError(str(exc) if str(folder) in str(exc) else f"{folder}: {exc}") from None
-
-
-@contextlib.contextmanager
-def saved_model_loading(folder: Path) -> Iterator[None]:
-    """A library failing on a saved model's files (truncated weights, a config it cannot
-    parse) is one RunDirError line naming the folder; shoprel's own errors pass through."""
-    try:
-        yield
-    except ShoprelError:
-        raise
-    except Exception as exc:  # noqa: BLE001 (each library fails its own way on a broken file)
-        raise RunDirError(f"{folder}: cannot load the saved model ({one_line_reason(exc)})"
-                          ) from None
-
-
-def mean_positive_probability(models: list[RelevanceModel], frame) -> np.ndarray:
-    """Average of the models' positive-class probabilities (fold models vote softly)."""
-    total = np.zeros(len(frame))
-    for model in models:
-        total += model.predict_proba(frame)[:, 1]
-    return total / len(models)

@@ -7,7 +7,7 @@ import pytest
 
 from shoprel.errors import RunDirError
 from shoprel.predict.predictor import Predictor
-from shoprel.runs import Run
+from shoprel.run.folder import Run
 
 
 @pytest.fixture
@@ -207,7 +207,7 @@ def test_a_metrics_field_of_the_wrong_type_is_one_line(run_copy, tmp_path, field
                                         ("null", "null")])
 def test_metrics_that_are_no_object_say_what_the_file_holds(tmp_path, text, kind):
     """It said only 'expected a JSON object', whatever the file held."""
-    from shoprel.runs import read_metrics
+    from shoprel.run.metrics_file import read_metrics
 
     (tmp_path / "metrics.json").write_text(text)
     with pytest.raises(RunDirError) as info:

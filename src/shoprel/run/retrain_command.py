@@ -1,5 +1,5 @@
 """The command an error gives to make a run again as it was made, where something it was made
-with has changed since (a backbone's weights: runs.Run.config_named).
+with has changed since (a backbone's weights: folder.Run.config_named).
 
 A trained run is trained again from its config.yaml into a new folder. A distilled student is
 distilled again from the same teacher, mix, refits and unlabelled pairs: `shoprel train` on its
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from shoprel.distill_command import distill_command, shell_word
+from shoprel.run.distill_command import distill_command, shell_word
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT
 
 NEW_RUN = "NEW_RUN"  # the folder the user names for a run of its own

@@ -11,8 +11,11 @@ import pytest
 import shoprel
 from shoprel.ensemble.thresholds import add_language_thresholds
 from shoprel.errors import RunDirError
-from shoprel.manifest import MANIFEST_VERSION, Manifest
-from shoprel.runs import MANIFEST, OOF, Run, RunWriter, oof_sha256
+from shoprel.run.folder import Run
+from shoprel.run.layout import MANIFEST, OOF
+from shoprel.run.manifest import MANIFEST_VERSION, Manifest
+from shoprel.run.members import oof_sha256
+from shoprel.run.writer import RunWriter
 
 FIELDS = {"kind": "run", "name": "r", "task": "QC", "threshold": 0.4, "model_family": "fast",
           "predict_models": ["full"], "n_rows": 3}
@@ -163,7 +166,7 @@ def test_metrics_updates_of_two_commands_at_once_both_land(tmp_path):
 
 def test_a_file_given_as_a_run_is_named_a_file(tmp_path):
     from shoprel.errors import RunDirError
-    from shoprel.runs import Run
+    from shoprel.run.folder import Run
 
     (tmp_path / "run.txt").write_text("x")
     with pytest.raises(RunDirError, match="run.txt: is a file, not a run directory"):

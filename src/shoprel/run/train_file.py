@@ -14,10 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from shoprel import runs
 from shoprel.data.tasks import TaskGivenBy, trained_task
 from shoprel.errors import InputError, RunDirError
-from shoprel.run_data import recorded_field
+from shoprel.run.data import recorded_field
+from shoprel.run.folder import Run
+from shoprel.run.layout import shown
 from shoprel.utils.digest import sha256_of_file
 
 
@@ -49,10 +50,10 @@ NAME_WITH_TRAIN = TRAINING.name_with  # the way on where the recorded file is go
 GIVE_NEW_PLACE = TRAINING.give_new_place
 
 
-def training_file_task(run: runs.Run) -> TaskGivenBy:
+def training_file_task(run: Run) -> TaskGivenBy:
     """Who gives the task the run's training file is read as again (the run: it was trained
     on that task's pairs), and the fix where the file there now is of the other task."""
-    return trained_task(run.task, runs.shown(run.path), NAME_WITH_TRAIN)
+    return trained_task(run.task, shown(run.path), NAME_WITH_TRAIN)
 
 
 @dataclass(frozen=True)
@@ -68,30 +69,30 @@ class TrainingPlace:
     of: RecordedFile = TRAINING
 
 
-def recorded_train_file(run: runs.Run) -> str | None:
+def recorded_train_file(run: Run) -> str | None:
     """metrics.json data.train_file; an ensemble without one takes its first member's."""
     train_file = run.train_file()
     if not train_file and run.kind == "ensemble":
         for member in run.member_dirs():
-            return recorded_train_file(runs.Run.open(member))
+            return recorded_train_file(Run.open(member))
     return train_file
 
 
-def _recorded(run: runs.Run, field: str) -> list:
+def _recorded(run: Run, field: str) -> list:
     """Each trained run's value of a data field (an ensemble's members may name different
     files of the same rows: any of theirs is the run's)."""
     values = [value for _, value in recorded_field(run.metrics(), field) if value is not None]
     if not values and run.kind == "ensemble":
         for member in run.member_dirs():
-            return _recorded(runs.Run.open(member), field)
+            return _recorded(Run.open(member), field)
     return values
 
 
-def training_place(run: runs.Run, given: str | Path | None = None) -> TrainingPlace:
+def training_place(run: Run, given: str | Path | None = None) -> TrainingPlace:
     """The file to read the run's rows from: `given` (checked against the run's digest) or
     the recorded path, which must still be a file (else the error names --train)."""
     recorded = recorded_train_file(run)
-    name = runs.shown(run.path)
+    name = shown(run.path)
     if given is None:
         if not recorded or not Path(recorded).is_file():
             where = "no file" if not recorded or not Path(recorded).exists() else "not a file"
@@ -103,12 +104,12 @@ def training_place(run: runs.Run, given: str | Path | None = None) -> TrainingPl
                        [str(d) for d in _recorded(run, "train_sha256")], rows)
 
 
-def stage0_place(run: runs.Run, given: str | Path) -> TrainingPlace:
+def stage0_place(run: Run, given: str | Path) -> TrainingPlace:
     """The run's stage-0 file at the place `given` (--stage0-train), checked against what
     the run's metrics.json stage0 block records of the file stage 0 was fitted on."""
     info = run.metrics().get("stage0") or {}
     if isinstance(info.get("train_file"), list):  # several (stage0_record.py): read in place
-        raise InputError(f"{given}: {runs.shown(run.path)}'s stage 0 was fitted on "
+        raise InputError(f"{given}: {shown(run.path)}'s stage 0 was fitted on "
                          f"{len(info['train_file'])} files (metrics.json stage0.train_file), "
                          "read only where the run records them: put them back there and drop "
                          f"{STAGE0.option}")
@@ -118,13 +119,13 @@ def stage0_place(run: runs.Run, given: str | Path) -> TrainingPlace:
                        (int(rows),) if isinstance(rows, int | float) else ())
 
 
-def named_place(run: runs.Run, of: RecordedFile, given: str | Path, recorded: str | None,
+def named_place(run: Run, of: RecordedFile, given: str | Path, recorded: str | None,
                 digests: list[str], rows: tuple[int, ...]) -> TrainingPlace:
     """`given`, the new place a user named of the run's file `of` (recorded at `recorded`):
     accepted when its SHA-256 is one of the run's `digests`; without any, left to check by
     its row count (`rows`) once read (check_rows)."""
     path = Path(given).expanduser()
-    name = runs.shown(run.path)
+    name = shown(run.path)
     recorded = recorded or "unrecorded"  # a run whose metrics.json names no file
     if not path.is_file():
         raise InputError(f"{path}: {'not a file' if path.exists() else 'no such file'} "
@@ -139,13 +140,13 @@ def named_place(run: runs.Run, of: RecordedFile, given: str | Path, recorded: st
     return TrainingPlace(path, recorded, True, rows, of)
 
 
-def check_rows(run: runs.Run, place: TrainingPlace, stats: dict) -> str | None:
+def check_rows(run: Run, place: TrainingPlace, stats: dict) -> str | None:
     """After a named file was read (`stats`: its reader's counts): for a run recording no
     digest, its row count must be the run's; returns the note saying what was not checked
     (None when nothing is left unchecked)."""
     if not place.undigested:
         return None
-    name, of = runs.shown(run.path), place.of
+    name, of = shown(run.path), place.of
     count = stats.get("rows")
     if place.rows and count is not None and int(count) not in place.rows:
         raise InputError(f"{place.path}: not the file {name}{of.learnt} "
