@@ -140,6 +140,23 @@ def test_a_leading_tilde_is_the_home_folder_for_the_readers_and_checkers(tmp_pat
     assert evaluate_files("~/pred.jsonl", "~/qc.jsonl")["overall"]["f1"] == 1.0
 
 
+def test_a_tilde_of_no_user_is_refused_in_one_line(tmp_path, monkeypatch):
+    """'~nobody-here/qc.jsonl' (no such user on this machine) raised pathlib's RuntimeError
+    "Could not determine home directory" from every call that takes a path."""
+    monkeypatch.chdir(tmp_path)
+    said = ("~no-such-user-shoprel/{}: '~no-such-user-shoprel' is read as a home folder, but no "
+            "user 'no-such-user-shoprel' is known here; write the path in full, from /")
+    for call, name, path in ((shoprel.read_pairs, "path", "qc.jsonl"),
+                             (shoprel.Scorer, "run_dir", "run"),
+                             (shoprel.list_cache, "cache_dir", "cache")):
+        with pytest.raises(InputError) as raised:
+            call(f"~no-such-user-shoprel/{path}")
+        assert str(raised.value) == f"{name}: {said.format(path)}"
+    with pytest.raises(InputError, match="^out_dir: ~no-such-user-shoprel/run: "):
+        shoprel.train(tmp_path / "qc.jsonl", "~no-such-user-shoprel/run")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_importing_the_package_stays_light():
     """`shoprel --help` and every command import the package first: the API loads on use."""
     code = ("import sys, shoprel; heavy = {'pandas', 'lightgbm', 'shoprel.api'} & "

@@ -43,6 +43,19 @@ def test_a_leading_tilde_is_the_home_folder(home):
     assert CliRunner().invoke(show, ["--out", "a/~b"]).output.strip().endswith("'a/~b')")
 
 
+def test_a_tilde_of_no_user_is_refused_in_one_line(home):
+    """`--out '~nobody-here/x'` (no such user on this machine) was left as written, then
+    `Path.expanduser` in the command raised "RuntimeError: Could not determine home
+    directory", a traceback, for inputs and outputs alike."""
+    for args in (["evaluate", "~no-such-user-shoprel/pred.jsonl", "gold.jsonl"],
+                 ["predict", "run", "in.jsonl", "--out", "~no-such-user-shoprel/pred.jsonl"]):
+        done = CliRunner().invoke(main, args)
+        assert done.exit_code == 2 and "Traceback" not in done.output, done.output
+        assert ("~no-such-user-shoprel/pred.jsonl: '~no-such-user-shoprel' is read as a home "
+                "folder, but no user 'no-such-user-shoprel' is known here; write the path in "
+                "full, from /") in " ".join(done.output.split())
+
+
 def test_every_commands_paths_expand_the_home_folder():
     """One place for all: `train --out '~/runs/x'` (quoted) made a folder named `~`, and a
     quoted `~/train.jsonl` was not found."""

@@ -13,6 +13,7 @@ from click.core import ParameterSource
 from shoprel.cli.repeats import OneValueOption
 from shoprel.utils.bounds import not_finite, not_whole, out_of_range
 from shoprel.utils.number_text import unplain_hint
+from shoprel.utils.path_limits import unusable_path
 from shoprel.utils.progress import (
     library_bars_off,
     logged_library_bars,
@@ -31,11 +32,16 @@ def given(name: str) -> bool:
 class HomePath(click.Path):
     """A path given on the command line, a leading `~` read as the home folder: quoted
     (`--out '~/runs/x'`) or passed by a script, the shell never expanded it, and a folder
-    literally named `~` was made in the current one (an input was "not found")."""
+    literally named `~` was made in the current one (an input was "not found"). A `~name` of
+    no user known here (utils/path_limits.py) is refused here, as the API refuses it: it was
+    a traceback from the first place that used it."""
 
     def convert(self, value, param, ctx):
         if isinstance(value, str | os.PathLike):
             value = Path(os.path.expanduser(value))
+            problem = unusable_path(value)
+            if problem:
+                self.fail(problem, param, ctx)
         return super().convert(value, param, ctx)
 
 

@@ -11,6 +11,7 @@ import pandas as pd
 
 from shoprel.data.records import python_kind
 from shoprel.errors import ConfigError, InputError
+from shoprel.utils.path_limits import unusable_path
 from shoprel.utils.scalars import is_boolean
 
 # what to do with a DataFrame (or a list of pairs) given where a file is read (`frame_hint`):
@@ -24,9 +25,15 @@ OR_SCORE_IT = f"{WRITE_IT_FIRST}, or score it with shoprel.Scorer(run).score(df)
 def path_argument(value, name: str, frame_hint: str = "") -> Path:
     """A file or folder argument, `~` read as the home folder as the command line reads it,
     or one line saying what was given instead, with `frame_hint` when it is a DataFrame or a
-    list (pairs in memory passed where a file is read is the likely slip)."""
+    list (pairs in memory passed where a file is read is the likely slip). A path no file can
+    be at (path_limits.unusable_path: a `~name` of no user known here) is refused here,
+    naming the argument."""
     if isinstance(value, str | os.PathLike):
-        return Path(value).expanduser()
+        path = Path(os.path.expanduser(value))
+        problem = unusable_path(path)
+        if problem:
+            raise InputError(f"{name}: {problem}")
+        return path
     hint = f" ({frame_hint})" if frame_hint and isinstance(value, pd.DataFrame | list) else ""
     raise InputError(f"{name}: {python_kind(value)} is not a path{hint}")
 
