@@ -58,6 +58,18 @@ def test_pairs_of_the_other_task_name_the_pair_and_field(trained_runs):
     assert len(scorer.score([])) == 0
 
 
+def test_a_read_frame_of_the_other_task_is_told_the_fix_as_its_pairs_are(trained_runs,
+                                                                         qi_demo):
+    """shoprel.read_pairs' frame of QI pairs given to a QC Scorer said "pairs: QI pairs, but QC
+    ones are scored here", with no fix; the same pairs as dicts named the run and the fix."""
+    scorer = shoprel.Scorer(trained_runs["QC"])
+    for call in (scorer.score, scorer.probabilities):
+        with pytest.raises(InputError) as raised:
+            call(shoprel.read_pairs(qi_demo))
+        assert str(raised.value) == (f"pairs: QI pairs, but run {trained_runs['QC']} scores QC "
+                                     "pairs; score them with a QI run")
+
+
 @pytest.mark.parametrize(("field", "text"), [("origin_query", ""), ("origin_query", " \t"),
                                            ("category_path", "\u3000"), ("origin_query", None)])
 def test_an_empty_or_blank_text_is_refused_naming_its_pair_and_field(tmp_path, trained_runs,

@@ -217,7 +217,8 @@ def test_a_pairframe_is_taken_as_read(tmp_path, jsonl, qc_rows):
     chunks = list(pair_frames(frame, task="QC", chunk_rows=2))
     assert [len(c) for c in chunks] == [2, 1]
     assert pd.concat([c.df for c in chunks], ignore_index=True).equals(frame.df)
-    with pytest.raises(InputError, match="QC pairs, but QI ones are scored here"):
+    with pytest.raises(InputError, match="^pairs: QC pairs, but QI ones are scored here; give "
+                                         "QI pairs$"):
         list(pair_frames(frame, task="QI"))
 
 

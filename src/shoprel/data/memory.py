@@ -133,8 +133,7 @@ def pair_frames(pairs, task: Task | str | None = None, require_label: bool = Fal
     who gave the task, said where the first pair's task field names another."""
     if isinstance(pairs, PairFrame):  # already read and checked (shoprel.read_pairs)
         if task is not None and pairs.task is not Task.parse(task):
-            raise InputError(f"pairs: {pairs.task.value} pairs, but {Task.parse(task).value} "
-                             "ones are scored here")
+            raise InputError(_other_task(pairs.task, Task.parse(task), given_by))
         if empty_text == REFUSE:
             _refuse_empty_texts(pairs)
         for start in range(0, max(len(pairs), 1), chunk_rows):
@@ -153,6 +152,16 @@ def pair_frames(pairs, task: Task | str | None = None, require_label: bool = Fal
     except InputError as error:
         _name_index_label(error, pairs)
         raise
+
+
+def _other_task(read: Task, scored: Task, given_by: TaskGivenBy | None) -> str:
+    """A frame read as the other task than the one scored, said as a pair of that task is:
+    who gave the task and what to do (Scorer: "score them with a QI run"), where it said only
+    "QI pairs, but QC ones are scored here"."""
+    if given_by is not None:
+        return given_by.against(f"pairs: {read.value} pairs,")
+    return (f"pairs: {read.value} pairs, but {scored.value} ones are scored here; give "
+            f"{scored.value} pairs")
 
 
 def _refuse_empty_texts(frame: PairFrame) -> None:
