@@ -169,6 +169,35 @@ def test_a_tilde_of_no_user_is_refused_in_one_line(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_a_path_no_file_can_be_at_is_refused_in_one_line(tmp_path, qc_demo):
+    """A NUL in a path, a name longer than file systems take, a link that leads back to itself
+    on the way: each was a traceback from where the path was first used (ValueError "embedded
+    null byte", OSError "File name too long", RuntimeError "Symlink loop"), an output's only
+    after the work. Each is refused first, naming the argument and the path."""
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    long = tmp_path / ("a" * 300)
+    too_long = (f"{str(long)[:100]}...: the name '{'a' * 40}...' is 300 bytes long, more than "
+                "the 255 a file name may hold; give a shorter one")
+    looped = f"{tmp_path}/loop/pred.jsonl: is a link that leads back to itself, or lies under one"
+    calls = [(lambda: shoprel.read_pairs("qc\x00.jsonl"),
+              "path: 'qc\\x00.jsonl' holds a NUL character, which no path can hold; give it "
+              "without"),
+             (lambda: shoprel.evaluate_file(long, qc_demo), f"predictions: {too_long}"),
+             (lambda: shoprel.Scorer(long), f"run_dir: {too_long}"),
+             (lambda: shoprel.predict_file(tmp_path, qc_demo, tmp_path / "loop" / "pred.jsonl",
+                                           progress=False), f"out_file: {looped}"),
+             (lambda: shoprel.train(qc_demo, f"{tmp_path}/run\x00", progress=False),
+              f"out_dir: {str(tmp_path / 'run')!r}"[:-1] + "\\x00' holds a NUL character"),
+             (lambda: shoprel.langid_file(qc_demo, "\ud800.jsonl"),
+              "out_file: '\\ud800.jsonl' holds '\\ud800', a lone surrogate, which no path can "
+              "hold")]
+    for call, said in calls:
+        with pytest.raises(InputError) as raised:
+            call()
+        assert str(raised.value).startswith(said)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["loop"]
+
+
 def test_importing_the_package_stays_light():
     """`shoprel --help` and every command import the package first: the API loads on use."""
     code = ("import sys, shoprel; heavy = {'pandas', 'lightgbm', 'shoprel.api'} & "

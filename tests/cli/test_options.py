@@ -56,6 +56,20 @@ def test_a_tilde_of_no_user_is_refused_in_one_line(home):
                 "full, from /") in " ".join(done.output.split())
 
 
+def test_a_path_no_file_can_be_at_is_refused_before_the_work(tmp_path):
+    """`predict RUN FILE --out <a 300-byte name>` scored the whole file, then ended in the
+    traceback OSError "File name too long"; an output under a link that leads back to itself
+    in pathlib's RuntimeError "Symlink loop". The option refuses both in one line."""
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    long = tmp_path / ("a" * 300)
+    for out, said in ((long, "is 300 bytes long, more than the 255 a file name may hold"),
+                      (tmp_path / "loop" / "pred.jsonl", "leads back to itself")):
+        done = CliRunner().invoke(main, ["predict", str(tmp_path), str(tmp_path / "in.jsonl"),
+                                         "--out", str(out)])
+        assert done.exit_code == 2 and "Traceback" not in done.output
+        assert "invalid value for '--out'" in done.output and said in done.output
+
+
 def test_every_commands_paths_expand_the_home_folder():
     """One place for all: `train --out '~/runs/x'` (quoted) made a folder named `~`, and a
     quoted `~/train.jsonl` was not found."""

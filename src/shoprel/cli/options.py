@@ -32,9 +32,10 @@ def given(name: str) -> bool:
 class HomePath(click.Path):
     """A path given on the command line, a leading `~` read as the home folder: quoted
     (`--out '~/runs/x'`) or passed by a script, the shell never expanded it, and a folder
-    literally named `~` was made in the current one (an input was "not found"). A `~name` of
-    no user known here (utils/path_limits.py) is refused here, as the API refuses it: it was
-    a traceback from the first place that used it."""
+    literally named `~` was made in the current one (an input was "not found"). A path no
+    file can be at (utils/path_limits.py: a `~name` of no user known here, a name too long, a
+    link that leads back to itself) is refused here, as the API refuses it: it was a
+    traceback from the first place that used it."""
 
     def convert(self, value, param, ctx):
         if isinstance(value, str | os.PathLike):

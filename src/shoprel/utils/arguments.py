@@ -26,7 +26,8 @@ def path_argument(value, name: str, frame_hint: str = "") -> Path:
     """A file or folder argument, `~` read as the home folder as the command line reads it,
     or one line saying what was given instead, with `frame_hint` when it is a DataFrame or a
     list (pairs in memory passed where a file is read is the likely slip). A path no file can
-    be at (path_limits.unusable_path: a `~name` of no user known here) is refused here,
+    be at (path_limits.unusable_path: a `~name` of no user known here, a NUL
+    character, a name too long, a link that leads back to itself) is refused here,
     naming the argument."""
     if isinstance(value, str | os.PathLike):
         path = Path(os.path.expanduser(value))

@@ -3,21 +3,59 @@ one, before any work (the API's path arguments, the commands' path options)."""
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
+
+# the longest file or folder name, in bytes, that Linux's and macOS's file systems take; one
+# that takes fewer, or a whole path longer than the system's, says so itself (ENAMETOOLONG)
+NAME_MAX = 255
 
 
 def unusable_path(path: Path) -> str | None:
     """Why no file can be at `path` at all, as the argument's error (the path said in it), or
-    None: a `~name` of no user (os.path.expanduser left it as written). It was a traceback
-    from wherever the path was first used (pathlib's RuntimeError "Could not determine home
-    directory"), for an output after the work. `path`: with `~` expanded."""
+    None: a `~name` of no user (os.path.expanduser left it as written), a NUL character, a
+    character no file name can hold, a name too long, a link that leads back to itself on the
+    way. Each was a traceback from wherever the path was first used (pathlib's RuntimeError
+    "Could not determine home directory", ValueError "embedded null byte",
+    UnicodeEncodeError, OSError "File name too long", RuntimeError "Symlink loop"), for an
+    output after the work. `path`: with `~` expanded."""
     text = str(path)
     first = path.parts[0] if path.parts else ""
     if first.startswith("~"):  # os.path.expanduser left it: no such user, or no home known
         whose = f"no user {first[1:]!r} is known here" if first[1:] else "no home is known here"
         return (f"{_shortened(text)}: {first!r} is read as a home folder, but {whose}; write "
                 "the path in full, from /")
+    if "\x00" in text:
+        return f"{text!r} holds a NUL character, which no path can hold; give it without"
+    try:
+        names = [os.fsencode(part) for part in path.parts]
+    except UnicodeEncodeError as exc:
+        return (f"{text!r} holds {exc.object[exc.start]!r}, a lone surrogate, which no path "
+                "can hold; give it without")
+    longest = max(names, key=len, default=b"")
+    if len(longest) > NAME_MAX:
+        return _too_long(text, longest, NAME_MAX)
+    try:
+        os.stat(path)
+    except OSError as exc:
+        if exc.errno == errno.ENAMETOOLONG:
+            return _too_long(text, longest, None)
+        if exc.errno == errno.ELOOP:
+            return (f"{_shortened(text)}: is a link that leads back to itself, or lies "
+                    "under one; give another path")
     return None
+
+
+def _too_long(text: str, name: bytes, limit: int | None) -> str:
+    """A path too long to use: its name `name` more than `limit` bytes, or (None) the name or
+    the whole path more than its file system or the system take."""
+    shown = repr(_shortened(os.fsdecode(name), 40))
+    said = (f"the name {shown} is {len(name)} bytes long, more than the {limit} a file name "
+            "may hold" if limit else
+            f"the path ({len(os.fsencode(text))} bytes) or its name {shown} ({len(name)} bytes) "
+            "is longer than this file system takes")
+    return f"{_shortened(text)}: {said}; give a shorter one"
 
 
 def _shortened(text: str, most: int = 100) -> str:
