@@ -277,6 +277,33 @@ def test_a_body_the_reader_cannot_parse_says_why(client, int_digit_limit, conten
     assert r.json() == {"error": said, "detail": []}
 
 
+SURROGATE = "contains a lone surrogate (U+{}) at position {}, which no UTF-8 file can hold"
+NAMES = "; send the fields' names as the API spells them"
+
+
+@pytest.mark.parametrize("content, said", [
+    (b'{"pairs": [{"query": "a\\ud800", "category_path": "b"}]}',
+     "body.pairs.0.query: text " + SURROGATE.format("D800", 1)),
+    (b'{"pairs": [{"query": "a", "category_path": "b\\udfff"}]}',
+     "body.pairs.0.category_path: text " + SURROGATE.format("DFFF", 1)),
+    (b'{"pairs": [{"query": "a", "category_path": "b", "language": "\\ud800"}]}',
+     "body.pairs.0.language: text " + SURROGATE.format("D800", 0)),
+    (b'{"pairs": [{"query": "a", "category_path": "b", "translated_query": "xy\\udc00"}]}',
+     "body.pairs.0.translated_query: text " + SURROGATE.format("DC00", 2)),
+    (b'{"pairs": [{"query": "a", "category_path": "b", "\\ud800": 1}]}',
+     "body.pairs.0: a key " + SURROGATE.format("D800", 0) + NAMES),
+    (b'{"pairs": [{"query": "a", "category_path": "b"}], "x\\ud800": 1}',
+     "body: a key " + SURROGATE.format("D800", 1) + NAMES),
+])
+def test_a_lone_surrogate_in_any_text_is_said_as_in_an_id(client, content, said):
+    """Only an id's lone surrogate was said so (its check runs before pydantic's); in a query,
+    a target, a language, a translation or a key the client read pydantic's "Input should be
+    a valid string, unable to parse raw data as a unicode string"."""
+    r = client.post("/v1/score", content=content, headers={"content-type": "application/json"})
+    assert r.status_code == 422, r.text
+    assert r.json()["error"] == said
+
+
 @pytest.mark.parametrize("limit, digits", [(640, 641), (1000, 5000), (10_000, 12_345)])
 def test_a_too_long_number_is_told_the_limit_in_force(client, int_digit_limit, limit, digits):
     int_digit_limit(limit)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from shoprel.data.records import as_written, written_kind
 from shoprel.data.tasks import Task
+from shoprel.data.validate import unwritable_reason
 from shoprel.utils.scalars import is_boolean
 
 OBJECT_TYPES = ("model_type", "model_attributes_type", "dict_type")
@@ -45,7 +46,21 @@ def house_message(error: dict, task: Task) -> str | None:
         return f"{written_kind(given)} is not a text; send it as a JSON string{quoted}"
     if kind == "string_too_long" and isinstance(given, str) and "max_length" in ctx:
         return too_long(loc[-1] if loc else None, len(given), ctx["max_length"])
+    if kind == "string_unicode" and isinstance(given, str):
+        return unencodable(given, key=loc == ("body",) or len(loc) == 3)
     return None
+
+
+def unencodable(given: str, key: bool) -> str | None:
+    """pydantic's "unable to parse raw data as a unicode string" (a lone surrogate, which
+    JSON's \\ud800 carries, in a text its checks read as UTF-8) in the files' words, as the
+    text checks say a NUL (schemas._encodable), or None. `key`: the text is a key of the
+    object the error locates (the body, a pair), not the value of a field."""
+    reason = unwritable_reason(given)
+    if reason is None:
+        return None
+    return f"a key {reason}; send the fields' names as the API spells them" if key else \
+        f"text {reason}"
 
 
 def too_long(field, length: int, limit: int) -> str:
