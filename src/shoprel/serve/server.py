@@ -14,6 +14,7 @@ from uvicorn.supervisors import Multiprocess
 from shoprel.errors import ConfigError
 from shoprel.run.folder import Run
 from shoprel.run.students import scoring_run
+from shoprel.serve.draining import DrainingHTTPProtocol
 from shoprel.serve.guards import exposure_warning
 from shoprel.serve.logs import log_config
 from shoprel.serve.parent_watch import SUPERVISOR_ENV
@@ -120,7 +121,8 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
         warn(f"warning: {fallback}")
     common = {"host": host, "port": port, "log_level": log_level,
               "log_config": log_config(log_level),  # long paths and values cut in log lines
-              "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS}
+              "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
+              "http": DrainingHTTPProtocol}  # requests sent before a shutdown are answered
     if workers == 1:
         uvicorn.run(app, **common)
         return

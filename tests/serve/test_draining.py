@@ -1,0 +1,120 @@
+"""Shutdown answers a request its client sent before it began, though the server had not read
+it yet (serve/draining.py)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+
+import pytest
+import uvicorn
+
+from shoprel.serve import ServeSettings, create_app
+from shoprel.serve.draining import DrainingHTTPProtocol
+
+BODY = json.dumps({"pairs": [{"query": "vestido", "category_path": "women's clothing,dresses"}]})
+REQUEST = (b"POST /v1/score HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
+           b"content-length: %d\r\n\r\n%s" % (len(BODY), BODY.encode()))
+
+
+def _answer(sock: socket.socket) -> bytes:
+    """Everything the server sends until it closes the connection (b"" for a reset)."""
+    sock.settimeout(20)
+    got = b""
+    try:
+        while chunk := sock.recv(65536):
+            got += chunk
+    except ConnectionResetError:
+        pass
+    return got
+
+
+def _one_answer(sock: socket.socket) -> bytes:
+    """One whole answer on a kept-alive connection (its body is JSON, its length declared)."""
+    sock.settimeout(20)
+    got = b""
+    while b"\r\n\r\n" not in got:
+        got += sock.recv(65536)
+    head, _, body = got.partition(b"\r\n\r\n")
+    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length")))
+    while len(body) < length:
+        body += sock.recv(65536)
+    return head
+
+
+@pytest.fixture(scope="module")
+def app(trained_runs):
+    return create_app(trained_runs["QC"], ServeSettings(max_wait_ms=0))
+
+
+def test_requests_waiting_unread_at_shutdown_are_answered(app):
+    """The event loop is held (as a busy server's is, checking other bodies) while one client
+    sends its first request and a kept-alive one its second; shutdown then asks every
+    connection to close before the loop has read either. uvicorn's own protocol closed both
+    at once, as idle: the clients were reset with no answer, not knowing whether their pairs
+    were scored. Both are answered now, then closed."""
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    address = listener.getsockname()
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", http=DrainingHTTPProtocol,
+                                           timeout_graceful_shutdown=30))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
+        time.sleep(0.05)
+    fresh = socket.create_connection(address)
+    kept = socket.create_connection(address)
+    kept.sendall(REQUEST)
+    assert _one_answer(kept).startswith(b"HTTP/1.1 200")
+    while len(server.server_state.connections) < 2:  # both accepted
+        time.sleep(0.01)
+    sent, asked = threading.Event(), threading.Event()
+
+    def busy_then_shutdown():
+        """On the server's loop: held until both requests are sent, then each connection is
+        asked to close, as uvicorn's shutdown does, before the loop reads them."""
+        sent.wait(10)
+        time.sleep(0.2)  # the bytes are in the server's socket buffers
+        for connection in list(server.server_state.connections):
+            connection.shutdown()
+        asked.set()
+
+    server.servers[0].get_loop().call_soon_threadsafe(busy_then_shutdown)
+    fresh.sendall(REQUEST)
+    kept.sendall(REQUEST)
+    sent.set()
+    assert asked.wait(10)
+    try:
+        for sock in (fresh, kept):
+            answer = _answer(sock)  # read until the server closes the connection
+            assert answer.startswith(b"HTTP/1.1 200"), answer
+            assert json.loads(answer.partition(b"\r\n\r\n")[2])["results"][0]["id"] == 0
+    finally:
+        fresh.close()
+        kept.close()
+        server.should_exit = True
+        thread.join(30)
+        listener.close()
+    assert not thread.is_alive()
+
+
+def test_serve_runs_uvicorn_with_the_draining_protocol(trained_runs, monkeypatch):
+    """The protocol is the one `shoprel serve` runs, one process or several."""
+    import os
+
+    from shoprel.serve import server as serving
+
+    seen = []
+    monkeypatch.setattr(os, "environ", dict(os.environ))  # run_server's for the workers
+    monkeypatch.setattr(serving.uvicorn, "run", lambda app, **kwargs: seen.append(kwargs["http"]))
+    monkeypatch.setattr(serving.ClosingSupervisor, "run",
+                        lambda supervisor: seen.append(supervisor.config.http))
+    for workers in (1, 2):
+        serving.run_server(trained_runs["QC"], ServeSettings(), port=0, workers=workers)
+    assert seen == [DrainingHTTPProtocol, DrainingHTTPProtocol]
