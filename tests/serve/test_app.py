@@ -132,6 +132,15 @@ def test_a_request_s_common_mistakes_are_said_in_the_house_s_words(client, body,
     assert r.json()["error"] == said
 
 
+def test_an_empty_body_is_told_what_to_send(client):
+    """A POST with no body (curl -X POST, a client that lost its payload) read pydantic's
+    "body: Field required"."""
+    r = client.post("/v1/score", content=b"", headers={"content-type": "application/json"})
+    assert r.status_code == 422
+    assert r.json()["error"] == ('body: the body is empty; send the pairs to score as '
+                                 '{"pairs": [{"query": ..., "category_path": ...}, ...]}')
+
+
 def test_wrong_task_field_is_named(client):
     """The missing category_path is the item_title's line's to say ("expects 'category_path'"),
     not a second line's."""

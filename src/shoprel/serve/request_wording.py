@@ -24,6 +24,8 @@ def house_message(error: dict, task: Task) -> str | None:
     ctx = error.get("ctx") or {}
     pair = f"{{\"query\": ..., \"{task.target_column}\": ...}}"
     if kind == "missing":
+        if loc == ("body",):  # FastAPI reads an empty body as none at all
+            return f"the body is empty; send the pairs to score as {{\"pairs\": [{pair}, ...]}}"
         if loc == ("body", "pairs"):
             return f"missing; send the pairs to score as {{\"pairs\": [{pair}, ...]}}"
         if len(loc) == 4:
