@@ -141,6 +141,16 @@ def test_an_empty_body_is_told_what_to_send(client):
                                  '{"pairs": [{"query": ..., "category_path": ...}, ...]}')
 
 
+def test_the_characters_in_all_are_said_with_the_other_limits_separators(client):
+    """Pairs and text lengths were said as "1,000"; the characters in all as "200400" against
+    "200000"."""
+    pairs = [{"query": "q" * 500, "category_path": "c", "id": i} for i in range(400)]
+    r = client.post("/v1/score", json={"pairs": pairs})
+    assert r.status_code == 422
+    assert r.json()["error"] == ("body.pairs: the pairs' texts hold 200,400 characters; one "
+                                 "request may hold 200,000 (send fewer pairs per request)")
+
+
 def test_wrong_task_field_is_named(client):
     """The missing category_path is the item_title's line's to say ("expects 'category_path'"),
     not a second line's."""

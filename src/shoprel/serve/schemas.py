@@ -181,8 +181,8 @@ def score_request_model(task: Task, settings: ServeSettings) -> type[BaseModel]:
         total = sum(len(p.query) + len(getattr(p, target)) + len(p.translated_query or "")
                     for p in pairs)
         if total > settings.max_total_chars:
-            raise ValueError(f"the pairs' texts hold {total} characters; one request may hold "
-                             f"{settings.max_total_chars} (send fewer pairs per request)")
+            raise ValueError(f"the pairs' texts hold {total:,} characters; one request may "
+                             f"hold {settings.max_total_chars:,} (send fewer pairs per request)")
         return pairs
 
     def distinct_ids(pairs: list) -> list:
