@@ -861,3 +861,19 @@ def test_a_worker_says_its_loading_whole_and_not_under_quiet(embed_run, monkeypa
     else:
         assert len(said) == 1 and re.fullmatch(
             r"loading encoder \S+/bert \(transformers\)\.\.\. \d+\.\d s\n", said[0]), said
+
+
+def test_head_is_answered_wherever_get_is(client):
+    """A monitor checking /healthz with HEAD (or `curl -I`) read 405, "allow: GET", and called
+    a live server down. HEAD now answers as GET does, headers without the body; a route
+    that takes no GET still answers 405, and an unknown path 404."""
+    for path in ("/healthz", "/readyz", "/metrics", "/openapi.json", "/docs"):
+        got, head = client.get(path), client.head(path)
+        assert head.status_code == got.status_code == 200, path
+        assert head.content == b""
+        assert head.headers["content-type"] == got.headers["content-type"]
+    head = client.head("/healthz")
+    assert int(head.headers["content-length"]) == len(client.get("/healthz").content)
+    score = client.head("/v1/score")
+    assert (score.status_code, score.headers["allow"]) == (405, "POST")
+    assert client.head("/nothing").status_code == 404

@@ -33,6 +33,7 @@ from shoprel.serve.api_docs import add_docs
 from shoprel.serve.batching import BatcherClosed, MicroBatcher
 from shoprel.serve.client_gone import ClientLeft, unless_client_leaves
 from shoprel.serve.guards import SCHEMA_PATH, RequestGuards, sends_key
+from shoprel.serve.head_requests import HeadAsGet
 from shoprel.serve.key_scheme import publish_key_scheme
 from shoprel.serve.limits import BodySizeLimit
 from shoprel.serve.metrics import CLIENT_CLOSED, CONTENT_TYPE, MetricsMiddleware, ServeMetrics
@@ -170,6 +171,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
     app.state.metrics = metrics
     app.state.settings = settings
     app.state.translation = translation
+    app.add_middleware(HeadAsGet)  # innermost: the guards and the metrics see HEAD
     app.add_middleware(BodySizeLimit, settings=settings)
     app.add_middleware(RequestGuards, settings=settings)  # before any body is read
     app.add_middleware(MetricsMiddleware, metrics=metrics)  # outermost: sees every answer
