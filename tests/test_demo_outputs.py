@@ -7,6 +7,9 @@ import pytest
 
 from shoprel.demo import RECORD, DemoFiles, demo_file, run_demo
 from shoprel.errors import ConfigError, OutputError
+from shoprel.run.folder import Run
+from shoprel.run.layout import REPORT
+from shoprel.run.writer import RunWriter
 
 # no test here reads a report: its charts are seconds a run (report.html is still written)
 pytestmark = pytest.mark.usefixtures("no_report_charts")
@@ -77,9 +80,7 @@ def _run(folder, created):
 def test_a_run_put_where_a_stopped_demo_would_have_trained_is_the_users(tmp_path, monkeypatch):
     """A stopped demo records nothing (its writes are atomic), so a run the user trains there
     afterwards is refused on the next demo; the demo's own run, with work added, is not."""
-    import shoprel.demo as demo
-
-    monkeypatch.setattr(demo.runs.Run, "read", classmethod(
+    monkeypatch.setattr(Run, "read", classmethod(
         lambda cls, path: type("R", (), {"manifest": json.loads(
             (path / "run.json").read_text())})()))
     out = tmp_path / "demo"
@@ -372,9 +373,9 @@ def test_a_data_demo_rerun_replaces_its_runs_only_with_overwrite(tmp_path, monke
         raise Training(run_dir)
 
     def no_report(self, metrics, oof):  # seconds of charts this test does not read
-        return (self.path / demo.runs.REPORT).write_text("", encoding="utf-8")
+        return (self.path / REPORT).write_text("", encoding="utf-8")
 
-    monkeypatch.setattr(demo.runs.RunWriter, "report", no_report)
+    monkeypatch.setattr(RunWriter, "report", no_report)
     trains_fast(monkeypatch, **{"folds.k": 2, "model.params.n_estimators": 10})
     folder, out = tmp_path / "comp", tmp_path / "mine"
     folder.mkdir()

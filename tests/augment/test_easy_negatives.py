@@ -8,6 +8,7 @@ from shoprel.augment.easy_negatives import add_easy_negatives
 from shoprel.data.category import top_level
 from shoprel.data.readers import read_pairs
 from shoprel.errors import ConfigError
+from shoprel.run.folder import Run
 from shoprel.training import runner
 from shoprel.training.config_reading import load_config
 
@@ -73,7 +74,7 @@ def test_easy_negatives_train_but_never_validate(tmp_path, qc_demo, fast_fits):
     config = load_config(None, {"model.family": "fast", "folds.k": 3,
                                 "model.params.n_estimators": 30, "augment.easy_negatives": 0.25})
     result = runner.train(qc_demo, tmp_path / "run", config, progress=False)
-    oof = runner.runs.Run.open(result.run_dir).oof()
+    oof = Run.open(result.run_dir).oof()
     assert sorted(oof["id"]) == sorted(frame.df["id"])  # validation: original rows only
     folds = oof.set_index("id")["fold"]
     for fold, training in enumerate(fitted[:3]):
