@@ -6,10 +6,10 @@ is complete (utils/atomic.atomic_dir), so a stop keeps it.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 from shoprel.run.layout import MANIFEST
+from shoprel.utils.shoprel_folders import json_object
 
 
 def replacing_note(out_dir: str | Path) -> str | None:
@@ -19,11 +19,7 @@ def replacing_note(out_dir: str | Path) -> str | None:
     manifest = Path(out_dir) / MANIFEST
     if not manifest.is_file():
         return None
-    try:
-        fields = json.loads(manifest.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        fields = {}
-    fields = fields if isinstance(fields, dict) else {}
+    fields = json_object(manifest)  # {} where unreadable: the note names the folder alone
     told = [f"task {fields['task']}" if isinstance(fields.get("task"), str) else None,
             f"{fields['n_rows']:,} rows" if isinstance(fields.get("n_rows"), int) else None,
             f"trained {fields['created'][:10]}" if isinstance(fields.get("created"), str)
