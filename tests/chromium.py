@@ -8,7 +8,9 @@ are missing, it is skipped, saying why (``scripts/install-chromium`` installs th
 from __future__ import annotations
 
 import json
+import os
 import shutil
+from pathlib import Path
 
 import pytest
 
@@ -24,18 +26,23 @@ def skip_without_chromium() -> None:
                     "as root)", allow_module_level=True)
 
 
-def headless_chromium():
-    """A headless chromium that logs every request it makes (network_requests reads them)."""
+def headless_chromium(scratch: Path):
+    """A headless chromium that logs every request it makes (network_requests reads them).
+
+    Its profile and the driver's and browser's temporary folders go under ``scratch`` (a pytest
+    temporary folder): left to themselves they pile up in /tmp, ~60 folders a day of test runs.
+    """
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
     options = webdriver.ChromeOptions()
     options.binary_location = BROWSER
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--hide-scrollbars"):
+                "--hide-scrollbars", f"--user-data-dir={scratch / 'profile'}"):
         options.add_argument(arg)
     options.set_capability("goog:loggingPrefs", {"performance": "ALL"})
-    driver = webdriver.Chrome(service=Service(DRIVER), options=options)
+    service = Service(DRIVER, env={**os.environ, "TMPDIR": str(scratch)})
+    driver = webdriver.Chrome(service=service, options=options)
     driver.set_page_load_timeout(60)  # a page waiting on the network fails, it does not hang
     return driver
 

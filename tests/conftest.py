@@ -603,12 +603,12 @@ def hashed_files(monkeypatch) -> list[Path]:
 
 
 @pytest.fixture(scope="session")
-def browser():
+def browser(tmp_path_factory):
     """One headless chromium for every browser test (starting one takes 2-3 s); each module
     that asks for it calls tests/chromium.skip_without_chromium() first."""
     from tests.chromium import headless_chromium
 
-    driver = headless_chromium()
+    driver = headless_chromium(tmp_path_factory.mktemp("chromium"))
     yield driver
     driver.quit()
 
