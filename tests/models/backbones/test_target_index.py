@@ -414,3 +414,50 @@ def test_a_kinds_record_that_is_not_a_list_is_named(tmp_path):
     meta_file.write_text(json.dumps({**json.loads(meta_file.read_text()), "kinds": "passage"}))
     with pytest.raises(RunDirError, match=r"meta.json: field 'kinds': not a list of texts"):
         open_index(tmp_path / "ix", "fp")
+
+
+@pytest.mark.parametrize("rerun_id", ["killed", "file changed since"])
+def test_a_users_file_in_a_parts_folder_is_kept_and_said(tmp_path, monkeypatch, caplog,
+                                                         rerun_id):
+    """A parts folder was removed whole once its parts were merged (or when they were of other
+    weights), with whatever a user had put in it: now only the build's own files go, the
+    user's stay with the folder, said in one line; a folder merely named `build-...` by the
+    user is no parts folder and is neither read nor touched."""
+    monkeypatch.setattr(target_index, "PART_TEXTS", 8)
+    ix = tmp_path / "ix"
+    with pytest.raises(KeyboardInterrupt):
+        build_segment(ix, "fp", _items(40), _Embed(fail_after=2), "killed")
+    (parts,) = ix.glob("build-*")
+    (parts / "notes.txt").write_text("mine")
+    (parts / "sub").mkdir()
+    (parts / "sub" / "part-000000.keys.npy").write_bytes(b"theirs")
+    own = ix / "build-notes"
+    own.mkdir()
+    (own / "a.txt").write_text("also mine")
+    assert target_index.has_stopped_build(ix)
+    embed = _Embed()
+    with caplog.at_level("WARNING", logger=target_index.__name__):
+        added = build_segment(ix, "fp", _items(40), embed, rerun_id)
+    assert (added.embedded, added.resumed) == (24, 16)  # the 2 finished parts were taken up
+    assert len(open_index(ix, "fp")) == 40
+    assert (parts / "notes.txt").read_text() == "mine"
+    assert (parts / "sub" / "part-000000.keys.npy").read_bytes() == b"theirs"
+    assert sorted(p.name for p in parts.iterdir()) == ["notes.txt", "sub"]
+    assert (own / "a.txt").read_text() == "also mine" and len(list(own.iterdir())) == 1
+    (line,) = [r.getMessage() for r in caplog.records]
+    assert line == (f"{parts}: kept, as it holds notes.txt, sub, which no index build wrote "
+                    "(the build's own files in it were removed); move them out and delete "
+                    "the folder")
+    assert not target_index.has_stopped_build(ix)  # what is left is no build's
+
+
+def test_a_link_where_a_build_keeps_its_parts_is_refused(tmp_path):
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    ix = tmp_path / "ix"
+    ix.mkdir()
+    digest = target_index.hashlib.sha256(b"in").hexdigest()[:16]
+    (ix / f"build-{digest}").symlink_to(elsewhere)
+    with pytest.raises(OutputError, match="not a folder a build made"):
+        build_segment(ix, "fp", _items(3), _Embed(), "in")
+    assert list(elsewhere.iterdir()) == [] and open_index(ix, "fp") is None

@@ -9,17 +9,21 @@ than memory, and a lookup is a binary search. A build writes numbered parts of n
 (each of its files written whole beside its place, fsynced, then renamed; the keys last): a
 killed build rerun over the same input skips the parts it already has; the finished parts of a
 killed build of another input (the file changed since) are merged into the index by the next
-build, not embedded again nor left behind. Vectors are stored as computed (float32), so an
-indexed score equals the score computed without the index.
+build, not embedded again nor left behind. A parts folder loses only what builds write there
+(build.json, the parts, their temporaries): a file a user put in it stays, and is said. Vectors
+are stored as computed (float32), so an indexed score equals the score computed without the
+index.
 """
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
+import logging
 import os
-import shutil
+import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
@@ -27,9 +31,13 @@ from pathlib import Path
 
 import numpy as np
 
-from shoprel.errors import RunDirError
+from shoprel.errors import OutputError, RunDirError
 from shoprel.utils.atomic import atomic_file
+from shoprel.utils.output_stamp import few_names
 from shoprel.utils.shoprel_folders import is_index_folder
+from shoprel.utils.temp_names import TEMP_FILE
+
+log = logging.getLogger(__name__)
 
 META = "meta.json"
 BUILD_META = "build.json"  # in a build's parts folder: which weights embedded its parts
@@ -38,6 +46,8 @@ BUILD_META = "build.json"  # in a build's parts folder: which weights embedded i
 KINDS = "kinds"
 KEYS, VECTORS = ".keys.npy", ".vectors.npy"
 PARTS = "build-"  # a build's parts folder: `build-` and a digest of what it builds
+PARTS_FOLDER = re.compile(r"build-[0-9a-f]{16}")  # a parts folder's whole name
+PART_FILE = re.compile(r"part-\d{6}\.(keys|vectors)\.npy")  # a part's two files
 PART_TEXTS = 4096  # new texts per resumable part, once parts have grown to it
 # the first part's texts; each next part holds twice as many, up to PART_TEXTS, so a stop loses
 # at most the part in progress, no more than the parts before it hold. EmbeddingGemma embeds
@@ -236,7 +246,45 @@ def indexed_fingerprints(folder: Path) -> dict[str, str]:
 def has_stopped_build(folder: Path) -> bool:
     """Whether a backbone's folder holds the parts of a build that was stopped (a rerun of it
     goes on from them): its index may lack texts, or be missing altogether."""
-    return any(parts.is_dir() for parts in Path(folder).glob(f"{PARTS}*"))
+    return any(entry.name == BUILD_META or PART_FILE.fullmatch(entry.name)
+               for parts in _parts_folders(Path(folder)) for entry in parts.iterdir())
+
+
+def _parts_folders(folder: Path) -> list[Path]:
+    """The folders named as a build names its parts folder (a link or a user's `build-notes`
+    is none)."""
+    return [parts for parts in sorted(folder.glob(f"{PARTS}*"))
+            if PARTS_FOLDER.fullmatch(parts.name) and parts.is_dir() and not parts.is_symlink()]
+
+
+def _written_by_build(entry: Path) -> bool:
+    """Whether a parts folder's entry is a file builds write there: build.json, a part's
+    keys or vectors, or the temporary file of one of these (a killed write's)."""
+    temporary = TEMP_FILE.match(entry.name)
+    name = temporary["name"] if temporary else entry.name
+    return ((name == BUILD_META or PART_FILE.fullmatch(name) is not None)
+            and (entry.is_symlink() or entry.is_file()))
+
+
+def _clear_parts(parts: Path) -> None:
+    """Remove what builds wrote in a parts folder, then the folder once nothing else is in it.
+    A file a user put there stays, with the folder, and is said in one line: the folder was
+    removed whole, the user's file with it, whether or not its parts were merged."""
+    kept = []
+    with contextlib.suppress(FileNotFoundError):
+        for entry in parts.iterdir():
+            if not _written_by_build(entry):
+                kept.append(entry.name)
+                continue
+            with contextlib.suppress(OSError):  # best effort, as the parts' removal always was
+                entry.unlink()
+    if kept:
+        log.warning("%s: kept, as it holds %s, which no index build wrote (the build's own "
+                    "files in it were removed); move %s out and delete the folder", parts,
+                    few_names(kept), "it" if len(kept) == 1 else "them")
+        return
+    with contextlib.suppress(OSError):
+        parts.rmdir()
 
 
 def open_index(folder: Path, fingerprint: str) -> TargetIndex | None:
@@ -260,6 +308,9 @@ def build_segment(folder: str | os.PathLike, fingerprint: str, items: Iterable[t
     folder.mkdir(parents=True, exist_ok=True)
     open_index(folder, fingerprint)  # an index of other weights is refused before any change
     parts = folder / f"{PARTS}{hashlib.sha256(build_id.encode()).hexdigest()[:16]}"
+    if parts.is_symlink() or (parts.exists() and not parts.is_dir()):
+        raise OutputError(f"{parts}: where this build keeps its parts, but not a folder a build "
+                          "made (a link or a file); move it away and run the command again")
     _remove_old_joins(folder)
     absorbed = _absorb_leftovers(folder, fingerprint, keep=parts)
     existing = open_index(folder, fingerprint)
@@ -292,7 +343,7 @@ def build_segment(folder: str | os.PathLike, fingerprint: str, items: Iterable[t
             on_part(len(batch))
     if count:
         _merge(folder, done, fingerprint, dim, kinds)
-    shutil.rmtree(parts, ignore_errors=True)
+    _clear_parts(parts)
     return Added(count - resumed, resumed + absorbed)
 
 
@@ -324,7 +375,7 @@ def _complete_parts(parts: Path) -> list[tuple[Path, Path]]:
     found = []
     for keys_file in sorted(parts.glob(f"part-*{KEYS}")):
         vectors_file = keys_file.with_name(keys_file.name[:-len(KEYS)] + VECTORS)
-        if vectors_file.is_file():
+        if PART_FILE.fullmatch(keys_file.name) and keys_file.is_file() and vectors_file.is_file():
             found.append((keys_file, vectors_file))
     return found
 
@@ -339,11 +390,11 @@ def _remove_old_joins(folder: Path) -> None:
 
 def _absorb_leftovers(folder: Path, fingerprint: str, keep: Path) -> int:
     """Merge the finished parts of other killed builds of the same weights into the index and
-    remove their folders; a parts folder of other weights (or of an older shoprel, which did
-    not record them) is removed unread. Returns how many texts were merged."""
+    clear their folders (_clear_parts); the parts of other weights (or of an older shoprel,
+    which did not record them) are removed unread. Returns how many texts were merged."""
     merged = 0
-    for parts in sorted(folder.glob(f"{PARTS}*")):
-        if parts == keep or not parts.is_dir():
+    for parts in _parts_folders(folder):
+        if parts == keep:
             continue
         try:
             build = json.loads((parts / BUILD_META).read_text())
@@ -356,7 +407,7 @@ def _absorb_leftovers(folder: Path, fingerprint: str, keep: Path) -> int:
             existing = open_index(folder, fingerprint)
             merged += _merge(folder, complete, fingerprint, existing.dim if existing else None,
                              kinds)
-        shutil.rmtree(parts, ignore_errors=True)
+        _clear_parts(parts)
     return merged
 
 
