@@ -304,8 +304,8 @@ def fake_exports(tiny_onnx, monkeypatch):
             shutil.copy(tiny_onnx / name, out / name)
         (out / onnx_engine.DATA_FILE).write_bytes(b"")
         (out / onnx_engine.META_FILE).write_text(json.dumps(
-            {"format": onnx_engine.EXPORT_FORMAT, "precision": "fp32",
-             onnx_engine.WEIGHTS_FIELD: [onnx_engine.DATA_FILE]}))
+            {"format": onnx_engine.EXPORT_FORMAT, "opset": onnx_engine.OPSET,
+             "precision": "fp32", onnx_engine.WEIGHTS_FIELD: [onnx_engine.DATA_FILE]}))
 
     monkeypatch.setattr(onnx_engine, "export_fp32", export_fp32)
     return given
@@ -383,7 +383,8 @@ def matmul_exports(tiny_onnx, monkeypatch):
         (out / "tokenizer.json").write_bytes((tiny_onnx / "tokenizer.json").read_bytes())
         (out / "tokenizer_config.json").write_text("{}")
         (out / onnx_engine.META_FILE).write_text(json.dumps(
-            {"format": onnx_engine.EXPORT_FORMAT, "precision": "fp32"}))
+            {"format": onnx_engine.EXPORT_FORMAT, "opset": onnx_engine.OPSET,
+             "precision": "fp32"}))
 
     monkeypatch.setattr(onnx_engine, "export_fp32", export_fp32)
 
@@ -516,3 +517,63 @@ def test_an_export_needs_exactly_the_weights_files_its_graph_reads(gemma_folder,
     (fp32 / "dense.weights").write_bytes(b"")
     assert onnx_engine.exported(gemma_folder, show_progress=False) == fp32
     assert json.loads(record.read_text()) == listed and not data.exists()
+
+
+@pytest.mark.parametrize("held", ["notes", "another tool's export", "an fp32 export"])
+@pytest.mark.parametrize("engine", [ONNX, ONNX_INT8])
+def test_an_export_folder_no_export_wrote_is_refused_not_replaced(
+        held, engine, gemma_folder, matmul_exports):
+    """The export replaced its folder under onnx/ whole whatever was there: a folder that holds
+    no record of an export of its precision is refused in one line naming it, and nothing in
+    it changes; moved away, the export is made. A stale export is still replaced (above)."""
+    from shoprel.errors import OutputError
+
+    precision = onnx_engine.PRECISION[engine]
+    if engine == ONNX_INT8:
+        onnx_engine.exported(gemma_folder, show_progress=False)  # its fp32 source, whole
+    folder = onnx_engine.export_root(gemma_folder) / precision
+    folder.mkdir(parents=True, exist_ok=True)
+    if held == "notes":
+        (folder / "notes.txt").write_text("mine")
+    elif held == "another tool's export":
+        (folder / onnx_engine.META_FILE).write_text('{"files": {"fp32": "model.onnx"}}')
+        (folder / onnx_engine.MODEL_FILE).write_bytes(b"their graph")
+    else:  # shoprel's record, of another precision than the folder's
+        (folder / onnx_engine.META_FILE).write_text(json.dumps(
+            {"format": onnx_engine.EXPORT_FORMAT, "opset": onnx_engine.OPSET,
+             "precision": "fp32" if engine == ONNX_INT8 else "int8-r7"}))
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    with pytest.raises(OutputError) as caught:
+        onnx_engine.OnnxEncoder(with_engine(gemma_folder, engine))
+    names = ", ".join(sorted(before))
+    assert str(caught.value) == (
+        f"{folder}: holds {names}, with no record of an {precision} export; exporting "
+        f"{eg.NAME} ({precision}) there would delete it: move that folder elsewhere, then run "
+        "again")
+    assert {p.name: p.read_bytes() for p in folder.iterdir()} == before
+    folder.rename(folder.with_name("mine"))
+    assert onnx_engine.exported(with_engine(gemma_folder, engine), precision,
+                                show_progress=False) == folder
+    assert json.loads((folder / onnx_engine.META_FILE).read_text())["precision"] == precision
+
+
+def test_an_empty_or_linked_export_folder_is_exported_into(gemma_folder, matmul_exports,
+                                                            tmp_path):
+    """Nothing there but the use stamp: the export goes there; a link goes (never what it
+    leads to), replaced by the export."""
+    folder = onnx_engine.export_root(gemma_folder) / "fp32"
+    folder.mkdir(parents=True)
+    (folder / LAST_USED).touch()
+    assert onnx_engine.exported(gemma_folder, show_progress=False) == folder
+    assert (folder / onnx_engine.MODEL_FILE).is_file()
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "notes.txt").write_text("mine")
+    backbone = with_engine(gemma_folder, ONNX)
+    int8 = onnx_engine.export_root(backbone) / onnx_engine.PRECISION[ONNX_INT8]
+    int8.parent.mkdir(parents=True, exist_ok=True)
+    int8.symlink_to(elsewhere)
+    onnx_engine.exported(with_engine(gemma_folder, ONNX_INT8), onnx_engine.PRECISION[ONNX_INT8],
+                         show_progress=False)
+    assert not int8.is_symlink() and (int8 / onnx_engine.MODEL_FILE).is_file()
+    assert [p.name for p in elsewhere.iterdir()] == ["notes.txt"]

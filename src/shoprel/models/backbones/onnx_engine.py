@@ -30,14 +30,17 @@ from pathlib import Path
 import numpy as np
 
 import shoprel.models.backbones.embeddinggemma as embeddinggemma
-from shoprel.errors import OutputExistsError
+from shoprel.errors import OutputError, OutputExistsError
 from shoprel.models.backbones.batching import BATCH_TOKENS, check_batching, token_batches
 from shoprel.models.backbones.cache import LAST_USED, files_sha256, mark_used
 from shoprel.models.backbones.encoder import PLURAL, Kind
 from shoprel.models.backbones.onnx_session import external_weights_files, open_session
 from shoprel.models.backbones.resolve import Backbone, weight_files
 from shoprel.utils.atomic import atomic_dir
+from shoprel.utils.output_stamp import few_names
 from shoprel.utils.progress import bar_delay, bars_allowed, progress_bar
+from shoprel.utils.shoprel_folders import is_onnx_export, json_object
+from shoprel.utils.temp_names import is_temporary
 
 log = logging.getLogger(__name__)
 
@@ -125,6 +128,10 @@ def exported(backbone: Backbone, precision: str = "fp32", show_progress: bool = 
     if reason is None:
         mark_used(folder / LAST_USED)
         return folder
+    held = not_an_export(folder, precision)
+    if held is not None:  # an export replaces its folder whole: never what no export wrote
+        raise OutputError(f"{folder}: holds {held}; exporting {embeddinggemma.NAME} ({precision}) "
+                          "there would delete it: move that folder elsewhere, then run again")
     fp32 = (folder if precision == "fp32"
             else exported(backbone, "fp32", show_progress, cache_dir))
     say = log.warning if show_progress else log.info
@@ -147,6 +154,24 @@ def exported(backbone: Backbone, precision: str = "fp32", show_progress: bool = 
     say("exported %s (%s) in %.0f s", embeddinggemma.NAME, precision,
         time.perf_counter() - started)
     return folder
+
+
+def not_an_export(folder: Path, precision: str) -> str | None:
+    """What the folder `precision`'s export goes to holds that no export wrote, in a few words,
+    or None when an export may replace it: missing, a link (the link goes, never what it
+    leads to), empty but for the use stamp and temporaries, or an export of `precision` by its
+    record (_write_meta), stale or broken. A folder put there by hand (a copy of another
+    tool's export, notes) was replaced whole, without a word, by the next load."""
+    if folder.is_symlink() or not folder.exists():
+        return None
+    if not folder.is_dir():
+        return "a file, not a folder"
+    if is_onnx_export(folder) and json_object(folder / META_FILE).get("precision") == precision:
+        return None
+    held = [p.name for p in folder.iterdir() if p.name != LAST_USED and not is_temporary(p)]
+    if not held:
+        return None
+    return f"{few_names(held)}, with no record of an {precision} export"
 
 
 def source_sha256(backbone: Backbone, cache_dir: str | os.PathLike | None = None) -> str | None:
