@@ -241,6 +241,34 @@ def test_a_linked_in_backbone_loses_its_link_not_its_files(tmp_path):
     assert not (root / "backbones" / "e5-small").exists() and weights.exists()
 
 
+def test_a_linked_in_export_is_listed_and_loses_its_link_not_its_files(tmp_path):
+    """A link under onnx/ to an export (the whole `<backbone>-<digest>` folder, or one
+    precision of it) was never listed, though the cache uses it: listed now as a linked-in
+    backbone is, size 0, and pruning removes the link alone; a link to a folder holding no
+    export is not listed."""
+    root = tmp_path / "cache"
+    (root / "onnx" / f"{EG}-{OTHER[::-1]}").mkdir(parents=True)
+    mark_cache(root)
+    shared = tmp_path / "shared"
+    model = _export(shared / f"{EG}-{OTHER}" / "fp32" / "model.onnx", 4096)
+    int8 = _export(shared / "int8" / f"int8-{INT8_SCHEME}" / "model.onnx", 4096)
+    notes = _text(tmp_path / "notes" / "readme.txt")
+    whole = root / "onnx" / f"{EG}-{OTHER}"
+    whole.symlink_to(model.parent.parent, target_is_directory=True)
+    one = root / "onnx" / f"{EG}-{OTHER[::-1]}" / f"int8-{INT8_SCHEME}"
+    one.symlink_to(int8.parent, target_is_directory=True)
+    (root / "onnx" / f"{EG}-{'f' * 16}").symlink_to(notes.parent, target_is_directory=True)
+    entries = inv.inventory(root)
+    assert [(e.kind, e.path, e.size) for e in entries] == [("onnx", whole, 0), ("onnx", one, 0)]
+    result = CliRunner().invoke(main, ["cache", "prune", "--cache-dir", str(root), "--kind",
+                                       "onnx"])
+    assert result.exit_code == 0, result.output
+    assert "removed 2 entries" in result.output
+    assert not whole.is_symlink() and not one.is_symlink()
+    assert model.stat().st_size == 4096 and int8.stat().st_size == 4096 and notes.exists()
+    assert (root / "onnx").is_dir() and (root / "onnx" / f"{EG}-{'f' * 16}").is_symlink()
+
+
 def test_cli_lists_and_prunes(cache):
     root, paths = cache
     runner = CliRunner()

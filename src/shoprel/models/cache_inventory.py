@@ -97,7 +97,10 @@ def inventory(cache_dir: str | os.PathLike | None = None) -> list[CacheEntry]:
                 continue  # counted with their database
             if dead_writer_leftover(path):
                 entries.append(_entry("partial", path, KILLED_WRITER))
-            elif kind == ONNX and path.is_dir() and not path.is_symlink():
+            elif kind == ONNX and path.is_symlink():
+                if _linked_export(path):
+                    entries.append(_entry(ONNX, path, _onnx_stale(path.name, None, current)))
+            elif kind == ONNX and path.is_dir():
                 entries.extend(_onnx_entries(path, current))
             elif kind in (EMBEDDINGS, STATES) and _ours_sqlite(kind, path):
                 entries.append(_entry(kind, path, _slug_stale(_slug_of(kind, path), current)))
@@ -256,8 +259,9 @@ def remove(entries: list[CacheEntry]) -> int:
             path.unlink(missing_ok=True)
         if not path.exists() and not path.is_symlink():
             freed += entry.size
-    for folder in {entry.path.parent for entry in entries
-                   if entry.kind == ONNX or _USE_COPY.fullmatch(entry.path.name)}:
+    for folder in {entry.path.parent for entry in entries  # never onnx/ itself (a link in it)
+                   if (entry.kind == ONNX and entry.path.parent.name != ONNX)
+                   or _USE_COPY.fullmatch(entry.path.name)}:
         if folder.is_dir() and not folder.is_symlink() and not any(folder.iterdir()):
             folder.rmdir()  # an export folder, or USE's, left with nothing in it
     return freed
@@ -385,15 +389,28 @@ def _onnx_entries(export: Path, current: dict[str, str]) -> list[CacheEntry]:
     export record, as the exporter writes it (told by its fields: `export.json` is a generic
     name, and a user's folder holding another tool's was listed, and pruned by --kind onnx or
     --older-than), or what a killed exporter left; anything else there (a user's notes, a
-    folder of their own) is not listed, so never removed."""
+    folder of their own) is not listed, so never removed. A link to an export is listed as the
+    link (size 0; removing it removes the link, never the export it leads to), as a linked-in
+    backbone is: one was never listed, so `cache list` did not show what the cache uses."""
     entries = []
     for precision in sorted(export.iterdir()):
         if dead_writer_leftover(precision):
             entries.append(_entry("partial", precision, KILLED_WRITER))
-        elif precision.is_dir() and not precision.is_symlink() and is_onnx_export(precision):
+        elif precision.is_dir() and is_onnx_export(precision):
             entries.append(_entry(ONNX, precision,
                                   _onnx_stale(export.name, precision.name, current)))
     return entries
+
+
+def _linked_export(path: Path) -> bool:
+    """A link in onnx/ named as an export folder is (`<backbone>-<16 hex>`) that leads to a
+    folder holding an export: a whole export folder linked in from another cache."""
+    if _SLUG.match(path.name) is None or not path.is_dir():
+        return False
+    try:
+        return any(is_onnx_export(precision) for precision in path.iterdir())
+    except OSError:
+        return False
 
 
 def _slug_of(kind: str, path: Path) -> str:
@@ -419,13 +436,14 @@ def _slug_stale(slug: str, current: dict[str, str]) -> str | None:
     return None  # a folder or hub backbone, or a built-in not built here: cannot tell
 
 
-def _onnx_stale(export: str, precision: str, current: dict[str, str]) -> str | None:
+def _onnx_stale(export: str, precision: str | None, current: dict[str, str]) -> str | None:
+    """Why an export folder's `precision` (None: the whole folder, linked in) is stale."""
     match = _SLUG.match(export)
     if match is None or match["base"] not in current:
         return None
     if current[match["base"]] != match["sha"]:
         return f"exported from other {match['base']} weights than the build in this cache"
-    if precision not in PRECISION.values():
+    if precision is not None and precision not in PRECISION.values():
         return f"an export scheme since replaced (now {', '.join(PRECISION.values())})"
     return None
 
