@@ -571,6 +571,36 @@ def test_languages_the_run_never_saw_are_counted(trained_runs, qc_demo):
 
 
 @pytest.mark.parametrize("method", ["score", "probabilities"])
+def test_an_iterator_read_by_an_earlier_call_is_refused_not_scored_as_no_pairs(trained_runs,
+                                                                               qc_demo, method):
+    """A generator given again after a call had read it returned an empty table (an empty
+    array), which cannot be told from pairs given as none: it is refused in one line, an
+    iterator that gives no pairs alike; a list, a frame or an iterable that is no iterator
+    (read afresh each time) scores the same pairs each call, and [] scores none."""
+    scorer = shoprel.Scorer(trained_runs["QC"])
+    call = getattr(scorer, method)
+    rows = _rows(qc_demo, 5)
+    expected = scorer.probabilities(rows)
+    said = ("pairs: the iterator gave no pairs; an iterator is read once, so one an earlier "
+            "call read has none left: give a list to score the same pairs again ([] to score "
+            "none)")
+    for iterator in ((row for row in rows), iter(rows), map(dict, rows)):
+        first = call(iterator)
+        probabilities = first if method == "probabilities" else first["probability"]
+        np.testing.assert_allclose(probabilities, expected, atol=5e-7)  # all 5, in order
+        with pytest.raises(InputError) as info:
+            call(iterator)
+        assert str(info.value) == said
+    with pytest.raises(InputError) as info:
+        call(iter([]))
+    assert str(info.value) == said
+    assert len(call([])) == 0 and len(call(pd.DataFrame(rows).iloc[:0])) == 0
+    values = {i: row for i, row in enumerate(rows)}.values()  # an iterable, no iterator
+    assert len(call(values)) == 5 and len(call(values)) == 5
+    assert dict(scorer.unseen_languages) == {}
+
+
+@pytest.mark.parametrize("method", ["score", "probabilities"])
 def test_a_refused_call_counts_none_of_its_pairs_as_unseen(trained_runs, method):
     """Pairs are scored in chunks of 20,000: a blank pair in the second chunk refused the call
     after the first was scored, and unseen_languages counted those 20,000 pairs the caller

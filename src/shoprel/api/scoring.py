@@ -3,6 +3,7 @@ loaded once that scores pairs held in memory."""
 
 from __future__ import annotations
 
+import itertools
 import numbers
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sized
@@ -19,7 +20,7 @@ from shoprel.data.memory import pair_frames
 from shoprel.data.records import python_kind
 from shoprel.data.tasks import TaskGivenBy, run_task
 from shoprel.ensemble.cuts import language_cuts
-from shoprel.errors import ConfigError
+from shoprel.errors import ConfigError, InputError
 from shoprel.predict.cascade import DEFAULT_SHARE, SCORERS, scorer_in_any_case
 from shoprel.predict.index import IndexResult, build_index
 from shoprel.predict.languages import (
@@ -160,11 +161,13 @@ class Scorer:
     """A run (or ensemble) loaded once, scoring pairs held in memory.
 
     `pairs`: a list (or any iterable) of dicts, a DataFrame, or what `shoprel.read_pairs`
-    returns, with a file's fields: `origin_query`, `category_path` (QC) or `item_title` (QI),
-    optional `language` and `id` (every pair's or none: then ids are positions), checked by
-    the file rules (an error names the pair by position and the field; empty cells — None, NaN
-    — are a file's null). `scorer` (any case): "full", "student" (the student the run carries) or
-    "cascade", as `predict --scorer`; `indexes`: target-index folders besides the run's own;
+    returns (an iterator, read once, that gives no pairs is refused: one an earlier call read
+    has none left; no pairs on purpose are `[]`), with a file's fields: `origin_query`,
+    `category_path` (QC) or `item_title` (QI), optional `language` and `id` (every pair's or
+    none: then ids are positions), checked by the file rules (an error names the pair by
+    position and the field; empty cells — None, NaN — are a file's null). `scorer` (any
+    case): "full", "student" (the student the run carries) or "cascade", as `predict
+    --scorer`; `indexes`: target-index folders besides the run's own;
     `recent_texts`: how many embedded texts to keep in memory between calls (as `serve`;
     at most 1,000,000: ~3.4 GB per backbone at 768 dimensions);
     `cascade_share`: as `predict --cascade-share`. `unseen_languages` counts the pairs scored
@@ -244,9 +247,10 @@ class Scorer:
         position and field, as serve refuses it (predict keeps a file's such rows and notes
         them, so that every id of a test file gets its prediction)."""
         counted = Counter()
+        given = _not_read_before(pairs)
         tables = [self.predictor.submission(frame, self._counted(frame, counted))
                   for frame in _checked_first(pairs, pair_frames(
-                      pairs, self.task, written_ids=True, read_labels=False,
+                      given, self.task, written_ids=True, read_labels=False,
                       empty_text=REFUSE, given_by=self._given_by()))]
         table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
         self.unseen_languages.update(counted)
@@ -258,9 +262,10 @@ class Scorer:
     def probabilities(self, pairs) -> np.ndarray:
         """Each pair's probability of being relevant, unrounded, in order."""
         counted = Counter()
+        given = _not_read_before(pairs)
         scored = (self.predictor.probabilities_and_cuts(frame, self._counted(frame, counted))
                   for frame in _checked_first(pairs, pair_frames(
-                      pairs, self.task, read_labels=False, empty_text=REFUSE,
+                      given, self.task, read_labels=False, empty_text=REFUSE,
                       given_by=self._given_by())))
         probabilities = np.concatenate([probabilities for probabilities, _ in scored])
         self.unseen_languages.update(counted)
@@ -280,6 +285,24 @@ class Scorer:
         trained = self.predictor.as_trained(frame)
         counted.update(unseen_as_trained(trained.df["language"], self._known))
         return trained
+
+
+def _not_read_before(pairs):
+    """The pairs, an iterator's with its first pair taken and put back: an iterator (a
+    generator, map(...), iter(rows)) is read once, and one given again after an earlier call
+    read it scored nothing and returned an empty table, as if no pairs had been given. An
+    iterator that gives no pairs is refused: no pairs on purpose are a list, `[]`."""
+    if not isinstance(pairs, Iterator):
+        return pairs
+    first = next(pairs, _NOTHING)
+    if first is _NOTHING:
+        raise InputError("pairs: the iterator gave no pairs; an iterator is read once, so one "
+                         "an earlier call read has none left: give a list to score the same "
+                         "pairs again ([] to score none)")
+    return itertools.chain([first], pairs)
+
+
+_NOTHING = object()
 
 
 def _checked_first(pairs, frames: Iterator[PairFrame]) -> Iterable[PairFrame]:
