@@ -600,6 +600,40 @@ def test_an_iterator_read_by_an_earlier_call_is_refused_not_scored_as_no_pairs(t
     assert dict(scorer.unseen_languages) == {}
 
 
+def test_calls_from_several_threads_each_add_their_unseen_pairs(trained_runs, qc_demo):
+    """unseen_languages was added to without a lock: Counter.update reads each count, then
+    writes the sum, and calls from several threads (a web app's workers sharing one Scorer)
+    that read the same count lost all but one call's pairs. Here each call's read of the
+    count waits (a barrier, at most 1 s) until every thread has read it: without the lock
+    they all read 0 and "sw" ended at 2, one call's pairs, not 8's; with it they add up."""
+    import threading
+    from collections import Counter
+    from concurrent.futures import ThreadPoolExecutor
+
+    threads = 4
+    meeting = threading.Barrier(threads, timeout=1.0)
+
+    class ReadThenWait(Counter):
+        def get(self, key, default=None):
+            value = super().get(key, default)
+            try:
+                meeting.wait()  # every thread holds the count it read
+            except threading.BrokenBarrierError:  # the lock lets one in at a time
+                pass
+            return value
+
+    scorer = shoprel.Scorer(trained_runs["QC"])
+    scorer.unseen_languages = ReadThenWait({"xx": 1})  # not empty: update reads each count
+    rows = _rows(qc_demo, 3)
+    rows[0]["language"], rows[1]["language"] = "sw", "sw"
+    with ThreadPoolExecutor(threads) as pool:
+        tables = list(pool.map(lambda call: call(rows),
+                               [scorer.score, scorer.probabilities] * (threads // 2)))
+    assert [len(table) for table in tables] == [3] * threads
+    assert dict(scorer.unseen_languages) == {"xx": 1, "sw": 2 * threads}
+    assert scorer.translated_only == []
+
+
 @pytest.mark.parametrize("method", ["score", "probabilities"])
 def test_a_refused_call_counts_none_of_its_pairs_as_unseen(trained_runs, method):
     """Pairs are scored in chunks of 20,000: a blank pair in the second chunk refused the call

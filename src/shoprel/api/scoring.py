@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import numbers
+import threading
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sized
 from pathlib import Path
@@ -165,22 +166,21 @@ class Scorer:
     has none left; no pairs on purpose are `[]`), with a file's fields: `origin_query`,
     `category_path` (QC) or `item_title` (QI), optional `language` and `id` (every pair's or
     none: then ids are positions), checked by the file rules (an error names the pair by
-    position and the field; empty cells — None, NaN — are a file's null). `scorer` (any
-    case): "full", "student" (the student the run carries) or "cascade", as `predict
-    --scorer`; `indexes`: target-index folders besides the run's own;
-    `recent_texts`: how many embedded texts to keep in memory between calls (as `serve`;
-    at most 1,000,000: ~3.4 GB per backbone at 768 dimensions);
-    `cascade_share`: as `predict --cascade-share`. `unseen_languages` counts the pairs scored
-    so far (by calls that returned them) per language the run was not trained on (as predict
-    reports); `translated_only` names those of them it trained on only as translated rows
-    (augment.translate), and
-    `translated_only_members` those only some of an ensemble's members saw so. Pairs are
-    scored in chunks of 20,000, as predict scores a file, so the cascade judges a query on the
-    pairs of one call and chunk; pairs held in memory (a list, a DataFrame) are all checked
-    before the first chunk is scored, an iterator's as it gives them. `threshold`, `scorer`,
-    `task` and `run_dir` are fixed when the run is loaded: setting one is refused (another
-    cut: `run.probabilities(pairs) >= cut`). Its encoders are loaded when it is made, as serve
-    loads them before it says it is ready: the first call waits for no loading.
+    position and the field; empty cells — None, NaN — are a file's null). `scorer` (any case):
+    "full", "student" (the student the run carries) or "cascade", as `predict --scorer`;
+    `indexes`: target-index folders besides the run's own; `recent_texts`: how many embedded
+    texts to keep in memory between calls (as `serve`; at most 1,000,000: ~3.4 GB per backbone
+    at 768 dimensions); `cascade_share`: as `predict --cascade-share`. `unseen_languages` counts
+    the pairs scored so far (by calls that returned them, from any thread) per language the run
+    was not trained on (as predict reports); `translated_only` names those of them it trained on
+    only as translated rows (augment.translate), and `translated_only_members` those only some
+    of an ensemble's members saw so. Pairs are scored in chunks of 20,000, as predict scores a
+    file, so the cascade judges a query on the pairs of one call and chunk; pairs held in memory
+    (a list, a DataFrame) are all checked before the first chunk is scored, an iterator's as it
+    gives them. `threshold`, `scorer`, `task` and `run_dir` are fixed when the run is loaded:
+    setting one is refused (another cut: `run.probabilities(pairs) >= cut`). Its encoders are
+    loaded when it is made, as serve loads them before it says it is ready: the first call waits
+    for no loading.
     """
 
     @in_python_words
@@ -205,6 +205,10 @@ class Scorer:
         # pairs scored so far per language the run's training file lacked: its
         # cross-validated figures say nothing about them (predict prints the same count)
         self.unseen_languages: Counter = Counter()
+        # calls from several threads (a web app's workers sharing one loaded run) add their
+        # counts under it: Counter.update reads a count and writes the sum, and two calls
+        # between those lost one call's pairs
+        self._counting = threading.Lock()
         self._translated = translated_languages(self.predictor.run)
         self._translated_by_some = translated_by_some(self.predictor.run)
 
@@ -218,8 +222,9 @@ class Scorer:
     def translated_only(self) -> list[str]:
         """The tags of unseen_languages the run trained on only as translated rows
         (augment.translate): new to its own rows, not to the model (PredictResult's field)."""
-        return translated_only_tags([tag for tag, _ in self.unseen_languages.most_common()],
-                                    self._translated)
+        with self._counting:  # not read while a call adds to it (a dict changing size)
+            tags = [tag for tag, _ in self.unseen_languages.most_common()]
+        return translated_only_tags(tags, self._translated)
 
     @property
     def translated_only_members(self) -> dict[str, list[str]]:
@@ -253,7 +258,7 @@ class Scorer:
                       given, self.task, written_ids=True, read_labels=False,
                       empty_text=REFUSE, given_by=self._given_by()))]
         table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
-        self.unseen_languages.update(counted)
+        self._count(counted)
         if isinstance(pairs, pd.DataFrame):
             table.index = pairs.index
         return table
@@ -268,8 +273,13 @@ class Scorer:
                       given, self.task, read_labels=False, empty_text=REFUSE,
                       given_by=self._given_by())))
         probabilities = np.concatenate([probabilities for probabilities, _ in scored])
-        self.unseen_languages.update(counted)
+        self._count(counted)
         return probabilities
+
+    def _count(self, counted: Counter) -> None:
+        """A call's unseen pairs added to unseen_languages, one call at a time."""
+        with self._counting:
+            self.unseen_languages.update(counted)
 
     def _given_by(self) -> TaskGivenBy:
         """The task pairs are read as is the run's: a first pair whose task field names the
