@@ -1297,6 +1297,36 @@ def test_distill_student_trains_on_the_teacher_s_scores(tmp_path, trained_runs, 
     assert not (tmp_path / "s").exists()
 
 
+def test_a_run_folder_given_as_the_student_s_config_is_said_to_be_a_run(tmp_path, trained_runs):
+    """distill_student(run, OTHER_RUN, ...) said "OTHER_RUN: config is a folder; give a file",
+    which left the user to guess the file: the folder is said to be a run, with its
+    config.yaml and the presets; an ensemble's, whose config.yaml names no model, sends to a
+    member's; train(config=RUN) and load_config(RUN) say the same; any other folder as before."""
+    from shoprel.training.presets import presets_said
+
+    run = trained_runs["QI"]
+    said = (f"{run}: is a run folder, not a config file; give its config.yaml "
+            f"({run / 'config.yaml'}) for the run's settings, or {presets_said()}")
+    for call in (lambda: shoprel.distill_student(trained_runs["QC"], run, tmp_path / "s"),
+                 lambda: shoprel.train(tmp_path / "none.jsonl", tmp_path / "t", run),
+                 lambda: shoprel.load_config(run)):
+        with pytest.raises(ConfigError) as info:
+            call()
+        assert str(info.value) == said
+    ensemble = tmp_path / "ens"
+    ensemble.mkdir()
+    (ensemble / "run.json").write_text('{"kind": "ensemble", "task": "QC", "threshold": 0.5}')
+    with pytest.raises(ConfigError) as info:
+        shoprel.distill_student(trained_runs["QC"], ensemble, tmp_path / "s")
+    assert str(info.value) == (f"{ensemble}: is an ensemble folder, not a config file (its "
+                               "config.yaml names members, not a model); give a member run's "
+                               f"config.yaml, or {presets_said()}")
+    with pytest.raises(ConfigError) as info:
+        shoprel.load_config(tmp_path)
+    assert str(info.value) == f"{tmp_path}: config is a folder; give a file"
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["ens"]
+
+
 def test_noisy_rows_flags_and_writes_what_the_command_does(tmp_path, trained_runs, qc_demo):
     from shoprel.ensemble.noise import find_noisy_rows
     from shoprel.errors import OutputError

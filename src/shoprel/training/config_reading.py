@@ -36,6 +36,7 @@ from shoprel.training.config import (
 from shoprel.training.config_retyped import Place, Written, retyped_problems
 from shoprel.training.config_yaml import read_config_yaml, yaml_problem
 from shoprel.training.presets import config_path, presets_said
+from shoprel.utils.shoprel_folders import RUN_MARKER, holds_marker, json_object
 
 
 @dataclass(frozen=True)
@@ -337,6 +338,22 @@ def located(error: ConfigError, path: str | Path | None) -> ConfigError:
     return ConfigError(f"{_at(str(path), named, lines)}: {text}")
 
 
+def run_folder_said(path: Path) -> str | None:
+    """What is said of a run (or ensemble) folder given where a config file is expected
+    (`train --config RUN`, `distill --student RUN`): "config is a folder; give a file" left
+    the user to guess which file; a run's settings are its config.yaml, an ensemble's
+    config.yaml names members, not a model. None for any other path."""
+    if not path.is_dir() or not holds_marker(path, RUN_MARKER):
+        return None
+    if json_object(path / RUN_MARKER).get("kind") == "ensemble":
+        return ("is an ensemble folder, not a config file (its config.yaml names members, not "
+                f"a model); give a member run's config.yaml, or {presets_said()}")
+    config = path / "config.yaml"
+    own = f"give its config.yaml ({config}) for the run's settings, or " \
+        if config.is_file() else "give a config file, or "
+    return f"is a run folder, not a config file; {own}{presets_said()}"
+
+
 def load_config(path: str | Path | None = None, overrides: dict | None = None,
                 options: dict[str, str] | None = None, saved: bool = False,
                 overrides_name: str = "overrides") -> RunConfig:
@@ -355,7 +372,8 @@ def load_config(path: str | Path | None = None, overrides: dict | None = None,
         if reason:
             raise ConfigError(f"{path}: " + (f"config file not found; {presets_said()}"
                                               if reason == "file not found"
-                                              else f"config {reason}"))
+                                              else run_folder_said(path)
+                                              or f"config {reason}"))
         try:
             text = path.read_text(encoding="utf-8")
             data = read_config_yaml(text)
