@@ -100,6 +100,26 @@ def test_bad_pairs_are_one_error_naming_the_pair(pairs, match):
         list(pair_frames(pairs))
 
 
+def test_a_file_s_path_given_as_the_pairs_is_told_to_read_the_file(tmp_path, jsonl, qc_rows):
+    """run.score(Path("test.jsonl")) said "a PosixPath is not a list of pairs (dicts) or a
+    DataFrame", and the path as a text "a text is not...": what was wrong, not the fix, which is
+    to read the file (shoprel.read_pairs) or score it into a file. A query stays a text."""
+    path = jsonl(tmp_path / "qc.jsonl", qc_rows)
+    said = (f"pairs: the path {str(path)!r} is not a list of pairs: read the file first, "
+            f"shoprel.read_pairs({str(path)!r}), or score it into a file with "
+            "shoprel.predict_file")
+    for given in (path, str(path)):
+        with pytest.raises(InputError) as info:
+            list(pair_frames(given))
+        assert str(info.value) == said
+    with pytest.raises(InputError) as info:
+        list(pair_frames(tmp_path / "none.jsonl"))  # a path, if not a file yet
+    assert str(info.value).startswith(f"pairs: the path '{tmp_path / 'none.jsonl'}' is not ")
+    with pytest.raises(InputError) as info:
+        list(pair_frames(str(tmp_path)))  # a folder's name is a text, as a query is
+    assert str(info.value) == "pairs: a text is not a list of pairs (dicts) or a DataFrame"
+
+
 @pytest.mark.parametrize("container", [list, pd.DataFrame])
 def test_every_missing_field_of_the_pairs_is_said_at_once(container):
     """Pairs lacking their query and target fields were told the target, then, once renamed,

@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -67,6 +69,11 @@ def _records(pairs) -> Iterator[Record]:
     if isinstance(pairs, Mapping):  # one pair, or columns: "a dict is not a list of pairs
         # (dicts)" read as if a dict were wrong, where a list of it was meant
         raise InputError(_one_dict_said(pairs))
+    if isinstance(pairs, os.PathLike) or (isinstance(pairs, str) and _names_a_file(pairs)):
+        # a file's path: "a PosixPath is not a list of pairs" said what was wrong, not the fix
+        raise InputError(f"pairs: the path {str(pairs)!r} is not a list of pairs: read the file "
+                         f"first, shoprel.read_pairs({str(pairs)!r}), or score it into a file "
+                         "with shoprel.predict_file")
     if isinstance(pairs, str | bytes) or not isinstance(pairs, Iterable):
         raise InputError(f"pairs: {python_kind(pairs)} is not a list of pairs (dicts) or a "
                          "DataFrame")
@@ -75,6 +82,14 @@ def _records(pairs) -> Iterator[Record]:
             raise InputError(f"{python_kind(pair)} is not a dict of fields",
                              line=position, line_label="pair")
         yield position, {str(k): _plain(v) for k, v in pair.items()}
+
+
+def _names_a_file(text: str) -> bool:
+    """Whether a text given as the pairs is the path of a file (a query is not)."""
+    try:
+        return len(text) < 4096 and Path(text).expanduser().is_file()
+    except (OSError, ValueError):  # a name too long, a NUL in it
+        return False
 
 
 def _one_dict_said(pairs: Mapping) -> str:
