@@ -55,7 +55,8 @@ def test_requests_waiting_unread_at_shutdown_are_answered(app):
     sends its first request and a kept-alive one its second; shutdown then asks every
     connection to close before the loop has read either. uvicorn's own protocol closed both
     at once, as idle: the clients were reset with no answer, not knowing whether their pairs
-    were scored. Both are answered now, then closed."""
+    were scored. Both are answered now, then closed, each answer saying `connection: close`
+    (h11's protocol closed after an answer without it, which a client took as kept alive)."""
     listener = socket.socket()
     listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     listener.bind(("127.0.0.1", 0))
@@ -94,6 +95,8 @@ def test_requests_waiting_unread_at_shutdown_are_answered(app):
         for sock in (fresh, kept):
             answer = _answer(sock)  # read until the server closes the connection
             assert answer.startswith(b"HTTP/1.1 200"), answer
+            head = answer.partition(b"\r\n\r\n")[0].lower().split(b"\r\n")
+            assert b"connection: close" in head, head
             assert json.loads(answer.partition(b"\r\n\r\n")[2])["results"][0]["id"] == 0
     finally:
         fresh.close()

@@ -17,6 +17,7 @@ accepted is reset with it, as before.
 from __future__ import annotations
 
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
+from uvicorn.protocols.http.flow_control import CLOSE_HEADER
 
 # long enough for the loop to read every socket once, however busy, and for the bytes of a
 # client that connected just before the signal to arrive; a connection that sends nothing is
@@ -29,14 +30,35 @@ class DrainingHTTPProtocol(AutoHTTPProtocol):
     with no request in progress (none yet, or a kept-alive one's answered) only once the loop
     has read what its client already sent."""
 
+    draining = False  # shutdown has asked this connection to close
+
     def shutdown(self) -> None:
+        self.draining = True
         if self.cycle is None or self.cycle.response_complete:
             self.loop.call_later(READ_WAITING_SECONDS, self.shutdown_now)
             return
-        super().shutdown()
+        self.answer_last()
 
     def shutdown_now(self) -> None:
         """uvicorn's own shutdown of the connection: closed, or closed after the request it
         has read meanwhile is answered; nothing where the client has gone already."""
         if not self.transport.is_closing():
             super().shutdown()
+            self.answer_last()
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        if self.draining:  # a request read in the moment given is the connection's last
+            self.answer_last()
+
+    def answer_last(self) -> None:
+        """The request in progress is the connection's last: closed after its answer, which
+        says `connection: close` where it has not begun. h11's protocol closed the connection
+        after an answer without that header, and an HTTP/1.1 client took it as kept alive;
+        a request answered in the moment given above was even answered as kept alive."""
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete:
+            return
+        cycle.keep_alive = False
+        if not cycle.response_started and CLOSE_HEADER not in cycle.default_headers:
+            cycle.default_headers = [*cycle.default_headers, CLOSE_HEADER]  # not the server's
