@@ -609,6 +609,20 @@ def test_unknown_paths_and_methods_are_4xx(client):
     assert _metric(client, "shoprel_errors_total", kind="not_found") >= 1
 
 
+def test_a_trailing_slash_is_a_404_naming_the_path(client):
+    """`POST /v1/score/` got a 307 redirect, which many clients do not follow for a POST (the
+    pairs went unscored, with no error). Each route's path with a slash added is now a 404
+    naming the path; an unknown path's 404 says no more than before."""
+    pair = {"query": "vestido", "category_path": "women's clothing,dresses"}
+    scored = client.post("/v1/score/", json={"pairs": [pair]}, follow_redirects=False)
+    assert (scored.status_code, scored.json()) == (404, {
+        "error": "Not Found: /v1/score/ ends with a slash; the path is /v1/score", "detail": []})
+    health = client.get("/healthz/", follow_redirects=False)
+    assert health.status_code == 404 and health.json()["error"].endswith("the path is /healthz")
+    assert client.get("/nothing/").json() == {"error": "Not Found", "detail": []}
+    assert client.post("/v1/score", json={"pairs": [pair]}).status_code == 200
+
+
 def test_qi_run_takes_item_titles(trained_runs, qi_demo):
     app = create_app(trained_runs["QI"])
     frame = read_pairs(qi_demo).take(range(40))

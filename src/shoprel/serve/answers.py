@@ -16,7 +16,18 @@ from shoprel.serve.settings import ServeSettings
 
 SCORE_PATH = "/v1/score"
 # where an unknown path is said: OpenAPI describes routes, and a 404 belongs to none
-NOT_FOUND_NOTE = 'A path not listed here answers 404 {"error": "Not Found", "detail": []}.'
+NOT_FOUND_NOTE = ('A path not listed here answers 404 {"error": "Not Found", "detail": []}; '
+                  'one listed with a trailing slash, 404 naming the path without it.')
+
+
+def not_found_message(path: str, route_paths: list[str]) -> str:
+    """A 404's error: a route's path with a trailing slash names the route. Starlette
+    redirected it (307), which many clients do not follow for a POST: `POST /v1/score/`
+    went unscored."""
+    bare = path.rstrip("/")
+    if bare != path and bare in route_paths:
+        return f"Not Found: {path} ends with a slash; the path is {bare}"
+    return "Not Found"
 
 
 def timeout_message(seconds: float) -> str:

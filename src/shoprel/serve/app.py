@@ -28,7 +28,13 @@ from shoprel.predict.predictor import (
     open_predictor,
     translated_languages,
 )
-from shoprel.serve.answers import NOT_FOUND_NOTE, route_errors, score_errors, timeout_message
+from shoprel.serve.answers import (
+    NOT_FOUND_NOTE,
+    not_found_message,
+    route_errors,
+    score_errors,
+    timeout_message,
+)
 from shoprel.serve.api_docs import add_docs
 from shoprel.serve.batching import BatcherClosed, MicroBatcher
 from shoprel.serve.client_gone import ClientLeft, unless_client_leaves
@@ -163,6 +169,7 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
                     f"{settings.max_total_chars:,} characters per request in all, "
                     f"{settings.max_body_bytes:,} bytes per body. {NOT_FOUND_NOTE}",
         lifespan=lifespan,
+        redirect_slashes=False,  # a 404 naming the path instead (not_found_message)
         openapi_url=SCHEMA_PATH, docs_url=None, redoc_url=None,  # add_docs: pages offline
     )
     app.router.route_class = KeysCheckedRoute  # a body's repeated key is refused, not dropped
@@ -186,13 +193,17 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException):
-        """404, 405...: the same {error, detail} shape as every error. A body FastAPI cannot
+        """404, 405...: the same {error, detail} shape as every error (a 404 of a route's
+        path with a trailing slash names the path). A body FastAPI cannot
         even decode (not UTF-8, nested past the parser's depth) is malformed JSON like any
         other: 422, as the README promises, not FastAPI's bare 400, saying which it was."""
         if exc.status_code == 400 and exc.detail == UNPARSABLE_BODY:
             return JSONResponse({"error": unparsable_body_message(exc.__cause__), "detail": []},
                                 status_code=422)
-        return JSONResponse({"error": str(exc.detail), "detail": []},
+        message = str(exc.detail)
+        if exc.status_code == 404:
+            message = not_found_message(request.url.path, [route.path for route in app.routes])
+        return JSONResponse({"error": message, "detail": []},
                             status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
