@@ -200,3 +200,17 @@ def test_a_key_no_client_can_send_is_refused_before_the_run_loads(tmp_path, key,
     assert result.exit_code == 2
     assert "Invalid value for '--api-key'" in result.output and said in result.output
     assert said in str(info.value)
+
+
+def test_max_connections_reaches_the_server_and_is_checked(qc_run, monkeypatch):
+    """--max-connections is each process's cap on the connections it serves
+    (serve/connections.py); 0 is refused naming the option."""
+    from shoprel.serve import server
+
+    seen = []
+    monkeypatch.setattr(server, "run_server", lambda *args, **kwargs: seen.append(kwargs))
+    assert CliRunner().invoke(serve, [str(qc_run), "--max-connections", "5"]).exit_code == 0
+    assert CliRunner().invoke(serve, [str(qc_run)]).exit_code == 0
+    assert [kwargs["max_connections"] for kwargs in seen] == [5, 1000]
+    refused = CliRunner().invoke(serve, [str(qc_run), "--max-connections", "0"])
+    assert refused.exit_code == 2 and "--max-connections" in refused.output

@@ -108,16 +108,24 @@ def test_requests_waiting_unread_at_shutdown_are_answered(app):
 
 
 def test_serve_runs_uvicorn_with_the_draining_protocol(trained_runs, monkeypatch):
-    """The protocol is the one `shoprel serve` runs, one process or several."""
+    """The protocol is the one `shoprel serve` runs (draining, with its requests' deadlines
+    and its connection limit: serve/connections.py), one process or several."""
     import os
 
     from shoprel.serve import server as serving
+    from shoprel.serve.connections import DEFAULT_MAX_CONNECTIONS, GuardedHTTPProtocol
 
     seen = []
     monkeypatch.setattr(os, "environ", dict(os.environ))  # run_server's for the workers
-    monkeypatch.setattr(serving.uvicorn, "run", lambda app, **kwargs: seen.append(kwargs["http"]))
-    monkeypatch.setattr(serving.ClosingSupervisor, "run",
-                        lambda supervisor: seen.append(supervisor.config.http))
+    monkeypatch.setattr(serving.uvicorn, "run", lambda app, **kwargs: seen.append(
+        (kwargs["http"], kwargs["limit_concurrency"])))
+    monkeypatch.setattr(serving.ClosingSupervisor, "run", lambda supervisor: seen.append(
+        (supervisor.config.http, supervisor.config.limit_concurrency)))
     for workers in (1, 2):
         serving.run_server(trained_runs["QC"], ServeSettings(), port=0, workers=workers)
-    assert seen == [DrainingHTTPProtocol, DrainingHTTPProtocol]
+        serving.run_server(trained_runs["QC"], ServeSettings(), port=0, workers=workers,
+                           max_connections=7)
+    # uvicorn answers 503 once the connections reach its limit, the asking one among them
+    limits = [DEFAULT_MAX_CONNECTIONS + 1, 8] * 2
+    assert seen == [(GuardedHTTPProtocol, limit) for limit in limits]
+    assert issubclass(GuardedHTTPProtocol, DrainingHTTPProtocol)

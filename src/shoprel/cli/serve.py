@@ -15,6 +15,7 @@ from shoprel.cli.options import (
     scorer_option,
 )
 from shoprel.models.backbones.embedding_store import MAX_RECENT_TEXTS
+from shoprel.serve.connections import DEFAULT_MAX_CONNECTIONS, OVER_LIMIT_HEAD_SECONDS
 from shoprel.serve.guards import OPEN_PATHS
 from shoprel.serve.settings import ServeSettings, api_key_problem
 
@@ -29,6 +30,11 @@ _DEFAULTS = ServeSettings()
 @click.option("--workers", default=1, show_default=True, type=IntegerRange(1),
               help="Worker processes, at most 2 per CPU core; each loads the model and keeps "
                    "its own metrics.")
+@click.option("--max-connections", default=DEFAULT_MAX_CONNECTIONS, show_default=True,
+              type=IntegerRange(1),
+              help="Open connections served at once, per worker: a request on one past them "
+                   "is answered 503 and the connection closed (one that sends nothing, after "
+                   f"{OVER_LIMIT_HEAD_SECONDS:g} s).")
 @click.option("--max-pairs", default=_DEFAULTS.max_pairs, show_default=True,
               type=IntegerRange(1), help="Pairs allowed in one request.")
 @click.option("--max-text-chars", default=_DEFAULTS.max_text_chars, show_default=True,
@@ -75,7 +81,7 @@ _DEFAULTS = ServeSettings()
 @quiet_option("No loading bars or log lines from the model libraries (transformers' "
               "'Loading weights' when a model loads), and the server's INFO lines (startup, "
               "each request): its log at warning, unless --log-level says otherwise.")
-def serve(run_dir, host, port, workers, max_pairs, max_text_chars, max_body_bytes,
+def serve(run_dir, host, port, workers, max_connections, max_pairs, max_text_chars, max_body_bytes,
           max_batch_pairs, max_wait_ms, slice_pairs, recent_texts, index_dirs, translator_cache,
           max_total_chars, request_timeout, api_key, scorer, cascade_share, log_level, quiet):
     """Serve a run over HTTP: POST /v1/score, /healthz, /readyz, /metrics, /docs."""
@@ -98,7 +104,7 @@ def serve(run_dir, host, port, workers, max_pairs, max_text_chars, max_body_byte
                              request_timeout_s=request_timeout, api_key=api_key,
                              scorer=scorer, cascade_share=cascade_share)
     run_server(run_dir, settings, host=host, port=port, workers=workers, log_level=log_level,
-               warn=lambda text: click.echo(text, err=True))
+               warn=lambda text: click.echo(text, err=True), max_connections=max_connections)
 
 
 def _usable_key(key: str | None) -> str | None:

@@ -14,7 +14,7 @@ from uvicorn.supervisors import Multiprocess
 from shoprel.errors import ConfigError
 from shoprel.run.folder import Run
 from shoprel.run.students import scoring_run
-from shoprel.serve.draining import DrainingHTTPProtocol
+from shoprel.serve.connections import DEFAULT_MAX_CONNECTIONS, GuardedHTTPProtocol, uvicorn_limit
 from shoprel.serve.guards import exposure_warning
 from shoprel.serve.logs import log_config
 from shoprel.serve.parent_watch import SUPERVISOR_ENV
@@ -87,8 +87,10 @@ class ClosingSupervisor(Multiprocess):
 
 def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.0.1",
                port: int = 8000, workers: int = 1, log_level: str = "info",
-               warn: Callable[[str], None] | None = None) -> None:
-    """Blocks until stopped; on SIGINT/SIGTERM in-flight requests finish before exit. `warn`
+               warn: Callable[[str], None] | None = None,
+               max_connections: int = DEFAULT_MAX_CONNECTIONS) -> None:
+    """Blocks until stopped; on SIGINT/SIGTERM in-flight requests finish before exit; each
+    process serves `max_connections` connections at most (serve/connections.py). `warn`
     hears of a server others can reach without an API key, and of a recorded translator
     without the region it is asked (translate's warning), once the address and the run have
     passed their checks (not before a failure)."""
@@ -122,7 +124,9 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
     common = {"host": host, "port": port, "log_level": log_level,
               "log_config": log_config(log_level),  # long paths and values cut in log lines
               "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
-              "http": DrainingHTTPProtocol}  # requests sent before a shutdown are answered
+              # requests sent before a shutdown are answered; each has a deadline to arrive
+              "http": GuardedHTTPProtocol,
+              "limit_concurrency": uvicorn_limit(max_connections)}
     if workers == 1:
         uvicorn.run(app, **common)
         return

@@ -1,0 +1,106 @@
+"""A client cannot hold the server's connections for ever: each request has a deadline to
+arrive, and connections past --max-connections are answered 503 and closed.
+
+uvicorn puts no deadline on a request's arrival: its keep-alive timeout runs only between
+requests and stops at the first byte of the next, and a connection that never sends a byte
+has none. A socket that sent nothing, and one that sent its head a byte a second, were both
+held for as long as their clients liked (slowloris: a few hundred such sockets hold every
+connection the system allows the process). uvicorn's `limit_concurrency` answers 503 to a
+request once that many connections are open, but keeps every connection a client opens.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from shoprel.serve.draining import DrainingHTTPProtocol
+
+DEFAULT_MAX_CONNECTIONS = 1000
+HEAD_SECONDS = 10.0  # from the connection, or from the first byte of a kept-alive one's next
+BODY_SECONDS = 30.0  # from the head: 2 MiB (the default body limit) at 1 Mbit/s takes 17 s
+OVER_LIMIT_HEAD_SECONDS = 1.0  # a connection past the limit: its head, to answer it 503
+
+logger = logging.getLogger("uvicorn.error")
+
+
+def uvicorn_limit(max_connections: int) -> int:
+    """uvicorn's `limit_concurrency` for at most `max_connections` served at once: uvicorn
+    answers 503 once the open connections, the asking one among them, reach its limit."""
+    return max_connections + 1
+
+
+def timeout_answer(part: str, seconds: float) -> bytes:
+    """A whole 408 answer, its connection closed after it."""
+    body = json.dumps({"error": f"the request's {part} did not arrive within {seconds:g} s; "
+                                "send the request whole, promptly", "detail": []}).encode()
+    return (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n"
+            b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (len(body), body))
+
+
+class GuardedHTTPProtocol(DrainingHTTPProtocol):
+    """The draining protocol with a deadline for each request to arrive: its head within
+    HEAD_SECONDS (OVER_LIMIT_HEAD_SECONDS past the connection limit, so that such a
+    connection is soon answered or gone), its body within BODY_SECONDS of the head; past it
+    the client is answered 408 and the connection closed. No deadline runs while the server
+    answers, nor between requests (uvicorn's keep-alive timeout closes an idle connection)."""
+
+    deadline: asyncio.TimerHandle | None = None
+    waiting_for: str | None = None  # "head" or "body", while a deadline runs
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        super().connection_made(transport)
+        limit = self.limit_concurrency
+        over = limit is not None and len(self.connections) >= limit
+        self.await_part("head", OVER_LIMIT_HEAD_SECONDS if over else HEAD_SECONDS)
+
+    def data_received(self, data: bytes) -> None:
+        super().data_received(data)
+        self.follow_request()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self.follow_request()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.stop_deadline()
+        super().connection_lost(exc)
+
+    def follow_request(self) -> None:
+        """The deadline of the part of a request awaited now, if any."""
+        cycle = self.cycle
+        if self.transport.is_closing() or (cycle is not None and not cycle.response_complete
+                                           and not cycle.more_body):
+            self.stop_deadline()  # closed, or the request is whole: the server's turn
+        elif cycle is not None and not cycle.response_complete:
+            if self.waiting_for != "body":
+                self.await_part("body", BODY_SECONDS)
+        elif self.timeout_keep_alive_task is not None:
+            self.stop_deadline()  # idle after an answer: uvicorn's keep-alive timeout
+        elif self.waiting_for != "head":  # the first bytes of a kept-alive one's next request
+            self.await_part("head", HEAD_SECONDS)
+
+    def await_part(self, part: str, seconds: float) -> None:
+        self.stop_deadline()
+        self.waiting_for = part
+        self.deadline = self.loop.call_later(seconds, self.deadline_passed, part, seconds)
+
+    def stop_deadline(self) -> None:
+        if self.deadline is not None:
+            self.deadline.cancel()
+        self.deadline, self.waiting_for = None, None
+
+    def deadline_passed(self, part: str, seconds: float) -> None:
+        """408 and closed; a request that had begun is dropped, its handler told the client
+        has gone."""
+        self.deadline, self.waiting_for = None, None
+        if self.transport.is_closing():
+            return
+        cycle = self.cycle
+        if cycle is None or cycle.response_complete or not cycle.response_started:
+            self.transport.write(timeout_answer(part, seconds))  # not amid an answer
+        client = f"{self.client[0]}:{self.client[1]} - " if self.client else ""
+        logger.warning("%sthe request's %s did not arrive within %g s: 408, connection "
+                       "closed", client, part, seconds)
+        self.transport.close()

@@ -1,0 +1,181 @@
+"""A slow or hostile client cannot hold connections for ever (serve/connections.py): a request
+has a deadline to arrive, and connections past the limit are answered 503 and closed. A tiny
+ASGI app stands for the model; the deadlines are cut to fractions of a second."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+import time
+from contextlib import contextmanager
+
+import pytest
+import uvicorn
+
+from shoprel.serve import connections
+from shoprel.serve.connections import GuardedHTTPProtocol, uvicorn_limit
+
+REQUEST = b"POST /echo HTTP/1.1\r\nHost: x\r\ncontent-length: 5\r\n\r\nhello"
+
+
+async def echo(scope, receive, send):
+    """Answers the body it read, after `work` seconds of the server's (the query string)."""
+    if scope["type"] != "http":
+        return
+    body, more = b"", True
+    while more:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return
+        body, more = body + message.get("body", b""), message.get("more_body", False)
+    await asyncio.sleep(float(scope["query_string"] or 0))
+    await send({"type": "http.response.start", "status": 200,
+                "headers": [(b"content-length", b"%d" % len(body))]})
+    await send({"type": "http.response.body", "body": body})
+
+
+@pytest.fixture
+def short_deadlines(monkeypatch):
+    monkeypatch.setattr(connections, "HEAD_SECONDS", 0.5)
+    monkeypatch.setattr(connections, "BODY_SECONDS", 0.8)
+    monkeypatch.setattr(connections, "OVER_LIMIT_HEAD_SECONDS", 0.3)
+
+
+@contextmanager
+def serving(max_connections: int = 100):
+    listener = socket.socket()
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    server = uvicorn.Server(uvicorn.Config(
+        echo, log_level="error", http=GuardedHTTPProtocol, timeout_keep_alive=1,
+        limit_concurrency=uvicorn_limit(max_connections), lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
+        time.sleep(0.02)
+    try:
+        yield listener.getsockname()
+    finally:
+        server.should_exit = True
+        thread.join(20)
+        listener.close()
+
+
+def connect(address) -> socket.socket:
+    return socket.create_connection(address, timeout=10)
+
+
+def until_closed(sock: socket.socket) -> tuple[bytes, float]:
+    """What the server sends until it closes the connection, and when it closed it."""
+    got = b""
+    while chunk := sock.recv(65536):
+        got += chunk
+    return got, time.monotonic()
+
+
+def one_answer(sock: socket.socket) -> bytes:
+    """One whole answer on a kept-alive connection (its length declared)."""
+    got = b""
+    while b"\r\n\r\n" not in got:
+        got += sock.recv(65536)
+    head = got.partition(b"\r\n\r\n")[0]
+    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n")
+                      if line.lower().startswith(b"content-length")))
+    while len(got) < len(head) + 4 + length:
+        got += sock.recv(65536)
+    return got
+
+
+def status_and_error(answer: bytes) -> tuple[bytes, str]:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    return head.split(b"\r\n")[0], json.loads(body)["error"]
+
+
+def test_a_connection_that_sends_nothing_is_answered_408_and_closed(short_deadlines):
+    """uvicorn held a connection that never sent a byte for as long as its client liked."""
+    with serving() as address, connect(address) as sock:
+        opened = time.monotonic()
+        answer, closed = until_closed(sock)
+    assert status_and_error(answer) == (
+        b"HTTP/1.1 408 Request Timeout",
+        "the request's head did not arrive within 0.5 s; send the request whole, promptly")
+    assert 0.4 < closed - opened < 3
+    assert b"connection: close" in answer
+
+
+def test_a_head_sent_a_byte_at_a_time_meets_the_deadline_all_the_same(short_deadlines):
+    """Each byte put off uvicorn's keep-alive timeout: a client sending its head a byte every
+    few seconds held the connection for ever (slowloris)."""
+    with serving() as address, connect(address) as sock:
+        opened = time.monotonic()
+        sock.settimeout(0.1)
+        answer = b""
+        for byte in REQUEST[:40]:
+            try:
+                sock.sendall(bytes([byte]))
+                answer += sock.recv(65536)
+            except TimeoutError:
+                continue
+            except ConnectionError:
+                break
+            if answer.endswith(b"}"):
+                break
+        closed = time.monotonic()
+    assert status_and_error(answer)[0] == b"HTTP/1.1 408 Request Timeout"
+    assert 0.4 < closed - opened < 3
+
+
+def test_a_body_that_trickles_is_answered_408(short_deadlines):
+    with serving() as address, connect(address) as sock:
+        sock.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\ncontent-length: 100\r\n\r\nab")
+        answer, _ = until_closed(sock)
+    assert status_and_error(answer) == (
+        b"HTTP/1.1 408 Request Timeout",
+        "the request's body did not arrive within 0.8 s; send the request whole, promptly")
+
+
+def test_no_deadline_runs_while_the_server_answers_or_between_requests(short_deadlines):
+    """A request that takes the server longer than the deadlines is answered, and a kept-alive
+    connection's next request, sent after a pause, too; the idle one is then closed by
+    uvicorn's keep-alive timeout (1 s here), with no 408."""
+    with serving() as address, connect(address) as sock:
+        sock.sendall(REQUEST.replace(b"/echo", b"/echo?1.2"))
+        first = one_answer(sock)
+        time.sleep(0.7)  # longer than the head's deadline
+        sock.sendall(REQUEST)
+        second = one_answer(sock)
+        idle = time.monotonic()
+        rest, closed = until_closed(sock)
+    assert first.startswith(b"HTTP/1.1 200") and first.endswith(b"hello")
+    assert second.startswith(b"HTTP/1.1 200") and second.endswith(b"hello")
+    assert rest == b"" and 0.8 < closed - idle < 3
+
+
+def test_connections_past_the_limit_are_answered_503_and_closed(short_deadlines, monkeypatch):
+    """uvicorn's limit_concurrency answered 503 past its limit but kept every connection a
+    client opened (and minus one: `limit_concurrency=2` served one connection)."""
+    monkeypatch.setattr(connections, "HEAD_SECONDS", 10.0)
+    with serving(max_connections=2) as address:
+        held = [connect(address), connect(address)]  # the two the server serves, idle
+        time.sleep(0.2)
+        with connect(address) as third:
+            third.sendall(REQUEST)
+            answer, _ = until_closed(third)
+        assert answer.startswith(b"HTTP/1.1 503") and b"connection: close" in answer
+        with connect(address) as silent:
+            opened = time.monotonic()
+            answer, closed = until_closed(silent)
+        assert answer.startswith(b"HTTP/1.1 408") and closed - opened < 2
+        for sock in held:  # both limits' own connections are served
+            sock.sendall(REQUEST)
+            assert one_answer(sock).startswith(b"HTTP/1.1 200")
+        held.pop().close()
+        time.sleep(0.2)
+        with connect(address) as fresh:  # a place freed is taken again
+            fresh.sendall(REQUEST)
+            assert one_answer(fresh).startswith(b"HTTP/1.1 200")
+        held[0].close()
