@@ -458,11 +458,17 @@ CASES = [
     Case("training file missing", lambda sb: ["train", "nothere.jsonl", "--out", "newrun",
                                               "--config", "fast.yaml"], "nothere.jsonl"),
     Case("predict with a folder as its input file", lambda sb: [
-        "predict", "run", "run", "--out", "pred.jsonl"], "run: is a folder; give a file"),
+        "predict", "run", "run", "--out", "pred.jsonl"],
+        "run: is a run folder, not the pairs file to score; give the pairs file to score as "
+        "the input, after the run"),
     Case("check-submission of a folder", lambda sb: [
-        "check-submission", "run", "--input", "gold.jsonl"], "run: is a folder; give a file"),
+        "check-submission", "run", "--input", "gold.jsonl"],
+        "run: is a run folder, not a submission; write one with the run first (shoprel predict "
+        "run gold.jsonl --out submission.jsonl) and check that file"),
     Case("check-submission against a folder", _with(_submission, [
-        "check-submission", "sub.jsonl", "--input", "run"]), "run: is a folder; give a file"),
+        "check-submission", "sub.jsonl", "--input", "run"]),
+        "run: is a run folder, not the file the submission answers; give the pairs file "
+        "predict scored as the input"),
     Case("check-submission against itself", _with(_submission, [
         "check-submission", "sub.jsonl", "--input", "./sub.jsonl"]),
          "sub.jsonl: is also the input file it is checked against (sub.jsonl)"),

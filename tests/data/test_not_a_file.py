@@ -1,10 +1,13 @@
 """An input that is not a regular file is named for what it is, not "file not found"."""
 
+import json
 import os
 
 import pytest
 
+import shoprel
 from shoprel.data.records import iter_records, not_a_file
+from shoprel.demo import demo_file
 from shoprel.errors import ConfigError, InputError
 from shoprel.training.config_reading import load_config
 
@@ -38,3 +41,44 @@ def test_a_config_that_is_a_pipe_or_not_utf8_is_one_line(tmp_path):
         load_config(bad)
     with pytest.raises(ConfigError, match="missing.yaml: config file not found"):
         load_config(tmp_path / "missing.yaml")
+
+
+def _run_folder(path, kind="run"):
+    """A folder shoprel takes for a run or an ensemble by its manifest (task and threshold)."""
+    path.mkdir()
+    (path / "run.json").write_text(json.dumps({"kind": kind, "task": "QC", "threshold": 0.5}))
+    (path / "oof.parquet").write_bytes(b"")
+    return path
+
+
+def test_a_run_folder_given_for_a_file_is_said_to_be_one_with_the_file_expected(tmp_path):
+    """`evaluate RUN gold.jsonl`, read_pairs(RUN), check_submission(RUN, ...) said "is a folder;
+    give a file", leaving the user to guess which file; each now says it is a run and what it
+    reads there (a run holds no predictions: it is scored into a file first)."""
+    run, ens = _run_folder(tmp_path / "run"), _run_folder(tmp_path / "ens", kind="ensemble")
+    gold = demo_file("QC")
+    with pytest.raises(InputError) as info:
+        shoprel.evaluate_file(run, gold)
+    assert str(info.value) == (
+        f"{run}: is a run folder, not a predictions file; score the gold file with the run "
+        f"first (shoprel predict {run} {gold} --out predictions.jsonl) and evaluate that file")
+    with pytest.raises(InputError) as info:
+        shoprel.evaluate_file(gold, run)
+    assert str(info.value) == (f"{run}: is a run folder, not the labelled gold file; give the "
+                               "labelled pairs the predictions answer as the gold file")
+    with pytest.raises(InputError) as info:
+        shoprel.check_submission(run, gold)
+    assert str(info.value) == (
+        f"{run}: is a run folder, not a submission; write one with the run first (shoprel "
+        f"predict {run} {gold} --out submission.jsonl) and check that file")
+    with pytest.raises(InputError) as info:
+        shoprel.check_submission(gold, run)
+    assert str(info.value) == (f"{run}: is a run folder, not the file the submission answers; "
+                               "give the pairs file predict scored as the input")
+    for folder, kind in ((run, "a run"), (ens, "an ensemble")):
+        with pytest.raises(InputError) as info:
+            shoprel.read_pairs(folder)
+        assert str(info.value) == (f"{folder}: is {kind} folder, not a pairs file; give a file "
+                                   "of pairs (JSON lines, CSV, TSV or Parquet)")
+    # a folder that is no run is still said to be a folder
+    assert not_a_file(tmp_path) == "is a folder; give a file"

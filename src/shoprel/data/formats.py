@@ -15,6 +15,7 @@ from shoprel.data.compression import (
     not_decompressed,
     open_compressed,
 )
+from shoprel.data.run_folder_input import run_folder_reason
 from shoprel.errors import InputError
 
 JSONL_SUFFIXES = {".jsonl", ".json", ".txt", ".ndjson"}
@@ -84,7 +85,7 @@ def file_format(path: str | Path) -> str:
     predict reads a pipe. A compression shoprel does not open is refused."""
     path = Path(path)
     if path.is_dir():
-        raise InputError("is a folder; give a file", path=path)
+        raise InputError(run_folder_reason(path) or "is a folder; give a file", path=path)
     suffix, compression = path.suffix.lower(), compression_of(path)
     if suffix in UNREAD:
         raise InputError(f"is compressed ({suffix}), which shoprel does not read; decompress it "

@@ -30,6 +30,7 @@ from shoprel.data.file_kind import (
 )
 from shoprel.data.formats import file_format, read_format
 from shoprel.data.parquet_maps import map_readers
+from shoprel.data.run_folder_input import run_folder_reason
 from shoprel.data.spool import is_stream, readable_input
 from shoprel.data.tasks import QUERY_COLUMN, TARGET_COLUMN, parted_by
 from shoprel.errors import ConfigError, InputError
@@ -147,7 +148,7 @@ def not_a_file(path: Path) -> str | None:
     if path.is_file():
         return None
     if path.is_dir():
-        return "is a folder; give a file"
+        return run_folder_reason(path) or "is a folder; give a file"
     if path.is_symlink():
         try:
             os.stat(path)

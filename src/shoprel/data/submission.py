@@ -20,6 +20,7 @@ from shoprel.data.records import (
     require_file,
 )
 from shoprel.data.repeated_ids import SeenIds, shown_id
+from shoprel.data.run_folder_input import refuse_run_folder
 from shoprel.data.spool import input_name, one_from_stdin, readable_input
 from shoprel.data.tasks import (
     QUERY_COLUMN,
@@ -189,6 +190,16 @@ def _check_not_itself(submission: Path, input_file: Path) -> None:
                          path=submission)
 
 
+def _refuse_runs(submission: Path, input_file: Path) -> None:
+    """A run folder given for either file is said to be one, with the file wanted there: a
+    run holds no submission, so the input is scored with the run first."""
+    refuse_run_folder(input_file, "the file the submission answers",
+                      "give the pairs file predict scored as the input")
+    refuse_run_folder(submission, "a submission", "write one with the run first (shoprel "
+                      f"predict {submission} {input_name(input_file)} --out submission.jsonl) "
+                      "and check that file")
+
+
 def check_submission(submission: str | Path, input_file: str | Path,
                      task: str | None = None) -> SubmissionCheck:
     """Every problem found (up to a limit), each naming the submission's line and field.
@@ -197,6 +208,7 @@ def check_submission(submission: str | Path, input_file: str | Path,
     check-submission - --input test.jsonl`), read once into a private copy (data/spool.py)."""
     submission, input_file = Path(submission).expanduser(), Path(input_file).expanduser()
     one_from_stdin(submission, input_file, "the submission and --input")
+    _refuse_runs(submission, input_file)
     with readable_input(input_file) as source:  # `<(zcat test.jsonl.gz)`, as predict takes it
         given = _read_input(source, task), typed_format(source)
     if not given[0].ids:  # as predict refuses it: a wrong file or a failed export, not a test

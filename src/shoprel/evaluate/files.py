@@ -22,6 +22,7 @@ from shoprel.data.records import (
     position_label,
 )
 from shoprel.data.repeated_ids import SeenIds, shown_id
+from shoprel.data.run_folder_input import refuse_run_folder
 from shoprel.data.spool import input_name, one_from_stdin, readable_input
 from shoprel.data.tasks import (
     QUERY_COLUMN,
@@ -122,9 +123,21 @@ def evaluate_files(predictions: str | Path, gold: str | Path,
     input: read once into a private copy (data/spool.py), and named as given."""
     predictions, gold = Path(predictions).expanduser(), Path(gold).expanduser()
     one_from_stdin(predictions, gold, "predictions and gold")
+    _refuse_runs(predictions, gold)
     with readable_input(predictions) as predictions_read, readable_input(gold) as gold_read:
         return _evaluated(predictions_read, gold_read, task,
                           given=(input_name(predictions), input_name(gold)))
+
+
+def _refuse_runs(predictions: Path, gold: Path) -> None:
+    """A run folder given for either file (`evaluate RUN gold.jsonl`) is said to be one, with
+    the file evaluate reads there: a run holds no predictions file (its oof.parquet has no
+    prediction column), so the gold file is scored with the run first."""
+    refuse_run_folder(gold, "the labelled gold file",
+                      "give the labelled pairs the predictions answer as the gold file")
+    refuse_run_folder(predictions, "a predictions file", "score the gold file with the run "
+                      f"first (shoprel predict {predictions} {input_name(gold)} --out "
+                      "predictions.jsonl) and evaluate that file")
 
 
 def _evaluated(predictions: Path, gold: Path, task: str | None,

@@ -20,6 +20,7 @@ from shoprel.data.empty_texts import empty_counts
 from shoprel.data.formats import output_format
 from shoprel.data.frame import PairFrame
 from shoprel.data.readers import iter_pair_chunks
+from shoprel.data.run_folder_input import refuse_run_folder
 from shoprel.data.spool import readable_input
 from shoprel.data.tasks import run_task
 from shoprel.data.writers import append_table
@@ -375,6 +376,13 @@ def predict_file(run_dir: str | Path, input_file: str | Path, out_file: str | Pa
         return _scored_file(predictor, source, out_file, chunk_rows, progress, overwrite)
 
 
+def refuse_run_input(input_file: Path) -> None:
+    """A run folder given as the file to score (`predict runs/a runs/a`) is said to be one,
+    and what predict reads there (it said "is a folder; give a file")."""
+    refuse_run_folder(input_file, "the pairs file to score",
+                      "give the pairs file to score as the input, after the run")
+
+
 def check_input(input_file: Path, run: Run, chunk_rows: int) -> None:
     """Every row of a file to score checked as scoring reads it, before any model loads: an
     empty file, a file of the other task or a bad line was told once the run's models had
@@ -383,6 +391,7 @@ def check_input(input_file: Path, run: Run, chunk_rows: int) -> None:
     where the fast model took ~3.5 s to score them. A first row whose task field names the
     other task is told as the run's ("run runs/a scores QC pairs; predict it with a QI run"),
     not "the file is QC", which nothing in the file says."""
+    refuse_run_input(input_file)
     for _ in iter_pair_chunks(input_file, task=run.task, chunk_rows=chunk_rows,
                               written_ids=True, read_labels=False,
                               given_by=run_task(run.task, shown(run.path))):

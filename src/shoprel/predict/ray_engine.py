@@ -50,6 +50,7 @@ from shoprel.predict.predictor import (
     PredictResult,
     check_indexes_used,
     predict_file,
+    refuse_run_input,
     trained_tags,
     training_languages,
     translated_by_some,
@@ -311,6 +312,7 @@ def _read_canonical(input_file: Path, run: Run, batch_rows: int
     """Validated canonical rows as blocks of at most batch_rows, and the reader's counts of
     empty texts (empty_counts); raises InputError as usual, a first row of the other task as
     the run's (predictor.check_input). A pipe is copied once (spool.py)."""
+    refuse_run_input(input_file)
     with readable_input(input_file) as source:
         chunks = list(iter_pair_chunks(source, task=run.task, chunk_rows=batch_rows,
                                        written_ids=True, read_labels=False,
