@@ -17,6 +17,7 @@ from shoprel.run.students import scoring_run
 from shoprel.serve.connections import DEFAULT_MAX_CONNECTIONS, GuardedHTTPProtocol, uvicorn_limit
 from shoprel.serve.guards import exposure_warning
 from shoprel.serve.logs import log_config
+from shoprel.serve.open_files import make_room_for
 from shoprel.serve.parent_watch import SUPERVISOR_ENV
 from shoprel.serve.settings import QUIET_ENV, RUN_DIR_ENV, ServeSettings
 from shoprel.utils.progress import bars_allowed
@@ -121,6 +122,7 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
         warn(warning)
     if fallback and warn is not None:  # once here, not per worker or request
         warn(f"warning: {fallback}")
+    make_room_for(max_connections, warn)  # before the workers, which inherit the limit
     common = {"host": host, "port": port, "log_level": log_level,
               "log_config": log_config(log_level),  # long paths and values cut in log lines
               "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
