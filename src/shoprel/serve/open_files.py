@@ -5,8 +5,12 @@ nothing else the server opens (a cache, a model file) able to open either."""
 
 from __future__ import annotations
 
-import resource
 from collections.abc import Callable
+
+try:
+    import resource
+except ImportError:  # Windows: no such limit to make room in
+    resource = None
 
 # descriptors the process holds besides its connections: model and cache files, SQLite,
 # the listening socket, the event loop's own, a worker supervisor's pipes
@@ -17,7 +21,7 @@ def files_needed(max_connections: int) -> int:
     return max_connections + RESERVED_FILES
 
 
-def make_room_for(max_connections: int, warn: Callable[[str], None] | None = None) -> int:
+def make_room_for(max_connections: int, warn: Callable[[str], None] | None = None) -> int | None:
     """Raise the soft open-file limit toward what `max_connections` need (up to the hard
     limit, which needs no privilege; workers inherit it), and say in one line when the hard
     limit leaves too little. Returns the soft limit in force after."""
