@@ -328,6 +328,26 @@ def test_a_disk_filling_up_mid_write_is_one_line_naming_the_output(tmp_path, cod
 
 
 @pytest.mark.parametrize("replacing", [False, True])
+@pytest.mark.parametrize("code", [errno.ENOSPC, errno.EDQUOT])
+def test_a_disk_filling_up_while_a_folder_is_written_is_one_line_naming_it(tmp_path, code,
+                                                                          replacing):
+    """No space left while a run's models are written (train, distill, pretrain, export): one
+    OutputError naming the output, where the OSError was a traceback (a 3 MB tmpfs, `train
+    --overwrite`); the old folder stays as it was and nothing is left beside it."""
+    out = tmp_path / "run"
+    if replacing:
+        out.mkdir()
+        (out / "model.json").write_text("old")
+    with pytest.raises(OutputError) as info, atomic_dir(out, overwrite=replacing) as tmp:
+        (tmp / "model.json").write_text("half")
+        raise OSError(code, os.strerror(code))
+    assert str(info.value) == (f"{out}: {os.strerror(code)} while writing it; nothing was "
+                               "written (free some space, or write elsewhere)")
+    assert [p.name for p in tmp_path.iterdir()] == (["run"] if replacing else [])
+    assert not replacing or (out / "model.json").read_text() == "old"
+
+
+@pytest.mark.parametrize("replacing", [False, True])
 def test_a_durable_folder_reaches_the_disk_before_its_rename(tmp_path, fsync_spy, replacing):
     """Every file and folder of a run is fsynced before it is renamed in (new, or swapped for
     the old one), and its parent after: else a power cut can leave it half there."""

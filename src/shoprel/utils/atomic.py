@@ -403,13 +403,14 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
     """Yield a temporary folder beside the target; move it into place when the block succeeds.
 
     An existing target is replaced only with overwrite=True, and only once the new folder is
-    complete, so an interrupted run never destroys the previous one. `guard(target)` (for a
-    command's output, e.g. output_stamp.check_replaceable) decides whether an existing target may be
-    replaced; with it the target is locked for the whole write and the new folder is stamped
-    with what it holds (and `written_for`: the folder whose writer lists it once in place,
-    output_stamp.stamp_entries). `durable`: everything in the folder is fsynced before its rename
-    and the parent folder after it, for an output a command reports as written (a run, a
-    pretrained backbone, an ONNX export).
+    complete, so an interrupted run never destroys the previous one; a disk filling up while
+    the block writes (a model's file) is one line naming the output, as for a file.
+    `guard(target)` (for a command's output, e.g. output_stamp.check_replaceable) decides
+    whether an existing target may be replaced; with it the target is locked for the whole
+    write and the new folder is stamped with what it holds (and `written_for`: the folder whose
+    writer lists it once in place, output_stamp.stamp_entries). `durable`: everything in the
+    folder is fsynced before its rename and the parent folder after it, for an output a command
+    reports as written (a run, a pretrained backbone, an ONNX export).
     """
     target = Path(path).expanduser()  # as pandas and the output checks read it
     if target.exists() and not target.is_dir():
@@ -450,8 +451,10 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
                 shutil.rmtree(backup, ignore_errors=True)
             else:
                 _rename_new(tmp, target)
-        except BaseException:
+        except BaseException as exc:
             shutil.rmtree(tmp, ignore_errors=True)
+            if isinstance(exc, OSError) and exc.errno in _DISK_FULL:  # a model's file, say
+                raise _disk_full(target, exc.errno) from None
             raise
         if durable:
             fsync_folder(target.parent)  # the rename itself
