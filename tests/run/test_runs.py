@@ -135,6 +135,43 @@ def test_report_of_a_finished_run_is_replaced_whole_or_not_at_all(tmp_path, monk
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
 
 
+@pytest.mark.parametrize("failing", ["metrics.json", "report.html"])
+def test_a_disk_filling_up_while_metrics_and_report_are_rewritten_keeps_both(tmp_path,
+                                                                             monkeypatch,
+                                                                             failing):
+    """far-pairs and a carried student rewrite a finished run's metrics.json and report.html:
+    a disk that fills up on either leaves both as they were, as the error says ('nothing was
+    written'). metrics.json was replaced first, then the report failed (a 3 MB tmpfs,
+    far-pairs): new figures beside a report of the old ones."""
+    from pathlib import Path
+
+    from tests.evaluate.fake_runs import make_run, rows
+
+    from shoprel.errors import OutputError
+
+    run = make_run(tmp_path / "a", rows(n=40), 1.0, 1, "a")
+    (run / "report.html").write_text("the old report")
+    names = sorted(p.name for p in run.iterdir())
+    before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
+    write_text = Path.write_text
+
+    def disk_full(self, text, *args, **kwargs):
+        if self.name.startswith(f".{failing}."):  # the temporary file beside it
+            raise OSError(28, "No space left on device")
+        return write_text(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    with pytest.raises(OutputError, match=f"{failing}: No space left on device while writing"):
+        RunWriter.finished(run).update_metrics(lambda m: m.update(note="x"), report=True)
+    monkeypatch.undo()
+    assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
+    assert sorted(p.name for p in run.iterdir()) == names
+
+    updated = RunWriter.finished(run).update_metrics(lambda m: m.update(note="x"), report=True)
+    assert json.loads((run / "metrics.json").read_text())["note"] == updated["note"] == "x"
+    assert sorted(p.name for p in run.iterdir()) == names  # no temporary, no lock left
+
+
 def test_metrics_updates_of_two_commands_at_once_both_land(tmp_path):
     import threading
     import time

@@ -99,16 +99,21 @@ class RunWriter:
 
         `report`: report.html is rewritten to match, rendered before either file is written,
         so that a stop or a failure while it renders (seconds on a large run) leaves both as
-        they were, not new figures beside a report of the old ones."""
+        they were, not new figures beside a report of the old ones; and written beside its
+        place before metrics.json is replaced, so that a disk filling up on either file leaves
+        both as they were too (metrics.json was replaced, then the report failed, and the
+        error said nothing was written)."""
         with output_lock(self.path / METRICS, wait_s=SHARED_FILE_WAIT_S):
             metrics = read_metrics(self.path)
             change(metrics)
-            html = self._report_html(metrics) if report else None
-            if html is not None:  # a report that cannot be written refuses before metrics.json
-                check_file_target(self.path / REPORT)
-            self.metrics(metrics)
-            if html is not None:
-                self._text(REPORT, html)
+            if not report:
+                self.metrics(metrics)
+                return metrics
+            html = self._report_html(metrics)
+            check_file_target(self.path / REPORT)  # refused before metrics.json is written
+            with atomic_file(self.path / REPORT, durable=True) as tmp:
+                tmp.write_text(html, encoding="utf-8")
+                self.metrics(metrics)  # replaced first, once both are written in full
         return metrics
 
     def report(self, metrics: dict, oof: pd.DataFrame) -> Path:
