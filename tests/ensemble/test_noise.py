@@ -394,6 +394,26 @@ def test_one_file_under_two_names_is_refused_as_given_as_both(flipped_run, tmp_p
     assert sorted(p.name for p in tmp_path.iterdir()) == ["clean.jsonl", "flagged.txt"]
 
 
+def test_the_filtered_copy_at_the_ids_record_is_refused_before_any_work(trained_runs,
+                                                                         tmp_path):
+    """--filtered-train named as --out's record (flagged.txt.source.json): the ids and the
+    record were written, then the copy was refused ('already exists'), the command failing
+    with two files made. It is now refused in one line before any work, nothing written."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    run = trained_runs["QC"]
+    flagged = tmp_path / "flagged.txt"
+    record = tmp_path / "flagged.txt.source.json"
+    done = CliRunner().invoke(main, ["noise", str(run), "--out", str(flagged),
+                                     "--filtered-train", str(record)])
+    assert (done.exit_code, done.output) == (
+        2, f"error: {record}: is where noise records what the --out flags came from; choose "
+           "another --filtered-train\n")
+    assert list(tmp_path.iterdir()) == []
+
+
 def test_ids_match_as_the_training_frame_holds_them(flipped_run, tmp_path):
     """A CSV holds ids as text (" 12" is read as 12 in the frame): the flagged ids, which
     come from the frame, still find their rows."""

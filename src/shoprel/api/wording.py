@@ -58,6 +58,8 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  ("--out needs a folder for the index", "out needs a folder for the index"),
                  ("given as both --out and --filtered-train",
                   "given as both out_file and filtered_train"), ("--pairs:", "pairs:"),
+                 ("what the --out flags came from; choose another --filtered-train",
+                  "what the out_file flags came from; choose another filtered_train"),
                  ("--candidates: no language given; write comma-separated codes such as "
                   "en,es,fr", "candidates: no language given; give codes such as "
                               "['en', 'es', 'fr']"), ("--candidates:", "candidates:"),

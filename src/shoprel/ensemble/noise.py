@@ -28,7 +28,7 @@ from shoprel.data.records import copy_has_bom, copy_line_end
 from shoprel.data.tasks import Task
 from shoprel.data.validate import id_text, written_id
 from shoprel.data.writers import text_encoding, write_table
-from shoprel.ensemble.flag_source import check_source_replaceable, write_source
+from shoprel.ensemble.flag_source import check_source_replaceable, source_path, write_source
 from shoprel.ensemble.noise_outputs import (
     TrainingFile,
     check_filtered_replaceable,
@@ -170,7 +170,8 @@ def check_noise_outputs(run_dir: str | Path, out_file: str | Path | None,
                         filtered_train: str | Path | None, overwrite: bool = False,
                         training: TrainingFile | None = None) -> None:
     """Both outputs of `shoprel noise`, checked before any work: neither may be the run's
-    training file or lie inside the run, nor may they be one file; with `overwrite`, an
+    training file or lie inside the run, nor may they be one file, nor the filtered copy the
+    ids' record (flag_source.source_path, written after the ids); with `overwrite`, an
     existing one must be noise's own output (noise_outputs.py), judged by `training` (the
     run's training file, read once for every check of the command)."""
     run = Run.open(run_dir)
@@ -192,6 +193,10 @@ def check_noise_outputs(run_dir: str | Path, out_file: str | Path | None,
             same_file(out_file, filtered_train):  # by inode too: a hard link is one file
         raise OutputError(f"{out_file}: given as both --out and --filtered-train; choose two "
                           "files")
+    if out_file is not None and filtered_train is not None and \
+            same_file(source_path(out_file), filtered_train):  # written after the ids
+        raise OutputError(f"{filtered_train}: is where noise records what the --out flags came "
+                          "from; choose another --filtered-train")
 
 
 def write_flagged_ids(flagged: pd.DataFrame, out_file: str | Path,
