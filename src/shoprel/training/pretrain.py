@@ -26,9 +26,9 @@ from typing import get_type_hints
 
 from shoprel.data.readers import read_pairs
 from shoprel.data.records import python_kind
-from shoprel.errors import ConfigError, ConfigValueError, InputError
+from shoprel.errors import ConfigError, ConfigValueError, InputError, OutputError
 from shoprel.models.backbones import e5_small, use_multilingual
-from shoprel.models.backbones.cache import built_folder, file_sha256
+from shoprel.models.backbones.cache import built_folder, file_sha256, is_build_record, read_meta
 from shoprel.models.backbones.resolve import Backbone, loading, resolve_backbone
 from shoprel.models.config import SEED_MAX, leaf_types
 from shoprel.training.masked_tokens import masked_lm_trainer, masked_tokens_call
@@ -317,6 +317,22 @@ _LEGACY_BACKBONE_ENTRIES = re.compile(
 _BACKBONE_OUTPUT = {"marker": e5_small.META_FILE, "legacy_entries": _LEGACY_BACKBONE_ENTRIES}
 
 
+def check_replaceable_backbone(folder: Path) -> None:
+    """--overwrite replaces a backbone pretrain wrote (check_replaceable), never a built one
+    (its record a build's: cache.is_build_record), which holds the same files and record name:
+    `--out CACHE/backbones/e5-small` would put a pretrained encoder where every run naming
+    e5-small reads the built one. It was refused only for the cache's use record beside it
+    ('holds .shoprel-last-used, which shoprel did not write there'), whose removal the
+    message asked for, and then replaced."""
+    meta = read_meta(folder)
+    name = meta.get("name") if isinstance(meta, dict) else None
+    if isinstance(name, str) and is_build_record(meta, name):
+        raise OutputError(f"{folder}: holds a build of {name}, which the backbone cache made "
+                          "(runs naming it read it); --overwrite replaces only a backbone "
+                          "pretrain wrote, choose another output folder")
+    check_replaceable(folder, **_BACKBONE_OUTPUT)
+
+
 def _save_backbone(folder: Path, name: str, model, tokenizer, backbone: Backbone, record: dict,
                    cache_dir: str | None = None) -> None:
     """Write the encoder, its tokenizer and its record into `folder` (the temporary folder
@@ -407,7 +423,7 @@ def pretrain(files: str | Path | Sequence[str | Path], out_dir: str | Path,
 
     start = Path(str(config.backbone)).expanduser()  # a local folder is read as much as FILES
     reads = [*files, *([start] if start.exists() else [])]
-    check_output_dir(out_dir, overwrite, reads=reads, **_BACKBONE_OUTPUT)
+    check_output_dir(out_dir, overwrite, reads=reads, guard=check_replaceable_backbone)
     ranks = current_ranks()
     group = RankGroup(ranks) if ranks.distributed else None
     progress = progress and ranks.is_main
@@ -482,7 +498,7 @@ def pretrain(files: str | Path | Sequence[str | Path], out_dir: str | Path,
             # transformers' "Writing model shards" bar off, as a cross-encoder saves: drawn
             # with `\r` into a Python caller's log, where the command turns library bars off
             with built_folder(out_dir, config.cache_dir, overwrite=overwrite, durable=True,
-                              guard=lambda d: check_replaceable(d, **_BACKBONE_OUTPUT)) as tmp, \
+                              guard=check_replaceable_backbone) as tmp, \
                     hft.quiet_transformers():
                 # the name of the folder asked for, as a path (".", "runs/..") may not hold it
                 _save_backbone(tmp, Path(os.path.abspath(out_dir)).name, model, tokenizer,
