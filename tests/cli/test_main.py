@@ -1,4 +1,7 @@
-"""The CLI end to end, as a user runs it: separate processes, real files."""
+"""The CLI end to end, as a user runs it: separate processes, real files. Where a test walks
+one refusal's wording through many command lines, each command refuses in a process of its own
+at least once in this module (its stderr that one line and nothing else: no import's warning,
+no log line), and the rest of the lines run in this process (run_here): seconds a process."""
 
 import json
 import os
@@ -7,8 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from tests.conftest import UNRENDERED, UNRENDERED_SHOPREL, linked_view
+from click.testing import CliRunner
+from tests.conftest import UNRENDERED, UNRENDERED_SHOPREL, linked_view, reports_deferred
 
+from shoprel.cli import main
 from shoprel.demo import demo_file
 from shoprel.models.backbones.cache import CACHE_ENV
 
@@ -25,6 +30,16 @@ def run(*args, cwd=None, check=True, env=None, reports=True):
     if check and done.returncode != 0:
         raise AssertionError(f"exit {done.returncode}\n{done.stdout}\n{done.stderr}")
     return done
+
+
+def run_here(*args, check=True) -> subprocess.CompletedProcess:
+    """`shoprel ARGS` run in this process (click's CliRunner), its outcome as run gives it: for
+    a line whose command refuses in a process of its own elsewhere in this module."""
+    result = CliRunner().invoke(main, [str(arg) for arg in args], catch_exceptions=False)
+    if check and result.exit_code != 0:
+        raise AssertionError(f"exit {result.exit_code}\n{result.stdout}\n{result.stderr}")
+    return subprocess.CompletedProcess(["shoprel", *args], result.exit_code, result.stdout,
+                                       result.stderr)
 
 
 def test_train_predict_check_evaluate_report(tmp_path):
@@ -56,22 +71,25 @@ def test_errors_are_one_clear_line(tmp_path):
     assert done.returncode == 2
     assert done.stderr.strip() == (f"error: {bad}, line 1, field 'label': label must be 0 or 1, "
                                    "got 5")
-    config = tmp_path / "c.yaml"
-    config.write_text("folds:\n  kk: 3\n")
-    done = run("train", demo_file("QC"), "--out", tmp_path / "run", "--config", config,
-               check=False)
-    assert done.returncode == 2 and "folds.kk: unknown key" in done.stderr
     done = run("predict", tmp_path / "nowhere", demo_file("QC"), "--out", tmp_path / "o.txt",
                check=False)
     assert done.returncode == 2 and "run directory not found" in done.stderr
-    done = run("predict", tmp_path / "nowhere", demo_file("QC"), "--out", tmp_path / "o.txt",
-               "--num-actors", "3", check=False)  # a Ray option on the local engine
+    # the others in this process: train and predict refuse in processes of their own above
+    config = tmp_path / "c.yaml"
+    config.write_text("folds:\n  kk: 3\n")
+    done = run_here("train", demo_file("QC"), "--out", tmp_path / "run", "--config", config,
+                    check=False)
+    assert done.returncode == 2 and "folds.kk: unknown key" in done.stderr
+    done = run_here("predict", tmp_path / "nowhere", demo_file("QC"), "--out",
+                    tmp_path / "o.txt", "--num-actors", "3",
+                    check=False)  # a Ray option on the local engine
     assert done.returncode == 2 and "--num-actors: only with --engine ray" in done.stderr
-    done = run("train", demo_file("QC"), "--out", tmp_path / "run", "--curve-fractions", "0.3",
-               check=False)  # shares without the curve
+    done = run_here("train", demo_file("QC"), "--out", tmp_path / "run", "--curve-fractions",
+                    "0.3", check=False)  # shares without the curve
     assert done.returncode == 2 and "--curve-fractions: only with --learning-curve" in done.stderr
-    done = run("predict", tmp_path / "nowhere", demo_file("QC"), "--out", tmp_path / "o.txt",
-               "--cascade-share", "0.5", check=False)  # a cascade option on the full scorer
+    done = run_here("predict", tmp_path / "nowhere", demo_file("QC"), "--out",
+                    tmp_path / "o.txt", "--cascade-share", "0.5",
+                    check=False)  # a cascade option on the full scorer
     assert done.returncode == 2 and "--cascade-share: only with --scorer cascade" in done.stderr
     assert not (tmp_path / "run").exists() and not (tmp_path / "o.txt").exists()
 
@@ -155,10 +173,10 @@ def test_a_row_s_task_field_naming_the_other_task_says_who_gave_the_task_and_wha
             (("evaluate", of_qi, gold),
              f"error: {of_qi}, line 1, field 'task': task is 'QI' but the gold file is QC; "
              "evaluate predictions of QI pairs against their own gold file\n")):
-        done = run(*args, check=False)
+        done = run_here(*args, check=False)  # each command refuses in a process elsewhere here
         assert (done.returncode, done.stderr) == (2, said), args
         assert not out.exists()
-    done = run("check-submission", of_qi, "--input", gold, check=False)
+    done = run_here("check-submission", of_qi, "--input", gold, check=False)
     assert done.returncode == 1
     assert (f"{of_qi}, line 1, field 'task': task is 'QI' but the input is QC; check a "
             "submission of QI pairs against its own input\n") in done.stdout + done.stderr
@@ -188,8 +206,9 @@ def test_a_file_of_the_other_task_says_who_gave_the_task_and_what_to_do(tmp_path
     trained_on = tmp_path / "train.jsonl"
     trained_on.write_text(demo_file("QC").read_text())
     teacher = tmp_path / "teacher"
-    run("train", trained_on, "--out", teacher, "--folds", "3", "--config", fast, "--quiet",
-        reports=False)
+    with reports_deferred():  # no test reads its report
+        run_here("train", trained_on, "--out", teacher, "--folds", "3", "--config", fast,
+                 "--quiet")
     qc_run, out = trained_runs["QC"], tmp_path / "out"
     column = (f"error: {qi}, line 1, field 'category_path': column missing (the file looks "
               "like a QI file), but ")
@@ -200,29 +219,36 @@ def test_a_file_of_the_other_task_says_who_gave_the_task_and_what_to_do(tmp_path
     by_run = f"run {qc_run} scores QC pairs; "
     unlabeled = ("distill", qc_run, "--student", fast, "--out", out, "--speed-rows", "0",
                  "--quiet", "--unlabeled")
-    for args, said in (
-            (("predict", qc_run, qi, "--out", out),
+    # predict, evaluate, check-submission and train refuse in processes of their own in the
+    # tests above; index and distill --unlabeled here, once each
+    for runner, args, said in (
+            (run_here, ("predict", qc_run, qi, "--out", out),
              f"{column}{by_run}predict it with a QI run\n"),
-            (("evaluate", plain, qi, "--task", "QC"), f"{column}{by_task}"),
-            (("check-submission", plain, "--input", qi, "--task", "QC"), f"{column}{by_task}"),
-            (("train", qi, "--task", "QC", "--out", out), f"{column}{by_train}"),
-            (("train", qi, "--config", data_task, "--out", out), f"{column}{by_train}"),
-            (("index", qc_run, qi, "--out", out), f"{column}{by_run}index it with a QI run\n"),
-            (("index", qc_run, told, "--out", out), f"{field}{by_run}index it with a QI run\n"),
-            ((*unlabeled, qi), f"{column}{by_run}give --unlabeled files of QC pairs\n"),
-            ((*unlabeled, told), f"{field}{by_run}give --unlabeled files of QC pairs\n")):
-        done = run(*args, check=False)
+            (run_here, ("evaluate", plain, qi, "--task", "QC"), f"{column}{by_task}"),
+            (run_here, ("check-submission", plain, "--input", qi, "--task", "QC"),
+             f"{column}{by_task}"),
+            (run_here, ("train", qi, "--task", "QC", "--out", out), f"{column}{by_train}"),
+            (run_here, ("train", qi, "--config", data_task, "--out", out), f"{column}{by_train}"),
+            (run_here, ("index", qc_run, qi, "--out", out),
+             f"{column}{by_run}index it with a QI run\n"),
+            (run, ("index", qc_run, told, "--out", out),
+             f"{field}{by_run}index it with a QI run\n"),
+            (run, (*unlabeled, qi), f"{column}{by_run}give --unlabeled files of QC pairs\n"),
+            (run_here, (*unlabeled, told),
+             f"{field}{by_run}give --unlabeled files of QC pairs\n")):
+        done = runner(*args, check=False)
         assert (done.returncode, done.stderr) == (2, said), args
         assert not out.exists()
     changed = (f"run {teacher} was trained on QC pairs; the file was changed since: name the "
                "file it was trained on with --train FILE\n")
-    for source, head in ((qi, column.replace(str(qi), str(trained_on))),
-                         (told, field.replace(str(told), str(trained_on)))):
+    # each of distill, far-pairs and noise in a process of its own once (the first file)
+    for source, head, runner in ((qi, column.replace(str(qi), str(trained_on)), run),
+                                 (told, field.replace(str(told), str(trained_on)), run_here)):
         trained_on.write_text(source.read_text())
         for args in (("distill", teacher, "--student", fast, "--out", out, "--speed-rows", "0",
                       "--quiet"), ("far-pairs", teacher, "--quiet"),
                      ("noise", teacher, "--out", out, "--quiet")):
-            done = run(*args, check=False)
+            done = runner(*args, check=False)
             assert (done.returncode, done.stderr) == (2, f"{head}{changed}"), args
             assert not out.exists()
 
@@ -239,12 +265,14 @@ def test_evaluate_and_check_submission_take_the_task_their_error_asks_for(tmp_pa
     sub = tmp_path / "sub.jsonl"
     sub.write_text("".join(json.dumps({"id": r["id"], "prediction": 1, "probability": 0.5})
                            + "\n" for r in rows))
-    done = run("evaluate", sub, both, check=False)
+    # in this process: both commands refuse, and write their JSON and ok, in processes elsewhere
+    done = run_here("evaluate", sub, both, check=False)
     assert done.returncode == 2 and "give the task (--task QC|QI)" in done.stderr
-    assert json.loads(run("evaluate", sub, both, "--task", "qc", "--json").stdout
+    assert json.loads(run_here("evaluate", sub, both, "--task", "qc", "--json").stdout
                       )["overall"]["n"] == 20
-    assert "ok: 20 rows" in run("check-submission", sub, "--input", both, "--task", "QC").stdout
-    assert json.loads(run("evaluate", sub, told, "--json").stdout)["overall"]["n"] == 20
+    assert "ok: 20 rows" in run_here("check-submission", sub, "--input", both, "--task",
+                                     "QC").stdout
+    assert json.loads(run_here("evaluate", sub, told, "--json").stdout)["overall"]["n"] == 20
 
 
 def test_a_later_row_of_both_targets_is_one_line_unless_its_task_is_said(tmp_path):
@@ -262,12 +290,15 @@ def test_a_later_row_of_both_targets_is_one_line_unless_its_task_is_said(tmp_pat
             "item_title, and neither its task field nor a task given says which to read (the "
             "file is read as QC by the first row); give the row a task field, give the task "
             "(--task QC|QI), or drop one of the two fields\n")
-    for args in (("train", data, "--out", tmp_path / "run"), ("evaluate", sub, data),
-                 ("check-submission", sub, "--input", data)):
-        done = run(*args, check=False)
+    # check-submission's refusal in a process of its own (train's and evaluate's: above)
+    for runner, args in ((run_here, ("train", data, "--out", tmp_path / "run")),
+                         (run_here, ("evaluate", sub, data)),
+                         (run, ("check-submission", sub, "--input", data))):
+        done = runner(*args, check=False)
         assert (done.returncode, done.stderr) == (2, said), args
     assert not (tmp_path / "run").exists()
-    assert "ok: 20 rows" in run("check-submission", sub, "--input", data, "--task", "QC").stdout
+    assert "ok: 20 rows" in run_here("check-submission", sub, "--input", data, "--task",
+                                     "QC").stdout
 
 
 @pytest.fixture(scope="module")
