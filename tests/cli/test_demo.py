@@ -12,6 +12,9 @@ from shoprel.cli import main
 from shoprel.demo import demo_file
 from shoprel.training.config_reading import load_config
 
+# no test here reads a report: its charts are seconds a run (each demo writes one or two)
+pytestmark = pytest.mark.usefixtures("no_report_charts")
+
 
 @pytest.mark.parametrize("quiet", [False, True])
 def test_progress_and_notes_are_on_stderr_and_quiet_leaves_them_out(tmp_path, monkeypatch,
