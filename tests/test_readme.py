@@ -360,3 +360,84 @@ def test_links_to_a_section_reach_one(page):
             broken.append(f"{target}#{anchor}")
     assert broken == []
 
+
+
+def _shoprel_lines(text: str) -> list[str]:
+    """The shoprel command lines a page gives: each bash block's commands (a line going on past
+    `\\` joined to the next, comments cut off) and each inline code span that starts as one."""
+    fenced, lines, command = None, [], ""
+    for line in text.splitlines():
+        if line.lstrip().startswith("```"):
+            fenced = None if fenced is not None else line.strip()[3:]
+        elif fenced in ("bash", "sh", "shell"):
+            code = re.split(r"(?:^|\s)#", line, maxsplit=1)[0].rstrip()
+            command += " " + code.removesuffix("\\")
+            if not code.endswith("\\"):
+                lines.append(command)
+                command = ""
+    prose = re.sub(r"```.*?```", "", text, flags=re.S)
+    lines += [span for span in (" ".join(s.split()) for s in re.findall(r"`([^`]+)`", prose))
+              if re.match(r"(\.venv/bin/)?shoprel [a-z]", span)]
+    return lines
+
+
+def unknown_options(text: str) -> list[tuple[str, str]]:
+    """(command, option) for each option a shoprel command line of `text` gives that the
+    command does not take (a `cache` command by its subcommand)."""
+    import click
+
+    from shoprel.cli import main
+
+    context, unknown = click.Context(main), []
+    for line in _shoprel_lines(text):
+        for call in re.finditer(r"(?:^|[\s/])shoprel ([a-z][a-z-]*)((?:(?! \||;|&&).)*)", line):
+            name, rest = call.group(1), call.group(2)
+            command = main.get_command(context, name)
+            assert command is not None, line
+            if isinstance(command, click.Group):
+                sub = rest.split()[0] if rest.split() else None
+                if sub is None or sub.startswith("-"):
+                    continue  # `shoprel cache --help`
+                name, command = f"{name} {sub}", command.get_command(context, sub)
+                assert command is not None, line
+            taken = {flag for param in command.params
+                     for flag in param.opts + param.secondary_opts} | {"--help"}
+            unknown += [(name, flag) for flag in
+                        re.findall(r"(?:^|[\s\[|])(--[a-z0-9][a-z0-9-]*)", rest)
+                        if flag not in taken]
+    return unknown
+
+
+def test_the_option_check_finds_a_misspelled_option():
+    text = ("```bash\n.venv/bin/shoprel train x.jsonl --out r \\\n    --fodls 3  # --bogus\n"
+            "shoprel cache prune --stale --kinds states\n```\nthen `shoprel far-pairs RUN "
+            "[--pair N]`, or `shoprel predict RUN x --out y --scorer student`")
+    assert unknown_options(text) == [("train", "--fodls"), ("cache prune", "--kinds"),
+                                     ("far-pairs", "--pair")]
+
+
+@pytest.mark.parametrize("page", ["README.md", *sorted(
+    str(path.relative_to(README.parent)) for path in (README.parent / "docs").glob("*.md"))])
+def test_every_option_a_command_line_gives_is_one_the_command_takes(page):
+    """A user copies the pages' command lines: an option renamed in the code and not on the
+    page is `error: no such option` for them."""
+    assert unknown_options((README.parent / page).read_text(encoding="utf-8")) == []
+
+
+def test_the_train_options_list_names_every_option_train_takes():
+    """"`shoprel train` options:" listed --config, --folds, --task, the learning curve's,
+    --overwrite and --quiet, but not --student / --no-student: a user reading the list for a way
+    to carry a student, or to drop the one a preset's config names, found none."""
+    import click
+
+    from shoprel.cli import main
+
+    readme = _readme()
+    listed = readme[readme.index("`shoprel train` options:"):readme.index("Every command prints")]
+    train = main.get_command(click.Context(main), "train")
+    flags = {flag for param in train.params if isinstance(param, click.Option)
+             for flag in param.opts + param.secondary_opts}
+    # --out, the run folder, is required: every train line gives it, the list no more
+    missing = sorted(flag for flag in flags - {"--help", "--out"}
+                     if not re.search(f"`{flag}[` ]", listed))
+    assert missing == []
