@@ -441,3 +441,23 @@ def test_the_train_options_list_names_every_option_train_takes():
     missing = sorted(flag for flag in flags - {"--help", "--out"}
                      if not re.search(f"`{flag}[` ]", listed))
     assert missing == []
+
+
+def test_the_config_block_shows_the_defaults_and_every_family(tmp_path):
+    """"Config" shows a YAML file whose values are the defaults a run's config.yaml resolves to;
+    its `family:` comment listed fast | embed | cross | llm, leaving out biencoder, which the
+    registry (and the paragraph below it) has."""
+    import shoprel
+    from shoprel.models.registry import families
+
+    text = README.read_text(encoding="utf-8")
+    start = text.index("```yaml\ndata:") + len("```yaml\n")
+    block = text[start:text.index("```", start)]
+    (tmp_path / "readme.yaml").write_text(block, encoding="utf-8")
+    shown = shoprel.load_config(tmp_path / "readme.yaml").model_dump()
+    default = shoprel.load_config(None).model_dump()
+    assert shown["model"]["params"].pop("backbone") == "embeddinggemma-300m"
+    assert default["model"]["params"].pop("backbone") == ["embeddinggemma-300m"]
+    assert shown == default
+    comment = re.search(r"family: embed +# default; (.*)", block).group(1)
+    assert sorted(comment.split(" | ")) == sorted(families())
