@@ -331,6 +331,22 @@ def test_a_per_fold_row_prints_its_figures_to_the_decimals_of_its_differences(tw
             f"<td>{r['f1_a']:.4f}</td><td>{r['f1_b']:.4f}</td>") in folds
 
 
+def test_each_fold_row_shows_the_all_positive_f1_beside_the_runs_f1(two_runs):
+    """The per-fold tables gave each run's F1 with nothing to read it against: 0.8298 and
+    0.8314 on a fold whose all-positive F1 was 0.824 looked like two good models."""
+    c = compare_runs(list(two_runs))
+    base = pd.read_parquet(two_runs[0] / "oof.parquet")
+    doc = without_roles(render_comparison(c))
+    folds = doc[doc.index('id="folds"'):doc.index('id="curves"')]
+    assert "<th>ΔF1</th><th>all-positive F1</th>" in folds
+    for r in c.pairs[0]["per_fold"]:
+        labels = base.loc[base["fold"] == r["fold"], "label"]
+        rate = labels.mean()
+        assert r["baseline_f1"] == pytest.approx(2 * rate / (1 + rate))
+        assert (f"<td>{r['f1_b']:.4f}</td><td>{r['delta_f1']:+.4f}</td>"
+                f"<td>{r['baseline_f1']:.4f}</td></tr>").replace("-", "\u2212") in folds
+
+
 def test_the_per_language_caption_says_which_way_a_difference_points(two_runs) -> None:
     """The axes read "ΔROC-AUC" and "ΔF1", the caption "mean paired per-fold difference":
     nothing said which run was subtracted from which."""

@@ -104,7 +104,9 @@ def _fold_rows(frame: pd.DataFrame) -> list[dict]:
         out.append({"fold": int(fold), "n": a["n"], "auc_a": a["roc_auc"],
                     "auc_b": b["roc_auc"], "delta_auc": delta_auc, "f1_a": a["f1"],
                     "f1_b": b["f1"],  # no row labelled 1: both F1s 0, nothing measured
-                    "delta_f1": b["f1"] - a["f1"] if part["label"].any() else None})
+                    "delta_f1": b["f1"] - a["f1"] if part["label"].any() else None,
+                    # the same rows for both runs: one all-positive F1 to read each F1 against
+                    "baseline_f1": a["baseline_all_positive_f1"]})
     return out
 
 

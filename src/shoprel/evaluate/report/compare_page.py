@@ -143,7 +143,9 @@ def _run_row(side) -> str:
 
 
 def _fold_section(c: Comparison) -> str:
-    parts = ['<section id="folds"><h2>Per fold</h2>']
+    parts = ['<section id="folds"><h2>Per fold</h2><p class="hint">All-positive F1: the F1 of '
+             "calling every row of the fold relevant, the same for both runs, the figure each "
+             "F1 must beat.</p>"]
     for pair in c.pairs:
         a, b = esc(pair["a"]), esc(pair["b"])
         # each figure to the 4 decimals of its difference, so a row's subtraction reads
@@ -152,12 +154,13 @@ def _fold_section(c: Comparison) -> str:
             f"<tr><th>{r['fold']}</th><td>{fmt_int(r['n'])}</td><td>{fmt(r['auc_a'], 4)}</td>"
             f"<td>{fmt(r['auc_b'], 4)}</td><td>{fmt_signed(r['delta_auc'], 4)}</td>"
             f"<td>{fmt(r['f1_a'], 4)}</td><td>{fmt(r['f1_b'], 4)}</td>"
-            f"<td>{fmt_signed(r['delta_f1'], 4)}</td></tr>" for r in pair["per_fold"])
+            f"<td>{fmt_signed(r['delta_f1'], 4)}</td><td>{fmt(r.get('baseline_f1'), 4)}</td>"
+            "</tr>" for r in pair["per_fold"])
         parts.append(f"<h3>{b} against {a}</h3>" + table_wrap(
             # a run's name may wrap: a long one (no spaces) pushed the table out of its box
             f'<table><thead><tr><th>fold</th><th>n</th><th class="name">AUC {a}</th>'
             f'<th class="name">AUC {b}</th><th>ΔAUC</th><th class="name">F1 {a}</th>'
-            f'<th class="name">F1 {b}</th><th>ΔF1</th></tr></thead>'
+            f'<th class="name">F1 {b}</th><th>ΔF1</th><th>all-positive F1</th></tr></thead>'
             f"<tbody>{body}</tbody></table>", f"per-fold {pair['b']} against {pair['a']}"))
     return "".join(parts) + "</section>"
 
