@@ -8,7 +8,7 @@ import re
 import pandas as pd
 import pytest
 from click.testing import CliRunner
-from sklearn.metrics import roc_auc_score
+from sklearn.metrics import f1_score, roc_auc_score
 from tests.evaluate.fake_runs import make_run, rows
 from tests.evaluate.markup import without_roles
 from tests.evaluate.report.test_groups import chart_texts
@@ -345,6 +345,31 @@ def test_each_fold_row_shows_the_all_positive_f1_beside_the_runs_f1(two_runs):
         assert r["baseline_f1"] == pytest.approx(2 * rate / (1 + rate))
         assert (f"<td>{r['f1_b']:.4f}</td><td>{r['delta_f1']:+.4f}</td>"
                 f"<td>{r['baseline_f1']:.4f}</td></tr>").replace("-", "\u2212") in folds
+
+
+def test_the_per_language_section_gives_each_runs_figures_beside_all_positive(two_runs):
+    """The section charted only differences: how good either run was in a language (its F1
+    against the language's all-positive F1, its ROC-AUC) was nowhere on the page."""
+    c = compare_runs(list(two_runs))
+    weak, strong = (pd.read_parquet(d / "oof.parquet") for d in two_runs)
+    doc = without_roles(render_comparison(c))
+    section = doc[doc.index('id="languages"'):]
+    section = section[:section.index("<figure")]
+    assert ('<th>language</th><th>n</th><th>all-positive F1</th><th class="name">F1 weak</th>'
+            '<th class="name">F1 strong</th><th class="name">ROC-AUC weak</th>'
+            '<th class="name">ROC-AUC strong</th>') in section
+    languages = list(c.pairs[0]["per_language"])
+    assert len(languages) >= 2
+    for name in languages:
+        rows = (c.base["language"].astype(str) == name).to_numpy()
+        y = c.base["label"].to_numpy()[rows]
+        rate = y.mean()
+        f1s = [f1_score(y, c.predictions[rows, i]) for i in (0, 1)]
+        aucs = [roc_auc_score(y, oof.set_index("id").loc[c.base["id"][rows], "probability"])
+                for oof in (weak, strong)]
+        figures = [2 * rate / (1 + rate), *f1s, *aucs]
+        assert (f"<tr><th>{name}</th><td>{rows.sum():,}</td>"
+                + "".join(f"<td>{x:.3f}</td>" for x in figures) + "</tr>") in section
 
 
 def test_the_per_language_caption_says_which_way_a_difference_points(two_runs) -> None:

@@ -2,7 +2,8 @@
 
 It leads with the paired verdict of every run against the reference (interval and fold wins),
 then the per-fold table a reader can check, the ROC and precision–recall curves overlaid,
-per-language paired differences and what each run costs to train and keep.
+each run's per-language figures and the paired differences, and what each run costs to
+train and keep. Every F1 stands beside the all-positive F1 of the same rows.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from shoprel.evaluate.compare import (
 )
 from shoprel.evaluate.console import TIMED_STAGES
 from shoprel.evaluate.intervals import verdict
+from shoprel.evaluate.metrics import binary_metrics
 from shoprel.evaluate.report.curves import roc_svg, thin_indices
 from shoprel.evaluate.report.far_pairs import FIGURE_HEADERS, figure_cells
 from shoprel.evaluate.report.fmt import (
@@ -224,7 +226,34 @@ def _language_section(c: Comparison) -> str:
                      "interval; circle = above 0, square = below, diamond = includes 0."))
     if not parts:
         return ""
-    return '<section id="languages"><h2>Per language</h2>' + "".join(parts) + "</section>"
+    charted = next(pair["per_language"] for pair in c.pairs if pair.get("per_language"))
+    return ('<section id="languages"><h2>Per language</h2>' + _language_table(c, list(charted))
+            + "".join(parts) + "</section>")
+
+
+def _language_table(c: Comparison, languages: list[str]) -> str:
+    """Each run's own figures in each charted language, pooled over its out-of-fold rows (each
+    fold cut at its nested threshold), beside the language's all-positive F1: the charts below
+    give only differences, so how good either run is in a language was nowhere on the page."""
+    groups = c.base["language"].astype(str).to_numpy()
+    labels = c.base["label"].to_numpy()
+    body = []
+    for name in languages:
+        rows = groups == name
+        scored = [binary_metrics(labels[rows], c.predictions[rows, i], c.probabilities[rows, i])
+                  for i in range(len(c.runs))]
+        body.append(f"<tr><th>{esc(name)}</th><td>{fmt_int(rows.sum())}</td>"
+                    f"<td>{fmt(scored[0]['baseline_all_positive_f1'])}</td>"
+                    + "".join(f"<td>{fmt(m['f1'])}</td>" for m in scored)
+                    + "".join(f"<td>{fmt(m['roc_auc'])}</td>" for m in scored) + "</tr>")
+    heads = ("".join(f'<th class="name">F1 {esc(s.name)}</th>' for s in c.runs)
+             + "".join(f'<th class="name">ROC-AUC {esc(s.name)}</th>' for s in c.runs))
+    return ('<p class="hint">Each run pooled over the language\'s out-of-fold rows, each fold '
+            "cut at its own nested threshold; all-positive F1: calling every row of the "
+            "language relevant (ROC-AUC's reference is chance, 0.5).</p>" + table_wrap(
+                '<table><thead><tr><th>language</th><th>n</th><th>all-positive F1</th>'
+                f"{heads}</tr></thead><tbody>{''.join(body)}</tbody></table>",
+                "each run per language"))
 
 
 def _far_pairs_section(c: Comparison) -> str:
