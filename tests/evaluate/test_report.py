@@ -139,6 +139,18 @@ def test_header_facts_and_threshold(report: str, metrics: dict) -> None:
     assert f"{metrics['overall']['roc_auc']:.3f}" in report
 
 
+def test_timing_fact_lists_stages_in_the_order_spent(metrics: dict, oof) -> None:
+    """The fact read "cv: 396.9 s, final fit: 84.1 s, rows per second cv: 120, curve: 700.6 s"
+    on a --learning-curve run: the curve last, under a name nothing else uses, and a stage 0's
+    time nowhere. Now as train's summary and compare's cost table name and order them."""
+    timed = {**metrics, "stage0": {"seconds": 7.34},
+             "timing": {"cv_seconds": 396.91, "final_fit_seconds": 84.08,
+                        "rows_per_second_cv": 120.3, "curve_seconds": 700.59}}
+    doc = render_report(timed, oof, "timed")
+    assert ("<th>timing</th><td>cv: 396.9 s (120 rows/s), stage 0: 7.3 s, learning curve: "
+            "700.6 s, final fit: 84.1 s</td>") in without_roles(doc)
+
+
 def test_every_language_is_shown(report: str) -> None:
     for lang in LANGUAGES:
         assert f"<th>{lang}</th>" in report  # table row
