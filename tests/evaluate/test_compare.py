@@ -124,7 +124,10 @@ def test_page_is_self_contained_and_accessible(two_runs, tmp_path) -> None:
     assert "the AUC in the legend pooled over all of them" in curves
     assert "the AP in the legend pooled over all rows" in curves
     far = doc[doc.index('id="far-pairs"'):doc.index('id="cost"')]
-    assert "<th>weak</th><td>–</td>" in far  # a run without the check
+    assert "<th>weak</th><td>–</td>" in far  # a run without the check, and why
+    assert ("No check recorded for weak (dashes): an ensemble has no fold models of its own to "
+            "score far pairs with, and a run trained without the check gains it with "
+            "<code>shoprel far-pairs RUN</code>.") in far
     assert "<th>strong</th><td>120</td><td>25.0%</td><td>90.0%</td><td>0.875</td>" in far
 
 

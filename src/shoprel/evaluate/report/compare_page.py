@@ -261,10 +261,15 @@ def _far_pairs_section(c: Comparison) -> str:
     if not any(s.far_pairs for s in c.runs):
         return ""
     body = "".join(f"<tr><th>{esc(s.name)}</th>{figure_cells(s.far_pairs)}</tr>" for s in c.runs)
+    missing = [s.name for s in c.runs if not s.far_pairs]
+    # a row of dashes said nothing of why (an ensemble's always: it has no fold models)
+    why = (f" No check recorded for {esc(', '.join(missing))} (dashes): an ensemble has no fold "
+           "models of its own to score far pairs with, and a run trained without the check "
+           "gains it with <code>shoprel far-pairs RUN</code>." if missing else "")
     return ('<section id="far-pairs"><h2>Far pairs</h2><p class="hint">Pairs of a relevant '
             "row's query with a target far from it, scored by each fold's model (the report's "
             "far-pairs section); fewer called relevant is better, at the same recall of the "
-            "relevant rows.</p>" + table_wrap(
+            f"relevant rows.{why}</p>" + table_wrap(
                 f"<table><thead><tr><th>run</th>{FIGURE_HEADERS}</tr></thead>"
                 f"<tbody>{body}</tbody></table>", "far pairs") + "</section>")
 
