@@ -49,6 +49,15 @@ def test_a_single_run_has_no_members_line(oof):
     assert "Members" not in verdict_section(metrics_for(oof), "run")
 
 
+def test_an_ensemble_says_it_has_no_far_pairs_check(oof):
+    """An ensemble has no fold models to score far pairs with: its page left the check out
+    without a word, where each member's page gives it in the verdict."""
+    said = ("<li>Far pairs: no check of its own (an ensemble has no fold models to score them "
+            "with; each member's report has its own)</li>")
+    assert said in verdict_section(ensemble_metrics(oof, [0.6, 0.7]), "ens")
+    assert "Far pairs" not in verdict_section(metrics_for(oof), "run")  # check.far_pairs: 0
+
+
 def test_a_students_caveat_names_the_option_that_makes_its_oof_honest():
     """The verdict read '... saw the student's validation rows (use nested)': no option of
     that name exists; distill's is --nested."""

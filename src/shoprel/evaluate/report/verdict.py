@@ -166,7 +166,11 @@ def far_pairs_items(metrics: Mapping[str, Any]) -> list[str]:
     """The far-pairs check in one line, flagged when most plainly irrelevant pairs pass."""
     far = metrics.get("far_pairs")
     if not isinstance(far, Mapping):
-        return []
+        # an ensemble's page left the check out unsaid: a reader of its members' pages looked
+        # for it here
+        return (["<li>Far pairs: no check of its own (an ensemble has no fold models to score "
+                 "them with; each member's report has its own)</li>"]
+                if metrics.get("members") else [])
     called = num(far.get("called_relevant"))
     flag = (' — <span class="flag">most plainly irrelevant pairs are called relevant</span>'
             if called >= FAR_PAIRS_FLAG else "")
