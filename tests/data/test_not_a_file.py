@@ -82,3 +82,21 @@ def test_a_run_folder_given_for_a_file_is_said_to_be_one_with_the_file_expected(
                                    "of pairs (JSON lines, CSV, TSV or Parquet)")
     # a folder that is no run is still said to be a folder
     assert not_a_file(tmp_path) == "is a folder; give a file"
+
+
+def test_a_run_folder_named_by_a_key_of_no_pairs_file_says_the_file_that_key_reads(tmp_path):
+    """noise.flagged and augment.table name a file of ids and a translations table: a run
+    folder there was told "not a pairs file; give a file of pairs", a file neither reads."""
+    from shoprel.augment.table import TableTranslator
+    from shoprel.training.noise_filter import read_flagged_ids
+
+    run = _run_folder(tmp_path / "run")
+    with pytest.raises(ConfigError) as info:
+        read_flagged_ids(run)
+    assert str(info.value) == (f"noise.flagged: {run}: is a run folder, not a file of flagged "
+                               "ids; give the file `shoprel noise RUN --out FILE` wrote")
+    with pytest.raises(InputError) as info:
+        TableTranslator(run)
+    assert str(info.value) == (f"{run}: is a run folder, not a translations table; give a file "
+                               "of text, source, target and translation columns (JSON lines, "
+                               "CSV, TSV or Parquet)")

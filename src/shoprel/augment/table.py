@@ -8,10 +8,15 @@ from pathlib import Path
 from shoprel.augment.translator import check_batch, is_language_tag
 from shoprel.data.language_tags import base_language
 from shoprel.data.records import column_line, iter_records, position_label, written_kind
+from shoprel.data.run_folder_input import refuse_run_folder
 from shoprel.data.validate import unwritable_reason
 from shoprel.errors import InputError
 
 TABLE_COLUMNS = ("text", "source", "target", "translation")
+# what a run folder given as the table is told (it holds none; "a pairs file" named the wrong one)
+TABLE_FILE = "a translations table"
+TABLE_ADVICE = ("give a file of text, source, target and translation columns (JSON lines, CSV, "
+                "TSV or Parquet)")
 
 
 class TableTranslator:
@@ -23,6 +28,7 @@ class TableTranslator:
         self.path = Path(path)
         self.table: dict[tuple[str, str, str], str] = {}
         first: dict[tuple[str, str, str], int] = {}
+        refuse_run_folder(self.path, TABLE_FILE, TABLE_ADVICE)
         label = position_label(self.path)  # "line", or "row" in a Parquet file
         for line, record in iter_records(self.path):
             for column in TABLE_COLUMNS:

@@ -128,10 +128,12 @@ def python_kind(value) -> str:
     return f"{'an' if name[:1].lower() in 'aeiou' else 'a'} {name}"
 
 
-def require_config_file(key: str, path: Path) -> None:
+def require_config_file(key: str, path: Path, expected: str, advice: str) -> None:
     """A file a config key names (noise.flagged, augment.table): one ConfigError naming the
-    key when it cannot be read, which `train` then locates at the key's line in the file."""
-    reason = not_a_file(path)
+    key when it cannot be read, which `train` then locates at the key's line in the file. A
+    run folder there is said to be no `expected` file, with `advice`: neither key names a
+    pairs file, which not_a_file's wording asks for."""
+    reason = run_folder_reason(path, expected, advice) or not_a_file(path)
     if reason:
         raise ConfigError(f"{key}: {path}: {reason}")
 

@@ -43,7 +43,8 @@ def read_flagged_ids(path: str | Path) -> list[tuple[str, int]]:
     ending in one of ID_TABLE_SUFFIXES, as `shoprel noise --out` writes) has an id column. A
     file that cannot be read is one error naming it, the line and the field."""
     path = Path(path)
-    require_config_file("noise.flagged", path)
+    require_config_file("noise.flagged", path, "a file of flagged ids",
+                        "give the file `shoprel noise RUN --out FILE` wrote")
     if format_suffix(path) not in ID_TABLE_SUFFIXES:  # flagged.csv.gz is a table
         return [(id_text(text.strip()), line) for line, text in iter_text_lines(path)
                 if text.strip()]

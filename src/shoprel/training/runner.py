@@ -134,12 +134,13 @@ def side_translator(config: RunConfig, progress: bool = True):
     """augment.translate's backend (behind augment.cache), for one run; close() it when done."""
     from shoprel.augment.asked_once import AskedOnce
     from shoprel.augment.backends import make_translator
+    from shoprel.augment.table import TABLE_ADVICE, TABLE_FILE
     from shoprel.data.records import require_config_file
 
     augment = config.augment
     # named by its key, as noise.flagged is: "t.csv: file not found" named no config line
     if augment.table is not None:
-        require_config_file("augment.table", Path(augment.table))
+        require_config_file("augment.table", Path(augment.table), TABLE_FILE, TABLE_ADVICE)
     # None: a bar for a long stage only, not one per fold for a few dozen rows. AskedOnce:
     # each row trains k-1 folds and the full fit, and a QC file repeats each query over
     # categories, yet the backend hears each distinct query once (a missing route too,
