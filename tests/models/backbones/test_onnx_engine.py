@@ -557,6 +557,20 @@ def test_an_export_folder_no_export_wrote_is_refused_not_replaced(
     assert json.loads((folder / onnx_engine.META_FILE).read_text())["precision"] == precision
 
 
+def test_a_file_where_an_export_goes_is_said_to_be_a_file(gemma_folder, matmul_exports):
+    """It was said to "hold a file, not a folder", with "move that folder elsewhere"."""
+    from shoprel.errors import OutputError
+
+    folder = onnx_engine.export_root(gemma_folder) / "fp32"
+    folder.parent.mkdir(parents=True)
+    folder.write_text("mine")
+    with pytest.raises(OutputError) as caught:
+        onnx_engine.exported(gemma_folder, show_progress=False)
+    assert str(caught.value) == (f"{folder}: is a file, where {eg.NAME}'s fp32 export goes; "
+                                 "move that file elsewhere, then run again")
+    assert folder.read_text() == "mine"
+
+
 def test_an_empty_or_linked_export_folder_is_exported_into(gemma_folder, matmul_exports,
                                                             tmp_path):
     """Nothing there but the use stamp: the export goes there; a link goes (never what it

@@ -128,6 +128,9 @@ def exported(backbone: Backbone, precision: str = "fp32", show_progress: bool = 
     if reason is None:
         mark_used(folder / LAST_USED)
         return folder
+    if folder.is_file() and not folder.is_symlink():  # "holds a file", "move that folder" said
+        raise OutputError(f"{folder}: is a file, where {embeddinggemma.NAME}'s {precision} "
+                          "export goes; move that file elsewhere, then run again")
     held = not_an_export(folder, precision)
     if held is not None:  # an export replaces its folder whole: never what no export wrote
         raise OutputError(f"{folder}: holds {held}; exporting {embeddinggemma.NAME} ({precision}) "
@@ -162,10 +165,8 @@ def not_an_export(folder: Path, precision: str) -> str | None:
     leads to), empty but for the use stamp and temporaries, or an export of `precision` by its
     record (_write_meta), stale or broken. A folder put there by hand (a copy of another
     tool's export, notes) was replaced whole, without a word, by the next load."""
-    if folder.is_symlink() or not folder.exists():
+    if folder.is_symlink() or not folder.is_dir():  # a file is refused by its caller
         return None
-    if not folder.is_dir():
-        return "a file, not a folder"
     if is_onnx_export(folder) and json_object(folder / META_FILE).get("precision") == precision:
         return None
     held = [p.name for p in folder.iterdir() if p.name != LAST_USED and not is_temporary(p)]
