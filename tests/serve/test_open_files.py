@@ -74,3 +74,14 @@ def test_serve_makes_room_before_it_starts(monkeypatch, tmp_path):
     monkeypatch.setattr("shoprel.serve.app.create_app", lambda *a, **k: App)
     server.run_server(tmp_path, server.ServeSettings(), port=8765, max_connections=37)
     assert asked == [37, "run"]
+
+
+def test_a_system_without_the_limit_serves_with_nothing_raised_or_said(monkeypatch):
+    """Windows has no resource module: serve starts, with no limit to raise and no warning
+    (it raised AttributeError on None before uvicorn started)."""
+    from shoprel.serve import open_files
+
+    monkeypatch.setattr(open_files, "resource", None)
+    said = []
+    assert open_files.make_room_for(1000, said.append) is None
+    assert said == []

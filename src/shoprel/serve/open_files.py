@@ -24,7 +24,10 @@ def files_needed(max_connections: int) -> int:
 def make_room_for(max_connections: int, warn: Callable[[str], None] | None = None) -> int | None:
     """Raise the soft open-file limit toward what `max_connections` need (up to the hard
     limit, which needs no privilege; workers inherit it), and say in one line when the hard
-    limit leaves too little. Returns the soft limit in force after."""
+    limit leaves too little. Returns the soft limit in force after, or None where the
+    system has no such limit (Windows: no `resource` module), nothing to raise or say."""
+    if resource is None:
+        return None
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     needed = files_needed(max_connections)
     if soft == resource.RLIM_INFINITY or soft >= needed:
