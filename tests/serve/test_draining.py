@@ -113,19 +113,26 @@ def test_serve_runs_uvicorn_with_the_draining_protocol(trained_runs, monkeypatch
     import os
 
     from shoprel.serve import server as serving
-    from shoprel.serve.connections import DEFAULT_MAX_CONNECTIONS, GuardedHTTPProtocol
+    from shoprel.serve.connections import (
+        DEFAULT_MAX_CONNECTIONS,
+        KEEP_ALIVE_SECONDS,
+        GuardedHTTPProtocol,
+    )
 
     seen = []
     monkeypatch.setattr(os, "environ", dict(os.environ))  # run_server's for the workers
     monkeypatch.setattr(serving.uvicorn, "run", lambda app, **kwargs: seen.append(
-        (kwargs["http"], kwargs["limit_concurrency"])))
+        (kwargs["http"], kwargs["limit_concurrency"], kwargs["timeout_keep_alive"])))
     monkeypatch.setattr(serving.ClosingSupervisor, "run", lambda supervisor: seen.append(
-        (supervisor.config.http, supervisor.config.limit_concurrency)))
+        (supervisor.config.http, supervisor.config.limit_concurrency,
+         supervisor.config.timeout_keep_alive)))
     for workers in (1, 2):
         serving.run_server(trained_runs["QC"], ServeSettings(), port=0, workers=workers)
         serving.run_server(trained_runs["QC"], ServeSettings(), port=0, workers=workers,
                            max_connections=7)
     # uvicorn answers 503 once the connections reach its limit, the asking one among them
     limits = [DEFAULT_MAX_CONNECTIONS + 1, 8] * 2
-    assert seen == [(GuardedHTTPProtocol, limit) for limit in limits]
+    # idle connections are left for the client to close (httpx drops them after 5 s)
+    assert seen == [(GuardedHTTPProtocol, limit, KEEP_ALIVE_SECONDS) for limit in limits]
+    assert KEEP_ALIVE_SECONDS > 15
     assert issubclass(GuardedHTTPProtocol, DrainingHTTPProtocol)

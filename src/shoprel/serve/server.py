@@ -14,7 +14,12 @@ from uvicorn.supervisors import Multiprocess
 from shoprel.errors import ConfigError
 from shoprel.run.folder import Run
 from shoprel.run.students import scoring_run
-from shoprel.serve.connections import DEFAULT_MAX_CONNECTIONS, GuardedHTTPProtocol, uvicorn_limit
+from shoprel.serve.connections import (
+    DEFAULT_MAX_CONNECTIONS,
+    KEEP_ALIVE_SECONDS,
+    GuardedHTTPProtocol,
+    uvicorn_limit,
+)
 from shoprel.serve.guards import exposure_warning
 from shoprel.serve.logs import log_config
 from shoprel.serve.open_files import make_room_for
@@ -128,7 +133,8 @@ def run_server(run_dir: str | Path, settings: ServeSettings, host: str = "127.0.
               "timeout_graceful_shutdown": GRACEFUL_SHUTDOWN_SECONDS,
               # requests sent before a shutdown are answered; each has a deadline to arrive
               "http": GuardedHTTPProtocol,
-              "limit_concurrency": uvicorn_limit(max_connections)}
+              "limit_concurrency": uvicorn_limit(max_connections),
+              "timeout_keep_alive": KEEP_ALIVE_SECONDS}
     if workers == 1:
         uvicorn.run(app, **common)
         return
