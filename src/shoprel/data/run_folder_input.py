@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from shoprel.errors import InputError
-from shoprel.utils.shoprel_folders import RUN_MARKER, holds_marker, json_object
+from shoprel.utils.shoprel_folders import run_folder_kind
 
 PAIRS_FILE = "a pairs file"
 # formats.FORMAT_NAMES, said here without it (formats reads this module)
@@ -20,11 +20,11 @@ def run_folder_reason(path: Path, expected: str = PAIRS_FILE,
                       advice: str | None = None) -> str | None:
     """Why `path` is no `expected` file (an error's reason), or None unless it is a run or
     ensemble folder; `advice`: what to give instead (by default, a file of pairs)."""
-    path = Path(path)
-    if not path.is_dir() or not holds_marker(path, RUN_MARKER):
+    kind = run_folder_kind(path)
+    if kind is None:
         return None
-    kind = "an ensemble" if json_object(path / RUN_MARKER).get("kind") == "ensemble" else "a run"
-    return f"is {kind} folder, not {expected}; {advice or PAIRS_ADVICE}"
+    said = "an ensemble" if kind == "ensemble" else "a run"
+    return f"is {said} folder, not {expected}; {advice or PAIRS_ADVICE}"
 
 
 def refuse_run_folder(path: str | Path, expected: str, advice: str | None = None) -> None:

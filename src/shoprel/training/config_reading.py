@@ -36,7 +36,7 @@ from shoprel.training.config import (
 from shoprel.training.config_retyped import Place, Written, retyped_problems
 from shoprel.training.config_yaml import read_config_yaml, yaml_problem
 from shoprel.training.presets import config_path, presets_said
-from shoprel.utils.shoprel_folders import RUN_MARKER, holds_marker, json_object
+from shoprel.utils.shoprel_folders import run_folder_kind
 
 
 @dataclass(frozen=True)
@@ -343,9 +343,10 @@ def run_folder_said(path: Path) -> str | None:
     (`train --config RUN`, `distill --student RUN`): "config is a folder; give a file" left
     the user to guess which file; a run's settings are its config.yaml, an ensemble's
     config.yaml names members, not a model. None for any other path."""
-    if not path.is_dir() or not holds_marker(path, RUN_MARKER):
+    kind = run_folder_kind(path)
+    if kind is None:
         return None
-    if json_object(path / RUN_MARKER).get("kind") == "ensemble":
+    if kind == "ensemble":
         return ("is an ensemble folder, not a config file (its config.yaml names members, not "
                 f"a model); give a member run's config.yaml, or {presets_said()}")
     config = path / "config.yaml"

@@ -56,6 +56,15 @@ def holds_marker(folder: Path, marker: str) -> bool:
             and not isinstance(threshold, bool))
 
 
+def run_folder_kind(path: PathLike) -> str | None:
+    """"ensemble" or "run" where `path` is a finished run folder (its manifest is shoprel's),
+    else None: what readers say of a run folder given where a file is expected."""
+    folder = Path(path)
+    if not folder.is_dir() or not holds_marker(folder, RUN_MARKER):
+        return None
+    return "ensemble" if json_object(folder / RUN_MARKER).get("kind") == "ensemble" else "run"
+
+
 def is_shoprel_output(folder: Path) -> bool:
     """A folder shoprel wrote: stamped, a run (older runs carry no stamp), a backbone built in
     the cache (its record, no stamp), an ONNX export (likewise), or an index. Only refusals ask
