@@ -20,6 +20,7 @@ from sklearn.metrics import (
 from tests.evaluate.markup import without_roles
 
 from shoprel.errors import RunDirError
+from shoprel.evaluate.console import timing_parts
 from shoprel.evaluate.report import (
     f1_by_threshold,
     render_report,
@@ -149,6 +150,18 @@ def test_timing_fact_lists_stages_in_the_order_spent(metrics: dict, oof) -> None
     doc = render_report(timed, oof, "timed")
     assert ("<th>timing</th><td>cv: 396.9 s (120 rows/s), stage 0: 7.3 s, learning curve: "
             "700.6 s, final fit: 84.1 s</td>") in without_roles(doc)
+
+
+def test_a_hand_edited_stage_time_that_is_no_number_is_left_out(metrics: dict, oof) -> None:
+    """A metrics.json edited to hold text (or an object's place held by a number) where a
+    stage's seconds go was a TypeError out of `shoprel report` (round() on a str); each such
+    stage is left out, as the report's other figures skip what num() cannot read."""
+    edited = {**metrics, "stage0": 7, "student": {"seconds": "n/a"},
+              "timing": {"cv_seconds": 31.2, "final_fit_seconds": "12.04",
+                         "curve_seconds": "about a minute"}}
+    doc = render_report(edited, oof, "edited")
+    assert "<th>timing</th><td>cv: 31.2 s, final fit: 12.0 s</td>" in without_roles(doc)
+    assert timing_parts(edited) == [("final fit", 12.04)]
 
 
 def test_every_language_is_shown(report: str) -> None:

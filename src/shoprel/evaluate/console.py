@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 def _fmt(value) -> str:
     return "–" if value is None else (f"{value:.4f}" if isinstance(value, float) else str(value))
@@ -33,12 +35,26 @@ TIMED_STAGES = ("stage 0", "learning curve", "final fit", "student")
 def timing_parts(metrics: dict) -> list[tuple[str, float]]:
     """The run's time beyond its cross-validation as metrics.json records it, in the order it
     was spent: stage 0, the learning curve, the final fit, the carried student (a failed one's
-    too: its time was spent). A part not recorded, or under 0.05 s, is left out."""
-    timing = metrics.get("timing") or {}
-    recorded = ((metrics.get("stage0") or {}).get("seconds"), timing.get("curve_seconds"),
-                timing.get("final_fit_seconds"), (metrics.get("student") or {}).get("seconds"))
-    return [(name, float(seconds)) for name, seconds in zip(TIMED_STAGES, recorded, strict=True)
+    too: its time was spent). A part not recorded, not a number, or under 0.05 s is left out."""
+    timing, stage0, student = (metrics.get(key) for key in ("timing", "stage0", "student"))
+    recorded = (_seconds(stage0, "seconds"), _seconds(timing, "curve_seconds"),
+                _seconds(timing, "final_fit_seconds"), _seconds(student, "seconds"))
+    return [(name, seconds) for name, seconds in zip(TIMED_STAGES, recorded, strict=True)
             if seconds is not None and round(seconds, 1) > 0]
+
+
+def _seconds(block, key: str) -> float | None:
+    """A stage's recorded seconds, or None: a hand-edited metrics.json holding text or null
+    there (or no object around it) was a TypeError in `shoprel report`; it is left out, as
+    the report's num() leaves out any value it cannot read as a number."""
+    value = block.get(key) if isinstance(block, dict) else None
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        return None
+    return None if math.isnan(seconds) else seconds
 
 
 def time_spent_words(cv_seconds: float | None, parts: list[tuple[str, float]],
