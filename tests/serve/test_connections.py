@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 import json
 import socket
-import threading
 import time
 from contextlib import contextmanager
 
 import pytest
 import uvicorn
+from tests.serve.threaded import threaded_server
 
 from shoprel.serve import connections
 from shoprel.serve.connections import GuardedHTTPProtocol, uvicorn_limit
@@ -45,24 +45,11 @@ def short_deadlines(monkeypatch):
 
 @contextmanager
 def serving(max_connections: int = 100):
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(
+    config = uvicorn.Config(
         echo, log_level="error", http=GuardedHTTPProtocol, timeout_keep_alive=1,
-        limit_concurrency=uvicorn_limit(max_connections), lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
-        time.sleep(0.02)
-    try:
-        yield listener.getsockname()
-    finally:
-        server.should_exit = True
-        thread.join(20)
-        listener.close()
+        limit_concurrency=uvicorn_limit(max_connections), lifespan="off")
+    with threaded_server(config) as (_, address, _):
+        yield address
 
 
 def connect(address) -> socket.socket:

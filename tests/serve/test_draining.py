@@ -10,6 +10,7 @@ import time
 
 import pytest
 import uvicorn
+from tests.serve.threaded import threaded_server
 
 from shoprel.serve import ServeSettings, create_app
 from shoprel.serve.draining import DrainingHTTPProtocol
@@ -57,18 +58,16 @@ def test_requests_waiting_unread_at_shutdown_are_answered(app):
     at once, as idle: the clients were reset with no answer, not knowing whether their pairs
     were scored. Both are answered now, then closed, each answer saying `connection: close`
     (h11's protocol closed after an answer without it, which a client took as kept alive)."""
-    listener = socket.socket()
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    address = listener.getsockname()
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", http=DrainingHTTPProtocol,
-                                           timeout_graceful_shutdown=30))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [listener]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline and thread.is_alive(), "server did not start"
-        time.sleep(0.05)
+    config = uvicorn.Config(app, log_level="warning", http=DrainingHTTPProtocol,
+                            timeout_graceful_shutdown=30)
+    with threaded_server(config, timeout_s=30) as (server, address, thread):
+        _answered_through_shutdown(server, address)
+    assert not thread.is_alive()
+
+
+def _answered_through_shutdown(server: uvicorn.Server, address) -> None:
+    """Both requests sent while the loop is held, then every connection asked to close: each
+    is answered 200 with `connection: close`."""
     fresh = socket.create_connection(address)
     kept = socket.create_connection(address)
     kept.sendall(REQUEST)
@@ -101,10 +100,6 @@ def test_requests_waiting_unread_at_shutdown_are_answered(app):
     finally:
         fresh.close()
         kept.close()
-        server.should_exit = True
-        thread.join(30)
-        listener.close()
-    assert not thread.is_alive()
 
 
 def test_serve_runs_uvicorn_with_the_draining_protocol(trained_runs, monkeypatch):
