@@ -295,6 +295,10 @@ def test_learning_curve_is_read_from_metrics_or_the_run_folder(metrics: dict, oo
     doc = without_roles(render_report({**metrics, "learning_curve": curve}, oof,
                                       "lc in metrics"))
     assert "<td>180</td>" in section(doc, "learning-curve")
+    # each point's share as the caption says it ('At 25% of the rows'), where it read 0.25
+    assert ("<th>share of rows</th>" in section(doc, "learning-curve")
+            and "<tr><th>25%</th><td>180</td>" in section(doc, "learning-curve")
+            and "<tr><th>100%</th><td>720</td>" in section(doc, "learning-curve"))
     (tmp_path / "run.json").write_text(json.dumps({"task": "QC", "threshold": 0.5}))
     (tmp_path / "metrics.json").write_text(json.dumps(metrics))
     (tmp_path / "learning_curve.json").write_text(json.dumps(curve))

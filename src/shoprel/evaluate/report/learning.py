@@ -78,6 +78,15 @@ def last_step_verdict(points: list[Mapping[str, Any]]) -> str:
                    "of this kind pay (more folds narrow the interval).")
 
 
+def share_of_rows(fraction: Any) -> str:
+    """A point's share of each fold's rows as the caption and train's summary say it ('10%'),
+    where the table read 0.10; a share given finer than a whole percent keeps one decimal
+    ('12.5%'), so two close --curve-fractions are told apart."""
+    x = num(fraction)
+    whole = not np.isnan(x) and abs(100 * x - round(100 * x)) < 1e-9
+    return fmt_pct(fraction, 0 if whole else 1)
+
+
 def constant_point_words(point: Mapping[str, Any]) -> str:
     """Why a point whose fold models scored every row alike is left off the plot."""
     return (f"At {fmt_pct(point.get('fraction'), 0)} of the rows ({fmt_int(point.get('rows'))} "
@@ -132,13 +141,13 @@ def learning_curve_section(curve: Mapping[str, Any] | None) -> str:
     fig.legend(handles=[*ax_auc.get_lines()[:1], *ax_f1.get_lines()[:2]],
                loc="outside lower center", ncols=3, fontsize=charts.LEGEND_SIZE, frameon=False)
     table_rows = "".join(
-        f"<tr><th>{fmt(p.get('fraction'), 2)}</th><td>{fmt_int(p.get('rows'))}</td>"
+        f"<tr><th>{share_of_rows(p.get('fraction'))}</th><td>{fmt_int(p.get('rows'))}</td>"
         f"<td>{fmt(p.get('roc_auc'))}{'' if shown else ' (constant)'}</td>"
         f"<td>{fmt(p.get('f1'))}{'' if shown else ' (constant)'}</td>"
         f"<td>{fmt(p.get('baseline_f1'))}</td></tr>"
         for p, shown in zip(points, measured, strict=True))
     table = table_wrap(
-        '<table class="groups"><thead><tr><th>fraction</th><th>rows</th><th>ROC-AUC</th>'
+        '<table class="groups"><thead><tr><th>share of rows</th><th>rows</th><th>ROC-AUC</th>'
         f"<th>F1</th><th>all-positive F1</th></tr></thead><tbody>{table_rows}</tbody></table>",
         "learning curve")
     caption = ("Out-of-fold ROC-AUC pooled over all rows (dots; bars: 95% interval of the mean "
