@@ -42,12 +42,17 @@ def test_the_mean_row_is_coloured_by_its_interval_as_the_verdict_colours_it(delt
     assert f'<span class="{state}">{text} (95% interval' in verdict
 
 
-def test_a_single_fold_and_the_spread_row_keep_their_own_colours():
-    html = without_roles(fold_section(fold_metrics([-0.011, 0.0, -0.001])))
+def test_a_single_fold_is_uncoloured_as_a_category_without_an_interval_is():
+    """Each fold's Δ F1 was coloured by its sign (one fold's -0.011 as a loss), where the
+    category tables colour only what an interval shows; a fold has none. The mean row keeps
+    its interval's colour, the spread row none."""
+    html = without_roles(fold_section(fold_metrics([-0.011, 0.002, -0.001])))
     body = html.split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    assert '<td class="worse">\u22120.011</td>' in body and '<td class="na">+0.000</td>' in body
+    assert re.findall(r'<td class="([^"]+)">([^<]*)</td>', body) == [
+        ("na", "\u22120.011"), ("na", "+0.002"), ("na", "\u22120.001")]
+    assert "Each fold's Δ F1 is not coloured" in html
     spread = html.split("<tfoot>", 1)[1].split("</tr>", 2)[1]
-    assert '<td class="na">0.006</td>' in spread  # a standard deviation: no sign, no colour
+    assert '<td class="na">0.007</td>' in spread  # a standard deviation: no sign, no colour
 
 
 def test_each_folds_threshold_reads_on_its_own_row_and_is_never_stacked():

@@ -20,7 +20,7 @@ from shoprel.evaluate.report.svg import (
     new_figure,
     svg,
 )
-from shoprel.evaluate.report.tables import BY_SIGN, GROUP_COLUMNS, group_table
+from shoprel.evaluate.report.tables import BY_SIGN, GROUP_COLUMNS, UNJUDGED, group_table
 from shoprel.evaluate.report.verdict import fold_intervals
 
 
@@ -56,8 +56,13 @@ def fold_section(metrics: Mapping[str, Any]) -> str:
         "Left: F1 per fold (dots), all-positive F1 per fold (grey crosses), mean F1 (dashed). "
         "Right: ROC-AUC per fold with its mean. Folds without an AUC are skipped."
     )
-    return (head + figure_block(_fold_svg(rows), caption)
-            + group_table(rows, "fold", split_small=False,
+    # a fold's Δ F1 is one number, with no interval to tell it from noise: left uncoloured, as
+    # the category tables leave a group with none (by its sign, one fold's +0.001 read as a gain)
+    hint = ('<p class="hint">Each fold\'s Δ F1 is not coloured: one fold has no interval to tell '
+            "it from fold-to-fold noise. The mean's is coloured by its 95% interval over the "
+            "folds, as the verdict colours it.</p>")
+    return (head + figure_block(_fold_svg(rows), caption) + hint
+            + group_table(rows, "fold", split_small=False, others=UNJUDGED,
                           footer=fold_summary(rows, verdict(fold_intervals(metrics)["delta_f1"])))
             + _threshold_table(rows) + "</section>")
 
