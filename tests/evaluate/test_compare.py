@@ -201,6 +201,24 @@ def test_every_recorded_stage_time_is_shown_as_trains_summary_line_gives_it(tmp_
     assert "<td>46.0</td><td>7.3</td><td>33.5</td><td>12.0</td><td>61.0</td>" in cost
 
 
+def test_a_hand_edited_time_that_is_no_number_is_left_out_not_a_traceback(tmp_path) -> None:
+    """`shoprel compare` formatted timing.cv_seconds with :.1f: text there (a hand-edited
+    metrics.json) was a ValueError traceback; a number written as text is read as one."""
+    base = rows()
+    weak = make_run(tmp_path / "weak", base, 0.6, 1, "weak")
+    strong = make_run(tmp_path / "strong", base, 1.6, 2, "strong")
+    for run, cv in ((weak, "n/a"), (strong, "46")):
+        metrics = json.loads((run / "metrics.json").read_text())
+        metrics["timing"].update({"cv_seconds": cv, "final_fit_seconds": "12"})
+        (run / "metrics.json").write_text(json.dumps(metrics))
+    c = compare_runs([weak, strong])
+    assert [side.cost["cv_seconds"] for side in c.runs] == [None, 46.0]
+    lines = summary_text(c).splitlines()
+    assert "time weak: cv – (final fit 12.0s)" in lines
+    assert "time strong: cv 46.0s (final fit 12.0s)" in lines
+    render_comparison(c)
+
+
 def test_a_stage_no_run_recorded_gets_no_column(two_runs) -> None:
     cost = without_roles(render_comparison(compare_runs(list(two_runs))))
     cost = cost[cost.index('id="cost"'):]

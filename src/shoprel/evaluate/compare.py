@@ -20,7 +20,7 @@ import pandas as pd
 from shoprel.augment.languages import by_rows
 from shoprel.ensemble.align import align_runs
 from shoprel.errors import RunDirError
-from shoprel.evaluate.console import time_spent_words, timing_parts
+from shoprel.evaluate.console import recorded_seconds, time_spent_words, timing_parts
 from shoprel.evaluate.intervals import (
     DIFFERENCE,
     group_fold_intervals,
@@ -87,8 +87,8 @@ def _cost(run, metrics: dict) -> dict:
     """`stage_seconds`: the run's time beyond its CV, by stage (stage 0, learning curve, final
     fit, student: those metrics.json records), as train's summary line gives it."""
     timing = metrics.get("timing") or {}
-    return {"cv_seconds": timing.get("cv_seconds"),
-            "final_fit_seconds": timing.get("final_fit_seconds"),
+    return {"cv_seconds": recorded_seconds(timing.get("cv_seconds")),
+            "final_fit_seconds": recorded_seconds(timing.get("final_fit_seconds")),
             "stage_seconds": dict(timing_parts(metrics)),
             "rows_per_second_cv": timing.get("rows_per_second_cv"),
             "size_bytes": needed_size(run)}

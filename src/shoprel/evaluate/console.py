@@ -44,10 +44,14 @@ def timing_parts(metrics: dict) -> list[tuple[str, float]]:
 
 
 def _seconds(block, key: str) -> float | None:
-    """A stage's recorded seconds, or None: a hand-edited metrics.json holding text or null
-    there (or no object around it) was a TypeError in `shoprel report`; it is left out, as
-    the report's num() leaves out any value it cannot read as a number."""
-    value = block.get(key) if isinstance(block, dict) else None
+    """A stage's recorded seconds, or None (no object around it: recorded_seconds)."""
+    return recorded_seconds(block.get(key) if isinstance(block, dict) else None)
+
+
+def recorded_seconds(value) -> float | None:
+    """Seconds as metrics.json records them, or None: a hand-edited metrics.json holding text
+    or null there was a TypeError in `shoprel report` and a ValueError in `shoprel compare`;
+    it is left out, as the report's num() leaves out any value it cannot read as a number."""
     if value is None or isinstance(value, bool):
         return None
     try:
@@ -74,7 +78,8 @@ def timing_words(metrics: dict, run_seconds: float | None = None) -> str:
     a run whose summary said "cv 40.1s" had spent minutes more on its final fit and student.
     `run_seconds`: the whole run's wall time, measured by the caller."""
     timing = metrics.get("timing") or {}
-    return time_spent_words(timing["cv_seconds"], timing_parts(metrics), run_seconds)
+    return time_spent_words(recorded_seconds(timing.get("cv_seconds")), timing_parts(metrics),
+                            run_seconds)
 
 
 def constant_scores_line(metrics: dict, named: str = "") -> str | None:
