@@ -1,4 +1,5 @@
 import errno
+import os
 import tempfile
 
 import pytest
@@ -22,3 +23,45 @@ def test_a_folder_that_takes_no_new_file_is_said_in_one_line(tmp_path, monkeypat
     assert str(info.value) == (f"{tmp_path / 'out.csv'}: cannot write in {tmp_path} "
                                "(No such file or directory)")
     assert list(tmp_path.iterdir()) == []
+
+
+def _no_rename_onto(target, monkeypatch):
+    """os.replace refused where it would move `target` or put something in its place, as for an
+    immutable output or another user's in a sticky folder (EPERM)."""
+    real = os.replace
+
+    def replace(src, dst, *args, **kwargs):
+        if str(target) in (str(src), str(dst)):
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(src))
+        return real(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
+def test_a_file_that_cannot_be_replaced_is_said_in_one_line_and_kept(tmp_path, monkeypatch):
+    """`far-pairs RUN` on a run whose metrics.json could not be renamed over (chattr +i) was a
+    PermissionError traceback."""
+    target = tmp_path / "metrics.json"
+    target.write_text("old")
+    _no_rename_onto(target, monkeypatch)
+    with pytest.raises(OutputError) as info, atomic_file(target) as tmp:
+        tmp.write_text("new")
+    assert str(info.value) == (f"{target}: cannot be replaced (Operation not permitted); the "
+                               "one there is kept as it was: make it writable, or choose "
+                               "another output")
+    assert target.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["metrics.json"]
+
+
+def test_a_folder_that_cannot_be_replaced_is_said_in_one_line_and_kept(tmp_path, monkeypatch):
+    """`distill --overwrite` over a run that could not be moved aside was a traceback after the
+    whole fit, and left an empty `.RUN.*.old` folder beside it."""
+    target = tmp_path / "run"
+    target.mkdir()
+    (target / "metrics.json").write_text("old")
+    _no_rename_onto(target, monkeypatch)
+    with pytest.raises(OutputError) as info, atomic_dir(target, overwrite=True) as tmp:
+        (tmp / "metrics.json").write_text("new")
+    assert str(info.value).startswith(f"{target}: cannot be replaced (Operation not permitted)")
+    assert (target / "metrics.json").read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["run"]

@@ -213,6 +213,22 @@ def _write_access(target: Path) -> Iterator[None]:
                           f"({exc.strerror or exc})") from None
 
 
+@contextlib.contextmanager
+def _swap_access(target: Path) -> Iterator[None]:
+    """Renaming the finished output over `target`: refused (an immutable file or folder, one
+    of another user's in a sticky folder such as /tmp: 'Operation not permitted'), it is one
+    line saying the old one is kept. It was a PermissionError traceback, after the whole
+    run (`distill --overwrite`, `far-pairs` on a run whose metrics.json is locked)."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in _DISK_FULL:
+            raise
+        raise OutputError(f"{target}: cannot be replaced ({exc.strerror or exc}); the one "
+                          "there is kept as it was: make it writable, or choose another "
+                          "output") from None
+
+
 def fsync_file(path: Path) -> None:
     """Push a written file's bytes to the disk: renamed into place before they are, a power cut
     can leave the file under its final name empty or zero-filled."""
@@ -298,7 +314,8 @@ def atomic_file(path: str | os.PathLike, replace: bool = True,
             guard(target)
         if durable:
             _synced(fsync_file, tmp_path, target)
-        os.replace(tmp_path, target)
+        with _swap_access(target):
+            os.replace(tmp_path, target)
         if durable:
             fsync_folder(target.parent)
     except BaseException as exc:
@@ -443,10 +460,13 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
                 backup = Path(tempfile.mkdtemp(prefix=_prefix(target), suffix=".old",
                                                dir=target.parent))
                 try:
-                    os.replace(target, backup / "old")
-                    os.replace(tmp, target)
+                    with _swap_access(target):
+                        os.replace(target, backup / "old")
+                        os.replace(tmp, target)
                 except BaseException:  # Ctrl-C between the two renames: the old one goes back
-                    _put_back(backup, target)
+                    if not _put_back(backup, target):
+                        with contextlib.suppress(OSError):  # empty: the old one never moved
+                            backup.rmdir()
                     raise
                 shutil.rmtree(backup, ignore_errors=True)
             else:
