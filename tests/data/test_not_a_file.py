@@ -57,24 +57,23 @@ def test_a_run_folder_given_for_a_file_is_said_to_be_one_with_the_file_expected(
     reads there (a run holds no predictions: it is scored into a file first)."""
     run, ens = _run_folder(tmp_path / "run"), _run_folder(tmp_path / "ens", kind="ensemble")
     gold = demo_file("QC")
-    with pytest.raises(InputError) as info:
-        shoprel.evaluate_file(run, gold)
-    assert str(info.value) == (
-        f"{run}: is a run folder, not a predictions file; score the gold file with the run "
-        f"first (shoprel predict {run} {gold} --out predictions.jsonl) and evaluate that file")
-    with pytest.raises(InputError) as info:
-        shoprel.evaluate_file(gold, run)
-    assert str(info.value) == (f"{run}: is a run folder, not the labelled gold file; give the "
-                               "labelled pairs the predictions answer as the gold file")
-    with pytest.raises(InputError) as info:
-        shoprel.check_submission(run, gold)
-    assert str(info.value) == (
-        f"{run}: is a run folder, not a submission; write one with the run first (shoprel "
-        f"predict {run} {gold} --out submission.jsonl) and check that file")
-    with pytest.raises(InputError) as info:
-        shoprel.check_submission(gold, run)
-    assert str(info.value) == (f"{run}: is a run folder, not the file the submission answers; "
-                               "give the pairs file predict scored as the input")
+    for call, said in (
+            (lambda: shoprel.evaluate_file(run, gold),
+             f"{run}: is a run folder, not a predictions file; score the gold file with the run "
+             f"first (shoprel predict {run} {gold} --out predictions.jsonl) and evaluate that "
+             "file"),
+            (lambda: shoprel.evaluate_file(gold, run),
+             f"{run}: is a run folder, not the labelled gold file; give the labelled pairs the "
+             "predictions answer as the gold file"),
+            (lambda: shoprel.check_submission(run, gold),
+             f"{run}: is a run folder, not a submission; write one with the run first (shoprel "
+             f"predict {run} {gold} --out submission.jsonl) and check that file"),
+            (lambda: shoprel.check_submission(gold, run),
+             f"{run}: is a run folder, not the file the submission answers; give the pairs file "
+             "predict scored as the input")):
+        with pytest.raises(InputError) as info:
+            call()
+        assert str(info.value) == said
     for folder, kind in ((run, "a run"), (ens, "an ensemble")):
         with pytest.raises(InputError) as info:
             shoprel.read_pairs(folder)
