@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 import shoprel
+from shoprel.demo import demo_file
 from shoprel.errors import ConfigError, InputError, RunDirError
 from shoprel.predict.predictor import predict_file
 
@@ -1288,6 +1289,10 @@ def test_distill_student_trains_on_the_teacher_s_scores(tmp_path, trained_runs, 
                                          unlabeled=[tmp_path / "none.jsonl"]), InputError,
          "(unlabeled)"),
         (lambda: shoprel.distill_student(trained_runs["QC"], student, tmp_path / "s",
+                                         unlabeled=[demo_file("QC")]), InputError,
+         "no pairs to learn from (360 are the teacher's training pairs); unlabeled= takes pairs "
+         "the teacher was not trained on"),
+        (lambda: shoprel.distill_student(trained_runs["QC"], student, tmp_path / "s",
                                          unlabeled=pd.DataFrame()), ConfigError,
          "unlabeled: a DataFrame is not a list of pair files"),
         (lambda: shoprel.distill_student(trained_runs["QC"], student, tmp_path / "student"),
@@ -1968,7 +1973,6 @@ def bi_encoder_run(tmp_path_factory, tiny_backbone):
     from tests.conftest import reports_deferred
 
     from shoprel.data.readers import read_pairs
-    from shoprel.demo import demo_file
     from shoprel.training.config_reading import load_config
     from shoprel.training.runner import train
 

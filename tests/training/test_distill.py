@@ -513,8 +513,10 @@ def test_unlabeled_pairs_of_the_teachers_training_rows_are_left_out(teachers, st
     result = CliRunner().invoke(distill_command, [
         str(teachers["run"]), "--student", str(student_yaml), "--out", str(tmp_path / "s2"),
         "--unlabeled", str(only_training), "--speed-rows", "0", "--quiet"])
-    assert "no pairs to learn from (20 are the teacher's training pairs)" in str(
-        result.exception)
+    assert str(result.exception) == (
+        f"{only_training}: no pairs to learn from (20 are the teacher's training pairs); "
+        "--unlabeled takes pairs the teacher was not trained on (a file you will predict), or "
+        "leave it out to distil from the labelled rows alone")
 
 
 def unlabeled_with_empty_texts(teachers, tmp_path):

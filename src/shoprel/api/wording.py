@@ -55,6 +55,7 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                  ("distill without --nested", "distill without nested=True"),
                  ("(--unlabeled)", "(unlabeled)"), ("give --out FOLDER", "give out=FOLDER"),
                  ("give --unlabeled files of", "give unlabeled= files of"),
+                 ("; --unlabeled takes pairs the teacher", "; unlabeled= takes pairs the teacher"),
                  ("--out needs a folder for the index", "out needs a folder for the index"),
                  ("given as both --out and --filtered-train",
                   "given as both out_file and filtered_train"), ("--pairs:", "pairs:"),

@@ -98,7 +98,10 @@ def read_unlabeled(files: Sequence[str | Path], task: Task, empty_text: str = "k
     if not read.parts:
         why = (f" ({counts['training_pairs']:,} are the teacher's training pairs)"
                if counts["training_pairs"] else "")
-        raise InputError(f"no pairs to learn from{why}", path=files[0] if files else None)
+        # what to do: the usual cause is the teacher's own training file given as unlabelled
+        raise InputError(f"no pairs to learn from{why}; --unlabeled takes pairs the teacher was "
+                         "not trained on (a file you will predict), or leave it out to distil "
+                         "from the labelled rows alone", path=files[0] if files else None)
     return read
 
 
