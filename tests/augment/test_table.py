@@ -86,6 +86,20 @@ def test_an_empty_or_blank_translation_is_refused_at_its_line(tmp_path, jsonl):
             TableTranslator(rows)
 
 
+def test_an_empty_or_blank_text_is_refused_at_its_line(tmp_path, jsonl):
+    """A row whose text is empty or spaces was kept: no query is blank, so it translated
+    nothing, and the table's mistake (a shifted column, a lost cell) went unsaid."""
+    for text in ("", "  "):
+        rows = jsonl(tmp_path / "e.jsonl", [
+            {"text": "hola", "source": "es", "target": "en", "translation": "hello"},
+            {"text": text, "source": "es", "target": "en", "translation": "shoes"}])
+        with pytest.raises(InputError) as raised:
+            TableTranslator(rows)
+        assert str(raised.value) == (f"{rows}, line 2, field 'text': empty text; this row would "
+                                     "translate no query: give the query it translates, or "
+                                     "leave the row out")
+
+
 def test_a_parquet_table_counts_rows_not_lines(tmp_path):
     """A Parquet table's conflict said 'line 2 ... (line 1 differs)'; now rows. A missing
     column is told at its first row (a CSV's at its header, line 1: see above)."""

@@ -51,6 +51,10 @@ class TableTranslator:
                                      "letters, e.g. 'es', 'pt-BR'); this row would translate "
                                      "no query", path=self.path, line=line, field=column,
                                      line_label=label)
+            if not record["text"].strip():  # no query is blank: it matched nothing, unsaid
+                raise InputError("empty text; this row would translate no query: give the query "
+                                 "it translates, or leave the row out", path=self.path,
+                                 line=line, field="text", line_label=label)
             key = (record["text"], base_language(record["source"]),
                    base_language(record["target"]))
             translation = record["translation"].strip()
