@@ -224,28 +224,3 @@ def test_a_client_that_left_gets_no_more_of_its_request_scored(qc_run, start_ser
         assert after.status_code == 200
         assert client_closed(live.url) == 1
     assert scored == [f"gone {i}" for i in range(8)]  # its first slice, and no other
-
-
-def test_a_batch_s_rows_are_joined_in_the_scoring_thread(monkeypatch):
-    """Joining the slices' frames on the event loop held every request up (their text columns
-    let go of the GIL as they are joined, and the loop waited behind the scoring thread for
-    it): the join is the scoring thread's now."""
-    joined_on = []
-    concat = pd.concat
-
-    def watched(*args, **kwargs):
-        joined_on.append(threading.current_thread() is threading.main_thread())
-        return concat(*args, **kwargs)
-
-    monkeypatch.setattr(pd, "concat", watched)
-
-    async def go():
-        batcher = MicroBatcher(_doubling([]), max_batch_pairs=1000, max_wait_ms=10)
-        await batcher.start()
-        results = await asyncio.gather(*(batcher.score(_rows([i, i + 1])) for i in range(5)))
-        await batcher.close()
-        return results
-
-    assert [got.tolist() for got in asyncio.run(go())] == [[2.0 * i, 2.0 * i + 2]
-                                                           for i in range(5)]
-    assert joined_on and not any(joined_on)  # the loop runs on the main thread here

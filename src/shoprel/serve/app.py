@@ -4,7 +4,6 @@ No `from __future__ import annotations` here: FastAPI reads the endpoint's annot
 runtime, and the request model is built per run inside create_app.
 """
 
-import asyncio
 import os
 import warnings
 from contextlib import asynccontextmanager
@@ -222,13 +221,9 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
                                               "order sent."}, **score_errors(settings)},
               summary=f"Score query/{task.target_column} pairs")
     async def score(body: ScoreRequest, request: Request) -> ScoreResponse:
-        # the frames are built in a worker thread, not on the event loop: pandas' text columns
-        # (pyarrow) let go of the GIL as they are built, and the loop's thread then waited
-        # for it behind the scoring thread, up to 5 ms (the switch interval) each time, with
-        # every other request, /healthz's too, waiting on the loop meanwhile
-        rows = await asyncio.to_thread(pairs_to_rows, body.pairs, task)
+        rows = pairs_to_rows(body.pairs, task)
         rows, bare = await translation.fill(rows, [p.translated_query for p in body.pairs])
-        rows = await asyncio.to_thread(with_trained_languages, predictor, task, rows)
+        rows = with_trained_languages(predictor, task, rows)
         try:
             probabilities, cuts = split_scores_and_cuts(await unless_client_leaves(
                 request.receive, batcher.score(rows), settings.request_timeout_s))

@@ -146,22 +146,18 @@ class MicroBatcher:
                 self._jobs.remove(job)
         return batch
 
-    def _score_parts(self, parts: list[pd.DataFrame]) -> np.ndarray:
-        """The batch's rows joined and scored, both in the scoring thread: joining frames of
-        text columns on the event loop held every request up (app.py's score says why)."""
-        return self.score_rows(pd.concat(parts, ignore_index=True))
-
     async def _run(self, batch: list[_Slice]) -> None:
         batch = [part for part in batch if not part.job.future.done()]
         if not batch:
             return
-        parts = [part.job.rows.iloc[part.start:part.stop] for part in batch]
+        rows = pd.concat([part.job.rows.iloc[part.start:part.stop] for part in batch],
+                         ignore_index=True)
         self.model_calls += 1
         if self.on_batch is not None:
-            self.on_batch(sum(part.stop - part.start for part in batch))
+            self.on_batch(len(rows))
         try:
             probabilities = await asyncio.get_running_loop().run_in_executor(
-                self._executor, self._score_parts, parts)
+                self._executor, self.score_rows, rows)
         except Exception as exc:  # the requests fail (500); the server keeps going
             for part in batch:
                 if not part.job.future.done():
