@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+from shoprel.utils.scalars import recorded_number
+
 
 def _fmt(value) -> str:
     return "–" if value is None else (f"{value:.4f}" if isinstance(value, float) else str(value))
@@ -51,13 +53,8 @@ def _seconds(block, key: str) -> float | None:
 def recorded_seconds(value) -> float | None:
     """Seconds as metrics.json records them, or None: a hand-edited metrics.json holding text
     or null there was a TypeError in `shoprel report` and a ValueError in `shoprel compare`;
-    it is left out, as the report's num() leaves out any value it cannot read as a number."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        seconds = float(value)
-    except (TypeError, ValueError):
-        return None
+    it is left out, as the report leaves out any value it cannot read as a number."""
+    seconds = recorded_number(value)
     return None if math.isnan(seconds) else seconds
 
 

@@ -18,6 +18,17 @@ def is_boolean(value) -> bool:
     return isinstance(value, bool | np.bool_)
 
 
+def recorded_number(value) -> float:
+    """A value a file records as a number (metrics.json's), as a float; NaN where it is null,
+    missing, true/false or no number (a hand-edited text), for the reader to leave out."""
+    if value is None or isinstance(value, bool):
+        return math.nan
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return math.nan
+
+
 def python_scalar(value):
     """A numpy scalar as the Python value it holds (np.True_ as True, np.int64(7) as 7), so it is
     checked and said as Python's; anything else as it is."""

@@ -21,6 +21,7 @@ import numpy as np
 
 from shoprel.augment.languages import by_rows
 from shoprel.utils.html_text import esc  # the report's modules import it from here
+from shoprel.utils.scalars import recorded_number
 
 MISSING = "–"
 MINUS = "\u2212"  # matplotlib's ticks draw it (axes.unicode_minus)
@@ -31,12 +32,7 @@ _NUMBER_HYPHEN = re.compile(r"(?<![\w.\-−])-(?=\.?\d)")
 
 def num(value: Any) -> float:
     """Metric value as float, NaN when null/missing/non-numeric, so plots can skip it."""
-    if value is None or isinstance(value, bool):
-        return math.nan
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return math.nan
+    return recorded_number(value)
 
 
 def rows_in(groups) -> int:
