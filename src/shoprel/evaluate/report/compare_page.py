@@ -23,7 +23,7 @@ from shoprel.evaluate.compare import (
 )
 from shoprel.evaluate.console import TIMED_STAGES
 from shoprel.evaluate.intervals import verdict
-from shoprel.evaluate.metrics import binary_metrics
+from shoprel.evaluate.metrics import grouped_metrics
 from shoprel.evaluate.report.curves import roc_svg, thin_indices
 from shoprel.evaluate.report.far_pairs import FIGURE_HEADERS, figure_cells
 from shoprel.evaluate.report.fmt import (
@@ -237,12 +237,12 @@ def _language_table(c: Comparison, languages: list[str]) -> str:
     give only differences, so how good either run is in a language was nowhere on the page."""
     groups = c.base["language"].astype(str).to_numpy()
     labels = c.base["label"].to_numpy()
+    per_run = [grouped_metrics(labels, c.predictions[:, i], c.probabilities[:, i], groups)
+               for i in range(len(c.runs))]
     body = []
     for name in languages:
-        rows = groups == name
-        scored = [binary_metrics(labels[rows], c.predictions[rows, i], c.probabilities[rows, i])
-                  for i in range(len(c.runs))]
-        body.append(f"<tr><th>{esc(name)}</th><td>{fmt_int(rows.sum())}</td>"
+        scored = [run[name] for run in per_run]
+        body.append(f"<tr><th>{esc(name)}</th><td>{fmt_int(scored[0]['n'])}</td>"
                     f"<td>{fmt(scored[0]['baseline_all_positive_f1'])}</td>"
                     + "".join(f"<td>{fmt(m['f1'])}</td>" for m in scored)
                     + "".join(f"<td>{fmt(m['roc_auc'])}</td>" for m in scored) + "</tr>")
