@@ -17,10 +17,6 @@ except ImportError:  # Windows: no such limit to make room in
 RESERVED_FILES = 128
 
 
-def files_needed(max_connections: int) -> int:
-    return max_connections + RESERVED_FILES
-
-
 def make_room_for(max_connections: int, warn: Callable[[str], None] | None = None) -> int | None:
     """Raise the soft open-file limit toward what `max_connections` need (up to the hard
     limit, which needs no privilege; workers inherit it), and say in one line when the hard
@@ -29,7 +25,7 @@ def make_room_for(max_connections: int, warn: Callable[[str], None] | None = Non
     if resource is None:
         return None
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    needed = files_needed(max_connections)
+    needed = max_connections + RESERVED_FILES
     if soft == resource.RLIM_INFINITY or soft >= needed:
         return soft
     raised = needed if hard == resource.RLIM_INFINITY else min(hard, needed)
