@@ -252,11 +252,8 @@ class Scorer:
         position and field, as serve refuses it (predict keeps a file's such rows and notes
         them, so that every id of a test file gets its prediction)."""
         counted = Counter()
-        given = _not_read_before(pairs)
         tables = [self.predictor.submission(frame, self._counted(frame, counted))
-                  for frame in _checked_first(pairs, pair_frames(
-                      given, self.task, written_ids=True, read_labels=False,
-                      empty_text=REFUSE, given_by=self._given_by()))]
+                  for frame in self._frames(pairs, written_ids=True)]
         table = pd.concat(tables, ignore_index=True) if len(tables) > 1 else tables[0]
         self._count(counted)
         if isinstance(pairs, pd.DataFrame):
@@ -267,14 +264,18 @@ class Scorer:
     def probabilities(self, pairs) -> np.ndarray:
         """Each pair's probability of being relevant, unrounded, in order."""
         counted = Counter()
-        given = _not_read_before(pairs)
         scored = (self.predictor.probabilities_and_cuts(frame, self._counted(frame, counted))
-                  for frame in _checked_first(pairs, pair_frames(
-                      given, self.task, read_labels=False, empty_text=REFUSE,
-                      given_by=self._given_by())))
+                  for frame in self._frames(pairs))
         probabilities = np.concatenate([probabilities for probabilities, _ in scored])
         self._count(counted)
         return probabilities
+
+    def _frames(self, pairs, written_ids: bool = False) -> Iterable[PairFrame]:
+        """The pairs' chunks as score() and probabilities() read them: an iterator refused once
+        read (_not_read_before), pairs held in memory checked whole first (_checked_first)."""
+        return _checked_first(pairs, pair_frames(
+            _not_read_before(pairs), self.task, written_ids=written_ids, read_labels=False,
+            empty_text=REFUSE, given_by=self._given_by()))
 
     def _count(self, counted: Counter) -> None:
         """A call's unseen pairs added to unseen_languages, one call at a time."""
