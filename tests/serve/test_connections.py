@@ -166,3 +166,27 @@ def test_connections_past_the_limit_are_answered_503_and_closed(short_deadlines,
             fresh.sendall(REQUEST)
             assert one_answer(fresh).startswith(b"HTTP/1.1 200")
         held[0].close()
+
+
+def headers_of(answer: bytes) -> dict[bytes, bytes]:
+    head = answer.partition(b"\r\n\r\n")[0]
+    pairs = (line.split(b": ", 1) for line in head.split(b"\r\n")[1:])
+    return {name.lower(): value for name, value in pairs}
+
+
+def test_a_408_carries_the_headers_and_body_shape_of_every_other_answer(short_deadlines):
+    """The 408 was written by hand without the `date` and `server` headers uvicorn puts on
+    each answer it sends, its body spaced unlike every other error's (json.dumps')."""
+    with serving() as address:
+        with connect(address) as sock:
+            sock.sendall(REQUEST)
+            served = headers_of(one_answer(sock))
+        with connect(address) as sock:
+            sock.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\ncontent-length: 100\r\n\r\nab")
+            answer, _ = until_closed(sock)
+    timed_out = headers_of(answer)
+    assert timed_out[b"server"] == served[b"server"] == b"uvicorn"
+    assert timed_out[b"date"].endswith(b" GMT") and len(timed_out[b"date"]) == 29
+    assert list(timed_out)[:2] == list(served)[:2] == [b"date", b"server"]
+    assert answer.endswith(b'"error":"the request\'s body did not arrive within 0.8 s; send the '
+                           b'request whole, promptly","detail":[]}')

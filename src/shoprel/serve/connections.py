@@ -12,10 +12,12 @@ request once that many connections are open, but keeps every connection a client
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 
+from uvicorn.protocols.http.flow_control import CLOSE_HEADER
+
 from shoprel.serve.draining import DrainingHTTPProtocol
+from shoprel.serve.limits import error_body
 
 DEFAULT_MAX_CONNECTIONS = 1000
 HEAD_SECONDS = 10.0  # from the connection, or from the first byte of a kept-alive one's next
@@ -37,12 +39,17 @@ def uvicorn_limit(max_connections: int) -> int:
     return max_connections + 1
 
 
-def timeout_answer(part: str, seconds: float) -> bytes:
-    """A whole 408 answer, its connection closed after it."""
-    body = json.dumps({"error": f"the request's {part} did not arrive within {seconds:g} s; "
-                                "send the request whole, promptly", "detail": []}).encode()
-    return (b"HTTP/1.1 408 Request Timeout\r\ncontent-type: application/json\r\n"
-            b"content-length: %d\r\nconnection: close\r\n\r\n%s" % (len(body), body))
+def timeout_answer(part: str, seconds: float, default_headers: list[tuple[bytes, bytes]]
+                   ) -> bytes:
+    """A whole 408 answer, its connection closed after it: with the headers uvicorn puts on
+    each answer it sends (`date`, `server`: `default_headers`), and its body rendered as
+    every other error's is."""
+    body = error_body(f"the request's {part} did not arrive within {seconds:g} s; send the "
+                      "request whole, promptly")
+    headers = [*default_headers, (b"content-type", b"application/json"),
+               (b"content-length", b"%d" % len(body)), CLOSE_HEADER]
+    return b"HTTP/1.1 408 Request Timeout\r\n%s\r\n%s" % (
+        b"".join(b"%s: %s\r\n" % header for header in headers), body)
 
 
 class GuardedHTTPProtocol(DrainingHTTPProtocol):
@@ -105,7 +112,9 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
             return
         cycle = self.cycle
         if cycle is None or cycle.response_complete or not cycle.response_started:
-            self.transport.write(timeout_answer(part, seconds))  # not amid an answer
+            # not amid an answer
+            answer = timeout_answer(part, seconds, self.server_state.default_headers)
+            self.transport.write(answer)
         client = f"{self.client[0]}:{self.client[1]} - " if self.client else ""
         logger.warning("%sthe request's %s did not arrive within %g s: 408, connection "
                        "closed", client, part, seconds)

@@ -7,12 +7,17 @@ from fastapi.responses import JSONResponse
 from shoprel.serve.settings import ServeSettings
 
 
+def error_body(message: str) -> bytes:
+    """The body of an error answer in the API's {error, detail} shape, rendered by the
+    JSONResponse that the app's own handlers answer with, so that a 413, a 401 or a 408 is
+    written byte for byte as a 422 is (json.dumps wrote `{"error": "...", ...}` with spaces,
+    and a non-ASCII character escaped)."""
+    return JSONResponse({"error": message, "detail": []}).body
+
+
 async def send_error(send, status: int, message: str, headers=()) -> None:
-    """An error answer in the API's {error, detail} shape, from ASGI middleware: rendered by
-    the JSONResponse that the app's own handlers answer with, so that a 413 or a 401 is
-    written byte for byte as a 422 is (json.dumps here wrote `{"error": "...", ...}` with
-    spaces, and a non-ASCII character escaped)."""
-    body = JSONResponse({"error": message, "detail": []}).body
+    """An error answer in the API's {error, detail} shape, from ASGI middleware."""
+    body = error_body(message)
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode()), *headers]})
