@@ -14,7 +14,7 @@ import pytest
 import uvicorn
 from tests.serve.threaded import threaded_server
 
-from shoprel.serve import connections
+from shoprel.serve import ServeSettings, connections, create_app
 from shoprel.serve.connections import GuardedHTTPProtocol, uvicorn_limit
 
 REQUEST = b"POST /echo HTTP/1.1\r\nHost: x\r\ncontent-length: 5\r\n\r\nhello"
@@ -44,9 +44,9 @@ def short_deadlines(monkeypatch):
 
 
 @contextmanager
-def serving(max_connections: int = 100):
+def serving(max_connections: int = 100, app=echo):
     config = uvicorn.Config(
-        echo, log_level="error", http=GuardedHTTPProtocol, timeout_keep_alive=1,
+        app, log_level="error", http=GuardedHTTPProtocol, timeout_keep_alive=1,
         limit_concurrency=uvicorn_limit(max_connections), lifespan="off")
     with threaded_server(config) as (_, address, _):
         yield address
@@ -190,3 +190,61 @@ def test_a_408_carries_the_headers_and_body_shape_of_every_other_answer(short_de
     assert list(timed_out)[:2] == list(served)[:2] == [b"date", b"server"]
     assert answer.endswith(b'"error":"the request\'s body did not arrive within 0.8 s; send the '
                            b'request whole, promptly","detail":[]}')
+
+
+@pytest.fixture(scope="module")
+def keyed_app(trained_runs):
+    """The app over the fast QC run, with a key and a body limit of 2 KiB."""
+    return create_app(trained_runs["QC"], ServeSettings(api_key="right", max_body_bytes=2048))
+
+
+def answers_while_sending(sock: socket.socket, head: bytes, seconds: float) -> bytes:
+    """Sends `head`, then a byte of body every 0.05 s for `seconds` (or until the server has
+    closed), reading meanwhile; what the server sent until it closed the connection."""
+    sock.sendall(head)
+    sock.settimeout(0.05)
+    got, until = b"", time.monotonic() + seconds
+    while time.monotonic() < until:
+        try:
+            sock.sendall(b"x")
+            got += sock.recv(65536)
+        except TimeoutError:
+            continue
+        except OSError:  # closed: the rest of the body refused
+            break
+    sock.settimeout(5)
+    try:
+        got += until_closed(sock)[0]
+    except ConnectionResetError:
+        pass
+    return got
+
+
+@pytest.mark.parametrize(("headers", "status"), [
+    (b"authorization: Bearer wrong\r\ncontent-length: 2000", b"401"),
+    (b"authorization: Bearer right\r\ncontent-length: 999999", b"413")])
+def test_an_answer_given_before_the_body_arrived_is_the_connections_last(
+        short_deadlines, keyed_app, headers, status):
+    """A 401 (wrong key) or 413 (declared length past the limit) answers a request from its
+    head. uvicorn kept the connection and read the rest of its body under the next request's
+    head deadline: a client still sending it was answered 408 too, after its answer. The
+    answer now says `connection: close` and the connection ends with it."""
+    head = (b"POST /v1/score HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n%s"
+            b"\r\n\r\n{" % headers)
+    with serving(app=keyed_app) as address, connect(address) as sock:
+        got = answers_while_sending(sock, head, seconds=1.2)  # past the head deadline (0.5 s)
+    assert got.startswith(b"HTTP/1.1 %s " % status) and got.count(b"HTTP/1.1") == 1
+    assert headers_of(got)[b"connection"] == b"close"
+
+
+def test_a_body_sent_in_parts_and_answered_whole_keeps_the_connection(short_deadlines):
+    """The mark that closes after an early answer is lifted once the body is whole."""
+    with serving() as address, connect(address) as sock:
+        sock.sendall(REQUEST[:-3])
+        time.sleep(0.2)
+        sock.sendall(REQUEST[-3:])
+        first = one_answer(sock)
+        sock.sendall(REQUEST)
+        second = one_answer(sock)
+    assert b"connection" not in headers_of(first) and first.endswith(b"hello")
+    assert second.startswith(b"HTTP/1.1 200") and second.endswith(b"hello")

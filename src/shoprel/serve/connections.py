@@ -81,18 +81,34 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
         super().connection_lost(exc)
 
     def follow_request(self) -> None:
-        """The deadline of the part of a request awaited now, if any."""
+        """The deadline of the part of a request awaited now, if any. An answer given before
+        its request's body is whole (401 for a wrong key, 413 for a declared length past the
+        limit) ends the connection: uvicorn kept it, reading the rest of the body under the
+        next request's head deadline, and a client still sending it got a 408 after its
+        answer (and HTTP/1.1 asks a server to read such a body whole or close)."""
         cycle = self.cycle
-        if self.transport.is_closing() or (cycle is not None and not cycle.response_complete
-                                           and not cycle.more_body):
-            self.stop_deadline()  # closed, or the request is whole: the server's turn
-        elif cycle is not None and not cycle.response_complete:
+        begun = cycle is not None and not cycle.response_complete  # a request not yet answered
+        if self.transport.is_closing():
+            self.stop_deadline()
+        elif begun and not cycle.more_body:
+            self.stop_deadline()  # the request is whole: the server's turn
+            self.keep_alive_after(cycle)
+        elif begun:
+            self.answer_last()  # an answer now says `connection: close`, then closes it
             if self.waiting_for != "body":
                 self.await_part("body", BODY_SECONDS)
         elif self.timeout_keep_alive_task is not None:
             self.stop_deadline()  # idle after an answer: uvicorn's keep-alive timeout
         elif self.waiting_for != "head":  # the first bytes of a kept-alive one's next request
             self.await_part("head", HEAD_SECONDS)
+
+    def keep_alive_after(self, cycle) -> None:
+        """A request whose body is whole is answered on a kept-alive connection, as uvicorn
+        answers it (answer_last() made it the last while its body was on its way), unless
+        shutdown has made it the last."""
+        if not self.draining and not cycle.response_started:
+            cycle.keep_alive = True
+            cycle.default_headers = self.server_state.default_headers
 
     def await_part(self, part: str, seconds: float) -> None:
         self.stop_deadline()
