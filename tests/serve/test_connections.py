@@ -248,3 +248,24 @@ def test_a_body_sent_in_parts_and_answered_whole_keeps_the_connection(short_dead
         second = one_answer(sock)
     assert b"connection" not in headers_of(first) and first.endswith(b"hello")
     assert second.startswith(b"HTTP/1.1 200") and second.endswith(b"hello")
+
+
+@pytest.mark.parametrize("after", [0.15, 0.6])
+def test_a_connection_opened_while_full_is_served_once_there_is_room(short_deadlines,
+                                                                      monkeypatch, after):
+    """A connection opened while the server was full (as a browser or a proxy opens one ahead
+    of its request) that sends a request once a place has freed is served, before or after
+    the over-limit deadline (0.3 s here); it was answered 408 at that deadline though there
+    was room, where a connection opened then had the head deadline (2 s here)."""
+    monkeypatch.setattr(connections, "HEAD_SECONDS", 2.0)
+    with serving(max_connections=2) as address:
+        held = [connect(address), connect(address)]
+        time.sleep(0.1)
+        with connect(address) as early:
+            opened = time.monotonic()
+            time.sleep(0.05)
+            held.pop().close()  # a place frees
+            time.sleep(after - (time.monotonic() - opened))
+            early.sendall(REQUEST)
+            assert one_answer(early).startswith(b"HTTP/1.1 200")
+        held[0].close()

@@ -54,19 +54,39 @@ def timeout_answer(part: str, seconds: float, default_headers: list[tuple[bytes,
 
 class GuardedHTTPProtocol(DrainingHTTPProtocol):
     """The draining protocol with a deadline for each request to arrive: its head within
-    HEAD_SECONDS (OVER_LIMIT_HEAD_SECONDS past the connection limit, so that such a
-    connection is soon answered or gone), its body within BODY_SECONDS of the head; past it
-    the client is answered 408 and the connection closed. No deadline runs while the server
-    answers, nor between requests (uvicorn's keep-alive timeout closes an idle connection)."""
+    HEAD_SECONDS (OVER_LIMIT_HEAD_SECONDS past the connection limit while the server stays
+    full, so that such a connection is soon answered or gone), its body within BODY_SECONDS
+    of the head; past it the client is answered 408 and the connection closed. No deadline
+    runs while the server answers, nor between requests (uvicorn's keep-alive timeout closes
+    an idle connection)."""
 
     deadline: asyncio.TimerHandle | None = None
     waiting_for: str | None = None  # "head" or "body", while a deadline runs
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
+        if self.over_limit():
+            self.waiting_for = "head"
+            self.deadline = self.loop.call_later(OVER_LIMIT_HEAD_SECONDS, self.room_checked)
+        else:
+            self.await_part("head", HEAD_SECONDS)
+
+    def over_limit(self) -> bool:
+        """Whether a request on this connection now would be answered 503 (uvicorn counts
+        the open connections, this one among them)."""
         limit = self.limit_concurrency
-        over = limit is not None and len(self.connections) >= limit
-        self.await_part("head", OVER_LIMIT_HEAD_SECONDS if over else HEAD_SECONDS)
+        return limit is not None and len(self.connections) >= limit
+
+    def room_checked(self) -> None:
+        """A connection opened past the limit whose head has not arrived: 408 while the
+        server is still full; else it keeps the rest of the head's deadline, as a connection
+        opened now would. A client that opened it ahead of its request (a browser's or a
+        proxy's pool) lost that request to a 408 though a place had freed."""
+        if self.over_limit():
+            self.deadline_passed("head", OVER_LIMIT_HEAD_SECONDS)
+        else:
+            self.deadline = self.loop.call_later(HEAD_SECONDS - OVER_LIMIT_HEAD_SECONDS,
+                                                 self.deadline_passed, "head", HEAD_SECONDS)
 
     def data_received(self, data: bytes) -> None:
         super().data_received(data)
