@@ -9,6 +9,7 @@ import json
 import socket
 import time
 from contextlib import contextmanager
+from types import SimpleNamespace
 
 import pytest
 import uvicorn
@@ -269,3 +270,28 @@ def test_a_connection_opened_while_full_is_served_once_there_is_room(short_deadl
             early.sendall(REQUEST)
             assert one_answer(early).startswith(b"HTTP/1.1 200")
         held[0].close()
+
+
+def test_a_request_uvicorn_answers_as_the_last_stays_the_last_once_its_body_is_whole():
+    """Lifting the early-answer mark restores what uvicorn gave the request: under httptools
+    an HTTP/1.0 request, or one that said `connection: close`, starts with keep_alive False,
+    and setting it True once its body was whole kept a connection the client asked to end
+    (h11, installed here, decides that itself: the protocol is driven by hand)."""
+    loop = asyncio.new_event_loop()
+    try:
+        protocol = GuardedHTTPProtocol.__new__(GuardedHTTPProtocol)
+        protocol.loop, protocol.transport = loop, SimpleNamespace(is_closing=lambda: False)
+        headers = [(b"server", b"uvicorn")]
+        for asked_to_close in (True, False):
+            protocol.cycle = SimpleNamespace(
+                keep_alive=not asked_to_close, default_headers=headers, more_body=True,
+                response_complete=False, response_started=False)
+            protocol.follow_request()  # the head read, the body on its way: marked last
+            assert protocol.cycle.keep_alive is False
+            protocol.cycle.more_body = False
+            protocol.follow_request()  # the body whole
+            assert protocol.cycle.keep_alive is (not asked_to_close)
+            assert protocol.cycle.default_headers == headers
+        protocol.stop_deadline()
+    finally:
+        loop.close()

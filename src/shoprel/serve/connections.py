@@ -62,6 +62,9 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
 
     deadline: asyncio.TimerHandle | None = None
     waiting_for: str | None = None  # "head" or "body", while a deadline runs
+    # the cycle made the connection's last while its body was on its way, with the
+    # keep-alive and headers uvicorn had given it (restored once the body is whole)
+    marked_last: tuple | None = None
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)
@@ -114,6 +117,8 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
             self.stop_deadline()  # the request is whole: the server's turn
             self.keep_alive_after(cycle)
         elif begun:
+            if self.marked_last is None or self.marked_last[0] is not cycle:
+                self.marked_last = (cycle, cycle.keep_alive, cycle.default_headers)
             self.answer_last()  # an answer now says `connection: close`, then closes it
             if self.waiting_for != "body":
                 self.await_part("body", BODY_SECONDS)
@@ -123,12 +128,15 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
             self.await_part("head", HEAD_SECONDS)
 
     def keep_alive_after(self, cycle) -> None:
-        """A request whose body is whole is answered on a kept-alive connection, as uvicorn
-        answers it (answer_last() made it the last while its body was on its way), unless
-        shutdown has made it the last."""
+        """A request whose body is whole is answered as uvicorn would have answered it
+        (answer_last() made it the last while its body was on its way), unless shutdown has
+        made it the last: a request uvicorn itself answers as the last (HTTP/1.0, or one that
+        said `connection: close`, under httptools) stays so."""
+        marked, self.marked_last = self.marked_last, None
+        if marked is None or marked[0] is not cycle:
+            return
         if not self.draining and not cycle.response_started:
-            cycle.keep_alive = True
-            cycle.default_headers = self.server_state.default_headers
+            cycle.keep_alive, cycle.default_headers = marked[1], marked[2]
 
     def await_part(self, part: str, seconds: float) -> None:
         self.stop_deadline()
