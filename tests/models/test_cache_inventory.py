@@ -97,8 +97,10 @@ FOREIGN = ("foreign_root", "foreign_sub", "foreign_db", "foreign_text", "foreign
 
 @pytest.fixture
 def cache(tmp_path):
-    """A cache with a built EmbeddingGemma (tiny weights) and entries of every status."""
+    """A cache with a built EmbeddingGemma (tiny weights) and entries of every status, and
+    files of the user's put in it since shoprel marked it."""
     root = tmp_path / "cache"
+    mark_cache(root)
     folder = builtin_folder(EG, root)
     weights = _file(folder / "model.safetensors", 4096)
     sha = write_meta(folder, EG, embeddinggemma.BUILD_FORMAT, None, [weights])["weights_sha256"]
@@ -475,6 +477,70 @@ def test_shoprel_marks_the_cache_it_writes_in(tmp_path):
     block = _fold_block(root / "ablation" / "qi6k" / "fold0.npz")
     assert "removed 1 entry," in runner_prune(root, "--kind", "ablation")
     assert not block.exists()
+
+
+def _tree(folder: Path) -> dict[str, bytes | None]:
+    return {str(p.relative_to(folder)): (p.read_bytes() if p.is_file() else None)
+            for p in sorted(folder.rglob("*"))}
+
+
+def test_a_folder_of_the_users_files_is_refused_as_a_cache_by_writers(tmp_path, monkeypatch):
+    """$SHOPREL_CACHE set to a project (or the home folder): writers made backbones/ and
+    embeddings/ among its files and marked it, and `cache prune --kind ablation` then deleted
+    the project's fold blocks. A writer now refuses it in one line naming the folder and what
+    it holds, writing nothing; `cache` commands refuse it as well."""
+    from shoprel.errors import InputError
+    from shoprel.models.backbones import cache as backbone_cache
+
+    project = tmp_path / "proj"
+    _text(project / "notes.txt")
+    block = _fold_block(project / "ablation" / "run1" / "fold0.npz")
+    _store(project / "embeddings" / f"{EG}-{OTHER}.sqlite")  # shoprel's, copied in: still not
+    before = _tree(project)
+    weights = _file(tmp_path / "weights.bin")
+    monkeypatch.setenv(backbone_cache.CACHE_ENV, str(project))
+    for write in (lambda: backbone_cache.cache_folder("embeddings"),
+                  lambda: backbone_cache.file_sha256(weights),  # the checksum memo's write
+                  lambda: mark_cache(project)):
+        with pytest.raises(InputError) as refused:
+            write()
+        assert str(refused.value) == (
+            f"{project}: not a shoprel cache: it holds notes.txt, which shoprel does not "
+            "write; give a new or empty folder ($SHOPREL_CACHE, the model's cache_dir, "
+            "--cache-dir) or the one shoprel keeps its cache in")
+    assert _tree(project) == before  # no marker, no memo, no folder made
+    done = CliRunner().invoke(main, ["cache", "prune", "--kind", "ablation"])
+    assert done.exit_code == 2 and "not a shoprel cache: it holds notes.txt" in done.output
+    assert block.exists()
+
+
+def test_a_new_empty_or_older_cache_is_still_one_for_writers(tmp_path, monkeypatch):
+    """A new or empty folder becomes a cache (marked); a cache an older shoprel made holds only
+    the cache's folders and memo (and a killed writer's temporary), and is marked too; a
+    marked cache stays one whatever is put in it later."""
+    from shoprel.models.backbones import cache as backbone_cache
+
+    new = tmp_path / "new" / "cache"
+    assert backbone_cache.cache_folder("embeddings", new) == new / "embeddings"
+    assert backbone_cache.is_cache_marker(new)
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    mark_cache(empty)
+    assert backbone_cache.is_cache_marker(empty)
+    older = tmp_path / "older"
+    store = _store(older / "embeddings" / f"{EG}-{OTHER}.sqlite")
+    (older / "backbones").mkdir()
+    (older / CHECKSUMS_FILE).write_text("{}")
+    [leftover] = killed_writers_temporaries(older / CHECKSUMS_FILE)
+    leftover.write_text("{")
+    monkeypatch.setenv(backbone_cache.CACHE_ENV, str(older))
+    assert backbone_cache.cache_folder("embeddings") == older / "embeddings"
+    assert backbone_cache.is_cache_marker(older) and store.exists()
+    marked = tmp_path / "marked"  # marked by an earlier command, the user's note put in since
+    _text(marked / "readme.txt")
+    (marked / backbone_cache.CACHE_MARKER).write_text((empty / backbone_cache.CACHE_MARKER)
+                                                      .read_text())
+    assert backbone_cache.cache_folder("states", marked) == marked / "states"
 
 
 def test_a_backbone_or_export_in_use_is_not_old(cache, monkeypatch):

