@@ -320,6 +320,35 @@ def test_a_build_that_fails_before_any_part_leaves_no_index(tmp_path, embed_run,
     assert not (tmp_path / "new2").exists()
 
 
+@pytest.mark.parametrize("given", [False, True])
+def test_a_failed_build_keeps_what_a_user_put_in_its_folders(tmp_path, embed_run, new_pairs,
+                                                             monkeypatch, caplog, given):
+    """A build that failed before its first part removed the index folder it made whole (or
+    emptied the empty one it was given): a file a user put in it, or in its build-* parts
+    folder, while it ran went too. Now only what the build wrote goes (the marker, build.json,
+    the folders left empty); the user's files stay, with their folders, said in one line."""
+    out = tmp_path / "ix"
+    if given:
+        out.mkdir()
+
+    def failing(self, texts, kind="query"):
+        (parts,) = out.glob("*/build-*")
+        (parts / "mine.txt").write_text("the user's")
+        (out / "notes.txt").write_text("the user's")
+        raise RuntimeError("the encoder failed")
+
+    monkeypatch.setattr(Encoder, "encode", failing)
+    with caplog.at_level("WARNING"), pytest.raises(RuntimeError, match="the encoder failed"):
+        build_index(embed_run, new_pairs, out=out, progress=False)
+    (parts,) = out.glob("*/build-*")
+    kept = sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+    assert kept == [str(parts.relative_to(out) / "mine.txt"), "notes.txt"]
+    assert all(p.read_text() == "the user's" for p in out.rglob("*") if p.is_file())
+    assert (f"{out}: kept, as it holds {parts.parent.name}/{parts.name}/mine.txt, notes.txt, "
+            "which no index build wrote (the build's own files in it were removed); move "
+            "them out and delete the folder") in caplog.messages
+
+
 def test_a_bad_line_past_the_first_part_is_told_before_anything_is_embedded(
         tmp_path, embed_run, new_pairs, encoded, monkeypatch):
     """It was found once the parts before it had been embedded (4,096 texts a part)."""

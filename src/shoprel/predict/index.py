@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -40,7 +39,13 @@ from shoprel.data.tasks import (
 )
 from shoprel.data.validate import RecordValidator, text_problem
 from shoprel.errors import InputError, Interrupted, OutputError
-from shoprel.models.backbones.target_index import KEYS, Added, indexed_fingerprints
+from shoprel.models.backbones.target_index import (
+    KEYS,
+    Added,
+    clear_unfinished,
+    indexed_fingerprints,
+    said_kept,
+)
 from shoprel.run.folder import Run
 from shoprel.run.layout import shown
 from shoprel.utils.atomic import add_to_stamp, atomic_file, output_lock
@@ -351,12 +356,27 @@ def _undone_unless_embedded(folder: Path, was_empty: bool, new_folder: bool):
         yield
     except BaseException:
         if was_empty and not _holds_embeddings(folder):
-            if new_folder:
-                shutil.rmtree(folder, ignore_errors=True)
-            else:
-                for child in folder.iterdir():
-                    shutil.rmtree(child) if child.is_dir() else child.unlink()
+            _remove_what_it_wrote(folder, new_folder)
         raise
+
+
+def _remove_what_it_wrote(folder: Path, new_folder: bool) -> None:
+    """Remove the marker and what the build wrote in each backbone's folder (clear_unfinished),
+    then the folder when the build made it: a file a user put in it meanwhile stays, with the
+    folders it is in, and is said in one line (the folder was removed whole, the file with
+    it)."""
+    kept = []
+    for child in sorted(folder.iterdir()):
+        if child.name == MARKER and child.is_file() and not child.is_symlink():
+            child.unlink()
+        elif child.is_dir() and not child.is_symlink():
+            kept.extend(f"{child.name}/{name}" for name in clear_unfinished(child))
+        else:
+            kept.append(child.name)
+    if kept:
+        said_kept(folder, kept)
+    elif new_folder:
+        folder.rmdir()
 
 
 def _holds_embeddings(folder: Path) -> bool:

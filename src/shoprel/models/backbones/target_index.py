@@ -270,6 +270,20 @@ def _clear_parts(parts: Path) -> None:
     """Remove what builds wrote in a parts folder, then the folder once nothing else is in it.
     A file a user put there stays, with the folder, and is said in one line: the folder was
     removed whole, the user's file with it, whether or not its parts were merged."""
+    kept = _remove_parts(parts)
+    if kept:
+        said_kept(parts, kept)
+
+
+def said_kept(folder: Path, kept: list[str]) -> None:
+    """The one line for a folder a build cleared that stays for the user's files in it."""
+    log.warning("%s: kept, as it holds %s, which no index build wrote (the build's own files "
+                "in it were removed); move %s out and delete the folder", folder,
+                few_names(kept), "it" if len(kept) == 1 else "them")
+
+
+def _remove_parts(parts: Path) -> list[str]:
+    """_clear_parts without a word: the names of what it kept (none: the folder is gone)."""
     kept = []
     with contextlib.suppress(FileNotFoundError):
         for entry in parts.iterdir():
@@ -278,13 +292,28 @@ def _clear_parts(parts: Path) -> None:
                 continue
             with contextlib.suppress(OSError):  # best effort, as the parts' removal always was
                 entry.unlink()
-    if kept:
-        log.warning("%s: kept, as it holds %s, which no index build wrote (the build's own "
-                    "files in it were removed); move %s out and delete the folder", parts,
-                    few_names(kept), "it" if len(kept) == 1 else "them")
-        return
-    with contextlib.suppress(OSError):
-        parts.rmdir()
+    if not kept:
+        with contextlib.suppress(OSError):
+            parts.rmdir()
+    return kept
+
+
+def clear_unfinished(folder: Path) -> list[str]:
+    """Remove what a build that finished no part wrote in a backbone's folder (its parts
+    folders' own files, as _clear_parts does), then the folder once nothing else is in it;
+    returns what it kept, relative to the folder (a file a user put there meanwhile), for the
+    caller to say: the index folder of a build that failed was removed whole, with it."""
+    kept = []
+    with contextlib.suppress(FileNotFoundError):
+        for entry in sorted(folder.iterdir()):
+            if entry in _parts_folders(folder):
+                kept.extend(f"{entry.name}/{name}" for name in _remove_parts(entry))
+            else:
+                kept.append(entry.name)
+    if not kept:
+        with contextlib.suppress(OSError):
+            folder.rmdir()
+    return kept
 
 
 def open_index(folder: Path, fingerprint: str) -> TargetIndex | None:
