@@ -162,6 +162,42 @@ def test_a_join_an_older_version_left_unfinished_is_not_read_and_is_removed(tmp_
     assert not leftover.exists() and len(open_index(ix, "fp")) == 12
 
 
+def test_a_segments_vectors_left_without_their_keys_are_removed_by_the_next_build(
+        tmp_path, monkeypatch):
+    """A kill between a joined segment's vectors file and its keys file left
+    'seg-<16 hex>.vectors.npy' that nothing read or removed (once the stopped build's parts
+    were given up, no join rewrote it). The next build removes it; a file only named like one
+    (not 16 hex, or a link) and a whole segment's vectors stay."""
+    ix = tmp_path / "ix"
+    build_segment(ix, "fp", _items(10), _Embed(), "a")
+    whole = sorted(p.name for p in ix.glob(f"seg-*{target_index.VECTORS}"))
+    save = target_index._save_array
+
+    def killed_before_the_keys(path, array):
+        if path.name.startswith("seg-") and path.name.endswith(target_index.KEYS):
+            raise KeyboardInterrupt("killed")
+        save(path, array)
+
+    monkeypatch.setattr(target_index, "_save_array", killed_before_the_keys)
+    with pytest.raises(KeyboardInterrupt):
+        build_segment(ix, "fp", _items(20), _Embed(), "b")
+    monkeypatch.setattr(target_index, "_save_array", save)
+    (orphan,) = {p.name for p in ix.glob(f"seg-*{target_index.VECTORS}")} - set(whole)
+    for parts in ix.glob("build-*"):  # the stopped build given up: its parts removed
+        for part in parts.iterdir():
+            part.unlink()
+        parts.rmdir()
+    mine = ix / f"seg-notes{target_index.VECTORS}"
+    mine.write_text("the user's")
+    linked = ix / f"seg-{'f' * 16}{target_index.VECTORS}"
+    linked.symlink_to(mine)
+    build_segment(ix, "fp", _items(12), _Embed(), "c")
+    assert not (ix / orphan).exists()
+    assert mine.read_text() == "the user's" and linked.is_symlink()
+    assert set(whole) <= {p.name for p in ix.glob(f"seg-*{target_index.VECTORS}")}
+    assert len(open_index(ix, "fp")) == 12
+
+
 def test_killed_build_resumes_from_its_parts(tmp_path, monkeypatch):
     monkeypatch.setattr(target_index, "PART_TEXTS", 8)
     with pytest.raises(KeyboardInterrupt):

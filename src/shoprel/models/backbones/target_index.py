@@ -48,6 +48,9 @@ KEYS, VECTORS = ".keys.npy", ".vectors.npy"
 PARTS = "build-"  # a build's parts folder: `build-` and a digest of what it builds
 PARTS_FOLDER = re.compile(r"build-[0-9a-f]{16}")  # a parts folder's whole name
 PART_FILE = re.compile(r"part-\d{6}\.(keys|vectors)\.npy")  # a part's two files
+# a segment's vectors, as _merge names them (`seg-` and 16 hex of its keys): written before the
+# keys, so one without its keys file is what a killed join left
+SEGMENT_VECTORS = re.compile(r"seg-[0-9a-f]{16}\.vectors\.npy")
 PART_TEXTS = 4096  # new texts per resumable part, once parts have grown to it
 # the first part's texts; each next part holds twice as many, up to PART_TEXTS, so a stop loses
 # at most the part in progress, no more than the parts before it hold. EmbeddingGemma embeds
@@ -411,10 +414,21 @@ def _complete_parts(parts: Path) -> list[tuple[Path, Path]]:
 
 def _remove_old_joins(folder: Path) -> None:
     """Remove the segment an older shoprel was joining when it died ('seg-*.vectors.npy.tmp',
-    written in place through a memory map, as large as the whole segment): never read, but
-    left behind it kept a full disk full. Its parts are still in their build-* folder."""
-    for leftover in folder.glob(f"seg-*{VECTORS}.tmp"):
-        leftover.unlink(missing_ok=True)
+    written in place through a memory map, as large as the whole segment), and the vectors of
+    a join killed before its keys were saved (SEGMENT_VECTORS with no keys file): never read,
+    but left behind they kept a full disk full. Their parts are still in their build-* folder.
+    Only files of those names: a link or a folder so named is not a join's."""
+    leftovers = [*folder.glob(f"seg-*{VECTORS}.tmp"),
+                 *(vectors for vectors in folder.glob(f"seg-*{VECTORS}")
+                   if SEGMENT_VECTORS.fullmatch(vectors.name)
+                   and not _present(vectors.with_name(vectors.name[:-len(VECTORS)] + KEYS)))]
+    for leftover in leftovers:
+        if leftover.is_file() and not leftover.is_symlink():
+            leftover.unlink(missing_ok=True)
+
+
+def _present(path: Path) -> bool:
+    return path.exists() or path.is_symlink()
 
 
 def _absorb_leftovers(folder: Path, fingerprint: str, keep: Path) -> int:
