@@ -1509,6 +1509,11 @@ def test_langid_file_writes_and_reports_what_the_command_does(tmp_path, qc_demo)
          ConfigError, "candidates: no language given; give codes such as ['en', 'es', 'fr']"),
         (lambda: shoprel.langid_file(qc_demo, tmp_path / "x.jsonl", candidates=["xx"]),
          ConfigError, "candidates: xx: not a language the detector knows"),
+        (lambda: shoprel.langid_file(qc_demo, tmp_path / "x.jsonl", candidates=["en", "en-GB"]),
+         ConfigError, "candidates: en, en-GB (all en): one language leaves nothing to choose "
+                      "between (every query with letters would be detected as it); give two or "
+                      "more, such as ['en', 'es'], or candidates=None to choose among every "
+                      "language"),
         (lambda: shoprel.langid_file(qc_demo, tmp_path / "api.jsonl"), OutputError,
          "(overwrite=True replaces it)"),
         (lambda: shoprel.langid_file(qc_demo, qc_demo, overwrite=True), OutputError,

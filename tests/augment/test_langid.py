@@ -230,6 +230,24 @@ def test_candidates_naming_no_language_are_refused(tmp_path, jsonl, given):
         detect_languages(["zapatos de mujer"], set())
 
 
+@pytest.mark.parametrize(("given", "said"), [("en", "en"), ("en,en", "en"), ("EN", "EN (en)"),
+                                             ("en,,en-GB", "en, en-GB (all en)")])
+def test_candidates_of_one_language_are_refused(tmp_path, jsonl, given, said):
+    """--candidates en (or en,en-GB) labelled every row en and called every other tag wrong:
+    one language is no choice, refused before the input is read; the API's alike."""
+    rows = [{"id": 1, "language": "es", "origin_query": "zapatos", "category_path": "a,b"}]
+    result = CliRunner().invoke(main, ["langid", str(jsonl(tmp_path / "q.jsonl", rows)), "--out",
+                                       str(tmp_path / "o.jsonl"), "--candidates", given])
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"error: --candidates: {said}: one language leaves nothing to choose between (every "
+        "query with letters would be detected as it); give two or more, such as en,es, or "
+        "leave --candidates out to choose among every language\n")
+    assert not (tmp_path / "o.jsonl").exists()
+    with pytest.raises(ConfigError, match="--candidates: pt: one language leaves nothing"):
+        detect_languages(["zapatos de mujer"], {"pt"})
+
+
 def test_a_file_read_in_chunks_is_written_as_it_was_read_whole(tmp_path, chunk_sizes, capsys):
     """langid read the whole file into memory; it now streams chunk by chunk, holding one
     chunk at a time, and writes every format as the whole file was written: a key first met

@@ -63,7 +63,10 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                   "what the out_file flags came from; choose another filtered_train"),
                  ("--candidates: no language given; write comma-separated codes such as "
                   "en,es,fr", "candidates: no language given; give codes such as "
-                              "['en', 'es', 'fr']"), ("--candidates:", "candidates:"),
+                              "['en', 'es', 'fr']"),
+                 ("give two or more, such as en,es, or leave --candidates out",
+                  "give two or more, such as ['en', 'es'], or candidates=None"),
+                 ("--candidates:", "candidates:"),
                  ("say what to remove: --stale, --kind, --older-than or --keep-under "
                   "(`shoprel cache list` shows what there is)",
                   "say what to remove: stale=True, kinds, older_than or keep_under "

@@ -14,7 +14,7 @@ from pathlib import Path
 from shoprel.augment.languages import by_rows
 from shoprel.augment.progress import PROGRESS_MIN
 from shoprel.augment.rewrite import CHUNK_ROWS, Marker, rewrite_in_chunks
-from shoprel.data.language_tags import base_language, tag_hint
+from shoprel.data.language_tags import base_language, known_base, tag_hint
 from shoprel.data.validate import UNKNOWN_LANGUAGE
 from shoprel.errors import ConfigError
 from shoprel.utils.progress import bar_wanted, progress_bar
@@ -115,14 +115,33 @@ def language_detector(candidates: set[str] | None = None):
 
 
 def candidate_languages(candidates: set[str] | None) -> set[str] | None:
-    """The candidates' base languages (None: every language). A set naming none is refused:
-    the one check of them that needs no detector, so langid_file makes it before its input."""
+    """The candidates' base languages (None: every language). A set naming none is refused, and
+    so is one naming a single language ('en', or 'en,en-GB'): with nothing to choose between,
+    every query with letters was detected as it and the table called every other tag wrong.
+    The checks of them that need no detector, so langid_file makes them before its input."""
     wanted = None if candidates is None else {base_language(c) for c in candidates} - {""}
     # the candidates are an argument, not the input: refused as any other bad argument is
     if wanted is not None and not wanted:  # not every language, as it was taken before
         raise ConfigError("--candidates: no language given; write comma-separated codes such "
                          "as en,es,fr")
+    # one code of no language ('xx') is left to the detector's check, which names it so
+    if wanted is not None and len(wanted) == 1 and known_base(next(iter(wanted))):
+        raise ConfigError(f"--candidates: {one_language(candidates)}: one language leaves "
+                          "nothing to choose between (every query with letters would be "
+                          "detected as it); give two or more, such as en,es, or leave "
+                          "--candidates out to choose among every language")
     return wanted
+
+
+def one_language(candidates: set[str]) -> str:
+    """Candidates of one language as given, and that language where it is not written so
+    ('en'; 'EN (en)'; 'en, en-GB (all en)')."""
+    given = sorted({str(c).strip() for c in candidates} - {""})
+    language = base_language(given[0])
+    if given == [language]:
+        return language
+    return f"{given[0]} ({language})" if len(given) == 1 \
+        else f"{', '.join(given)} (all {language})"
 
 
 def has_letters(text) -> bool:
