@@ -379,3 +379,21 @@ def test_the_shared_options_load_no_scoring_stack():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
     assert out.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize(("command", "said"), [
+    ("predict", "Submission file"), ("translate", "Output file"),
+    ("langid", "Output file with detected_language added"),
+    ("noise", "Also write the training file without the flagged rows (drop mode)")])
+def test_every_file_of_rows_names_the_formats_its_extension_picks(command, said):
+    """Each output of rows is written in the format its name says (.txt as JSON lines, the
+    competition's); predict's --out help listed the formats, langid's and noise
+    --filtered-train's named none and translate's only 'format from its extension': each now
+    names them from the readers' table (data/formats.py), so a format added there is named."""
+    from shoprel.data.formats import FORMATS, formats_described
+
+    text = " ".join(CliRunner().invoke(main, [command, "--help"]).output.split())
+    assert f"{said}, in the format its extension names: {formats_described()}." in text
+    assert "JSON lines (.json, .jsonl, .ndjson, .txt)" in formats_described()
+    for suffix in FORMATS:
+        assert suffix in formats_described()

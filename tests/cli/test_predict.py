@@ -159,17 +159,6 @@ def test_the_new_languages_line_points_at_a_section_that_exists(trained_runs, tm
     assert section.lower() in headings, (doc, section)
 
 
-def test_the_out_help_names_every_format_of_the_readers_table():
-    """--out's help listed the formats by hand, so a format added to the readers' table
-    (data/formats.py) went unnamed there; it is now written from that table."""
-    from shoprel.data.formats import FORMATS, formats_described
-
-    text = " ".join(CliRunner().invoke(predict, ["--help"]).output.split())
-    assert f"Submission file, in the format its extension names: {formats_described()}." in text
-    for suffix in FORMATS:
-        assert suffix in formats_described()
-
-
 def test_rows_a_translated_file_left_untranslated_are_counted(translated_run, tmp_path):
     """A file that translates some rows and not others (no route for their language: the
     translator leaves them empty) was scored with no word of the rows read on their bare

@@ -5,7 +5,14 @@ from __future__ import annotations
 import click
 
 from shoprel.augment.backends import BACKENDS
-from shoprel.cli.options import IntegerRange, input_path, note, output_path, quiet_option
+from shoprel.cli.options import (
+    IntegerRange,
+    input_path,
+    note,
+    output_path,
+    quiet_option,
+    rows_output_help,
+)
 
 
 @click.command("translate")
@@ -15,7 +22,7 @@ from shoprel.cli.options import IntegerRange, input_path, note, output_path, qui
                    "installed.")
 @click.option("--backend", type=click.Choice(BACKENDS), default="apertium", show_default=True)
 @click.option("--out", "out_file", required=True, type=output_path(),
-              help="Output file (format from its extension).")
+              help=rows_output_help("Output file"))
 @click.option("--cache", "cache_file", type=output_path(),
               help="SQLite cache: reruns translate nothing twice.")
 @click.option("--table", "table_file", type=input_path(),
@@ -53,7 +60,7 @@ def translate(input_file, target, backend, out_file, cache_file, table_file, mod
 @click.command("langid")
 @click.argument("input_file", type=input_path())
 @click.option("--out", "out_file", required=True, type=output_path(),
-              help="Output file with detected_language added.")
+              help=rows_output_help("Output file with detected_language added"))
 @click.option("--candidates", help="Comma-separated languages to choose among (e.g. en,es,fr).")
 @click.option("--overwrite", is_flag=True,
               help="Replace an existing output file that langid wrote (its detected_by "

@@ -12,6 +12,7 @@ from shoprel.cli.options import (
     output_path,
     quiet_option,
     refuse_unplain,
+    rows_output_help,
 )
 from shoprel.data.formats import ID_TABLE_SUFFIXES
 from shoprel.ensemble.combine import check_weights
@@ -99,7 +100,8 @@ def ensemble(run_dirs, out_dir, method, weights, per_language_thresholds, shrink
               help="How many of the most suspicious rows to print (0: none); --out and "
                    "--filtered-train take every flagged row, not only these.")
 @click.option("--filtered-train", type=output_path(),
-              help="Also write the training file without the flagged rows (drop mode).")
+              help=rows_output_help("Also write the training file without the flagged rows "
+                                    "(drop mode)"))
 @click.option("--train", "train_file", type=input_path(),
               help="The run's training file, where it has moved since the run was trained "
                    "(another machine, a renamed folder): accepted only when it holds the same "

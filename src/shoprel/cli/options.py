@@ -11,6 +11,7 @@ import click
 from click.core import ParameterSource
 
 from shoprel.cli.repeats import OneValueOption
+from shoprel.data.formats import formats_described
 from shoprel.utils.bounds import not_finite, not_whole, out_of_range
 from shoprel.utils.number_text import unplain_hint
 from shoprel.utils.path_limits import unusable_path
@@ -154,6 +155,14 @@ class NumberList(click.ParamType):
 def output_path() -> HomePath:
     """The type of every option naming an output (--out, --filtered-train, a cache)."""
     return HomePath(path_type=Path)
+
+
+def rows_output_help(what: str) -> str:
+    """The help of an option naming a file of rows (predict's, translate's and langid's --out,
+    noise --filtered-train), each written in the format its name says: every one names the
+    formats and their extensions alike (data/formats.py's table), .txt among JSON lines', where
+    some said none and an output named .txt was JSON lines with no word of it."""
+    return f"{what}, in the format its extension names: {formats_described()}."
 
 
 def input_path() -> HomePath:

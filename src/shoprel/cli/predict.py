@@ -15,11 +15,11 @@ from shoprel.cli.options import (
     note,
     output_path,
     quiet_option,
+    rows_output_help,
     scorer_option,
     task_option,
 )
 from shoprel.data.empty_texts import empty_texts_note
-from shoprel.data.formats import formats_described
 from shoprel.errors import ConfigError
 from shoprel.predict.cascade import DEFAULT_SHARE
 
@@ -59,8 +59,7 @@ def check_submission_cmd(submission, input_file, task, quiet):
 @click.argument("run_dir", type=input_path())
 @click.argument("input_file", type=input_path())
 @click.option("--out", "out_file", required=True, type=output_path(),
-              help=f"Submission file, in the format its extension names: "
-                   f"{formats_described()}.")
+              help=rows_output_help("Submission file"))
 @click.option("--chunk-rows", default=20_000, show_default=True, type=IntegerRange(1),
               help="Rows scored at a time.")
 @click.option("--engine", type=click.Choice(["local", "ray"], case_sensitive=False),
