@@ -234,6 +234,37 @@ def test_a_backend_without_regions_says_it_translated_into_the_base_language(tmp
     assert plain.exit_code == 0 and plain.stderr == ""
 
 
+def test_a_table_source_of_no_language_the_input_lacks_is_warned_of(tmp_path, jsonl):
+    """A table row from 'sp' (meant as 'es') matched no row and translated nothing, unsaid: each
+    such tag is now a warning at its first line and field. A tag the input has ('xx', the
+    user's own) and a language the input lacks ('de', for another file) are the table's to
+    carry: unsaid, and nothing is refused (the rows it matched are written)."""
+    table = tmp_path / "t.csv"
+    table.write_text("text,source,target,translation\nzapatos,sp,en,shoes\nmontre,fr,en,watch\n"
+                     "bolso,sp,en,bag\nblah,xx,en,blah\nschuh,de,en,shoe\nfoo,zz,en,foo\n")
+    data = jsonl(tmp_path / "q.jsonl", [
+        {"id": i, "language": lang, "origin_query": query, "category_path": "a,b"}
+        for i, (lang, query) in enumerate([("es", "zapatos"), ("es", "bolso"),
+                                           ("fr", "montre"), ("xx", "blah")])])
+    out = tmp_path / "o.jsonl"
+    result = CliRunner().invoke(translate, [str(data), "--backend", "table", "--table",
+                                            str(table), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    assert result.stderr.splitlines() == [
+        f"warning: {table}, line 2, field 'source': 'sp' names no language (ISO 639-1 codes "
+        f"such as es, pt, ja) and no row of {data} is tagged so: its 2 rows translated no query",
+        f"warning: {table}, line 7, field 'source': 'zz' names no language (ISO 639-1 codes "
+        f"such as es, pt, ja) and no row of {data} is tagged so: its row translated no query"]
+    assert [json.loads(line)["translated_query"] for line in out.read_text().splitlines()] == [
+        "", "", "watch", "blah"]
+    fixed = table.read_text().replace(",sp,", ",es,").replace("foo,zz", "foo,de")
+    table.write_text(fixed)
+    again = CliRunner().invoke(translate, [str(data), "--backend", "table", "--table",
+                                           str(table), "--out", str(out), "--quiet",
+                                           "--overwrite"])
+    assert again.exit_code == 0 and again.stderr == "", again.output
+
+
 def test_table_cache_and_output_are_checked_before_anything_is_made(tmp_path, jsonl, qc_rows):
     """--out may not replace the table or the cache, the cache may not be the input, the
     output or the table, nor lie in a folder shoprel wrote: one line, and no file made."""

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from pathlib import Path
 
 from shoprel.augment.translator import check_batch, is_language_tag
-from shoprel.data.language_tags import base_language
+from shoprel.data.language_tags import base_language, known_base
 from shoprel.data.records import column_line, iter_records, position_label, written_kind
 from shoprel.data.run_folder_input import refuse_run_folder
 from shoprel.data.validate import unwritable_reason
@@ -28,8 +29,10 @@ class TableTranslator:
         self.path = Path(path)
         self.table: dict[tuple[str, str, str], str] = {}
         first: dict[tuple[str, str, str], int] = {}
+        # per source language (its base): the first line from it, and its rows
+        self.sources: dict[str, tuple[int, int]] = {}
         refuse_run_folder(self.path, TABLE_FILE, TABLE_ADVICE)
-        label = position_label(self.path)  # "line", or "row" in a Parquet file
+        label = self.line_label = position_label(self.path)  # "line", or "row" in a Parquet file
         for line, record in iter_records(self.path):
             for column in TABLE_COLUMNS:
                 if column not in record:
@@ -68,6 +71,8 @@ class TableTranslator:
                                  line_label=label)
             first.setdefault(key, line)
             self.table[key] = translation
+            first_line, rows = self.sources.get(key[1], (line, 0))
+            self.sources[key[1]] = (first_line, rows + 1)
         if not first:
             raise InputError(f"holds no translations (expected rows with "
                              f"{', '.join(TABLE_COLUMNS)})", path=self.path)
@@ -80,3 +85,21 @@ class TableTranslator:
         target = base_language(target)
         return [self.table.get((t, base_language(s), target)) for t, s in
                 zip(texts, source_langs, strict=True)]
+
+    def unknown_sources(self, languages: Iterable[str], input_path: str | Path) -> list[str]:
+        """One line per source tag of the table that names no language (known_base: 'xx', or
+        'sp' meant as 'es') and no row of the input (of these `languages`) is tagged: its rows
+        translated none of its queries, silently. Said at its first line, not refused: the
+        table may serve another file that uses the tag, and the rows it did translate stand.
+        A language the input lacks ('de' for a file of es rows) is the table's to carry."""
+        given = {base_language(lang) for lang in languages}
+        lines = []
+        for source, (line, rows) in self.sources.items():
+            if known_base(source) or source in given:
+                continue
+            them = "its row" if rows == 1 else f"its {rows} rows"
+            lines.append(str(InputError(
+                f"{source!r} names no language (ISO 639-1 codes such as es, pt, ja) and no row "
+                f"of {input_path} is tagged so: {them} translated no query",
+                path=self.path, line=line, field="source", line_label=self.line_label)))
+        return lines

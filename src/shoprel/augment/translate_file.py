@@ -62,6 +62,9 @@ class TranslationReport:
     # what a target's region was translated into where the backend has no pair for it
     # (region_fallback); `translate` says it as a warning: not the language asked for
     region_fallback: str | None = None
+    # a table's source tags that name no language and no row of the input has (table.py's
+    # unknown_sources), one line each at the tag's first line; `translate` says them as warnings
+    unknown_sources: list[str] = field(default_factory=list)
 
     def add(self, other: TranslationReport) -> TranslationReport:
         """Count another chunk's rows (its report) in."""
@@ -258,6 +261,7 @@ def _translate_rows(rewrite: Rewrite, translator: Translator, report: Translatio
         with bar.shared():
             rewrite.write(translated_chunks())
         report.region_fallback = region_fallback(translator, report, to)
+        report.unknown_sources = unknown_sources(translator, report, input_file)
     except KeyboardInterrupt:
         if not getattr(translator, "stored", 0):
             raise
@@ -276,6 +280,18 @@ def region_fallback(translator: Translator, report: TranslationReport, target: s
     if not target_region(target) or not report.totals["translated"]:
         return None
     return regional_fallback(translator, by_rows(report.translated), target)
+
+
+def unknown_sources(translator: Translator, report: TranslationReport,
+                    input_file: str | Path) -> list[str]:
+    """A table's source tags of no language that no row of the input has, one line each
+    (TableTranslator.unknown_sources); none for the backends that read no table."""
+    backend = getattr(translator, "inner", translator)  # under a cache or a progress bar
+    said = getattr(backend, "unknown_sources", None)
+    if said is None:
+        return []
+    languages = {*report.translated, *report.passed_through, *report.no_route, *report.empty}
+    return said(languages, input_file)
 
 
 def regional_fallback(translator: Translator, sources: list[str], target: str,
