@@ -3,6 +3,9 @@ work. predict, check-submission and evaluate read `-` as stdin, so a user tries 
 too; noise then wrote a file named `-` into the current folder, and predict, translate and langid
 told the user to name the output `-.jsonl`."""
 
+import subprocess
+import sys
+
 import pytest
 from click.testing import CliRunner
 
@@ -29,6 +32,44 @@ def test_an_output_named_dash_is_refused(trained_runs, tmp_path, monkeypatch, co
     result = CliRunner().invoke(main, args)
     assert (result.exit_code, result.stderr) == (2, SAID), result.output
     assert result.stdout == ""  # refused before noise prints its flagged rows
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("stream", ["/dev/stdout", "/dev/fd/1", "/dev/stderr"])
+@pytest.mark.parametrize("command", sorted(COMMANDS))
+def test_an_output_named_as_a_stream_is_refused_as_dash_is(trained_runs, tmp_path, monkeypatch,
+                                                            command, stream):
+    """--out /dev/stdout: langid said '/dev/stdout: cannot write in /dev (No such file or
+    directory)' where stdout was a pipe (its lock beside the pipe's path), and every command
+    '/dev/stdout already exists (use --overwrite to replace it)' where stdout was a file, which
+    --overwrite then refused as a link: now the same line as `-`'s, before any work."""
+    monkeypatch.chdir(tmp_path)
+    args = [str(a) for a in COMMANDS[command](trained_runs["QC"])][:-1] + [stream]
+    result = CliRunner().invoke(main, args)
+    said = "stderr" if stream == "/dev/stderr" else "stdout"
+    assert (result.exit_code, result.stderr) == (
+        2, f"error: {stream}: outputs are written to files, not to {said}; give a file name\n"
+    ), result.output
+    assert result.stdout == ""
+    assert list(tmp_path.iterdir()) == []
+    if command == "langid":  # the Python call alike
+        import shoprel
+        from shoprel.errors import OutputError
+
+        with pytest.raises(OutputError, match=f"^{stream}: outputs are written to files, not "
+                                              f"to {said}; give a file name$"):
+            shoprel.langid_file(demo_file("QC"), stream)
+
+
+def test_langid_to_a_piped_stdout_is_told_it_is_stdout(tmp_path):
+    """Where stdout was a pipe (capture_output), langid took its output's lock beside the
+    pipe's path and said '/dev/stdout: cannot write in /dev (No such file or directory)'."""
+    done = subprocess.run([sys.executable, "-m", "shoprel", "langid", str(demo_file("QC")),
+                           "--out", "/dev/stdout", "--quiet"], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300)
+    assert (done.returncode, done.stdout, done.stderr) == (
+        2, "", "error: /dev/stdout: outputs are written to files, not to stdout; give a file "
+               "name\n")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -31,7 +31,7 @@ from shoprel.data.writers import write_record_chunks
 from shoprel.errors import ConfigError, InputError
 from shoprel.utils.atomic import output_lock
 from shoprel.utils.bounds import not_a_count
-from shoprel.utils.outputs import Guard, check_output_file, check_own_output
+from shoprel.utils.outputs import Guard, check_file_target, check_output_file, check_own_output
 from shoprel.utils.scalars import python_scalar
 
 
@@ -243,6 +243,7 @@ def locked_output(input_path: str | Path, output_path: str | Path,
     """Hold the output's lock for the whole command: a second command writing it fails at
     once, and the output is checked under the lock."""
     out = Path(output_path)
+    check_file_target(out)  # a pipe's /dev/stdout takes no lock beside it: told what it is
     with output_lock(out):
         check_output_file(out, reads=[input_path], overwrite=overwrite, guard=guard)
         yield out

@@ -54,6 +54,8 @@ def is_pipe(path: Path) -> bool:
 
 # standard input, named as shells and other tools name it: read once, whatever it is
 STDIN = ("-", "/dev/stdin", "/dev/fd/0", "/proc/self/fd/0")
+# the folders naming this process's open files by descriptor (/dev/fd/63 of `<(zcat ...)`)
+FD_FOLDERS = ("/dev/fd", "/proc/self/fd")
 
 
 def is_stdin(path: str | Path) -> bool:
@@ -75,7 +77,7 @@ def is_stream(path: Path) -> bool:
     /dev/stdin, /dev/fd/N), which a shell may have pointed at a file of no suffix."""
     if is_pipe(path):
         return True
-    named = is_stdin(path) or str(path.parent) in ("/dev/fd", "/proc/self/fd")
+    named = is_stdin(path) or str(path.parent) in FD_FOLDERS
     return named and path.suffix.lower() not in FORMATS
 
 

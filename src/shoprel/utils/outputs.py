@@ -18,6 +18,7 @@ from pathlib import Path
 
 from shoprel.data.file_kind import HEAD_BYTES, PARQUET_DATA, first_bytes_kind
 from shoprel.data.formats import FORMATS, format_suffix
+from shoprel.data.spool import FD_FOLDERS
 from shoprel.errors import InputError, OutputError, OutputExistsError, one_line_reason
 from shoprel.utils.output_stamp import (
     LEGACY_RUN_ENTRIES,
@@ -80,14 +81,35 @@ def check_not_special(out: PathLike) -> None:
                           "must be a file name")
 
 
+# the streams a path of /dev or of a process's fd folder names, by file descriptor
+STREAMS = {0: "stdin", 1: "stdout", 2: "stderr"}
+
+
+def stream_named(out: PathLike) -> str | None:
+    """The open stream a path names, as written, not resolved ('/dev/stdout', '/dev/fd/2',
+    '/proc/self/fd/1': 'stdout', 'stderr', 'file descriptor 5'), or None for any other path."""
+    path = Path(os.path.abspath(Path(out).expanduser()))
+    if path.parent == Path("/dev") and path.name in STREAMS.values():
+        return path.name
+    if str(path.parent) in FD_FOLDERS and path.name.isdigit():
+        return STREAMS.get(int(path.name), f"file descriptor {int(path.name)}")
+    return None
+
+
 def check_file_target(out: PathLike) -> None:
     """A file output's own path may be written: it is no folder, device, pipe or socket, nor
-    `-`, which reads as stdout to a user (inputs take it as stdin) and was written as a file of
-    that name. Also asked before the first of several files is written (a run's metrics.json,
-    then its report), so that a refused second one leaves the first as it was."""
+    `-` or a stream's path (/dev/stdout), which a user takes for stdout (inputs take `-` as
+    stdin): `-` was written as a file of that name, and /dev/stdout was told 'cannot write in
+    /dev (No such file or directory)' by langid (stdout a pipe) or 'already exists (use
+    --overwrite ...)' (stdout a file), which --overwrite then refused as a link. Also asked
+    before the first of several files is written (a run's metrics.json, then its report), so
+    that a refused second one leaves the first as it was."""
     if Path(out) == Path("-"):
         raise OutputError("-: outputs are written to files, not to stdout; give a file name "
                           "(`-` is stdin only for an input)")
+    if stream := stream_named(out):
+        raise OutputError(f"{out}: outputs are written to files, not to {stream}; give a file "
+                          "name")
     if Path(out).is_dir():
         raise OutputError(f"{out}: is a folder; the output must be a file name")
     check_not_special(out)
