@@ -135,14 +135,18 @@ def test_report_of_a_finished_run_is_replaced_whole_or_not_at_all(tmp_path, monk
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html"]
 
 
+@pytest.mark.parametrize("failure", ["disk full", "swap refused"])
 @pytest.mark.parametrize("failing", ["metrics.json", "report.html"])
-def test_a_disk_filling_up_while_metrics_and_report_are_rewritten_keeps_both(tmp_path,
-                                                                             monkeypatch,
-                                                                             failing):
+def test_a_failure_while_metrics_and_report_are_rewritten_keeps_both(tmp_path, monkeypatch,
+                                                                     failing, failure):
     """far-pairs and a carried student rewrite a finished run's metrics.json and report.html:
-    a disk that fills up on either leaves both as they were, as the error says ('nothing was
-    written'). metrics.json was replaced first, then the report failed (a 3 MB tmpfs,
-    far-pairs): new figures beside a report of the old ones."""
+    a disk that fills up on either, or either one that cannot be renamed over (an immutable
+    file, another user's in a sticky folder), leaves both as they were, as the error says
+    ('nothing was written', 'kept as it was'). metrics.json was replaced first, then the
+    report failed (a 3 MB tmpfs, far-pairs), or its swap was refused: new figures beside a
+    report of the old ones."""
+    import errno
+    import os
     from pathlib import Path
 
     from tests.evaluate.fake_runs import make_run, rows
@@ -153,19 +157,29 @@ def test_a_disk_filling_up_while_metrics_and_report_are_rewritten_keeps_both(tmp
     (run / "report.html").write_text("the old report")
     names = sorted(p.name for p in run.iterdir())
     before = {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()}
-    write_text = Path.write_text
+    write_text, real_replace = Path.write_text, os.replace
 
     def disk_full(self, text, *args, **kwargs):
         if self.name.startswith(f".{failing}."):  # the temporary file beside it
             raise OSError(28, "No space left on device")
         return write_text(self, text, *args, **kwargs)
 
-    monkeypatch.setattr(Path, "write_text", disk_full)
-    with pytest.raises(OutputError, match=f"{failing}: No space left on device while writing"):
+    def refused(src, dst, *args, **kwargs):
+        if str(dst) == str(run / failing):
+            raise PermissionError(errno.EPERM, "Operation not permitted", str(src))
+        return real_replace(src, dst, *args, **kwargs)
+
+    if failure == "disk full":
+        monkeypatch.setattr(Path, "write_text", disk_full)
+    else:
+        monkeypatch.setattr(os, "replace", refused)
+    said = ("No space left on device while writing" if failure == "disk full"
+            else "cannot be replaced")
+    with pytest.raises(OutputError, match=f"{failing}: {said}"):
         RunWriter.finished(run).update_metrics(lambda m: m.update(note="x"), report=True)
     monkeypatch.undo()
     assert {p.name: p.read_bytes() for p in run.iterdir() if p.is_file()} == before
-    assert sorted(p.name for p in run.iterdir()) == names
+    assert sorted(p.name for p in run.iterdir()) == names  # no temporary, nor the old report
 
     updated = RunWriter.finished(run).update_metrics(lambda m: m.update(note="x"), report=True)
     assert json.loads((run / "metrics.json").read_text())["note"] == updated["note"] == "x"

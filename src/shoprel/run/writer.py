@@ -13,7 +13,12 @@ from shoprel.run.folder import Run
 from shoprel.run.layout import CONFIG, FOLDS, MANIFEST, METRICS, MODELS, OOF, REPORT
 from shoprel.run.manifest import Manifest
 from shoprel.run.metrics_file import read_metrics
-from shoprel.utils.atomic import SHARED_FILE_WAIT_S, atomic_file, output_lock
+from shoprel.utils.atomic import (
+    SHARED_FILE_WAIT_S,
+    atomic_file,
+    output_lock,
+    restored_on_failure,
+)
 from shoprel.utils.outputs import check_file_target
 
 
@@ -99,10 +104,11 @@ class RunWriter:
 
         `report`: report.html is rewritten to match, rendered before either file is written,
         so that a stop or a failure while it renders (seconds on a large run) leaves both as
-        they were, not new figures beside a report of the old ones; and written beside its
-        place before metrics.json is replaced, so that a disk filling up on either file leaves
-        both as they were too (metrics.json was replaced, then the report failed, and the
-        error said nothing was written)."""
+        they were, not new figures beside a report of the old ones; and put in place before
+        metrics.json is written, the old report going back if metrics.json then fails
+        (restored_on_failure), so that a disk filling up on either file, or either one that
+        cannot be renamed over, leaves both as they were too (metrics.json was replaced, then
+        the report's swap was refused, and the error said the report was kept)."""
         with output_lock(self.path / METRICS, wait_s=SHARED_FILE_WAIT_S):
             metrics = read_metrics(self.path)
             change(metrics)
@@ -111,9 +117,10 @@ class RunWriter:
                 return metrics
             html = self._report_html(metrics)
             check_file_target(self.path / REPORT)  # refused before metrics.json is written
-            with atomic_file(self.path / REPORT, durable=True) as tmp:
-                tmp.write_text(html, encoding="utf-8")
-                self.metrics(metrics)  # replaced first, once both are written in full
+            with restored_on_failure(self.path / REPORT):
+                with atomic_file(self.path / REPORT, durable=True) as tmp:
+                    tmp.write_text(html, encoding="utf-8")
+                self.metrics(metrics)
         return metrics
 
     def report(self, metrics: dict, oof: pd.DataFrame) -> Path:

@@ -326,6 +326,38 @@ def atomic_file(path: str | os.PathLike, replace: bool = True,
         raise
 
 
+@contextlib.contextmanager
+def restored_on_failure(path: str | os.PathLike) -> Iterator[None]:
+    """Keep the file at `path` as it is now while the block replaces it and then a file that
+    goes with it (a run's report, then its metrics.json): a block that fails puts it back, so
+    that the two change together or not at all. Kept as a hard link beside it (a copy where
+    the file system has none), named as a temporary, so that a killed writer's is cleared
+    (clean_stale); a file that was not there is removed again."""
+    target = Path(path).expanduser()
+    kept = None
+    if target.is_file() and not target.is_symlink():
+        kept = target.parent / f"{_prefix(target)}{os.urandom(4).hex()}.old"
+        with _write_access(target):
+            try:
+                os.link(target, kept)
+            except OSError as exc:
+                if exc.errno not in _NO_HARD_LINKS:
+                    raise
+                shutil.copy2(target, kept)
+    try:
+        yield
+    except BaseException:
+        with contextlib.suppress(OSError):  # never swapped (the same file): nothing to undo
+            if kept is None:
+                target.unlink(missing_ok=True)
+            elif not os.path.samefile(kept, target):
+                os.replace(kept, target)
+        raise
+    finally:
+        if kept is not None:
+            kept.unlink(missing_ok=True)
+
+
 def _new_lock(lock: Path) -> int | None:
     """Create `lock` already holding lock_text and flocked, or None when it exists. The text is
     written into a temporary file first, then hard-linked to the lock's name (which fails if it
