@@ -192,8 +192,8 @@ def test_filtering_alone_judges_its_output_by_the_training_files_task(tmp_path):
     with pytest.raises(OutputError) as info:
         filter_training_file(qc, [1], qi, overwrite=True)
     assert str(info.value).startswith(
-        f"{qi}: exists and is not a filtered copy of {qc} (it does not read as a training "
-        "file: line 1: column missing for task QC (the file looks like a QI file)); ")
+        f"{qi}: exists and is not a filtered copy of {qc} that noise wrote (no "
+        "qi.jsonl.source.json beside it, the record noise writes with its own); ")
 
 
 def _rows_with_extra_fields() -> list[dict]:
@@ -207,30 +207,43 @@ def _rows_with_extra_fields() -> list[dict]:
     return rows
 
 
-def test_overwrite_refuses_an_annotated_copy_of_the_training_file(tmp_path):
-    """`noise RUN --filtered-train mine.jsonl --overwrite` replaced a copy of the training file
-    the user had annotated (a column of notes, a language corrected by hand): it was judged a
-    filtered copy by its pairs (id, texts, label) alone. Every field of every row must now be
-    the training file's, and the file is refused in one line, left as it was."""
+def test_overwrite_replaces_only_a_filtered_copy_its_record_proves_noises(tmp_path):
+    """`noise RUN --filtered-train X --overwrite` replaced any X whose rows were all training
+    rows, so a dev split carved from the training file went as noise's copy. Only a copy whose
+    record beside it (X.source.json, written with it) holds its SHA-256 is replaced now; a
+    file without one, with another's, or changed since is refused in one line, left as it
+    was (an annotated copy, a header alone, noise's own copy edited by hand)."""
     from shoprel.errors import OutputError
 
     rows = _rows_with_extra_fields()
-    train_file = tmp_path / "train.jsonl"
-    train_file.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    annotated, relabelled = tmp_path / "annotated.jsonl", tmp_path / "languages.csv"
+    train_file = _train_file(tmp_path)
+    split, annotated, header, edited = (tmp_path / name for name in (
+        "dev.jsonl", "annotated.jsonl", "header.csv", "edited.jsonl"))
+    split.write_text("".join(json.dumps(r) + "\n" for r in rows[3:]), encoding="utf-8")
     annotated.write_text("".join(json.dumps({**r, "my_note": "seen"}) + "\n" for r in rows),
                          encoding="utf-8")
-    pd.DataFrame([{**r, "language": "de" if r["id"] == 4 else "en"} for r in rows]).to_csv(
-        relabelled, index=False)
-    for target, why in ((annotated, "it holds a column 'my_note', which that file has not"),
-                        (relabelled, "its row 4, id '4', differs from that file's row in "
-                                     "'language'")):
+    header.write_text("id,language,origin_query,category_path,label\n", encoding="utf-8")
+    assert filter_training_file(train_file, [1], edited, task="QC") == 1
+    record = json.loads((tmp_path / "edited.jsonl.source.json").read_text(encoding="utf-8"))
+    assert record["written_by"] == "shoprel noise" and record["run"] is None  # none named
+    assert record["train_file"] == str(train_file) and len(record["filtered_sha256"]) == 64
+    (tmp_path / "header.csv.source.json").write_text('{"note": "mine"}', encoding="utf-8")
+    with open(edited, "a", encoding="utf-8") as handle:
+        handle.write(json.dumps({**rows[0], "id": 99}) + "\n")
+    for target, why in (
+            (split, "no dev.jsonl.source.json beside it, the record noise writes with its own"),
+            (annotated, "no annotated.jsonl.source.json beside it, the record noise writes "
+                        "with its own"),
+            (header, "header.csv.source.json beside it is no record noise wrote"),
+            (edited, "it changed since noise wrote it: its SHA-256 is not the one "
+                     "edited.jsonl.source.json records")):
         before = target.read_bytes()
         with pytest.raises(OutputError) as info:
             filter_training_file(train_file, [1], target, overwrite=True, task="QC")
         assert str(info.value) == (
-            f"{target}: exists and is not a filtered copy of {train_file} ({why}); --overwrite "
-            "replaces only noise's own output: choose another name or move the file away first")
+            f"{target}: exists and is not a filtered copy of {train_file} that noise wrote "
+            f"({why}); --overwrite replaces only noise's own output: choose another name or "
+            "move the file away first")
         assert target.read_bytes() == before
 
 
@@ -261,31 +274,6 @@ def _train_file(tmp_path):
     train_file.write_text("".join(json.dumps(r) + "\n" for r in _rows_with_extra_fields()),
                           encoding="utf-8")
     return train_file
-
-
-@pytest.mark.parametrize("name, content", [
-    ("blank.jsonl", "\n\n"),
-    ("blank.csv", "\n"),  # noise's own CSV copy where every row was flagged, until it kept
-    # the header (test_a_copy_of_every_row_flagged_keeps_the_training_files_columns)
-    ("header.csv", "id,language,origin_query,category_path,label\n"),
-    ("header.tsv", "id\tlanguage\torigin_query\tcategory_path\tlabel\tflag\n"),
-    ("schema.parquet", pd.DataFrame(columns=["id", "origin_query", "category_path", "label"])),
-    ("nothing.parquet", pd.DataFrame()),  # noise's own Parquet copy of no row, as it was
-])
-def test_overwrite_replaces_a_filtered_copy_of_no_rows(tmp_path, name, content):
-    """A --filtered-train holding no row (blank lines, a header line of the training file's
-    columns alone, a Parquet schema alone) loses nothing when replaced, as an empty file does,
-    and is what noise itself writes where every row is flagged: --overwrite refused it ("it
-    does not read as a training file: the file has no rows"), even noise's own."""
-    train_file, out = _train_file(tmp_path), tmp_path / name
-    if isinstance(content, pd.DataFrame):
-        content.to_parquet(out, index=False)
-    else:
-        out.write_text(content, encoding="utf-8")
-    assert filter_training_file(train_file, [1], out, overwrite=True, task="QC") == 1
-    from shoprel.data.readers import read_pairs
-
-    assert read_pairs(out).df["id"].astype(int).tolist() == [2, 3, 4, 5, 6]
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".parquet"])
@@ -322,25 +310,6 @@ def test_a_copy_of_every_row_flagged_keeps_the_training_files_columns(tmp_path, 
     assert list(pd.read_parquet(out).columns) == columns and len(pd.read_parquet(out)) == 0
     with pytest.raises(InputError, match="the file has no rows$"):
         read_pairs(out)
-
-
-def test_overwrite_refuses_a_file_of_no_rows_whose_header_is_not_the_training_files(tmp_path):
-    """A header alone naming a column the training file lacks (a line of data, or of another
-    table, taken for a header) is refused in one line saying so, and left as it was."""
-    from shoprel.errors import OutputError
-
-    train_file = _train_file(tmp_path)
-    for name, content, column in (("one.csv", "7,en,drill,tools,1\n", "7"),
-                                  ("qi.csv", "id,origin_query,item_title,label\n", "item_title")):
-        out = tmp_path / name
-        out.write_text(content, encoding="utf-8")
-        with pytest.raises(OutputError) as info:
-            filter_training_file(train_file, [1], out, overwrite=True, task="QC")
-        assert str(info.value) == (
-            f"{out}: exists and is not a filtered copy of {train_file} (it holds no rows, and "
-            f"its header names {column!r}, which that file has not); --overwrite replaces only "
-            "noise's own output: choose another name or move the file away first")
-        assert out.read_text(encoding="utf-8") == content
 
 
 def test_noise_outputs_are_checked_before_any_work(flipped_run, tmp_path):
@@ -533,13 +502,14 @@ def test_overwrite_replaces_only_what_noise_wrote(flipped_run, tmp_path):
             ("--out", gold, "its columns are id, origin_query, item_title, label, not those "
                             "noise writes"),
             ("--out", listed, f"line 1 is no id of {data}"),
-            ("--filtered-train", gold, "its row 1, id 9001, is not one of that file's rows"),
-            ("--filtered-train", relabelled,
-             f"its row 4, id {rows[3]['id']!r}, is not one of that file's rows")):
+            ("--filtered-train", gold, "no test_gold.jsonl.source.json beside it, the "
+                                       "record noise writes with its own"),
+            ("--filtered-train", relabelled, "no fixed.jsonl.source.json beside it, the "
+                                             "record noise writes with its own")):
         before = target.read_bytes()
         done = CliRunner().invoke(main, ["noise", str(run), option, str(target), "--overwrite"])
         kind = ("a flagged-ids file of noise" if option == "--out"
-                else f"a filtered copy of {data}")
+                else f"a filtered copy of {data} that noise wrote")
         assert (done.exit_code, done.output) == (2, (
             f"error: {target}: exists and is not {kind} ({why}); --overwrite replaces only "
             "noise's own output: choose another name or move the file away first\n"))
@@ -694,65 +664,6 @@ def test_flags_from_optimistic_out_of_fold_scores_are_noted(tmp_path):
             assert done.stdout.endswith("rows flagged of 360\n"), done.stdout
         expected = said[run].removeprefix("note: ") if run in said else None
         assert flag_noisy_rows(run).optimistic == expected
-
-
-@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
-@pytest.mark.parametrize("theirs, mine", [
-    ("12", "١٢"),  # Arabic-Indic digits, which float() reads as 12
-    ("10", "1_0"),  # an underscore float() passes over
-    ("12", " 12 "),  # spaces float() strips
-    ("nan", "NaN"),  # both NaN to float(), as "inf" and "Infinity" are both infinity
-    ("inf", "Infinity"),
-    (12345678901234567, 12345678901234568),  # one double to float()
-])
-def test_overwrite_refuses_a_copy_differing_in_a_field_float_reads_alike(tmp_path, suffix,
-                                                                          theirs, mine):
-    """An extra field was compared through float(), so a copy of the training file whose
-    field held another value that float() reads alike ("١٢" for "12", "1_0" for "10") was
-    taken for noise's own filtered copy and replaced. Fields now compare as the file holds
-    them: text as text, numbers by their exact value; the copy is refused in one line and left
-    as it was, in any format."""
-    from shoprel.errors import OutputError
-
-    rows = [{"id": i, "language": "en", "origin_query": f"q{i}", "category_path": f"c{i}",
-             "label": i % 2, "code": theirs} for i in range(1, 5)]
-    train_file = tmp_path / "train.jsonl"
-    train_file.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-    edited = [{**row, "code": mine} if row["id"] == 3 else row for row in rows]
-    out = tmp_path / f"copy{suffix}"
-    if suffix == ".csv":
-        pd.DataFrame(edited).to_csv(out, index=False)
-    else:
-        out.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in edited),
-                       encoding="utf-8")
-    before = out.read_bytes()
-    with pytest.raises(OutputError) as info:
-        filter_training_file(train_file, [1], out, overwrite=True, task="QC")
-    assert str(info.value) == (
-        f"{out}: exists and is not a filtered copy of {train_file} (its row 3, id "
-        f"{3 if suffix == '.jsonl' else '3'!r}, differs from that file's row in 'code'); "
-        "--overwrite replaces only noise's own output: choose another name or move the file "
-        "away first")
-    assert out.read_bytes() == before
-
-
-def test_overwrite_refuses_a_json_copy_holding_a_number_as_text(tmp_path):
-    """A JSON-lines copy whose field holds the text "12" where the training file holds the
-    number 12 (or 12 where it holds "12", "True" or "" where it holds true or null: each once
-    read alike as text) is not noise's copy, which keeps each line as written."""
-    from shoprel.errors import OutputError
-
-    for theirs, mine in ((12, "12"), ("12", 12), (True, 1), (True, "True"),
-                          (None, " "), (None, "")):
-        rows = [{"id": i, "language": "en", "origin_query": f"q{i}", "category_path": f"c{i}",
-                 "label": i % 2, "code": theirs} for i in range(1, 4)]
-        train_file, out = tmp_path / "train.jsonl", tmp_path / "copy.jsonl"
-        train_file.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
-        out.write_text("".join(json.dumps({**r, "code": mine} if r["id"] == 2 else r) + "\n"
-                               for r in rows), encoding="utf-8")
-        with pytest.raises(OutputError, match=r"\(its row 2, id 2, differs from that file's "
-                                              r"row in 'code'\)"):
-            filter_training_file(train_file, [1], out, overwrite=True, task="QC")
 
 
 def _flagged(ids) -> pd.DataFrame:

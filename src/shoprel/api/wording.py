@@ -61,6 +61,8 @@ _PYTHON_WORDS = (("(use --overwrite to replace it)", "(overwrite=True replaces i
                   "given as both out_file and filtered_train"), ("--pairs:", "pairs:"),
                  ("what the --out flags came from; choose another --filtered-train",
                   "what the out_file flags came from; choose another filtered_train"),
+                 ("what the --filtered-train copy came from; choose another --out",
+                  "what the filtered_train copy came from; choose another out_file"),
                  ("--candidates: no language given; write comma-separated codes such as "
                   "en,es,fr", "candidates: no language given; give codes such as "
                               "['en', 'es', 'fr']"),

@@ -1,7 +1,11 @@
 """Where a flagged-ids file came from, so that a run trained with it can tell its figures leak.
 
 `shoprel noise RUN --out FILE` writes FILE.source.json beside the ids: the run read, its
-training file and that file's SHA-256, and the ids' own digest. Flags chosen from a run's
+training file and that file's SHA-256, and the ids' own digest. `--filtered-train COPY` writes
+COPY.source.json beside the copy alike (its digest as `filtered_sha256`): the proof that noise
+wrote the copy, which `--overwrite` replaces only while its bytes are still the recorded ones
+(every row of a dev split carved from the training file is a training row too, and such a
+split was replaced as noise's copy). Flags chosen from a run's
 out-of-fold scores knew the labels of every fold, so a run that drops or down-weights them on
 the same rows measures optimistic OOF figures (+0.069 ΔAUC that compare called "better" on
 1,500 QC rows); training/noise_filter.py records that in metrics.json `noise`, as distill
@@ -24,6 +28,8 @@ from shoprel.utils.outputs import check_output_file, check_own_output
 
 SUFFIX = ".source.json"
 WRITTEN_BY = "shoprel noise"
+# what noise writes, each recorded by its digest's field in the record: `{kind}_sha256`
+FLAGGED, FILTERED = "flagged", "filtered"
 
 
 def source_path(flagged: str | Path) -> Path:
@@ -45,35 +51,55 @@ def _guard(path: Path) -> None:
     check_own_output(path, _not_a_record, "the record of where flagged ids came from", "noise")
 
 
-def check_source_replaceable(flagged: str | Path, reads: list, run_dir: str | Path,
+def check_source_replaceable(written: str | Path, reads: list, run_dir: str | Path | None,
                              overwrite: bool) -> None:
-    """The record's place is checked as the ids' own is, before any work: an existing file
-    there is replaced only with --overwrite, and only when it is noise's record."""
-    check_output_file(source_path(flagged), reads=reads, runs=[run_dir], overwrite=overwrite,
+    """The record's place is checked as its output's own is, before any work: an existing
+    file there is replaced only with --overwrite, and only when it is noise's record."""
+    check_output_file(source_path(written), reads=reads,
+                      runs=[run_dir] if run_dir is not None else [], overwrite=overwrite,
                       guard=_guard)
 
 
-def write_source(flagged: Path, run_dir: str | Path, train_file: str | Path | None,
-                 overwrite: bool) -> Path:
-    """Write the record of the ids just written at `flagged` (read_source's fields)."""
-    record = {"written_by": WRITTEN_BY, "flagged_sha256": sha256_of_file(flagged),
-              "run": str(Path(run_dir).expanduser().resolve()),
+def write_source(written: Path, run_dir: str | Path | None, train_file: str | Path | None,
+                 overwrite: bool, kind: str = FLAGGED) -> Path:
+    """Write the record of the output of `kind` just written at `written` (read_source's
+    fields); `run_dir` None: a copy filtered from Python with no run named."""
+    record = {"written_by": WRITTEN_BY, f"{kind}_sha256": sha256_of_file(written),
+              "run": None if run_dir is None else str(Path(run_dir).expanduser().resolve()),
               "train_file": None if train_file is None else str(Path(train_file).resolve()),
               "train_sha256": None if train_file is None else sha256_of_file(train_file)}
-    path = source_path(flagged)
+    path = source_path(written)
     with atomic_file(path, durable=True, replace=overwrite, guard=_guard) as tmp:
         tmp.write_text(json.dumps(record, indent=2) + "\n", encoding="utf-8")
     return path
+
+
+def not_recorded(written: Path, kind: str) -> str | None:
+    """Why `written` is not the output of `kind` that noise's record beside it names, or None:
+    no record, one noise did not write or of another output, or bytes changed since."""
+    name = source_path(written).name
+    try:
+        record = json.loads(source_path(written).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return f"no {name} beside it, the record noise writes with its own"
+    except (OSError, ValueError):
+        return f"{name} beside it does not read as noise's record"
+    if not isinstance(record, dict) or record.get("written_by") != WRITTEN_BY:
+        return f"{name} beside it is no record noise wrote"
+    if f"{kind}_sha256" not in record:
+        return f"{name} beside it records no {kind} file"
+    if record[f"{kind}_sha256"] != sha256_of_file(written):
+        return f"it changed since noise wrote it: its SHA-256 is not the one {name} records"
+    return None
 
 
 def read_source(flagged: str | Path) -> dict | None:
     """noise's record of the flags at `flagged`, or None where none tells their source: no
     record, one noise did not write, or ids changed since (their digest is not the record's)."""
     try:
-        record = json.loads(source_path(flagged).read_text(encoding="utf-8"))
-        if not isinstance(record, dict) or record.get("written_by") != WRITTEN_BY:
+        if not_recorded(Path(flagged).expanduser(), FLAGGED) is not None:
             return None
-        return record if record.get("flagged_sha256") == sha256_of_file(flagged) else None
+        return json.loads(source_path(flagged).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None
 

@@ -28,7 +28,12 @@ from shoprel.data.records import copy_has_bom, copy_line_end
 from shoprel.data.tasks import Task
 from shoprel.data.validate import id_text, written_id
 from shoprel.data.writers import text_encoding, write_table
-from shoprel.ensemble.flag_source import check_source_replaceable, source_path, write_source
+from shoprel.ensemble.flag_source import (
+    FILTERED,
+    check_source_replaceable,
+    source_path,
+    write_source,
+)
 from shoprel.ensemble.noise_outputs import (
     TrainingFile,
     check_filtered_replaceable,
@@ -45,7 +50,7 @@ from shoprel.run.train_file import (
     training_place,
 )
 from shoprel.utils.atomic import atomic_file
-from shoprel.utils.outputs import check_output_file, same_file
+from shoprel.utils.outputs import Guard, check_output_file, same_file
 
 DEFAULT_FILTER = "prune_by_noise_rate"
 # a run whose OOF scores are optimistic is confident on its own rows' labels, so cleanlab doubts
@@ -189,6 +194,7 @@ def check_noise_outputs(run_dir: str | Path, out_file: str | Path | None,
         output_format(filtered_train)  # written in the format its name says: one known here
         if train_file is not None:  # else find_noisy_rows refuses the run first
             check_filtered_replaceable(filtered_train, training)
+        check_source_replaceable(filtered_train, reads, run_dir, overwrite)
     if out_file is not None and filtered_train is not None and \
             same_file(out_file, filtered_train):  # by inode too: a hard link is one file
         raise OutputError(f"{out_file}: given as both --out and --filtered-train; choose two "
@@ -197,6 +203,10 @@ def check_noise_outputs(run_dir: str | Path, out_file: str | Path | None,
             same_file(source_path(out_file), filtered_train):  # written after the ids
         raise OutputError(f"{filtered_train}: is where noise records what the --out flags came "
                           "from; choose another --filtered-train")
+    if out_file is not None and filtered_train is not None and \
+            same_file(source_path(filtered_train), out_file):  # written after the copy
+        raise OutputError(f"{out_file}: is where noise records what the --filtered-train copy "
+                          "came from; choose another --out")
 
 
 def write_flagged_ids(flagged: pd.DataFrame, out_file: str | Path,
@@ -247,7 +257,8 @@ def flag_noisy_rows(run_dir: str | Path, out_file: str | Path | None = None,
         write_source(result.out_file, run_dir, training.path, overwrite)
     if filtered_train is not None:
         result.dropped = filter_training_file(training.path, flagged["id"], filtered_train,
-                                              overwrite=overwrite, training=training)
+                                              overwrite=overwrite, training=training,
+                                              run_dir=run_dir)
         result.filtered_train = Path(filtered_train)
     return result
 
@@ -255,13 +266,16 @@ def flag_noisy_rows(run_dir: str | Path, out_file: str | Path | None = None,
 def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Path,
                          mode: str = "drop", overwrite: bool = False,
                          training: TrainingFile | None = None,
-                         task: Task | str | None = None) -> int:
+                         task: Task | str | None = None,
+                         run_dir: str | Path | None = None) -> int:
     """Write the training file without the flagged rows, in the format the output's name says
     (a JSON-lines copy of a JSON-lines file is filtered line by line, every other field kept
-    as written, from the lines `training` read; any other copy is made from its records);
-    returns rows dropped. An existing output is replaced (`overwrite`) only if it is a
-    filtered copy of `train_file` (as `training` reads it: made here when not given, with
-    `task`, which a file holding both target columns needs, as a run records it)."""
+    as written, from the lines `training` read; any other copy is made from its records),
+    and beside it the record that proves it noise's (flag_source.py: its digest, `run_dir`
+    the flags came from, `train_file`'s); returns rows dropped. An existing output is
+    replaced (`overwrite`) only where that record proves it so (`training`: `train_file` as
+    read, made here when not given, with `task`, which a file holding both target columns
+    needs, as a run records it)."""
     if mode != "drop":
         raise InputError(f"noise filtering mode {mode!r} is not available for a filtered file: "
                          "only 'drop'; to down-weight, give the flagged ids to a run config "
@@ -271,7 +285,17 @@ def filter_training_file(train_file: str | Path, flagged_ids, out_file: str | Pa
     out_format = output_format(out_file)  # an extension no reader knows: refused here
     training = training or TrainingFile(train_file, task)
     check_filtered_replaceable(out_file, training)
+    check_source_replaceable(out_file, [train_file], run_dir, overwrite)
     guard = functools.partial(check_filtered_replaceable, train=training)
+    dropped = _write_filtered(train_file, training, flagged_ids, out_file, out_format,
+                              overwrite, guard)
+    write_source(out_file, run_dir, train_file, overwrite, kind=FILTERED)
+    return dropped
+
+
+def _write_filtered(train_file: Path, training: TrainingFile, flagged_ids, out_file: Path,
+                    out_format: str, overwrite: bool, guard: Guard) -> int:
+    """filter_training_file's copy itself, put in place (`guard`: at the swap)."""
     drop = {id_text(i) for i in flagged_ids}
     dropped = 0
     if file_format(train_file) == "jsonl" and out_format == "jsonl":  # train.jsonl.gz too
