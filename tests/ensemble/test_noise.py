@@ -482,9 +482,10 @@ def test_a_changed_training_file_is_refused_naming_ids_as_it_writes_them(tmp_pat
 
 def test_overwrite_replaces_only_what_noise_wrote(flipped_run, tmp_path):
     """`noise RUN --out test_gold.jsonl --overwrite` replaced a gold labels file (anything but
-    the training file went): --overwrite now replaces only noise's own output, flagged ids of
-    the training file (a list or a table) or a filtered copy of it, and refuses anything else
-    in one line before any work, the file left as it was."""
+    the training file went): --overwrite now replaces only noise's own output, flagged ids (a
+    list or a table) or a filtered copy of the training file that noise's record beside it
+    proves its own (a list of training ids made by hand is not), and refuses anything else in
+    one line before any work, the file left as it was."""
     from click.testing import CliRunner
 
     from shoprel.cli import main
@@ -498,17 +499,22 @@ def test_overwrite_replaces_only_what_noise_wrote(flipped_run, tmp_path):
     rows = [json.loads(line) for line in data.read_text().splitlines()]
     rows[3]["label"] = 1 - rows[3]["label"]
     relabelled.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    dev_ids = tmp_path / "dev_ids.txt"  # training ids listed by hand: all known, not noise's
+    dev_ids.write_text("".join(f"{r['id']}\n" for r in rows[:5]), encoding="utf-8")
     for option, target, why in (
-            ("--out", gold, "its columns are id, origin_query, item_title, label, not those "
-                            "noise writes"),
-            ("--out", listed, f"line 1 is no id of {data}"),
+            ("--out", gold, "no test_gold.jsonl.source.json beside it, the record noise "
+                            "writes with its own"),
+            ("--out", listed, "no gold.txt.source.json beside it, the record noise writes "
+                              "with its own"),
+            ("--out", dev_ids, "no dev_ids.txt.source.json beside it, the record noise "
+                               "writes with its own"),
             ("--filtered-train", gold, "no test_gold.jsonl.source.json beside it, the "
                                        "record noise writes with its own"),
             ("--filtered-train", relabelled, "no fixed.jsonl.source.json beside it, the "
                                              "record noise writes with its own")):
         before = target.read_bytes()
         done = CliRunner().invoke(main, ["noise", str(run), option, str(target), "--overwrite"])
-        kind = ("a flagged-ids file of noise" if option == "--out"
+        kind = ("a flagged-ids file that noise wrote" if option == "--out"
                 else f"a filtered copy of {data} that noise wrote")
         assert (done.exit_code, done.output) == (2, (
             f"error: {target}: exists and is not {kind} ({why}); --overwrite replaces only "
@@ -675,40 +681,47 @@ def _flagged(ids) -> pd.DataFrame:
 NOISE_HEADER = ["id", "language", "label", "probability", "label_quality", "query", "target"]
 
 
-@pytest.mark.parametrize("name, content, why", [
-    ("other.csv", "sku,price,qty\n", "its columns are sku, price, qty, not those noise writes"),
-    ("other.tsv", "sku\tprice\n", "its columns are sku, price, not those noise writes"),
-    ("spaced.csv", ",".join(NOISE_HEADER) + "\n\n\n",
-     "it holds no rows, and is not the header line alone that noise writes"),
-    ("blank.jsonl", "\n  \n", "it holds no rows and no columns"),
-    ("other.parquet", pd.DataFrame(columns=["sku", "price"]),
-     "its columns are sku, price, not those noise writes"),
-    ("nothing.parquet", pd.DataFrame(), "it holds no rows and no columns"),
-    ("blank.txt", "\n \n", "it holds no ids and is not empty, as noise's list of no ids is"),
-])
-def test_overwrite_refuses_a_flagged_ids_file_of_no_rows_noise_did_not_write(tmp_path, name,
-                                                                             content, why):
-    """`noise --out FILE --overwrite` replaced any file of no rows whatever its header: another
-    table's header line (sku,price), a Parquet schema of other columns, blank lines. A file of
-    no rows is now replaced only when it is what noise writes where it flags no row: an empty
-    file, or its columns alone (a CSV/TSV header line, a Parquet schema); anything else is
-    refused in one line, left as it was."""
+def test_overwrite_replaces_only_flagged_ids_their_record_proves_noises(tmp_path):
+    """`noise RUN --out IDS --overwrite` replaced any IDS whose ids were all training ids, so a
+    list of a dev split's ids made by hand went as noise's flags. write_flagged_ids (the CLI's
+    writer and Python's) writes IDS.source.json beside the ids, and only a file whose record
+    holds its SHA-256 is replaced now; one without, with another's or another output's
+    record, or edited since is refused in one line, left as it was."""
+    from shoprel.ensemble.flag_source import read_source
     from shoprel.ensemble.noise import write_flagged_ids
     from shoprel.ensemble.noise_outputs import TrainingFile
     from shoprel.errors import OutputError
 
-    training, out = TrainingFile(_train_file(tmp_path)), tmp_path / name
-    if isinstance(content, pd.DataFrame):
-        content.to_parquet(out, index=False)
-    else:
-        out.write_text(content, encoding="utf-8")
-    before = out.read_bytes()
-    with pytest.raises(OutputError) as info:
-        write_flagged_ids(_flagged([2, 3]), out, overwrite=True, training=training)
-    assert str(info.value) == (
-        f"{out}: exists and is not a flagged-ids file of noise ({why}); --overwrite replaces "
-        "only noise's own output: choose another name or move the file away first")
-    assert out.read_bytes() == before
+    training = TrainingFile(_train_file(tmp_path))
+    dev, header, filtered, edited = (tmp_path / name for name in (
+        "dev_ids.txt", "other.csv", "clean.txt", "flagged.txt"))
+    dev.write_text("4\n5\n6\n", encoding="utf-8")  # training ids, listed by hand
+    header.write_text(",".join(NOISE_HEADER) + "\n", encoding="utf-8")
+    (tmp_path / "other.csv.source.json").write_text('{"note": "mine"}', encoding="utf-8")
+    assert filter_training_file(training.path, [], filtered, task="QC") == 0  # its record
+    assert write_flagged_ids(_flagged([2, 3]), edited, training=training) == edited
+    record = read_source(edited)
+    assert record["train_file"] == str(training.path) and record["run"] is None
+    assert len(record["flagged_sha256"]) == 64 and len(record["train_sha256"]) == 64
+    write_flagged_ids(_flagged([3, 2]), edited, overwrite=True, training=training)
+    assert edited.read_text(encoding="utf-8") == "3\n2\n"  # its own: replaced, record too
+    assert read_source(edited)["flagged_sha256"] != record["flagged_sha256"]
+    with open(edited, "a", encoding="utf-8") as handle:
+        handle.write("1\n")
+    for out, why in (
+            (dev, "no dev_ids.txt.source.json beside it, the record noise writes with its own"),
+            (header, "other.csv.source.json beside it is no record noise wrote"),
+            (filtered, "clean.txt.source.json beside it records no flagged file"),
+            (edited, "it changed since noise wrote it: its SHA-256 is not the one "
+                     "flagged.txt.source.json records")):
+        before = out.read_bytes()
+        with pytest.raises(OutputError) as info:
+            write_flagged_ids(_flagged([2, 3]), out, overwrite=True, training=training)
+        assert str(info.value) == (
+            f"{out}: exists and is not a flagged-ids file that noise wrote ({why}); "
+            "--overwrite replaces only noise's own output: choose another name or move the "
+            "file away first")
+        assert out.read_bytes() == before
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".tsv", ".parquet", ".jsonl", ".txt"])

@@ -129,9 +129,18 @@ def test_noise_replaces_its_own_record_and_refuses_another_file(flagged, tmp_pat
     _invoke("noise", root / "a", "--top", "0", "--out", out, "--overwrite")
     assert source_path(out).read_text(encoding="utf-8") == first
     source_path(out).write_text('{"mine": 1}\n', encoding="utf-8")
+    ids = out.read_bytes()
+    refused = CliRunner().invoke(main, ["noise", str(root / "a"), "--out", str(out),
+                                        "--overwrite"])
+    assert refused.exit_code != 0  # the ids, which that record no longer proves noise's
+    assert (f"{out}: exists and is not a flagged-ids file that noise wrote (ids.txt.source.json "
+            "beside it is no record noise wrote)") in refused.stderr
+    assert out.read_bytes() == ids
+    out.unlink()  # no ids to judge: the record's own guard
     refused = CliRunner().invoke(main, ["noise", str(root / "a"), "--out", str(out),
                                         "--overwrite"])
     assert refused.exit_code != 0
     assert "ids.txt.source.json: exists and is not the record of where flagged ids came from" \
         in refused.stderr
     assert source_path(out).read_text(encoding="utf-8") == '{"mine": 1}\n'
+    assert not out.exists()

@@ -2,10 +2,11 @@
 
 `shoprel noise RUN --out FILE` writes FILE.source.json beside the ids: the run read, its
 training file and that file's SHA-256, and the ids' own digest. `--filtered-train COPY` writes
-COPY.source.json beside the copy alike (its digest as `filtered_sha256`): the proof that noise
-wrote the copy, which `--overwrite` replaces only while its bytes are still the recorded ones
-(every row of a dev split carved from the training file is a training row too, and such a
-split was replaced as noise's copy). Flags chosen from a run's
+COPY.source.json beside the copy alike (its digest as `filtered_sha256`). Each record is the
+proof that noise wrote its file, which `--overwrite` replaces only while its bytes are still
+the recorded ones (every row of a dev split carved from the training file is a training row
+too, every id of a list of its ids a training id, and such files were replaced as noise's
+own). Flags chosen from a run's
 out-of-fold scores knew the labels of every fold, so a run that drops or down-weights them on
 the same rows measures optimistic OOF figures (+0.069 ΔAUC that compare called "better" on
 1,500 QC rows); training/noise_filter.py records that in metrics.json `noise`, as distill

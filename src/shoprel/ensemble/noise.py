@@ -177,8 +177,8 @@ def check_noise_outputs(run_dir: str | Path, out_file: str | Path | None,
     """Both outputs of `shoprel noise`, checked before any work: neither may be the run's
     training file or lie inside the run, nor may they be one file, nor the filtered copy the
     ids' record (flag_source.source_path, written after the ids); with `overwrite`, an
-    existing one must be noise's own output (noise_outputs.py), judged by `training` (the
-    run's training file, read once for every check of the command)."""
+    existing one must be noise's own output, as its record proves (noise_outputs.py).
+    `training`: the run's training file, read once for the whole command."""
     run = Run.open(run_dir)
     training = training or training_file(run, run.train_file())
     train_file = training.path
@@ -187,7 +187,7 @@ def check_noise_outputs(run_dir: str | Path, out_file: str | Path | None,
         check_output_file(out_file, reads=reads, runs=[run_dir], overwrite=overwrite)
         refuse_compressed_output(out_file)  # flagged.txt.gz would be written plain
         refuse_spreadsheet_output(out_file)  # flagged.xlsx would be lines of text
-        check_flagged_replaceable(out_file, training)
+        check_flagged_replaceable(out_file)
         check_source_replaceable(out_file, reads, run_dir, overwrite)
     if filtered_train is not None:
         check_output_file(filtered_train, reads=reads, runs=[run_dir], overwrite=overwrite)
@@ -213,27 +213,32 @@ def write_flagged_ids(flagged: pd.DataFrame, out_file: str | Path,
                       run_dir: str | Path | None = None, overwrite: bool = False,
                       training: TrainingFile | None = None) -> Path:
     """One flagged id per line (plain text), or a table when the name ends in one of
-    ID_TABLE_SUFFIXES (.csv, .parquet, ...).
+    ID_TABLE_SUFFIXES (.csv, .parquet, ...), and beside it the record that proves it noise's
+    (flag_source.py: its digest, `run_dir` the flags came from, the training file's), which a
+    run trained with them reads.
 
     `run_dir`: the run the flags came from; the file may not land inside it, nor be the file
-    it was trained on, and an existing file is replaced only if it holds flagged ids of that
-    file (none without `run_dir`), as `training` reads it (made here when not given)."""
+    it was trained on (`training`'s path: made here when not given). An existing file is
+    replaced (`overwrite`) only where its record proves it noise's."""
     if training is None:
         training = TrainingFile(Run.open(run_dir).train_file()
                                 if run_dir is not None else None)
     train_file = training.path
+    reads = [train_file] if train_file is not None else []
     out_file = check_output_file(out_file, runs=[run_dir] if run_dir is not None else [],
-                                 reads=[train_file] if train_file is not None else [],
-                                 overwrite=overwrite)
+                                 reads=reads, overwrite=overwrite)
     refuse_compressed_output(out_file)
     refuse_spreadsheet_output(out_file)
-    check_flagged_replaceable(out_file, training)
+    check_flagged_replaceable(out_file)
+    check_source_replaceable(out_file, reads, run_dir, overwrite)
     # a file made at out_file while cleanlab worked is kept (refused) as at the start
-    guard = functools.partial(check_flagged_replaceable, train=training)
     if out_file.suffix.lower() in ID_TABLE_SUFFIXES:
-        return write_table(flagged, out_file, replace=overwrite, guard=guard)
-    with atomic_file(out_file, durable=True, replace=overwrite, guard=guard) as tmp:
-        tmp.write_text("".join(f"{i}\n" for i in flagged["id"]), encoding="utf-8")
+        write_table(flagged, out_file, replace=overwrite, guard=check_flagged_replaceable)
+    else:
+        with atomic_file(out_file, durable=True, replace=overwrite,
+                         guard=check_flagged_replaceable) as tmp:
+            tmp.write_text("".join(f"{i}\n" for i in flagged["id"]), encoding="utf-8")
+    write_source(out_file, run_dir, train_file, overwrite)
     return out_file
 
 
@@ -253,8 +258,6 @@ def flag_noisy_rows(run_dir: str | Path, out_file: str | Path | None = None,
                          optimistic=flags_note(run))
     if out_file is not None:
         result.out_file = write_flagged_ids(flagged, out_file, run_dir, overwrite, training)
-        # where the flags came from, which a run trained with them reads (flag_source.py)
-        write_source(result.out_file, run_dir, training.path, overwrite)
     if filtered_train is not None:
         result.dropped = filter_training_file(training.path, flagged["id"], filtered_train,
                                               overwrite=overwrite, training=training,
