@@ -234,22 +234,30 @@ def test_a_backend_without_regions_says_it_translated_into_the_base_language(tmp
     assert plain.exit_code == 0 and plain.stderr == ""
 
 
+def _translated_by_table(tmp_path, jsonl, rows: str, queries: list[tuple[str, str]]):
+    """`translate --backend table --quiet` of a file of these (language, query) pairs, by a
+    table of these CSV rows: the table, the input, the output and the command's result."""
+    table = tmp_path / "t.csv"
+    table.write_text("text,source,target,translation\n" + rows)
+    data = jsonl(tmp_path / "q.jsonl", [
+        {"id": i, "language": lang, "origin_query": query, "category_path": "a,b"}
+        for i, (lang, query) in enumerate(queries)])
+    out = tmp_path / "o.jsonl"
+    result = CliRunner().invoke(translate, [str(data), "--backend", "table", "--table",
+                                            str(table), "--out", str(out), "--quiet"])
+    assert result.exit_code == 0, result.output
+    return table, data, out, result
+
+
 def test_a_table_source_of_no_language_the_input_lacks_is_warned_of(tmp_path, jsonl):
     """A table row from 'sp' (meant as 'es') matched no row and translated nothing, unsaid: each
     such tag is now a warning at its first line and field. A tag the input has ('xx', the
     user's own) and a language the input lacks ('de', for another file) are the table's to
     carry: unsaid, and nothing is refused (the rows it matched are written)."""
-    table = tmp_path / "t.csv"
-    table.write_text("text,source,target,translation\nzapatos,sp,en,shoes\nmontre,fr,en,watch\n"
-                     "bolso,sp,en,bag\nblah,xx,en,blah\nschuh,de,en,shoe\nfoo,zz,en,foo\n")
-    data = jsonl(tmp_path / "q.jsonl", [
-        {"id": i, "language": lang, "origin_query": query, "category_path": "a,b"}
-        for i, (lang, query) in enumerate([("es", "zapatos"), ("es", "bolso"),
-                                           ("fr", "montre"), ("xx", "blah")])])
-    out = tmp_path / "o.jsonl"
-    result = CliRunner().invoke(translate, [str(data), "--backend", "table", "--table",
-                                            str(table), "--out", str(out), "--quiet"])
-    assert result.exit_code == 0, result.output
+    table, data, out, result = _translated_by_table(
+        tmp_path, jsonl, "zapatos,sp,en,shoes\nmontre,fr,en,watch\nbolso,sp,en,bag\n"
+                         "blah,xx,en,blah\nschuh,de,en,shoe\nfoo,zz,en,foo\n",
+        [("es", "zapatos"), ("es", "bolso"), ("fr", "montre"), ("xx", "blah")])
     assert result.stderr.splitlines() == [
         f"warning: {table}, line 2, field 'source': 'sp' names no language (ISO 639-1 codes "
         f"such as es, pt, ja) and no row of {data} is tagged so: its 2 rows translated no query",
@@ -263,6 +271,35 @@ def test_a_table_source_of_no_language_the_input_lacks_is_warned_of(tmp_path, js
                                            str(table), "--out", str(out), "--quiet",
                                            "--overwrite"])
     assert again.exit_code == 0 and again.stderr == "", again.output
+
+
+def test_a_table_target_of_no_language_but_the_one_asked_is_warned_of(tmp_path, jsonl):
+    """A table row into 'us' (meant as 'en') or 'xx' matched no row asked into 'en' and
+    translated nothing, its query counted 'no route' with no word of why: each such tag is
+    now a warning at its first line and field, as a source of no language is. The tag asked
+    (--to xx) is unsaid, and nothing is refused (the rows it matched are written)."""
+    from shoprel.augment.translate_file import translate_file
+
+    table, data, out, result = _translated_by_table(
+        tmp_path, jsonl, "zapatos,es,en,shoes\nbolso,es,us,bag\nschuh,de,xx,shoe\n"
+                         "hut,de,xx,hat\nmontre,fr,eng,watch\n",
+        [("es", "zapatos"), ("es", "bolso"), ("de", "schuh"), ("fr", "montre")])
+    said = [f"{table}, line 3, field 'target': 'us' names no language (ISO 639-1 codes such "
+            "as es, pt, ja) and the translations asked were into 'en': its row translated no "
+            "query",
+            f"{table}, line 4, field 'target': 'xx' names no language (ISO 639-1 codes such "
+            "as es, pt, ja) and the translations asked were into 'en': its 2 rows translated "
+            "no query"]
+    assert result.stderr.splitlines() == [f"warning: {line}" for line in said]
+    assert [json.loads(line)["translated_query"] for line in out.read_text().splitlines()] == [
+        "shoes", "", "", "watch"]
+    report = translate_file(data, out, to="en", backend="table", table=table, overwrite=True,
+                            progress=False)
+    assert (report.unknown_targets, report.unknown_sources) == (said, [])
+    into_xx = translate_file(data, out, to="xx", backend="table", table=table, overwrite=True,
+                             progress=False)
+    assert into_xx.unknown_targets == [said[0].replace("into 'en'", "into 'xx'")]
+    assert into_xx.translated["de"] == 1
 
 
 def test_table_cache_and_output_are_checked_before_anything_is_made(tmp_path, jsonl, qc_rows):

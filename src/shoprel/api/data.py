@@ -117,7 +117,8 @@ def translate_file(input_file: str | Path, out_file: str | Path, to: str = "en",
     takes the backend's regional pair; `report.region_fallback` says (as the command's
     warning does) where there was none and the base language was written instead, and
     `report.unknown_sources` (the command's warnings too) a table's source tags that name no
-    language and no row of the input has, whose rows translated nothing."""
+    language and no row of the input has, and `report.unknown_targets` its target tags that
+    name none and are not `to`, whose rows translated nothing."""
     beams = None if beams is None else whole_number(beams, "beams", ge=1)
     if device is not None and not isinstance(device, str):
         raise ConfigError(f"device: {python_kind(device)} is not a torch device such as 'cpu'")

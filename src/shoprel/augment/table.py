@@ -29,8 +29,9 @@ class TableTranslator:
         self.path = Path(path)
         self.table: dict[tuple[str, str, str], str] = {}
         first: dict[tuple[str, str, str], int] = {}
-        # per source language (its base): the first line from it, and its rows
+        # per source and per target language (its base): the first line with it, and its rows
         self.sources: dict[str, tuple[int, int]] = {}
+        self.targets: dict[str, tuple[int, int]] = {}
         refuse_run_folder(self.path, TABLE_FILE, TABLE_ADVICE)
         label = self.line_label = position_label(self.path)  # "line", or "row" in a Parquet file
         for line, record in iter_records(self.path):
@@ -71,8 +72,9 @@ class TableTranslator:
                                  line_label=label)
             first.setdefault(key, line)
             self.table[key] = translation
-            first_line, rows = self.sources.get(key[1], (line, 0))
-            self.sources[key[1]] = (first_line, rows + 1)
+            for tags, tag in ((self.sources, key[1]), (self.targets, key[2])):
+                first_line, rows = tags.get(tag, (line, 0))
+                tags[tag] = (first_line, rows + 1)
         if not first:
             raise InputError(f"holds no translations (expected rows with "
                              f"{', '.join(TABLE_COLUMNS)})", path=self.path)
@@ -93,13 +95,27 @@ class TableTranslator:
         table may serve another file that uses the tag, and the rows it did translate stand.
         A language the input lacks ('de' for a file of es rows) is the table's to carry."""
         given = {base_language(lang) for lang in languages}
+        return self._unknown(self.sources, "source", given,
+                             f"no row of {input_path} is tagged so")
+
+    def unknown_targets(self, target: str) -> list[str]:
+        """One line per target tag of the table that names no language ('xx', or 'us' meant
+        as 'en') and is not `target`, the one asked: its rows translated no query, silently
+        (their sources' rows counted as no route, with no word of why). Not refused, as above:
+        the table may serve a translation asked into that tag."""
+        return self._unknown(self.targets, "target", {base_language(target)},
+                             f"the translations asked were into {target!r}")
+
+    def _unknown(self, tags: dict[str, tuple[int, int]], field: str, used: set[str],
+                 why: str) -> list[str]:
+        """The lines above: each of `tags` that names no language and is not `used`."""
         lines = []
-        for source, (line, rows) in self.sources.items():
-            if known_base(source) or source in given:
+        for tag, (line, rows) in tags.items():
+            if known_base(tag) or tag in used:
                 continue
             them = "its row" if rows == 1 else f"its {rows} rows"
             lines.append(str(InputError(
-                f"{source!r} names no language (ISO 639-1 codes such as es, pt, ja) and no row "
-                f"of {input_path} is tagged so: {them} translated no query",
-                path=self.path, line=line, field="source", line_label=self.line_label)))
+                f"{tag!r} names no language (ISO 639-1 codes such as es, pt, ja) and {why}: "
+                f"{them} translated no query", path=self.path, line=line, field=field,
+                line_label=self.line_label)))
         return lines

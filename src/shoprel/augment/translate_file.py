@@ -62,9 +62,11 @@ class TranslationReport:
     # what a target's region was translated into where the backend has no pair for it
     # (region_fallback); `translate` says it as a warning: not the language asked for
     region_fallback: str | None = None
-    # a table's source tags that name no language and no row of the input has (table.py's
-    # unknown_sources), one line each at the tag's first line; `translate` says them as warnings
+    # a table's source tags that name no language and no row of the input has, and its target
+    # tags that name none and are not the target asked (table.py's unknown_sources and
+    # unknown_targets), one line each at the tag's first line; `translate` says them as warnings
     unknown_sources: list[str] = field(default_factory=list)
+    unknown_targets: list[str] = field(default_factory=list)
 
     def add(self, other: TranslationReport) -> TranslationReport:
         """Count another chunk's rows (its report) in."""
@@ -261,7 +263,8 @@ def _translate_rows(rewrite: Rewrite, translator: Translator, report: Translatio
         with bar.shared():
             rewrite.write(translated_chunks())
         report.region_fallback = region_fallback(translator, report, to)
-        report.unknown_sources = unknown_sources(translator, report, input_file)
+        report.unknown_sources, report.unknown_targets = unknown_tags(translator, report,
+                                                                      input_file)
     except KeyboardInterrupt:
         if not getattr(translator, "stored", 0):
             raise
@@ -282,16 +285,17 @@ def region_fallback(translator: Translator, report: TranslationReport, target: s
     return regional_fallback(translator, by_rows(report.translated), target)
 
 
-def unknown_sources(translator: Translator, report: TranslationReport,
-                    input_file: str | Path) -> list[str]:
-    """A table's source tags of no language that no row of the input has, one line each
-    (TableTranslator.unknown_sources); none for the backends that read no table."""
+def unknown_tags(translator: Translator, report: TranslationReport,
+                 input_file: str | Path) -> tuple[list[str], list[str]]:
+    """A table's source tags of no language that no row of the input has, and its target tags
+    of no language but the one asked, one line each (TableTranslator.unknown_sources and
+    unknown_targets); none for the backends that read no table."""
     backend = getattr(translator, "inner", translator)  # under a cache or a progress bar
-    said = getattr(backend, "unknown_sources", None)
-    if said is None:
-        return []
+    if getattr(backend, "unknown_sources", None) is None:
+        return [], []
     languages = {*report.translated, *report.passed_through, *report.no_route, *report.empty}
-    return said(languages, input_file)
+    return (backend.unknown_sources(languages, input_file),
+            backend.unknown_targets(report.asked_target))
 
 
 def regional_fallback(translator: Translator, sources: list[str], target: str,

@@ -55,7 +55,8 @@ def translate(input_file, target, backend, out_file, cache_file, table_file, mod
         note(report.cut_note(), quiet)
     if report.region_fallback:  # not the language asked for: said even with --quiet
         click.echo(f"warning: {report.region_fallback}", err=True)
-    for line in report.unknown_sources:  # a table's rows that translated nothing, as above
+    # a table's rows that translated nothing, as above
+    for line in (*report.unknown_sources, *report.unknown_targets):
         click.echo(f"warning: {line}", err=True)
 
 
