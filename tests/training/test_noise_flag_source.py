@@ -144,3 +144,18 @@ def test_noise_replaces_its_own_record_and_refuses_another_file(flagged, tmp_pat
         in refused.stderr
     assert source_path(out).read_text(encoding="utf-8") == '{"mine": 1}\n'
     assert not out.exists()
+
+
+def test_flags_written_with_no_run_named_open_no_folder_named_none(tmp_path, monkeypatch):
+    """Flags written from Python with no run record `run: null`; the count of rows their run
+    scored opened `Run.open("None")`, a folder of that name in the working folder."""
+    import pandas as pd
+
+    from shoprel.ensemble import flag_source
+
+    def opened(path):
+        raise AssertionError(f"opened a run at {path!r}")
+
+    monkeypatch.setattr(flag_source.Run, "open", opened)
+    rows = pd.DataFrame({"query": ["a"], "target": ["b"]})
+    assert flag_source.shared_rows({"run": None, "train_sha256": None}, rows, "x" * 64) == 0

@@ -108,9 +108,12 @@ def read_source(flagged: str | Path) -> dict | None:
 def shared_rows(record: dict, rows: pd.DataFrame, train_sha256: str | None) -> int:
     """How many of `rows` (query and target columns) the run the flags came from scored out of
     fold: every one where it was trained on these very bytes, else those whose pair its OOF
-    table holds (none where that run is gone, or its table keeps no texts)."""
+    table holds (none where that run is gone, or its table keeps no texts, or the flags were
+    written from Python with no run named: `run` null, once read as a folder named None)."""
     if train_sha256 is not None and record.get("train_sha256") == train_sha256:
         return len(rows)
+    if not isinstance(record.get("run"), str):
+        return 0
     try:
         oof = Run.open(str(record.get("run"))).oof()
     except (ShoprelError, OSError, ValueError):
