@@ -749,3 +749,23 @@ def test_a_rerun_with_nothing_new_loads_no_encoder(tmp_path, embed_run, new_pair
                     encoding="utf-8")
     with pytest.raises(AssertionError, match="the encoder was loaded"):
         build_index(embed_run, more, out=out, progress=False)
+
+
+def test_a_failed_build_whose_folder_is_gone_says_its_own_error(tmp_path, embed_run, new_pairs,
+                                                                monkeypatch):
+    """The clean-up of a build that failed before its first part listed the index folder it
+    made: one removed meanwhile (by hand, from another shell) raised FileNotFoundError in its
+    place, a traceback hiding the build's own error; the folder's whole removal it replaced
+    ignored it."""
+    import shutil
+
+    out = tmp_path / "ix"
+
+    def failing(self, texts, kind="query"):
+        shutil.rmtree(out)
+        raise RuntimeError("the encoder failed")
+
+    monkeypatch.setattr(Encoder, "encode", failing)
+    with pytest.raises(RuntimeError, match="the encoder failed"):
+        build_index(embed_run, new_pairs, out=out, progress=False)
+    assert not out.exists()

@@ -364,9 +364,14 @@ def _remove_what_it_wrote(folder: Path, new_folder: bool) -> None:
     """Remove the marker and what the build wrote in each backbone's folder (clear_unfinished),
     then the folder when the build made it: a file a user put in it meanwhile stays, with the
     folders it is in, and is said in one line (the folder was removed whole, the file with
-    it)."""
+    it). A folder gone meanwhile (removed by hand) leaves nothing to do: the build's own
+    error is the one said."""
     kept = []
-    for child in sorted(folder.iterdir()):
+    try:
+        children = sorted(folder.iterdir())
+    except FileNotFoundError:
+        return
+    for child in children:
         if child.name == MARKER and child.is_file() and not child.is_symlink():
             child.unlink()
         elif child.is_dir() and not child.is_symlink():
