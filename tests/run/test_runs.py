@@ -186,6 +186,40 @@ def test_a_failure_while_metrics_and_report_are_rewritten_keeps_both(tmp_path, m
     assert sorted(p.name for p in run.iterdir()) == names  # no temporary, no lock left
 
 
+@pytest.mark.parametrize("failing", ["metrics.json", "report.html"])
+def test_a_failed_rewrite_keeps_a_report_that_is_a_link(tmp_path, monkeypatch, failing):
+    """A report.html that is a symbolic link (to a page kept elsewhere) went, the link itself,
+    when metrics.json or the report failed to be written: restored_on_failure kept only a
+    regular file, and removed what was there as a report that had not been. The error said
+    nothing was written; the link stays now, leading where it did."""
+    from pathlib import Path
+
+    from tests.evaluate.fake_runs import make_run, rows
+
+    from shoprel.errors import OutputError
+
+    run = make_run(tmp_path / "a", rows(n=40), 1.0, 1, "a")
+    page = tmp_path / "page.html"
+    page.write_text("the old report")
+    (run / "report.html").symlink_to(page)
+    metrics = (run / "metrics.json").read_bytes()
+    write_text = Path.write_text
+
+    def disk_full(self, text, *args, **kwargs):
+        if self.name.startswith(f".{failing}."):  # the temporary file beside it
+            raise OSError(28, "No space left on device")
+        return write_text(self, text, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "write_text", disk_full)
+    with pytest.raises(OutputError, match=f"{failing}: No space left on device"):
+        RunWriter.finished(run).update_metrics(lambda m: m.update(note="x"), report=True)
+    assert (run / "report.html").is_symlink() and (run / "report.html").read_text() == \
+        "the old report"
+    assert (run / "metrics.json").read_bytes() == metrics
+    assert not [p for p in run.iterdir() if p.name.startswith(".")]  # no temporary left
+
+
+
 def test_metrics_updates_of_two_commands_at_once_both_land(tmp_path):
     import threading
     import time

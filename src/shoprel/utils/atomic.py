@@ -332,30 +332,40 @@ def restored_on_failure(path: str | os.PathLike) -> Iterator[None]:
     goes with it (a run's report, then its metrics.json): a block that fails puts it back, so
     that the two change together or not at all. Kept as a hard link beside it (a copy where
     the file system has none), named as a temporary, so that a killed writer's is cleared
-    (clean_stale); a file that was not there is removed again."""
+    (clean_stale); a file that was not there is removed again. A symbolic link there is kept
+    as the link (not what it leads to): it was removed, as though nothing had been there."""
     target = Path(path).expanduser()
     kept = None
-    if target.is_file() and not target.is_symlink():
+    if target.is_symlink() or target.is_file():
         kept = target.parent / f"{_prefix(target)}{os.urandom(4).hex()}.old"
         with _write_access(target):
             try:
-                os.link(target, kept)
+                os.link(target, kept, follow_symlinks=False)
             except OSError as exc:
                 if exc.errno not in _NO_HARD_LINKS:
                     raise
-                shutil.copy2(target, kept)
+                if target.is_symlink():
+                    os.symlink(os.readlink(target), kept)
+                else:
+                    shutil.copy2(target, kept)
     try:
         yield
     except BaseException:
-        with contextlib.suppress(OSError):  # never swapped (the same file): nothing to undo
+        with contextlib.suppress(OSError):  # never swapped (the same entry): nothing to undo
             if kept is None:
                 target.unlink(missing_ok=True)
-            elif not os.path.samefile(kept, target):
+            elif not _same_entry(kept, target):
                 os.replace(kept, target)
         raise
     finally:
         if kept is not None:
             kept.unlink(missing_ok=True)
+
+
+def _same_entry(a: Path, b: Path) -> bool:
+    """Whether two names are one file, a link as itself (samefile follows it)."""
+    first, second = os.lstat(a), os.lstat(b)
+    return (first.st_dev, first.st_ino) == (second.st_dev, second.st_ino)
 
 
 def _new_lock(lock: Path) -> int | None:
