@@ -231,10 +231,12 @@ def test_candidates_naming_no_language_are_refused(tmp_path, jsonl, given):
 
 
 @pytest.mark.parametrize(("given", "said"), [("en", "en"), ("en,en", "en"), ("EN", "EN (en)"),
-                                             ("en,,en-GB", "en, en-GB (all en)")])
+                                             ("en,,en-GB", "en, en-GB (all en)"),
+                                             ("en,-", "en"), ("_,en-GB", "en-GB (en)")])
 def test_candidates_of_one_language_are_refused(tmp_path, jsonl, given, said):
     """--candidates en (or en,en-GB) labelled every row en and called every other tag wrong:
-    one language is no choice, refused before the input is read; the API's alike."""
+    one language is no choice, refused before the input is read; the API's alike. A code of
+    no language beside it ('-', '_') is not named as one: 'en,-' was said '-, en (all )'."""
     rows = [{"id": 1, "language": "es", "origin_query": "zapatos", "category_path": "a,b"}]
     result = CliRunner().invoke(main, ["langid", str(jsonl(tmp_path / "q.jsonl", rows)), "--out",
                                        str(tmp_path / "o.jsonl"), "--candidates", given])

@@ -135,8 +135,8 @@ def candidate_languages(candidates: set[str] | None) -> set[str] | None:
 
 def one_language(candidates: set[str]) -> str:
     """Candidates of one language as given, and that language where it is not written so
-    ('en'; 'EN (en)'; 'en, en-GB (all en)')."""
-    given = sorted({str(c).strip() for c in candidates} - {""})
+    ('en'; 'EN (en)'; 'en, en-GB (all en)'); a code of none ('-') left out, as it was."""
+    given = sorted({str(c).strip() for c in candidates if base_language(c)})
     language = base_language(given[0])
     if given == [language]:
         return language
