@@ -1102,3 +1102,13 @@ def test_the_flagged_ids_a_run_trained_with_are_never_an_output_of_noise(tmp_pat
     other = tmp_path / "flagged-again.txt"  # another name is written as before
     done = CliRunner().invoke(main, ["noise", str(run), "--top", "0", "--out", str(other)])
     assert done.exit_code == 0, done.output
+
+
+def test_a_stream_is_named_by_its_ascii_digits_only():
+    """'/dev/fd/²' reads as a digit to str.isdigit but not to int(): it is a file name, not a
+    descriptor (a ValueError escaped before)."""
+    from shoprel.utils.outputs import stream_named
+
+    assert stream_named("/dev/fd/1") == "stdout"
+    assert stream_named("/proc/self/fd/7") == "file descriptor 7"
+    assert stream_named("/dev/fd/²") is None

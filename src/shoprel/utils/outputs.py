@@ -91,7 +91,7 @@ def stream_named(out: PathLike) -> str | None:
     path = Path(os.path.abspath(Path(out).expanduser()))
     if path.parent == Path("/dev") and path.name in STREAMS.values():
         return path.name
-    if str(path.parent) in FD_FOLDERS and path.name.isdigit():
+    if str(path.parent) in FD_FOLDERS and path.name.isascii() and path.name.isdigit():
         return STREAMS.get(int(path.name), f"file descriptor {int(path.name)}")
     return None
 
