@@ -17,6 +17,7 @@ from tests.serve.threaded import threaded_server
 
 from shoprel.serve import ServeSettings, connections, create_app
 from shoprel.serve.connections import GuardedHTTPProtocol, uvicorn_limit
+from shoprel.serve.lingering import LingeringTransport
 
 REQUEST = b"POST /echo HTTP/1.1\r\nHost: x\r\ncontent-length: 5\r\n\r\nhello"
 
@@ -199,26 +200,32 @@ def keyed_app(trained_runs):
     return create_app(trained_runs["QC"], ServeSettings(api_key="right", max_body_bytes=2048))
 
 
-def answers_while_sending(sock: socket.socket, head: bytes, seconds: float) -> bytes:
+def answers_while_sending(sock: socket.socket, head: bytes, seconds: float
+                          ) -> tuple[bytes, float | None]:
     """Sends `head`, then a byte of body every 0.05 s for `seconds` (or until the server has
-    closed), reading meanwhile; what the server sent until it closed the connection."""
+    closed), reading meanwhile; what the server sent until it closed the connection, and how
+    long after the head its close was met (the byte sent then reset), None if it was not."""
     sock.sendall(head)
     sock.settimeout(0.05)
-    got, until = b"", time.monotonic() + seconds
-    while time.monotonic() < until:
+    got, sent_at, closed_after = b"", time.monotonic(), None
+    while time.monotonic() < sent_at + seconds:
         try:
             sock.sendall(b"x")
-            got += sock.recv(65536)
+            chunk = sock.recv(65536)
         except TimeoutError:
             continue
         except OSError:  # closed: the rest of the body refused
+            closed_after = time.monotonic() - sent_at
             break
+        got += chunk
+        if not chunk:  # the server has shut its side, and may still read
+            time.sleep(0.05)
     sock.settimeout(5)
     try:
         got += until_closed(sock)[0]
     except ConnectionResetError:
         pass
-    return got
+    return got, closed_after
 
 
 @pytest.mark.parametrize(("headers", "status"), [
@@ -229,11 +236,12 @@ def test_an_answer_given_before_the_body_arrived_is_the_connections_last(
     """A 401 (wrong key) or 413 (declared length past the limit) answers a request from its
     head. uvicorn kept the connection and read the rest of its body under the next request's
     head deadline: a client still sending it was answered 408 too, after its answer. The
-    answer now says `connection: close` and the connection ends with it."""
+    answer now says `connection: close` and the connection ends after it (what the client
+    still sends is read and dropped meanwhile: serve/lingering.py)."""
     head = (b"POST /v1/score HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n%s"
             b"\r\n\r\n{" % headers)
     with serving(app=keyed_app) as address, connect(address) as sock:
-        got = answers_while_sending(sock, head, seconds=1.2)  # past the head deadline (0.5 s)
+        got, _ = answers_while_sending(sock, head, seconds=1.2)  # past the head deadline
     assert got.startswith(b"HTTP/1.1 %s " % status) and got.count(b"HTTP/1.1") == 1
     assert headers_of(got)[b"connection"] == b"close"
 
@@ -295,3 +303,63 @@ def test_a_request_uvicorn_answers_as_the_last_stays_the_last_once_its_body_is_w
         protocol.stop_deadline()
     finally:
         loop.close()
+
+
+def answer_after_sending(sock: socket.socket, head: bytes, body: bytes) -> bytes:
+    """Sends the whole request before reading, as requests and curl do; what the server sent
+    until it closed the connection, or the error the client met."""
+    try:
+        sock.sendall(head)
+        time.sleep(0.05)  # the answer is given from the head, before the body arrives
+        sock.sendall(body)
+        return until_closed(sock)[0]
+    except OSError as exc:
+        return type(exc).__name__.encode()
+
+
+def score_head(key: bytes, length: int) -> bytes:
+    return (b"POST /v1/score HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
+            b"authorization: Bearer %s\r\ncontent-length: %d\r\n\r\n" % (key, length))
+
+
+@pytest.mark.parametrize(("key", "status"), [(b"wrong", b"401"), (b"right", b"413")])
+def test_an_early_answer_reaches_a_client_that_sends_its_whole_body_first(
+        short_deadlines, monkeypatch, keyed_app, key, status):
+    """The connection ends only once the client has sent its body (read and dropped): closed
+    at once, the body still arriving, the client met a reset (BrokenPipeError or
+    ConnectionResetError) and never read its 401 or 413. It ends once the length declared is
+    in, not at the body's deadline (10 s here)."""
+    monkeypatch.setattr(connections, "BODY_SECONDS", 10)
+    body = b'{"pairs": [' + b" " * 1_000_000 + b"]}"
+    with serving(app=keyed_app) as address, connect(address) as sock:
+        got = answer_after_sending(sock, score_head(key, len(body)), body)
+        _, closed_after = answers_while_sending(sock, b"", seconds=3)
+    assert got.startswith(b"HTTP/1.1 %s " % status) and got.count(b"HTTP/1.1") == 1
+    assert headers_of(got)[b"connection"] == b"close"
+    assert closed_after is not None
+
+
+def test_a_client_that_never_stops_sending_is_closed_at_the_bodys_deadline(short_deadlines,
+                                                                            keyed_app):
+    """What a client sends after an early answer is read and dropped until the body's deadline
+    (0.8 s from the head here), then the connection is closed: no 408 follows the answer."""
+    with serving(app=keyed_app) as address, connect(address) as sock:
+        got, closed_after = answers_while_sending(sock, score_head(b"wrong", 999_999), 5)
+    assert got.startswith(b"HTTP/1.1 401 ") and got.count(b"HTTP/1.1") == 1
+    assert 0.7 < closed_after < 1.3
+
+
+def test_a_client_gone_as_the_answer_is_written_is_closed_at_once():
+    """A client that resets the connection on reading an early answer (curl stops its upload
+    so) can do it before the sending side is shut: shutdown() then raised ENOTCONN, a
+    traceback in the log, and the connection lingered on."""
+    class Reset(SimpleNamespace):
+        def write_eof(self):
+            raise OSError(107, "Transport endpoint is not connected")
+
+    socket_transport = Reset(closed=False, can_write_eof=lambda: True,
+                             is_closing=lambda: socket_transport.closed)
+    socket_transport.close = lambda: setattr(socket_transport, "closed", True)
+    transport = LingeringTransport(socket_transport, None, plan=lambda: (0.0, 1000))
+    transport.close()
+    assert socket_transport.closed and not transport.lingering

@@ -18,6 +18,7 @@ from uvicorn.protocols.http.flow_control import CLOSE_HEADER
 
 from shoprel.serve.draining import DrainingHTTPProtocol
 from shoprel.serve.limits import error_body
+from shoprel.serve.lingering import LingeringTransport, declared_length
 
 DEFAULT_MAX_CONNECTIONS = 1000
 HEAD_SECONDS = 10.0  # from the connection, or from the first byte of a kept-alive one's next
@@ -65,9 +66,10 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
     # the cycle made the connection's last while its body was on its way, with the
     # keep-alive and headers uvicorn had given it (restored once the body is whole)
     marked_last: tuple | None = None
+    body_read = 0  # bytes of the current request's body handed to it so far
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        super().connection_made(transport)
+        super().connection_made(LingeringTransport(transport, self.loop, self.lingering_plan))
         if self.over_limit():
             self.waiting_for = "head"
             self.deadline = self.loop.call_later(OVER_LIMIT_HEAD_SECONDS, self.room_checked)
@@ -92,8 +94,29 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
                                                  self.deadline_passed, "head", HEAD_SECONDS)
 
     def data_received(self, data: bytes) -> None:
+        if self.transport.lingering:  # the connection has ended: never parsed
+            self.transport.discard(data)
+            return
+        cycle = self.cycle
+        had = len(cycle.body) if cycle is not None else 0
         super().data_received(data)
+        if self.cycle is not cycle:  # a new request began
+            self.body_read, had = 0, 0
+        if self.cycle is not None:
+            self.body_read += len(self.cycle.body) - had
         self.follow_request()
+
+    def lingering_plan(self) -> tuple[float, int | None] | None:
+        """How the connection's close lingers (serve/lingering.py) where it follows an answer
+        given before its request's body is whole: until the body's deadline, for the rest of
+        the length declared."""
+        cycle = self.cycle
+        if cycle is None or not cycle.response_complete or not cycle.more_body:
+            return None
+        due = (self.deadline.when() if self.deadline is not None and self.waiting_for == "body"
+               else self.loop.time() + BODY_SECONDS)
+        declared = declared_length(cycle.scope["headers"])
+        return due, None if declared is None else max(declared - self.body_read, 0)
 
     def on_response_complete(self) -> None:
         super().on_response_complete()
@@ -101,6 +124,7 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self.stop_deadline()
+        self.transport.end()  # a lingering close's timer
         super().connection_lost(exc)
 
     def follow_request(self) -> None:
