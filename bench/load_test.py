@@ -2,6 +2,7 @@
 
     .venv/bin/python bench/load_test.py RUN_DIR [--data FILE] [--seconds 10]
         [--concurrency 1,8,32] [--pairs-per-request 10] [--shape rows|query]
+        [--fresh-queries] [--healthz-every MS]
 
 Rows come from --data (any file `shoprel predict` reads; default: the run's shipped demo file
 for its task). `--shape rows` (the default) sends the file's rows in order, N a request, so a
@@ -11,7 +12,10 @@ with a fixed seed) up to N, each query once. A row with an empty or blank query 
 left out, with one note saying how many (serve answers 422 for such a pair, which would count
 as an error). Prints pairs/s, request latency p50/p99 and errors per concurrency level, plus
 pairs per model call and the server's own mean time per request (from /metrics), which tells
-server queueing from client-side overhead.
+server queueing from client-side overhead. `--fresh-queries` appends one new word to every
+query, so that no embedding cache answers them (runs compared back to back each start cold);
+`--healthz-every MS` probes /healthz from a process of its own beside each level
+(bench/healthz_probe.py) and prints its p50/p99/max.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ import argparse
 import asyncio
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -38,6 +43,7 @@ from shoprel.demo import demo_file
 from shoprel.run.folder import Run
 
 LAUNCH = "from shoprel.cli.serve import serve; serve()"
+PROBE = Path(__file__).with_name("healthz_probe.py")
 
 
 def free_port() -> int:
@@ -102,6 +108,27 @@ def query_requests(rows: list, target: str, pairs_per_request: int, seed: int = 
         requests.append({"pairs": [{"id": f"{len(requests)}-{k}", "query": query, target: t,
                                     "language": language} for k, t in enumerate(targets)]})
     return requests
+
+
+def with_fresh_queries(requests: list[dict], word: str) -> list[dict]:
+    """The requests with `word` appended to every query: texts no cache has embedded yet."""
+    return [{"pairs": [{**p, "query": f"{p['query']} {word}"} for p in r["pairs"]]}
+            for r in requests]
+
+
+def start_probe(port: int, every_ms: float, seconds: float) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(PROBE), str(port), str(every_ms), str(seconds)],
+                            stdout=subprocess.PIPE, text=True)
+
+
+def probe_figures(proc: subprocess.Popen) -> dict:
+    """The probe's /healthz latencies as p50/p99/max (ms) and its failures."""
+    out, _ = proc.communicate(timeout=120)
+    answer = json.loads(out)
+    lat = np.array(answer["latencies_ms"] or [np.nan])
+    return {"healthz_p50_ms": float(np.percentile(lat, 50)),
+            "healthz_p99_ms": float(np.percentile(lat, 99)),
+            "healthz_max_ms": float(lat.max()), "healthz_failed": answer["failed"]}
 
 
 COUNTERS = ("shoprel_model_calls_total", "shoprel_pairs_scored_total",
@@ -196,6 +223,10 @@ def main() -> None:
                         help="rows: the file's rows in order; query: one query a request")
     parser.add_argument("--server-arg", action="append", default=[],
                         help="extra `shoprel serve` option, e.g. --server-arg=--max-wait-ms=5")
+    parser.add_argument("--fresh-queries", action="store_true",
+                        help="append a new word to every query, so no embedding cache knows it")
+    parser.add_argument("--healthz-every", type=float, metavar="MS",
+                        help="probe /healthz every MS milliseconds beside each level")
     args = parser.parse_args()
 
     task = Run.open(args.run_dir).task
@@ -204,6 +235,8 @@ def main() -> None:
     if not requests:
         raise SystemExit(f"{data}: too few rows with both texts for one request of "
                          f"{args.pairs_per_request} pairs")
+    if args.fresh_queries:
+        requests = with_fresh_queries(requests, f"q{secrets.token_hex(4)}")
     bodies = [json.dumps(r, ensure_ascii=False).encode("utf-8") for r in requests]
     sizes = [len(r["pairs"]) for r in requests]
     port = free_port()
@@ -214,8 +247,11 @@ def main() -> None:
         rows = []
         for level in (int(c) for c in args.concurrency.split(",")):
             before = counters(url)
+            probe = args.healthz_every and start_probe(port, args.healthz_every, args.seconds)
             row = asyncio.run(drive(port, bodies, sizes, level, args.seconds))
             after = counters(url)
+            if probe:
+                row.update(probe_figures(probe))
             delta = {k: after.get(k, 0.0) - before.get(k, 0.0) for k in COUNTERS}
             calls, answered = delta[COUNTERS[0]], delta[COUNTERS[3]]
             row["pairs_per_call"] = delta[COUNTERS[1]] / calls if calls else 0.0
@@ -226,14 +262,18 @@ def main() -> None:
         proc.wait(60)
     print(f"run {args.run_dir}  {args.pairs_per_request} pairs/request ({args.shape})  "
           f"{len(requests)} distinct requests  {args.seconds:g} s per level")
+    probed = args.healthz_every is not None
     header = (f"{'concurrency':>11}{'requests':>10}{'pairs/s':>10}{'p50 ms':>9}{'p99 ms':>9}"
-              f"{'errors':>8}{'pairs/call':>12}{'server mean ms':>16}")
+              f"{'errors':>8}{'pairs/call':>12}{'server mean ms':>16}"
+              + (f"{'healthz p50/p99/max ms':>26}{'failed':>8}" if probed else ""))
     print(header)
     print("-" * len(header))
     for r in rows:
+        health = (f"{r['healthz_p50_ms']:>10.1f}{r['healthz_p99_ms']:>8.1f}"
+                  f"{r['healthz_max_ms']:>8.1f}{r['healthz_failed']:>8}" if probed else "")
         print(f"{r['concurrency']:>11}{r['requests']:>10}{r['pairs_per_s']:>10.0f}"
               f"{r['p50_ms']:>9.1f}{r['p99_ms']:>9.1f}{r['errors']:>8}{r['pairs_per_call']:>12.1f}"
-              f"{r['server_ms']:>16.1f}")
+              f"{r['server_ms']:>16.1f}{health}")
 
 
 if __name__ == "__main__":
