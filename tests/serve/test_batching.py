@@ -224,3 +224,26 @@ def test_a_client_that_left_gets_no_more_of_its_request_scored(qc_run, start_ser
         assert after.status_code == 200
         assert client_closed(live.url) == 1
     assert scored == [f"gone {i}" for i in range(8)]  # its first slice, and no other
+
+
+def test_a_batch_s_slices_are_joined_in_the_scoring_thread():
+    """Jobs queue what their callers hand in (here lists, as serve queues a request's pairs);
+    `join` makes the batch's frame of their slices in the scoring thread, never on the event
+    loop (app.py's queued_rows says why), slices in queue order, each job answered its own."""
+    joined = []
+
+    def join(parts):
+        joined.append((threading.current_thread().name, [list(part) for part in parts]))
+        return _rows([value for part in parts for value in part])
+
+    async def go():
+        batcher = MicroBatcher(_doubling([]), max_batch_pairs=1000, max_wait_ms=10,
+                               slice_pairs=2, join=join)
+        await batcher.start()
+        results = await asyncio.gather(batcher.score([1, 2, 3]), batcher.score([10]))
+        await batcher.close()
+        return results
+
+    assert [got.tolist() for got in asyncio.run(go())] == [[2.0, 4.0, 6.0], [20.0]]
+    assert [parts for _, parts in joined] == [[[1, 2], [10]], [[3]]]
+    assert all(name.startswith("shoprel-model") for name, _ in joined)

@@ -527,19 +527,16 @@ def _served_translations(run, queries, translator=None) -> list[str]:
     """What serve gives the run's models for Spanish queries sent without translations."""
     import asyncio
 
-    import pandas as pd
-
-    from shoprel.data.frame import TRANSLATION
     from shoprel.serve.translation import QueryTranslation
 
     made = QueryTranslation(Predictor(run), translator)
     try:
-        rows = pd.DataFrame({"query": queries, "language": ["es"] * len(queries)})
-        filled, bare = asyncio.run(made.fill(rows, [None] * len(queries)))
+        filled, bare = asyncio.run(made.fill(list(queries), ["es"] * len(queries),
+                                             [None] * len(queries)))
     finally:
         made.close()
     assert bare == 0
-    return filled[TRANSLATION].tolist()
+    return filled
 
 
 class _Echo:

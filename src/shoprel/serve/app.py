@@ -17,7 +17,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 import shoprel
-from shoprel.data.frame import PairFrame
+from shoprel.data.frame import TRANSLATION, PairFrame
 from shoprel.data.tasks import Task
 from shoprel.data.validate import language_tag
 from shoprel.predict.cascade import CascadePredictor
@@ -82,6 +82,20 @@ def pairs_to_rows(pairs, task: Task) -> pd.DataFrame:
 TRAINED_LANGUAGE = "language_as_trained"  # a queued row's tag as the run scores it
 
 
+def queued_rows(parts: list[list[tuple]], task: Task,
+                predictor: Predictor | CascadePredictor, translated: bool) -> pd.DataFrame:
+    """A batch's frame, made in the scoring thread from its slices of (pair, translated query)
+    as the requests queued them: made on the event loop, each request's frame let go of the
+    GIL many times (pandas' text columns, numpy), and the loop then waited up to 5 ms each
+    time for the scoring thread to hand it back, with /healthz and every other request
+    waiting behind it. `translated`: the run reads a translation column."""
+    queued = [item for part in parts for item in part]
+    rows = pairs_to_rows([pair for pair, _ in queued], task)
+    if translated:
+        rows = rows.assign(**{TRANSLATION: [text for _, text in queued]})
+    return with_trained_languages(predictor, task, rows)
+
+
 def with_trained_languages(predictor: Predictor | CascadePredictor, task: Task,
                            rows: pd.DataFrame) -> pd.DataFrame:
     """A request's rows plus their tags as the run scores them ('pt_br' as 'pt'): mapped once,
@@ -92,14 +106,18 @@ def with_trained_languages(predictor: Predictor | CascadePredictor, task: Task,
 
 def scores_and_cuts(predictor: Predictor | CascadePredictor, task: Task,
                     rows: pd.DataFrame) -> np.ndarray:
-    """A batch's probabilities and cuts as the two columns of one array (the batcher slices it
-    by rows): the cuts are worked out once per batch, with the probabilities (a cascade needs
-    them to move its student's scores), not again for each request. `rows`: as
+    """A batch's probabilities, cuts and tags as the run scored them, as the three columns of
+    one array (the batcher slices it by rows): the cuts are worked out once per batch, with
+    the probabilities (a cascade needs them to move its student's scores), not again for each
+    request; the tags are the request's to count new languages by. `rows`: as
     with_trained_languages made them; the tags as sent stay in the frame (a cascade whose
     student trained on other languages maps them its own way)."""
     frame = PairFrame(task, rows.drop(columns=TRAINED_LANGUAGE))
     trained = PairFrame(task, frame.df.assign(language=rows[TRAINED_LANGUAGE]))
-    return np.column_stack(predictor.probabilities_and_cuts(frame, trained))
+    probabilities, cuts = predictor.probabilities_and_cuts(frame, trained)
+    scored = np.empty((len(rows), 3), dtype=object)
+    scored[:, 0], scored[:, 1], scored[:, 2] = probabilities, cuts, rows[TRAINED_LANGUAGE]
+    return scored
 
 
 def counted_scores_and_cuts(predictor: Predictor | CascadePredictor, task: Task,
@@ -113,10 +131,11 @@ def counted_scores_and_cuts(predictor: Predictor | CascadePredictor, task: Task,
     return scored
 
 
-def split_scores_and_cuts(scored: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """scores_and_cuts' columns back apart (an empty job comes back as a flat empty array)."""
-    probabilities, cuts = scored.reshape(-1, 2).T
-    return probabilities, cuts
+def split_scores_and_cuts(scored: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """scores_and_cuts' columns back apart: probabilities, cuts, tags as trained (an empty job
+    comes back as a flat empty array)."""
+    probabilities, cuts, trained = scored.reshape(-1, 3).T
+    return probabilities.astype(float), cuts.astype(float), trained
 
 
 def open_served_predictor(run_dir: str | Path,
@@ -148,7 +167,9 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
                            settings.max_batch_pairs, settings.max_wait_ms,
                            on_batch=lambda n: (metrics.model_calls.inc(),
                                                metrics.batch_pairs.observe(n)),
-                           slice_pairs=settings.slice_pairs)
+                           slice_pairs=settings.slice_pairs,
+                           join=lambda parts: queued_rows(parts, task, predictor,
+                                                          translation.wanted))
     ScoreRequest = score_request_model(task, settings)  # noqa: N806  (a class)
 
     @asynccontextmanager
@@ -221,19 +242,21 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
                                               "order sent."}, **score_errors(settings)},
               summary=f"Score query/{task.target_column} pairs")
     async def score(body: ScoreRequest, request: Request) -> ScoreResponse:
-        rows = pairs_to_rows(body.pairs, task)
-        rows, bare = await translation.fill(rows, [p.translated_query for p in body.pairs])
-        rows = with_trained_languages(predictor, task, rows)
+        pairs = body.pairs  # queued as they are: the batch's frame is queued_rows'
+        translations, bare = await translation.fill(
+            [p.query for p in pairs], [language_tag(p.language) for p in pairs],
+            [p.translated_query for p in pairs]) if translation.wanted else (None, 0)
+        queued = list(zip(pairs, translations or [None] * len(pairs), strict=True))
         try:
-            probabilities, cuts = split_scores_and_cuts(await unless_client_leaves(
-                request.receive, batcher.score(rows), settings.request_timeout_s))
+            probabilities, cuts, trained = split_scores_and_cuts(await unless_client_leaves(
+                request.receive, batcher.score(queued), settings.request_timeout_s))
         except TimeoutError:
             return JSONResponse({"error": timeout_message(settings.request_timeout_s),
                                  "detail": []}, status_code=503)
         except ClientLeft:  # an answer nobody reads; /metrics counts it as the client's doing
             return Response(status_code=CLIENT_CLOSED)
-        metrics.pairs.inc(len(rows))
-        unseen = unseen_as_trained(rows[TRAINED_LANGUAGE], known_languages)
+        metrics.pairs.inc(len(pairs))
+        unseen = unseen_as_trained(trained, known_languages)
         metrics.count_new_languages(unseen, translated_only_tags(list(unseen), translated))
         results = [{"id": i if p.id is None else p.id, "probability": float(prob),
                     "label": int(prob >= cut), "threshold": float(cut)}

@@ -5,13 +5,16 @@ The model runs in one worker thread, so the event loop keeps accepting requests 
 requests that arrive during a call form the next batch. A big request is scored in slices, one
 per batch, taken in turn with every other queued request: a one-pair request that arrives while
 a big one is scored waits for the batch in progress, not for the whole big request.
+
+A job's rows are whatever its caller queues (a frame, or a request's pairs): the batch's slices
+become one frame in the scoring thread (`join`), once per batch, not on the event loop.
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -25,7 +28,7 @@ class BatcherClosed(RuntimeError):
 
 @dataclass(eq=False)  # jobs are compared by identity (queue removal)
 class _Job:
-    rows: pd.DataFrame
+    rows: Sequence  # len() and slicing: a frame's rows, or a request's pairs
     future: asyncio.Future
     taken: int = 0  # rows handed to batches so far
     scored: list | None = None  # score_rows' answers for the slices so far, in order
@@ -47,13 +50,17 @@ class MicroBatcher:
 
     A batch holds at most max_batch_pairs rows and at most slice_pairs rows of each queued job,
     oldest first; it waits at most max_wait_ms after its first job for company. score_rows
-    answers one entry per row (a row of columns, if it returns more than probabilities).
+    answers one entry per row (a row of columns, if it returns more than probabilities) of
+    what `join` makes of the batch's slices (default: frames concatenated), both in the
+    scoring thread.
     """
 
     def __init__(self, score_rows: Callable[[pd.DataFrame], np.ndarray], max_batch_pairs: int,
                  max_wait_ms: float, on_batch: Callable[[int], None] | None = None,
-                 slice_pairs: int | None = None):
+                 slice_pairs: int | None = None,
+                 join: Callable[[list[Sequence]], pd.DataFrame] | None = None):
         self.score_rows = score_rows
+        self.join = join or joined_frames
         self.max_batch_pairs = max_batch_pairs
         self.slice_pairs = min(slice_pairs or max_batch_pairs, max_batch_pairs)
         self.max_wait = max_wait_ms / 1000
@@ -75,7 +82,7 @@ class MicroBatcher:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="shoprel-model")
         self._task = asyncio.create_task(self._drain_forever(), name="shoprel-batcher")
 
-    async def score(self, rows: pd.DataFrame) -> np.ndarray:
+    async def score(self, rows: Sequence) -> np.ndarray:
         if not self.running:
             raise BatcherClosed("the server is shutting down")
         if len(rows) == 0:
@@ -146,18 +153,22 @@ class MicroBatcher:
                 self._jobs.remove(job)
         return batch
 
+    def _score_parts(self, parts: list[Sequence]) -> np.ndarray:
+        """The batch joined and scored, both in the scoring thread (the one thread added, so
+        no request waits on another thread's turn before it is queued)."""
+        return self.score_rows(self.join(parts))
+
     async def _run(self, batch: list[_Slice]) -> None:
         batch = [part for part in batch if not part.job.future.done()]
         if not batch:
             return
-        rows = pd.concat([part.job.rows.iloc[part.start:part.stop] for part in batch],
-                         ignore_index=True)
+        parts = [part.job.rows[part.start:part.stop] for part in batch]
         self.model_calls += 1
         if self.on_batch is not None:
-            self.on_batch(len(rows))
+            self.on_batch(sum(part.stop - part.start for part in batch))
         try:
             probabilities = await asyncio.get_running_loop().run_in_executor(
-                self._executor, self.score_rows, rows)
+                self._executor, self._score_parts, parts)
         except Exception as exc:  # the requests fail (500); the server keeps going
             for part in batch:
                 if not part.job.future.done():
@@ -173,3 +184,8 @@ class MicroBatcher:
             if part.stop == len(job.rows) and not job.future.done():
                 job.future.set_result(np.concatenate(job.scored))
             start = end
+
+
+def joined_frames(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The default join: the slices' frames as one, indexed from 0."""
+    return pd.concat(parts, ignore_index=True)

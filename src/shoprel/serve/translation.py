@@ -18,9 +18,6 @@ from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import pandas as pd
-
-from shoprel.data.frame import TRANSLATION
 from shoprel.errors import ConfigError, InputError, RunDirError, ShoprelError
 from shoprel.predict.cascade import CascadePredictor
 from shoprel.predict.predictor import reads_translation
@@ -189,28 +186,31 @@ class QueryTranslation:
                 self._memory.popitem(last=False)
         return [self._memory[k] for k in keys]
 
-    async def fill(self, rows: pd.DataFrame, given: list[str | None]) -> tuple[pd.DataFrame, int]:
-        """Rows with the translation column when the run reads one; how many pairs got none."""
+    async def fill(self, queries: list[str], languages: list[str],
+                   given: list[str | None]) -> tuple[list[str] | None, int]:
+        """Each pair's translated query when the run reads one (None when it does not: no
+        column is added); how many pairs got none. Lists, not a frame: the frame is built in
+        the scoring thread (app.py's batch_rows says why)."""
         if not self.wanted:
-            return rows, 0
+            return None, 0
         # a blank translation is none, as predict reads an empty translated_query cell: it was
         # scored on the bare query (translated by nobody) and left out of bare_queries
         translations = [t if t is None or t.strip() else None for t in given]
         missing = [i for i, t in enumerate(translations) if t is None]
         if missing and self.can_translate:
             made = await asyncio.get_running_loop().run_in_executor(
-                self._thread, self._translate, [rows["query"].iat[i] for i in missing],
-                [rows["language"].iat[i] for i in missing])
+                self._thread, self._translate, [queries[i] for i in missing],
+                [languages[i] for i in missing])
             for i, text in zip(missing, made, strict=True):
                 translations[i] = text
         bare = sum(t is None for t in translations)
         if bare:
             log.warning("scored %d of %d pairs on bare queries: the run was trained on "
-                        "translated queries and %s", bare, len(rows),
+                        "translated queries and %s", bare, len(queries),
                         "its translator had no route for them" if self.can_translate else
                         "the request sent no translated_query and the run records no "
                         "translator (config.yaml data.translator)")
-        return rows.assign(**{TRANSLATION: ["" if t is None else t for t in translations]}), bare
+        return ["" if t is None else t for t in translations], bare
 
     def close(self) -> None:
         self._thread.shutdown(wait=False)
