@@ -620,3 +620,23 @@ def test_a_bar_stopped_while_it_draws_its_first_line_closes_without_a_traceback(
         progress_bar(total=1, desc="QC final fit (481 rows)", file=StoppedLog())
     gc.collect()
     assert [str(hook.exc_value) for hook in unraisable] == []
+    # tqdm's lock, one for the whole process, was kept by this thread (tqdm's refresh takes
+    # it and lets it go only when drawing returns): a bar drawn later in another thread (a
+    # served model's encoder) waited on it for ever
+    import threading
+
+    from tqdm.std import TqdmDefaultWriteLock
+
+    free = []
+
+    def take() -> None:
+        locks = [TqdmDefaultWriteLock.th_lock, TqdmDefaultWriteLock.mp_lock]
+        taken = [lock for lock in locks if lock is not None and lock.acquire(timeout=2)]
+        free.append(len(taken) == sum(lock is not None for lock in locks))
+        for lock in reversed(taken):
+            lock.release()
+
+    other = threading.Thread(target=take)
+    other.start()
+    other.join()
+    assert free == [True]

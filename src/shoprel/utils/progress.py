@@ -308,9 +308,31 @@ def _bar_class():
             once, a count alone after log_interval."""
             return self.desc, self.total, self.postfix, self.bar_format, self.ncols
 
+        def refresh(self, nolock=False, lock_args=None):
+            """tqdm's, its lock let go however the drawing ends: tqdm's own kept the lock (one
+            for the whole process) when drawing raised (Ctrl-C as a line was written, a
+            closed stream), and the next bar drawn from another thread (serve's model
+            thread, an encoder's) waited on it for ever."""
+            if nolock or self.disable:
+                return super().refresh(nolock=nolock, lock_args=lock_args)
+            if lock_args:
+                if not self._lock.acquire(*lock_args):
+                    return False
+            else:
+                self._lock.acquire()
+            try:
+                return super().refresh(nolock=True)
+            finally:
+                self._lock.release()
+
         def clear(self, nolock=False):
-            if not is_logged(self):  # a log's lines stay as written
+            if is_logged(self):  # a log's lines stay as written
+                return
+            if nolock or self.disable:
                 super().clear(nolock)
+                return
+            with self._lock:  # let go however it ends, as refresh above
+                super().clear(nolock=True)
 
         def close(self):
             """A logged bar ends with its last state, written where the log does not hold it
