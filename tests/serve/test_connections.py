@@ -363,3 +363,28 @@ def test_a_client_gone_as_the_answer_is_written_is_closed_at_once():
     transport = LingeringTransport(socket_transport, None, plan=lambda: (0.0, 1000))
     transport.close()
     assert socket_transport.closed and not transport.lingering
+
+
+def test_a_pipelined_request_s_early_answer_lingers_for_its_own_body(short_deadlines,
+                                                                      monkeypatch, keyed_app):
+    """A request pipelined behind one with a body (1,500 bytes) is begun by h11 once the first
+    is answered, outside data_received: its body's count went on from the first's, so the
+    close after its 401 ended 1,500 bytes before its own 2,000 were in, and the client still
+    sending met a reset."""
+    monkeypatch.setattr(connections, "BODY_SECONDS", 10)
+    first = score_head(b"right", 1500) + b"x" * 1500
+    with serving(app=keyed_app) as address, connect(address) as sock:
+        sock.sendall(first + score_head(b"wrong", 2000))
+        answers, _ = until_closed(sock)  # the sending side is shut after the 401
+        sent = 0
+        try:
+            while sent < 2000:
+                sock.sendall(b"y" * 100)
+                sent += 100
+                time.sleep(0.02)  # the server reads it, and would close meanwhile
+            closed = sock.recv(1)  # closed once the body is in, not reset
+        except OSError as exc:
+            closed = exc
+    assert [answer.split(b"\r\n")[0] for answer in answers.split(b"HTTP/1.1 ")[1:]] == [
+        b"422 Unprocessable Entity", b"401 Unauthorized"]
+    assert (sent, closed) == (2000, b"")

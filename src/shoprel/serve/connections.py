@@ -97,14 +97,22 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
         if self.transport.lingering:  # the connection has ended: never parsed
             self.transport.discard(data)
             return
+        self.counting_body(super().data_received, data)
+        self.follow_request()
+
+    def counting_body(self, parse, *args) -> None:
+        """Runs `parse`, adding the body bytes it handed to the request to body_read (from 0
+        where it began the next one). Not data_received alone: h11 begins a request pipelined
+        behind the one answered in on_response_complete, whose count then went on from the
+        previous request's, and a lingering close ended that much before the client's body
+        was in (reset: a client that sends before it reads lost its 401 or 413)."""
         cycle = self.cycle
         had = len(cycle.body) if cycle is not None else 0
-        super().data_received(data)
+        parse(*args)
         if self.cycle is not cycle:  # a new request began
             self.body_read, had = 0, 0
         if self.cycle is not None:
             self.body_read += len(self.cycle.body) - had
-        self.follow_request()
 
     def lingering_plan(self) -> tuple[float, int | None] | None:
         """How the connection's close lingers (serve/lingering.py) where it follows an answer
@@ -119,7 +127,7 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
         return due, None if declared is None else max(declared - self.body_read, 0)
 
     def on_response_complete(self) -> None:
-        super().on_response_complete()
+        self.counting_body(super().on_response_complete)
         self.follow_request()
 
     def connection_lost(self, exc: Exception | None) -> None:
