@@ -190,7 +190,7 @@ class QueryTranslation:
                    given: list[str | None]) -> tuple[list[str] | None, int]:
         """Each pair's translated query when the run reads one (None when it does not: no
         column is added); how many pairs got none. Lists, not a frame: the frame is built in
-        the scoring thread (app.py's batch_rows says why)."""
+        the scoring thread (app.py's queued_rows says why)."""
         if not self.wanted:
             return None, 0
         # a blank translation is none, as predict reads an empty translated_query cell: it was
