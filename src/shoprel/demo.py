@@ -42,7 +42,7 @@ from shoprel.utils.outputs import (
     check_outside_outputs,
     check_parent,
 )
-from shoprel.utils.shoprel_folders import is_shoprel_output
+from shoprel.utils.shoprel_folders import is_shoprel_output, occupied
 
 DEMO_FILES = {"QC": "qc_demo.jsonl", "QI": "qi_demo.jsonl"}
 RECORD = ".shoprel-demo.json"  # in the demo's folder: the files it wrote, which a rerun replaces
@@ -199,7 +199,7 @@ class DemoFiles:
 
     def check(self, path: Path) -> None:
         """Refuse `path` when something the demo did not write is there."""
-        if (path.exists() or path.is_symlink()) and not self._holds_ours(
+        if occupied(path) and not self._holds_ours(
                 self.written, self._name(path), path):
             raise OutputError(f"{path}: exists and the demo did not write it (or it changed "
                               "since); the demo would replace it, choose another --out")
@@ -208,7 +208,7 @@ class DemoFiles:
         """Refuse a run folder the demo did not train (a user's run copied there). One whose
         stamp says it was trained for this folder is the demo's, recorded or not (a demo
         stopped between training it and recording it)."""
-        if not (run_dir.exists() or run_dir.is_symlink()):
+        if not occupied(run_dir):
             return
         if is_written_for(run_dir, self.out_dir):
             return

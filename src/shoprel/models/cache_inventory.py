@@ -47,7 +47,7 @@ from shoprel.models.backbones.resolve import BUILTINS, built_sha256
 from shoprel.models.hf.checkpoints import FOLDER_NAME as CHECKPOINT_FOLDER_NAME
 from shoprel.models.hf.checkpoints import TIME_FILE as CHECKPOINT_TIME_FILE
 from shoprel.utils.atomic import dead_writer_leftover, restore_swapped
-from shoprel.utils.shoprel_folders import STAMP, is_onnx_export
+from shoprel.utils.shoprel_folders import STAMP, is_onnx_export, occupied
 
 # the cache's folders, as the modules that write them name them (a test keeps them in step)
 FOLDERS = CACHE_FOLDERS
@@ -261,7 +261,7 @@ def remove(entries: list[CacheEntry]) -> int:
             for companion in _companions(path):
                 companion.unlink(missing_ok=True)
             path.unlink(missing_ok=True)
-        if not path.exists() and not path.is_symlink():
+        if not occupied(path):
             freed += entry.size
     for folder in {entry.path.parent for entry in entries  # never onnx/ itself (a link in it)
                    if (entry.kind == ONNX and entry.path.parent.name != ONNX)

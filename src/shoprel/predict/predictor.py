@@ -48,7 +48,7 @@ from shoprel.run.students import scoring_run
 from shoprel.utils.atomic import atomic_file, live_writer, output_lock
 from shoprel.utils.outputs import check_output_file
 from shoprel.utils.progress import eager_bars, honours_progress, progress_bar
-from shoprel.utils.shoprel_folders import is_index_folder
+from shoprel.utils.shoprel_folders import is_index_folder, occupied
 
 # why predict refuses runs reading different translators (predict/translators.py)
 PREDICT_READS = ("the input file's one translated_query column reaches all of them: predict "
@@ -307,7 +307,7 @@ def write_submission(tables: Iterable[pa.Table], out_file: Path, progress: bool 
     fmt = output_format(out_file)
     # the lock: of two commands writing one file, the second fails at once (one line)
     with output_lock(out_file):
-        if not overwrite and (out_file.exists() or out_file.is_symlink()):
+        if not overwrite and occupied(out_file):
             raise OutputExistsError.at(out_file)  # another writer's, done before this lock
         if overwrite:
             check_scored_replaceable(out_file)

@@ -24,6 +24,7 @@ from pathlib import Path
 from shoprel.errors import ConfigError
 from shoprel.training.config import RunConfig
 from shoprel.utils.outputs import at_or_below
+from shoprel.utils.shoprel_folders import occupied
 
 # serve's translation cache, which serve creates and writes: refused inside a folder shoprel
 # wrote (serve/translation.check_recorded_cache), so inside --out whether or not it exists yet
@@ -77,7 +78,7 @@ def check_inputs_outside(config: RunConfig, out_dir: str | Path, command: str = 
     out = Path(out_dir).expanduser().resolve()
     for field, named in named_inputs(config):
         path = Path(named).expanduser()
-        if not (path.exists() or path.is_symlink()):
+        if not occupied(path):
             if field == SERVE_CACHE and at_or_below(path.resolve(), out):
                 raise ConfigError(f"{field}: {named} lies inside --out {out_dir}: serve would "
                                   "make it there, and serve refuses a cache inside a run; name "

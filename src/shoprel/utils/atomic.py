@@ -28,7 +28,7 @@ from shoprel.errors import OutputError, OutputExistsError
 from shoprel.utils.lock_files import foreign_lock_words, pid_alive
 from shoprel.utils.output_stamp import read_stamp, stamp_entries
 from shoprel.utils.outputs import Guard, check_file_target, check_not_a_link
-from shoprel.utils.shoprel_folders import STAMP
+from shoprel.utils.shoprel_folders import STAMP, occupied
 from shoprel.utils.temp_names import LOCK_FILE, TEMP_FILE, lock_holder
 
 # how long a short read-modify-write of a file several commands update (a run's stamp or
@@ -306,7 +306,7 @@ def atomic_file(path: str | os.PathLike, replace: bool = True,
     try:
         yield tmp_path
         os.chmod(tmp_path, 0o666 & ~_umask())  # mkstemp makes 0600; outputs are ordinary files
-        if not replace and (target.exists() or target.is_symlink()):
+        if not replace and occupied(target):
             raise OutputExistsError(f"{target} was created by another process while this one "
                                     "worked; nothing was replaced (use --overwrite to replace "
                                     "it)")
@@ -554,7 +554,7 @@ def _put_back(backup: Path, target: Path) -> bool:
     """Return a replaced output to its place when the new one never got there (an interrupted
     swap; a writer killed in it leaves the backup to the next, see clean_stale)."""
     old = backup / "old"
-    if target.exists() or target.is_symlink() or not old.exists():
+    if occupied(target) or not old.exists():
         return False
     os.replace(old, target)
     shutil.rmtree(backup, ignore_errors=True)

@@ -33,7 +33,13 @@ from shoprel.utils.run_training_files import (
     training_files,
     unreadable_records,
 )
-from shoprel.utils.shoprel_folders import RUN_MARKER, PathLike, resolved, shoprel_output_holding
+from shoprel.utils.shoprel_folders import (
+    RUN_MARKER,
+    PathLike,
+    occupied,
+    resolved,
+    shoprel_output_holding,
+)
 
 # what reading a file that is no data file of the kind raises (a reader's one line, a binary
 # file's bytes, a JSON or Parquet library's complaint)
@@ -180,7 +186,7 @@ def check_output_file(out: PathLike, reads: Iterable[PathLike] = (),
                                         "outside it")
     if overwrite:  # without it, "already exists" says enough
         check_not_a_link(out, "file")
-    if (out.exists() or out.is_symlink()) and not overwrite and resolved(out) not in mine:
+    if occupied(out) and not overwrite and resolved(out) not in mine:
         raise OutputExistsError.at(out)
     if overwrite and guard is not None and resolved(out) not in mine:
         guard(out)

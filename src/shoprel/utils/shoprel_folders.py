@@ -29,6 +29,12 @@ def resolved(path: PathLike) -> Path:
     return Path(path).expanduser().resolve()
 
 
+def occupied(path: Path) -> bool:
+    """Whether anything is at the path, a dangling link included: `exists` follows links, and
+    writing through a dangling one would create a file wherever it points."""
+    return path.exists() or path.is_symlink()
+
+
 def json_object(path: Path) -> dict:
     """A JSON file's object; {} where it is missing, unreadable or holds no object."""
     try:

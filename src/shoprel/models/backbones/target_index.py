@@ -34,7 +34,7 @@ import numpy as np
 from shoprel.errors import OutputError, RunDirError
 from shoprel.utils.atomic import atomic_file
 from shoprel.utils.output_stamp import few_names
-from shoprel.utils.shoprel_folders import is_index_folder
+from shoprel.utils.shoprel_folders import is_index_folder, occupied
 from shoprel.utils.temp_names import TEMP_FILE
 
 log = logging.getLogger(__name__)
@@ -421,14 +421,10 @@ def _remove_old_joins(folder: Path) -> None:
     leftovers = [*folder.glob(f"seg-*{VECTORS}.tmp"),
                  *(vectors for vectors in folder.glob(f"seg-*{VECTORS}")
                    if SEGMENT_VECTORS.fullmatch(vectors.name)
-                   and not _present(vectors.with_name(vectors.name[:-len(VECTORS)] + KEYS)))]
+                   and not occupied(vectors.with_name(vectors.name[:-len(VECTORS)] + KEYS)))]
     for leftover in leftovers:
         if leftover.is_file() and not leftover.is_symlink():
             leftover.unlink(missing_ok=True)
-
-
-def _present(path: Path) -> bool:
-    return path.exists() or path.is_symlink()
 
 
 def _absorb_leftovers(folder: Path, fingerprint: str, keep: Path) -> int:
