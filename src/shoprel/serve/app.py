@@ -104,19 +104,24 @@ def with_trained_languages(predictor: Predictor | CascadePredictor, task: Task,
     return rows.assign(**{TRAINED_LANGUAGE: trained})
 
 
+# a batch's scores, one record a pair: the batcher slices and joins them by rows
+SCORED = np.dtype([("probability", float), ("cut", float), ("trained", object)])
+
+
 def scores_and_cuts(predictor: Predictor | CascadePredictor, task: Task,
                     rows: pd.DataFrame) -> np.ndarray:
-    """A batch's probabilities, cuts and tags as the run scored them, as the three columns of
-    one array (the batcher slices it by rows): the cuts are worked out once per batch, with
-    the probabilities (a cascade needs them to move its student's scores), not again for each
-    request; the tags are the request's to count new languages by. `rows`: as
+    """A batch's probabilities, cuts and tags as the run scored them, as the three fields of
+    one record array (SCORED; the batcher slices it by rows): the cuts are worked out once per
+    batch, with the probabilities (a cascade needs them to move its student's scores), not
+    again for each request; the tags are the request's to count new languages by. `rows`: as
     with_trained_languages made them; the tags as sent stay in the frame (a cascade whose
     student trained on other languages maps them its own way)."""
     frame = PairFrame(task, rows.drop(columns=TRAINED_LANGUAGE))
     trained = PairFrame(task, frame.df.assign(language=rows[TRAINED_LANGUAGE]))
     probabilities, cuts = predictor.probabilities_and_cuts(frame, trained)
-    scored = np.empty((len(rows), 3), dtype=object)
-    scored[:, 0], scored[:, 1], scored[:, 2] = probabilities, cuts, rows[TRAINED_LANGUAGE]
+    scored = np.empty(len(rows), dtype=SCORED)
+    scored["probability"], scored["cut"] = probabilities, cuts
+    scored["trained"] = rows[TRAINED_LANGUAGE].to_numpy()
     return scored
 
 
@@ -132,10 +137,11 @@ def counted_scores_and_cuts(predictor: Predictor | CascadePredictor, task: Task,
 
 
 def split_scores_and_cuts(scored: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """scores_and_cuts' columns back apart: probabilities, cuts, tags as trained (an empty job
-    comes back as a flat empty array)."""
-    probabilities, cuts, trained = scored.reshape(-1, 3).T
-    return probabilities.astype(float), cuts.astype(float), trained
+    """scores_and_cuts' fields apart: probabilities, cuts, tags as trained (an empty job comes
+    back from the batcher as a plain empty array, which has no fields)."""
+    if scored.dtype.names is None:
+        scored = np.empty(0, dtype=SCORED)
+    return scored["probability"], scored["cut"], scored["trained"]
 
 
 def open_served_predictor(run_dir: str | Path,
