@@ -54,6 +54,17 @@ def test_candidates_and_undetermined():
     assert codes == ["pt", "pl"]
 
 
+def test_a_script_of_a_language_outside_the_candidates_is_undetermined():
+    """Among en,es, fastText's lite model still ranks English last for Hangul and kana (score
+    0.0001 and 0.0), so Korean and Japanese queries were labelled 'en' though the script said
+    neither candidate could be right."""
+    found = detect_languages(["선글라스여성", "サングラス レディース", "sunglasses women"],
+                             {"en", "es"})
+    assert [code for code, _ in found] == ["und", "und", "en"]
+    assert found[:2] == [("und", 0.0), ("und", 0.0)]
+    assert detect_languages(["선글라스여성"], {"ko", "en"}) == [("ko", 1.0)]
+
+
 def test_langid_file_and_cli_report(tmp_path, jsonl):
     rows = [{"id": i, "language": lang, "origin_query": q, "category_path": "x,y"}
             for i, (lang, q) in enumerate(QUERIES.items())]

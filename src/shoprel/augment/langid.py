@@ -105,8 +105,9 @@ def language_detector(candidates: set[str] | None = None):
         if not has_letters(text):
             return UNDETERMINED, 0.0
         by_script = script_language(text)
-        if by_script is not None and (wanted is None or by_script in wanted):
-            return by_script, 1.0
+        if by_script is not None:  # a script of one language: no candidate of another fits
+            return (by_script, 1.0) if wanted is None or by_script in wanted \
+                else (UNDETERMINED, 0.0)
         ranked = detector.detect(text, model="lite", k=-1 if wanted else 1)
         best = next((r for r in ranked if wanted is None or r["lang"] in wanted), None)
         return (best["lang"], round(best["score"], 4)) if best else (UNDETERMINED, 0.0)
