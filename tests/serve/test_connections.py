@@ -127,6 +127,40 @@ def test_a_body_that_trickles_is_answered_408(short_deadlines):
         "the request's body did not arrive within 0.8 s; send the request whole, promptly")
 
 
+def send_body_at(sock: socket.socket, length: int, chunk: int, every: float) -> bytes:
+    """Sends a request of `length` body bytes, `chunk` of them every `every` seconds, and
+    returns what the server answered once it closed or the body was sent."""
+    sock.sendall(b"POST /echo HTTP/1.1\r\nHost: x\r\nconnection: close\r\n"
+                 b"content-length: %d\r\n\r\n" % length)
+    sent = 0
+    try:
+        while sent < length:
+            time.sleep(every)
+            sock.sendall(b"x" * min(chunk, length - sent))
+            sent += chunk
+    except ConnectionError:
+        pass
+    return until_closed(sock)[0]
+
+
+def test_a_body_that_keeps_coming_earns_time_past_the_deadline(short_deadlines, monkeypatch):
+    """A body larger than the default limit (--max-body-bytes raised) sent steadily got a
+    408 at BODY_SECONDS: its bytes now earn it time, 1,000 a second here (0.8 s + 3 s for
+    3,000 bytes sent in 2 s); a trickle earns little and still meets the deadline."""
+    monkeypatch.setattr(connections, "BODY_BYTES_A_SECOND", 1000)
+    with serving() as address, connect(address) as sock:
+        answer = send_body_at(sock, 3000, 300, 0.2)
+    assert answer.startswith(b"HTTP/1.1 200") and answer.endswith(b"x" * 3000)
+    with serving() as address, connect(address) as sock:
+        began = time.monotonic()
+        answer = send_body_at(sock, 3000, 10, 0.1)
+        closed = time.monotonic()
+    assert status_and_error(answer) == (
+        b"HTTP/1.1 408 Request Timeout",
+        "the request's body did not arrive within 0.9 s; send the request whole, promptly")
+    assert closed - began < 3
+
+
 def test_no_deadline_runs_while_the_server_answers_or_between_requests(short_deadlines):
     """A request that takes the server longer than the deadlines is answered, and a kept-alive
     connection's next request, sent after a pause, too; the idle one is then closed by

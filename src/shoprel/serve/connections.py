@@ -23,6 +23,10 @@ from shoprel.serve.lingering import LingeringTransport, declared_length
 DEFAULT_MAX_CONNECTIONS = 1000
 HEAD_SECONDS = 10.0  # from the connection, or from the first byte of a kept-alive one's next
 BODY_SECONDS = 30.0  # from the head: 2 MiB (the default body limit) at 1 Mbit/s takes 17 s
+# past BODY_SECONDS, each byte of the body that arrived earns it this share of a second: a body
+# limit raised to 100 MB (--max-body-bytes) takes 13 min at 1 Mbit/s, and a client sending it
+# steadily got a 408 at 30 s; a trickle (a byte a second) still ends at about BODY_SECONDS
+BODY_BYTES_A_SECOND = 64 * 1024
 OVER_LIMIT_HEAD_SECONDS = 1.0  # a connection past the limit: its head, to answer it 503
 # how long a connection may sit idle between requests before the server closes it: longer than
 # the clients' own idle expiry (httpx 5 s, aiohttp 15 s), so that the client, not the server,
@@ -57,7 +61,8 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
     """The draining protocol with a deadline for each request to arrive: its head within
     HEAD_SECONDS (OVER_LIMIT_HEAD_SECONDS past the connection limit while the server stays
     full, so that such a connection is soon answered or gone), its body within BODY_SECONDS
-    of the head; past it the client is answered 408 and the connection closed. No deadline
+    of the head and the time its bytes earn (BODY_BYTES_A_SECOND); past it the client is
+    answered 408 and the connection closed. No deadline
     runs while the server answers, nor between requests (uvicorn's keep-alive timeout closes
     an idle connection)."""
 
@@ -67,6 +72,7 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
     # keep-alive and headers uvicorn had given it (restored once the body is whole)
     marked_last: tuple | None = None
     body_read = 0  # bytes of the current request's body handed to it so far
+    body_awaited_since = 0.0  # the loop's time when the body's deadline began
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(LingeringTransport(transport, self.loop, self.lingering_plan))
@@ -173,6 +179,8 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
     def await_part(self, part: str, seconds: float) -> None:
         self.stop_deadline()
         self.waiting_for = part
+        if part == "body":
+            self.body_awaited_since = self.loop.time()
         self.deadline = self.loop.call_later(seconds, self.deadline_passed, part, seconds)
 
     def stop_deadline(self) -> None:
@@ -182,10 +190,19 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
 
     def deadline_passed(self, part: str, seconds: float) -> None:
         """408 and closed; a request that had begun is dropped, its handler told the client
-        has gone."""
+        has gone. A body's deadline first moves on by the time its bytes so far earned
+        (BODY_BYTES_A_SECOND): set again where that is still to come."""
         self.deadline, self.waiting_for = None, None
         if self.transport.is_closing():
             return
+        if part == "body":
+            allowed = seconds + self.body_read / BODY_BYTES_A_SECOND
+            if self.body_awaited_since + allowed > self.loop.time():
+                self.waiting_for = part
+                self.deadline = self.loop.call_at(self.body_awaited_since + allowed,
+                                                  self.deadline_passed, part, seconds)
+                return
+            seconds = round(allowed, 1)
         cycle = self.cycle
         if cycle is None or cycle.response_complete or not cycle.response_started:
             # not amid an answer
