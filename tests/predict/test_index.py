@@ -3,6 +3,7 @@
 import json
 import os
 import re
+import shutil
 
 import numpy as np
 import pytest
@@ -104,13 +105,16 @@ def test_the_index_marker_reaches_the_disk_before_its_rename(tmp_path, embed_run
 
 def test_index_inside_the_run_is_found_without_a_flag(tmp_path, embed_run, new_pairs,
                                                       monkeypatch, encoded):
+    """On a copy: the session's shared run gained an index, and a later test that copied it
+    (test_backbone_changed's, under another test order) found one it said was never made."""
+    run = shutil.copytree(embed_run, tmp_path / "run")
     _fresh_cache(monkeypatch, tmp_path / "cache-a")
-    build_index(embed_run, new_pairs, progress=False)  # a pairs file works too
-    assert (embed_run / "index" / MARKER).is_file()
-    check_replaceable(embed_run)  # still a folder shoprel wrote, for --overwrite
+    build_index(run, new_pairs, progress=False)  # a pairs file works too
+    assert (run / "index" / MARKER).is_file()
+    check_replaceable(run)  # still a folder shoprel wrote, for --overwrite
     encoded.clear()
     _fresh_cache(monkeypatch, tmp_path / "cache-b")
-    Predictor(embed_run).probabilities(read_pairs(new_pairs))
+    Predictor(run).probabilities(read_pairs(new_pairs))
     assert {kind for kind, _ in encoded} == {"query"}
 
 
