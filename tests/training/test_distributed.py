@@ -200,7 +200,7 @@ def saved_weights_digest(folder: Path) -> tuple[str, int]:
 
 
 def torchrun(tmp_path: Path, args: list[str], digests: Path, nproc: int = 2,
-             script: str = LAUNCHER):
+             script: str = LAUNCHER, launcher_args: tuple[str, ...] = ()):
     launcher = tmp_path / "launch_shoprel.py"
     launcher.write_text(f"UNRENDERED = {UNRENDERED!r}\n" + script)
     digests.mkdir()
@@ -208,7 +208,7 @@ def torchrun(tmp_path: Path, args: list[str], digests: Path, nproc: int = 2,
            "SHOPREL_CACHE": str(tmp_path / "cache"),  # fits' checkpoints go here
            "TOKENIZERS_PARALLELISM": "false", "PYTHONWARNINGS": "ignore"}
     command = [sys.executable, "-m", "torch.distributed.run", "--standalone",
-               "--nproc_per_node", str(nproc), str(launcher), *args]
+               "--nproc_per_node", str(nproc), *launcher_args, str(launcher), *args]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300,
                           cwd=tmp_path)
 
@@ -287,8 +287,12 @@ def test_two_process_training_syncs_weights_and_writes_the_run_once(tmp_path, sm
 def test_existing_run_is_refused_on_every_rank(tmp_path, small_qc):
     out = tmp_path / "taken"
     out.mkdir()
+    # torchrun ends the other ranks once one has failed, at its next look (every 0.1 s by
+    # default): on a loaded machine the second rank was ended before it said anything (one
+    # line of two, under two test workers); looking every 10 s lets each rank get there
     done = torchrun(tmp_path, ["train", str(small_qc), "--out", str(out), "--folds", "2",
-                               "--quiet"], tmp_path / "digests")
+                               "--quiet"], tmp_path / "digests",
+                    launcher_args=("--monitor-interval", "10"))
     assert done.returncode != 0
     assert done.stderr.count("already exists") >= 2  # each rank says why, none hangs
     assert list(out.iterdir()) == [] and not list((tmp_path / "digests").iterdir())
