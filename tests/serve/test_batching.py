@@ -112,6 +112,34 @@ def test_model_failure_fails_its_requests_not_the_batcher():
     assert asyncio.run(go()).tolist() == [0.0, 0.0]
 
 
+def test_one_request_the_model_cannot_take_fails_alone():
+    """A batch that failed failed every request in it: the one whose rows the model could not
+    take, and the others batched with it. Its slices are scored again one by one, so the
+    others get their scores; a slice that fails on its own fails only its request."""
+    calls: list[int] = []
+
+    def picky(rows):
+        calls.append(len(rows))
+        if (rows["x"] < 0).any():
+            raise ValueError("negative")
+        return rows["x"].to_numpy(dtype=float) * 2
+
+    async def go():
+        batcher = MicroBatcher(picky, max_batch_pairs=100, max_wait_ms=50)
+        await batcher.start()
+        results = await asyncio.gather(batcher.score(_rows([1, 2])), batcher.score(_rows([-1])),
+                                       batcher.score(_rows([3])), return_exceptions=True)
+        after = await batcher.score(_rows([4]))
+        await batcher.close()
+        return batcher, results, after
+
+    batcher, (first, bad, third), after = asyncio.run(go())
+    assert first.tolist() == [2.0, 4.0] and third.tolist() == [6.0]
+    assert isinstance(bad, ValueError) and str(bad) == "negative"
+    assert calls == [4, 2, 1, 1, 1]  # the batch, then each request's slice, then the next
+    assert after.tolist() == [8.0] and batcher.model_calls == 2
+
+
 def test_close_drains_queued_jobs_then_refuses_new_ones():
     calls: list[int] = []
 

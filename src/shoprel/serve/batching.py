@@ -159,23 +159,52 @@ class MicroBatcher:
         return self.score_rows(self.join(parts))
 
     async def _run(self, batch: list[_Slice]) -> None:
+        """One model call for the batch. Where it fails and the batch holds several requests'
+        slices, each slice is scored again on its own, so that only the requests whose own
+        rows fail get the error (a 500): one request's rows that the join or the model
+        cannot take failed every request batched with it. The retries are not counted as
+        batches (on_batch)."""
         batch = [part for part in batch if not part.job.future.done()]
         if not batch:
             return
-        parts = [part.job.rows[part.start:part.stop] for part in batch]
         self.model_calls += 1
         if self.on_batch is not None:
             self.on_batch(sum(part.stop - part.start for part in batch))
         try:
-            probabilities = await asyncio.get_running_loop().run_in_executor(
-                self._executor, self._score_parts, parts)
+            scored = await self._scored(batch)
         except Exception as exc:  # the requests fail (500); the server keeps going
-            for part in batch:
-                if not part.job.future.done():
-                    part.job.future.set_exception(exc)
-                if part.job in self._jobs:
-                    self._jobs.remove(part.job)
+            if len(batch) == 1:
+                self._fail(batch, exc)
+                return
+            for part in batch:  # a batch holds one slice of each of its requests
+                if part.job.future.done():
+                    continue
+                try:
+                    own = await self._scored([part])
+                except Exception as own_error:
+                    self._fail([part], own_error)
+                    continue
+                self._deliver([part], own)
             return
+        self._deliver(batch, scored)
+
+    async def _scored(self, batch: list[_Slice]) -> np.ndarray:
+        parts = [part.job.rows[part.start:part.stop] for part in batch]
+        return await asyncio.get_running_loop().run_in_executor(
+            self._executor, self._score_parts, parts)
+
+    def _fail(self, batch: list[_Slice], exc: Exception) -> None:
+        """The slices' requests get the error, and leave the queue (their other slices go
+        unscored)."""
+        for part in batch:
+            if not part.job.future.done():
+                part.job.future.set_exception(exc)
+            if part.job in self._jobs:
+                self._jobs.remove(part.job)
+
+    def _deliver(self, batch: list[_Slice], probabilities: np.ndarray) -> None:
+        """Each slice's share of the scores to its request, answered once its last slice is
+        in."""
         start = 0
         for part in batch:
             end = start + part.stop - part.start
