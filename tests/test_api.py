@@ -596,6 +596,12 @@ def test_an_iterator_read_by_an_earlier_call_is_refused_not_scored_as_no_pairs(t
         call(iter([]))
     assert str(info.value) == said
     assert len(call([])) == 0 and len(call(pd.DataFrame(rows).iloc[:0])) == 0
+    # a generator never started that keeps none (no pair of a language) was refused as read
+    # before: it scores none, as []; once read, it is refused as any other
+    kept_none = (row for row in rows if row.get("language") == "vi")
+    assert len(call(kept_none)) == 0
+    with pytest.raises(InputError):
+        call(kept_none)
     values = {i: row for i, row in enumerate(rows)}.values()  # an iterable, no iterator
     assert len(call(values)) == 5 and len(call(values)) == 5
     assert dict(scorer.unseen_languages) == {}

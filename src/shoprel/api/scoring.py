@@ -3,6 +3,7 @@ loaded once that scores pairs held in memory."""
 
 from __future__ import annotations
 
+import inspect
 import itertools
 import numbers
 import threading
@@ -163,7 +164,8 @@ class Scorer:
 
     `pairs`: a list (or any iterable) of dicts, a DataFrame, or what `shoprel.read_pairs`
     returns (an iterator, read once, that gives no pairs is refused: one an earlier call read
-    has none left; no pairs on purpose are `[]`), with a file's fields: `origin_query`,
+    has none left; a generator the call starts scores none; no pairs on purpose are `[]`),
+    with a file's fields: `origin_query`,
     `category_path` (QC) or `item_title` (QI), optional `language` and `id` (every pair's or
     none: then ids are positions), checked by the file rules (an error names the pair by
     position and the field; empty cells — None, NaN — are a file's null). `scorer` (any case):
@@ -302,10 +304,15 @@ def _not_read_before(pairs):
     """The pairs, an iterator's with its first pair taken and put back: an iterator (a
     generator, map(...), iter(rows)) is read once, and one given again after an earlier call
     read it scored nothing and returned an empty table, as if no pairs had been given. An
-    iterator that gives no pairs is refused: no pairs on purpose are a list, `[]`."""
+    iterator that gives no pairs is refused: no pairs on purpose are a list, `[]`. Save a
+    generator never started before this call (`p for p in rows if ...` that keeps none): it
+    cannot have been read before, so it gives no pairs on purpose and scores none."""
     if not isinstance(pairs, Iterator):
         return pairs
+    fresh = inspect.isgenerator(pairs) and inspect.getgeneratorstate(pairs) == inspect.GEN_CREATED
     first = next(pairs, _NOTHING)
+    if first is _NOTHING and fresh:
+        return []
     if first is _NOTHING:
         raise InputError("pairs: the iterator gave no pairs; an iterator is read once, so one "
                          "an earlier call read has none left: give a list to score the same "
