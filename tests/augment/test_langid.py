@@ -65,6 +65,16 @@ def test_a_script_of_a_language_outside_the_candidates_is_undetermined():
     assert detect_languages(["선글라스여성"], {"ko", "en"}) == [("ko", 1.0)]
 
 
+def test_kanji_with_a_kana_among_chinese_candidates_is_left_to_the_model():
+    """Kanji count towards Japanese once a kana is among them, and a Japanese verdict outside
+    the candidates gave 'und': a Chinese title borrowing 'の' among zh,en was 'und', though
+    the model ranks Chinese first (0.55). Kana that are half the letters alone stay 'und'."""
+    (code, confidence), kana = detect_languages(["日式の拉面碗", "サングラス"], {"zh", "en"})
+    assert code == "zh" and 0.5 < confidence < 0.6
+    assert kana == ("und", 0.0)
+    assert detect_languages(["日式の拉面碗"], {"en", "es"}) == [("und", 0.0)]
+
+
 def test_langid_file_and_cli_report(tmp_path, jsonl):
     rows = [{"id": i, "language": lang, "origin_query": q, "category_path": "x,y"}
             for i, (lang, q) in enumerate(QUERIES.items())]
