@@ -373,6 +373,21 @@ def test_an_early_answer_reaches_a_client_that_sends_its_whole_body_first(
     assert closed_after is not None
 
 
+def test_an_early_answer_lingers_while_the_body_keeps_coming(short_deadlines, monkeypatch,
+                                                             keyed_app):
+    """A body sent steadily past BODY_SECONDS earns its time (test_connections' 3,000 bytes in
+    2 s); after an early answer the close lingered only until BODY_SECONDS (0.8 s here), and
+    the client still sending met a reset before its 401 was read."""
+    monkeypatch.setattr(connections, "BODY_BYTES_A_SECOND", 1000)
+    with serving(app=keyed_app) as address, connect(address) as sock:
+        sock.sendall(score_head(b"wrong", 3000))
+        for _ in range(10):
+            time.sleep(0.2)
+            sock.sendall(b" " * 300)
+        got = until_closed(sock)[0]
+    assert got.startswith(b"HTTP/1.1 401 ") and got.count(b"HTTP/1.1") == 1
+
+
 def test_a_client_that_never_stops_sending_is_closed_at_the_bodys_deadline(short_deadlines,
                                                                             keyed_app):
     """What a client sends after an early answer is read and dropped until the body's deadline
@@ -394,7 +409,7 @@ def test_a_client_gone_as_the_answer_is_written_is_closed_at_once():
     socket_transport = Reset(closed=False, can_write_eof=lambda: True,
                              is_closing=lambda: socket_transport.closed)
     socket_transport.close = lambda: setattr(socket_transport, "closed", True)
-    transport = LingeringTransport(socket_transport, None, plan=lambda: (0.0, 1000))
+    transport = LingeringTransport(socket_transport, None, plan=lambda: (0.0, 1000, 0.0))
     transport.close()
     assert socket_transport.closed and not transport.lingering
 

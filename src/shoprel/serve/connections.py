@@ -120,17 +120,19 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
         if self.cycle is not None:
             self.body_read += len(self.cycle.body) - had
 
-    def lingering_plan(self) -> tuple[float, int | None] | None:
+    def lingering_plan(self) -> tuple[float, int | None, float] | None:
         """How the connection's close lingers (serve/lingering.py) where it follows an answer
-        given before its request's body is whole: until the body's deadline, for the rest of
-        the length declared."""
+        given before its request's body is whole: until the body's deadline, with the time
+        its bytes earn, those read and those dropped, for the rest of the length declared."""
         cycle = self.cycle
         if cycle is None or not cycle.response_complete or not cycle.more_body:
             return None
-        due = (self.deadline.when() if self.deadline is not None and self.waiting_for == "body"
+        due = (self.body_awaited_since + BODY_SECONDS + self.body_read / BODY_BYTES_A_SECOND
+               if self.deadline is not None and self.waiting_for == "body"
                else self.loop.time() + BODY_SECONDS)
         declared = declared_length(cycle.scope["headers"])
-        return due, None if declared is None else max(declared - self.body_read, 0)
+        return (due, None if declared is None else max(declared - self.body_read, 0),
+                1 / BODY_BYTES_A_SECOND)
 
     def on_response_complete(self) -> None:
         self.counting_body(super().on_response_complete)

@@ -9,18 +9,21 @@ BrokenPipeError or ECONNRESET and never read its answer (a raw socket: 5 of 5 re
 httpx and curl read the answer after the failed send). So the close lingers, as HTTP/1.1
 servers' do: the answer is written and the sending side shut (the client reads it, then end
 of stream), and what the client still sends is read and dropped, never parsed, until it
-closes its side, the declared body is in, or the request's body deadline passes. That
-deadline bounds a client that never stops: it holds the connection no longer than it could
-have had its body been read (shutdown waits for it as for a body on its way)."""
+closes its side, the declared body is in, or the request's body deadline passes (each byte
+dropped moving it on as each byte read did). That deadline bounds a client that never stops:
+it holds the connection no longer than it could have had its body been read (shutdown waits
+for it as for a body on its way)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
 
-# until when (the event loop's time) a close lingers, and how many bytes of the body are still
-# to come (None where no length was declared); None where a close ends the connection at once
-LingerPlan = Callable[[], tuple[float, int | None] | None]
+# until when (the event loop's time) a close lingers, how many bytes of the body are still to
+# come (None where no length was declared), and the seconds each byte dropped meanwhile adds to
+# that time (as each byte of a body being read does to its deadline); None where a close ends
+# the connection at once
+LingerPlan = Callable[[], tuple[float, int | None, float] | None]
 
 
 def declared_length(headers: list[tuple[bytes, bytes]]) -> int | None:
@@ -61,13 +64,23 @@ class LingeringTransport:
             except OSError:  # the client reset the connection: nothing left to wait for
                 self.end()
                 return
-        until, self.still_to_come = plan
+        self.until, self.still_to_come, self.seconds_a_byte = plan
         self.lingering = True
         self.transport.resume_reading()  # uvicorn paused it past its buffer's high water
-        self.timer = self.loop.call_at(until, self.end)
+        self.timer = self.loop.call_at(self.until, self.time_up)
+
+    def time_up(self) -> None:
+        """Ends the close, or waits on where the bytes dropped since have moved its time."""
+        self.timer = None
+        if self.until > self.loop.time():
+            self.timer = self.loop.call_at(self.until, self.time_up)
+        else:
+            self.end()
 
     def discard(self, data: bytes) -> None:
-        """Bytes the client sent while the close lingers: dropped, counted against the body."""
+        """Bytes the client sent while the close lingers: dropped, counted against the body,
+        each earning the close its share of a second."""
+        self.until += len(data) * self.seconds_a_byte
         if self.still_to_come is not None:
             self.still_to_come -= len(data)
             if self.still_to_come <= 0:
