@@ -398,6 +398,21 @@ def test_a_client_that_never_stops_sending_is_closed_at_the_bodys_deadline(short
     assert 0.7 < closed_after < 1.3
 
 
+def test_a_client_streaming_a_body_of_no_declared_length_is_closed_at_its_deadline(
+        short_deadlines, monkeypatch, keyed_app):
+    """With no length declared (chunked), bytes dropped after an early answer earn the close
+    no time: each had, and a client sending forever faster than BODY_BYTES_A_SECOND (10 here,
+    it sends 20 a second) held the connection for ever (still open after 3 s), and shutdown
+    waited on it. It ends at the body's deadline (0.8 s from the head)."""
+    monkeypatch.setattr(connections, "BODY_BYTES_A_SECOND", 10)
+    head = (b"POST /v1/score HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\n"
+            b"authorization: Bearer wrong\r\ntransfer-encoding: chunked\r\n\r\nffffff\r\n")
+    with serving(app=keyed_app) as address, connect(address) as sock:
+        got, closed_after = answers_while_sending(sock, head, 3)
+    assert got.startswith(b"HTTP/1.1 401 ") and got.count(b"HTTP/1.1") == 1
+    assert closed_after is not None and 0.7 < closed_after < 1.3
+
+
 def test_a_client_gone_as_the_answer_is_written_is_closed_at_once():
     """A client that resets the connection on reading an early answer (curl stops its upload
     so) can do it before the sending side is shut: shutdown() then raised ENOTCONN, a

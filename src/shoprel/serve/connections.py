@@ -123,7 +123,9 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
     def lingering_plan(self) -> tuple[float, int | None, float] | None:
         """How the connection's close lingers (serve/lingering.py) where it follows an answer
         given before its request's body is whole: until the body's deadline, with the time
-        its bytes earn, those read and those dropped, for the rest of the length declared."""
+        its bytes earn, those read and those dropped, for the rest of the length declared.
+        With no length declared (chunked) bytes dropped earn nothing: nothing ends such a
+        body, and a client sending faster than BODY_BYTES_A_SECOND lingered for ever."""
         cycle = self.cycle
         if cycle is None or not cycle.response_complete or not cycle.more_body:
             return None
@@ -131,8 +133,9 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
                if self.deadline is not None and self.waiting_for == "body"
                else self.loop.time() + BODY_SECONDS)
         declared = declared_length(cycle.scope["headers"])
-        return (due, None if declared is None else max(declared - self.body_read, 0),
-                1 / BODY_BYTES_A_SECOND)
+        if declared is None:
+            return due, None, 0.0
+        return due, max(declared - self.body_read, 0), 1 / BODY_BYTES_A_SECOND
 
     def on_response_complete(self) -> None:
         self.counting_body(super().on_response_complete)

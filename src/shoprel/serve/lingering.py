@@ -10,9 +10,11 @@ httpx and curl read the answer after the failed send). So the close lingers, as 
 servers' do: the answer is written and the sending side shut (the client reads it, then end
 of stream), and what the client still sends is read and dropped, never parsed, until it
 closes its side, the declared body is in, or the request's body deadline passes (each byte
-dropped moving it on as each byte read did). That deadline bounds a client that never stops:
-it holds the connection no longer than it could have had its body been read (shutdown waits
-for it as for a body on its way)."""
+dropped moving it on as each byte read did, where a length was declared). That deadline
+bounds a client that never stops: it holds the connection no longer than it could have had
+its body been read (shutdown waits for it as for a body on its way). With no length declared
+the bytes dropped earn nothing, since nothing else ends such a body: a chunked client
+sending faster than the rate that earns a second held the connection for ever."""
 
 from __future__ import annotations
 
