@@ -15,7 +15,7 @@ import pytest
 import uvicorn
 from tests.serve.threaded import threaded_server
 
-from shoprel.serve import ServeSettings, connections, create_app
+from shoprel.serve import ServeSettings, connections, create_app, lingering
 from shoprel.serve.connections import GuardedHTTPProtocol, uvicorn_limit
 from shoprel.serve.lingering import LingeringTransport
 
@@ -411,6 +411,19 @@ def test_a_client_streaming_a_body_of_no_declared_length_is_closed_at_its_deadli
         got, closed_after = answers_while_sending(sock, head, 3)
     assert got.startswith(b"HTTP/1.1 401 ") and got.count(b"HTTP/1.1") == 1
     assert closed_after is not None and 0.7 < closed_after < 1.3
+
+
+def test_a_lingering_close_ends_at_its_ceiling_whatever_the_length_declared(
+        short_deadlines, monkeypatch, keyed_app):
+    """A 413's declared length is past the limit and may be anything: bytes dropped earned
+    the close time up to it, so a client declaring 10**12 bytes and sending steadily held the
+    connection for months. The close lingers LINGER_MAX_SECONDS at most (1 s here)."""
+    monkeypatch.setattr(connections, "BODY_BYTES_A_SECOND", 10)
+    monkeypatch.setattr(lingering, "LINGER_MAX_SECONDS", 1.0)
+    with serving(app=keyed_app) as address, connect(address) as sock:
+        got, closed_after = answers_while_sending(sock, score_head(b"right", 10**12), 4)
+    assert got.startswith(b"HTTP/1.1 413 ") and got.count(b"HTTP/1.1") == 1
+    assert closed_after is not None and 0.9 < closed_after < 2.2
 
 
 def test_a_client_gone_as_the_answer_is_written_is_closed_at_once():

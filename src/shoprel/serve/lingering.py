@@ -26,6 +26,10 @@ from collections.abc import Callable
 # that time (as each byte of a body being read does to its deadline); None where a close ends
 # the connection at once
 LingerPlan = Callable[[], tuple[float, int | None, float] | None]
+# the longest a close lingers once it begins, whatever its bytes earn: a 413's declared length
+# is past the limit and may be anything (10**12), and a client sending it steadily held the
+# connection for months; nginx's lingering_time is 30 s, this leaves a raised body limit room
+LINGER_MAX_SECONDS = 300.0
 
 
 def declared_length(headers: list[tuple[bytes, bytes]]) -> int | None:
@@ -67,6 +71,7 @@ class LingeringTransport:
                 self.end()
                 return
         self.until, self.still_to_come, self.seconds_a_byte = plan
+        self.latest = max(self.until, self.loop.time() + LINGER_MAX_SECONDS)
         self.lingering = True
         self.transport.resume_reading()  # uvicorn paused it past its buffer's high water
         self.timer = self.loop.call_at(self.until, self.time_up)
@@ -82,7 +87,7 @@ class LingeringTransport:
     def discard(self, data: bytes) -> None:
         """Bytes the client sent while the close lingers: dropped, counted against the body,
         each earning the close its share of a second."""
-        self.until += len(data) * self.seconds_a_byte
+        self.until = min(self.until + len(data) * self.seconds_a_byte, self.latest)
         if self.still_to_come is not None:
             self.still_to_come -= len(data)
             if self.still_to_come <= 0:
