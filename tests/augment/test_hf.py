@@ -22,8 +22,20 @@ SENTENCES = ["funda para iphone", "zapatos de mujer", "phone case", "women shoes
 
 @pytest.fixture(scope="module")
 def tiny_m2m100(tmp_path_factory):
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
-    torch.set_num_threads(1)
+    """One thread for this module's tests and the processes they start, given back after
+    them: a test worker (pytest-xdist) ran every later file on one torch thread."""
+    before = torch.get_num_threads()
+    with pytest.MonkeyPatch.context() as mp:
+        if "OMP_NUM_THREADS" not in os.environ:
+            mp.setenv("OMP_NUM_THREADS", "1")
+        torch.set_num_threads(1)
+        try:
+            yield built_m2m100(tmp_path_factory)
+        finally:
+            torch.set_num_threads(before)
+
+
+def built_m2m100(tmp_path_factory):
     root = tmp_path_factory.mktemp("m2m100")
     (root / "corpus.txt").write_text("\n".join(SENTENCES * 20), encoding="utf-8")
     spm.SentencePieceTrainer.train(
