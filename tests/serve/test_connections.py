@@ -155,9 +155,12 @@ def test_a_body_that_keeps_coming_earns_time_past_the_deadline(short_deadlines, 
         began = time.monotonic()
         answer = send_body_at(sock, 3000, 10, 0.1)
         closed = time.monotonic()
-    assert status_and_error(answer) == (
-        b"HTTP/1.1 408 Request Timeout",
-        "the request's body did not arrive within 0.9 s; send the request whole, promptly")
+    status, error = status_and_error(answer)
+    assert status == b"HTTP/1.1 408 Request Timeout"
+    # 0.8 s and what its ~90 bytes earned (0.09 s): 0.9 s, or 0.8 where a loaded machine's
+    # client had sent fewer of them by then
+    assert error in [f"the request's body did not arrive within {seconds} s; send the request "
+                     "whole, promptly" for seconds in ("0.8", "0.9")]
     assert closed - began < 3
 
 
