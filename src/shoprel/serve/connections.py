@@ -129,7 +129,7 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
         cycle = self.cycle
         if cycle is None or not cycle.response_complete or not cycle.more_body:
             return None
-        due = (self.body_awaited_since + BODY_SECONDS + self.body_read / BODY_BYTES_A_SECOND
+        due = (self.body_awaited_since + self.body_allowed(BODY_SECONDS)
                if self.deadline is not None and self.waiting_for == "body"
                else self.loop.time() + BODY_SECONDS)
         declared = declared_length(cycle.scope["headers"])
@@ -193,6 +193,11 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
             self.deadline.cancel()
         self.deadline, self.waiting_for = None, None
 
+    def body_allowed(self, seconds: float) -> float:
+        """The body's time from its deadline's start: `seconds` and what its bytes so far
+        earned (BODY_BYTES_A_SECOND), for its 408 and for a lingering close alike."""
+        return seconds + self.body_read / BODY_BYTES_A_SECOND
+
     def deadline_passed(self, part: str, seconds: float) -> None:
         """408 and closed; a request that had begun is dropped, its handler told the client
         has gone. A body's deadline first moves on by the time its bytes so far earned
@@ -201,7 +206,7 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
         if self.transport.is_closing():
             return
         if part == "body":
-            allowed = seconds + self.body_read / BODY_BYTES_A_SECOND
+            allowed = self.body_allowed(seconds)
             if self.body_awaited_since + allowed > self.loop.time():
                 self.waiting_for = part
                 self.deadline = self.loop.call_at(self.body_awaited_since + allowed,
