@@ -137,10 +137,8 @@ def counted_scores_and_cuts(predictor: Predictor | CascadePredictor, task: Task,
 
 
 def split_scores_and_cuts(scored: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """scores_and_cuts' fields apart: probabilities, cuts, tags as trained (an empty job comes
-    back from the batcher as a plain empty array, which has no fields)."""
-    if scored.dtype.names is None:
-        scored = np.empty(0, dtype=SCORED)
+    """scores_and_cuts' fields apart: probabilities, cuts, tags as trained (a request holds
+    at least one pair, so the batcher never answers it with its plain empty array)."""
     return scored["probability"], scored["cut"], scored["trained"]
 
 
