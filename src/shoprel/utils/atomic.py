@@ -96,8 +96,9 @@ def dead_writer_leftover(path: str | os.PathLike) -> bool:
 
 
 def restore_swapped(path: str | os.PathLike) -> bool:
-    """Put back the output in `path`, a dead writer's `.old` backup (atomic_dir) whose output
-    is gone: the writer was killed between its two renames, so the backup is the only copy.
+    """Put back the output in `path`, a dead writer's `.old` backup (_backup_beside) whose
+    output is gone: atomic_dir's writer was killed between its two renames, so the backup is
+    the only copy (restored_on_failure's keeps its file in place: gone only if removed since).
     True when it went back; False for anything else (to be removed as a leftover, or left)."""
     path = Path(path)
     match = TEMP_FILE.match(path.name)
@@ -330,36 +331,44 @@ def atomic_file(path: str | os.PathLike, replace: bool = True,
 def restored_on_failure(path: str | os.PathLike) -> Iterator[None]:
     """Keep the file at `path` as it is now while the block replaces it and then a file that
     goes with it (a run's report, then its metrics.json): a block that fails puts it back, so
-    that the two change together or not at all. Kept as a hard link beside it (a copy where
-    the file system has none), named as a temporary, so that a killed writer's is cleared
-    (clean_stale); a file that was not there is removed again. A symbolic link there is kept
-    as the link (not what it leads to): it was removed, as though nothing had been there."""
+    that the two change together or not at all. Kept in a backup beside it as atomic_dir keeps
+    a folder it replaces (_backup_beside), but as a hard link (a copy where the file system has
+    none), not moved: the file stays in place for its readers, so a killed writer's backup is
+    never the only copy and the next write beside it removes it (restore_swapped). A file that
+    was not there is removed again. A symbolic link there is kept as the link (not what it
+    leads to): it was removed, as though nothing had been there."""
     target = Path(path).expanduser()
-    kept = None
-    if target.is_symlink() or target.is_file():
-        kept = target.parent / f"{_prefix(target)}{os.urandom(4).hex()}.old"
-        with _write_access(target):
-            try:
-                os.link(target, kept, follow_symlinks=False)
-            except OSError as exc:
-                if exc.errno not in _NO_HARD_LINKS:
-                    raise
-                if target.is_symlink():
-                    os.symlink(os.readlink(target), kept)
-                else:
-                    shutil.copy2(target, kept)
+    with contextlib.ExitStack() as stack:
+        kept = None
+        if target.is_symlink() or target.is_file():
+            backup = _backup_beside(target)
+            stack.callback(shutil.rmtree, backup, ignore_errors=True)
+            kept = backup / "old"
+            with _write_access(target):
+                _link_or_copy(target, kept)
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(OSError):  # never swapped (the same entry): nothing to undo
+                if kept is None:
+                    target.unlink(missing_ok=True)
+                elif not _same_entry(kept, target):
+                    os.replace(kept, target)
+            raise
+
+
+def _link_or_copy(source: Path, kept: Path) -> None:
+    """`kept`: another name of the file `source` (a link as the link itself), a copy where the
+    file system has no hard links."""
     try:
-        yield
-    except BaseException:
-        with contextlib.suppress(OSError):  # never swapped (the same entry): nothing to undo
-            if kept is None:
-                target.unlink(missing_ok=True)
-            elif not _same_entry(kept, target):
-                os.replace(kept, target)
-        raise
-    finally:
-        if kept is not None:
-            kept.unlink(missing_ok=True)
+        os.link(source, kept, follow_symlinks=False)
+    except OSError as exc:
+        if exc.errno not in _NO_HARD_LINKS:
+            raise
+        if source.is_symlink():
+            os.symlink(os.readlink(source), kept)
+        else:
+            shutil.copy2(source, kept)
 
 
 def _same_entry(a: Path, b: Path) -> bool:
@@ -499,8 +508,7 @@ def atomic_dir(path: str | os.PathLike, overwrite: bool = False,
             if overwrite and target.exists():
                 if guard is not None:
                     guard(target)  # it may have changed while this run worked
-                backup = Path(tempfile.mkdtemp(prefix=_prefix(target), suffix=".old",
-                                               dir=target.parent))
+                backup = _backup_beside(target)
                 try:
                     with _swap_access(target):
                         os.replace(target, backup / "old")
@@ -548,6 +556,15 @@ def _partial_beside(target: Path) -> Path:
     with _write_access(target):
         return Path(tempfile.mkdtemp(prefix=_prefix(target), suffix=".partial",
                                      dir=target.parent))
+
+
+def _backup_beside(target: Path) -> Path:
+    """A new `.NAME.PID@HOST.RANDOM.old` folder beside `target`, where the output being
+    replaced is kept as `old` until the swap is done: atomic_dir moves a folder there,
+    restored_on_failure links a file. A killed writer's is judged by restore_swapped: put
+    back when its output is gone (the only copy), else removed as a leftover."""
+    with _write_access(target):
+        return Path(tempfile.mkdtemp(prefix=_prefix(target), suffix=".old", dir=target.parent))
 
 
 def _put_back(backup: Path, target: Path) -> bool:
