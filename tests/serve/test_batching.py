@@ -41,6 +41,7 @@ def test_concurrent_jobs_share_model_calls_and_get_their_own_rows():
     for i, got in enumerate(results):
         assert got.tolist() == [2.0 * v for v in range(i * 10, i * 10 + i + 1)]
     assert batcher.model_calls == len(calls) < 20
+    assert batcher.retried_batches == batcher.retried_calls == 0
     assert sum(calls) == sum(i + 1 for i in range(20))
 
 
@@ -138,6 +139,50 @@ def test_one_request_the_model_cannot_take_fails_alone():
     assert isinstance(bad, ValueError) and str(bad) == "negative"
     assert calls == [4, 2, 1, 1, 1]  # the batch, then each request's slice, then the next
     assert after.tolist() == [8.0] and batcher.model_calls == 2
+    assert (batcher.retried_batches, batcher.retried_calls) == (1, 3)  # counted apart
+
+
+def _counters(url: str) -> dict[str, float]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    names = ("shoprel_model_calls_total", "shoprel_batches_retried_total",
+             "shoprel_model_calls_retried_total")
+    return {sample.name: sample.value
+            for family in text_string_to_metric_families(httpx.get(url + "/metrics").text)
+            for sample in family.samples if sample.name in names}
+
+
+def test_metrics_count_a_failed_batch_retried_request_by_request(qc_run, start_server):
+    """A batched call that failed was made again for each request alone, unseen on /metrics
+    (the retries are not model calls there): an operator could not tell that one request's
+    rows made every batch it joined cost a call per request more. Good traffic counts none."""
+    app = create_app(qc_run, ServeSettings(max_wait_ms=1000))
+    model = app.state.batcher.score_rows
+
+    def picky(rows):
+        if (rows["query"] == "poison").any():
+            raise ValueError("the model cannot take it")
+        return model(rows)
+
+    app.state.batcher.score_rows = picky
+    queries = ["red shoes", "poison", "laptop bag"]
+
+    async def concurrently(url):
+        async with httpx.AsyncClient(base_url=url, timeout=30) as c:
+            return await asyncio.gather(*[c.post("/v1/score", json={"pairs": [
+                {"query": q, "category_path": "Fashion > Shoes"}] * 2}) for q in queries])
+
+    with start_server(app) as live:
+        assert httpx.post(live.url + "/v1/score", json={"pairs": [
+            {"query": "a", "category_path": "b"}]}, timeout=30).status_code == 200
+        good = _counters(live.url)
+        assert good == {"shoprel_model_calls_total": 1.0, "shoprel_batches_retried_total": 0.0,
+                        "shoprel_model_calls_retried_total": 0.0}
+        answers = asyncio.run(concurrently(live.url))
+        assert [r.status_code for r in answers] == [200, 500, 200]
+        assert _counters(live.url) == {"shoprel_model_calls_total": 2.0,  # one batch of three
+                                       "shoprel_batches_retried_total": 1.0,
+                                       "shoprel_model_calls_retried_total": 3.0}
 
 
 def test_close_drains_queued_jobs_then_refuses_new_ones():

@@ -171,6 +171,8 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
                            settings.max_batch_pairs, settings.max_wait_ms,
                            on_batch=lambda n: (metrics.model_calls.inc(),
                                                metrics.batch_pairs.observe(n)),
+                           on_retry=lambda calls: (metrics.batches_retried.inc(),
+                                                   metrics.model_calls_retried.inc(calls)),
                            slice_pairs=settings.slice_pairs,
                            join=lambda parts: queued_rows(parts, task, predictor,
                                                           translation.wanted))

@@ -52,20 +52,25 @@ class MicroBatcher:
     oldest first; it waits at most max_wait_ms after its first job for company. score_rows
     answers one entry per row (a row of columns, if it returns more than probabilities) of
     what `join` makes of the batch's slices (default: frames concatenated), both in the
-    scoring thread.
+    scoring thread. on_batch(pairs) is told of each batch's model call; on_retry(calls) of
+    each failed batch whose slices were then scored again one by one, with the calls made.
     """
 
     def __init__(self, score_rows: Callable[[pd.DataFrame], np.ndarray], max_batch_pairs: int,
                  max_wait_ms: float, on_batch: Callable[[int], None] | None = None,
                  slice_pairs: int | None = None,
-                 join: Callable[[list[Sequence]], pd.DataFrame] | None = None):
+                 join: Callable[[list[Sequence]], pd.DataFrame] | None = None,
+                 on_retry: Callable[[int], None] | None = None):
         self.score_rows = score_rows
         self.join = join or joined_frames
         self.max_batch_pairs = max_batch_pairs
         self.slice_pairs = min(slice_pairs or max_batch_pairs, max_batch_pairs)
         self.max_wait = max_wait_ms / 1000
         self.on_batch = on_batch
+        self.on_retry = on_retry
         self.model_calls = 0
+        self.retried_batches = 0  # failed batches scored again slice by slice
+        self.retried_calls = 0  # the model calls of those retries, not in model_calls
         self._jobs: deque[_Job] = deque()
         self._arrived: asyncio.Event | None = None
         self._closing = False
@@ -163,7 +168,7 @@ class MicroBatcher:
         slices, each slice is scored again on its own, so that only the requests whose own
         rows fail get the error (a 500): one request's rows that the join or the model
         cannot take failed every request batched with it. The retries are not counted as
-        batches (on_batch)."""
+        batches (on_batch), but apart (on_retry), so that an operator sees them."""
         batch = [part for part in batch if not part.job.future.done()]
         if not batch:
             return
@@ -176,17 +181,30 @@ class MicroBatcher:
             if len(batch) == 1:
                 self._fail(batch, exc)
                 return
-            for part in batch:  # a batch holds one slice of each of its requests
+            await self._retry_one_by_one(batch)
+            return
+        self._deliver(batch, scored)
+
+    async def _retry_one_by_one(self, batch: list[_Slice]) -> None:
+        """Each slice of a failed batch scored alone (a batch holds one slice of each of its
+        requests): its scores, or its own error, to its request."""
+        calls = 0
+        try:
+            for part in batch:
                 if part.job.future.done():
                     continue
+                calls += 1
                 try:
                     own = await self._scored([part])
                 except Exception as own_error:
                     self._fail([part], own_error)
                     continue
                 self._deliver([part], own)
-            return
-        self._deliver(batch, scored)
+        finally:
+            self.retried_batches += 1
+            self.retried_calls += calls
+            if self.on_retry is not None:
+                self.on_retry(calls)
 
     async def _scored(self, batch: list[_Slice]) -> np.ndarray:
         parts = [part.job.rows[part.start:part.stop] for part in batch]

@@ -115,6 +115,14 @@ class ServeMetrics:
             "(--scorer cascade; 0 with any other scorer).", registry=self.registry)
         self.model_calls = Counter("shoprel_model_calls", "Batched calls to the model.",
                                    registry=self.registry)
+        # a batched call that failed is made again for each request's slice alone
+        # (serve/batching), so that only the request whose rows fail gets the 500
+        self.batches_retried = Counter(
+            "shoprel_batches_retried", "Batched model calls that failed with several "
+            "requests in them, each request's slice then scored alone.", registry=self.registry)
+        self.model_calls_retried = Counter(
+            "shoprel_model_calls_retried", "Model calls made for one request's slice after its "
+            "batch failed (not in shoprel_model_calls).", registry=self.registry)
         self.batch_pairs = Histogram("shoprel_batch_pairs", "Pairs per model call.",
                                      buckets=BATCH_BUCKETS, registry=self.registry)
 
