@@ -529,8 +529,11 @@ class RunConfig(StrictConfig):
             return self
         family = self.model.family
         if not model_class(family).supports_start_from():
+            # named from the registry: a hand-kept list left the bi-encoder out
+            able = [name for name in families() if model_class(name).supports_start_from()]
             raise ConfigError(f"stage0.data: family {family} cannot start from a stage-0 model; "
-                              "stage 0 needs a family that fine-tunes weights (cross, llm)")
+                              f"stage 0 needs a family that fine-tunes weights "
+                              f"({', '.join(able)})")
         params = validate_params(family, {**self.model.params, **stage0.params},
                                  where="stage0.params", saved=_saved(info),
                                  how=written_in(info.context))
