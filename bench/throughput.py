@@ -51,6 +51,22 @@ from shoprel.models.backbones.cache import CACHE_ENV, cache_root
 from shoprel.training.defaults import CARRIED_HARD_WEIGHT
 
 SHOPREL = [sys.executable, "-m", "shoprel"]
+# (variant, query cache) in the order they run; --skip takes a variant or "variant-cache"
+VARIANTS = (("fast", "cold"), ("default-plain", "cold"), ("default", "cold"), ("default", "warm"),
+            ("carried", "cold"), ("carried", "warm"), ("cascade", "cold"), ("cascade", "warm"),
+            ("student", "cold"), ("student", "warm"))
+
+
+def skipped(names: str) -> set[str]:
+    """The --skip names, each a variant or a variant-cache pair: a name the bench does not have
+    is refused before any work (a typo skipped nothing, and the bench ran for an hour more)."""
+    skip = set(filter(None, (name.strip() for name in names.split(","))))
+    known = {name for name, _ in VARIANTS} | {f"{name}-{cache}" for name, cache in VARIANTS}
+    unknown = sorted(skip - known)
+    if unknown:
+        raise ValueError(f"--skip: unknown {', '.join(map(repr, unknown))}; the variants are "
+                         f"{', '.join(sorted(known))}")
+    return skip
 
 
 def split_by_query(data: Path, workdir: Path, holdout: float, seed: int,
@@ -144,6 +160,10 @@ def main() -> None:
     args = parser.parse_args()
     if not 0 < args.unlabeled_share < 1:
         parser.error("--unlabeled-share must be between 0 and 1 (both parts need queries)")
+    try:
+        skip = skipped(args.skip)
+    except ValueError as exc:
+        parser.error(str(exc))
     require_input(args.data)
     work = claim_workdir(args.workdir, "bench/throughput.py", "--workdir")
     train_file, held_file, given_file = split_by_query(args.data, work, args.holdout, args.seed,
@@ -151,15 +171,12 @@ def main() -> None:
     scored = without_labels(held_file, work / "heldout_nolabel.jsonl")
     unlabeled = without_labels(given_file, work / "unlabeled.jsonl")
     runs_dir = work / "runs"
-    skip = set(filter(None, args.skip.split(",")))
     default, student = runs_dir / "default", runs_dir / "student"
     plain = work / "default-plain"
     carried, cascade = ["--scorer", "student"], ["--scorer", "cascade"]
-    variants = [("fast", runs_dir / "fast", "cold", []), ("default-plain", plain, "cold", []),
-                ("default", default, "cold", []), ("default", default, "warm", []),
-                ("carried", default, "cold", carried), ("carried", default, "warm", carried),
-                ("cascade", default, "cold", cascade), ("cascade", default, "warm", cascade),
-                ("student", student, "cold", []), ("student", student, "warm", [])]
+    runs = {"fast": (runs_dir / "fast", []), "default-plain": (plain, []), "default": (default, []),
+            "carried": (default, carried), "cascade": (default, cascade), "student": (student, [])}
+    variants = [(name, runs[name][0], cache, runs[name][1]) for name, cache in VARIANTS]
     variants = [v for v in variants if v[0] not in skip and f"{v[0]}-{v[2]}" not in skip]
     wanted = {name for name, *_ in variants}  # only the runs these need are trained
     started = time.perf_counter()

@@ -4,6 +4,8 @@ ever saw, and its training part does not depend on how the held-out queries are 
 import json
 from pathlib import Path
 
+import pytest
+
 
 def queries(path: Path) -> list[str]:
     return [json.loads(line)["origin_query"].lower().strip()
@@ -26,3 +28,12 @@ def test_three_parts_share_no_query_and_training_part_is_stable(qc_demo, tmp_pat
     assert total == len(qc_demo.read_text().splitlines())
     assert train.read_bytes() == parts[0.3][0].read_bytes()  # runs trained before stay valid
     assert len(queries(parts[0.3][2])) < len(queries(given))
+
+
+def test_skip_takes_variants_and_variant_cache_pairs_and_refuses_other_names(load_bench):
+    """A typo in --skip skipped nothing and the bench ran every variant: it is refused now."""
+    bench = load_bench("throughput")
+    assert bench.skipped("fast, default-warm,,student") == {"fast", "default-warm", "student"}
+    assert bench.skipped("") == set()
+    with pytest.raises(ValueError, match=r"^--skip: unknown 'defualt', 'fast-hot'; the variants"):
+        bench.skipped("defualt,fast-hot,carried")
