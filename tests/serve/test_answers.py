@@ -8,7 +8,7 @@ import time
 import httpx
 
 from shoprel.serve import ServeSettings, create_app
-from shoprel.serve.answers import NOT_FOUND_NOTE, timeout_message
+from shoprel.serve.answers import CONNECTION_NOTE, NOT_FOUND_NOTE, timeout_message
 
 KEY = "s3cret-key"
 AUTH = {"authorization": f"Bearer {KEY}"}
@@ -79,6 +79,7 @@ def test_each_documented_error_is_the_servers_answer(qc_run):
     assert "longer than --request-timeout (0.2 s)" in documented["/v1/score", "post", 503]
     assert timeout_message(0.2) in documented["/v1/score", "post", 503]
     assert NOT_FOUND_NOTE in schema["info"]["description"]
+    assert CONNECTION_NOTE in schema["info"]["description"]  # the 408 and a full server's 503
 
     async def answers():
         got = {}

@@ -17,6 +17,7 @@ from tests.serve.threaded import threaded_server
 
 from shoprel.serve import ServeSettings, connections, create_app, lingering
 from shoprel.serve.connections import GuardedHTTPProtocol, uvicorn_limit
+from shoprel.serve.guards import RequestGuards
 from shoprel.serve.lingering import LingeringTransport
 
 REQUEST = b"POST /echo HTTP/1.1\r\nHost: x\r\ncontent-length: 5\r\n\r\nhello"
@@ -185,13 +186,15 @@ def test_connections_past_the_limit_are_answered_503_and_closed(short_deadlines,
     """uvicorn's limit_concurrency answered 503 past its limit but kept every connection a
     client opened (and minus one: `limit_concurrency=2` served one connection)."""
     monkeypatch.setattr(connections, "HEAD_SECONDS", 10.0)
-    with serving(max_connections=2) as address:
+    with serving(max_connections=2, app=RequestGuards(echo, ServeSettings())) as address:
         held = [connect(address), connect(address)]  # the two the server serves, idle
         time.sleep(0.2)
         with connect(address) as third:
             third.sendall(REQUEST)
             answer, _ = until_closed(third)
         assert answer.startswith(b"HTTP/1.1 503") and b"connection: close" in answer
+        assert answer.endswith(b'{"error":"the server\'s connections are all taken '
+                               b'(--max-connections 2); try again shortly","detail":[]}')
         with connect(address) as silent:
             opened = time.monotonic()
             answer, closed = until_closed(silent)
@@ -235,6 +238,28 @@ def test_a_408_carries_the_headers_and_body_shape_of_every_other_answer(short_de
 def keyed_app(trained_runs):
     """The app over the fast QC run, with a key and a body limit of 2 KiB."""
     return create_app(trained_runs["QC"], ServeSettings(api_key="right", max_body_bytes=2048))
+
+
+def test_a_request_past_the_limit_is_an_api_error_the_metrics_count(keyed_app):
+    """uvicorn answered a request past its limit itself: `Service Unavailable` as plain text,
+    where every other error is the API's {error, detail}, and past the app, so /metrics
+    counted none of them: an operator saw no sign of the connections turned away."""
+    with serving(max_connections=1, app=keyed_app) as address, connect(address) as held:
+        held.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert one_answer(held).startswith(b"HTTP/1.1 200")
+        with connect(address) as second:
+            second.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+            answer, _ = until_closed(second)
+        held.sendall(b"GET /metrics HTTP/1.1\r\nHost: x\r\n"
+                     b"authorization: Bearer right\r\n\r\n")
+        scraped = one_answer(held).decode()
+    assert answer.startswith(b"HTTP/1.1 503") and headers_of(answer)[b"connection"] == b"close"
+    assert headers_of(answer)[b"content-type"] == b"application/json"
+    assert json.loads(answer.partition(b"\r\n\r\n")[2]) == {
+        "error": "the server's connections are all taken (--max-connections 1); try again "
+                 "shortly", "detail": []}
+    assert 'shoprel_requests_total{method="GET",path="/healthz",status="503"} 1.0' in scraped
+    assert 'shoprel_errors_total{kind="unavailable"} 1.0' in scraped
 
 
 def answers_while_sending(sock: socket.socket, head: bytes, seconds: float

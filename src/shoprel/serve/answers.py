@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import math
 
-from shoprel.serve.guards import MAX_URL_BYTES, needs_key
+from shoprel.serve.connections import BODY_BYTES_A_SECOND, BODY_SECONDS, HEAD_SECONDS
+from shoprel.serve.guards import MAX_URL_BYTES, needs_key, over_capacity_message
 from shoprel.serve.schemas import ErrorResponse
 from shoprel.serve.settings import ServeSettings
 
@@ -18,6 +19,14 @@ SCORE_PATH = "/v1/score"
 # where an unknown path is said: OpenAPI describes routes, and a 404 belongs to none
 NOT_FOUND_NOTE = ('A path not listed here answers 404 {"error": "Not Found", "detail": []}; '
                   'one listed with a trailing slash, 404 naming the path without it.')
+
+# answers of the connection rather than of a route (serve/connections.py, guards.py)
+CONNECTION_NOTE = (
+    f'Any request: 408 {{"error": "the request\'s head did not arrive within {HEAD_SECONDS:g} s; '
+    f'...", "detail": []}} where its head ({HEAD_SECONDS:g} s) or its body ({BODY_SECONDS:g} s '
+    f"from the head, and a second for each {BODY_BYTES_A_SECOND // 1024} KiB of it that came) "
+    f'is late; 503 {{"error": "{over_capacity_message("N")}", "detail": []}} past the '
+    "connections it serves. Both close the connection.")
 
 
 def not_found_message(path: str, route_paths: list[str]) -> str:

@@ -29,6 +29,7 @@ from shoprel.predict.predictor import (
     translated_languages,
 )
 from shoprel.serve.answers import (
+    CONNECTION_NOTE,
     NOT_FOUND_NOTE,
     not_found_message,
     route_errors,
@@ -194,7 +195,8 @@ def create_app(run_dir: str | Path, settings: ServeSettings | None = None,
                     f"answer's model names it). Limits: {settings.max_pairs:,} pairs per "
                     f"request, {settings.max_text_chars:,} characters per text, "
                     f"{settings.max_total_chars:,} characters per request in all, "
-                    f"{settings.max_body_bytes:,} bytes per body. {NOT_FOUND_NOTE}",
+                    f"{settings.max_body_bytes:,} bytes per body. {NOT_FOUND_NOTE} "
+                    f"{CONNECTION_NOTE}",
         lifespan=lifespan,
         redirect_slashes=False,  # a 404 naming the path instead (not_found_message)
         openapi_url=SCHEMA_PATH, docs_url=None, redoc_url=None,  # add_docs: pages offline

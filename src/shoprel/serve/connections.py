@@ -13,10 +13,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from functools import partial
 
 from uvicorn.protocols.http.flow_control import CLOSE_HEADER
 
 from shoprel.serve.draining import DrainingHTTPProtocol
+from shoprel.serve.guards import OVER_CAPACITY
 from shoprel.serve.limits import error_body
 from shoprel.serve.lingering import LingeringTransport, declared_length
 
@@ -39,8 +41,9 @@ logger = logging.getLogger("uvicorn.error")
 
 
 def uvicorn_limit(max_connections: int) -> int:
-    """uvicorn's `limit_concurrency` for at most `max_connections` served at once: uvicorn
-    answers 503 once the open connections, the asking one among them, reach its limit."""
+    """uvicorn's `limit_concurrency` for at most `max_connections` served at once: a request
+    is answered 503 once the open connections, the asking one among them, reach it (uvicorn's
+    check, which GuardedHTTPProtocol makes in its place)."""
     return max_connections + 1
 
 
@@ -66,6 +69,9 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
     runs while the server answers, nor between requests (uvicorn's keep-alive timeout closes
     an idle connection)."""
 
+    # uvicorn's `limit_concurrency`, taken over: uvicorn answered past it with a text/plain 503
+    # of its own, past the app, so /metrics never counted it and its body was no API error
+    connection_limit: int | None = None
     deadline: asyncio.TimerHandle | None = None
     waiting_for: str | None = None  # "head" or "body", while a deadline runs
     # the cycle made the connection's last while its body was on its way, with the
@@ -73,6 +79,26 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
     marked_last: tuple | None = None
     body_read = 0  # bytes of the current request's body handed to it so far
     body_awaited_since = 0.0  # the loop's time when the body's deadline began
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.connection_limit, self.limit_concurrency = self.limit_concurrency, None
+        self.app = partial(self.marked_past_limit, self.app)
+
+    async def marked_past_limit(self, app, scope, receive, send) -> None:
+        """Runs the request, marked OVER_CAPACITY (the connections served) where it comes
+        past the limit, as uvicorn's check would have found it: the app's guard answers it 503
+        and closes the connection, and its metrics count it. This request's task is one of
+        the server's tasks by now."""
+        limit = self.connection_limit
+        if scope["type"] == "http" and limit is not None and (
+                self.over_limit() or len(self.tasks) - 1 >= limit):
+            scope = {**scope, "extensions": {**(scope.get("extensions") or {}),
+                                             OVER_CAPACITY: limit - 1}}
+            client = f"{self.client[0]}:{self.client[1]} - " if self.client else ""
+            logger.warning("%sa request past the %d connections served: 503, connection "
+                           "closed", client, limit - 1)
+        await app(scope, receive, send)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(LingeringTransport(transport, self.loop, self.lingering_plan))
@@ -85,7 +111,7 @@ class GuardedHTTPProtocol(DrainingHTTPProtocol):
     def over_limit(self) -> bool:
         """Whether a request on this connection now would be answered 503 (uvicorn counts
         the open connections, this one among them)."""
-        limit = self.limit_concurrency
+        limit = self.connection_limit
         return limit is not None and len(self.connections) >= limit
 
     def room_checked(self) -> None:

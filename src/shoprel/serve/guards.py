@@ -16,6 +16,9 @@ DOCS_PATH, SCHEMA_PATH, REDOC_PATH = "/docs", "/openapi.json", "/redoc"
 # (create_app leaves its name out), its data or the key
 OPEN_PATHS = frozenset({"/healthz", "/readyz", DOCS_PATH, SCHEMA_PATH, REDOC_PATH})
 JSON_BODY_PATHS = frozenset({"/v1/score"})
+# the scope extension GuardedHTTPProtocol puts on a request that comes past --max-connections:
+# the connections this process serves, which the 503 names
+OVER_CAPACITY = "shoprel.over_capacity"
 # no route has a longer URL; h11 itself refuses request heads beyond 16 KiB with a 400
 MAX_URL_BYTES = 2048
 
@@ -63,9 +66,17 @@ def exposure_warning(host: str, api_key: str | None) -> str | None:
             "can use the model (set --api-key or SHOPREL_API_KEY)")
 
 
+def over_capacity_message(connections: str) -> str:
+    """A full server's 503 error (connections: the number served, or what stands for it)."""
+    return (f"the server's connections are all taken (--max-connections {connections}); "
+            "try again shortly")
+
+
 class RequestGuards:
-    """414 for a URL longer than any route's; 401 without the right `Authorization: Bearer
-    KEY` (when a key is set); 415 for a scoring request whose body is not JSON."""
+    """503 for a request that came past the connections this process serves (connections.py
+    marks it), its connection closed; 414 for a URL longer than any route's; 401 without the
+    right `Authorization: Bearer KEY` (when a key is set); 415 for a scoring request whose
+    body is not JSON."""
 
     def __init__(self, app, settings: ServeSettings):
         self.app = app
@@ -74,6 +85,10 @@ class RequestGuards:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        served = (scope.get("extensions") or {}).get(OVER_CAPACITY)
+        if served is not None:
+            return await send_error(send, 503, over_capacity_message(f"{served:,}"),
+                                    [(b"connection", b"close")])
         path = scope.get("path", "")
         url_bytes = len(scope.get("raw_path") or path.encode()) + len(scope.get("query_string")
                                                                        or b"")
