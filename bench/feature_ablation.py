@@ -135,6 +135,24 @@ def evaluate(frame, loaded, params, blocks: list[str], label: str, name: str,
             "language_roc_auc": per_language}
 
 
+def variant_blocks(variant: str, blocks: list[str]) -> tuple[list[str], str]:
+    """The blocks a --variants entry keeps and its label: `all`, `old` (the first wave's
+    blocks), or `-NAME` leaving out the blocks NAME matches (a glob: "-*1", every block of the
+    second backbone; "-lexical+target_rank" leaves out both). A NAME matching no block is
+    refused: a typo ("-wordmatch") measured every block under a label saying one was out."""
+    if variant == "all":
+        return blocks, "all"
+    if variant == "old":
+        return [b for b in blocks if b.startswith(("lexical", "cosine", "raw"))], "old blocks only"
+    left_out = variant[1:].split("+")
+    unmatched = [n for n in left_out if not fnmatch.filter(blocks, n)]
+    if unmatched:
+        raise ValueError(f"--variants {variant}: {', '.join(map(repr, unmatched))} matches no "
+                         f"block; the blocks are {', '.join(blocks)}")
+    chosen = [b for b in blocks if not any(fnmatch.fnmatch(b, n) for n in left_out)]
+    return chosen, f"without {' and '.join(left_out)}"
+
+
 def main() -> None:
     sys.path.insert(0, str(REPO / "src"))
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -156,6 +174,11 @@ def main() -> None:
                         help="write each variant's OOF scores, labels, languages and folds "
                              "to DIR/VARIANT.npz")
     args = parser.parse_args()
+    variants = args.variants.split(",") if args.variants else None
+    unknown = [v for v in variants or [] if v not in ("all", "old") and not v.startswith("-")]
+    if unknown:  # before the blocks, which take many minutes
+        parser.error(f"--variants: unknown {', '.join(map(repr, unknown))}: each is all, old "
+                     "or -BLOCK")
 
     from shoprel.data.readers import read_pairs
     from shoprel.folds.grouped import assign_folds
@@ -175,21 +198,13 @@ def main() -> None:
              "language": lambda: language_folds(frame)}[args.group]()
     loaded = compute_blocks(frame, folds, params, cache_folder("ablation") / name)
     blocks = [k[3:] for k in loaded[0] if k.startswith("tr_") and k != "tr_y"]
-    variants = (args.variants.split(",") if args.variants
-                else ["all", *(f"-{b}" for b in blocks), "old"])
-    old = [b for b in blocks if b.startswith(("lexical", "cosine", "raw"))]
-    results = []
-    for variant in variants:
-        if variant == "all":
-            chosen, label = blocks, "all"
-        elif variant == "old":
-            chosen, label = old, "old blocks only"
-        else:  # "-NAME": leave out the blocks NAME matches (a glob: "-*1", every block of the
-            # second backbone; "-lexical+target_rank" leaves out both)
-            left_out = variant[1:].split("+")
-            chosen = [b for b in blocks if not any(fnmatch.fnmatch(b, n) for n in left_out)]
-            label = f"without {' and '.join(left_out)}"
-        results.append(evaluate(frame, loaded, params, chosen, label, name, args.save_oof))
+    variants = variants or ["all", *(f"-{b}" for b in blocks), "old"]
+    try:
+        chosen_blocks = [variant_blocks(variant, blocks) for variant in variants]
+    except ValueError as exc:  # the blocks are cached by now: a corrected rerun starts at once
+        parser.error(str(exc))
+    results = [evaluate(frame, loaded, params, chosen, label, name, args.save_oof)
+               for chosen, label in chosen_blocks]
     print(json.dumps({"name": name, "rows": len(frame), "results": results}))
 
 

@@ -1,4 +1,10 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import numpy as np
+import pytest
 
 from shoprel.data.readers import read_pairs
 
@@ -39,3 +45,29 @@ def test_cached_blocks_of_other_folds_are_computed_again(load_bench, qc_demo, tm
     assert CountingModel.built == 6
     assert [b["va_idx"].tolist() for b in other] == [
         np.where(second == f)[0].tolist() for f in range(3)]
+
+
+def test_a_variant_leaving_out_no_block_is_refused(load_bench):
+    """`-wordmatch` (for word_match) measured every block under the label "without wordmatch"."""
+    ablation = load_bench("feature_ablation")
+    blocks = ["lexical", "cosine0", "cosine1", "word_match"]
+    assert ablation.variant_blocks("all", blocks) == (blocks, "all")
+    assert ablation.variant_blocks("-*1+word_match", blocks) == (
+        ["lexical", "cosine0"], "without *1 and word_match")
+    with pytest.raises(ValueError, match=r"^--variants -lexical\+wordmatch: 'wordmatch' matches "
+                                         r"no block; the blocks are lexical, cosine0, cosine1"):
+        ablation.variant_blocks("-lexical+wordmatch", blocks)
+
+
+def test_a_variant_of_no_known_form_is_refused_before_the_blocks(tmp_path):
+    bench = Path(__file__).resolve().parents[2] / "bench" / "feature_ablation.py"
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"id": 1, "task": "QC", "language": "en", "origin_query": "a", '
+                    '"category_path": "b", "label": 1}\n', encoding="utf-8")
+    done = subprocess.run([sys.executable, str(bench), str(data), "--variants", "all,wordmatch"],
+                          capture_output=True, text=True, env={**os.environ,
+                                                              "SHOPREL_CACHE": str(tmp_path)})
+    assert done.returncode == 2
+    assert done.stderr.splitlines()[-1].endswith(
+        "error: --variants: unknown 'wordmatch': each is all, old or -BLOCK")
+    assert not (tmp_path / "ablation").exists()
