@@ -303,6 +303,38 @@ def test_a_leading_tilde_in_config_paths_is_the_home_folder(tmp_path):
     assert config.noise.flagged == os.path.expanduser("~/ids.txt")
 
 
+@pytest.mark.parametrize("line,key", [
+    ("stage0: {data: ~no-such-user-shoprel/qi.txt}", "stage0.data"),
+    ("stage0: {data: [qi.txt, ~no-such-user-shoprel/qi.txt]}", "stage0.data"),
+    ("noise: {flagged: ~no-such-user-shoprel/ids.txt}", "noise.flagged"),
+    ("augment: {translate: {it: es}, cache: ~no-such-user-shoprel/t.sqlite}", "augment.cache"),
+    ("augment: {translate: {it: es}, backend: table, table: ~no-such-user-shoprel/t.tsv}",
+     "augment.table"),
+    ("data: {translator: {backend: apertium, cache: ~no-such-user-shoprel/t.sqlite}}",
+     "data.translator.cache"),
+])
+def test_a_tilde_of_no_user_in_a_config_path_is_refused_at_its_line(tmp_path, line, key):
+    """`noise.flagged: ~nobody/ids.txt` (no such user here) was left as written, and train
+    ended in pathlib's traceback "RuntimeError: Could not determine home directory"."""
+    yaml = tmp_path / "c.yaml"
+    yaml.write_text(f"model: {{family: cross}}\n{line}\n")
+    with pytest.raises(ConfigError) as refused:
+        load_config(yaml)
+    assert str(refused.value) == (
+        f"{yaml}: line 2: {key}: ~no-such-user-shoprel/{line.split('/')[-1].rstrip(']}')}: "
+        "'~no-such-user-shoprel' is read as a home folder, but no user 'no-such-user-shoprel' "
+        "is known here; write the path in full, from /")
+
+
+def test_a_config_path_whose_name_is_too_long_is_refused_at_its_line(tmp_path):
+    """A 300-byte file name in noise.flagged was a traceback (OSError "File name too long")."""
+    yaml = tmp_path / "c.yaml"
+    yaml.write_text(f"model: {{family: fast}}\nnoise:\n  flagged: {'a' * 300}\n")
+    with pytest.raises(ConfigError, match=rf"^{yaml}: line 3: noise\.flagged: a+\.\.\.: the "
+                                          "name 'a+\\.\\.\\.' is 300 bytes long"):
+        load_config(yaml)
+
+
 def test_a_threshold_value_without_mode_fixed_is_refused(tmp_path):
     """`threshold: {value: 0.7}` kept tuning the cut on OOF scores, ignoring 0.7 silently."""
     path = tmp_path / "c.yaml"

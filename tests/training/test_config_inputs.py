@@ -326,3 +326,22 @@ def test_a_recorded_translator_cache_inside_the_run_replaced_is_refused(tmp_path
         f"error: {config}: line 7: data.translator.cache: {cache} lies inside --out {run}, "
         "which train replaces; move it out first"]
     assert snapshot(run) == before
+
+
+def test_a_backbone_folder_of_no_user_is_refused_at_its_line(tmp_path, qc_demo):
+    """`backbone: ~nobody/enc` (no such user here) ended train in pathlib's traceback
+    "RuntimeError: Could not determine home directory" before the run was written."""
+    from click.testing import CliRunner
+
+    from shoprel.cli import main
+
+    config = tmp_path / "c.yaml"
+    config.write_text("model:\n  family: cross\n  params: {backbone: ~no-such-user-shoprel/enc}\n")
+    done = CliRunner().invoke(main, ["train", str(qc_demo), "--out", str(tmp_path / "run"),
+                                     "--config", str(config), "--quiet"])
+    assert done.exit_code == 2 and "Traceback" not in done.output
+    assert " ".join(done.output.split()) == (
+        f"error: {config}: line 3: model.params.backbone: ~no-such-user-shoprel/enc: "
+        "'~no-such-user-shoprel' is read as a home folder, but no user 'no-such-user-shoprel' "
+        "is known here; write the path in full, from /")
+    assert not (tmp_path / "run").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
@@ -35,6 +36,7 @@ from shoprel.training.defaults import (
     FOLDS_MIN,
     STUDENT_BACKBONE,
 )
+from shoprel.utils.path_limits import unusable_path
 
 # The default family: the best one that trains 10k rows within 30 minutes on 2 cores, backbone
 # build included (README, "The embedding model": EmbeddingGemma embeddings + similarity,
@@ -84,9 +86,17 @@ def _before_regional_pairs(data, info: ValidationInfo, targets: str):
     return data
 
 
-def _home(path: str | None) -> str | None:
-    """YAML does not expand `~` as a shell would: `cache: ~/.cache/x` made a folder named `~`."""
-    return None if path is None else os.path.expanduser(path)
+def _home(path: str | None, key: str) -> str | None:
+    """YAML does not expand `~` as a shell would: `cache: ~/.cache/x` made a folder named `~`.
+    A path no file can be at (a `~name` of no user known here, a name too long) is refused at
+    its key (`key`), as a command's path argument is: it was a traceback where it was read."""
+    if path is None:
+        return None
+    expanded = os.path.expanduser(path)
+    problem = unusable_path(Path(expanded))
+    if problem:
+        raise ConfigError(f"{key}: {problem}")
+    return expanded
 
 
 def check_backend_fields(where: str, backend: str, table: str | None, model: str | None,
@@ -126,7 +136,8 @@ class TranslatorConfig(StrictConfig):
     @model_validator(mode="after")
     @_with_the_others
     def _check_backend_fields(self) -> TranslatorConfig:
-        self.cache, self.table = _home(self.cache), _home(self.table)
+        self.cache = _home(self.cache, "data.translator.cache")
+        self.table = _home(self.table, "data.translator.table")
         check_backend_fields("data.translator", self.backend, self.table, self.model)
         return self
 
@@ -306,7 +317,8 @@ class AugmentConfig(StrictConfig):
     @model_validator(mode="after")
     @_with_the_others
     def _check_backend_fields(self) -> AugmentConfig:
-        self.cache, self.table = _home(self.cache), _home(self.table)
+        self.cache = _home(self.cache, "augment.cache")
+        self.table = _home(self.table, "augment.table")
         check_backend_fields("augment", self.backend, self.table, self.model,
                              needed=bool(self.translate))
         return self
@@ -353,7 +365,7 @@ class NoiseConfig(StrictConfig):
     @model_validator(mode="after")
     @_with_the_others
     def _one_source(self) -> NoiseConfig:
-        self.flagged = _home(self.flagged)
+        self.flagged = _home(self.flagged, "noise.flagged")
         if self.flagged is not None and self.inner_folds is not None:
             raise ValueError("give flagged (a file of ids) or inner_folds, not both")
         return self
@@ -400,9 +412,9 @@ class Stage0Config(StrictConfig):
             if not self.data:
                 raise ConfigError("stage0.data: an empty list; name a file, a list of files, "
                                   "or null for no stage 0")
-            self.data = [_home(file) for file in self.data]
+            self.data = [_home(file, "stage0.data") for file in self.data]
         else:
-            self.data = _home(self.data)
+            self.data = _home(self.data, "stage0.data")
         return self
 
     @property

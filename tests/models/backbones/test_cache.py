@@ -188,3 +188,19 @@ def test_a_read_only_cache_hashes_a_file_once_per_command(read_only_root, tmp_pa
     os.utime(first, ns=(info.st_atime_ns, info.st_mtime_ns + 10**9))
     assert file_sha256(first) == digest(b"f" * 5000)
     assert hashed[2:] == [first]
+
+
+def test_a_cache_root_of_no_user_is_refused_in_one_line(monkeypatch):
+    """SHOPREL_CACHE='~nobody/cache' (no such user here) was a traceback, pathlib's
+    "RuntimeError: Could not determine home directory", from every command using the cache."""
+    from shoprel.errors import ConfigError
+
+    monkeypatch.setenv(CACHE_ENV, "~no-such-user-shoprel/cache")
+    said = ("~no-such-user-shoprel/cache: '~no-such-user-shoprel' is read as a home folder, "
+            "but no user 'no-such-user-shoprel' is known here; write the path in full, from /")
+    with pytest.raises(ConfigError) as refused:
+        cache.cache_root()
+    assert str(refused.value) == f"${CACHE_ENV}: {said}"
+    with pytest.raises(ConfigError) as refused:
+        cache.cache_root("~no-such-user-shoprel/cache")
+    assert str(refused.value) == f"cache_dir: {said}"

@@ -10,10 +10,11 @@ import os
 from collections.abc import Iterator
 from pathlib import Path
 
-from shoprel.errors import InputError, ShoprelError
+from shoprel.errors import ConfigError, InputError, ShoprelError
 from shoprel.utils.atomic import atomic_dir, atomic_file
 from shoprel.utils.digest import sha256_of_file
 from shoprel.utils.output_stamp import few_names
+from shoprel.utils.path_limits import unusable_path
 from shoprel.utils.shoprel_folders import STAMP
 from shoprel.utils.temp_names import is_temporary
 
@@ -42,11 +43,22 @@ log = logging.getLogger(__name__)
 def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:
     """An explicit folder wins, then $SHOPREL_CACHE, then ~/.cache/shoprel."""
     if cache_dir is not None:
-        return Path(cache_dir).expanduser()
+        return _usable_root(cache_dir, "cache_dir")
     env = os.environ.get(CACHE_ENV)
     if env:
-        return Path(env).expanduser()
+        return _usable_root(env, f"${CACHE_ENV}")
     return Path.home() / ".cache" / "shoprel"
+
+
+def _usable_root(given: str | os.PathLike, where: str) -> Path:
+    """`given` with `~` expanded; a path no folder can be at (a `~name` of no user known here,
+    a name too long) refused naming `where` it was set: pathlib's RuntimeError "Could not
+    determine home directory" was a traceback from the first command that used the cache."""
+    root = Path(os.path.expanduser(given))
+    problem = unusable_path(root)
+    if problem:
+        raise ConfigError(f"{where}: {problem}")
+    return root
 
 
 def cache_folder(kind: str, cache_dir: str | os.PathLike | None = None) -> Path:
