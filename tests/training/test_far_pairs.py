@@ -277,6 +277,24 @@ def test_far_pairs_afterwards_refuses_a_training_file_changed_since(tmp_path, qc
     assert (run.run_dir / "metrics.json").read_text() == before
 
 
+def test_a_row_gained_since_is_named_by_its_number_id(tmp_path, qc_demo):
+    """A row added to a training file of number ids was named by numpy's repr, "e.g. id
+    np.int64(9999)", where the file writes 9999."""
+    from shoprel.errors import RunDirError
+    from shoprel.training.far_pairs_existing import add_far_pairs
+
+    data = tmp_path / "train.jsonl"
+    data.write_bytes(qc_demo.read_bytes())
+    run = runner.train(data, tmp_path / "run", load_config(None, {**FAST, "check.far_pairs": 0}),
+                       progress=False)
+    gained = {**json.loads(data.read_text(encoding="utf-8").splitlines()[0]), "id": 9999}
+    with data.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(gained, ensure_ascii=False) + "\n")
+    with pytest.raises(RunDirError) as refused:
+        add_far_pairs(run.run_dir, progress=False)
+    assert "1 not in the run, e.g. id 9999): was the file changed" in str(refused.value)
+
+
 def test_far_pairs_afterwards_names_too_few_pairs_and_a_missing_training_file(tmp_path,
                                                                                qc_demo):
     from shoprel.errors import ConfigError, RunDirError

@@ -41,7 +41,7 @@ from shoprel.data.tasks import (
 )
 from shoprel.errors import InputError
 from shoprel.utils.bounds import not_whole
-from shoprel.utils.scalars import is_boolean
+from shoprel.utils.scalars import is_boolean, python_scalar
 
 UNKNOWN_LANGUAGE = "unk"
 # A query, a title or a category path is at most a few hundred characters; a field far longer is
@@ -158,7 +158,9 @@ def written_id(value, key, as_text: bool):
 def id_in_file(path: str | Path, key):
     """The id `key` (as a run keeps it: 5 for "00005") as the file at `path` writes it, for a
     message naming one of its rows (written_id: the file's first id tells text from numbers);
-    the key where no row of the file has it. Reads the file: for an error's wording only."""
+    the key where no row of the file has it. Reads the file: for an error's wording only. A
+    numpy key (a frame's cell) is said as Python's: 9999, not np.int64(9999)."""
+    key = python_scalar(key)
     as_text = None
     for _, record in iter_records(path):
         value = record.get("id")
