@@ -6,7 +6,7 @@ import pytest
 from tests.conftest import unrendered_report
 
 import shoprel.demo
-from shoprel.ensemble.noise import filter_training_file, find_noisy_rows
+from shoprel.ensemble.noise import filter_training_file, find_noisy_rows, flag_noisy_rows
 from shoprel.errors import InputError
 from shoprel.models.backbones.cache import CACHE_ENV
 from shoprel.training.config_reading import load_config
@@ -408,12 +408,34 @@ def test_a_training_file_changed_since_the_run_is_refused(tmp_path):
         "student": None, "final.refit_full": False}), progress=False)
     relabelled = json.loads(lines[4])
     relabelled["label"] = 1 - relabelled["label"]
+    # a row gained: --filtered-train copied it, unflagged, as though the run had judged it
+    gained = json.dumps({**json.loads(lines[0]), "id": 9999}) + "\n"
     for edited, message in (
             ([*lines[:4], json.dumps(relabelled) + "\n", *lines[5:]], "1 row.* differ .*id 5"),
-            (lines[:-1], "1 of its rows are not in")):
+            (lines[:-1], "1 of its rows are not in"),
+            ([*lines, gained], r"holds 1 row\(s\) the run was not trained on \(e\.g\. id 9999\)")):
         data.write_text("".join(edited), encoding="utf-8")
         with pytest.raises(RunDirError, match=message):
             find_noisy_rows(tmp_path / "run")
+    with pytest.raises(RunDirError, match="the run was not trained on"):
+        flag_noisy_rows(tmp_path / "run", filtered_train=tmp_path / "clean.jsonl")
+    assert not (tmp_path / "clean.jsonl").exists()
+
+
+def test_rows_a_run_dropped_as_empty_texts_are_no_change_of_its_file(tmp_path):
+    """A run with data.empty_text: drop trained without the file's rows of an empty target:
+    they are in the file, not in its out-of-fold table, and the file is still the run's."""
+    lines = shoprel.demo.demo_file("QC").read_text(encoding="utf-8").splitlines(keepends=True)
+    blank = [json.dumps({**json.loads(line), "category_path": " "}) + "\n" for line in lines[:2]]
+    data = tmp_path / "qc.jsonl"
+    data.write_text("".join([*blank, *lines[2:]]), encoding="utf-8")
+    train(data, tmp_path / "run", load_config(None, {
+        "folds.k": 2, "model.family": "fast", "model.params.n_features": 2**14,
+        "model.params.n_estimators": 20, "model.params.n_jobs": 1, "check.far_pairs": 0,
+        "data.empty_text": "drop", "final.refit_full": False}), progress=False)
+    result = flag_noisy_rows(tmp_path / "run", filtered_train=tmp_path / "clean.jsonl")
+    kept = (tmp_path / "clean.jsonl").read_text(encoding="utf-8").splitlines(keepends=True)
+    assert len(kept) == len(lines) - result.dropped and kept[:2] == blank
 
 
 def test_flagged_ids_are_shown_and_written_as_the_training_file_writes_them(tmp_path):

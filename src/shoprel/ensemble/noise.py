@@ -141,7 +141,11 @@ def _check_unchanged(run: Run, oof: pd.DataFrame, texts: pd.DataFrame,
 
     The id named is the one the file writes (`as_written`, from ids_as_written): "0104", not
     the 104 the run keeps; a row the file no longer holds gets the file's kind of id (text in
-    a file of text ids), the run keeping no other spelling of it."""
+    a file of text ids), the run keeping no other spelling of it.
+
+    A row the file gained since is refused too (--filtered-train copied it, unflagged, as
+    though the run had judged its label), but for one with an empty query or target, which a
+    run with data.empty_text: drop trained without, as far-pairs and distill read it."""
     if not {"query", "target", "label"} <= set(oof.columns):
         return
     rows = oof.set_index("id")
@@ -151,6 +155,15 @@ def _check_unchanged(run: Run, oof: pd.DataFrame, texts: pd.DataFrame,
                           f"in {train_file} (e.g. id {_said(rows.index[missing][0], as_written)}"
                           "): the file was changed since the run was trained; name the file it "
                           f"was trained on with {NAME_WITH_TRAIN}")
+    blank = (texts["query"].astype(str).str.strip().eq("")
+             | texts["target"].astype(str).str.strip().eq("")).to_numpy()
+    gained = ~texts.index.isin(rows.index) & ~blank
+    if gained.any():
+        raise RunDirError(f"{shown(run.path)}: {train_file} holds {int(gained.sum())} row(s) "
+                          f"the run was not trained on (e.g. id "
+                          f"{_said(texts.index[gained][0], as_written)}): the file was changed "
+                          f"since the run was trained; name the file it was trained on with "
+                          f"{NAME_WITH_TRAIN}")
     now = texts.loc[rows.index]
     changed = ((now["query"].astype(str).to_numpy() != rows["query"].astype(str).to_numpy())
                | (now["target"].astype(str).to_numpy() != rows["target"].astype(str).to_numpy())
