@@ -474,8 +474,8 @@ def test_every_bad_key_of_a_config_is_said_at_once(tmp_path):
         load_config(path)
     said = str(info.value).split("; ")
     assert [line.split(": ")[1:3] for line in said if line.startswith(str(path))] == [
-        ["line 2", "folds.k"], ["line 1", "model.params.nope"], ["line 4", "threshold.value"],
-        ["line 3", "student.model.family"]]
+        ["line 1", "model.params.nope"], ["line 2", "folds.k"], ["line 3", "student.model.family"],
+        ["line 4", "threshold.value"]]  # in the file's order (they came in the fields' order)
 
 
 def test_a_config_error_names_the_line_of_the_key(tmp_path):
@@ -484,8 +484,8 @@ def test_a_config_error_names_the_line_of_the_key(tmp_path):
                     "    nope: 1\nfolds:\n  k: 1\n")
     with pytest.raises(ConfigError) as info:
         load_config(path)
-    assert str(info.value) == (f"{path}: line 8: folds.k: 1 is out of range; it must be at "
-                               f"least 2; {path}: line 6: model.params.nope: unknown key")
+    assert str(info.value) == (f"{path}: line 6: model.params.nope: unknown key; {path}: line "
+                               "8: folds.k: 1 is out of range; it must be at least 2")
 
 
 def test_a_dotted_key_written_in_yaml_is_told_how_yaml_nests_it(tmp_path):
@@ -789,8 +789,8 @@ def test_a_quoted_number_is_text_and_refused_naming_the_file_line_and_key(tmp_pa
     with pytest.raises(ConfigError) as info:
         load_config(path)
     assert str(info.value) == (
-        f'{path}: line 2: folds.k: "3" is text; write a number: 3; '
         f'{path}: line 1: model.params.n_estimators: "400" is text; write a number: 400; '
+        f'{path}: line 2: folds.k: "3" is text; write a number: 3; '
         f'{path}: line 3: augment.easy_negatives: "0.5" is text; write a number: 0.5; '
         f'{path}: line 4: threshold.value: expected a number, got text "high"')
 

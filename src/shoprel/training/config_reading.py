@@ -100,12 +100,28 @@ def key_lines(text: str) -> dict[str, KeyLine]:
 
 def _at(source: str, named: str, lines: dict[str, KeyLine] | None) -> str:
     """The file, and the line of the key `named` (or of its nearest written parent)."""
+    line = _key_line(named, lines)
+    return source if line is None else f"{source}: {line}"
+
+
+def _key_line(named: str, lines: dict[str, KeyLine] | None) -> KeyLine | None:
+    """Where the file writes the key `named`, or its nearest written parent."""
     parts = named.split(".")
     for depth in range(len(parts), 0, -1):
         line = (lines or {}).get(".".join(parts[:depth]))
         if line is not None:
-            return f"{source}: {line}"
-    return source
+            return line
+    return None
+
+
+def _in_file_order(found: list[tuple[str, str]], lines: dict[str, KeyLine] | None) -> list[str]:
+    """The errors `found` (key, what is said) in the order the file writes their keys (pydantic
+    gives them in the fields' order: "line 5: folds.seed" came before "line 4: folds.kk"); those
+    of keys the file does not write after, as they came."""
+    def order(item: tuple[str, str]) -> float:
+        line = _key_line(item[0], lines)
+        return float("inf") if line is None else (line.via or line.line)
+    return [said for _, said in sorted(found, key=order)]
 
 
 def _named_in(message: str) -> str:
@@ -162,7 +178,7 @@ def _describe(exc: ValidationError, source: str, options: dict[str, str] | None 
     the line saying a value of it that YAML read as another kind, said first, in place of the
     errors about that field."""
     retyped = retyped or {}
-    said = list(retyped.values())
+    found = []  # (the key an error is about, what is said of it)
     for error in exc.errors():
         key = ".".join(str(part) for part in error["loc"]) or "(top level)"
         message = (error_message(error, RunConfig, how in (PYTHON, OVERRIDES))
@@ -185,7 +201,8 @@ def _describe(exc: ValidationError, source: str, options: dict[str, str] | None 
             where = _at(source, named, lines)
         else:
             where = f"{_at(source, key, lines)}: {key}"
-        said.append(f"{where}: {message}")
+        found.append((named, f"{where}: {message}"))
+    said = [*retyped.values(), *_in_file_order(found, lines)]
     return "; ".join(said)  # one line: the CLI prints errors as one `error: ...` line
 
 
