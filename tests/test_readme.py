@@ -314,6 +314,22 @@ def test_prose_lines_keep_the_width(page):
 
 @pytest.mark.parametrize("page", ["README.md", *sorted(
     str(path.relative_to(README.parent)) for path in (README.parent / "docs").glob("*.md"))])
+def test_comment_lines_in_code_blocks_keep_the_width(page):
+    """A comment of "Using it"'s distill synopsis ran to 162 characters, which the prose check
+    above skips as a code block's; a whole-line comment in a code block is prose and wraps too
+    (a command may not break, a comment can)."""
+    fenced, long = False, []
+    text = (README.parent / page).read_text(encoding="utf-8")
+    for number, line in enumerate(text.splitlines(), 1):
+        if line.lstrip().startswith("```"):
+            fenced = not fenced
+        elif fenced and line.lstrip().startswith("#") and len(line) > 110:
+            long.append(number)
+    assert long == []
+
+
+@pytest.mark.parametrize("page", ["README.md", *sorted(
+    str(path.relative_to(README.parent)) for path in (README.parent / "docs").glob("*.md"))])
 def test_shell_lines_go_on_only_past_a_backslash(page):
     """distill's synopsis ended a line in a comment and went on, indented, on the next, which a
     shell runs as a command of its own: in a bash block an indented line (not a comment) follows
