@@ -202,6 +202,28 @@ def test_a_key_no_client_can_send_is_refused_before_the_run_loads(tmp_path, key,
     assert said in str(info.value)
 
 
+def test_an_empty_key_variable_is_refused_before_the_run_loads(tmp_path):
+    """click reads an empty SHOPREL_API_KEY as unset: a secret that failed to fill served
+    every path with no key at all."""
+    result = CliRunner().invoke(serve, [str(tmp_path)], env={"SHOPREL_API_KEY": ""})
+    assert result.exit_code == 2
+    assert ("SHOPREL_API_KEY is set but empty, which would serve with no key at all"
+            in result.output)
+
+
+def test_the_key_from_the_variable_or_the_option_reaches_the_server(qc_run, monkeypatch):
+    """--api-key wins over the variable, an empty one included."""
+    from shoprel.serve import server
+
+    seen = []
+    monkeypatch.setattr(server, "run_server", lambda run, settings, **kw: seen.append(settings))
+    for env, args in [({"SHOPREL_API_KEY": "from-env"}, []),
+                      ({"SHOPREL_API_KEY": ""}, ["--api-key", "given"]),
+                      ({"SHOPREL_API_KEY": None}, [])]:
+        assert CliRunner().invoke(serve, [str(qc_run), *args], env=env).exit_code == 0
+    assert [settings.api_key for settings in seen] == ["from-env", "given", None]
+
+
 def test_max_connections_reaches_the_server_and_is_checked(qc_run, monkeypatch):
     """--max-connections is each process's cap on the connections it serves
     (serve/connections.py); 0 is refused naming the option."""

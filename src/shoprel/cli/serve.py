@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from shoprel.cli.options import (
@@ -20,6 +22,7 @@ from shoprel.serve.guards import OPEN_PATHS
 from shoprel.serve.settings import ServeSettings, api_key_problem
 
 _DEFAULTS = ServeSettings()
+API_KEY_ENV = "SHOPREL_API_KEY"
 
 
 @click.command("serve")
@@ -65,7 +68,7 @@ _DEFAULTS = ServeSettings()
               type=NumberRange(0, min_open=True, infinite=True),
               help="Seconds a request may wait for its scores (then 503); inf: no "
                    "limit.")
-@click.option("--api-key", envvar="SHOPREL_API_KEY", default=None, show_envvar=True,
+@click.option("--api-key", envvar=API_KEY_ENV, default=None, show_envvar=True,
               hide_input=True,  # a secret: no error line shows it (cli/repeats.py)
               callback=lambda ctx, param, key: _usable_key(key),
               help="Require 'Authorization: Bearer KEY' on every request but "
@@ -108,7 +111,11 @@ def serve(run_dir, host, port, workers, max_connections, max_pairs, max_text_cha
 
 
 def _usable_key(key: str | None) -> str | None:
-    """`--api-key ""` (a script's unset variable) served with no key at all, silently."""
+    """`--api-key ""` (a script's unset variable) served with no key at all, silently; so did
+    an empty SHOPREL_API_KEY (a secret that failed to fill), which click reads as unset."""
+    if key is None and os.environ.get(API_KEY_ENV) == "":
+        raise click.BadParameter(f"{API_KEY_ENV} is set but empty, which would serve with no key "
+                                 "at all; give it a key, or unset it to serve without one")
     problem = api_key_problem(key)
     if problem is not None:
         raise click.BadParameter(problem)
