@@ -109,7 +109,7 @@ def test_check_submission_fails_with_problems(tmp_path):
     sub.write_text('{"id": 1, "prediction": 3}\n')
     done = run("check-submission", sub, "--input", demo_file("QC"), check=False)
     assert done.returncode == 1
-    assert "field 'prediction'" in done.stderr and "1 rows, but" in done.stderr
+    assert "field 'prediction'" in done.stderr and "1 row, but" in done.stderr
 
 
 def test_a_table_of_both_tasks_rows_is_one_line_for_train_predict_and_evaluate(tmp_path,

@@ -277,3 +277,20 @@ def test_the_bare_query_warning_gives_the_country_code_hint_once(translated_run,
     assert lines[2].startswith("warning: 20 rows in a language absent from the training file "
                                "(kr 20): ")
     assert lines.count(hint) == 1 and len(lines) == 3
+
+
+def test_one_row_is_counted_as_one_row(trained_runs, qc_demo, tmp_path):
+    """predict said "1 rows scored" of a one-row file, and check-submission "ok: 1 rows match"
+    of its scores."""
+    from shoprel.cli.predict import check_submission_cmd
+
+    source = tmp_path / "one.jsonl"
+    source.write_text(qc_demo.read_text(encoding="utf-8").splitlines(keepends=True)[0],
+                      encoding="utf-8")
+    out = tmp_path / "p.jsonl"
+    done = CliRunner().invoke(predict, [str(trained_runs["QC"]), str(source), "--out", str(out),
+                                        "--quiet"])
+    assert done.exit_code == 0, done.output
+    assert done.stdout.startswith("1 row scored, ")
+    done = CliRunner().invoke(check_submission_cmd, [str(out), "--input", str(source)])
+    assert (done.exit_code, done.stdout) == (0, f"ok: 1 row matches {source}\n")

@@ -5,6 +5,7 @@ counted "unlabelled pair(s)" where predict counted rows)."""
 from __future__ import annotations
 
 from shoprel.cli.language_counts import language_counts
+from shoprel.utils.counted_noun import counted_noun
 
 
 def bare_query_reason(path, translation_column: bool) -> str:
@@ -24,7 +25,7 @@ def bare_query_languages(languages: dict[str, int]) -> str:
 
 def rows_said(n: int) -> str:
     """'1 row', '368 rows'."""
-    return f"{n} row{'' if n == 1 else 's'}"
+    return f"{n} {counted_noun(n, 'row')}"
 
 
 def bare_query_said(path, languages: dict[str, int], translation_column: bool,

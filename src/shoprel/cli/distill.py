@@ -15,6 +15,7 @@ from shoprel.cli.options import (
 )
 from shoprel.evaluate.console import metrics_table
 from shoprel.training.defaults import DEFAULT_HARD_WEIGHT, SPEED_ROWS
+from shoprel.utils.counted_noun import counted_noun
 
 
 @click.command("distill")
@@ -97,7 +98,8 @@ def distill(teacher_dir, config_file, out_dir, hard_weight, speed_rows, nested, 
         left_text = ", ".join(f"{n:,} {what}" for what, n in (
             ("of the teacher's training pairs", left.get("teacher_training_pairs", 0)),
             ("repeated", left.get("repeated_pairs", 0))) if n)
-        click.echo(f"learnt from {unlabeled['rows']} teacher-scored unlabelled pairs"
+        click.echo(f"learnt from {unlabeled['rows']} teacher-scored unlabelled "
+                   f"{counted_noun(unlabeled['rows'], 'pair')}"
                    + (f" (left out: {left_text})" if left_text else ""))
         for path, counts in unlabeled.get("empty_texts", {}).items():  # as train says its own
             kept = "dropped" if counts.get("dropped") else "kept"

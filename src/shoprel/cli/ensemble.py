@@ -19,6 +19,7 @@ from shoprel.ensemble.combine import check_weights
 from shoprel.ensemble.combiners import COMBINERS, methods_help
 from shoprel.ensemble.defaults import DEFAULT_SHRINKAGE
 from shoprel.evaluate.console import metrics_table
+from shoprel.utils.counted_noun import counted_noun
 
 
 def _weights(ctx, param, value):
@@ -121,14 +122,16 @@ def noise(run_dir, out_file, top, filtered_train, train_file, overwrite, quiet):
         if said is not None:
             note(f"note: {said}", quiet)
     flagged, n = result.flagged, result.n_rows
-    click.echo(f"{len(flagged)} rows flagged" + (f" of {n}" if n else ""))
+    click.echo(f"{len(flagged)} {counted_noun(len(flagged), 'row')} flagged"
+               + (f" of {n}" if n else ""))
     for row in flagged.head(top).itertuples():
         click.echo(f"{row.id}\t{row.language}\tlabel={row.label}\tp={row.probability:.3f}\t"
                    f"{row.query}\t{row.target}")
     if result.out_file is not None:
         click.echo(f"flagged ids written to {result.out_file}")
     if result.filtered_train is not None:
-        click.echo(f"{result.dropped} rows dropped; filtered training file: "
+        click.echo(f"{result.dropped} {counted_noun(result.dropped, 'row')} dropped; filtered "
+                   "training file: "
                    f"{result.filtered_train}")
 
 

@@ -7,6 +7,7 @@ from dataclasses import astuple
 import click
 
 from shoprel.cli.options import input_path, output_path, quiet_option
+from shoprel.utils.counted_noun import counted_noun
 
 
 @click.command("index")
@@ -64,7 +65,7 @@ def short_names(slugs: list[str]) -> dict[str, str]:
 
 
 def _counted(n: int, noun: str) -> str:
-    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+    return f"{n:,} {counted_noun(n, noun)}"
 
 
 COMMANDS = (index,)

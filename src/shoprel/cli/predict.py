@@ -22,6 +22,7 @@ from shoprel.cli.options import (
 from shoprel.data.empty_texts import empty_texts_note
 from shoprel.errors import ConfigError
 from shoprel.predict.cascade import DEFAULT_SHARE
+from shoprel.utils.counted_noun import counted_noun
 
 # where the rows of languages a run never saw are measured, per task (the line predict prints
 # on them): QC holds out one language per fold; QI, English only, a machine-translated Spanish
@@ -46,7 +47,8 @@ def check_submission_cmd(submission, input_file, task, quiet):
 
     check = check_submission(submission, input_file, task)
     if check.ok:
-        click.echo(f"ok: {check.rows} rows match {input_name(input_file)}")
+        click.echo(f"ok: {check.rows} {counted_noun(check.rows, 'row matches', 'rows match')} "
+                   f"{input_name(input_file)}")
         return
     for problem in check.problems:
         click.echo(problem, err=True)
@@ -125,8 +127,8 @@ def predict(run_dir, input_file, out_file, chunk_rows, engine, address, num_acto
     threshold = (f"per-language thresholds {cuts[0]:.4f}–{cuts[-1]:.4f}, "
                  f"{result.threshold:.4f} for other languages" if cuts
                  else f"threshold {result.threshold:.4f}")
-    click.echo(f"{result.rows} rows scored, {result.positives} predicted relevant "
-               f"({threshold}{scored_by}) → {result.out_file}")
+    click.echo(f"{result.rows} {counted_noun(result.rows, 'row')} scored, {result.positives} "
+               f"predicted relevant ({threshold}{scored_by}) → {result.out_file}")
     warn_new_languages(result, run_dir, hinted)
 
 

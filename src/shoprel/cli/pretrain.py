@@ -13,6 +13,7 @@ from shoprel.cli.options import (
     quiet_option,
 )
 from shoprel.models.config import SEED_MAX
+from shoprel.utils.counted_noun import counted_noun
 
 
 @click.command()
@@ -71,7 +72,9 @@ def pretrain(files, backbone, out_dir, epochs, max_steps, time_budget, mask_prob
 
         click.echo(missing_encoder_warning(backbone, missing, "the written backbone is not a "
                                            "continuation of it"), err=True)
-    click.echo(f"{result.queries} queries + {result.targets} targets, {result.steps} steps in "
+    click.echo(f"{result.queries} {counted_noun(result.queries, 'query', 'queries')} + "
+               f"{result.targets} {counted_noun(result.targets, 'target')}, "
+               f"{result.steps} {counted_noun(result.steps, 'step')} in "
                f"{result.seconds:.1f}s of training, {result.total_seconds:.1f}s in all (with "
                f"loading, the loss probes and writing); masked-LM loss {result.loss_before:.3f} → "
                f"{result.loss_after:.3f}"

@@ -38,6 +38,7 @@ from shoprel.data.validate import (
     spreadsheet_id_problem,
 )
 from shoprel.errors import InputError
+from shoprel.utils.counted_noun import counted_noun
 from shoprel.utils.outputs import same_file
 
 MAX_PROBLEMS = 20
@@ -289,7 +290,8 @@ def _checked(submission: Path, given_as: Path, input_file: Path,
     if has_probability:
         _missing_probabilities(check, first_without, without_probability, label)
     if check.rows != len(expected):
-        check.add(f"{shown}: {check.rows} rows, but {input_shown} has {len(expected)}",
+        check.add(f"{shown}: {check.rows} {counted_noun(check.rows, 'row')}, but {input_shown} has "
+                  f"{len(expected)}",
                   whole_file=True)
     missing = set(expected) - seen.keys()
     if missing:  # the first in the input's order, as it writes them
