@@ -26,6 +26,7 @@ from shoprel.evaluate.console import (
     missing_encoder_line,
     timing_words,
 )
+from shoprel.models.model_words import model_words
 from shoprel.training.defaults import FOLDS_MAX, FOLDS_MIN
 
 
@@ -167,14 +168,12 @@ def _summary(m: dict, run_dir, run_seconds: float, quiet: bool,
                    f"{carried['error']} (the run itself is complete)", err=True)
     elif carried:
         ours, theirs = carried["student_oof"], carried["teacher_oof"]
-        backbone = carried.get("backbone") or "-"
-        backbone = ", ".join(backbone) if isinstance(backbone, list) else backbone
         far = ""
         if ours.get("far_pairs_called_relevant") is not None and \
                 theirs.get("far_pairs_called_relevant") is not None:
             far = (f", far pairs called relevant {ours['far_pairs_called_relevant']:.1%} (run: "
                    f"{theirs['far_pairs_called_relevant']:.1%})")
-        click.echo(f"student ({carried['family']} on {backbone}) in "
+        click.echo(f"student ({model_words(carried['family'], carried.get('backbone'))}) in "
                    f"{carried['seconds']:.0f} s: OOF AUC {ours['roc_auc']:.4f} F1 "
                    f"{ours['f1']:.4f} (run: AUC {theirs['roc_auc']:.4f} F1 {theirs['f1']:.4f})"
                    f"{far}{all_relevant_words(ours)}; score with --scorer student")

@@ -20,6 +20,7 @@ from pathlib import Path
 from tqdm.auto import tqdm
 
 from shoprel.errors import ConfigError, Interrupted, one_line_reason
+from shoprel.models.model_words import model_words
 from shoprel.run.distill_command import distill_command
 from shoprel.run.folder import Run
 from shoprel.run.layout import CONFIG, STUDENT, shown
@@ -76,9 +77,7 @@ def repeats_the_run(config: RunConfig) -> bool:
 
 def _model_words(model) -> str:
     """'fast' or 'embed on use-multilingual', as the refusals name a model."""
-    backbone = model.params.get("backbone")
-    backbone = ", ".join(backbone) if isinstance(backbone, list) else backbone
-    return f"{model.family}{f' on {backbone}' if backbone else ''}"
+    return model_words(model.family, model.params.get("backbone"))
 
 
 def check_student_differs(config: RunConfig) -> None:

@@ -35,6 +35,7 @@ from shoprel.evaluate.report.fmt import (
     fmt_threshold,
     num,
 )
+from shoprel.models.model_words import model_words
 from shoprel.run.data import recorded_field
 
 NEAR_ALL_POSITIVE = 0.9  # predicted positive rate above which the model is nearly all-positive
@@ -265,11 +266,8 @@ def _student_text(student: Mapping[str, Any]) -> str:
         return f"none: its distillation failed ({student['error']})"
     ours = student.get("student_oof") or {}
     theirs = student.get("teacher_oof") or {}
-    backbone = student.get("backbone")
-    if isinstance(backbone, list):
-        backbone = ", ".join(map(str, backbone))
     took = _timing_text("distilled_in_seconds", student.get("seconds"))
-    return (f"{student.get('family', MISSING)}{f' on {backbone}' if backbone else ''} in "
+    return (f"{model_words(student.get('family', MISSING), student.get('backbone'))} in "
             f"{student.get('folder', 'student')}/: OOF ROC-AUC {fmt(ours.get('roc_auc'))}, "
             f"F1 {fmt(ours.get('f1'))} (this run: {fmt(theirs.get('roc_auc'))}, "
             f"{fmt(theirs.get('f1'))}; {_student_oof_worth(student)})"
