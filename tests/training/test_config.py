@@ -488,6 +488,20 @@ def test_a_config_error_names_the_line_of_the_key(tmp_path):
                                "8: folds.k: 1 is out of range; it must be at least 2")
 
 
+def test_each_bad_param_is_said_at_its_own_line_in_the_files_order(tmp_path):
+    """A family's params check names every bad param in one message: the params after its
+    first were said with no line, after the first wherever the file wrote them."""
+    path = tmp_path / "c.yaml"
+    path.write_text("folds:\n  k: 1\nmodel:\n  family: fast\n  params:\n    nope: 1\n"
+                    "    n_estimators: abc\n")
+    with pytest.raises(ConfigError) as info:
+        load_config(path)
+    assert str(info.value) == (
+        f"{path}: line 2: folds.k: 1 is out of range; it must be at least 2; "
+        f"{path}: line 6: model.params.nope: unknown key; "
+        f'{path}: line 7: model.params.n_estimators: expected a number, got text "abc"')
+
+
 def test_a_dotted_key_written_in_yaml_is_told_how_yaml_nests_it(tmp_path):
     """`model.family: fast` (the API's override style) said only "model.family: unknown key"."""
     path = tmp_path / "c.yaml"

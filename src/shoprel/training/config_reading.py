@@ -167,6 +167,20 @@ def _uncovered(message: str, retyped: dict[str, str]) -> str:
                      if not _covered(_named_in(part), retyped))
 
 
+def _keyed_parts(message: str) -> list[str]:
+    """A self-keyed message's problems, each `key: problem`: a family's params check names
+    every bad param in one message, and the params after its first were said with no line
+    ("c.yaml: line 9: model.params.a: ...; model.params.nope: unknown key") and out of the
+    file's order. A part naming no key of the first one's section stays with the one before."""
+    parts: list[str] = []
+    for part in _NEXT_KEYED.split(message):
+        if parts and _named_in(part).split(".")[0] != _named_in(parts[0]).split(".")[0]:
+            parts[-1] = f"{parts[-1]}; {part}"
+        else:
+            parts.append(part)
+    return parts
+
+
 def _describe(exc: ValidationError, source: str, options: dict[str, str] | None = None,
               lines: dict[str, KeyLine] | None = None, how: str = YAML,
               overridden: dict[str, str] | None = None,
@@ -190,18 +204,19 @@ def _describe(exc: ValidationError, source: str, options: dict[str, str] | None 
             message = ""
         if not message:
             continue
-        # a check of a section or the whole names its keys itself
-        named = _named_in(message) if self_keyed else key
-        setter = _set_by(named, overridden or {})
-        if key in (options or {}):
-            where = f"{options[key]} (sets {key})"
-        elif setter is not None:
-            where = setter if self_keyed else f"{setter}: {key}"
-        elif self_keyed:
-            where = _at(source, named, lines)
-        else:
-            where = f"{_at(source, key, lines)}: {key}"
-        found.append((named, f"{where}: {message}"))
+        # a check of a section or the whole names its keys itself, each at its own line
+        for part in _keyed_parts(message) if self_keyed else [message]:
+            named = _named_in(part) if self_keyed else key
+            setter = _set_by(named, overridden or {})
+            if key in (options or {}):
+                where = f"{options[key]} (sets {key})"
+            elif setter is not None:
+                where = setter if self_keyed else f"{setter}: {key}"
+            elif self_keyed:
+                where = _at(source, named, lines)
+            else:
+                where = f"{_at(source, key, lines)}: {key}"
+            found.append((named, f"{where}: {part}"))
     said = [*retyped.values(), *_in_file_order(found, lines)]
     return "; ".join(said)  # one line: the CLI prints errors as one `error: ...` line
 
