@@ -36,6 +36,7 @@ from shoprel.training.defaults import (
     FOLDS_MIN,
     STUDENT_BACKBONE,
 )
+from shoprel.utils.keyed_message import under
 from shoprel.utils.path_limits import unusable_path
 
 # The default family: the best one that trains 10k rows within 30 minutes on 2 cores, backbone
@@ -459,11 +460,11 @@ class StudentConfig(StrictConfig):
             try:
                 return ModelConfig.model_validate(value, context=info.context).model_dump()
             except ConfigError as exc:
-                raise ConfigError(f"student.{exc}") from None
+                raise ConfigError(under("student", str(exc))) from None
             except ValidationError as exc:  # a check's message names "model..." itself
                 python = _python_written(info)
                 raise ValueError("; ".join(
-                    f"student.{error_message(e, ModelConfig, python)}" if not e["loc"]
+                    under("student", error_message(e, ModelConfig, python)) if not e["loc"]
                     else f"student.model.{'.'.join(map(str, e['loc']))}: "
                     f"{error_message(e, ModelConfig, python)}"
                     for e in exc.errors())) from None

@@ -36,6 +36,7 @@ from shoprel.training.config import (
 from shoprel.training.config_retyped import Place, Written, retyped_problems
 from shoprel.training.config_yaml import read_config_yaml, yaml_problem
 from shoprel.training.presets import config_path, presets_said
+from shoprel.utils.keyed_message import NEXT_KEYED, keyed_parts, named_in
 from shoprel.utils.shoprel_folders import run_folder_kind
 
 
@@ -124,11 +125,6 @@ def _in_file_order(found: list[tuple[str, str]], lines: dict[str, KeyLine] | Non
     return [said for _, said in sorted(found, key=order)]
 
 
-def _named_in(message: str) -> str:
-    """The dotted key a self-keyed message begins with ("model.params.nope: unknown key")."""
-    return message.split(":", 1)[0].split(" ", 1)[0]
-
-
 def _dotted_hint(error: dict, how: str) -> str:
     """`model.family: fast` written in YAML is one key named "model.family", not model's
     family: "unknown key" alone named a key the README documents; say how to write it where
@@ -149,10 +145,6 @@ def _set_by(named: str, overridden: dict[str, str]) -> str | None:
     return None
 
 
-# the problems a check names itself, each `key: problem`, one line joined by "; "
-_NEXT_KEYED = re.compile(r"; (?=[\w.\[\]-]+: )")
-
-
 def _covered(named: str, retyped: dict[str, str]) -> bool:
     """Whether a value YAML read as another kind (retyped: field -> its line) is what an error
     about the key `named` is about: said once, as written (config_retyped), not again as
@@ -163,22 +155,8 @@ def _covered(named: str, retyped: dict[str, str]) -> bool:
 def _uncovered(message: str, retyped: dict[str, str]) -> str:
     """A self-keyed message less the problems of keys that `retyped` says (a family's params
     check names every bad param in one message)."""
-    return "; ".join(part for part in _NEXT_KEYED.split(message)
-                     if not _covered(_named_in(part), retyped))
-
-
-def _keyed_parts(message: str) -> list[str]:
-    """A self-keyed message's problems, each `key: problem`: a family's params check names
-    every bad param in one message, and the params after its first were said with no line
-    ("c.yaml: line 9: model.params.a: ...; model.params.nope: unknown key") and out of the
-    file's order. A part naming no key of the first one's section stays with the one before."""
-    parts: list[str] = []
-    for part in _NEXT_KEYED.split(message):
-        if parts and _named_in(part).split(".")[0] != _named_in(parts[0]).split(".")[0]:
-            parts[-1] = f"{parts[-1]}; {part}"
-        else:
-            parts.append(part)
-    return parts
+    return "; ".join(part for part in NEXT_KEYED.split(message)
+                     if not _covered(named_in(part), retyped))
 
 
 def _describe(exc: ValidationError, source: str, options: dict[str, str] | None = None,
@@ -205,8 +183,8 @@ def _describe(exc: ValidationError, source: str, options: dict[str, str] | None 
         if not message:
             continue
         # a check of a section or the whole names its keys itself, each at its own line
-        for part in _keyed_parts(message) if self_keyed else [message]:
-            named = _named_in(part) if self_keyed else key
+        for part in keyed_parts(message) if self_keyed else [message]:
+            named = named_in(part) if self_keyed else key
             setter = _set_by(named, overridden or {})
             if key in (options or {}):
                 where = f"{options[key]} (sets {key})"
@@ -244,7 +222,7 @@ def parse_config(data: dict | None, source: str = "config",
         raise ConfigError(_describe(exc, source, options, lines, how, overridden, retyped)
                           ) from None
     except ConfigError as exc:
-        named = _named_in(str(exc))
+        named = named_in(str(exc))
         where = _set_by(named, overridden or {}) or _at(source, named, lines)
         own = [] if _covered(named, retyped) else [f"{where}: {exc}"]
         raise ConfigError("; ".join([*retyped.values(), *own])) from None
@@ -357,7 +335,7 @@ def located(error: ConfigError, path: str | Path | None) -> ConfigError:
     that is not there) that names a key of the config file `path`, with the file and the key's
     line in front, as a config error reads; any other error as it was."""
     text = str(error)
-    named = _named_in(text)
+    named = named_in(text)
     if path is None or not _is_config_key(named):
         return error  # e.g. "data.csv: not found" names a file, not the key data.csv
     path = config_path(path)  # named as load_config names it
