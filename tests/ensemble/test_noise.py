@@ -410,7 +410,10 @@ def test_a_training_file_changed_since_the_run_is_refused(tmp_path):
     relabelled["label"] = 1 - relabelled["label"]
     # a row gained: --filtered-train copied it, unflagged, as though the run had judged it
     gained = json.dumps({**json.loads(lines[0]), "id": 9999}) + "\n"
+    # an empty target too: this run kept such rows, so it would have scored this one
+    blank = json.dumps({**json.loads(lines[0]), "id": 9998, "category_path": " "}) + "\n"
     for edited, message in (
+            ([*lines, blank], r"holds 1 row\(s\) the run was not trained on \(e\.g\. id 9998\)"),
             ([*lines[:4], json.dumps(relabelled) + "\n", *lines[5:]], "1 row.* differ .*id 5"),
             (lines[:-1], "1 of its rows are not in"),
             ([*lines, gained], r"holds 1 row\(s\) the run was not trained on \(e\.g\. id 9999\)")):

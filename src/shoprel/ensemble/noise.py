@@ -133,6 +133,15 @@ def ids_as_written(keys: pd.Series, records: list) -> dict:
             for key, (_, record) in zip(keys, records, strict=True)}
 
 
+def _blank_rows_dropped(run: Run) -> bool:
+    """Whether the run trained without the rows of an empty query or target (data.empty_text:
+    drop; an ensemble's members read the same rows alike): a run that kept them has such a row
+    the file gained since among those it never scored."""
+    while run.kind != "run":
+        run = Run.open(run.member_dirs()[0])
+    return run.saved_config().data.empty_text == "drop"
+
+
 def _check_unchanged(run: Run, oof: pd.DataFrame, texts: pd.DataFrame,
                      train_file: str | Path, as_written: dict) -> None:
     """The OOF table keeps each id's query, target and label: a training file edited since the
@@ -144,8 +153,8 @@ def _check_unchanged(run: Run, oof: pd.DataFrame, texts: pd.DataFrame,
     a file of text ids), the run keeping no other spelling of it.
 
     A row the file gained since is refused too (--filtered-train copied it, unflagged, as
-    though the run had judged its label), but for one with an empty query or target, which a
-    run with data.empty_text: drop trained without, as far-pairs and distill read it."""
+    though the run had judged its label), but for one with an empty query or target where the
+    run trained without such rows (data.empty_text: drop), as far-pairs and distill read it."""
     if not {"query", "target", "label"} <= set(oof.columns):
         return
     rows = oof.set_index("id")
@@ -157,7 +166,7 @@ def _check_unchanged(run: Run, oof: pd.DataFrame, texts: pd.DataFrame,
                           f"was trained on with {NAME_WITH_TRAIN}")
     blank = (texts["query"].astype(str).str.strip().eq("")
              | texts["target"].astype(str).str.strip().eq("")).to_numpy()
-    gained = ~texts.index.isin(rows.index) & ~blank
+    gained = ~texts.index.isin(rows.index) & ~(blank & _blank_rows_dropped(run))
     if gained.any():
         raise RunDirError(f"{shown(run.path)}: {train_file} holds {int(gained.sum())} row(s) "
                           f"the run was not trained on (e.g. id "
