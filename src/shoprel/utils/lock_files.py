@@ -26,8 +26,9 @@ def foreign_lock_words(held: bytes) -> str:
     if not held:
         return ("it is empty: another program's, or left by a shoprel killed as it took it "
                 "where the file system refuses hard links")
-    if re.fullmatch(rb"\d{1,20}", held):
-        pid = int(held)
+    bare_pid = re.fullmatch(rb"(\d{1,20})\r?\n?", held)  # as `echo $$ > FILE` writes it too
+    if bare_pid:
+        pid = int(bare_pid.group(1))
         if pid_alive(pid):
             return (f"it holds pid {pid}, a running process's: another program's or an older "
                     "shoprel's")
