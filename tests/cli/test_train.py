@@ -131,6 +131,23 @@ def test_constant_scores_warning_is_on_stderr_even_under_quiet(tmp_path):
     assert done.stdout.splitlines()[-1].startswith("run written to ")
 
 
+def test_a_run_that_calls_every_row_relevant_is_warned_of_even_under_quiet(tmp_path):
+    """The fast preset on the demo's QC rows cuts every fold below all its scores: recall 1.0,
+    F1 0.8000 = base F1, which only the base-F1 column told (a carried student doing so was
+    said on its line). Said as the student's note is, and metrics.json carries it."""
+    run = tmp_path / "run"
+    done = CliRunner().invoke(main, ["train", str(demo_file("QC")), "--out", str(run),
+                                     "--config", "fast", "--quiet"])
+    assert done.exit_code == 0, done.output
+    metrics = json.loads((run / "metrics.json").read_text(encoding="utf-8"))
+    assert metrics["overall"]["predicted_positive_rate"] == 1.0
+    assert metrics["overall"]["f1"] == metrics["overall"]["baseline_all_positive_f1"]
+    note = "calls every row relevant, so its F1 is the all-positive answer's, not a model's"
+    assert without_bars(done.stderr) == f"warning: the run {note}\n"
+    assert metrics["all_relevant"] == f"it {note}"  # as a carried student's block words it
+    assert "warning:" not in done.stdout
+
+
 @pytest.mark.parametrize(("shares", "said"), [
     ("nan", "nan is not a number"),
     ("0", "0 is out of range; it must be above 0"),

@@ -3,6 +3,7 @@ trust at a glance (issue 16)."""
 
 from __future__ import annotations
 
+import html
 import re
 
 import numpy as np
@@ -107,15 +108,25 @@ def test_verdict_says_which_figures_are_pooled_and_which_are_means_over_folds() 
     assert f"{en['f1'] - en['baseline_all_positive_f1']:+.3f}</td>" in row  # the pooled Δ
 
 
-def test_a_model_that_calls_everything_relevant_is_no_gain() -> None:
-    oof = scored_oof(signal=0.05, seed=3)
+ALL_RELEVANT = "calls every row relevant, so its F1 is the all-positive answer's, not a model's"
+
+
+@pytest.mark.parametrize(("seed", "every_row"), [(3, True), (0, False)])
+def test_a_model_that_calls_everything_relevant_is_no_gain(seed, every_row) -> None:
+    """A model that calls every row relevant says so, in metrics.json (`all_relevant`, as a
+    carried student's block) and the verdict: its F1 is the base F1, which the verdict called
+    only "nearly everything"; one that leaves a single row out (899 of 900) is nearly."""
+    oof = scored_oof(signal=0.05, seed=seed)
     metrics = metrics_for(oof)
-    assert metrics["overall"]["predicted_positive_rate"] > 0.9
+    rate = metrics["overall"]["predicted_positive_rate"]
+    assert rate == 1.0 if every_row else 0.9 < rate < 1.0
+    assert metrics.get("all_relevant") == (f"it {ALL_RELEVANT}" if every_row else None)
     doc = render_report(metrics, oof, "weak")
-    verdict = section(doc, "verdict")
+    verdict = html.unescape(section(doc, "verdict"))
     assert 'class="verdict verdict-unclear"' in doc and "No clear gain" in verdict
     assert 'class="gain"' not in verdict.split("ROC-AUC")[0]
-    assert "nearly everything is called relevant" in verdict
+    assert (f"the run {ALL_RELEVANT}" in verdict) is every_row
+    assert ("nearly everything is called relevant" in verdict) is not every_row
 
 
 def test_a_clear_gain_is_marked_as_one() -> None:

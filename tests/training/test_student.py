@@ -266,7 +266,10 @@ def test_cli_train_stopped_in_the_student_still_prints_the_run(tmp_path, monkeyp
     assert "\noverall " in done.stdout
     assert done.stdout.endswith(f"run written to {run} (report: {run / REPORT})\n")
     assert "interrupted while the student was distilled: the run" in done.stderr
-    assert "warning" not in done.stderr and "Traceback" not in done.output
+    # no warning of the stop; this small model's own (it calls every row relevant) stays
+    warned = [line for line in done.stderr.splitlines() if "warning" in line]
+    assert all(line.startswith("warning: the run calls every row relevant") for line in warned)
+    assert "Traceback" not in done.output
 
 
 def test_the_student_progress_line_names_its_backbone_as_text(tmp_path, monkeypatch, capsys,

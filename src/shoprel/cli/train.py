@@ -18,6 +18,7 @@ from shoprel.cli.options import (
     task_option,
 )
 from shoprel.evaluate.console import (
+    all_relevant_line,
     all_relevant_words,
     constant_scores_line,
     far_pairs_line,
@@ -144,6 +145,8 @@ def _summary(m: dict, run_dir, run_seconds: float, quiet: bool,
     click.echo(metrics_table(m))
     if constant := constant_scores_line(m):  # a warning: on stderr, even under --quiet
         click.echo(constant, err=True)
+    if everything := all_relevant_line(m):  # so is this one
+        click.echo(everything, err=True)
     if missing := missing_encoder_line(m):  # a warning: on stderr, even under --quiet
         click.echo(missing, err=True)
     data = m["data"]

@@ -138,21 +138,40 @@ def learning_curve_lines(curve: dict) -> list[str]:
     return lines
 
 
-def all_relevant_note(figures: dict) -> str | None:
-    """"it calls every row relevant, ..." where OOF figures (a distillation block's
-    student_oof) record that every row was predicted relevant, else None: such an F1 is the
-    all-positive answer's, and beside a model's (a run's) it read as the better one. The one
-    check and wording behind train --student's line, the report's student fact and the note a
-    distilled student's metrics carry (distillation.all_relevant)."""
+def all_relevant_note(figures: dict, who: str = "it") -> str | None:
+    """"it calls every row relevant, ..." where OOF figures (a run's overall, a distillation
+    block's student_oof) record that every row was predicted relevant, else None: such an F1 is
+    the all-positive answer's, and beside a model's (a run's) it read as the better one. The one
+    check and wording behind train's warning on the run and its --student line, the report's
+    verdict and student fact, and the notes metrics.json carries (all_relevant_entry). `who`
+    says whose figures they are where "it" would not ("the run")."""
     if figures.get("predicted_positive_rate") != 1.0:
         return None
-    return "it calls every row relevant, so its F1 is the all-positive answer's, not a model's"
+    return f"{who} calls every row relevant, so its F1 is the all-positive answer's, not a model's"
 
 
 def all_relevant_words(figures: dict) -> str:
     """all_relevant_note as the end of a line of figures ("; it calls ..."), else ""."""
     note = all_relevant_note(figures)
     return "" if note is None else f"; {note}"
+
+
+def all_relevant_entry(figures: dict) -> dict:
+    """The `all_relevant` note a metrics block carries where its figures call every row
+    relevant (a run's metrics.json, distill's `distillation`, a run's `student`), else {}."""
+    note = all_relevant_note(figures)
+    return {} if note is None else {"all_relevant": note}
+
+
+def all_relevant_line(metrics: dict) -> str | None:
+    """A warning when the run's own out-of-fold predictions call every row relevant (its F1 in
+    the table is then its base F1): a small file's fast model, cut at its best threshold, did
+    so with nothing but the base-F1 column to tell. constant_scores_line's warning stands
+    alone where every score is the same (a constant answer's F1, said once)."""
+    note = all_relevant_note(metrics.get("overall") or {}, who="the run")
+    if note is None or constant_scores_line(metrics) is not None:
+        return None
+    return f"warning: {note}"
 
 
 def evaluation_notes(metrics: dict) -> list[str]:

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from shoprel.data.tasks import Task
+from shoprel.evaluate.console import all_relevant_entry
 from shoprel.evaluate.intervals import (
     AUC_OVER_CHANCE,
     DIFFERENCE,
@@ -85,6 +86,7 @@ def run_metrics(oof: pd.DataFrame, threshold: float, task: Task,
     table = oof.assign(prediction=(oof["probability"].to_numpy() >= row_cut).astype(np.int64))
     out = {"task": task.value, "threshold": float(threshold)}
     out.update(scored_metrics(table, task))
+    out.update(all_relevant_entry(out["overall"]))  # its F1 is then the all-positive answer's
     out["per_fold"] = [
         {"fold": int(fold), "threshold": cuts[int(fold)],
          **binary_metrics(part["label"], part["prediction"], part["probability"])}

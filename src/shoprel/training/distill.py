@@ -48,7 +48,7 @@ from shoprel.data.records import require_file
 from shoprel.data.tasks import teacher_task
 from shoprel.data.validate import id_in_file
 from shoprel.errors import ConfigError, InputError, OutputError, RunDirError
-from shoprel.evaluate.console import all_relevant_note
+from shoprel.evaluate.console import all_relevant_entry
 from shoprel.models.targets import SOFT_LABEL, mix_targets, require_row_targets
 from shoprel.predict.translators import check_one_translator
 from shoprel.run.data import data_block
@@ -413,13 +413,6 @@ def _oof_figures(metrics: dict) -> dict:
             "predicted_positive_rate": overall.get("predicted_positive_rate")}
 
 
-def _all_relevant(student_oof: dict) -> dict:
-    """The block's `all_relevant` note where the student calls every row relevant (its F1 is
-    then the all-positive answer's), as train --student and distill say it; else nothing."""
-    note = all_relevant_note(student_oof)
-    return {} if note is None else {"all_relevant": note}
-
-
 def distill(teacher_dir: str | Path, config: RunConfig | str | Path | None,
             out_dir: str | Path, hard_weight: float = DEFAULT_HARD_WEIGHT,
             overwrite: bool = False, progress: bool = True, name: str | None = None,
@@ -559,7 +552,7 @@ def distill(teacher_dir: str | Path, config: RunConfig | str | Path | None,
             "folds": f"the teacher's ({k} folds)",
             "teacher_oof": _oof_figures(teacher_metrics),
             "student_oof": _oof_figures(metrics),
-            **_all_relevant(_oof_figures(metrics)),
+            **all_relevant_entry(_oof_figures(metrics)),
             "nested": nested,
             **({} if moved is None else {"moved_train_file": moved}),
             # the stage-0 file the refits read where the run records another (--stage0-train)

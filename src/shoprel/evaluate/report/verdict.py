@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from pathlib import PurePath
 from typing import Any
 
-from shoprel.evaluate.console import all_relevant_words, timing_parts
+from shoprel.evaluate.console import all_relevant_note, all_relevant_words, timing_parts
 from shoprel.evaluate.intervals import (
     AUC_OVER_CHANCE,
     DIFFERENCE,
@@ -86,8 +86,7 @@ def verdict_section(metrics: Mapping[str, Any], title: str) -> str:
         f'<span class="{auc_state}">{esc(interval_text(intervals["delta_auc"]))}</span></li>',
         *member_items(metrics),
         f"<li>Predicted relevant: {fmt_pct(predicted)} of rows (labels: {fmt_pct(rate)})"
-        + (' — <span class="flag">nearly everything is called relevant</span>'
-           if predicted >= NEAR_ALL_POSITIVE else "") + "</li>",
+        + _all_positive_flag(overall, predicted) + "</li>",
         *far_pairs_items(metrics),
         *([f'<li><span class="flag">Every out-of-fold probability is '
            f'{fmt(metrics["constant_probability"])}</span>: the models learnt nothing that '
@@ -113,6 +112,15 @@ def verdict_section(metrics: Mapping[str, Any], title: str) -> str:
         "difference; a difference is marked a gain only when its whole interval lies above 0. "
         "The all-positive baseline predicts 1 for every row.</p></section>"
     )
+
+
+def _all_positive_flag(overall: Mapping[str, Any], predicted: float) -> str:
+    """The flag beside the share called relevant: every row (train's warning, the note
+    metrics.json's `all_relevant` carries), else nearly every row."""
+    if note := all_relevant_note(dict(overall), who="the run"):
+        return f' — <span class="flag">{esc(note)}</span>'
+    return (' — <span class="flag">nearly everything is called relevant</span>'
+            if predicted >= NEAR_ALL_POSITIVE else "")
 
 
 def member_items(metrics: Mapping[str, Any]) -> list[str]:
