@@ -333,10 +333,10 @@ def test_cli_prunes_to_a_size(cache):
 
 
 def test_a_file_given_as_the_cache_is_an_error(tmp_path):
-    from shoprel.errors import InputError
+    from shoprel.errors import ConfigError  # refused as the cache root is read (cache_root)
 
     data = _text(tmp_path / "qc.txt")
-    with pytest.raises(InputError, match="qc.txt: is a file, not a cache folder"):
+    with pytest.raises(ConfigError, match="qc.txt: is a file, not a cache folder"):
         inv.inventory(data)
     done = CliRunner().invoke(main, ["cache", "list", "--cache-dir", str(data)])
     assert done.exit_code == 2 and "is a file, not a cache folder" in done.output

@@ -27,6 +27,7 @@ from shoprel.utils.output_stamp import (
     LegacyFiles,
     check_replaceable,
 )
+from shoprel.utils.path_limits import nearest_existing
 from shoprel.utils.run_training_files import (
     NOISE_FLAGGED,
     STAGE0_FILE,
@@ -132,9 +133,7 @@ def check_folder_target(out: PathLike) -> None:
 def check_parent(out: PathLike) -> None:
     """The output's nearest existing ancestor must be a folder this process can write in."""
     out = Path(out)
-    ancestor = out.absolute().parent
-    while not ancestor.exists() and ancestor != ancestor.parent:
-        ancestor = ancestor.parent
+    ancestor = nearest_existing(out.absolute().parent)
     if not ancestor.is_dir():
         raise OutputError(f"{out}: {ancestor} is a file, not a folder")
     if not os.access(ancestor, os.W_OK | os.X_OK):

@@ -47,6 +47,16 @@ def unusable_path(path: Path) -> str | None:
     return None
 
 
+def nearest_existing(path: Path) -> Path:
+    """`path` (made absolute), or the nearest of its folders that exists: where a file or
+    folder made at `path` is made in, which must be a folder. A path this process cannot look
+    at counts as missing, as os.path.exists has it (pathlib's exists raised PermissionError)."""
+    existing = Path(path).absolute()
+    while not os.path.exists(existing) and existing != existing.parent:
+        existing = existing.parent
+    return existing
+
+
 def _too_long(text: str, name: bytes, limit: int | None) -> str:
     """A path too long to use: its name `name` more than `limit` bytes, or (None) the name or
     the whole path more than its file system or the system take."""

@@ -65,14 +65,15 @@ def test_a_file_that_is_not_a_memo_is_left_alone(root, tmp_path, foreign):
     assert sorted(p.name for p in root.iterdir()) == [CHECKSUMS_FILE]
 
 
-def test_an_unwritable_cache_root_only_costs_a_read(root, tmp_path, monkeypatch):
+def test_an_unwritable_cache_root_only_costs_a_read(read_only_root, tmp_path):
+    """Nothing can be remembered, the digest is still right. (A cache root that is a file is
+    no read-only cache: it is refused, test_a_cache_root_that_is_a_file_is_refused_...)"""
     weights = tmp_path / "weights.bin"
     weights.write_bytes(b"x" * 100)
-    root.mkdir()
-    # a cache root that is a file: nothing can be remembered, the digest is still right
-    monkeypatch.setenv(CACHE_ENV, str(weights))
     assert file_sha256(weights) == digest(b"x" * 100)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cache", "weights.bin"]
+    assert sorted(p.name for p in read_only_root.iterdir()) == [CHECKSUMS_FILE, CACHE_MARKER]
+    assert json.loads((read_only_root / CHECKSUMS_FILE).read_text()) == {}
 
 
 def test_entries_of_files_gone_are_dropped(root, tmp_path):
@@ -204,3 +205,29 @@ def test_a_cache_root_of_no_user_is_refused_in_one_line(monkeypatch):
     with pytest.raises(ConfigError) as refused:
         cache.cache_root("~no-such-user-shoprel/cache")
     assert str(refused.value) == f"cache_dir: {said}"
+
+
+@pytest.mark.parametrize("under", [False, True])
+def test_a_cache_root_that_is_a_file_is_refused_before_a_build_is_announced(
+        tmp_path, monkeypatch, caplog, under):
+    """SHOPREL_CACHE set to a file (or to a path under one): `predict` with the default model
+    said "building embeddinggemma-300m into FILE/backbones/..." and only then failed, "a part
+    of the path is a file". The root is refused where it is read, before anything is built."""
+    import shoprel.models.backbones.embeddinggemma as embeddinggemma
+    from shoprel.errors import ConfigError
+    from shoprel.models.backbones.resolve import resolve_backbone
+
+    file = tmp_path / "notes.txt"
+    file.write_text("mine\n")
+    root = file / "cache" if under else file
+    said = (f"{file} is a file, not a folder" if under else "is a file, not a cache folder")
+    monkeypatch.setenv(CACHE_ENV, str(root))
+    monkeypatch.setattr(embeddinggemma, "build", lambda *a, **k: pytest.fail("built"))
+    with pytest.raises(ConfigError) as refused:
+        resolve_backbone(embeddinggemma.NAME)
+    assert str(refused.value) == f"${CACHE_ENV}: {root}: {said}"
+    assert "building" not in caplog.text
+    with pytest.raises(ConfigError) as refused:  # a model's cache_dir, --cache-dir
+        cache.cache_root(root)
+    assert str(refused.value) == f"cache_dir: {root}: {said}"
+    assert file.read_text() == "mine\n"

@@ -163,6 +163,7 @@ def test_a_changed_copy_is_written_again(tmp_path):
 
 
 def test_a_cache_that_cannot_hold_the_copy_falls_back_to_the_package(tmp_path):
-    blocked = tmp_path / "cache"
-    blocked.write_text("a file where the cache folder would be")
+    blocked = tmp_path / "cache"  # a cache root that is a file is refused (cache_root)
+    blocked.mkdir()
+    (blocked / "backbones").write_text("a file where the backbones folder would be")
     assert use_multilingual.unpacked_weights(blocked) == use_multilingual.weights_path()

@@ -14,7 +14,7 @@ from shoprel.errors import ConfigError, InputError, ShoprelError
 from shoprel.utils.atomic import atomic_dir, atomic_file
 from shoprel.utils.digest import sha256_of_file
 from shoprel.utils.output_stamp import few_names
-from shoprel.utils.path_limits import unusable_path
+from shoprel.utils.path_limits import nearest_existing, unusable_path
 from shoprel.utils.shoprel_folders import STAMP
 from shoprel.utils.temp_names import is_temporary
 
@@ -52,12 +52,19 @@ def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:
 
 def _usable_root(given: str | os.PathLike, where: str) -> Path:
     """`given` with `~` expanded; a path no folder can be at (a `~name` of no user known here,
-    a name too long) refused naming `where` it was set: pathlib's RuntimeError "Could not
-    determine home directory" was a traceback from the first command that used the cache."""
+    a name too long, a file or a file on the way to it) refused naming `where` it was set:
+    pathlib's RuntimeError "Could not determine home directory" was a traceback from the first
+    command that used the cache, and a file there was found only by the first write, after
+    `predict` had said it was building EmbeddingGemma there."""
     root = Path(os.path.expanduser(given))
     problem = unusable_path(root)
     if problem:
         raise ConfigError(f"{where}: {problem}")
+    existing = nearest_existing(root)
+    if not existing.is_dir():
+        said = ("is a file, not a cache folder" if existing == root.absolute()
+                else f"{existing} is a file, not a folder")
+        raise ConfigError(f"{where}: {root}: {said}")
     return root
 
 
