@@ -253,6 +253,24 @@ def test_a_file_of_the_other_task_says_who_gave_the_task_and_what_to_do(tmp_path
             assert not out.exists()
 
 
+def test_a_later_row_of_the_other_task_names_the_run_as_a_first_row_s_line_does(
+        tmp_path, trained_runs):
+    """A QC file whose fifth row's task field says QI: index and predict said `task is 'QI'
+    but the file is QC`, not the run that reads it as QC, where a first row of the other task
+    names it. The line now names the run; the fix stays the one for a file of both tasks."""
+    rows = [json.loads(line) for line in demo_file("QC").read_text().splitlines()[:20]]
+    rows[4]["task"] = "QI"
+    mixed = tmp_path / "mixed.jsonl"
+    mixed.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    qc_run, out = trained_runs["QC"], tmp_path / "out"
+    said = (f"error: {mixed}, line 5, field 'task': task is 'QI' but run {qc_run} scores QC "
+            "pairs, as the rows before it are; give each task's rows a file of their own\n")
+    for args in (("index", qc_run, mixed, "--out", out), ("predict", qc_run, mixed, "--out", out)):
+        done = run_here(*args, check=False)
+        assert (done.returncode, done.stderr) == (2, said), args
+        assert not out.exists()
+
+
 def test_evaluate_and_check_submission_take_the_task_their_error_asks_for(tmp_path):
     """A gold/input file holding both category_path and item_title names no task by its
     columns; the error says --task, which evaluate and check-submission now take. Rows that

@@ -439,7 +439,10 @@ class RecordValidator:
         in_memory = self.path is None
         whole, row = ("the pairs are", "pair") if in_memory else ("the file is", "row")
         if line != self.first_line:  # rows of the task read above it: a file of both
-            whole, fix = f"{whole} {task}", one_task(in_memory)
+            # who gave the task named where something did, as a first row's line names it
+            whole = (f"{self.given_by.reads}, as the {row}s before it are" if self.given_by
+                     else f"{whole} {task}")
+            fix = one_task(in_memory)
         elif self.task_given:  # nothing in the file said it: who gave it, and what to do
             whole, fix = self.given_by or TaskGivenBy(f"{whole} read as {task} here",
                                                       f"give {task} {row}s here")
