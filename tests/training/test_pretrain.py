@@ -122,7 +122,7 @@ def test_the_time_said_is_the_whole_call_s_beside_the_training_s(demo_backbone, 
                                              "--out", str(tmp_path / "cli"), "--max-steps", "1",
                                              "--batch-size", "8", "--quiet"])
     assert done.exit_code == 0, done.output
-    training, total = map(float, re.search(r"1 steps in ([\d.]+)s of training, ([\d.]+)s in "
+    training, total = map(float, re.search(r"1 step in ([\d.]+)s of training, ([\d.]+)s in "
                                            r"all \(with loading, the loss probes and writing\)",
                                            done.output).groups())
     assert training + 2.0 <= total

@@ -290,7 +290,10 @@ def test_train_warns_in_one_line_of_a_backbone_missing_encoder_weights(tiny_bert
                              ["encoder.layer.0.attention.self.query.weight"])
     done = train_demo_quietly(tmp_path, "cross", f"backbone: '{broken}', max_length: 32, "
                               "batch_size: 16, max_steps: 1, n_threads: 1")
-    assert done.stderr.splitlines() == [
+    # a model of one step may call every row relevant: train says that too, on its own line
+    said = [line for line in done.stderr.splitlines()
+            if not line.startswith("warning: the run calls every row relevant")]
+    assert said == [
         f"warning: model.params.backbone {broken} lacks 1 encoder weight(s) "
         "(bert.encoder.layer.0.attention.self.query.weight), which started random: a broken "
         "checkpoint? the run's models were fine-tuned from those random weights"]
