@@ -316,6 +316,10 @@ def test_a_logged_steps_bar_keeps_one_format_from_first_line_to_last(monkeypatch
         bar.update(40)
     assert drawn_lines(log) == ["unlabelled pairs: 0 rows [00:00]",
                                 "unlabelled pairs: 40 rows [00:00]"]  # and closed
+    log = io.StringIO()  # one row is "1 row" (predict of a one-row file said "1 rows")
+    with progress_bar(desc="scoring", unit=" rows", file=log, mininterval=0) as bar:
+        bar.update(1)
+    assert drawn_lines(log) == ["scoring: 0 rows [00:00]", "scoring: 1 row [00:00]"]
     monkeypatch.setenv("COLUMNS", "30")  # $COLUMNS, where set, is the log's width
     log = io.StringIO()
     with progress_bar(range(2), desc="learning curve, 50% of rows", file=log) as bar:

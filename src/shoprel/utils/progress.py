@@ -17,6 +17,8 @@ import sys
 import time
 from contextvars import ContextVar
 
+from shoprel.utils.counted_noun import counted_noun
+
 _quiet: ContextVar[bool] = ContextVar("shoprel_quiet", default=False)
 _eager: ContextVar[bool] = ContextVar("shoprel_eager_bars", default=False)
 _step: ContextVar = ContextVar("shoprel_step", default=None)  # steps_on's bar, as a function
@@ -263,8 +265,11 @@ def _bar_class():
             stats = super().format_dict
             if not is_logged(self):  # a terminal's, a notebook's
                 return stats
-            return {**stats, "ncols": logged_columns(self),
-                    "bar_format": stats.get("bar_format") or logged_formats(self)[0]}
+            stats = {**stats, "ncols": logged_columns(self),
+                     "bar_format": stats.get("bar_format") or logged_formats(self)[0]}
+            if stats["bar_format"] == COUNTED:
+                stats["unit"] = counted_unit(stats["n"], stats["unit"])
+            return stats
 
         def moveto(self, n):
             """A terminal's bar moves the cursor to its own row; a logged one, nested or not,
@@ -444,6 +449,15 @@ def logged_text(bar, prefix: str | tuple[str, ...], step: str) -> str:
                 return text
     bar.bar_format = meters[0]
     return ""
+
+
+def counted_unit(count: int, unit: str) -> str:
+    """A COUNTED bar's unit for its count: a plural unit ending in 's' (' rows', ' targets')
+    singular for one, as the commands' lines say it; a one-row file's predict logged 'scoring:
+    1 rows [00:00]'."""
+    if not unit.endswith("s") or unit.endswith(("ss", "ies")):  # 'queries' stays as it is
+        return unit
+    return counted_noun(count, unit.removesuffix("s"), unit)
 
 
 def logged_formats(bar) -> tuple[str, ...]:
