@@ -1,3 +1,6 @@
+import re
+from pathlib import Path
+
 from shoprel.cli.bare_query import bare_query_languages
 from shoprel.cli.language_counts import by_language, language_counts, tag_hints
 
@@ -15,6 +18,14 @@ def test_spellings_of_one_tag_are_one_tag_as_every_command_reads_it():
     assert language_counts({"de-de": 3, "vn": 2}) == "de-DE 3, vi 2"
     assert language_counts({"vn": 1, "vi": 1}) == "vi 2"
     assert language_counts({"pt": 1, "pt-br": 1, "pt_br": 1}) == "pt 3 (pt-BR 2)"
+
+
+def test_the_readme_s_grouped_tags_are_what_a_warning_says():
+    """The README showed `de 2 (de-de 1)`, a tag lower-cased, where a warning says 'de-DE'."""
+    readme = re.sub(r"\s+", " ", (Path(__file__).parents[2] / "README.md").read_text("utf-8"))
+    said = language_counts({"de": 1, "de_de": 1})
+    assert said == "de 2 (de-DE 1)"
+    assert f"a `de` and a `de_de` row are `{said}`" in readme
 
 
 def test_a_country_code_written_for_a_language_gets_a_hint():
