@@ -48,6 +48,17 @@ def test_what_pandas_guesses_of_number_like_queries_is_what_the_readme_says():
     assert "a text column typed as floats is refused" in readme
 
 
+def test_a_pair_is_named_by_its_position_from_0_as_the_readme_says():
+    """The README said "by its position" beside a CLI whose lines count from 1: the third pair
+    is "pair 2" in every message, the first pair's id included."""
+    pairs = [{"origin_query": "yoga mat", "category_path": PATH} for _ in range(3)]
+    with pytest.raises(InputError, match=r"^pair 2, field 'id': has an id but the first pair"):
+        list(pair_frames([*pairs[:2], {**pairs[2], "id": 0}]))
+    assert list(next(pair_frames(pairs)).df["id"]) == [0, 1, 2]
+    assert "counted from 0 as Python's are (`pairs[2]` is `pair 2`; a file's lines count from 1)" \
+        in _readme()
+
+
 def _from_python_block() -> str:
     text = README.read_text(encoding="utf-8")
     section = text[text.index("### From Python"):]
