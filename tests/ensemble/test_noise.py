@@ -441,6 +441,24 @@ def test_rows_a_run_dropped_as_empty_texts_are_no_change_of_its_file(tmp_path):
     assert len(kept) == len(lines) - result.dropped and kept[:2] == blank
 
 
+def test_a_run_whose_config_no_longer_loads_is_read_where_no_blank_row_was_gained(tmp_path):
+    """Whether the run dropped rows of an empty text (its config.yaml) matters only for such
+    a row the file gained: a run whose config.yaml this shoprel cannot read (an older one's
+    key, or none there) was refused by noise on its unchanged file."""
+    data = tmp_path / "qc.jsonl"
+    data.write_text(shoprel.demo.demo_file("QC").read_text(encoding="utf-8"), encoding="utf-8")
+    train(data, tmp_path / "run", load_config(None, {
+        "folds.k": 2, "model.family": "fast", "model.params.n_features": 2**14,
+        "model.params.n_estimators": 20, "model.params.n_jobs": 1, "check.far_pairs": 0,
+        "student": None, "final.refit_full": False}), progress=False)
+    config = tmp_path / "run" / "config.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "retired_setting: 1\n",
+                      encoding="utf-8")
+    assert len(find_noisy_rows(tmp_path / "run")) > 0
+    config.unlink()
+    assert len(find_noisy_rows(tmp_path / "run")) > 0
+
+
 def test_flagged_ids_are_shown_and_written_as_the_training_file_writes_them(tmp_path):
     """An id "0104" in the training file was printed and written as 104 (the run keeps it as
     the number): the flagged rows now carry their file's ids, as predict gives them back."""
