@@ -9,9 +9,14 @@ import re
 
 
 def pid_alive(pid: int) -> bool:
+    """Whether a process of that pid runs here. No process has a pid below 1 (kill's 0 and
+    -1 address groups of processes) or past the system's pid type (a lock holding a time in
+    milliseconds was an OverflowError traceback)."""
+    if pid < 1:
+        return False
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+    except (ProcessLookupError, OverflowError):
         return False
     except PermissionError:
         return True  # someone else's live process
