@@ -231,3 +231,27 @@ def test_a_cache_root_that_is_a_file_is_refused_before_a_build_is_announced(
         cache.cache_root(root)
     assert str(refused.value) == f"cache_dir: {root}: {said}"
     assert file.read_text() == "mine\n"
+
+
+@pytest.mark.parametrize("under", [False, True])
+def test_a_cache_root_through_a_link_to_nowhere_is_refused_before_a_build_is_announced(
+        tmp_path, monkeypatch, caplog, under):
+    """A link to a folder not there (a drive not mounted, a folder moved): no folder can be
+    made at it (mkdir does not follow it), so the build announced there failed as a file's
+    did; a link to a folder is a cache root as the folder is."""
+    import shoprel.models.backbones.embeddinggemma as embeddinggemma
+    from shoprel.errors import ConfigError
+    from shoprel.models.backbones.resolve import resolve_backbone
+
+    link = tmp_path / "cache"
+    link.symlink_to(tmp_path / "gone")
+    root = link / "shoprel" if under else link
+    monkeypatch.setenv(CACHE_ENV, str(root))
+    monkeypatch.setattr(embeddinggemma, "build", lambda *a, **k: pytest.fail("built"))
+    with pytest.raises(ConfigError) as refused:
+        resolve_backbone(embeddinggemma.NAME)
+    assert str(refused.value) == (f"${CACHE_ENV}: {root}: {link} links to {tmp_path / 'gone'}, "
+                                  "which does not exist")
+    assert "building" not in caplog.text
+    (tmp_path / "gone").mkdir()
+    assert cache.cache_root(root) == root

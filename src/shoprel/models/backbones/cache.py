@@ -52,10 +52,11 @@ def cache_root(cache_dir: str | os.PathLike | None = None) -> Path:
 
 def _usable_root(given: str | os.PathLike, where: str) -> Path:
     """`given` with `~` expanded; a path no folder can be at (a `~name` of no user known here,
-    a name too long, a file or a file on the way to it) refused naming `where` it was set:
-    pathlib's RuntimeError "Could not determine home directory" was a traceback from the first
-    command that used the cache, and a file there was found only by the first write, after
-    `predict` had said it was building EmbeddingGemma there."""
+    a name too long, a file or a file on the way to it, a link to nowhere) refused naming
+    `where` it was set: pathlib's RuntimeError "Could not determine home directory" was a
+    traceback from the first command that used the cache, and a file or a dangling link there
+    was found only by the first write, after `predict` had said it was building EmbeddingGemma
+    there."""
     root = Path(os.path.expanduser(given))
     problem = unusable_path(root)
     if problem:
@@ -65,6 +66,11 @@ def _usable_root(given: str | os.PathLike, where: str) -> Path:
         said = ("is a file, not a cache folder" if existing == root.absolute()
                 else f"{existing} is a file, not a folder")
         raise ConfigError(f"{where}: {root}: {said}")
+    if existing != root.absolute():  # a link to nowhere on the way: no folder is made there
+        link = existing / root.absolute().relative_to(existing).parts[0]
+        if os.path.islink(link):
+            raise ConfigError(f"{where}: {root}: {link} links to {os.readlink(link)}, which "
+                              "does not exist")
     return root
 
 
