@@ -502,17 +502,23 @@ def test_each_bad_param_is_said_at_its_own_line_in_the_files_order(tmp_path):
         f'{path}: line 7: model.params.n_estimators: expected a number, got text "abc"')
 
 
-def test_each_bad_param_of_a_student_is_the_student_s_at_its_own_line(tmp_path):
+@pytest.mark.parametrize(("params", "said"), [
+    ("      nope: 1\n      n_estimators: -3\n",
+     "line 5: student.model.params.nope: unknown key; {path}: line 6: "
+     "student.model.params.n_estimators: -3 is out of range; it must be at least 1"),
+    # a quoted value holding "; model.params.b: " was cut there: line 5 went to
+    # model.params.b, a key the file lacks, and the student's prefix into the text
+    ("      n_estimators: 'a; model.params.b: c'\n      nope: 1\n",
+     'line 5: student.model.params.n_estimators: expected a number, got text "a; '
+     'model.params.b: c"; {path}: line 6: student.model.params.nope: unknown key')])
+def test_each_bad_param_of_a_student_is_the_student_s_at_its_own_line(tmp_path, params, said):
     """The student's params check prefixed only its first key: the next read
     "model.params.nope", the run's model, with no line."""
     path = tmp_path / "c.yaml"
-    path.write_text("student:\n  model:\n    family: embed\n    params:\n      nope: 1\n"
-                    "      n_estimators: -3\n")
+    path.write_text(f"student:\n  model:\n    family: embed\n    params:\n{params}")
     with pytest.raises(ConfigError) as info:
         load_config(path)
-    assert str(info.value) == (
-        f"{path}: line 5: student.model.params.nope: unknown key; {path}: line 6: "
-        "student.model.params.n_estimators: -3 is out of range; it must be at least 1")
+    assert str(info.value) == f"{path}: " + said.format(path=path)
 
 
 def test_a_dotted_key_written_in_yaml_is_told_how_yaml_nests_it(tmp_path):

@@ -14,3 +14,15 @@ def test_text_a_problem_quotes_stays_with_its_key():
     said = "model.params.a: refused; note: this is quoted text"
     assert keyed_parts(said) == [said]
     assert under("student", said) == f"student.{said}"
+
+
+def test_a_quoted_value_holding_another_key_stays_with_its_key():
+    """A value a problem quotes may hold "; model.x: " itself: it was cut there, its key's
+    line given to a key no file has and the student's prefix put inside the quotes."""
+    for value in ('"a; model.params.b: c"', "'a; model.params.b: c'"):
+        said = f"model.params.a: expected a number, got text {value}; model.params.nope: unknown"
+        assert keyed_parts(said) == [f"model.params.a: expected a number, got text {value}",
+                                     "model.params.nope: unknown"]
+    prose = "model.params.a: the run's own; model.params.b: the members' own"
+    assert keyed_parts(prose) == ["model.params.a: the run's own",
+                                  "model.params.b: the members' own"]

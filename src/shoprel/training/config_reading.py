@@ -36,7 +36,7 @@ from shoprel.training.config import (
 from shoprel.training.config_retyped import Place, Written, retyped_problems
 from shoprel.training.config_yaml import read_config_yaml, yaml_problem
 from shoprel.training.presets import config_path, presets_said
-from shoprel.utils.keyed_message import NEXT_KEYED, keyed_parts, named_in
+from shoprel.utils.keyed_message import keyed_parts, named_in, split_keyed
 from shoprel.utils.shoprel_folders import run_folder_kind
 
 
@@ -155,7 +155,7 @@ def _covered(named: str, retyped: dict[str, str]) -> bool:
 def _uncovered(message: str, retyped: dict[str, str]) -> str:
     """A self-keyed message less the problems of keys that `retyped` says (a family's params
     check names every bad param in one message)."""
-    return "; ".join(part for part in NEXT_KEYED.split(message)
+    return "; ".join(part for part in split_keyed(message)
                      if not _covered(named_in(part), retyped))
 
 
