@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import functools
-import os
-from pathlib import Path
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import (
@@ -37,7 +35,7 @@ from shoprel.training.defaults import (
     STUDENT_BACKBONE,
 )
 from shoprel.utils.keyed_message import under
-from shoprel.utils.path_limits import unusable_path
+from shoprel.utils.path_limits import expanded_usable
 
 # The default family: the best one that trains 10k rows within 30 minutes on 2 cores, backbone
 # build included (README, "The embedding model": EmbeddingGemma embeddings + similarity,
@@ -91,13 +89,7 @@ def _home(path: str | None, key: str) -> str | None:
     """YAML does not expand `~` as a shell would: `cache: ~/.cache/x` made a folder named `~`.
     A path no file can be at (a `~name` of no user known here, a name too long) is refused at
     its key (`key`), as a command's path argument is: it was a traceback where it was read."""
-    if path is None:
-        return None
-    expanded = os.path.expanduser(path)
-    problem = unusable_path(Path(expanded))
-    if problem:
-        raise ConfigError(f"{key}: {problem}")
-    return expanded
+    return None if path is None else expanded_usable(path, key, ConfigError)
 
 
 def check_backend_fields(where: str, backend: str, table: str | None, model: str | None,

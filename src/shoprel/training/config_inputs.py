@@ -19,13 +19,12 @@ the run's own included. augment.cache, which train writes, is checked with the o
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from shoprel.errors import ConfigError
 from shoprel.training.config import RunConfig
 from shoprel.utils.outputs import at_or_below
-from shoprel.utils.path_limits import unusable_path
+from shoprel.utils.path_limits import expanded_usable
 from shoprel.utils.shoprel_folders import occupied
 
 # serve's translation cache, which serve creates and writes: refused inside a folder shoprel
@@ -79,10 +78,7 @@ def check_inputs_outside(config: RunConfig, out_dir: str | Path, command: str = 
     `out_dir` (distill checks its student's config before the teacher's refits)."""
     out = Path(out_dir).expanduser().resolve()
     for field, named in named_inputs(config):
-        path = Path(os.path.expanduser(named))
-        problem = unusable_path(path)  # `~name` of no user: pathlib's RuntimeError
-        if problem:
-            raise ConfigError(f"{field}: {problem}")
+        path = Path(expanded_usable(named, field, ConfigError))  # `~name` of no user: a traceback
         if not occupied(path):
             if field == SERVE_CACHE and at_or_below(path.resolve(), out):
                 raise ConfigError(f"{field}: {named} lies inside --out {out_dir}: serve would "

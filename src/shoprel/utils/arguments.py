@@ -11,7 +11,7 @@ import pandas as pd
 
 from shoprel.data.records import python_kind
 from shoprel.errors import ConfigError, InputError
-from shoprel.utils.path_limits import unusable_path
+from shoprel.utils.path_limits import expanded_usable
 from shoprel.utils.scalars import is_boolean
 
 # what to do with a DataFrame (or a list of pairs) given where a file is read (`frame_hint`):
@@ -30,11 +30,7 @@ def path_argument(value, name: str, frame_hint: str = "") -> Path:
     character, a name too long, a link that leads back to itself) is refused here,
     naming the argument."""
     if isinstance(value, str | os.PathLike):
-        path = Path(os.path.expanduser(value))
-        problem = unusable_path(path)
-        if problem:
-            raise InputError(f"{name}: {problem}")
-        return path
+        return Path(expanded_usable(value, name))
     hint = f" ({frame_hint})" if frame_hint and isinstance(value, pd.DataFrame | list) else ""
     raise InputError(f"{name}: {python_kind(value)} is not a path{hint}")
 

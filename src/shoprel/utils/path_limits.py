@@ -7,6 +7,8 @@ import errno
 import os
 from pathlib import Path
 
+from shoprel.errors import InputError, ShoprelError
+
 # the longest file or folder name, in bytes, that Linux's and macOS's file systems take; one
 # that takes fewer, or a whole path longer than the system's, says so itself (ENAMETOOLONG)
 NAME_MAX = 255
@@ -45,6 +47,18 @@ def unusable_path(path: Path) -> str | None:
             return (f"{_shortened(text)}: is a link that leads back to itself, or lies "
                     "under one; give another path")
     return None
+
+
+def expanded_usable(given: str | os.PathLike, name: str,
+                    error: type[ShoprelError] = InputError) -> str:
+    """`given` with `~` read as the home folder, as a shell reads it; a path no file can be at
+    (unusable_path) refused as `error` naming `name`, the argument, option or config key that
+    gave it: the API's path arguments, config paths and the cache root alike."""
+    expanded = os.path.expanduser(given)
+    problem = unusable_path(Path(expanded))
+    if problem:
+        raise error(f"{name}: {problem}")
+    return expanded
 
 
 def nearest_existing(path: Path) -> Path:

@@ -14,7 +14,7 @@ from shoprel.errors import ConfigError, InputError, ShoprelError
 from shoprel.utils.atomic import atomic_dir, atomic_file
 from shoprel.utils.digest import sha256_of_file
 from shoprel.utils.output_stamp import few_names
-from shoprel.utils.path_limits import nearest_existing, unusable_path
+from shoprel.utils.path_limits import expanded_usable, nearest_existing
 from shoprel.utils.shoprel_folders import STAMP
 from shoprel.utils.temp_names import is_temporary
 
@@ -57,10 +57,7 @@ def _usable_root(given: str | os.PathLike, where: str) -> Path:
     traceback from the first command that used the cache, and a file or a dangling link there
     was found only by the first write, after `predict` had said it was building EmbeddingGemma
     there."""
-    root = Path(os.path.expanduser(given))
-    problem = unusable_path(root)
-    if problem:
-        raise ConfigError(f"{where}: {problem}")
+    root = Path(expanded_usable(given, where, ConfigError))
     existing = nearest_existing(root)
     if not existing.is_dir():
         said = ("is a file, not a cache folder" if existing == root.absolute()
